@@ -1,0 +1,175 @@
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { loadConfig } from '../src/config.ts';
+import { ingestWorks } from '../src/ingest/pipeline.ts';
+import type { SourceName } from '../src/ingest/records.ts';
+import { ingestRegistry, loadRegistry } from '../src/ingest/registry.ts';
+import { resolvePending } from '../src/resolve/apply.ts';
+import { readLabelled, scoreMatching, type MatchingScore } from '../src/resolve/evaluate.ts';
+import { AffiliationResolver } from '../src/resolve/matcher.ts';
+import { locate, sourceById } from '../src/sources.ts';
+import { refreshAnalytics } from '../src/store/refresh.ts';
+import { Store } from '../src/store/store.ts';
+import { generateOpenAlex } from './generate-openalex.ts';
+
+const OUT = 'bench-output';
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * Benchmarks, each side by side with its baseline in the same run. Figures are medians over
+ * repeated runs where the run is short enough to repeat; the machine is shared, so read ratios
+ * rather than absolute numbers. Nothing here asserts a threshold.
+ */
+export async function runBench(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' } } });
+  const works = Number(values.works ?? 1_000_000);
+  const runs = Number(values.runs ?? 3);
+  const only = values.only?.split(',');
+  const want = (name: string) => !only || only.includes(name);
+  const config = loadConfig();
+  mkdirSync(OUT, { recursive: true });
+  const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, works, runs };
+  const rorPath = locate(config, sourceById('ror'));
+  const registryStore = await Store.open(':memory:');
+  await ingestRegistry(registryStore, rorPath);
+  const registry = await loadRegistry(registryStore);
+  registryStore.close();
+
+  if (want('matching')) {
+    const resolver = new AffiliationResolver(registry);
+    const sets = [
+      ['crossref_train (tuning set)', join(config.mirror, 'matching-dev/crossref_train.csv')],
+      ['ror_logs_train (held out)', join(config.mirror, 'matching-dev/ror_logs_train.csv')],
+    ] as const;
+    const matching: Record<string, unknown> = {};
+    for (const [name, path] of sets) {
+      const items = await readLabelled(path);
+      const primary = repeat(runs, () => scoreMatching(resolver, items, 'strong', true));
+      const all = scoreMatching(resolver, items, 'strong', false);
+      const withPossible = scoreMatching(resolver, items, 'possible', true);
+      matching[name] = { primary: summary(primary), allInstitutions: summary([all]), primaryIncludingPossible: summary([withPossible]) };
+      console.log(`\nAffiliation matching — ${name}: ${items.length} strings, ${primary[0]!.inRegistry} with gold institution in the registry, ${primary[0]!.outOfRegistry} without`);
+      console.log('  scoring                       precision  recall    F1   strings/s   out-of-registry matched');
+      for (const [label, s] of [['primary institution', primary], ['every institution named', [all]], ['primary, incl. "possible"', [withPossible]]] as const) {
+        const m = summary(s as MatchingScore[]);
+        console.log(`  ${label.padEnd(28)}  ${m.precision.toFixed(3).padStart(9)}  ${m.recall.toFixed(3).padStart(6)}  ${m.f1.toFixed(3)}  ${m.stringsPerSecond.toFixed(0).padStart(9)}   ${m.outOfRegistryMatched}/${m.outOfRegistry} (${((100 * m.outOfRegistryMatched) / Math.max(1, m.outOfRegistry)).toFixed(1)}%)`);
+      }
+    }
+    console.log('  reference (ROR, full registry): former default P 0.907 R 0.642 F1 0.752; NER fallback P 0.892 R 0.792 F1 0.839; S2AFF P 0.827 R 0.802 F1 0.814');
+    results.matching = matching;
+  }
+
+  if (want('ingest-real')) {
+    const real: Record<string, unknown> = {};
+    console.log('\nIngest throughput on the real works in the mirror (median of runs; derisk includes resolution and refresh)');
+    for (const [id, kind, duck] of [
+      ['wos-ble-sample', 'wos', (f: string) => `SELECT UT, PY, DI, C1, WC FROM read_csv('${f}', delim='\t', quote='', header=true, all_varchar=true, strict_mode=false)`],
+      ['openalex-tu9-sample', 'openalex', (f: string) => `SELECT id, doi, publication_year, authorships FROM read_json('${f}', format='array', columns={id: 'VARCHAR', doi: 'VARCHAR', publication_year: 'INTEGER', authorships: 'JSON[]'})`],
+    ] as const) {
+      const path = locate(config, sourceById(id));
+      const r = await compareIngest(kind, path, duck(path), runs, registry);
+      real[id] = r;
+      printIngest(id, r);
+    }
+    results.ingestReal = real;
+  }
+
+  if (want('ingest-synthetic')) {
+    const file = join(OUT, `openalex-synthetic-${works}.jsonl`);
+    if (!existsSync(file)) {
+      const t = performance.now();
+      const bytes = await generateOpenAlex(file, works, registry);
+      console.log(`\ngenerated ${works} synthetic works (${(bytes / 1e9).toFixed(2)} GB) in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+    }
+    const sql = `SELECT id, doi, publication_year, authorships FROM read_json('${file}', format='newline_delimited', columns={id: 'VARCHAR', doi: 'VARCHAR', publication_year: 'INTEGER', authorships: 'JSON[]'})`;
+    console.log(`\nIngest throughput on ${works} synthetic OpenAlex works (one run each: too long to repeat)`);
+    const r = await compareIngest('openalex', file, sql, 1, registry);
+    printIngest(`synthetic-${works}`, r);
+    results.ingestSynthetic = r;
+  }
+
+  writeFileSync(join(OUT, 'results.json'), JSON.stringify(results, null, 2));
+  console.log(`\nfigures written to ${join(OUT, 'results.json')}`);
+  return 0;
+}
+
+function repeat<T>(n: number, f: () => T): T[] {
+  return Array.from({ length: Math.max(1, n) }, f);
+}
+
+function summary(scores: MatchingScore[]) {
+  const s = scores[0]!;
+  return {
+    precision: s.precision,
+    recall: s.recall,
+    f1: s.f1,
+    stringsPerSecond: median(scores.map((x) => x.stringsPerSecond)),
+    inRegistry: s.inRegistry,
+    outOfRegistry: s.outOfRegistry,
+    outOfRegistryMatched: s.outOfRegistryMatched,
+  };
+}
+
+interface IngestComparison {
+  bytes: number;
+  derisk: { medianSeconds: number; readSeconds: number; resolveSeconds: number; refreshSeconds: number; mbPerSecond: number };
+  duckdb: { medianSeconds: number; mbPerSecond: number };
+  ratio: number;
+}
+
+async function compareIngest(kind: SourceName, path: string, duckSelect: string, runs: number, registry: Awaited<ReturnType<typeof loadRegistry>>): Promise<IngestComparison> {
+  const bytes = statSync(path).size;
+  const resolver = new AffiliationResolver(registry);
+  const derisk: { total: number; read: number; resolve: number; refresh: number }[] = [];
+  const duck: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    // Alternate the two so that neither always runs on a warmer cache.
+    duck.push(await duckDirect(duckSelect));
+    const dir = join(OUT, 'store');
+    rmSync(dir, { recursive: true, force: true });
+    const store = await Store.open(join(dir, 'bench.duckdb'));
+    const t0 = performance.now();
+    await ingestWorks(store, kind, path, { quarantineDir: join(dir, 'quarantine') });
+    const t1 = performance.now();
+    await resolvePending(store, resolver);
+    const t2 = performance.now();
+    await refreshAnalytics(store);
+    const t3 = performance.now();
+    store.close();
+    derisk.push({ total: (t3 - t0) / 1000, read: (t1 - t0) / 1000, resolve: (t2 - t1) / 1000, refresh: (t3 - t2) / 1000 });
+  }
+  const d = median(derisk.map((x) => x.total));
+  const k = median(duck);
+  return {
+    bytes,
+    derisk: { medianSeconds: d, readSeconds: median(derisk.map((x) => x.read)), resolveSeconds: median(derisk.map((x) => x.resolve)), refreshSeconds: median(derisk.map((x) => x.refresh)), mbPerSecond: bytes / 1e6 / d },
+    duckdb: { medianSeconds: k, mbPerSecond: bytes / 1e6 / k },
+    ratio: k / d,
+  };
+}
+
+/** The baseline: DuckDB reading the same file itself and writing Parquet, no validation or resolution. */
+async function duckDirect(select: string): Promise<number> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const c = await instance.connect();
+  const target = join(OUT, 'duckdb-direct.parquet');
+  const t = performance.now();
+  await c.run(`COPY (${select}) TO '${target}' (FORMAT parquet)`);
+  const seconds = (performance.now() - t) / 1000;
+  c.closeSync();
+  instance.closeSync();
+  return seconds;
+}
+
+function printIngest(name: string, r: IngestComparison): void {
+  console.log(
+    `  ${name}: ${(r.bytes / 1e6).toFixed(1)} MB — derisk ${r.derisk.medianSeconds.toFixed(2)} s (${r.derisk.mbPerSecond.toFixed(1)} MB/s; read ${r.derisk.readSeconds.toFixed(2)} s, resolve ${r.derisk.resolveSeconds.toFixed(2)} s, refresh ${r.derisk.refreshSeconds.toFixed(2)} s) | DuckDB direct ${r.duckdb.medianSeconds.toFixed(2)} s (${r.duckdb.mbPerSecond.toFixed(1)} MB/s) | derisk/DuckDB throughput ratio ${r.ratio.toFixed(3)}`,
+  );
+}

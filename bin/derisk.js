@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Runs the TypeScript sources directly: tsx registers an ESM loader, so no build step stands
+// between a fresh clone and a working CLI.
+import { register } from 'tsx/esm/api';
+register();
+const { main } = await import('../src/cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,295 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../config.ts';
+import { fetchOpenAlexWorks } from '../fetch/openalex-api.ts';
+import { copublications, landscapeSummary, type LandscapeSummary } from '../indicators/copubs.ts';
+import { ingestWorks, type IngestReport } from '../ingest/pipeline.ts';
+import type { SourceName } from '../ingest/records.ts';
+import { ingestRegistry, loadRegistry } from '../ingest/registry.ts';
+import { BUNDLED_REGIONS, loadRegions, type RegionCatalogue } from '../regions/regions.ts';
+import { resolvePending } from '../resolve/apply.ts';
+import { resolveCsv } from '../resolve/batch.ts';
+import { AffiliationResolver, type Tier } from '../resolve/matcher.ts';
+import { SOURCES, locate } from '../sources.ts';
+import { refreshAnalytics } from '../store/refresh.ts';
+import { Store } from '../store/store.ts';
+import { ProgressReporter } from './progress.ts';
+
+/** Exit codes: 0 all good, 1 failed, 2 usage error, 3 finished but some records were quarantined. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, quarantined: 3 } as const;
+
+class UsageError extends Error {}
+
+const USAGE = `derisk — evidence for de-risking AI and big-data co-operation with China
+
+Usage:
+  derisk demo                                  build the store from the data mirror and print the landscape
+  derisk ingest ror <dump.json|dump.zip|records.jsonl[.gz]>...
+  derisk ingest openalex|wos|scopus <file>...  read bibliographic exports (resolves and refreshes after)
+  derisk resolve <in.csv> --column <name> --out <out.csv> [--rollup] [--min-tier strong|possible|exact]
+  derisk fetch openalex --filter <f> --mailto <e-mail> --out <works.jsonl> [--max N] [--base-url URL]
+  derisk summary [--json]                      co-publications per year for the standard region pairs
+  derisk indicators copubs --regions A,B [--json]
+  derisk export parquet <dir>                  work × institution table as Parquet, partitioned by year
+  derisk sources                               the datasets derisk knows and where they come from
+  derisk bench                                 run the benchmarks
+
+Common options:
+  --regions-file <file>   extra region definitions (JSON, with provenance)
+  --china-includes-hk     count Hong Kong as China (default: apart)
+  --china-includes-mo     count Macao as China (default: apart)
+
+Environment: DERISK_HOME (store, default ./.derisk), DERISK_MIRROR (data mirror, default ../shared/data)
+Exit codes: 0 ok, 1 failed, 2 usage error, 3 done but some records were quarantined (see the files named)`;
+
+const COMMON = {
+  'regions-file': { type: 'string', multiple: true },
+  'china-includes-hk': { type: 'boolean' },
+  'china-includes-mo': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'demo':
+        return await demo(rest);
+      case 'ingest':
+        return await ingest(rest);
+      case 'resolve':
+        return await resolveCommand(rest);
+      case 'fetch':
+        return await fetchCommand(rest);
+      case 'summary':
+        return await summaryCommand(rest);
+      case 'indicators':
+        return await indicatorsCommand(rest);
+      case 'export':
+        return await exportCommand(rest);
+      case 'sources':
+        for (const s of SOURCES) console.log(`${s.id}\t${s.kind}\t${s.title}\n  mirror: ${s.mirrorPath}\n  public: ${s.publicUrl}\n  licence: ${s.licence}`);
+        return EXIT.ok;
+      case 'bench': {
+        const { runBench } = await import('../../bench/run.ts');
+        return await runBench(rest);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`derisk: ${(e as Error).message}\n\n${USAGE}`);
+      return EXIT.usage;
+    }
+    console.error(`derisk: ${(e as Error).message}`);
+    if (process.env.DERISK_DEBUG) console.error(e);
+    return EXIT.failed;
+  }
+}
+
+function regionsFrom(values: { 'regions-file'?: string[]; 'china-includes-hk'?: boolean; 'china-includes-mo'?: boolean }): RegionCatalogue {
+  return loadRegions([BUNDLED_REGIONS, ...(values['regions-file'] ?? [])], {
+    chinaIncludesHongKong: values['china-includes-hk'],
+    chinaIncludesMacao: values['china-includes-mo'],
+  });
+}
+
+async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await Store.open(config.storePath);
+  try {
+    return await work(store);
+  } finally {
+    store.close();
+  }
+}
+
+const WORK_KINDS = new Set<SourceName>(['openalex', 'wos', 'scopus']);
+
+async function ingest(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, 'no-resolve': { type: 'boolean' } } });
+  const [kind, ...files] = positionals;
+  if (!kind || files.length === 0) throw new UsageError('ingest needs a kind (ror, openalex, wos, scopus) and at least one file');
+  const config = loadConfig();
+  return withStore(config, async (store) => {
+    let quarantined = 0;
+    if (kind === 'ror') {
+      for (const file of files) {
+        const progress = new ProgressReporter(`ror ${file}`);
+        const report = await ingestRegistry(store, file, (n) => progress.update(n, n, `${n} records`));
+        progress.finish(`${report.status}: ${report.institutions} institutions, ${report.quarantined} quarantined`);
+        for (const r of report.rejected) console.error(`  quarantined ${file} record ${r.recordNo} (line ${r.lineNo}): ${r.reason}`);
+        quarantined += report.quarantined;
+      }
+    } else if (WORK_KINDS.has(kind as SourceName)) {
+      for (const file of files) quarantined += printIngest(await ingestWithProgress(store, config, kind as SourceName, file));
+    } else throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos or scopus`);
+    if (!values['no-resolve']) await resolveAndRefresh(store);
+    return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
+  });
+}
+
+async function ingestWithProgress(store: Store, config: Config, kind: SourceName, file: string): Promise<IngestReport> {
+  const progress = new ProgressReporter(`${kind} ${file}`);
+  const report = await ingestWorks(store, kind, file, {
+    quarantineDir: config.quarantineDir,
+    onProgress: (p) => progress.update(p.bytesDone, p.bytesTotal, `${p.records} records`),
+  });
+  progress.finish(`${report.status}`);
+  return report;
+}
+
+function printIngest(r: IngestReport): number {
+  const mbps = r.seconds > 0 ? (r.bytes / 1e6 / r.seconds).toFixed(1) : '-';
+  console.log(`${r.file}: ${r.status}; ${r.kept} records kept, ${r.duplicates} already known, ${r.quarantined} quarantined (${r.seconds.toFixed(1)} s, ${mbps} MB/s)`);
+  if (r.quarantinePath) console.log(`  quarantined records and reasons: ${r.quarantinePath}`);
+  return r.quarantined;
+}
+
+async function resolveAndRefresh(store: Store): Promise<void> {
+  const registry = await loadRegistry(store);
+  if (registry.length === 0) console.error('derisk: no ROR registry loaded yet (derisk ingest ror <dump>); affiliations get countries but no institutions');
+  const resolver = new AffiliationResolver(registry);
+  const progress = new ProgressReporter('resolving affiliations');
+  const r = await resolvePending(store, resolver, (done, total) => progress.update(done, total, `${done}/${total} strings`));
+  progress.finish(`${r.resolved} distinct affiliation strings resolved in ${r.seconds.toFixed(1)} s`);
+  await refreshAnalytics(store);
+}
+
+async function demo(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: COMMON });
+  const config = loadConfig();
+  const catalogue = regionsFrom(values);
+  console.log(`derisk demo: data mirror ${config.mirror}, store ${config.storePath}`);
+  return withStore(config, async (store) => {
+    let quarantined = 0;
+    for (const source of SOURCES.filter((s) => s.inDemo)) {
+      const path = locate(config, source);
+      if (source.kind === 'ror') {
+        const progress = new ProgressReporter('ROR registry');
+        const r = await ingestRegistry(store, path, (n) => progress.update(n, 51_370, `${n} records`));
+        progress.finish(`${r.status}: ${r.institutions} institutions`);
+        quarantined += r.quarantined;
+      } else {
+        quarantined += printIngest(await ingestWithProgress(store, config, source.kind, path));
+      }
+    }
+    await resolveAndRefresh(store);
+    printSummary(await landscapeSummary(store, catalogue, STANDARD_PAIRS));
+    return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
+  });
+}
+
+const STANDARD_PAIRS: [string, string][] = [
+  ['EU27AC', 'CN'],
+  ['US', 'CN'],
+  ['EU27AC', 'US'],
+];
+
+async function summaryCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: COMMON });
+  const catalogue = regionsFrom(values);
+  return withStore(loadConfig(), async (store) => {
+    const summary = await landscapeSummary(store, catalogue, STANDARD_PAIRS);
+    if (values.json) console.log(JSON.stringify(summary, null, 2));
+    else printSummary(summary);
+    return EXIT.ok;
+  });
+}
+
+function printSummary(s: LandscapeSummary): void {
+  const years = [...new Set(s.pairs.flatMap((p) => p.years.map((y) => y.year)))].sort((a, b) => a - b);
+  const header = ['year', ...s.pairs.map((p) => `${p.a}–${p.b}`)];
+  const rows = years.map((year) => [String(year), ...s.pairs.map((p) => String(p.years.find((y) => y.year === year)?.full ?? 0))]);
+  rows.push(['total', ...s.pairs.map((p) => String(p.total))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log('\nCo-publications per year (full counting)');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+  const pct = (n: number) => (s.affiliations > 0 ? ((100 * n) / s.affiliations).toFixed(1) : '0.0');
+  console.log(`\n${s.works} works; ${s.affiliations} author affiliations: ${pct(s.affiliationsWithInstitution)}% resolved to an institution, ${pct(s.affiliationsWithCountry)}% to a country.`);
+  console.log(`Regions: EU27AC = EU27 + NO + CH + GB; ${s.chinaScope}.`);
+}
+
+async function indicatorsCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, regions: { type: 'string' } } });
+  if (positionals[0] !== 'copubs') throw new UsageError(`unknown indicator ${JSON.stringify(positionals[0] ?? '')}; available: copubs`);
+  const pair = (values.regions ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (pair.length !== 2) throw new UsageError('--regions takes two region ids, e.g. --regions EU27AC,CN');
+  const catalogue = regionsFrom(values);
+  return withStore(loadConfig(), async (store) => {
+    const years = await copublications(store, catalogue, pair[0]!, pair[1]!);
+    if (values.json) console.log(JSON.stringify(years));
+    else {
+      console.log(`year  full  fractional   (${pair.join('–')}; ${catalogue.settings.chinaIncludesHongKong ? 'CN incl. HK' : 'CN excl. HK'}, ${catalogue.settings.chinaIncludesMacao ? 'incl. MO' : 'excl. MO'})`);
+      for (const y of years) console.log(`${y.year}  ${String(y.full).padStart(4)}  ${y.fractional.toFixed(2).padStart(10)}`);
+    }
+    return EXIT.ok;
+  });
+}
+
+async function resolveCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...COMMON, column: { type: 'string' }, out: { type: 'string' }, rollup: { type: 'boolean' }, 'min-tier': { type: 'string' } },
+  });
+  const input = positionals[0];
+  if (!input || !values.column || !values.out) throw new UsageError('resolve needs <in.csv> --column <name> --out <out.csv>');
+  const minTier = (values['min-tier'] ?? 'strong') as Tier;
+  if (!['exact', 'strong', 'possible'].includes(minTier)) throw new UsageError('--min-tier is exact, strong or possible');
+  const config = loadConfig();
+  const registry = await withStore(config, (store) => loadRegistry(store));
+  if (registry.length === 0) throw new Error(`no ROR registry in ${config.storePath}; run "derisk ingest ror <dump>" (or "derisk demo") first`);
+  const resolver = new AffiliationResolver(registry);
+  const progress = new ProgressReporter(`resolving ${input}`);
+  const r = await resolveCsv(resolver, input, values.out, {
+    column: values.column,
+    rollUp: Boolean(values.rollup),
+    minTier: minTier as Exclude<Tier, 'unresolved'>,
+    regions: regionsFrom(values),
+    onProgress: (n) => progress.update(n, n, `${n} rows`),
+  });
+  progress.finish(`${r.rows} rows: ${r.resolved} with an institution, ${r.withCountry} with a country, ${r.unreadable} unreadable`);
+  return r.unreadable > 0 ? EXIT.quarantined : EXIT.ok;
+}
+
+async function fetchCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { filter: { type: 'string' }, mailto: { type: 'string' }, out: { type: 'string' }, max: { type: 'string' }, 'base-url': { type: 'string' } },
+  });
+  if (positionals[0] !== 'openalex') throw new UsageError('fetch supports: openalex');
+  if (!values.filter || !values.mailto || !values.out) throw new UsageError('fetch openalex needs --filter, --mailto and --out');
+  const progress = new ProgressReporter('OpenAlex');
+  const r = await fetchOpenAlexWorks({
+    filter: values.filter,
+    mailto: values.mailto,
+    out: values.out,
+    baseUrl: values['base-url'],
+    maxRecords: values.max === undefined ? undefined : Number(values.max),
+    onPage: (n, total) => progress.update(n, total ?? n, `${n} works`),
+  });
+  progress.finish(`${r.fetched} works in ${values.out}${r.resumed ? ' (resumed)' : ''}${r.complete ? '' : ' (stopped at --max; run again to continue)'}`);
+  return EXIT.ok;
+}
+
+async function exportCommand(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  if (positionals[0] !== 'parquet' || !positionals[1]) throw new UsageError('export parquet <dir>');
+  const dir = positionals[1];
+  return withStore(loadConfig(), async (store) => {
+    await store.run(`COPY (SELECT * FROM work_institutions) TO '${dir.replace(/'/g, "''")}' (FORMAT parquet, PARTITION_BY (year), OVERWRITE_OR_IGNORE)`);
+    console.log(`work_institutions written to ${dir}/year=…/ as Parquet`);
+    return EXIT.ok;
+  });
+}

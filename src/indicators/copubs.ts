@@ -1,0 +1,84 @@
+import type { DuckDBValue } from '@duckdb/node-api';
+import { chinaScopeNote, regionOf, type RegionCatalogue } from '../regions/regions.ts';
+import type { Store } from '../store/store.ts';
+
+export interface CopubYear {
+  year: number;
+  full: number;
+  fractional: number;
+}
+
+/** Loads the regions' country lists into a temp table so queries can join on them. */
+export async function loadRegionMembers(store: Store, catalogue: RegionCatalogue): Promise<void> {
+  await store.run('CREATE OR REPLACE TEMP TABLE region_members (region_id VARCHAR, country_code VARCHAR)');
+  const rows = [...catalogue.regions.values()].flatMap((r) => r.countries.map((c) => [r.id, c]));
+  if (rows.length === 0) return;
+  const appender = await store.connection.createAppender('region_members');
+  for (const [region, country] of rows) {
+    appender.appendVarchar(region!);
+    appender.appendVarchar(country!);
+    appender.endRow();
+  }
+  appender.closeSync();
+}
+
+/**
+ * Co-publications of two regions per year: a work counts when at least one affiliation is in
+ * each. Full counting gives each such work 1; fractional counting gives it the share of its
+ * authorship weight that lies in either region.
+ */
+export async function copublications(store: Store, catalogue: RegionCatalogue, a: string, b: string): Promise<CopubYear[]> {
+  const ra = regionOf(catalogue, a);
+  const rb = regionOf(catalogue, b);
+  await loadRegionMembers(store, catalogue);
+  const params: DuckDBValue[] = [ra.id, rb.id];
+  return store.all<CopubYear & Record<string, unknown>>(
+    `WITH tagged AS (
+       SELECT wi.work_id, wi.year, wi.weight,
+         wi.country_code IN (SELECT country_code FROM region_members WHERE region_id = $1) AS in_a,
+         wi.country_code IN (SELECT country_code FROM region_members WHERE region_id = $2) AS in_b
+       FROM work_institutions wi WHERE wi.year IS NOT NULL
+     ),
+     per_work AS (
+       SELECT work_id, any_value(year) AS year, bool_or(in_a) AS has_a, bool_or(in_b) AS has_b,
+         sum(weight) FILTER (WHERE in_a OR in_b) AS share
+       FROM tagged GROUP BY work_id
+     )
+     SELECT year::INTEGER AS year, count(*)::INTEGER AS full, round(sum(share), 4)::DOUBLE AS fractional
+     FROM per_work WHERE has_a AND has_b GROUP BY year ORDER BY year`,
+    params,
+  );
+}
+
+export interface LandscapeSummary {
+  pairs: { a: string; b: string; years: CopubYear[]; total: number }[];
+  works: number;
+  affiliations: number;
+  affiliationsWithInstitution: number;
+  affiliationsWithCountry: number;
+  chinaScope: string;
+}
+
+export async function landscapeSummary(store: Store, catalogue: RegionCatalogue, pairs: [string, string][]): Promise<LandscapeSummary> {
+  const out: LandscapeSummary['pairs'] = [];
+  for (const [a, b] of pairs) {
+    const years = await copublications(store, catalogue, a, b);
+    out.push({ a, b, years, total: years.reduce((s, y) => s + y.full, 0) });
+  }
+  const counts = await store.one<{ works: number; affiliations: number; with_inst: number; with_country: number }>(
+    `SELECT (SELECT count(*) FROM works)::DOUBLE AS works,
+       count(*)::DOUBLE AS affiliations,
+       count(*) FILTER (WHERE has_inst)::DOUBLE AS with_inst,
+       count(*) FILTER (WHERE has_country)::DOUBLE AS with_country
+     FROM (SELECT work_id, author_seq, aff_seq, bool_or(ror_id IS NOT NULL) AS has_inst, bool_or(country_code IS NOT NULL) AS has_country
+           FROM work_affiliations GROUP BY ALL)`,
+  );
+  return {
+    pairs: out,
+    works: counts?.works ?? 0,
+    affiliations: counts?.affiliations ?? 0,
+    affiliationsWithInstitution: counts?.with_inst ?? 0,
+    affiliationsWithCountry: counts?.with_country ?? 0,
+    chinaScope: chinaScopeNote(catalogue.settings),
+  };
+}

@@ -1,0 +1,89 @@
+import type { Readable } from 'node:stream';
+import { readLines } from './lines.ts';
+
+export type CsvRow = { lineNo: number; fields: string[] } | { lineNo: number; error: string; excerpt: string };
+
+/**
+ * RFC 4180 rows from a stream: quoted fields may hold separators, doubled quotes and newlines.
+ * A row that cannot be read (bad encoding, a quote never closed) is reported with its line.
+ */
+export async function* readCsv(stream: Readable, separator = ','): AsyncGenerator<CsvRow> {
+  let fields: string[] = [];
+  let field = '';
+  let inQuotes = false;
+  let startLine = 0;
+  let broken: string | null = null;
+  let rawRow = '';
+  for await (const line of readLines(stream)) {
+    if (!inQuotes) {
+      startLine = line.lineNo;
+      fields = [];
+      field = '';
+      broken = null;
+      rawRow = '';
+    }
+    if ('error' in line) {
+      if (line.error.startsWith('input ends') && !inQuotes) {
+        yield { lineNo: line.lineNo, error: line.error, excerpt: '' };
+        return;
+      }
+      broken = line.error;
+      if (!inQuotes) {
+        yield { lineNo: startLine, error: broken, excerpt: '' };
+        continue;
+      }
+      // The row continues past a bad line; keep scanning for its end and report it whole.
+      continue;
+    }
+    const text = line.text;
+    if (!inQuotes && text === '') continue;
+    if (rawRow.length < 300) rawRow += (rawRow ? '\n' : '') + text;
+    let i = 0;
+    if (inQuotes) field += '\n';
+    while (i < text.length) {
+      const c = text[i]!;
+      if (inQuotes) {
+        if (c === '"') {
+          if (text[i + 1] === '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          inQuotes = false;
+          i++;
+          continue;
+        }
+        const next = text.indexOf('"', i);
+        const end = next === -1 ? text.length : next;
+        field += text.slice(i, end);
+        i = end;
+        continue;
+      }
+      if (c === '"' && field === '') {
+        inQuotes = true;
+        i++;
+      } else if (c === separator) {
+        fields.push(field);
+        field = '';
+        i++;
+      } else {
+        const nextSep = text.indexOf(separator, i);
+        const end = nextSep === -1 ? text.length : nextSep;
+        field += text.slice(i, end);
+        i = end;
+      }
+    }
+    if (!inQuotes) {
+      fields.push(field);
+      if (broken) yield { lineNo: startLine, error: broken, excerpt: rawRow };
+      else yield { lineNo: startLine, fields };
+    }
+  }
+  if (inQuotes) yield { lineNo: startLine, error: 'quoted field is never closed (truncated file?)', excerpt: rawRow };
+}
+
+/** Quotes a value for CSV output only where it must be. */
+export function csvField(value: unknown): string {
+  const s = value === null || value === undefined ? '' : String(value);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

@@ -1,0 +1,9 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+
+/** A file's identity is its content: the same bytes under another name are the same input. */
+export async function fileId(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 22 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,115 @@
+import type { Readable } from 'node:stream';
+import { readCsv } from './csv.ts';
+import { RecordError, excerptOf, normalizeDoi, parseYear, type Authorship, type FieldTag, type ReadItem, type WorkRecord } from './records.ts';
+
+const REQUIRED = ['EID', 'Year'];
+
+/** Reads Scopus CSV exports ("CSV, all information" or any export that keeps EID and Year). */
+export async function* readScopus(stream: Readable): AsyncGenerator<ReadItem> {
+  let header: string[] | null = null;
+  let recordNo = 0;
+  for await (const row of readCsv(stream)) {
+    if ('error' in row) {
+      if (!header) throw new Error(`Scopus header row cannot be read: ${row.error}`);
+      yield { ok: false, recordNo: ++recordNo, lineNo: row.lineNo, reason: row.error, excerpt: row.excerpt };
+      continue;
+    }
+    if (!header) {
+      header = row.fields.map((h) => h.trim());
+      const missing = REQUIRED.filter((c) => !header!.includes(c));
+      if (!header.includes('Authors with affiliations') && !header.includes('Affiliations')) missing.push('Authors with affiliations (or Affiliations)');
+      if (missing.length > 0) throw new Error(`Scopus export is missing column(s): ${missing.join(', ')}`);
+      continue;
+    }
+    recordNo++;
+    const fields = alignFundingTexts(header, row.fields);
+    if (!fields) {
+      yield { ok: false, recordNo, lineNo: row.lineNo, reason: `expected ${header.length} columns, found ${row.fields.length}`, excerpt: excerptOf(row.fields.join(',')) };
+      continue;
+    }
+    const get = new Map(header.map((h, i) => [h, fields[i]!.trim()]));
+    try {
+      yield { ok: true, recordNo, record: scopusRecord(get) };
+    } catch (e) {
+      if (!(e instanceof RecordError)) throw e;
+      yield { ok: false, recordNo, lineNo: row.lineNo, reason: e.message, excerpt: excerptOf(row.fields.join(',')) };
+    }
+  }
+}
+
+/**
+ * Scopus names its funding-text columns after the first record ("Funding Text 1", "Funding
+ * Text 2", …), so a later record with more funding texts has more fields than the header. The
+ * extra fields are those texts; they are folded into the last funding-text column.
+ */
+export function alignFundingTexts(header: string[], fields: string[]): string[] | null {
+  if (fields.length === header.length) return fields;
+  const last = header.reduce((at, h, i) => (/^Funding Text \d+$/.test(h) ? i : at), -1);
+  if (fields.length < header.length || last < 0) return null;
+  const extra = fields.length - header.length;
+  const merged = fields.slice(last, last + extra + 1).filter(Boolean).join('\n');
+  return [...fields.slice(0, last), merged, ...fields.slice(last + extra + 1)];
+}
+
+/** Scopus abbreviates given names to initials: "Phillips J.C." or "Phillips, J.C.". */
+const INITIALS = /^(?:[\p{Lu}][\p{Ll}]?\.(?:[\s-]?[\p{Lu}][\p{Ll}]?\.)*|[\p{Lu}]{1,3})$/u;
+
+export function scopusRecord(get: Map<string, string>): WorkRecord {
+  const eid = get.get('EID') ?? '';
+  if (!/^2-s2\.0-\d+$/.test(eid)) throw new RecordError(`missing or malformed EID: ${JSON.stringify(eid)}`);
+  const year = parseYear(get.get('Year'), 'Year');
+  const authorships = authorsWithAffiliations(get.get('Authors with affiliations') ?? '');
+  if (authorships.length === 0 && get.get('Affiliations')) {
+    authorships.push({
+      name: null,
+      position: null,
+      isCorresponding: null,
+      affiliations: get.get('Affiliations')!.split(/;\s*/).filter(Boolean).map((raw) => ({ raw, givenRorIds: [], givenCountryCodes: [] })),
+    });
+  }
+  const keywords = (get.get('Author Keywords') ?? '').split(/;\s*/).filter(Boolean);
+  const fields: FieldTag[] = keywords.map((k) => ({ scheme: 'scopus-keyword', id: k.toLowerCase(), name: k, score: null }));
+  const corresponding = (get.get('Correspondence Address') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  for (const a of authorships) if (a.name && corresponding) a.isCorresponding = corresponding.startsWith(a.name.toLowerCase().replace(/,/g, '').split(' ')[0] ?? '\0');
+  return {
+    source: 'scopus',
+    sourceId: eid,
+    doi: normalizeDoi(get.get('DOI')),
+    pmid: get.get('PubMed ID') || null,
+    title: get.get('Title') || null,
+    year,
+    type: get.get('Document Type') || null,
+    authorships,
+    fields,
+    funders: (get.get('Funding Details') ?? '').split(/;\s*/).filter(Boolean),
+  };
+}
+
+/**
+ * "Surname, I., Affil A, City, Country; Surname2, J., Affil B; Affil C" — an entry whose second
+ * comma part is initials starts a new author; any other entry is a further affiliation of the
+ * author before it.
+ */
+function authorsWithAffiliations(value: string): Authorship[] {
+  const authors: Authorship[] = [];
+  for (const entry of value.split(/;\s*/)) {
+    if (!entry.trim()) continue;
+    const parts = entry.split(/,\s*/);
+    const startsAuthor = parts.length >= 2 && INITIALS.test(parts[1]!.trim());
+    const nameOnly = /^[^,]+\s(?:[\p{Lu}]\.)+$/u.test(parts[0]!.trim());
+    if (startsAuthor || nameOnly || authors.length === 0) {
+      const nameParts = startsAuthor ? 2 : 1;
+      const raw = parts.slice(nameParts).join(', ').trim();
+      authors.push({
+        name: parts.slice(0, nameParts).join(', ').trim(),
+        position: null,
+        isCorresponding: null,
+        affiliations: raw ? [{ raw, givenRorIds: [], givenCountryCodes: [] }] : [],
+      });
+    } else {
+      authors[authors.length - 1]!.affiliations.push({ raw: entry.trim(), givenRorIds: [], givenCountryCodes: [] });
+    }
+  }
+  authors.forEach((a, i) => (a.position = i === 0 ? 'first' : i === authors.length - 1 ? 'last' : 'middle'));
+  return authors;
+}

@@ -1,0 +1,64 @@
+import type { Store } from '../store/store.ts';
+import { RESOLVER_VERSION, type AffiliationResolver } from './matcher.ts';
+
+/** Version of resolutions in the store: the matcher's behaviour and the registry it matched against. */
+export async function resolutionVersion(store: Store): Promise<string> {
+  const registry = await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`);
+  return `${RESOLVER_VERSION}/${registry?.value ?? 'no-registry'}`;
+}
+
+/**
+ * Resolves every distinct affiliation string not yet resolved under the current version.
+ * Each string is resolved once however many works use it.
+ */
+export async function resolvePending(store: Store, resolver: AffiliationResolver, onProgress?: (done: number, total: number) => void): Promise<{ resolved: number; seconds: number }> {
+  const started = performance.now();
+  const version = await resolutionVersion(store);
+  const pending = (
+    await store.all<{ raw: string }>(
+      `SELECT DISTINCT a.raw FROM affiliations a
+       WHERE a.raw <> '' AND NOT EXISTS (SELECT 1 FROM resolutions r WHERE r.raw = a.raw AND r.resolver_version = $1)`,
+      [version],
+    )
+  ).map((r) => r.raw);
+  const chunk = 20_000;
+  for (let i = 0; i < pending.length; i += chunk) {
+    const part = pending.slice(i, i + chunk);
+    const results = part.map((raw) => resolver.resolve(raw));
+    await store.transaction(async () => {
+      await store.run('CREATE TEMP TABLE IF NOT EXISTS stage_raw (raw VARCHAR)');
+      await store.run('DELETE FROM stage_raw');
+      const raws = await store.connection.createAppender('stage_raw');
+      for (const raw of part) {
+        raws.appendVarchar(raw);
+        raws.endRow();
+      }
+      raws.closeSync();
+      await store.run('DELETE FROM resolution_institutions WHERE raw IN (SELECT raw FROM stage_raw)');
+      await store.run('DELETE FROM resolutions WHERE raw IN (SELECT raw FROM stage_raw)');
+      const res = await store.connection.createAppender('resolutions');
+      const inst = await store.connection.createAppender('resolution_institutions');
+      for (const r of results) {
+        res.appendVarchar(r.raw);
+        res.appendVarchar(version);
+        r.countryCode === null ? res.appendNull() : res.appendVarchar(r.countryCode);
+        res.appendVarchar(r.countryEvidence);
+        res.appendVarchar(r.tier);
+        res.endRow();
+        for (const m of r.institutions) {
+          inst.appendVarchar(r.raw);
+          inst.appendVarchar(m.rorId);
+          inst.appendVarchar(m.tier);
+          inst.appendDouble(m.score);
+          inst.appendBoolean(m.primary);
+          inst.appendVarchar(m.units.length > 0 ? `${m.evidence} (units named: ${m.units.map((u) => u.name).join('; ')})` : m.evidence);
+          inst.endRow();
+        }
+      }
+      res.closeSync();
+      inst.closeSync();
+    });
+    onProgress?.(Math.min(i + chunk, pending.length), pending.length);
+  }
+  return { resolved: pending.length, seconds: (performance.now() - started) / 1000 };
+}

@@ -1,0 +1,75 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { csvField, readCsv } from '../ingest/csv.ts';
+import type { RegionCatalogue } from '../regions/regions.ts';
+import { TIER_RANK, type AffiliationResolver, type Tier } from './matcher.ts';
+
+export interface BatchOptions {
+  column: string;
+  rollUp: boolean;
+  minTier: Exclude<Tier, 'unresolved'>;
+  regions: RegionCatalogue;
+  onProgress?: (rows: number) => void;
+}
+
+export const ADDED_COLUMNS = ['ror_id', 'name', 'country_code', 'region', 'tier', 'score', 'evidence'];
+
+/**
+ * Resolves one column of a CSV file and writes every input column plus the resolution. Rows
+ * the reader cannot parse are written out as errors, not skipped, so row counts always match.
+ */
+export async function resolveCsv(resolver: AffiliationResolver, inPath: string, outPath: string, options: BatchOptions): Promise<{ rows: number; resolved: number; withCountry: number; unreadable: number }> {
+  const out = createWriteStream(outPath);
+  const write = async (line: string) => {
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
+  };
+  let header: string[] | null = null;
+  let column = -1;
+  let rows = 0;
+  let resolved = 0;
+  let withCountry = 0;
+  let unreadable = 0;
+  for await (const row of readCsv(createReadStream(inPath))) {
+    if ('error' in row) {
+      if (!header) throw new Error(`${inPath}: header row cannot be read: ${row.error}`);
+      unreadable++;
+      rows++;
+      await write([...header.map(() => ''), '', '', '', '', 'unreadable', '', `line ${row.lineNo}: ${row.error}`].map(csvField).join(','));
+      continue;
+    }
+    if (!header) {
+      header = row.fields;
+      column = header.indexOf(options.column);
+      if (column < 0) throw new Error(`${inPath}: no column named ${JSON.stringify(options.column)}; columns are ${header.join(', ')}`);
+      await write([...header, ...ADDED_COLUMNS].map(csvField).join(','));
+      continue;
+    }
+    rows++;
+    const fields = header.map((_, i) => row.fields[i] ?? '');
+    const r = resolver.resolve(fields[column] ?? '');
+    const matches = r.institutions.filter((m) => TIER_RANK[m.tier] >= TIER_RANK[options.minTier]);
+    const ids = matches.map((m) => (options.rollUp ? resolver.rollUp(m.rorId) : m.rorId));
+    const unique = [...new Set(ids)];
+    const names = unique.map((id) => resolver.institution(id)?.name ?? id);
+    const country = r.countryCode;
+    const region = country ? regionsOf(options.regions, country) : '';
+    if (unique.length > 0) resolved++;
+    if (country) withCountry++;
+    const tier = unique.length > 0 ? matches[0]!.tier : 'unresolved';
+    const score = unique.length > 0 ? Math.max(...matches.map((m) => m.score)) : '';
+    const evidence = [...matches.map((m) => m.evidence), `country: ${r.countryEvidence}`].join(' | ');
+    await write([...fields, unique.map((id) => `https://ror.org/${id}`).join(';'), names.join(';'), country ?? '', region, tier, score, evidence].map(csvField).join(','));
+    if (rows % 5000 === 0) options.onProgress?.(rows);
+  }
+  out.end();
+  await once(out, 'finish');
+  return { rows, resolved, withCountry, unreadable };
+}
+
+/** Every region the country belongs to under the current settings ("EU27;EU27AC" for DE). */
+export function regionsOf(catalogue: RegionCatalogue, country: string): string {
+  return [...catalogue.regions.values()]
+    .filter((r) => r.countries.includes(country))
+    .map((r) => r.id)
+    .join(';');
+}

@@ -1,0 +1,85 @@
+import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Config } from './config.ts';
+
+export type SourceKind = 'ror' | 'openalex' | 'wos' | 'scopus';
+
+export interface DataSource {
+  id: string;
+  kind: SourceKind;
+  title: string;
+  /** Path inside the mirror directory (DERISK_MIRROR). */
+  mirrorPath: string;
+  /** Where a user outside this network gets the same data. */
+  publicUrl: string;
+  licence: string;
+  /** Whether the main job loads it. */
+  inDemo: boolean;
+}
+
+/** The public datasets derisk knows, where the mirror keeps them and where they come from. */
+export const SOURCES: DataSource[] = [
+  {
+    id: 'ror',
+    kind: 'ror',
+    title: 'Research Organization Registry (ROR) records, schema v2',
+    mirrorPath: 'ror-records-union/ror_records_latest_v2.jsonl.gz',
+    publicUrl: 'https://zenodo.org/communities/ror-data (full data dump, zip); per-release records: https://github.com/ror-community/ror-records',
+    licence: 'CC0-1.0',
+    inDemo: true,
+  },
+  {
+    id: 'openalex-tu9-sample',
+    kind: 'openalex',
+    title: 'OpenAlex works, 410-record API sample (2022 shape)',
+    mirrorPath: 'openalex-works-sample-tu9/works_tu9_2022_api.json.gz',
+    publicUrl: 'https://api.openalex.org/works (or the snapshot: https://docs.openalex.org/download-all-data/openalex-snapshot)',
+    licence: 'CC0-1.0',
+    inDemo: true,
+  },
+  {
+    id: 'wos-ble-sample',
+    kind: 'wos',
+    title: 'Web of Science export, tab-delimited full records (4,071 records)',
+    mirrorPath: 'wos-export-sample-ble-scientopy/wos_ble_2015_2026_tabdelimited.txt.gz',
+    publicUrl: 'https://github.com/jpruiz84/ScientoPy/tree/master/dataInExample (Clarivate terms: local use only)',
+    licence: 'Clarivate Web of Science terms (test use only)',
+    inDemo: true,
+  },
+  {
+    id: 'scopus-litstudy-sample',
+    kind: 'scopus',
+    title: 'Scopus CSV export (58 records)',
+    mirrorPath: 'scopus-export-sample-litstudy/scopus.csv',
+    publicUrl: 'https://github.com/NLeSC/litstudy/blob/master/tests/resources/scopus.csv (Elsevier terms)',
+    licence: 'Elsevier Scopus terms (test use only)',
+    inDemo: true,
+  },
+];
+
+export function sourceById(id: string): DataSource {
+  const s = SOURCES.find((x) => x.id === id);
+  if (!s) throw new Error(`unknown source ${JSON.stringify(id)}; known: ${SOURCES.map((x) => x.id).join(', ')}`);
+  return s;
+}
+
+/** The mirror copy of a source, or an error that tells the user where to get it. */
+export function locate(config: Config, source: DataSource): string {
+  const path = join(config.mirror, source.mirrorPath);
+  if (!existsSync(path)) {
+    throw new Error(`${source.title} is not in the mirror (${path}). Set DERISK_MIRROR to a directory holding ${source.mirrorPath}, or download it from ${source.publicUrl}`);
+  }
+  return path;
+}
+
+/** Downloads a URL into the mirror atomically (a partial download never looks complete). */
+export async function download(url: string, target: string): Promise<void> {
+  mkdirSync(dirname(target), { recursive: true });
+  const response = await fetch(url);
+  if (!response.ok || !response.body) throw new Error(`download of ${url} failed: HTTP ${response.status}`);
+  const partial = `${target}.part`;
+  await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(partial));
+  renameSync(partial, target);
+}

@@ -1,0 +1,62 @@
+-- Rebuilds the analytics tables from the source tables. $1: the lowest accepted match tier
+-- rank (exact 3, strong 2, possible 1).
+
+-- A work is one DOI (else one PubMed id, else one source record): records from several sources
+-- merge on those ids, never on titles. The preferred record (OpenAlex, then WoS, then Scopus)
+-- supplies the author list.
+CREATE OR REPLACE TABLE works AS
+WITH keyed AS (
+  SELECT *,
+    coalesce('doi:' || doi, 'pmid:' || pmid, source || ':' || source_id) AS work_id,
+    CASE source WHEN 'openalex' THEN 1 WHEN 'wos' THEN 2 ELSE 3 END AS source_rank
+  FROM records
+)
+SELECT work_id, source, source_id, doi, title, type,
+  coalesce(year, max(year) OVER (PARTITION BY work_id)) AS year,
+  list(source || ':' || source_id) OVER (PARTITION BY work_id) AS records
+FROM keyed
+QUALIFY row_number() OVER (PARTITION BY work_id ORDER BY source_rank, source_id) = 1;
+
+-- One row per work × author × affiliation × institution, with its fractional weight.
+CREATE OR REPLACE TABLE work_affiliations AS
+WITH aff AS (
+  SELECT w.work_id, w.year, a.author_seq, a.aff_seq, a.raw, a.given_ror_ids, a.given_countries
+  FROM works w JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id
+),
+matched AS (
+  SELECT aff.work_id, aff.author_seq, aff.aff_seq, g.ror_id, 'exact' AS tier, 'source' AS matched_by
+  FROM aff, unnest(aff.given_ror_ids) AS g(ror_id)
+  UNION ALL
+  SELECT aff.work_id, aff.author_seq, aff.aff_seq, ri.ror_id, ri.tier, 'derisk' AS matched_by
+  FROM aff JOIN resolution_institutions ri ON ri.raw = aff.raw
+  WHERE len(aff.given_ror_ids) = 0
+    AND CASE ri.tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END >= $1
+),
+rows AS (
+  SELECT aff.work_id, aff.year, aff.author_seq, aff.aff_seq, m.ror_id,
+    coalesce(i.country_code, aff.given_countries[1], r.country_code) AS country_code,
+    coalesce(m.tier, CASE WHEN coalesce(aff.given_countries[1], r.country_code) IS NOT NULL THEN 'country-only' ELSE 'unresolved' END) AS tier,
+    m.matched_by
+  FROM aff
+  LEFT JOIN matched m USING (work_id, author_seq, aff_seq)
+  LEFT JOIN institutions i ON i.ror_id = m.ror_id
+  LEFT JOIN resolutions r ON r.raw = aff.raw
+)
+SELECT *,
+  1.0 / count(DISTINCT author_seq) OVER (PARTITION BY work_id)
+      / count(DISTINCT aff_seq) OVER (PARTITION BY work_id, author_seq)
+      / count(*) OVER (PARTITION BY work_id, author_seq, aff_seq) AS weight
+FROM rows
+ORDER BY year, work_id;
+
+-- One row per work × institution (or × country where no institution is known): what the
+-- co-operation indicators count.
+CREATE OR REPLACE TABLE work_institutions AS
+SELECT work_id, year, ror_id, country_code,
+  CASE max(CASE tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END)
+    WHEN 3 THEN 'exact' WHEN 2 THEN 'strong' WHEN 1 THEN 'possible' ELSE min(tier) END AS tier,
+  sum(weight) AS weight,
+  count(DISTINCT author_seq) AS authors
+FROM work_affiliations
+GROUP BY work_id, year, ror_id, country_code
+ORDER BY year, work_id;

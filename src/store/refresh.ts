@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { TIER_RANK, type Tier } from '../resolve/matcher.ts';
+import type { Store } from './store.ts';
+
+const REFRESH = readFileSync(fileURLToPath(new URL('./refresh.sql', import.meta.url)), 'utf8')
+  .split(/;\s*\n/)
+  .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
+  .filter(Boolean);
+
+/** Rebuilds works, work_affiliations and work_institutions from what the store holds. */
+export async function refreshAnalytics(store: Store, minTier: Exclude<Tier, 'unresolved'> = 'strong'): Promise<void> {
+  await store.transaction(async () => {
+    for (const sql of REFRESH) await store.run(sql, sql.includes('$1') ? [TIER_RANK[minTier]] : undefined);
+    await store.run(`INSERT OR REPLACE INTO meta VALUES ('analytics_min_tier', $1)`, [minTier]);
+  });
+}

@@ -1,0 +1,111 @@
+-- derisk's embedded store. Source tables keep what each file said; the analytics tables
+-- (works, work_institutions) are rebuilt from them by `refresh` and are what indicators read.
+
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+
+-- One row per input file, keyed by content hash: the same bytes are never ingested twice, and
+-- last_record_no lets an interrupted ingest resume where its last committed batch ended.
+CREATE TABLE IF NOT EXISTS input_files (
+  file_id VARCHAR PRIMARY KEY,
+  path VARCHAR NOT NULL,
+  kind VARCHAR NOT NULL,
+  bytes BIGINT NOT NULL,
+  started_at TIMESTAMP NOT NULL,
+  finished_at TIMESTAMP,
+  last_record_no BIGINT NOT NULL DEFAULT 0,
+  records_kept BIGINT NOT NULL DEFAULT 0,
+  records_duplicate BIGINT NOT NULL DEFAULT 0,
+  records_quarantined BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE IF NOT EXISTS quarantine (
+  file_id VARCHAR NOT NULL,
+  record_no BIGINT NOT NULL,
+  line_no BIGINT,
+  reason VARCHAR NOT NULL,
+  excerpt VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS institutions (
+  ror_id VARCHAR PRIMARY KEY,
+  name VARCHAR NOT NULL,
+  country_code VARCHAR,
+  country_name VARCHAR,
+  city VARCHAR,
+  subdivision VARCHAR,
+  status VARCHAR NOT NULL,
+  types VARCHAR[],
+  parents VARCHAR[],
+  children VARCHAR[],
+  related VARCHAR[],
+  successors VARCHAR[],
+  established INTEGER,
+  file_id VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS institution_names (
+  ror_id VARCHAR NOT NULL,
+  name VARCHAR NOT NULL,
+  name_types VARCHAR[],
+  lang VARCHAR
+);
+
+-- Bibliographic records as each source gave them; (source, source_id) is unique by construction.
+CREATE TABLE IF NOT EXISTS records (
+  source VARCHAR NOT NULL,
+  source_id VARCHAR NOT NULL,
+  doi VARCHAR,
+  pmid VARCHAR,
+  title VARCHAR,
+  year INTEGER,
+  type VARCHAR,
+  funders VARCHAR[],
+  file_id VARCHAR NOT NULL,
+  record_no BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS authorships (
+  source VARCHAR NOT NULL,
+  source_id VARCHAR NOT NULL,
+  author_seq INTEGER NOT NULL,
+  author_name VARCHAR,
+  position VARCHAR,
+  is_corresponding BOOLEAN
+);
+
+CREATE TABLE IF NOT EXISTS affiliations (
+  source VARCHAR NOT NULL,
+  source_id VARCHAR NOT NULL,
+  author_seq INTEGER NOT NULL,
+  aff_seq INTEGER NOT NULL,
+  raw VARCHAR NOT NULL,
+  given_ror_ids VARCHAR[],
+  given_countries VARCHAR[]
+);
+
+CREATE TABLE IF NOT EXISTS record_fields (
+  source VARCHAR NOT NULL,
+  source_id VARCHAR NOT NULL,
+  scheme VARCHAR NOT NULL,
+  field_id VARCHAR NOT NULL,
+  name VARCHAR,
+  score DOUBLE
+);
+
+-- One row per distinct raw affiliation string: resolution is done once per string, not per use.
+CREATE TABLE IF NOT EXISTS resolutions (
+  raw VARCHAR PRIMARY KEY,
+  resolver_version VARCHAR NOT NULL,
+  country_code VARCHAR,
+  country_evidence VARCHAR,
+  tier VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS resolution_institutions (
+  raw VARCHAR NOT NULL,
+  ror_id VARCHAR NOT NULL,
+  tier VARCHAR NOT NULL,
+  score DOUBLE NOT NULL,
+  is_primary BOOLEAN NOT NULL,
+  evidence VARCHAR NOT NULL
+);
