@@ -113,7 +113,9 @@ async function withStore<T>(config: Config, work: (store: Store) => Promise<T>):
 const WORK_KINDS = new Set<SourceName>(['openalex', 'wos', 'scopus']);
 
 async function ingest(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, 'no-resolve': { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, 'no-resolve': { type: 'boolean' }, 'batch-size': { type: 'string' } } });
+  const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UsageError('--batch-size takes a positive whole number');
   const [kind, ...files] = positionals;
   if (!kind || files.length === 0) throw new UsageError('ingest needs a kind (ror, openalex, wos, scopus) and at least one file');
   const config = loadConfig();
@@ -128,17 +130,18 @@ async function ingest(argv: string[]): Promise<number> {
         quarantined += report.quarantined;
       }
     } else if (WORK_KINDS.has(kind as SourceName)) {
-      for (const file of files) quarantined += printIngest(await ingestWithProgress(store, config, kind as SourceName, file));
+      for (const file of files) quarantined += printIngest(await ingestWithProgress(store, config, kind as SourceName, file, batchSize));
     } else throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos or scopus`);
     if (!values['no-resolve']) await resolveAndRefresh(store);
     return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
   });
 }
 
-async function ingestWithProgress(store: Store, config: Config, kind: SourceName, file: string): Promise<IngestReport> {
+async function ingestWithProgress(store: Store, config: Config, kind: SourceName, file: string, batchSize?: number): Promise<IngestReport> {
   const progress = new ProgressReporter(`${kind} ${file}`);
   const report = await ingestWorks(store, kind, file, {
     quarantineDir: config.quarantineDir,
+    batchSize,
     onProgress: (p) => progress.update(p.bytesDone, p.bytesTotal, `${p.records} records`),
   });
   progress.finish(`${report.status}`);

@@ -33,11 +33,12 @@ export async function* jsonDocuments(stream: Readable): AsyncGenerator<JsonItem>
     yield* arrayElements(firstText, firstLineNo, lines);
     return;
   }
-  // A JSON Lines file has a complete document on its first line; anything else is one
-  // pretty-printed document (an API page or a single work).
+  // A JSON Lines file has a whole document on its first line (broken or not); anything else is
+  // one pretty-printed document (an API page or a single work).
   const firstDoc = tryParse(firstText);
-  if (firstDoc.ok) {
-    yield* fromDocument(firstDoc.value, firstLineNo, () => ++recordNo);
+  if (firstDoc.ok || head.trimEnd().endsWith('}')) {
+    if (firstDoc.ok) yield* fromDocument(firstDoc.value, firstLineNo, () => ++recordNo);
+    else yield { recordNo: ++recordNo, lineNo: firstLineNo, error: firstDoc.error, excerpt: firstText.slice(0, 300) };
     for await (const line of lines) {
       if ('error' in line) {
         yield { recordNo: ++recordNo, lineNo: line.lineNo, error: line.error, excerpt: '' };
@@ -50,17 +51,27 @@ export async function* jsonDocuments(stream: Readable): AsyncGenerator<JsonItem>
     }
     return;
   }
-  let text = firstText;
+  const kept: { lineNo: number; text: string }[] = [{ lineNo: firstLineNo, text: firstText }];
   for await (const line of lines) {
     if ('error' in line) {
-      yield { recordNo: ++recordNo, lineNo: line.lineNo, error: line.error, excerpt: text.slice(0, 300) };
+      yield { recordNo: ++recordNo, lineNo: line.lineNo, error: line.error, excerpt: kept.map((k) => k.text).join('\n').slice(0, 300) };
       return;
     }
-    text += `\n${line.text}`;
+    kept.push({ lineNo: line.lineNo, text: line.text });
   }
+  const text = kept.map((k) => k.text).join('\n');
   const doc = tryParse(text);
-  if (doc.ok) yield* fromDocument(doc.value, firstLineNo, () => ++recordNo);
-  else yield { recordNo: ++recordNo, lineNo: firstLineNo, error: doc.error, excerpt: text.slice(0, 300) };
+  if (doc.ok) {
+    yield* fromDocument(doc.value, firstLineNo, () => ++recordNo);
+    return;
+  }
+  // Not one document after all: report it line by line so that any whole lines still count.
+  for (const k of kept) {
+    if (k.text.trim() === '') continue;
+    const lineDoc = tryParse(k.text);
+    if (lineDoc.ok) yield* fromDocument(lineDoc.value, k.lineNo, () => ++recordNo);
+    else yield { recordNo: ++recordNo, lineNo: k.lineNo, error: lineDoc.error, excerpt: k.text.slice(0, 300) };
+  }
 }
 
 function* fromDocument(value: unknown, lineNo: number, nextRecordNo: () => number): Generator<JsonItem> {

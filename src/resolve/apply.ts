@@ -46,13 +46,17 @@ export async function resolvePending(store: Store, resolver: AffiliationResolver
         res.appendVarchar(r.tier);
         res.endRow();
         for (const m of r.institutions) {
-          inst.appendVarchar(r.raw);
-          inst.appendVarchar(m.rorId);
-          inst.appendVarchar(m.tier);
-          inst.appendDouble(m.score);
-          inst.appendBoolean(m.primary);
-          inst.appendVarchar(m.units.length > 0 ? `${m.evidence} (units named: ${m.units.map((u) => u.name).join('; ')})` : m.evidence);
-          inst.endRow();
+          const rows = [{ rorId: m.rorId, evidence: m.evidence, primary: m.primary, unitOf: null as string | null }, ...m.units.map((u) => ({ rorId: u.rorId, evidence: `unit of ${m.name} named in the string`, primary: false, unitOf: m.rorId }))];
+          for (const row of rows) {
+            inst.appendVarchar(r.raw);
+            inst.appendVarchar(row.rorId);
+            inst.appendVarchar(m.tier);
+            inst.appendDouble(m.score);
+            inst.appendBoolean(row.primary);
+            inst.appendVarchar(row.evidence);
+            row.unitOf === null ? inst.appendNull() : inst.appendVarchar(row.unitOf);
+            inst.endRow();
+          }
         }
       }
       res.closeSync();

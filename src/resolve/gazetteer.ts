@@ -116,15 +116,14 @@ export class Gazetteer {
       const cjk = this.detectCjk(raw);
       if (cjk) return cjk;
     }
-    const parts = segments(raw).map((s) => placeText(s));
-    let found: Finding | null = null;
-    // "Norfolk, VA 23504 USA": the country at the end of the last part outranks any earlier part.
-    for (let i = parts.length - 1; i >= 0 && !found; i--) {
-      found = this.countryIn(parts[i]!, parts, i) ?? (i === parts.length - 1 ? this.trailingCountry(parts[i]!, parts) : null);
-    }
-    if (!found) {
-      for (let i = parts.length - 1; i >= 0 && !found; i--) found = this.placeIn(parts[i]!, raw);
-    }
+    // A part with a house number ("Carrer de Palau 3") is a street, whatever its words.
+    const parts = segments(raw).map((s) => (STREET_NUMBER.test(s) ? '' : placeText(s)));
+    const last = parts.length - 1;
+    // Addresses end with their country, or else with their city: "Norfolk, VA 23504 USA" and
+    // "…, Palau, Barcelona" are decided by their last part before any earlier one is read.
+    let found: Finding | null = last >= 0 ? (this.countryIn(parts[last]!, parts, last) ?? this.trailingCountry(parts[last]!, parts) ?? this.placeIn(parts[last]!, raw)) : null;
+    for (let i = last - 1; i >= 0 && !found; i--) found = this.countryIn(parts[i]!, parts, i);
+    for (let i = last - 1; i >= 0 && !found; i--) found = this.placeIn(parts[i]!, raw);
     if (!found) return { countryCode: null, evidence: 'no country or known place named', explicit: false };
     if (found.countryCode === 'CN') {
       // WoS writes "Hong Kong, Peoples R China"; HK, MO and TW are kept apart from CN.
@@ -186,6 +185,9 @@ export class Gazetteer {
     return best ? { countryCode: best[1], evidence: `"${best[0]}" names ${best[1]}`, explicit: true } : null;
   }
 }
+
+/** A standalone number of one to three digits: a house number, not a postal code. */
+const STREET_NUMBER = /(^|\s)\d{1,3}[a-z]?(\s|$)/i;
 
 /** A part of an address with postal codes and numbers taken out: "Wuhan 430074" → "wuhan". */
 function placeText(segment: string): string {

@@ -25,11 +25,10 @@ export const hasCjk = (s: string): boolean => CJK.test(s);
 export function foldText(s: string): string {
   return s
     .replace(/([a-z\u00df-\u00ff])([A-Z])/g, '$1 $2')
-    .normalize('NFKC')
-    .replace(/[ßøØæÆœŒłŁđĐıþ]/g, (c) => FOLD[c] ?? c)
-    .normalize('NFD')
+    .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .normalize('NFC')
+    .replace(/[ßøØæÆœŒłŁđĐıþ]/g, (c) => FOLD[c] ?? c)
     .toLowerCase()
     .replace(/&/g, ' and ')
     .replace(/['’`´]/g, '')

@@ -29,7 +29,7 @@ matched AS (
   UNION ALL
   SELECT aff.work_id, aff.author_seq, aff.aff_seq, ri.ror_id, ri.tier, 'derisk' AS matched_by
   FROM aff JOIN resolution_institutions ri ON ri.raw = aff.raw
-  WHERE len(aff.given_ror_ids) = 0
+  WHERE len(aff.given_ror_ids) = 0 AND ri.unit_of IS NULL
     AND CASE ri.tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END >= $1
 ),
 rows AS (

@@ -101,11 +101,17 @@ CREATE TABLE IF NOT EXISTS resolutions (
   tier VARCHAR NOT NULL
 );
 
+-- The institutions a string names. A unit named with its institution ("Inst Automat, Chinese
+-- Acad Sci") is kept as its own row with unit_of set, so analyses can count either level.
 CREATE TABLE IF NOT EXISTS resolution_institutions (
   raw VARCHAR NOT NULL,
   ror_id VARCHAR NOT NULL,
   tier VARCHAR NOT NULL,
   score DOUBLE NOT NULL,
   is_primary BOOLEAN NOT NULL,
-  evidence VARCHAR NOT NULL
+  evidence VARCHAR NOT NULL,
+  unit_of VARCHAR
 );
+
+-- Columns added after the first release, for stores created before them.
+ALTER TABLE resolution_institutions ADD COLUMN IF NOT EXISTS unit_of VARCHAR;

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCsv } from '../src/ingest/csv.ts';
+import { collect, streamOf, tempDir, writeTemp, INPUT } from './helpers/fixtures.ts';
+import { derisk } from './helpers/cli.ts';
+import { ROR_DUMP } from './helpers/registry.ts';
+
+const skip = !existsSync(ROR_DUMP) && 'data mirror not present';
+
+test('usage errors exit 2 and say what is wrong', () => {
+  const r = derisk(['ingest', 'nonsense', 'x']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown kind "nonsense"/);
+  assert.equal(derisk(['frobnicate']).status, 2);
+  assert.equal(derisk(['indicators', 'copubs', '--regions', 'EU27AC']).status, 2);
+});
+
+test('a missing input file fails with its name', () => {
+  const r = derisk(['ingest', 'wos', '/nonexistent/savedrecs.txt'], { DERISK_HOME: tempDir() });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /savedrecs\.txt/);
+});
+
+test('ingest ror, ingest works, then resolve a CSV column and read the indicator contract', { skip }, async () => {
+  const home = tempDir();
+  const env = { DERISK_HOME: home };
+  assert.equal(derisk(['ingest', 'ror', ROR_DUMP], env).status, 0);
+  const ingest = derisk(['ingest', 'openalex', join(INPUT, 'openalex-current.jsonl')], env);
+  assert.equal(ingest.status, 0, ingest.stderr);
+  assert.match(ingest.stdout, /3 records kept, 0 already known, 0 quarantined/);
+
+  const input = writeTemp('affs.csv', 'id,affiliation\n1,"Tsinghua Univ, Dept Automat, Beijing 100084, Peoples R China"\n2,"Some Lab, Palau 3, Barcelona"\n3,"Department of Physiology, Howard Hughes Medical Institute, University of Texas Southwestern Medical Center, Dallas, TX, USA"\n4,""\n');
+  const out = join(tempDir(), 'out.csv');
+  const r = derisk(['resolve', input, '--column', 'affiliation', '--out', out], env);
+  assert.equal(r.status, 0, r.stderr);
+  const rows = (await collect(readCsv(streamOf(readFileSync(out))))).map((x) => ('fields' in x ? x.fields : []));
+  assert.deepEqual(rows[0], ['id', 'affiliation', 'ror_id', 'name', 'country_code', 'region', 'tier', 'score', 'evidence']);
+  assert.equal(rows.length, 5, 'every input row comes out');
+  assert.deepEqual(rows[1]!.slice(2, 7), ['https://ror.org/03cve4549', 'Tsinghua University', 'CN', 'CN', 'exact']);
+  assert.deepEqual(rows[2]!.slice(2, 7), ['', '', 'ES', 'EU27;EU27AC', 'unresolved']);
+  assert.equal(rows[3]![2]!.split(';').length, 2, 'two institutions, separated by ";"');
+  assert.equal(rows[4]![6], 'unresolved');
+
+  const json = derisk(['indicators', 'copubs', '--regions', 'EU27AC,CN', '--json'], env);
+  assert.equal(json.status, 0, json.stderr);
+  const years = JSON.parse(json.stdout) as { year: number; full: number; fractional: number }[];
+  assert.deepEqual(years.map((y) => Object.keys(y).sort()), years.map(() => ['fractional', 'full', 'year']));
+  assert.deepEqual(years.map((y) => [y.year, y.full]), [[2022, 1], [2023, 1]]);
+  assert.equal(derisk(['indicators', 'copubs', '--regions', 'EU27AC,ATLANTIS', '--json'], env).status, 1);
+});

@@ -1,0 +1,145 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { ingestWorks } from '../../src/ingest/pipeline.ts';
+import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
+import { resolvePending } from '../../src/resolve/apply.ts';
+import { AffiliationResolver } from '../../src/resolve/matcher.ts';
+import { copublications, landscapeSummary } from '../../src/indicators/copubs.ts';
+import { loadRegions } from '../../src/regions/regions.ts';
+import { refreshAnalytics } from '../../src/store/refresh.ts';
+import { Store } from '../../src/store/store.ts';
+import { INPUT, tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { ROR_DUMP } from '../helpers/registry.ts';
+import { derisk, deriskAsync } from '../helpers/cli.ts';
+
+const skip = !existsSync(ROR_DUMP) && 'data mirror not present';
+
+async function storeWithRegistry(): Promise<{ store: Store; dir: string }> {
+  const dir = tempDir();
+  const store = await Store.open(join(dir, 'derisk.duckdb'));
+  await ingestRegistry(store, ROR_DUMP);
+  return { store, dir };
+}
+
+async function count(store: Store, table: string): Promise<number> {
+  return (await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${table}`))!.n;
+}
+
+test('ingest, resolve and refresh: records merge on DOI, co-publications count by region pair', { skip }, async () => {
+  const { store, dir } = await storeWithRegistry();
+  const q = join(dir, 'quarantine');
+  const a = await ingestWorks(store, 'openalex', join(INPUT, 'openalex-current.jsonl'), { quarantineDir: q });
+  assert.deepEqual([a.status, a.kept, a.quarantined], ['ingested', 3, 0]);
+  // The same work (same DOI) exported from Scopus: a second record, not a second work.
+  const scopus = writeTemp(
+    'scopus.csv',
+    'Title,Year,DOI,Authors with affiliations,EID\n"Joint work on edge AI",2022,10.1109/TEST.2022.0001,"Li, W., Tsinghua University, Beijing, China",2-s2.0-85000000099\n',
+  );
+  await ingestWorks(store, 'scopus', scopus, { quarantineDir: q });
+  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
+  await refreshAnalytics(store);
+  assert.equal(await count(store, 'records'), 4);
+  assert.equal(await count(store, 'works'), 3);
+  const merged = await store.one<{ records: string[] }>(`SELECT records FROM works WHERE work_id = 'doi:10.1109/test.2022.0001'`);
+  assert.deepEqual([...merged!.records].sort(), ['openalex:W4300000001', 'scopus:2-s2.0-85000000099']);
+  const regions = loadRegions();
+  const euCn = await copublications(store, regions, 'EU27AC', 'CN');
+  assert.deepEqual(euCn, [
+    { year: 2022, full: 1, fractional: 1 },
+    { year: 2023, full: 1, fractional: 0.6667 },
+  ]);
+  assert.deepEqual(await copublications(store, regions, 'US', 'CN'), [
+    { year: 2021, full: 1, fractional: 1 },
+    { year: 2023, full: 1, fractional: 0.6667 },
+  ]);
+  // Given ROR ids are used as they are; strings without one are resolved by derisk.
+  const rows = await store.all<{ ror_id: string; tier: string }>(`SELECT ror_id, tier FROM work_institutions WHERE work_id = 'doi:10.1109/test.2022.0001' ORDER BY ror_id`);
+  assert.deepEqual(rows.map((r) => r.ror_id), ['02kkvpp62', '03cve4549']);
+  const summary = await landscapeSummary(store, regions, [['EU27AC', 'CN']]);
+  assert.equal(summary.works, 3);
+  assert.equal(summary.affiliationsWithCountry, summary.affiliations);
+  store.close();
+});
+
+test('re-ingesting the same file adds nothing, even under another name', { skip }, async () => {
+  const { store, dir } = await storeWithRegistry();
+  const q = join(dir, 'quarantine');
+  await ingestWorks(store, 'wos', join(INPUT, 'wos-tab.txt'), { quarantineDir: q });
+  const before = [await count(store, 'records'), await count(store, 'affiliations'), await count(store, 'quarantine')];
+  const again = await ingestWorks(store, 'wos', join(INPUT, 'wos-tab.txt'), { quarantineDir: q });
+  assert.equal(again.status, 'already ingested');
+  const copy = writeTemp('renamed.txt', readFileSync(join(INPUT, 'wos-tab.txt')));
+  assert.equal((await ingestWorks(store, 'wos', copy, { quarantineDir: q })).status, 'already ingested');
+  // Overlapping content in a different file: known records are recognised, not duplicated.
+  const overlap = writeTemp('overlap.txt', `${readFileSync(join(INPUT, 'wos-tab.txt'), 'utf8')}\n`);
+  const r = await ingestWorks(store, 'wos', overlap, { quarantineDir: q });
+  assert.deepEqual([r.kept, r.duplicates], [0, 3]);
+  assert.equal(await count(store, 'records'), before[0]);
+  assert.equal(await count(store, 'affiliations'), before[1]);
+  store.close();
+});
+
+test('quarantined records are counted, kept in the store and written to a file naming file, line and reason', async () => {
+  const dir = tempDir();
+  const store = await Store.open(join(dir, 'derisk.duckdb'));
+  const r = await ingestWorks(store, 'openalex', join(INPUT, 'openalex-broken.jsonl'), { quarantineDir: join(dir, 'q') });
+  assert.deepEqual([r.kept, r.quarantined], [2, 4]);
+  const lines = readFileSync(r.quarantinePath!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.lineNo), [2, 3, 4, 5]);
+  assert.ok(lines.every((l) => l.file.endsWith('openalex-broken.jsonl') && l.reason));
+  store.close();
+});
+
+/** A JSON Lines file of n small works, every 97th line broken, for crash tests. */
+function syntheticWorks(n: number): string {
+  const lines: string[] = [];
+  for (let i = 1; i <= n; i++) {
+    if (i % 97 === 0) lines.push(`{"id":"https://openalex.org/W${i}", "broken`);
+    else lines.push(JSON.stringify({ id: `https://openalex.org/W${i}`, doi: `10.5555/crash.${i}`, publication_year: 2010 + (i % 13), authorships: [{ raw_affiliation_strings: [`Lab ${i % 50}, Zhejiang University, Hangzhou, China`] }, { raw_affiliation_strings: ['University of Oxford, Oxford, UK'] }] }));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function countsIn(home: string) {
+  const store = await Store.open(join(home, 'derisk.duckdb'));
+  const out = {
+    records: await count(store, 'records'),
+    authorships: await count(store, 'authorships'),
+    affiliations: await count(store, 'affiliations'),
+    quarantine: await count(store, 'quarantine'),
+    files: await store.all('SELECT records_kept::DOUBLE AS kept, records_quarantined::DOUBLE AS q, finished_at IS NOT NULL AS done FROM input_files'),
+  };
+  store.close();
+  return out;
+}
+
+test('kill -9 at random points during ingest: re-running ends with exactly the counts of a clean run', async () => {
+  const file = writeTemp('works.jsonl', syntheticWorks(12_000));
+  const clean = tempDir();
+  assert.equal(derisk(['ingest', 'openalex', file, '--no-resolve', '--batch-size', '500'], { DERISK_HOME: clean }).status, 3);
+  const expected = await countsIn(clean);
+  assert.equal(expected.records, 12_000 - Math.floor(12_000 / 97));
+  let interruptedMidway = 0;
+  for (const delay of [600, 900, 1200, 1500, 1800, 2200]) {
+    const home = tempDir();
+    const child = deriskAsync(['ingest', 'openalex', file, '--no-resolve', '--batch-size', '500'], { DERISK_HOME: home });
+    let killedEarly = false;
+    const timer = setTimeout(() => {
+      killedEarly = child.exitCode === null;
+      child.kill('SIGKILL');
+    }, delay);
+    await once(child, 'exit');
+    clearTimeout(timer);
+    if (killedEarly && existsSync(join(home, 'derisk.duckdb'))) {
+      const partial = await countsIn(home);
+      if (partial.records > 0 && partial.records < expected.records) interruptedMidway++;
+    }
+    const rerun = derisk(['ingest', 'openalex', file, '--no-resolve', '--batch-size', '500'], { DERISK_HOME: home });
+    assert.equal(rerun.status, 3, rerun.stderr);
+    assert.deepEqual(await countsIn(home), expected, `after a kill at ${delay} ms (killed before the end: ${killedEarly})`);
+  }
+  assert.ok(interruptedMidway > 0, 'at least one kill landed between committed batches');
+});
