@@ -1,6 +1,6 @@
 import { statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { LIST, VARCHAR, listValue, type DuckDBAppender } from '@duckdb/node-api';
+import type { DuckDBAppender } from '@duckdb/node-api';
 import type { Store } from '../store/store.ts';
 import { fileId as contentId } from './file-id.ts';
 import { openInput } from './lines.ts';
@@ -41,8 +41,6 @@ const READERS: Record<SourceName, (stream: import('node:stream').Readable) => As
   scopus: readScopus,
 };
 
-const STRING_LIST = LIST(VARCHAR);
-
 /**
  * Reads one bibliographic file into the store. Batches commit together with the file's
  * progress mark, so a run killed at any point resumes from the last committed batch and ends
@@ -69,12 +67,16 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   let batchNos: number[] = [];
   let rejects: Rejected[] = [];
   let lastNo = resumeAfter;
+  // Reading the next batch overlaps with DuckDB merging the last one; batches still commit in order.
+  let committing: Promise<void> = Promise.resolve();
   const flush = async () => {
     if (batch.length === 0 && rejects.length === 0) return;
-    await commitBatch(store, id, batch, batchNos, rejects, lastNo);
+    const [records, nos, rejected, upTo] = [batch, batchNos, rejects, lastNo];
     batch = [];
     batchNos = [];
     rejects = [];
+    await committing;
+    committing = commitBatch(store, id, records, nos, rejected, upTo);
   };
   const stream = openInput(path, (n) => (bytesDone += n));
   try {
@@ -94,8 +96,10 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
       }
     }
     await flush();
+    await committing;
   } catch (e) {
     stream.destroy();
+    await committing.catch(() => undefined);
     if (resumeAfter === 0 && lastNo === 0) await store.run('DELETE FROM input_files WHERE file_id = $1', [id]);
     throw new Error(`${path}: ${(e as Error).message}`);
   }
@@ -123,32 +127,43 @@ async function writeQuarantine(store: Store, id: string, path: string, dir: stri
   return out;
 }
 
+/**
+ * Staging tables take lists as one unit-separated string: appending DuckDB LIST values from JS
+ * costs more than the rest of a row, and the merge splits them in SQL.
+ */
 async function createStaging(store: Store): Promise<void> {
   await store.run(`
-    CREATE TEMP TABLE IF NOT EXISTS stage_records AS SELECT * FROM records LIMIT 0;
+    CREATE TEMP TABLE IF NOT EXISTS stage_records AS SELECT * REPLACE (''::VARCHAR AS funders) FROM records LIMIT 0;
     CREATE TEMP TABLE IF NOT EXISTS stage_authorships AS SELECT *, 0::BIGINT AS record_no FROM authorships LIMIT 0;
-    CREATE TEMP TABLE IF NOT EXISTS stage_affiliations AS SELECT *, 0::BIGINT AS record_no FROM affiliations LIMIT 0;
+    CREATE TEMP TABLE IF NOT EXISTS stage_affiliations AS SELECT * REPLACE (''::VARCHAR AS given_ror_ids, ''::VARCHAR AS given_countries), 0::BIGINT AS record_no FROM affiliations LIMIT 0;
     CREATE TEMP TABLE IF NOT EXISTS stage_fields AS SELECT *, 0::BIGINT AS record_no FROM record_fields LIMIT 0;
     CREATE TEMP TABLE IF NOT EXISTS stage_quarantine AS SELECT * FROM quarantine LIMIT 0;
   `);
 }
 
+const SEP = '\u001f';
+const splitList = (column: string) => `CASE WHEN ${column} = '' THEN []::VARCHAR[] ELSE string_split(${column}, chr(31)) END`;
+
 /** Moves a staged batch into the store: records not seen before, and the rows that belong to them. */
 const MERGE_BATCH = [
   `INSERT INTO records
-   SELECT s.* FROM stage_records s
+   SELECT s.* REPLACE (${splitList('s.funders')} AS funders) FROM stage_records s
    WHERE s.file_id = $1 AND NOT EXISTS (SELECT 1 FROM records r WHERE r.source = s.source AND r.source_id = s.source_id)
    QUALIFY row_number() OVER (PARTITION BY s.source, s.source_id ORDER BY s.record_no) = 1`,
-  ...['authorships', 'affiliations', 'record_fields'].map(
-    (table) => `INSERT INTO ${table}
-     SELECT x.* EXCLUDE (record_no) FROM stage_${table === 'record_fields' ? 'fields' : table} x
-     JOIN records r ON r.source = x.source AND r.source_id = x.source_id AND r.file_id = $1 AND r.record_no = x.record_no`,
-  ),
+  `INSERT INTO authorships
+   SELECT x.* EXCLUDE (record_no) FROM stage_authorships x
+   JOIN records r ON r.source = x.source AND r.source_id = x.source_id AND r.file_id = $1 AND r.record_no = x.record_no`,
+  `INSERT INTO affiliations
+   SELECT x.* EXCLUDE (record_no) REPLACE (${splitList('x.given_ror_ids')} AS given_ror_ids, ${splitList('x.given_countries')} AS given_countries) FROM stage_affiliations x
+   JOIN records r ON r.source = x.source AND r.source_id = x.source_id AND r.file_id = $1 AND r.record_no = x.record_no`,
+  `INSERT INTO record_fields
+   SELECT x.* EXCLUDE (record_no) FROM stage_fields x
+   JOIN records r ON r.source = x.source AND r.source_id = x.source_id AND r.file_id = $1 AND r.record_no = x.record_no`,
   `INSERT INTO quarantine SELECT * FROM stage_quarantine WHERE file_id = $1`,
 ];
 
 const text = (a: DuckDBAppender, v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
-const list = (a: DuckDBAppender, v: string[]) => a.appendList(listValue(v), STRING_LIST);
+const list = (a: DuckDBAppender, v: string[]) => a.appendVarchar(v.join(SEP));
 
 async function commitBatch(store: Store, id: string, records: WorkRecord[], recordNos: number[], rejects: Rejected[], lastNo: number): Promise<void> {
   await store.transaction(async () => {
@@ -169,7 +184,7 @@ async function commitBatch(store: Store, id: string, records: WorkRecord[], reco
       text(rec, r.type);
       list(rec, r.funders);
       text(rec, id);
-      rec.appendBigInt(BigInt(no));
+      rec.appendInteger(no);
       rec.endRow();
       r.authorships.forEach((a, authorSeq) => {
         text(aut, r.source);
@@ -178,7 +193,7 @@ async function commitBatch(store: Store, id: string, records: WorkRecord[], reco
         text(aut, a.name);
         text(aut, a.position);
         a.isCorresponding === null ? aut.appendNull() : aut.appendBoolean(a.isCorresponding);
-        aut.appendBigInt(BigInt(no));
+        aut.appendInteger(no);
         aut.endRow();
         a.affiliations.forEach((f, affSeq) => {
           text(aff, r.source);
@@ -188,7 +203,7 @@ async function commitBatch(store: Store, id: string, records: WorkRecord[], reco
           text(aff, f.raw);
           list(aff, f.givenRorIds);
           list(aff, f.givenCountryCodes);
-          aff.appendBigInt(BigInt(no));
+          aff.appendInteger(no);
           aff.endRow();
         });
       });
@@ -199,15 +214,15 @@ async function commitBatch(store: Store, id: string, records: WorkRecord[], reco
         text(fld, f.id);
         text(fld, f.name);
         f.score === null ? fld.appendNull() : fld.appendDouble(f.score);
-        fld.appendBigInt(BigInt(no));
+        fld.appendInteger(no);
         fld.endRow();
       }
     });
     const qua = await c.createAppender('stage_quarantine');
     for (const q of rejects) {
       text(qua, id);
-      qua.appendBigInt(BigInt(q.recordNo));
-      q.lineNo === null ? qua.appendNull() : qua.appendBigInt(BigInt(q.lineNo));
+      qua.appendInteger(q.recordNo);
+      q.lineNo === null ? qua.appendNull() : qua.appendInteger(q.lineNo);
       text(qua, q.reason);
       text(qua, q.excerpt);
       qua.endRow();

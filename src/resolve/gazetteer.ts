@@ -95,6 +95,11 @@ export class Gazetteer {
     if (key !== '' && !this.ambiguous.has(key)) map.set(key, code);
   }
 
+  /** Whether a folded word is a country, region or city name. */
+  isPlace(word: string): boolean {
+    return this.countries.has(word) || this.subdivisions.has(word) || this.cities.has(word);
+  }
+
   countryOfCity(city: string | null): string | null {
     return city ? (this.cities.get(foldText(city)) ?? null) : null;
   }

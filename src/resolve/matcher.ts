@@ -58,6 +58,9 @@ function wordsOutside(flat: string[], c: Candidate, folded: string): string {
   return c.start < 0 ? folded : ` ${[...flat.slice(0, c.start), ...flat.slice(c.end)].join(' ')} `;
 }
 
+/** Fuzzy matching looks only at names sharing a word rarer than this. */
+const MAX_POSTINGS = 2000;
+
 /** A word found in this many registry names or more identifies nothing by itself. */
 const GENERIC_DF = Number(process.env.DERISK_GENERIC_DF ?? 200);
 
@@ -82,6 +85,8 @@ export class AffiliationResolver {
   /** Name key → institution → how the registry holds that name (display 3, label 2, alias 1). */
   private readonly exact = new Map<string, Map<string, number>>();
   private readonly bag = new Map<string, Map<string, number>>();
+  /** Each institution's names as written (folded only), to prefer the one the string spells out. */
+  private readonly literal = new Map<string, string[]>();
   /** Order-free key → the names, in their own order, that share it. */
   private readonly bagNames = new Map<string, string[]>();
   private readonly acronyms = new Map<string, Set<string>>();
@@ -117,6 +122,9 @@ export class AffiliationResolver {
           continue;
         }
         if (hasCjk(n.value)) this.cjk.push({ text: n.value.normalize('NFKC'), id: inst.id });
+        const literals = this.literal.get(inst.id) ?? [];
+        literals.push(` ${foldText(n.value)} `);
+        this.literal.set(inst.id, literals);
         const tokens = nameTokens(n.value);
         if (tokens.length === 0) continue;
         const priority = n.types.includes('ror_display') ? 3 : n.types.includes('label') ? 2 : 1;
@@ -237,6 +245,10 @@ export class AffiliationResolver {
           const key = flat.slice(s, e).join(' ');
           const hit = this.exact.get(key);
           if (hit) {
+            // "Max Planck Florida Institute for Neuroscience" is not the "Institute for
+            // Neuroscience": a name glued to a distinctive word is part of a longer proper name.
+            const before = s > segStart ? flat[s - 1]! : null;
+            if (e - s <= 2 && before !== null && this.isDistinctive(before) && !this.gazetteer.isPlace(before)) break;
             // A name found inside a longer part is weaker evidence when it is only a former or informal name.
             const aliasOnly = Math.max(...hit.values()) === 1;
             yield { ids: hit, key, tier: aliasOnly ? 'possible' : 'strong', score: aliasOnly ? 0.85 : 0.95, how: `"${key}" is a registry name inside "${flat.slice(segStart, segEnd).join(' ')}"`, start: s, end: e };
@@ -257,7 +269,10 @@ export class AffiliationResolver {
    * registry, but names nothing without a place to pin it down.
    */
   private isGeneric(key: string): boolean {
-    return UNIT_WORD.test(key) || key.split(' ').every((t) => !this.isDistinctive(t));
+    const words = key.split(' ');
+    // Long names of common words ("Korea Advanced Institute of Science and Technology") are
+    // specific by their combination; short ones ("Institute of Medicine") are not.
+    return UNIT_WORD.test(key) || (words.length <= 3 && words.every((t) => !this.isDistinctive(t)));
   }
 
   /** How much a name says: its rarest word. */
@@ -279,23 +294,36 @@ export class AffiliationResolver {
     for (let i = 0; i < segTokens.length; i++) {
       const tokens = segTokens[i]!;
       if (tokens.length < 2 || !ORG_WORD.test(foldText(segs[i]!))) continue;
-      const rare = [...new Set(tokens)].filter((t) => this.postings.has(t)).sort((a, b) => this.postings.get(a)!.length - this.postings.get(b)!.length).slice(0, 2);
+      const tokenSet = new Set(tokens);
+      const rare = [...tokenSet].filter((t) => this.postings.has(t)).sort((a, b) => this.postings.get(a)!.length - this.postings.get(b)!.length).slice(0, 2);
       const weight = this.weight(tokens);
       const seen = new Set<number>();
       const scored: { index: number; score: number; placeOnly: boolean }[] = [];
       for (const t of rare) {
         const list = this.postings.get(t)!;
-        if (list.length > 5000) continue;
+        if (list.length > MAX_POSTINGS) continue;
         for (const index of list) {
           if (seen.has(index)) continue;
           seen.add(index);
           const name = this.fuzzyNames[index]!;
-          const common = name.tokens.filter((x) => tokens.includes(x));
-          const score = (2 * this.weight(common)) / (weight + name.weight);
-          // "Czech University of Life Sciences" for "… Prague": the only words missing are the place.
-          const missing = name.tokens.filter((x) => !tokens.includes(x));
+          // Dice can reach 0.8 only if the two weights are within a factor 1.5; a name that is
+          // the string plus its city (at most three more words) is the one exception.
+          const extra = name.tokens.length - tokenSet.size;
+          const ratio = Math.min(weight, name.weight) / Math.max(weight, name.weight);
+          if (ratio < 2 / 3 && (extra < 1 || extra > 3)) continue;
+          let common = 0;
+          let commonWeight = 0;
+          let missingInCity = true;
           const city = this.entries.get(name.id)?.city ?? '';
-          const placeOnly = common.length === tokens.length && missing.length > 0 && missing.every((m) => city.split(' ').includes(m));
+          for (const x of name.tokens) {
+            if (tokenSet.has(x)) {
+              common++;
+              commonWeight += this.idf.get(x) ?? 0;
+            } else if (!` ${city} `.includes(` ${x} `)) missingInCity = false;
+          }
+          const score = (2 * commonWeight) / (weight + name.weight);
+          // "Czech University of Life Sciences" for "… Prague": the only words missing are the place.
+          const placeOnly = common === tokenSet.size && common < name.tokens.length && missingInCity;
           if (score >= 0.8 || placeOnly) scored.push({ index, score: placeOnly ? Math.max(score, 0.93) : score, placeOnly });
         }
       }
@@ -358,7 +386,7 @@ export class AffiliationResolver {
       let ids = [...c.ids.keys()].filter((id) => this.entries.has(id) && inNamedCountry(id));
       const outside = wordsOutside(flat, c, folded);
       if (this.isGeneric(c.key)) ids = ids.filter((id) => this.cityNamed(id, outside) || named.has(this.entries.get(id)!.countryCode ?? ''));
-      return { c, ids: this.breakTies(ids, c.ids, outside) };
+      return { c, ids: this.breakTies(ids, c.ids, outside, folded) };
     });
     const resolved = narrowed.filter((n) => n.ids.length === 1);
     if (named.size === 0 && resolved.length > 0) {
@@ -378,7 +406,7 @@ export class AffiliationResolver {
     return [...out.values()];
   }
 
-  private breakTies(ids: string[], priorities: Map<string, number>, folded: string): string[] {
+  private breakTies(ids: string[], priorities: Map<string, number>, folded: string, wholeText: string): string[] {
     const narrow = (keep: (id: string) => boolean) => {
       const kept = ids.filter(keep);
       if (kept.length > 0) ids = kept;
@@ -388,6 +416,9 @@ export class AffiliationResolver {
       narrow((id) => priorities.get(id) === top);
     }
     if (ids.length > 1) narrow((id) => this.cityNamed(id, folded));
+    // "Institut Pasteur" and "Istituto Pasteur" meet once abbreviations are expanded; the
+    // spelling in the string tells them apart.
+    if (ids.length > 1) narrow((id) => (this.literal.get(id) ?? []).some((name) => wholeText.includes(name)));
     if (ids.length > 1) narrow((id) => this.entries.get(id)!.status === 'active');
     if (ids.length > 1) narrow((id) => !this.entries.get(id)!.successors.some((s) => ids.includes(s)));
     // One name for a parent and its own units: the parent is meant.
