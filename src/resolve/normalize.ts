@@ -12,7 +12,7 @@ const abbreviations = JSON.parse(
 const EXPAND = new Map(Object.entries(abbreviations.expand));
 const STOP = new Set(abbreviations.stopWords);
 
-const FOLD: Record<string, string> = { ß: 'ss', ø: 'o', Ø: 'o', æ: 'ae', Æ: 'ae', œ: 'oe', Œ: 'oe', ł: 'l', Ł: 'l', đ: 'd', Đ: 'd', ı: 'i', þ: 'th' };
+const FOLD: Record<string, string> = { ß: 'ss', ø: 'o', æ: 'ae', œ: 'oe', ł: 'l', đ: 'd', ı: 'i', þ: 'th' };
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
 
 export const hasCjk = (s: string): boolean => CJK.test(s);
@@ -28,8 +28,8 @@ export function foldText(s: string): string {
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .normalize('NFC')
-    .replace(/[ßøØæÆœŒłŁđĐıþ]/g, (c) => FOLD[c] ?? c)
     .toLowerCase()
+    .replace(/[ßøæœłđıþ]/g, (c) => FOLD[c] ?? c)
     .replace(/&/g, ' and ')
     .replace(/['’`´]/g, '')
     .replace(/[^\p{L}\p{N}]+/gu, ' ')

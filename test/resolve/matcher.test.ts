@@ -117,5 +117,5 @@ test('property: normalisation is idempotent on its own output', () => {
   fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), (s) => {
     const once = nameTokens(s).join(' ');
     assert.equal(nameTokens(once).join(' '), once);
-  }));
+  }), { numRuns: 5000 });
 });
