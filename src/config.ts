@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,8 +15,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const home = resolve(env.DERISK_HOME ?? join(process.cwd(), '.derisk'));
   const mirror = resolve(env.DERISK_MIRROR ?? join(REPO_ROOT, '..', 'shared', 'data'));
   return { home, storePath: join(home, 'derisk.duckdb'), quarantineDir: join(home, 'quarantine'), mirror };
-}
-
-export function mirrorHas(config: Config, relative: string): boolean {
-  return existsSync(join(config.mirror, relative));
 }

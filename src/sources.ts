@@ -1,7 +1,5 @@
-import { createWriteStream, existsSync, mkdirSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from './config.ts';
 
 export type SourceKind = 'ror' | 'openalex' | 'wos' | 'scopus';
@@ -72,14 +70,4 @@ export function locate(config: Config, source: DataSource): string {
     throw new Error(`${source.title} is not in the mirror (${path}). Set DERISK_MIRROR to a directory holding ${source.mirrorPath}, or download it from ${source.publicUrl}`);
   }
   return path;
-}
-
-/** Downloads a URL into the mirror atomically (a partial download never looks complete). */
-export async function download(url: string, target: string): Promise<void> {
-  mkdirSync(dirname(target), { recursive: true });
-  const response = await fetch(url);
-  if (!response.ok || !response.body) throw new Error(`download of ${url} failed: HTTP ${response.status}`);
-  const partial = `${target}.part`;
-  await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), createWriteStream(partial));
-  renameSync(partial, target);
 }

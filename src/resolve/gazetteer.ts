@@ -100,10 +100,6 @@ export class Gazetteer {
     return this.countries.has(word) || this.subdivisions.has(word) || this.cities.has(word);
   }
 
-  countryOfCity(city: string | null): string | null {
-    return city ? (this.cities.get(foldText(city)) ?? null) : null;
-  }
-
   /** The country an affiliation string names, reading its parts from the end as addresses are written. */
   detect(raw: string): CountryFinding {
     const finding = this.detectMain(raw);

@@ -27,7 +27,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.11.22-1';
+export const RESOLVER_VERSION = '2026.11.22-2';
 
 interface Entry {
   id: string;
@@ -62,7 +62,7 @@ function wordsOutside(flat: string[], c: Candidate, folded: string): string {
 const MAX_POSTINGS = 2000;
 
 /** A word found in this many registry names or more identifies nothing by itself. */
-const GENERIC_DF = Number(process.env.DERISK_GENERIC_DF ?? 200);
+const GENERIC_DF = 200;
 
 /** Names of this shape are units inside some institution, not institutions to match on their own. */
 const UNIT_WORD = /^(department|division|section|faculty|laboratory|unit|program|programme|graduate|group|core|service|chair|clinic|key laboratory|state key laboratory|molecular|cell|school)\b/;
@@ -155,10 +155,6 @@ export class AffiliationResolver {
         this.postings.set(t, list);
       }
     }
-  }
-
-  get size(): number {
-    return this.entries.size;
   }
 
   institution(id: string): Entry | undefined {

@@ -32,3 +32,31 @@ test('the real Scopus export in the mirror reads all 58 records', { skip: !exist
   assert.equal(items.length, 58);
   assert.deepEqual(items.filter((i) => !i.ok), []);
 });
+
+test('property: rows with a missing EID, a bad year or a broken quote are set aside; every good row is kept in order', async () => {
+  const { csvField } = await import('../../src/ingest/csv.ts');
+  const fc = (await import('fast-check')).default;
+  const header = 'Authors,Title,Year,Authors with affiliations,EID';
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.integer({ min: 1, max: 9e9 }), fc.constantFrom('good', 'no-eid', 'bad-year', 'extra-column'), fc.string({ maxLength: 30 })), { minLength: 1, maxLength: 20 }),
+      async (rows) => {
+        const lines = rows.map(([n, how, title]) => {
+          const eid = how === 'no-eid' ? '' : `2-s2.0-${n}`;
+          const year = how === 'bad-year' ? 'MMXX' : '2021';
+          const cells = ['A B.', title, year, `B, A., Univ X, City, China`, eid];
+          if (how === 'extra-column') cells.splice(2, 0, 'surplus');
+          return cells.map(csvField).join(',');
+        });
+        const items = await collect(readScopus(streamOf([header, ...lines].join('\n'))));
+        assert.equal(items.length, rows.length);
+        rows.forEach(([n, how], i) => {
+          const item = items[i]!;
+          if (how === 'good') assert.ok(item.ok && item.record.sourceId === `2-s2.0-${n}`);
+          else assert.ok(!item.ok && item.recordNo === i + 1 && item.reason.length > 0);
+        });
+      },
+    ),
+    { numRuns: 150 },
+  );
+});

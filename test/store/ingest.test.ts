@@ -143,3 +143,30 @@ test('kill -9 at random points during ingest: re-running ends with exactly the c
   }
   assert.ok(interruptedMidway > 0, 'at least one kill landed between committed batches');
 });
+
+const WOS_SAMPLE = join(ROR_DUMP, '../../wos-export-sample-ble-scientopy/wos_ble_2015_2026_tabdelimited.txt.gz');
+
+test('the real WoS export re-derives the counts its data README publishes (China with EU27, UK, Europe)', { skip: (!existsSync(WOS_SAMPLE) || skip) && 'data mirror not present' }, async () => {
+  const { store, dir } = await storeWithRegistry();
+  await ingestWorks(store, 'wos', WOS_SAMPLE, { quarantineDir: join(dir, 'q') });
+  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
+  await refreshAnalytics(store);
+  const eu27 = loadRegions().regions.get('EU27')!.countries.map((c) => `'${c}'`).join(',');
+  // Counted per record, as the README does, from the resolved country of each C1 address.
+  const counts = await store.one<{ eu27: number; uk: number; europe: number }>(`
+    WITH c AS (
+      SELECT a.source_id,
+        bool_or(r.country_code IN ('CN', 'HK', 'MO')) AS cn,
+        bool_or(r.country_code IN (${eu27})) AS eu27,
+        bool_or(r.country_code = 'GB') AS uk,
+        bool_or(r.country_code IN ('NO', 'CH', 'IS', 'GB')) AS other_europe
+      FROM affiliations a JOIN resolutions r USING (raw) WHERE a.source = 'wos' GROUP BY a.source_id)
+    SELECT count(*) FILTER (WHERE cn AND eu27)::DOUBLE AS eu27, count(*) FILTER (WHERE cn AND uk)::DOUBLE AS uk,
+           count(*) FILTER (WHERE cn AND (eu27 OR other_europe))::DOUBLE AS europe FROM c`);
+  // "Peoples R China" includes Hong Kong and Macao in WoS addresses: 39 records with EU27, 14
+  // with the UK, 54 with EU27+UK+NO+CH+IS.
+  assert.deepEqual(counts, { eu27: 39, uk: 14, europe: 54 });
+  // Two of the 4,071 records carry the same DOI: they are one work.
+  assert.equal(await count(store, 'works'), 4070);
+  store.close();
+});
