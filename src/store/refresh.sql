@@ -17,7 +17,9 @@ SELECT work_id, source, source_id, doi, title, type,
 FROM keyed
 QUALIFY row_number() OVER (PARTITION BY work_id ORDER BY source_rank, source_id) = 1;
 
--- One row per work × author × affiliation × institution, with its fractional weight.
+-- One row per work × author × affiliation × institution, with its fractional weight: each
+-- author with an affiliation counts 1/authors, split over their affiliations and then over the
+-- institutions each names.
 CREATE OR REPLACE TABLE work_affiliations AS
 WITH aff AS (
   SELECT w.work_id, w.year, a.author_seq, a.aff_seq, a.raw, a.given_ror_ids, a.given_countries
@@ -32,22 +34,22 @@ matched AS (
   WHERE len(aff.given_ror_ids) = 0 AND ri.unit_of IS NULL
     AND CASE ri.tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END >= $1
 ),
-rows AS (
-  SELECT aff.work_id, aff.year, aff.author_seq, aff.aff_seq, m.ror_id,
-    coalesce(i.country_code, aff.given_countries[1], r.country_code) AS country_code,
-    coalesce(m.tier, CASE WHEN coalesce(aff.given_countries[1], r.country_code) IS NOT NULL THEN 'country-only' ELSE 'unresolved' END) AS tier,
-    m.matched_by
-  FROM aff
-  LEFT JOIN matched m USING (work_id, author_seq, aff_seq)
-  LEFT JOIN institutions i ON i.ror_id = m.ror_id
-  LEFT JOIN resolutions r ON r.raw = aff.raw
-)
-SELECT *,
-  1.0 / count(DISTINCT author_seq) OVER (PARTITION BY work_id)
-      / count(DISTINCT aff_seq) OVER (PARTITION BY work_id, author_seq)
-      / count(*) OVER (PARTITION BY work_id, author_seq, aff_seq) AS weight
-FROM rows
-ORDER BY year, work_id;
+authors AS (SELECT work_id, count(DISTINCT author_seq) AS n FROM aff GROUP BY work_id),
+affs AS (SELECT work_id, author_seq, count(*) AS n FROM aff GROUP BY work_id, author_seq),
+insts AS (SELECT work_id, author_seq, aff_seq, count(*) AS n FROM matched GROUP BY work_id, author_seq, aff_seq)
+SELECT aff.work_id, aff.year, aff.author_seq, aff.aff_seq, m.ror_id,
+  coalesce(i.country_code, aff.given_countries[1], r.country_code) AS country_code,
+  coalesce(m.tier, CASE WHEN coalesce(aff.given_countries[1], r.country_code) IS NOT NULL THEN 'country-only' ELSE 'unresolved' END) AS tier,
+  m.matched_by,
+  1.0 / authors.n / affs.n / coalesce(insts.n, 1) AS weight
+FROM aff
+JOIN authors USING (work_id)
+JOIN affs USING (work_id, author_seq)
+LEFT JOIN insts USING (work_id, author_seq, aff_seq)
+LEFT JOIN matched m USING (work_id, author_seq, aff_seq)
+LEFT JOIN institutions i ON i.ror_id = m.ror_id
+LEFT JOIN resolutions r ON r.raw = aff.raw
+ORDER BY year;
 
 -- One row per work × institution (or × country where no institution is known): what the
 -- co-operation indicators count.
@@ -59,4 +61,4 @@ SELECT work_id, year, ror_id, country_code,
   count(DISTINCT author_seq) AS authors
 FROM work_affiliations
 GROUP BY work_id, year, ror_id, country_code
-ORDER BY year, work_id;
+ORDER BY year;
