@@ -2,16 +2,20 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
 import { fetchOpenAlexWorks } from '../fetch/openalex-api.ts';
 import { copublications, landscapeSummary, type LandscapeSummary } from '../indicators/copubs.ts';
+import { checkFacts } from '../indicators/facts.ts';
+import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
+import { countryBreakdown, publicationsByRegion, topInstitutions, topPairs } from '../indicators/landscape.ts';
 import { ingestWorks, type IngestReport } from '../ingest/pipeline.ts';
 import type { SourceName } from '../ingest/records.ts';
 import { ingestRegistry, loadRegistry } from '../ingest/registry.ts';
-import { BUNDLED_REGIONS, loadRegions, type RegionCatalogue } from '../regions/regions.ts';
+import { BUNDLED_REGIONS, chinaScopeNote, loadRegions, type RegionCatalogue } from '../regions/regions.ts';
 import { resolvePending } from '../resolve/apply.ts';
 import { resolveCsv } from '../resolve/batch.ts';
 import { AffiliationResolver, type Tier } from '../resolve/matcher.ts';
 import { SOURCES, locate } from '../sources.ts';
 import { refreshAnalytics } from '../store/refresh.ts';
 import { Store } from '../store/store.ts';
+import { render, type Format } from './output.ts';
 import { ProgressReporter } from './progress.ts';
 
 /** Exit codes: 0 all good, 1 failed, 2 usage error, 3 finished but some records were quarantined. */
@@ -28,7 +32,9 @@ Usage:
   derisk resolve <in.csv> --column <name> --out <out.csv> [--rollup] [--min-tier strong|possible|exact]
   derisk fetch openalex --filter <f> --mailto <e-mail> --out <works.jsonl> [--max N] [--base-url URL]
   derisk summary [--json]                      co-publications per year for the standard region pairs
-  derisk indicators copubs --regions A,B [--json]
+  derisk indicators copubs|publications|top-institutions|top-pairs|countries
+        [--regions A,B] [--from YEAR] [--to YEAR] [--rollup] [--limit N] [--json|--csv]
+  derisk facts [--json]                        the brief's published facts against the loaded data
   derisk export parquet <dir>                  work × institution table as Parquet, partitioned by year
   derisk sources                               the datasets derisk knows and where they come from
   derisk bench                                 run the benchmarks
@@ -65,6 +71,8 @@ export async function main(argv: string[]): Promise<number> {
         return await summaryCommand(rest);
       case 'indicators':
         return await indicatorsCommand(rest);
+      case 'facts':
+        return await factsCommand(rest);
       case 'export':
         return await exportCommand(rest);
       case 'sources':
@@ -222,18 +230,67 @@ function printSummary(s: LandscapeSummary): void {
   console.log(`Regions: EU27AC = EU27 + NO + CH + GB; ${s.chinaScope}.`);
 }
 
+const INDICATORS = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries'] as const;
+
 async function indicatorsCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, regions: { type: 'string' } } });
-  if (positionals[0] !== 'copubs') throw new UsageError(`unknown indicator ${JSON.stringify(positionals[0] ?? '')}; available: copubs`);
-  const pair = (values.regions ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  if (pair.length !== 2) throw new UsageError('--regions takes two region ids, e.g. --regions EU27AC,CN');
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...COMMON, regions: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, rollup: { type: 'boolean' }, limit: { type: 'string' }, csv: { type: 'boolean' } },
+  });
+  const name = positionals[0] as (typeof INDICATORS)[number];
+  if (!INDICATORS.includes(name)) throw new UsageError(`unknown indicator ${JSON.stringify(positionals[0] ?? '')}; available: ${INDICATORS.join(', ')}`);
+  const regions = (values.regions ?? (name === 'publications' ? 'EU27AC,CN,US' : '')).split(',').map((s) => s.trim()).filter(Boolean);
+  if (name !== 'publications' && regions.length !== 2) throw new UsageError('--regions takes two region ids, e.g. --regions EU27AC,CN');
+  let filters: Filters;
+  try {
+    filters = parseFilters(values);
+  } catch (e) {
+    if (e instanceof FilterError) throw new UsageError(e.message);
+    throw e;
+  }
+  const limit = Number(values.limit ?? 15);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit takes a whole number from 1 to 1000');
+  const format: Format = values.json ? 'json' : values.csv ? 'csv' : 'table';
+  const catalogue = regionsFrom(values);
+  const [a, b] = [regions[0]!, regions[1]!];
+  return withStore(loadConfig(), async (store) => {
+    let rows: object[];
+    switch (name) {
+      case 'copubs': {
+        const years = await copublications(store, catalogue, a, b, filters);
+        // The JSON form is a stable contract ({year, full, fractional}); tables add the comparisons.
+        rows = format === 'json' ? years : years.map((y, i) => ({ ...y, difference: Math.round((y.full - y.fractional) * 1e4) / 1e4, growth: i > 0 && years[i - 1]!.year === y.year - 1 && years[i - 1]!.full > 0 ? `${(((y.full - years[i - 1]!.full) / years[i - 1]!.full) * 100).toFixed(0)}%` : '' }));
+        break;
+      }
+      case 'publications':
+        rows = await publicationsByRegion(store, catalogue, regions, filters);
+        break;
+      case 'top-institutions':
+        rows = await topInstitutions(store, catalogue, a, b, limit, filters);
+        break;
+      case 'top-pairs':
+        rows = await topPairs(store, catalogue, a, b, limit, filters);
+        break;
+      case 'countries':
+        rows = await countryBreakdown(store, catalogue, a, b, filters);
+        break;
+    }
+    console.log(render(rows, format));
+    if (format === 'table') console.log(`\n${chinaScopeNote(catalogue.settings)}${filters.rollUp ? '; institutions rolled up to their ROR parents' : ''}.`);
+    return EXIT.ok;
+  });
+}
+
+async function factsCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: COMMON });
   const catalogue = regionsFrom(values);
   return withStore(loadConfig(), async (store) => {
-    const years = await copublications(store, catalogue, pair[0]!, pair[1]!);
-    if (values.json) console.log(JSON.stringify(years));
+    const facts = await checkFacts(store, catalogue);
+    if (values.json) console.log(JSON.stringify(facts, null, 2));
     else {
-      console.log(`year  full  fractional   (${pair.join('–')}; ${catalogue.settings.chinaIncludesHongKong ? 'CN incl. HK' : 'CN excl. HK'}, ${catalogue.settings.chinaIncludesMacao ? 'incl. MO' : 'excl. MO'})`);
-      for (const y of years) console.log(`${y.year}  ${String(y.full).padStart(4)}  ${y.fractional.toFixed(2).padStart(10)}`);
+      for (const f of facts) console.log(`[${f.verdict}] ${f.claim}\n    data: ${f.dataSays}\n    source: ${f.source}\n`);
+      console.log(`${chinaScopeNote(catalogue.settings)}.`);
     }
     return EXIT.ok;
   });

@@ -1,6 +1,6 @@
-import type { DuckDBValue } from '@duckdb/node-api';
 import { chinaScopeNote, regionOf, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
+import { NO_FILTERS, yearCondition, type Filters } from './filters.ts';
 
 export interface CopubYear {
   year: number;
@@ -27,17 +27,16 @@ export async function loadRegionMembers(store: Store, catalogue: RegionCatalogue
  * each. Full counting gives each such work 1; fractional counting gives it the share of its
  * authorship weight that lies in either region.
  */
-export async function copublications(store: Store, catalogue: RegionCatalogue, a: string, b: string): Promise<CopubYear[]> {
+export async function copublications(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<CopubYear[]> {
   const ra = regionOf(catalogue, a);
   const rb = regionOf(catalogue, b);
   await loadRegionMembers(store, catalogue);
-  const params: DuckDBValue[] = [ra.id, rb.id];
   return store.all<CopubYear & Record<string, unknown>>(
     `WITH tagged AS (
        SELECT wi.work_id, wi.year, wi.weight,
          wi.country_code IN (SELECT country_code FROM region_members WHERE region_id = $1) AS in_a,
          wi.country_code IN (SELECT country_code FROM region_members WHERE region_id = $2) AS in_b
-       FROM work_institutions wi WHERE wi.year IS NOT NULL
+       FROM work_institutions wi WHERE ${yearCondition(filters, 'wi.year')}
      ),
      per_work AS (
        SELECT work_id, any_value(year) AS year, bool_or(in_a) AS has_a, bool_or(in_b) AS has_b,
@@ -46,7 +45,7 @@ export async function copublications(store: Store, catalogue: RegionCatalogue, a
      )
      SELECT year::INTEGER AS year, count(*)::INTEGER AS full, round(sum(share), 4)::DOUBLE AS fractional
      FROM per_work WHERE has_a AND has_b GROUP BY year ORDER BY year`,
-    params,
+    [ra.id, rb.id],
   );
 }
 

@@ -62,3 +62,15 @@ SELECT work_id, year, ror_id, country_code,
 FROM work_affiliations
 GROUP BY work_id, year, ror_id, country_code
 ORDER BY year;
+
+-- Each institution's topmost ancestor through ROR parent links (an institute of CAS → CAS),
+-- for indicators counted with parent roll-up.
+CREATE OR REPLACE TABLE institution_rollup AS
+WITH RECURSIVE up(ror_id, top_id, depth) AS (
+  SELECT ror_id, ror_id, 0 FROM institutions
+  UNION ALL
+  SELECT up.ror_id, p.parent, up.depth + 1
+  FROM up JOIN (SELECT ror_id, unnest(parents) AS parent FROM institutions) p ON p.ror_id = up.top_id
+  WHERE up.depth < 8 AND p.parent IN (SELECT ror_id FROM institutions)
+)
+SELECT ror_id, arg_max(top_id, depth) AS top_id FROM up GROUP BY ror_id;

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { RegionCatalogue } from '../regions/regions.ts';
+import type { Store } from '../store/store.ts';
+import { copublications, type CopubYear } from './copubs.ts';
+import { NO_FILTERS } from './filters.ts';
+import { countryBreakdown, publicationsByRegion, topInstitutions } from './landscape.ts';
+
+export const BUNDLED_FACTS = fileURLToPath(new URL('../../data/facts/reconnect-brief-2.json', import.meta.url));
+
+interface FactFile {
+  provenance: Record<string, string>;
+  facts: { id: string; check: string; claim: string; where: string; params: Record<string, any> }[];
+}
+
+export type Verdict = 'agrees' | 'differs' | 'not enough data';
+
+export interface FactCheck {
+  id: string;
+  claim: string;
+  source: string;
+  verdict: Verdict;
+  dataSays: string;
+}
+
+/**
+ * Each published fact of the brief, set against what the loaded data says. The facts and their
+ * parameters are data; each kind of check is a small function here.
+ */
+export async function checkFacts(store: Store, catalogue: RegionCatalogue, file = BUNDLED_FACTS): Promise<FactCheck[]> {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as FactFile;
+  if (!parsed.provenance?.document) throw new Error(`${file}: a fact file must say which document its facts come from (provenance.document)`);
+  const out: FactCheck[] = [];
+  for (const fact of parsed.facts) {
+    const check = CHECKS[fact.check];
+    if (!check) throw new Error(`${file}: fact ${fact.id} uses unknown check ${JSON.stringify(fact.check)}; known: ${Object.keys(CHECKS).join(', ')}`);
+    const { verdict, dataSays } = await check(store, catalogue, fact.params);
+    out.push({ id: fact.id, claim: fact.claim, source: `${parsed.provenance.document} (${parsed.provenance.date}), ${fact.where}`, verdict, dataSays });
+  }
+  return out;
+}
+
+type Check = (store: Store, catalogue: RegionCatalogue, params: Record<string, any>) => Promise<{ verdict: Verdict; dataSays: string }>;
+
+const byYear = (years: CopubYear[]) => new Map(years.map((y) => [y.year, y.full]));
+const label = (pair: string[]) => pair.join('–');
+
+const CHECKS: Record<string, Check> = {
+  async 'pair-overtakes'(store, catalogue, p) {
+    const leader = byYear(await copublications(store, catalogue, p.leader[0], p.leader[1]));
+    const follower = byYear(await copublications(store, catalogue, p.follower[0], p.follower[1]));
+    const year = p.year as number;
+    if (![year, year - 1].every((y) => leader.has(y) || follower.has(y))) return { verdict: 'not enough data', dataSays: `need co-publications of either pair in ${year - 1} and ${year}` };
+    const at = (y: number) => `${y}: ${label(p.leader)} ${leader.get(y) ?? 0}, ${label(p.follower)} ${follower.get(y) ?? 0}`;
+    const overtook = (leader.get(year) ?? 0) > (follower.get(year) ?? 0) && (leader.get(year - 1) ?? 0) <= (follower.get(year - 1) ?? 0);
+    return { verdict: overtook ? 'agrees' : 'differs', dataSays: `${at(year - 1)}; ${at(year)}` };
+  },
+  async 'pair-falls-after'(store, catalogue, p) {
+    const counts = byYear(await copublications(store, catalogue, p.pair[0], p.pair[1]));
+    const base = counts.get(p.year);
+    const later = [...counts.entries()].filter(([y]) => y > p.year).sort((a, b) => a[0] - b[0]);
+    if (base === undefined || later.length === 0) return { verdict: 'not enough data', dataSays: `need ${label(p.pair)} co-publications in ${p.year} and after` };
+    const falls = later.every(([, n]) => n < base);
+    return { verdict: falls ? 'agrees' : 'differs', dataSays: `${p.year}: ${base}; after: ${later.map(([y, n]) => `${y}: ${n}`).join(', ')}` };
+  },
+  async 'region-rank-change'(store, catalogue, p) {
+    const rows = await publicationsByRegion(store, catalogue, [p.region, ...p.others], NO_FILTERS);
+    const at = (year: number) => new Map(rows.filter((r) => r.year === year).map((r) => [r.region, r.full]));
+    const start = at(p.from);
+    const end = at(p.to);
+    const regions = [p.region, ...p.others];
+    if (regions.some((r) => !start.has(r) || !end.has(r))) return { verdict: 'not enough data', dataSays: `need publications of ${regions.join(', ')} in both ${p.from} and ${p.to}` };
+    const lowest = regions.every((r) => r === p.region || start.get(r)! > start.get(p.region)!);
+    const highest = regions.every((r) => r === p.region || end.get(r)! < end.get(p.region)!);
+    const fmt = (m: Map<string, number>) => regions.map((r) => `${r} ${m.get(r)}`).join(', ');
+    return { verdict: lowest && highest ? 'agrees' : 'differs', dataSays: `${p.from}: ${fmt(start)}; ${p.to}: ${fmt(end)}` };
+  },
+  async 'country-share'(store, catalogue, p) {
+    const shares = await countryBreakdown(store, catalogue, p.pair[0], p.pair[1]);
+    if (shares.length === 0) return { verdict: 'not enough data', dataSays: `no ${label(p.pair)} co-publications` };
+    const own = shares.find((s) => s.countryCode === p.country)?.share ?? 0;
+    const next = shares.filter((s) => s.countryCode !== p.country).slice(0, p.next.length).map((s) => s.countryCode);
+    const close = Math.abs(own - p.share) <= p.tolerance;
+    return { verdict: close ? 'agrees' : 'differs', dataSays: `${p.country} ${(own * 100).toFixed(1)}% of ${label(p.pair)} co-publications; next: ${next.join(', ')}` };
+  },
+  async 'main-partner'(store, catalogue, p) {
+    const top = await topInstitutions(store, catalogue, p.pair[0], p.pair[1], p.top, { from: null, to: null, rollUp: true });
+    if (top.length === 0) return { verdict: 'not enough data', dataSays: `no ${label(p.pair)} co-publications with resolved institutions` };
+    const n = top.filter((t) => t.mainPartnerId === p.partner).length;
+    return { verdict: n === p.count ? 'agrees' : 'differs', dataSays: `${p.partnerName} is the main partner of ${n} of the top ${top.length} institutions (parents rolled up)` };
+  },
+  async 'copatent-sector'() {
+    return { verdict: 'not enough data', dataSays: 'no patent records are loaded; derisk does not read patent data yet' };
+  },
+};

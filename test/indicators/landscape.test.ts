@@ -1,0 +1,128 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ingestWorks } from '../../src/ingest/pipeline.ts';
+import { ingestRegistry } from '../../src/ingest/registry.ts';
+import { loadRegions } from '../../src/regions/regions.ts';
+import { resolvePending } from '../../src/resolve/apply.ts';
+import { AffiliationResolver } from '../../src/resolve/matcher.ts';
+import { loadRegistry } from '../../src/ingest/registry.ts';
+import { refreshAnalytics } from '../../src/store/refresh.ts';
+import { Store } from '../../src/store/store.ts';
+import { copublications } from '../../src/indicators/copubs.ts';
+import { checkFacts } from '../../src/indicators/facts.ts';
+import { parseFilters } from '../../src/indicators/filters.ts';
+import { countryBreakdown, publicationsByRegion, topInstitutions, topPairs } from '../../src/indicators/landscape.ts';
+import { tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { derisk } from '../helpers/cli.ts';
+
+// A small registry: CAS with one institute, Tsinghua, TU Delft, Oxford, MIT.
+const org = (id: string, name: string, country: string, city: string, parent?: string) => ({
+  id: `https://ror.org/${id}`,
+  status: 'active',
+  types: ['education'],
+  names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+  locations: [{ geonames_details: { country_code: country, country_name: country, name: city } }],
+  relationships: parent ? [{ type: 'parent', id: `https://ror.org/${parent}`, label: '' }] : [],
+});
+const REGISTRY = [
+  org('034t30j35', 'Chinese Academy of Sciences', 'CN', 'Beijing'),
+  org('022c3hy66', 'Institute of Automation', 'CN', 'Beijing', '034t30j35'),
+  org('03cve4549', 'Tsinghua University', 'CN', 'Beijing'),
+  org('02e2c7k09', 'Delft University of Technology', 'NL', 'Delft'),
+  org('052gg0110', 'University of Oxford', 'GB', 'Oxford'),
+  org('042nb2s44', 'Massachusetts Institute of Technology', 'US', 'Cambridge'),
+];
+const AFF = {
+  cas: 'Chinese Academy of Sciences, Beijing, China',
+  casia: 'Institute of Automation, Beijing, China',
+  thu: 'Tsinghua University, Beijing, China',
+  delft: 'Delft University of Technology, Delft, Netherlands',
+  oxford: 'University of Oxford, Oxford, UK',
+  mit: 'Massachusetts Institute of Technology, Cambridge, MA 02139, USA',
+};
+const WORKS: [number, number, (keyof typeof AFF)[]][] = [
+  [1, 2021, ['oxford', 'casia']],
+  [2, 2021, ['delft', 'thu']],
+  [3, 2021, ['mit', 'thu']],
+  [4, 2021, ['oxford', 'mit']],
+  [5, 2022, ['oxford', 'cas']],
+  [6, 2022, ['delft', 'casia', 'mit']],
+  [7, 2022, ['oxford']],
+  [8, 2022, ['thu']],
+  [9, 2022, ['delft', 'thu']],
+];
+
+let store: Store;
+const regions = loadRegions();
+const home = tempDir();
+
+before(async () => {
+  store = await Store.open(join(home, 'derisk.duckdb'));
+  await ingestRegistry(store, writeTemp('ror.jsonl', REGISTRY.map((r) => JSON.stringify(r)).join('\n')));
+  const works = WORKS.map(([n, year, affs]) => JSON.stringify({ id: `https://openalex.org/W${n}`, doi: `10.5555/landscape.${n}`, publication_year: year, authorships: affs.map((a) => ({ raw_affiliation_strings: [AFF[a]] })) }));
+  await ingestWorks(store, 'openalex', writeTemp('works.jsonl', works.join('\n')), { quarantineDir: join(home, 'q') });
+  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
+  await refreshAnalytics(store);
+});
+after(() => store.close());
+
+test('co-publications by region pair, full and fractional', async () => {
+  assert.deepEqual(await copublications(store, regions, 'EU27AC', 'CN'), [
+    { year: 2021, full: 2, fractional: 2 },
+    { year: 2022, full: 3, fractional: 2.6667 },
+  ]);
+  assert.deepEqual(await copublications(store, regions, 'US', 'CN'), [
+    { year: 2021, full: 1, fractional: 1 },
+    { year: 2022, full: 1, fractional: 0.6667 },
+  ]);
+  assert.deepEqual(await copublications(store, regions, 'EU27AC', 'CN', parseFilters({ from: '2022' })), [{ year: 2022, full: 3, fractional: 2.6667 }]);
+});
+
+test('publications per year by region', async () => {
+  const rows = await publicationsByRegion(store, regions, ['CN', 'US']);
+  assert.deepEqual(rows.map((r) => [r.region, r.year, r.full]), [['CN', 2021, 3], ['CN', 2022, 4], ['US', 2021, 2], ['US', 2022, 1]]);
+});
+
+test('top institutions with their main partner, with and without roll-up to parents', async () => {
+  const plain = await topInstitutions(store, regions, 'EU27AC', 'CN', 5);
+  assert.deepEqual(plain.map((t) => [t.name, t.copublications, t.mainPartnerName, t.withMainPartner]), [
+    ['Delft University of Technology', 3, 'Tsinghua University', 2],
+    ['University of Oxford', 2, 'Institute of Automation', 1],
+  ]);
+  const rolled = await topInstitutions(store, regions, 'EU27AC', 'CN', 5, parseFilters({ rollup: true }));
+  assert.deepEqual(rolled.map((t) => [t.name, t.mainPartnerName, t.withMainPartner]), [
+    ['Delft University of Technology', 'Tsinghua University', 2],
+    ['University of Oxford', 'Chinese Academy of Sciences', 2],
+  ]);
+  const pairs = await topPairs(store, regions, 'EU27AC', 'CN', 1);
+  assert.deepEqual(pairs.map((p) => [p.aName, p.bName, p.copublications]), [['Delft University of Technology', 'Tsinghua University', 2]]);
+});
+
+test('country breakdown within EU27/AC of its co-publications with China', async () => {
+  const shares = await countryBreakdown(store, regions, 'EU27AC', 'CN');
+  assert.deepEqual(shares.map((s) => [s.countryCode, s.copublications, s.share]), [['NL', 3, 0.6], ['GB', 2, 0.4]]);
+});
+
+test('the brief\'s facts are each checked against the data, with what the data says', async () => {
+  const facts = new Map((await checkFacts(store, regions)).map((f) => [f.id, f]));
+  assert.equal(facts.size, 6);
+  assert.equal(facts.get('eu-overtakes-us-2022')!.verdict, 'differs', 'EU27AC–CN was already ahead in 2021 here');
+  assert.match(facts.get('eu-overtakes-us-2022')!.dataSays, /2021: EU27AC–CN 2, US–CN 1; 2022: EU27AC–CN 3, US–CN 1/);
+  assert.equal(facts.get('uk-share-44')!.verdict, 'agrees', '40% is within 5 points of 44%');
+  assert.equal(facts.get('copatents-telecoms')!.verdict, 'not enough data');
+  for (const f of facts.values()) assert.match(f.source, /Policy Brief 2/);
+});
+
+test('bad filters and unknown regions are refused with a message, never an empty result', () => {
+  assert.throws(() => parseFilters({ from: '2023', to: '2011' }), /--from 2023 is after --to 2011/);
+  assert.throws(() => parseFilters({ from: 'last year' }), /--from must be a year/);
+  // Another home: this file's own store is open, and DuckDB admits one process per file.
+  const env = { DERISK_HOME: tempDir() };
+  const bad = derisk(['indicators', 'copubs', '--regions', 'EU27AC,CN', '--from', '20x1'], env);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--from must be a year/);
+  const unknown = derisk(['indicators', 'top-institutions', '--regions', 'EU27AC,MARS'], env);
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /unknown region "MARS"/);
+});
