@@ -4,7 +4,8 @@ import { fetchOpenAlexWorks } from '../fetch/openalex-api.ts';
 import { copublications, landscapeSummary, type LandscapeSummary } from '../indicators/copubs.ts';
 import { checkFacts } from '../indicators/facts.ts';
 import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
-import { countryBreakdown, publicationsByRegion, topInstitutions, topPairs } from '../indicators/landscape.ts';
+import { countryBreakdown, fieldBreakdown, publicationsByRegion, topInstitutions, topPairs } from '../indicators/landscape.ts';
+import { fieldOf, loadTaxonomy } from '../fields/taxonomy.ts';
 import { ingestWorks, type IngestReport } from '../ingest/pipeline.ts';
 import type { SourceName } from '../ingest/records.ts';
 import { ingestRegistry, loadRegistry } from '../ingest/registry.ts';
@@ -32,8 +33,9 @@ Usage:
   derisk resolve <in.csv> --column <name> --out <out.csv> [--rollup] [--min-tier strong|possible|exact]
   derisk fetch openalex --filter <f> --mailto <e-mail> --out <works.jsonl> [--max N] [--base-url URL]
   derisk summary [--json]                      co-publications per year for the standard region pairs
-  derisk indicators copubs|publications|top-institutions|top-pairs|countries
-        [--regions A,B] [--from YEAR] [--to YEAR] [--rollup] [--limit N] [--json|--csv]
+  derisk indicators copubs|publications|top-institutions|top-pairs|countries|fields
+        [--regions A,B] [--from YEAR] [--to YEAR] [--field ID] [--rollup] [--limit N] [--json|--csv]
+  derisk fields                                the technology fields and where their definitions come from
   derisk facts [--json]                        the brief's published facts against the loaded data
   derisk export parquet <dir>                  work × institution table as Parquet, partitioned by year
   derisk sources                               the datasets derisk knows and where they come from
@@ -73,6 +75,9 @@ export async function main(argv: string[]): Promise<number> {
         return await indicatorsCommand(rest);
       case 'facts':
         return await factsCommand(rest);
+      case 'fields':
+        for (const f of loadTaxonomy().fields.values()) console.log(`${f.id.padEnd(32)} ${f.family.padEnd(18)} ${f.name}`);
+        return EXIT.ok;
       case 'export':
         return await exportCommand(rest);
       case 'sources':
@@ -230,13 +235,13 @@ function printSummary(s: LandscapeSummary): void {
   console.log(`Regions: EU27AC = EU27 + NO + CH + GB; ${s.chinaScope}.`);
 }
 
-const INDICATORS = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries'] as const;
+const INDICATORS = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields'] as const;
 
 async function indicatorsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...COMMON, regions: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, rollup: { type: 'boolean' }, limit: { type: 'string' }, csv: { type: 'boolean' } },
+    options: { ...COMMON, regions: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, rollup: { type: 'boolean' }, field: { type: 'string' }, limit: { type: 'string' }, csv: { type: 'boolean' } },
   });
   const name = positionals[0] as (typeof INDICATORS)[number];
   if (!INDICATORS.includes(name)) throw new UsageError(`unknown indicator ${JSON.stringify(positionals[0] ?? '')}; available: ${INDICATORS.join(', ')}`);
@@ -249,6 +254,8 @@ async function indicatorsCommand(argv: string[]): Promise<number> {
     if (e instanceof FilterError) throw new UsageError(e.message);
     throw e;
   }
+  const taxonomy = loadTaxonomy();
+  if (filters.field !== null) fieldOf(taxonomy, filters.field);
   const limit = Number(values.limit ?? 15);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit takes a whole number from 1 to 1000');
   const format: Format = values.json ? 'json' : values.csv ? 'csv' : 'table';
@@ -274,6 +281,9 @@ async function indicatorsCommand(argv: string[]): Promise<number> {
         break;
       case 'countries':
         rows = await countryBreakdown(store, catalogue, a, b, filters);
+        break;
+      case 'fields':
+        rows = (await fieldBreakdown(store, catalogue, a, b, filters)).map((f) => ({ ...f, name: taxonomy.fields.get(f.fieldId)?.name ?? f.fieldId }));
         break;
     }
     console.log(render(rows, format));

@@ -1,6 +1,6 @@
 import { chinaScopeNote, regionOf, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
-import { NO_FILTERS, yearCondition, type Filters } from './filters.ts';
+import { NO_FILTERS, workCondition, type Filters } from './filters.ts';
 
 export interface CopubYear {
   year: number;
@@ -36,7 +36,7 @@ export async function copublications(store: Store, catalogue: RegionCatalogue, a
        SELECT wi.work_id, wi.year, wi.weight,
          wi.country_code IN (SELECT country_code FROM region_members WHERE region_id = $1) AS in_a,
          wi.country_code IN (SELECT country_code FROM region_members WHERE region_id = $2) AS in_b
-       FROM work_institutions wi WHERE ${yearCondition(filters, 'wi.year')}
+       FROM work_institutions wi WHERE ${workCondition(filters, 'wi')}
      ),
      per_work AS (
        SELECT work_id, any_value(year) AS year, bool_or(in_a) AS has_a, bool_or(in_b) AS has_b,

@@ -84,7 +84,7 @@ const CHECKS: Record<string, Check> = {
     return { verdict: close ? 'agrees' : 'differs', dataSays: `${p.country} ${(own * 100).toFixed(1)}% of ${label(p.pair)} co-publications; next: ${next.join(', ')}` };
   },
   async 'main-partner'(store, catalogue, p) {
-    const top = await topInstitutions(store, catalogue, p.pair[0], p.pair[1], p.top, { from: null, to: null, rollUp: true });
+    const top = await topInstitutions(store, catalogue, p.pair[0], p.pair[1], p.top, { ...NO_FILTERS, rollUp: true });
     if (top.length === 0) return { verdict: 'not enough data', dataSays: `no ${label(p.pair)} co-publications with resolved institutions` };
     const n = top.filter((t) => t.mainPartnerId === p.partner).length;
     return { verdict: n === p.count ? 'agrees' : 'differs', dataSays: `${p.partnerName} is the main partner of ${n} of the top ${top.length} institutions (parents rolled up)` };

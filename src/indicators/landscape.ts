@@ -2,7 +2,7 @@ import { listValue } from '@duckdb/node-api';
 import { regionOf, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
 import { loadRegionMembers } from './copubs.ts';
-import { NO_FILTERS, yearCondition, type Filters } from './filters.ts';
+import { NO_FILTERS, workCondition, type Filters } from './filters.ts';
 
 export interface RegionYear {
   region: string;
@@ -18,7 +18,7 @@ export async function publicationsByRegion(store: Store, catalogue: RegionCatalo
   return store.all<RegionYear & Record<string, unknown>>(
     `SELECT rm.region_id AS region, wi.year::INTEGER AS year, count(DISTINCT wi.work_id)::INTEGER AS full, round(sum(wi.weight), 4)::DOUBLE AS fractional
      FROM work_institutions wi JOIN region_members rm ON rm.country_code = wi.country_code
-     WHERE rm.region_id IN (SELECT unnest($1::VARCHAR[])) AND ${yearCondition(filters, 'wi.year')}
+     WHERE rm.region_id IN (SELECT unnest($1::VARCHAR[])) AND ${workCondition(filters, 'wi')}
      GROUP BY ALL ORDER BY region, year`,
     [listValue(ids)],
   );
@@ -30,10 +30,10 @@ function pairSides(filters: Filters): string {
   return `
     side_a AS (
       SELECT DISTINCT wi.work_id, ${inst} AS inst, wi.country_code FROM work_institutions wi LEFT JOIN institution_rollup ru USING (ror_id)
-      WHERE wi.country_code IN (SELECT country_code FROM region_members WHERE region_id = $1) AND ${yearCondition(filters, 'wi.year')}),
+      WHERE wi.country_code IN (SELECT country_code FROM region_members WHERE region_id = $1) AND ${workCondition(filters, 'wi')}),
     side_b AS (
       SELECT DISTINCT wi.work_id, ${inst} AS inst, wi.country_code FROM work_institutions wi LEFT JOIN institution_rollup ru USING (ror_id)
-      WHERE wi.country_code IN (SELECT country_code FROM region_members WHERE region_id = $2) AND ${yearCondition(filters, 'wi.year')}),
+      WHERE wi.country_code IN (SELECT country_code FROM region_members WHERE region_id = $2) AND ${workCondition(filters, 'wi')}),
     copubs AS (SELECT work_id FROM side_a INTERSECT SELECT work_id FROM side_b)`;
 }
 
@@ -119,4 +119,22 @@ export async function countryBreakdown(store: Store, catalogue: RegionCatalogue,
     [regionOf(catalogue, a).id, regionOf(catalogue, b).id],
   );
   return rows.map((r) => ({ countryCode: String(r.country_code), copublications: Number(r.n), share: Number(r.share) }));
+}
+
+export interface FieldShare {
+  fieldId: string;
+  copublications: number;
+  share: number;
+}
+
+/** How a pair's co-publications spread over technology fields (a work counts in each of its fields). */
+export async function fieldBreakdown(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<FieldShare[]> {
+  await loadRegionMembers(store, catalogue);
+  const rows = await store.all<Record<string, unknown>>(
+    `WITH ${pairSides(filters)}
+     SELECT wf.field_id, count(*)::INTEGER AS n, (count(*) / (SELECT count(*) FROM copubs))::DOUBLE AS share
+     FROM copubs JOIN work_fields wf USING (work_id) GROUP BY wf.field_id ORDER BY n DESC, wf.field_id`,
+    [regionOf(catalogue, a).id, regionOf(catalogue, b).id],
+  );
+  return rows.map((r) => ({ fieldId: String(r.field_id), copublications: Number(r.n), share: Number(r.share) }));
 }

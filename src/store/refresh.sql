@@ -2,20 +2,33 @@
 -- rank (exact 3, strong 2, possible 1).
 
 -- A work is one DOI (else one PubMed id, else one source record): records from several sources
--- merge on those ids, never on titles. The preferred record (OpenAlex, then WoS, then Scopus)
--- supplies the author list.
+-- merge on those ids, never on titles.
+CREATE OR REPLACE TABLE record_works AS
+SELECT source, source_id,
+  coalesce('doi:' || doi, 'pmid:' || pmid, source || ':' || source_id) AS work_id,
+  CASE source WHEN 'openalex' THEN 1 WHEN 'wos' THEN 2 ELSE 3 END AS source_rank
+FROM records;
+
+-- The preferred record (OpenAlex, then WoS, then Scopus) supplies the author list.
 CREATE OR REPLACE TABLE works AS
-WITH keyed AS (
-  SELECT *,
-    coalesce('doi:' || doi, 'pmid:' || pmid, source || ':' || source_id) AS work_id,
-    CASE source WHEN 'openalex' THEN 1 WHEN 'wos' THEN 2 ELSE 3 END AS source_rank
-  FROM records
-)
-SELECT work_id, source, source_id, doi, title, type,
-  coalesce(year, max(year) OVER (PARTITION BY work_id)) AS year,
-  list(source || ':' || source_id) OVER (PARTITION BY work_id) AS records
-FROM keyed
-QUALIFY row_number() OVER (PARTITION BY work_id ORDER BY source_rank, source_id) = 1;
+SELECT rw.work_id, r.source, r.source_id, r.doi, r.title, r.type,
+  coalesce(r.year, max(r.year) OVER (PARTITION BY rw.work_id)) AS year,
+  list(r.source || ':' || r.source_id) OVER (PARTITION BY rw.work_id) AS records
+FROM records r JOIN record_works rw USING (source, source_id)
+QUALIFY row_number() OVER (PARTITION BY rw.work_id ORDER BY rw.source_rank, r.source_id) = 1;
+
+-- Technology fields of each work, from the classifications of all its records and the rules in
+-- the field taxonomy (loaded into field_rules before this runs).
+CREATE OR REPLACE TABLE work_fields AS
+SELECT DISTINCT rw.work_id, fr.field_id
+FROM record_fields rf
+JOIN record_works rw USING (source, source_id)
+JOIN field_rules fr ON fr.scheme = rf.scheme
+WHERE coalesce(rf.score, 1) >= fr.min_score
+  AND CASE fr.kind
+    WHEN 'name' THEN lower(rf.name) = fr.value
+    WHEN 'pattern' THEN regexp_matches(lower(rf.name), fr.value)
+    ELSE upper(rf.field_id) LIKE fr.value || '%' END;
 
 -- One row per work × author × affiliation × institution, with its fractional weight: each
 -- author with an affiliation counts 1/authors, split over their affiliations and then over the

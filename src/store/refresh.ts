@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { loadFieldRules, loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { TIER_RANK, type Tier } from '../resolve/matcher.ts';
 import type { Store } from './store.ts';
 
@@ -8,8 +9,9 @@ const REFRESH = readFileSync(fileURLToPath(new URL('./refresh.sql', import.meta.
   .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
   .filter(Boolean);
 
-/** Rebuilds works, work_affiliations and work_institutions from what the store holds. */
-export async function refreshAnalytics(store: Store, minTier: Exclude<Tier, 'unresolved'> = 'strong'): Promise<void> {
+/** Rebuilds works, their fields, work_affiliations and work_institutions from what the store holds. */
+export async function refreshAnalytics(store: Store, minTier: Exclude<Tier, 'unresolved'> = 'strong', taxonomy: Taxonomy = loadTaxonomy()): Promise<void> {
+  await loadFieldRules(store, taxonomy);
   await store.transaction(async () => {
     for (const sql of REFRESH) await store.run(sql, sql.includes('$1') ? [TIER_RANK[minTier]] : undefined);
     await store.run(`INSERT OR REPLACE INTO meta VALUES ('analytics_min_tier', $1)`, [minTier]);

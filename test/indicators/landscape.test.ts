@@ -12,7 +12,8 @@ import { Store } from '../../src/store/store.ts';
 import { copublications } from '../../src/indicators/copubs.ts';
 import { checkFacts } from '../../src/indicators/facts.ts';
 import { parseFilters } from '../../src/indicators/filters.ts';
-import { countryBreakdown, publicationsByRegion, topInstitutions, topPairs } from '../../src/indicators/landscape.ts';
+import { countryBreakdown, fieldBreakdown, publicationsByRegion, topInstitutions, topPairs } from '../../src/indicators/landscape.ts';
+import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { derisk } from '../helpers/cli.ts';
 
@@ -53,6 +54,13 @@ const WORKS: [number, number, (keyof typeof AFF)[]][] = [
   [9, 2022, ['delft', 'thu']],
 ];
 
+// W1 is computer vision; W2 wireless networking; W5 mentions computer vision too weakly to count.
+const FIELDS: Record<number, object> = {
+  1: { concepts: [{ id: 'https://openalex.org/C31972630', display_name: 'Computer vision', score: 0.55 }] },
+  2: { topics: [{ id: 'https://openalex.org/T10796', display_name: 'Cooperative Communication and Network Coding', score: 0.9 }] },
+  5: { concepts: [{ id: 'https://openalex.org/C31972630', display_name: 'Computer vision', score: 0.1 }] },
+};
+
 let store: Store;
 const regions = loadRegions();
 const home = tempDir();
@@ -60,7 +68,7 @@ const home = tempDir();
 before(async () => {
   store = await Store.open(join(home, 'derisk.duckdb'));
   await ingestRegistry(store, writeTemp('ror.jsonl', REGISTRY.map((r) => JSON.stringify(r)).join('\n')));
-  const works = WORKS.map(([n, year, affs]) => JSON.stringify({ id: `https://openalex.org/W${n}`, doi: `10.5555/landscape.${n}`, publication_year: year, authorships: affs.map((a) => ({ raw_affiliation_strings: [AFF[a]] })) }));
+  const works = WORKS.map(([n, year, affs]) => JSON.stringify({ id: `https://openalex.org/W${n}`, doi: `10.5555/landscape.${n}`, publication_year: year, authorships: affs.map((a) => ({ raw_affiliation_strings: [AFF[a]] })), ...FIELDS[n] }));
   await ingestWorks(store, 'openalex', writeTemp('works.jsonl', works.join('\n')), { quarantineDir: join(home, 'q') });
   await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
   await refreshAnalytics(store);
@@ -102,6 +110,23 @@ test('top institutions with their main partner, with and without roll-up to pare
 test('country breakdown within EU27/AC of its co-publications with China', async () => {
   const shares = await countryBreakdown(store, regions, 'EU27AC', 'CN');
   assert.deepEqual(shares.map((s) => [s.countryCode, s.copublications, s.share]), [['NL', 3, 0.6], ['GB', 2, 0.4]]);
+});
+
+test('works are tagged with fields by the taxonomy rules; indicators filter by field', async () => {
+  const fields = await fieldBreakdown(store, regions, 'EU27AC', 'CN');
+  const byId = new Map(fields.map((f) => [f.fieldId, f]));
+  assert.equal(byId.get('ai-image-processing')?.copublications, 1, 'W5 scores below the concept threshold');
+  assert.equal(byId.get('ai-image-processing')?.share, 0.2);
+  assert.equal(byId.get('networking-telecommunications')?.copublications, 1);
+  assert.deepEqual(await copublications(store, regions, 'EU27AC', 'CN', parseFilters({ field: 'ai-image-processing' })), [{ year: 2021, full: 1, fractional: 1 }]);
+});
+
+test('a taxonomy file with a bad rule is refused naming the file and the field', () => {
+  const bad = (fields: unknown[]) => writeTemp('taxonomy.json', JSON.stringify({ provenance: 'test', fields }));
+  assert.throws(() => loadTaxonomy(bad([{ id: 'x', name: 'X', family: 't', rules: [{ scheme: 'openalex-concept', pattern: '(' }] }])), /taxonomy\.json: field x: pattern "\(" is not a valid regular expression/);
+  assert.throws(() => loadTaxonomy(bad([{ id: 'x', name: 'X', family: 't', rules: [{ scheme: 'dewey', names: ['000'] }] }])), /field x: unknown scheme "dewey"/);
+  assert.throws(() => loadTaxonomy(writeTemp('t.json', JSON.stringify({ fields: [] }))), /must carry its provenance/);
+  assert.ok(loadTaxonomy().fields.size >= 12, 'the brief\'s fields and the EU\'s ten critical technology areas');
 });
 
 test('the brief\'s facts are each checked against the data, with what the data says', async () => {
