@@ -4,7 +4,7 @@ import { fetchOpenAlexWorks } from '../fetch/openalex-api.ts';
 import { copublications, landscapeSummary, type LandscapeSummary } from '../indicators/copubs.ts';
 import { checkFacts } from '../indicators/facts.ts';
 import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
-import { countryBreakdown, fieldBreakdown, publicationsByRegion, topInstitutions, topPairs } from '../indicators/landscape.ts';
+import { copublicationWorks, countryBreakdown, fieldBreakdown, funders, leadership, publicationsByRegion, topInstitutions, topPairs } from '../indicators/landscape.ts';
 import { fieldOf, loadTaxonomy } from '../fields/taxonomy.ts';
 import { ingestWorks, type IngestReport } from '../ingest/pipeline.ts';
 import type { SourceName } from '../ingest/records.ts';
@@ -33,8 +33,9 @@ Usage:
   derisk resolve <in.csv> --column <name> --out <out.csv> [--rollup] [--min-tier strong|possible|exact]
   derisk fetch openalex --filter <f> --mailto <e-mail> --out <works.jsonl> [--max N] [--base-url URL]
   derisk summary [--json]                      co-publications per year for the standard region pairs
-  derisk indicators copubs|publications|top-institutions|top-pairs|countries|fields
+  derisk indicators copubs|publications|top-institutions|top-pairs|countries|fields|leadership|funders|works
         [--regions A,B] [--from YEAR] [--to YEAR] [--field ID] [--rollup] [--limit N] [--json|--csv]
+        [--institution ROR]                    ("works" lists the works behind any figure)
   derisk fields                                the technology fields and where their definitions come from
   derisk facts [--json]                        the brief's published facts against the loaded data
   derisk export parquet <dir>                  work × institution table as Parquet, partitioned by year
@@ -235,13 +236,13 @@ function printSummary(s: LandscapeSummary): void {
   console.log(`Regions: EU27AC = EU27 + NO + CH + GB; ${s.chinaScope}.`);
 }
 
-const INDICATORS = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields'] as const;
+const INDICATORS = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields', 'leadership', 'funders', 'works'] as const;
 
 async function indicatorsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...COMMON, regions: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, rollup: { type: 'boolean' }, field: { type: 'string' }, limit: { type: 'string' }, csv: { type: 'boolean' } },
+    options: { ...COMMON, regions: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, rollup: { type: 'boolean' }, field: { type: 'string' }, limit: { type: 'string' }, csv: { type: 'boolean' }, institution: { type: 'string' } },
   });
   const name = positionals[0] as (typeof INDICATORS)[number];
   if (!INDICATORS.includes(name)) throw new UsageError(`unknown indicator ${JSON.stringify(positionals[0] ?? '')}; available: ${INDICATORS.join(', ')}`);
@@ -256,6 +257,8 @@ async function indicatorsCommand(argv: string[]): Promise<number> {
   }
   const taxonomy = loadTaxonomy();
   if (filters.field !== null) fieldOf(taxonomy, filters.field);
+  const institution = values.institution === undefined ? null : values.institution.replace(/^https?:\/\/ror\.org\//, '');
+  if (institution !== null && !/^0[a-hj-km-np-tv-z0-9]{6}\d{2}$/.test(institution)) throw new UsageError(`--institution takes a ROR id, got ${JSON.stringify(values.institution)}`);
   const limit = Number(values.limit ?? 15);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit takes a whole number from 1 to 1000');
   const format: Format = values.json ? 'json' : values.csv ? 'csv' : 'table';
@@ -281,6 +284,15 @@ async function indicatorsCommand(argv: string[]): Promise<number> {
         break;
       case 'countries':
         rows = await countryBreakdown(store, catalogue, a, b, filters);
+        break;
+      case 'leadership':
+        rows = await leadership(store, catalogue, a, b, filters);
+        break;
+      case 'funders':
+        rows = await funders(store, catalogue, a, b, limit, filters);
+        break;
+      case 'works':
+        rows = (await copublicationWorks(store, catalogue, a, b, filters, institution, limit)).map((w) => ({ ...w, records: w.records.join('; '), institutions: w.institutions.join('; '), countries: w.countries.join(' ') }));
         break;
       case 'fields':
         rows = (await fieldBreakdown(store, catalogue, a, b, filters)).map((f) => ({ ...f, name: taxonomy.fields.get(f.fieldId)?.name ?? f.fieldId }));

@@ -138,3 +138,104 @@ export async function fieldBreakdown(store: Store, catalogue: RegionCatalogue, a
   );
   return rows.map((r) => ({ fieldId: String(r.field_id), copublications: Number(r.n), share: Number(r.share) }));
 }
+
+export interface WorkListing {
+  workId: string;
+  year: number;
+  title: string | null;
+  doi: string | null;
+  records: string[];
+  institutions: string[];
+  countries: string[];
+}
+
+/**
+ * The works behind a co-publication figure: every work of the pair that the filters admit,
+ * optionally only those of one institution (rolled up when the filters say so), with what it
+ * was counted on.
+ */
+export async function copublicationWorks(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS, institution: string | null = null, limit = 1000): Promise<WorkListing[]> {
+  await loadRegionMembers(store, catalogue);
+  const inst = filters.rollUp ? 'coalesce(ru.top_id, wi.ror_id)' : 'wi.ror_id';
+  const rows = await store.all<Record<string, unknown>>(
+    `WITH ${pairSides(filters)},
+     chosen AS (SELECT work_id FROM copubs WHERE $3::VARCHAR IS NULL OR work_id IN (SELECT work_id FROM side_a WHERE inst = $3 UNION SELECT work_id FROM side_b WHERE inst = $3))
+     SELECT w.work_id, w.year::INTEGER AS year, w.title, w.doi, w.records,
+       list(DISTINCT coalesce(i.name, ${inst})) FILTER (WHERE wi.ror_id IS NOT NULL) AS institutions,
+       list(DISTINCT wi.country_code) FILTER (WHERE wi.country_code IS NOT NULL) AS countries
+     FROM chosen JOIN works w USING (work_id)
+     JOIN work_institutions wi USING (work_id)
+     LEFT JOIN institution_rollup ru ON ru.ror_id = wi.ror_id
+     LEFT JOIN institutions i ON i.ror_id = ${inst}
+     GROUP BY ALL ORDER BY year, work_id LIMIT $4`,
+    [regionOf(catalogue, a).id, regionOf(catalogue, b).id, institution, limit],
+  );
+  return rows.map((r) => ({
+    workId: String(r.work_id),
+    year: Number(r.year),
+    title: (r.title as string | null) ?? null,
+    doi: (r.doi as string | null) ?? null,
+    records: (r.records as string[]) ?? [],
+    institutions: ((r.institutions as string[] | null) ?? []).sort(),
+    countries: ((r.countries as string[] | null) ?? []).sort(),
+  }));
+}
+
+export interface Leadership {
+  region: string;
+  role: 'first author' | 'corresponding author';
+  works: number;
+  share: number;
+}
+
+/**
+ * Who leads a pair's co-publications: the share of those works whose first (or corresponding)
+ * author has an affiliation in each region. Works whose source does not say are left out of
+ * the base, and the base is reported.
+ */
+export async function leadership(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<Leadership[]> {
+  await loadRegionMembers(store, catalogue);
+  const rows = await store.all<Record<string, unknown>>(
+    `WITH ${pairSides(filters)},
+     authors AS (
+       SELECT w.work_id, au.author_seq, au.position = 'first' AS is_first, coalesce(au.is_corresponding, false) AS is_corr,
+         au.is_corresponding IS NOT NULL AS corr_known
+       FROM copubs JOIN works w USING (work_id)
+       JOIN authorships au ON au.source = w.source AND au.source_id = w.source_id),
+     author_regions AS (
+       SELECT DISTINCT a.work_id, a.is_first, a.is_corr, a.corr_known, rm.region_id
+       FROM authors a JOIN work_affiliations wa ON wa.work_id = a.work_id AND wa.author_seq = a.author_seq
+       JOIN region_members rm ON rm.country_code = wa.country_code AND rm.region_id IN ($1, $2)),
+     bases AS (
+       SELECT count(DISTINCT work_id) FILTER (WHERE is_first) AS first_base,
+              count(DISTINCT work_id) FILTER (WHERE corr_known) AS corr_base FROM authors)
+     SELECT region_id AS region, 'first author' AS role, count(DISTINCT work_id)::INTEGER AS works,
+       (count(DISTINCT work_id) / nullif(any_value(first_base), 0))::DOUBLE AS share
+     FROM author_regions, bases WHERE is_first GROUP BY region_id
+     UNION ALL
+     SELECT region_id, 'corresponding author', count(DISTINCT work_id)::INTEGER,
+       (count(DISTINCT work_id) / nullif(any_value(corr_base), 0))::DOUBLE
+     FROM author_regions, bases WHERE is_corr GROUP BY region_id
+     ORDER BY role DESC, region`,
+    [regionOf(catalogue, a).id, regionOf(catalogue, b).id],
+  );
+  return rows.map((r) => ({ region: String(r.region), role: r.role as Leadership['role'], works: Number(r.works), share: Number(r.share ?? 0) }));
+}
+
+export interface FunderCount {
+  funder: string;
+  works: number;
+}
+
+/** Funders acknowledged in a pair's co-publications, where the source records them. */
+export async function funders(store: Store, catalogue: RegionCatalogue, a: string, b: string, limit: number, filters: Filters = NO_FILTERS): Promise<FunderCount[]> {
+  await loadRegionMembers(store, catalogue);
+  const rows = await store.all<Record<string, unknown>>(
+    `WITH ${pairSides(filters)}
+     SELECT f.funder, count(DISTINCT rw.work_id)::INTEGER AS works
+     FROM copubs JOIN record_works rw USING (work_id) JOIN records r USING (source, source_id), unnest(r.funders) AS f(funder)
+     GROUP BY f.funder ORDER BY works DESC, f.funder LIMIT $3`,
+    [regionOf(catalogue, a).id, regionOf(catalogue, b).id, limit],
+  );
+  return rows.map((r) => ({ funder: String(r.funder), works: Number(r.works) }));
+}

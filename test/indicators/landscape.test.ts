@@ -10,9 +10,10 @@ import { loadRegistry } from '../../src/ingest/registry.ts';
 import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { Store } from '../../src/store/store.ts';
 import { copublications } from '../../src/indicators/copubs.ts';
+import { NO_FILTERS } from '../../src/indicators/filters.ts';
 import { checkFacts } from '../../src/indicators/facts.ts';
 import { parseFilters } from '../../src/indicators/filters.ts';
-import { countryBreakdown, fieldBreakdown, publicationsByRegion, topInstitutions, topPairs } from '../../src/indicators/landscape.ts';
+import { copublicationWorks, countryBreakdown, fieldBreakdown, funders, leadership, publicationsByRegion, topInstitutions, topPairs } from '../../src/indicators/landscape.ts';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { derisk } from '../helpers/cli.ts';
@@ -58,7 +59,7 @@ const WORKS: [number, number, (keyof typeof AFF)[]][] = [
 const FIELDS: Record<number, object> = {
   1: { concepts: [{ id: 'https://openalex.org/C31972630', display_name: 'Computer vision', score: 0.55 }] },
   2: { topics: [{ id: 'https://openalex.org/T10796', display_name: 'Cooperative Communication and Network Coding', score: 0.9 }] },
-  5: { concepts: [{ id: 'https://openalex.org/C31972630', display_name: 'Computer vision', score: 0.1 }] },
+  5: { concepts: [{ id: 'https://openalex.org/C31972630', display_name: 'Computer vision', score: 0.1 }], grants: [{ funder_display_name: 'National Natural Science Foundation of China' }] },
 };
 
 let store: Store;
@@ -68,7 +69,7 @@ const home = tempDir();
 before(async () => {
   store = await Store.open(join(home, 'derisk.duckdb'));
   await ingestRegistry(store, writeTemp('ror.jsonl', REGISTRY.map((r) => JSON.stringify(r)).join('\n')));
-  const works = WORKS.map(([n, year, affs]) => JSON.stringify({ id: `https://openalex.org/W${n}`, doi: `10.5555/landscape.${n}`, publication_year: year, authorships: affs.map((a) => ({ raw_affiliation_strings: [AFF[a]] })), ...FIELDS[n] }));
+  const works = WORKS.map(([n, year, affs]) => JSON.stringify({ id: `https://openalex.org/W${n}`, doi: `10.5555/landscape.${n}`, publication_year: year, authorships: affs.map((a, i) => ({ author_position: i === 0 ? 'first' : 'middle', is_corresponding: i === affs.length - 1, raw_affiliation_strings: [AFF[a]] })), ...FIELDS[n] }));
   await ingestWorks(store, 'openalex', writeTemp('works.jsonl', works.join('\n')), { quarantineDir: join(home, 'q') });
   await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
   await refreshAnalytics(store);
@@ -119,6 +120,24 @@ test('works are tagged with fields by the taxonomy rules; indicators filter by f
   assert.equal(byId.get('ai-image-processing')?.share, 0.2);
   assert.equal(byId.get('networking-telecommunications')?.copublications, 1);
   assert.deepEqual(await copublications(store, regions, 'EU27AC', 'CN', parseFilters({ field: 'ai-image-processing' })), [{ year: 2021, full: 1, fractional: 1 }]);
+});
+
+test('who leads: first and corresponding authors by region, funders, and the works behind a figure', async () => {
+  // Co-publications W1, W2, W5, W6, W9: the European author is first in all five, the last
+  // (corresponding) author is Chinese in W1, W2, W5, W9 and American in W6.
+  const lead = await leadership(store, regions, 'EU27AC', 'CN');
+  assert.deepEqual(lead.map((l) => [l.role, l.region, l.works, l.share]), [
+    ['first author', 'EU27AC', 5, 1],
+    ['corresponding author', 'CN', 4, 0.8],
+  ]);
+  assert.deepEqual(await funders(store, regions, 'EU27AC', 'CN', 5), [{ funder: 'National Natural Science Foundation of China', works: 1 }]);
+  const oxford = await copublicationWorks(store, regions, 'EU27AC', 'CN', NO_FILTERS, '052gg0110');
+  assert.deepEqual(oxford.map((w) => [w.workId, w.institutions]), [
+    ['doi:10.5555/landscape.1', ['Institute of Automation', 'University of Oxford']],
+    ['doi:10.5555/landscape.5', ['Chinese Academy of Sciences', 'University of Oxford']],
+  ]);
+  const viaParent = await copublicationWorks(store, regions, 'EU27AC', 'CN', parseFilters({ rollup: true }), '034t30j35');
+  assert.deepEqual(viaParent.map((w) => w.workId), ['doi:10.5555/landscape.1', 'doi:10.5555/landscape.5', 'doi:10.5555/landscape.6']);
 });
 
 test('a taxonomy file with a bad rule is refused naming the file and the field', () => {
