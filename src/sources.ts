@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 
-export type SourceKind = 'ror' | 'openalex' | 'wos' | 'scopus';
+export type SourceKind = 'ror' | 'openalex' | 'wos' | 'scopus' | 'aggregate';
 
 export interface DataSource {
   id: string;
@@ -53,6 +53,15 @@ export const SOURCES: DataSource[] = [
     mirrorPath: 'scopus-export-sample-litstudy/scopus.csv',
     publicUrl: 'https://github.com/NLeSC/litstudy/blob/master/tests/resources/scopus.csv (Elsevier terms)',
     licence: 'Elsevier Scopus terms (test use only)',
+    inDemo: true,
+  },
+  {
+    id: 'openalex-country-pairs',
+    kind: 'aggregate',
+    title: 'OpenAlex country × country co-authored works per year, 1990–2023 (aggregate, all fields)',
+    mirrorPath: 'openalex-country-coauthorship-1990-2023/country_pair_coauthored_works_1990_2023.csv.gz',
+    publicUrl: 'https://github.com/bavla/OpenAlex/tree/master/Countries (Pajek networks; derisk reads the tidy CSV form)',
+    licence: 'OpenAlex data CC0 (counts only)',
     inDemo: true,
   },
 ];

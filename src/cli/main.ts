@@ -4,7 +4,8 @@ import { fetchOpenAlexWorks } from '../fetch/openalex-api.ts';
 import { copublications, landscapeSummary, type LandscapeSummary } from '../indicators/copubs.ts';
 import { checkFacts } from '../indicators/facts.ts';
 import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
-import { copublicationWorks, countryBreakdown, fieldBreakdown, funders, leadership, publicationsByRegion, topInstitutions, topPairs } from '../indicators/landscape.ts';
+import { aggregatePairs, copublicationWorks, countryBreakdown, fieldBreakdown, funders, leadership, publicationsByRegion, topInstitutions, topPairs } from '../indicators/landscape.ts';
+import { ingestCountryPairs } from '../ingest/aggregates.ts';
 import { fieldOf, loadTaxonomy } from '../fields/taxonomy.ts';
 import { ingestWorks, type IngestReport } from '../ingest/pipeline.ts';
 import type { SourceName } from '../ingest/records.ts';
@@ -30,10 +31,11 @@ Usage:
   derisk demo                                  build the store from the data mirror and print the landscape
   derisk ingest ror <dump.json|dump.zip|records.jsonl[.gz]>...
   derisk ingest openalex|wos|scopus <file>...  read bibliographic exports (resolves and refreshes after)
+  derisk ingest aggregate <country_pairs.csv[.gz]>   aggregate country-pair co-authorship counts
   derisk resolve <in.csv> --column <name> --out <out.csv> [--rollup] [--min-tier strong|possible|exact]
   derisk fetch openalex --filter <f> --mailto <e-mail> --out <works.jsonl> [--max N] [--base-url URL]
   derisk summary [--json]                      co-publications per year for the standard region pairs
-  derisk indicators copubs|publications|top-institutions|top-pairs|countries|fields|leadership|funders|works
+  derisk indicators copubs|publications|top-institutions|top-pairs|countries|fields|leadership|funders|works|aggregate-copubs
         [--regions A,B] [--from YEAR] [--to YEAR] [--field ID] [--rollup] [--limit N] [--json|--csv]
         [--institution ROR]                    ("works" lists the works behind any figure)
   derisk fields                                the technology fields and where their definitions come from
@@ -143,9 +145,17 @@ async function ingest(argv: string[]): Promise<number> {
         for (const r of report.rejected) console.error(`  quarantined ${file} record ${r.recordNo} (line ${r.lineNo}): ${r.reason}`);
         quarantined += report.quarantined;
       }
+    } else if (kind === 'aggregate') {
+      for (const file of files) {
+        const r = await ingestCountryPairs(store, file);
+        console.log(`${file}: ${r.status}; ${r.rows} country-pair rows, ${r.quarantined} quarantined`);
+        for (const q of r.rejected) console.error(`  quarantined ${file} row ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
+        quarantined += r.quarantined;
+      }
+      return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
     } else if (WORK_KINDS.has(kind as SourceName)) {
       for (const file of files) quarantined += printIngest(await ingestWithProgress(store, config, kind as SourceName, file, batchSize));
-    } else throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos or scopus`);
+    } else throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos, scopus or aggregate`);
     if (!values['no-resolve']) await resolveAndRefresh(store);
     return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
   });
@@ -193,12 +203,21 @@ async function demo(argv: string[]): Promise<number> {
         const r = await ingestRegistry(store, path, (n) => progress.update(n, 51_370, `${n} records`));
         progress.finish(`${r.status}: ${r.institutions} institutions`);
         quarantined += r.quarantined;
+      } else if (source.kind === 'aggregate') {
+        const r = await ingestCountryPairs(store, path);
+        console.log(`${path}: ${r.status}; ${r.rows} country-pair rows (aggregate evidence)`);
+        quarantined += r.quarantined;
       } else {
         quarantined += printIngest(await ingestWithProgress(store, config, source.kind, path));
       }
     }
     await resolveAndRefresh(store);
     printSummary(await landscapeSummary(store, catalogue, STANDARD_PAIRS));
+    const baseline = (await aggregatePairs(store, catalogue, 'EU27AC', 'CN')).filter((y) => y.year >= 2019);
+    if (baseline.length > 0) {
+      console.log(`\nAll-fields baseline, EU27AC–CN (${baseline[0]!.dataset}): ${baseline.map((y) => `${y.year}: ${y.pairSum.toLocaleString('en')}`).join(', ')}`);
+      console.log(`  caveats: ${baseline[0]!.caveats.join('; ')}.`);
+    }
     return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
   });
 }
@@ -236,7 +255,7 @@ function printSummary(s: LandscapeSummary): void {
   console.log(`Regions: EU27AC = EU27 + NO + CH + GB; ${s.chinaScope}.`);
 }
 
-const INDICATORS = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields', 'leadership', 'funders', 'works'] as const;
+const INDICATORS = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields', 'leadership', 'funders', 'works', 'aggregate-copubs'] as const;
 
 async function indicatorsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -285,6 +304,13 @@ async function indicatorsCommand(argv: string[]): Promise<number> {
       case 'countries':
         rows = await countryBreakdown(store, catalogue, a, b, filters);
         break;
+      case 'aggregate-copubs': {
+        const years = await aggregatePairs(store, catalogue, a, b, filters);
+        // Every row carries its caveats in JSON and CSV; a table states them once, underneath.
+        rows = format === 'table' ? years.map(({ caveats: _, ...y }) => y) : years.map((y) => ({ ...y, caveats: y.caveats.join('; ') }));
+        if (format === 'table' && years[0]) console.log(`caveats: ${years[0].caveats.join('; ')}`);
+        break;
+      }
       case 'leadership':
         rows = await leadership(store, catalogue, a, b, filters);
         break;

@@ -239,3 +239,29 @@ export async function funders(store: Store, catalogue: RegionCatalogue, a: strin
   );
   return rows.map((r) => ({ funder: String(r.funder), works: Number(r.works) }));
 }
+
+export interface AggregatePairYear {
+  year: number;
+  /** Sum of country-pair counts between the regions: an upper bound on distinct works. */
+  pairSum: number;
+  dataset: string;
+  caveats: string[];
+}
+
+/** A region pair per year from an aggregate country-pair dataset, caveats attached to every row. */
+export async function aggregatePairs(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<AggregatePairYear[]> {
+  await loadRegionMembers(store, catalogue);
+  const years = [filters.from !== null ? `p.year >= ${filters.from}` : '', filters.to !== null ? `p.year <= ${filters.to}` : ''].filter(Boolean);
+  const rows = await store.all<Record<string, unknown>>(
+    `SELECT p.year::INTEGER AS year, sum(p.works)::DOUBLE AS pair_sum, p.dataset, any_value(d.caveats) AS caveats
+     FROM aggregate_country_pairs p JOIN aggregate_datasets d USING (dataset)
+     WHERE p.country IN (SELECT country_code FROM region_members WHERE region_id = $1)
+       AND p.partner IN (SELECT country_code FROM region_members WHERE region_id = $2)
+       AND NOT (p.country IN (SELECT country_code FROM region_members WHERE region_id = $2)
+                AND p.partner IN (SELECT country_code FROM region_members WHERE region_id = $1) AND p.country > p.partner)
+       ${years.length ? `AND ${years.join(' AND ')}` : ''}
+     GROUP BY p.year, p.dataset ORDER BY p.dataset, p.year`,
+    [regionOf(catalogue, a).id, regionOf(catalogue, b).id],
+  );
+  return rows.map((r) => ({ year: Number(r.year), pairSum: Number(r.pair_sum), dataset: String(r.dataset), caveats: String(r.caveats).split('\n') }));
+}

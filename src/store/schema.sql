@@ -115,3 +115,21 @@ CREATE TABLE IF NOT EXISTS resolution_institutions (
 
 -- Columns added after the first release, for stores created before them.
 ALTER TABLE resolution_institutions ADD COLUMN IF NOT EXISTS unit_of VARCHAR;
+
+-- Aggregate evidence published by others (counts that cannot be re-derived or broken down here).
+CREATE TABLE IF NOT EXISTS aggregate_datasets (
+  dataset VARCHAR PRIMARY KEY,
+  title VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  licence VARCHAR NOT NULL,
+  caveats VARCHAR NOT NULL
+);
+
+-- Each unordered pair stored both ways round (country, partner).
+CREATE TABLE IF NOT EXISTS aggregate_country_pairs (
+  dataset VARCHAR NOT NULL,
+  year INTEGER NOT NULL,
+  country VARCHAR NOT NULL,
+  partner VARCHAR NOT NULL,
+  works BIGINT NOT NULL
+);

@@ -1,0 +1,112 @@
+import { statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { Store } from '../store/store.ts';
+import { readCsv } from './csv.ts';
+import { fileId as contentId } from './file-id.ts';
+import { openInput } from './lines.ts';
+import type { Rejected } from './records.ts';
+
+/**
+ * Aggregate evidence: counts published by others, kept apart from record-level data because
+ * they cannot be broken down or re-counted. Each dataset carries its caveats to every figure.
+ */
+export interface AggregateDataset {
+  id: string;
+  title: string;
+  source: string;
+  licence: string;
+  caveats: string[];
+}
+
+export const OPENALEX_COUNTRY_PAIRS: AggregateDataset = {
+  id: 'openalex-country-pairs',
+  title: 'OpenAlex country × country co-authored works per year, 1990–2023, all fields (V. Batagelj)',
+  source: 'https://github.com/bavla/OpenAlex (Countries/27aug24), computed from the OpenAlex API in August 2024',
+  licence: 'OpenAlex data CC0; counts only',
+  caveats: [
+    'all fields, not AI-specific',
+    'country-pair counts summed over a region double-count works with several countries of that region: the sum is an upper bound, not a count of distinct works',
+    'OpenAlex group-by returns at most 200 partner countries per query, so very small pairs may be missing',
+  ],
+};
+
+export interface CountryPairCount {
+  year: number;
+  a: string;
+  b: string;
+  works: number;
+}
+
+const ISO2 = /^[A-Z]{2}$/;
+
+/** Reads `year, country_a, country_b, coauthored_works` rows; a bad row is set aside with its reason. */
+export async function* readCountryPairs(stream: Readable): AsyncGenerator<({ ok: true } & CountryPairCount) | ({ ok: false } & Rejected)> {
+  let header: string[] | null = null;
+  let recordNo = 0;
+  for await (const row of readCsv(stream)) {
+    if ('error' in row) {
+      if (!header) throw new Error(`header row cannot be read: ${row.error}`);
+      yield { ok: false, recordNo: ++recordNo, lineNo: row.lineNo, reason: row.error, excerpt: row.excerpt };
+      continue;
+    }
+    if (!header) {
+      header = row.fields.map((h) => h.trim());
+      const want = ['year', 'country_a', 'country_b', 'coauthored_works'];
+      if (want.some((w, i) => header![i] !== w)) throw new Error(`expected columns ${want.join(', ')}; found ${header.join(', ')}`);
+      continue;
+    }
+    recordNo++;
+    const [year, a, b, works] = row.fields.map((f) => f.trim());
+    const reason =
+      row.fields.length !== 4 ? `expected 4 columns, found ${row.fields.length}`
+      : !/^\d{4}$/.test(year!) ? `year is not a year: ${JSON.stringify(year)}`
+      : !ISO2.test(a!) || !ISO2.test(b!) ? `country codes must be ISO 3166-1 alpha-2: ${JSON.stringify(a)}, ${JSON.stringify(b)}`
+      : !/^\d+$/.test(works!) ? `coauthored_works is not a count: ${JSON.stringify(works)}`
+      : null;
+    if (reason) yield { ok: false, recordNo, lineNo: row.lineNo, reason, excerpt: row.fields.join(',') };
+    else yield { ok: true, year: Number(year), a: a!, b: b!, works: Number(works) };
+  }
+}
+
+/** Loads a country-pair table in one transaction; the same file twice adds nothing. */
+export async function ingestCountryPairs(store: Store, path: string, dataset = OPENALEX_COUNTRY_PAIRS): Promise<{ status: 'ingested' | 'already ingested'; rows: number; quarantined: number; rejected: Rejected[] }> {
+  const id = await contentId(path);
+  const done = await store.one<{ n: number }>('SELECT records_kept::DOUBLE AS n FROM input_files WHERE file_id = $1 AND finished_at IS NOT NULL', [id]);
+  if (done) return { status: 'already ingested', rows: done.n, quarantined: 0, rejected: [] };
+  const rows: CountryPairCount[] = [];
+  const rejected: Rejected[] = [];
+  try {
+    for await (const item of readCountryPairs(openInput(path))) {
+      if (item.ok) rows.push(item);
+      else rejected.push(item);
+    }
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+  await store.transaction(async () => {
+    await store.run('INSERT OR REPLACE INTO aggregate_datasets VALUES ($1, $2, $3, $4, $5)', [dataset.id, dataset.title, dataset.source, dataset.licence, dataset.caveats.join('\n')]);
+    await store.run('DELETE FROM aggregate_country_pairs WHERE dataset = $1', [dataset.id]);
+    const appender = await store.connection.createAppender('aggregate_country_pairs');
+    const add = (year: number, country: string, partner: string, works: number) => {
+      appender.appendVarchar(dataset.id);
+      appender.appendInteger(year);
+      appender.appendVarchar(country);
+      appender.appendVarchar(partner);
+      appender.appendBigInt(BigInt(works));
+      appender.endRow();
+    };
+    // Pairs are stored both ways round so a region's side can be read with one join.
+    for (const r of rows) {
+      add(r.year, r.a, r.b, r.works);
+      if (r.a !== r.b) add(r.year, r.b, r.a, r.works);
+    }
+    appender.closeSync();
+    await store.run(
+      `INSERT INTO input_files (file_id, path, kind, bytes, started_at, finished_at, last_record_no, records_kept, records_quarantined)
+       VALUES ($1, $2, 'aggregate', $3, now(), now(), $4, $5, $6)`,
+      [id, path, statSync(path).size, rows.length + rejected.length, rows.length, rejected.length],
+    );
+    for (const r of rejected) await store.run('INSERT INTO quarantine VALUES ($1, $2, $3, $4, $5)', [id, r.recordNo, r.lineNo, r.reason, r.excerpt]);
+  });
+  return { status: 'ingested', rows: rows.length, quarantined: rejected.length, rejected };
+}
