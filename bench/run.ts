@@ -13,6 +13,10 @@ import { locate, sourceById } from '../src/sources.ts';
 import { refreshAnalytics } from '../src/store/refresh.ts';
 import { Store } from '../src/store/store.ts';
 import { generateOpenAlex } from './generate-openalex.ts';
+import { copublications } from '../src/indicators/copubs.ts';
+import { NO_FILTERS } from '../src/indicators/filters.ts';
+import { fieldBreakdown, topInstitutions } from '../src/indicators/landscape.ts';
+import { loadRegions, regionOf } from '../src/regions/regions.ts';
 
 const OUT = 'bench-output';
 
@@ -29,6 +33,7 @@ const median = (xs: number[]) => {
  */
 export async function runBench(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' } } });
+  // Sections: matching, ingest-real, ingest-synthetic, indicators (reads the synthetic store).
   const works = Number(values.works ?? 1_000_000);
   const runs = Number(values.runs ?? 3);
   const only = values.only?.split(',');
@@ -95,9 +100,64 @@ export async function runBench(argv: string[]): Promise<number> {
     results.ingestSynthetic = r;
   }
 
+  if (want('indicators')) {
+    const storePath = join(OUT, 'store', 'bench.duckdb');
+    if (!existsSync(storePath)) throw new Error(`the indicator benchmark reads the store the synthetic ingest leaves in ${storePath}; run with --only ingest-synthetic,indicators`);
+    results.indicators = await indicatorLatency(storePath, runs);
+  }
+
   writeFileSync(join(OUT, 'results.json'), JSON.stringify(results, null, 2));
   console.log(`\nfigures written to ${join(OUT, 'results.json')}`);
   return 0;
+}
+
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)]!;
+
+async function timed(n: number, f: () => Promise<unknown>): Promise<{ median: number; p95: number }> {
+  await f();
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await f();
+    ms.push(performance.now() - t);
+  }
+  return { median: median(ms), p95: p95(ms) };
+}
+
+/**
+ * Indicator latency on the synthetic store, beside the same question asked as hand-written
+ * DuckDB SQL: over the store's own table, and over the flat Parquet export partitioned by year.
+ */
+async function indicatorLatency(storePath: string, runs: number) {
+  const store = await Store.open(storePath);
+  const catalogue = loadRegions();
+  const eu = regionOf(catalogue, 'EU27AC').countries.map((c) => `'${c}'`).join(',');
+  const parquet = join(OUT, 'parquet');
+  rmSync(parquet, { recursive: true, force: true });
+  await store.run(`COPY (SELECT work_id, year, ror_id, country_code, weight FROM work_institutions) TO '${parquet}' (FORMAT parquet, PARTITION_BY (year))`);
+  const handWritten = (from: string) => `
+    SELECT year, count(*) AS full FROM (
+      SELECT work_id, any_value(year) AS year, bool_or(country_code IN (${eu})) AS a, bool_or(country_code = 'CN') AS b
+      FROM ${from} GROUP BY work_id) WHERE a AND b GROUP BY year ORDER BY year`;
+  const n = Math.max(5, runs * 3);
+  const out = {
+    works: (await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM works'))!.n,
+    copubs: await timed(n, () => copublications(store, catalogue, 'EU27AC', 'CN')),
+    handWrittenTable: await timed(n, () => store.all(handWritten('work_institutions'))),
+    handWrittenParquet: await timed(n, () => store.all(handWritten(`read_parquet('${parquet}/**/*.parquet', hive_partitioning = true)`))),
+    topInstitutions: await timed(n, () => topInstitutions(store, catalogue, 'EU27AC', 'CN', 15, { ...NO_FILTERS, rollUp: true })),
+    fields: await timed(n, () => fieldBreakdown(store, catalogue, 'EU27AC', 'CN')),
+  };
+  store.close();
+  console.log(`\nIndicator latency on ${out.works.toLocaleString('en')} synthetic works (ms, median / p95 over ${n} runs)`);
+  const row = (label: string, t: { median: number; p95: number }) => console.log(`  ${label.padEnd(52)} ${t.median.toFixed(0).padStart(6)} / ${t.p95.toFixed(0).padStart(6)}`);
+  row('derisk copubs EU27AC–CN (full + fractional)', out.copubs);
+  row('hand-written SQL, same store table (full only)', out.handWrittenTable);
+  row('hand-written SQL, Parquet partitioned by year (full only)', out.handWrittenParquet);
+  row('derisk top-institutions (roll-up, main partner)', out.topInstitutions);
+  row('derisk fields', out.fields);
+  console.log(`  ratio derisk copubs / hand-written over Parquet: ${(out.copubs.median / out.handWrittenParquet.median).toFixed(2)}×`);
+  return out;
 }
 
 function repeat<T>(n: number, f: () => T): T[] {

@@ -20,15 +20,21 @@ QUALIFY row_number() OVER (PARTITION BY rw.work_id ORDER BY rw.source_rank, r.so
 -- Technology fields of each work, from the classifications of all its records and the rules in
 -- the field taxonomy (loaded into field_rules before this runs).
 CREATE OR REPLACE TABLE work_fields AS
-SELECT DISTINCT rw.work_id, fr.field_id
+WITH labels AS (SELECT DISTINCT scheme, field_id AS code, name FROM record_fields),
+-- Rules run once per distinct label, not once per record: patterns are not constants here.
+classified AS (
+  SELECT l.scheme, l.code, l.name, fr.field_id, fr.min_score
+  FROM labels l JOIN field_rules fr ON fr.scheme = l.scheme
+  WHERE CASE fr.kind
+    WHEN 'name' THEN lower(l.name) = fr.value
+    WHEN 'pattern' THEN regexp_matches(lower(l.name), fr.value)
+    ELSE upper(l.code) LIKE fr.value || '%' END
+)
+SELECT DISTINCT rw.work_id, c.field_id
 FROM record_fields rf
+JOIN classified c ON c.scheme = rf.scheme AND c.code = rf.field_id AND c.name IS NOT DISTINCT FROM rf.name
 JOIN record_works rw USING (source, source_id)
-JOIN field_rules fr ON fr.scheme = rf.scheme
-WHERE coalesce(rf.score, 1) >= fr.min_score
-  AND CASE fr.kind
-    WHEN 'name' THEN lower(rf.name) = fr.value
-    WHEN 'pattern' THEN regexp_matches(lower(rf.name), fr.value)
-    ELSE upper(rf.field_id) LIKE fr.value || '%' END;
+WHERE coalesce(rf.score, 1) >= c.min_score;
 
 -- One row per work × author × affiliation × institution, with its fractional weight: each
 -- author with an affiliation counts 1/authors, split over their affiliations and then over the
