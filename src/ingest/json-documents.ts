@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { readLines } from './lines.ts';
+import { RecordError, excerptOf, type Rejected } from './records.ts';
 
 /** One JSON document found in a file: its text and the line it starts on, or why it is broken. */
 export type JsonItem = { recordNo: number; lineNo: number; value: unknown } | { recordNo: number; lineNo: number; error: string; excerpt: string };
@@ -165,4 +166,23 @@ async function* arrayElements(
     yield* scan(line.text, line.lineNo);
   }
   if (!closed) yield { recordNo: ++recordNo, lineNo: elementLine, error: 'JSON array is not closed (truncated file?)', excerpt: element.slice(0, 300) };
+}
+
+/**
+ * Documents converted by `convert`; a document it refuses with a RecordError, like one that is
+ * not JSON at all, comes back as a rejection naming the record, its line and the reason.
+ */
+export async function* convertDocuments<T>(stream: Readable, convert: (value: unknown) => T): AsyncGenerator<{ ok: true; recordNo: number; value: T } | ({ ok: false } & Rejected)> {
+  for await (const item of jsonDocuments(stream)) {
+    if ('error' in item) {
+      yield { ok: false, recordNo: item.recordNo, lineNo: item.lineNo, reason: item.error, excerpt: item.excerpt };
+      continue;
+    }
+    try {
+      yield { ok: true, recordNo: item.recordNo, value: convert(item.value) };
+    } catch (e) {
+      if (!(e instanceof RecordError)) throw e;
+      yield { ok: false, recordNo: item.recordNo, lineNo: item.lineNo, reason: e.message, excerpt: excerptOf(JSON.stringify(item.value)) };
+    }
+  }
 }

@@ -1,8 +1,7 @@
 import type { Readable } from 'node:stream';
-import { jsonDocuments } from './json-documents.ts';
+import { convertDocuments } from './json-documents.ts';
 import {
   RecordError,
-  excerptOf,
   normalizeDoi,
   parseYear,
   stripRorPrefix,
@@ -21,18 +20,7 @@ const asString = (v: unknown): string | null => (typeof v === 'string' && v.trim
 
 /** Reads OpenAlex works: snapshot JSON Lines, API pages, or a JSON array of API results. */
 export async function* readOpenAlex(stream: Readable): AsyncGenerator<ReadItem> {
-  for await (const item of jsonDocuments(stream)) {
-    if ('error' in item) {
-      yield { ok: false, recordNo: item.recordNo, lineNo: item.lineNo, reason: item.error, excerpt: item.excerpt };
-      continue;
-    }
-    try {
-      yield { ok: true, recordNo: item.recordNo, record: openAlexWork(item.value) };
-    } catch (e) {
-      if (!(e instanceof RecordError)) throw e;
-      yield { ok: false, recordNo: item.recordNo, lineNo: item.lineNo, reason: e.message, excerpt: excerptOf(JSON.stringify(item.value)) };
-    }
-  }
+  for await (const item of convertDocuments(stream, openAlexWork)) yield item.ok ? { ok: true, recordNo: item.recordNo, record: item.value } : item;
 }
 
 const OPENALEX_WORK_ID = /^(?:https:\/\/openalex\.org\/)?(W\d+)$/i;

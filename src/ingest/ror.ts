@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { unzipSync } from 'fflate';
-import { jsonDocuments } from './json-documents.ts';
+import { convertDocuments } from './json-documents.ts';
 import { openInput } from './lines.ts';
-import { RecordError, excerptOf, stripRorPrefix, type Rejected } from './records.ts';
+import { RecordError, stripRorPrefix, type Rejected } from './records.ts';
 
 export type NameType = 'ror_display' | 'label' | 'alias' | 'acronym';
 
@@ -36,18 +36,7 @@ export type RorItem = { ok: true; recordNo: number; institution: Institution } |
 /** Reads a ROR data dump: the Zenodo zip, its JSON array, or JSON Lines (gzipped or not). */
 export async function* readRor(path: string): AsyncGenerator<RorItem> {
   const stream = path.endsWith('.zip') ? Readable.from([jsonFromZip(path)]) : openInput(path);
-  for await (const item of jsonDocuments(stream)) {
-    if ('error' in item) {
-      yield { ok: false, recordNo: item.recordNo, lineNo: item.lineNo, reason: item.error, excerpt: item.excerpt };
-      continue;
-    }
-    try {
-      yield { ok: true, recordNo: item.recordNo, institution: rorInstitution(item.value) };
-    } catch (e) {
-      if (!(e instanceof RecordError)) throw e;
-      yield { ok: false, recordNo: item.recordNo, lineNo: item.lineNo, reason: e.message, excerpt: excerptOf(JSON.stringify(item.value)) };
-    }
-  }
+  for await (const item of convertDocuments(stream, rorInstitution)) yield item.ok ? { ok: true, recordNo: item.recordNo, institution: item.value } : item;
 }
 
 /** The Zenodo dump holds a v1 and a v2 JSON (and CSVs); v2 is preferred. */
