@@ -6,6 +6,8 @@ import { checkFacts } from '../indicators/facts.ts';
 import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
 import { aggregatePairs, copublicationWorks, countryBreakdown, fieldBreakdown, funders, leadership, publicationsByRegion, topInstitutions, topPairs } from '../indicators/landscape.ts';
 import { ingestCountryPairs } from '../ingest/aggregates.ts';
+import { ingestPatents } from '../ingest/patents.ts';
+import { copatentSectors, copatents, topApplicantPairs, topApplicants } from '../indicators/patents.ts';
 import { fieldOf, loadTaxonomy } from '../fields/taxonomy.ts';
 import { ingestWorks, type IngestReport } from '../ingest/pipeline.ts';
 import type { SourceName } from '../ingest/records.ts';
@@ -31,11 +33,13 @@ Usage:
   derisk demo                                  build the store from the data mirror and print the landscape
   derisk ingest ror <dump.json|dump.zip|records.jsonl[.gz]>...
   derisk ingest openalex|wos|scopus <file>...  read bibliographic exports (resolves and refreshes after)
+  derisk ingest lens|patstat <file>...         patents: a Lens CSV export, or a PATSTAT-like applicant table
   derisk ingest aggregate <country_pairs.csv[.gz]>   aggregate country-pair co-authorship counts
   derisk resolve <in.csv> --column <name> --out <out.csv> [--rollup] [--min-tier strong|possible|exact]
   derisk fetch openalex --filter <f> --mailto <e-mail> --out <works.jsonl> [--max N] [--base-url URL]
   derisk summary [--json]                      co-publications per year for the standard region pairs
   derisk indicators copubs|publications|top-institutions|top-pairs|countries|fields|leadership|funders|works|aggregate-copubs
+        |copatents|applicants|applicant-pairs|copatent-sectors
         [--regions A,B] [--from YEAR] [--to YEAR] [--field ID] [--rollup] [--limit N] [--json|--csv]
         [--institution ROR]                    ("works" lists the works behind any figure)
   derisk fields                                the technology fields and where their definitions come from
@@ -145,6 +149,13 @@ async function ingest(argv: string[]): Promise<number> {
         for (const r of report.rejected) console.error(`  quarantined ${file} record ${r.recordNo} (line ${r.lineNo}): ${r.reason}`);
         quarantined += report.quarantined;
       }
+    } else if (kind === 'lens' || kind === 'patstat') {
+      for (const file of files) {
+        const r = await ingestPatents(store, kind, file);
+        console.log(`${file}: ${r.status}; ${r.kept} patents kept, ${r.duplicates} already known, ${r.quarantined} quarantined`);
+        for (const q of r.rejected) console.error(`  quarantined ${file} record ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
+        quarantined += r.quarantined;
+      }
     } else if (kind === 'aggregate') {
       for (const file of files) {
         const r = await ingestCountryPairs(store, file);
@@ -155,7 +166,7 @@ async function ingest(argv: string[]): Promise<number> {
       return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
     } else if (WORK_KINDS.has(kind as SourceName)) {
       for (const file of files) quarantined += printIngest(await ingestWithProgress(store, config, kind as SourceName, file, batchSize));
-    } else throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos, scopus or aggregate`);
+    } else throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos, scopus, lens, patstat or aggregate`);
     if (!values['no-resolve']) await resolveAndRefresh(store);
     return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
   });
@@ -255,7 +266,7 @@ function printSummary(s: LandscapeSummary): void {
   console.log(`Regions: EU27AC = EU27 + NO + CH + GB; ${s.chinaScope}.`);
 }
 
-const INDICATORS = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields', 'leadership', 'funders', 'works', 'aggregate-copubs'] as const;
+const INDICATORS = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields', 'leadership', 'funders', 'works', 'aggregate-copubs', 'copatents', 'applicants', 'applicant-pairs', 'copatent-sectors'] as const;
 
 async function indicatorsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -311,6 +322,18 @@ async function indicatorsCommand(argv: string[]): Promise<number> {
         if (format === 'table' && years[0]) console.log(`caveats: ${years[0].caveats.join('; ')}`);
         break;
       }
+      case 'copatents':
+        rows = await copatents(store, catalogue, a, b, filters);
+        break;
+      case 'applicants':
+        rows = await topApplicants(store, catalogue, a, b, limit, filters);
+        break;
+      case 'applicant-pairs':
+        rows = await topApplicantPairs(store, catalogue, a, b, limit, filters);
+        break;
+      case 'copatent-sectors':
+        rows = (await copatentSectors(store, catalogue, a, b, filters)).map((f) => ({ ...f, name: taxonomy.fields.get(f.fieldId)?.name ?? f.fieldId }));
+        break;
       case 'leadership':
         rows = await leadership(store, catalogue, a, b, filters);
         break;

@@ -5,6 +5,7 @@ import type { Store } from '../store/store.ts';
 import { copublications, type CopubYear } from './copubs.ts';
 import { NO_FILTERS } from './filters.ts';
 import { countryBreakdown, publicationsByRegion, topInstitutions } from './landscape.ts';
+import { topApplicants } from './patents.ts';
 
 export const BUNDLED_FACTS = fileURLToPath(new URL('../../data/facts/reconnect-brief-2.json', import.meta.url));
 
@@ -89,7 +90,14 @@ const CHECKS: Record<string, Check> = {
     const n = top.filter((t) => t.mainPartnerId === p.partner).length;
     return { verdict: n === p.count ? 'agrees' : 'differs', dataSays: `${p.partnerName} is the main partner of ${n} of the top ${top.length} institutions (parents rolled up)` };
   },
-  async 'copatent-sector'() {
-    return { verdict: 'not enough data', dataSays: 'no patent records are loaded; derisk does not read patent data yet' };
+  async 'copatent-sector'(store, catalogue, p) {
+    const top = await topApplicants(store, catalogue, 'EU27AC', 'CN', p.firms.length);
+    if (top.length === 0) return { verdict: 'not enough data', dataSays: 'no EU27AC–CN co-patents in the loaded data (derisk ingest lens|patstat …)' };
+    const firms = (p.firms as string[]).map((f) => f.toLowerCase());
+    const named = top.filter((t) => firms.some((f) => t.applicant.toLowerCase().includes(f)));
+    return {
+      verdict: named.length * 2 >= top.length ? 'agrees' : 'differs',
+      dataSays: `top applicants: ${top.map((t) => `${t.applicant} (${t.copatents})`).join(', ')}; ${named.length} of ${top.length} are among the named firms`,
+    };
   },
 };

@@ -8,15 +8,15 @@ export async function resolutionVersion(store: Store): Promise<string> {
 }
 
 /**
- * Resolves every distinct affiliation string not yet resolved under the current version.
- * Each string is resolved once however many works use it.
+ * Resolves every distinct affiliation string (and patent applicant name) not yet resolved
+ * under the current version. Each string is resolved once however many works use it.
  */
 export async function resolvePending(store: Store, resolver: AffiliationResolver, onProgress?: (done: number, total: number) => void): Promise<{ resolved: number; seconds: number }> {
   const started = performance.now();
   const version = await resolutionVersion(store);
   const pending = (
     await store.all<{ raw: string }>(
-      `SELECT DISTINCT a.raw FROM affiliations a
+      `SELECT DISTINCT a.raw FROM (SELECT raw FROM affiliations UNION ALL SELECT name AS raw FROM patent_applicants) a
        WHERE a.raw <> '' AND NOT EXISTS (SELECT 1 FROM resolutions r WHERE r.raw = a.raw AND r.resolver_version = $1)`,
       [version],
     )

@@ -133,3 +133,26 @@ CREATE TABLE IF NOT EXISTS aggregate_country_pairs (
   partner VARCHAR NOT NULL,
   works BIGINT NOT NULL
 );
+
+-- Patents (Lens exports, PATSTAT-like applicant tables): (source, patent_id) unique by construction.
+CREATE TABLE IF NOT EXISTS patents (
+  source VARCHAR NOT NULL,
+  patent_id VARCHAR NOT NULL,
+  year INTEGER,
+  title VARCHAR,
+  file_id VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS patent_applicants (
+  source VARCHAR NOT NULL,
+  patent_id VARCHAR NOT NULL,
+  seq INTEGER NOT NULL,
+  name VARCHAR NOT NULL,
+  given_country VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS patent_classes (
+  source VARCHAR NOT NULL,
+  patent_id VARCHAR NOT NULL,
+  cpc VARCHAR NOT NULL
+);

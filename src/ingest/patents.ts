@@ -1,0 +1,173 @@
+import { statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { Store } from '../store/store.ts';
+import { readCsv } from './csv.ts';
+import { fileId as contentId } from './file-id.ts';
+import { openInput } from './lines.ts';
+import { RecordError, excerptOf, parseYear, type Rejected } from './records.ts';
+
+export type PatentSource = 'lens' | 'patstat';
+
+export interface Applicant {
+  name: string;
+  /** Where the source gives it (PATSTAT's person_ctry_code); Lens exports do not. */
+  countryCode: string | null;
+}
+
+export interface PatentRecord {
+  source: PatentSource;
+  patentId: string;
+  year: number | null;
+  title: string | null;
+  applicants: Applicant[];
+  cpc: string[];
+}
+
+export type PatentItem = { ok: true; recordNo: number; patent: PatentRecord } | ({ ok: false } & Rejected);
+
+const split = (v: string | undefined, sep: RegExp) => (v ?? '').split(sep).map((s) => s.trim()).filter(Boolean);
+
+async function* csvRecords(stream: Readable, required: string[]): AsyncGenerator<{ recordNo: number; lineNo: number; get: Map<string, string>; raw: string } | ({ ok: false } & Rejected)> {
+  let header: string[] | null = null;
+  let recordNo = 0;
+  for await (const row of readCsv(stream)) {
+    if ('error' in row) {
+      if (!header) throw new Error(`header row cannot be read: ${row.error}`);
+      yield { ok: false, recordNo: ++recordNo, lineNo: row.lineNo, reason: row.error, excerpt: row.excerpt };
+      continue;
+    }
+    if (!header) {
+      header = row.fields.map((h) => h.trim());
+      const missing = required.filter((c) => !header!.includes(c));
+      if (missing.length > 0) throw new Error(`missing column(s): ${missing.join(', ')}`);
+      continue;
+    }
+    recordNo++;
+    if (row.fields.length !== header.length) {
+      yield { ok: false, recordNo, lineNo: row.lineNo, reason: `expected ${header.length} columns, found ${row.fields.length}`, excerpt: excerptOf(row.fields.join(',')) };
+      continue;
+    }
+    yield { recordNo, lineNo: row.lineNo, get: new Map(header.map((h, i) => [h, row.fields[i]!.trim()])), raw: row.fields.join(',') };
+  }
+}
+
+/** The Lens.org patent CSV export: one row per patent document, applicants and CPC joined by ";;". */
+export async function* readLens(stream: Readable): AsyncGenerator<PatentItem> {
+  for await (const r of csvRecords(stream, ['Lens ID', 'Applicants'])) {
+    if ('ok' in r) {
+      yield r;
+      continue;
+    }
+    try {
+      const id = r.get.get('Lens ID') ?? '';
+      if (!/^\d{3}-\d{3}-\d{3}-\d{3}-\d{3}$/.test(id)) throw new RecordError(`missing or malformed Lens ID: ${JSON.stringify(id)}`);
+      const applicants = split(r.get.get('Applicants'), /;;/).map((name) => ({ name, countryCode: null }));
+      if (applicants.length === 0) throw new RecordError('no applicants');
+      const year = parseYear(r.get.get('Publication Year') || r.get.get('Application Date')?.slice(0, 4) || null, 'Publication Year');
+      yield { ok: true, recordNo: r.recordNo, patent: { source: 'lens', patentId: id, year, title: r.get.get('Title') || null, applicants, cpc: split(r.get.get('CPC Classifications'), /;;/) } };
+    } catch (e) {
+      if (!(e instanceof RecordError)) throw e;
+      yield { ok: false, recordNo: r.recordNo, lineNo: r.lineNo, reason: e.message, excerpt: excerptOf(r.raw) };
+    }
+  }
+}
+
+/**
+ * A PATSTAT-like applicant table: one row per application × person, as PATSTAT's tls201,
+ * tls206 and tls207 give it joined (`appln_id, appln_filing_year, person_name,
+ * person_ctry_code, applt_seq_nr`, optional `cpc_class_symbol` with ";"). Only applicants
+ * (applt_seq_nr > 0) count; rows of one application may be anywhere in the file.
+ */
+export async function* readPatstat(stream: Readable): AsyncGenerator<PatentItem> {
+  const byAppln = new Map<string, { recordNo: number; patent: PatentRecord }>();
+  for await (const r of csvRecords(stream, ['appln_id', 'appln_filing_year', 'person_name', 'person_ctry_code', 'applt_seq_nr'])) {
+    if ('ok' in r) {
+      yield r;
+      continue;
+    }
+    const id = r.get.get('appln_id') ?? '';
+    const country = (r.get.get('person_ctry_code') ?? '').toUpperCase();
+    const seq = r.get.get('applt_seq_nr') ?? '';
+    const reason = !/^\d+$/.test(id) ? `appln_id is not a number: ${JSON.stringify(id)}`
+      : !/^\d+$/.test(seq) ? `applt_seq_nr is not a number: ${JSON.stringify(seq)}`
+      : country !== '' && !/^[A-Z]{2}$/.test(country) ? `person_ctry_code is not ISO 3166-1 alpha-2: ${JSON.stringify(country)}`
+      : !(r.get.get('person_name') ?? '') ? 'person_name is empty'
+      : null;
+    let year: number | null = null;
+    try {
+      year = parseYear(r.get.get('appln_filing_year'), 'appln_filing_year');
+    } catch (e) {
+      yield { ok: false, recordNo: r.recordNo, lineNo: r.lineNo, reason: (e as Error).message, excerpt: excerptOf(r.raw) };
+      continue;
+    }
+    if (reason) {
+      yield { ok: false, recordNo: r.recordNo, lineNo: r.lineNo, reason, excerpt: excerptOf(r.raw) };
+      continue;
+    }
+    if (Number(seq) === 0) continue;
+    const entry = byAppln.get(id) ?? { recordNo: r.recordNo, patent: { source: 'patstat' as const, patentId: id, year, title: null, applicants: [], cpc: [] } };
+    entry.patent.applicants.push({ name: r.get.get('person_name')!, countryCode: country || null });
+    for (const c of split(r.get.get('cpc_class_symbol'), /;/)) if (!entry.patent.cpc.includes(c)) entry.patent.cpc.push(c);
+    byAppln.set(id, entry);
+  }
+  for (const { recordNo, patent } of byAppln.values()) yield { ok: true, recordNo, patent };
+}
+
+const READERS: Record<PatentSource, (s: Readable) => AsyncGenerator<PatentItem>> = { lens: readLens, patstat: readPatstat };
+
+/** Loads a patent file in one transaction; patents already held (same source and id) are kept as they were. */
+export async function ingestPatents(store: Store, source: PatentSource, path: string): Promise<{ status: 'ingested' | 'already ingested'; kept: number; duplicates: number; quarantined: number; rejected: Rejected[] }> {
+  const id = await contentId(path);
+  const done = await store.one<{ n: number }>('SELECT records_kept::DOUBLE AS n FROM input_files WHERE file_id = $1 AND finished_at IS NOT NULL', [id]);
+  if (done) return { status: 'already ingested', kept: done.n, duplicates: 0, quarantined: 0, rejected: [] };
+  const patents: PatentRecord[] = [];
+  const rejected: Rejected[] = [];
+  try {
+    for await (const item of READERS[source](openInput(path))) {
+      if (item.ok) patents.push(item.patent);
+      else rejected.push(item);
+    }
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+  let kept = 0;
+  await store.transaction(async () => {
+    const known = new Set((await store.all<{ patent_id: string }>('SELECT patent_id FROM patents WHERE source = $1', [source])).map((r) => r.patent_id));
+    const p = await store.connection.createAppender('patents');
+    const a = await store.connection.createAppender('patent_applicants');
+    const c = await store.connection.createAppender('patent_classes');
+    for (const patent of patents) {
+      if (known.has(patent.patentId)) continue;
+      known.add(patent.patentId);
+      kept++;
+      p.appendVarchar(source);
+      p.appendVarchar(patent.patentId);
+      patent.year === null ? p.appendNull() : p.appendInteger(patent.year);
+      patent.title === null ? p.appendNull() : p.appendVarchar(patent.title);
+      p.appendVarchar(id);
+      p.endRow();
+      patent.applicants.forEach((ap, seq) => {
+        a.appendVarchar(source);
+        a.appendVarchar(patent.patentId);
+        a.appendInteger(seq);
+        a.appendVarchar(ap.name);
+        ap.countryCode === null ? a.appendNull() : a.appendVarchar(ap.countryCode);
+        a.endRow();
+      });
+      for (const cpc of patent.cpc) {
+        c.appendVarchar(source);
+        c.appendVarchar(patent.patentId);
+        c.appendVarchar(cpc);
+        c.endRow();
+      }
+    }
+    for (const x of [p, a, c]) x.closeSync();
+    await store.run(
+      `INSERT INTO input_files (file_id, path, kind, bytes, started_at, finished_at, last_record_no, records_kept, records_duplicate, records_quarantined)
+       VALUES ($1, $2, $3, $4, now(), now(), $5, $6, $7, $8)`,
+      [id, path, `patents-${source}`, statSync(path).size, patents.length + rejected.length, kept, patents.length - kept, rejected.length],
+    );
+    for (const r of rejected) await store.run('INSERT INTO quarantine VALUES ($1, $2, $3, $4, $5)', [id, r.recordNo, r.lineNo, r.reason, r.excerpt]);
+  });
+  return { status: 'ingested', kept, duplicates: patents.length - kept, quarantined: rejected.length, rejected };
+}

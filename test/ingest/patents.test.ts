@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { openInput } from '../../src/ingest/lines.ts';
+import { ingestPatents, readLens, readPatstat } from '../../src/ingest/patents.ts';
+import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
+import { copatentSectors, copatents, topApplicantPairs, topApplicants } from '../../src/indicators/patents.ts';
+import { checkFacts } from '../../src/indicators/facts.ts';
+import { loadRegions } from '../../src/regions/regions.ts';
+import { resolvePending } from '../../src/resolve/apply.ts';
+import { AffiliationResolver } from '../../src/resolve/matcher.ts';
+import { refreshAnalytics } from '../../src/store/refresh.ts';
+import { Store } from '../../src/store/store.ts';
+import { INPUT, collect, streamOf, tempDir, writeTemp } from '../helpers/fixtures.ts';
+
+test('Lens CSV: applicants and CPC classes split on ";;", bad rows set aside', async () => {
+  const items = await collect(readLens(openInput(join(INPUT, 'lens-export.csv'))));
+  assert.equal(items.length, 4);
+  const first = items[0]!.ok ? items[0]!.patent : assert.fail('row 1');
+  assert.deepEqual(first.applicants.map((a) => a.name), ['Tsinghua University', 'Delft University of Technology']);
+  assert.deepEqual(first.cpc, ['G06V10/82', 'G06N3/08']);
+  assert.equal(first.year, 2022);
+  assert.ok(!items[3]!.ok && /Lens ID/.test(items[3]!.reason) && items[3]!.lineNo === 5);
+  await assert.rejects(collect(readLens(streamOf('Title,Year\nx,2020\n'))), /missing column\(s\): Lens ID, Applicants/);
+});
+
+test('PATSTAT-like table: rows grouped per application, inventors left out, bad rows set aside', async () => {
+  const items = await collect(readPatstat(openInput(join(INPUT, 'patstat-applicants.csv'))));
+  const ok = items.filter((i) => i.ok).map((i) => (i.ok ? i.patent : null)!);
+  assert.deepEqual(ok.map((p) => p.patentId), ['500001', '500002', '500003', '500004']);
+  assert.deepEqual(ok[0]!.applicants, [{ name: 'NOKIA TECHNOLOGIES OY', countryCode: 'FI' }, { name: 'HUAWEI TECHNOLOGIES CO LTD', countryCode: 'CN' }]);
+  assert.deepEqual(ok[0]!.cpc, ['H04W 72/04', 'H04L 5/00']);
+  const bad = items.filter((i) => !i.ok).map((i) => (!i.ok ? i.reason : ''));
+  assert.equal(bad.length, 2);
+  assert.match(bad[0]!, /appln_filing_year/);
+  assert.match(bad[1]!, /person_ctry_code/);
+});
+
+test('co-patents by region pair, applicants, pairs and sectors; the brief\'s co-patent fact can be checked', async () => {
+  const home = tempDir();
+  const store = await Store.open(join(home, 'derisk.duckdb'));
+  const org = (id: string, name: string, cc: string) => ({ id: `https://ror.org/${id}`, status: 'active', types: ['education'], names: [{ value: name, types: ['ror_display'], lang: 'en' }], locations: [{ geonames_details: { country_code: cc, country_name: cc, name: 'X' } }], relationships: [] });
+  await ingestRegistry(store, writeTemp('ror.jsonl', [org('03cve4549', 'Tsinghua University', 'CN'), org('02e2c7k09', 'Delft University of Technology', 'NL'), org('052gg0110', 'University of Oxford', 'GB'), org('042nb2s44', 'Massachusetts Institute of Technology', 'US')].map((o) => JSON.stringify(o)).join('\n')));
+  const patstat = await ingestPatents(store, 'patstat', join(INPUT, 'patstat-applicants.csv'));
+  assert.deepEqual([patstat.kept, patstat.quarantined], [4, 2]);
+  const lens = await ingestPatents(store, 'lens', join(INPUT, 'lens-export.csv'));
+  assert.deepEqual([lens.kept, lens.quarantined], [3, 1]);
+  assert.equal((await ingestPatents(store, 'lens', join(INPUT, 'lens-export.csv'))).status, 'already ingested');
+  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
+  await refreshAnalytics(store);
+  const regions = loadRegions();
+  // PATSTAT 500001 (FI–CN, 2020), 500002 (SE–CN), 500003 (DE–CN, 2021); Lens rows 1 (NL–CN, 2022) and 2 (GB–CN, 2021).
+  assert.deepEqual(await copatents(store, regions, 'EU27AC', 'CN'), [
+    { year: 2020, copatents: 1 },
+    { year: 2021, copatents: 3 },
+    { year: 2022, copatents: 1 },
+  ]);
+  assert.deepEqual(await copatents(store, regions, 'US', 'CN'), [{ year: 2021, copatents: 1 }]);
+  const applicants = await topApplicants(store, regions, 'EU27AC', 'CN', 3);
+  assert.deepEqual(applicants[0], { applicant: 'HUAWEI TECHNOLOGIES CO LTD', countryCode: 'CN', copatents: 2 });
+  const pairs = await topApplicantPairs(store, regions, 'EU27AC', 'CN', 10);
+  assert.ok(pairs.some((p) => p.applicantA === 'Delft University of Technology' && p.applicantB === 'Tsinghua University'));
+  const sectors = new Map((await copatentSectors(store, regions, 'EU27AC', 'CN')).map((s) => [s.fieldId, s.copatents]));
+  assert.equal(sectors.get('networking-telecommunications'), 3);
+  assert.equal(sectors.get('ai-image-processing'), 2);
+  const fact = (await checkFacts(store, regions)).find((f) => f.id === 'copatents-telecoms')!;
+  assert.equal(fact.verdict, 'agrees');
+  assert.match(fact.dataSays, /HUAWEI TECHNOLOGIES CO LTD \(2\)/);
+  store.close();
+});
