@@ -48,5 +48,5 @@ test('ingest ror, ingest works, then resolve a CSV column and read the indicator
   const years = JSON.parse(json.stdout) as { year: number; full: number; fractional: number }[];
   assert.deepEqual(years.map((y) => Object.keys(y).sort()), years.map(() => ['fractional', 'full', 'year']));
   assert.deepEqual(years.map((y) => [y.year, y.full]), [[2022, 1], [2023, 1]]);
-  assert.equal(derisk(['indicators', 'copubs', '--regions', 'EU27AC,ATLANTIS', '--json'], env).status, 1);
+  assert.equal(derisk(['indicators', 'copubs', '--regions', 'EU27AC,ATLANTIS', '--json'], env).status, 2, 'an unknown region is a usage error');
 });

@@ -4,11 +4,11 @@ import { fetchOpenAlexWorks } from '../fetch/openalex-api.ts';
 import { copublications, landscapeSummary, type LandscapeSummary } from '../indicators/copubs.ts';
 import { checkFacts } from '../indicators/facts.ts';
 import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
-import { aggregatePairs, copublicationWorks, countryBreakdown, fieldBreakdown, funders, leadership, publicationsByRegion, topInstitutions, topPairs } from '../indicators/landscape.ts';
+import { aggregatePairs } from '../indicators/landscape.ts';
+import { IndicatorError, runIndicator, validateRequest, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
 import { ingestCountryPairs } from '../ingest/aggregates.ts';
 import { ingestPatents } from '../ingest/patents.ts';
-import { copatentSectors, copatents, topApplicantPairs, topApplicants } from '../indicators/patents.ts';
-import { fieldOf, loadTaxonomy } from '../fields/taxonomy.ts';
+import { loadTaxonomy } from '../fields/taxonomy.ts';
 import { ingestWorks, type IngestReport } from '../ingest/pipeline.ts';
 import type { SourceName } from '../ingest/records.ts';
 import { ingestRegistry, loadRegistry } from '../ingest/registry.ts';
@@ -266,18 +266,14 @@ function printSummary(s: LandscapeSummary): void {
   console.log(`Regions: EU27AC = EU27 + NO + CH + GB; ${s.chinaScope}.`);
 }
 
-const INDICATORS = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields', 'leadership', 'funders', 'works', 'aggregate-copubs', 'copatents', 'applicants', 'applicant-pairs', 'copatent-sectors'] as const;
-
 async function indicatorsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: { ...COMMON, regions: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, rollup: { type: 'boolean' }, field: { type: 'string' }, limit: { type: 'string' }, csv: { type: 'boolean' }, institution: { type: 'string' } },
   });
-  const name = positionals[0] as (typeof INDICATORS)[number];
-  if (!INDICATORS.includes(name)) throw new UsageError(`unknown indicator ${JSON.stringify(positionals[0] ?? '')}; available: ${INDICATORS.join(', ')}`);
+  const name = positionals[0] as IndicatorName;
   const regions = (values.regions ?? (name === 'publications' ? 'EU27AC,CN,US' : '')).split(',').map((s) => s.trim()).filter(Boolean);
-  if (name !== 'publications' && regions.length !== 2) throw new UsageError('--regions takes two region ids, e.g. --regions EU27AC,CN');
   let filters: Filters;
   try {
     filters = parseFilters(values);
@@ -285,72 +281,47 @@ async function indicatorsCommand(argv: string[]): Promise<number> {
     if (e instanceof FilterError) throw new UsageError(e.message);
     throw e;
   }
+  const request: IndicatorRequest = {
+    name,
+    regions,
+    filters,
+    limit: Number(values.limit ?? 15),
+    institution: values.institution?.replace(/^https?:\/\/ror\.org\//, '') ?? null,
+  };
   const taxonomy = loadTaxonomy();
-  if (filters.field !== null) fieldOf(taxonomy, filters.field);
-  const institution = values.institution === undefined ? null : values.institution.replace(/^https?:\/\/ror\.org\//, '');
-  if (institution !== null && !/^0[a-hj-km-np-tv-z0-9]{6}\d{2}$/.test(institution)) throw new UsageError(`--institution takes a ROR id, got ${JSON.stringify(values.institution)}`);
-  const limit = Number(values.limit ?? 15);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit takes a whole number from 1 to 1000');
-  const format: Format = values.json ? 'json' : values.csv ? 'csv' : 'table';
   const catalogue = regionsFrom(values);
-  const [a, b] = [regions[0]!, regions[1]!];
+  try {
+    validateRequest(request, taxonomy, catalogue);
+  } catch (e) {
+    if (e instanceof IndicatorError) throw new UsageError(e.message);
+    throw e;
+  }
+  const format: Format = values.json ? 'json' : values.csv ? 'csv' : 'table';
   return withStore(loadConfig(), async (store) => {
-    let rows: object[];
-    switch (name) {
-      case 'copubs': {
-        const years = await copublications(store, catalogue, a, b, filters);
-        // The JSON form is a stable contract ({year, full, fractional}); tables add the comparisons.
-        rows = format === 'json' ? years : years.map((y, i) => ({ ...y, difference: Math.round((y.full - y.fractional) * 1e4) / 1e4, growth: i > 0 && years[i - 1]!.year === y.year - 1 && years[i - 1]!.full > 0 ? `${(((y.full - years[i - 1]!.full) / years[i - 1]!.full) * 100).toFixed(0)}%` : '' }));
-        break;
-      }
-      case 'publications':
-        rows = await publicationsByRegion(store, catalogue, regions, filters);
-        break;
-      case 'top-institutions':
-        rows = await topInstitutions(store, catalogue, a, b, limit, filters);
-        break;
-      case 'top-pairs':
-        rows = await topPairs(store, catalogue, a, b, limit, filters);
-        break;
-      case 'countries':
-        rows = await countryBreakdown(store, catalogue, a, b, filters);
-        break;
-      case 'aggregate-copubs': {
-        const years = await aggregatePairs(store, catalogue, a, b, filters);
-        // Every row carries its caveats in JSON and CSV; a table states them once, underneath.
-        rows = format === 'table' ? years.map(({ caveats: _, ...y }) => y) : years.map((y) => ({ ...y, caveats: y.caveats.join('; ') }));
-        if (format === 'table' && years[0]) console.log(`caveats: ${years[0].caveats.join('; ')}`);
-        break;
-      }
-      case 'copatents':
-        rows = await copatents(store, catalogue, a, b, filters);
-        break;
-      case 'applicants':
-        rows = await topApplicants(store, catalogue, a, b, limit, filters);
-        break;
-      case 'applicant-pairs':
-        rows = await topApplicantPairs(store, catalogue, a, b, limit, filters);
-        break;
-      case 'copatent-sectors':
-        rows = (await copatentSectors(store, catalogue, a, b, filters)).map((f) => ({ ...f, name: taxonomy.fields.get(f.fieldId)?.name ?? f.fieldId }));
-        break;
-      case 'leadership':
-        rows = await leadership(store, catalogue, a, b, filters);
-        break;
-      case 'funders':
-        rows = await funders(store, catalogue, a, b, limit, filters);
-        break;
-      case 'works':
-        rows = (await copublicationWorks(store, catalogue, a, b, filters, institution, limit)).map((w) => ({ ...w, records: w.records.join('; '), institutions: w.institutions.join('; '), countries: w.countries.join(' ') }));
-        break;
-      case 'fields':
-        rows = (await fieldBreakdown(store, catalogue, a, b, filters)).map((f) => ({ ...f, name: taxonomy.fields.get(f.fieldId)?.name ?? f.fieldId }));
-        break;
-    }
-    console.log(render(rows, format));
+    const rows = (await runIndicator(store, catalogue, taxonomy, request)) as Record<string, unknown>[];
+    console.log(render(format === 'json' ? rows : forText(name, rows, format), format));
     if (format === 'table') console.log(`\n${chinaScopeNote(catalogue.settings)}${filters.rollUp ? '; institutions rolled up to their ROR parents' : ''}.`);
     return EXIT.ok;
   });
+}
+
+/**
+ * Tables and CSV flatten lists, and the copubs table adds the comparisons an analyst reads next.
+ * The JSON form stays as the indicator returns it: scripts rely on it.
+ */
+function forText(name: IndicatorName, rows: Record<string, unknown>[], format: Format): object[] {
+  if (name === 'copubs') {
+    return rows.map((y, i) => {
+      const prev = rows[i - 1];
+      const growth = prev && prev.year === Number(y.year) - 1 && Number(prev.full) > 0 ? `${(((Number(y.full) - Number(prev.full)) / Number(prev.full)) * 100).toFixed(0)}%` : '';
+      return { ...y, difference: Math.round((Number(y.full) - Number(y.fractional)) * 1e4) / 1e4, growth };
+    });
+  }
+  if (name === 'aggregate-copubs' && format === 'table') {
+    if (rows[0]) console.log(`caveats: ${(rows[0].caveats as string[]).join('; ')}`);
+    return rows.map(({ caveats: _, ...y }) => y);
+  }
+  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.isArray(v) ? v.join('; ') : v])));
 }
 
 async function factsCommand(argv: string[]): Promise<number> {

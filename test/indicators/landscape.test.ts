@@ -167,6 +167,6 @@ test('bad filters and unknown regions are refused with a message, never an empty
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--from must be a year/);
   const unknown = derisk(['indicators', 'top-institutions', '--regions', 'EU27AC,MARS'], env);
-  assert.equal(unknown.status, 1);
+  assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /unknown region "MARS"/);
 });

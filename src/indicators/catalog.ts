@@ -1,0 +1,80 @@
+import { fieldOf, type Taxonomy } from '../fields/taxonomy.ts';
+import type { RegionCatalogue } from '../regions/regions.ts';
+import type { Store } from '../store/store.ts';
+import { copublications } from './copubs.ts';
+import type { Filters } from './filters.ts';
+import { aggregatePairs, copublicationWorks, countryBreakdown, fieldBreakdown, funders, leadership, publicationsByRegion, topInstitutions, topPairs } from './landscape.ts';
+import { copatentSectors, copatents, topApplicantPairs, topApplicants } from './patents.ts';
+
+/** Every indicator by name, for the CLI, the HTTP API and the web app alike. */
+export const INDICATORS = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields', 'leadership', 'funders', 'works', 'aggregate-copubs', 'copatents', 'applicants', 'applicant-pairs', 'copatent-sectors'] as const;
+export type IndicatorName = (typeof INDICATORS)[number];
+
+export interface IndicatorRequest {
+  name: IndicatorName;
+  /** Two region ids; "publications" takes any number. */
+  regions: string[];
+  filters: Filters;
+  limit: number;
+  institution: string | null;
+}
+
+export class IndicatorError extends Error {}
+
+const ROR_ID = /^0[a-hj-km-np-tv-z0-9]{6}\d{2}$/;
+
+/** Checks a request against the catalogue and taxonomy; the message says what is wrong. */
+export function validateRequest(request: IndicatorRequest, taxonomy: Taxonomy, catalogue: RegionCatalogue): void {
+  if (!INDICATORS.includes(request.name)) throw new IndicatorError(`unknown indicator ${JSON.stringify(request.name)}; available: ${INDICATORS.join(', ')}`);
+  if (request.name === 'publications' ? request.regions.length === 0 : request.regions.length !== 2) {
+    throw new IndicatorError(request.name === 'publications' ? 'give at least one region' : 'give two region ids, e.g. EU27AC,CN');
+  }
+  for (const r of request.regions) if (!catalogue.regions.has(r.toUpperCase())) throw new IndicatorError(`unknown region ${JSON.stringify(r)}; known: ${[...catalogue.regions.keys()].join(', ')}`);
+  if (request.filters.field !== null) {
+    try {
+      fieldOf(taxonomy, request.filters.field);
+    } catch (e) {
+      throw new IndicatorError((e as Error).message);
+    }
+  }
+  if (request.institution !== null && !ROR_ID.test(request.institution)) throw new IndicatorError(`institution must be a ROR id, got ${JSON.stringify(request.institution)}`);
+  if (!Number.isInteger(request.limit) || request.limit < 1 || request.limit > 1000) throw new IndicatorError('limit must be a whole number from 1 to 1000');
+}
+
+const named = <T extends { fieldId: string }>(rows: T[], taxonomy: Taxonomy) => rows.map((r) => ({ ...r, name: taxonomy.fields.get(r.fieldId)?.name ?? r.fieldId }));
+
+export async function runIndicator(store: Store, catalogue: RegionCatalogue, taxonomy: Taxonomy, request: IndicatorRequest): Promise<object[]> {
+  validateRequest(request, taxonomy, catalogue);
+  const { filters, limit, regions } = request;
+  const [a, b] = [regions[0]!, regions[1]!];
+  switch (request.name) {
+    case 'copubs':
+      return copublications(store, catalogue, a, b, filters);
+    case 'publications':
+      return publicationsByRegion(store, catalogue, regions, filters);
+    case 'top-institutions':
+      return topInstitutions(store, catalogue, a, b, limit, filters);
+    case 'top-pairs':
+      return topPairs(store, catalogue, a, b, limit, filters);
+    case 'countries':
+      return countryBreakdown(store, catalogue, a, b, filters);
+    case 'fields':
+      return named(await fieldBreakdown(store, catalogue, a, b, filters), taxonomy);
+    case 'leadership':
+      return leadership(store, catalogue, a, b, filters);
+    case 'funders':
+      return funders(store, catalogue, a, b, limit, filters);
+    case 'works':
+      return copublicationWorks(store, catalogue, a, b, filters, request.institution, limit);
+    case 'aggregate-copubs':
+      return aggregatePairs(store, catalogue, a, b, filters);
+    case 'copatents':
+      return copatents(store, catalogue, a, b, filters);
+    case 'applicants':
+      return topApplicants(store, catalogue, a, b, limit, filters);
+    case 'applicant-pairs':
+      return topApplicantPairs(store, catalogue, a, b, limit, filters);
+    case 'copatent-sectors':
+      return named(await copatentSectors(store, catalogue, a, b, filters), taxonomy);
+  }
+}
