@@ -21,6 +21,8 @@ import { refreshAnalytics } from '../store/refresh.ts';
 import { Store } from '../store/store.ts';
 import { render, type Format } from './output.ts';
 import { ProgressReporter } from './progress.ts';
+import { buildServer } from '../server/app.ts';
+import { newToken } from '../server/auth.ts';
 
 /** Exit codes: 0 all good, 1 failed, 2 usage error, 3 finished but some records were quarantined. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, quarantined: 3 } as const;
@@ -44,6 +46,7 @@ Usage:
         [--institution ROR]                    ("works" lists the works behind any figure)
   derisk fields                                the technology fields and where their definitions come from
   derisk facts [--json]                        the brief's published facts against the loaded data
+  derisk serve [--port 8720] [--host 127.0.0.1]   the web app and HTTP API over the store
   derisk export parquet <dir>                  work × institution table as Parquet, partitioned by year
   derisk sources                               the datasets derisk knows and where they come from
   derisk bench                                 run the benchmarks
@@ -82,6 +85,8 @@ export async function main(argv: string[]): Promise<number> {
         return await indicatorsCommand(rest);
       case 'facts':
         return await factsCommand(rest);
+      case 'serve':
+        return await serveCommand(rest);
       case 'fields':
         for (const f of loadTaxonomy().fields.values()) console.log(`${f.id.padEnd(32)} ${f.family.padEnd(18)} ${f.name}`);
         return EXIT.ok;
@@ -322,6 +327,27 @@ function forText(name: IndicatorName, rows: Record<string, unknown>[], format: F
     return rows.map(({ caveats: _, ...y }) => y);
   }
   return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.isArray(v) ? v.join('; ') : v])));
+}
+
+async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, 'regions-file': { type: 'string', multiple: true } } });
+  const port = Number(values.port ?? 8720);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a port number');
+  const config = loadConfig();
+  const store = await Store.open(config.storePath);
+  // The server owns the store for as long as it runs (DuckDB admits one process per file).
+  const token = process.env.DERISK_TOKEN ?? newToken();
+  const app = await buildServer({ store, regionFiles: [BUNDLED_REGIONS, ...(values['regions-file'] ?? [])], taxonomy: loadTaxonomy(), token });
+  const address = await app.listen({ port, host: values.host ?? '127.0.0.1' });
+  console.log(`derisk serving ${config.storePath}\nopen ${address}/?token=${token}\n(API: Authorization: Bearer <token>; OpenAPI at ${address}/api/openapi.json)`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await app.close();
+  store.close();
+  return EXIT.ok;
 }
 
 async function factsCommand(argv: string[]): Promise<number> {

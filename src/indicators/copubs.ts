@@ -8,18 +8,15 @@ export interface CopubYear {
   fractional: number;
 }
 
-/** Loads the regions' country lists into a temp table so queries can join on them. */
-export async function loadRegionMembers(store: Store, catalogue: RegionCatalogue): Promise<void> {
-  await store.run('CREATE OR REPLACE TEMP TABLE region_members (region_id VARCHAR, country_code VARCHAR)');
-  const rows = [...catalogue.regions.values()].flatMap((r) => r.countries.map((c) => [r.id, c]));
-  if (rows.length === 0) return;
-  const appender = await store.connection.createAppender('region_members');
-  for (const [region, country] of rows) {
-    appender.appendVarchar(region!);
-    appender.appendVarchar(country!);
-    appender.endRow();
-  }
-  appender.closeSync();
+/**
+ * The regions' country lists as a CTE named region_members. Built into each query rather than
+ * kept in a shared table, so concurrent requests cannot see each other's region settings. Ids
+ * and codes are validated when regions load (simple identifiers, ISO codes), so they can stand
+ * in the text.
+ */
+export function regionMembersSql(catalogue: RegionCatalogue): string {
+  const rows = [...catalogue.regions.values()].flatMap((r) => r.countries.map((c) => `('${r.id}', '${c}')`));
+  return `region_members(region_id, country_code) AS (VALUES ${rows.length ? rows.join(', ') : "('', '')"})`;
 }
 
 /**
@@ -30,9 +27,9 @@ export async function loadRegionMembers(store: Store, catalogue: RegionCatalogue
 export async function copublications(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<CopubYear[]> {
   const ra = regionOf(catalogue, a);
   const rb = regionOf(catalogue, b);
-  await loadRegionMembers(store, catalogue);
   return store.all<CopubYear & Record<string, unknown>>(
-    `WITH tagged AS (
+    `WITH ${regionMembersSql(catalogue)},
+     tagged AS (
        SELECT wi.work_id, wi.year, wi.weight,
          wi.country_code IN (SELECT country_code FROM region_members WHERE region_id = $1) AS in_a,
          wi.country_code IN (SELECT country_code FROM region_members WHERE region_id = $2) AS in_b

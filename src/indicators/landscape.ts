@@ -1,7 +1,7 @@
 import { listValue } from '@duckdb/node-api';
 import { regionOf, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
-import { loadRegionMembers } from './copubs.ts';
+import { regionMembersSql } from './copubs.ts';
 import { NO_FILTERS, workCondition, type Filters } from './filters.ts';
 
 export interface RegionYear {
@@ -14,9 +14,9 @@ export interface RegionYear {
 /** Publications per year of each region: a work counts in full for every region it has an affiliation in. */
 export async function publicationsByRegion(store: Store, catalogue: RegionCatalogue, regions: string[], filters: Filters = NO_FILTERS): Promise<RegionYear[]> {
   const ids = regions.map((r) => regionOf(catalogue, r).id);
-  await loadRegionMembers(store, catalogue);
   return store.all<RegionYear & Record<string, unknown>>(
-    `SELECT rm.region_id AS region, wi.year::INTEGER AS year, count(DISTINCT wi.work_id)::INTEGER AS full, round(sum(wi.weight), 4)::DOUBLE AS fractional
+    `WITH ${regionMembersSql(catalogue)}
+     SELECT rm.region_id AS region, wi.year::INTEGER AS year, count(DISTINCT wi.work_id)::INTEGER AS full, round(sum(wi.weight), 4)::DOUBLE AS fractional
      FROM work_institutions wi JOIN region_members rm ON rm.country_code = wi.country_code
      WHERE rm.region_id IN (SELECT unnest($1::VARCHAR[])) AND ${workCondition(filters, 'wi')}
      GROUP BY ALL ORDER BY region, year`,
@@ -52,9 +52,8 @@ export interface TopInstitution {
  * partner institution in B it shares most of them with.
  */
 export async function topInstitutions(store: Store, catalogue: RegionCatalogue, a: string, b: string, limit: number, filters: Filters = NO_FILTERS): Promise<TopInstitution[]> {
-  await loadRegionMembers(store, catalogue);
   const rows = await store.all<Record<string, unknown>>(
-    `WITH ${pairSides(filters)},
+    `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)},
      pairs AS (
        SELECT sa.inst AS a_inst, sb.inst AS b_inst, count(DISTINCT sa.work_id) AS n
        FROM side_a sa JOIN side_b sb USING (work_id) WHERE sa.inst IS NOT NULL AND sb.inst IS NOT NULL GROUP BY ALL),
@@ -84,23 +83,24 @@ export async function topInstitutions(store: Store, catalogue: RegionCatalogue, 
 export interface InstitutionPair {
   aId: string;
   aName: string;
+  aCountry: string | null;
   bId: string;
   bName: string;
   copublications: number;
 }
 
 export async function topPairs(store: Store, catalogue: RegionCatalogue, a: string, b: string, limit: number, filters: Filters = NO_FILTERS): Promise<InstitutionPair[]> {
-  await loadRegionMembers(store, catalogue);
   const rows = await store.all<Record<string, unknown>>(
-    `WITH ${pairSides(filters)}
-     SELECT sa.inst AS a_id, coalesce(ia.name, sa.inst) AS a_name, sb.inst AS b_id, coalesce(ib.name, sb.inst) AS b_name, count(DISTINCT sa.work_id)::INTEGER AS n
+    `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)}
+     SELECT sa.inst AS a_id, any_value(coalesce(ia.name, sa.inst)) AS a_name, any_value(coalesce(ia.country_code, sa.country_code)) AS a_country,
+       sb.inst AS b_id, any_value(coalesce(ib.name, sb.inst)) AS b_name, count(DISTINCT sa.work_id)::INTEGER AS n
      FROM side_a sa JOIN side_b sb USING (work_id)
      LEFT JOIN institutions ia ON ia.ror_id = sa.inst LEFT JOIN institutions ib ON ib.ror_id = sb.inst
      WHERE sa.inst IS NOT NULL AND sb.inst IS NOT NULL
-     GROUP BY ALL ORDER BY n DESC, a_id, b_id LIMIT $3`,
+     GROUP BY sa.inst, sb.inst ORDER BY n DESC, a_id, b_id LIMIT $3`,
     [regionOf(catalogue, a).id, regionOf(catalogue, b).id, limit],
   );
-  return rows.map((r) => ({ aId: String(r.a_id), aName: String(r.a_name), bId: String(r.b_id), bName: String(r.b_name), copublications: Number(r.n) }));
+  return rows.map((r) => ({ aId: String(r.a_id), aName: String(r.a_name), aCountry: (r.a_country as string | null) ?? null, bId: String(r.b_id), bName: String(r.b_name), copublications: Number(r.n) }));
 }
 
 export interface CountryShare {
@@ -111,9 +111,8 @@ export interface CountryShare {
 
 /** How region A's side of its co-publications with B splits by country (a work counts once per country). */
 export async function countryBreakdown(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<CountryShare[]> {
-  await loadRegionMembers(store, catalogue);
   const rows = await store.all<Record<string, unknown>>(
-    `WITH ${pairSides(filters)},
+    `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)},
      per_country AS (SELECT country_code, count(DISTINCT work_id) AS n FROM side_a WHERE work_id IN (SELECT work_id FROM copubs) GROUP BY country_code)
      SELECT country_code, n::INTEGER AS n, (n / (SELECT count(*) FROM copubs))::DOUBLE AS share FROM per_country ORDER BY n DESC, country_code`,
     [regionOf(catalogue, a).id, regionOf(catalogue, b).id],
@@ -129,9 +128,8 @@ export interface FieldShare {
 
 /** How a pair's co-publications spread over technology fields (a work counts in each of its fields). */
 export async function fieldBreakdown(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<FieldShare[]> {
-  await loadRegionMembers(store, catalogue);
   const rows = await store.all<Record<string, unknown>>(
-    `WITH ${pairSides(filters)}
+    `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)}
      SELECT wf.field_id, count(*)::INTEGER AS n, (count(*) / (SELECT count(*) FROM copubs))::DOUBLE AS share
      FROM copubs JOIN work_fields wf USING (work_id) GROUP BY wf.field_id ORDER BY n DESC, wf.field_id`,
     [regionOf(catalogue, a).id, regionOf(catalogue, b).id],
@@ -155,10 +153,9 @@ export interface WorkListing {
  * was counted on.
  */
 export async function copublicationWorks(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS, institution: string | null = null, limit = 1000): Promise<WorkListing[]> {
-  await loadRegionMembers(store, catalogue);
   const inst = filters.rollUp ? 'coalesce(ru.top_id, wi.ror_id)' : 'wi.ror_id';
   const rows = await store.all<Record<string, unknown>>(
-    `WITH ${pairSides(filters)},
+    `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)},
      chosen AS (SELECT work_id FROM copubs WHERE $3::VARCHAR IS NULL OR work_id IN (SELECT work_id FROM side_a WHERE inst = $3 UNION SELECT work_id FROM side_b WHERE inst = $3))
      SELECT w.work_id, w.year::INTEGER AS year, w.title, w.doi, w.records,
        list(DISTINCT coalesce(i.name, ${inst})) FILTER (WHERE wi.ror_id IS NOT NULL) AS institutions,
@@ -194,9 +191,8 @@ export interface Leadership {
  * the base, and the base is reported.
  */
 export async function leadership(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<Leadership[]> {
-  await loadRegionMembers(store, catalogue);
   const rows = await store.all<Record<string, unknown>>(
-    `WITH ${pairSides(filters)},
+    `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)},
      authors AS (
        SELECT w.work_id, au.author_seq, au.position = 'first' AS is_first, coalesce(au.is_corresponding, false) AS is_corr,
          au.is_corresponding IS NOT NULL AS corr_known
@@ -229,9 +225,8 @@ export interface FunderCount {
 
 /** Funders acknowledged in a pair's co-publications, where the source records them. */
 export async function funders(store: Store, catalogue: RegionCatalogue, a: string, b: string, limit: number, filters: Filters = NO_FILTERS): Promise<FunderCount[]> {
-  await loadRegionMembers(store, catalogue);
   const rows = await store.all<Record<string, unknown>>(
-    `WITH ${pairSides(filters)}
+    `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)}
      SELECT f.funder, count(DISTINCT rw.work_id)::INTEGER AS works
      FROM copubs JOIN record_works rw USING (work_id) JOIN records r USING (source, source_id), unnest(r.funders) AS f(funder)
      GROUP BY f.funder ORDER BY works DESC, f.funder LIMIT $3`,
@@ -250,10 +245,10 @@ export interface AggregatePairYear {
 
 /** A region pair per year from an aggregate country-pair dataset, caveats attached to every row. */
 export async function aggregatePairs(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<AggregatePairYear[]> {
-  await loadRegionMembers(store, catalogue);
   const years = [filters.from !== null ? `p.year >= ${filters.from}` : '', filters.to !== null ? `p.year <= ${filters.to}` : ''].filter(Boolean);
   const rows = await store.all<Record<string, unknown>>(
-    `SELECT p.year::INTEGER AS year, sum(p.works)::DOUBLE AS pair_sum, p.dataset, any_value(d.caveats) AS caveats
+    `WITH ${regionMembersSql(catalogue)}
+     SELECT p.year::INTEGER AS year, sum(p.works)::DOUBLE AS pair_sum, p.dataset, any_value(d.caveats) AS caveats
      FROM aggregate_country_pairs p JOIN aggregate_datasets d USING (dataset)
      WHERE p.country IN (SELECT country_code FROM region_members WHERE region_id = $1)
        AND p.partner IN (SELECT country_code FROM region_members WHERE region_id = $2)

@@ -1,6 +1,6 @@
 import { regionOf, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
-import { loadRegionMembers } from './copubs.ts';
+import { regionMembersSql } from './copubs.ts';
 import { NO_FILTERS, type Filters } from './filters.ts';
 
 /** Patents (and their applicants) admitted by the filters, as SQL over patent_applicant_places. */
@@ -25,9 +25,8 @@ export interface CopatentYear {
 
 /** Co-patents per year: patents with at least one applicant in each region. */
 export async function copatents(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<CopatentYear[]> {
-  await loadRegionMembers(store, catalogue);
   return store.all<CopatentYear & Record<string, unknown>>(
-    `WITH ${patentSides(filters)}
+    `WITH ${regionMembersSql(catalogue)}, ${patentSides(filters)}
      SELECT p.year::INTEGER AS year, count(*)::INTEGER AS copatents FROM copatents JOIN patents p USING (source, patent_id) GROUP BY p.year ORDER BY year`,
     [regionOf(catalogue, a).id, regionOf(catalogue, b).id],
   );
@@ -41,9 +40,8 @@ export interface ApplicantPair {
 
 /** The applicant pairs across two regions with the most co-patents (registry names where resolved). */
 export async function topApplicantPairs(store: Store, catalogue: RegionCatalogue, a: string, b: string, limit: number, filters: Filters = NO_FILTERS): Promise<ApplicantPair[]> {
-  await loadRegionMembers(store, catalogue);
   const rows = await store.all<Record<string, unknown>>(
-    `WITH ${patentSides(filters)},
+    `WITH ${regionMembersSql(catalogue)}, ${patentSides(filters)},
      labelled_a AS (SELECT s.source, s.patent_id, coalesce(i.name, s.name) AS label FROM side_a s LEFT JOIN institutions i USING (ror_id)),
      labelled_b AS (SELECT s.source, s.patent_id, coalesce(i.name, s.name) AS label FROM side_b s LEFT JOIN institutions i USING (ror_id))
      SELECT la.label AS a_label, lb.label AS b_label, count(DISTINCT (la.source, la.patent_id))::INTEGER AS n
@@ -62,9 +60,8 @@ export interface ApplicantCount {
 
 /** Applicants on either side of a pair's co-patents, by number of co-patents. */
 export async function topApplicants(store: Store, catalogue: RegionCatalogue, a: string, b: string, limit: number, filters: Filters = NO_FILTERS): Promise<ApplicantCount[]> {
-  await loadRegionMembers(store, catalogue);
   const rows = await store.all<Record<string, unknown>>(
-    `WITH ${patentSides(filters)}
+    `WITH ${regionMembersSql(catalogue)}, ${patentSides(filters)}
      SELECT coalesce(i.name, s.name) AS applicant, any_value(s.country_code) AS country_code, count(DISTINCT (s.source, s.patent_id))::INTEGER AS n
      FROM (SELECT * FROM side_a UNION ALL SELECT * FROM side_b) s LEFT JOIN institutions i USING (ror_id)
      WHERE (s.source, s.patent_id) IN (SELECT source, patent_id FROM copatents)
@@ -82,9 +79,8 @@ export interface SectorShare {
 
 /** How a pair's co-patents spread over technology fields, from their CPC classes. */
 export async function copatentSectors(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<SectorShare[]> {
-  await loadRegionMembers(store, catalogue);
   const rows = await store.all<Record<string, unknown>>(
-    `WITH ${patentSides(filters)}
+    `WITH ${regionMembersSql(catalogue)}, ${patentSides(filters)}
      SELECT pf.field_id, count(*)::INTEGER AS n, (count(*) / (SELECT count(*) FROM copatents))::DOUBLE AS share
      FROM copatents JOIN patent_fields pf USING (source, patent_id) GROUP BY pf.field_id ORDER BY n DESC, pf.field_id`,
     [regionOf(catalogue, a).id, regionOf(catalogue, b).id],

@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { Taxonomy } from '../fields/taxonomy.ts';
+import { INDICATORS, IndicatorError, runIndicator, type IndicatorName } from '../indicators/catalog.ts';
+import { checkFacts } from '../indicators/facts.ts';
+import { chinaScopeNote, loadRegions, type RegionCatalogue } from '../regions/regions.ts';
+import type { Store } from '../store/store.ts';
+import { registerAuth } from './auth.ts';
+
+export interface ServerOptions {
+  store: Store;
+  regionFiles: string[];
+  taxonomy: Taxonomy;
+  token: string;
+  /** Told of every route as it is added (the route-enumeration test listens here). */
+  onRoute?: (method: string, url: string) => void;
+}
+
+const WEB = (name: string) => fileURLToPath(new URL(`../web/${name}`, import.meta.url));
+const ASSETS: Record<string, string> = { '/app.js': 'text/javascript; charset=utf-8', '/charts.js': 'text/javascript; charset=utf-8', '/style.css': 'text/css; charset=utf-8' };
+
+const indicatorQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    regions: { type: 'string', pattern: '^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$', description: 'region ids, comma-separated (two, or any number for publications)' },
+    from: { type: 'integer', minimum: 1900, maximum: 2100 },
+    to: { type: 'integer', minimum: 1900, maximum: 2100 },
+    field: { type: 'string', pattern: '^[a-z0-9-]+$', description: 'a field id from /api/fields' },
+    rollup: { type: 'boolean', description: 'count institutions at their topmost ROR parent' },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 15 },
+    institution: { type: 'string', pattern: '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$', description: 'a ROR id (for works)' },
+    china_hk: { type: 'boolean', description: 'count Hong Kong as China' },
+    china_mo: { type: 'boolean', description: 'count Macao as China' },
+  },
+} as const;
+
+interface IndicatorQuery {
+  regions?: string;
+  from?: number;
+  to?: number;
+  field?: string;
+  rollup?: boolean;
+  limit: number;
+  institution?: string;
+  china_hk?: boolean;
+  china_mo?: boolean;
+}
+
+/**
+ * The HTTP API and the web app over one store. Every route needs the access token unless it
+ * is listed as public in auth.ts; every query is validated by its schema, which also makes
+ * the OpenAPI document.
+ */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  // Unknown query parameters are an error to report, not something to drop silently.
+  const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } } });
+  if (options.onRoute) {
+    const tell = options.onRoute;
+    app.addHook('onRoute', (r) => {
+      for (const m of [r.method].flat()) if (m !== 'HEAD') tell(m, r.url);
+    });
+  }
+  await app.register(swagger, { openapi: { info: { title: 'derisk API', version: '0.1.0', description: 'Co-operation indicators over the loaded evidence.' }, components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } }, security: [{ token: [] }] } });
+  registerAuth(app, options.token);
+  const catalogueFor = (q: { china_hk?: boolean; china_mo?: boolean }): RegionCatalogue => loadRegions(options.regionFiles, { chinaIncludesHongKong: q.china_hk, chinaIncludesMacao: q.china_mo });
+
+  app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, _request, reply) => {
+    if (error.validation) return reply.code(400).send({ error: 'bad request', message: error.message });
+    if (error instanceof IndicatorError || /^unknown (region|field)/.test(error.message)) return reply.code(400).send({ error: 'bad request', message: error.message });
+    if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: 'bad request', message: error.message });
+    // No stack traces to clients; the server log keeps the detail.
+    console.error(error);
+    return reply.code(500).send({ error: 'internal error', message: 'the server could not answer this request' });
+  });
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  app.get('/api/regions', { schema: { description: 'Region definitions and the Hong Kong/Macao setting', querystring: { type: 'object', additionalProperties: false, properties: { china_hk: { type: 'boolean' }, china_mo: { type: 'boolean' } } } } }, async (request) => {
+    const catalogue = catalogueFor(request.query as IndicatorQuery);
+    return { regions: [...catalogue.regions.values()], settings: catalogue.settings, note: chinaScopeNote(catalogue.settings) };
+  });
+
+  app.get('/api/fields', { schema: { description: 'The technology field taxonomy' } }, async () => ({
+    fields: [...options.taxonomy.fields.values()].map((f) => ({ id: f.id, name: f.name, family: f.family })),
+    provenance: options.taxonomy.provenance,
+  }));
+
+  app.get('/api/indicators/:name', {
+    schema: {
+      description: 'One indicator as rows; every response states the China scope it was computed with',
+      params: { type: 'object', properties: { name: { type: 'string', enum: [...INDICATORS] } }, required: ['name'] },
+      querystring: indicatorQuery,
+    },
+  }, async (request) => {
+    const q = request.query as IndicatorQuery;
+    const name = (request.params as { name: IndicatorName }).name;
+    const catalogue = catalogueFor(q);
+    if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new IndicatorError(`from ${q.from} is after to ${q.to}`);
+    const rows = await runIndicator(options.store, catalogue, options.taxonomy, {
+      name,
+      regions: (q.regions ?? (name === 'publications' ? 'EU27AC,CN,US' : '')).split(',').filter(Boolean),
+      filters: { from: q.from ?? null, to: q.to ?? null, rollUp: q.rollup ?? false, field: q.field ?? null },
+      limit: q.limit,
+      institution: q.institution ?? null,
+    });
+    return { indicator: name, chinaScope: chinaScopeNote(catalogue.settings), rows };
+  });
+
+  app.get('/api/institutions/:rorId', {
+    schema: {
+      description: 'An institution: what the registry says, its co-publications with China by year, partners and fields',
+      params: { type: 'object', properties: { rorId: { type: 'string', pattern: '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$' } }, required: ['rorId'] },
+      querystring: { type: 'object', additionalProperties: false, properties: { region: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'EU27AC' }, partner: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'CN' }, china_hk: { type: 'boolean' }, china_mo: { type: 'boolean' } } },
+    },
+  }, async (request, reply) => {
+    const { rorId } = request.params as { rorId: string };
+    const q = request.query as { region: string; partner: string; china_hk?: boolean; china_mo?: boolean };
+    const institution = await options.store.one('SELECT ror_id, name, country_code, city, status, types, parents, children FROM institutions WHERE ror_id = $1', [rorId]);
+    if (!institution) return reply.code(404).send({ error: 'not found', message: `no institution ${rorId} in the loaded registry` });
+    const catalogue = catalogueFor(q);
+    // The institution's co-publications between the two regions (it may sit on either side).
+    const works = await runIndicator(options.store, catalogue, options.taxonomy, { name: 'works', regions: [q.region, q.partner], filters: { from: null, to: null, rollUp: false, field: null }, limit: 1000, institution: rorId });
+    const list = works as { year: number; workId: string; title: string | null; institutions: string[] }[];
+    const byYear = new Map<number, number>();
+    const partners = new Map<string, number>();
+    for (const w of list) {
+      byYear.set(w.year, (byYear.get(w.year) ?? 0) + 1);
+      for (const name of w.institutions) if (name !== institution.name) partners.set(name, (partners.get(name) ?? 0) + 1);
+    }
+    return {
+      institution,
+      regions: [q.region.toUpperCase(), q.partner.toUpperCase()],
+      chinaScope: chinaScopeNote(catalogue.settings),
+      copublicationsByYear: [...byYear.entries()].sort((a, b) => a[0] - b[0]).map(([year, n]) => ({ year, copublications: n })),
+      partners: [...partners.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 20).map(([name, n]) => ({ name, copublications: n })),
+      works: list,
+    };
+  });
+
+  app.get('/api/facts', { schema: { description: "The source brief's published facts against the loaded data" } }, async () => checkFacts(options.store, catalogueFor({})));
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/', { schema: { hide: true, querystring: { type: 'object', properties: { token: { type: 'string' } } } } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(readFileSync(WEB('index.html'))));
+  for (const [path, type] of Object.entries(ASSETS)) {
+    app.get(path, { schema: { hide: true } }, async (_request, reply) => reply.type(type).send(readFileSync(WEB(path.slice(1)))));
+  }
+  return app;
+}

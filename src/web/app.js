@@ -1,0 +1,179 @@
+import { barChart, lineChart, networkChart, COLOURS } from './charts.js';
+
+const page = document.getElementById('page');
+const form = document.getElementById('filters');
+const errorBox = document.getElementById('error');
+const PAIRS = [['EU27AC', 'CN'], ['US', 'CN'], ['EU27AC', 'US']];
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return node;
+}
+
+function filters() {
+  const f = new FormData(form);
+  const q = new URLSearchParams();
+  for (const key of ['from', 'to', 'field']) if (f.get(key)) q.set(key, String(f.get(key)));
+  for (const key of ['china_hk', 'china_mo', 'rollup']) if (f.get(key)) q.set(key, 'true');
+  return q;
+}
+const counting = () => new FormData(form).get('counting') ?? 'full';
+
+async function api(path, params = new URLSearchParams()) {
+  const response = await fetch(`${path}${params.size ? `?${params}` : ''}`, { credentials: 'same-origin' });
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`);
+  return body;
+}
+
+async function indicator(name, extra = {}) {
+  const q = filters();
+  for (const [k, v] of Object.entries(extra)) q.set(k, v);
+  const body = await api(`/api/indicators/${name}`, q);
+  document.getElementById('scope').textContent = `${body.chinaScope}.`;
+  return body.rows;
+}
+
+function download(name, blob) {
+  const a = h('a', { href: URL.createObjectURL(blob), download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+function svgDownloads(svg, name) {
+  const svgButton = h('button', { type: 'button' }, 'SVG');
+  svgButton.addEventListener('click', () => download(`${name}.svg`, new Blob([new XMLSerializer().serializeToString(svg)], { type: 'image/svg+xml' })));
+  const pngButton = h('button', { type: 'button' }, 'PNG');
+  pngButton.addEventListener('click', () => {
+    const image = new Image();
+    const box = svg.viewBox.baseVal;
+    image.onload = () => {
+      const canvas = h('canvas', { width: String(box.width * 2), height: String(box.height * 2) });
+      canvas.getContext('2d').drawImage(image, 0, 0, box.width * 2, box.height * 2);
+      canvas.toBlob((blob) => download(`${name}.png`, blob));
+    };
+    image.src = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(svg)], { type: 'image/svg+xml' }));
+  });
+  return h('span', { class: 'tools' }, svgButton, pngButton);
+}
+
+function csvCell(v) {
+  const s = v === null || v === undefined ? '' : Array.isArray(v) ? v.join('; ') : String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function table(rows, columns, name, link) {
+  const csv = h('button', { type: 'button' }, 'CSV');
+  csv.addEventListener('click', () => download(`${name}.csv`, new Blob([[columns.map((c) => c.key).join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c.key])).join(','))].join('\n')], { type: 'text/csv' })));
+  const head = h('tr', {}, ...columns.map((c) => h('th', c.num ? { class: 'num' } : {}, c.label)));
+  const body = rows.map((r) => h('tr', {}, ...columns.map((c) => {
+    const value = Array.isArray(r[c.key]) ? r[c.key].join('; ') : r[c.key] ?? '';
+    const cell = h('td', c.num ? { class: 'num' } : {});
+    if (link && c.key === link.key && r[link.id]) cell.append(h('a', { href: `#/institution/${r[link.id]}` }, value));
+    else cell.append(typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(3) : String(value));
+    return cell;
+  })));
+  return [h('span', { class: 'tools' }, csv), h('table', { 'data-testid': name }, h('thead', {}, head), h('tbody', {}, ...body))];
+}
+
+function card(title, testid, ...content) {
+  return h('section', { class: 'card', 'data-testid': testid }, h('h2', {}, title), ...content);
+}
+
+function legend(names) {
+  return h('div', { class: 'legend' }, ...names.map((n, i) => {
+    const swatch = h('i');
+    swatch.style.background = COLOURS[i % COLOURS.length];
+    return h('span', {}, swatch, n);
+  }));
+}
+
+async function landscape(fieldId) {
+  const [pairs, pubs, top, fields] = await Promise.all([
+    Promise.all(PAIRS.map(([a, b]) => indicator('copubs', { regions: `${a},${b}` }))),
+    indicator('publications', { regions: 'EU27AC,CN,US' }),
+    indicator('top-institutions', { regions: 'EU27AC,CN', limit: '15' }),
+    indicator('fields', { regions: 'EU27AC,CN' }),
+  ]);
+  const key = counting();
+  const copubSvg = lineChart(PAIRS.map(([a, b], i) => ({ name: `${a}–${b}`, points: pairs[i].map((y) => ({ x: y.year, y: y[key] })) })), { yLabel: `co-publications (${key} counting)` });
+  const regions = [...new Set(pubs.map((r) => r.region))];
+  const pubSvg = lineChart(regions.map((r) => ({ name: r, points: pubs.filter((p) => p.region === r).map((p) => ({ x: p.year, y: p[key] })) })), { yLabel: `publications (${key} counting)` });
+  const fieldSvg = barChart(fields.map((f) => ({ label: f.name, value: f.copublications })));
+  return [
+    card(fieldId ? `Co-publications per year — field: ${fieldId}` : 'Co-publications per year', 'copubs-card', svgDownloads(copubSvg, 'copublications'), legend(PAIRS.map(([a, b]) => `${a}–${b}`)), copubSvg,
+      ...table(PAIRS.flatMap(([a, b], i) => pairs[i].map((y) => ({ pair: `${a}–${b}`, ...y, difference: +(y.full - y.fractional).toFixed(4) }))), [
+        { key: 'pair', label: 'pair' }, { key: 'year', label: 'year', num: true }, { key: 'full', label: 'full', num: true }, { key: 'fractional', label: 'fractional', num: true }, { key: 'difference', label: 'difference', num: true },
+      ], 'copubs-table')),
+    card('Publications per year by region', 'pubs-card', svgDownloads(pubSvg, 'publications'), legend(regions), pubSvg),
+    card('Top EU27/AC institutions co-publishing with China', 'top-card', ...table(top, [
+      { key: 'name', label: 'institution' }, { key: 'countryCode', label: 'country' }, { key: 'copublications', label: 'co-publications', num: true }, { key: 'mainPartnerName', label: 'main Chinese partner' }, { key: 'withMainPartner', label: 'with it', num: true },
+    ], 'top-table', { key: 'name', id: 'rorId' })),
+    card('EU27/AC–China co-publications by field', 'fields-card', svgDownloads(fieldSvg, 'fields'), fieldSvg, h('p', { class: 'muted' }, 'A work counts in each of its fields. ', ...fields.map((f) => h('a', { href: `#/field/${f.fieldId}`, class: 'field-link' }, `${f.fieldId} `)))),
+  ];
+}
+
+async function institution(id) {
+  const q = filters();
+  q.delete('from'); q.delete('to'); q.delete('field'); q.delete('rollup');
+  const p = await api(`/api/institutions/${encodeURIComponent(id)}`, q);
+  const trend = lineChart([{ name: p.institution.name, points: p.copublicationsByYear.map((y) => ({ x: y.year, y: y.copublications })) }], { yLabel: 'co-publications' });
+  return [
+    card(p.institution.name, 'institution-card', h('p', {}, `${p.institution.country_code ?? ''} · ${p.institution.city ?? ''} · ROR ${p.institution.ror_id} · ${p.regions.join('–')} co-publications`), svgDownloads(trend, 'trend'), trend),
+    card('Partners', 'partners-card', ...table(p.partners, [{ key: 'name', label: 'partner' }, { key: 'copublications', label: 'co-publications', num: true }], 'partners-table')),
+    card('Works', 'works-card', ...table(p.works, [{ key: 'year', label: 'year', num: true }, { key: 'title', label: 'title' }, { key: 'doi', label: 'DOI' }, { key: 'institutions', label: 'institutions' }], 'works-table')),
+  ];
+}
+
+async function network() {
+  const pairs = await indicator('top-pairs', { regions: 'EU27AC,CN', limit: '300' });
+  const svg = networkChart(pairs);
+  const c = card(`Collaboration network, EU27/AC (left, by country) – China (right): ${pairs.length} strongest pairs`, 'network-card', svgDownloads(svg, 'network'), svg);
+  c.classList.add('wide');
+  return [c];
+}
+
+async function facts() {
+  const list = await api('/api/facts');
+  const c = card('The brief\u2019s published facts against the loaded data', 'facts-card', ...list.map((f) => h('div', { class: `fact ${f.verdict.replace(/ /g, '-')}` }, h('strong', {}, `[${f.verdict}] `), f.claim, h('div', { class: 'muted' }, `data: ${f.dataSays}`), h('div', { class: 'muted' }, f.source))));
+  c.classList.add('wide');
+  return [c];
+}
+
+// Filters can change faster than answers arrive: only the latest request may draw.
+let latest = 0;
+
+async function route() {
+  const mine = ++latest;
+  const [, view, arg] = location.hash.split('/');
+  const fieldSelect = form.elements.field;
+  if (view === 'field' && arg && fieldSelect.value !== arg) fieldSelect.value = arg;
+  try {
+    const nodes = view === 'institution' && arg ? await institution(decodeURIComponent(arg))
+      : view === 'network' ? await network()
+      : view === 'facts' ? await facts()
+      : await landscape(view === 'field' ? arg : null);
+    if (mine !== latest) return;
+    errorBox.hidden = true;
+    page.replaceChildren(...nodes);
+  } catch (e) {
+    if (mine !== latest) return;
+    errorBox.textContent = e.message;
+    errorBox.hidden = false;
+    page.replaceChildren();
+  }
+}
+
+async function start() {
+  const { fields } = await api('/api/fields');
+  for (const f of fields) form.elements.field.append(h('option', { value: f.id }, f.name));
+  form.addEventListener('change', route);
+  window.addEventListener('hashchange', route);
+  await route();
+  document.body.dataset.ready = 'true';
+}
+
+start();

@@ -1,0 +1,90 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
+import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
+import { copublications } from '../../src/indicators/copubs.ts';
+import { BUNDLED_REGIONS, loadRegions } from '../../src/regions/regions.ts';
+import { buildServer } from '../../src/server/app.ts';
+import { PUBLIC_ROUTES } from '../../src/server/auth.ts';
+import type { Store } from '../../src/store/store.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { landscapeStore } from '../helpers/landscape.ts';
+
+const TOKEN = 'test-token-123';
+const auth = { authorization: `Bearer ${TOKEN}` };
+let store: Store;
+let app: FastifyInstance;
+const routes: [string, string][] = [];
+
+before(async () => {
+  store = await landscapeStore(tempDir());
+  app = await buildServer({ store, regionFiles: [BUNDLED_REGIONS], taxonomy: loadTaxonomy(), token: TOKEN, onRoute: (m, u) => routes.push([m, u]) });
+  await app.ready();
+});
+after(async () => {
+  await app.close();
+  store.close();
+});
+
+test('every route needs the token unless it is on the public list', async () => {
+  assert.ok(routes.length >= 8, `routes seen: ${routes.length}`);
+  for (const [method, url] of routes) {
+    const concrete = url.replace(':name', 'copubs').replace(':rorId', '052gg0110');
+    const response = await app.inject({ method: method as 'GET', url: concrete });
+    if (PUBLIC_ROUTES.has(`${method} ${url}`)) assert.equal(response.statusCode, 200, url);
+    else assert.equal(response.statusCode, 401, `${method} ${url} answered ${response.statusCode} without a token`);
+  }
+  assert.equal((await app.inject({ url: '/api/fields', headers: { authorization: 'Bearer wrong' } })).statusCode, 401);
+});
+
+test('the browser exchanges the token for an httpOnly, SameSite cookie; security headers on every answer', async () => {
+  const r = await app.inject({ url: `/?token=${TOKEN}` });
+  assert.equal(r.statusCode, 302);
+  assert.match(String(r.headers['set-cookie']), /derisk_token=.*HttpOnly; SameSite=Strict/);
+  const page = await app.inject({ url: '/', headers: { cookie: `derisk_token=${TOKEN}` } });
+  assert.equal(page.statusCode, 200);
+  assert.match(String(page.headers['content-security-policy']), /default-src 'self'/);
+  assert.equal(page.headers['x-content-type-options'], 'nosniff');
+  assert.equal(page.headers['x-frame-options'], 'DENY');
+});
+
+test('indicators over HTTP equal the core\'s answers, with the China scope stated', async () => {
+  const r = await app.inject({ url: '/api/indicators/copubs?regions=EU27AC,CN', headers: auth });
+  assert.equal(r.statusCode, 200);
+  const body = r.json();
+  assert.deepEqual(body.rows, await copublications(store, loadRegions(), 'EU27AC', 'CN'));
+  assert.match(body.chinaScope, /excludes Hong Kong/);
+  const hk = (await app.inject({ url: '/api/indicators/copubs?regions=EU27AC,CN&china_hk=true', headers: auth })).json();
+  assert.match(hk.chinaScope, /includes Hong Kong/);
+  const profile = (await app.inject({ url: '/api/institutions/052gg0110', headers: auth })).json();
+  assert.equal(profile.institution.name, 'University of Oxford');
+  assert.deepEqual(profile.copublicationsByYear, [{ year: 2021, copublications: 1 }, { year: 2022, copublications: 1 }]);
+});
+
+test('bad input gets a 4xx that says what is wrong, never a 500 or an empty answer', async () => {
+  const cases: [string, number, RegExp][] = [
+    ['/api/indicators/copubs?regions=EU27AC,MARS', 400, /unknown region "MARS"/],
+    ['/api/indicators/copubs?regions=EU27AC,CN&from=2030&to=2020', 400, /after/],
+    ['/api/indicators/copubs?regions=EU27AC,CN&from=last', 400, /from/],
+    ['/api/indicators/copubs?regions=EU27AC,CN&colour=red', 400, /additional properties/],
+    ['/api/indicators/copubs?regions=EU27AC', 400, /two region ids/],
+    ['/api/indicators/copubs?regions=EU27AC,CN&field=astrology', 400, /unknown field "astrology"/],
+    ['/api/indicators/magic?regions=EU27AC,CN', 400, /name must be equal to one of the allowed values/],
+    ['/api/indicators/works?regions=EU27AC,CN&institution=not-a-ror', 400, /institution/],
+    ['/api/institutions/0abcdef12', 404, /no institution/],
+    ['/api/indicators/copubs?regions=EU27AC,CN&limit=0', 400, /limit/],
+  ];
+  for (const [url, status, message] of cases) {
+    const r = await app.inject({ url, headers: auth });
+    assert.equal(r.statusCode, status, `${url}: ${r.body}`);
+    assert.match(r.json().message, message, url);
+    assert.doesNotMatch(r.body, /at .*\.ts:\d+/, 'no stack traces');
+  }
+});
+
+test('the OpenAPI document describes the indicator route and its parameters', async () => {
+  const doc = (await app.inject({ url: '/api/openapi.json', headers: auth })).json();
+  const route = doc.paths['/api/indicators/{name}'].get;
+  const names = route.parameters.map((p: { name: string }) => p.name);
+  for (const p of ['name', 'regions', 'from', 'to', 'field', 'rollup', 'china_hk']) assert.ok(names.includes(p), p);
+});

@@ -1,0 +1,90 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
+import { BUNDLED_REGIONS } from '../../src/regions/regions.ts';
+import { buildServer } from '../../src/server/app.ts';
+import type { Store } from '../../src/store/store.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { AFF, landscapeStore } from '../helpers/landscape.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = !existsSync(CHROMIUM) && 'Debian chromium is not installed (.ci/run installs it)';
+const TOKEN = 'browser-test-token';
+const SHOTS = 'test-output';
+const HOSTILE = '<img src=x onerror="window.__xss=1">Hostile <b>title</b>';
+
+let store: Store;
+let app: FastifyInstance;
+let browser: Browser;
+let page: Page;
+let base: string;
+
+before(async () => {
+  if (skip) return;
+  store = await landscapeStore(tempDir(), [{ id: 'https://openalex.org/W99', doi: '10.5555/hostile', title: HOSTILE, publication_year: 2023, authorships: [{ author_position: 'first', raw_affiliation_strings: [AFF.oxford] }, { raw_affiliation_strings: [AFF.thu] }] }]);
+  app = await buildServer({ store, regionFiles: [BUNDLED_REGIONS], taxonomy: loadTaxonomy(), token: TOKEN });
+  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  page.on('dialog', (d) => void d.dismiss());
+  mkdirSync(SHOTS, { recursive: true });
+});
+after(async () => {
+  if (skip) return;
+  await browser.close();
+  await app.close();
+  store.close();
+});
+
+const apiRows = async (path: string) => (await (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()).rows;
+
+test('the landscape dashboard shows the API\'s numbers', { skip }, async () => {
+  await page.goto(`${base}/?token=${TOKEN}`);
+  await page.waitForSelector('body[data-ready=true]');
+  await page.waitForSelector('[data-testid=copubs-table] tbody tr');
+  const shown = await page.$$eval('[data-testid=copubs-table] tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+  const expected = (await apiRows('/api/indicators/copubs?regions=EU27AC,CN')).map((y: { year: number; full: number }) => ['EU27AC–CN', String(y.year), String(y.full)]);
+  assert.deepEqual(shown.filter((r) => r[0] === 'EU27AC–CN').map((r) => r.slice(0, 3)), expected, JSON.stringify(shown));
+  const dots = await page.$$eval('[data-testid=copubs-card] circle[data-series="EU27AC–CN"]', (c) => c.map((d) => [d.getAttribute('data-x'), d.getAttribute('data-y')]));
+  assert.deepEqual(dots, expected.map((e: string[]) => [e[1], e[2]]));
+  assert.match(await page.textContent('#scope') ?? '', /CN excludes Hong Kong/);
+  await page.screenshot({ path: `${SHOTS}/landscape.png`, fullPage: true });
+});
+
+test('filters change the figures; a bad range shows the API\'s message, not an empty chart', { skip }, async () => {
+  await page.fill('input[name=from]', '2022');
+  await page.dispatchEvent('input[name=from]', 'change');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=copubs-table] tbody tr td:nth-child(2)')].every((td) => Number(td.textContent) >= 2022));
+  await page.fill('input[name=to]', '2020');
+  await page.dispatchEvent('input[name=to]', 'change');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.textContent('#error') ?? '', /after/);
+  await page.fill('input[name=from]', '');
+  await page.fill('input[name=to]', '');
+  await page.dispatchEvent('input[name=to]', 'change');
+  await page.waitForSelector('#error[hidden]', { state: 'attached' });
+});
+
+test('an institution profile: partners and works, with hostile strings rendered inert', { skip }, async () => {
+  await page.goto(`${base}/#/institution/052gg0110`);
+  await page.waitForSelector('[data-testid=works-table] tbody tr');
+  const titles = await page.$$eval('[data-testid=works-table] tbody td:nth-child(2)', (tds) => tds.map((t) => t.textContent));
+  assert.ok(titles.includes(HOSTILE), 'the title is shown as text');
+  assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+  assert.equal(await page.$$eval('[data-testid=works-table] img', (imgs) => imgs.length), 0);
+  await page.screenshot({ path: `${SHOTS}/institution.png`, fullPage: true });
+});
+
+test('the network and the facts pages render', { skip }, async () => {
+  await page.goto(`${base}/#/network`);
+  await page.waitForSelector('[data-testid=network-card] circle[data-node]');
+  const nodes = await page.$$eval('[data-testid=network-card] circle[data-node]', (c) => c.length);
+  assert.equal(nodes, 5, 'Delft and Oxford; Tsinghua, the CAS institute and CAS — each once');
+  await page.screenshot({ path: `${SHOTS}/network.png`, fullPage: true });
+  await page.goto(`${base}/#/facts`);
+  await page.waitForSelector('.fact');
+  assert.equal(await page.$$eval('.fact', (f) => f.length), 6);
+});
