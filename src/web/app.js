@@ -73,6 +73,7 @@ function table(rows, columns, name, link) {
     const value = Array.isArray(r[c.key]) ? r[c.key].join('; ') : r[c.key] ?? '';
     const cell = h('td', c.num ? { class: 'num' } : {});
     if (link && c.key === link.key && r[link.id]) cell.append(h('a', { href: `#/institution/${r[link.id]}` }, value));
+    else if (c.href) cell.append(h('a', { href: c.href(r) }, value));
     else cell.append(typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(3) : String(value));
     return cell;
   })));
@@ -106,7 +107,7 @@ async function landscape(fieldId) {
   return [
     card(fieldId ? `Co-publications per year — field: ${fieldId}` : 'Co-publications per year', 'copubs-card', svgDownloads(copubSvg, 'copublications'), legend(PAIRS.map(([a, b]) => `${a}–${b}`)), copubSvg,
       ...table(PAIRS.flatMap(([a, b], i) => pairs[i].map((y) => ({ pair: `${a}–${b}`, ...y, difference: +(y.full - y.fractional).toFixed(4) }))), [
-        { key: 'pair', label: 'pair' }, { key: 'year', label: 'year', num: true }, { key: 'full', label: 'full', num: true }, { key: 'fractional', label: 'fractional', num: true }, { key: 'difference', label: 'difference', num: true },
+        { key: 'pair', label: 'pair' }, { key: 'year', label: 'year', num: true }, { key: 'full', label: 'full', num: true, href: (r) => `#/works/${r.pair.replace('–', ',')}/${r.year}` }, { key: 'fractional', label: 'fractional', num: true }, { key: 'difference', label: 'difference', num: true },
       ], 'copubs-table')),
     card('Publications per year by region', 'pubs-card', svgDownloads(pubSvg, 'publications'), legend(regions), pubSvg),
     card('Top EU27/AC institutions co-publishing with China', 'top-card', ...table(top, [
@@ -126,6 +127,14 @@ async function institution(id) {
     card('Partners', 'partners-card', ...table(p.partners, [{ key: 'name', label: 'partner' }, { key: 'copublications', label: 'co-publications', num: true }], 'partners-table')),
     card('Works', 'works-card', ...table(p.works, [{ key: 'year', label: 'year', num: true }, { key: 'title', label: 'title' }, { key: 'doi', label: 'DOI' }, { key: 'institutions', label: 'institutions' }], 'works-table')),
   ];
+}
+
+/** The works behind one number: a region pair's co-publications in one year, under the current filters. */
+async function works(pair, year) {
+  const rows = await indicator('works', { regions: pair, from: year, to: year, limit: '1000' });
+  return [card(`${pair.replace(',', '–')} co-publications in ${year}: ${rows.length} works`, 'drill-card', ...table(rows, [
+    { key: 'year', label: 'year', num: true }, { key: 'title', label: 'title' }, { key: 'doi', label: 'DOI' }, { key: 'countries', label: 'countries' }, { key: 'institutions', label: 'institutions' }, { key: 'records', label: 'source records' },
+  ], 'drill-table'))];
 }
 
 async function network() {
@@ -153,6 +162,7 @@ async function route() {
   if (view === 'field' && arg && fieldSelect.value !== arg) fieldSelect.value = arg;
   try {
     const nodes = view === 'institution' && arg ? await institution(decodeURIComponent(arg))
+      : view === 'works' && arg ? await works(decodeURIComponent(arg), location.hash.split('/')[3])
       : view === 'network' ? await network()
       : view === 'facts' ? await facts()
       : await landscape(view === 'field' ? arg : null);

@@ -54,6 +54,15 @@ test('the landscape dashboard shows the API\'s numbers', { skip }, async () => {
   await page.screenshot({ path: `${SHOTS}/landscape.png`, fullPage: true });
 });
 
+test('every co-publication count drills down to the works behind it', { skip }, async () => {
+  await page.click('[data-testid=copubs-table] tbody tr:nth-child(2) td:nth-child(3) a');
+  await page.waitForSelector('[data-testid=drill-table] tbody tr');
+  const expected = (await apiRows('/api/indicators/copubs?regions=EU27AC,CN'))[1].full;
+  assert.equal(await page.$$eval('[data-testid=drill-table] tbody tr', (r) => r.length), expected);
+  await page.goto(`${base}/#/`);
+  await page.waitForSelector('[data-testid=copubs-table] tbody tr');
+});
+
 test('filters change the figures; a bad range shows the API\'s message, not an empty chart', { skip }, async () => {
   await page.fill('input[name=from]', '2022');
   await page.dispatchEvent('input[name=from]', 'change');
