@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 
-export type SourceKind = 'ror' | 'openalex' | 'wos' | 'scopus' | 'aggregate';
+export type SourceKind = 'ror' | 'openalex' | 'wos' | 'scopus' | 'aggregate' | 'nsf';
 
 export interface DataSource {
   id: string;
@@ -62,6 +62,15 @@ export const SOURCES: DataSource[] = [
     mirrorPath: 'openalex-country-coauthorship-1990-2023/country_pair_coauthored_works_1990_2023.csv.gz',
     publicUrl: 'https://github.com/bavla/OpenAlex/tree/master/Countries (Pajek networks; derisk reads the tidy CSV form)',
     licence: 'OpenAlex data CC0 (counts only)',
+    inDemo: true,
+  },
+  {
+    id: 'nsf-sei2024-ai-articles',
+    kind: 'nsf',
+    title: 'NSF NCSES Science & Engineering Indicators 2024, table 10067: AI-related articles by coauthorship attribute and country, 2003–22 (aggregate)',
+    mirrorPath: 'ncses-sei2024-ai-publication-indicators/10067/data.csv',
+    publicUrl: 'https://ncses.nsf.gov/pubs/nsb20243 (Science & Engineering Indicators 2024, Publications Output)',
+    licence: 'U.S. Government work (public domain)',
     inDemo: true,
   },
 ];

@@ -8,6 +8,8 @@ import { aggregatePairs } from '../indicators/landscape.ts';
 import { IndicatorError, runIndicator, validateRequest, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
 import { ingestCountryPairs } from '../ingest/aggregates.ts';
 import { ingestPatents } from '../ingest/patents.ts';
+import { ingestNsfSeries } from '../ingest/nsf.ts';
+import { Gazetteer } from '../resolve/gazetteer.ts';
 import { loadTaxonomy } from '../fields/taxonomy.ts';
 import { ingestWorks, type IngestReport } from '../ingest/pipeline.ts';
 import type { SourceName } from '../ingest/records.ts';
@@ -37,11 +39,12 @@ Usage:
   derisk ingest openalex|wos|scopus <file>...  read bibliographic exports (resolves and refreshes after)
   derisk ingest lens|patstat <file>...         patents: a Lens CSV export, or a PATSTAT-like applicant table
   derisk ingest aggregate <country_pairs.csv[.gz]>   aggregate country-pair co-authorship counts
+  derisk ingest nsf <ncses-table/data.csv>     an NCSES row-hierarchical table (e.g. 10067, AI articles)
   derisk resolve <in.csv> --column <name> --out <out.csv> [--rollup] [--min-tier strong|possible|exact]
   derisk fetch openalex --filter <f> --mailto <e-mail> --out <works.jsonl> [--max N] [--base-url URL]
   derisk summary [--json]                      co-publications per year for the standard region pairs
   derisk indicators copubs|publications|top-institutions|top-pairs|countries|fields|leadership|funders|works|aggregate-copubs
-        |copatents|applicants|applicant-pairs|copatent-sectors
+        |copatents|applicants|applicant-pairs|copatent-sectors|aggregate-series
         [--regions A,B] [--from YEAR] [--to YEAR] [--field ID] [--rollup] [--limit N] [--json|--csv]
         [--institution ROR]                    ("works" lists the works behind any figure)
   derisk fields                                the technology fields and where their definitions come from
@@ -161,6 +164,14 @@ async function ingest(argv: string[]): Promise<number> {
         for (const q of r.rejected) console.error(`  quarantined ${file} record ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
         quarantined += r.quarantined;
       }
+    } else if (kind === 'nsf') {
+      for (const file of files) {
+        const r = await ingestNsfSeries(store, file, new Gazetteer(await loadRegistry(store)));
+        console.log(`${file}: ${r.status}; ${r.values} values, ${r.quarantined} rows set aside`);
+        for (const q of r.rejected) console.error(`  quarantined ${file} row ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
+        quarantined += r.quarantined;
+      }
+      return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
     } else if (kind === 'aggregate') {
       for (const file of files) {
         const r = await ingestCountryPairs(store, file);
@@ -171,7 +182,7 @@ async function ingest(argv: string[]): Promise<number> {
       return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
     } else if (WORK_KINDS.has(kind as SourceName)) {
       for (const file of files) quarantined += printIngest(await ingestWithProgress(store, config, kind as SourceName, file, batchSize));
-    } else throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos, scopus, lens, patstat or aggregate`);
+    } else throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos, scopus, lens, patstat, aggregate or nsf`);
     if (!values['no-resolve']) await resolveAndRefresh(store);
     return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
   });
@@ -219,6 +230,9 @@ async function demo(argv: string[]): Promise<number> {
         const r = await ingestRegistry(store, path, (n) => progress.update(n, 51_370, `${n} records`));
         progress.finish(`${r.status}: ${r.institutions} institutions`);
         quarantined += r.quarantined;
+      } else if (source.kind === 'nsf') {
+        const r = await ingestNsfSeries(store, path, new Gazetteer(await loadRegistry(store)));
+        console.log(`${path}: ${r.status}; ${r.values} values (aggregate evidence), ${r.quarantined} rows set aside`);
       } else if (source.kind === 'aggregate') {
         const r = await ingestCountryPairs(store, path);
         console.log(`${path}: ${r.status}; ${r.rows} country-pair rows (aggregate evidence)`);
@@ -278,7 +292,7 @@ async function indicatorsCommand(argv: string[]): Promise<number> {
     options: { ...COMMON, regions: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, rollup: { type: 'boolean' }, field: { type: 'string' }, limit: { type: 'string' }, csv: { type: 'boolean' }, institution: { type: 'string' } },
   });
   const name = positionals[0] as IndicatorName;
-  const regions = (values.regions ?? (name === 'publications' ? 'EU27AC,CN,US' : '')).split(',').map((s) => s.trim()).filter(Boolean);
+  const regions = (values.regions ?? (name === 'publications' || name === 'aggregate-series' ? 'EU27AC,CN,US' : '')).split(',').map((s) => s.trim()).filter(Boolean);
   let filters: Filters;
   try {
     filters = parseFilters(values);
@@ -322,7 +336,7 @@ function forText(name: IndicatorName, rows: Record<string, unknown>[], format: F
       return { ...y, difference: Math.round((Number(y.full) - Number(y.fractional)) * 1e4) / 1e4, growth };
     });
   }
-  if (name === 'aggregate-copubs' && format === 'table') {
+  if ((name === 'aggregate-copubs' || name === 'aggregate-series') && format === 'table') {
     if (rows[0]) console.log(`caveats: ${(rows[0].caveats as string[]).join('; ')}`);
     return rows.map(({ caveats: _, ...y }) => y);
   }

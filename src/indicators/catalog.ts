@@ -3,16 +3,16 @@ import type { RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
 import { copublications } from './copubs.ts';
 import type { Filters } from './filters.ts';
-import { aggregatePairs, copublicationWorks, countryBreakdown, fieldBreakdown, funders, leadership, publicationsByRegion, topInstitutions, topPairs } from './landscape.ts';
+import { aggregatePairs, aggregateSeries, copublicationWorks, countryBreakdown, fieldBreakdown, funders, leadership, publicationsByRegion, topInstitutions, topPairs } from './landscape.ts';
 import { copatentSectors, copatents, topApplicantPairs, topApplicants } from './patents.ts';
 
 /** Every indicator by name, for the CLI, the HTTP API and the web app alike. */
-export const INDICATORS = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields', 'leadership', 'funders', 'works', 'aggregate-copubs', 'copatents', 'applicants', 'applicant-pairs', 'copatent-sectors'] as const;
+export const INDICATORS = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields', 'leadership', 'funders', 'works', 'aggregate-copubs', 'copatents', 'applicants', 'applicant-pairs', 'copatent-sectors', 'aggregate-series'] as const;
 export type IndicatorName = (typeof INDICATORS)[number];
 
 export interface IndicatorRequest {
   name: IndicatorName;
-  /** Two region ids; "publications" takes any number. */
+  /** Two region ids; "publications" and "aggregate-series" take any number. */
   regions: string[];
   filters: Filters;
   limit: number;
@@ -26,8 +26,9 @@ const ROR_ID = /^0[a-hj-km-np-tv-z0-9]{6}\d{2}$/;
 /** Checks a request against the catalogue and taxonomy; the message says what is wrong. */
 export function validateRequest(request: IndicatorRequest, taxonomy: Taxonomy, catalogue: RegionCatalogue): void {
   if (!INDICATORS.includes(request.name)) throw new IndicatorError(`unknown indicator ${JSON.stringify(request.name)}; available: ${INDICATORS.join(', ')}`);
-  if (request.name === 'publications' ? request.regions.length === 0 : request.regions.length !== 2) {
-    throw new IndicatorError(request.name === 'publications' ? 'give at least one region' : 'give two region ids, e.g. EU27AC,CN');
+  const anyNumber = request.name === 'publications' || request.name === 'aggregate-series';
+  if (anyNumber ? request.regions.length === 0 : request.regions.length !== 2) {
+    throw new IndicatorError(anyNumber ? 'give at least one region' : 'give two region ids, e.g. EU27AC,CN');
   }
   for (const r of request.regions) if (!catalogue.regions.has(r.toUpperCase())) throw new IndicatorError(`unknown region ${JSON.stringify(r)}; known: ${[...catalogue.regions.keys()].join(', ')}`);
   if (request.filters.field !== null) {
@@ -74,6 +75,8 @@ export async function runIndicator(store: Store, catalogue: RegionCatalogue, tax
       return topApplicants(store, catalogue, a, b, limit, filters);
     case 'applicant-pairs':
       return topApplicantPairs(store, catalogue, a, b, limit, filters);
+    case 'aggregate-series':
+      return aggregateSeries(store, catalogue, regions, filters);
     case 'copatent-sectors':
       return named(await copatentSectors(store, catalogue, a, b, filters), taxonomy);
   }

@@ -260,3 +260,29 @@ export async function aggregatePairs(store: Store, catalogue: RegionCatalogue, a
   );
   return rows.map((r) => ({ year: Number(r.year), pairSum: Number(r.pair_sum), dataset: String(r.dataset), caveats: String(r.caveats).split('\n') }));
 }
+
+export interface SeriesRow {
+  countryCode: string;
+  place: string;
+  attribute: string;
+  year: number;
+  value: number;
+  dataset: string;
+  caveats: string[];
+}
+
+/** Aggregate yearly series for the countries of the given regions, caveats on every row. */
+export async function aggregateSeries(store: Store, catalogue: RegionCatalogue, regions: string[], filters: Filters = NO_FILTERS): Promise<SeriesRow[]> {
+  const ids = regions.map((r) => regionOf(catalogue, r).id);
+  const years = [filters.from !== null ? `s.year >= ${filters.from}` : '', filters.to !== null ? `s.year <= ${filters.to}` : ''].filter(Boolean);
+  const rows = await store.all<Record<string, unknown>>(
+    `WITH ${regionMembersSql(catalogue)}
+     SELECT s.country_code, s.place, s.attribute, s.year::INTEGER AS year, s.value, s.dataset, d.caveats
+     FROM aggregate_country_series s JOIN aggregate_datasets d USING (dataset)
+     WHERE s.country_code IN (SELECT country_code FROM region_members WHERE region_id IN (SELECT unnest($1::VARCHAR[])))
+       ${years.length ? `AND ${years.join(' AND ')}` : ''}
+     ORDER BY s.dataset, s.country_code, s.attribute, s.year`,
+    [listValue(ids)],
+  );
+  return rows.map((r) => ({ countryCode: String(r.country_code), place: String(r.place), attribute: String(r.attribute), year: Number(r.year), value: Number(r.value), dataset: String(r.dataset), caveats: String(r.caveats).split('\n') }));
+}

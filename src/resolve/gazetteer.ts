@@ -95,6 +95,15 @@ export class Gazetteer {
     if (key !== '' && !this.ambiguous.has(key)) map.set(key, code);
   }
 
+  /**
+   * The ISO code a country name stands for ("Czechia", "Peoples R China", "Deutschland"), if
+   * any. Read as a country name, an ambiguous one ("Georgia") means its first sense: the country.
+   */
+  countryCodeOf(name: string): string | null {
+    const key = foldText(name);
+    return this.countries.get(key) ?? this.ambiguous.get(key)?.[0] ?? null;
+  }
+
   /** Whether a folded word is a country, region or city name. */
   isPlace(word: string): boolean {
     return this.countries.has(word) || this.subdivisions.has(word) || this.cities.has(word);

@@ -156,3 +156,13 @@ CREATE TABLE IF NOT EXISTS patent_classes (
   patent_id VARCHAR NOT NULL,
   cpc VARCHAR NOT NULL
 );
+
+-- Country-level yearly series from aggregate tables (e.g. NSF's AI articles by country).
+CREATE TABLE IF NOT EXISTS aggregate_country_series (
+  dataset VARCHAR NOT NULL,
+  country_code VARCHAR,
+  place VARCHAR NOT NULL,
+  attribute VARCHAR NOT NULL,
+  year INTEGER NOT NULL,
+  value DOUBLE NOT NULL
+);

@@ -46,3 +46,44 @@ test('the real table in the mirror loads whole and gives the README\'s CN–GB f
   assert.equal(gb[0]!.pairSum, 30_679);
   store.close();
 });
+
+const NSF = join(MIRROR, 'ncses-sei2024-ai-publication-indicators/10067/data.csv');
+
+test('an NCSES row-hierarchical table: places mapped to ISO codes, footnotes dropped, unknown places set aside', async () => {
+  const { readNsfSeries } = await import('../../src/ingest/nsf.ts');
+  const { Gazetteer } = await import('../../src/resolve/gazetteer.ts');
+  const csv = [
+    'table_id,row_id,region_country_or_economy_full_path,region_country_or_economy_level_1,region_country_or_economy_level_2,region_country_or_economy_level_3,region_country_or_economy_level_4,region_country_or_economy_hierarchy_depth,field_2021,field_2022',
+    '10067,r1,World -> China,World,China,,,2,,',
+    '10067,r2,World -> China -> Total articles -> With international institutions,World,China,Total articles,With international institutions,4,"6,084",6833',
+    '10067,r3,World -> United Kingdom<sup>a</sup> -> Total articles,World,United Kingdom<sup>a</sup>,Total articles,,3,100,',
+    '10067,r4,World -> Georgia -> Total articles,World,Georgia,Total articles,,3,5,6',
+    '10067,r5,World -> Atlantis -> Total articles,World,Atlantis,Total articles,,3,1,2',
+  ].join('\n');
+  const items = await collect(readNsfSeries(streamOf(csv), new Gazetteer([])));
+  const ok = items.filter((i) => i.ok).map((i) => (i.ok ? [i.countryCode, i.attribute, i.year, i.value] : []));
+  assert.deepEqual(ok, [
+    ['CN', 'Total articles / With international institutions', 2021, 6084],
+    ['CN', 'Total articles / With international institutions', 2022, 6833],
+    ['GB', 'Total articles', 2021, 100],
+    ['GE', 'Total articles', 2021, 5],
+    ['GE', 'Total articles', 2022, 6],
+  ]);
+  const bad = items.filter((i) => !i.ok);
+  assert.equal(bad.length, 1);
+  assert.ok(!bad[0]!.ok && /"Atlantis" is not a recognised country/.test(bad[0]!.reason));
+});
+
+test('the real NSF AI table loads; China\'s internationally co-authored AI articles match its README', { skip: !existsSync(NSF) && 'data mirror not present' }, async () => {
+  const { ingestNsfSeries } = await import('../../src/ingest/nsf.ts');
+  const { Gazetteer } = await import('../../src/resolve/gazetteer.ts');
+  const { aggregateSeries } = await import('../../src/indicators/landscape.ts');
+  const store = await Store.open(join(tempDir(), 'derisk.duckdb'));
+  const r = await ingestNsfSeries(store, NSF, new Gazetteer([]));
+  assert.ok(r.values > 10_000);
+  assert.ok(r.rejected.every((x) => /Serbia and Montenegro|Gaza|West Bank|Unassigned/.test(x.reason)), r.rejected.map((x) => x.reason).join('; '));
+  const cn = (await aggregateSeries(store, loadRegions(), ['CN'])).filter((s) => s.attribute === 'Total articles / With international institutions');
+  assert.deepEqual([cn[0]!.year, cn[0]!.value, cn.at(-1)!.year, cn.at(-1)!.value], [2003, 247, 2022, 6833]);
+  assert.ok(cn.every((s) => s.caveats.some((c) => /All Science Journal Classification/.test(c))));
+  store.close();
+});
