@@ -34,7 +34,8 @@ class UsageError extends Error {}
 const USAGE = `derisk — evidence for de-risking AI and big-data co-operation with China
 
 Usage:
-  derisk demo                                  build the store from the data mirror and print the landscape
+  derisk demo [--serve] [--port N]             build the store from the data mirror, print the landscape,
+                                               and with --serve open the web app on it
   derisk ingest ror <dump.json|dump.zip|records.jsonl[.gz]>...
   derisk ingest openalex|wos|scopus <file>...  read bibliographic exports (resolves and refreshes after)
   derisk ingest lens|patstat <file>...         patents: a Lens CSV export, or a PATSTAT-like applicant table
@@ -217,7 +218,7 @@ async function resolveAndRefresh(store: Store): Promise<void> {
 }
 
 async function demo(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: COMMON });
+  const { values } = parseArgs({ args: argv, options: { ...COMMON, serve: { type: 'boolean' }, port: { type: 'string' } } });
   const config = loadConfig();
   const catalogue = regionsFrom(values);
   console.log(`derisk demo: data mirror ${config.mirror}, store ${config.storePath}`);
@@ -248,6 +249,7 @@ async function demo(argv: string[]): Promise<number> {
       console.log(`\nAll-fields baseline, EU27AC–CN (${baseline[0]!.dataset}): ${baseline.map((y) => `${y.year}: ${y.pairSum.toLocaleString('en')}`).join(', ')}`);
       console.log(`  caveats: ${baseline[0]!.caveats.join('; ')}.`);
     }
+    if (values.serve) await serveStore(store, Number(values.port ?? 8720), '127.0.0.1', values['regions-file'] ?? []);
     return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
   });
 }
@@ -345,23 +347,24 @@ function forText(name: IndicatorName, rows: Record<string, unknown>[], format: F
 
 async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, 'regions-file': { type: 'string', multiple: true } } });
-  const port = Number(values.port ?? 8720);
+  return withStore(loadConfig(), async (store) => {
+    await serveStore(store, Number(values.port ?? 8720), values.host ?? '127.0.0.1', values['regions-file'] ?? []);
+    return EXIT.ok;
+  });
+}
+
+/** Serves the web app and API over an open store until SIGINT or SIGTERM; the server owns the store meanwhile. */
+async function serveStore(store: Store, port: number, host: string, regionFiles: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a port number');
-  const config = loadConfig();
-  const store = await Store.open(config.storePath);
-  // The server owns the store for as long as it runs (DuckDB admits one process per file).
   const token = process.env.DERISK_TOKEN ?? newToken();
-  const app = await buildServer({ store, regionFiles: [BUNDLED_REGIONS, ...(values['regions-file'] ?? [])], taxonomy: loadTaxonomy(), token });
-  const address = await app.listen({ port, host: values.host ?? '127.0.0.1' });
-  console.log(`derisk serving ${config.storePath}\nopen ${address}/?token=${token}\n(API: Authorization: Bearer <token>; OpenAPI at ${address}/api/openapi.json)`);
+  const app = await buildServer({ store, regionFiles: [BUNDLED_REGIONS, ...regionFiles], taxonomy: loadTaxonomy(), token });
+  const address = await app.listen({ port, host });
+  console.log(`\nderisk serving ${store.path}\nopen ${address}/?token=${token}\n(API: Authorization: Bearer <token>; OpenAPI at ${address}/api/openapi.json; Ctrl-C stops)`);
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
   });
   await app.close();
-  store.close();
-  return EXIT.ok;
 }
 
 async function factsCommand(argv: string[]): Promise<number> {
