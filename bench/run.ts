@@ -200,8 +200,10 @@ async function dashboardPaint(storePath: string, runs: number) {
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   const page = await browser.newPage();
+  // The first load comes straight after start, while the server is still computing the default view.
   await page.goto(`${base}/?token=bench`);
   await page.waitForSelector('body[data-ready=true]');
+  const firstMs = await page.evaluate(() => performance.now());
   const ms: number[] = [];
   for (let i = 0; i < Math.max(5, runs * 2); i++) {
     await page.reload();
@@ -211,8 +213,8 @@ async function dashboardPaint(storePath: string, runs: number) {
   await browser.close();
   await app.close();
   store.close();
-  const out = { medianMs: median(ms), p95Ms: p95(ms), loads: ms.length };
-  console.log(`\nDashboard, navigation to all charts and tables drawn (Chromium, ${out.loads} loads): median ${out.medianMs.toFixed(0)} ms, p95 ${out.p95Ms.toFixed(0)} ms`);
+  const out = { firstLoadMs: firstMs, medianMs: median(ms), p95Ms: p95(ms), loads: ms.length };
+  console.log(`\nDashboard, navigation to all charts and tables drawn (Chromium): first load after server start ${out.firstLoadMs.toFixed(0)} ms; later loads median ${out.medianMs.toFixed(0)} ms, p95 ${out.p95Ms.toFixed(0)} ms (${out.loads} loads)`);
   return out;
 }
 

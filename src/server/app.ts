@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Taxonomy } from '../fields/taxonomy.ts';
-import { INDICATORS, IndicatorError, runIndicator, type IndicatorName } from '../indicators/catalog.ts';
+import { INDICATORS, IndicatorError, runIndicator, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
 import { checkFacts } from '../indicators/facts.ts';
 import { chinaScopeNote, loadRegions, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
@@ -17,6 +17,9 @@ export interface ServerOptions {
   /** Told of every route as it is added (the route-enumeration test listens here). */
   onRoute?: (method: string, url: string) => void;
 }
+
+/** How many distinct indicator answers the server keeps. */
+const MAX_ANSWERS = 500;
 
 const WEB = (name: string) => fileURLToPath(new URL(`../web/${name}`, import.meta.url));
 const ASSETS: Record<string, string> = { '/app.js': 'text/javascript; charset=utf-8', '/charts.js': 'text/javascript; charset=utf-8', '/style.css': 'text/css; charset=utf-8' };
@@ -67,6 +70,32 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerAuth(app, options.token);
   const catalogueFor = (q: { china_hk?: boolean; china_mo?: boolean }): RegionCatalogue => loadRegions(options.regionFiles, { chinaIncludesHongKong: q.china_hk, chinaIncludesMacao: q.china_mo });
 
+  // While the server runs it is the store's only writer, so an answer stays true until it stops:
+  // answers are kept (a bounded number) and the dashboard's default view is computed at start.
+  const answers = new Map<string, Promise<object[]>>();
+  const answer = (request: IndicatorRequest, settings: { china_hk?: boolean; china_mo?: boolean }): Promise<object[]> => {
+    const key = JSON.stringify([request, Boolean(settings.china_hk), Boolean(settings.china_mo)]);
+    let rows = answers.get(key);
+    if (!rows) {
+      rows = runIndicator(options.store, catalogueFor(settings), options.taxonomy, request);
+      rows.catch(() => answers.delete(key));
+      answers.set(key, rows);
+      if (answers.size > MAX_ANSWERS) answers.delete(answers.keys().next().value!);
+    }
+    return rows;
+  };
+  app.addHook('onReady', async () => {
+    const plain = { from: null, to: null, rollUp: false, field: null };
+    const defaults: IndicatorRequest[] = [
+      ...[['EU27AC', 'CN'], ['US', 'CN'], ['EU27AC', 'US']].map((regions) => ({ name: 'copubs' as const, regions, filters: plain, limit: 15, institution: null })),
+      { name: 'publications', regions: ['EU27AC', 'CN', 'US'], filters: plain, limit: 15, institution: null },
+      { name: 'top-institutions', regions: ['EU27AC', 'CN'], filters: plain, limit: 15, institution: null },
+      { name: 'fields', regions: ['EU27AC', 'CN'], filters: plain, limit: 15, institution: null },
+    ];
+    // Not awaited: the server answers at once, and these finish in the background.
+    for (const request of defaults) answer(request, {}).catch(() => undefined);
+  });
+
   app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, _request, reply) => {
     if (error.validation) return reply.code(400).send({ error: 'bad request', message: error.message });
     if (error instanceof IndicatorError || /^unknown (region|field)/.test(error.message)) return reply.code(400).send({ error: 'bad request', message: error.message });
@@ -99,13 +128,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const name = (request.params as { name: IndicatorName }).name;
     const catalogue = catalogueFor(q);
     if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new IndicatorError(`from ${q.from} is after to ${q.to}`);
-    const rows = await runIndicator(options.store, catalogue, options.taxonomy, {
+    const rows = await answer({
       name,
       regions: (q.regions ?? (name === 'publications' ? 'EU27AC,CN,US' : '')).split(',').filter(Boolean),
       filters: { from: q.from ?? null, to: q.to ?? null, rollUp: q.rollup ?? false, field: q.field ?? null },
       limit: q.limit,
       institution: q.institution ?? null,
-    });
+    }, q);
     return { indicator: name, chinaScope: chinaScopeNote(catalogue.settings), rows };
   });
 
