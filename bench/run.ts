@@ -33,7 +33,7 @@ const median = (xs: number[]) => {
  */
 export async function runBench(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' } } });
-  // Sections: matching, ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-10m.
+  // Sections: matching, ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m.
   const works = Number(values.works ?? 1_000_000);
   const runs = Number(values.runs ?? 3);
   const only = values.only?.split(',');
@@ -106,6 +106,10 @@ export async function runBench(argv: string[]): Promise<number> {
     return syntheticStore;
   };
   if (want('indicators')) results.indicators = await indicatorLatency(needStore(), runs);
+  if (want('indicators-real')) {
+    if (!existsSync(config.storePath)) throw new Error(`no store at ${config.storePath}: run npm run demo first`);
+    results.indicatorsReal = await indicatorLatency(config.storePath, runs, 'real works (the demo store)');
+  }
   if (want('dashboard')) results.dashboard = await dashboardPaint(needStore(), runs);
   if (want('indicators-10m')) results.indicators10m = await indicatorLatency(await analyticsOnlyStore(10_000_000), runs);
 
@@ -131,7 +135,7 @@ async function timed(n: number, f: () => Promise<unknown>): Promise<{ median: nu
  * Indicator latency on the synthetic store, beside the same question asked as hand-written
  * DuckDB SQL: over the store's own table, and over the flat Parquet export partitioned by year.
  */
-async function indicatorLatency(storePath: string, runs: number) {
+async function indicatorLatency(storePath: string, runs: number, what = 'synthetic works') {
   const store = await Store.open(storePath);
   const catalogue = loadRegions();
   const eu = regionOf(catalogue, 'EU27AC').countries.map((c) => `'${c}'`).join(',');
@@ -152,7 +156,7 @@ async function indicatorLatency(storePath: string, runs: number) {
     fields: await timed(n, () => fieldBreakdown(store, catalogue, 'EU27AC', 'CN')),
   };
   store.close();
-  console.log(`\nIndicator latency on ${out.works.toLocaleString('en')} synthetic works (ms, median / p95 over ${n} runs)`);
+  console.log(`\nIndicator latency on ${out.works.toLocaleString('en')} ${what} (ms, median / p95 over ${n} runs)`);
   const row = (label: string, t: { median: number; p95: number }) => console.log(`  ${label.padEnd(52)} ${t.median.toFixed(0).padStart(6)} / ${t.p95.toFixed(0).padStart(6)}`);
   row('derisk copubs EU27AC–CN (full + fractional)', out.copubs);
   row('hand-written SQL, same store table (full only)', out.handWrittenTable);
