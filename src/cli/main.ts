@@ -168,7 +168,7 @@ async function ingest(argv: string[]): Promise<number> {
     } else if (kind === 'nsf') {
       for (const file of files) {
         const r = await ingestNsfSeries(store, file, new Gazetteer(await loadRegistry(store)));
-        console.log(`${file}: ${r.status}; ${r.values} values, ${r.quarantined} rows set aside`);
+        console.log(`${file}: ${r.status}; ${r.kept} values, ${r.quarantined} rows set aside`);
         for (const q of r.rejected) console.error(`  quarantined ${file} row ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
         quarantined += r.quarantined;
       }
@@ -176,7 +176,7 @@ async function ingest(argv: string[]): Promise<number> {
     } else if (kind === 'aggregate') {
       for (const file of files) {
         const r = await ingestCountryPairs(store, file);
-        console.log(`${file}: ${r.status}; ${r.rows} country-pair rows, ${r.quarantined} quarantined`);
+        console.log(`${file}: ${r.status}; ${r.kept} country-pair rows, ${r.quarantined} quarantined`);
         for (const q of r.rejected) console.error(`  quarantined ${file} row ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
         quarantined += r.quarantined;
       }
@@ -233,10 +233,10 @@ async function demo(argv: string[]): Promise<number> {
         quarantined += r.quarantined;
       } else if (source.kind === 'nsf') {
         const r = await ingestNsfSeries(store, path, new Gazetteer(await loadRegistry(store)));
-        console.log(`${path}: ${r.status}; ${r.values} values (aggregate evidence), ${r.quarantined} rows set aside`);
+        console.log(`${path}: ${r.status}; ${r.kept} values (aggregate evidence), ${r.quarantined} rows set aside`);
       } else if (source.kind === 'aggregate') {
         const r = await ingestCountryPairs(store, path);
-        console.log(`${path}: ${r.status}; ${r.rows} country-pair rows (aggregate evidence)`);
+        console.log(`${path}: ${r.status}; ${r.kept} country-pair rows (aggregate evidence)`);
         quarantined += r.quarantined;
       } else {
         quarantined += printIngest(await ingestWithProgress(store, config, source.kind, path));

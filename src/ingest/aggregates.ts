@@ -1,10 +1,9 @@
-import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Store } from '../store/store.ts';
 import { readCsv } from './csv.ts';
-import { fileId as contentId } from './file-id.ts';
 import { openInput } from './lines.ts';
 import type { Rejected } from './records.ts';
+import { ingestWholeFile, type WholeFileReport } from './whole-file.ts';
 
 /**
  * Aggregate evidence: counts published by others, kept apart from record-level data because
@@ -69,23 +68,9 @@ export async function* readCountryPairs(stream: Readable): AsyncGenerator<({ ok:
 }
 
 /** Loads a country-pair table in one transaction; the same file twice adds nothing. */
-export async function ingestCountryPairs(store: Store, path: string, dataset = OPENALEX_COUNTRY_PAIRS): Promise<{ status: 'ingested' | 'already ingested'; rows: number; quarantined: number; rejected: Rejected[] }> {
-  const id = await contentId(path);
-  const done = await store.one<{ n: number }>('SELECT records_kept::DOUBLE AS n FROM input_files WHERE file_id = $1 AND finished_at IS NOT NULL', [id]);
-  if (done) return { status: 'already ingested', rows: done.n, quarantined: 0, rejected: [] };
-  const rows: CountryPairCount[] = [];
-  const rejected: Rejected[] = [];
-  try {
-    for await (const item of readCountryPairs(openInput(path))) {
-      if (item.ok) rows.push(item);
-      else rejected.push(item);
-    }
-  } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
-  }
-  await store.transaction(async () => {
-    await store.run('INSERT OR REPLACE INTO aggregate_datasets VALUES ($1, $2, $3, $4, $5)', [dataset.id, dataset.title, dataset.source, dataset.licence, dataset.caveats.join('\n')]);
-    await store.run('DELETE FROM aggregate_country_pairs WHERE dataset = $1', [dataset.id]);
+export function ingestCountryPairs(store: Store, path: string, dataset = OPENALEX_COUNTRY_PAIRS): Promise<WholeFileReport> {
+  return ingestWholeFile(store, path, 'aggregate', () => readCountryPairs(openInput(path)), async (rows) => {
+    await saveDataset(store, dataset, 'aggregate_country_pairs');
     const appender = await store.connection.createAppender('aggregate_country_pairs');
     const add = (year: number, country: string, partner: string, works: number) => {
       appender.appendVarchar(dataset.id);
@@ -101,12 +86,12 @@ export async function ingestCountryPairs(store: Store, path: string, dataset = O
       if (r.a !== r.b) add(r.year, r.b, r.a, r.works);
     }
     appender.closeSync();
-    await store.run(
-      `INSERT INTO input_files (file_id, path, kind, bytes, started_at, finished_at, last_record_no, records_kept, records_quarantined)
-       VALUES ($1, $2, 'aggregate', $3, now(), now(), $4, $5, $6)`,
-      [id, path, statSync(path).size, rows.length + rejected.length, rows.length, rejected.length],
-    );
-    for (const r of rejected) await store.run('INSERT INTO quarantine VALUES ($1, $2, $3, $4, $5)', [id, r.recordNo, r.lineNo, r.reason, r.excerpt]);
+    return rows.length;
   });
-  return { status: 'ingested', rows: rows.length, quarantined: rejected.length, rejected };
+}
+
+/** Records a dataset's provenance and caveats and clears its earlier rows from `table`. */
+export async function saveDataset(store: Store, dataset: AggregateDataset, table: string): Promise<void> {
+  await store.run('INSERT OR REPLACE INTO aggregate_datasets VALUES ($1, $2, $3, $4, $5)', [dataset.id, dataset.title, dataset.source, dataset.licence, dataset.caveats.join('\n')]);
+  await store.run(`DELETE FROM ${table} WHERE dataset = $1`, [dataset.id]);
 }

@@ -1,12 +1,11 @@
-import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Gazetteer } from '../resolve/gazetteer.ts';
 import type { Store } from '../store/store.ts';
-import type { AggregateDataset } from './aggregates.ts';
+import { saveDataset, type AggregateDataset } from './aggregates.ts';
 import { readCsv } from './csv.ts';
-import { fileId as contentId } from './file-id.ts';
 import { openInput } from './lines.ts';
 import type { Rejected } from './records.ts';
+import { ingestWholeFile, type WholeFileReport } from './whole-file.ts';
 
 export const NSF_AI_ARTICLES: AggregateDataset = {
   id: 'nsf-sei2024-ai-articles',
@@ -75,23 +74,9 @@ export async function* readNsfSeries(stream: Readable, gazetteer: Gazetteer): As
   }
 }
 
-export async function ingestNsfSeries(store: Store, path: string, gazetteer: Gazetteer, dataset = NSF_AI_ARTICLES): Promise<{ status: 'ingested' | 'already ingested'; values: number; quarantined: number; rejected: Rejected[] }> {
-  const id = await contentId(path);
-  const done = await store.one<{ n: number }>('SELECT records_kept::DOUBLE AS n FROM input_files WHERE file_id = $1 AND finished_at IS NOT NULL', [id]);
-  if (done) return { status: 'already ingested', values: done.n, quarantined: 0, rejected: [] };
-  const values: SeriesValue[] = [];
-  const rejected: Rejected[] = [];
-  try {
-    for await (const item of readNsfSeries(openInput(path), gazetteer)) {
-      if (item.ok) values.push(item);
-      else rejected.push(item);
-    }
-  } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
-  }
-  await store.transaction(async () => {
-    await store.run('INSERT OR REPLACE INTO aggregate_datasets VALUES ($1, $2, $3, $4, $5)', [dataset.id, dataset.title, dataset.source, dataset.licence, dataset.caveats.join('\n')]);
-    await store.run('DELETE FROM aggregate_country_series WHERE dataset = $1', [dataset.id]);
+export function ingestNsfSeries(store: Store, path: string, gazetteer: Gazetteer, dataset = NSF_AI_ARTICLES): Promise<WholeFileReport> {
+  return ingestWholeFile(store, path, 'aggregate-series', () => readNsfSeries(openInput(path), gazetteer), async (values) => {
+    await saveDataset(store, dataset, 'aggregate_country_series');
     const a = await store.connection.createAppender('aggregate_country_series');
     for (const v of values) {
       a.appendVarchar(dataset.id);
@@ -103,12 +88,6 @@ export async function ingestNsfSeries(store: Store, path: string, gazetteer: Gaz
       a.endRow();
     }
     a.closeSync();
-    await store.run(
-      `INSERT INTO input_files (file_id, path, kind, bytes, started_at, finished_at, last_record_no, records_kept, records_quarantined)
-       VALUES ($1, $2, 'aggregate-series', $3, now(), now(), $4, $5, $6)`,
-      [id, path, statSync(path).size, values.length + rejected.length, values.length, rejected.length],
-    );
-    for (const r of rejected) await store.run('INSERT INTO quarantine VALUES ($1, $2, $3, $4, $5)', [id, r.recordNo, r.lineNo, r.reason, r.excerpt]);
+    return values.length;
   });
-  return { status: 'ingested', values: values.length, quarantined: rejected.length, rejected };
 }

@@ -1,10 +1,9 @@
-import { statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Store } from '../store/store.ts';
 import { readCsv } from './csv.ts';
-import { fileId as contentId } from './file-id.ts';
 import { openInput } from './lines.ts';
 import { RecordError, excerptOf, parseYear, type Rejected } from './records.ts';
+import { ingestWholeFile, type WholeFileReport } from './whole-file.ts';
 
 export type PatentSource = 'lens' | 'patstat';
 
@@ -116,27 +115,14 @@ export async function* readPatstat(stream: Readable): AsyncGenerator<PatentItem>
 const READERS: Record<PatentSource, (s: Readable) => AsyncGenerator<PatentItem>> = { lens: readLens, patstat: readPatstat };
 
 /** Loads a patent file in one transaction; patents already held (same source and id) are kept as they were. */
-export async function ingestPatents(store: Store, source: PatentSource, path: string): Promise<{ status: 'ingested' | 'already ingested'; kept: number; duplicates: number; quarantined: number; rejected: Rejected[] }> {
-  const id = await contentId(path);
-  const done = await store.one<{ n: number }>('SELECT records_kept::DOUBLE AS n FROM input_files WHERE file_id = $1 AND finished_at IS NOT NULL', [id]);
-  if (done) return { status: 'already ingested', kept: done.n, duplicates: 0, quarantined: 0, rejected: [] };
-  const patents: PatentRecord[] = [];
-  const rejected: Rejected[] = [];
-  try {
-    for await (const item of READERS[source](openInput(path))) {
-      if (item.ok) patents.push(item.patent);
-      else rejected.push(item);
-    }
-  } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
-  }
-  let kept = 0;
-  await store.transaction(async () => {
+export function ingestPatents(store: Store, source: PatentSource, path: string): Promise<WholeFileReport> {
+  return ingestWholeFile(store, path, `patents-${source}`, () => READERS[source](openInput(path)), async (items, id) => {
     const known = new Set((await store.all<{ patent_id: string }>('SELECT patent_id FROM patents WHERE source = $1', [source])).map((r) => r.patent_id));
     const p = await store.connection.createAppender('patents');
     const a = await store.connection.createAppender('patent_applicants');
     const c = await store.connection.createAppender('patent_classes');
-    for (const patent of patents) {
+    let kept = 0;
+    for (const { patent } of items) {
       if (known.has(patent.patentId)) continue;
       known.add(patent.patentId);
       kept++;
@@ -162,12 +148,6 @@ export async function ingestPatents(store: Store, source: PatentSource, path: st
       }
     }
     for (const x of [p, a, c]) x.closeSync();
-    await store.run(
-      `INSERT INTO input_files (file_id, path, kind, bytes, started_at, finished_at, last_record_no, records_kept, records_duplicate, records_quarantined)
-       VALUES ($1, $2, $3, $4, now(), now(), $5, $6, $7, $8)`,
-      [id, path, `patents-${source}`, statSync(path).size, patents.length + rejected.length, kept, patents.length - kept, rejected.length],
-    );
-    for (const r of rejected) await store.run('INSERT INTO quarantine VALUES ($1, $2, $3, $4, $5)', [id, r.recordNo, r.lineNo, r.reason, r.excerpt]);
+    return kept;
   });
-  return { status: 'ingested', kept, duplicates: patents.length - kept, quarantined: rejected.length, rejected };
 }

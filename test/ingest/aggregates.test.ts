@@ -25,7 +25,7 @@ test('a region pair sums its country pairs once each, caveats on every row, and 
   const store = await Store.open(join(tempDir(), 'derisk.duckdb'));
   const file = gzipTemp('pairs.csv.gz', FIXTURE);
   const first = await ingestCountryPairs(store, file);
-  assert.deepEqual([first.status, first.rows, first.quarantined], ['ingested', 5, 2]);
+  assert.deepEqual([first.status, first.kept, first.quarantined], ['ingested', 5, 2]);
   assert.equal((await ingestCountryPairs(store, file)).status, 'already ingested');
   const years = await aggregatePairs(store, loadRegions(), 'EU27', 'CN');
   assert.deepEqual(years.map((y) => [y.year, y.pairSum]), [[2022, 140], [2023, 120]]);
@@ -41,7 +41,7 @@ const REAL = join(MIRROR, 'openalex-country-coauthorship-1990-2023/country_pair_
 test('the real table in the mirror loads whole and gives the README\'s CN–GB figure for 2023', { skip: !existsSync(REAL) && 'data mirror not present' }, async () => {
   const store = await Store.open(join(tempDir(), 'derisk.duckdb'));
   const r = await ingestCountryPairs(store, REAL);
-  assert.deepEqual([r.rows, r.quarantined], [265_281, 0]);
+  assert.deepEqual([r.kept, r.quarantined], [265_281, 0]);
   const gb = await aggregatePairs(store, loadRegions(), 'GB', 'CN', parseFilters({ from: '2023', to: '2023' }));
   assert.equal(gb[0]!.pairSum, 30_679);
   store.close();
@@ -80,7 +80,7 @@ test('the real NSF AI table loads; China\'s internationally co-authored AI artic
   const { aggregateSeries } = await import('../../src/indicators/landscape.ts');
   const store = await Store.open(join(tempDir(), 'derisk.duckdb'));
   const r = await ingestNsfSeries(store, NSF, new Gazetteer([]));
-  assert.ok(r.values > 10_000);
+  assert.ok(r.kept > 10_000);
   assert.ok(r.rejected.every((x) => /Serbia and Montenegro|Gaza|West Bank|Unassigned/.test(x.reason)), r.rejected.map((x) => x.reason).join('; '));
   const cn = (await aggregateSeries(store, loadRegions(), ['CN'])).filter((s) => s.attribute === 'Total articles / With international institutions');
   assert.deepEqual([cn[0]!.year, cn[0]!.value, cn.at(-1)!.year, cn.at(-1)!.value], [2003, 247, 2022, 6833]);
