@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Store } from '../store/store.ts';
-import { readCsv } from './csv.ts';
+import { csvRecords } from './csv.ts';
 import { openInput } from './lines.ts';
 import type { Rejected } from './records.ts';
 import { ingestWholeFile, type WholeFileReport } from './whole-file.ts';
@@ -40,29 +40,22 @@ const ISO2 = /^[A-Z]{2}$/;
 
 /** Reads `year, country_a, country_b, coauthored_works` rows; a bad row is set aside with its reason. */
 export async function* readCountryPairs(stream: Readable): AsyncGenerator<({ ok: true } & CountryPairCount) | ({ ok: false } & Rejected)> {
-  let header: string[] | null = null;
-  let recordNo = 0;
-  for await (const row of readCsv(stream)) {
-    if ('error' in row) {
-      if (!header) throw new Error(`header row cannot be read: ${row.error}`);
-      yield { ok: false, recordNo: ++recordNo, lineNo: row.lineNo, reason: row.error, excerpt: row.excerpt };
+  const want = ['year', 'country_a', 'country_b', 'coauthored_works'];
+  const checkHeader = (header: string[]) => {
+    if (want.some((w, i) => header[i] !== w)) throw new Error(`expected columns ${want.join(', ')}; found ${header.join(', ')}`);
+  };
+  for await (const r of csvRecords(stream, checkHeader)) {
+    if ('ok' in r) {
+      yield r;
       continue;
     }
-    if (!header) {
-      header = row.fields.map((h) => h.trim());
-      const want = ['year', 'country_a', 'country_b', 'coauthored_works'];
-      if (want.some((w, i) => header![i] !== w)) throw new Error(`expected columns ${want.join(', ')}; found ${header.join(', ')}`);
-      continue;
-    }
-    recordNo++;
-    const [year, a, b, works] = row.fields.map((f) => f.trim());
+    const [year, a, b, works] = want.map((w) => r.get.get(w) ?? '');
     const reason =
-      row.fields.length !== 4 ? `expected 4 columns, found ${row.fields.length}`
-      : !/^\d{4}$/.test(year!) ? `year is not a year: ${JSON.stringify(year)}`
+      !/^\d{4}$/.test(year!) ? `year is not a year: ${JSON.stringify(year)}`
       : !ISO2.test(a!) || !ISO2.test(b!) ? `country codes must be ISO 3166-1 alpha-2: ${JSON.stringify(a)}, ${JSON.stringify(b)}`
       : !/^\d+$/.test(works!) ? `coauthored_works is not a count: ${JSON.stringify(works)}`
       : null;
-    if (reason) yield { ok: false, recordNo, lineNo: row.lineNo, reason, excerpt: row.fields.join(',') };
+    if (reason) yield { ok: false, recordNo: r.recordNo, lineNo: r.lineNo, reason, excerpt: r.raw };
     else yield { ok: true, year: Number(year), a: a!, b: b!, works: Number(works) };
   }
 }

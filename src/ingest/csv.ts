@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { readLines } from './lines.ts';
+import { excerptOf, type Rejected } from './records.ts';
 
 export type CsvRow = { lineNo: number; fields: string[] } | { lineNo: number; error: string; excerpt: string };
 
@@ -87,3 +88,45 @@ export function csvField(value: unknown): string {
   const s = value === null || value === undefined ? '' : String(value);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
+
+export interface CsvRecord {
+  recordNo: number;
+  lineNo: number;
+  /** Column name → trimmed value. */
+  get: Map<string, string>;
+  raw: string;
+}
+
+/**
+ * Data rows of a CSV file with a header row, keyed by column name. `checkHeader` throws to refuse
+ * the whole file (a missing column); a row that cannot be read or has the wrong number of
+ * fields is yielded as a rejection, so the caller sets it aside and reads on.
+ */
+export async function* csvRecords(stream: Readable, checkHeader: (header: string[]) => void): AsyncGenerator<CsvRecord | ({ ok: false } & Rejected)> {
+  let header: string[] | null = null;
+  let recordNo = 0;
+  for await (const row of readCsv(stream)) {
+    if ('error' in row) {
+      if (!header) throw new Error(`header row cannot be read: ${row.error}`);
+      yield { ok: false, recordNo: ++recordNo, lineNo: row.lineNo, reason: row.error, excerpt: row.excerpt };
+      continue;
+    }
+    if (!header) {
+      header = row.fields.map((h) => h.trim());
+      checkHeader(header);
+      continue;
+    }
+    recordNo++;
+    if (row.fields.length !== header.length) {
+      yield { ok: false, recordNo, lineNo: row.lineNo, reason: `expected ${header.length} columns, found ${row.fields.length}`, excerpt: excerptOf(row.fields.join(',')) };
+      continue;
+    }
+    yield { recordNo, lineNo: row.lineNo, get: new Map(header.map((h, i) => [h, row.fields[i]!.trim()])), raw: row.fields.join(',') };
+  }
+}
+
+/** A header check that refuses a file missing any of `columns`. */
+export const requireColumns = (columns: string[]) => (header: string[]) => {
+  const missing = columns.filter((c) => !header.includes(c));
+  if (missing.length > 0) throw new Error(`missing column(s): ${missing.join(', ')}`);
+};

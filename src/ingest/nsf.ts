@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { Gazetteer } from '../resolve/gazetteer.ts';
 import type { Store } from '../store/store.ts';
 import { saveDataset, type AggregateDataset } from './aggregates.ts';
-import { readCsv } from './csv.ts';
+import { csvRecords } from './csv.ts';
 import { openInput } from './lines.ts';
 import type { Rejected } from './records.ts';
 import { ingestWholeFile, type WholeFileReport } from './whole-file.ts';
@@ -36,28 +36,23 @@ const decode = (s: string) => s.replace(/<sup>[^<]*<\/sup>/g, '').replace(/&#(\d
  * aside, not guessed.
  */
 export async function* readNsfSeries(stream: Readable, gazetteer: Gazetteer): AsyncGenerator<({ ok: true } & SeriesValue) | ({ ok: false } & Rejected)> {
-  let header: string[] | null = null;
-  let recordNo = 0;
-  for await (const row of readCsv(stream)) {
-    if ('error' in row) {
-      if (!header) throw new Error(`header row cannot be read: ${row.error}`);
-      yield { ok: false, recordNo: ++recordNo, lineNo: row.lineNo, reason: row.error, excerpt: row.excerpt };
+  const checkHeader = (header: string[]) => {
+    if (!header.includes('region_country_or_economy_full_path') || !header.some((h) => /^field_\d{4}$/.test(h))) throw new Error('not an NCSES row-hierarchical table: expected region_country_or_economy_full_path and field_YYYY columns');
+  };
+  for await (const r of csvRecords(stream, checkHeader)) {
+    if ('ok' in r) {
+      yield r;
       continue;
     }
-    if (!header) {
-      header = row.fields;
-      if (!header.includes('region_country_or_economy_full_path') || !header.some((h) => /^field_\d{4}$/.test(h))) throw new Error('not an NCSES row-hierarchical table: expected region_country_or_economy_full_path and field_YYYY columns');
-      continue;
-    }
-    recordNo++;
-    const get = new Map(header.map((h, i) => [h, decode(row.fields[i] ?? '').trim()]));
+    const { recordNo, lineNo } = r;
+    const get = new Map([...r.get].map(([k, v]) => [k, decode(v)]));
     const path = (get.get('region_country_or_economy_full_path') ?? '').split(/\s*->\s*/);
     if (path.length < 3) continue; // a heading row ("World", "World -> China") holds no figures
     const [top, place, ...rest] = path as [string, string, ...string[]];
     const isTotal = !gazetteer.countryCodeOf(place) && top === 'World' && /articles/i.test(place);
     const countryCode = isTotal ? null : gazetteer.countryCodeOf(place);
     if (!isTotal && countryCode === null) {
-      yield { ok: false, recordNo, lineNo: row.lineNo, reason: `place ${JSON.stringify(place)} is not a recognised country`, excerpt: path.join(' -> ') };
+      yield { ok: false, recordNo, lineNo, reason: `place ${JSON.stringify(place)} is not a recognised country`, excerpt: path.join(' -> ') };
       continue;
     }
     const attribute = (isTotal ? [place, ...rest] : rest).join(' / ');
@@ -66,7 +61,7 @@ export async function* readNsfSeries(stream: Readable, gazetteer: Gazetteer): As
       if (!year || v === '') continue;
       const value = Number(v.replace(/,/g, ''));
       if (!Number.isFinite(value)) {
-        yield { ok: false, recordNo, lineNo: row.lineNo, reason: `${h} is not a number: ${JSON.stringify(v)}`, excerpt: path.join(' -> ') };
+        yield { ok: false, recordNo, lineNo, reason: `${h} is not a number: ${JSON.stringify(v)}`, excerpt: path.join(' -> ') };
         continue;
       }
       yield { ok: true, countryCode, place: isTotal ? top : place, attribute, year: Number(year), value };

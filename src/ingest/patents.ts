@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Store } from '../store/store.ts';
-import { readCsv } from './csv.ts';
+import { csvRecords, requireColumns } from './csv.ts';
 import { openInput } from './lines.ts';
 import { RecordError, excerptOf, parseYear, type Rejected } from './records.ts';
 import { ingestWholeFile, type WholeFileReport } from './whole-file.ts';
@@ -26,33 +26,9 @@ export type PatentItem = { ok: true; recordNo: number; patent: PatentRecord } | 
 
 const split = (v: string | undefined, sep: RegExp) => (v ?? '').split(sep).map((s) => s.trim()).filter(Boolean);
 
-async function* csvRecords(stream: Readable, required: string[]): AsyncGenerator<{ recordNo: number; lineNo: number; get: Map<string, string>; raw: string } | ({ ok: false } & Rejected)> {
-  let header: string[] | null = null;
-  let recordNo = 0;
-  for await (const row of readCsv(stream)) {
-    if ('error' in row) {
-      if (!header) throw new Error(`header row cannot be read: ${row.error}`);
-      yield { ok: false, recordNo: ++recordNo, lineNo: row.lineNo, reason: row.error, excerpt: row.excerpt };
-      continue;
-    }
-    if (!header) {
-      header = row.fields.map((h) => h.trim());
-      const missing = required.filter((c) => !header!.includes(c));
-      if (missing.length > 0) throw new Error(`missing column(s): ${missing.join(', ')}`);
-      continue;
-    }
-    recordNo++;
-    if (row.fields.length !== header.length) {
-      yield { ok: false, recordNo, lineNo: row.lineNo, reason: `expected ${header.length} columns, found ${row.fields.length}`, excerpt: excerptOf(row.fields.join(',')) };
-      continue;
-    }
-    yield { recordNo, lineNo: row.lineNo, get: new Map(header.map((h, i) => [h, row.fields[i]!.trim()])), raw: row.fields.join(',') };
-  }
-}
-
 /** The Lens.org patent CSV export: one row per patent document, applicants and CPC joined by ";;". */
 export async function* readLens(stream: Readable): AsyncGenerator<PatentItem> {
-  for await (const r of csvRecords(stream, ['Lens ID', 'Applicants'])) {
+  for await (const r of csvRecords(stream, requireColumns(['Lens ID', 'Applicants']))) {
     if ('ok' in r) {
       yield r;
       continue;
@@ -79,7 +55,7 @@ export async function* readLens(stream: Readable): AsyncGenerator<PatentItem> {
  */
 export async function* readPatstat(stream: Readable): AsyncGenerator<PatentItem> {
   const byAppln = new Map<string, { recordNo: number; patent: PatentRecord }>();
-  for await (const r of csvRecords(stream, ['appln_id', 'appln_filing_year', 'person_name', 'person_ctry_code', 'applt_seq_nr'])) {
+  for await (const r of csvRecords(stream, requireColumns(['appln_id', 'appln_filing_year', 'person_name', 'person_ctry_code', 'applt_seq_nr']))) {
     if ('ok' in r) {
       yield r;
       continue;
