@@ -180,7 +180,14 @@ async function route() {
 async function start() {
   const { fields } = await api('/api/fields');
   for (const f of fields) form.elements.field.append(h('option', { value: f.id }, f.name));
-  form.addEventListener('change', route);
+  form.addEventListener('change', (event) => {
+    // In a field view the field is part of the address: changing it moves to that view.
+    if (event.target.name === 'field' && location.hash.startsWith('#/field/')) {
+      location.hash = event.target.value ? `#/field/${event.target.value}` : '#/';
+      return;
+    }
+    route();
+  });
   window.addEventListener('hashchange', route);
   await route();
   document.body.dataset.ready = 'true';

@@ -87,6 +87,16 @@ test('an institution profile: partners and works, with hostile strings rendered 
   await page.screenshot({ path: `${SHOTS}/institution.png`, fullPage: true });
 });
 
+test('a field view shows the figures for that field alone', { skip }, async () => {
+  await page.goto(`${base}/#/field/ai-image-processing`);
+  await page.waitForFunction(() => document.querySelector('[data-testid=copubs-card] h2')?.textContent?.includes('ai-image-processing'));
+  const shown = await page.$$eval('[data-testid=copubs-table] tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)).filter((r) => r[0] === 'EU27AC–CN'));
+  const expected = (await apiRows('/api/indicators/copubs?regions=EU27AC,CN&field=ai-image-processing')).map((y: { year: number; full: number }) => ['EU27AC–CN', String(y.year), String(y.full)]);
+  assert.deepEqual(shown, expected);
+  assert.equal(await page.inputValue('select[name=field]'), 'ai-image-processing');
+  await page.selectOption('select[name=field]', '');
+});
+
 test('the network and the facts pages render', { skip }, async () => {
   await page.goto(`${base}/#/network`);
   await page.waitForSelector('[data-testid=network-card] circle[data-node]');
