@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
 import { fetchOpenAlexWorks } from '../fetch/openalex-api.ts';
-import { copublications, landscapeSummary, type LandscapeSummary } from '../indicators/copubs.ts';
+import { landscapeSummary, type LandscapeSummary } from '../indicators/copubs.ts';
 import { checkFacts } from '../indicators/facts.ts';
 import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
 import { aggregatePairs } from '../indicators/landscape.ts';

@@ -1,6 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { loadRegions } from '../../src/regions/regions.ts';
 import { Store } from '../../src/store/store.ts';
 import { copublications } from '../../src/indicators/copubs.ts';
