@@ -4,6 +4,13 @@ import type { Store } from '../store/store.ts';
 import { regionMembersSql } from './copubs.ts';
 import { NO_FILTERS, workCondition, type Filters } from './filters.ts';
 
+/**
+ * How an institution the loaded registry does not hold is named: sources (OpenAlex) may give ROR
+ * ids the partial registry lacks, and a bare id would read as a name.
+ */
+const unregistered = (id: string) => `ROR ${id} (not in the loaded registry)`;
+const UNREGISTERED = (column: string) => `'ROR ' || ${column} || ' (not in the loaded registry)'`;
+
 export interface RegionYear {
   region: string;
   year: number;
@@ -71,11 +78,11 @@ export async function topInstitutions(store: Store, catalogue: RegionCatalogue, 
   );
   return rows.map((r) => ({
     rorId: String(r.ror_id),
-    name: (r.name as string | null) ?? String(r.ror_id),
+    name: (r.name as string | null) ?? unregistered(String(r.ror_id)),
     countryCode: (r.country_code as string | null) ?? null,
     copublications: Number(r.copublications),
     mainPartnerId: (r.partner_id as string | null) ?? null,
-    mainPartnerName: (r.partner_name as string | null) ?? null,
+    mainPartnerName: (r.partner_name as string | null) ?? (r.partner_id ? unregistered(String(r.partner_id)) : null),
     withMainPartner: Number(r.with_partner ?? 0),
   }));
 }
@@ -92,8 +99,8 @@ export interface InstitutionPair {
 export async function topPairs(store: Store, catalogue: RegionCatalogue, a: string, b: string, limit: number, filters: Filters = NO_FILTERS): Promise<InstitutionPair[]> {
   const rows = await store.all<Record<string, unknown>>(
     `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)}
-     SELECT sa.inst AS a_id, any_value(coalesce(ia.name, sa.inst)) AS a_name, any_value(coalesce(ia.country_code, sa.country_code)) AS a_country,
-       sb.inst AS b_id, any_value(coalesce(ib.name, sb.inst)) AS b_name, count(DISTINCT sa.work_id)::INTEGER AS n
+     SELECT sa.inst AS a_id, any_value(coalesce(ia.name, ${UNREGISTERED('sa.inst')})) AS a_name, any_value(coalesce(ia.country_code, sa.country_code)) AS a_country,
+       sb.inst AS b_id, any_value(coalesce(ib.name, ${UNREGISTERED('sb.inst')})) AS b_name, count(DISTINCT sa.work_id)::INTEGER AS n
      FROM side_a sa JOIN side_b sb USING (work_id)
      LEFT JOIN institutions ia ON ia.ror_id = sa.inst LEFT JOIN institutions ib ON ib.ror_id = sb.inst
      WHERE sa.inst IS NOT NULL AND sb.inst IS NOT NULL
@@ -158,7 +165,7 @@ export async function copublicationWorks(store: Store, catalogue: RegionCatalogu
     `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)},
      chosen AS (SELECT work_id FROM copubs WHERE $3::VARCHAR IS NULL OR work_id IN (SELECT work_id FROM side_a WHERE inst = $3 UNION SELECT work_id FROM side_b WHERE inst = $3))
      SELECT w.work_id, w.year::INTEGER AS year, w.title, w.doi, w.records,
-       list(DISTINCT coalesce(i.name, ${inst})) FILTER (WHERE wi.ror_id IS NOT NULL) AS institutions,
+       list(DISTINCT coalesce(i.name, ${UNREGISTERED(inst)})) FILTER (WHERE wi.ror_id IS NOT NULL) AS institutions,
        list(DISTINCT wi.country_code) FILTER (WHERE wi.country_code IS NOT NULL) AS countries
      FROM chosen JOIN works w USING (work_id)
      JOIN work_institutions wi USING (work_id)

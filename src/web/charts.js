@@ -23,11 +23,16 @@ function niceStep(max) {
   return Math.max(step, max <= 4 ? 1 : 0);
 }
 
-/** series: [{ name, points: [{ x: year, y }] }] */
+/**
+ * series: [{ name, points: [{ x: year, y }] }]. Counts are zero in a year a series does not
+ * list, so every series is drawn over every year from the first to the last.
+ */
 export function lineChart(series, { width = 560, height = 260, yLabel = '' } = {}) {
   const svg = frame(width, height);
   const m = { l: 48, r: 24, t: 26, b: 28 };
-  const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b);
+  const listed = series.flatMap((s) => s.points.map((p) => p.x));
+  const xs = listed.length === 0 ? [] : Array.from({ length: Math.max(...listed) - Math.min(...listed) + 1 }, (_, i) => Math.min(...listed) + i);
+  series = series.map((s) => ({ ...s, points: xs.map((x) => s.points.find((p) => p.x === x) ?? { x, y: 0 }) }));
   const top = Math.max(0, ...series.flatMap((s) => s.points.map((p) => p.y)));
   const stepY = niceStep(top);
   const maxY = Math.max(stepY, Math.ceil(top / stepY) * stepY);
