@@ -27,6 +27,11 @@ export function parseFilters(input: { from?: string; to?: string; rollup?: boole
 
 export const NO_FILTERS: Filters = { from: null, to: null, rollUp: false, field: null };
 
+/** SQL conditions bounding a year column by the filters (validated integers); none when unbounded. */
+export function yearBounds(f: Filters, column: string): string[] {
+  return [f.from !== null ? `${column} >= ${f.from}` : '', f.to !== null ? `${column} <= ${f.to}` : ''].filter(Boolean);
+}
+
 /**
  * SQL condition selecting the rows of a work table (`alias.year`, `alias.work_id`) that the
  * filters admit. Years are validated integers and field ids match [a-z0-9-]+, so they can stand
@@ -35,8 +40,7 @@ export const NO_FILTERS: Filters = { from: null, to: null, rollUp: false, field:
 export function workCondition(f: Filters, alias: string): string {
   return [
     `${alias}.year IS NOT NULL`,
-    f.from !== null ? `${alias}.year >= ${f.from}` : '',
-    f.to !== null ? `${alias}.year <= ${f.to}` : '',
+    ...yearBounds(f, `${alias}.year`),
     f.field !== null ? `${alias}.work_id IN (SELECT work_id FROM work_fields WHERE field_id = '${f.field}')` : '',
   ]
     .filter(Boolean)

@@ -2,7 +2,7 @@ import { listValue } from '@duckdb/node-api';
 import { regionOf, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
 import { regionMembersSql } from './copubs.ts';
-import { NO_FILTERS, workCondition, type Filters } from './filters.ts';
+import { NO_FILTERS, workCondition, yearBounds, type Filters } from './filters.ts';
 
 /**
  * How an institution the loaded registry does not hold is named: sources (OpenAlex) may give ROR
@@ -252,7 +252,7 @@ export interface AggregatePairYear {
 
 /** A region pair per year from an aggregate country-pair dataset, caveats attached to every row. */
 export async function aggregatePairs(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<AggregatePairYear[]> {
-  const years = [filters.from !== null ? `p.year >= ${filters.from}` : '', filters.to !== null ? `p.year <= ${filters.to}` : ''].filter(Boolean);
+  const years = yearBounds(filters, 'p.year');
   const rows = await store.all<Record<string, unknown>>(
     `WITH ${regionMembersSql(catalogue)}
      SELECT p.year::INTEGER AS year, sum(p.works)::DOUBLE AS pair_sum, p.dataset, any_value(d.caveats) AS caveats
@@ -281,7 +281,7 @@ export interface SeriesRow {
 /** Aggregate yearly series for the countries of the given regions, caveats on every row. */
 export async function aggregateSeries(store: Store, catalogue: RegionCatalogue, regions: string[], filters: Filters = NO_FILTERS): Promise<SeriesRow[]> {
   const ids = regions.map((r) => regionOf(catalogue, r).id);
-  const years = [filters.from !== null ? `s.year >= ${filters.from}` : '', filters.to !== null ? `s.year <= ${filters.to}` : ''].filter(Boolean);
+  const years = yearBounds(filters, 's.year');
   const rows = await store.all<Record<string, unknown>>(
     `WITH ${regionMembersSql(catalogue)}
      SELECT s.country_code, s.place, s.attribute, s.year::INTEGER AS year, s.value, s.dataset, d.caveats

@@ -1,14 +1,13 @@
 import { regionOf, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
 import { regionMembersSql } from './copubs.ts';
-import { NO_FILTERS, type Filters } from './filters.ts';
+import { NO_FILTERS, yearBounds, type Filters } from './filters.ts';
 
 /** Patents (and their applicants) admitted by the filters, as SQL over patent_applicant_places. */
 function patentSides(f: Filters): string {
   const where = [
     'year IS NOT NULL',
-    f.from !== null ? `year >= ${f.from}` : '',
-    f.to !== null ? `year <= ${f.to}` : '',
+    ...yearBounds(f, 'year'),
     f.field !== null ? `(source, patent_id) IN (SELECT source, patent_id FROM patent_fields WHERE field_id = '${f.field}')` : '',
   ].filter(Boolean).join(' AND ');
   return `
