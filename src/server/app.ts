@@ -68,7 +68,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }
   await app.register(swagger, { openapi: { info: { title: 'derisk API', version: '0.1.0', description: 'Co-operation indicators over the loaded evidence.' }, components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } }, security: [{ token: [] }] } });
   registerAuth(app, options.token);
-  const catalogueFor = (q: { china_hk?: boolean; china_mo?: boolean }): RegionCatalogue => loadRegions(options.regionFiles, { chinaIncludesHongKong: q.china_hk, chinaIncludesMacao: q.china_mo });
+  // Region files are read once per Hong Kong/Macao setting, not on every request.
+  const catalogues = new Map<string, RegionCatalogue>();
+  const catalogueFor = (q: { china_hk?: boolean; china_mo?: boolean }): RegionCatalogue => {
+    const key = `${q.china_hk ?? ''}/${q.china_mo ?? ''}`;
+    let catalogue = catalogues.get(key);
+    if (!catalogue) {
+      catalogue = loadRegions(options.regionFiles, { chinaIncludesHongKong: q.china_hk, chinaIncludesMacao: q.china_mo });
+      catalogues.set(key, catalogue);
+    }
+    return catalogue;
+  };
 
   // While the server runs it is the store's only writer, so an answer stays true until it stops:
   // answers are kept (a bounded number) and the dashboard's default view is computed at start.
