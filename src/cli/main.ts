@@ -14,22 +14,20 @@ import { loadTaxonomy } from '../fields/taxonomy.ts';
 import { ingestWorks, type IngestReport } from '../ingest/pipeline.ts';
 import type { SourceName } from '../ingest/records.ts';
 import { ingestRegistry, loadRegistry } from '../ingest/registry.ts';
-import { BUNDLED_REGIONS, chinaScopeNote, loadRegions, type RegionCatalogue } from '../regions/regions.ts';
+import { BUNDLED_REGIONS, chinaScopeNote } from '../regions/regions.ts';
 import { resolvePending } from '../resolve/apply.ts';
 import { resolveCsv } from '../resolve/batch.ts';
 import { AffiliationResolver, type Tier } from '../resolve/matcher.ts';
 import { SOURCES, locate } from '../sources.ts';
 import { refreshAnalytics } from '../store/refresh.ts';
 import { Store } from '../store/store.ts';
+import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
 import { render, type Format } from './output.ts';
+import { briefCommand, catalogueLists, listsCommand, loadAndScreen, screenCommand } from './screening.ts';
 import { ProgressReporter } from './progress.ts';
 import { buildServer } from '../server/app.ts';
 import { newToken } from '../server/auth.ts';
 
-/** Exit codes: 0 all good, 1 failed, 2 usage error, 3 finished but some records were quarantined. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, quarantined: 3 } as const;
-
-class UsageError extends Error {}
 
 const USAGE = `derisk — evidence for de-risking AI and big-data co-operation with China
 
@@ -50,6 +48,13 @@ Usage:
         [--institution ROR]                    ("works" lists the works behind any figure)
   derisk fields                                the technology fields and where their definitions come from
   derisk facts [--json]                        the brief's published facts against the loaded data
+  derisk lists [show|load [--watchlist F]...|diff <old> <new>]   risk lists: what is loaded (with provenance),
+                                               load the published lists from the mirror (and your watchlists), compare versions
+  derisk screen <name|ROR id> [--json]         every list entry the name denotes, how it matched, and similar names
+  derisk screen --portfolio <ROR id> [--rollup] [--csv out.csv] [--json]
+  derisk screen --export <ingested file> [--csv out.csv] [--json]
+                                               co-publications with listed entities, partners/researchers/departments ranked
+  derisk brief <name|ROR id> [--json]          briefing sheet on a partner: listings, co-publications, Chinese rules
   derisk serve [--port 8720] [--host 127.0.0.1]   the web app and HTTP API over the store
   derisk export parquet <dir>                  work × institution table as Parquet, partitioned by year
   derisk sources                               the datasets derisk knows and where they come from
@@ -63,13 +68,6 @@ Common options:
 Environment: DERISK_HOME (store, default ./.derisk), DERISK_MIRROR (data mirror, default ../shared/data)
 Exit codes: 0 ok, 1 failed, 2 usage error, 3 done but some records were quarantined (see the files named)`;
 
-const COMMON = {
-  'regions-file': { type: 'string', multiple: true },
-  'china-includes-hk': { type: 'boolean' },
-  'china-includes-mo': { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -91,6 +89,12 @@ export async function main(argv: string[]): Promise<number> {
         return await factsCommand(rest);
       case 'serve':
         return await serveCommand(rest);
+      case 'lists':
+        return await listsCommand(rest);
+      case 'screen':
+        return await screenCommand(rest);
+      case 'brief':
+        return await briefCommand(rest);
       case 'fields':
         for (const f of loadTaxonomy().fields.values()) console.log(`${f.id.padEnd(32)} ${f.family.padEnd(18)} ${f.name}`);
         return EXIT.ok;
@@ -123,21 +127,6 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-function regionsFrom(values: { 'regions-file'?: string[]; 'china-includes-hk'?: boolean; 'china-includes-mo'?: boolean }): RegionCatalogue {
-  return loadRegions([BUNDLED_REGIONS, ...(values['regions-file'] ?? [])], {
-    chinaIncludesHongKong: values['china-includes-hk'],
-    chinaIncludesMacao: values['china-includes-mo'],
-  });
-}
-
-async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await Store.open(config.storePath);
-  try {
-    return await work(store);
-  } finally {
-    store.close();
-  }
-}
 
 const WORK_KINDS = new Set<SourceName>(['openalex', 'wos', 'scopus']);
 
@@ -243,6 +232,7 @@ async function demo(argv: string[]): Promise<number> {
       }
     }
     await resolveAndRefresh(store);
+    await loadAndScreen(store, catalogueLists(config));
     printSummary(await landscapeSummary(store, catalogue, STANDARD_PAIRS));
     const baseline = (await aggregatePairs(store, catalogue, 'EU27AC', 'CN')).filter((y) => y.year >= 2019);
     if (baseline.length > 0) {

@@ -178,7 +178,7 @@ export class AffiliationResolver {
     const country = this.gazetteer.detect(text);
     if (text === '') return { raw, institutions: [], countryCode: null, countryEvidence: 'empty string', tier: 'unresolved' };
     const segs = segments(text);
-    const segTokens = segs.map(nameTokens);
+    const segTokens = segs.map((s) => nameTokens(s));
     const flat = segTokens.flat();
     const candidates = [...this.spanCandidates(segTokens), ...this.cjkCandidates(text)];
     let picked = this.pick(candidates, country, text, flat);

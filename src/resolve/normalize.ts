@@ -36,11 +36,11 @@ export function foldText(s: string): string {
     .trim();
 }
 
-/** Tokens of a name with abbreviations expanded, stop words dropped and plurals folded. */
-export function nameTokens(s: string): string[] {
+/** Tokens of a name with abbreviations expanded, stop words (and, unless kept, numbers) dropped and plurals folded. */
+export function nameTokens(s: string, keepNumbers = false): string[] {
   const out: string[] = [];
   for (const raw of foldText(s).split(' ')) {
-    if (raw === '' || STOP.has(raw) || /^\d+$/.test(raw)) continue;
+    if (raw === '' || STOP.has(raw) || (!keepNumbers && /^\d+$/.test(raw))) continue;
     const expanded = EXPAND.get(raw) ?? raw;
     for (const t of expanded.split(' ')) out.push(singular(t));
   }

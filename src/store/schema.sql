@@ -166,3 +166,38 @@ CREATE TABLE IF NOT EXISTS aggregate_country_series (
   year INTEGER NOT NULL,
   value DOUBLE NOT NULL
 );
+
+-- Risk lists as loaded: the whole list (entries, names, provenance) as JSON, one row per list,
+-- replaced when a new version is loaded; every version ever loaded stays in risk_list_versions.
+CREATE TABLE IF NOT EXISTS risk_lists (
+  list_id VARCHAR PRIMARY KEY,
+  version VARCHAR NOT NULL,
+  title VARCHAR NOT NULL,
+  entries BIGINT NOT NULL,
+  loaded_at TIMESTAMP NOT NULL,
+  doc VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS risk_list_versions (
+  list_id VARCHAR NOT NULL,
+  version VARCHAR NOT NULL,
+  file VARCHAR NOT NULL,
+  entries BIGINT NOT NULL,
+  loaded_at TIMESTAMP NOT NULL
+);
+
+-- What screening found in each distinct affiliation string (and patent applicant name), under
+-- the lists loaded when it ran (meta key screening_signature).
+CREATE TABLE IF NOT EXISTS screen_hits (
+  raw VARCHAR NOT NULL,
+  list_id VARCHAR NOT NULL,
+  entry_id VARCHAR NOT NULL,
+  entry_name VARCHAR NOT NULL,
+  level VARCHAR NOT NULL,
+  match VARCHAR NOT NULL,
+  score DOUBLE NOT NULL,
+  inherited_via VARCHAR,
+  evidence VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS screened_strings (raw VARCHAR PRIMARY KEY);

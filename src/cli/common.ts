@@ -1,0 +1,33 @@
+import type { Config } from '../config.ts';
+import { BUNDLED_REGIONS, loadRegions, type RegionCatalogue } from '../regions/regions.ts';
+import { Store } from '../store/store.ts';
+
+/** Exit codes: 0 all good, 1 failed, 2 usage error, 3 finished but some records were quarantined. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, quarantined: 3 } as const;
+
+/** A mistake in the command line: reported with the usage text and exit code 2. */
+export class UsageError extends Error {}
+
+export const COMMON = {
+  'regions-file': { type: 'string', multiple: true },
+  'china-includes-hk': { type: 'boolean' },
+  'china-includes-mo': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function regionsFrom(values: { 'regions-file'?: string[]; 'china-includes-hk'?: boolean; 'china-includes-mo'?: boolean }): RegionCatalogue {
+  return loadRegions([BUNDLED_REGIONS, ...(values['regions-file'] ?? [])], {
+    chinaIncludesHongKong: values['china-includes-hk'],
+    chinaIncludesMacao: values['china-includes-mo'],
+  });
+}
+
+export async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await Store.open(config.storePath);
+  try {
+    return await work(store);
+  } finally {
+    store.close();
+  }
+}

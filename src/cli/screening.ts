@@ -1,0 +1,191 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../config.ts';
+import { loadTaxonomy } from '../fields/taxonomy.ts';
+import { fileId } from '../ingest/file-id.ts';
+import { regionOf } from '../regions/regions.ts';
+import { briefing, briefingMarkdown } from '../screening/briefing.ts';
+import { diffLists } from '../screening/diff.ts';
+import { loadListCatalogue, readCatalogueList, readListFile, readWatchlist, type RiskList } from '../screening/lists.ts';
+import { loadWeights, portfolio, type Portfolio, type PortfolioScope } from '../screening/portfolio.ts';
+import { ScreenError, type ScreenResult } from '../screening/screener.ts';
+import { saveLists, screenPending, screeningContext } from '../screening/store.ts';
+import type { Store } from '../store/store.ts';
+import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
+import { render } from './output.ts';
+import { ProgressReporter } from './progress.ts';
+
+const ROR_ID = /^(https?:\/\/ror\.org\/)?0[a-z0-9]{6}\d{2}$/;
+
+/** The catalogue's published lists, read from the data mirror. */
+export function catalogueLists(config: Config): RiskList[] {
+  return loadListCatalogue().lists.map((spec) => {
+    const path = join(config.mirror, spec.mirror_path);
+    if (!existsSync(path)) throw new Error(`list ${spec.id}: ${path} not found in the data mirror (DERISK_MIRROR); public source: ${spec.source_url}`);
+    return readCatalogueList(spec, path);
+  });
+}
+
+/** Loads lists into the store and screens every affiliation string against them. */
+export async function loadAndScreen(store: Store, lists: RiskList[]): Promise<void> {
+  for (const r of await saveLists(store, lists)) console.log(`list ${r.list}: ${r.entries} entries, version ${r.version}${r.changed ? '' : ' (already loaded)'}`);
+  const context = await screeningContext(store);
+  console.log(`linked ${context.links.linked} list entries to ${context.links.links.size} ROR institutions${context.links.ambiguous.length ? `; ${context.links.ambiguous.length} names left unlinked because several institutions bear them` : ''}`);
+  const progress = new ProgressReporter('screening affiliations');
+  const r = await screenPending(store, context, (done, total) => progress.update(done, total, `${done}/${total} strings`));
+  progress.finish(`${r.screened} strings screened, ${r.hits} list hits (${r.seconds.toFixed(1)} s)`);
+}
+
+export async function listsCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, watchlist: { type: 'string', multiple: true } } });
+  const [sub, ...files] = positionals;
+  const config = loadConfig();
+  if (sub === 'diff') {
+    if (files.length !== 2) throw new UsageError('lists diff needs two files: <old> <new>');
+    const diff = diffLists(readListFile(files[0]!), readListFile(files[1]!));
+    if (values.json) console.log(JSON.stringify(diff, null, 2));
+    else {
+      console.log(`${diff.list}: ${diff.oldVersion} → ${diff.newVersion}; ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed, ${diff.unchanged} unchanged`);
+      for (const a of diff.added) console.log(`+ ${a}`);
+      for (const r of diff.removed) console.log(`- ${r}`);
+      for (const c of diff.changed) for (const ch of c.changes) console.log(`~ ${c.entry}: ${ch.field} "${ch.old}" → "${ch.new}"`);
+    }
+    return EXIT.ok;
+  }
+  if (sub === 'load') {
+    const lists = [...catalogueLists(config), ...(values.watchlist ?? []).map((f) => readWatchlist(f))];
+    return withStore(config, async (store) => {
+      await loadAndScreen(store, lists);
+      return EXIT.ok;
+    });
+  }
+  if (sub !== undefined && sub !== 'show') throw new UsageError(`unknown lists command ${JSON.stringify(sub)}: use show, load or diff`);
+  return withStore(config, async (store) => {
+    const rows = await store.all<{ list_id: string; version: string; entries: bigint; loaded_at: unknown; doc: string }>('SELECT * FROM risk_lists ORDER BY list_id');
+    if (rows.length === 0) console.log('no lists loaded: run `derisk lists load`');
+    const shown = rows.map((r) => {
+      const p = (JSON.parse(r.doc) as RiskList).provenance;
+      return { list: r.list_id, entries: Number(r.entries), version: r.version, retrieved: p.retrieved, publisher: p.publisher, licence: p.licence, source: p.source_url };
+    });
+    if (values.json) console.log(JSON.stringify(shown, null, 2));
+    else for (const s of shown) console.log(`${s.list}  ${s.entries} entries  version ${s.version}  retrieved ${s.retrieved}\n  ${s.publisher}\n  source: ${s.source}\n  licence: ${s.licence}`);
+    return EXIT.ok;
+  });
+}
+
+function printScreen(r: ScreenResult): void {
+  console.log(`Screened: ${r.query}`);
+  if (r.institutions.length > 0) console.log(`Registry: ${r.institutions.map((i) => `${i.name} (${i.rorId}, ${i.countryCode ?? '?'}, ${i.tier})`).join('; ')}`);
+  if (r.hits.length === 0) console.log('No list names this organisation.');
+  for (const h of r.hits) {
+    console.log(`\n[${h.level.toUpperCase()}] ${h.entry} — ${h.listTitle} (${h.list}, version ${h.listVersion})`);
+    console.log(`  match: ${h.match}, score ${h.score}${h.inherited ? `; INHERITED via ${h.inherited.via} (${h.inherited.how})` : ''}`);
+    console.log(`  evidence: ${h.evidence}`);
+    if (h.sourceText) console.log(`  the list says: ${h.sourceText.replace(/\s+/g, ' ').slice(0, 300)}`);
+  }
+  if (r.similar.length > 0) {
+    console.log('\nSimilar names (not matches):');
+    for (const s of r.similar) console.log(`  ${s.entry} (${s.list}, ${s.level}) — ${s.why}`);
+  }
+}
+
+/** The stable contract for scripts: hits hold only entries the name denotes. */
+const screenJson = (r: ScreenResult) => ({
+  query: r.query,
+  hits: r.hits.map((h) => ({ list: h.list, entry: h.entry, level: h.level, match: h.match, score: h.score, inherited: h.inherited, list_version: h.listVersion, evidence: h.evidence })),
+  similar: r.similar,
+  institutions: r.institutions,
+});
+
+async function screenOne(store: Store, query: string): Promise<ScreenResult> {
+  const { screener } = await screeningContext(store);
+  try {
+    return ROR_ID.test(query.trim()) ? screener.screenRor(query.trim()) : screener.screen(query);
+  } catch (e) {
+    if (e instanceof ScreenError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+export async function screenCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...COMMON, portfolio: { type: 'string' }, rollup: { type: 'boolean' }, export: { type: 'string' }, csv: { type: 'string' } },
+  });
+  const config = loadConfig();
+  if (values.portfolio || values.export) {
+    return withStore(config, async (store) => {
+      let scope: PortfolioScope;
+      if (values.portfolio) {
+        const id = values.portfolio.replace(/^https?:\/\/ror\.org\//, '');
+        if (!ROR_ID.test(id)) throw new UsageError(`--portfolio takes a ROR id, got ${JSON.stringify(values.portfolio)}`);
+        if (!(await store.one('SELECT 1 FROM institutions WHERE ror_id = $1', [id]))) throw new UsageError(`unknown ROR id ${id}: not in the loaded registry`);
+        scope = { institution: id, rollUp: values.rollup };
+      } else {
+        const id = await fileId(values.export!);
+        if (!(await store.one('SELECT 1 FROM input_files WHERE file_id = $1', [id]))) throw new UsageError(`${values.export} has not been ingested: run derisk ingest wos|scopus|openalex ${values.export} first`);
+        scope = { fileId: id, label: `export ${values.export}` };
+      }
+      const result = await portfolio(store, scope, loadWeights(loadTaxonomy()));
+      if (values.csv) writeFileSync(values.csv, portfolioCsv(result));
+      if (values.json) console.log(JSON.stringify(result, null, 2));
+      else printPortfolio(result, values.csv);
+      return EXIT.ok;
+    });
+  }
+  if (positionals.length !== 1) throw new UsageError('screen needs one name or ROR id (quote names with spaces), or --portfolio ROR / --export FILE');
+  const query = positionals[0]!;
+  if (query.trim() === '') throw new UsageError('empty name: give a name or a ROR id to screen');
+  return withStore(config, async (store) => {
+    const r = await screenOne(store, query);
+    if (values.json) console.log(JSON.stringify(screenJson(r), null, 2));
+    else printScreen(r);
+    return EXIT.ok;
+  });
+}
+
+export function portfolioCsv(p: Portfolio): string {
+  const rows = p.flagged.flatMap((w) =>
+    w.partners.map((x) => ({
+      work_id: w.workId,
+      year: w.year,
+      title: w.title,
+      fields: w.fields.join(';'),
+      sensitivity: w.sensitivity,
+      list: x.list,
+      entry: x.entry,
+      level: x.level,
+      match: x.match,
+      inherited_via: x.inheritedVia,
+      partner_affiliation: x.affiliation,
+      home_authors: w.homeAuthors.map((a) => a.name).join(';'),
+    })),
+  );
+  return `${render(rows, 'csv', ['work_id', 'year', 'title', 'fields', 'sensitivity', 'list', 'entry', 'level', 'match', 'inherited_via', 'partner_affiliation', 'home_authors'])}\n`;
+}
+
+function printPortfolio(p: Portfolio, csv?: string): void {
+  const works = new Set(p.flagged.map((w) => w.workId)).size;
+  console.log(`Portfolio of ${p.scope}: ${p.works} works, ${works} co-published with a listed entity.`);
+  console.log(`Risk weight: ${p.method}.\n`);
+  for (const [title, rows] of [['Partner institutions', p.partners], ['Researchers', p.researchers], ['Departments', p.departments]] as const) {
+    console.log(title);
+    console.log(render(rows.slice(0, 15), 'table', ['name', 'volume', 'sensitivity', 'partnerLevel', 'partnerRisk', 'weight', 'years']));
+    console.log('');
+  }
+  if (csv) console.log(`Every flagged co-publication: ${csv}`);
+}
+
+export async function briefCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
+  if (positionals.length !== 1 || positionals[0]!.trim() === '') throw new UsageError('brief needs one partner name or ROR id');
+  const catalogue = regionsFrom(values);
+  return withStore(loadConfig(), async (store) => {
+    const sheet = await briefing(store, await screenOne(store, positionals[0]!), regionOf(catalogue, 'EU27AC').countries);
+    if (values.json) console.log(JSON.stringify(sheet, null, 2));
+    else console.log(briefingMarkdown(sheet));
+    return EXIT.ok;
+  });
+}

@@ -1,0 +1,66 @@
+import type { Institution } from '../ingest/ror.ts';
+import type { Gazetteer } from '../resolve/gazetteer.ts';
+import type { RiskList } from './lists.ts';
+import { screenKey } from './names.ts';
+import type { EntryLink } from './screener.ts';
+
+export interface LinkReport {
+  links: Map<string, EntryLink[]>;
+  linked: number;
+  /** Entry names that equal the names of several registry institutions in the entry's country. */
+  ambiguous: { list: string; entry: string; rorIds: string[] }[];
+  /** Registry name key → the countries of the institutions bearing that name, to catch namesakes abroad. */
+  countriesByName: Map<string, Set<string>>;
+}
+
+/**
+ * Links list entries to ROR institutions. A link needs the entry's own name (or a non-acronym
+ * alias, or its Chinese name) to equal a registry name of one institution, in the entry's
+ * country: a contained name is not enough ("Academy of Military Medical Sciences, Institute of
+ * Basic Medicine" is not the Academy), and two registry institutions with that name link neither.
+ */
+export function linkEntries(lists: RiskList[], institutions: Iterable<Institution>, gazetteer: Gazetteer): LinkReport {
+  const byKey = new Map<string, Institution[]>();
+  for (const inst of institutions) {
+    if (inst.status === 'withdrawn') continue;
+    const keys = new Set(inst.names.filter((n) => !n.types.includes('acronym')).map((n) => screenKey(n.value)));
+    for (const key of keys) {
+      if (key === '') continue;
+      const list = byKey.get(key);
+      if (list) list.push(inst);
+      else byKey.set(key, [inst]);
+    }
+  }
+  const countriesByName = new Map<string, Set<string>>();
+  for (const [key, insts] of byKey) countriesByName.set(key, new Set(insts.map((i) => i.countryCode).filter((c): c is string => c !== null)));
+  const links = new Map<string, EntryLink[]>();
+  const ambiguous: LinkReport['ambiguous'] = [];
+  let linked = 0;
+  const link = (rorId: string, value: EntryLink) => {
+    const list = links.get(rorId) ?? [];
+    if (!list.some((l) => l.list === value.list && l.entry === value.entry)) list.push(value);
+    links.set(rorId, list);
+  };
+  for (const list of lists) {
+    for (const entry of list.entries) {
+      for (const rorId of entry.rorIds) {
+        link(rorId, { list, entry, how: `ROR id given by ${list.id}` });
+        linked++;
+      }
+      if (entry.rorIds.length > 0) continue;
+      const country = entry.country ? gazetteer.countryCodeOf(entry.country) : null;
+      for (const name of entry.names) {
+        if (name.kind === 'subsidiary' || (name.kind === 'alias' && /^[A-Z0-9&-]{2,8}$/.test(name.value))) continue;
+        const candidates = (byKey.get(screenKey(name.value)) ?? []).filter((i) => country === null || i.countryCode === country);
+        const ids = [...new Set(candidates.map((i) => i.id))];
+        if (ids.length === 1) {
+          link(ids[0]!, { list, entry, how: `the ${name.kind === 'primary' ? 'listed name' : name.kind === 'chinese' ? 'Chinese name' : 'alias'} "${name.value}" is a registry name of ${candidates[0]!.name}` });
+          linked++;
+          break;
+        }
+        if (ids.length > 1) ambiguous.push({ list: list.id, entry: entry.name, rorIds: ids });
+      }
+    }
+  }
+  return { links, linked, ambiguous, countriesByName };
+}

@@ -1,0 +1,87 @@
+import { hasCjk, nameTokens } from '../resolve/normalize.ts';
+
+/** Legal-form words that do not tell two organisations apart ("Co., Ltd." against "Company Limited"). */
+const LEGAL_FORM = new Set(['co', 'ltd', 'limited', 'inc', 'incorporated', 'corp', 'corporation', 'company', 'llc', 'plc', 'gmbh', 'jsc', 'ojsc', 'pjsc', 'ooo', 'sa', 'ag']);
+
+/** Tokens a screening name is compared on: the resolver's tokens without trailing legal forms. */
+export function screenTokens(value: string): string[] {
+  // Numbers tell listed institutes apart ("772 Research Institute", "Research Institute 63").
+  const tokens = nameTokens(value, true);
+  while (tokens.length > 1 && LEGAL_FORM.has(tokens[tokens.length - 1]!)) tokens.pop();
+  return tokens;
+}
+
+const GENERIC = new Set(['university', 'institute', 'academy', 'college', 'school', 'group', 'center', 'centre', 'laboratory', 'research', 'technology', 'science', 'china', 'chinese', 'national', 'limited']);
+
+/**
+ * A name that names nothing by itself: only legal forms and generic words ("Research Institute"),
+ * or (given a test for places) one city or country. Extraction artefacts such as the alias "Beijing Co., Ltd." or
+ * "Limited" must not make every Beijing address a hit.
+ */
+export function isNondistinctive(tokens: string[], isPlace: (word: string) => boolean = () => false): boolean {
+  if (tokens.length === 0 || tokens.every((t) => LEGAL_FORM.has(t) || GENERIC.has(t))) return true;
+  return tokens.length === 1 && isPlace(tokens[0]!);
+}
+
+/** Chinese names compare on their Han characters only. */
+export const cjkKey = (value: string): string => value.replace(/[^\u3400-\u9fff\uf900-\ufaff]/g, '');
+
+export const screenKey = (value: string): string => (hasCjk(value) && cjkKey(value).length >= 2 ? cjkKey(value) : screenTokens(value).join(' '));
+
+/** An acronym alias ("BIT", "NUDT") names an entry only when it is the whole query or segment. */
+export const isAcronym = (value: string): boolean => /^[A-Z][A-Z0-9&-]{1,7}$/.test(value.trim());
+
+export function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row.push(v);
+      best = Math.min(best, v);
+    }
+    if (best > limit) return limit + 1;
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** Typing slips a token may carry and still be the same word: none below 5 letters. */
+const allowedSlips = (token: string): number => (token.length >= 9 ? 2 : token.length >= 5 ? 1 : 0);
+
+/**
+ * How closely two token lists spell the same name, 0 when they name different things.
+ * Every token must pair with one of the other's, equal or within a typing slip, so a different
+ * word ("Institute" against "University", "Engineering" against "Technology") never passes; a
+ * token that is itself a known word must be equal.
+ */
+export function fuzzyScore(query: string[], name: string[], isWord: (token: string) => boolean = () => false): number {
+  if (query.length !== name.length || query.length < 2) return 0;
+  const free = [...name];
+  let slips = 0;
+  let letters = 0;
+  for (const q of query) {
+    letters += q.length;
+    let at = free.indexOf(q);
+    // A real word is not a misspelling of another: "Hebei" is not "Hefei", "Fuzhou" not "Suzhou".
+    if (at < 0 && isWord(q)) return 0;
+    if (at < 0) {
+      at = free.findIndex((n) => editDistance(q, n, allowedSlips(q)) <= allowedSlips(q));
+      if (at < 0) return 0;
+      slips += editDistance(q, free[at]!, allowedSlips(q));
+    }
+    free.splice(at, 1);
+  }
+  return 1 - slips / letters;
+}
+
+/** Share of distinct tokens two names have in common (Jaccard), for "similar names". */
+export function overlap(a: string[], b: string[]): number {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  let common = 0;
+  for (const t of sa) if (sb.has(t)) common++;
+  return common / (sa.size + sb.size - common || 1);
+}

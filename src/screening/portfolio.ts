@@ -1,0 +1,222 @@
+import { listValue } from '@duckdb/node-api';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Taxonomy } from '../fields/taxonomy.ts';
+import type { Store } from '../store/store.ts';
+import { LEVELS, type Level, loadListCatalogue } from './lists.ts';
+
+export const SENSITIVITY_FILE = fileURLToPath(new URL('../../data/screening/sensitivity.json', import.meta.url));
+
+export interface Weights {
+  level: Record<Level, number>;
+  field: Map<string, { weight: number; why: string }>;
+  defaultField: { weight: number; why: string };
+  source: string;
+}
+
+/** Level weights from the list catalogue and field weights from the sensitivity file, checked against the taxonomy. */
+export function loadWeights(taxonomy: Taxonomy, path = SENSITIVITY_FILE): Weights {
+  const doc = JSON.parse(readFileSync(path, 'utf8'));
+  if (!doc.provenance?.source) throw new Error(`${path}: field sensitivity weights without provenance are refused`);
+  const field = new Map<string, { weight: number; why: string }>();
+  for (const [id, w] of Object.entries<{ weight: number; why: string }>(doc.fields ?? {})) {
+    if (!taxonomy.fields.has(id)) throw new Error(`${path}: field ${JSON.stringify(id)} is not in the field taxonomy`);
+    if (!(typeof w.weight === 'number' && w.weight > 0)) throw new Error(`${path}: field ${id}: weight must be a positive number`);
+    field.set(id, w);
+  }
+  const catalogue = loadListCatalogue();
+  const level = Object.fromEntries(LEVELS.map((l) => [l, catalogue.levels[l].weight])) as Record<Level, number>;
+  return { level, field, defaultField: doc.default, source: doc.provenance.source };
+}
+
+export type PortfolioScope = { institution: string; rollUp?: boolean } | { fileId: string; label: string };
+
+export interface FlaggedPartner {
+  list: string;
+  entryId: string;
+  entry: string;
+  level: Level;
+  match: string;
+  inheritedVia: string | null;
+  affiliation: string;
+}
+
+export interface FlaggedWork {
+  workId: string;
+  year: number | null;
+  title: string | null;
+  fields: string[];
+  sensitivity: number;
+  partners: FlaggedPartner[];
+  homeAuthors: { name: string; department: string }[];
+}
+
+export interface Ranked {
+  name: string;
+  volume: number;
+  /** Mean field sensitivity of the flagged co-publications. */
+  sensitivity: number;
+  /** Weight of the highest risk level among the listed partners. */
+  partnerRisk: number;
+  partnerLevel: Level;
+  weight: number;
+  years: string;
+}
+
+export interface Portfolio {
+  scope: string;
+  works: number;
+  flagged: FlaggedWork[];
+  partners: Ranked[];
+  researchers: Ranked[];
+  departments: Ranked[];
+  method: string;
+}
+
+type FlagRow = {
+  work_id: string;
+  year: number | null;
+  title: string | null;
+  raw: string;
+  list_id: string;
+  entry_id: string;
+  entry_name: string;
+  level: Level;
+  match: string;
+  inherited_via: string | null;
+}
+
+/**
+ * Every co-publication of the scope with a listed entity. The scope is an institution (and with
+ * rollUp its ROR children) or the works of one ingested export. A home author's own affiliation
+ * is never their partner: an affiliation that names the home institution is not flagged.
+ */
+export async function portfolio(store: Store, scope: PortfolioScope, weights: Weights): Promise<Portfolio> {
+  const inScope =
+    'institution' in scope
+      ? scope.rollUp
+        ? `SELECT DISTINCT wi.work_id FROM work_institutions wi JOIN institution_rollup r USING (ror_id) WHERE r.top_id = $1 OR wi.ror_id = $1`
+        : `SELECT DISTINCT work_id FROM work_institutions WHERE ror_id = $1`
+      : `SELECT DISTINCT rw.work_id FROM records r JOIN record_works rw USING (source, source_id) WHERE r.file_id = $1`;
+  const homeIds =
+    'institution' in scope
+      ? scope.rollUp
+        ? `SELECT ror_id FROM institution_rollup WHERE top_id = $1 OR ror_id = $1`
+        : `SELECT $1::VARCHAR AS ror_id`
+      : `SELECT NULL::VARCHAR AS ror_id WHERE $1::VARCHAR IS NULL`;
+  const key = 'institution' in scope ? scope.institution : scope.fileId;
+  const base = (scopeSql: string) => `
+    WITH scope AS (${scopeSql}),
+    aff AS (
+      SELECT w.work_id, w.year, w.title, a.author_seq, a.aff_seq, a.raw
+      FROM works w JOIN scope USING (work_id) JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id
+    ),
+    home AS (
+      SELECT DISTINCT wa.work_id, wa.author_seq, wa.aff_seq FROM work_affiliations wa JOIN scope USING (work_id)
+      WHERE wa.ror_id IN (${homeIds})
+    )`;
+  const flags = await store.all<FlagRow>(
+    `${base(inScope)}
+    SELECT aff.work_id, aff.year, aff.title, aff.raw, h.list_id, h.entry_id, h.entry_name, h.level, h.match, h.inherited_via
+    FROM aff JOIN screen_hits h ON h.raw = aff.raw
+    WHERE NOT EXISTS (SELECT 1 FROM home WHERE home.work_id = aff.work_id AND home.author_seq = aff.author_seq AND home.aff_seq = aff.aff_seq)
+    ORDER BY aff.year, aff.work_id`,
+    [key],
+  );
+  const total = await store.one<{ n: bigint }>(`WITH scope AS (${inScope}) SELECT count(*) AS n FROM scope`, [key]);
+  const flaggedIds = [...new Set(flags.map((f) => f.work_id))];
+  const fields = new Map<string, string[]>();
+  const authors = new Map<string, { name: string; department: string }[]>();
+  if (flaggedIds.length > 0) {
+    await store.run('CREATE OR REPLACE TEMP TABLE portfolio_works AS SELECT unnest($1::VARCHAR[]) AS work_id', [listValue(flaggedIds)]);
+    for (const r of await store.all<{ work_id: string; field_id: string }>('SELECT work_id, field_id FROM work_fields JOIN portfolio_works USING (work_id) ORDER BY field_id')) {
+      fields.set(r.work_id, [...(fields.get(r.work_id) ?? []), r.field_id]);
+    }
+    const flaggedScope = `SELECT work_id FROM portfolio_works INTERSECT ${inScope}`;
+    const homeAuthors =
+      'institution' in scope
+        ? `${base(flaggedScope)}
+           SELECT DISTINCT aff.work_id, coalesce(au.author_name, 'author ' || aff.author_seq) AS name, aff.raw
+           FROM aff JOIN home USING (work_id, author_seq, aff_seq)
+           JOIN works w USING (work_id)
+           LEFT JOIN authorships au ON au.source = w.source AND au.source_id = w.source_id AND au.author_seq = aff.author_seq`
+        : `${base(flaggedScope)}
+           SELECT DISTINCT aff.work_id, coalesce(au.author_name, 'author ' || aff.author_seq) AS name, aff.raw
+           FROM aff JOIN works w USING (work_id)
+           LEFT JOIN authorships au ON au.source = w.source AND au.source_id = w.source_id AND au.author_seq = aff.author_seq
+           WHERE NOT EXISTS (SELECT 1 FROM screen_hits h WHERE h.raw = aff.raw)`;
+    for (const r of await store.all<{ work_id: string; name: string; raw: string }>(homeAuthors, [key])) {
+      authors.set(r.work_id, [...(authors.get(r.work_id) ?? []), { name: r.name, department: departmentOf(r.raw) }]);
+    }
+  }
+  const byWork = new Map<string, FlaggedWork>();
+  for (const f of flags) {
+    let work = byWork.get(f.work_id);
+    if (!work) {
+      const workFields = fields.get(f.work_id) ?? [];
+      work = {
+        workId: f.work_id,
+        year: f.year,
+        title: f.title,
+        fields: workFields,
+        sensitivity: Math.max(weights.defaultField.weight, ...workFields.map((id) => weights.field.get(id)?.weight ?? weights.defaultField.weight)),
+        partners: [],
+        homeAuthors: authors.get(f.work_id) ?? [],
+      };
+      byWork.set(f.work_id, work);
+    }
+    if (!work.partners.some((p) => p.list === f.list_id && p.entryId === f.entry_id && p.affiliation === f.raw)) {
+      work.partners.push({ list: f.list_id, entryId: f.entry_id, entry: f.entry_name, level: f.level, match: f.match, inheritedVia: f.inherited_via, affiliation: f.raw });
+    }
+  }
+  const flagged = [...byWork.values()];
+  const label = 'institution' in scope ? `institution ${scope.institution}${scope.rollUp ? ' with its ROR children' : ''}` : scope.label;
+  return {
+    scope: label,
+    works: Number(total?.n ?? 0),
+    flagged,
+    partners: rank(flagged, weights, (w) => w.partners.map((p) => ({ key: p.entry, level: p.level }))),
+    researchers: rank(flagged, weights, (w) => w.homeAuthors.map((a) => ({ key: a.name, level: highest(w) }))),
+    departments: rank(flagged, weights, (w) => w.homeAuthors.map((a) => ({ key: a.department, level: highest(w) }))),
+    method: `weight = volume (flagged co-publications) × sensitivity (mean over them of the highest field weight of each work; ${weights.source}) × partner risk (weight of the highest list level: ${LEVELS.map((l) => `${l} ${weights.level[l]}`).join(', ')})`,
+  };
+}
+
+const highest = (w: FlaggedWork): Level => LEVELS.find((l) => w.partners.some((p) => p.level === l)) ?? 'low';
+
+/** The first part of an affiliation, where authors write their department ("School of Informatics, …"). */
+function departmentOf(raw: string): string {
+  const first = raw.split(/[,;]/)[0]!.trim();
+  return raw.includes(',') && /(school|department|dept|faculty|institute|inst|centre|center|lab|group|division|college)\b/i.test(first) ? first : '(department not named)';
+}
+
+function rank(works: FlaggedWork[], weights: Weights, keysOf: (w: FlaggedWork) => { key: string; level: Level }[]): Ranked[] {
+  const acc = new Map<string, { works: FlaggedWork[]; level: Level }>();
+  for (const w of works) {
+    const seen = new Set<string>();
+    for (const { key, level } of keysOf(w)) {
+      const a = acc.get(key) ?? { works: [], level };
+      if (!seen.has(key)) a.works.push(w);
+      seen.add(key);
+      if (LEVELS.indexOf(level) < LEVELS.indexOf(a.level)) a.level = level;
+      acc.set(key, a);
+    }
+  }
+  return [...acc.entries()]
+    .map(([name, a]) => {
+      const volume = a.works.length;
+      const sensitivity = a.works.reduce((s, w) => s + w.sensitivity, 0) / volume;
+      const partnerRisk = weights.level[a.level];
+      const years = a.works.map((w) => w.year).filter((y): y is number => y !== null);
+      return {
+        name,
+        volume,
+        sensitivity: Number(sensitivity.toFixed(3)),
+        partnerRisk,
+        partnerLevel: a.level,
+        weight: Number((volume * sensitivity * partnerRisk).toFixed(3)),
+        years: years.length ? `${Math.min(...years)}–${Math.max(...years)}` : '',
+      };
+    })
+    .sort((x, y) => y.weight - x.weight || x.name.localeCompare(y.name));
+}
