@@ -17,6 +17,14 @@ import { copublications } from '../src/indicators/copubs.ts';
 import { NO_FILTERS } from '../src/indicators/filters.ts';
 import { fieldBreakdown, topInstitutions } from '../src/indicators/landscape.ts';
 import { loadRegions, regionOf } from '../src/regions/regions.ts';
+import { catalogueLists } from '../src/cli/screening.ts';
+import { loadTaxonomy } from '../src/fields/taxonomy.ts';
+import { labelledNames, scoreScreening } from '../src/screening/evaluate.ts';
+import { loadWeights, portfolio } from '../src/screening/portfolio.ts';
+import { saveLists, screenPending, screeningContext } from '../src/screening/store.ts';
+import type { Config } from '../src/config.ts';
+import { fileId } from '../src/ingest/file-id.ts';
+import type { Institution } from '../src/ingest/ror.ts';
 
 const OUT = 'bench-output';
 
@@ -33,7 +41,7 @@ const median = (xs: number[]) => {
  */
 export async function runBench(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' } } });
-  // Sections: matching, ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m.
+  // Sections: matching, screening (names, labelled set, 100k-work portfolio), ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m.
   const works = Number(values.works ?? 1_000_000);
   const runs = Number(values.runs ?? 3);
   const only = values.only?.split(',');
@@ -112,6 +120,8 @@ export async function runBench(argv: string[]): Promise<number> {
   }
   if (want('dashboard')) results.dashboard = await dashboardPaint(needStore(), runs);
   if (want('indicators-10m')) results.indicators10m = await indicatorLatency(await analyticsOnlyStore(10_000_000), runs);
+
+  if (want('screening')) results.screening = await screeningBench(config, registry, runs);
 
   writeFileSync(join(OUT, 'results.json'), JSON.stringify(results, null, 2));
   console.log(`\nfigures written to ${join(OUT, 'results.json')}`);
@@ -294,4 +304,74 @@ function printIngest(name: string, r: IngestComparison): void {
   console.log(
     `  ${name}: ${(r.bytes / 1e6).toFixed(1)} MB — derisk ${r.derisk.medianSeconds.toFixed(2)} s (${r.derisk.mbPerSecond.toFixed(1)} MB/s; read ${r.derisk.readSeconds.toFixed(2)} s, resolve ${r.derisk.resolveSeconds.toFixed(2)} s, refresh ${r.derisk.refreshSeconds.toFixed(2)} s) | DuckDB direct ${r.duckdb.medianSeconds.toFixed(2)} s (${r.duckdb.mbPerSecond.toFixed(1)} MB/s) | derisk/DuckDB throughput ratio ${r.ratio.toFixed(3)}`,
   );
+}
+
+/**
+ * Screening: throughput over every distinct affiliation string of the real data, precision and
+ * recall on a labelled set of name variants built from the lists and the registry, and
+ * portfolio screening of 100k synthetic works beside the bare SQL join it rests on.
+ */
+async function screeningBench(config: Config, registry: Institution[], runs: number) {
+  const lists = catalogueLists(config);
+  const out: Record<string, unknown> = {};
+  const real = await Store.open(':memory:');
+  await ingestRegistry(real, locate(config, sourceById('ror')));
+  for (const [id, kind] of [['wos-ble-sample', 'wos'], ['openalex-tu9-sample', 'openalex'], ['scopus-litstudy-sample', 'scopus']] as const) {
+    await ingestWorks(real, kind, locate(config, sourceById(id)), { quarantineDir: join(OUT, 'quarantine') });
+  }
+  await saveLists(real, lists);
+  const context = await screeningContext(real, new AffiliationResolver(registry));
+  const strings = (await real.all<{ raw: string }>("SELECT DISTINCT raw FROM affiliations WHERE trim(raw) <> ''")).map((r) => r.raw);
+  const rates = repeat(runs, () => {
+    const t = performance.now();
+    for (const raw of strings) context.screener.screen(raw);
+    return strings.length / ((performance.now() - t) / 1000);
+  });
+  const items = labelledNames(context.lists, registry, context.links);
+  const score = scoreScreening(context.screener, items);
+  writeFileSync(join(OUT, 'screening-labelled.csv'), ['query,kind,expected', ...items.map((i) => [i.query, i.kind, [...i.expected].join(' ')].map((v) => `"${v.replace(/"/g, '""')}"`).join(','))].join('\n'));
+  console.log(`\nScreening: ${strings.length} distinct affiliation strings of the real data, ${median(rates).toFixed(0)} strings/s (median of ${runs}; registry resolution included)`);
+  console.log(`  labelled set (${items.length} names, ${join(OUT, 'screening-labelled.csv')}): precision ${score.precision.toFixed(4)}, recall ${score.recall.toFixed(4)}, ${score.namesPerSecond.toFixed(0)} names/s`);
+  for (const [kind, k] of Object.entries(score.byKind)) console.log(`    ${kind.padEnd(30)} ${String(k.names).padStart(5)} names  recall ${k.recall === null ? '   -  ' : k.recall.toFixed(3)}  false hits ${k.falseHits}`);
+  out.real = { strings: strings.length, stringsPerSecond: median(rates) };
+  out.labelled = { names: items.length, precision: score.precision, recall: score.recall, byKind: score.byKind, falseHits: score.falseHits.slice(0, 20), misses: score.misses.slice(0, 20) };
+  real.close();
+
+  const n = 100_000;
+  const file = join(OUT, `openalex-synthetic-${n}.jsonl`);
+  if (!existsSync(file)) await generateOpenAlex(file, n, registry, 7);
+  const dir = join(OUT, 'store-100k');
+  rmSync(dir, { recursive: true, force: true });
+  const store = await Store.open(join(dir, 'bench.duckdb'));
+  await ingestRegistry(store, locate(config, sourceById('ror')));
+  await ingestWorks(store, 'openalex', file, { quarantineDir: join(dir, 'quarantine') });
+  const resolver = new AffiliationResolver(registry);
+  await resolvePending(store, resolver);
+  await refreshAnalytics(store);
+  await saveLists(store, lists);
+  const screened = await screenPending(store, await screeningContext(store, resolver));
+  const home = await store.one<{ ror_id: string; name: string; n: bigint }>(
+    `SELECT wi.ror_id, i.name, count(*) AS n FROM work_institutions wi JOIN institutions i USING (ror_id) WHERE i.country_code IN ('DE','GB','FR','NL') GROUP BY ALL ORDER BY n DESC LIMIT 1`,
+  );
+  const weights = loadWeights(loadTaxonomy());
+  const scope = { institution: home!.ror_id, rollUp: false };
+  const derisk = await timed(runs, () => portfolio(store, scope, weights));
+  const flagged = (await portfolio(store, scope, weights)).flagged.length;
+  const exportScope = { fileId: await fileId(file), label: 'the whole export' };
+  const whole = await timed(runs, () => portfolio(store, exportScope, weights));
+  const wholeFlagged = (await portfolio(store, exportScope, weights)).flagged.length;
+  const bare = await timed(runs, () =>
+    store.all(
+      `SELECT count(DISTINCT w.work_id) FROM works w JOIN (SELECT DISTINCT work_id FROM work_institutions WHERE ror_id = $1) s USING (work_id)
+       JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id JOIN screen_hits h ON h.raw = a.raw`,
+      [home!.ror_id],
+    ),
+  );
+  const portfolioAll = await timed(1, () => store.all(`SELECT count(DISTINCT w.work_id) FROM works w JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id JOIN screen_hits h ON h.raw = a.raw`));
+  console.log(`\nPortfolio screening on ${n.toLocaleString('en')} synthetic works (${screened.screened} strings screened in ${screened.seconds.toFixed(1)} s at load):`);
+  console.log(`  the whole export as one portfolio (${wholeFlagged} flagged works, ranked): derisk ${whole.median.toFixed(0)} ms median / ${whole.p95.toFixed(0)} ms p95; bare SQL count of flagged works ${portfolioAll.median.toFixed(0)} ms (${(whole.median / portfolioAll.median).toFixed(2)}x)`);
+  console.log(`  ${home!.name} (${home!.n} works, ${flagged} flagged): derisk portfolio ${derisk.median.toFixed(0)} ms median / ${derisk.p95.toFixed(0)} ms p95, bare SQL join ${bare.median.toFixed(0)} ms (${(derisk.median / bare.median).toFixed(2)}x); flagged works of the whole store, SQL: ${portfolioAll.median.toFixed(0)} ms`);
+  out.portfolio100k = { works: n, screeningSeconds: screened.seconds, wholeExport: { flagged: wholeFlagged, derisk: whole, bareSql: portfolioAll }, institution: { ...home, n: Number(home!.n), flagged, derisk, bareSql: bare } };
+  store.close();
+  return out;
 }

@@ -8,8 +8,8 @@ import { regionOf } from '../regions/regions.ts';
 import { briefing, briefingMarkdown } from '../screening/briefing.ts';
 import { diffLists } from '../screening/diff.ts';
 import { loadListCatalogue, readCatalogueList, readListFile, readWatchlist, type RiskList } from '../screening/lists.ts';
-import { loadWeights, portfolio, type Portfolio, type PortfolioScope } from '../screening/portfolio.ts';
-import { ScreenError, type ScreenResult } from '../screening/screener.ts';
+import { loadWeights, portfolio, portfolioCsv, type Portfolio, type PortfolioScope } from '../screening/portfolio.ts';
+import { ScreenError, screenJson, type ScreenResult } from '../screening/screener.ts';
 import { saveLists, screenPending, screeningContext } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
@@ -90,14 +90,6 @@ function printScreen(r: ScreenResult): void {
   }
 }
 
-/** The stable contract for scripts: hits hold only entries the name denotes. */
-const screenJson = (r: ScreenResult) => ({
-  query: r.query,
-  hits: r.hits.map((h) => ({ list: h.list, entry: h.entry, level: h.level, match: h.match, score: h.score, inherited: h.inherited, list_version: h.listVersion, evidence: h.evidence })),
-  similar: r.similar,
-  institutions: r.institutions,
-});
-
 async function screenOne(store: Store, query: string): Promise<ScreenResult> {
   const { screener } = await screeningContext(store);
   try {
@@ -144,26 +136,6 @@ export async function screenCommand(argv: string[]): Promise<number> {
     else printScreen(r);
     return EXIT.ok;
   });
-}
-
-export function portfolioCsv(p: Portfolio): string {
-  const rows = p.flagged.flatMap((w) =>
-    w.partners.map((x) => ({
-      work_id: w.workId,
-      year: w.year,
-      title: w.title,
-      fields: w.fields.join(';'),
-      sensitivity: w.sensitivity,
-      list: x.list,
-      entry: x.entry,
-      level: x.level,
-      match: x.match,
-      inherited_via: x.inheritedVia,
-      partner_affiliation: x.affiliation,
-      home_authors: w.homeAuthors.map((a) => a.name).join(';'),
-    })),
-  );
-  return `${render(rows, 'csv', ['work_id', 'year', 'title', 'fields', 'sensitivity', 'list', 'entry', 'level', 'match', 'inherited_via', 'partner_affiliation', 'home_authors'])}\n`;
 }
 
 function printPortfolio(p: Portfolio, csv?: string): void {

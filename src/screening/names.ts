@@ -31,18 +31,22 @@ export const screenKey = (value: string): string => (hasCjk(value) && cjkKey(val
 /** An acronym alias ("BIT", "NUDT") names an entry only when it is the whole query or segment. */
 export const isAcronym = (value: string): boolean => /^[A-Z][A-Z0-9&-]{1,7}$/.test(value.trim());
 
+/** Edits between two words, a swap of neighbouring letters counting as one ("Acaedmy"); stops past `limit`. */
 export function editDistance(a: string, b: string, limit: number): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     let best = i;
     for (let j = 1; j <= b.length; j++) {
-      const v = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      let v = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, before[j - 2]! + 1);
       row.push(v);
       best = Math.min(best, v);
     }
     if (best > limit) return limit + 1;
+    before = prev;
     prev = row;
   }
   return prev[b.length]!;
@@ -54,10 +58,10 @@ const allowedSlips = (token: string): number => (token.length >= 9 ? 2 : token.l
 /**
  * How closely two token lists spell the same name, 0 when they name different things.
  * Every token must pair with one of the other's, equal or within a typing slip, so a different
- * word ("Institute" against "University", "Engineering" against "Technology") never passes; a
- * token that is itself a known word must be equal.
+ * word ("Institute" against "University", "Engineering" against "Technology") never passes, nor
+ * does one of two words `distinctWords` says are both real.
  */
-export function fuzzyScore(query: string[], name: string[], isWord: (token: string) => boolean = () => false): number {
+export function fuzzyScore(query: string[], name: string[], distinctWords: (a: string, b: string) => boolean = () => false): number {
   if (query.length !== name.length || query.length < 2) return 0;
   const free = [...name];
   let slips = 0;
@@ -65,10 +69,9 @@ export function fuzzyScore(query: string[], name: string[], isWord: (token: stri
   for (const q of query) {
     letters += q.length;
     let at = free.indexOf(q);
-    // A real word is not a misspelling of another: "Hebei" is not "Hefei", "Fuzhou" not "Suzhou".
-    if (at < 0 && isWord(q)) return 0;
     if (at < 0) {
-      at = free.findIndex((n) => editDistance(q, n, allowedSlips(q)) <= allowedSlips(q));
+      // A real word is not a misspelling of another: "Hebei" is not "Hefei", "Fuzhou" not "Suzhou".
+      at = free.findIndex((n) => editDistance(q, n, allowedSlips(q)) <= allowedSlips(q) && !distinctWords(q, n));
       if (at < 0) return 0;
       slips += editDistance(q, free[at]!, allowedSlips(q));
     }

@@ -2,6 +2,7 @@ import { listValue } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Taxonomy } from '../fields/taxonomy.ts';
+import { csvField } from '../ingest/csv.ts';
 import type { Store } from '../store/store.ts';
 import { LEVELS, type Level, loadListCatalogue } from './lists.ts';
 
@@ -26,7 +27,7 @@ export function loadWeights(taxonomy: Taxonomy, path = SENSITIVITY_FILE): Weight
   }
   const catalogue = loadListCatalogue();
   const level = Object.fromEntries(LEVELS.map((l) => [l, catalogue.levels[l].weight])) as Record<Level, number>;
-  return { level, field, defaultField: doc.default, source: doc.provenance.source };
+  return { level, field, defaultField: doc.default, source: `field weights in ${path.split('/').slice(-3).join('/')}, after Rec. (EU) 2023/2113` };
 }
 
 export type PortfolioScope = { institution: string; rollUp?: boolean } | { fileId: string; label: string };
@@ -220,3 +221,26 @@ function rank(works: FlaggedWork[], weights: Weights, keysOf: (w: FlaggedWork) =
     })
     .sort((x, y) => y.weight - x.weight || x.name.localeCompare(y.name));
 }
+
+/** Every flagged co-publication, one row per listed partner, for a spreadsheet. */
+export function portfolioCsv(p: Portfolio): string {
+  const rows = p.flagged.flatMap((w) =>
+    w.partners.map((x) => ({
+      work_id: w.workId,
+      year: w.year,
+      title: w.title,
+      fields: w.fields.join(';'),
+      sensitivity: w.sensitivity,
+      list: x.list,
+      entry: x.entry,
+      level: x.level,
+      match: x.match,
+      inherited_via: x.inheritedVia,
+      partner_affiliation: x.affiliation,
+      home_authors: w.homeAuthors.map((a) => a.name).join(';'),
+    })),
+  );
+  const columns = ['work_id', 'year', 'title', 'fields', 'sensitivity', 'list', 'entry', 'level', 'match', 'inherited_via', 'partner_affiliation', 'home_authors'] as const;
+  return [columns.join(','), ...rows.map((r) => columns.map((c) => csvField(r[c] ?? '')).join(','))].join('\n') + '\n';
+}
+

@@ -58,6 +58,7 @@ export interface EntryLink {
 }
 
 const MATCH_RANK: Record<MatchKind, number> = { exact: 5, alias: 4, translated: 4, registry: 3, fuzzy: 2 };
+const ORGANISATION_SUFFIX = /(大学|学院|研究院|研究所|公司|集团|中心|实验室|科学院|工程院)$/;
 const UNIT_SUFFIX = /^(.{0,12}?)(学院|系|研究所|实验室|重点实验室|研究中心|中心|研究院|分院|医院)$/;
 
 /**
@@ -71,9 +72,19 @@ export class Screener {
   private readonly byToken = new Map<string, IndexedName[]>();
   private readonly cjkNames: IndexedName[] = [];
   private readonly entryCountry = new Map<RiskEntry, string | null>();
-  /** Words of registry and list names, and places: a query word among them is not a typo. */
-  private readonly vocabulary = new Set<string>();
-  private readonly isWord = (t: string): boolean => this.vocabulary.has(t) || this.byToken.has(t) || (this.resolver?.gazetteer.isPlace(t) ?? false);
+  /** How many registry names use each word. */
+  private readonly wordCounts = new Map<string, number>();
+  /**
+   * Two words one slip apart are both real when both are places, or when the query's word is
+   * used in a few registry names and is not dwarfed by the other ("Institue" appears in a
+   * handful of records, "Institute" in thousands: a slip).
+   */
+  private readonly distinctWords = (q: string, n: string): boolean => {
+    const place = (t: string) => this.resolver?.gazetteer.isPlace(t) ?? false;
+    if (place(q) && place(n)) return true;
+    const cq = this.wordCounts.get(q) ?? 0;
+    return cq >= 3 && cq * 20 > (this.wordCounts.get(n) ?? 0);
+  };
 
   constructor(
     readonly lists: RiskList[],
@@ -81,14 +92,14 @@ export class Screener {
     private readonly links: Map<string, EntryLink[]> = new Map(),
     private readonly countriesByName: Map<string, Set<string>> = new Map(),
   ) {
-    for (const key of countriesByName.keys()) for (const t of key.split(' ')) this.vocabulary.add(t);
+    for (const key of countriesByName.keys()) for (const t of new Set(key.split(' '))) this.wordCounts.set(t, (this.wordCounts.get(t) ?? 0) + 1);
     for (const list of lists) {
       for (const entry of list.entries) {
         this.entryCountry.set(entry, entry.country && resolver ? resolver.gazetteer.countryCodeOf(entry.country) : null);
         for (const name of entry.names) {
           const indexed: IndexedName = { list, entry, name, tokens: screenTokens(name.value), acronym: isAcronym(name.value) };
           const key = screenKey(name.value);
-          if (key === '' || (!hasCjk(name.value) && !indexed.acronym && isNondistinctive(indexed.tokens, (w) => resolver?.gazetteer.isPlace(w) ?? false))) continue;
+          if (key === '' || (hasCjk(name.value) && key.length < 3) || (!hasCjk(name.value) && isNondistinctive(indexed.tokens, (w) => resolver?.gazetteer.isPlace(w) ?? false))) continue;
           push(this.byKey, key, indexed);
           if (hasCjk(name.value)) this.cjkNames.push(indexed);
           else if (!indexed.acronym) for (const t of new Set(indexed.tokens)) push(this.byToken, t, indexed);
@@ -107,10 +118,14 @@ export class Screener {
     const country = this.resolver?.gazetteer.detect(text).countryCode ?? institutions.find((m) => m.primary)?.countryCode ?? null;
     const parts = segments(text);
     this.nameHits(screenKey(text), text, true, country, hits, namesakes);
-    if (parts.length > 1) for (const part of parts) this.nameHits(screenKey(part), part, false, country, hits, namesakes);
+    // When the whole string is a listed name, an organisation named in one of its parts is the
+    // listed parent of that unit ("Academy of Military Medical Sciences, Field Blood Transfusion
+    // Institution"): shown as inherited through the unit.
+    const unit = [...hits.values()].find((h) => !h.inherited)?.entry ?? null;
+    if (parts.length > 1) for (const part of parts) this.nameHits(screenKey(part), part, false, country, hits, namesakes, unit);
     // Only an exact registry name counts: a strong match ("Nanjing University" inside "Nanjing
     // University of Posts and Telecommunications") is a guess, not grounds for a flag.
-    for (const m of institutions.filter((i) => i.tier === 'exact')) this.registryHits(m.rorId, `the registry resolves "${text}" to ${m.name} (${m.rorId}, ${m.tier}: ${m.evidence})`, m.score, hits);
+    for (const m of institutions.filter((i) => i.tier === 'exact')) this.registryHits(m.rorId, `the registry resolves "${text}" to ${m.name} (${m.rorId}, ${m.tier}: ${m.evidence})`, m.score, hits, unit);
     return {
       query,
       institutions: institutions.map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier })),
@@ -149,22 +164,24 @@ export class Screener {
     return abroad.length > 0 ? `the string names no country, and the registry also knows "${n.name.value}" in ${abroad.join(', ')}` : null;
   }
 
-  private nameHits(key: string, part: string, whole: boolean, country: string | null, hits: Map<string, Hit>, namesakes: Similar[]): void {
+  private nameHits(key: string, part: string, whole: boolean, country: string | null, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null): void {
     if (key === '') return;
     for (const n of this.byKey.get(key) ?? []) {
-      if (n.name.kind === 'subsidiary' && !whole) continue;
+      if ((n.name.kind === 'subsidiary' || (unit && n.acronym)) && !whole) continue;
       const why = this.namesake(n, key, country);
       if (why) {
         if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ list: n.list.id, entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why });
         continue;
       }
-      this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : n.name.kind === 'chinese' ? 'translated' : 'alias', n.acronym ? 0.9 : 1, hits);
+      this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : n.name.kind === 'chinese' ? 'translated' : 'alias', n.acronym ? 0.9 : 1, hits, undefined, unit);
     }
     if (hasCjk(part)) {
       const k = cjkKey(part);
       for (const n of this.cjkNames) {
         const nk = cjkKey(n.name.value);
-        if (nk === k || n.name.kind === 'subsidiary') continue;
+        // Only an organisation's full Chinese name can head a unit's name; a bracketed place
+        // ("（武汉）") cannot.
+        if (nk === k || n.name.kind === 'subsidiary' || !ORGANISATION_SUFFIX.test(nk)) continue;
         const unit = k.startsWith(nk) ? UNIT_SUFFIX.exec(k.slice(nk.length)) : null;
         if (unit && !unit[0].includes('大学')) this.addNameHit(n, part, 'translated', 0.95, hits, `"${part}" is a unit (${unit[0]}) of ${n.name.value}`);
       }
@@ -179,7 +196,7 @@ export class Screener {
         seen.add(n);
         if (n.name.kind === 'subsidiary' && !whole) continue;
         if (country && !this.sameCountry(n.entry, country)) continue;
-        const score = fuzzyScore(tokens, n.tokens, this.isWord);
+        const score = fuzzyScore(tokens, n.tokens, this.distinctWords);
         if (score > 0 && score < 1) this.addNameHit(n, part, 'fuzzy', Number(score.toFixed(3)), hits);
       }
     }
@@ -198,8 +215,9 @@ export class Screener {
     return country === null || !own || own === country;
   }
 
-  private addNameHit(n: IndexedName, part: string, match: MatchKind, score: number, hits: Map<string, Hit>, detail?: string): void {
+  private addNameHit(n: IndexedName, part: string, match: MatchKind, score: number, hits: Map<string, Hit>, detail?: string, unit: string | null = null): void {
     const subsidiary = n.name.kind === 'subsidiary';
+    const parentOfUnit = unit !== null && unit !== n.entry.name ? { via: unit, how: `the string names ${unit} as a unit of ${n.entry.name}` } : null;
     const how = detail ?? `"${part}" ${match === 'fuzzy' ? `is spelled like (score ${score})` : 'is'} the ${n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'chinese' ? 'Chinese name' : subsidiary ? 'name of a listed subsidiary or laboratory' : 'listed alias'} "${n.name.value}"`;
     add(hits, {
       list: n.list.id,
@@ -212,18 +230,19 @@ export class Screener {
       match: subsidiary ? 'alias' : match,
       score,
       matchedName: n.name.value,
-      inherited: subsidiary ? { via: n.name.value, how: `listed by ${n.list.id} as a subsidiary or laboratory of ${n.entry.name}` } : null,
+      inherited: subsidiary ? { via: n.name.value, how: `listed by ${n.list.id} as a subsidiary or laboratory of ${n.entry.name}` } : parentOfUnit,
       evidence: how,
       sourceText: n.entry.sourceText,
       url: n.entry.url,
     });
   }
 
-  private registryHits(rorId: string, why: string, score: number, hits: Map<string, Hit>): void {
+  private registryHits(rorId: string, why: string, score: number, hits: Map<string, Hit>, unit: string | null = null): void {
     const chain = this.ancestry(rorId);
     chain.forEach((id, depth) => {
       for (const link of this.links.get(id) ?? []) {
         const parent = depth > 0 ? this.resolver?.institution(id) : undefined;
+        const namedUnit = !parent && unit !== null && unit !== link.entry.name;
         add(hits, {
           list: link.list.id,
           listTitle: link.list.provenance.title,
@@ -235,7 +254,11 @@ export class Screener {
           match: 'registry',
           score: Number(score.toFixed(3)),
           matchedName: link.entry.name,
-          inherited: parent ? { via: `${parent.name} (${id})`, how: `${rorId} is part of ${parent.name} in the ROR registry` } : null,
+          inherited: parent
+            ? { via: `${parent.name} (${id})`, how: `${rorId} is part of ${parent.name} in the ROR registry` }
+            : namedUnit
+              ? { via: unit, how: `the string names ${unit} as a unit of ${link.entry.name}` }
+              : null,
           evidence: `${why}; ${id} is linked to the entry (${link.how})`,
           sourceText: link.entry.sourceText,
           url: link.entry.url,
@@ -265,7 +288,8 @@ export class Screener {
           const key = `${n.list.id}\u0000${n.entry.id}`;
           if (hits.has(key) || shown.has(key)) continue;
           const score = overlap(tokens, n.tokens);
-          if (score < 0.5 || (best.get(key)?.score ?? 0) >= score) continue;
+          // Beside real hits, only names closer than half shared words are worth a look.
+          if (score < (hits.size > 0 ? 0.67 : 0.5) || (best.get(key)?.score ?? 0) >= score) continue;
           best.set(key, { list: n.list.id, entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: Number(score.toFixed(3)), why: `"${part}" shares ${Math.round(score * 100)}% of its words with "${n.name.value}" but is a different name` });
         }
       }
@@ -292,3 +316,12 @@ function add(hits: Map<string, Hit>, hit: Hit): void {
 
 const sortHits = (hits: Hit[]): Hit[] =>
   hits.sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.list.localeCompare(b.list) || a.entry.localeCompare(b.entry));
+
+/** The stable contract for scripts: hits hold only entries the name denotes. */
+export const screenJson = (r: ScreenResult) => ({
+  query: r.query,
+  hits: r.hits.map((h) => ({ list: h.list, entry: h.entry, level: h.level, match: h.match, score: h.score, inherited: h.inherited, list_version: h.listVersion, evidence: h.evidence })),
+  similar: r.similar,
+  institutions: r.institutions,
+});
+

@@ -8,6 +8,7 @@ import { checkFacts } from '../indicators/facts.ts';
 import { chinaScopeNote, loadRegions, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
 import { registerAuth } from './auth.ts';
+import { registerScreeningRoutes } from './screening-routes.ts';
 
 export interface ServerOptions {
   store: Store;
@@ -180,6 +181,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.get('/api/facts', { schema: { description: "The source brief's published facts against the loaded data" } }, async () => checkFacts(options.store, catalogueFor({})));
+
+  registerScreeningRoutes(app, options.store, options.taxonomy, () => [...(catalogueFor({}).regions.get('EU27AC')?.countries ?? [])]);
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -152,6 +152,46 @@ async function facts() {
   return [c];
 }
 
+let tables = 0;
+const rowsTable = (rows, columns) => h('div', {}, ...table(rows, columns.map(([key, label]) => ({ key, label, num: rows.length > 0 && rows.every((r) => typeof r[key] === 'number') })), `screening-${++tables}`));
+
+// Screening: one name (or ROR id), and an institution's portfolio of co-publications with listed entities.
+async function screening(kind, arg) {
+  const nameForm = h('form', { id: 'screen-form', class: 'inline' },
+    h('label', {}, 'Name or ROR id ', h('input', { name: 'q', required: '', maxlength: '500', value: kind === 'name' ? arg ?? '' : '' })),
+    h('button', { type: 'submit' }, 'Screen'));
+  nameForm.addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/screen/name/${encodeURIComponent(nameForm.elements.q.value)}`; });
+  const portfolioForm = h('form', { id: 'portfolio-form', class: 'inline' },
+    h('label', {}, 'Institution ROR id ', h('input', { name: 'ror', required: '', pattern: '0[a-z0-9]{6}[0-9]{2}', value: kind === 'portfolio' ? arg ?? '' : '' })),
+    h('button', { type: 'submit' }, 'Portfolio'));
+  portfolioForm.addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/screen/portfolio/${encodeURIComponent(portfolioForm.elements.ror.value)}`; });
+  const nodes = [card('Screen a partner against the risk lists', 'screen-card', nameForm, portfolioForm)];
+  if (kind === 'name' && arg) {
+    const r = await api('/api/screen', new URLSearchParams({ q: arg }));
+    const hits = r.hits.map((x) => ({ ...x, inherited: x.inherited ? `via ${x.inherited.via}` : '' }));
+    nodes.push(card(`${r.hits.length} listing${r.hits.length === 1 ? '' : 's'} for “${r.query}”`, 'hits-card',
+      r.hits.length ? rowsTable(hits, [['level', 'Level'], ['entry', 'Entry'], ['list', 'List'], ['match', 'Match'], ['score', 'Score'], ['inherited', 'Inherited'], ['evidence', 'Evidence']]) : h('p', {}, 'No loaded list names this organisation.'),
+      h('p', {}, h('a', { href: `#/screen/brief/${encodeURIComponent(arg)}` }, 'Briefing sheet'))));
+    if (r.similar.length) nodes.push(card('Similar names (not matches)', 'similar-card', rowsTable(r.similar, [['entry', 'Entry'], ['list', 'List'], ['level', 'Level'], ['why', 'Why it is not a match']])));
+  }
+  if (kind === 'brief' && arg) {
+    const b = await api('/api/brief', new URLSearchParams({ q: arg }));
+    nodes.push(card(`Briefing: ${b.partner}`, 'brief-card',
+      rowsTable(b.listings, [['listTitle', 'List'], ['entry', 'Entry'], ['level', 'Level'], ['sourceText', 'What the list says']]),
+      h('h3', {}, 'Co-publications in the loaded data'), h('p', {}, b.history.map((y) => `${y.year}: ${y.works}`).join(' · ') || 'none found'),
+      h('h3', {}, 'Chinese rules that bind this partner'), h('ul', {}, ...b.rules.map((x) => h('li', {}, h('strong', {}, x.title), ` — ${x.summary} `, h('span', { class: 'muted' }, `(${x.source})`))))));
+  }
+  if (kind === 'portfolio' && arg) {
+    const p = await api('/api/portfolio', new URLSearchParams({ ror: arg }));
+    const csv = h('a', { href: `/api/portfolio?ror=${encodeURIComponent(arg)}&format=csv`, download: `portfolio-${arg}.csv` }, 'CSV of every flagged co-publication');
+    const cols = [['name', 'Name'], ['volume', 'Volume'], ['sensitivity', 'Sensitivity'], ['partnerLevel', 'Partner level'], ['partnerRisk', 'Partner risk'], ['weight', 'Weight'], ['years', 'Years']];
+    nodes.push(card(`Portfolio of ${p.scope}: ${p.flagged.length} of ${p.works} works with a listed partner`, 'portfolio-card', h('p', { class: 'muted' }, p.method), csv,
+      h('h3', {}, 'Partner institutions'), rowsTable(p.partners, cols), h('h3', {}, 'Researchers'), rowsTable(p.researchers.slice(0, 25), cols), h('h3', {}, 'Departments'), rowsTable(p.departments.slice(0, 25), cols),
+      h('h3', {}, 'Flagged co-publications'), rowsTable(p.flagged.map((w) => ({ year: w.year, title: w.title ?? w.workId, fields: w.fields.join(', '), partners: w.partners.map((x) => `${x.entry} (${x.list}, ${x.level})`).join('; ') })), [['year', 'Year'], ['title', 'Title'], ['fields', 'Fields'], ['partners', 'Listed partners']])));
+  }
+  return nodes;
+}
+
 // Filters can change faster than answers arrive: only the latest request may draw.
 let latest = 0;
 
@@ -165,6 +205,7 @@ async function route() {
       : view === 'works' && arg ? await works(decodeURIComponent(arg), location.hash.split('/')[3])
       : view === 'network' ? await network()
       : view === 'facts' ? await facts()
+      : view === 'screen' ? await screening(arg, location.hash.split('/')[3] === undefined ? undefined : decodeURIComponent(location.hash.split('/').slice(3).join('/')))
       : await landscape(view === 'field' ? arg : null);
     if (mine !== latest) return;
     errorBox.hidden = true;

@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import type { Taxonomy } from '../fields/taxonomy.ts';
+import { briefing } from '../screening/briefing.ts';
+import { loadWeights, portfolio, portfolioCsv } from '../screening/portfolio.ts';
+import { ScreenError, screenJson } from '../screening/screener.ts';
+import { screeningContext, type ScreeningContext } from '../screening/store.ts';
+import type { Store } from '../store/store.ts';
+
+const ROR = '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$';
+
+class NoListsError extends Error {
+  statusCode = 409;
+}
+
+/** Name screening, portfolios and briefing sheets over the lists loaded in the store. */
+export function registerScreeningRoutes(app: FastifyInstance, store: Store, taxonomy: Taxonomy, europe: () => string[]): void {
+  let context: Promise<ScreeningContext> | null = null;
+  const screening = (): Promise<ScreeningContext> => {
+    context ??= screeningContext(store).catch((e: Error) => {
+      context = null;
+      throw /no risk lists/.test(e.message) ? new NoListsError(e.message) : e;
+    });
+    return context;
+  };
+  const screen = async (q: string) => {
+    const { screener } = await screening();
+    try {
+      return new RegExp(ROR).test(q.trim()) ? screener.screenRor(q.trim()) : screener.screen(q);
+    } catch (e) {
+      if (e instanceof ScreenError) throw Object.assign(new Error(e.message), { statusCode: 400 });
+      throw e;
+    }
+  };
+  const query = { type: 'object', additionalProperties: false, required: ['q'], properties: { q: { type: 'string', minLength: 1, maxLength: 500, description: 'a name, an affiliation string or a ROR id' } } } as const;
+
+  app.get('/api/screen', { schema: { description: 'Screens one name or ROR id against the loaded risk lists: hits (what the name denotes) and similar names', querystring: query } }, async (request) => {
+    return screenJson(await screen((request.query as { q: string }).q));
+  });
+
+  app.get('/api/brief', { schema: { description: 'Briefing sheet on a partner: listings, co-publications, the Chinese rules that bind it', querystring: query } }, async (request) => {
+    return briefing(store, await screen((request.query as { q: string }).q), europe());
+  });
+
+  const portfolioQuery = { type: 'object', additionalProperties: false, required: ['ror'], properties: { ror: { type: 'string', pattern: ROR }, rollup: { type: 'boolean' }, format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } } as const;
+  app.get('/api/portfolio', { schema: { description: "An institution's co-publications with listed entities, partners/researchers/departments ranked by risk weight (CSV with format=csv)", querystring: portfolioQuery } }, async (request, reply) => {
+    const q = request.query as { ror: string; rollup?: boolean; format: 'json' | 'csv' };
+    await screening();
+    if (!(await store.one('SELECT 1 FROM institutions WHERE ror_id = $1', [q.ror]))) return reply.code(404).send({ error: 'not found', message: `no institution ${q.ror} in the loaded registry` });
+    const result = await portfolio(store, { institution: q.ror, rollUp: q.rollup }, loadWeights(taxonomy));
+    if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="portfolio-${q.ror}.csv"`).send(portfolioCsv(result));
+    return result;
+  });
+}

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { diffLists } from '../../src/screening/diff.ts';
+import { ListError, loadListCatalogue, readCatalogueList, readListFile, readWatchlist } from '../../src/screening/lists.ts';
+import { MIRROR, tempDir, writeTemp } from '../helpers/fixtures.ts';
+
+const PROVENANCE = { id: 'my-watchlist', title: 'Our office watchlist', publisher: 'Research Security Office', source_url: 'https://example.org/watchlist', retrieved: '2026-11-01', licence: 'internal' };
+export const watchlist = (entries: object[], list: object = PROVENANCE, dir = tempDir()) => writeTemp('watchlist.json', JSON.stringify({ list, entries }), dir);
+
+test('the published lists in the mirror load with the record counts their READMEs state', () => {
+  const counts = Object.fromEntries(loadListCatalogue().lists.map((spec) => [spec.id, readCatalogueList(spec, join(MIRROR, spec.mirror_path)).entries.length]));
+  assert.deepEqual(counts, {
+    'aspi-unitracker': 159,
+    'us-bis-entity-list': 3409,
+    'us-bis-meu': 70,
+    'us-dow-1260h': 80,
+    'us-dow-1286': 134,
+    'us-ofac-nscmic': 68,
+    'us-ofac-eo14032': 59,
+    'us-fcc-covered': 15,
+    'us-state-nonproliferation': 528,
+    'ca-nro': 126,
+  });
+});
+
+test('every loaded entry carries its list provenance, a level, names and (ASPI) the Chinese name and source text', () => {
+  const spec = loadListCatalogue().lists.find((l) => l.id === 'aspi-unitracker')!;
+  const aspi = readCatalogueList(spec, join(MIRROR, spec.mirror_path));
+  assert.equal(aspi.provenance.retrieved, '2026-08-06');
+  assert.match(aspi.provenance.licence, /CC0/);
+  const hit = aspi.entries.find((e) => e.name === 'Harbin Institute of Technology')!;
+  assert.equal(hit.level, 'very-high', 'one of the Seven Sons of National Defence');
+  assert.ok(hit.names.some((n) => n.kind === 'chinese' && n.value === '哈尔滨工业大学'));
+  assert.match(hit.sourceText!, /defence/i);
+  const civilian = aspi.entries.find((e) => e.category === 'Civilian')!;
+  assert.equal(civilian.level, 'medium');
+  const nro = loadListCatalogue().lists.find((l) => l.id === 'us-dow-1286')!;
+  const talent = readCatalogueList(nro, join(MIRROR, nro.mirror_path)).entries.find((e) => e.name === 'Thousand Talents Plan')!;
+  assert.equal(talent.category, 'talent programme');
+});
+
+test('a watchlist without provenance, in the wrong shape or with an unknown level is refused naming file and entry', () => {
+  const noSource = watchlist([{ name: 'Example Lab', level: 'high' }], { id: 'x-list', title: 'X', publisher: 'Y', retrieved: '2026-01-01', licence: 'internal' });
+  assert.throws(() => readWatchlist(noSource), (e: Error) => e instanceof ListError && e.message.includes(noSource) && /provenance lacks source_url/.test(e.message));
+  const badLevel = watchlist([{ name: 'Fine Lab', level: 'high' }, { name: 'Example Lab', level: 'severe' }]);
+  assert.throws(() => readWatchlist(badLevel), /entry 2 \(Example Lab\): level "severe" is not one of/);
+  const noName = watchlist([{ level: 'high' }]);
+  assert.throws(() => readWatchlist(noName), /entry 1: entry has no name/);
+  const badRor = watchlist([{ name: 'Example Lab', level: 'high', ror_ids: ['not-a-ror'] }]);
+  assert.throws(() => readWatchlist(badRor), /ror_ids must be ROR ids/);
+  assert.throws(() => readListFile(writeTemp('x.json', '{"something": []}')), /not a list format derisk knows/);
+  assert.throws(() => readListFile(writeTemp('x.json', '{"list": ')), /not valid JSON/);
+});
+
+test('lists diff shows what was added, removed and changed between two versions', () => {
+  const dir1 = tempDir();
+  const dir2 = tempDir();
+  const older = readWatchlist(watchlist([{ name: 'Alpha Institute of Robotics', level: 'medium' }, { name: 'Beta Laboratory', level: 'high', aliases: ['BL'] }, { name: 'Gamma Academy', level: 'low' }], PROVENANCE, dir1));
+  const newer = readWatchlist(watchlist([{ name: 'ALPHA INSTITUTE OF ROBOTICS', level: 'high' }, { name: 'Gamma Academy', level: 'low' }, { name: 'Delta Centre', level: 'high' }], PROVENANCE, dir2));
+  const diff = diffLists(older, newer);
+  assert.deepEqual(diff.added, ['Delta Centre']);
+  assert.deepEqual(diff.removed, ['Beta Laboratory']);
+  assert.equal(diff.changed.length, 1, 'the renamed-case entry is the same entry with a new level');
+  assert.deepEqual(diff.changed[0]!.changes, [{ field: 'level', old: 'medium', new: 'high' }]);
+  assert.equal(diff.unchanged, 1);
+  assert.notEqual(diff.oldVersion, diff.newVersion);
+});

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { join } from 'node:path';
+import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
+import { linkEntries } from '../../src/screening/links.ts';
+import { loadListCatalogue, readCatalogueList, readWatchlist } from '../../src/screening/lists.ts';
+import { loadWeights, portfolio } from '../../src/screening/portfolio.ts';
+import { Screener } from '../../src/screening/screener.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { MIRROR, tempDir } from '../helpers/fixtures.ts';
+import { landscapeStore } from '../helpers/landscape.ts';
+import { realRegistry } from '../helpers/registry.ts';
+import { watchlist } from './lists.test.ts';
+
+async function realScreener(): Promise<Screener> {
+  const { institutions, resolver } = await realRegistry();
+  const lists = loadListCatalogue().lists.map((spec) => readCatalogueList(spec, join(MIRROR, spec.mirror_path)));
+  const links = linkEntries(lists, institutions, resolver.gazetteer);
+  return new Screener(lists, resolver, links.links, links.countriesByName);
+}
+
+const entries = (r: { hits: { entry: string }[] }) => [...new Set(r.hits.map((h) => h.entry))].sort();
+
+test('near-namesakes are not confused: BIT is not BJUT, HIT is not HEU (both listed, different entries)', async () => {
+  const screener = await realScreener();
+  const bit = screener.screen('Beijing Institute of Technology');
+  assert.deepEqual(entries(bit), ['Beijing Institute of Technology']);
+  assert.ok(bit.hits.some((h) => h.list === 'aspi-unitracker' && h.level === 'very-high' && h.match === 'exact'));
+  const bjut = screener.screen('Beijing University of Technology');
+  assert.deepEqual(bjut.hits, []);
+  assert.ok(bjut.similar.length > 0, 'listed near-names are shown apart as similar names');
+  assert.deepEqual(entries(screener.screen('Harbin Institute of Technology')), ['Harbin Institute of Technology']);
+  assert.deepEqual(entries(screener.screen('Harbin Engineering University')), ['Harbin Engineering University']);
+});
+
+test('a name matches by its listed name, an alias, its Chinese name, a WoS abbreviation or a typing slip, and says how', async () => {
+  const screener = await realScreener();
+  const how = (q: string) => new Set(screener.screen(q).hits.filter((h) => h.entry.includes('Harbin Institute of Technology')).map((h) => h.match));
+  assert.ok(how('哈尔滨工业大学').has('translated'));
+  assert.ok(how('Harbin Institue of Technology').has('fuzzy'));
+  assert.ok(how('Sch Comp Sci & Technol, Harbin Inst Technol, Harbin 150001, Peoples R China').has('exact'));
+  const nudt = screener.screen('NUDT');
+  assert.ok(nudt.hits.some((h) => h.entry === 'National University of Defense Technology' && h.match === 'alias'));
+  const slip = screener.screen('Harbin Institue of Technology').hits.find((h) => h.match === 'fuzzy')!;
+  assert.ok(slip.score > 0.9 && slip.score < 1);
+  assert.match(slip.evidence, /spelled like/);
+});
+
+test('a namesake in another country is not a hit: Northeastern University in Boston is not the one in Shenyang', async () => {
+  const screener = await realScreener();
+  assert.deepEqual(screener.screen('Northeastern University, Boston, MA 02115, USA').hits, []);
+  const bare = screener.screen('Northeastern University');
+  assert.deepEqual(bare.hits, [], 'with no country the name is ambiguous, so it is shown as a namesake');
+  assert.match(bare.similar[0]!.why, /also knows "Northeastern University" in US/);
+  assert.ok(entries(screener.screen('Northeastern Univ, Sch Comp Sci & Engn, Shenyang 110819, Peoples R China')).includes('Northeastern University'));
+});
+
+test('a unit of a listed institution is shown as inherited, through the ROR hierarchy', async () => {
+  const { institutions } = await realRegistry();
+  const screener = await realScreener();
+  // Any ROR child of an institution the lists name, not itself listed.
+  const listed = new Set(['Harbin Institute of Technology', 'Beihang University', 'Northwestern Polytechnical University', 'Zhejiang University', 'Tsinghua University']);
+  const parent = institutions.find((i) => listed.has(i.name) && i.children.length > 0)!;
+  const child = parent.children.map((id) => institutions.find((i) => i.id === id)).find((c) => c && screener.screenRor(c.id).hits.some((h) => h.inherited && h.entry === parent.name))!;
+  assert.ok(child, `a child of ${parent.name} in the registry inherits its listing`);
+  const hit = screener.screenRor(child.id).hits.find((h) => h.inherited && h.entry === parent.name)!;
+  assert.match(hit.inherited!.via, new RegExp(parent.id));
+  assert.match(hit.inherited!.how, /is part of/);
+  assert.throws(() => screener.screenRor('0000000000'), /unknown ROR id/);
+  assert.throws(() => screener.screen('   '), /empty name/);
+});
+
+test('screening never fails on arbitrary strings and every hit is explained with a known level', async () => {
+  const screener = await realScreener();
+  const fc = (await import('fast-check')).default;
+  fc.assert(
+    fc.property(fc.string({ minLength: 1, maxLength: 80 }).filter((s) => s.trim() !== ''), (s) => {
+      const r = screener.screen(s);
+      for (const h of r.hits) {
+        assert.ok(['very-high', 'high', 'medium', 'low'].includes(h.level));
+        assert.ok(h.evidence.length > 0 && h.list.length > 0);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('portfolio: co-publications with listed partners by year and field, ranked by volume × sensitivity × partner risk', async () => {
+  const home = tempDir();
+  const store = await landscapeStore(home);
+  try {
+    const list = readWatchlist(
+      watchlist([
+        { name: 'Chinese Academy of Sciences', level: 'high', ror_ids: ['034t30j35'], note: 'test listing' },
+        { name: 'Tsinghua University', level: 'medium' },
+      ]),
+    );
+    await saveLists(store, [list]);
+    const context = await screeningContext(store);
+    await screenPending(store, context);
+    const weights = loadWeights(loadTaxonomy());
+    const oxford = await portfolio(store, { institution: '052gg0110' }, weights);
+    assert.deepEqual(oxford.flagged.map((w) => [w.workId, w.year]), [['doi:10.5555/landscape.1', 2021], ['doi:10.5555/landscape.5', 2022]]);
+    const w1 = oxford.flagged[0]!;
+    assert.equal(w1.partners[0]!.entry, 'Chinese Academy of Sciences');
+    assert.match(w1.partners[0]!.inheritedVia ?? '', /Chinese Academy of Sciences/, 'the Institute of Automation inherits its parent’s listing');
+    assert.ok(w1.fields.includes('ai-image-processing'));
+    assert.equal(w1.sensitivity, 3);
+    const cas = oxford.partners[0]!;
+    assert.equal(cas.name, 'Chinese Academy of Sciences');
+    assert.equal(cas.volume, 2);
+    assert.equal(cas.partnerRisk, weights.level.high);
+    assert.equal(cas.weight, Number((cas.volume * cas.sensitivity * cas.partnerRisk).toFixed(3)), 'the weight is the product of the factors shown');
+    const delft = await portfolio(store, { institution: '02e2c7k09' }, weights);
+    assert.deepEqual(delft.partners.map((p) => p.name).sort(), ['Chinese Academy of Sciences', 'Tsinghua University']);
+    assert.equal(delft.partners.find((p) => p.name === 'Tsinghua University')!.volume, 2);
+    const mitOnly = await portfolio(store, { institution: '042nb2s44' }, weights);
+    assert.ok(mitOnly.flagged.every((w) => w.partners.every((p) => !p.affiliation.includes('Massachusetts'))), 'home affiliations are never partners');
+  } finally {
+    store.close();
+  }
+});
