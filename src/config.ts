@@ -6,6 +6,10 @@ export interface Config {
   storePath: string;
   quarantineDir: string;
   mirror: string;
+  /** The embedded application database (users, cases, verdicts, audit). */
+  appDbPath: string;
+  /** PostgreSQL for shared deployments; when set it replaces the embedded application database. */
+  databaseUrl: string | null;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -14,5 +18,5 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const home = resolve(env.DERISK_HOME ?? join(process.cwd(), '.derisk'));
   const mirror = resolve(env.DERISK_MIRROR ?? join(REPO_ROOT, '..', 'shared', 'data'));
-  return { home, storePath: join(home, 'derisk.duckdb'), quarantineDir: join(home, 'quarantine'), mirror };
+  return { home, storePath: join(home, 'derisk.duckdb'), quarantineDir: join(home, 'quarantine'), mirror, appDbPath: join(home, 'app.duckdb'), databaseUrl: env.DERISK_DATABASE_URL || null };
 }

@@ -23,6 +23,7 @@ import { refreshAnalytics } from '../store/refresh.ts';
 import { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
 import { render, type Format } from './output.ts';
+import { assessCommand, auditCommand, rulebookCommand } from './assessment.ts';
 import { briefCommand, catalogueLists, listsCommand, loadAndScreen, screenCommand } from './screening.ts';
 import { ProgressReporter } from './progress.ts';
 import { buildServer } from '../server/app.ts';
@@ -55,6 +56,11 @@ Usage:
   derisk screen --export <ingested file> [--csv out.csv] [--json]
                                                co-publications with listed entities, partners/researchers/departments ranked
   derisk brief <name|ROR id> [--json]          briefing sheet on a partner: listings, co-publications, Chinese rules
+  derisk assess <case.yaml|json> [--json] [--report out.html|out.pdf] [--rulebook F] [--as-of YYYY-MM-DD]
+                                               red/yellow/green verdict from the rulebook, with evidence, sources and a mitigation plan
+  derisk assess --rerun <assessment id> --rulebook F   an old case under another rulebook, and what changed
+  derisk rulebook [F] [--json]                 check a rulebook and list its criteria
+  derisk audit verify                          check the audit trail for edited or deleted entries
   derisk serve [--port 8720] [--host 127.0.0.1]   the web app and HTTP API over the store
   derisk export parquet <dir>                  work × institution table as Parquet, partitioned by year
   derisk sources                               the datasets derisk knows and where they come from
@@ -95,6 +101,12 @@ export async function main(argv: string[]): Promise<number> {
         return await screenCommand(rest);
       case 'brief':
         return await briefCommand(rest);
+      case 'assess':
+        return await assessCommand(rest);
+      case 'rulebook':
+        return rulebookCommand(rest);
+      case 'audit':
+        return await auditCommand(rest);
       case 'fields':
         for (const f of loadTaxonomy().fields.values()) console.log(`${f.id.padEnd(32)} ${f.family.padEnd(18)} ${f.name}`);
         return EXIT.ok;

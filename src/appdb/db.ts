@@ -1,0 +1,36 @@
+/** A row as the database returns it; numbers arrive as numbers, text as strings. */
+export type AppRow = Record<string, unknown>;
+export type Param = string | number | boolean | null;
+
+/**
+ * The application database: users, organisations, cases, verdicts, notes and the audit trail.
+ * Two drivers run the same SQL and migrations: an embedded DuckDB file by default, PostgreSQL for
+ * shared deployments. SQL is kept to what both accept ($n parameters, TEXT/BIGINT/BOOLEAN, ISO
+ * timestamps as text, JSON as text).
+ */
+export interface AppDb {
+  readonly kind: 'embedded' | 'postgres';
+  query<T extends AppRow = AppRow>(sql: string, params?: Param[]): Promise<T[]>;
+  /** Runs `work` in one transaction on one connection; appends to the audit chain are serialised. */
+  transaction<T>(work: (tx: AppTx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface AppTx {
+  query<T extends AppRow = AppRow>(sql: string, params?: Param[]): Promise<T[]>;
+}
+
+export class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise((r) => (release = r));
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+}

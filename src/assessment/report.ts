@@ -1,0 +1,82 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import type { Assessment, CriterionResult } from './assess.ts';
+import type { Case } from './case.ts';
+
+const esc = (v: unknown): string =>
+  String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const COLOUR: Record<string, string> = { red: '#b3261e', yellow: '#b58900', green: '#2e7d32', 'needs-information': '#5c6bc0' };
+
+const badge = (v: string) => `<span class="badge" style="background:${COLOUR[v] ?? '#555'}">${esc(v.toUpperCase())}</span>`;
+
+function criterionRow(r: CriterionResult): string {
+  const evidence = r.evidence.map((e) => `<div><code>${esc(e.path)}</code> = ${esc(JSON.stringify(e.value))}${e.note ? ` <span class="muted">(${esc(e.note)})</span>` : ''}</div>`).join('');
+  return `<tr><td>${esc(r.id)}</td><td>${esc(r.title)}<div class="muted">${esc(r.rationale)}</div></td><td>${badge(r.effective)}${r.loweredBy.length ? `<div class="muted">lowered from ${esc(r.outcome)} by ${esc(r.loweredBy.join(', '))}</div>` : ''}</td><td><code>${esc(r.condition)}</code>${evidence}</td><td>${esc(r.source.title)}, ${esc(r.source.clause)}</td></tr>`;
+}
+
+/** The report an officer files: case, verdict, evidence, sources, plan, rulebook version. Self-contained HTML. */
+export function reportHtml(c: Case, a: Assessment, meta: { caseId?: string; assessmentId?: string; assessedBy?: string } = {}): string {
+  const holding = a.criteria.filter((r) => r.status === 'holds' && r.outcome !== 'green');
+  const open = a.criteria.filter((r) => r.status === 'needs-information');
+  const partners = (a.evidence?.partners ?? []) as { role: string; query: string; hits: { list: string; entry: string; level: string; match: string; inherited: { via: string } | null }[] }[];
+  const planRows = (Object.entries(a.plan) as [string, { text: string; calledForBy: string[] }[]][])
+    .filter(([, items]) => items.length > 0)
+    .map(([kind, items]) => `<h3>${esc(kind)}</h3><ul>${items.map((m) => `<li>${esc(m.text)} <span class="muted">(${esc(m.calledForBy.join(', '))})</span></li>`).join('')}</ul>`)
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>derisk assessment — ${esc(c.title)}</title>
+<style>
+body{font-family:"Noto Sans","Noto Sans CJK SC","Noto Sans CJK JP",sans-serif;margin:2em;color:#1b1b1b;font-size:11pt}
+h1{font-size:18pt;margin-bottom:.2em}h2{font-size:13pt;border-bottom:1px solid #ccc;margin-top:1.4em}h3{font-size:11pt;margin:.8em 0 .2em}
+table{border-collapse:collapse;width:100%;font-size:9.5pt}td,th{border:1px solid #ddd;padding:4px;vertical-align:top;text-align:left}
+.badge{color:#fff;padding:2px 8px;border-radius:3px;font-weight:bold;font-size:9pt}.muted{color:#555;font-size:9pt}code{font-size:8.5pt}
+.verdict{font-size:14pt;margin:.6em 0}
+</style></head><body>
+<h1>Collaboration assessment: ${esc(c.title)}</h1>
+<div class="muted">${c.reference ? `Reference ${esc(c.reference)} · ` : ''}${meta.caseId ? `case ${esc(meta.caseId)} · ` : ''}${meta.assessmentId ? `assessment ${esc(meta.assessmentId)} · ` : ''}as of ${esc(a.asOf)}${meta.assessedBy ? ` · by ${esc(meta.assessedBy)}` : ''}</div>
+<div class="verdict">Overall verdict: ${badge(a.overall)}${a.provisional ? ' <span class="muted">provisional: some questions are unanswered</span>' : ''}</div>
+<table><tr><th>Risk category</th><th>Verdict</th><th>Criteria that hold</th><th>Needs information</th></tr>
+${Object.entries(a.categories).map(([cat, v]) => `<tr><td>${esc(cat)}</td><td>${badge(v.verdict)}</td><td>${esc(v.holding.join(', '))}</td><td>${esc(v.needsInformation.join(', '))}</td></tr>`).join('')}
+</table>
+<h2>The case</h2>
+<table>
+<tr><th>Partners</th><td>${c.partners.map((p) => `${esc(p.name ?? '')}${p.ror ? ` (ROR ${esc(p.ror)})` : ''} — ${esc(p.role)}${p.country ? `, ${esc(p.country)}` : ''}`).join('<br>')}</td></tr>
+<tr><th>Funders / in kind</th><td>${[...c.funders.map((f) => esc(f.name)), ...c.inKind.map((k) => `${esc(k.from)}: ${esc(k.what)}`)].join('<br>') || 'none declared'}</td></tr>
+<tr><th>Technology</th><td>${esc(c.technology.fields?.join(', ') ?? 'unknown')}${c.technology.description ? ` — ${esc(c.technology.description)}` : ''}</td></tr>
+<tr><th>Application</th><td>${esc(c.application.uses?.join(', ') ?? 'unknown')}${c.application.description ? ` — ${esc(c.application.description)}` : ''}</td></tr>
+<tr><th>Data</th><td>kinds: ${esc(c.data.kinds?.join(', ') ?? 'unknown')}; stored: ${esc(c.data.storage?.join(', ') ?? 'unknown')}; transfer to China: ${esc(c.data.transferToChina)}</td></tr>
+<tr><th>Terms</th><td>equal access to data: ${esc(c.terms.equalAccessToData)}; equal right to publish: ${esc(c.terms.equalRightToPublish)}; IP agreement: ${esc(c.terms.ipAgreement)}; partner veto: ${esc(c.terms.partnerVetoOnPublication)}</td></tr>
+<tr><th>Personnel</th><td>${c.personnel.map((p) => `${esc(p.name)}${p.affiliations.length ? ` (${esc(p.affiliations.join('; '))})` : ''}${p.talentProgrammes.length ? ` — talent programmes: ${esc(p.talentProgrammes.join(', '))}` : ''}`).join('<br>') || 'not given'}</td></tr>
+<tr><th>Duration</th><td>${esc(c.duration.start ?? 'unknown')}, ${esc(c.duration.months ?? '?')} months</td></tr>
+</table>
+<h2>Screening of the parties</h2>
+<table><tr><th>Party</th><th>Listings</th></tr>
+${partners.map((p) => `<tr><td>${esc(p.query)} <span class="muted">(${esc(p.role)})</span></td><td>${p.hits.length ? p.hits.map((h) => `${badge(h.level)} ${esc(h.entry)} — ${esc(h.list)}, ${esc(h.match)}${h.inherited ? `, inherited via ${esc(h.inherited.via)}` : ''}`).join('<br>') : 'not on any loaded list'}</td></tr>`).join('')}
+</table>
+<h2>Criteria that hold</h2>
+${holding.length ? `<table><tr><th>Id</th><th>Criterion and rationale</th><th>Outcome</th><th>Condition and evidence</th><th>Source</th></tr>${holding.map(criterionRow).join('')}</table>` : '<p>None.</p>'}
+${open.length ? `<h2>Needs information</h2><table><tr><th>Id</th><th>Criterion and rationale</th><th>Outcome if it holds</th><th>Condition and evidence</th><th>Source</th></tr>${open.map(criterionRow).join('')}</table>` : ''}
+${a.lowering.length ? `<h2>Factors lowering risk</h2><p>${esc(a.lowering.join(', '))}</p>` : ''}
+<h2>What would change the verdict</h2><ul>${a.whatWouldChange.map((w) => `<li>${esc(w)}</li>`).join('') || '<li>Nothing in this rulebook holds.</li>'}</ul>
+<h2>Mitigation plan</h2>${planRows}
+<p><strong>Re-assess by ${esc(a.reassessBy)}.</strong></p>
+<h2>Basis</h2>
+<p class="muted">Rulebook ${esc(a.rulebook.title)}, version ${esc(a.rulebook.version)}, content hash ${esc(a.rulebook.hash)}. Data snapshot: ${esc(JSON.stringify(a.snapshot))}.</p>
+</body></html>`;
+}
+
+export const CHROMIUM = process.env.DERISK_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Prints the HTML report to PDF with headless Chromium (Debian's package), Chinese names included. */
+export async function writePdf(html: string, out: string): Promise<void> {
+  if (!existsSync(CHROMIUM)) throw new Error(`a PDF report needs Chromium at ${CHROMIUM} (apt-get install chromium fonts-noto-cjk, or set DERISK_CHROMIUM); write --report out.html instead`);
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  try {
+    const page = await browser.newPage();
+    await page.setContent(html, { waitUntil: 'load' });
+    writeFileSync(out, await page.pdf({ format: 'A4', margin: { top: '15mm', bottom: '15mm', left: '12mm', right: '12mm' }, printBackground: true }));
+  } finally {
+    await browser.close();
+  }
+}

@@ -1,0 +1,131 @@
+import { writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { AppDb } from '../appdb/db.ts';
+import { openAppDb } from '../appdb/open.ts';
+import { loadAiUses } from '../assessment/ai-act.ts';
+import type { Assessment } from '../assessment/assess.ts';
+import { Assessor } from '../assessment/assessor.ts';
+import { readCase, readCaseDocument, type Case } from '../assessment/case.ts';
+import { reportHtml, writePdf } from '../assessment/report.ts';
+import { DEFAULT_RULEBOOK, loadRulebook, type Rulebook } from '../assessment/rulebook.ts';
+import { loadConfig } from '../config.ts';
+import { loadTaxonomy } from '../fields/taxonomy.ts';
+import { loadWeights } from '../screening/portfolio.ts';
+import { screeningContext } from '../screening/store.ts';
+import { verifyAudit } from '../service/audit.ts';
+import type { Actor } from '../service/authorize.ts';
+import { CaseService } from '../service/cases.ts';
+import { ensureOrganisation } from '../service/users.ts';
+import type { Store } from '../store/store.ts';
+import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+
+/** The CLI acts for the operator of this installation: an admin of the local organisation. */
+async function cliActor(db: AppDb, org: string): Promise<Actor> {
+  await ensureOrganisation(db, org, org === 'local' ? 'This installation' : org);
+  return { userId: `cli:${userInfo().username}`, orgId: org, role: 'admin', name: `command line (${userInfo().username})` };
+}
+
+export async function buildAssessor(store: Store, rulebook: Rulebook): Promise<Assessor> {
+  const taxonomy = loadTaxonomy();
+  return new Assessor({ store, screening: await screeningContext(store), taxonomy, weights: loadWeights(taxonomy), uses: loadAiUses().uses, rulebook });
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+function printAssessment(a: Assessment, id?: string): void {
+  console.log(`${a.title}${id ? `  (assessment ${id})` : ''}`);
+  console.log(`Overall: ${a.overall.toUpperCase()}${a.provisional ? ' (provisional: questions unanswered)' : ''}   rulebook ${a.rulebook.version} [${a.rulebook.hash}], as of ${a.asOf}`);
+  for (const [cat, v] of Object.entries(a.categories)) console.log(`  ${cat.padEnd(16)} ${v.verdict.padEnd(18)} ${v.holding.join(', ')}${v.needsInformation.length ? `   needs information: ${v.needsInformation.join(', ')}` : ''}`);
+  for (const r of a.criteria.filter((x) => x.status !== 'does-not-hold' && x.outcome !== 'green')) {
+    console.log(`\n[${r.status === 'holds' ? r.effective.toUpperCase() : 'NEEDS INFORMATION'}] ${r.id} — ${r.title}${r.loweredBy.length ? ` (lowered by ${r.loweredBy.join(', ')})` : ''}`);
+    console.log(`  condition: ${r.condition}`);
+    for (const e of r.evidence) console.log(`  ${e.path} = ${JSON.stringify(e.value)}${e.note ? `  (${e.note})` : ''}`);
+    console.log(`  source: ${r.source.title}, ${r.source.clause}`);
+  }
+  if (a.lowering.length) console.log(`\nFactors lowering risk: ${a.lowering.join(', ')}`);
+  console.log('\nWhat would change the verdict:');
+  for (const w of a.whatWouldChange) console.log(`  - ${w}`);
+  console.log('\nMitigation plan:');
+  for (const [kind, items] of Object.entries(a.plan)) for (const m of items) console.log(`  [${kind}] ${m.text}`);
+  console.log(`\nRe-assess by ${a.reassessBy}.`);
+}
+
+async function writeReport(path: string, c: Case, a: Assessment, meta: Parameters<typeof reportHtml>[2]): Promise<void> {
+  const html = reportHtml(c, a, meta);
+  if (path.endsWith('.pdf')) await writePdf(html, path);
+  else writeFileSync(path, html);
+  console.error(`report written to ${path}`);
+}
+
+export async function assessCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...COMMON, report: { type: 'string' }, rulebook: { type: 'string' }, 'as-of': { type: 'string' }, rerun: { type: 'string' }, org: { type: 'string' } },
+  });
+  if (values['as-of'] && !/^\d{4}-\d{2}-\d{2}$/.test(values['as-of'])) throw new UsageError('--as-of takes a date, YYYY-MM-DD');
+  if (values.report && !/\.(html?|pdf)$/.test(values.report)) throw new UsageError('--report writes .html or .pdf');
+  const rulebook = loadRulebook(values.rulebook ?? DEFAULT_RULEBOOK);
+  const config = loadConfig();
+  return withStore(config, async (store) => {
+    const db = await openAppDb(config);
+    try {
+      const actor = await cliActor(db, values.org ?? 'local');
+      const assessor = await buildAssessor(store, rulebook);
+      const cases = new CaseService(db, assessor);
+      if (values.rerun) {
+        const { before, after, diff } = await cases.rerun(actor, values.rerun, rulebook);
+        if (values.json) console.log(JSON.stringify({ before: { id: before.id, overall: before.overall, rulebook: before.rulebook }, after: { id: after.id, overall: after.overall, rulebook: after.rulebook }, diff }, null, 2));
+        else {
+          console.log(`Re-assessed case ${before.caseId} as of ${before.result.asOf}: ${diff.rulebooks[0]} → ${diff.rulebooks[1]}`);
+          console.log(`Overall: ${diff.overall[0]} → ${diff.overall[1]}`);
+          for (const ch of diff.changed) console.log(`  ${ch.id}: ${ch.before} → ${ch.after}`);
+          if (diff.changed.length === 0) console.log('  no criterion changed');
+        }
+        return EXIT.ok;
+      }
+      if (positionals.length !== 1) throw new UsageError('assess needs one case file (YAML or JSON), or --rerun <assessment id>');
+      const file = positionals[0]!;
+      const c = readCase(file, assessor.known);
+      const { id } = await cases.create(actor, readCaseDocument(file));
+      const stored = await cases.assess(actor, id, values['as-of'] ?? today(), rulebook);
+      if (values.json) console.log(JSON.stringify({ case: id, assessment: stored.id, ...stored.result }, null, 2));
+      else printAssessment(stored.result, stored.id);
+      if (values.report) await writeReport(values.report, c, stored.result, { caseId: id, assessmentId: stored.id, assessedBy: actor.name });
+      return EXIT.ok;
+    } finally {
+      await db.close();
+    }
+  });
+}
+
+export async function auditCommand(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
+  if (positionals[0] !== 'verify') throw new UsageError('audit verify: checks the audit trail for edited or deleted entries');
+  const config = loadConfig();
+  const db = await openAppDb(config);
+  try {
+    const r = await verifyAudit(db);
+    if (values.json) console.log(JSON.stringify(r, null, 2));
+    else {
+      console.log(`${r.entries} audit entries; head ${r.head.slice(0, 16)}…`);
+      for (const p of r.problems) console.log(`  entry ${p.seq}: ${p.problem}`);
+      console.log(r.problems.length === 0 ? 'the chain verifies: no entry was edited or deleted' : `${r.problems.length} problem(s): the audit trail was tampered with`);
+    }
+    return r.problems.length === 0 ? EXIT.ok : EXIT.failed;
+  } finally {
+    await db.close();
+  }
+}
+
+export function rulebookCommand(argv: string[]): number {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
+  const rb = loadRulebook(positionals[0] ?? DEFAULT_RULEBOOK);
+  if (values.json) console.log(JSON.stringify({ id: rb.id, version: rb.version, hash: rb.hash, criteria: rb.criteria.map(({ condition: _c, ...rest }) => rest) }, null, 2));
+  else {
+    console.log(`${rb.title}\nversion ${rb.version}, content hash ${rb.hash}, ${rb.criteria.length} criteria (${rb.file})`);
+    for (const c of rb.criteria) console.log(`  ${c.id.padEnd(30)} ${c.category.padEnd(16)} ${c.outcome.padEnd(7)} ${c.when}`);
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const doc = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/service/permissions.json', import.meta.url)), 'utf8')) as { roles: Role[]; grants: Record<Role, string[]> };
+
+export type Role = 'viewer' | 'analyst' | 'officer' | 'admin';
+export const ROLES: readonly Role[] = doc.roles;
+
+/** Who is acting: every core operation takes one, whichever door the request came through. */
+export interface Actor {
+  userId: string;
+  orgId: string;
+  role: Role;
+  name: string;
+}
+
+export type Action = string;
+
+/** Each role holds its own grants and those of every role before it. */
+const ALLOWED = new Map<Role, Set<string>>(ROLES.map((role, i) => [role, new Set(ROLES.slice(0, i + 1).flatMap((r) => doc.grants[r] ?? []))]));
+export const ACTIONS: readonly string[] = [...new Set(ROLES.flatMap((r) => doc.grants[r] ?? []))];
+
+export class ForbiddenError extends Error {
+  readonly statusCode = 403;
+}
+
+/** Not found and not yours look the same from outside: another organisation's case does not exist for you. */
+export class NotFoundError extends Error {
+  readonly statusCode = 404;
+}
+
+export function can(actor: Actor, action: Action): boolean {
+  return ALLOWED.get(actor.role)?.has(action) ?? false;
+}
+
+export function authorize(actor: Actor, action: Action): void {
+  if (!can(actor, action)) throw new ForbiddenError(`${actor.role} may not ${action}`);
+}

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { AppDb, AppTx } from '../appdb/db.ts';
+import { compareAssessments, type Assessment } from '../assessment/assess.ts';
+import type { Assessor } from '../assessment/assessor.ts';
+import type { Case } from '../assessment/case.ts';
+import type { Rulebook } from '../assessment/rulebook.ts';
+import { appendAudit } from './audit.ts';
+import { authorize, NotFoundError, type Actor } from './authorize.ts';
+
+export interface StoredCase {
+  id: string;
+  orgId: string;
+  title: string;
+  doc: unknown;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  sharedWith: string[];
+  /** Whether the actor's organisation owns it (else it was shared with them: read only). */
+  own: boolean;
+}
+
+export interface StoredAssessment {
+  id: string;
+  caseId: string;
+  createdAt: string;
+  createdBy: string;
+  overall: string;
+  rulebook: { id: string; version: string; hash: string };
+  result: Assessment;
+}
+
+type CaseRow = { id: string; org_id: string; title: string; doc: string; created_by: string; created_at: string; updated_at: string };
+type AssessmentRow = { id: string; case_id: string; created_at: string; created_by: string; overall: string; rulebook_id: string; rulebook_version: string; rulebook_hash: string; result: string };
+
+/**
+ * Cases, verdicts and notes, kept per organisation. Every method takes the acting user and
+ * checks role and tenant here, in the core, whichever door (CLI, HTTP, web) the call came
+ * through. A case of another organisation that was not shared does not exist for the actor.
+ */
+export class CaseService {
+  constructor(
+    private readonly db: AppDb,
+    private readonly assessor: Assessor,
+  ) {}
+
+  async create(actor: Actor, doc: unknown, clientKey: string | null = null): Promise<{ id: string; created: boolean }> {
+    authorize(actor, 'case.create');
+    const c = this.assessor.validate(doc);
+    return this.db.transaction(async (tx) => {
+      if (clientKey) {
+        const existing = (await tx.query<{ id: string }>('SELECT id FROM cases WHERE org_id = $1 AND client_key = $2', [actor.orgId, clientKey]))[0];
+        if (existing) return { id: existing.id, created: false };
+      }
+      const id = randomUUID();
+      const now = new Date().toISOString();
+      await tx.query('INSERT INTO cases (id, org_id, client_key, title, doc, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)', [id, actor.orgId, clientKey, c.title, JSON.stringify(doc), actor.userId, now]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'case.create', target: id, detail: { title: c.title, clientKey } });
+      return { id, created: true };
+    });
+  }
+
+  async list(actor: Actor): Promise<{ id: string; title: string; own: boolean; updatedAt: string; overall: string | null }[]> {
+    authorize(actor, 'case.read');
+    const rows = await this.db.query<{ id: string; title: string; org_id: string; updated_at: string; overall: string | null }>(
+      `SELECT c.id, c.title, c.org_id, c.updated_at,
+         (SELECT a.overall FROM assessments a WHERE a.case_id = c.id ORDER BY a.created_at DESC LIMIT 1) AS overall
+       FROM cases c
+       WHERE c.org_id = $1 OR c.id IN (SELECT case_id FROM case_shares WHERE org_id = $1)
+       ORDER BY c.updated_at DESC`,
+      [actor.orgId],
+    );
+    return rows.map((r) => ({ id: r.id, title: r.title, own: r.org_id === actor.orgId, updatedAt: r.updated_at, overall: r.overall }));
+  }
+
+  async get(actor: Actor, id: string): Promise<StoredCase> {
+    authorize(actor, 'case.read');
+    return this.visible(this.db, actor, id);
+  }
+
+  private async visible(q: AppDb | AppTx, actor: Actor, id: string): Promise<StoredCase> {
+    const row = (await q.query<CaseRow>('SELECT id, org_id, title, doc, created_by, created_at, updated_at FROM cases WHERE id = $1', [id]))[0];
+    const shares = row ? (await q.query<{ org_id: string }>('SELECT org_id FROM case_shares WHERE case_id = $1', [id])).map((r) => r.org_id) : [];
+    if (!row || (row.org_id !== actor.orgId && !shares.includes(actor.orgId))) throw new NotFoundError(`no case ${id}`);
+    return { id: row.id, orgId: row.org_id, title: row.title, doc: JSON.parse(row.doc), createdBy: row.created_by, createdAt: row.created_at, updatedAt: row.updated_at, sharedWith: shares, own: row.org_id === actor.orgId };
+  }
+
+  /** Changes are for the owning organisation only; a shared case is read-only to others. */
+  private async owned(q: AppDb | AppTx, actor: Actor, id: string): Promise<StoredCase> {
+    const c = await this.visible(q, actor, id);
+    if (!c.own) throw new NotFoundError(`no case ${id} of your organisation`);
+    return c;
+  }
+
+  async update(actor: Actor, id: string, doc: unknown): Promise<void> {
+    authorize(actor, 'case.update');
+    const c = this.assessor.validate(doc);
+    await this.db.transaction(async (tx) => {
+      await this.owned(tx, actor, id);
+      await tx.query('UPDATE cases SET title = $1, doc = $2, updated_at = $3 WHERE id = $4', [c.title, JSON.stringify(doc), new Date().toISOString(), id]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'case.update', target: id, detail: { title: c.title } });
+    });
+  }
+
+  /** Runs the rulebook on the case and stores the verdict with the rulebook version and data snapshot. */
+  async assess(actor: Actor, id: string, asOf: string, rulebook?: Rulebook): Promise<StoredAssessment> {
+    authorize(actor, 'assessment.run');
+    const stored = await this.owned(this.db, actor, id);
+    const result = await this.assessor.run(this.assessor.validate(stored.doc) as Case, asOf, rulebook);
+    return this.db.transaction(async (tx) => {
+      await this.owned(tx, actor, id);
+      const aid = randomUUID();
+      const now = new Date().toISOString();
+      await tx.query(
+        'INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
+        [aid, id, actor.orgId, actor.userId, now, result.rulebook.id, result.rulebook.version, result.rulebook.hash, JSON.stringify(result.snapshot), result.overall, JSON.stringify(result)],
+      );
+      await tx.query('UPDATE cases SET updated_at = $1 WHERE id = $2', [now, id]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'assessment.run', target: aid, detail: { case: id, overall: result.overall, rulebook: `${result.rulebook.version}/${result.rulebook.hash}`, criteria: result.criteria.filter((r) => r.status === 'holds').map((r) => r.id) } });
+      return { id: aid, caseId: id, createdAt: now, createdBy: actor.userId, overall: result.overall, rulebook: result.rulebook, result };
+    });
+  }
+
+  async assessments(actor: Actor, caseId: string): Promise<StoredAssessment[]> {
+    authorize(actor, 'assessment.read');
+    await this.visible(this.db, actor, caseId);
+    const rows = await this.db.query<AssessmentRow>('SELECT * FROM assessments WHERE case_id = $1 ORDER BY created_at DESC', [caseId]);
+    return rows.map((r) => ({ id: r.id, caseId: r.case_id, createdAt: r.created_at, createdBy: r.created_by, overall: r.overall, rulebook: { id: r.rulebook_id, version: r.rulebook_version, hash: r.rulebook_hash }, result: JSON.parse(r.result) }));
+  }
+
+  async assessment(actor: Actor, id: string): Promise<StoredAssessment> {
+    authorize(actor, 'assessment.read');
+    const row = (await this.db.query<AssessmentRow>('SELECT * FROM assessments WHERE id = $1', [id]))[0];
+    if (!row) throw new NotFoundError(`no assessment ${id}`);
+    await this.visible(this.db, actor, row.case_id);
+    return { id: row.id, caseId: row.case_id, createdAt: row.created_at, createdBy: row.created_by, overall: row.overall, rulebook: { id: row.rulebook_id, version: row.rulebook_version, hash: row.rulebook_hash }, result: JSON.parse(row.result) };
+  }
+
+  /** An old verdict re-run under another rulebook, with the old data snapshot recorded beside it. */
+  async rerun(actor: Actor, assessmentId: string, rulebook: Rulebook): Promise<{ before: StoredAssessment; after: StoredAssessment; diff: ReturnType<typeof compareAssessments> }> {
+    const before = await this.assessment(actor, assessmentId);
+    const after = await this.assess(actor, before.caseId, before.result.asOf, rulebook);
+    return { before, after, diff: compareAssessments(before.result, after.result) };
+  }
+
+  async share(actor: Actor, caseId: string, orgId: string): Promise<void> {
+    authorize(actor, 'case.share');
+    await this.db.transaction(async (tx) => {
+      await this.owned(tx, actor, caseId);
+      const org = (await tx.query('SELECT id FROM organisations WHERE id = $1', [orgId]))[0];
+      if (!org) throw new NotFoundError(`no organisation ${orgId}`);
+      await tx.query('INSERT INTO case_shares (case_id, org_id, shared_by, shared_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [caseId, orgId, actor.userId, new Date().toISOString()]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'case.share', target: caseId, detail: { with: orgId } });
+    });
+  }
+
+  async addNote(actor: Actor, caseId: string, body: string): Promise<string> {
+    authorize(actor, 'note.create');
+    return this.db.transaction(async (tx) => {
+      await this.owned(tx, actor, caseId);
+      const id = randomUUID();
+      await tx.query('INSERT INTO notes (id, case_id, org_id, author, created_at, body) VALUES ($1, $2, $3, $4, $5, $6)', [id, caseId, actor.orgId, actor.userId, new Date().toISOString(), body]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'note.create', target: id, detail: { case: caseId } });
+      return id;
+    });
+  }
+
+  async notes(actor: Actor, caseId: string): Promise<{ id: string; author: string; createdAt: string; body: string }[]> {
+    authorize(actor, 'note.read');
+    await this.visible(this.db, actor, caseId);
+    // Notes stay with the organisation that wrote them, even on a shared case.
+    const rows = await this.db.query<{ id: string; author: string; created_at: string; body: string }>('SELECT id, author, created_at, body FROM notes WHERE case_id = $1 AND org_id = $2 ORDER BY created_at', [caseId, actor.orgId]);
+    return rows.map((r) => ({ id: r.id, author: r.author, createdAt: r.created_at, body: r.body }));
+  }
+}
