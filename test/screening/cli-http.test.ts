@@ -9,7 +9,7 @@ import { buildServer } from '../../src/server/app.ts';
 import { derisk } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
-import { watchlist } from './lists.test.ts';
+import { watchlist } from '../helpers/watchlist.ts';
 
 const LIST = [
   { name: 'Chinese Academy of Sciences', name_zh: '中国科学院', level: 'high', ror_ids: ['034t30j35'], note: 'test listing' },

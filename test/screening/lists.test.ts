@@ -4,9 +4,8 @@ import { test } from 'node:test';
 import { diffLists } from '../../src/screening/diff.ts';
 import { ListError, loadListCatalogue, readCatalogueList, readListFile, readWatchlist } from '../../src/screening/lists.ts';
 import { MIRROR, tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { watchlist, WATCHLIST_PROVENANCE } from '../helpers/watchlist.ts';
 
-const PROVENANCE = { id: 'my-watchlist', title: 'Our office watchlist', publisher: 'Research Security Office', source_url: 'https://example.org/watchlist', retrieved: '2026-11-01', licence: 'internal' };
-export const watchlist = (entries: object[], list: object = PROVENANCE, dir = tempDir()) => writeTemp('watchlist.json', JSON.stringify({ list, entries }), dir);
 
 test('the published lists in the mirror load with the record counts their READMEs state', () => {
   const counts = Object.fromEntries(loadListCatalogue().lists.map((spec) => [spec.id, readCatalogueList(spec, join(MIRROR, spec.mirror_path)).entries.length]));
@@ -56,8 +55,8 @@ test('a watchlist without provenance, in the wrong shape or with an unknown leve
 test('lists diff shows what was added, removed and changed between two versions', () => {
   const dir1 = tempDir();
   const dir2 = tempDir();
-  const older = readWatchlist(watchlist([{ name: 'Alpha Institute of Robotics', level: 'medium' }, { name: 'Beta Laboratory', level: 'high', aliases: ['BL'] }, { name: 'Gamma Academy', level: 'low' }], PROVENANCE, dir1));
-  const newer = readWatchlist(watchlist([{ name: 'ALPHA INSTITUTE OF ROBOTICS', level: 'high' }, { name: 'Gamma Academy', level: 'low' }, { name: 'Delta Centre', level: 'high' }], PROVENANCE, dir2));
+  const older = readWatchlist(watchlist([{ name: 'Alpha Institute of Robotics', level: 'medium' }, { name: 'Beta Laboratory', level: 'high', aliases: ['BL'] }, { name: 'Gamma Academy', level: 'low' }], WATCHLIST_PROVENANCE, dir1));
+  const newer = readWatchlist(watchlist([{ name: 'ALPHA INSTITUTE OF ROBOTICS', level: 'high' }, { name: 'Gamma Academy', level: 'low' }, { name: 'Delta Centre', level: 'high' }], WATCHLIST_PROVENANCE, dir2));
   const diff = diffLists(older, newer);
   assert.deepEqual(diff.added, ['Delta Centre']);
   assert.deepEqual(diff.removed, ['Beta Laboratory']);

@@ -10,7 +10,7 @@ import { saveLists, screenPending, screeningContext } from '../../src/screening/
 import { MIRROR, tempDir } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 import { realRegistry } from '../helpers/registry.ts';
-import { watchlist } from './lists.test.ts';
+import { watchlist } from '../helpers/watchlist.ts';
 
 async function realScreener(): Promise<Screener> {
   const { institutions, resolver } = await realRegistry();
