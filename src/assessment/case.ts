@@ -34,7 +34,9 @@ export interface Case {
   duration: { start: string | null; months: number | null };
 }
 
-export class CaseError extends Error {}
+export class CaseError extends Error {
+  readonly statusCode = 400;
+}
 
 export const DATA_KINDS = ['none', 'public', 'anonymised', 'personal', 'health', 'biometric', 'important', 'proprietary'] as const;
 const STORAGE = ['EU', 'CN', 'other'] as const;

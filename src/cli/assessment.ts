@@ -16,13 +16,13 @@ import { screeningContext } from '../screening/store.ts';
 import { verifyAudit } from '../service/audit.ts';
 import type { Actor } from '../service/authorize.ts';
 import { CaseService } from '../service/cases.ts';
-import { ensureOrganisation } from '../service/users.ts';
+import { Accounts, OPERATOR } from '../service/accounts.ts';
 import type { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 
 /** The CLI acts for the operator of this installation: an admin of the local organisation. */
 async function cliActor(db: AppDb, org: string): Promise<Actor> {
-  await ensureOrganisation(db, org, org === 'local' ? 'This installation' : org);
+  await new Accounts(db).createOrganisation(OPERATOR, org, org === 'local' ? 'This installation' : org);
   return { userId: `cli:${userInfo().username}`, orgId: org, role: 'admin', name: `command line (${userInfo().username})` };
 }
 

@@ -27,7 +27,8 @@ import { assessCommand, auditCommand, rulebookCommand } from './assessment.ts';
 import { briefCommand, catalogueLists, listsCommand, loadAndScreen, screenCommand } from './screening.ts';
 import { ProgressReporter } from './progress.ts';
 import { buildServer } from '../server/app.ts';
-import { newToken } from '../server/auth.ts';
+import { openAppDb } from '../appdb/open.ts';
+import { Accounts } from '../service/accounts.ts';
 
 
 const USAGE = `derisk — evidence for de-risking AI and big-data co-operation with China
@@ -355,18 +356,34 @@ async function serveCommand(argv: string[]): Promise<number> {
   });
 }
 
-/** Serves the web app and API over an open store until SIGINT or SIGTERM; the server owns the store meanwhile. */
+/**
+ * Serves the web app and API over an open store until SIGINT or SIGTERM; the server owns the store
+ * and the embedded application database meanwhile. At first start it creates the installation's
+ * admin and prints the password once; every start prints an address with a fresh API token,
+ * revoked again when the server stops.
+ */
 async function serveStore(store: Store, port: number, host: string, regionFiles: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a port number');
-  const token = process.env.DERISK_TOKEN ?? newToken();
-  const app = await buildServer({ store, regionFiles: [BUNDLED_REGIONS, ...regionFiles], taxonomy: loadTaxonomy(), token });
-  const address = await app.listen({ port, host });
-  console.log(`\nderisk serving ${store.path}\nopen ${address}/?token=${token}\n(API: Authorization: Bearer <token>; OpenAPI at ${address}/api/openapi.json; Ctrl-C stops)`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await app.close();
+  const config = loadConfig();
+  const db = await openAppDb(config);
+  try {
+    const accounts = new Accounts(db);
+    const { actor, password } = await accounts.ensureLocalAdmin();
+    if (password) console.log(`\ncreated the administrator admin@localhost; password (shown once): ${password}`);
+    const { id, token } = await accounts.createToken(actor, `derisk serve ${new Date().toISOString()}`);
+    const app = await buildServer({ store, db, regionFiles: [BUNDLED_REGIONS, ...regionFiles], taxonomy: loadTaxonomy() });
+    const address = await app.listen({ port, host });
+    console.log(`\nderisk serving ${store.path} (application database: ${config.databaseUrl ? 'PostgreSQL' : config.appDbPath})\nopen ${address}/?token=${token}\n(API: Authorization: Bearer <token>; OpenAPI at ${address}/api/openapi.json; Ctrl-C stops)`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    // Finish the requests under way, then close: nothing is left half-written.
+    await app.close();
+    await accounts.revokeToken(actor, id);
+  } finally {
+    await db.close();
+  }
 }
 
 async function factsCommand(argv: string[]): Promise<number> {

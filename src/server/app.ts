@@ -7,17 +7,35 @@ import { INDICATORS, IndicatorError, runIndicator, type IndicatorName, type Indi
 import { checkFacts } from '../indicators/facts.ts';
 import { chinaScopeNote, loadRegions, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
-import { registerAuth } from './auth.ts';
+import type { AppDb } from '../appdb/db.ts';
+import { loadAiUses } from '../assessment/ai-act.ts';
+import { Assessor } from '../assessment/assessor.ts';
+import { loadRulebook, type Rulebook } from '../assessment/rulebook.ts';
+import { loadWeights } from '../screening/portfolio.ts';
+import { screeningContext } from '../screening/store.ts';
+import { Accounts, LoginThrottle } from '../service/accounts.ts';
+import { authorize } from '../service/authorize.ts';
+import { CaseService } from '../service/cases.ts';
+import { registerAccountRoutes } from './account-routes.ts';
+import { actorOf, registerAuth, sessionCookie } from './auth.ts';
+import { registerCaseRoutes } from './case-routes.ts';
 import { registerScreeningRoutes } from './screening-routes.ts';
 
 export interface ServerOptions {
   store: Store;
   regionFiles: string[];
   taxonomy: Taxonomy;
-  token: string;
+  /** Users, organisations, cases, verdicts, audit: embedded or PostgreSQL. */
+  db: AppDb;
+  rulebook?: Rulebook;
+  loginThrottle?: LoginThrottle;
+  /** Largest request body accepted, in bytes (larger ones are refused with 413). */
+  bodyLimit?: number;
   /** Told of every route as it is added (the route-enumeration test listens here). */
   onRoute?: (method: string, url: string) => void;
 }
+
+const STATUS_LABEL: Record<number, string> = { 401: 'unauthorised', 403: 'forbidden', 404: 'not found', 409: 'conflict', 413: 'payload too large', 415: 'unsupported media type', 429: 'too many requests' };
 
 /** How many distinct indicator answers the server keeps. */
 const MAX_ANSWERS = 500;
@@ -60,7 +78,7 @@ interface IndicatorQuery {
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   // Unknown query parameters are an error to report, not something to drop silently.
-  const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } } });
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 256 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } } });
   if (options.onRoute) {
     const tell = options.onRoute;
     app.addHook('onRoute', (r) => {
@@ -68,7 +86,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   }
   await app.register(swagger, { openapi: { info: { title: 'derisk API', version: '0.1.0', description: 'Co-operation indicators over the loaded evidence.' }, components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } }, security: [{ token: [] }] } });
-  registerAuth(app, options.token);
+  const accounts = new Accounts(options.db);
+  registerAuth(app, accounts);
   // Region files are read once per Hong Kong/Macao setting, not on every request.
   const catalogues = new Map<string, RegionCatalogue>();
   const catalogueFor = (q: { china_hk?: boolean; china_mo?: boolean }): RegionCatalogue => {
@@ -110,13 +129,30 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, _request, reply) => {
     if (error.validation) return reply.code(400).send({ error: 'bad request', message: error.message });
     if (error instanceof IndicatorError || /^unknown (region|field)/.test(error.message)) return reply.code(400).send({ error: 'bad request', message: error.message });
-    if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: 'bad request', message: error.message });
+    if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: STATUS_LABEL[error.statusCode] ?? 'bad request', message: error.message });
     // No stack traces to clients; the server log keeps the detail.
     console.error(error);
     return reply.code(500).send({ error: 'internal error', message: 'the server could not answer this request' });
   });
 
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  // Ready when both databases answer: a load balancer sends traffic only then.
+  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await options.db.query('SELECT 1 AS ok');
+      await options.store.one('SELECT 1 AS ok');
+      return { status: 'ready' };
+    } catch (e) {
+      return reply.code(503).send({ status: 'not ready', message: (e as Error).message });
+    }
+  });
+
+  // Everything that shows evidence needs a role that may read it (every role, today).
+  app.addHook('preHandler', async (request) => {
+    if (request.url.startsWith('/api/indicators') || request.url.startsWith('/api/institutions') || request.url.startsWith('/api/facts')) authorize(actorOf(request), 'evidence.read');
+    if (request.url.startsWith('/api/screen') || request.url.startsWith('/api/brief') || request.url.startsWith('/api/portfolio')) authorize(actorOf(request), 'screening.run');
+  });
 
   app.get('/api/regions', { schema: { description: 'Region definitions and the Hong Kong/Macao setting', querystring: { type: 'object', additionalProperties: false, properties: { china_hk: { type: 'boolean' }, china_mo: { type: 'boolean' } } } } }, async (request) => {
     const catalogue = catalogueFor(request.query as IndicatorQuery);
@@ -183,10 +219,35 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get('/api/facts', { schema: { description: "The source brief's published facts against the loaded data" } }, async () => checkFacts(options.store, catalogueFor({})));
 
   registerScreeningRoutes(app, options.store, options.taxonomy, () => [...(catalogueFor({}).regions.get('EU27AC')?.countries ?? [])]);
+  registerAccountRoutes(app, accounts, options.db, options.loginThrottle);
+  // The assessor loads the registry, lists and rulebook once, on first use.
+  let services: Promise<{ cases: CaseService; assessor: Assessor }> | null = null;
+  registerCaseRoutes(app, () => {
+    services ??= (async () => {
+      const screening = await screeningContext(options.store).catch((e: Error) => {
+        services = null;
+        throw Object.assign(new Error(e.message), { statusCode: /no risk lists/.test(e.message) ? 409 : 500 });
+      });
+      const assessor = new Assessor({ store: options.store, screening, taxonomy: options.taxonomy, weights: loadWeights(options.taxonomy), uses: loadAiUses().uses, rulebook: options.rulebook ?? loadRulebook() });
+      return { cases: new CaseService(options.db, assessor), assessor };
+    })();
+    return services;
+  });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  app.get('/', { schema: { hide: true, querystring: { type: 'object', properties: { token: { type: 'string' } } } } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(readFileSync(WEB('index.html'))));
+  app.get('/', { schema: { hide: true, querystring: { type: 'object', properties: { token: { type: 'string', maxLength: 200 } } } } }, async (request, reply) => {
+    const token = (request.query as { token?: string }).token;
+    if (token) {
+      // The address `derisk serve` prints: the API token becomes a session cookie and leaves the address bar.
+      const actor = await accounts.tokenActor(token);
+      if (actor) {
+        const { session } = await accounts.sessionFor(actor);
+        return reply.header('set-cookie', sessionCookie(session, 12 * 3600)).redirect('/');
+      }
+    }
+    return reply.type('text/html; charset=utf-8').send(readFileSync(WEB('index.html')));
+  });
   for (const [path, type] of Object.entries(ASSETS)) {
     app.get(path, { schema: { hide: true } }, async (_request, reply) => reply.type(type).send(readFileSync(WEB(path.slice(1)))));
   }

@@ -1,18 +1,22 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Accounts } from '../service/accounts.ts';
+import type { Actor } from '../service/authorize.ts';
 
-/** Routes anyone may call; every other route needs the access token. */
-export const PUBLIC_ROUTES = new Set(['GET /health']);
+/** Routes anyone may call; every other route needs a session or an API token. */
+export const PUBLIC_ROUTES = new Set(['GET /health', 'GET /ready', 'POST /api/login', 'GET /', 'GET /app.js', 'GET /charts.js', 'GET /style.css']);
 
-export const newToken = (): string => randomBytes(24).toString('base64url');
+export const SESSION_COOKIE = 'derisk_session';
 
-const COOKIE = 'derisk_token';
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+}
 
-function presented(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7);
-  const cookie = request.headers.cookie?.split(/;\s*/).find((c) => c.startsWith(`${COOKIE}=`));
-  return cookie ? decodeURIComponent(cookie.slice(COOKIE.length + 1)) : null;
+function cookie(request: FastifyRequest, name: string): string | null {
+  const found = request.headers.cookie?.split(/;\s*/).find((c) => c.startsWith(`${name}=`));
+  return found ? decodeURIComponent(found.slice(name.length + 1)) : null;
 }
 
 function same(a: string, b: string): boolean {
@@ -21,31 +25,49 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+export const sessionCookie = (value: string, maxAgeSeconds: number) => `${SESSION_COOKIE}=${encodeURIComponent(value)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeSeconds}`;
+
 /**
- * Single-tenant access for `derisk serve` on one machine: a random token, shown once at start,
- * presented as a Bearer header or, for the browser, exchanged at `/?token=` for an httpOnly,
- * SameSite=Strict cookie. Accounts, roles and organisations are the multi-user service's job.
+ * Who is calling: an API token (Authorization: Bearer drk_…) or a browser session cookie
+ * (httpOnly, SameSite=Strict). A state-changing request made with the cookie must also carry
+ * the session's CSRF token in X-CSRF-Token. The pages and their scripts are public; everything
+ * they show comes from routes that are not.
  */
-export function registerAuth(app: FastifyInstance, token: string): void {
+export function registerAuth(app: FastifyInstance, accounts: Accounts): void {
+  app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const route = `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
-    if (PUBLIC_ROUTES.has(route)) return;
-    const query = request.query as { token?: unknown } | undefined;
-    if (request.method === 'GET' && route === 'GET /' && typeof query?.token === 'string' && same(query.token, token)) {
-      // Swap the token in the address bar for a cookie, so it does not linger in history.
-      reply.header('set-cookie', `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`).redirect('/');
-      return reply;
+    const header = request.headers.authorization;
+    if (header?.startsWith('Bearer ')) {
+      request.actor = await accounts.tokenActor(header.slice(7));
+    } else {
+      const session = cookie(request, SESSION_COOKIE);
+      const found = session ? await accounts.sessionActor(session) : null;
+      if (found) {
+        request.actor = found.actor;
+        const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
+        const given = request.headers['x-csrf-token'];
+        if (unsafe && (typeof given !== 'string' || !same(given, found.csrf))) {
+          reply.code(403).send({ error: 'forbidden', message: 'missing or wrong X-CSRF-Token for a request made with the session cookie' });
+          return reply;
+        }
+      }
     }
-    const given = presented(request);
-    if (given === null || !same(given, token)) {
-      reply.code(401).send({ error: 'unauthorised', message: 'open the address derisk serve printed, or send Authorization: Bearer <token>' });
-      return reply;
-    }
+    if (PUBLIC_ROUTES.has(route) || request.actor) return;
+    reply.code(401).send({ error: 'unauthorised', message: 'log in, or send Authorization: Bearer <API token>' });
+    return reply;
   });
   app.addHook('onSend', async (_request, reply) => {
-    reply.header('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'");
+    reply.header('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
+    reply.header('cache-control', 'no-store');
   });
+}
+
+/** The caller, for routes behind authentication (the hook has already refused anonymous calls). */
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw Object.assign(new Error('not logged in'), { statusCode: 401 });
+  return request.actor;
 }

@@ -16,7 +16,7 @@ import { saveLists, screenPending, screeningContext } from '../../src/screening/
 import { verifyAudit } from '../../src/service/audit.ts';
 import type { Actor } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
-import { ensureOrganisation } from '../../src/service/users.ts';
+import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
@@ -37,7 +37,7 @@ before(async () => {
   assessor = new Assessor({ store, screening: await screeningContext(store), taxonomy, weights: loadWeights(taxonomy), uses: loadAiUses().uses, rulebook: loadRulebook() });
   db = await EmbeddedDb.open(join(home, 'app.duckdb'));
   await migrate(db);
-  await ensureOrganisation(db, 'org-a', 'Org A');
+  await new Accounts(db).createOrganisation(OPERATOR, 'org-a', 'Org A');
   cases = new CaseService(db, assessor);
 });
 after(async () => {

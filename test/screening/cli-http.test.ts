@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
-import { BUNDLED_REGIONS } from '../../src/regions/regions.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
-import { buildServer } from '../../src/server/app.ts';
 import { derisk } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 import { watchlist } from '../helpers/watchlist.ts';
+import { testService } from '../helpers/service.ts';
 
 const LIST = [
   { name: 'Chinese Academy of Sciences', name_zh: '中国科学院', level: 'high', ror_ids: ['034t30j35'], note: 'test listing' },
@@ -55,9 +53,10 @@ test('derisk screen --json keeps its contract; bad names and unknown ROR ids are
 test('HTTP: screening and portfolio routes need the token, validate input and answer as the CLI does', async () => {
   const home = tempDir();
   const store = await screenedStore(home);
-  const app = await buildServer({ store, regionFiles: [BUNDLED_REGIONS], taxonomy: loadTaxonomy(), token: 'secret' });
+  const service = await testService(store);
+  const app = service.app;
   try {
-    const auth = { authorization: 'Bearer secret' };
+    const auth = { authorization: `Bearer ${service.token}` };
     assert.equal((await app.inject({ url: '/api/screen?q=Tsinghua' })).statusCode, 401);
     const r = await app.inject({ url: '/api/screen?q=%E4%B8%AD%E5%9B%BD%E7%A7%91%E5%AD%A6%E9%99%A2', headers: auth });
     assert.equal(r.statusCode, 200);
@@ -72,7 +71,7 @@ test('HTTP: screening and portfolio routes need the token, validate input and an
     assert.match(csv.headers['content-type'] as string, /text\/csv/);
     assert.equal(csv.body.trim().split('\n').length, 4, 'header and one row per flagged co-publication × partner');
   } finally {
-    await app.close();
+    await service.close();
     store.close();
   }
 });

@@ -1,47 +1,53 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import { copublications } from '../../src/indicators/copubs.ts';
-import { BUNDLED_REGIONS, loadRegions } from '../../src/regions/regions.ts';
-import { buildServer } from '../../src/server/app.ts';
+import { loadRegions } from '../../src/regions/regions.ts';
 import { PUBLIC_ROUTES } from '../../src/server/auth.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
+import { testService, type TestService } from '../helpers/service.ts';
 
-const TOKEN = 'test-token-123';
-const auth = { authorization: `Bearer ${TOKEN}` };
+let TOKEN: string;
+let auth: { authorization: string };
 let store: Store;
 let app: FastifyInstance;
+let service: TestService;
 const routes: [string, string][] = [];
 
 before(async () => {
   store = await landscapeStore(tempDir());
-  app = await buildServer({ store, regionFiles: [BUNDLED_REGIONS], taxonomy: loadTaxonomy(), token: TOKEN, onRoute: (m, u) => routes.push([m, u]) });
+  service = await testService(store, { onRoute: (m, u) => routes.push([m, u]) });
+  app = service.app;
+  TOKEN = service.token;
+  auth = { authorization: `Bearer ${TOKEN}` };
   await app.ready();
 });
 after(async () => {
-  await app.close();
+  await service.close();
   store.close();
 });
 
-test('every route needs the token unless it is on the public list', async () => {
-  assert.ok(routes.length >= 8, `routes seen: ${routes.length}`);
+test('every route needs a session or a token unless it is on the public list', async () => {
+  assert.ok(routes.length >= 25, `routes seen: ${routes.length}`);
   for (const [method, url] of routes) {
-    const concrete = url.replace(':name', 'copubs').replace(':rorId', '052gg0110');
-    const response = await app.inject({ method: method as 'GET', url: concrete });
-    if (PUBLIC_ROUTES.has(`${method} ${url}`)) assert.equal(response.statusCode, 200, url);
-    else assert.equal(response.statusCode, 401, `${method} ${url} answered ${response.statusCode} without a token`);
+    const concrete = url.replace(':name', 'copubs').replace(':rorId', '052gg0110').replace(':id', '00000000-0000-4000-8000-000000000000');
+    const response = await app.inject({ method: method as 'GET', url: concrete, payload: method === 'GET' || method === 'DELETE' ? undefined : {} });
+    if (PUBLIC_ROUTES.has(`${method} ${url}`)) assert.notEqual(response.statusCode, 401, url);
+    else assert.equal(response.statusCode, 401, `${method} ${url} answered ${response.statusCode} without credentials`);
   }
+  assert.deepEqual([...PUBLIC_ROUTES].filter((r) => !routes.some(([m, u]) => `${m} ${u}` === r)), [], 'every public route exists');
   assert.equal((await app.inject({ url: '/api/fields', headers: { authorization: 'Bearer wrong' } })).statusCode, 401);
 });
 
-test('the browser exchanges the token for an httpOnly, SameSite cookie; security headers on every answer', async () => {
+test('the printed address exchanges the API token for an httpOnly, SameSite session cookie; security headers on every answer', async () => {
   const r = await app.inject({ url: `/?token=${TOKEN}` });
   assert.equal(r.statusCode, 302);
-  assert.match(String(r.headers['set-cookie']), /derisk_token=.*HttpOnly; SameSite=Strict/);
-  const page = await app.inject({ url: '/', headers: { cookie: `derisk_token=${TOKEN}` } });
+  assert.match(String(r.headers['set-cookie']), /derisk_session=.*HttpOnly; SameSite=Strict/);
+  const cookie = String(r.headers['set-cookie']).split(';')[0]!;
+  assert.equal((await app.inject({ url: '/api/fields', headers: { cookie } })).statusCode, 200);
+  const page = await app.inject({ url: '/', headers: { cookie } });
   assert.equal(page.statusCode, 200);
   assert.match(String(page.headers['content-security-policy']), /default-src 'self'/);
   assert.equal(page.headers['x-content-type-options'], 'nosniff');

@@ -3,16 +3,15 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
-import { BUNDLED_REGIONS } from '../../src/regions/regions.ts';
-import { buildServer } from '../../src/server/app.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { AFF, landscapeStore } from '../helpers/landscape.ts';
+import { testService, type TestService } from '../helpers/service.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) && 'Debian chromium is not installed (.ci/run installs it)';
-const TOKEN = 'browser-test-token';
+let TOKEN: string;
+let service: TestService;
 const SHOTS = 'test-output';
 const HOSTILE = '<img src=x onerror="window.__xss=1">Hostile <b>title</b>';
 
@@ -25,7 +24,9 @@ let base: string;
 before(async () => {
   if (skip) return;
   store = await landscapeStore(tempDir(), [{ id: 'https://openalex.org/W99', doi: '10.5555/hostile', title: HOSTILE, publication_year: 2023, authorships: [{ author_position: 'first', raw_affiliation_strings: [AFF.oxford] }, { raw_affiliation_strings: [AFF.thu] }] }]);
-  app = await buildServer({ store, regionFiles: [BUNDLED_REGIONS], taxonomy: loadTaxonomy(), token: TOKEN });
+  service = await testService(store);
+  app = service.app;
+  TOKEN = service.token;
   base = await app.listen({ port: 0, host: '127.0.0.1' });
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
@@ -35,7 +36,7 @@ before(async () => {
 after(async () => {
   if (skip) return;
   await browser.close();
-  await app.close();
+  await service.close();
   store.close();
 });
 

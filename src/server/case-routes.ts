@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import { loadAiUses } from '../assessment/ai-act.ts';
+import type { Assessor } from '../assessment/assessor.ts';
+import { reportHtml } from '../assessment/report.ts';
+import { authorize } from '../service/authorize.ts';
+import type { CaseService } from '../service/cases.ts';
+import { actorOf } from './auth.ts';
+
+const id = { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } as const;
+const asOf = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
+const today = () => new Date().toISOString().slice(0, 10);
+
+/**
+ * Cases, verdicts, notes and sharing. Role and organisation are checked in the CaseService, not
+ * here: these handlers only translate HTTP to the core and back.
+ */
+export function registerCaseRoutes(app: FastifyInstance, services: () => Promise<{ cases: CaseService; assessor: Assessor }>): void {
+  app.get('/api/assessment/options', { schema: { description: 'What a case may name: technology fields and intended uses with their AI Act tier' } }, async (request) => {
+    actorOf(request);
+    const { assessor } = await services();
+    return {
+      fields: [...assessor.parts.taxonomy.fields.values()].map((f) => ({ id: f.id, name: f.name })),
+      uses: [...loadAiUses().uses.values()].map((u) => ({ id: u.id, label: u.label, tier: u.tier, cite: u.cite })),
+      rulebook: { id: assessor.parts.rulebook.id, version: assessor.parts.rulebook.version, hash: assessor.parts.rulebook.hash },
+    };
+  });
+
+  app.post('/api/assess', { schema: { description: 'Assesses a case given in the body without storing it (the verdict, criteria, evidence and plan)', body: { type: 'object' }, querystring: { type: 'object', additionalProperties: false, properties: { as_of: asOf } } } }, async (request) => {
+    const actor = actorOf(request);
+    authorize(actor, 'assessment.run');
+    const { assessor } = await services();
+    return assessor.run(assessor.validate(request.body), (request.query as { as_of?: string }).as_of ?? today());
+  });
+
+  app.get('/api/cases', { schema: { description: "Cases of the caller's organisation and cases shared with it" } }, async (request) => (await services()).cases.list(actorOf(request)));
+
+  app.post('/api/cases', { schema: { description: 'Stores a new case; an Idempotency-Key header makes a retried request create it once', body: { type: 'object' }, headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 100 } } } } }, async (request, reply) => {
+    const key = request.headers['idempotency-key'];
+    const r = await (await services()).cases.create(actorOf(request), request.body, typeof key === 'string' ? key : null);
+    return reply.code(r.created ? 201 : 200).send(r);
+  });
+
+  app.get('/api/cases/:id', { schema: { description: 'A case, its verdicts and the notes of the caller’s organisation', params: id } }, async (request) => {
+    const actor = actorOf(request);
+    const { cases } = await services();
+    const caseId = (request.params as { id: string }).id;
+    const c = await cases.get(actor, caseId);
+    const assessments = await cases.assessments(actor, caseId);
+    return { ...c, assessments: assessments.map((a) => ({ id: a.id, createdAt: a.createdAt, createdBy: a.createdBy, overall: a.overall, rulebook: a.rulebook })), notes: await cases.notes(actor, caseId) };
+  });
+
+  app.put('/api/cases/:id', { schema: { description: 'Replaces a case (owning organisation only)', params: id, body: { type: 'object' } } }, async (request) => {
+    await (await services()).cases.update(actorOf(request), (request.params as { id: string }).id, request.body);
+    return { ok: true };
+  });
+
+  app.post('/api/cases/:id/assess', { schema: { description: 'Runs the rulebook on a stored case and stores the verdict', params: id, body: { type: 'object', additionalProperties: false, properties: { as_of: asOf } } } }, async (request, reply) => {
+    const stored = await (await services()).cases.assess(actorOf(request), (request.params as { id: string }).id, (request.body as { as_of?: string } | undefined)?.as_of ?? today());
+    return reply.code(201).send(stored);
+  });
+
+  app.get('/api/assessments/:id', { schema: { description: 'A stored verdict with its criteria, evidence, sources and plan', params: id } }, async (request) => (await services()).cases.assessment(actorOf(request), (request.params as { id: string }).id));
+
+  app.get('/api/assessments/:id/report', { schema: { description: 'The report to file, as HTML', params: id } }, async (request, reply) => {
+    const actor = actorOf(request);
+    const { cases, assessor } = await services();
+    const a = await cases.assessment(actor, (request.params as { id: string }).id);
+    const c = await cases.get(actor, a.caseId);
+    // Inline styles only: the report is a document, served with its own strict policy.
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+      .send(reportHtml(assessor.validate(c.doc), a.result, { caseId: c.id, assessmentId: a.id, assessedBy: a.createdBy }));
+  });
+
+  app.post('/api/cases/:id/share', { schema: { description: 'Shares a case (read only) with another organisation (officer)', params: id, body: { type: 'object', additionalProperties: false, required: ['organisation'], properties: { organisation: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,40}$' } } } } }, async (request) => {
+    await (await services()).cases.share(actorOf(request), (request.params as { id: string }).id, (request.body as { organisation: string }).organisation);
+    return { ok: true };
+  });
+
+  app.post('/api/cases/:id/notes', { schema: { description: 'Adds a note to a case', params: id, body: { type: 'object', additionalProperties: false, required: ['body'], properties: { body: { type: 'string', minLength: 1, maxLength: 10000 } } } } }, async (request, reply) => {
+    const noteId = await (await services()).cases.addNote(actorOf(request), (request.params as { id: string }).id, (request.body as { body: string }).body);
+    return reply.code(201).send({ id: noteId });
+  });
+}

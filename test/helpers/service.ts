@@ -1,0 +1,43 @@
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { EmbeddedDb } from '../../src/appdb/embedded.ts';
+import { migrate } from '../../src/appdb/migrate.ts';
+import type { AppDb } from '../../src/appdb/db.ts';
+import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
+import { BUNDLED_REGIONS } from '../../src/regions/regions.ts';
+import { buildServer, type ServerOptions } from '../../src/server/app.ts';
+import { Accounts } from '../../src/service/accounts.ts';
+import type { Actor } from '../../src/service/authorize.ts';
+import type { Store } from '../../src/store/store.ts';
+import { tempDir } from './fixtures.ts';
+
+export interface TestService {
+  app: FastifyInstance;
+  db: AppDb;
+  accounts: Accounts;
+  admin: Actor;
+  /** An API token of the local admin. */
+  token: string;
+  close(): Promise<void>;
+}
+
+/** A server over `store` with a fresh embedded application database and its local admin. */
+export async function testService(store: Store, extra: Partial<ServerOptions> = {}, db?: AppDb): Promise<TestService> {
+  const appDb = db ?? (await EmbeddedDb.open(join(tempDir(), 'app.duckdb')));
+  await migrate(appDb);
+  const accounts = new Accounts(appDb);
+  const { actor } = await accounts.ensureLocalAdmin();
+  const { token } = await accounts.createToken(actor, 'test');
+  const app = await buildServer({ store, db: appDb, regionFiles: [BUNDLED_REGIONS], taxonomy: loadTaxonomy(), ...extra });
+  return {
+    app,
+    db: appDb,
+    accounts,
+    admin: actor,
+    token,
+    close: async () => {
+      await app.close();
+      if (!db) await appDb.close();
+    },
+  };
+}
