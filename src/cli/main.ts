@@ -23,6 +23,7 @@ import { refreshAnalytics } from '../store/refresh.ts';
 import { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
 import { render, type Format } from './output.ts';
+import { backupCommand, restoreCommand, usersCommand } from './admin.ts';
 import { assessCommand, auditCommand, rulebookCommand } from './assessment.ts';
 import { briefCommand, catalogueLists, listsCommand, loadAndScreen, screenCommand } from './screening.ts';
 import { ProgressReporter } from './progress.ts';
@@ -62,6 +63,8 @@ Usage:
   derisk assess --rerun <assessment id> --rulebook F   an old case under another rulebook, and what changed
   derisk rulebook [F] [--json]                 check a rulebook and list its criteria
   derisk audit verify                          check the audit trail for edited or deleted entries
+  derisk users add-org <id> <name> | users add --org ID --email E --role viewer|analyst|officer|admin
+  derisk backup <dir> | derisk restore <dir>   application database and evidence store, to and from a directory
   derisk serve [--port 8720] [--host 127.0.0.1]   the web app and HTTP API over the store
   derisk export parquet <dir>                  work × institution table as Parquet, partitioned by year
   derisk sources                               the datasets derisk knows and where they come from
@@ -72,7 +75,8 @@ Common options:
   --china-includes-hk     count Hong Kong as China (default: apart)
   --china-includes-mo     count Macao as China (default: apart)
 
-Environment: DERISK_HOME (store, default ./.derisk), DERISK_MIRROR (data mirror, default ../shared/data)
+Environment: DERISK_HOME (store, default ./.derisk), DERISK_MIRROR (data mirror, default ../shared/data),
+  DERISK_DATABASE_URL (PostgreSQL for the application database; default: embedded in DERISK_HOME)
 Exit codes: 0 ok, 1 failed, 2 usage error, 3 done but some records were quarantined (see the files named)`;
 
 
@@ -108,6 +112,12 @@ export async function main(argv: string[]): Promise<number> {
         return rulebookCommand(rest);
       case 'audit':
         return await auditCommand(rest);
+      case 'users':
+        return await usersCommand(rest);
+      case 'backup':
+        return await backupCommand(rest);
+      case 'restore':
+        return await restoreCommand(rest);
       case 'fields':
         for (const f of loadTaxonomy().fields.values()) console.log(`${f.id.padEnd(32)} ${f.family.padEnd(18)} ${f.name}`);
         return EXIT.ok;

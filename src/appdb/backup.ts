@@ -1,0 +1,66 @@
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { once } from 'node:events';
+import type { AppDb, Param } from './db.ts';
+
+/** Tables a backup holds, parents before children; sessions are not kept (a restore logs everyone out). */
+const TABLES = ['organisations', 'users', 'api_tokens', 'cases', 'case_shares', 'assessments', 'notes', 'audit'] as const;
+
+export interface BackupManifest {
+  format: 'derisk-appdb-backup/1';
+  createdAt: string;
+  source: AppDb['kind'];
+  tables: Record<string, number>;
+  auditHead: { seq: number; hash: string } | null;
+}
+
+/** Writes every table as JSON Lines plus a manifest; the same format whichever database it came from. */
+export async function backupAppDb(db: AppDb, dir: string): Promise<BackupManifest> {
+  mkdirSync(dir, { recursive: true });
+  const tables: Record<string, number> = {};
+  // One transaction: the tables are read at one point in time.
+  await db.transaction(async (tx) => {
+    for (const table of TABLES) {
+      const rows = await tx.query(`SELECT * FROM ${table}`);
+      const out = createWriteStream(join(dir, `${table}.jsonl`));
+      for (const r of rows) if (!out.write(`${JSON.stringify(r)}\n`)) await once(out, 'drain');
+      out.end();
+      await once(out, 'finish');
+      tables[table] = rows.length;
+    }
+  });
+  const head = (await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0] ?? null;
+  const manifest: BackupManifest = { format: 'derisk-appdb-backup/1', createdAt: new Date().toISOString(), source: db.kind, tables, auditHead: head ? { seq: Number(head.seq), hash: head.hash } : null };
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  return manifest;
+}
+
+/** Restores a backup into an empty, migrated database, in one transaction: all of it or none. */
+export async function restoreAppDb(db: AppDb, dir: string): Promise<BackupManifest> {
+  const manifestPath = join(dir, 'manifest.json');
+  if (!existsSync(manifestPath)) throw new Error(`${dir}: no manifest.json, so not a derisk backup`);
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as BackupManifest;
+  if (manifest.format !== 'derisk-appdb-backup/1') throw new Error(`${manifestPath}: unknown backup format ${JSON.stringify(manifest.format)}`);
+  await db.transaction(async (tx) => {
+    for (const table of TABLES) {
+      const existing = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
+      if (Number(existing[0]?.n ?? 0) > 0) throw new Error(`the target database is not empty (${table} has rows): restore only into a new database`);
+    }
+    for (const table of TABLES) {
+      let n = 0;
+      const lines = createInterface({ input: createReadStream(join(dir, `${table}.jsonl`)), crlfDelay: Infinity });
+      for await (const line of lines) {
+        if (line.trim() === '') continue;
+        const row = JSON.parse(line) as Record<string, Param>;
+        const columns = Object.keys(row);
+        const odd = columns.find((c) => !/^[a-z_]{1,40}$/.test(c));
+        if (odd) throw new Error(`${dir}/${table}.jsonl line ${n + 1}: ${JSON.stringify(odd)} is not a column name`);
+        await tx.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`, columns.map((c) => row[c] ?? null));
+        n++;
+      }
+      if (n !== manifest.tables[table]) throw new Error(`${dir}/${table}.jsonl holds ${n} rows, the manifest says ${manifest.tables[table]}: the backup is incomplete`);
+    }
+  });
+  return manifest;
+}
