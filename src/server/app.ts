@@ -20,6 +20,7 @@ import { registerAccountRoutes } from './account-routes.ts';
 import { actorOf, registerAuth, sessionCookie } from './auth.ts';
 import { registerCaseRoutes } from './case-routes.ts';
 import { registerScreeningRoutes } from './screening-routes.ts';
+import { registerUploadRoutes } from './upload-routes.ts';
 
 export interface ServerOptions {
   store: Store;
@@ -31,6 +32,10 @@ export interface ServerOptions {
   loginThrottle?: LoginThrottle;
   /** Largest request body accepted, in bytes (larger ones are refused with 413). */
   bodyLimit?: number;
+  /** DERISK_HOME: where uploaded exports and their quarantine files are kept (uploads are off without it). */
+  home?: string;
+  /** Largest upload accepted, in bytes. */
+  uploadLimit?: number;
   /** Told of every route as it is added (the route-enumeration test listens here). */
   onRoute?: (method: string, url: string) => void;
 }
@@ -220,6 +225,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   registerScreeningRoutes(app, options.store, options.taxonomy, () => [...(catalogueFor({}).regions.get('EU27AC')?.countries ?? [])]);
   registerAccountRoutes(app, accounts, options.db, options.loginThrottle);
+  if (options.home) registerUploadRoutes(app, options.store, options.db, options.home, () => answers.clear(), options.uploadLimit ?? 200 * 1024 * 1024);
   // The assessor loads the registry, lists and rulebook once, on first use.
   let services: Promise<{ cases: CaseService; assessor: Assessor }> | null = null;
   registerCaseRoutes(app, () => {

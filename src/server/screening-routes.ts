@@ -41,13 +41,19 @@ export function registerScreeningRoutes(app: FastifyInstance, store: Store, taxo
     return briefing(store, await screen((request.query as { q: string }).q), europe());
   });
 
-  const portfolioQuery = { type: 'object', additionalProperties: false, required: ['ror'], properties: { ror: { type: 'string', pattern: ROR }, rollup: { type: 'boolean' }, format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } } as const;
-  app.get('/api/portfolio', { schema: { description: "An institution's co-publications with listed entities, partners/researchers/departments ranked by risk weight (CSV with format=csv)", querystring: portfolioQuery } }, async (request, reply) => {
-    const q = request.query as { ror: string; rollup?: boolean; format: 'json' | 'csv' };
+  const portfolioQuery = {
+    type: 'object',
+    additionalProperties: false,
+    properties: { ror: { type: 'string', pattern: ROR }, file: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'the file id of an uploaded export' }, rollup: { type: 'boolean' }, format: { type: 'string', enum: ['json', 'csv'], default: 'json' } },
+  } as const;
+  app.get('/api/portfolio', { schema: { description: "An institution's (ror) or an uploaded export's (file) co-publications with listed entities, partners/researchers/departments ranked by risk weight (CSV with format=csv)", querystring: portfolioQuery } }, async (request, reply) => {
+    const q = request.query as { ror?: string; file?: string; rollup?: boolean; format: 'json' | 'csv' };
+    if (!q.ror === !q.file) return reply.code(400).send({ error: 'bad request', message: 'give either ror (an institution) or file (an uploaded export)' });
     await screening();
-    if (!(await store.one('SELECT 1 FROM institutions WHERE ror_id = $1', [q.ror]))) return reply.code(404).send({ error: 'not found', message: `no institution ${q.ror} in the loaded registry` });
-    const result = await portfolio(store, { institution: q.ror, rollUp: q.rollup }, loadWeights(taxonomy));
-    if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="portfolio-${q.ror}.csv"`).send(portfolioCsv(result));
+    if (q.ror && !(await store.one('SELECT 1 FROM institutions WHERE ror_id = $1', [q.ror]))) return reply.code(404).send({ error: 'not found', message: `no institution ${q.ror} in the loaded registry` });
+    if (q.file && !(await store.one('SELECT 1 FROM input_files WHERE file_id = $1', [q.file]))) return reply.code(404).send({ error: 'not found', message: `no uploaded export ${q.file}` });
+    const result = await portfolio(store, q.ror ? { institution: q.ror, rollUp: q.rollup } : { fileId: q.file!, label: `uploaded export ${q.file!.slice(0, 12)}` }, loadWeights(taxonomy));
+    if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="portfolio-${q.ror ?? q.file!.slice(0, 12)}.csv"`).send(portfolioCsv(result));
     return result;
   });
 }
