@@ -1,4 +1,5 @@
 import { barChart, lineChart, networkChart, COLOURS } from './charts.js';
+import { casesModule } from './cases.js';
 
 const page = document.getElementById('page');
 const form = document.getElementById('filters');
@@ -21,11 +22,44 @@ function filters() {
 }
 const counting = () => new FormData(form).get('counting') ?? 'full';
 
+class LoginRequired extends Error {}
+
+// The session's CSRF token, sent with every change (the cookie alone is not enough).
+let csrf = null;
+
 async function api(path, params = new URLSearchParams()) {
   const response = await fetch(`${path}${params.size ? `?${params}` : ''}`, { credentials: 'same-origin' });
   const body = await response.json();
+  if (response.status === 401) throw new LoginRequired(body.message);
   if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`);
   return body;
+}
+
+async function send(method, path, body, type = 'application/json') {
+  const response = await fetch(path, { method, credentials: 'same-origin', headers: { 'content-type': type, 'x-csrf-token': csrf ?? '' }, body: type === 'application/json' ? JSON.stringify(body) : body });
+  const answer = await response.json().catch(() => ({}));
+  if (response.status === 401) throw new LoginRequired(answer.message);
+  if (!response.ok) throw new Error(answer.message ?? `HTTP ${response.status}`);
+  return answer;
+}
+
+function loginView() {
+  const f = h('form', { id: 'login-form', class: 'login' },
+    h('label', { class: 'field' }, 'E-mail ', h('input', { name: 'email', type: 'email', required: '', autocomplete: 'username' })),
+    h('label', { class: 'field' }, 'Password ', h('input', { name: 'password', type: 'password', required: '', autocomplete: 'current-password' })),
+    h('button', { type: 'submit' }, 'Log in'));
+  f.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      const session = await send('POST', '/api/login', { email: f.elements.email.value, password: f.elements.password.value });
+      csrf = session.csrf;
+      await start();
+    } catch (e) {
+      errorBox.textContent = e.message;
+      errorBox.hidden = false;
+    }
+  });
+  return [card('Log in to derisk', 'login-card', f)];
 }
 
 async function indicator(name, extra = {}) {
@@ -165,7 +199,21 @@ async function screening(kind, arg) {
     h('label', {}, 'Institution ROR id ', h('input', { name: 'ror', required: '', pattern: '0[a-z0-9]{6}[0-9]{2}', value: kind === 'portfolio' ? arg ?? '' : '' })),
     h('button', { type: 'submit' }, 'Portfolio'));
   portfolioForm.addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/screen/portfolio/${encodeURIComponent(portfolioForm.elements.ror.value)}`; });
-  const nodes = [card('Screen a partner against the risk lists', 'screen-card', nameForm, portfolioForm)];
+  const uploadForm = h('form', { id: 'upload-form', class: 'inline' },
+    h('label', {}, 'Publication export ', h('input', { name: 'file', type: 'file', required: '' })),
+    h('select', { name: 'kind' }, h('option', { value: 'wos' }, 'Web of Science'), h('option', { value: 'scopus' }, 'Scopus CSV'), h('option', { value: 'openalex' }, 'OpenAlex JSON Lines')),
+    h('button', { type: 'submit' }, 'Upload and screen'));
+  uploadForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const r = await send('POST', `/api/uploads?kind=${uploadForm.elements.kind.value}`, uploadForm.elements.file.files[0], 'application/octet-stream');
+      location.hash = `#/screen/export/${r.fileId}`;
+    } catch (err) {
+      errorBox.textContent = err.message;
+      errorBox.hidden = false;
+    }
+  });
+  const nodes = [card('Screen a partner against the risk lists', 'screen-card', nameForm, portfolioForm, uploadForm)];
   if (kind === 'name' && arg) {
     const r = await api('/api/screen', new URLSearchParams({ q: arg }));
     const hits = r.hits.map((x) => ({ ...x, inherited: x.inherited ? `via ${x.inherited.via}` : '' }));
@@ -181,9 +229,10 @@ async function screening(kind, arg) {
       h('h3', {}, 'Co-publications in the loaded data'), h('p', {}, b.history.map((y) => `${y.year}: ${y.works}`).join(' · ') || 'none found'),
       h('h3', {}, 'Chinese rules that bind this partner'), h('ul', {}, ...b.rules.map((x) => h('li', {}, h('strong', {}, x.title), ` — ${x.summary} `, h('span', { class: 'muted' }, `(${x.source})`))))));
   }
-  if (kind === 'portfolio' && arg) {
-    const p = await api('/api/portfolio', new URLSearchParams({ ror: arg }));
-    const csv = h('a', { href: `/api/portfolio?ror=${encodeURIComponent(arg)}&format=csv`, download: `portfolio-${arg}.csv` }, 'CSV of every flagged co-publication');
+  if ((kind === 'portfolio' || kind === 'export') && arg) {
+    const scope = new URLSearchParams(kind === 'portfolio' ? { ror: arg } : { file: arg });
+    const p = await api('/api/portfolio', scope);
+    const csv = h('a', { href: `/api/portfolio?${scope}&format=csv`, download: `portfolio-${arg.slice(0, 12)}.csv` }, 'CSV of every flagged co-publication');
     const cols = [['name', 'Name'], ['volume', 'Volume'], ['sensitivity', 'Sensitivity'], ['partnerLevel', 'Partner level'], ['partnerRisk', 'Partner risk'], ['weight', 'Weight'], ['years', 'Years']];
     nodes.push(card(`Portfolio of ${p.scope}: ${p.flagged.length} of ${p.works} works with a listed partner`, 'portfolio-card', h('p', { class: 'muted' }, p.method), csv,
       h('h3', {}, 'Partner institutions'), rowsTable(p.partners, cols), h('h3', {}, 'Researchers'), rowsTable(p.researchers.slice(0, 25), cols), h('h3', {}, 'Departments'), rowsTable(p.departments.slice(0, 25), cols),
@@ -192,12 +241,15 @@ async function screening(kind, arg) {
   return nodes;
 }
 
+const cases = casesModule({ h, api, send, card, rowsTable });
+
 // Filters can change faster than answers arrive: only the latest request may draw.
 let latest = 0;
 
 async function route() {
   const mine = ++latest;
   const [, view, arg] = location.hash.split('/');
+  form.hidden = view === 'cases' || view === 'screen';
   const fieldSelect = form.elements.field;
   if (view === 'field' && arg && fieldSelect.value !== arg) fieldSelect.value = arg;
   try {
@@ -205,6 +257,7 @@ async function route() {
       : view === 'works' && arg ? await works(decodeURIComponent(arg), location.hash.split('/')[3])
       : view === 'network' ? await network()
       : view === 'facts' ? await facts()
+      : view === 'cases' ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list())
       : view === 'screen' ? await screening(arg, location.hash.split('/')[3] === undefined ? undefined : decodeURIComponent(location.hash.split('/').slice(3).join('/')))
       : await landscape(view === 'field' ? arg : null);
     if (mine !== latest) return;
@@ -212,14 +265,33 @@ async function route() {
     page.replaceChildren(...nodes);
   } catch (e) {
     if (mine !== latest) return;
+    if (e instanceof LoginRequired) {
+      page.replaceChildren(...loginView());
+      return;
+    }
     errorBox.textContent = e.message;
     errorBox.hidden = false;
     page.replaceChildren();
   }
 }
 
+let started = false;
+
 async function start() {
-  const { fields } = await api('/api/fields');
+  let fields;
+  try {
+    csrf = (await api('/api/session')).csrf;
+    fields = (await api('/api/fields')).fields;
+  } catch (e) {
+    if (!(e instanceof LoginRequired)) throw e;
+    form.hidden = true;
+    page.replaceChildren(...loginView());
+    document.body.dataset.ready = 'true';
+    return;
+  }
+  errorBox.hidden = true;
+  if (started) return route();
+  started = true;
   for (const f of fields) form.elements.field.append(h('option', { value: f.id }, f.name));
   form.addEventListener('change', (event) => {
     // In a field view the field is part of the address: changing it moves to that view.

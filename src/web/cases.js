@@ -1,0 +1,134 @@
+// Cases: a form that walks an officer through a proposed collaboration, and the verdict.
+// Every text from the server is set with textContent (via h), never as HTML.
+
+const ANSWERS = [['unknown', 'unknown'], ['yes', 'yes'], ['no', 'no']];
+const DATA_KINDS = ['none', 'public', 'anonymised', 'personal', 'health', 'biometric', 'important', 'proprietary'];
+
+export function casesModule({ h, api, send, card, rowsTable }) {
+  const select = (name, options, value = options[0][0]) => {
+    const s = h('select', { name });
+    for (const [v, label] of options) s.append(h('option', { value: v, ...(v === value ? { selected: '' } : {}) }, label));
+    return s;
+  };
+  const answer = (name, label) => h('label', { class: 'field' }, `${label} `, select(name, ANSWERS));
+  const checks = (name, items) => h('div', { class: 'checks' }, ...items.map(([value, label]) => h('label', {}, h('input', { type: 'checkbox', name, value }), ` ${label}`)));
+  const badge = (v) => h('span', { class: `badge ${v}` }, String(v).toUpperCase());
+
+  async function list() {
+    const rows = await api('/api/cases');
+    const body = rows.length
+      ? h('table', { 'data-testid': 'cases' }, h('thead', {}, h('tr', {}, h('th', {}, 'Case'), h('th', {}, 'Verdict'), h('th', {}, 'Updated'), h('th', {}, ''))),
+        h('tbody', {}, ...rows.map((c) => h('tr', {}, h('td', {}, h('a', { href: `#/cases/${c.id}` }, c.title)), h('td', {}, c.overall ? badge(c.overall) : 'not assessed'), h('td', {}, c.updatedAt.slice(0, 16).replace('T', ' ')), h('td', { class: 'muted' }, c.own ? '' : 'shared with you')))))
+      : h('p', {}, 'No cases yet.');
+    return [card('Cases', 'cases-card', h('p', {}, h('a', { href: '#/cases/new', class: 'button' }, 'New case')), body)];
+  }
+
+  async function form() {
+    const options = await api('/api/assessment/options');
+    const partners = h('textarea', { name: 'partners', rows: '3', placeholder: 'one per line: name or ROR id | role (lead, partner, subcontractor, host, funder) | country\nHarbin Institute of Technology | partner | CN' });
+    const f = h('form', { id: 'case-form', class: 'case-form' },
+      h('fieldset', {}, h('legend', {}, '1. The collaboration'), h('label', { class: 'field wide' }, 'Title ', h('input', { name: 'title', required: '', maxlength: '300' })), h('label', { class: 'field' }, 'Reference ', h('input', { name: 'reference', maxlength: '100' }))),
+      h('fieldset', {}, h('legend', {}, '2. Partners'), partners),
+      h('fieldset', {}, h('legend', {}, '3. Funding and in-kind support'), h('textarea', { name: 'funders', rows: '2', placeholder: 'one funder per line' })),
+      h('fieldset', {}, h('legend', {}, '4. Technology'), checks('fields', options.fields.map((x) => [x.id, x.name])), answer('dual_use', 'Dual-use potential'), answer('export_controlled', 'Export-controlled')),
+      h('fieldset', {}, h('legend', {}, '5. Intended application (EU AI Act)'), checks('uses', options.uses.map((u) => [u.id, `${u.label} — ${u.tier}, ${u.cite}`])), h('label', {}, h('input', { type: 'checkbox', name: 'uses_unknown' }), ' not known yet')),
+      h('fieldset', {}, h('legend', {}, '6. Research'), h('label', { class: 'field' }, 'Type ', select('research_type', [['unknown', 'unknown'], ['basic', 'basic'], ['applied', 'applied'], ['development', 'development']])), answer('open_publication', 'Published openly')),
+      h('fieldset', {}, h('legend', {}, '7. Data'), checks('kinds', DATA_KINDS.map((k) => [k, k])), h('label', {}, h('input', { type: 'checkbox', name: 'kinds_unknown' }), ' not known yet'), h('div', {}, 'Stored in ', checks('storage', [['EU', 'EU'], ['CN', 'China'], ['other', 'elsewhere']])), answer('transfer_to_china', 'Transferred to China')),
+      h('fieldset', {}, h('legend', {}, '8. Terms'), answer('equal_access_to_data', 'Equal access to data'), answer('equal_right_to_publish', 'Equal right to publish'), answer('ip_agreement', 'Written IP agreement'), answer('partner_veto_on_publication', 'Partner veto on publication')),
+      h('fieldset', {}, h('legend', {}, '9. Personnel'), h('textarea', { name: 'personnel', rows: '3', placeholder: 'one per line: name | affiliations (;-separated) | talent programmes (;-separated)' })),
+      h('fieldset', {}, h('legend', {}, '10. Duration'), h('label', { class: 'field' }, 'Start ', h('input', { name: 'start', type: 'date' })), h('label', { class: 'field' }, 'Months ', h('input', { name: 'months', type: 'number', min: '1', max: '240' }))),
+      h('p', {}, h('button', { type: 'submit' }, 'Save and assess'), ' ', h('span', { class: 'muted' }, `rulebook ${options.rulebook.version} [${options.rulebook.hash}]`)),
+      h('p', { id: 'form-error', class: 'error', role: 'alert', hidden: '' }));
+    f.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const box = f.querySelector('#form-error');
+      try {
+        const doc = caseFrom(new FormData(f));
+        const { id } = await send('POST', '/api/cases', doc);
+        await send('POST', `/api/cases/${id}/assess`, {});
+        location.hash = `#/cases/${id}`;
+      } catch (e) {
+        box.textContent = e.message;
+        box.hidden = false;
+      }
+    });
+    const c = card('New case: walk through the questions; leave what you do not know as unknown', 'case-form-card', f);
+    c.classList.add('wide');
+    return [c];
+  }
+
+  function caseFrom(data) {
+    const lines = (name) => String(data.get(name) ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+    const parts = (line) => line.split('|').map((x) => x.trim());
+    const all = (name) => data.getAll(name).map(String);
+    const doc = {
+      title: String(data.get('title') ?? ''),
+      partners: lines('partners').map((l) => {
+        const [who, role, country] = parts(l);
+        const isRor = /^(https:\/\/ror\.org\/)?0[a-z0-9]{6}[0-9]{2}$/.test(who);
+        return { ...(isRor ? { ror: who } : { name: who }), ...(role ? { role } : {}), ...(country ? { country } : {}) };
+      }),
+      funders: lines('funders').map((name) => ({ name })),
+      technology: { fields: all('fields'), dual_use: data.get('dual_use'), export_controlled: data.get('export_controlled') },
+      application: { uses: data.get('uses_unknown') ? 'unknown' : all('uses') },
+      research: { type: data.get('research_type'), open_publication: data.get('open_publication') },
+      data: { kinds: data.get('kinds_unknown') ? 'unknown' : all('kinds'), storage: all('storage').length ? all('storage') : 'unknown', transfer_to_china: data.get('transfer_to_china') },
+      terms: Object.fromEntries(['equal_access_to_data', 'equal_right_to_publish', 'ip_agreement', 'partner_veto_on_publication'].map((k) => [k, data.get(k)])),
+      personnel: lines('personnel').map((l) => {
+        const [name, affiliations = '', programmes = ''] = parts(l);
+        const split = (s) => s.split(';').map((x) => x.trim()).filter(Boolean);
+        return { name, affiliations: split(affiliations), talent_programmes: split(programmes) };
+      }),
+    };
+    if (data.get('reference')) doc.reference = String(data.get('reference'));
+    if (data.get('start') || data.get('months')) doc.duration = { ...(data.get('start') ? { start: String(data.get('start')) } : {}), ...(data.get('months') ? { months: Number(data.get('months')) } : {}) };
+    return doc;
+  }
+
+  async function show(id) {
+    const c = await api(`/api/cases/${id}`);
+    const nodes = [];
+    const head = card(c.title, 'case-card', h('p', { class: 'muted' }, `${c.own ? 'your organisation' : 'shared with you (read only)'} · created ${c.createdAt.slice(0, 10)}`));
+    head.classList.add('wide');
+    nodes.push(head);
+    if (c.own) {
+      const again = h('button', { type: 'button' }, 'Assess again');
+      again.addEventListener('click', async () => {
+        await send('POST', `/api/cases/${id}/assess`, {});
+        location.reload();
+      });
+      head.append(again);
+    }
+    const latest = c.assessments[0];
+    if (latest) {
+      const a = (await api(`/api/assessments/${latest.id}`)).result;
+      const holding = a.criteria.filter((r) => r.status === 'holds' && r.outcome !== 'green');
+      const open = a.criteria.filter((r) => r.status === 'needs-information');
+      const verdict = card('Verdict', 'verdict-card',
+        h('p', { class: 'verdict' }, 'Overall ', badge(a.overall), a.provisional ? h('span', { class: 'muted' }, ' provisional: questions unanswered') : ''),
+        rowsTable(Object.entries(a.categories).map(([category, v]) => ({ category, verdict: v.verdict, holding: v.holding.join(', '), needs: v.needsInformation.join(', ') })), [['category', 'Risk category'], ['verdict', 'Verdict'], ['holding', 'Criteria that hold'], ['needs', 'Needs information']]),
+        h('p', {}, h('a', { href: `/api/assessments/${latest.id}/report`, target: '_blank', rel: 'noopener' }, 'Report to file (HTML)'), h('span', { class: 'muted' }, ` · rulebook ${a.rulebook.version} [${a.rulebook.hash}] · as of ${a.asOf} · re-assess by ${a.reassessBy}`)));
+      verdict.classList.add('wide');
+      nodes.push(verdict);
+      const criteria = (rows) => rowsTable(rows.map((r) => ({ id: r.id, title: r.title, outcome: r.status === 'holds' ? r.effective : `if it holds: ${r.outcome}`, evidence: r.evidence.map((e) => `${e.path} = ${JSON.stringify(e.value)}${e.note ? ` (${e.note})` : ''}`).join('\n'), source: `${r.source.title}, ${r.source.clause}` })), [['id', 'Id'], ['title', 'Criterion'], ['outcome', 'Outcome'], ['evidence', 'Evidence'], ['source', 'Source']]);
+      if (holding.length) nodes.push(card('Criteria that hold', 'holding-card', criteria(holding)));
+      if (open.length) nodes.push(card('Needs information', 'open-card', criteria(open)));
+      nodes.push(card('What would change the verdict', 'change-card', h('ul', {}, ...a.whatWouldChange.map((w) => h('li', {}, w)))));
+      nodes.push(card('Mitigation plan', 'plan-card', ...Object.entries(a.plan).filter(([, items]) => items.length).flatMap(([kind, items]) => [h('h3', {}, kind), h('ul', {}, ...items.map((m) => h('li', {}, m.text, h('span', { class: 'muted' }, ` (${m.calledForBy.join(', ')})`))))])));
+    }
+    const notes = card('Notes (your organisation only)', 'notes-card', h('ul', {}, ...c.notes.map((n) => h('li', {}, h('span', { class: 'muted' }, `${n.createdAt.slice(0, 16).replace('T', ' ')} `), n.body))));
+    if (c.own) {
+      const noteForm = h('form', { class: 'inline' }, h('input', { name: 'body', required: '', maxlength: '10000', placeholder: 'add a note' }), h('button', { type: 'submit' }, 'Add'));
+      noteForm.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        await send('POST', `/api/cases/${id}/notes`, { body: noteForm.elements.body.value });
+        location.reload();
+      });
+      notes.append(noteForm);
+    }
+    nodes.push(notes);
+    return nodes;
+  }
+
+  return { list, form, show };
+}

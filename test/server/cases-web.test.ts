@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { OPERATOR } from '../../src/service/accounts.ts';
+import type { Store } from '../../src/store/store.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { landscapeStore } from '../helpers/landscape.ts';
+import { testService, type TestService } from '../helpers/service.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = !existsSync(CHROMIUM) && 'Debian chromium is not installed (.ci/run installs it)';
+const HOSTILE = '<img src=x onerror="window.__xss=1">Case <b>bold</b>';
+const PASSWORD = 'a very long password';
+
+let store: Store;
+let service: TestService;
+let browser: Browser;
+let page: Page;
+let base: string;
+
+before(async () => {
+  if (skip) return;
+  store = await landscapeStore(tempDir());
+  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
+  await screenPending(store, await screeningContext(store));
+  service = await testService(store);
+  await service.accounts.createUser(OPERATOR, { orgId: 'local', email: 'analyst@example.org', name: 'Analyst', role: 'analyst', password: PASSWORD });
+  base = await service.app.listen({ port: 0, host: '127.0.0.1' });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  page = await browser.newPage({ viewport: { width: 1300, height: 1100 } });
+  page.on('dialog', (d) => void d.dismiss());
+  mkdirSync('test-output', { recursive: true });
+});
+after(async () => {
+  if (skip) return;
+  await browser.close();
+  await service.close();
+  store.close();
+});
+
+test('an officer logs in, walks through the case form, and reads the verdict; hostile text stays inert', { skip }, async () => {
+  await page.goto(`${base}/#/cases`);
+  await page.waitForSelector('#login-form');
+  await page.fill('#login-form input[name=email]', 'analyst@example.org');
+  await page.fill('#login-form input[name=password]', 'wrong password here');
+  await page.click('#login-form button');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.textContent('#error') ?? '', /wrong e-mail or password/);
+  await page.fill('#login-form input[name=password]', PASSWORD);
+  await page.click('#login-form button');
+  await page.waitForSelector('[data-testid=cases-card]');
+  await page.goto(`${base}/#/cases/new`);
+  await page.waitForSelector('#case-form');
+  await page.fill('#case-form input[name=title]', HOSTILE);
+  await page.fill('#case-form textarea[name=partners]', 'Tsinghua University | partner | CN');
+  await page.check('#case-form input[name=fields][value=eu-artificial-intelligence]');
+  await page.check('#case-form input[name=uses][value=general-purpose-other]');
+  await page.selectOption('#case-form select[name=research_type]', 'applied');
+  await page.check('#case-form input[name=kinds][value=personal]');
+  await page.check('#case-form input[name=storage][value=EU]');
+  await page.selectOption('#case-form select[name=transfer_to_china]', 'yes');
+  await page.screenshot({ path: 'test-output/case-form.png', fullPage: true });
+  await page.click('#case-form button[type=submit]');
+  await page.waitForSelector('[data-testid=verdict-card]');
+  const title = await page.textContent('[data-testid=case-card] h2');
+  assert.equal(title, HOSTILE, 'the title is shown as text');
+  assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+  const overall = await page.textContent('[data-testid=verdict-card] .verdict .badge');
+  assert.equal(overall, 'RED', 'a partner listed at high level in an EU critical technology area');
+  assert.match(await page.textContent('[data-testid=holding-card]') ?? '', /S-CRITICAL-TECH-HIGH-PARTNER/);
+  assert.match(await page.textContent('[data-testid=plan-card]') ?? '', /Do not proceed/);
+  await page.fill('[data-testid=notes-card] input[name=body]', '<script>window.__xss=2</script>note');
+  await page.click('[data-testid=notes-card] button');
+  await page.waitForFunction(() => document.querySelector('[data-testid=notes-card] li')?.textContent?.includes('<script>'));
+  assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+  await page.screenshot({ path: 'test-output/case-verdict.png', fullPage: true });
+  // The stored verdict is the API's, figure for figure.
+  const list = (await (await fetch(`${base}/api/cases`, { headers: { authorization: `Bearer ${service.token}` } })).json()) as { title: string; overall: string }[];
+  assert.equal(list.find((c) => c.title === HOSTILE)?.overall, 'red');
+});
