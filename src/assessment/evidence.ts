@@ -168,16 +168,13 @@ function screenerCountry(screener: Screener, rorId: string): string | null {
 async function coPublications(store: Store, rorIds: string[], asOf: string): Promise<{ listed: number | null; works: number | null; note: string }> {
   if (rorIds.length === 0) return { listed: null, works: null, note: 'no partner resolved to a registry institution, so its co-publications are unknown' };
   const from = Number(asOf.slice(0, 4)) - 5;
-  const row = await store.one<{ works: bigint; listed: bigint }>(
-    `WITH pw AS (SELECT DISTINCT work_id FROM work_institutions WHERE ror_id IN (SELECT unnest($1::VARCHAR[])) AND year >= $2 AND year < $3)
-     SELECT (SELECT count(*) FROM pw) AS works,
-       (SELECT count(DISTINCT w.work_id) FROM pw JOIN works w USING (work_id)
-          JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id
-          JOIN screen_hits h ON h.raw = a.raw
-          WHERE NOT EXISTS (SELECT 1 FROM resolution_institutions ri WHERE ri.raw = a.raw AND ri.ror_id IN (SELECT unnest($1::VARCHAR[])))) AS listed`,
+  // Summed per partner from the per-institution table: a work with two partners counts for each.
+  const row = await store.one<{ works: number | null; listed: number | null }>(
+    `SELECT sum(works)::DOUBLE AS works, sum(listed)::DOUBLE AS listed FROM institution_listed_copubs
+     WHERE list_contains($1::VARCHAR[], ror_id) AND year >= $2 AND year < $3`,
     [listValue(rorIds), from, from + 5],
   );
   const works = Number(row?.works ?? 0);
   const listed = Number(row?.listed ?? 0);
-  return { listed, works, note: `${listed} of the partners' ${works} works in ${from}–${from + 4} (evidence store) are co-authored with a listed entity` };
+  return { listed, works, note: `${listed} of the partners' ${works} works in ${from}–${from + 4} (evidence store, summed per partner) are co-authored with a listed entity other than the partner` };
 }

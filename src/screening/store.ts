@@ -7,7 +7,7 @@ import type { RiskList } from './lists.ts';
 import { Screener } from './screener.ts';
 
 /** Bumped whenever screening behaviour changes, so stored screening results are redone. */
-export const SCREENER_VERSION = '2026.11.22-5';
+export const SCREENER_VERSION = '2026.11.22-6';
 
 /** Saves lists in the store, each replacing its earlier version; every version is remembered. */
 export async function saveLists(store: Store, lists: RiskList[]): Promise<{ list: string; version: string; entries: number; changed: boolean }[]> {
@@ -100,5 +100,37 @@ export async function screenPending(store: Store, context: ScreeningContext, onP
     });
     onProgress?.(Math.min(i + chunk, pending.length), pending.length);
   }
+  await refreshListedAffiliations(store);
   return { screened: pending.length, hits, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Which works have an author affiliation on a list, and the institution it resolves to: what
+ * the case-by-case assessment counts a partner's co-publications with listed entities from,
+ * without scanning every affiliation per question. Rebuilt after screening and after refresh.
+ */
+export async function refreshListedAffiliations(store: Store): Promise<void> {
+  await store.run(`CREATE OR REPLACE TABLE listed_affiliations AS
+    SELECT DISTINCT w.work_id, w.year, ri.ror_id
+    FROM works w
+    JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id
+    JOIN (SELECT DISTINCT raw FROM screen_hits) h ON h.raw = a.raw
+    LEFT JOIN resolution_institutions ri ON ri.raw = a.raw AND ri.unit_of IS NULL
+    ORDER BY work_id`);
+  await refreshInstitutionListedCopubs(store);
+}
+
+/**
+ * Per institution and year: its works, and those co-authored with a listed entity other than
+ * itself. A case's partners are looked up here in a few rows instead of joining every work.
+ */
+export async function refreshInstitutionListedCopubs(store: Store): Promise<void> {
+  await store.run(`CREATE OR REPLACE TABLE institution_listed_copubs AS
+    WITH la AS (SELECT work_id, list(DISTINCT ror_id) FILTER (WHERE ror_id IS NOT NULL) AS rors, bool_or(ror_id IS NULL) AS unplaced FROM listed_affiliations GROUP BY work_id)
+    SELECT wi.ror_id, wi.year, count(DISTINCT wi.work_id) AS works,
+      count(DISTINCT CASE WHEN la.unplaced OR len(list_filter(la.rors, x -> x <> wi.ror_id)) > 0 THEN wi.work_id END) AS listed
+    FROM work_institutions wi LEFT JOIN la USING (work_id)
+    WHERE wi.ror_id IS NOT NULL
+    GROUP BY wi.ror_id, wi.year
+    ORDER BY wi.ror_id`);
 }

@@ -82,6 +82,10 @@ FROM work_affiliations
 GROUP BY work_id, year, ror_id, country_code
 ORDER BY year;
 
+-- Point look-ups of one institution's works (profiles, case assessment) use this index
+-- rather than a scan of every row.
+CREATE INDEX work_institutions_ror ON work_institutions (ror_id);
+
 -- Each institution's topmost ancestor through ROR parent links (an institute of CAS → CAS),
 -- for indicators counted with parent roll-up.
 CREATE OR REPLACE TABLE institution_rollup AS

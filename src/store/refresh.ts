@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadFieldRules, loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { TIER_RANK, type Tier } from '../resolve/matcher.ts';
+import { refreshListedAffiliations } from '../screening/store.ts';
 import type { Store } from './store.ts';
 
 const REFRESH = readFileSync(fileURLToPath(new URL('./refresh.sql', import.meta.url)), 'utf8')
@@ -15,5 +16,6 @@ export async function refreshAnalytics(store: Store, minTier: Exclude<Tier, 'unr
   await store.transaction(async () => {
     for (const sql of REFRESH) await store.run(sql, sql.includes('$1') ? [TIER_RANK[minTier]] : undefined);
     await store.run(`INSERT OR REPLACE INTO meta VALUES ('analytics_min_tier', $1)`, [minTier]);
+    await refreshListedAffiliations(store);
   });
 }

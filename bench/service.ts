@@ -1,0 +1,185 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { listValue } from '@duckdb/node-api';
+import { loadAiUses } from '../src/assessment/ai-act.ts';
+import { Assessor } from '../src/assessment/assessor.ts';
+import { readCaseDocument } from '../src/assessment/case.ts';
+import { loadRulebook } from '../src/assessment/rulebook.ts';
+import type { Config } from '../src/config.ts';
+import { loadTaxonomy } from '../src/fields/taxonomy.ts';
+import { loadWeights } from '../src/screening/portfolio.ts';
+import { refreshInstitutionListedCopubs, screeningContext } from '../src/screening/store.ts';
+import { Store } from '../src/store/store.ts';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * p) - 1)]!;
+const EXAMPLES = new URL('../examples/cases/', import.meta.url).pathname;
+
+/** A 10M-work evidence store for assessment look-ups: real ROR ids, a fifth of rows from 200 large institutions. */
+async function assessmentStore(out: string, works: number, ids: string[], partners: string[]): Promise<string> {
+  const path = join(out, `assessment-${works}.duckdb`);
+  if (existsSync(path)) return path;
+  const t = performance.now();
+  const store = await Store.open(path);
+  const big = [...partners, ...ids.filter((id) => !partners.includes(id)).slice(0, 200 - partners.length)];
+  // Institutions are picked by position in constant lists: no join over the generated rows.
+  await store.run(`CREATE OR REPLACE TABLE work_institutions AS
+    WITH l AS (SELECT $1::VARCHAR[] AS big, $2::VARCHAR[] AS pool),
+    w AS (SELECT i AS n, 2011 + (hash(i) % 15)::INTEGER AS year, 1 + (hash(i * 7) % 5)::INTEGER AS k FROM range(${works}) t(i)),
+    rows AS (SELECT n, year, unnest(range(k)) AS j FROM w),
+    picked AS (SELECT n, year, hash(n * 31 + j) AS hsh FROM rows)
+    SELECT DISTINCT 'w:' || n AS work_id, year,
+      CASE WHEN hsh % 5 = 0 THEN l.big[1 + ((hsh // 5) % ${big.length})::INTEGER] ELSE l.pool[1 + (hsh % ${ids.length})::INTEGER] END AS ror_id,
+      'CN' AS country_code, 'exact' AS tier, 1.0 AS weight, 1 AS authors
+    FROM picked, l
+    ORDER BY year`, [listValue(big), listValue(ids)]);
+  await store.run('CREATE INDEX work_institutions_ror ON work_institutions (ror_id)');
+  await store.run(`CREATE OR REPLACE TABLE works AS SELECT DISTINCT work_id, year FROM work_institutions`);
+  await store.run(`CREATE OR REPLACE TABLE listed_affiliations AS
+    SELECT work_id, year, CASE WHEN hash(work_id) % 3 = 0 THEN NULL ELSE ror_id END AS ror_id FROM work_institutions WHERE hash(work_id || ror_id) % 33 = 0 ORDER BY work_id`);
+  await refreshInstitutionListedCopubs(store);
+  store.close();
+  console.log(`generated a ${works.toLocaleString('en')}-work assessment store in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  return path;
+}
+
+/**
+ * Assessment latency, screening and evidence look-up included, on the real data (the demo store)
+ * and on a 10M-work store; beside it, the screening of the parties alone.
+ */
+export async function assessmentBench(config: Config, out: string, runs: number) {
+  if (!existsSync(config.storePath)) throw new Error(`no store at ${config.storePath}: run npm run demo first`);
+  const real = await Store.open(config.storePath);
+  const results: Record<string, unknown> = {};
+  try {
+    const taxonomy = loadTaxonomy();
+    const screening = await screeningContext(real);
+    const parts = { screening, taxonomy, weights: loadWeights(taxonomy), uses: loadAiUses().uses, rulebook: loadRulebook() };
+    const cases = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')).map((f) => ({ file: f, doc: readCaseDocument(join(EXAMPLES, f)) }));
+    const partnerIds = ['03cve4549', '01yqg2h08', '00a2xv884', '052gg0110', '02e2c7k09'];
+    const ids = (await real.all<{ ror_id: string }>(`SELECT ror_id FROM institutions WHERE status = 'active' ORDER BY ror_id`)).map((r) => r.ror_id);
+    const stores: [string, Store][] = [['real data (demo store)', real]];
+    const big = await Store.open(await assessmentStore(out, 10_000_000, ids, partnerIds));
+    stores.push(['10M works', big]);
+    try {
+      console.log(`\nAssessment latency (${runs * 10} runs of each of ${cases.length} example cases; screening, evidence look-up and rulebook included)`);
+      for (const [label, store] of stores) {
+        const assessor = new Assessor({ store, ...parts });
+        const snapshot = await assessor.snapshot();
+        const ms: number[] = [];
+        const screenMs: number[] = [];
+        for (const { doc } of cases) {
+          const c = assessor.validate(doc);
+          await assessor.run(c, '2026-11-22', undefined, snapshot);
+          for (let i = 0; i < runs * 10; i++) {
+            let t = performance.now();
+            await assessor.run(c, '2026-11-22', undefined, snapshot);
+            ms.push(performance.now() - t);
+            t = performance.now();
+            for (const p of c.partners) (p.ror ? screening.screener.screenRor(p.ror) : screening.screener.screen(p.name!));
+            screenMs.push(performance.now() - t);
+          }
+        }
+        console.log(`  ${label.padEnd(24)} median ${median(ms).toFixed(1)} ms, p95 ${pct(ms, 0.95).toFixed(1)} ms; screening the partners alone: median ${median(screenMs).toFixed(2)} ms`);
+        results[label] = { median: median(ms), p95: pct(ms, 0.95), screeningMedian: median(screenMs), runs: ms.length };
+      }
+    } finally {
+      big.close();
+    }
+  } finally {
+    real.close();
+  }
+  return results;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+
+interface Phase {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** Closed-loop load: `connections` keep-alive connections each sending the next request as soon as the last is answered. */
+async function phase(port: number, token: string, seconds: number, connections: number, next: (i: number) => { method: string; path: string; body?: string }): Promise<Phase> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const latencies: number[] = [];
+  let errors = 0;
+  let i = 0;
+  const end = Date.now() + seconds * 1000;
+  const one = (r: { method: string; path: string; body?: string }) =>
+    new Promise<number>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, method: r.method, path: r.path, agent, headers: { authorization: `Bearer ${token}`, ...(r.body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(r.body) } : {}) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', () => resolve(0));
+      req.end(r.body);
+    });
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < end) {
+        const t = performance.now();
+        const status = await one(next(i++));
+        latencies.push(performance.now() - t);
+        if (status < 200 || status >= 300) errors++;
+      }
+    }),
+  );
+  agent.destroy();
+  return { requests: latencies.length, rps: latencies.length / seconds, p50: median(latencies), p99: pct(latencies, 0.99), errors };
+}
+
+/**
+ * Load on loopback against a `derisk serve` process (its own process, as deployed): read
+ * endpoints, the assessment endpoint, and /health as the server's own ceiling, side by side.
+ */
+export async function loadBench(config: Config, seconds: number, connections: number) {
+  const port = await freePort();
+  const server = spawn(process.execPath, [new URL('../bin/derisk.js', import.meta.url).pathname, 'serve', '--port', String(port)], { env: { ...process.env, DERISK_HOME: config.home }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  let token = '';
+  for await (const chunk of server.stdout!) {
+    out += chunk;
+    const m = /\?token=(\S+)/.exec(out);
+    if (m) {
+      token = m[1]!;
+      break;
+    }
+  }
+  if (!token) throw new Error(`the server did not start: ${out}`);
+  const doc = JSON.stringify(readCaseDocument(join(EXAMPLES, 'joint-lab-hit.yaml')));
+  const reads = ['/api/indicators/copubs?regions=EU27AC,CN', '/api/indicators/top-institutions?regions=EU27AC,CN', '/api/indicators/publications', '/api/screen?q=Harbin%20Institute%20of%20Technology', '/api/screen?q=Beijing%20University%20of%20Technology', '/api/regions', '/api/cases', '/api/fields'];
+  try {
+    // Warm every route once (first answers compute and are kept).
+    await phase(port, token, 2, 4, (i) => (i % 2 ? { method: 'GET', path: reads[i % reads.length]! } : { method: 'POST', path: '/api/assess', body: doc }));
+    const results: Record<string, Phase> = {};
+    console.log(`\nLoad on loopback: ${connections} connections, ${seconds} s per phase, server in its own process (2 cores shared with this client)`);
+    for (const [name, next] of [
+      ['health (ceiling)', () => ({ method: 'GET', path: '/health' })],
+      ['reads (indicators, screening, cases)', (i: number) => ({ method: 'GET', path: reads[i % reads.length]! })],
+      ['assessment (POST /api/assess)', () => ({ method: 'POST', path: '/api/assess', body: doc })],
+    ] as const) {
+      const r = await phase(port, token, seconds, connections, next);
+      results[name] = r;
+      console.log(`  ${name.padEnd(38)} ${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   errors ${r.errors} of ${r.requests}`);
+    }
+    const ceiling = results['health (ceiling)']!.rps;
+    console.log(`  reads reach ${((100 * results['reads (indicators, screening, cases)']!.rps) / ceiling).toFixed(0)}% of the server's /health ceiling`);
+    return results;
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+}
