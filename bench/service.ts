@@ -109,12 +109,15 @@ interface Phase {
   p50: number;
   p99: number;
   errors: number;
+  /** p99 per path, to see which route holds the tail. */
+  byPath: Record<string, { requests: number; p99: number }>;
 }
 
 /** Closed-loop load: `connections` keep-alive connections each sending the next request as soon as the last is answered. */
 async function phase(port: number, token: string, seconds: number, connections: number, next: (i: number) => { method: string; path: string; body?: string }): Promise<Phase> {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const latencies: number[] = [];
+  const perPath = new Map<string, number[]>();
   let errors = 0;
   let i = 0;
   const end = Date.now() + seconds * 1000;
@@ -131,14 +134,20 @@ async function phase(port: number, token: string, seconds: number, connections: 
     Array.from({ length: connections }, async () => {
       while (Date.now() < end) {
         const t = performance.now();
-        const status = await one(next(i++));
-        latencies.push(performance.now() - t);
+        const r = next(i++);
+        const status = await one(r);
+        const ms = performance.now() - t;
+        latencies.push(ms);
+        const list = perPath.get(r.path) ?? [];
+        list.push(ms);
+        perPath.set(r.path, list);
         if (status < 200 || status >= 300) errors++;
       }
     }),
   );
   agent.destroy();
-  return { requests: latencies.length, rps: latencies.length / seconds, p50: median(latencies), p99: pct(latencies, 0.99), errors };
+  const byPath = Object.fromEntries([...perPath].map(([path, ms]) => [path, { requests: ms.length, p99: pct(ms, 0.99) }]));
+  return { requests: latencies.length, rps: latencies.length / seconds, p50: median(latencies), p99: pct(latencies, 0.99), errors, byPath };
 }
 
 /**
@@ -174,6 +183,7 @@ export async function loadBench(config: Config, seconds: number, connections: nu
       const r = await phase(port, token, seconds, connections, next);
       results[name] = r;
       console.log(`  ${name.padEnd(38)} ${r.rps.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   errors ${r.errors} of ${r.requests}`);
+      if (Object.keys(r.byPath).length > 1) for (const [path, x] of Object.entries(r.byPath)) console.log(`      ${path.padEnd(60)} p99 ${x.p99.toFixed(1)} ms`);
     }
     const ceiling = results['health (ceiling)']!.rps;
     console.log(`  reads reach ${((100 * results['reads (indicators, screening, cases)']!.rps) / ceiling).toFixed(0)}% of the server's /health ceiling`);

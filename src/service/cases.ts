@@ -63,11 +63,17 @@ export class CaseService {
   async list(actor: Actor): Promise<{ id: string; title: string; own: boolean; updatedAt: string; overall: string | null }[]> {
     authorize(actor, 'case.read');
     const rows = await this.db.query<{ id: string; title: string; org_id: string; updated_at: string; overall: string | null }>(
-      `SELECT c.id, c.title, c.org_id, c.updated_at,
-         (SELECT a.overall FROM assessments a WHERE a.case_id = c.id ORDER BY a.created_at DESC LIMIT 1) AS overall
-       FROM cases c
-       WHERE c.org_id = $1 OR c.id IN (SELECT case_id FROM case_shares WHERE org_id = $1)
-       ORDER BY c.updated_at DESC`,
+      `WITH visible AS (
+         SELECT id, title, org_id, updated_at FROM cases WHERE org_id = $1
+         UNION SELECT c.id, c.title, c.org_id, c.updated_at FROM cases c JOIN case_shares s ON s.case_id = c.id WHERE s.org_id = $1
+       ),
+       latest AS (
+         SELECT a.case_id, a.overall, row_number() OVER (PARTITION BY a.case_id ORDER BY a.created_at DESC) AS n
+         FROM assessments a JOIN visible v ON v.id = a.case_id
+       )
+       SELECT v.id, v.title, v.org_id, v.updated_at, l.overall
+       FROM visible v LEFT JOIN latest l ON l.case_id = v.id AND l.n = 1
+       ORDER BY v.updated_at DESC`,
       [actor.orgId],
     );
     return rows.map((r) => ({ id: r.id, title: r.title, own: r.org_id === actor.orgId, updatedAt: r.updated_at, overall: r.overall }));
