@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AppDb } from '../appdb/db.ts';
@@ -88,7 +89,9 @@ export async function assessCommand(argv: string[]): Promise<number> {
       if (positionals.length !== 1) throw new UsageError('assess needs one case file (YAML or JSON), or --rerun <assessment id>');
       const file = positionals[0]!;
       const c = readCase(file, assessor.known);
-      const { id } = await cases.create(actor, readCaseDocument(file));
+      // The same file is the same case: assessing it again adds a verdict, not another case.
+      const key = `file:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
+      const { id } = await cases.create(actor, readCaseDocument(file), key);
       const stored = await cases.assess(actor, id, values['as-of'] ?? today(), rulebook);
       if (values.json) console.log(JSON.stringify({ case: id, assessment: stored.id, ...stored.result }, null, 2));
       else printAssessment(stored.result, stored.id);
