@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { createServer } from 'node:net';
 import { Readable } from 'node:stream';
 import { loadConfig } from '../../src/config.ts';
 
@@ -29,3 +30,22 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   for await (const item of items) out.push(item);
   return out;
 }
+
+/** A JSON Lines file of n small works, every 97th line broken, for crash tests; `place` names the Chinese co-author's institution. */
+export function syntheticWorks(n: number, place = 'Zhejiang University, Hangzhou'): string {
+  const lines: string[] = [];
+  for (let i = 1; i <= n; i++) {
+    if (i % 97 === 0) lines.push(`{"id":"https://openalex.org/W${i}", "broken`);
+    else lines.push(JSON.stringify({ id: `https://openalex.org/W${i}`, doi: `10.5555/crash.${i}`, publication_year: 2010 + (i % 13), authorships: [{ raw_affiliation_strings: [`Lab ${i % 50}, ${place}, China`] }, { raw_affiliation_strings: ['University of Oxford, Oxford, UK'] }] }));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A loopback port nobody listens on right now. */
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });

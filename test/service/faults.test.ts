@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { ingestWorks } from '../../src/ingest/pipeline.ts';
@@ -10,7 +9,7 @@ import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { Store } from '../../src/store/store.ts';
 import { deriskAsync } from '../helpers/cli.ts';
-import { tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { freePort, syntheticWorks, tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
@@ -25,14 +24,6 @@ function random(seed: number): () => number {
   let s = seed >>> 0;
   return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 interface Running {
   proc: ChildProcess;
@@ -130,16 +121,8 @@ test(`kill -9 during case writes, ${ROUNDS} times: acknowledged cases and verdic
   } finally {
     await stop(server, 'SIGTERM');
   }
+  assert.equal(server.proc.exitCode, 0, 'SIGTERM shuts the server down cleanly');
 });
-
-function syntheticWorks(n: number): string {
-  const lines: string[] = [];
-  for (let i = 1; i <= n; i++) {
-    if (i % 97 === 0) lines.push(`{"id":"https://openalex.org/W${i}", "broken`);
-    else lines.push(JSON.stringify({ id: `https://openalex.org/W${i}`, doi: `10.5555/upload.${i}`, publication_year: 2015 + (i % 9), authorships: [{ raw_affiliation_strings: [`Lab ${i % 40}, Tsinghua University, Beijing, China`] }, { raw_affiliation_strings: ['University of Oxford, Oxford, UK'] }] }));
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 async function counts(home: string) {
   const store = await Store.open(join(home, 'derisk.duckdb'));
@@ -157,7 +140,7 @@ async function counts(home: string) {
 }
 
 test(`kill -9 during the ingest of an upload, ${ROUNDS} times: uploading again ends with exactly the counts of a clean run`, async () => {
-  const file = writeTemp('upload.jsonl', syntheticWorks(15_000));
+  const file = writeTemp('upload.jsonl', syntheticWorks(15_000, 'Tsinghua University, Beijing'));
   const clean = tempDir();
   cpSync(template, clean, { recursive: true });
   const cleanStore = await Store.open(join(clean, 'derisk.duckdb'));

@@ -11,7 +11,7 @@ import { copublications, landscapeSummary } from '../../src/indicators/copubs.ts
 import { loadRegions } from '../../src/regions/regions.ts';
 import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { Store } from '../../src/store/store.ts';
-import { INPUT, tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { INPUT, tempDir, writeTemp, syntheticWorks } from '../helpers/fixtures.ts';
 import { ROR_DUMP } from '../helpers/registry.ts';
 import { derisk, deriskAsync } from '../helpers/cli.ts';
 
@@ -92,16 +92,6 @@ test('quarantined records are counted, kept in the store and written to a file n
   assert.ok(lines.every((l) => l.file.endsWith('openalex-broken.jsonl') && l.reason));
   store.close();
 });
-
-/** A JSON Lines file of n small works, every 97th line broken, for crash tests. */
-function syntheticWorks(n: number): string {
-  const lines: string[] = [];
-  for (let i = 1; i <= n; i++) {
-    if (i % 97 === 0) lines.push(`{"id":"https://openalex.org/W${i}", "broken`);
-    else lines.push(JSON.stringify({ id: `https://openalex.org/W${i}`, doi: `10.5555/crash.${i}`, publication_year: 2010 + (i % 13), authorships: [{ raw_affiliation_strings: [`Lab ${i % 50}, Zhejiang University, Hangzhou, China`] }, { raw_affiliation_strings: ['University of Oxford, Oxford, UK'] }] }));
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 async function countsIn(home: string) {
   const store = await Store.open(join(home, 'derisk.duckdb'));
