@@ -71,7 +71,8 @@ export function fuzzyScore(query: string[], name: string[], distinctWords: (a: s
     let at = free.indexOf(q);
     if (at < 0) {
       // A real word is not a misspelling of another: "Hebei" is not "Hefei", "Fuzhou" not "Suzhou".
-      at = free.findIndex((n) => editDistance(q, n, allowedSlips(q)) <= allowedSlips(q) && !distinctWords(q, n));
+      // Numbers are never slips: the 702nd research institute is not the 722nd.
+      at = /\d/.test(q) ? -1 : free.findIndex((n) => !/\d/.test(n) && editDistance(q, n, allowedSlips(q)) <= allowedSlips(q) && !distinctWords(q, n));
       if (at < 0) return 0;
       slips += editDistance(q, free[at]!, allowedSlips(q));
     }

@@ -75,13 +75,15 @@ export class Screener {
   /** How many registry names use each word. */
   private readonly wordCounts = new Map<string, number>();
   /**
-   * Two words one slip apart are both real when both are places, or when the query's word is
-   * used in a few registry names and is not dwarfed by the other ("Institue" appears in a
+   * Two words one slip apart are both real when both are places, when the lists use the query's
+   * word, or when it is used in a few registry names and is not dwarfed by the other ("Institue" appears in a
    * handful of records, "Institute" in thousands: a slip).
    */
   private readonly distinctWords = (q: string, n: string): boolean => {
     const place = (t: string) => this.resolver?.gazetteer.isPlace(t) ?? false;
     if (place(q) && place(n)) return true;
+    // A word the lists themselves use ("Nanhang", Nanjing's aeronautics university) is a name, not a slip.
+    if (this.byToken.has(q)) return true;
     const cq = this.wordCounts.get(q) ?? 0;
     return cq >= 3 && cq * 20 > (this.wordCounts.get(n) ?? 0);
   };

@@ -7,7 +7,7 @@ import type { RiskList } from './lists.ts';
 import { Screener } from './screener.ts';
 
 /** Bumped whenever screening behaviour changes, so stored screening results are redone. */
-export const SCREENER_VERSION = '2026.11.22-6';
+export const SCREENER_VERSION = '2026.11.22-7';
 
 /** Saves lists in the store, each replacing its earlier version; every version is remembered. */
 export async function saveLists(store: Store, lists: RiskList[]): Promise<{ list: string; version: string; entries: number; changed: boolean }[]> {

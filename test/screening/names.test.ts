@@ -33,6 +33,7 @@ test('different words never pass as spelling slips: Institute is not University,
   const places = new Set(['hebei', 'hefei']);
   assert.equal(fuzzyScore(screenTokens('Hebei University of Technology'), screenTokens('Hefei University of Technology'), (a, b) => places.has(a) && places.has(b)), 0);
   assert.ok(fuzzyScore(screenTokens('Harbin Institue of Technology'), screenTokens('Harbin Institute of Technology')) > 0.9);
+  assert.equal(fuzzyScore(screenTokens('CSSC 702nd Research Institute'), screenTokens('CSSC 722nd Research Institute')), 0, 'numbers are never slips');
   fc.assert(
     fc.property(fc.array(word, { minLength: 2, maxLength: 5 }), word, (words, other) => {
       // Replacing a word by an unrelated one of another length by two or more never matches.
