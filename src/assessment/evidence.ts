@@ -51,6 +51,7 @@ export interface PartnerScreen {
   role: string;
   query: string;
   rorId: string | null;
+  countryCode: string | null;
   hits: Hit[];
   similar: ScreenResult['similar'];
 }
@@ -82,7 +83,7 @@ export interface EvidenceSources {
 function screenParty(screener: Screener, role: string, name: string | null, ror: string | null): PartnerScreen {
   const r = ror ? screener.screenRor(ror) : screener.screen(name!);
   const exact = r.institutions.find((i) => i.tier === 'exact');
-  return { role, query: ror ?? name!, rorId: ror ?? exact?.rorId ?? null, hits: r.hits, similar: r.similar };
+  return { role, query: ror ?? name!, rorId: ror ?? exact?.rorId ?? null, countryCode: exact?.countryCode ?? null, hits: r.hits, similar: r.similar };
 }
 
 /** Gathers everything the criteria read: the case's answers, screening of every party, the evidence store. */
@@ -115,7 +116,7 @@ export async function gatherEvidence(c: Case, sources: EvidenceSources, asOf: st
     'partners.lists': [...new Set(partnerHits.map((h) => h.list))].sort(),
     'partners.sanctioned': partnerHits.some((h) => SANCTIONS.has(h.list)),
     'partners.defence_listed': partnerHits.some((h) => DEFENCE.has(h.list)),
-    'partners.chinese': c.partners.some((p) => p.country !== null && CHINA.has(p.country)) || partners.some((p) => p.rorId !== null && ['CN', 'HK', 'MO'].includes(screenerCountry(screener, p.rorId) ?? '')),
+    'partners.chinese': c.partners.some((p) => p.country !== null && CHINA.has(p.country)) || partners.some((p) => ['CN', 'HK', 'MO'].includes(p.countryCode ?? '')),
     'funding.listed': funderHits.length > 0,
     'funding.max_level': maxRank(funderHits),
     'personnel.talent_programme': people.length === 0 ? null : programmes.length > 0,
@@ -154,14 +155,6 @@ export async function gatherEvidence(c: Case, sources: EvidenceSources, asOf: st
     'copubs.listed_5y': copubs.note,
   };
   return { facts, notes, partners, funders };
-}
-
-function screenerCountry(screener: Screener, rorId: string): string | null {
-  try {
-    return screener.screenRor(rorId).institutions[0]?.countryCode ?? null;
-  } catch {
-    return null;
-  }
 }
 
 /** The partners' co-publications with listed entities in the five years before `asOf`. */

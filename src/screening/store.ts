@@ -100,7 +100,8 @@ export async function screenPending(store: Store, context: ScreeningContext, onP
     });
     onProgress?.(Math.min(i + chunk, pending.length), pending.length);
   }
-  await refreshListedAffiliations(store);
+  // Refresh keeps the table in step with the works; new screening results need it rebuilt too.
+  if (pending.length > 0) await refreshListedAffiliations(store);
   return { screened: pending.length, hits, seconds: (performance.now() - started) / 1000 };
 }
 
