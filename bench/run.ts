@@ -25,6 +25,7 @@ import { loadWeights, portfolio } from '../src/screening/portfolio.ts';
 import { saveLists, screenPending, screeningContext } from '../src/screening/store.ts';
 import type { Config } from '../src/config.ts';
 import { fileId } from '../src/ingest/file-id.ts';
+import { launchChromium } from '../src/chromium.ts';
 import { EmbeddedDb } from '../src/appdb/embedded.ts';
 import { migrate } from '../src/appdb/migrate.ts';
 import { Accounts } from '../src/service/accounts.ts';
@@ -212,7 +213,6 @@ export async function analyticsOnlyStore(works: number): Promise<string> {
 
 /** Time from navigation to a drawn dashboard, in Debian's Chromium, over the synthetic store. */
 async function dashboardPaint(storePath: string, runs: number) {
-  const { chromium } = await import('playwright-core');
   const { buildServer } = await import('../src/server/app.ts');
   const { loadTaxonomy } = await import('../src/fields/taxonomy.ts');
   const { BUNDLED_REGIONS } = await import('../src/regions/regions.ts');
@@ -223,7 +223,7 @@ async function dashboardPaint(storePath: string, runs: number) {
   const { token } = await accounts.createToken((await accounts.ensureLocalAdmin()).actor, 'bench');
   const app = await buildServer({ store, db, regionFiles: [BUNDLED_REGIONS], taxonomy: loadTaxonomy() });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const browser = await launchChromium();
   const page = await browser.newPage();
   // The first load comes straight after start, while the server is still computing the default view.
   await page.goto(`${base}/?token=${token}`);

@@ -1,4 +1,5 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { CHROMIUM, hasChromium, launchChromium } from '../chromium.ts';
 import type { Assessment, CriterionResult } from './assess.ts';
 import type { Case } from './case.ts';
 
@@ -65,13 +66,10 @@ ${a.lowering.length ? `<h2>Factors lowering risk</h2><p>${esc(a.lowering.join(',
 </body></html>`;
 }
 
-export const CHROMIUM = process.env.DERISK_CHROMIUM ?? '/usr/bin/chromium';
-
 /** Prints the HTML report to PDF with headless Chromium (Debian's package), Chinese names included. */
 export async function writePdf(html: string, out: string): Promise<void> {
-  if (!existsSync(CHROMIUM)) throw new Error(`a PDF report needs Chromium at ${CHROMIUM} (apt-get install chromium fonts-noto-cjk, or set DERISK_CHROMIUM); write --report out.html instead`);
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  if (!hasChromium()) throw new Error(`a PDF report needs Chromium at ${CHROMIUM} (apt-get install chromium fonts-noto-cjk, or set DERISK_CHROMIUM); write --report out.html instead`);
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.setContent(html, { waitUntil: 'load' });

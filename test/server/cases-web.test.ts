@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { hasChromium, launchChromium } from '../../src/chromium.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
@@ -11,8 +12,7 @@ import { landscapeStore } from '../helpers/landscape.ts';
 import { testService, type TestService } from '../helpers/service.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && 'Debian chromium is not installed (.ci/run installs it)';
+const skip = !hasChromium() && 'Debian chromium is not installed (.ci/run installs it)';
 const HOSTILE = '<img src=x onerror="window.__xss=1">Case <b>bold</b>';
 const PASSWORD = 'a very long password';
 
@@ -30,7 +30,7 @@ before(async () => {
   service = await testService(store);
   await service.accounts.createUser(OPERATOR, { orgId: 'local', email: 'analyst@example.org', name: 'Analyst', role: 'analyst', password: PASSWORD });
   base = await service.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1300, height: 1100 } });
   page.on('dialog', (d) => void d.dismiss());
   mkdirSync('test-output', { recursive: true });

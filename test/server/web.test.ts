@@ -1,15 +1,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { hasChromium, launchChromium } from '../../src/chromium.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { AFF, landscapeStore } from '../helpers/landscape.ts';
 import { testService, type TestService } from '../helpers/service.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = !existsSync(CHROMIUM) && 'Debian chromium is not installed (.ci/run installs it)';
+const skip = !hasChromium() && 'Debian chromium is not installed (.ci/run installs it)';
 let TOKEN: string;
 let service: TestService;
 const SHOTS = 'test-output';
@@ -28,7 +28,7 @@ before(async () => {
   app = service.app;
   TOKEN = service.token;
   base = await app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
   page.on('dialog', (d) => void d.dismiss());
   mkdirSync(SHOTS, { recursive: true });
