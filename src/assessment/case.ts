@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readTextFile } from '../text-file.ts';
 import { parse as parseYaml } from 'yaml';
 
 /** An answer a case may not have yet: unknown is never read as "no". */
@@ -47,12 +47,7 @@ type Json = Record<string, unknown>;
 
 /** A case file as data (YAML or JSON), before validation. */
 export function readCaseDocument(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new CaseError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const text = readTextFile(file, (m) => new CaseError(m));
   try {
     // Dates stay text ("2027-01-01"), as JSON would give them.
     return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { schema: 'core' });

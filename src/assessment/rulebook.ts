@@ -1,5 +1,5 @@
+import { readTextFile } from '../text-file.ts';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { EVIDENCE } from './evidence.ts';
@@ -68,12 +68,7 @@ type Json = Record<string, any>;
 
 /** Loads and checks a whole rulebook; any error refuses all of it, naming file, criterion and problem. */
 export function loadRulebook(file = DEFAULT_RULEBOOK): Rulebook {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new RulebookError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const text = readTextFile(file, (m) => new RulebookError(m));
   let doc: Json;
   try {
     doc = parseYaml(text, { prettyErrors: true });

@@ -1,3 +1,4 @@
+import { readTextFile } from '../text-file.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -77,12 +78,7 @@ export function loadListCatalogue(path = LIST_CATALOGUE): ListCatalogue {
 }
 
 function parseJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ListError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const text = readTextFile(path, (m) => new ListError(m));
   try {
     return JSON.parse(text);
   } catch (e) {
