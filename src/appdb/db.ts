@@ -4,14 +4,18 @@ export type Param = string | number | boolean | null;
 
 /**
  * The application database: users, organisations, cases, verdicts, notes and the audit trail.
- * Two drivers run the same SQL and migrations: an embedded DuckDB file by default, PostgreSQL for
- * shared deployments. SQL is kept to what both accept ($n parameters, TEXT/BIGINT/BOOLEAN, ISO
- * timestamps as text, JSON as text).
+ * Two drivers run the same SQL and migrations: an embedded SQLite file by default (several
+ * processes may open it at once), PostgreSQL for shared deployments. SQL is kept to what both
+ * accept ($n parameters, TEXT/BIGINT/BOOLEAN/DOUBLE PRECISION, ISO timestamps as text, JSON as
+ * text); both return booleans as booleans and numbers as numbers.
  */
 export interface AppDb {
   readonly kind: 'embedded' | 'postgres';
   query<T extends AppRow = AppRow>(sql: string, params?: Param[]): Promise<T[]>;
-  /** Runs `work` in one transaction on one connection; appends to the audit chain are serialised. */
+  /**
+   * Runs `work` in one transaction on one connection; transactions are serialised, within the
+   * process and across processes, so appends to the audit chain follow one another.
+   */
   transaction<T>(work: (tx: AppTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

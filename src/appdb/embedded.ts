@@ -1,60 +1,181 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { crashPoint } from '../crash.ts';
 import { Mutex, type AppDb, type AppRow, type AppTx, type Param } from './db.ts';
 
-/** The embedded application database: one DuckDB file, owned by one process. */
+/**
+ * How long a transaction waits for another process's write transaction (an administrative command
+ * beside `derisk serve`, or the server beside it) before it fails. Transactions here are a few
+ * statements long, so a wait this long means something is stuck.
+ */
+const LOCK_WAIT_MS = 10_000;
+/** SQLite's own wait, which blocks the event loop: kept short, the rest is waited asynchronously. */
+const BUSY_TIMEOUT_MS = 20;
+
+/**
+ * The embedded application database: one SQLite file that several derisk processes (the server
+ * and administrative commands beside it) open at once.
+ *
+ * - WAL journal: readers never block the writer nor the writer readers, across processes.
+ * - Transactions start with BEGIN IMMEDIATE, taking the file's write lock first: two processes
+ *   never both read the audit head and then both append, and a transaction never fails half-way
+ *   because another writer got in between (a deferred one would, with SQLITE_BUSY_SNAPSHOT).
+ *   Within a process they queue on a mutex, since they share one connection.
+ * - A transaction that finds the write lock taken waits for it, up to LOCK_WAIT_MS, instead of
+ *   failing at once: SQLite's busy timeout (which blocks the event loop) is a few milliseconds,
+ *   then it retries after a pause, so the server keeps answering while a command beside it writes.
+ * - synchronous=FULL: a commit is on disk before it is acknowledged, even across a power cut
+ *   (NORMAL would survive a killed process but could lose the last commits on power loss; an
+ *   acknowledged verdict or audit entry must not vanish).
+ * - foreign_keys=ON: SQLite enforces declared foreign keys only when asked; PostgreSQL always
+ *   does, so a migration that declares one behaves the same on both.
+ * - Reads outside transactions go to a second, query-only connection: they see committed data
+ *   only, never a transaction in progress on the writer. A write outside a transaction is a
+ *   transaction of one statement.
+ */
 export class EmbeddedDb implements AppDb {
   readonly kind = 'embedded' as const;
   private readonly writes = new Mutex();
-  private next = 0;
 
   private constructor(
-    private readonly instance: DuckDBInstance,
-    /** Transactions run here, one at a time: appends to the audit chain follow one another. */
-    private readonly writer: DuckDBConnection,
-    /** Single statements share these: DuckDB's MVCC shows each the committed state. */
-    private readonly readers: DuckDBConnection[],
+    readonly path: string,
+    private readonly writer: Connection,
+    private readonly reader: Connection,
+    private readonly cleanup: () => void,
   ) {}
 
-  static async open(path: string, readers = 4): Promise<EmbeddedDb> {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  static async open(path: string): Promise<EmbeddedDb> {
+    // Two connections to one private database: ':memory:' would give each its own.
+    let cleanup = () => {};
+    if (path === ':memory:') {
+      const dir = mkdtempSync(join(tmpdir(), 'derisk-appdb-'));
+      path = join(dir, 'app.sqlite');
+      cleanup = () => rmSync(dir, { recursive: true, force: true });
+    } else mkdirSync(dirname(path), { recursive: true });
+    const writer = new Connection(path, false);
     try {
-      const instance = await DuckDBInstance.create(path);
-      const pool = await Promise.all(Array.from({ length: readers }, () => instance.connect()));
-      return new EmbeddedDb(instance, await instance.connect(), pool);
+      writer.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      return new EmbeddedDb(path, writer, new Connection(path, true), cleanup);
     } catch (e) {
-      if (/lock/i.test((e as Error).message)) throw new Error(`the application database ${path} is in use by another derisk process (stop the server, or use its HTTP API)`);
+      writer.close();
       throw e;
     }
   }
 
   async query<T extends AppRow = AppRow>(sql: string, params: Param[] = []): Promise<T[]> {
-    const connection = this.readers[this.next++ % this.readers.length]!;
-    return run<T>(connection, sql, params);
+    if (this.reader.prepare(sql).statement.readonly) return this.reader.run<T>(sql, params);
+    return this.transaction(async (tx) => tx.query<T>(sql, params));
   }
 
   async transaction<T>(work: (tx: AppTx) => Promise<T>): Promise<T> {
     return this.writes.run(async () => {
-      await this.writer.run('BEGIN TRANSACTION');
+      await this.begin();
       try {
-        const result = await work({ query: (sql, params = []) => run(this.writer, sql, params) });
-        await this.writer.run('COMMIT');
+        const result = await work({ query: async (sql, params = []) => this.writer.run(sql, params) });
+        crashPoint('appdb.before-commit');
+        this.writer.db.exec('COMMIT');
+        crashPoint('appdb.committed');
         return result;
       } catch (e) {
-        await this.writer.run('ROLLBACK');
+        if (this.writer.db.inTransaction) this.writer.db.exec('ROLLBACK');
         throw e;
       }
     });
   }
 
+  /** BEGIN IMMEDIATE, waiting (without blocking the event loop) while another process writes. */
+  private async begin(): Promise<void> {
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (let pause = 2; ; pause = Math.min(2 * pause, 100)) {
+      try {
+        this.writer.db.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+        if (Date.now() > deadline) throw new Error(`the application database ${this.path} stayed locked by another process for ${LOCK_WAIT_MS / 1000} s`);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
+  }
+
   async close(): Promise<void> {
-    for (const c of [this.writer, ...this.readers]) c.closeSync();
-    this.instance.closeSync();
+    await this.writes.run(async () => {
+      this.reader.close();
+      this.writer.close();
+    });
+    this.cleanup();
   }
 }
 
-async function run<T extends AppRow>(connection: DuckDBConnection, sql: string, params: Param[]): Promise<T[]> {
-  const reader = await connection.runAndReadAll(sql, params as never);
-  return reader.getRowObjectsJS().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]))) as T[];
+interface Prepared {
+  statement: Database.Statement;
+  /** Result columns declared BOOLEAN: SQLite stores 0/1, callers get false/true as from PostgreSQL. */
+  booleans: string[];
+}
+
+/** One SQLite connection with its prepared statements. */
+class Connection {
+  readonly db: Database.Database;
+  private readonly statements = new Map<string, Prepared>();
+
+  constructor(path: string, queryOnly: boolean) {
+    this.db = new Database(path, { timeout: LOCK_WAIT_MS });
+    try {
+      // The busy timeout is set (by the constructor) before the journal mode: switching to WAL needs the lock.
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('foreign_keys = ON');
+      if (queryOnly) this.db.pragma('query_only = ON');
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
+  }
+
+  prepare(sql: string): Prepared {
+    let p = this.statements.get(sql);
+    if (p) {
+      // Most recently used last: the oldest is dropped when the cache is full.
+      this.statements.delete(sql);
+    } else {
+      const statement = this.db.prepare(sql);
+      const booleans = statement.reader ? statement.columns().filter((c) => /^BOOL/i.test(c.type ?? '')).map((c) => c.name) : [];
+      p = { statement, booleans };
+      if (this.statements.size >= 500) this.statements.delete(this.statements.keys().next().value!);
+    }
+    this.statements.set(sql, p);
+    return p;
+  }
+
+  run<T extends AppRow>(sql: string, params: Param[]): T[] {
+    const { statement, booleans } = this.prepare(sql);
+    const args = params.length > 0 ? [bind(params)] : [];
+    if (!statement.reader) {
+      statement.run(...args);
+      return [];
+    }
+    const rows = statement.all(...args) as T[];
+    if (booleans.length > 0) for (const row of rows) for (const c of booleans) if (row[c] !== null) (row as AppRow)[c] = row[c] === 1;
+    return rows;
+  }
+
+  close(): void {
+    this.statements.clear();
+    if (this.db.open) this.db.close();
+  }
+}
+
+/**
+ * `$n` parameters are SQLite named parameters called "n", bound from an object. Booleans become
+ * 1/0 (SQLite has no boolean), whole numbers integers (a JavaScript number would bind as REAL:
+ * 3 stored in a TEXT column would read back "3.0").
+ */
+function bind(params: Param[]): Record<number, string | number | bigint | null> {
+  const out: Record<number, string | number | bigint | null> = {};
+  params.forEach((v, i) => {
+    out[i + 1] = typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v;
+  });
+  return out;
 }

@@ -1,12 +1,27 @@
+import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { AppDb } from './db.ts';
 import { EmbeddedDb } from './embedded.ts';
+import { importLegacyIfPresent } from './legacy.ts';
 import { migrate } from './migrate.ts';
 import { PostgresDb } from './postgres.ts';
 
-/** The application database the configuration names (DERISK_DATABASE_URL), migrated to the current schema. */
+/**
+ * The application database the configuration names (DERISK_DATABASE_URL, else the embedded SQLite
+ * file), migrated to the current schema. A home that still has the DuckDB file of earlier
+ * versions is moved to SQLite first (see legacy.ts), and says so on stderr.
+ */
 export async function openAppDb(config: Config): Promise<AppDb> {
-  const db = config.databaseUrl ? await PostgresDb.open(config.databaseUrl) : await EmbeddedDb.open(config.appDbPath);
+  let db: AppDb;
+  if (config.databaseUrl) db = await PostgresDb.open(config.databaseUrl);
+  else {
+    const imported = await importLegacyIfPresent(join(config.home, 'app.duckdb'), config.appDbPath);
+    if (imported) {
+      const rows = Object.values(imported.tables).reduce((a, b) => a + b, 0);
+      console.error(`derisk: moved the application database from ${imported.from} to ${config.appDbPath} (${rows} rows in ${Object.keys(imported.tables).length} tables; the audit chain of ${imported.auditEntries} entries verifies); the old file is kept as ${imported.keptAs}`);
+    }
+    db = await EmbeddedDb.open(config.appDbPath);
+  }
   try {
     await migrate(db);
   } catch (e) {

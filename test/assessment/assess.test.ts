@@ -35,7 +35,7 @@ before(async () => {
   await screenPending(store, await screeningContext(store));
   const taxonomy = loadTaxonomy();
   assessor = new Assessor({ store, screening: await screeningContext(store), taxonomy, weights: loadWeights(taxonomy), uses: loadAiUses().uses, rulebook: loadRulebook() });
-  db = await EmbeddedDb.open(join(home, 'app.duckdb'));
+  db = await EmbeddedDb.open(join(home, 'app.sqlite'));
   await migrate(db);
   await new Accounts(db).createOrganisation(OPERATOR, 'org-a', 'Org A');
   cases = new CaseService(db, assessor);

@@ -15,6 +15,8 @@ export function postgresBin(): string | null {
 
 export interface RunningPostgres {
   url: string;
+  /** A new, empty database on the same server. */
+  createDatabase(name: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,13 @@ export async function startPostgres(): Promise<RunningPostgres> {
   }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/derisk_test`,
+    createDatabase: async (name) => {
+      const c = new pg.Client(admin);
+      await c.connect();
+      await c.query(`CREATE DATABASE ${name}`);
+      await c.end();
+      return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
     stop: async () => {
       server.kill('SIGTERM');
       await new Promise((r) => server.once('exit', r));

@@ -23,7 +23,7 @@ export interface TestService {
 
 /** A server over `store` with a fresh embedded application database and its local admin. */
 export async function testService(store: Store, extra: Partial<ServerOptions> = {}, db?: AppDb): Promise<TestService> {
-  const appDb = db ?? (await EmbeddedDb.open(join(tempDir(), 'app.duckdb')));
+  const appDb = db ?? (await EmbeddedDb.open(join(tempDir(), 'app.sqlite')));
   await migrate(appDb);
   const accounts = new Accounts(appDb);
   const { actor } = await accounts.ensureLocalAdmin();

@@ -1,4 +1,4 @@
--- derisk application database, first version. Portable SQL: runs unchanged on DuckDB and PostgreSQL.
+-- derisk application database, first version. Portable SQL: runs unchanged on SQLite, PostgreSQL and DuckDB (which held it before SQLite).
 CREATE TABLE IF NOT EXISTS organisations (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, cpSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { backupAppDb } from '../../src/appdb/backup.ts';
+import type { AppDb } from '../../src/appdb/db.ts';
+import { EmbeddedDb } from '../../src/appdb/embedded.ts';
+import { keptName } from '../../src/appdb/legacy.ts';
+import { migrate } from '../../src/appdb/migrate.ts';
+import { loadAiUses } from '../../src/assessment/ai-act.ts';
+import { Assessor } from '../../src/assessment/assessor.ts';
+import { loadRulebook } from '../../src/assessment/rulebook.ts';
+import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { loadWeights } from '../../src/screening/portfolio.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
+import { verifyAudit } from '../../src/service/audit.ts';
+import { CaseService } from '../../src/service/cases.ts';
+import { derisk } from '../helpers/cli.ts';
+import { DuckDbAppDb } from '../helpers/duckdb-appdb.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { landscapeStore } from '../helpers/landscape.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+// Homes made before SQLite keep users, cases, verdicts and the audit trail in .derisk/app.duckdb.
+// Such a home is written here by the DuckDB driver derisk had then, through the real services.
+const PASSWORD = 'correct horse battery staple';
+const TABLES = ['organisations', 'users', 'sessions', 'api_tokens', 'cases', 'case_shares', 'assessments', 'notes', 'audit'];
+let oldHome: string;
+let oldToken: string;
+
+before(async () => {
+  oldHome = tempDir();
+  const store = await landscapeStore(oldHome);
+  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
+  await screenPending(store, await screeningContext(store));
+  const taxonomy = loadTaxonomy();
+  const assessor = new Assessor({ store, screening: await screeningContext(store), taxonomy, weights: loadWeights(taxonomy), uses: loadAiUses().uses, rulebook: loadRulebook() });
+  const db = await DuckDbAppDb.open(join(oldHome, 'app.duckdb'));
+  // The schema as the first release had it: the import replays it, then applies what came later.
+  await migrate(db, new Set(['001_initial.sql']));
+  const accounts = new Accounts(db);
+  await accounts.ensureLocalAdmin();
+  for (const org of ['org-a', 'org-b']) {
+    await accounts.createOrganisation(OPERATOR, org, org.toUpperCase());
+    await accounts.createUser(OPERATOR, { orgId: org, email: `officer@${org}.example`, name: `Officer ${org}`, role: 'officer', password: PASSWORD });
+  }
+  await accounts.createUser(OPERATOR, { orgId: 'org-a', email: 'gone@org-a.example', name: 'Left', role: 'viewer', password: PASSWORD });
+  await db.transaction((tx) => tx.query('UPDATE users SET disabled = true WHERE email = $1', ['gone@org-a.example']));
+  const a = (await accounts.login('officer@org-a.example', PASSWORD)).actor;
+  oldToken = (await accounts.createToken(a, 'kept')).token;
+  await accounts.revokeToken(a, (await accounts.createToken(a, 'revoked')).id);
+  const cases = new CaseService(db, assessor);
+  const { id } = await cases.create(a, { title: 'Joint lab with Tsinghua', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], research: { type: 'basic', open_publication: 'yes' } }, 'key-1');
+  await cases.assess(a, id, '2026-11-22');
+  await cases.addNote(a, id, 'checked with the partner — 清华大学');
+  await cases.share(a, id, 'org-b');
+  await db.close();
+  store.close();
+});
+
+async function rows(db: AppDb, table: string): Promise<unknown[]> {
+  return (await db.query(`SELECT * FROM ${table}`)).map((r) => JSON.stringify(Object.entries(r).sort())).sort();
+}
+
+const home = () => {
+  const h = tempDir();
+  cpSync(oldHome, h, { recursive: true });
+  return h;
+};
+
+test('an old home is moved to SQLite on first start: every row of every table, the audit chain verifying, the old file kept', async () => {
+  const h = home();
+  const legacy = join(h, 'app.duckdb');
+  const first = derisk(['audit', 'verify'], { DERISK_HOME: h });
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stdout, /^\d+ audit entries; head [0-9a-f]{16}…\nthe chain verifies/);
+  assert.match(first.stderr, /moved the application database from .*app\.duckdb to .*app\.sqlite \(\d+ rows in 9 tables; the audit chain of \d+ entries verifies\); the old file is kept as .*app\.duckdb\.imported-into-sqlite/);
+  assert.ok(!existsSync(legacy) && existsSync(keptName(legacy)) && existsSync(join(h, 'app.sqlite')));
+  // Row for row what the old file holds: booleans as booleans, numbers as numbers, text as text.
+  const old = await DuckDbAppDb.open(keptName(legacy));
+  const now = await EmbeddedDb.open(join(h, 'app.sqlite'));
+  try {
+    for (const table of TABLES) {
+      const before = await rows(old, table);
+      assert.ok(before.length > 0, `${table} has rows to move`);
+      assert.deepEqual(await rows(now, table), before, table);
+    }
+    assert.deepEqual(await verifyAudit(now), await verifyAudit(old));
+    // And they still work: the old password, the old API token, not the revoked one, not the disabled user.
+    const accounts = new Accounts(now);
+    const { actor } = await accounts.login('officer@org-a.example', PASSWORD);
+    assert.equal((await accounts.tokenActor(oldToken))?.userId, actor.userId);
+    await assert.rejects(accounts.login('gone@org-a.example', PASSWORD));
+    const listed = await new CaseService(now, null as never).list(actor);
+    assert.deepEqual(listed, await new CaseService(old, null as never).list(actor));
+    assert.equal(listed.length, 1);
+    assert.ok(listed[0]!.overall, 'with its verdict');
+  } finally {
+    await old.close();
+    await now.close();
+  }
+  // The second start finds nothing to move and says nothing about it.
+  const second = derisk(['audit', 'verify'], { DERISK_HOME: h });
+  assert.equal(second.status, 0);
+  assert.equal(second.stderr, '');
+  assert.match(second.stdout, /the chain verifies/);
+});
+
+test('an import killed half-way leaves the old file in place, and the next start imports it whole', () => {
+  const h = home();
+  // Die right after the rows are committed to the staging file, before it takes its final name.
+  const killed = derisk(['audit', 'verify'], { DERISK_HOME: h, DERISK_CRASH_AT: 'appdb.committed:3' });
+  assert.equal(killed.status, null);
+  assert.ok(existsSync(join(h, 'app.duckdb')) && !existsSync(join(h, 'app.sqlite')));
+  assert.ok(readdirSync(h).some((f) => f.startsWith('app.sqlite.importing-')), 'the staging file of the killed import is there');
+  const again = derisk(['audit', 'verify'], { DERISK_HOME: h });
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stderr, /moved the application database/);
+  assert.deepEqual(readdirSync(h).filter((f) => f.startsWith('app.')).sort(), ['app.duckdb.imported-into-sqlite', 'app.sqlite'], 'the abandoned staging file is gone');
+});
+
+test('a start that stopped after the import but before renaming the old file finishes the rename; a different old file is refused', async () => {
+  const h = home();
+  assert.equal(derisk(['audit', 'verify'], { DERISK_HOME: h }).status, 0);
+  const legacy = join(h, 'app.duckdb');
+  copyFileSync(keptName(legacy), legacy);
+  const r = derisk(['audit', 'verify'], { DERISK_HOME: h });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(!existsSync(legacy), 'the already imported file is set aside');
+  // Another DuckDB file where the old one was: not what was imported, so neither is touched.
+  const other = await DuckDbAppDb.open(legacy);
+  await migrate(other);
+  await other.close();
+  const refused = derisk(['audit', 'verify'], { DERISK_HOME: h });
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /both .*app\.duckdb .* and .*app\.sqlite exist, and the first was never imported into the second/);
+  assert.ok(existsSync(legacy));
+});
+
+test('an old file in use by an older server is refused with the reason, and left as it was', async () => {
+  const h = home();
+  const running = await DuckDbAppDb.open(join(h, 'app.duckdb'));
+  try {
+    const r = derisk(['users', 'add-org', 'org-c', 'Org C'], { DERISK_HOME: h });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /the old application database .*app\.duckdb is in use by another derisk process/);
+    assert.ok(!existsSync(join(h, 'app.sqlite')));
+  } finally {
+    await running.close();
+  }
+});
+
+test('an old file written by a newer derisk (a migration this one does not know) is refused', async () => {
+  const h = home();
+  const db = await DuckDbAppDb.open(join(h, 'app.duckdb'));
+  await db.transaction((tx) => tx.query('INSERT INTO schema_migrations VALUES ($1, $2)', ['999_future.sql', '2030-01-01']));
+  await db.close();
+  const r = derisk(['audit', 'verify'], { DERISK_HOME: h });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /has migrations this derisk does not know \(999_future\.sql\): it was written by a newer version/);
+  assert.ok(existsSync(join(h, 'app.duckdb')) && !existsSync(join(h, 'app.sqlite')));
+});
+
+test('the other way over: a backup the old version made restores into a new home on SQLite', async () => {
+  // What `derisk backup` wrote before SQLite: the same JSON Lines, from the DuckDB file.
+  const dir = join(tempDir(), 'backup');
+  const old = await DuckDbAppDb.open(join(home(), 'app.duckdb'));
+  const manifest = await backupAppDb(old, join(dir, 'app'));
+  await old.close();
+  const fresh = tempDir();
+  const r = derisk(['restore', dir], { DERISK_HOME: fresh });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /application database restored: .*audit chain verifies/);
+  const db = await EmbeddedDb.open(join(fresh, 'app.sqlite'));
+  try {
+    assert.equal((await verifyAudit(db)).head, manifest.auditHead!.hash);
+    assert.deepEqual(await db.query('SELECT email, disabled FROM users WHERE org_id = $1 ORDER BY email', ['org-a']), [
+      { email: 'gone@org-a.example', disabled: true },
+      { email: 'officer@org-a.example', disabled: false },
+    ]);
+  } finally {
+    await db.close();
+  }
+});

@@ -1,0 +1,39 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { deriskAsync } from './cli.ts';
+import { freePort } from './fixtures.ts';
+
+/** A `derisk serve` process on a home, with the address and API token it printed. */
+export interface Running {
+  proc: ChildProcess;
+  base: string;
+  token: string;
+}
+
+export async function startServer(home: string, env: Record<string, string> = {}): Promise<Running> {
+  const proc = deriskAsync(['serve', '--port', String(await freePort())], { DERISK_HOME: home, ...env });
+  let out = '';
+  let err = '';
+  proc.stderr!.on('data', (d) => (err += d));
+  for await (const chunk of proc.stdout!) {
+    out += chunk;
+    const m = /open (http:\/\/\S+)\/\?token=(\S+)/.exec(out);
+    if (m) return { proc, base: m[1]!, token: m[2]! };
+  }
+  throw new Error(`the server did not start: ${out}${err}`);
+}
+
+export const exited = async (proc: ChildProcess): Promise<void> => {
+  if (proc.exitCode === null && proc.signalCode === null) await once(proc, 'exit');
+};
+
+export async function stop(server: Running, signal: NodeJS.Signals): Promise<void> {
+  if (server.proc.exitCode === null && server.proc.signalCode === null) server.proc.kill(signal);
+  await exited(server.proc);
+}
+
+/** A JSON request to the server with its API token. */
+export const api = async (server: Running, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const r = await fetch(`${server.base}${path}`, { method, headers: { authorization: `Bearer ${server.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, body: await r.json().catch(() => null) };
+};

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { AppDb } from '../../src/appdb/db.ts';
+import { knownMigrations, migrate } from '../../src/appdb/migrate.ts';
+import { loadAiUses } from '../../src/assessment/ai-act.ts';
+import { Assessor } from '../../src/assessment/assessor.ts';
+import { loadRulebook } from '../../src/assessment/rulebook.ts';
+import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { loadWeights } from '../../src/screening/portfolio.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
+import { appendAudit, verifyAudit } from '../../src/service/audit.ts';
+import { NotFoundError } from '../../src/service/authorize.ts';
+import { CaseService } from '../../src/service/cases.ts';
+import type { Store } from '../../src/store/store.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { landscapeStore } from '../helpers/landscape.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+/** An application database under test: each call opens another handle, as another process would. */
+export interface AppDbDriver {
+  name: string;
+  /** A handle on the database the suite shares. */
+  open(): Promise<AppDb>;
+  /** A new, empty database of this kind: a function that opens a handle on it. */
+  newDatabase(): Promise<() => Promise<AppDb>>;
+  stop(): Promise<void>;
+}
+
+const CASE = { title: 'Joint work with Tsinghua', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] } };
+const PASSWORD = 'a long enough password';
+
+/**
+ * The service suite every application database runs (the embedded SQLite file and PostgreSQL):
+ * the same migrations, the same core code, the same answers.
+ */
+export function appDbSuite(start: () => Promise<AppDbDriver>): void {
+  let driver: AppDbDriver;
+  let store: Store;
+  let assessor: Assessor;
+
+  before(async () => {
+    driver = await start();
+    store = await landscapeStore(tempDir());
+    await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
+    await screenPending(store, await screeningContext(store));
+    const taxonomy = loadTaxonomy();
+    assessor = new Assessor({ store, screening: await screeningContext(store), taxonomy, weights: loadWeights(taxonomy), uses: loadAiUses().uses, rulebook: loadRulebook() });
+  });
+  after(async () => {
+    store.close();
+    await driver.stop();
+  });
+
+  test('the migrations apply once; accounts, cases, verdicts, tenants, sharing, tokens and the audit trail work', async () => {
+    const db = await driver.open();
+    try {
+      assert.deepEqual(await migrate(db), knownMigrations());
+      assert.deepEqual(await migrate(db), [], 'applied once');
+      const accounts = new Accounts(db);
+      for (const org of ['org-a', 'org-b']) {
+        await accounts.createOrganisation(OPERATOR, org, org);
+        await accounts.createUser(OPERATOR, { orgId: org, email: `officer@${org}.example`, name: 'Officer', role: 'officer', password: PASSWORD });
+      }
+      const a = (await accounts.login('officer@org-a.example', PASSWORD)).actor;
+      const b = (await accounts.login('officer@org-b.example', PASSWORD)).actor;
+      const cases = new CaseService(db, assessor);
+      const { id } = await cases.create(a, CASE, 'key-1');
+      assert.deepEqual(await cases.create(a, CASE, 'key-1'), { id, created: false }, 'a retried create with the same key is one case');
+      const verdict = await cases.assess(a, id, '2026-11-22');
+      assert.equal(verdict.overall, 'red');
+      assert.deepEqual((await cases.assessments(a, id)).map((v) => v.id), [verdict.id]);
+      await assert.rejects(cases.get(b, id), NotFoundError);
+      await cases.share(a, id, 'org-b');
+      assert.equal((await cases.get(b, id)).own, false);
+      await cases.share(a, id, 'org-b'); // sharing twice is one share
+      assert.deepEqual((await cases.get(a, id)).sharedWith, ['org-b']);
+      const token = await accounts.createToken(a, 'suite');
+      assert.equal((await accounts.tokenActor(token.token))?.userId, a.userId);
+      await accounts.revokeToken(a, token.id);
+      assert.equal(await accounts.tokenActor(token.token), null, 'a revoked token no longer works');
+      const audit = await verifyAudit(db);
+      assert.deepEqual(audit.problems, []);
+      assert.ok(audit.entries >= 6);
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('booleans, whole numbers and NULL come back as they went in', async () => {
+    const db = await driver.open();
+    try {
+      await migrate(db);
+      const accounts = new Accounts(db);
+      await accounts.createOrganisation(OPERATOR, 'org-types', 'Types');
+      await accounts.createUser(OPERATOR, { orgId: 'org-types', email: 'viewer@types.example', name: 'Viewer', role: 'viewer', password: PASSWORD });
+      const viewer = (await accounts.login('viewer@types.example', PASSWORD)).actor;
+      const users = await db.query('SELECT u.*, u.disabled AS also FROM users u WHERE u.org_id = $1', ['org-types']);
+      assert.equal(users[0]!.disabled, false, 'a BOOLEAN column reads as false, not 0');
+      assert.equal(users[0]!.also, false, 'also under another name');
+      await db.transaction((tx) => tx.query('UPDATE users SET disabled = $1 WHERE org_id = $2', [true, 'org-types']));
+      assert.equal((await db.query('SELECT disabled FROM users WHERE org_id = $1', ['org-types']))[0]!.disabled, true);
+      assert.deepEqual(await db.query('SELECT email FROM users WHERE disabled = $1 AND org_id = $2', [true, 'org-types']), [{ email: 'viewer@types.example' }], 'a boolean parameter matches');
+      await assert.rejects(accounts.login('viewer@types.example', PASSWORD), 'a disabled user cannot log in');
+      // A whole number bound to a TEXT column is "3", as on PostgreSQL; numbers read back as numbers.
+      await db.transaction((tx) => tx.query('INSERT INTO notes (id, case_id, org_id, author, created_at, body) VALUES ($1, $2, $3, $4, $5, $6)', ['n-types', 'c', 'org-types', viewer.userId, '2026-01-01T00:00:00.000Z', 3]));
+      assert.deepEqual(await db.query('SELECT body, org_id FROM notes WHERE id = $1', ['n-types']), [{ body: '3', org_id: 'org-types' }]);
+      const [row] = await db.query<{ n: number; missing: null }>('SELECT count(*) AS n, NULL AS missing FROM notes WHERE id = $1', ['n-types']);
+      assert.deepEqual(row, { n: 1, missing: null });
+      // The same parameter twice, and a parameter that looks like text in a LIMIT.
+      assert.equal((await db.query('SELECT id FROM notes WHERE id = $1 OR case_id = $1 LIMIT $2', ['n-types', 5])).length, 1);
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('a failed transaction leaves nothing behind, and the audit chain carries on unbroken', async () => {
+    const db = await driver.open();
+    try {
+      await migrate(db);
+      const before = await verifyAudit(db);
+      await assert.rejects(
+        db.transaction(async (tx) => {
+          await tx.query('INSERT INTO organisations (id, name, created_at) VALUES ($1, $2, $3)', ['org-gone', 'Gone', '2026-01-01']);
+          await appendAudit(tx, { actor: 'test', orgId: null, action: 'org.create', target: 'org-gone', detail: {} });
+          throw new Error('refused half-way');
+        }),
+        /refused half-way/,
+      );
+      assert.deepEqual(await db.query('SELECT id FROM organisations WHERE id = $1', ['org-gone']), []);
+      const afterFailure = await verifyAudit(db);
+      assert.equal(afterFailure.entries, before.entries);
+      await db.transaction((tx) => appendAudit(tx, { actor: 'test', orgId: null, action: 'test.after-failure', target: 'x', detail: {} }));
+      const next = await verifyAudit(db);
+      assert.deepEqual([next.entries, next.problems], [before.entries + 1, []]);
+      // A statement error inside a transaction rolls it back too.
+      await assert.rejects(db.transaction(async (tx) => tx.query('INSERT INTO organisations (id, name, created_at) VALUES ($1, $2, $3)', ['org-types', 'duplicate', 'x'])));
+      await db.transaction((tx) => tx.query('SELECT 1'));
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('two handles writing at once (two server processes) keep one unbroken audit chain', async () => {
+    const [one, two] = [await driver.open(), await driver.open()];
+    try {
+      await migrate(one);
+      const start = (await verifyAudit(one)).entries;
+      const actor = { userId: 'u1', orgId: 'org-a', role: 'analyst' as const, name: 'Analyst' };
+      const writes = [one, two].flatMap((db) => Array.from({ length: 15 }, (_, i) => new CaseService(db, assessor).create(actor, { ...CASE, title: `Concurrent ${i}` })));
+      await Promise.all(writes);
+      const audit = await verifyAudit(two);
+      assert.deepEqual(audit.problems, []);
+      assert.equal(audit.entries, start + 30);
+      // A reader sees what the other handle committed.
+      assert.equal((await two.query<{ n: number }>("SELECT count(*) AS n FROM cases WHERE title LIKE 'Concurrent %'"))[0]!.n, 30);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  test('two processes starting at once on a new database apply each migration once', async () => {
+    const open = await driver.newDatabase();
+    const [first, second] = [await open(), await open()];
+    try {
+      // The second process migrates between the first one's look at what is applied and its own work.
+      const late: AppDb = {
+        kind: first.kind,
+        query: async (sql, params) => {
+          const rows = await first.query(sql, params);
+          if (/SELECT name FROM schema_migrations/.test(sql)) assert.deepEqual(await migrate(second), knownMigrations());
+          return rows as never;
+        },
+        transaction: (work) => first.transaction(work),
+        close: () => first.close(),
+      };
+      assert.deepEqual(await migrate(late), [], 'everything was applied by the other process meanwhile');
+      assert.equal((await first.query<{ n: number }>('SELECT count(*) AS n FROM schema_migrations'))[0]!.n, knownMigrations().length);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+}
