@@ -19,6 +19,7 @@ import { fieldBreakdown, topInstitutions } from '../src/indicators/landscape.ts'
 import { loadRegions, regionOf } from '../src/regions/regions.ts';
 import { catalogueLists } from '../src/cli/screening.ts';
 import { assessmentBench, loadBench } from './service.ts';
+import { startupBench } from './startup.ts';
 import { loadTaxonomy } from '../src/fields/taxonomy.ts';
 import { labelledNames, scoreScreening } from '../src/screening/evaluate.ts';
 import { loadWeights, portfolio } from '../src/screening/portfolio.ts';
@@ -46,7 +47,7 @@ const median = (xs: number[]) => {
  */
 export async function runBench(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } } });
-  // Sections: matching, screening (names, labelled set, 100k-work portfolio), assessment (real data and 10M works),
+  // Sections: startup (CLI commands as new processes on the demo store, beside node -e ''), matching, screening (names, labelled set, 100k-work portfolio), assessment (real data and 10M works),
   // load (a served store under concurrent requests; --seconds, --connections), ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m.
   const works = Number(values.works ?? 1_000_000);
   const runs = Number(values.runs ?? 3);
@@ -55,14 +56,21 @@ export async function runBench(argv: string[]): Promise<number> {
   const config = loadConfig();
   mkdirSync(OUT, { recursive: true });
   const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, works, runs };
-  const rorPath = locate(config, sourceById('ror'));
-  const registryStore = await Store.open(':memory:');
-  await ingestRegistry(registryStore, rorPath);
-  const registry = await loadRegistry(registryStore);
-  registryStore.close();
+  // The ROR registry, read once for the sections that need it.
+  let loaded: Promise<Institution[]> | null = null;
+  const registry = () =>
+    (loaded ??= (async () => {
+      const registryStore = await Store.open(':memory:');
+      await ingestRegistry(registryStore, locate(config, sourceById('ror')));
+      const institutions = await loadRegistry(registryStore);
+      registryStore.close();
+      return institutions;
+    })());
+
+  if (want('startup')) results.startup = await startupBench(config, runs);
 
   if (want('matching')) {
-    const resolver = new AffiliationResolver(registry);
+    const resolver = new AffiliationResolver(await registry());
     const sets = [
       ['crossref_train (tuning set)', join(config.mirror, 'matching-dev/crossref_train.csv')],
       ['ror_logs_train (held out)', join(config.mirror, 'matching-dev/ror_logs_train.csv')],
@@ -93,7 +101,7 @@ export async function runBench(argv: string[]): Promise<number> {
       ['openalex-tu9-sample', 'openalex', (f: string) => `SELECT id, doi, publication_year, authorships FROM read_json('${f}', format='array', columns={id: 'VARCHAR', doi: 'VARCHAR', publication_year: 'INTEGER', authorships: 'JSON[]'})`],
     ] as const) {
       const path = locate(config, sourceById(id));
-      const r = await compareIngest(kind, path, duck(path), runs, registry);
+      const r = await compareIngest(kind, path, duck(path), runs, await registry());
       real[id] = r;
       printIngest(id, r);
     }
@@ -104,12 +112,12 @@ export async function runBench(argv: string[]): Promise<number> {
     const file = join(OUT, `openalex-synthetic-${works}.jsonl`);
     if (!existsSync(file)) {
       const t = performance.now();
-      const bytes = await generateOpenAlex(file, works, registry);
+      const bytes = await generateOpenAlex(file, works, await registry());
       console.log(`\ngenerated ${works} synthetic works (${(bytes / 1e9).toFixed(2)} GB) in ${((performance.now() - t) / 1000).toFixed(0)} s`);
     }
     const sql = `SELECT id, doi, publication_year, authorships FROM read_json('${file}', format='newline_delimited', columns={id: 'VARCHAR', doi: 'VARCHAR', publication_year: 'INTEGER', authorships: 'JSON[]'})`;
     console.log(`\nIngest throughput on ${works} synthetic OpenAlex works (one run each: too long to repeat)`);
-    const r = await compareIngest('openalex', file, sql, 1, registry);
+    const r = await compareIngest('openalex', file, sql, 1, await registry());
     printIngest(`synthetic-${works}`, r);
     results.ingestSynthetic = r;
   }
@@ -127,7 +135,7 @@ export async function runBench(argv: string[]): Promise<number> {
   if (want('dashboard')) results.dashboard = await dashboardPaint(needStore(), runs);
   if (want('indicators-10m')) results.indicators10m = await indicatorLatency(await analyticsOnlyStore(10_000_000), runs);
 
-  if (want('screening')) results.screening = await screeningBench(config, registry, runs);
+  if (want('screening')) results.screening = await screeningBench(config, await registry(), runs);
   if (want('assessment')) results.assessment = await assessmentBench(config, OUT, runs);
   if (want('load')) results.load = await loadBench(config, Number(values.seconds ?? 60), Number(values.connections ?? 32));
 

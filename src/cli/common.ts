@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
 import { BUNDLED_REGIONS, loadRegions, type RegionCatalogue } from '../regions/regions.ts';
-import { Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 
 /** Exit codes: 0 all good, 1 failed, 2 usage error, 3 finished but some records were quarantined. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, quarantined: 3 } as const;
@@ -24,6 +24,8 @@ export function regionsFrom(values: { 'regions-file'?: string[]; 'china-includes
 }
 
 export async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
+  // Loaded here, not above: DuckDB takes a while to load, and many commands never open the store.
+  const { Store } = await import('../store/store.ts');
   const store = await Store.open(config.storePath);
   try {
     return await work(store);

@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../src/config.ts';
+
+const BIN = fileURLToPath(new URL('../bin/derisk.js', import.meta.url));
+const PHASES = fileURLToPath(new URL('./startup-phases.js', import.meta.url));
+// Reports the process's own CPU time on exit (through fd 3), so a busy machine's waiting is left out.
+const CPU_REPORT = `data:text/javascript,${encodeURIComponent("import{writeSync}from'node:fs';process.on('exit',()=>{const u=process.cpuUsage();try{writeSync(3,JSON.stringify(u))}catch{}})")}`;
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+interface Timing {
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** One run of a command in a new process: wall time from spawn to exit, and the process's CPU time. */
+function time(args: string[], env: NodeJS.ProcessEnv): Promise<Timing & { stdout: string; status: number | null }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', CPU_REPORT, ...args], { env, stdio: ['ignore', 'pipe', 'ignore', 'pipe'] });
+    let stdout = '';
+    let cpu = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stdio[3]!.on('data', (d) => (cpu += d));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      const wallMs = performance.now() - started;
+      const u = JSON.parse(cpu || '{"user":0,"system":0}') as { user: number; system: number };
+      resolve({ wallMs, cpuMs: (u.user + u.system) / 1000, stdout, status });
+    });
+  });
+}
+
+/**
+ * Start-up: the CLI's commands as a user runs them, each a new process, beside `node -e ''` (the
+ * floor no Node program goes under); medians over repeated runs, like hyperfine. Then where
+ * `derisk screen` and `derisk brief` spend their time, step by step, on the demo store.
+ */
+export async function startupBench(config: Config, runs: number) {
+  if (!existsSync(config.storePath)) throw new Error(`no store at ${config.storePath}: run npm run demo first`);
+  if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) throw new Error('the CLI is not built: npm run build');
+  const env = { ...process.env, DERISK_HOME: config.home, CI: '1' };
+  const light = Math.max(10, runs);
+  const heavy = Math.max(3, runs);
+  const commands: [string, string[], number][] = [
+    ["node -e ''", ['-e', ''], light],
+    ['derisk --help', [BIN, '--help'], light],
+    ['derisk lists', [BIN, 'lists'], light],
+    ['derisk screen "Harbin Institute of Technology"', [BIN, 'screen', 'Harbin Institute of Technology'], heavy],
+    ['derisk brief "Harbin Engineering University"', [BIN, 'brief', 'Harbin Engineering University'], heavy],
+  ];
+  const results: Record<string, { runs: number; wallMs: number; cpuMs: number; ratioToNode: number }> = {};
+  console.log(`\nStart-up on the demo store (${config.home}): median of repeated runs, each a new process; CPU = the process's user + system time`);
+  console.log('  command                                          runs   wall ms    CPU ms   CPU × node -e');
+  let floor = 0;
+  for (const [label, args, n] of commands) {
+    const timings: Timing[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = await time(args, env);
+      if (r.status !== 0) throw new Error(`${label} exited with ${r.status}`);
+      timings.push(r);
+    }
+    const wallMs = median(timings.map((t) => t.wallMs));
+    const cpuMs = median(timings.map((t) => t.cpuMs));
+    if (label.startsWith('node')) floor = cpuMs;
+    results[label] = { runs: n, wallMs, cpuMs, ratioToNode: cpuMs / floor };
+    console.log(`  ${label.padEnd(48)} ${String(n).padStart(4)}  ${wallMs.toFixed(0).padStart(8)}  ${cpuMs.toFixed(0).padStart(8)}  ${(cpuMs / floor).toFixed(1).padStart(12)}`);
+  }
+  const phases: Record<string, Record<string, number>> = {};
+  for (const [command, name] of [['screen', 'Harbin Institute of Technology'], ['brief', 'Harbin Engineering University']] as const) {
+    const samples: Record<string, number>[] = [];
+    for (let i = 0; i < heavy; i++) {
+      const r = await time([PHASES, command, name], env);
+      if (r.status !== 0) throw new Error(`bench/startup-phases.js ${command} exited with ${r.status}`);
+      samples.push(JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>);
+    }
+    phases[command] = Object.fromEntries(Object.keys(samples[0]!).map((k) => [k, median(samples.map((s) => s[k]!))]));
+    const total = Object.values(phases[command]!).reduce((a, b) => a + b, 0);
+    console.log(`\n  where derisk ${command} spends its time (median of ${heavy} runs, in-process wall ms):`);
+    for (const [k, v] of Object.entries(phases[command]!)) console.log(`    ${k.padEnd(46)} ${v.toFixed(0).padStart(7)}  ${((100 * v) / total).toFixed(0).padStart(3)}%`);
+  }
+  return { commands: results, phases };
+}

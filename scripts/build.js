@@ -1,0 +1,36 @@
+// Compiles src/ to dist/ (tsc, relative .ts imports rewritten to .js) and copies what is not
+// TypeScript (SQL, migrations, the web app's files) beside it, so that bin/derisk.js runs plain
+// JavaScript. Runs at `npm install` (prepare) and before the tests; incremental, so a build with
+// nothing changed costs little. data/ is not copied: the compiled code reads it from the
+// repository root, as the sources do (dist/x/y.js sits as deep as src/x/y.ts).
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'src');
+const dist = join(root, 'dist');
+
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const built = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (built.status !== 0) process.exit(built.status ?? 1);
+
+const files = (dir) => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : [join(dir, name)]));
+
+for (const file of files(src)) {
+  if (file.endsWith('.ts')) continue;
+  const target = join(dist, relative(src, file));
+  if (existsSync(target) && statSync(target).mtimeMs >= statSync(file).mtimeMs) continue;
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(file, target);
+}
+
+// What no longer has a source goes: a deleted migration must not be applied from an old build.
+for (const file of files(dist)) {
+  const rel = relative(dist, file);
+  if (rel === '.tsbuildinfo') continue;
+  const source = join(src, rel.endsWith('.js') ? rel.replace(/\.js$/, '.ts') : rel);
+  if (!existsSync(source) && !existsSync(join(src, rel))) rmSync(file);
+}

@@ -1,0 +1,25 @@
+import { parseArgs } from 'node:util';
+import { fetchOpenAlexWorks } from '../fetch/openalex-api.ts';
+import { EXIT, UsageError } from './common.ts';
+import { ProgressReporter } from './progress.ts';
+
+export async function fetchCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { filter: { type: 'string' }, mailto: { type: 'string' }, out: { type: 'string' }, max: { type: 'string' }, 'base-url': { type: 'string' } },
+  });
+  if (positionals[0] !== 'openalex') throw new UsageError('fetch supports: openalex');
+  if (!values.filter || !values.mailto || !values.out) throw new UsageError('fetch openalex needs --filter, --mailto and --out');
+  const progress = new ProgressReporter('OpenAlex');
+  const r = await fetchOpenAlexWorks({
+    filter: values.filter,
+    mailto: values.mailto,
+    out: values.out,
+    baseUrl: values['base-url'],
+    maxRecords: values.max === undefined ? undefined : Number(values.max),
+    onPage: (n, total) => progress.update(n, total ?? n, `${n} works`),
+  });
+  progress.finish(`${r.fetched} works in ${values.out}${r.resumed ? ' (resumed)' : ''}${r.complete ? '' : ' (stopped at --max; run again to continue)'}`);
+  return EXIT.ok;
+}

@@ -1,0 +1,115 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.ts';
+import { loadTaxonomy } from '../fields/taxonomy.ts';
+import { IndicatorError, runIndicator, validateRequest, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
+import { landscapeSummary, type LandscapeSummary } from '../indicators/copubs.ts';
+import { checkFacts } from '../indicators/facts.ts';
+import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
+import { chinaScopeNote } from '../regions/regions.ts';
+import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
+import { render, type Format } from './output.ts';
+
+export const STANDARD_PAIRS: [string, string][] = [
+  ['EU27AC', 'CN'],
+  ['US', 'CN'],
+  ['EU27AC', 'US'],
+];
+
+export async function summaryCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: COMMON });
+  const catalogue = regionsFrom(values);
+  return withStore(loadConfig(), async (store) => {
+    const summary = await landscapeSummary(store, catalogue, STANDARD_PAIRS);
+    if (values.json) console.log(JSON.stringify(summary, null, 2));
+    else printSummary(summary);
+    return EXIT.ok;
+  });
+}
+
+export function printSummary(s: LandscapeSummary): void {
+  const years = [...new Set(s.pairs.flatMap((p) => p.years.map((y) => y.year)))].sort((a, b) => a - b);
+  const header = ['year', ...s.pairs.map((p) => `${p.a}–${p.b}`)];
+  const rows = years.map((year) => [String(year), ...s.pairs.map((p) => String(p.years.find((y) => y.year === year)?.full ?? 0))]);
+  rows.push(['total', ...s.pairs.map((p) => String(p.total))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log('\nCo-publications per year (full counting)');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+  const pct = (n: number) => (s.affiliations > 0 ? ((100 * n) / s.affiliations).toFixed(1) : '0.0');
+  console.log(`\n${s.works} works; ${s.affiliations} author affiliations: ${pct(s.affiliationsWithInstitution)}% resolved to an institution, ${pct(s.affiliationsWithCountry)}% to a country.`);
+  console.log(`Regions: EU27AC = EU27 + NO + CH + GB; ${s.chinaScope}.`);
+}
+
+export async function indicatorsCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...COMMON, regions: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, rollup: { type: 'boolean' }, field: { type: 'string' }, limit: { type: 'string' }, csv: { type: 'boolean' }, institution: { type: 'string' } },
+  });
+  const name = positionals[0] as IndicatorName;
+  const regions = (values.regions ?? (name === 'publications' || name === 'aggregate-series' ? 'EU27AC,CN,US' : '')).split(',').map((s) => s.trim()).filter(Boolean);
+  let filters: Filters;
+  try {
+    filters = parseFilters(values);
+  } catch (e) {
+    if (e instanceof FilterError) throw new UsageError(e.message);
+    throw e;
+  }
+  const request: IndicatorRequest = {
+    name,
+    regions,
+    filters,
+    limit: Number(values.limit ?? 15),
+    institution: values.institution?.replace(/^https?:\/\/ror\.org\//, '') ?? null,
+  };
+  const taxonomy = loadTaxonomy();
+  const catalogue = regionsFrom(values);
+  try {
+    validateRequest(request, taxonomy, catalogue);
+  } catch (e) {
+    if (e instanceof IndicatorError) throw new UsageError(e.message);
+    throw e;
+  }
+  const format: Format = values.json ? 'json' : values.csv ? 'csv' : 'table';
+  return withStore(loadConfig(), async (store) => {
+    const rows = (await runIndicator(store, catalogue, taxonomy, request)) as Record<string, unknown>[];
+    console.log(render(format === 'json' ? rows : forText(name, rows, format), format));
+    if (format === 'table') console.log(`\n${chinaScopeNote(catalogue.settings)}${filters.rollUp ? '; institutions rolled up to their ROR parents' : ''}.`);
+    return EXIT.ok;
+  });
+}
+
+/**
+ * Tables and CSV flatten lists, and the copubs table adds the comparisons an analyst reads next.
+ * The JSON form stays as the indicator returns it: scripts rely on it.
+ */
+function forText(name: IndicatorName, rows: Record<string, unknown>[], format: Format): object[] {
+  if (name === 'copubs') {
+    return rows.map((y, i) => {
+      const prev = rows[i - 1];
+      const growth = prev && prev.year === Number(y.year) - 1 && Number(prev.full) > 0 ? `${(((Number(y.full) - Number(prev.full)) / Number(prev.full)) * 100).toFixed(0)}%` : '';
+      return { ...y, difference: Math.round((Number(y.full) - Number(y.fractional)) * 1e4) / 1e4, growth };
+    });
+  }
+  if ((name === 'aggregate-copubs' || name === 'aggregate-series') && format === 'table') {
+    if (rows[0]) console.log(`caveats: ${(rows[0].caveats as string[]).join('; ')}`);
+    return rows.map(({ caveats: _, ...y }) => y);
+  }
+  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.isArray(v) ? v.join('; ') : v])));
+}
+
+export async function factsCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: COMMON });
+  const catalogue = regionsFrom(values);
+  return withStore(loadConfig(), async (store) => {
+    const facts = await checkFacts(store, catalogue);
+    if (values.json) console.log(JSON.stringify(facts, null, 2));
+    else {
+      for (const f of facts) console.log(`[${f.verdict}] ${f.claim}\n    data: ${f.dataSays}\n    source: ${f.source}\n`);
+      console.log(`${chinaScopeNote(catalogue.settings)}.`);
+    }
+    return EXIT.ok;
+  });
+}

@@ -1,0 +1,33 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.ts';
+import { loadRegistry } from '../ingest/registry.ts';
+import { resolveCsv } from '../resolve/batch.ts';
+import { AffiliationResolver, type Tier } from '../resolve/matcher.ts';
+import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
+import { ProgressReporter } from './progress.ts';
+
+export async function resolveCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...COMMON, column: { type: 'string' }, out: { type: 'string' }, rollup: { type: 'boolean' }, 'min-tier': { type: 'string' } },
+  });
+  const input = positionals[0];
+  if (!input || !values.column || !values.out) throw new UsageError('resolve needs <in.csv> --column <name> --out <out.csv>');
+  const minTier = (values['min-tier'] ?? 'strong') as Tier;
+  if (!['exact', 'strong', 'possible'].includes(minTier)) throw new UsageError('--min-tier is exact, strong or possible');
+  const config = loadConfig();
+  const registry = await withStore(config, (store) => loadRegistry(store));
+  if (registry.length === 0) throw new Error(`no ROR registry in ${config.storePath}; run "derisk ingest ror <dump>" (or "derisk demo") first`);
+  const resolver = new AffiliationResolver(registry);
+  const progress = new ProgressReporter(`resolving ${input}`);
+  const r = await resolveCsv(resolver, input, values.out, {
+    column: values.column,
+    rollUp: Boolean(values.rollup),
+    minTier: minTier as Exclude<Tier, 'unresolved'>,
+    regions: regionsFrom(values),
+    onProgress: (n) => progress.update(n, n, `${n} rows`),
+  });
+  progress.finish(`${r.rows} rows: ${r.resolved} with an institution, ${r.withCountry} with a country, ${r.unreadable} unreadable`);
+  return r.unreadable > 0 ? EXIT.quarantined : EXIT.ok;
+}

@@ -1,0 +1,47 @@
+import { parseArgs } from 'node:util';
+import { openAppDb } from '../appdb/open.ts';
+import { loadConfig } from '../config.ts';
+import { loadTaxonomy } from '../fields/taxonomy.ts';
+import { BUNDLED_REGIONS } from '../regions/regions.ts';
+import { buildServer } from '../server/app.ts';
+import { Accounts } from '../service/accounts.ts';
+import type { Store } from '../store/store.ts';
+import { EXIT, UsageError, withStore } from './common.ts';
+
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, 'regions-file': { type: 'string', multiple: true } } });
+  return withStore(loadConfig(), async (store) => {
+    await serveStore(store, Number(values.port ?? 8720), values.host ?? '127.0.0.1', values['regions-file'] ?? []);
+    return EXIT.ok;
+  });
+}
+
+/**
+ * Serves the web app and API over an open store until SIGINT or SIGTERM; the server owns the store
+ * and the embedded application database meanwhile. At first start it creates the installation's
+ * admin and prints the password once; every start prints an address with a fresh API token,
+ * revoked again when the server stops.
+ */
+export async function serveStore(store: Store, port: number, host: string, regionFiles: string[]): Promise<void> {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a port number');
+  const config = loadConfig();
+  const db = await openAppDb(config);
+  try {
+    const accounts = new Accounts(db);
+    const { actor, password } = await accounts.ensureLocalAdmin();
+    if (password) console.log(`\ncreated the administrator admin@localhost; password (shown once): ${password}`);
+    const { id, token } = await accounts.createToken(actor, `derisk serve ${new Date().toISOString()}`);
+    const app = await buildServer({ store, db, regionFiles: [BUNDLED_REGIONS, ...regionFiles], taxonomy: loadTaxonomy(), home: config.home });
+    const address = await app.listen({ port, host });
+    console.log(`\nderisk serving ${store.path} (application database: ${config.databaseUrl ? 'PostgreSQL' : config.appDbPath})\nopen ${address}/?token=${token}\n(API: Authorization: Bearer <token>; OpenAPI at ${address}/api/openapi.json; Ctrl-C stops)`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    // Finish the requests under way, then close: nothing is left half-written.
+    await app.close();
+    await accounts.revokeToken(actor, id);
+  } finally {
+    await db.close();
+  }
+}
