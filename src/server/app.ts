@@ -130,6 +130,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // Not awaited: the server answers at once, and these finish in the background.
     for (const request of defaults) answer(request, {}).catch(() => undefined);
   });
+  // ...but before the server closes: the store is closed next, and DuckDB hangs (for good) when a
+  // connection is closed under a running query.
+  app.addHook('onClose', async () => {
+    await Promise.allSettled(answers.values());
+  });
 
   app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, _request, reply) => {
     if (error.validation) return reply.code(400).send({ error: 'bad request', message: error.message });
