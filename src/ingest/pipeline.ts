@@ -1,6 +1,7 @@
 import { statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DuckDBAppender } from '@duckdb/node-api';
+import { crashPoint } from '../crash.ts';
 import type { Store } from '../store/store.ts';
 import { fileId as contentId } from './file-id.ts';
 import { openInput } from './lines.ts';
@@ -236,4 +237,5 @@ async function commitBatch(store: Store, id: string, records: WorkRecord[], reco
       [id, lastNo, newlyKept, records.length - newlyKept, rejects.length],
     );
   });
+  crashPoint('ingest.batch-committed');
 }

@@ -5,6 +5,8 @@ export const BIN = fileURLToPath(new URL('../../bin/derisk.js', import.meta.url)
 
 export interface CliResult {
   status: number | null;
+  /** The signal that ended the process, if one did (a crash armed with DERISK_CRASH_AT: SIGKILL). */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -12,7 +14,7 @@ export interface CliResult {
 /** Runs the real CLI in a child process, as a user would. */
 export function derisk(args: string[], env: Record<string, string> = {}): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1', ...env } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 export function deriskAsync(args: string[], env: Record<string, string> = {}) {

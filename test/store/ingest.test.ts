@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { ingestWorks } from '../../src/ingest/pipeline.ts';
 import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
 import { resolvePending } from '../../src/resolve/apply.ts';
@@ -13,7 +12,7 @@ import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { Store } from '../../src/store/store.ts';
 import { INPUT, tempDir, writeTemp, syntheticWorks } from '../helpers/fixtures.ts';
 import { ROR_DUMP } from '../helpers/registry.ts';
-import { derisk, deriskAsync } from '../helpers/cli.ts';
+import { derisk } from '../helpers/cli.ts';
 
 const skip = !existsSync(ROR_DUMP) && 'data mirror not present';
 
@@ -106,32 +105,31 @@ async function countsIn(home: string) {
   return out;
 }
 
-test('kill -9 at random points during ingest: re-running ends with exactly the counts of a clean run', async () => {
+test('killed (SIGKILL) right after any committed batch, even twice: re-running ends with exactly the counts of a clean run', async () => {
   const file = writeTemp('works.jsonl', syntheticWorks(12_000));
+  const args = ['ingest', 'openalex', file, '--no-resolve', '--batch-size', '500'];
   const clean = tempDir();
-  assert.equal(derisk(['ingest', 'openalex', file, '--no-resolve', '--batch-size', '500'], { DERISK_HOME: clean }).status, 3);
+  assert.equal(derisk(args, { DERISK_HOME: clean }).status, 3);
   const expected = await countsIn(clean);
   assert.equal(expected.records, 12_000 - Math.floor(12_000 / 97));
-  let interruptedMidway = 0;
-  for (const delay of [600, 900, 1200, 1500, 1800, 2200]) {
+  // 24 batches of 500 lines, every 97th line broken: killed after the first, a middle one, the last.
+  const keptAfter = (batches: number) => batches * 500 - Math.floor((batches * 500) / 97);
+  for (const kills of [[1], [12], [24], [3, 7]]) {
     const home = tempDir();
-    const child = deriskAsync(['ingest', 'openalex', file, '--no-resolve', '--batch-size', '500'], { DERISK_HOME: home });
-    let killedEarly = false;
-    const timer = setTimeout(() => {
-      killedEarly = child.exitCode === null;
-      child.kill('SIGKILL');
-    }, delay);
-    await once(child, 'exit');
-    clearTimeout(timer);
-    if (killedEarly && existsSync(join(home, 'derisk.duckdb'))) {
+    let committed = 0;
+    for (const n of kills) {
+      const killed = derisk(args, { DERISK_HOME: home, DERISK_CRASH_AT: `ingest.batch-committed:${n}` });
+      assert.equal(killed.signal, 'SIGKILL', `killed after batch ${committed + n}: ${killed.stderr}`);
+      committed += n;
       const partial = await countsIn(home);
-      if (partial.records > 0 && partial.records < expected.records) interruptedMidway++;
+      assert.equal(partial.records, keptAfter(committed), `after ${committed} batches, exactly their records`);
+      assert.deepEqual(partial.files.map((f) => f.done), [false], 'the file is not marked finished');
     }
-    const rerun = derisk(['ingest', 'openalex', file, '--no-resolve', '--batch-size', '500'], { DERISK_HOME: home });
+    const rerun = derisk(args, { DERISK_HOME: home });
     assert.equal(rerun.status, 3, rerun.stderr);
-    assert.deepEqual(await countsIn(home), expected, `after a kill at ${delay} ms (killed before the end: ${killedEarly})`);
+    assert.match(rerun.stdout, /: resumed; /);
+    assert.deepEqual(await countsIn(home), expected, `after kills at ${kills.join(', then ')}`);
   }
-  assert.ok(interruptedMidway > 0, 'at least one kill landed between committed batches');
 });
 
 const WOS_SAMPLE = join(ROR_DUMP, '../../wos-export-sample-ble-scientopy/wos_ble_2015_2026_tabdelimited.txt.gz');
