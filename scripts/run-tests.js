@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 
 const FAST = [
   'test/assessment/expression.test.ts',
+  'test/crash.test.ts',
   'test/assessment/rulebook.test.ts',
   'test/fetch/openalex-api.test.ts',
   'test/ingest/csv.test.ts',
