@@ -44,7 +44,7 @@ test('users and audit commands run beside a running server, with the output they
   const expected = [
     derisk(['users', 'add-org', 'org-x', 'Org X'], { DERISK_HOME: alone, ...env }),
     derisk(['users', 'add', '--org', 'org-x', '--email', 'officer@x.example', '--role', 'officer'], { DERISK_HOME: alone, ...env }),
-  ];
+  ].map(({ status, stdout, stderr }) => ({ status, stdout, stderr }));
   assert.deepEqual(expected.map((r) => r.status), [0, 0]);
 
   const home = copy();
