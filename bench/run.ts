@@ -28,7 +28,7 @@ import { fileId } from '../src/ingest/file-id.ts';
 import { launchChromium } from '../src/chromium.ts';
 import { EmbeddedDb } from '../src/appdb/embedded.ts';
 import { migrate } from '../src/appdb/migrate.ts';
-import { Accounts } from '../src/service/accounts.ts';
+import { Accounts, OPERATOR } from '../src/service/accounts.ts';
 import type { Institution } from '../src/ingest/ror.ts';
 
 const OUT = 'bench-output';
@@ -220,13 +220,13 @@ async function dashboardPaint(storePath: string, runs: number) {
   const db = await EmbeddedDb.open(':memory:');
   await migrate(db);
   const accounts = new Accounts(db);
-  const { token } = await accounts.createToken((await accounts.ensureLocalAdmin()).actor, 'bench');
+  const code = await accounts.mintLoginCode(OPERATOR, (await accounts.ensureLocalAdmin()).actor.userId, 'bench');
   const app = await buildServer({ store, db, regionFiles: [BUNDLED_REGIONS], taxonomy: loadTaxonomy() });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchChromium();
   const page = await browser.newPage();
   // The first load comes straight after start, while the server is still computing the default view.
-  await page.goto(`${base}/?token=${token}`);
+  await page.goto(`${base}/#code=${code}`);
   await page.waitForSelector('body[data-ready=true]');
   const firstMs = await page.evaluate(() => performance.now());
   const ms: number[] = [];

@@ -277,8 +277,23 @@ async function route() {
 
 let started = false;
 
+// The console's address carries a one-time login code in the fragment (never sent to the server
+// by the browser): exchange it for a session once, and take it out of the address bar and history.
+async function redeemLoginCode() {
+  const code = /^#code=([A-Za-z0-9_-]{1,100})$/.exec(location.hash)?.[1];
+  if (!code) return;
+  history.replaceState(null, '', `${location.pathname}#/`);
+  try {
+    csrf = (await send('POST', '/api/login/code', { code })).csrf;
+  } catch (e) {
+    errorBox.textContent = e.message;
+    errorBox.hidden = false;
+  }
+}
+
 async function start() {
   let fields;
+  await redeemLoginCode();
   try {
     csrf = (await api('/api/session')).csrf;
     fields = (await api('/api/fields')).fields;

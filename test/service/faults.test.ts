@@ -9,6 +9,7 @@ import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { Store } from '../../src/store/store.ts';
 import { deriskAsync } from '../helpers/cli.ts';
+import { CONSOLE_ADDRESS, consoleSession } from '../helpers/console.ts';
 import { freePort, syntheticWorks, tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 import { watchlist } from '../helpers/watchlist.ts';
@@ -28,7 +29,8 @@ function random(seed: number): () => number {
 interface Running {
   proc: ChildProcess;
   base: string;
-  token: string;
+  /** The session opened with the console's login code. */
+  headers: Record<string, string>;
 }
 
 async function startServer(home: string): Promise<Running> {
@@ -38,8 +40,8 @@ async function startServer(home: string): Promise<Running> {
   proc.stderr!.on('data', (d) => (err += d));
   for await (const chunk of proc.stdout!) {
     out += chunk;
-    const m = /open (http:\/\/\S+)\/\?token=(\S+)/.exec(out);
-    if (m) return { proc, base: m[1]!, token: m[2]! };
+    const m = CONSOLE_ADDRESS.exec(out);
+    if (m) return { proc, base: m[1]!, headers: await consoleSession(m[1]!, m[2]!) };
   }
   throw new Error(`the server did not start: ${out}${err}`);
 }
@@ -54,7 +56,7 @@ async function stop(server: Running, signal: NodeJS.Signals): Promise<void> {
 }
 
 const api = async (server: Running, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-  const r = await fetch(`${server.base}${path}`, { method, headers: { authorization: `Bearer ${server.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(`${server.base}${path}`, { method, headers: { ...server.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: r.status, body: await r.json().catch(() => null) };
 };
 
@@ -156,14 +158,14 @@ test(`kill -9 during the ingest of an upload, ${ROUNDS} times: uploading again e
     const server = await startServer(home);
     const delay = 100 + Math.floor(next() * 2500);
     const killer = setTimeout(() => server.proc.kill('SIGKILL'), delay);
-    const upload = await fetch(`${server.base}/api/uploads?kind=openalex`, { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/octet-stream' }, body }).catch(() => null);
+    const upload = await fetch(`${server.base}/api/uploads?kind=openalex`, { method: 'POST', headers: { ...server.headers, 'content-type': 'application/octet-stream' }, body }).catch(() => null);
     clearTimeout(killer);
     if (!upload) interrupted++;
     await stop(server, 'SIGKILL');
     const again = await startServer(home);
-    const r = await fetch(`${again.base}/api/uploads?kind=openalex`, { method: 'POST', headers: { authorization: `Bearer ${again.token}`, 'content-type': 'application/octet-stream' }, body });
+    const r = await fetch(`${again.base}/api/uploads?kind=openalex`, { method: 'POST', headers: { ...again.headers, 'content-type': 'application/octet-stream' }, body });
     assert.equal(r.status, 201, `round ${round} (kill at ${delay} ms): ${await r.text()}`);
-    assert.deepEqual((await (await fetch(`${again.base}/api/audit/verify`, { headers: { authorization: `Bearer ${again.token}` } })).json()).problems, []);
+    assert.deepEqual((await (await fetch(`${again.base}/api/audit/verify`, { headers: again.headers })).json()).problems, []);
     await stop(again, 'SIGTERM');
     const got = await counts(home);
     assert.deepEqual(got, expected, `round ${round}: kill at ${delay} ms`);

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { backupAppDb, restoreAppDb } from '../../src/appdb/backup.ts';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
@@ -13,7 +15,8 @@ import { readWatchlist } from '../../src/screening/lists.ts';
 import { loadWeights } from '../../src/screening/portfolio.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
-import { verifyAudit } from '../../src/service/audit.ts';
+import { openSealedTrail, verifyAudit } from '../../src/service/audit.ts';
+import { LoginThrottle } from '../../src/service/throttle.ts';
 import { NotFoundError } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -44,7 +47,7 @@ const CASE = { title: 'Joint work with Tsinghua', partners: [{ ror: '03cve4549',
 test('the same migrations and code run on a real PostgreSQL: accounts, cases, verdicts, tenants, audit', async () => {
   const db = await PostgresDb.open(pgServer.url);
   try {
-    assert.deepEqual(await migrate(db), ['001_initial.sql']);
+    assert.deepEqual(await migrate(db), readdirSync(fileURLToPath(new URL('../../src/appdb/migrations/', import.meta.url))).filter((f) => f.endsWith('.sql')).sort());
     assert.deepEqual(await migrate(db), [], 'applied once');
     const accounts = new Accounts(db);
     for (const org of ['org-a', 'org-b']) {
@@ -101,5 +104,41 @@ test('backup from PostgreSQL restores into the embedded database (and back), the
     await assert.rejects(restoreAppDb(target, dir), /not empty/);
   } finally {
     await target.close();
+  }
+});
+
+test('two server processes on one PostgreSQL share the login throttle: forty guesses at once, split between them, get five tries', async () => {
+  const [one, two] = [await PostgresDb.open(pgServer.url), await PostgresDb.open(pgServer.url)];
+  try {
+    // A clock that stands still: the 1 s back-off after the fifth guess must not run out while the test runs.
+    const now = () => Date.parse('2026-11-30T08:00:00Z');
+    const [a, b] = [new Accounts(one, new LoginThrottle(one, undefined, now)), new Accounts(two, new LoginThrottle(two, undefined, now))];
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).login('officer@org-b.example', `wrong guess ${i}`, { address: `10.0.0.${i}` })));
+    const reasons = results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'logged in'));
+    assert.equal(reasons.filter((m) => /wrong e-mail or password/.test(m)).length, 5, reasons.join('; '));
+    assert.equal(reasons.filter((m) => /too many failed logins/.test(m)).length, 35);
+  } finally {
+    await one.close();
+    await two.close();
+  }
+});
+
+test('two server processes sharing one audit key keep one sealed trail; each anchors what it wrote', async () => {
+  const dir = tempDir();
+  const keyPath = join(dir, 'shared-audit.key');
+  const [one, two] = [await openSealedTrail(await PostgresDb.open(pgServer.url), { keyPath, anchorPath: join(dir, 'one', 'audit.anchor.json') }), await openSealedTrail(await PostgresDb.open(pgServer.url), { keyPath, anchorPath: join(dir, 'two', 'audit.anchor.json') })];
+  try {
+    const actor = { userId: 'u1', orgId: 'org-a', role: 'analyst' as const, name: 'Analyst' };
+    await Promise.all([one, two].flatMap((db) => Array.from({ length: 10 }, (_, i) => new CaseService(db, assessor).create(actor, { ...CASE, title: `Sealed ${i}` }))));
+    for (const db of [one, two]) {
+      const r = await verifyAudit(db);
+      assert.deepEqual(r.problems, []);
+      assert.equal(r.sealed, true);
+    }
+    await one.query("UPDATE cases SET title = 'changed in psql' WHERE title = 'Sealed 3'");
+    assert.ok((await verifyAudit(two)).problems.some((p) => /changed outside derisk/.test(p.problem)));
+  } finally {
+    await one.close();
+    await two.close();
   }
 });
