@@ -23,7 +23,7 @@ import { refreshAnalytics } from '../store/refresh.ts';
 import { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
 import { render, type Format } from './output.ts';
-import { backupCommand, restoreCommand, usersCommand } from './admin.ts';
+import { backupCommand, casesCommand, restoreCommand, usersCommand } from './admin.ts';
 import { assessCommand, auditCommand, rulebookCommand } from './assessment.ts';
 import { briefCommand, catalogueLists, listsCommand, loadAndScreen, screenCommand } from './screening.ts';
 import { ProgressReporter } from './progress.ts';
@@ -63,8 +63,10 @@ Usage:
                                                red/yellow/green verdict from the rulebook, with evidence, sources and a mitigation plan
   derisk assess --rerun <assessment id> --rulebook F   an old case under another rulebook, and what changed
   derisk rulebook [F] [--json]                 check a rulebook and list its criteria
-  derisk audit verify                          check the audit trail for edited or deleted entries
+  derisk audit verify                          check the audit trail (anchored outside the database) and the rows it records
   derisk users add-org <id> <name> | users add --org ID --email E --role viewer|analyst|officer|admin
+  derisk users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role>
+  derisk cases unshare <case id> <organisation>
   derisk backup <dir> | derisk restore <dir>   application database and evidence store, to and from a directory
   derisk serve [--port 8720] [--host 127.0.0.1]   the web app and HTTP API over the store
   derisk export parquet <dir>                  work × institution table as Parquet, partitioned by year
@@ -77,7 +79,8 @@ Common options:
   --china-includes-mo     count Macao as China (default: apart)
 
 Environment: DERISK_HOME (store, default ./.derisk), DERISK_MIRROR (data mirror, default ../shared/data),
-  DERISK_DATABASE_URL (PostgreSQL for the application database; default: embedded in DERISK_HOME)
+  DERISK_DATABASE_URL (PostgreSQL for the application database; default: embedded in DERISK_HOME),
+  DERISK_AUDIT_KEY_FILE (the audit trail's key; default DERISK_HOME/audit.key), DERISK_TRUST_PROXY (reverse proxy addresses)
 Exit codes: 0 ok, 1 failed, 2 usage error, 3 done but some records were quarantined (see the files named)`;
 
 
@@ -115,6 +118,8 @@ export async function main(argv: string[]): Promise<number> {
         return await auditCommand(rest);
       case 'users':
         return await usersCommand(rest);
+      case 'cases':
+        return await casesCommand(rest);
       case 'backup':
         return await backupCommand(rest);
       case 'restore':
