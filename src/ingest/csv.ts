@@ -84,8 +84,13 @@ export async function* readCsv(stream: Readable, separator = ','): AsyncGenerato
 }
 
 /** Quotes a value for CSV output only where it must be. */
+/**
+ * One CSV field. Text that a spreadsheet would run as a formula (=, +, -, @, tab or carriage
+ * return first, OWASP's list) is written with a leading apostrophe; numbers stay numbers.
+ */
 export function csvField(value: unknown): string {
-  const s = value === null || value === undefined ? '' : String(value);
+  const raw = value === null || value === undefined ? '' : String(value);
+  const s = typeof value !== 'number' && /^[=+\-@\t\r]/.test(raw) && !/^[+-]?\d+(\.\d+)?$/.test(raw) ? `'${raw}` : raw;
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

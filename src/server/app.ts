@@ -140,6 +140,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     for (const request of defaults) answer(request, {}).catch(() => undefined);
   });
 
+  // A number in a query is written in decimal digits: '1e309' (Infinity), '0x7E6' or ' 2021' is no year, and no limit.
+  app.addHook('preValidation', async (request) => {
+    const declared = (request.routeOptions.schema?.querystring as { properties?: Record<string, { type?: string }> } | undefined)?.properties ?? {};
+    for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+      const type = declared[name]?.type;
+      if ((type === 'integer' || type === 'number') && typeof value === 'string' && !(type === 'integer' ? /^-?\d{1,15}$/ : /^-?\d{1,15}(\.\d{1,15})?$/).test(value)) {
+        throw Object.assign(new Error(`querystring/${name} must be ${type === 'integer' ? 'a whole number' : 'a number'} written in digits, not ${JSON.stringify(value.slice(0, 40))}`), { statusCode: 400 });
+      }
+    }
+  });
+
   app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, _request, reply) => {
     if (error.validation) return reply.code(400).send({ error: 'bad request', message: error.message });
     if (error instanceof IndicatorError || /^unknown (region|field)/.test(error.message)) return reply.code(400).send({ error: 'bad request', message: error.message });

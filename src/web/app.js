@@ -94,9 +94,11 @@ function svgDownloads(svg, name) {
   return h('span', { class: 'tools' }, svgButton, pngButton);
 }
 
+// As the server's CSV: text a spreadsheet would run as a formula gets a leading apostrophe.
 function csvCell(v) {
-  const s = v === null || v === undefined ? '' : Array.isArray(v) ? v.join('; ') : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  const raw = v === null || v === undefined ? '' : Array.isArray(v) ? v.join('; ') : String(v);
+  const s = typeof v !== 'number' && /^[=+\-@\t\r]/.test(raw) && !/^[+-]?\d+(\.\d+)?$/.test(raw) ? `'${raw}` : raw;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 function table(rows, columns, name, link) {
