@@ -54,7 +54,7 @@ const STATUS_LABEL: Record<number, string> = { 401: 'unauthorised', 403: 'forbid
 const MAX_ANSWERS = 500;
 
 const WEB = (name: string) => fileURLToPath(new URL(`../web/${name}`, import.meta.url));
-const ASSETS: Record<string, string> = { '/app.js': 'text/javascript; charset=utf-8', '/charts.js': 'text/javascript; charset=utf-8', '/cases.js': 'text/javascript; charset=utf-8', '/style.css': 'text/css; charset=utf-8' };
+const ASSETS: Record<string, string> = { '/app.js': 'text/javascript; charset=utf-8', '/charts.js': 'text/javascript; charset=utf-8', '/cases.js': 'text/javascript; charset=utf-8', '/account.js': 'text/javascript; charset=utf-8', '/style.css': 'text/css; charset=utf-8' };
 
 const indicatorQuery = {
   type: 'object',
