@@ -41,6 +41,15 @@ const actorOf = (u: UserRow): Actor => ({ userId: u.id, orgId: u.org_id, role: u
 export const OPERATOR: Actor = { userId: 'operator', orgId: 'system', role: 'admin', name: 'installation operator' };
 
 export const SESSION_HOURS = 12;
+/**
+ * How long a verified session or token is believed without asking the database again (a look-up
+ * costs more than the rest of a cheap request). Every change made through Accounts forgets what
+ * was remembered at once; a change made by another process on the same database is seen within this.
+ */
+const REMEMBER_MS = 1_000;
+type Memory = { entries: Map<string, { actor: Actor; csrf: string | null; until: number }>; generation: number };
+const remembered = new WeakMap<AppDb, Memory>();
+
 /** A login code printed at the console is good for this long, once. */
 export const LOGIN_CODE_MINUTES = 10;
 
@@ -62,8 +71,8 @@ export interface LoginContext {
  * Accounts, sessions, API tokens and login codes. Passwords are stored as scrypt hashes,
  * sessions, tokens, codes and device cookies as SHA-256 hashes of random secrets. Only an admin
  * manages users, and only in their own organisation (the operator, at the console, in any).
- * Every request asks the database who is calling, so a disabled user, a revoked token or a
- * changed role takes effect at the next request, in every server process.
+ * A disabled user, a revoked token, an ended session or a changed role takes effect at the next
+ * request (in another server process on the same database, within REMEMBER_MS).
  */
 export class Accounts {
   readonly throttle: LoginThrottle;
@@ -73,6 +82,22 @@ export class Accounts {
     throttle?: LoginThrottle,
   ) {
     this.throttle = throttle ?? new LoginThrottle(db);
+    if (!remembered.has(db)) remembered.set(db, { entries: new Map(), generation: 0 });
+  }
+
+  private get memory() {
+    return remembered.get(this.db)!;
+  }
+
+  /** After any change to who may do what: nothing remembered is believed any more. */
+  private forget(): void {
+    this.memory.entries.clear();
+    this.memory.generation++;
+  }
+
+  /** Remembers an answer read from the database, unless a change came while it was being read. */
+  private remember(key: string, generation: number, value: { actor: Actor; csrf: string | null; until: number }): void {
+    if (this.memory.generation === generation) this.memory.entries.set(key, value);
   }
 
   async createOrganisation(actor: Actor, id: string, name: string): Promise<void> {
@@ -150,12 +175,18 @@ export class Accounts {
   }
 
   async logout(session: string): Promise<void> {
+    this.forget();
     await this.db.query('DELETE FROM sessions WHERE id_hash = $1', [sha256(session)]);
   }
 
   async sessionActor(session: string): Promise<{ actor: Actor; csrf: string } | null> {
+    const key = `s:${sha256(session)}`;
+    const hit = this.memory.entries.get(key);
+    if (hit && hit.until > Date.now()) return { actor: hit.actor, csrf: hit.csrf! };
+    const generation = this.memory.generation;
     const row = (await this.db.query<UserRow & { csrf: string; expires_at: string }>('SELECT u.*, s.csrf, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1', [sha256(session)]))[0];
     if (!row || row.disabled || row.expires_at < new Date().toISOString()) return null;
+    this.remember(key, generation, { actor: actorOf(row), csrf: row.csrf, until: Math.min(Date.now() + REMEMBER_MS, Date.parse(row.expires_at)) });
     return { actor: actorOf(row), csrf: row.csrf };
   }
 
@@ -186,11 +217,18 @@ export class Accounts {
       await tx.query('UPDATE api_tokens SET revoked = true WHERE id = $1', [id]);
       await appendAudit(tx, { actor: actor.userId, orgId: row.org_id, action: 'token.revoke', target: id, detail: {}, rows: [['api_tokens', id]] });
     });
+    this.forget();
   }
 
   async tokenActor(token: string): Promise<Actor | null> {
+    const key = `t:${sha256(token)}`;
+    const hit = this.memory.entries.get(key);
+    if (hit && hit.until > Date.now()) return hit.actor;
+    const generation = this.memory.generation;
     const row = (await this.db.query<UserRow>('SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND NOT t.revoked', [sha256(token)]))[0];
-    return !row || row.disabled ? null : actorOf(row);
+    if (!row || row.disabled) return null;
+    this.remember(key, generation, { actor: actorOf(row), csrf: null, until: Date.now() + REMEMBER_MS });
+    return actorOf(row);
   }
 
   /**
@@ -217,13 +255,15 @@ export class Accounts {
 
   /** Ends every login code and session of one origin (a server run that stopped, or died). */
   async endOrigin(origin: string): Promise<number> {
-    return this.db.transaction(async (tx) => {
+    const ended = await this.db.transaction(async (tx) => {
       const n = Number((await tx.query<{ n: number }>('SELECT count(*) AS n FROM sessions WHERE origin = $1', [origin]))[0]?.n ?? 0);
       await tx.query('DELETE FROM login_codes WHERE origin = $1', [origin]);
       await tx.query('DELETE FROM sessions WHERE origin = $1', [origin]);
       await appendAudit(tx, { actor: OPERATOR.userId, orgId: null, action: 'login.origin.end', target: origin, detail: { sessions: n } });
       return n;
     });
+    this.forget();
+    return ended;
   }
 
   /** The user an admin (or the operator) may manage: in the admin's own organisation, else it does not exist. */
@@ -261,6 +301,7 @@ export class Accounts {
       const revoked = disabled ? await this.cutOff(tx, userId) : [];
       await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: disabled ? 'user.disable' : 'user.enable', target: userId, detail: { email: user.email, tokensRevoked: revoked.length }, rows: [['users', userId], ...revoked] });
     });
+    this.forget();
   }
 
   async setRole(actor: Actor, userId: string, role: Role): Promise<void> {
@@ -272,6 +313,7 @@ export class Accounts {
       await tx.query('UPDATE users SET role = $1 WHERE id = $2', [role, userId]);
       await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: 'user.role', target: userId, detail: { email: user.email, from: user.role, to: role }, rows: [['users', userId]] });
     });
+    this.forget();
   }
 
   /** Deletes a user: their sessions, tokens and devices go with them; the audit trail keeps what they did. */
@@ -286,6 +328,7 @@ export class Accounts {
       await tx.query('DELETE FROM users WHERE id = $1', [userId]);
       await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: 'user.delete', target: userId, detail: { email: user.email, role: user.role }, rows: [['users', userId], ...tokens.map((t) => ['api_tokens', t.id] as RowRef)] });
     });
+    this.forget();
   }
 
   /** A user of the installation by e-mail address, for the console. */
