@@ -28,7 +28,7 @@ import { fileId } from '../src/ingest/file-id.ts';
 import { launchChromium } from '../src/chromium.ts';
 import { EmbeddedDb } from '../src/appdb/embedded.ts';
 import { migrate } from '../src/appdb/migrate.ts';
-import { csvField } from '../src/ingest/csv.ts';
+import { safeCsvField } from '../src/ingest/csv.ts';
 import { Accounts, OPERATOR } from '../src/service/accounts.ts';
 import type { Institution } from '../src/ingest/ror.ts';
 
@@ -342,7 +342,7 @@ async function screeningBench(config: Config, registry: Institution[], runs: num
   });
   const items = labelledNames(context.lists, registry, context.links);
   const score = scoreScreening(context.screener, items);
-  writeFileSync(join(OUT, 'screening-labelled.csv'), ['query,kind,expected', ...items.map((i) => [i.query, i.kind, [...i.expected].join(' ')].map(csvField).join(','))].join('\n'));
+  writeFileSync(join(OUT, 'screening-labelled.csv'), ['query,kind,expected', ...items.map((i) => [i.query, i.kind, [...i.expected].join(' ')].map(safeCsvField).join(','))].join('\n'));
   console.log(`\nScreening: ${strings.length} distinct affiliation strings of the real data, ${median(rates).toFixed(0)} strings/s (median of ${runs}; registry resolution included)`);
   console.log(`  labelled set (${items.length} names, ${join(OUT, 'screening-labelled.csv')}): precision ${score.precision.toFixed(4)}, recall ${score.recall.toFixed(4)}, ${score.namesPerSecond.toFixed(0)} names/s`);
   for (const [kind, k] of Object.entries(score.byKind)) console.log(`    ${kind.padEnd(30)} ${String(k.names).padStart(5)} names  recall ${k.recall === null ? '   -  ' : k.recall.toFixed(3)}  false hits ${k.falseHits}`);

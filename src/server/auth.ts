@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Accounts } from '../service/accounts.ts';
+import { DEVICE_DAYS, type Accounts } from '../service/accounts.ts';
 import type { Actor } from '../service/authorize.ts';
 
 /** Routes anyone may call (HEAD as GET); every other route needs a session or an API token. */
@@ -36,7 +36,7 @@ function cookieHeader(request: FastifyRequest, name: string, value: string, maxA
 }
 
 export const sessionCookie = (request: FastifyRequest, value: string, maxAgeSeconds: number) => cookieHeader(request, SESSION_COOKIE, value, maxAgeSeconds);
-export const deviceCookie = (request: FastifyRequest, value: string) => cookieHeader(request, DEVICE_COOKIE, value, 400 * 24 * 3600, '/api/login');
+export const deviceCookie = (request: FastifyRequest, value: string) => cookieHeader(request, DEVICE_COOKIE, value, DEVICE_DAYS * 24 * 3600, '/api/login');
 
 /**
  * Who is calling: an API token (Authorization: Bearer drk_…) or a browser session cookie

@@ -50,6 +50,9 @@ const REMEMBER_MS = 1_000;
 type Memory = { entries: Map<string, { actor: Actor; csrf: string | null; until: number }>; generation: number };
 const remembered = new WeakMap<AppDb, Memory>();
 
+/** How long a browser that logged in is remembered as the account's own (its device cookie). */
+export const DEVICE_DAYS = 400;
+
 /** A login code printed at the console is good for this long, once. */
 export const LOGIN_CODE_MINUTES = 10;
 
@@ -157,7 +160,11 @@ export class Accounts {
     }
     await this.throttle.succeeded(keys);
     const device = knownDevice ? null : randomBytes(32).toString('base64url');
-    if (device) await this.db.query('INSERT INTO login_devices (id_hash, user_id, created_at) VALUES ($1, $2, $3)', [sha256(device), user.id, new Date().toISOString()]);
+    if (device) {
+      // A device cookie lives 400 days (the most a browser keeps one); older records are of no use.
+      await this.db.query('DELETE FROM login_devices WHERE created_at < $1', [new Date(Date.now() - DEVICE_DAYS * 86_400_000).toISOString()]);
+      await this.db.query('INSERT INTO login_devices (id_hash, user_id, created_at) VALUES ($1, $2, $3)', [sha256(device), user.id, new Date().toISOString()]);
+    }
     return { ...(await this.openSession(actorOf(user), 'password', 'login')), actor: actorOf(user), device };
   }
 

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import type { AppDb } from '../../src/appdb/db.ts';
 import { hasChromium, launchChromium } from '../../src/chromium.ts';
 import { render } from '../../src/cli/output.ts';
-import { csvField } from '../../src/ingest/csv.ts';
+import { safeCsvField } from '../../src/ingest/csv.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
@@ -127,9 +127,9 @@ test('behind a trusted TLS proxy the cookies are Secure and the client address c
 });
 
 test('CSV never carries a live formula: portfolio CSV over HTTP, the CLI tables, any field', async () => {
-  assert.equal(csvField(FORMULA), `"'=cmd|' /C calc'!A0"`.replace(/^"|"$/g, ''));
-  for (const hostile of ['=1+1', '+1+1', '-2+3', '@SUM(A1)', '\t=1', '\r=1', '=HYPERLINK("http://x","y")']) assert.ok(csvField(hostile).replace(/^"/, '').startsWith("'"), hostile);
-  for (const harmless of [-12, 3.5, '-12', '+44', 'Beijing', '']) assert.doesNotMatch(csvField(harmless), /^'/, String(harmless));
+  assert.equal(safeCsvField(FORMULA), `"'=cmd|' /C calc'!A0"`.replace(/^"|"$/g, ''));
+  for (const hostile of ['=1+1', '+1+1', '-2+3', '@SUM(A1)', '\t=1', '\r=1', '=HYPERLINK("http://x","y")']) assert.ok(safeCsvField(hostile).replace(/^"/, '').startsWith("'"), hostile);
+  for (const harmless of [-12, 3.5, '-12', '+44', 'Beijing', '']) assert.doesNotMatch(safeCsvField(harmless), /^'/, String(harmless));
   assert.match(render([{ name: '=cmd|x', n: -1 }], 'csv'), /^name,n\n'=cmd\|x,-1$/);
   const csv = (await service.app.inject({ url: '/api/portfolio?ror=052gg0110&format=csv', headers: auth })).body;
   assert.ok(csv.includes(`'=cmd|`), csv);
