@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { AppDb, AppRow, AppTx } from '../appdb/db.ts';
 import { loadAuditKey, readAnchor, writeAnchor, type AuditSeal } from './audit-seal.ts';
 
@@ -140,6 +141,9 @@ export const sealOf = (db: AppDb): AuditSeal | null => SEALS.get(db)?.seal ?? nu
  * stands, so that later changes made outside derisk show.
  */
 export async function openSealedTrail(db: AppDb, paths: { keyPath: string; anchorPath: string }): Promise<AppDb> {
+  if (!existsSync(paths.keyPath) && existsSync(paths.anchorPath)) {
+    throw new Error(`the audit key ${paths.keyPath} is missing, but ${paths.anchorPath} says the trail was sealed with one: put the key back (from a backup), or remove the anchor to seal the trail anew`);
+  }
   const seal: AuditSeal = { key: loadAuditKey(paths.keyPath), ...paths };
   const sealed = sealAudit(db, seal);
   if (!readAnchor(seal)) await anchorTrail(sealed, seal);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { AppDb } from '../../src/appdb/db.ts';
@@ -93,6 +93,8 @@ test('a trail written through derisk verifies, sealed; key and anchor are owner-
     const anchor = JSON.parse(readFileSync(join(home, 'audit.anchor.json'), 'utf8'));
     assert.equal(anchor.seq, r.entries, 'the anchor holds the last entry');
     assert.equal(anchor.hash, r.head);
+    rmSync(join(home, 'audit.key'));
+    await assert.rejects(openSealedTrail(db, paths(home)), /audit key .* is missing/, 'a lost key is not silently replaced');
   } finally {
     await db.close();
   }
