@@ -29,7 +29,8 @@ import { fileId } from '../src/ingest/file-id.ts';
 import { launchChromium } from '../src/chromium.ts';
 import { EmbeddedDb } from '../src/appdb/embedded.ts';
 import { migrate } from '../src/appdb/migrate.ts';
-import { Accounts } from '../src/service/accounts.ts';
+import { safeCsvField } from '../src/ingest/csv.ts';
+import { Accounts, OPERATOR } from '../src/service/accounts.ts';
 import type { Institution } from '../src/ingest/ror.ts';
 
 const OUT = 'bench-output';
@@ -228,13 +229,13 @@ async function dashboardPaint(storePath: string, runs: number) {
   const db = await EmbeddedDb.open(':memory:');
   await migrate(db);
   const accounts = new Accounts(db);
-  const { token } = await accounts.createToken((await accounts.ensureLocalAdmin()).actor, 'bench');
+  const code = await accounts.mintLoginCode(OPERATOR, (await accounts.ensureLocalAdmin()).actor.userId, 'bench');
   const app = await buildServer({ store, db, regionFiles: [BUNDLED_REGIONS], taxonomy: loadTaxonomy() });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const browser = await launchChromium();
   const page = await browser.newPage();
   // The first load comes straight after start, while the server is still computing the default view.
-  await page.goto(`${base}/?token=${token}`);
+  await page.goto(`${base}/#code=${code}`);
   await page.waitForSelector('body[data-ready=true]');
   const firstMs = await page.evaluate(() => performance.now());
   const ms: number[] = [];
@@ -349,7 +350,7 @@ async function screeningBench(config: Config, registry: Institution[], runs: num
   });
   const items = labelledNames(context.lists, registry, context.links);
   const score = scoreScreening(context.screener, items);
-  writeFileSync(join(OUT, 'screening-labelled.csv'), ['query,kind,expected', ...items.map((i) => [i.query, i.kind, [...i.expected].join(' ')].map((v) => `"${v.replace(/"/g, '""')}"`).join(','))].join('\n'));
+  writeFileSync(join(OUT, 'screening-labelled.csv'), ['query,kind,expected', ...items.map((i) => [i.query, i.kind, [...i.expected].join(' ')].map(safeCsvField).join(','))].join('\n'));
   console.log(`\nScreening: ${strings.length} distinct affiliation strings of the real data, ${median(rates).toFixed(0)} strings/s (median of ${runs}; registry resolution included)`);
   console.log(`  labelled set (${items.length} names, ${join(OUT, 'screening-labelled.csv')}): precision ${score.precision.toFixed(4)}, recall ${score.recall.toFixed(4)}, ${score.namesPerSecond.toFixed(0)} names/s`);
   for (const [kind, k] of Object.entries(score.byKind)) console.log(`    ${kind.padEnd(30)} ${String(k.names).padStart(5)} names  recall ${k.recall === null ? '   -  ' : k.recall.toFixed(3)}  false hits ${k.falseHits}`);

@@ -158,16 +158,20 @@ export async function loadBench(config: Config, seconds: number, connections: nu
   const port = await freePort();
   const server = spawn(process.execPath, [new URL('../bin/derisk.js', import.meta.url).pathname, 'serve', '--port', String(port)], { env: { ...process.env, DERISK_HOME: config.home }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  let token = '';
+  let code = '';
   for await (const chunk of server.stdout!) {
     out += chunk;
-    const m = /\?token=(\S+)/.exec(out);
+    const m = /#code=([A-Za-z0-9_-]+)/.exec(out);
     if (m) {
-      token = m[1]!;
+      code = m[1]!;
       break;
     }
   }
-  if (!token) throw new Error(`the server did not start: ${out}`);
+  if (!code) throw new Error(`the server did not start: ${out}`);
+  // The console's one-time code opens a session, and the session makes the API token the load uses.
+  const login = await fetch(`http://127.0.0.1:${port}/api/login/code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+  const session = { cookie: String(login.headers.get('set-cookie')).split(';')[0]!, 'x-csrf-token': ((await login.json()) as { csrf: string }).csrf };
+  const { token } = (await (await fetch(`http://127.0.0.1:${port}/api/tokens`, { method: 'POST', headers: { ...session, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'load bench' }) })).json()) as { token: string };
   const doc = JSON.stringify(readCaseDocument(join(EXAMPLES, 'joint-lab-hit.yaml')));
   const reads = ['/api/indicators/copubs?regions=EU27AC,CN', '/api/indicators/top-institutions?regions=EU27AC,CN', '/api/indicators/publications', '/api/screen?q=Harbin%20Institute%20of%20Technology', '/api/screen?q=Beijing%20University%20of%20Technology', '/api/regions', '/api/cases', '/api/fields'];
   try {

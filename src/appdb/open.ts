@@ -5,11 +5,13 @@ import { EmbeddedDb } from './embedded.ts';
 import { importLegacyIfPresent } from './legacy.ts';
 import { migrate } from './migrate.ts';
 import { PostgresDb } from './postgres.ts';
+import { openSealedTrail } from '../service/audit.ts';
 
 /**
  * The application database the configuration names (DERISK_DATABASE_URL, else the embedded SQLite
- * file), migrated to the current schema. A home that still has the DuckDB file of earlier
- * versions is moved to SQLite first (see legacy.ts), and says so on stderr.
+ * file), migrated to the current schema, its audit trail sealed with the key and anchor outside it.
+ * A home that still has the DuckDB file of earlier versions is moved to SQLite first (see
+ * legacy.ts), and says so on stderr.
  */
 export async function openAppDb(config: Config): Promise<AppDb> {
   let db: AppDb;
@@ -24,9 +26,9 @@ export async function openAppDb(config: Config): Promise<AppDb> {
   }
   try {
     await migrate(db);
+    return await openSealedTrail(db, { keyPath: config.auditKeyPath, anchorPath: config.auditAnchorPath });
   } catch (e) {
     await db.close();
     throw e;
   }
-  return db;
 }

@@ -1,17 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { backupAppDb, restoreAppDb } from '../appdb/backup.ts';
 import { openAppDb } from '../appdb/open.ts';
 import { loadConfig } from '../config.ts';
 import { Accounts, OPERATOR } from '../service/accounts.ts';
-import { verifyAudit } from '../service/audit.ts';
+import { sealOf, verifyAudit } from '../service/audit.ts';
 import { ROLES, type Role } from '../service/authorize.ts';
+import { CaseService } from '../service/cases.ts';
 import { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError } from './common.ts';
 
-/** Organisations and users, set up by the operator at the console. */
+const USERS_USAGE = 'users add-org <id> <name> | users add --org ID --email E --role R | users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role>';
+
+/** Organisations and users, managed by the operator at the console (every change audited). */
 export async function usersCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, org: { type: 'string' }, email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } } });
   const [sub, ...rest] = positionals;
@@ -33,7 +36,44 @@ export async function usersCommand(argv: string[]): Promise<number> {
       console.log(`user ${values.email} (${values.role}) added to ${values.org}${process.env.DERISK_NEW_PASSWORD ? '' : `; password (shown once): ${password}`}`);
       return EXIT.ok;
     }
-    throw new UsageError('users add-org <id> <name> | users add --org ID --email E --role R');
+    if (sub === 'list') {
+      const rows = await db.query<{ org_id: string; email: string; name: string; role: string; disabled: boolean | number }>(`SELECT org_id, email, name, role, disabled FROM users ${values.org ? 'WHERE org_id = $1 ' : ''}ORDER BY org_id, email`, values.org ? [values.org] : []);
+      if (values.json) console.log(JSON.stringify(rows.map((r) => ({ ...r, disabled: Boolean(r.disabled) }))));
+      else for (const r of rows) console.log(`${r.org_id.padEnd(16)} ${r.email.padEnd(36)} ${r.role.padEnd(8)} ${r.disabled ? 'disabled' : 'active'}  ${r.name}`);
+      return EXIT.ok;
+    }
+    if (['disable', 'enable', 'delete', 'role'].includes(sub ?? '')) {
+      const [email, role] = rest;
+      if (!email || (sub === 'role') !== Boolean(role)) throw new UsageError(USERS_USAGE);
+      const user = await accounts.userByEmail(email);
+      if (!user) throw new UsageError(`no user ${email}`);
+      if (sub === 'role') {
+        if (!ROLES.includes(role as Role)) throw new UsageError(`the role is one of ${ROLES.join(', ')}`);
+        await accounts.setRole(OPERATOR, user.id, role as Role);
+      } else if (sub === 'delete') await accounts.deleteUser(OPERATOR, user.id);
+      else await accounts.setDisabled(OPERATOR, user.id, sub === 'disable');
+      console.log(`${email}: ${sub === 'role' ? `role ${role}` : `${sub}d`}${sub === 'disable' || sub === 'delete' ? ' (sessions ended, tokens revoked)' : ''}`);
+      return EXIT.ok;
+    }
+    throw new UsageError(USERS_USAGE);
+  } finally {
+    await db.close();
+  }
+}
+
+/** Cases, from the console: take back a share (the other organisation loses sight of the case at once). */
+export async function casesCommand(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
+  const [sub, caseId, orgId] = positionals;
+  if (sub !== 'unshare' || !caseId || !orgId) throw new UsageError('cases unshare <case id> <organisation>');
+  const db = await openAppDb(loadConfig());
+  try {
+    const owner = (await db.query<{ org_id: string }>('SELECT org_id FROM cases WHERE id = $1', [caseId]))[0];
+    if (!owner) throw new UsageError(`no case ${caseId}`);
+    // Sharing needs no assessor: the case service is used for its sharing only.
+    await new CaseService(db, null as never).unshare({ ...OPERATOR, orgId: owner.org_id }, caseId, orgId);
+    console.log(`case ${caseId} is no longer shared with ${orgId}`);
+    return EXIT.ok;
   } finally {
     await db.close();
   }
@@ -52,7 +92,10 @@ export async function backupCommand(argv: string[]): Promise<number> {
   const db = await openAppDb(config);
   try {
     const m = await backupAppDb(db, join(dir, 'app'));
-    console.log(`application database (${m.source}): ${Object.entries(m.tables).map(([t, n]) => `${t} ${n}`).join(', ')}; audit head ${m.auditHead ? `${m.auditHead.seq} ${m.auditHead.hash.slice(0, 16)}…` : 'empty'}`);
+    // The audit key goes with the backup, so the restored trail verifies: keep backups as safe as DERISK_HOME.
+    const seal = sealOf(db);
+    if (seal) copyFileSync(seal.keyPath, join(dir, 'app', 'audit.key'));
+    console.log(`application database (${m.source}): ${Object.entries(m.tables).map(([t, n]) => `${t} ${n}`).join(', ')}; audit head ${m.auditHead ? `${m.auditHead.seq} ${m.auditHead.hash.slice(0, 16)}…` : 'empty'}${seal ? '; audit key included (keep this backup as safe as DERISK_HOME)' : ''}`);
   } finally {
     await db.close();
   }
@@ -84,9 +127,18 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     }
     console.log(`evidence store restored to ${config.storePath}`);
   }
-  const db = await openAppDb(config);
+  let db = await openAppDb(config);
   try {
     const m = await restoreAppDb(db, join(dir, 'app'));
+    // The restored trail is sealed with the key of the installation it came from: take that key,
+    // and anchor the restored head (a trail kept before sealing is sealed now).
+    if (sealOf(db)) {
+      await db.close();
+      const key = join(dir, 'app', 'audit.key');
+      if (existsSync(key)) copyFileSync(key, config.auditKeyPath);
+      rmSync(config.auditAnchorPath, { force: true });
+      db = await openAppDb(config);
+    }
     const audit = await verifyAudit(db);
     console.log(`application database restored: ${Object.entries(m.tables).map(([t, n]) => `${t} ${n}`).join(', ')}; audit chain ${audit.problems.length === 0 ? 'verifies' : `has ${audit.problems.length} problems`}${m.auditHead && audit.head !== m.auditHead.hash ? ' (head differs from the manifest!)' : ''}`);
     return audit.problems.length === 0 ? EXIT.ok : EXIT.failed;

@@ -32,8 +32,10 @@ Usage:
                                                red/yellow/green verdict from the rulebook, with evidence, sources and a mitigation plan
   derisk assess --rerun <assessment id> --rulebook F   an old case under another rulebook, and what changed
   derisk rulebook [F] [--json]                 check a rulebook and list its criteria
-  derisk audit verify                          check the audit trail for edited or deleted entries
+  derisk audit verify                          check the audit trail (anchored outside the database) and the rows it records
   derisk users add-org <id> <name> | users add --org ID --email E --role viewer|analyst|officer|admin
+  derisk users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role>
+  derisk cases unshare <case id> <organisation>
   derisk backup <dir> | derisk restore <dir>   application database and evidence store, to and from a directory
   derisk serve [--port 8720] [--host 127.0.0.1]   the web app and HTTP API over the store
   derisk export parquet <dir>                  work × institution table as Parquet, partitioned by year
@@ -46,7 +48,8 @@ Common options:
   --china-includes-mo     count Macao as China (default: apart)
 
 Environment: DERISK_HOME (store, default ./.derisk), DERISK_MIRROR (data mirror, default ../shared/data),
-  DERISK_DATABASE_URL (PostgreSQL for the application database; default: embedded in DERISK_HOME)
+  DERISK_DATABASE_URL (PostgreSQL for the application database; default: embedded in DERISK_HOME),
+  DERISK_AUDIT_KEY_FILE (the audit trail's key; default DERISK_HOME/audit.key), DERISK_TRUST_PROXY (reverse proxy addresses)
 Exit codes: 0 ok, 1 failed, 2 usage error, 3 done but some records were quarantined (see the files named)`;
 
 /** Each command and the module that runs it, loaded on demand. */
@@ -66,6 +69,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
   rulebook: async (argv) => (await import('./assessment.ts')).rulebookCommand(argv),
   audit: async (argv) => (await import('./assessment.ts')).auditCommand(argv),
   users: async (argv) => (await import('./admin.ts')).usersCommand(argv),
+  cases: async (argv) => (await import('./admin.ts')).casesCommand(argv),
   backup: async (argv) => (await import('./admin.ts')).backupCommand(argv),
   restore: async (argv) => (await import('./admin.ts')).restoreCommand(argv),
   fields: async () => {

@@ -1,4 +1,4 @@
-import { csvField } from '../ingest/csv.ts';
+import { safeCsvField } from '../ingest/csv.ts';
 
 export type Format = 'table' | 'json' | 'csv';
 
@@ -9,7 +9,7 @@ const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 
 export function render(objects: object[], format: Format, columns: string[] = Object.keys(objects[0] ?? {})): string {
   const rows = objects as Record<string, unknown>[];
   if (format === 'json') return JSON.stringify(rows);
-  if (format === 'csv') return [columns.map(csvField).join(','), ...rows.map((r) => columns.map((c) => csvField(r[c] ?? '')).join(','))].join('\n');
+  if (format === 'csv') return [columns.map(safeCsvField).join(','), ...rows.map((r) => columns.map((c) => safeCsvField(r[c] ?? '')).join(','))].join('\n');
   if (rows.length === 0) return '(no rows)';
   const text = rows.map((r) => columns.map((c) => cell(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...text.map((t) => t[i]!.length)));

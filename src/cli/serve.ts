@@ -5,6 +5,7 @@ import { loadTaxonomy } from '../fields/taxonomy.ts';
 import { BUNDLED_REGIONS } from '../regions/regions.ts';
 import { buildServer } from '../server/app.ts';
 import { Accounts } from '../service/accounts.ts';
+import { beginServerRun } from '../service/server-run.ts';
 import type { Store } from '../store/store.ts';
 import { EXIT, UsageError, withStore } from './common.ts';
 
@@ -19,8 +20,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
 /**
  * Serves the web app and API over an open store until SIGINT or SIGTERM; the server owns the store
  * and the embedded application database meanwhile. At first start it creates the installation's
- * admin and prints the password once; every start prints an address with a fresh API token,
- * revoked again when the server stops.
+ * admin and prints the password once; every start prints an address with a one-time login code
+ * (no credential is ever printed that outlives the run or its first use).
  */
 export async function serveStore(store: Store, port: number, host: string, regionFiles: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a port number');
@@ -30,17 +31,17 @@ export async function serveStore(store: Store, port: number, host: string, regio
     const accounts = new Accounts(db);
     const { actor, password } = await accounts.ensureLocalAdmin();
     if (password) console.log(`\ncreated the administrator admin@localhost; password (shown once): ${password}`);
-    const { id, token } = await accounts.createToken(actor, `derisk serve ${new Date().toISOString()}`);
-    const app = await buildServer({ store, db, regionFiles: [BUNDLED_REGIONS, ...regionFiles], taxonomy: loadTaxonomy(), home: config.home });
+    const run = await beginServerRun(db, accounts, config.home, actor.userId);
+    const app = await buildServer({ store, db, regionFiles: [BUNDLED_REGIONS, ...regionFiles], taxonomy: loadTaxonomy(), home: config.home, trustProxy: config.trustProxy });
     const address = await app.listen({ port, host });
-    console.log(`\nderisk serving ${store.path} (application database: ${config.databaseUrl ? 'PostgreSQL' : config.appDbPath})\nopen ${address}/?token=${token}\n(API: Authorization: Bearer <token>; OpenAPI at ${address}/api/openapi.json; Ctrl-C stops)`);
+    console.log(`\nderisk serving ${store.path} (application database: ${config.databaseUrl ? 'PostgreSQL' : config.appDbPath})\nopen ${address}/#code=${run.code}\n(a one-time login code, good for 10 minutes; API tokens: the web app's Tokens page or POST /api/tokens; OpenAPI at ${address}/api/openapi.json; Ctrl-C stops)`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
     // Finish the requests under way, then close: nothing is left half-written.
     await app.close();
-    await accounts.revokeToken(actor, id);
+    await run.end();
   } finally {
     await db.close();
   }

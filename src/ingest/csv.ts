@@ -89,6 +89,16 @@ export function csvField(value: unknown): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/**
+ * One field of a CSV file meant for people and their spreadsheets: text a spreadsheet would run
+ * as a formula (=, +, -, @, tab or carriage return first, OWASP's list) gets a leading apostrophe;
+ * numbers stay numbers. Every CSV derisk writes for a reader goes through this.
+ */
+export function safeCsvField(value: unknown): string {
+  const raw = value === null || value === undefined ? '' : String(value);
+  return csvField(typeof value !== 'number' && /^[=+\-@\t\r]/.test(raw) && !/^[+-]?\d+(\.\d+)?$/.test(raw) ? `'${raw}` : raw);
+}
+
 export interface CsvRecord {
   recordNo: number;
   lineNo: number;

@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { csvField, readCsv } from '../ingest/csv.ts';
+import { readCsv, safeCsvField } from '../ingest/csv.ts';
 import type { RegionCatalogue } from '../regions/regions.ts';
 import { TIER_RANK, type AffiliationResolver, type Tier } from './matcher.ts';
 
@@ -34,14 +34,14 @@ export async function resolveCsv(resolver: AffiliationResolver, inPath: string, 
       if (!header) throw new Error(`${inPath}: header row cannot be read: ${row.error}`);
       unreadable++;
       rows++;
-      await write([...header.map(() => ''), '', '', '', '', 'unreadable', '', `line ${row.lineNo}: ${row.error}`].map(csvField).join(','));
+      await write([...header.map(() => ''), '', '', '', '', 'unreadable', '', `line ${row.lineNo}: ${row.error}`].map(safeCsvField).join(','));
       continue;
     }
     if (!header) {
       header = row.fields;
       column = header.indexOf(options.column);
       if (column < 0) throw new Error(`${inPath}: no column named ${JSON.stringify(options.column)}; columns are ${header.join(', ')}`);
-      await write([...header, ...ADDED_COLUMNS].map(csvField).join(','));
+      await write([...header, ...ADDED_COLUMNS].map(safeCsvField).join(','));
       continue;
     }
     rows++;
@@ -58,7 +58,7 @@ export async function resolveCsv(resolver: AffiliationResolver, inPath: string, 
     const tier = unique.length > 0 ? matches[0]!.tier : 'unresolved';
     const score = unique.length > 0 ? Math.max(...matches.map((m) => m.score)) : '';
     const evidence = [...matches.map((m) => m.evidence), `country: ${r.countryEvidence}`].join(' | ');
-    await write([...fields, unique.map((id) => `https://ror.org/${id}`).join(';'), names.join(';'), country ?? '', region, tier, score, evidence].map(csvField).join(','));
+    await write([...fields, unique.map((id) => `https://ror.org/${id}`).join(';'), names.join(';'), country ?? '', region, tier, score, evidence].map(safeCsvField).join(','));
     if (rows % 5000 === 0) options.onProgress?.(rows);
   }
   out.end();

@@ -2,7 +2,7 @@ import { listValue } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Taxonomy } from '../fields/taxonomy.ts';
-import { csvField } from '../ingest/csv.ts';
+import { safeCsvField } from '../ingest/csv.ts';
 import type { Store } from '../store/store.ts';
 import { LEVELS, type Level, loadListCatalogue } from './lists.ts';
 
@@ -241,6 +241,6 @@ export function portfolioCsv(p: Portfolio): string {
     })),
   );
   const columns = ['work_id', 'year', 'title', 'fields', 'sensitivity', 'list', 'entry', 'level', 'match', 'inherited_via', 'partner_affiliation', 'home_authors'] as const;
-  return [columns.join(','), ...rows.map((r) => columns.map((c) => csvField(r[c] ?? '')).join(','))].join('\n') + '\n';
+  return [columns.join(','), ...rows.map((r) => columns.map((c) => safeCsvField(r[c] ?? '')).join(','))].join('\n') + '\n';
 }
 

@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import { auditEntries, verifyAudit } from '../service/audit.ts';
-import { authorize, ROLES } from '../service/authorize.ts';
-import { AuthError, LoginThrottle, SESSION_HOURS, type Accounts } from '../service/accounts.ts';
+import { auditEntries, verifyAudit, verifyAuditFor } from '../service/audit.ts';
+import { authorize, ROLES, type Role } from '../service/authorize.ts';
+import { SESSION_HOURS, type Accounts } from '../service/accounts.ts';
+import { ThrottledError } from '../service/throttle.ts';
 import type { AppDb } from '../appdb/db.ts';
-import { actorOf, SESSION_COOKIE, sessionCookie } from './auth.ts';
+import { actorOf, cookie, DEVICE_COOKIE, deviceCookie, SESSION_COOKIE, sessionCookie } from './auth.ts';
+
+const userId = { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } as const;
 
 /** Login, logout, the session, users of one's organisation, API tokens and the audit trail. */
-export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, db: AppDb, throttle = new LoginThrottle()): void {
+export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, db: AppDb): void {
   const loginBody = {
     type: 'object',
     additionalProperties: false,
@@ -14,32 +17,35 @@ export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, 
     properties: { email: { type: 'string', minLength: 3, maxLength: 200 }, password: { type: 'string', minLength: 1, maxLength: 200 } },
   } as const;
 
-  app.post('/api/login', { schema: { description: 'Opens a browser session (httpOnly cookie) and returns the CSRF token to send with changes', body: loginBody, security: [] } }, async (request, reply) => {
+  app.post('/api/login', { schema: { description: 'Opens a browser session (httpOnly cookie) and returns the CSRF token to send with changes. Failed attempts slow the account and the address down (429 with Retry-After)', body: loginBody, security: [] } }, async (request, reply) => {
     const { email, password } = request.body as { email: string; password: string };
-    const keys = [`ip:${request.ip}`, `email:${email.toLowerCase()}`];
-    if (throttle.blocked(keys)) return reply.code(429).header('retry-after', '900').send({ error: 'too many requests', message: 'too many failed logins: try again in 15 minutes' });
     try {
-      const { session, csrf, actor } = await accounts.login(email, password);
-      throttle.succeed(keys);
-      reply.header('set-cookie', sessionCookie(session, SESSION_HOURS * 3600));
+      const { session, csrf, actor, device } = await accounts.login(email, password, { address: request.ip, device: cookie(request, DEVICE_COOKIE) });
+      reply.header('set-cookie', [sessionCookie(request, session, SESSION_HOURS * 3600), ...(device ? [deviceCookie(request, device)] : [])]);
       return { user: actor, csrf };
     } catch (e) {
-      if (e instanceof AuthError) throttle.fail(keys);
+      if (e instanceof ThrottledError) return reply.code(429).header('retry-after', String(e.retryAfterSeconds)).send({ error: 'too many requests', message: e.message });
       throw e;
     }
   });
 
+  app.post('/api/login/code', { schema: { description: 'Exchanges a one-time login code printed at the console for a browser session', body: { type: 'object', additionalProperties: false, required: ['code'], properties: { code: { type: 'string', minLength: 1, maxLength: 100 } } }, security: [] } }, async (request, reply) => {
+    const { session, csrf, actor } = await accounts.redeemLoginCode((request.body as { code: string }).code);
+    reply.header('set-cookie', sessionCookie(request, session, SESSION_HOURS * 3600));
+    return { user: actor, csrf };
+  });
+
   app.post('/api/logout', { schema: { description: 'Ends the browser session' } }, async (request, reply) => {
-    const session = request.headers.cookie?.split(/;\s*/).find((c) => c.startsWith(`${SESSION_COOKIE}=`))?.slice(SESSION_COOKIE.length + 1);
-    if (session) await accounts.logout(decodeURIComponent(session));
-    reply.header('set-cookie', sessionCookie('', 0));
+    const session = cookie(request, SESSION_COOKIE);
+    if (session) await accounts.logout(session);
+    reply.header('set-cookie', sessionCookie(request, '', 0));
     return { ok: true };
   });
 
   app.get('/api/session', { schema: { description: 'Who is logged in, and the CSRF token for changes' } }, async (request) => {
     const actor = actorOf(request);
-    const session = request.headers.cookie?.split(/;\s*/).find((c) => c.startsWith(`${SESSION_COOKIE}=`))?.slice(SESSION_COOKIE.length + 1);
-    const found = session ? await accounts.sessionActor(decodeURIComponent(session)) : null;
+    const session = cookie(request, SESSION_COOKIE);
+    const found = session ? await accounts.sessionActor(session) : null;
     return { user: actor, csrf: found?.csrf ?? null };
   });
 
@@ -57,16 +63,38 @@ export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, 
     },
   }, async (request, reply) => {
     const actor = actorOf(request);
-    const body = request.body as { email: string; name: string; role: (typeof ROLES)[number]; password: string };
+    const body = request.body as { email: string; name: string; role: Role; password: string };
     const id = await accounts.createUser(actor, { ...body, orgId: actor.orgId });
     return reply.code(201).send({ id });
   });
+
+  app.patch('/api/users/:id', {
+    schema: {
+      description: "Changes a user's role, or disables (enables) them: a disabled user's sessions end and tokens are revoked at once (admin, own organisation)",
+      params: userId,
+      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { role: { type: 'string', enum: [...ROLES] }, disabled: { type: 'boolean' } } },
+    },
+  }, async (request) => {
+    const actor = actorOf(request);
+    const { id } = request.params as { id: string };
+    const body = request.body as { role?: Role; disabled?: boolean };
+    if (body.role !== undefined) await accounts.setRole(actor, id, body.role);
+    if (body.disabled !== undefined) await accounts.setDisabled(actor, id, body.disabled);
+    return { ok: true };
+  });
+
+  app.delete('/api/users/:id', { schema: { description: 'Deletes a user with their sessions and tokens; the audit trail keeps what they did (admin, own organisation)', params: userId } }, async (request) => {
+    await accounts.deleteUser(actorOf(request), (request.params as { id: string }).id);
+    return { ok: true };
+  });
+
+  app.get('/api/tokens', { schema: { description: "The caller's API tokens (an admin's: their organisation's), without the secrets" } }, async (request) => accounts.tokens(actorOf(request)));
 
   app.post('/api/tokens', { schema: { description: 'A new API token for the caller, shown once', body: { type: 'object', additionalProperties: false, required: ['label'], properties: { label: { type: 'string', minLength: 1, maxLength: 100 } } } } }, async (request, reply) => {
     return reply.code(201).send(await accounts.createToken(actorOf(request), (request.body as { label: string }).label));
   });
 
-  app.delete('/api/tokens/:id', { schema: { description: 'Revokes an API token', params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } } }, async (request) => {
+  app.delete('/api/tokens/:id', { schema: { description: 'Revokes an API token', params: userId } }, async (request) => {
     await accounts.revokeToken(actorOf(request), (request.params as { id: string }).id);
     return { ok: true };
   });
@@ -77,8 +105,9 @@ export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, 
     return auditEntries(db, actor.orgId, (request.query as { limit: number }).limit);
   });
 
-  app.get('/api/audit/verify', { schema: { description: 'Checks the whole audit chain for edited or deleted entries (admin)' } }, async (request) => {
-    authorize(actorOf(request), 'audit.verify');
-    return verifyAudit(db);
+  app.get('/api/audit/verify', { schema: { description: "Checks the audit chain, its anchor outside the database and the rows it records; an admin sees their organisation's part (the console sees all)" } }, async (request) => {
+    const actor = actorOf(request);
+    authorize(actor, 'audit.verify');
+    return verifyAuditFor(db, actor.orgId, await verifyAudit(db));
   });
 }

@@ -13,11 +13,12 @@ import { Assessor } from '../assessment/assessor.ts';
 import { loadRulebook, type Rulebook } from '../assessment/rulebook.ts';
 import { loadWeights } from '../screening/portfolio.ts';
 import { screeningContext } from '../screening/store.ts';
-import { Accounts, LoginThrottle } from '../service/accounts.ts';
-import { authorize } from '../service/authorize.ts';
+import { Accounts } from '../service/accounts.ts';
+import { EvidenceAccess } from '../service/evidence.ts';
+import type { LoginThrottle } from '../service/throttle.ts';
 import { CaseService } from '../service/cases.ts';
 import { registerAccountRoutes } from './account-routes.ts';
-import { actorOf, registerAuth, sessionCookie } from './auth.ts';
+import { actorOf, registerAuth } from './auth.ts';
 import { registerCaseRoutes } from './case-routes.ts';
 import { registerScreeningRoutes } from './screening-routes.ts';
 import { registerUploadRoutes } from './upload-routes.ts';
@@ -29,13 +30,20 @@ export interface ServerOptions {
   /** Users, organisations, cases, verdicts, audit: embedded or PostgreSQL. */
   db: AppDb;
   rulebook?: Rulebook;
-  loginThrottle?: LoginThrottle;
+  /** Login throttling over the application database (tests give their own back-off and clock). */
+  loginThrottle?: (db: AppDb) => LoginThrottle;
   /** Largest request body accepted, in bytes (larger ones are refused with 413). */
   bodyLimit?: number;
   /** DERISK_HOME: where uploaded exports and their quarantine files are kept (uploads are off without it). */
   home?: string;
   /** Largest upload accepted, in bytes. */
   uploadLimit?: number;
+  /**
+   * Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (Fastify's trustProxy:
+   * addresses or CIDRs, comma-separated): the client's address for login throttling, and https for
+   * the cookies' Secure flag. Unset: the server is reached directly.
+   */
+  trustProxy?: string | null;
   /** Told of every route as it is added (the route-enumeration test listens here). */
   onRoute?: (method: string, url: string) => void;
 }
@@ -46,7 +54,7 @@ const STATUS_LABEL: Record<number, string> = { 401: 'unauthorised', 403: 'forbid
 const MAX_ANSWERS = 500;
 
 const WEB = (name: string) => fileURLToPath(new URL(`../web/${name}`, import.meta.url));
-const ASSETS: Record<string, string> = { '/app.js': 'text/javascript; charset=utf-8', '/charts.js': 'text/javascript; charset=utf-8', '/cases.js': 'text/javascript; charset=utf-8', '/style.css': 'text/css; charset=utf-8' };
+const ASSETS: Record<string, string> = { '/app.js': 'text/javascript; charset=utf-8', '/charts.js': 'text/javascript; charset=utf-8', '/cases.js': 'text/javascript; charset=utf-8', '/account.js': 'text/javascript; charset=utf-8', '/style.css': 'text/css; charset=utf-8' };
 
 const indicatorQuery = {
   type: 'object',
@@ -83,7 +91,7 @@ interface IndicatorQuery {
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   // Unknown query parameters are an error to report, not something to drop silently.
-  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 256 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } } });
+  const app = Fastify({ logger: false, trustProxy: options.trustProxy ? options.trustProxy.split(',').map((s) => s.trim()) : false, bodyLimit: options.bodyLimit ?? 256 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } } });
   if (options.onRoute) {
     const tell = options.onRoute;
     app.addHook('onRoute', (r) => {
@@ -91,7 +99,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   }
   await app.register(swagger, { openapi: { info: { title: 'derisk API', version: '0.1.0', description: 'Co-operation indicators over the loaded evidence.' }, components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } }, security: [{ token: [] }] } });
-  const accounts = new Accounts(options.db);
+  const accounts = new Accounts(options.db, options.loginThrottle?.(options.db));
+  const evidence = new EvidenceAccess(options.store);
   registerAuth(app, accounts);
   // Region files are read once per Hong Kong/Macao setting, not on every request.
   const catalogues = new Map<string, RegionCatalogue>();
@@ -136,6 +145,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await Promise.allSettled(answers.values());
   });
 
+  // A number in a query is written in decimal digits: '1e309' (Infinity), '0x7E6' or ' 2021' is no year, and no limit.
+  app.addHook('preValidation', async (request) => {
+    const declared = (request.routeOptions.schema?.querystring as { properties?: Record<string, { type?: string }> } | undefined)?.properties ?? {};
+    for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+      const type = declared[name]?.type;
+      if ((type === 'integer' || type === 'number') && typeof value === 'string' && !(type === 'integer' ? /^-?\d{1,15}$/ : /^-?\d{1,15}(\.\d{1,15})?$/).test(value)) {
+        throw Object.assign(new Error(`querystring/${name} must be ${type === 'integer' ? 'a whole number' : 'a number'} written in digits, not ${JSON.stringify(value.slice(0, 40))}`), { statusCode: 400 });
+      }
+    }
+  });
+
   app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, _request, reply) => {
     if (error.validation) return reply.code(400).send({ error: 'bad request', message: error.message });
     if (error instanceof IndicatorError || /^unknown (region|field)/.test(error.message)) return reply.code(400).send({ error: 'bad request', message: error.message });
@@ -156,12 +176,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     } catch (e) {
       return reply.code(503).send({ status: 'not ready', message: (e as Error).message });
     }
-  });
-
-  // Everything that shows evidence needs a role that may read it (every role, today).
-  app.addHook('preHandler', async (request) => {
-    if (request.url.startsWith('/api/indicators') || request.url.startsWith('/api/institutions') || request.url.startsWith('/api/facts')) authorize(actorOf(request), 'evidence.read');
-    if (request.url.startsWith('/api/screen') || request.url.startsWith('/api/brief') || request.url.startsWith('/api/portfolio')) authorize(actorOf(request), 'screening.run');
   });
 
   app.get('/api/regions', { schema: { description: 'Region definitions and the Hong Kong/Macao setting', querystring: { type: 'object', additionalProperties: false, properties: { china_hk: { type: 'boolean' }, china_mo: { type: 'boolean' } } } } }, async (request) => {
@@ -185,13 +199,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const name = (request.params as { name: IndicatorName }).name;
     const catalogue = catalogueFor(q);
     if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new IndicatorError(`from ${q.from} is after to ${q.to}`);
-    const rows = await answer({
+    const rows = await evidence.read(actorOf(request), () => answer({
       name,
       regions: (q.regions ?? (name === 'publications' ? 'EU27AC,CN,US' : '')).split(',').filter(Boolean),
       filters: { from: q.from ?? null, to: q.to ?? null, rollUp: q.rollup ?? false, field: q.field ?? null },
       limit: q.limit,
       institution: q.institution ?? null,
-    }, q);
+    }, q));
     return { indicator: name, chinaScope: chinaScopeNote(catalogue.settings), rows };
   });
 
@@ -201,14 +215,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       params: { type: 'object', properties: { rorId: { type: 'string', pattern: '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$' } }, required: ['rorId'] },
       querystring: { type: 'object', additionalProperties: false, properties: { region: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'EU27AC' }, partner: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'CN' }, china_hk: { type: 'boolean' }, china_mo: { type: 'boolean' } } },
     },
-  }, async (request, reply) => {
+  }, async (request, reply) => evidence.read(actorOf(request), async (store) => {
     const { rorId } = request.params as { rorId: string };
     const q = request.query as { region: string; partner: string; china_hk?: boolean; china_mo?: boolean };
-    const institution = await options.store.one('SELECT ror_id, name, country_code, city, status, types, parents, children FROM institutions WHERE ror_id = $1', [rorId]);
+    const institution = await store.one('SELECT ror_id, name, country_code, city, status, types, parents, children FROM institutions WHERE ror_id = $1', [rorId]);
     if (!institution) return reply.code(404).send({ error: 'not found', message: `no institution ${rorId} in the loaded registry` });
     const catalogue = catalogueFor(q);
     // The institution's co-publications between the two regions (it may sit on either side).
-    const works = await runIndicator(options.store, catalogue, options.taxonomy, { name: 'works', regions: [q.region, q.partner], filters: { from: null, to: null, rollUp: false, field: null }, limit: 1000, institution: rorId });
+    const works = await runIndicator(store, catalogue, options.taxonomy, { name: 'works', regions: [q.region, q.partner], filters: { from: null, to: null, rollUp: false, field: null }, limit: 1000, institution: rorId });
     const list = works as { year: number; workId: string; title: string | null; institutions: string[] }[];
     const byYear = new Map<number, number>();
     const partners = new Map<string, number>();
@@ -224,12 +238,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       partners: [...partners.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 20).map(([name, n]) => ({ name, copublications: n })),
       works: list,
     };
-  });
+  }));
 
-  app.get('/api/facts', { schema: { description: "The source brief's published facts against the loaded data" } }, async () => checkFacts(options.store, catalogueFor({})));
+  app.get('/api/facts', { schema: { description: "The source brief's published facts against the loaded data" } }, async (request) => evidence.read(actorOf(request), (store) => checkFacts(store, catalogueFor({}))));
 
-  registerScreeningRoutes(app, options.store, options.taxonomy, () => [...(catalogueFor({}).regions.get('EU27AC')?.countries ?? [])]);
-  registerAccountRoutes(app, accounts, options.db, options.loginThrottle);
+  registerScreeningRoutes(app, evidence, options.store, options.taxonomy, () => [...(catalogueFor({}).regions.get('EU27AC')?.countries ?? [])]);
+  registerAccountRoutes(app, accounts, options.db);
   if (options.home) registerUploadRoutes(app, options.store, options.db, options.home, () => answers.clear(), options.uploadLimit ?? 200 * 1024 * 1024);
   // The assessor loads the registry, lists and rulebook once, on first use.
   let services: Promise<{ cases: CaseService; assessor: Assessor }> | null = null;
@@ -247,18 +261,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  app.get('/', { schema: { hide: true, querystring: { type: 'object', properties: { token: { type: 'string', maxLength: 200 } } } } }, async (request, reply) => {
-    const token = (request.query as { token?: string }).token;
-    if (token) {
-      // The address `derisk serve` prints: the API token becomes a session cookie and leaves the address bar.
-      const actor = await accounts.tokenActor(token);
-      if (actor) {
-        const { session } = await accounts.sessionFor(actor);
-        return reply.header('set-cookie', sessionCookie(session, 12 * 3600)).redirect('/');
-      }
-    }
-    return reply.type('text/html; charset=utf-8').send(readFileSync(WEB('index.html')));
-  });
+  // The page never takes a credential in its address: the console's login code travels in the
+  // fragment (#code=…), which browsers do not send, and the page exchanges it at /api/login/code.
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(readFileSync(WEB('index.html'))));
   for (const [path, type] of Object.entries(ASSETS)) {
     app.get(path, { schema: { hide: true } }, async (_request, reply) => reply.type(type).send(readFileSync(WEB(path.slice(1)))));
   }

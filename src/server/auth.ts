@@ -1,12 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Accounts } from '../service/accounts.ts';
+import { DEVICE_DAYS, type Accounts } from '../service/accounts.ts';
 import type { Actor } from '../service/authorize.ts';
 
-/** Routes anyone may call; every other route needs a session or an API token. */
-export const PUBLIC_ROUTES = new Set(['GET /health', 'GET /ready', 'POST /api/login', 'GET /', 'GET /app.js', 'GET /charts.js', 'GET /cases.js', 'GET /style.css']);
+/** Routes anyone may call (HEAD as GET); every other route needs a session or an API token. */
+export const PUBLIC_ROUTES = new Set(['GET /health', 'GET /ready', 'POST /api/login', 'POST /api/login/code', 'GET /', 'GET /app.js', 'GET /charts.js', 'GET /cases.js', 'GET /account.js', 'GET /style.css']);
 
 export const SESSION_COOKIE = 'derisk_session';
+/** A browser that logged in to an account before: its logins are throttled apart from strangers'. */
+export const DEVICE_COOKIE = 'derisk_device';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,7 +16,7 @@ declare module 'fastify' {
   }
 }
 
-function cookie(request: FastifyRequest, name: string): string | null {
+export function cookie(request: FastifyRequest, name: string): string | null {
   const found = request.headers.cookie?.split(/;\s*/).find((c) => c.startsWith(`${name}=`));
   return found ? decodeURIComponent(found.slice(name.length + 1)) : null;
 }
@@ -25,7 +27,16 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export const sessionCookie = (value: string, maxAgeSeconds: number) => `${SESSION_COOKIE}=${encodeURIComponent(value)}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeSeconds}`;
+/**
+ * A cookie that scripts cannot read and other sites cannot send; Secure when the request came over
+ * TLS (directly, or through a trusted reverse proxy that says so in X-Forwarded-Proto).
+ */
+function cookieHeader(request: FastifyRequest, name: string, value: string, maxAgeSeconds: number, path = '/'): string {
+  return `${name}=${encodeURIComponent(value)}; HttpOnly; SameSite=Strict; Path=${path}; Max-Age=${maxAgeSeconds}${request.protocol === 'https' ? '; Secure' : ''}`;
+}
+
+export const sessionCookie = (request: FastifyRequest, value: string, maxAgeSeconds: number) => cookieHeader(request, SESSION_COOKIE, value, maxAgeSeconds);
+export const deviceCookie = (request: FastifyRequest, value: string) => cookieHeader(request, DEVICE_COOKIE, value, DEVICE_DAYS * 24 * 3600, '/api/login');
 
 /**
  * Who is calling: an API token (Authorization: Bearer drk_…) or a browser session cookie
@@ -36,7 +47,8 @@ export const sessionCookie = (value: string, maxAgeSeconds: number) => `${SESSIO
 export function registerAuth(app: FastifyInstance, accounts: Accounts): void {
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const route = `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    const route = `${method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
     const header = request.headers.authorization;
     if (header?.startsWith('Bearer ')) {
       request.actor = await accounts.tokenActor(header.slice(7));
@@ -58,7 +70,8 @@ export function registerAuth(app: FastifyInstance, accounts: Accounts): void {
     return reply;
   });
   app.addHook('onSend', async (_request, reply) => {
-    reply.header('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    // A document with its own policy (the HTML report) keeps it.
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');

@@ -78,6 +78,12 @@ export function registerCaseRoutes(app: FastifyInstance, services: () => Promise
     return { ok: true };
   });
 
+  app.delete('/api/cases/:id/share/:organisation', { schema: { description: 'Takes back a share: the organisation loses sight of the case at once (officer)', params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, organisation: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,40}$' } }, required: ['id', 'organisation'] } } }, async (request) => {
+    const { id: caseId, organisation } = request.params as { id: string; organisation: string };
+    await (await services()).cases.unshare(actorOf(request), caseId, organisation);
+    return { ok: true };
+  });
+
   app.post('/api/cases/:id/notes', { schema: { description: 'Adds a note to a case', params: id, body: { type: 'object', additionalProperties: false, required: ['body'], properties: { body: { type: 'string', minLength: 1, maxLength: 10000 } } } } }, async (request, reply) => {
     const noteId = await (await services()).cases.addNote(actorOf(request), (request.params as { id: string }).id, (request.body as { body: string }).body);
     return reply.code(201).send({ id: noteId });

@@ -4,7 +4,9 @@ import { briefing } from '../screening/briefing.ts';
 import { loadWeights, portfolio, portfolioCsv } from '../screening/portfolio.ts';
 import { ScreenError, screenJson } from '../screening/screener.ts';
 import { screeningContext, type ScreeningContext } from '../screening/store.ts';
+import type { EvidenceAccess } from '../service/evidence.ts';
 import type { Store } from '../store/store.ts';
+import { actorOf } from './auth.ts';
 
 const ROR = '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$';
 
@@ -13,7 +15,7 @@ class NoListsError extends Error {
 }
 
 /** Name screening, portfolios and briefing sheets over the lists loaded in the store. */
-export function registerScreeningRoutes(app: FastifyInstance, store: Store, taxonomy: Taxonomy, europe: () => string[]): void {
+export function registerScreeningRoutes(app: FastifyInstance, evidence: EvidenceAccess, store: Store, taxonomy: Taxonomy, europe: () => string[]): void {
   let context: Promise<ScreeningContext> | null = null;
   const screening = (): Promise<ScreeningContext> => {
     context ??= screeningContext(store).catch((e: Error) => {
@@ -33,20 +35,16 @@ export function registerScreeningRoutes(app: FastifyInstance, store: Store, taxo
   };
   const query = { type: 'object', additionalProperties: false, required: ['q'], properties: { q: { type: 'string', minLength: 1, maxLength: 500, description: 'a name, an affiliation string or a ROR id' } } } as const;
 
-  app.get('/api/screen', { schema: { description: 'Screens one name or ROR id against the loaded risk lists: hits (what the name denotes) and similar names', querystring: query } }, async (request) => {
-    return screenJson(await screen((request.query as { q: string }).q));
-  });
+  app.get('/api/screen', { schema: { description: 'Screens one name or ROR id against the loaded risk lists: hits (what the name denotes) and similar names', querystring: query } }, async (request) => evidence.screen(actorOf(request), async () => screenJson(await screen((request.query as { q: string }).q))));
 
-  app.get('/api/brief', { schema: { description: 'Briefing sheet on a partner: listings, co-publications, the Chinese rules that bind it', querystring: query } }, async (request) => {
-    return briefing(store, await screen((request.query as { q: string }).q), europe());
-  });
+  app.get('/api/brief', { schema: { description: 'Briefing sheet on a partner: listings, co-publications, the Chinese rules that bind it', querystring: query } }, async (request) => evidence.screen(actorOf(request), async (gated) => briefing(gated, await screen((request.query as { q: string }).q), europe())));
 
   const portfolioQuery = {
     type: 'object',
     additionalProperties: false,
     properties: { ror: { type: 'string', pattern: ROR }, file: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'the file id of an uploaded export' }, rollup: { type: 'boolean' }, format: { type: 'string', enum: ['json', 'csv'], default: 'json' } },
   } as const;
-  app.get('/api/portfolio', { schema: { description: "An institution's (ror) or an uploaded export's (file) co-publications with listed entities, partners/researchers/departments ranked by risk weight (CSV with format=csv)", querystring: portfolioQuery } }, async (request, reply) => {
+  app.get('/api/portfolio', { schema: { description: "An institution's (ror) or an uploaded export's (file) co-publications with listed entities, partners/researchers/departments ranked by risk weight (CSV with format=csv)", querystring: portfolioQuery } }, async (request, reply) => evidence.screen(actorOf(request), async () => {
     const q = request.query as { ror?: string; file?: string; rollup?: boolean; format: 'json' | 'csv' };
     if (!q.ror === !q.file) return reply.code(400).send({ error: 'bad request', message: 'give either ror (an institution) or file (an uploaded export)' });
     await screening();
@@ -55,5 +53,5 @@ export function registerScreeningRoutes(app: FastifyInstance, store: Store, taxo
     const result = await portfolio(store, q.ror ? { institution: q.ror, rollUp: q.rollup } : { fileId: q.file!, label: `uploaded export ${q.file!.slice(0, 12)}` }, loadWeights(taxonomy));
     if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="portfolio-${q.ror ?? q.file!.slice(0, 12)}.csv"`).send(portfolioCsv(result));
     return result;
-  });
+  }));
 }

@@ -1,7 +1,11 @@
 import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import type { AppDb } from '../appdb/db.ts';
-import { appendAudit } from './audit.ts';
+import type { AppDb, AppTx } from '../appdb/db.ts';
+import { appendAudit, type RowRef } from './audit.ts';
 import { authorize, ForbiddenError, NotFoundError, ROLES, type Actor, type Role } from './authorize.ts';
+import { checkPassword, PasswordPolicyError } from './passwords.ts';
+import { LoginThrottle, type ThrottleKey } from './throttle.ts';
+
+export { PasswordPolicyError } from './passwords.ts';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, options, (e, key) => (e ? reject(e) : resolve(key))));
@@ -29,16 +33,7 @@ export class AuthError extends Error {
   readonly statusCode = 401;
 }
 
-export class PasswordPolicyError extends Error {
-  readonly statusCode = 400;
-}
-
-export function checkPassword(password: string): void {
-  if (password.length < 12) throw new PasswordPolicyError('a password needs at least 12 characters');
-  if (password.length > 200) throw new PasswordPolicyError('a password may have at most 200 characters');
-}
-
-type UserRow = { id: string; org_id: string; email: string; name: string; role: Role; password_hash: string; disabled: boolean };
+type UserRow = { id: string; org_id: string; email: string; name: string; role: Role; password_hash: string; disabled: boolean | number };
 
 const actorOf = (u: UserRow): Actor => ({ userId: u.id, orgId: u.org_id, role: u.role, name: u.name });
 
@@ -46,18 +41,67 @@ const actorOf = (u: UserRow): Actor => ({ userId: u.id, orgId: u.org_id, role: u
 export const OPERATOR: Actor = { userId: 'operator', orgId: 'system', role: 'admin', name: 'installation operator' };
 
 export const SESSION_HOURS = 12;
-/** How long a verified session or token is trusted without asking the database again. */
-const CACHE_MS = 5_000;
+/**
+ * How long a verified session or token is believed without asking the database again (a look-up
+ * costs more than the rest of a cheap request). Every change made through Accounts forgets what
+ * was remembered at once; a change made by another process on the same database is seen within this.
+ */
+const REMEMBER_MS = 1_000;
+type Memory = { entries: Map<string, { actor: Actor; csrf: string | null; until: number }>; generation: number };
+const remembered = new WeakMap<AppDb, Memory>();
+
+/** How long a browser that logged in is remembered as the account's own (its device cookie). */
+export const DEVICE_DAYS = 400;
+
+/** A login code printed at the console is good for this long, once. */
+export const LOGIN_CODE_MINUTES = 10;
+
+export type UserView = {
+  id: string;
+  email: string;
+  name: string;
+  role: string;
+  disabled: boolean;
+};
+
+/** Where a login comes from: the address, and the device cookie of a browser that logged in before. */
+export interface LoginContext {
+  address?: string | null;
+  device?: string | null;
+}
 
 /**
- * Accounts, sessions and API tokens. Passwords are stored as scrypt hashes, sessions and tokens
- * as SHA-256 hashes of random secrets. Only an admin manages users, and only in their own
- * organisation (the operator, at the console, in any).
+ * Accounts, sessions, API tokens and login codes. Passwords are stored as scrypt hashes,
+ * sessions, tokens, codes and device cookies as SHA-256 hashes of random secrets. Only an admin
+ * manages users, and only in their own organisation (the operator, at the console, in any).
+ * A disabled user, a revoked token, an ended session or a changed role takes effect at the next
+ * request (in another server process on the same database, within REMEMBER_MS).
  */
 export class Accounts {
-  private readonly cache = new Map<string, { actor: Actor; csrf: string | null; until: number }>();
+  readonly throttle: LoginThrottle;
 
-  constructor(private readonly db: AppDb) {}
+  constructor(
+    private readonly db: AppDb,
+    throttle?: LoginThrottle,
+  ) {
+    this.throttle = throttle ?? new LoginThrottle(db);
+    if (!remembered.has(db)) remembered.set(db, { entries: new Map(), generation: 0 });
+  }
+
+  private get memory() {
+    return remembered.get(this.db)!;
+  }
+
+  /** After any change to who may do what: nothing remembered is believed any more. */
+  private forget(): void {
+    this.memory.entries.clear();
+    this.memory.generation++;
+  }
+
+  /** Remembers an answer read from the database, unless a change came while it was being read. */
+  private remember(key: string, generation: number, value: { actor: Actor; csrf: string | null; until: number }): void {
+    if (this.memory.generation === generation) this.memory.entries.set(key, value);
+  }
 
   async createOrganisation(actor: Actor, id: string, name: string): Promise<void> {
     if (actor !== OPERATOR) throw new ForbiddenError('only the installation operator creates organisations');
@@ -65,7 +109,7 @@ export class Accounts {
     await this.db.transaction(async (tx) => {
       if ((await tx.query('SELECT 1 FROM organisations WHERE id = $1', [id]))[0]) return;
       await tx.query('INSERT INTO organisations (id, name, created_at) VALUES ($1, $2, $3)', [id, name, new Date().toISOString()]);
-      await appendAudit(tx, { actor: actor.userId, orgId: id, action: 'organisation.create', target: id, detail: { name } });
+      await appendAudit(tx, { actor: actor.userId, orgId: id, action: 'organisation.create', target: id, detail: { name }, rows: [['organisations', id]] });
     });
   }
 
@@ -76,59 +120,80 @@ export class Accounts {
     }
     if (!ROLES.includes(user.role)) throw new PasswordPolicyError(`role ${JSON.stringify(user.role)} is not one of ${ROLES.join(', ')}`);
     if (!/^[^\s@]+@[^\s@]+$/.test(user.email)) throw new PasswordPolicyError(`${JSON.stringify(user.email)} is not an e-mail address`);
-    checkPassword(user.password);
+    checkPassword(user.password, [user.email, user.name]);
     const hash = await hashPassword(user.password);
+    const email = user.email.toLowerCase();
     return this.db.transaction(async (tx) => {
       if (!(await tx.query('SELECT 1 FROM organisations WHERE id = $1', [user.orgId]))[0]) throw new NotFoundError(`no organisation ${user.orgId}`);
-      if ((await tx.query('SELECT 1 FROM users WHERE email = $1', [user.email.toLowerCase()]))[0]) throw new PasswordPolicyError(`a user ${user.email} exists already`);
+      // One address is one account in the installation; the answer does not say in which organisation.
+      if ((await tx.query('SELECT 1 FROM users WHERE email = $1', [email]))[0]) throw new PasswordPolicyError(`the address ${email} cannot be used for a new account`);
       const id = randomUUID();
-      await tx.query('INSERT INTO users (id, org_id, email, name, role, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, false, $7)', [id, user.orgId, user.email.toLowerCase(), user.name, user.role, hash, new Date().toISOString()]);
-      await appendAudit(tx, { actor: actor.userId, orgId: user.orgId, action: 'user.create', target: id, detail: { email: user.email.toLowerCase(), role: user.role } });
+      await tx.query('INSERT INTO users (id, org_id, email, name, role, password_hash, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, false, $7)', [id, user.orgId, email, user.name, user.role, hash, new Date().toISOString()]);
+      await appendAudit(tx, { actor: actor.userId, orgId: user.orgId, action: 'user.create', target: id, detail: { email, role: user.role }, rows: [['users', id]] });
       return id;
     });
   }
 
-  async users(actor: Actor): Promise<{ id: string; email: string; name: string; role: string; disabled: boolean }[]> {
+  async users(actor: Actor): Promise<UserView[]> {
     authorize(actor, 'user.manage');
-    return this.db.query('SELECT id, email, name, role, disabled FROM users WHERE org_id = $1 ORDER BY email', [actor.orgId]);
+    const rows = await this.db.query<UserView & { disabled: boolean | number }>('SELECT id, email, name, role, disabled FROM users WHERE org_id = $1 ORDER BY email', [actor.orgId]);
+    return rows.map((r) => ({ ...r, disabled: Boolean(r.disabled) }));
   }
 
-  /** Checks a password and opens a session; the same answer for a wrong e-mail and a wrong password. */
-  async login(email: string, password: string): Promise<{ session: string; csrf: string; actor: Actor }> {
-    const user = (await this.db.query<UserRow>('SELECT * FROM users WHERE email = $1', [email.toLowerCase()]))[0];
+  /**
+   * Checks a password and opens a session; the same answer for a wrong e-mail and a wrong
+   * password. The attempt is counted against the account (or the device that logged in to it
+   * before) and the address before the password is checked.
+   */
+  async login(emailGiven: string, password: string, context: LoginContext = {}): Promise<{ session: string; csrf: string; actor: Actor; device: string | null }> {
+    const email = emailGiven.toLowerCase();
+    const user = (await this.db.query<UserRow>('SELECT * FROM users WHERE email = $1', [email]))[0];
+    const knownDevice = user && context.device ? (await this.db.query('SELECT 1 FROM login_devices WHERE id_hash = $1 AND user_id = $2', [sha256(context.device), user.id]))[0] : undefined;
+    const keys: ThrottleKey[] = [knownDevice ? { kind: 'device', key: sha256(context.device!) } : { kind: 'account', key: email }];
+    if (context.address) keys.push({ kind: 'address', key: context.address });
+    await this.throttle.reserve(keys);
     // A missing user costs as much time as a wrong password, so timing does not tell them apart.
     const ok = user ? await verifyPassword(password, user.password_hash) : (await hashPassword(password), false);
     if (!user || !ok || user.disabled) {
-      await this.db.transaction((tx) => appendAudit(tx, { actor: 'anonymous', orgId: user?.org_id ?? null, action: 'login.failed', target: email.toLowerCase().slice(0, 200), detail: {} }));
+      await this.db.transaction((tx) => appendAudit(tx, { actor: 'anonymous', orgId: user?.org_id ?? null, action: 'login.failed', target: email.slice(0, 200), detail: context.address ? { address: context.address } : {} }));
       throw new AuthError('wrong e-mail or password');
     }
-    return { ...(await this.sessionFor(actorOf(user), 'login')), actor: actorOf(user) };
+    await this.throttle.succeeded(keys);
+    const device = knownDevice ? null : randomBytes(32).toString('base64url');
+    if (device) {
+      // A device cookie lives 400 days (the most a browser keeps one); older records are of no use.
+      await this.db.query('DELETE FROM login_devices WHERE created_at < $1', [new Date(Date.now() - DEVICE_DAYS * 86_400_000).toISOString()]);
+      await this.db.query('INSERT INTO login_devices (id_hash, user_id, created_at) VALUES ($1, $2, $3)', [sha256(device), user.id, new Date().toISOString()]);
+    }
+    return { ...(await this.openSession(actorOf(user), 'password', 'login')), actor: actorOf(user), device };
   }
 
-  /** Opens a browser session: after a password login, or for a valid API token (the address `derisk serve` prints). */
-  async sessionFor(actor: Actor, how: 'login' | 'login.token' = 'login.token'): Promise<{ session: string; csrf: string }> {
+  private async openSession(actor: Actor, origin: string, action: string, tx?: AppTx): Promise<{ session: string; csrf: string }> {
     const session = randomBytes(32).toString('base64url');
     const csrf = randomBytes(24).toString('base64url');
     const now = new Date();
-    await this.db.transaction(async (tx) => {
-      await tx.query('INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [sha256(session), actor.userId, csrf, now.toISOString(), new Date(now.getTime() + SESSION_HOURS * 3600_000).toISOString()]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: how, target: actor.userId, detail: {} });
-    });
+    const write = async (t: AppTx) => {
+      await t.query('INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at, origin) VALUES ($1, $2, $3, $4, $5, $6)', [sha256(session), actor.userId, csrf, now.toISOString(), new Date(now.getTime() + SESSION_HOURS * 3600_000).toISOString(), origin]);
+      await appendAudit(t, { actor: actor.userId, orgId: actor.orgId, action, target: actor.userId, detail: origin === 'password' ? {} : { origin } });
+    };
+    if (tx) await write(tx);
+    else await this.db.transaction(write);
     return { session, csrf };
   }
 
   async logout(session: string): Promise<void> {
-    this.cache.delete(`s:${sha256(session)}`);
+    this.forget();
     await this.db.query('DELETE FROM sessions WHERE id_hash = $1', [sha256(session)]);
   }
 
   async sessionActor(session: string): Promise<{ actor: Actor; csrf: string } | null> {
     const key = `s:${sha256(session)}`;
-    const hit = this.cache.get(key);
+    const hit = this.memory.entries.get(key);
     if (hit && hit.until > Date.now()) return { actor: hit.actor, csrf: hit.csrf! };
+    const generation = this.memory.generation;
     const row = (await this.db.query<UserRow & { csrf: string; expires_at: string }>('SELECT u.*, s.csrf, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1', [sha256(session)]))[0];
     if (!row || row.disabled || row.expires_at < new Date().toISOString()) return null;
-    this.cache.set(key, { actor: actorOf(row), csrf: row.csrf, until: Date.now() + CACHE_MS });
+    this.remember(key, generation, { actor: actorOf(row), csrf: row.csrf, until: Math.min(Date.now() + REMEMBER_MS, Date.parse(row.expires_at)) });
     return { actor: actorOf(row), csrf: row.csrf };
   }
 
@@ -138,68 +203,155 @@ export class Accounts {
     const id = randomUUID();
     await this.db.transaction(async (tx) => {
       await tx.query('INSERT INTO api_tokens (id, token_hash, user_id, label, revoked, created_at) VALUES ($1, $2, $3, $4, false, $5)', [id, sha256(token), actor.userId, label.slice(0, 100), new Date().toISOString()]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'token.create', target: id, detail: { label: label.slice(0, 100) } });
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'token.create', target: id, detail: { label: label.slice(0, 100) }, rows: [['api_tokens', id]] });
     });
     return { id, token };
   }
 
+  /** The actor's own tokens (an admin: those of everyone in their organisation), never the secrets. */
+  async tokens(actor: Actor): Promise<{ id: string; label: string; userId: string; email: string; createdAt: string }[]> {
+    const rows = await this.db.query<{ id: string; label: string; user_id: string; email: string; created_at: string }>(
+      `SELECT t.id, t.label, t.user_id, u.email, t.created_at FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE NOT t.revoked AND ${actor.role === 'admin' ? 'u.org_id = $1' : 't.user_id = $1'} ORDER BY t.created_at`,
+      [actor.role === 'admin' ? actor.orgId : actor.userId],
+    );
+    return rows.map((r) => ({ id: r.id, label: r.label, userId: r.user_id, email: r.email, createdAt: r.created_at }));
+  }
+
   async revokeToken(actor: Actor, id: string): Promise<void> {
-    const row = (await this.db.query<{ user_id: string; org_id: string }>('SELECT t.user_id, u.org_id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1', [id]))[0];
-    if (!row || (row.user_id !== actor.userId && !(actor.role === 'admin' && row.org_id === actor.orgId))) throw new NotFoundError(`no token ${id}`);
     await this.db.transaction(async (tx) => {
+      const row = (await tx.query<{ user_id: string; org_id: string }>('SELECT t.user_id, u.org_id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1', [id]))[0];
+      if (!row || (actor !== OPERATOR && row.user_id !== actor.userId && !(actor.role === 'admin' && row.org_id === actor.orgId))) throw new NotFoundError(`no token ${id}`);
       await tx.query('UPDATE api_tokens SET revoked = true WHERE id = $1', [id]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'token.revoke', target: id, detail: {} });
+      await appendAudit(tx, { actor: actor.userId, orgId: row.org_id, action: 'token.revoke', target: id, detail: {}, rows: [['api_tokens', id]] });
     });
-    this.cache.clear();
+    this.forget();
   }
 
   async tokenActor(token: string): Promise<Actor | null> {
     const key = `t:${sha256(token)}`;
-    const hit = this.cache.get(key);
+    const hit = this.memory.entries.get(key);
     if (hit && hit.until > Date.now()) return hit.actor;
+    const generation = this.memory.generation;
     const row = (await this.db.query<UserRow>('SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND NOT t.revoked', [sha256(token)]))[0];
     if (!row || row.disabled) return null;
-    this.cache.set(key, { actor: actorOf(row), csrf: null, until: Date.now() + CACHE_MS });
+    this.remember(key, generation, { actor: actorOf(row), csrf: null, until: Date.now() + REMEMBER_MS });
     return actorOf(row);
+  }
+
+  /**
+   * A one-time login code for a user, good for a few minutes. Only the console mints them (the
+   * address `derisk serve` prints), so nobody can hand a victim a code to their own account.
+   * Sessions opened with it carry its origin and end when that origin is ended (see endOrigin).
+   */
+  async mintLoginCode(actor: Actor, userId: string, origin: string): Promise<string> {
+    if (actor !== OPERATOR) throw new ForbiddenError('login codes are minted at the console only');
+    const code = randomBytes(24).toString('base64url');
+    await this.db.query('INSERT INTO login_codes (code_hash, user_id, origin, expires_at) VALUES ($1, $2, $3, $4)', [sha256(code), userId, origin, new Date(Date.now() + LOGIN_CODE_MINUTES * 60_000).toISOString()]);
+    return code;
+  }
+
+  /** Exchanges a login code for a session, once. */
+  async redeemLoginCode(code: string): Promise<{ session: string; csrf: string; actor: Actor }> {
+    return this.db.transaction(async (tx) => {
+      const row = (await tx.query<UserRow & { origin: string; expires_at: string }>('SELECT u.*, c.origin, c.expires_at FROM login_codes c JOIN users u ON u.id = c.user_id WHERE c.code_hash = $1', [sha256(code)]))[0];
+      if (row) await tx.query('DELETE FROM login_codes WHERE code_hash = $1', [sha256(code)]);
+      if (!row || row.disabled || row.expires_at < new Date().toISOString()) throw new AuthError('this login code is unknown, used or expired: ask the console for a new one');
+      return { ...(await this.openSession(actorOf(row), row.origin, 'login.code', tx)), actor: actorOf(row) };
+    });
+  }
+
+  /** Ends every login code and session of one origin (a server run that stopped, or died). */
+  async endOrigin(origin: string): Promise<number> {
+    const ended = await this.db.transaction(async (tx) => {
+      const n = Number((await tx.query<{ n: number }>('SELECT count(*) AS n FROM sessions WHERE origin = $1', [origin]))[0]?.n ?? 0);
+      await tx.query('DELETE FROM login_codes WHERE origin = $1', [origin]);
+      await tx.query('DELETE FROM sessions WHERE origin = $1', [origin]);
+      await appendAudit(tx, { actor: OPERATOR.userId, orgId: null, action: 'login.origin.end', target: origin, detail: { sessions: n } });
+      return n;
+    });
+    this.forget();
+    return ended;
+  }
+
+  /** The user an admin (or the operator) may manage: in the admin's own organisation, else it does not exist. */
+  private async managed(tx: AppTx, actor: Actor, userId: string): Promise<UserRow> {
+    if (actor !== OPERATOR) authorize(actor, 'user.manage');
+    const row = (await tx.query<UserRow>('SELECT * FROM users WHERE id = $1', [userId]))[0];
+    if (!row || (actor !== OPERATOR && row.org_id !== actor.orgId)) throw new NotFoundError(`no user ${userId}`);
+    return row;
+  }
+
+  /** An organisation keeps at least one active admin, so nobody locks it out of its own users. */
+  private async keepsAnAdmin(tx: AppTx, user: UserRow, change: string): Promise<void> {
+    if (user.role !== 'admin' || user.disabled) return;
+    const others = (await tx.query<{ n: number }>("SELECT count(*) AS n FROM users WHERE org_id = $1 AND role = 'admin' AND NOT disabled AND id <> $2", [user.org_id, user.id]))[0];
+    if (Number(others?.n ?? 0) === 0) throw Object.assign(new ForbiddenError(`${user.email} is the last active admin of ${user.org_id}: make another admin before you ${change} them`), { statusCode: 409 });
+  }
+
+  /** Ends a user's sessions and revokes their tokens, in the caller's transaction; the refs of the tokens revoked. */
+  private async cutOff(tx: AppTx, userId: string): Promise<RowRef[]> {
+    const tokens = await tx.query<{ id: string }>('SELECT id FROM api_tokens WHERE user_id = $1 AND NOT revoked', [userId]);
+    await tx.query('UPDATE api_tokens SET revoked = true WHERE user_id = $1', [userId]);
+    await tx.query('DELETE FROM sessions WHERE user_id = $1', [userId]);
+    await tx.query('DELETE FROM login_codes WHERE user_id = $1', [userId]);
+    return tokens.map((t) => ['api_tokens', t.id] as RowRef);
+  }
+
+  /** Disables (or enables again) a user: a disabled user's sessions end and tokens are revoked at once. */
+  async setDisabled(actor: Actor, userId: string, disabled: boolean): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const user = await this.managed(tx, actor, userId);
+      if (Boolean(user.disabled) === disabled) return;
+      if (disabled) await this.keepsAnAdmin(tx, user, 'disable');
+      // Booleans as literals: not every driver binds them.
+      await tx.query(`UPDATE users SET disabled = ${disabled ? 'true' : 'false'} WHERE id = $1`, [userId]);
+      const revoked = disabled ? await this.cutOff(tx, userId) : [];
+      await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: disabled ? 'user.disable' : 'user.enable', target: userId, detail: { email: user.email, tokensRevoked: revoked.length }, rows: [['users', userId], ...revoked] });
+    });
+    this.forget();
+  }
+
+  async setRole(actor: Actor, userId: string, role: Role): Promise<void> {
+    if (!ROLES.includes(role)) throw new PasswordPolicyError(`role ${JSON.stringify(role)} is not one of ${ROLES.join(', ')}`);
+    await this.db.transaction(async (tx) => {
+      const user = await this.managed(tx, actor, userId);
+      if (user.role === role) return;
+      if (role !== 'admin') await this.keepsAnAdmin(tx, user, 'demote');
+      await tx.query('UPDATE users SET role = $1 WHERE id = $2', [role, userId]);
+      await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: 'user.role', target: userId, detail: { email: user.email, from: user.role, to: role }, rows: [['users', userId]] });
+    });
+    this.forget();
+  }
+
+  /** Deletes a user: their sessions, tokens and devices go with them; the audit trail keeps what they did. */
+  async deleteUser(actor: Actor, userId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const user = await this.managed(tx, actor, userId);
+      await this.keepsAnAdmin(tx, user, 'delete');
+      const tokens = await tx.query<{ id: string }>('SELECT id FROM api_tokens WHERE user_id = $1', [userId]);
+      await this.cutOff(tx, userId);
+      await tx.query('DELETE FROM api_tokens WHERE user_id = $1', [userId]);
+      await tx.query('DELETE FROM login_devices WHERE user_id = $1', [userId]);
+      await tx.query('DELETE FROM users WHERE id = $1', [userId]);
+      await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: 'user.delete', target: userId, detail: { email: user.email, role: user.role }, rows: [['users', userId], ...tokens.map((t) => ['api_tokens', t.id] as RowRef)] });
+    });
+    this.forget();
+  }
+
+  /** A user of the installation by e-mail address, for the console. */
+  async userByEmail(email: string): Promise<(UserView & { orgId: string }) | null> {
+    const row = (await this.db.query<UserRow>('SELECT * FROM users WHERE email = $1', [email.toLowerCase()]))[0];
+    return row ? { id: row.id, email: row.email, name: row.name, role: row.role, disabled: Boolean(row.disabled), orgId: row.org_id } : null;
   }
 
   /** The installation's first admin, made at first start so `derisk serve` works on a fresh machine. */
   async ensureLocalAdmin(): Promise<{ actor: Actor; password: string | null }> {
-    const existing = (await this.db.query<UserRow>("SELECT * FROM users WHERE org_id = 'local' AND role = 'admin' ORDER BY created_at LIMIT 1"))[0];
+    const existing = (await this.db.query<UserRow>("SELECT * FROM users WHERE org_id = 'local' AND role = 'admin' AND NOT disabled ORDER BY created_at LIMIT 1"))[0];
     if (existing) return { actor: actorOf(existing), password: null };
     const password = randomBytes(15).toString('base64url');
     await this.createOrganisation(OPERATOR, 'local', 'This installation');
     await this.createUser(OPERATOR, { orgId: 'local', email: 'admin@localhost', name: 'Local administrator', role: 'admin', password });
     const row = (await this.db.query<UserRow>("SELECT * FROM users WHERE email = 'admin@localhost'"))[0]!;
     return { actor: actorOf(row), password };
-  }
-}
-
-/** Failed logins per e-mail and per address: after `limit` failures in `windowMs`, refuse until the window passes. */
-export class LoginThrottle {
-  private readonly failures = new Map<string, number[]>();
-
-  constructor(
-    private readonly limit = 5,
-    private readonly windowMs = 15 * 60_000,
-  ) {}
-
-  private recent(key: string): number[] {
-    const now = Date.now();
-    const list = (this.failures.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    this.failures.set(key, list);
-    return list;
-  }
-
-  blocked(keys: string[]): boolean {
-    return keys.some((k) => this.recent(k).length >= this.limit);
-  }
-
-  fail(keys: string[]): void {
-    for (const k of keys) this.recent(k).push(Date.now());
-  }
-
-  succeed(keys: string[]): void {
-    for (const k of keys) this.failures.delete(k);
   }
 }

@@ -1,5 +1,10 @@
-import { createHash } from 'node:crypto';
-import type { AppDb, AppTx } from '../appdb/db.ts';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { AppDb, AppRow, AppTx } from '../appdb/db.ts';
+import { loadAuditKey, readAnchor, writeAnchor, type AuditSeal } from './audit-seal.ts';
+
+/** A row of the application database an entry created, changed or deleted: its table and key values. */
+export type RowRef = [table: TrackedTable, ...key: string[]];
 
 export interface AuditEntry {
   actor: string;
@@ -7,6 +12,8 @@ export interface AuditEntry {
   action: string;
   target: string;
   detail: Record<string, unknown>;
+  /** The rows this change wrote; their digests go into the entry, and verify compares the rows with them. */
+  rows?: RowRef[];
 }
 
 type Stored = {
@@ -19,12 +26,54 @@ type Stored = {
   detail: string;
   prev_hash: string;
   hash: string;
+  row_digests: string | null;
+  mac: string | null;
 };
 
-const GENESIS = '0'.repeat(64);
+/**
+ * The tables whose rows must match the audit trail, the columns that matter and, where the row
+ * says it, its organisation. `cases.updated_at` is left out: it moves with every verdict.
+ */
+export const TRACKED = {
+  organisations: { key: ['id'], columns: ['id', 'name', 'created_at'], org: 'id' },
+  users: { key: ['id'], columns: ['id', 'org_id', 'email', 'name', 'role', 'password_hash', 'disabled', 'created_at'], org: 'org_id' },
+  api_tokens: { key: ['id'], columns: ['id', 'token_hash', 'user_id', 'label', 'revoked', 'created_at'], org: null },
+  cases: { key: ['id'], columns: ['id', 'org_id', 'client_key', 'title', 'doc', 'created_by', 'created_at'], org: 'org_id' },
+  case_shares: { key: ['case_id', 'org_id'], columns: ['case_id', 'org_id', 'shared_by', 'shared_at'], org: null },
+  assessments: { key: ['id'], columns: ['id', 'case_id', 'org_id', 'created_by', 'created_at', 'rulebook_id', 'rulebook_version', 'rulebook_hash', 'snapshot', 'overall', 'result'], org: 'org_id' },
+  notes: { key: ['id'], columns: ['id', 'case_id', 'org_id', 'author', 'created_at', 'body'], org: 'org_id' },
+} as const;
+export type TrackedTable = keyof typeof TRACKED;
 
-const entryHash = (e: Omit<Stored, 'hash'>): string =>
-  createHash('sha256').update(JSON.stringify([e.seq, e.recorded_at, e.actor, e.org_id, e.action, e.target, e.detail, e.prev_hash])).digest('hex');
+const GENESIS = '0'.repeat(64);
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+// Entries written before the trail was sealed have neither row digests nor a MAC; their hash keeps its old form.
+const entryHash = (e: Omit<Stored, 'hash' | 'mac'>): string =>
+  sha256(JSON.stringify([e.seq, e.recorded_at, e.actor, e.org_id, e.action, e.target, e.detail, e.prev_hash, ...(e.row_digests === null ? [] : [e.row_digests])]));
+
+/** The same value whichever database returns it (a boolean may come back as 0/1, a BIGINT as a number). */
+const canonical = (v: unknown): unknown => (v === null || v === undefined ? null : typeof v === 'boolean' ? Number(v) : typeof v === 'number' || typeof v === 'bigint' ? Number(v) : String(v));
+
+export function rowDigest(table: TrackedTable, row: AppRow): string {
+  return sha256(JSON.stringify([table, ...TRACKED[table].columns.map((c) => canonical(row[c]))]));
+}
+
+const refName = (table: string, key: unknown[]) => [table, ...key.map(String)].join('/');
+
+async function digestsOf(tx: AppTx, refs: RowRef[]): Promise<Record<string, string | null>> {
+  const out: Record<string, string | null> = {};
+  for (const [table, ...key] of refs) {
+    const spec = TRACKED[table];
+    if (key.length !== spec.key.length) throw new Error(`audit: ${table} rows are named by ${spec.key.join(', ')}`);
+    const row = (await tx.query(`SELECT ${spec.columns.join(', ')} FROM ${table} WHERE ${spec.key.map((k, i) => `${k} = $${i + 1}`).join(' AND ')}`, key))[0];
+    out[refName(table, key)] = row ? rowDigest(table, row) : null;
+  }
+  return out;
+}
+
+/** Which seal a database or one of its transactions writes with (see sealAudit). */
+const SEALS = new WeakMap<object, { seal: AuditSeal; appended?: (head: { seq: number; hash: string }) => void }>();
 
 /**
  * Appends one entry to the audit chain, inside the caller's transaction: the change and its
@@ -33,7 +82,7 @@ const entryHash = (e: Omit<Stored, 'hash'>): string =>
 export async function appendAudit(tx: AppTx, entry: AuditEntry): Promise<number> {
   const last = (await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0];
   const row = {
-    seq: (last?.seq ?? 0) + 1,
+    seq: Number(last?.seq ?? 0) + 1,
     recorded_at: new Date().toISOString(),
     actor: entry.actor,
     org_id: entry.orgId,
@@ -41,36 +90,184 @@ export async function appendAudit(tx: AppTx, entry: AuditEntry): Promise<number>
     target: entry.target,
     detail: JSON.stringify(entry.detail),
     prev_hash: last?.hash ?? GENESIS,
+    row_digests: JSON.stringify(await digestsOf(tx, entry.rows ?? [])),
   };
   const hash = entryHash(row);
-  await tx.query('INSERT INTO audit (seq, recorded_at, actor, org_id, action, target, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [row.seq, row.recorded_at, row.actor, row.org_id, row.action, row.target, row.detail, row.prev_hash, hash]);
+  const sealed = SEALS.get(tx);
+  const mac = sealed ? macOf(sealed.seal, hash) : null;
+  await tx.query(
+    'INSERT INTO audit (seq, recorded_at, actor, org_id, action, target, detail, prev_hash, hash, row_digests, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
+    [row.seq, row.recorded_at, row.actor, row.org_id, row.action, row.target, row.detail, row.prev_hash, hash, row.row_digests, mac],
+  );
+  sealed?.appended?.({ seq: row.seq, hash });
   return row.seq;
 }
 
-export interface AuditProblem {
-  seq: number;
-  problem: string;
+const macOf = (seal: AuditSeal, hash: string) => createHmac('sha256', seal.key).update(hash).digest('hex');
+
+/**
+ * The database with its audit trail sealed: every entry appended through it carries a MAC under
+ * the key outside the database, and after every transaction that appended, the new head is
+ * written to the anchor file outside the database. Everything else passes through unchanged.
+ */
+export function sealAudit(db: AppDb, seal: AuditSeal): AppDb {
+  const transaction = async <T>(work: (tx: AppTx) => Promise<T>): Promise<T> => {
+    let head: { seq: number; hash: string } | null = null;
+    const result = await db.transaction((tx) => {
+      const sealedTx: AppTx = { query: (sql, params) => tx.query(sql, params) };
+      SEALS.set(sealedTx, { seal, appended: (h) => (head = h) });
+      return work(sealedTx);
+    });
+    // After the commit: a rolled-back entry is never anchored.
+    if (head) writeAnchor(seal, head);
+    return result;
+  };
+  const sealed = new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'transaction') return transaction;
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  SEALS.set(sealed, { seal });
+  return sealed;
 }
 
-/** Walks the chain: an edited entry breaks its own hash, a deleted one leaves a gap or a broken link. */
-export async function verifyAudit(db: AppDb): Promise<{ entries: number; problems: AuditProblem[]; head: string }> {
-  const rows = await db.query<Stored>('SELECT seq, recorded_at, actor, org_id, action, target, detail, prev_hash, hash FROM audit ORDER BY seq');
+export const sealOf = (db: AppDb): AuditSeal | null => SEALS.get(db)?.seal ?? null;
+
+/**
+ * Opens the seal of an installation's trail (creating key and anchor on first use) and returns the
+ * database sealed with it. A trail kept before sealing gets one entry recording every row as it
+ * stands, so that later changes made outside derisk show.
+ */
+export async function openSealedTrail(db: AppDb, paths: { keyPath: string; anchorPath: string }): Promise<AppDb> {
+  if (!existsSync(paths.keyPath) && existsSync(paths.anchorPath)) {
+    throw new Error(`the audit key ${paths.keyPath} is missing, but ${paths.anchorPath} says the trail was sealed with one: put the key back (from a backup), or remove the anchor to seal the trail anew`);
+  }
+  const seal: AuditSeal = { key: loadAuditKey(paths.keyPath), ...paths };
+  const sealed = sealAudit(db, seal);
+  if (!readAnchor(seal)) await anchorTrail(sealed, seal);
+  return sealed;
+}
+
+/** Anchors the trail as it stands (first start, a restore, another process sharing the key). */
+export async function anchorTrail(sealed: AppDb, seal: AuditSeal): Promise<void> {
+  const tail = (await sealed.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0];
+  const firstSealed = (await sealed.query<{ seq: number | null }>('SELECT min(seq) AS seq FROM audit WHERE mac IS NOT NULL'))[0]?.seq ?? null;
+  if (tail && firstSealed === null) {
+    await sealed.transaction(async (tx) => appendAudit(tx, { actor: 'operator', orgId: null, action: 'audit.seal', target: 'audit', detail: { entriesBefore: Number(tail.seq) }, rows: await allRows(tx) }));
+    return;
+  }
+  writeAnchor(seal, tail ? { seq: Number(tail.seq), hash: tail.hash } : { seq: 0, hash: GENESIS }, firstSealed === null ? Number(tail?.seq ?? 0) + 1 : Number(firstSealed));
+}
+
+export interface AuditProblem {
+  /** The entry concerned, or null for the trail as a whole. */
+  seq: number | null;
+  problem: string;
+  /** The organisation the entry or row belongs to, where known (a tenant sees its own). */
+  orgId: string | null;
+}
+
+export interface AuditReport {
+  entries: number;
+  problems: AuditProblem[];
+  head: string;
+  /** Whether entries were checked against the key and anchor outside the database. */
+  sealed: boolean;
+}
+
+/**
+ * Walks the chain and the data: an edited entry breaks its hash, a deleted one leaves a gap, a
+ * rewritten chain (every later hash recomputed) fails its MACs and the anchored head, a truncated
+ * one ends before the anchor, and a row changed, added or deleted outside derisk no longer
+ * matches the digest its last entry recorded.
+ */
+export async function verifyAudit(db: AppDb): Promise<AuditReport> {
+  const seal = sealOf(db);
+  const rows = await db.query<Stored>('SELECT seq, recorded_at, actor, org_id, action, target, detail, prev_hash, hash, row_digests, mac FROM audit ORDER BY seq');
   const problems: AuditProblem[] = [];
+  const anchor = seal ? readAnchor(seal) : null;
   let prev = GENESIS;
   let expected = 1;
+  const hashAt = new Map<number, string>();
+  const latest = new Map<string, { digest: string | null; seq: number; orgId: string | null }>();
   for (const r of rows) {
     const seq = Number(r.seq);
-    if (seq !== expected) problems.push({ seq, problem: `entries ${expected}–${seq - 1} are missing (deleted)` });
-    if (r.prev_hash !== prev) problems.push({ seq, problem: 'does not follow the entry before it (chain broken)' });
-    if (entryHash({ ...r, seq }) !== r.hash) problems.push({ seq, problem: 'content does not match its hash (edited)' });
+    const at = (problem: string) => problems.push({ seq, problem, orgId: r.org_id });
+    if (seq !== expected) problems.push({ seq, problem: `entries ${expected}–${seq - 1} are missing (deleted)`, orgId: null });
+    if (r.prev_hash !== prev) at('does not follow the entry before it (chain broken)');
+    if (entryHash({ ...r, seq }) !== r.hash) at('content does not match its hash (edited)');
+    if (seal && anchor && seq >= anchor.sealedFrom) {
+      const mac = r.mac ? Buffer.from(r.mac, 'hex') : Buffer.alloc(0);
+      const want = Buffer.from(macOf(seal, r.hash), 'hex');
+      if (mac.length !== want.length || !timingSafeEqual(mac, want)) at("its MAC does not match the installation's audit key (written or rewritten outside derisk)");
+    }
+    if (r.row_digests) {
+      try {
+        for (const [ref, digest] of Object.entries(JSON.parse(r.row_digests) as Record<string, string | null>)) latest.set(ref, { digest, seq, orgId: r.org_id });
+      } catch {
+        at('its row digests are not readable');
+      }
+    }
+    hashAt.set(seq, r.hash);
     prev = r.hash;
     expected = seq + 1;
   }
-  return { entries: rows.length, problems, head: prev };
+  if (anchor && anchor.seq > 0) {
+    const last = rows.length ? Number(rows[rows.length - 1]!.seq) : 0;
+    if (!hashAt.has(anchor.seq)) problems.push({ seq: anchor.seq, problem: `the trail ends at entry ${last} but entry ${anchor.seq} was recorded outside the database (${seal!.anchorPath}): entries were deleted`, orgId: null });
+    else if (hashAt.get(anchor.seq) !== anchor.hash) problems.push({ seq: anchor.seq, problem: `entry ${anchor.seq} is not the one recorded outside the database (${seal!.anchorPath}): the trail was rewritten`, orgId: null });
+  }
+  if (seal && !anchor) problems.push({ seq: null, problem: `no anchor file ${seal.anchorPath}: cannot tell whether entries were deleted from the end`, orgId: null });
+  problems.push(...(await checkRows(db, latest)));
+  return { entries: rows.length, problems, head: prev, sealed: Boolean(seal && anchor) };
+}
+
+/** Every row of the tracked tables against the digest its last audit entry recorded. */
+async function checkRows(db: AppDb, latest: Map<string, { digest: string | null; seq: number; orgId: string | null }>): Promise<AuditProblem[]> {
+  const problems: AuditProblem[] = [];
+  const seen = new Set<string>();
+  for (const [table, spec] of Object.entries(TRACKED) as [TrackedTable, (typeof TRACKED)[TrackedTable]][]) {
+    const rows = await db.query(`SELECT ${spec.columns.join(', ')} FROM ${table}`);
+    for (const row of rows) {
+      const ref = refName(table, spec.key.map((k) => row[k]));
+      seen.add(ref);
+      const recorded = latest.get(ref);
+      const orgId = spec.org ? String(row[spec.org]) : (recorded?.orgId ?? null);
+      if (!recorded || recorded.digest === null) problems.push({ seq: recorded?.seq ?? null, problem: `${ref} was written outside derisk (no audit entry records it)`, orgId });
+      else if (recorded.digest !== rowDigest(table, row)) problems.push({ seq: recorded.seq, problem: `${ref} was changed outside derisk (it differs from what entry ${recorded.seq} recorded)`, orgId });
+    }
+  }
+  for (const [ref, r] of latest) {
+    if (r.digest !== null && !seen.has(ref)) problems.push({ seq: r.seq, problem: `${ref} was deleted outside derisk (entry ${r.seq} recorded it)`, orgId: r.orgId });
+  }
+  return problems;
+}
+
+/** Every row of the tracked tables, to record in the entry that seals a trail kept before sealing. */
+export async function allRows(tx: AppTx): Promise<RowRef[]> {
+  const refs: RowRef[] = [];
+  for (const [table, spec] of Object.entries(TRACKED) as [TrackedTable, (typeof TRACKED)[TrackedTable]][]) {
+    for (const row of await tx.query(`SELECT ${spec.key.join(', ')} FROM ${table}`)) refs.push([table, ...spec.key.map((k) => String(row[k]))]);
+  }
+  return refs;
 }
 
 export async function auditEntries(db: AppDb, orgId: string | null, limit = 200): Promise<Stored[]> {
   return orgId === null
     ? db.query<Stored>('SELECT * FROM audit ORDER BY seq DESC LIMIT $1', [limit])
     : db.query<Stored>('SELECT * FROM audit WHERE org_id = $1 ORDER BY seq DESC LIMIT $2', [orgId, limit]);
+}
+
+/**
+ * What an organisation's admin sees of a verification: its own entries and rows; a problem of the
+ * trail as a whole only as that (the details, which name other organisations' entries, are for
+ * the console's `derisk audit verify`).
+ */
+export async function verifyAuditFor(db: AppDb, orgId: string, report: AuditReport): Promise<{ entries: number; problems: { seq: number | null; problem: string }[]; sealed: boolean }> {
+  const own = await db.query<{ n: number }>('SELECT count(*) AS n FROM audit WHERE org_id = $1', [orgId]);
+  const problems = report.problems.filter((p) => p.orgId === orgId).map(({ seq, problem }) => ({ seq, problem }));
+  if (report.problems.some((p) => p.orgId !== orgId)) problems.push({ seq: null, problem: "the installation's audit trail has problems outside your organisation: the operator sees them with derisk audit verify" });
+  return { entries: Number(own[0]?.n ?? 0), problems, sealed: report.sealed };
 }

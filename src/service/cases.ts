@@ -30,6 +30,9 @@ export interface StoredAssessment {
   result: Assessment;
 }
 
+/** A case the actor's organisation owns or was given a share of ($2: the organisation). */
+const VISIBLE = '(c.org_id = $2 OR EXISTS (SELECT 1 FROM case_shares s WHERE s.case_id = c.id AND s.org_id = $2))';
+
 type CaseRow = { id: string; org_id: string; title: string; doc: string; created_by: string; created_at: string; updated_at: string };
 type AssessmentRow = { id: string; case_id: string; created_at: string; created_by: string; overall: string; rulebook_id: string; rulebook_version: string; rulebook_hash: string; result: string };
 
@@ -55,7 +58,7 @@ export class CaseService {
       const id = randomUUID();
       const now = new Date().toISOString();
       await tx.query('INSERT INTO cases (id, org_id, client_key, title, doc, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)', [id, actor.orgId, clientKey, c.title, JSON.stringify(doc), actor.userId, now]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'case.create', target: id, detail: { title: c.title, clientKey } });
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'case.create', target: id, detail: { title: c.title, clientKey }, rows: [['cases', id]] });
       return { id, created: true };
     });
   }
@@ -84,11 +87,14 @@ export class CaseService {
     return this.visible(this.db, actor, id);
   }
 
+  /** One query decides, so a case of another organisation answers exactly as a missing one. */
   private async visible(q: AppDb | AppTx, actor: Actor, id: string): Promise<StoredCase> {
-    const row = (await q.query<CaseRow>('SELECT id, org_id, title, doc, created_by, created_at, updated_at FROM cases WHERE id = $1', [id]))[0];
-    const shares = row ? (await q.query<{ org_id: string }>('SELECT org_id FROM case_shares WHERE case_id = $1', [id])).map((r) => r.org_id) : [];
-    if (!row || (row.org_id !== actor.orgId && !shares.includes(actor.orgId))) throw new NotFoundError(`no case ${id}`);
-    return { id: row.id, orgId: row.org_id, title: row.title, doc: JSON.parse(row.doc), createdBy: row.created_by, createdAt: row.created_at, updatedAt: row.updated_at, sharedWith: shares, own: row.org_id === actor.orgId };
+    const row = (await q.query<CaseRow>(`SELECT id, org_id, title, doc, created_by, created_at, updated_at FROM cases c WHERE c.id = $1 AND ${VISIBLE}`, [id, actor.orgId]))[0];
+    if (!row) throw new NotFoundError(`no case ${id}`);
+    const own = row.org_id === actor.orgId;
+    // Whom a case is shared with is the owner's business; a recipient sees only itself.
+    const shares = own ? (await q.query<{ org_id: string }>('SELECT org_id FROM case_shares WHERE case_id = $1 ORDER BY org_id', [id])).map((r) => r.org_id) : [actor.orgId];
+    return { id: row.id, orgId: row.org_id, title: row.title, doc: JSON.parse(row.doc), createdBy: row.created_by, createdAt: row.created_at, updatedAt: row.updated_at, sharedWith: shares, own };
   }
 
   /** Changes are for the owning organisation only; a shared case is read-only to others. */
@@ -104,7 +110,7 @@ export class CaseService {
     await this.db.transaction(async (tx) => {
       await this.owned(tx, actor, id);
       await tx.query('UPDATE cases SET title = $1, doc = $2, updated_at = $3 WHERE id = $4', [c.title, JSON.stringify(doc), new Date().toISOString(), id]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'case.update', target: id, detail: { title: c.title } });
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'case.update', target: id, detail: { title: c.title }, rows: [['cases', id]] });
     });
   }
 
@@ -122,7 +128,7 @@ export class CaseService {
         [aid, id, actor.orgId, actor.userId, now, result.rulebook.id, result.rulebook.version, result.rulebook.hash, JSON.stringify(result.snapshot), result.overall, JSON.stringify(result)],
       );
       await tx.query('UPDATE cases SET updated_at = $1 WHERE id = $2', [now, id]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'assessment.run', target: aid, detail: { case: id, overall: result.overall, rulebook: `${result.rulebook.version}/${result.rulebook.hash}`, criteria: result.criteria.filter((r) => r.status === 'holds').map((r) => r.id) } });
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'assessment.run', target: aid, detail: { case: id, overall: result.overall, rulebook: `${result.rulebook.version}/${result.rulebook.hash}`, criteria: result.criteria.filter((r) => r.status === 'holds').map((r) => r.id) }, rows: [['assessments', aid]] });
       return { id: aid, caseId: id, createdAt: now, createdBy: actor.userId, overall: result.overall, rulebook: result.rulebook, result };
     });
   }
@@ -136,9 +142,9 @@ export class CaseService {
 
   async assessment(actor: Actor, id: string): Promise<StoredAssessment> {
     authorize(actor, 'assessment.read');
-    const row = (await this.db.query<AssessmentRow>('SELECT * FROM assessments WHERE id = $1', [id]))[0];
+    // One query, whether the verdict is missing or another organisation's: the same answer, the same work.
+    const row = (await this.db.query<AssessmentRow>(`SELECT a.* FROM assessments a JOIN cases c ON c.id = a.case_id WHERE a.id = $1 AND ${VISIBLE}`, [id, actor.orgId]))[0];
     if (!row) throw new NotFoundError(`no assessment ${id}`);
-    await this.visible(this.db, actor, row.case_id);
     return { id: row.id, caseId: row.case_id, createdAt: row.created_at, createdBy: row.created_by, overall: row.overall, rulebook: { id: row.rulebook_id, version: row.rulebook_version, hash: row.rulebook_hash }, result: JSON.parse(row.result) };
   }
 
@@ -156,7 +162,18 @@ export class CaseService {
       const org = (await tx.query('SELECT id FROM organisations WHERE id = $1', [orgId]))[0];
       if (!org) throw new NotFoundError(`no organisation ${orgId}`);
       await tx.query('INSERT INTO case_shares (case_id, org_id, shared_by, shared_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [caseId, orgId, actor.userId, new Date().toISOString()]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'case.share', target: caseId, detail: { with: orgId } });
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'case.share', target: caseId, detail: { with: orgId }, rows: [['case_shares', caseId, orgId]] });
+    });
+  }
+
+  /** Takes a share back: the other organisation loses sight of the case at once. */
+  async unshare(actor: Actor, caseId: string, orgId: string): Promise<void> {
+    authorize(actor, 'case.share');
+    await this.db.transaction(async (tx) => {
+      await this.owned(tx, actor, caseId);
+      if (!(await tx.query('SELECT 1 FROM case_shares WHERE case_id = $1 AND org_id = $2', [caseId, orgId]))[0]) throw new NotFoundError(`case ${caseId} is not shared with ${orgId}`);
+      await tx.query('DELETE FROM case_shares WHERE case_id = $1 AND org_id = $2', [caseId, orgId]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'case.unshare', target: caseId, detail: { with: orgId }, rows: [['case_shares', caseId, orgId]] });
     });
   }
 
@@ -166,7 +183,7 @@ export class CaseService {
       await this.owned(tx, actor, caseId);
       const id = randomUUID();
       await tx.query('INSERT INTO notes (id, case_id, org_id, author, created_at, body) VALUES ($1, $2, $3, $4, $5, $6)', [id, caseId, actor.orgId, actor.userId, new Date().toISOString(), body]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'note.create', target: id, detail: { case: caseId } });
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'note.create', target: id, detail: { case: caseId }, rows: [['notes', id]] });
       return id;
     });
   }

@@ -1,5 +1,6 @@
 import { barChart, lineChart, networkChart, COLOURS } from './charts.js';
 import { casesModule } from './cases.js';
+import { accountModule } from './account.js';
 
 const page = document.getElementById('page');
 const form = document.getElementById('filters');
@@ -36,7 +37,8 @@ async function api(path, params = new URLSearchParams()) {
 }
 
 async function send(method, path, body, type = 'application/json') {
-  const response = await fetch(path, { method, credentials: 'same-origin', headers: { 'content-type': type, 'x-csrf-token': csrf ?? '' }, body: type === 'application/json' ? JSON.stringify(body) : body });
+  const headers = body === undefined ? { 'x-csrf-token': csrf ?? '' } : { 'content-type': type, 'x-csrf-token': csrf ?? '' };
+  const response = await fetch(path, { method, credentials: 'same-origin', headers, body: body === undefined ? undefined : type === 'application/json' ? JSON.stringify(body) : body });
   const answer = await response.json().catch(() => ({}));
   if (response.status === 401) throw new LoginRequired(answer.message);
   if (!response.ok) throw new Error(answer.message ?? `HTTP ${response.status}`);
@@ -94,9 +96,11 @@ function svgDownloads(svg, name) {
   return h('span', { class: 'tools' }, svgButton, pngButton);
 }
 
+// As the server's CSV: text a spreadsheet would run as a formula gets a leading apostrophe.
 function csvCell(v) {
-  const s = v === null || v === undefined ? '' : Array.isArray(v) ? v.join('; ') : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  const raw = v === null || v === undefined ? '' : Array.isArray(v) ? v.join('; ') : String(v);
+  const s = typeof v !== 'number' && /^[=+\-@\t\r]/.test(raw) && !/^[+-]?\d+(\.\d+)?$/.test(raw) ? `'${raw}` : raw;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 function table(rows, columns, name, link) {
@@ -242,6 +246,7 @@ async function screening(kind, arg) {
 }
 
 const cases = casesModule({ h, api, send, card, rowsTable });
+const account = accountModule({ h, api, send, card });
 
 // Filters can change faster than answers arrive: only the latest request may draw.
 let latest = 0;
@@ -249,7 +254,7 @@ let latest = 0;
 async function route() {
   const mine = ++latest;
   const [, view, arg] = location.hash.split('/');
-  form.hidden = view === 'cases' || view === 'screen';
+  form.hidden = view === 'cases' || view === 'screen' || view === 'account';
   const fieldSelect = form.elements.field;
   if (view === 'field' && arg && fieldSelect.value !== arg) fieldSelect.value = arg;
   try {
@@ -257,6 +262,7 @@ async function route() {
       : view === 'works' && arg ? await works(decodeURIComponent(arg), location.hash.split('/')[3])
       : view === 'network' ? await network()
       : view === 'facts' ? await facts()
+      : view === 'account' ? await account.show()
       : view === 'cases' ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list())
       : view === 'screen' ? await screening(arg, location.hash.split('/')[3] === undefined ? undefined : decodeURIComponent(location.hash.split('/').slice(3).join('/')))
       : await landscape(view === 'field' ? arg : null);
@@ -277,8 +283,23 @@ async function route() {
 
 let started = false;
 
+// The console's address carries a one-time login code in the fragment (never sent to the server
+// by the browser): exchange it for a session once, and take it out of the address bar and history.
+async function redeemLoginCode() {
+  const code = /^#code=([A-Za-z0-9_-]{1,100})$/.exec(location.hash)?.[1];
+  if (!code) return;
+  history.replaceState(null, '', `${location.pathname}#/`);
+  try {
+    csrf = (await send('POST', '/api/login/code', { code })).csrf;
+  } catch (e) {
+    errorBox.textContent = e.message;
+    errorBox.hidden = false;
+  }
+}
+
 async function start() {
   let fields;
+  await redeemLoginCode();
   try {
     csrf = (await api('/api/session')).csrf;
     fields = (await api('/api/fields')).fields;

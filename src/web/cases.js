@@ -85,6 +85,25 @@ export function casesModule({ h, api, send, card, rowsTable }) {
     return doc;
   }
 
+  // Whom the case is shared with (read only), and taking a share back: the other organisation loses sight of it at once.
+  function sharing(id, orgs) {
+    const list = h('ul', { 'data-testid': 'shares' }, ...orgs.map((org) => {
+      const stop = h('button', { type: 'button' }, 'Stop sharing');
+      stop.addEventListener('click', async () => {
+        await send('DELETE', `/api/cases/${id}/share/${encodeURIComponent(org)}`);
+        location.reload();
+      });
+      return h('li', {}, `${org} `, stop);
+    }));
+    const form = h('form', { class: 'inline' }, h('input', { name: 'organisation', required: '', pattern: '[a-z0-9][a-z0-9-]{1,40}', placeholder: 'organisation id' }), h('button', { type: 'submit' }, 'Share (read only)'));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      await send('POST', `/api/cases/${id}/share`, { organisation: form.elements.organisation.value });
+      location.reload();
+    });
+    return h('div', {}, h('h3', {}, orgs.length ? 'Shared with' : 'Not shared'), list, form);
+  }
+
   async function show(id) {
     const c = await api(`/api/cases/${id}`);
     const nodes = [];
@@ -98,6 +117,7 @@ export function casesModule({ h, api, send, card, rowsTable }) {
         location.reload();
       });
       head.append(again);
+      head.append(sharing(id, c.sharedWith));
     }
     const latest = c.assessments[0];
     if (latest) {

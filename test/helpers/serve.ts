@@ -1,13 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { deriskAsync } from './cli.ts';
+import { CONSOLE_ADDRESS, consoleSession } from './console.ts';
 import { freePort } from './fixtures.ts';
 
-/** A `derisk serve` process on a home, with the address and API token it printed. */
+/** A `derisk serve` process on a home, with its address and a session opened with the login code it printed. */
 export interface Running {
   proc: ChildProcess;
   base: string;
-  token: string;
+  /** The session opened with the console's login code: the headers every request sends. */
+  headers: Record<string, string>;
 }
 
 export async function startServer(home: string, env: Record<string, string> = {}): Promise<Running> {
@@ -17,8 +19,8 @@ export async function startServer(home: string, env: Record<string, string> = {}
   proc.stderr!.on('data', (d) => (err += d));
   for await (const chunk of proc.stdout!) {
     out += chunk;
-    const m = /open (http:\/\/\S+)\/\?token=(\S+)/.exec(out);
-    if (m) return { proc, base: m[1]!, token: m[2]! };
+    const m = CONSOLE_ADDRESS.exec(out);
+    if (m) return { proc, base: m[1]!, headers: await consoleSession(m[1]!, m[2]!) };
   }
   throw new Error(`the server did not start: ${out}${err}`);
 }
@@ -32,8 +34,8 @@ export async function stop(server: Running, signal: NodeJS.Signals): Promise<voi
   await exited(server.proc);
 }
 
-/** A JSON request to the server with its API token. */
+/** A JSON request to the server in the console's session. */
 export const api = async (server: Running, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-  const r = await fetch(`${server.base}${path}`, { method, headers: { authorization: `Bearer ${server.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(`${server.base}${path}`, { method, headers: { ...server.headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: r.status, body: await r.json().catch(() => null) };
 };

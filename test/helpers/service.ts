@@ -6,7 +6,8 @@ import type { AppDb } from '../../src/appdb/db.ts';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import { BUNDLED_REGIONS } from '../../src/regions/regions.ts';
 import { buildServer, type ServerOptions } from '../../src/server/app.ts';
-import { Accounts } from '../../src/service/accounts.ts';
+import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
+import { openSealedTrail } from '../../src/service/audit.ts';
 import type { Actor } from '../../src/service/authorize.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from './fixtures.ts';
@@ -18,13 +19,19 @@ export interface TestService {
   admin: Actor;
   /** An API token of the local admin. */
   token: string;
+  /** A one-time login code for the local admin, as the console prints it. */
+  loginCode(): Promise<string>;
+  /** Where the audit key and anchor are kept (outside the database). */
+  home: string;
   close(): Promise<void>;
 }
 
 /** A server over `store` with a fresh embedded application database and its local admin. */
 export async function testService(store: Store, extra: Partial<ServerOptions> = {}, db?: AppDb): Promise<TestService> {
-  const appDb = db ?? (await EmbeddedDb.open(join(tempDir(), 'app.sqlite')));
-  await migrate(appDb);
+  const home = tempDir();
+  const raw = db ?? (await EmbeddedDb.open(join(home, 'app.sqlite')));
+  await migrate(raw);
+  const appDb = db ?? (await openSealedTrail(raw, { keyPath: join(home, 'audit.key'), anchorPath: join(home, 'audit.anchor.json') }));
   const accounts = new Accounts(appDb);
   const { actor } = await accounts.ensureLocalAdmin();
   const { token } = await accounts.createToken(actor, 'test');
@@ -35,6 +42,8 @@ export async function testService(store: Store, extra: Partial<ServerOptions> = 
     accounts,
     admin: actor,
     token,
+    home,
+    loginCode: () => accounts.mintLoginCode(OPERATOR, actor.userId, 'test'),
     close: async () => {
       await app.close();
       if (!db) await appDb.close();

@@ -41,12 +41,18 @@ test('every route needs a session or a token unless it is on the public list', a
   assert.equal((await app.inject({ url: '/api/fields', headers: { authorization: 'Bearer wrong' } })).statusCode, 401);
 });
 
-test('the printed address exchanges the API token for an httpOnly, SameSite session cookie; security headers on every answer', async () => {
-  const r = await app.inject({ url: `/?token=${TOKEN}` });
-  assert.equal(r.statusCode, 302);
+test("the console's one-time login code opens an httpOnly, SameSite session once; an API token in the address logs nobody in; security headers on every answer", async () => {
+  const code = await service.loginCode();
+  const r = await app.inject({ method: 'POST', url: '/api/login/code', payload: { code } });
+  assert.equal(r.statusCode, 200);
   assert.match(String(r.headers['set-cookie']), /derisk_session=.*HttpOnly; SameSite=Strict/);
+  assert.doesNotMatch(String(r.headers['set-cookie']), /Secure/, 'plain HTTP: no Secure flag (the browser would drop the cookie)');
   const cookie = String(r.headers['set-cookie']).split(';')[0]!;
   assert.equal((await app.inject({ url: '/api/fields', headers: { cookie } })).statusCode, 200);
+  assert.equal((await app.inject({ method: 'POST', url: '/api/login/code', payload: { code } })).statusCode, 401, 'a code works once');
+  assert.equal((await app.inject({ method: 'POST', url: '/api/login/code', payload: { code: TOKEN } })).statusCode, 401, 'an API token is not a login code');
+  const planted = await app.inject({ url: `/?token=${TOKEN}` });
+  assert.equal(planted.headers['set-cookie'], undefined, 'the old /?token= address sets no session (login CSRF)');
   const page = await app.inject({ url: '/', headers: { cookie } });
   assert.equal(page.statusCode, 200);
   assert.match(String(page.headers['content-security-policy']), /default-src 'self'/);

@@ -43,7 +43,7 @@ after(async () => {
 const apiRows = async (path: string) => (await (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()).rows;
 
 test('the landscape dashboard shows the API\'s numbers', { skip }, async () => {
-  await page.goto(`${base}/?token=${TOKEN}`);
+  await page.goto(`${base}/#code=${await service.loginCode()}`);
   await page.waitForSelector('body[data-ready=true]');
   await page.waitForSelector('[data-testid=copubs-table] tbody tr');
   const shown = await page.$$eval('[data-testid=copubs-table] tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));

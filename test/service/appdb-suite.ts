@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { AppDb } from '../../src/appdb/db.ts';
 import { knownMigrations, migrate } from '../../src/appdb/migrate.ts';
@@ -10,7 +11,8 @@ import { readWatchlist } from '../../src/screening/lists.ts';
 import { loadWeights } from '../../src/screening/portfolio.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
-import { appendAudit, verifyAudit } from '../../src/service/audit.ts';
+import { appendAudit, openSealedTrail, verifyAudit } from '../../src/service/audit.ts';
+import { LoginThrottle } from '../../src/service/throttle.ts';
 import { NotFoundError } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -181,6 +183,41 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
     } finally {
       await first.close();
       await second.close();
+    }
+  });
+  test('two server processes on one database share the login throttle: forty guesses at once, split between them, get five tries', async () => {
+    const [one, two] = [await driver.open(), await driver.open()];
+    try {
+      // A clock that stands still: the 1 s back-off after the fifth guess must not run out while the test runs.
+      const now = () => Date.parse('2026-11-30T08:00:00Z');
+      const [a, b] = [new Accounts(one, new LoginThrottle(one, undefined, now)), new Accounts(two, new LoginThrottle(two, undefined, now))];
+      const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).login('officer@org-b.example', `wrong guess ${i}`, { address: `10.0.0.${i}` })));
+      const reasons = results.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'logged in'));
+      assert.equal(reasons.filter((m) => /wrong e-mail or password/.test(m)).length, 5, reasons.join('; '));
+      assert.equal(reasons.filter((m) => /too many failed logins/.test(m)).length, 35);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  test('two server processes sharing one audit key keep one sealed trail; each anchors what it wrote', async () => {
+    const dir = tempDir();
+    const keyPath = join(dir, 'shared-audit.key');
+    const [one, two] = [await openSealedTrail(await driver.open(), { keyPath, anchorPath: join(dir, 'one', 'audit.anchor.json') }), await openSealedTrail(await driver.open(), { keyPath, anchorPath: join(dir, 'two', 'audit.anchor.json') })];
+    try {
+      const actor = { userId: 'u1', orgId: 'org-a', role: 'analyst' as const, name: 'Analyst' };
+      await Promise.all([one, two].flatMap((db) => Array.from({ length: 10 }, (_, i) => new CaseService(db, assessor).create(actor, { ...CASE, title: `Sealed ${i}` }))));
+      for (const db of [one, two]) {
+        const r = await verifyAudit(db);
+        assert.deepEqual(r.problems, []);
+        assert.equal(r.sealed, true);
+      }
+      await one.query("UPDATE cases SET title = 'changed behind derisk' WHERE title = 'Sealed 3'");
+      assert.ok((await verifyAudit(two)).problems.some((p) => /changed outside derisk/.test(p.problem)));
+    } finally {
+      await one.close();
+      await two.close();
     }
   });
 }

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * What anchors the audit trail outside the database: a secret key (entries carry a MAC under it,
+ * so a chain rewritten in the database does not verify) and an anchor file holding the last head
+ * this installation wrote (so entries deleted from the end are noticed). Both are owner-only files;
+ * a copy of the database alone can neither forge entries nor hide a truncation.
+ */
+export interface AuditSeal {
+  key: Buffer;
+  keyPath: string;
+  anchorPath: string;
+}
+
+export interface Anchor {
+  /** The first entry written under the key (entries before it predate sealing). */
+  sealedFrom: number;
+  seq: number;
+  hash: string;
+  at: string;
+}
+
+const OWNER_ONLY = 0o600;
+
+/** Reads the audit key, creating it (owner-only) on first use; refuses a key others may read. */
+export function loadAuditKey(path: string): Buffer {
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true });
+    try {
+      // 'wx': two processes starting at once end up with the same key, never with two.
+      writeFileSync(path, `${randomBytes(32).toString('hex')}\n`, { mode: OWNER_ONLY, flag: 'wx' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) throw new Error(`the audit key ${path} may be read by others: chmod 600 ${path}`);
+  const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
+  if (key.length < 32) throw new Error(`the audit key ${path} is not 32 bytes of hex`);
+  return key;
+}
+
+export function readAnchor(seal: AuditSeal): Anchor | null {
+  if (!existsSync(seal.anchorPath)) return null;
+  try {
+    const a = JSON.parse(readFileSync(seal.anchorPath, 'utf8')) as Anchor;
+    if (!Number.isInteger(a.seq) || !Number.isInteger(a.sealedFrom) || typeof a.hash !== 'string') throw new Error('fields');
+    return a;
+  } catch {
+    throw new Error(`the audit anchor ${seal.anchorPath} is not readable: it was edited or damaged`);
+  }
+}
+
+/** Heads written by this process: a slower commit never moves the anchor back. */
+const written = new Map<string, number>();
+
+/** Records a new head outside the database: written whole, then renamed, owner-only. */
+export function writeAnchor(seal: AuditSeal, head: { seq: number; hash: string }, sealedFrom?: number): void {
+  if (sealedFrom === undefined && (written.get(seal.anchorPath) ?? 0) >= head.seq) return;
+  const previous = sealedFrom ?? readAnchor(seal)?.sealedFrom ?? head.seq;
+  const anchor: Anchor = { sealedFrom: previous, seq: head.seq, hash: head.hash, at: new Date().toISOString() };
+  mkdirSync(dirname(seal.anchorPath), { recursive: true });
+  const part = `${seal.anchorPath}.part`;
+  writeFileSync(part, `${JSON.stringify(anchor)}\n`, { mode: OWNER_ONLY });
+  chmodSync(part, OWNER_ONLY);
+  renameSync(part, seal.anchorPath);
+  written.set(seal.anchorPath, head.seq);
+}

@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import type { AppDb } from '../../src/appdb/db.ts';
+import { hasChromium, launchChromium } from '../../src/chromium.ts';
+import { render } from '../../src/cli/output.ts';
+import { safeCsvField } from '../../src/ingest/csv.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { OPERATOR } from '../../src/service/accounts.ts';
+import { NotFoundError } from '../../src/service/authorize.ts';
+import { CaseService } from '../../src/service/cases.ts';
+import type { Store } from '../../src/store/store.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { AFF, landscapeStore } from '../helpers/landscape.ts';
+import { testService, type TestService } from '../helpers/service.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+// The smaller holes: numbers that are not numbers, HEAD, percent-encoded paths past a role
+// check, a report whose own policy was overridden, cookies behind a TLS proxy, formulas in CSV,
+// verdict ids that tell another tenant's case from a missing one.
+const SHOTS = 'test-output';
+const FORMULA = "=cmd|' /C calc'!A0";
+const PASSWORD = 'correct horse battery staple';
+const CASE = { title: 'Joint lab with Tsinghua', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] } };
+let store: Store;
+let service: TestService;
+let auth: { authorization: string };
+
+before(async () => {
+  store = await landscapeStore(tempDir(), [{ id: 'https://openalex.org/W77', doi: '10.5555/formula', title: FORMULA, publication_year: 2022, authorships: [{ author_position: 'first', raw_affiliation_strings: [AFF.oxford] }, { raw_affiliation_strings: [AFF.thu] }] }]);
+  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
+  await screenPending(store, await screeningContext(store));
+  service = await testService(store);
+  auth = { authorization: `Bearer ${service.token}` };
+});
+after(async () => {
+  await service.close();
+  store.close();
+});
+
+test('a number in a query is written in digits: 1e309, hexadecimal or padded numbers are a 400, never Infinity in SQL', async () => {
+  for (const url of ['/api/indicators/copubs?regions=EU27AC,CN&from=1e309', '/api/indicators/copubs?regions=EU27AC,CN&to=-1e309', '/api/indicators/copubs?regions=EU27AC,CN&from=0x7E6', '/api/indicators/copubs?regions=EU27AC,CN&from=%202021', '/api/audit?limit=1e309', '/api/indicators/copubs?regions=EU27AC,CN&limit=1e3']) {
+    const r = await service.app.inject({ url, headers: auth });
+    assert.equal(r.statusCode, 400, `${url}: ${r.body}`);
+    assert.match(r.json().message, /written in digits/);
+  }
+  assert.equal((await service.app.inject({ url: '/api/indicators/copubs?regions=EU27AC,CN&from=2021&to=2022', headers: auth })).statusCode, 200);
+});
+
+test('HEAD /health is public like GET /health; HEAD of a private route still needs a login', async () => {
+  assert.equal((await service.app.inject({ method: 'HEAD', url: '/health' })).statusCode, 200);
+  assert.equal((await service.app.inject({ method: 'HEAD', url: '/api/fields' })).statusCode, 401);
+});
+
+test('the role is checked in the core on the action: a percent-encoded or otherwise respelt path does not get past it', async () => {
+  // A user whose role grants nothing (as a role renamed in the permissions file would).
+  await service.accounts.createOrganisation(OPERATOR, 'org-x', 'X');
+  const id = await service.accounts.createUser(OPERATOR, { orgId: 'org-x', email: 'nobody@org-x.example', name: 'Nobody', role: 'viewer', password: PASSWORD });
+  const { token } = await service.accounts.createToken({ userId: id, orgId: 'org-x', role: 'viewer', name: 'Nobody' }, 'probe');
+  await service.db.query("UPDATE users SET role = 'retired' WHERE id = $1", [id]);
+  const paths = [
+    '/api/indicators/copubs?regions=EU27AC,CN',
+    '/api/%69ndicators/copubs?regions=EU27AC,CN',
+    '/api/indicators/%63opubs?regions=EU27AC,CN',
+    '/api/institutions/052gg0110',
+    '/api/%69nstitutions/052gg0110',
+    '/api/facts',
+    '/api/f%61cts',
+    '/api/screen?q=Tsinghua',
+    '/api/scr%65en?q=Tsinghua',
+    '/api/brief?q=Tsinghua',
+    '/api/%62rief?q=Tsinghua',
+    '/api/portfolio?ror=052gg0110',
+    '/api/p%6Frtfolio?ror=052gg0110',
+  ];
+  for (const url of paths) {
+    const r = await service.app.inject({ url, headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.statusCode, 403, `${url} answered ${r.statusCode}`);
+  }
+  // The same spellings reach the routes for a role that may.
+  assert.equal((await service.app.inject({ url: '/api/%69ndicators/copubs?regions=EU27AC,CN', headers: auth })).statusCode, 200);
+});
+
+test("the HTML report keeps its own policy, so its inline styles apply: the verdict's colour renders in Chromium", { skip: !hasChromium() && 'Debian chromium is not installed' }, async () => {
+  const created = await service.app.inject({ method: 'POST', url: '/api/cases', headers: auth, payload: CASE });
+  const verdict = (await service.app.inject({ method: 'POST', url: `/api/cases/${created.json().id}/assess`, headers: auth, payload: {} })).json();
+  const r = await service.app.inject({ url: `/api/assessments/${verdict.id}/report`, headers: auth });
+  assert.equal(r.headers['content-security-policy'], "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+  const base = await service.app.listen({ port: 0, host: '127.0.0.1' });
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const blocked: string[] = [];
+    page.on('console', (m) => /Content Security Policy/.test(m.text()) && blocked.push(m.text()));
+    await page.goto(`${base}/#code=${await service.loginCode()}`);
+    await page.waitForSelector('body[data-ready=true]');
+    await page.goto(`${base}/api/assessments/${verdict.id}/report`);
+    const colour = await page.$eval('.verdict .badge', (b) => getComputedStyle(b).backgroundColor);
+    assert.notEqual(colour, 'rgba(0, 0, 0, 0)', 'the badge has its colour');
+    assert.deepEqual(blocked, [], 'no style was blocked');
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: `${SHOTS}/report-csp.png` });
+  } finally {
+    await browser.close();
+  }
+});
+
+test('behind a trusted TLS proxy the cookies are Secure and the client address comes from X-Forwarded-For; an untrusted peer is not believed', async () => {
+  const proxied = await testService(store, { trustProxy: '127.0.0.1' });
+  try {
+    await proxied.accounts.createOrganisation(OPERATOR, 'org-p', 'P');
+    await proxied.accounts.createUser(OPERATOR, { orgId: 'org-p', email: 'user@org-p.example', name: 'User', role: 'viewer', password: PASSWORD });
+    const login = (remoteAddress: string, headers: Record<string, string>) => proxied.app.inject({ method: 'POST', url: '/api/login', remoteAddress, headers, payload: { email: 'user@org-p.example', password: PASSWORD } });
+    const viaProxy = await login('127.0.0.1', { 'x-forwarded-proto': 'https', 'x-forwarded-for': '192.0.2.44' });
+    assert.equal(viaProxy.statusCode, 200);
+    for (const c of [viaProxy.headers['set-cookie']].flat()) assert.match(String(c), /; Secure$/);
+    const addresses = (await proxied.db.query<{ key: string }>("SELECT key FROM login_throttle WHERE key LIKE 'address:%'")).map((r) => r.key);
+    assert.deepEqual(addresses, ['address:192.0.2.44'], 'throttled by the client behind the proxy');
+    const spoofed = await login('198.51.100.9', { 'x-forwarded-proto': 'https', 'x-forwarded-for': '192.0.2.45' });
+    assert.equal(spoofed.statusCode, 200);
+    for (const c of [spoofed.headers['set-cookie']].flat()) assert.doesNotMatch(String(c), /Secure/);
+    assert.ok((await proxied.db.query("SELECT 1 FROM login_throttle WHERE key = 'address:198.51.100.9'")).length === 1, 'an untrusted peer is its own address');
+  } finally {
+    await proxied.close();
+  }
+});
+
+test('CSV never carries a live formula: portfolio CSV over HTTP, the CLI tables, any field', async () => {
+  assert.equal(safeCsvField(FORMULA), `"'=cmd|' /C calc'!A0"`.replace(/^"|"$/g, ''));
+  for (const hostile of ['=1+1', '+1+1', '-2+3', '@SUM(A1)', '\t=1', '\r=1', '=HYPERLINK("http://x","y")']) assert.ok(safeCsvField(hostile).replace(/^"/, '').startsWith("'"), hostile);
+  for (const harmless of [-12, 3.5, '-12', '+44', 'Beijing', '']) assert.doesNotMatch(safeCsvField(harmless), /^'/, String(harmless));
+  assert.match(render([{ name: '=cmd|x', n: -1 }], 'csv'), /^name,n\n'=cmd\|x,-1$/);
+  const csv = (await service.app.inject({ url: '/api/portfolio?ror=052gg0110&format=csv', headers: auth })).body;
+  assert.ok(csv.includes(`'=cmd|`), csv);
+  for (const line of csv.split('\n')) for (const cell of line.split(',')) assert.doesNotMatch(cell.replace(/^"/, ''), /^[=+@]/, line);
+});
+
+test("a verdict id of another organisation answers exactly as a missing one: the same message, the same work (no oracle, no timing)", async () => {
+  await service.accounts.createOrganisation(OPERATOR, 'org-y', 'Y');
+  await service.accounts.createOrganisation(OPERATOR, 'org-z', 'Z');
+  const owner = { userId: 'u-y', orgId: 'org-y', role: 'analyst' as const, name: 'Y' };
+  const other = { userId: 'u-z', orgId: 'org-z', role: 'admin' as const, name: 'Z' };
+  let queries = 0;
+  const counting = new Proxy(service.db, { get: (t, p) => (p === 'query' ? (sql: string, params?: never[]) => (queries++, t.query(sql, params)) : Reflect.get(t, p, t)) }) as AppDb;
+  const { Assessor } = await import('../../src/assessment/assessor.ts');
+  const { loadTaxonomy } = await import('../../src/fields/taxonomy.ts');
+  const { loadWeights } = await import('../../src/screening/portfolio.ts');
+  const { loadAiUses } = await import('../../src/assessment/ai-act.ts');
+  const { loadRulebook } = await import('../../src/assessment/rulebook.ts');
+  const taxonomy = loadTaxonomy();
+  const cases = new CaseService(counting, new Assessor({ store, screening: await screeningContext(store), taxonomy, weights: loadWeights(taxonomy), uses: loadAiUses().uses, rulebook: loadRulebook() }));
+  const { id } = await cases.create(owner, CASE);
+  const verdict = await cases.assess(owner, id, '2026-11-22');
+  const missing = '00000000-0000-4000-8000-000000000000';
+  const attempt = async (assessment: string) => {
+    queries = 0;
+    const e = await cases.assessment(other, assessment).then(() => null, (err: Error) => err);
+    return { e, queries };
+  };
+  const foreign = await attempt(verdict.id);
+  const none = await attempt(missing);
+  assert.ok(foreign.e instanceof NotFoundError && none.e instanceof NotFoundError);
+  assert.equal(foreign.e.message.replace(verdict.id, 'ID'), none.e!.message.replace(missing, 'ID'));
+  assert.doesNotMatch(foreign.e.message, new RegExp(id), 'the case id is not told');
+  assert.equal(foreign.queries, none.queries, 'the same database work either way');
+  const foreignCase = await cases.get(other, id).then(() => null, (err: Error) => err);
+  assert.ok(foreignCase instanceof NotFoundError);
+});

@@ -1,0 +1,234 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { AppDb } from '../../src/appdb/db.ts';
+import { EmbeddedDb } from '../../src/appdb/embedded.ts';
+import { migrate } from '../../src/appdb/migrate.ts';
+import { loadAiUses } from '../../src/assessment/ai-act.ts';
+import { Assessor } from '../../src/assessment/assessor.ts';
+import { loadRulebook } from '../../src/assessment/rulebook.ts';
+import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { loadWeights } from '../../src/screening/portfolio.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
+import { openSealedTrail, verifyAudit, type AuditProblem } from '../../src/service/audit.ts';
+import { CaseService } from '../../src/service/cases.ts';
+import type { Store } from '../../src/store/store.ts';
+import { derisk } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { landscapeStore } from '../helpers/landscape.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+// The audit trail against someone who can write to the application database but not to
+// DERISK_HOME: each attack below is made on a fresh installation and each must be reported.
+let store: Store;
+let assessor: Assessor;
+const PASSWORD = 'correct horse battery staple';
+const CASE = { title: 'Joint lab with Tsinghua', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] } };
+
+before(async () => {
+  store = await landscapeStore(tempDir());
+  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
+  await screenPending(store, await screeningContext(store));
+  const taxonomy = loadTaxonomy();
+  assessor = new Assessor({ store, screening: await screeningContext(store), taxonomy, weights: loadWeights(taxonomy), uses: loadAiUses().uses, rulebook: loadRulebook() });
+});
+after(() => store.close());
+
+interface Installation {
+  home: string;
+  db: AppDb;
+  ids: { user: string; case: string; assessment: string; note: string };
+}
+
+const paths = (home: string) => ({ keyPath: join(home, 'audit.key'), anchorPath: join(home, 'audit.anchor.json') });
+
+/** A sealed installation with a little of everything: organisations, users, a token, a case, a verdict, a share, a note, a role change. */
+async function installation(): Promise<Installation> {
+  const home = tempDir();
+  const raw = await EmbeddedDb.open(join(home, 'app.duckdb'));
+  await migrate(raw);
+  const db = await openSealedTrail(raw, paths(home));
+  const accounts = new Accounts(db);
+  for (const org of ['org-a', 'org-b']) await accounts.createOrganisation(OPERATOR, org, org);
+  const user = await accounts.createUser(OPERATOR, { orgId: 'org-a', email: 'analyst@org-a.example', name: 'Analyst', role: 'analyst', password: PASSWORD });
+  const { actor } = await accounts.login('analyst@org-a.example', PASSWORD);
+  await accounts.createToken(actor, 'script');
+  const officer = { ...actor, role: 'officer' as const };
+  const cases = new CaseService(db, assessor);
+  const { id } = await cases.create(actor, CASE);
+  await cases.update(actor, id, { ...CASE, title: 'Joint lab with Tsinghua (revised)' });
+  const verdict = await cases.assess(actor, id, '2026-11-22');
+  await cases.share(officer, id, 'org-b');
+  const note = await cases.addNote(actor, id, 'spoke to the partner');
+  await accounts.setRole(OPERATOR, user, 'officer');
+  return { home, db, ids: { user, case: id, assessment: verdict.id, note } };
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** What an attacker who read the source does: recompute every hash from `from` on, so the chain links again. */
+async function recomputeChain(db: AppDb, from: number): Promise<void> {
+  const rows = await db.query<Record<string, string | number | null>>('SELECT * FROM audit ORDER BY seq');
+  let prev = rows.find((r) => Number(r.seq) === from - 1)?.hash ?? '0'.repeat(64);
+  for (const r of rows.filter((x) => Number(x.seq) >= from)) {
+    const hash = sha256(JSON.stringify([Number(r.seq), r.recorded_at, r.actor, r.org_id, r.action, r.target, r.detail, prev, ...(r.row_digests === null ? [] : [r.row_digests])]));
+    await db.query('UPDATE audit SET prev_hash = $1, hash = $2 WHERE seq = $3', [prev, hash, Number(r.seq)]);
+    prev = hash;
+  }
+}
+
+const found = (problems: AuditProblem[], pattern: RegExp) => assert.ok(problems.some((p) => pattern.test(p.problem)), `expected ${pattern} among ${JSON.stringify(problems, null, 1)}`);
+
+test('a trail written through derisk verifies, sealed; key and anchor are owner-only files outside the database', async () => {
+  const { db, home } = await installation();
+  try {
+    const r = await verifyAudit(db);
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.sealed, true);
+    for (const f of ['audit.key', 'audit.anchor.json']) assert.equal(statSync(join(home, f)).mode & 0o777, 0o600, f);
+    const anchor = JSON.parse(readFileSync(join(home, 'audit.anchor.json'), 'utf8'));
+    assert.equal(anchor.seq, r.entries, 'the anchor holds the last entry');
+    assert.equal(anchor.hash, r.head);
+    rmSync(join(home, 'audit.key'));
+    await assert.rejects(openSealedTrail(db, paths(home)), /audit key .* is missing/, 'a lost key is not silently replaced');
+  } finally {
+    await db.close();
+  }
+});
+
+test('DELETE of the tail of the audit table is found', async () => {
+  const { db } = await installation();
+  try {
+    const { entries } = await verifyAudit(db);
+    await db.query('DELETE FROM audit WHERE seq > $1', [entries - 3]);
+    found((await verifyAudit(db)).problems, /entries were deleted/);
+  } finally {
+    await db.close();
+  }
+});
+
+test('DELETE of the whole audit table is found', async () => {
+  const { db } = await installation();
+  try {
+    await db.query('DELETE FROM audit');
+    const { problems } = await verifyAudit(db);
+    found(problems, /entries were deleted/);
+    found(problems, /written outside derisk/);
+  } finally {
+    await db.close();
+  }
+});
+
+test('an edited entry with every later hash recomputed is found (its MAC, every later MAC and the anchored head)', async () => {
+  const { db, ids } = await installation();
+  try {
+    const seq = Number((await db.query<{ seq: number }>("SELECT seq FROM audit WHERE action = 'user.role'"))[0]!.seq);
+    await db.query("UPDATE audit SET detail = '{\"email\":\"analyst@org-a.example\",\"from\":\"analyst\",\"to\":\"analyst\"}' WHERE seq = $1", [seq]);
+    await recomputeChain(db, seq);
+    const { problems } = await verifyAudit(db);
+    assert.ok(!problems.some((p) => /chain broken|edited/.test(p.problem)), 'the chain itself links again');
+    found(problems, new RegExp(`MAC does not match`));
+    assert.ok(problems.some((p) => p.seq === seq && /MAC/.test(p.problem)), 'the edited entry is named');
+    found(problems, /the trail was rewritten/);
+    assert.ok(ids.user);
+  } finally {
+    await db.close();
+  }
+});
+
+test("UPDATE assessments SET overall = 'green' (and the digest in its entry, chain recomputed) is found", async () => {
+  const { db, ids } = await installation();
+  try {
+    await db.query("UPDATE assessments SET overall = 'green' WHERE id = $1", [ids.assessment]);
+    found((await verifyAudit(db)).problems, new RegExp(`assessments/${ids.assessment} was changed outside derisk`));
+    // Covering it up: write the new row's digest into the entry and recompute the chain. The MACs and the anchor still tell.
+    const { rowDigest } = await import('../../src/service/audit.ts');
+    const row = (await db.query('SELECT * FROM assessments WHERE id = $1', [ids.assessment]))[0]!;
+    const entry = (await db.query<{ seq: number; row_digests: string }>("SELECT seq, row_digests FROM audit WHERE action = 'assessment.run'"))[0]!;
+    const digests = { ...JSON.parse(entry.row_digests), [`assessments/${ids.assessment}`]: rowDigest('assessments', row) };
+    await db.query('UPDATE audit SET row_digests = $1 WHERE seq = $2', [JSON.stringify(digests), Number(entry.seq)]);
+    await recomputeChain(db, Number(entry.seq));
+    const { problems } = await verifyAudit(db);
+    assert.ok(!problems.some((p) => /assessments\/.* was changed/.test(p.problem)), 'the digest now matches the row');
+    found(problems, /MAC does not match/);
+    found(problems, /rewritten/);
+  } finally {
+    await db.close();
+  }
+});
+
+test('a changed case, a changed role, a share inserted, a note deleted, a user added behind derisk are each found', async () => {
+  const { db, ids } = await installation();
+  try {
+    await db.query("UPDATE cases SET doc = '{\"title\":\"harmless\"}' WHERE id = $1", [ids.case]);
+    await db.query("UPDATE users SET role = 'admin' WHERE id = $1", [ids.user]);
+    await db.query("INSERT INTO case_shares (case_id, org_id, shared_by, shared_at) VALUES ($1, 'org-c', 'x', 'y')", [ids.case]);
+    await db.query('DELETE FROM notes WHERE id = $1', [ids.note]);
+    await db.query("INSERT INTO users (id, org_id, email, name, role, password_hash, disabled, created_at) VALUES ('intruder', 'org-a', 'intruder@example.org', 'I', 'admin', 'x', false, 'now')");
+    const { problems } = await verifyAudit(db);
+    found(problems, new RegExp(`cases/${ids.case} was changed outside derisk`));
+    found(problems, new RegExp(`users/${ids.user} was changed outside derisk`));
+    found(problems, new RegExp(`case_shares/${ids.case}/org-c was written outside derisk`));
+    found(problems, new RegExp(`notes/${ids.note} was deleted outside derisk`));
+    found(problems, /users\/intruder was written outside derisk/);
+    assert.equal(problems.find((p) => p.problem.includes(`cases/${ids.case}`))!.orgId, 'org-a', 'a row problem names its organisation');
+  } finally {
+    await db.close();
+  }
+});
+
+test('a trail kept before sealing is sealed at first start with every row as it stands; later tampering shows', async () => {
+  const home = tempDir();
+  const raw = await EmbeddedDb.open(join(home, 'app.duckdb'));
+  try {
+    await migrate(raw);
+    // As earlier versions wrote it: no row digests, no MACs, the old hash.
+    const accounts = new Accounts(raw);
+    await accounts.createOrganisation(OPERATOR, 'org-a', 'A');
+    const user = await accounts.createUser(OPERATOR, { orgId: 'org-a', email: 'old@org-a.example', name: 'Old', role: 'viewer', password: PASSWORD });
+    await raw.query('UPDATE audit SET row_digests = NULL, mac = NULL');
+    await recomputeChain(raw, 1);
+    const sealed = await openSealedTrail(raw, paths(home));
+    const seal = (await sealed.query<{ seq: number }>("SELECT seq FROM audit WHERE action = 'audit.seal'"))[0];
+    assert.ok(seal, 'a sealing entry records the rows');
+    assert.equal(JSON.parse(readFileSync(join(home, 'audit.anchor.json'), 'utf8')).sealedFrom, Number(seal.seq));
+    assert.deepEqual((await verifyAudit(sealed)).problems, []);
+    await new Accounts(sealed).setDisabled(OPERATOR, user, true);
+    assert.deepEqual((await verifyAudit(sealed)).problems, []);
+    await raw.query('UPDATE users SET disabled = false WHERE id = $1', [user]);
+    found((await verifyAudit(sealed)).problems, new RegExp(`users/${user} was changed outside derisk`));
+  } finally {
+    await raw.close();
+  }
+});
+
+test('derisk audit verify: exit 0 on an intact trail, 1 naming the tampering; backup and restore carry the seal', async () => {
+  const home = tempDir();
+  const env = { DERISK_HOME: home, DERISK_NEW_PASSWORD: PASSWORD };
+  assert.equal(derisk(['users', 'add-org', 'org-a', 'Org', 'A'], env).status, 0);
+  assert.equal(derisk(['users', 'add', '--org', 'org-a', '--email', 'officer@org-a.example', '--role', 'officer'], env).status, 0);
+  assert.equal(derisk(['users', 'role', 'officer@org-a.example', 'analyst'], env).status, 0);
+  const clean = derisk(['audit', 'verify'], env);
+  assert.equal(clean.status, 0, clean.stdout + clean.stderr);
+  assert.match(clean.stdout, /verifies/);
+  const backup = join(tempDir(), 'b');
+  const b = derisk(['backup', backup], env);
+  assert.equal(b.status, 0, b.stderr);
+  assert.equal(statSync(join(backup, 'app', 'audit.key')).mode & 0o777, 0o600);
+  const restoredHome = tempDir();
+  const r = derisk(['restore', backup], { DERISK_HOME: restoredHome });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /audit chain verifies/);
+  assert.equal(derisk(['audit', 'verify'], { DERISK_HOME: restoredHome }).status, 0);
+  // Tampering with the original, as with a database tool.
+  const raw = await EmbeddedDb.open(join(home, 'app.duckdb'));
+  await raw.query("UPDATE users SET role = 'admin' WHERE email = 'officer@org-a.example'");
+  await raw.close();
+  const tampered = derisk(['audit', 'verify'], env);
+  assert.equal(tampered.status, 1);
+  assert.match(tampered.stdout, /users\/.* was changed outside derisk/);
+});

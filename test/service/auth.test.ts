@@ -1,0 +1,257 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { OPERATOR, PasswordPolicyError } from '../../src/service/accounts.ts';
+import { verifyAudit } from '../../src/service/audit.ts';
+import { ForbiddenError, ROLES, type Actor } from '../../src/service/authorize.ts';
+import { checkPassword } from '../../src/service/passwords.ts';
+import { LoginThrottle, waitMs, BACK_OFF, type BackOff, type ThrottleKind } from '../../src/service/throttle.ts';
+import type { Store } from '../../src/store/store.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { landscapeStore } from '../helpers/landscape.ts';
+import { testService, type TestService } from '../helpers/service.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+// Accounts as an attacker meets them: guessing passwords in parallel and around the throttle,
+// planting a login, keeping a session after being disabled, reading another tenant's directory.
+let store: Store;
+let service: TestService;
+let clock = Date.parse('2026-11-30T08:00:00Z');
+const PASSWORD = 'correct horse battery staple';
+// Smaller numbers than the real policy, the same shape: the account slows after 5, the address after 8.
+const POLICY: Record<ThrottleKind, BackOff> = {
+  account: { free: 5, baseMs: 1_000, capMs: 60_000, forgetMs: 3600_000 },
+  address: { free: 8, baseMs: 1_000, capMs: 60_000, forgetMs: 3600_000 },
+  device: { free: 5, baseMs: 1_000, capMs: 60_000, forgetMs: 3600_000 },
+};
+const actors: Record<string, Actor> = {};
+const tokens: Record<string, string> = {};
+const CASE = { title: 'Graph theory with Tsinghua', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], research: { type: 'basic', open_publication: 'yes' } };
+
+before(async () => {
+  store = await landscapeStore(tempDir());
+  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'medium' }]))]);
+  await screenPending(store, await screeningContext(store));
+  service = await testService(store, { loginThrottle: (db) => new LoginThrottle(db, POLICY, () => clock) });
+  for (const org of ['org-a', 'org-b', 'org-c']) {
+    await service.accounts.createOrganisation(OPERATOR, org, org.toUpperCase());
+    for (const role of ROLES) {
+      const email = `${role}@${org}.example`;
+      await service.accounts.createUser(OPERATOR, { orgId: org, email, name: `${role} of ${org}`, role, password: PASSWORD });
+      const { actor } = await service.accounts.login(email, PASSWORD);
+      actors[`${org}/${role}`] = actor;
+      tokens[`${org}/${role}`] = (await service.accounts.createToken(actor, 'test')).token;
+    }
+  }
+});
+after(async () => {
+  await service.close();
+  store.close();
+});
+
+const as = (who: string) => ({ authorization: `Bearer ${tokens[who]}` });
+const inject = (who: string, method: string, url: string, payload?: unknown) => service.app.inject({ method: method as 'GET', url, headers: as(who), payload: payload as object });
+const login = (email: string, password: string, remoteAddress = '10.0.0.1', cookie?: string) =>
+  service.app.inject({ method: 'POST', url: '/api/login', payload: { email, password }, remoteAddress, headers: cookie ? { cookie } : {} });
+const tick = (ms: number) => (clock += ms);
+
+test('login throttling: forty guesses sent at once get five tries; the rest wait (429 with Retry-After)', async () => {
+  tick(2 * 3600_000);
+  const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => login('viewer@org-a.example', `wrong guess number ${i}`, `10.1.0.${i}`)));
+  const codes = answers.map((r) => r.statusCode);
+  assert.equal(codes.filter((c) => c === 401).length, POLICY.account.free, `answers: ${codes.join(' ')}`);
+  assert.equal(codes.filter((c) => c === 429).length, 40 - POLICY.account.free);
+  const waited = answers.find((r) => r.statusCode === 429)!;
+  assert.equal(waited.headers['retry-after'], '1');
+  assert.equal((await verifyAudit(service.db)).problems.length, 0);
+});
+
+test('login throttling backs off exponentially instead of locking out; the owner’s own browser is never slowed by guesses at the account', async () => {
+  tick(2 * 3600_000);
+  const victim = 'admin@org-b.example';
+  // The owner logged in from this browser before: it holds a device cookie for the account.
+  const first = await login(victim, PASSWORD, '192.0.2.10');
+  assert.equal(first.statusCode, 200);
+  const device = String([first.headers['set-cookie']].flat().find((c) => String(c).startsWith('derisk_device='))).split(';')[0]!;
+  assert.match(device, /^derisk_device=/);
+  assert.match(String([first.headers['set-cookie']].flat().find((c) => String(c).startsWith('derisk_device='))), /HttpOnly; SameSite=Strict; Path=\/api\/login/);
+  // Someone guesses at the admin's account from elsewhere: five tries, then 1 s, 2 s, 4 s … between guesses.
+  for (let i = 0; i < POLICY.account.free; i++) assert.equal((await login(victim, `guess ${i} of the attacker`, `198.51.100.${i}`)).statusCode, 401);
+  const waits: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const r = await login(victim, `another guess ${i}`, `198.51.100.${50 + i}`);
+    assert.equal(r.statusCode, 429);
+    waits.push(Number(r.headers['retry-after']));
+    tick(waits[i]! * 1000);
+    assert.equal((await login(victim, `guess after waiting ${i}`, `198.51.100.${60 + i}`)).statusCode, 401, 'after the wait one more guess is tried, not refused outright');
+  }
+  assert.deepEqual(waits, [1, 2, 4, 8], 'each wait doubles');
+  assert.deepEqual([9, 30, 60].map((n) => waitMs(POLICY.account, n)), [16_000, 60_000, 60_000], 'and stops at the cap: slowed, never locked out');
+  // The owner, from their own browser, gets in at once; a stranger with the right password still waits.
+  assert.equal((await login(victim, PASSWORD, '192.0.2.10', device)).statusCode, 200);
+  assert.equal((await login(victim, PASSWORD, '192.0.2.99')).statusCode, 429);
+  // A forged or foreign device cookie counts as none.
+  assert.equal((await login(victim, PASSWORD, '192.0.2.98', 'derisk_device=forged')).statusCode, 429);
+});
+
+test("login throttling: a successful login to one's own account does not reset the address's count of guesses at others", async () => {
+  tick(2 * 3600_000);
+  const address = '203.0.113.7';
+  const targets = ['viewer@org-c.example', 'analyst@org-c.example', 'officer@org-c.example', 'admin@org-c.example'];
+  const statuses: number[] = [];
+  // Four guesses (each at a different account, so no account slows), then one's own good login, again and again.
+  for (let round = 0; round < 4; round++) {
+    for (const t of targets) statuses.push((await login(t, `guess ${round} at ${t}`, address)).statusCode);
+    statuses.push((await login('viewer@org-a.example', PASSWORD, address)).statusCode);
+  }
+  assert.ok(statuses.includes(429), `the address was never slowed: ${statuses.join(' ')}`);
+  assert.equal(statuses.filter((s) => s === 401).length, POLICY.address.free, 'the address got exactly its free guesses');
+  // Another address is not affected.
+  assert.equal((await login('viewer@org-a.example', PASSWORD, '203.0.113.8')).statusCode, 200);
+});
+
+test('login throttling is kept in the application database: two server processes share the counts', async () => {
+  tick(2 * 3600_000);
+  const { Accounts } = await import('../../src/service/accounts.ts');
+  const [first, second] = [1, 2].map(() => new Accounts(service.db, new LoginThrottle(service.db, POLICY, () => clock)));
+  for (let i = 0; i < 3; i++) await assert.rejects(first!.login('officer@org-a.example', `wrong ${i} here`, { address: '10.2.0.1' }), /wrong e-mail or password/);
+  for (let i = 0; i < 2; i++) await assert.rejects(second!.login('officer@org-a.example', `wrong ${i} there`, { address: '10.2.0.2' }), /wrong e-mail or password/);
+  await assert.rejects(first!.login('officer@org-a.example', PASSWORD, { address: '10.2.0.3' }), /too many failed logins/);
+  const n = await service.db.query<{ failures: number }>("SELECT failures FROM login_throttle WHERE key = 'account:officer@org-a.example'");
+  assert.equal(Number(n[0]!.failures), 5);
+  assert.equal(BACK_OFF.account.free, 5, 'the shipped policy: five free guesses per account');
+});
+
+test('weak passwords are refused with the reason: length, only spaces, repetition, sequences, the breached list, one’s own name', async () => {
+  const weak: [string, RegExp][] = [
+    ['short one', /at least 12 characters/],
+    [' '.repeat(12), /only spaces/],
+    ['aaaaaaaaaaaa', /repeats/],
+    ['abababababab', /repeats/],
+    ['password1234', /commonly used|common word/],
+    ['123456789012', /commonly used|run of letters/],
+    ['abcdefghijklm', /run of letters/],
+    ['qwertyuiopasdfgh', /keyboard|commonly used/],
+    ['iloveyou1234', /commonly used|common word/],
+    ['marie.curie@lab.example', /your name|e-mail/],
+  ];
+  for (const [password, why] of weak) {
+    const e = (() => {
+      try {
+        checkPassword(password, ['marie.curie@lab.example', 'Marie Curie']);
+        return null;
+      } catch (err) {
+        return err as Error;
+      }
+    })();
+    assert.ok(e instanceof PasswordPolicyError, `${JSON.stringify(password)} was accepted`);
+    assert.match(e.message, why, `${JSON.stringify(password)}: ${e.message}`);
+  }
+  for (const good of [PASSWORD, 'Zweiundvierzig Kühe grasen', '天地玄黄宇宙洪荒日月盈昃辰宿列张', 'tr0ub4dor&3 on a ferry']) checkPassword(good, ['someone@example.org']);
+  const r = await inject('org-a/admin', 'POST', '/api/users', { email: 'new@org-a.example', name: 'New', role: 'viewer', password: 'password1234' });
+  assert.equal(r.statusCode, 400);
+  assert.match(r.json().message, /password/);
+});
+
+test('disable, enable, change role, delete: each takes effect at the next request, in sessions and tokens; audited; only within one’s organisation', async () => {
+  const admin = actors['org-a/admin']!;
+  const id = await service.accounts.createUser(admin, { orgId: 'org-a', email: 'leaver@org-a.example', name: 'Leaver', role: 'analyst', password: PASSWORD });
+  tick(2 * 3600_000);
+  const session = await login('leaver@org-a.example', PASSWORD, '10.3.0.1');
+  const cookie = String([session.headers['set-cookie']].flat()[0]).split(';')[0]!;
+  const csrf = session.json().csrf as string;
+  const { token } = await service.accounts.createToken((await service.accounts.sessionActor(cookie.split('=')[1]!))!.actor, 'script');
+  const bySession = (method: string, url: string, payload?: object) => service.app.inject({ method: method as 'GET', url, headers: { cookie, 'x-csrf-token': csrf }, payload });
+  const byToken = (method: string, url: string, payload?: object) => service.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}` }, payload });
+  assert.equal((await bySession('POST', '/api/cases', CASE)).statusCode, 201);
+  // Demoted to viewer: the very next request may not create.
+  assert.equal((await inject('org-a/admin', 'PATCH', `/api/users/${id}`, { role: 'viewer' })).statusCode, 200);
+  assert.equal((await bySession('POST', '/api/cases', CASE)).statusCode, 403);
+  assert.equal((await byToken('POST', '/api/cases', CASE)).statusCode, 403);
+  assert.equal((await byToken('GET', '/api/cases')).statusCode, 200);
+  // Disabled: session and token end at once, and the password no longer opens one.
+  assert.equal((await inject('org-a/admin', 'PATCH', `/api/users/${id}`, { disabled: true })).statusCode, 200);
+  assert.equal((await bySession('GET', '/api/cases')).statusCode, 401);
+  assert.equal((await byToken('GET', '/api/cases')).statusCode, 401);
+  assert.equal((await login('leaver@org-a.example', PASSWORD, '10.3.0.2')).statusCode, 401);
+  const listed = (await inject('org-a/admin', 'GET', '/api/users')).json().find((u: { id: string }) => u.id === id);
+  assert.equal(listed.disabled, true);
+  // Enabled again: the password works; the revoked token stays revoked.
+  assert.equal((await inject('org-a/admin', 'PATCH', `/api/users/${id}`, { disabled: false })).statusCode, 200);
+  assert.equal((await login('leaver@org-a.example', PASSWORD, '10.3.0.3')).statusCode, 200);
+  assert.equal((await byToken('GET', '/api/cases')).statusCode, 401);
+  // Another organisation's admin cannot touch the user: it does not exist for them.
+  for (const [method, payload] of [['PATCH', { disabled: true }], ['PATCH', { role: 'admin' }], ['DELETE', undefined]] as const) {
+    assert.equal((await inject('org-b/admin', method, `/api/users/${id}`, payload)).statusCode, 404);
+  }
+  assert.equal((await inject('org-a/officer', 'PATCH', `/api/users/${id}`, { role: 'admin' })).statusCode, 403, 'only an admin manages users');
+  // Deleted: gone from the list, every way in closed, the address free again, the trail keeps the story.
+  const again = await login('leaver@org-a.example', PASSWORD, '10.3.0.4');
+  const cookie2 = String([again.headers['set-cookie']].flat()[0]).split(';')[0]!;
+  assert.equal((await inject('org-a/admin', 'DELETE', `/api/users/${id}`)).statusCode, 200);
+  assert.equal((await service.app.inject({ url: '/api/cases', headers: { cookie: cookie2 } })).statusCode, 401);
+  assert.ok(!(await inject('org-a/admin', 'GET', '/api/users')).json().some((u: { id: string }) => u.id === id));
+  assert.equal((await login('leaver@org-a.example', PASSWORD, '10.3.0.5')).statusCode, 401);
+  const actions = (await service.db.query<{ action: string }>('SELECT action FROM audit WHERE target = $1 ORDER BY seq', [id])).map((r) => r.action);
+  for (const a of ['user.create', 'user.role', 'user.disable', 'user.enable', 'user.delete']) assert.ok(actions.includes(a), `no ${a} in ${actions.join(', ')}`);
+  assert.deepEqual((await verifyAudit(service.db)).problems, [], 'every change is recorded with its rows');
+});
+
+test('an organisation keeps an active admin: the last one can be neither disabled, demoted nor deleted', async () => {
+  const admin = actors['org-c/admin']!;
+  await assert.rejects(service.accounts.setDisabled(admin, admin.userId, true), /last active admin/);
+  await assert.rejects(service.accounts.setRole(admin, admin.userId, 'officer'), /last active admin/);
+  const r = await inject('org-c/admin', 'DELETE', `/api/users/${admin.userId}`);
+  assert.equal(r.statusCode, 409);
+});
+
+test('un-sharing a case takes effect at once; a recipient sees only itself in sharedWith', async () => {
+  const created = (await inject('org-a/analyst', 'POST', '/api/cases', { ...CASE, title: 'Shared twice' })).json().id as string;
+  for (const org of ['org-b', 'org-c']) assert.equal((await inject('org-a/officer', 'POST', `/api/cases/${created}/share`, { organisation: org })).statusCode, 200);
+  assert.deepEqual((await inject('org-a/viewer', 'GET', `/api/cases/${created}`)).json().sharedWith, ['org-b', 'org-c'], 'the owner sees every share');
+  assert.deepEqual((await inject('org-b/viewer', 'GET', `/api/cases/${created}`)).json().sharedWith, ['org-b'], 'a recipient learns no other organisation');
+  assert.equal((await inject('org-a/analyst', 'DELETE', `/api/cases/${created}/share/org-b`)).statusCode, 403, 'un-sharing is an officer’s');
+  assert.equal((await inject('org-b/admin', 'DELETE', `/api/cases/${created}/share/org-b`)).statusCode, 404, 'a recipient cannot change the shares');
+  assert.equal((await inject('org-a/officer', 'DELETE', `/api/cases/${created}/share/org-b`)).statusCode, 200);
+  assert.equal((await inject('org-b/viewer', 'GET', `/api/cases/${created}`)).statusCode, 404);
+  assert.equal((await inject('org-c/viewer', 'GET', `/api/cases/${created}`)).statusCode, 200);
+  assert.equal((await inject('org-a/officer', 'DELETE', `/api/cases/${created}/share/org-b`)).statusCode, 404, 'not shared any more');
+  assert.ok((await service.db.query("SELECT 1 FROM audit WHERE action = 'case.unshare' AND target = $1", [created])).length === 1);
+  assert.deepEqual((await verifyAudit(service.db)).problems, []);
+});
+
+test('a tenant admin sees their own organisation only: users, audit count, verification; e-mail addresses of other tenants are not told', async () => {
+  const users = (await inject('org-b/admin', 'GET', '/api/users')).json() as { email: string }[];
+  assert.ok(users.length > 0 && users.every((u) => u.email.endsWith('@org-b.example')));
+  const taken = await inject('org-b/admin', 'POST', '/api/users', { email: 'viewer@org-a.example', name: 'X', role: 'viewer', password: PASSWORD });
+  assert.equal(taken.statusCode, 400);
+  assert.doesNotMatch(taken.json().message, /exists|organisation/);
+  const verify = (await inject('org-b/admin', 'GET', '/api/audit/verify')).json();
+  const own = (await service.db.query<{ n: number }>("SELECT count(*) AS n FROM audit WHERE org_id = 'org-b'"))[0]!.n;
+  const all = (await verifyAudit(service.db)).entries;
+  assert.equal(verify.entries, Number(own));
+  assert.ok(verify.entries < all, 'not the installation-wide count');
+  assert.equal(verify.head, undefined);
+  assert.deepEqual(verify.problems, []);
+  // A row of org-a changed behind derisk's back: org-b's admin is told only that the trail has problems elsewhere.
+  await service.db.query("UPDATE cases SET title = 'retitled behind the trail' WHERE id = (SELECT id FROM cases WHERE org_id = 'org-a' LIMIT 1)");
+  const b = (await inject('org-b/admin', 'GET', '/api/audit/verify')).json();
+  assert.equal(b.problems.length, 1);
+  assert.doesNotMatch(JSON.stringify(b.problems), /cases\//);
+  const a = (await inject('org-a/admin', 'GET', '/api/audit/verify')).json();
+  assert.ok(a.problems.some((p: { problem: string }) => /cases\/.* was changed outside derisk/.test(p.problem)));
+});
+
+test('login codes: minted only at the console, good once, and sessions opened with one end with their origin', async () => {
+  await assert.rejects(service.accounts.mintLoginCode(actors['org-a/admin']!, actors['org-a/admin']!.userId, 'x'), ForbiddenError);
+  const code = await service.accounts.mintLoginCode(OPERATOR, actors['org-a/viewer']!.userId, 'run:test-origin');
+  const r = await service.app.inject({ method: 'POST', url: '/api/login/code', payload: { code } });
+  assert.equal(r.statusCode, 200);
+  const cookie = String(r.headers['set-cookie']).split(';')[0]!;
+  assert.equal((await service.app.inject({ url: '/api/cases', headers: { cookie } })).statusCode, 200);
+  const expired = await service.accounts.mintLoginCode(OPERATOR, actors['org-a/viewer']!.userId, 'run:test-origin');
+  await service.accounts.endOrigin('run:test-origin');
+  assert.equal((await service.app.inject({ url: '/api/cases', headers: { cookie } })).statusCode, 401, 'the session ended with its origin');
+  assert.equal((await service.app.inject({ method: 'POST', url: '/api/login/code', payload: { code: expired } })).statusCode, 401, 'and so did its unused codes');
+});
