@@ -58,10 +58,13 @@ const written = new Map<string, number>();
 /** Records a new head outside the database: written whole, then renamed, owner-only. */
 export function writeAnchor(seal: AuditSeal, head: { seq: number; hash: string }, sealedFrom?: number): void {
   if (sealedFrom === undefined && (written.get(seal.anchorPath) ?? 0) >= head.seq) return;
-  const previous = sealedFrom ?? readAnchor(seal)?.sealedFrom ?? head.seq;
+  const current = readAnchor(seal);
+  // Another process (a CLI command beside the server) may have anchored a later head meanwhile.
+  if (sealedFrom === undefined && current && current.seq >= head.seq) return;
+  const previous = sealedFrom ?? current?.sealedFrom ?? head.seq;
   const anchor: Anchor = { sealedFrom: previous, seq: head.seq, hash: head.hash, at: new Date().toISOString() };
   mkdirSync(dirname(seal.anchorPath), { recursive: true });
-  const part = `${seal.anchorPath}.part`;
+  const part = `${seal.anchorPath}.${process.pid}.part`;
   writeFileSync(part, `${JSON.stringify(anchor)}\n`, { mode: OWNER_ONLY });
   chmodSync(part, OWNER_ONLY);
   renameSync(part, seal.anchorPath);

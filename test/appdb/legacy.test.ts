@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
@@ -6,7 +7,7 @@ import { backupAppDb } from '../../src/appdb/backup.ts';
 import type { AppDb } from '../../src/appdb/db.ts';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { keptName } from '../../src/appdb/legacy.ts';
-import { migrate } from '../../src/appdb/migrate.ts';
+import { knownMigrations, migrate } from '../../src/appdb/migrate.ts';
 import { loadAiUses } from '../../src/assessment/ai-act.ts';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { loadRulebook } from '../../src/assessment/rulebook.ts';
@@ -15,7 +16,7 @@ import { readWatchlist } from '../../src/screening/lists.ts';
 import { loadWeights } from '../../src/screening/portfolio.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
-import { verifyAudit } from '../../src/service/audit.ts';
+import { openSealedTrail, verifyAudit } from '../../src/service/audit.ts';
 import { CaseService } from '../../src/service/cases.ts';
 import { derisk } from '../helpers/cli.ts';
 import { DuckDbAppDb } from '../helpers/duckdb-appdb.ts';
@@ -26,7 +27,7 @@ import { watchlist } from '../helpers/watchlist.ts';
 // Homes made before SQLite keep users, cases, verdicts and the audit trail in .derisk/app.duckdb.
 // Such a home is written here by the DuckDB driver derisk had then, through the real services.
 const PASSWORD = 'correct horse battery staple';
-const TABLES = ['organisations', 'users', 'sessions', 'api_tokens', 'cases', 'case_shares', 'assessments', 'notes', 'audit'];
+const TABLES = ['organisations', 'users', 'sessions', 'api_tokens', 'cases', 'case_shares', 'assessments', 'notes', 'audit', 'login_devices'];
 let oldHome: string;
 let oldToken: string;
 
@@ -37,17 +38,18 @@ before(async () => {
   await screenPending(store, await screeningContext(store));
   const taxonomy = loadTaxonomy();
   const assessor = new Assessor({ store, screening: await screeningContext(store), taxonomy, weights: loadWeights(taxonomy), uses: loadAiUses().uses, rulebook: loadRulebook() });
-  const db = await DuckDbAppDb.open(join(oldHome, 'app.duckdb'));
-  // The schema as the first release had it: the import replays it, then applies what came later.
-  await migrate(db, new Set(['001_initial.sql']));
+  // The schema the DuckDB releases had; the audit trail sealed as they sealed it. (A home at the first
+  // release's schema, with the audit entries of that time, is the last test's.)
+  const raw = await DuckDbAppDb.open(join(oldHome, 'app.duckdb'));
+  await migrate(raw);
+  const db = await openSealedTrail(raw, { keyPath: join(oldHome, 'audit.key'), anchorPath: join(oldHome, 'audit.anchor.json') });
   const accounts = new Accounts(db);
   await accounts.ensureLocalAdmin();
   for (const org of ['org-a', 'org-b']) {
     await accounts.createOrganisation(OPERATOR, org, org.toUpperCase());
     await accounts.createUser(OPERATOR, { orgId: org, email: `officer@${org}.example`, name: `Officer ${org}`, role: 'officer', password: PASSWORD });
   }
-  await accounts.createUser(OPERATOR, { orgId: 'org-a', email: 'gone@org-a.example', name: 'Left', role: 'viewer', password: PASSWORD });
-  await db.transaction((tx) => tx.query('UPDATE users SET disabled = true WHERE email = $1', ['gone@org-a.example']));
+  await accounts.setDisabled(OPERATOR, await accounts.createUser(OPERATOR, { orgId: 'org-a', email: 'gone@org-a.example', name: 'Left', role: 'viewer', password: PASSWORD }), true);
   const a = (await accounts.login('officer@org-a.example', PASSWORD)).actor;
   oldToken = (await accounts.createToken(a, 'kept')).token;
   await accounts.revokeToken(a, (await accounts.createToken(a, 'revoked')).id);
@@ -74,9 +76,9 @@ test('an old home is moved to SQLite on first start: every row of every table, t
   const h = home();
   const legacy = join(h, 'app.duckdb');
   const first = derisk(['audit', 'verify'], { DERISK_HOME: h });
-  assert.equal(first.status, 0, first.stderr);
+  assert.equal(first.status, 0, first.stderr + first.stdout);
   assert.match(first.stdout, /^\d+ audit entries; head [0-9a-f]{16}…\nthe chain verifies/);
-  assert.match(first.stderr, /moved the application database from .*app\.duckdb to .*app\.sqlite \(\d+ rows in 9 tables; the audit chain of \d+ entries verifies\); the old file is kept as .*app\.duckdb\.imported-into-sqlite/);
+  assert.match(first.stderr, /moved the application database from .*app\.duckdb to .*app\.sqlite \(\d+ rows in \d+ tables; the audit chain of \d+ entries verifies\); the old file is kept as .*app\.duckdb\.imported-into-sqlite/);
   assert.ok(!existsSync(legacy) && existsSync(keptName(legacy)) && existsSync(join(h, 'app.sqlite')));
   // Row for row what the old file holds: booleans as booleans, numbers as numbers, text as text.
   const old = await DuckDbAppDb.open(keptName(legacy));
@@ -89,7 +91,8 @@ test('an old home is moved to SQLite on first start: every row of every table, t
     }
     assert.deepEqual(await verifyAudit(now), await verifyAudit(old));
     // And they still work: the old password, the old API token, not the revoked one, not the disabled user.
-    const accounts = new Accounts(now);
+    const live = await openSealedTrail(now, { keyPath: join(h, 'audit.key'), anchorPath: join(h, 'audit.anchor.json') });
+    const accounts = new Accounts(live);
     const { actor } = await accounts.login('officer@org-a.example', PASSWORD);
     assert.equal((await accounts.tokenActor(oldToken))?.userId, actor.userId);
     await assert.rejects(accounts.login('gone@org-a.example', PASSWORD));
@@ -103,7 +106,7 @@ test('an old home is moved to SQLite on first start: every row of every table, t
   }
   // The second start finds nothing to move and says nothing about it.
   const second = derisk(['audit', 'verify'], { DERISK_HOME: h });
-  assert.equal(second.status, 0);
+  assert.equal(second.status, 0, second.stdout);
   assert.equal(second.stderr, '');
   assert.match(second.stdout, /the chain verifies/);
 });
@@ -166,12 +169,14 @@ test('an old file written by a newer derisk (a migration this one does not know)
 test('the other way over: a backup the old version made restores into a new home on SQLite', async () => {
   // What `derisk backup` wrote before SQLite: the same JSON Lines, from the DuckDB file.
   const dir = join(tempDir(), 'backup');
-  const old = await DuckDbAppDb.open(join(home(), 'app.duckdb'));
+  const h = home();
+  const old = await DuckDbAppDb.open(join(h, 'app.duckdb'));
   const manifest = await backupAppDb(old, join(dir, 'app'));
   await old.close();
+  copyFileSync(join(h, 'audit.key'), join(dir, 'app', 'audit.key'));
   const fresh = tempDir();
   const r = derisk(['restore', dir], { DERISK_HOME: fresh });
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /application database restored: .*audit chain verifies/);
   const db = await EmbeddedDb.open(join(fresh, 'app.sqlite'));
   try {
@@ -182,5 +187,37 @@ test('the other way over: a backup the old version made restores into a new home
     ]);
   } finally {
     await db.close();
+  }
+});
+
+test("a home at the first release's schema, its audit entries in the form of that time, is moved and the later migrations applied after", async () => {
+  const h = tempDir();
+  const db = await DuckDbAppDb.open(join(h, 'app.duckdb'));
+  await migrate(db, new Set(['001_initial.sql']));
+  // Two entries as the first release wrote them: the hash over the entry's fields, no MAC, no row digests.
+  let prev = '0'.repeat(64);
+  for (const [seq, id] of [[1, 'org-old'], [2, 'org-older']] as const) {
+    const at = `2026-10-0${seq}T00:00:00.000Z`;
+    const detail = JSON.stringify({ name: id });
+    const hash = createHash('sha256').update(JSON.stringify([seq, at, 'operator', id, 'organisation.create', id, detail, prev])).digest('hex');
+    await db.transaction(async (tx) => {
+      await tx.query('INSERT INTO organisations (id, name, created_at) VALUES ($1, $2, $3)', [id, id, at]);
+      await tx.query('INSERT INTO audit (seq, recorded_at, actor, org_id, action, target, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [seq, at, 'operator', id, 'organisation.create', id, detail, prev, hash]);
+    });
+    prev = hash;
+  }
+  await db.close();
+  const r = derisk(['audit', 'verify'], { DERISK_HOME: h });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /moved the application database .*\(\d+ rows in \d+ tables; the audit chain of 2 entries verifies\)/);
+  assert.match(r.stdout, /the chain verifies/);
+  const now = await EmbeddedDb.open(join(h, 'app.sqlite'));
+  try {
+    assert.deepEqual((await now.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name')).map((m) => m.name), knownMigrations(), 'the later migrations applied after the move');
+    assert.deepEqual((await now.query<{ id: string }>('SELECT id FROM organisations ORDER BY id')).map((o) => o.id), ['org-old', 'org-older']);
+    const entries = await now.query<{ action: string }>('SELECT action FROM audit ORDER BY seq');
+    assert.deepEqual(entries.map((e) => e.action), ['organisation.create', 'organisation.create', 'audit.seal'], 'the old trail kept as it was, then sealed');
+  } finally {
+    await now.close();
   }
 });

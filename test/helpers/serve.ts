@@ -20,7 +20,14 @@ export async function startServer(home: string, env: Record<string, string> = {}
   for await (const chunk of proc.stdout!) {
     out += chunk;
     const m = CONSOLE_ADDRESS.exec(out);
-    if (m) return { proc, base: m[1]!, headers: await consoleSession(m[1]!, m[2]!) };
+    if (m) {
+      const headers = await consoleSession(m[1]!, m[2]!).catch(async (e: Error) => {
+        // A crash armed at a start-up transaction may strike while the code is exchanged.
+        await exited(proc);
+        throw new Error(`the server did not start: it exited (${proc.signalCode ?? proc.exitCode}) during the console's login: ${e.message}`);
+      });
+      return { proc, base: m[1]!, headers };
+    }
   }
   throw new Error(`the server did not start: ${out}${err}`);
 }

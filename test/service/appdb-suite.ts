@@ -105,6 +105,8 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
       assert.equal((await db.query('SELECT disabled FROM users WHERE org_id = $1', ['org-types']))[0]!.disabled, true);
       assert.deepEqual(await db.query('SELECT email FROM users WHERE disabled = $1 AND org_id = $2', [true, 'org-types']), [{ email: 'viewer@types.example' }], 'a boolean parameter matches');
       await assert.rejects(accounts.login('viewer@types.example', PASSWORD), 'a disabled user cannot log in');
+      // Put back what was changed behind derisk's back, or the audit trail would (rightly) report it.
+      await db.transaction((tx) => tx.query('UPDATE users SET disabled = $1 WHERE org_id = $2', [false, 'org-types']));
       // A whole number bound to a TEXT column is "3", as on PostgreSQL; numbers read back as numbers.
       await db.transaction((tx) => tx.query('INSERT INTO notes (id, case_id, org_id, author, created_at, body) VALUES ($1, $2, $3, $4, $5, $6)', ['n-types', 'c', 'org-types', viewer.userId, '2026-01-01T00:00:00.000Z', 3]));
       assert.deepEqual(await db.query('SELECT body, org_id FROM notes WHERE id = $1', ['n-types']), [{ body: '3', org_id: 'org-types' }]);
@@ -112,6 +114,8 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
       assert.deepEqual(row, { n: 1, missing: null });
       // The same parameter twice, and a parameter that looks like text in a LIMIT.
       assert.equal((await db.query('SELECT id FROM notes WHERE id = $1 OR case_id = $1 LIMIT $2', ['n-types', 5])).length, 1);
+      // The note was written behind derisk's back: take it away again, or the audit trail would (rightly) report it.
+      await db.transaction((tx) => tx.query('DELETE FROM notes WHERE id = $1', ['n-types']));
     } finally {
       await db.close();
     }
@@ -215,6 +219,8 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
       }
       await one.query("UPDATE cases SET title = 'changed behind derisk' WHERE title = 'Sealed 3'");
       assert.ok((await verifyAudit(two)).problems.some((p) => /changed outside derisk/.test(p.problem)));
+      await one.query("UPDATE cases SET title = 'Sealed 3' WHERE title = 'changed behind derisk'");
+      assert.deepEqual((await verifyAudit(two)).problems, [], 'put back, the rows match their entries again');
     } finally {
       await one.close();
       await two.close();

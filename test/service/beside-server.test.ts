@@ -66,7 +66,7 @@ test('users and audit commands run beside a running server, with the output they
     writing = false;
     const written = await writes;
     assert.deepEqual(got, expected, 'the same output and exit codes as without the server');
-    assert.equal(verify.status, 0, verify.stderr);
+    assert.equal(verify.status, 0, verify.stderr + verify.stdout);
     assert.match(verify.stdout, /the chain verifies/);
     // The server sees the user the command added, and every write of both is in one chain.
     const login = await fetch(`${server.base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'officer@x.example', password: env.DERISK_NEW_PASSWORD }) });

@@ -125,9 +125,10 @@ test('killed during the ingest of an upload, after it, before and after the audi
   const [initial, expected] = [await counts(template), await counts(clean)];
   const body = readFileSync(file);
   const upload = (server: Running) => fetch(`${server.base}/api/uploads?kind=openalex`, { method: 'POST', headers: { ...server.headers, 'content-type': 'application/octet-stream' }, body });
-  // The upload is one batch; a start commits two transactions (its migrations check, its API
-  // token), the upload's audit entry is the third; the fourth never comes (killed once answered).
-  const points = ['ingest.batch-committed:1', 'appdb.before-commit:2', 'appdb.before-commit:3', 'appdb.committed:3', 'appdb.committed:4'];
+  // The upload is one batch; a start commits four transactions (migrations check, server run,
+  // console login code, the console's session), the upload's audit entry is the fifth; the sixth
+  // never comes (killed once answered).
+  const points = ['ingest.batch-committed:1', 'appdb.before-commit:4', 'appdb.before-commit:5', 'appdb.committed:5', 'appdb.committed:6'];
   const hit = new Set<string>();
   for (const crashAt of points) {
     const home = tempDir();
