@@ -12,8 +12,10 @@ export interface CsvOptions {
   separator?: string;
   maxRecordBytes?: number;
   /**
-   * Whether a column (named in the header) may hold a line break; by default any may. A quoted
-   * field that runs on past its line in a column that may not is taken for a damaged quote.
+   * Whether a column (named in the header) may hold a line break. Given, a quoted field that runs
+   * on past its line in a column that may not, or into a line that is a whole row by itself, is
+   * taken for a damaged quote. Without it any field may run over lines (narrow tables of free
+   * text, such as affiliation lists, have continuation lines that look like rows).
    */
   lineBreaks?: (column: string) => boolean;
 }
@@ -91,8 +93,8 @@ class RowParser {
  * RFC 4180 rows from a stream: quoted fields may hold separators, doubled quotes and newlines.
  * A row that cannot be read (bad bytes, broken quoting, longer than `maxRecordBytes`) is
  * reported with its line. A quoted field that runs over several lines is trusted only if it ends
- * well: closed, followed by a separator, in a column that may hold line breaks, with every column
- * there, and not taking a line that is a whole row by itself. Otherwise its first line is
+ * well: closed, followed by a separator, with every column there (and, see `lineBreaks`, in a
+ * column that may hold line breaks, not taking a whole row). Otherwise its first line is
  * reported and reading resumes on the next line: a damaged row never swallows good ones. (A
  * damaged record that did span lines may then be reported in more than one piece.)
  */
@@ -147,7 +149,7 @@ export async function* readCsv(stream: Readable, options: CsvOptions = {}): Asyn
         failure = `quoted field is never closed before line ${line.lineNo}: ${line.error}`;
         break;
       }
-      if (header && wholeRow(textOf(line))) {
+      if (header && options.lineBreaks && wholeRow(textOf(line))) {
         failure = `quoted field is not closed before line ${line.lineNo}, which is a row of its own`;
         break;
       }
