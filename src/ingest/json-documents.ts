@@ -63,7 +63,9 @@ function* lineItems(line: TextLine, counter: Counter, parsed = tryParse(line.tex
   else yield { recordNo: ++counter.n, lineNo: line.lineNo, error: parsed.error, excerpt: excerptOf(line.text) };
 }
 
-const isBlank = (line: Line) => 'text' in line && line.text.trim() === '';
+/** Blank without copying a long line (trim would). */
+const isBlankText = (text: string) => text.length === 0 || (text.charCodeAt(0) <= 0x20 && text.trim() === '');
+const isBlank = (line: Line) => 'text' in line && isBlankText(line.text);
 /** A line that could be a whole document by itself (cheap test before trying to parse it). */
 const mayBeWhole = (text: string) => /^\s*[[{]/.test(text) && /[\]}]\s*$/.test(text);
 
@@ -74,9 +76,17 @@ const mayBeWhole = (text: string) => /^\s*[[{]/.test(text) && /[\]}]\s*$/.test(t
  */
 async function* lineDocuments(lines: AsyncGenerator<Line>, limits: ReadLimits, counter: Counter, detect: boolean): AsyncGenerator<JsonItem> {
   if (!detect) {
+    // The hot path of a snapshot: one document per line, no generator per line.
     for await (const line of lines) {
-      if ('error' in line) yield badItem(line, counter);
-      else if (line.text.trim() !== '') yield* lineItems(line, counter);
+      if ('error' in line) {
+        yield badItem(line, counter);
+        continue;
+      }
+      if (isBlankText(line.text)) continue;
+      const parsed = tryParse(line.text);
+      if (!parsed.ok) yield { recordNo: ++counter.n, lineNo: line.lineNo, error: parsed.error, excerpt: excerptOf(line.text) };
+      else if (isApiPage(parsed.value)) yield* documentItems(parsed.value, line.lineNo, line.text, counter);
+      else yield { recordNo: ++counter.n, lineNo: line.lineNo, value: parsed.value, text: line.text };
     }
     return;
   }
