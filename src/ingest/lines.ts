@@ -66,7 +66,7 @@ export function refusalOf(head: Buffer): string | null {
   if (starts(0x25, 0x50, 0x44, 0x46, 0x2d)) return 'the file is a PDF document, not a data export';
   if (starts(0x50, 0x4b, 0x03, 0x04)) return 'the file is a zip archive (an Excel workbook?), not a text export: unpack it or export as text';
   if (starts(...GZIP_MAGIC)) return 'the file is compressed twice (gzip inside gzip)';
-  if (starts(0x42, 0x5a, 0x68) || starts(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00) || starts(0x28, 0xb5, 0x2f, 0xfd)) return 'the file is compressed with bzip2, xz or zstd; only gzip is read: decompress it first';
+  if ((starts(0x42, 0x5a, 0x68) && head[3]! >= 0x31 && head[3]! <= 0x39) || starts(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00) || starts(0x28, 0xb5, 0x2f, 0xfd)) return 'the file is compressed with bzip2, xz or zstd; only gzip is read: decompress it first';
   // NULs are judged in the first bytes and the first line there: further on they are damage to
   // one record, not the file's kind. (An invalid sequence at the very end may just be cut.)
   const start = head.subarray(0, SNIFF_BYTES);
@@ -125,30 +125,40 @@ export async function* textChunks(stream: AsyncIterable<Buffer>): AsyncGenerator
     if (refusal) throw new InputError(refusal);
   };
   const iterator = stream[Symbol.asyncIterator]();
-  for (;;) {
-    let next: IteratorResult<Buffer>;
-    try {
-      next = await iterator.next();
-    } catch (e) {
-      if (head !== null) {
-        if (head.length === 0) throw new InputError(`nothing could be read: ${streamFailure(e as Error)}`);
-        check(head);
-        yield head;
+  let finished = false;
+  try {
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await iterator.next();
+      } catch (e) {
+        finished = true;
+        if (head !== null) {
+          if (head.length === 0) throw new InputError(`nothing could be read: ${streamFailure(e as Error)}`);
+          check(head);
+          yield head;
+        }
+        yield { cut: streamFailure(e as Error) };
+        return;
       }
-      yield { cut: streamFailure(e as Error) };
-      return;
+      if (next.done) {
+        finished = true;
+        break;
+      }
+      if (head === null) {
+        yield next.value;
+        continue;
+      }
+      head = Buffer.concat([head, next.value]);
+      if (head.length < SNIFF_BYTES) continue;
+      check(head);
+      const first = head;
+      head = null;
+      yield first;
     }
-    if (next.done) break;
-    if (head === null) {
-      yield next.value;
-      continue;
-    }
-    head = Buffer.concat([head, next.value]);
-    if (head.length < SNIFF_BYTES) continue;
-    check(head);
-    const first = head;
-    head = null;
-    yield first;
+  } finally {
+    // A reader that stops early (a refused file) closes the file behind it.
+    if (!finished) await iterator.return?.();
   }
   if (head !== null) {
     check(head);
