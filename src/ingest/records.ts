@@ -93,21 +93,25 @@ export const limitsOf = (options?: Partial<ReadLimits>): ReadLimits => ({ ...DEF
 
 /** Refuses a record any of whose values is longer than the limit, naming the value. */
 export function checkFieldLengths(record: WorkRecord, maxChars: number): void {
-  const check = (what: string, v: string | null) => {
-    if (v !== null && v.length > maxChars) throw new RecordError(`${what} is ${v.length} characters long (limit ${maxChars})`);
+  // Loops, not callbacks: this runs for every record read.
+  const tooLong = (v: string | null) => v !== null && v.length > maxChars;
+  const fail = (what: string, v: string): never => {
+    throw new RecordError(`${what} is ${v.length} characters long (limit ${maxChars})`);
   };
-  check('title', record.title);
-  check('type', record.type);
-  check('DOI', record.doi);
-  record.authorships.forEach((a, i) => {
-    check(`author ${i + 1} name`, a.name);
-    a.affiliations.forEach((f, j) => check(`affiliation ${j + 1} of author ${i + 1}`, f.raw));
-  });
-  record.fields.forEach((f, i) => {
-    check(`field tag ${i + 1} id`, f.id);
-    check(`field tag ${i + 1} name`, f.name);
-  });
-  record.funders.forEach((f, i) => check(`funder ${i + 1}`, f));
+  if (tooLong(record.title)) fail('title', record.title!);
+  if (tooLong(record.type)) fail('type', record.type!);
+  if (tooLong(record.doi)) fail('DOI', record.doi!);
+  for (let i = 0; i < record.authorships.length; i++) {
+    const a = record.authorships[i]!;
+    if (tooLong(a.name)) fail(`author ${i + 1} name`, a.name!);
+    for (let j = 0; j < a.affiliations.length; j++) if (tooLong(a.affiliations[j]!.raw)) fail(`affiliation ${j + 1} of author ${i + 1}`, a.affiliations[j]!.raw);
+  }
+  for (let i = 0; i < record.fields.length; i++) {
+    const f = record.fields[i]!;
+    if (tooLong(f.id)) fail(`field tag ${i + 1} id`, f.id);
+    if (tooLong(f.name)) fail(`field tag ${i + 1} name`, f.name);
+  }
+  for (let i = 0; i < record.funders.length; i++) if (tooLong(record.funders[i]!)) fail(`funder ${i + 1}`, record.funders[i]!);
 }
 
 export function excerptOf(text: string, max = 300): string {
