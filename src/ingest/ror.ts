@@ -99,7 +99,11 @@ export function rorInstitution(value: unknown): Institution {
   const loc = v2 ? place(place(list(r.locations, 'locations')[0], 'locations[0]')?.geonames_details, 'locations[0].geonames_details') : place(address?.geonames_city, 'addresses[0].geonames_city');
   const country = v2 ? null : place(r.country, 'country');
   const countryCode = v2 ? str(loc?.country_code, 'country_code') : str(country?.country_code, 'country.country_code');
-  const rels = list(r.relationships, 'relationships').map((x, i) => place(x, `relationships[${i}]`)).filter((x): x is Json => x !== null);
+  const rels: Json[] = [];
+  for (const x of list(r.relationships, 'relationships')) {
+    const rel = place(x, 'relationships[]');
+    if (rel) rels.push(rel);
+  }
   const relIds = (type: string) => rels.filter((x) => str(x.type, 'relationships[].type')?.toLowerCase() === type).map((x) => stripRorPrefix(str(x.id, 'relationships[].id') ?? ''));
   return {
     id,
