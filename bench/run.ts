@@ -32,6 +32,7 @@ import { migrate } from '../src/appdb/migrate.ts';
 import { safeCsvField } from '../src/ingest/csv.ts';
 import { Accounts, OPERATOR } from '../src/service/accounts.ts';
 import type { Institution } from '../src/ingest/ror.ts';
+import { readerBench } from './readers.ts';
 
 const OUT = 'bench-output';
 
@@ -49,7 +50,7 @@ const median = (xs: number[]) => {
 export async function runBench(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } } });
   // Sections: startup (CLI commands as new processes on the demo store, beside node -e ''), matching, screening (names, labelled set, 100k-work portfolio), assessment (real data and 10M works),
-  // load (a served store under concurrent requests; --seconds, --connections), ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m.
+  // load (a served store under concurrent requests; --seconds, --connections), readers (read and validate only), ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m.
   const works = Number(values.works ?? 1_000_000);
   const runs = Number(values.runs ?? 3);
   const only = values.only?.split(',');
@@ -93,6 +94,8 @@ export async function runBench(argv: string[]): Promise<number> {
     console.log('  reference (ROR, full registry): former default P 0.907 R 0.642 F1 0.752; NER fallback P 0.892 R 0.792 F1 0.839; S2AFF P 0.827 R 0.802 F1 0.814');
     results.matching = matching;
   }
+
+  if (want('readers')) results.readers = await readerBench(config, await registry(), works, runs, OUT);
 
   if (want('ingest-real')) {
     const real: Record<string, unknown> = {};

@@ -1,90 +1,168 @@
 import type { Readable } from 'node:stream';
-import { readLines } from './lines.ts';
-import { RecordError, excerptOf, type Rejected } from './records.ts';
+import { badBytes, isCut, lossyExcerpt, splitLines, textChunks, wrongFormat, type BadLine, type Cut, type Line, type TextLine } from './lines.ts';
+import { InputError, RecordError, excerptOf, excerptOfValue, limitsOf, type ReadLimits, type Rejected } from './records.ts';
 
-/** One JSON document found in a file: its text and the line it starts on, or why it is broken. */
-export type JsonItem = { recordNo: number; lineNo: number; value: unknown } | { recordNo: number; lineNo: number; error: string; excerpt: string };
+/**
+ * One JSON document found in a file, with the line it starts on and its text where it has one of
+ * its own (a line, an array element), or why it is broken.
+ */
+export type JsonItem = { recordNo: number; lineNo: number; value: unknown; text: string | null } | { recordNo: number; lineNo: number; error: string; excerpt: string };
+
+interface Counter {
+  n: number;
+}
 
 /**
  * Yields the documents of a JSON Lines file, or the elements of a top-level JSON array, or the
  * `results` of an API page, one at a time. Each broken document is reported on its own so that
- * it never takes its neighbours down with it.
+ * it never takes its neighbours down with it; a document longer than `maxRecordBytes` is one of
+ * them. Invalid UTF-8 is a fault of the document it is in, never of the file.
  */
-export async function* jsonDocuments(stream: Readable): AsyncGenerator<JsonItem> {
-  const lines = readLines(stream);
-  let recordNo = 0;
-  let firstText: string | null = null;
-  let firstLineNo = 0;
-  // Find the first non-blank line to decide the layout (not with for-await: breaking out of it
-  // would close the generator the rest of the file is read from).
+export async function* jsonDocuments(stream: Readable, options?: Partial<ReadLimits>): AsyncGenerator<JsonItem> {
+  const limits = limitsOf(options);
+  const chunks = textChunks(stream);
+  // The first byte that is not white space decides: '[' is an array read element by element
+  // (a dump may be one line of any length); anything else is read line by line.
+  const head: (Buffer | Cut)[] = [];
+  let first = -1;
+  for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+    head.push(next.value);
+    if (isCut(next.value)) break;
+    first = firstSignificantByte(next.value, head.length === 1);
+    if (first !== -1) break;
+  }
+  const all = replay(head, chunks);
+  const counter: Counter = { n: 0 };
+  if (first === 0x5b) yield* arrayDocuments(all, limits, counter);
+  else yield* lineDocuments(splitLines(all, { maxLineBytes: limits.maxRecordBytes }), limits, counter, true);
+}
+
+function firstSignificantByte(chunk: Buffer, atStart: boolean): number {
+  let i = atStart && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? 3 : 0;
+  for (; i < chunk.length; i++) {
+    const b = chunk[i]!;
+    if (b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) return b;
+  }
+  return -1;
+}
+
+async function* replay<T>(head: T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield* head;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
+
+const badItem = (line: BadLine, counter: Counter): JsonItem => ({ recordNo: ++counter.n, lineNo: line.lineNo, error: line.error, excerpt: line.excerpt });
+
+function* documentItems(value: unknown, lineNo: number, text: string | null, counter: Counter): Generator<JsonItem> {
+  if (isApiPage(value)) for (const item of value.results) yield { recordNo: ++counter.n, lineNo, value: item, text: null };
+  else yield { recordNo: ++counter.n, lineNo, value, text };
+}
+
+function* lineItems(line: TextLine, counter: Counter, parsed = tryParse(line.text)): Generator<JsonItem> {
+  if (parsed.ok) yield* documentItems(parsed.value, line.lineNo, line.text, counter);
+  else yield { recordNo: ++counter.n, lineNo: line.lineNo, error: parsed.error, excerpt: excerptOf(line.text) };
+}
+
+/** Blank without copying a long line (trim would). */
+const isBlankText = (text: string) => text.length === 0 || (text.charCodeAt(0) <= 0x20 && text.trim() === '');
+const isBlank = (line: Line) => 'text' in line && isBlankText(line.text);
+/** A line that could be a whole document by itself (cheap test before trying to parse it). */
+const mayBeWhole = (text: string) => /^\s*[[{]/.test(text) && /[\]}]\s*$/.test(text);
+
+/**
+ * JSON Lines, or one pretty-printed document (an API page). A file whose first line is cut short
+ * is still JSON Lines: two consecutive lines that each parse alone cannot be parts of one
+ * document (JSON needs a comma or a bracket between them), so they settle it.
+ */
+async function* lineDocuments(lines: AsyncGenerator<Line>, limits: ReadLimits, counter: Counter, detect: boolean): AsyncGenerator<JsonItem> {
+  if (!detect) {
+    // The hot path of a snapshot: one document per line, no generator per line.
+    for await (const line of lines) {
+      if ('error' in line) {
+        yield badItem(line, counter);
+        continue;
+      }
+      if (isBlankText(line.text)) continue;
+      const parsed = tryParse(line.text);
+      if (!parsed.ok) yield { recordNo: ++counter.n, lineNo: line.lineNo, error: parsed.error, excerpt: excerptOf(line.text) };
+      else if (isApiPage(parsed.value)) yield* documentItems(parsed.value, line.lineNo, line.text, counter);
+      else yield { recordNo: ++counter.n, lineNo: line.lineNo, value: parsed.value, text: line.text };
+    }
+    return;
+  }
+  let first: TextLine | null = null;
   for (let next = await lines.next(); !next.done; next = await lines.next()) {
     const line = next.value;
     if ('error' in line) {
-      yield { recordNo: ++recordNo, lineNo: line.lineNo, error: line.error, excerpt: '' };
+      yield badItem(line, counter);
+      if (line.kind === 'cut') return;
       continue;
     }
     if (line.text.trim() === '') continue;
-    firstText = line.text;
-    firstLineNo = line.lineNo;
+    first = line;
     break;
   }
-  if (firstText === null) return;
-  const head = firstText.trimStart();
-  if (head.startsWith('[')) {
-    yield* arrayElements(firstText, firstLineNo, lines);
+  if (first === null) {
+    if (counter.n === 0) throw new InputError('the file holds no JSON document');
     return;
   }
-  // A JSON Lines file has a whole document on its first line (broken or not); anything else is
-  // one pretty-printed document (an API page or a single work).
-  const firstDoc = tryParse(firstText);
-  if (firstDoc.ok || head.trimEnd().endsWith('}')) {
-    if (firstDoc.ok) yield* fromDocument(firstDoc.value, firstLineNo, () => ++recordNo);
-    else yield { recordNo: ++recordNo, lineNo: firstLineNo, error: firstDoc.error, excerpt: firstText.slice(0, 300) };
-    for await (const line of lines) {
-      if ('error' in line) {
-        yield { recordNo: ++recordNo, lineNo: line.lineNo, error: line.error, excerpt: '' };
-        continue;
-      }
-      if (line.text.trim() === '') continue;
-      const doc = tryParse(line.text);
-      if (doc.ok) yield* fromDocument(doc.value, line.lineNo, () => ++recordNo);
-      else yield { recordNo: ++recordNo, lineNo: line.lineNo, error: doc.error, excerpt: line.text.slice(0, 300) };
-    }
+  if (!/^\s*[[{]/.test(first.text) && counter.n === 0) throw wrongFormat('JSON', first.text);
+  const parsed = tryParse(first.text);
+  if (parsed.ok || /[\]}]\s*$/.test(first.text)) {
+    yield* lineItems(first, counter, parsed);
+    yield* lineDocuments(lines, limits, counter, false);
     return;
   }
-  const kept: { lineNo: number; text: string }[] = [{ lineNo: firstLineNo, text: firstText }];
-  for await (const line of lines) {
+  const buffered: { line: Line; alone: Parsed | null }[] = [{ line: first, alone: null }];
+  let bytes = first.bytes;
+  let previousWhole = false;
+  let settled = false;
+  for (let next = await lines.next(); !next.done; next = await lines.next()) {
+    const line = next.value;
     if ('error' in line) {
-      yield { recordNo: ++recordNo, lineNo: line.lineNo, error: line.error, excerpt: kept.map((k) => k.text).join('\n').slice(0, 300) };
-      return;
+      buffered.push({ line, alone: null });
+      previousWhole = false;
+      if (line.kind === 'cut') break;
+      continue;
     }
-    kept.push({ lineNo: line.lineNo, text: line.text });
+    bytes += line.bytes;
+    const alone = !isBlank(line) && mayBeWhole(line.text) ? tryParse(line.text) : null;
+    buffered.push({ line, alone });
+    if (isBlank(line)) continue;
+    const whole = alone?.ok === true;
+    if ((whole && previousWhole) || bytes > limits.maxRecordBytes) {
+      settled = true;
+      break;
+    }
+    previousWhole = whole;
   }
-  const text = kept.map((k) => k.text).join('\n');
-  const doc = tryParse(text);
-  if (doc.ok) {
-    yield* fromDocument(doc.value, firstLineNo, () => ++recordNo);
+  const oneByOne = function* (): Generator<JsonItem> {
+    for (const { line, alone } of buffered) {
+      if ('error' in line) yield badItem(line, counter);
+      else if (line.text.trim() !== '') yield* lineItems(line, counter, alone ?? undefined);
+    }
+  };
+  if (settled) {
+    yield* oneByOne();
+    yield* lineDocuments(lines, limits, counter, false);
+    return;
+  }
+  const whole = buffered.some((b) => 'error' in b.line) ? null : tryParse(buffered.map((b) => ('text' in b.line ? b.line.text : '')).join('\n'));
+  if (whole?.ok) {
+    yield* documentItems(whole.value, first.lineNo, null, counter);
     return;
   }
   // Not one document after all: report it line by line so that any whole lines still count.
-  for (const k of kept) {
-    if (k.text.trim() === '') continue;
-    const lineDoc = tryParse(k.text);
-    if (lineDoc.ok) yield* fromDocument(lineDoc.value, k.lineNo, () => ++recordNo);
-    else yield { recordNo: ++recordNo, lineNo: k.lineNo, error: lineDoc.error, excerpt: k.text.slice(0, 300) };
-  }
-}
-
-function* fromDocument(value: unknown, lineNo: number, nextRecordNo: () => number): Generator<JsonItem> {
-  const results = isApiPage(value) ? value.results : [value];
-  for (const item of results) yield { recordNo: nextRecordNo(), lineNo, value: item };
+  yield* oneByOne();
 }
 
 function isApiPage(value: unknown): value is { results: unknown[] } {
   return typeof value === 'object' && value !== null && 'meta' in value && Array.isArray((value as { results?: unknown }).results);
 }
 
-function tryParse(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+type Parsed = { ok: true; value: unknown } | { ok: false; error: string };
+
+function tryParse(text: string): Parsed {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {
@@ -93,87 +171,110 @@ function tryParse(text: string): { ok: true; value: unknown } | { ok: false; err
 }
 
 /**
- * Splits a top-level JSON array into its elements with a small scanner that tracks strings and
- * nesting, so a 300 MB registry dump never has to be one string, and one bad element is
- * reported alone.
+ * The elements of a top-level JSON array, split by a byte scanner that tracks strings and
+ * nesting, so a dump of any size (even on one line) never has to be one string. An element is
+ * checked on its own (UTF-8, size, syntax), so one bad element is reported alone. Lines after
+ * the array closes are read as JSON Lines.
  */
-async function* arrayElements(
-  firstText: string,
-  firstLineNo: number,
-  rest: AsyncGenerator<import('./lines.ts').Line>,
-): AsyncGenerator<JsonItem> {
-  let recordNo = 0;
+async function* arrayDocuments(chunks: AsyncGenerator<Buffer | Cut>, limits: ReadLimits, counter: Counter): AsyncGenerator<JsonItem> {
+  let lineNo = 1;
+  let offset = 0;
+  let opened = false;
   let depth = 0;
   let inString = false;
   let escaped = false;
-  let element = '';
-  let elementLine = firstLineNo;
-  let closed = false;
-  const flush = function* (lineNo: number): Generator<JsonItem> {
-    const text = element.trim();
-    element = '';
-    if (text === '') return;
-    recordNo++;
-    const doc = tryParse(text);
-    if (doc.ok) yield { recordNo, lineNo: elementLine, value: doc.value };
-    else yield { recordNo, lineNo: elementLine, error: doc.error, excerpt: text.slice(0, 300) };
-    elementLine = lineNo;
+  let inElement = false;
+  let pieces: Buffer[] = [];
+  let size = 0;
+  let from = 0;
+  let elementLine = 0;
+  let elementOffset = 0;
+
+  const element = (chunk: Buffer, end: number): JsonItem => {
+    const tail = chunk.subarray(from, end);
+    size += tail.length;
+    const bytes = size > limits.maxRecordBytes ? null : pieces.length === 0 ? tail : Buffer.concat([...pieces, tail]);
+    const at = { recordNo: ++counter.n, lineNo: elementLine };
+    pieces = [];
+    inElement = false;
+    const total = size;
+    size = 0;
+    if (bytes === null) return { ...at, error: `array element is ${total} bytes long (limit ${limits.maxRecordBytes})`, excerpt: '' };
+    const bad = badBytes(bytes);
+    if (bad) return { ...at, error: `${bad.what} at byte offset ${elementOffset + bad.at}`, excerpt: lossyExcerpt(bytes) };
+    const text = bytes.toString('utf8').trimEnd();
+    const parsed = tryParse(text);
+    return parsed.ok ? { ...at, value: parsed.value, text } : { ...at, error: parsed.error, excerpt: excerptOf(text) };
   };
-  const scan = function* (text: string, lineNo: number): Generator<JsonItem> {
-    let from = 0;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
+
+  for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+    const chunk = next.value;
+    if (isCut(chunk)) {
+      const where = inElement ? 'the input ends inside this element' : 'the input ends before the JSON array is closed';
+      yield { recordNo: ++counter.n, lineNo: inElement ? elementLine : lineNo, error: `${where}: ${chunk.cut}`, excerpt: inElement ? lossyExcerpt(Buffer.concat(pieces)) : '' };
+      return;
+    }
+    from = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
       if (inString) {
         if (escaped) escaped = false;
-        else if (c === 92 /* \ */) escaped = true;
-        else if (c === 34 /* " */) inString = false;
+        else if (b === 0x5c) escaped = true;
+        else if (b === 0x22) inString = false;
+        else if (b === 0x0a) lineNo++;
         continue;
       }
-      if (c === 34) inString = true;
-      else if (c === 91 /* [ */ || c === 123 /* { */) {
-        depth++;
-        if (depth === 1) {
-          from = i + 1;
-          elementLine = lineNo;
+      if (b === 0x0a) lineNo++;
+      if (!opened) {
+        if (b === 0x5b) opened = true;
+        continue;
+      }
+      if (!inElement) {
+        if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0x2c) continue;
+        if (b === 0x5d) {
+          // The array is closed: whatever follows is read as JSON Lines, numbered on.
+          const rest = replay([chunk.subarray(i + 1)], chunks);
+          yield* lineDocuments(splitLines(rest, { maxLineBytes: limits.maxRecordBytes, firstLineNo: lineNo, firstOffset: offset + i + 1 }), limits, counter, false);
+          return;
         }
-      } else if (c === 93 /* ] */ || c === 125 /* } */) {
-        depth--;
-        if (depth === 0) {
-          element += text.slice(from, i);
-          from = i + 1;
-          yield* flush(lineNo);
-          closed = true;
-        }
-      } else if (c === 44 /* , */ && depth === 1) {
-        element += text.slice(from, i);
-        from = i + 1;
-        yield* flush(lineNo);
+        inElement = true;
+        from = i;
+        elementLine = lineNo;
+        elementOffset = offset + i;
+        depth = 0;
+      }
+      if (b === 0x22) inString = true;
+      else if (b === 0x5b || b === 0x7b) depth++;
+      else if ((b === 0x5d || b === 0x7d) && depth > 0) depth--;
+      else if ((b === 0x2c || b === 0x5d) && depth === 0) {
+        yield element(chunk, i);
+        if (b === 0x5d) i--; // the closing bracket is seen again, outside the element
       }
     }
-    if (depth >= 1) element += `${text.slice(from)}\n`;
-  };
-  yield* scan(firstText, firstLineNo);
-  for await (const line of rest) {
-    if ('error' in line) {
-      yield { recordNo: ++recordNo, lineNo: line.lineNo, error: line.error, excerpt: element.slice(0, 300) };
-      if (line.bytes === 0 || line.error.startsWith('input ends')) return;
-      continue;
+    if (inElement) {
+      const rest = chunk.subarray(from);
+      size += rest.length;
+      if (size <= limits.maxRecordBytes) pieces.push(Buffer.from(rest));
+      else pieces = [];
+      from = 0;
     }
-    if (closed) {
-      if (line.text.trim() !== '') yield { recordNo: ++recordNo, lineNo: line.lineNo, error: 'text after the end of the JSON array', excerpt: line.text.slice(0, 300) };
-      continue;
-    }
-    yield* scan(line.text, line.lineNo);
+    offset += chunk.length;
   }
-  if (!closed) yield { recordNo: ++recordNo, lineNo: elementLine, error: 'JSON array is not closed (truncated file?)', excerpt: element.slice(0, 300) };
+  if (inElement || opened) {
+    yield { recordNo: ++counter.n, lineNo: inElement ? elementLine : lineNo, error: 'JSON array is not closed (truncated file?)', excerpt: inElement ? lossyExcerpt(Buffer.concat(pieces)) : '' };
+  }
 }
 
 /**
  * Documents converted by `convert`; a document it refuses with a RecordError, like one that is
  * not JSON at all, comes back as a rejection naming the record, its line and the reason.
  */
-export async function* convertDocuments<T>(stream: Readable, convert: (value: unknown) => T): AsyncGenerator<{ ok: true; recordNo: number; value: T } | ({ ok: false } & Rejected)> {
-  for await (const item of jsonDocuments(stream)) {
+export async function* convertDocuments<T>(
+  stream: Readable,
+  convert: (value: unknown) => T,
+  options?: Partial<ReadLimits>,
+): AsyncGenerator<{ ok: true; recordNo: number; value: T } | ({ ok: false } & Rejected)> {
+  for await (const item of jsonDocuments(stream, options)) {
     if ('error' in item) {
       yield { ok: false, recordNo: item.recordNo, lineNo: item.lineNo, reason: item.error, excerpt: item.excerpt };
       continue;
@@ -182,7 +283,7 @@ export async function* convertDocuments<T>(stream: Readable, convert: (value: un
       yield { ok: true, recordNo: item.recordNo, value: convert(item.value) };
     } catch (e) {
       if (!(e instanceof RecordError)) throw e;
-      yield { ok: false, recordNo: item.recordNo, lineNo: item.lineNo, reason: e.message, excerpt: excerptOf(JSON.stringify(item.value)) };
+      yield { ok: false, recordNo: item.recordNo, lineNo: item.lineNo, reason: e.message, excerpt: item.text === null ? excerptOfValue(item.value) : excerptOf(item.text) };
     }
   }
 }

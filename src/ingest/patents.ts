@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Store } from '../store/store.ts';
 import { csvRecords, requireColumns } from './csv.ts';
 import { openInput } from './lines.ts';
-import { RecordError, excerptOf, parseYear, type Rejected } from './records.ts';
+import { RecordError, excerptOf, limitsOf, parseYear, type ReadLimits, type Rejected } from './records.ts';
 import { ingestWholeFile, type WholeFileReport } from './whole-file.ts';
 
 export type PatentSource = 'lens' | 'patstat';
@@ -26,20 +26,32 @@ export type PatentItem = { ok: true; recordNo: number; patent: PatentRecord } | 
 
 const split = (v: string | undefined, sep: RegExp) => (v ?? '').split(sep).map((s) => s.trim()).filter(Boolean);
 
+/** Names are resolved to institutions like affiliations, so they get the same length limit. */
+function checkPatent(p: PatentRecord, maxChars: number): void {
+  const values: [string, string | null][] = [['title', p.title], ...p.applicants.map((a, i): [string, string] => [`applicant ${i + 1}`, a.name]), ...p.cpc.map((c, i): [string, string] => [`CPC class ${i + 1}`, c])];
+  for (const [what, v] of values) if (v !== null && v.length > maxChars) throw new RecordError(`${what} is ${v.length} characters long (limit ${maxChars})`);
+}
+
+/** Lens columns that never hold a line break (titles and abstracts may). */
+const LENS_SINGLE_LINE = new Set(['Lens ID', 'Publication Year', 'Publication Date', 'Application Date', 'Jurisdiction', 'Kind', 'Display Key', 'Applicants', 'Inventors', 'CPC Classifications', 'IPCR Classifications']);
+
 /** The Lens.org patent CSV export: one row per patent document, applicants and CPC joined by ";;". */
-export async function* readLens(stream: Readable): AsyncGenerator<PatentItem> {
-  for await (const r of csvRecords(stream, requireColumns(['Lens ID', 'Applicants']))) {
+export async function* readLens(stream: Readable, options?: Partial<ReadLimits>): AsyncGenerator<PatentItem> {
+  const limits = limitsOf(options);
+  for await (const r of csvRecords(stream, requireColumns(['Lens ID', 'Applicants']), { maxRecordBytes: limits.maxRecordBytes, refuseUnterminated: true, lineBreaks: (c) => !LENS_SINGLE_LINE.has(c) })) {
     if ('ok' in r) {
       yield r;
       continue;
     }
     try {
       const id = r.get.get('Lens ID') ?? '';
-      if (!/^\d{3}-\d{3}-\d{3}-\d{3}-\d{3}$/.test(id)) throw new RecordError(`missing or malformed Lens ID: ${JSON.stringify(id)}`);
+      if (!/^\d{3}-\d{3}-\d{3}-\d{3}-\d{3}$/.test(id)) throw new RecordError(`missing or malformed Lens ID: ${JSON.stringify(excerptOf(id, 60))}`);
       const applicants = split(r.get.get('Applicants'), /;;/).map((name) => ({ name, countryCode: null }));
       if (applicants.length === 0) throw new RecordError('no applicants');
       const year = parseYear(r.get.get('Publication Year') || r.get.get('Application Date')?.slice(0, 4) || null, 'Publication Year');
-      yield { ok: true, recordNo: r.recordNo, patent: { source: 'lens', patentId: id, year, title: r.get.get('Title') || null, applicants, cpc: split(r.get.get('CPC Classifications'), /;;/) } };
+      const patent: PatentRecord = { source: 'lens', patentId: id, year, title: r.get.get('Title') || null, applicants, cpc: split(r.get.get('CPC Classifications'), /;;/) };
+      checkPatent(patent, limits.maxFieldChars);
+      yield { ok: true, recordNo: r.recordNo, patent };
     } catch (e) {
       if (!(e instanceof RecordError)) throw e;
       yield { ok: false, recordNo: r.recordNo, lineNo: r.lineNo, reason: e.message, excerpt: excerptOf(r.raw) };
@@ -51,44 +63,54 @@ export async function* readLens(stream: Readable): AsyncGenerator<PatentItem> {
  * A PATSTAT-like applicant table: one row per application × person, as PATSTAT's tls201,
  * tls206 and tls207 give it joined (`appln_id, appln_filing_year, person_name,
  * person_ctry_code, applt_seq_nr`, optional `cpc_class_symbol` with ";"). Only applicants
- * (applt_seq_nr > 0) count; rows of one application may be anywhere in the file.
+ * (applt_seq_nr > 0) count; rows of one application may be anywhere in the file. An application
+ * with a row that is set aside is set aside whole: without that applicant its countries would be
+ * wrong.
  */
-export async function* readPatstat(stream: Readable): AsyncGenerator<PatentItem> {
-  const byAppln = new Map<string, { recordNo: number; patent: PatentRecord }>();
-  for await (const r of csvRecords(stream, requireColumns(['appln_id', 'appln_filing_year', 'person_name', 'person_ctry_code', 'applt_seq_nr']))) {
+export async function* readPatstat(stream: Readable, options?: Partial<ReadLimits>): AsyncGenerator<PatentItem> {
+  const limits = limitsOf(options);
+  const byAppln = new Map<string, { recordNo: number; lineNo: number; patent: PatentRecord; fault: string | null }>();
+  for await (const r of csvRecords(stream, requireColumns(['appln_id', 'appln_filing_year', 'person_name', 'person_ctry_code', 'applt_seq_nr']), { maxRecordBytes: limits.maxRecordBytes, refuseUnterminated: true, lineBreaks: () => false })) {
     if ('ok' in r) {
       yield r;
       continue;
     }
     const id = r.get.get('appln_id') ?? '';
+    if (!/^\d+$/.test(id)) {
+      yield { ok: false, recordNo: r.recordNo, lineNo: r.lineNo, reason: `appln_id is not a number: ${JSON.stringify(excerptOf(id, 60))}`, excerpt: excerptOf(r.raw) };
+      continue;
+    }
     const country = (r.get.get('person_ctry_code') ?? '').toUpperCase();
     const seq = r.get.get('applt_seq_nr') ?? '';
-    const reason = !/^\d+$/.test(id) ? `appln_id is not a number: ${JSON.stringify(id)}`
-      : !/^\d+$/.test(seq) ? `applt_seq_nr is not a number: ${JSON.stringify(seq)}`
-      : country !== '' && !/^[A-Z]{2}$/.test(country) ? `person_ctry_code is not ISO 3166-1 alpha-2: ${JSON.stringify(country)}`
-      : !(r.get.get('person_name') ?? '') ? 'person_name is empty'
-      : null;
+    const name = r.get.get('person_name') ?? '';
     let year: number | null = null;
+    let reason = !/^\d+$/.test(seq) ? `applt_seq_nr is not a number: ${JSON.stringify(excerptOf(seq, 60))}`
+      : country !== '' && !/^[A-Z]{2}$/.test(country) ? `person_ctry_code is not ISO 3166-1 alpha-2: ${JSON.stringify(excerptOf(country, 60))}`
+      : !name ? 'person_name is empty'
+      : name.length > limits.maxFieldChars ? `person_name is ${name.length} characters long (limit ${limits.maxFieldChars})`
+      : null;
     try {
       year = parseYear(r.get.get('appln_filing_year'), 'appln_filing_year');
     } catch (e) {
-      yield { ok: false, recordNo: r.recordNo, lineNo: r.lineNo, reason: (e as Error).message, excerpt: excerptOf(r.raw) };
-      continue;
+      reason ??= (e as Error).message;
     }
+    const entry = byAppln.get(id) ?? { recordNo: r.recordNo, lineNo: r.lineNo, patent: { source: 'patstat' as const, patentId: id, year, title: null, applicants: [], cpc: [] }, fault: null };
+    byAppln.set(id, entry);
     if (reason) {
-      yield { ok: false, recordNo: r.recordNo, lineNo: r.lineNo, reason, excerpt: excerptOf(r.raw) };
+      entry.fault ??= `line ${r.lineNo}: ${reason}`;
       continue;
     }
     if (Number(seq) === 0) continue;
-    const entry = byAppln.get(id) ?? { recordNo: r.recordNo, patent: { source: 'patstat' as const, patentId: id, year, title: null, applicants: [], cpc: [] } };
-    entry.patent.applicants.push({ name: r.get.get('person_name')!, countryCode: country || null });
+    entry.patent.applicants.push({ name, countryCode: country || null });
     for (const c of split(r.get.get('cpc_class_symbol'), /;/)) if (!entry.patent.cpc.includes(c)) entry.patent.cpc.push(c);
-    byAppln.set(id, entry);
   }
-  for (const { recordNo, patent } of byAppln.values()) yield { ok: true, recordNo, patent };
+  for (const { recordNo, lineNo, patent, fault } of byAppln.values()) {
+    if (fault) yield { ok: false, recordNo, lineNo, reason: `application ${patent.patentId} has a row set aside: ${fault}`, excerpt: '' };
+    else if (patent.applicants.length > 0) yield { ok: true, recordNo, patent };
+  }
 }
 
-const READERS: Record<PatentSource, (s: Readable) => AsyncGenerator<PatentItem>> = { lens: readLens, patstat: readPatstat };
+const READERS: Record<PatentSource, (s: Readable, options?: Partial<ReadLimits>) => AsyncGenerator<PatentItem>> = { lens: readLens, patstat: readPatstat };
 
 /** Loads a patent file in one transaction; patents already held (same source and id) are kept as they were. */
 export function ingestPatents(store: Store, source: PatentSource, path: string): Promise<WholeFileReport> {

@@ -6,7 +6,7 @@ import type { Store } from '../store/store.ts';
 import { fileId as contentId } from './file-id.ts';
 import { openInput } from './lines.ts';
 import { readOpenAlex } from './openalex.ts';
-import type { ReadItem, Rejected, SourceName, WorkRecord } from './records.ts';
+import { InputError, type ReadItem, type Rejected, type SourceName, type WorkRecord } from './records.ts';
 import { readScopus } from './scopus.ts';
 import { readWos } from './wos.ts';
 
@@ -102,7 +102,7 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
     stream.destroy();
     await committing.catch(() => undefined);
     if (resumeAfter === 0 && lastNo === 0) await store.run('DELETE FROM input_files WHERE file_id = $1', [id]);
-    throw new Error(`${path}: ${(e as Error).message}`);
+    throw e instanceof InputError ? e.inFile(path) : new Error(`${path}: ${(e as Error).message}`);
   }
   options.onProgress?.({ file: path, bytesDone: bytes, bytesTotal: bytes, records: seen });
   await store.run('UPDATE input_files SET finished_at = now() WHERE file_id = $1', [id]);

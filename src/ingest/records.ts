@@ -1,3 +1,5 @@
+import { basename } from 'node:path';
+
 /** The source-neutral shape every bibliographic reader produces. */
 export type SourceName = 'openalex' | 'wos' | 'scopus';
 
@@ -46,10 +48,83 @@ export interface Rejected {
 
 export type ReadItem = { ok: true; recordNo: number; record: WorkRecord } | ({ ok: false } & Rejected);
 
+/** A record the reader refuses: it is quarantined with this reason, and reading goes on. */
 export class RecordError extends Error {}
+
+/**
+ * A file the reader refuses as a whole (empty, binary, UTF-16, another format, a required column
+ * missing): nothing in it was read. `statusCode` lets the HTTP layer answer 422 instead of 500.
+ */
+export class InputError extends Error {
+  readonly statusCode = 422;
+  constructor(
+    readonly reason: string,
+    readonly file: string | null = null,
+  ) {
+    super(file ? `${basename(file)}: ${reason}` : reason);
+    this.name = 'InputError';
+  }
+
+  /** The same refusal naming the file it is about (readers see streams, their callers the path). */
+  inFile(file: string): InputError {
+    return this.file ? this : new InputError(this.reason, file);
+  }
+}
+
+/**
+ * Per-record limits every reader enforces, so that one monstrous record is set aside with the
+ * reason instead of exhausting memory or stalling the resolver. Callers facing untrusted input
+ * (uploads) may pass lower ones.
+ */
+export interface ReadLimits {
+  /** Bytes in one record (a line, a CSV row, a tagged record, a JSON document). */
+  maxRecordBytes: number;
+  /** Characters in one value a record yields (a title, a name, an affiliation string). */
+  maxFieldChars: number;
+}
+
+/**
+ * The largest real OpenAlex works (thousands of authors) are a few MB; the longest affiliation
+ * strings in the mirror's samples are under 1,000 characters.
+ */
+export const DEFAULT_LIMITS: ReadLimits = { maxRecordBytes: 32 * 1024 * 1024, maxFieldChars: 10_000 };
+
+export const limitsOf = (options?: Partial<ReadLimits>): ReadLimits => ({ ...DEFAULT_LIMITS, ...options });
+
+/** Refuses a record any of whose values is longer than the limit, naming the value. */
+export function checkFieldLengths(record: WorkRecord, maxChars: number): void {
+  // Loops, not callbacks: this runs for every record read.
+  const tooLong = (v: string | null) => v !== null && v.length > maxChars;
+  const fail = (what: string, v: string): never => {
+    throw new RecordError(`${what} is ${v.length} characters long (limit ${maxChars})`);
+  };
+  if (tooLong(record.title)) fail('title', record.title!);
+  if (tooLong(record.type)) fail('type', record.type!);
+  if (tooLong(record.doi)) fail('DOI', record.doi!);
+  for (let i = 0; i < record.authorships.length; i++) {
+    const a = record.authorships[i]!;
+    if (tooLong(a.name)) fail(`author ${i + 1} name`, a.name!);
+    for (let j = 0; j < a.affiliations.length; j++) if (tooLong(a.affiliations[j]!.raw)) fail(`affiliation ${j + 1} of author ${i + 1}`, a.affiliations[j]!.raw);
+  }
+  for (let i = 0; i < record.fields.length; i++) {
+    const f = record.fields[i]!;
+    if (tooLong(f.id)) fail(`field tag ${i + 1} id`, f.id);
+    if (tooLong(f.name)) fail(`field tag ${i + 1} name`, f.name);
+  }
+  for (let i = 0; i < record.funders.length; i++) if (tooLong(record.funders[i]!)) fail(`funder ${i + 1}`, record.funders[i]!);
+}
 
 export function excerptOf(text: string, max = 300): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** An excerpt of a parsed value, safe for values nested too deeply to serialise. */
+export function excerptOfValue(value: unknown, max = 300): string {
+  try {
+    return excerptOf(JSON.stringify(value) ?? String(value), max);
+  } catch {
+    return '(value nested too deeply to show)';
+  }
 }
 
 const DOI_PREFIX = /^(?:https?:\/\/(?:dx\.)?doi\.org\/|doi:\s*)/i;
@@ -63,7 +138,8 @@ export function normalizeDoi(value: unknown): string | null {
 
 export function parseYear(value: unknown, what = 'year'): number | null {
   if (value === null || value === undefined || value === '') return null;
-  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  if (typeof value !== 'number' && typeof value !== 'string') throw new RecordError(`${what} is not a number`);
+  const n = typeof value === 'number' ? value : Number(value.trim());
   if (!Number.isInteger(n) || n < 1000 || n > 2100) throw new RecordError(`${what} is not a plausible year: ${JSON.stringify(value)}`);
   return n;
 }

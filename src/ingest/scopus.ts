@@ -1,16 +1,34 @@
 import type { Readable } from 'node:stream';
-import { readCsv } from './csv.ts';
-import { RecordError, excerptOf, normalizeDoi, parseYear, type Authorship, type FieldTag, type ReadItem, type WorkRecord } from './records.ts';
+import { UNTERMINATED_ROW, readCsv } from './csv.ts';
+import { wrongFormat } from './lines.ts';
+import {
+  InputError,
+  RecordError,
+  checkFieldLengths,
+  excerptOf,
+  limitsOf,
+  normalizeDoi,
+  parseYear,
+  type Authorship,
+  type FieldTag,
+  type ReadItem,
+  type ReadLimits,
+  type WorkRecord,
+} from './records.ts';
 
 const REQUIRED = ['EID', 'Year'];
 
+/** Columns that never hold a line break: one that seems to is a damaged quote, not a long value. */
+const SINGLE_LINE = new Set(['EID', 'Year', 'DOI', 'Link', 'Authors', 'Author full names', 'Author(s) ID', 'Affiliations', 'Authors with affiliations', 'Source title', 'Abbreviated Source Title', 'Volume', 'Issue', 'Art. No.', 'Page start', 'Page end', 'Page count', 'Cited by', 'ISSN', 'ISBN', 'CODEN', 'PubMed ID', 'Language of Original Document', 'Document Type', 'Publication Stage', 'Open Access', 'Source']);
+
 /** Reads Scopus CSV exports ("CSV, all information" or any export that keeps EID and Year). */
-export async function* readScopus(stream: Readable): AsyncGenerator<ReadItem> {
+export async function* readScopus(stream: Readable, options?: Partial<ReadLimits>): AsyncGenerator<ReadItem> {
+  const limits = limitsOf(options);
   let header: string[] | null = null;
   let recordNo = 0;
-  for await (const row of readCsv(stream)) {
+  for await (const row of readCsv(stream, { maxRecordBytes: limits.maxRecordBytes, lineBreaks: (column) => !SINGLE_LINE.has(column) })) {
     if ('error' in row) {
-      if (!header) throw new Error(`Scopus header row cannot be read: ${row.error}`);
+      if (!header) throw new InputError(`the Scopus header row cannot be read: ${row.error}`);
       yield { ok: false, recordNo: ++recordNo, lineNo: row.lineNo, reason: row.error, excerpt: row.excerpt };
       continue;
     }
@@ -18,7 +36,8 @@ export async function* readScopus(stream: Readable): AsyncGenerator<ReadItem> {
       header = row.fields.map((h) => h.trim());
       const missing = REQUIRED.filter((c) => !header!.includes(c));
       if (!header.includes('Authors with affiliations') && !header.includes('Affiliations')) missing.push('Authors with affiliations (or Affiliations)');
-      if (missing.length > 0) throw new Error(`Scopus export is missing column(s): ${missing.join(', ')}`);
+      if (missing.length === REQUIRED.length + 1) throw wrongFormat('a Scopus CSV export', row.fields.join(','));
+      if (missing.length > 0) throw new InputError(`the Scopus export is missing column(s): ${missing.join(', ')}`);
       continue;
     }
     recordNo++;
@@ -27,14 +46,21 @@ export async function* readScopus(stream: Readable): AsyncGenerator<ReadItem> {
       yield { ok: false, recordNo, lineNo: row.lineNo, reason: `expected ${header.length} columns, found ${row.fields.length}`, excerpt: excerptOf(row.fields.join(',')) };
       continue;
     }
+    if (row.unterminated) {
+      yield { ok: false, recordNo, lineNo: row.lineNo, reason: UNTERMINATED_ROW, excerpt: excerptOf(row.fields.join(',')) };
+      continue;
+    }
     const get = new Map(header.map((h, i) => [h, fields[i]!.trim()]));
     try {
-      yield { ok: true, recordNo, record: scopusRecord(get) };
+      const record = scopusRecord(get);
+      checkFieldLengths(record, limits.maxFieldChars);
+      yield { ok: true, recordNo, record };
     } catch (e) {
       if (!(e instanceof RecordError)) throw e;
       yield { ok: false, recordNo, lineNo: row.lineNo, reason: e.message, excerpt: excerptOf(row.fields.join(',')) };
     }
   }
+  if (!header) throw new InputError('the file has no header row');
 }
 
 /**
@@ -56,7 +82,7 @@ const INITIALS = /^(?:[\p{Lu}][\p{Ll}]?\.(?:[\s-]?[\p{Lu}][\p{Ll}]?\.)*|[\p{Lu}]
 
 export function scopusRecord(get: Map<string, string>): WorkRecord {
   const eid = get.get('EID') ?? '';
-  if (!/^2-s2\.0-\d+$/.test(eid)) throw new RecordError(`missing or malformed EID: ${JSON.stringify(eid)}`);
+  if (!/^2-s2\.0-\d+$/.test(eid)) throw new RecordError(`missing or malformed EID: ${JSON.stringify(excerptOf(eid, 60))}`);
   const year = parseYear(get.get('Year'), 'Year');
   const authorships = authorsWithAffiliations(get.get('Authors with affiliations') ?? '');
   if (authorships.length === 0 && get.get('Affiliations')) {

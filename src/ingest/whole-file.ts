@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Store } from '../store/store.ts';
 import { fileId as contentId } from './file-id.ts';
-import type { Rejected } from './records.ts';
+import { InputError, type Rejected } from './records.ts';
 
 export interface WholeFileReport {
   status: 'ingested' | 'already ingested';
@@ -37,7 +37,7 @@ export async function ingestWholeFile<I extends Item>(
       else rejected.push(item as Rejected);
     }
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+    throw e instanceof InputError ? e.inFile(path) : new Error(`${path}: ${(e as Error).message}`);
   }
   let kept = 0;
   await store.transaction(async () => {

@@ -1,46 +1,54 @@
 import type { Readable } from 'node:stream';
-import { readLines } from './lines.ts';
+import { readLines, wrongFormat, type Line, type TextLine } from './lines.ts';
 import {
+  InputError,
   RecordError,
+  checkFieldLengths,
   excerptOf,
+  limitsOf,
   normalizeDoi,
   parseYear,
   type Authorship,
   type FieldTag,
   type ReadItem,
+  type ReadLimits,
   type WorkRecord,
 } from './records.ts';
 
 /** Tag → values, the common ground of both Web of Science export formats. */
 type Tags = Map<string, string[]>;
 
+const EXPECTED = 'a Web of Science export (plain text starting with "FN", or tab-delimited starting with "PT")';
+
 /**
  * Reads Web of Science exports in either format: the plain-text tagged one (`FN` … `ER` … `EF`)
  * or the tab-delimited full record (a `PT\tAU\t…` header, one record per line).
  */
-export async function* readWos(stream: Readable): AsyncGenerator<ReadItem> {
-  const lines = readLines(stream);
-  const first = await lines.next();
-  if (first.done) return;
-  const head = first.value;
-  if ('error' in head) {
-    yield { ok: false, recordNo: 1, lineNo: head.lineNo, reason: head.error, excerpt: '' };
-    return;
+export async function* readWos(stream: Readable, options?: Partial<ReadLimits>): AsyncGenerator<ReadItem> {
+  const limits = limitsOf(options);
+  const lines = readLines(stream, { maxLineBytes: limits.maxRecordBytes });
+  let first: Line | null = null;
+  for (let next = await lines.next(); !next.done; next = await lines.next()) {
+    if ('text' in next.value && next.value.text.trim() === '') continue;
+    first = next.value;
+    break;
   }
-  if (head.text.startsWith('FN ')) yield* readTagged(lines);
-  else if (head.text.startsWith('PT\t')) yield* readTabDelimited(head.text.split('\t'), lines);
-  else throw new Error('not a Web of Science export: expected a tab-delimited header starting with "PT" or a plain-text file starting with "FN"');
+  if (first === null) throw new InputError('the file holds nothing but blank lines');
+  if ('error' in first) throw new InputError(`the first line cannot be read: ${first.error}`);
+  if (/^(FN|PT) /.test(first.text)) yield* readTagged(first, lines, limits);
+  else if (first.text.startsWith('PT\t')) yield* readTabDelimited(first.text.split('\t'), lines, limits);
+  else throw wrongFormat(EXPECTED, first.text);
 }
 
-async function* readTabDelimited(header: string[], lines: AsyncIterable<import('./lines.ts').Line>): AsyncGenerator<ReadItem> {
+async function* readTabDelimited(header: string[], lines: AsyncGenerator<Line>, limits: ReadLimits): AsyncGenerator<ReadItem> {
   while (header.length > 0 && header[header.length - 1] === '') header.pop();
   for (const required of ['UT', 'PY', 'C1']) {
-    if (!header.includes(required)) throw new Error(`Web of Science header has no ${required} column`);
+    if (!header.includes(required)) throw new InputError(`the Web of Science header has no ${required} column`);
   }
   let recordNo = 0;
   for await (const line of lines) {
     if ('error' in line) {
-      yield { ok: false, recordNo: ++recordNo, lineNo: line.lineNo, reason: line.error, excerpt: '' };
+      yield { ok: false, recordNo: ++recordNo, lineNo: line.lineNo, reason: line.error, excerpt: line.excerpt };
       continue;
     }
     if (line.text.trim() === '') continue;
@@ -51,64 +59,122 @@ async function* readTabDelimited(header: string[], lines: AsyncIterable<import('
       yield { ok: false, recordNo, lineNo: line.lineNo, reason: `expected ${header.length} tab-separated fields, found ${values.length}`, excerpt: excerptOf(line.text) };
       continue;
     }
+    if (!line.terminated) {
+      yield { ok: false, recordNo, lineNo: line.lineNo, reason: UNTERMINATED, excerpt: excerptOf(line.text) };
+      continue;
+    }
     const tags: Tags = new Map();
     header.forEach((tag, i) => {
       const v = values[i]!.trim();
       if (v !== '') tags.set(tag, [v]);
     });
-    yield toItem(tags, recordNo, line.lineNo, line.text);
+    yield toItem(tags, recordNo, line.lineNo, line.text, limits);
   }
 }
 
-async function* readTagged(lines: AsyncIterable<import('./lines.ts').Line>): AsyncGenerator<ReadItem> {
+/** A field tag line ("TI Title", or a bare "ER"); its tag, or null for any other line. */
+const tagOf = (text: string) => (/^[A-Z][A-Z0-9](?: |$)/.test(text) ? text.slice(0, 2) : null);
+
+interface TaggedRecord {
+  startLine: number;
+  tags: Tags;
+  current: string | null;
+  raw: string;
+  bytes: number;
+  /** Why the record cannot be trusted, once something in it is found wrong. */
+  fault: string | null;
+}
+
+/**
+ * The plain-text format: a record runs from its `PT` line to its `ER` line. A record with a line
+ * that cannot be read, a line that is neither a tag nor a continuation, or no `ER` before the
+ * next `PT` (or blank line) is set aside whole (a damaged line may have been a field), and
+ * reading resumes at the next `PT`, so a damaged record never takes its neighbour with it.
+ */
+async function* readTagged(first: TextLine, rest: AsyncGenerator<Line>, limits: ReadLimits): AsyncGenerator<ReadItem> {
   let recordNo = 0;
-  let tags: Tags | null = null;
-  let current: string | null = null;
-  let startLine = 0;
-  let raw = '';
-  for await (const line of lines) {
+  let rec: TaggedRecord | null = null;
+  const start = (lineNo: number, fault: string | null): TaggedRecord => ({ startLine: lineNo, tags: new Map(), current: null, raw: '', bytes: 0, fault });
+  const close = (r: TaggedRecord, missingEnd: string | null = null): ReadItem => {
+    recordNo++;
+    const fault = r.fault ?? missingEnd;
+    if (fault) return { ok: false, recordNo, lineNo: r.startLine, reason: fault, excerpt: excerptOf(r.raw) };
+    return toItem(r.tags, recordNo, r.startLine, r.raw, limits);
+  };
+  const take = (r: TaggedRecord, text: string, bytes: number) => {
+    r.bytes += bytes;
+    if (r.raw.length < 300) r.raw += `${text.slice(0, 300)}\n`;
+    if (r.bytes > limits.maxRecordBytes && !r.fault) {
+      r.fault = `record is longer than ${limits.maxRecordBytes} bytes`;
+      r.tags.clear();
+    }
+  };
+  const neither = (line: TextLine) => `line ${line.lineNo} is neither a field tag nor a continuation: ${JSON.stringify(line.text.slice(0, 40))}`;
+  for await (const line of prepend(first, rest)) {
     if ('error' in line) {
-      if (tags) {
-        // The damaged line belongs to this record: the whole record is set aside.
-        yield { ok: false, recordNo: ++recordNo, lineNo: line.lineNo, reason: line.error, excerpt: excerptOf(raw) };
-        tags = null;
-      } else yield { ok: false, recordNo: ++recordNo, lineNo: line.lineNo, reason: line.error, excerpt: '' };
+      if (line.kind === 'cut') {
+        if (rec) yield close(rec, `line ${line.lineNo}: ${line.error}`);
+        else yield { ok: false, recordNo: ++recordNo, lineNo: line.lineNo, reason: line.error, excerpt: line.excerpt };
+        return;
+      }
+      rec ??= start(line.lineNo, null);
+      rec.fault ??= `line ${line.lineNo}: ${line.error}`;
+      take(rec, line.excerpt, line.bytes);
       continue;
     }
     const text = line.text;
-    const tag = text.slice(0, 2);
-    if (text.startsWith('   ') && tags && current) {
-      tags.get(current)!.push(text.trim());
-    } else if (tag === 'ER') {
-      if (tags) yield toItem(tags, ++recordNo, startLine, raw);
-      tags = null;
-      current = null;
-    } else if (tag === 'EF' || tag === 'VR' || tag === 'FN' || text.trim() === '') {
-      continue;
-    } else if (/^[A-Z][A-Z0-9] /.test(text) || /^[A-Z][A-Z0-9]$/.test(text)) {
-      if (!tags) {
-        tags = new Map();
-        startLine = line.lineNo;
-        raw = '';
-      }
-      current = tag;
-      const values = tags.get(tag) ?? [];
-      const v = text.slice(3).trim();
-      if (v !== '') values.push(v);
-      tags.set(tag, values);
-    } else if (tags) {
-      yield { ok: false, recordNo: ++recordNo, lineNo: line.lineNo, reason: `line is neither a field tag nor a continuation: ${JSON.stringify(text.slice(0, 40))}`, excerpt: excerptOf(raw) };
-      tags = null;
+    if (text.trim() === '') {
+      // Records are separated by blank lines and never hold one: a record still open lost its end.
+      if (rec) yield close(rec, `record has no closing ER line (a blank line follows at line ${line.lineNo})`);
+      rec = null;
       continue;
     }
-    if (tags && raw.length < 300) raw += `${text}\n`;
+    const tag = tagOf(text);
+    if (tag === 'FN' || tag === 'VR' || tag === 'EF') {
+      // File header and end: a record still open here lost its end.
+      if (rec) yield close(rec, `record has no closing ER line (line ${line.lineNo} is ${tag})`);
+      rec = null;
+      continue;
+    }
+    if (tag === 'ER') {
+      if (rec) yield close(rec);
+      else yield { ok: false, recordNo: ++recordNo, lineNo: line.lineNo, reason: `ER line ${line.lineNo} closes no record`, excerpt: text };
+      rec = null;
+      continue;
+    }
+    if (tag === 'PT') {
+      if (rec) yield close(rec, `record has no closing ER line: the next record starts at line ${line.lineNo}`);
+      rec = start(line.lineNo, null);
+    } else if (!rec) {
+      rec = start(line.lineNo, tag ? `record does not start with a PT line (line ${line.lineNo} is ${tag})` : neither(line));
+    }
+    take(rec, text, line.bytes);
+    if (rec.fault) continue;
+    if (tag) {
+      rec.current = tag;
+      const values = rec.tags.get(tag) ?? [];
+      const v = text.slice(3).trim();
+      if (v !== '') values.push(v);
+      rec.tags.set(tag, values);
+    } else if (text.startsWith('   ') && rec.current) {
+      rec.tags.get(rec.current)!.push(text.trim());
+    } else rec.fault = neither(line);
   }
-  if (tags) yield { ok: false, recordNo: ++recordNo, lineNo: startLine, reason: 'record has no closing ER line (truncated file?)', excerpt: excerptOf(raw) };
+  if (rec) yield close(rec, 'record has no closing ER line (the file ends inside it: truncated?)');
 }
 
-function toItem(tags: Tags, recordNo: number, lineNo: number, raw: string): ReadItem {
+async function* prepend<T>(first: T, rest: AsyncIterable<T>): AsyncGenerator<T> {
+  yield first;
+  yield* rest;
+}
+
+const UNTERMINATED = 'the file ends inside this record, without a line break after it: it may be cut short';
+
+function toItem(tags: Tags, recordNo: number, lineNo: number, raw: string, limits: ReadLimits): ReadItem {
   try {
-    return { ok: true, recordNo, record: wosRecord(tags) };
+    const record = wosRecord(tags);
+    checkFieldLengths(record, limits.maxFieldChars);
+    return { ok: true, recordNo, record };
   } catch (e) {
     if (!(e instanceof RecordError)) throw e;
     return { ok: false, recordNo, lineNo, reason: e.message, excerpt: excerptOf(raw) };
@@ -121,13 +187,14 @@ const many = (tags: Tags, tag: string) => (tags.get(tag) ?? []).flatMap((v) => v
 
 export function wosRecord(tags: Tags): WorkRecord {
   const ut = one(tags, 'UT');
-  if (!ut || !/^(WOS|MEDLINE|INSPEC|BCI|CCC|KJD|RSCI|SCIELO|ZOOREC|DIIDW|CSCD|GRANTS|BIOSIS):?\S+$/i.test(ut)) {
-    throw new RecordError(`missing or malformed UT accession number: ${JSON.stringify(ut)}`);
+  // Core Collection numbers have 15 digits, so one cut short is caught; other databases vary.
+  if (!ut || !(/^WOS:\d{15}$/i.test(ut) || /^(MEDLINE|INSPEC|BCI|CCC|KJD|RSCI|SCIELO|ZOOREC|DIIDW|CSCD|GRANTS|BIOSIS):?\S+$/i.test(ut))) {
+    throw new RecordError(`missing or malformed UT accession number: ${JSON.stringify(ut === null ? null : excerptOf(ut, 60))}`);
   }
   const year = parseYear(one(tags, 'PY'), 'PY') ?? parseYear(one(tags, 'EA')?.match(/\d{4}/)?.[0], 'EA');
   const fullNames = many(tags, 'AF').length > 0 ? many(tags, 'AF') : many(tags, 'AU');
   const addresses = addressesOf(tags);
-  const reprintNames = (one(tags, 'RP') ?? '').match(/([^;()]+?)\s*\(corresponding author\)/g)?.map((m) => m.replace(/\(corresponding author\)/, '').trim().toLowerCase()) ?? [];
+  const reprintNames = correspondingNames(one(tags, 'RP') ?? '');
   const abbreviated = many(tags, 'AU');
   const mapped = addresses.some((a) => a.authors.length > 0);
   const authorships: Authorship[] = fullNames.map((name, i) => {
@@ -158,7 +225,7 @@ export function wosRecord(tags: Tags): WorkRecord {
     type: one(tags, 'DT'),
     authorships,
     fields,
-    funders: many(tags, 'FU').map((f) => f.replace(/\s*\[[^\]]*\]\s*$/, '')),
+    funders: many(tags, 'FU').map(withoutGrantNumbers),
   };
 }
 
@@ -167,17 +234,46 @@ interface Address {
   address: string;
 }
 
+/**
+ * "[Author A; Author B] Address 1; [Author C] Address 2", or plain addresses. Scanned with
+ * indexOf rather than a regular expression, whose backtracking is quadratic on a value of
+ * thousands of unclosed brackets.
+ */
 function addressesOf(tags: Tags): Address[] {
   const out: Address[] = [];
   for (const value of tags.get('C1') ?? []) {
     if (value.trimStart().startsWith('[')) {
-      for (const m of value.matchAll(/\[([^\]]*)\]\s*([^[]*)/g)) {
-        const address = m[2]!.replace(/;\s*$/, '').trim();
-        if (address) out.push({ authors: m[1]!.split(/;\s*/).map((n) => n.trim().toLowerCase()), address });
+      for (let open = value.indexOf('['); open !== -1; ) {
+        const close = value.indexOf(']', open);
+        if (close === -1) throw new RecordError(`C1 has an author list opened with "[" and never closed: ${JSON.stringify(excerptOf(value.slice(open), 60))}`);
+        const next = value.indexOf('[', close);
+        const address = value.slice(close + 1, next === -1 ? undefined : next).replace(/;\s*$/, '').trim();
+        if (address) out.push({ authors: value.slice(open + 1, close).split(/;\s*/).map((n) => n.trim().toLowerCase()), address });
+        open = next;
       }
     } else {
       for (const address of value.split(/;\s*/)) if (address.trim()) out.push({ authors: [], address: address.trim() });
     }
   }
   return out;
+}
+
+/** "Wang, L (corresponding author), Univ X; Li, X (corresponding author), Univ Y" → ["wang, l", "li, x"]. */
+function correspondingNames(rp: string): string[] {
+  const marker = '(corresponding author)';
+  const names: string[] = [];
+  for (let at = rp.indexOf(marker); at !== -1; at = rp.indexOf(marker, at + marker.length)) {
+    let from = at;
+    while (from > 0 && !';()'.includes(rp[from - 1]!)) from--;
+    const name = rp.slice(from, at).trim().toLowerCase();
+    if (name) names.push(name);
+  }
+  return names;
+}
+
+/** "Funder Name [grant 1, grant 2]" → "Funder Name". */
+function withoutGrantNumbers(funder: string): string {
+  const t = funder.trimEnd();
+  const open = t.lastIndexOf('[');
+  return t.endsWith(']') && open !== -1 && t.indexOf(']', open) === t.length - 1 ? t.slice(0, open).trimEnd() : funder;
 }

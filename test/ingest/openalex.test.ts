@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { openInput } from '../../src/ingest/lines.ts';
 import { readOpenAlex } from '../../src/ingest/openalex.ts';
-import { INPUT, MIRROR, collect, streamOf } from '../helpers/fixtures.ts';
+import { gzipSync } from 'node:zlib';
+import { InputError } from '../../src/ingest/records.ts';
+import { INPUT, MIRROR, collect, streamOf, writeTemp } from '../helpers/fixtures.ts';
 
 test('reads the current snapshot schema: ids, DOI, PMID, authorships, topics, funders', async () => {
   const items = await collect(readOpenAlex(openInput(join(INPUT, 'openalex-current.jsonl'))));
@@ -87,4 +89,93 @@ test('property: corrupting any lines of a JSON Lines file loses no good record a
     }),
     { numRuns: 150 },
   );
+});
+
+const line = (n: number, extra: Record<string, unknown> = {}) => JSON.stringify({ id: `https://openalex.org/W${n}`, publication_year: 2021, display_name: `Work ${n}`, authorships: [{ raw_affiliation_strings: ['Zhejiang University, Hangzhou, China'] }], ...extra });
+const outcome = (items: Awaited<ReturnType<typeof collect<import('../../src/ingest/records.ts').ReadItem>>>) => ({
+  kept: items.filter((i) => i.ok).length,
+  quarantined: items.filter((i) => !i.ok).map((i) => (i.ok ? null : `${i.lineNo}: ${i.reason}`)),
+});
+
+test('a JSON Lines file whose first line is cut and one of 999 lines has a 0xFF byte: 997 kept, 2 quarantined', async () => {
+  const lines = Array.from({ length: 999 }, (_, i) => Buffer.from(line(i + 1)));
+  lines[0] = lines[0]!.subarray(0, 40);
+  lines[500] = Buffer.concat([lines[500]!.subarray(0, 30), Buffer.from([0xff]), lines[500]!.subarray(30)]);
+  const file = Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]));
+  const { kept, quarantined } = outcome(await collect(readOpenAlex(streamOf(file))));
+  assert.equal(kept, 997);
+  assert.equal(quarantined.length, 2);
+  assert.match(quarantined[0]!, /^1: invalid JSON/);
+  const offset = lines.slice(0, 500).reduce((n, l) => n + l.length + 1, 0) + 30;
+  assert.equal(quarantined[1], `501: invalid UTF-8 (byte 0xFF) at byte offset ${offset} (byte 31 of line 501)`);
+});
+
+test('a line of 100,000 "[" then "]" (or 1,000,000 nested objects) is one quarantined record; the file goes on', async () => {
+  const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+  const deepObject = `${'{"a":'.repeat(1_000_000)}1${'}'.repeat(1_000_000)}`;
+  for (const text of [`${line(1)}\n${deep}\n${line(2)}\n`, `${deep}\n${line(1)}\n${line(2)}\n`, `${line(1)}\n${deepObject}\n${line(2)}\n`, `[${line(1)},${deep},${line(2)}]`]) {
+    const { kept, quarantined } = outcome(await collect(readOpenAlex(streamOf(text))));
+    assert.equal(kept, 2);
+    assert.equal(quarantined.length, 1);
+    assert.match(quarantined[0]!, /work is not a JSON object \(found an array\)|missing or malformed OpenAlex work id/);
+  }
+  // Nested deep inside a field the reader knows, the record is refused for that field's type.
+  const nested = line(1, { display_name: 'NESTED' }).replace('"NESTED"', `${'['.repeat(50_000)}${']'.repeat(50_000)}`);
+  const { quarantined } = outcome(await collect(readOpenAlex(streamOf(`${nested}\n`))));
+  assert.deepEqual(quarantined, ['1: display_name is not a string']);
+});
+
+test('a value of the wrong type in a known field quarantines the record instead of becoming NULL', async () => {
+  const bad = [
+    line(1, { display_name: 42 }),
+    line(2, { publication_year: [2020] }),
+    line(3, { authorships: [{ institutions: [{ id: 'https://openalex.org/I1', ror: { id: 'x' } }], raw_affiliation_strings: ['X'] }] }),
+    line(4, { topics: [{ id: 'T1', score: 'high' }] }),
+    line(5, { authorships: [{ is_corresponding: 'yes', raw_affiliation_strings: ['X'] }] }),
+  ];
+  const { kept, quarantined } = outcome(await collect(readOpenAlex(streamOf(`${line(0)}\n${bad.join('\n')}\n`))));
+  assert.equal(kept, 1);
+  assert.deepEqual(quarantined.map((q) => q!.replace(/^\d+: /, '')), [
+    'display_name is not a string',
+    'publication_year is not a number',
+    'authorships[0].institutions[].ror is not a string',
+    'topics[0].score is not a number',
+    'authorships[0].is_corresponding is not true or false',
+  ]);
+});
+
+test('a record longer than the limit, or with a value longer than the limit, is quarantined with the reason', async () => {
+  const huge = line(2, { authorships: [{ raw_affiliation_strings: [`Univ ${'x'.repeat(100_000)}`] }] });
+  const long = line(3, { abstract: 'y'.repeat(300_000) });
+  const { kept, quarantined } = outcome(await collect(readOpenAlex(streamOf(`${line(1)}\n${huge}\n${long}\n${line(4)}\n`), { maxRecordBytes: 200_000 })));
+  assert.equal(kept, 2);
+  assert.deepEqual(quarantined, ['2: affiliation 1 of author 1 is 100005 characters long (limit 10000)', `3: line is ${long.length} bytes long (limit 200000)`]);
+});
+
+test('a JSON array on one line longer than the record limit is read element by element; a bad element is set aside alone', async () => {
+  const works = Array.from({ length: 200 }, (_, i) => line(i + 1));
+  works[50] = `${works[50]!.slice(0, 20)}\u0000${works[50]!.slice(20)}`;
+  const bytes = Buffer.from(`[${works.join(',')}]`);
+  const broken = Buffer.concat([bytes.subarray(0, 5000), Buffer.from([0xc3]), bytes.subarray(5000)]);
+  const { kept, quarantined } = outcome(await collect(readOpenAlex(streamOf(broken), { maxRecordBytes: 1024 })));
+  assert.ok(bytes.length > 20 * 1024);
+  assert.equal(kept, 198);
+  assert.equal(quarantined.length, 2);
+  assert.match(quarantined[0]!, /^1: invalid UTF-8 \(byte 0xC3\) at byte offset 5000/);
+  assert.match(quarantined[1]!, /^1: NUL byte at byte offset/);
+});
+
+test('an export gzipped under a .jsonl name is read; a cut gzip keeps the records before the cut and reports the cut', async () => {
+  const text = Array.from({ length: 3000 }, (_, i) => line(i + 1)).join('\n');
+  const gz = gzipSync(text);
+  assert.equal(outcome(await collect(readOpenAlex(openInput(writeTemp('upload.jsonl', gz))))).kept, 3000);
+  const { kept, quarantined } = outcome(await collect(readOpenAlex(openInput(writeTemp('upload.jsonl', gz.subarray(0, gz.length >> 1))))));
+  assert.ok(kept > 100 && kept < 3000);
+  assert.equal(quarantined.length, 1);
+  assert.match(quarantined[0]!, new RegExp(`^${kept + 1}: the input ends (inside this line|here): the gzip file is cut short \\(truncated\\)$`));
+});
+
+test('a file that is not JSON (a Scopus export given as OpenAlex) is refused whole, naming what it looks like', async () => {
+  await assert.rejects(collect(readOpenAlex(streamOf('Authors,Title,Year,EID\n"A","T","2020",2-s2.0-1\n'))), (e: Error) => e instanceof InputError && /^not JSON: it looks like a Scopus CSV export/.test(e.message));
+  await assert.rejects(collect(readOpenAlex(streamOf('\n\n  \n'))), (e: Error) => e instanceof InputError && /holds no JSON document/.test(e.message));
 });

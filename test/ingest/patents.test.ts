@@ -68,3 +68,12 @@ test('co-patents by region pair, applicants, pairs and sectors; the brief\'s co-
   assert.match(fact.dataSays, /HUAWEI TECHNOLOGIES CO LTD \(2\)/);
   store.close();
 });
+
+test('PATSTAT: an application with a row set aside is set aside whole (its applicants would be incomplete)', async () => {
+  const csv = 'appln_id,appln_filing_year,person_name,person_ctry_code,applt_seq_nr\n700001,2020,ACME GMBH,DE,1\n700001,2020,HUAWEI TECHNOLOGIES CO LTD,China,2\n700002,2021,SIEMENS AG,DE,1\n';
+  const items = await collect(readPatstat(streamOf(csv)));
+  assert.deepEqual(items.map((i) => (i.ok ? `kept ${i.patent.patentId} ${i.patent.applicants.length}` : `${i.lineNo}: ${i.reason}`)), [
+    '2: application 700001 has a row set aside: line 3: person_ctry_code is not ISO 3166-1 alpha-2: "CHINA"',
+    'kept 700002 1',
+  ]);
+});
