@@ -1,31 +1,25 @@
 import { parseArgs } from 'node:util';
-import { loadConfig, type Config } from '../config.ts';
+import { loadConfig } from '../config.ts';
 import { fetchOpenAlexWorks } from '../fetch/openalex-api.ts';
 import { landscapeSummary, type LandscapeSummary } from '../indicators/copubs.ts';
 import { checkFacts } from '../indicators/facts.ts';
 import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
 import { aggregatePairs } from '../indicators/landscape.ts';
 import { IndicatorError, runIndicator, validateRequest, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
-import { ingestCountryPairs } from '../ingest/aggregates.ts';
-import { ingestPatents } from '../ingest/patents.ts';
-import { ingestNsfSeries } from '../ingest/nsf.ts';
-import { Gazetteer } from '../resolve/gazetteer.ts';
 import { loadTaxonomy } from '../fields/taxonomy.ts';
-import { ingestWorks, type IngestReport } from '../ingest/pipeline.ts';
-import type { SourceName } from '../ingest/records.ts';
-import { ingestRegistry, loadRegistry } from '../ingest/registry.ts';
+import { SHARED } from '../ingest/pipeline.ts';
+import { loadRegistry } from '../ingest/registry.ts';
 import { BUNDLED_REGIONS, chinaScopeNote } from '../regions/regions.ts';
-import { resolvePending } from '../resolve/apply.ts';
 import { resolveCsv } from '../resolve/batch.ts';
 import { AffiliationResolver, type Tier } from '../resolve/matcher.ts';
 import { SOURCES, locate } from '../sources.ts';
-import { refreshAnalytics } from '../store/refresh.ts';
 import { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
 import { render, type Format } from './output.ts';
 import { backupCommand, restoreCommand, usersCommand } from './admin.ts';
 import { assessCommand, auditCommand, rulebookCommand } from './assessment.ts';
 import { briefCommand, catalogueLists, listsCommand, loadAndScreen, screenCommand } from './screening.ts';
+import { ingestCommand, runIngest } from './ingest.ts';
 import { ProgressReporter } from './progress.ts';
 import { buildServer } from '../server/app.ts';
 import { openAppDb } from '../appdb/open.ts';
@@ -87,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'demo':
         return await demo(rest);
       case 'ingest':
-        return await ingest(rest);
+        return await ingestCommand(rest);
       case 'resolve':
         return await resolveCommand(rest);
       case 'fetch':
@@ -151,110 +145,19 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 
-const WORK_KINDS = new Set<SourceName>(['openalex', 'wos', 'scopus']);
-
-async function ingest(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, 'no-resolve': { type: 'boolean' }, 'batch-size': { type: 'string' } } });
-  const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
-  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UsageError('--batch-size takes a positive whole number');
-  const [kind, ...files] = positionals;
-  if (!kind || files.length === 0) throw new UsageError('ingest needs a kind (ror, openalex, wos, scopus) and at least one file');
-  const config = loadConfig();
-  return withStore(config, async (store) => {
-    let quarantined = 0;
-    if (kind === 'ror') {
-      for (const file of files) {
-        const progress = new ProgressReporter(`ror ${file}`);
-        const report = await ingestRegistry(store, file, (n) => progress.update(n, n, `${n} records`));
-        progress.finish(`${report.status}: ${report.institutions} institutions, ${report.quarantined} quarantined`);
-        for (const r of report.rejected) console.error(`  quarantined ${file} record ${r.recordNo} (line ${r.lineNo}): ${r.reason}`);
-        quarantined += report.quarantined;
-      }
-    } else if (kind === 'lens' || kind === 'patstat') {
-      for (const file of files) {
-        const r = await ingestPatents(store, kind, file);
-        console.log(`${file}: ${r.status}; ${r.kept} patents kept, ${r.duplicates} already known, ${r.quarantined} quarantined`);
-        for (const q of r.rejected) console.error(`  quarantined ${file} record ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
-        quarantined += r.quarantined;
-      }
-    } else if (kind === 'nsf') {
-      for (const file of files) {
-        const r = await ingestNsfSeries(store, file, new Gazetteer(await loadRegistry(store)));
-        console.log(`${file}: ${r.status}; ${r.kept} values, ${r.quarantined} rows set aside`);
-        for (const q of r.rejected) console.error(`  quarantined ${file} row ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
-        quarantined += r.quarantined;
-      }
-      return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
-    } else if (kind === 'aggregate') {
-      for (const file of files) {
-        const r = await ingestCountryPairs(store, file);
-        console.log(`${file}: ${r.status}; ${r.kept} country-pair rows, ${r.quarantined} quarantined`);
-        for (const q of r.rejected) console.error(`  quarantined ${file} row ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
-        quarantined += r.quarantined;
-      }
-      return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
-    } else if (WORK_KINDS.has(kind as SourceName)) {
-      for (const file of files) quarantined += printIngest(await ingestWithProgress(store, config, kind as SourceName, file, batchSize));
-    } else throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos, scopus, lens, patstat, aggregate or nsf`);
-    if (!values['no-resolve']) await resolveAndRefresh(store);
-    return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
-  });
-}
-
-async function ingestWithProgress(store: Store, config: Config, kind: SourceName, file: string, batchSize?: number): Promise<IngestReport> {
-  const progress = new ProgressReporter(`${kind} ${file}`);
-  const report = await ingestWorks(store, kind, file, {
-    quarantineDir: config.quarantineDir,
-    batchSize,
-    onProgress: (p) => progress.update(p.bytesDone, p.bytesTotal, `${p.records} records`),
-  });
-  progress.finish(`${report.status}`);
-  return report;
-}
-
-function printIngest(r: IngestReport): number {
-  const mbps = r.seconds > 0 ? (r.bytes / 1e6 / r.seconds).toFixed(1) : '-';
-  console.log(`${r.file}: ${r.status}; ${r.kept} records kept, ${r.duplicates} already known, ${r.quarantined} quarantined (${r.seconds.toFixed(1)} s, ${mbps} MB/s)`);
-  if (r.quarantinePath) console.log(`  quarantined records and reasons: ${r.quarantinePath}`);
-  return r.quarantined;
-}
-
-async function resolveAndRefresh(store: Store): Promise<void> {
-  const registry = await loadRegistry(store);
-  if (registry.length === 0) console.error('derisk: no ROR registry loaded yet (derisk ingest ror <dump>); affiliations get countries but no institutions');
-  const resolver = new AffiliationResolver(registry);
-  const progress = new ProgressReporter('resolving affiliations');
-  const r = await resolvePending(store, resolver, (done, total) => progress.update(done, total, `${done}/${total} strings`));
-  progress.finish(`${r.resolved} distinct affiliation strings resolved in ${r.seconds.toFixed(1)} s`);
-  await refreshAnalytics(store);
-}
-
 async function demo(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { ...COMMON, serve: { type: 'boolean' }, port: { type: 'string' } } });
   const config = loadConfig();
   const catalogue = regionsFrom(values);
   console.log(`derisk demo: data mirror ${config.mirror}, store ${config.storePath}`);
   return withStore(config, async (store) => {
-    let quarantined = 0;
-    for (const source of SOURCES.filter((s) => s.inDemo)) {
-      const path = locate(config, source);
-      if (source.kind === 'ror') {
-        const progress = new ProgressReporter('ROR registry');
-        const r = await ingestRegistry(store, path, (n) => progress.update(n, 51_370, `${n} records`));
-        progress.finish(`${r.status}: ${r.institutions} institutions`);
-        quarantined += r.quarantined;
-      } else if (source.kind === 'nsf') {
-        const r = await ingestNsfSeries(store, path, new Gazetteer(await loadRegistry(store)));
-        console.log(`${path}: ${r.status}; ${r.kept} values (aggregate evidence), ${r.quarantined} rows set aside`);
-      } else if (source.kind === 'aggregate') {
-        const r = await ingestCountryPairs(store, path);
-        console.log(`${path}: ${r.status}; ${r.kept} country-pair rows (aggregate evidence)`);
-        quarantined += r.quarantined;
-      } else {
-        quarantined += printIngest(await ingestWithProgress(store, config, source.kind, path));
-      }
-    }
-    await resolveAndRefresh(store);
+    // Every file first, then resolve, screen and refresh once.
+    const outcomes = await runIngest(store, config, [
+      ...SOURCES.filter((s) => s.inDemo).map((source) => ({ scope: SHARED, kind: source.kind, files: [{ path: locate(config, source) }], resolve: false })),
+      { scope: SHARED, kind: 'openalex' as const, files: [] },
+    ]);
+    // NSF rows set aside are the table's own totals and notes, not broken records.
+    const quarantined = outcomes.flatMap((o) => o.files).reduce((n, f) => n + (f.kind === 'nsf' ? 0 : f.quarantined), 0);
     await loadAndScreen(store, catalogueLists(config));
     printSummary(await landscapeSummary(store, catalogue, STANDARD_PAIRS));
     const baseline = (await aggregatePairs(store, catalogue, 'EU27AC', 'CN')).filter((y) => y.year >= 2019);

@@ -8,6 +8,18 @@ const SCHEMA = readFileSync(fileURLToPath(new URL('./schema.sql', import.meta.ur
 export type Row = Record<string, unknown>;
 
 /**
+ * Every distinct string screening and resolution are asked about: affiliations of the shared
+ * base and of every organisation's uploads, and patent applicants. Both caches are keyed by the
+ * string alone and stay global: what a string resolves to or matches depends on the string, the
+ * registry and the lists, never on who uploaded it, and every reader joins them from evidence
+ * it may see (a cached string tells nobody where it came from).
+ */
+export const EVIDENCE_STRINGS = `SELECT raw FROM affiliations UNION ALL SELECT raw FROM upload_affiliations UNION ALL SELECT name AS raw FROM patent_applicants`;
+
+/** The affiliation strings of one organisation's uploads: what its upload resolves and screens, leaving the shared base's to an administrator. */
+export const uploadStrings = (orgId: string) => `SELECT raw FROM upload_affiliations WHERE scope = '${orgId.replace(/'/g, "''")}'`;
+
+/**
  * The embedded DuckDB store. One process owns the file read-write (DuckDB refuses any other,
  * even readers), so every command opens it, works, and closes it; readers elsewhere use the
  * Parquet export.
@@ -17,7 +29,18 @@ export class Store {
     readonly path: string,
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    /** Whether close() ends the instance too (the store's own first connection) or only this connection. */
+    private readonly ownsInstance = true,
   ) {}
+
+  /**
+   * Another connection to the same store. A long writer (an ingest) works on its own connection,
+   * so its open transaction never mixes with the statements others run meanwhile: they see
+   * the last committed state (DuckDB's MVCC).
+   */
+  async connect(): Promise<Store> {
+    return new Store(this.path, this.instance, await this.instance.connect(), false);
+  }
 
   static async open(path: string): Promise<Store> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -63,6 +86,6 @@ export class Store {
 
   close(): void {
     this.connection.closeSync();
-    this.instance.closeSync();
+    if (this.ownsInstance) this.instance.closeSync();
   }
 }

@@ -1,0 +1,80 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, type Config } from '../config.ts';
+import { SHARED } from '../ingest/pipeline.ts';
+import type { Store } from '../store/store.ts';
+import { INGEST_KINDS, IngestWorkflow, type FileReport, type IngestEvent, type IngestKind, type IngestOutcome, type IngestRequest } from '../workflows/ingest.ts';
+import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { ProgressReporter } from './progress.ts';
+
+/** derisk ingest KIND FILE…: an administrator's ingest into the shared evidence base. */
+export async function ingestCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, 'no-resolve': { type: 'boolean' }, 'batch-size': { type: 'string' } } });
+  const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UsageError('--batch-size takes a positive whole number');
+  const [kind, ...files] = positionals;
+  if (!kind || files.length === 0) throw new UsageError('ingest needs a kind (ror, openalex, wos, scopus) and at least one file');
+  if (!(INGEST_KINDS as readonly string[]).includes(kind)) throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos, scopus, lens, patstat, aggregate or nsf`);
+  const config = loadConfig();
+  return withStore(config, async (store) => {
+    const [outcome] = await runIngest(store, config, [{ scope: SHARED, kind: kind as IngestKind, files: files.map((path) => ({ path })), resolve: !values['no-resolve'], batchSize }]);
+    return outcome!.quarantined > 0 ? EXIT.quarantined : EXIT.ok;
+  });
+}
+
+/** Runs the ingest workflow (one after another) with its progress on stderr (a bar on a terminal, JSON lines otherwise) and a line per file on stdout. */
+export async function runIngest(store: Store, config: Config, requests: IngestRequest[]): Promise<IngestOutcome[]> {
+  const workflow = new IngestWorkflow(store, { quarantineDir: config.quarantineDir });
+  const printer = ingestPrinter();
+  try {
+    const outcomes: IngestOutcome[] = [];
+    for (const request of requests) outcomes.push(await workflow.run(request, printer.onEvent));
+    printer.end('done');
+    return outcomes;
+  } catch (e) {
+    printer.end('failed');
+    throw e;
+  } finally {
+    await workflow.close();
+  }
+}
+
+function ingestPrinter(): { onEvent: (e: IngestEvent) => void; end: (message: string) => void } {
+  let bar: { key: string; progress: ProgressReporter; started: number } | null = null;
+  const finish = (message: string) => {
+    bar?.progress.finish(message);
+    bar = null;
+  };
+  const onEvent = (e: IngestEvent) => {
+    if (e.type === 'stage') {
+      if (bar) finish('done');
+      const label = e.stage === 'read' ? `reading ${e.file}` : e.stage === 'resolve' ? 'resolving affiliations' : e.stage === 'screen' ? 'screening affiliations' : 'refreshing the analytics';
+      bar = { key: `${e.stage}:${e.file}`, progress: new ProgressReporter(label), started: performance.now() };
+    } else if (e.type === 'progress') {
+      const detail = e.unit === 'bytes' ? `${e.records ?? 0} records` : `${e.done}/${e.total} ${e.unit}`;
+      bar?.progress.update(e.done, e.total, detail);
+    } else if (e.type === 'file') {
+      finish(e.report.status);
+      printFile(e.report);
+    } else {
+      console.error(`derisk: ${e.message}`);
+    }
+    if (e.type === 'progress' && e.stage !== 'read' && e.done === e.total && bar) {
+      const seconds = ((performance.now() - bar.started) / 1000).toFixed(1);
+      finish(e.stage === 'resolve' ? `${e.total} distinct affiliation strings resolved in ${seconds} s` : `${e.total} strings screened (${seconds} s)`);
+    }
+  };
+  return { onEvent, end: finish };
+}
+
+function printFile(r: FileReport): void {
+  if (r.unit === 'records') {
+    const mbps = r.seconds > 0 ? (r.bytes / 1e6 / r.seconds).toFixed(1) : '-';
+    console.log(`${r.file}: ${r.status}; ${r.kept} records kept, ${r.duplicates} already known, ${r.quarantined} quarantined (${r.seconds.toFixed(1)} s, ${mbps} MB/s)`);
+    if (r.quarantinePath) console.log(`  quarantined records and reasons: ${r.quarantinePath}`);
+    return;
+  }
+  const aggregate = r.kind === 'aggregate' || r.kind === 'nsf' ? ' (aggregate evidence)' : '';
+  const counts = r.unit === 'patents' ? `${r.kept} patents kept, ${r.duplicates} already known` : `${r.kept} ${r.unit}${aggregate}`;
+  console.log(`${r.file}: ${r.status}; ${counts}, ${r.quarantined} ${r.unit === 'values' ? 'rows set aside' : 'quarantined'}`);
+  for (const q of r.rejected) console.error(`  quarantined ${r.file} ${aggregate ? 'row' : 'record'} ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
+}
