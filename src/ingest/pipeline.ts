@@ -1,7 +1,7 @@
 import { statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DuckDBAppender, DuckDBValue } from '@duckdb/node-api';
-import type { Store } from '../store/store.ts';
+import { appendInSlices, type Store } from '../store/store.ts';
 import { fileId as contentId } from './file-id.ts';
 import { capLines, DEFAULT_LIMITS, overLimit, overlongReason, rejectOverLimit, type RecordLimits } from './limits.ts';
 import { openInput } from './lines.ts';
@@ -295,9 +295,6 @@ const MERGE = new Map<boolean, string[]>([SHARED_TABLES, UPLOAD_TABLES].map((t) 
 
 const text = (a: DuckDBAppender, v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
 const list = (a: DuckDBAppender, v: string[]) => a.appendVarchar(v.join(SEP));
-/** Lets other requests in between rows: a server appending a large batch stays responsive. */
-const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
-const RECORDS_BETWEEN_BREATHS = 250;
 
 async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch: Batch): Promise<void> {
   const t = tablesOf(scope);
@@ -309,10 +306,7 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
     const aut = await c.createAppender('stage_authorships');
     const aff = await c.createAppender('stage_affiliations');
     const fld = await c.createAppender('stage_fields');
-    for (let i = 0; i < records.length; i++) {
-      if (i % RECORDS_BETWEEN_BREATHS === RECORDS_BETWEEN_BREATHS - 1) await breathe();
-      const r = records[i]!;
-      const no = recordNos[i]!;
+    await appendInSlices(records.map((r, i) => [r, recordNos[i]!] as const), [rec, aut, aff, fld], ([r, no]) => {
       text(rec, r.source);
       text(rec, r.sourceId);
       text(rec, r.doi);
@@ -355,7 +349,7 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
         fld.appendInteger(no);
         fld.endRow();
       }
-    }
+    });
     const qua = await c.createAppender('stage_quarantine');
     for (const q of rejects) {
       text(qua, id);

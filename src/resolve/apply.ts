@@ -1,4 +1,4 @@
-import { EVIDENCE_STRINGS, type Store } from '../store/store.ts';
+import { appendInSlices, EVIDENCE_STRINGS, type Store } from '../store/store.ts';
 import { RESOLVER_VERSION, type AffiliationResolver, type Resolution } from './matcher.ts';
 
 /** Version of resolutions in the store: the matcher's behaviour and the registry it matched against. */
@@ -10,8 +10,6 @@ export async function resolutionVersion(store: Store): Promise<string> {
 /** Resolves strings in batches, wherever that runs: here, or on a worker thread (src/workflows/offload.ts). */
 export type ResolveMany = (raws: string[]) => Resolution[] | Promise<Resolution[]>;
 
-/** Lets other requests in between rows while results are appended on a server's thread. */
-const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Resolves every distinct affiliation string (and patent applicant name) not yet resolved
@@ -35,12 +33,16 @@ export async function resolvePending(
     [version],
   );
   const total = Number((await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM pending_resolution'))!.n);
+  // Strings come from the store and go to the resolver in small pieces (each takes this thread
+  // a few milliseconds at most); results are written in transactions of `chunk` strings.
   const chunk = 20_000;
-  const call = 2_000;
+  const piece = 2_000;
   for (let from = 0; from < total; from += chunk) {
-    const part = (await store.all<{ raw: string }>('SELECT raw FROM pending_resolution WHERE n > $1 AND n <= $2 ORDER BY n', [from, from + chunk])).map((r) => r.raw);
     const results: Resolution[] = [];
-    for (let i = 0; i < part.length; i += call) results.push(...(await resolveMany(part.slice(i, i + call))));
+    for (let at = from; at < Math.min(from + chunk, total); at += piece) {
+      const raws = (await store.all<{ raw: string }>('SELECT raw FROM pending_resolution WHERE n > $1 AND n <= $2 ORDER BY n', [at, Math.min(at + piece, from + chunk)])).map((r) => r.raw);
+      results.push(...(await resolveMany(raws)));
+    }
     await store.transaction(async () => {
       await store.run('CREATE TEMP TABLE IF NOT EXISTS stage_raw (raw VARCHAR)');
       await store.run('DELETE FROM stage_raw');
@@ -49,9 +51,7 @@ export async function resolvePending(
       await store.run('DELETE FROM resolutions WHERE raw IN (SELECT raw FROM stage_raw)');
       const res = await store.connection.createAppender('resolutions');
       const inst = await store.connection.createAppender('resolution_institutions');
-      for (let i = 0; i < results.length; i++) {
-        if (i % 1000 === 999) await breathe();
-        const r = results[i]!;
+      await appendInSlices(results, [res, inst], (r) => {
         res.appendVarchar(r.raw);
         res.appendVarchar(version);
         r.countryCode === null ? res.appendNull() : res.appendVarchar(r.countryCode);
@@ -71,7 +71,7 @@ export async function resolvePending(
             inst.endRow();
           }
         }
-      }
+      }, 500);
       res.closeSync();
       inst.closeSync();
     });

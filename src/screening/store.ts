@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { loadRegistry } from '../ingest/registry.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
-import { EVIDENCE_STRINGS, type Store } from '../store/store.ts';
+import { appendInSlices, EVIDENCE_STRINGS, type Store } from '../store/store.ts';
 import { buildScreeningContext, screenStrings, type ScreeningContext, type StoredHit } from './context.ts';
 import type { RiskList } from './lists.ts';
 
@@ -60,8 +60,6 @@ export async function screeningSignature(store: Store, lists: { id: string; vers
 }
 
 
-/** Lets other requests in between rows while results are appended on a server's thread. */
-const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Screens every distinct affiliation string and patent applicant name not yet screened under
@@ -97,21 +95,23 @@ export async function screenPending(
       WHERE trim(a.raw) <> '' AND NOT EXISTS (SELECT 1 FROM screened_strings s WHERE s.raw = a.raw))`);
   const total = Number((await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM pending_screening'))!.n);
   let hits = 0;
+  // As in resolvePending: small pieces to the screener, transactions of `chunk` strings.
   const chunk = 20_000;
-  const call = 2_000;
+  const piece = 2_000;
   for (let from = 0; from < total; from += chunk) {
-    const part = (await store.all<{ raw: string }>('SELECT raw FROM pending_screening WHERE n > $1 AND n <= $2 ORDER BY n', [from, from + chunk])).map((r) => r.raw);
-    const found: StoredHit[][] = [];
-    for (let i = 0; i < part.length; i += call) found.push(...(await screen.screenMany(part.slice(i, i + call))));
+    const part: { raw: string; hits: StoredHit[] }[] = [];
+    for (let at = from; at < Math.min(from + chunk, total); at += piece) {
+      const raws = (await store.all<{ raw: string }>('SELECT raw FROM pending_screening WHERE n > $1 AND n <= $2 ORDER BY n', [at, Math.min(at + piece, from + chunk)])).map((r) => r.raw);
+      const found = await screen.screenMany(raws);
+      raws.forEach((raw, i) => part.push({ raw, hits: found[i]! }));
+    }
     await store.transaction(async () => {
       const done = await store.connection.createAppender('screened_strings');
       const hitRows = await store.connection.createAppender('screen_hits');
-      for (let i = 0; i < part.length; i++) {
-        if (i % 1000 === 999) await breathe();
-        const raw = part[i]!;
+      await appendInSlices(part, [done, hitRows], ({ raw, hits: found }) => {
         done.appendVarchar(raw);
         done.endRow();
-        for (const h of found[i]!) {
+        for (const h of found) {
           hits++;
           for (const v of [raw, h.list, h.entryId, h.entry, h.level, h.match]) hitRows.appendVarchar(v);
           hitRows.appendDouble(h.score);
@@ -119,7 +119,7 @@ export async function screenPending(
           hitRows.appendVarchar(h.evidence);
           hitRows.endRow();
         }
-      }
+      }, 500);
       done.closeSync();
       hitRows.closeSync();
     });
@@ -138,6 +138,8 @@ export async function screenPending(
  * without scanning every affiliation per question. Rebuilt after screening and after refresh.
  */
 export async function refreshListedAffiliations(store: Store): Promise<void> {
+  // A store whose shared base was never refreshed has no works to list yet.
+  if (!(await store.one(`SELECT 1 FROM duckdb_tables() WHERE table_name = 'works' AND schema_name = 'main'`))) return;
   await store.run(`CREATE OR REPLACE TABLE listed_affiliations AS
     SELECT DISTINCT w.work_id, w.year, ri.ror_id
     FROM works w

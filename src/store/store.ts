@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 
 const SCHEMA = readFileSync(fileURLToPath(new URL('./schema.sql', import.meta.url)), 'utf8');
 
@@ -18,6 +18,21 @@ export const EVIDENCE_STRINGS = `SELECT raw FROM affiliations UNION ALL SELECT r
 
 /** The affiliation strings of one organisation's uploads: what its upload resolves and screens, leaving the shared base's to an administrator. */
 export const uploadStrings = (orgId: string) => `SELECT raw FROM upload_affiliations WHERE scope = '${orgId.replace(/'/g, "''")}'`;
+
+/**
+ * Appends rows for `items` in slices: after each slice the appenders hand their rows to DuckDB
+ * and other work gets its turn. Appending is synchronous, so a server appending a large batch
+ * in one go (or flushing it all at close) would answer nobody meanwhile.
+ */
+export async function appendInSlices<T>(items: readonly T[], appenders: DuckDBAppender[], append: (item: T) => void, slice = 250): Promise<void> {
+  for (let i = 0; i < items.length; i++) {
+    append(items[i]!);
+    if (i % slice === slice - 1) {
+      for (const a of appenders) a.flushSync();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+}
 
 /**
  * The embedded DuckDB store. One process owns the file read-write (DuckDB refuses any other,

@@ -116,6 +116,8 @@ export class IngestWorkflow {
     if (request.scope.kind === 'organisation' && !(WORK_KINDS as readonly string[]).includes(request.kind)) {
       return Promise.reject(new IngestError(`an organisation uploads publication exports (${WORK_KINDS.join(', ')}), not ${request.kind}`));
     }
+    // The worker loads its code while the file is hashed and looked up.
+    if (request.files.length > 0 && (WORK_KINDS as readonly string[]).includes(request.kind)) this.worker.start();
     return this.writes.run(async () => {
       const writer = await this.store.connect();
       try {

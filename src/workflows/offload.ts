@@ -14,7 +14,7 @@ export type Request = { id: number } & (
   | { op: 'read-next'; readId: number }
   | { op: 'read-close'; readId: number }
   | { op: 'state' }
-  | { op: 'registry-rows'; key: string; rows: unknown[]; first: boolean; last: boolean }
+  | { op: 'registry-rows'; key: string; rows: string[]; first: boolean; last: boolean }
   | { op: 'lists'; key: string; docs: string[] }
   | { op: 'resolve'; raws: string[] }
   | { op: 'screen'; raws: string[] }
@@ -37,7 +37,8 @@ export class EvidenceWorker {
   private next = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
-  private start(): Worker {
+  /** Starts the thread if it is not running (it loads its code meanwhile; calls wait for it). */
+  start(): Worker {
     if (this.worker) return this.worker;
     // Under tsx (sources run as TypeScript) the worker registers the same loader before loading.
     const here = fileURLToPath(import.meta.url);
@@ -61,7 +62,7 @@ export class EvidenceWorker {
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
     // An idle worker does not keep the process alive.
-    worker.unref();
+    if (this.pending.size === 0) worker.unref();
     this.worker = worker;
     return worker;
   }
@@ -130,14 +131,18 @@ export class EvidenceWorker {
     return { lists, screenMany: (raws) => this.call<StoredHit[][], 'screen'>('screen', { raws }) };
   }
 
-  /** Streams the registry to the worker chunk by chunk, on a connection of its own. */
+  /**
+   * Streams the registry to the worker chunk by chunk, on a connection of its own, each
+   * institution as one JSON string DuckDB writes: turning nested rows into objects here would
+   * hold this thread for seconds.
+   */
   private async sendRegistry(store: Store, key: string): Promise<void> {
     const connection = await store.connect();
     try {
-      const result = await connection.connection.stream(REGISTRY_ROWS);
+      const result = await connection.connection.stream(`SELECT to_json(r)::VARCHAR AS j FROM (${REGISTRY_ROWS}) r`);
       let first = true;
-      for await (const rows of result.yieldRowObjectJs()) {
-        await this.call('registry-rows', { key, rows, first, last: false });
+      for await (const rows of result.yieldRowsJs()) {
+        await this.call('registry-rows', { key, rows: rows.map((r) => r[0] as string), first, last: false });
         first = false;
       }
       await this.call('registry-rows', { key, rows: [], first, last: true });

@@ -144,14 +144,15 @@ export class Uploads {
         await this.db.transaction((tx) => appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'evidence.ingest', target: fileId, detail: { kind, status: r.status, kept: r.kept, quarantined: r.quarantined } }));
         return result;
       },
-      (e) =>
-        e instanceof IngestFileError
-          ? { status: 422, message: `the upload is not a readable ${kind} export: ${e.reason}` }
-          : { status: (e as { statusCode?: number }).statusCode ?? 500, message: (e as { statusCode?: number }).statusCode ? e.message : 'the upload could not be ingested; the server log has the detail' },
+      (e) => {
+        if (e instanceof IngestFileError) return { status: 422, message: `the upload is not a readable ${kind} export: ${e.reason}` };
+        const status = (e as { statusCode?: number }).statusCode;
+        if (status && status < 500) return { status, message: e.message };
+        // The detail stays in the server's log; the client learns that it failed.
+        console.error(`upload ${fileId} of ${actor.orgId} failed:`, e);
+        return { status: 500, message: 'the upload could not be ingested; the server log has the detail' };
+      },
     );
-    done.then((view) => {
-      if (view.error?.status === 500) console.error(`upload ${fileId} failed`);
-    });
     return { job: id, done };
   }
 

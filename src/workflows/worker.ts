@@ -56,7 +56,7 @@ async function handle(request: Request): Promise<unknown> {
         resolver = null;
         screener = null;
       }
-      for (const row of request.rows as RegistryRow[]) registry.push(institutionOf(row));
+      for (const row of request.rows as string[]) registry.push(institutionOf(JSON.parse(row) as RegistryRow));
       if (request.last) {
         resolver = new AffiliationResolver(registry);
         registryKey = request.key;
