@@ -2,15 +2,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { landscapeSummary } from '../indicators/copubs.ts';
 import { aggregatePairs } from '../indicators/landscape.ts';
-import { ingestCountryPairs } from '../ingest/aggregates.ts';
-import { ingestNsfSeries } from '../ingest/nsf.ts';
-import { ingestRegistry, loadRegistry } from '../ingest/registry.ts';
-import { Gazetteer } from '../resolve/gazetteer.ts';
+import { SHARED } from '../ingest/pipeline.ts';
 import { SOURCES, locate } from '../sources.ts';
 import { COMMON, EXIT, regionsFrom, withStore } from './common.ts';
-import { ingestWithProgress, printIngest, resolveAndRefresh } from './ingest.ts';
+import { runIngest } from './ingest.ts';
 import { printSummary, STANDARD_PAIRS } from './landscape.ts';
-import { ProgressReporter } from './progress.ts';
 import { catalogueLists, loadAndScreen } from './screening.ts';
 import { serveStore } from './serve.ts';
 
@@ -20,26 +16,13 @@ export async function demo(argv: string[]): Promise<number> {
   const catalogue = regionsFrom(values);
   console.log(`derisk demo: data mirror ${config.mirror}, store ${config.storePath}`);
   return withStore(config, async (store) => {
-    let quarantined = 0;
-    for (const source of SOURCES.filter((s) => s.inDemo)) {
-      const path = locate(config, source);
-      if (source.kind === 'ror') {
-        const progress = new ProgressReporter('ROR registry');
-        const r = await ingestRegistry(store, path, (n) => progress.update(n, 51_370, `${n} records`));
-        progress.finish(`${r.status}: ${r.institutions} institutions`);
-        quarantined += r.quarantined;
-      } else if (source.kind === 'nsf') {
-        const r = await ingestNsfSeries(store, path, new Gazetteer(await loadRegistry(store)));
-        console.log(`${path}: ${r.status}; ${r.kept} values (aggregate evidence), ${r.quarantined} rows set aside`);
-      } else if (source.kind === 'aggregate') {
-        const r = await ingestCountryPairs(store, path);
-        console.log(`${path}: ${r.status}; ${r.kept} country-pair rows (aggregate evidence)`);
-        quarantined += r.quarantined;
-      } else {
-        quarantined += printIngest(await ingestWithProgress(store, config, source.kind, path));
-      }
-    }
-    await resolveAndRefresh(store);
+    // Every file first, then resolve, screen and refresh once.
+    const outcomes = await runIngest(store, config, [
+      ...SOURCES.filter((s) => s.inDemo).map((source) => ({ scope: SHARED, kind: source.kind, files: [{ path: locate(config, source) }], resolve: false })),
+      { scope: SHARED, kind: 'openalex' as const, files: [] },
+    ]);
+    // NSF rows set aside are the table's own totals and notes, not broken records.
+    const quarantined = outcomes.flatMap((o) => o.files).reduce((n, f) => n + (f.kind === 'nsf' ? 0 : f.quarantined), 0);
     await loadAndScreen(store, catalogueLists(config));
     printSummary(await landscapeSummary(store, catalogue, STANDARD_PAIRS));
     const baseline = (await aggregatePairs(store, catalogue, 'EU27AC', 'CN')).filter((y) => y.year >= 2019);

@@ -1,93 +1,80 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
-import { ingestCountryPairs } from '../ingest/aggregates.ts';
-import { ingestNsfSeries } from '../ingest/nsf.ts';
-import { ingestPatents } from '../ingest/patents.ts';
-import { ingestWorks, type IngestReport } from '../ingest/pipeline.ts';
-import type { SourceName } from '../ingest/records.ts';
-import { ingestRegistry, loadRegistry } from '../ingest/registry.ts';
-import { resolvePending } from '../resolve/apply.ts';
-import { Gazetteer } from '../resolve/gazetteer.ts';
-import { AffiliationResolver } from '../resolve/matcher.ts';
-import { refreshAnalytics } from '../store/refresh.ts';
+import { SHARED } from '../ingest/pipeline.ts';
 import type { Store } from '../store/store.ts';
+import { INGEST_KINDS, IngestWorkflow, type FileReport, type IngestEvent, type IngestKind, type IngestOutcome, type IngestRequest } from '../workflows/ingest.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 import { ProgressReporter } from './progress.ts';
 
-const WORK_KINDS = new Set<SourceName>(['openalex', 'wos', 'scopus']);
-
-export async function ingest(argv: string[]): Promise<number> {
+/** derisk ingest KIND FILE…: an administrator's ingest into the shared evidence base. */
+export async function ingestCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, 'no-resolve': { type: 'boolean' }, 'batch-size': { type: 'string' } } });
   const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UsageError('--batch-size takes a positive whole number');
   const [kind, ...files] = positionals;
   if (!kind || files.length === 0) throw new UsageError('ingest needs a kind (ror, openalex, wos, scopus) and at least one file');
+  if (!(INGEST_KINDS as readonly string[]).includes(kind)) throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos, scopus, lens, patstat, aggregate or nsf`);
   const config = loadConfig();
   return withStore(config, async (store) => {
-    let quarantined = 0;
-    if (kind === 'ror') {
-      for (const file of files) {
-        const progress = new ProgressReporter(`ror ${file}`);
-        const report = await ingestRegistry(store, file, (n) => progress.update(n, n, `${n} records`));
-        progress.finish(`${report.status}: ${report.institutions} institutions, ${report.quarantined} quarantined`);
-        for (const r of report.rejected) console.error(`  quarantined ${file} record ${r.recordNo} (line ${r.lineNo}): ${r.reason}`);
-        quarantined += report.quarantined;
-      }
-    } else if (kind === 'lens' || kind === 'patstat') {
-      for (const file of files) {
-        const r = await ingestPatents(store, kind, file);
-        console.log(`${file}: ${r.status}; ${r.kept} patents kept, ${r.duplicates} already known, ${r.quarantined} quarantined`);
-        for (const q of r.rejected) console.error(`  quarantined ${file} record ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
-        quarantined += r.quarantined;
-      }
-    } else if (kind === 'nsf') {
-      for (const file of files) {
-        const r = await ingestNsfSeries(store, file, new Gazetteer(await loadRegistry(store)));
-        console.log(`${file}: ${r.status}; ${r.kept} values, ${r.quarantined} rows set aside`);
-        for (const q of r.rejected) console.error(`  quarantined ${file} row ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
-        quarantined += r.quarantined;
-      }
-      return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
-    } else if (kind === 'aggregate') {
-      for (const file of files) {
-        const r = await ingestCountryPairs(store, file);
-        console.log(`${file}: ${r.status}; ${r.kept} country-pair rows, ${r.quarantined} quarantined`);
-        for (const q of r.rejected) console.error(`  quarantined ${file} row ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
-        quarantined += r.quarantined;
-      }
-      return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
-    } else if (WORK_KINDS.has(kind as SourceName)) {
-      for (const file of files) quarantined += printIngest(await ingestWithProgress(store, config, kind as SourceName, file, batchSize));
-    } else throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos, scopus, lens, patstat, aggregate or nsf`);
-    if (!values['no-resolve']) await resolveAndRefresh(store);
-    return quarantined > 0 ? EXIT.quarantined : EXIT.ok;
+    const [outcome] = await runIngest(store, config, [{ scope: SHARED, kind: kind as IngestKind, files: files.map((path) => ({ path })), resolve: !values['no-resolve'], batchSize }]);
+    return outcome!.quarantined > 0 ? EXIT.quarantined : EXIT.ok;
   });
 }
 
-export async function ingestWithProgress(store: Store, config: Config, kind: SourceName, file: string, batchSize?: number): Promise<IngestReport> {
-  const progress = new ProgressReporter(`${kind} ${file}`);
-  const report = await ingestWorks(store, kind, file, {
-    quarantineDir: config.quarantineDir,
-    batchSize,
-    onProgress: (p) => progress.update(p.bytesDone, p.bytesTotal, `${p.records} records`),
-  });
-  progress.finish(`${report.status}`);
-  return report;
+/** Runs the ingest workflow (one after another) with its progress on stderr (a bar on a terminal, JSON lines otherwise) and a line per file on stdout. */
+export async function runIngest(store: Store, config: Config, requests: IngestRequest[]): Promise<IngestOutcome[]> {
+  const workflow = new IngestWorkflow(store, { quarantineDir: config.quarantineDir });
+  const printer = ingestPrinter();
+  try {
+    const outcomes: IngestOutcome[] = [];
+    for (const request of requests) outcomes.push(await workflow.run(request, printer.onEvent));
+    printer.end('done');
+    return outcomes;
+  } catch (e) {
+    printer.end('failed');
+    throw e;
+  } finally {
+    await workflow.close();
+  }
 }
 
-export function printIngest(r: IngestReport): number {
-  const mbps = r.seconds > 0 ? (r.bytes / 1e6 / r.seconds).toFixed(1) : '-';
-  console.log(`${r.file}: ${r.status}; ${r.kept} records kept, ${r.duplicates} already known, ${r.quarantined} quarantined (${r.seconds.toFixed(1)} s, ${mbps} MB/s)`);
-  if (r.quarantinePath) console.log(`  quarantined records and reasons: ${r.quarantinePath}`);
-  return r.quarantined;
+function ingestPrinter(): { onEvent: (e: IngestEvent) => void; end: (message: string) => void } {
+  let bar: { key: string; progress: ProgressReporter; started: number } | null = null;
+  const finish = (message: string) => {
+    bar?.progress.finish(message);
+    bar = null;
+  };
+  const onEvent = (e: IngestEvent) => {
+    if (e.type === 'stage') {
+      if (bar) finish('done');
+      const label = e.stage === 'read' ? `reading ${e.file}` : e.stage === 'resolve' ? 'resolving affiliations' : e.stage === 'screen' ? 'screening affiliations' : 'refreshing the analytics';
+      bar = { key: `${e.stage}:${e.file}`, progress: new ProgressReporter(label), started: performance.now() };
+    } else if (e.type === 'progress') {
+      const detail = e.unit === 'bytes' ? `${e.records ?? 0} records` : `${e.done}/${e.total} ${e.unit}`;
+      bar?.progress.update(e.done, e.total, detail);
+    } else if (e.type === 'file') {
+      finish(e.report.status);
+      printFile(e.report);
+    } else {
+      console.error(`derisk: ${e.message}`);
+    }
+    if (e.type === 'progress' && e.stage !== 'read' && e.done === e.total && bar) {
+      const seconds = ((performance.now() - bar.started) / 1000).toFixed(1);
+      finish(e.stage === 'resolve' ? `${e.total} distinct affiliation strings resolved in ${seconds} s` : `${e.total} strings screened (${seconds} s)`);
+    }
+  };
+  return { onEvent, end: finish };
 }
 
-export async function resolveAndRefresh(store: Store): Promise<void> {
-  const registry = await loadRegistry(store);
-  if (registry.length === 0) console.error('derisk: no ROR registry loaded yet (derisk ingest ror <dump>); affiliations get countries but no institutions');
-  const resolver = new AffiliationResolver(registry);
-  const progress = new ProgressReporter('resolving affiliations');
-  const r = await resolvePending(store, resolver, (done, total) => progress.update(done, total, `${done}/${total} strings`));
-  progress.finish(`${r.resolved} distinct affiliation strings resolved in ${r.seconds.toFixed(1)} s`);
-  await refreshAnalytics(store);
+function printFile(r: FileReport): void {
+  if (r.unit === 'records') {
+    const mbps = r.seconds > 0 ? (r.bytes / 1e6 / r.seconds).toFixed(1) : '-';
+    console.log(`${r.file}: ${r.status}; ${r.kept} records kept, ${r.duplicates} already known, ${r.quarantined} quarantined (${r.seconds.toFixed(1)} s, ${mbps} MB/s)`);
+    if (r.quarantinePath) console.log(`  quarantined records and reasons: ${r.quarantinePath}`);
+    return;
+  }
+  const aggregate = r.kind === 'aggregate' || r.kind === 'nsf' ? ' (aggregate evidence)' : '';
+  const counts = r.unit === 'patents' ? `${r.kept} patents kept, ${r.duplicates} already known` : `${r.kept} ${r.unit}${aggregate}`;
+  console.log(`${r.file}: ${r.status}; ${counts}, ${r.quarantined} ${r.unit === 'values' ? 'rows set aside' : 'quarantined'}`);
+  for (const q of r.rejected) console.error(`  quarantined ${r.file} ${aggregate ? 'row' : 'record'} ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
 }

@@ -55,7 +55,7 @@ Exit codes: 0 ok, 1 failed, 2 usage error, 3 done but some records were quaranti
 /** Each command and the module that runs it, loaded on demand. */
 const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
   demo: async (argv) => (await import('./demo.ts')).demo(argv),
-  ingest: async (argv) => (await import('./ingest.ts')).ingest(argv),
+  ingest: async (argv) => (await import('./ingest.ts')).ingestCommand(argv),
   resolve: async (argv) => (await import('./resolve.ts')).resolveCommand(argv),
   fetch: async (argv) => (await import('./fetch.ts')).fetchCommand(argv),
   summary: async (argv) => (await import('./landscape.ts')).summaryCommand(argv),

@@ -1,14 +1,23 @@
 import { statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { DuckDBAppender } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBValue } from '@duckdb/node-api';
 import { crashPoint } from '../crash.ts';
-import type { Store } from '../store/store.ts';
+import { appendInSlices, type Store } from '../store/store.ts';
 import { fileId as contentId } from './file-id.ts';
+import { capLines, DEFAULT_LIMITS, overLimit, overlongReason, rejectOverLimit, type RecordLimits } from './limits.ts';
 import { openInput } from './lines.ts';
 import { readOpenAlex } from './openalex.ts';
 import { InputError, type ReadItem, type Rejected, type SourceName, type WorkRecord } from './records.ts';
 import { readScopus } from './scopus.ts';
 import { readWos } from './wos.ts';
+
+/**
+ * Whose evidence a file becomes: the shared base every organisation reads (changed only by an
+ * administrator's ingest), or one organisation's own uploads.
+ */
+export type EvidenceScope = { kind: 'shared' } | { kind: 'organisation'; orgId: string };
+export const SHARED: EvidenceScope = { kind: 'shared' };
+export const organisationScope = (orgId: string): EvidenceScope => ({ kind: 'organisation', orgId });
 
 export interface Progress {
   file: string;
@@ -17,10 +26,53 @@ export interface Progress {
   records: number;
 }
 
+/** One batch of what a reader produced, in record order. */
+export interface Batch {
+  records: WorkRecord[];
+  recordNos: number[];
+  rejects: Rejected[];
+  /** The number of the last record in the batch (kept or not): where a resumed run goes on. */
+  lastNo: number;
+  /** Records read so far, including those skipped on resuming. */
+  seen: number;
+  bytesDone: number;
+}
+
+export interface ReadRequest {
+  kind: SourceName;
+  path: string;
+  resumeAfter: number;
+  batchSize: number;
+  limits: RecordLimits;
+}
+
+/** Where batches come from: read here, or on a worker thread (src/workflows/offload.ts). */
+export interface BatchSource {
+  next(): Promise<Batch | null>;
+  close(): Promise<void>;
+}
+
 export interface IngestOptions {
   quarantineDir: string;
   batchSize?: number;
   onProgress?: (p: Progress) => void;
+  /** The shared base (default) or an organisation's uploads. */
+  scope?: EvidenceScope;
+  limits?: RecordLimits;
+  /** The file's content hash when the caller already has it (an upload hashed as it arrived). */
+  fileId?: string;
+  /** Reads the file; by default here, on the calling thread. */
+  open?: (request: ReadRequest) => BatchSource;
+}
+
+/** A file that could not be read as the kind it was given as; the reason names what was wrong. */
+export class IngestFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+  }
 }
 
 export interface IngestReport {
@@ -31,6 +83,7 @@ export interface IngestReport {
   kept: number;
   duplicates: number;
   quarantined: number;
+  /** The quarantine file on this machine (for the command line; never sent over HTTP). */
   quarantinePath: string | null;
   bytes: number;
   seconds: number;
@@ -43,89 +96,167 @@ const READERS: Record<SourceName, (stream: import('node:stream').Readable) => As
 };
 
 /**
- * Reads one bibliographic file into the store. Batches commit together with the file's
- * progress mark, so a run killed at any point resumes from the last committed batch and ends
- * with exactly the counts of an uninterrupted run. A file already ingested adds nothing.
+ * Reads a file into batches: lines over the size limit are set aside unread, records with a
+ * field over its limit are set aside whole, each with the reason. The same code runs on the
+ * calling thread or on a worker.
  */
-export async function ingestWorks(store: Store, kind: SourceName, path: string, options: IngestOptions): Promise<IngestReport> {
-  const started = performance.now();
-  const bytes = statSync(path).size;
-  const id = await contentId(path);
-  const existing = await store.one<{ finished_at: unknown; last_record_no: number }>('SELECT finished_at, last_record_no FROM input_files WHERE file_id = $1', [id]);
-  if (existing?.finished_at) {
-    const counts = await fileCounts(store, id);
-    return { file: path, kind, fileId: id, status: 'already ingested', ...counts, quarantinePath: null, bytes, seconds: (performance.now() - started) / 1000 };
-  }
-  const resumeAfter = Number(existing?.last_record_no ?? 0);
-  if (!existing) {
-    await store.run('INSERT INTO input_files (file_id, path, kind, bytes, started_at) VALUES ($1, $2, $3, $4, now())', [id, path, kind, bytes]);
-  }
-  await createStaging(store);
-  const batchSize = options.batchSize ?? 20_000;
+export async function* readBatches(request: ReadRequest): AsyncGenerator<Batch> {
+  const { kind, path, resumeAfter, batchSize, limits } = request;
   let bytesDone = 0;
+  const overlong = new Map<number, number>();
+  const stream = capLines(openInput(path, (n) => (bytesDone += n)), limits.maxLineBytes, overlong);
+  let batch: Batch = { records: [], recordNos: [], rejects: [], lastNo: resumeAfter, seen: 0, bytesDone: 0 };
   let seen = 0;
-  let batch: WorkRecord[] = [];
-  let batchNos: number[] = [];
-  let rejects: Rejected[] = [];
-  let lastNo = resumeAfter;
-  // Reading the next batch overlaps with DuckDB merging the last one; batches still commit in order.
-  let committing: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    if (batch.length === 0 && rejects.length === 0) return;
-    const [records, nos, rejected, upTo] = [batch, batchNos, rejects, lastNo];
-    batch = [];
-    batchNos = [];
-    rejects = [];
-    await committing;
-    committing = commitBatch(store, id, records, nos, rejected, upTo);
-  };
-  const stream = openInput(path, (n) => (bytesDone += n));
   try {
     for await (const item of READERS[kind](stream)) {
       seen++;
       if (item.recordNo <= resumeAfter) continue;
-      lastNo = item.recordNo;
+      batch.lastNo = item.recordNo;
       if (item.ok) {
-        batch.push(item.record);
-        batchNos.push(item.recordNo);
+        const reason = overLimit(item.record, limits);
+        if (reason) batch.rejects.push(rejectOverLimit(item.recordNo, item.record, reason));
+        else {
+          batch.records.push(item.record);
+          batch.recordNos.push(item.recordNo);
+        }
       } else {
-        rejects.push(item);
+        const bytes = item.lineNo === null ? undefined : overlong.get(item.lineNo);
+        const { ok: _, ...rejected } = item;
+        batch.rejects.push(bytes === undefined ? rejected : { ...rejected, reason: overlongReason(item.lineNo!, bytes, limits) });
       }
-      if (batch.length + rejects.length >= batchSize) {
-        await flush();
-        options.onProgress?.({ file: path, bytesDone, bytesTotal: bytes, records: seen });
+      if (batch.records.length + batch.rejects.length >= batchSize) {
+        yield { ...batch, seen, bytesDone };
+        batch = { records: [], recordNos: [], rejects: [], lastNo: batch.lastNo, seen: 0, bytesDone: 0 };
       }
     }
-    await flush();
-    await committing;
-  } catch (e) {
+  } finally {
     stream.destroy();
-    await committing.catch(() => undefined);
-    if (resumeAfter === 0 && lastNo === 0) await store.run('DELETE FROM input_files WHERE file_id = $1', [id]);
-    throw e instanceof InputError ? e.inFile(path) : new Error(`${path}: ${(e as Error).message}`);
   }
-  options.onProgress?.({ file: path, bytesDone: bytes, bytesTotal: bytes, records: seen });
-  await store.run('UPDATE input_files SET finished_at = now() WHERE file_id = $1', [id]);
-  const counts = await fileCounts(store, id);
-  const quarantinePath = counts.quarantined > 0 ? await writeQuarantine(store, id, path, options.quarantineDir) : null;
-  return { file: path, kind, fileId: id, status: resumeAfter > 0 ? 'resumed' : 'ingested', ...counts, quarantinePath, bytes, seconds: (performance.now() - started) / 1000 };
+  yield { ...batch, seen, bytesDone };
 }
 
-async function fileCounts(store: Store, id: string) {
-  const row = await store.one<{ kept: number; duplicates: number; quarantined: number }>(
-    'SELECT records_kept::DOUBLE AS kept, records_duplicate::DOUBLE AS duplicates, records_quarantined::DOUBLE AS quarantined FROM input_files WHERE file_id = $1',
-    [id],
+/** Reads on the calling thread. */
+export function readHere(request: ReadRequest): BatchSource {
+  const batches = readBatches(request);
+  return {
+    next: async () => {
+      const r = await batches.next();
+      return r.done ? null : r.value;
+    },
+    close: async () => {
+      await batches.return(undefined);
+    },
+  };
+}
+
+/**
+ * The tables a scope's evidence lives in. The organisation tables carry the scope as their
+ * first column; every statement below names it when, and only when, the tables have it.
+ */
+interface Tables {
+  files: string;
+  quarantine: string;
+  records: string;
+  authorships: string;
+  affiliations: string;
+  fields: string;
+  scoped: boolean;
+}
+
+const SHARED_TABLES: Tables = { files: 'input_files', quarantine: 'quarantine', records: 'records', authorships: 'authorships', affiliations: 'affiliations', fields: 'record_fields', scoped: false };
+const UPLOAD_TABLES: Tables = { files: 'upload_files', quarantine: 'upload_quarantine', records: 'upload_records', authorships: 'upload_authorships', affiliations: 'upload_affiliations', fields: 'upload_record_fields', scoped: true };
+
+const tablesOf = (scope: EvidenceScope): Tables => (scope.kind === 'shared' ? SHARED_TABLES : UPLOAD_TABLES);
+
+/** Statements take the file id as $1 and, in an organisation's tables, the scope as $2. */
+const paramsOf = (scope: EvidenceScope, id: string, ...more: DuckDBValue[]): DuckDBValue[] => (scope.kind === 'shared' ? [id, ...more] : [id, scope.orgId, ...more]);
+/** The index of the first parameter after the file id (and the scope). */
+const nextParam = (t: Tables) => (t.scoped ? 3 : 2);
+const inScope = (t: Tables, alias?: string) => (t.scoped ? `${alias ? `${alias}.` : ''}scope = $2 AND ` : '');
+const scopeColumn = (t: Tables) => (t.scoped ? '$2::VARCHAR, ' : '');
+
+/** A file's progress row, with its counts: whose it is decides where it is looked up. */
+export async function fileState(store: Store, scope: EvidenceScope, id: string): Promise<{ finished: boolean; lastNo: number; kept: number; duplicates: number; quarantined: number } | null> {
+  const t = tablesOf(scope);
+  const row = await store.one<{ finished: boolean; last_no: number; kept: number; duplicates: number; quarantined: number }>(
+    `SELECT finished_at IS NOT NULL AS finished, last_record_no::DOUBLE AS last_no, records_kept::DOUBLE AS kept, records_duplicate::DOUBLE AS duplicates, records_quarantined::DOUBLE AS quarantined
+     FROM ${t.files} WHERE ${inScope(t)}file_id = $1`,
+    paramsOf(scope, id),
   );
-  return { kept: row?.kept ?? 0, duplicates: row?.duplicates ?? 0, quarantined: row?.quarantined ?? 0 };
+  return row ? { finished: row.finished, lastNo: row.last_no, kept: row.kept, duplicates: row.duplicates, quarantined: row.quarantined } : null;
+}
+
+/**
+ * Reads one bibliographic file into the store, into the shared base or an organisation's
+ * uploads. Batches commit together with the file's progress mark, so a run killed at any point
+ * resumes from the last committed batch and ends with exactly the counts of an uninterrupted
+ * run. A file already ingested in the same scope adds nothing; records are deduplicated within
+ * the scope only, so the counts never reveal what another organisation uploaded.
+ */
+export async function ingestWorks(store: Store, kind: SourceName, path: string, options: IngestOptions): Promise<IngestReport> {
+  const started = performance.now();
+  const scope = options.scope ?? SHARED;
+  const t = tablesOf(scope);
+  const bytes = statSync(path).size;
+  const id = options.fileId ?? (await contentId(path));
+  const existing = await fileState(store, scope, id);
+  const report = (status: IngestReport['status'], counts: { kept: number; duplicates: number; quarantined: number }, quarantinePath: string | null): IngestReport => ({
+    file: path,
+    kind,
+    fileId: id,
+    status,
+    kept: counts.kept,
+    duplicates: counts.duplicates,
+    quarantined: counts.quarantined,
+    quarantinePath,
+    bytes,
+    seconds: (performance.now() - started) / 1000,
+  });
+  if (existing?.finished) return report('already ingested', existing, null);
+  const resumeAfter = existing?.lastNo ?? 0;
+  if (!existing) {
+    await store.run(`INSERT INTO ${t.files} (${t.scoped ? 'scope, ' : ''}file_id, path, kind, bytes, started_at) VALUES (${scopeColumn(t)}$1, $${nextParam(t)}, $${nextParam(t) + 1}, $${nextParam(t) + 2}, now())`, paramsOf(scope, id, path, kind, bytes));
+  }
+  await createStaging(store);
+  const source = (options.open ?? readHere)({ kind, path, resumeAfter, batchSize: options.batchSize ?? 20_000, limits: options.limits ?? DEFAULT_LIMITS });
+  let seen = 0;
+  let lastNo = resumeAfter;
+  // Reading the next batch overlaps with DuckDB merging the last one; batches still commit in order.
+  let committing: Promise<void> = Promise.resolve();
+  try {
+    for (let batch = await source.next(); batch; batch = await source.next()) {
+      seen += batch.seen;
+      lastNo = batch.lastNo;
+      const b = batch;
+      if (b.records.length === 0 && b.rejects.length === 0) continue;
+      await committing;
+      committing = commitBatch(store, scope, id, b);
+      options.onProgress?.({ file: path, bytesDone: b.bytesDone, bytesTotal: bytes, records: seen });
+    }
+    await committing;
+  } catch (e) {
+    await committing.catch(() => undefined);
+    if (resumeAfter === 0 && lastNo === 0) await store.run(`DELETE FROM ${t.files} WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, id));
+    throw new IngestFileError(path, e instanceof InputError ? e.reason : (e as Error).message);
+  } finally {
+    await source.close();
+  }
+  options.onProgress?.({ file: path, bytesDone: bytes, bytesTotal: bytes, records: seen });
+  await store.run(`UPDATE ${t.files} SET finished_at = now() WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, id));
+  const counts = (await fileState(store, scope, id))!;
+  const quarantinePath = counts.quarantined > 0 ? await writeQuarantine(store, scope, id, path, options.quarantineDir) : null;
+  return report(resumeAfter > 0 ? 'resumed' : 'ingested', counts, quarantinePath);
 }
 
 /** The quarantine file is written from the store, so it always matches what was committed. */
-async function writeQuarantine(store: Store, id: string, path: string, dir: string): Promise<string> {
-  mkdirSync(dir, { recursive: true });
-  const rows = await store.all('SELECT record_no::DOUBLE AS record_no, line_no::DOUBLE AS line_no, reason, excerpt FROM quarantine WHERE file_id = $1 ORDER BY record_no', [id]);
-  const out = join(dir, `${basename(path)}.${id.slice(0, 12)}.quarantine.jsonl`);
-  writeFileSync(out, rows.map((r) => JSON.stringify({ file: path, recordNo: r.record_no, lineNo: r.line_no, reason: r.reason, excerpt: r.excerpt })).join('\n') + '\n');
-  return out;
+async function writeQuarantine(store: Store, scope: EvidenceScope, id: string, path: string, dir: string): Promise<string> {
+  const t = tablesOf(scope);
+  const out = scope.kind === 'shared' ? dir : join(dir, scope.orgId);
+  mkdirSync(out, { recursive: true });
+  const rows = await store.all(`SELECT record_no::DOUBLE AS record_no, line_no::DOUBLE AS line_no, reason, excerpt FROM ${t.quarantine} WHERE ${inScope(t)}file_id = $1 ORDER BY record_no`, paramsOf(scope, id));
+  const file = join(out, `${basename(path)}.${id.slice(0, 12)}.quarantine.jsonl`);
+  writeFileSync(file, rows.map((r) => JSON.stringify({ file: path, recordNo: r.record_no, lineNo: r.line_no, reason: r.reason, excerpt: r.excerpt })).join('\n') + '\n');
+  return file;
 }
 
 /**
@@ -145,37 +276,38 @@ async function createStaging(store: Store): Promise<void> {
 const SEP = '\u001f';
 const splitList = (column: string) => `CASE WHEN ${column} = '' THEN []::VARCHAR[] ELSE string_split(${column}, chr(31)) END`;
 
-/** Moves a staged batch into the store: records not seen before, and the rows that belong to them. */
-const MERGE_BATCH = [
-  `INSERT INTO records
-   SELECT s.* REPLACE (${splitList('s.funders')} AS funders) FROM stage_records s
-   WHERE s.file_id = $1 AND NOT EXISTS (SELECT 1 FROM records r WHERE r.source = s.source AND r.source_id = s.source_id)
-   QUALIFY row_number() OVER (PARTITION BY s.source, s.source_id ORDER BY s.record_no) = 1`,
-  `INSERT INTO authorships
-   SELECT x.* EXCLUDE (record_no) FROM stage_authorships x
-   JOIN records r ON r.source = x.source AND r.source_id = x.source_id AND r.file_id = $1 AND r.record_no = x.record_no`,
-  `INSERT INTO affiliations
-   SELECT x.* EXCLUDE (record_no) REPLACE (${splitList('x.given_ror_ids')} AS given_ror_ids, ${splitList('x.given_countries')} AS given_countries) FROM stage_affiliations x
-   JOIN records r ON r.source = x.source AND r.source_id = x.source_id AND r.file_id = $1 AND r.record_no = x.record_no`,
-  `INSERT INTO record_fields
-   SELECT x.* EXCLUDE (record_no) FROM stage_fields x
-   JOIN records r ON r.source = x.source AND r.source_id = x.source_id AND r.file_id = $1 AND r.record_no = x.record_no`,
-  `INSERT INTO quarantine SELECT * FROM stage_quarantine WHERE file_id = $1`,
-];
+/** Moves a staged batch into the scope's tables: records not seen before in it, and the rows that belong to them. */
+function mergeBatch(t: Tables): string[] {
+  const kept = (x: string) => `JOIN ${t.records} r ON ${inScope(t, 'r')} r.source = ${x}.source AND r.source_id = ${x}.source_id AND r.file_id = $1 AND r.record_no = ${x}.record_no`;
+  return [
+    `INSERT INTO ${t.records}
+     SELECT ${scopeColumn(t)}s.* REPLACE (${splitList('s.funders')} AS funders) FROM stage_records s
+     WHERE s.file_id = $1 AND NOT EXISTS (SELECT 1 FROM ${t.records} r WHERE ${inScope(t, 'r')} r.source = s.source AND r.source_id = s.source_id)
+     QUALIFY row_number() OVER (PARTITION BY s.source, s.source_id ORDER BY s.record_no) = 1`,
+    `INSERT INTO ${t.authorships} SELECT ${scopeColumn(t)}x.* EXCLUDE (record_no) FROM stage_authorships x ${kept('x')}`,
+    `INSERT INTO ${t.affiliations}
+     SELECT ${scopeColumn(t)}x.* EXCLUDE (record_no) REPLACE (${splitList('x.given_ror_ids')} AS given_ror_ids, ${splitList('x.given_countries')} AS given_countries) FROM stage_affiliations x ${kept('x')}`,
+    `INSERT INTO ${t.fields} SELECT ${scopeColumn(t)}x.* EXCLUDE (record_no) FROM stage_fields x ${kept('x')}`,
+    `INSERT INTO ${t.quarantine} SELECT ${scopeColumn(t)}* FROM stage_quarantine WHERE file_id = $1`,
+    ...(t.scoped ? [`INSERT INTO upload_file_records SELECT DISTINCT $2::VARCHAR, $1::VARCHAR, source, source_id FROM stage_records WHERE file_id = $1`] : []),
+  ];
+}
+const MERGE = new Map<boolean, string[]>([SHARED_TABLES, UPLOAD_TABLES].map((t) => [t.scoped, mergeBatch(t)]));
 
 const text = (a: DuckDBAppender, v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
 const list = (a: DuckDBAppender, v: string[]) => a.appendVarchar(v.join(SEP));
 
-async function commitBatch(store: Store, id: string, records: WorkRecord[], recordNos: number[], rejects: Rejected[], lastNo: number): Promise<void> {
+async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch: Batch): Promise<void> {
+  const t = tablesOf(scope);
+  const { records, recordNos, rejects, lastNo } = batch;
   await store.transaction(async () => {
-    for (const t of ['records', 'authorships', 'affiliations', 'fields', 'quarantine']) await store.run(`DELETE FROM stage_${t}`);
+    for (const x of ['records', 'authorships', 'affiliations', 'fields', 'quarantine']) await store.run(`DELETE FROM stage_${x}`);
     const c = store.connection;
     const rec = await c.createAppender('stage_records');
     const aut = await c.createAppender('stage_authorships');
     const aff = await c.createAppender('stage_affiliations');
     const fld = await c.createAppender('stage_fields');
-    records.forEach((r, i) => {
-      const no = recordNos[i]!;
+    await appendInSlices(records.map((r, i) => [r, recordNos[i]!] as const), [rec, aut, aff, fld], ([r, no]) => {
       text(rec, r.source);
       text(rec, r.sourceId);
       text(rec, r.doi);
@@ -229,12 +361,16 @@ async function commitBatch(store: Store, id: string, records: WorkRecord[], reco
       qua.endRow();
     }
     for (const a of [rec, aut, aff, fld, qua]) a.closeSync();
-    for (const sql of MERGE_BATCH) await store.run(sql, [id]);
-    const kept = await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM records r JOIN stage_records s USING (source, source_id) WHERE r.file_id = $1 AND r.record_no = s.record_no', [id]);
+    for (const sql of MERGE.get(t.scoped)!) await store.run(sql, paramsOf(scope, id));
+    const kept = await store.one<{ n: number }>(
+      `SELECT count(*)::DOUBLE AS n FROM ${t.records} r JOIN stage_records s USING (source, source_id) WHERE ${inScope(t, 'r')} r.file_id = $1 AND r.record_no = s.record_no`,
+      paramsOf(scope, id),
+    );
     const newlyKept = kept?.n ?? 0;
+    const p = nextParam(t);
     await store.run(
-      `UPDATE input_files SET last_record_no = $2, records_kept = records_kept + $3, records_duplicate = records_duplicate + $4, records_quarantined = records_quarantined + $5 WHERE file_id = $1`,
-      [id, lastNo, newlyKept, records.length - newlyKept, rejects.length],
+      `UPDATE ${t.files} f SET last_record_no = $${p}, records_kept = records_kept + $${p + 1}, records_duplicate = records_duplicate + $${p + 2}, records_quarantined = records_quarantined + $${p + 3} WHERE ${inScope(t)}file_id = $1`,
+      paramsOf(scope, id, lastNo, newlyKept, records.length - newlyKept, rejects.length),
     );
   });
   crashPoint('ingest.batch-committed');

@@ -1,5 +1,5 @@
-import type { Store } from '../store/store.ts';
-import { RESOLVER_VERSION, type AffiliationResolver } from './matcher.ts';
+import { appendInSlices, EVIDENCE_STRINGS, type Store } from '../store/store.ts';
+import { RESOLVER_VERSION, type AffiliationResolver, type Resolution } from './matcher.ts';
 
 /** Version of resolutions in the store: the matcher's behaviour and the registry it matched against. */
 export async function resolutionVersion(store: Store): Promise<string> {
@@ -7,38 +7,51 @@ export async function resolutionVersion(store: Store): Promise<string> {
   return `${RESOLVER_VERSION}/${registry?.value ?? 'no-registry'}`;
 }
 
+/** Resolves strings in batches, wherever that runs: here, or on a worker thread (src/workflows/offload.ts). */
+export type ResolveMany = (raws: string[]) => Resolution[] | Promise<Resolution[]>;
+
+
 /**
  * Resolves every distinct affiliation string (and patent applicant name) not yet resolved
  * under the current version. Each string is resolved once however many works use it.
  */
-export async function resolvePending(store: Store, resolver: AffiliationResolver, onProgress?: (done: number, total: number) => void): Promise<{ resolved: number; seconds: number }> {
+export async function resolvePending(
+  store: Store,
+  resolver: AffiliationResolver | ResolveMany,
+  onProgress?: (done: number, total: number) => void,
+  /** Which strings to look at (a query of `raw`s): by default every string of the evidence. */
+  strings = EVIDENCE_STRINGS,
+): Promise<{ resolved: number; seconds: number }> {
   const started = performance.now();
+  const resolveMany: ResolveMany = typeof resolver === 'function' ? resolver : (raws) => raws.map((raw) => resolver.resolve(raw));
   const version = await resolutionVersion(store);
-  const pending = (
-    await store.all<{ raw: string }>(
-      `SELECT DISTINCT a.raw FROM (SELECT raw FROM affiliations UNION ALL SELECT name AS raw FROM patent_applicants) a
-       WHERE a.raw <> '' AND NOT EXISTS (SELECT 1 FROM resolutions r WHERE r.raw = a.raw AND r.resolver_version = $1)`,
-      [version],
-    )
-  ).map((r) => r.raw);
+  await store.run(
+    `CREATE OR REPLACE TEMP TABLE pending_resolution AS
+     SELECT raw, row_number() OVER () AS n FROM (
+       SELECT DISTINCT a.raw FROM (${strings}) a
+       WHERE a.raw <> '' AND NOT EXISTS (SELECT 1 FROM resolutions r WHERE r.raw = a.raw AND r.resolver_version = $1))`,
+    [version],
+  );
+  const total = Number((await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM pending_resolution'))!.n);
+  // Strings come from the store and go to the resolver in small pieces (each takes this thread
+  // a few milliseconds at most); results are written in transactions of `chunk` strings.
   const chunk = 20_000;
-  for (let i = 0; i < pending.length; i += chunk) {
-    const part = pending.slice(i, i + chunk);
-    const results = part.map((raw) => resolver.resolve(raw));
+  const piece = 2_000;
+  for (let from = 0; from < total; from += chunk) {
+    const results: Resolution[] = [];
+    for (let at = from; at < Math.min(from + chunk, total); at += piece) {
+      const raws = (await store.all<{ raw: string }>('SELECT raw FROM pending_resolution WHERE n > $1 AND n <= $2 ORDER BY n', [at, Math.min(at + piece, from + chunk)])).map((r) => r.raw);
+      results.push(...(await resolveMany(raws)));
+    }
     await store.transaction(async () => {
       await store.run('CREATE TEMP TABLE IF NOT EXISTS stage_raw (raw VARCHAR)');
       await store.run('DELETE FROM stage_raw');
-      const raws = await store.connection.createAppender('stage_raw');
-      for (const raw of part) {
-        raws.appendVarchar(raw);
-        raws.endRow();
-      }
-      raws.closeSync();
+      await store.run('INSERT INTO stage_raw SELECT raw FROM pending_resolution WHERE n > $1 AND n <= $2', [from, from + chunk]);
       await store.run('DELETE FROM resolution_institutions WHERE raw IN (SELECT raw FROM stage_raw)');
       await store.run('DELETE FROM resolutions WHERE raw IN (SELECT raw FROM stage_raw)');
       const res = await store.connection.createAppender('resolutions');
       const inst = await store.connection.createAppender('resolution_institutions');
-      for (const r of results) {
+      await appendInSlices(results, [res, inst], (r) => {
         res.appendVarchar(r.raw);
         res.appendVarchar(version);
         r.countryCode === null ? res.appendNull() : res.appendVarchar(r.countryCode);
@@ -58,11 +71,11 @@ export async function resolvePending(store: Store, resolver: AffiliationResolver
             inst.endRow();
           }
         }
-      }
+      }, 500);
       res.closeSync();
       inst.closeSync();
     });
-    onProgress?.(Math.min(i + chunk, pending.length), pending.length);
+    onProgress?.(Math.min(from + chunk, total), total);
   }
-  return { resolved: pending.length, seconds: (performance.now() - started) / 1000 };
+  return { resolved: total, seconds: (performance.now() - started) / 1000 };
 }

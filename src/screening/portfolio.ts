@@ -1,4 +1,4 @@
-import { listValue } from '@duckdb/node-api';
+import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Taxonomy } from '../fields/taxonomy.ts';
@@ -30,7 +30,11 @@ export function loadWeights(taxonomy: Taxonomy, path = SENSITIVITY_FILE): Weight
   return { level, field, defaultField: doc.default, source: `field weights in ${path.split('/').slice(-3).join('/')}, after Rec. (EU) 2023/2113` };
 }
 
-export type PortfolioScope = { institution: string; rollUp?: boolean } | { fileId: string; label: string };
+/**
+ * Whose works: an institution (with rollUp its ROR children) in the shared base, a file of the
+ * shared base, or an export an organisation uploaded (its own evidence, read from its tables).
+ */
+export type PortfolioScope = { institution: string; rollUp?: boolean } | { fileId: string; label: string } | { upload: { orgId: string; fileId: string }; label: string };
 
 export interface FlaggedPartner {
   list: string;
@@ -88,65 +92,102 @@ type FlagRow = {
 }
 
 /**
+ * Where a scope's works are read: the shared analytics tables, or an organisation's upload
+ * tables, narrowed to the organisation and the file ($1 and $2 in the statements below).
+ */
+interface WorkTables {
+  scope: string;
+  params: DuckDBValue[];
+  works: string;
+  affiliations: string;
+  authorships: string;
+  workFields: string;
+  /** Joins a table of the set to the work's preferred record. */
+  record: (alias: string, work: string) => string;
+  /** Narrows a table of the set to the scope's tables (nothing for the shared base). */
+  own: (alias: string) => string;
+}
+
+function tablesFor(scope: PortfolioScope): WorkTables {
+  const record = (alias: string, work: string) => `${alias}.source = ${work}.source AND ${alias}.source_id = ${work}.source_id`;
+  if ('upload' in scope) {
+    const own = (alias: string) => `${alias}.scope = $1 AND ${alias}.file_id = $2`;
+    return {
+      scope: `SELECT work_id FROM upload_works w WHERE ${own('w')}`,
+      params: [scope.upload.orgId, scope.upload.fileId],
+      works: 'upload_works',
+      affiliations: 'upload_affiliations',
+      authorships: 'upload_authorships',
+      workFields: 'upload_work_fields',
+      record: (alias, work) => `${alias}.scope = $1 AND ${record(alias, work)}`,
+      own,
+    };
+  }
+  const shared = { works: 'works', affiliations: 'affiliations', authorships: 'authorships', workFields: 'work_fields', record, own: () => 'TRUE' };
+  if ('fileId' in scope) return { ...shared, scope: `SELECT DISTINCT rw.work_id FROM records r JOIN record_works rw USING (source, source_id) WHERE r.file_id = $1`, params: [scope.fileId] };
+  return {
+    ...shared,
+    scope: scope.rollUp
+      ? `SELECT DISTINCT wi.work_id FROM work_institutions wi JOIN institution_rollup r USING (ror_id) WHERE r.top_id = $1 OR wi.ror_id = $1`
+      : `SELECT DISTINCT work_id FROM work_institutions WHERE ror_id = $1`,
+    params: [scope.institution],
+  };
+}
+
+/**
  * Every co-publication of the scope with a listed entity. The scope is an institution (and with
- * rollUp its ROR children) or the works of one ingested export. A home author's own affiliation
- * is never their partner: an affiliation that names the home institution is not flagged.
+ * rollUp its ROR children), the works of one file of the shared base, or those of an export an
+ * organisation uploaded. A home author's own affiliation is never their partner: an
+ * affiliation that names the home institution is not flagged.
  */
 export async function portfolio(store: Store, scope: PortfolioScope, weights: Weights): Promise<Portfolio> {
-  const inScope =
-    'institution' in scope
-      ? scope.rollUp
-        ? `SELECT DISTINCT wi.work_id FROM work_institutions wi JOIN institution_rollup r USING (ror_id) WHERE r.top_id = $1 OR wi.ror_id = $1`
-        : `SELECT DISTINCT work_id FROM work_institutions WHERE ror_id = $1`
-      : `SELECT DISTINCT rw.work_id FROM records r JOIN record_works rw USING (source, source_id) WHERE r.file_id = $1`;
+  const t = tablesFor(scope);
   const homeIds =
     'institution' in scope
       ? scope.rollUp
         ? `SELECT ror_id FROM institution_rollup WHERE top_id = $1 OR ror_id = $1`
         : `SELECT $1::VARCHAR AS ror_id`
-      : `SELECT NULL::VARCHAR AS ror_id WHERE $1::VARCHAR IS NULL`;
-  const key = 'institution' in scope ? scope.institution : scope.fileId;
+      : null;
   const base = (scopeSql: string) => `
     WITH scope AS (${scopeSql}),
     aff AS (
       SELECT w.work_id, w.year, w.title, a.author_seq, a.aff_seq, a.raw
-      FROM works w JOIN scope USING (work_id) JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id
-    ),
+      FROM ${t.works} w JOIN scope USING (work_id) JOIN ${t.affiliations} a ON ${t.record('a', 'w')}
+      WHERE ${t.own('w')}
+    )${
+      homeIds
+        ? `,
     home AS (
       SELECT DISTINCT wa.work_id, wa.author_seq, wa.aff_seq FROM work_affiliations wa JOIN scope USING (work_id)
       WHERE wa.ror_id IN (${homeIds})
-    )`;
+    )`
+        : ''
+    }`;
   const flags = await store.all<FlagRow>(
-    `${base(inScope)}
+    `${base(t.scope)}
     SELECT aff.work_id, aff.year, aff.title, aff.raw, h.list_id, h.entry_id, h.entry_name, h.level, h.match, h.inherited_via
     FROM aff JOIN screen_hits h ON h.raw = aff.raw
-    WHERE NOT EXISTS (SELECT 1 FROM home WHERE home.work_id = aff.work_id AND home.author_seq = aff.author_seq AND home.aff_seq = aff.aff_seq)
+    ${homeIds ? 'WHERE NOT EXISTS (SELECT 1 FROM home WHERE home.work_id = aff.work_id AND home.author_seq = aff.author_seq AND home.aff_seq = aff.aff_seq)' : ''}
     ORDER BY aff.year, aff.work_id`,
-    [key],
+    t.params,
   );
-  const total = await store.one<{ n: bigint }>(`WITH scope AS (${inScope}) SELECT count(*) AS n FROM scope`, [key]);
+  const total = await store.one<{ n: bigint }>(`WITH scope AS (${t.scope}) SELECT count(*) AS n FROM scope`, t.params);
   const flaggedIds = [...new Set(flags.map((f) => f.work_id))];
   const fields = new Map<string, string[]>();
   const authors = new Map<string, { name: string; department: string }[]>();
   if (flaggedIds.length > 0) {
     await store.run('CREATE OR REPLACE TEMP TABLE portfolio_works AS SELECT unnest($1::VARCHAR[]) AS work_id', [listValue(flaggedIds)]);
-    for (const r of await store.all<{ work_id: string; field_id: string }>('SELECT work_id, field_id FROM work_fields JOIN portfolio_works USING (work_id) ORDER BY field_id')) {
+    for (const r of await store.all<{ work_id: string; field_id: string }>(`SELECT work_id, field_id FROM ${t.workFields} f JOIN portfolio_works USING (work_id) WHERE ${t.own('f')} ORDER BY field_id`, 'upload' in scope ? t.params : [])) {
       fields.set(r.work_id, [...(fields.get(r.work_id) ?? []), r.field_id]);
     }
-    const flaggedScope = `SELECT work_id FROM portfolio_works INTERSECT ${inScope}`;
-    const homeAuthors =
-      'institution' in scope
-        ? `${base(flaggedScope)}
-           SELECT DISTINCT aff.work_id, coalesce(au.author_name, 'author ' || aff.author_seq) AS name, aff.raw
-           FROM aff JOIN home USING (work_id, author_seq, aff_seq)
-           JOIN works w USING (work_id)
-           LEFT JOIN authorships au ON au.source = w.source AND au.source_id = w.source_id AND au.author_seq = aff.author_seq`
-        : `${base(flaggedScope)}
-           SELECT DISTINCT aff.work_id, coalesce(au.author_name, 'author ' || aff.author_seq) AS name, aff.raw
-           FROM aff JOIN works w USING (work_id)
-           LEFT JOIN authorships au ON au.source = w.source AND au.source_id = w.source_id AND au.author_seq = aff.author_seq
-           WHERE NOT EXISTS (SELECT 1 FROM screen_hits h WHERE h.raw = aff.raw)`;
-    for (const r of await store.all<{ work_id: string; name: string; raw: string }>(homeAuthors, [key])) {
+    const flaggedScope = `SELECT work_id FROM portfolio_works INTERSECT ${t.scope}`;
+    const homeAuthors = `${base(flaggedScope)}
+      SELECT DISTINCT aff.work_id, coalesce(au.author_name, 'author ' || aff.author_seq) AS name, aff.raw
+      FROM aff ${homeIds ? 'JOIN home USING (work_id, author_seq, aff_seq)' : ''}
+      JOIN ${t.works} w ON w.work_id = aff.work_id AND ${t.own('w')}
+      LEFT JOIN ${t.authorships} au ON ${t.record('au', 'w')} AND au.author_seq = aff.author_seq
+      ${homeIds ? '' : 'WHERE NOT EXISTS (SELECT 1 FROM screen_hits h WHERE h.raw = aff.raw)'}`;
+    for (const r of await store.all<{ work_id: string; name: string; raw: string }>(homeAuthors, t.params)) {
       authors.set(r.work_id, [...(authors.get(r.work_id) ?? []), { name: r.name, department: departmentOf(r.raw) }]);
     }
   }

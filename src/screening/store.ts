@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { loadRegistry } from '../ingest/registry.ts';
-import { AffiliationResolver } from '../resolve/matcher.ts';
-import type { Store } from '../store/store.ts';
-import { linkEntries, type LinkReport } from './links.ts';
+import type { AffiliationResolver } from '../resolve/matcher.ts';
+import { appendInSlices, EVIDENCE_STRINGS, type Store } from '../store/store.ts';
+import { buildScreeningContext, screenStrings, type ScreeningContext, type StoredHit } from './context.ts';
 import type { RiskList } from './lists.ts';
-import { Screener } from './screener.ts';
+
+export type { ScreeningContext } from './context.ts';
 
 /** Bumped whenever screening behaviour changes, so stored screening results are redone. */
 export const SCREENER_VERSION = '2026.11.22-7';
@@ -32,77 +33,103 @@ export async function loadedLists(store: Store): Promise<RiskList[]> {
   return rows.map((r) => JSON.parse(r.doc) as RiskList);
 }
 
-export interface ScreeningContext {
-  screener: Screener;
-  resolver: AffiliationResolver;
-  links: LinkReport;
-  lists: RiskList[];
-}
-
 /** The screener over the lists and registry held in the store. */
 export async function screeningContext(store: Store, resolver?: AffiliationResolver): Promise<ScreeningContext> {
   const lists = await loadedLists(store);
   if (lists.length === 0) throw new Error('no risk lists loaded yet: run `derisk lists load` (or `derisk demo`)');
-  const registry = await loadRegistry(store);
-  const res = resolver ?? new AffiliationResolver(registry);
-  const links = linkEntries(lists, registry, res.gazetteer);
-  return { screener: new Screener(lists, res, links.links, links.countriesByName), resolver: res, links, lists };
+  return buildScreeningContext(lists, await loadRegistry(store), resolver);
 }
 
-async function signature(store: Store, lists: RiskList[]): Promise<string> {
+/**
+ * Screening of many strings, wherever it runs: here (a ScreeningContext) or on a worker thread
+ * (src/workflows/offload.ts), which gives the lists it screens against and screens in batches.
+ */
+export interface StringScreening {
+  lists: { id: string; version: string }[];
+  screenMany(raws: string[]): StoredHit[][] | Promise<StoredHit[][]>;
+}
+
+const asStringScreening = (s: ScreeningContext | StringScreening): StringScreening =>
+  'screener' in s ? { lists: s.lists, screenMany: (raws) => screenStrings(s.screener, raws) } : s;
+
+/** What stored screening results were computed under: the screener, the registry and the lists' versions. */
+export async function screeningSignature(store: Store, lists: { id: string; version: string }[]): Promise<string> {
   const registry = await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`);
   const versions = lists.map((l) => `${l.id}@${l.version}`).join(',');
   return createHash('sha256').update(`${SCREENER_VERSION}|${registry?.value ?? ''}|${versions}`).digest('hex').slice(0, 16);
 }
 
+
+
 /**
  * Screens every distinct affiliation string and patent applicant name not yet screened under
  * the loaded lists, so portfolios are a join. New lists or a new registry mean all are redone.
  */
-export async function screenPending(store: Store, context: ScreeningContext, onProgress?: (done: number, total: number) => void): Promise<{ screened: number; hits: number; seconds: number }> {
+export async function screenPending(
+  store: Store,
+  screening: ScreeningContext | StringScreening,
+  onProgress?: (done: number, total: number) => void,
+  options: {
+    /** Rebuild the tables of listed co-publications if new hits concern the shared base (default); false when a refresh follows, or for an upload. */
+    rebuildListed?: boolean;
+    /** Which strings to look at (a query of `raw`s): by default every string of the evidence. */
+    strings?: string;
+  } = {},
+): Promise<{ screened: number; hits: number; seconds: number }> {
   const started = performance.now();
-  const sig = await signature(store, context.lists);
+  const screen = asStringScreening(screening);
+  const sig = await screeningSignature(store, screen.lists);
   const old = await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'screening_signature'`);
-  if (old?.value !== sig) {
+  // Other lists or another registry: every stored result is void, and every string is redone.
+  const reset = old?.value !== sig;
+  if (reset) {
     await store.transaction(async () => {
       await store.run('DELETE FROM screen_hits');
       await store.run('DELETE FROM screened_strings');
       await store.run(`INSERT OR REPLACE INTO meta VALUES ('screening_signature', $1)`, [sig]);
     });
   }
-  const pending = (
-    await store.all<{ raw: string }>(
-      `SELECT DISTINCT a.raw FROM (SELECT raw FROM affiliations UNION ALL SELECT name AS raw FROM patent_applicants) a
-       WHERE trim(a.raw) <> '' AND NOT EXISTS (SELECT 1 FROM screened_strings s WHERE s.raw = a.raw)`,
-    )
-  ).map((r) => r.raw);
+  await store.run(`CREATE OR REPLACE TEMP TABLE pending_screening AS
+    SELECT raw, row_number() OVER () AS n FROM (
+      SELECT DISTINCT a.raw FROM (${reset ? EVIDENCE_STRINGS : (options.strings ?? EVIDENCE_STRINGS)}) a
+      WHERE trim(a.raw) <> '' AND NOT EXISTS (SELECT 1 FROM screened_strings s WHERE s.raw = a.raw))`);
+  const total = Number((await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM pending_screening'))!.n);
   let hits = 0;
+  // As in resolvePending: small pieces to the screener, transactions of `chunk` strings.
   const chunk = 20_000;
-  for (let i = 0; i < pending.length; i += chunk) {
-    const part = pending.slice(i, i + chunk);
+  const piece = 2_000;
+  for (let from = 0; from < total; from += chunk) {
+    const part: { raw: string; hits: StoredHit[] }[] = [];
+    for (let at = from; at < Math.min(from + chunk, total); at += piece) {
+      const raws = (await store.all<{ raw: string }>('SELECT raw FROM pending_screening WHERE n > $1 AND n <= $2 ORDER BY n', [at, Math.min(at + piece, from + chunk)])).map((r) => r.raw);
+      const found = await screen.screenMany(raws);
+      raws.forEach((raw, i) => part.push({ raw, hits: found[i]! }));
+    }
     await store.transaction(async () => {
       const done = await store.connection.createAppender('screened_strings');
-      const found = await store.connection.createAppender('screen_hits');
-      for (const raw of part) {
+      const hitRows = await store.connection.createAppender('screen_hits');
+      await appendInSlices(part, [done, hitRows], ({ raw, hits: found }) => {
         done.appendVarchar(raw);
         done.endRow();
-        for (const h of context.screener.screen(raw).hits) {
+        for (const h of found) {
           hits++;
-          for (const v of [raw, h.list, h.entryId, h.entry, h.level, h.match]) found.appendVarchar(v);
-          found.appendDouble(h.score);
-          h.inherited ? found.appendVarchar(h.inherited.via) : found.appendNull();
-          found.appendVarchar(h.evidence);
-          found.endRow();
+          for (const v of [raw, h.list, h.entryId, h.entry, h.level, h.match]) hitRows.appendVarchar(v);
+          hitRows.appendDouble(h.score);
+          h.inheritedVia === null ? hitRows.appendNull() : hitRows.appendVarchar(h.inheritedVia);
+          hitRows.appendVarchar(h.evidence);
+          hitRows.endRow();
         }
-      }
+      }, 500);
       done.closeSync();
-      found.closeSync();
+      hitRows.closeSync();
     });
-    onProgress?.(Math.min(i + chunk, pending.length), pending.length);
+    onProgress?.(Math.min(from + chunk, total), total);
   }
-  // Refresh keeps the table in step with the works; new screening results need it rebuilt too.
-  if (pending.length > 0) await refreshListedAffiliations(store);
-  return { screened: pending.length, hits, seconds: (performance.now() - started) / 1000 };
+  // Refresh keeps the table in step with the works; new screening results need it rebuilt too,
+  // unless the caller refreshes next, or the new strings are not in the shared base at all.
+  const touchesShared = async () => Boolean(await store.one('SELECT 1 FROM pending_screening p JOIN screen_hits h USING (raw) JOIN affiliations a USING (raw) LIMIT 1'));
+  if (reset || (total > 0 && (options.rebuildListed ?? true) && (await touchesShared()))) await refreshListedAffiliations(store);
+  return { screened: total, hits, seconds: (performance.now() - started) / 1000 };
 }
 
 /**
@@ -111,6 +138,8 @@ export async function screenPending(store: Store, context: ScreeningContext, onP
  * without scanning every affiliation per question. Rebuilt after screening and after refresh.
  */
 export async function refreshListedAffiliations(store: Store): Promise<void> {
+  // A store whose shared base was never refreshed has no works to list yet.
+  if (!(await store.one(`SELECT 1 FROM duckdb_tables() WHERE table_name = 'works' AND schema_name = 'main'`))) return;
   await store.run(`CREATE OR REPLACE TABLE listed_affiliations AS
     SELECT DISTINCT w.work_id, w.year, ri.ror_id
     FROM works w

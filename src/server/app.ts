@@ -22,6 +22,10 @@ import { actorOf, registerAuth } from './auth.ts';
 import { registerCaseRoutes } from './case-routes.ts';
 import { registerScreeningRoutes } from './screening-routes.ts';
 import { registerUploadRoutes } from './upload-routes.ts';
+import { IngestWorkflow } from '../workflows/ingest.ts';
+import { migrateLegacyUploads } from '../workflows/legacy-uploads.ts';
+import { findUpload, Uploads } from '../workflows/uploads.ts';
+import { join } from 'node:path';
 
 export interface ServerOptions {
   store: Store;
@@ -242,9 +246,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.get('/api/facts', { schema: { description: "The source brief's published facts against the loaded data" } }, async (request) => evidence.read(actorOf(request), (store) => checkFacts(store, catalogueFor({}))));
 
-  registerScreeningRoutes(app, evidence, options.store, options.taxonomy, () => [...(catalogueFor({}).regions.get('EU27AC')?.countries ?? [])]);
+  registerScreeningRoutes(app, evidence, options.store, options.taxonomy, () => [...(catalogueFor({}).regions.get('EU27AC')?.countries ?? [])], (actor, fileId) => findUpload(options.store, options.db, actor, fileId));
   registerAccountRoutes(app, accounts, options.db);
-  if (options.home) registerUploadRoutes(app, options.store, options.db, options.home, () => answers.clear(), options.uploadLimit ?? 200 * 1024 * 1024);
+  if (options.home) {
+    // Uploads are each organisation's own evidence: they change no indicator, profile or
+    // verdict, so the answers kept above stay true while organisations upload.
+    const home = options.home;
+    const workflow = new IngestWorkflow(options.store, { quarantineDir: join(home, 'quarantine'), taxonomy: options.taxonomy });
+    app.addHook('onReady', async () => {
+      if ((await migrateLegacyUploads(options.store, options.db, home)).moved.length > 0) answers.clear();
+    });
+    app.addHook('onClose', async () => workflow.close());
+    registerUploadRoutes(app, new Uploads(options.store, options.db, workflow, home, options.uploadLimit ?? 200 * 1024 * 1024));
+  }
   // The assessor loads the registry, lists and rulebook once, on first use.
   let services: Promise<{ cases: CaseService; assessor: Assessor }> | null = null;
   registerCaseRoutes(app, () => {

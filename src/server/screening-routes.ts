@@ -4,8 +4,10 @@ import { briefing } from '../screening/briefing.ts';
 import { loadWeights, portfolio, portfolioCsv } from '../screening/portfolio.ts';
 import { ScreenError, screenJson } from '../screening/screener.ts';
 import { screeningContext, type ScreeningContext } from '../screening/store.ts';
+import type { Actor } from '../service/authorize.ts';
 import type { EvidenceAccess } from '../service/evidence.ts';
 import type { Store } from '../store/store.ts';
+import type { UploadRef } from '../workflows/uploads.ts';
 import { actorOf } from './auth.ts';
 
 const ROR = '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$';
@@ -15,7 +17,7 @@ class NoListsError extends Error {
 }
 
 /** Name screening, portfolios and briefing sheets over the lists loaded in the store. */
-export function registerScreeningRoutes(app: FastifyInstance, evidence: EvidenceAccess, store: Store, taxonomy: Taxonomy, europe: () => string[]): void {
+export function registerScreeningRoutes(app: FastifyInstance, evidence: EvidenceAccess, store: Store, taxonomy: Taxonomy, europe: () => string[], findUpload: (actor: Actor, fileId: string) => Promise<UploadRef>): void {
   let context: Promise<ScreeningContext> | null = null;
   const screening = (): Promise<ScreeningContext> => {
     context ??= screeningContext(store).catch((e: Error) => {
@@ -49,8 +51,11 @@ export function registerScreeningRoutes(app: FastifyInstance, evidence: Evidence
     if (!q.ror === !q.file) return reply.code(400).send({ error: 'bad request', message: 'give either ror (an institution) or file (an uploaded export)' });
     await screening();
     if (q.ror && !(await store.one('SELECT 1 FROM institutions WHERE ror_id = $1', [q.ror]))) return reply.code(404).send({ error: 'not found', message: `no institution ${q.ror} in the loaded registry` });
-    if (q.file && !(await store.one('SELECT 1 FROM input_files WHERE file_id = $1', [q.file]))) return reply.code(404).send({ error: 'not found', message: `no uploaded export ${q.file}` });
-    const result = await portfolio(store, q.ror ? { institution: q.ror, rollUp: q.rollup } : { fileId: q.file!, label: `uploaded export ${q.file!.slice(0, 12)}` }, loadWeights(taxonomy));
+    // An upload of another organisation is not found, like one nobody made (checked in the core).
+    const upload = q.file ? await findUpload(actorOf(request), q.file) : null;
+    const label = `uploaded export ${q.file?.slice(0, 12)}`;
+    const scope = q.ror ? { institution: q.ror, rollUp: q.rollup } : upload!.scope.kind === 'shared' ? { fileId: upload!.fileId, label } : { upload: { orgId: upload!.scope.orgId, fileId: upload!.fileId }, label };
+    const result = await portfolio(store, scope, loadWeights(taxonomy));
     if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="portfolio-${q.ror ?? q.file!.slice(0, 12)}.csv"`).send(portfolioCsv(result));
     return result;
   }));

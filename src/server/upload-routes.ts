@@ -1,68 +1,72 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { Mutex } from '../appdb/db.ts';
-import { ingestWorks } from '../ingest/pipeline.ts';
-import type { SourceName } from '../ingest/records.ts';
-import { loadRegistry } from '../ingest/registry.ts';
-import { resolvePending } from '../resolve/apply.ts';
-import { AffiliationResolver } from '../resolve/matcher.ts';
-import { screenPending, screeningContext } from '../screening/store.ts';
-import { appendAudit } from '../service/audit.ts';
-import { authorize } from '../service/authorize.ts';
-import type { AppDb } from '../appdb/db.ts';
-import { refreshAnalytics } from '../store/refresh.ts';
-import type { Store } from '../store/store.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import type { WorkKind } from '../workflows/ingest.ts';
+import type { Uploads } from '../workflows/uploads.ts';
 import { actorOf } from './auth.ts';
 
-const EXTENSION: Record<SourceName, string> = { openalex: 'jsonl', wos: 'txt', scopus: 'csv' };
+const FILE_ID = { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'the file id of an upload (its SHA-256)' } as const;
 
 /**
- * Uploads of publication exports (OpenAlex JSON Lines, WoS, Scopus CSV): kept under their content
- * hash, ingested with the resumable pipeline, resolved, refreshed and screened, so the export can
- * be screened as a portfolio. One upload at a time: the server is the store's only writer.
+ * Uploads of publication exports (OpenAlex JSON Lines, WoS, Scopus CSV) into the caller's
+ * organisation's own evidence, their ingest jobs, quarantine and sharing. Roles and tenants are
+ * checked in Uploads; these handlers translate HTTP to it and back. The role is checked before
+ * the body is read, and the body goes to disk as it arrives.
  */
-export function registerUploadRoutes(app: FastifyInstance, store: Store, db: AppDb, home: string, dataChanged: () => void, maxBytes: number): void {
-  const writer = new Mutex();
-  app.addContentTypeParser(['application/octet-stream', 'text/plain', 'text/csv', 'application/x-ndjson'], { parseAs: 'buffer', bodyLimit: maxBytes }, (_request, body, done) => done(null, body));
-  app.post('/api/uploads', {
-    bodyLimit: maxBytes,
-    schema: {
-      description: 'Ingests a publication export sent as the raw body; answers with the ingest report and the file id to screen as a portfolio',
-      querystring: { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { type: 'string', enum: ['openalex', 'wos', 'scopus'] } } },
-    },
-  }, async (request, reply) => {
-    const actor = actorOf(request);
-    authorize(actor, 'evidence.ingest');
-    const kind = (request.query as { kind: SourceName }).kind;
-    const body = request.body;
-    if (!Buffer.isBuffer(body) || body.length === 0) return reply.code(400).send({ error: 'bad request', message: 'send the export as the request body (Content-Type: application/octet-stream)' });
-    const hash = createHash('sha256').update(body).digest('hex');
-    const dir = join(home, 'uploads');
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, `${hash}.${EXTENSION[kind]}`);
-    // Written whole, then renamed: a crash never leaves half a file under the final name.
-    if (!existsSync(path)) {
-      writeFileSync(`${path}.part`, body);
-      renameSync(`${path}.part`, path);
-    }
-    const report = await writer.run(async () => {
-      const r = await ingestWorks(store, kind, path, { quarantineDir: join(home, 'quarantine') });
-      const lists = await store.one<{ n: bigint }>('SELECT count(*) AS n FROM risk_lists');
-      if (Number(lists?.n ?? 0) > 0) {
-        const context = await screeningContext(store);
-        await resolvePending(store, context.resolver);
-        await refreshAnalytics(store);
-        await screenPending(store, context);
-      } else {
-        await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
-        await refreshAnalytics(store);
+export function registerUploadRoutes(app: FastifyInstance, uploads: Uploads): void {
+  // In a scope of their own: only these routes take raw bodies, as streams.
+  app.register(async (scope) => {
+    scope.addContentTypeParser(['application/octet-stream', 'text/plain', 'text/csv', 'application/x-ndjson', 'application/gzip'], (_request, payload, done) => done(null, payload));
+
+    const refuseEarly = async (request: FastifyRequest, reply: FastifyReply) => {
+      const declared = request.headers['content-length'] === undefined ? null : Number(request.headers['content-length']);
+      try {
+        uploads.mayUpload(actorOf(request), declared);
+      } catch (e) {
+        // The rest of the body is not wanted: the connection closes after the answer.
+        reply.header('connection', 'close');
+        throw e;
       }
-      dataChanged();
-      return r;
+    };
+
+    scope.post('/api/uploads', {
+      onRequest: refuseEarly,
+      schema: {
+        description:
+          "Ingests a publication export sent as the raw body into the caller's organisation's own evidence (never into the shared base, indicators or verdicts). Answers 201 with the result when done, or at once 202 with a job to poll when sent with Prefer: respond-async",
+        querystring: { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { type: 'string', enum: ['openalex', 'wos', 'scopus'] } } },
+        headers: { type: 'object', properties: { prefer: { type: 'string', maxLength: 200 } } },
+      },
+    }, async (request, reply) => {
+      const kind = (request.query as { kind: WorkKind }).kind;
+      if (!request.body || typeof (request.body as Readable).pipe !== 'function') return reply.code(415).send({ error: 'unsupported media type', message: 'send the export as the request body (Content-Type: application/octet-stream)' });
+      const { job, done } = await uploads.upload(actorOf(request), kind, request.body as Readable);
+      if (/\brespond-async\b/.test(String(request.headers.prefer ?? ''))) {
+        return reply.code(202).header('location', `/api/uploads/jobs/${job}`).send({ job, status: uploads.jobs.get(actorOf(request).orgId, job)?.status ?? 'queued', poll: `/api/uploads/jobs/${job}` });
+      }
+      const view = await done;
+      if (view.error) return reply.code(view.error.status).send({ error: view.error.status === 422 ? 'unprocessable' : 'failed', message: view.error.message, job });
+      return reply.code(201).send({ ...view.result!, job });
     });
-    await db.transaction((tx) => appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'evidence.ingest', target: report.fileId, detail: { kind, status: report.status, kept: report.kept, quarantined: report.quarantined } }));
-    return reply.code(201).send({ fileId: report.fileId, kind, status: report.status, kept: report.kept, duplicates: report.duplicates, quarantined: report.quarantined, quarantinePath: report.quarantinePath });
+  });
+
+  app.get('/api/uploads', { schema: { description: "The caller's organisation's uploads and those shared with it" } }, async (request) => uploads.list(actorOf(request)));
+
+  app.get('/api/uploads/jobs/:id', {
+    schema: { description: "An upload's ingest job: status, stage, progress per stage, the result or the error", params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } },
+  }, async (request) => uploads.job(actorOf(request), (request.params as { id: string }).id));
+
+  app.get('/api/uploads/:fileId/quarantine', {
+    schema: { description: 'The records of an upload that were set aside, with the reason for each', params: { type: 'object', properties: { fileId: FILE_ID }, required: ['fileId'] } },
+  }, async (request) => uploads.quarantine(actorOf(request), (request.params as { fileId: string }).fileId));
+
+  app.post('/api/uploads/:fileId/share', {
+    schema: {
+      description: "Shares one of the organisation's uploads read-only with another organisation (officers; audited)",
+      params: { type: 'object', properties: { fileId: FILE_ID }, required: ['fileId'] },
+      body: { type: 'object', additionalProperties: false, required: ['organisation'], properties: { organisation: { type: 'string', minLength: 1, maxLength: 64 } } },
+    },
+  }, async (request) => {
+    await uploads.share(actorOf(request), (request.params as { fileId: string }).fileId, (request.body as { organisation: string }).organisation);
+    return { shared: true };
   });
 }

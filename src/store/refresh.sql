@@ -4,9 +4,7 @@
 -- A work is one DOI (else one PubMed id, else one source record): records from several sources
 -- merge on those ids, never on titles.
 CREATE OR REPLACE TABLE record_works AS
-SELECT source, source_id,
-  coalesce('doi:' || doi, 'pmid:' || pmid, source || ':' || source_id) AS work_id,
-  CASE source WHEN 'openalex' THEN 1 WHEN 'wos' THEN 2 ELSE 3 END AS source_rank
+SELECT source, source_id, work_key(source, source_id, doi, pmid) AS work_id, source_rank(source) AS source_rank
 FROM records;
 
 -- The preferred record (OpenAlex, then WoS, then Scopus) supplies the author list.
@@ -25,10 +23,7 @@ WITH labels AS (SELECT DISTINCT scheme, field_id AS code, name FROM record_field
 classified AS (
   SELECT l.scheme, l.code, l.name, fr.field_id, fr.min_score
   FROM labels l JOIN field_rules fr ON fr.scheme = l.scheme
-  WHERE CASE fr.kind
-    WHEN 'name' THEN lower(l.name) = fr.value
-    WHEN 'pattern' THEN regexp_matches(lower(l.name), fr.value)
-    ELSE upper(l.code) LIKE fr.value || '%' END
+  WHERE field_rule_holds(fr.kind, fr.value, l.name, l.code)
 )
 SELECT DISTINCT rw.work_id, c.field_id
 FROM record_fields rf

@@ -201,3 +201,118 @@ CREATE TABLE IF NOT EXISTS screen_hits (
 );
 
 CREATE TABLE IF NOT EXISTS screened_strings (raw VARCHAR PRIMARY KEY);
+
+-- An organisation's uploads are its own evidence, kept apart from the shared base above (which
+-- changes only by an administrator's ingest): the same shapes with the owning organisation as
+-- `scope`. Files are keyed by (scope, content hash) and records deduplicated within a scope, so
+-- nothing one organisation uploaded shows in another's counts. Nothing that builds the shared
+-- analytics reads these tables.
+CREATE TABLE IF NOT EXISTS upload_files (
+  scope VARCHAR NOT NULL,
+  file_id VARCHAR NOT NULL,
+  path VARCHAR NOT NULL,
+  kind VARCHAR NOT NULL,
+  bytes BIGINT NOT NULL,
+  started_at TIMESTAMP NOT NULL,
+  finished_at TIMESTAMP,
+  last_record_no BIGINT NOT NULL DEFAULT 0,
+  records_kept BIGINT NOT NULL DEFAULT 0,
+  records_duplicate BIGINT NOT NULL DEFAULT 0,
+  records_quarantined BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (scope, file_id)
+);
+
+CREATE TABLE IF NOT EXISTS upload_quarantine (
+  scope VARCHAR NOT NULL,
+  file_id VARCHAR NOT NULL,
+  record_no BIGINT NOT NULL,
+  line_no BIGINT,
+  reason VARCHAR NOT NULL,
+  excerpt VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS upload_records (
+  scope VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  source_id VARCHAR NOT NULL,
+  doi VARCHAR,
+  pmid VARCHAR,
+  title VARCHAR,
+  year INTEGER,
+  type VARCHAR,
+  funders VARCHAR[],
+  file_id VARCHAR NOT NULL,
+  record_no BIGINT NOT NULL
+);
+
+-- Every record a file holds, also those an earlier upload of the same organisation already
+-- brought: an export's portfolio is all of its works.
+CREATE TABLE IF NOT EXISTS upload_file_records (
+  scope VARCHAR NOT NULL,
+  file_id VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  source_id VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS upload_authorships (
+  scope VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  source_id VARCHAR NOT NULL,
+  author_seq INTEGER NOT NULL,
+  author_name VARCHAR,
+  position VARCHAR,
+  is_corresponding BOOLEAN
+);
+
+CREATE TABLE IF NOT EXISTS upload_affiliations (
+  scope VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  source_id VARCHAR NOT NULL,
+  author_seq INTEGER NOT NULL,
+  aff_seq INTEGER NOT NULL,
+  raw VARCHAR NOT NULL,
+  given_ror_ids VARCHAR[],
+  given_countries VARCHAR[]
+);
+
+CREATE TABLE IF NOT EXISTS upload_record_fields (
+  scope VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  source_id VARCHAR NOT NULL,
+  scheme VARCHAR NOT NULL,
+  field_id VARCHAR NOT NULL,
+  name VARCHAR,
+  score DOUBLE
+);
+
+-- The works of each uploaded export and their technology fields, built when it is ingested
+-- (src/store/upload-refresh.sql) by the same rules as the shared works.
+CREATE TABLE IF NOT EXISTS upload_works (
+  scope VARCHAR NOT NULL,
+  file_id VARCHAR NOT NULL,
+  work_id VARCHAR NOT NULL,
+  source VARCHAR NOT NULL,
+  source_id VARCHAR NOT NULL,
+  doi VARCHAR,
+  title VARCHAR,
+  type VARCHAR,
+  year INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS upload_work_fields (
+  scope VARCHAR NOT NULL,
+  file_id VARCHAR NOT NULL,
+  work_id VARCHAR NOT NULL,
+  field_id VARCHAR NOT NULL
+);
+
+-- Rules shared by the shared refresh and the uploads' (one definition each).
+-- A work is one DOI, else one PubMed id, else one source record.
+CREATE OR REPLACE MACRO work_key(source, source_id, doi, pmid) AS coalesce('doi:' || doi, 'pmid:' || pmid, source || ':' || source_id);
+-- The preferred record of a work: OpenAlex, then WoS, then Scopus.
+CREATE OR REPLACE MACRO source_rank(source) AS CASE source WHEN 'openalex' THEN 1 WHEN 'wos' THEN 2 ELSE 3 END;
+-- Whether a field rule of the taxonomy holds for a classification label.
+CREATE OR REPLACE MACRO field_rule_holds(kind, rule_value, label_name, label_code) AS CASE kind
+  WHEN 'name' THEN lower(label_name) = rule_value
+  WHEN 'pattern' THEN regexp_matches(lower(label_name), rule_value)
+  ELSE upper(label_code) LIKE rule_value || '%' END;

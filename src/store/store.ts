@@ -1,11 +1,38 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 
 const SCHEMA = readFileSync(fileURLToPath(new URL('./schema.sql', import.meta.url)), 'utf8');
 
 export type Row = Record<string, unknown>;
+
+/**
+ * Every distinct string screening and resolution are asked about: affiliations of the shared
+ * base and of every organisation's uploads, and patent applicants. Both caches are keyed by the
+ * string alone and stay global: what a string resolves to or matches depends on the string, the
+ * registry and the lists, never on who uploaded it, and every reader joins them from evidence
+ * it may see (a cached string tells nobody where it came from).
+ */
+export const EVIDENCE_STRINGS = `SELECT raw FROM affiliations UNION ALL SELECT raw FROM upload_affiliations UNION ALL SELECT name AS raw FROM patent_applicants`;
+
+/** The affiliation strings of one organisation's uploads: what its upload resolves and screens, leaving the shared base's to an administrator. */
+export const uploadStrings = (orgId: string) => `SELECT raw FROM upload_affiliations WHERE scope = '${orgId.replace(/'/g, "''")}'`;
+
+/**
+ * Appends rows for `items` in slices: after each slice the appenders hand their rows to DuckDB
+ * and other work gets its turn. Appending is synchronous, so a server appending a large batch
+ * in one go (or flushing it all at close) would answer nobody meanwhile.
+ */
+export async function appendInSlices<T>(items: readonly T[], appenders: DuckDBAppender[], append: (item: T) => void, slice = 250): Promise<void> {
+  for (let i = 0; i < items.length; i++) {
+    append(items[i]!);
+    if (i % slice === slice - 1) {
+      for (const a of appenders) a.flushSync();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+}
 
 /**
  * The embedded DuckDB store. One process owns the file read-write (DuckDB refuses any other,
@@ -17,7 +44,18 @@ export class Store {
     readonly path: string,
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
+    /** Whether close() ends the instance too (the store's own first connection) or only this connection. */
+    private readonly ownsInstance = true,
   ) {}
+
+  /**
+   * Another connection to the same store. A long writer (an ingest) works on its own connection,
+   * so its open transaction never mixes with the statements others run meanwhile: they see
+   * the last committed state (DuckDB's MVCC).
+   */
+  async connect(): Promise<Store> {
+    return new Store(this.path, this.instance, await this.instance.connect(), false);
+  }
 
   static async open(path: string): Promise<Store> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -63,6 +101,6 @@ export class Store {
 
   close(): void {
     this.connection.closeSync();
-    this.instance.closeSync();
+    if (this.ownsInstance) this.instance.closeSync();
   }
 }

@@ -7,8 +7,8 @@ import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { Store } from '../../src/store/store.ts';
 import { writeTemp } from './fixtures.ts';
 
-// A small registry: CAS with one institute, Tsinghua, TU Delft, Oxford, MIT.
-const org = (id: string, name: string, country: string, city: string, parent?: string) => ({
+/** A ROR v2 record, as the registry dump has it. */
+export const rorRecord = (id: string, name: string, country: string, city: string, parent?: string) => ({
   id: `https://ror.org/${id}`,
   status: 'active',
   types: ['education'],
@@ -16,13 +16,14 @@ const org = (id: string, name: string, country: string, city: string, parent?: s
   locations: [{ geonames_details: { country_code: country, country_name: country, name: city } }],
   relationships: parent ? [{ type: 'parent', id: `https://ror.org/${parent}`, label: '' }] : [],
 });
+// A small registry: CAS with one institute, Tsinghua, TU Delft, Oxford, MIT.
 const REGISTRY = [
-  org('034t30j35', 'Chinese Academy of Sciences', 'CN', 'Beijing'),
-  org('022c3hy66', 'Institute of Automation', 'CN', 'Beijing', '034t30j35'),
-  org('03cve4549', 'Tsinghua University', 'CN', 'Beijing'),
-  org('02e2c7k09', 'Delft University of Technology', 'NL', 'Delft'),
-  org('052gg0110', 'University of Oxford', 'GB', 'Oxford'),
-  org('042nb2s44', 'Massachusetts Institute of Technology', 'US', 'Cambridge'),
+  rorRecord('034t30j35', 'Chinese Academy of Sciences', 'CN', 'Beijing'),
+  rorRecord('022c3hy66', 'Institute of Automation', 'CN', 'Beijing', '034t30j35'),
+  rorRecord('03cve4549', 'Tsinghua University', 'CN', 'Beijing'),
+  rorRecord('02e2c7k09', 'Delft University of Technology', 'NL', 'Delft'),
+  rorRecord('052gg0110', 'University of Oxford', 'GB', 'Oxford'),
+  rorRecord('042nb2s44', 'Massachusetts Institute of Technology', 'US', 'Cambridge'),
 ];
 export const AFF = {
   cas: 'Chinese Academy of Sciences, Beijing, China',

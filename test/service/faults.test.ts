@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { ingestWorks } from '../../src/ingest/pipeline.ts';
+import { organisationScope } from '../../src/ingest/pipeline.ts';
+import { IngestWorkflow } from '../../src/workflows/ingest.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { Store } from '../../src/store/store.ts';
@@ -100,15 +101,18 @@ test(`killed before and after ${ROUNDS} commits of case writes: acknowledged cas
   assert.equal(server.proc.exitCode, 0, 'SIGTERM shuts the server down cleanly');
 });
 
+/** What the upload added: the organisation's own evidence (the server's token is the local admin's), and the shared base beside it. */
 async function counts(home: string) {
   const store = await Store.open(join(home, 'derisk.duckdb'));
   try {
     const n = async (sql: string) => Number((await store.one<{ n: bigint }>(sql))!.n);
     return {
-      records: await n('SELECT count(*) AS n FROM records'),
-      affiliations: await n('SELECT count(*) AS n FROM affiliations'),
-      quarantine: await n('SELECT count(*) AS n FROM quarantine'),
-      files: await n('SELECT count(*) AS n FROM input_files WHERE finished_at IS NOT NULL'),
+      records: await n("SELECT count(*) AS n FROM upload_records WHERE scope = 'local'"),
+      affiliations: await n("SELECT count(*) AS n FROM upload_affiliations WHERE scope = 'local'"),
+      quarantine: await n("SELECT count(*) AS n FROM upload_quarantine WHERE scope = 'local'"),
+      files: await n("SELECT count(*) AS n FROM upload_files WHERE scope = 'local' AND finished_at IS NOT NULL"),
+      works: await n("SELECT count(*) AS n FROM upload_works WHERE scope = 'local'"),
+      sharedRecords: await n('SELECT count(*) AS n FROM records'),
     };
   } finally {
     store.close();
@@ -120,7 +124,9 @@ test('killed during the ingest of an upload, after it, before and after the audi
   const clean = tempDir();
   cpSync(template, clean, { recursive: true });
   const cleanStore = await Store.open(join(clean, 'derisk.duckdb'));
-  await ingestWorks(cleanStore, 'openalex', file, { quarantineDir: join(clean, 'q') });
+  const workflow = new IngestWorkflow(cleanStore, { quarantineDir: join(clean, 'q') });
+  await workflow.run({ scope: organisationScope('local'), kind: 'openalex', files: [{ path: file }] });
+  await workflow.close();
   cleanStore.close();
   const [initial, expected] = [await counts(template), await counts(clean)];
   const body = readFileSync(file);

@@ -1,0 +1,127 @@
+import { Readable } from 'node:stream';
+import { excerptOf, type Rejected, type WorkRecord } from './records.ts';
+
+/**
+ * How large a record may be before it is set aside unread. Real records are far smaller (in the
+ * mirror's samples: affiliations up to 336 characters, titles up to 274, an OpenAlex API page of
+ * 200 works on one 3 MB line); input past these bounds is an attack or a broken export, and
+ * reading it would make every later step slow for everyone.
+ */
+export interface RecordLimits {
+  /** Longest physical line, in bytes (a whole JSON Lines record, an API page, a WoS field). */
+  maxLineBytes: number;
+  /** Longest affiliation string, in characters: what the resolver and the screener are given. */
+  maxAffiliationChars: number;
+  /** Longest other text (title, author, identifier, funder, field label), in characters. */
+  maxTextChars: number;
+}
+
+export const DEFAULT_LIMITS: RecordLimits = { maxLineBytes: 32 * 1024 * 1024, maxAffiliationChars: 2_000, maxTextChars: 10_000 };
+
+/** Stands in for a line longer than the cap: not UTF-8, so every reader sets its record aside. */
+const OVERLONG_MARKER = Buffer.from([0xff]);
+const NEWLINE = Buffer.from([0x0a]);
+/** Output is handed on in pieces of whole lines of about this size, never byte by byte. */
+const OUTPUT_CHUNK = 1 << 20;
+
+/**
+ * Passes a byte stream on line by line, replacing each line longer than `maxLineBytes` by a
+ * one-byte stand-in (its length noted in `overlong` under its line number) without keeping
+ * it. Lines are handed on whole, so splitting them later costs time linear in the input
+ * however small the chunks of a decompressor are. A stream that fails hands on the unfinished
+ * line before the error, as the line splitter expects.
+ */
+export function capLines(input: Readable, maxLineBytes: number, overlong: Map<number, number>): Readable {
+  async function* lines(): AsyncGenerator<Buffer> {
+    let lineNo = 1;
+    let parts: Buffer[] = [];
+    let partBytes = 0;
+    let skipped = -1;
+    let out: Buffer[] = [];
+    let outBytes = 0;
+    try {
+      for await (const chunk of input as AsyncIterable<Buffer>) {
+        let start = 0;
+        while (start < chunk.length) {
+          const nl = chunk.indexOf(10, start);
+          const end = nl === -1 ? chunk.length : nl;
+          if (skipped >= 0) skipped += end - start;
+          else if (partBytes + end - start > maxLineBytes) {
+            skipped = partBytes + end - start;
+            parts = [];
+            partBytes = 0;
+          } else if (end > start) {
+            parts.push(chunk.subarray(start, end));
+            partBytes += end - start;
+          }
+          if (nl === -1) break;
+          if (skipped >= 0) {
+            overlong.set(lineNo, skipped);
+            out.push(OVERLONG_MARKER, NEWLINE);
+            outBytes += 2;
+          } else {
+            out.push(...parts, NEWLINE);
+            outBytes += partBytes + 1;
+          }
+          parts = [];
+          partBytes = 0;
+          skipped = -1;
+          lineNo++;
+          start = nl + 1;
+          if (outBytes >= OUTPUT_CHUNK) {
+            yield Buffer.concat(out, outBytes);
+            out = [];
+            outBytes = 0;
+          }
+        }
+        if (outBytes > 0) {
+          yield Buffer.concat(out, outBytes);
+          out = [];
+          outBytes = 0;
+        }
+      }
+    } catch (e) {
+      if (skipped >= 0) overlong.set(lineNo, skipped);
+      const unfinished = skipped >= 0 ? [OVERLONG_MARKER] : parts;
+      if (unfinished.length > 0) yield Buffer.concat(unfinished);
+      throw e;
+    }
+    if (skipped >= 0) {
+      overlong.set(lineNo, skipped);
+      yield OVERLONG_MARKER;
+    } else if (parts.length > 0) yield Buffer.concat(parts, partBytes);
+  }
+  const output = Readable.from(lines(), { objectMode: false });
+  output.on('close', () => input.destroy());
+  return output;
+}
+
+/** The reason a line set aside by capLines gives, in place of the reader's. */
+export const overlongReason = (lineNo: number, bytes: number, limits: RecordLimits) =>
+  `line ${lineNo} is ${bytes.toLocaleString('en')} bytes, longer than the ${limits.maxLineBytes.toLocaleString('en')} a record may take; set aside unread`;
+
+/**
+ * The first field of a record over its limit, as a reason naming it, or null. A record with
+ * one is set aside whole: a shortened affiliation would be a different affiliation.
+ */
+export function overLimit(record: WorkRecord, limits: RecordLimits): string | null {
+  const text = (what: string, value: string | null, max = limits.maxTextChars) =>
+    value !== null && value.length > max ? `${what} is ${value.length.toLocaleString('en')} characters, more than the ${max.toLocaleString('en')} allowed` : null;
+  const found =
+    text('the record id', record.sourceId) ??
+    text('the DOI', record.doi) ??
+    text('the PubMed id', record.pmid) ??
+    text('the title', record.title) ??
+    text('the type', record.type) ??
+    record.funders.map((f, i) => text(`funder ${i + 1}`, f)).find(Boolean) ??
+    record.fields.map((f, i) => text(`classification ${i + 1}`, f.name) ?? text(`classification ${i + 1} id`, f.id)).find(Boolean) ??
+    record.authorships
+      .map((a, i) => text(`author ${i + 1}'s name`, a.name) ?? a.affiliations.map((f, j) => text(`author ${i + 1}, affiliation ${j + 1}`, f.raw, limits.maxAffiliationChars)).find(Boolean) ?? null)
+      .find(Boolean);
+  return found ?? null;
+}
+
+/** A record over its limits, as the quarantine keeps it. */
+export function rejectOverLimit(recordNo: number, record: WorkRecord, reason: string): Rejected {
+  return { recordNo, lineNo: null, reason, excerpt: excerptOf(`${record.source} ${record.sourceId}: ${record.title ?? ''}`, 300) };
+}

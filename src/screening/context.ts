@@ -1,0 +1,38 @@
+import type { Institution } from '../ingest/ror.ts';
+import { AffiliationResolver } from '../resolve/matcher.ts';
+import { linkEntries, type LinkReport } from './links.ts';
+import type { RiskList } from './lists.ts';
+import { Screener, type Hit } from './screener.ts';
+
+export interface ScreeningContext {
+  screener: Screener;
+  resolver: AffiliationResolver;
+  links: LinkReport;
+  lists: RiskList[];
+}
+
+/** The screener over given lists and registry (no store: a worker thread builds it too). */
+export function buildScreeningContext(lists: RiskList[], registry: Institution[], resolver?: AffiliationResolver): ScreeningContext {
+  const res = resolver ?? new AffiliationResolver(registry);
+  const links = linkEntries(lists, registry, res.gazetteer);
+  return { screener: new Screener(lists, res, links.links, links.countriesByName), resolver: res, links, lists };
+}
+
+/** What the store keeps of a hit on an affiliation string (screen_hits). */
+export interface StoredHit {
+  list: string;
+  entryId: string;
+  entry: string;
+  level: Hit['level'];
+  match: string;
+  score: number;
+  inheritedVia: string | null;
+  evidence: string;
+}
+
+/** Screens strings for the store: each string's hits, in the order given. */
+export function screenStrings(screener: Screener, raws: string[]): StoredHit[][] {
+  return raws.map((raw) =>
+    screener.screen(raw).hits.map((h) => ({ list: h.list, entryId: h.entryId, entry: h.entry, level: h.level, match: h.match, score: h.score, inheritedVia: h.inherited?.via ?? null, evidence: h.evidence })),
+  );
+}

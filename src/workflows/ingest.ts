@@ -1,0 +1,211 @@
+import { statSync } from 'node:fs';
+import { Mutex } from '../appdb/db.ts';
+import { loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
+import { ingestCountryPairs } from '../ingest/aggregates.ts';
+import { DEFAULT_LIMITS, type RecordLimits } from '../ingest/limits.ts';
+import { ingestNsfSeries } from '../ingest/nsf.ts';
+import { ingestPatents } from '../ingest/patents.ts';
+import { ingestWorks, SHARED, type EvidenceScope, type IngestReport } from '../ingest/pipeline.ts';
+import type { Rejected, SourceName } from '../ingest/records.ts';
+import { ingestRegistry, loadRegistry } from '../ingest/registry.ts';
+import { Gazetteer } from '../resolve/gazetteer.ts';
+import { resolvePending } from '../resolve/apply.ts';
+import { screenPending } from '../screening/store.ts';
+import { refreshAnalytics, refreshUpload } from '../store/refresh.ts';
+import { EVIDENCE_STRINGS, uploadStrings, type Store } from '../store/store.ts';
+import { EvidenceWorker } from './offload.ts';
+
+export type WorkKind = SourceName;
+export type IngestKind = WorkKind | 'ror' | 'lens' | 'patstat' | 'aggregate' | 'nsf';
+export const WORK_KINDS: readonly WorkKind[] = ['openalex', 'wos', 'scopus'];
+export const INGEST_KINDS: readonly IngestKind[] = ['ror', ...WORK_KINDS, 'lens', 'patstat', 'aggregate', 'nsf'];
+
+/** The steps of the workflow, in the order they run. */
+export type IngestStage = 'read' | 'resolve' | 'screen' | 'refresh';
+
+/**
+ * What the workflow reports while it runs: a stage begins, progress within it, a file done, a
+ * warning. Structured, so the CLI draws a bar (or logs JSON lines) and the HTTP API keeps them
+ * on the upload's job for a client to poll.
+ */
+export type IngestEvent =
+  | { type: 'stage'; stage: IngestStage; file: string | null }
+  | { type: 'progress'; stage: IngestStage; file: string | null; done: number; total: number; unit: 'bytes' | 'strings' | 'records'; records?: number }
+  | { type: 'file'; report: FileReport }
+  | { type: 'warning'; message: string };
+
+/** One file's outcome, whatever its kind. */
+export interface FileReport {
+  file: string;
+  kind: IngestKind;
+  fileId: string | null;
+  status: 'ingested' | 'resumed' | 'already ingested';
+  /** What was counted: records, institutions, patents, values or country-pair rows. */
+  unit: string;
+  kept: number;
+  duplicates: number;
+  quarantined: number;
+  /** Rejected rows of the kinds read whole (their reasons are printed); bibliographic files keep theirs in the quarantine file. */
+  rejected: Rejected[];
+  /** The quarantine file on this machine, for the command line only. */
+  quarantinePath: string | null;
+  bytes: number;
+  seconds: number;
+}
+
+export interface IngestRequest {
+  /** The shared base (an administrator's ingest) or an organisation's uploads (works kinds only). */
+  scope: EvidenceScope;
+  kind: IngestKind;
+  /** Paths, with the content hash where the caller already computed it. */
+  files: { path: string; fileId?: string }[];
+  /** Resolve, screen and refresh after reading (default true). */
+  resolve?: boolean;
+  batchSize?: number;
+}
+
+export interface IngestOutcome {
+  files: FileReport[];
+  /** Distinct strings resolved and screened afterwards, and the list hits found. */
+  resolved: number;
+  screened: number;
+  hits: number;
+  quarantined: number;
+  seconds: number;
+}
+
+export class IngestError extends Error {
+  readonly statusCode = 400;
+}
+
+export interface WorkflowOptions {
+  quarantineDir: string;
+  limits?: RecordLimits;
+  taxonomy?: Taxonomy;
+  /** The thread that reads, resolves and screens; the workflow makes its own when not given (and ends it in close()). */
+  worker?: EvidenceWorker;
+}
+
+/**
+ * The one ingest → resolve → screen → refresh workflow, under the CLI (`derisk ingest`,
+ * `derisk demo`) and the HTTP uploads alike. Reading, parsing, resolving and screening run on
+ * a worker thread; the writes go through a connection of the workflow's own, one run at a
+ * time, so a server keeps answering while it works.
+ *
+ * Scope decides where the evidence goes and what is rebuilt: an administrator's ingest goes to
+ * the shared base and rebuilds the shared analytics (indicators, profiles, assessment
+ * evidence); an organisation's upload goes to its own tables and builds only that export's
+ * works and fields, for its portfolio. Uploads never feed indicators, institution profiles or
+ * verdicts, so those mean the same for every organisation and are reproducible from the
+ * shared base a verdict's snapshot names.
+ */
+export class IngestWorkflow {
+  private readonly worker: EvidenceWorker;
+  private readonly ownsWorker: boolean;
+  private readonly writes = new Mutex();
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: WorkflowOptions,
+  ) {
+    this.worker = options.worker ?? new EvidenceWorker();
+    this.ownsWorker = !options.worker;
+  }
+
+  run(request: IngestRequest, onEvent: (e: IngestEvent) => void = () => undefined): Promise<IngestOutcome> {
+    if (request.scope.kind === 'organisation' && !(WORK_KINDS as readonly string[]).includes(request.kind)) {
+      return Promise.reject(new IngestError(`an organisation uploads publication exports (${WORK_KINDS.join(', ')}), not ${request.kind}`));
+    }
+    // The worker loads its code while the file is hashed and looked up.
+    if (request.files.length > 0 && (WORK_KINDS as readonly string[]).includes(request.kind)) this.worker.start();
+    return this.writes.run(async () => {
+      const writer = await this.store.connect();
+      try {
+        return await this.runOn(writer, request, onEvent);
+      } finally {
+        writer.close();
+      }
+    });
+  }
+
+  private async runOn(store: Store, request: IngestRequest, emit: (e: IngestEvent) => void): Promise<IngestOutcome> {
+    const started = performance.now();
+    const reports: FileReport[] = [];
+    for (const { path, fileId } of request.files) {
+      emit({ type: 'stage', stage: 'read', file: path });
+      const report = await this.readFile(store, request, path, fileId, emit);
+      reports.push(report);
+      emit({ type: 'file', report });
+    }
+    const outcome: IngestOutcome = { files: reports, resolved: 0, screened: 0, hits: 0, quarantined: reports.reduce((n, r) => n + r.quarantined, 0), seconds: 0 };
+    // Aggregate tables carry no strings to resolve; --no-resolve leaves the rest for later.
+    if ((request.resolve ?? true) && request.kind !== 'aggregate' && request.kind !== 'nsf') {
+      const progress = (stage: IngestStage) => (done: number, total: number) => emit({ type: 'progress', stage, file: null, done, total, unit: 'strings' });
+      emit({ type: 'stage', stage: 'resolve', file: null });
+      if (Number((await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM institutions'))!.n) === 0) {
+        emit({ type: 'warning', message: 'no ROR registry loaded yet (derisk ingest ror <dump>); affiliations get countries but no institutions' });
+      }
+      // An upload resolves and screens its own strings; what else is pending in the shared base
+      // waits for an administrator's ingest, so that an upload changes nothing others read.
+      const strings = request.scope.kind === 'shared' ? EVIDENCE_STRINGS : uploadStrings(request.scope.orgId);
+      outcome.resolved = (await resolvePending(store, await this.worker.resolver(store), progress('resolve'), strings)).resolved;
+      const screening = await this.worker.screening(store);
+      if (screening) {
+        emit({ type: 'stage', stage: 'screen', file: null });
+        // The shared refresh below rebuilds what screening feeds; an upload's strings do not feed it.
+        const r = await screenPending(store, screening, progress('screen'), { rebuildListed: false, strings });
+        outcome.screened = r.screened;
+        outcome.hits = r.hits;
+      }
+      emit({ type: 'stage', stage: 'refresh', file: null });
+      const taxonomy = (this.options.taxonomy ??= loadTaxonomy());
+      if (request.scope.kind === 'shared') await refreshAnalytics(store, 'strong', taxonomy);
+      else for (const r of reports) if (r.fileId) await refreshUpload(store, request.scope.orgId, r.fileId, taxonomy);
+    }
+    outcome.seconds = (performance.now() - started) / 1000;
+    return outcome;
+  }
+
+  private async readFile(store: Store, request: IngestRequest, path: string, fileId: string | undefined, emit: (e: IngestEvent) => void): Promise<FileReport> {
+    const started = performance.now();
+    const whole = (unit: string, r: { status: 'ingested' | 'already ingested'; kept: number; duplicates: number; quarantined: number; rejected: Rejected[] }): FileReport => ({
+      file: path,
+      kind: request.kind,
+      fileId: null,
+      unit,
+      quarantinePath: null,
+      bytes: statSync(path).size,
+      seconds: (performance.now() - started) / 1000,
+      ...r,
+    });
+    switch (request.kind) {
+      case 'ror': {
+        const r = await ingestRegistry(store, path, (n) => emit({ type: 'progress', stage: 'read', file: path, done: n, total: n, unit: 'records' }));
+        return { ...whole('institutions', { status: r.status, kept: r.institutions, duplicates: 0, quarantined: r.quarantined, rejected: r.rejected }), fileId: r.fileId };
+      }
+      case 'lens':
+      case 'patstat':
+        return whole('patents', await ingestPatents(store, request.kind, path));
+      case 'aggregate':
+        return whole('country-pair rows', await ingestCountryPairs(store, path));
+      case 'nsf':
+        return whole('values', await ingestNsfSeries(store, path, new Gazetteer(await loadRegistry(store))));
+      default: {
+        const r: IngestReport = await ingestWorks(store, request.kind, path, {
+          quarantineDir: this.options.quarantineDir,
+          batchSize: request.batchSize,
+          scope: request.scope ?? SHARED,
+          limits: this.options.limits ?? DEFAULT_LIMITS,
+          fileId,
+          open: (read) => this.worker.open(read),
+          onProgress: (p) => emit({ type: 'progress', stage: 'read', file: path, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes', records: p.records }),
+        });
+        return { ...r, unit: 'records', rejected: [] };
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsWorker) await this.worker.close();
+  }
+}

@@ -1,0 +1,159 @@
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Batch, BatchSource, ReadRequest } from '../ingest/pipeline.ts';
+import { REGISTRY_ROWS } from '../ingest/registry.ts';
+import { resolutionVersion } from '../resolve/apply.ts';
+import type { Resolution } from '../resolve/matcher.ts';
+import type { StoredHit } from '../screening/context.ts';
+import { screeningSignature, type StringScreening } from '../screening/store.ts';
+import type { Store } from '../store/store.ts';
+
+export type Request = { id: number } & (
+  | { op: 'read-open'; readId: number; read: ReadRequest }
+  | { op: 'read-next'; readId: number }
+  | { op: 'read-close'; readId: number }
+  | { op: 'state' }
+  | { op: 'registry-rows'; key: string; rows: string[]; first: boolean; last: boolean }
+  | { op: 'lists'; key: string; docs: string[] }
+  | { op: 'resolve'; raws: string[] }
+  | { op: 'screen'; raws: string[] }
+);
+export type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+type Op = Request extends infer R ? (R extends { op: infer O } ? O : never) : never;
+type Payload<O extends Op> = Omit<Extract<Request, { op: O }>, 'id' | 'op'>;
+
+/** Batches cross threads in pieces of this many records: each arrives here in a few milliseconds. */
+const PIECE = 1_000;
+
+/**
+ * The worker thread (src/workflows/worker.ts) that reads, parses, resolves and screens for the
+ * workflow, and the calls to it. It keeps the resolver and the screener between jobs, rebuilt
+ * only when the registry or the lists change. The registry reaches it in pieces streamed from
+ * the store: nothing large is converted or copied on the calling thread in one go.
+ */
+export class EvidenceWorker {
+  private worker: Worker | null = null;
+  private next = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  /** Starts the thread if it is not running (it loads its code meanwhile; calls wait for it). */
+  start(): Worker {
+    if (this.worker) return this.worker;
+    // Under tsx (sources run as TypeScript) the worker registers the same loader before loading.
+    const here = fileURLToPath(import.meta.url);
+    const entry = new URL(`./worker${extname(here)}`, import.meta.url);
+    const worker =
+      extname(here) === '.ts'
+        ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true })
+        : new Worker(entry);
+    worker.on('message', (reply: Reply) => {
+      const waiting = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (!waiting) return;
+      if (reply.ok) waiting.resolve(reply.value);
+      else waiting.reject(new Error(reply.error));
+    });
+    const fail = (e: Error) => {
+      if (this.worker === worker) this.worker = null;
+      for (const w of this.pending.values()) w.reject(new Error(`the evidence worker stopped: ${e.message}`));
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+    // An idle worker does not keep the process alive.
+    if (this.pending.size === 0) worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  private call<T, O extends Op>(op: O, payload: Payload<O>): Promise<T> {
+    const worker = this.start();
+    const id = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      worker.ref();
+      worker.postMessage({ id, op, ...payload });
+    }).finally(() => {
+      if (this.pending.size === 0) this.worker?.unref();
+    });
+  }
+
+  /** Reads a file on the worker; batches of `request.batchSize` records are put together here from smaller pieces. */
+  open(request: ReadRequest): BatchSource {
+    const readId = this.next++;
+    const opened = this.call('read-open', { readId, read: { ...request, batchSize: Math.min(PIECE, request.batchSize) } });
+    let done = false;
+    return {
+      next: async () => {
+        await opened;
+        if (done) return null;
+        let batch: Batch | null = null;
+        while (!batch || batch.records.length + batch.rejects.length < request.batchSize) {
+          const piece = await this.call<Batch | null, 'read-next'>('read-next', { readId });
+          if (!piece) {
+            done = true;
+            break;
+          }
+          batch = batch
+            ? { records: batch.records.concat(piece.records), recordNos: batch.recordNos.concat(piece.recordNos), rejects: batch.rejects.concat(piece.rejects), lastNo: piece.lastNo, seen: batch.seen + piece.seen, bytesDone: piece.bytesDone }
+            : piece;
+        }
+        return batch;
+      },
+      close: async () => {
+        await opened.catch(() => undefined);
+        if (!done && this.worker) await this.call('read-close', { readId }).catch(() => undefined);
+      },
+    };
+  }
+
+  /** Makes sure the worker resolves against the registry now in the store; returns the batch resolver. */
+  async resolver(store: Store): Promise<(raws: string[]) => Promise<Resolution[]>> {
+    const key = await resolutionVersion(store);
+    const state = await this.call<{ registryKey: string | null }, 'state'>('state', {});
+    if (state.registryKey !== key) await this.sendRegistry(store, key);
+    return (raws) => this.call<Resolution[], 'resolve'>('resolve', { raws });
+  }
+
+  /** Screening on the worker under the lists now in the store, or null when no list is loaded. */
+  async screening(store: Store): Promise<StringScreening | null> {
+    const rows = await store.all<{ list_id: string; version: string }>('SELECT list_id, version FROM risk_lists ORDER BY list_id');
+    if (rows.length === 0) return null;
+    const lists = rows.map((r) => ({ id: r.list_id, version: r.version }));
+    await this.resolver(store);
+    const key = await screeningSignature(store, lists);
+    const state = await this.call<{ screenerKey: string | null }, 'state'>('state', {});
+    if (state.screenerKey !== key) {
+      const docs = (await store.all<{ doc: string }>('SELECT doc FROM risk_lists ORDER BY list_id')).map((r) => r.doc);
+      await this.call('lists', { key, docs });
+    }
+    return { lists, screenMany: (raws) => this.call<StoredHit[][], 'screen'>('screen', { raws }) };
+  }
+
+  /**
+   * Streams the registry to the worker chunk by chunk, on a connection of its own, each
+   * institution as one JSON string DuckDB writes: turning nested rows into objects here would
+   * hold this thread for seconds.
+   */
+  private async sendRegistry(store: Store, key: string): Promise<void> {
+    const connection = await store.connect();
+    try {
+      const result = await connection.connection.stream(`SELECT to_json(r)::VARCHAR AS j FROM (${REGISTRY_ROWS}) r`);
+      let first = true;
+      for await (const rows of result.yieldRowsJs()) {
+        await this.call('registry-rows', { key, rows: rows.map((r) => r[0] as string), first, last: false });
+        first = false;
+      }
+      await this.call('registry-rows', { key, rows: [], first, last: true });
+    } finally {
+      connection.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    await worker?.terminate();
+  }
+}

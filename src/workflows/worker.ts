@@ -1,0 +1,85 @@
+// The evidence worker: a thread that reads and parses files, resolves affiliation strings and
+// screens them, so none of that CPU work runs on the thread that answers requests. It holds no
+// database: batches and results go back to the caller (src/workflows/offload.ts), which writes.
+import { parentPort } from 'node:worker_threads';
+import { institutionOf, type RegistryRow } from '../ingest/registry.ts';
+import { readBatches, type Batch, type ReadRequest } from '../ingest/pipeline.ts';
+import type { Institution } from '../ingest/ror.ts';
+import { AffiliationResolver } from '../resolve/matcher.ts';
+import { buildScreeningContext, screenStrings } from '../screening/context.ts';
+import type { RiskList } from '../screening/lists.ts';
+import type { Screener } from '../screening/screener.ts';
+import type { Reply, Request } from './offload.ts';
+
+const port = parentPort!;
+const reads = new Map<number, { batches: AsyncGenerator<Batch>; ahead: Promise<IteratorResult<Batch>> }>();
+let registry: Institution[] = [];
+let registryKey: string | null = null;
+let resolver: AffiliationResolver | null = null;
+let screener: { key: string; screener: Screener } | null = null;
+
+async function handle(request: Request): Promise<unknown> {
+  switch (request.op) {
+    case 'read-open': {
+      const batches = readBatches(request.read as ReadRequest);
+      // Always one batch ahead: the next is parsed here while the caller commits the last.
+      reads.set(request.readId, { batches, ahead: batches.next() });
+      return null;
+    }
+    case 'read-next': {
+      const read = reads.get(request.readId);
+      if (!read) throw new Error(`no read ${request.readId}`);
+      const r = await read.ahead;
+      if (r.done) {
+        reads.delete(request.readId);
+        return null;
+      }
+      read.ahead = read.batches.next();
+      read.ahead.catch(() => undefined);
+      return r.value;
+    }
+    case 'read-close': {
+      const read = reads.get(request.readId);
+      reads.delete(request.readId);
+      if (read) {
+        await read.ahead.catch(() => undefined);
+        await read.batches.return(undefined);
+      }
+      return null;
+    }
+    case 'state':
+      return { registryKey, screenerKey: screener?.key ?? null };
+    case 'registry-rows':
+      if (request.first) {
+        registry = [];
+        registryKey = null;
+        resolver = null;
+        screener = null;
+      }
+      for (const row of request.rows as string[]) registry.push(institutionOf(JSON.parse(row) as RegistryRow));
+      if (request.last) {
+        resolver = new AffiliationResolver(registry);
+        registryKey = request.key;
+      }
+      return null;
+    case 'lists': {
+      if (!resolver) throw new Error('the registry is not loaded in the worker');
+      const lists = (request.docs as string[]).map((d) => JSON.parse(d) as RiskList);
+      screener = { key: request.key, screener: buildScreeningContext(lists, registry, resolver).screener };
+      return null;
+    }
+    case 'resolve':
+      if (!resolver) throw new Error('the registry is not loaded in the worker');
+      return (request.raws as string[]).map((raw) => resolver!.resolve(raw));
+    case 'screen':
+      if (!screener) throw new Error('the lists are not loaded in the worker');
+      return screenStrings(screener.screener, request.raws as string[]);
+  }
+}
+
+port.on('message', (request: Request) => {
+  handle(request).then(
+    (value) => port.postMessage({ id: request.id, ok: true, value } satisfies Reply),
+    (e: Error) => port.postMessage({ id: request.id, ok: false, error: e.message } satisfies Reply),
+  );
+});

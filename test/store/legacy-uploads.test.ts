@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { EmbeddedDb } from '../../src/appdb/embedded.ts';
+import { migrate } from '../../src/appdb/migrate.ts';
+import { ingestWorks } from '../../src/ingest/pipeline.ts';
+import { loadRegistry } from '../../src/ingest/registry.ts';
+import { resolvePending } from '../../src/resolve/apply.ts';
+import { AffiliationResolver } from '../../src/resolve/matcher.ts';
+import { appendAudit } from '../../src/service/audit.ts';
+import { refreshAnalytics } from '../../src/store/refresh.ts';
+import type { Store } from '../../src/store/store.ts';
+import { migrateLegacyUploads } from '../../src/workflows/legacy-uploads.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { landscapeStore } from '../helpers/landscape.ts';
+
+const works = (from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => JSON.stringify({ id: `https://openalex.org/W${from + i}`, doi: `10.5555/legacy.${from + i}`, publication_year: 2022, authorships: [{ raw_affiliation_strings: ['Delft University of Technology, Delft, Netherlands'] }, { raw_affiliation_strings: ['Tsinghua University, Beijing, China'] }] })).join('\n');
+
+/** An upload as servers before scoped uploads kept it: <home>/uploads/<sha256>.jsonl, read into the shared base. */
+async function legacyUpload(store: Store, home: string, body: string): Promise<string> {
+  const id = createHash('sha256').update(body).digest('hex');
+  mkdirSync(join(home, 'uploads'), { recursive: true });
+  const path = join(home, 'uploads', `${id}.jsonl`);
+  writeFileSync(path, body);
+  await ingestWorks(store, 'openalex', path, { quarantineDir: join(home, 'quarantine') });
+  return id;
+}
+
+const count = async (store: Store, sql: string) => Number((await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${sql}`))!.n);
+
+test('uploads a store of an earlier version kept in the shared base move to the organisations that uploaded them', async () => {
+  const home = tempDir();
+  const store = await landscapeStore(home);
+  const db = await EmbeddedDb.open(join(home, 'app.duckdb'));
+  try {
+    await migrate(db);
+    const before = { records: await count(store, 'records'), works: await count(store, 'works'), institutions: await count(store, 'work_institutions') };
+    const acknowledged = await legacyUpload(store, home, works(100, 3));
+    const unacknowledged = await legacyUpload(store, home, works(200, 2));
+    await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
+    await refreshAnalytics(store);
+    assert.equal(await count(store, 'works'), before.works + 5, 'the leak as it was: uploads counted in the shared analytics');
+    // Two organisations uploaded the same bytes (the second was told "already ingested").
+    for (const org of ['org-b', 'org-c']) await db.transaction((tx) => appendAudit(tx, { actor: `analyst@${org}`, orgId: org, action: 'evidence.ingest', target: acknowledged, detail: {} }));
+
+    const report = await migrateLegacyUploads(store, db, home);
+    assert.deepEqual(report.moved, [{ fileId: acknowledged, orgId: 'org-b' }, { fileId: acknowledged, orgId: 'org-c' }]);
+    assert.deepEqual(report.dropped, [unacknowledged], 'an upload nobody was told had finished is removed (it can be uploaded again)');
+    assert.deepEqual({ records: await count(store, 'records'), works: await count(store, 'works'), institutions: await count(store, 'work_institutions') }, before, 'the shared base is as before the uploads');
+    assert.equal(await count(store, "input_files WHERE path LIKE '%/uploads/%'"), 0);
+    for (const org of ['org-b', 'org-c']) {
+      assert.equal(await count(store, `upload_records WHERE scope = '${org}'`), 3);
+      assert.equal(await count(store, `upload_affiliations WHERE scope = '${org}'`), 6);
+      assert.equal(await count(store, `upload_works WHERE scope = '${org}' AND file_id = '${acknowledged}'`), 3);
+      assert.equal(await count(store, `upload_files WHERE scope = '${org}' AND finished_at IS NOT NULL`), 1);
+    }
+    const audit = await db.query<{ org_id: string; target: string }>("SELECT org_id, target FROM audit WHERE action = 'evidence.scope' ORDER BY seq");
+    assert.deepEqual(audit.map((a) => [a.org_id, a.target]), [['org-b', acknowledged], ['org-c', acknowledged]]);
+    const again = await migrateLegacyUploads(store, db, home);
+    assert.deepEqual(again, { moved: [], dropped: [], overlapping: [] }, 'it runs once');
+  } finally {
+    await db.close();
+    store.close();
+  }
+});
