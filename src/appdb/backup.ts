@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import type { AppDb, Param } from './db.ts';
 
 /** Tables a backup holds, parents before children; sessions are not kept (a restore logs everyone out). */
-const TABLES = ['organisations', 'users', 'api_tokens', 'cases', 'case_shares', 'assessments', 'notes', 'audit'] as const;
+const TABLES = ['organisations', 'users', 'api_tokens', 'cases', 'case_shares', 'assessments', 'notes', 'audit', 'kb_entries', 'kb_versions', 'kb_reviews'] as const;
 
 export interface BackupManifest {
   format: 'derisk-appdb-backup/1';
@@ -48,6 +48,8 @@ export async function restoreAppDb(db: AppDb, dir: string): Promise<BackupManife
       if (Number(existing[0]?.n ?? 0) > 0) throw new Error(`the target database is not empty (${table} has rows): restore only into a new database`);
     }
     for (const table of TABLES) {
+      // A backup made before a table existed has nothing for it.
+      if (!(table in manifest.tables)) continue;
       let n = 0;
       const lines = createInterface({ input: createReadStream(join(dir, `${table}.jsonl`)), crlfDelay: Infinity });
       for await (const line of lines) {
