@@ -25,6 +25,7 @@ import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
 import { render, type Format } from './output.ts';
 import { backupCommand, restoreCommand, usersCommand } from './admin.ts';
 import { assessCommand, auditCommand, rulebookCommand } from './assessment.ts';
+import { KB_USAGE, kbCommand } from './kb.ts';
 import { briefCommand, catalogueLists, listsCommand, loadAndScreen, screenCommand } from './screening.ts';
 import { ProgressReporter } from './progress.ts';
 import { buildServer } from '../server/app.ts';
@@ -63,6 +64,7 @@ Usage:
   derisk assess --rerun <assessment id> --rulebook F   an old case under another rulebook, and what changed
   derisk rulebook [F] [--json]                 check a rulebook and list its criteria
   derisk audit verify                          check the audit trail for edited or deleted entries
+  ${KB_USAGE}
   derisk users add-org <id> <name> | users add --org ID --email E --role viewer|analyst|officer|admin
   derisk backup <dir> | derisk restore <dir>   application database and evidence store, to and from a directory
   derisk serve [--port 8720] [--host 127.0.0.1]   the web app and HTTP API over the store
@@ -112,6 +114,8 @@ export async function main(argv: string[]): Promise<number> {
         return rulebookCommand(rest);
       case 'audit':
         return await auditCommand(rest);
+      case 'kb':
+        return await kbCommand(rest);
       case 'users':
         return await usersCommand(rest);
       case 'backup':

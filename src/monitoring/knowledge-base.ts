@@ -347,11 +347,11 @@ export class KnowledgeBase {
     return { id, from: a, to: b, changes: diffEntries(a === 0 ? null : (JSON.parse(pick(a).doc) as EntryDoc), after) };
   }
 
-  /** Adds a new entry as a draft (analysts). Its criteria must exist in the rulebook. */
-  async add(actor: Actor, input: unknown, note = ''): Promise<{ id: string; version: number }> {
+  /** Adds a new entry as a draft (analysts). Its criteria must exist in the rulebook; `where` names the input in errors. */
+  async add(actor: Actor, input: unknown, note = '', where = 'entry'): Promise<{ id: string; version: number }> {
     authorize(actor, 'kb.edit');
     await this.ready();
-    const doc = parseEntry(input, this.vocabulary, this.criteriaIds());
+    const doc = parseEntry(input, this.vocabulary, this.criteriaIds(), where);
     return this.db.transaction(async (tx) => {
       if ((await tx.query('SELECT 1 FROM kb_entries WHERE id = $1', [doc.id]))[0]) throw new ConflictError(`entry ${doc.id} exists already: edit it instead`);
       const hash = entryHash(doc);
@@ -366,11 +366,11 @@ export class KnowledgeBase {
    * started from: if someone else changed the entry since, the edit is refused rather than
    * silently overwriting theirs. An edit that changes nothing stores nothing.
    */
-  async edit(actor: Actor, id: string, input: unknown, baseVersion: number, note = ''): Promise<{ id: string; version: number; changed: boolean }> {
+  async edit(actor: Actor, id: string, input: unknown, baseVersion: number, note = '', where = 'entry'): Promise<{ id: string; version: number; changed: boolean }> {
     authorize(actor, 'kb.edit');
     await this.ready();
-    const doc = parseEntry(input, this.vocabulary, this.criteriaIds());
-    if (doc.id !== id) throw new EntryError(`entry: id: the entry edited is ${id}, the text says ${doc.id} (ids do not change)`);
+    const doc = parseEntry(input, this.vocabulary, this.criteriaIds(), where);
+    if (doc.id !== id) throw new EntryError(`${where}: id: the entry edited is ${id}, the text says ${doc.id} (ids do not change)`);
     return this.db.transaction(async (tx) => {
       const cur = (await tx.query<{ version: number; doc_hash: string }>('SELECT e.version, v.doc_hash FROM kb_entries e JOIN kb_versions v ON v.entry_id = e.id AND v.version = e.version WHERE e.id = $1', [id]))[0];
       if (!cur) throw new NotFoundError(`no knowledge-base entry ${id}`);

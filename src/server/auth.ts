@@ -4,7 +4,7 @@ import type { Accounts } from '../service/accounts.ts';
 import type { Actor } from '../service/authorize.ts';
 
 /** Routes anyone may call; every other route needs a session or an API token. */
-export const PUBLIC_ROUTES = new Set(['GET /health', 'GET /ready', 'POST /api/login', 'GET /', 'GET /app.js', 'GET /charts.js', 'GET /cases.js', 'GET /style.css']);
+export const PUBLIC_ROUTES = new Set(['GET /health', 'GET /ready', 'POST /api/login', 'GET /', 'GET /app.js', 'GET /charts.js', 'GET /cases.js', 'GET /kb.js', 'GET /style.css']);
 
 export const SESSION_COOKIE = 'derisk_session';
 
