@@ -39,5 +39,8 @@ export function timelineOf(entries: EntryDoc[], vocabulary: Vocabulary, range: {
       const [start, end] = dateRange(ev.date);
       return (!range.from || end >= range.from) && (!range.to || start <= range.to);
     })
-    .sort((a, b) => dateRange(a.date)[0].localeCompare(dateRange(b.date)[0]) || a.entry.localeCompare(b.entry) || a.kind.localeCompare(b.kind));
+    .sort((a, b) => sortKey(a.date).localeCompare(sortKey(b.date)) || a.entry.localeCompare(b.entry) || a.kind.localeCompare(b.kind));
 }
+
+// A date known to the year sits in the middle of it, so "2023" (adopted) comes after "2023-04" (draft).
+const sortKey = (d: PartialDate) => (d.length === 10 ? d : d.length === 7 ? `${d}-15` : `${d}-07-01`);

@@ -1,5 +1,6 @@
 import { barChart, lineChart, networkChart, COLOURS } from './charts.js';
 import { casesModule } from './cases.js';
+import { kbModule } from './kb.js';
 
 const page = document.getElementById('page');
 const form = document.getElementById('filters');
@@ -242,6 +243,7 @@ async function screening(kind, arg) {
 }
 
 const cases = casesModule({ h, api, send, card, rowsTable });
+const kb = kbModule({ h, api, send, card, rowsTable });
 
 // Filters can change faster than answers arrive: only the latest request may draw.
 let latest = 0;
@@ -249,7 +251,7 @@ let latest = 0;
 async function route() {
   const mine = ++latest;
   const [, view, arg] = location.hash.split('/');
-  form.hidden = view === 'cases' || view === 'screen';
+  form.hidden = view === 'cases' || view === 'screen' || view === 'kb';
   const fieldSelect = form.elements.field;
   if (view === 'field' && arg && fieldSelect.value !== arg) fieldSelect.value = arg;
   try {
@@ -258,6 +260,7 @@ async function route() {
       : view === 'network' ? await network()
       : view === 'facts' ? await facts()
       : view === 'cases' ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list())
+      : view === 'kb' ? await kb.route(location.hash.split('/').slice(2).map(decodeURIComponent))
       : view === 'screen' ? await screening(arg, location.hash.split('/')[3] === undefined ? undefined : decodeURIComponent(location.hash.split('/').slice(3).join('/')))
       : await landscape(view === 'field' ? arg : null);
     if (mine !== latest) return;

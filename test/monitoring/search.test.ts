@@ -72,8 +72,10 @@ test('a diff names each changed field; text changes word by word, Chinese charac
 
 test('the timeline puts every dated event of every entry in order, future application dates included', () => {
   const events = timelineOf(entries, vocabulary);
-  const dates = events.map((e) => e.date);
-  assert.deepEqual([...dates].sort((a, b) => a.localeCompare(b)), dates);
+  const middle = (d: string) => (d.length === 10 ? d : d.length === 7 ? `${d}-15` : `${d}-07-01`);
+  const dates = events.map((e) => middle(e.date));
+  assert.deepEqual([...dates].sort((a, b) => a.localeCompare(b)), dates, 'in date order, a year-only date in the middle of its year');
+  assert.deepEqual(events.filter((e) => e.entry === 'cn-generative-ai-measures').map((e) => e.status), ['draft', 'adopted'], 'the April 2023 draft before the 2023 adoption');
   const ai = events.filter((e) => e.entry === 'eu-ai-act').map((e) => `${e.date} ${e.kind}`);
   assert.deepEqual(ai, ['2024-06-13 status', '2024-07-12 published', '2024-08-01 status', '2025-02-02 application', '2025-08-02 application', '2026-08-02 application', '2027-08-02 application']);
   assert.ok(events.some((e) => e.entry === 'cn-new-generation-ai-development-plan' && e.date === '2017-07'));
