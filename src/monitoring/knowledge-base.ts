@@ -139,7 +139,7 @@ export class KnowledgeBase {
   private readonly clock: () => Date;
   private readonly verdictLinks: VerdictLinks;
   private imported: Promise<ImportReport> | null = null;
-  private cache: { generation: string; current: Map<string, Current>; index: SearchIndex } | null = null;
+  private cache: { v: number; r: number; current: Map<string, Current>; index: SearchIndex } | null = null;
 
   constructor(private readonly options: KnowledgeBaseOptions) {
     this.db = options.db;
@@ -175,14 +175,14 @@ export class KnowledgeBase {
    */
   async importBundled(): Promise<ImportReport> {
     const bundled = loadBundledEntries({ vocabulary: this.vocabulary, mirror: this.options.mirror, ...(this.options.bundledDir ? { dir: this.options.bundledDir } : {}) });
-    const report: ImportReport = { added: [], updated: [], kept: [], notices: bundled.notices, brokenLinks: [] };
+    const report: ImportReport = { added: [], updated: [], kept: [], notices: [...bundled.notices], brokenLinks: [] };
+    const unreadText = new Set(bundled.notices.map((n) => n.split(':')[0]));
     try {
       const known = this.criteriaIds();
       for (const e of bundled.entries) for (const c of e.criteria) if (!known.has(c)) report.brokenLinks.push(`${e.id} → ${c}`);
     } catch (e) {
       report.notices.push(`links to criteria not checked: ${(e as Error).message}`);
     }
-    const unreadText = new Set(bundled.notices.map((n) => n.split(':')[0]));
     await this.db.transaction(async (tx) => {
       const current = new Map((await tx.query<{ id: string; version: number; origin: string }>('SELECT e.id, e.version, v.origin FROM kb_entries e JOIN kb_versions v ON v.entry_id = e.id AND v.version = e.version')).map((r) => [r.id, r]));
       const lastBundled = new Map(
@@ -204,38 +204,57 @@ export class KnowledgeBase {
       report.added = writes.filter((w) => w.isNew).map((w) => w.doc.id);
       report.updated = writes.filter((w) => !w.isNew).map((w) => w.doc.id);
       const seq = await appendAudit(tx, { actor: BUNDLED_BY, orgId: null, action: 'kb.import', target: 'data/policy', detail: { added: report.added, updated: report.updated } });
-      for (const w of writes) await this.writeVersion(tx, w.doc, w.hash, w.version, { by: BUNDLED_BY, name: BUNDLED_NAME, org: null, origin: 'bundled', note: w.isNew ? 'bundled with derisk' : 'bundled data updated', at: now, seq }, w.isNew);
+      for (const w of writes) await this.writeVersion(tx, w.doc, w.hash, w.version, { by: BUNDLED_BY, name: BUNDLED_NAME, org: null, origin: 'bundled', note: w.isNew ? 'bundled with derisk' : 'bundled data updated', at: now, seq }, w.isNew ? null : await this.currentDoc(tx, w.doc.id));
     });
     return report;
   }
 
-  private async writeVersion(tx: AppTx, doc: EntryDoc, hash: string, version: number, who: { by: string; name: string; org: string | null; origin: 'bundled' | 'edit'; note: string; at: string; seq: number }, isNew: boolean): Promise<void> {
-    await tx.query('INSERT INTO kb_versions (entry_id, version, recorded_at, recorded_by, recorder_name, org_id, origin, note, status, doc, doc_hash, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [
-      doc.id, version, who.at, who.by, who.name, who.org, who.origin, who.note, doc.status, JSON.stringify(doc), hash, who.seq,
+  /** Stores a version; `before` is the version it replaces (null for a new entry), for the fields it changed. */
+  private async writeVersion(tx: AppTx, doc: EntryDoc, hash: string, version: number, who: { by: string; name: string; org: string | null; origin: 'bundled' | 'edit'; note: string; at: string; seq: number }, before: EntryDoc | null): Promise<void> {
+    const changed = before ? changedFields(diffEntries(before, doc)) : [];
+    await tx.query('INSERT INTO kb_versions (entry_id, version, recorded_at, recorded_by, recorder_name, org_id, origin, note, status, title, jurisdiction, topics, changed, doc, doc_hash, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)', [
+      doc.id, version, who.at, who.by, who.name, who.org, who.origin, who.note, doc.status, doc.title.short ?? doc.title.en, doc.jurisdiction, JSON.stringify(doc.topics), JSON.stringify(changed), JSON.stringify(doc), hash, who.seq,
     ]);
-    if (isNew) await tx.query('INSERT INTO kb_entries (id, version, created_at, updated_at) VALUES ($1, $2, $3, $3)', [doc.id, version, who.at]);
+    if (!before) await tx.query('INSERT INTO kb_entries (id, version, created_at, updated_at) VALUES ($1, $2, $3, $3)', [doc.id, version, who.at]);
     else await tx.query('UPDATE kb_entries SET version = $1, updated_at = $2 WHERE id = $3', [version, who.at, doc.id]);
   }
 
-  /** The current version of every entry, and the search index over them, rebuilt when anything changed. */
+  /** The document of an entry's current version, inside a transaction. */
+  private async currentDoc(tx: AppTx, id: string): Promise<EntryDoc> {
+    const row = (await tx.query<{ doc: string }>('SELECT v.doc FROM kb_entries e JOIN kb_versions v ON v.entry_id = e.id AND v.version = e.version WHERE e.id = $1', [id]))[0];
+    if (!row) throw new NotFoundError(`no knowledge-base entry ${id}`);
+    return JSON.parse(row.doc) as EntryDoc;
+  }
+
+  /**
+   * The current version of every entry and the search index over them. Every version and review
+   * carries its audit sequence number, so after a change only what is newer is read again.
+   */
   private async state(): Promise<{ current: Map<string, Current>; index: SearchIndex }> {
     await this.ready();
-    const g = (await this.db.query<{ v: number | null; r: number | null; n: number }>('SELECT (SELECT max(audit_seq) FROM kb_versions) AS v, (SELECT max(audit_seq) FROM kb_reviews) AS r, (SELECT count(*) FROM kb_entries) AS n'))[0]!;
-    const generation = `${g.v}/${g.r}/${g.n}`;
-    if (this.cache?.generation === generation) return this.cache;
+    const g = (await this.db.query<{ v: number | null; r: number | null }>('SELECT (SELECT max(audit_seq) FROM kb_versions) AS v, (SELECT max(audit_seq) FROM kb_reviews) AS r'))[0]!;
+    const [v, r] = [Number(g.v ?? -1), Number(g.r ?? -1)];
+    const cache = this.cache;
+    if (cache && cache.v === v && cache.r === r) return cache;
     const rows = await this.db.query<VersionRow & { r_version: number | null; reviewed_at: string | null; reviewed_by: string | null; reviewer_name: string | null; r_org: string | null; r_note: string | null; r_seq: number | null }>(
       `SELECT v.*, r.version AS r_version, r.reviewed_at, r.reviewed_by, r.reviewer_name, r.org_id AS r_org, r.note AS r_note, r.audit_seq AS r_seq
        FROM kb_entries e JOIN kb_versions v ON v.entry_id = e.id AND v.version = e.version
        LEFT JOIN kb_reviews r ON r.entry_id = e.id AND r.version = e.version
-       ORDER BY e.id`,
+       ${cache ? 'WHERE v.audit_seq > $1 OR e.id IN (SELECT entry_id FROM kb_reviews WHERE audit_seq > $2)' : ''}`,
+      cache ? [cache.v, cache.r] : [],
     );
-    const current = new Map<string, Current>();
-    for (const r of rows) {
-      const review = r.reviewed_at ? { entry_id: r.entry_id, version: Number(r.r_version), reviewed_at: r.reviewed_at, reviewed_by: r.reviewed_by!, reviewer_name: r.reviewer_name!, org_id: r.r_org!, note: r.r_note ?? '', audit_seq: Number(r.r_seq) } : null;
-      current.set(r.entry_id, { row: { ...r, version: Number(r.version) }, doc: JSON.parse(r.doc), review });
+    const next = cache ?? { v, r, current: new Map<string, Current>(), index: new SearchIndex([], this.vocabulary) };
+    for (const row of rows) {
+      const review = row.reviewed_at ? { entry_id: row.entry_id, version: Number(row.r_version), reviewed_at: row.reviewed_at, reviewed_by: row.reviewed_by!, reviewer_name: row.reviewer_name!, org_id: row.r_org!, note: row.r_note ?? '', audit_seq: Number(row.r_seq) } : null;
+      const known = next.current.get(row.entry_id);
+      const doc = known && known.row.doc_hash === row.doc_hash ? known.doc : (JSON.parse(row.doc) as EntryDoc);
+      if (doc !== known?.doc) next.index.put(doc);
+      next.current.set(row.entry_id, { row: { ...row, version: Number(row.version) }, doc, review });
     }
-    this.cache = { generation, current, index: new SearchIndex([...current.values()].map((c) => c.doc), this.vocabulary) };
-    return this.cache;
+    next.v = v;
+    next.r = r;
+    this.cache = next;
+    return next;
   }
 
   private recorder(actor: Actor, by: string, name: string, org: string | null): Recorder {
@@ -284,7 +303,10 @@ export class KnowledgeBase {
         .filter(({ c }) => keep(c))
         .map(({ hit, c }) => ({ ...this.summary(actor, c), score: hit.score, matched: hit.fields }));
     }
-    return [...current.values()].filter(keep).map((c) => this.summary(actor, c));
+    return [...current.values()]
+      .filter(keep)
+      .sort((a, b) => a.doc.id.localeCompare(b.doc.id))
+      .map((c) => this.summary(actor, c));
   }
 
   /** An entry's versions up to its current one, and their reviews. */
@@ -356,7 +378,7 @@ export class KnowledgeBase {
       if ((await tx.query('SELECT 1 FROM kb_entries WHERE id = $1', [doc.id]))[0]) throw new ConflictError(`entry ${doc.id} exists already: edit it instead`);
       const hash = entryHash(doc);
       const seq = await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'kb.add', target: doc.id, detail: { version: 1, status: doc.status, hash } });
-      await this.writeVersion(tx, doc, hash, 1, { by: actor.userId, name: actor.name, org: actor.orgId, origin: 'edit', note: note.slice(0, 1000), at: this.clock().toISOString(), seq }, true);
+      await this.writeVersion(tx, doc, hash, 1, { by: actor.userId, name: actor.name, org: actor.orgId, origin: 'edit', note: note.slice(0, 1000), at: this.clock().toISOString(), seq }, null);
       return { id: doc.id, version: 1 };
     });
   }
@@ -379,7 +401,7 @@ export class KnowledgeBase {
       const hash = entryHash(doc);
       if (hash === cur.doc_hash) return { id, version, changed: false };
       const seq = await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'kb.edit', target: id, detail: { version: version + 1, status: doc.status, hash } });
-      await this.writeVersion(tx, doc, hash, version + 1, { by: actor.userId, name: actor.name, org: actor.orgId, origin: 'edit', note: note.slice(0, 1000), at: this.clock().toISOString(), seq }, false);
+      await this.writeVersion(tx, doc, hash, version + 1, { by: actor.userId, name: actor.name, org: actor.orgId, origin: 'edit', note: note.slice(0, 1000), at: this.clock().toISOString(), seq }, await this.currentDoc(tx, id));
       return { id, version: version + 1, changed: true };
     });
   }
@@ -415,27 +437,30 @@ export class KnowledgeBase {
     if (options.topic && !this.vocabulary.topics.has(options.topic)) throw new EntryError(`topic ${JSON.stringify(options.topic)} is not one of ${[...this.vocabulary.topics.keys()].join(', ')}`);
     await this.ready();
     const from = `${since}T00:00:00.000Z`;
-    const versions = await this.db.query<VersionRow & { before_status: string | null; before_doc: string | null }>(
-      `SELECT v.*, p.status AS before_status, p.doc AS before_doc FROM kb_versions v
-       LEFT JOIN kb_versions p ON p.entry_id = v.entry_id AND p.version = v.version - 1
+    type Row = { entry_id: string; version: number; at: string; by_id: string; by_name: string; org_id: string | null; origin: ChangeEvent['origin']; note: string; status: string; title: string; jurisdiction: string; topics: string; changed: string | null; audit_seq: number; before_status: string | null };
+    const versions = await this.db.query<Row>(
+      `SELECT v.entry_id, v.version, v.recorded_at AS at, v.recorded_by AS by_id, v.recorder_name AS by_name, v.org_id, v.origin, v.note, v.status, v.title, v.jurisdiction, v.topics, v.changed, v.audit_seq, p.status AS before_status
+       FROM kb_versions v LEFT JOIN kb_versions p ON p.entry_id = v.entry_id AND p.version = v.version - 1
        WHERE v.recorded_at >= $1`,
       [from],
     );
-    const reviews = await this.db.query<ReviewRow & { doc: string }>('SELECT r.*, v.doc FROM kb_reviews r JOIN kb_versions v ON v.entry_id = r.entry_id AND v.version = r.version WHERE r.reviewed_at >= $1', [from]);
+    const reviews = await this.db.query<Row>(
+      `SELECT r.entry_id, r.version, r.reviewed_at AS at, r.reviewed_by AS by_id, r.reviewer_name AS by_name, r.org_id, 'review' AS origin, r.note, v.status, v.title, v.jurisdiction, v.topics, NULL AS changed, r.audit_seq, NULL AS before_status
+       FROM kb_reviews r JOIN kb_versions v ON v.entry_id = r.entry_id AND v.version = r.version
+       WHERE r.reviewed_at >= $1`,
+      [from],
+    );
     const topics = options.topic ? topicWithChildren(this.vocabulary, options.topic) : null;
-    const events: ChangeEvent[] = [];
-    const base = (doc: EntryDoc) => ({ entry: doc.id, title: doc.title.short ?? doc.title.en, jurisdiction: doc.jurisdiction, topics: doc.topics, status: doc.status });
-    for (const v of versions) {
-      const doc = JSON.parse(v.doc) as EntryDoc;
-      const before = v.before_doc ? (JSON.parse(v.before_doc) as EntryDoc) : null;
-      const kind = !before ? 'added' : v.before_status !== v.status ? 'status-changed' : 'changed';
-      events.push({ seq: Number(v.audit_seq), at: v.recorded_at, kind, ...base(doc), version: Number(v.version), statusBefore: v.before_status, fields: before ? changedFields(diffEntries(before, doc)) : [], origin: v.origin, by: this.recorder(actor, v.recorded_by, v.recorder_name, v.org_id), note: v.note });
-    }
-    for (const r of reviews) {
-      const doc = JSON.parse(r.doc) as EntryDoc;
-      events.push({ seq: Number(r.audit_seq), at: r.reviewed_at, kind: 'reviewed', ...base(doc), version: Number(r.version), statusBefore: null, fields: [], origin: 'review', by: this.recorder(actor, r.reviewed_by, r.reviewer_name, r.org_id), note: r.note });
-    }
-    return events.filter((e) => !topics || e.topics.some((t) => topics.has(t))).sort((a, b) => a.seq - b.seq || a.entry.localeCompare(b.entry));
+    const event = (r: Row, kind: ChangeEvent['kind']): ChangeEvent => ({
+      seq: Number(r.audit_seq), at: r.at, kind, entry: r.entry_id, version: Number(r.version), title: r.title, jurisdiction: r.jurisdiction, topics: JSON.parse(r.topics),
+      status: r.status, statusBefore: r.before_status, fields: r.changed ? JSON.parse(r.changed) : [], origin: r.origin, by: this.recorder(actor, r.by_id, r.by_name, r.org_id), note: r.note,
+    });
+    return [
+      ...versions.map((r) => event(r, Number(r.version) === 1 ? 'added' : r.before_status !== r.status ? 'status-changed' : 'changed')),
+      ...reviews.map((r) => event(r, 'reviewed')),
+    ]
+      .filter((e) => !topics || e.topics.some((t) => topics.has(t)))
+      .sort((a, b) => a.seq - b.seq || a.entry.localeCompare(b.entry));
   }
 
   /** The dated events of the landscape (laws adopted, in force, applying), filtered. */

@@ -3,7 +3,7 @@ import type { Vocabulary } from './vocabulary.ts';
 
 // Words too common to decide a match; dropped from entries and queries alike.
 const STOP = new Set(['a', 'an', 'and', 'are', 'as', 'at', 'be', 'by', 'for', 'from', 'in', 'is', 'it', 'its', 'of', 'on', 'or', 'that', 'the', 'this', 'to', 'with']);
-const HAN = /\p{Script=Han}/u;
+const HAN = /^\p{Script=Han}/u;
 // Runs of Chinese characters, or of letters and digits in any other script.
 const RUN = /\p{Script=Han}+|[\p{L}\p{N}]+/gu;
 
@@ -14,10 +14,16 @@ const RUN = /\p{Script=Han}+|[\p{L}\p{N}]+/gu;
  */
 export function stem(word: string): string {
   let w = word;
-  if (w.length > 5) w = w.replace(/isation$/, 'ization').replace(/isations$/, 'izations').replace(/ised$/, 'ized').replace(/ising$/, 'izing').replace(/ise$/, 'ize');
+  if (w.length > 5 && w.includes('is')) {
+    if (w.endsWith('isation')) w = `${w.slice(0, -7)}ization`;
+    else if (w.endsWith('isations')) w = `${w.slice(0, -8)}izations`;
+    else if (w.endsWith('ised')) w = `${w.slice(0, -4)}ized`;
+    else if (w.endsWith('ising')) w = `${w.slice(0, -5)}izing`;
+    else if (w.endsWith('ise')) w = `${w.slice(0, -3)}ize`;
+  }
   if (w.length > 4 && w.endsWith('ies')) return `${w.slice(0, -3)}y`;
   if (w.endsWith('sses')) return w.slice(0, -2);
-  if (w.length > 3 && w.endsWith('s') && !/(ss|us|is)$/.test(w)) return w.slice(0, -1);
+  if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && !w.endsWith('is')) return w.slice(0, -1);
   return w;
 }
 
@@ -76,42 +82,70 @@ export interface SearchHit {
   fields: string[];
 }
 
-/** A full-text index over entries, in English and Chinese. */
-export class SearchIndex {
-  private readonly postings = new Map<string, Map<string, { score: number; fields: Set<string> }>>();
+// A posting: the entry's score for a term, and in which fields it occurs (one bit per field of WEIGHTS).
+type Posting = { score: number; fields: number };
 
-  constructor(entries: EntryDoc[], vocabulary: Vocabulary) {
-    for (const e of entries) {
-      for (const [field, weight, texts] of WEIGHTS) {
-        for (const term of texts(e, vocabulary).flatMap(indexTerms)) {
-          let byEntry = this.postings.get(term);
-          if (!byEntry) this.postings.set(term, (byEntry = new Map()));
-          const p = byEntry.get(e.id) ?? { score: 0, fields: new Set<string>() };
-          p.score += weight;
-          p.fields.add(field);
-          byEntry.set(e.id, p);
+/** A full-text index over entries, in English and Chinese, updated entry by entry as entries change. */
+export class SearchIndex {
+  private readonly postings = new Map<string, Map<string, Posting>>();
+  /** The terms of each entry, to take it out again when it changes. */
+  private readonly termsOf = new Map<string, string[]>();
+
+  constructor(
+    entries: EntryDoc[],
+    private readonly vocabulary: Vocabulary,
+  ) {
+    for (const e of entries) this.put(e);
+  }
+
+  /** Adds an entry, or replaces what the index held for it. */
+  put(e: EntryDoc): void {
+    this.remove(e.id);
+    // Terms are summed within the entry first: one update of the shared postings per distinct term.
+    const own = new Map<string, Posting>();
+    WEIGHTS.forEach(([, weight, texts], bit) => {
+      for (const text of texts(e, this.vocabulary)) {
+        for (const term of indexTerms(text)) {
+          const p = own.get(term);
+          if (p) (p.score += weight), (p.fields |= 1 << bit);
+          else own.set(term, { score: weight, fields: 1 << bit });
         }
       }
+    });
+    for (const [term, p] of own) {
+      let byEntry = this.postings.get(term);
+      if (!byEntry) this.postings.set(term, (byEntry = new Map()));
+      byEntry.set(e.id, p);
     }
+    this.termsOf.set(e.id, [...own.keys()]);
+  }
+
+  remove(id: string): void {
+    for (const term of this.termsOf.get(id) ?? []) {
+      const byEntry = this.postings.get(term)!;
+      byEntry.delete(id);
+      if (byEntry.size === 0) this.postings.delete(term);
+    }
+    this.termsOf.delete(id);
   }
 
   /** Entries holding every term of the query, best first; an empty query matches nothing. */
   search(query: string): SearchHit[] {
     const terms = queryTerms(query);
     if (terms.length === 0) return [];
-    const lists = terms.map((t) => this.postings.get(t) ?? new Map<string, { score: number; fields: Set<string> }>());
+    const lists = terms.map((t) => this.postings.get(t) ?? new Map<string, Posting>());
     lists.sort((a, b) => a.size - b.size);
     const hits: SearchHit[] = [];
     for (const id of lists[0]!.keys()) {
       if (!lists.every((l) => l.has(id))) continue;
-      const fields = new Set<string>();
+      let fields = 0;
       let score = 0;
       for (const l of lists) {
         const p = l.get(id)!;
         score += p.score;
-        for (const f of p.fields) fields.add(f);
+        fields |= p.fields;
       }
-      hits.push({ id, score: Math.round(score * 10) / 10, fields: [...fields] });
+      hits.push({ id, score: Math.round(score * 10) / 10, fields: WEIGHTS.filter((_, bit) => fields & (1 << bit)).map(([name]) => name) });
     }
     return hits.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
   }

@@ -6,6 +6,7 @@ import { backupAppDb, restoreAppDb } from '../../src/appdb/backup.ts';
 import type { AppDb } from '../../src/appdb/db.ts';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { migrate } from '../../src/appdb/migrate.ts';
+import { loadRulebook } from '../../src/assessment/rulebook.ts';
 import { POLICY_DIR } from '../../src/monitoring/bundled-entries.ts';
 import type { EntryDoc } from '../../src/monitoring/entry.ts';
 import { ConflictError, type KnowledgeBase } from '../../src/monitoring/knowledge-base.ts';
@@ -98,7 +99,7 @@ test('every change lands with its audit entry in one transaction; a change that 
   const doc = await current('cn-deep-synthesis-provisions');
   const [audit, versions] = [await count('audit'), await count('kb_versions')];
   // A version 2 already stored out of band makes the edit's own insert fail after its audit entry is written.
-  await db.query("INSERT INTO kb_versions (entry_id, version, recorded_at, recorded_by, recorder_name, org_id, origin, note, status, doc, doc_hash, audit_seq) VALUES ('cn-deep-synthesis-provisions', 2, 'x', 'x', 'x', NULL, 'edit', '', 'adopted', '{}', 'x', 0)");
+  await db.query("INSERT INTO kb_versions (entry_id, version, recorded_at, recorded_by, recorder_name, org_id, origin, note, status, title, jurisdiction, topics, changed, doc, doc_hash, audit_seq) VALUES ('cn-deep-synthesis-provisions', 2, 'x', 'x', 'x', NULL, 'edit', '', 'adopted', 'x', 'CN', '[]', '[]', '{}', 'x', 0)");
   await assert.rejects(kb.edit(who['org-a/analyst']!, doc.id, edited(doc, (d) => (d.summary += ' Edited.')), 1));
   assert.equal(await count('audit'), audit, 'no audit entry for a change that did not happen');
   assert.equal((await kb.get(who['org-a/viewer']!, doc.id)).version, 1, 'the entry still stands at version 1');
@@ -232,6 +233,14 @@ test('search and filters through the service: Chinese, topic with sub-topics, re
   const eu = await kb.list(viewer, { q: 'intelligence', jurisdiction: 'EU' });
   assert.ok(eu.some((e) => e.id === 'eu-ai-act') && eu.every((e) => e.jurisdiction === 'EU'), 'search and filters combine');
   assert.deepEqual((await kb.list(viewer, { criterion: 'S-CRITICAL-TECH-HIGH-PARTNER' })).map((e) => e.id), ['eu-recommendation-2023-2113-critical-technologies']);
+  // An edit made by another process is found by this one's next search, and the words it removed are not.
+  const other = knowledgeBase(db);
+  const g20 = await current('int-g20-ai-principles');
+  const v = (await kb.get(viewer, g20.id)).version;
+  await other.edit(who['org-a/analyst']!, g20.id, edited(g20, (d) => (d.summary = 'Osaka 大阪 principles.')), v);
+  assert.deepEqual((await kb.list(viewer, { q: '大阪' })).map((e) => e.id), ['int-g20-ai-principles']);
+  const old = (await kb.list(viewer, { q: 'subscribed' })).find((e) => e.id === g20.id)!;
+  assert.deepEqual(old.matched, ['sources'], 'the old summary is no longer found, only the quote in its sources');
   const timeline = await kb.timeline(viewer, { from: '2025', to: '2025', jurisdiction: 'EU' });
   assert.deepEqual(timeline.map((e) => e.date), ['2025-02-02', '2025-08-02']);
   await assert.rejects(kb.timeline(viewer, { from: 'last year' }), /from: "last year" is not a date/);
@@ -260,6 +269,25 @@ test('bundled data that changes comes in as a new version; an entry users edited
     assert.match((await first.get(who['org-a/viewer']!, 'cn-civil-code')).entry.summary, /Updated by derisk\.$/);
     assert.match((await first.get(who['org-a/viewer']!, 'cn-tc260')).entry.summary, /Local knowledge\.$/);
     assert.deepEqual((await knowledgeBase(own, { bundledDir: dir }).importBundled()).updated, [], 'and only once');
+  } finally {
+    await own.close();
+  }
+});
+
+test('links are checked against the rulebook in use when the knowledge base loads: a criterion renamed away shows as missing', async () => {
+  const own = await freshDb();
+  try {
+    const renamed = () => {
+      const rb = loadRulebook();
+      return { ...rb, criteria: rb.criteria.filter((c) => c.id !== 'E-IMPORTANT-DATA-TO-CHINA') };
+    };
+    const other = knowledgeBase(own, { rulebook: renamed });
+    const report = await other.ready();
+    assert.ok(report.brokenLinks.includes('cn-national-intelligence-law → E-IMPORTANT-DATA-TO-CHINA'), report.brokenLinks.join('; '));
+    const view = await other.get(who['org-a/viewer']!, 'cn-national-intelligence-law');
+    assert.deepEqual(view.criteria.find((c) => c.id === 'E-IMPORTANT-DATA-TO-CHINA'), { id: 'E-IMPORTANT-DATA-TO-CHINA', title: null, missing: true });
+    // A new link to it is refused: the rulebook in use does not have it.
+    await assert.rejects(other.edit(who['org-a/analyst']!, view.entry.id, view.entry, 1), /criteria\[0\]: E-IMPORTANT-DATA-TO-CHINA is not a criterion of the rulebook/);
   } finally {
     await own.close();
   }

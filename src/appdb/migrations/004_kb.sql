@@ -8,7 +8,9 @@ CREATE TABLE IF NOT EXISTS kb_entries (
   updated_at TEXT NOT NULL
 );
 
--- origin: 'bundled' (data/policy shipped with derisk) or 'edit' (a user's change).
+-- origin: 'bundled' (data/policy shipped with derisk) or 'edit' (a user's change). title,
+-- jurisdiction, topics (JSON) and changed (JSON: the fields that differ from the version before)
+-- are read from doc when the version is written, so listing changes never parses documents.
 CREATE TABLE IF NOT EXISTS kb_versions (
   entry_id TEXT NOT NULL,
   version BIGINT NOT NULL,
@@ -19,6 +21,10 @@ CREATE TABLE IF NOT EXISTS kb_versions (
   origin TEXT NOT NULL,
   note TEXT NOT NULL,
   status TEXT NOT NULL,
+  title TEXT NOT NULL,
+  jurisdiction TEXT NOT NULL,
+  topics TEXT NOT NULL,
+  changed TEXT NOT NULL,
   doc TEXT NOT NULL,
   doc_hash TEXT NOT NULL,
   audit_seq BIGINT NOT NULL,
