@@ -1,4 +1,4 @@
-import type { AppDb } from '../appdb/db.ts';
+import type { AppDb, AppTx, Param } from '../appdb/db.ts';
 import { NotFoundError, type Actor } from '../service/authorize.ts';
 
 /** A stored verdict in which a criterion held. */
@@ -16,6 +16,17 @@ export interface VerdictRef {
 const VISIBLE = '(c.org_id = $1 OR EXISTS (SELECT 1 FROM case_shares s WHERE s.case_id = c.id AND s.org_id = $1))';
 const BATCH = 500;
 
+/** Many rows in few statements (a few hundred parameters each); a row already there is left alone. */
+async function insertRows(tx: AppTx, into: string, rows: Param[][]): Promise<void> {
+  const width = rows[0]?.length ?? 1;
+  const per = Math.max(1, Math.floor(900 / width));
+  for (let i = 0; i < rows.length; i += per) {
+    const chunk = rows.slice(i, i + per);
+    const values = chunk.map((_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`).join(', ');
+    await tx.query(`INSERT INTO ${into} VALUES ${values} ON CONFLICT DO NOTHING`, chunk.flat());
+  }
+}
+
 /**
  * Links from criteria to the stored verdicts that found them to hold. Verdicts are never
  * changed once stored, so each is read once into kb_verdict_criteria and looked up from there.
@@ -28,12 +39,10 @@ export class VerdictLinks {
     for (;;) {
       const rows = await this.db.query<{ id: string; result: string }>(`SELECT a.id, a.result FROM assessments a WHERE NOT EXISTS (SELECT 1 FROM kb_verdicts_indexed i WHERE i.assessment_id = a.id) LIMIT ${BATCH}`);
       if (rows.length === 0) return;
+      const links = rows.flatMap((r) => ((JSON.parse(r.result) as { criteria?: { id: string; status: string }[] }).criteria ?? []).filter((c) => c.status !== 'does-not-hold').map((c) => [r.id, c.id, c.status]));
       await this.db.transaction(async (tx) => {
-        for (const r of rows) {
-          const criteria = (JSON.parse(r.result) as { criteria?: { id: string; status: string }[] }).criteria ?? [];
-          for (const c of criteria.filter((x) => x.status !== 'does-not-hold')) await tx.query('INSERT INTO kb_verdict_criteria (assessment_id, criterion_id, status) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [r.id, c.id, c.status]);
-          await tx.query('INSERT INTO kb_verdicts_indexed (assessment_id) VALUES ($1) ON CONFLICT DO NOTHING', [r.id]);
-        }
+        await insertRows(tx, 'kb_verdict_criteria (assessment_id, criterion_id, status)', links);
+        await insertRows(tx, 'kb_verdicts_indexed (assessment_id)', rows.map((r) => [r.id]));
       });
       if (rows.length < BATCH) return;
     }

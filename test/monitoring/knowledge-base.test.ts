@@ -220,6 +220,29 @@ test('links both ways: entry → criteria → the verdicts of your organisation 
   assert.equal((await kb.criterion(who['org-a/viewer']!, 'E-IMPORTANT-DATA-TO-CHINA')).verdicts.length, 2);
 });
 
+test('verdict links over many stored verdicts: each read once, in batches, none missed', async () => {
+  const own = await freshDb();
+  try {
+    // 1,200 verdicts of org-a, written in a few statements; every third has the criterion holding.
+    const ids = Array.from({ length: 1200 }, (_, i) => i);
+    await own.transaction(async (tx) => {
+      for (let i = 0; i < ids.length; i += 100) {
+        const chunk = ids.slice(i, i + 100);
+        await tx.query(`INSERT INTO cases (id, org_id, client_key, title, doc, created_by, created_at, updated_at) VALUES ${chunk.map((n) => `('c${n}', 'org-a', NULL, 'case ${n}', '{}', 'x', '2026-01-01', '2026-01-01')`).join(', ')}`);
+        await tx.query(`INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ${chunk.map((n) => `('a${n}', 'c${n}', 'org-a', 'x', '2026-01-01', 'r', 'v', 'h', '{}', 'red', '${JSON.stringify({ criteria: [{ id: 'E-IMPORTANT-DATA-TO-CHINA', status: n % 3 === 0 ? 'holds' : 'does-not-hold' }, { id: 'E-DATA-STORED-IN-CHINA', status: 'holds' }] })}')`).join(', ')}`);
+      }
+    });
+    const other = knowledgeBase(own);
+    const c = await other.criterion(who['org-a/viewer']!, 'E-IMPORTANT-DATA-TO-CHINA');
+    assert.equal(c.verdicts.length, 200, 'the first 200 of 400 (newest first, capped)');
+    assert.equal(Number((await own.query<{ n: number }>("SELECT count(*) AS n FROM kb_verdict_criteria WHERE criterion_id = 'E-IMPORTANT-DATA-TO-CHINA'"))[0]!.n), 400);
+    assert.equal(Number((await own.query<{ n: number }>('SELECT count(*) AS n FROM kb_verdicts_indexed'))[0]!.n), 1200);
+    assert.equal(Number((await own.query<{ n: number }>('SELECT count(*) AS n FROM kb_verdict_criteria'))[0]!.n), 1600);
+  } finally {
+    await own.close();
+  }
+});
+
 test('search and filters through the service: Chinese, topic with sub-topics, review state', async () => {
   const viewer = who['org-a/viewer']!;
   assert.deepEqual((await kb.list(viewer, { q: '生成式' })).map((e) => e.id), ['cn-tc260-generative-ai-safety-requirements']);
