@@ -21,6 +21,7 @@ import { catalogueLists } from '../src/cli/screening.ts';
 import { assessmentBench, loadBench } from './service.ts';
 import { startupBench } from './startup.ts';
 import { stallBench } from './stall.ts';
+import { kbBench } from './kb.ts';
 import { loadTaxonomy } from '../src/fields/taxonomy.ts';
 import { labelledNames, scoreScreening } from '../src/screening/evaluate.ts';
 import { loadWeights, portfolio } from '../src/screening/portfolio.ts';
@@ -51,7 +52,7 @@ const median = (xs: number[]) => {
 export async function runBench(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } } });
   // Sections: startup (CLI commands as new processes on the demo store, beside node -e ''), matching, screening (names, labelled set, 100k-work portfolio), assessment (real data and 10M works),
-  // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads), readers (read and validate only), ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m.
+  // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads), readers (read and validate only), ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m, kb (knowledge base).
   const works = Number(values.works ?? 1_000_000);
   const runs = Number(values.runs ?? 3);
   const only = values.only?.split(',');
@@ -144,6 +145,7 @@ export async function runBench(argv: string[]): Promise<number> {
   if (want('assessment')) results.assessment = await assessmentBench(config, OUT, runs);
   if (want('load')) results.load = await loadBench(config, Number(values.seconds ?? 60), Number(values.connections ?? 32));
   if (want('stall')) results.stall = await stallBench(config, await registry(), OUT);
+  if (want('kb')) results.kb = await kbBench(config, runs);
 
   writeFileSync(join(OUT, 'results.json'), JSON.stringify(results, null, 2));
   console.log(`\nfigures written to ${join(OUT, 'results.json')}`);

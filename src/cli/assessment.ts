@@ -22,7 +22,7 @@ import type { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 
 /** The CLI acts for the operator of this installation: an admin of the local organisation. */
-async function cliActor(db: AppDb, org: string): Promise<Actor> {
+export async function cliActor(db: AppDb, org: string): Promise<Actor> {
   await new Accounts(db).createOrganisation(OPERATOR, org, org === 'local' ? 'This installation' : org);
   return { userId: `cli:${userInfo().username}`, orgId: org, role: 'admin', name: `command line (${userInfo().username})` };
 }

@@ -33,6 +33,7 @@ Usage:
   derisk assess --rerun <assessment id> --rulebook F   an old case under another rulebook, and what changed
   derisk rulebook [F] [--json]                 check a rulebook and list its criteria
   derisk audit verify                          check the audit trail (anchored outside the database) and the rows it records
+  derisk kb list|show|diff|add|edit|review|changes|timeline|criterion|import   the AI policy and standards knowledge base (derisk kb help)
   derisk users add-org <id> <name> | users add --org ID --email E --role viewer|analyst|officer|admin
   derisk users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role>
   derisk cases unshare <case id> <organisation>
@@ -70,6 +71,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
   audit: async (argv) => (await import('./assessment.ts')).auditCommand(argv),
   users: async (argv) => (await import('./admin.ts')).usersCommand(argv),
   cases: async (argv) => (await import('./admin.ts')).casesCommand(argv),
+  kb: async (argv) => (await import('./kb.ts')).kbCommand(argv),
   backup: async (argv) => (await import('./admin.ts')).backupCommand(argv),
   restore: async (argv) => (await import('./admin.ts')).restoreCommand(argv),
   fields: async () => {

@@ -1,25 +1,7 @@
 import { listValue } from '@duckdb/node-api';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { chinaRules, type ChinaRule } from '../monitoring/bundled-entries.ts';
 import type { Store } from '../store/store.ts';
 import type { Hit, ScreenResult } from './screener.ts';
-
-export const CHINA_RULES_FILE = fileURLToPath(new URL('../../data/policy/china-rules.json', import.meta.url));
-
-export interface ChinaRule {
-  id: string;
-  title: string;
-  applies_to: string;
-  summary: string;
-  source: string;
-}
-
-export function loadChinaRules(path = CHINA_RULES_FILE): ChinaRule[] {
-  const doc = JSON.parse(readFileSync(path, 'utf8'));
-  if (!doc.provenance || !Array.isArray(doc.rules)) throw new Error(`${path}: needs provenance and rules`);
-  for (const r of doc.rules) if (!r.id || !r.title || !r.source) throw new Error(`${path}: rule ${JSON.stringify(r.id ?? r.title)} lacks id, title or source`);
-  return doc.rules;
-}
 
 export interface Briefing {
   partner: string;
@@ -30,6 +12,7 @@ export interface Briefing {
   history: { year: number; works: number }[];
   fields: { field: string; works: number }[];
   europeanPartners: { rorId: string; name: string; works: number }[];
+  /** The knowledge base's entries for China that say whom they bind. */
   rules: ChinaRule[];
 }
 
@@ -60,7 +43,7 @@ export async function briefing(store: Store, screened: ScreenResult, europe: str
       )
     ).map((r) => ({ rorId: r.ror_id, name: r.name, works: Number(r.works) }));
   }
-  return { partner, screened, listings: screened.hits, history, fields, europeanPartners, rules: loadChinaRules() };
+  return { partner, screened, listings: screened.hits, history, fields, europeanPartners, rules: chinaRules() };
 }
 
 /** The sheet as Markdown, for filing or mailing. */

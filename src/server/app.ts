@@ -20,6 +20,7 @@ import { CaseService } from '../service/cases.ts';
 import { registerAccountRoutes } from './account-routes.ts';
 import { actorOf, registerAuth } from './auth.ts';
 import { registerCaseRoutes } from './case-routes.ts';
+import { registerKbRoutes } from './kb-routes.ts';
 import { registerScreeningRoutes } from './screening-routes.ts';
 import { registerUploadRoutes } from './upload-routes.ts';
 import { IngestWorkflow } from '../workflows/ingest.ts';
@@ -58,7 +59,7 @@ const STATUS_LABEL: Record<number, string> = { 401: 'unauthorised', 403: 'forbid
 const MAX_ANSWERS = 500;
 
 const WEB = (name: string) => fileURLToPath(new URL(`../web/${name}`, import.meta.url));
-const ASSETS: Record<string, string> = { '/app.js': 'text/javascript; charset=utf-8', '/charts.js': 'text/javascript; charset=utf-8', '/cases.js': 'text/javascript; charset=utf-8', '/account.js': 'text/javascript; charset=utf-8', '/style.css': 'text/css; charset=utf-8' };
+const ASSETS: Record<string, string> = { '/app.js': 'text/javascript; charset=utf-8', '/charts.js': 'text/javascript; charset=utf-8', '/cases.js': 'text/javascript; charset=utf-8', '/account.js': 'text/javascript; charset=utf-8', '/kb.js': 'text/javascript; charset=utf-8', '/style.css': 'text/css; charset=utf-8' };
 
 const indicatorQuery = {
   type: 'object',
@@ -272,6 +273,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     })();
     return services;
   });
+
+  registerKbRoutes(app, options.db, () => options.rulebook ?? loadRulebook());
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

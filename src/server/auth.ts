@@ -4,7 +4,7 @@ import { DEVICE_DAYS, type Accounts } from '../service/accounts.ts';
 import type { Actor } from '../service/authorize.ts';
 
 /** Routes anyone may call (HEAD as GET); every other route needs a session or an API token. */
-export const PUBLIC_ROUTES = new Set(['GET /health', 'GET /ready', 'POST /api/login', 'POST /api/login/code', 'GET /', 'GET /app.js', 'GET /charts.js', 'GET /cases.js', 'GET /account.js', 'GET /style.css']);
+export const PUBLIC_ROUTES = new Set(['GET /health', 'GET /ready', 'POST /api/login', 'POST /api/login/code', 'GET /', 'GET /app.js', 'GET /charts.js', 'GET /cases.js', 'GET /account.js', 'GET /kb.js', 'GET /style.css']);
 
 export const SESSION_COOKIE = 'derisk_session';
 /** A browser that logged in to an account before: its logins are throttled apart from strangers'. */

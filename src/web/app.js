@@ -1,6 +1,7 @@
 import { barChart, lineChart, networkChart, COLOURS } from './charts.js';
 import { casesModule } from './cases.js';
 import { accountModule } from './account.js';
+import { kbModule } from './kb.js';
 
 const page = document.getElementById('page');
 const form = document.getElementById('filters');
@@ -247,6 +248,7 @@ async function screening(kind, arg) {
 
 const cases = casesModule({ h, api, send, card, rowsTable });
 const account = accountModule({ h, api, send, card });
+const kb = kbModule({ h, api, send, card, rowsTable });
 
 // Filters can change faster than answers arrive: only the latest request may draw.
 let latest = 0;
@@ -254,7 +256,7 @@ let latest = 0;
 async function route() {
   const mine = ++latest;
   const [, view, arg] = location.hash.split('/');
-  form.hidden = view === 'cases' || view === 'screen' || view === 'account';
+  form.hidden = view === 'cases' || view === 'screen' || view === 'account' || view === 'kb';
   const fieldSelect = form.elements.field;
   if (view === 'field' && arg && fieldSelect.value !== arg) fieldSelect.value = arg;
   try {
@@ -264,6 +266,7 @@ async function route() {
       : view === 'facts' ? await facts()
       : view === 'account' ? await account.show()
       : view === 'cases' ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list())
+      : view === 'kb' ? await kb.route(location.hash.split('/').slice(2).map(decodeURIComponent))
       : view === 'screen' ? await screening(arg, location.hash.split('/')[3] === undefined ? undefined : decodeURIComponent(location.hash.split('/').slice(3).join('/')))
       : await landscape(view === 'field' ? arg : null);
     if (mine !== latest) return;

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { loadBundledEntries } from '../../src/monitoring/bundled-entries.ts';
+import { OPERATOR } from '../../src/service/accounts.ts';
+import { ROLES } from '../../src/service/authorize.ts';
+import { Store } from '../../src/store/store.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { storedVerdict } from '../helpers/kb.ts';
+import { testService, type TestService } from '../helpers/service.ts';
+
+const PASSWORD = 'correct horse battery staple';
+let store: Store;
+let service: TestService;
+const tokens: Record<string, string> = {};
+
+before(async () => {
+  store = await Store.open(join(tempDir(), 'store.duckdb'));
+  service = await testService(store);
+  for (const org of ['org-a', 'org-b']) {
+    await service.accounts.createOrganisation(OPERATOR, org, org);
+    for (const role of ROLES) {
+      await service.accounts.createUser(OPERATOR, { orgId: org, email: `${role}@${org}.example`, name: `${role} of ${org}`, role, password: PASSWORD });
+      const { actor } = await service.accounts.login(`${role}@${org}.example`, PASSWORD);
+      tokens[`${org}/${role}`] = (await service.accounts.createToken(actor, 'test')).token;
+    }
+  }
+});
+after(async () => {
+  await service.close();
+  store.close();
+});
+
+const call = (who: string, method: string, url: string, payload?: unknown) => service.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${tokens[who]}` }, payload: payload as object });
+const civil = () => structuredClone(loadBundledEntries().entries.find((e) => e.id === 'cn-civil-code')!);
+
+test('reading the knowledge base over HTTP: list, search in Chinese, an entry, the timeline; bad queries are 400s naming the problem', async () => {
+  const list = await call('org-a/viewer', 'GET', '/api/kb/entries');
+  assert.equal(list.statusCode, 200);
+  assert.ok(list.json().length >= 25);
+  const found = (await call('org-a/viewer', 'GET', `/api/kb/entries?q=${encodeURIComponent('生成式人工智能')}`)).json();
+  assert.deepEqual(found.map((e: { id: string }) => e.id), ['cn-tc260-generative-ai-safety-requirements']);
+  const nil = (await call('org-a/viewer', 'GET', '/api/kb/entries/cn-national-intelligence-law')).json();
+  assert.equal(nil.entry.clause, 'Art. 7');
+  assert.equal(nil.review.state, 'draft');
+  const timeline = (await call('org-a/viewer', 'GET', '/api/kb/timeline?from=2025&to=2025&jurisdiction=EU')).json();
+  assert.deepEqual(timeline.map((e: { date: string }) => e.date), ['2025-02-02', '2025-08-02']);
+  const bad: [string, number, RegExp][] = [
+    ['/api/kb/entries?review=maybe', 400, /review must be equal to one of the allowed values/],
+    ['/api/kb/entries?colour=red', 400, /additional properties/],
+    ['/api/kb/entries?topic=astrology', 400, /topic "astrology" is not one of/],
+    ['/api/kb/entries/Not%20An%20Id', 400, /params\/id must match pattern/],
+    ['/api/kb/entries/cn-no-such-law', 404, /no knowledge-base entry cn-no-such-law/],
+    ['/api/kb/entries/cn-civil-code/versions/7', 404, /has no version 7/],
+    ['/api/kb/changes', 400, /must have required property 'since'/],
+    ['/api/kb/changes?since=yesterday', 400, /since must match pattern/],
+    ['/api/kb/changes?since=2026-02-30', 400, /since: "2026-02-30" is not a day/],
+    ['/api/kb/timeline?from=2025-13', 400, /from: "2025-13" is not a date/],
+    ['/api/kb/criteria/X-NOTHING', 404, /no criterion X-NOTHING/],
+    ['/api/kb/verdicts/not-a-uuid', 400, /must match format "uuid"/],
+  ];
+  for (const [url, status, message] of bad) {
+    const r = await call('org-a/viewer', 'GET', url);
+    assert.equal(r.statusCode, status, `${url}: ${r.body}`);
+    assert.match(r.json().message, message, url);
+  }
+  assert.equal((await service.app.inject({ url: '/api/kb/entries' })).statusCode, 401);
+  const openapi = (await call('org-a/viewer', 'GET', '/api/openapi.json')).json();
+  for (const path of ['/api/kb/entries', '/api/kb/entries/{id}', '/api/kb/entries/{id}/review', '/api/kb/changes', '/api/kb/timeline', '/api/kb/criteria/{criterion}']) assert.ok(openapi.paths[path], `${path} in the OpenAPI document`);
+});
+
+test('changing the knowledge base over HTTP: roles enforced, bad entries named, stale edits and reviews refused', async () => {
+  const doc = civil();
+  assert.equal((await call('org-a/viewer', 'PUT', '/api/kb/entries/cn-civil-code', { entry: doc, base_version: 1 })).statusCode, 403);
+  const bad = await call('org-a/analyst', 'POST', '/api/kb/entries', { entry: { ...doc, id: 'cn-new-rule', sources: [{ quote: 'no text named' }] } });
+  assert.equal(bad.statusCode, 400);
+  assert.match(bad.json().message, /^entry: sources\[0\]: names no text/);
+  const hostile = { ...doc, id: 'cn-hostile-entry', summary: '<img src=x onerror="window.__xss=1"> stays text' };
+  const created = await call('org-a/analyst', 'POST', '/api/kb/entries', { entry: hostile, note: 'a test' });
+  assert.equal(created.statusCode, 201);
+  assert.deepEqual(created.json(), { id: 'cn-hostile-entry', version: 1 });
+  assert.equal((await call('org-a/analyst', 'POST', '/api/kb/entries', { entry: hostile })).statusCode, 409);
+  const edit = await call('org-a/analyst', 'PUT', '/api/kb/entries/cn-civil-code', { entry: { ...doc, summary: `${doc.summary} Edited.` }, base_version: 1 });
+  assert.equal(edit.statusCode, 200, edit.body);
+  assert.equal(edit.json().version, 2);
+  const stale = await call('org-b/analyst', 'PUT', '/api/kb/entries/cn-civil-code', { entry: { ...doc, summary: `${doc.summary} Other.` }, base_version: 1 });
+  assert.equal(stale.statusCode, 409);
+  assert.match(stale.json().message, /is at version 2, not 1/);
+  assert.equal((await call('org-a/analyst', 'POST', '/api/kb/entries/cn-civil-code/review', { version: 2 })).statusCode, 403);
+  assert.equal((await call('org-a/officer', 'POST', '/api/kb/entries/cn-civil-code/review', { version: 1 })).statusCode, 409);
+  const review = await call('org-a/officer', 'POST', '/api/kb/entries/cn-civil-code/review', { version: 2, note: 'checked' });
+  assert.equal(review.statusCode, 200);
+  assert.equal(review.json().by.name, 'officer of org-a');
+  assert.equal((await call('org-b/officer', 'POST', '/api/kb/entries/cn-civil-code/review', { version: 2 })).statusCode, 409);
+  const diff = (await call('org-b/viewer', 'GET', '/api/kb/entries/cn-civil-code/diff?from=1&to=2')).json();
+  assert.deepEqual(diff.changes.map((c: { path: string }) => c.path), ['summary']);
+  const view = (await call('org-b/viewer', 'GET', '/api/kb/entries/cn-civil-code')).json();
+  assert.equal(view.review.current.by.name, 'a user of another organisation', "another organisation's officer is not named");
+  const since = new Date().toISOString().slice(0, 10);
+  const changes = (await call('org-b/viewer', 'GET', `/api/kb/changes?since=${since}&topic=personal-information`)).json();
+  assert.deepEqual(changes.filter((c: { entry: string }) => c.entry === 'cn-civil-code').map((c: { kind: string }) => c.kind), ['added', 'changed', 'reviewed']);
+  const audit = await service.db.query<{ action: string; org_id: string }>("SELECT action, org_id FROM audit WHERE action LIKE 'kb.%' AND action <> 'kb.import' ORDER BY seq");
+  assert.deepEqual(audit, [{ action: 'kb.add', org_id: 'org-a' }, { action: 'kb.edit', org_id: 'org-a' }, { action: 'kb.review', org_id: 'org-a' }]);
+});
+
+test('verdict links over HTTP show only your organisation’s verdicts', async () => {
+  const mine = await storedVerdict(service.db, { org: 'org-a', title: 'A: data to China', holds: ['E-IMPORTANT-DATA-TO-CHINA'] });
+  const theirs = await storedVerdict(service.db, { org: 'org-b', title: 'B: private', holds: ['E-IMPORTANT-DATA-TO-CHINA'] });
+  const a = (await call('org-a/viewer', 'GET', '/api/kb/criteria/E-IMPORTANT-DATA-TO-CHINA')).json();
+  assert.deepEqual(a.verdicts.map((v: { caseTitle: string }) => v.caseTitle), ['A: data to China']);
+  assert.ok(a.entries.some((e: { id: string }) => e.id === 'cn-national-intelligence-law'));
+  assert.equal((await call('org-a/viewer', 'GET', `/api/kb/verdicts/${mine.assessmentId}`)).json().criteria[0].id, 'E-IMPORTANT-DATA-TO-CHINA');
+  const other = await call('org-a/viewer', 'GET', `/api/kb/verdicts/${theirs.assessmentId}`);
+  assert.equal(other.statusCode, 404);
+  assert.equal(other.json().message, `no assessment ${theirs.assessmentId}`);
+});

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { hasChromium, launchChromium } from '../../src/chromium.ts';
+import { loadBundledEntries } from '../../src/monitoring/bundled-entries.ts';
+import { Store } from '../../src/store/store.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { storedVerdict } from '../helpers/kb.ts';
+import { testService, type TestService } from '../helpers/service.ts';
+
+const skip = !hasChromium() && 'Debian chromium is not installed (.ci/run installs it)';
+const SHOTS = 'test-output';
+const HOSTILE = '<img src=x onerror="window.__xss=1">Personality rights <b>protect</b> privacy.';
+
+let store: Store;
+let service: TestService;
+let browser: Browser;
+let page: Page;
+let base: string;
+
+const api = async (method: string, path: string, body?: unknown) => {
+  const r = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${service.token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, body: await r.json() };
+};
+
+before(async () => {
+  if (skip) return;
+  store = await Store.open(join(tempDir(), 'store.duckdb'));
+  service = await testService(store);
+  base = await service.app.listen({ port: 0, host: '127.0.0.1' });
+  const civil = loadBundledEntries().entries.find((e) => e.id === 'cn-civil-code')!;
+  assert.equal((await api('PUT', '/api/kb/entries/cn-civil-code', { entry: { ...civil, summary: `${civil.summary} ${HOSTILE}` }, base_version: 1, note: 'privacy detail' })).status, 200);
+  await storedVerdict(service.db, { org: 'local', title: 'Joint lab: data to China', holds: ['E-IMPORTANT-DATA-TO-CHINA'] });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  page.on('dialog', (d) => void d.dismiss());
+  mkdirSync(SHOTS, { recursive: true });
+  await page.goto(`${base}/#code=${await service.loginCode()}`);
+  await page.waitForSelector('body[data-ready=true]');
+});
+after(async () => {
+  if (skip) return;
+  await browser.close();
+  await service.close();
+  store.close();
+});
+
+test('search in Chinese and English shows what the API finds', { skip }, async () => {
+  await page.goto(`${base}/#/kb`);
+  await page.waitForSelector('[data-testid=kb-entries] tbody tr');
+  await page.fill('#kb-search input[name=q]', '标准化');
+  await page.click('#kb-search button[type=submit]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=kb-entries] tbody tr').length === 3);
+  const shown = await page.$$eval('[data-testid=kb-entries] tbody tr', (rows) => rows.map((r) => r.getAttribute('data-id')));
+  const expected = (await api('GET', `/api/kb/entries?q=${encodeURIComponent('标准化')}`)).body.map((e: { id: string }) => e.id);
+  assert.deepEqual(shown, expected);
+  assert.match(await page.textContent('[data-testid=kb-entries]') ?? '', /国家标准化发展纲要/);
+  await page.screenshot({ path: `${SHOTS}/kb-search.png`, fullPage: true });
+  await page.selectOption('#kb-search select[name=jurisdiction]', 'EU');
+  await page.fill('#kb-search input[name=q]', 'prohibited practices');
+  await page.click('#kb-search button[type=submit]');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=kb-entries] tbody tr')].map((r) => r.getAttribute('data-id')).join() === 'eu-ai-act');
+});
+
+test('the timeline draws every dated event of the API, today marked, each dot linking to its entry', { skip }, async () => {
+  await page.goto(`${base}/#/kb/timeline`);
+  await page.waitForSelector('[data-testid=kb-timeline-svg] circle');
+  const events = (await api('GET', '/api/kb/timeline')).body as { date: string; entry: string }[];
+  const dots = await page.$$eval('[data-testid=kb-timeline-svg] circle', (c) => c.map((d) => `${d.getAttribute('data-date')} ${d.getAttribute('data-entry')}`));
+  assert.deepEqual(dots.sort(), events.map((e) => `${e.date} ${e.entry}`).sort());
+  assert.equal(await page.$$eval('[data-testid=kb-timeline] li', (l) => l.length), events.length);
+  assert.match(await page.textContent('[data-testid=kb-timeline-svg]') ?? '', /today/);
+  await page.screenshot({ path: `${SHOTS}/kb-timeline.png`, fullPage: true });
+  await page.fill('#kb-timeline-form input[name=from]', '2025');
+  await page.fill('#kb-timeline-form input[name=to]', '2025');
+  await page.click('#kb-timeline-form button[type=submit]');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=kb-timeline] li')].every((li) => li.getAttribute('data-date')!.startsWith('2025')));
+  await page.click('[data-testid=kb-timeline-svg] a');
+  await page.waitForSelector('[data-testid=kb-entry-card]');
+  assert.match(page.url(), /#\/kb\/entry\/eu-ai-act$/);
+});
+
+test('an entry: sources with checksums, unknowns said, versions, the diff word by word, hostile text shown as text', { skip }, async () => {
+  await page.goto(`${base}/#/kb/entry/cn-civil-code`);
+  await page.waitForFunction(() => document.querySelector('[data-testid=kb-entry-card] h2')?.textContent?.startsWith('Civil Code'));
+  assert.match(await page.textContent('[data-testid=kb-summary]') ?? '', /<img src=x onerror="window.__xss=1">Personality rights <b>protect<\/b> privacy\./);
+  assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+  assert.match(await page.textContent('[data-testid=kb-sources-card]') ?? '', /sha256:7169cdf7aad5/);
+  assert.match(await page.textContent('[data-testid=kb-entry-card]') ?? '', /title\.original: the seeds give no Chinese title/);
+  assert.equal(await page.$$eval('[data-testid=kb-versions] tbody tr', (r) => r.length), 2);
+  await page.screenshot({ path: `${SHOTS}/kb-entry.png`, fullPage: true });
+  await page.click('[data-testid=kb-versions] a[href$="/1/2"]');
+  await page.waitForSelector('[data-testid=kb-diff]');
+  const added = await page.$$eval('[data-testid=kb-diff] tr[data-path=summary] ins', (n) => n.map((x) => x.textContent).join(''));
+  assert.match(added, /Personality rights <b>protect<\/b> privacy\./);
+  assert.equal(await page.$$eval('[data-testid=kb-diff] tr[data-path=summary] del', (n) => n.length), 0, 'nothing removed, only words added');
+  assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+  await page.screenshot({ path: `${SHOTS}/kb-diff.png`, fullPage: true });
+});
+
+test('an officer reviews the version on screen; a stale edit in the browser is refused with the reason', { skip }, async () => {
+  await page.goto(`${base}/#/kb/entry/cn-deep-synthesis-provisions`);
+  await page.waitForFunction(() => document.querySelector('[data-testid=kb-entry-card] h2')?.textContent?.startsWith('Provisions on the Administration of Deep Synthesis'));
+  await page.click('#kb-review-button');
+  await page.waitForFunction(() => document.querySelector('[data-testid=kb-review] .badge')?.textContent === 'reviewed');
+  assert.match(await page.textContent('[data-testid=kb-review]') ?? '', /reviewed version 1, \d{4}-\d{2}-\d{2} by Local administrator/);
+  assert.equal((await api('GET', '/api/kb/entries/cn-deep-synthesis-provisions')).body.review.state, 'reviewed');
+  // The editor opens on version 1; meanwhile someone else saves version 2.
+  await page.goto(`${base}/#/kb/edit/cn-tc260`);
+  await page.waitForSelector('[data-testid=kb-edit-card] #kb-edit-form textarea');
+  const tc260 = (await api('GET', '/api/kb/entries/cn-tc260')).body.entry;
+  assert.equal((await api('PUT', '/api/kb/entries/cn-tc260', { entry: { ...tc260, summary: `${tc260.summary} Elsewhere.` }, base_version: 1 })).status, 200);
+  await page.fill('#kb-edit-form input[name=note]', 'mine');
+  await page.click('#kb-edit-form button[type=submit]');
+  await page.waitForSelector('#kb-edit-error:not([hidden])');
+  assert.match(await page.textContent('#kb-edit-error') ?? '', /is at version 2, not 1: someone changed it since/);
+});
+
+test('links: an entry’s criteria lead to the verdicts that cited them and back to the entries behind a verdict', { skip }, async () => {
+  await page.goto(`${base}/#/kb/entry/cn-national-intelligence-law`);
+  await page.waitForFunction(() => document.querySelector('[data-testid=kb-entry-card] h2')?.textContent?.startsWith('National Intelligence Law'));
+  assert.match(await page.textContent('[data-testid=kb-criteria-card]') ?? '', /Joint lab: data to China/);
+  await page.click('[data-testid=kb-criteria-card] a[href="#/kb/criterion/E-IMPORTANT-DATA-TO-CHINA"]');
+  await page.waitForSelector('[data-testid=kb-criterion-verdicts] li');
+  assert.match(await page.textContent('[data-testid=kb-criterion-entries]') ?? '', /National Intelligence Law/);
+  await page.click('[data-testid=kb-criterion-verdicts] a[href^="#/kb/verdict/"]');
+  await page.waitForSelector('[data-testid=kb-verdict-card]');
+  assert.match(await page.textContent('[data-testid=kb-verdict-card]') ?? '', /E-IMPORTANT-DATA-TO-CHINA[\s\S]*Cyber Security Law/);
+  await page.screenshot({ path: `${SHOTS}/kb-links.png`, fullPage: true });
+});
