@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { loadRegistry } from '../ingest/registry.ts';
+import type { Institution } from '../ingest/ror.ts';
 import { AffiliationResolver } from '../resolve/matcher.ts';
 import type { Store } from '../store/store.ts';
+import { applyAliases, loadAliases, registryWordCounts } from './aliases.ts';
 import { linkEntries, type LinkReport } from './links.ts';
 import type { RiskList } from './lists.ts';
 import { Screener } from './screener.ts';
 
 /** Bumped whenever screening behaviour changes, so stored screening results are redone. */
-export const SCREENER_VERSION = '2026.11.22-7';
+export const SCREENER_VERSION = '2026.11.30-8';
 
 /** Saves lists in the store, each replacing its earlier version; every version is remembered. */
 export async function saveLists(store: Store, lists: RiskList[]): Promise<{ list: string; version: string; entries: number; changed: boolean }[]> {
@@ -41,18 +43,27 @@ export interface ScreeningContext {
 
 /** The screener over the lists and registry held in the store. */
 export async function screeningContext(store: Store, resolver?: AffiliationResolver): Promise<ScreeningContext> {
-  const lists = await loadedLists(store);
-  if (lists.length === 0) throw new Error('no risk lists loaded yet: run `derisk lists load` (or `derisk demo`)');
+  const loaded = await loadedLists(store);
+  if (loaded.length === 0) throw new Error('no risk lists loaded yet: run `derisk lists load` (or `derisk demo`)');
   const registry = await loadRegistry(store);
   const res = resolver ?? new AffiliationResolver(registry);
-  const links = linkEntries(lists, registry, res.gazetteer);
-  return { screener: new Screener(lists, res, links.links, links.countriesByName), resolver: res, links, lists };
+  return { ...buildScreener(loaded, registry, res), resolver: res };
+}
+
+/**
+ * The screener over given lists and registry: the names people write for listed entities
+ * (data/lists/aliases.json) are added to every list, then entries are linked to the registry.
+ */
+export function buildScreener(loaded: RiskList[], registry: Institution[], resolver: AffiliationResolver): Omit<ScreeningContext, 'resolver'> {
+  const lists = applyAliases(loaded, loadAliases(), (w) => resolver.gazetteer.isPlace(w), (c) => resolver.gazetteer.countryCodeOf(c), registryWordCounts(registry));
+  const links = linkEntries(lists, registry, resolver.gazetteer);
+  return { screener: new Screener(lists, resolver, links.links, links.countriesByName), links, lists };
 }
 
 async function signature(store: Store, lists: RiskList[]): Promise<string> {
   const registry = await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`);
   const versions = lists.map((l) => `${l.id}@${l.version}`).join(',');
-  return createHash('sha256').update(`${SCREENER_VERSION}|${registry?.value ?? ''}|${versions}`).digest('hex').slice(0, 16);
+  return createHash('sha256').update(`${SCREENER_VERSION}|${registry?.value ?? ''}|${versions}|aliases@${loadAliases().version}`).digest('hex').slice(0, 16);
 }
 
 /**
