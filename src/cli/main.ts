@@ -24,7 +24,7 @@ import { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
 import { render, type Format } from './output.ts';
 import { backupCommand, restoreCommand, usersCommand } from './admin.ts';
-import { assessCommand, auditCommand, rulebookCommand } from './assessment.ts';
+import { assessCommand, assessmentsCommand, auditCommand, rulebookCommand } from './assessment.ts';
 import { briefCommand, catalogueLists, listsCommand, loadAndScreen, screenCommand } from './screening.ts';
 import { ProgressReporter } from './progress.ts';
 import { buildServer } from '../server/app.ts';
@@ -60,8 +60,9 @@ Usage:
   derisk brief <name|ROR id> [--json]          briefing sheet on a partner: listings, co-publications, Chinese rules
   derisk assess <case.yaml|json> [--json] [--report out.html|out.pdf] [--rulebook F] [--as-of YYYY-MM-DD]
                                                red/yellow/green verdict from the rulebook, with evidence, sources and a mitigation plan
-  derisk assess --rerun <assessment id> --rulebook F   an old case under another rulebook, and what changed
-  derisk rulebook [F] [--json]                 check a rulebook and list its criteria
+  derisk assess --rerun <assessment id> --rulebook F   a stored verdict replayed under another rulebook: criteria and files that changed
+  derisk assessments show <id> [--json] [--report F]   a stored verdict with the case as assessed, its snapshot and policy bundle
+  derisk rulebook [F] [--json]                 check a rulebook (its policy tests run) within the policy bundle
   derisk audit verify                          check the audit trail for edited or deleted entries
   derisk users add-org <id> <name> | users add --org ID --email E --role viewer|analyst|officer|admin
   derisk backup <dir> | derisk restore <dir>   application database and evidence store, to and from a directory
@@ -108,6 +109,8 @@ export async function main(argv: string[]): Promise<number> {
         return await briefCommand(rest);
       case 'assess':
         return await assessCommand(rest);
+      case 'assessments':
+        return await assessmentsCommand(rest);
       case 'rulebook':
         return rulebookCommand(rest);
       case 'audit':
