@@ -44,11 +44,11 @@ test('the rulebook version is its content hash: any edit is a new version', () =
 
 test('the policy tests run at every load: a failing test refuses the rulebook, naming criterion and test', () => {
   const failing = variant("      - { given: { partners.binding_listed: false }, expect: false }\n", "      - { given: { partners.binding_listed: false }, expect: false }\n      - { given: { partners.binding_listed: false }, expect: true }\n");
-  assert.throws(() => loadRulebook(failing), (e: Error) => e instanceof RulebookError && /criterion S-BINDING-LISTED: policy test 4 fails: given \{"partners.binding_listed":false\}, expected true, got false/.test(e.message));
+  assert.throws(() => loadRulebook(failing), (e: Error) => e instanceof RulebookError && /criterion S-BINDING-LISTED: policy test 3 fails: given \{"partners.binding_listed":false\}, expected true, got false/.test(e.message));
   // The same through the command line: `derisk rulebook F` refuses it.
   const cli = derisk(['rulebook', failing]);
   assert.equal(cli.status, 1);
-  assert.match(cli.stderr, /S-BINDING-LISTED: policy test 4 fails/);
+  assert.match(cli.stderr, /S-BINDING-LISTED: policy test 3 fails/);
 });
 
 test('a red criterion says whether it is a red line or which conditions could lift it; a yellow one names red lines and exit options', () => {
