@@ -26,7 +26,7 @@ let assessor: Assessor;
 before(async () => {
   pgServer = await startPostgres();
   store = await landscapeStore(tempDir());
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
+  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'very-high' }]))]);
   await screenPending(store, await screeningContext(store));
   assessor = new Assessor({ store, screening: await screeningContext(store), bundle: loadBundle() });
 });
