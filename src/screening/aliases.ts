@@ -91,6 +91,9 @@ export function applyAliases(lists: RiskList[], aliases: AliasData, isPlace: (wo
     curatedByKey.set(key, [...(curatedByKey.get(key) ?? []), c]);
   }
   const count = (w: string) => wordCounts.get(w) ?? 0;
+  // A name the lists already carry ("Hikvision", "Skyverse") finds its entries as it is; a short
+  // name is only derived where it adds a name, so that a group's brand does not pull in every subsidiary.
+  const listed = new Set(lists.flatMap((l) => l.entries.flatMap((e) => e.names.filter((n) => n.kind !== 'subsidiary').map((n) => screenKey(n.value)))));
   return lists.map((list) => ({
     ...list,
     entries: list.entries.map((entry) => {
@@ -98,7 +101,7 @@ export function applyAliases(lists: RiskList[], aliases: AliasData, isPlace: (wo
       const added: EntryName[] = [];
       if (entry.country && aliases.derive.countries.has(entry.country)) {
         const short = deriveShortName(entry.name, aliases.derive, isPlace, count);
-        if (short) added.push({ value: short, kind: 'short', source: `derived by rule from the listed name "${entry.name}" (${aliases.file.split('/').slice(-3).join('/')})` });
+        if (short && !listed.has(screenKey(short))) added.push({ value: short, kind: 'short', source: `derived by rule from the listed name "${entry.name}" (${aliases.file.split('/').slice(-3).join('/')})` });
       }
       const keys = new Set(entry.names.filter((n) => n.kind !== 'subsidiary').map((n) => screenKey(n.value)));
       for (const key of keys) for (const c of curatedByKey.get(`${key}\u0000${country}`) ?? []) for (const n of c.names) added.push({ value: n.value, kind: n.kind, source: n.source });

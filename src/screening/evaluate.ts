@@ -78,13 +78,13 @@ export function labelledNames(lists: RiskList[], registry: Institution[], links:
   const located = (name: string) => ([...(links.countriesByName.get(screenKey(name)) ?? [])].some((c) => c !== 'CN') ? `${name}, China` : name);
   const out: LabelledName[] = [];
   const listedKeys = new Set<string>();
-  // Each short name (derived or curated, data/lists/aliases.json) denotes every entry that bears it.
+  // Each short name (derived or curated, data/lists/aliases.json) denotes every entry that bears
+  // that name in any form (listed name, alias, acronym or short name), with the entries one with them.
   const shortNames = new Map<string, { value: string; expected: Set<string> }>();
+  for (const list of lists) for (const e of list.entries) for (const n of e.names) if (n.kind === 'short' && e.country === 'China') shortNames.set(screenKey(n.value), { value: n.value, expected: new Set() });
   for (const list of lists) for (const e of list.entries) for (const n of e.names) {
-    if (n.kind !== 'short' || e.country !== 'China') continue;
-    const s = shortNames.get(screenKey(n.value)) ?? { value: n.value, expected: new Set<string>() };
-    for (const m of members.get(find(ref(list.id, e.id))) ?? []) s.expected.add(m);
-    shortNames.set(screenKey(n.value), s);
+    const s = n.kind !== 'subsidiary' ? shortNames.get(screenKey(n.value)) : undefined;
+    if (s) for (const m of members.get(find(ref(list.id, e.id))) ?? []) s.expected.add(m);
   }
   for (const s of shortNames.values()) out.push({ query: located(s.value), kind: 'short name', expected: s.expected });
   for (const list of lists) {
