@@ -4,13 +4,10 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { listValue } from '@duckdb/node-api';
-import { loadAiUses } from '../src/assessment/ai-act.ts';
 import { Assessor } from '../src/assessment/assessor.ts';
 import { readCaseDocument } from '../src/assessment/case.ts';
-import { loadRulebook } from '../src/assessment/rulebook.ts';
+import { loadBundle } from '../src/assessment/bundle.ts';
 import type { Config } from '../src/config.ts';
-import { loadTaxonomy } from '../src/fields/taxonomy.ts';
-import { loadWeights } from '../src/screening/portfolio.ts';
 import { refreshInstitutionListedCopubs, screeningContext } from '../src/screening/store.ts';
 import { Store } from '../src/store/store.ts';
 
@@ -55,9 +52,8 @@ export async function assessmentBench(config: Config, out: string, runs: number)
   const real = await Store.open(config.storePath);
   const results: Record<string, unknown> = {};
   try {
-    const taxonomy = loadTaxonomy();
     const screening = await screeningContext(real);
-    const parts = { screening, taxonomy, weights: loadWeights(taxonomy), uses: loadAiUses().uses, rulebook: loadRulebook() };
+    const parts = { screening, bundle: loadBundle() };
     const cases = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')).map((f) => ({ file: f, doc: readCaseDocument(join(EXAMPLES, f)) }));
     const partnerIds = ['03cve4549', '01yqg2h08', '00a2xv884', '052gg0110', '02e2c7k09'];
     const ids = (await real.all<{ ror_id: string }>(`SELECT ror_id FROM institutions WHERE status = 'active' ORDER BY ror_id`)).map((r) => r.ror_id);
@@ -68,18 +64,17 @@ export async function assessmentBench(config: Config, out: string, runs: number)
       console.log(`\nAssessment latency (${runs * 10} runs of each of ${cases.length} example cases; screening, evidence look-up and rulebook included)`);
       for (const [label, store] of stores) {
         const assessor = new Assessor({ store, ...parts });
-        const snapshot = await assessor.snapshot();
         const ms: number[] = [];
         const screenMs: number[] = [];
         for (const { doc } of cases) {
           const c = assessor.validate(doc);
-          await assessor.run(c, '2026-11-22', undefined, snapshot);
+          await assessor.run(c, '2026-11-22');
           for (let i = 0; i < runs * 10; i++) {
             let t = performance.now();
-            await assessor.run(c, '2026-11-22', undefined, snapshot);
+            await assessor.run(c, '2026-11-22');
             ms.push(performance.now() - t);
             t = performance.now();
-            for (const p of c.partners) (p.ror ? screening.screener.screenRor(p.ror) : screening.screener.screen(p.name!));
+            for (const p of c.partners) if (p.ror || p.name) (p.ror ? screening.screener.screenRor(p.ror) : screening.screener.screen(p.name!));
             screenMs.push(performance.now() - t);
           }
         }

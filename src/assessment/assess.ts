@@ -1,7 +1,8 @@
+import { bundleChanges, type BundleRecord } from './bundle.ts';
 import type { Case } from './case.ts';
-import type { Evidence } from './evidence.ts';
+import { REQUESTS, type Evidence } from './evidence.ts';
 import { evaluateTruth, type Value } from './expression.ts';
-import { CATEGORIES, OUTCOMES, type Category, type Mitigation, type Outcome, type Rulebook } from './rulebook.ts';
+import { CATEGORIES, OUTCOMES, type Category, type Mitigation, type Outcome, type RedRoute, type Rulebook } from './rulebook.ts';
 
 export type Verdict = Outcome | 'needs-information';
 
@@ -19,15 +20,22 @@ export interface CriterionResult {
   condition: string;
   evidence: { path: string; value: Value; note?: string }[];
   missing: string[];
+  /** What to ask for, when the criterion needs information. */
+  requests: string[];
   rationale: string;
   source: { title: string; where: string; clause: string };
   mitigations: string[];
+  /** For a red criterion: a red line, or the conditions that could make the collaboration acceptable. */
+  redRoute: (RedRoute & { sourceTitle: string }) | null;
 }
 
 export interface Assessment {
   title: string;
+  kind: Case['kind'];
   asOf: string;
   rulebook: { id: string; version: string; hash: string; title: string };
+  /** The policy bundle that decided it: version, hash and every file's hash. */
+  bundle: BundleRecord;
   snapshot: Record<string, unknown>;
   overall: Verdict;
   provisional: boolean;
@@ -36,9 +44,11 @@ export interface Assessment {
   lowering: string[];
   whatWouldChange: string[];
   plan: Record<Mitigation['kind'], { id: string; text: string; calledForBy: string[] }[]>;
+  /** Mitigations the criteria call for that this case does not allow, and why. */
+  withheld: { id: string; text: string; why: string }[];
   reassessBy: string;
   /** The screening results and facts the criteria read (filled in by the Assessor). */
-  evidence?: { partners: unknown[]; funders: unknown[]; facts: Record<string, Value> };
+  evidence?: { partners: unknown[]; funders: unknown[]; parties: unknown[]; facts: Record<string, Value>; notes: Record<string, string> };
 }
 
 const rank = (o: Outcome) => OUTCOMES.indexOf(o);
@@ -49,10 +59,11 @@ const worst = (os: Outcome[]): Outcome => os.reduce<Outcome>((w, o) => (rank(o) 
  * rulebook give the same verdict. An unanswered question never counts as green: a criterion it
  * decides is "needs information", and a verdict it could raise is provisional.
  */
-export function assess(c: Case, evidence: Evidence, rulebook: Rulebook, asOf: string, snapshot: Record<string, unknown>): Assessment {
+export function assess(c: Case, evidence: Evidence, rulebook: Rulebook, asOf: string, snapshot: Record<string, unknown>, bundle: BundleRecord): Assessment {
   const lookup = (p: string): Value => evidence.facts[p] ?? null;
-  const truths = new Map(rulebook.criteria.map((cr) => [cr.id, evaluateTruth(cr.condition, lookup)]));
-  const results: CriterionResult[] = rulebook.criteria.map((cr) => {
+  const criteria = rulebook.criteria.filter((cr) => cr.appliesTo.includes(c.kind));
+  const truths = new Map(criteria.map((cr) => [cr.id, evaluateTruth(cr.condition, lookup)]));
+  const results: CriterionResult[] = criteria.map((cr) => {
     const t = truths.get(cr.id)!;
     const lowered = cr.outcome !== 'green' && cr.loweredBy.length > 0 && cr.loweredBy.every((l) => truths.get(l) === true);
     const source = rulebook.sources.get(cr.source.ref)!;
@@ -68,9 +79,11 @@ export function assess(c: Case, evidence: Evidence, rulebook: Rulebook, asOf: st
       condition: cr.when,
       evidence: cr.reads.map((path) => ({ path, value: lookup(path), ...(evidence.notes[path] ? { note: evidence.notes[path] } : {}) })),
       missing: cr.reads.filter((p) => lookup(p) === null),
+      requests: t === null ? [...new Set(cr.reads.filter((p) => lookup(p) === null).map((p) => REQUESTS[p] ?? `answer ${p} (${p.split('.')[0]})`))] : [],
       rationale: cr.rationale,
       source: { title: source.title, where: source.where, clause: cr.source.clause },
       mitigations: cr.mitigations,
+      redRoute: cr.redRoute ? { ...cr.redRoute, sourceTitle: rulebook.sources.get(cr.redRoute.source.ref)!.title } : null,
     };
   });
   const risky = (r: CriterionResult) => r.outcome !== 'green';
@@ -86,10 +99,13 @@ export function assess(c: Case, evidence: Evidence, rulebook: Rulebook, asOf: st
   const decided = worst(results.filter((r) => risky(r) && r.status === 'holds').map((r) => r.effective));
   const open = results.filter((r) => risky(r) && r.status === 'needs-information' && rank(r.outcome) > rank(decided));
   const overall: Verdict = decided === 'green' && open.length > 0 ? 'needs-information' : decided;
+  const planned = plan(results.filter((r) => r.status === 'holds' && (r.effective !== 'green' || r.outcome === 'green')), rulebook, overall, lookup);
   return {
     title: c.title,
+    kind: c.kind,
     asOf,
     rulebook: { id: rulebook.id, version: rulebook.version, hash: rulebook.hash, title: rulebook.title },
+    bundle,
     snapshot,
     overall,
     provisional: open.length > 0,
@@ -97,7 +113,8 @@ export function assess(c: Case, evidence: Evidence, rulebook: Rulebook, asOf: st
     criteria: results,
     lowering: results.filter((r) => r.outcome === 'green' && r.status === 'holds').map((r) => r.id),
     whatWouldChange: whatWouldChange(results, decided, open),
-    plan: plan(results.filter((r) => r.status === 'holds' && (r.effective !== 'green' || r.outcome === 'green')), rulebook, overall),
+    plan: planned.plan,
+    withheld: planned.withheld,
     reassessBy: addMonths(asOf, rulebook.reassessMonths[overall]),
   };
 }
@@ -115,24 +132,30 @@ function whatWouldChange(results: CriterionResult[], decided: Outcome, open: Cri
     const below = worst(holding.filter((x) => x.effective !== decided).map((x) => x.effective));
     out.push(`All of ${deciding.map((x) => x.id).join(', ')} would have to cease to hold for the verdict to drop to ${below}.`);
   }
-  for (const r of open) out.push(`${r.id} (${r.title}) cannot be decided: answering ${r.missing.join(', ')} could make the verdict ${r.outcome}.`);
+  for (const r of open) out.push(`${r.id} (${r.title}) cannot be decided: ${r.requests.join('; ')} (${r.missing.join(', ')}) — the answer could make the verdict ${r.outcome}.`);
   for (const r of results.filter((x) => x.loweredBy.length > 0 && x.status === 'holds')) out.push(`${r.id} is lowered from ${r.outcome} to green by ${r.loweredBy.join(', ')}; if that ceased to hold, it would count as ${r.outcome}.`);
   return out;
 }
 
-function plan(results: CriterionResult[], rulebook: Rulebook, overall: Verdict): Assessment['plan'] {
+function plan(results: CriterionResult[], rulebook: Rulebook, overall: Verdict, lookup: (p: string) => Value): { plan: Assessment['plan']; withheld: Assessment['withheld'] } {
   const out: Assessment['plan'] = { restriction: [], regulatory: [], advice: [], 'red-line': [], 'exit-option': [] };
+  const withheld: Assessment['withheld'] = [];
   const add = (id: string, by: string) => {
     const m = rulebook.mitigations.get(id)!;
     // Restrictions only where the risk is unacceptably high (brief 004, recommendation 2).
     if (m.kind === 'restriction' && overall !== 'red') return;
+    // A measure the case makes meaningless is not offered ("exclude the sub-topic" when the whole project is the practice).
+    if (m.withheldWhen && evaluateTruth(m.withheldWhen.condition, lookup) === true) {
+      if (!withheld.some((w) => w.id === id)) withheld.push({ id, text: m.text, why: m.withheldWhen.why });
+      return;
+    }
     const have = out[m.kind].find((x) => x.id === id);
     if (have) have.calledForBy.push(by);
     else out[m.kind].push({ id, text: m.text, calledForBy: [by] });
   };
   for (const r of results) for (const m of r.mitigations) add(m, r.id);
   if (rulebook.mitigations.has('reassess')) add('reassess', 'rulebook');
-  return out;
+  return { plan: out, withheld };
 }
 
 function addMonths(date: string, months: number): string {
@@ -142,11 +165,11 @@ function addMonths(date: string, months: number): string {
 }
 
 /** What changed between two assessments of one case (e.g. under a new rulebook). */
-export function compareAssessments(before: Assessment, after: Assessment): { overall: [Verdict, Verdict]; rulebooks: [string, string]; changed: { id: string; before: string; after: string }[] } {
+export function compareAssessments(before: Assessment, after: Assessment): { overall: [Verdict, Verdict]; rulebooks: [string, string]; changed: { id: string; before: string; after: string }[]; files: { file: string; before: string | null; after: string | null }[] } {
   const describe = (r: CriterionResult | undefined) => (r ? `${r.status}${r.status === 'holds' ? ` → ${r.effective}` : ''}` : 'not in rulebook');
   const ids = [...new Set([...before.criteria.map((r) => r.id), ...after.criteria.map((r) => r.id)])];
   const changed = ids
     .map((id) => ({ id, before: describe(before.criteria.find((r) => r.id === id)), after: describe(after.criteria.find((r) => r.id === id)) }))
     .filter((x) => x.before !== x.after);
-  return { overall: [before.overall, after.overall], rulebooks: [`${before.rulebook.version} (${before.rulebook.hash})`, `${after.rulebook.version} (${after.rulebook.hash})`], changed };
+  return { overall: [before.overall, after.overall], rulebooks: [`${before.rulebook.version} (${before.rulebook.hash})`, `${after.rulebook.version} (${after.rulebook.hash})`], changed, files: bundleChanges(before.bundle, after.bundle) };
 }

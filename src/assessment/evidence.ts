@@ -1,26 +1,37 @@
 import { listValue } from '@duckdb/node-api';
-import type { Taxonomy } from '../fields/taxonomy.ts';
-import type { Weights } from '../screening/portfolio.ts';
 import type { Hit, ScreenResult, Screener } from '../screening/screener.ts';
 import { LEVELS, type Level } from '../screening/lists.ts';
 import type { Store } from '../store/store.ts';
-import { TIERS, type AiUse } from './ai-act.ts';
-import type { Answer, Case } from './case.ts';
+import { TIERS } from './ai-act.ts';
+import type { PolicyBundle } from './bundle.ts';
+import type { Answer, Case, PartyKind } from './case.ts';
 import type { Value } from './expression.ts';
 
 /** Every fact a criterion may read, with what it means. A rulebook naming any other is refused. */
 export const EVIDENCE: Record<string, string> = {
-  'partners.max_level': 'highest risk level of any partner on any loaded list: 0 none, 1 low, 2 medium, 3 high, 4 very high',
+  'partners.identified': 'every partner resolves to a known organisation (a registry institution or a listed entity)',
+  'partners.max_level': 'highest risk level of any partner on any loaded list: 0 none, 1 low, 2 medium, 3 high, 4 very high (unknown while a partner is unidentified)',
   'partners.listed': 'some partner is on a loaded list (directly or through a listed parent)',
   'partners.lists': 'ids of the lists naming a partner',
-  'partners.sanctioned': 'some partner is on an export-control or sanctions list (BIS Entity/MEU, OFAC, State, 1260H, FCC)',
-  'partners.defence_listed': 'some partner is on a defence-university or research-organisation list (ASPI, Sec. 1286, Canada NRO)',
+  'partners.binding_listed': 'some partner is on a list that binds an EU institution (EU restrictive measures, national export control; data/assessment/list-categories.json)',
+  'partners.third_country_listed': 'some partner is on a third country’s restriction list (U.S. export control, sanctions, procurement bans)',
+  'partners.defence_level': 'highest level of any partner on a list assessing military or defence links (ASPI, Sec. 1286, Sec. 1260H, MEU, Canada NRO)',
+  'partners.military': 'some partner is declared a military or defence-industry body',
+  'partners.company': 'some partner is a company',
   'partners.chinese': 'some partner is in the People’s Republic of China (incl. Hong Kong and Macao)',
+  'funding.known': 'the funders and in-kind providers are given (a list, possibly empty)',
+  'funding.identified': 'every funder and in-kind provider resolves to a known organisation',
   'funding.listed': 'a funder or in-kind provider is on a loaded list',
   'funding.max_level': 'highest risk level of any funder or in-kind provider (0–4)',
-  'personnel.talent_programme': 'someone on the project takes part in a foreign talent programme (unknown if personnel not given)',
+  'funding.binding_listed': 'a funder or in-kind provider is on a list that binds an EU institution',
+  'funding.third_country_listed': 'a funder or in-kind provider is on a third country’s restriction list',
+  'funding.defence_level': 'highest level of any funder or in-kind provider on a list assessing military or defence links',
+  'funding.company': 'a company funds the project or supports it in kind',
+  'personnel.talent_programme': 'someone on the project takes part in a foreign talent programme (unknown if personnel or their programmes are not given)',
   'personnel.talent_programme_listed': 'a talent programme named is on a loaded list (e.g. Sec. 1286 Table 2)',
   'personnel.affiliation_listed': 'someone on the project holds an affiliation with a listed entity',
+  'personnel.mobility': 'someone on the project visits, is seconded, is co-supervised or holds a joint appointment across the sides',
+  'personnel.long_mobility': 'someone is seconded, co-supervised as a doctoral candidate or holds a joint appointment (more than a visit)',
   'technology.critical': 'the fields include an EU critical technology area (Rec. (EU) 2023/2113)',
   'technology.most_sensitive': 'the fields include AI, semiconductors, quantum or biotechnology (the four most immediate risks)',
   'technology.sensitivity': 'highest field sensitivity weight (data/screening/sensitivity.json)',
@@ -28,100 +39,271 @@ export const EVIDENCE: Record<string, string> = {
   'technology.export_controlled': 'the technology or any equipment is export-controlled',
   'application.ai_act_tier': 'EU AI Act tier of the intended application: out-of-scope, minimal, limited, high, unacceptable',
   'application.ai_act_rank': 'the tier as a rank: 0 out of scope, 1 minimal, 2 limited, 3 high, 4 unacceptable',
+  'application.all_prohibited': 'every intended use is a prohibited AI practice: the whole project is the practice, not a sub-topic',
   'application.surveillance': 'an intended use serves surveillance (social scoring, policing, border control, biometric identification)',
   'application.biometric': 'an intended use processes biometric data',
   'application.military': 'an intended use is military or defence',
+  'application.minorities': 'the application targets ethnic, religious or minority-language groups, or a language of concern (data/assessment/languages.json)',
+  'application.vulnerable': 'the application targets minors, dissidents or journalists, or migrants',
   'data.none': 'no data is involved',
   'data.personal': 'personal data (incl. health and biometric) is involved',
   'data.important': '"important data" in the sense of China’s Data Security Law is involved',
   'data.sensitive': 'personal, health, biometric, important or proprietary data is involved',
   'data.transfer_to_china': 'data will be transferred to China',
   'data.stored_in_china': 'data will be stored in China',
+  'data.subjects_eu': 'the data is about residents of the EU',
+  'data.subjects_china': 'the data is about residents of China',
+  'data.subjects_vulnerable': 'the data is about minors or groups at risk',
+  'data.partner_access': 'the partner has access to data held by the European side (remote access is a transfer)',
   'terms.equal_access_to_data': 'both sides have equal access to the project data',
   'terms.equal_right_to_publish': 'both sides have an equal right to publish',
   'terms.ip_agreement': 'a written IP agreement with a fair share of results exists',
   'terms.partner_veto_on_publication': 'the partner can veto publication',
   'research.basic': 'the research is basic research',
   'research.open_publication': 'results will be published openly',
-  'copubs.listed_5y': 'co-publications of the partners with listed entities in the five years before the assessment (evidence store)',
-  'copubs.partner_works_5y': 'works of the partners in the evidence store in those five years',
+  'copubs.listed_5y': 'most co-publications with listed entities of any one non-European partner in the five years before the assessment (evidence store)',
+  'copubs.partner_works_5y': 'works of the non-European partners in the evidence store in those five years',
+  'standards.forum_kind': 'kind of standardisation forum: international-sdo, european-sdo, un-body, chinese-national-committee, industry-alliance',
+  'standards.rules_based': 'the forum works under the international rules of standardisation (transparency, openness, consensus, impartiality): an international or European standards body',
+  'standards.topics': 'ids of the standardisation topics (data/assessment/standards.json)',
+  'standards.reciprocity': 'participation is reciprocal: voting rights, access to drafts, open leadership positions and proportionate fees',
+  'standards.leading_role': 'the European side would hold an editor or convenor role',
+  'standards.sep_without_frand': 'patents are declared essential to the standard without a FRAND licensing commitment',
 };
 
-export interface PartnerScreen {
+/** What to ask for when a fact is unknown: the request the verdict makes of the applicant. */
+export const REQUESTS: Record<string, string> = {
+  'partners.identified': 'identify the partner: its registered name or ROR id',
+  'partners.max_level': 'identify every partner (registered name or ROR id) so that it can be screened',
+  'partners.listed': 'identify every partner (registered name or ROR id) so that it can be screened',
+  'partners.binding_listed': 'identify every partner (registered name or ROR id) so that it can be screened',
+  'partners.third_country_listed': 'identify every partner (registered name or ROR id) so that it can be screened',
+  'partners.defence_level': 'identify every partner (registered name or ROR id) so that it can be screened',
+  'partners.military': 'say what kind of organisation each partner is (university, research institute, company, government body, military or defence-industry body)',
+  'funding.known': 'list the funders and in-kind providers, or say there are none',
+  'funding.listed': 'name every funder and in-kind provider, or say there are none',
+  'funding.max_level': 'name every funder and in-kind provider, or say there are none',
+  'funding.binding_listed': 'name every funder and in-kind provider, or say there are none',
+  'funding.third_country_listed': 'name every funder and in-kind provider, or say there are none',
+  'funding.defence_level': 'name every funder and in-kind provider, or say there are none',
+  'funding.company': 'say whether a company funds the project or supports it in kind',
+  'personnel.talent_programme': 'ask every participant about talent-programme participation',
+  'personnel.talent_programme_listed': 'ask every participant about talent-programme participation',
+  'personnel.affiliation_listed': 'list the participants and their affiliations',
+  'personnel.long_mobility': 'say whether anyone is seconded, co-supervised or jointly appointed',
+};
+
+export interface PartyScreen {
   role: string;
-  query: string;
+  /** What the case names (null for a party not yet named). */
+  query: string | null;
+  description: string | null;
+  /** Whether the name resolves to a known organisation: a registry institution or a listed entity. */
+  identified: boolean;
+  why: string;
   rorId: string | null;
   countryCode: string | null;
+  rorTypes: string[];
   hits: Hit[];
   similar: ScreenResult['similar'];
+}
+
+/**
+ * What the world said when the case was assessed: the screening of every party and the evidence
+ * store's counts. Stored with the assessment, so a re-run under another bundle replays it.
+ */
+export interface Observations {
+  parties: PartyScreen[];
+  /** Per registry institution: its works and those co-authored with a listed entity, in the window. */
+  copubs: Record<string, { works: number; listed: number }>;
+  window: [number, number];
 }
 
 export interface Evidence {
   facts: Record<string, Value>;
   /** Where each fact came from, in words, for the report. */
   notes: Record<string, string>;
-  partners: PartnerScreen[];
-  funders: PartnerScreen[];
+  parties: PartyScreen[];
 }
 
-const SANCTIONS = new Set(['us-bis-entity-list', 'us-bis-meu', 'us-ofac-nscmic', 'us-ofac-eo14032', 'us-state-nonproliferation', 'us-dow-1260h', 'us-fcc-covered']);
-const DEFENCE = new Set(['aspi-unitracker', 'us-dow-1286', 'ca-nro']);
 const CHINA = new Set(['CN', 'HK', 'MO', 'China', 'PRC', "People's Republic of China", 'Hong Kong', 'Macao']);
 
 const levelRank = (l: Level): number => LEVELS.length - LEVELS.indexOf(l);
 const tri = (a: Answer): boolean | null => (a === 'unknown' ? null : a === 'yes');
-const maxRank = (hits: Hit[]) => hits.reduce((m, h) => Math.max(m, levelRank(h.level)), 0);
 
-export interface EvidenceSources {
+export interface ObservationSources {
   screener: Screener;
   store: Store;
-  taxonomy: Taxonomy;
-  weights: Weights;
-  uses: Map<string, AiUse>;
+  resolver: { institution(id: string): { types: string[]; countryCode: string | null } | undefined };
 }
 
-function screenParty(screener: Screener, role: string, name: string | null, ror: string | null): PartnerScreen {
-  const r = ror ? screener.screenRor(ror) : screener.screen(name!);
+function screenParty(sources: ObservationSources, role: string, name: string | null, ror: string | null, description: string | null = null): PartyScreen {
+  if (!name && !ror) return { role, query: null, description, identified: false, why: `not named yet${description ? ` ("${description}")` : ''}: identify the partner`, rorId: null, countryCode: null, rorTypes: [], hits: [], similar: [] };
+  const r = ror ? sources.screener.screenRor(ror) : sources.screener.screen(name!);
   const exact = r.institutions.find((i) => i.tier === 'exact');
-  return { role, query: ror ?? name!, rorId: ror ?? exact?.rorId ?? null, countryCode: exact?.countryCode ?? null, hits: r.hits, similar: r.similar };
+  const rorId = ror ?? exact?.rorId ?? null;
+  const direct = r.hits.filter((h) => !h.inherited);
+  const identified = rorId !== null || direct.length > 0;
+  const why = ror
+    ? `ROR ${ror} (${r.institutions[0]?.name ?? ror})`
+    : exact
+      ? `the registry resolves "${name}" to ${exact.name} (${exact.rorId})`
+      : direct.length > 0
+        ? `"${name}" is the listed entity ${direct[0]!.entry}`
+        : `"${name}" resolves to no registry institution and no listed entity: identify the partner (registered name or ROR id)`;
+  const inst = rorId ? sources.resolver.institution(rorId) : undefined;
+  return { role, query: ror ?? name, description, identified, why, rorId, countryCode: exact?.countryCode ?? inst?.countryCode ?? r.institutions[0]?.countryCode ?? null, rorTypes: inst?.types ?? [], hits: r.hits, similar: r.similar };
 }
 
-/** Gathers everything the criteria read: the case's answers, screening of every party, the evidence store. */
-export async function gatherEvidence(c: Case, sources: EvidenceSources, asOf: string): Promise<Evidence> {
-  const { screener } = sources;
-  const partners = c.partners.map((p) => screenParty(screener, p.role, p.name, p.ror));
-  const funders = [...c.funders.map((f) => screenParty(screener, 'funder', f.name, null)), ...c.inKind.map((k) => screenParty(screener, `in-kind: ${k.what}`, k.from, null))];
-  const partnerHits = partners.flatMap((p) => p.hits);
-  const funderHits = funders.flatMap((f) => f.hits);
+/** Screens every party of the case and reads the evidence store: everything a verdict observes. */
+export async function observe(c: Case, sources: ObservationSources, asOf: string): Promise<Observations> {
+  const parties: PartyScreen[] = [
+    ...c.partners.map((p) => screenParty(sources, `partner (${p.role})`, p.name, p.ror, p.description)),
+    ...(c.funders ?? []).map((f) => screenParty(sources, 'funder', f.name, null, f.name ? null : 'a funder not named yet')),
+    ...(c.inKind ?? []).map((k) => screenParty(sources, `in kind: ${k.what}`, k.from, null, k.from ? null : 'a provider not named yet')),
+    ...(c.personnel ?? []).flatMap((p) => [
+      ...p.affiliations.map((a) => screenParty(sources, `affiliation of ${p.name}`, a, null)),
+      ...(p.talentProgrammes ?? []).map((t) => screenParty(sources, `talent programme of ${p.name}`, t, null)),
+    ]),
+  ];
+  const from = Number(asOf.slice(0, 4)) - 5;
+  const rorIds = [...new Set(parties.filter((p) => p.role.startsWith('partner')).map((p) => p.rorId).filter((id): id is string => id !== null))];
+  const copubs: Observations['copubs'] = {};
+  if (rorIds.length > 0) {
+    const rows = await sources.store.all<{ ror_id: string; works: number | null; listed: number | null }>(
+      `SELECT ror_id, sum(works)::DOUBLE AS works, sum(listed)::DOUBLE AS listed FROM institution_listed_copubs
+       WHERE list_contains($1::VARCHAR[], ror_id) AND year >= $2 AND year < $3 GROUP BY ror_id`,
+      [listValue(rorIds), from, from + 5],
+    );
+    for (const id of rorIds) copubs[id] = { works: 0, listed: 0 };
+    for (const r of rows) copubs[r.ror_id] = { works: Number(r.works ?? 0), listed: Number(r.listed ?? 0) };
+  }
+  return { parties, copubs, window: [from, from + 4] };
+}
+
+const describeHit = (h: Hit) => `${h.entry} on ${h.list} (${h.level}, ${h.match}${h.inherited ? `, inherited via ${h.inherited.via}` : ''}; ${h.listTitle}, version ${h.listVersion})`;
+
+/** A party's kind: as declared, else as the registry types it. */
+function kindOf(declared: PartyKind, party: PartyScreen | undefined): PartyKind {
+  if (declared !== 'unknown') return declared;
+  const t = party?.rorTypes ?? [];
+  if (t.includes('company')) return 'company';
+  if (t.includes('education')) return 'university';
+  if (t.includes('government')) return 'government';
+  if (t.some((x) => ['facility', 'healthcare', 'nonprofit', 'archive', 'funder'].includes(x))) return 'research-institute';
+  return 'unknown';
+}
+
+/**
+ * Listing facts over a group of parties. A party not identified could be on any list: "listed"
+ * is then unknown unless an identified party is listed, and a level is unknown below the top.
+ */
+function listingFacts(parties: PartyScreen[], unresolved: number, bundle: PolicyBundle) {
+  const hits = parties.flatMap((p) => p.hits);
+  const inCategory = (h: Hit, cat: string) => (bundle.listCategories.byList.get(h.list) ?? bundle.listCategories.fallback).includes(cat);
+  const open = parties.filter((p) => !p.identified).length + unresolved;
+  const flag = (found: boolean): boolean | null => (found ? true : open > 0 ? null : false);
+  const level = (hs: Hit[]): number | null => {
+    const known = hs.reduce((m, h) => Math.max(m, levelRank(h.level)), 0);
+    return open > 0 && known < levelRank('very-high') ? null : known;
+  };
+  return {
+    hits,
+    open,
+    listed: flag(hits.length > 0),
+    maxLevel: level(hits),
+    binding: flag(hits.some((h) => inCategory(h, 'binding'))),
+    thirdCountry: flag(hits.some((h) => inCategory(h, 'third-country'))),
+    defenceLevel: level(hits.filter((h) => inCategory(h, 'defence-link'))),
+  };
+}
+
+function partyNote(parties: PartyScreen[], empty: string): string {
+  if (parties.length === 0) return empty;
+  return parties
+    .map((p) => `${p.query ?? p.description ?? 'not named'} (${p.role}): ${!p.identified ? p.why : p.hits.length ? p.hits.map(describeHit).join('; ') : 'on no loaded list'}`)
+    .join(' | ');
+}
+
+/**
+ * The facts the criteria read, derived from the case, what was observed and the policy bundle.
+ * Pure: the same case, observations and bundle give the same facts (a stored assessment replays).
+ */
+export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): Evidence {
+  const partnerParties = obs.parties.filter((p) => p.role.startsWith('partner'));
+  const fundingParties = obs.parties.filter((p) => p.role === 'funder' || p.role.startsWith('in kind'));
+  const affiliationParties = obs.parties.filter((p) => p.role.startsWith('affiliation of'));
+  const programmeParties = obs.parties.filter((p) => p.role.startsWith('talent programme of'));
+  const partners = listingFacts(partnerParties, 0, bundle);
+  const funding = listingFacts(fundingParties, (c.funders === null ? 1 : 0) + (c.inKind === null ? 1 : 0), bundle);
   const people = c.personnel;
-  const programmes = people.flatMap((p) => p.talentProgrammes);
-  const programmeHits = programmes.flatMap((t) => screener.screen(t).hits);
-  const affiliationHits = people.flatMap((p) => p.affiliations).flatMap((a) => screener.screen(a).hits);
+
+  const kinds = c.partners.map((p, i) => kindOf(p.kind, partnerParties[i]));
+  const anyKind = (k: PartyKind, ks: PartyKind[]): boolean | null => (ks.includes(k) ? true : ks.includes('unknown') ? null : false);
+  const funderKinds = [...(c.funders ?? []).map((f, i) => kindOf(f.kind, fundingParties[i])), ...(c.inKind ?? []).map((k, i) => kindOf(k.kind, fundingParties[(c.funders?.length ?? 0) + i]))];
 
   const fields = c.technology.fields;
-  const critical = fields === null ? null : fields.some((f) => sources.taxonomy.fields.get(f)?.family === 'eu-critical-2023' || (sources.weights.field.get(f)?.weight ?? 0) >= 2);
-  const sensitivity = fields === null ? null : Math.max(sources.weights.defaultField.weight, ...fields.map((f) => sources.weights.field.get(f)?.weight ?? sources.weights.defaultField.weight));
-  const uses = c.application.uses?.map((u) => sources.uses.get(u)!) ?? null;
+  const { taxonomy, weights, uses: catalogue } = bundle;
+  const critical = fields === null ? null : fields.some((f) => taxonomy.fields.get(f)?.family === 'eu-critical-2023' || (weights.field.get(f)?.weight ?? 0) >= 2);
+  const sensitivity = fields === null ? null : Math.max(weights.defaultField.weight, ...fields.map((f) => weights.field.get(f)?.weight ?? weights.defaultField.weight));
+  const uses = c.application.uses?.map((u) => catalogue.get(u)!) ?? null;
   const tier = uses === null ? null : uses.length === 0 ? 'minimal' : uses.reduce<string>((worst, u) => (TIERS.indexOf(u.tier) > TIERS.indexOf(worst as never) ? u.tier : worst), 'out-of-scope');
   const tagged = (tag: string) => (uses === null ? null : uses.some((u) => u.tags.includes(tag)));
-  const kinds = c.data.kinds;
-  const has = (...k: string[]) => (kinds === null ? null : kinds.some((x) => k.includes(x)));
+  const dataKinds = c.data.kinds;
+  const has = (...k: string[]) => (dataKinds === null ? null : dataKinds.some((x) => k.includes(x)));
+  const subjects = c.data.subjects;
+  const about = (...k: string[]) => (subjects === null ? (dataKinds?.includes('none') ? false : null) : subjects.some((x) => k.includes(x)));
   const equipmentControlled = c.equipment.some((e) => e.exportControlled === 'yes') ? true : c.equipment.every((e) => e.exportControlled === 'no') ? false : null;
   const technologyControlled = tri(c.technology.exportControlled) === true || equipmentControlled === true ? true : tri(c.technology.exportControlled) === false && equipmentControlled === false ? false : null;
+  const languages = (c.application.languages ?? []).map((l) => bundle.languages.get(l.toLowerCase())).filter((l): l is string => l !== undefined);
+  const populations = c.application.populations;
+  const minorities = languages.length > 0 || (populations ?? []).some((p) => ['ethnic-minorities', 'religious-minorities', 'minority-language-speakers'].includes(p)) ? true : populations === null ? null : false;
+  const vulnerable = populations === null ? null : populations.some((p) => ['minors', 'dissidents-or-journalists', 'migrants'].includes(p));
 
-  const copubs = await coPublications(sources.store, partners.map((p) => p.rorId).filter((id): id is string => id !== null), asOf);
+  const programmeHits = programmeParties.flatMap((p) => p.hits);
+  const affiliationHits = affiliationParties.flatMap((p) => p.hits);
+  const programmesUnknown = people === null || people.some((p) => p.talentProgrammes === null);
+  const mobility = people === null ? null : people.some((p) => (p.mobility ?? []).some((m) => m !== 'none')) ? true : people.some((p) => p.mobility === null) ? null : false;
+  const longMobility = people === null ? null : people.some((p) => (p.mobility ?? []).some((m) => ['secondment', 'co-supervised-doctorate', 'joint-appointment'].includes(m))) ? true : people.some((p) => p.mobility === null) ? null : false;
+
+  // Co-publications concern the non-European partners: a large European lead must not trigger it.
+  const europe = new Set(bundle.regions.regions.get('EU27AC')?.countries ?? []);
+  const countryOf = (i: number) => partnerParties[i]?.countryCode ?? (c.partners[i]?.country && c.partners[i]!.country!.length === 2 ? c.partners[i]!.country : null);
+  const counted = partnerParties.map((p, i) => ({ p, country: countryOf(i) })).filter(({ p, country }) => p.rorId !== null && !(country && europe.has(country)));
+  const perPartner = counted.map(({ p, country }) => ({ p, country, ...(obs.copubs[p.rorId!] ?? { works: 0, listed: 0 }) }));
+  const skipped = partnerParties.map((p, i) => ({ p, country: countryOf(i) })).filter(({ p, country }) => p.rorId !== null && country && europe.has(country));
+  const nonEuropean = partnerParties.filter((_, i) => !(countryOf(i) && europe.has(countryOf(i)!)));
+  const copubsKnown = nonEuropean.length > 0 && nonEuropean.every((p) => p.rorId !== null);
+  const listedMax = perPartner.reduce((m, x) => Math.max(m, x.listed), 0);
+
+  const standards = c.standards;
+  const forum = standards?.forum ? bundle.standards.forums.get(standards.forum) : undefined;
+  const reciprocity = standards ? [standards.votingRights, standards.accessToDrafts, standards.leadershipOpen, standards.feesProportionate] : [];
+
   const facts: Record<string, Value> = {
-    'partners.max_level': maxRank(partnerHits),
-    'partners.listed': partnerHits.length > 0,
-    'partners.lists': [...new Set(partnerHits.map((h) => h.list))].sort(),
-    'partners.sanctioned': partnerHits.some((h) => SANCTIONS.has(h.list)),
-    'partners.defence_listed': partnerHits.some((h) => DEFENCE.has(h.list)),
-    'partners.chinese': c.partners.some((p) => p.country !== null && CHINA.has(p.country)) || partners.some((p) => ['CN', 'HK', 'MO'].includes(p.countryCode ?? '')),
-    'funding.listed': funderHits.length > 0,
-    'funding.max_level': maxRank(funderHits),
-    'personnel.talent_programme': people.length === 0 ? null : programmes.length > 0,
-    'personnel.talent_programme_listed': people.length === 0 ? null : programmeHits.length > 0,
-    'personnel.affiliation_listed': people.length === 0 ? null : affiliationHits.length > 0,
+    'partners.identified': partners.open === 0,
+    'partners.max_level': partners.maxLevel,
+    'partners.listed': partners.listed,
+    'partners.lists': [...new Set(partners.hits.map((h) => h.list))].sort(),
+    'partners.binding_listed': partners.binding,
+    'partners.third_country_listed': partners.thirdCountry,
+    'partners.defence_level': partners.defenceLevel,
+    'partners.military': anyKind('military-or-defence', kinds),
+    'partners.company': anyKind('company', kinds),
+    'partners.chinese': c.partners.some((p) => p.country !== null && CHINA.has(p.country)) || partnerParties.some((p) => ['CN', 'HK', 'MO'].includes(p.countryCode ?? '')),
+    'funding.known': c.funders !== null && c.inKind !== null,
+    'funding.identified': funding.open === 0,
+    'funding.listed': funding.listed,
+    'funding.max_level': funding.maxLevel,
+    'funding.binding_listed': funding.binding,
+    'funding.third_country_listed': funding.thirdCountry,
+    'funding.defence_level': funding.defenceLevel,
+    'funding.company': funderKinds.includes('company') ? true : c.funders === null || c.inKind === null || funderKinds.includes('unknown') ? null : false,
+    'personnel.talent_programme': people?.some((p) => (p.talentProgrammes ?? []).length > 0) ? true : programmesUnknown ? null : false,
+    'personnel.talent_programme_listed': programmeHits.length > 0 ? true : programmesUnknown ? null : false,
+    'personnel.affiliation_listed': affiliationHits.length > 0 ? true : people === null ? null : false,
+    'personnel.mobility': mobility,
+    'personnel.long_mobility': longMobility,
     'technology.critical': critical,
     'technology.most_sensitive': fields === null ? null : (sensitivity ?? 0) >= 3,
     'technology.sensitivity': sensitivity,
@@ -129,45 +311,52 @@ export async function gatherEvidence(c: Case, sources: EvidenceSources, asOf: st
     'technology.export_controlled': technologyControlled,
     'application.ai_act_tier': tier,
     'application.ai_act_rank': tier === null ? null : TIERS.indexOf(tier as never),
+    'application.all_prohibited': uses === null ? null : uses.length > 0 && uses.every((u) => u.tier === 'unacceptable'),
     'application.surveillance': tagged('surveillance'),
     'application.biometric': tagged('biometric'),
     'application.military': tagged('military'),
-    'data.none': kinds === null ? null : kinds.includes('none'),
+    'application.minorities': minorities,
+    'application.vulnerable': vulnerable,
+    'data.none': dataKinds === null ? null : dataKinds.includes('none'),
     'data.personal': has('personal', 'health', 'biometric'),
     'data.important': has('important'),
     'data.sensitive': has('personal', 'health', 'biometric', 'important', 'proprietary'),
     'data.transfer_to_china': tri(c.data.transferToChina),
     'data.stored_in_china': c.data.storage === null ? null : c.data.storage.includes('CN'),
+    'data.subjects_eu': about('eu-residents'),
+    'data.subjects_china': about('china-residents'),
+    'data.subjects_vulnerable': about('minors', 'groups-at-risk'),
+    'data.partner_access': c.data.access === 'unknown' ? (dataKinds?.includes('none') ? false : null) : c.data.access === 'partner-accesses-eu-data' || c.data.access === 'both',
     'terms.equal_access_to_data': tri(c.terms.equalAccessToData),
     'terms.equal_right_to_publish': tri(c.terms.equalRightToPublish),
     'terms.ip_agreement': tri(c.terms.ipAgreement),
     'terms.partner_veto_on_publication': tri(c.terms.partnerVetoOnPublication),
     'research.basic': c.research.type === 'unknown' ? null : c.research.type === 'basic',
     'research.open_publication': tri(c.research.openPublication),
-    'copubs.listed_5y': copubs.listed,
-    'copubs.partner_works_5y': copubs.works,
+    'copubs.listed_5y': listedMax > 0 || copubsKnown ? listedMax : null,
+    'copubs.partner_works_5y': copubsKnown ? perPartner.reduce((s, x) => s + x.works, 0) : null,
+    'standards.forum_kind': forum?.kind ?? null,
+    'standards.rules_based': forum ? ['international-sdo', 'european-sdo'].includes(forum.kind) : null,
+    'standards.topics': standards?.topics ?? null,
+    'standards.reciprocity': reciprocity.length === 0 ? null : reciprocity.includes('no') ? false : reciprocity.includes('unknown') ? null : true,
+    'standards.leading_role': !standards || standards.role === 'unknown' ? null : standards.role === 'editor' || standards.role === 'convenor',
+    'standards.sep_without_frand': !standards ? null : standards.patentsDeclared === 'no' ? false : standards.patentsDeclared === 'yes' && standards.frandCommitment !== 'unknown' ? standards.frandCommitment === 'no' : null,
   };
-  const notes: Record<string, string> = {
-    'partners.max_level': partnerHits.length ? partnerHits.map((h) => `${h.entry} on ${h.list} (${h.level}, ${h.match}${h.inherited ? `, inherited via ${h.inherited.via}` : ''})`).join('; ') : 'no partner is on a loaded list',
-    'funding.listed': funderHits.length ? funderHits.map((h) => `${h.entry} on ${h.list} (${h.level})`).join('; ') : 'no funder or in-kind provider is on a loaded list',
-    'personnel.talent_programme_listed': programmeHits.map((h) => `${h.entry} on ${h.list}`).join('; '),
-    'application.ai_act_tier': uses === null ? 'intended uses not given' : uses.length === 0 ? 'no use with specific obligations' : uses.map((u) => `${u.label}: ${u.tier} (${u.cite})`).join('; '),
-    'copubs.listed_5y': copubs.note,
-  };
-  return { facts, notes, partners, funders };
-}
-
-/** The partners' co-publications with listed entities in the five years before `asOf`. */
-async function coPublications(store: Store, rorIds: string[], asOf: string): Promise<{ listed: number | null; works: number | null; note: string }> {
-  if (rorIds.length === 0) return { listed: null, works: null, note: 'no partner resolved to a registry institution, so its co-publications are unknown' };
-  const from = Number(asOf.slice(0, 4)) - 5;
-  // Summed per partner from the per-institution table: a work with two partners counts for each.
-  const row = await store.one<{ works: number | null; listed: number | null }>(
-    `SELECT sum(works)::DOUBLE AS works, sum(listed)::DOUBLE AS listed FROM institution_listed_copubs
-     WHERE list_contains($1::VARCHAR[], ror_id) AND year >= $2 AND year < $3`,
-    [listValue(rorIds), from, from + 5],
-  );
-  const works = Number(row?.works ?? 0);
-  const listed = Number(row?.listed ?? 0);
-  return { listed, works, note: `${listed} of the partners' ${works} works in ${from}–${from + 4} (evidence store, summed per partner) are co-authored with a listed entity other than the partner` };
+  const listingNote = partyNote(partnerParties, 'no partner');
+  const fundingNote = c.funders === null && c.inKind === null ? 'funders and in-kind support not given' : `${partyNote(fundingParties, 'none declared')}${c.funders === null ? ' | funders not given' : ''}${c.inKind === null ? ' | in-kind support not given' : ''}`;
+  const notes: Record<string, string> = {};
+  for (const k of ['partners.identified', 'partners.max_level', 'partners.listed', 'partners.lists', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level']) notes[k] = listingNote;
+  for (const k of ['funding.identified', 'funding.listed', 'funding.max_level', 'funding.binding_listed', 'funding.third_country_listed', 'funding.defence_level']) notes[k] = fundingNote;
+  notes['partners.military'] = c.partners.map((p, i) => `${p.name ?? p.ror ?? p.description ?? 'not named'}: ${kinds[i]}${p.kind === 'unknown' && kinds[i] !== 'unknown' ? ' (registry type)' : ''}`).join('; ');
+  notes['personnel.talent_programme_listed'] = partyNote(programmeParties, people === null ? 'personnel not given' : 'no talent programme named');
+  notes['personnel.affiliation_listed'] = partyNote(affiliationParties, people === null ? 'personnel not given' : 'no affiliation given');
+  notes['application.ai_act_tier'] = uses === null ? 'intended uses not given' : uses.length === 0 ? 'no use with specific obligations' : uses.map((u) => `${u.label}: ${u.tier} (${u.cite})`).join('; ');
+  if (languages.length) notes['application.minorities'] = `languages of concern: ${languages.join(', ')} (data/assessment/languages.json)`;
+  notes['copubs.listed_5y'] = [
+    ...perPartner.map((x) => `${x.p.query}${x.country ? ` (${x.country})` : ''}: ${x.listed} of its ${x.works} works in ${obs.window[0]}–${obs.window[1]} co-authored with a listed entity other than itself`),
+    ...skipped.map(({ p, country }) => `${p.query} (${country}) not counted: a European partner`),
+    ...nonEuropean.filter((p) => p.rorId === null).map((p) => `${p.query ?? p.description ?? 'a partner'}: not resolved to a registry institution, so its co-publications are unknown`),
+  ].join('; ') || 'no non-European partner';
+  if (forum) notes['standards.forum_kind'] = `${forum.name}: ${forum.note}`;
+  return { facts, notes, parties: obs.parties };
 }

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { CHROMIUM, hasChromium, launchChromium } from '../chromium.ts';
 import type { Assessment, CriterionResult } from './assess.ts';
 import type { Case } from './case.ts';
+import type { PartyScreen } from './evidence.ts';
 
 const esc = (v: unknown): string =>
   String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -12,14 +13,18 @@ const badge = (v: string) => `<span class="badge" style="background:${COLOUR[v] 
 
 function criterionRow(r: CriterionResult): string {
   const evidence = r.evidence.map((e) => `<div><code>${esc(e.path)}</code> = ${esc(JSON.stringify(e.value))}${e.note ? ` <span class="muted">(${esc(e.note)})</span>` : ''}</div>`).join('');
-  return `<tr><td>${esc(r.id)}</td><td>${esc(r.title)}<div class="muted">${esc(r.rationale)}</div></td><td>${badge(r.effective)}${r.loweredBy.length ? `<div class="muted">lowered from ${esc(r.outcome)} by ${esc(r.loweredBy.join(', '))}</div>` : ''}</td><td><code>${esc(r.condition)}</code>${evidence}</td><td>${esc(r.source.title)}, ${esc(r.source.clause)}</td></tr>`;
+  const route = r.redRoute
+    ? `<div class="route"><strong>${r.redRoute.kind === 'red-line' ? 'Red line' : 'Red, unless'}:</strong> ${esc(r.redRoute.text)}${r.redRoute.conditions.length ? `<ul>${r.redRoute.conditions.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}<span class="muted">${esc(r.redRoute.sourceTitle)}, ${esc(r.redRoute.source.clause)}</span></div>`
+    : '';
+  const asks = r.status === 'needs-information' && r.requests.length ? `<div><strong>To decide:</strong> ${esc(r.requests.join('; '))}</div>` : '';
+  return `<tr><td>${esc(r.id)}</td><td>${esc(r.title)}<div class="muted">${esc(r.rationale)}</div>${route}${asks}</td><td>${badge(r.effective)}${r.loweredBy.length ? `<div class="muted">lowered from ${esc(r.outcome)} by ${esc(r.loweredBy.join(', '))}</div>` : ''}</td><td><code>${esc(r.condition)}</code>${evidence}</td><td>${esc(r.source.title)}, ${esc(r.source.clause)}</td></tr>`;
 }
 
 /** The report an officer files: case, verdict, evidence, sources, plan, rulebook version. Self-contained HTML. */
 export function reportHtml(c: Case, a: Assessment, meta: { caseId?: string; assessmentId?: string; assessedBy?: string } = {}): string {
   const holding = a.criteria.filter((r) => r.status === 'holds' && r.outcome !== 'green');
   const open = a.criteria.filter((r) => r.status === 'needs-information');
-  const partners = (a.evidence?.partners ?? []) as { role: string; query: string; hits: { list: string; entry: string; level: string; match: string; inherited: { via: string } | null }[] }[];
+  const parties = (a.evidence?.parties ?? []) as PartyScreen[];
   const planRows = (Object.entries(a.plan) as [string, { text: string; calledForBy: string[] }[]][])
     .filter(([, items]) => items.length > 0)
     .map(([kind, items]) => `<h3>${esc(kind)}</h3><ul>${items.map((m) => `<li>${esc(m.text)} <span class="muted">(${esc(m.calledForBy.join(', '))})</span></li>`).join('')}</ul>`)
@@ -31,7 +36,7 @@ body{font-family:"Noto Sans","Noto Sans CJK SC","Noto Sans CJK JP",sans-serif;ma
 h1{font-size:18pt;margin-bottom:.2em}h2{font-size:13pt;border-bottom:1px solid #ccc;margin-top:1.4em}h3{font-size:11pt;margin:.8em 0 .2em}
 table{border-collapse:collapse;width:100%;font-size:9.5pt}td,th{border:1px solid #ddd;padding:4px;vertical-align:top;text-align:left}
 .badge{color:#fff;padding:2px 8px;border-radius:3px;font-weight:bold;font-size:9pt}.muted{color:#555;font-size:9pt}code{font-size:8.5pt}
-.verdict{font-size:14pt;margin:.6em 0}
+.verdict{font-size:14pt;margin:.6em 0}.route{margin-top:.3em;padding:.2em .4em;border-left:3px solid #b3261e}
 </style></head><body>
 <h1>Collaboration assessment: ${esc(c.title)}</h1>
 <div class="muted">${c.reference ? `Reference ${esc(c.reference)} · ` : ''}${meta.caseId ? `case ${esc(meta.caseId)} · ` : ''}${meta.assessmentId ? `assessment ${esc(meta.assessmentId)} · ` : ''}as of ${esc(a.asOf)}${meta.assessedBy ? ` · by ${esc(meta.assessedBy)}` : ''}</div>
@@ -41,28 +46,30 @@ ${Object.entries(a.categories).map(([cat, v]) => `<tr><td>${esc(cat)}</td><td>${
 </table>
 <h2>The case</h2>
 <table>
-<tr><th>Partners</th><td>${c.partners.map((p) => `${esc(p.name ?? '')}${p.ror ? ` (ROR ${esc(p.ror)})` : ''} — ${esc(p.role)}${p.country ? `, ${esc(p.country)}` : ''}`).join('<br>')}</td></tr>
-<tr><th>Funders / in kind</th><td>${[...c.funders.map((f) => esc(f.name)), ...c.inKind.map((k) => `${esc(k.from)}: ${esc(k.what)}`)].join('<br>') || 'none declared'}</td></tr>
-<tr><th>Technology</th><td>${esc(c.technology.fields?.join(', ') ?? 'unknown')}${c.technology.description ? ` — ${esc(c.technology.description)}` : ''}</td></tr>
-<tr><th>Application</th><td>${esc(c.application.uses?.join(', ') ?? 'unknown')}${c.application.description ? ` — ${esc(c.application.description)}` : ''}</td></tr>
-<tr><th>Data</th><td>kinds: ${esc(c.data.kinds?.join(', ') ?? 'unknown')}; stored: ${esc(c.data.storage?.join(', ') ?? 'unknown')}; transfer to China: ${esc(c.data.transferToChina)}</td></tr>
+<tr><th>Kind</th><td>${esc(c.kind)}</td></tr>
+<tr><th>Partners</th><td>${c.partners.map((p) => `${esc(p.name ?? `not named yet${p.description ? ` (${p.description})` : ''}`)}${p.ror ? ` (ROR ${esc(p.ror)})` : ''} — ${esc(p.role)}, ${esc(p.kind)}${p.country ? `, ${esc(p.country)}` : ''}`).join('<br>')}</td></tr>
+<tr><th>Funders / in kind</th><td>${c.funders === null ? 'funders: unknown' : c.funders.map((f) => `${esc(f.name ?? 'not named yet')} (${esc(f.kind)})`).join('<br>') || 'no funders'}<br>${c.inKind === null ? 'in-kind support: unknown' : c.inKind.map((k) => `${esc(k.from ?? 'not named yet')}: ${esc(k.what)} (${esc(k.kind)})`).join('<br>') || 'no in-kind support'}</td></tr>
+<tr><th>Technology</th><td>${esc(c.technology.fields === null ? 'unknown' : c.technology.fields.length ? c.technology.fields.join(', ') : 'in no sensitive field')}${c.technology.description ? ` — ${esc(c.technology.description)}` : ''}</td></tr>
+<tr><th>Application</th><td>${esc(c.application.uses?.join(', ') ?? 'unknown')}${c.application.description ? ` — ${esc(c.application.description)}` : ''}; aimed at: ${esc(c.application.populations?.join(', ') ?? 'unknown')}; languages: ${esc(c.application.languages?.join(', ') ?? 'unknown')}</td></tr>
+<tr><th>Data</th><td>kinds: ${esc(c.data.kinds?.join(', ') ?? 'unknown')}; about: ${esc(c.data.subjects?.join(', ') ?? 'unknown')}; stored: ${esc(c.data.storage?.join(', ') ?? 'unknown')}; transfer to China: ${esc(c.data.transferToChina)}; access: ${esc(c.data.access)}</td></tr>
 <tr><th>Terms</th><td>equal access to data: ${esc(c.terms.equalAccessToData)}; equal right to publish: ${esc(c.terms.equalRightToPublish)}; IP agreement: ${esc(c.terms.ipAgreement)}; partner veto: ${esc(c.terms.partnerVetoOnPublication)}</td></tr>
-<tr><th>Personnel</th><td>${c.personnel.map((p) => `${esc(p.name)}${p.affiliations.length ? ` (${esc(p.affiliations.join('; '))})` : ''}${p.talentProgrammes.length ? ` — talent programmes: ${esc(p.talentProgrammes.join(', '))}` : ''}`).join('<br>') || 'not given'}</td></tr>
+<tr><th>Personnel</th><td>${c.personnel === null ? 'not given' : c.personnel.map((p) => `${esc(p.name)}${p.affiliations.length ? ` (${esc(p.affiliations.join('; '))})` : ''} — talent programmes: ${esc(p.talentProgrammes === null ? 'unknown' : p.talentProgrammes.join(', ') || 'none')}; mobility: ${esc(p.mobility?.join(', ') ?? 'unknown')}`).join('<br>') || 'none'}</td></tr>
+${c.standards ? `<tr><th>Standards engagement</th><td>forum: ${esc(c.standards.forum ?? 'unknown')}; topics: ${esc(c.standards.topics?.join(', ') ?? 'unknown')}; role: ${esc(c.standards.role)}; voting rights: ${esc(c.standards.votingRights)}; access to drafts: ${esc(c.standards.accessToDrafts)}; leadership open: ${esc(c.standards.leadershipOpen)}; fees proportionate: ${esc(c.standards.feesProportionate)}; patents declared: ${esc(c.standards.patentsDeclared)}; FRAND commitment: ${esc(c.standards.frandCommitment)}</td></tr>` : ''}
 <tr><th>Duration</th><td>${esc(c.duration.start ?? 'unknown')}, ${esc(c.duration.months ?? '?')} months</td></tr>
 </table>
 <h2>Screening of the parties</h2>
-<table><tr><th>Party</th><th>Listings</th></tr>
-${partners.map((p) => `<tr><td>${esc(p.query)} <span class="muted">(${esc(p.role)})</span></td><td>${p.hits.length ? p.hits.map((h) => `${badge(h.level)} ${esc(h.entry)} — ${esc(h.list)}, ${esc(h.match)}${h.inherited ? `, inherited via ${esc(h.inherited.via)}` : ''}`).join('<br>') : 'not on any loaded list'}</td></tr>`).join('')}
+<table><tr><th>Party</th><th>Identified as</th><th>Listings (list, entry, level, match, source)</th></tr>
+${parties.map((p) => `<tr><td>${esc(p.query ?? 'not named yet')} <span class="muted">(${esc(p.role)})</span></td><td>${p.identified ? esc(p.why) : `<strong>not identified</strong>: ${esc(p.why)}`}</td><td>${p.hits.length ? p.hits.map((h) => `${badge(h.level)} ${esc(h.entry)} — ${esc(h.list)}, ${esc(h.match)}${h.inherited ? `, inherited via ${esc(h.inherited.via)}` : ''} <span class="muted">(${esc(h.listTitle)}, version ${esc(h.listVersion)}; ${esc(h.evidence)})</span>`).join('<br>') : p.identified ? 'on no loaded list' : 'unknown until identified'}</td></tr>`).join('')}
 </table>
 <h2>Criteria that hold</h2>
 ${holding.length ? `<table><tr><th>Id</th><th>Criterion and rationale</th><th>Outcome</th><th>Condition and evidence</th><th>Source</th></tr>${holding.map(criterionRow).join('')}</table>` : '<p>None.</p>'}
 ${open.length ? `<h2>Needs information</h2><table><tr><th>Id</th><th>Criterion and rationale</th><th>Outcome if it holds</th><th>Condition and evidence</th><th>Source</th></tr>${open.map(criterionRow).join('')}</table>` : ''}
 ${a.lowering.length ? `<h2>Factors lowering risk</h2><p>${esc(a.lowering.join(', '))}</p>` : ''}
 <h2>What would change the verdict</h2><ul>${a.whatWouldChange.map((w) => `<li>${esc(w)}</li>`).join('') || '<li>Nothing in this rulebook holds.</li>'}</ul>
-<h2>Mitigation plan</h2>${planRows}
+<h2>Mitigation plan</h2>${planRows}${a.withheld?.length ? `<h3>Not offered</h3><ul>${a.withheld.map((w) => `<li>${esc(w.text)} <span class="muted">(${esc(w.why)})</span></li>`).join('')}</ul>` : ''}
 <p><strong>Re-assess by ${esc(a.reassessBy)}.</strong></p>
 <h2>Basis</h2>
-<p class="muted">Rulebook ${esc(a.rulebook.title)}, version ${esc(a.rulebook.version)}, content hash ${esc(a.rulebook.hash)}. Data snapshot: ${esc(JSON.stringify(a.snapshot))}.</p>
+<p class="muted">Rulebook ${esc(a.rulebook.title)}, version ${esc(a.rulebook.version)}, content hash ${esc(a.rulebook.hash)}. Policy bundle ${esc(a.bundle?.version ?? 'not recorded')} [${esc(a.bundle?.hash ?? '')}]: ${esc(Object.entries(a.bundle?.files ?? {}).map(([f, h]) => `${f} ${h}`).join(', '))}. Lists: ${esc(((a.snapshot.lists ?? []) as { id: string; version: string }[]).map((l) => `${l.id} ${l.version}`).join(', '))}; registry ${esc(String(a.snapshot.registry ?? 'unknown'))}; ${esc(String(a.snapshot.works ?? 0))} works in the evidence store.</p>
 </body></html>`;
 }
 

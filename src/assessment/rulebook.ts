@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { EVIDENCE } from './evidence.ts';
-import { ExpressionError, parse, pathsOf, type Node, type Value } from './expression.ts';
+import { evaluateTruth, ExpressionError, parse, pathsOf, type Node, type Value } from './expression.ts';
 
 export const DEFAULT_RULEBOOK = fileURLToPath(new URL('../../data/assessment/rulebook.yaml', import.meta.url));
 
@@ -25,6 +25,18 @@ export interface Mitigation {
   id: string;
   kind: (typeof MITIGATION_KINDS)[number];
   text: string;
+  /** Not offered when this condition holds (e.g. no sub-topic to exclude when the whole project is prohibited). */
+  withheldWhen?: { when: string; condition: Node; why: string };
+}
+
+export const CASE_KINDS = ['research', 'standards-engagement'] as const;
+
+/** For a red criterion: a red line no condition lifts, or the conditions that could make it acceptable. */
+export interface RedRoute {
+  kind: 'red-line' | 'conditional';
+  text: string;
+  conditions: string[];
+  source: { ref: string; clause: string };
 }
 
 export interface PolicyTest {
@@ -45,6 +57,8 @@ export interface Criterion {
   source: { ref: string; clause: string; quote?: string };
   mitigations: string[];
   loweredBy: string[];
+  appliesTo: (typeof CASE_KINDS)[number][];
+  redRoute: RedRoute | null;
   tests: PolicyTest[];
 }
 
@@ -94,7 +108,18 @@ export function loadRulebook(file = DEFAULT_RULEBOOK): Rulebook {
     if (typeof m?.id !== 'string' || typeof m?.text !== 'string') fail('mitigations', `an entry lacks id or text: ${JSON.stringify(m)}`);
     if (!(MITIGATION_KINDS as readonly string[]).includes(m.kind)) fail(`mitigation ${m.id}`, `kind ${JSON.stringify(m.kind)} is not one of ${MITIGATION_KINDS.join(', ')}`);
     if (mitigations.has(m.id)) fail(`mitigation ${m.id}`, 'defined twice');
-    mitigations.set(m.id, m as Mitigation);
+    let withheldWhen: Mitigation['withheldWhen'];
+    if (m.withheld_when !== undefined) {
+      if (typeof m.withheld_when?.when !== 'string' || typeof m.withheld_when?.why !== 'string') fail(`mitigation ${m.id}`, 'withheld_when needs when and why');
+      try {
+        withheldWhen = { when: m.withheld_when.when, condition: parse(m.withheld_when.when), why: m.withheld_when.why };
+      } catch (e) {
+        if (e instanceof ExpressionError) fail(`mitigation ${m.id}`, `withheld_when "${m.withheld_when.when}": ${e.message}`);
+        throw e;
+      }
+      for (const p of pathsOf(withheldWhen!.condition)) if (!(p in EVIDENCE)) fail(`mitigation ${m.id}`, `withheld_when reads evidence "${p}", which does not exist`);
+    }
+    mitigations.set(m.id, { id: m.id, kind: m.kind, text: m.text, ...(withheldWhen ? { withheldWhen } : {}) });
   }
   const categories = doc.categories ?? fail('categories', 'missing');
   for (const c of CATEGORIES) if (typeof categories[c] !== 'string') fail(`categories.${c}`, 'missing');
@@ -123,6 +148,33 @@ export function loadRulebook(file = DEFAULT_RULEBOOK): Rulebook {
     const tests: PolicyTest[] = c.tests ?? [];
     if (tests.length < 2 || !tests.some((t) => t.expect === true) || !tests.some((t) => t.expect === false)) fail(where, 'needs policy tests: at least one case where it holds and one where it does not');
     for (const t of tests) for (const p of Object.keys(t.given ?? {})) if (!(p in EVIDENCE)) fail(where, `a test gives evidence "${p}", which does not exist`);
+    // The criterion's own policy tests run at every load, as `opa test` does: a failing test refuses the rulebook.
+    tests.forEach((t, n) => {
+      let got: boolean | null;
+      try {
+        got = evaluateTruth(condition!, (p) => t.given?.[p] ?? null);
+      } catch (e) {
+        if (e instanceof ExpressionError) return fail(where, `policy test ${n + 1} (given ${JSON.stringify(t.given)}): ${e.message}`);
+        throw e;
+      }
+      const shown = got === null ? 'unknown' : got;
+      if (shown !== t.expect) fail(where, `policy test ${n + 1} fails: given ${JSON.stringify(t.given ?? {})}, expected ${t.expect}, got ${shown}`);
+    });
+    const appliesTo = c.applies_to ?? ['research'];
+    for (const k of appliesTo) if (!(CASE_KINDS as readonly string[]).includes(k)) fail(where, `applies_to ${JSON.stringify(k)} is not one of ${CASE_KINDS.join(', ')}`);
+    let redRoute: RedRoute | null = null;
+    if (c.outcome === 'red') {
+      const r = c.red_route ?? fail(where, 'a red criterion needs red_route: a red line, or the conditions that could make the collaboration acceptable');
+      if (r.kind !== 'red-line' && r.kind !== 'conditional') fail(where, 'red_route.kind must be red-line or conditional');
+      if (typeof r.text !== 'string' || r.text.trim() === '') fail(where, 'red_route.text is missing');
+      if (r.kind === 'conditional' && (!Array.isArray(r.conditions) || r.conditions.length === 0)) fail(where, 'a conditional red_route names its conditions');
+      if (!r.source || !sources.has(r.source.ref) || typeof r.source.clause !== 'string') fail(where, 'red_route.source must cite one of the rulebook\'s sources with a clause');
+      redRoute = { kind: r.kind, text: r.text.trim(), conditions: r.conditions ?? [], source: r.source };
+    }
+    // A yellow verdict carries the project's own red lines and exit options, not only mitigations.
+    if (c.outcome === 'yellow') {
+      for (const kind of ['red-line', 'exit-option'] as const) if (!(c.mitigations ?? []).some((m: string) => mitigations.get(m)?.kind === kind)) fail(where, `a yellow criterion names at least one ${kind} mitigation (what would end the project)`);
+    }
     return {
       id: c.id,
       title: c.title,
@@ -136,6 +188,8 @@ export function loadRulebook(file = DEFAULT_RULEBOOK): Rulebook {
       source: c.source,
       mitigations: c.mitigations ?? [],
       loweredBy: c.lowered_by ?? [],
+      appliesTo,
+      redRoute,
       tests,
     };
   });

@@ -4,19 +4,17 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AppDb } from '../appdb/db.ts';
 import { openAppDb } from '../appdb/open.ts';
-import { loadAiUses } from '../assessment/ai-act.ts';
 import type { Assessment } from '../assessment/assess.ts';
 import { Assessor } from '../assessment/assessor.ts';
+import { loadBundle, type PolicyBundle } from '../assessment/bundle.ts';
 import { readCase, readCaseDocument, type Case } from '../assessment/case.ts';
 import { reportHtml, writePdf } from '../assessment/report.ts';
-import { DEFAULT_RULEBOOK, loadRulebook, type Rulebook } from '../assessment/rulebook.ts';
+import { DEFAULT_RULEBOOK } from '../assessment/rulebook.ts';
 import { loadConfig } from '../config.ts';
-import { loadTaxonomy } from '../fields/taxonomy.ts';
-import { loadWeights } from '../screening/portfolio.ts';
 import { screeningContext } from '../screening/store.ts';
 import { verifyAudit } from '../service/audit.ts';
 import type { Actor } from '../service/authorize.ts';
-import { CaseService } from '../service/cases.ts';
+import { assessmentDocument, CaseService, type StoredAssessment } from '../service/cases.ts';
 import { Accounts, OPERATOR } from '../service/accounts.ts';
 import type { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
@@ -27,28 +25,34 @@ export async function cliActor(db: AppDb, org: string): Promise<Actor> {
   return { userId: `cli:${userInfo().username}`, orgId: org, role: 'admin', name: `command line (${userInfo().username})` };
 }
 
-export async function buildAssessor(store: Store, rulebook: Rulebook): Promise<Assessor> {
-  const taxonomy = loadTaxonomy();
-  return new Assessor({ store, screening: await screeningContext(store), taxonomy, weights: loadWeights(taxonomy), uses: loadAiUses().uses, rulebook });
+export async function buildAssessor(store: Store, bundle: PolicyBundle): Promise<Assessor> {
+  return new Assessor({ store, screening: await screeningContext(store), bundle });
 }
 
 const today = () => new Date().toISOString().slice(0, 10);
 
 function printAssessment(a: Assessment, id?: string): void {
   console.log(`${a.title}${id ? `  (assessment ${id})` : ''}`);
-  console.log(`Overall: ${a.overall.toUpperCase()}${a.provisional ? ' (provisional: questions unanswered)' : ''}   rulebook ${a.rulebook.version} [${a.rulebook.hash}], as of ${a.asOf}`);
+  console.log(`Overall: ${a.overall.toUpperCase()}${a.provisional ? ' (provisional: questions unanswered)' : ''}   rulebook ${a.rulebook.version} [${a.rulebook.hash}], bundle ${a.bundle.version} [${a.bundle.hash}], as of ${a.asOf}`);
   for (const [cat, v] of Object.entries(a.categories)) console.log(`  ${cat.padEnd(16)} ${v.verdict.padEnd(18)} ${v.holding.join(', ')}${v.needsInformation.length ? `   needs information: ${v.needsInformation.join(', ')}` : ''}`);
   for (const r of a.criteria.filter((x) => x.status !== 'does-not-hold' && x.outcome !== 'green')) {
     console.log(`\n[${r.status === 'holds' ? r.effective.toUpperCase() : 'NEEDS INFORMATION'}] ${r.id} — ${r.title}${r.loweredBy.length ? ` (lowered by ${r.loweredBy.join(', ')})` : ''}`);
     console.log(`  condition: ${r.condition}`);
     for (const e of r.evidence) console.log(`  ${e.path} = ${JSON.stringify(e.value)}${e.note ? `  (${e.note})` : ''}`);
     console.log(`  source: ${r.source.title}, ${r.source.clause}`);
+    if (r.status === 'needs-information') console.log(`  to decide: ${r.requests.join('; ')}`);
+    if (r.status === 'holds' && r.redRoute) {
+      console.log(`  ${r.redRoute.kind === 'red-line' ? 'RED LINE' : 'red, unless'}: ${r.redRoute.text}`);
+      for (const x of r.redRoute.conditions) console.log(`    - ${x}`);
+      console.log(`    (${r.redRoute.sourceTitle}, ${r.redRoute.source.clause})`);
+    }
   }
   if (a.lowering.length) console.log(`\nFactors lowering risk: ${a.lowering.join(', ')}`);
   console.log('\nWhat would change the verdict:');
   for (const w of a.whatWouldChange) console.log(`  - ${w}`);
   console.log('\nMitigation plan:');
   for (const [kind, items] of Object.entries(a.plan)) for (const m of items) console.log(`  [${kind}] ${m.text}`);
+  for (const w of a.withheld ?? []) console.log(`  [not offered] ${w.text} (${w.why})`);
   console.log(`\nRe-assess by ${a.reassessBy}.`);
 }
 
@@ -67,35 +71,38 @@ export async function assessCommand(argv: string[]): Promise<number> {
   });
   if (values['as-of'] && !/^\d{4}-\d{2}-\d{2}$/.test(values['as-of'])) throw new UsageError('--as-of takes a date, YYYY-MM-DD');
   if (values.report && !/\.(html?|pdf)$/.test(values.report)) throw new UsageError('--report writes .html or .pdf');
-  const rulebook = loadRulebook(values.rulebook ?? DEFAULT_RULEBOOK);
+  const bundle = loadBundle(values.rulebook ? { rulebook: values.rulebook } : {});
   const config = loadConfig();
   return withStore(config, async (store) => {
     const db = await openAppDb(config);
     try {
       const actor = await cliActor(db, values.org ?? 'local');
-      const assessor = await buildAssessor(store, rulebook);
+      const assessor = await buildAssessor(store, bundle);
       const cases = new CaseService(db, assessor);
       if (values.rerun) {
-        const { before, after, diff } = await cases.rerun(actor, values.rerun, rulebook);
-        if (values.json) console.log(JSON.stringify({ before: { id: before.id, overall: before.overall, rulebook: before.rulebook }, after: { id: after.id, overall: after.overall, rulebook: after.rulebook }, diff }, null, 2));
+        const { before, after, diff } = await cases.rerun(actor, values.rerun, bundle);
+        if (values.json) console.log(JSON.stringify({ before: { id: before.id, overall: before.overall, rulebook: before.rulebook, bundle: before.result.bundle }, after: { id: after.id, overall: after.overall, rulebook: after.rulebook, bundle: after.result.bundle }, diff }, null, 2));
         else {
-          console.log(`Re-assessed case ${before.caseId} as of ${before.result.asOf}: ${diff.rulebooks[0]} → ${diff.rulebooks[1]}`);
+          console.log(`Replayed assessment ${before.id} of case ${before.caseId} (the case as assessed, what was observed then) as of ${before.result.asOf}: ${diff.rulebooks[0]} → ${diff.rulebooks[1]}`);
           console.log(`Overall: ${diff.overall[0]} → ${diff.overall[1]}`);
           for (const ch of diff.changed) console.log(`  ${ch.id}: ${ch.before} → ${ch.after}`);
           if (diff.changed.length === 0) console.log('  no criterion changed');
+          for (const f of diff.files) console.log(`  file changed: ${f.file} ${f.before ?? '(absent)'} → ${f.after ?? '(absent)'}`);
+          if (diff.files.length === 0) console.log('  no file of the policy bundle changed');
         }
         return EXIT.ok;
       }
       if (positionals.length !== 1) throw new UsageError('assess needs one case file (YAML or JSON), or --rerun <assessment id>');
       const file = positionals[0]!;
-      const c = readCase(file, assessor.known);
+      readCase(file, assessor.known);
       // The same file is the same case: assessing it again adds a verdict, not another case.
       const key = `file:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
       const { id } = await cases.create(actor, readCaseDocument(file), key);
-      const stored = await cases.assess(actor, id, values['as-of'] ?? today(), rulebook);
-      if (values.json) console.log(JSON.stringify({ case: id, assessment: stored.id, ...stored.result }, null, 2));
+      const stored = await cases.assess(actor, id, values['as-of'] ?? today(), bundle);
+      const { case: _asAssessed, ...result } = stored.result;
+      if (values.json) console.log(JSON.stringify({ case: id, assessment: stored.id, ...result }, null, 2));
       else printAssessment(stored.result, stored.id);
-      if (values.report) await writeReport(values.report, c, stored.result, { caseId: id, assessmentId: stored.id, assessedBy: actor.name });
+      if (values.report) await writeReport(values.report, assessor.validate(stored.result.case), stored.result, { caseId: id, assessmentId: stored.id, assessedBy: actor.name });
       return EXIT.ok;
     } finally {
       await db.close();
@@ -122,13 +129,40 @@ export async function auditCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** Checks the rulebook (its policy tests run on load) within the policy bundle, and lists its criteria. */
 export function rulebookCommand(argv: string[]): number {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
-  const rb = loadRulebook(positionals[0] ?? DEFAULT_RULEBOOK);
-  if (values.json) console.log(JSON.stringify({ id: rb.id, version: rb.version, hash: rb.hash, criteria: rb.criteria.map(({ condition: _c, ...rest }) => rest) }, null, 2));
+  const bundle = loadBundle({ rulebook: positionals[0] ?? DEFAULT_RULEBOOK });
+  const rb = bundle.rulebook;
+  const tests = rb.criteria.reduce((n, c) => n + c.tests.length, 0);
+  if (values.json) console.log(JSON.stringify({ id: rb.id, version: rb.version, hash: rb.hash, bundle: bundle.record, criteria: rb.criteria.map(({ condition: _c, ...rest }) => rest) }, null, 2));
   else {
-    console.log(`${rb.title}\nversion ${rb.version}, content hash ${rb.hash}, ${rb.criteria.length} criteria (${rb.file})`);
-    for (const c of rb.criteria) console.log(`  ${c.id.padEnd(30)} ${c.category.padEnd(16)} ${c.outcome.padEnd(7)} ${c.when}`);
+    console.log(`${rb.title}\nversion ${rb.version}, content hash ${rb.hash}, ${rb.criteria.length} criteria, ${tests} policy tests passed (${rb.file})`);
+    console.log(`policy bundle ${bundle.record.version} [${bundle.record.hash}]:`);
+    for (const [f, h] of Object.entries(bundle.record.files)) console.log(`  ${f.padEnd(40)} ${h}${bundle.record.overrides?.[f] ? `  (read from ${bundle.record.overrides[f]})` : ''}`);
+    for (const c of rb.criteria) console.log(`  ${c.id.padEnd(30)} ${c.category.padEnd(16)} ${c.outcome.padEnd(7)} ${c.appliesTo.join(',').padEnd(28)} ${c.when}`);
   }
   return EXIT.ok;
+}
+
+/** derisk assessments show <id>: a stored verdict as it was decided, with the case as assessed. */
+export async function assessmentsCommand(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, org: { type: 'string' }, report: { type: 'string' } } });
+  if (positionals[0] !== 'show' || positionals.length !== 2) throw new UsageError('assessments show <assessment id> [--json] [--report out.html|out.pdf]: a stored verdict with the case as assessed');
+  if (values.report && !/\.(html?|pdf)$/.test(values.report)) throw new UsageError('--report writes .html or .pdf');
+  const config = loadConfig();
+  return withStore(config, async (store) => {
+    const db = await openAppDb(config);
+    try {
+      const actor = await cliActor(db, values.org ?? 'local');
+      const assessor = await buildAssessor(store, loadBundle());
+      const stored: StoredAssessment = await new CaseService(db, assessor).assessment(actor, positionals[1]!);
+      if (values.json) console.log(JSON.stringify(assessmentDocument(stored), null, 2));
+      else printAssessment(stored.result, stored.id);
+      if (values.report) await writeReport(values.report, assessor.validate(stored.result.case), stored.result, { caseId: stored.caseId, assessmentId: stored.id, assessedBy: stored.createdBy });
+      return EXIT.ok;
+    } finally {
+      await db.close();
+    }
+  });
 }

@@ -30,8 +30,9 @@ Usage:
   derisk brief <name|ROR id> [--json]          briefing sheet on a partner: listings, co-publications, Chinese rules
   derisk assess <case.yaml|json> [--json] [--report out.html|out.pdf] [--rulebook F] [--as-of YYYY-MM-DD]
                                                red/yellow/green verdict from the rulebook, with evidence, sources and a mitigation plan
-  derisk assess --rerun <assessment id> --rulebook F   an old case under another rulebook, and what changed
-  derisk rulebook [F] [--json]                 check a rulebook and list its criteria
+  derisk assess --rerun <assessment id> --rulebook F   a stored verdict replayed under another rulebook: criteria and files that changed
+  derisk assessments show <id> [--json] [--report F]   a stored verdict with the case as assessed, its snapshot and policy bundle
+  derisk rulebook [F] [--json]                 check a rulebook (its policy tests run) within the policy bundle
   derisk audit verify                          check the audit trail (anchored outside the database) and the rows it records
   derisk kb list|show|diff|add|edit|review|changes|timeline|criterion|import   the AI policy and standards knowledge base (derisk kb help)
   derisk users add-org <id> <name> | users add --org ID --email E --role viewer|analyst|officer|admin
@@ -68,6 +69,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
   brief: async (argv) => (await import('./screening.ts')).briefCommand(argv),
   assess: async (argv) => (await import('./assessment.ts')).assessCommand(argv),
   rulebook: async (argv) => (await import('./assessment.ts')).rulebookCommand(argv),
+  assessments: async (argv) => (await import('./assessment.ts')).assessmentsCommand(argv),
   audit: async (argv) => (await import('./assessment.ts')).auditCommand(argv),
   users: async (argv) => (await import('./admin.ts')).usersCommand(argv),
   cases: async (argv) => (await import('./admin.ts')).casesCommand(argv),

@@ -1,5 +1,6 @@
 import type { Institution } from '../ingest/ror.ts';
 import { AffiliationResolver } from '../resolve/matcher.ts';
+import { applyAliases, loadAliases, registryWordCounts } from './aliases.ts';
 import { linkEntries, type LinkReport } from './links.ts';
 import type { RiskList } from './lists.ts';
 import { Screener, type Hit } from './screener.ts';
@@ -11,9 +12,14 @@ export interface ScreeningContext {
   lists: RiskList[];
 }
 
-/** The screener over given lists and registry (no store: a worker thread builds it too). */
-export function buildScreeningContext(lists: RiskList[], registry: Institution[], resolver?: AffiliationResolver): ScreeningContext {
+/**
+ * The screener over given lists and registry (no store: a worker thread builds it too). The names
+ * people write for listed entities (data/lists/aliases.json) are added to every list, then entries
+ * are linked to the registry.
+ */
+export function buildScreeningContext(loaded: RiskList[], registry: Institution[], resolver?: AffiliationResolver): ScreeningContext {
   const res = resolver ?? new AffiliationResolver(registry);
+  const lists = applyAliases(loaded, loadAliases(), (w) => res.gazetteer.isPlace(w), (c) => res.gazetteer.countryCodeOf(c), registryWordCounts(registry));
   const links = linkEntries(lists, registry, res.gazetteer);
   return { screener: new Screener(lists, res, links.links, links.countriesByName), resolver: res, links, lists };
 }

@@ -5,7 +5,7 @@ import type { RiskList } from './lists.ts';
 import { editDistance, isAcronym, overlap, screenKey, screenTokens } from './names.ts';
 import type { Screener } from './screener.ts';
 
-export type VariantKind = 'listed name' | 'alias' | 'chinese name' | 'registry label' | 'upper case' | 'typo' | 'in an affiliation' | 'namesake (other institution)' | 'namesake abroad';
+export type VariantKind = 'listed name' | 'alias' | 'short name' | 'chinese name' | 'registry label' | 'upper case' | 'typo' | 'in an affiliation' | 'namesake (other institution)' | 'namesake abroad';
 
 export interface LabelledName {
   query: string;
@@ -59,7 +59,8 @@ export function labelledNames(lists: RiskList[], registry: Institution[], links:
         union(r, `ror:${ror}`);
         for (const n of byId.get(ror)?.names ?? []) if (!n.types.includes('acronym')) union(r, `key:${screenKey(n.value)}`);
       }
-      for (const n of e.names) if (n.kind !== 'subsidiary' && !isAcronym(n.value)) union(r, `key:${screenKey(n.value)}`);
+      // A short name ("Huawei") is shared by the group's companies: it denotes each, it does not make them one.
+      for (const n of e.names) if (n.kind !== 'subsidiary' && n.kind !== 'short' && !isAcronym(n.value)) union(r, `key:${screenKey(n.value)}`);
     }
   }
   const members = new Map<string, Set<string>>();
@@ -77,6 +78,15 @@ export function labelledNames(lists: RiskList[], registry: Institution[], links:
   const located = (name: string) => ([...(links.countriesByName.get(screenKey(name)) ?? [])].some((c) => c !== 'CN') ? `${name}, China` : name);
   const out: LabelledName[] = [];
   const listedKeys = new Set<string>();
+  // Each short name (derived or curated, data/lists/aliases.json) denotes every entry that bears
+  // that name in any form (listed name, alias, acronym or short name), with the entries one with them.
+  const shortNames = new Map<string, { value: string; expected: Set<string> }>();
+  for (const list of lists) for (const e of list.entries) for (const n of e.names) if (n.kind === 'short' && e.country === 'China') shortNames.set(screenKey(n.value), { value: n.value, expected: new Set() });
+  for (const list of lists) for (const e of list.entries) for (const n of e.names) {
+    const s = n.kind !== 'subsidiary' ? shortNames.get(screenKey(n.value)) : undefined;
+    if (s) for (const m of members.get(find(ref(list.id, e.id))) ?? []) s.expected.add(m);
+  }
+  for (const s of shortNames.values()) out.push({ query: located(s.value), kind: 'short name', expected: s.expected });
   for (const list of lists) {
     for (const e of list.entries) {
       for (const n of e.names) listedKeys.add(screenKey(n.value));

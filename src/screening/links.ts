@@ -14,6 +14,16 @@ export interface LinkReport {
 }
 
 /**
+ * ROR names companies by brand and country ("Huawei Technologies (China)", "Megvii (China)"):
+ * without the bracket naming the record's own country, the name is the one the lists use.
+ */
+function withoutOwnCountry(value: string, inst: Institution, gazetteer: Gazetteer): string {
+  if (!value.endsWith(')')) return value;
+  const m = /^(.*\S)\s*\(([^()]+)\)$/.exec(value);
+  return m && inst.countryCode !== null && gazetteer.countryCodeOf(m[2]!) === inst.countryCode ? m[1]! : value;
+}
+
+/**
  * Links list entries to ROR institutions. A link needs the entry's own name (or a non-acronym
  * alias, or its Chinese name) to equal a registry name of one institution, in the entry's
  * country: a contained name is not enough ("Academy of Military Medical Sciences, Institute of
@@ -21,9 +31,20 @@ export interface LinkReport {
  */
 export function linkEntries(lists: RiskList[], institutions: Iterable<Institution>, gazetteer: Gazetteer): LinkReport {
   const byKey = new Map<string, Institution[]>();
+  const countriesByName = new Map<string, Set<string>>();
   for (const inst of institutions) {
     if (inst.status === 'withdrawn') continue;
-    const keys = new Set(inst.names.filter((n) => !n.types.includes('acronym')).map((n) => screenKey(n.value)));
+    const names = inst.names.filter((n) => !n.types.includes('acronym'));
+    const keys = new Set(names.map((n) => screenKey(n.value)));
+    // Namesakes are judged on the registry's names as written: "Huawei Technologies (Poland)" is
+    // no namesake of the Chinese company, though its brand links it for linking within Poland.
+    for (const key of keys) {
+      if (key === '') continue;
+      const countries = countriesByName.get(key) ?? new Set<string>();
+      if (inst.countryCode) countries.add(inst.countryCode);
+      countriesByName.set(key, countries);
+    }
+    for (const n of names) keys.add(screenKey(withoutOwnCountry(n.value, inst, gazetteer)));
     for (const key of keys) {
       if (key === '') continue;
       const list = byKey.get(key);
@@ -31,8 +52,6 @@ export function linkEntries(lists: RiskList[], institutions: Iterable<Institutio
       else byKey.set(key, [inst]);
     }
   }
-  const countriesByName = new Map<string, Set<string>>();
-  for (const [key, insts] of byKey) countriesByName.set(key, new Set(insts.map((i) => i.countryCode).filter((c): c is string => c !== null)));
   const links = new Map<string, EntryLink[]>();
   const ambiguous: LinkReport['ambiguous'] = [];
   let linked = 0;
@@ -50,7 +69,7 @@ export function linkEntries(lists: RiskList[], institutions: Iterable<Institutio
       if (entry.rorIds.length > 0) continue;
       const country = entry.country ? gazetteer.countryCodeOf(entry.country) : null;
       for (const name of entry.names) {
-        if (name.kind === 'subsidiary' || (name.kind === 'alias' && /^[A-Z0-9&-]{2,8}$/.test(name.value))) continue;
+        if (name.kind === 'subsidiary' || name.kind === 'short' || (name.kind === 'alias' && /^[A-Z0-9&-]{2,8}$/.test(name.value))) continue;
         const candidates = (byKey.get(screenKey(name.value)) ?? []).filter((i) => country === null || i.countryCode === country);
         const ids = [...new Set(candidates.map((i) => i.id))];
         if (ids.length === 1) {

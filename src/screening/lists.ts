@@ -8,11 +8,14 @@ import { hasCjk } from '../resolve/normalize.ts';
 export const LEVELS = ['very-high', 'high', 'medium', 'low'] as const;
 export type Level = (typeof LEVELS)[number];
 
-export type NameKind = 'primary' | 'alias' | 'chinese' | 'subsidiary';
+/** 'short': a short name people write ('Huawei'), derived by rule or curated (data/lists/aliases.json). */
+export type NameKind = 'primary' | 'alias' | 'chinese' | 'subsidiary' | 'short';
 
 export interface EntryName {
   value: string;
   kind: NameKind;
+  /** Where a name the list itself does not give comes from. */
+  source?: string;
 }
 
 export interface RiskEntry {

@@ -6,10 +6,17 @@ const LEGAL_FORM = new Set(['co', 'ltd', 'limited', 'inc', 'incorporated', 'corp
 /** Tokens a screening name is compared on: the resolver's tokens without trailing legal forms. */
 export function screenTokens(value: string): string[] {
   // Numbers tell listed institutes apart ("772 Research Institute", "Research Institute 63").
-  const tokens = nameTokens(value, true);
+  const tokens = nameTokens(unglueBrands(value), true);
   while (tokens.length > 1 && LEGAL_FORM.has(tokens[tokens.length - 1]!)) tokens.pop();
   return tokens;
 }
+
+/**
+ * A word written in mixed case is one brand ("iFlytek", "SenseTime", "HiSilicon"), not two words
+ * glued together: the resolver splits such words for addresses, screening must not, or "iFlytek"
+ * loses its "i" and "SenseTime" differs from "Sensetime".
+ */
+const unglueBrands = (value: string): string => value.replace(/[\p{L}\p{N}]+/gu, (w) => (/\p{Ll}\p{Lu}/u.test(w) ? w.toLowerCase() : w));
 
 const GENERIC = new Set(['university', 'institute', 'academy', 'college', 'school', 'group', 'center', 'centre', 'laboratory', 'research', 'technology', 'science', 'china', 'chinese', 'national', 'limited']);
 

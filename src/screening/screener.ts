@@ -101,7 +101,8 @@ export class Screener {
         for (const name of entry.names) {
           const indexed: IndexedName = { list, entry, name, tokens: screenTokens(name.value), acronym: isAcronym(name.value) };
           const key = screenKey(name.value);
-          if (key === '' || (hasCjk(name.value) && key.length < 3) || (!hasCjk(name.value) && isNondistinctive(indexed.tokens, (w) => resolver?.gazetteer.isPlace(w) ?? false))) continue;
+          // Two Han characters name many things; only a curated short name ("华为") may be that short.
+          if (key === '' || (hasCjk(name.value) && key.length < (name.kind === 'short' ? 2 : 3)) || (!hasCjk(name.value) && isNondistinctive(indexed.tokens, (w) => resolver?.gazetteer.isPlace(w) ?? false))) continue;
           push(this.byKey, key, indexed);
           if (hasCjk(name.value)) this.cjkNames.push(indexed);
           else if (!indexed.acronym) for (const t of new Set(indexed.tokens)) push(this.byToken, t, indexed);
@@ -175,7 +176,7 @@ export class Screener {
         if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ list: n.list.id, entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why });
         continue;
       }
-      this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : n.name.kind === 'chinese' ? 'translated' : 'alias', n.acronym ? 0.9 : 1, hits, undefined, unit);
+      this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : n.name.kind === 'chinese' || (n.name.kind === 'short' && hasCjk(n.name.value)) ? 'translated' : 'alias', n.acronym ? 0.9 : 1, hits, undefined, unit);
     }
     if (hasCjk(part)) {
       const k = cjkKey(part);
@@ -220,7 +221,8 @@ export class Screener {
   private addNameHit(n: IndexedName, part: string, match: MatchKind, score: number, hits: Map<string, Hit>, detail?: string, unit: string | null = null): void {
     const subsidiary = n.name.kind === 'subsidiary';
     const parentOfUnit = unit !== null && unit !== n.entry.name ? { via: unit, how: `the string names ${unit} as a unit of ${n.entry.name}` } : null;
-    const how = detail ?? `"${part}" ${match === 'fuzzy' ? `is spelled like (score ${score})` : 'is'} the ${n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'chinese' ? 'Chinese name' : subsidiary ? 'name of a listed subsidiary or laboratory' : 'listed alias'} "${n.name.value}"`;
+    const what = n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'chinese' ? 'Chinese name' : n.name.kind === 'short' ? 'short name' : subsidiary ? 'name of a listed subsidiary or laboratory' : 'listed alias';
+    const how = detail ?? `"${part}" ${match === 'fuzzy' ? `is spelled like (score ${score})` : 'is'} the ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''}`;
     add(hits, {
       list: n.list.id,
       listTitle: n.list.provenance.title,

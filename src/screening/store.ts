@@ -3,12 +3,13 @@ import { loadRegistry } from '../ingest/registry.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
 import { appendInSlices, EVIDENCE_STRINGS, type Store } from '../store/store.ts';
 import { buildScreeningContext, screenStrings, type ScreeningContext, type StoredHit } from './context.ts';
+import { loadAliases } from './aliases.ts';
 import type { RiskList } from './lists.ts';
 
 export type { ScreeningContext } from './context.ts';
 
 /** Bumped whenever screening behaviour changes, so stored screening results are redone. */
-export const SCREENER_VERSION = '2026.11.22-7';
+export const SCREENER_VERSION = '2026.11.30-8';
 
 /** Saves lists in the store, each replacing its earlier version; every version is remembered. */
 export async function saveLists(store: Store, lists: RiskList[]): Promise<{ list: string; version: string; entries: number; changed: boolean }[]> {
@@ -56,7 +57,7 @@ const asStringScreening = (s: ScreeningContext | StringScreening): StringScreeni
 export async function screeningSignature(store: Store, lists: { id: string; version: string }[]): Promise<string> {
   const registry = await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`);
   const versions = lists.map((l) => `${l.id}@${l.version}`).join(',');
-  return createHash('sha256').update(`${SCREENER_VERSION}|${registry?.value ?? ''}|${versions}`).digest('hex').slice(0, 16);
+  return createHash('sha256').update(`${SCREENER_VERSION}|${registry?.value ?? ''}|${versions}|aliases@${loadAliases().version}`).digest('hex').slice(0, 16);
 }
 
 

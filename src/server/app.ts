@@ -8,10 +8,8 @@ import { checkFacts } from '../indicators/facts.ts';
 import { chinaScopeNote, loadRegions, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
 import type { AppDb } from '../appdb/db.ts';
-import { loadAiUses } from '../assessment/ai-act.ts';
 import { Assessor } from '../assessment/assessor.ts';
-import { loadRulebook, type Rulebook } from '../assessment/rulebook.ts';
-import { loadWeights } from '../screening/portfolio.ts';
+import { loadBundle, type PolicyBundle } from '../assessment/bundle.ts';
 import { screeningContext } from '../screening/store.ts';
 import { Accounts } from '../service/accounts.ts';
 import { EvidenceAccess } from '../service/evidence.ts';
@@ -34,7 +32,7 @@ export interface ServerOptions {
   taxonomy: Taxonomy;
   /** Users, organisations, cases, verdicts, audit: embedded or PostgreSQL. */
   db: AppDb;
-  rulebook?: Rulebook;
+  bundle?: PolicyBundle;
   /** Login throttling over the application database (tests give their own back-off and clock). */
   loginThrottle?: (db: AppDb) => LoginThrottle;
   /** Largest request body accepted, in bytes (larger ones are refused with 413). */
@@ -268,13 +266,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         services = null;
         throw Object.assign(new Error(e.message), { statusCode: /no risk lists/.test(e.message) ? 409 : 500 });
       });
-      const assessor = new Assessor({ store: options.store, screening, taxonomy: options.taxonomy, weights: loadWeights(options.taxonomy), uses: loadAiUses().uses, rulebook: options.rulebook ?? loadRulebook() });
+      const assessor = new Assessor({ store: options.store, screening, bundle: options.bundle ?? loadBundle() });
       return { cases: new CaseService(options.db, assessor), assessor };
     })();
     return services;
   });
 
-  registerKbRoutes(app, options.db, () => options.rulebook ?? loadRulebook());
+  registerKbRoutes(app, options.db, () => (options.bundle ?? loadBundle()).rulebook);
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

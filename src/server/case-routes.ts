@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { loadAiUses } from '../assessment/ai-act.ts';
 import type { Assessor } from '../assessment/assessor.ts';
+import { CASE_KINDS, DATA_ACCESS, DATA_SUBJECTS, MOBILITY, PARTY_KINDS, POPULATIONS, STANDARDS_ROLES } from '../assessment/case.ts';
 import { reportHtml } from '../assessment/report.ts';
 import { authorize } from '../service/authorize.ts';
-import type { CaseService } from '../service/cases.ts';
+import { assessmentDocument, type CaseService } from '../service/cases.ts';
 import { actorOf } from './auth.ts';
 
 const id = { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } as const;
@@ -15,13 +15,24 @@ const today = () => new Date().toISOString().slice(0, 10);
  * here: these handlers only translate HTTP to the core and back.
  */
 export function registerCaseRoutes(app: FastifyInstance, services: () => Promise<{ cases: CaseService; assessor: Assessor }>): void {
-  app.get('/api/assessment/options', { schema: { description: 'What a case may name: technology fields and intended uses with their AI Act tier' } }, async (request) => {
+  app.get('/api/assessment/options', { schema: { description: 'What a case may say: case kinds, technology fields, intended uses with their AI Act tier, party kinds, data subjects and access, populations, mobility, standards forums and topics' } }, async (request) => {
     actorOf(request);
     const { assessor } = await services();
+    const { bundle } = assessor.parts;
     return {
-      fields: [...assessor.parts.taxonomy.fields.values()].map((f) => ({ id: f.id, name: f.name })),
-      uses: [...loadAiUses().uses.values()].map((u) => ({ id: u.id, label: u.label, tier: u.tier, cite: u.cite })),
-      rulebook: { id: assessor.parts.rulebook.id, version: assessor.parts.rulebook.version, hash: assessor.parts.rulebook.hash },
+      kinds: CASE_KINDS,
+      fields: [...bundle.taxonomy.fields.values()].map((f) => ({ id: f.id, name: f.name })),
+      uses: [...bundle.uses.values()].map((u) => ({ id: u.id, label: u.label, tier: u.tier, cite: u.cite })),
+      partyKinds: PARTY_KINDS,
+      dataSubjects: DATA_SUBJECTS,
+      dataAccess: DATA_ACCESS,
+      populations: POPULATIONS,
+      mobility: MOBILITY,
+      standardsRoles: STANDARDS_ROLES,
+      forums: [...bundle.standards.forums.values()].map((f) => ({ id: f.id, name: f.name, kind: f.kind })),
+      topics: [...bundle.standards.topics.values()].map((t) => ({ id: t.id, name: t.name })),
+      rulebook: { id: bundle.rulebook.id, version: bundle.rulebook.version, hash: bundle.rulebook.hash },
+      bundle: { version: bundle.record.version, hash: bundle.record.hash },
     };
   });
 
@@ -59,18 +70,20 @@ export function registerCaseRoutes(app: FastifyInstance, services: () => Promise
     return reply.code(201).send(stored);
   });
 
-  app.get('/api/assessments/:id', { schema: { description: 'A stored verdict with its criteria, evidence, sources and plan', params: id } }, async (request) => (await services()).cases.assessment(actorOf(request), (request.params as { id: string }).id));
+  app.get('/api/assessments/:id', { schema: { description: 'A stored verdict as it was decided: {id, case (as assessed), overall, categories, criteria, bundle, snapshot, created_at}, with evidence, plan and sources', params: id } }, async (request) =>
+    assessmentDocument(await (await services()).cases.assessment(actorOf(request), (request.params as { id: string }).id)),
+  );
 
   app.get('/api/assessments/:id/report', { schema: { description: 'The report to file, as HTML', params: id } }, async (request, reply) => {
     const actor = actorOf(request);
     const { cases, assessor } = await services();
     const a = await cases.assessment(actor, (request.params as { id: string }).id);
-    const c = await cases.get(actor, a.caseId);
+    // The case as it was assessed, not as it reads today.
     // Inline styles only: the report is a document, served with its own strict policy.
     return reply
       .type('text/html; charset=utf-8')
       .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-      .send(reportHtml(assessor.validate(c.doc), a.result, { caseId: c.id, assessmentId: a.id, assessedBy: a.createdBy }));
+      .send(reportHtml(assessor.validate(a.result.case), a.result, { caseId: a.caseId, assessmentId: a.id, assessedBy: a.createdBy }));
   });
 
   app.post('/api/cases/:id/share', { schema: { description: 'Shares a case (read only) with another organisation (officer)', params: id, body: { type: 'object', additionalProperties: false, required: ['organisation'], properties: { organisation: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,40}$' } } } } }, async (request) => {

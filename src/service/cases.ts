@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
 import { compareAssessments, type Assessment } from '../assessment/assess.ts';
-import type { Assessor } from '../assessment/assessor.ts';
-import type { Case } from '../assessment/case.ts';
-import type { Rulebook } from '../assessment/rulebook.ts';
+import type { Assessor, Snapshot } from '../assessment/assessor.ts';
+import type { PolicyBundle } from '../assessment/bundle.ts';
 import { appendAudit } from './audit.ts';
 import { authorize, NotFoundError, type Actor } from './authorize.ts';
 
@@ -27,7 +26,17 @@ export interface StoredAssessment {
   createdBy: string;
   overall: string;
   rulebook: { id: string; version: string; hash: string };
-  result: Assessment;
+  /** The verdict with the case as assessed (`case`), its snapshot and the policy bundle. */
+  result: StoredResult;
+}
+
+/** What is stored of a verdict: everything needed to show, report and replay it. */
+export type StoredResult = Assessment & { case: unknown; rerunOf?: string };
+
+/** The contract of `derisk assessments show <id> --json` and `GET /api/assessments/:id`. */
+export function assessmentDocument(a: StoredAssessment) {
+  const { case: doc, overall, categories, criteria, bundle, snapshot, ...rest } = a.result;
+  return { id: a.id, case: doc, overall, categories, criteria, bundle, snapshot, created_at: a.createdAt, case_id: a.caseId, created_by: a.createdBy, ...rest };
 }
 
 /** A case the actor's organisation owns or was given a share of ($2: the organisation). */
@@ -114,11 +123,18 @@ export class CaseService {
     });
   }
 
-  /** Runs the rulebook on the case and stores the verdict with the rulebook version and data snapshot. */
-  async assess(actor: Actor, id: string, asOf: string, rulebook?: Rulebook): Promise<StoredAssessment> {
+  /**
+   * Runs the policy bundle on the case and stores the verdict with the case as assessed, every
+   * observation it read and the bundle's record, so that report, re-run and reading replay it.
+   */
+  async assess(actor: Actor, id: string, asOf: string, bundle?: PolicyBundle): Promise<StoredAssessment> {
     authorize(actor, 'assessment.run');
     const stored = await this.owned(this.db, actor, id);
-    const result = await this.assessor.run(this.assessor.validate(stored.doc) as Case, asOf, rulebook);
+    const result = await this.assessor.run(this.assessor.validate(stored.doc, bundle), asOf, bundle);
+    return this.store(actor, id, { ...result, case: stored.doc });
+  }
+
+  private async store(actor: Actor, id: string, result: StoredResult): Promise<StoredAssessment> {
     return this.db.transaction(async (tx) => {
       await this.owned(tx, actor, id);
       const aid = randomUUID();
@@ -128,7 +144,7 @@ export class CaseService {
         [aid, id, actor.orgId, actor.userId, now, result.rulebook.id, result.rulebook.version, result.rulebook.hash, JSON.stringify(result.snapshot), result.overall, JSON.stringify(result)],
       );
       await tx.query('UPDATE cases SET updated_at = $1 WHERE id = $2', [now, id]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'assessment.run', target: aid, detail: { case: id, overall: result.overall, rulebook: `${result.rulebook.version}/${result.rulebook.hash}`, criteria: result.criteria.filter((r) => r.status === 'holds').map((r) => r.id) }, rows: [['assessments', aid]] });
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'assessment.run', target: aid, detail: { case: id, overall: result.overall, rulebook: `${result.rulebook.version}/${result.rulebook.hash}`, bundle: `${result.bundle.version}/${result.bundle.hash}`, ...(result.rerunOf ? { rerunOf: result.rerunOf } : {}), criteria: result.criteria.filter((r) => r.status === 'holds').map((r) => r.id) }, rows: [['assessments', aid]] });
       return { id: aid, caseId: id, createdAt: now, createdBy: actor.userId, overall: result.overall, rulebook: result.rulebook, result };
     });
   }
@@ -140,6 +156,7 @@ export class CaseService {
     return rows.map((r) => ({ id: r.id, caseId: r.case_id, createdAt: r.created_at, createdBy: r.created_by, overall: r.overall, rulebook: { id: r.rulebook_id, version: r.rulebook_version, hash: r.rulebook_hash }, result: JSON.parse(r.result) }));
   }
 
+  /** A stored verdict. Another organisation's assessment answers exactly like a missing one. */
   async assessment(actor: Actor, id: string): Promise<StoredAssessment> {
     authorize(actor, 'assessment.read');
     // One query, whether the verdict is missing or another organisation's: the same answer, the same work.
@@ -148,10 +165,19 @@ export class CaseService {
     return { id: row.id, caseId: row.case_id, createdAt: row.created_at, createdBy: row.created_by, overall: row.overall, rulebook: { id: row.rulebook_id, version: row.rulebook_version, hash: row.rulebook_hash }, result: JSON.parse(row.result) };
   }
 
-  /** An old verdict re-run under another rulebook, with the old data snapshot recorded beside it. */
-  async rerun(actor: Actor, assessmentId: string, rulebook: Rulebook): Promise<{ before: StoredAssessment; after: StoredAssessment; diff: ReturnType<typeof compareAssessments> }> {
+  /**
+   * An old verdict replayed under another policy bundle: the case as it was assessed and what was
+   * observed then, not today's case or today's lists. The diff names the criteria and files that changed.
+   */
+  async rerun(actor: Actor, assessmentId: string, bundle: PolicyBundle): Promise<{ before: StoredAssessment; after: StoredAssessment; diff: ReturnType<typeof compareAssessments> }> {
+    authorize(actor, 'assessment.run');
     const before = await this.assessment(actor, assessmentId);
-    const after = await this.assess(actor, before.caseId, before.result.asOf, rulebook);
+    await this.owned(this.db, actor, before.caseId);
+    const snapshot = before.result.snapshot as Snapshot;
+    if (!before.result.case || !snapshot.observations) throw new NotFoundError(`assessment ${assessmentId} was stored before snapshots were kept: assess the case again instead`);
+    const c = this.assessor.validate(before.result.case, bundle);
+    const replayed = this.assessor.replay(c, snapshot, before.result.asOf, bundle);
+    const after = await this.store(actor, before.caseId, { ...replayed, case: before.result.case, rerunOf: before.id });
     return { before, after, diff: compareAssessments(before.result, after.result) };
   }
 

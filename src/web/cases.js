@@ -25,19 +25,32 @@ export function casesModule({ h, api, send, card, rowsTable }) {
 
   async function form() {
     const options = await api('/api/assessment/options');
-    const partners = h('textarea', { name: 'partners', rows: '3', placeholder: 'one per line: name or ROR id | role (lead, partner, subcontractor, host, funder) | country\nHarbin Institute of Technology | partner | CN' });
+    const unknownBox = (name, label = ' not known yet') => h('label', {}, h('input', { type: 'checkbox', name }), label);
+    const kinds = options.partyKinds.join(', ');
+    const partners = h('textarea', { name: 'partners', rows: '3', placeholder: `one per line: name or ROR id | role (lead, partner, subcontractor, host, funder) | country | kind (${kinds})\nHarbin Institute of Technology | partner | CN | university\n? a partner university in Wuhan | partner | CN   (a partner not yet named: start with ?)` });
     const f = h('form', { id: 'case-form', class: 'case-form' },
-      h('fieldset', {}, h('legend', {}, '1. The collaboration'), h('label', { class: 'field wide' }, 'Title ', h('input', { name: 'title', required: '', maxlength: '300' })), h('label', { class: 'field' }, 'Reference ', h('input', { name: 'reference', maxlength: '100' }))),
+      h('fieldset', {}, h('legend', {}, '1. The collaboration'), h('label', { class: 'field wide' }, 'Title ', h('input', { name: 'title', required: '', maxlength: '300' })), h('label', { class: 'field' }, 'Reference ', h('input', { name: 'reference', maxlength: '100' })), h('label', { class: 'field' }, 'Kind ', select('kind', [['research', 'joint research project'], ['standards-engagement', 'standards engagement']]))),
       h('fieldset', {}, h('legend', {}, '2. Partners'), partners),
-      h('fieldset', {}, h('legend', {}, '3. Funding and in-kind support'), h('textarea', { name: 'funders', rows: '2', placeholder: 'one funder per line' })),
-      h('fieldset', {}, h('legend', {}, '4. Technology'), checks('fields', options.fields.map((x) => [x.id, x.name])), answer('dual_use', 'Dual-use potential'), answer('export_controlled', 'Export-controlled')),
-      h('fieldset', {}, h('legend', {}, '5. Intended application (EU AI Act)'), checks('uses', options.uses.map((u) => [u.id, `${u.label} — ${u.tier}, ${u.cite}`])), h('label', {}, h('input', { type: 'checkbox', name: 'uses_unknown' }), ' not known yet')),
+      h('fieldset', {}, h('legend', {}, '3. Funding and in-kind support (leave empty for none)'),
+        h('textarea', { name: 'funders', rows: '2', placeholder: `one funder per line: name | kind (${kinds}); "?" for a funder not yet named` }), unknownBox('funders_unknown', ' funders not known yet'),
+        h('textarea', { name: 'in_kind', rows: '2', placeholder: 'one per line: provider | what (equipment, data, staff) | kind' }), unknownBox('in_kind_unknown', ' in-kind support not known yet')),
+      h('fieldset', {}, h('legend', {}, '4. Technology'), checks('fields', options.fields.map((x) => [x.id, x.name])), unknownBox('fields_none', ' in no sensitive field'), unknownBox('fields_unknown'), answer('dual_use', 'Dual-use potential'), answer('export_controlled', 'Export-controlled')),
+      h('fieldset', {}, h('legend', {}, '5. Intended application (EU AI Act)'), checks('uses', options.uses.map((u) => [u.id, `${u.label} — ${u.tier}, ${u.cite}`])), unknownBox('uses_unknown'),
+        h('div', {}, 'Aimed at ', checks('populations', options.populations.map((p) => [p, p])), unknownBox('populations_unknown')),
+        h('label', { class: 'field wide' }, 'Languages the technology handles (comma-separated) ', h('input', { name: 'languages', maxlength: '300', placeholder: 'e.g. Mandarin, Uyghur' }))),
       h('fieldset', {}, h('legend', {}, '6. Research'), h('label', { class: 'field' }, 'Type ', select('research_type', [['unknown', 'unknown'], ['basic', 'basic'], ['applied', 'applied'], ['development', 'development']])), answer('open_publication', 'Published openly')),
-      h('fieldset', {}, h('legend', {}, '7. Data'), checks('kinds', DATA_KINDS.map((k) => [k, k])), h('label', {}, h('input', { type: 'checkbox', name: 'kinds_unknown' }), ' not known yet'), h('div', {}, 'Stored in ', checks('storage', [['EU', 'EU'], ['CN', 'China'], ['other', 'elsewhere']])), answer('transfer_to_china', 'Transferred to China')),
+      h('fieldset', {}, h('legend', {}, '7. Data'), checks('kinds', DATA_KINDS.map((k) => [k, k])), unknownBox('kinds_unknown'), h('div', {}, 'Stored in ', checks('storage', [['EU', 'EU'], ['CN', 'China'], ['other', 'elsewhere']])), answer('transfer_to_china', 'Transferred to China'),
+        h('div', {}, 'About ', checks('subjects', options.dataSubjects.map((k) => [k, k])), unknownBox('subjects_unknown')),
+        h('label', { class: 'field' }, 'Access to data ', select('access', options.dataAccess.map((k) => [k, k]), 'unknown'))),
       h('fieldset', {}, h('legend', {}, '8. Terms'), answer('equal_access_to_data', 'Equal access to data'), answer('equal_right_to_publish', 'Equal right to publish'), answer('ip_agreement', 'Written IP agreement'), answer('partner_veto_on_publication', 'Partner veto on publication')),
-      h('fieldset', {}, h('legend', {}, '9. Personnel'), h('textarea', { name: 'personnel', rows: '3', placeholder: 'one per line: name | affiliations (;-separated) | talent programmes (;-separated)' })),
+      h('fieldset', {}, h('legend', {}, '9. Personnel'), h('textarea', { name: 'personnel', rows: '3', placeholder: `one per line: name | affiliations (;-separated) | talent programmes (;-separated, none, or unknown) | mobility (;-separated: ${options.mobility.join(', ')}; or unknown)` }), unknownBox('personnel_unknown', ' personnel not known yet')),
       h('fieldset', {}, h('legend', {}, '10. Duration'), h('label', { class: 'field' }, 'Start ', h('input', { name: 'start', type: 'date' })), h('label', { class: 'field' }, 'Months ', h('input', { name: 'months', type: 'number', min: '1', max: '240' }))),
-      h('p', {}, h('button', { type: 'submit' }, 'Save and assess'), ' ', h('span', { class: 'muted' }, `rulebook ${options.rulebook.version} [${options.rulebook.hash}]`)),
+      h('fieldset', {}, h('legend', {}, '11. Standards engagement (kind: standards engagement)'),
+        h('label', { class: 'field' }, 'Forum ', select('forum', [['unknown', 'unknown'], ...options.forums.map((x) => [x.id, x.name])])),
+        h('div', {}, 'Topics ', checks('topics', options.topics.map((t) => [t.id, t.name])), unknownBox('topics_unknown')),
+        h('label', { class: 'field' }, 'Role ', select('standards_role', options.standardsRoles.map((r) => [r, r]), 'unknown')),
+        answer('voting_rights', 'Voting rights'), answer('access_to_drafts', 'Access to drafts'), answer('leadership_open', 'Leadership positions open'), answer('fees_proportionate', 'Fees proportionate'), answer('patents_declared', 'Essential patents declared'), answer('frand_commitment', 'FRAND commitment')),
+      h('p', {}, h('button', { type: 'submit' }, 'Save and assess'), ' ', h('span', { class: 'muted' }, `rulebook ${options.rulebook.version} [${options.rulebook.hash}] · policy bundle ${options.bundle.version} [${options.bundle.hash}]`)),
       h('p', { id: 'form-error', class: 'error', role: 'alert', hidden: '' }));
     f.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -57,28 +70,58 @@ export function casesModule({ h, api, send, card, rowsTable }) {
     return [c];
   }
 
+  // Every answer may be unknown: a box left unticked with nothing chosen is "not known", never "none".
   function caseFrom(data) {
     const lines = (name) => String(data.get(name) ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
     const parts = (line) => line.split('|').map((x) => x.trim());
     const all = (name) => data.getAll(name).map(String);
+    const split = (s) => s.split(';').map((x) => x.trim()).filter(Boolean);
+    const chosen = (name) => (data.get(`${name}_unknown`) ? 'unknown' : all(name).length ? all(name) : 'unknown');
+    const unnamed = (who) => who === '?' || who.startsWith('? ');
+    const kind = (k) => (k ? { kind: k } : {});
+    const standards = data.get('kind') === 'standards-engagement';
     const doc = {
+      kind: String(data.get('kind') ?? 'research'),
       title: String(data.get('title') ?? ''),
       partners: lines('partners').map((l) => {
-        const [who, role, country] = parts(l);
+        const [who, role, country, k] = parts(l);
         const isRor = /^(https:\/\/ror\.org\/)?0[a-z0-9]{6}[0-9]{2}$/.test(who);
-        return { ...(isRor ? { ror: who } : { name: who }), ...(role ? { role } : {}), ...(country ? { country } : {}) };
+        const name = unnamed(who) ? { name: 'unknown', ...(who.slice(1).trim() ? { description: who.slice(1).trim() } : { description: 'not named yet' }) } : isRor ? { ror: who } : { name: who };
+        return { ...name, ...(role ? { role } : {}), ...(country ? { country } : {}), ...kind(k) };
       }),
-      funders: lines('funders').map((name) => ({ name })),
-      technology: { fields: all('fields'), dual_use: data.get('dual_use'), export_controlled: data.get('export_controlled') },
-      application: { uses: data.get('uses_unknown') ? 'unknown' : all('uses') },
+      funders: data.get('funders_unknown') ? 'unknown' : lines('funders').map((l) => {
+        const [who, k] = parts(l);
+        return { name: unnamed(who) ? 'unknown' : who, ...kind(k) };
+      }),
+      in_kind: data.get('in_kind_unknown') ? 'unknown' : lines('in_kind').map((l) => {
+        const [from, what, k] = parts(l);
+        return { from: unnamed(from) ? 'unknown' : from, what: what || 'not said', ...kind(k) };
+      }),
+      technology: { fields: data.get('fields_none') ? 'none' : chosen('fields'), dual_use: data.get('dual_use'), export_controlled: data.get('export_controlled') },
+      application: {
+        uses: chosen('uses'),
+        populations: chosen('populations'),
+        ...(String(data.get('languages') ?? '').trim() ? { languages: String(data.get('languages')).split(',').map((x) => x.trim()).filter(Boolean) } : {}),
+      },
       research: { type: data.get('research_type'), open_publication: data.get('open_publication') },
-      data: { kinds: data.get('kinds_unknown') ? 'unknown' : all('kinds'), storage: all('storage').length ? all('storage') : 'unknown', transfer_to_china: data.get('transfer_to_china') },
+      data: { kinds: chosen('kinds'), storage: all('storage').length ? all('storage') : 'unknown', transfer_to_china: data.get('transfer_to_china'), subjects: chosen('subjects'), access: data.get('access') },
       terms: Object.fromEntries(['equal_access_to_data', 'equal_right_to_publish', 'ip_agreement', 'partner_veto_on_publication'].map((k) => [k, data.get(k)])),
-      personnel: lines('personnel').map((l) => {
-        const [name, affiliations = '', programmes = ''] = parts(l);
-        const split = (s) => s.split(';').map((x) => x.trim()).filter(Boolean);
-        return { name, affiliations: split(affiliations), talent_programmes: split(programmes) };
+      personnel: data.get('personnel_unknown') ? 'unknown' : lines('personnel').map((l) => {
+        const [name, affiliations = '', programmes = 'unknown', mobility = 'unknown'] = parts(l);
+        const listOr = (s) => (s === 'unknown' || s === '' ? 'unknown' : s === 'none' ? 'none' : split(s));
+        const moves = listOr(mobility);
+        return { name, affiliations: split(affiliations), talent_programmes: listOr(programmes), mobility: moves === 'none' ? ['none'] : moves };
       }),
+      ...(standards
+        ? {
+            standards: {
+              forum: String(data.get('forum') ?? 'unknown'),
+              topics: chosen('topics'),
+              role: data.get('standards_role'),
+              ...Object.fromEntries(['voting_rights', 'access_to_drafts', 'leadership_open', 'fees_proportionate', 'patents_declared', 'frand_commitment'].map((k) => [k, data.get(k)])),
+            },
+          }
+        : {}),
     };
     if (data.get('reference')) doc.reference = String(data.get('reference'));
     if (data.get('start') || data.get('months')) doc.duration = { ...(data.get('start') ? { start: String(data.get('start')) } : {}), ...(data.get('months') ? { months: Number(data.get('months')) } : {}) };
@@ -121,20 +164,21 @@ export function casesModule({ h, api, send, card, rowsTable }) {
     }
     const latest = c.assessments[0];
     if (latest) {
-      const a = (await api(`/api/assessments/${latest.id}`)).result;
+      const a = await api(`/api/assessments/${latest.id}`);
       const holding = a.criteria.filter((r) => r.status === 'holds' && r.outcome !== 'green');
       const open = a.criteria.filter((r) => r.status === 'needs-information');
       const verdict = card('Verdict', 'verdict-card',
         h('p', { class: 'verdict' }, 'Overall ', badge(a.overall), a.provisional ? h('span', { class: 'muted' }, ' provisional: questions unanswered') : ''),
         rowsTable(Object.entries(a.categories).map(([category, v]) => ({ category, verdict: v.verdict, holding: v.holding.join(', '), needs: v.needsInformation.join(', ') })), [['category', 'Risk category'], ['verdict', 'Verdict'], ['holding', 'Criteria that hold'], ['needs', 'Needs information']]),
-        h('p', {}, h('a', { href: `/api/assessments/${latest.id}/report`, target: '_blank', rel: 'noopener' }, 'Report to file (HTML)'), h('span', { class: 'muted' }, ` · rulebook ${a.rulebook.version} [${a.rulebook.hash}] · as of ${a.asOf} · re-assess by ${a.reassessBy}`)));
+        h('p', {}, h('a', { href: `/api/assessments/${latest.id}/report`, target: '_blank', rel: 'noopener' }, 'Report to file (HTML)'), h('span', { class: 'muted' }, ` · rulebook ${a.rulebook.version} [${a.rulebook.hash}] · policy bundle ${a.bundle.version} [${a.bundle.hash}] · as of ${a.asOf} · re-assess by ${a.reassessBy}`)));
       verdict.classList.add('wide');
       nodes.push(verdict);
-      const criteria = (rows) => rowsTable(rows.map((r) => ({ id: r.id, title: r.title, outcome: r.status === 'holds' ? r.effective : `if it holds: ${r.outcome}`, evidence: r.evidence.map((e) => `${e.path} = ${JSON.stringify(e.value)}${e.note ? ` (${e.note})` : ''}`).join('\n'), source: `${r.source.title}, ${r.source.clause}` })), [['id', 'Id'], ['title', 'Criterion'], ['outcome', 'Outcome'], ['evidence', 'Evidence'], ['source', 'Source']]);
+      const route = (r) => (r.status === 'holds' && r.redRoute ? `${r.redRoute.kind === 'red-line' ? 'RED LINE' : 'red, unless'}: ${r.redRoute.text} ${r.redRoute.conditions.join(' ')} (${r.redRoute.sourceTitle}, ${r.redRoute.source.clause})` : r.status === 'needs-information' ? `to decide: ${r.requests.join('; ')}` : '');
+      const criteria = (rows) => rowsTable(rows.map((r) => ({ id: r.id, title: r.title, outcome: r.status === 'holds' ? r.effective : `if it holds: ${r.outcome}`, route: route(r), evidence: r.evidence.map((e) => `${e.path} = ${JSON.stringify(e.value)}${e.note ? ` (${e.note})` : ''}`).join('\n'), source: `${r.source.title}, ${r.source.clause}` })), [['id', 'Id'], ['title', 'Criterion'], ['outcome', 'Outcome'], ['route', 'Route or request'], ['evidence', 'Evidence'], ['source', 'Source']]);
       if (holding.length) nodes.push(card('Criteria that hold', 'holding-card', criteria(holding)));
       if (open.length) nodes.push(card('Needs information', 'open-card', criteria(open)));
       nodes.push(card('What would change the verdict', 'change-card', h('ul', {}, ...a.whatWouldChange.map((w) => h('li', {}, w)))));
-      nodes.push(card('Mitigation plan', 'plan-card', ...Object.entries(a.plan).filter(([, items]) => items.length).flatMap(([kind, items]) => [h('h3', {}, kind), h('ul', {}, ...items.map((m) => h('li', {}, m.text, h('span', { class: 'muted' }, ` (${m.calledForBy.join(', ')})`))))])));
+      nodes.push(card('Mitigation plan', 'plan-card', ...Object.entries(a.plan).filter(([, items]) => items.length).flatMap(([kind, items]) => [h('h3', {}, kind), h('ul', {}, ...items.map((m) => h('li', {}, m.text, h('span', { class: 'muted' }, ` (${m.calledForBy.join(', ')})`))))]), ...(a.withheld?.length ? [h('h3', {}, 'not offered'), h('ul', {}, ...a.withheld.map((w) => h('li', {}, w.text, h('span', { class: 'muted' }, ` (${w.why})`))))] : [])));
     }
     const notes = card('Notes (your organisation only)', 'notes-card', h('ul', {}, ...c.notes.map((n) => h('li', {}, h('span', { class: 'muted' }, `${n.createdAt.slice(0, 16).replace('T', ' ')} `), n.body))));
     if (c.own) {

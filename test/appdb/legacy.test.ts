@@ -8,12 +8,9 @@ import type { AppDb } from '../../src/appdb/db.ts';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { keptName } from '../../src/appdb/legacy.ts';
 import { knownMigrations, migrate } from '../../src/appdb/migrate.ts';
-import { loadAiUses } from '../../src/assessment/ai-act.ts';
 import { Assessor } from '../../src/assessment/assessor.ts';
-import { loadRulebook } from '../../src/assessment/rulebook.ts';
-import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
+import { loadBundle } from '../../src/assessment/bundle.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
-import { loadWeights } from '../../src/screening/portfolio.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
 import { openSealedTrail, verifyAudit } from '../../src/service/audit.ts';
@@ -36,8 +33,7 @@ before(async () => {
   const store = await landscapeStore(oldHome);
   await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
   await screenPending(store, await screeningContext(store));
-  const taxonomy = loadTaxonomy();
-  const assessor = new Assessor({ store, screening: await screeningContext(store), taxonomy, weights: loadWeights(taxonomy), uses: loadAiUses().uses, rulebook: loadRulebook() });
+  const assessor = new Assessor({ store, screening: await screeningContext(store), bundle: loadBundle() });
   // The schema the DuckDB releases had; the audit trail sealed as they sealed it. (A home at the first
   // release's schema, with the audit entries of that time, is the last test's.)
   const raw = await DuckDbAppDb.open(join(oldHome, 'app.duckdb'));

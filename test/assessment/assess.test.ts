@@ -4,14 +4,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { migrate } from '../../src/appdb/migrate.ts';
-import { loadAiUses } from '../../src/assessment/ai-act.ts';
 import { Assessor } from '../../src/assessment/assessor.ts';
+import { loadBundle } from '../../src/assessment/bundle.ts';
 import { CaseError } from '../../src/assessment/case.ts';
 import { reportHtml, writePdf } from '../../src/assessment/report.ts';
 import { loadRulebook } from '../../src/assessment/rulebook.ts';
-import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
-import { loadWeights } from '../../src/screening/portfolio.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { verifyAudit } from '../../src/service/audit.ts';
 import type { Actor } from '../../src/service/authorize.ts';
@@ -31,10 +29,17 @@ const actor: Actor = { userId: 'u-officer', orgId: 'org-a', role: 'officer', nam
 before(async () => {
   const home = tempDir();
   store = await landscapeStore(home);
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Chinese Academy of Sciences', name_zh: '中国科学院', level: 'very-high', ror_ids: ['034t30j35'] }, { name: 'Thousand Talents Plan', level: 'high', category: 'talent programme' }]))]);
+  await saveLists(store, [
+    readWatchlist(
+      watchlist([
+        { name: 'Chinese Academy of Sciences', name_zh: '中国科学院', level: 'very-high', ror_ids: ['034t30j35'] },
+        { name: 'Thousand Talents Plan', level: 'high', category: 'talent programme' },
+        { name: 'Huawei Technologies Co., Ltd.', country: 'China', level: 'high', note: 'listed for the test' },
+      ]),
+    ),
+  ]);
   await screenPending(store, await screeningContext(store));
-  const taxonomy = loadTaxonomy();
-  assessor = new Assessor({ store, screening: await screeningContext(store), taxonomy, weights: loadWeights(taxonomy), uses: loadAiUses().uses, rulebook: loadRulebook() });
+  assessor = new Assessor({ store, screening: await screeningContext(store), bundle: loadBundle() });
   db = await EmbeddedDb.open(join(home, 'app.sqlite'));
   await migrate(db);
   await new Accounts(db).createOrganisation(OPERATOR, 'org-a', 'Org A');
@@ -49,11 +54,13 @@ const OPEN_BASIC = {
   title: 'Open basic research on graph theory',
   partners: [{ name: 'University of Oxford', role: 'lead', country: 'GB' }, { ror: '03cve4549', role: 'partner', country: 'CN' }],
   technology: { fields: ['ai-ml-big-data'], dual_use: 'no', export_controlled: 'no' },
-  application: { uses: ['scientific-research-only'] },
+  application: { uses: ['scientific-research-only'], populations: ['general'] },
   research: { type: 'basic', open_publication: 'yes' },
-  data: { kinds: ['public'], storage: ['EU'], transfer_to_china: 'no' },
+  data: { kinds: ['public'], storage: ['EU'], transfer_to_china: 'no', subjects: ['none'], access: 'none' },
   terms: { equal_access_to_data: 'yes', equal_right_to_publish: 'yes', ip_agreement: 'yes', partner_veto_on_publication: 'no' },
-  personnel: [{ name: 'B. Scholar', affiliations: ['University of Oxford'] }],
+  funders: [],
+  in_kind: [],
+  personnel: [{ name: 'B. Scholar', affiliations: ['University of Oxford'], talent_programmes: 'none', mobility: ['none'] }],
 };
 
 test('a partner on a list at very high level makes the verdict red, with its evidence, source and a restriction', async () => {
@@ -68,7 +75,10 @@ test('a partner on a list at very high level makes the verdict red, with its evi
   assert.ok(result.plan['red-line'].length > 0 && result.plan['exit-option'].length > 0);
   assert.equal(result.reassessBy, '2027-02-22');
   assert.equal(result.rulebook.hash, loadRulebook().hash);
+  assert.deepEqual(result.bundle, loadBundle().record);
   assert.deepEqual((result.snapshot.lists as { id: string }[]).map((l) => l.id), ['my-watchlist']);
+  assert.equal(c.redRoute?.kind, 'conditional', 'red says which conditions could make it acceptable');
+  assert.match(c.redRoute!.sourceTitle, /National Knowledge Security Guidelines/);
 });
 
 test('open basic research with an unlisted partner and no sensitive data is green, with no restriction', async () => {
@@ -87,7 +97,8 @@ test('unanswered questions are reported as needing information, never as green',
   assert.equal(result.overall, 'needs-information');
   assert.equal(result.provisional, true);
   assert.ok(result.criteria.some((r) => r.id === 'E-NO-EQUAL-DATA-ACCESS' && r.status === 'needs-information' && r.missing.includes('terms.equal_access_to_data')));
-  assert.ok(result.whatWouldChange.some((w) => /answering terms.equal_access_to_data could make the verdict yellow/.test(w)));
+  assert.ok(result.whatWouldChange.some((w) => /\(terms\.equal_access_to_data\) — the answer could make the verdict yellow/.test(w)));
+  assert.ok(result.criteria.some((r) => r.id === 'S-FUNDING-LISTED' && r.status === 'needs-information' && r.requests.some((q) => /name every funder/.test(q))), 'funders not given are unknown, not "none"');
   assert.equal(result.reassessBy, '2026-12-22');
 });
 
@@ -98,11 +109,16 @@ test('verdicts are deterministic, stored with the rulebook hash, and a re-run un
   const second = await cases.assess(actor, id, '2026-11-22');
   assert.deepEqual(second.result, first.result);
   assert.equal(first.overall, 'red', 'a listed talent programme');
-  const stricter = writeTemp('rulebook.yaml', readFileSync(loadRulebook().file, 'utf8').replace('when: "personnel.talent_programme_listed"\n    outcome: red', 'when: "personnel.talent_programme_listed"\n    outcome: yellow'));
-  const { diff } = await cases.rerun(actor, first.id, loadRulebook(stricter));
+  const rulebook = readFileSync(loadRulebook().file, 'utf8');
+  const from = rulebook.indexOf('  - id: S-TALENT-PROGRAMME-LISTED');
+  const block = rulebook.slice(from, rulebook.indexOf('  - id: S-TALENT-PROGRAMME\n'));
+  const yellow = block.replace('outcome: red', 'outcome: yellow').replace(/    red_route:[\s\S]*?(?=    mitigations:)/, '').replace('mitigations: [talent-disclosure, exclude-subtopic, milestone-review]', 'mitigations: [talent-disclosure, milestone-review, red-line-scope, exit-scope]');
+  const stricter = writeTemp('rulebook.yaml', rulebook.replace(block, yellow));
+  const { diff } = await cases.rerun(actor, first.id, loadBundle({ rulebook: stricter }));
   assert.deepEqual(diff.overall, ['red', 'yellow']);
   assert.deepEqual(diff.changed, [{ id: 'S-TALENT-PROGRAMME-LISTED', before: 'holds → red', after: 'holds → yellow' }]);
   assert.notEqual(diff.rulebooks[0], diff.rulebooks[1]);
+  assert.deepEqual(diff.files.map((f) => f.file), ['data/assessment/rulebook.yaml'], 'the re-run says which file of the bundle changed');
   const stored = await cases.assessments(actor, id);
   assert.equal(stored.length, 3);
   assert.equal(new Set(stored.map((s) => s.rulebook.hash)).size, 2);
@@ -128,14 +144,164 @@ test('the report is self-contained HTML that renders hostile text inert; the PDF
   const doc = { ...OPEN_BASIC, title: '<script>alert(1)</script> & 中国科学院 project', partners: [{ name: '中国科学院', role: 'partner', country: 'CN' }] };
   const { id } = await cases.create(actor, doc);
   const stored = await cases.assess(actor, id, '2026-11-22');
-  const html = reportHtml(assessor.validate(doc), stored.result, { caseId: id });
+  const html = reportHtml(assessor.validate(stored.result.case), stored.result, { caseId: id });
   assert.ok(!html.includes('<script>alert'));
   assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt; &amp; 中国科学院 project'));
   assert.match(html, /Overall verdict: <span class="badge"[^>]*>RED/);
-  assert.match(html, /version 2026\.11\.1, content hash [0-9a-f]{16}/);
+  assert.match(html, /version 2026\.11\.30, content hash [0-9a-f]{16}\. Policy bundle [0-9.]+ \[[0-9a-f]{16}\]: data\/assessment\/rulebook.yaml [0-9a-f]{16}/);
   const pdf = join(tempDir(), 'report.pdf');
   await writePdf(html, pdf);
   const bytes = readFileSync(pdf);
   assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
   assert.match(bytes.toString('latin1'), /NotoSansCJK|NotoSerifCJK|Noto Sans CJK/, 'a CJK font is embedded for the Chinese name');
+});
+
+test('bug 1: a partner nobody identified is never "not listed": security needs information with the request to identify it', async () => {
+  for (const partner of [{ name: 'a partner university in Wuhan', country: 'CN' }, { name: 'unknown', description: 'an unnamed company in Shenzhen', country: 'CN', kind: 'company' }]) {
+    const { id } = await cases.create(actor, { ...OPEN_BASIC, title: `Unidentified: ${partner.name}`, partners: [{ name: 'University of Oxford', role: 'lead', country: 'GB' }, { ...partner, role: 'partner' }] });
+    const { result } = await cases.assess(actor, id, '2026-11-22');
+    assert.equal(result.categories.security.verdict, 'needs-information', JSON.stringify(result.categories));
+    assert.notEqual(result.overall, 'green');
+    assert.equal(result.evidence!.facts['partners.identified'], false);
+    assert.equal(result.evidence!.facts['partners.listed'], null, 'listing is unknown, not false');
+    const open = result.criteria.find((r) => r.id === 'S-THIRD-COUNTRY-LISTED')!;
+    assert.equal(open.status, 'needs-information');
+    assert.ok(open.requests.some((q) => /identify every partner/.test(q)));
+    assert.match(open.evidence[0]!.note!, /identify the partner/);
+    assert.ok(!JSON.stringify(result.evidence!.notes).includes('no partner is on a loaded list'));
+  }
+  // The same case with the partner identified (Tsinghua, in the registry) is green.
+  const { id } = await cases.create(actor, { ...OPEN_BASIC, title: 'Identified partner' });
+  assert.equal((await cases.assess(actor, id, '2026-11-22')).result.overall, 'green');
+});
+
+test('bug 1 for funders: a funder given by a name nobody can resolve, or funders not given, leave security at needs information', async () => {
+  const { id } = await cases.create(actor, { ...OPEN_BASIC, title: 'Unknown funder', funders: [{ name: 'Great Future Innovation Fund' }] });
+  const { result } = await cases.assess(actor, id, '2026-11-22');
+  assert.equal(result.categories.security.verdict, 'needs-information');
+  assert.equal(result.evidence!.facts['funding.identified'], false);
+  assert.match(result.evidence!.notes['funding.listed']!, /Great Future Innovation Fund \(funder\): "Great Future Innovation Fund" resolves to no registry institution and no listed entity/);
+  const { id: none } = await cases.create(actor, { ...OPEN_BASIC, title: 'Funders not given', funders: undefined, in_kind: undefined });
+  const r2 = (await cases.assess(actor, none, '2026-11-22')).result;
+  assert.equal(r2.categories.security.verdict, 'needs-information');
+  assert.equal(r2.evidence!.facts['funding.known'], false);
+});
+
+test('bug 3: a listed funder, in-kind provider and a participant\'s affiliation show list, entry, level, match and source in the verdict and the report', async () => {
+  const doc = {
+    ...OPEN_BASIC,
+    title: 'Funded by Huawei',
+    funders: [{ name: 'Huawei', kind: 'company' }],
+    in_kind: [{ from: '华为', what: 'GPU cluster', kind: 'company' }],
+    personnel: [{ name: 'D. Guest', affiliations: ['Institute of Automation, Beijing, China'], talent_programmes: 'none', mobility: ['visit'] }],
+  };
+  const { id } = await cases.create(actor, doc);
+  const stored = await cases.assess(actor, id, '2026-11-22');
+  const funding = stored.result.criteria.find((r) => r.id === 'S-FUNDING-LISTED')!;
+  assert.equal(funding.status, 'holds');
+  const note = funding.evidence.find((e) => e.path === 'funding.listed')!.note!;
+  assert.match(note, /Huawei \(funder\): Huawei Technologies Co\., Ltd\. on my-watchlist \(high, alias; Our office watchlist, version [0-9a-f]+\)/);
+  assert.match(note, /华为 \(in kind: GPU cluster\): Huawei Technologies Co\., Ltd\. on my-watchlist/);
+  assert.ok(stored.result.plan.restriction.length === 0, 'yellow: no restriction');
+  assert.ok(stored.result.plan.regulatory.some((m) => m.id === 'funding-disclosure'));
+  const affiliation = stored.result.criteria.find((r) => r.id === 'S-PERSONNEL-LISTED-AFFILIATION')!;
+  assert.equal(affiliation.status, 'holds');
+  assert.match(affiliation.evidence[0]!.note!, /Institute of Automation, Beijing, China \(affiliation of D\. Guest\): Chinese Academy of Sciences on my-watchlist \(very-high, registry, inherited via/);
+  const html = reportHtml(assessor.validate(stored.result.case), stored.result, { caseId: id });
+  assert.match(html, /Huawei <span class="muted">\(funder\)<\/span><\/td><td>the registry resolves|Huawei <span class="muted">\(funder\)<\/span><\/td><td>&quot;Huawei&quot; is the listed entity/);
+  assert.match(html, /Huawei Technologies Co\., Ltd\. — my-watchlist, alias/);
+  assert.match(html, /affiliation of D\. Guest/);
+  // A yellow verdict carries the project's own red lines and exit options.
+  assert.equal(stored.result.overall, 'yellow');
+  assert.ok(stored.result.plan['red-line'].length > 0 && stored.result.plan['exit-option'].length > 0);
+  assert.ok(stored.result.plan.restriction.every((m) => m.id !== 'decline-funder'));
+});
+
+test('a listed funder at very high level is red, with "decline or replace the funder" as the route', async () => {
+  const { id } = await cases.create(actor, { ...OPEN_BASIC, title: 'Funded by CAS', funders: [{ name: 'Chinese Academy of Sciences', kind: 'research-institute' }] });
+  const { result } = await cases.assess(actor, id, '2026-11-22');
+  assert.equal(result.overall, 'red');
+  const c = result.criteria.find((r) => r.id === 'S-FUNDING-DEFENCE')!;
+  assert.equal(c.status, 'holds');
+  assert.equal(c.redRoute?.kind, 'conditional');
+  assert.match(c.redRoute!.conditions[0]!, /declined or replaced/);
+  assert.ok(result.plan.restriction.some((m) => m.id === 'decline-funder'));
+});
+
+test('bug 4: co-publications with listed entities count the non-European partners, each named, not the European lead', async () => {
+  // TU Delft co-authored W6 with a CAS institute (listed); Tsinghua co-authored nothing with a listed entity.
+  const { id } = await cases.create(actor, { ...OPEN_BASIC, title: 'Delft and Tsinghua', partners: [{ ror: '02e2c7k09', role: 'lead', country: 'NL' }, { ror: '03cve4549', role: 'partner', country: 'CN' }] });
+  const { result } = await cases.assess(actor, id, '2026-11-22');
+  assert.equal(result.evidence!.facts['copubs.listed_5y'], 0, 'Delft\'s co-publication with the CAS institute is not the partner\'s');
+  const note = result.evidence!.notes['copubs.listed_5y']!;
+  assert.match(note, /03cve4549 \(CN\): 0 of its 4 works in 2021–2025/);
+  assert.match(note, /02e2c7k09 \(NL\) not counted: a European partner/);
+});
+
+test('an edited case leaves its stored assessment unchanged: GET, report and re-run read the case as assessed', async () => {
+  const { id } = await cases.create(actor, { ...OPEN_BASIC, title: 'Original title' });
+  const first = await cases.assess(actor, id, '2026-11-22');
+  await cases.update(actor, id, { ...OPEN_BASIC, title: 'Edited title', partners: [{ name: 'Harbin Institute of Technology', country: 'CN' }] });
+  const stored = await cases.assessment(actor, first.id);
+  assert.equal((stored.result.case as { title: string }).title, 'Original title');
+  const html = reportHtml(assessor.validate(stored.result.case), stored.result, { caseId: id, assessmentId: stored.id });
+  assert.ok(html.includes('Original title') && !html.includes('Edited title') && !html.includes('Harbin'));
+  const { after } = await cases.rerun(actor, first.id, loadBundle());
+  assert.equal((after.result.case as { title: string }).title, 'Original title');
+  assert.deepEqual(after.result.criteria, first.result.criteria, 'replayed from the snapshot: the same verdict');
+  assert.equal(after.result.rerunOf, first.id);
+  // A foreign organisation's assessment answers exactly like a missing one.
+  const other: Actor = { userId: 'u-b', orgId: 'org-b', role: 'officer', name: 'Officer B' };
+  const missing = await cases.assessment(other, '00000000-0000-4000-8000-000000000000').catch((e: Error) => e.message);
+  const foreign = await cases.assessment(other, first.id).catch((e: Error) => e.message);
+  assert.equal(foreign, String(missing).replace('00000000-0000-4000-8000-000000000000', first.id));
+});
+
+test('new answers: minority-language technology, mobility, data subjects and access decide criteria; "none" fields and unknown per person', async () => {
+  const { id } = await cases.create(actor, {
+    ...OPEN_BASIC,
+    title: 'Speech recognition for Uyghur',
+    technology: { fields: 'none', dual_use: 'no', export_controlled: 'no' },
+    application: { uses: ['general-purpose-other'], languages: ['Uyghur'], populations: ['minority-language-speakers'] },
+    data: { kinds: ['personal'], storage: ['EU'], transfer_to_china: 'no', subjects: ['china-residents', 'groups-at-risk'], access: 'partner-accesses-eu-data' },
+    personnel: [{ name: 'E. Student', affiliations: ['University of Oxford'], talent_programmes: 'unknown', mobility: ['co-supervised-doctorate'] }],
+  });
+  const { result } = await cases.assess(actor, id, '2026-11-22');
+  const status = (cid: string) => result.criteria.find((r) => r.id === cid)?.status;
+  assert.equal(status('H-MINORITIES-CHINA'), 'holds');
+  assert.equal(status('H-VULNERABLE-SUBJECTS'), 'holds');
+  assert.equal(status('H-CHINA-RESIDENTS-DATA'), 'holds');
+  assert.equal(status('E-PERSONAL-DATA-TO-CHINA'), 'holds', 'remote access from China is a transfer');
+  assert.equal(status('S-MOBILITY-CRITICAL'), 'does-not-hold', 'fields: none is in no critical area');
+  assert.equal(status('S-TALENT-PROGRAMME'), 'needs-information', 'talent programmes unknown for one person');
+  assert.equal(result.overall, 'red');
+  assert.match(result.evidence!.notes['application.minorities']!, /uyghur/);
+});
+
+test('a project that is itself a prohibited practice is not offered "exclude a sub-topic"', async () => {
+  const { id } = await cases.create(actor, { ...OPEN_BASIC, title: 'Social scoring platform', application: { uses: ['social-scoring'], populations: ['general'] } });
+  const { result } = await cases.assess(actor, id, '2026-11-22');
+  assert.equal(result.overall, 'red');
+  assert.ok(!result.plan.restriction.some((m) => m.id === 'exclude-subtopic'));
+  assert.ok(result.withheld.some((w) => w.id === 'exclude-subtopic' && /whole project/.test(w.why)));
+  assert.equal(result.criteria.find((r) => r.id === 'H-AI-ACT-UNACCEPTABLE')!.redRoute!.kind, 'red-line');
+  // With a prohibited use among others, the sub-topic can go.
+  const { id: mixed } = await cases.create(actor, { ...OPEN_BASIC, title: 'Scoring among other uses', application: { uses: ['social-scoring', 'general-purpose-other'], populations: ['general'] } });
+  assert.ok((await cases.assess(actor, mixed, '2026-11-22')).result.plan.restriction.some((m) => m.id === 'exclude-subtopic'));
+});
+
+test('standards engagement: criteria of the four risk profiles apply, research criteria do not', async () => {
+  const base = { kind: 'standards-engagement', title: 'Terminology in SC 42', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], funders: [], in_kind: [] };
+  const green = { ...base, standards: { forum: 'iso-iec-jtc1-sc42', topics: ['terminology'], role: 'member', voting_rights: 'yes', access_to_drafts: 'yes', leadership_open: 'yes', fees_proportionate: 'yes', patents_declared: 'no' } };
+  const { id } = await cases.create(actor, green);
+  const a = (await cases.assess(actor, id, '2026-11-22')).result;
+  assert.equal(a.overall, 'green', JSON.stringify(a.categories));
+  assert.ok(a.lowering.includes('L-RULES-BASED-FORUM'));
+  assert.ok(!a.criteria.some((r) => r.id === 'E-NO-EQUAL-DATA-ACCESS'), 'research criteria do not apply');
+  const { id: red } = await cases.create(actor, { ...base, title: 'Content control in TC260', standards: { forum: 'cn-tc260', topics: ['content-control'], voting_rights: 'no', patents_declared: 'yes', frand_commitment: 'no' } });
+  const b = (await cases.assess(actor, red, '2026-11-22')).result;
+  assert.equal(b.overall, 'red');
+  for (const cid of ['SE-CONTENT-CONTROL', 'SE-CHINESE-COMMITTEE', 'SE-NO-RECIPROCITY', 'SE-SEP-WITHOUT-FRAND']) assert.equal(b.criteria.find((r) => r.id === cid)?.status, 'holds', cid);
+  await assert.rejects(cases.create(actor, { ...base, standards: { forum: 'the-moon-committee' } }), /standards\.forum: unknown forum "the-moon-committee"/);
+  await assert.rejects(cases.create(actor, { ...base, standards: undefined }), /a standards-engagement case says at least which forum/);
 });

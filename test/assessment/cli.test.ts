@@ -24,6 +24,21 @@ test('derisk assess: verdict, report, the same file is the same case, bad cases 
   assert.equal(a.overall, 'red');
   assert.ok(a.criteria.some((c: { id: string; status: string }) => c.id === 'S-DEFENCE-VERY-HIGH' && c.status === 'holds'));
   assert.ok(existsSync(report) && readFileSync(report, 'utf8').includes('Joint AI lab'));
+  // The contract: assess --json adds the policy bundle; assessments show gives the stored verdict.
+  assert.equal(typeof a.bundle.version, 'string');
+  assert.match(a.bundle.hash, /^[0-9a-f]{16}$/);
+  assert.match(a.bundle.files['data/assessment/rulebook.yaml'], /^[0-9a-f]{16}$/);
+  assert.equal(a.case, a.case.toString(), 'case stays the case id in assess --json');
+  const show = derisk(['assessments', 'show', a.assessment, '--json'], env);
+  assert.equal(show.status, 0, show.stderr);
+  const shown = JSON.parse(show.stdout);
+  for (const key of ['id', 'case', 'overall', 'categories', 'criteria', 'bundle', 'snapshot', 'created_at']) assert.ok(key in shown, key);
+  assert.equal(shown.id, a.assessment);
+  assert.equal(shown.case.title, 'Joint AI lab', 'case is the case as assessed');
+  assert.deepEqual(shown.bundle, a.bundle);
+  assert.deepEqual(shown.criteria, a.criteria);
+  assert.ok(shown.snapshot.observations.parties.length > 0, 'every observation is kept');
+  assert.equal(derisk(['assessments', 'show', '00000000-0000-4000-8000-000000000000'], env).status, 1);
   const second = JSON.parse(derisk(['assess', file, '--json', '--as-of', '2026-11-22'], env).stdout);
   assert.equal(second.case, a.case, 'assessing the same file again adds a verdict to the same case');
   assert.notEqual(second.assessment, a.assessment);
@@ -38,7 +53,8 @@ test('derisk assess: verdict, report, the same file is the same case, bad cases 
   const rerun = derisk(['assess', '--rerun', a.assessment, '--json'], env);
   assert.equal(rerun.status, 0, rerun.stderr);
   assert.deepEqual(JSON.parse(rerun.stdout).diff.changed, [], 'the same rulebook changes nothing');
-  const broken = derisk(['rulebook', writeTemp('rb.yaml', readFileSync(new URL('../../data/assessment/rulebook.yaml', import.meta.url), 'utf8').replace('when: "partners.sanctioned"', 'when: "partners.sanctioned and"'))], env);
+  assert.deepEqual(JSON.parse(rerun.stdout).diff.files, [], 'no file of the bundle changed');
+  const broken = derisk(['rulebook', writeTemp('rb.yaml', readFileSync(new URL('../../data/assessment/rulebook.yaml', import.meta.url), 'utf8').replace('when: "partners.binding_listed"', 'when: "partners.binding_listed and"'))], env);
   assert.equal(broken.status, 1);
-  assert.match(broken.stderr, /criterion S-SANCTIONED: condition/);
+  assert.match(broken.stderr, /criterion S-BINDING-LISTED: condition/);
 });

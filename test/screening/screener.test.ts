@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { join } from 'node:path';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
-import { linkEntries } from '../../src/screening/links.ts';
 import { loadListCatalogue, readCatalogueList, readWatchlist } from '../../src/screening/lists.ts';
 import { loadWeights, portfolio } from '../../src/screening/portfolio.ts';
 import { Screener } from '../../src/screening/screener.ts';
+import { buildScreeningContext } from '../../src/screening/context.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { MIRROR, tempDir } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
@@ -15,8 +15,7 @@ import { watchlist } from '../helpers/watchlist.ts';
 async function realScreener(): Promise<Screener> {
   const { institutions, resolver } = await realRegistry();
   const lists = loadListCatalogue().lists.map((spec) => readCatalogueList(spec, join(MIRROR, spec.mirror_path)));
-  const links = linkEntries(lists, institutions, resolver.gazetteer);
-  return new Screener(lists, resolver, links.links, links.countriesByName);
+  return buildScreeningContext(lists, institutions, resolver).screener;
 }
 
 const entries = (r: { hits: { entry: string }[] }) => [...new Set(r.hits.map((h) => h.entry))].sort();
@@ -119,4 +118,37 @@ test('portfolio: co-publications with listed partners by year and field, ranked 
   } finally {
     store.close();
   }
+});
+
+test('the names people write find the listed company: short names by rule, Chinese names and curated aliases, each with its source', async () => {
+  const screener = await realScreener();
+  const listed = (q: string) => entries(screener.screen(q));
+  // Derived by rule from the listed names.
+  for (const [q, entry] of [['Huawei', 'Huawei Technologies Co., Ltd.'], ['Hikvision', 'Hangzhou Hikvision Digital Technology Co., Ltd.'], ['SenseTime', 'SenseTime Group, Inc.'], ['Megvii', 'Megvii Technology'], ['Inspur', 'Inspur Group Co., Ltd.'], ['Dahua', 'Zhejiang Dahua Technology Co., Ltd.']] as const) {
+    assert.ok(listed(q).includes(entry), `${q} finds ${entry}: ${listed(q).join('; ')}`);
+  }
+  // Written in mixed case, a brand is one word: "iFlytek" is the listed "IFLYTEK".
+  assert.deepEqual(listed('iFlytek'), ['IFLYTEK']);
+  for (const q of ['DJI', 'ZTE', 'CETC', 'NUDT', 'BUAA', 'HIT']) assert.ok(listed(q).length > 0, `${q} finds a listed entity`);
+  // Chinese names: the registry's label and the curated short name.
+  assert.ok(listed('华为技术有限公司').includes('Huawei Technologies Co., Ltd.'));
+  assert.ok(listed('华为').includes('Huawei Technologies Co., Ltd.'));
+  assert.ok(listed('国防科技大学').includes('National University of Defense Technology'));
+  const hit = screener.screen('Huawei').hits.find((h) => h.entry === 'Huawei Technologies Co., Ltd.')!;
+  assert.match(hit.evidence, /short name "Huawei" \(derived by rule from the listed name/);
+  assert.match(screener.screen('华为').hits[0]!.evidence, /huawei\.com/);
+});
+
+test('short names keep the namesake guards: a subsidiary abroad, a place, a generic word and a namesake in another country do not hit', async () => {
+  const screener = await realScreener();
+  // The rule derives no short name from a subsidiary abroad, nor a generic word from a long name.
+  const vn = screener.screen('Huawei, Hanoi, Vietnam');
+  assert.deepEqual(vn.hits, [], 'the Chinese company is not its Vietnamese namesake');
+  assert.ok(vn.similar.some((s) => /string is in VN/.test(s.why)));
+  const viaShortName = (q: string) => screener.screen(q).hits.filter((h) => /short name/.test(h.evidence));
+  assert.deepEqual(viaShortName('Electronics'), [], '"China Electronics Technology Group" gives no short name "Electronics"');
+  assert.deepEqual(viaShortName('Aerospace'), []);
+  assert.deepEqual(screener.screen('Beijing').hits, []);
+  assert.deepEqual(screener.screen('Hikvision, Berlin, Germany').hits, []);
+  assert.deepEqual(entries(screener.screen('Beijing University of Technology')), [], 'no new name makes BJUT a hit');
 });

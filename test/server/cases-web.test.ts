@@ -56,7 +56,12 @@ test('an officer logs in, walks through the case form, and reads the verdict; ho
   await page.goto(`${base}/#/cases/new`);
   await page.waitForSelector('#case-form');
   await page.fill('#case-form input[name=title]', HOSTILE);
-  await page.fill('#case-form textarea[name=partners]', 'Tsinghua University | partner | CN');
+  await page.fill('#case-form textarea[name=partners]', 'Tsinghua University | partner | CN | university');
+  await page.check('#case-form input[name=funders_unknown]');
+  await page.check('#case-form input[name=populations][value=general]');
+  await page.check('#case-form input[name=subjects][value=eu-residents]');
+  await page.selectOption('#case-form select[name=access]', 'none');
+  await page.fill('#case-form textarea[name=personnel]', 'A. Researcher | University of Oxford | none | visit');
   await page.check('#case-form input[name=fields][value=eu-artificial-intelligence]');
   await page.check('#case-form input[name=uses][value=general-purpose-other]');
   await page.selectOption('#case-form select[name=research_type]', 'applied');
@@ -70,9 +75,14 @@ test('an officer logs in, walks through the case form, and reads the verdict; ho
   assert.equal(title, HOSTILE, 'the title is shown as text');
   assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
   const overall = await page.textContent('[data-testid=verdict-card] .verdict .badge');
-  assert.equal(overall, 'RED', 'a partner listed at high level in an EU critical technology area');
-  assert.match(await page.textContent('[data-testid=holding-card]') ?? '', /S-CRITICAL-TECH-HIGH-PARTNER/);
-  assert.match(await page.textContent('[data-testid=plan-card]') ?? '', /Do not proceed/);
+  // A watchlist listing (no legal effect, no defence-link assessment) in a critical area is yellow, not red.
+  assert.equal(overall, 'YELLOW', 'a partner listed at high level in an EU critical technology area');
+  assert.match(await page.textContent('[data-testid=holding-card]') ?? '', /S-CRITICAL-TECH-LISTED-PARTNER/);
+  const plan = (await page.textContent('[data-testid=plan-card]')) ?? '';
+  assert.match(plan, /red-line/);
+  assert.match(plan, /exit-option/);
+  assert.doesNotMatch(plan, /Do not proceed/, 'restrictions only when red');
+  assert.match(await page.textContent('[data-testid=open-card]') ?? '', /to decide: name every funder/, 'funders not known yet are asked for');
   await page.fill('[data-testid=notes-card] input[name=body]', '<script>window.__xss=2</script>note');
   await page.click('[data-testid=notes-card] button');
   await page.waitForFunction(() => document.querySelector('[data-testid=notes-card] li')?.textContent?.includes('<script>'));
@@ -80,5 +90,5 @@ test('an officer logs in, walks through the case form, and reads the verdict; ho
   await page.screenshot({ path: 'test-output/case-verdict.png', fullPage: true });
   // The stored verdict is the API's, figure for figure.
   const list = (await (await fetch(`${base}/api/cases`, { headers: { authorization: `Bearer ${service.token}` } })).json()) as { title: string; overall: string }[];
-  assert.equal(list.find((c) => c.title === HOSTILE)?.overall, 'red');
+  assert.equal(list.find((c) => c.title === HOSTILE)?.overall, 'yellow');
 });

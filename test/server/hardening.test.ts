@@ -144,12 +144,8 @@ test("a verdict id of another organisation answers exactly as a missing one: the
   let queries = 0;
   const counting = new Proxy(service.db, { get: (t, p) => (p === 'query' ? (sql: string, params?: never[]) => (queries++, t.query(sql, params)) : Reflect.get(t, p, t)) }) as AppDb;
   const { Assessor } = await import('../../src/assessment/assessor.ts');
-  const { loadTaxonomy } = await import('../../src/fields/taxonomy.ts');
-  const { loadWeights } = await import('../../src/screening/portfolio.ts');
-  const { loadAiUses } = await import('../../src/assessment/ai-act.ts');
-  const { loadRulebook } = await import('../../src/assessment/rulebook.ts');
-  const taxonomy = loadTaxonomy();
-  const cases = new CaseService(counting, new Assessor({ store, screening: await screeningContext(store), taxonomy, weights: loadWeights(taxonomy), uses: loadAiUses().uses, rulebook: loadRulebook() }));
+  const { loadBundle } = await import('../../src/assessment/bundle.ts');
+  const cases = new CaseService(counting, new Assessor({ store, screening: await screeningContext(store), bundle: loadBundle() }));
   const { id } = await cases.create(owner, CASE);
   const verdict = await cases.assess(owner, id, '2026-11-22');
   const missing = '00000000-0000-4000-8000-000000000000';

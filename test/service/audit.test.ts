@@ -6,12 +6,9 @@ import { after, before, test } from 'node:test';
 import type { AppDb } from '../../src/appdb/db.ts';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { migrate } from '../../src/appdb/migrate.ts';
-import { loadAiUses } from '../../src/assessment/ai-act.ts';
 import { Assessor } from '../../src/assessment/assessor.ts';
-import { loadRulebook } from '../../src/assessment/rulebook.ts';
-import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
+import { loadBundle } from '../../src/assessment/bundle.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
-import { loadWeights } from '../../src/screening/portfolio.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
 import { openSealedTrail, verifyAudit, type AuditProblem } from '../../src/service/audit.ts';
@@ -33,8 +30,7 @@ before(async () => {
   store = await landscapeStore(tempDir());
   await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
   await screenPending(store, await screeningContext(store));
-  const taxonomy = loadTaxonomy();
-  assessor = new Assessor({ store, screening: await screeningContext(store), taxonomy, weights: loadWeights(taxonomy), uses: loadAiUses().uses, rulebook: loadRulebook() });
+  assessor = new Assessor({ store, screening: await screeningContext(store), bundle: loadBundle() });
 });
 after(() => store.close());
 

@@ -92,12 +92,8 @@ async function coreCases() {
   coreService ??= (async () => {
     const { CaseService } = await import('../../src/service/cases.ts');
     const { Assessor } = await import('../../src/assessment/assessor.ts');
-    const { loadTaxonomy } = await import('../../src/fields/taxonomy.ts');
-    const { loadWeights } = await import('../../src/screening/portfolio.ts');
-    const { loadAiUses } = await import('../../src/assessment/ai-act.ts');
-    const { loadRulebook } = await import('../../src/assessment/rulebook.ts');
-    const taxonomy = loadTaxonomy();
-    const assessor = new Assessor({ store, screening: await screeningContext(store), taxonomy, weights: loadWeights(taxonomy), uses: loadAiUses().uses, rulebook: loadRulebook() });
+    const { loadBundle } = await import('../../src/assessment/bundle.ts');
+    const assessor = new Assessor({ store, screening: await screeningContext(store), bundle: loadBundle() });
     return { cases: new CaseService(service.db, assessor) };
   })();
   return coreService;

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Institution } from '../ingest/ror.ts';
+import { foldText, hasCjk } from '../resolve/normalize.ts';
+import { readTextFile } from '../text-file.ts';
+import { ListError, type EntryName, type NameKind, type RiskList } from './lists.ts';
+import { isNondistinctive, screenKey } from './names.ts';
+
+export const ALIASES_FILE = fileURLToPath(new URL('../../data/lists/aliases.json', import.meta.url));
+
+export interface CuratedNames {
+  entity: string;
+  country: string;
+  names: { value: string; kind: Exclude<NameKind, 'primary' | 'subsidiary'>; source: string }[];
+}
+
+export interface AliasData {
+  file: string;
+  /** Content hash: screening results stored under other aliases are redone. */
+  version: string;
+  derive: { rule: string; countries: Set<string>; legalForms: Set<string>; businessWords: Set<string>; minLetters: number; maxRegistryNames: number };
+  curated: CuratedNames[];
+}
+
+const KINDS = ['alias', 'chinese', 'short'] as const;
+
+/** Reads the alias file; a name without a source, or a file without provenance, is refused. */
+export function loadAliases(file = ALIASES_FILE): AliasData {
+  const text = readTextFile(file, (m) => new ListError(m));
+  let doc: any;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new ListError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof doc?.provenance?.title !== 'string') throw new ListError(`${file}: the alias file has no provenance block`);
+  const d = doc.derive ?? {};
+  for (const k of ['countries', 'legal_forms', 'business_words']) if (!Array.isArray(d[k])) throw new ListError(`${file}: derive.${k} must be a list`);
+  if (typeof d.rule !== 'string' || !Number.isInteger(d.min_letters) || !Number.isInteger(d.max_registry_names)) throw new ListError(`${file}: derive needs rule, min_letters and max_registry_names`);
+  const curated = ((doc.curated ?? []) as any[]).map((c, i): CuratedNames => {
+    const where = `curated[${i}]${typeof c?.entity === 'string' ? ` (${c.entity})` : ''}`;
+    if (typeof c?.entity !== 'string' || typeof c?.country !== 'string' || !Array.isArray(c?.names)) throw new ListError(`${file}: ${where}: needs entity, country and names`);
+    for (const [j, n] of (c.names as any[]).entries()) {
+      if (typeof n?.value !== 'string' || n.value.trim() === '') throw new ListError(`${file}: ${where}.names[${j}]: no name`);
+      if (!(KINDS as readonly string[]).includes(n.kind)) throw new ListError(`${file}: ${where}.names[${j}] (${n.value}): kind must be one of ${KINDS.join(', ')}`);
+      if (typeof n.source !== 'string' || n.source.trim() === '') throw new ListError(`${file}: ${where}.names[${j}] (${n.value}): every curated name needs its source`);
+    }
+    return { entity: c.entity, country: c.country, names: c.names };
+  });
+  return {
+    file,
+    version: createHash('sha256').update(text).digest('hex').slice(0, 16),
+    derive: { rule: d.rule, countries: new Set(d.countries), legalForms: new Set(d.legal_forms), businessWords: new Set(d.business_words), minLetters: d.min_letters, maxRegistryNames: d.max_registry_names },
+    curated,
+  };
+}
+
+/** How many registry institutions use each word in their display name: a brand is rare. */
+export function registryWordCounts(registry: Iterable<Institution>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const inst of registry) for (const w of new Set(foldText(inst.name).split(' '))) counts.set(w, (counts.get(w) ?? 0) + 1);
+  return counts;
+}
+
+/** The short name the rule derives from a company's listed name, or null when none is sound. */
+export function deriveShortName(name: string, rules: AliasData['derive'], isPlace: (word: string) => boolean, registryCount: (word: string) => number): string | null {
+  if (hasCjk(name) || /[()（）]/.test(name)) return null;
+  const words = name.split(/[\s,]+/).map((w) => w.replace(/\.+$/, '')).filter((w) => w !== '');
+  // One word, whatever its case: "SenseTime" is one brand, not two words.
+  const plain = (w: string) => foldText(w.toLowerCase()) || w;
+  let end = words.length;
+  const strippable = (w: string) => rules.legalForms.has(plain(w)) || rules.businessWords.has(plain(w)) || rules.businessWords.has(w);
+  while (end > 1 && strippable(words[end - 1]!)) end--;
+  let start = 0;
+  if (end - start > 1 && isPlace(plain(words[0]!))) start++;
+  if (end - start !== 1 || end === words.length) return null;
+  const word = words[start]!;
+  const folded = plain(word);
+  if (word.length < rules.minLetters || folded.includes(' ') || isPlace(folded) || isNondistinctive([folded]) || registryCount(folded) > rules.maxRegistryNames) return null;
+  return word;
+}
+
+/**
+ * The lists with the names people write added to their entries: short names derived by rule,
+ * and curated names matched to entries by name and country. Added names carry their source.
+ */
+export function applyAliases(lists: RiskList[], aliases: AliasData, isPlace: (word: string) => boolean, countryCodeOf: (name: string) => string | null, wordCounts: Map<string, number>): RiskList[] {
+  const curatedByKey = new Map<string, CuratedNames[]>();
+  for (const c of aliases.curated) {
+    const key = `${screenKey(c.entity)}\u0000${countryCodeOf(c.country) ?? c.country}`;
+    curatedByKey.set(key, [...(curatedByKey.get(key) ?? []), c]);
+  }
+  const count = (w: string) => wordCounts.get(w) ?? 0;
+  // A name the lists already carry ("Hikvision", "Skyverse") finds its entries as it is; a short
+  // name is only derived where it adds a name, so that a group's brand does not pull in every subsidiary.
+  const listed = new Set(lists.flatMap((l) => l.entries.flatMap((e) => e.names.filter((n) => n.kind !== 'subsidiary').map((n) => screenKey(n.value)))));
+  return lists.map((list) => ({
+    ...list,
+    entries: list.entries.map((entry) => {
+      const country = entry.country ? (countryCodeOf(entry.country) ?? entry.country) : null;
+      const added: EntryName[] = [];
+      if (entry.country && aliases.derive.countries.has(entry.country)) {
+        const short = deriveShortName(entry.name, aliases.derive, isPlace, count);
+        if (short && !listed.has(screenKey(short))) added.push({ value: short, kind: 'short', source: `derived by rule from the listed name "${entry.name}" (${aliases.file.split('/').slice(-3).join('/')})` });
+      }
+      const keys = new Set(entry.names.filter((n) => n.kind !== 'subsidiary').map((n) => screenKey(n.value)));
+      for (const key of keys) for (const c of curatedByKey.get(`${key}\u0000${country}`) ?? []) for (const n of c.names) added.push({ value: n.value, kind: n.kind, source: n.source });
+      const have = new Set(entry.names.map((n) => n.value.toLowerCase()));
+      const fresh = added.filter((n) => !have.has(n.value.toLowerCase()) && (have.add(n.value.toLowerCase()), true));
+      return fresh.length ? { ...entry, names: [...entry.names, ...fresh] } : entry;
+    }),
+  }));
+}

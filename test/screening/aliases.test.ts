@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { ALIASES_FILE, deriveShortName, loadAliases } from '../../src/screening/aliases.ts';
+import { ListError } from '../../src/screening/lists.ts';
+import { writeTemp } from '../helpers/fixtures.ts';
+
+const rules = loadAliases().derive;
+const places = new Set(['hangzhou', 'zhejiang', 'beijing', 'shenzhen', 'china', 'chengdu']);
+const derive = (name: string, counts: Record<string, number> = {}) => deriveShortName(name, rules, (w) => places.has(w), (w) => counts[w] ?? 0);
+
+test('a short name is derived only where the rule is sound', () => {
+  assert.equal(derive('Hangzhou Hikvision Digital Technology Co., Ltd.'), 'Hikvision');
+  assert.equal(derive('Huawei Investment & Holding Co., Ltd.'), 'Huawei');
+  assert.equal(derive('SenseTime Group, Inc.'), 'SenseTime');
+  assert.equal(derive('Huawei Cloud Beijing'), null, 'a word that is not a business word stays');
+  assert.equal(derive('Huawei Technologies (Australia) Pty Ltd.'), null, 'a bracketed country: a subsidiary, not the brand');
+  assert.equal(derive('Beijing Technology Co., Ltd.'), null, 'a place is no short name');
+  assert.equal(derive('China Electronics Technology Group Corporation', { electronics: 400 }), null, 'a word many registry names use is no brand');
+  assert.equal(derive('Harbin Institute of Technology'), null, 'universities keep their names');
+  assert.equal(derive('Megvii'), null, 'nothing to derive');
+});
+
+test('an alias file without provenance, or a curated name without its source, is refused naming the name', () => {
+  const doc = JSON.parse(readFileSync(ALIASES_FILE, 'utf8'));
+  const { provenance: _p, ...bare } = doc;
+  assert.throws(() => loadAliases(writeTemp('aliases.json', JSON.stringify(bare))), (e: Error) => e instanceof ListError && /no provenance/.test(e.message));
+  doc.curated[0].names[0].source = '';
+  assert.throws(() => loadAliases(writeTemp('aliases.json', JSON.stringify(doc))), /curated\[0\] \(Huawei Technologies Co\., Ltd\.\)\.names\[0\] \(华为技术有限公司\): every curated name needs its source/);
+});
