@@ -1,22 +1,5 @@
 import { Readable } from 'node:stream';
-import { excerptOf, type Rejected, type WorkRecord } from './records.ts';
-
-/**
- * How large a record may be before it is set aside unread. Real records are far smaller (in the
- * mirror's samples: affiliations up to 336 characters, titles up to 274, an OpenAlex API page of
- * 200 works on one 3 MB line); input past these bounds is an attack or a broken export, and
- * reading it would make every later step slow for everyone.
- */
-export interface RecordLimits {
-  /** Longest physical line, in bytes (a whole JSON Lines record, an API page, a WoS field). */
-  maxLineBytes: number;
-  /** Longest affiliation string, in characters: what the resolver and the screener are given. */
-  maxAffiliationChars: number;
-  /** Longest other text (title, author, identifier, funder, field label), in characters. */
-  maxTextChars: number;
-}
-
-export const DEFAULT_LIMITS: RecordLimits = { maxLineBytes: 32 * 1024 * 1024, maxAffiliationChars: 2_000, maxTextChars: 10_000 };
+import type { ReadLimits } from './records.ts';
 
 /** Stands in for a line longer than the cap: not UTF-8, so every reader sets its record aside. */
 const OVERLONG_MARKER = Buffer.from([0xff]);
@@ -97,31 +80,5 @@ export function capLines(input: Readable, maxLineBytes: number, overlong: Map<nu
 }
 
 /** The reason a line set aside by capLines gives, in place of the reader's. */
-export const overlongReason = (lineNo: number, bytes: number, limits: RecordLimits) =>
-  `line ${lineNo} is ${bytes.toLocaleString('en')} bytes, longer than the ${limits.maxLineBytes.toLocaleString('en')} a record may take; set aside unread`;
-
-/**
- * The first field of a record over its limit, as a reason naming it, or null. A record with
- * one is set aside whole: a shortened affiliation would be a different affiliation.
- */
-export function overLimit(record: WorkRecord, limits: RecordLimits): string | null {
-  const text = (what: string, value: string | null, max = limits.maxTextChars) =>
-    value !== null && value.length > max ? `${what} is ${value.length.toLocaleString('en')} characters, more than the ${max.toLocaleString('en')} allowed` : null;
-  const found =
-    text('the record id', record.sourceId) ??
-    text('the DOI', record.doi) ??
-    text('the PubMed id', record.pmid) ??
-    text('the title', record.title) ??
-    text('the type', record.type) ??
-    record.funders.map((f, i) => text(`funder ${i + 1}`, f)).find(Boolean) ??
-    record.fields.map((f, i) => text(`classification ${i + 1}`, f.name) ?? text(`classification ${i + 1} id`, f.id)).find(Boolean) ??
-    record.authorships
-      .map((a, i) => text(`author ${i + 1}'s name`, a.name) ?? a.affiliations.map((f, j) => text(`author ${i + 1}, affiliation ${j + 1}`, f.raw, limits.maxAffiliationChars)).find(Boolean) ?? null)
-      .find(Boolean);
-  return found ?? null;
-}
-
-/** A record over its limits, as the quarantine keeps it. */
-export function rejectOverLimit(recordNo: number, record: WorkRecord, reason: string): Rejected {
-  return { recordNo, lineNo: null, reason, excerpt: excerptOf(`${record.source} ${record.sourceId}: ${record.title ?? ''}`, 300) };
-}
+export const overlongReason = (lineNo: number, bytes: number, limits: ReadLimits) =>
+  `line ${lineNo} is ${bytes.toLocaleString('en')} bytes, longer than the ${limits.maxRecordBytes.toLocaleString('en')} a record may take; set aside unread`;

@@ -70,10 +70,10 @@ function strings(v: unknown, where: string, field: string): string[] {
 
 /** Reads OpenAlex works: snapshot JSON Lines, API pages, or a JSON array of API results. */
 export async function* readOpenAlex(stream: Readable, options?: Partial<ReadLimits>): AsyncGenerator<ReadItem> {
-  const { maxFieldChars } = limitsOf(options);
+  const limits = limitsOf(options);
   const convert = (value: unknown) => {
     const record = openAlexWork(value);
-    checkFieldLengths(record, maxFieldChars);
+    checkFieldLengths(record, limits);
     return record;
   };
   for await (const item of convertDocuments(stream, convert, options)) yield item.ok ? { ok: true, recordNo: item.recordNo, record: item.value } : item;

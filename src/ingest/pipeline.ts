@@ -4,10 +4,10 @@ import type { DuckDBAppender, DuckDBValue } from '@duckdb/node-api';
 import { crashPoint } from '../crash.ts';
 import { appendInSlices, type Store } from '../store/store.ts';
 import { fileId as contentId } from './file-id.ts';
-import { capLines, DEFAULT_LIMITS, overLimit, overlongReason, rejectOverLimit, type RecordLimits } from './limits.ts';
+import { capLines, overlongReason } from './limits.ts';
 import { openInput } from './lines.ts';
 import { readOpenAlex } from './openalex.ts';
-import { InputError, type ReadItem, type Rejected, type SourceName, type WorkRecord } from './records.ts';
+import { DEFAULT_LIMITS, InputError, type ReadItem, type ReadLimits, type Rejected, type SourceName, type WorkRecord } from './records.ts';
 import { readScopus } from './scopus.ts';
 import { readWos } from './wos.ts';
 
@@ -43,7 +43,7 @@ export interface ReadRequest {
   path: string;
   resumeAfter: number;
   batchSize: number;
-  limits: RecordLimits;
+  limits: ReadLimits;
 }
 
 /** Where batches come from: read here, or on a worker thread (src/workflows/offload.ts). */
@@ -58,7 +58,7 @@ export interface IngestOptions {
   onProgress?: (p: Progress) => void;
   /** The shared base (default) or an organisation's uploads. */
   scope?: EvidenceScope;
-  limits?: RecordLimits;
+  limits?: ReadLimits;
   /** The file's content hash when the caller already has it (an upload hashed as it arrived). */
   fileId?: string;
   /** Reads the file; by default here, on the calling thread. */
@@ -89,7 +89,7 @@ export interface IngestReport {
   seconds: number;
 }
 
-const READERS: Record<SourceName, (stream: import('node:stream').Readable) => AsyncGenerator<ReadItem>> = {
+const READERS: Record<SourceName, (stream: import('node:stream').Readable, limits: ReadLimits) => AsyncGenerator<ReadItem>> = {
   openalex: readOpenAlex,
   wos: readWos,
   scopus: readScopus,
@@ -104,21 +104,17 @@ export async function* readBatches(request: ReadRequest): AsyncGenerator<Batch> 
   const { kind, path, resumeAfter, batchSize, limits } = request;
   let bytesDone = 0;
   const overlong = new Map<number, number>();
-  const stream = capLines(openInput(path, (n) => (bytesDone += n)), limits.maxLineBytes, overlong);
+  const stream = capLines(openInput(path, (n) => (bytesDone += n)), limits.maxRecordBytes, overlong);
   let batch: Batch = { records: [], recordNos: [], rejects: [], lastNo: resumeAfter, seen: 0, bytesDone: 0 };
   let seen = 0;
   try {
-    for await (const item of READERS[kind](stream)) {
+    for await (const item of READERS[kind](stream, limits)) {
       seen++;
       if (item.recordNo <= resumeAfter) continue;
       batch.lastNo = item.recordNo;
       if (item.ok) {
-        const reason = overLimit(item.record, limits);
-        if (reason) batch.rejects.push(rejectOverLimit(item.recordNo, item.record, reason));
-        else {
-          batch.records.push(item.record);
-          batch.recordNos.push(item.recordNo);
-        }
+        batch.records.push(item.record);
+        batch.recordNos.push(item.recordNo);
       } else {
         const bytes = item.lineNo === null ? undefined : overlong.get(item.lineNo);
         const { ok: _, ...rejected } = item;
@@ -237,7 +233,7 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   } catch (e) {
     await committing.catch(() => undefined);
     if (resumeAfter === 0 && lastNo === 0) await store.run(`DELETE FROM ${t.files} WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, id));
-    throw new IngestFileError(path, e instanceof InputError ? e.reason : (e as Error).message);
+    throw e instanceof InputError ? e.inFile(path) : new IngestFileError(path, (e as Error).message);
   } finally {
     await source.close();
   }

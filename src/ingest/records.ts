@@ -79,24 +79,29 @@ export class InputError extends Error {
 export interface ReadLimits {
   /** Bytes in one record (a line, a CSV row, a tagged record, a JSON document). */
   maxRecordBytes: number;
-  /** Characters in one value a record yields (a title, a name, an affiliation string). */
+  /** Characters in one value a record yields (a title, a name, a funder). */
   maxFieldChars: number;
+  /** Characters in one affiliation string: what the resolver and the screener are given. */
+  maxAffiliationChars: number;
 }
 
 /**
- * The largest real OpenAlex works (thousands of authors) are a few MB; the longest affiliation
- * strings in the mirror's samples are under 1,000 characters.
+ * Input past these bounds is an attack or a broken export, and reading it would make every later
+ * step slow for everyone. Real records are far smaller: the largest OpenAlex works (thousands of
+ * authors) are a few MB, an API page of 200 works is one 3 MB line; in the mirror's samples
+ * affiliations reach 336 characters and titles 274.
  */
-export const DEFAULT_LIMITS: ReadLimits = { maxRecordBytes: 32 * 1024 * 1024, maxFieldChars: 10_000 };
+export const DEFAULT_LIMITS: ReadLimits = { maxRecordBytes: 32 * 1024 * 1024, maxFieldChars: 10_000, maxAffiliationChars: 2_000 };
 
 export const limitsOf = (options?: Partial<ReadLimits>): ReadLimits => ({ ...DEFAULT_LIMITS, ...options });
 
 /** Refuses a record any of whose values is longer than the limit, naming the value. */
-export function checkFieldLengths(record: WorkRecord, maxChars: number): void {
+export function checkFieldLengths(record: WorkRecord, limits: ReadLimits): void {
   // Loops, not callbacks: this runs for every record read.
+  const maxChars = limits.maxFieldChars;
   const tooLong = (v: string | null) => v !== null && v.length > maxChars;
-  const fail = (what: string, v: string): never => {
-    throw new RecordError(`${what} is ${v.length} characters long (limit ${maxChars})`);
+  const fail = (what: string, v: string, max = maxChars): never => {
+    throw new RecordError(`${what} is ${v.length} characters long (limit ${max})`);
   };
   if (tooLong(record.title)) fail('title', record.title!);
   if (tooLong(record.type)) fail('type', record.type!);
@@ -104,7 +109,10 @@ export function checkFieldLengths(record: WorkRecord, maxChars: number): void {
   for (let i = 0; i < record.authorships.length; i++) {
     const a = record.authorships[i]!;
     if (tooLong(a.name)) fail(`author ${i + 1} name`, a.name!);
-    for (let j = 0; j < a.affiliations.length; j++) if (tooLong(a.affiliations[j]!.raw)) fail(`affiliation ${j + 1} of author ${i + 1}`, a.affiliations[j]!.raw);
+    for (let j = 0; j < a.affiliations.length; j++) {
+      const raw = a.affiliations[j]!.raw;
+      if (raw !== null && raw.length > limits.maxAffiliationChars) fail(`affiliation ${j + 1} of author ${i + 1}`, raw, limits.maxAffiliationChars);
+    }
   }
   for (let i = 0; i < record.fields.length; i++) {
     const f = record.fields[i]!;

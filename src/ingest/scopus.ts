@@ -53,7 +53,7 @@ export async function* readScopus(stream: Readable, options?: Partial<ReadLimits
     const get = new Map(header.map((h, i) => [h, fields[i]!.trim()]));
     try {
       const record = scopusRecord(get);
-      checkFieldLengths(record, limits.maxFieldChars);
+      checkFieldLengths(record, limits);
       yield { ok: true, recordNo, record };
     } catch (e) {
       if (!(e instanceof RecordError)) throw e;

@@ -173,7 +173,7 @@ const UNTERMINATED = 'the file ends inside this record, without a line break aft
 function toItem(tags: Tags, recordNo: number, lineNo: number, raw: string, limits: ReadLimits): ReadItem {
   try {
     const record = wosRecord(tags);
-    checkFieldLengths(record, limits.maxFieldChars);
+    checkFieldLengths(record, limits);
     return { ok: true, recordNo, record };
   } catch (e) {
     if (!(e instanceof RecordError)) throw e;

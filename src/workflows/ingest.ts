@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { Mutex } from '../appdb/db.ts';
 import { loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { ingestCountryPairs } from '../ingest/aggregates.ts';
-import { DEFAULT_LIMITS, type RecordLimits } from '../ingest/limits.ts';
+import { DEFAULT_LIMITS, type ReadLimits } from '../ingest/records.ts';
 import { ingestNsfSeries } from '../ingest/nsf.ts';
 import { ingestPatents } from '../ingest/patents.ts';
 import { ingestWorks, SHARED, type EvidenceScope, type IngestReport } from '../ingest/pipeline.ts';
@@ -80,7 +80,7 @@ export class IngestError extends Error {
 
 export interface WorkflowOptions {
   quarantineDir: string;
-  limits?: RecordLimits;
+  limits?: ReadLimits;
   taxonomy?: Taxonomy;
   /** The thread that reads, resolves and screens; the workflow makes its own when not given (and ends it in close()). */
   worker?: EvidenceWorker;

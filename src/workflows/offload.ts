@@ -2,6 +2,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Batch, BatchSource, ReadRequest } from '../ingest/pipeline.ts';
+import { InputError } from '../ingest/records.ts';
 import { REGISTRY_ROWS } from '../ingest/registry.ts';
 import { resolutionVersion } from '../resolve/apply.ts';
 import type { Resolution } from '../resolve/matcher.ts';
@@ -19,7 +20,8 @@ export type Request = { id: number } & (
   | { op: 'resolve'; raws: string[] }
   | { op: 'screen'; raws: string[] }
 );
-export type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+/** A refusal of the whole file crosses as its reason, so it stays an InputError (a 422) on this side. */
+export type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string; refusal?: string };
 type Op = Request extends infer R ? (R extends { op: infer O } ? O : never) : never;
 type Payload<O extends Op> = Omit<Extract<Request, { op: O }>, 'id' | 'op'>;
 
@@ -52,7 +54,7 @@ export class EvidenceWorker {
       this.pending.delete(reply.id);
       if (!waiting) return;
       if (reply.ok) waiting.resolve(reply.value);
-      else waiting.reject(new Error(reply.error));
+      else waiting.reject(reply.refusal === undefined ? new Error(reply.error) : new InputError(reply.refusal));
     });
     const fail = (e: Error) => {
       if (this.worker === worker) this.worker = null;

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import type { AppDb } from '../appdb/db.ts';
 import { fileState, IngestFileError, organisationScope, SHARED, type EvidenceScope } from '../ingest/pipeline.ts';
+import { InputError } from '../ingest/records.ts';
 import { appendAudit } from '../service/audit.ts';
 import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
 import type { Store } from '../store/store.ts';
@@ -145,7 +146,7 @@ export class Uploads {
         return result;
       },
       (e) => {
-        if (e instanceof IngestFileError) return { status: 422, message: `the upload is not a readable ${kind} export: ${e.reason}` };
+        if (e instanceof IngestFileError || e instanceof InputError) return { status: 422, message: `the upload is not a readable ${kind} export: ${e.reason}` };
         const status = (e as { statusCode?: number }).statusCode;
         if (status && status < 500) return { status, message: e.message };
         // The detail stays in the server's log; the client learns that it failed.

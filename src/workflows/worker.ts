@@ -4,6 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { institutionOf, type RegistryRow } from '../ingest/registry.ts';
 import { readBatches, type Batch, type ReadRequest } from '../ingest/pipeline.ts';
+import { InputError } from '../ingest/records.ts';
 import type { Institution } from '../ingest/ror.ts';
 import { AffiliationResolver } from '../resolve/matcher.ts';
 import { buildScreeningContext, screenStrings } from '../screening/context.ts';
@@ -80,6 +81,6 @@ async function handle(request: Request): Promise<unknown> {
 port.on('message', (request: Request) => {
   handle(request).then(
     (value) => port.postMessage({ id: request.id, ok: true, value } satisfies Reply),
-    (e: Error) => port.postMessage({ id: request.id, ok: false, error: e.message } satisfies Reply),
+    (e: Error) => port.postMessage({ id: request.id, ok: false, error: e.message, ...(e instanceof InputError ? { refusal: e.reason } : {}) } satisfies Reply),
   );
 });

@@ -18,7 +18,7 @@ import { BOM, FUZZ_SEED, INVALID_UTF8, crlf, deleteByte, flipHighBit, fuzzReader
  * junk lines: every record comes out exactly once, kept or quarantined, and every kept record
  * equals the record read from its clean original. Small limits make "huge" affordable.
  */
-const LIMITS: ReadLimits = { maxRecordBytes: 64 * 1024, maxFieldChars: 1_000 };
+const LIMITS: ReadLimits = { maxRecordBytes: 64 * 1024, maxFieldChars: 1_000, maxAffiliationChars: 1_000 };
 const MUTATED = Number(process.env.DERISK_FUZZ_RECORDS ?? 10_000);
 const FILES = 20;
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { capLines, DEFAULT_LIMITS, overLimit } from '../../src/ingest/limits.ts';
+import { capLines } from '../../src/ingest/limits.ts';
+import { checkFieldLengths, DEFAULT_LIMITS } from '../../src/ingest/records.ts';
 import { readLines } from '../../src/ingest/lines.ts';
 import { ingestWorks } from '../../src/ingest/pipeline.ts';
 import { openAlexWork } from '../../src/ingest/openalex.ts';
@@ -48,7 +49,7 @@ test('an all-zero gzip is one record set aside with the reason; a 100 KB affilia
   const store = await Store.open(join(home, 'derisk.duckdb'));
   try {
     const zeros = writeTemp('zeros.jsonl.gz', gzipSync(Buffer.alloc(32 << 20)));
-    const r = await ingestWorks(store, 'openalex', zeros, { quarantineDir: join(home, 'q'), limits: { ...DEFAULT_LIMITS, maxLineBytes: 8 << 20 } });
+    const r = await ingestWorks(store, 'openalex', zeros, { quarantineDir: join(home, 'q'), limits: { ...DEFAULT_LIMITS, maxRecordBytes: 8 << 20 } });
     assert.deepEqual([r.kept, r.quarantined], [0, 1]);
     const reason = (await store.one<{ reason: string }>('SELECT reason FROM quarantine'))!.reason;
     assert.equal(reason, 'line 1 is 33,554,432 bytes, longer than the 8,388,608 a record may take; set aside unread');
@@ -59,7 +60,7 @@ test('an all-zero gzip is one record set aside with the reason; a 100 KB affilia
     ].join('\n'));
     const l = await ingestWorks(store, 'openalex', file, { quarantineDir: join(home, 'q') });
     assert.deepEqual([l.kept, l.quarantined], [1, 1]);
-    assert.deepEqual(await store.all('SELECT record_no::INT AS record_no, reason FROM quarantine WHERE file_id = $1', [l.fileId]), [{ record_no: 1, reason: 'author 2, affiliation 2 is 100,000 characters, more than the 2,000 allowed' }]);
+    assert.deepEqual(await store.all('SELECT record_no::INT AS record_no, reason FROM quarantine WHERE file_id = $1', [l.fileId]), [{ record_no: 1, reason: 'affiliation 2 of author 2 is 100000 characters long (limit 2000)' }]);
   } finally {
     store.close();
   }
@@ -67,6 +68,7 @@ test('an all-zero gzip is one record set aside with the reason; a 100 KB affilia
 
 test('field limits name the first field over them, and let real records through', () => {
   const record = openAlexWork({ id: 'https://openalex.org/W9', display_name: 't'.repeat(10_001), authorships: [] });
-  assert.equal(overLimit(record, DEFAULT_LIMITS), 'the title is 10,001 characters, more than the 10,000 allowed');
-  assert.equal(overLimit(openAlexWork({ id: 'https://openalex.org/W9', display_name: 'A title', authorships: [{ raw_affiliation_strings: ['a'.repeat(2_000)] }] }), DEFAULT_LIMITS), null);
+  assert.throws(() => checkFieldLengths(record, DEFAULT_LIMITS), /title is 10001 characters long \(limit 10000\)/);
+  checkFieldLengths(openAlexWork({ id: 'https://openalex.org/W9', display_name: 'A title', authorships: [{ raw_affiliation_strings: ['a'.repeat(2_000)] }] }), DEFAULT_LIMITS);
+  assert.throws(() => checkFieldLengths(openAlexWork({ id: 'https://openalex.org/W9', display_name: 'A title', authorships: [{ raw_affiliation_strings: ['a'.repeat(2_001)] }] }), DEFAULT_LIMITS), /affiliation 1 of author 1 is 2001 characters long \(limit 2000\)/);
 });

@@ -45,7 +45,7 @@ const paths = (home: string) => ({ keyPath: join(home, 'audit.key'), anchorPath:
 /** A sealed installation with a little of everything: organisations, users, a token, a case, a verdict, a share, a note, a role change. */
 async function installation(): Promise<Installation> {
   const home = tempDir();
-  const raw = await EmbeddedDb.open(join(home, 'app.duckdb'));
+  const raw = await EmbeddedDb.open(join(home, 'app.sqlite'));
   await migrate(raw);
   const db = await openSealedTrail(raw, paths(home));
   const accounts = new Accounts(db);
@@ -179,7 +179,7 @@ test('a changed case, a changed role, a share inserted, a note deleted, a user a
 
 test('a trail kept before sealing is sealed at first start with every row as it stands; later tampering shows', async () => {
   const home = tempDir();
-  const raw = await EmbeddedDb.open(join(home, 'app.duckdb'));
+  const raw = await EmbeddedDb.open(join(home, 'app.sqlite'));
   try {
     await migrate(raw);
     // As earlier versions wrote it: no row digests, no MACs, the old hash.
@@ -221,7 +221,7 @@ test('derisk audit verify: exit 0 on an intact trail, 1 naming the tampering; ba
   assert.match(r.stdout, /audit chain verifies/);
   assert.equal(derisk(['audit', 'verify'], { DERISK_HOME: restoredHome }).status, 0);
   // Tampering with the original, as with a database tool.
-  const raw = await EmbeddedDb.open(join(home, 'app.duckdb'));
+  const raw = await EmbeddedDb.open(join(home, 'app.sqlite'));
   await raw.query("UPDATE users SET role = 'admin' WHERE email = 'officer@org-a.example'");
   await raw.close();
   const tampered = derisk(['audit', 'verify'], env);
