@@ -255,7 +255,7 @@ test('search and filters through the service: Chinese, topic with sub-topics, re
   assert.ok((await kb.list(viewer, { review: 'draft' })).every((e) => e.review.state === 'draft' && !reviewed.some((r) => r.id === e.id)));
   const eu = await kb.list(viewer, { q: 'intelligence', jurisdiction: 'EU' });
   assert.ok(eu.some((e) => e.id === 'eu-ai-act') && eu.every((e) => e.jurisdiction === 'EU'), 'search and filters combine');
-  assert.deepEqual((await kb.list(viewer, { criterion: 'S-CRITICAL-TECH-HIGH-PARTNER' })).map((e) => e.id), ['eu-recommendation-2023-2113-critical-technologies']);
+  assert.deepEqual((await kb.list(viewer, { criterion: 'S-CRITICAL-TECH-DEFENCE-PARTNER' })).map((e) => e.id), ['eu-recommendation-2023-2113-critical-technologies']);
   // An edit made by another process is found by this one's next search, and the words it removed are not.
   const other = knowledgeBase(db);
   const g20 = await current('int-g20-ai-principles');
