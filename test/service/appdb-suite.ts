@@ -42,7 +42,7 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
   before(async () => {
     driver = await start();
     store = await landscapeStore(tempDir());
-    await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
+    await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'very-high' }]))]);
     await screenPending(store, await screeningContext(store));
     assessor = new Assessor({ store, screening: await screeningContext(store), bundle: loadBundle() });
   });
