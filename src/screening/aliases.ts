@@ -7,6 +7,8 @@ import { ListError, type EntryName, type NameKind, type RiskList } from './lists
 import { isNondistinctive, screenKey } from './names.ts';
 
 export const ALIASES_FILE = fileURLToPath(new URL('../../data/lists/aliases.json', import.meta.url));
+/** The alias file in use: DERISK_ALIASES_FILE (an office's own curated names, same format) or the bundled one. */
+export const aliasesFile = (): string => process.env.DERISK_ALIASES_FILE || ALIASES_FILE;
 
 export interface CuratedNames {
   entity: string;
@@ -25,7 +27,7 @@ export interface AliasData {
 const KINDS = ['alias', 'chinese', 'short'] as const;
 
 /** Reads the alias file; a name without a source, or a file without provenance, is refused. */
-export function loadAliases(file = ALIASES_FILE): AliasData {
+export function loadAliases(file = aliasesFile()): AliasData {
   const text = readTextFile(file, (m) => new ListError(m));
   let doc: any;
   try {

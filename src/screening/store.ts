@@ -4,6 +4,7 @@ import type { AffiliationResolver } from '../resolve/matcher.ts';
 import { appendInSlices, EVIDENCE_STRINGS, type Store } from '../store/store.ts';
 import { buildScreeningContext, screenStrings, type ScreeningContext, type StoredHit } from './context.ts';
 import { loadAliases } from './aliases.ts';
+import { loadScreeningIndex, saveScreeningIndex, screeningIndexPath, screeningIndexSignature } from './persisted.ts';
 import type { RiskList } from './lists.ts';
 
 export type { ScreeningContext } from './context.ts';
@@ -34,11 +35,28 @@ export async function loadedLists(store: Store): Promise<RiskList[]> {
   return rows.map((r) => JSON.parse(r.doc) as RiskList);
 }
 
-/** The screener over the lists and registry held in the store. */
+/**
+ * The screener over the lists and registry held in the store. Built once for given inputs and
+ * kept beside the store (src/screening/persisted.ts): a later call, in any process, reads that
+ * index instead of building it again, unless the lists, the registry, the aliases or the code
+ * changed since, or the file does not check out; then it is built and kept anew.
+ */
 export async function screeningContext(store: Store, resolver?: AffiliationResolver): Promise<ScreeningContext> {
-  const lists = await loadedLists(store);
-  if (lists.length === 0) throw new Error('no risk lists loaded yet: run `derisk lists load` (or `derisk demo`)');
-  return buildScreeningContext(lists, await loadRegistry(store), resolver);
+  const versions = (await store.all<{ list_id: string; version: string }>('SELECT list_id, version FROM risk_lists ORDER BY list_id')).map((r) => ({ id: r.list_id, version: r.version }));
+  if (versions.length === 0) throw new Error('no risk lists loaded yet: run `derisk lists load` (or `derisk demo`)');
+  const path = resolver ? null : screeningIndexPath(store);
+  const signature = path ? await screeningIndexSignature(store, await screeningSignature(store, versions)) : null;
+  const kept = path && signature ? loadScreeningIndex(path, signature) : null;
+  if (kept) return kept;
+  const context = buildScreeningContext(await loadedLists(store), await loadRegistry(store), resolver);
+  if (path && signature) {
+    try {
+      saveScreeningIndex(path, signature, context);
+    } catch (e) {
+      process.emitWarning(`the screening index could not be kept in ${path} (${(e as Error).message}); the next call builds it again`);
+    }
+  }
+  return context;
 }
 
 /**

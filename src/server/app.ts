@@ -10,7 +10,7 @@ import type { Store } from '../store/store.ts';
 import type { AppDb } from '../appdb/db.ts';
 import { Assessor } from '../assessment/assessor.ts';
 import { loadBundle, type PolicyBundle } from '../assessment/bundle.ts';
-import { screeningContext } from '../screening/store.ts';
+import { screeningContext, type ScreeningContext } from '../screening/store.ts';
 import { Accounts } from '../service/accounts.ts';
 import { EvidenceAccess } from '../service/evidence.ts';
 import type { LoginThrottle } from '../service/throttle.ts';
@@ -245,7 +245,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.get('/api/facts', { schema: { description: "The source brief's published facts against the loaded data" } }, async (request) => evidence.read(actorOf(request), (store) => checkFacts(store, catalogueFor({}))));
 
-  registerScreeningRoutes(app, evidence, options.store, options.taxonomy, () => [...(catalogueFor({}).regions.get('EU27AC')?.countries ?? [])], (actor, fileId) => findUpload(options.store, options.db, actor, fileId));
+  // One screening index per process, for the screening routes and the assessor alike (read from its file beside the store when it is there).
+  let screeningIndex: Promise<ScreeningContext> | null = null;
+  const screening = () =>
+    (screeningIndex ??= screeningContext(options.store).catch((e: Error) => {
+      screeningIndex = null;
+      throw e;
+    }));
+  registerScreeningRoutes(app, evidence, options.store, options.taxonomy, () => [...(catalogueFor({}).regions.get('EU27AC')?.countries ?? [])], (actor, fileId) => findUpload(options.store, options.db, actor, fileId), screening);
   registerAccountRoutes(app, accounts, options.db);
   if (options.home) {
     // Uploads are each organisation's own evidence: they change no indicator, profile or
@@ -262,11 +269,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   let services: Promise<{ cases: CaseService; assessor: Assessor }> | null = null;
   registerCaseRoutes(app, () => {
     services ??= (async () => {
-      const screening = await screeningContext(options.store).catch((e: Error) => {
+      const context = await screening().catch((e: Error) => {
         services = null;
         throw Object.assign(new Error(e.message), { statusCode: /no risk lists/.test(e.message) ? 409 : 500 });
       });
-      const assessor = new Assessor({ store: options.store, screening, bundle: options.bundle ?? loadBundle() });
+      const assessor = new Assessor({ store: options.store, screening: context, bundle: options.bundle ?? loadBundle() });
       return { cases: new CaseService(options.db, assessor), assessor };
     })();
     return services;

@@ -3,7 +3,7 @@ import type { Taxonomy } from '../fields/taxonomy.ts';
 import { briefing } from '../screening/briefing.ts';
 import { loadWeights, portfolio, portfolioCsv } from '../screening/portfolio.ts';
 import { ScreenError, screenJson } from '../screening/screener.ts';
-import { screeningContext, type ScreeningContext } from '../screening/store.ts';
+import type { ScreeningContext } from '../screening/store.ts';
 import type { Actor } from '../service/authorize.ts';
 import type { EvidenceAccess } from '../service/evidence.ts';
 import type { Store } from '../store/store.ts';
@@ -17,15 +17,11 @@ class NoListsError extends Error {
 }
 
 /** Name screening, portfolios and briefing sheets over the lists loaded in the store. */
-export function registerScreeningRoutes(app: FastifyInstance, evidence: EvidenceAccess, store: Store, taxonomy: Taxonomy, europe: () => string[], findUpload: (actor: Actor, fileId: string) => Promise<UploadRef>): void {
-  let context: Promise<ScreeningContext> | null = null;
-  const screening = (): Promise<ScreeningContext> => {
-    context ??= screeningContext(store).catch((e: Error) => {
-      context = null;
+export function registerScreeningRoutes(app: FastifyInstance, evidence: EvidenceAccess, store: Store, taxonomy: Taxonomy, europe: () => string[], findUpload: (actor: Actor, fileId: string) => Promise<UploadRef>, shared: () => Promise<ScreeningContext>): void {
+  const screening = (): Promise<ScreeningContext> =>
+    shared().catch((e: Error) => {
       throw /no risk lists/.test(e.message) ? new NoListsError(e.message) : e;
     });
-    return context;
-  };
   const screen = async (q: string) => {
     const { screener } = await screening();
     try {

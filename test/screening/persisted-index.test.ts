@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
+import { ALIASES_FILE } from '../../src/screening/aliases.ts';
+import { buildScreeningContext, type ScreeningContext } from '../../src/screening/context.ts';
+import { loadListCatalogue, readCatalogueList, readWatchlist, type RiskList } from '../../src/screening/lists.ts';
+import { loadScreeningIndex, saveScreeningIndex, screeningIndexPath } from '../../src/screening/persisted.ts';
+import { loadedLists, saveLists, screeningContext } from '../../src/screening/store.ts';
+import { Store } from '../../src/store/store.ts';
+import { INPUT, MIRROR, tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { FUZZ_SEED, Rng } from '../helpers/fuzz.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+const FIXTURE_ROR = join(INPUT, 'ror-small.jsonl');
+const demoLists = (): RiskList[] => loadListCatalogue().lists.map((spec) => readCatalogueList(spec, join(MIRROR, spec.mirror_path)));
+const haveMirror = existsSync(MIRROR) && loadListCatalogue().lists.every((spec) => existsSync(join(MIRROR, spec.mirror_path)));
+/** The demo's lists when the mirror is here; a watchlist of listed-looking names otherwise. */
+const listsForTest = (): RiskList[] =>
+  haveMirror
+    ? demoLists()
+    : [readWatchlist(watchlist([{ name: 'Harbin Institute of Technology', country: 'China', level: 'very-high', aliases: ['HIT'] }, { name: 'Beijing Institute of Technology', country: 'China', level: 'high' }]))];
+
+async function storeWith(lists: RiskList[], ror = FIXTURE_ROR): Promise<Store> {
+  const store = await Store.open(join(tempDir(), 'derisk.duckdb'));
+  await ingestRegistry(store, ror);
+  await saveLists(store, lists);
+  return store;
+}
+
+/**
+ * Names written the way people write them, drawn from the registry and the lists: whole names,
+ * WoS abbreviations, a typing slip, words dropped or swapped, an address around them, lower
+ * case, Chinese names, ROR ids, and strings that name nothing.
+ */
+function namesToScreen(context: ScreeningContext, registryNames: string[], rorIds: string[], n: number, rng: Rng): string[] {
+  const listNames = context.lists.flatMap((l) => l.entries.flatMap((e) => e.names.map((x) => x.value)));
+  const pool = [...registryNames, ...listNames];
+  const pick = <T>(xs: T[]) => xs[rng.int(0, xs.length - 1)]!;
+  const wos = (s: string) => s.replace(/University/g, 'Univ').replace(/Institute/g, 'Inst').replace(/Technology/g, 'Technol').replace(/Science/g, 'Sci');
+  const mutations: ((s: string) => string)[] = [
+    (s) => s,
+    wos,
+    (s) => {
+      const i = rng.int(0, Math.max(0, s.length - 1));
+      return s.slice(0, i) + s.slice(i + 1);
+    },
+    (s) => s.split(' ').reverse().join(' '),
+    (s) => s.split(' ').slice(1).join(' ') || s,
+    (s) => `Sch Comp Sci, ${wos(s)}, ${pick(['Beijing 100081, Peoples R China', 'Harbin 150001, Peoples R China', 'Boston, MA 02115, USA', 'Berlin, Germany', 'Wuhan, China'])}`,
+    (s) => s.toLowerCase(),
+    (s) => `${s}, ${pick(pool)}`,
+    (s) => `Department of ${pick(['Physics', 'Automation', 'Computer Science'])}, ${s}`,
+  ];
+  const out = new Set<string>(['Harbin Institute of Technology', 'Northeastern University', 'NUDT', 'Huawei', '华为', '哈尔滨工业大学', 'Nothing Listed Here Institute', '  Beijing Institute of Technology  ']);
+  while (out.size < n) {
+    const r = rng.next();
+    if (r < 0.08) out.add(pick(rorIds));
+    else if (r < 0.12) out.add(Array.from({ length: rng.int(1, 4) }, () => pick(['Quantum', 'Robotics', 'Lab', 'Institute', 'of', 'Zhejiang', 'Univ', 'Technology', 'Ltd'])).join(' '));
+    else out.add(pick(mutations)(pick(pool)));
+  }
+  return [...out].filter((s) => s.trim() !== '');
+}
+
+/** Screens every name (or ROR id) and resolves it: what a caller of the index can observe. */
+function observe(context: ScreeningContext, names: string[]): unknown[] {
+  return names.map((q) => {
+    try {
+      const screened = /^0[a-z0-9]{6}\d{2}$/.test(q) ? context.screener.screenRor(q) : context.screener.screen(q);
+      return { q, screened, resolved: context.resolver.resolve(q), rollUp: screened.institutions.map((i) => context.resolver.rollUp(i.rorId)) };
+    } catch (e) {
+      return { q, error: (e as Error).message };
+    }
+  });
+}
+
+async function assertSameScreening(store: Store, n: number, seed: number, lazyFrom?: number): Promise<void> {
+  const registry = await loadRegistry(store);
+  const fresh = buildScreeningContext(await loadedLists(store), registry);
+  const path = join(tempDir(), 'screening-index');
+  saveScreeningIndex(path, 'test-signature', fresh, lazyFrom);
+  const kept = loadScreeningIndex(path, 'test-signature');
+  assert.ok(kept, 'the index file just written is read back');
+  const names = namesToScreen(fresh, registry.flatMap((i) => i.names.map((x) => x.value)), registry.map((i) => i.id), n, new Rng(seed));
+  // The kept context is read from the file: it shares no object with the one it was written from.
+  const expected = observe(fresh, names);
+  const got = observe(kept, names);
+  for (let i = 0; i < names.length; i++) assert.deepEqual(got[i], expected[i], `screening ${JSON.stringify(names[i])} (seed ${seed})`);
+  assert.equal(kept.links.linked, fresh.links.linked);
+  assert.deepEqual(kept.links.ambiguous, fresh.links.ambiguous);
+  assert.deepEqual([...kept.links.countriesByName].sort(), [...fresh.links.countriesByName].sort());
+  assert.deepEqual([...kept.links.links.keys()].sort(), [...fresh.links.links.keys()].sort());
+}
+
+test('a kept screening index screens and resolves every name exactly as one built afresh (fixture registry, every map read lazily)', async () => {
+  const store = await storeWith(listsForTest());
+  try {
+    await assertSameScreening(store, 600, FUZZ_SEED, 1);
+    await assertSameScreening(store, 300, FUZZ_SEED + 1);
+  } finally {
+    store.close();
+  }
+});
+
+test('a kept screening index screens exactly as one built afresh on the demo lists and the real registry', { skip: !haveMirror && 'data mirror not present' }, async () => {
+  const store = await storeWith(demoLists(), join(MIRROR, 'ror-records-union/ror_records_latest_v2.jsonl.gz'));
+  try {
+    await assertSameScreening(store, 400, FUZZ_SEED + 2);
+  } finally {
+    store.close();
+  }
+});
+
+const hitsOf = async (store: Store, q: string) => (await screeningContext(store)).screener.screen(q).hits.map((h) => `${h.list}:${h.entry}`);
+const mtimeOf = (path: string) => statSync(path).mtimeMs;
+
+test('the index is kept beside the store and used again; a new list version, registry or alias file rebuilds it, and the next screen sees the change', async () => {
+  const dir = tempDir();
+  // A watchlist's version is its content's hash: each edit is a new version.
+  const list = (entries: object[]) => readWatchlist(watchlist(entries, { id: 'office', title: 'Office list', publisher: 'Research Security Office', source_url: 'https://example.org/list', retrieved: '2026-11-01', licence: 'internal' }, dir));
+  const store = await storeWith([list([{ name: 'Harbin Institute of Technology', country: 'China', level: 'high' }])]);
+  try {
+    const path = screeningIndexPath(store)!;
+    assert.deepEqual(await hitsOf(store, 'Harbin Engineering University'), []);
+    assert.ok(existsSync(path), `the index is written beside the store (${path})`);
+    const written = mtimeOf(path);
+    assert.deepEqual(await hitsOf(store, 'Harbin Institute of Technology'), ['office:Harbin Institute of Technology']);
+    assert.equal(mtimeOf(path), written, 'an unchanged store reads the index it has');
+
+    // A new version of the list.
+    await saveLists(store, [list([{ name: 'Harbin Institute of Technology', country: 'China', level: 'high' }, { name: 'Harbin Engineering University', country: 'China', level: 'high' }])]);
+    assert.deepEqual(await hitsOf(store, 'Harbin Engineering University'), ['office:Harbin Engineering University']);
+    assert.notEqual(mtimeOf(path), written);
+
+    // A new registry: an institution it did not know is resolved now.
+    const before = (await screeningContext(store)).screener.screen('Shenzhen Quantum Robotics Institute, Shenzhen, China').institutions;
+    assert.deepEqual(before, []);
+    const more = writeTemp('ror-more.jsonl', `${readFileSync(FIXTURE_ROR, 'utf8').trimEnd()}\n${JSON.stringify({ id: 'https://ror.org/05zzzzz99', status: 'active', types: ['facility'], names: [{ value: 'Shenzhen Quantum Robotics Institute', types: ['ror_display', 'label'], lang: 'en' }], locations: [{ geonames_details: { country_code: 'CN', country_name: 'China', name: 'Shenzhen' } }], relationships: [] })}\n`);
+    await ingestRegistry(store, more);
+    assert.deepEqual((await screeningContext(store)).screener.screen('Shenzhen Quantum Robotics Institute, Shenzhen, China').institutions.map((i) => i.rorId), ['05zzzzz99']);
+
+    // Another alias file: a curated name for the listed entity is found at once.
+    assert.deepEqual(await hitsOf(store, 'Gongda of Harbin'), []);
+    const aliases = JSON.parse(readFileSync(ALIASES_FILE, 'utf8'));
+    aliases.curated.push({ entity: 'Harbin Institute of Technology', country: 'China', names: [{ value: 'Gongda of Harbin', kind: 'alias', source: 'test' }] });
+    process.env.DERISK_ALIASES_FILE = writeTemp('aliases.json', JSON.stringify(aliases));
+    try {
+      assert.deepEqual(await hitsOf(store, 'Gongda of Harbin'), ['office:Harbin Institute of Technology']);
+    } finally {
+      delete process.env.DERISK_ALIASES_FILE;
+    }
+    assert.deepEqual(await hitsOf(store, 'Gongda of Harbin'), [], 'back to the bundled aliases, the index is rebuilt again');
+  } finally {
+    store.close();
+  }
+});
+
+test('a truncated, damaged or foreign index file is detected and rebuilt, never trusted', async () => {
+  const store = await storeWith(listsForTest());
+  try {
+    const expected = (await screeningContext(store)).screener.screen('Harbin Institute of Technology');
+    const path = screeningIndexPath(store)!;
+    const good = readFileSync(path);
+    const damages: [string, () => void][] = [
+      ['truncated by one byte', () => truncateSync(path, good.length - 1)],
+      ['cut in half', () => truncateSync(path, Math.floor(good.length / 2))],
+      ['empty', () => truncateSync(path, 0)],
+      ['a byte flipped in the middle', () => writeFileSync(path, Buffer.from(good).fill(good[good.length >> 1]! ^ 0xff, good.length >> 1, (good.length >> 1) + 1))],
+      ['a byte flipped in the header', () => writeFileSync(path, Buffer.from(good).fill(good[20]! ^ 0x01, 20, 21))],
+      ['a byte flipped at the end', () => writeFileSync(path, Buffer.from(good).fill(good.at(-1)! ^ 0x01, good.length - 1))],
+      ['bytes appended', () => writeFileSync(path, Buffer.concat([good, Buffer.from('x')]))],
+      ['not an index file', () => writeFileSync(path, 'hello')],
+    ];
+    for (const [what, damage] of damages) {
+      damage();
+      assert.equal(loadScreeningIndex(path, readSignature(good)), null, `${what}: refused`);
+      assert.ok(!existsSync(path), `${what}: the damaged file is removed`);
+      writeFileSync(path, good);
+      damage();
+      assert.deepEqual((await screeningContext(store)).screener.screen('Harbin Institute of Technology'), expected, `${what}: screening is unchanged`);
+      assert.ok(loadScreeningIndex(path, readSignature(good)), `${what}: a sound index is written again`);
+    }
+    assert.equal(loadScreeningIndex(path, 'another-signature'), null, 'an index for other inputs is refused');
+  } finally {
+    store.close();
+  }
+});
+
+/** The signature an index file was written under (its header is JSON after 16 bytes). */
+function readSignature(file: Buffer): string {
+  return (JSON.parse(file.subarray(16, 16 + file.readUInt32LE(8)).toString('utf8')) as { signature: string }).signature;
+}
