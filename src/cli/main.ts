@@ -35,6 +35,8 @@ Usage:
   derisk rulebook [F] [--json]                 check a rulebook (its policy tests run) within the policy bundle
   derisk audit verify                          check the audit trail (anchored outside the database) and the rows it records
   derisk kb list|show|diff|add|edit|review|changes|timeline|criterion|import   the AI policy and standards knowledge base (derisk kb help)
+  derisk exchange keys|note|namesake|share|items|export|publish|subscribe|pull|received   share notes, namesake decisions
+                                               and anonymised verdicts with other institutions (derisk exchange help)
   derisk users add-org <id> <name> | users add --org ID --email E --role viewer|analyst|officer|admin
   derisk users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role>
   derisk cases unshare <case id> <organisation>
@@ -74,6 +76,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
   users: async (argv) => (await import('./admin.ts')).usersCommand(argv),
   cases: async (argv) => (await import('./admin.ts')).casesCommand(argv),
   kb: async (argv) => (await import('./kb.ts')).kbCommand(argv),
+  exchange: async (argv) => (await import('./exchange.ts')).exchangeCommand(argv),
   backup: async (argv) => (await import('./admin.ts')).backupCommand(argv),
   restore: async (argv) => (await import('./admin.ts')).restoreCommand(argv),
   fields: async () => {

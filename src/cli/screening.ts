@@ -132,8 +132,13 @@ export async function screenCommand(argv: string[]): Promise<number> {
   if (query.trim() === '') throw new UsageError('empty name: give a name or a ROR id to screen');
   return withStore(config, async (store) => {
     const r = await screenOne(store, query);
-    if (values.json) console.log(JSON.stringify(screenJson(r), null, 2));
-    else printScreen(r);
+    const { namesakeInformation, printNamesakeInformation } = await import('./exchange.ts');
+    const namesakes = await namesakeInformation(config, query, r.hits);
+    if (values.json) console.log(JSON.stringify({ ...screenJson(r), namesake_decisions: namesakes }, null, 2));
+    else {
+      printScreen(r);
+      printNamesakeInformation(query, namesakes, r.hits);
+    }
     return EXIT.ok;
   });
 }

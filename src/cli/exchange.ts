@@ -1,0 +1,244 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { openAppDb } from '../appdb/open.ts';
+import type { AppDb } from '../appdb/db.ts';
+import { loadConfig, type Config } from '../config.ts';
+import { feedIdentity, feedReader, keyIdOf, publisherOf, readVerifiedFeed, writeFeed } from '../exchange/feed.ts';
+import { DISTRIBUTIONS, EXPORTABLE_TLPS, parseDistribution, parseTlp, type ExportableTlp } from '../exchange/marking.ts';
+import { mispEvents } from '../exchange/misp.ts';
+import { ExchangeService, FeedRefused, ITEM_KINDS, loadExchangePolicy, type ItemKind, type Outgoing, type Subject } from '../exchange/service.ts';
+import { stixBundle } from '../exchange/stix.ts';
+import { loadRegions, regionOf } from '../regions/regions.ts';
+import type { RiskList } from '../screening/lists.ts';
+import { cliActor } from './assessment.ts';
+import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+
+export const EXCHANGE_USAGE = `derisk exchange keys [--publisher NAME]          this installation's feed key (Ed25519; made on first use) and publisher name
+  derisk exchange note --entry LIST/ENTRY|--ror ID|--name S --text T [--opinion 0-100] [--org O]   a note on an entity
+  derisk exchange namesake "<string>" --entry LIST/ENTRY --reason T [--org O]    "this string is not that listed entity"
+  derisk exchange share note|namesake|assessment <id> --distribution organisation|community|everyone --tlp clear|green|amber|amber+strict|red [--org O]
+  derisk exchange items [--org O] [--json]         the organisation's notes, decisions and verdicts with how far each may travel
+  derisk exchange export --format misp|stix --out FILE [--tlp clear|green|amber|amber+strict] [--audience community|everyone] [--k N]
+  derisk exchange publish <dir> [--tlp …] [--audience …] [--k N]   a signed static feed (MISP feed layout, manifest.json signed)
+  derisk exchange subscribe <url|dir> --key ed25519:…              trust a feed signed with that key
+  derisk exchange pull [--json]                    take what every subscribed feed published since the last pull
+  derisk exchange received [--json]                what feeds brought in, with publisher, key and time`;
+
+const OPTIONS = {
+  ...COMMON,
+  publisher: { type: 'string' },
+  entry: { type: 'string' },
+  ror: { type: 'string' },
+  name: { type: 'string' },
+  text: { type: 'string' },
+  opinion: { type: 'string' },
+  reason: { type: 'string' },
+  org: { type: 'string' },
+  distribution: { type: 'string' },
+  tlp: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
+  audience: { type: 'string' },
+  k: { type: 'string' },
+  key: { type: 'string' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+async function withService<T>(config: Config, work: (service: ExchangeService, db: AppDb) => Promise<T>): Promise<T> {
+  const db = await openAppDb(config);
+  try {
+    return await work(new ExchangeService(db, new Set(regionOf(loadRegions(), 'EU27AC').countries)), db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** The lists loaded in the store (none if the store has none): entries named by notes and decisions are checked against them. */
+async function loadedListsOf(config: Config): Promise<RiskList[]> {
+  const { loadedLists } = await import('../screening/store.ts');
+  return withStore(config, (store) => loadedLists(store));
+}
+
+function findEntry(lists: RiskList[], key: string): { list: RiskList; entry: RiskList['entries'][number] } {
+  const slash = key.indexOf('/');
+  if (slash < 1) throw new UsageError(`--entry takes <list id>/<entry id> (as derisk screen --json shows them), got ${JSON.stringify(key)}`);
+  const list = lists.find((l) => l.id === key.slice(0, slash));
+  if (!list) throw new UsageError(`--entry ${key}: no list ${key.slice(0, slash)} is loaded (derisk lists)`);
+  const entry = list.entries.find((e) => e.id === key.slice(slash + 1));
+  if (!entry) throw new UsageError(`--entry ${key}: list ${list.id} has no entry ${key.slice(slash + 1)}`);
+  return { list, entry };
+}
+
+function outgoingOptions(values: Values): { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k: number } {
+  const maxTlp = parseTlp(values.tlp ?? 'green', '--tlp');
+  if (!(EXPORTABLE_TLPS as readonly string[]).includes(maxTlp)) throw new UsageError('--tlp red: TLP:RED never leaves the installation; use clear, green, amber or amber+strict');
+  const audience = values.audience ?? 'community';
+  if (audience !== 'community' && audience !== 'everyone') throw new UsageError(`--audience takes community or everyone, got ${JSON.stringify(audience)}`);
+  const k = values.k === undefined ? loadExchangePolicy().k : Number(values.k);
+  if (!Number.isInteger(k) || k < 2) throw new UsageError(`--k takes a whole number of at least 2, got ${JSON.stringify(values.k)}`);
+  return { maxTlp: maxTlp as ExportableTlp, audience, k };
+}
+
+function printOutgoing(out: Outgoing): void {
+  console.log(`${out.notes.length} notes, ${out.namesakes.length} namesake decisions, ${out.assessments.length} anonymised assessments`);
+  if (out.heldBack.groups > 0) console.log(`held back: ${out.heldBack.assessments} assessments of ${out.heldBack.groups} partner groups assessed by fewer than ${out.heldBack.k} organisations`);
+}
+
+export async function exchangeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  const [sub, ...args] = positionals;
+  const config = loadConfig();
+  switch (sub) {
+    case 'keys': {
+      const id = feedIdentity(config.home, values.publisher);
+      if (values.json) console.log(JSON.stringify(id, null, 2));
+      else console.log(`publisher: ${id.publisher}\nkey: ${id.publicKey}\nkey id: ${id.keyId}\n(subscribers run: derisk exchange subscribe <your feed's URL or directory> --key ${id.publicKey})`);
+      return EXIT.ok;
+    }
+    case 'note': {
+      if (!values.text) throw new UsageError('exchange note needs --text');
+      const given = [values.entry, values.ror, values.name].filter((v) => v !== undefined).length;
+      if (given !== 1) throw new UsageError('exchange note needs one of --entry LIST/ENTRY, --ror ID or --name S');
+      let subject: Subject;
+      if (values.entry) {
+        const { list, entry } = findEntry(await loadedListsOf(config), values.entry);
+        subject = { kind: 'entry', value: `${list.id}/${entry.id}`, label: entry.name };
+      } else if (values.ror) {
+        const ror = values.ror.replace(/^https?:\/\/ror\.org\//, '');
+        if (!/^0[a-z0-9]{6}\d{2}$/.test(ror)) throw new UsageError(`--ror: ${JSON.stringify(values.ror)} is not a ROR id`);
+        subject = { kind: 'ror', value: ror, label: ror };
+      } else subject = { kind: 'name', value: values.name!, label: values.name! };
+      const opinion = values.opinion === undefined ? null : Number(values.opinion);
+      return withService(config, async (service, db) => {
+        console.log(await service.addNote(await cliActor(db, values.org ?? 'local'), subject, values.text!, opinion));
+        return EXIT.ok;
+      });
+    }
+    case 'namesake': {
+      if (args.length !== 1 || !values.entry || !values.reason) throw new UsageError('exchange namesake needs "<string>" --entry LIST/ENTRY --reason TEXT');
+      const { list, entry } = findEntry(await loadedListsOf(config), values.entry);
+      return withService(config, async (service, db) => {
+        console.log(await service.decideNamesake(await cliActor(db, values.org ?? 'local'), { name: args[0]!, listId: list.id, entryId: entry.id, entryName: entry.name, reason: values.reason! }));
+        return EXIT.ok;
+      });
+    }
+    case 'share': {
+      const [kind, id] = args;
+      if (!kind || !id || !(ITEM_KINDS as readonly string[]).includes(kind)) throw new UsageError(`exchange share needs ${ITEM_KINDS.join('|')} <id>`);
+      if (!values.distribution || !values.tlp) throw new UsageError(`exchange share needs --distribution (${DISTRIBUTIONS.join(', ')}) and --tlp`);
+      const sharing = { distribution: parseDistribution(values.distribution), tlp: parseTlp(values.tlp, '--tlp') };
+      return withService(config, async (service, db) => {
+        await service.share(await cliActor(db, values.org ?? 'local'), kind as ItemKind, id, sharing);
+        console.log(`${kind} ${id}: ${sharing.distribution}, TLP:${sharing.tlp.toUpperCase()}${sharing.tlp === 'red' ? ' (never leaves this installation)' : ''}`);
+        return EXIT.ok;
+      });
+    }
+    case 'items':
+      return withService(config, async (service, db) => {
+        const items = await service.items(await cliActor(db, values.org ?? 'local'));
+        if (values.json) console.log(JSON.stringify(items, null, 2));
+        else {
+          for (const n of items.notes) console.log(`note ${n.id}  ${n.distribution}/TLP:${n.tlp.toUpperCase()}  on ${n.subject.label}: ${n.body.slice(0, 80)}`);
+          for (const d of items.namesakes) console.log(`namesake ${d.id}  ${d.distribution}/TLP:${d.tlp.toUpperCase()}  "${d.name}" is not ${d.entryName}: ${d.reason.slice(0, 80)}`);
+          for (const a of items.assessments) console.log(`assessment ${a.id}  ${a.sharing.distribution}/TLP:${a.sharing.tlp.toUpperCase()}  case ${a.caseId}, ${a.overall}`);
+        }
+        return EXIT.ok;
+      });
+    case 'export': {
+      if (args.length > 0) throw new UsageError('exchange export takes no positional arguments');
+      if (values.format !== 'misp' && values.format !== 'stix') throw new UsageError(`--format takes misp or stix, got ${JSON.stringify(values.format)}`);
+      if (!values.out) throw new UsageError('exchange export needs --out FILE');
+      const options = outgoingOptions(values);
+      const lists = await loadedListsOf(config);
+      const publisher = publisherOf(feedIdentity(config.home));
+      return withService(config, async (service, db) => {
+        const out = await service.outgoing(await cliActor(db, values.org ?? 'local'), options);
+        const doc = values.format === 'misp' ? mispEvents(publisher, out, lists, new Date(), true) : stixBundle(publisher, out, lists);
+        writeFileSync(values.out!, JSON.stringify(doc, null, 1) + '\n');
+        printOutgoing(out);
+        console.log(`written: ${values.out} (${values.format === 'misp' ? `${(doc as unknown[]).length} MISP events` : 'a STIX 2.1 bundle'})`);
+        return EXIT.ok;
+      });
+    }
+    case 'publish': {
+      if (args.length !== 1) throw new UsageError('exchange publish needs the feed directory');
+      const options = outgoingOptions(values);
+      const lists = await loadedListsOf(config);
+      const publisher = publisherOf(feedIdentity(config.home));
+      return withService(config, async (service, db) => {
+        const out = await service.outgoing(await cliActor(db, values.org ?? 'local'), options);
+        const r = writeFeed(config.home, args[0]!, mispEvents(publisher, out, lists));
+        printOutgoing(out);
+        console.log(`published ${r.files} event files to ${args[0]}, manifest sequence ${r.sequence}, signed by ${publisher.name}`);
+        return EXIT.ok;
+      });
+    }
+    case 'subscribe': {
+      if (args.length !== 1 || !values.key) throw new UsageError('exchange subscribe needs <url|dir> --key ed25519:…');
+      const keyId = keyIdOf(values.key);
+      return withService(config, async (service, db) => {
+        await service.subscribe(await cliActor(db, values.org ?? 'local'), args[0]!, values.key!.trim(), keyId);
+        console.log(`subscribed to ${args[0]} (key ${keyId})`);
+        return EXIT.ok;
+      });
+    }
+    case 'pull':
+      return withService(config, async (service, db) => {
+        const actor = await cliActor(db, values.org ?? 'local');
+        const reports = [];
+        let failed = false;
+        for (const sub of await service.subscriptions()) {
+          try {
+            const feed = await readVerifiedFeed(feedReader(sub.source), sub);
+            if (feed.unchanged) {
+              reports.push({ source: sub.source, publisher: feed.publisher, sequence: feed.sequence, upToDate: true });
+              if (!values.json) console.log(`${sub.source}: up to date (sequence ${feed.sequence})`);
+              continue;
+            }
+            const r = await service.recordPull(actor, sub, feed);
+            reports.push({ ...r, refused: feed.refused });
+            if (!values.json) {
+              console.log(`${sub.source}: ${feed.publisher}, sequence ${feed.sequence}: ${r.added} new, ${r.updated} updated, ${r.unchanged} unchanged`);
+              for (const c of r.conflicts) console.log(`  conflict: ${c.kind} ${c.uuid}: ${c.reason}`);
+              for (const x of feed.refused) console.log(`  refused item ${x.uuid}: ${x.reason}`);
+            }
+          } catch (e) {
+            if (!(e instanceof FeedRefused)) throw e;
+            failed = true;
+            reports.push({ source: sub.source, refused: e.message });
+            if (!values.json) console.error(`${sub.source}: refused: ${e.message}`);
+          }
+        }
+        if (values.json) console.log(JSON.stringify(reports, null, 2));
+        return failed ? EXIT.failed : EXIT.ok;
+      });
+    case 'received':
+      return withService(config, async (service) => {
+        const items = await service.received();
+        if (values.json) console.log(JSON.stringify(items, null, 2));
+        else for (const r of items) console.log(`${r.kind} ${r.uuid}  from ${r.originOrg} via ${r.publisher} (key ${r.keyId}, published ${r.publishedAt}, pulled ${r.pulledAt}) TLP:${r.tlp.toUpperCase()}`);
+        return EXIT.ok;
+      });
+    case undefined:
+    case 'help':
+      console.log(EXCHANGE_USAGE);
+      return sub === undefined ? EXIT.usage : EXIT.ok;
+    default:
+      throw new UsageError(`unknown exchange command ${JSON.stringify(sub)}\n${EXCHANGE_USAGE}`);
+  }
+}
+
+/** What institutions decided about the hits of a screened string: printed beside them, never changing them. */
+export async function namesakeInformation(config: Config, query: string, hits: { list: string; entryId: string; entry: string }[]) {
+  if (hits.length === 0) return [];
+  return withService(config, (service) => service.namesakeVerdicts(null, query, hits));
+}
+
+export function printNamesakeInformation(query: string, infos: Awaited<ReturnType<typeof namesakeInformation>>, hits: { list: string; entryId: string; entry: string }[]): void {
+  for (const info of infos) {
+    const hit = hits.find((h) => h.list === info.list && h.entryId === info.entryId);
+    console.log(`\nInformation (the hit stands): ${info.institutions} institution${info.institutions === 1 ? '' : 's'} judged "${query}" not to be the listed entity ${hit?.entry ?? info.entryId} (${info.list}), with their reasons:`);
+    for (const d of info.decisions) console.log(`  - ${d.institution}${d.publisher ? ` (via ${d.publisher})` : ''}, TLP:${d.tlp.toUpperCase()}: ${d.reason}`);
+  }
+}

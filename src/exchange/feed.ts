@@ -1,0 +1,172 @@
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { manifestEntry, readMispEvent, type Publisher, type Refused } from './misp.ts';
+import { nameUuid } from './marking.ts';
+import { FeedRefused, type ReceivedItem } from './service.ts';
+
+/**
+ * Signed static feeds. A feed is a directory (or the same files over HTTP) in MISP's feed layout:
+ * one `<uuid>.json` per event and `manifest.json` listing each with its `integrity:sha256`. Beside
+ * it, `manifest.json.sig` (as MISP keeps `manifest.json.asc`) signs, with the publisher's Ed25519
+ * key, the manifest's SHA-256, the publisher, a sequence number and the time: a reader checks the
+ * key it subscribed with, the signature, the manifest, every file, and that the sequence is newer
+ * than the last it took.
+ */
+const SIG_FORMAT = 'derisk-feed-signature/1';
+const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A feed file larger than this is refused unread: events of notes and decisions are small. */
+const MAX_FILE = 64 * 1024 * 1024;
+
+const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+export interface Identity {
+  publisher: string;
+  /** `ed25519:<base64 of the 32-byte public key>`: what subscribers pass as --key. */
+  publicKey: string;
+  keyId: string;
+}
+
+const keyPaths = (home: string) => ({ dir: join(home, 'exchange'), key: join(home, 'exchange', 'feed-key.pem'), identity: join(home, 'exchange', 'identity.json'), state: join(home, 'exchange', 'published.json') });
+
+export const keyIdOf = (publicKey: string) => sha256(parsePublicKey(publicKey).export({ format: 'der', type: 'spki' })).slice(0, 16);
+
+export function parsePublicKey(text: string): KeyObject {
+  const m = /^ed25519:([A-Za-z0-9+/]{43}=)$/.exec(text.trim());
+  if (!m) throw new FeedRefused(`${JSON.stringify(text.slice(0, 80))} is not a derisk feed key (ed25519:<base64 of 32 bytes>, as derisk exchange keys prints it)`);
+  const raw = Buffer.from(m[1]!, 'base64');
+  if (raw.length !== 32) throw new FeedRefused('an Ed25519 public key has 32 bytes');
+  return createPublicKey({ key: Buffer.concat([SPKI_ED25519, raw]), format: 'der', type: 'spki' });
+}
+
+/** The installation's feed key, made on first use (private key owner-only in DERISK_HOME/exchange/). */
+export function feedIdentity(home: string, publisher?: string): Identity {
+  const p = keyPaths(home);
+  if (existsSync(p.identity)) {
+    const id = JSON.parse(readFileSync(p.identity, 'utf8')) as Identity;
+    if (publisher && publisher !== id.publisher) {
+      writeFileSync(p.identity, JSON.stringify({ ...id, publisher }, null, 2) + '\n');
+      return { ...id, publisher };
+    }
+    return id;
+  }
+  mkdirSync(p.dir, { recursive: true, mode: 0o700 });
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  writeFileSync(p.key, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  const raw = (publicKey.export({ format: 'der', type: 'spki' }) as Buffer).subarray(SPKI_ED25519.length);
+  const text = `ed25519:${raw.toString('base64')}`;
+  const id: Identity = { publisher: publisher ?? 'derisk installation', publicKey: text, keyId: keyIdOf(text) };
+  writeFileSync(p.identity, JSON.stringify(id, null, 2) + '\n');
+  return id;
+}
+
+export const publisherOf = (id: Identity): Publisher => ({ name: id.publisher, uuid: nameUuid(`publisher/${id.publicKey}`) });
+
+const signedPayload = (s: { publisher: string; keyId: string; sequence: number; publishedAt: string; manifestSha256: string }) =>
+  Buffer.from(JSON.stringify([SIG_FORMAT, s.publisher, s.keyId, s.sequence, s.publishedAt, s.manifestSha256]));
+
+/** Writes the events, the manifest and its signature into `dir`; the sequence only grows. */
+export function writeFeed(home: string, dir: string, events: { Event: Record<string, unknown> }[], now = new Date()): { files: number; sequence: number; manifestSha256: string } {
+  const id = feedIdentity(home);
+  const p = keyPaths(home);
+  const privateKey = createPrivateKey(readFileSync(p.key));
+  mkdirSync(dir, { recursive: true });
+  const manifest: Record<string, unknown> = {};
+  for (const e of events) {
+    const body = JSON.stringify(e, null, 1);
+    writeFileSync(join(dir, `${e.Event.uuid}.json`), body);
+    manifest[e.Event.uuid as string] = manifestEntry(e, sha256(body));
+  }
+  const manifestText = JSON.stringify(manifest, null, 1);
+  const previous = Math.max(existsSync(p.state) ? (JSON.parse(readFileSync(p.state, 'utf8')) as { sequence: number }).sequence : 0, readSequence(dir));
+  const sig = { format: SIG_FORMAT, publisher: id.publisher, keyId: id.keyId, sequence: previous + 1, publishedAt: now.toISOString(), manifestSha256: sha256(manifestText) };
+  writeFileSync(join(dir, 'manifest.json'), manifestText);
+  writeFileSync(join(dir, 'manifest.json.sig'), JSON.stringify({ ...sig, signature: sign(null, signedPayload(sig), privateKey).toString('base64') }, null, 1) + '\n');
+  writeFileSync(p.state, JSON.stringify({ sequence: sig.sequence, publishedAt: sig.publishedAt }) + '\n');
+  return { files: events.length, sequence: sig.sequence, manifestSha256: sig.manifestSha256 };
+}
+
+function readSequence(dir: string): number {
+  try {
+    return Number((JSON.parse(readFileSync(join(dir, 'manifest.json.sig'), 'utf8')) as { sequence?: unknown }).sequence) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Reads one file of a feed from a directory or over HTTP(S). */
+export type FeedReader = (name: string) => Promise<Buffer>;
+
+export function feedReader(source: string): FeedReader {
+  if (/^https?:\/\//i.test(source)) {
+    const base = source.endsWith('/') ? source : `${source}/`;
+    return async (name) => {
+      const res = await fetch(new URL(name, base), { redirect: 'error' });
+      if (!res.ok) throw new FeedRefused(`${name}: ${source} answered ${res.status}`);
+      if (Number(res.headers.get('content-length') ?? 0) > MAX_FILE) throw new FeedRefused(`${name}: larger than ${MAX_FILE} bytes`);
+      const body = Buffer.from(await res.arrayBuffer());
+      if (body.length > MAX_FILE) throw new FeedRefused(`${name}: larger than ${MAX_FILE} bytes`);
+      return body;
+    };
+  }
+  const dir = resolve(source);
+  return async (name) => {
+    const path = join(dir, name);
+    if (!existsSync(path)) throw new FeedRefused(`${name}: missing from the feed ${dir}`);
+    return readFileSync(path);
+  };
+}
+
+export interface VerifiedFeed {
+  publisher: string;
+  sequence: number;
+  publishedAt: string;
+  manifestSha256: string;
+  items: ReceivedItem[];
+  refused: Refused[];
+  /** The manifest last taken, unchanged: nothing to do. */
+  unchanged?: boolean;
+}
+
+/**
+ * Verifies a feed against the key subscribed with and the last sequence taken, then reads its
+ * items. Any failure refuses the whole feed with the reason: nothing of a feed that does not
+ * verify is taken.
+ */
+export async function readVerifiedFeed(read: FeedReader, subscribed: { publicKey: string; keyId: string; lastSequence: number | null; lastManifest: string | null }): Promise<VerifiedFeed> {
+  let sig: { format?: unknown; publisher?: unknown; keyId?: unknown; sequence?: unknown; publishedAt?: unknown; manifestSha256?: unknown; signature?: unknown };
+  try {
+    sig = JSON.parse((await read('manifest.json.sig')).toString('utf8'));
+  } catch (e) {
+    throw e instanceof FeedRefused ? new FeedRefused(`unsigned feed: ${e.message}`) : new FeedRefused(`manifest.json.sig is not readable JSON`);
+  }
+  if (sig.format !== SIG_FORMAT || typeof sig.publisher !== 'string' || typeof sig.keyId !== 'string' || !Number.isSafeInteger(sig.sequence) || typeof sig.publishedAt !== 'string' || typeof sig.manifestSha256 !== 'string' || typeof sig.signature !== 'string') {
+    throw new FeedRefused(`manifest.json.sig is not a ${SIG_FORMAT} signature`);
+  }
+  const s = sig as { publisher: string; keyId: string; sequence: number; publishedAt: string; manifestSha256: string; signature: string };
+  if (s.keyId !== subscribed.keyId) throw new FeedRefused(`signed with an unknown key ${s.keyId} (this subscription trusts ${subscribed.keyId} only)`);
+  if (!verify(null, signedPayload(s), parsePublicKey(subscribed.publicKey), Buffer.from(s.signature, 'base64'))) throw new FeedRefused(`the signature does not verify with key ${subscribed.keyId}: the signed manifest record was changed or signed by another key`);
+  const manifestText = await read('manifest.json');
+  if (sha256(manifestText) !== s.manifestSha256) throw new FeedRefused('manifest.json does not match the SHA-256 that was signed: it was changed after signing (tampered)');
+  if (subscribed.lastSequence !== null && s.sequence === subscribed.lastSequence && s.manifestSha256 === subscribed.lastManifest) return { publisher: s.publisher, sequence: s.sequence, publishedAt: s.publishedAt, manifestSha256: s.manifestSha256, items: [], refused: [], unchanged: true };
+  if (subscribed.lastSequence !== null && s.sequence <= subscribed.lastSequence) throw new FeedRefused(`manifest sequence ${s.sequence} is not newer than ${subscribed.lastSequence}, already pulled: a replayed older manifest`);
+  const manifest = JSON.parse(manifestText.toString('utf8')) as Record<string, { 'integrity:sha256'?: unknown }>;
+  const items: ReceivedItem[] = [];
+  const refused: Refused[] = [];
+  const events: [string, unknown][] = [];
+  // Every file is checked before anything is read from any of them.
+  for (const [uuid, entry] of Object.entries(manifest)) {
+    if (!UUID.test(uuid)) throw new FeedRefused(`manifest.json lists ${JSON.stringify(uuid.slice(0, 80))}, which is not an event UUID`);
+    const body = await read(`${uuid}.json`);
+    if (typeof entry['integrity:sha256'] !== 'string') throw new FeedRefused(`manifest.json gives no integrity:sha256 for ${uuid}.json`);
+    if (sha256(body) !== entry['integrity:sha256']) throw new FeedRefused(`${uuid}.json does not match its SHA-256 in the signed manifest (tampered)`);
+    events.push([`${uuid}.json`, JSON.parse(body.toString('utf8'))]);
+  }
+  for (const [file, doc] of events) {
+    const r = readMispEvent(doc, file);
+    items.push(...r.items);
+    refused.push(...r.refused);
+  }
+  return { publisher: s.publisher, sequence: s.sequence, publishedAt: s.publishedAt, manifestSha256: s.manifestSha256, items, refused };
+}

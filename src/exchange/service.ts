@@ -1,0 +1,386 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { AppDb, AppTx } from '../appdb/db.ts';
+import type { StoredResult } from '../service/cases.ts';
+import { appendAudit, type RowRef } from '../service/audit.ts';
+import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
+import { screenKey } from '../screening/names.ts';
+import { distributionAllows, ExchangeError, nameUuid, tlpAllows, type Distribution, type ExportableTlp, type Tlp } from './marking.ts';
+
+export type ItemKind = 'note' | 'namesake' | 'assessment';
+export const ITEM_KINDS: readonly ItemKind[] = ['note', 'namesake', 'assessment'];
+
+/** What a note is about: a list entry (`<list>/<entry id>`), a ROR institution, or a name as written. */
+export interface Subject {
+  kind: 'entry' | 'ror' | 'name';
+  value: string;
+  label: string;
+}
+
+export interface Sharing {
+  distribution: Distribution;
+  tlp: Tlp;
+}
+
+/** Nothing leaves an organisation unless someone who may decides so. */
+const PRIVATE: Sharing = { distribution: 'organisation', tlp: 'amber+strict' };
+
+export interface EntityNote extends Sharing {
+  id: string;
+  orgId: string;
+  orgName: string;
+  subject: Subject;
+  body: string;
+  /** 0–100, 50 neutral (MISP's opinion scale): how much of a concern the author thinks the entity is. */
+  opinion: number | null;
+  createdAt: string;
+}
+
+export interface NamesakeDecision extends Sharing {
+  id: string;
+  orgId: string;
+  orgName: string;
+  /** The string as written, which screening matched to the entry. */
+  name: string;
+  listId: string;
+  entryId: string;
+  entryName: string;
+  reason: string;
+  createdAt: string;
+}
+
+/** A verdict stripped of everything that could tell who assessed whom with whom. */
+export interface AnonymisedAssessment extends Sharing {
+  uuid: string;
+  partners: { name: string | null; ror: string | null; country: string }[];
+  fields: string[] | null;
+  overall: string;
+  categories: Record<string, string>;
+  criteria: string[];
+  lists: { id: string; version: string }[];
+  rulebook: string;
+  bundle: string;
+  /** The month it was assessed: a day could be matched with a meeting. */
+  month: string;
+}
+
+export interface Outgoing {
+  notes: EntityNote[];
+  namesakes: NamesakeDecision[];
+  assessments: AnonymisedAssessment[];
+  /** Partner groups shared by fewer than k organisations: held back, counted only. */
+  heldBack: { groups: number; assessments: number; k: number };
+}
+
+export interface ExchangePolicy {
+  k: number;
+}
+
+const POLICY = fileURLToPath(new URL('../../data/exchange/policy.json', import.meta.url));
+export function loadExchangePolicy(path = POLICY): ExchangePolicy {
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as { k?: unknown };
+  if (!Number.isInteger(doc.k) || (doc.k as number) < 2) throw new Error(`${path}: k must be a whole number of at least 2 (got ${JSON.stringify(doc.k)})`);
+  return { k: doc.k as number };
+}
+
+type NoteRow = { id: string; org_id: string; org_name: string | null; subject_kind: string; subject: string; subject_label: string; body: string; opinion: number | null; created_at: string; distribution: string | null; tlp: string | null };
+type NamesakeRow = { id: string; org_id: string; org_name: string | null; name: string; list_id: string; entry_id: string; entry_name: string; reason: string; created_at: string; distribution: string | null; tlp: string | null };
+
+const sharingOf = (r: { distribution: string | null; tlp: string | null }): Sharing => (r.distribution ? { distribution: r.distribution as Distribution, tlp: r.tlp as Tlp } : PRIVATE);
+
+const noteOf = (r: NoteRow): EntityNote => ({
+  id: r.id, orgId: r.org_id, orgName: r.org_name ?? r.org_id, subject: { kind: r.subject_kind as Subject['kind'], value: r.subject, label: r.subject_label },
+  body: r.body, opinion: r.opinion === null ? null : Number(r.opinion), createdAt: r.created_at, ...sharingOf(r),
+});
+const namesakeOf = (r: NamesakeRow): NamesakeDecision => ({
+  id: r.id, orgId: r.org_id, orgName: r.org_name ?? r.org_id, name: r.name, listId: r.list_id, entryId: r.entry_id, entryName: r.entry_name, reason: r.reason, createdAt: r.created_at, ...sharingOf(r),
+});
+
+const NOTES_SQL = `SELECT n.*, o.name AS org_name, s.distribution, s.tlp FROM entity_notes n LEFT JOIN organisations o ON o.id = n.org_id LEFT JOIN exchange_sharing s ON s.kind = 'note' AND s.item_id = n.id`;
+const NAMESAKES_SQL = `SELECT d.*, o.name AS org_name, s.distribution, s.tlp FROM namesake_decisions d LEFT JOIN organisations o ON o.id = d.org_id LEFT JOIN exchange_sharing s ON s.kind = 'namesake' AND s.item_id = d.id`;
+
+const text = (v: unknown, what: string, max: number): string => {
+  if (typeof v !== 'string' || v.trim() === '') throw new ExchangeError(`${what}: give some text`);
+  if (v.length > max) throw new ExchangeError(`${what}: at most ${max} characters (got ${v.length})`);
+  return v.trim();
+};
+
+/**
+ * Notes on entities, namesake decisions and the sharing of every item an organisation holds,
+ * checked for role and tenant here in the core; what leaves the installation is decided by
+ * `outgoing` alone, for every format and feed.
+ */
+export class ExchangeService {
+  constructor(
+    private readonly db: AppDb,
+    private readonly european: ReadonlySet<string>,
+  ) {}
+
+  async addNote(actor: Actor, subject: Subject, body: string, opinion: number | null = null): Promise<string> {
+    authorize(actor, 'exchange.note');
+    const b = text(body, 'note', 20_000);
+    if (opinion !== null && !(Number.isInteger(opinion) && opinion >= 0 && opinion <= 100)) throw new ExchangeError(`opinion: a whole number from 0 to 100 (50 neutral), got ${opinion}`);
+    if (!['entry', 'ror', 'name'].includes(subject.kind)) throw new ExchangeError(`subject: ${subject.kind} is not entry, ror or name`);
+    text(subject.value, 'subject', 500);
+    return this.db.transaction(async (tx) => {
+      const id = randomUUID();
+      await tx.query('INSERT INTO entity_notes (id, org_id, subject_kind, subject, subject_label, body, opinion, author, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [id, actor.orgId, subject.kind, subject.value, subject.label || subject.value, b, opinion, actor.userId, new Date().toISOString()]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.note', target: id, detail: { subject: `${subject.kind}:${subject.value}` }, rows: [['entity_notes', id]] });
+      return id;
+    });
+  }
+
+  async decideNamesake(actor: Actor, d: { name: string; listId: string; entryId: string; entryName: string; reason: string }): Promise<string> {
+    authorize(actor, 'exchange.note');
+    const name = text(d.name, 'name', 500);
+    const reason = text(d.reason, 'reason', 5_000);
+    const key = screenKey(name);
+    if (key === '') throw new ExchangeError(`name: ${JSON.stringify(d.name)} has nothing screening compares (letters or Chinese characters)`);
+    return this.db.transaction(async (tx) => {
+      const id = randomUUID();
+      await tx.query('INSERT INTO namesake_decisions (id, org_id, name, name_key, list_id, entry_id, entry_name, reason, author, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [id, actor.orgId, name, key, d.listId, d.entryId, d.entryName, reason, actor.userId, new Date().toISOString()]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.namesake', target: id, detail: { name, entry: `${d.listId}/${d.entryId}` }, rows: [['namesake_decisions', id]] });
+      return id;
+    });
+  }
+
+  /** Sets how far one of the organisation's items may travel; audited with the level before. */
+  async share(actor: Actor, kind: ItemKind, id: string, sharing: Sharing): Promise<void> {
+    authorize(actor, 'exchange.share');
+    await this.db.transaction(async (tx) => {
+      await this.owned(tx, actor, kind, id);
+      const before = (await tx.query<{ distribution: string; tlp: string }>('SELECT distribution, tlp FROM exchange_sharing WHERE kind = $1 AND item_id = $2', [kind, id]))[0] ?? PRIVATE;
+      const now = new Date().toISOString();
+      await tx.query('DELETE FROM exchange_sharing WHERE kind = $1 AND item_id = $2', [kind, id]);
+      await tx.query('INSERT INTO exchange_sharing (kind, item_id, org_id, distribution, tlp, changed_by, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [kind, id, actor.orgId, sharing.distribution, sharing.tlp, actor.userId, now]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.share', target: `${kind}/${id}`, detail: { from: { distribution: before.distribution, tlp: before.tlp }, to: sharing }, rows: [['exchange_sharing', kind, id]] });
+    });
+  }
+
+  /** Another organisation's item answers exactly like one that does not exist. */
+  private async owned(tx: AppTx, actor: Actor, kind: ItemKind, id: string): Promise<void> {
+    const table = { note: 'entity_notes', namesake: 'namesake_decisions', assessment: 'assessments' }[kind];
+    if (!table) throw new ExchangeError(`kind: ${JSON.stringify(kind)} is not one of ${ITEM_KINDS.join(', ')}`);
+    if (!(await tx.query(`SELECT 1 FROM ${table} WHERE id = $1 AND org_id = $2`, [id, actor.orgId]))[0]) throw new NotFoundError(`no ${kind} ${id} of your organisation`);
+  }
+
+  /** The organisation's own notes and decisions with their sharing. */
+  async items(actor: Actor): Promise<{ notes: EntityNote[]; namesakes: NamesakeDecision[]; assessments: { id: string; caseId: string; overall: string; sharing: Sharing }[] }> {
+    authorize(actor, 'note.read');
+    const notes = (await this.db.query<NoteRow>(`${NOTES_SQL} WHERE n.org_id = $1 ORDER BY n.created_at`, [actor.orgId])).map(noteOf);
+    const namesakes = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} WHERE d.org_id = $1 ORDER BY d.created_at`, [actor.orgId])).map(namesakeOf);
+    const assessments = await this.db.query<{ id: string; case_id: string; overall: string; distribution: string | null; tlp: string | null }>(
+      `SELECT a.id, a.case_id, a.overall, s.distribution, s.tlp FROM assessments a LEFT JOIN exchange_sharing s ON s.kind = 'assessment' AND s.item_id = a.id WHERE a.org_id = $1 ORDER BY a.created_at`, [actor.orgId]);
+    return { notes, namesakes, assessments: assessments.map((a) => ({ id: a.id, caseId: a.case_id, overall: a.overall, sharing: sharingOf(a) })) };
+  }
+
+  /**
+   * Everything that may leave the installation for `audience` with markings up to `maxTlp`: the one
+   * gate every export and feed goes through. TLP:RED never passes, whatever its distribution.
+   */
+  async outgoing(actor: Actor, options: { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k: number }): Promise<Outgoing> {
+    authorize(actor, 'exchange.publish');
+    if (!Number.isInteger(options.k) || options.k < 2) throw new ExchangeError(`k must be a whole number of at least 2 (got ${options.k})`);
+    const passes = (s: Sharing) => distributionAllows(s.distribution, options.audience) && tlpAllows(s.tlp, options.maxTlp);
+    const notes = (await this.db.query<NoteRow>(`${NOTES_SQL} ORDER BY n.created_at, n.id`)).map(noteOf).filter(passes);
+    const namesakes = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} ORDER BY d.created_at, d.id`)).map(namesakeOf).filter(passes);
+    const rows = await this.db.query<{ id: string; case_id: string; org_id: string; created_at: string; result: string; distribution: string; tlp: string }>(
+      `SELECT a.id, a.case_id, a.org_id, a.created_at, a.result, s.distribution, s.tlp FROM assessments a JOIN exchange_sharing s ON s.kind = 'assessment' AND s.item_id = a.id ORDER BY a.created_at, a.id`);
+    // The latest shared verdict per case: a case re-assessed five times is one organisation's view, once.
+    const latest = new Map<string, (typeof rows)[number]>();
+    for (const r of rows) if (passes(sharingOf(r))) latest.set(r.case_id, r);
+    const groups = new Map<string, { orgs: Set<string>; items: AnonymisedAssessment[] }>();
+    for (const r of latest.values()) {
+      const a = this.anonymise(r.id, JSON.parse(r.result) as StoredResult, r.created_at, sharingOf(r));
+      if (a.partners.length === 0) continue;
+      const key = a.partners.map((p) => p.ror ?? `name:${screenKey(p.name ?? '')}`).sort().join('|');
+      const g = groups.get(key) ?? { orgs: new Set(), items: [] };
+      g.orgs.add(r.org_id);
+      g.items.push(a);
+      groups.set(key, g);
+    }
+    const assessments: AnonymisedAssessment[] = [];
+    const heldBack = { groups: 0, assessments: 0, k: options.k };
+    for (const g of groups.values()) {
+      if (g.orgs.size >= options.k) assessments.push(...g.items);
+      else {
+        heldBack.groups++;
+        heldBack.assessments += g.items.length;
+      }
+    }
+    return { notes, namesakes, assessments, heldBack };
+  }
+
+  /** The verdict without case text, people, dates to the day or the European institution. */
+  private anonymise(id: string, result: StoredResult, createdAt: string, sharing: Sharing): AnonymisedAssessment {
+    const doc = (result.case ?? {}) as { partners?: { name?: unknown; ror?: unknown; country?: unknown }[]; technology?: { fields?: unknown } };
+    const partners = (doc.partners ?? [])
+      .map((p) => ({ name: typeof p.name === 'string' && p.name !== 'unknown' ? p.name : null, ror: typeof p.ror === 'string' ? p.ror.replace(/^https?:\/\/ror\.org\//, '') : null, country: typeof p.country === 'string' ? p.country.toUpperCase() : '' }))
+      // A partner of unknown country could be the European institution: left out.
+      .filter((p) => p.country !== '' && !this.european.has(p.country) && (p.name || p.ror));
+    const fields = doc.technology?.fields === 'none' ? [] : Array.isArray(doc.technology?.fields) ? (doc.technology!.fields as unknown[]).filter((f): f is string => typeof f === 'string').sort() : null;
+    const snapshot = result.snapshot as { lists?: { id: string; version: string }[] };
+    return {
+      // Derived, not the stored id: a reader cannot ask for the verdict behind it.
+      uuid: nameUuid(`assessment/${id}`),
+      partners,
+      fields,
+      overall: result.overall,
+      categories: Object.fromEntries(Object.entries(result.categories).map(([c, v]) => [c, v.verdict])),
+      criteria: result.criteria.filter((c) => c.status === 'holds').map((c) => c.id).sort(),
+      lists: (snapshot.lists ?? []).map((l) => ({ id: l.id, version: l.version })),
+      rulebook: result.rulebook.version,
+      bundle: result.bundle.version,
+      month: createdAt.slice(0, 7),
+      ...sharing,
+    };
+  }
+
+  /**
+   * What other institutions (and this installation's other organisations, where they shared it)
+   * decided about a string screening matched to an entry: information beside the hit, never a change to it.
+   */
+  async namesakeVerdicts(viewerOrg: string | null, name: string, entries: { list: string; entryId: string }[]): Promise<NamesakeInfo[]> {
+    const key = screenKey(name);
+    if (key === '' || entries.length === 0) return [];
+    const local = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} WHERE d.name_key = $1`, [key])).map(namesakeOf)
+      .filter((d) => d.orgId === viewerOrg || (d.distribution !== 'organisation' && d.tlp !== 'red'));
+    const received = await this.db.query<{ uuid: string; publisher: string; origin_org: string; doc: string; tlp: string }>(`SELECT uuid, publisher, origin_org, doc, tlp FROM exchange_received WHERE kind = 'namesake' AND subject_key = $1`, [key]);
+    const out: NamesakeInfo[] = [];
+    for (const e of entries) {
+      const judged: NamesakeInfo['decisions'] = [];
+      for (const d of local) if (d.listId === e.list && d.entryId === e.entryId) judged.push({ institution: d.orgName, publisher: null, reason: d.reason, tlp: d.tlp, at: d.createdAt });
+      for (const r of received) {
+        const d = JSON.parse(r.doc) as ReceivedNamesake;
+        if (d.listId === e.list && d.entryId === e.entryId) judged.push({ institution: r.origin_org, publisher: r.publisher, reason: d.reason, tlp: r.tlp as Tlp, at: d.createdAt });
+      }
+      if (judged.length > 0) out.push({ list: e.list, entryId: e.entryId, institutions: new Set(judged.map((j) => `${j.publisher ?? ''}\u0000${j.institution}`)).size, decisions: judged });
+    }
+    return out;
+  }
+
+  // ---- subscriptions and what feeds bring in ----
+
+  async subscribe(actor: Actor, source: string, publicKey: string, keyId: string): Promise<string> {
+    authorize(actor, 'exchange.subscribe');
+    return this.db.transaction(async (tx) => {
+      if ((await tx.query('SELECT 1 FROM exchange_subscriptions WHERE source = $1', [source]))[0]) throw new ExchangeError(`already subscribed to ${source}`);
+      const id = randomUUID();
+      await tx.query('INSERT INTO exchange_subscriptions (id, source, public_key, key_id, added_by, added_at) VALUES ($1, $2, $3, $4, $5, $6)', [id, source, publicKey, keyId, actor.userId, new Date().toISOString()]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.subscribe', target: id, detail: { source, keyId }, rows: [['exchange_subscriptions', id]] });
+      return id;
+    });
+  }
+
+  async subscriptions(): Promise<Subscription[]> {
+    const rows = await this.db.query<{ id: string; source: string; public_key: string; key_id: string; publisher: string | null; last_sequence: number | null; last_manifest: string | null; last_pulled_at: string | null }>('SELECT * FROM exchange_subscriptions ORDER BY added_at');
+    return rows.map((r) => ({ id: r.id, source: r.source, publicKey: r.public_key, keyId: r.key_id, publisher: r.publisher, lastSequence: r.last_sequence === null ? null : Number(r.last_sequence), lastManifest: r.last_manifest, lastPulledAt: r.last_pulled_at }));
+  }
+
+  /**
+   * Records a verified feed: items kept apart from local ones with their provenance. An item with
+   * the id of a local note or decision, or one another feed brought first, is not taken: it is a
+   * conflict, reported. The sequence check is repeated here, in the transaction, so two pulls
+   * racing cannot both accept the same manifest.
+   */
+  async recordPull(actor: Actor, sub: Subscription, feed: { publisher: string; sequence: number; publishedAt: string; manifestSha256: string; items: ReceivedItem[] }): Promise<PullReport> {
+    authorize(actor, 'exchange.subscribe');
+    return this.db.transaction(async (tx) => {
+      const last = (await tx.query<{ last_sequence: number | null; last_manifest: string | null }>('SELECT last_sequence, last_manifest FROM exchange_subscriptions WHERE id = $1', [sub.id]))[0];
+      if (last?.last_sequence !== null && last?.last_sequence !== undefined && feed.sequence <= Number(last.last_sequence) && !(feed.sequence === Number(last.last_sequence) && feed.manifestSha256 === last.last_manifest)) {
+        throw new FeedRefused(`manifest sequence ${feed.sequence} is not newer than ${last.last_sequence}, already pulled: a replayed older manifest`);
+      }
+      const report: PullReport = { source: sub.source, publisher: feed.publisher, sequence: feed.sequence, added: 0, updated: 0, unchanged: 0, conflicts: [] };
+      const rows: RowRef[] = [];
+      const now = new Date().toISOString();
+      for (const item of feed.items) {
+        const localTable = item.kind === 'note' ? 'entity_notes' : item.kind === 'namesake' ? 'namesake_decisions' : null;
+        if (localTable && (await tx.query(`SELECT 1 FROM ${localTable} WHERE id = $1`, [item.uuid]))[0]) {
+          report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `a local ${item.kind} has this id: kept the local one, the received one was not taken` });
+          continue;
+        }
+        const have = (await tx.query<{ subscription_id: string; doc: string; publisher: string }>('SELECT subscription_id, doc, publisher FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, item.uuid]))[0];
+        const doc = JSON.stringify(item.doc);
+        if (have && have.subscription_id !== sub.id) {
+          report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `already received from ${have.publisher}: kept that one` });
+          continue;
+        }
+        if (have && have.doc === doc) {
+          report.unchanged++;
+          continue;
+        }
+        if (have) await tx.query('DELETE FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, item.uuid]);
+        await tx.query('INSERT INTO exchange_received (kind, uuid, subscription_id, publisher, key_id, published_at, pulled_at, origin_org, distribution, tlp, subject_key, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
+          [item.kind, item.uuid, sub.id, feed.publisher, sub.keyId, feed.publishedAt, now, item.originOrg, item.distribution, item.tlp, item.subjectKey, doc]);
+        rows.push(['exchange_received', item.kind, item.uuid]);
+        if (have) report.updated++;
+        else report.added++;
+      }
+      await tx.query('UPDATE exchange_subscriptions SET publisher = $1, last_sequence = $2, last_manifest = $3, last_pulled_at = $4 WHERE id = $5', [feed.publisher, feed.sequence, feed.manifestSha256, now, sub.id]);
+      rows.push(['exchange_subscriptions', sub.id]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.pull', target: sub.id, detail: { source: sub.source, publisher: feed.publisher, sequence: feed.sequence, added: report.added, updated: report.updated, conflicts: report.conflicts.length }, rows });
+      return report;
+    });
+  }
+
+  async received(kind?: ItemKind): Promise<{ kind: ItemKind; uuid: string; publisher: string; keyId: string; publishedAt: string; pulledAt: string; originOrg: string; distribution: string; tlp: string; doc: unknown }[]> {
+    const rows = await this.db.query<{ kind: ItemKind; uuid: string; publisher: string; key_id: string; published_at: string; pulled_at: string; origin_org: string; distribution: string; tlp: string; doc: string }>(
+      kind ? 'SELECT * FROM exchange_received WHERE kind = $1 ORDER BY kind, uuid' : 'SELECT * FROM exchange_received ORDER BY kind, uuid', kind ? [kind] : []);
+    return rows.map((r) => ({ kind: r.kind, uuid: r.uuid, publisher: r.publisher, keyId: r.key_id, publishedAt: r.published_at, pulledAt: r.pulled_at, originOrg: r.origin_org, distribution: r.distribution, tlp: r.tlp, doc: JSON.parse(r.doc) }));
+  }
+}
+
+export interface NamesakeInfo {
+  list: string;
+  entryId: string;
+  /** Distinct institutions that judged the string not to be the entry. */
+  institutions: number;
+  decisions: { institution: string; publisher: string | null; reason: string; tlp: Tlp; at: string }[];
+}
+
+export interface Subscription {
+  id: string;
+  source: string;
+  publicKey: string;
+  keyId: string;
+  publisher: string | null;
+  lastSequence: number | null;
+  /** SHA-256 of the last manifest taken: the same manifest again is "up to date", not a replay. */
+  lastManifest: string | null;
+  lastPulledAt: string | null;
+}
+
+export interface ReceivedNamesake {
+  name: string;
+  listId: string;
+  entryId: string;
+  entryName: string;
+  reason: string;
+  createdAt: string;
+}
+
+export interface ReceivedItem {
+  kind: ItemKind;
+  uuid: string;
+  originOrg: string;
+  distribution: string;
+  tlp: Tlp;
+  subjectKey: string;
+  doc: unknown;
+}
+
+export interface PullReport {
+  source: string;
+  publisher: string;
+  sequence: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  conflicts: { kind: ItemKind; uuid: string; reason: string }[];
+}
+
+/** A feed that failed verification: nothing of it was taken. */
+export class FeedRefused extends Error {
+  readonly statusCode = 422;
+}
