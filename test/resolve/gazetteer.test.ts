@@ -4,6 +4,19 @@ import { Gazetteer } from '../../src/resolve/gazetteer.ts';
 
 const registryPlaces = [
   { countryCode: 'US', countryName: 'United States', city: 'Boston' },
+  // Cities that share a name across countries, as the registry has them.
+  { countryCode: 'GR', countryName: 'Greece', city: 'Athens' },
+  { countryCode: 'GR', countryName: 'Greece', city: 'Athens' },
+  { countryCode: 'US', countryName: 'United States', city: 'Athens' },
+  { countryCode: 'RU', countryName: 'Russia', city: 'Moscow' },
+  { countryCode: 'RU', countryName: 'Russia', city: 'Moscow' },
+  { countryCode: 'US', countryName: 'United States', city: 'Moscow' },
+  { countryCode: 'BR', countryName: 'Brazil', city: 'Cuiabá' },
+  { countryCode: 'DE', countryName: 'Germany', city: 'Berlin' },
+  { countryCode: 'US', countryName: 'United States', city: 'Columbia' },
+  { countryCode: 'US', countryName: 'United States', city: 'Norfolk' },
+  { countryCode: 'IT', countryName: 'Italy', city: 'Milan' },
+  { countryCode: 'CN', countryName: 'China', city: 'Shenzhen' },
   { countryCode: 'US', countryName: 'United States', city: 'Atlanta' },
   { countryCode: 'ES', countryName: 'Spain', city: 'Barcelona' },
   { countryCode: 'GE', countryName: 'Georgia', city: 'Tbilisi' },
@@ -60,4 +73,68 @@ test('a city that stands for one country decides; an ambiguous one does not', ()
 test('names in other languages (CLDR) count', () => {
   assert.equal(country('Technische Universität München, München, Deutschland'), 'DE');
   assert.equal(country('Université Paris-Saclay, Orsay, France'), 'FR');
+});
+
+test('a US state written as its postal code ends the address, with or without a ZIP code', () => {
+  assert.equal(country('Department of Electrical Engineering, Princeton University, Princeton, NJ'), 'US');
+  assert.equal(country('Florida State University Panama City, Panama City, FL 32405'), 'US');
+  assert.equal(country('University of Delaware, Newark, DE 19716'), 'US');
+  assert.equal(country('Indiana University Bloomington, Bloomington, IN'), 'US');
+  assert.equal(country('Stevens Institute of Technology, Hoboken NJ 07030'), 'US');
+});
+
+test('a city abroad that shares its name with a US town does not outrank the state after it', () => {
+  assert.equal(country('School of Computing, University of Georgia, Athens, GA'), 'US');
+  assert.equal(country('University of Idaho, Moscow, ID'), 'US');
+  // Alone, a city the registry has in two countries decides nothing.
+  assert.equal(country('Some Institute, Athens'), null);
+});
+
+test('a code after a city of another country is that country, not a US state', () => {
+  assert.equal(country('Universidade Federal de Mato Grosso, Cuiabá, MT'), 'BR');
+  assert.equal(country('Some Company, Berlin, DE'), 'DE');
+  assert.equal(country('Univ Milan, Dipartimento Informat, Via Celoria 18, I-20133 Milan, MI'), 'IT');
+});
+
+test('a state or province is read before a country its name contains', () => {
+  assert.equal(country('Rutgers, The State University of New Jersey'), 'US');
+  assert.equal(country('Department of Computer Science, University of New Mexico'), 'US');
+  assert.equal(country('University of New South Wales, Sydney, NSW'), 'AU');
+  assert.equal(country('RMIT University, Melbourne, Vic 3000'), 'AU');
+  assert.equal(country('Universidade Federal do Paraná, Curitiba, Paraná'), 'BR');
+  assert.equal(country('CICESE, Ensenada 22860, Baja California'), 'MX');
+  // "New England" is no country's name; England is not meant.
+  assert.equal(country('University of New England'), null);
+});
+
+test('Hellas is Greece', () => {
+  assert.equal(country('Athena Research Center, Marousi, Hellas'), 'GR');
+  assert.equal(country('National Technical University of Athens, Hellas'), 'GR');
+});
+
+test('a Canadian postal code places the address in Canada', () => {
+  assert.equal(country('Mem Univ Newfoundland, Wireless Networking Lab, St John, NF A1B 3X5'), 'CA');
+  assert.equal(country('Huawei Technol, Ottawa, ON K2K 3J1'), 'CA');
+});
+
+test('a name only another language gives a country is not read as that country when it is a city ("Columbia", "Norfolk")', () => {
+  assert.equal(country('Univ Missouri, Dept Elect Engn, Columbia'), 'US');
+  assert.equal(country('Norfolk State Univ, Dept Mat Sci, Norfolk'), 'US');
+});
+
+test('an ambiguous region alone is only a guess; another place in the string decides it', () => {
+  const alone = gazetteer.detect('Rutgers State Univ, WINLAB, New Brunswick');
+  assert.equal(alone.explicit, false, 'New Brunswick alone may be the city in New Jersey');
+  assert.equal(gazetteer.detect('University of New Brunswick, Fredericton, New Brunswick, Canada').countryCode, 'CA');
+});
+
+test('a country ending an earlier part names the address when the last part is an unknown place', () => {
+  assert.equal(country('Univ Southampton Malaysia, Dept Elect Engn, Iskandar Puteri 79100'), 'MY');
+  // but a known city at the end comes first: the campus is where the city is.
+  assert.equal(country('Chinese Univ Hong Kong, Dept Sci & Engn, CN-518172 Shenzhen'), 'CN');
+});
+
+test('the city the country was read from is reported, so the resolver can weigh it against an institution', () => {
+  assert.deepEqual(gazetteer.detect('Hong Kong Polytech Univ, Shenzhen Res Inst, Shenzhen').city, { code: 'CN', text: 'shenzhen' });
+  assert.equal(gazetteer.detect('Tsinghua University, Beijing, China').city, null);
 });
