@@ -15,7 +15,7 @@ import { ingestWorks, type IngestReport } from '../ingest/pipeline.ts';
 import type { SourceName } from '../ingest/records.ts';
 import { ingestRegistry, loadRegistry } from '../ingest/registry.ts';
 import { BUNDLED_REGIONS, chinaScopeNote } from '../regions/regions.ts';
-import { resolvePending } from '../resolve/apply.ts';
+import { describeSourceAgreement, resolvePending, sourceAgreement } from '../resolve/apply.ts';
 import { resolveCsv } from '../resolve/batch.ts';
 import { AffiliationResolver, type Tier } from '../resolve/matcher.ts';
 import { SOURCES, locate } from '../sources.ts';
@@ -226,6 +226,8 @@ async function resolveAndRefresh(store: Store): Promise<void> {
   const progress = new ProgressReporter('resolving affiliations');
   const r = await resolvePending(store, resolver, (done, total) => progress.update(done, total, `${done}/${total} strings`));
   progress.finish(`${r.resolved} distinct affiliation strings resolved in ${r.seconds.toFixed(1)} s`);
+  const agreement = await sourceAgreement(store);
+  if (agreement.institutionBoth + agreement.countryBoth > 0) console.log(`  ${describeSourceAgreement(agreement)}`);
   await refreshAnalytics(store);
 }
 
