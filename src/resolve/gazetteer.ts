@@ -252,8 +252,8 @@ export class Gazetteer {
       const postal = other.toUpperCase();
       if (meanings.includes('US') && (this.usPostal.has(postal) || /^\d{5}$/.test(other))) return { countryCode: 'US', evidence: `"${name}" read as the US state because of "${other}"`, explicit: true, text: name };
     }
-    // Nothing else in the string tells: the first sense, but only as a guess an institution's own country overrides.
-    return { countryCode: meanings[0] ?? null, evidence: `"${name}" read as ${meanings[0]} (no other place in the string)`, explicit: false, text: name };
+    // Nothing else in the string tells: no guess ("New Brunswick" alone is New Jersey as often as Canada); the institution may still tell.
+    return { countryCode: null, evidence: `"${name}" may be in ${meanings.join(' or ')} and nothing else in the string says which`, explicit: false, text: name };
   }
 
   private detectCjk(raw: string): Finding | null {

@@ -33,7 +33,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.11.30-1';
+export const RESOLVER_VERSION = '2026.11.30-2';
 
 interface Entry {
   id: string;
@@ -248,8 +248,9 @@ export class AffiliationResolver {
     const text = cleaned.text.normalize('NFKC').trim();
     if (text === '') return { raw, institutions: [], countryCode: null, countryEvidence: 'empty string', tier: 'unresolved' };
     let country = this.gazetteer.detect(text);
-    // "Mila" is a city in Algeria and the name of an institute in Montreal: a word the registry holds as a name is not read as a city.
-    if (country.city && this.exact.has(nameTokens(country.city.text).join(' '))) country = { ...country, countryCode: null, evidence: `"${country.city.text}" is a registry name, not read as a city`, city: null };
+    // "Mila" is a city in Algeria and the name of an institute in Montreal: a word the registry holds as an institution's
+    // name or label is not read as a city. An alias does not count: "Milan" is an alias of a pharmaceutical company.
+    if (country.city && [...(this.exact.get(nameTokens(country.city.text).join(' '))?.values() ?? [])].some((priority) => priority >= 2)) country = { ...country, countryCode: null, evidence: `"${country.city.text}" is a registry name, not read as a city`, city: null };
     const correction = this.thesaurus?.lookup(raw) ?? null;
     if (correction?.is && this.entries.has(correction.is.rorId)) return this.corrected(raw, correction.is, country);
     const refused = new Set(correction?.not.map((c) => c.rorId) ?? []);
