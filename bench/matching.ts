@@ -6,7 +6,7 @@ import { csvField } from '../src/ingest/csv.ts';
 import type { Institution } from '../src/ingest/ror.ts';
 import { Calibration, fitCalibration } from '../src/resolve/calibration.ts';
 import { reliabilityTable, scoreResolutions, type MatchingScore } from '../src/resolve/evaluate.ts';
-import { AffiliationResolver, RESOLVER_VERSION, TIER_RANK, type Resolution } from '../src/resolve/matcher.ts';
+import { AffiliationResolver, RESOLVER_VERSION, TIER_RANK, type Resolution, type Tier } from '../src/resolve/matcher.ts';
 import { labelledSets, type LabelledSet } from './labelled.ts';
 
 const CALIBRATION = fileURLToPath(new URL('../data/resolve/calibration.json', import.meta.url));
@@ -73,6 +73,7 @@ export async function matchingBench(config: Config, registry: Institution[], run
     const entry: Record<string, unknown> = { gold: set.gold, ...summarise(score) };
     if (set.name === 'failure classes') entry.perClass = perClass(resolver, set, resolutions, perSecond);
     if (set.assertedBy) entry.disagreement = disagreement(set, resolutions, resolver);
+    entry.perTier = perTier(set, resolutions, resolver);
     results[set.name] = entry;
     reliability[set.name] = reliabilityTable(score.observations);
     for (const e of score.errors) errorRows.push([set.name, e.group ?? '', e.kind, e.affiliation, e.gold.join(';'), e.predicted.join(';'), ''].map(csvField).join(','));
@@ -97,6 +98,13 @@ export async function matchingBench(config: Config, registry: Institution[], run
     });
     console.log(`  ${`${bin.from.toFixed(2)}–${bin.to.toFixed(2)}`.padEnd(12)}${cells.join('')}`);
   });
+  console.log('\nError budget per tier (primary institution right = the gold institution; country right = a gold country; a country given with no institution is under "unresolved"):');
+  console.log(`  ${'set'.padEnd(26)}${TIERS.map((t) => `${t.padStart(11)} inst      ctry`).join('')}`);
+  for (const set of sets) {
+    const t = (results[set.name] as { perTier: Record<Tier, TierFigures> }).perTier;
+    const cell = (n: number, of: number) => (of === 0 ? '–'.padStart(9) : `${(n / of).toFixed(3)}/${of}`.padStart(9));
+    console.log(`  ${set.name.slice(0, 25).padEnd(26)}${TIERS.map((k) => `  ${cell(t[k].institutionRight, t[k].institutionLabelled)} ${cell(t[k].countryRight, t[k].countryGiven)}`).join('')}`);
+  }
   console.log('  reference (ROR, full registry, their test sets): former default P 0.907 R 0.642 F1 0.752; NER fallback P 0.892 R 0.792 F1 0.839; S2AFF P 0.827 R 0.802 F1 0.814');
   writeFileSync(join(out, 'matching-errors.csv'), `${errorRows.join('\n')}\n`);
   console.log(`  every error, per set and class: ${join(out, 'matching-errors.csv')}`);
@@ -154,4 +162,36 @@ function disagreement(set: LabelledSet, resolutions: Resolution[], resolver: Aff
     }
   });
   return d;
+}
+
+const TIERS: Tier[] = ['exact', 'strong', 'possible', 'unresolved'];
+
+interface TierFigures {
+  /** Strings whose primary match is at this tier and whose institution is labelled (a match on a string naming no registry institution is wrong). */
+  institutionLabelled: number;
+  institutionRight: number;
+  /** Strings at this tier given a country whose country is labelled. */
+  countryGiven: number;
+  countryRight: number;
+}
+
+/** What each tier delivers: how often its primary institution and its country are right. The README's error budget is read from here. */
+function perTier(set: LabelledSet, resolutions: Resolution[], resolver: AffiliationResolver): Record<Tier, TierFigures> {
+  const out = Object.fromEntries(TIERS.map((t) => [t, { institutionLabelled: 0, institutionRight: 0, countryGiven: 0, countryRight: 0 }])) as Record<Tier, TierFigures>;
+  set.items.forEach((item, k) => {
+    const r = resolutions[k]!;
+    const primary = r.institutions.find((m) => m.primary);
+    const tier: Tier = primary?.tier ?? 'unresolved';
+    const f = out[tier];
+    // Only a source's or a person's institution label counts; OpenAlex's own matching is compared apart.
+    if (primary && item.institutionsLabelled && !set.assertedBy) {
+      f.institutionLabelled++;
+      if (item.gold.filter((g) => resolver.institution(g)).includes(primary.rorId)) f.institutionRight++;
+    }
+    if (r.countryCode && item.countries && item.countries.length > 0) {
+      f.countryGiven++;
+      if (item.countries.includes(r.countryCode)) f.countryRight++;
+    }
+  });
+  return out;
 }
