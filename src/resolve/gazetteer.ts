@@ -10,6 +10,8 @@ interface PlacesFile {
 }
 
 const places = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/geo/places.json', import.meta.url)), 'utf8')) as PlacesFile;
+/** GeoNames places whose name one country alone bears (scripts/build-world-cities.mjs): the last resort for an address's country. */
+const worldCities = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/geo/world-cities.json', import.meta.url)), 'utf8')) as { placesByCountry: Record<string, string[]> };
 // English first: a name another language gives a different country ("Kina", "Georgia") never displaces it.
 const CLDR_LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'zh', 'el', 'ru', 'pl', 'cs', 'sv', 'da', 'nb', 'fi', 'ro', 'tr', 'hu', 'ja', 'ko'];
 /** "New England" is not England, "Nueva Galicia" not Galicia: a country after one of these words is part of another place's name. */
@@ -48,6 +50,8 @@ export class Gazetteer {
   private readonly countries = new Map<string, string>();
   private readonly subdivisions = new Map<string, string>();
   private readonly cities = new Map<string, string>();
+  /** Towns the registry holds no institution in, from GeoNames; read only when nothing else in the string tells. */
+  private readonly worldCities = new Map<string, string>();
   /** Every country the registry has an institution in, per city name: "Moscow" is also in Idaho. */
   private readonly cityCountries = new Map<string, Set<string>>();
   private readonly usPostal = new Set(places.placesByCountry.US?.postalCodes ?? []);
@@ -99,6 +103,13 @@ export class Gazetteer {
       const total = [...votes.values()].reduce((a, b) => a + b, 0);
       const [best, n] = [...votes.entries()].sort((x, y) => y[1] - x[1])[0]!;
       if (n / total >= 0.9) this.cities.set(city, best);
+    }
+    for (const [code, names] of Object.entries(worldCities.placesByCountry)) {
+      for (const name of names) {
+        const key = foldText(name);
+        // The registry's own cities, and every country and region name, come first.
+        if (!cityVotes.has(key) && !this.countries.has(key) && !this.subdivisions.has(key) && !this.ambiguous.has(key)) this.worldCities.set(key, code);
+      }
     }
   }
 
@@ -168,6 +179,14 @@ export class Gazetteer {
     // "Univ Southampton Malaysia, …, Iskandar Puteri": a country ending an earlier part still names where the address is.
     for (let i = last - 1; i >= 0 && !found; i--) found = this.trailingPlace(parts[i]!, parts);
     for (let i = last - 1; i >= 0 && !found; i--) found = this.placeIn(parts[i]!, raw);
+    // "Natl Cheng Kung Univ, Dept Comp Sci, Tainan 701": a town the registry has no institution in, known to GeoNames in one
+    // country only. Never the first part, where the institution is ("Nokia, Bell Labs"), nor a word written as an acronym ("SAMBa").
+    // A short number beside it is a postcode here ("Tainan 701"), not a house number: the whole rest must be the town's name.
+    for (let i = last; i >= 1 && !found; i--) {
+      const town = placeText(segs[i]!);
+      const code = /\p{Lu}\p{L}*\p{Lu}/u.test(segs[i]!) ? undefined : this.worldCities.get(town);
+      if (code) found = { countryCode: code, evidence: `"${town}" is a town in ${code} (GeoNames)`, explicit: false, text: town };
+    }
     if (!found) return { countryCode: null, evidence: 'no country or known place named', explicit: false };
     if (found.countryCode === 'CN') {
       // WoS writes "Hong Kong, Peoples R China"; HK, MO and TW are kept apart from CN.

@@ -33,7 +33,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.11.30-2';
+export const RESOLVER_VERSION = '2026.11.30-3';
 
 interface Entry {
   id: string;

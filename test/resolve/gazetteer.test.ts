@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Gazetteer } from '../../src/resolve/gazetteer.ts';
 
 const registryPlaces = [
@@ -142,4 +143,21 @@ test('a country ending an earlier part names the address when the last part is a
 test('the city the country was read from is reported, so the resolver can weigh it against an institution', () => {
   assert.deepEqual(gazetteer.detect('Hong Kong Polytech Univ, Shenzhen Res Inst, Shenzhen').city, { code: 'CN', text: 'shenzhen' });
   assert.equal(gazetteer.detect('Tsinghua University, Beijing, China').city, null);
+});
+
+test('a town the registry has no institution in is read from GeoNames when it names one country only, never from the institution’s own part or an acronym', () => {
+  assert.deepEqual([gazetteer.detect('Natl Cheng Kung Univ, Dept Comp Sci, Tainan 701').countryCode, gazetteer.detect('Natl Cheng Kung Univ, Dept Comp Sci, Tainan 701').evidence], ['TW', '"tainan" is a town in TW (GeoNames)']);
+  assert.equal(country('Seowon Univ, Dept Informat & Commun Engn, Cheongju 28674'), 'KR');
+  assert.equal(country('Nokia, Bell Labs, Holmdel'), null, 'Nokia is a town in Finland, and here the company');
+  assert.equal(country('EPSRC Centre for Doctoral Training, (SAMBa)'), null, 'Samba is a town in India, and here an acronym');
+  assert.equal(country('Some Lab, University'), null, 'University, Florida is not read from an institution word');
+  // A registry city, a country or a region always comes first.
+  assert.equal(country('Some Lab, Tainan 701, Japan'), 'JP');
+});
+
+test('the GeoNames town list says where it comes from and under which licence', () => {
+  const file = JSON.parse(readFileSync(new URL('../../data/geo/world-cities.json', import.meta.url), 'utf8'));
+  assert.match(file.provenance.source, /GeoNames/);
+  assert.equal(file.provenance.licence, 'CC-BY-4.0 (GeoNames)');
+  assert.ok(Object.values(file.placesByCountry as Record<string, string[]>).every((names) => names.every((n) => n === n.toLowerCase())));
 });
