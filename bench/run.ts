@@ -7,7 +7,6 @@ import { ingestWorks } from '../src/ingest/pipeline.ts';
 import type { SourceName } from '../src/ingest/records.ts';
 import { ingestRegistry, loadRegistry } from '../src/ingest/registry.ts';
 import { resolvePending } from '../src/resolve/apply.ts';
-import { readLabelled, scoreMatching, type MatchingScore } from '../src/resolve/evaluate.ts';
 import { AffiliationResolver } from '../src/resolve/matcher.ts';
 import { locate, sourceById } from '../src/sources.ts';
 import { refreshAnalytics } from '../src/store/refresh.ts';
@@ -22,6 +21,7 @@ import { assessmentBench, loadBench } from './service.ts';
 import { startupBench } from './startup.ts';
 import { stallBench } from './stall.ts';
 import { kbBench } from './kb.ts';
+import { matchingBench } from './matching.ts';
 import { loadTaxonomy } from '../src/fields/taxonomy.ts';
 import { labelledNames, scoreScreening } from '../src/screening/evaluate.ts';
 import { loadWeights, portfolio } from '../src/screening/portfolio.ts';
@@ -50,7 +50,7 @@ const median = (xs: number[]) => {
  * rather than absolute numbers. Nothing here asserts a threshold.
  */
 export async function runBench(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, calibrate: { type: 'boolean' }, seconds: { type: 'string' }, connections: { type: 'string' } } });
   // Sections: startup (CLI commands as new processes on the demo store, beside node -e ''), matching, screening (names, labelled set, 100k-work portfolio), assessment (real data and 10M works),
   // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads), readers (read and validate only), ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m, kb (knowledge base).
   const works = Number(values.works ?? 1_000_000);
@@ -73,29 +73,7 @@ export async function runBench(argv: string[]): Promise<number> {
 
   if (want('startup')) results.startup = await startupBench(config, runs);
 
-  if (want('matching')) {
-    const resolver = new AffiliationResolver(await registry());
-    const sets = [
-      ['crossref_train (tuning set)', join(config.mirror, 'matching-dev/crossref_train.csv')],
-      ['ror_logs_train (held out)', join(config.mirror, 'matching-dev/ror_logs_train.csv')],
-    ] as const;
-    const matching: Record<string, unknown> = {};
-    for (const [name, path] of sets) {
-      const items = await readLabelled(path);
-      const primary = repeat(runs, () => scoreMatching(resolver, items, 'strong', true));
-      const all = scoreMatching(resolver, items, 'strong', false);
-      const withPossible = scoreMatching(resolver, items, 'possible', true);
-      matching[name] = { primary: summary(primary), allInstitutions: summary([all]), primaryIncludingPossible: summary([withPossible]) };
-      console.log(`\nAffiliation matching — ${name}: ${items.length} strings, ${primary[0]!.inRegistry} with gold institution in the registry, ${primary[0]!.outOfRegistry} without`);
-      console.log('  scoring                       precision  recall    F1   strings/s   out-of-registry matched');
-      for (const [label, s] of [['primary institution', primary], ['every institution named', [all]], ['primary, incl. "possible"', [withPossible]]] as const) {
-        const m = summary(s as MatchingScore[]);
-        console.log(`  ${label.padEnd(28)}  ${m.precision.toFixed(3).padStart(9)}  ${m.recall.toFixed(3).padStart(6)}  ${m.f1.toFixed(3)}  ${m.stringsPerSecond.toFixed(0).padStart(9)}   ${m.outOfRegistryMatched}/${m.outOfRegistry} (${((100 * m.outOfRegistryMatched) / Math.max(1, m.outOfRegistry)).toFixed(1)}%)`);
-      }
-    }
-    console.log('  reference (ROR, full registry): former default P 0.907 R 0.642 F1 0.752; NER fallback P 0.892 R 0.792 F1 0.839; S2AFF P 0.827 R 0.802 F1 0.814');
-    results.matching = matching;
-  }
+  if (want('matching')) results.matching = await matchingBench(config, await registry(), runs, values.calibrate === true, OUT);
 
   if (want('readers')) results.readers = await readerBench(config, await registry(), works, runs, OUT);
 
@@ -262,19 +240,6 @@ async function dashboardPaint(storePath: string, runs: number) {
 
 function repeat<T>(n: number, f: () => T): T[] {
   return Array.from({ length: Math.max(1, n) }, f);
-}
-
-function summary(scores: MatchingScore[]) {
-  const s = scores[0]!;
-  return {
-    precision: s.precision,
-    recall: s.recall,
-    f1: s.f1,
-    stringsPerSecond: median(scores.map((x) => x.stringsPerSecond)),
-    inRegistry: s.inRegistry,
-    outOfRegistry: s.outOfRegistry,
-    outOfRegistryMatched: s.outOfRegistryMatched,
-  };
 }
 
 interface IngestComparison {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
 import { SHARED } from '../ingest/pipeline.ts';
+import { describeSourceAgreement, sourceAgreement } from '../resolve/apply.ts';
 import type { Store } from '../store/store.ts';
 import { INGEST_KINDS, IngestWorkflow, type FileReport, type IngestEvent, type IngestKind, type IngestOutcome, type IngestRequest } from '../workflows/ingest.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
@@ -17,6 +18,9 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   const config = loadConfig();
   return withStore(config, async (store) => {
     const [outcome] = await runIngest(store, config, [{ scope: SHARED, kind: kind as IngestKind, files: files.map((path) => ({ path })), resolve: !values['no-resolve'], batchSize }]);
+    // Where the source asserted an institution or country (OpenAlex does), how often derisk differs.
+    const agreement = await sourceAgreement(store);
+    if (agreement.institutionBoth + agreement.countryBoth > 0) console.log(`  ${describeSourceAgreement(agreement)}`);
     return outcome!.quarantined > 0 ? EXIT.quarantined : EXIT.ok;
   });
 }

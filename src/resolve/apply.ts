@@ -79,3 +79,46 @@ export async function resolvePending(
   }
   return { resolved: total, seconds: (performance.now() - started) / 1000 };
 }
+
+/** How often the institution and country a source asserts for an affiliation (OpenAlex does) differ from derisk's own resolution of the same string. */
+export interface SourceAgreement {
+  /** Distinct strings where the source names a registry institution and derisk counts one (tier strong or better). */
+  institutionBoth: number;
+  institutionDiffers: number;
+  /** Distinct strings where both the source and derisk give a country. */
+  countryBoth: number;
+  countryDiffers: number;
+}
+
+/**
+ * Compares, per distinct affiliation string, what the source asserted (kept in
+ * `affiliations.given_ror_ids` / `given_countries`) with derisk's resolution. Either may be the
+ * wrong one: the figure says how much rests on which matcher is believed.
+ */
+export async function sourceAgreement(store: Store): Promise<SourceAgreement> {
+  const row = await store.one<{ ib: number; id: number; cb: number; cd: number }>(
+    `WITH given_ids AS (
+       SELECT a.raw, list_distinct(list(i.ror_id)) AS ids
+       FROM affiliations a, unnest(a.given_ror_ids) AS g(ror_id) JOIN institutions i ON i.ror_id = g.ror_id
+       WHERE a.raw <> '' GROUP BY a.raw),
+     given_countries AS (
+       SELECT a.raw, list_distinct(list(c.code)) AS codes
+       FROM affiliations a, unnest(a.given_countries) AS c(code)
+       WHERE a.raw <> '' GROUP BY a.raw),
+     ours AS (
+       SELECT raw, ror_id FROM resolution_institutions
+       WHERE is_primary AND unit_of IS NULL AND tier IN ('exact', 'strong'))
+     SELECT
+       (SELECT count(*) FROM given_ids g JOIN ours o ON o.raw = g.raw)::DOUBLE AS ib,
+       (SELECT count(*) FROM given_ids g JOIN ours o ON o.raw = g.raw WHERE NOT list_contains(g.ids, o.ror_id))::DOUBLE AS id,
+       (SELECT count(*) FROM given_countries g JOIN resolutions r ON r.raw = g.raw WHERE r.country_code IS NOT NULL)::DOUBLE AS cb,
+       (SELECT count(*) FROM given_countries g JOIN resolutions r ON r.raw = g.raw WHERE r.country_code IS NOT NULL AND NOT list_contains(g.codes, r.country_code))::DOUBLE AS cd`,
+  );
+  return { institutionBoth: row?.ib ?? 0, institutionDiffers: row?.id ?? 0, countryBoth: row?.cb ?? 0, countryDiffers: row?.cd ?? 0 };
+}
+
+const share = (n: number, of: number) => (of === 0 ? 'n/a' : `${((100 * n) / of).toFixed(1)}%`);
+
+/** One line for the ingest summary. */
+export const describeSourceAgreement = (a: SourceAgreement): string =>
+  `source-asserted vs derisk: institution differs on ${a.institutionDiffers} of ${a.institutionBoth} strings (${share(a.institutionDiffers, a.institutionBoth)}), country on ${a.countryDiffers} of ${a.countryBoth} (${share(a.countryDiffers, a.countryBoth)})`;

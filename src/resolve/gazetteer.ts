@@ -10,7 +10,12 @@ interface PlacesFile {
 }
 
 const places = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/geo/places.json', import.meta.url)), 'utf8')) as PlacesFile;
-const CLDR_LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'zh'];
+/** GeoNames places whose name one country alone bears (scripts/build-world-cities.mjs): the last resort for an address's country. */
+const worldCities = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/geo/world-cities.json', import.meta.url)), 'utf8')) as { placesByCountry: Record<string, string[]> };
+// English first: a name another language gives a different country ("Kina", "Georgia") never displaces it.
+const CLDR_LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'zh', 'el', 'ru', 'pl', 'cs', 'sv', 'da', 'nb', 'fi', 'ro', 'tr', 'hu', 'ja', 'ko'];
+/** "New England" is not England, "Nueva Galicia" not Galicia: a country after one of these words is part of another place's name. */
+const NEW = new Set(['new', 'nouvelle', 'nouveau', 'nueva', 'nuevo', 'nova', 'novo', 'neu', 'nieuw']);
 /** Places that sit inside China's statistics area but are counted apart from it. */
 const APART_FROM_CN = new Set(['HK', 'MO', 'TW']);
 
@@ -21,7 +26,7 @@ export interface PlaceSource {
 }
 
 /** What one reading of the string found, before the list of every named country is added. */
-type Finding = Omit<CountryFinding, 'named'>;
+type Finding = Omit<CountryFinding, 'named' | 'mentions' | 'city'> & { text?: string };
 
 export interface CountryFinding {
   countryCode: string | null;
@@ -30,6 +35,10 @@ export interface CountryFinding {
   explicit: boolean;
   /** Every country the string names outright; a string may hold several addresses. */
   named: string[];
+  /** Each place named outright, with the words that name it (to tell a place inside an institution's own name). */
+  mentions: { code: string; text: string }[];
+  /** The city (or guessed place) the country was read from when nothing was named outright. */
+  city: { code: string; text: string } | null;
 }
 
 /**
@@ -41,6 +50,10 @@ export class Gazetteer {
   private readonly countries = new Map<string, string>();
   private readonly subdivisions = new Map<string, string>();
   private readonly cities = new Map<string, string>();
+  /** Towns the registry holds no institution in, from GeoNames; read only when nothing else in the string tells. */
+  private readonly worldCities = new Map<string, string>();
+  /** Every country the registry has an institution in, per city name: "Moscow" is also in Idaho. */
+  private readonly cityCountries = new Map<string, Set<string>>();
   private readonly usPostal = new Set(places.placesByCountry.US?.postalCodes ?? []);
   private readonly ambiguous = new Map(Object.entries(places.ambiguousPlaces).map(([k, v]) => [foldText(k), v.meanings]));
   private readonly cjkNames: [string, string][] = [];
@@ -49,6 +62,8 @@ export class Gazetteer {
   constructor(registry: Iterable<PlaceSource>) {
     const skip = new Set(places.notACountry);
     const english = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+    /** Names only another language gives a country: Romanian "Columbia", Dutch "Norfolk" are cities in English addresses. */
+    const foreignOnly = new Set<string>();
     for (const lang of CLDR_LANGUAGES) {
       const names = new Intl.DisplayNames([lang], { type: 'region', fallback: 'code' });
       for (let a = 65; a <= 90; a++) {
@@ -56,12 +71,19 @@ export class Gazetteer {
           const code = String.fromCharCode(a, b);
           const name = names.of(code);
           if (!name || name === code || skip.has(code)) continue;
+          const key = foldText(name);
+          if (lang !== 'en' && !this.countries.has(key)) foreignOnly.add(key);
           this.addCountryName(name, code);
           if (lang === 'en') this.countryNames.set(code, english.of(code) ?? code);
         }
       }
     }
-    for (const [code, aliases] of Object.entries(places.countryAliases)) for (const alias of aliases) this.addCountryName(alias, code);
+    for (const [code, aliases] of Object.entries(places.countryAliases)) {
+      for (const alias of aliases) {
+        foreignOnly.delete(foldText(alias));
+        this.addCountryName(alias, code);
+      }
+    }
     for (const [code, p] of Object.entries(places.placesByCountry)) for (const s of p.subdivisions ?? []) this.addPlace(this.subdivisions, s, code);
     const cityVotes = new Map<string, Map<string, number>>();
     for (const inst of registry) {
@@ -74,11 +96,20 @@ export class Gazetteer {
       votes.set(inst.countryCode, (votes.get(inst.countryCode) ?? 0) + 1);
       cityVotes.set(key, votes);
     }
+    for (const key of foreignOnly) if (cityVotes.has(key)) this.countries.delete(key);
     for (const [city, votes] of cityVotes) {
+      this.cityCountries.set(city, new Set(votes.keys()));
       if (this.countries.has(city) || this.ambiguous.has(city)) continue;
       const total = [...votes.values()].reduce((a, b) => a + b, 0);
       const [best, n] = [...votes.entries()].sort((x, y) => y[1] - x[1])[0]!;
       if (n / total >= 0.9) this.cities.set(city, best);
+    }
+    for (const [code, names] of Object.entries(worldCities.placesByCountry)) {
+      for (const name of names) {
+        const key = foldText(name);
+        // The registry's own cities, and every country and region name, come first.
+        if (!cityVotes.has(key) && !this.countries.has(key) && !this.subdivisions.has(key) && !this.ambiguous.has(key)) this.worldCities.set(key, code);
+      }
     }
   }
 
@@ -104,6 +135,16 @@ export class Gazetteer {
     return this.countries.get(key) ?? this.ambiguous.get(key)?.[0] ?? null;
   }
 
+  /** Whether the registry has an institution in a city of this name in the given country. */
+  hasCity(city: string, countryCode: string): boolean {
+    return this.cityCountries.get(city)?.has(countryCode) ?? false;
+  }
+
+  /** Whether a folded word is a country or region name (not merely a city). */
+  isCountryOrRegion(word: string): boolean {
+    return this.countries.has(word) || this.subdivisions.has(word);
+  }
+
   /** Whether a folded word is a country, region or city name. */
   isPlace(word: string): boolean {
     return this.countries.has(word) || this.subdivisions.has(word) || this.cities.has(word);
@@ -111,14 +152,15 @@ export class Gazetteer {
 
   /** The country an affiliation string names, reading its parts from the end as addresses are written. */
   detect(raw: string): CountryFinding {
-    const finding = this.detectMain(raw);
-    const named = new Set<string>();
-    if (finding.explicit && finding.countryCode) named.add(finding.countryCode);
+    const { text, ...finding } = this.detectMain(raw);
+    const mentions: CountryFinding['mentions'] = [];
+    if (finding.explicit && finding.countryCode) mentions.push({ code: finding.countryCode, text: text ?? '' });
     for (const part of segments(raw).map(placeText)) {
       const code = this.countries.get(part);
-      if (code) named.add(code);
+      if (code && !mentions.some((m) => m.text === part)) mentions.push({ code, text: part });
     }
-    return { ...finding, named: [...named] };
+    const city = !finding.explicit && finding.countryCode && text ? { code: finding.countryCode, text } : null;
+    return { ...finding, named: [...new Set(mentions.map((m) => m.code))], mentions, city };
   }
 
   private detectMain(raw: string): Finding {
@@ -126,64 +168,111 @@ export class Gazetteer {
       const cjk = this.detectCjk(raw);
       if (cjk) return cjk;
     }
+    const segs = segments(raw);
     // A part with a house number ("Carrer de Palau 3") is a street, whatever its words.
-    const parts = segments(raw).map((s) => (STREET_NUMBER.test(s) ? '' : placeText(s)));
+    const parts = segs.map((s) => (STREET_NUMBER.test(s) ? '' : placeText(s)));
     const last = parts.length - 1;
-    // Addresses end with their country, or else with their city: "Norfolk, VA 23504 USA" and
-    // "…, Palau, Barcelona" are decided by their last part before any earlier one is read.
-    let found: Finding | null = last >= 0 ? (this.countryIn(parts[last]!, parts, last) ?? this.trailingCountry(parts[last]!, parts) ?? this.placeIn(parts[last]!, raw)) : null;
-    for (let i = last - 1; i >= 0 && !found; i--) found = this.countryIn(parts[i]!, parts, i);
+    // Addresses end with their country, or else with their region or city: "Norfolk, VA 23504 USA",
+    // "Princeton, NJ" and "…, Palau, Barcelona" are decided by their last part before any earlier one is read.
+    let found: Finding | null = last >= 0 ? this.lastPart(segs, parts) : null;
+    for (let i = last - 1; i >= 0 && !found; i--) found = this.countryIn(parts[i]!, parts, i) ?? this.subdivisionIn(parts[i]!) ?? canadianPostcode(segs[i]!);
+    // "Univ Southampton Malaysia, …, Iskandar Puteri": a country ending an earlier part still names where the address is.
+    for (let i = last - 1; i >= 0 && !found; i--) found = this.trailingPlace(parts[i]!, parts);
     for (let i = last - 1; i >= 0 && !found; i--) found = this.placeIn(parts[i]!, raw);
+    // "Natl Cheng Kung Univ, Dept Comp Sci, Tainan 701": a town the registry has no institution in, known to GeoNames in one
+    // country only. Never the first part, where the institution is ("Nokia, Bell Labs"), nor a word written as an acronym ("SAMBa").
+    // A short number beside it is a postcode here ("Tainan 701"), not a house number: the whole rest must be the town's name.
+    for (let i = last; i >= 1 && !found; i--) {
+      const town = placeText(segs[i]!);
+      const code = /\p{Lu}\p{L}*\p{Lu}/u.test(segs[i]!) ? undefined : this.worldCities.get(town);
+      if (code) found = { countryCode: code, evidence: `"${town}" is a town in ${code} (GeoNames)`, explicit: false, text: town };
+    }
     if (!found) return { countryCode: null, evidence: 'no country or known place named', explicit: false };
     if (found.countryCode === 'CN') {
       // WoS writes "Hong Kong, Peoples R China"; HK, MO and TW are kept apart from CN.
       for (const p of parts) {
         const code = this.countries.get(p) ?? this.cities.get(p);
-        if (code && APART_FROM_CN.has(code)) return { countryCode: code, evidence: `"${p}" is in ${code}, which is counted apart from CN`, explicit: true };
+        if (code && APART_FROM_CN.has(code)) return { countryCode: code, evidence: `"${p}" is in ${code}, which is counted apart from CN`, explicit: true, text: p };
       }
     }
     return found;
   }
 
+  private lastPart(segs: string[], parts: string[]): Finding | null {
+    const last = parts.length - 1;
+    const part = parts[last]!;
+    return this.countryIn(part, parts, last) ?? this.subdivisionIn(part) ?? canadianPostcode(segs[last]!) ?? this.stateCode(segs[last]!, parts[last - 1]) ?? this.trailingPlace(part, parts) ?? this.placeIn(part, segs.join(', '));
+  }
+
+  private subdivisionIn(part: string): Finding | null {
+    const sub = this.subdivisions.get(part);
+    return sub ? { countryCode: sub, evidence: `"${part}" is a region of ${sub}`, explicit: true, text: part } : null;
+  }
+
+  /**
+   * "Princeton, NJ", "Panama City, FL 32405": a US state's postal code ends the address. A code
+   * that is also a country code after a city of that country ("Berlin, DE") is the country.
+   */
+  private stateCode(segment: string, before: string | undefined): Finding | null {
+    const words = segment.replace(/\b\d{5}(?:-\d{4})?\b/g, ' ').trim().split(/\s+/);
+    const code = words[words.length - 1] ?? '';
+    if (!/^[A-Z]{2}$/.test(code) || !this.usPostal.has(code)) return null;
+    // "… Princeton NJ" without a comma counts only with a ZIP code or as the whole part.
+    if (words.length > 1 && !/\d{5}/.test(segment)) return null;
+    const city = words.length > 1 ? foldText(words.slice(0, -1).join(' ')) : before;
+    const cityCountry = city ? this.cities.get(city) : undefined;
+    // "Berlin, DE" is Germany; "Cuiabá, MT" is Mato Grosso and "Bogotá, DC" the Colombian capital district: a city of another country decides.
+    if (cityCountry && cityCountry !== 'US' && !this.hasCity(city!, 'US')) return { countryCode: cityCountry, evidence: `"${city}" is a city in ${cityCountry}, so "${code}" after it is not a US state`, explicit: true, text: city! };
+    return { countryCode: 'US', evidence: `"${code}" ${city ? `after "${city}" ` : ''}is a US state`, explicit: true, text: foldText(code) };
+  }
   private countryIn(part: string, parts: string[], index: number): Finding | null {
     const ambiguous = this.ambiguous.get(part);
     if (ambiguous) return this.disambiguate(part, ambiguous, parts.filter((_, j) => j !== index));
     const code = this.countries.get(part);
-    return code ? { countryCode: code, evidence: `"${part}" names ${code}`, explicit: true } : null;
+    return code ? { countryCode: code, evidence: `"${part}" names ${code}`, explicit: true, text: part } : null;
   }
 
-  /** "Technische Universität Berlin Germany": a country name at the end of a part with no commas. */
-  private trailingCountry(part: string, parts: string[]): Finding | null {
+  /**
+   * "Technische Universität Berlin Germany": a place name at the end of a part with no commas.
+   * The longest name wins, so "…University of New Jersey" is in New Jersey, not in Jersey.
+   */
+  private trailingPlace(part: string, parts: string[]): Finding | null {
     const words = part.split(' ');
     for (let n = Math.min(4, words.length - 1); n >= 1; n--) {
       const tail = words.slice(-n).join(' ');
+      const sub = this.subdivisions.get(tail);
+      if (sub) return { countryCode: sub, evidence: `"${tail}" at the end is a region of ${sub}`, explicit: true, text: tail };
       const ambiguous = this.ambiguous.get(tail);
       if (ambiguous) return this.disambiguate(tail, ambiguous, [...parts.slice(0, -1), words.slice(0, -n).join(' ')]);
       const code = this.countries.get(tail);
-      if (code) return { countryCode: code, evidence: `"${tail}" at the end names ${code}`, explicit: true };
+      if (code) {
+        if (NEW.has(words[words.length - n - 1]!)) return null;
+        return { countryCode: code, evidence: `"${tail}" at the end names ${code}`, explicit: true, text: tail };
+      }
     }
     return null;
   }
 
   private placeIn(part: string, raw: string): Finding | null {
-    const sub = this.subdivisions.get(part);
-    if (sub) return { countryCode: sub, evidence: `"${part}" is a region of ${sub}`, explicit: true };
+    const sub = this.subdivisionIn(part);
+    if (sub) return sub;
     if (this.usPostal.has(part.toUpperCase()) && /\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b/.test(raw)) {
-      return { countryCode: 'US', evidence: `"${part.toUpperCase()}" with a ZIP code is a US state`, explicit: true };
+      return { countryCode: 'US', evidence: `"${part.toUpperCase()}" with a ZIP code is a US state`, explicit: true, text: part };
     }
     const city = this.cities.get(part);
-    if (city) return { countryCode: city, evidence: `"${part}" is a city in ${city}`, explicit: false };
+    if (city) return { countryCode: city, evidence: `"${part}" is a city in ${city}`, explicit: false, text: part };
     return null;
   }
 
   private disambiguate(name: string, meanings: string[], others: string[]): Finding {
     for (const other of others) {
       const code = this.countries.get(other) ?? this.subdivisions.get(other) ?? this.cities.get(other);
-      if (code && meanings.includes(code)) return { countryCode: code, evidence: `"${name}" read as ${code} because "${other}" is in ${code}`, explicit: true };
+      if (code && meanings.includes(code)) return { countryCode: code, evidence: `"${name}" read as ${code} because "${other}" is in ${code}`, explicit: true, text: name };
       const postal = other.toUpperCase();
-      if (meanings.includes('US') && (this.usPostal.has(postal) || /^\d{5}$/.test(other))) return { countryCode: 'US', evidence: `"${name}" read as the US state because of "${other}"`, explicit: true };
+      if (meanings.includes('US') && (this.usPostal.has(postal) || /^\d{5}$/.test(other))) return { countryCode: 'US', evidence: `"${name}" read as the US state because of "${other}"`, explicit: true, text: name };
     }
-    return { countryCode: meanings[0] ?? null, evidence: `"${name}" read as ${meanings[0]} (no other place in the string)`, explicit: true };
+    // Nothing else in the string tells: no guess ("New Brunswick" alone is New Jersey as often as Canada); the institution may still tell.
+    return { countryCode: null, evidence: `"${name}" may be in ${meanings.join(' or ')} and nothing else in the string says which`, explicit: false, text: name };
   }
 
   private detectCjk(raw: string): Finding | null {
@@ -192,8 +281,14 @@ export class Gazetteer {
       if (!raw.includes(name)) continue;
       if (!best || (APART_FROM_CN.has(code) && !APART_FROM_CN.has(best[1]))) best = [name, code];
     }
-    return best ? { countryCode: best[1], evidence: `"${best[0]}" names ${best[1]}`, explicit: true } : null;
+    return best ? { countryCode: best[1], evidence: `"${best[0]}" names ${best[1]}`, explicit: true, text: best[0] } : null;
   }
+}
+
+/** "Ottawa, ON K2K 3J1", "St John, NF A1B 3X5": a Canadian postal code (letter-digit-letter digit-letter-digit). */
+function canadianPostcode(segment: string): Finding | null {
+  const m = /\b[A-CEGHJ-NPR-TVXY]\d[A-CEGHJ-NPR-TV-Z] ?\d[A-CEGHJ-NPR-TV-Z]\d\b/.exec(segment);
+  return m ? { countryCode: 'CA', evidence: `"${m[0]}" is a Canadian postal code`, explicit: true, text: foldText(m[0]) } : null;
 }
 
 /** A standalone number of one to three digits: a house number, not a postal code. */
@@ -201,8 +296,7 @@ const STREET_NUMBER = /(^|\s)\d{1,3}[a-z]?(\s|$)/i;
 
 /** A part of an address with postal codes and numbers taken out: "Wuhan 430074" → "wuhan". */
 function placeText(segment: string): string {
-  return foldText(segment)
-    .split(' ')
-    .filter((w) => !/\d/.test(w) && w !== 'cedex')
-    .join(' ');
+  const words = foldText(segment).split(' ');
+  // "I-20133 Milan", "CN-518172 Shenzhen": the letters before a postcode are a country prefix, not a word of the place.
+  return words.filter((w, i) => !/\d/.test(w) && w !== 'cedex' && !(w.length <= 2 && /\d/.test(words[i + 1] ?? ''))).join(' ');
 }

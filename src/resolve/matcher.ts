@@ -1,6 +1,9 @@
 import type { Institution } from '../ingest/ror.ts';
+import { Calibration, describeBasis, type Basis, type How } from './calibration.ts';
+import { Companies, type CompanyMention } from './companies.ts';
 import { Gazetteer, type CountryFinding } from './gazetteer.ts';
-import { bagKey, foldText, hasCjk, nameTokens, segments } from './normalize.ts';
+import { bagKey, cleanAffiliation, foldText, hasCjk, nameTokens, segments } from './normalize.ts';
+import { describeCorrection, type Thesaurus } from './thesaurus.ts';
 
 export type Tier = 'exact' | 'strong' | 'possible' | 'unresolved';
 export const TIER_RANK: Record<Tier, number> = { exact: 3, strong: 2, possible: 1, unresolved: 0 };
@@ -10,8 +13,11 @@ export interface InstitutionMatch {
   name: string;
   countryCode: string | null;
   tier: Exclude<Tier, 'unresolved'>;
+  /** Calibrated: the share of matches made this way that were right on the tuning set. */
   score: number;
   evidence: string;
+  /** How the match was made, the key to its calibrated score. */
+  basis: Basis;
   /** Units of this institution the string also names (a department, an institute of an academy). */
   units: { rorId: string; name: string }[];
   /** The institution the string is chiefly about; the others are named alongside it. */
@@ -27,7 +33,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.11.22-2';
+export const RESOLVER_VERSION = '2026.11.30-3';
 
 interface Entry {
   id: string;
@@ -45,12 +51,29 @@ interface Candidate {
   ids: Map<string, number>;
   /** The words matched, in registry-name form. */
   key: string;
-  tier: Exclude<Tier, 'unresolved'>;
-  score: number;
-  how: string;
+  how: How;
+  /** Said in the evidence. */
+  said: string;
+  /** Fuzzy similarity, to rank fuzzy candidates; 1 for the others. */
+  similarity: number;
   /** Token span inside the string, used to keep only the longest name among overlapping ones. */
   start: number;
   end: number;
+  company?: CompanyMention;
+}
+
+interface Picked {
+  id: string;
+  c: Candidate;
+  ambiguity: Basis['ambiguity'];
+  place: Basis['place'];
+  note: string;
+}
+
+export interface ResolverOptions {
+  thesaurus?: Thesaurus;
+  calibration?: Calibration;
+  companies?: Companies;
 }
 
 /** The words of the string outside a candidate's own name, where its city may be named. */
@@ -68,19 +91,58 @@ const GENERIC_DF = 200;
 const UNIT_WORD = /^(department|division|section|faculty|laboratory|unit|program|programme|graduate|group|core|service|chair|clinic|key laboratory|state key laboratory|molecular|cell|school)\b/;
 
 /** The words that make "<university> School of Medicine" a school of that university rather than a campus. */
-const SCHOOL_WORD = /^ (school|faculty|college|medical school|graduate school|hospital|law school|business school|medical college)\b/;
+const SCHOOL_WORD = /^ (school|faculty|college|medical school|graduate school|law school|business school|medical college)\b/;
+
+/** "Aarhus University Hospital", "University of Minnesota Medical Center": a different organisation named after the university. */
+const HOSPITAL_WORD = /^ (hospital|university hospital|medical center|health science center|health center|health system|clinic|clinical center|cancer center|infirmary|health)\b/;
+
+/**
+ * Words around a registry name inside a part that leave it the institution meant: legal forms
+ * ("GmbH", "e.V."), a career note ("Current address", "Assistant Professor at"). Acronyms written
+ * in capitals, places and numbers count the same.
+ */
+const PADDING = new Set(['gmbh', 'mbh', 'ggmbh', 'ev', 'e', 'v', 'inc', 'ltd', 'limited', 'co', 'corp', 'sa', 'ag', 'srl', 'spa', 'llc', 'plc', 'bv', 'nv', 'ab', 'oy', 'kk', 'pvt', 'pty', 'current', 'present', 'address', 'also', 'professor', 'prof', 'assistant', 'associate', 'adjunct', 'visiting', 'phd', 'ph', 'd', 'student', 'candidate', 'researcher', 'fellow', 'postdoctoral', 'emeritus', 'affiliated', 'with', 'formerly', 'now']);
+
+/** Words of a unit, before or after the institution's name in the same part: "State Key Laboratory of …, Xi'an Institute of Optics …". */
+const UNIT_TOKEN = new Set(['department', 'division', 'section', 'faculty', 'laboratory', 'unit', 'program', 'programme', 'group', 'center', 'institute', 'school', 'clinic', 'chair', 'team', 'core', 'service', 'office', 'library', 'key', 'branch', 'centre']);
+
+/**
+ * Whether a registry name is a university's name with a school or hospital before or after it
+ * ("Columbia University Irving Medical Center", "Xiangya Hospital, Central South University"):
+ * the string names that university too, and the hospital is kept as its unit. A name that goes
+ * on as another university ("… University of Medical Sciences", "University of Texas
+ * Southwestern Medical Center") is not one: callers check the record is not itself a university.
+ */
+function isAffiliateName(universityKey: string, key: string): boolean {
+  if (key === universityKey || !/\b(university|universite|college)\b/.test(universityKey)) return false;
+  if (key.startsWith(`${universityKey} `)) return AFFILIATE_AFTER.test(key.slice(universityKey.length + 1));
+  if (key.endsWith(` ${universityKey}`)) return AFFILIATE_BEFORE.test(key.slice(0, -universityKey.length - 1));
+  return false;
+}
+const AFFILIATE_AFTER = /^((\w+ )?(medical center|medical school|medical college|hospital|health|clinic|cancer center|school|faculty|children))\b/;
+const AFFILIATE_BEFORE = /\b(hospital|center|clinic|school|college|infirmary)$/;
 
 const ORG_WORD = /\b(universit|institut|college|hospital|academ|cent(er|re)|laborator|school|corporation|compan|gmbh|ltd|inc|foundation|council|agency|ministry|observator|museum|clinic|polytechn|hochschule|ecole|escuela|scuola)/;
 
+/** A possible match this well scored may tell the country when nothing else does. */
+const SOFT_COUNTRY_SCORE = 0.3;
+
+
 /**
  * Resolves raw affiliation strings to ROR institutions and a country.
- * Strategy, strongest evidence first: a whole part of the string is a registry name (exact);
- * the same words in another order, or a name inside a longer part (strong); a close fuzzy
- * match or an acronym with a corroborating place (possible). Candidates in another country
- * than the one the string names are refused.
+ * First the string is repaired (export noise, e-mail addresses, detached accents) and the
+ * user's corrections are consulted. Then, strongest evidence first: a whole part of the string
+ * is a registry name; the same words in another order, or a name inside a longer part; a company
+ * or corporate lab; a close fuzzy match or an acronym with a corroborating place. A candidate in
+ * another country than the one the string names is kept only as "possible", with the
+ * disagreement stated, and the place decides the country. Each match's score is calibrated (the
+ * share of matches made the same way that were right on the tuning set) and its tier is cut from it.
  */
 export class AffiliationResolver {
   readonly gazetteer: Gazetteer;
+  readonly calibration: Calibration;
+  private thesaurus: Thesaurus | null;
+  private readonly companies: Companies;
   private readonly entries = new Map<string, Entry>();
   /** Name key → institution → how the registry holds that name (display 3, label 2, alias 1). */
   private readonly exact = new Map<string, Map<string, number>>();
@@ -98,9 +160,12 @@ export class AffiliationResolver {
   /** Words this common among registry names do not identify anything on their own. */
   private readonly genericIdf: number;
 
-  constructor(institutions: Iterable<Institution>) {
+  constructor(institutions: Iterable<Institution>, options: ResolverOptions = {}) {
     const list = [...institutions];
     this.gazetteer = new Gazetteer(list);
+    this.calibration = options.calibration ?? Calibration.load();
+    this.thesaurus = options.thesaurus ?? null;
+    this.companies = options.companies ?? new Companies();
     let longest = 1;
     const df = new Map<string, number>();
     const named: { id: string; tokens: string[] }[] = [];
@@ -157,6 +222,11 @@ export class AffiliationResolver {
     }
   }
 
+  /** Replaces the corrections consulted before matching (after a user adds or removes one). */
+  useThesaurus(thesaurus: Thesaurus | null): void {
+    this.thesaurus = thesaurus;
+  }
+
   institution(id: string): Entry | undefined {
     return this.entries.get(id);
   }
@@ -174,21 +244,123 @@ export class AffiliationResolver {
   }
 
   resolve(raw: string): Resolution {
-    const text = raw.normalize('NFKC').trim();
-    const country = this.gazetteer.detect(text);
+    const cleaned = cleanAffiliation(raw, (w) => this.gazetteer.isPlace(w));
+    const text = cleaned.text.normalize('NFKC').trim();
     if (text === '') return { raw, institutions: [], countryCode: null, countryEvidence: 'empty string', tier: 'unresolved' };
+    let country = this.gazetteer.detect(text);
+    // "Mila" is a city in Algeria and the name of an institute in Montreal: a word the registry holds as an institution's
+    // name or label is not read as a city. An alias does not count: "Milan" is an alias of a pharmaceutical company.
+    if (country.city && [...(this.exact.get(nameTokens(country.city.text).join(' '))?.values() ?? [])].some((priority) => priority >= 2)) country = { ...country, countryCode: null, evidence: `"${country.city.text}" is a registry name, not read as a city`, city: null };
+    const correction = this.thesaurus?.lookup(raw) ?? null;
+    if (correction?.is && this.entries.has(correction.is.rorId)) return this.corrected(raw, correction.is, country);
+    const refused = new Set(correction?.not.map((c) => c.rorId) ?? []);
     const segs = segments(text);
     const segTokens = segs.map((s) => nameTokens(s));
-    const flat = segTokens.flat();
-    const candidates = [...this.spanCandidates(segTokens), ...this.cjkCandidates(text)];
-    let picked = this.pick(candidates, country, text, flat);
-    if (picked.length === 0) picked = this.pick(this.fuzzyCandidates(segs, segTokens), country, text, segs.map((x) => foldText(x)));
-    if (picked.length === 0) picked = this.pick(this.acronymCandidates(segs, text, country), country, text, flat);
-    picked = this.rankPrimary(this.foldUnits(picked));
-    const tier = picked.reduce<Tier>((best, m) => (TIER_RANK[m.tier] > TIER_RANK[best] ? m.tier : best), 'unresolved');
-    const countryCode = country.countryCode ?? picked[0]?.countryCode ?? null;
-    const countryEvidence = country.countryCode ? country.evidence : picked[0] ? `country of ${picked[0].name}` : country.evidence;
-    return { raw, institutions: picked, countryCode, countryEvidence, tier };
+    const bounds: [number, number][] = [];
+    const flat: string[] = [];
+    for (const toks of segTokens) {
+      bounds.push([flat.length, flat.length + toks.length]);
+      flat.push(...toks);
+    }
+    const mentions = this.companies.find(flat, bounds, segs);
+    const hints: { code: string; why: string }[] = [];
+    const context = { country, text, flat, refused, mentions, hints };
+    const capitals = new Set(segs.flatMap((seg) => (seg.match(/\b[A-Z][A-Z0-9&]{1,9}\b/g) ?? []).flatMap((w) => nameTokens(w, true))));
+    let picked = this.pick([...this.spanCandidates(flat, bounds, capitals), ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
+    if (picked.length === 0) picked = this.pick(this.fuzzyCandidates(segs, segTokens), { ...context, flat: segs.map((x) => foldText(x)) });
+    if (picked.length === 0) picked = this.pick(this.acronymCandidates(segs, text, country), context);
+    if (picked.length === 0) hints.push(...this.acronymCountries(segs));
+    const repaired = cleaned.repairs.length > 0 ? ` (after repairs: ${cleaned.repairs.join('; ')})` : '';
+    const folded = this.foldUnits(picked.map((p) => this.toMatch(p, repaired)));
+    // Scored once more now that it is known whether the institution is named with units of it.
+    // (Being named beside other institutions says which one is primary, not whether this one is named.)
+    for (const m of folded) this.rescore(m, m.units.length > 0 ? 'with-units' : 'alone');
+    const matches = this.rankPrimary(folded);
+    const tier = matches.reduce<Tier>((best, m) => (TIER_RANK[m.tier] > TIER_RANK[best] ? m.tier : best), 'unresolved');
+    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints);
+    const refusals = refused.size > 0 ? `; ${correction!.not.map(describeCorrection).join('; ')} (refused ${[...refused].join(', ')})` : '';
+    return { raw, institutions: matches, countryCode, countryEvidence: countryEvidence + refusals, tier };
+  }
+
+  private corrected(raw: string, c: NonNullable<Thesaurus['corrections']>[number], country: CountryFinding): Resolution {
+    const e = this.entries.get(c.rorId)!;
+    const basis: Basis = { how: 'correction', held: 'name', ambiguity: 'unique', place: country.explicit && country.countryCode && country.countryCode !== e.countryCode ? 'conflict' : 'agrees', generic: false, named: 'alone' };
+    const match: InstitutionMatch = { rorId: e.id, name: e.name, countryCode: e.countryCode, tier: 'exact', score: 1, evidence: describeCorrection(c), basis, units: [], primary: true };
+    const placeNamed = country.explicit && country.countryCode;
+    return {
+      raw,
+      institutions: [match],
+      countryCode: placeNamed ? country.countryCode : e.countryCode,
+      countryEvidence: placeNamed ? country.evidence : `country of ${e.name}, the institution a user's correction names`,
+      tier: 'exact',
+    };
+  }
+
+  /**
+   * The country: a place the string names outright wins; else the primary match's (its
+   * registry record's, or a company's lab site); else a city that stands for one country.
+   * A company known without its place says so instead of guessing.
+   */
+  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: { code: string; why: string }[]): { countryCode: string | null; countryEvidence: string } {
+    const primary = matches.find((m) => m.primary);
+    const solid = primary && TIER_RANK[primary.tier] >= TIER_RANK.strong;
+    // A country named only inside the institution's own name ("University of Western Macedonia") is not the address.
+    const insideName = solid && country.explicit && this.placeOf(primary.rorId, country) === 'none';
+    if (country.explicit && country.countryCode && !insideName) return { countryCode: country.countryCode, countryEvidence: country.evidence };
+    if (solid && primary.basis.how !== 'company-unplaced') return { countryCode: primary.countryCode, countryEvidence: `country of ${primary.name}` };
+    const company = mentions[0];
+    if (company && !country.countryCode) {
+      const site = this.companySite(company);
+      if (site.code) return { countryCode: site.code, countryEvidence: site.why };
+      return { countryCode: null, countryEvidence: `company known (${company.company.names[0]}), country unknown: ${site.why}` };
+    }
+    if (country.countryCode) return { countryCode: country.countryCode, countryEvidence: country.evidence };
+    // No place and no sure institution: the country still follows if everything the string
+    // names is in one country ("Tsinghua University and BUPT", "Indian Institute of Technology", "KAIST").
+    const soft = [...matches.filter((m) => m.score >= SOFT_COUNTRY_SCORE && m.basis.place !== 'conflict' && m.basis.how !== 'company-unplaced' && m.countryCode).map((m) => ({ code: m.countryCode!, why: `${m.name} (${m.tier}, score ${m.score})` })), ...hints];
+    const codes = new Set(soft.map((h) => h.code));
+    if (codes.size === 1) return { countryCode: soft[0]!.code, countryEvidence: `no place named; everything the string names is in ${soft[0]!.code}: ${soft.map((h) => h.why).join('; ')}` };
+    return { countryCode: null, countryEvidence: primary ? `${country.evidence}; ${primary.name} is only a possible match` : country.evidence };
+  }
+
+  /** A part that is an acronym ("KAIST", "EPFL") every registry holder of which is in one country. */
+  private acronymCountries(segs: string[]): { code: string; why: string }[] {
+    const out: { code: string; why: string }[] = [];
+    for (const seg of segs) {
+      const acronym = seg.replace(/\./g, '').trim();
+      // Written as an acronym: one word, capital first, at least two capitals ("KAIST", "IMSc").
+      if (!/^(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z0-9&-]{2,9}$/.test(acronym)) continue;
+      const holders = [...(this.acronyms.get(acronym.toUpperCase()) ?? [])].map((id) => this.entries.get(id)!).filter((e) => e.status === 'active' && e.countryCode);
+      const codes = new Set(holders.map((e) => e.countryCode));
+      if (holders.length > 0 && codes.size === 1) out.push({ code: holders[0]!.countryCode!, why: `every active registry institution with the acronym "${acronym}" is in ${holders[0]!.countryCode}` });
+    }
+    return out;
+  }
+
+  /** What a company mention without a place says about the country. */
+  private companySite(m: CompanyMention): { code: string | null; why: string } {
+    const name = m.company.names[0]!;
+    if (m.lab) {
+      if (m.lab.countries.length === 1) return { code: m.lab.countries[0]!, why: `${m.lab.names[0]} (${name}) works only in ${m.lab.countries[0]}` };
+      return { code: null, why: `${m.lab.names[0]} (${name}) works in ${m.lab.countries.join(', ')} and the string names no place` };
+    }
+    if (m.company.nameAlone === 'headquarters') return { code: m.company.headquarters, why: `${name} is headquartered in ${m.company.headquarters} and the string names no other place` };
+    return { code: null, why: `${m.company.why ?? `${name} works in several countries`}, and the string names no place` };
+  }
+
+  private toMatch(p: Picked, repaired: string): InstitutionMatch {
+    const e = this.entries.get(p.id)!;
+    const held = (p.c.ids.get(p.id) ?? 3) === 1 ? 'alias' : 'name';
+    const basis: Basis = { how: p.c.how, held, ambiguity: p.ambiguity, place: p.place, generic: this.isGeneric(p.c.key), named: 'alone' };
+    const score = this.calibration.score(basis);
+    return { rorId: e.id, name: e.name, countryCode: e.countryCode, tier: this.calibration.tier(basis, score), score, evidence: `${p.c.said}${p.note}${repaired}`, basis, units: [], primary: false };
+  }
+
+  private rescore(m: InstitutionMatch, named: Basis['named']): void {
+    m.basis = { ...m.basis, named };
+    m.score = this.calibration.score(m.basis);
+    m.tier = this.calibration.tier(m.basis, m.score);
+    m.evidence = `${m.evidence} [${describeBasis(m.basis)}: score ${m.score}]`;
   }
 
   private weight(tokens: string[]): number {
@@ -198,13 +370,7 @@ export class AffiliationResolver {
   }
 
   /** Every run of words that is a registry name, within a part or across neighbouring parts. */
-  private *spanCandidates(segTokens: string[][]): Generator<Candidate> {
-    const flat: string[] = [];
-    const bounds: [number, number][] = [];
-    for (const toks of segTokens) {
-      bounds.push([flat.length, flat.length + toks.length]);
-      flat.push(...toks);
-    }
+  private *spanCandidates(flat: string[], bounds: [number, number][], capitals: Set<string>): Generator<Candidate> {
     // Whole parts and runs of up to three neighbouring parts: the strongest evidence.
     for (let i = 0; i < bounds.length; i++) {
       for (let j = i; j < Math.min(bounds.length, i + 3); j++) {
@@ -214,7 +380,7 @@ export class AffiliationResolver {
         const words = flat.slice(start, end);
         const key = words.join(' ');
         const hit = this.exact.get(key);
-        if (hit && (words.length > 1 || (words[0]!.length > 3 && this.isDistinctive(words[0]!)))) yield { ids: hit, key, tier: 'exact', score: 1, how: `"${key}" is a registry name`, start, end };
+        if (hit && (words.length > 1 || (words[0]!.length > 3 && this.isDistinctive(words[0]!)))) yield { ids: hit, key, how: 'exact', said: `"${key}" is a registry name`, similarity: 1, start, end };
         else if (words.length > 1) {
           const bagHit = this.bag.get(bagKey(words));
           if (bagHit) {
@@ -222,14 +388,14 @@ export class AffiliationResolver {
             // University" is not "University of Washington": a reorder that only moves "university" is a trap.
             const withoutUniversity = (k: string) => k.split(' ').filter((t) => t !== 'university').join(' ');
             const trap = this.bagNames.get(bagKey(words))!.some((n) => withoutUniversity(n) === withoutUniversity(key));
-            yield { ids: bagHit, key, tier: trap ? 'possible' : 'strong', score: trap ? 0.8 : 0.97, how: `"${key}" has the words of a registry name in another order`, start, end };
+            yield { ids: bagHit, key, how: trap ? 'reordered-university' : 'reordered', said: `"${key}" has the words of a registry name in another order`, similarity: 1, start, end };
           }
         }
         if (i !== j) {
           // "Inst Automat, Chinese Acad Sci" is written child-first; the registry may name it parent-first.
           const reversed = [...flat.slice(bounds[j]![0], bounds[j]![1]), ...flat.slice(start, bounds[j]![0])].join(' ');
           const revHit = this.exact.get(reversed);
-          if (revHit) yield { ids: revHit, key: reversed, tier: 'strong', score: 0.96, how: `"${reversed}" is a registry name`, start, end };
+          if (revHit) yield { ids: revHit, key: reversed, how: 'child-first', said: `"${reversed}" is a registry name`, similarity: 1, start, end };
         }
       }
     }
@@ -240,18 +406,50 @@ export class AffiliationResolver {
           if (s === segStart && e === segEnd) continue;
           const key = flat.slice(s, e).join(' ');
           const hit = this.exact.get(key);
-          if (hit) {
-            // "Max Planck Florida Institute for Neuroscience" is not the "Institute for
-            // Neuroscience": a name glued to a distinctive word is part of a longer proper name.
-            const before = s > segStart ? flat[s - 1]! : null;
-            if (e - s <= 2 && before !== null && this.isDistinctive(before) && !this.gazetteer.isPlace(before)) break;
-            // A name found inside a longer part is weaker evidence when it is only a former or informal name.
-            const aliasOnly = Math.max(...hit.values()) === 1;
-            yield { ids: hit, key, tier: aliasOnly ? 'possible' : 'strong', score: aliasOnly ? 0.85 : 0.95, how: `"${key}" is a registry name inside "${flat.slice(segStart, segEnd).join(' ')}"`, start: s, end: e };
-            break;
-          }
+          if (!hit) continue;
+          // "Max Planck Florida Institute for Neuroscience" is not the "Institute for
+          // Neuroscience": a name glued to a distinctive word is part of a longer proper name.
+          const before = flat.slice(segStart, s);
+          const after = flat.slice(e, segEnd);
+          const ignorable = (t: string) => capitals.has(t) || PADDING.has(t) || this.gazetteer.isCountryOrRegion(t) || /\d/.test(t);
+          const last = before[before.length - 1];
+          // "Aalborg University Hospital" is not the "University Hospital": a place or a rare word right before a name is part of a longer one.
+          const properWord = (t: string) => !capitals.has(t) && !PADDING.has(t) && !UNIT_TOKEN.has(t) && (this.isDistinctive(t) || this.gazetteer.isPlace(t));
+          // "HafenCity University Hamburg" is not "University Hamburg": a proper word before the name, with no unit word to say what it is, makes a longer name.
+          const glued = last !== undefined && (properWord(last) || (!before.some((t) => UNIT_TOKEN.has(t)) && before.some(properWord)));
+          const how: How = HOSPITAL_WORD.test(` ${after.join(' ')}`)
+            ? 'inside-hospital'
+            : SCHOOL_WORD.test(` ${after.join(' ')}`)
+              ? 'inside-school'
+              : glued
+                ? 'inside-glued'
+                : [...before, ...after].some((t) => UNIT_TOKEN.has(t))
+                  ? 'inside-unit'
+                  : [...before, ...after].every(ignorable) || (before.every(ignorable) && this.gazetteer.isPlace(after.join(' ')))
+                    ? 'exact'
+                    : 'inside';
+          // Around the name only an acronym, a legal form, a career note or a place: the part is that name.
+          const said = how === 'exact' ? `"${key}" is a registry name ("${flat.slice(segStart, segEnd).join(' ')}" adds only acronyms, a legal form or a place)` : `"${key}" is a registry name inside "${flat.slice(segStart, segEnd).join(' ')}"`;
+          yield { ids: hit, key, how, said, similarity: 1, start: s, end: e };
+          break;
         }
       }
+    }
+  }
+
+  /**
+   * Companies and their labs: the company's registry record in the country the string names,
+   * or the lab's own record; without a place, a lab working in several countries gives the
+   * company and no country.
+   */
+  private *companyCandidates(mentions: CompanyMention[]): Generator<Candidate> {
+    for (const m of mentions) {
+      const ids = new Map<string, number>();
+      if (m.lab?.ror) ids.set(m.lab.ror, 3);
+      for (const id of Object.values(m.company.registry)) if (!ids.has(id)) ids.set(id, 2);
+      if (ids.size === 0) continue;
+      const what = m.lab ? `${m.lab.names[0]}, a lab of ${m.company.names[0]}` : m.company.names[0];
+      yield { ids, key: m.words, how: 'company', said: `"${m.words}" is ${what}`, similarity: 1, start: m.start, end: m.end, company: m };
     }
   }
 
@@ -261,14 +459,16 @@ export class AffiliationResolver {
   }
 
   /**
-   * "Department of Biological Sciences" or "Molecular Microbiology" exists somewhere in the
-   * registry, but names nothing without a place to pin it down.
+   * "Heart Institute" or "Molecular Microbiology" exists somewhere in the registry but could be
+   * a unit of anything: such matches are scored apart. A university named with common words
+   * ("Central South University", "Australian National University") is not generic.
    */
   private isGeneric(key: string): boolean {
     const words = key.split(' ');
+    if (UNIT_WORD.test(key)) return true;
     // Long names of common words ("Korea Advanced Institute of Science and Technology") are
     // specific by their combination; short ones ("Institute of Medicine") are not.
-    return UNIT_WORD.test(key) || (words.length <= 3 && words.every((t) => !this.isDistinctive(t)));
+    return words.length <= 3 && !words.includes('university') && words.every((t) => !this.isDistinctive(t));
   }
 
   /** How much a name says: its rarest word. */
@@ -282,7 +482,7 @@ export class AffiliationResolver {
     for (const { text: name, id } of this.cjk) {
       if (name.length < 3 || !rest.includes(name)) continue;
       rest = rest.replace(name, ' ');
-      yield { ids: new Map([[id, 2]]), key: name, tier: name === text ? 'exact' : 'strong', score: name === text ? 1 : 0.95, how: `Chinese name "${name}"`, start: -1, end: -1 };
+      yield { ids: new Map([[id, 2]]), key: name, how: name === text ? 'exact' : 'cjk', said: `Chinese name "${name}"`, similarity: 1, start: -1, end: -1 };
     }
   }
 
@@ -331,9 +531,9 @@ export class AffiliationResolver {
       yield {
         ids: ties,
         key: tokens.join(' '),
-        tier: top.score >= 0.9 ? 'strong' : 'possible',
-        score: Math.round(top.score * 1000) / 1000,
-        how: top.placeOnly ? `"${segs[i]}" is "${name}" without its city` : `"${segs[i]}" is close to "${name}"`,
+        how: top.placeOnly ? 'fuzzy-city' : top.score >= 0.9 ? 'fuzzy' : 'fuzzy-low',
+        said: top.placeOnly ? `"${segs[i]}" is "${name}" without its city` : `"${segs[i]}" is close to "${name}" (similarity ${top.score.toFixed(2)})`,
+        similarity: top.score,
         start: i,
         end: i + 1,
       };
@@ -348,10 +548,10 @@ export class AffiliationResolver {
       if (!/^[A-Z][A-Z0-9&-]{1,9}$/.test(acronym)) continue;
       const ids = [...(this.acronyms.get(acronym) ?? [])];
       const byCity = ids.filter((id) => this.cityNamed(id, folded));
-      if (byCity.length > 0) yield { ids: new Map(byCity.map((id) => [id, 1])), key: acronym, tier: 'possible', score: 0.8, how: `acronym "${acronym}" with its city named`, start: -1, end: -1 };
+      if (byCity.length > 0) yield { ids: new Map(byCity.map((id) => [id, 1])), key: acronym, how: 'acronym-city', said: `acronym "${acronym}" with its city named`, similarity: 1, start: -1, end: -1 };
       else if (country.explicit && country.countryCode) {
         const byCountry = ids.filter((id) => this.entries.get(id)!.countryCode === country.countryCode);
-        if (byCountry.length === 1) yield { ids: new Map(byCountry.map((id) => [id, 1])), key: acronym, tier: 'possible', score: 0.7, how: `acronym "${acronym}" with its country named`, start: -1, end: -1 };
+        if (byCountry.length === 1) yield { ids: new Map(byCountry.map((id) => [id, 1])), key: acronym, how: 'acronym-country', said: `acronym "${acronym}" with its country named`, similarity: 1, start: -1, end: -1 };
       }
     }
   }
@@ -362,64 +562,173 @@ export class AffiliationResolver {
   }
 
   /**
-   * Turns candidates into matches: longest names win over names inside them; candidates in a
-   * country the string does not name are refused; generic names need their city or country
-   * named; ties go to the registry's display name, the named city, active records, successors.
-   * With no country named, the strongest match sets the country for the rest (one address, one
-   * country).
+   * Whether the places the string names agree with an institution's country. A place named
+   * inside the institution's own name ("Foundation for Research and Technology – Hellas") says
+   * nothing against it.
    */
-  private pick(all: Iterable<Candidate>, country: CountryFinding, text: string, flat: string[]): InstitutionMatch[] {
+  private placeOf(id: string, country: CountryFinding): 'agrees' | 'none' | 'conflict' {
+    const code = this.entries.get(id)?.countryCode ?? '';
+    const names = this.literal.get(id) ?? [];
+    const outside = (m: { text: string }) => !names.some((n) => n.includes(` ${m.text} `));
+    if (country.mentions.length === 0) {
+      // A city that stands for one country, named outside the institution's own name, is still
+      // where the author is: "Hong Kong Polytechnic University, Shenzhen Research Institute, Shenzhen".
+      return country.city && country.city.code !== code && outside(country.city) && !this.gazetteer.hasCity(country.city.text, code) ? 'conflict' : 'none';
+    }
+    const against = country.mentions.filter(outside);
+    if (against.length === 0) return 'none';
+    return against.some((m) => m.code === code) ? 'agrees' : 'conflict';
+  }
+
+  /**
+   * Turns candidates into matches: longest names win over names inside them; candidates in a
+   * country the string does not name are kept only when nothing else bears the name, demoted
+   * and stated; generic names need their city or country named; ties go to the registry's
+   * display name, the named city, active records, successors. With no country named, the strongest match sets the country for
+   * the rest (one address, one country).
+   */
+  private pick(all: Iterable<Candidate>, ctx: { country: CountryFinding; text: string; flat: string[]; refused: Set<string>; mentions: CompanyMention[]; hints: { code: string; why: string }[] }): Picked[] {
+    const { country, text, flat, refused, hints } = ctx;
     const list = [...all];
-    const named = new Set(country.named);
-    const inNamedCountry = (id: string) => named.size === 0 || named.has(this.entries.get(id)?.countryCode ?? '');
+    const placeCache = new Map<string, 'agrees' | 'none' | 'conflict'>();
+    const placeOf = (id: string) => {
+      let p = placeCache.get(id);
+      if (!p) placeCache.set(id, (p = this.placeOf(id, country)));
+      return p;
+    };
+    // A registry name that is one of the companies is read by the company rule, which knows its countries.
+    const companyIds = new Set(list.filter((c) => c.company).flatMap((c) => [...c.ids.keys()]));
     // A name inside a longer name is dropped, unless it is the longer one's parent: "Stanford
     // University School of Medicine" names Stanford University too.
     const contains = (o: Candidate, c: Candidate) => o !== c && o.start >= 0 && o.start <= c.start && o.end >= c.end && o.end - o.start > c.end - c.start;
-    const isParentOf = (c: Candidate, o: Candidate) => o.key.startsWith(`${c.key} `) && SCHOOL_WORD.test(o.key.slice(c.key.length));
-    const kept = list.filter((c) => c.start < 0 || !list.some((o) => contains(o, c) && [...o.ids.keys()].some(inNamedCountry) && !isParentOf(c, o)));
+    const notUniversity = (o: Candidate) => [...o.ids.keys()].every((id) => !this.entries.get(id)?.types.includes('education'));
+    const isParentOf = (c: Candidate, o: Candidate) => (o.key.startsWith(`${c.key} `) && SCHOOL_WORD.test(o.key.slice(c.key.length))) || (isAffiliateName(c.key, o.key) && notUniversity(o));
+    const eligible = list.filter((c) => c.company || ![...c.ids.keys()].every((id) => companyIds.has(id)));
+    const kept = eligible.filter((c) => c.start < 0 || !eligible.some((o) => contains(o, c) && [...o.ids.keys()].some((id) => placeOf(id) !== 'conflict') && !isParentOf(c, o)));
     const folded = ` ${foldText(text)} `;
     const narrowed = kept.map((c) => {
-      let ids = [...c.ids.keys()].filter((id) => this.entries.has(id) && inNamedCountry(id));
+      let ids = [...c.ids.keys()].filter((id) => this.entries.has(id) && !refused.has(id));
       const outside = wordsOutside(flat, c, folded);
-      if (this.isGeneric(c.key)) ids = ids.filter((id) => this.cityNamed(id, outside) || named.has(this.entries.get(id)!.countryCode ?? ''));
-      return { c, ids: this.breakTies(ids, c.ids, outside, folded) };
+      const before = ids.length;
+      const agreeing = ids.filter((id) => placeOf(id) !== 'conflict');
+      let note = '';
+      // A company's record is chosen by the company rule, which knows where it has one.
+      if (c.company) return { c, ids, ambiguity: 'unique' as const, note };
+      if (agreeing.length > 0) ids = agreeing;
+      else if (ids.length > 0 && country.countryCode) {
+        // Nothing with this name where the string says it is: perhaps the same name extended ("École Normale Supérieure" → "… - PSL").
+        const extended = c.how === 'exact' ? this.extensionIn(c, country.countryCode, outside) : null;
+        if (extended) return { c: { ...c, ids: new Map([[extended, 2]]), how: 'extension' as How, said: `${c.said}; in ${country.countryCode}, where the string is, the registry holds "${this.entries.get(extended)!.name}"` }, ids: [extended], ambiguity: 'place' as const, note };
+        note = `; but the string names ${country.countryCode} (${country.evidence}) and the registry places it elsewhere: kept as possible, the place gives the country`;
+      }
+      // "Department of Biological Sciences" is a unit somewhere; it names nothing without its place.
+      if (UNIT_WORD.test(c.key)) ids = ids.filter((id) => this.cityNamed(id, outside) || placeOf(id) === 'agrees');
+      const placed = ids.length === 1 && before > 1;
+      const tie = this.breakTies(ids, c.ids, outside, folded);
+      return { c, ids: tie.ids, ambiguity: placed ? ('place' as const) : tie.ambiguity, note };
     });
     const resolved = narrowed.filter((n) => n.ids.length === 1);
-    if (named.size === 0 && resolved.length > 0) {
-      const anchor = [...resolved].sort((a, b) => TIER_RANK[b.c.tier] - TIER_RANK[a.c.tier] || this.specificity(b.c.key) - this.specificity(a.c.key))[0]!;
+    if (country.mentions.length === 0 && resolved.length > 0) {
+      // Addresses go from the unit to the institution: the university, and the institution named last, set the country.
+      const university = (n: { ids: string[] }) => (this.entries.get(n.ids[0]!)!.types.includes('education') ? 1 : 0);
+      const specific = (n: { c: Candidate }) => (this.isGeneric(n.c.key) ? 0 : 1);
+      const anchor = [...resolved].sort((a, b) => specific(b) - specific(a) || rankOf(b.c) - rankOf(a.c) || university(b) - university(a) || b.c.start - a.c.start || this.specificity(b.c.key) - this.specificity(a.c.key))[0]!;
       const anchorCountry = this.entries.get(anchor.ids[0]!)!.countryCode;
-      for (const n of narrowed) n.ids = n.ids.filter((id) => this.entries.get(id)!.countryCode === anchorCountry);
+      for (const n of narrowed) if (!n.c.company) n.ids = n.ids.filter((id) => this.entries.get(id)!.countryCode === anchorCountry);
     }
-    const out = new Map<string, InstitutionMatch>();
-    for (const { c, ids } of narrowed) {
-      if (ids.length !== 1) continue;
-      const e = this.entries.get(ids[0]!)!;
-      const tier = c.tier === 'exact' && named.size === 0 && c.ids.size > 1 ? 'strong' : c.tier;
-      const prior = out.get(e.id);
-      if (prior && (TIER_RANK[prior.tier] > TIER_RANK[tier] || (prior.tier === tier && prior.score >= c.score))) continue;
-      out.set(e.id, { rorId: e.id, name: e.name, countryCode: e.countryCode, tier, score: c.score, evidence: c.how, units: [], primary: false });
+    const out = new Map<string, Picked>();
+    for (const n of narrowed) {
+      if (n.ids.length > 1 && !n.c.company) {
+        // Namesakes the string cannot tell apart may still share a country.
+        const codes = new Set(n.ids.map((id) => this.entries.get(id)!.countryCode));
+        if (codes.size === 1 && !n.ids.some((id) => placeOf(id) === 'conflict')) hints.push({ code: [...codes][0]!, why: `every registry institution named "${n.c.key}" is in ${[...codes][0]}` });
+      }
+      if (n.ids.length !== 1 && !n.c.company) continue;
+      const chosen = n.c.company ? this.companyRecord(n.c.company, n.ids, country) : { id: n.ids[0]!, unplaced: false, elsewhere: false, note: '' };
+      if (!chosen) continue;
+      const id = chosen.id;
+      const place = chosen.elsewhere ? 'conflict' : n.c.company && chosen.unplaced ? 'none' : placeOf(id) === 'none' && this.cityNamed(id, wordsOutside(flat, n.c, folded)) ? 'city' : placeOf(id);
+      const c = chosen.unplaced ? { ...n.c, how: 'company-unplaced' as How } : n.c;
+      const picked: Picked = { id, c, ambiguity: n.ambiguity, place, note: n.note + chosen.note };
+      const prior = out.get(id);
+      if (prior && rankOf(prior.c) >= rankOf(c)) continue;
+      out.set(id, picked);
     }
     return [...out.values()];
   }
 
-  private breakTies(ids: string[], priorities: Map<string, number>, folded: string, wholeText: string): string[] {
-    const narrow = (keep: (id: string) => boolean) => {
-      const kept = ids.filter(keep);
-      if (kept.length > 0) ids = kept;
-    };
-    if (ids.length > 1) {
-      const top = Math.max(...ids.map((id) => priorities.get(id) ?? 0));
-      narrow((id) => priorities.get(id) === top);
+  /**
+   * The registry record a company mention stands for: its lab's own record, or the company's
+   * record in the country the string names; without a place, a lab in one country gives that
+   * country's record, and otherwise the headquarters' record is kept as "company known,
+   * country unknown" (possible only, no country given).
+   */
+  private companyRecord(m: CompanyMention, ids: string[], country: CountryFinding): { id: string; unplaced: boolean; elsewhere: boolean; note: string } | null {
+    const inRegistry = (id: string | undefined) => (id && ids.includes(id) ? id : undefined);
+    const hq = inRegistry(m.company.registry[m.company.headquarters]) ?? ids[0];
+    const where = country.countryCode;
+    if (where) {
+      const labHere = m.lab?.ror && (m.lab.rorCountry ?? m.lab.countries[0]) === where ? inRegistry(m.lab.ror) : undefined;
+      const id = labHere ?? inRegistry(m.company.registry[where]);
+      if (id) return { id, unplaced: false, elsewhere: false, note: `; its record in ${where}, where the string places it` };
+      return hq ? { id: hq, unplaced: false, elsewhere: true, note: `; ${m.company.names[0]} has no registry record in ${where}, where the string places it: kept as possible, the place gives the country` } : null;
     }
-    if (ids.length > 1) narrow((id) => this.cityNamed(id, folded));
+    const site = this.companySite(m);
+    if (site.code) {
+      const id = (m.lab?.ror && m.lab.countries.length === 1 ? inRegistry(m.lab.ror) : undefined) ?? inRegistry(m.company.registry[site.code]);
+      if (id) return { id, unplaced: false, elsewhere: false, note: `; ${site.why}` };
+    }
+    return hq ? { id: hq, unplaced: true, elsewhere: false, note: `; company known, country unknown: ${site.why}` } : null;
+  }
+
+  /** In the country the string names, the one institution whose name extends the candidate's (its city named if several). */
+  private extensionIn(c: Candidate, code: string, outside: string): string | null {
+    const tokens = c.key.split(' ');
+    if (tokens.length < 2 || c.start < 0) return null;
+    const rarest = [...tokens].sort((a, b) => (this.postings.get(a)?.length ?? Infinity) - (this.postings.get(b)?.length ?? Infinity))[0]!;
+    const list = this.postings.get(rarest) ?? [];
+    if (list.length > MAX_POSTINGS) return null;
+    const ids = new Set<string>();
+    for (const index of list) {
+      const n = this.fuzzyNames[index]!;
+      const e = this.entries.get(n.id)!;
+      if (e.countryCode === code && e.status === 'active' && n.tokens.length > tokens.length && tokens.every((t, k) => n.tokens[k] === t)) ids.add(n.id);
+    }
+    const found = [...ids];
+    if (found.length === 1) return found[0]!;
+    const byCity = found.filter((id) => this.cityNamed(id, outside));
+    return byCity.length === 1 ? byCity[0]! : null;
+  }
+
+  private breakTies(ids: string[], priorities: Map<string, number>, folded: string, wholeText: string): { ids: string[]; ambiguity: Basis['ambiguity'] } {
+    if (ids.length <= 1) return { ids, ambiguity: 'unique' };
+    let ambiguity: Basis['ambiguity'] = 'tiebreak';
+    const narrow = (keep: (id: string) => boolean, why: Basis['ambiguity']) => {
+      if (ids.length <= 1) return;
+      const kept = ids.filter(keep);
+      if (kept.length > 0 && kept.length < ids.length) {
+        ids = kept;
+        if (kept.length === 1) ambiguity = why;
+      }
+    };
+    const top = Math.max(...ids.map((id) => priorities.get(id) ?? 0));
+    narrow((id) => priorities.get(id) === top, 'tiebreak');
+    narrow((id) => this.cityNamed(id, folded), 'place');
     // "Institut Pasteur" and "Istituto Pasteur" meet once abbreviations are expanded; the
     // spelling in the string tells them apart.
-    if (ids.length > 1) narrow((id) => (this.literal.get(id) ?? []).some((name) => wholeText.includes(name)));
-    if (ids.length > 1) narrow((id) => this.entries.get(id)!.status === 'active');
-    if (ids.length > 1) narrow((id) => !this.entries.get(id)!.successors.some((s) => ids.includes(s)));
+    narrow((id) => (this.literal.get(id) ?? []).some((name) => wholeText.includes(name)), 'tiebreak');
+    narrow((id) => this.entries.get(id)!.status === 'active', 'tiebreak');
+    narrow((id) => !this.entries.get(id)!.successors.some((s) => ids.includes(s)), 'tiebreak');
     // One name for a parent and its own units: the parent is meant.
-    if (ids.length > 1) narrow((id) => ids.every((other) => other === id || this.ancestors(other).has(id)));
-    return ids;
+    narrow((id) => ids.every((other) => other === id || this.ancestors(other).has(id)), 'tiebreak');
+    // Namesakes and no place ("Northeastern University"): left unresolved. Choosing the record
+    // with more registry links would favour the institutions the registry describes best.
+    return { ids, ambiguity };
+  }
+
+  /** Whether one institution is a registry parent (or grandparent…) of the other. */
+  sameTree(a: string, b: string): boolean {
+    return a === b || this.ancestors(a).has(b) || this.ancestors(b).has(a);
   }
 
   private ancestors(id: string): Set<string> {
@@ -434,26 +743,29 @@ export class AffiliationResolver {
     return out;
   }
 
-  /** A registry child, or a school named after the institution ("Stanford University School of Medicine"). */
+  /** A registry child, or a school or hospital named after the university ("Stanford University School of Medicine", "Xiangya Hospital, Central South University"). */
   private isUnitOf(unit: InstitutionMatch, parent: InstitutionMatch): boolean {
     if (this.ancestors(unit.rorId).has(parent.rorId)) return true;
     const unitKey = nameTokens(unit.name).join(' ');
     const parentKey = nameTokens(parent.name).join(' ');
-    return unitKey.startsWith(`${parentKey} `) && SCHOOL_WORD.test(unitKey.slice(parentKey.length));
+    const isUniversity = (m: InstitutionMatch) => this.entries.get(m.rorId)!.types.includes('education');
+    return (unitKey.startsWith(`${parentKey} `) && SCHOOL_WORD.test(unitKey.slice(parentKey.length))) || (isUniversity(parent) && !isUniversity(unit) && isAffiliateName(parentKey, unitKey));
   }
 
   /**
-   * Of several institutions in one string, the primary one is the strongest match, and among
-   * equals the university: an author listing "HHMI, UT Southwestern" is at UT Southwestern.
+   * Of several institutions in one string, the primary one is the strongest match, one where
+   * the string is rather than elsewhere, and among equals the university: an author listing
+   * "HHMI, UT Southwestern" is at UT Southwestern.
    */
   private rankPrimary(matches: InstitutionMatch[]): InstitutionMatch[] {
     const typeRank = (m: InstitutionMatch) => {
       const types = this.entries.get(m.rorId)?.types ?? [];
       return types.includes('education') ? 2 : types.includes('funder') && types.length === 1 ? 0 : 1;
     };
+    const placed = (m: InstitutionMatch) => (m.basis.place === 'conflict' ? 0 : 1);
     const ranked = matches
       .map((m, position) => ({ m, position }))
-      .sort((a, b) => TIER_RANK[b.m.tier] - TIER_RANK[a.m.tier] || typeRank(b.m) - typeRank(a.m) || a.position - b.position)
+      .sort((a, b) => TIER_RANK[b.m.tier] - TIER_RANK[a.m.tier] || placed(b.m) - placed(a.m) || typeRank(b.m) - typeRank(a.m) || b.m.score - a.m.score || a.position - b.position)
       .map(({ m }) => m);
     if (ranked[0]) ranked[0].primary = true;
     return ranked;
@@ -473,6 +785,7 @@ export class AffiliationResolver {
         if (TIER_RANK[m.tier] > TIER_RANK[parent.tier]) {
           parent.tier = m.tier;
           parent.score = Math.max(parent.score, m.score);
+          parent.basis = m.basis;
           parent.evidence = `${parent.evidence}; its unit ${m.evidence}`;
         }
         units.add(m.rorId);
@@ -481,6 +794,30 @@ export class AffiliationResolver {
     return matches.filter((m) => !units.has(m.rorId));
   }
 }
+
+/** Which rule wins when two find the same institution: a registry name over a reorder over a name inside a part, and so on. */
+const RULE_RANK: Record<How, number> = {
+  correction: 9,
+  exact: 8,
+  cjk: 7,
+  company: 7,
+  reordered: 6,
+  'child-first': 6,
+  'inside-unit': 5,
+  inside: 5,
+  'inside-school': 5,
+  extension: 5,
+  'inside-glued': 4,
+  'inside-hospital': 4,
+  'reordered-university': 3,
+  'fuzzy-city': 3,
+  fuzzy: 3,
+  'company-unplaced': 2,
+  'fuzzy-low': 2,
+  'acronym-city': 1,
+  'acronym-country': 1,
+};
+const rankOf = (c: Candidate) => RULE_RANK[c.how];
 
 function addRanked(map: Map<string, Map<string, number>>, key: string, id: string, priority: number): void {
   const ids = map.get(key) ?? new Map<string, number>();

@@ -59,6 +59,68 @@ export const nameKey = (s: string): string => nameTokens(s).join(' ');
 /** The order-free key: "Univ Oxford" meets "Oxford University". */
 export const bagKey = (tokens: string[]): string => [...tokens].sort().join(' ');
 
+/** Spacing accents as PDF extraction leaves them, detached from their letter, and the combining mark each stands for. */
+const SPACING_ACCENT: Record<string, string> = { '´': '\u0301', '`': '\u0300', '¨': '\u0308', ˆ: '\u0302', '˜': '\u0303', '˚': '\u030a', ˇ: '\u030c', '¸': '\u0327' };
+const DETACHED_ACCENT = /(\p{L})? ?(?:([´`¨ˆ˜˚ˇ¸])|\s([\u0300-\u036f])) ?(\p{L})/gu;
+const ENTITIES: Record<string, string> = { quot: '"', amp: '&', apos: "'", lt: '<', gt: '>', nbsp: ' ', szlig: 'ß', oslash: 'ø', aelig: 'æ' };
+/** "&eacute;", "&ouml;": a letter and the accent HTML names after it. */
+const ACCENT_ENTITY: Record<string, string> = { acute: '\u0301', grave: '\u0300', uml: '\u0308', circ: '\u0302', tilde: '\u0303', cedil: '\u0327', ring: '\u030a', caron: '\u030c' };
+const EMAIL = /(?:e-?mail|electronic address)?\s*:?\s*([\p{L}\d._%+-]+)@[\p{L}\d-]+(?:\.[\p{L}\d-]+)+/giu;
+/** Words that open a new institution or unit when a stray footnote number precedes them. */
+const OPENS_UNIT = /\s\d{1,2}\s+(?=(?:Department|Dept|Institute|Inst|School|Faculty|Division|Laboratory|Lab|Center|Centre|College|University|Univ|Hospital|Unit|Program|Graduate)\b)/g;
+
+export interface Cleaned {
+  text: string;
+  /** What was repaired, for the evidence ("e-mail address removed"). */
+  repairs: string[];
+}
+
+/**
+ * Repairs what exports and PDF extraction do to affiliation strings before anything reads them:
+ * `#TAB#`, `#N#`, `¶` and tabs become separators; HTML entities are decoded; e-mail addresses
+ * are removed (keeping a place glued to their front: "Chinazhang@…" keeps "China" when
+ * `isPlace` knows it); postcodes glued to words are split off; footnote marks (∗ † ‡ §,
+ * superscripts, a stray number before "Department") separate institutions; accents detached
+ * from their letter ("Universit ´e", "´Ecole", "Universit¨at") are put back.
+ */
+export function cleanAffiliation(raw: string, isPlace: (word: string) => boolean = () => false): Cleaned {
+  const repairs: string[] = [];
+  const step = (what: string, re: RegExp, by: string | ((...m: string[]) => string)) => {
+    const next = text.replace(re, by as string);
+    if (next !== text) repairs.push(what);
+    text = next;
+  };
+  let text = raw;
+  step('export separators (#TAB#, #N#, ¶, tabs, line breaks) read as separators', /#TAB#|#N#|¶|[\t\r\n\u2028\u2029]+/g, ', ');
+  step('HTML entities decoded', /&(?:#(\d{1,6})|#x([0-9a-f]{1,6})|([a-z]{2,6}));/gi, (m, dec, hex, name) => {
+    const code = dec ? Number(dec) : hex ? parseInt(hex, 16) : null;
+    if (code !== null) return code > 0 && code < 0x110000 ? String.fromCodePoint(code) : m;
+    const accent = ACCENT_ENTITY[name!.slice(1)];
+    if (accent) return `${name![0]}${accent}`.normalize('NFC');
+    return ENTITIES[name!.toLowerCase()] ?? m;
+  });
+  step('e-mail address removed', EMAIL, (_m, local) => {
+    // "Chinazhang.san@…": an address glued to the word before it; keep that word if it is a place.
+    for (let n = Math.min(local!.length - 1, 40); n >= 4; n--) {
+      const head = local!.slice(0, n);
+      if (/^\p{Lu}/u.test(head) && isPlace(foldText(head))) return ` ${head} `;
+    }
+    return ' ';
+  });
+  step('detached accents rejoined', DETACHED_ACCENT, (_m, before, spacing, combining, letter) => {
+    const mark = spacing ? SPACING_ACCENT[spacing]! : combining!;
+    const composed = `${letter}${mark}`.normalize('NFC');
+    // A lower-case letter continues the word before it ("Universit ´e"); a capital starts one ("´Ecole").
+    if (!before) return composed;
+    return /\p{Lu}/u.test(letter!) ? `${before} ${composed}` : `${before}${composed}`;
+  });
+  step('postcode glued to a word split off', /(\p{L})(\d{4,})|(\d{4,})(\p{L}{2})/gu, (_m, l1, d1, d2, l2) => (l1 ? `${l1} ${d1}` : `${d2} ${l2}`));
+  step('footnote marks read as separators', /\s*[∗*†‡§‖⁎¹²³⁴⁵⁶⁷⁸⁹⁰]+\s*/g, ', ');
+  step('footnote number before a new unit read as a separator', OPENS_UNIT, ', ');
+  text = text.replace(/\s+/g, ' ').replace(/^[\s,;]+|[\s,;]+$/g, '');
+  return { text, repairs };
+}
+
 /** Splits an affiliation into its comma/semicolon parts, the unit places and names live in. */
 export function segments(raw: string): string[] {
   return raw

@@ -1,9 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Gazetteer } from '../../src/resolve/gazetteer.ts';
 
 const registryPlaces = [
   { countryCode: 'US', countryName: 'United States', city: 'Boston' },
+  // Cities that share a name across countries, as the registry has them.
+  { countryCode: 'GR', countryName: 'Greece', city: 'Athens' },
+  { countryCode: 'GR', countryName: 'Greece', city: 'Athens' },
+  { countryCode: 'US', countryName: 'United States', city: 'Athens' },
+  { countryCode: 'RU', countryName: 'Russia', city: 'Moscow' },
+  { countryCode: 'RU', countryName: 'Russia', city: 'Moscow' },
+  { countryCode: 'US', countryName: 'United States', city: 'Moscow' },
+  { countryCode: 'BR', countryName: 'Brazil', city: 'Cuiabá' },
+  { countryCode: 'DE', countryName: 'Germany', city: 'Berlin' },
+  { countryCode: 'US', countryName: 'United States', city: 'Columbia' },
+  { countryCode: 'US', countryName: 'United States', city: 'Norfolk' },
+  { countryCode: 'IT', countryName: 'Italy', city: 'Milan' },
+  { countryCode: 'CN', countryName: 'China', city: 'Shenzhen' },
   { countryCode: 'US', countryName: 'United States', city: 'Atlanta' },
   { countryCode: 'ES', countryName: 'Spain', city: 'Barcelona' },
   { countryCode: 'GE', countryName: 'Georgia', city: 'Tbilisi' },
@@ -30,7 +44,8 @@ test('Georgia the US state and Georgia the country are told apart by the rest of
   assert.equal(country('Georgia Inst Technol, Atlanta, GA 30332 USA'), 'US');
   assert.equal(country('Emory University, Atlanta, Georgia'), 'US');
   assert.equal(country('Ivane Javakhishvili Tbilisi State University, Tbilisi, Georgia'), 'GE');
-  assert.equal(country('Georgian Technical University, 0175, Georgia'), 'GE');
+  // Nothing but the institution tells here; the resolver takes its country (see matcher tests), the gazetteer does not guess.
+  assert.equal(country('Georgian Technical University, 0175, Georgia'), null);
 });
 
 test('Hong Kong, Macao and Taiwan are kept apart from mainland China', () => {
@@ -60,4 +75,89 @@ test('a city that stands for one country decides; an ambiguous one does not', ()
 test('names in other languages (CLDR) count', () => {
   assert.equal(country('Technische Universität München, München, Deutschland'), 'DE');
   assert.equal(country('Université Paris-Saclay, Orsay, France'), 'FR');
+});
+
+test('a US state written as its postal code ends the address, with or without a ZIP code', () => {
+  assert.equal(country('Department of Electrical Engineering, Princeton University, Princeton, NJ'), 'US');
+  assert.equal(country('Florida State University Panama City, Panama City, FL 32405'), 'US');
+  assert.equal(country('University of Delaware, Newark, DE 19716'), 'US');
+  assert.equal(country('Indiana University Bloomington, Bloomington, IN'), 'US');
+  assert.equal(country('Stevens Institute of Technology, Hoboken NJ 07030'), 'US');
+});
+
+test('a city abroad that shares its name with a US town does not outrank the state after it', () => {
+  assert.equal(country('School of Computing, University of Georgia, Athens, GA'), 'US');
+  assert.equal(country('University of Idaho, Moscow, ID'), 'US');
+  // Alone, a city the registry has in two countries decides nothing.
+  assert.equal(country('Some Institute, Athens'), null);
+});
+
+test('a code after a city of another country is that country, not a US state', () => {
+  assert.equal(country('Universidade Federal de Mato Grosso, Cuiabá, MT'), 'BR');
+  assert.equal(country('Some Company, Berlin, DE'), 'DE');
+  assert.equal(country('Univ Milan, Dipartimento Informat, Via Celoria 18, I-20133 Milan, MI'), 'IT');
+});
+
+test('a state or province is read before a country its name contains', () => {
+  assert.equal(country('Rutgers, The State University of New Jersey'), 'US');
+  assert.equal(country('Department of Computer Science, University of New Mexico'), 'US');
+  assert.equal(country('University of New South Wales, Sydney, NSW'), 'AU');
+  assert.equal(country('RMIT University, Melbourne, Vic 3000'), 'AU');
+  assert.equal(country('Universidade Federal do Paraná, Curitiba, Paraná'), 'BR');
+  assert.equal(country('CICESE, Ensenada 22860, Baja California'), 'MX');
+  // "New England" is no country's name; England is not meant.
+  assert.equal(country('University of New England'), null);
+});
+
+test('Hellas is Greece', () => {
+  assert.equal(country('Athena Research Center, Marousi, Hellas'), 'GR');
+  assert.equal(country('National Technical University of Athens, Hellas'), 'GR');
+});
+
+test('a Canadian postal code places the address in Canada', () => {
+  assert.equal(country('Mem Univ Newfoundland, Wireless Networking Lab, St John, NF A1B 3X5'), 'CA');
+  assert.equal(country('Huawei Technol, Ottawa, ON K2K 3J1'), 'CA');
+});
+
+test('a name only another language gives a country is not read as that country when it is a city ("Columbia", "Norfolk")', () => {
+  assert.equal(country('Univ Missouri, Dept Elect Engn, Columbia'), 'US');
+  assert.equal(country('Norfolk State Univ, Dept Mat Sci, Norfolk'), 'US');
+});
+
+test('an ambiguous region alone gives no country, and says why; another place in the string decides it', () => {
+  const alone = gazetteer.detect('Rutgers State Univ, WINLAB, New Brunswick');
+  assert.equal(alone.explicit, false, 'New Brunswick alone may be the city in New Jersey');
+  assert.equal(alone.countryCode, null, 'no guess between Canada and the US');
+  assert.match(alone.evidence, /may be in CA or US/);
+  assert.equal(country('Some Lab, Victoria'), null);
+  assert.equal(country('Some Lab, Victoria, BC V8W 2Y2'), 'CA');
+  assert.equal(gazetteer.detect('University of New Brunswick, Fredericton, New Brunswick, Canada').countryCode, 'CA');
+});
+
+test('a country ending an earlier part names the address when the last part is an unknown place', () => {
+  assert.equal(country('Univ Southampton Malaysia, Dept Elect Engn, Iskandar Puteri 79100'), 'MY');
+  // but a known city at the end comes first: the campus is where the city is.
+  assert.equal(country('Chinese Univ Hong Kong, Dept Sci & Engn, CN-518172 Shenzhen'), 'CN');
+});
+
+test('the city the country was read from is reported, so the resolver can weigh it against an institution', () => {
+  assert.deepEqual(gazetteer.detect('Hong Kong Polytech Univ, Shenzhen Res Inst, Shenzhen').city, { code: 'CN', text: 'shenzhen' });
+  assert.equal(gazetteer.detect('Tsinghua University, Beijing, China').city, null);
+});
+
+test('a town the registry has no institution in is read from GeoNames when it names one country only, never from the institution’s own part or an acronym', () => {
+  assert.deepEqual([gazetteer.detect('Natl Cheng Kung Univ, Dept Comp Sci, Tainan 701').countryCode, gazetteer.detect('Natl Cheng Kung Univ, Dept Comp Sci, Tainan 701').evidence], ['TW', '"tainan" is a town in TW (GeoNames)']);
+  assert.equal(country('Seowon Univ, Dept Informat & Commun Engn, Cheongju 28674'), 'KR');
+  assert.equal(country('Nokia, Bell Labs, Holmdel'), null, 'Nokia is a town in Finland, and here the company');
+  assert.equal(country('EPSRC Centre for Doctoral Training, (SAMBa)'), null, 'Samba is a town in India, and here an acronym');
+  assert.equal(country('Some Lab, University'), null, 'University, Florida is not read from an institution word');
+  // A registry city, a country or a region always comes first.
+  assert.equal(country('Some Lab, Tainan 701, Japan'), 'JP');
+});
+
+test('the GeoNames town list says where it comes from and under which licence', () => {
+  const file = JSON.parse(readFileSync(new URL('../../data/geo/world-cities.json', import.meta.url), 'utf8'));
+  assert.match(file.provenance.source, /GeoNames/);
+  assert.equal(file.provenance.licence, 'CC-BY-4.0 (GeoNames)');
+  assert.ok(Object.values(file.placesByCountry as Record<string, string[]>).every((names) => names.every((n) => n === n.toLowerCase())));
 });

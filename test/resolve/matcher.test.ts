@@ -36,11 +36,14 @@ test('property: a registry name, decorated with a department and its city and co
   );
 });
 
-test('property: a name stated with the wrong country is refused', () => {
+test('property: a name stated with another country than its record is kept only as possible, and the place gives the country', () => {
   fc.assert(
     fc.property(fc.constantFrom(...made), (inst) => {
-      const wrong = inst.countryCode === 'CN' ? 'France' : 'Brazil';
-      assert.deepEqual(small.resolve(`${inst.name}, ${wrong}`).institutions, []);
+      const [wrong, code] = inst.countryCode === 'CN' ? ['France', 'FR'] : ['Brazil', 'BR'];
+      const r = small.resolve(`${inst.name}, ${wrong}`);
+      assert.deepEqual(r.institutions.map((m) => [m.rorId, m.tier]), [[inst.id, 'possible']]);
+      assert.equal(r.countryCode, code);
+      assert.match(r.institutions[0]!.evidence, /the registry places it elsewhere/);
     }),
   );
 });

@@ -1,0 +1,197 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../src/config.ts';
+import { csvField } from '../src/ingest/csv.ts';
+import type { Institution } from '../src/ingest/ror.ts';
+import { Calibration, fitCalibration } from '../src/resolve/calibration.ts';
+import { reliabilityTable, scoreResolutions, type MatchingScore } from '../src/resolve/evaluate.ts';
+import { AffiliationResolver, RESOLVER_VERSION, TIER_RANK, type Resolution, type Tier } from '../src/resolve/matcher.ts';
+import { labelledSets, type LabelledSet } from './labelled.ts';
+
+const CALIBRATION = fileURLToPath(new URL('../data/resolve/calibration.json', import.meta.url));
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const pct = (n: number, d: number) => (d === 0 ? '   –  ' : `${((100 * n) / d).toFixed(1).padStart(5)}%`);
+const f3 = (x: number, n = 1) => (n === 0 ? '  –  ' : x.toFixed(3));
+
+/**
+ * Affiliation matching on every labelled set (bench/labelled/README.md): institution precision,
+ * recall and F1 (primary institution, tier strong or better), out-of-registry and no-institution
+ * false matches, country precision and recall, strings per second, per failure class, a
+ * reliability table of calibrated scores, and how often OpenAlex's own assertions disagree with
+ * derisk's resolution. With `calibrate`, the calibration is first refitted on the tuning set.
+ */
+export async function matchingBench(config: Config, registry: Institution[], runs: number, calibrate: boolean, out: string): Promise<Record<string, unknown>> {
+  let resolver = new AffiliationResolver(registry);
+  const sets = await labelledSets(config.mirror, (id) => resolver.institution(id) !== undefined, resolver.gazetteer);
+  if (calibrate) {
+    const tuning = sets.find((s) => s.tuning)!;
+    const observed = scoreResolutions(resolver, tuning.items, tuning.items.map((i) => resolver.resolve(i.affiliation)), 'strong', true, 0).observations;
+    const file = fitCalibration(observed, {
+      title: 'Calibrated match scores and tier cuts',
+      built: new Date().toISOString().slice(0, 10),
+      from: `${tuning.name} (ROR matching-dev, ${tuning.items.length} strings; ${observed.length} primary matches observed)`,
+      resolverVersion: RESOLVER_VERSION,
+      registry: 'ror-records-union/ror_records_latest_v2.jsonl.gz (data mirror)',
+      // What each tier promises: exact (a registry name) right at least 9 times in 10, strong at least 7 in 10.
+      cuts: { exact: 0.9, strong: 0.7 },
+      priors: {
+        correction: { rate: 1, why: 'a user said so; the correction is shown with who, when and why' },
+        company: { rate: 0.97, why: 'companies and labs come from a hand-checked list (data/resolve/companies.json); the tuning set holds almost none' },
+        'company-unplaced': { rate: 0.5, why: 'the company is known but not the country record; never above possible' },
+      },
+    });
+    writeFileSync(CALIBRATION, `${JSON.stringify(file, null, 2)}\n`);
+    console.log(`\ncalibration refitted on ${tuning.name}: strong ≥ ${file.cuts.strong}, exact ≥ ${file.cuts.exact} (written to data/resolve/calibration.json)`);
+    resolver = new AffiliationResolver(registry, { calibration: Calibration.load(CALIBRATION) });
+  }
+  const cal = resolver.calibration.file;
+  console.log(`\nAffiliation matching (resolver ${RESOLVER_VERSION}; calibration from ${cal.provenance.from}, built ${cal.provenance.built}; strong ≥ ${cal.cuts.strong}, exact ≥ ${cal.cuts.exact})`);
+  console.log('Institution: primary match at tier strong or better. OOR: strings whose institution is not in the registry that still got a match; NP: strings naming no institution that got one.');
+  console.log(`${'set'.padEnd(34)} ${'strings'.padStart(7)}  inst P  inst R   F1     OOR matched     NP matched   ctry P  ctry R  no ctry  strings/s`);
+  const results: Record<string, unknown> = { resolverVersion: RESOLVER_VERSION, calibration: cal.provenance, cuts: cal.cuts };
+  const errorRows: string[] = ['set,group,kind,affiliation,gold,predicted,evidence'];
+  const reliability: Record<string, unknown> = {};
+  for (const set of sets) {
+    const timed: { resolutions: Resolution[]; perSecond: number }[] = [];
+    for (let r = 0; r < runs; r++) {
+      const started = performance.now();
+      const resolutions = set.items.map((i) => resolver.resolve(i.affiliation));
+      timed.push({ resolutions, perSecond: set.items.length / ((performance.now() - started) / 1000) });
+    }
+    const resolutions = timed[0]!.resolutions;
+    const perSecond = median(timed.map((t) => t.perSecond));
+    const score = scoreResolutions(resolver, set.items, resolutions, 'strong', true, perSecond);
+    const label = `${set.name}${set.tuning ? ' (tuning)' : ''}`;
+    printRow(label, score);
+    if (score.inRegistry > 0 && !set.assertedBy) console.log(`${''.padEnd(34)}   counting the gold's registry parent or unit as right: P ${f3(score.treePrecision)} R ${f3(score.treeRecall)}`);
+    const entry: Record<string, unknown> = { gold: set.gold, ...summarise(score) };
+    if (set.name === 'failure classes') entry.perClass = perClass(resolver, set, resolutions, perSecond);
+    if (set.assertedBy) entry.disagreement = disagreement(set, resolutions, resolver);
+    entry.perTier = perTier(set, resolutions, resolver);
+    results[set.name] = entry;
+    reliability[set.name] = reliabilityTable(score.observations);
+    for (const e of score.errors) errorRows.push([set.name, e.group ?? '', e.kind, e.affiliation, e.gold.join(';'), e.predicted.join(';'), ''].map(csvField).join(','));
+    for (const e of score.countryErrors) errorRows.push([set.name, e.group ?? '', 'country', e.affiliation, e.gold.join(';') || 'none', e.predicted ?? 'none', e.evidence].map(csvField).join(','));
+  }
+  const failures = results['failure classes'] as { perClass: Record<string, ReturnType<typeof summarise>> };
+  console.log('\nPer failure class (hand-checked strings, bench/labelled/failure-classes.csv):');
+  for (const [group, s] of Object.entries(failures.perClass)) printRow(`  ${group}`, s);
+  console.log('\nOpenAlex against derisk on the same strings (institutions: both matched one in the registry; countries: both gave one):');
+  for (const set of sets.filter((s) => s.assertedBy)) {
+    const d = (results[set.name] as { disagreement: Disagreement }).disagreement;
+    console.log(`  ${set.name.padEnd(32)} institution differs ${pct(d.institutionDiffers, d.institutionBoth)} of ${d.institutionBoth}; country differs ${pct(d.countryDiffers, d.countryBoth)} of ${d.countryBoth}`);
+  }
+  console.log('\nReliability of calibrated scores (primary match of each string with an institution label; right = the gold institution):');
+  console.log(`  ${'score'.padEnd(12)}${sets.filter((s) => s.items.some((i) => i.institutionsLabelled)).map((s) => s.name.slice(0, 24).padStart(26)).join('')}`);
+  const labelledSetsOnly = sets.filter((s) => s.items.some((i) => i.institutionsLabelled));
+  const bins = reliability[labelledSetsOnly[0]!.name] as ReturnType<typeof reliabilityTable>;
+  bins.forEach((bin, k) => {
+    const cells = labelledSetsOnly.map((s) => {
+      const b = (reliability[s.name] as ReturnType<typeof reliabilityTable>)[k]!;
+      return (b.matches === 0 ? '–' : `${(b.right / b.matches).toFixed(2)} of ${b.matches}`).padStart(26);
+    });
+    console.log(`  ${`${bin.from.toFixed(2)}–${bin.to.toFixed(2)}`.padEnd(12)}${cells.join('')}`);
+  });
+  console.log('\nError budget per tier (primary institution right = the gold institution; country right = a gold country; a country given with no institution is under "unresolved"):');
+  console.log(`  ${'set'.padEnd(26)}${TIERS.map((t) => `${t.padStart(11)} inst      ctry`).join('')}`);
+  for (const set of sets) {
+    const t = (results[set.name] as { perTier: Record<Tier, TierFigures> }).perTier;
+    const cell = (n: number, of: number) => (of === 0 ? '–'.padStart(9) : `${(n / of).toFixed(3)}/${of}`.padStart(9));
+    console.log(`  ${set.name.slice(0, 25).padEnd(26)}${TIERS.map((k) => `  ${cell(t[k].institutionRight, t[k].institutionLabelled)} ${cell(t[k].countryRight, t[k].countryGiven)}`).join('')}`);
+  }
+  console.log('  reference (ROR, full registry, their test sets): former default P 0.907 R 0.642 F1 0.752; NER fallback P 0.892 R 0.792 F1 0.839; S2AFF P 0.827 R 0.802 F1 0.814');
+  writeFileSync(join(out, 'matching-errors.csv'), `${errorRows.join('\n')}\n`);
+  console.log(`  every error, per set and class: ${join(out, 'matching-errors.csv')}`);
+  results.reliability = reliability;
+  return results;
+}
+
+function printRow(label: string, s: ReturnType<typeof summarise> | MatchingScore): void {
+  const m = 'observations' in s ? summarise(s) : s;
+  const inst = m.inRegistry > 0;
+  console.log(
+    `${label.padEnd(34)} ${String(m.strings).padStart(7)}  ${inst ? f3(m.precision) : '  –  '}   ${inst ? f3(m.recall) : '  –  '}  ${inst ? f3(m.f1) : '  –  '}  ${`${m.outOfRegistryMatched}/${m.outOfRegistry}`.padStart(7)} ${pct(m.outOfRegistryMatched, m.outOfRegistry)}  ${`${m.noInstitutionMatched}/${m.noInstitution}`.padStart(7)} ${pct(m.noInstitutionMatched, m.noInstitution)}   ${f3(m.country.precision, m.country.predicted)}   ${f3(m.country.recall, m.country.labelled)}  ${pct(m.country.missing, m.country.labelled)}  ${m.stringsPerSecond.toFixed(0).padStart(9)}`,
+  );
+}
+
+function summarise(s: MatchingScore) {
+  const { observations: _o, errors: _e, countryErrors: _c, ...figures } = s;
+  return figures;
+}
+
+function perClass(resolver: AffiliationResolver, set: LabelledSet, resolutions: Resolution[], perSecond: number): Record<string, ReturnType<typeof summarise>> {
+  const out: Record<string, ReturnType<typeof summarise>> = {};
+  for (const group of [...new Set(set.items.map((i) => i.group!))]) {
+    const idx = set.items.map((i, k) => (i.group === group ? k : -1)).filter((k) => k >= 0);
+    out[group] = summarise(scoreResolutions(resolver, idx.map((k) => set.items[k]!), idx.map((k) => resolutions[k]!), 'strong', true, perSecond));
+  }
+  return out;
+}
+
+interface Disagreement {
+  institutionBoth: number;
+  institutionDiffers: number;
+  countryBoth: number;
+  countryDiffers: number;
+  examples: { affiliation: string; openalex: string; derisk: string }[];
+}
+
+/** How often the institution or country OpenAlex asserts for a string differs from derisk's own resolution of it. */
+function disagreement(set: LabelledSet, resolutions: Resolution[], resolver: AffiliationResolver): Disagreement {
+  const d: Disagreement = { institutionBoth: 0, institutionDiffers: 0, countryBoth: 0, countryDiffers: 0, examples: [] };
+  set.items.forEach((item, k) => {
+    const r = resolutions[k]!;
+    const ours = r.institutions.find((m) => m.primary && TIER_RANK[m.tier] >= TIER_RANK.strong);
+    const theirs = item.gold.filter((g) => resolver.institution(g));
+    if (ours && theirs.length > 0) {
+      d.institutionBoth++;
+      if (!theirs.includes(ours.rorId)) {
+        d.institutionDiffers++;
+        if (d.examples.length < 20) d.examples.push({ affiliation: item.affiliation, openalex: theirs.map((g) => resolver.institution(g)!.name).join('; '), derisk: ours.name });
+      }
+    }
+    if (r.countryCode && item.countries && item.countries.length > 0) {
+      d.countryBoth++;
+      if (!item.countries.includes(r.countryCode)) d.countryDiffers++;
+    }
+  });
+  return d;
+}
+
+const TIERS: Tier[] = ['exact', 'strong', 'possible', 'unresolved'];
+
+interface TierFigures {
+  /** Strings whose primary match is at this tier and whose institution is labelled (a match on a string naming no registry institution is wrong). */
+  institutionLabelled: number;
+  institutionRight: number;
+  /** Strings at this tier given a country whose country is labelled. */
+  countryGiven: number;
+  countryRight: number;
+}
+
+/** What each tier delivers: how often its primary institution and its country are right. The README's error budget is read from here. */
+function perTier(set: LabelledSet, resolutions: Resolution[], resolver: AffiliationResolver): Record<Tier, TierFigures> {
+  const out = Object.fromEntries(TIERS.map((t) => [t, { institutionLabelled: 0, institutionRight: 0, countryGiven: 0, countryRight: 0 }])) as Record<Tier, TierFigures>;
+  set.items.forEach((item, k) => {
+    const r = resolutions[k]!;
+    const primary = r.institutions.find((m) => m.primary);
+    const tier: Tier = primary?.tier ?? 'unresolved';
+    const f = out[tier];
+    // Only a source's or a person's institution label counts; OpenAlex's own matching is compared apart.
+    if (primary && item.institutionsLabelled && !set.assertedBy) {
+      f.institutionLabelled++;
+      if (item.gold.filter((g) => resolver.institution(g)).includes(primary.rorId)) f.institutionRight++;
+    }
+    if (r.countryCode && item.countries && item.countries.length > 0) {
+      f.countryGiven++;
+      if (item.countries.includes(r.countryCode)) f.countryRight++;
+    }
+  });
+  return out;
+}

@@ -1,0 +1,46 @@
+import { cleanAffiliation, foldText } from './normalize.ts';
+
+/** A user's correction: "this string is that institution" or "it is not that one", with who, when and why. */
+export interface Correction {
+  id: string;
+  /** The string as the user saw it. */
+  raw: string;
+  /** What the correction applies to: every string with the same key (case, accents, punctuation and export noise aside). */
+  key: string;
+  rorId: string;
+  verdict: 'is' | 'not';
+  reason: string;
+  orgId: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+/** The key a correction is filed under: "Dept. Physics, Univ. X" and "DEPT PHYSICS UNIV X" share one. */
+export const correctionKey = (raw: string): string => foldText(cleanAffiliation(raw).text.normalize('NFKC'));
+
+/**
+ * The corrections in force, consulted by the resolver before it matches anything (as VOSviewer
+ * users keep a thesaurus file): an "is" decides the string, a "not" removes a candidate.
+ */
+export class Thesaurus {
+  private readonly byKey = new Map<string, { is: Correction | null; not: Correction[] }>();
+
+  constructor(readonly corrections: readonly Correction[]) {
+    for (const c of corrections) {
+      const entry = this.byKey.get(c.key) ?? { is: null, not: [] };
+      if (c.verdict === 'is') entry.is = c;
+      else entry.not.push(c);
+      this.byKey.set(c.key, entry);
+    }
+  }
+
+  lookup(raw: string): { is: Correction | null; not: Correction[] } | null {
+    return this.byKey.size === 0 ? null : (this.byKey.get(correctionKey(raw)) ?? null);
+  }
+
+  get size(): number {
+    return this.corrections.length;
+  }
+}
+
+export const describeCorrection = (c: Correction): string => `corrected by ${c.createdBy} (${c.orgId}) on ${c.createdAt.slice(0, 10)}: ${c.reason}`;

@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { cleanAffiliation, segments } from '../../src/resolve/normalize.ts';
+
+const clean = (s: string, isPlace?: (w: string) => boolean) => cleanAffiliation(s, isPlace).text;
+
+test('export artefacts (#TAB#, #N#, ¶, tabs, line breaks) separate parts instead of gluing words', () => {
+  assert.deepEqual(segments(clean('Technische Universität Darmstadt, Deutschland#TAB#')), ['Technische Universität Darmstadt', 'Deutschland']);
+  assert.deepEqual(segments(clean('#N#Ghent University#N#')), ['Ghent University']);
+  assert.deepEqual(segments(clean('Department of Computer Science, ETH Zurich¶Zurich, Switzerland')), ['Department of Computer Science', 'ETH Zurich', 'Zurich', 'Switzerland']);
+  assert.deepEqual(segments(clean('Fudan University\tShanghai\r\nChina')), ['Fudan University', 'Shanghai', 'China']);
+});
+
+test('accents PDF extraction detached from their letter are put back, and the word rejoined', () => {
+  assert.equal(clean('Universit ´e Paris-Saclay'), 'Université Paris-Saclay');
+  assert.equal(clean('´Ecole Polytechnique F ´ed´erale de Lausanne'), 'École Polytechnique Fédérale de Lausanne');
+  assert.equal(clean('Technische Universit¨at Darmstadt'), 'Technische Universität Darmstadt');
+  // The same accent as a combining mark after a space ("Universit ̈at"), as NFKC leaves "¨".
+  assert.equal(clean('Eberhard Karls Universit \u0308at Tubingen'), 'Eberhard Karls Universität Tubingen');
+  assert.equal(clean('Laboratoire de l’ ´Ecole'), 'Laboratoire de l’École');
+});
+
+test('e-mail addresses are removed, keeping a place glued to their front', () => {
+  const isPlace = (w: string) => w === 'china';
+  assert.equal(clean('Tsinghua University, Beijing 100084, Chinazhang.san@tsinghua.edu.cn', isPlace), 'Tsinghua University, Beijing 100084, China');
+  assert.equal(clean('Universidad Politécnica de Madrid, Madrid, Spain. E-mail: jdoe@upm.es'), 'Universidad Politécnica de Madrid, Madrid, Spain.');
+  // Without a known place at its front, the whole address goes.
+  assert.equal(clean('Some Lab, Wuhan, Xyzzy.q@x.org'), 'Some Lab, Wuhan');
+});
+
+test('a postcode glued to a word is split off', () => {
+  assert.equal(clean('Peking University, Beijing100871, China'), 'Peking University, Beijing 100871, China');
+  assert.equal(clean('Ecole Centrale, 69134Ecully'), 'Ecole Centrale, 69134 Ecully');
+});
+
+test('footnote marks between institutions separate them', () => {
+  assert.deepEqual(segments(clean('Zhejiang University, Hangzhou, China∗Alibaba Group, Hangzhou, China')), ['Zhejiang University', 'Hangzhou', 'China', 'Alibaba Group', 'Hangzhou', 'China']);
+  assert.deepEqual(segments(clean('University of Oxford†Google DeepMind')), ['University of Oxford', 'Google DeepMind']);
+  assert.deepEqual(segments(clean('Shanghai Jiao Tong University‡Shanghai AI Laboratory')), ['Shanghai Jiao Tong University', 'Shanghai AI Laboratory']);
+  assert.deepEqual(segments(clean('University of Tokyo 2 Department of Physics, , Tokyo')), ['University of Tokyo', 'Department of Physics', 'Tokyo']);
+});
+
+test('HTML entities are decoded, accented ones included', () => {
+  assert.equal(clean('Universit&eacute; de Montr&eacute;al'), 'Université de Montréal');
+  assert.equal(clean('FSBEI of HE &quot;National Research Ogarev Mordovia State University&quot;'), 'FSBEI of HE "National Research Ogarev Mordovia State University"');
+  assert.equal(clean('Texas A&amp;M University'), 'Texas A&M University');
+});
+
+test('every repair is named, so the evidence can say what was done to the string', () => {
+  const { repairs } = cleanAffiliation('Universit ´e de Lille#TAB#, x@y.fr');
+  assert.deepEqual(repairs.sort(), ['detached accents rejoined', 'e-mail address removed', 'export separators (#TAB#, #N#, ¶, tabs, line breaks) read as separators'].sort());
+  assert.deepEqual(cleanAffiliation('Tsinghua University, Beijing, China').repairs, []);
+});
+
+test('property: cleaning is idempotent and never invents letters', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), (s) => {
+      const once = clean(s);
+      assert.equal(clean(once), once);
+      const letters = (x: string) => x.normalize('NFKD').replace(/[^\p{L}]/gu, '').length;
+      assert.ok(letters(once) <= letters(s) + 0, `${JSON.stringify(s)} → ${JSON.stringify(once)}`);
+    }),
+    { numRuns: 3000 },
+  );
+});
