@@ -19,8 +19,9 @@ import { testService, type TestService } from '../helpers/service.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
 // Two organisations with every role over one store. The shared base holds 22 works of KU Leuven
-// in 2021–2025, 2 of them with Harbin Institute of Technology (on a watchlist). Organisation B
-// uploads 8 more KU Leuven × HIT works: they are B's evidence, and nothing A sees may move.
+// in 2021–2025, 2 of them with Tsinghua and Harbin Institute of Technology (on a watchlist).
+// Organisation B uploads 8 more KU Leuven × Tsinghua × HIT works: they are B's evidence, and
+// nothing A sees may move — A's case with KU Leuven and Tsinghua counts Tsinghua's listed co-publications.
 const KU_LEUVEN = '05f950310';
 const HIT = '01yqg2h08';
 const REGISTRY = [
@@ -42,12 +43,12 @@ const work = (id: string, year: number, affs: (keyof typeof AFF)[], title = `Wor
 
 const SHARED_WORKS = [
   ...Array.from({ length: 20 }, (_, i) => work(`W1${String(i).padStart(3, '0')}`, 2021 + (i % 5), [i % 2 ? 'delft' : 'oxford', 'leuven'])),
-  work('W2000', 2022, ['leuven', 'hit']),
-  work('W2001', 2024, ['leuven', 'hit']),
+  work('W2000', 2022, ['leuven', 'thu', 'hit']),
+  work('W2001', 2024, ['leuven', 'thu', 'hit']),
   ...Array.from({ length: 6 }, (_, i) => work(`W3${String(i).padStart(3, '0')}`, 2021 + i, ['oxford', 'thu'])),
 ];
-const UPLOADED = Array.from({ length: 8 }, (_, i) => work(`W9${String(i).padStart(3, '0')}`, 2021 + (i % 5), ['leuven', 'hit'], `Uploaded joint work ${i}`)).join('\n') + '\n';
-const CASE = { title: 'Vision research with KU Leuven', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }], research: { type: 'basic', open_publication: 'yes' } };
+const UPLOADED = Array.from({ length: 8 }, (_, i) => work(`W9${String(i).padStart(3, '0')}`, 2021 + (i % 5), ['leuven', 'thu', 'hit'], `Uploaded joint work ${i}`)).join('\n') + '\n';
+const CASE = { title: 'Vision research with KU Leuven and Tsinghua', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }, { ror: '03cve4549', role: 'partner', country: 'CN' }], research: { type: 'basic', open_publication: 'yes' } };
 const AS_OF = '2026-06-01';
 const PASSWORD = 'correct horse battery staple';
 
@@ -129,7 +130,7 @@ test("B's upload is B's evidence: A's verdict, indicators, profiles and portfoli
   assert.equal(created.statusCode, 201);
   const caseId = created.json().id as string;
   const verdictBefore = await assessAsA(caseId);
-  assert.deepEqual([verdictBefore.listed, verdictBefore.works], [2, 22], 'A sees 2 of 22 in the shared base');
+  assert.deepEqual([verdictBefore.listed, verdictBefore.works], [2, 7], "A sees Tsinghua's 2 listed co-publications of 7 works in the shared base");
   const readsBefore = await whatAReads();
   const tablesBefore = await sharedTables();
 
