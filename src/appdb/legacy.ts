@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import Database from 'better-sqlite3';
 import { verifyAudit } from '../service/audit.ts';
-import type { AppDb, AppRow, Param } from './db.ts';
+import type { AppDb, AppRow, AppTx, Param } from './db.ts';
 import { EmbeddedDb } from './embedded.ts';
 import { knownMigrations, migrate } from './migrate.ts';
 
@@ -90,7 +90,7 @@ async function copy(legacy: LegacyDuckDb, target: EmbeddedDb, digest: string): P
   // The schema the old database had, so its rows fit; the later migrations run on them afterwards.
   await migrate(target, new Set(applied));
   const names = (await legacy.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations' ORDER BY table_name")).map((r) => r.name);
-  const before = await verifyAudit(legacy);
+  const before = await verifyAudit(legacy, new Set(names));
   const tables: Record<string, number> = {};
   await target.transaction(async (tx) => {
     // Rows arrive table by table; foreign keys, if a migration declares any, are checked at commit.
@@ -181,8 +181,9 @@ class LegacyDuckDb implements AppDb {
     return reader.getRowObjectsJS().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]))) as T[];
   }
 
-  async transaction(): Promise<never> {
-    throw new Error(`${this.path} is opened read-only, to be imported`);
+  /** Reads only (the file is opened READ_ONLY, so DuckDB refuses a write): nothing else can change it meanwhile. */
+  async transaction<T>(work: (tx: AppTx) => Promise<T>): Promise<T> {
+    return work({ query: (sql, params) => this.query(sql, params) });
   }
 
   async close(): Promise<void> {

@@ -188,7 +188,11 @@ export interface AuditReport {
  * one ends before the anchor, and a row changed, added or deleted outside derisk no longer
  * matches the digest its last entry recorded.
  */
-export async function verifyAudit(db: AppDb): Promise<AuditReport> {
+/**
+ * `tables`: the tracked tables the database has, when it may predate some (an old home being
+ * imported); by default all of them.
+ */
+export async function verifyAudit(db: AppDb, tables: ReadonlySet<string> = new Set(Object.keys(TRACKED))): Promise<AuditReport> {
   const seal = sealOf(db);
   // The anchor first: it is written after each commit, so the rows read next reach at least as far.
   const anchor = seal ? readAnchor(seal) : null;
@@ -230,16 +234,17 @@ export async function verifyAudit(db: AppDb): Promise<AuditReport> {
       else if (hashAt.get(anchor.seq) !== anchor.hash) problems.push({ seq: anchor.seq, problem: `entry ${anchor.seq} is not the one recorded outside the database (${seal!.anchorPath}): the trail was rewritten`, orgId: null });
     }
     if (seal && !anchor) problems.push({ seq: null, problem: `no anchor file ${seal.anchorPath}: cannot tell whether entries were deleted from the end`, orgId: null });
-    problems.push(...(await checkRows(tx, latest)));
+    problems.push(...(await checkRows(tx, latest, tables)));
     return { entries: rows.length, problems, head: prev, sealed: Boolean(seal && anchor) };
   });
 }
 
 /** Every row of the tracked tables against the digest its last audit entry recorded. */
-async function checkRows(tx: AppTx, latest: Map<string, { digest: string | null; seq: number; orgId: string | null }>): Promise<AuditProblem[]> {
+async function checkRows(tx: AppTx, latest: Map<string, { digest: string | null; seq: number; orgId: string | null }>, tables: ReadonlySet<string>): Promise<AuditProblem[]> {
   const problems: AuditProblem[] = [];
   const seen = new Set<string>();
   for (const [table, spec] of Object.entries(TRACKED) as [TrackedTable, (typeof TRACKED)[TrackedTable]][]) {
+    if (!tables.has(table)) continue;
     const rows = await tx.query(`SELECT ${spec.columns.join(', ')} FROM ${table}`);
     for (const row of rows) {
       const ref = refName(table, spec.key.map((k) => row[k]));
