@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Calibration } from '../resolve/calibration.ts';
+import { Companies } from '../resolve/companies.ts';
 import { Gazetteer } from '../resolve/gazetteer.ts';
+import { Thesaurus } from '../resolve/thesaurus.ts';
 import { AffiliationResolver } from '../resolve/matcher.ts';
 import { resolutionVersion } from '../resolve/apply.ts';
 import type { Store } from '../store/store.ts';
@@ -12,7 +15,8 @@ import { Screener, type EntryLink } from './screener.ts';
 
 /** Bumped when what the screening index file holds changes shape. */
 const FORMAT = 'screening-index/1';
-const CLASSES = [AffiliationResolver, Gazetteer];
+// Every class the resolver holds an instance of; a class missing here is refused when the index is written.
+const CLASSES = [AffiliationResolver, Gazetteer, Calibration, Companies, Thesaurus];
 
 /** Where the screening index of a store is kept: beside it, under DERISK_HOME (none for a store in memory). */
 export const screeningIndexPath = (store: Store): string | null => (store.path === ':memory:' ? null : `${store.path}.screening-index`);
