@@ -185,6 +185,12 @@ export interface AuditReport {
  */
 export async function verifyAudit(db: AppDb): Promise<AuditReport> {
   const seal = sealOf(db);
+  // The trail and the rows it records are read in one transaction: transactions take turns (across
+  // processes too), so no change commits between reading an entry and reading its row.
+  return db.transaction((tx) => verifyIn(tx, seal));
+}
+
+async function verifyIn(db: AppTx, seal: ReturnType<typeof sealOf>): Promise<AuditReport> {
   // The anchor first: it is written after each commit, so the rows read next reach at least as far.
   const anchor = seal ? readAnchor(seal) : null;
   // Every column: a trail kept before the columns for row digests and MACs existed verifies too.
@@ -227,7 +233,7 @@ export async function verifyAudit(db: AppDb): Promise<AuditReport> {
 }
 
 /** Every row of the tracked tables against the digest its last audit entry recorded. */
-async function checkRows(db: AppDb, latest: Map<string, { digest: string | null; seq: number; orgId: string | null }>): Promise<AuditProblem[]> {
+async function checkRows(db: AppTx, latest: Map<string, { digest: string | null; seq: number; orgId: string | null }>): Promise<AuditProblem[]> {
   const problems: AuditProblem[] = [];
   const seen = new Set<string>();
   for (const [table, spec] of Object.entries(TRACKED) as [TrackedTable, (typeof TRACKED)[TrackedTable]][]) {
