@@ -17,7 +17,7 @@ class NoListsError extends Error {
 }
 
 /** Name screening, portfolios and briefing sheets over the lists loaded in the store. */
-export function registerScreeningRoutes(app: FastifyInstance, evidence: EvidenceAccess, store: Store, taxonomy: Taxonomy, europe: () => string[], findUpload: (actor: Actor, fileId: string) => Promise<UploadRef>): void {
+export function registerScreeningRoutes(app: FastifyInstance, evidence: EvidenceAccess, store: Store, taxonomy: Taxonomy, europe: () => string[], findUpload: (actor: Actor, fileId: string) => Promise<UploadRef>): () => void {
   let context: Promise<ScreeningContext> | null = null;
   const screening = (): Promise<ScreeningContext> => {
     context ??= screeningContext(store).catch((e: Error) => {
@@ -59,4 +59,8 @@ export function registerScreeningRoutes(app: FastifyInstance, evidence: Evidence
     if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="portfolio-${q.ror ?? q.file!.slice(0, 12)}.csv"`).send(portfolioCsv(result));
     return result;
   }));
+  // The shared evidence changed under the server (the console's ingest or list load): build the index again.
+  return () => {
+    context = null;
+  };
 }
