@@ -102,7 +102,14 @@ export async function backupCommand(argv: string[]): Promise<number> {
   }
   if (existsSync(config.storePath)) {
     await withStore(config, async (store) => {
-      await store.run(`EXPORT DATABASE '${join(at(dir), 'store').replace(/'/g, "''")}' (FORMAT parquet)`);
+      // On a connection of its own: it sees the last committed state (a server may be writing) and
+      // none of the temporary tables of the connection it came from, which the export would carry.
+      const own = await store.connect();
+      try {
+        await own.run(`EXPORT DATABASE '${join(at(dir), 'store').replace(/'/g, "''")}' (FORMAT parquet)`);
+      } finally {
+        own.close();
+      }
       out.log(`evidence store exported to ${join(dir, 'store')}`);
     });
   }
