@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import Database from 'better-sqlite3';
 import { verifyAudit } from '../service/audit.ts';
-import type { AppDb, AppRow, Param } from './db.ts';
+import type { AppDb, AppRow, AppTx, Param } from './db.ts';
 import { EmbeddedDb } from './embedded.ts';
 import { knownMigrations, migrate } from './migrate.ts';
 
@@ -181,8 +181,9 @@ class LegacyDuckDb implements AppDb {
     return reader.getRowObjectsJS().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]))) as T[];
   }
 
-  async transaction(): Promise<never> {
-    throw new Error(`${this.path} is opened read-only, to be imported`);
+  /** Reads only (the file is opened READ_ONLY, so a write fails): nothing else writes to it, so every read is consistent. */
+  async transaction<T>(work: (tx: AppTx) => Promise<T>): Promise<T> {
+    return work(this);
   }
 
   async close(): Promise<void> {
