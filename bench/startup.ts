@@ -1,6 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CONTROL_FILE } from '../src/cli/control-file.ts';
 import type { Config } from '../src/config.ts';
 
 const BIN = fileURLToPath(new URL('../bin/derisk.js', import.meta.url));
@@ -72,6 +75,30 @@ export async function startupBench(config: Config, runs: number) {
     results[label] = { runs: n, wallMs, cpuMs, ratioToNode: cpuMs / floor };
     console.log(`  ${label.padEnd(48)} ${String(n).padStart(4)}  ${wallMs.toFixed(0).padStart(8)}  ${cpuMs.toFixed(0).padStart(8)}  ${(cpuMs / floor).toFixed(1).padStart(12)}`);
   }
+  // The same read beside a running server: the command goes through its console link (the store is
+  // the server's), so the client's CPU is small and the wall time is what the user waits.
+  const copubs = [BIN, 'indicators', 'copubs', '--regions', 'EU27AC,CN'];
+  const beside: Record<string, { runs: number; wallMs: number; cpuMs: number }> = {};
+  if (!existsSync(join(config.home, CONTROL_FILE))) {
+    for (const [label, running] of [['derisk indicators copubs (store opened)', false], ['derisk indicators copubs (beside derisk serve)', true]] as const) {
+      const server = running ? await startServer(env) : null;
+      try {
+        const timings: Timing[] = [];
+        for (let i = 0; i < light; i++) {
+          const r = await time(copubs, env);
+          if (r.status !== 0) throw new Error(`${label} exited with ${r.status}`);
+          timings.push(r);
+        }
+        beside[label] = { runs: light, wallMs: median(timings.map((t) => t.wallMs)), cpuMs: median(timings.map((t) => t.cpuMs)) };
+        console.log(`  ${label.padEnd(48)} ${String(light).padStart(4)}  ${beside[label]!.wallMs.toFixed(0).padStart(8)}  ${beside[label]!.cpuMs.toFixed(0).padStart(8)}  ${(beside[label]!.cpuMs / floor).toFixed(1).padStart(12)}`);
+      } finally {
+        if (server) {
+          server.kill('SIGTERM');
+          await once(server, 'exit');
+        }
+      }
+    }
+  } else console.log('  (a derisk serve runs on the demo store: the comparison with and without it is left out)');
   const phases: Record<string, Record<string, number>> = {};
   for (const [command, name] of [['screen', 'Harbin Institute of Technology'], ['brief', 'Harbin Engineering University']] as const) {
     const samples: Record<string, number>[] = [];
@@ -85,5 +112,16 @@ export async function startupBench(config: Config, runs: number) {
     console.log(`\n  where derisk ${command} spends its time (median of ${heavy} runs, in-process wall ms):`);
     for (const [k, v] of Object.entries(phases[command]!)) console.log(`    ${k.padEnd(46)} ${v.toFixed(0).padStart(7)}  ${((100 * v) / total).toFixed(0).padStart(3)}%`);
   }
-  return { commands: results, phases };
+  return { commands: results, beside, phases };
+}
+
+/** `derisk serve` on the demo store, once it listens. */
+async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const server = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  for await (const chunk of server.stdout!) {
+    out += chunk;
+    if (/open http:/.test(out)) return server;
+  }
+  throw new Error(`derisk serve did not start: ${out}`);
 }

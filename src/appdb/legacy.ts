@@ -181,9 +181,9 @@ class LegacyDuckDb implements AppDb {
     return reader.getRowObjectsJS().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]))) as T[];
   }
 
-  /** Reads only (the file is opened READ_ONLY, so DuckDB refuses a write): nothing else can change it meanwhile. */
+  /** Reads only (the file is opened READ_ONLY, so a write fails): nothing else writes to it, so every read is consistent. */
   async transaction<T>(work: (tx: AppTx) => Promise<T>): Promise<T> {
-    return work({ query: (sql, params) => this.query(sql, params) });
+    return work(this);
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,8 @@ import { sealOf, verifyAudit } from '../service/audit.ts';
 import { ROLES, type Role } from '../service/authorize.ts';
 import { CaseService } from '../service/cases.ts';
 import { Store } from '../store/store.ts';
-import { COMMON, EXIT, UsageError } from './common.ts';
+import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { at, out } from './io.ts';
 
 const USERS_USAGE = 'users add-org <id> <name> | users add --org ID --email E --role R | users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role>';
 
@@ -25,7 +26,7 @@ export async function usersCommand(argv: string[]): Promise<number> {
       const [id, ...name] = rest;
       if (!id || name.length === 0) throw new UsageError('users add-org <id> <name>');
       await accounts.createOrganisation(OPERATOR, id, name.join(' '));
-      console.log(`organisation ${id} ready`);
+      out.log(`organisation ${id} ready`);
       return EXIT.ok;
     }
     if (sub === 'add') {
@@ -33,13 +34,13 @@ export async function usersCommand(argv: string[]): Promise<number> {
       if (!ROLES.includes(values.role as Role)) throw new UsageError(`--role is one of ${ROLES.join(', ')}`);
       const password = process.env.DERISK_NEW_PASSWORD ?? randomBytes(15).toString('base64url');
       await accounts.createUser(OPERATOR, { orgId: values.org, email: values.email, name: values.name ?? values.email, role: values.role as Role, password });
-      console.log(`user ${values.email} (${values.role}) added to ${values.org}${process.env.DERISK_NEW_PASSWORD ? '' : `; password (shown once): ${password}`}`);
+      out.log(`user ${values.email} (${values.role}) added to ${values.org}${process.env.DERISK_NEW_PASSWORD ? '' : `; password (shown once): ${password}`}`);
       return EXIT.ok;
     }
     if (sub === 'list') {
       const rows = await db.query<{ org_id: string; email: string; name: string; role: string; disabled: boolean | number }>(`SELECT org_id, email, name, role, disabled FROM users ${values.org ? 'WHERE org_id = $1 ' : ''}ORDER BY org_id, email`, values.org ? [values.org] : []);
-      if (values.json) console.log(JSON.stringify(rows.map((r) => ({ ...r, disabled: Boolean(r.disabled) }))));
-      else for (const r of rows) console.log(`${r.org_id.padEnd(16)} ${r.email.padEnd(36)} ${r.role.padEnd(8)} ${r.disabled ? 'disabled' : 'active'}  ${r.name}`);
+      if (values.json) out.log(JSON.stringify(rows.map((r) => ({ ...r, disabled: Boolean(r.disabled) }))));
+      else for (const r of rows) out.log(`${r.org_id.padEnd(16)} ${r.email.padEnd(36)} ${r.role.padEnd(8)} ${r.disabled ? 'disabled' : 'active'}  ${r.name}`);
       return EXIT.ok;
     }
     if (['disable', 'enable', 'delete', 'role'].includes(sub ?? '')) {
@@ -52,7 +53,7 @@ export async function usersCommand(argv: string[]): Promise<number> {
         await accounts.setRole(OPERATOR, user.id, role as Role);
       } else if (sub === 'delete') await accounts.deleteUser(OPERATOR, user.id);
       else await accounts.setDisabled(OPERATOR, user.id, sub === 'disable');
-      console.log(`${email}: ${sub === 'role' ? `role ${role}` : `${sub}d`}${sub === 'disable' || sub === 'delete' ? ' (sessions ended, tokens revoked)' : ''}`);
+      out.log(`${email}: ${sub === 'role' ? `role ${role}` : `${sub}d`}${sub === 'disable' || sub === 'delete' ? ' (sessions ended, tokens revoked)' : ''}`);
       return EXIT.ok;
     }
     throw new UsageError(USERS_USAGE);
@@ -72,7 +73,7 @@ export async function casesCommand(argv: string[]): Promise<number> {
     if (!owner) throw new UsageError(`no case ${caseId}`);
     // Sharing needs no assessor: the case service is used for its sharing only.
     await new CaseService(db, null as never).unshare({ ...OPERATOR, orgId: owner.org_id }, caseId, orgId);
-    console.log(`case ${caseId} is no longer shared with ${orgId}`);
+    out.log(`case ${caseId} is no longer shared with ${orgId}`);
     return EXIT.ok;
   } finally {
     await db.close();
@@ -87,26 +88,30 @@ export async function backupCommand(argv: string[]): Promise<number> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
   const dir = positionals[0];
   if (!dir) throw new UsageError('backup <directory>');
-  if (existsSync(dir) && readdirSync(dir).length > 0) throw new UsageError(`${dir} is not empty: back up into a new directory`);
+  if (existsSync(at(dir)) && readdirSync(at(dir)).length > 0) throw new UsageError(`${dir} is not empty: back up into a new directory`);
   const config = loadConfig();
   const db = await openAppDb(config);
   try {
-    const m = await backupAppDb(db, join(dir, 'app'));
+    const m = await backupAppDb(db, join(at(dir), 'app'));
     // The audit key goes with the backup, so the restored trail verifies: keep backups as safe as DERISK_HOME.
     const seal = sealOf(db);
-    if (seal) copyFileSync(seal.keyPath, join(dir, 'app', 'audit.key'));
-    console.log(`application database (${m.source}): ${Object.entries(m.tables).map(([t, n]) => `${t} ${n}`).join(', ')}; audit head ${m.auditHead ? `${m.auditHead.seq} ${m.auditHead.hash.slice(0, 16)}…` : 'empty'}${seal ? '; audit key included (keep this backup as safe as DERISK_HOME)' : ''}`);
+    if (seal) copyFileSync(seal.keyPath, join(at(dir), 'app', 'audit.key'));
+    out.log(`application database (${m.source}): ${Object.entries(m.tables).map(([t, n]) => `${t} ${n}`).join(', ')}; audit head ${m.auditHead ? `${m.auditHead.seq} ${m.auditHead.hash.slice(0, 16)}…` : 'empty'}${seal ? '; audit key included (keep this backup as safe as DERISK_HOME)' : ''}`);
   } finally {
     await db.close();
   }
   if (existsSync(config.storePath)) {
-    const store = await Store.open(config.storePath);
-    try {
-      await store.run(`EXPORT DATABASE '${join(dir, 'store').replace(/'/g, "''")}' (FORMAT parquet)`);
-      console.log(`evidence store exported to ${join(dir, 'store')}`);
-    } finally {
-      store.close();
-    }
+    await withStore(config, async (store) => {
+      // On a connection of its own: it sees the last committed state (a server may be writing) and
+      // none of the temporary tables of the connection it came from, which the export would carry.
+      const own = await store.connect();
+      try {
+        await own.run(`EXPORT DATABASE '${join(at(dir), 'store').replace(/'/g, "''")}' (FORMAT parquet)`);
+      } finally {
+        own.close();
+      }
+      out.log(`evidence store exported to ${join(dir, 'store')}`);
+    });
   }
   return EXIT.ok;
 }
@@ -119,13 +124,8 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   const config = loadConfig();
   if (existsSync(join(dir, 'store'))) {
     if (existsSync(config.storePath)) throw new UsageError(`${config.storePath} exists: restore into a new DERISK_HOME`);
-    const store = await Store.open(config.storePath);
-    try {
-      await store.run(`IMPORT DATABASE '${join(dir, 'store').replace(/'/g, "''")}'`);
-    } finally {
-      store.close();
-    }
-    console.log(`evidence store restored to ${config.storePath}`);
+    (await Store.importFrom(config.storePath, join(at(dir), 'store'))).close();
+    out.log(`evidence store restored to ${config.storePath}`);
   }
   let db = await openAppDb(config);
   try {
@@ -140,7 +140,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
       db = await openAppDb(config);
     }
     const audit = await verifyAudit(db);
-    console.log(`application database restored: ${Object.entries(m.tables).map(([t, n]) => `${t} ${n}`).join(', ')}; audit chain ${audit.problems.length === 0 ? 'verifies' : `has ${audit.problems.length} problems`}${m.auditHead && audit.head !== m.auditHead.hash ? ' (head differs from the manifest!)' : ''}`);
+    out.log(`application database restored: ${Object.entries(m.tables).map(([t, n]) => `${t} ${n}`).join(', ')}; audit chain ${audit.problems.length === 0 ? 'verifies' : `has ${audit.problems.length} problems`}${m.auditHead && audit.head !== m.auditHead.hash ? ' (head differs from the manifest!)' : ''}`);
     return audit.problems.length === 0 ? EXIT.ok : EXIT.failed;
   } finally {
     await db.close();

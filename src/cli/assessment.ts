@@ -18,6 +18,7 @@ import { assessmentDocument, CaseService, type StoredAssessment } from '../servi
 import { Accounts, OPERATOR } from '../service/accounts.ts';
 import type { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { at, out } from './io.ts';
 
 /** The CLI acts for the operator of this installation: an admin of the local organisation. */
 export async function cliActor(db: AppDb, org: string): Promise<Actor> {
@@ -32,35 +33,35 @@ export async function buildAssessor(store: Store, bundle: PolicyBundle): Promise
 const today = () => new Date().toISOString().slice(0, 10);
 
 function printAssessment(a: Assessment, id?: string): void {
-  console.log(`${a.title}${id ? `  (assessment ${id})` : ''}`);
-  console.log(`Overall: ${a.overall.toUpperCase()}${a.provisional ? ' (provisional: questions unanswered)' : ''}   rulebook ${a.rulebook.version} [${a.rulebook.hash}], bundle ${a.bundle.version} [${a.bundle.hash}], as of ${a.asOf}`);
-  for (const [cat, v] of Object.entries(a.categories)) console.log(`  ${cat.padEnd(16)} ${v.verdict.padEnd(18)} ${v.holding.join(', ')}${v.needsInformation.length ? `   needs information: ${v.needsInformation.join(', ')}` : ''}`);
+  out.log(`${a.title}${id ? `  (assessment ${id})` : ''}`);
+  out.log(`Overall: ${a.overall.toUpperCase()}${a.provisional ? ' (provisional: questions unanswered)' : ''}   rulebook ${a.rulebook.version} [${a.rulebook.hash}], bundle ${a.bundle.version} [${a.bundle.hash}], as of ${a.asOf}`);
+  for (const [cat, v] of Object.entries(a.categories)) out.log(`  ${cat.padEnd(16)} ${v.verdict.padEnd(18)} ${v.holding.join(', ')}${v.needsInformation.length ? `   needs information: ${v.needsInformation.join(', ')}` : ''}`);
   for (const r of a.criteria.filter((x) => x.status !== 'does-not-hold' && x.outcome !== 'green')) {
-    console.log(`\n[${r.status === 'holds' ? r.effective.toUpperCase() : 'NEEDS INFORMATION'}] ${r.id} — ${r.title}${r.loweredBy.length ? ` (lowered by ${r.loweredBy.join(', ')})` : ''}`);
-    console.log(`  condition: ${r.condition}`);
-    for (const e of r.evidence) console.log(`  ${e.path} = ${JSON.stringify(e.value)}${e.note ? `  (${e.note})` : ''}`);
-    console.log(`  source: ${r.source.title}, ${r.source.clause}`);
-    if (r.status === 'needs-information') console.log(`  to decide: ${r.requests.join('; ')}`);
+    out.log(`\n[${r.status === 'holds' ? r.effective.toUpperCase() : 'NEEDS INFORMATION'}] ${r.id} — ${r.title}${r.loweredBy.length ? ` (lowered by ${r.loweredBy.join(', ')})` : ''}`);
+    out.log(`  condition: ${r.condition}`);
+    for (const e of r.evidence) out.log(`  ${e.path} = ${JSON.stringify(e.value)}${e.note ? `  (${e.note})` : ''}`);
+    out.log(`  source: ${r.source.title}, ${r.source.clause}`);
+    if (r.status === 'needs-information') out.log(`  to decide: ${r.requests.join('; ')}`);
     if (r.status === 'holds' && r.redRoute) {
-      console.log(`  ${r.redRoute.kind === 'red-line' ? 'RED LINE' : 'red, unless'}: ${r.redRoute.text}`);
-      for (const x of r.redRoute.conditions) console.log(`    - ${x}`);
-      console.log(`    (${r.redRoute.sourceTitle}, ${r.redRoute.source.clause})`);
+      out.log(`  ${r.redRoute.kind === 'red-line' ? 'RED LINE' : 'red, unless'}: ${r.redRoute.text}`);
+      for (const x of r.redRoute.conditions) out.log(`    - ${x}`);
+      out.log(`    (${r.redRoute.sourceTitle}, ${r.redRoute.source.clause})`);
     }
   }
-  if (a.lowering.length) console.log(`\nFactors lowering risk: ${a.lowering.join(', ')}`);
-  console.log('\nWhat would change the verdict:');
-  for (const w of a.whatWouldChange) console.log(`  - ${w}`);
-  console.log('\nMitigation plan:');
-  for (const [kind, items] of Object.entries(a.plan)) for (const m of items) console.log(`  [${kind}] ${m.text}`);
-  for (const w of a.withheld ?? []) console.log(`  [not offered] ${w.text} (${w.why})`);
-  console.log(`\nRe-assess by ${a.reassessBy}.`);
+  if (a.lowering.length) out.log(`\nFactors lowering risk: ${a.lowering.join(', ')}`);
+  out.log('\nWhat would change the verdict:');
+  for (const w of a.whatWouldChange) out.log(`  - ${w}`);
+  out.log('\nMitigation plan:');
+  for (const [kind, items] of Object.entries(a.plan)) for (const m of items) out.log(`  [${kind}] ${m.text}`);
+  for (const w of a.withheld ?? []) out.log(`  [not offered] ${w.text} (${w.why})`);
+  out.log(`\nRe-assess by ${a.reassessBy}.`);
 }
 
 async function writeReport(path: string, c: Case, a: Assessment, meta: Parameters<typeof reportHtml>[2]): Promise<void> {
   const html = reportHtml(c, a, meta);
-  if (path.endsWith('.pdf')) await writePdf(html, path);
-  else writeFileSync(path, html);
-  console.error(`report written to ${path}`);
+  if (path.endsWith('.pdf')) await writePdf(html, at(path));
+  else writeFileSync(at(path), html);
+  out.error(`report written to ${path}`);
 }
 
 export async function assessCommand(argv: string[]): Promise<number> {
@@ -71,7 +72,7 @@ export async function assessCommand(argv: string[]): Promise<number> {
   });
   if (values['as-of'] && !/^\d{4}-\d{2}-\d{2}$/.test(values['as-of'])) throw new UsageError('--as-of takes a date, YYYY-MM-DD');
   if (values.report && !/\.(html?|pdf)$/.test(values.report)) throw new UsageError('--report writes .html or .pdf');
-  const bundle = loadBundle(values.rulebook ? { rulebook: values.rulebook } : {});
+  const bundle = loadBundle(values.rulebook ? { rulebook: at(values.rulebook) } : {});
   const config = loadConfig();
   return withStore(config, async (store) => {
     const db = await openAppDb(config);
@@ -81,26 +82,26 @@ export async function assessCommand(argv: string[]): Promise<number> {
       const cases = new CaseService(db, assessor);
       if (values.rerun) {
         const { before, after, diff } = await cases.rerun(actor, values.rerun, bundle);
-        if (values.json) console.log(JSON.stringify({ before: { id: before.id, overall: before.overall, rulebook: before.rulebook, bundle: before.result.bundle }, after: { id: after.id, overall: after.overall, rulebook: after.rulebook, bundle: after.result.bundle }, diff }, null, 2));
+        if (values.json) out.log(JSON.stringify({ before: { id: before.id, overall: before.overall, rulebook: before.rulebook, bundle: before.result.bundle }, after: { id: after.id, overall: after.overall, rulebook: after.rulebook, bundle: after.result.bundle }, diff }, null, 2));
         else {
-          console.log(`Replayed assessment ${before.id} of case ${before.caseId} (the case as assessed, what was observed then) as of ${before.result.asOf}: ${diff.rulebooks[0]} → ${diff.rulebooks[1]}`);
-          console.log(`Overall: ${diff.overall[0]} → ${diff.overall[1]}`);
-          for (const ch of diff.changed) console.log(`  ${ch.id}: ${ch.before} → ${ch.after}`);
-          if (diff.changed.length === 0) console.log('  no criterion changed');
-          for (const f of diff.files) console.log(`  file changed: ${f.file} ${f.before ?? '(absent)'} → ${f.after ?? '(absent)'}`);
-          if (diff.files.length === 0) console.log('  no file of the policy bundle changed');
+          out.log(`Replayed assessment ${before.id} of case ${before.caseId} (the case as assessed, what was observed then) as of ${before.result.asOf}: ${diff.rulebooks[0]} → ${diff.rulebooks[1]}`);
+          out.log(`Overall: ${diff.overall[0]} → ${diff.overall[1]}`);
+          for (const ch of diff.changed) out.log(`  ${ch.id}: ${ch.before} → ${ch.after}`);
+          if (diff.changed.length === 0) out.log('  no criterion changed');
+          for (const f of diff.files) out.log(`  file changed: ${f.file} ${f.before ?? '(absent)'} → ${f.after ?? '(absent)'}`);
+          if (diff.files.length === 0) out.log('  no file of the policy bundle changed');
         }
         return EXIT.ok;
       }
       if (positionals.length !== 1) throw new UsageError('assess needs one case file (YAML or JSON), or --rerun <assessment id>');
-      const file = positionals[0]!;
+      const file = at(positionals[0]!);
       readCase(file, assessor.known);
       // The same file is the same case: assessing it again adds a verdict, not another case.
       const key = `file:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
       const { id } = await cases.create(actor, readCaseDocument(file), key);
       const stored = await cases.assess(actor, id, values['as-of'] ?? today(), bundle);
       const { case: _asAssessed, ...result } = stored.result;
-      if (values.json) console.log(JSON.stringify({ case: id, assessment: stored.id, ...result }, null, 2));
+      if (values.json) out.log(JSON.stringify({ case: id, assessment: stored.id, ...result }, null, 2));
       else printAssessment(stored.result, stored.id);
       if (values.report) await writeReport(values.report, assessor.validate(stored.result.case), stored.result, { caseId: id, assessmentId: stored.id, assessedBy: actor.name });
       return EXIT.ok;
@@ -117,11 +118,11 @@ export async function auditCommand(argv: string[]): Promise<number> {
   const db = await openAppDb(config);
   try {
     const r = await verifyAudit(db);
-    if (values.json) console.log(JSON.stringify(r, null, 2));
+    if (values.json) out.log(JSON.stringify(r, null, 2));
     else {
-      console.log(`${r.entries} audit entries; head ${r.head.slice(0, 16)}…`);
-      for (const p of r.problems) console.log(`  entry ${p.seq}: ${p.problem}`);
-      console.log(r.problems.length === 0 ? 'the chain verifies: no entry was edited or deleted' : `${r.problems.length} problem(s): the audit trail was tampered with`);
+      out.log(`${r.entries} audit entries; head ${r.head.slice(0, 16)}…`);
+      for (const p of r.problems) out.log(`  entry ${p.seq}: ${p.problem}`);
+      out.log(r.problems.length === 0 ? 'the chain verifies: no entry was edited or deleted' : `${r.problems.length} problem(s): the audit trail was tampered with`);
     }
     return r.problems.length === 0 ? EXIT.ok : EXIT.failed;
   } finally {
@@ -135,12 +136,12 @@ export function rulebookCommand(argv: string[]): number {
   const bundle = loadBundle({ rulebook: positionals[0] ?? DEFAULT_RULEBOOK });
   const rb = bundle.rulebook;
   const tests = rb.criteria.reduce((n, c) => n + c.tests.length, 0);
-  if (values.json) console.log(JSON.stringify({ id: rb.id, version: rb.version, hash: rb.hash, bundle: bundle.record, criteria: rb.criteria.map(({ condition: _c, ...rest }) => rest) }, null, 2));
+  if (values.json) out.log(JSON.stringify({ id: rb.id, version: rb.version, hash: rb.hash, bundle: bundle.record, criteria: rb.criteria.map(({ condition: _c, ...rest }) => rest) }, null, 2));
   else {
-    console.log(`${rb.title}\nversion ${rb.version}, content hash ${rb.hash}, ${rb.criteria.length} criteria, ${tests} policy tests passed (${rb.file})`);
-    console.log(`policy bundle ${bundle.record.version} [${bundle.record.hash}]:`);
-    for (const [f, h] of Object.entries(bundle.record.files)) console.log(`  ${f.padEnd(40)} ${h}${bundle.record.overrides?.[f] ? `  (read from ${bundle.record.overrides[f]})` : ''}`);
-    for (const c of rb.criteria) console.log(`  ${c.id.padEnd(30)} ${c.category.padEnd(16)} ${c.outcome.padEnd(7)} ${c.appliesTo.join(',').padEnd(28)} ${c.when}`);
+    out.log(`${rb.title}\nversion ${rb.version}, content hash ${rb.hash}, ${rb.criteria.length} criteria, ${tests} policy tests passed (${rb.file})`);
+    out.log(`policy bundle ${bundle.record.version} [${bundle.record.hash}]:`);
+    for (const [f, h] of Object.entries(bundle.record.files)) out.log(`  ${f.padEnd(40)} ${h}${bundle.record.overrides?.[f] ? `  (read from ${bundle.record.overrides[f]})` : ''}`);
+    for (const c of rb.criteria) out.log(`  ${c.id.padEnd(30)} ${c.category.padEnd(16)} ${c.outcome.padEnd(7)} ${c.appliesTo.join(',').padEnd(28)} ${c.when}`);
   }
   return EXIT.ok;
 }
@@ -157,7 +158,7 @@ export async function assessmentsCommand(argv: string[]): Promise<number> {
       const actor = await cliActor(db, values.org ?? 'local');
       const assessor = await buildAssessor(store, loadBundle());
       const stored: StoredAssessment = await new CaseService(db, assessor).assessment(actor, positionals[1]!);
-      if (values.json) console.log(JSON.stringify(assessmentDocument(stored), null, 2));
+      if (values.json) out.log(JSON.stringify(assessmentDocument(stored), null, 2));
       else printAssessment(stored.result, stored.id);
       if (values.report) await writeReport(values.report, assessor.validate(stored.result.case), stored.result, { caseId: stored.caseId, assessmentId: stored.id, assessedBy: stored.createdBy });
       return EXIT.ok;

@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import { BUNDLED_REGIONS, loadRegions, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
+import { at, invocation } from './io.ts';
 
 /** Exit codes: 0 all good, 1 failed, 2 usage error, 3 finished but some records were quarantined. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, quarantined: 3 } as const;
@@ -17,13 +18,16 @@ export const COMMON = {
 } as const;
 
 export function regionsFrom(values: { 'regions-file'?: string[]; 'china-includes-hk'?: boolean; 'china-includes-mo'?: boolean }): RegionCatalogue {
-  return loadRegions([BUNDLED_REGIONS, ...(values['regions-file'] ?? [])], {
+  return loadRegions([BUNDLED_REGIONS, ...(values['regions-file'] ?? []).map(at)], {
     chinaIncludesHongKong: values['china-includes-hk'],
     chinaIncludesMacao: values['china-includes-mo'],
   });
 }
 
 export async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
+  // A command forwarded to the running server works on the store the server holds open.
+  const owned = invocation().store;
+  if (owned) return work(owned);
   // Loaded here, not above: DuckDB takes a while to load, and many commands never open the store.
   const { Store } = await import('../store/store.ts');
   const store = await Store.open(config.storePath);

@@ -5,6 +5,7 @@ import { aggregatePairs } from '../indicators/landscape.ts';
 import { SHARED } from '../ingest/pipeline.ts';
 import { SOURCES, locate } from '../sources.ts';
 import { COMMON, EXIT, regionsFrom, withStore } from './common.ts';
+import { out } from './io.ts';
 import { runIngest } from './ingest.ts';
 import { printSummary, STANDARD_PAIRS } from './landscape.ts';
 import { catalogueLists, loadAndScreen } from './screening.ts';
@@ -14,7 +15,7 @@ export async function demo(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { ...COMMON, serve: { type: 'boolean' }, port: { type: 'string' } } });
   const config = loadConfig();
   const catalogue = regionsFrom(values);
-  console.log(`derisk demo: data mirror ${config.mirror}, store ${config.storePath}`);
+  out.log(`derisk demo: data mirror ${config.mirror}, store ${config.storePath}`);
   return withStore(config, async (store) => {
     // Every file first, then resolve, screen and refresh once.
     const outcomes = await runIngest(store, config, [
@@ -27,8 +28,8 @@ export async function demo(argv: string[]): Promise<number> {
     printSummary(await landscapeSummary(store, catalogue, STANDARD_PAIRS));
     const baseline = (await aggregatePairs(store, catalogue, 'EU27AC', 'CN')).filter((y) => y.year >= 2019);
     if (baseline.length > 0) {
-      console.log(`\nAll-fields baseline, EU27AC–CN (${baseline[0]!.dataset}): ${baseline.map((y) => `${y.year}: ${y.pairSum.toLocaleString('en')}`).join(', ')}`);
-      console.log(`  caveats: ${baseline[0]!.caveats.join('; ')}.`);
+      out.log(`\nAll-fields baseline, EU27AC–CN (${baseline[0]!.dataset}): ${baseline.map((y) => `${y.year}: ${y.pairSum.toLocaleString('en')}`).join(', ')}`);
+      out.log(`  caveats: ${baseline[0]!.caveats.join('; ')}.`);
     }
     if (values.serve) await serveStore(store, Number(values.port ?? 8720), '127.0.0.1', values['regions-file'] ?? []);
     return quarantined > 0 ? EXIT.quarantined : EXIT.ok;

@@ -1,3 +1,4 @@
+import { out } from './io.ts';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openAppDb } from '../appdb/open.ts';
@@ -80,9 +81,9 @@ function outgoingOptions(values: Values): { maxTlp: ExportableTlp; audience: 'co
   return { maxTlp: maxTlp as ExportableTlp, audience, k };
 }
 
-function printOutgoing(out: Outgoing): void {
-  console.log(`${out.notes.length} notes, ${out.namesakes.length} namesake decisions, ${out.assessments.length} anonymised assessments`);
-  if (out.heldBack.groups > 0) console.log(`held back: ${out.heldBack.assessments} assessments of ${out.heldBack.groups} partner groups assessed by fewer than ${out.heldBack.k} organisations`);
+function printOutgoing(outgoing: Outgoing): void {
+  out.log(`${outgoing.notes.length} notes, ${outgoing.namesakes.length} namesake decisions, ${outgoing.assessments.length} anonymised assessments`);
+  if (outgoing.heldBack.groups > 0) out.log(`held back: ${outgoing.heldBack.assessments} assessments of ${outgoing.heldBack.groups} partner groups assessed by fewer than ${outgoing.heldBack.k} organisations`);
 }
 
 export async function exchangeCommand(argv: string[]): Promise<number> {
@@ -92,8 +93,8 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
   switch (sub) {
     case 'keys': {
       const id = feedIdentity(config.home, values.publisher);
-      if (values.json) console.log(JSON.stringify(id, null, 2));
-      else console.log(`publisher: ${id.publisher}\nkey: ${id.publicKey}\nkey id: ${id.keyId}\n(subscribers run: derisk exchange subscribe <your feed's URL or directory> --key ${id.publicKey})`);
+      if (values.json) out.log(JSON.stringify(id, null, 2));
+      else out.log(`publisher: ${id.publisher}\nkey: ${id.publicKey}\nkey id: ${id.keyId}\n(subscribers run: derisk exchange subscribe <your feed's URL or directory> --key ${id.publicKey})`);
       return EXIT.ok;
     }
     case 'note': {
@@ -111,7 +112,7 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       } else subject = { kind: 'name', value: values.name!, label: values.name! };
       const opinion = values.opinion === undefined ? null : Number(values.opinion);
       return withService(config, async (service, db) => {
-        console.log(await service.addNote(await cliActor(db, values.org ?? 'local'), subject, values.text!, opinion));
+        out.log(await service.addNote(await cliActor(db, values.org ?? 'local'), subject, values.text!, opinion));
         return EXIT.ok;
       });
     }
@@ -119,7 +120,7 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       if (args.length !== 1 || !values.entry || !values.reason) throw new UsageError('exchange namesake needs "<string>" --entry LIST/ENTRY --reason TEXT');
       const { list, entry } = findEntry(await loadedListsOf(config), values.entry);
       return withService(config, async (service, db) => {
-        console.log(await service.decideNamesake(await cliActor(db, values.org ?? 'local'), { name: args[0]!, listId: list.id, entryId: entry.id, entryName: entry.name, reason: values.reason! }));
+        out.log(await service.decideNamesake(await cliActor(db, values.org ?? 'local'), { name: args[0]!, listId: list.id, entryId: entry.id, entryName: entry.name, reason: values.reason! }));
         return EXIT.ok;
       });
     }
@@ -130,18 +131,18 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       const sharing = { distribution: parseDistribution(values.distribution), tlp: parseTlp(values.tlp, '--tlp') };
       return withService(config, async (service, db) => {
         await service.share(await cliActor(db, values.org ?? 'local'), kind as ItemKind, id, sharing);
-        console.log(`${kind} ${id}: ${sharing.distribution}, TLP:${sharing.tlp.toUpperCase()}${sharing.tlp === 'red' ? ' (never leaves this installation)' : ''}`);
+        out.log(`${kind} ${id}: ${sharing.distribution}, TLP:${sharing.tlp.toUpperCase()}${sharing.tlp === 'red' ? ' (never leaves this installation)' : ''}`);
         return EXIT.ok;
       });
     }
     case 'items':
       return withService(config, async (service, db) => {
         const items = await service.items(await cliActor(db, values.org ?? 'local'));
-        if (values.json) console.log(JSON.stringify(items, null, 2));
+        if (values.json) out.log(JSON.stringify(items, null, 2));
         else {
-          for (const n of items.notes) console.log(`note ${n.id}  ${n.distribution}/TLP:${n.tlp.toUpperCase()}  on ${n.subject.label}: ${n.body.slice(0, 80)}`);
-          for (const d of items.namesakes) console.log(`namesake ${d.id}  ${d.distribution}/TLP:${d.tlp.toUpperCase()}  "${d.name}" is not ${d.entryName}: ${d.reason.slice(0, 80)}`);
-          for (const a of items.assessments) console.log(`assessment ${a.id}  ${a.sharing.distribution}/TLP:${a.sharing.tlp.toUpperCase()}  case ${a.caseId}, ${a.overall}`);
+          for (const n of items.notes) out.log(`note ${n.id}  ${n.distribution}/TLP:${n.tlp.toUpperCase()}  on ${n.subject.label}: ${n.body.slice(0, 80)}`);
+          for (const d of items.namesakes) out.log(`namesake ${d.id}  ${d.distribution}/TLP:${d.tlp.toUpperCase()}  "${d.name}" is not ${d.entryName}: ${d.reason.slice(0, 80)}`);
+          for (const a of items.assessments) out.log(`assessment ${a.id}  ${a.sharing.distribution}/TLP:${a.sharing.tlp.toUpperCase()}  case ${a.caseId}, ${a.overall}`);
         }
         return EXIT.ok;
       });
@@ -153,11 +154,11 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       const lists = await loadedListsOf(config);
       const publisher = publisherOf(feedIdentity(config.home));
       return withService(config, async (service, db) => {
-        const out = await service.outgoing(await cliActor(db, values.org ?? 'local'), options);
-        const doc = values.format === 'misp' ? mispEvents(publisher, out, lists, new Date(), true) : stixBundle(publisher, out, lists);
+        const outgoing = await service.outgoing(await cliActor(db, values.org ?? 'local'), options);
+        const doc = values.format === 'misp' ? mispEvents(publisher, outgoing, lists, new Date(), true) : stixBundle(publisher, outgoing, lists);
         writeFileSync(values.out!, JSON.stringify(doc, null, 1) + '\n');
-        printOutgoing(out);
-        console.log(`written: ${values.out} (${values.format === 'misp' ? `${(doc as unknown[]).length} MISP events` : 'a STIX 2.1 bundle'})`);
+        printOutgoing(outgoing);
+        out.log(`written: ${values.out} (${values.format === 'misp' ? `${(doc as unknown[]).length} MISP events` : 'a STIX 2.1 bundle'})`);
         return EXIT.ok;
       });
     }
@@ -167,10 +168,10 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       const lists = await loadedListsOf(config);
       const publisher = publisherOf(feedIdentity(config.home));
       return withService(config, async (service, db) => {
-        const out = await service.outgoing(await cliActor(db, values.org ?? 'local'), options);
-        const r = writeFeed(config.home, args[0]!, mispEvents(publisher, out, lists));
-        printOutgoing(out);
-        console.log(`published ${r.files} event files to ${args[0]}, manifest sequence ${r.sequence}, signed by ${publisher.name}`);
+        const outgoing = await service.outgoing(await cliActor(db, values.org ?? 'local'), options);
+        const r = writeFeed(config.home, args[0]!, mispEvents(publisher, outgoing, lists));
+        printOutgoing(outgoing);
+        out.log(`published ${r.files} event files to ${args[0]}, manifest sequence ${r.sequence}, signed by ${publisher.name}`);
         return EXIT.ok;
       });
     }
@@ -179,7 +180,7 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       const keyId = keyIdOf(values.key);
       return withService(config, async (service, db) => {
         await service.subscribe(await cliActor(db, values.org ?? 'local'), args[0]!, values.key!.trim(), keyId);
-        console.log(`subscribed to ${args[0]} (key ${keyId})`);
+        out.log(`subscribed to ${args[0]} (key ${keyId})`);
         return EXIT.ok;
       });
     }
@@ -193,36 +194,36 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
             const feed = await readVerifiedFeed(feedReader(sub.source), sub);
             if (feed.unchanged) {
               reports.push({ source: sub.source, publisher: feed.publisher, sequence: feed.sequence, upToDate: true });
-              if (!values.json) console.log(`${sub.source}: up to date (sequence ${feed.sequence})`);
+              if (!values.json) out.log(`${sub.source}: up to date (sequence ${feed.sequence})`);
               continue;
             }
             const r = await service.recordPull(actor, sub, feed);
             reports.push({ ...r, refused: feed.refused });
             if (!values.json) {
-              console.log(`${sub.source}: ${feed.publisher}, sequence ${feed.sequence}: ${r.added} new, ${r.updated} updated, ${r.unchanged} unchanged`);
-              for (const c of r.conflicts) console.log(`  conflict: ${c.kind} ${c.uuid}: ${c.reason}`);
-              for (const x of feed.refused) console.log(`  refused item ${x.uuid}: ${x.reason}`);
+              out.log(`${sub.source}: ${feed.publisher}, sequence ${feed.sequence}: ${r.added} new, ${r.updated} updated, ${r.unchanged} unchanged`);
+              for (const c of r.conflicts) out.log(`  conflict: ${c.kind} ${c.uuid}: ${c.reason}`);
+              for (const x of feed.refused) out.log(`  refused item ${x.uuid}: ${x.reason}`);
             }
           } catch (e) {
             if (!(e instanceof FeedRefused)) throw e;
             failed = true;
             reports.push({ source: sub.source, refused: e.message });
-            if (!values.json) console.error(`${sub.source}: refused: ${e.message}`);
+            if (!values.json) out.error(`${sub.source}: refused: ${e.message}`);
           }
         }
-        if (values.json) console.log(JSON.stringify(reports, null, 2));
+        if (values.json) out.log(JSON.stringify(reports, null, 2));
         return failed ? EXIT.failed : EXIT.ok;
       });
     case 'received':
       return withService(config, async (service) => {
         const items = await service.received();
-        if (values.json) console.log(JSON.stringify(items, null, 2));
-        else for (const r of items) console.log(`${r.kind} ${r.uuid}  from ${r.originOrg} via ${r.publisher} (key ${r.keyId}, published ${r.publishedAt}, pulled ${r.pulledAt}) TLP:${r.tlp.toUpperCase()}`);
+        if (values.json) out.log(JSON.stringify(items, null, 2));
+        else for (const r of items) out.log(`${r.kind} ${r.uuid}  from ${r.originOrg} via ${r.publisher} (key ${r.keyId}, published ${r.publishedAt}, pulled ${r.pulledAt}) TLP:${r.tlp.toUpperCase()}`);
         return EXIT.ok;
       });
     case undefined:
     case 'help':
-      console.log(EXCHANGE_USAGE);
+      out.log(EXCHANGE_USAGE);
       return sub === undefined ? EXIT.usage : EXIT.ok;
     default:
       throw new UsageError(`unknown exchange command ${JSON.stringify(sub)}\n${EXCHANGE_USAGE}`);
@@ -238,7 +239,7 @@ export async function namesakeInformation(config: Config, query: string, hits: {
 export function printNamesakeInformation(query: string, infos: Awaited<ReturnType<typeof namesakeInformation>>, hits: { list: string; entryId: string; entry: string }[]): void {
   for (const info of infos) {
     const hit = hits.find((h) => h.list === info.list && h.entryId === info.entryId);
-    console.log(`\nInformation (the hit stands): ${info.institutions} institution${info.institutions === 1 ? '' : 's'} judged "${query}" not to be the listed entity ${hit?.entry ?? info.entryId} (${info.list}), with their reasons:`);
-    for (const d of info.decisions) console.log(`  - ${d.institution}${d.publisher ? ` (via ${d.publisher})` : ''}, TLP:${d.tlp.toUpperCase()}: ${d.reason}`);
+    out.log(`\nInformation (the hit stands): ${info.institutions} institution${info.institutions === 1 ? '' : 's'} judged "${query}" not to be the listed entity ${hit?.entry ?? info.entryId} (${info.list}), with their reasons:`);
+    for (const d of info.decisions) out.log(`  - ${d.institution}${d.publisher ? ` (via ${d.publisher})` : ''}, TLP:${d.tlp.toUpperCase()}: ${d.reason}`);
   }
 }

@@ -5,6 +5,7 @@ import { describeSourceAgreement, sourceAgreement } from '../resolve/apply.ts';
 import type { Store } from '../store/store.ts';
 import { INGEST_KINDS, IngestWorkflow, type FileReport, type IngestEvent, type IngestKind, type IngestOutcome, type IngestRequest } from '../workflows/ingest.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { asTyped, at, out } from './io.ts';
 import { ProgressReporter } from './progress.ts';
 
 /** derisk ingest KIND FILE…: an administrator's ingest into the shared evidence base. */
@@ -17,10 +18,10 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   if (!(INGEST_KINDS as readonly string[]).includes(kind)) throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos, scopus, lens, patstat, aggregate or nsf`);
   const config = loadConfig();
   return withStore(config, async (store) => {
-    const [outcome] = await runIngest(store, config, [{ scope: SHARED, kind: kind as IngestKind, files: files.map((path) => ({ path })), resolve: !values['no-resolve'], batchSize }]);
+    const [outcome] = await runIngest(store, config, [{ scope: SHARED, kind: kind as IngestKind, files: files.map((path) => ({ path: at(path) })), resolve: !values['no-resolve'], batchSize }]);
     // Where the source asserted an institution or country (OpenAlex does), how often derisk differs.
     const agreement = await sourceAgreement(store);
-    if (agreement.institutionBoth + agreement.countryBoth > 0) console.log(`  ${describeSourceAgreement(agreement)}`);
+    if (agreement.institutionBoth + agreement.countryBoth > 0) out.log(`  ${describeSourceAgreement(agreement)}`);
     return outcome!.quarantined > 0 ? EXIT.quarantined : EXIT.ok;
   });
 }
@@ -51,16 +52,16 @@ function ingestPrinter(): { onEvent: (e: IngestEvent) => void; end: (message: st
   const onEvent = (e: IngestEvent) => {
     if (e.type === 'stage') {
       if (bar) finish('done');
-      const label = e.stage === 'read' ? `reading ${e.file}` : e.stage === 'resolve' ? 'resolving affiliations' : e.stage === 'screen' ? 'screening affiliations' : 'refreshing the analytics';
+      const label = e.stage === 'read' ? `reading ${asTyped(e.file!)}` : e.stage === 'resolve' ? 'resolving affiliations' : e.stage === 'screen' ? 'screening affiliations' : 'refreshing the analytics';
       bar = { key: `${e.stage}:${e.file}`, progress: new ProgressReporter(label), started: performance.now() };
     } else if (e.type === 'progress') {
       const detail = e.unit === 'bytes' ? `${e.records ?? 0} records` : `${e.done}/${e.total} ${e.unit}`;
       bar?.progress.update(e.done, e.total, detail);
     } else if (e.type === 'file') {
       finish(e.report.status);
-      printFile(e.report);
+      printFile({ ...e.report, file: asTyped(e.report.file) });
     } else {
-      console.error(`derisk: ${e.message}`);
+      out.error(`derisk: ${asTyped(e.message)}`);
     }
     if (e.type === 'progress' && e.stage !== 'read' && e.done === e.total && bar) {
       const seconds = ((performance.now() - bar.started) / 1000).toFixed(1);
@@ -73,12 +74,12 @@ function ingestPrinter(): { onEvent: (e: IngestEvent) => void; end: (message: st
 function printFile(r: FileReport): void {
   if (r.unit === 'records') {
     const mbps = r.seconds > 0 ? (r.bytes / 1e6 / r.seconds).toFixed(1) : '-';
-    console.log(`${r.file}: ${r.status}; ${r.kept} records kept, ${r.duplicates} already known, ${r.quarantined} quarantined (${r.seconds.toFixed(1)} s, ${mbps} MB/s)`);
-    if (r.quarantinePath) console.log(`  quarantined records and reasons: ${r.quarantinePath}`);
+    out.log(`${r.file}: ${r.status}; ${r.kept} records kept, ${r.duplicates} already known, ${r.quarantined} quarantined (${r.seconds.toFixed(1)} s, ${mbps} MB/s)`);
+    if (r.quarantinePath) out.log(`  quarantined records and reasons: ${r.quarantinePath}`);
     return;
   }
   const aggregate = r.kind === 'aggregate' || r.kind === 'nsf' ? ' (aggregate evidence)' : '';
   const counts = r.unit === 'patents' ? `${r.kept} patents kept, ${r.duplicates} already known` : `${r.kept} ${r.unit}${aggregate}`;
-  console.log(`${r.file}: ${r.status}; ${counts}, ${r.quarantined} ${r.unit === 'values' ? 'rows set aside' : 'quarantined'}`);
-  for (const q of r.rejected) console.error(`  quarantined ${r.file} ${aggregate ? 'row' : 'record'} ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
+  out.log(`${r.file}: ${r.status}; ${counts}, ${r.quarantined} ${r.unit === 'values' ? 'rows set aside' : 'quarantined'}`);
+  for (const q of r.rejected) out.error(`  quarantined ${r.file} ${aggregate ? 'row' : 'record'} ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
 }

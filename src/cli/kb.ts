@@ -1,3 +1,4 @@
+import { out } from './io.ts';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { openAppDb } from '../appdb/open.ts';
@@ -59,11 +60,11 @@ function readEntryFile(file: string): unknown {
 const reviewText = (e: EntrySummary) => (e.review.state === 'reviewed' ? `reviewed ${e.review.at!.slice(0, 10)}` : 'draft');
 
 function printChanges(changes: FieldChange[]): void {
-  if (changes.length === 0) console.log('  (no differences)');
+  if (changes.length === 0) out.log('  (no differences)');
   for (const c of changes) {
-    if (c.words) console.log(`  ~ ${c.path}: ${c.words.map((w) => (w.op === 'same' ? w.text : w.op === 'add' ? `{+${w.text}+}` : `[-${w.text}-]`)).join('')}`);
-    else if (c.kind === 'changed') console.log(`  ~ ${c.path}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`);
-    else console.log(`  ${c.kind === 'added' ? '+' : '-'} ${c.path}: ${JSON.stringify(c.kind === 'added' ? c.after : c.before)}`);
+    if (c.words) out.log(`  ~ ${c.path}: ${c.words.map((w) => (w.op === 'same' ? w.text : w.op === 'add' ? `{+${w.text}+}` : `[-${w.text}-]`)).join('')}`);
+    else if (c.kind === 'changed') out.log(`  ~ ${c.path}: ${JSON.stringify(c.before)} → ${JSON.stringify(c.after)}`);
+    else out.log(`  ${c.kind === 'added' ? '+' : '-'} ${c.path}: ${JSON.stringify(c.kind === 'added' ? c.after : c.before)}`);
   }
 }
 
@@ -72,7 +73,7 @@ export async function kbCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   const [sub, ...args] = positionals;
   if (!sub || values.help) {
-    console.log(`Usage:\n  ${KB_USAGE}`);
+    out.log(`Usage:\n  ${KB_USAGE}`);
     return sub ? EXIT.ok : EXIT.usage;
   }
   if (values.review !== undefined && !['draft', 'reviewed'].includes(values.review)) throw new UsageError('--review is draft or reviewed');
@@ -82,12 +83,12 @@ export async function kbCommand(argv: string[]): Promise<number> {
     const actor = await cliActor(db, values.org ?? 'local');
     const kb = new KnowledgeBase({ db, rulebook: () => loadRulebook(), mirror: config.mirror });
     const report = await kb.ready();
-    for (const n of report.notices) console.error(`note: ${n}`);
-    for (const l of report.brokenLinks) console.error(`warning: ${l}: no such criterion in the rulebook`);
+    for (const n of report.notices) out.error(`note: ${n}`);
+    for (const l of report.brokenLinks) out.error(`warning: ${l}: no such criterion in the rulebook`);
     switch (sub) {
       case 'import': {
-        console.log(`bundled entries: ${report.added.length} added, ${report.updated.length} updated, ${report.kept.length} kept as edited`);
-        for (const k of report.kept) console.log(`  kept ${k.id}: ${k.reason}`);
+        out.log(`bundled entries: ${report.added.length} added, ${report.updated.length} updated, ${report.kept.length} kept as edited`);
+        for (const k of report.kept) out.log(`  kept ${k.id}: ${k.reason}`);
         return EXIT.ok;
       }
       case 'list': {
@@ -100,8 +101,8 @@ export async function kbCommand(argv: string[]): Promise<number> {
           ...(values.review ? { review: values.review as 'draft' | 'reviewed' } : {}),
           ...(values.criterion ? { criterion: values.criterion } : {}),
         });
-        if (values.json) console.log(JSON.stringify(rows, null, 2));
-        else console.log(render(rows.map((e) => ({ id: e.id, jurisdiction: e.jurisdiction, type: e.type, status: e.status, issued: e.dates.issued ?? '', v: e.version, review: reviewText(e), title: e.title.short ?? e.title.en })), 'table'));
+        if (values.json) out.log(JSON.stringify(rows, null, 2));
+        else out.log(render(rows.map((e) => ({ id: e.id, jurisdiction: e.jurisdiction, type: e.type, status: e.status, issued: e.dates.issued ?? '', v: e.version, review: reviewText(e), title: e.title.short ?? e.title.en })), 'table'));
         return EXIT.ok;
       }
       case 'show': {
@@ -109,56 +110,56 @@ export async function kbCommand(argv: string[]): Promise<number> {
         const version = whole(values.version, '--version');
         if (version !== undefined) {
           const v = await kb.version(actor, args[0]!, version);
-          console.log(values.json ? JSON.stringify(v, null, 2) : `${entryLabel(v.entry)} — version ${version} of ${v.info.at.slice(0, 10)} by ${v.info.by.name}\n${JSON.stringify(v.entry, null, 2)}`);
+          out.log(values.json ? JSON.stringify(v, null, 2) : `${entryLabel(v.entry)} — version ${version} of ${v.info.at.slice(0, 10)} by ${v.info.by.name}\n${JSON.stringify(v.entry, null, 2)}`);
           return EXIT.ok;
         }
         const view = await kb.get(actor, args[0]!);
         if (values.json) {
-          console.log(JSON.stringify(view, null, 2));
+          out.log(JSON.stringify(view, null, 2));
           return EXIT.ok;
         }
         const e = view.entry;
         const vocab = kb.vocabulary;
-        console.log(`${e.title.en}${e.title.short ? ` (${e.title.short})` : ''}  [${e.id}]`);
-        console.log(`  original title: ${e.title.original ?? 'unknown'}${e.title.original && e.title.lang ? ` (${vocab.languages.get(e.title.lang) ?? e.title.lang})` : ''}`);
-        console.log(`  ${vocab.types.get(e.type)?.label ?? e.type}, ${vocab.jurisdictions.get(e.jurisdiction) ?? e.jurisdiction}; issued by ${e.authority ?? 'unknown'}`);
-        console.log(`  status: ${vocab.statuses.get(e.status)?.label ?? e.status}`);
-        for (const s of e.status_history) console.log(`    ${(s.date ?? 'date unknown').padEnd(12)} ${vocab.statuses.get(s.status)?.label ?? s.status}${s.note ? ` — ${s.note}` : ''}`);
-        console.log(`  dates: ${Object.entries(e.dates).map(([k, v]) => `${k} ${v ?? 'unknown'}`).join(', ') || 'none'}`);
-        if (e.clause) console.log(`  clause: ${e.clause}`);
-        if (e.binds) console.log(`  binds: ${e.binds}`);
-        console.log(`\n${e.summary}\n`);
-        console.log(`  topics: ${e.topics.map((t) => vocab.topics.get(t)?.label ?? t).join('; ')}`);
-        console.log(`  criteria: ${view.criteria.map((c) => `${c.id}${c.missing ? ' (not in the rulebook!)' : ` (${c.title})`}`).join('; ') || 'none'}`);
-        for (const a of e.application ?? []) console.log(`  applies from ${a.date}: ${a.scope}`);
+        out.log(`${e.title.en}${e.title.short ? ` (${e.title.short})` : ''}  [${e.id}]`);
+        out.log(`  original title: ${e.title.original ?? 'unknown'}${e.title.original && e.title.lang ? ` (${vocab.languages.get(e.title.lang) ?? e.title.lang})` : ''}`);
+        out.log(`  ${vocab.types.get(e.type)?.label ?? e.type}, ${vocab.jurisdictions.get(e.jurisdiction) ?? e.jurisdiction}; issued by ${e.authority ?? 'unknown'}`);
+        out.log(`  status: ${vocab.statuses.get(e.status)?.label ?? e.status}`);
+        for (const s of e.status_history) out.log(`    ${(s.date ?? 'date unknown').padEnd(12)} ${vocab.statuses.get(s.status)?.label ?? s.status}${s.note ? ` — ${s.note}` : ''}`);
+        out.log(`  dates: ${Object.entries(e.dates).map(([k, v]) => `${k} ${v ?? 'unknown'}`).join(', ') || 'none'}`);
+        if (e.clause) out.log(`  clause: ${e.clause}`);
+        if (e.binds) out.log(`  binds: ${e.binds}`);
+        out.log(`\n${e.summary}\n`);
+        out.log(`  topics: ${e.topics.map((t) => vocab.topics.get(t)?.label ?? t).join('; ')}`);
+        out.log(`  criteria: ${view.criteria.map((c) => `${c.id}${c.missing ? ' (not in the rulebook!)' : ` (${c.title})`}`).join('; ') || 'none'}`);
+        for (const a of e.application ?? []) out.log(`  applies from ${a.date}: ${a.scope}`);
         if (e.articles) {
-          if (values.articles) for (const a of e.articles) console.log(`    Art. ${String(a.number).padEnd(4)} ${a.applies_from}  ${a.title}${a.note ? ` (${a.note})` : ''}`);
-          else console.log(`  ${e.articles.length} articles read from the official text (--articles lists them)`);
+          if (values.articles) for (const a of e.articles) out.log(`    Art. ${String(a.number).padEnd(4)} ${a.applies_from}  ${a.title}${a.note ? ` (${a.note})` : ''}`);
+          else out.log(`  ${e.articles.length} articles read from the official text (--articles lists them)`);
         }
-        console.log('  sources:');
+        out.log('  sources:');
         for (const s of e.sources) {
-          console.log(`    - ${s.title ?? s.url ?? s.seed ?? s.mirror ?? s.derisk ?? `issue ${s.issue}`}${s.where ? `, ${s.where}` : ''}${s.checksum ? ` [${s.checksum.slice(0, 19)}…]` : ''}${s.retrieved ? ` (retrieved ${s.retrieved})` : ''}`);
-          if (s.quote) console.log(`      "${s.quote}"`);
-          for (const c of s.cites ?? []) console.log(`      cites: ${c.title}${c.url ? ` <${c.url}>` : ''}${c.accessed ? `, accessed ${c.accessed}` : ''}`);
+          out.log(`    - ${s.title ?? s.url ?? s.seed ?? s.mirror ?? s.derisk ?? `issue ${s.issue}`}${s.where ? `, ${s.where}` : ''}${s.checksum ? ` [${s.checksum.slice(0, 19)}…]` : ''}${s.retrieved ? ` (retrieved ${s.retrieved})` : ''}`);
+          if (s.quote) out.log(`      "${s.quote}"`);
+          for (const c of s.cites ?? []) out.log(`      cites: ${c.title}${c.url ? ` <${c.url}>` : ''}${c.accessed ? `, accessed ${c.accessed}` : ''}`);
         }
-        for (const u of e.unknown) console.log(`  unknown: ${u}`);
-        for (const n of e.notes ?? []) console.log(`  note: ${n}`);
+        for (const u of e.unknown) out.log(`  unknown: ${u}`);
+        for (const n of e.notes ?? []) out.log(`  note: ${n}`);
         const r = view.review;
-        console.log(`\n  review: ${r.current ? `version ${r.current.version} reviewed ${r.current.at.slice(0, 10)} by ${r.current.by.name}` : `draft${r.last ? ` (version ${r.last.version} was reviewed ${r.last.at.slice(0, 10)})` : ''}`}`);
-        console.log('  versions:');
-        for (const v of view.versions) console.log(`    ${String(v.version).padStart(3)}  ${v.at.slice(0, 16).replace('T', ' ')}  ${v.by.name}${v.note ? ` — ${v.note}` : ''}${v.review ? '  [reviewed]' : ''}`);
+        out.log(`\n  review: ${r.current ? `version ${r.current.version} reviewed ${r.current.at.slice(0, 10)} by ${r.current.by.name}` : `draft${r.last ? ` (version ${r.last.version} was reviewed ${r.last.at.slice(0, 10)})` : ''}`}`);
+        out.log('  versions:');
+        for (const v of view.versions) out.log(`    ${String(v.version).padStart(3)}  ${v.at.slice(0, 16).replace('T', ' ')}  ${v.by.name}${v.note ? ` — ${v.note}` : ''}${v.review ? '  [reviewed]' : ''}`);
         if (view.verdicts.length) {
-          console.log('  your verdicts that cited its criteria:');
-          for (const v of view.verdicts) console.log(`    ${v.at.slice(0, 10)} ${v.overall.padEnd(6)} ${v.caseTitle} (assessment ${v.assessment}; ${v.criteria.join(', ')})`);
+          out.log('  your verdicts that cited its criteria:');
+          for (const v of view.verdicts) out.log(`    ${v.at.slice(0, 10)} ${v.overall.padEnd(6)} ${v.caseTitle} (assessment ${v.assessment}; ${v.criteria.join(', ')})`);
         }
         return EXIT.ok;
       }
       case 'diff': {
         if (args.length < 1 || args.length > 3) throw new UsageError('kb diff <id> [FROM] [TO]');
         const d = await kb.diff(actor, args[0]!, args[1] === undefined ? undefined : whole(args[1], 'FROM') ?? 0, whole(args[2], 'TO'));
-        if (values.json) console.log(JSON.stringify(d, null, 2));
+        if (values.json) out.log(JSON.stringify(d, null, 2));
         else {
-          console.log(`${d.id}: version ${d.from} → ${d.to}`);
+          out.log(`${d.id}: version ${d.from} → ${d.to}`);
           printChanges(d.changes);
         }
         return EXIT.ok;
@@ -169,45 +170,45 @@ export async function kbCommand(argv: string[]): Promise<number> {
         const doc = readEntryFile(args[0]!);
         if (sub === 'add') {
           const r = await kb.add(actor, doc, values.note ?? '', args[0]);
-          console.log(`added ${r.id}, version ${r.version} (draft: an officer reviews it with derisk kb review ${r.id})`);
+          out.log(`added ${r.id}, version ${r.version} (draft: an officer reviews it with derisk kb review ${r.id})`);
         } else {
           const base = whole(values.base, '--base') ?? (() => { throw new UsageError('kb edit needs --base N: the version your edit starts from (derisk kb show <id>)'); })();
           const id = (doc as { id?: unknown })?.id;
           if (typeof id !== 'string') throw new EntryError(`${args[0]}: id: missing`);
           const r = await kb.edit(actor, id, doc, base, values.note ?? '', args[0]);
-          console.log(r.changed ? `${r.id}: version ${r.version} stored (draft until reviewed)` : `${r.id}: nothing changed; still version ${r.version}`);
+          out.log(r.changed ? `${r.id}: version ${r.version} stored (draft until reviewed)` : `${r.id}: nothing changed; still version ${r.version}`);
         }
         return EXIT.ok;
       }
       case 'review': {
         if (args.length !== 1) throw new UsageError('kb review <id> [--version N]');
         const r = await kb.review(actor, args[0]!, whole(values.version, '--version'), values.note ?? '');
-        console.log(`${args[0]}: version ${r.version} reviewed by ${r.by.name} at ${r.at}`);
+        out.log(`${args[0]}: version ${r.version} reviewed by ${r.by.name} at ${r.at}`);
         return EXIT.ok;
       }
       case 'changes': {
         if (!values.since) throw new UsageError('kb changes --since YYYY-MM-DD');
         const events = await kb.changes(actor, values.since, values.topic ? { topic: values.topic } : {});
-        if (values.json) console.log(JSON.stringify(events, null, 2));
-        else console.log(render(events.map((e) => ({ at: e.at.slice(0, 16).replace('T', ' '), kind: e.kind, entry: e.entry, v: e.version, status: e.statusBefore && e.statusBefore !== e.status ? `${e.statusBefore} → ${e.status}` : e.status, fields: e.fields.join(', '), by: e.by.name })), 'table'));
+        if (values.json) out.log(JSON.stringify(events, null, 2));
+        else out.log(render(events.map((e) => ({ at: e.at.slice(0, 16).replace('T', ' '), kind: e.kind, entry: e.entry, v: e.version, status: e.statusBefore && e.statusBefore !== e.status ? `${e.statusBefore} → ${e.status}` : e.status, fields: e.fields.join(', '), by: e.by.name })), 'table'));
         return EXIT.ok;
       }
       case 'timeline': {
         const events = await kb.timeline(actor, { ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}), ...(values.topic ? { topic: values.topic } : {}), ...(values.jurisdiction ? { jurisdiction: values.jurisdiction } : {}) });
-        if (values.json) console.log(JSON.stringify(events, null, 2));
-        else console.log(render(events.map((e) => ({ date: e.date, jurisdiction: e.jurisdiction, entry: e.title, event: e.label })), 'table'));
+        if (values.json) out.log(JSON.stringify(events, null, 2));
+        else out.log(render(events.map((e) => ({ date: e.date, jurisdiction: e.jurisdiction, entry: e.title, event: e.label })), 'table'));
         return EXIT.ok;
       }
       case 'criterion': {
         if (args.length !== 1) throw new UsageError('kb criterion <ID>');
         const c = await kb.criterion(actor, args[0]!);
-        if (values.json) console.log(JSON.stringify(c, null, 2));
+        if (values.json) out.log(JSON.stringify(c, null, 2));
         else {
-          console.log(c.criterion ? `${c.criterion.id} — ${c.criterion.title} (${c.criterion.category}, ${c.criterion.outcome})\n  source: ${c.criterion.source}` : `${args[0]}: not in the rulebook (entries still link to it)`);
-          console.log('  entries it rests on:');
-          for (const e of c.entries) console.log(`    ${e.id}  ${e.title.short ?? e.title.en} (${e.status}, ${reviewText(e)})`);
-          console.log(`  your verdicts in which it held: ${c.verdicts.length}`);
-          for (const v of c.verdicts) console.log(`    ${v.at.slice(0, 10)} ${v.overall.padEnd(6)} ${v.caseTitle} (assessment ${v.assessment})`);
+          out.log(c.criterion ? `${c.criterion.id} — ${c.criterion.title} (${c.criterion.category}, ${c.criterion.outcome})\n  source: ${c.criterion.source}` : `${args[0]}: not in the rulebook (entries still link to it)`);
+          out.log('  entries it rests on:');
+          for (const e of c.entries) out.log(`    ${e.id}  ${e.title.short ?? e.title.en} (${e.status}, ${reviewText(e)})`);
+          out.log(`  your verdicts in which it held: ${c.verdicts.length}`);
+          for (const v of c.verdicts) out.log(`    ${v.at.slice(0, 10)} ${v.overall.padEnd(6)} ${v.caseTitle} (assessment ${v.assessment})`);
         }
         return EXIT.ok;
       }

@@ -7,6 +7,7 @@ import { checkFacts } from '../indicators/facts.ts';
 import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
 import { chinaScopeNote } from '../regions/regions.ts';
 import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
+import { out } from './io.ts';
 import { render, type Format } from './output.ts';
 
 export const STANDARD_PAIRS: [string, string][] = [
@@ -20,7 +21,7 @@ export async function summaryCommand(argv: string[]): Promise<number> {
   const catalogue = regionsFrom(values);
   return withStore(loadConfig(), async (store) => {
     const summary = await landscapeSummary(store, catalogue, STANDARD_PAIRS);
-    if (values.json) console.log(JSON.stringify(summary, null, 2));
+    if (values.json) out.log(JSON.stringify(summary, null, 2));
     else printSummary(summary);
     return EXIT.ok;
   });
@@ -33,13 +34,13 @@ export function printSummary(s: LandscapeSummary): void {
   rows.push(['total', ...s.pairs.map((p) => String(p.total))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log('\nCo-publications per year (full counting)');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
+  out.log('\nCo-publications per year (full counting)');
+  out.log(line(header));
+  out.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) out.log(line(r));
   const pct = (n: number) => (s.affiliations > 0 ? ((100 * n) / s.affiliations).toFixed(1) : '0.0');
-  console.log(`\n${s.works} works; ${s.affiliations} author affiliations: ${pct(s.affiliationsWithInstitution)}% resolved to an institution, ${pct(s.affiliationsWithCountry)}% to a country.`);
-  console.log(`Regions: EU27AC = EU27 + NO + CH + GB; ${s.chinaScope}.`);
+  out.log(`\n${s.works} works; ${s.affiliations} author affiliations: ${pct(s.affiliationsWithInstitution)}% resolved to an institution, ${pct(s.affiliationsWithCountry)}% to a country.`);
+  out.log(`Regions: EU27AC = EU27 + NO + CH + GB; ${s.chinaScope}.`);
 }
 
 export async function indicatorsCommand(argv: string[]): Promise<number> {
@@ -75,8 +76,8 @@ export async function indicatorsCommand(argv: string[]): Promise<number> {
   const format: Format = values.json ? 'json' : values.csv ? 'csv' : 'table';
   return withStore(loadConfig(), async (store) => {
     const rows = (await runIndicator(store, catalogue, taxonomy, request)) as Record<string, unknown>[];
-    console.log(render(format === 'json' ? rows : forText(name, rows, format), format));
-    if (format === 'table') console.log(`\n${chinaScopeNote(catalogue.settings)}${filters.rollUp ? '; institutions rolled up to their ROR parents' : ''}.`);
+    out.log(render(format === 'json' ? rows : forText(name, rows, format), format));
+    if (format === 'table') out.log(`\n${chinaScopeNote(catalogue.settings)}${filters.rollUp ? '; institutions rolled up to their ROR parents' : ''}.`);
     return EXIT.ok;
   });
 }
@@ -94,7 +95,7 @@ function forText(name: IndicatorName, rows: Record<string, unknown>[], format: F
     });
   }
   if ((name === 'aggregate-copubs' || name === 'aggregate-series') && format === 'table') {
-    if (rows[0]) console.log(`caveats: ${(rows[0].caveats as string[]).join('; ')}`);
+    if (rows[0]) out.log(`caveats: ${(rows[0].caveats as string[]).join('; ')}`);
     return rows.map(({ caveats: _, ...y }) => y);
   }
   return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.isArray(v) ? v.join('; ') : v])));
@@ -105,10 +106,10 @@ export async function factsCommand(argv: string[]): Promise<number> {
   const catalogue = regionsFrom(values);
   return withStore(loadConfig(), async (store) => {
     const facts = await checkFacts(store, catalogue);
-    if (values.json) console.log(JSON.stringify(facts, null, 2));
+    if (values.json) out.log(JSON.stringify(facts, null, 2));
     else {
-      for (const f of facts) console.log(`[${f.verdict}] ${f.claim}\n    data: ${f.dataSays}\n    source: ${f.source}\n`);
-      console.log(`${chinaScopeNote(catalogue.settings)}.`);
+      for (const f of facts) out.log(`[${f.verdict}] ${f.claim}\n    data: ${f.dataSays}\n    source: ${f.source}\n`);
+      out.log(`${chinaScopeNote(catalogue.settings)}.`);
     }
     return EXIT.ok;
   });

@@ -1,6 +1,7 @@
 // The dispatcher stays thin: it loads only the module of the command that runs (each command's
 // dependencies cost start-up time: DuckDB, Fastify, the matcher, the rulebook…).
 import { EXIT, UsageError } from './common.ts';
+import { asTyped, out } from './io.ts';
 
 const USAGE = `derisk — evidence for de-risking AI and big-data co-operation with China
 
@@ -81,41 +82,76 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
   restore: async (argv) => (await import('./admin.ts')).restoreCommand(argv),
   fields: async () => {
     const { loadTaxonomy } = await import('../fields/taxonomy.ts');
-    for (const f of loadTaxonomy().fields.values()) console.log(`${f.id.padEnd(32)} ${f.family.padEnd(18)} ${f.name}`);
+    for (const f of loadTaxonomy().fields.values()) out.log(`${f.id.padEnd(32)} ${f.family.padEnd(18)} ${f.name}`);
     return EXIT.ok;
   },
   export: async (argv) => (await import('./export.ts')).exportCommand(argv),
   sources: async () => {
     const { SOURCES } = await import('../sources.ts');
-    for (const s of SOURCES) console.log(`${s.id}\t${s.kind}\t${s.title}\n  mirror: ${s.mirrorPath}\n  public: ${s.publicUrl}\n  licence: ${s.licence}`);
+    for (const s of SOURCES) out.log(`${s.id}\t${s.kind}\t${s.title}\n  mirror: ${s.mirrorPath}\n  public: ${s.publicUrl}\n  licence: ${s.licence}`);
     return EXIT.ok;
   },
   bench: async (argv) => (await import('./bench.ts')).benchCommand(argv),
 };
 
+/**
+ * Commands that work on the evidence store, which one process holds at a time. While `derisk serve`
+ * holds it, they run inside the server (src/cli/console-link.ts), and those that write change what
+ * the server has worked out from the shared evidence.
+ */
+export const ON_THE_STORE: Readonly<Record<string, 'reads' | 'writes'>> = {
+  ingest: 'writes', lists: 'writes', summary: 'reads', indicators: 'reads', facts: 'reads', screen: 'reads', brief: 'reads',
+  assess: 'reads', assessments: 'reads', resolve: 'reads', export: 'reads', backup: 'reads',
+};
+
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  try {
-    switch (command) {
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        console.log(USAGE);
-        return command === undefined ? EXIT.usage : EXIT.ok;
-      default: {
-        const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-        if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
-        return await run(rest);
+  return reported(async () => {
+    const command = argv[0];
+    if (command !== undefined && Object.hasOwn(ON_THE_STORE, command)) {
+      // A running server owns the store: the command goes through it (found by its control file in DERISK_HOME).
+      const { loadConfig } = await import('../config.ts');
+      const { runningServer } = await import('./control-file.ts');
+      const server = runningServer(loadConfig().home);
+      if (server) {
+        const status = await (await import('./forward.ts')).forward(server, argv);
+        if (status !== null) return status;
       }
     }
+    return dispatch(argv);
+  });
+}
+
+/** Runs a command in this process: at the console, or in the server for a console that forwarded it. */
+export const runHere = (argv: string[]): Promise<number> => reported(() => dispatch(argv));
+
+async function dispatch(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      out.log(USAGE);
+      return command === undefined ? EXIT.usage : EXIT.ok;
+    default: {
+      const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+      if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+      return await run(rest);
+    }
+  }
+}
+
+/** A failure as the user reads it: the usage text with exit code 2 for a mistake in the command line, exit code 1 otherwise. */
+async function reported(work: () => Promise<number>): Promise<number> {
+  try {
+    return await work();
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`derisk: ${(e as Error).message}\n\n${USAGE}`);
+      out.error(`derisk: ${asTyped((e as Error).message)}\n\n${USAGE}`);
       return EXIT.usage;
     }
-    console.error(`derisk: ${(e as Error).message}`);
-    if (process.env.DERISK_DEBUG) console.error(e);
+    out.error(`derisk: ${asTyped((e as Error).message)}`);
+    if (process.env.DERISK_DEBUG) out.error(e);
     return EXIT.failed;
   }
 }

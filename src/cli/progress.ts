@@ -1,3 +1,5 @@
+import { invocation, type Sink } from './io.ts';
+
 /**
  * Progress for long jobs: a bar redrawn in place on a terminal, and structured JSON lines at a
  * calm pace otherwise (CI logs, pipes), so both people and log collectors can follow along.
@@ -8,10 +10,10 @@ export class ProgressReporter {
 
   constructor(
     private readonly label: string,
-    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly stream: Sink = invocation().stderr,
     private readonly intervalMs = 2000,
   ) {
-    this.tty = Boolean(stream.isTTY) && process.env.CI === undefined;
+    this.tty = invocation().progressBar;
   }
 
   update(done: number, total: number, detail = ''): void {

@@ -4,6 +4,7 @@ import { loadRegistry } from '../ingest/registry.ts';
 import { resolveCsv } from '../resolve/batch.ts';
 import { AffiliationResolver, type Tier } from '../resolve/matcher.ts';
 import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
+import { at } from './io.ts';
 import { ProgressReporter } from './progress.ts';
 
 export async function resolveCommand(argv: string[]): Promise<number> {
@@ -21,7 +22,7 @@ export async function resolveCommand(argv: string[]): Promise<number> {
   if (registry.length === 0) throw new Error(`no ROR registry in ${config.storePath}; run "derisk ingest ror <dump>" (or "derisk demo") first`);
   const resolver = new AffiliationResolver(registry);
   const progress = new ProgressReporter(`resolving ${input}`);
-  const r = await resolveCsv(resolver, input, values.out, {
+  const r = await resolveCsv(resolver, at(input), at(values.out), {
     column: values.column,
     rollUp: Boolean(values.rollup),
     minTier: minTier as Exclude<Tier, 'unresolved'>,

@@ -13,6 +13,7 @@ import { ScreenError, screenJson, type ScreenResult } from '../screening/screene
 import { saveLists, screenPending, screeningContext } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
+import { at, out } from './io.ts';
 import { render } from './output.ts';
 import { ProgressReporter } from './progress.ts';
 
@@ -29,9 +30,9 @@ export function catalogueLists(config: Config): RiskList[] {
 
 /** Loads lists into the store and screens every affiliation string against them. */
 export async function loadAndScreen(store: Store, lists: RiskList[]): Promise<void> {
-  for (const r of await saveLists(store, lists)) console.log(`list ${r.list}: ${r.entries} entries, version ${r.version}${r.changed ? '' : ' (already loaded)'}`);
+  for (const r of await saveLists(store, lists)) out.log(`list ${r.list}: ${r.entries} entries, version ${r.version}${r.changed ? '' : ' (already loaded)'}`);
   const context = await screeningContext(store);
-  console.log(`linked ${context.links.linked} list entries to ${context.links.links.size} ROR institutions${context.links.ambiguous.length ? `; ${context.links.ambiguous.length} names left unlinked because several institutions bear them` : ''}`);
+  out.log(`linked ${context.links.linked} list entries to ${context.links.links.size} ROR institutions${context.links.ambiguous.length ? `; ${context.links.ambiguous.length} names left unlinked because several institutions bear them` : ''}`);
   const progress = new ProgressReporter('screening affiliations');
   const r = await screenPending(store, context, (done, total) => progress.update(done, total, `${done}/${total} strings`));
   progress.finish(`${r.screened} strings screened, ${r.hits} list hits (${r.seconds.toFixed(1)} s)`);
@@ -43,18 +44,18 @@ export async function listsCommand(argv: string[]): Promise<number> {
   const config = loadConfig();
   if (sub === 'diff') {
     if (files.length !== 2) throw new UsageError('lists diff needs two files: <old> <new>');
-    const diff = diffLists(readListFile(files[0]!), readListFile(files[1]!));
-    if (values.json) console.log(JSON.stringify(diff, null, 2));
+    const diff = diffLists(readListFile(at(files[0]!)), readListFile(at(files[1]!)));
+    if (values.json) out.log(JSON.stringify(diff, null, 2));
     else {
-      console.log(`${diff.list}: ${diff.oldVersion} → ${diff.newVersion}; ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed, ${diff.unchanged} unchanged`);
-      for (const a of diff.added) console.log(`+ ${a}`);
-      for (const r of diff.removed) console.log(`- ${r}`);
-      for (const c of diff.changed) for (const ch of c.changes) console.log(`~ ${c.entry}: ${ch.field} "${ch.old}" → "${ch.new}"`);
+      out.log(`${diff.list}: ${diff.oldVersion} → ${diff.newVersion}; ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed, ${diff.unchanged} unchanged`);
+      for (const a of diff.added) out.log(`+ ${a}`);
+      for (const r of diff.removed) out.log(`- ${r}`);
+      for (const c of diff.changed) for (const ch of c.changes) out.log(`~ ${c.entry}: ${ch.field} "${ch.old}" → "${ch.new}"`);
     }
     return EXIT.ok;
   }
   if (sub === 'load') {
-    const lists = [...catalogueLists(config), ...(values.watchlist ?? []).map((f) => readWatchlist(f))];
+    const lists = [...catalogueLists(config), ...(values.watchlist ?? []).map((f) => readWatchlist(at(f)))];
     return withStore(config, async (store) => {
       await loadAndScreen(store, lists);
       return EXIT.ok;
@@ -63,30 +64,30 @@ export async function listsCommand(argv: string[]): Promise<number> {
   if (sub !== undefined && sub !== 'show') throw new UsageError(`unknown lists command ${JSON.stringify(sub)}: use show, load or diff`);
   return withStore(config, async (store) => {
     const rows = await store.all<{ list_id: string; version: string; entries: bigint; loaded_at: unknown; doc: string }>('SELECT * FROM risk_lists ORDER BY list_id');
-    if (rows.length === 0) console.log('no lists loaded: run `derisk lists load`');
+    if (rows.length === 0) out.log('no lists loaded: run `derisk lists load`');
     const shown = rows.map((r) => {
       const p = (JSON.parse(r.doc) as RiskList).provenance;
       return { list: r.list_id, entries: Number(r.entries), version: r.version, retrieved: p.retrieved, publisher: p.publisher, licence: p.licence, source: p.source_url };
     });
-    if (values.json) console.log(JSON.stringify(shown, null, 2));
-    else for (const s of shown) console.log(`${s.list}  ${s.entries} entries  version ${s.version}  retrieved ${s.retrieved}\n  ${s.publisher}\n  source: ${s.source}\n  licence: ${s.licence}`);
+    if (values.json) out.log(JSON.stringify(shown, null, 2));
+    else for (const s of shown) out.log(`${s.list}  ${s.entries} entries  version ${s.version}  retrieved ${s.retrieved}\n  ${s.publisher}\n  source: ${s.source}\n  licence: ${s.licence}`);
     return EXIT.ok;
   });
 }
 
 function printScreen(r: ScreenResult): void {
-  console.log(`Screened: ${r.query}`);
-  if (r.institutions.length > 0) console.log(`Registry: ${r.institutions.map((i) => `${i.name} (${i.rorId}, ${i.countryCode ?? '?'}, ${i.tier})`).join('; ')}`);
-  if (r.hits.length === 0) console.log('No list names this organisation.');
+  out.log(`Screened: ${r.query}`);
+  if (r.institutions.length > 0) out.log(`Registry: ${r.institutions.map((i) => `${i.name} (${i.rorId}, ${i.countryCode ?? '?'}, ${i.tier})`).join('; ')}`);
+  if (r.hits.length === 0) out.log('No list names this organisation.');
   for (const h of r.hits) {
-    console.log(`\n[${h.level.toUpperCase()}] ${h.entry} — ${h.listTitle} (${h.list}, version ${h.listVersion})`);
-    console.log(`  match: ${h.match}, score ${h.score}${h.inherited ? `; INHERITED via ${h.inherited.via} (${h.inherited.how})` : ''}`);
-    console.log(`  evidence: ${h.evidence}`);
-    if (h.sourceText) console.log(`  the list says: ${h.sourceText.replace(/\s+/g, ' ').slice(0, 300)}`);
+    out.log(`\n[${h.level.toUpperCase()}] ${h.entry} — ${h.listTitle} (${h.list}, version ${h.listVersion})`);
+    out.log(`  match: ${h.match}, score ${h.score}${h.inherited ? `; INHERITED via ${h.inherited.via} (${h.inherited.how})` : ''}`);
+    out.log(`  evidence: ${h.evidence}`);
+    if (h.sourceText) out.log(`  the list says: ${h.sourceText.replace(/\s+/g, ' ').slice(0, 300)}`);
   }
   if (r.similar.length > 0) {
-    console.log('\nSimilar names (not matches):');
-    for (const s of r.similar) console.log(`  ${s.entry} (${s.list}, ${s.level}) — ${s.why}`);
+    out.log('\nSimilar names (not matches):');
+    for (const s of r.similar) out.log(`  ${s.entry} (${s.list}, ${s.level}) — ${s.why}`);
   }
 }
 
@@ -116,13 +117,13 @@ export async function screenCommand(argv: string[]): Promise<number> {
         if (!(await store.one('SELECT 1 FROM institutions WHERE ror_id = $1', [id]))) throw new UsageError(`unknown ROR id ${id}: not in the loaded registry`);
         scope = { institution: id, rollUp: values.rollup };
       } else {
-        const id = await fileId(values.export!);
+        const id = await fileId(at(values.export!));
         if (!(await store.one('SELECT 1 FROM input_files WHERE file_id = $1', [id]))) throw new UsageError(`${values.export} has not been ingested: run derisk ingest wos|scopus|openalex ${values.export} first`);
         scope = { fileId: id, label: `export ${values.export}` };
       }
       const result = await portfolio(store, scope, loadWeights(loadTaxonomy()));
-      if (values.csv) writeFileSync(values.csv, portfolioCsv(result));
-      if (values.json) console.log(JSON.stringify(result, null, 2));
+      if (values.csv) writeFileSync(at(values.csv), portfolioCsv(result));
+      if (values.json) out.log(JSON.stringify(result, null, 2));
       else printPortfolio(result, values.csv);
       return EXIT.ok;
     });
@@ -134,7 +135,7 @@ export async function screenCommand(argv: string[]): Promise<number> {
     const r = await screenOne(store, query);
     const { namesakeInformation, printNamesakeInformation } = await import('./exchange.ts');
     const namesakes = await namesakeInformation(config, query, r.hits);
-    if (values.json) console.log(JSON.stringify({ ...screenJson(r), namesake_decisions: namesakes }, null, 2));
+    if (values.json) out.log(JSON.stringify({ ...screenJson(r), namesake_decisions: namesakes }, null, 2));
     else {
       printScreen(r);
       printNamesakeInformation(query, namesakes, r.hits);
@@ -145,14 +146,14 @@ export async function screenCommand(argv: string[]): Promise<number> {
 
 function printPortfolio(p: Portfolio, csv?: string): void {
   const works = new Set(p.flagged.map((w) => w.workId)).size;
-  console.log(`Portfolio of ${p.scope}: ${p.works} works, ${works} co-published with a listed entity.`);
-  console.log(`Risk weight: ${p.method}.\n`);
+  out.log(`Portfolio of ${p.scope}: ${p.works} works, ${works} co-published with a listed entity.`);
+  out.log(`Risk weight: ${p.method}.\n`);
   for (const [title, rows] of [['Partner institutions', p.partners], ['Researchers', p.researchers], ['Departments', p.departments]] as const) {
-    console.log(title);
-    console.log(render(rows.slice(0, 15), 'table', ['name', 'volume', 'sensitivity', 'partnerLevel', 'partnerRisk', 'weight', 'years']));
-    console.log('');
+    out.log(title);
+    out.log(render(rows.slice(0, 15), 'table', ['name', 'volume', 'sensitivity', 'partnerLevel', 'partnerRisk', 'weight', 'years']));
+    out.log('');
   }
-  if (csv) console.log(`Every flagged co-publication: ${csv}`);
+  if (csv) out.log(`Every flagged co-publication: ${csv}`);
 }
 
 export async function briefCommand(argv: string[]): Promise<number> {
@@ -161,8 +162,8 @@ export async function briefCommand(argv: string[]): Promise<number> {
   const catalogue = regionsFrom(values);
   return withStore(loadConfig(), async (store) => {
     const sheet = await briefing(store, await screenOne(store, positionals[0]!), regionOf(catalogue, 'EU27AC').countries);
-    if (values.json) console.log(JSON.stringify(sheet, null, 2));
-    else console.log(briefingMarkdown(sheet));
+    if (values.json) out.log(JSON.stringify(sheet, null, 2));
+    else out.log(briefingMarkdown(sheet));
     return EXIT.ok;
   });
 }

@@ -8,6 +8,7 @@ import { Accounts } from '../service/accounts.ts';
 import { beginServerRun } from '../service/server-run.ts';
 import type { Store } from '../store/store.ts';
 import { EXIT, UsageError, withStore } from './common.ts';
+import { openConsoleLink } from './console-link.ts';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, 'regions-file': { type: 'string', multiple: true } } });
@@ -34,12 +35,14 @@ export async function serveStore(store: Store, port: number, host: string, regio
     const run = await beginServerRun(db, accounts, config.home, actor.userId);
     const app = await buildServer({ store, db, regionFiles: [BUNDLED_REGIONS, ...regionFiles], taxonomy: loadTaxonomy(), home: config.home, trustProxy: config.trustProxy });
     const address = await app.listen({ port, host });
+    const link = await openConsoleLink({ home: config.home, store, db, storeChanged: () => app.sharedEvidenceChanged() });
     console.log(`\nderisk serving ${store.path} (application database: ${config.databaseUrl ? 'PostgreSQL' : config.appDbPath})\nopen ${address}/#code=${run.code}\n(a one-time login code, good for 10 minutes; API tokens: the web app's Tokens page or POST /api/tokens; OpenAPI at ${address}/api/openapi.json; Ctrl-C stops)`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
-    // Finish the requests under way, then close: nothing is left half-written.
+    // Finish the requests and commands under way, then close: nothing is left half-written.
+    await link.close();
     await app.close();
     await run.end();
   } finally {

@@ -24,22 +24,21 @@ export async function briefing(store: Store, screened: ScreenResult, europe: str
   let fields: Briefing['fields'] = [];
   let europeanPartners: Briefing['europeanPartners'] = [];
   if (entries.length > 0) {
-    await store.run('CREATE OR REPLACE TEMP TABLE brief_entries AS SELECT unnest($1::VARCHAR[]) AS list_id, unnest($2::VARCHAR[]) AS entry_id', [
-      listValue(entries.map((e) => e[0]!)),
-      listValue(entries.map((e) => e[1]!)),
-    ]);
+    // The entries go with each query ($1, $2), not in a temporary table: the server's connection is
+    // shared by concurrent requests, and a backup of the store would carry the table along.
+    const hit = [listValue(entries.map((e) => e[0]!)), listValue(entries.map((e) => e[1]!))];
     const works = `SELECT DISTINCT w.work_id, w.year FROM works w
       JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id
-      JOIN screen_hits h ON h.raw = a.raw JOIN brief_entries USING (list_id, entry_id)`;
-    history = (await store.all<{ year: number; works: bigint }>(`SELECT year, count(*) AS works FROM (${works}) GROUP BY year ORDER BY year`)).map((r) => ({ year: r.year, works: Number(r.works) }));
-    fields = (await store.all<{ field: string; works: bigint }>(`SELECT field_id AS field, count(*) AS works FROM (${works}) JOIN work_fields USING (work_id) GROUP BY field_id ORDER BY works DESC, field`)).map((r) => ({ field: r.field, works: Number(r.works) }));
+      JOIN screen_hits h ON h.raw = a.raw JOIN (SELECT unnest($1::VARCHAR[]) AS list_id, unnest($2::VARCHAR[]) AS entry_id) USING (list_id, entry_id)`;
+    history = (await store.all<{ year: number; works: bigint }>(`SELECT year, count(*) AS works FROM (${works}) GROUP BY year ORDER BY year`, hit)).map((r) => ({ year: r.year, works: Number(r.works) }));
+    fields = (await store.all<{ field: string; works: bigint }>(`SELECT field_id AS field, count(*) AS works FROM (${works}) JOIN work_fields USING (work_id) GROUP BY field_id ORDER BY works DESC, field`, hit)).map((r) => ({ field: r.field, works: Number(r.works) }));
     europeanPartners = (
       await store.all<{ ror_id: string; name: string; works: bigint }>(
         `SELECT wi.ror_id, coalesce(i.name, wi.ror_id) AS name, count(DISTINCT wi.work_id) AS works
          FROM (${works}) fw JOIN work_institutions wi USING (work_id) LEFT JOIN institutions i USING (ror_id)
-         WHERE wi.country_code IN (SELECT unnest($1::VARCHAR[])) AND wi.ror_id IS NOT NULL
+         WHERE wi.country_code IN (SELECT unnest($3::VARCHAR[])) AND wi.ror_id IS NOT NULL
          GROUP BY ALL ORDER BY works DESC, name LIMIT 15`,
-        [listValue(europe)],
+        [...hit, listValue(europe)],
       )
     ).map((r) => ({ rorId: r.ror_id, name: r.name, works: Number(r.works) }));
   }

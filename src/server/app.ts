@@ -26,6 +26,13 @@ import { migrateLegacyUploads } from '../workflows/legacy-uploads.ts';
 import { findUpload, Uploads } from '../workflows/uploads.ts';
 import { join } from 'node:path';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Forgets what the server worked out from the shared evidence, after the console changed it. */
+    sharedEvidenceChanged(): void;
+  }
+}
+
 export interface ServerOptions {
   store: Store;
   regionFiles: string[];
@@ -144,8 +151,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   // ...but before the server closes: the store is closed next, and DuckDB hangs (for good) when a
   // connection is closed under a running query.
+  const retired: Promise<unknown>[] = [];
   app.addHook('onClose', async () => {
-    await Promise.allSettled(answers.values());
+    await Promise.allSettled([...answers.values(), ...retired]);
   });
 
   // A number in a query is written in decimal digits: '1e309' (Infinity), '0x7E6' or ' 2021' is no year, and no limit.
@@ -253,6 +261,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       throw e;
     }));
   registerScreeningRoutes(app, evidence, options.store, options.taxonomy, () => [...(catalogueFor({}).regions.get('EU27AC')?.countries ?? [])], (actor, fileId) => findUpload(options.store, options.db, actor, fileId), screening);
+  const forgetScreening = () => {
+    screeningIndex = null;
+  };
   registerAccountRoutes(app, accounts, options.db);
   if (options.home) {
     // Uploads are each organisation's own evidence: they change no indicator, profile or
@@ -277,6 +288,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return { cases: new CaseService(options.db, assessor), assessor };
     })();
     return services;
+  });
+
+  // The console's ingest or list load (a command forwarded by src/cli/console-link.ts) changed the
+  // shared evidence: answers, the screening index and the assessor are worked out again.
+  app.decorate('sharedEvidenceChanged', () => {
+    retired.push(Promise.allSettled(answers.values()));
+    answers.clear();
+    forgetScreening();
+    services = null;
   });
 
   registerKbRoutes(app, options.db, () => (options.bundle ?? loadBundle()).rulebook);

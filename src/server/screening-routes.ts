@@ -55,4 +55,5 @@ export function registerScreeningRoutes(app: FastifyInstance, evidence: Evidence
     if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="portfolio-${q.ror ?? q.file!.slice(0, 12)}.csv"`).send(portfolioCsv(result));
     return result;
   }));
+  // The shared evidence changed under the server (the console's ingest or list load): build the index again.
 }

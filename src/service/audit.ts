@@ -194,58 +194,60 @@ export interface AuditReport {
  */
 export async function verifyAudit(db: AppDb, tables: ReadonlySet<string> = new Set(Object.keys(TRACKED))): Promise<AuditReport> {
   const seal = sealOf(db);
+  // The trail and the rows it records are read in one transaction: transactions take turns (across
+  // processes too), so no change commits between reading an entry and reading its row.
+  return db.transaction((tx) => verifyIn(tx, seal, tables));
+}
+
+async function verifyIn(db: AppTx, seal: ReturnType<typeof sealOf>, tables: ReadonlySet<string>): Promise<AuditReport> {
   // The anchor first: it is written after each commit, so the rows read next reach at least as far.
   const anchor = seal ? readAnchor(seal) : null;
-  // In one transaction, which holds the lock every audited write takes: the entries and the rows
-  // are read at one point, never a row whose entry commits a moment later (a server writing beside).
-  return db.transaction(async (tx) => {
-    // Every column: a trail kept before the columns for row digests and MACs existed verifies too.
-    const rows = await tx.query<Stored>('SELECT * FROM audit ORDER BY seq');
-    const problems: AuditProblem[] = [];
-    let prev = GENESIS;
-    let expected = 1;
-    const hashAt = new Map<number, string>();
-    const latest = new Map<string, { digest: string | null; seq: number; orgId: string | null }>();
-    for (const r of rows) {
-      const seq = Number(r.seq);
-      const at = (problem: string) => problems.push({ seq, problem, orgId: r.org_id });
-      if (seq !== expected) problems.push({ seq, problem: `entries ${expected}–${seq - 1} are missing (deleted)`, orgId: null });
-      if (r.prev_hash !== prev) at('does not follow the entry before it (chain broken)');
-      if (entryHash({ ...r, seq }) !== r.hash) at('content does not match its hash (edited)');
-      if (seal && anchor && seq >= anchor.sealedFrom) {
-        const mac = r.mac ? Buffer.from(r.mac, 'hex') : Buffer.alloc(0);
-        const want = Buffer.from(macOf(seal, r.hash), 'hex');
-        if (mac.length !== want.length || !timingSafeEqual(mac, want)) at("its MAC does not match the installation's audit key (written or rewritten outside derisk)");
-      }
-      if (r.row_digests) {
-        try {
-          for (const [ref, digest] of Object.entries(JSON.parse(r.row_digests) as Record<string, string | null>)) latest.set(ref, { digest, seq, orgId: r.org_id });
-        } catch {
-          at('its row digests are not readable');
-        }
-      }
-      hashAt.set(seq, r.hash);
-      prev = r.hash;
-      expected = seq + 1;
+  // Every column: a trail kept before the columns for row digests and MACs existed verifies too.
+  const rows = await db.query<Stored>('SELECT * FROM audit ORDER BY seq');
+  const problems: AuditProblem[] = [];
+  let prev = GENESIS;
+  let expected = 1;
+  const hashAt = new Map<number, string>();
+  const latest = new Map<string, { digest: string | null; seq: number; orgId: string | null }>();
+  for (const r of rows) {
+    const seq = Number(r.seq);
+    const at = (problem: string) => problems.push({ seq, problem, orgId: r.org_id });
+    if (seq !== expected) problems.push({ seq, problem: `entries ${expected}–${seq - 1} are missing (deleted)`, orgId: null });
+    if (r.prev_hash !== prev) at('does not follow the entry before it (chain broken)');
+    if (entryHash({ ...r, seq }) !== r.hash) at('content does not match its hash (edited)');
+    if (seal && anchor && seq >= anchor.sealedFrom) {
+      const mac = r.mac ? Buffer.from(r.mac, 'hex') : Buffer.alloc(0);
+      const want = Buffer.from(macOf(seal, r.hash), 'hex');
+      if (mac.length !== want.length || !timingSafeEqual(mac, want)) at("its MAC does not match the installation's audit key (written or rewritten outside derisk)");
     }
-    if (anchor && anchor.seq > 0) {
-      const last = rows.length ? Number(rows[rows.length - 1]!.seq) : 0;
-      if (!hashAt.has(anchor.seq)) problems.push({ seq: anchor.seq, problem: `the trail ends at entry ${last} but entry ${anchor.seq} was recorded outside the database (${seal!.anchorPath}): entries were deleted`, orgId: null });
-      else if (hashAt.get(anchor.seq) !== anchor.hash) problems.push({ seq: anchor.seq, problem: `entry ${anchor.seq} is not the one recorded outside the database (${seal!.anchorPath}): the trail was rewritten`, orgId: null });
+    if (r.row_digests) {
+      try {
+        for (const [ref, digest] of Object.entries(JSON.parse(r.row_digests) as Record<string, string | null>)) latest.set(ref, { digest, seq, orgId: r.org_id });
+      } catch {
+        at('its row digests are not readable');
+      }
     }
-    if (seal && !anchor) problems.push({ seq: null, problem: `no anchor file ${seal.anchorPath}: cannot tell whether entries were deleted from the end`, orgId: null });
-    problems.push(...(await checkRows(tx, latest, tables)));
-    return { entries: rows.length, problems, head: prev, sealed: Boolean(seal && anchor) };
-  });
+    hashAt.set(seq, r.hash);
+    prev = r.hash;
+    expected = seq + 1;
+  }
+  if (anchor && anchor.seq > 0) {
+    const last = rows.length ? Number(rows[rows.length - 1]!.seq) : 0;
+    if (!hashAt.has(anchor.seq)) problems.push({ seq: anchor.seq, problem: `the trail ends at entry ${last} but entry ${anchor.seq} was recorded outside the database (${seal!.anchorPath}): entries were deleted`, orgId: null });
+    else if (hashAt.get(anchor.seq) !== anchor.hash) problems.push({ seq: anchor.seq, problem: `entry ${anchor.seq} is not the one recorded outside the database (${seal!.anchorPath}): the trail was rewritten`, orgId: null });
+  }
+  if (seal && !anchor) problems.push({ seq: null, problem: `no anchor file ${seal.anchorPath}: cannot tell whether entries were deleted from the end`, orgId: null });
+  problems.push(...(await checkRows(db, latest, tables)));
+  return { entries: rows.length, problems, head: prev, sealed: Boolean(seal && anchor) };
 }
 
 /** Every row of the tracked tables against the digest its last audit entry recorded. */
-async function checkRows(tx: AppTx, latest: Map<string, { digest: string | null; seq: number; orgId: string | null }>, tables: ReadonlySet<string>): Promise<AuditProblem[]> {
+async function checkRows(db: AppTx, latest: Map<string, { digest: string | null; seq: number; orgId: string | null }>, tables: ReadonlySet<string>): Promise<AuditProblem[]> {
   const problems: AuditProblem[] = [];
   const seen = new Set<string>();
   for (const [table, spec] of Object.entries(TRACKED) as [TrackedTable, (typeof TRACKED)[TrackedTable]][]) {
     if (!tables.has(table)) continue;
-    const rows = await tx.query(`SELECT ${spec.columns.join(', ')} FROM ${table}`);
+    const rows = await db.query(`SELECT ${spec.columns.join(', ')} FROM ${table}`);
     for (const row of rows) {
       const ref = refName(table, spec.key.map((k) => row[k]));
       seen.add(ref);

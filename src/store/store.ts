@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
@@ -55,6 +55,24 @@ export class Store {
    */
   async connect(): Promise<Store> {
     return new Store(this.path, this.instance, await this.instance.connect(), false);
+  }
+
+  /**
+   * A new store file from a directory `EXPORT DATABASE` wrote. The export creates its own tables,
+   * so it is imported before the schema is applied (which then adds anything newer).
+   */
+  static async importFrom(path: string, dir: string): Promise<Store> {
+    if (existsSync(path)) throw new Error(`${path} exists: a store is imported into a new file only`);
+    mkdirSync(dirname(path), { recursive: true });
+    const instance = await DuckDBInstance.create(path);
+    try {
+      const connection = await instance.connect();
+      await connection.run(`IMPORT DATABASE '${dir.replace(/'/g, "''")}'`);
+      connection.closeSync();
+    } finally {
+      instance.closeSync();
+    }
+    return Store.open(path);
   }
 
   static async open(path: string): Promise<Store> {

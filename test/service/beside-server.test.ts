@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { before, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { CONTROL_FILE, type ControlFile } from '../../src/cli/control-file.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
-import { derisk, deriskAsync } from '../helpers/cli.ts';
+import { BIN, derisk, deriskAsync } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/fixtures.ts';
-import { landscapeStore } from '../helpers/landscape.ts';
+import { AFF, landscapeStore } from '../helpers/landscape.ts';
 import { api, startServer, stop } from '../helpers/serve.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
@@ -80,4 +85,224 @@ test('users and audit commands run beside a running server, with the output they
     await stop(server, 'SIGTERM');
   }
   assert.equal(server.proc.exitCode, 0);
+});
+
+// Commands on the evidence store (DuckDB: one process per file) go through the server that owns it,
+// found by the control file it keeps in DERISK_HOME, and print what they print without it.
+
+/** The CLI typed in a directory (relative paths are the user's), as a user would. */
+const typed = (args: string[], cwd: string, env: Record<string, string>) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1', ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+
+/** A directory with the files the commands below read, named relatively. */
+const workDir = () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'affiliations.csv'), `affiliation\n"${AFF.thu}"\n"${AFF.delft}"\nsomewhere unknown\n`);
+  writeFileSync(join(dir, 'case.yaml'), 'title: Joint AI lab\npartners:\n  - name: Tsinghua University\n    country: CN\ntechnology:\n  fields: [eu-artificial-intelligence]\n');
+  return dir;
+};
+
+const READS: string[][] = [
+  ['summary'],
+  ['summary', '--json'],
+  ['indicators', 'copubs', '--regions', 'EU27AC,CN'],
+  ['indicators', 'copubs', '--regions', 'EU27AC,CN', '--json'],
+  ['indicators', 'publications'],
+  ['indicators', 'top-institutions', '--regions', 'EU27AC,CN', '--csv'],
+  ['indicators', 'top-pairs', '--regions', 'EU27AC,CN', '--rollup'],
+  ['indicators', 'countries', '--regions', 'EU27AC,CN'],
+  ['indicators', 'fields', '--regions', 'EU27AC,CN'],
+  ['indicators', 'works', '--regions', 'EU27AC,CN', '--institution', '03cve4549', '--json'],
+  ['indicators', 'nonsense'],
+  ['indicators', 'copubs', '--regions', 'EU27AC,CN', '--from', 'soon'],
+  ['facts'],
+  ['lists'],
+  ['lists', '--json'],
+  ['screen', 'Tsinghua University'],
+  ['screen', '03cve4549', '--json'],
+  ['screen', 'Delft University of Technology'],
+  ['screen', '--portfolio', '02e2c7k09', '--csv', 'portfolio.csv'],
+  ['screen', '--portfolio', 'not-a-ror-id'],
+  ['screen'],
+  ['brief', 'Tsinghua University'],
+  ['brief', 'Tsinghua University', '--json'],
+  ['resolve', 'affiliations.csv', '--column', 'affiliation', '--out', 'resolved.csv'],
+  ['assess', 'case.yaml', '--as-of', '2026-11-22'],
+  ['assess', 'missing-case.yaml'],
+  ['export', 'parquet', 'parquet'],
+  ['users', 'list'],
+  ['kb', 'list', '--jurisdiction', 'CN'],
+  ['rulebook'],
+  ['fields'],
+];
+
+/** Each command's status and output; a new verdict's id is the only thing that may differ. */
+const runAll = (home: string, cwd: string) => READS.map((args) => {
+  const r = typed(args, cwd, { DERISK_HOME: home });
+  const id = (t: string) => t.replace(/\(assessment [\w-]+\)/g, '(assessment ID)');
+  return { args: args.join(' '), status: r.status, stdout: id(r.stdout), stderr: id(r.stderr) };
+});
+
+const files = (dir: string): Record<string, string> => Object.fromEntries(readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && !e.name.endsWith('.parquet')).map((e) => [join(e.parentPath, e.name).slice(dir.length), readFileSync(join(e.parentPath, e.name), 'utf8')]));
+
+const consoleRuns = (home: string) => {
+  const db = new Database(join(home, 'app.sqlite'), { readonly: true });
+  try {
+    return db.prepare("SELECT actor, target, detail FROM audit WHERE action = 'console.run' ORDER BY seq").all() as { actor: string; target: string; detail: string }[];
+  } finally {
+    db.close();
+  }
+};
+
+test('every command on the store and every administrative command prints beside the server what it prints without it, with the same exit code', async () => {
+  const home = copy();
+  // A server started and stopped once, so both runs see the same home (its administrator made).
+  await stop(await startServer(home), 'SIGTERM');
+  assert.equal(existsSync(join(home, CONTROL_FILE)), false, 'a clean stop removes the control file');
+  const aloneDir = workDir();
+  const alone = runAll(home, aloneDir);
+  // The reference covers success, usage errors and failures.
+  for (const [status, args] of [[0, 'summary'], [0, 'assess case.yaml --as-of 2026-11-22'], [2, 'indicators nonsense'], [2, 'screen'], [1, 'assess missing-case.yaml']] as const) {
+    assert.equal(alone.find((r) => r.args === args)!.status, status, args);
+  }
+
+  const server = await startServer(home);
+  try {
+    const control = JSON.parse(readFileSync(join(home, CONTROL_FILE), 'utf8')) as ControlFile;
+    assert.equal(control.pid, server.proc.pid);
+    const besideDir = workDir();
+    const beside = runAll(home, besideDir);
+    for (let i = 0; i < READS.length; i++) assert.deepEqual(beside[i], alone[i], READS[i]!.join(' '));
+    // Files named relatively are written where the command was typed, with the same content.
+    assert.deepEqual(files(besideDir), files(aloneDir));
+    assert.ok(existsSync(join(besideDir, 'portfolio.csv')) && existsSync(join(besideDir, 'resolved.csv')) && readdirSync(join(besideDir, 'parquet')).length > 0);
+    // Each command on the store went through the server, audited as the operator's; the others did not.
+    const onStore = READS.filter((a) => !['users', 'kb', 'rulebook', 'fields'].includes(a[0]!));
+    assert.deepEqual(consoleRuns(home).map((r) => JSON.parse(r.detail).argv), onStore);
+    assert.ok(consoleRuns(home).every((r) => r.actor === 'operator'));
+
+    // A backup beside the server restores into a new home that answers as the original does.
+    const backup = typed(['backup', 'backup'], besideDir, { DERISK_HOME: home });
+    assert.equal(backup.status, 0, backup.stderr);
+    assert.match(backup.stdout, /evidence store exported to backup\/store/);
+    const restored = tempDir();
+    const restore = typed(['restore', join(besideDir, 'backup')], besideDir, { DERISK_HOME: restored });
+    assert.equal(restore.status, 0, restore.stderr);
+    for (const args of [['summary'], ['lists'], ['indicators', 'top-pairs', '--regions', 'EU27AC,CN']]) {
+      assert.deepEqual(typed(args, aloneDir, { DERISK_HOME: restored }), { ...typed(args, aloneDir, { DERISK_HOME: home }) }, args.join(' '));
+    }
+  } finally {
+    await stop(server, 'SIGTERM');
+  }
+  assert.equal(server.proc.exitCode, 0);
+  assert.equal(existsSync(join(home, CONTROL_FILE)), false);
+});
+
+test('an ingest through the server prints what it prints without it, with its progress, and the server answers from the new evidence at once', async () => {
+  const dir = tempDir();
+  const work = (n: number, affs: string[]) => JSON.stringify({ id: `https://openalex.org/W${n}`, doi: `10.5555/beside.${n}`, publication_year: 2023, authorships: affs.map((a) => ({ raw_affiliation_strings: [a] })) });
+  // Three co-publications and a damaged record, which is set aside (exit code 3).
+  writeFileSync(join(dir, 'more-works.jsonl'), [work(101, [AFF.delft, AFF.thu]), work(102, [AFF.oxford, AFF.cas]), '{"id": "https://openalex.org/W103", "publication_year": ', work(104, [AFF.delft, AFF.casia])].join('\n') + '\n');
+  const args = ['ingest', 'openalex', 'more-works.jsonl'];
+  const alone = copy();
+  const expected = typed(args, dir, { DERISK_HOME: alone });
+  assert.equal(expected.status, 3, expected.stderr);
+
+  const home = copy();
+  const server = await startServer(home);
+  try {
+    const copubs = '/api/indicators/copubs?regions=EU27AC,CN';
+    const before = await api(server, 'GET', copubs);
+    const got = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, CI: '1', DERISK_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d) => (stdout += d));
+      child.stderr!.on('data', (d) => (stderr += d));
+      child.on('exit', (status) => resolve({ status, stdout, stderr }));
+    }).catch((e) => assert.fail(e));
+    // The same lines (the time taken aside, and the quarantine file in each home), the same exit code.
+    const same = (text: string, at: string) => text.replaceAll(at, '<home>').replace(/\(\d+\.\d s, [\d.-]+ MB\/s\)/g, '(time)');
+    assert.equal(got.status, 3, got.stderr);
+    assert.equal(same(got.stdout, home), same(expected.stdout, alone));
+    assert.match(got.stdout, /^more-works\.jsonl: ingested; 3 records kept, 0 already known, 1 quarantined/);
+    // Its progress, stage by stage, as without the server.
+    const stages = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { progress: string; finished?: boolean }).filter((p) => p.finished).map((p) => p.progress);
+    assert.deepEqual(stages(got.stderr), stages(expected.stderr));
+    assert.deepEqual(stages(got.stderr), ['reading more-works.jsonl', 'resolving affiliations', 'screening affiliations', 'refreshing the analytics']);
+    // The server forgot what it had worked out from the evidence before: its answer is the new one.
+    const after = await api(server, 'GET', copubs);
+    const now = JSON.parse(typed(['indicators', 'copubs', '--regions', 'EU27AC,CN', '--json'], dir, { DERISK_HOME: alone }).stdout) as { year: number }[];
+    assert.notDeepEqual((after.body as { rows: unknown }).rows, (before.body as { rows: unknown }).rows);
+    assert.deepEqual((after.body as { rows: unknown }).rows, now);
+    assert.ok(now.some((y) => y.year === 2023));
+  } finally {
+    await stop(server, 'SIGTERM');
+  }
+  assert.equal(server.proc.exitCode, 0);
+});
+
+test('the control file: one left by kill -9 is ignored, one others may read or another user owns is refused; a forged credential, a session or a token does not open the console link', async () => {
+  const home = copy();
+  const dir = tempDir();
+  const copubs = ['indicators', 'copubs', '--regions', 'EU27AC,CN'];
+  const reference = typed(copubs, dir, { DERISK_HOME: home });
+  assert.equal(reference.status, 0, reference.stderr);
+  const path = join(home, CONTROL_FILE);
+
+  const killed = await startServer(home);
+  await stop(killed, 'SIGKILL');
+  assert.ok(existsSync(path), 'kill -9 leaves the control file behind');
+  assert.deepEqual(typed(copubs, dir, { DERISK_HOME: home }), reference, 'the command runs here: the process the file names is gone');
+
+  const server = await startServer(home);
+  try {
+    const control = JSON.parse(readFileSync(path, 'utf8')) as ControlFile;
+    assert.equal(control.pid, server.proc.pid, 'a new start replaces the stale file');
+    const written = readFileSync(path, 'utf8');
+
+    chmodSync(path, 0o644);
+    const open = typed(copubs, dir, { DERISK_HOME: home });
+    assert.equal(open.status, 1);
+    assert.equal(open.stdout, '');
+    assert.match(open.stderr, /serve\.control\.json has permissions 0644: other users could read its credential, so it is refused/);
+    chmodSync(path, 0o600);
+    if (process.getuid?.() === 0) {
+      chownSync(path, 65534, 65534);
+      assert.match(typed(copubs, dir, { DERISK_HOME: home }).stderr, /serve\.control\.json belongs to user 65534, not to you \(0\): refusing/);
+      chownSync(path, 0, 0);
+    }
+
+    // A credential the server did not make is refused, and nothing runs.
+    writeFileSync(path, JSON.stringify({ ...control, credential: randomBytes(32).toString('base64url') }));
+    const forged = typed(copubs, dir, { DERISK_HOME: home });
+    assert.equal(forged.status, 1);
+    assert.equal(forged.stdout, '');
+    assert.match(forged.stderr, /the running server \(pid \d+\) refused the command: the console link takes the credential in serve\.control\.json, nothing else/);
+    writeFileSync(path, written);
+
+    const send = (headers: Record<string, string>, argv = ['summary'], base = control.address) => fetch(`${base}/run`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ argv, cwd: dir, progressBar: false }) });
+    // The console's own web session (cookie and CSRF token) and an admin's API token open nothing.
+    assert.equal((await send(server.headers)).status, 401);
+    const token = (await api(server, 'POST', '/api/tokens', { label: 'script' })).body as { token: string };
+    assert.equal((await send({ authorization: `Bearer ${token.token}` })).status, 401);
+    // ...nor does the web app's address, where the endpoint is not.
+    assert.equal((await send(server.headers, ['summary'], server.base)).status, 404);
+    // A page in a browser is not the console, even one that got hold of the credential.
+    const credential = { authorization: `Derisk-Console ${control.credential}` };
+    assert.equal((await send({ ...credential, origin: 'http://evil.example' })).status, 403);
+    // With the credential: commands on the store only.
+    assert.equal((await send(credential, ['users', 'add-org', 'evil', 'Evil'])).status, 400);
+    const ran = await send(credential);
+    assert.equal(ran.status, 200);
+    assert.match(await ran.text(), /\{"exit":0\}\n$/);
+    // Only that one ran, audited as the operator's; the credential is kept nowhere but in the file.
+    assert.deepEqual(consoleRuns(home).map((r) => JSON.parse(r.detail).argv), [['summary']]);
+    for (const f of readdirSync(home, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name)) if (f !== CONTROL_FILE && !f.endsWith('.duckdb') && !f.endsWith('.wal')) assert.ok(!readFileSync(join(home, f)).includes(control.credential), f);
+  } finally {
+    await stop(server, 'SIGTERM');
+  }
+  assert.equal(existsSync(path), false);
 });
