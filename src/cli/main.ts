@@ -35,6 +35,9 @@ Usage:
   derisk rulebook [F] [--json]                 check a rulebook (its policy tests run) within the policy bundle
   derisk audit verify                          check the audit trail (anchored outside the database) and the rows it records
   derisk kb list|show|diff|add|edit|review|changes|timeline|criterion|import   the AI policy and standards knowledge base (derisk kb help)
+  derisk watch add <name|ROR id> [--kind institution|list-entry|field|country|topic|case] | watch list [--json] | watch remove <id>
+  derisk alerts [--unread] [--json] | alerts check | alerts read <id>   new co-publications, list changes, verdicts that
+                                               would change, knowledge-base changes, re-assessments due (README: Monitoring)
   derisk users add-org <id> <name> | users add --org ID --email E --role viewer|analyst|officer|admin
   derisk users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role>
   derisk cases unshare <case id> <organisation>
@@ -74,6 +77,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
   users: async (argv) => (await import('./admin.ts')).usersCommand(argv),
   cases: async (argv) => (await import('./admin.ts')).casesCommand(argv),
   kb: async (argv) => (await import('./kb.ts')).kbCommand(argv),
+  watch: async (argv) => (await import('./watch.ts')).watchCommand(argv),
+  alerts: async (argv) => (await import('./watch.ts')).alertsCommand(argv),
   backup: async (argv) => (await import('./admin.ts')).backupCommand(argv),
   restore: async (argv) => (await import('./admin.ts')).restoreCommand(argv),
   fields: async () => {
