@@ -89,6 +89,7 @@ export class Monitor {
         continue;
       }
       const alerts = this.copublications(file, works, watches.filter((w) => file.scope === '' || w.org_id === file.scope));
+      crashPoint('monitor.before-alerts');
       const added = await this.options.db.transaction(async (tx) => {
         const ids = await recordAlerts(tx, alerts);
         await see(tx, 'file', `${file.scope}/${file.fileId}`, file.kind);
