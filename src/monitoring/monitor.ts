@@ -90,15 +90,16 @@ export class Monitor {
       }
       const alerts = this.copublications(file, works, watches.filter((w) => file.scope === '' || w.org_id === file.scope));
       crashPoint('monitor.before-alerts');
+      const trigger = file.scope === '' && works.length > 0 ? `new evidence (${file.kind} file ${file.fileId.slice(0, 12)})` : null;
       const added = await this.options.db.transaction(async (tx) => {
         const ids = await recordAlerts(tx, alerts);
         await see(tx, 'file', `${file.scope}/${file.fileId}`, file.kind);
+        if (trigger) await owe(tx, trigger);
         return ids;
       });
       crashPoint('monitor.alerts-committed');
       tally(report, added);
       report.files++;
-      if (file.scope === '' && works.length > 0) triggers.push(`new evidence (${file.kind} file ${file.fileId.slice(0, 12)})`);
     }
 
     for (const change of await this.listChanges()) {
@@ -106,12 +107,12 @@ export class Monitor {
       const added = await this.options.db.transaction(async (tx) => {
         const ids = await recordAlerts(tx, alerts);
         await see(tx, 'list', change.newer.id, JSON.stringify(change.newer));
+        if (change.older) await owe(tx, `list ${change.newer.id} version ${change.newer.version.slice(0, 12)}`);
         return ids;
       });
       crashPoint('monitor.alerts-committed');
       tally(report, added);
       report.lists++;
-      if (change.older) triggers.push(`list ${change.newer.id} version ${change.newer.version.slice(0, 12)}`);
     }
 
     const kb = await this.knowledgeChanges(since, watches);
@@ -123,11 +124,14 @@ export class Monitor {
       const bundle = assessor.parts.bundle.record;
       const seenBundle = (await this.options.db.query<{ value: string }>("SELECT value FROM monitor_seen WHERE kind = 'bundle' AND ref = 'policy'"))[0]?.value;
       if (seenBundle !== undefined && seenBundle !== bundle.hash) triggers.push(`policy bundle ${bundle.version} (${bundle.hash})`);
+      // Changes seen by a pass that was cut short before it re-checked the verdicts are still owed.
+      triggers.unshift(...(await owed(this.options.db)));
       const verdicts = triggers.length > 0 ? await this.verdictChanges(assessor, triggers) : { alerts: [], reassessed: 0 };
       report.reassessed = verdicts.reassessed;
       const added = await this.options.db.transaction(async (tx) => {
         const ids = await recordAlerts(tx, verdicts.alerts);
         await see(tx, 'bundle', 'policy', bundle.hash);
+        await tx.query("DELETE FROM monitor_seen WHERE kind = 'owed' AND ref = 'verdicts'");
         return ids;
       });
       tally(report, added);
@@ -445,6 +449,18 @@ function tally(report: CheckReport, added: { kind: string }[]): void {
 
 async function see(tx: AppTx, kind: string, ref: string, value: string): Promise<void> {
   await tx.query('INSERT INTO monitor_seen (kind, ref, value, seen_at) VALUES ($1, $2, $3, $4) ON CONFLICT (kind, ref) DO UPDATE SET value = excluded.value, seen_at = excluded.seen_at', [kind, ref, value, new Date().toISOString()]);
+}
+
+/** A change that calls for the verdicts to be re-checked, recorded with what was seen, so a crash before the re-check does not forget it. */
+async function owe(tx: AppTx, trigger: string): Promise<void> {
+  const before = (await tx.query<{ value: string }>("SELECT value FROM monitor_seen WHERE kind = 'owed' AND ref = 'verdicts'"))[0];
+  const all = [...new Set([...(before ? (JSON.parse(before.value) as string[]) : []), trigger])];
+  await see(tx, 'owed', 'verdicts', JSON.stringify(all.slice(-20)));
+}
+
+async function owed(db: AppDb): Promise<string[]> {
+  const row = (await db.query<{ value: string }>("SELECT value FROM monitor_seen WHERE kind = 'owed' AND ref = 'verdicts'"))[0];
+  return row ? (JSON.parse(row.value) as string[]) : [];
 }
 
 function tables(scope: string) {

@@ -140,6 +140,10 @@ test('a list change that flips a stored verdict: re-run with the case as assesse
 
   // The watchlist now lists HIT.
   await saveLists(store, [readWatchlist(writeTemp('w2.json', JSON.stringify({ list: WATCHLIST_PROVENANCE, entries: [{ name: 'Some Other Institute', level: 'high' }, { name: 'Harbin Institute of Technology', level: 'very-high', ror_ids: [HIT] }] })))]);
+  // A pass that sees the new version but cannot re-check the verdicts (cut short, or no assessor)
+  // leaves the re-check owed: the next pass does it.
+  await new Monitor({ db: service.db, store, assessor: () => Promise.reject(new Error('not now')), today: () => today }).check();
+  assert.deepEqual(await alerts('org-a', 'verdict-change'), []);
   const report = await monitor.check();
   assert.ok(report.reassessed >= 1);
   const flips = await alerts('org-a', 'verdict-change');
