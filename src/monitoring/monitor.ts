@@ -118,18 +118,20 @@ export class Monitor {
     const kb = await this.knowledgeChanges(since, watches);
     if (kb.statusChanged.length > 0) triggers.push(...kb.statusChanged.map((e) => `knowledge-base entry ${e} changed status`));
 
-    // Without lists loaded there is no assessor, and no verdict to re-check.
-    const assessor = this.options.assessor ? await this.options.assessor().catch(() => null) : null;
+    // Without stored verdicts there is nothing to re-check (and the assessor, which builds the
+    // screener over the whole registry, is not built); without lists loaded there is no assessor.
+    const verdicts = (await this.options.db.query('SELECT 1 AS one FROM assessments LIMIT 1')).length > 0;
+    const assessor = verdicts && this.options.assessor ? await this.options.assessor().catch(() => null) : null;
     if (assessor) {
       const bundle = assessor.parts.bundle.record;
       const seenBundle = (await this.options.db.query<{ value: string }>("SELECT value FROM monitor_seen WHERE kind = 'bundle' AND ref = 'policy'"))[0]?.value;
       if (seenBundle !== undefined && seenBundle !== bundle.hash) triggers.push(`policy bundle ${bundle.version} (${bundle.hash})`);
       // Changes seen by a pass that was cut short before it re-checked the verdicts are still owed.
       triggers.unshift(...(await owed(this.options.db)));
-      const verdicts = triggers.length > 0 ? await this.verdictChanges(assessor, triggers) : { alerts: [], reassessed: 0 };
-      report.reassessed = verdicts.reassessed;
+      const changes = triggers.length > 0 ? await this.verdictChanges(assessor, triggers) : { alerts: [], reassessed: 0 };
+      report.reassessed = changes.reassessed;
       const added = await this.options.db.transaction(async (tx) => {
-        const ids = await recordAlerts(tx, verdicts.alerts);
+        const ids = await recordAlerts(tx, changes.alerts);
         await see(tx, 'bundle', 'policy', bundle.hash);
         await tx.query("DELETE FROM monitor_seen WHERE kind = 'owed' AND ref = 'verdicts'");
         return ids;
