@@ -6,6 +6,9 @@
  * - `ingest.batch-committed`: a batch of records and the file's progress mark have committed
  * - `appdb.before-commit`: an application-database transaction did its work but has not committed
  * - `appdb.committed`: an application-database transaction has committed, nothing answered yet
+ * - `monitor.before-alerts`: the monitor computed a new evidence file's alerts but has not recorded them
+ * - `monitor.alerts-committed`: a file's (or list version's) alerts and their delivery jobs have committed
+ * - `webhook.answered`: a webhook endpoint answered a delivery, which is not yet marked delivered
  *
  * Unset (always, outside tests) a point is an empty function call.
  */

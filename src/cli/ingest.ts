@@ -28,7 +28,9 @@ export async function ingestCommand(argv: string[]): Promise<number> {
 
 /** Runs the ingest workflow (one after another) with its progress on stderr (a bar on a terminal, JSON lines otherwise) and a line per file on stdout. */
 export async function runIngest(store: Store, config: Config, requests: IngestRequest[]): Promise<IngestOutcome[]> {
-  const workflow = new IngestWorkflow(store, { quarantineDir: config.quarantineDir });
+  // After each ingest the monitor looks for alerts (loaded only then: it opens the application database).
+  const afterRun = async () => void (await (await import('./watch.ts')).checkAlerts(store, config, 'when-new'));
+  const workflow = new IngestWorkflow(store, { quarantineDir: config.quarantineDir, afterRun });
   const printer = ingestPrinter();
   try {
     const outcomes: IngestOutcome[] = [];

@@ -38,6 +38,9 @@ Usage:
   derisk kb list|show|diff|add|edit|review|changes|timeline|criterion|import   the AI policy and standards knowledge base (derisk kb help)
   derisk exchange keys|note|namesake|share|items|export|publish|subscribe|pull|received   share notes, namesake decisions
                                                and anonymised verdicts with other institutions (derisk exchange help)
+  derisk watch add <name|ROR id> [--kind institution|list-entry|field|country|topic|case] | watch list [--json] | watch remove <id>
+  derisk alerts [--unread] [--json] | alerts check | alerts read <id>   new co-publications, list changes, verdicts that
+                                               would change, knowledge-base changes, re-assessments due (README: Monitoring)
   derisk users add-org <id> <name> | users add --org ID --email E --role viewer|analyst|officer|admin
   derisk users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role>
   derisk cases unshare <case id> <organisation>
@@ -78,6 +81,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
   cases: async (argv) => (await import('./admin.ts')).casesCommand(argv),
   kb: async (argv) => (await import('./kb.ts')).kbCommand(argv),
   exchange: async (argv) => (await import('./exchange.ts')).exchangeCommand(argv),
+  watch: async (argv) => (await import('./watch.ts')).watchCommand(argv),
+  alerts: async (argv) => (await import('./watch.ts')).alertsCommand(argv),
   backup: async (argv) => (await import('./admin.ts')).backupCommand(argv),
   restore: async (argv) => (await import('./admin.ts')).restoreCommand(argv),
   fields: async () => {

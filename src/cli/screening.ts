@@ -58,6 +58,8 @@ export async function listsCommand(argv: string[]): Promise<number> {
     const lists = [...catalogueLists(config), ...(values.watchlist ?? []).map((f) => readWatchlist(at(f)))];
     return withStore(config, async (store) => {
       await loadAndScreen(store, lists);
+      // A new list version may touch what organisations watch, their cases and verdicts.
+      await (await import('./watch.ts')).checkAlerts(store, config, 'when-new');
       return EXIT.ok;
     });
   }

@@ -16,6 +16,12 @@ import { EvidenceAccess } from '../service/evidence.ts';
 import type { LoginThrottle } from '../service/throttle.ts';
 import { CaseService } from '../service/cases.ts';
 import { registerAccountRoutes } from './account-routes.ts';
+import { registerAlertRoutes } from './alert-routes.ts';
+import { AlertInbox } from '../monitoring/alerts.ts';
+import { Monitor } from '../monitoring/monitor.ts';
+import { StoreSubjects } from '../monitoring/subjects.ts';
+import { Watchlists } from '../monitoring/watchlists.ts';
+import { WebhookSender, type SenderOptions } from '../monitoring/webhooks.ts';
 import { actorOf, registerAuth } from './auth.ts';
 import { registerCaseRoutes } from './case-routes.ts';
 import { registerKbRoutes } from './kb-routes.ts';
@@ -54,6 +60,8 @@ export interface ServerOptions {
    * the cookies' Secure flag. Unset: the server is reached directly.
    */
   trustProxy?: string | null;
+  /** Watchlists and alerts: how often webhook deliveries and the monitor's checks run, the retry schedule, today's date (tests). */
+  monitoring?: { deliveryIntervalMs?: number; checkIntervalMs?: number; webhooks?: SenderOptions; today?: () => string };
   /** Told of every route as it is added (the route-enumeration test listens here). */
   onRoute?: (method: string, url: string) => void;
 }
@@ -265,30 +273,57 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     screeningIndex = null;
   };
   registerAccountRoutes(app, accounts, options.db);
+  // The assessor loads the registry, lists and rulebook once, on first use.
+  let servicesReady: Promise<{ cases: CaseService; assessor: Assessor }> | null = null;
+  const services = () => {
+    servicesReady ??= (async () => {
+      const context = await screening().catch((e: Error) => {
+        servicesReady = null;
+        throw Object.assign(new Error(e.message), { statusCode: /no risk lists/.test(e.message) ? 409 : 500 });
+      });
+      const assessor = new Assessor({ store: options.store, screening: context, bundle: options.bundle ?? loadBundle() });
+      return { cases: new CaseService(options.db, assessor), assessor };
+    })();
+    return servicesReady;
+  };
+
+  // Watchlists and alerts: the monitor looks at what changed after every ingest, at start (a crash
+  // may have cut a pass short) and periodically (re-assessment dates); webhooks go out on their own timer.
+  const inbox = new AlertInbox(options.db);
+  const monitor = new Monitor({ db: options.db, store: options.store, assessor: async () => (await services()).assessor, today: options.monitoring?.today });
+  const sender = new WebhookSender(options.db, options.monitoring?.webhooks);
+  const checks = new Set<Promise<unknown>>();
+  const check = (): Promise<void> => {
+    const run = monitor.check().then(() => sender.tick(), (e: Error) => console.error(`monitor: ${e.message}`));
+    checks.add(run);
+    void run.finally(() => checks.delete(run));
+    return run;
+  };
+  registerAlertRoutes(app, new Watchlists(options.db, new StoreSubjects(options.store, options.taxonomy)), inbox);
+  let checkTimer: NodeJS.Timeout | null = null;
+  app.addHook('onReady', async () => {
+    void check();
+    sender.start(options.monitoring?.deliveryIntervalMs);
+    checkTimer = setInterval(() => void check(), options.monitoring?.checkIntervalMs ?? 15 * 60_000);
+    checkTimer.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (checkTimer) clearInterval(checkTimer);
+    await Promise.allSettled([...checks]);
+    await sender.stop();
+  });
   if (options.home) {
     // Uploads are each organisation's own evidence: they change no indicator, profile or
     // verdict, so the answers kept above stay true while organisations upload.
     const home = options.home;
-    const workflow = new IngestWorkflow(options.store, { quarantineDir: join(home, 'quarantine'), taxonomy: options.taxonomy });
+    const workflow = new IngestWorkflow(options.store, { quarantineDir: join(home, 'quarantine'), taxonomy: options.taxonomy, afterRun: check });
     app.addHook('onReady', async () => {
       if ((await migrateLegacyUploads(options.store, options.db, home)).moved.length > 0) answers.clear();
     });
     app.addHook('onClose', async () => workflow.close());
     registerUploadRoutes(app, new Uploads(options.store, options.db, workflow, home, options.uploadLimit ?? 200 * 1024 * 1024));
   }
-  // The assessor loads the registry, lists and rulebook once, on first use.
-  let services: Promise<{ cases: CaseService; assessor: Assessor }> | null = null;
-  registerCaseRoutes(app, () => {
-    services ??= (async () => {
-      const context = await screening().catch((e: Error) => {
-        services = null;
-        throw Object.assign(new Error(e.message), { statusCode: /no risk lists/.test(e.message) ? 409 : 500 });
-      });
-      const assessor = new Assessor({ store: options.store, screening: context, bundle: options.bundle ?? loadBundle() });
-      return { cases: new CaseService(options.db, assessor), assessor };
-    })();
-    return services;
-  });
+  registerCaseRoutes(app, services);
 
   // The console's ingest or list load (a command forwarded by src/cli/console-link.ts) changed the
   // shared evidence: answers, the screening index and the assessor are worked out again.
@@ -296,7 +331,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     retired.push(Promise.allSettled(answers.values()));
     answers.clear();
     forgetScreening();
-    services = null;
+    servicesReady = null;
   });
 
   registerKbRoutes(app, options.db, () => (options.bundle ?? loadBundle()).rulebook);

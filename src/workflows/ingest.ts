@@ -82,6 +82,11 @@ export interface WorkflowOptions {
   quarantineDir: string;
   limits?: ReadLimits;
   taxonomy?: Taxonomy;
+  /**
+   * Runs after each ingest, when its evidence is resolved and screened (the monitor's alerts). Its
+   * failure is reported as a warning, never as the ingest's: what it did not do, its next run does.
+   */
+  afterRun?: () => Promise<void>;
   /** The thread that reads, resolves and screens; the workflow makes its own when not given (and ends it in close()). */
   worker?: EvidenceWorker;
 }
@@ -118,13 +123,19 @@ export class IngestWorkflow {
     }
     // The worker loads its code while the file is hashed and looked up.
     if (request.files.length > 0 && (WORK_KINDS as readonly string[]).includes(request.kind)) this.worker.start();
-    return this.writes.run(async () => {
+    const outcome = this.writes.run(async () => {
       const writer = await this.store.connect();
       try {
         return await this.runOn(writer, request, onEvent);
       } finally {
         writer.close();
       }
+    });
+    const after = this.options.afterRun;
+    if (!after) return outcome;
+    return outcome.then(async (o) => {
+      await after().catch((e: Error) => onEvent({ type: 'warning', message: `alerts not computed yet (the next check will): ${e.message}` }));
+      return o;
     });
   }
 

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { EmbeddedDb } from '../src/appdb/embedded.ts';
+import { migrate } from '../src/appdb/migrate.ts';
+import { Assessor } from '../src/assessment/assessor.ts';
+import { loadBundle } from '../src/assessment/bundle.ts';
+import { readCaseDocument } from '../src/assessment/case.ts';
+import { catalogueLists } from '../src/cli/screening.ts';
+import type { Config } from '../src/config.ts';
+import type { Institution } from '../src/ingest/ror.ts';
+import { ingestRegistry } from '../src/ingest/registry.ts';
+import { Monitor } from '../src/monitoring/monitor.ts';
+import { saveLists, screeningContext } from '../src/screening/store.ts';
+import { CaseService } from '../src/service/cases.ts';
+import type { Actor } from '../src/service/authorize.ts';
+import { locate, sourceById } from '../src/sources.ts';
+import { Store } from '../src/store/store.ts';
+import { SHARED } from '../src/ingest/pipeline.ts';
+import { IngestWorkflow } from '../src/workflows/ingest.ts';
+import { generateOpenAlex } from './generate-openalex.ts';
+
+const EXAMPLES = new URL('../examples/cases/', import.meta.url).pathname;
+const ANALYST: Actor = { userId: 'bench', orgId: 'bench', role: 'analyst', name: 'bench' };
+
+/**
+ * The monitor's cost beside what triggers it: the alert computation after an ingest of `works`
+ * synthetic works (50 watched institutions, the published risk lists loaded) beside that ingest's
+ * own time; and the verdict re-check over `verdicts` stored assessments after a new policy bundle.
+ */
+export async function monitorBench(config: Config, registry: Institution[], out: string, works = 100_000, verdicts = 1_000) {
+  const file = join(out, `openalex-synthetic-${works}.jsonl`);
+  if (!existsSync(file)) await generateOpenAlex(file, works, registry, 7);
+  const dir = join(out, 'store-monitor');
+  rmSync(dir, { recursive: true, force: true });
+  const store = await Store.open(join(dir, 'bench.duckdb'));
+  const db = await EmbeddedDb.open(join(dir, 'app.sqlite'));
+  try {
+    await migrate(db);
+    await ingestRegistry(store, locate(config, sourceById('ror')));
+    await saveLists(store, catalogueLists(config));
+    const bundle = loadBundle();
+    const assessor = async () => new Assessor({ store, screening: await screeningContext(store), bundle });
+    const monitor = new Monitor({ db, store, assessor });
+    await monitor.check();
+
+    const workflow = new IngestWorkflow(store, { quarantineDir: join(dir, 'quarantine') });
+    let t = performance.now();
+    await workflow.run({ scope: SHARED, kind: 'openalex', files: [{ path: file }] });
+    const ingestSeconds = (performance.now() - t) / 1000;
+    await workflow.close();
+    // The 50 institutions with the most works: what an office would watch.
+    const top = await store.all<{ ror_id: string }>('SELECT ror_id FROM work_institutions WHERE ror_id IS NOT NULL GROUP BY ror_id ORDER BY count(*) DESC, ror_id LIMIT 50');
+    for (const [i, r] of top.entries()) await db.query("INSERT INTO watch_items (id, org_id, user_id, kind, ref, label, created_by, created_at) VALUES ($1, 'bench', '', 'institution', $2, $2, 'bench', $3)", [`w${i}`, r.ror_id, new Date().toISOString()]);
+    t = performance.now();
+    const report = await monitor.check();
+    const checkSeconds = (performance.now() - t) / 1000;
+    console.log(`\nMonitor: alerts after an ingest of ${works.toLocaleString('en')} synthetic works (50 watched institutions, the published lists)`);
+    console.log(`  ingest (read, resolve, screen, refresh) ${ingestSeconds.toFixed(1)} s; alert computation ${checkSeconds.toFixed(2)} s = ${((checkSeconds / ingestSeconds) * 100).toFixed(1)}% of it (${report.alerts['new-copublication'] ?? 0} alerts)`);
+
+    // One real verdict of the example joint lab, stored `verdicts` times, then a new policy bundle.
+    const cases = new CaseService(db, await assessor());
+    const { id: caseId } = await cases.create(ANALYST, readCaseDocument(join(EXAMPLES, 'joint-lab-hit.yaml')));
+    const stored = await cases.assess(ANALYST, caseId, '2026-11-22');
+    const row = (await db.query<Record<string, string>>('SELECT * FROM assessments WHERE id = $1', [stored.id]))[0]!;
+    await db.transaction(async (tx) => {
+      for (let i = 1; i < verdicts; i++) {
+        const c = randomUUID();
+        await tx.query("INSERT INTO cases (id, org_id, client_key, title, doc, created_by, created_at, updated_at) SELECT $1, org_id, NULL, title || ' ' || $2, doc, created_by, created_at, updated_at FROM cases WHERE id = $3", [c, String(i), caseId]);
+        await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [randomUUID(), c, row.org_id!, row.created_by!, row.created_at!, row.rulebook_id!, row.rulebook_version!, row.rulebook_hash!, row.snapshot!, row.overall!, row.result!]);
+      }
+      await tx.query("UPDATE monitor_seen SET value = 'an earlier bundle' WHERE kind = 'bundle'");
+    });
+    t = performance.now();
+    const flips = await monitor.check();
+    const flipSeconds = (performance.now() - t) / 1000;
+    console.log(`  verdict re-check after a new policy bundle: ${flips.reassessed.toLocaleString('en')} stored verdicts in ${flipSeconds.toFixed(1)} s (${((flipSeconds * 1000) / flips.reassessed).toFixed(1)} ms each)`);
+    return { works, ingestSeconds, checkSeconds, ratio: checkSeconds / ingestSeconds, alerts: report.alerts, verdicts: flips.reassessed, verdictCheckSeconds: flipSeconds };
+  } finally {
+    await db.close();
+    store.close();
+  }
+}

@@ -1,0 +1,116 @@
+import { out } from './io.ts';
+import { parseArgs } from 'node:util';
+import { openAppDb } from '../appdb/open.ts';
+import { loadBundle } from '../assessment/bundle.ts';
+import { loadConfig, type Config } from '../config.ts';
+import { AlertInbox, type AlertView } from '../monitoring/alerts.ts';
+import { Monitor, type CheckReport } from '../monitoring/monitor.ts';
+import { StoreSubjects } from '../monitoring/subjects.ts';
+import { WATCH_KINDS, Watchlists, type WatchKind } from '../monitoring/watchlists.ts';
+import type { Store } from '../store/store.ts';
+import { buildAssessor, cliActor } from './assessment.ts';
+import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { render } from './output.ts';
+
+export const WATCH_USAGE = `derisk watch add <name|ROR id> [--kind ${WATCH_KINDS.join('|')}] [--org ID]   watch it for the organisation
+  derisk watch list [--json] [--org ID]
+  derisk watch remove <id> [--org ID]`;
+
+export const ALERTS_USAGE = `derisk alerts [--unread] [--json] [--org ID]   the organisation's alerts, newest first: [{id, kind, created_at, title, subject, evidence, link}]
+  derisk alerts check [--json]                 look now for what changed (done after every ingest and list load, and by derisk serve)
+  derisk alerts read <id> [--org ID]           mark an alert read`;
+
+/** derisk watch …: the organisation's watchlist, at the console. */
+export async function watchCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, kind: { type: 'string' }, org: { type: 'string' } } });
+  const [sub, ...args] = positionals;
+  if (!sub || values.help) {
+    out.log(`Usage:\n  ${WATCH_USAGE}`);
+    return sub ? EXIT.ok : EXIT.usage;
+  }
+  if (values.kind !== undefined && !(WATCH_KINDS as readonly string[]).includes(values.kind)) throw new UsageError(`--kind is one of ${WATCH_KINDS.join(', ')}`);
+  const config = loadConfig();
+  const db = await openAppDb(config);
+  try {
+    const actor = await cliActor(db, values.org ?? 'local');
+    switch (sub) {
+      case 'add': {
+        if (args.length !== 1) throw new UsageError('watch add takes one name or id (quote a name with spaces)');
+        const { item, created } = await withStore(config, (store) => new Watchlists(db, new StoreSubjects(store)).add(actor, { text: args[0]!, ...(values.kind ? { kind: values.kind as WatchKind } : {}) }));
+        if (values.json) out.log(JSON.stringify(item, null, 2));
+        else out.log(`${created ? 'watching' : 'already watching'} ${item.kind} ${item.label} (${item.ref})  [${item.id}]`);
+        return EXIT.ok;
+      }
+      case 'list': {
+        // Listing reads the application database only: it works while derisk serve holds the store.
+        const items = await new Watchlists(db, { find: async () => [] }).list(actor);
+        if (values.json) out.log(JSON.stringify(items, null, 2));
+        else if (items.length === 0) out.log('nothing watched yet: derisk watch add <name|ROR id>');
+        else out.log(render(items.map((i) => ({ id: i.id, kind: i.kind, ref: i.ref, label: i.label, scope: i.scope, since: i.createdAt.slice(0, 10) })), 'table'));
+        return EXIT.ok;
+      }
+      case 'remove': {
+        if (args.length !== 1) throw new UsageError('watch remove <id>');
+        await new Watchlists(db, { find: async () => [] }).remove(actor, args[0]!);
+        out.log(`no longer watching ${args[0]}`);
+        return EXIT.ok;
+      }
+      default:
+        throw new UsageError(`unknown watch command ${JSON.stringify(sub)}: use add, list or remove`);
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+/** derisk alerts …: the organisation's alerts at the console. */
+export async function alertsCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, unread: { type: 'boolean' }, org: { type: 'string' } } });
+  const [sub, ...args] = positionals;
+  if (values.help) {
+    out.log(`Usage:\n  ${ALERTS_USAGE}`);
+    return EXIT.ok;
+  }
+  const config = loadConfig();
+  if (sub === 'check') {
+    const report = await withStore(config, (store) => checkAlerts(store, config, values.json ? 'quiet' : 'always'));
+    if (values.json) out.log(JSON.stringify(report, null, 2));
+    else printReport(report);
+    return EXIT.ok;
+  }
+  const db = await openAppDb(config);
+  try {
+    const actor = await cliActor(db, values.org ?? 'local');
+    const inbox = new AlertInbox(db);
+    if (sub === 'read') {
+      if (args.length !== 1) throw new UsageError('alerts read <id>');
+      await inbox.mark(actor, args[0]!, true);
+      return EXIT.ok;
+    }
+    if (sub !== undefined) throw new UsageError(`unknown alerts command ${JSON.stringify(sub)}: use check or read, or no command to list`);
+    const alerts = await inbox.list(actor, { unread: values.unread });
+    if (values.json) out.log(JSON.stringify(alerts.map(({ read: _read, ...contract }: AlertView) => contract), null, 2));
+    else if (alerts.length === 0) out.log(values.unread ? 'no unread alerts' : 'no alerts yet');
+    else for (const a of alerts) out.log(`${a.read ? ' ' : '*'} ${a.created_at.slice(0, 16).replace('T', ' ')}  ${a.kind.padEnd(17)} ${a.title}\n    ${a.link}  [${a.id}]`);
+    return EXIT.ok;
+  } finally {
+    await db.close();
+  }
+}
+
+function printReport(r: CheckReport): void {
+  const kinds = Object.entries(r.alerts);
+  out.error(`alerts: ${kinds.length === 0 ? 'nothing new' : kinds.map(([k, n]) => `${n} ${k}`).join(', ')} (${r.files} evidence file(s), ${r.lists} list version(s) looked at${r.reassessed ? `, ${r.reassessed} verdict(s) re-checked` : ''}${r.deferred ? `; ${r.deferred} file(s) wait for resolving and screening` : ''})`);
+}
+
+/** One pass of the monitor over the store at the console (after an ingest or a list load, or `derisk alerts check`). */
+export async function checkAlerts(store: Store, config: Config, quiet: 'quiet' | 'when-new' | 'always' = 'always'): Promise<CheckReport> {
+  const db = await openAppDb(config);
+  try {
+    const report = await new Monitor({ db, store, assessor: () => buildAssessor(store, loadBundle()) }).check();
+    if (quiet === 'always' || (quiet === 'when-new' && Object.keys(report.alerts).length > 0)) printReport(report);
+    return report;
+  } finally {
+    await db.close();
+  }
+}

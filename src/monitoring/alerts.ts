@@ -1,0 +1,190 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { AppDb, AppTx } from '../appdb/db.ts';
+import { appendAudit } from '../service/audit.ts';
+import { authorize, NotFoundError, type Actor, type Role } from '../service/authorize.ts';
+
+export const ALERT_KINDS = ['new-copublication', 'list-change', 'verdict-change', 'knowledge-change', 'reassessment-due'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** The contract of `derisk alerts --json` and `GET /api/alerts`, with the reader's own read state. */
+export interface AlertView {
+  id: string;
+  kind: AlertKind;
+  created_at: string;
+  title: string;
+  subject: string;
+  evidence: unknown;
+  link: string;
+  read: boolean;
+}
+
+/** An alert to record: for everyone in an organisation (userId '') or for one user. */
+export interface NewAlert {
+  orgId: string;
+  userId: string;
+  kind: AlertKind;
+  /** The same fact seen again (a re-run, a restart) has the same key and is not recorded twice. */
+  dedupKey: string;
+  title: string;
+  subject: string;
+  evidence: unknown;
+  link: string;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * Records alerts, each once, with a delivery job for every active webhook of its organisation in
+ * the same transaction: an alert is never recorded without its deliveries, nor delivered unrecorded.
+ * Returns those that were new.
+ */
+export async function recordAlerts(tx: AppTx, alerts: NewAlert[], now = new Date().toISOString()): Promise<{ id: string; kind: AlertKind }[]> {
+  const added: { id: string; kind: AlertKind }[] = [];
+  const hooks = new Map<string, string[]>();
+  for (const a of alerts) {
+    if ((await tx.query('SELECT 1 FROM alerts WHERE org_id = $1 AND user_id = $2 AND dedup_key = $3', [a.orgId, a.userId, a.dedupKey]))[0]) continue;
+    const id = randomUUID();
+    await tx.query('INSERT INTO alerts (id, org_id, user_id, kind, dedup_key, created_at, title, subject, evidence, link) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [id, a.orgId, a.userId, a.kind, a.dedupKey, now, a.title, a.subject, JSON.stringify(a.evidence), a.link]);
+    // Webhooks speak for the organisation: a user's own watch items reach that user's inbox and feed only.
+    if (a.userId === '') {
+      if (!hooks.has(a.orgId)) hooks.set(a.orgId, (await tx.query<{ id: string }>('SELECT id FROM webhooks WHERE org_id = $1 AND NOT disabled ORDER BY id', [a.orgId])).map((r) => r.id));
+      for (const hook of hooks.get(a.orgId)!) await tx.query("INSERT INTO alert_deliveries (alert_id, webhook_id, status, attempts, next_attempt_at) VALUES ($1, $2, 'pending', 0, $3)", [id, hook, now]);
+    }
+    added.push({ id, kind: a.kind });
+  }
+  return added;
+}
+
+type AlertRow = { id: string; kind: AlertKind; created_at: string; title: string; subject: string; evidence: string; link: string; read_at: string | null };
+const view = (r: AlertRow): AlertView => ({ id: r.id, kind: r.kind, created_at: r.created_at, title: r.title, subject: r.subject, evidence: JSON.parse(r.evidence), link: r.link, read: r.read_at !== null });
+
+export interface WebhookView {
+  id: string;
+  url: string;
+  createdAt: string;
+  disabled: boolean;
+  disabledReason: string | null;
+  deliveries: { pending: number; delivered: number; failed: number };
+}
+
+export class AlertError extends Error {
+  readonly statusCode = 400;
+}
+
+/**
+ * The in-app inbox (read / unread per user), the feed tokens and the organisation's webhooks.
+ * Everyone sees their organisation's alerts and their own; nobody another organisation's or another
+ * user's (a 404 like an alert that does not exist).
+ */
+export class AlertInbox {
+  constructor(private readonly db: AppDb) {}
+
+  async list(actor: Actor, options: { unread?: boolean; limit?: number } = {}): Promise<AlertView[]> {
+    authorize(actor, 'alert.read');
+    const rows = await this.db.query<AlertRow>(
+      `SELECT a.id, a.kind, a.created_at, a.title, a.subject, a.evidence, a.link, r.read_at
+       FROM alerts a LEFT JOIN alert_reads r ON r.alert_id = a.id AND r.user_id = $2
+       WHERE a.org_id = $1 AND (a.user_id = '' OR a.user_id = $2) ${options.unread ? 'AND r.read_at IS NULL' : ''}
+       ORDER BY a.created_at DESC, a.id LIMIT $3`,
+      [actor.orgId, actor.userId, options.limit ?? 1000],
+    );
+    return rows.map(view);
+  }
+
+  async get(actor: Actor, id: string): Promise<AlertView> {
+    authorize(actor, 'alert.read');
+    const row = (await this.db.query<AlertRow>(
+      `SELECT a.id, a.kind, a.created_at, a.title, a.subject, a.evidence, a.link, r.read_at
+       FROM alerts a LEFT JOIN alert_reads r ON r.alert_id = a.id AND r.user_id = $3
+       WHERE a.id = $1 AND a.org_id = $2 AND (a.user_id = '' OR a.user_id = $3)`,
+      [id, actor.orgId, actor.userId],
+    ))[0];
+    if (!row) throw new NotFoundError(`no alert ${id}`);
+    return view(row);
+  }
+
+  /** Marks an alert read (or unread again) for the actor alone. */
+  async mark(actor: Actor, id: string, read: boolean): Promise<void> {
+    await this.get(actor, id);
+    if (read) await this.db.query('INSERT INTO alert_reads (alert_id, user_id, read_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [id, actor.userId, new Date().toISOString()]);
+    else await this.db.query('DELETE FROM alert_reads WHERE alert_id = $1 AND user_id = $2', [id, actor.userId]);
+  }
+
+  /**
+   * A new token for the actor's Atom feed; the one before stops working. The token opens that
+   * feed and nothing else, so it can sit in a feed reader's settings. Shown once.
+   */
+  async newFeedToken(actor: Actor): Promise<string> {
+    authorize(actor, 'alert.read');
+    const token = `drkf_${randomBytes(24).toString('base64url')}`;
+    await this.db.transaction(async (tx) => {
+      await tx.query('UPDATE feed_tokens SET revoked = true WHERE user_id = $1 AND NOT revoked', [actor.userId]);
+      const id = randomUUID();
+      await tx.query('INSERT INTO feed_tokens (id, user_id, token_hash, created_at, revoked) VALUES ($1, $2, $3, $4, false)', [id, actor.userId, sha256(token), new Date().toISOString()]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'feed-token.create', target: id, detail: {} });
+    });
+    return token;
+  }
+
+  async revokeFeedToken(actor: Actor): Promise<boolean> {
+    authorize(actor, 'alert.read');
+    return this.db.transaction(async (tx) => {
+      const live = await tx.query<{ id: string }>('SELECT id FROM feed_tokens WHERE user_id = $1 AND NOT revoked', [actor.userId]);
+      for (const t of live) {
+        await tx.query('UPDATE feed_tokens SET revoked = true WHERE id = $1', [t.id]);
+        await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'feed-token.revoke', target: t.id, detail: {} });
+      }
+      return live.length > 0;
+    });
+  }
+
+  /** Whose feed a token opens: a revoked token, or one of a disabled user, opens nothing. */
+  async feedActor(token: string): Promise<Actor | null> {
+    if (!/^drkf_[A-Za-z0-9_-]{32}$/.test(token)) return null;
+    const row = (await this.db.query<{ id: string; org_id: string; role: Role; name: string; disabled: boolean | number }>('SELECT u.id, u.org_id, u.role, u.name, u.disabled FROM feed_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND NOT t.revoked', [sha256(token)]))[0];
+    if (!row || row.disabled) return null;
+    return { userId: row.id, orgId: row.org_id, role: row.role, name: row.name };
+  }
+
+  /** An endpoint for the organisation's alerts; the whsec_ secret is shown here, once. */
+  async addWebhook(actor: Actor, url: string): Promise<{ id: string; secret: string }> {
+    authorize(actor, 'webhook.manage');
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new AlertError(`webhook url ${JSON.stringify(url.slice(0, 100))} is not a URL`);
+    }
+    if (!['https:', 'http:'].includes(parsed.protocol) || parsed.username || parsed.password) throw new AlertError('a webhook url is http(s), without credentials in it');
+    const id = randomUUID();
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    await this.db.transaction(async (tx) => {
+      await tx.query('INSERT INTO webhooks (id, org_id, url, secret, created_by, created_at, disabled, disabled_reason) VALUES ($1, $2, $3, $4, $5, $6, false, NULL)', [id, actor.orgId, parsed.href, secret, actor.userId, new Date().toISOString()]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'webhook.add', target: id, detail: { url: parsed.origin + parsed.pathname } });
+    });
+    return { id, secret };
+  }
+
+  async webhooks(actor: Actor): Promise<WebhookView[]> {
+    authorize(actor, 'webhook.manage');
+    const rows = await this.db.query<{ id: string; url: string; created_at: string; disabled: boolean | number; disabled_reason: string | null; pending: number; delivered: number; failed: number }>(
+      `SELECT w.id, w.url, w.created_at, w.disabled, w.disabled_reason,
+         (SELECT count(*) FROM alert_deliveries d WHERE d.webhook_id = w.id AND d.status = 'pending') AS pending,
+         (SELECT count(*) FROM alert_deliveries d WHERE d.webhook_id = w.id AND d.status = 'delivered') AS delivered,
+         (SELECT count(*) FROM alert_deliveries d WHERE d.webhook_id = w.id AND d.status IN ('failed', 'gone')) AS failed
+       FROM webhooks w WHERE w.org_id = $1 ORDER BY w.created_at, w.id`,
+      [actor.orgId],
+    );
+    return rows.map((r) => ({ id: r.id, url: r.url, createdAt: r.created_at, disabled: Boolean(r.disabled), disabledReason: r.disabled_reason, deliveries: { pending: Number(r.pending), delivered: Number(r.delivered), failed: Number(r.failed) } }));
+  }
+
+  async removeWebhook(actor: Actor, id: string): Promise<void> {
+    authorize(actor, 'webhook.manage');
+    await this.db.transaction(async (tx) => {
+      if (!(await tx.query('SELECT 1 FROM webhooks WHERE id = $1 AND org_id = $2', [id, actor.orgId]))[0]) throw new NotFoundError(`no webhook ${id}`);
+      await tx.query("UPDATE alert_deliveries SET status = 'cancelled' WHERE webhook_id = $1 AND status = 'pending'", [id]);
+      await tx.query('DELETE FROM webhooks WHERE id = $1', [id]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'webhook.remove', target: id, detail: {} });
+    });
+  }
+}

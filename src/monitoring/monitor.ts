@@ -1,0 +1,552 @@
+import { createHash } from 'node:crypto';
+import type { AppDb, AppTx } from '../appdb/db.ts';
+import { Mutex } from '../appdb/db.ts';
+import { compareAssessments, type Assessment } from '../assessment/assess.ts';
+import type { Assessor } from '../assessment/assessor.ts';
+import { crashPoint } from '../crash.ts';
+import { screenKey } from '../screening/names.ts';
+import type { RiskEntry, RiskList } from '../screening/lists.ts';
+import { loadedLists } from '../screening/store.ts';
+import type { Store } from '../store/store.ts';
+import { recordAlerts, type NewAlert } from './alerts.ts';
+import { loadVocabulary, topicWithChildren, type Vocabulary } from './vocabulary.ts';
+import type { WatchKind } from './watchlists.ts';
+
+/** What one pass found and recorded. */
+export interface CheckReport {
+  files: number;
+  /** Files left for a later pass: their affiliations are not all resolved and screened yet. */
+  deferred: number;
+  lists: number;
+  alerts: Record<string, number>;
+  reassessed: number;
+}
+
+export interface MonitorOptions {
+  db: AppDb;
+  store: Store;
+  /** Builds the assessor of today's lists, evidence and policy bundle; verdicts are re-checked only with one. */
+  assessor?: () => Promise<Assessor>;
+  vocabulary?: Vocabulary;
+  /** Today (YYYY-MM-DD), for re-assessment dates; tests give their own. */
+  today?: () => string;
+}
+
+type Watch = { org_id: string; user_id: string; kind: WatchKind; ref: string; label: string };
+
+/** One author affiliation of a new work: the institutions it resolves to, its country, the list entries it hits. */
+interface Affiliation {
+  raw: string;
+  rors: string[];
+  country: string | null;
+  hits: { list: string; entry: string; name: string; level: string; match: string }[];
+}
+
+interface NewWork {
+  workId: string;
+  source: string;
+  sourceId: string;
+  doi: string | null;
+  title: string | null;
+  year: number | null;
+  affiliations: Affiliation[];
+  fields: string[];
+}
+
+const MIGRATION = '005_monitoring.sql';
+const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
+const WORK_KINDS = "('openalex', 'wos', 'scopus')";
+
+/**
+ * Watches the evidence, the lists, the knowledge base and the policy for what an organisation
+ * asked to watch, and records alerts. A pass is idempotent and resumable: what it has looked at
+ * (evidence files, list versions, the knowledge base's change cursor, the policy bundle) is marked
+ * in the same transaction as the alerts it gave, and alerts are unique by what they say, so a pass
+ * cut short (kill -9) is simply run again and neither loses nor repeats an alert.
+ */
+export class Monitor {
+  private readonly passes = new Mutex();
+  private readonly vocabulary: Vocabulary;
+
+  constructor(private readonly options: MonitorOptions) {
+    this.vocabulary = options.vocabulary ?? loadVocabulary();
+  }
+
+  check(): Promise<CheckReport> {
+    return this.passes.run(() => this.pass());
+  }
+
+  private async pass(): Promise<CheckReport> {
+    const report: CheckReport = { files: 0, deferred: 0, lists: 0, alerts: {}, reassessed: 0 };
+    const since = (await this.options.db.query<{ applied_at: string }>('SELECT applied_at FROM schema_migrations WHERE name = $1', [MIGRATION]))[0]?.applied_at ?? new Date(0).toISOString();
+    const watches = await this.options.db.query<Watch>('SELECT org_id, user_id, kind, ref, label FROM watch_items ORDER BY org_id, user_id, created_at');
+    const triggers: string[] = [];
+
+    for (const file of await this.newFiles(since)) {
+      const works = await this.ready(file) ? await this.works(file) : null;
+      if (!works) {
+        report.deferred++;
+        continue;
+      }
+      const alerts = this.copublications(file, works, watches.filter((w) => file.scope === '' || w.org_id === file.scope));
+      crashPoint('monitor.before-alerts');
+      const trigger = file.scope === '' && works.length > 0 ? `new evidence (${file.kind} file ${file.fileId.slice(0, 12)})` : null;
+      const added = await this.options.db.transaction(async (tx) => {
+        const ids = await recordAlerts(tx, alerts);
+        await see(tx, 'file', `${file.scope}/${file.fileId}`, file.kind);
+        if (trigger) await owe(tx, trigger);
+        return ids;
+      });
+      crashPoint('monitor.alerts-committed');
+      tally(report, added);
+      report.files++;
+    }
+
+    for (const change of await this.listChanges()) {
+      const alerts = await this.listAlerts(change, watches);
+      const added = await this.options.db.transaction(async (tx) => {
+        const ids = await recordAlerts(tx, alerts);
+        await see(tx, 'list', change.newer.id, JSON.stringify(change.newer));
+        if (change.older) await owe(tx, `list ${change.newer.id} version ${change.newer.version.slice(0, 12)}`);
+        return ids;
+      });
+      crashPoint('monitor.alerts-committed');
+      tally(report, added);
+      report.lists++;
+    }
+
+    const kb = await this.knowledgeChanges(since, watches);
+    if (kb.statusChanged.length > 0) triggers.push(...kb.statusChanged.map((e) => `knowledge-base entry ${e} changed status`));
+
+    // Without stored verdicts there is nothing to re-check (and the assessor, which builds the
+    // screener over the whole registry, is not built); without lists loaded there is no assessor.
+    const verdicts = (await this.options.db.query('SELECT 1 AS one FROM assessments LIMIT 1')).length > 0;
+    const assessor = verdicts && this.options.assessor ? await this.options.assessor().catch(() => null) : null;
+    if (assessor) {
+      const bundle = assessor.parts.bundle.record;
+      const seenBundle = (await this.options.db.query<{ value: string }>("SELECT value FROM monitor_seen WHERE kind = 'bundle' AND ref = 'policy'"))[0]?.value;
+      if (seenBundle !== undefined && seenBundle !== bundle.hash) triggers.push(`policy bundle ${bundle.version} (${bundle.hash})`);
+      // Changes seen by a pass that was cut short before it re-checked the verdicts are still owed.
+      triggers.unshift(...(await owed(this.options.db)));
+      const changes = triggers.length > 0 ? await this.verdictChanges(assessor, triggers) : { alerts: [], reassessed: 0 };
+      report.reassessed = changes.reassessed;
+      const added = await this.options.db.transaction(async (tx) => {
+        const ids = await recordAlerts(tx, changes.alerts);
+        await see(tx, 'bundle', 'policy', bundle.hash);
+        await tx.query("DELETE FROM monitor_seen WHERE kind = 'owed' AND ref = 'verdicts'");
+        return ids;
+      });
+      tally(report, added);
+    }
+    const added = await this.options.db.transaction(async (tx) => {
+      const alerts = [...kb.alerts, ...(await this.reassessmentsDue(tx))];
+      const ids = await recordAlerts(tx, alerts);
+      await see(tx, 'kb', 'seq', String(kb.cursor));
+      return ids;
+    });
+    tally(report, added);
+    return report;
+  }
+
+  /** Finished publication files of the shared base and of organisations' uploads, not looked at yet, finished after monitoring began. */
+  private async newFiles(since: string): Promise<{ scope: string; fileId: string; kind: string }[]> {
+    const seen = new Set((await this.options.db.query<{ ref: string }>("SELECT ref FROM monitor_seen WHERE kind = 'file'")).map((r) => r.ref));
+    const startedMs = Date.parse(since);
+    const rows = await this.options.store.all<{ scope: string; file_id: string; kind: string; finished_ms: number }>(
+      `SELECT '' AS scope, file_id, kind, epoch_ms(finished_at::TIMESTAMPTZ)::DOUBLE AS finished_ms FROM input_files WHERE finished_at IS NOT NULL AND kind IN ${WORK_KINDS}
+       UNION ALL SELECT scope, file_id, kind, epoch_ms(finished_at::TIMESTAMPTZ)::DOUBLE AS finished_ms FROM upload_files WHERE finished_at IS NOT NULL
+       ORDER BY finished_ms, scope, file_id`,
+    );
+    return rows.filter((r) => Number(r.finished_ms) >= startedMs && !seen.has(`${r.scope}/${r.file_id}`)).map((r) => ({ scope: r.scope, fileId: r.file_id, kind: r.kind }));
+  }
+
+  /** A file is looked at once its affiliations are resolved and (when lists are loaded) screened: a crash before that leaves it for the next pass. */
+  private async ready(file: { scope: string; fileId: string }): Promise<boolean> {
+    const t = tables(file.scope);
+    const lists = await this.options.store.one('SELECT 1 FROM risk_lists LIMIT 1');
+    const pending = await this.options.store.one(
+      `SELECT 1 FROM ${t.records} r JOIN ${t.affiliations} a ON a.source = r.source AND a.source_id = r.source_id ${t.join}
+       WHERE ${t.where} r.file_id = $1 AND (a.raw NOT IN (SELECT raw FROM resolutions) ${lists ? 'OR a.raw NOT IN (SELECT raw FROM screened_strings)' : ''}) LIMIT 1`,
+      t.params(file.fileId),
+    );
+    return !pending;
+  }
+
+  /** The works a file brought (records already known from an earlier file are not new). */
+  private async works(file: { scope: string; fileId: string }): Promise<NewWork[]> {
+    const t = tables(file.scope);
+    const rows = await this.options.store.all<{ work_id: string; source: string; source_id: string; doi: string | null; title: string | null; year: number | null; raw: string; given: string | null; rors: string | null; country: string | null; hits: string | null }>(
+      `SELECT work_key(r.source, r.source_id, r.doi, r.pmid) AS work_id, r.source, r.source_id, r.doi, r.title, r.year, a.raw,
+         to_json(a.given_ror_ids)::VARCHAR AS given,
+         (SELECT to_json(list(DISTINCT ri.ror_id ORDER BY ri.ror_id))::VARCHAR FROM resolution_institutions ri WHERE ri.raw = a.raw AND ri.unit_of IS NULL AND ri.tier IN ('exact', 'strong')) AS rors,
+         coalesce(a.given_countries[1], (SELECT x.country_code FROM resolutions x WHERE x.raw = a.raw)) AS country,
+         (SELECT to_json(list({'list': h.list_id, 'entry': h.entry_id, 'name': h.entry_name, 'level': h.level, 'match': h.match} ORDER BY h.list_id, h.entry_id))::VARCHAR FROM screen_hits h WHERE h.raw = a.raw) AS hits
+       FROM ${t.records} r JOIN ${t.affiliations} a ON a.source = r.source AND a.source_id = r.source_id ${t.join}
+       WHERE ${t.where} r.file_id = $1
+       ORDER BY r.record_no, a.author_seq, a.aff_seq`,
+      t.params(file.fileId),
+    );
+    const fields = await this.options.store.all<{ work_id: string; field_id: string }>(
+      file.scope === '' ? 'SELECT DISTINCT wf.work_id, wf.field_id FROM work_fields wf JOIN records r ON wf.work_id = work_key(r.source, r.source_id, r.doi, r.pmid) WHERE r.file_id = $1' : 'SELECT DISTINCT work_id, field_id FROM upload_work_fields WHERE file_id = $1 AND scope = $2',
+      t.params(file.fileId),
+    ).catch(() => []);
+    const byWork = new Map<string, NewWork>();
+    for (const r of rows) {
+      let w = byWork.get(r.work_id);
+      if (!w) byWork.set(r.work_id, (w = { workId: r.work_id, source: r.source, sourceId: r.source_id, doi: r.doi, title: r.title, year: r.year === null ? null : Number(r.year), affiliations: [], fields: [] }));
+      const given = (JSON.parse(r.given ?? 'null') ?? []) as string[];
+      w.affiliations.push({ raw: r.raw, rors: given.length > 0 ? given : ((JSON.parse(r.rors ?? 'null') ?? []) as string[]), country: r.country, hits: (JSON.parse(r.hits ?? 'null') ?? []) as Affiliation['hits'] });
+    }
+    for (const f of fields) byWork.get(f.work_id)?.fields.push(f.field_id);
+    if (byWork.size > 0) {
+      const rors = [...new Set([...byWork.values()].flatMap((w) => w.affiliations.flatMap((a) => a.rors)))];
+      const countries = new Map((await this.options.store.all<{ ror_id: string; country_code: string | null }>('SELECT ror_id, country_code FROM institutions WHERE ror_id IN (SELECT unnest(from_json($1, \'["VARCHAR"]\')))', [JSON.stringify(rors)])).map((r) => [r.ror_id, r.country_code]));
+      for (const w of byWork.values()) for (const a of w.affiliations) a.country ??= a.rors.map((r) => countries.get(r)).find(Boolean) ?? null;
+    }
+    return [...byWork.values()];
+  }
+
+  /**
+   * New co-publications involving what an organisation watches and an author on a risk list: a
+   * watched institution with a listed co-author, a watched list entry with any co-author, a
+   * watched country or field with a listed co-author. One alert per work and recipient.
+   */
+  private copublications(file: { scope: string; fileId: string; kind: string }, works: NewWork[], watches: Watch[]): NewAlert[] {
+    const byRecipient = new Map<string, Watch[]>();
+    for (const w of watches) byRecipient.set(`${w.org_id}\u0000${w.user_id}`, [...(byRecipient.get(`${w.org_id}\u0000${w.user_id}`) ?? []), w]);
+    const alerts: NewAlert[] = [];
+    for (const work of works) {
+      if (work.affiliations.length < 2) continue;
+      const orgWide = new Set<string>();
+      // The organisation's own watch items first: a user is not told again what everyone is told.
+      for (const [key, items] of [...byRecipient.entries()].sort(([a], [b]) => Number(!a.endsWith('\u0000')) - Number(!b.endsWith('\u0000')))) {
+        const [orgId, userId] = key.split('\u0000') as [string, string];
+        if (userId !== '' && orgWide.has(orgId)) continue;
+        const reasons = items.flatMap((item) => copublicationReason(item, work));
+        if (reasons.length === 0) continue;
+        if (userId === '') orgWide.add(orgId);
+        const listed = dedupe(reasons.flatMap((r) => r.listed), (h) => `${h.list}/${h.entry}/${h.raw}`);
+        const names = [...new Set(listed.map((h) => h.name))];
+        const watched = [...new Set(reasons.map((r) => r.watch.label))];
+        alerts.push({
+          orgId,
+          userId,
+          kind: 'new-copublication',
+          dedupKey: `copub:${work.workId}`,
+          title: `New co-publication of ${watched.join(', ')} with ${names.join(', ')}${work.year ? ` (${work.year})` : ''}`,
+          subject: watched.join(', '),
+          evidence: {
+            work: { id: work.workId, source: work.source, sourceId: work.sourceId, doi: work.doi, title: work.title, year: work.year, fields: work.fields },
+            evidence: file.scope === '' ? { base: 'shared', fileId: file.fileId, kind: file.kind } : { base: 'your upload', fileId: file.fileId, kind: file.kind },
+            watched: reasons.map((r) => ({ kind: r.watch.kind, ref: r.watch.ref, label: r.watch.label, why: r.why })),
+            listed,
+            affiliations: work.affiliations.map((a) => ({ affiliation: a.raw, institutions: a.rors, country: a.country, listed: a.hits.map((h) => `${h.list}/${h.entry}`) })),
+          },
+          link: work.doi ? `https://doi.org/${work.doi}` : work.source === 'openalex' ? `https://openalex.org/${work.sourceId.replace(/^https:\/\/openalex\.org\//, '')}` : file.scope === '' ? `/api/indicators/works?institution=${encodeURIComponent(reasons.find((r) => r.watch.kind === 'institution')?.watch.ref ?? '')}` : `/api/portfolio?file=${file.fileId}`,
+        });
+      }
+    }
+    return alerts;
+  }
+
+  /** Lists whose loaded version differs from the one the monitor saw last; a list seen for the first time is remembered, not announced. */
+  private async listChanges(): Promise<{ older: RiskList | null; newer: RiskList }[]> {
+    const seen = new Map((await this.options.db.query<{ ref: string; value: string }>("SELECT ref, value FROM monitor_seen WHERE kind = 'list'")).map((r) => [r.ref, r.value]));
+    const out: { older: RiskList | null; newer: RiskList }[] = [];
+    for (const list of await loadedLists(this.options.store)) {
+      const before = seen.get(list.id);
+      const older = before ? (JSON.parse(before) as RiskList) : null;
+      if (older?.version !== list.version) out.push({ older, newer: list });
+    }
+    return out;
+  }
+
+  /**
+   * Entries a new list version adds, drops or changes that occur in an organisation's watchlists,
+   * cases (their parties, their verdicts' screening) or uploads: one alert per entry and organisation.
+   */
+  private async listAlerts(change: { older: RiskList | null; newer: RiskList }, watches: Watch[]): Promise<NewAlert[]> {
+    const { older, newer } = change;
+    if (!older) return [];
+    const identity = (e: RiskEntry) => screenKey(e.name) || e.id;
+    const before = new Map(older.entries.map((e) => [identity(e), e]));
+    const after = new Map(newer.entries.map((e) => [identity(e), e]));
+    const summary = (e: RiskEntry) => `${e.level}|${e.category ?? ''}|${e.country ?? ''}|${e.names.map((n) => n.value).sort().join('|')}|${e.sourceText ?? ''}|${[...e.rorIds].sort().join('|')}`;
+    const changes: { what: 'added' | 'removed' | 'changed'; entry: RiskEntry; old: RiskEntry | null }[] = [];
+    for (const [k, e] of after) {
+      const old = before.get(k);
+      if (!old) changes.push({ what: 'added', entry: e, old: null });
+      else if (summary(old) !== summary(e)) changes.push({ what: 'changed', entry: e, old });
+    }
+    for (const [k, e] of before) if (!after.has(k)) changes.push({ what: 'removed', entry: e, old: e });
+    if (changes.length === 0) return [];
+
+    const orgs = new Set<string>([...watches.map((w) => w.org_id), ...(await this.options.db.query<{ org_id: string }>('SELECT DISTINCT org_id FROM cases')).map((r) => r.org_id), ...(await this.options.store.all<{ scope: string }>('SELECT DISTINCT scope FROM upload_files')).map((r) => r.scope)]);
+    const alerts: NewAlert[] = [];
+    for (const orgId of [...orgs].sort()) {
+      const places = await this.occurrences(orgId, newer.id, watches.filter((w) => w.org_id === orgId && w.user_id === ''));
+      for (const c of changes) {
+        const found = places.filter((p) => p.matches(c.entry) || (c.old !== null && p.matches(c.old)));
+        if (found.length === 0) continue;
+        const fields = c.old && c.what === 'changed' ? describeChange(c.old, c.entry) : [];
+        alerts.push({
+          orgId,
+          userId: '',
+          kind: 'list-change',
+          dedupKey: `list:${newer.id}:${newer.version}:${identity(c.entry)}:${c.what}`,
+          title: `${newer.provenance.title}: ${c.entry.name} ${c.what === 'added' ? 'added' : c.what === 'removed' ? 'removed' : `changed (${fields.map((f) => f.field).join(', ')})`}`,
+          subject: c.entry.name,
+          evidence: {
+            list: { id: newer.id, title: newer.provenance.title, publisher: newer.provenance.publisher, retrieved: newer.provenance.retrieved, version: newer.version, previous: { version: older.version, retrieved: older.provenance.retrieved } },
+            change: c.what,
+            entry: { id: c.entry.id, name: c.entry.name, level: c.entry.level, category: c.entry.category, country: c.entry.country, names: c.entry.names.map((n) => n.value), sourceText: c.entry.sourceText },
+            fields,
+            occursIn: found.map((p) => p.where),
+          },
+          link: c.entry.url ?? newer.provenance.source_url,
+        });
+      }
+    }
+    return alerts;
+  }
+
+  /** Where an organisation's watchlist, cases, verdicts and uploads name parties: each a test of whether an entry is one of them. */
+  private async occurrences(orgId: string, listId: string, watches: Watch[]): Promise<{ where: Record<string, string>; matches: (e: RiskEntry) => boolean }[]> {
+    const out: { where: Record<string, string>; matches: (e: RiskEntry) => boolean }[] = [];
+    const entryKeys = (e: RiskEntry) => new Set([e.name, ...e.names.map((n) => n.value)].map(screenKey).filter(Boolean));
+    const rorNames = async (ror: string) => (await this.options.store.all<{ name: string }>('SELECT name FROM institution_names WHERE ror_id = $1 UNION SELECT name FROM institutions WHERE ror_id = $1', [ror])).map((r) => screenKey(r.name));
+    for (const w of watches) {
+      if (w.kind === 'list-entry') {
+        const [list, entry] = [w.ref.slice(0, w.ref.indexOf('/')), w.ref.slice(w.ref.indexOf('/') + 1)];
+        if (list === listId) out.push({ where: { kind: 'watchlist', item: w.label }, matches: (e) => e.id === entry });
+      } else if (w.kind === 'institution') {
+        const names = await rorNames(w.ref);
+        out.push({ where: { kind: 'watchlist', item: w.label }, matches: (e) => e.rorIds.includes(w.ref) || names.some((n) => entryKeys(e).has(n)) });
+      }
+    }
+    for (const c of await this.options.db.query<{ id: string; title: string; doc: string }>('SELECT id, title, doc FROM cases WHERE org_id = $1 ORDER BY id', [orgId])) {
+      const parties = partiesOf(JSON.parse(c.doc));
+      const names = new Set(parties.names.map(screenKey).filter(Boolean));
+      for (const ror of parties.rors) for (const n of await rorNames(ror)) names.add(n);
+      out.push({ where: { kind: 'case', id: c.id, title: c.title }, matches: (e) => parties.rors.some((r) => e.rorIds.includes(r)) || [...entryKeys(e)].some((k) => names.has(k)) });
+    }
+    for (const a of await this.options.db.query<{ id: string; case_id: string; snapshot: string }>('SELECT id, case_id, snapshot FROM assessments WHERE org_id = $1 ORDER BY id', [orgId])) {
+      const hits = entryRefs(JSON.parse(a.snapshot), listId);
+      if (hits.size > 0) out.push({ where: { kind: 'verdict', id: a.id, case: a.case_id }, matches: (e) => hits.has(e.id) });
+    }
+    const uploaded = new Set((await this.options.store.all<{ entry_id: string }>('SELECT DISTINCT h.entry_id FROM upload_affiliations u JOIN screen_hits h ON h.raw = u.raw WHERE u.scope = $1 AND h.list_id = $2', [orgId, listId])).map((r) => r.entry_id));
+    if (uploaded.size > 0) out.push({ where: { kind: 'upload', note: 'an author affiliation in your uploaded exports' }, matches: (e) => uploaded.has(e.id) });
+    return out;
+  }
+
+  /** Knowledge-base versions recorded since the cursor, in watched topics (sub-topics included). The first import of the bundled entries announces nothing. */
+  private async knowledgeChanges(since: string, watches: Watch[]): Promise<{ alerts: NewAlert[]; statusChanged: string[]; cursor: number }> {
+    const cursor = Number((await this.options.db.query<{ value: string }>("SELECT value FROM monitor_seen WHERE kind = 'kb' AND ref = 'seq'"))[0]?.value ?? 0);
+    const rows = await this.options.db.query<{ entry_id: string; version: number; recorded_at: string; origin: string; status: string; title: string; topics: string; changed: string; audit_seq: number; before_status: string | null }>(
+      `SELECT v.entry_id, v.version, v.recorded_at, v.origin, v.status, v.title, v.topics, v.changed, v.audit_seq, p.status AS before_status
+       FROM kb_versions v LEFT JOIN kb_versions p ON p.entry_id = v.entry_id AND p.version = v.version - 1
+       WHERE v.audit_seq > $1 AND v.recorded_at >= $2 ORDER BY v.audit_seq`,
+      [cursor, since],
+    );
+    const topics = watches.filter((w) => w.kind === 'topic').map((w) => ({ w, set: topicWithChildren(this.vocabulary, w.ref) }));
+    const alerts: NewAlert[] = [];
+    const statusChanged: string[] = [];
+    let last = cursor;
+    for (const r of rows) {
+      last = Math.max(last, Number(r.audit_seq));
+      const version = Number(r.version);
+      if (version === 1 && r.origin === 'bundled') continue;
+      const statusChange = r.before_status !== null && r.before_status !== r.status;
+      if (statusChange) statusChanged.push(r.entry_id);
+      const entryTopics = JSON.parse(r.topics) as string[];
+      const seen = new Set<string>();
+      for (const { w, set } of topics) {
+        if (!entryTopics.some((t) => set.has(t))) continue;
+        const key = `${w.org_id}\u0000${w.user_id}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        alerts.push({
+          orgId: w.org_id,
+          userId: w.user_id,
+          kind: 'knowledge-change',
+          dedupKey: `kb:${r.entry_id}:${version}`,
+          title: `${r.title}: ${version === 1 ? 'new entry' : statusChange ? `status ${r.before_status} → ${r.status}` : `changed (${(JSON.parse(r.changed) as string[]).join(', ')})`}`,
+          subject: r.title,
+          evidence: { entry: r.entry_id, version, recordedAt: r.recorded_at, status: r.status, statusBefore: r.before_status, fields: JSON.parse(r.changed), topics: entryTopics, watchedTopic: w.ref },
+          link: version === 1 ? `/api/kb/entries/${r.entry_id}` : `/api/kb/entries/${r.entry_id}/diff?from=${version - 1}&to=${version}`,
+        });
+      }
+    }
+    return { alerts, statusChanged, cursor: last };
+  }
+
+  /**
+   * Re-runs each case's latest verdict with today's lists, evidence and policy bundle (the case as
+   * it was assessed, on the day it was assessed) and reports those whose overall verdict would flip,
+   * with the criteria that decide it. Nothing is stored as a verdict: an officer re-assesses.
+   */
+  private async verdictChanges(assessor: Assessor, triggers: string[]): Promise<{ alerts: NewAlert[]; reassessed: number }> {
+    const rows = await this.options.db.query<{ id: string; case_id: string; org_id: string; result: string; title: string }>(
+      `SELECT a.id, a.case_id, a.org_id, a.result, c.title FROM assessments a JOIN cases c ON c.id = a.case_id
+       WHERE a.created_at = (SELECT max(b.created_at) FROM assessments b WHERE b.case_id = a.case_id) ORDER BY a.id`,
+    );
+    const alerts: NewAlert[] = [];
+    for (const row of rows) {
+      const before = JSON.parse(row.result) as Assessment & { case: unknown };
+      let after: Assessment;
+      try {
+        after = await assessor.run(assessor.validate(before.case), before.asOf);
+      } catch (e) {
+        // A case today's bundle cannot read (a field or use it no longer knows) is itself news.
+        after = { ...before, overall: 'needs-information' } as Assessment;
+        if (before.overall === 'needs-information') continue;
+        (after as { error?: string }).error = (e as Error).message;
+      }
+      if (after.overall === before.overall) continue;
+      const diff = compareAssessments(before, after);
+      const deciding = diff.changed.filter((c) => after.criteria.find((r) => r.id === c.id)?.effective === after.overall || before.criteria.find((r) => r.id === c.id)?.effective === before.overall);
+      alerts.push({
+        orgId: row.org_id,
+        userId: '',
+        kind: 'verdict-change',
+        dedupKey: `verdict:${row.id}:${after.overall}:${sha(JSON.stringify([diff.changed, after.bundle.hash, after.snapshot.lists]))}`,
+        title: `${row.title}: ${before.overall} → ${after.overall}${deciding[0] ? ` (${deciding.map((c) => c.id).join(', ')})` : ''}`,
+        subject: row.title,
+        evidence: {
+          assessment: row.id,
+          case: row.case_id,
+          asOf: before.asOf,
+          before: { overall: before.overall, bundle: before.bundle.hash, rulebook: before.rulebook.hash, lists: (before.snapshot as { lists?: unknown }).lists },
+          after: { overall: after.overall, bundle: after.bundle.hash, rulebook: after.rulebook.hash, lists: (after.snapshot as { lists?: unknown }).lists, ...((after as { error?: string }).error ? { error: (after as { error?: string }).error } : {}) },
+          deciding: deciding.length > 0 ? deciding : diff.changed,
+          files: diff.files,
+          because: triggers,
+        },
+        link: `/api/assessments/${row.id}`,
+      });
+    }
+    return { alerts, reassessed: rows.length };
+  }
+
+  /** A case's latest verdict whose re-assessment date has come. */
+  private async reassessmentsDue(tx: AppTx): Promise<NewAlert[]> {
+    const today = this.options.today?.() ?? new Date().toISOString().slice(0, 10);
+    const rows = await tx.query<{ id: string; case_id: string; org_id: string; overall: string; result: string; title: string }>(
+      `SELECT a.id, a.case_id, a.org_id, a.overall, a.result, c.title FROM assessments a JOIN cases c ON c.id = a.case_id
+       WHERE a.created_at = (SELECT max(b.created_at) FROM assessments b WHERE b.case_id = a.case_id) ORDER BY a.id`,
+    );
+    const alerts: NewAlert[] = [];
+    for (const r of rows) {
+      const { reassessBy, asOf } = JSON.parse(r.result) as { reassessBy?: string; asOf?: string };
+      if (!reassessBy || reassessBy > today) continue;
+      alerts.push({ orgId: r.org_id, userId: '', kind: 'reassessment-due', dedupKey: `reassess:${r.id}`, title: `${r.title}: re-assessment due since ${reassessBy}`, subject: r.title, evidence: { assessment: r.id, case: r.case_id, overall: r.overall, asOf, reassessBy }, link: `/api/assessments/${r.id}` });
+    }
+    return alerts;
+  }
+}
+
+function tally(report: CheckReport, added: { kind: string }[]): void {
+  for (const a of added) report.alerts[a.kind] = (report.alerts[a.kind] ?? 0) + 1;
+}
+
+async function see(tx: AppTx, kind: string, ref: string, value: string): Promise<void> {
+  await tx.query('INSERT INTO monitor_seen (kind, ref, value, seen_at) VALUES ($1, $2, $3, $4) ON CONFLICT (kind, ref) DO UPDATE SET value = excluded.value, seen_at = excluded.seen_at', [kind, ref, value, new Date().toISOString()]);
+}
+
+/** A change that calls for the verdicts to be re-checked, recorded with what was seen, so a crash before the re-check does not forget it. */
+async function owe(tx: AppTx, trigger: string): Promise<void> {
+  const before = (await tx.query<{ value: string }>("SELECT value FROM monitor_seen WHERE kind = 'owed' AND ref = 'verdicts'"))[0];
+  const all = [...new Set([...(before ? (JSON.parse(before.value) as string[]) : []), trigger])];
+  await see(tx, 'owed', 'verdicts', JSON.stringify(all.slice(-20)));
+}
+
+async function owed(db: AppDb): Promise<string[]> {
+  const row = (await db.query<{ value: string }>("SELECT value FROM monitor_seen WHERE kind = 'owed' AND ref = 'verdicts'"))[0];
+  return row ? (JSON.parse(row.value) as string[]) : [];
+}
+
+function tables(scope: string) {
+  return scope === ''
+    ? { records: 'records', affiliations: 'affiliations', join: '', where: '', params: (fileId: string) => [fileId] }
+    : { records: 'upload_records', affiliations: 'upload_affiliations', join: '', where: 'r.scope = $2 AND a.scope = $2 AND', params: (fileId: string) => [fileId, scope] };
+}
+
+function copublicationReason(item: Watch, work: NewWork): { watch: Watch; why: string; listed: { list: string; entry: string; name: string; level: string; raw: string }[] }[] {
+  const hitsOf = (affs: Affiliation[]) => affs.flatMap((a) => a.hits.map((h) => ({ list: h.list, entry: h.entry, name: h.name, level: h.level, raw: a.raw })));
+  const affs = work.affiliations;
+  switch (item.kind) {
+    case 'institution': {
+      if (!affs.some((a) => a.rors.includes(item.ref))) return [];
+      const listed = hitsOf(affs.filter((a) => !a.rors.includes(item.ref)));
+      return listed.length > 0 ? [{ watch: item, why: 'a watched institution co-authors with a listed entity', listed }] : [];
+    }
+    case 'list-entry': {
+      const [list, entry] = [item.ref.slice(0, item.ref.indexOf('/')), item.ref.slice(item.ref.indexOf('/') + 1)];
+      const hit = (a: Affiliation) => a.hits.some((h) => h.list === list && h.entry === entry);
+      if (!affs.some(hit) || !affs.some((a) => !hit(a))) return [];
+      return [{ watch: item, why: 'a watched listed entity co-authors with others', listed: hitsOf(affs.filter(hit)).filter((h) => h.list === list && h.entry === entry) }];
+    }
+    case 'country': {
+      if (!affs.some((a) => a.country === item.ref)) return [];
+      const listed = hitsOf(affs.filter((a) => a.country !== item.ref));
+      return listed.length > 0 ? [{ watch: item, why: 'an author in a watched country co-authors with a listed entity', listed }] : [];
+    }
+    case 'field': {
+      if (!work.fields.includes(item.ref)) return [];
+      const listed = hitsOf(affs);
+      return listed.length > 0 && affs.some((a) => a.hits.length === 0) ? [{ watch: item, why: 'a co-publication with a listed entity in a watched field', listed }] : [];
+    }
+    default:
+      return [];
+  }
+}
+
+function dedupe<T>(items: T[], key: (t: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((t) => !seen.has(key(t)) && seen.add(key(t)));
+}
+
+function describeChange(old: RiskEntry, e: RiskEntry): { field: string; old: string; new: string }[] {
+  const fields: [string, (x: RiskEntry) => string][] = [
+    ['level', (x) => x.level],
+    ['category', (x) => x.category ?? ''],
+    ['country', (x) => x.country ?? ''],
+    ['names', (x) => x.names.filter((n) => n.kind !== 'primary').map((n) => n.value).sort().join(' | ')],
+    ['source text', (x) => x.sourceText ?? ''],
+    ['ROR ids', (x) => [...x.rorIds].sort().join(' ')],
+  ];
+  return fields.filter(([, get]) => get(old) !== get(e)).map(([field, get]) => ({ field, old: get(old), new: get(e) }));
+}
+
+/** The names and ROR ids of a case's parties, wherever the case names them. */
+function partiesOf(doc: unknown): { names: string[]; rors: string[] } {
+  const names: string[] = [];
+  const rors: string[] = [];
+  const walk = (v: unknown, top: boolean) => {
+    if (Array.isArray(v)) for (const x of v) walk(x, false);
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (!top && (k === 'name' || k === 'from') && typeof x === 'string' && x !== 'unknown') names.push(x);
+        else if (k === 'ror' && typeof x === 'string') rors.push(x);
+        else walk(x, false);
+      }
+    }
+  };
+  walk(doc, true);
+  return { names, rors };
+}
+
+/** The entries of a list that a verdict's snapshot recorded a hit on. */
+function entryRefs(snapshot: unknown, listId: string): Set<string> {
+  const out = new Set<string>();
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) for (const x of v) walk(x);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o.list === listId && typeof o.entryId === 'string') out.add(o.entryId);
+      for (const x of Object.values(o)) walk(x);
+    }
+  };
+  walk(snapshot);
+  return out;
+}

@@ -1,0 +1,70 @@
+import { loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
+import { Gazetteer } from '../resolve/gazetteer.ts';
+import { screenKey } from '../screening/names.ts';
+import { loadedLists } from '../screening/store.ts';
+import type { Store } from '../store/store.ts';
+import { loadVocabulary, type Vocabulary } from './vocabulary.ts';
+import type { Found, SubjectFinder, WatchKind } from './watchlists.ts';
+
+const ROR_ID = /^(?:https?:\/\/ror\.org\/)?(0[a-hj-km-np-tv-z0-9]{6}[0-9]{2})$/i;
+const fold = (s: string) => s.normalize('NFKC').trim().toLowerCase();
+
+/**
+ * Finds watchable subjects where derisk keeps them: institutions in the loaded ROR registry,
+ * entries of the loaded risk lists (by name, alias or Chinese name, or `<list>/<entry id>`),
+ * the field taxonomy, country codes and names, and the knowledge base's topics. Only exact
+ * names count: a watch item says what it watches, it never guesses.
+ */
+export class StoreSubjects implements SubjectFinder {
+  private gazetteer: Gazetteer | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly taxonomy: Taxonomy = loadTaxonomy(),
+    private readonly vocabulary: Vocabulary = loadVocabulary(),
+  ) {}
+
+  async find(kind: WatchKind, text: string): Promise<Found[]> {
+    switch (kind) {
+      case 'institution':
+        return this.institutions(text);
+      case 'list-entry':
+        return this.listEntries(text);
+      case 'field':
+        return [...this.taxonomy.fields.values()].filter((f) => f.id === text || fold(f.name) === fold(text)).map((f) => ({ kind, ref: f.id, label: f.name }));
+      case 'country': {
+        const names = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+        const code = /^[A-Za-z]{2}$/.test(text) ? text.toUpperCase() : (this.gazetteer ??= new Gazetteer([])).countryCodeOf(text);
+        const name = code ? names.of(code) : undefined;
+        return code && name ? [{ kind, ref: code, label: name }] : [];
+      }
+      case 'topic':
+        return [...this.vocabulary.topics.values()].filter((t) => t.id === text || fold(t.label) === fold(text)).map((t) => ({ kind, ref: t.id, label: t.label }));
+      case 'case':
+        return [];
+    }
+  }
+
+  private async institutions(text: string): Promise<Found[]> {
+    const id = ROR_ID.exec(text.trim())?.[1]?.toLowerCase();
+    const rows = id
+      ? await this.store.all<{ ror_id: string; name: string; country_code: string | null }>('SELECT ror_id, name, country_code FROM institutions WHERE ror_id = $1', [id])
+      : await this.store.all<{ ror_id: string; name: string; country_code: string | null }>(
+          'SELECT DISTINCT i.ror_id, i.name, i.country_code FROM institution_names n JOIN institutions i USING (ror_id) WHERE lower(n.name) = $1 ORDER BY i.ror_id',
+          [fold(text)],
+        );
+    return rows.map((r) => ({ kind: 'institution', ref: r.ror_id, label: `${r.name}${r.country_code ? `, ${r.country_code}` : ''}` }));
+  }
+
+  private async listEntries(text: string): Promise<Found[]> {
+    const key = screenKey(text);
+    const out: Found[] = [];
+    for (const list of await loadedLists(this.store)) {
+      for (const e of list.entries) {
+        const ref = `${list.id}/${e.id}`;
+        if (ref === text || (key !== '' && (screenKey(e.name) === key || e.names.some((n) => screenKey(n.value) === key)))) out.push({ kind: 'list-entry', ref, label: `${e.name} (${list.provenance.title})` });
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import type { AppDb } from '../appdb/db.ts';
+import { appendAudit } from '../service/audit.ts';
+import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
+
+/** What can be watched: institutions (ROR), entries of the loaded risk lists, technology fields, countries, knowledge-base topics, stored cases. */
+export const WATCH_KINDS = ['institution', 'list-entry', 'field', 'country', 'topic', 'case'] as const;
+export type WatchKind = (typeof WATCH_KINDS)[number];
+
+export interface WatchItem {
+  id: string;
+  kind: WatchKind;
+  /** ROR id, `<list id>/<entry id>`, field id, ISO country code, topic id or case id. */
+  ref: string;
+  label: string;
+  /** 'organisation': everyone in it sees the item and its alerts; 'user': only its owner. */
+  scope: 'organisation' | 'user';
+  createdBy: string;
+  createdAt: string;
+}
+
+export class WatchError extends Error {
+  readonly statusCode = 400;
+}
+
+/** A subject named the way a person writes it, found in the registry, the lists or the vocabularies. */
+export interface Found {
+  kind: WatchKind;
+  ref: string;
+  label: string;
+}
+
+/**
+ * Finds what a name or an id denotes. Kept apart from the watchlist so the core does not know
+ * where the registry and the lists live (the evidence store, or a test's fixtures).
+ */
+export interface SubjectFinder {
+  /** Every subject of that kind the text names exactly (a ROR id, a registry name, a list entry's name or alias, a field, a country, a topic). */
+  find(kind: WatchKind, text: string): Promise<Found[]>;
+}
+
+export interface AddRequest {
+  /** What the text names; without it, an institution if the registry knows it, else a list entry. */
+  kind?: WatchKind;
+  text: string;
+  scope?: 'organisation' | 'user';
+}
+
+type Row = { id: string; kind: WatchKind; ref: string; label: string; user_id: string; created_by: string; created_at: string };
+const item = (r: Row): WatchItem => ({ id: r.id, kind: r.kind, ref: r.ref, label: r.label, scope: r.user_id === '' ? 'organisation' : 'user', createdBy: r.created_by, createdAt: r.created_at });
+
+/**
+ * Watchlists of an organisation and of each of its users. Roles and organisations are checked
+ * here, whichever door the call came through: anyone may keep a watchlist of their own, an
+ * analyst (and up) changes the organisation's; nobody sees another organisation's items.
+ */
+export class Watchlists {
+  constructor(
+    private readonly db: AppDb,
+    private readonly finder: SubjectFinder,
+  ) {}
+
+  async add(actor: Actor, request: AddRequest): Promise<{ item: WatchItem; created: boolean }> {
+    const scope = request.scope ?? 'organisation';
+    authorize(actor, scope === 'organisation' ? 'watch.organisation' : 'watch.own');
+    const text = request.text.normalize('NFKC').trim();
+    if (text === '' || text.length > 300) throw new WatchError('give a name or an id to watch (at most 300 characters)');
+    if (request.kind !== undefined && !(WATCH_KINDS as readonly string[]).includes(request.kind)) throw new WatchError(`kind ${JSON.stringify(request.kind)} is not one of ${WATCH_KINDS.join(', ')}`);
+    const found = request.kind === 'case' ? await this.visibleCase(actor, text) : await this.resolve(request.kind, text);
+    const userId = scope === 'organisation' ? '' : actor.userId;
+    return this.db.transaction(async (tx) => {
+      const existing = (await tx.query<Row>('SELECT * FROM watch_items WHERE org_id = $1 AND user_id = $2 AND kind = $3 AND ref = $4', [actor.orgId, userId, found.kind, found.ref]))[0];
+      if (existing) return { item: item(existing), created: false };
+      const row: Row = { id: randomUUID(), kind: found.kind, ref: found.ref, label: found.label, user_id: userId, created_by: actor.userId, created_at: new Date().toISOString() };
+      await tx.query('INSERT INTO watch_items (id, org_id, user_id, kind, ref, label, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [row.id, actor.orgId, userId, row.kind, row.ref, row.label, row.created_by, row.created_at]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'watch.add', target: row.id, detail: { kind: row.kind, ref: row.ref, scope } });
+      return { item: item(row), created: true };
+    });
+  }
+
+  /** The organisation's items and the actor's own. */
+  async list(actor: Actor): Promise<WatchItem[]> {
+    authorize(actor, 'watch.read');
+    const rows = await this.db.query<Row>("SELECT * FROM watch_items WHERE org_id = $1 AND (user_id = '' OR user_id = $2) ORDER BY created_at, id", [actor.orgId, actor.userId]);
+    return rows.map(item);
+  }
+
+  /** Another organisation's item, or another user's own, answers like one that does not exist. */
+  async remove(actor: Actor, id: string): Promise<void> {
+    authorize(actor, 'watch.read');
+    await this.db.transaction(async (tx) => {
+      const row = (await tx.query<Row>("SELECT * FROM watch_items WHERE id = $1 AND org_id = $2 AND (user_id = '' OR user_id = $3)", [id, actor.orgId, actor.userId]))[0];
+      if (!row) throw new NotFoundError(`no watch item ${id}`);
+      authorize(actor, row.user_id === '' ? 'watch.organisation' : 'watch.own');
+      await tx.query('DELETE FROM watch_items WHERE id = $1', [id]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'watch.remove', target: id, detail: { kind: row.kind, ref: row.ref } });
+    });
+  }
+
+  private async resolve(kind: WatchKind | undefined, text: string): Promise<Found> {
+    const kinds: WatchKind[] = kind ? [kind] : ['institution', 'list-entry'];
+    for (const k of kinds) {
+      const found = await this.finder.find(k, text);
+      if (found.length === 1) return found[0]!;
+      if (found.length > 1) throw new WatchError(`"${text}" names ${found.length} ${k === 'list-entry' ? 'list entries' : `${k}s`}: ${found.slice(0, 5).map((f) => `${f.label} (${f.ref})`).join(', ')}; give the id`);
+    }
+    throw new WatchError(`"${text}" names no ${kinds.join(' and no ')} derisk knows${kind ? '' : ' (give --kind field|country|topic|case for those)'}`);
+  }
+
+  private async visibleCase(actor: Actor, id: string): Promise<Found> {
+    const row = (await this.db.query<{ id: string; title: string }>('SELECT c.id, c.title FROM cases c WHERE c.id = $1 AND (c.org_id = $2 OR EXISTS (SELECT 1 FROM case_shares s WHERE s.case_id = c.id AND s.org_id = $2))', [id, actor.orgId]))[0];
+    if (!row) throw new NotFoundError(`no case ${id}`);
+    return { kind: 'case', ref: row.id, label: row.title };
+  }
+}

@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import { ALERT_KINDS, type AlertInbox } from '../monitoring/alerts.ts';
+import { atomFeed } from '../monitoring/atom.ts';
+import { WATCH_KINDS, type Watchlists } from '../monitoring/watchlists.ts';
+import { actorOf } from './auth.ts';
+
+const uuid = { type: 'string', format: 'uuid' } as const;
+const idParams = { type: 'object', properties: { id: uuid }, required: ['id'] } as const;
+
+/** The feed's address names its token and nothing else: `/feeds/drkf_….atom`. */
+export const FEED_ROUTE = '/feeds/:feed';
+
+/**
+ * Watchlists, the alert inbox, feed tokens and webhooks over HTTP, and the Atom feed. Roles and
+ * organisations are checked in the core (Watchlists, AlertInbox); the feed is the one route that
+ * a feed token opens, and a feed token opens nothing else.
+ */
+export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists, inbox: AlertInbox): void {
+  app.get('/api/watchlist', { schema: { description: "Your organisation's watch items and your own" } }, async (request) => watchlists.list(actorOf(request)));
+
+  app.post('/api/watchlist', {
+    schema: {
+      description: 'Watches an institution (name or ROR id), a list entry, a field, a country, a knowledge-base topic or a case; scope user keeps it to yourself (analysts and up change the organisation’s)',
+      body: { type: 'object', additionalProperties: false, required: ['text'], properties: { text: { type: 'string', minLength: 1, maxLength: 300 }, kind: { type: 'string', enum: [...WATCH_KINDS] }, scope: { type: 'string', enum: ['organisation', 'user'] } } },
+    },
+  }, async (request, reply) => {
+    const body = request.body as { text: string; kind?: (typeof WATCH_KINDS)[number]; scope?: 'organisation' | 'user' };
+    const r = await watchlists.add(actorOf(request), body);
+    return reply.code(r.created ? 201 : 200).send(r.item);
+  });
+
+  app.delete('/api/watchlist/:id', { schema: { description: 'Stops watching', params: idParams } }, async (request, reply) => {
+    await watchlists.remove(actorOf(request), (request.params as { id: string }).id);
+    return reply.code(204).send();
+  });
+
+  app.get('/api/alerts', {
+    schema: { description: `Your alerts, newest first: ${ALERT_KINDS.join(', ')}; each with its evidence, a link to it, and whether you have read it`, querystring: { type: 'object', additionalProperties: false, properties: { unread: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 } } } },
+  }, async (request) => {
+    const q = request.query as { unread?: boolean; limit: number };
+    return inbox.list(actorOf(request), { unread: q.unread, limit: q.limit });
+  });
+
+  app.get('/api/alerts/:id', { schema: { description: 'One alert', params: idParams } }, async (request) => inbox.get(actorOf(request), (request.params as { id: string }).id));
+
+  app.put('/api/alerts/:id/read', { schema: { description: 'Marks an alert read, for you', params: idParams } }, async (request, reply) => {
+    await inbox.mark(actorOf(request), (request.params as { id: string }).id, true);
+    return reply.code(204).send();
+  });
+
+  app.delete('/api/alerts/:id/read', { schema: { description: 'Marks an alert unread again, for you', params: idParams } }, async (request, reply) => {
+    await inbox.mark(actorOf(request), (request.params as { id: string }).id, false);
+    return reply.code(204).send();
+  });
+
+  app.post('/api/alerts/feed', { schema: { description: 'A new address for your Atom feed (the one before stops working); shown once' } }, async (request, reply) => {
+    const token = await inbox.newFeedToken(actorOf(request));
+    return reply.code(201).send({ token, url: `${request.protocol}://${request.host}/feeds/${token}.atom` });
+  });
+
+  app.delete('/api/alerts/feed', { schema: { description: 'Revokes your Atom feed address' } }, async (request, reply) => {
+    const revoked = await inbox.revokeFeedToken(actorOf(request));
+    return reply.code(revoked ? 204 : 404).send();
+  });
+
+  app.get('/api/webhooks', { schema: { description: "The organisation's webhook endpoints and their deliveries (officer)" } }, async (request) => inbox.webhooks(actorOf(request)));
+
+  app.post('/api/webhooks', {
+    schema: { description: "Sends the organisation's alerts to an endpoint, signed as Standard Webhooks says; the whsec_ secret is shown once (officer)", body: { type: 'object', additionalProperties: false, required: ['url'], properties: { url: { type: 'string', minLength: 8, maxLength: 2000 } } } },
+  }, async (request, reply) => reply.code(201).send(await inbox.addWebhook(actorOf(request), (request.body as { url: string }).url)));
+
+  app.delete('/api/webhooks/:id', { schema: { description: 'Removes an endpoint; deliveries not yet made are cancelled (officer)', params: idParams } }, async (request, reply) => {
+    await inbox.removeWebhook(actorOf(request), (request.params as { id: string }).id);
+    return reply.code(204).send();
+  });
+
+  // Public in auth.ts: the token in the address is the credential, and it opens this feed only.
+  app.get(FEED_ROUTE, {
+    schema: { description: "A user's alerts as an Atom feed (RFC 4287); the address from POST /api/alerts/feed", security: [], params: { type: 'object', properties: { feed: { type: 'string', pattern: '^drkf_[A-Za-z0-9_-]{32}\\.atom$' } }, required: ['feed'] } },
+  }, async (request, reply) => {
+    const token = (request.params as { feed: string }).feed.slice(0, -'.atom'.length);
+    const actor = await inbox.feedActor(token);
+    if (!actor) return reply.code(404).send({ error: 'not found', message: 'no such feed (the address may have been revoked)' });
+    const base = `${request.protocol}://${request.host}`;
+    const xml = atomFeed({ userId: actor.userId, userName: actor.name, self: `${base}/feeds/${token}.atom`, base, alerts: await inbox.list(actor, { limit: 200 }) });
+    return reply.type('application/atom+xml; charset=utf-8').send(xml);
+  });
+}

@@ -1,0 +1,301 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Webhook } from 'standardwebhooks';
+import { ingestWorks } from '../../src/ingest/pipeline.ts';
+import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
+import { Monitor } from '../../src/monitoring/monitor.ts';
+import { WebhookSender } from '../../src/monitoring/webhooks.ts';
+import { resolvePending } from '../../src/resolve/apply.ts';
+import { AffiliationResolver } from '../../src/resolve/matcher.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { OPERATOR } from '../../src/service/accounts.ts';
+import { ROLES } from '../../src/service/authorize.ts';
+import { refreshAnalytics } from '../../src/store/refresh.ts';
+import { Store } from '../../src/store/store.ts';
+import { tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { rorRecord } from '../helpers/landscape.ts';
+import { testService, type TestService } from '../helpers/service.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+// Two organisations with every role over one store. The shared base holds KU Leuven's works with
+// Oxford; Harbin Institute of Technology is on a watchlist. New co-publications arrive by an
+// administrator's ingest (shared: both organisations may see them) and by B's upload (B's alone).
+const KU_LEUVEN = '05f950310';
+const HIT = '01yqg2h08';
+const DELFT = '02e2c7k09';
+const REGISTRY = [
+  rorRecord(KU_LEUVEN, 'KU Leuven', 'BE', 'Leuven'),
+  rorRecord(HIT, 'Harbin Institute of Technology', 'CN', 'Harbin'),
+  rorRecord('03cve4549', 'Tsinghua University', 'CN', 'Beijing'),
+  rorRecord(DELFT, 'Delft University of Technology', 'NL', 'Delft'),
+  rorRecord('052gg0110', 'University of Oxford', 'GB', 'Oxford'),
+];
+const AFF = {
+  leuven: 'KU Leuven, Department of Computer Science, Leuven, Belgium',
+  hit: 'Harbin Institute of Technology, Harbin 150001, China',
+  thu: 'Tsinghua University, Beijing, China',
+  delft: 'Delft University of Technology, Delft, Netherlands',
+  oxford: 'University of Oxford, Oxford, UK',
+};
+const work = (id: string, year: number, affs: (keyof typeof AFF)[], title = `Work ${id}`) =>
+  JSON.stringify({ id: `https://openalex.org/${id}`, doi: `10.5555/alerts.${id.toLowerCase()}`, display_name: title, publication_year: year, authorships: affs.map((a, i) => ({ author: { display_name: `Author ${i + 1} of ${id}` }, raw_affiliation_strings: [AFF[a]] })) });
+const PASSWORD = 'correct horse battery staple';
+
+let home: string;
+let store: Store;
+let service: TestService;
+let monitor: Monitor;
+const tokens: Record<string, string> = {};
+const userIds: Record<string, string> = {};
+
+before(async () => {
+  home = tempDir();
+  store = await Store.open(join(home, 'derisk.duckdb'));
+  await ingestRegistry(store, writeTemp('ror.jsonl', REGISTRY.map((r) => JSON.stringify(r)).join('\n')));
+  await ingestWorks(store, 'openalex', writeTemp('shared.jsonl', Array.from({ length: 4 }, (_, i) => work(`W100${i}`, 2022, ['leuven', 'oxford'])).join('\n')), { quarantineDir: join(home, 'q') });
+  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
+  await refreshAnalytics(store);
+  await saveLists(store, [readWatchlist(watchlist([{ name: 'Harbin Institute of Technology', level: 'high', ror_ids: [HIT] }]))]);
+  await screenPending(store, await screeningContext(store));
+  // The server's own deliveries and checks wait an hour here: the tests drive them.
+  service = await testService(store, { home, monitoring: { deliveryIntervalMs: 3_600_000, checkIntervalMs: 3_600_000 } });
+  monitor = new Monitor({ db: service.db, store });
+  for (const org of ['org-a', 'org-b']) {
+    await service.accounts.createOrganisation(OPERATOR, org, org.toUpperCase());
+    for (const role of ROLES) {
+      const email = `${role}@${org}.example`;
+      userIds[`${org}/${role}`] = await service.accounts.createUser(OPERATOR, { orgId: org, email, name: `${role} of ${org}`, role, password: PASSWORD });
+      const { actor } = await service.accounts.login(email, PASSWORD);
+      tokens[`${org}/${role}`] = (await service.accounts.createToken(actor, 'test')).token;
+    }
+  }
+  await service.app.ready();
+});
+
+after(async () => {
+  await service.close();
+  store.close();
+});
+
+const inject = (who: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
+  service.app.inject({ method: method as 'GET', url, headers: { ...(who ? { authorization: `Bearer ${tokens[who]}` } : {}), ...headers }, payload: payload as object });
+const alertsOf = async (who: string) => {
+  const r = await inject(who, 'GET', '/api/alerts');
+  assert.equal(r.statusCode, 200, r.body);
+  return r.json() as { id: string; kind: string; title: string; subject: string; evidence: Record<string, unknown>; link: string; read: boolean }[];
+};
+
+/** An administrator's ingest into the shared base, as `derisk ingest` runs it, then the monitor's pass. */
+async function sharedIngest(name: string, lines: string[]) {
+  await ingestWorks(store, 'openalex', writeTemp(name, lines.join('\n') + '\n'), { quarantineDir: join(home, 'q') });
+  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
+  await screenPending(store, await screeningContext(store));
+  await refreshAnalytics(store);
+  return monitor.check();
+}
+
+test('watchlists: anyone keeps their own, analysts the organisation’s; names and ids resolve to one subject; other organisations see nothing', async () => {
+  const add = (who: string, body: object) => inject(who, 'POST', '/api/watchlist', body);
+  assert.equal((await add('org-a/viewer', { text: 'KU Leuven' })).statusCode, 403, "a viewer may not change the organisation's watchlist");
+  const mine = await add('org-a/viewer', { text: 'Delft University of Technology', scope: 'user' });
+  assert.equal(mine.statusCode, 201, mine.body);
+  assert.deepEqual([mine.json().kind, mine.json().ref, mine.json().scope], ['institution', DELFT, 'user']);
+
+  const byName = await add('org-a/analyst', { text: 'KU Leuven' });
+  assert.equal(byName.statusCode, 201, byName.body);
+  assert.equal(byName.json().ref, KU_LEUVEN);
+  const byId = await add('org-a/analyst', { text: `https://ror.org/${KU_LEUVEN}` });
+  assert.equal(byId.statusCode, 200, 'the same institution by its ROR id is the item already there');
+  assert.equal(byId.json().id, byName.json().id);
+
+  const entry = await add('org-a/analyst', { text: 'harbin institute of technology', kind: 'list-entry' });
+  assert.equal(entry.statusCode, 201, entry.body);
+  assert.match(entry.json().ref, /^my-watchlist\//);
+  assert.deepEqual((await add('org-a/analyst', { text: 'China', kind: 'country' })).json().ref, 'CN');
+  assert.equal((await add('org-a/analyst', { text: 'Atlantis', kind: 'country' })).statusCode, 400);
+  const unknown = await add('org-a/analyst', { text: 'University of Nowhere' });
+  assert.equal(unknown.statusCode, 400);
+  assert.match(unknown.json().message, /names no institution and no list-entry/);
+  assert.equal((await add('org-a/analyst', { text: 'not-a-topic', kind: 'topic' })).statusCode, 400);
+  assert.equal((await add('org-a/analyst', { text: '00000000-0000-4000-8000-000000000000', kind: 'case' })).statusCode, 404);
+
+  const listA = (await inject('org-a/viewer', 'GET', '/api/watchlist')).json() as { id: string; ref: string; scope: string }[];
+  assert.deepEqual(listA.map((i) => i.ref).sort(), [DELFT, 'CN', KU_LEUVEN, entry.json().ref].sort(), "the organisation's items and the viewer's own");
+  const listAnalyst = (await inject('org-a/analyst', 'GET', '/api/watchlist')).json() as { ref: string }[];
+  assert.ok(!listAnalyst.some((i) => i.ref === DELFT), "another user's own items are theirs");
+  assert.deepEqual((await inject('org-b/admin', 'GET', '/api/watchlist')).json(), [], "another organisation's watchlist is not visible");
+  const country = listA.find((i) => i.ref === 'CN')!;
+  assert.equal((await inject('org-b/admin', 'DELETE', `/api/watchlist/${country.id}`)).statusCode, 404, "another organisation's item answers like a missing one");
+  assert.equal((await inject('org-a/admin', 'DELETE', `/api/watchlist/${mine.json().id}`)).statusCode, 404, "another user's own item too, even for an admin");
+  assert.equal((await inject('org-a/viewer', 'DELETE', `/api/watchlist/${country.id}`)).statusCode, 403);
+  assert.equal((await inject('org-a/analyst', 'DELETE', `/api/watchlist/${country.id}`)).statusCode, 204);
+  assert.equal((await inject('', 'GET', '/api/watchlist')).statusCode, 401);
+});
+
+test('a new co-publication of a watched institution with a listed entity: an alert with its evidence, exactly once, for those who may see the evidence', async () => {
+  assert.equal((await inject('org-b/analyst', 'POST', '/api/watchlist', { text: KU_LEUVEN })).statusCode, 201);
+
+  // B uploads a KU Leuven × HIT work: B's own evidence, so B is told and A is not.
+  const up = await inject('org-b/analyst', 'POST', '/api/uploads?kind=openalex', work('W9001', 2025, ['leuven', 'hit'], 'Uploaded joint work') + '\n', { 'content-type': 'application/octet-stream' });
+  assert.equal(up.statusCode, 201, up.body);
+  const b1 = await alertsOf('org-b/viewer');
+  assert.equal(b1.length, 1, JSON.stringify(b1));
+  assert.equal(b1[0]!.kind, 'new-copublication');
+  assert.match(b1[0]!.title, /KU Leuven.*Harbin Institute of Technology/);
+  assert.deepEqual(b1[0]!.evidence.evidence, { base: 'your upload', fileId: up.json().fileId, kind: 'openalex' });
+  assert.equal(b1[0]!.link, 'https://doi.org/10.5555/alerts.w9001');
+  assert.deepEqual(await alertsOf('org-a/admin'), [], "A never hears of B's upload, though A watches KU Leuven and the entry");
+
+  // A shared ingest: a KU Leuven × HIT work, a Delft × HIT work, and works with no listed co-author.
+  assert.equal((await inject('org-b/viewer', 'POST', '/api/watchlist', { text: DELFT, scope: 'user' })).statusCode, 201);
+  const report = await sharedIngest('new.jsonl', [work('W2001', 2025, ['leuven', 'hit']), work('W2002', 2025, ['delft', 'hit']), work('W2003', 2025, ['leuven', 'oxford']), work('W2004', 2025, ['hit'])]);
+  assert.equal(report.alerts['new-copublication'], 4, `A's two, B's one, B's viewer's own one: ${JSON.stringify(report)}`);
+  const workOf = (x: { evidence: Record<string, unknown> }) => (x.evidence.work as { id: string }).id;
+  const a = await alertsOf('org-a/analyst');
+  assert.deepEqual(a.map(workOf).sort(), ['doi:10.5555/alerts.w2001', 'doi:10.5555/alerts.w2002'], 'A watches KU Leuven and the HIT entry; no alert without a listed co-author, none for a work of HIT alone');
+  const w2001 = a.find((x) => workOf(x) === 'doi:10.5555/alerts.w2001')!;
+  assert.deepEqual((w2001.evidence.watched as { kind: string }[]).map((w) => w.kind).sort(), ['institution', 'list-entry'], 'both of A’s items it touches are named, in one alert');
+  assert.deepEqual((w2001.evidence.listed as { name: string }[]).map((l) => l.name), ['Harbin Institute of Technology']);
+  assert.equal((w2001.evidence.evidence as { base: string }).base, 'shared');
+  assert.deepEqual((await alertsOf('org-a/viewer')).map(workOf).sort(), a.map(workOf).sort(), "the viewer's own Delft item repeats nothing the organisation is told");
+  assert.deepEqual((await alertsOf('org-b/analyst')).map(workOf).sort(), ['doi:10.5555/alerts.w2001', 'doi:10.5555/alerts.w9001']);
+  assert.deepEqual((await alertsOf('org-b/viewer')).map(workOf).sort(), ['doi:10.5555/alerts.w2001', 'doi:10.5555/alerts.w2002', 'doi:10.5555/alerts.w9001'], "B's viewer's own Delft item adds the Delft × HIT work, for that viewer alone");
+
+  // Nothing twice: another pass, the same file again, the same work from another file.
+  const again = await monitor.check();
+  assert.deepEqual(again.alerts, {});
+  await sharedIngest('again.jsonl', [work('W2001', 2025, ['leuven', 'hit'])]);
+  assert.equal((await alertsOf('org-a/analyst')).length, 2);
+});
+
+test('inbox: read and unread per user; another organisation’s alert is not found', async () => {
+  const [alert] = await alertsOf('org-a/analyst');
+  assert.ok(alert);
+  assert.equal((await inject('org-a/analyst', 'PUT', `/api/alerts/${alert.id}/read`)).statusCode, 204);
+  assert.equal((await alertsOf('org-a/analyst')).find((x) => x.id === alert.id)!.read, true);
+  assert.equal((await alertsOf('org-a/admin')).find((x) => x.id === alert.id)!.read, false, 'read for that user only');
+  assert.equal(((await inject('org-a/analyst', 'GET', '/api/alerts?unread=true')).json() as { id: string }[]).some((x) => x.id === alert.id), false);
+  assert.equal((await inject('org-a/analyst', 'DELETE', `/api/alerts/${alert.id}/read`)).statusCode, 204);
+  assert.equal((await alertsOf('org-a/analyst')).find((x) => x.id === alert.id)!.read, false);
+  assert.equal((await inject('org-b/admin', 'GET', `/api/alerts/${alert.id}`)).statusCode, 404);
+  assert.equal((await inject('org-b/admin', 'PUT', `/api/alerts/${alert.id}/read`)).statusCode, 404);
+});
+
+test('Atom feed: a feed-only token opens the user’s feed and nothing else; a new token or a revocation closes the old address', async () => {
+  const made = await inject('org-a/viewer', 'POST', '/api/alerts/feed');
+  assert.equal(made.statusCode, 201, made.body);
+  const { token, url } = made.json() as { token: string; url: string };
+  assert.match(url, /\/feeds\/drkf_[A-Za-z0-9_-]{32}\.atom$/);
+  const feed = await inject('', 'GET', `/feeds/${token}.atom`);
+  assert.equal(feed.statusCode, 200, feed.body);
+  assert.match(String(feed.headers['content-type']), /^application\/atom\+xml/);
+  const xml = feed.body;
+  assert.match(xml, /^<\?xml version="1.0" encoding="utf-8"\?>\n<feed xmlns="http:\/\/www.w3.org\/2005\/Atom">/);
+  for (const required of ['<id>urn:uuid:', '<title type="text">derisk alerts for viewer of org-a</title>', '<updated>', '<author><name>derisk</name></author>', '<link rel="self"']) assert.ok(xml.includes(required), required);
+  const viewerAlerts = await alertsOf('org-a/viewer');
+  assert.equal((xml.match(/<entry>/g) ?? []).length, viewerAlerts.length);
+  for (const a of viewerAlerts) assert.ok(xml.includes(`<id>urn:uuid:${a.id}</id>`));
+  assert.ok(!xml.includes(token.slice(5, 20)) || xml.split(token).length === 2, 'the token appears only in the self link');
+
+  assert.equal((await inject('', 'GET', '/api/alerts', undefined, { authorization: `Bearer ${token}` })).statusCode, 401, 'a feed token is no API token');
+  assert.equal((await inject('', 'GET', '/feeds/drkf_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.atom')).statusCode, 404);
+  assert.equal((await inject('', 'GET', '/feeds/whatever.atom')).statusCode, 400);
+
+  const second = (await inject('org-a/viewer', 'POST', '/api/alerts/feed')).json() as { token: string };
+  assert.equal((await inject('', 'GET', `/feeds/${token}.atom`)).statusCode, 404, 'a new address closes the old one');
+  assert.equal((await inject('', 'GET', `/feeds/${second.token}.atom`)).statusCode, 200);
+  await service.accounts.setDisabled(OPERATOR, userIds['org-a/viewer']!, true);
+  assert.equal((await inject('', 'GET', `/feeds/${second.token}.atom`)).statusCode, 404, "a disabled user's feed is closed");
+  await service.accounts.setDisabled(OPERATOR, userIds['org-a/viewer']!, false);
+  // Disabling revoked the viewer's API tokens too.
+  tokens['org-a/viewer'] = (await service.accounts.createToken((await service.accounts.login('viewer@org-a.example', PASSWORD)).actor, 'test')).token;
+  assert.equal((await inject('org-a/viewer', 'DELETE', '/api/alerts/feed')).statusCode, 204);
+  assert.equal((await inject('', 'GET', `/feeds/${second.token}.atom`)).statusCode, 404, 'revoked');
+});
+
+/** An HTTP receiver answering each request with the next status of its script (the last one repeats). */
+async function receiver(statuses: number[], delayMs = 0): Promise<{ server: Server; url: string; got: { headers: IncomingHttpHeaders; body: string }[] }> {
+  const got: { headers: IncomingHttpHeaders; body: string }[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      got.push({ headers: req.headers, body });
+      const status = statuses[Math.min(got.length - 1, statuses.length - 1)]!;
+      setTimeout(() => res.writeHead(status).end(), delayMs).unref();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got };
+}
+
+test('webhooks: Standard Webhooks headers verified by the standardwebhooks package; retries with back-off; 410 disables; a hanging endpoint holds up no other', async () => {
+  const add = (url: string) => inject('org-a/officer', 'POST', '/api/webhooks', { url });
+  assert.equal((await inject('org-a/analyst', 'POST', '/api/webhooks', { url: 'http://127.0.0.1:9/x' })).statusCode, 403);
+  assert.equal((await add('ftp://example.org/x')).statusCode, 400);
+  const good = await receiver([200]);
+  const flaky = await receiver([500, 503, 200]);
+  const gone = await receiver([410]);
+  const hanging = await receiver([200], 60_000);
+  const hooks: Record<string, { id: string; secret: string }> = {};
+  for (const [name, r] of Object.entries({ good, flaky, gone, hanging })) {
+    const made = await add(r.url);
+    assert.equal(made.statusCode, 201, made.body);
+    assert.match(made.json().secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+    hooks[name] = made.json();
+  }
+  let clock = 0;
+  // The time limit is generous: only the hanging endpoint, which never answers, should reach it on a busy machine.
+  const sender = new WebhookSender(service.db, { schedule: [5, 60], timeoutMs: 3000, now: () => clock });
+  try {
+    await sharedIngest('hooks.jsonl', [work('W3001', 2026, ['leuven', 'hit'])]);
+    clock = Date.now();
+    await sender.drain();
+    assert.equal(good.got.length, 1);
+    const sent = good.got[0]!;
+    const payload = new Webhook(hooks.good!.secret).verify(sent.body, sent.headers as Record<string, string>) as { type: string; data: { id: string; kind: string; title: string } };
+    assert.equal(payload.type, 'alert.new_copublication');
+    assert.equal(payload.data.id, sent.headers['webhook-id']);
+    assert.match(payload.data.title, /KU Leuven/);
+    assert.throws(() => new Webhook(hooks.flaky!.secret).verify(sent.body, sent.headers as Record<string, string>), /signature/i, "another endpoint's secret does not verify it");
+    assert.equal(gone.got.length, 1);
+    assert.equal(hanging.got.length, 1, 'the hanging endpoint was tried, and timed out without holding the others');
+
+    // The flaky endpoint is retried only when its back-off has passed, with the same webhook-id.
+    await sender.drain();
+    assert.equal(flaky.got.length, 1, 'not before 5 s');
+    clock += 5_000;
+    await sender.drain();
+    assert.equal(flaky.got.length, 2);
+    clock += 60_000;
+    await sender.drain();
+    assert.equal(flaky.got.length, 3);
+    assert.deepEqual(new Set(flaky.got.map((g) => g.headers['webhook-id'])).size, 1, 'one id for every attempt');
+    assert.notEqual(flaky.got[0]!.headers['webhook-timestamp'], flaky.got[2]!.headers['webhook-timestamp'], 'each attempt carries its own time');
+    new Webhook(hooks.flaky!.secret).verify(flaky.got[2]!.body, flaky.got[2]!.headers as Record<string, string>);
+
+    const list = (await inject('org-a/officer', 'GET', '/api/webhooks')).json() as { id: string; disabled: boolean; disabledReason: string | null; deliveries: Record<string, number> }[];
+    const byId = new Map(list.map((w) => [w.id, w]));
+    assert.equal(byId.get(hooks.gone!.id)!.disabled, true, '410 disables the endpoint');
+    assert.match(byId.get(hooks.gone!.id)!.disabledReason!, /410/);
+    assert.deepEqual(byId.get(hooks.good!.id)!.deliveries, { pending: 0, delivered: 1, failed: 0 });
+    assert.deepEqual(byId.get(hooks.flaky!.id)!.deliveries, { pending: 0, delivered: 1, failed: 0 });
+    assert.deepEqual(byId.get(hooks.hanging!.id)!.deliveries, { pending: 0, delivered: 0, failed: 1 }, 'three timeouts spend the schedule of two waits');
+    assert.deepEqual((await inject('org-b/officer', 'GET', '/api/webhooks')).json(), [], "B does not see A's endpoints");
+
+    // Nothing goes to a disabled endpoint again, and nothing twice to the others.
+    await sharedIngest('hooks2.jsonl', [work('W3002', 2026, ['leuven', 'hit'])]);
+    clock = Date.now() + 3_600_000;
+    await sender.drain();
+    assert.equal(gone.got.length, 1);
+    assert.equal(good.got.length, 2);
+    assert.equal(new Set(good.got.map((g) => g.headers['webhook-id'])).size, 2);
+  } finally {
+    await sender.stop();
+    for (const r of [good, flaky, gone, hanging]) r.server.closeAllConnections(), r.server.close();
+  }
+});

@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Assessor } from '../../src/assessment/assessor.ts';
+import { loadBundle } from '../../src/assessment/bundle.ts';
+import { ingestWorks } from '../../src/ingest/pipeline.ts';
+import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
+import { resolvePending } from '../../src/resolve/apply.ts';
+import { AffiliationResolver } from '../../src/resolve/matcher.ts';
+import { refreshAnalytics } from '../../src/store/refresh.ts';
+import { AlertInbox, type AlertView } from '../../src/monitoring/alerts.ts';
+import { Monitor } from '../../src/monitoring/monitor.ts';
+import { StoreSubjects } from '../../src/monitoring/subjects.ts';
+import { Watchlists } from '../../src/monitoring/watchlists.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { CaseService } from '../../src/service/cases.ts';
+import { Store } from '../../src/store/store.ts';
+import { MIRROR, tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { actors, knowledgeBase } from '../helpers/kb.ts';
+import { rorRecord } from '../helpers/landscape.ts';
+import { testService, type TestService } from '../helpers/service.ts';
+import { WATCHLIST_PROVENANCE } from '../helpers/watchlist.ts';
+
+const HIT = '01yqg2h08';
+const KU_LEUVEN = '05f950310';
+const HISTORY = join(MIRROR, 'us-dod-lists-history-opensanctions', 'dod_1260h_chinese_military_companies.csv');
+const who = actors(['org-a', 'org-b']);
+const bundle = loadBundle();
+
+let store: Store;
+let service: TestService;
+let cases: CaseService;
+let monitor: Monitor;
+let today = '2026-06-01';
+const inbox = () => new AlertInbox(service.db);
+const alerts = async (org: string, kind?: string): Promise<AlertView[]> => (await inbox().list(who[`${org}/viewer`]!)).filter((a) => !kind || a.kind === kind);
+
+before(async () => {
+  const home = tempDir();
+  store = await Store.open(join(home, 'derisk.duckdb'));
+  await ingestRegistry(store, writeTemp('ror.jsonl', [rorRecord(KU_LEUVEN, 'KU Leuven', 'BE', 'Leuven'), rorRecord(HIT, 'Harbin Institute of Technology', 'CN', 'Harbin')].map((r) => JSON.stringify(r)).join('\n')));
+  await saveLists(store, [readWatchlist(writeTemp('w.json', JSON.stringify({ list: WATCHLIST_PROVENANCE, entries: [{ name: 'Some Other Institute', level: 'high' }] })))]);
+  const work = (id: string) => JSON.stringify({ id: `https://openalex.org/${id}`, doi: `10.5555/monitor.${id.toLowerCase()}`, display_name: id, publication_year: 2024, authorships: [{ author: { display_name: 'A' }, raw_affiliation_strings: ['KU Leuven, Leuven, Belgium'] }, { author: { display_name: 'B' }, raw_affiliation_strings: ['Harbin Institute of Technology, Harbin, China'] }] });
+  await ingestWorks(store, 'openalex', writeTemp('works.jsonl', ['W1', 'W2'].map(work).join('\n')), { quarantineDir: join(home, 'q') });
+  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
+  await refreshAnalytics(store);
+  await screenPending(store, await screeningContext(store));
+  service = await testService(store);
+  // A fresh assessor per pass: it screens with the lists loaded now.
+  const assessor = async () => new Assessor({ store, screening: await screeningContext(store), bundle });
+  cases = new CaseService(service.db, await assessor());
+  monitor = new Monitor({ db: service.db, store, assessor, today: () => today });
+});
+
+after(async () => {
+  await service.close();
+  store.close();
+});
+
+/** The 1260H list as it stood on a day: every row listed by then and not yet delisted; an entity listed twice at once is its latest row. */
+function dod1260hOn(day: string, rows: Record<string, string>[]): string {
+  const active = new Map<string, Record<string, string>>();
+  for (const r of rows.filter((r) => r['Start date']! <= day && (r['End date'] === '' || r['End date']! > day)).sort((a, b) => a['Start date']!.localeCompare(b['Start date']!))) active.set(r['Clean Name']!, r);
+  const entries = [...active.values()].map((r) => ({ name: r['Clean Name'], aliases: [r.Alias, r['Previous Name']].filter(Boolean), level: 'high', country: 'CN', ...(r.Note ? { note: r.Note } : {}), ...(r['Source Url'] ? { url: r['Source Url'] } : {}) }));
+  const list = { id: 'us-dod-1260h-history', title: 'Entities Identified as Chinese Military Companies Operating in the United States (Sec. 1260H), as of ' + day, publisher: 'U.S. Department of Defense (transcribed by OpenSanctions)', source_url: 'https://www.opensanctions.org/datasets/us_dod_chinese_milcorps/', retrieved: day, licence: 'CC BY-NC 4.0 (OpenSanctions)' };
+  return writeTemp(`dod-1260h-${day}.json`, JSON.stringify({ list, entries }));
+}
+
+/** A minimal RFC 4180 reader for the mirror's CSV (quoted fields with commas). */
+function csvRows(text: string): Record<string, string>[] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(field), (field = '');
+    else if (c === '\n') row.push(field.replace(/\r$/, '')), rows.push(row), (row = []), (field = '');
+    else field += c;
+  }
+  if (field !== '' || row.length > 0) row.push(field), rows.push(row);
+  const [header, ...body] = rows;
+  return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ''])));
+}
+
+test('list history replayed: each 1260H edition as a new version; alerts for what an organisation’s cases and watchlist name, and for nothing else', { skip: !existsSync(HISTORY) && 'data mirror not present' }, async () => {
+  const rows = csvRows(readFileSync(HISTORY, 'utf8'));
+  const days = [...new Set(rows.flatMap((r) => [r['Start date']!, r['End date']!]).filter(Boolean))].sort();
+  assert.deepEqual(days, ['2021-06-03', '2022-10-05', '2024-01-31', '2025-01-07', '2026-02-17', '2026-06-08']);
+  // A's case names YMTC by its short name as a partner, and China Telecom as a funder; B's case names neither.
+  const caseA = await cases.create(who['org-a/analyst']!, { title: 'Memory chips for edge AI', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }, { name: 'YMTC', role: 'partner', country: 'CN', kind: 'company' }], funders: [{ name: 'China Telecommunications Corporation' }], research: { type: 'basic', open_publication: 'yes' } });
+  await cases.create(who['org-b/analyst']!, { title: 'Leuven only', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }], research: { type: 'basic', open_publication: 'yes' } });
+  const seen: Record<string, string[]> = {};
+  for (const day of days) {
+    await saveLists(store, [readWatchlist(dod1260hOn(day, rows))]);
+    const before = new Set((await alerts('org-a', 'list-change')).map((a) => a.id));
+    await monitor.check();
+    seen[day] = (await alerts('org-a', 'list-change')).filter((a) => !before.has(a.id)).map((a) => a.title.replace(/^.*as of \d{4}-\d{2}-\d{2}: /, '')).sort();
+    // After the 2024 edition A starts watching Megvii, listed then.
+    if (day === '2024-01-31') await new Watchlists(service.db, new StoreSubjects(store)).add(who['org-a/analyst']!, { text: 'Megvii', kind: 'list-entry' });
+  }
+  assert.deepEqual(seen, {
+    '2021-06-03': [],
+    '2022-10-05': [],
+    '2024-01-31': ['Yangtze Memory Technologies Co., Ltd. added'],
+    '2025-01-07': ['Beijing Megvii Technology Co., Ltd. removed', 'China Telecommunications Corporation removed'],
+    // YMTC's 2025 listing ends, but a listing of 2024 without an end date keeps it on the list.
+    '2026-02-17': [],
+    '2026-06-08': ['Yangtze Memory Technologies Co., Ltd. changed (source text)'],
+  });
+  const all = await alerts('org-a', 'list-change');
+  const ymtc = all.find((a) => /YMTC|Yangtze/.test(a.subject) && /added/.test(a.title))!;
+  const ev = ymtc.evidence as { change: string; list: { id: string; previous: { retrieved: string } }; occursIn: { kind: string; id?: string }[] };
+  assert.equal(ev.change, 'added');
+  assert.equal(ev.list.previous.retrieved, '2022-10-05');
+  assert.deepEqual(ev.occursIn, [{ kind: 'case', id: caseA.id, title: 'Memory chips for edge AI' }]);
+  const megvii = all.find((a) => /Megvii/.test(a.subject))!;
+  assert.deepEqual((megvii.evidence as { occursIn: { kind: string }[] }).occursIn.map((o) => o.kind), ['watchlist']);
+  assert.deepEqual(await alerts('org-b', 'list-change'), [], 'B names none of them');
+
+  // The same versions again change nothing.
+  await monitor.check();
+  assert.equal((await alerts('org-a', 'list-change')).length, 4);
+});
+
+test('a list change that flips a stored verdict: re-run with the case as assessed, before and after, the deciding criterion', async () => {
+  await saveLists(store, [readWatchlist(writeTemp('w1.json', JSON.stringify({ list: WATCHLIST_PROVENANCE, entries: [{ name: 'Some Other Institute', level: 'high' }] })))]);
+  await monitor.check();
+  const created = await cases.create(who['org-a/analyst']!, { title: 'Robotics with HIT', partners: [{ ror: HIT, role: 'partner', country: 'CN', kind: 'university' }], research: { type: 'basic', open_publication: 'yes' } });
+  const stored = await cases.assess(who['org-a/analyst']!, created.id, '2026-06-01');
+  await monitor.check();
+  assert.deepEqual(await alerts('org-a', 'verdict-change'), [], 'nothing changed yet');
+
+  // The watchlist now lists HIT.
+  await saveLists(store, [readWatchlist(writeTemp('w2.json', JSON.stringify({ list: WATCHLIST_PROVENANCE, entries: [{ name: 'Some Other Institute', level: 'high' }, { name: 'Harbin Institute of Technology', level: 'very-high', ror_ids: [HIT] }] })))]);
+  // A pass that sees the new version but cannot re-check the verdicts (cut short, or no assessor)
+  // leaves the re-check owed: the next pass does it.
+  await new Monitor({ db: service.db, store, assessor: () => Promise.reject(new Error('not now')), today: () => today }).check();
+  assert.deepEqual(await alerts('org-a', 'verdict-change'), []);
+  const report = await monitor.check();
+  assert.ok(report.reassessed >= 1);
+  const flips = await alerts('org-a', 'verdict-change');
+  assert.equal(flips.length, 1, JSON.stringify(flips));
+  const ev = flips[0]!.evidence as { assessment: string; before: { overall: string }; after: { overall: string; lists: { id: string; version: string }[] }; deciding: { id: string; before: string; after: string }[]; because: string[] };
+  assert.equal(ev.assessment, stored.id);
+  assert.equal(ev.before.overall, stored.overall);
+  assert.notEqual(ev.after.overall, stored.overall);
+  assert.ok(ev.deciding.length > 0 && ev.deciding.every((d) => d.before !== d.after), JSON.stringify(ev.deciding));
+  assert.ok(ev.because.some((b) => b.startsWith(`list ${WATCHLIST_PROVENANCE.id}`)), JSON.stringify(ev.because));
+  assert.equal(flips[0]!.link, `/api/assessments/${stored.id}`);
+  assert.match(flips[0]!.title, new RegExp(`^Robotics with HIT: ${stored.overall} → ${ev.after.overall}`));
+  // The stored verdict itself is untouched: a verdict changes only when someone assesses again.
+  assert.equal((await cases.assessment(who['org-a/viewer']!, stored.id)).overall, stored.overall);
+  assert.deepEqual(await alerts('org-b', 'verdict-change'), []);
+  await monitor.check();
+  assert.equal((await alerts('org-a', 'verdict-change')).length, 1, 'told once');
+});
+
+test('knowledge-base changes in watched topics (and a change of status re-checks verdicts); re-assessment dates reached', async () => {
+  const kb = knowledgeBase(service.db);
+  await kb.ready();
+  await new Watchlists(service.db, new StoreSubjects(store)).add(who['org-a/viewer']!, { text: 'data-governance', kind: 'topic', scope: 'user' });
+  await monitor.check();
+  assert.deepEqual(await alerts('org-a', 'knowledge-change'), [], 'importing the bundled entries is no news');
+  const view = await kb.get(who['org-a/viewer']!, 'cn-data-security-law');
+  const doc = structuredClone(view.entry) as { status: string; status_history: { status: string; date: string }[] };
+  doc.status_history.push({ status: 'amended', date: '2026-05' });
+  doc.status = 'amended';
+  const edited = await kb.edit(who['org-b/analyst']!, 'cn-data-security-law', doc, view.version, 'amended');
+  const report = await monitor.check();
+  assert.ok(report.reassessed >= 1, 'a change of status re-checks the stored verdicts');
+  const changes = await alerts('org-a', 'knowledge-change');
+  assert.equal(changes.length, 1);
+  assert.match(changes[0]!.title, /status adopted → amended/);
+  assert.equal(changes[0]!.link, `/api/kb/entries/cn-data-security-law/diff?from=${edited.version - 1}&to=${edited.version}`);
+  assert.deepEqual((await inbox().list(who['org-a/analyst']!)).filter((a) => a.kind === 'knowledge-change'), [], "the viewer's own topic: the viewer's alert");
+  assert.deepEqual(await alerts('org-b', 'knowledge-change'), []);
+
+  assert.deepEqual(await alerts('org-a', 'reassessment-due'), []);
+  today = '2099-01-01';
+  await monitor.check();
+  const due = await alerts('org-a', 'reassessment-due');
+  assert.ok(due.length >= 1 && due.every((a) => /re-assessment due since \d{4}-\d{2}-\d{2}$/.test(a.title)), JSON.stringify(due.map((a) => a.title)));
+  await monitor.check();
+  assert.equal((await alerts('org-a', 'reassessment-due')).length, due.length, 'once');
+});

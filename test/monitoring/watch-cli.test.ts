@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { ingestRegistry } from '../../src/ingest/registry.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists } from '../../src/screening/store.ts';
+import { Store } from '../../src/store/store.ts';
+import { derisk } from '../helpers/cli.ts';
+import { tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { rorRecord } from '../helpers/landscape.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+const KU_LEUVEN = '05f950310';
+const HIT = '01yqg2h08';
+let env: Record<string, string>;
+
+before(async () => {
+  const home = tempDir();
+  env = { DERISK_HOME: home };
+  const store = await Store.open(join(home, 'derisk.duckdb'));
+  await ingestRegistry(store, writeTemp('ror.jsonl', [rorRecord(KU_LEUVEN, 'KU Leuven', 'BE', 'Leuven'), rorRecord(HIT, 'Harbin Institute of Technology', 'CN', 'Harbin')].map((r) => JSON.stringify(r)).join('\n')));
+  await saveLists(store, [readWatchlist(watchlist([{ name: 'Harbin Institute of Technology', level: 'high', ror_ids: [HIT] }]))]);
+  store.close();
+});
+
+test('derisk watch add / list, derisk ingest tells of new alerts, derisk alerts --json gives the contract', () => {
+  const add = derisk(['watch', 'add', 'KU Leuven'], env);
+  assert.equal(add.status, 0, add.stderr);
+  assert.match(add.stdout, new RegExp(`^watching institution KU Leuven, BE \\(${KU_LEUVEN}\\)`));
+  assert.match(derisk(['watch', 'add', KU_LEUVEN], env).stdout, /^already watching/);
+  const unknown = derisk(['watch', 'add', 'Nowhere University'], env);
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /"Nowhere University" names no institution and no list-entry/);
+  assert.equal(derisk(['watch', 'add', 'x', '--kind', 'planet'], env).status, 2);
+  const list = derisk(['watch', 'list', '--json'], env);
+  assert.deepEqual((JSON.parse(list.stdout) as { ref: string }[]).map((i) => i.ref), [KU_LEUVEN]);
+
+  const works = writeTemp('new.jsonl', JSON.stringify({ id: 'https://openalex.org/W77', doi: '10.5555/cli.w77', display_name: 'Joint work', publication_year: 2026, authorships: [{ author: { display_name: 'A' }, raw_affiliation_strings: ['KU Leuven, Leuven, Belgium'] }, { author: { display_name: 'B' }, raw_affiliation_strings: ['Harbin Institute of Technology, Harbin, China'] }] }) + '\n');
+  const ingest = derisk(['ingest', 'openalex', works], env);
+  assert.equal(ingest.status, 0, ingest.stderr);
+  assert.match(ingest.stderr, /alerts: 1 new-copublication/);
+  const alerts = derisk(['alerts', '--json'], env);
+  assert.equal(alerts.status, 0, alerts.stderr);
+  const parsed = JSON.parse(alerts.stdout) as Record<string, unknown>[];
+  assert.equal(parsed.length, 1);
+  assert.deepEqual(Object.keys(parsed[0]!), ['id', 'kind', 'created_at', 'title', 'subject', 'evidence', 'link']);
+  assert.equal(parsed[0]!.kind, 'new-copublication');
+  assert.equal(parsed[0]!.link, 'https://doi.org/10.5555/cli.w77');
+  // Checking again finds nothing new; reading marks it read.
+  assert.match(derisk(['alerts', 'check'], env).stderr, /alerts: nothing new/);
+  assert.equal(derisk(['alerts', 'read', parsed[0]!.id as string], env).status, 0);
+  assert.match(derisk(['alerts', '--unread'], env).stdout, /no unread alerts/);
+});
