@@ -143,6 +143,7 @@ export class Screener {
 
   /** Entry → its organisation (entries of several lists naming one organisation share one). */
   private readonly organisations = new Map<RiskEntry, { id: string; name: string; members: { list: RiskList; entry: RiskEntry; keys: Map<string, string> }[] }>();
+  private readonly organisationNames = new Map<string, string>();
 
   constructor(
     readonly lists: RiskList[],
@@ -216,6 +217,7 @@ export class Screener {
       const head = ranked[0]!;
       const org = { id: `${listOf.get(head)!.id}/${head.id}`, name: head.name, members: members.map((entry) => ({ list: listOf.get(entry)!, entry, keys: keysOf.get(entry)! })) };
       for (const m of members) this.organisations.set(m, org);
+      this.organisationNames.set(org.id, org.name);
     }
   }
 
@@ -260,7 +262,8 @@ export class Screener {
     return this.entryIndex.get(`${list}\u0000${entryId}`);
   }
 
-  screen(query: string): ScreenResult {
+  /** `nearest: false` leaves out the nearest names not taken (stored screening of affiliation strings needs only the hits). */
+  screen(query: string, options: { nearest?: boolean } = {}): ScreenResult {
     const text = query.normalize('NFKC').trim();
     if (text === '') throw new ScreenError('empty name: give a name or a ROR id to screen');
     const hits = new Map<string, Hit>();
@@ -280,7 +283,7 @@ export class Screener {
     for (const m of institutions.filter((i) => i.tier === 'exact')) this.registryHits(m.rorId, `the registry resolves "${text}" to ${m.name} (${m.rorId}, ${m.tier}: ${m.evidence})`, m.score, hits, unit);
     // Only an exact registry name recognises the organisation; a nearer guess is shown as a candidate.
     const guesses = (resolution?.institutions ?? []).filter((m) => m.tier !== 'exact').map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, why: `not taken: only a ${m.tier} match (${m.evidence})` }));
-    return this.finish(query, institutions.map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier })), hits, namesakes, parts.length > 1 ? parts : [text], guesses);
+    return this.finish(query, institutions.map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier })), hits, namesakes, options.nearest === false ? [] : parts.length > 1 ? parts : [text], guesses);
   }
 
   /** The answer: every entry of the organisations hit, the state, the headline and the nearest names not taken. */
@@ -288,7 +291,7 @@ export class Screener {
     this.sameOrganisation(found);
     const hits = sortHits([...found.values()]);
     const similar = [...namesakes, ...this.similarNames(parts, found, namesakes)];
-    const organisations = groupOrganisations(hits, (id) => [...this.organisations.values()].find((o) => o.id === id)?.name);
+    const organisations = groupOrganisations(hits, (id) => this.organisationNames.get(id));
     const choices = this.choices(namesakes);
     const recognised = institutions.some((i) => i.tier === 'exact') || namesakes.length > 0;
     const state: ScreenState = hits.length > 0 ? 'listed' : choices.length > 0 ? 'ambiguous' : recognised ? 'not-listed' : 'unknown';
