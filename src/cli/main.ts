@@ -24,7 +24,11 @@ Usage:
   derisk facts [--json]                        the brief's published facts against the loaded data
   derisk lists [show|load [--watchlist F]...|diff <old> <new>]   risk lists: what is loaded (with provenance),
                                                load the published lists from the mirror (and your watchlists), compare versions
-  derisk screen <name|ROR id> [--json]         every list entry the name denotes, how it matched, and similar names
+  derisk screen <name|ROR id> [--json]         every list entry the name denotes, grouped by organisation, how it matched,
+                                               and the nearest names not taken; exit 0 recognised and not listed, 10 listed,
+                                               11 ambiguous (say which one), 12 unknown organisation (identify it first)
+  derisk screen --batch <names.txt|names.csv|-> [--csv out.csv] [--json]   many names at once (one per line, or a
+                                               CSV "name" column); exits with the most severe state
   derisk screen --portfolio <ROR id> [--rollup] [--csv out.csv] [--json]
   derisk screen --export <ingested file> [--csv out.csv] [--json]
                                                co-publications with listed entities, partners/researchers/departments ranked

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Config } from '../config.ts';
@@ -9,7 +9,9 @@ import { briefing, briefingMarkdown } from '../screening/briefing.ts';
 import { diffLists } from '../screening/diff.ts';
 import { loadListCatalogue, readCatalogueList, readListFile, readWatchlist, type RiskList } from '../screening/lists.ts';
 import { loadWeights, portfolio, portfolioCsv, type Portfolio, type PortfolioScope } from '../screening/portfolio.ts';
-import { ScreenError, screenJson, type ScreenResult } from '../screening/screener.ts';
+import { BatchError, batchCsv, parseNames, screenBatch, type BatchResult } from '../screening/batch.ts';
+import { levelWords, matchWords, SCREEN_STATES, ScreenError, screenJson, type ScreenResult, type ScreenState } from '../screening/screener.ts';
+import { readTextFile } from '../text-file.ts';
 import { saveLists, screenPending, screeningContext } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
@@ -77,20 +79,45 @@ export async function listsCommand(argv: string[]): Promise<number> {
   });
 }
 
+/**
+ * Exit codes of `derisk screen`: a script may treat only 0 as "no listing for a recognised
+ * organisation"; every other answer needs a person.
+ */
+export const SCREEN_EXIT: Record<ScreenState, number> = { 'not-listed': 0, listed: 10, ambiguous: 11, unknown: 12 };
+
+const STATE_LABEL: Record<ScreenState, string> = { listed: 'LISTED', ambiguous: 'AMBIGUOUS', 'not-listed': 'RECOGNISED, NOT LISTED', unknown: 'UNKNOWN ORGANISATION' };
+
 function printScreen(r: ScreenResult): void {
   out.log(`Screened: ${r.query}`);
+  out.log(`${STATE_LABEL[r.state]}${r.level ? ` (${levelWords(r.level)})` : ''}: ${r.headline}`);
   if (r.institutions.length > 0) out.log(`Registry: ${r.institutions.map((i) => `${i.name} (${i.rorId}, ${i.countryCode ?? '?'}, ${i.tier})`).join('; ')}`);
-  if (r.hits.length === 0) out.log('No list names this organisation.');
-  for (const h of r.hits) {
-    out.log(`\n[${h.level.toUpperCase()}] ${h.entry} — ${h.listTitle} (${h.list}, version ${h.listVersion})`);
-    out.log(`  match: ${h.match}, score ${h.score}${h.inherited ? `; INHERITED via ${h.inherited.via} (${h.inherited.how})` : ''}`);
-    out.log(`  evidence: ${h.evidence}`);
-    if (h.sourceText) out.log(`  the list says: ${h.sourceText.replace(/\s+/g, ' ').slice(0, 300)}`);
+  for (const o of r.organisations) {
+    out.log(`\n[${o.level.toUpperCase()}] ${o.name}: ${o.listings.length} listing${o.listings.length === 1 ? '' : 's'}`);
+    for (const h of o.listings) {
+      out.log(`  ${h.listName} (version ${h.listVersion}, ${levelWords(h.level)}): "${h.entry}"`);
+      out.log(`    how: ${h.sameAs ? `same organisation as "${h.sameAs.entry}" (${h.evidence.split('; ').pop()})` : matchWords(h)}${h.inherited ? `; INHERITED (${h.inherited.how})` : ''}`);
+      if (!h.sameAs) out.log(`    evidence: ${h.evidence}`);
+      if (h.sourceText) out.log(`    the list says: ${h.sourceText.replace(/\s+/g, ' ').slice(0, 300)}`);
+    }
+  }
+  if (r.choices.length > 0) {
+    out.log('\nWhich one? Screen it with its country:');
+    for (const c of r.choices) out.log(`  derisk screen ${JSON.stringify(c.query)}    # ${c.label}`);
+  }
+  if (r.registryCandidates.length > 0) {
+    out.log('\nNearest registry institutions (not taken):');
+    for (const c of r.registryCandidates) out.log(`  ${c.name} (${c.rorId}, ${c.countryCode ?? '?'}) — ${c.why}`);
   }
   if (r.similar.length > 0) {
-    out.log('\nSimilar names (not matches):');
-    for (const s of r.similar) out.log(`  ${s.entry} (${s.list}, ${s.level}) — ${s.why}`);
-  }
+    out.log('\nNearest listed names (not matches):');
+    for (const s of r.similar) out.log(`  ${s.entry} (${s.listName}, ${levelWords(s.level)}) — ${s.why}`);
+  } else if (r.state !== 'listed') out.log('\nNo listed name shares a distinctive word with it.');
+}
+
+function printBatch(b: BatchResult): void {
+  out.log(render(b.rows.map((r) => ({ name: r.query, state: STATE_LABEL[r.state], level: r.level ? levelWords(r.level) : '', organisations: r.organisations.join('; '), lists: r.lists.join('; ') })), 'table', ['name', 'state', 'level', 'organisations', 'lists']));
+  out.log(`\n${b.rows.length} names: ${SCREEN_STATES.filter((s) => b.counts[s] > 0).map((s) => `${b.counts[s]} ${STATE_LABEL[s].toLowerCase()}`).join(', ')}.`);
+  if (b.counts.unknown > 0) out.log('Unknown organisations: identify them before relying on this; no listing found is not a clearance.');
 }
 
 async function screenOne(store: Store, query: string): Promise<ScreenResult> {
@@ -107,9 +134,27 @@ export async function screenCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...COMMON, portfolio: { type: 'string' }, rollup: { type: 'boolean' }, export: { type: 'string' }, csv: { type: 'string' } },
+    options: { ...COMMON, portfolio: { type: 'string' }, rollup: { type: 'boolean' }, export: { type: 'string' }, csv: { type: 'string' }, batch: { type: 'string' } },
   });
   const config = loadConfig();
+  if (values.batch !== undefined) {
+    if (positionals.length > 0) throw new UsageError('screen --batch FILE takes the names from the file (or - for standard input), not from the command line');
+    let names: string[];
+    try {
+      names = parseNames(values.batch === '-' ? readFileSync(0, 'utf8') : readTextFile(values.batch, (m) => new UsageError(m)), values.batch === '-' ? 'standard input' : values.batch);
+    } catch (e) {
+      if (e instanceof BatchError) throw new UsageError(e.message);
+      throw e;
+    }
+    return withStore(config, async (store) => {
+      const { screener } = await screeningContext(store);
+      const b = screenBatch(screener, names, (q) => ROR_ID.test(q.trim()));
+      if (values.csv) writeFileSync(values.csv, batchCsv(b));
+      if (values.json) out.log(JSON.stringify({ state: b.state, counts: b.counts, results: b.results.map(screenJson) }, null, 2));
+      else printBatch(b);
+      return SCREEN_EXIT[b.state];
+    });
+  }
   if (values.portfolio || values.export) {
     return withStore(config, async (store) => {
       let scope: PortfolioScope;
@@ -142,7 +187,7 @@ export async function screenCommand(argv: string[]): Promise<number> {
       printScreen(r);
       printNamesakeInformation(query, namesakes, r.hits);
     }
-    return EXIT.ok;
+    return SCREEN_EXIT[r.state];
   });
 }
 

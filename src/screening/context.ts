@@ -39,6 +39,6 @@ export interface StoredHit {
 /** Screens strings for the store: each string's hits, in the order given. */
 export function screenStrings(screener: Screener, raws: string[]): StoredHit[][] {
   return raws.map((raw) =>
-    screener.screen(raw).hits.map((h) => ({ list: h.list, entryId: h.entryId, entry: h.entry, level: h.level, match: h.match, score: h.score, inheritedVia: h.inherited?.via ?? null, evidence: h.evidence })),
+    screener.screen(raw, { nearest: false }).hits.map((h) => ({ list: h.list, entryId: h.entryId, entry: h.entry, level: h.level, match: h.match, score: h.score, inheritedVia: h.inherited?.via ?? null, evidence: h.evidence })),
   );
 }

@@ -149,8 +149,9 @@ export interface ScreeningScore {
 }
 
 /**
- * Precision over direct hits (a hit inherited from a listed parent is reported, not scored: the
- * set does not label parts) and recall over the labelled entries.
+ * Precision over direct hits (a hit inherited from a listed parent, or another list's entry for
+ * the same organisation, is reported, not scored: the set labels neither) and recall over the
+ * labelled entries.
  */
 export function scoreScreening(screener: Screener, items: LabelledName[]): ScreeningScore {
   let tp = 0;
@@ -166,7 +167,7 @@ export function scoreScreening(screener: Screener, items: LabelledName[]): Scree
   items.forEach((item, i) => {
     const k = (byKind[item.kind] ??= { names: 0, recall: 0, falseHits: 0 });
     k.names++;
-    const direct = results[i]!.hits.filter((h) => !h.inherited);
+    const direct = results[i]!.hits.filter((h) => !h.inherited && !h.sameAs);
     const got = new Set(direct.map((h) => ref(h.list, h.entryId)));
     for (const h of direct) {
       if (item.expected.has(ref(h.list, h.entryId))) tp++;

@@ -63,7 +63,7 @@ export function linkEntries(lists: RiskList[], institutions: Iterable<Institutio
   for (const list of lists) {
     for (const entry of list.entries) {
       for (const rorId of entry.rorIds) {
-        link(rorId, { list, entry, how: `ROR id given by ${list.id}` });
+        link(rorId, { list, entry, how: `ROR id given by ${list.id}`, by: 'list' });
         linked++;
       }
       if (entry.rorIds.length > 0) continue;
@@ -73,7 +73,7 @@ export function linkEntries(lists: RiskList[], institutions: Iterable<Institutio
         const candidates = (byKey.get(screenKey(name.value)) ?? []).filter((i) => country === null || i.countryCode === country);
         const ids = [...new Set(candidates.map((i) => i.id))];
         if (ids.length === 1) {
-          link(ids[0]!, { list, entry, how: `the ${name.kind === 'primary' ? 'listed name' : name.kind === 'chinese' ? 'Chinese name' : 'alias'} "${name.value}" is a registry name of ${candidates[0]!.name}` });
+          link(ids[0]!, { list, entry, how: `the ${name.kind === 'primary' ? 'listed name' : name.kind === 'chinese' ? 'Chinese name' : 'alias'} "${name.value}" is a registry name of ${candidates[0]!.name}`, by: name.kind });
           linked++;
           break;
         }

@@ -51,7 +51,7 @@ export async function screeningIndexSignature(store: Store, screening: string): 
 }
 
 /** Links point into the lists by position, so the lists are kept once. */
-type KeptLinks = [string, { list: number; entry: number; how: string }[]][];
+type KeptLinks = [string, { list: number; entry: number; how: string; by: EntryLink['by'] }[]][];
 
 /** Keeps a screening context in the index file for `signature` (`lazyFrom`: the size from which a map or array is read lazily). */
 export function saveScreeningIndex(path: string, signature: string, context: ScreeningContext, lazyFrom?: number): void {
@@ -59,7 +59,7 @@ export function saveScreeningIndex(path: string, signature: string, context: Scr
     rorId,
     ls.map((l) => {
       const list = context.lists.indexOf(l.list);
-      return { list, entry: context.lists[list]!.entries.indexOf(l.entry), how: l.how };
+      return { list, entry: context.lists[list]!.entries.indexOf(l.entry), how: l.how, by: l.by };
     }),
   ]);
   if (links.some(([, ls]) => ls.some((l) => l.list < 0 || l.entry < 0))) throw new Error('a link points outside the screened lists');
@@ -81,7 +81,7 @@ export function loadScreeningIndex(path: string, signature: string): ScreeningCo
   }
   const lists = root.lists as RiskList[];
   const resolver = root.resolver as AffiliationResolver;
-  const links = new Map<string, EntryLink[]>((root.links as KeptLinks).map(([rorId, ls]) => [rorId, ls.map((l) => ({ list: lists[l.list]!, entry: lists[l.list]!.entries[l.entry]!, how: l.how }))]));
+  const links = new Map<string, EntryLink[]>((root.links as KeptLinks).map(([rorId, ls]) => [rorId, ls.map((l) => ({ list: lists[l.list]!, entry: lists[l.list]!.entries[l.entry]!, how: l.how, by: l.by }))]));
   const countriesByName = root.countriesByName as Map<string, Set<string>>;
   return {
     screener: new Screener(lists, resolver, links, countriesByName),

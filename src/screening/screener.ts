@@ -1,7 +1,7 @@
 import { hasCjk, segments } from '../resolve/normalize.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
 import type { EntryName, Level, RiskEntry, RiskList } from './lists.ts';
-import { LEVELS } from './lists.ts';
+import { LEVELS, loadListCatalogue } from './lists.ts';
 import { cjkKey, fuzzyScore, isAcronym, isNondistinctive, overlap, screenKey, screenTokens } from './names.ts';
 
 export type MatchKind = 'exact' | 'alias' | 'translated' | 'registry' | 'fuzzy';
@@ -9,6 +9,8 @@ export type MatchKind = 'exact' | 'alias' | 'translated' | 'registry' | 'fuzzy';
 export interface Hit {
   list: string;
   listTitle: string;
+  /** The list's short name, as people call it ("US Entity List (BIS)"). */
+  listName: string;
   listVersion: string;
   entry: string;
   entryId: string;
@@ -20,6 +22,10 @@ export interface Hit {
   matchedName: string;
   /** Set when the query names a part of the listed organisation rather than the organisation itself. */
   inherited: { via: string; how: string } | null;
+  /** Set when the entry was not matched itself but lists the same organisation as an entry that was. */
+  sameAs: { list: string; entry: string } | null;
+  /** The organisation the entry belongs to: one organisation's entries across lists share it. */
+  organisation: string;
   evidence: string;
   sourceText: string | null;
   url: string | null;
@@ -27,19 +33,64 @@ export interface Hit {
 
 export interface Similar {
   list: string;
+  listName: string;
   entry: string;
   entryId: string;
   level: Level;
   score: number;
+  /** Why the name was not taken as this entry. */
+  why: string;
+  /** A namesake: the name as listed, the entry's country, and where else the registry knows it. */
+  countries?: { name: string; listed: string; elsewhere: string[] };
+}
+
+/**
+ * What a screening says, never silently "clear": `listed` (a list names it), `ambiguous` (the
+ * name is listed in one country and borne by an institution elsewhere: say which), `not-listed`
+ * (the registry recognises it and no list names it), `unknown` (neither the registry nor any
+ * list recognises the name: identify it before relying on the answer).
+ */
+export type ScreenState = 'listed' | 'ambiguous' | 'not-listed' | 'unknown';
+export const SCREEN_STATES: readonly ScreenState[] = ['listed', 'ambiguous', 'unknown', 'not-listed'];
+
+/** One organisation's listings, gathered across lists. */
+export interface Organisation {
+  id: string;
+  name: string;
+  level: Level;
+  listings: Hit[];
+}
+
+/** For an ambiguous name: the organisations it may mean, each with the query that screens it alone. */
+export interface Choice {
+  label: string;
+  query: string;
+  countryCode: string;
+  listed: boolean;
+}
+
+/** A registry institution the query resembles but was not taken as, and why. */
+export interface RegistryCandidate {
+  rorId: string;
+  name: string;
+  countryCode: string | null;
   why: string;
 }
 
 export interface ScreenResult {
   query: string;
+  state: ScreenState;
+  /** The highest level among the hits. */
+  level: Level | null;
+  /** One sentence a reader can act on. */
+  headline: string;
   /** What the registry makes of the query, when a registry is loaded. */
   institutions: { rorId: string; name: string; countryCode: string | null; tier: string }[];
   hits: Hit[];
+  organisations: Organisation[];
+  choices: Choice[];
   similar: Similar[];
+  registryCandidates: RegistryCandidate[];
 }
 
 interface IndexedName {
@@ -55,6 +106,8 @@ export interface EntryLink {
   list: RiskList;
   entry: RiskEntry;
   how: string;
+  /** The list gave the ROR id, or the kind of the entry's name that is a registry name. */
+  by: 'list' | EntryName['kind'];
 }
 
 const MATCH_RANK: Record<MatchKind, number> = { exact: 5, alias: 4, translated: 4, registry: 3, fuzzy: 2 };
@@ -88,6 +141,10 @@ export class Screener {
     return cq >= 3 && cq * 20 > (this.wordCounts.get(n) ?? 0);
   };
 
+  /** Entry → its organisation (entries of several lists naming one organisation share one). */
+  private readonly organisations = new Map<RiskEntry, { id: string; name: string; members: { list: RiskList; entry: RiskEntry; keys: Map<string, string> }[] }>();
+  private readonly organisationNames = new Map<string, string>();
+
   constructor(
     readonly lists: RiskList[],
     private readonly resolver?: AffiliationResolver,
@@ -109,9 +166,104 @@ export class Screener {
         }
       }
     }
+    this.groupOrganisations();
   }
 
-  screen(query: string): ScreenResult {
+  /**
+   * Entries of several lists are one organisation when their listed names are one name in one
+   * country ("Dahua Technology" and "Dahua Technology Company": legal forms do not count), a
+   * curated name joins them (data/lists/aliases.json, with its source), or their own names are
+   * one registry institution's. A list's alias does not join: the Entity List gives units of the
+   * China Academy of Engineering Physics the Academy's name as an alias, and a unit is not its
+   * parent. Short names never join: "Huawei" is the brand of many listed companies.
+   */
+  private groupOrganisations(): void {
+    const parent = new Map<RiskEntry, RiskEntry>();
+    const find = (e: RiskEntry): RiskEntry => {
+      let r = e;
+      while (parent.get(r) !== r) r = parent.get(r)!;
+      parent.set(e, r);
+      return r;
+    };
+    const keysOf = new Map<RiskEntry, Map<string, string>>();
+    const owner = new Map<string, RiskEntry>();
+    const join = (entry: RiskEntry, key: string, shown: string) => {
+      keysOf.get(entry)!.set(key, shown);
+      const first = owner.get(key);
+      if (!first) owner.set(key, entry);
+      else parent.set(find(entry), find(first));
+    };
+    const listOf = new Map<RiskEntry, RiskList>();
+    for (const list of this.lists) {
+      for (const entry of list.entries) {
+        listOf.set(entry, list);
+        parent.set(entry, entry);
+        keysOf.set(entry, new Map());
+        const country = this.entryCountry.get(entry) ?? entry.country ?? '';
+        for (const name of entry.names) {
+          if (!(name.kind === 'primary' || (name.source && name.kind !== 'short')) || isAcronym(name.value)) continue;
+          const key = screenKey(name.value);
+          const tokens = screenTokens(name.value);
+          if (key === '' || (!hasCjk(name.value) && isNondistinctive(tokens, (w) => this.resolver?.gazetteer.isPlace(w) ?? false)) || (hasCjk(name.value) && key.length < 4)) continue;
+          join(entry, `${key}\u0000${country}`, `both are named "${name.value}"`);
+        }
+      }
+    }
+    for (const [rorId, links] of this.links) for (const l of links) if (keysOf.has(l.entry) && (l.by === 'list' || l.by === 'primary')) join(l.entry, `ror:${rorId}`, `both are linked to the registry institution ${rorId}${this.resolver?.institution(rorId) ? ` (${this.resolver.institution(rorId)!.name})` : ''}`);
+    const groups = new Map<RiskEntry, RiskEntry[]>();
+    for (const entry of parent.keys()) push(groups, find(entry), entry);
+    for (const members of groups.values()) {
+      const ranked = [...members].sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || Number(a.name === a.name.toUpperCase()) - Number(b.name === b.name.toUpperCase()) || b.name.length - a.name.length);
+      const head = ranked[0]!;
+      const org = { id: `${listOf.get(head)!.id}/${head.id}`, name: head.name, members: members.map((entry) => ({ list: listOf.get(entry)!, entry, keys: keysOf.get(entry)! })) };
+      for (const m of members) this.organisations.set(m, org);
+      this.organisationNames.set(org.id, org.name);
+    }
+  }
+
+  /** Every entry of the organisations already hit is a hit, marked as reached through the entry that matched. */
+  private sameOrganisation(hits: Map<string, Hit>): void {
+    for (const hit of [...hits.values()]) {
+      const entry = this.entryOf(hit.list, hit.entryId);
+      const org = entry ? this.organisations.get(entry) : undefined;
+      if (!org || org.members.length < 2) continue;
+      const own = org.members.find((m) => m.entry === entry)!;
+      for (const m of org.members) {
+        if (m.entry === entry || hits.has(`${m.list.id}\u0000${m.entry.id}`)) continue;
+        const shared = [...m.keys.keys()].find((k) => own.keys.has(k));
+        const why = shared ? m.keys.get(shared)! : `both belong to ${org.name}, through its other listings`;
+        add(hits, {
+          ...hit,
+          list: m.list.id,
+          listTitle: m.list.provenance.title,
+          listName: listName(m.list),
+          listVersion: m.list.version,
+          entry: m.entry.name,
+          entryId: m.entry.id,
+          level: m.entry.level,
+          category: m.entry.category,
+          matchedName: hit.matchedName,
+          sameAs: { list: hit.list, entry: hit.entry },
+          evidence: `${hit.evidence}; ${listName(m.list)} lists the same organisation as "${m.entry.name}" (${why})`,
+          sourceText: m.entry.sourceText,
+          url: m.entry.url,
+        });
+      }
+    }
+  }
+
+  private organisationId(entry: RiskEntry): string {
+    return this.organisations.get(entry)?.id ?? entry.id;
+  }
+
+  private entryIndex: Map<string, RiskEntry> | null = null;
+  private entryOf(list: string, entryId: string): RiskEntry | undefined {
+    this.entryIndex ??= new Map(this.lists.flatMap((l) => l.entries.map((e) => [`${l.id}\u0000${e.id}`, e] as const)));
+    return this.entryIndex.get(`${list}\u0000${entryId}`);
+  }
+
+  /** `nearest: false` leaves out the nearest names not taken (stored screening of affiliation strings needs only the hits). */
+  screen(query: string, options: { nearest?: boolean } = {}): ScreenResult {
     const text = query.normalize('NFKC').trim();
     if (text === '') throw new ScreenError('empty name: give a name or a ROR id to screen');
     const hits = new Map<string, Hit>();
@@ -129,12 +281,63 @@ export class Screener {
     // Only an exact registry name counts: a strong match ("Nanjing University" inside "Nanjing
     // University of Posts and Telecommunications") is a guess, not grounds for a flag.
     for (const m of institutions.filter((i) => i.tier === 'exact')) this.registryHits(m.rorId, `the registry resolves "${text}" to ${m.name} (${m.rorId}, ${m.tier}: ${m.evidence})`, m.score, hits, unit);
-    return {
-      query,
-      institutions: institutions.map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier })),
-      hits: sortHits([...hits.values()]),
-      similar: [...namesakes, ...this.similarNames(parts.length > 1 ? parts : [text], hits, namesakes)],
-    };
+    // Only an exact registry name recognises the organisation; a nearer guess is shown as a candidate.
+    const guesses = (resolution?.institutions ?? []).filter((m) => m.tier !== 'exact').map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, why: `not taken: only a ${m.tier} match (${m.evidence})` }));
+    return this.finish(query, institutions.map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier })), hits, namesakes, options.nearest === false ? [] : parts.length > 1 ? parts : [text], guesses);
+  }
+
+  /** The answer: every entry of the organisations hit, the state, the headline and the nearest names not taken. */
+  private finish(query: string, institutions: ScreenResult['institutions'], found: Map<string, Hit>, namesakes: Similar[], parts: string[], registryCandidates: RegistryCandidate[]): ScreenResult {
+    this.sameOrganisation(found);
+    const hits = sortHits([...found.values()]);
+    const similar = [...namesakes, ...this.similarNames(parts, found, namesakes)];
+    const organisations = groupOrganisations(hits, (id) => this.organisationNames.get(id));
+    const choices = this.choices(namesakes);
+    const recognised = institutions.some((i) => i.tier === 'exact') || namesakes.length > 0;
+    const state: ScreenState = hits.length > 0 ? 'listed' : choices.length > 0 ? 'ambiguous' : recognised ? 'not-listed' : 'unknown';
+    const level = hits.length > 0 ? hits[0]!.level : null;
+    return { query, state, level, headline: this.headline(query, state, organisations, institutions, namesakes, choices), institutions, hits, organisations, choices, similar, registryCandidates: state === 'unknown' ? registryCandidates.slice(0, 5) : [] };
+  }
+
+  private headline(query: string, state: ScreenState, organisations: Organisation[], institutions: ScreenResult['institutions'], namesakes: Similar[], choices: Choice[]): string {
+    if (state === 'listed') {
+      const lists = [...new Set(organisations.flatMap((o) => o.listings.map((h) => h.listName)))];
+      const who = organisations.length === 1 ? organisations[0]!.name : `${organisations.length} listed organisations (${organisations.map((o) => o.name).slice(0, 3).join('; ')}${organisations.length > 3 ? '; …' : ''})`;
+      const all = organisations.flatMap((o) => o.listings);
+      const caveat = all.every((h) => h.match === 'fuzzy')
+        ? ` — matched by a near spelling of "${all[0]!.matchedName}": check the name`
+        : all.every((h) => h.inherited)
+          ? ` — as a part of the listed organisation (${all[0]!.inherited!.via})`
+          : '';
+      return `Listed, ${levelWords(organisations[0]!.level)}: ${who} on ${lists.length} list${lists.length === 1 ? '' : 's'} (${lists.join('; ')})${caveat}.`;
+    }
+    if (state === 'ambiguous') {
+      const listed = choices.filter((c) => c.listed).map((c) => c.countryCode);
+      const other = choices.filter((c) => !c.listed).map((c) => c.countryCode);
+      return `Ambiguous: "${query.trim()}" is listed in ${listed.map(countryName).join(', ')} and is also the name of an institution in ${other.map(countryName).join(', ')}. Say which one (add the city or country, or give its ROR id).`;
+    }
+    if (state === 'not-listed') {
+      const inst = institutions.find((i) => i.tier === 'exact');
+      const what = inst ? `${inst.name} (${inst.countryCode ? countryName(inst.countryCode) : 'country unknown'}, ROR ${inst.rorId})` : `"${query.trim()}"`;
+      const abroad = namesakes.length > 0 && !inst ? ` The lists name a namesake elsewhere (${namesakes.map((n) => n.entry).join('; ')}), not this one.` : '';
+      return `Recognised, not listed: ${what} is on none of the ${this.lists.length} loaded lists.${abroad}`;
+    }
+    return `Unknown organisation: neither the registry nor any loaded list recognised "${query.trim()}". Identify it before relying on this: no listing found is not a clearance.`;
+  }
+
+  /** A name listed in one country and borne elsewhere: the organisations it may mean, each screened alone by name and country. */
+  private choices(namesakes: Similar[]): Choice[] {
+    const out = new Map<string, Choice>();
+    for (const n of namesakes) {
+      if (!n.countries) continue;
+      const name = n.countries.name;
+      out.set(`${name}\u0000${n.countries.listed}`, { label: `${name} in ${countryName(n.countries.listed)}: listed (${n.listName}, ${levelWords(n.level)})`, query: `${name}, ${countryName(n.countries.listed)}`, countryCode: n.countries.listed, listed: true });
+      for (const c of n.countries.elsewhere) {
+        const key = `${name}\u0000${c}`;
+        if (!out.has(key)) out.set(key, { label: `${name} in ${countryName(c)}: a different institution of the same name`, query: `${name}, ${countryName(c)}`, countryCode: c, listed: false });
+      }
+    }
+    return [...out.values()].sort((a, b) => Number(b.listed) - Number(a.listed) || a.label.localeCompare(b.label));
   }
 
   /** Screens a registry institution: its own names, its links, and the links of its parents. */
@@ -146,12 +349,7 @@ export class Screener {
     const namesakes: Similar[] = [];
     this.nameHits(screenKey(inst.name), inst.name, true, inst.countryCode, hits, namesakes);
     this.registryHits(id, `ROR record ${id} (${inst.name})`, 1, hits);
-    return {
-      query: rorId,
-      institutions: [{ rorId: id, name: inst.name, countryCode: inst.countryCode, tier: 'exact' }],
-      hits: sortHits([...hits.values()]),
-      similar: [...namesakes, ...this.similarNames([inst.name], hits, namesakes)],
-    };
+    return this.finish(rorId, [{ rorId: id, name: inst.name, countryCode: inst.countryCode, tier: 'exact' }], hits, namesakes, [inst.name], []);
   }
 
   /**
@@ -159,21 +357,21 @@ export class Screener {
    * the registry knows that name in. "Northeastern University" alone is Boston's as much as
    * Shenyang's, so it is shown as a namesake, not a hit.
    */
-  private namesake(n: IndexedName, key: string, country: string | null): string | null {
+  private namesake(n: IndexedName, key: string, country: string | null): { why: string; countries?: Similar['countries'] } | null {
     const own = this.entryCountry.get(n.entry);
     if (!own) return null;
-    if (country) return country === own ? null : `same name, but the string is in ${country} and the listed entry in ${own}`;
+    if (country) return country === own ? null : { why: `same name, but the string is in ${country} and the listed entry in ${own}` };
     const abroad = [...(this.countriesByName.get(key) ?? [])].filter((c) => c !== own);
-    return abroad.length > 0 ? `the string names no country, and the registry also knows "${n.name.value}" in ${abroad.join(', ')}` : null;
+    return abroad.length > 0 ? { why: `the string names no country, and the registry also knows "${n.name.value}" in ${abroad.join(', ')}`, countries: { name: n.name.value, listed: own, elsewhere: abroad } } : null;
   }
 
   private nameHits(key: string, part: string, whole: boolean, country: string | null, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null): void {
     if (key === '') return;
     for (const n of this.byKey.get(key) ?? []) {
       if ((n.name.kind === 'subsidiary' || (unit && n.acronym)) && !whole) continue;
-      const why = this.namesake(n, key, country);
-      if (why) {
-        if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ list: n.list.id, entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why });
+      const other = this.namesake(n, key, country);
+      if (other) {
+        if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: other.why, ...(other.countries ? { countries: other.countries } : {}) });
         continue;
       }
       this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : n.name.kind === 'chinese' || (n.name.kind === 'short' && hasCjk(n.name.value)) ? 'translated' : 'alias', n.acronym ? 0.9 : 1, hits, undefined, unit);
@@ -210,7 +408,9 @@ export class Screener {
    * exactly, and looking only there keeps "University" from pulling in thousands of names.
    */
   private rarest(tokens: string[], n: number): string[] {
-    return [...new Set(tokens)].sort((a, b) => (this.byToken.get(a)?.length ?? 0) - (this.byToken.get(b)?.length ?? 0)).slice(0, n);
+    // A word no listed name uses is no way in: with two slips ("Insitute", "Technolgy") the
+    // name is still found through the words spelled right ("Harbin").
+    return [...new Set(tokens)].filter((t) => this.byToken.has(t)).sort((a, b) => (this.byToken.get(a)?.length ?? 0) - (this.byToken.get(b)?.length ?? 0)).slice(0, n);
   }
 
   private sameCountry(entry: RiskEntry, country: string | null): boolean {
@@ -226,6 +426,7 @@ export class Screener {
     add(hits, {
       list: n.list.id,
       listTitle: n.list.provenance.title,
+      listName: listName(n.list),
       listVersion: n.list.version,
       entry: n.entry.name,
       entryId: n.entry.id,
@@ -234,7 +435,9 @@ export class Screener {
       match: subsidiary ? 'alias' : match,
       score,
       matchedName: n.name.value,
-      inherited: subsidiary ? { via: n.name.value, how: `listed by ${n.list.id} as a subsidiary or laboratory of ${n.entry.name}` } : parentOfUnit,
+      inherited: subsidiary ? { via: n.name.value, how: `listed by ${listName(n.list)} as a subsidiary or laboratory of ${n.entry.name}` } : parentOfUnit,
+      sameAs: null,
+      organisation: this.organisationId(n.entry),
       evidence: how,
       sourceText: n.entry.sourceText,
       url: n.entry.url,
@@ -250,6 +453,7 @@ export class Screener {
         add(hits, {
           list: link.list.id,
           listTitle: link.list.provenance.title,
+          listName: listName(link.list),
           listVersion: link.list.version,
           entry: link.entry.name,
           entryId: link.entry.id,
@@ -263,6 +467,8 @@ export class Screener {
             : namedUnit
               ? { via: unit, how: `the string names ${unit} as a unit of ${link.entry.name}` }
               : null,
+          sameAs: null,
+          organisation: this.organisationId(link.entry),
           evidence: `${why}; ${id} is linked to the entry (${link.how})`,
           sourceText: link.entry.sourceText,
           url: link.entry.url,
@@ -280,26 +486,91 @@ export class Screener {
     return out;
   }
 
-  /** Listed names that share most words with the query but are not what it names. */
+  /**
+   * Listed names nearest the query that are not what it names, each with why it was not taken:
+   * the words it does not share. Beside real hits only names sharing two thirds of their words
+   * are shown; with no hit, the ten sharing the rarest words, so that nothing reads as clear.
+   */
   private similarNames(parts: string[], hits: Map<string, Hit>, namesakes: Similar[]): Similar[] {
-    const best = new Map<string, Similar>();
+    const best = new Map<string, Similar & { rank: number }>();
     const shown = new Set(namesakes.map((s) => `${s.list}\u0000${s.entryId}`));
+    // A rare word shared says more than a common one: "Harbin" more than "Factory".
+    const weight = (t: string) => 1 / Math.log(2 + (this.byToken.get(t)?.length ?? 0));
+    const hitOrganisations = new Set([...hits.values()].map((h) => h.organisation));
     for (const part of parts) {
       const tokens = screenTokens(part);
-      if (tokens.length < 2) continue;
-      for (const t of this.rarest(tokens, Math.ceil(tokens.length / 2))) {
+      if (tokens.length < 1) continue;
+      for (const t of this.rarest(tokens, Math.max(1, Math.ceil(tokens.length / 2)))) {
+        if (GENERIC_WORDS.has(t)) continue;
         for (const n of this.byToken.get(t) ?? []) {
-          const key = `${n.list.id}\u0000${n.entry.id}`;
-          if (hits.has(key) || shown.has(key)) continue;
+          if (hits.has(`${n.list.id}\u0000${n.entry.id}`) || shown.has(`${n.list.id}\u0000${n.entry.id}`)) continue;
+          // One organisation is one candidate, with every list that names it.
+          const key = this.organisationId(n.entry);
+          if (hitOrganisations.has(key)) continue;
           const score = overlap(tokens, n.tokens);
-          // Beside real hits, only names closer than half shared words are worth a look.
-          if (score < (hits.size > 0 ? 0.67 : 0.5) || (best.get(key)?.score ?? 0) >= score) continue;
-          best.set(key, { list: n.list.id, entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: Number(score.toFixed(3)), why: `"${part}" shares ${Math.round(score * 100)}% of its words with "${n.name.value}" but is a different name` });
+          if (hits.size > 0 && score < 0.67) continue;
+          const union = new Set([...tokens, ...n.tokens]);
+          const mine = new Set(tokens);
+          const rank = [...union].filter((w) => mine.has(w) && n.tokens.includes(w)).reduce((a, w) => a + weight(w), 0) / [...union].reduce((a, w) => a + weight(w), 0);
+          const old = best.get(key);
+          if (old && !old.listName.split('; ').includes(listName(n.list))) old.listName += `; ${listName(n.list)}`;
+          if ((old?.rank ?? 0) >= rank) continue;
+          best.set(key, { list: n.list.id, listName: old ? old.listName : listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: old && LEVELS.indexOf(old.level) < LEVELS.indexOf(n.entry.level) ? old.level : n.entry.level, score: Number(score.toFixed(3)), why: notTaken(part, tokens, n), rank });
         }
       }
     }
-    return [...best.values()].sort((a, b) => b.score - a.score || a.entry.localeCompare(b.entry)).slice(0, 10);
+    return [...best.values()].sort((a, b) => b.rank - a.rank || a.entry.localeCompare(b.entry)).slice(0, 10).map(({ rank: _r, ...s }) => s);
   }
+}
+
+/** Why a listed name sharing words with the query is not taken: the words that differ. */
+function notTaken(part: string, tokens: string[], n: IndexedName): string {
+  const mine = new Set(tokens);
+  const theirs = new Set(n.tokens);
+  const onlyMine = [...mine].filter((t) => !theirs.has(t));
+  const onlyTheirs = [...theirs].filter((t) => !mine.has(t));
+  const shares = [...mine].filter((t) => theirs.has(t));
+  const diff = onlyMine.length && onlyTheirs.length
+    ? `"${onlyMine.join(' ')}" here, "${onlyTheirs.join(' ')}" in the list`
+    : onlyTheirs.length
+      ? `the listed name adds "${onlyTheirs.join(' ')}"`
+      : `"${part}" adds "${onlyMine.join(' ')}"`;
+  return `shares "${shares.join(' ')}" with the listed name "${n.name.value}", but ${diff}: a different name, not a spelling slip`;
+}
+
+const GENERIC_WORDS = new Set(['university', 'institute', 'academy', 'college', 'school', 'of', 'and', 'the', 'technology', 'science', 'sciences', 'research', 'china', 'chinese', 'national', 'group', 'company']);
+
+let catalogueNames: Map<string, string> | null = null;
+
+/**
+ * A list's short name as people call it: its own short_name, the catalogue's (a list stored
+ * before the catalogue named it), or its title.
+ */
+export function listName(list: RiskList): string {
+  const short = list.provenance.short_name;
+  if (typeof short === 'string' && short.trim() !== '') return short;
+  catalogueNames ??= new Map(loadListCatalogue().lists.filter((l) => typeof l.short_name === 'string').map((l) => [l.id, l.short_name as string]));
+  return catalogueNames.get(list.id) ?? list.provenance.title;
+}
+
+export const levelWords = (level: Level): string => level.replace('-', ' ');
+
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+/** "US" → "United States"; a code Intl does not know is shown as it is. */
+export const countryName = (code: string): string => {
+  try {
+    return regionNames.of(code) ?? code;
+  } catch {
+    return code;
+  }
+};
+
+function groupOrganisations(hits: Hit[], nameOf: (id: string) => string | undefined): Organisation[] {
+  const byId = new Map<string, Hit[]>();
+  for (const h of hits) push(byId, h.organisation, h);
+  return [...byId.entries()]
+    .map(([id, listings]) => ({ id, name: nameOf(id) ?? listings[0]!.entry, level: listings[0]!.level, listings }))
+    .sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.name.localeCompare(b.name));
 }
 
 export class ScreenError extends Error {}
@@ -321,11 +592,22 @@ function add(hits: Map<string, Hit>, hit: Hit): void {
 const sortHits = (hits: Hit[]): Hit[] =>
   hits.sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.list.localeCompare(b.list) || a.entry.localeCompare(b.entry));
 
-/** The stable contract for scripts: hits hold only entries the name denotes. */
+/** The stable contract for scripts: hits hold only entries the name denotes; `state` says what the answer means. */
 export const screenJson = (r: ScreenResult) => ({
   query: r.query,
-  hits: r.hits.map((h) => ({ list: h.list, entry: h.entry, level: h.level, match: h.match, score: h.score, inherited: h.inherited, list_version: h.listVersion, evidence: h.evidence })),
-  similar: r.similar,
+  state: r.state,
+  level: r.level,
+  headline: r.headline,
+  hits: r.hits.map((h) => ({ list: h.list, entry: h.entry, level: h.level, match: h.match, score: h.score, inherited: h.inherited, same_as: h.sameAs, list_name: h.listName, list_version: h.listVersion, organisation: h.organisation, evidence: h.evidence })),
+  organisations: r.organisations.map((o) => ({ id: o.id, name: o.name, level: o.level, listings: o.listings.map((h) => ({ list: h.list, list_name: h.listName, entry: h.entry, level: h.level, match: h.match, how: h.sameAs ? `same organisation as "${h.sameAs.entry}"` : matchWords(h) })) })),
+  choices: r.choices,
+  similar: r.similar.map(({ countries: _c, ...s }) => s),
+  registry_candidates: r.registryCandidates,
   institutions: r.institutions,
 });
 
+/** How a hit matched, in words (the evidence column says how, not the name again). */
+export function matchWords(h: Hit): string {
+  const base = { exact: 'its listed name', alias: 'a listed alias or short name', translated: 'its Chinese name', registry: 'its registry record', fuzzy: `a near spelling (score ${h.score})` }[h.match];
+  return h.inherited ? `${base}, as a part of ${h.inherited.via}` : base;
+}

@@ -10,7 +10,7 @@ import type { RiskList } from './lists.ts';
 export type { ScreeningContext } from './context.ts';
 
 /** Bumped whenever screening behaviour changes, so stored screening results are redone. */
-export const SCREENER_VERSION = '2026.11.30-8';
+export const SCREENER_VERSION = '2026.11.30-9';
 
 /** Saves lists in the store, each replacing its earlier version; every version is remembered. */
 export async function saveLists(store: Store, lists: RiskList[]): Promise<{ list: string; version: string; entries: number; changed: boolean }[]> {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Taxonomy } from '../fields/taxonomy.ts';
 import { briefing } from '../screening/briefing.ts';
 import { loadWeights, portfolio, portfolioCsv } from '../screening/portfolio.ts';
+import { BatchError, batchCsv, MAX_BATCH, parseNames, screenBatch } from '../screening/batch.ts';
 import { ScreenError, screenJson } from '../screening/screener.ts';
 import type { ScreeningContext } from '../screening/store.ts';
 import type { Actor } from '../service/authorize.ts';
@@ -33,7 +34,22 @@ export function registerScreeningRoutes(app: FastifyInstance, evidence: Evidence
   };
   const query = { type: 'object', additionalProperties: false, required: ['q'], properties: { q: { type: 'string', minLength: 1, maxLength: 500, description: 'a name, an affiliation string or a ROR id' } } } as const;
 
-  app.get('/api/screen', { schema: { description: 'Screens one name or ROR id against the loaded risk lists: hits (what the name denotes) and similar names', querystring: query } }, async (request) => evidence.screen(actorOf(request), async () => screenJson(await screen((request.query as { q: string }).q))));
+  app.get('/api/screen', { schema: { description: 'Screens one name or ROR id against the loaded risk lists. `state`: listed, ambiguous (say which one: `choices`), not-listed (recognised by the registry, on no list) or unknown (neither the registry nor a list recognised it: identify it first); `organisations` gathers one organisation\'s listings across lists; `similar` and `registry_candidates` are the nearest names not taken, with why', querystring: query } }, async (request) => evidence.screen(actorOf(request), async () => screenJson(await screen((request.query as { q: string }).q))));
+
+  const batchBody = { type: 'object', additionalProperties: false, required: ['text'], properties: { text: { type: 'string', minLength: 1, maxLength: 300_000, description: 'names, one per line, or a CSV with a name column' } } } as const;
+  const batchQuery = { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } } as const;
+  app.post('/api/screen/batch', { schema: { description: `Screens up to ${MAX_BATCH} names at once (one per line, or a CSV with a name column): each name's state, highest level, organisations and lists, and the most severe state of all (CSV with format=csv)`, body: batchBody, querystring: batchQuery } }, async (request, reply) => evidence.screen(actorOf(request), async () => {
+    let names: string[];
+    try {
+      names = parseNames((request.body as { text: string }).text);
+    } catch (e) {
+      if (e instanceof BatchError) return reply.code(400).send({ error: 'bad request', message: e.message });
+      throw e;
+    }
+    const b = screenBatch((await screening()).screener, names, (q) => new RegExp(ROR).test(q.trim()));
+    if ((request.query as { format: string }).format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="screening.csv"').send(batchCsv(b));
+    return { state: b.state, counts: b.counts, rows: b.rows };
+  }));
 
   app.get('/api/brief', { schema: { description: 'Briefing sheet on a partner: listings, co-publications, the Chinese rules that bind it', querystring: query } }, async (request) => evidence.screen(actorOf(request), async (gated) => briefing(gated, await screen((request.query as { q: string }).q), europe())));
 

@@ -116,7 +116,7 @@ function table(rows, columns, name, link) {
     else cell.append(typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(3) : String(value));
     return cell;
   })));
-  return [h('span', { class: 'tools' }, csv), h('table', { 'data-testid': name }, h('thead', {}, head), h('tbody', {}, ...body))];
+  return [h('span', { class: 'tools' }, csv), h('div', { class: 'table-scroll' }, h('table', { 'data-testid': name }, h('thead', {}, head), h('tbody', {}, ...body)))];
 }
 
 function card(title, testid, ...content) {
@@ -194,12 +194,84 @@ async function facts() {
 let tables = 0;
 const rowsTable = (rows, columns) => h('div', {}, ...table(rows, columns.map(([key, label]) => ({ key, label, num: rows.length > 0 && rows.every((r) => typeof r[key] === 'number') })), `screening-${++tables}`));
 
-// Screening: one name (or ROR id), and an institution's portfolio of co-publications with listed entities.
+const STATE_LABEL = { listed: 'Listed', ambiguous: 'Ambiguous: which one?', 'not-listed': 'Recognised, not listed', unknown: 'Unknown organisation' };
+const levelWords = (level) => (level ? level.replace('-', ' ') : '');
+
+/** A risk level as a coloured badge (very high, high, medium, low). */
+function levelBadge(level) {
+  return h('span', { class: `badge level-${level}`, 'data-level': level }, levelWords(level));
+}
+
+/** The answer of one screening: a headline in the state's colour, never a bare "no hits". */
+function screenAnswer(r) {
+  const head = h('div', { class: `screen-state state-${r.state}`, 'data-testid': 'screen-state', 'data-state': r.state },
+    h('strong', {}, STATE_LABEL[r.state]), ' ', r.level ? levelBadge(r.level) : '', h('p', {}, r.headline));
+  const nodes = [head];
+  for (const o of r.organisations) {
+    const rows = o.listings.map((l) => ({ list: l.list_name, entry: l.entry, level: levelWords(l.level), how: l.how }));
+    nodes.push(h('div', { class: 'organisation', 'data-testid': 'organisation' },
+      h('h3', {}, levelBadge(o.level), ' ', o.name, h('span', { class: 'muted' }, ` · ${o.listings.length} listing${o.listings.length === 1 ? '' : 's'}`)),
+      rowsTable(rows, [['list', 'List'], ['entry', 'Listed as'], ['level', 'Level'], ['how', 'How it matched']])));
+  }
+  if (r.choices.length) {
+    nodes.push(h('div', { class: 'choices', 'data-testid': 'choices' }, h('p', {}, 'Say which one:'),
+      ...r.choices.map((c) => h('a', { class: `button choice${c.listed ? ' listed' : ''}`, href: `#/screen/name/${encodeURIComponent(c.query)}` }, c.label))));
+  }
+  if (r.registry_candidates.length) {
+    nodes.push(h('h3', {}, 'Nearest registry institutions (not taken)'),
+      rowsTable(r.registry_candidates.map((c) => ({ name: c.name, country: c.countryCode ?? '', why: c.why })), [['name', 'Institution'], ['country', 'Country'], ['why', 'Why it was not taken']]));
+  }
+  return nodes;
+}
+
+function similarCard(r) {
+  const body = r.similar.length
+    ? rowsTable(r.similar.map((s) => ({ entry: s.entry, list: s.listName, level: levelWords(s.level), why: s.why })), [['entry', 'Listed name'], ['list', 'List'], ['level', 'Level'], ['why', 'Why it was not taken']])
+    : h('p', {}, r.state === 'listed' ? 'No other listed name is close.' : 'No listed name shares a distinctive word with it.');
+  return card('Nearest listed names (not matches)', 'similar-card', body);
+}
+
+async function batchResult(text) {
+  const b = await send('POST', '/api/screen/batch', { text });
+  const rows = b.rows.map((r) => ({ name: r.query, state: STATE_LABEL[r.state], level: levelWords(r.level), organisations: r.organisations.join('; '), lists: r.lists.join('; ') }));
+  const counted = { listed: 'listed', ambiguous: 'ambiguous (say which one)', unknown: 'unknown organisation', 'not-listed': 'recognised, not listed' };
+  const summary = Object.entries(b.counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${counted[s]}`).join(' · ');
+  const t = table(rows, [{ key: 'name', label: 'Name', href: (r) => `#/screen/name/${encodeURIComponent(r.name)}` }, { key: 'state', label: 'State' }, { key: 'level', label: 'Level' }, { key: 'organisations', label: 'Organisations' }, { key: 'lists', label: 'Lists' }], 'batch-table');
+  t[1].querySelectorAll('tbody tr').forEach((tr, i) => { tr.dataset.state = b.rows[i].state; tr.classList.add(`state-${b.rows[i].state}`); });
+  return card(`${b.rows.length} names screened`, 'batch-card',
+    h('div', { class: `screen-state state-${b.state}`, 'data-state': b.state }, h('strong', {}, summary), b.counts.unknown ? h('p', {}, 'Unknown organisations: identify them before relying on this. No listing found is not a clearance.') : ''),
+    ...t);
+}
+
+// Screening: one name (or ROR id), many names at once, and an institution's portfolio of co-publications with listed entities.
 async function screening(kind, arg) {
   const nameForm = h('form', { id: 'screen-form', class: 'inline' },
     h('label', {}, 'Name or ROR id ', h('input', { name: 'q', required: '', maxlength: '500', value: kind === 'name' ? arg ?? '' : '' })),
     h('button', { type: 'submit' }, 'Screen'));
   nameForm.addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/screen/name/${encodeURIComponent(nameForm.elements.q.value)}`; });
+  const batchForm = h('form', { id: 'batch-form', class: 'batch' },
+    h('label', { class: 'field wide' }, 'Many names (one per line, or a CSV with a "name" column) ', h('textarea', { name: 'names', rows: '4', placeholder: 'Harbin Institute of Technology\nNortheastern University, China\nUniversity of Oxford' })),
+    h('label', {}, 'or a file ', h('input', { name: 'file', type: 'file', accept: '.csv,.txt,text/csv,text/plain' })),
+    h('button', { type: 'submit' }, 'Screen all'));
+  const batchOut = h('div', { class: 'batch-out' });
+  batchForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const file = batchForm.elements.file.files[0];
+    const text = file ? await file.text() : batchForm.elements.names.value;
+    const button = batchForm.querySelector('button');
+    button.disabled = true;
+    button.textContent = 'Screening…';
+    try {
+      errorBox.hidden = true;
+      batchOut.replaceChildren(await batchResult(text));
+    } catch (err) {
+      errorBox.textContent = err.message;
+      errorBox.hidden = false;
+    } finally {
+      button.disabled = false;
+      button.textContent = 'Screen all';
+    }
+  });
   const portfolioForm = h('form', { id: 'portfolio-form', class: 'inline' },
     h('label', {}, 'Institution ROR id ', h('input', { name: 'ror', required: '', pattern: '0[a-z0-9]{6}[0-9]{2}', value: kind === 'portfolio' ? arg ?? '' : '' })),
     h('button', { type: 'submit' }, 'Portfolio'));
@@ -218,19 +290,19 @@ async function screening(kind, arg) {
       errorBox.hidden = false;
     }
   });
-  const nodes = [card('Screen a partner against the risk lists', 'screen-card', nameForm, portfolioForm, uploadForm)];
+  const nodes = [card('Screen a partner against the risk lists', 'screen-card', nameForm, batchForm, batchOut, portfolioForm, uploadForm)];
+  // The answer reads across the page, under the question.
+  const wide = (c) => { c.classList.add('wide'); return c; };
   if (kind === 'name' && arg) {
     const r = await api('/api/screen', new URLSearchParams({ q: arg }));
-    const hits = r.hits.map((x) => ({ ...x, inherited: x.inherited ? `via ${x.inherited.via}` : '' }));
-    nodes.push(card(`${r.hits.length} listing${r.hits.length === 1 ? '' : 's'} for “${r.query}”`, 'hits-card',
-      r.hits.length ? rowsTable(hits, [['level', 'Level'], ['entry', 'Entry'], ['list', 'List'], ['match', 'Match'], ['score', 'Score'], ['inherited', 'Inherited'], ['evidence', 'Evidence']]) : h('p', {}, 'No loaded list names this organisation.'),
-      h('p', {}, h('a', { href: `#/screen/brief/${encodeURIComponent(arg)}` }, 'Briefing sheet'))));
-    if (r.similar.length) nodes.push(card('Similar names (not matches)', 'similar-card', rowsTable(r.similar, [['entry', 'Entry'], ['list', 'List'], ['level', 'Level'], ['why', 'Why it is not a match']])));
+    nodes.unshift(wide(card(`Screening of “${r.query}”`, 'hits-card', ...screenAnswer(r),
+      h('p', {}, h('a', { href: `#/screen/brief/${encodeURIComponent(arg)}` }, 'Briefing sheet')))));
+    nodes.push(similarCard(r));
   }
   if (kind === 'brief' && arg) {
     const b = await api('/api/brief', new URLSearchParams({ q: arg }));
     nodes.push(card(`Briefing: ${b.partner}`, 'brief-card',
-      rowsTable(b.listings, [['listTitle', 'List'], ['entry', 'Entry'], ['level', 'Level'], ['sourceText', 'What the list says']]),
+      rowsTable(b.listings, [['listName', 'List'], ['entry', 'Entry'], ['level', 'Level'], ['sourceText', 'What the list says']]),
       h('h3', {}, 'Co-publications in the loaded data'), h('p', {}, b.history.map((y) => `${y.year}: ${y.works}`).join(' · ') || 'none found'),
       h('h3', {}, 'Chinese rules that bind this partner'), h('ul', {}, ...b.rules.map((x) => h('li', {}, h('strong', {}, x.title), ` — ${x.summary} `, h('span', { class: 'muted' }, `(${x.source})`))))));
   }

@@ -1,0 +1,96 @@
+import { safeCsvField } from '../ingest/csv.ts';
+import { SCREEN_STATES, ScreenError, type ScreenResult, type ScreenState, type Screener } from './screener.ts';
+
+/** Names screened in one go at most: a partner list, not a bibliography (use a portfolio for that). */
+export const MAX_BATCH = 500;
+
+const NAME_COLUMNS = ['name', 'organisation', 'organization', 'partner', 'institution', 'ror', 'ror id'];
+
+export class BatchError extends Error {}
+
+/**
+ * The names in a pasted list or a file: a CSV whose header has a name column (name, organisation,
+ * partner, institution or ror) gives that column; anything else is one name per line, commas
+ * included ("Northeastern University, China" is one name). Blank lines and lines starting with
+ * "#" are skipped, and a name given twice is screened once.
+ */
+export function parseNames(text: string, source = 'the list'): string[] {
+  const body = text.replace(/^\uFEFF/, '');
+  const rows = csvRows(body);
+  const header = rows[0]?.map((c) => c.trim().toLowerCase()) ?? [];
+  const column = header.length > 1 ? header.findIndex((c) => NAME_COLUMNS.includes(c)) : -1;
+  const raw = column >= 0 ? rows.slice(1).map((r) => r[column] ?? '') : body.split(/\r?\n/);
+  const names = [...new Set(raw.map((n) => n.normalize('NFKC').trim()).filter((n) => n !== '' && !n.startsWith('#')))];
+  if (names.length === 0) throw new BatchError(`${source}: no names to screen (one per line, or a CSV with a "name" column)`);
+  if (names.length > MAX_BATCH) throw new BatchError(`${source}: ${names.length} names, at most ${MAX_BATCH} in one batch (split the list, or screen an export as a portfolio)`);
+  for (const [i, n] of names.entries()) if (n.length > 500) throw new BatchError(`${source}: name ${i + 1} ("${n.slice(0, 40)}…") is over 500 characters`);
+  return names;
+}
+
+/** RFC 4180 rows (quoted fields may hold commas, quotes and line breaks). */
+function csvRows(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"' && field === '') quoted = true;
+    else if (c === ',') row.push(field), (field = '');
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  if (field !== '' || row.length > 0) rows.push([...row, field]);
+  return rows;
+}
+
+export interface BatchRow {
+  query: string;
+  state: ScreenState;
+  level: ScreenResult['level'];
+  headline: string;
+  organisations: string[];
+  lists: string[];
+}
+
+export interface BatchResult {
+  /** How many names are in each state, most severe first. */
+  counts: Record<ScreenState, number>;
+  /** The most severe state of any name: the batch is clear only if every name is recognised and not listed. */
+  state: ScreenState;
+  rows: BatchRow[];
+  results: ScreenResult[];
+}
+
+/** Screens every name; a ROR id that is not in the registry is an unknown organisation, not a failure of the batch. */
+export function screenBatch(screener: Screener, names: string[], isRorId: (q: string) => boolean): BatchResult {
+  const results = names.map((q): ScreenResult => {
+    try {
+      return isRorId(q) ? screener.screenRor(q) : screener.screen(q);
+    } catch (e) {
+      if (!(e instanceof ScreenError)) throw e;
+      return { query: q, state: 'unknown', level: null, headline: `Unknown organisation: ${e.message}. Identify it before relying on this.`, institutions: [], hits: [], organisations: [], choices: [], similar: [], registryCandidates: [] };
+    }
+  });
+  const counts = Object.fromEntries(SCREEN_STATES.map((s) => [s, results.filter((r) => r.state === s).length])) as Record<ScreenState, number>;
+  return {
+    counts,
+    state: SCREEN_STATES.find((s) => counts[s] > 0) ?? 'not-listed',
+    rows: results.map((r) => ({ query: r.query, state: r.state, level: r.level, headline: r.headline, organisations: r.organisations.map((o) => o.name), lists: [...new Set(r.hits.map((h) => h.listName))] })),
+    results,
+  };
+}
+
+export function batchCsv(batch: BatchResult): string {
+  const head = ['name', 'state', 'level', 'organisations', 'lists', 'headline'];
+  return [head.join(','), ...batch.rows.map((r) => [r.query, r.state, r.level ?? '', r.organisations.join('; '), r.lists.join('; '), r.headline].map(safeCsvField).join(','))].join('\n') + '\n';
+}

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { BatchError, MAX_BATCH, parseNames, screenBatch } from '../../src/screening/batch.ts';
+import { buildScreeningContext } from '../../src/screening/context.ts';
+import { loadListCatalogue, readCatalogueList } from '../../src/screening/lists.ts';
+import type { Screener } from '../../src/screening/screener.ts';
+import { MIRROR } from '../helpers/fixtures.ts';
+import { realRegistry } from '../helpers/registry.ts';
+
+let cached: Screener | null = null;
+async function realScreener(): Promise<Screener> {
+  if (cached) return cached;
+  const { institutions, resolver } = await realRegistry();
+  const lists = loadListCatalogue().lists.map((spec) => readCatalogueList(spec, join(MIRROR, spec.mirror_path)));
+  cached = buildScreeningContext(lists, institutions, resolver).screener;
+  return cached;
+}
+
+test('three states that never read as clear: listed, recognised and not listed, unknown organisation', async () => {
+  const screener = await realScreener();
+  const hit = screener.screen('Harbin Institute of Technology');
+  assert.equal(hit.state, 'listed');
+  assert.equal(hit.level, 'very-high');
+  assert.match(hit.headline, /^Listed, very high: Harbin Institute of Technology on 4 lists \(ASPI China Defence Universities Tracker; /);
+  const oxford = screener.screen('University of Oxford');
+  assert.equal(oxford.state, 'not-listed');
+  assert.match(oxford.headline, /Recognised, not listed: University of Oxford \(United Kingdom, ROR 052gg0110\)/);
+  const acme = screener.screen('Acme Widgets Ltd');
+  assert.equal(acme.state, 'unknown');
+  assert.match(acme.headline, /neither the registry nor any loaded list recognised "Acme Widgets Ltd"\. Identify it before relying on this/);
+  // A strong registry guess is a candidate, not a recognition.
+  for (const r of [hit, oxford, acme]) assert.equal(r.state === 'listed', r.hits.length > 0);
+});
+
+test('two typing slips still find the listed name, and the answer says it matched by a near spelling', async () => {
+  const screener = await realScreener();
+  const r = screener.screen('Harbin Insitute of Technolgy');
+  assert.equal(r.state, 'listed');
+  assert.deepEqual(r.organisations.map((o) => o.name), ['Harbin Institute of Technology']);
+  assert.ok(r.hits.every((h) => h.match === 'fuzzy'));
+  assert.match(r.headline, /near spelling of "Harbin Institute of Technology": check the name/);
+});
+
+test('the names people write: Huawei and iFLYTEK Co., Ltd. are listed, each organisation once with all its lists', async () => {
+  const screener = await realScreener();
+  const huawei = screener.screen('Huawei');
+  assert.equal(huawei.state, 'listed');
+  const tech = huawei.organisations.find((o) => o.listings.some((h) => h.entry === 'Huawei Technologies Co., Ltd.'))!;
+  assert.ok(tech, huawei.organisations.map((o) => o.name).join('; '));
+  // The Entity List, NS-CMIC, the E.O. 14032 annex (in capitals) and the FCC list name one company.
+  const lists = new Set(tech.listings.map((h) => h.list));
+  for (const l of ['us-bis-entity-list', 'us-ofac-nscmic', 'us-ofac-eo14032', 'us-fcc-covered']) assert.ok(lists.has(l), `${l} in ${[...lists].join(', ')}`);
+  // A brand is not an organisation: Huawei's regional companies stay apart.
+  assert.ok(huawei.organisations.some((o) => o.name === 'Chengdu Huawei Technologies Co., Ltd.'));
+  const iflytek = screener.screen('iFLYTEK Co., Ltd.');
+  assert.equal(iflytek.state, 'listed');
+  assert.deepEqual(iflytek.organisations.map((o) => o.listings.map((h) => h.listName)), [['US Entity List (BIS)']]);
+});
+
+test('one organisation, one answer: Zhejiang Dahua and Dahua Technology give the same three listings', async () => {
+  const screener = await realScreener();
+  const listings = (q: string) => screener.screen(q).organisations.map((o) => [o.name, o.listings.map((h) => `${h.listName}: ${h.entry}`).sort()]);
+  const full = listings('Zhejiang Dahua Technology Co., Ltd.');
+  assert.deepEqual(full, [['Zhejiang Dahua Technology Co., Ltd.', ['US Entity List (BIS): Dahua Technology', 'US FCC Covered List: Dahua Technology Company', 'US §1260H Chinese Military Companies (DoD): Zhejiang Dahua Technology Co., Ltd.']]]);
+  assert.deepEqual(listings('Dahua Technology'), full);
+  const same = screener.screen('Zhejiang Dahua Technology Co., Ltd.').hits.find((h) => h.list === 'us-fcc-covered')!;
+  assert.deepEqual(same.sameAs, { list: 'us-dow-1260h', entry: 'Zhejiang Dahua Technology Co., Ltd.' });
+  assert.match(same.evidence, /lists the same organisation as "Dahua Technology Company"/);
+  // A unit the Entity List gives its parent's name as an alias is not merged with the parent.
+  const caep = screener.screen('Chinese Academy of Engineering Physics').organisations;
+  assert.ok(caep.every((o) => o.listings.length <= 6), caep.map((o) => `${o.name}: ${o.listings.length}`).join('; '));
+});
+
+test('Northeastern University asks which one; with its country it answers', async () => {
+  const screener = await realScreener();
+  const bare = screener.screen('Northeastern University');
+  assert.equal(bare.state, 'ambiguous');
+  assert.deepEqual(bare.hits, []);
+  assert.match(bare.headline, /listed in China and is also the name of an institution in United States\. Say which one/);
+  assert.deepEqual(bare.choices.map((c) => [c.query, c.listed]), [['Northeastern University, China', true], ['Northeastern University, United States', false]]);
+  assert.equal(screener.screen(bare.choices[0]!.query).state, 'listed');
+  assert.equal(screener.screen(bare.choices[1]!.query).state, 'not-listed');
+});
+
+test('the nearest listed names are always shown with why they were not taken', async () => {
+  const screener = await realScreener();
+  const bjut = screener.screen('Beijing University of Technology');
+  assert.equal(bjut.state, 'not-listed');
+  const chem = bjut.similar.find((s) => s.entry === 'Beijing University of Chemical Technology')!;
+  assert.equal(chem.listName, 'ASPI China Defence Universities Tracker');
+  assert.match(chem.why, /the listed name adds "chemical": a different name, not a spelling slip/);
+  // With no hit, one shared distinctive word is enough to be shown.
+  const unknown = screener.screen('Harbin Widget Factory');
+  assert.equal(unknown.state, 'unknown');
+  assert.ok(unknown.similar.some((s) => /Harbin/.test(s.entry)), unknown.similar.map((s) => s.entry).join('; '));
+});
+
+test('batch screening: a pasted list or a CSV name column, each name with its state, the batch with the most severe', async () => {
+  assert.deepEqual(parseNames('Huawei\n\n# our partners\nUniversity of Oxford\r\nHuawei\nNortheastern University, China\n'), ['Huawei', 'University of Oxford', 'Northeastern University, China']);
+  assert.deepEqual(parseNames('id,Name,country\n1,"Zhejiang Dahua Technology Co., Ltd.",CN\n2,University of Oxford,GB\n'), ['Zhejiang Dahua Technology Co., Ltd.', 'University of Oxford']);
+  assert.throws(() => parseNames('\n  \n# only a comment\n', 'partners.txt'), (e: Error) => e instanceof BatchError && /partners\.txt: no names to screen/.test(e.message));
+  assert.throws(() => parseNames(Array.from({ length: MAX_BATCH + 1 }, (_, i) => `Partner ${i}`).join('\n')), /501 names, at most 500/);
+  const screener = await realScreener();
+  const b = screenBatch(screener, ['University of Oxford', 'Acme Widgets Ltd', 'Harbin Institute of Technology', '0abcdef12'], (q) => /^0[a-z0-9]{6}\d{2}$/.test(q));
+  assert.deepEqual(b.rows.map((r) => r.state), ['not-listed', 'unknown', 'listed', 'unknown']);
+  assert.match(b.rows[3]!.headline, /unknown ROR id/);
+  assert.deepEqual(b.counts, { listed: 1, ambiguous: 0, unknown: 2, 'not-listed': 1 });
+  assert.equal(b.state, 'listed');
+});

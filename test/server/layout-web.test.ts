@@ -1,0 +1,76 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { hasChromium, launchChromium } from '../../src/chromium.ts';
+import type { Store } from '../../src/store/store.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { statesStore } from '../helpers/screening.ts';
+import { testService, type TestService } from '../helpers/service.ts';
+
+const skip = !hasChromium() && 'Debian chromium is not installed (.ci/run installs it)';
+const SHOTS = 'test-output';
+const VIEWPORTS = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } } as const;
+const PAGES = { landscape: '#/', institution: '#/institution/052gg0110', network: '#/network', facts: '#/facts', screening: '#/screen', cases: '#/cases', 'new-case': '#/cases/new', kb: '#/kb', account: '#/account' } as const;
+
+let store: Store;
+let service: TestService;
+let browser: Browser;
+let base: string;
+
+before(async () => {
+  if (skip) return;
+  store = await statesStore(tempDir());
+  service = await testService(store);
+  base = await service.app.listen({ port: 0, host: '127.0.0.1' });
+  browser = await launchChromium();
+  mkdirSync(SHOTS, { recursive: true });
+});
+after(async () => {
+  if (skip) return;
+  await browser.close();
+  await service.close();
+  store.close();
+});
+
+for (const [device, viewport] of Object.entries(VIEWPORTS)) {
+  test(`no page scrolls sideways (${device}, login included)`, { skip }, async () => {
+    const page = await browser.newPage({ viewport });
+    const wide: string[] = [];
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    try {
+      await page.goto(`${base}/`);
+      await page.waitForSelector('#login-form');
+      if ((await overflow()) > 0) wide.push(`login: ${await overflow()} px`);
+      await page.screenshot({ path: `${SHOTS}/layout-login-${device}.png`, fullPage: true });
+      // A fresh load, not a change of fragment: the page redeems a login code when it starts.
+      await page.goto('about:blank');
+      await page.goto(`${base}/#code=${await service.loginCode()}`);
+      await page.waitForSelector('body[data-ready=true]');
+      await page.waitForSelector('#page section.card:not([data-testid=login-card])');
+      for (const [name, hash] of Object.entries(PAGES)) {
+        await page.goto(`${base}/${hash}`);
+        await page.waitForLoadState('networkidle');
+        assert.equal(await page.locator('#login-form').count(), 0, `${name}: logged in`);
+        const px = await overflow();
+        if (px > 0) wide.push(`${name}: ${px} px`, ...(process.env.DEBUG_WIDE ? await page.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 6).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)} in ${e.parentElement!.tagName}.${e.parentElement!.className}`)) : []));
+        await page.screenshot({ path: `${SHOTS}/layout-${name}-${device}.png`, fullPage: true });
+      }
+      assert.deepEqual(wide, [], `wider than the ${viewport.width} px window`);
+    } finally {
+      await page.close();
+    }
+  });
+}
+
+test('the filter bar takes little of a phone\'s first screen', { skip }, async () => {
+  const page = await browser.newPage({ viewport: VIEWPORTS.phone });
+  try {
+    await page.goto(`${base}/#code=${await service.loginCode()}`);
+    await page.waitForSelector('body[data-ready=true]');
+    const height = await page.evaluate(() => document.getElementById('filters')!.getBoundingClientRect().height);
+    assert.ok(height <= 844 * 0.15, `the filter bar is ${height} px high`);
+  } finally {
+    await page.close();
+  }
+});

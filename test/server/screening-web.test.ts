@@ -1,0 +1,103 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { hasChromium, launchChromium } from '../../src/chromium.ts';
+import type { Store } from '../../src/store/store.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { STATE_NAMES, statesStore } from '../helpers/screening.ts';
+import { testService, type TestService } from '../helpers/service.ts';
+
+const skip = !hasChromium() && 'Debian chromium is not installed (.ci/run installs it)';
+const SHOTS = 'test-output';
+const VIEWPORTS = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } } as const;
+
+let store: Store;
+let service: TestService;
+let browser: Browser;
+let base: string;
+
+before(async () => {
+  if (skip) return;
+  store = await statesStore(tempDir());
+  service = await testService(store);
+  base = await service.app.listen({ port: 0, host: '127.0.0.1' });
+  browser = await launchChromium();
+  mkdirSync(SHOTS, { recursive: true });
+});
+after(async () => {
+  if (skip) return;
+  await browser.close();
+  await service.close();
+  store.close();
+});
+
+async function loggedIn(viewport: { width: number; height: number }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  await page.goto(`${base}/#code=${await service.loginCode()}`);
+  await page.waitForSelector('body[data-ready=true]');
+  return page;
+}
+
+/** Wider than the window: the page scrolls sideways. */
+const sideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+for (const [device, viewport] of Object.entries(VIEWPORTS)) {
+  test(`screening page (${device}): each state in its own words and colour, never a bare "no listing"`, { skip }, async () => {
+    const page = await loggedIn(viewport);
+    try {
+      const headlines: Record<string, RegExp> = {
+        listed: /^Listed medium\s*Listed, medium: Tsinghua University on 1 list \(Our office watchlist\)/,
+        'not-listed': /^Recognised, not listed\s*Recognised, not listed: University of Oxford \(United Kingdom, ROR 052gg0110\)/,
+        unknown: /^Unknown organisation\s*Unknown organisation: neither the registry nor any loaded list recognised "Acme Widgets Ltd"\. Identify it before relying on this/,
+        ambiguous: /^Ambiguous: which one\?\s*Ambiguous: "Northeastern University" is listed in China/,
+      };
+      for (const [state, q] of Object.entries(STATE_NAMES)) {
+        await page.goto(`${base}/#/screen/name/${encodeURIComponent(q)}`);
+        const box = await page.waitForSelector(`[data-testid=screen-state][data-state=${state}]`);
+        assert.match((await box.textContent())!.trim(), headlines[state]!);
+        assert.doesNotMatch(await page.textContent('main') ?? '', /No loaded list names this organisation/);
+        assert.ok((await sideways(page)) <= 0, `${state}: the page scrolls sideways on ${device}`);
+        await page.screenshot({ path: `${SHOTS}/screen-${state}-${device}.png`, fullPage: true });
+      }
+      // Ambiguous: a choice per country, each screening that one.
+      await page.goto(`${base}/#/screen/name/${encodeURIComponent(STATE_NAMES.ambiguous)}`);
+      await page.click('[data-testid=choices] a.listed');
+      await page.waitForSelector('[data-testid=screen-state][data-state=listed]');
+      assert.match(await page.textContent('[data-testid=screen-state]') ?? '', /Northeastern University on 1 list/);
+      // One organisation across two lists, list names in words, level badges.
+      await page.goto(`${base}/#/screen/name/${encodeURIComponent('Dahua Technology')}`);
+      await page.waitForSelector('[data-testid=organisation]');
+      assert.equal(await page.locator('[data-testid=organisation]').count(), 1);
+      const rows = await page.$$eval('[data-testid=organisation] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+      assert.deepEqual(rows, [['Our office watchlist', 'Dahua Technology', 'high', 'its listed name'], ['Partner office watchlist', 'Dahua Technology Company', 'medium', 'its listed name']]);
+      assert.equal(await page.getAttribute('[data-testid=organisation] h3 .badge', 'data-level'), 'high');
+      assert.ok((await sideways(page)) <= 0);
+      await page.screenshot({ path: `${SHOTS}/screen-organisation-${device}.png`, fullPage: true });
+    } finally {
+      await page.close();
+    }
+  });
+
+  test(`batch screening on the page (${device}): pasted names and a CSV file, each row with its state`, { skip }, async () => {
+    const page = await loggedIn(viewport);
+    try {
+      await page.goto(`${base}/#/screen`);
+      await page.fill('#batch-form textarea', Object.values(STATE_NAMES).join('\n'));
+      await page.click('#batch-form button');
+      await page.waitForSelector('[data-testid=batch-table] tbody tr');
+      const states = await page.$$eval('[data-testid=batch-table] tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.state));
+      assert.deepEqual(states, Object.keys(STATE_NAMES));
+      assert.match(await page.textContent('[data-testid=batch-card]') ?? '', /1 listed · 1 ambiguous \(say which one\) · 1 unknown organisation · 1 recognised, not listed.*Unknown organisations: identify them before relying on this/);
+      assert.ok((await sideways(page)) <= 0, `batch: the page scrolls sideways on ${device}`);
+      await page.screenshot({ path: `${SHOTS}/screen-batch-${device}.png`, fullPage: true });
+      await page.fill('#batch-form textarea', '');
+      await page.setInputFiles('#batch-form input[type=file]', { name: 'partners.csv', mimeType: 'text/csv', buffer: Buffer.from('name,country\n"Dahua Technology",CN\nUniversity of Oxford,GB\n') });
+      await page.click('#batch-form button');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=batch-table] tbody tr').length === 2);
+      assert.deepEqual(await page.$$eval('[data-testid=batch-table] tbody tr td:first-child', (tds) => tds.map((td) => td.textContent)), ['Dahua Technology', 'University of Oxford']);
+    } finally {
+      await page.close();
+    }
+  });
+}
