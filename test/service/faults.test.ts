@@ -67,7 +67,16 @@ test(`killed before and after ${ROUNDS} commits of case writes: acknowledged cas
     const crashAt = `appdb.${next() < 0.5 ? 'before-commit' : 'committed'}:${3 + Math.floor(next() * 30)}`;
     const server = await startArmed(home, crashAt);
     if (!server) continue; // it died starting up: the next start must cope with that too
-    await check(server, round);
+    // The monitor's start-up check commits too: the armed commit may come before any write.
+    const died = await check(server, round).then(
+      () => false,
+      async (e: Error) => {
+        await exited(server.proc);
+        assert.equal(server.proc.signalCode, 'SIGKILL', `round ${round} (${crashAt}): ${e.message} without the crash`);
+        return true;
+      },
+    );
+    if (died) continue;
     try {
       for (let i = 0; ; i++) {
         const key = `r${round}-c${i}`;
@@ -131,10 +140,11 @@ test('killed during the ingest of an upload, after it, before and after the audi
   const [initial, expected] = [await counts(template), await counts(clean)];
   const body = readFileSync(file);
   const upload = (server: Running) => fetch(`${server.base}/api/uploads?kind=openalex`, { method: 'POST', headers: { ...server.headers, 'content-type': 'application/octet-stream' }, body });
-  // The upload is one batch; a start commits four transactions (migrations check, server run,
-  // console login code, the console's session), the upload's audit entry is the fifth; the sixth
-  // never comes (killed once answered).
-  const points = ['ingest.batch-committed:1', 'appdb.before-commit:4', 'appdb.before-commit:5', 'appdb.committed:5', 'appdb.committed:6'];
+  // The upload is one batch. A start commits a few transactions (migrations check, server run,
+  // console login code, the console's session, the monitor's first look), then come the upload's
+  // audit entry and the monitor's look at the new evidence; the monitor runs beside requests, so
+  // which of them the n-th commit is varies. The first commit is always at start.
+  const points = ['appdb.before-commit:1', 'ingest.batch-committed:1', 'appdb.before-commit:4', 'appdb.before-commit:5', 'appdb.committed:5', 'appdb.committed:6'];
   const hit = new Set<string>();
   for (const crashAt of points) {
     const home = tempDir();
@@ -158,5 +168,5 @@ test('killed during the ingest of an upload, after it, before and after the audi
     await stop(again, 'SIGTERM');
     assert.deepEqual(await counts(home), expected, crashAt);
   }
-  assert.deepEqual([...hit].sort(), ['after the ingest', 'during the ingest', 'start'], 'crashes at start-up, in the ingest and after it');
+  for (const where of ['after the ingest', 'during the ingest', 'start']) assert.ok(hit.has(where), `a crash ${where} (hit: ${[...hit].join(', ')})`);
 });
