@@ -106,6 +106,7 @@ export async function* readBatches(request: ReadRequest): AsyncGenerator<Batch> 
   const overlong = new Map<number, number>();
   const stream = capLines(openInput(path, (n) => (bytesDone += n)), limits.maxRecordBytes, overlong);
   let batch: Batch = { records: [], recordNos: [], rejects: [], lastNo: resumeAfter, seen: 0, bytesDone: 0 };
+  // Records read into the batch being filled: each batch reports its own, never a running total.
   let seen = 0;
   try {
     for await (const item of READERS[kind](stream, limits)) {
@@ -123,6 +124,7 @@ export async function* readBatches(request: ReadRequest): AsyncGenerator<Batch> 
       if (batch.records.length + batch.rejects.length >= batchSize) {
         yield { ...batch, seen, bytesDone };
         batch = { records: [], recordNos: [], rejects: [], lastNo: batch.lastNo, seen: 0, bytesDone: 0 };
+        seen = 0;
       }
     }
   } finally {

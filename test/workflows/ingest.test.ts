@@ -66,3 +66,20 @@ test('the workflow reports its stages in order; an upload builds only its own wo
     store.close();
   }
 });
+
+test('the read progress counts each record once, also when the worker hands the file on in pieces', async () => {
+  const home = await listedHome();
+  const store = await Store.open(join(home, 'derisk.duckdb'));
+  const workflow = new IngestWorkflow(store, { quarantineDir: join(home, 'q') });
+  try {
+    const events: IngestEvent[] = [];
+    const outcome = await workflow.run({ scope: SHARED, kind: 'openalex', files: [{ path: writeTemp('pieces.jsonl', syntheticWorks(2_500, 'Tsinghua University, Beijing')) }], resolve: false }, (e) => events.push(e));
+    const read = events.filter((e): e is Extract<IngestEvent, { type: 'progress' }> => e.type === 'progress' && e.stage === 'read');
+    const { kept, duplicates, quarantined } = outcome.files[0]!;
+    assert.equal(kept + duplicates + quarantined, 2_500);
+    assert.equal(read.at(-1)!.records, 2_500, 'records read, as the last progress event says them');
+  } finally {
+    await workflow.close();
+    store.close();
+  }
+});
