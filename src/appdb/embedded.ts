@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { crashPoint } from '../crash.ts';
+import { OWNER_ONLY_DIR } from '../owner-only.ts';
 import { Mutex, type AppDb, type AppRow, type AppTx, type Param } from './db.ts';
 
 /**
@@ -53,7 +54,7 @@ export class EmbeddedDb implements AppDb {
       const dir = mkdtempSync(join(tmpdir(), 'derisk-appdb-'));
       path = join(dir, 'app.sqlite');
       cleanup = () => rmSync(dir, { recursive: true, force: true });
-    } else mkdirSync(dirname(path), { recursive: true });
+    } else mkdirSync(dirname(path), { recursive: true, mode: OWNER_ONLY_DIR });
     const writer = new Connection(path, false);
     try {
       writer.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);

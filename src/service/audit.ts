@@ -40,6 +40,7 @@ export const TRACKED = {
   api_tokens: { key: ['id'], columns: ['id', 'token_hash', 'user_id', 'label', 'revoked', 'created_at'], org: null },
   cases: { key: ['id'], columns: ['id', 'org_id', 'client_key', 'title', 'doc', 'created_by', 'created_at'], org: 'org_id' },
   case_shares: { key: ['case_id', 'org_id'], columns: ['case_id', 'org_id', 'shared_by', 'shared_at'], org: null },
+  upload_shares: { key: ['owner_org', 'file_id', 'org_id'], columns: ['owner_org', 'file_id', 'org_id', 'shared_by', 'shared_at'], org: 'owner_org' },
   assessments: { key: ['id'], columns: ['id', 'case_id', 'org_id', 'created_by', 'created_at', 'rulebook_id', 'rulebook_version', 'rulebook_hash', 'snapshot', 'overall', 'result'], org: 'org_id' },
   notes: { key: ['id'], columns: ['id', 'case_id', 'org_id', 'author', 'created_at', 'body'], org: 'org_id' },
   entity_notes: { key: ['id'], columns: ['id', 'org_id', 'subject_kind', 'subject', 'subject_label', 'body', 'opinion', 'author', 'created_at'], org: 'org_id' },

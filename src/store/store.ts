@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OWNER_ONLY_DIR } from '../owner-only.ts';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 
 const SCHEMA = readFileSync(fileURLToPath(new URL('./schema.sql', import.meta.url)), 'utf8');
@@ -63,7 +64,7 @@ export class Store {
    */
   static async importFrom(path: string, dir: string): Promise<Store> {
     if (existsSync(path)) throw new Error(`${path} exists: a store is imported into a new file only`);
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true, mode: OWNER_ONLY_DIR });
     const instance = await DuckDBInstance.create(path);
     try {
       const connection = await instance.connect();
@@ -76,7 +77,7 @@ export class Store {
   }
 
   static async open(path: string): Promise<Store> {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: OWNER_ONLY_DIR });
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path);

@@ -189,7 +189,7 @@ export class Uploads {
     await this.db.transaction(async (tx) => {
       if (!(await tx.query('SELECT id FROM organisations WHERE id = $1', [orgId]))[0]) throw new NotFoundError(`no organisation ${orgId}`);
       await tx.query('INSERT INTO upload_shares (owner_org, file_id, org_id, shared_by, shared_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [actor.orgId, fileId, orgId, actor.userId, new Date().toISOString()]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'evidence.share', target: fileId, detail: { with: orgId } });
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'evidence.share', target: fileId, detail: { with: orgId }, rows: [['upload_shares', actor.orgId, fileId, orgId]] });
     });
   }
 

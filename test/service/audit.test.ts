@@ -157,18 +157,20 @@ test("UPDATE assessments SET overall = 'green' (and the digest in its entry, cha
   }
 });
 
-test('a changed case, a changed role, a share inserted, a note deleted, a user added behind derisk are each found', async () => {
+test('a changed case, a changed role, a case or upload share inserted, a note deleted, a user added behind derisk are each found', async () => {
   const { db, ids } = await installation();
   try {
     await db.query("UPDATE cases SET doc = '{\"title\":\"harmless\"}' WHERE id = $1", [ids.case]);
     await db.query("UPDATE users SET role = 'admin' WHERE id = $1", [ids.user]);
     await db.query("INSERT INTO case_shares (case_id, org_id, shared_by, shared_at) VALUES ($1, 'org-c', 'x', 'y')", [ids.case]);
+    await db.query("INSERT INTO upload_shares (owner_org, file_id, org_id, shared_by, shared_at) VALUES ('org-b', 'f00d', 'org-a', 'x', 'y')");
     await db.query('DELETE FROM notes WHERE id = $1', [ids.note]);
     await db.query("INSERT INTO users (id, org_id, email, name, role, password_hash, disabled, created_at) VALUES ('intruder', 'org-a', 'intruder@example.org', 'I', 'admin', 'x', false, 'now')");
     const { problems } = await verifyAudit(db);
     found(problems, new RegExp(`cases/${ids.case} was changed outside derisk`));
     found(problems, new RegExp(`users/${ids.user} was changed outside derisk`));
     found(problems, new RegExp(`case_shares/${ids.case}/org-c was written outside derisk`));
+    found(problems, /upload_shares\/org-b\/f00d\/org-a was written outside derisk/);
     found(problems, new RegExp(`notes/${ids.note} was deleted outside derisk`));
     found(problems, /users\/intruder was written outside derisk/);
     assert.equal(problems.find((p) => p.problem.includes(`cases/${ids.case}`))!.orgId, 'org-a', 'a row problem names its organisation');
@@ -203,9 +205,11 @@ test('a trail kept before sealing is sealed at first start with every row as it 
 });
 
 test('derisk audit verify: exit 0 on an intact trail, 1 naming the tampering; backup and restore carry the seal', async () => {
-  const home = tempDir();
+  // A home derisk creates is its owner's alone.
+  const home = join(tempDir(), 'home');
   const env = { DERISK_HOME: home, DERISK_NEW_PASSWORD: PASSWORD };
   assert.equal(derisk(['users', 'add-org', 'org-a', 'Org', 'A'], env).status, 0);
+  assert.equal(statSync(home).mode & 0o077, 0, 'no access for group or others to the home');
   assert.equal(derisk(['users', 'add', '--org', 'org-a', '--email', 'officer@org-a.example', '--role', 'officer'], env).status, 0);
   assert.equal(derisk(['users', 'role', 'officer@org-a.example', 'analyst'], env).status, 0);
   const clean = derisk(['audit', 'verify'], env);
