@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { listValue } from '@duckdb/node-api';
 import { Assessor } from '../src/assessment/assessor.ts';
 import { readCaseDocument } from '../src/assessment/case.ts';
@@ -149,24 +149,34 @@ async function phase(port: number, token: string, seconds: number, connections: 
  * Load on loopback against a `derisk serve` process (its own process, as deployed): read
  * endpoints, the assessment endpoint, and /health as the server's own ceiling, side by side.
  */
-export async function loadBench(config: Config, seconds: number, connections: number) {
+/**
+ * A `derisk serve` process on a home, and an API token for it: the console's one-time code opens
+ * a session, and the session makes the token the benchmark sends.
+ */
+export async function serveWithToken(home: string, label: string): Promise<{ port: number; token: string; server: ChildProcess }> {
   const port = await freePort();
-  const server = spawn(process.execPath, [new URL('../bin/derisk.js', import.meta.url).pathname, 'serve', '--port', String(port)], { env: { ...process.env, DERISK_HOME: config.home }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  let code = '';
-  for await (const chunk of server.stdout!) {
-    out += chunk;
-    const m = /#code=([A-Za-z0-9_-]+)/.exec(out);
-    if (m) {
-      code = m[1]!;
-      break;
-    }
-  }
-  if (!code) throw new Error(`the server did not start: ${out}`);
-  // The console's one-time code opens a session, and the session makes the API token the load uses.
+  const server = spawn(process.execPath, [new URL('../bin/derisk.js', import.meta.url).pathname, 'serve', '--port', String(port)], { env: { ...process.env, DERISK_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const code = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const onData = (chunk: Buffer) => {
+      out += chunk;
+      const m = /#code=([A-Za-z0-9_-]+)/.exec(out);
+      if (!m) return;
+      // The server goes on printing; nobody needs it.
+      server.stdout!.off('data', onData).resume();
+      resolve(m[1]!);
+    };
+    server.stdout!.on('data', onData);
+    server.once('exit', () => reject(new Error(`the server did not start: ${out}`)));
+  });
   const login = await fetch(`http://127.0.0.1:${port}/api/login/code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
   const session = { cookie: String(login.headers.get('set-cookie')).split(';')[0]!, 'x-csrf-token': ((await login.json()) as { csrf: string }).csrf };
-  const { token } = (await (await fetch(`http://127.0.0.1:${port}/api/tokens`, { method: 'POST', headers: { ...session, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'load bench' }) })).json()) as { token: string };
+  const { token } = (await (await fetch(`http://127.0.0.1:${port}/api/tokens`, { method: 'POST', headers: { ...session, 'content-type': 'application/json' }, body: JSON.stringify({ label }) })).json()) as { token: string };
+  return { port, token, server };
+}
+
+export async function loadBench(config: Config, seconds: number, connections: number) {
+  const { port, token, server } = await serveWithToken(config.home, 'load bench');
   const doc = JSON.stringify(readCaseDocument(join(EXAMPLES, 'joint-lab-hit.yaml')));
   const reads = ['/api/indicators/copubs?regions=EU27AC,CN', '/api/indicators/top-institutions?regions=EU27AC,CN', '/api/indicators/publications', '/api/screen?q=Harbin%20Institute%20of%20Technology', '/api/screen?q=Beijing%20University%20of%20Technology', '/api/regions', '/api/cases', '/api/fields'];
   try {

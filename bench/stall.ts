@@ -2,7 +2,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createGzip, gzipSync } from 'node:zlib';
 import type { Config } from '../src/config.ts';
@@ -13,17 +12,10 @@ import { saveLists } from '../src/screening/store.ts';
 import { locate, sourceById } from '../src/sources.ts';
 import { Store } from '../src/store/store.ts';
 import { generateOpenAlex } from './generate-openalex.ts';
+import { serveWithToken } from './service.ts';
 
 const BIN = new URL('../bin/derisk.js', import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 interface Health {
   samples: number;
@@ -68,26 +60,15 @@ async function sampleHealth(port: number, until: Promise<unknown>): Promise<Heal
 }
 
 async function startServer(home: string): Promise<{ port: number; token: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const server = spawn(process.execPath, [BIN, 'serve', '--port', String(port)], { env: { ...process.env, DERISK_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  for await (const chunk of server.stdout!) {
-    out += chunk;
-    const m = /\?token=(\S+)/.exec(out);
-    if (m) {
-      // The server goes on printing; nobody needs it.
-      server.stdout!.resume();
-      return {
-        port,
-        token: m[1]!,
-        stop: async () => {
-          server.kill('SIGTERM');
-          await new Promise((r) => server.once('exit', r));
-        },
-      };
-    }
-  }
-  throw new Error(`the server did not start: ${out}`);
+  const { port, token, server } = await serveWithToken(home, 'stall bench');
+  return {
+    port,
+    token,
+    stop: async () => {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    },
+  };
 }
 
 const call = (port: number, token: string, method: string, path: string, body?: { file: string; type: string }) =>
@@ -112,6 +93,8 @@ interface Uploaded {
   /** When each stage began, and when the job was seen done (ms since the epoch). */
   stages: { stage: string; at: number }[];
   endedAt: number;
+  /** Why the server refused the file whole (a 422), when it did: an all-zero file is binary, not an export. */
+  refused: string | null;
 }
 
 /** Uploads a file as the server's admin (into its organisation's evidence) and polls its job to the end. */
@@ -122,10 +105,14 @@ async function upload(port: number, token: string, file: string): Promise<Upload
   for (;;) {
     await sleep(250);
     const job = (await call(port, token, 'GET', String(started.json.poll))).json as { status: string; result: { kept: number; quarantined: number } | null; error: unknown; events: { type: string; stage?: string; at: string }[] };
-    if (job.status === 'failed') throw new Error(`upload failed: ${JSON.stringify(job.error)}`);
+    if (job.status === 'failed') {
+      const error = job.error as { status?: number; message?: string } | null;
+      if (error?.status !== 422) throw new Error(`upload failed: ${JSON.stringify(job.error)}`);
+      return { seconds: (performance.now() - t) / 1000, kept: 0, quarantined: 0, stages: [], endedAt: Date.now(), refused: error.message ?? 'refused' };
+    }
     if (job.status === 'done') {
       const stages = job.events.filter((e) => e.type === 'stage').map((e) => ({ stage: e.stage!, at: Date.parse(e.at) }));
-      return { seconds: (performance.now() - t) / 1000, kept: job.result!.kept, quarantined: job.result!.quarantined, stages, endedAt: Date.now() };
+      return { seconds: (performance.now() - t) / 1000, kept: job.result!.kept, quarantined: job.result!.quarantined, stages, endedAt: Date.now(), refused: null };
     }
   }
 }
@@ -185,7 +172,7 @@ export async function stallBench(config: Config, registry: Institution[], out: s
       const run = upload(server.port, server.token, file);
       const [health, r] = await Promise.all([sampleHealth(server.port, run), run]);
       const rate = r.kept / r.seconds;
-      console.log(`  ${label.padEnd(36)} /health p50 ${health.p50.toFixed(1)} ms  p99 ${health.p99.toFixed(1)} ms  max ${health.max.toFixed(1)} ms (${health.samples} samples); upload ${r.seconds.toFixed(1)} s, ${r.kept} kept, ${r.quarantined} quarantined${r.kept > 100 ? `, ${rate.toFixed(0)} works/s` : ''}`);
+      console.log(`  ${label.padEnd(36)} /health p50 ${health.p50.toFixed(1)} ms  p99 ${health.p99.toFixed(1)} ms  max ${health.max.toFixed(1)} ms (${health.samples} samples); upload ${r.seconds.toFixed(1)} s, ${r.refused ? `refused: ${r.refused}` : `${r.kept} kept, ${r.quarantined} quarantined`}${r.kept > 100 ? `, ${rate.toFixed(0)} works/s` : ''}`);
       const stageSeconds = r.stages.map((st, i) => `${st.stage} ${(((r.stages[i + 1]?.at ?? r.endedAt) - st.at) / 1000).toFixed(1)} s`);
       if (r.kept > 100) console.log(`      stages: ${stageSeconds.join(', ')}; slowest /health answers: ${health.slowest.map((x) => `${x.ms.toFixed(0)} ms (${stageAt(r.stages, x.at)})`).join(', ')}`);
       results[label] = { health, upload: { ...r, worksPerSecond: rate } };

@@ -110,7 +110,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
  */
 export const ON_THE_STORE: Readonly<Record<string, 'reads' | 'writes'>> = {
   ingest: 'writes', lists: 'writes', summary: 'reads', indicators: 'reads', facts: 'reads', screen: 'reads', brief: 'reads',
-  assess: 'reads', assessments: 'reads', resolve: 'reads', export: 'reads', backup: 'reads',
+  assess: 'reads', assessments: 'reads', resolve: 'reads', export: 'reads', backup: 'reads', watch: 'reads', alerts: 'reads',
 };
 
 export async function main(argv: string[]): Promise<number> {
