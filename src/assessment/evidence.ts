@@ -301,7 +301,8 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
     'funding.company': funderKinds.includes('company') ? true : c.funders === null || c.inKind === null || funderKinds.includes('unknown') ? null : false,
     'personnel.talent_programme': people?.some((p) => (p.talentProgrammes ?? []).length > 0) ? true : programmesUnknown ? null : false,
     'personnel.talent_programme_listed': programmeHits.length > 0 ? true : programmesUnknown ? null : false,
-    'personnel.affiliation_listed': affiliationHits.length > 0 ? true : people === null ? null : false,
+    // An affiliation nobody identified could be a listed entity's: unknown, as for a partner.
+    'personnel.affiliation_listed': affiliationHits.length > 0 ? true : people === null || affiliationParties.some((p) => !p.identified) ? null : false,
     'personnel.mobility': mobility,
     'personnel.long_mobility': longMobility,
     'technology.critical': critical,

@@ -102,6 +102,15 @@ test('unanswered questions are reported as needing information, never as green',
   assert.equal(result.reassessBy, '2026-12-22');
 });
 
+test("a participant's affiliation nobody identified is not taken as unlisted: the criterion asks for it and the verdict is not green", async () => {
+  const doc = { ...OPEN_BASIC, title: 'Unknown affiliation', personnel: [{ name: 'F. Guest', affiliations: ['a university in Changsha'], talent_programmes: 'none', mobility: ['none'] }] };
+  const { id } = await cases.create(actor, doc);
+  const { result } = await cases.assess(actor, id, '2026-11-22');
+  const c = result.criteria.find((r) => r.id === 'S-PERSONNEL-LISTED-AFFILIATION')!;
+  assert.equal(c.status, 'needs-information');
+  assert.notEqual(result.overall, 'green');
+});
+
 test('verdicts are deterministic, stored with the rulebook hash, and a re-run under a new rulebook shows the difference', async () => {
   const doc = { ...OPEN_BASIC, title: 'Talent case', personnel: [{ name: 'C. Fellow', affiliations: ['University of Oxford'], talent_programmes: ['Thousand Talents Plan'] }] };
   const { id } = await cases.create(actor, doc);
