@@ -14,7 +14,7 @@ import { readWatchlist } from '../../src/screening/lists.ts';
 import { ForbiddenError, NotFoundError, type Actor } from '../../src/service/authorize.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
-const STANDARDS = new URL('../../../../shared/standards/', import.meta.url).pathname;
+const STANDARDS = new URL('../../../shared/standards/', import.meta.url).pathname;
 const MISP_CORE = readFileSync(join(STANDARDS, 'misp/misp-core-format.md'), 'utf8');
 const STIX = join(STANDARDS, 'stix2-json-schemas/schemas');
 const addFormats = addFormatsModule as unknown as (ajv: Ajv | Ajv2020) => void;
