@@ -182,6 +182,29 @@ export async function* readCsv(stream: Readable, options: CsvOptions = {}): Asyn
   }
 }
 
+/**
+ * The rows of a small CSV text held in memory (a pasted list), with readCsv's quoting rules. A row
+ * that cannot be read comes back with its line and the reason, and reading resumes on the next line.
+ */
+export function csvRowsOf(text: string, separator = ','): CsvRow[] {
+  const lines = text.split(/\r?\n/);
+  const rows: CsvRow[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i] === '') continue;
+    const first = i;
+    const parser = new RowParser(separator);
+    let state = parser.feed(lines[i]!);
+    while (state === 'open' && i + 1 < lines.length) state = parser.feed(lines[++i]!);
+    if (state === 'done') {
+      rows.push({ lineNo: first + 1, fields: parser.fields });
+      continue;
+    }
+    rows.push({ lineNo: first + 1, error: state === 'open' ? 'quoted field is never closed' : state.malformed, excerpt: excerptOf(lines.slice(first, i + 1).join('\n')) });
+    i = first;
+  }
+  return rows;
+}
+
 export const UNTERMINATED_ROW = 'the file ends inside this row, without a line break after it: it may be cut short';
 
 /** Quotes a value for CSV output only where it must be. */

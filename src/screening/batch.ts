@@ -1,4 +1,4 @@
-import { safeCsvField } from '../ingest/csv.ts';
+import { csvRowsOf, safeCsvField } from '../ingest/csv.ts';
 import { SCREEN_STATES, ScreenError, type ScreenResult, type ScreenState, type Screener } from './screener.ts';
 
 /** Names screened in one go at most: a partner list, not a bibliography (use a portfolio for that). */
@@ -16,10 +16,11 @@ export class BatchError extends Error {}
  */
 export function parseNames(text: string, source = 'the list'): string[] {
   const body = text.replace(/^\uFEFF/, '');
-  const rows = csvRows(body);
-  const header = rows[0]?.map((c) => c.trim().toLowerCase()) ?? [];
+  const firstLine = body.split(/\r?\n/).find((line) => line !== '') ?? '';
+  const headerRow = csvRowsOf(firstLine)[0];
+  const header = headerRow && 'fields' in headerRow ? headerRow.fields.map((c) => c.trim().toLowerCase()) : [];
   const column = header.length > 1 ? header.findIndex((c) => NAME_COLUMNS.includes(c)) : -1;
-  const raw = column >= 0 ? rows.slice(1).map((r) => r[column] ?? '') : body.split(/\r?\n/);
+  const raw = column >= 0 ? namesInColumn(body, column, source) : body.split(/\r?\n/);
   const names = [...new Set(raw.map((n) => n.normalize('NFKC').trim()).filter((n) => n !== '' && !n.startsWith('#')))];
   if (names.length === 0) throw new BatchError(`${source}: no names to screen (one per line, or a CSV with a "name" column)`);
   if (names.length > MAX_BATCH) throw new BatchError(`${source}: ${names.length} names, at most ${MAX_BATCH} in one batch (split the list, or screen an export as a portfolio)`);
@@ -27,30 +28,12 @@ export function parseNames(text: string, source = 'the list'): string[] {
   return names;
 }
 
-/** RFC 4180 rows (quoted fields may hold commas, quotes and line breaks). */
-function csvRows(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  return rows;
+function namesInColumn(body: string, column: number, source: string): string[] {
+  const [, ...rows] = csvRowsOf(body);
+  return rows.map((row) => {
+    if ('error' in row) throw new BatchError(`${source}, line ${row.lineNo}: ${row.error} (${row.excerpt})`);
+    return row.fields[column] ?? '';
+  });
 }
 
 export interface BatchRow {

@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
 import { ingestWorks } from '../../src/ingest/pipeline.ts';
+import { csvRowsOf } from '../../src/ingest/csv.ts';
 import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
 import { resolvePending } from '../../src/resolve/apply.ts';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
@@ -68,25 +69,12 @@ function dod1260hOn(day: string, rows: Record<string, string>[]): string {
   return writeTemp(`dod-1260h-${day}.json`, JSON.stringify({ list, entries }));
 }
 
-/** A minimal RFC 4180 reader for the mirror's CSV (quoted fields with commas). */
+/** The mirror's CSV as records keyed by its header. */
 function csvRows(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\n') row.push(field.replace(/\r$/, '')), rows.push(row), (row = []), (field = '');
-    else field += c;
-  }
-  if (field !== '' || row.length > 0) row.push(field), rows.push(row);
-  const [header, ...body] = rows;
+  const [header, ...body] = csvRowsOf(text).map((row) => {
+    if ('error' in row) throw new Error(`line ${row.lineNo}: ${row.error}`);
+    return row.fields;
+  });
   return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ''])));
 }
 

@@ -99,6 +99,8 @@ test('the nearest listed names are always shown with why they were not taken', a
 test('batch screening: a pasted list or a CSV name column, each name with its state, the batch with the most severe', async () => {
   assert.deepEqual(parseNames('Huawei\n\n# our partners\nUniversity of Oxford\r\nHuawei\nNortheastern University, China\n'), ['Huawei', 'University of Oxford', 'Northeastern University, China']);
   assert.deepEqual(parseNames('id,Name,country\n1,"Zhejiang Dahua Technology Co., Ltd.",CN\n2,University of Oxford,GB\n'), ['Zhejiang Dahua Technology Co., Ltd.', 'University of Oxford']);
+  assert.deepEqual(parseNames('name,note\n"Beihang University","said ""BUAA""\nin the call"\n'), ['Beihang University']);
+  assert.throws(() => parseNames('name,country\nHuawei,CN\n"Zhejiang "Dahua",CN\n', 'partners.csv'), (e: Error) => e instanceof BatchError && /partners\.csv, line 3: /.test(e.message));
   assert.throws(() => parseNames('\n  \n# only a comment\n', 'partners.txt'), (e: Error) => e instanceof BatchError && /partners\.txt: no names to screen/.test(e.message));
   assert.throws(() => parseNames(Array.from({ length: MAX_BATCH + 1 }, (_, i) => `Partner ${i}`).join('\n')), /501 names, at most 500/);
   const screener = await realScreener();
