@@ -243,7 +243,8 @@ export class AffiliationResolver {
     }
   }
 
-  resolve(raw: string): Resolution {
+  /** `thesaurus`: the corrections in force for whoever asks (an organisation's own and those shared with it); by default the resolver's own. */
+  resolve(raw: string, thesaurus: Thesaurus | null = this.thesaurus): Resolution {
     const cleaned = cleanAffiliation(raw, (w) => this.gazetteer.isPlace(w));
     const text = cleaned.text.normalize('NFKC').trim();
     if (text === '') return { raw, institutions: [], countryCode: null, countryEvidence: 'empty string', tier: 'unresolved' };
@@ -251,8 +252,10 @@ export class AffiliationResolver {
     // "Mila" is a city in Algeria and the name of an institute in Montreal: a word the registry holds as an institution's
     // name or label is not read as a city. An alias does not count: "Milan" is an alias of a pharmaceutical company.
     if (country.city && [...(this.exact.get(nameTokens(country.city.text).join(' '))?.values() ?? [])].some((priority) => priority >= 2)) country = { ...country, countryCode: null, evidence: `"${country.city.text}" is a registry name, not read as a city`, city: null };
-    const correction = this.thesaurus?.lookup(raw) ?? null;
-    if (correction?.is && this.entries.has(correction.is.rorId)) return this.corrected(raw, correction.is, country);
+    const correction = thesaurus?.lookup(raw) ?? null;
+    const decided = correction?.decided;
+    if (decided?.verdict === 'none') return { raw, institutions: [], countryCode: country.countryCode, countryEvidence: `${country.evidence}; no registry institution: ${describeCorrection(decided)}`, tier: 'unresolved' };
+    if (decided && this.entries.has(decided.rorId)) return this.corrected(raw, decided, country);
     const refused = new Set(correction?.not.map((c) => c.rorId) ?? []);
     const segs = segments(text);
     const segTokens = segs.map((s) => nameTokens(s));
