@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { migrate } from '../../src/appdb/migrate.ts';
 import { ExchangeService } from '../../src/exchange/service.ts';
 import { rorInstitution } from '../../src/ingest/ror.ts';
 import { CorrectionError, MatchCorrections } from '../../src/resolve/corrections.ts';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
+import { correctionKey, Thesaurus } from '../../src/resolve/thesaurus.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
 import { openSealedTrail, verifyAudit } from '../../src/service/audit.ts';
 import { ForbiddenError, type Actor } from '../../src/service/authorize.ts';
@@ -119,4 +121,19 @@ test('a correction edited, added or deleted in the database directly is caught b
       await db.close();
     }
   }
+});
+
+test('property: a correction is found for its string written in any case, with any separators and export noise, and for no string with other words', () => {
+  const word = fc.stringMatching(/^[a-z]{2,8}$/);
+  const separator = fc.constantFrom(' ', ', ', '; ', ' #TAB# ', ',#N#', ' ¶ ', '\t');
+  const casing = fc.constantFrom((w: string) => w, (w: string) => w.toUpperCase(), (w: string) => w[0]!.toUpperCase() + w.slice(1));
+  fc.assert(
+    fc.property(fc.array(fc.tuple(word, casing, separator), { minLength: 1, maxLength: 6 }), fc.array(fc.tuple(casing, separator), { minLength: 6, maxLength: 6 }), word, (parts, rewrite, extra) => {
+      const written = parts.map(([w, c, sep], k) => c(w) + (k < parts.length - 1 ? sep : '')).join('');
+      const rewritten = parts.map(([w], k) => rewrite[k]![0](w) + (k < parts.length - 1 ? rewrite[k]![1] : '')).join('');
+      const thesaurus = new Thesaurus([{ id: 'c', raw: written, key: correctionKey(written), rorId: borealis.id, verdict: 'is', reason: 'r', orgId: 'o', createdBy: 'u', createdAt: '2026-11-30T00:00:00Z' }]);
+      assert.equal(thesaurus.lookup(rewritten)?.decided?.id, 'c', `${written} / ${rewritten}`);
+      assert.equal(thesaurus.lookup(`${rewritten} ${extra}`), null);
+    }),
+  );
 });
