@@ -17,7 +17,7 @@ import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 export const EXCHANGE_USAGE = `derisk exchange keys [--publisher NAME]          this installation's feed key (Ed25519; made on first use) and publisher name
   derisk exchange note --entry LIST/ENTRY|--ror ID|--name S --text T [--opinion 0-100] [--org O]   a note on an entity
   derisk exchange namesake "<string>" --entry LIST/ENTRY --reason T [--org O]    "this string is not that listed entity"
-  derisk exchange share note|namesake|assessment <id> --distribution organisation|community|everyone --tlp clear|green|amber|amber+strict|red [--org O]
+  derisk exchange share note|namesake|assessment|correction <id> --distribution organisation|community|everyone --tlp clear|green|amber|amber+strict|red [--org O]
   derisk exchange items [--org O] [--json]         the organisation's notes, decisions and verdicts with how far each may travel
   derisk exchange export --format misp|stix --out FILE [--tlp clear|green|amber|amber+strict] [--audience community|everyone] [--k N]
   derisk exchange publish <dir> [--tlp …] [--audience …] [--k N]   a signed static feed (MISP feed layout, manifest.json signed)

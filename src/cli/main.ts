@@ -39,6 +39,8 @@ Usage:
   derisk assessments show <id> [--json] [--report F]   a stored verdict with the case as assessed, its snapshot and policy bundle
   derisk rulebook [F] [--json]                 check a rulebook (its policy tests run) within the policy bundle
   derisk audit verify                          check the audit trail (anchored outside the database) and the rows it records
+  derisk match correct "<string>" <ROR id|none> --reason T [--not] | match list | match resolve "<string>"
+                                               analysts' corrections to affiliation matching, per organisation, audited
   derisk kb list|show|diff|add|edit|review|changes|timeline|criterion|import   the AI policy and standards knowledge base (derisk kb help)
   derisk exchange keys|note|namesake|share|items|export|publish|subscribe|pull|received   share notes, namesake decisions
                                                and anonymised verdicts with other institutions (derisk exchange help)
@@ -85,6 +87,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
   cases: async (argv) => (await import('./admin.ts')).casesCommand(argv),
   kb: async (argv) => (await import('./kb.ts')).kbCommand(argv),
   exchange: async (argv) => (await import('./exchange.ts')).exchangeCommand(argv),
+  match: async (argv) => (await import('./match.ts')).matchCommand(argv),
   watch: async (argv) => (await import('./watch.ts')).watchCommand(argv),
   alerts: async (argv) => (await import('./watch.ts')).alertsCommand(argv),
   backup: async (argv) => (await import('./admin.ts')).backupCommand(argv),
@@ -110,7 +113,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
  */
 export const ON_THE_STORE: Readonly<Record<string, 'reads' | 'writes'>> = {
   ingest: 'writes', lists: 'writes', summary: 'reads', indicators: 'reads', facts: 'reads', screen: 'reads', brief: 'reads',
-  assess: 'reads', assessments: 'reads', resolve: 'reads', export: 'reads', backup: 'reads', watch: 'reads', alerts: 'reads',
+  assess: 'reads', assessments: 'reads', resolve: 'reads', match: 'reads', export: 'reads', backup: 'reads', watch: 'reads', alerts: 'reads',
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -8,8 +8,9 @@ import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
 import { screenKey } from '../screening/names.ts';
 import { distributionAllows, ExchangeError, nameUuid, tlpAllows, type Distribution, type ExportableTlp, type Tlp } from './marking.ts';
 
-export type ItemKind = 'note' | 'namesake' | 'assessment';
-export const ITEM_KINDS: readonly ItemKind[] = ['note', 'namesake', 'assessment'];
+/** A correction (src/resolve/corrections.ts) is shared within the installation only: feeds do not carry it yet. */
+export type ItemKind = 'note' | 'namesake' | 'assessment' | 'correction';
+export const ITEM_KINDS: readonly ItemKind[] = ['note', 'namesake', 'assessment', 'correction'];
 
 /** What a note is about: a list entry (`<list>/<entry id>`), a ROR institution, or a name as written. */
 export interface Subject {
@@ -160,7 +161,7 @@ export class ExchangeService {
 
   /** Another organisation's item answers exactly like one that does not exist. */
   private async owned(tx: AppTx, actor: Actor, kind: ItemKind, id: string): Promise<void> {
-    const table = { note: 'entity_notes', namesake: 'namesake_decisions', assessment: 'assessments' }[kind];
+    const table = { note: 'entity_notes', namesake: 'namesake_decisions', assessment: 'assessments', correction: 'match_corrections' }[kind];
     if (!table) throw new ExchangeError(`kind: ${JSON.stringify(kind)} is not one of ${ITEM_KINDS.join(', ')}`);
     if (!(await tx.query(`SELECT 1 FROM ${table} WHERE id = $1 AND org_id = $2`, [id, actor.orgId]))[0]) throw new NotFoundError(`no ${kind} ${id} of your organisation`);
   }

@@ -33,7 +33,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.11.30-3';
+export const RESOLVER_VERSION = '2026.11.30-4';
 
 interface Entry {
   id: string;
@@ -121,6 +121,8 @@ function isAffiliateName(universityKey: string, key: string): boolean {
 }
 const AFFILIATE_AFTER = /^((\w+ )?(medical center|medical school|medical college|hospital|health|clinic|cancer center|school|faculty|children))\b/;
 const AFFILIATE_BEFORE = /\b(hospital|center|clinic|school|college|infirmary)$/;
+/** What makes an affiliate name a hospital's rather than a school's (its words besides the university's). */
+const HOSPITAL_AFFILIATE = /\b(hospital|medical center|health|clinic|cancer center|infirmary|children)\b/;
 
 const ORG_WORD = /\b(universit|institut|college|hospital|academ|cent(er|re)|laborator|school|corporation|compan|gmbh|ltd|inc|foundation|council|agency|ministry|observator|museum|clinic|polytechn|hochschule|ecole|escuela|scuola)/;
 
@@ -243,7 +245,8 @@ export class AffiliationResolver {
     }
   }
 
-  resolve(raw: string): Resolution {
+  /** `thesaurus`: the corrections in force for whoever asks (an organisation's own and those shared with it); by default the resolver's own. */
+  resolve(raw: string, thesaurus: Thesaurus | null = this.thesaurus): Resolution {
     const cleaned = cleanAffiliation(raw, (w) => this.gazetteer.isPlace(w));
     const text = cleaned.text.normalize('NFKC').trim();
     if (text === '') return { raw, institutions: [], countryCode: null, countryEvidence: 'empty string', tier: 'unresolved' };
@@ -251,8 +254,10 @@ export class AffiliationResolver {
     // "Mila" is a city in Algeria and the name of an institute in Montreal: a word the registry holds as an institution's
     // name or label is not read as a city. An alias does not count: "Milan" is an alias of a pharmaceutical company.
     if (country.city && [...(this.exact.get(nameTokens(country.city.text).join(' '))?.values() ?? [])].some((priority) => priority >= 2)) country = { ...country, countryCode: null, evidence: `"${country.city.text}" is a registry name, not read as a city`, city: null };
-    const correction = this.thesaurus?.lookup(raw) ?? null;
-    if (correction?.is && this.entries.has(correction.is.rorId)) return this.corrected(raw, correction.is, country);
+    const correction = thesaurus?.lookup(raw) ?? null;
+    const decided = correction?.decided;
+    if (decided?.verdict === 'none') return { raw, institutions: [], countryCode: country.countryCode, countryEvidence: `${country.evidence}; no registry institution: ${describeCorrection(decided)}`, tier: 'unresolved' };
+    if (decided && this.entries.has(decided.rorId)) return this.corrected(raw, decided, country);
     const refused = new Set(correction?.not.map((c) => c.rorId) ?? []);
     const segs = segments(text);
     const segTokens = segs.map((s) => nameTokens(s));
@@ -271,11 +276,13 @@ export class AffiliationResolver {
     if (picked.length === 0) picked = this.pick(this.acronymCandidates(segs, text, country), context);
     if (picked.length === 0) hints.push(...this.acronymCountries(segs));
     const repaired = cleaned.repairs.length > 0 ? ` (after repairs: ${cleaned.repairs.join('; ')})` : '';
-    const folded = this.foldUnits(picked.map((p) => this.toMatch(p, repaired)));
+    const { matches: folded, schoolsOnly, hospitals } = this.foldUnits(picked.map((p) => this.toMatch(p, repaired)));
     // Scored once more now that it is known whether the institution is named with units of it.
+    // A school named after the university ("Stanford University School of Medicine") names the
+    // university itself, not a unit whose own record may be meant.
     // (Being named beside other institutions says which one is primary, not whether this one is named.)
-    for (const m of folded) this.rescore(m, m.units.length > 0 ? 'with-units' : 'alone');
-    const matches = this.rankPrimary(folded);
+    for (const m of folded) this.rescore(m, m.units.length > 0 && !schoolsOnly.has(m) ? 'with-units' : 'alone');
+    const matches = this.rankPrimary(folded, hospitals);
     const tier = matches.reduce<Tier>((best, m) => (TIER_RANK[m.tier] > TIER_RANK[best] ? m.tier : best), 'unresolved');
     const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints);
     const refusals = refused.size > 0 ? `; ${correction!.not.map(describeCorrection).join('; ')} (refused ${[...refused].join(', ')})` : '';
@@ -743,29 +750,37 @@ export class AffiliationResolver {
     return out;
   }
 
-  /** A registry child, or a school or hospital named after the university ("Stanford University School of Medicine", "Xiangya Hospital, Central South University"). */
-  private isUnitOf(unit: InstitutionMatch, parent: InstitutionMatch): boolean {
-    if (this.ancestors(unit.rorId).has(parent.rorId)) return true;
+  /**
+   * How one match is part of another: a registry child, a school named after the university
+   * ("Stanford University School of Medicine"), or a hospital or medical centre named after it
+   * ("Vanderbilt University Medical Center", "Xiangya Hospital, Central South University").
+   */
+  private unitKind(unit: InstitutionMatch, parent: InstitutionMatch): 'child' | 'school' | 'hospital' | null {
+    if (this.ancestors(unit.rorId).has(parent.rorId)) return 'child';
     const unitKey = nameTokens(unit.name).join(' ');
     const parentKey = nameTokens(parent.name).join(' ');
     const isUniversity = (m: InstitutionMatch) => this.entries.get(m.rorId)!.types.includes('education');
-    return (unitKey.startsWith(`${parentKey} `) && SCHOOL_WORD.test(unitKey.slice(parentKey.length))) || (isUniversity(parent) && !isUniversity(unit) && isAffiliateName(parentKey, unitKey));
+    if (unitKey.startsWith(`${parentKey} `) && SCHOOL_WORD.test(unitKey.slice(parentKey.length))) return 'school';
+    if (!isUniversity(parent) || isUniversity(unit) || !isAffiliateName(parentKey, unitKey)) return null;
+    return HOSPITAL_AFFILIATE.test(unitKey.replace(parentKey, ' ')) ? 'hospital' : 'school';
   }
 
   /**
    * Of several institutions in one string, the primary one is the strongest match, one where
-   * the string is rather than elsewhere, and among equals the university: an author listing
-   * "HHMI, UT Southwestern" is at UT Southwestern.
+   * the string is rather than elsewhere, a hospital over the university it is named after (the
+   * hospital is its own organisation, and the one the author works for), and among equals the
+   * university: an author listing "HHMI, UT Southwestern" is at UT Southwestern.
    */
-  private rankPrimary(matches: InstitutionMatch[]): InstitutionMatch[] {
+  private rankPrimary(matches: InstitutionMatch[], hospitals: ReadonlySet<InstitutionMatch>): InstitutionMatch[] {
     const typeRank = (m: InstitutionMatch) => {
       const types = this.entries.get(m.rorId)?.types ?? [];
       return types.includes('education') ? 2 : types.includes('funder') && types.length === 1 ? 0 : 1;
     };
     const placed = (m: InstitutionMatch) => (m.basis.place === 'conflict' ? 0 : 1);
+    const hospital = (m: InstitutionMatch) => (hospitals.has(m) ? 1 : 0);
     const ranked = matches
       .map((m, position) => ({ m, position }))
-      .sort((a, b) => TIER_RANK[b.m.tier] - TIER_RANK[a.m.tier] || placed(b.m) - placed(a.m) || typeRank(b.m) - typeRank(a.m) || b.m.score - a.m.score || a.position - b.position)
+      .sort((a, b) => TIER_RANK[b.m.tier] - TIER_RANK[a.m.tier] || placed(b.m) - placed(a.m) || hospital(b.m) - hospital(a.m) || typeRank(b.m) - typeRank(a.m) || b.m.score - a.m.score || a.position - b.position)
       .map(({ m }) => m);
     if (ranked[0]) ranked[0].primary = true;
     return ranked;
@@ -773,13 +788,24 @@ export class AffiliationResolver {
 
   /**
    * "Center for Life Sciences, Peking University" names a unit and the institution it belongs
-   * to: the institution is the match, the unit is kept with it as detail.
+   * to: the institution is the match, the unit is kept with it as detail. A hospital named after
+   * a university stays a match of its own (`hospitals`); `schoolsOnly` are the institutions whose
+   * only units are schools named after them.
    */
-  private foldUnits(matches: InstitutionMatch[]): InstitutionMatch[] {
+  private foldUnits(matches: InstitutionMatch[]): { matches: InstitutionMatch[]; schoolsOnly: Set<InstitutionMatch>; hospitals: Set<InstitutionMatch> } {
     const units = new Set<string>();
+    const hospitals = new Set<InstitutionMatch>();
+    const otherUnits = new Set<InstitutionMatch>();
     for (const m of matches) {
       for (const parent of matches) {
-        if (parent === m || !this.isUnitOf(m, parent)) continue;
+        if (parent === m) continue;
+        const kind = this.unitKind(m, parent);
+        if (kind === null) continue;
+        if (kind === 'hospital') {
+          hospitals.add(m);
+          continue;
+        }
+        if (kind === 'child') otherUnits.add(parent);
         parent.units.push({ rorId: m.rorId, name: m.name });
         // Naming a unit exactly names its institution just as firmly.
         if (TIER_RANK[m.tier] > TIER_RANK[parent.tier]) {
@@ -791,7 +817,8 @@ export class AffiliationResolver {
         units.add(m.rorId);
       }
     }
-    return matches.filter((m) => !units.has(m.rorId));
+    const kept = matches.filter((m) => !units.has(m.rorId));
+    return { matches: kept, schoolsOnly: new Set(kept.filter((m) => m.units.length > 0 && !otherUnits.has(m))), hospitals };
   }
 }
 

@@ -1,6 +1,9 @@
 import { cleanAffiliation, foldText } from './normalize.ts';
 
-/** A user's correction: "this string is that institution" or "it is not that one", with who, when and why. */
+/**
+ * A user's correction: "this string is that institution" (is), "it is not that one" (not), or "it
+ * names no registry institution" (none, with an empty rorId), with who, when and why.
+ */
 export interface Correction {
   id: string;
   /** The string as the user saw it. */
@@ -8,33 +11,36 @@ export interface Correction {
   /** What the correction applies to: every string with the same key (case, accents, punctuation and export noise aside). */
   key: string;
   rorId: string;
-  verdict: 'is' | 'not';
+  verdict: CorrectionVerdict;
   reason: string;
   orgId: string;
   createdBy: string;
   createdAt: string;
 }
 
+export type CorrectionVerdict = 'is' | 'not' | 'none';
+
 /** The key a correction is filed under: "Dept. Physics, Univ. X" and "DEPT PHYSICS UNIV X" share one. */
 export const correctionKey = (raw: string): string => foldText(cleanAffiliation(raw).text.normalize('NFKC'));
 
 /**
  * The corrections in force, consulted by the resolver before it matches anything (as VOSviewer
- * users keep a thesaurus file): an "is" decides the string, a "not" removes a candidate.
+ * users keep a thesaurus file): an "is" or a "none" decides the string (the later of two wins, so
+ * corrections are given oldest first), a "not" removes a candidate.
  */
 export class Thesaurus {
-  private readonly byKey = new Map<string, { is: Correction | null; not: Correction[] }>();
+  private readonly byKey = new Map<string, { decided: Correction | null; not: Correction[] }>();
 
   constructor(readonly corrections: readonly Correction[]) {
     for (const c of corrections) {
-      const entry = this.byKey.get(c.key) ?? { is: null, not: [] };
-      if (c.verdict === 'is') entry.is = c;
-      else entry.not.push(c);
+      const entry = this.byKey.get(c.key) ?? { decided: null, not: [] };
+      if (c.verdict === 'not') entry.not.push(c);
+      else entry.decided = c;
       this.byKey.set(c.key, entry);
     }
   }
 
-  lookup(raw: string): { is: Correction | null; not: Correction[] } | null {
+  lookup(raw: string): { decided: Correction | null; not: Correction[] } | null {
     return this.byKey.size === 0 ? null : (this.byKey.get(correctionKey(raw)) ?? null);
   }
 

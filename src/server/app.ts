@@ -25,6 +25,7 @@ import { WebhookSender, type SenderOptions } from '../monitoring/webhooks.ts';
 import { actorOf, registerAuth } from './auth.ts';
 import { registerCaseRoutes } from './case-routes.ts';
 import { registerKbRoutes } from './kb-routes.ts';
+import { registerMatchingRoutes } from './matching-routes.ts';
 import { registerScreeningRoutes } from './screening-routes.ts';
 import { registerUploadRoutes } from './upload-routes.ts';
 import { IngestWorkflow } from '../workflows/ingest.ts';
@@ -272,6 +273,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const forgetScreening = () => {
     screeningIndex = null;
   };
+  registerMatchingRoutes(app, options.db, async () => (await screening().catch((e: Error) => {
+    throw Object.assign(new Error(e.message), { statusCode: /no risk lists/.test(e.message) ? 409 : 500 });
+  })).resolver);
   registerAccountRoutes(app, accounts, options.db);
   // The assessor loads the registry, lists and rulebook once, on first use.
   let servicesReady: Promise<{ cases: CaseService; assessor: Assessor }> | null = null;

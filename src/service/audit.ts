@@ -45,6 +45,7 @@ export const TRACKED = {
   notes: { key: ['id'], columns: ['id', 'case_id', 'org_id', 'author', 'created_at', 'body'], org: 'org_id' },
   entity_notes: { key: ['id'], columns: ['id', 'org_id', 'subject_kind', 'subject', 'subject_label', 'body', 'opinion', 'author', 'created_at'], org: 'org_id' },
   namesake_decisions: { key: ['id'], columns: ['id', 'org_id', 'name', 'name_key', 'list_id', 'entry_id', 'entry_name', 'reason', 'author', 'created_at'], org: 'org_id' },
+  match_corrections: { key: ['id'], columns: ['id', 'org_id', 'raw', 'string_key', 'ror_id', 'verdict', 'reason', 'author', 'created_at'], org: 'org_id' },
   exchange_sharing: { key: ['kind', 'item_id'], columns: ['kind', 'item_id', 'org_id', 'distribution', 'tlp', 'changed_by', 'changed_at'], org: 'org_id' },
   exchange_subscriptions: { key: ['id'], columns: ['id', 'source', 'public_key', 'key_id', 'added_by', 'added_at', 'publisher', 'last_sequence'], org: null },
   exchange_received: { key: ['kind', 'uuid'], columns: ['kind', 'uuid', 'subscription_id', 'publisher', 'key_id', 'published_at', 'pulled_at', 'origin_org', 'distribution', 'tlp', 'subject_key', 'doc'], org: null },

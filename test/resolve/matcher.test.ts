@@ -54,3 +54,34 @@ test('property: normalisation is idempotent on its own output', () => {
     assert.equal(nameTokens(once).join(' '), once);
   }), { numRuns: 5000 });
 });
+
+// A university, a school named after it and a hospital named after it, three records with no registry link between them (as ROR holds Stanford's).
+const halcyon = [
+  ['0hxcy0011', 'Halcyon University', ['education']],
+  ['0hxcy0022', 'Halcyon University School of Medicine', ['education']],
+  ['0hxcy0033', 'Halcyon University Medical Center', ['healthcare']],
+].map(([id, name, types]) =>
+  rorInstitution({
+    id: `https://ror.org/${id as string}`,
+    status: 'active',
+    types: types as string[],
+    names: [{ value: name as string, types: ['ror_display', 'label'], lang: 'en' }],
+    locations: [{ geonames_details: { country_code: 'US', country_name: 'United States', name: 'Halcyon' } }],
+    relationships: [],
+  }),
+);
+const withAffiliates = new AffiliationResolver(halcyon);
+
+test('a school named after its university names the university itself: scored as the university named alone, the school kept as detail', () => {
+  const r = withAffiliates.resolve('Department of Pathology, Halcyon University School of Medicine');
+  const primary = r.institutions.find((m) => m.primary)!;
+  assert.equal(primary.rorId, '0hxcy0011');
+  assert.deepEqual(primary.units.map((u) => u.rorId), ['0hxcy0022']);
+  assert.equal(primary.basis.named, 'alone');
+});
+
+test('a hospital named after a university is the author\'s institution, the university named beside it', () => {
+  const r = withAffiliates.resolve('Eye Institute, Halcyon University Medical Center');
+  assert.deepEqual(r.institutions.map((m) => [m.rorId, m.primary]), [['0hxcy0033', true], ['0hxcy0011', false]]);
+  assert.equal(r.countryCode, 'US');
+});

@@ -1,0 +1,90 @@
+import { parseArgs } from 'node:util';
+import { openAppDb } from '../appdb/open.ts';
+import { loadConfig } from '../config.ts';
+import { stripRorPrefix } from '../ingest/records.ts';
+import { MatchCorrections } from '../resolve/corrections.ts';
+import type { AffiliationResolver } from '../resolve/matcher.ts';
+import type { CorrectionVerdict } from '../resolve/thesaurus.ts';
+import type { Store } from '../store/store.ts';
+import { cliActor } from './assessment.ts';
+import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { out } from './io.ts';
+
+export const MATCH_USAGE = `derisk match correct "<string>" <ROR id|none> --reason T [--not] [--org O]
+                                   "this string is that institution" (with --not: "is not that one"; none: "names no registry institution")
+  derisk match list [--org O] [--json]             the organisation's corrections, with how far each is shared
+  derisk match resolve "<string>" [--org O] [--json]   the string resolved with the organisation's corrections (and those shared with it)
+  (share one with other organisations: derisk exchange share correction <id> --distribution community --tlp green)`;
+
+const OPTIONS = { ...COMMON, reason: { type: 'string' }, not: { type: 'boolean' }, org: { type: 'string' } } as const;
+
+/** The resolver of the screening index kept beside the store, or one built from the registry when no lists are loaded. */
+async function resolverOf(store: Store): Promise<AffiliationResolver> {
+  const { screeningContext } = await import('../screening/store.ts');
+  try {
+    return (await screeningContext(store)).resolver;
+  } catch (e) {
+    if (!/no risk lists/.test((e as Error).message)) throw e;
+    const [{ loadRegistry }, { AffiliationResolver }] = await Promise.all([import('../ingest/registry.ts'), import('../resolve/matcher.ts')]);
+    return new AffiliationResolver(await loadRegistry(store));
+  }
+}
+
+export async function matchCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  const [sub, ...args] = positionals;
+  const config = loadConfig();
+  const org = values.org ?? 'local';
+  switch (sub) {
+    case 'correct': {
+      const [raw, target] = args;
+      if (args.length !== 2 || !raw || !target || !values.reason) throw new UsageError('match correct needs "<string>" <ROR id|none> --reason TEXT');
+      const none = target.toLowerCase() === 'none';
+      if (none && values.not) throw new UsageError('match correct: --not takes a ROR id ("is not that one"), not none');
+      const verdict: CorrectionVerdict = none ? 'none' : values.not ? 'not' : 'is';
+      const rorId = none ? null : stripRorPrefix(target);
+      const name = rorId === null ? null : await withStore(config, async (store) => (await store.one<{ name: string }>('SELECT name FROM institutions WHERE ror_id = $1', [rorId]))?.name ?? null);
+      const db = await openAppDb(config);
+      try {
+        const corrections = new MatchCorrections(db, (id) => (id === rorId && name !== null ? { name } : undefined));
+        const c = await corrections.correct(await cliActor(db, org), { raw, verdict, rorId, reason: values.reason });
+        if (values.json) out.log(JSON.stringify(c, null, 2));
+        else out.log(`${c.id}  "${raw}" ${verdict === 'none' ? 'names no registry institution' : `${verdict === 'is' ? 'is' : 'is not'} ${name} (${c.rorId})`}, for ${org}`);
+        return EXIT.ok;
+      } finally {
+        await db.close();
+      }
+    }
+    case 'list': {
+      const db = await openAppDb(config);
+      try {
+        const list = await new MatchCorrections(db, () => undefined).list(await cliActor(db, org));
+        if (values.json) out.log(JSON.stringify(list, null, 2));
+        else for (const c of list) out.log(`${c.id}  ${c.verdict.padEnd(4)} ${(c.rorId || '-').padEnd(9)}  ${c.distribution}/TLP:${c.tlp.toUpperCase()}  "${c.raw}"  ${c.createdBy} ${c.createdAt.slice(0, 10)}: ${c.reason}`);
+        if (!values.json && list.length === 0) out.log(`no corrections for ${org}`);
+        return EXIT.ok;
+      } finally {
+        await db.close();
+      }
+    }
+    case 'resolve': {
+      if (args.length !== 1) throw new UsageError('match resolve needs "<string>"');
+      const db = await openAppDb(config);
+      try {
+        await cliActor(db, org);
+        const thesaurus = await new MatchCorrections(db, () => undefined).thesaurusFor(org);
+        const r = await withStore(config, async (store) => (await resolverOf(store)).resolve(args[0]!, thesaurus));
+        if (values.json) out.log(JSON.stringify(r, null, 2));
+        else {
+          out.log(`${r.tier}; country ${r.countryCode ?? 'unknown'} (${r.countryEvidence})`);
+          for (const m of r.institutions) out.log(`  ${m.primary ? '*' : ' '} ${m.name} (${m.rorId}, ${m.countryCode ?? '?'}) ${m.tier} ${m.score}: ${m.evidence}`);
+        }
+        return EXIT.ok;
+      } finally {
+        await db.close();
+      }
+    }
+    default:
+      throw new UsageError(MATCH_USAGE);
+  }
+}

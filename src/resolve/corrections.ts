@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import type { AppDb } from '../appdb/db.ts';
+import { DEFAULT_LIMITS, stripRorPrefix } from '../ingest/records.ts';
+import { appendAudit } from '../service/audit.ts';
+import { authorize, type Actor } from '../service/authorize.ts';
+import type { AffiliationResolver, Resolution } from './matcher.ts';
+import { correctionKey, Thesaurus, type Correction, type CorrectionVerdict } from './thesaurus.ts';
+
+export class CorrectionError extends Error {
+  readonly statusCode = 400;
+}
+
+/** A stored correction with how far it may travel (exchange_sharing; no row: the organisation only). */
+export interface StoredCorrection extends Correction {
+  distribution: string;
+  tlp: string;
+}
+
+type Row = { id: string; org_id: string; raw: string; string_key: string; ror_id: string; verdict: string; reason: string; author: string; created_at: string; distribution: string | null; tlp: string | null };
+
+const SELECT = `SELECT c.*, s.distribution, s.tlp FROM match_corrections c LEFT JOIN exchange_sharing s ON s.kind = 'correction' AND s.item_id = c.id`;
+
+const correctionOf = (r: Row): StoredCorrection => ({
+  id: r.id,
+  raw: r.raw,
+  key: r.string_key,
+  rorId: r.ror_id,
+  verdict: r.verdict as CorrectionVerdict,
+  reason: r.reason,
+  orgId: r.org_id,
+  createdBy: r.author,
+  createdAt: r.created_at,
+  distribution: r.distribution ?? 'organisation',
+  tlp: r.tlp ?? 'amber+strict',
+});
+
+/**
+ * Analysts' corrections to affiliation matching, kept per organisation in the application
+ * database, each written with its audit entry. An organisation's resolutions consult its own
+ * corrections and those another organisation shared (`derisk exchange share correction <id>`),
+ * never another's unshared ones; its own win over shared ones on the same string.
+ */
+export class MatchCorrections {
+  constructor(
+    private readonly db: AppDb,
+    /** The registry the corrections must name institutions of (the resolver's). */
+    private readonly institution: (rorId: string) => { name: string } | undefined,
+  ) {}
+
+  async correct(actor: Actor, c: { raw: string; verdict: CorrectionVerdict; rorId?: string | null; reason: string }): Promise<StoredCorrection> {
+    authorize(actor, 'match.correct');
+    if (typeof c.raw !== 'string' || c.raw.trim() === '') throw new CorrectionError('string: give the affiliation string as written');
+    if (c.raw.length > DEFAULT_LIMITS.maxAffiliationChars) throw new CorrectionError(`string: at most ${DEFAULT_LIMITS.maxAffiliationChars} characters (got ${c.raw.length})`);
+    const key = correctionKey(c.raw);
+    if (key === '') throw new CorrectionError(`string: ${JSON.stringify(c.raw)} has no letters or digits to match on`);
+    if (typeof c.reason !== 'string' || c.reason.trim() === '') throw new CorrectionError('reason: say why (who checked what), it is shown with every resolution the correction decides');
+    if (c.reason.length > 5_000) throw new CorrectionError(`reason: at most 5000 characters (got ${c.reason.length})`);
+    if (!['is', 'not', 'none'].includes(c.verdict)) throw new CorrectionError(`verdict: ${JSON.stringify(c.verdict)} is not is, not or none`);
+    let rorId = '';
+    if (c.verdict === 'none') {
+      if (c.rorId) throw new CorrectionError('ror: a "none" correction (the string names no registry institution) takes no ROR id');
+    } else {
+      rorId = stripRorPrefix((c.rorId ?? '').trim());
+      if (!/^0[a-hj-km-np-tv-z0-9]{6}\d{2}$/.test(rorId)) throw new CorrectionError(`ror: ${JSON.stringify(c.rorId ?? '')} is not a ROR id (nine characters, e.g. 03cve4549)`);
+      if (!this.institution(rorId)) throw new CorrectionError(`ror: ${rorId} is not in the loaded registry`);
+    }
+    return this.db.transaction(async (tx) => {
+      const id = randomUUID();
+      const createdAt = new Date().toISOString();
+      await tx.query('INSERT INTO match_corrections (id, org_id, raw, string_key, ror_id, verdict, reason, author, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [id, actor.orgId, c.raw, key, rorId, c.verdict, c.reason.trim(), actor.userId, createdAt]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'match.correct', target: id, detail: { string: c.raw, verdict: c.verdict, ror: rorId || null }, rows: [['match_corrections', id]] });
+      return { id, raw: c.raw, key, rorId, verdict: c.verdict, reason: c.reason.trim(), orgId: actor.orgId, createdBy: actor.userId, createdAt, distribution: 'organisation', tlp: 'amber+strict' };
+    });
+  }
+
+  /** The organisation's own corrections, oldest first, with their sharing. */
+  async list(actor: Actor): Promise<StoredCorrection[]> {
+    authorize(actor, 'evidence.read');
+    return (await this.db.query<Row>(`${SELECT} WHERE c.org_id = $1 ORDER BY c.created_at, c.id`, [actor.orgId])).map(correctionOf);
+  }
+
+  /** A string resolved for the actor's organisation: its corrections and those shared with it apply, no other organisation's. */
+  async resolveFor(actor: Actor, resolver: AffiliationResolver, raw: string): Promise<Resolution> {
+    authorize(actor, 'evidence.read');
+    if (typeof raw !== 'string' || raw.trim() === '') throw new CorrectionError('q: give an affiliation string');
+    if (raw.length > DEFAULT_LIMITS.maxAffiliationChars) throw new CorrectionError(`q: at most ${DEFAULT_LIMITS.maxAffiliationChars} characters (got ${raw.length})`);
+    return resolver.resolve(raw, await this.thesaurusFor(actor.orgId));
+  }
+
+  /** The corrections in force for an organisation: shared ones first, its own after them, so its own decide. */
+  async thesaurusFor(orgId: string): Promise<Thesaurus> {
+    const rows = await this.db.query<Row>(
+      `${SELECT} WHERE c.org_id = $1 OR (s.distribution IS NOT NULL AND s.distribution <> 'organisation' AND s.tlp <> 'red')
+       ORDER BY CASE WHEN c.org_id = $1 THEN 1 ELSE 0 END, c.created_at, c.id`,
+      [orgId],
+    );
+    return new Thesaurus(rows.map(correctionOf));
+  }
+}

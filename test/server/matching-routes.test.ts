@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ingestRegistry } from '../../src/ingest/registry.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists } from '../../src/screening/store.ts';
+import { OPERATOR } from '../../src/service/accounts.ts';
+import { verifyAudit } from '../../src/service/audit.ts';
+import { Store } from '../../src/store/store.ts';
+import { tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { rorRecord } from '../helpers/landscape.ts';
+import { testService, type TestService } from '../helpers/service.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+// Two organisations over one server: a correction one of them records over HTTP changes what
+// GET /api/match/resolve answers it, and nothing the other is answered.
+const TSINGHUA = '03cve4549';
+const REGISTRY = [rorRecord(TSINGHUA, 'Tsinghua University', 'CN', 'Beijing'), rorRecord('052gg0110', 'University of Oxford', 'GB', 'Oxford')];
+const RAW = 'Institute for Interdisciplinary Information Sciences, THU, Beijing';
+const PASSWORD = 'correct horse battery staple';
+
+let store: Store;
+let service: TestService;
+const tokens: Record<string, string> = {};
+
+before(async () => {
+  const home = tempDir();
+  store = await Store.open(join(home, 'derisk.duckdb'));
+  await ingestRegistry(store, writeTemp('ror.jsonl', REGISTRY.map((r) => JSON.stringify(r)).join('\n')));
+  await saveLists(store, [readWatchlist(watchlist([{ name: 'Harbin Institute of Technology', level: 'high' }]))]);
+  service = await testService(store, { home });
+  for (const org of ['org-a', 'org-b']) {
+    await service.accounts.createOrganisation(OPERATOR, org, org.toUpperCase());
+    for (const role of ['viewer', 'analyst'] as const) {
+      const email = `${role}@${org}.example`;
+      await service.accounts.createUser(OPERATOR, { orgId: org, email, name: `${role} of ${org}`, role, password: PASSWORD });
+      const { actor } = await service.accounts.login(email, PASSWORD);
+      tokens[`${org}/${role}`] = (await service.accounts.createToken(actor, 'test')).token;
+    }
+  }
+});
+
+after(async () => {
+  await service.close();
+  store.close();
+});
+
+const inject = (who: string, method: 'GET' | 'POST', url: string, payload?: object) => service.app.inject({ method, url, headers: { authorization: `Bearer ${tokens[who]}` }, payload });
+const resolved = async (who: string) => {
+  const r = await inject(who, 'GET', `/api/match/resolve?q=${encodeURIComponent(RAW)}`);
+  assert.equal(r.statusCode, 200, r.body);
+  return r.json() as { institutions: { rorId: string; evidence: string }[]; countryCode: string | null };
+};
+
+test("a correction recorded over HTTP decides that organisation's resolution and no other's", async () => {
+  assert.deepEqual((await resolved('org-a/analyst')).institutions.map((m) => m.rorId), [], 'THU alone is not matched before the correction');
+  const made = await inject('org-a/analyst', 'POST', '/api/match/corrections', { string: RAW, verdict: 'is', ror: `https://ror.org/${TSINGHUA}`, reason: 'THU is Tsinghua; IIIS is its institute' });
+  assert.equal(made.statusCode, 201, made.body);
+  const a = await resolved('org-a/viewer');
+  assert.deepEqual(a.institutions.map((m) => m.rorId), [TSINGHUA]);
+  assert.match(a.institutions[0]!.evidence, /corrected by .* \(org-a\)/);
+  assert.equal(a.countryCode, 'CN');
+  assert.deepEqual((await resolved('org-b/analyst')).institutions, [], "org-a's correction does not reach org-b");
+  const listB = await inject('org-b/analyst', 'GET', '/api/match/corrections');
+  assert.deepEqual(listB.json(), []);
+  const listA = await inject('org-a/viewer', 'GET', '/api/match/corrections');
+  assert.deepEqual((listA.json() as { rorId: string; verdict: string }[]).map((c) => [c.rorId, c.verdict]), [[TSINGHUA, 'is']]);
+  assert.deepEqual((await verifyAudit(service.db)).problems, []);
+});
+
+test('a viewer may not correct; a bad correction is a 400 naming the field; no token, no answer', async () => {
+  const viewer = await inject('org-a/viewer', 'POST', '/api/match/corrections', { string: RAW, verdict: 'none', reason: 'x' });
+  assert.equal(viewer.statusCode, 403, viewer.body);
+  const unknown = await inject('org-a/analyst', 'POST', '/api/match/corrections', { string: RAW, verdict: 'is', ror: '0gxne0000', reason: 'x' });
+  assert.equal(unknown.statusCode, 400);
+  assert.match(unknown.body, /ror: 0gxne0000 is not in the loaded registry/);
+  const badVerdict = await inject('org-a/analyst', 'POST', '/api/match/corrections', { string: RAW, verdict: 'maybe', reason: 'x' });
+  assert.equal(badVerdict.statusCode, 400);
+  assert.equal((await service.app.inject({ method: 'GET', url: `/api/match/resolve?q=x` })).statusCode, 401);
+});
