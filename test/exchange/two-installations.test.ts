@@ -120,7 +120,11 @@ test('two installations exchange notes, namesake decisions and anonymised assess
   const tampered = join(tempDir(), 'tampered');
   cpSync(mirror, tampered, { recursive: true });
   const event = readdirSync(tampered).find((f) => f !== 'manifest.json' && f.endsWith('.json'))!;
-  writeFileSync(join(tampered, event), readFileSync(join(tampered, event), 'utf8').replace('"tlp:green"', '"tlp:clear"'));
+  // Every event names its distribution; which events land first depends on the publisher's uuid.
+  const signed = readFileSync(join(tampered, event), 'utf8');
+  const edited = signed.replace(/"distribution": ?"(\d)"/, (_m, d: string) => `"distribution":"${d === '3' ? '1' : '3'}"`);
+  assert.notEqual(edited, signed, `${event} holds no distribution to tamper with`);
+  writeFileSync(join(tampered, event), edited);
   const c = await installation();
   ok(derisk(['exchange', 'subscribe', tampered, '--key', key], c));
   const refusedTamper = derisk(['exchange', 'pull'], c);
