@@ -264,7 +264,7 @@ export class ExchangeService {
    * What other institutions (and this installation's other organisations, where they shared it)
    * decided about a string screening matched to an entry: information beside the hit, never a change to it.
    */
-  async namesakeVerdicts(viewerOrg: string | null, name: string, entries: { list: string; entryId: string }[]): Promise<NamesakeInfo[]> {
+  async namesakeVerdicts(viewerOrg: string | null, name: string, entries: { list: string; entryId: string; entry?: string }[]): Promise<NamesakeInfo[]> {
     const key = screenKey(name);
     if (key === '' || entries.length === 0) return [];
     const local = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} WHERE d.name_key = $1`, [key])).map(namesakeOf)
@@ -278,7 +278,7 @@ export class ExchangeService {
         const d = JSON.parse(r.doc) as ReceivedNamesake;
         if (d.listId === e.list && d.entryId === e.entryId) judged.push({ institution: r.origin_org, publisher: r.publisher, reason: d.reason, tlp: r.tlp as Tlp, at: d.createdAt });
       }
-      if (judged.length > 0) out.push({ list: e.list, entryId: e.entryId, institutions: new Set(judged.map((j) => `${j.publisher ?? ''}\u0000${j.institution}`)).size, decisions: judged });
+      if (judged.length > 0) out.push({ list: e.list, entryId: e.entryId, entry: e.entry ?? e.entryId, institutions: new Set(judged.map((j) => `${j.publisher ?? ''}\u0000${j.institution}`)).size, decisions: judged });
     }
     return out;
   }
@@ -402,6 +402,8 @@ export class ExchangeService {
 export interface NamesakeInfo {
   list: string;
   entryId: string;
+  /** The entry's listed name. */
+  entry: string;
   /** Distinct institutions that judged the string not to be the entry. */
   institutions: number;
   decisions: { institution: string; publisher: string | null; reason: string; tlp: Tlp; at: string }[];

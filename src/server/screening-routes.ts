@@ -19,7 +19,7 @@ class NoListsError extends Error {
 }
 
 /** Name screening, portfolios and briefing sheets over the lists loaded in the store. */
-export function registerScreeningRoutes(app: FastifyInstance, evidence: EvidenceAccess, store: Store, taxonomy: Taxonomy, europe: () => string[], findUpload: (actor: Actor, fileId: string) => Promise<UploadRef>, shared: () => Promise<ScreeningContext>, namesakes: (actor: Actor, query: string, hits: { list: string; entryId: string }[]) => Promise<NamesakeInfo[]>): void {
+export function registerScreeningRoutes(app: FastifyInstance, evidence: EvidenceAccess, store: Store, taxonomy: Taxonomy, europe: () => string[], findUpload: (actor: Actor, fileId: string) => Promise<UploadRef>, shared: () => Promise<ScreeningContext>, namesakes: (actor: Actor, query: string, hits: { list: string; entryId: string; entry: string }[]) => Promise<NamesakeInfo[]>): void {
   const screening = (): Promise<ScreeningContext> =>
     shared().catch((e: Error) => {
       throw /no risk lists/.test(e.message) ? new NoListsError(e.message) : e;
