@@ -188,7 +188,7 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
         const actor = await cliActor(db, values.org ?? 'local');
         const outcomes = [];
         for (const sub of await service.subscriptions()) {
-          const o = await pullSubscription(service, actor, sub);
+          const o = await pullSubscription(service, actor, sub, publisherOf(feedIdentity(config.home)));
           outcomes.push(o);
           if (values.json) continue;
           if (o.status === 'up-to-date') out.log(`${o.source}: up to date (sequence ${o.sequence})`);

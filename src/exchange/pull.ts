@@ -1,6 +1,6 @@
 import type { Actor } from '../service/authorize.ts';
 import { feedReader, readVerifiedFeed, type FeedReader } from './feed.ts';
-import type { Refused } from './misp.ts';
+import type { Publisher, Refused } from './misp.ts';
 import { FeedRefused, type ExchangeService, type PullReport, type Subscription } from './service.ts';
 
 /** Who pulls on schedule: the installation itself, as the audit trail records it. */
@@ -14,12 +14,13 @@ export type PullOutcome =
 /**
  * Pulls one subscribed feed: verified against its key and last sequence, then recorded. A feed
  * that does not verify is refused whole, and the reason is kept on the subscription. The one pull
- * the CLI, the HTTP API and the server's schedule all run.
+ * the CLI, the HTTP API and the server's schedule all run. `self` is the pulling installation as
+ * a MISP organisation: items for a sharing group it is not in are refused.
  */
-export async function pullSubscription(service: ExchangeService, actor: Actor, sub: Subscription, read: FeedReader = feedReader(sub.source)): Promise<PullOutcome> {
+export async function pullSubscription(service: ExchangeService, actor: Actor, sub: Subscription, self?: Publisher, read: FeedReader = feedReader(sub.source)): Promise<PullOutcome> {
   const at = { source: sub.source, subscription: sub.id };
   try {
-    const feed = await readVerifiedFeed(read, sub);
+    const feed = await readVerifiedFeed(read, sub, self);
     if (feed.unchanged) {
       await service.recordUpToDate(sub, feed.sequence);
       return { ...at, status: 'up-to-date', publisher: feed.publisher, sequence: feed.sequence };
@@ -34,9 +35,10 @@ export async function pullSubscription(service: ExchangeService, actor: Actor, s
   }
 }
 
-/** The server's scheduled pulls: every subscription due at `now`, one after another. */
-export async function pullDue(service: ExchangeService, actor: Actor, now = new Date()): Promise<PullOutcome[]> {
+/** The server's scheduled pulls: every subscription due at `now`, one after another; `self` as for pullSubscription. */
+export async function pullDue(service: ExchangeService, actor: Actor, self: () => Publisher | undefined, now = new Date()): Promise<PullOutcome[]> {
   const outcomes: PullOutcome[] = [];
-  for (const sub of await service.due(now)) outcomes.push(await pullSubscription(service, actor, sub));
+  // Who this installation is is looked up only when a feed is due (its key is made on first use).
+  for (const sub of await service.due(now)) outcomes.push(await pullSubscription(service, actor, sub, self()));
   return outcomes;
 }

@@ -27,6 +27,7 @@ import { registerCaseRoutes } from './case-routes.ts';
 import { registerExchangeRoutes } from './exchange-routes.ts';
 import { ExchangeService } from '../exchange/service.ts';
 import { EXCHANGE_SCHEDULER, pullDue } from '../exchange/pull.ts';
+import { feedIdentity, publisherOf } from '../exchange/feed.ts';
 import { registerKbRoutes } from './kb-routes.ts';
 import { registerScreeningRoutes } from './screening-routes.ts';
 import { registerUploadRoutes } from './upload-routes.ts';
@@ -300,7 +301,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const check = (): Promise<void> => {
     const run = monitor.check().then(() => sender.tick(), (e: Error) => console.error(`monitor: ${e.message}`))
       // Subscribed feeds due a pull (their schedule is kept with the subscription).
-      .then(() => pullDue(exchange, EXCHANGE_SCHEDULER)).then(() => undefined, (e: Error) => console.error(`exchange pull: ${e.message}`));
+      .then(() => pullDue(exchange, EXCHANGE_SCHEDULER, () => (options.home ? publisherOf(feedIdentity(options.home)) : undefined))).then(() => undefined, (e: Error) => console.error(`exchange pull: ${e.message}`));
     checks.add(run);
     void run.finally(() => checks.delete(run));
     return run;

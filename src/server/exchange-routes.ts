@@ -154,7 +154,7 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     schema: { description: 'Pulls the feed now: verified against its key, its files against the signed manifest, its sequence against the last taken; a feed that fails is refused whole (422) with the reason (admin)', params: uuidParams },
   }, async (request, reply) => {
     const actor = actorOf(request);
-    const outcome = await pullSubscription(service, actor, await service.subscription(actor, (request.params as { id: string }).id));
+    const outcome = await pullSubscription(service, actor, await service.subscription(actor, (request.params as { id: string }).id), options.home ? publisherOf(feedIdentity(options.home)) : undefined);
     return outcome.status === 'refused' ? reply.code(422).send({ error: 'feed refused', message: outcome.reason, outcome }) : outcome;
   });
 }

@@ -212,7 +212,7 @@ test('a scheduled pull is kept with the subscription and run by the server\'s mo
   const last = Date.parse(seen.lastAttemptAt);
   assert.deepEqual((await service.due(new Date(last + 59 * 60_000))).map((s) => s.id), []);
   assert.deepEqual((await service.due(new Date(last + 60 * 60_000))).map((s) => s.id), [sub.id]);
-  const outcomes = await pullDue(service, EXCHANGE_SCHEDULER, new Date(last + 60 * 60_000));
+  const outcomes = await pullDue(service, EXCHANGE_SCHEDULER, () => undefined, new Date(last + 60 * 60_000));
   assert.deepEqual(outcomes.map((o) => o.status), ['up-to-date']);
 
   // Unscheduled: never due.
