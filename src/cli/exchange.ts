@@ -22,7 +22,7 @@ export const EXCHANGE_USAGE = `derisk exchange keys [--publisher NAME]          
   derisk exchange export --format misp|stix --out FILE [--tlp clear|green|amber|amber+strict] [--audience community|everyone] [--k N]
   derisk exchange publish <dir> [--tlp …] [--audience …] [--k N]   a signed static feed (MISP feed layout, manifest.json signed)
   derisk exchange subscribe <url|dir> --key ed25519:…              trust a feed signed with that key
-  derisk exchange pull [--json]                    take what every subscribed feed published since the last pull
+  derisk exchange pull [--json]                    take what every subscribed feed published since the last pull (the server can pull on a schedule: POST /api/exchange/subscriptions with every)
   derisk exchange received [--json]                what feeds brought in, with publisher, key and time`;
 
 const OPTIONS = {
