@@ -4,10 +4,10 @@ import { parseArgs } from 'node:util';
 import { openAppDb } from '../appdb/open.ts';
 import type { AppDb } from '../appdb/db.ts';
 import { loadConfig, type Config } from '../config.ts';
-import { feedIdentity, feedReader, keyIdOf, publisherOf, readVerifiedFeed, writeFeed } from '../exchange/feed.ts';
-import { DISTRIBUTIONS, EXPORTABLE_TLPS, parseDistribution, parseTlp, type ExportableTlp } from '../exchange/marking.ts';
+import { feedIdentity, keyIdOf, publisherOf, writeFeed } from '../exchange/feed.ts';
+import { DISTRIBUTIONS, ExchangeError, EXPORTABLE_TLPS, parseDistribution, parseTlp, type ExportableTlp } from '../exchange/marking.ts';
 import { mispEvents } from '../exchange/misp.ts';
-import { ExchangeService, FeedRefused, ITEM_KINDS, loadExchangePolicy, type ItemKind, type Outgoing, type Subject } from '../exchange/service.ts';
+import { ExchangeService, findListEntry, ITEM_KINDS, loadExchangePolicy, type ItemKind, type Outgoing, type Subject } from '../exchange/service.ts';
 import { stixBundle } from '../exchange/stix.ts';
 import { loadRegions, regionOf } from '../regions/regions.ts';
 import type { RiskList } from '../screening/lists.ts';
@@ -22,7 +22,7 @@ export const EXCHANGE_USAGE = `derisk exchange keys [--publisher NAME]          
   derisk exchange export --format misp|stix --out FILE [--tlp clear|green|amber|amber+strict] [--audience community|everyone] [--k N]
   derisk exchange publish <dir> [--tlp …] [--audience …] [--k N]   a signed static feed (MISP feed layout, manifest.json signed)
   derisk exchange subscribe <url|dir> --key ed25519:…              trust a feed signed with that key
-  derisk exchange pull [--json]                    take what every subscribed feed published since the last pull
+  derisk exchange pull [--json]                    take what every subscribed feed published since the last pull (the server can pull on a schedule: POST /api/exchange/subscriptions with every)
   derisk exchange received [--json]                what feeds brought in, with publisher, key and time`;
 
 const OPTIONS = {
@@ -61,14 +61,12 @@ async function loadedListsOf(config: Config): Promise<RiskList[]> {
   return withStore(config, (store) => loadedLists(store));
 }
 
-function findEntry(lists: RiskList[], key: string): { list: RiskList; entry: RiskList['entries'][number] } {
-  const slash = key.indexOf('/');
-  if (slash < 1) throw new UsageError(`--entry takes <list id>/<entry id> (as derisk screen --json shows them), got ${JSON.stringify(key)}`);
-  const list = lists.find((l) => l.id === key.slice(0, slash));
-  if (!list) throw new UsageError(`--entry ${key}: no list ${key.slice(0, slash)} is loaded (derisk lists)`);
-  const entry = list.entries.find((e) => e.id === key.slice(slash + 1));
-  if (!entry) throw new UsageError(`--entry ${key}: list ${list.id} has no entry ${key.slice(slash + 1)}`);
-  return { list, entry };
+function findEntry(lists: RiskList[], key: string): ReturnType<typeof findListEntry> {
+  try {
+    return findListEntry(lists, key);
+  } catch (e) {
+    throw e instanceof ExchangeError ? new UsageError(`--${e.message}`) : e;
+  }
 }
 
 function outgoingOptions(values: Values): { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k: number } {
@@ -186,33 +184,24 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
     }
     case 'pull':
       return withService(config, async (service, db) => {
+        const { pullSubscription } = await import('../exchange/pull.ts');
         const actor = await cliActor(db, values.org ?? 'local');
-        const reports = [];
-        let failed = false;
+        const outcomes = [];
         for (const sub of await service.subscriptions()) {
-          try {
-            const feed = await readVerifiedFeed(feedReader(sub.source), sub);
-            if (feed.unchanged) {
-              reports.push({ source: sub.source, publisher: feed.publisher, sequence: feed.sequence, upToDate: true });
-              if (!values.json) out.log(`${sub.source}: up to date (sequence ${feed.sequence})`);
-              continue;
-            }
-            const r = await service.recordPull(actor, sub, feed);
-            reports.push({ ...r, refused: feed.refused });
-            if (!values.json) {
-              out.log(`${sub.source}: ${feed.publisher}, sequence ${feed.sequence}: ${r.added} new, ${r.updated} updated, ${r.unchanged} unchanged`);
-              for (const c of r.conflicts) out.log(`  conflict: ${c.kind} ${c.uuid}: ${c.reason}`);
-              for (const x of feed.refused) out.log(`  refused item ${x.uuid}: ${x.reason}`);
-            }
-          } catch (e) {
-            if (!(e instanceof FeedRefused)) throw e;
-            failed = true;
-            reports.push({ source: sub.source, refused: e.message });
-            if (!values.json) out.error(`${sub.source}: refused: ${e.message}`);
+          const o = await pullSubscription(service, actor, sub, publisherOf(feedIdentity(config.home)));
+          outcomes.push(o);
+          if (values.json) continue;
+          if (o.status === 'up-to-date') out.log(`${o.source}: up to date (sequence ${o.sequence})`);
+          else if (o.status === 'refused') out.error(`${o.source}: refused: ${o.reason}`);
+          else {
+            const r = o.report;
+            out.log(`${o.source}: ${r.publisher}, sequence ${r.sequence}: ${r.added} new, ${r.updated} updated, ${r.unchanged} unchanged`);
+            for (const c of r.conflicts) out.log(`  conflict: ${c.kind} ${c.uuid}: ${c.reason}`);
+            for (const x of o.refusedItems) out.log(`  refused item ${x.uuid}: ${x.reason}`);
           }
         }
-        if (values.json) out.log(JSON.stringify(reports, null, 2));
-        return failed ? EXIT.failed : EXIT.ok;
+        if (values.json) out.log(JSON.stringify(outcomes, null, 2));
+        return outcomes.some((o) => o.status === 'refused') ? EXIT.failed : EXIT.ok;
       });
     case 'received':
       return withService(config, async (service) => {

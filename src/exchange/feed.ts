@@ -134,7 +134,7 @@ export interface VerifiedFeed {
  * items. Any failure refuses the whole feed with the reason: nothing of a feed that does not
  * verify is taken.
  */
-export async function readVerifiedFeed(read: FeedReader, subscribed: { publicKey: string; keyId: string; lastSequence: number | null; lastManifest: string | null }): Promise<VerifiedFeed> {
+export async function readVerifiedFeed(read: FeedReader, subscribed: { publicKey: string; keyId: string; lastSequence: number | null; lastManifest: string | null }, self?: Publisher): Promise<VerifiedFeed> {
   let sig: { format?: unknown; publisher?: unknown; keyId?: unknown; sequence?: unknown; publishedAt?: unknown; manifestSha256?: unknown; signature?: unknown };
   try {
     sig = JSON.parse((await read('manifest.json.sig')).toString('utf8'));
@@ -164,7 +164,7 @@ export async function readVerifiedFeed(read: FeedReader, subscribed: { publicKey
     events.push([`${uuid}.json`, JSON.parse(body.toString('utf8'))]);
   }
   for (const [file, doc] of events) {
-    const r = readMispEvent(doc, file);
+    const r = readMispEvent(doc, file, self);
     items.push(...r.items);
     refused.push(...r.refused);
   }

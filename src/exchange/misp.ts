@@ -238,10 +238,29 @@ const str = (v: unknown, what: string): string => {
 };
 
 /**
- * Reads derisk's items back from a MISP event. An item marked TLP:RED or meant for its
- * organisation only should never have left it: it is refused, with the reason, and not kept.
+ * The sharing group an item at distribution 4 names (core format: `sharing_group_id` with the
+ * `SharingGroup` object beside it), with its member organisations' UUIDs.
  */
-export function readMispEvent(doc: unknown, file: string): { items: ReceivedItem[]; refused: Refused[] } {
+function sharingGroupOf(holder: Json, what: string): { name: string; members: Set<string> } {
+  const id = String(holder.sharing_group_id ?? '0');
+  if (!/^[1-9]\d*$/.test(id)) throw new Error(`distribution 4 (sharing group) but ${what} names no sharing_group_id`);
+  const group = (Array.isArray(holder.SharingGroup) ? holder.SharingGroup[0] : holder.SharingGroup) as Json | undefined;
+  if (!group || typeof group !== 'object') throw new Error(`distribution 4 (sharing group ${id}) but ${what} carries no SharingGroup saying who is in it`);
+  if (group.id !== undefined && String(group.id) !== id) throw new Error(`sharing_group_id ${id} but the SharingGroup given is ${JSON.stringify(group.id)}`);
+  const members = new Set<string>();
+  for (const m of Array.isArray(group.SharingGroupOrg) ? (group.SharingGroupOrg as Json[]) : []) {
+    const uuid = (m?.Organisation as Json | undefined)?.uuid;
+    if (typeof uuid === 'string') members.add(uuid.toLowerCase());
+  }
+  return { name: typeof group.name === 'string' ? group.name : `sharing group ${id}`, members };
+}
+
+/**
+ * Reads derisk's items back from a MISP event. An item marked TLP:RED or meant for its
+ * organisation only should never have left it, and one for a sharing group is for its members
+ * (`self`, the reading installation, by its organisation UUID): otherwise refused, with the reason, not kept.
+ */
+export function readMispEvent(doc: unknown, file: string, self?: Publisher): { items: ReceivedItem[]; refused: Refused[] } {
   const ev = (doc as { Event?: Json })?.Event;
   if (!ev || typeof ev !== 'object') throw new Error(`${file}: not a MISP event (no "Event" object)`);
   const orgc = ev.Orgc as Json | undefined;
@@ -261,9 +280,15 @@ export function readMispEvent(doc: unknown, file: string): { items: ReceivedItem
       // No marking: the most cautious reading that may still be shared within the organisation.
       const tlp = tlpTag === null ? 'amber' : parseTlp(tlpTag, `${uuid}: tlp tag`);
       if (tlp === 'red') throw new Error('marked TLP:RED: for its named recipients only, never taken from a feed');
-      const distribution = String(a.distribution ?? ev.distribution ?? '');
+      // 5 is "inherit the event's" (core format §Attribute distribution).
+      const own = String(a.distribution ?? '5');
+      const distribution = own === '5' ? String(ev.distribution ?? '') : own;
       if (distribution === '0') throw new Error('distribution "Your organisation only": it should not have left its organisation');
-      if (!['1', '2', '3', '4', '5'].includes(distribution)) throw new Error(`distribution ${JSON.stringify(distribution)} is not a MISP distribution level`);
+      if (!['1', '2', '3', '4'].includes(distribution)) throw new Error(`distribution ${JSON.stringify(distribution)} is not a MISP distribution level`);
+      if (distribution === '4') {
+        const group = sharingGroupOf(own === '5' ? ev : a, own === '5' ? 'the event' : 'the attribute');
+        if (!self || !group.members.has(self.uuid)) throw new Error(`restricted to sharing group ${JSON.stringify(group.name)}, of which this installation (${self?.name ?? 'unnamed'}) is not a member`);
+      }
       const note = ((a.Note as Json[] | undefined) ?? [])[0];
       const value = str(a.value, 'value');
       const kind: ItemKind = isAssessment ? 'assessment' : notListed !== null ? 'namesake' : 'note';

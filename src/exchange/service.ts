@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AppDb, AppTx } from '../appdb/db.ts';
+import type { RiskList } from '../screening/lists.ts';
 import type { StoredResult } from '../service/cases.ts';
 import { appendAudit, type RowRef } from '../service/audit.ts';
 import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
@@ -85,6 +86,17 @@ export function loadExchangePolicy(path = POLICY): ExchangePolicy {
   return { k: doc.k as number };
 }
 
+/** `<list id>/<entry id>` in the loaded lists, or why not. */
+export function findListEntry(lists: RiskList[], key: string): { list: RiskList; entry: RiskList['entries'][number] } {
+  const slash = key.indexOf('/');
+  if (slash < 1) throw new ExchangeError(`entry: give <list id>/<entry id> (as screening shows them), got ${JSON.stringify(key)}`);
+  const list = lists.find((l) => l.id === key.slice(0, slash));
+  if (!list) throw new ExchangeError(`entry ${key}: no list ${key.slice(0, slash)} is loaded`);
+  const entry = list.entries.find((e) => e.id === key.slice(slash + 1));
+  if (!entry) throw new ExchangeError(`entry ${key}: list ${list.id} has no entry ${key.slice(slash + 1)}`);
+  return { list, entry };
+}
+
 type NoteRow = { id: string; org_id: string; org_name: string | null; subject_kind: string; subject: string; subject_label: string; body: string; opinion: number | null; created_at: string; distribution: string | null; tlp: string | null };
 type NamesakeRow = { id: string; org_id: string; org_name: string | null; name: string; list_id: string; entry_id: string; entry_name: string; reason: string; created_at: string; distribution: string | null; tlp: string | null };
 
@@ -156,6 +168,17 @@ export class ExchangeService {
       await tx.query('DELETE FROM exchange_sharing WHERE kind = $1 AND item_id = $2', [kind, id]);
       await tx.query('INSERT INTO exchange_sharing (kind, item_id, org_id, distribution, tlp, changed_by, changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [kind, id, actor.orgId, sharing.distribution, sharing.tlp, actor.userId, now]);
       await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.share', target: `${kind}/${id}`, detail: { from: { distribution: before.distribution, tlp: before.tlp }, to: sharing }, rows: [['exchange_sharing', kind, id]] });
+    });
+  }
+
+  /** Back to the organisation only (as if never shared); audited with the level before. */
+  async unshare(actor: Actor, kind: ItemKind, id: string): Promise<void> {
+    authorize(actor, 'exchange.share');
+    await this.db.transaction(async (tx) => {
+      await this.owned(tx, actor, kind, id);
+      const before = (await tx.query<{ distribution: string; tlp: string }>('SELECT distribution, tlp FROM exchange_sharing WHERE kind = $1 AND item_id = $2', [kind, id]))[0] ?? PRIVATE;
+      await tx.query('DELETE FROM exchange_sharing WHERE kind = $1 AND item_id = $2', [kind, id]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.unshare', target: `${kind}/${id}`, detail: { from: { distribution: before.distribution, tlp: before.tlp }, to: PRIVATE }, rows: [['exchange_sharing', kind, id]] });
     });
   }
 
@@ -242,7 +265,7 @@ export class ExchangeService {
    * What other institutions (and this installation's other organisations, where they shared it)
    * decided about a string screening matched to an entry: information beside the hit, never a change to it.
    */
-  async namesakeVerdicts(viewerOrg: string | null, name: string, entries: { list: string; entryId: string }[]): Promise<NamesakeInfo[]> {
+  async namesakeVerdicts(viewerOrg: string | null, name: string, entries: { list: string; entryId: string; entry?: string }[]): Promise<NamesakeInfo[]> {
     const key = screenKey(name);
     if (key === '' || entries.length === 0) return [];
     const local = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} WHERE d.name_key = $1`, [key])).map(namesakeOf)
@@ -256,27 +279,71 @@ export class ExchangeService {
         const d = JSON.parse(r.doc) as ReceivedNamesake;
         if (d.listId === e.list && d.entryId === e.entryId) judged.push({ institution: r.origin_org, publisher: r.publisher, reason: d.reason, tlp: r.tlp as Tlp, at: d.createdAt });
       }
-      if (judged.length > 0) out.push({ list: e.list, entryId: e.entryId, institutions: new Set(judged.map((j) => `${j.publisher ?? ''}\u0000${j.institution}`)).size, decisions: judged });
+      if (judged.length > 0) out.push({ list: e.list, entryId: e.entryId, entry: e.entry ?? e.entryId, institutions: new Set(judged.map((j) => `${j.publisher ?? ''}\u0000${j.institution}`)).size, decisions: judged });
     }
     return out;
   }
 
   // ---- subscriptions and what feeds bring in ----
 
-  async subscribe(actor: Actor, source: string, publicKey: string, keyId: string): Promise<string> {
+  async subscribe(actor: Actor, source: string, publicKey: string, keyId: string, everyMinutes: number | null = null): Promise<string> {
     authorize(actor, 'exchange.subscribe');
+    checkInterval(everyMinutes);
     return this.db.transaction(async (tx) => {
       if ((await tx.query('SELECT 1 FROM exchange_subscriptions WHERE source = $1', [source]))[0]) throw new ExchangeError(`already subscribed to ${source}`);
       const id = randomUUID();
-      await tx.query('INSERT INTO exchange_subscriptions (id, source, public_key, key_id, added_by, added_at) VALUES ($1, $2, $3, $4, $5, $6)', [id, source, publicKey, keyId, actor.userId, new Date().toISOString()]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.subscribe', target: id, detail: { source, keyId }, rows: [['exchange_subscriptions', id]] });
+      await tx.query('INSERT INTO exchange_subscriptions (id, source, public_key, key_id, added_by, added_at, pull_every_minutes) VALUES ($1, $2, $3, $4, $5, $6, $7)', [id, source, publicKey, keyId, actor.userId, new Date().toISOString(), everyMinutes]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.subscribe', target: id, detail: { source, keyId, everyMinutes }, rows: [['exchange_subscriptions', id]] });
       return id;
     });
   }
 
   async subscriptions(): Promise<Subscription[]> {
-    const rows = await this.db.query<{ id: string; source: string; public_key: string; key_id: string; publisher: string | null; last_sequence: number | null; last_manifest: string | null; last_pulled_at: string | null }>('SELECT * FROM exchange_subscriptions ORDER BY added_at');
-    return rows.map((r) => ({ id: r.id, source: r.source, publicKey: r.public_key, keyId: r.key_id, publisher: r.publisher, lastSequence: r.last_sequence === null ? null : Number(r.last_sequence), lastManifest: r.last_manifest, lastPulledAt: r.last_pulled_at }));
+    const rows = await this.db.query<SubscriptionRow>('SELECT * FROM exchange_subscriptions ORDER BY added_at, id');
+    return rows.map(subscriptionOf);
+  }
+
+  /** The subscriptions with their schedule and last outcome, for those who may manage them. */
+  async listSubscriptions(actor: Actor): Promise<Subscription[]> {
+    authorize(actor, 'exchange.subscribe');
+    return this.subscriptions();
+  }
+
+  async subscription(actor: Actor, id: string): Promise<Subscription> {
+    authorize(actor, 'exchange.subscribe');
+    const row = (await this.db.query<SubscriptionRow>('SELECT * FROM exchange_subscriptions WHERE id = $1', [id]))[0];
+    if (!row) throw new NotFoundError(`no subscription ${id}`);
+    return subscriptionOf(row);
+  }
+
+  /** Pull this feed every `minutes` (null: only when asked); the server's monitoring pass does it. */
+  async schedule(actor: Actor, id: string, minutes: number | null): Promise<void> {
+    authorize(actor, 'exchange.subscribe');
+    checkInterval(minutes);
+    await this.db.transaction(async (tx) => {
+      if (!(await tx.query('SELECT 1 FROM exchange_subscriptions WHERE id = $1', [id]))[0]) throw new NotFoundError(`no subscription ${id}`);
+      await tx.query('UPDATE exchange_subscriptions SET pull_every_minutes = $1 WHERE id = $2', [minutes, id]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.schedule', target: id, detail: { everyMinutes: minutes } });
+    });
+  }
+
+  /** Scheduled subscriptions whose last attempt is at least their interval before `now`. */
+  async due(now: Date): Promise<Subscription[]> {
+    return (await this.subscriptions()).filter((s) => s.pullEveryMinutes !== null && (s.lastAttemptAt === null || Date.parse(s.lastAttemptAt) + s.pullEveryMinutes * 60_000 <= now.getTime()));
+  }
+
+  /** A feed refused: nothing taken, the reason kept on the subscription and in the audit trail. */
+  async recordRefusal(actor: Actor, sub: Subscription, reason: string, now = new Date()): Promise<void> {
+    authorize(actor, 'exchange.subscribe');
+    await this.db.transaction(async (tx) => {
+      await tx.query('UPDATE exchange_subscriptions SET last_attempt_at = $1, last_outcome = $2 WHERE id = $3', [now.toISOString(), JSON.stringify({ refused: reason }), sub.id]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.pull.refused', target: sub.id, detail: { source: sub.source, reason } });
+    });
+  }
+
+  /** The same manifest as last time: only the attempt is noted. */
+  async recordUpToDate(sub: Subscription, sequence: number, now = new Date()): Promise<void> {
+    await this.db.query('UPDATE exchange_subscriptions SET last_attempt_at = $1, last_outcome = $2 WHERE id = $3', [now.toISOString(), JSON.stringify({ upToDate: sequence }), sub.id]);
   }
 
   /**
@@ -318,7 +385,8 @@ export class ExchangeService {
         if (have) report.updated++;
         else report.added++;
       }
-      await tx.query('UPDATE exchange_subscriptions SET publisher = $1, last_sequence = $2, last_manifest = $3, last_pulled_at = $4 WHERE id = $5', [feed.publisher, feed.sequence, feed.manifestSha256, now, sub.id]);
+      await tx.query('UPDATE exchange_subscriptions SET publisher = $1, last_sequence = $2, last_manifest = $3, last_pulled_at = $4, last_attempt_at = $4, last_outcome = $5 WHERE id = $6',
+        [feed.publisher, feed.sequence, feed.manifestSha256, now, JSON.stringify({ sequence: feed.sequence, added: report.added, updated: report.updated, conflicts: report.conflicts.length }), sub.id]);
       rows.push(['exchange_subscriptions', sub.id]);
       await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.pull', target: sub.id, detail: { source: sub.source, publisher: feed.publisher, sequence: feed.sequence, added: report.added, updated: report.updated, conflicts: report.conflicts.length }, rows });
       return report;
@@ -335,12 +403,28 @@ export class ExchangeService {
 export interface NamesakeInfo {
   list: string;
   entryId: string;
+  /** The entry's listed name. */
+  entry: string;
   /** Distinct institutions that judged the string not to be the entry. */
   institutions: number;
   decisions: { institution: string; publisher: string | null; reason: string; tlp: Tlp; at: string }[];
 }
 
+function checkInterval(minutes: number | null): void {
+  if (minutes !== null && !(Number.isInteger(minutes) && minutes >= 5 && minutes <= 7 * 24 * 60)) throw new ExchangeError(`every: a whole number of minutes from 5 to ${7 * 24 * 60} (a week), got ${minutes}`);
+}
+
+type SubscriptionRow = { id: string; source: string; public_key: string; key_id: string; publisher: string | null; last_sequence: number | null; last_manifest: string | null; last_pulled_at: string | null; pull_every_minutes: number | null; last_attempt_at: string | null; last_outcome: string | null };
+const subscriptionOf = (r: SubscriptionRow): Subscription => ({
+  id: r.id, source: r.source, publicKey: r.public_key, keyId: r.key_id, publisher: r.publisher, lastSequence: r.last_sequence === null ? null : Number(r.last_sequence), lastManifest: r.last_manifest, lastPulledAt: r.last_pulled_at,
+  pullEveryMinutes: r.pull_every_minutes === null ? null : Number(r.pull_every_minutes), lastAttemptAt: r.last_attempt_at, lastOutcome: r.last_outcome === null ? null : (JSON.parse(r.last_outcome) as Subscription['lastOutcome']),
+});
+
 export interface Subscription {
+  /** Minutes between scheduled pulls; null: pulled only when someone asks. */
+  pullEveryMinutes: number | null;
+  lastAttemptAt: string | null;
+  lastOutcome: { refused: string } | { upToDate: number } | { sequence: number; added: number; updated: number; conflicts: number } | null;
   id: string;
   source: string;
   publicKey: string;

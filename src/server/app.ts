@@ -24,6 +24,10 @@ import { Watchlists } from '../monitoring/watchlists.ts';
 import { WebhookSender, type SenderOptions } from '../monitoring/webhooks.ts';
 import { actorOf, registerAuth } from './auth.ts';
 import { registerCaseRoutes } from './case-routes.ts';
+import { registerExchangeRoutes } from './exchange-routes.ts';
+import { ExchangeService } from '../exchange/service.ts';
+import { EXCHANGE_SCHEDULER, pullDue } from '../exchange/pull.ts';
+import { feedIdentity, publisherOf } from '../exchange/feed.ts';
 import { registerKbRoutes } from './kb-routes.ts';
 import { registerMatchingRoutes } from './matching-routes.ts';
 import { registerScreeningRoutes } from './screening-routes.ts';
@@ -73,7 +77,7 @@ const STATUS_LABEL: Record<number, string> = { 401: 'unauthorised', 403: 'forbid
 const MAX_ANSWERS = 500;
 
 const WEB = (name: string) => fileURLToPath(new URL(`../web/${name}`, import.meta.url));
-const ASSETS: Record<string, string> = { '/app.js': 'text/javascript; charset=utf-8', '/charts.js': 'text/javascript; charset=utf-8', '/cases.js': 'text/javascript; charset=utf-8', '/account.js': 'text/javascript; charset=utf-8', '/kb.js': 'text/javascript; charset=utf-8', '/style.css': 'text/css; charset=utf-8' };
+const ASSETS: Record<string, string> = { '/app.js': 'text/javascript; charset=utf-8', '/charts.js': 'text/javascript; charset=utf-8', '/cases.js': 'text/javascript; charset=utf-8', '/account.js': 'text/javascript; charset=utf-8', '/kb.js': 'text/javascript; charset=utf-8', '/exchange.js': 'text/javascript; charset=utf-8', '/style.css': 'text/css; charset=utf-8' };
 
 const indicatorQuery = {
   type: 'object',
@@ -269,7 +273,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       screeningIndex = null;
       throw e;
     }));
-  registerScreeningRoutes(app, evidence, options.store, options.taxonomy, () => [...(catalogueFor({}).regions.get('EU27AC')?.countries ?? [])], (actor, fileId) => findUpload(options.store, options.db, actor, fileId), screening);
+  const exchange = new ExchangeService(options.db, new Set(catalogueFor({}).regions.get('EU27AC')?.countries ?? []));
+  registerScreeningRoutes(app, evidence, options.store, options.taxonomy, () => [...(catalogueFor({}).regions.get('EU27AC')?.countries ?? [])], (actor, fileId) => findUpload(options.store, options.db, actor, fileId), screening, (actor, query, hits) => exchange.namesakeVerdicts(actor.orgId, query, hits));
   const forgetScreening = () => {
     screeningIndex = null;
   };
@@ -298,7 +303,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const sender = new WebhookSender(options.db, options.monitoring?.webhooks);
   const checks = new Set<Promise<unknown>>();
   const check = (): Promise<void> => {
-    const run = monitor.check().then(() => sender.tick(), (e: Error) => console.error(`monitor: ${e.message}`));
+    const run = monitor.check().then(() => sender.tick(), (e: Error) => console.error(`monitor: ${e.message}`))
+      // Subscribed feeds due a pull (their schedule is kept with the subscription).
+      .then(() => pullDue(exchange, EXCHANGE_SCHEDULER, () => (options.home ? publisherOf(feedIdentity(options.home)) : undefined))).then(() => undefined, (e: Error) => console.error(`exchange pull: ${e.message}`));
     checks.add(run);
     void run.finally(() => checks.delete(run));
     return run;
@@ -328,6 +335,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     registerUploadRoutes(app, new Uploads(options.store, options.db, workflow, home, options.uploadLimit ?? 200 * 1024 * 1024));
   }
   registerCaseRoutes(app, services);
+  registerExchangeRoutes(app, { service: exchange, home: options.home, lists: () => screening().then((c) => c.lists, () => []) });
 
   // The console's ingest or list load (a command forwarded by src/cli/console-link.ts) changed the
   // shared evidence: answers, the screening index and the assessor are worked out again.

@@ -6,6 +6,7 @@ import { BatchError, batchCsv, MAX_BATCH, parseNames, screenBatch } from '../scr
 import { ScreenError, screenJson } from '../screening/screener.ts';
 import type { ScreeningContext } from '../screening/store.ts';
 import type { Actor } from '../service/authorize.ts';
+import type { NamesakeInfo } from '../exchange/service.ts';
 import type { EvidenceAccess } from '../service/evidence.ts';
 import type { Store } from '../store/store.ts';
 import type { UploadRef } from '../workflows/uploads.ts';
@@ -18,7 +19,7 @@ class NoListsError extends Error {
 }
 
 /** Name screening, portfolios and briefing sheets over the lists loaded in the store. */
-export function registerScreeningRoutes(app: FastifyInstance, evidence: EvidenceAccess, store: Store, taxonomy: Taxonomy, europe: () => string[], findUpload: (actor: Actor, fileId: string) => Promise<UploadRef>, shared: () => Promise<ScreeningContext>): void {
+export function registerScreeningRoutes(app: FastifyInstance, evidence: EvidenceAccess, store: Store, taxonomy: Taxonomy, europe: () => string[], findUpload: (actor: Actor, fileId: string) => Promise<UploadRef>, shared: () => Promise<ScreeningContext>, namesakes: (actor: Actor, query: string, hits: { list: string; entryId: string; entry: string }[]) => Promise<NamesakeInfo[]>): void {
   const screening = (): Promise<ScreeningContext> =>
     shared().catch((e: Error) => {
       throw /no risk lists/.test(e.message) ? new NoListsError(e.message) : e;
@@ -34,7 +35,13 @@ export function registerScreeningRoutes(app: FastifyInstance, evidence: Evidence
   };
   const query = { type: 'object', additionalProperties: false, required: ['q'], properties: { q: { type: 'string', minLength: 1, maxLength: 500, description: 'a name, an affiliation string or a ROR id' } } } as const;
 
-  app.get('/api/screen', { schema: { description: 'Screens one name or ROR id against the loaded risk lists. `state`: listed, ambiguous (say which one: `choices`), not-listed (recognised by the registry, on no list) or unknown (neither the registry nor a list recognised it: identify it first); `organisations` gathers one organisation\'s listings across lists; `similar` and `registry_candidates` are the nearest names not taken, with why', querystring: query } }, async (request) => evidence.screen(actorOf(request), async () => screenJson(await screen((request.query as { q: string }).q))));
+  app.get('/api/screen', { schema: { description: 'Screens one name or ROR id against the loaded risk lists. `state`: listed, ambiguous (say which one: `choices`), not-listed (recognised by the registry, on no list) or unknown (neither the registry nor a list recognised it: identify it first); `organisations` gathers one organisation\'s listings across lists; `similar` and `registry_candidates` are the nearest names not taken, with why; `namesake_decisions`: institutions that judged the string not to be a hit\'s listed entity, with their reasons (information only: the hit stands)', querystring: query } }, async (request) => {
+    const actor = actorOf(request);
+    const q = (request.query as { q: string }).q;
+    const r = await evidence.screen(actor, async () => screen(q));
+    // Beside the hits, never instead of them: what institutions decided about this string.
+    return { ...screenJson(r), namesake_decisions: await namesakes(actor, q, r.hits) };
+  });
 
   const batchBody = { type: 'object', additionalProperties: false, required: ['text'], properties: { text: { type: 'string', minLength: 1, maxLength: 300_000, description: 'names, one per line, or a CSV with a name column' } } } as const;
   const batchQuery = { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } } as const;

@@ -2,6 +2,7 @@ import { barChart, lineChart, networkChart, COLOURS } from './charts.js';
 import { casesModule } from './cases.js';
 import { accountModule } from './account.js';
 import { kbModule } from './kb.js';
+import { exchangeModule, namesakeBlock } from './exchange.js';
 
 const page = document.getElementById('page');
 const form = document.getElementById('filters');
@@ -213,6 +214,7 @@ function screenAnswer(r) {
       h('h3', {}, levelBadge(o.level), ' ', o.name, h('span', { class: 'muted' }, ` · ${o.listings.length} listing${o.listings.length === 1 ? '' : 's'}`)),
       rowsTable(rows, [['list', 'List'], ['entry', 'Listed as'], ['level', 'Level'], ['how', 'How it matched']])));
   }
+  nodes.push(...namesakeBlock(h, r.query, r.namesake_decisions ?? []));
   if (r.choices.length) {
     nodes.push(h('div', { class: 'choices', 'data-testid': 'choices' }, h('p', {}, 'Say which one:'),
       ...r.choices.map((c) => h('a', { class: `button choice${c.listed ? ' listed' : ''}`, href: `#/screen/name/${encodeURIComponent(c.query)}` }, c.label))));
@@ -321,6 +323,7 @@ async function screening(kind, arg) {
 const cases = casesModule({ h, api, send, card, rowsTable });
 const account = accountModule({ h, api, send, card });
 const kb = kbModule({ h, api, send, card, rowsTable });
+const exchange = exchangeModule({ h, api, send, card });
 
 // Filters can change faster than answers arrive: only the latest request may draw.
 let latest = 0;
@@ -328,7 +331,7 @@ let latest = 0;
 async function route() {
   const mine = ++latest;
   const [, view, arg] = location.hash.split('/');
-  form.hidden = view === 'cases' || view === 'screen' || view === 'account' || view === 'kb';
+  form.hidden = view === 'cases' || view === 'screen' || view === 'account' || view === 'kb' || view === 'exchange';
   const fieldSelect = form.elements.field;
   if (view === 'field' && arg && fieldSelect.value !== arg) fieldSelect.value = arg;
   try {
@@ -338,6 +341,7 @@ async function route() {
       : view === 'facts' ? await facts()
       : view === 'account' ? await account.show()
       : view === 'cases' ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list())
+      : view === 'exchange' ? await exchange.show()
       : view === 'kb' ? await kb.route(location.hash.split('/').slice(2).map(decodeURIComponent))
       : view === 'screen' ? await screening(arg, location.hash.split('/')[3] === undefined ? undefined : decodeURIComponent(location.hash.split('/').slice(3).join('/')))
       : await landscape(view === 'field' ? arg : null);

@@ -106,9 +106,10 @@ test('two installations exchange notes, namesake decisions and anonymised assess
   ok(derisk(['exchange', 'subscribe', mirror, '--key', key], b));
   const again = derisk(['exchange', 'pull', '--json'], b);
   assert.equal(again.status, 0, again.stderr);
-  const fromMirror = (JSON.parse(again.stdout) as { source: string; conflicts?: unknown[]; added?: number }[]).find((r) => r.source === mirror)!;
-  assert.equal(fromMirror.added, 0);
-  assert.equal(fromMirror.conflicts!.length, 5);
+  const fromMirror = (JSON.parse(again.stdout) as { source: string; status: string; report: { conflicts: unknown[]; added: number } }[]).find((r) => r.source === mirror)!;
+  assert.equal(fromMirror.status, 'pulled');
+  assert.equal(fromMirror.report.added, 0);
+  assert.equal(fromMirror.report.conflicts.length, 5);
 
   // A replayed older manifest: the first feed's files served again.
   cpSync(firstCopy, feed, { recursive: true, force: true });

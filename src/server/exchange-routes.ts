@@ -1,0 +1,160 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { feedIdentity, keyIdOf, publisherOf, writeFeed } from '../exchange/feed.ts';
+import { DISTRIBUTIONS, EXPORTABLE_TLPS, TLPS, type Distribution, type ExportableTlp, type Tlp } from '../exchange/marking.ts';
+import { mispEvents } from '../exchange/misp.ts';
+import { pullSubscription } from '../exchange/pull.ts';
+import { findListEntry, ITEM_KINDS, loadExchangePolicy, type ExchangeService, type ItemKind, type Subject } from '../exchange/service.ts';
+import type { RiskList } from '../screening/lists.ts';
+import { authorize } from '../service/authorize.ts';
+import { actorOf } from './auth.ts';
+
+/** The address another installation subscribes to: the files `derisk exchange publish` writes, served as they are. */
+export const EXCHANGE_FEED_ROUTE = '/exchange/feed/:file';
+const FEED_FILE = '^(manifest\\.json|manifest\\.json\\.sig|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.json)$';
+
+const itemParams = { type: 'object', required: ['kind', 'id'], properties: { kind: { type: 'string', enum: [...ITEM_KINDS] }, id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
+const uuidParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
+const every = { type: ['integer', 'null'], description: 'minutes between scheduled pulls (5 to 10080); null: only when asked' } as const;
+
+export interface ExchangeRouteOptions {
+  service: ExchangeService;
+  /** DERISK_HOME: the feed key and the published feed live there (publishing is off without it). */
+  home?: string;
+  /** The loaded risk lists (none when none are loaded): notes on entries and decisions name one of them. */
+  lists: () => Promise<RiskList[]>;
+}
+
+/**
+ * Sharing notes, namesake decisions and verdicts between institutions, the installation's signed
+ * feed and its subscriptions. Roles and organisations are checked in ExchangeService; the feed's
+ * files are public (as a MISP feed is), and hold only what an admin published.
+ */
+export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRouteOptions): void {
+  const { service } = options;
+  const feedDir = options.home ? join(options.home, 'exchange', 'feed') : null;
+
+  app.get('/api/exchange/items', { schema: { description: "Your organisation's notes, namesake decisions and verdicts, with how far each may travel (distribution and TLP)" } }, async (request) => service.items(actorOf(request)));
+
+  app.post('/api/exchange/notes', {
+    schema: {
+      description: 'A note on an entity: a list entry (`<list>/<entry>`), a ROR id or a name as written, with an optional opinion (0–100, 50 neutral). Kept in your organisation until shared (analyst)',
+      body: {
+        type: 'object', additionalProperties: false, required: ['subject', 'text'],
+        properties: {
+          subject: { type: 'object', additionalProperties: false, required: ['kind', 'value'], properties: { kind: { type: 'string', enum: ['entry', 'ror', 'name'] }, value: { type: 'string', minLength: 1, maxLength: 500 } } },
+          text: { type: 'string', minLength: 1, maxLength: 20_000 },
+          opinion: { type: ['integer', 'null'], minimum: 0, maximum: 100 },
+        },
+      },
+    },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    authorize(actor, 'exchange.note');
+    const body = request.body as { subject: { kind: Subject['kind']; value: string }; text: string; opinion?: number | null };
+    let subject: Subject = { kind: body.subject.kind, value: body.subject.value.trim(), label: body.subject.value.trim() };
+    if (subject.kind === 'entry') {
+      const { list, entry } = findListEntry(await options.lists(), subject.value);
+      subject = { kind: 'entry', value: `${list.id}/${entry.id}`, label: entry.name };
+    } else if (subject.kind === 'ror') {
+      const ror = subject.value.replace(/^https?:\/\/ror\.org\//, '');
+      if (!/^0[a-z0-9]{6}\d{2}$/.test(ror)) return reply.code(400).send({ error: 'bad request', message: `subject: ${JSON.stringify(subject.value)} is not a ROR id` });
+      subject = { kind: 'ror', value: ror, label: ror };
+    }
+    return reply.code(201).send({ id: await service.addNote(actor, subject, body.text, body.opinion ?? null) });
+  });
+
+  app.post('/api/exchange/namesakes', {
+    schema: {
+      description: '"This string is not that listed entity", with the reason; shown beside the hit in screening, never removing it (analyst)',
+      body: { type: 'object', additionalProperties: false, required: ['name', 'entry', 'reason'], properties: { name: { type: 'string', minLength: 1, maxLength: 500 }, entry: { type: 'string', minLength: 3, maxLength: 300, description: '<list id>/<entry id>' }, reason: { type: 'string', minLength: 1, maxLength: 5000 } } },
+    },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    authorize(actor, 'exchange.note');
+    const body = request.body as { name: string; entry: string; reason: string };
+    const { list, entry } = findListEntry(await options.lists(), body.entry);
+    return reply.code(201).send({ id: await service.decideNamesake(actor, { name: body.name, listId: list.id, entryId: entry.id, entryName: entry.name, reason: body.reason }) });
+  });
+
+  app.put('/api/exchange/sharing/:kind/:id', {
+    schema: {
+      description: 'How far one of your organisation\'s items may travel: distribution (organisation, community, everyone) and TLP 2.0 marking; TLP:RED never leaves the installation. Audited (officer)',
+      params: itemParams,
+      body: { type: 'object', additionalProperties: false, required: ['distribution', 'tlp'], properties: { distribution: { type: 'string', enum: [...DISTRIBUTIONS] }, tlp: { type: 'string', enum: [...TLPS] } } },
+    },
+  }, async (request) => {
+    const { kind, id } = request.params as { kind: ItemKind; id: string };
+    const sharing = request.body as { distribution: Distribution; tlp: Tlp };
+    await service.share(actorOf(request), kind, id, sharing);
+    return { kind, id, ...sharing };
+  });
+
+  app.delete('/api/exchange/sharing/:kind/:id', { schema: { description: 'Stops sharing an item: back to your organisation only. Audited (officer)', params: itemParams } }, async (request, reply) => {
+    const { kind, id } = request.params as { kind: ItemKind; id: string };
+    await service.unshare(actorOf(request), kind, id);
+    return reply.code(204).send();
+  });
+
+  app.get('/api/exchange/received', { schema: { description: 'What subscribed feeds brought in, with publisher, key and times' } }, async (request) => {
+    authorize(actorOf(request), 'note.read');
+    return service.received();
+  });
+
+  app.post('/api/exchange/publish', {
+    schema: {
+      description: `Publishes the installation's signed feed at ${EXCHANGE_FEED_ROUTE.replace(':file', '')} (public, as a MISP feed): items shared with the audience at markings up to tlp; anonymised verdicts only where k organisations assessed the partner (admin)`,
+      body: { type: 'object', additionalProperties: false, properties: { tlp: { type: 'string', enum: [...EXPORTABLE_TLPS], default: 'green' }, audience: { type: 'string', enum: ['community', 'everyone'], default: 'community' }, k: { type: 'integer', minimum: 2, maximum: 1000 } } },
+    },
+  }, async (request) => {
+    if (!feedDir || !options.home) throw Object.assign(new Error('this server has no DERISK_HOME: nowhere to keep the feed key and feed'), { statusCode: 409 });
+    const body = (request.body ?? {}) as { tlp?: ExportableTlp; audience?: 'community' | 'everyone'; k?: number };
+    const outgoing = await service.outgoing(actorOf(request), { maxTlp: body.tlp ?? 'green', audience: body.audience ?? 'community', k: body.k ?? loadExchangePolicy().k });
+    const identity = feedIdentity(options.home);
+    const written = writeFeed(options.home, feedDir, mispEvents(publisherOf(identity), outgoing, await options.lists()));
+    return { ...written, publisher: identity.publisher, key: identity.publicKey, path: EXCHANGE_FEED_ROUTE.replace(':file', ''), notes: outgoing.notes.length, namesakes: outgoing.namesakes.length, assessments: outgoing.assessments.length, heldBack: outgoing.heldBack };
+  });
+
+  // Public in auth.ts: another installation reads it without an account here, and trusts it by its signature.
+  app.get(EXCHANGE_FEED_ROUTE, {
+    schema: { description: "A file of this installation's published feed (manifest.json, manifest.json.sig, <event uuid>.json)", security: [], params: { type: 'object', required: ['file'], properties: { file: { type: 'string', pattern: FEED_FILE } } } },
+  }, async (request, reply) => {
+    const file = (request.params as { file: string }).file;
+    const path = feedDir && join(feedDir, file);
+    if (!path || !existsSync(path)) return reply.code(404).send({ error: 'not found', message: `no ${file} in this installation's feed (nothing published yet?)` });
+    return reply.type('application/json').send(readFileSync(path));
+  });
+
+  app.get('/api/exchange/subscriptions', { schema: { description: 'Feeds this installation subscribes to, with their schedule and what the last pull came to (admin)' } }, async (request) => service.listSubscriptions(actorOf(request)));
+
+  app.post('/api/exchange/subscriptions', {
+    schema: {
+      description: "Subscribes to another installation's feed by its URL, trusting only the given key (as its `derisk exchange keys` prints it); with every, the server pulls it on that schedule (admin)",
+      body: { type: 'object', additionalProperties: false, required: ['url', 'key'], properties: { url: { type: 'string', pattern: '^https?://', maxLength: 2000 }, key: { type: 'string', maxLength: 100 }, every } },
+    },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    const body = request.body as { url: string; key: string; every?: number | null };
+    const keyId = keyIdOf(body.key);
+    const id = await service.subscribe(actor, body.url, body.key.trim(), keyId, body.every ?? null);
+    return reply.code(201).send(await service.subscription(actor, id));
+  });
+
+  app.put('/api/exchange/subscriptions/:id/schedule', {
+    schema: { description: 'Pulls the feed every so many minutes, or (null) only when asked (admin)', params: uuidParams, body: { type: 'object', additionalProperties: false, required: ['every'], properties: { every } } },
+  }, async (request) => {
+    const actor = actorOf(request);
+    const id = (request.params as { id: string }).id;
+    await service.schedule(actor, id, (request.body as { every: number | null }).every);
+    return service.subscription(actor, id);
+  });
+
+  app.post('/api/exchange/subscriptions/:id/pull', {
+    schema: { description: 'Pulls the feed now: verified against its key, its files against the signed manifest, its sequence against the last taken; a feed that fails is refused whole (422) with the reason (admin)', params: uuidParams },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    const outcome = await pullSubscription(service, actor, await service.subscription(actor, (request.params as { id: string }).id), options.home ? publisherOf(feedIdentity(options.home)) : undefined);
+    return outcome.status === 'refused' ? reply.code(422).send({ error: 'feed refused', message: outcome.reason, outcome }) : outcome;
+  });
+}

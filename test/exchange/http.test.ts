@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { feedIdentity } from '../../src/exchange/feed.ts';
+import { EXCHANGE_SCHEDULER, pullDue } from '../../src/exchange/pull.ts';
+import { ExchangeService } from '../../src/exchange/service.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { OPERATOR } from '../../src/service/accounts.ts';
+import { ROLES } from '../../src/service/authorize.ts';
+import type { Store } from '../../src/store/store.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { landscapeStore } from '../helpers/landscape.ts';
+import { testService, type TestService } from '../helpers/service.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+const PASSWORD = 'a very long password';
+const ENTRIES = [{ id: 'tsinghua', name: 'Tsinghua University', level: 'very-high', country: 'CN' }];
+
+interface Installation {
+  store: Store;
+  service: TestService;
+  base: string;
+  tokens: Record<string, string>;
+  /** DERISK_HOME: the feed key and published feed. */
+  home: string;
+}
+
+/** An installation with two organisations, a user of every role in each, listening on loopback. */
+async function installation(monitoring?: { checkIntervalMs: number }): Promise<Installation> {
+  const home = tempDir();
+  const store = await landscapeStore(home);
+  await saveLists(store, [readWatchlist(watchlist(ENTRIES))]);
+  await screenPending(store, await screeningContext(store));
+  const service = await testService(store, { home, monitoring: { deliveryIntervalMs: 3_600_000, checkIntervalMs: monitoring?.checkIntervalMs ?? 3_600_000 } });
+  const tokens: Record<string, string> = {};
+  for (const org of ['org-a', 'org-b']) {
+    await service.accounts.createOrganisation(OPERATOR, org, org === 'org-a' ? 'University A' : 'University B');
+    for (const role of ROLES) {
+      const email = `${role}@${org}.example`;
+      await service.accounts.createUser(OPERATOR, { orgId: org, email, name: `${role} of ${org}`, role, password: PASSWORD });
+      const { actor } = await service.accounts.login(email, PASSWORD);
+      tokens[`${org}/${role}`] = (await service.accounts.createToken(actor, 'test')).token;
+    }
+  }
+  const base = await service.app.listen({ port: 0, host: '127.0.0.1' });
+  return { store, service, base, tokens, home };
+}
+
+async function call(i: Installation, who: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${i.base}${path}`, { method, headers: { authorization: `Bearer ${i.tokens[who]}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+const expect = async (p: Promise<{ status: number; json: any }>, status: number) => {
+  const r = await p;
+  assert.equal(r.status, status, JSON.stringify(r.json));
+  return r.json;
+};
+
+let a: Installation;
+let b: Installation;
+
+before(async () => {
+  a = await installation();
+  // B's monitoring pass runs often: its scheduled pulls are seen without waiting a quarter of an hour.
+  b = await installation({ checkIntervalMs: 150 });
+});
+after(async () => {
+  for (const i of [a, b]) {
+    await i.service.close();
+    i.store.close();
+  }
+});
+
+test('sharing over HTTP: analysts write notes and decisions, officers and admins share and unshare, other organisations and viewers are refused, every change audited', async () => {
+  const note = (await expect(call(a, 'org-a/analyst', 'POST', '/api/exchange/notes', { subject: { kind: 'entry', value: 'my-watchlist/tsinghua' }, text: 'Joint lab with defence links', opinion: 85 }), 201)).id as string;
+  await expect(call(a, 'org-a/viewer', 'POST', '/api/exchange/notes', { subject: { kind: 'name', value: 'X' }, text: 'viewers write nothing' }), 403);
+  assert.match((await expect(call(a, 'org-a/analyst', 'POST', '/api/exchange/notes', { subject: { kind: 'entry', value: 'my-watchlist/nobody' }, text: 'x' }), 400)).message, /list my-watchlist has no entry nobody/);
+  const decision = (await expect(call(a, 'org-a/analyst', 'POST', '/api/exchange/namesakes', { name: 'Tsinghua University', entry: 'my-watchlist/tsinghua', reason: 'National Tsing Hua University in Hsinchu, Taiwan' }), 201)).id as string;
+
+  // Sharing takes an officer (data/service/permissions.json): the analyst and viewer are refused.
+  for (const who of ['org-a/viewer', 'org-a/analyst']) await expect(call(a, who, 'PUT', `/api/exchange/sharing/note/${note}`, { distribution: 'community', tlp: 'green' }), 403);
+  // Another organisation's officer and admin: the note does not exist for them.
+  for (const who of ['org-b/officer', 'org-b/admin']) {
+    assert.match((await expect(call(a, who, 'PUT', `/api/exchange/sharing/note/${note}`, { distribution: 'everyone', tlp: 'clear' }), 404)).message, /no note .* of your organisation/);
+    await expect(call(a, who, 'DELETE', `/api/exchange/sharing/note/${note}`), 404);
+  }
+  await expect(call(a, 'org-a/officer', 'PUT', `/api/exchange/sharing/note/${note}`, { distribution: 'purple', tlp: 'green' }), 400);
+  await expect(call(a, 'org-a/officer', 'PUT', `/api/exchange/sharing/note/${note}`, { distribution: 'community', tlp: 'green' }), 200);
+  await expect(call(a, 'org-a/admin', 'PUT', `/api/exchange/sharing/namesake/${decision}`, { distribution: 'everyone', tlp: 'clear' }), 200);
+
+  const items = await expect(call(a, 'org-a/viewer', 'GET', '/api/exchange/items'), 200);
+  assert.deepEqual(items.notes.map((n: any) => [n.id, n.distribution, n.tlp]), [[note, 'community', 'green']]);
+  assert.deepEqual(items.namesakes.map((n: any) => [n.id, n.distribution, n.tlp]), [[decision, 'everyone', 'clear']]);
+  assert.deepEqual((await expect(call(a, 'org-b/admin', 'GET', '/api/exchange/items'), 200)).notes, [], "org-b sees none of org-a's items");
+
+  // Unsharing brings it back to the organisation only.
+  const temporary = (await expect(call(a, 'org-a/analyst', 'POST', '/api/exchange/notes', { subject: { kind: 'name', value: 'Shadow Partner Ltd' }, text: 'shared by mistake' }), 201)).id as string;
+  await expect(call(a, 'org-a/officer', 'PUT', `/api/exchange/sharing/note/${temporary}`, { distribution: 'everyone', tlp: 'clear' }), 200);
+  await expect(call(a, 'org-a/officer', 'DELETE', `/api/exchange/sharing/note/${temporary}`), 204);
+  const after = (await expect(call(a, 'org-a/viewer', 'GET', '/api/exchange/items'), 200)).notes.find((n: any) => n.id === temporary);
+  assert.deepEqual([after.distribution, after.tlp], ['organisation', 'amber+strict']);
+
+  const audit = await a.service.db.query<{ action: string; target: string; org_id: string; detail: string }>("SELECT action, target, org_id, detail FROM audit WHERE action LIKE 'exchange.%' ORDER BY seq");
+  assert.deepEqual(audit.filter((e) => e.target.endsWith(temporary)).map((e) => e.action), ['exchange.note', 'exchange.share', 'exchange.unshare']);
+  const unshared = JSON.parse(audit.find((e) => e.action === 'exchange.unshare')!.detail);
+  assert.deepEqual(unshared, { from: { distribution: 'everyone', tlp: 'clear' }, to: { distribution: 'organisation', tlp: 'amber+strict' } });
+  assert.ok(audit.every((e) => e.org_id === 'org-a'), 'the refused attempts changed nothing and recorded nothing as done');
+});
+
+test('/api/screen shows shared namesake decisions beside the hit, which stands; an unshared decision of another organisation is not shown', async () => {
+  const screen = async (who: string) => expect(call(a, who, 'GET', `/api/screen?q=${encodeURIComponent('Tsinghua University')}`), 200);
+  const r = await screen('org-b/viewer');
+  assert.equal(r.state, 'listed');
+  assert.equal(r.hits.length, 1, 'a decision never removes a hit');
+  assert.equal(r.namesake_decisions.length, 1);
+  assert.equal(r.namesake_decisions[0].institutions, 1);
+  assert.equal(r.namesake_decisions[0].entryId, 'tsinghua');
+  assert.match(r.namesake_decisions[0].decisions[0].reason, /Hsinchu/);
+  assert.equal(r.namesake_decisions[0].decisions[0].institution, 'University A');
+
+  // org-b writes its own decision and keeps it: its users see it, org-a's do not.
+  await expect(call(a, 'org-b/analyst', 'POST', '/api/exchange/namesakes', { name: 'TSINGHUA UNIVERSITY', entry: 'my-watchlist/tsinghua', reason: 'B-PRIVATE reason' }), 201);
+  assert.equal((await screen('org-b/viewer')).namesake_decisions[0].institutions, 2);
+  const seenByA = await screen('org-a/viewer');
+  assert.equal(seenByA.namesake_decisions[0].institutions, 1);
+  assert.ok(!JSON.stringify(seenByA).includes('B-PRIVATE'));
+});
+
+test('two servers on loopback: A serves its signed feed over HTTP, B subscribes by URL and pulls; a tampered file, an unknown key and a replayed manifest are refused with the reason', async () => {
+  const published = await expect(call(a, 'org-a/admin', 'POST', '/api/exchange/publish', {}), 200);
+  assert.equal(published.sequence, 1);
+  assert.equal(published.notes, 1);
+  assert.equal(published.namesakes, 1);
+  await expect(call(a, 'org-a/officer', 'POST', '/api/exchange/publish', {}), 403);
+  const url = `${a.base}${published.path}`;
+  const key = feedIdentity(a.home).publicKey;
+  assert.equal(published.key, key);
+  // The feed's files are public, as a MISP feed's; nothing else is opened by the path.
+  assert.equal((await fetch(`${url}manifest.json`)).status, 200);
+  assert.equal((await fetch(`${url}..%2Fapp.sqlite`)).status, 400);
+  assert.equal((await fetch(`${url}00000000-0000-5000-8000-000000000000.json`)).status, 404);
+
+  await expect(call(b, 'org-a/officer', 'POST', '/api/exchange/subscriptions', { url, key }), 403);
+  await expect(call(b, 'org-a/admin', 'POST', '/api/exchange/subscriptions', { url: '/etc', key }), 400);
+  const sub = await expect(call(b, 'org-a/admin', 'POST', '/api/exchange/subscriptions', { url, key }), 201);
+  assert.equal(sub.pullEveryMinutes, null);
+  const pulled = await expect(call(b, 'org-a/admin', 'POST', `/api/exchange/subscriptions/${sub.id}/pull`), 200);
+  assert.equal(pulled.status, 'pulled');
+  assert.equal(pulled.report.added, 2);
+  const received = await expect(call(b, 'org-b/viewer', 'GET', '/api/exchange/received'), 200);
+  assert.deepEqual(received.map((r: any) => r.kind).sort(), ['namesake', 'note']);
+  assert.ok(received.every((r: any) => r.originOrg === 'University A' && r.keyId === sub.keyId));
+  // On B, the decision received from A is shown beside the hit.
+  const screened = await expect(call(b, 'org-b/viewer', 'GET', `/api/screen?q=${encodeURIComponent('Tsinghua University')}`), 200);
+  assert.equal(screened.hits.length, 1);
+  assert.equal(screened.namesake_decisions[0].decisions[0].publisher, 'derisk installation');
+  assert.equal((await expect(call(b, 'org-a/admin', 'POST', `/api/exchange/subscriptions/${sub.id}/pull`), 200)).status, 'up-to-date');
+
+  const feedDir = join(a.home, 'exchange', 'feed');
+  const firstCopy = join(tempDir(), 'first');
+  cpSync(feedDir, firstCopy, { recursive: true });
+  await expect(call(a, 'org-a/officer', 'PUT', `/api/exchange/sharing/note/${(await expect(call(a, 'org-a/analyst', 'POST', '/api/exchange/notes', { subject: { kind: 'ror', value: '03cve4549' }, text: 'second note' }), 201)).id}`, { distribution: 'community', tlp: 'amber' }), 200);
+  assert.equal((await expect(call(a, 'org-a/admin', 'POST', '/api/exchange/publish', { tlp: 'amber' }), 200)).sequence, 2);
+
+  // Tampered: an event edited on A's disk after signing.
+  const event = readdirSync(feedDir).find((f) => /^[0-9a-f-]{36}\.json$/.test(f))!;
+  const original = readFileSync(join(feedDir, event), 'utf8');
+  writeFileSync(join(feedDir, event), original.replace('second note', 'edited note'));
+  const tampered = await expect(call(b, 'org-a/admin', 'POST', `/api/exchange/subscriptions/${sub.id}/pull`), 422);
+  assert.match(tampered.message, /\.json does not match its SHA-256 in the signed manifest \(tampered\)/);
+  const kept = (await expect(call(b, 'org-a/admin', 'GET', '/api/exchange/subscriptions'), 200))[0];
+  assert.match(kept.lastOutcome.refused, /tampered/, 'the reason stays on the subscription');
+  assert.equal((await expect(call(b, 'org-b/viewer', 'GET', '/api/exchange/received'), 200)).length, 2, 'nothing of a refused feed is taken');
+  writeFileSync(join(feedDir, event), original);
+  assert.equal((await expect(call(b, 'org-a/admin', 'POST', `/api/exchange/subscriptions/${sub.id}/pull`), 200)).report.added, 1);
+
+  // Replayed: A's first feed served again.
+  cpSync(firstCopy, feedDir, { recursive: true, force: true });
+  assert.match((await expect(call(b, 'org-a/admin', 'POST', `/api/exchange/subscriptions/${sub.id}/pull`), 422)).message, /manifest sequence 1 is not newer than 2, already pulled: a replayed older manifest/);
+
+  // Unknown key: B subscribes to A's URL trusting B's own key.
+  const other = await expect(call(b, 'org-b/admin', 'POST', '/api/exchange/subscriptions', { url: `${url}?again`, key: feedIdentity(b.home).publicKey }), 201);
+  assert.match((await expect(call(b, 'org-b/admin', 'POST', `/api/exchange/subscriptions/${other.id}/pull`), 422)).message, /signed with an unknown key [0-9a-f]{16} \(this subscription trusts [0-9a-f]{16} only\)/);
+
+  const refusals = await b.service.db.query<{ action: string; detail: string }>("SELECT action, detail FROM audit WHERE action = 'exchange.pull.refused' ORDER BY seq");
+  assert.deepEqual(refusals.map((r) => /tampered|replayed|unknown key/.exec(JSON.parse(r.detail).reason)?.[0]), ['tampered', 'replayed', 'unknown key']);
+});
+
+test('a scheduled pull is kept with the subscription and run by the server\'s monitoring pass', async () => {
+  const url = `${a.base}/exchange/feed/`;
+  const key = feedIdentity(a.home).publicKey;
+  await expect(call(a, 'org-a/admin', 'POST', '/api/exchange/publish', { tlp: 'amber' }), 200);
+  assert.match((await expect(call(b, 'org-a/admin', 'POST', '/api/exchange/subscriptions', { url: `${url}?scheduled`, key, every: 1 }), 400)).message, /every: a whole number of minutes from 5/);
+  const sub = await expect(call(b, 'org-a/admin', 'POST', '/api/exchange/subscriptions', { url: `${url}?scheduled`, key, every: 60 }), 201);
+  assert.equal(sub.pullEveryMinutes, 60);
+
+  // The server's pass (every 150 ms here) finds it due (never pulled) and pulls it.
+  let seen = sub;
+  while (seen.lastAttemptAt === null) {
+    await new Promise((r) => setTimeout(r, 50));
+    seen = (await expect(call(b, 'org-a/admin', 'GET', '/api/exchange/subscriptions'), 200)).find((s: any) => s.id === sub.id);
+  }
+  // Every item was already received through the first subscription: conflicts, kept as first received.
+  assert.equal(seen.lastOutcome.added, 0);
+  assert.ok(seen.lastOutcome.conflicts > 0);
+
+  // Not due again until its interval has passed since the last attempt.
+  const service = new ExchangeService(b.service.db, new Set());
+  const last = Date.parse(seen.lastAttemptAt);
+  assert.deepEqual((await service.due(new Date(last + 59 * 60_000))).map((s) => s.id), []);
+  assert.deepEqual((await service.due(new Date(last + 60 * 60_000))).map((s) => s.id), [sub.id]);
+  const outcomes = await pullDue(service, EXCHANGE_SCHEDULER, () => undefined, new Date(last + 60 * 60_000));
+  assert.deepEqual(outcomes.map((o) => o.status), ['up-to-date']);
+
+  // Unscheduled: never due.
+  await expect(call(b, 'org-a/admin', 'PUT', `/api/exchange/subscriptions/${sub.id}/schedule`, { every: null }), 200);
+  assert.deepEqual((await service.due(new Date(last + 1e10))).map((s) => s.id), []);
+  const audit = await b.service.db.query<{ actor: string; action: string }>("SELECT actor, action FROM audit WHERE target = $1 ORDER BY seq", [sub.id]);
+  assert.ok(audit.some((e) => e.actor === 'scheduler' && e.action === 'exchange.pull'), 'the scheduled pull is in the audit trail as the scheduler');
+});
