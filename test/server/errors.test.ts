@@ -51,7 +51,11 @@ const call = (s: TestService, method: 'GET' | 'POST' | 'PATCH', url: string, hea
 test('the kinds of refusal carry their status, and the domain errors are kinds of them', () => {
   assert.ok(new IndicatorError('x') instanceof ValidationError);
   assert.ok(new NoListsError('x') instanceof ConflictError);
-  for (const [e, status] of [[new ValidationError('x'), 400], [new NotFoundError('x'), 404], [new ConflictError('x'), 409]] as const) {
+  for (const [e, status] of [
+    [new ValidationError('x'), 400],
+    [new NotFoundError('x'), 404],
+    [new ConflictError('x'), 409],
+  ] as const) {
     assert.ok(e instanceof RefusalError);
     assert.equal(e.statusCode, status);
   }
@@ -65,7 +69,7 @@ test('each status from a real route, with its label and a message that says what
     ['a portfolio of both an institution and a file', () => call(service, 'GET', `/api/portfolio?ror=052gg0110&file=${'a'.repeat(64)}`, auth), 400, 'bad request', /either ror/],
     ['a batch with no names', () => call(service, 'POST', '/api/screen/batch', auth, { text: '\n\n' }), 400, 'bad request', /no names to screen/],
     ['a case that is not a case', () => call(service, 'POST', '/api/cases', auth, { title: 'x', colour: 'red' }), 400, 'bad request', /colour/],
-    ['a body that is not JSON (Fastify\'s own refusal)', () => call(service, 'POST', '/api/cases', { ...auth, 'content-type': 'application/json' }, '{"title":'), 400, 'bad request', /JSON/i],
+    ["a body that is not JSON (Fastify's own refusal)", () => call(service, 'POST', '/api/cases', { ...auth, 'content-type': 'application/json' }, '{"title":'), 400, 'bad request', /JSON/i],
     ['no credential', () => call(service, 'GET', '/api/fields', {}), 401, 'unauthorised', /log in/],
     ['a viewer storing a case', () => call(service, 'POST', '/api/cases', viewer, { title: 'Joint lab', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }] }), 403, 'forbidden', /viewer may not/],
     ['a viewer reading the audit trail', () => call(service, 'GET', '/api/audit', viewer), 403, 'forbidden', /viewer may not audit.read/],
@@ -76,7 +80,7 @@ test('each status from a real route, with its label and a message that says what
     ['demoting the last admin', () => call(service, 'PATCH', `/api/users/${admin.find((u) => u.role === 'admin')!.id}`, auth, { role: 'officer' }), 409, 'conflict', /last active admin/],
     ['screening before any list is loaded', () => call(noLists, 'GET', '/api/screen?q=Tsinghua', { authorization: `Bearer ${noLists.token}` }), 409, 'conflict', /no risk lists loaded yet/],
     ['assessing before any list is loaded', () => call(noLists, 'POST', '/api/assess', { authorization: `Bearer ${noLists.token}` }, { title: 'x' }), 409, 'conflict', /no risk lists loaded yet/],
-    ['a JSON body over the limit (Fastify\'s own refusal)', () => call(service, 'POST', '/api/screen/batch', auth, { text: 'x\n'.repeat(5000) }), 413, 'payload too large', /too large/i],
+    ["a JSON body over the limit (Fastify's own refusal)", () => call(service, 'POST', '/api/screen/batch', auth, { text: 'x\n'.repeat(5000) }), 413, 'payload too large', /too large/i],
     ['an upload over the limit', () => call(service, 'POST', '/api/uploads?kind=openalex', { ...auth, 'content-type': 'application/octet-stream' }, 'x'.repeat(5000)), 413, 'payload too large', /at most 4,096 bytes/],
     ['an upload that is no export', () => call(service, 'POST', '/api/uploads?kind=openalex', { ...auth, 'content-type': 'application/octet-stream' }, '\u0000\u0001\u0002 binary'), 422, 'unprocessable', /not a readable openalex export/],
   ];
@@ -96,7 +100,10 @@ test('a login throttled after repeated failures answers 429 with Retry-After', a
     statuses.push(last.statusCode);
     last = await login();
   }
-  assert.ok(statuses.every((s) => s === 401), statuses.join(','));
+  assert.ok(
+    statuses.every((s) => s === 401),
+    statuses.join(','),
+  );
   assert.equal(last.statusCode, 429, last.body);
   assert.equal(last.json().error, 'too many requests');
   assert.ok(Number(last.headers['retry-after']) > 0);
