@@ -1,5 +1,6 @@
 import { readTextFile } from '../text-file.ts';
 import { parse as parseYaml } from 'yaml';
+import { ValidationError } from '../errors.ts';
 
 /** An answer a case may not have yet: unknown is never read as "no". */
 export type Answer = 'yes' | 'no' | 'unknown';
@@ -71,9 +72,7 @@ export interface Case {
   standards: Standards | null;
 }
 
-export class CaseError extends Error {
-  readonly statusCode = 400;
-}
+export class CaseError extends ValidationError {}
 
 export const CASE_KINDS = ['research', 'standards-engagement'] as const;
 export const DATA_KINDS = ['none', 'public', 'anonymised', 'personal', 'health', 'biometric', 'important', 'proprietary'] as const;

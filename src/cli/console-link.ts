@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { isAbsolute, join } from 'node:path';
 import type { AppDb } from '../appdb/db.ts';
+import { PayloadTooLargeError } from '../errors.ts';
 import { OPERATOR } from '../service/accounts.ts';
 import { appendAudit } from '../service/audit.ts';
 import type { Store } from '../store/store.ts';
@@ -117,7 +118,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_REQUEST) throw Object.assign(new Error('the command is too long'), { statusCode: 413 });
+    if (size > MAX_REQUEST) throw new PayloadTooLargeError('the command is too long');
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');

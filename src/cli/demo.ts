@@ -7,7 +7,8 @@ import { SOURCES, locate } from '../sources.ts';
 import { COMMON, EXIT, regionsFrom, withStore } from './common.ts';
 import { out } from './io.ts';
 import { runIngest } from './ingest.ts';
-import { printSummary, STANDARD_PAIRS } from './landscape.ts';
+import { STANDARD_PAIRS } from '../indicators/catalog.ts';
+import { printSummary } from './landscape.ts';
 import { catalogueLists, loadAndScreen } from './screening.ts';
 import { serveStore } from './serve.ts';
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { loadTaxonomy } from '../fields/taxonomy.ts';
-import { IndicatorError, runIndicator, validateRequest, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
+import { IndicatorError, requestedRegions, runIndicator, STANDARD_PAIRS, validateRequest, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
 import { landscapeSummary, type LandscapeSummary } from '../indicators/copubs.ts';
 import { checkFacts } from '../indicators/facts.ts';
 import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
@@ -9,12 +9,6 @@ import { chinaScopeNote } from '../regions/regions.ts';
 import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
 import { out } from './io.ts';
 import { render, type Format } from './output.ts';
-
-export const STANDARD_PAIRS: [string, string][] = [
-  ['EU27AC', 'CN'],
-  ['US', 'CN'],
-  ['EU27AC', 'US'],
-];
 
 export async function summaryCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: COMMON });
@@ -50,7 +44,7 @@ export async function indicatorsCommand(argv: string[]): Promise<number> {
     options: { ...COMMON, regions: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, rollup: { type: 'boolean' }, field: { type: 'string' }, limit: { type: 'string' }, csv: { type: 'boolean' }, institution: { type: 'string' } },
   });
   const name = positionals[0] as IndicatorName;
-  const regions = (values.regions ?? (name === 'publications' || name === 'aggregate-series' ? 'EU27AC,CN,US' : '')).split(',').map((s) => s.trim()).filter(Boolean);
+  const regions = requestedRegions(name, values.regions);
   let filters: Filters;
   try {
     filters = parseFilters(values);

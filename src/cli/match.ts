@@ -20,11 +20,11 @@ const OPTIONS = { ...COMMON, reason: { type: 'string' }, not: { type: 'boolean' 
 
 /** The resolver of the screening index kept beside the store, or one built from the registry when no lists are loaded. */
 async function resolverOf(store: Store): Promise<AffiliationResolver> {
-  const { screeningContext } = await import('../screening/store.ts');
+  const { screeningContext, NoListsError } = await import('../screening/store.ts');
   try {
     return (await screeningContext(store)).resolver;
   } catch (e) {
-    if (!/no risk lists/.test((e as Error).message)) throw e;
+    if (!(e instanceof NoListsError)) throw e;
     const [{ loadRegistry }, { AffiliationResolver }] = await Promise.all([import('../ingest/registry.ts'), import('../resolve/matcher.ts')]);
     return new AffiliationResolver(await loadRegistry(store));
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ValidationError } from '../errors.ts';
 
 /**
  * TLP 2.0 (FIRST) in the order of how far information may travel, widest first. TLP:RED is for
@@ -17,9 +18,7 @@ export type Distribution = (typeof DISTRIBUTIONS)[number];
 /** MISP's distribution levels (core format §Event distribution): 0 your organisation, 1 this community, 3 all communities. */
 export const MISP_DISTRIBUTION: Record<Distribution, string> = { organisation: '0', community: '1', everyone: '3' };
 
-export class ExchangeError extends Error {
-  readonly statusCode = 400;
-}
+export class ExchangeError extends ValidationError {}
 
 export function parseTlp(value: string, what = 'TLP'): Tlp {
   const v = value.trim().toLowerCase().replace(/^tlp:/, '');

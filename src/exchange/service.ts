@@ -8,6 +8,7 @@ import { appendAudit, type RowRef } from '../service/audit.ts';
 import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
 import { screenKey } from '../screening/names.ts';
 import { distributionAllows, ExchangeError, nameUuid, tlpAllows, type Distribution, type ExportableTlp, type Tlp } from './marking.ts';
+import { UnprocessableError } from '../errors.ts';
 
 /** A correction (src/resolve/corrections.ts) is shared within the installation only: feeds do not carry it yet. */
 export type ItemKind = 'note' | 'namesake' | 'assessment' | 'correction';
@@ -466,6 +467,4 @@ export interface PullReport {
 }
 
 /** A feed that failed verification: nothing of it was taken. */
-export class FeedRefused extends Error {
-  readonly statusCode = 422;
-}
+export class FeedRefused extends UnprocessableError {}

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ValidationError } from '../errors.ts';
 import type { Store } from '../store/store.ts';
 
 export const BUNDLED_TAXONOMY = fileURLToPath(new URL('../../data/fields/taxonomy.json', import.meta.url));
@@ -68,7 +69,7 @@ export function loadTaxonomy(file = BUNDLED_TAXONOMY): Taxonomy {
 
 export function fieldOf(taxonomy: Taxonomy, id: string): Field {
   const f = taxonomy.fields.get(id);
-  if (!f) throw new Error(`unknown field ${JSON.stringify(id)}; known: ${[...taxonomy.fields.keys()].join(', ')}`);
+  if (!f) throw new ValidationError(`unknown field ${JSON.stringify(id)}; known: ${[...taxonomy.fields.keys()].join(', ')}`);
   return f;
 }
 

@@ -5,6 +5,7 @@ import { copublications } from './copubs.ts';
 import type { Filters } from './filters.ts';
 import { aggregatePairs, aggregateSeries, copublicationWorks, countryBreakdown, fieldBreakdown, funders, leadership, publicationsByRegion, topInstitutions, topPairs } from './landscape.ts';
 import { copatentSectors, copatents, topApplicantPairs, topApplicants } from './patents.ts';
+import { ValidationError } from '../errors.ts';
 
 /** Every indicator by name, for the CLI, the HTTP API and the web app alike. */
 export const INDICATORS = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields', 'leadership', 'funders', 'works', 'aggregate-copubs', 'copatents', 'applicants', 'applicant-pairs', 'copatent-sectors', 'aggregate-series'] as const;
@@ -19,7 +20,26 @@ export interface IndicatorRequest {
   institution: string | null;
 }
 
-export class IndicatorError extends Error {}
+export class IndicatorError extends ValidationError {}
+
+/** The pairs the landscape summary and the dashboard's first view compare. */
+export const STANDARD_PAIRS: [string, string][] = [
+  ['EU27AC', 'CN'],
+  ['US', 'CN'],
+  ['EU27AC', 'US'],
+];
+
+/** Indicators over any number of regions compare these when the request names none (two-region indicators need two named). */
+const DEFAULT_REGIONS = ['EU27AC', 'CN', 'US'];
+
+/**
+ * The regions of a request as the CLI (--regions) and the HTTP API (regions=) take them: ids
+ * separated by commas, or the indicator's defaults when none are given, so both doors answer alike.
+ */
+export function requestedRegions(name: IndicatorName, given: string | undefined): string[] {
+  const regions = (given ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return regions.length === 0 && (name === 'publications' || name === 'aggregate-series') ? [...DEFAULT_REGIONS] : regions;
+}
 
 const ROR_ID = /^0[a-hj-km-np-tv-z0-9]{6}\d{2}$/;
 

@@ -1,3 +1,5 @@
+import { ValidationError } from '../errors.ts';
+
 /** Which works an indicator looks at. Validated once, at the boundary. */
 export interface Filters {
   from: number | null;
@@ -7,7 +9,7 @@ export interface Filters {
   field: string | null;
 }
 
-export class FilterError extends Error {}
+export class FilterError extends ValidationError {}
 
 const YEAR = /^\d{4}$/;
 

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { UnprocessableError } from '../errors.ts';
 
 /** The source-neutral shape every bibliographic reader produces. */
 export type SourceName = 'openalex' | 'wos' | 'scopus';
@@ -55,8 +56,7 @@ export class RecordError extends Error {}
  * A file the reader refuses as a whole (empty, binary, UTF-16, another format, a required column
  * missing): nothing in it was read. `statusCode` lets the HTTP layer answer 422 instead of 500.
  */
-export class InputError extends Error {
-  readonly statusCode = 422;
+export class InputError extends UnprocessableError {
   constructor(
     readonly reason: string,
     readonly file: string | null = null,

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
 import { appendAudit } from '../service/audit.ts';
 import { authorize, NotFoundError, type Actor, type Role } from '../service/authorize.ts';
+import { ValidationError } from '../errors.ts';
 
 export const ALERT_KINDS = ['new-copublication', 'list-change', 'verdict-change', 'knowledge-change', 'reassessment-due'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -67,9 +68,7 @@ export interface WebhookView {
   deliveries: { pending: number; delivered: number; failed: number };
 }
 
-export class AlertError extends Error {
-  readonly statusCode = 400;
-}
+export class AlertError extends ValidationError {}
 
 /**
  * The in-app inbox (read / unread per user), the feed tokens and the organisation's webhooks.

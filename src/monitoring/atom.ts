@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { AlertView } from './alerts.ts';
 
 // Characters XML 1.0 does not allow at all (a title copied from a damaged record may hold them).
-// eslint-disable-next-line no-control-regex
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 const text = (s: string) => s.replace(NOT_XML, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Vocabulary } from './vocabulary.ts';
+import { ValidationError } from '../errors.ts';
 
 /** A date as precise as the source gives it: a year, a month or a day. */
 export type PartialDate = string;
@@ -86,9 +87,7 @@ export interface EntryDoc {
   application?: ApplicationDate[];
 }
 
-export class EntryError extends Error {
-  readonly statusCode = 400;
-}
+export class EntryError extends ValidationError {}
 
 export const ENTRY_ID = /^[a-z0-9][a-z0-9-]{2,80}$/;
 const CRITERION_ID = /^[A-Z][A-Z0-9-]*$/;

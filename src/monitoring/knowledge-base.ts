@@ -1,5 +1,6 @@
 import type { AppDb, AppTx } from '../appdb/db.ts';
 import type { Rulebook } from '../assessment/rulebook.ts';
+import { ConflictError } from '../errors.ts';
 import { appendAudit } from '../service/audit.ts';
 import { authorize, can, NotFoundError, type Actor } from '../service/authorize.ts';
 import { loadBundledEntries, POLICY_DIR } from './bundled-entries.ts';
@@ -9,10 +10,6 @@ import { SearchIndex } from './search.ts';
 import { timelineOf, type TimelineEvent } from './timeline.ts';
 import { VerdictLinks, type VerdictRef } from './verdict-links.ts';
 import { loadVocabulary, topicWithChildren, type Vocabulary } from './vocabulary.ts';
-
-export class ConflictError extends Error {
-  readonly statusCode = 409;
-}
 
 /** Who recorded a version or a review, as the asking user may see it: names stay inside their organisation. */
 export interface Recorder {

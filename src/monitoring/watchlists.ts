@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppDb } from '../appdb/db.ts';
 import { appendAudit } from '../service/audit.ts';
 import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
+import { ValidationError } from '../errors.ts';
 
 /** What can be watched: institutions (ROR), entries of the loaded risk lists, technology fields, countries, knowledge-base topics, stored cases. */
 export const WATCH_KINDS = ['institution', 'list-entry', 'field', 'country', 'topic', 'case'] as const;
@@ -19,9 +20,7 @@ export interface WatchItem {
   createdAt: string;
 }
 
-export class WatchError extends Error {
-  readonly statusCode = 400;
-}
+export class WatchError extends ValidationError {}
 
 /** A subject named the way a person writes it, found in the registry, the lists or the vocabularies. */
 export interface Found {

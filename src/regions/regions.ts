@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ValidationError } from '../errors.ts';
 
 export const BUNDLED_REGIONS = fileURLToPath(new URL('../../data/regions/regions.json', import.meta.url));
 
@@ -76,7 +77,7 @@ export function loadRegions(files: string[] = [BUNDLED_REGIONS], overrides: Part
 
 export function regionOf(catalogue: RegionCatalogue, id: string): Region {
   const r = catalogue.regions.get(id.toUpperCase());
-  if (!r) throw new Error(`unknown region ${JSON.stringify(id)}; known: ${[...catalogue.regions.keys()].join(', ')}`);
+  if (!r) throw new ValidationError(`unknown region ${JSON.stringify(id)}; known: ${[...catalogue.regions.keys()].join(', ')}`);
   return r;
 }
 

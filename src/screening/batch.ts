@@ -1,12 +1,13 @@
 import { csvRowsOf, safeCsvField } from '../ingest/csv.ts';
 import { SCREEN_STATES, ScreenError, type ScreenResult, type ScreenState, type Screener } from './screener.ts';
+import { ValidationError } from '../errors.ts';
 
 /** Names screened in one go at most: a partner list, not a bibliography (use a portfolio for that). */
 export const MAX_BATCH = 500;
 
 const NAME_COLUMNS = ['name', 'organisation', 'organization', 'partner', 'institution', 'ror', 'ror id'];
 
-export class BatchError extends Error {}
+export class BatchError extends ValidationError {}
 
 /**
  * The names in a pasted list or a file: a CSV whose header has a name column (name, organisation,

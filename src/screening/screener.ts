@@ -3,6 +3,7 @@ import type { AffiliationResolver } from '../resolve/matcher.ts';
 import type { EntryName, Level, RiskEntry, RiskList } from './lists.ts';
 import { LEVELS, loadListCatalogue } from './lists.ts';
 import { cjkKey, fuzzyScore, isAcronym, isNondistinctive, overlap, screenKey, screenTokens } from './names.ts';
+import { ValidationError } from '../errors.ts';
 
 export type MatchKind = 'exact' | 'alias' | 'translated' | 'registry' | 'fuzzy';
 
@@ -573,7 +574,7 @@ function groupOrganisations(hits: Hit[], nameOf: (id: string) => string | undefi
     .sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.name.localeCompare(b.name));
 }
 
-export class ScreenError extends Error {}
+export class ScreenError extends ValidationError {}
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);

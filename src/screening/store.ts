@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ConflictError } from '../errors.ts';
 import { loadRegistry } from '../ingest/registry.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
 import { appendInSlices, EVIDENCE_STRINGS, type Store } from '../store/store.ts';
@@ -8,6 +9,9 @@ import { loadScreeningIndex, saveScreeningIndex, screeningIndexPath, screeningIn
 import type { RiskList } from './lists.ts';
 
 export type { ScreeningContext } from './context.ts';
+
+/** Screening asked of a store with no risk lists: the request is fine, the store is not ready for it. */
+export class NoListsError extends ConflictError {}
 
 /** Bumped whenever screening behaviour changes, so stored screening results are redone. */
 export const SCREENER_VERSION = '2026.11.30-9';
@@ -43,7 +47,7 @@ export async function loadedLists(store: Store): Promise<RiskList[]> {
  */
 export async function screeningContext(store: Store, resolver?: AffiliationResolver): Promise<ScreeningContext> {
   const versions = (await store.all<{ list_id: string; version: string }>('SELECT list_id, version FROM risk_lists ORDER BY list_id')).map((r) => ({ id: r.list_id, version: r.version }));
-  if (versions.length === 0) throw new Error('no risk lists loaded yet: run `derisk lists load` (or `derisk demo`)');
+  if (versions.length === 0) throw new NoListsError('no risk lists loaded yet: run `derisk lists load` (or `derisk demo`)');
   const path = resolver ? null : screeningIndexPath(store);
   const signature = path ? await screeningIndexSignature(store, await screeningSignature(store, versions)) : null;
   const kept = path && signature ? loadScreeningIndex(path, signature) : null;

@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import { NotFoundError, STATUS_LABEL, ValidationError } from '../errors.ts';
 import type { Taxonomy } from '../fields/taxonomy.ts';
-import { INDICATORS, IndicatorError, runIndicator, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
+import { INDICATORS, IndicatorError, requestedRegions, runIndicator, STANDARD_PAIRS, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
 import { checkFacts } from '../indicators/facts.ts';
 import { chinaScopeNote, loadRegions, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
@@ -70,8 +71,6 @@ export interface ServerOptions {
   /** Told of every route as it is added (the route-enumeration test listens here). */
   onRoute?: (method: string, url: string) => void;
 }
-
-const STATUS_LABEL: Record<number, string> = { 401: 'unauthorised', 403: 'forbidden', 404: 'not found', 409: 'conflict', 413: 'payload too large', 415: 'unsupported media type', 429: 'too many requests' };
 
 /** How many distinct indicator answers the server keeps. */
 const MAX_ANSWERS = 500;
@@ -154,8 +153,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onReady', async () => {
     const plain = { from: null, to: null, rollUp: false, field: null };
     const defaults: IndicatorRequest[] = [
-      ...[['EU27AC', 'CN'], ['US', 'CN'], ['EU27AC', 'US']].map((regions) => ({ name: 'copubs' as const, regions, filters: plain, limit: 15, institution: null })),
-      { name: 'publications', regions: ['EU27AC', 'CN', 'US'], filters: plain, limit: 15, institution: null },
+      ...STANDARD_PAIRS.map((regions) => ({ name: 'copubs' as const, regions, filters: plain, limit: 15, institution: null })),
+      { name: 'publications', regions: requestedRegions('publications', undefined), filters: plain, limit: 15, institution: null },
       { name: 'top-institutions', regions: ['EU27AC', 'CN'], filters: plain, limit: 15, institution: null },
       { name: 'fields', regions: ['EU27AC', 'CN'], filters: plain, limit: 15, institution: null },
     ];
@@ -175,14 +174,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
       const type = declared[name]?.type;
       if ((type === 'integer' || type === 'number') && typeof value === 'string' && !(type === 'integer' ? /^-?\d{1,15}$/ : /^-?\d{1,15}(\.\d{1,15})?$/).test(value)) {
-        throw Object.assign(new Error(`querystring/${name} must be ${type === 'integer' ? 'a whole number' : 'a number'} written in digits, not ${JSON.stringify(value.slice(0, 40))}`), { statusCode: 400 });
+        throw new ValidationError(`querystring/${name} must be ${type === 'integer' ? 'a whole number' : 'a number'} written in digits, not ${JSON.stringify(value.slice(0, 40))}`);
       }
     }
   });
 
+  // The status comes from the kind of refusal (src/errors.ts) or from Fastify's own refusals (a
+  // schema, a body too large or not JSON), which carry theirs the same way; anything else is a fault.
   app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, _request, reply) => {
-    if (error.validation) return reply.code(400).send({ error: 'bad request', message: error.message });
-    if (error instanceof IndicatorError || /^unknown (region|field)/.test(error.message)) return reply.code(400).send({ error: 'bad request', message: error.message });
+    if (error.validation) return reply.code(400).send({ error: STATUS_LABEL[400], message: error.message });
     if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: STATUS_LABEL[error.statusCode] ?? 'bad request', message: error.message });
     // No stack traces to clients; the server log keeps the detail.
     console.error(error);
@@ -225,7 +225,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new IndicatorError(`from ${q.from} is after to ${q.to}`);
     const rows = await evidence.read(actorOf(request), () => answer({
       name,
-      regions: (q.regions ?? (name === 'publications' ? 'EU27AC,CN,US' : '')).split(',').filter(Boolean),
+      regions: requestedRegions(name, q.regions),
       filters: { from: q.from ?? null, to: q.to ?? null, rollUp: q.rollup ?? false, field: q.field ?? null },
       limit: q.limit,
       institution: q.institution ?? null,
@@ -239,11 +239,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       params: { type: 'object', properties: { rorId: { type: 'string', pattern: '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$' } }, required: ['rorId'] },
       querystring: { type: 'object', additionalProperties: false, properties: { region: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'EU27AC' }, partner: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'CN' }, china_hk: { type: 'boolean' }, china_mo: { type: 'boolean' } } },
     },
-  }, async (request, reply) => evidence.read(actorOf(request), async (store) => {
+  }, async (request) => evidence.read(actorOf(request), async (store) => {
     const { rorId } = request.params as { rorId: string };
     const q = request.query as { region: string; partner: string; china_hk?: boolean; china_mo?: boolean };
     const institution = await store.one('SELECT ror_id, name, country_code, city, status, types, parents, children FROM institutions WHERE ror_id = $1', [rorId]);
-    if (!institution) return reply.code(404).send({ error: 'not found', message: `no institution ${rorId} in the loaded registry` });
+    if (!institution) throw new NotFoundError(`no institution ${rorId} in the loaded registry`);
     const catalogue = catalogueFor(q);
     // The institution's co-publications between the two regions (it may sit on either side).
     const works = await runIndicator(store, catalogue, options.taxonomy, { name: 'works', regions: [q.region, q.partner], filters: { from: null, to: null, rollUp: false, field: null }, limit: 1000, institution: rorId });
@@ -278,17 +278,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const forgetScreening = () => {
     screeningIndex = null;
   };
-  registerMatchingRoutes(app, options.db, async () => (await screening().catch((e: Error) => {
-    throw Object.assign(new Error(e.message), { statusCode: /no risk lists/.test(e.message) ? 409 : 500 });
-  })).resolver);
+  registerMatchingRoutes(app, options.db, async () => (await screening()).resolver);
   registerAccountRoutes(app, accounts, options.db);
   // The assessor loads the registry, lists and rulebook once, on first use.
   let servicesReady: Promise<{ cases: CaseService; assessor: Assessor }> | null = null;
   const services = () => {
     servicesReady ??= (async () => {
-      const context = await screening().catch((e: Error) => {
+      const context = await screening().catch((e: unknown) => {
         servicesReady = null;
-        throw Object.assign(new Error(e.message), { statusCode: /no risk lists/.test(e.message) ? 409 : 500 });
+        throw e;
       });
       const assessor = new Assessor({ store: options.store, screening: context, bundle: options.bundle ?? loadBundle() });
       return { cases: new CaseService(options.db, assessor), assessor };

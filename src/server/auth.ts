@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { UnauthenticatedError } from '../errors.ts';
 import { DEVICE_DAYS, type Accounts } from '../service/accounts.ts';
 import type { Actor } from '../service/authorize.ts';
 
@@ -85,6 +86,6 @@ export function registerAuth(app: FastifyInstance, accounts: Accounts): void {
 
 /** The caller, for routes behind authentication (the hook has already refused anonymous calls). */
 export function actorOf(request: FastifyRequest): Actor {
-  if (!request.actor) throw Object.assign(new Error('not logged in'), { statusCode: 401 });
+  if (!request.actor) throw new UnauthenticatedError('not logged in');
   return request.actor;
 }

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Assessor } from '../assessment/assessor.ts';
 import { CASE_KINDS, DATA_ACCESS, DATA_SUBJECTS, MOBILITY, PARTY_KINDS, POPULATIONS, STANDARDS_ROLES } from '../assessment/case.ts';
 import { reportHtml } from '../assessment/report.ts';
-import { authorize } from '../service/authorize.ts';
 import { assessmentDocument, type CaseService } from '../service/cases.ts';
 import { actorOf } from './auth.ts';
 
@@ -37,10 +36,8 @@ export function registerCaseRoutes(app: FastifyInstance, services: () => Promise
   });
 
   app.post('/api/assess', { schema: { description: 'Assesses a case given in the body without storing it (the verdict, criteria, evidence and plan)', body: { type: 'object' }, querystring: { type: 'object', additionalProperties: false, properties: { as_of: asOf } } } }, async (request) => {
-    const actor = actorOf(request);
-    authorize(actor, 'assessment.run');
-    const { assessor } = await services();
-    return assessor.run(assessor.validate(request.body), (request.query as { as_of?: string }).as_of ?? today());
+    const { cases } = await services();
+    return cases.assessUnsaved(actorOf(request), request.body, (request.query as { as_of?: string }).as_of ?? today());
   });
 
   app.get('/api/cases', { schema: { description: "Cases of the caller's organisation and cases shared with it" } }, async (request) => (await services()).cases.list(actorOf(request)));

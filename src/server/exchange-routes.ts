@@ -7,6 +7,7 @@ import { mispEvents } from '../exchange/misp.ts';
 import { pullSubscription } from '../exchange/pull.ts';
 import { findListEntry, ITEM_KINDS, loadExchangePolicy, type ExchangeService, type ItemKind, type Subject } from '../exchange/service.ts';
 import type { RiskList } from '../screening/lists.ts';
+import { ConflictError } from '../errors.ts';
 import { authorize } from '../service/authorize.ts';
 import { actorOf } from './auth.ts';
 
@@ -108,7 +109,7 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
       body: { type: 'object', additionalProperties: false, properties: { tlp: { type: 'string', enum: [...EXPORTABLE_TLPS], default: 'green' }, audience: { type: 'string', enum: ['community', 'everyone'], default: 'community' }, k: { type: 'integer', minimum: 2, maximum: 1000 } } },
     },
   }, async (request) => {
-    if (!feedDir || !options.home) throw Object.assign(new Error('this server has no DERISK_HOME: nowhere to keep the feed key and feed'), { statusCode: 409 });
+    if (!feedDir || !options.home) throw new ConflictError('this server has no DERISK_HOME: nowhere to keep the feed key and feed');
     const body = (request.body ?? {}) as { tlp?: ExportableTlp; audience?: 'community' | 'everyone'; k?: number };
     const outgoing = await service.outgoing(actorOf(request), { maxTlp: body.tlp ?? 'green', audience: body.audience ?? 'community', k: body.k ?? loadExchangePolicy().k });
     const identity = feedIdentity(options.home);

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import type { Taxonomy } from '../fields/taxonomy.ts';
 import { briefing } from '../screening/briefing.ts';
 import { loadWeights, portfolio, portfolioCsv } from '../screening/portfolio.ts';
-import { BatchError, batchCsv, MAX_BATCH, parseNames, screenBatch } from '../screening/batch.ts';
-import { ScreenError, screenJson } from '../screening/screener.ts';
+import { batchCsv, MAX_BATCH, parseNames, screenBatch } from '../screening/batch.ts';
+import { screenJson } from '../screening/screener.ts';
 import type { ScreeningContext } from '../screening/store.ts';
 import type { Actor } from '../service/authorize.ts';
 import type { NamesakeInfo } from '../exchange/service.ts';
@@ -14,24 +15,11 @@ import { actorOf } from './auth.ts';
 
 const ROR = '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$';
 
-class NoListsError extends Error {
-  statusCode = 409;
-}
-
 /** Name screening, portfolios and briefing sheets over the lists loaded in the store. */
-export function registerScreeningRoutes(app: FastifyInstance, evidence: EvidenceAccess, store: Store, taxonomy: Taxonomy, europe: () => string[], findUpload: (actor: Actor, fileId: string) => Promise<UploadRef>, shared: () => Promise<ScreeningContext>, namesakes: (actor: Actor, query: string, hits: { list: string; entryId: string; entry: string }[]) => Promise<NamesakeInfo[]>): void {
-  const screening = (): Promise<ScreeningContext> =>
-    shared().catch((e: Error) => {
-      throw /no risk lists/.test(e.message) ? new NoListsError(e.message) : e;
-    });
+export function registerScreeningRoutes(app: FastifyInstance, evidence: EvidenceAccess, store: Store, taxonomy: Taxonomy, europe: () => string[], findUpload: (actor: Actor, fileId: string) => Promise<UploadRef>, screening: () => Promise<ScreeningContext>, namesakes: (actor: Actor, query: string, hits: { list: string; entryId: string; entry: string }[]) => Promise<NamesakeInfo[]>): void {
   const screen = async (q: string) => {
     const { screener } = await screening();
-    try {
-      return new RegExp(ROR).test(q.trim()) ? screener.screenRor(q.trim()) : screener.screen(q);
-    } catch (e) {
-      if (e instanceof ScreenError) throw Object.assign(new Error(e.message), { statusCode: 400 });
-      throw e;
-    }
+    return new RegExp(ROR).test(q.trim()) ? screener.screenRor(q.trim()) : screener.screen(q);
   };
   const query = { type: 'object', additionalProperties: false, required: ['q'], properties: { q: { type: 'string', minLength: 1, maxLength: 500, description: 'a name, an affiliation string or a ROR id' } } } as const;
 
@@ -46,13 +34,7 @@ export function registerScreeningRoutes(app: FastifyInstance, evidence: Evidence
   const batchBody = { type: 'object', additionalProperties: false, required: ['text'], properties: { text: { type: 'string', minLength: 1, maxLength: 300_000, description: 'names, one per line, or a CSV with a name column' } } } as const;
   const batchQuery = { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } } as const;
   app.post('/api/screen/batch', { schema: { description: `Screens up to ${MAX_BATCH} names at once (one per line, or a CSV with a name column): each name's state, highest level, organisations and lists, and the most severe state of all (CSV with format=csv)`, body: batchBody, querystring: batchQuery } }, async (request, reply) => evidence.screen(actorOf(request), async () => {
-    let names: string[];
-    try {
-      names = parseNames((request.body as { text: string }).text);
-    } catch (e) {
-      if (e instanceof BatchError) return reply.code(400).send({ error: 'bad request', message: e.message });
-      throw e;
-    }
+    const names = parseNames((request.body as { text: string }).text);
     const b = screenBatch((await screening()).screener, names, (q) => new RegExp(ROR).test(q.trim()));
     if ((request.query as { format: string }).format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="screening.csv"').send(batchCsv(b));
     return { state: b.state, counts: b.counts, rows: b.rows };
@@ -67,9 +49,9 @@ export function registerScreeningRoutes(app: FastifyInstance, evidence: Evidence
   } as const;
   app.get('/api/portfolio', { schema: { description: "An institution's (ror) or an uploaded export's (file) co-publications with listed entities, partners/researchers/departments ranked by risk weight (CSV with format=csv)", querystring: portfolioQuery } }, async (request, reply) => evidence.screen(actorOf(request), async () => {
     const q = request.query as { ror?: string; file?: string; rollup?: boolean; format: 'json' | 'csv' };
-    if (!q.ror === !q.file) return reply.code(400).send({ error: 'bad request', message: 'give either ror (an institution) or file (an uploaded export)' });
+    if (!q.ror === !q.file) throw new ValidationError('give either ror (an institution) or file (an uploaded export)');
     await screening();
-    if (q.ror && !(await store.one('SELECT 1 FROM institutions WHERE ror_id = $1', [q.ror]))) return reply.code(404).send({ error: 'not found', message: `no institution ${q.ror} in the loaded registry` });
+    if (q.ror && !(await store.one('SELECT 1 FROM institutions WHERE ror_id = $1', [q.ror]))) throw new NotFoundError(`no institution ${q.ror} in the loaded registry`);
     // An upload of another organisation is not found, like one nobody made (checked in the core).
     const upload = q.file ? await findUpload(actorOf(request), q.file) : null;
     const label = `uploaded export ${q.file?.slice(0, 12)}`;

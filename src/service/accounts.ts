@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
 import { appendAudit, type RowRef } from './audit.ts';
+import { ConflictError, UnauthenticatedError } from '../errors.ts';
 import { authorize, ForbiddenError, NotFoundError, ROLES, type Actor, type Role } from './authorize.ts';
 import { checkPassword, PasswordPolicyError } from './passwords.ts';
 import { LoginThrottle, type ThrottleKey } from './throttle.ts';
@@ -29,9 +30,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-export class AuthError extends Error {
-  readonly statusCode = 401;
-}
+export class AuthError extends UnauthenticatedError {}
 
 type UserRow = { id: string; org_id: string; email: string; name: string; role: Role; password_hash: string; disabled: boolean | number };
 
@@ -285,7 +284,7 @@ export class Accounts {
   private async keepsAnAdmin(tx: AppTx, user: UserRow, change: string): Promise<void> {
     if (user.role !== 'admin' || user.disabled) return;
     const others = (await tx.query<{ n: number }>("SELECT count(*) AS n FROM users WHERE org_id = $1 AND role = 'admin' AND NOT disabled AND id <> $2", [user.org_id, user.id]))[0];
-    if (Number(others?.n ?? 0) === 0) throw Object.assign(new ForbiddenError(`${user.email} is the last active admin of ${user.org_id}: make another admin before you ${change} them`), { statusCode: 409 });
+    if (Number(others?.n ?? 0) === 0) throw new ConflictError(`${user.email} is the last active admin of ${user.org_id}: make another admin before you ${change} them`);
   }
 
   /** Ends a user's sessions and revokes their tokens, in the caller's transaction; the refs of the tokens revoked. */

@@ -2,6 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { AppDb, AppRow, AppTx } from '../appdb/db.ts';
 import { loadAuditKey, readAnchor, writeAnchor, type AuditSeal } from './audit-seal.ts';
+import { authorize, type Actor } from './authorize.ts';
 
 /** A row of the application database an entry created, changed or deleted: its table and key values. */
 export type RowRef = [table: TrackedTable, ...key: string[]];
@@ -278,6 +279,18 @@ export async function auditEntries(db: AppDb, orgId: string | null, limit = 200)
   return orgId === null
     ? db.query<Stored>('SELECT * FROM audit ORDER BY seq DESC LIMIT $1', [limit])
     : db.query<Stored>('SELECT * FROM audit WHERE org_id = $1 ORDER BY seq DESC LIMIT $2', [orgId, limit]);
+}
+
+/** The audit trail of the actor's organisation, newest first (officers and admins). */
+export async function auditTrailOf(db: AppDb, actor: Actor, limit = 200): Promise<Stored[]> {
+  authorize(actor, 'audit.read');
+  return auditEntries(db, actor.orgId, limit);
+}
+
+/** Verifies the whole trail and tells an admin their organisation's part of the outcome. */
+export async function verifyAuditOf(db: AppDb, actor: Actor): Promise<Awaited<ReturnType<typeof verifyAuditFor>>> {
+  authorize(actor, 'audit.verify');
+  return verifyAuditFor(db, actor.orgId, await verifyAudit(db));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ForbiddenError } from '../errors.ts';
 
 const doc = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/service/permissions.json', import.meta.url)), 'utf8')) as { roles: Role[]; grants: Record<Role, string[]> };
 
@@ -20,14 +21,8 @@ export type Action = string;
 const ALLOWED = new Map<Role, Set<string>>(ROLES.map((role, i) => [role, new Set(ROLES.slice(0, i + 1).flatMap((r) => doc.grants[r] ?? []))]));
 export const ACTIONS: readonly string[] = [...new Set(ROLES.flatMap((r) => doc.grants[r] ?? []))];
 
-export class ForbiddenError extends Error {
-  readonly statusCode = 403;
-}
-
-/** Not found and not yours look the same from outside: another organisation's case does not exist for you. */
-export class NotFoundError extends Error {
-  readonly statusCode = 404;
-}
+// The refusals of a permission check, where the core's permission code imports them from.
+export { ForbiddenError, NotFoundError } from '../errors.ts';
 
 export function can(actor: Actor, action: Action): boolean {
   return ALLOWED.get(actor.role)?.has(action) ?? false;

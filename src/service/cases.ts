@@ -134,6 +134,12 @@ export class CaseService {
     return this.store(actor, id, { ...result, case: stored.doc });
   }
 
+  /** Runs the policy bundle on a case given whole, without storing the case or its verdict. */
+  async assessUnsaved(actor: Actor, doc: unknown, asOf: string): Promise<Awaited<ReturnType<Assessor['run']>>> {
+    authorize(actor, 'assessment.run');
+    return this.assessor.run(this.assessor.validate(doc), asOf);
+  }
+
   private async store(actor: Actor, id: string, result: StoredResult): Promise<StoredAssessment> {
     return this.db.transaction(async (tx) => {
       await this.owned(tx, actor, id);

@@ -1,9 +1,8 @@
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import { ValidationError } from '../errors.ts';
 
-export class PasswordPolicyError extends Error {
-  readonly statusCode = 400;
-}
+export class PasswordPolicyError extends ValidationError {}
 
 export const MIN_LENGTH = 12;
 export const MAX_LENGTH = 200;

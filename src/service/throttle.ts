@@ -1,4 +1,5 @@
 import type { AppDb } from '../appdb/db.ts';
+import { TooManyRequestsError } from '../errors.ts';
 
 /** How a key slows down: `free` failures cost nothing, then each waits twice as long as the one before, up to `capMs`. */
 export interface BackOff {
@@ -22,8 +23,7 @@ export const BACK_OFF: Record<ThrottleKind, BackOff> = {
   device: { free: 5, baseMs: 1_000, capMs: 15 * 60_000, forgetMs: 24 * 3600_000 },
 };
 
-export class ThrottledError extends Error {
-  readonly statusCode = 429;
+export class ThrottledError extends TooManyRequestsError {
   constructor(readonly retryAfterSeconds: number) {
     super(`too many failed logins: try again in ${retryAfterSeconds} s`);
   }

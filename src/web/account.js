@@ -1,3 +1,4 @@
+// @ts-check
 // Your account: API tokens, logging out, and for an admin the users of the organisation (add,
 // change role, disable, enable, delete). The server checks every change; this page only asks.
 // Every text from the server is set with textContent (via h), never as HTML.

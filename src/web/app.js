@@ -1,3 +1,4 @@
+// @ts-check
 import { barChart, lineChart, networkChart, COLOURS } from './charts.js';
 import { casesModule } from './cases.js';
 import { accountModule } from './account.js';
@@ -5,7 +6,7 @@ import { kbModule } from './kb.js';
 import { exchangeModule, namesakeBlock } from './exchange.js';
 
 const page = document.getElementById('page');
-const form = document.getElementById('filters');
+const form = /** @type {HTMLFormElement} */ (document.getElementById('filters'));
 const errorBox = document.getElementById('error');
 const PAIRS = [['EU27AC', 'CN'], ['US', 'CN'], ['EU27AC', 'US']];
 
@@ -23,7 +24,7 @@ function filters() {
   for (const key of ['china_hk', 'china_mo', 'rollup']) if (f.get(key)) q.set(key, 'true');
   return q;
 }
-const counting = () => new FormData(form).get('counting') ?? 'full';
+const counting = () => String(new FormData(form).get('counting') ?? 'full');
 
 class LoginRequired extends Error {}
 
@@ -332,7 +333,7 @@ async function route() {
   const mine = ++latest;
   const [, view, arg] = location.hash.split('/');
   form.hidden = view === 'cases' || view === 'screen' || view === 'account' || view === 'kb' || view === 'exchange';
-  const fieldSelect = form.elements.field;
+  const fieldSelect = /** @type {HTMLSelectElement} */ (form.elements.namedItem('field'));
   if (view === 'field' && arg && fieldSelect.value !== arg) fieldSelect.value = arg;
   try {
     const nodes = view === 'institution' && arg ? await institution(decodeURIComponent(arg))
@@ -392,11 +393,12 @@ async function start() {
   errorBox.hidden = true;
   if (started) return route();
   started = true;
-  for (const f of fields) form.elements.field.append(h('option', { value: f.id }, f.name));
+  for (const f of fields) /** @type {HTMLSelectElement} */ (form.elements.namedItem('field')).append(h('option', { value: f.id }, f.name));
   form.addEventListener('change', (event) => {
     // In a field view the field is part of the address: changing it moves to that view.
-    if (event.target.name === 'field' && location.hash.startsWith('#/field/')) {
-      location.hash = event.target.value ? `#/field/${event.target.value}` : '#/';
+    const target = /** @type {HTMLInputElement | HTMLSelectElement} */ (event.target);
+    if (target.name === 'field' && location.hash.startsWith('#/field/')) {
+      location.hash = target.value ? `#/field/${target.value}` : '#/';
       return;
     }
     route();

@@ -1,3 +1,4 @@
+// @ts-check
 // Cases: a form that walks an officer through a proposed collaboration, and the verdict.
 // Every text from the server is set with textContent (via h), never as HTML.
 
@@ -80,6 +81,7 @@ export function casesModule({ h, api, send, card, rowsTable }) {
     const unnamed = (who) => who === '?' || who.startsWith('? ');
     const kind = (k) => (k ? { kind: k } : {});
     const standards = data.get('kind') === 'standards-engagement';
+    /** @type {Record<string, unknown>} */
     const doc = {
       kind: String(data.get('kind') ?? 'research'),
       title: String(data.get('title') ?? ''),

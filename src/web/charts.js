@@ -1,3 +1,4 @@
+// @ts-check
 // Small SVG charts. Every label goes in through textContent, so no data string is ever markup.
 const NS = 'http://www.w3.org/2000/svg';
 export const COLOURS = ['#1f5fbf', '#d1495b', '#2a9d8f', '#e9a03b', '#7b5ea7', '#5b6475'];

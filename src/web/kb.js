@@ -1,3 +1,4 @@
+// @ts-check
 // Knowledge base of the policy and standards landscape: search (English and Chinese), entries with
 // their sources and review, the timeline, what changed, version diffs, and the links between
 // entries, rulebook criteria and stored verdicts. Every text from the server goes in through
@@ -267,7 +268,10 @@ export function kbModule({ h, api, send, card, rowsTable }) {
     return [c];
   }
 
-  /** #/kb/<view>/<args…> (already split and decoded). */
+  /**
+   * #/kb/<view>/<args…> (already split and decoded).
+   * @param {string[]} path
+   */
   async function route([view, ...args]) {
     if (view === 'entry' && args[0]) return entry(args[0]);
     if (view === 'timeline') return timeline(new URLSearchParams(args[0] ?? ''));

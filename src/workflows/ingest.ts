@@ -14,6 +14,7 @@ import { screenPending } from '../screening/store.ts';
 import { refreshAnalytics, refreshUpload } from '../store/refresh.ts';
 import { EVIDENCE_STRINGS, uploadStrings, type Store } from '../store/store.ts';
 import { EvidenceWorker } from './offload.ts';
+import { ValidationError } from '../errors.ts';
 
 export type WorkKind = SourceName;
 export type IngestKind = WorkKind | 'ror' | 'lens' | 'patstat' | 'aggregate' | 'nsf';
@@ -74,9 +75,7 @@ export interface IngestOutcome {
   seconds: number;
 }
 
-export class IngestError extends Error {
-  readonly statusCode = 400;
-}
+export class IngestError extends ValidationError {}
 
 export interface WorkflowOptions {
   quarantineDir: string;

@@ -10,15 +10,12 @@ import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
 import type { Store } from '../store/store.ts';
 import { IngestError, type IngestWorkflow, type WorkKind } from './ingest.ts';
 import { Jobs, type JobView } from './jobs.ts';
+import { PayloadTooLargeError } from '../errors.ts';
 
 const EXTENSION: Record<WorkKind, string> = { openalex: 'jsonl', wos: 'txt', scopus: 'csv' };
 const GZIP_MAGIC = [0x1f, 0x8b];
 /** Organisation ids are checked when organisations are created; checked again before one names a directory. */
 const ORG_ID = /^[a-z0-9][a-z0-9-]{0,40}$/;
-
-export class PayloadTooLargeError extends Error {
-  readonly statusCode = 413;
-}
 
 /** What an upload answers with: ids and counts, never a path on the server. */
 export interface UploadResult {

@@ -121,7 +121,7 @@ test('verdicts are deterministic, stored with the rulebook hash, and a re-run un
   const rulebook = readFileSync(loadRulebook().file, 'utf8');
   const from = rulebook.indexOf('  - id: S-TALENT-PROGRAMME-LISTED');
   const block = rulebook.slice(from, rulebook.indexOf('  - id: S-TALENT-PROGRAMME\n'));
-  const yellow = block.replace('outcome: red', 'outcome: yellow').replace(/    red_route:[\s\S]*?(?=    mitigations:)/, '').replace('mitigations: [talent-disclosure, exclude-subtopic, milestone-review]', 'mitigations: [talent-disclosure, milestone-review, red-line-scope, exit-scope]');
+  const yellow = block.replace('outcome: red', 'outcome: yellow').replace(/ {4}red_route:[\s\S]*?(?= {4}mitigations:)/, '').replace('mitigations: [talent-disclosure, exclude-subtopic, milestone-review]', 'mitigations: [talent-disclosure, milestone-review, red-line-scope, exit-scope]');
   const stricter = writeTemp('rulebook.yaml', rulebook.replace(block, yellow));
   const { diff } = await cases.rerun(actor, first.id, loadBundle({ rulebook: stricter }));
   assert.deepEqual(diff.overall, ['red', 'yellow']);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { migrate } from '../../src/appdb/migrate.ts';
 import { PostgresDb } from '../../src/appdb/postgres.ts';
-import { ConflictError } from '../../src/monitoring/knowledge-base.ts';
+import { ConflictError } from '../../src/errors.ts';
 import { verifyAudit } from '../../src/service/audit.ts';
 import { actors, knowledgeBase, storedVerdict } from '../helpers/kb.ts';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.ts';

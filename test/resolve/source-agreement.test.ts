@@ -46,7 +46,7 @@ test('the ingest summary says how often the institution and country OpenAlex ass
     assert.deepEqual(agreement, { institutionBoth: 2, institutionDiffers: 1, countryBoth: 3, countryDiffers: 1 });
     assert.equal(describeSourceAgreement(agreement), 'source-asserted vs derisk: institution differs on 1 of 2 strings (50.0%), country on 1 of 3 (33.3%)');
   } finally {
-    await store.close();
+    store.close();
   }
 });
 
@@ -58,6 +58,6 @@ test('with nothing asserted by any source the figure says so instead of dividing
     assert.deepEqual(agreement, { institutionBoth: 0, institutionDiffers: 0, countryBoth: 0, countryDiffers: 0 });
     assert.match(describeSourceAgreement(agreement), /0 of 0 strings \(n\/a\)/);
   } finally {
-    await store.close();
+    store.close();
   }
 });

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
-import { verifyAudit } from '../../src/service/audit.ts';
+import { auditTrailOf, verifyAudit, verifyAuditOf } from '../../src/service/audit.ts';
 import { ACTIONS, can, ForbiddenError, NotFoundError, ROLES, type Actor, type Role } from '../../src/service/authorize.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
@@ -58,6 +58,8 @@ test('RBAC matrix: every role × every action, enforced in the core, as the perm
     'note.create': (a) => core.addNote(a, existing, 'checked'),
     'case.share': (a) => core.share(a, existing, 'org-b'),
     'user.manage': (a) => service.accounts.users(a),
+    'audit.read': (a) => auditTrailOf(service.db, a, 5),
+    'audit.verify': (a) => verifyAuditOf(service.db, a),
   };
   const checked: string[] = [];
   for (const action of ACTIONS) {
@@ -76,7 +78,19 @@ test('RBAC matrix: every role × every action, enforced in the core, as the perm
       checked.push(`${role}:${action}`);
     }
   }
-  assert.ok(checked.length >= 36, `${checked.length} role × action pairs checked`);
+  // Assessing a case without storing it is the same action as assessing a stored one.
+  for (const role of ROLES) {
+    const actor = actors[`org-a/${role}`]!;
+    const expected = can(actor, 'assessment.run');
+    await core.assessUnsaved(actor, CASE, '2026-11-22').then(
+      () => assert.ok(expected, `${role} was allowed to assess unsaved`),
+      (e: unknown) => {
+        if (!(e instanceof ForbiddenError)) throw e;
+        assert.ok(!expected, `${role} was refused assessing unsaved`);
+      },
+    );
+  }
+  assert.ok(checked.length >= 44, `${checked.length} role × action pairs checked`);
   const matrix = Object.fromEntries(ROLES.map((r) => [r, ACTIONS.filter((a) => can({ ...actors['org-a/viewer']!, role: r as Role }, a)).length]));
   assert.ok(matrix.viewer! < matrix.analyst! && matrix.analyst! < matrix.officer! && matrix.officer! < matrix.admin!, 'each role holds more than the one before');
   // Over HTTP too: a viewer cannot create, an analyst cannot share, an officer cannot manage users.
