@@ -143,14 +143,18 @@ function screenParty(sources: ObservationSources, role: string, name: string | n
   const exact = r.institutions.find((i) => i.tier === 'exact');
   const rorId = ror ?? exact?.rorId ?? null;
   const direct = r.hits.filter((h) => !h.inherited);
-  const identified = rorId !== null || direct.length > 0;
+  // A unit named after a listed company ("Huawei Noah's Ark Lab") is identified as that company's unit.
+  const unitOf = r.hits.find((h) => h.inherited?.relation === 'company-unit');
+  const identified = rorId !== null || direct.length > 0 || unitOf !== undefined;
   const why = ror
     ? `ROR ${ror} (${r.institutions[0]?.name ?? ror})`
     : exact
       ? `the registry resolves "${name}" to ${exact.name} (${exact.rorId})`
       : direct.length > 0
         ? `"${name}" is the listed entity ${direct[0]!.entry}`
-        : `"${name}" resolves to no registry institution and no listed entity: identify the partner (registered name or ROR id)`;
+        : unitOf
+          ? `"${name}" is a unit named after the listed company ${unitOf.entry}`
+          : `"${name}" resolves to no registry institution and no listed entity: identify the partner (registered name or ROR id)`;
   const inst = rorId ? sources.resolver.institution(rorId) : undefined;
   return { role, query: ror ?? name, description, identified, why, rorId, countryCode: exact?.countryCode ?? inst?.countryCode ?? r.institutions[0]?.countryCode ?? null, rorTypes: inst?.types ?? [], hits: r.hits, similar: r.similar };
 }

@@ -22,6 +22,8 @@ export interface InstitutionMatch {
   units: { rorId: string; name: string }[];
   /** The institution the string is chiefly about; the others are named alongside it. */
   primary: boolean;
+  /** The withdrawn or inactive record the string names, when the match is that record's registry successor. */
+  succeeds?: { rorId: string; name: string; status: Institution['status'] };
 }
 
 export interface Resolution {
@@ -33,7 +35,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.11.30-4';
+export const RESOLVER_VERSION = '2026.11.30-5';
 
 interface Entry {
   id: string;
@@ -276,7 +278,7 @@ export class AffiliationResolver {
     if (picked.length === 0) picked = this.pick(this.acronymCandidates(segs, text, country), context);
     if (picked.length === 0) hints.push(...this.acronymCountries(segs));
     const repaired = cleaned.repairs.length > 0 ? ` (after repairs: ${cleaned.repairs.join('; ')})` : '';
-    const { matches: folded, schoolsOnly, hospitals } = this.foldUnits(picked.map((p) => this.toMatch(p, repaired)));
+    const { matches: folded, schoolsOnly, hospitals } = this.foldUnits(this.succeeded(picked.map((p) => this.toMatch(p, repaired))));
     // Scored once more now that it is known whether the institution is named with units of it.
     // A school named after the university ("Stanford University School of Medicine") names the
     // university itself, not a unit whose own record may be meant.
@@ -361,6 +363,38 @@ export class AffiliationResolver {
     const basis: Basis = { how: p.c.how, held, ambiguity: p.ambiguity, place: p.place, generic: this.isGeneric(p.c.key), named: 'alone' };
     const score = this.calibration.score(basis);
     return { rorId: e.id, name: e.name, countryCode: e.countryCode, tier: this.calibration.tier(basis, score), score, evidence: `${p.c.said}${p.note}${repaired}`, basis, units: [], primary: false };
+  }
+
+  /**
+   * A string naming a withdrawn or inactive record ("Harbin Institute of Technology Shenzhen
+   * Graduate School", withdrawn, succeeded by Harbin Institute of Technology) counts for the
+   * record's registry successor, and says so. A record split into several successors stays as
+   * it is: which successor is meant is not known.
+   */
+  private succeeded(matches: InstitutionMatch[]): InstitutionMatch[] {
+    const out = new Map<string, InstitutionMatch>();
+    for (const m of matches) {
+      const next = this.successorOf(m.rorId);
+      const e = this.entries.get(m.rorId)!;
+      const s = next ? this.entries.get(next)! : null;
+      const match = s ? { ...m, rorId: s.id, name: s.name, countryCode: s.countryCode, evidence: `${m.evidence}; ${e.status} ROR record ${e.id} (${e.name}), succeeded by ${s.id} ${s.name}`, succeeds: { rorId: e.id, name: e.name, status: e.status } } : m;
+      const prior = out.get(match.rorId);
+      if (!prior || TIER_RANK[match.tier] > TIER_RANK[prior.tier] || (match.tier === prior.tier && match.score > prior.score)) out.set(match.rorId, match);
+    }
+    return [...out.values()];
+  }
+
+  /** The active record a withdrawn or inactive one leads to through single successors; null for an active record or a split. */
+  successorOf(id: string): string | null {
+    let current = id;
+    for (let hops = 0; hops < 5; hops++) {
+      const e = this.entries.get(current);
+      if (!e || e.status === 'active') break;
+      const next = e.successors.filter((s) => this.entries.has(s));
+      if (next.length !== 1 || next[0] === id) break;
+      current = next[0]!;
+    }
+    return current === id ? null : current;
   }
 
   private rescore(m: InstitutionMatch, named: Basis['named']): void {

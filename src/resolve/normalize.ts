@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 interface AbbreviationFile {
   expand: Record<string, string>;
+  /** Abbreviations that stand for more than one word: the readings besides `expand`'s. */
+  alternatives?: Record<string, string[]>;
   stopWords: string[];
 }
 
@@ -11,6 +13,14 @@ const abbreviations = JSON.parse(
 ) as AbbreviationFile;
 const EXPAND = new Map(Object.entries(abbreviations.expand));
 const STOP = new Set(abbreviations.stopWords);
+const ALTERNATIVES = new Map(Object.entries(abbreviations.alternatives ?? {}));
+export const ABBREVIATIONS_FILE = 'data/geo/abbreviations.json';
+
+/** What an abbreviation is read as ("technol" → "technology"), or null for a word that is no abbreviation. */
+export const expansionOf = (word: string): string | null => EXPAND.get(word) ?? null;
+
+/** The other words an abbreviation may stand for ("elect": "electronic" besides "electrical"). */
+export const otherReadings = (word: string): readonly string[] => ALTERNATIVES.get(word) ?? [];
 
 const FOLD: Record<string, string> = { ß: 'ss', ø: 'o', æ: 'ae', œ: 'oe', ł: 'l', đ: 'd', ı: 'i', þ: 'th' };
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
@@ -41,8 +51,12 @@ export function nameTokens(s: string, keepNumbers = false): string[] {
   const out: string[] = [];
   for (const raw of foldText(s).split(' ')) {
     if (raw === '' || STOP.has(raw) || (!keepNumbers && /^\d+$/.test(raw))) continue;
-    const expanded = EXPAND.get(raw) ?? raw;
-    for (const t of expanded.split(' ')) out.push(singular(t));
+    // A plural abbreviation ("Univs", "Depts") is the abbreviation: read once, a name reads the same twice.
+    const expanded = EXPAND.get(raw) ?? EXPAND.get(singular(raw)) ?? raw;
+    for (const t of expanded.split(' ')) {
+      const one = singular(t);
+      if (!STOP.has(one)) out.push(one);
+    }
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Institution } from '../ingest/ror.ts';
-import { foldText, hasCjk } from '../resolve/normalize.ts';
+import { foldText, hasCjk, nameTokens } from '../resolve/normalize.ts';
 import { readTextFile } from '../text-file.ts';
 import { ListError, type EntryName, type NameKind, type RiskList } from './lists.ts';
 import { isNondistinctive, screenKey } from './names.ts';
@@ -21,8 +21,22 @@ export interface AliasData {
   /** Content hash: screening results stored under other aliases are redone. */
   version: string;
   derive: { rule: string; countries: Set<string>; legalForms: Set<string>; businessWords: Set<string>; minLetters: number; maxRegistryNames: number };
+  /** Units named after a listed company ("Huawei Noah's Ark Lab"): the words that name a unit, and those that name something else. */
+  units: UnitRule;
   curated: CuratedNames[];
 }
+
+export interface UnitRule {
+  /** Where the rule comes from, to say so in a hit's evidence. */
+  file: string;
+  unitWords: Set<string>;
+  otherWords: Set<string>;
+  /** The legal forms that make a listed name a company's (derive.legal_forms). */
+  legalForms: Set<string>;
+}
+
+/** The start of the source of a short name derived by rule (not curated). */
+export const DERIVED = 'derived by rule';
 
 const KINDS = ['alias', 'chinese', 'short'] as const;
 
@@ -39,6 +53,14 @@ export function loadAliases(file = aliasesFile()): AliasData {
   const d = doc.derive ?? {};
   for (const k of ['countries', 'legal_forms', 'business_words']) if (!Array.isArray(d[k])) throw new ListError(`${file}: derive.${k} must be a list`);
   if (typeof d.rule !== 'string' || !Number.isInteger(d.min_letters) || !Number.isInteger(d.max_registry_names)) throw new ListError(`${file}: derive needs rule, min_letters and max_registry_names`);
+  const u = doc.units;
+  if (typeof u?.rule !== 'string' || typeof u.source !== 'string' || !Array.isArray(u.unit_words) || !Array.isArray(u.other_organisation_words)) throw new ListError(`${file}: units needs rule, source, unit_words and other_organisation_words`);
+  // Compared as screening reads words: "Labs" is "laboratory".
+  const words = (ws: unknown[], what: string) => new Set(ws.map((w, i) => {
+    if (typeof w !== 'string' || nameTokens(w).length !== 1) throw new ListError(`${file}: units.${what}[${i}]: one word expected, found ${JSON.stringify(w)}`);
+    return nameTokens(w)[0]!;
+  }));
+  const units: UnitRule = { file: file.split('/').slice(-3).join('/'), unitWords: words(u.unit_words, 'unit_words'), otherWords: words(u.other_organisation_words, 'other_organisation_words'), legalForms: new Set(d.legal_forms) };
   const curated = ((doc.curated ?? []) as any[]).map((c, i): CuratedNames => {
     const where = `curated[${i}]${typeof c?.entity === 'string' ? ` (${c.entity})` : ''}`;
     if (typeof c?.entity !== 'string' || typeof c?.country !== 'string' || !Array.isArray(c?.names)) throw new ListError(`${file}: ${where}: needs entity, country and names`);
@@ -53,6 +75,7 @@ export function loadAliases(file = aliasesFile()): AliasData {
     file,
     version: createHash('sha256').update(text).digest('hex').slice(0, 16),
     derive: { rule: d.rule, countries: new Set(d.countries), legalForms: new Set(d.legal_forms), businessWords: new Set(d.business_words), minLetters: d.min_letters, maxRegistryNames: d.max_registry_names },
+    units,
     curated,
   };
 }
@@ -101,14 +124,16 @@ export function applyAliases(lists: RiskList[], aliases: AliasData, isPlace: (wo
     entries: list.entries.map((entry) => {
       const country = entry.country ? (countryCodeOf(entry.country) ?? entry.country) : null;
       const added: EntryName[] = [];
-      if (entry.country && aliases.derive.countries.has(entry.country)) {
-        const short = deriveShortName(entry.name, aliases.derive, isPlace, count);
-        if (short && !listed.has(screenKey(short))) added.push({ value: short, kind: 'short', source: `derived by rule from the listed name "${entry.name}" (${aliases.file.split('/').slice(-3).join('/')})` });
-      }
+      // Curated names first: a name both curated and derived keeps its curated source.
       const keys = new Set(entry.names.filter((n) => n.kind !== 'subsidiary').map((n) => screenKey(n.value)));
       for (const key of keys) for (const c of curatedByKey.get(`${key}\u0000${country}`) ?? []) for (const n of c.names) added.push({ value: n.value, kind: n.kind, source: n.source });
-      const have = new Set(entry.names.map((n) => n.value.toLowerCase()));
-      const fresh = added.filter((n) => !have.has(n.value.toLowerCase()) && (have.add(n.value.toLowerCase()), true));
+      if (entry.country && aliases.derive.countries.has(entry.country)) {
+        const short = deriveShortName(entry.name, aliases.derive, isPlace, count);
+        if (short && !listed.has(screenKey(short))) added.push({ value: short, kind: 'short', source: `${DERIVED} from the listed name "${entry.name}" (${aliases.file.split('/').slice(-3).join('/')})` });
+      }
+      // Written as the company writes it, a brand is kept beside the list's capitals ("iFlytek", "IFLYTEK"): only the former reads as a word, not an acronym.
+      const have = new Set(entry.names.map((n) => n.value));
+      const fresh = added.filter((n) => !have.has(n.value) && (have.add(n.value), true));
       return fresh.length ? { ...entry, names: [...entry.names, ...fresh] } : entry;
     }),
   }));

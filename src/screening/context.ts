@@ -19,9 +19,10 @@ export interface ScreeningContext {
  */
 export function buildScreeningContext(loaded: RiskList[], registry: Institution[], resolver?: AffiliationResolver): ScreeningContext {
   const res = resolver ?? new AffiliationResolver(registry);
-  const lists = applyAliases(loaded, loadAliases(), (w) => res.gazetteer.isPlace(w), (c) => res.gazetteer.countryCodeOf(c), registryWordCounts(registry));
+  const aliases = loadAliases();
+  const lists = applyAliases(loaded, aliases, (w) => res.gazetteer.isPlace(w), (c) => res.gazetteer.countryCodeOf(c), registryWordCounts(registry));
   const links = linkEntries(lists, registry, res.gazetteer);
-  return { screener: new Screener(lists, res, links.links, links.countriesByName), resolver: res, links, lists };
+  return { screener: new Screener(lists, res, links.links, links.countriesByName, aliases.units), resolver: res, links, lists };
 }
 
 /** What the store keeps of a hit on an affiliation string (screen_hits). */

@@ -1,4 +1,4 @@
-import { hasCjk, nameTokens } from '../resolve/normalize.ts';
+import { ABBREVIATIONS_FILE, expansionOf, foldText, hasCjk, nameTokens, otherReadings } from '../resolve/normalize.ts';
 
 /** Legal-form words that do not tell two organisations apart ("Co., Ltd." against "Company Limited"). */
 const LEGAL_FORM = new Set(['co', 'ltd', 'limited', 'inc', 'incorporated', 'corp', 'corporation', 'company', 'llc', 'plc', 'gmbh', 'jsc', 'ojsc', 'pjsc', 'ooo', 'sa', 'ag']);
@@ -28,6 +28,50 @@ const GENERIC = new Set(['university', 'institute', 'academy', 'college', 'schoo
 export function isNondistinctive(tokens: string[], isPlace: (word: string) => boolean = () => false): boolean {
   if (tokens.length === 0 || tokens.every((t) => LEGAL_FORM.has(t) || GENERIC.has(t))) return true;
   return tokens.length === 1 && isPlace(tokens[0]!);
+}
+
+/** At most this many abbreviations with several readings are tried in one name (2^3 readings). */
+const MAX_AMBIGUOUS = 3;
+
+export interface Reading {
+  tokens: string[];
+  /** The abbreviations read otherwise than usual, in words ("Elect" as "electronic"). */
+  read: string[];
+}
+
+/**
+ * Every way a name's abbreviations may be read: the usual one first (as screenTokens reads it),
+ * then those where an abbreviation that stands for several words ("Elect": electrical or
+ * electronic, data/geo/abbreviations.json) is read otherwise.
+ */
+export function screenReadings(value: string): Reading[] {
+  const words = foldText(unglueBrands(value)).split(' ');
+  const out: Reading[] = [{ tokens: screenTokens(value), read: [] }];
+  if (hasCjk(value)) return out;
+  const ambiguous = words.map((w, i) => ({ i, w, others: otherReadings(w) })).filter((x) => x.others.length > 0).slice(0, MAX_AMBIGUOUS);
+  let variants: { words: string[]; read: string[] }[] = [{ words, read: [] }];
+  for (const a of ambiguous) variants = variants.flatMap((v) => [v, ...a.others.map((o) => ({ words: v.words.map((w, k) => (k === a.i ? o : w)), read: [...v.read, `"${a.w}" as "${o}"`] }))]);
+  for (const v of variants.slice(1)) out.push({ tokens: screenTokens(v.words.join(' ')), read: v.read });
+  return out;
+}
+
+/** The abbreviations a name uses, as read ("Natl = national"), to say so in a hit's evidence. */
+export function abbreviationsIn(value: string): string[] {
+  if (hasCjk(value)) return [];
+  const seen = new Set<string>();
+  for (const w of foldText(unglueBrands(value)).split(' ')) {
+    const e = expansionOf(w);
+    if (e && e !== w && !LEGAL_FORM.has(e)) seen.add(`${w} = ${e}`);
+  }
+  return [...seen];
+}
+
+/** The evidence's note on how abbreviations were read, with the table they come from; '' when none were. */
+export function readingNote(value: string, read: string[] = []): string {
+  const used = abbreviationsIn(value);
+  if (used.length === 0 && read.length === 0) return '';
+  const parts = [...(used.length ? [`abbreviations read as ${used.join(', ')}`] : []), ...(read.length ? [`read ${read.join(', ')}`] : [])];
+  return ` (${parts.join('; ')}: ${ABBREVIATIONS_FILE})`;
 }
 
 /** Chinese names compare on their Han characters only. */

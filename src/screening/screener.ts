@@ -1,11 +1,15 @@
-import { hasCjk, segments } from '../resolve/normalize.ts';
+import { foldText, hasCjk, segments } from '../resolve/normalize.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
 import type { EntryName, Level, RiskEntry, RiskList } from './lists.ts';
 import { LEVELS, loadListCatalogue } from './lists.ts';
-import { cjkKey, fuzzyScore, isAcronym, isNondistinctive, overlap, screenKey, screenTokens } from './names.ts';
+import { cjkKey, fuzzyScore, isAcronym, isNondistinctive, overlap, readingNote, screenKey, screenReadings, screenTokens, type Reading } from './names.ts';
+import { DERIVED, loadAliases, type UnitRule } from './aliases.ts';
 import { ValidationError } from '../errors.ts';
 
 export type MatchKind = 'exact' | 'alias' | 'translated' | 'registry' | 'fuzzy';
+
+/** How what the query names stands to the listed entry: a part of it, its predecessor in the registry, a unit named after it. */
+export type Relation = 'part' | 'successor' | 'company-unit';
 
 export interface Hit {
   list: string;
@@ -21,8 +25,12 @@ export interface Hit {
   score: number;
   /** The name of the entry that matched, as the list writes it. */
   matchedName: string;
-  /** Set when the query names a part of the listed organisation rather than the organisation itself. */
-  inherited: { via: string; how: string } | null;
+  /**
+   * Set when the query does not name the listed organisation itself: it names a part of it (a ROR
+   * child, a listed subsidiary, a unit the string names), a withdrawn registry record it
+   * succeeded, or a unit named after a listed company.
+   */
+  inherited: { via: string; how: string; relation: Relation } | null;
   /** Set when the entry was not matched itself but lists the same organisation as an entry that was. */
   sameAs: { list: string; entry: string } | null;
   /** The organisation the entry belongs to: one organisation's entries across lists share it. */
@@ -111,6 +119,9 @@ export interface EntryLink {
   by: 'list' | EntryName['kind'];
 }
 
+/** A withdrawn or inactive registry record whose successor is screened in its place. */
+type Predecessor = { rorId: string; name: string; status: string };
+
 const MATCH_RANK: Record<MatchKind, number> = { exact: 5, alias: 4, translated: 4, registry: 3, fuzzy: 2 };
 const ORGANISATION_SUFFIX = /(大学|学院|研究院|研究所|公司|集团|中心|实验室|科学院|工程院)$/;
 const UNIT_SUFFIX = /^(.{0,12}?)(学院|系|研究所|实验室|重点实验室|研究中心|中心|研究院|分院|医院)$/;
@@ -142,6 +153,9 @@ export class Screener {
     return cq >= 3 && cq * 20 > (this.wordCounts.get(n) ?? 0);
   };
 
+  /** Entries that are companies: a name ending in a legal form ("Co., Ltd."), or a short name (derived from one, or curated). */
+  private readonly companies = new Set<RiskEntry>();
+
   /** Entry → its organisation (entries of several lists naming one organisation share one). */
   private readonly organisations = new Map<RiskEntry, { id: string; name: string; members: { list: RiskList; entry: RiskEntry; keys: Map<string, string> }[] }>();
   private readonly organisationNames = new Map<string, string>();
@@ -151,11 +165,13 @@ export class Screener {
     private readonly resolver?: AffiliationResolver,
     private readonly links: Map<string, EntryLink[]> = new Map(),
     private readonly countriesByName: Map<string, Set<string>> = new Map(),
+    private readonly units: UnitRule = loadAliases().units,
   ) {
     for (const key of countriesByName.keys()) for (const t of new Set(key.split(' '))) this.wordCounts.set(t, (this.wordCounts.get(t) ?? 0) + 1);
     for (const list of lists) {
       for (const entry of list.entries) {
         this.entryCountry.set(entry, entry.country && resolver ? resolver.gazetteer.countryCodeOf(entry.country) : null);
+        if (entry.names.some((n) => !hasCjk(n.value) && (n.kind === 'short' || this.units.legalForms.has(foldText(n.value).split(' ').pop()!)))) this.companies.add(entry);
         for (const name of entry.names) {
           const indexed: IndexedName = { list, entry, name, tokens: screenTokens(name.value), acronym: isAcronym(name.value) };
           const key = screenKey(name.value);
@@ -273,15 +289,27 @@ export class Screener {
     const institutions = (resolution?.institutions ?? []).filter((m) => m.tier !== 'possible');
     const country = this.resolver?.gazetteer.detect(text).countryCode ?? institutions.find((m) => m.primary)?.countryCode ?? null;
     const parts = segments(text);
-    this.nameHits(screenKey(text), text, true, country, hits, namesakes);
+    this.readHits(text, true, country, hits, namesakes);
     // When the whole string is a listed name, an organisation named in one of its parts is the
     // listed parent of that unit ("Academy of Military Medical Sciences, Field Blood Transfusion
     // Institution"): shown as inherited through the unit.
     const unit = [...hits.values()].find((h) => !h.inherited)?.entry ?? null;
-    if (parts.length > 1) for (const part of parts) this.nameHits(screenKey(part), part, false, country, hits, namesakes, unit);
+    if (parts.length > 1) for (const part of parts) this.readHits(part, false, country, hits, namesakes, unit);
+    for (const part of parts.length > 1 ? [text, ...parts] : [text]) this.companyUnitHits(part, country, hits, namesakes);
     // Only an exact registry name counts: a strong match ("Nanjing University" inside "Nanjing
-    // University of Posts and Telecommunications") is a guess, not grounds for a flag.
-    for (const m of institutions.filter((i) => i.tier === 'exact')) this.registryHits(m.rorId, `the registry resolves "${text}" to ${m.name} (${m.rorId}, ${m.tier}: ${m.evidence})`, m.score, hits, unit);
+    // University of Posts and Telecommunications") is a guess, not grounds for a flag. A withdrawn
+    // or inactive record is followed to its successors, and the hit says so.
+    for (const m of institutions.filter((i) => i.tier === 'exact')) {
+      const named = m.succeeds ? `${m.succeeds.name} (${m.succeeds.rorId})` : `${m.name} (${m.rorId})`;
+      const why = `the registry resolves "${text}" to ${named} (${m.tier}: ${m.evidence})`;
+      if (m.succeeds) {
+        this.registryHits(m.rorId, why, m.score, hits, unit, m.succeeds);
+        this.registryHits(m.succeeds.rorId, why, m.score, hits, unit);
+      } else {
+        this.registryHits(m.rorId, why, m.score, hits, unit);
+        this.splitSuccessorHits(m.rorId, why, m.score, hits);
+      }
+    }
     // Only an exact registry name recognises the organisation; a nearer guess is shown as a candidate.
     const guesses = (resolution?.institutions ?? []).filter((m) => m.tier !== 'exact').map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, why: `not taken: only a ${m.tier} match (${m.evidence})` }));
     return this.finish(query, institutions.map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier })), hits, namesakes, options.nearest === false ? [] : parts.length > 1 ? parts : [text], guesses);
@@ -308,7 +336,11 @@ export class Screener {
       const caveat = all.every((h) => h.match === 'fuzzy')
         ? ` — matched by a near spelling of "${all[0]!.matchedName}": check the name`
         : all.every((h) => h.inherited)
-          ? ` — as a part of the listed organisation (${all[0]!.inherited!.via})`
+          ? all[0]!.inherited!.relation === 'successor'
+            ? ` — ${all[0]!.inherited!.how.replace(/, which .* names$/, '')}: the lists name the successor`
+            : all[0]!.inherited!.relation === 'company-unit'
+              ? ` — "${all[0]!.inherited!.via}" is a unit named after the listed company, not the company itself`
+              : ` — as a part of the listed organisation (${all[0]!.inherited!.via})`
           : '';
       return `Listed, ${levelWords(organisations[0]!.level)}: ${who} on ${lists.length} list${lists.length === 1 ? '' : 's'} (${lists.join('; ')})${caveat}.`;
     }
@@ -350,6 +382,9 @@ export class Screener {
     const namesakes: Similar[] = [];
     this.nameHits(screenKey(inst.name), inst.name, true, inst.countryCode, hits, namesakes);
     this.registryHits(id, `ROR record ${id} (${inst.name})`, 1, hits);
+    const next = this.resolver?.successorOf(id);
+    if (next) this.registryHits(next, `ROR record ${id} (${inst.name}, ${inst.status})`, 1, hits, null, { rorId: id, name: inst.name, status: inst.status });
+    else this.splitSuccessorHits(id, `ROR record ${id} (${inst.name}, ${inst.status})`, 1, hits);
     return this.finish(rorId, [{ rorId: id, name: inst.name, countryCode: inst.countryCode, tier: 'exact' }], hits, namesakes, [inst.name], []);
   }
 
@@ -366,8 +401,16 @@ export class Screener {
     return abroad.length > 0 ? { why: `the string names no country, and the registry also knows "${n.name.value}" in ${abroad.join(', ')}`, countries: { name: n.name.value, listed: own, elsewhere: abroad } } : null;
   }
 
-  private nameHits(key: string, part: string, whole: boolean, country: string | null, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null): void {
+  /** A part's hits under every reading of its abbreviations, each saying how it was read. */
+  private readHits(part: string, whole: boolean, country: string | null, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null): void {
+    const [usual, ...others] = screenReadings(part);
+    this.nameHits(screenKey(part), part, whole, country, hits, namesakes, unit, usual!);
+    for (const r of others) this.nameHits(r.tokens.join(' '), part, whole, country, hits, namesakes, unit, r);
+  }
+
+  private nameHits(key: string, part: string, whole: boolean, country: string | null, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null, reading: Reading | null = null): void {
     if (key === '') return;
+    const note = reading ? readingNote(part, reading.read) : '';
     for (const n of this.byKey.get(key) ?? []) {
       if ((n.name.kind === 'subsidiary' || (unit && n.acronym)) && !whole) continue;
       const other = this.namesake(n, key, country);
@@ -375,7 +418,7 @@ export class Screener {
         if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: other.why, ...(other.countries ? { countries: other.countries } : {}) });
         continue;
       }
-      this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : n.name.kind === 'chinese' || (n.name.kind === 'short' && hasCjk(n.name.value)) ? 'translated' : 'alias', n.acronym ? 0.9 : 1, hits, undefined, unit);
+      this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : n.name.kind === 'chinese' || (n.name.kind === 'short' && hasCjk(n.name.value)) ? 'translated' : 'alias', n.acronym ? 0.9 : 1, hits, undefined, unit, note);
     }
     if (hasCjk(part)) {
       const k = cjkKey(part);
@@ -389,7 +432,7 @@ export class Screener {
       }
       return;
     }
-    const tokens = screenTokens(part);
+    const tokens = reading?.tokens ?? screenTokens(part);
     if (tokens.length < 2) return;
     const seen = new Set<IndexedName>();
     for (const t of this.rarest(tokens, 2)) {
@@ -399,7 +442,7 @@ export class Screener {
         if (n.name.kind === 'subsidiary' && !whole) continue;
         if (country && !this.sameCountry(n.entry, country)) continue;
         const score = fuzzyScore(tokens, n.tokens, this.distinctWords);
-        if (score > 0 && score < 1) this.addNameHit(n, part, 'fuzzy', Number(score.toFixed(3)), hits);
+        if (score > 0 && score < 1) this.addNameHit(n, part, 'fuzzy', Number(score.toFixed(3)), hits, undefined, null, note);
       }
     }
   }
@@ -419,11 +462,11 @@ export class Screener {
     return country === null || !own || own === country;
   }
 
-  private addNameHit(n: IndexedName, part: string, match: MatchKind, score: number, hits: Map<string, Hit>, detail?: string, unit: string | null = null): void {
+  private addNameHit(n: IndexedName, part: string, match: MatchKind, score: number, hits: Map<string, Hit>, detail?: string, unit: string | null = null, note = '', companyUnit: Hit['inherited'] = null): void {
     const subsidiary = n.name.kind === 'subsidiary';
-    const parentOfUnit = unit !== null && unit !== n.entry.name ? { via: unit, how: `the string names ${unit} as a unit of ${n.entry.name}` } : null;
+    const parentOfUnit = companyUnit ?? (unit !== null && unit !== n.entry.name ? { via: unit, how: `the string names ${unit} as a unit of ${n.entry.name}`, relation: 'part' as const } : null);
     const what = n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'chinese' ? 'Chinese name' : n.name.kind === 'short' ? 'short name' : subsidiary ? 'name of a listed subsidiary or laboratory' : 'listed alias';
-    const how = detail ?? `"${part}" ${match === 'fuzzy' ? `is spelled like (score ${score})` : 'is'} the ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''}`;
+    const how = (detail ?? `"${part}" ${match === 'fuzzy' ? `is spelled like (score ${score})` : 'is'} the ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''}`) + note;
     add(hits, {
       list: n.list.id,
       listTitle: n.list.provenance.title,
@@ -436,7 +479,7 @@ export class Screener {
       match: subsidiary ? 'alias' : match,
       score,
       matchedName: n.name.value,
-      inherited: subsidiary ? { via: n.name.value, how: `listed by ${listName(n.list)} as a subsidiary or laboratory of ${n.entry.name}` } : parentOfUnit,
+      inherited: subsidiary ? { via: n.name.value, how: `listed by ${listName(n.list)} as a subsidiary or laboratory of ${n.entry.name}`, relation: 'part' } : parentOfUnit,
       sameAs: null,
       organisation: this.organisationId(n.entry),
       evidence: how,
@@ -445,12 +488,14 @@ export class Screener {
     });
   }
 
-  private registryHits(rorId: string, why: string, score: number, hits: Map<string, Hit>, unit: string | null = null): void {
+  private registryHits(rorId: string, why: string, score: number, hits: Map<string, Hit>, unit: string | null = null, predecessor: Predecessor | null = null): void {
     const chain = this.ancestry(rorId);
+    const successor = this.resolver?.institution(rorId);
+    const succession = predecessor ? `${predecessor.status} ROR record ${predecessor.rorId}${predecessor.rorId === predecessor.name ? '' : ` (${predecessor.name})`}, succeeded by ${rorId} ${successor?.name ?? ''}`.trimEnd() : null;
     chain.forEach((id, depth) => {
       for (const link of this.links.get(id) ?? []) {
         const parent = depth > 0 ? this.resolver?.institution(id) : undefined;
-        const namedUnit = !parent && unit !== null && unit !== link.entry.name;
+        const namedUnit = !parent && !predecessor && unit !== null && unit !== link.entry.name;
         add(hits, {
           list: link.list.id,
           listTitle: link.list.provenance.title,
@@ -464,18 +509,70 @@ export class Screener {
           score: Number(score.toFixed(3)),
           matchedName: link.entry.name,
           inherited: parent
-            ? { via: `${parent.name} (${id})`, how: `${rorId} is part of ${parent.name} in the ROR registry` }
-            : namedUnit
-              ? { via: unit, how: `the string names ${unit} as a unit of ${link.entry.name}` }
-              : null,
+            ? { via: `${parent.name} (${id})`, how: `${succession ? `${succession}; ` : ''}${rorId} is part of ${parent.name} in the ROR registry`, relation: succession ? 'successor' : 'part' }
+            : succession
+              ? { via: `${successor?.name ?? rorId} (${rorId})`, how: `${succession}, which ${listName(link.list)} names`, relation: 'successor' }
+              : namedUnit
+                ? { via: unit, how: `the string names ${unit} as a unit of ${link.entry.name}`, relation: 'part' }
+                : null,
           sameAs: null,
           organisation: this.organisationId(link.entry),
-          evidence: `${why}; ${id} is linked to the entry (${link.how})`,
+          evidence: `${why}${succession ? `; ${succession}${parent ? `, part of ${parent.name}` : ''}, which ${listName(link.list)} names` : ''}; ${id} is linked to the entry (${link.how})`,
           sourceText: link.entry.sourceText,
           url: link.entry.url,
         });
       }
     });
+  }
+
+  /**
+   * An inactive record split into several successors: each successor is screened, as the
+   * successor it is (which one the string means is not known).
+   */
+  private splitSuccessorHits(rorId: string, why: string, score: number, hits: Map<string, Hit>): void {
+    const inst = this.resolver?.institution(rorId);
+    if (!inst || inst.status === 'active') return;
+    for (const next of inst.successors) if (this.resolver?.institution(next)) this.registryHits(next, `${why}; split into ${inst.successors.length} successors, which one is meant is not known`, score, hits, null, { rorId, name: inst.name, status: inst.status });
+  }
+
+  /**
+   * A unit named after a listed company ("Huawei Noah's Ark Lab", "iFlytek Research"): the
+   * company's name, then words naming a unit of it (data/lists/aliases.json, units). Only a
+   * company's name of two words or more, or a one-word name curated with its source, opens a
+   * unit: a brand derived by rule may be a common word. A hit is the company, marked as reached
+   * through the unit, under the same namesake guards as the company's own name.
+   */
+  private companyUnitHits(part: string, country: string | null, hits: Map<string, Hit>, namesakes: Similar[]): void {
+    if (hasCjk(part)) return;
+    const isPlace = (w: string) => this.resolver?.gazetteer.isPlace(w) ?? false;
+    for (const reading of screenReadings(part)) {
+      const tokens = reading.tokens;
+      for (let k = tokens.length - 1; k >= 1; k--) {
+        const tail = tokens.slice(k);
+        while (tail.length > 1 && isPlace(tail[tail.length - 1]!)) tail.pop();
+        if (!this.units.unitWords.has(tail[tail.length - 1]!) || tail.some((w) => this.units.otherWords.has(w))) continue;
+        const key = tokens.slice(0, k).join(' ');
+        const found = (this.byKey.get(key) ?? []).filter((n) => this.opensUnit(n));
+        for (const n of found) {
+          const other = this.namesake(n, key, country);
+          if (other) {
+            if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after the name "${n.name.value}", but ${other.why}`, ...(other.countries ? { countries: other.countries } : {}) });
+            continue;
+          }
+          const what = n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'short' ? 'short name' : 'listed alias';
+          const detail = `"${part}" names a unit of ${n.entry.name}: it begins with the company's ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} and goes on "${tail.join(' ')}", words naming a unit (${this.units.file})`;
+          this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : 'alias', n.acronym ? 0.9 : 1, hits, detail, null, readingNote(part, reading.read), { via: part, how: `a unit named after ${n.entry.name}, not the listed company itself`, relation: 'company-unit' });
+        }
+        if (found.length > 0) return;
+      }
+    }
+  }
+
+  /** Whether an entry's name may open a unit's name: a company's, of two words or more, or curated with its source. */
+  private opensUnit(n: IndexedName): boolean {
+    if (!this.companies.has(n.entry) || n.name.kind === 'subsidiary' || n.name.kind === 'chinese') return false;
+    if (n.tokens.length >= 2 && !n.acronym) return true;
+    return n.name.kind === 'short' && n.name.source !== undefined && !n.name.source.startsWith(DERIVED);
   }
 
   /** The institution and its ROR parents, nearest first. */
@@ -610,5 +707,9 @@ export const screenJson = (r: ScreenResult) => ({
 /** How a hit matched, in words (the evidence column says how, not the name again). */
 export function matchWords(h: Hit): string {
   const base = { exact: 'its listed name', alias: 'a listed alias or short name', translated: 'its Chinese name', registry: 'its registry record', fuzzy: `a near spelling (score ${h.score})` }[h.match];
-  return h.inherited ? `${base}, as a part of ${h.inherited.via}` : base;
+  return h.inherited ? `${base}, ${relationWords(h.inherited)}` : base;
 }
+
+/** How what was screened stands to the listed entry, in words. */
+export const relationWords = (i: NonNullable<Hit['inherited']>): string =>
+  i.relation === 'successor' ? `through ${i.via}, successor of the withdrawn or inactive registry record named` : i.relation === 'company-unit' ? `as "${i.via}", a unit named after the company` : `as a part of ${i.via}`;

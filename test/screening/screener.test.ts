@@ -134,8 +134,11 @@ test('the names people write find the listed company: short names by rule, Chine
   assert.ok(listed('华为技术有限公司').includes('Huawei Technologies Co., Ltd.'));
   assert.ok(listed('华为').includes('Huawei Technologies Co., Ltd.'));
   assert.ok(listed('国防科技大学').includes('National University of Defense Technology'));
+  // A short name derived by rule says so; one also curated gives its curated source.
+  const derived = screener.screen('Dahua').hits.find((h) => h.entry === 'Zhejiang Dahua Technology Co., Ltd.')!;
+  assert.match(derived.evidence, /short name "Dahua" \(derived by rule from the listed name/);
   const hit = screener.screen('Huawei').hits.find((h) => h.entry === 'Huawei Technologies Co., Ltd.')!;
-  assert.match(hit.evidence, /short name "Huawei" \(derived by rule from the listed name/);
+  assert.match(hit.evidence, /short name "Huawei" \(the company's own brand \(huawei\.com\)/);
   assert.match(screener.screen('华为').hits[0]!.evidence, /huawei\.com/);
 });
 
