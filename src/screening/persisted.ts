@@ -115,7 +115,8 @@ export function saveScreeningIndex(path: string, signature: string, context: Scr
   writeIndexFile(
     path,
     signature,
-    { resolver: context.resolver, lists: context.lists, screener: derived.eager, ...derived.lazy, links, linked: context.links.linked, ambiguous: context.links.ambiguous, countriesByName: context.links.countriesByName },
+    // The lists and what the screener derived from them in one plain object, which is kept whole: its entries stay one set of objects.
+    { resolver: context.resolver, screening: { lists: context.lists, screener: derived.eager }, ...derived.lazy, links, linked: context.links.linked, ambiguous: context.links.ambiguous, countriesByName: context.links.countriesByName },
     CLASSES,
     lazyFrom,
   );
@@ -136,11 +137,12 @@ export function loadScreeningIndex(path: string, signature: string, refused?: (w
     rmSync(path, { force: true });
     return null;
   }
-  const lists = root.lists as RiskList[];
+  const screening = root.screening as { lists: RiskList[]; screener: ScreenerDerived };
+  const lists = screening.lists;
   const resolver = root.resolver as AffiliationResolver;
   const links = new Map<string, EntryLink[]>((root.links as KeptLinks).map(([rorId, ls]) => [rorId, ls.map((l) => ({ list: lists[l.list]!, entry: lists[l.list]!.entries[l.entry]!, how: l.how, by: l.by }))]));
   const countriesByName = root.countriesByName as Map<string, Set<string>>;
-  const derived: ScreenerDerived = { ...(root.screener as ScreenerDerived) };
+  const derived: ScreenerDerived = { ...screening.screener };
   for (const [field, value] of Object.entries(root)) if (field.startsWith(LAZY_FIELD)) derived[field.slice(LAZY_FIELD.length)] = value;
   return {
     screener: new Screener(lists, resolver, links, countriesByName, derived),
