@@ -4,7 +4,6 @@ import type { AppDb } from './db.ts';
 import { EmbeddedDb } from './embedded.ts';
 import { importLegacyIfPresent } from './legacy.ts';
 import { migrate } from './migrate.ts';
-import { PostgresDb } from './postgres.ts';
 import { openSealedTrail } from '../service/audit.ts';
 
 /**
@@ -15,7 +14,8 @@ import { openSealedTrail } from '../service/audit.ts';
  */
 export async function openAppDb(config: Config): Promise<AppDb> {
   let db: AppDb;
-  if (config.databaseUrl) db = await PostgresDb.open(config.databaseUrl);
+  // Loaded only for PostgreSQL: the client costs every embedded-database command start-up time.
+  if (config.databaseUrl) db = await (await import('./postgres.ts')).PostgresDb.open(config.databaseUrl);
   else {
     const imported = await importLegacyIfPresent(join(config.home, 'app.duckdb'), config.appDbPath);
     if (imported) {

@@ -17,7 +17,7 @@ import { crc32 } from 'node:zlib';
 
 const MAGIC = Buffer.from('DRSKIX01');
 /** By default a Map or array at least this large is read lazily; smaller ones are kept with the rest. */
-const LAZY_FROM = 512;
+export const LAZY_FROM = 512;
 const CHUNK = 1 << 20;
 
 /** A class whose instances may be kept; they come back with its prototype and their own fields. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Calibration } from '../resolve/calibration.ts';
 import { Companies } from '../resolve/companies.ts';
@@ -9,12 +9,13 @@ import { AffiliationResolver } from '../resolve/matcher.ts';
 import { resolutionVersion } from '../resolve/apply.ts';
 import type { Store } from '../store/store.ts';
 import type { ScreeningContext } from './context.ts';
-import { IndexFileError, openIndexFile, writeIndexFile } from './index-file.ts';
+import { IndexFileError, LAZY_FROM, openIndexFile, writeIndexFile } from './index-file.ts';
 import type { RiskList } from './lists.ts';
-import { Screener, type EntryLink } from './screener.ts';
+import type { UnitRule } from './aliases.ts';
+import { Screener, type EntryLink, type ScreenerDerived } from './screener.ts';
 
 /** Bumped when what the screening index file holds changes shape. */
-const FORMAT = 'screening-index/1';
+const FORMAT = 'screening-index/2';
 // Every class the resolver holds an instance of; a class missing here is refused when the index is written.
 const CLASSES = [AffiliationResolver, Gazetteer, Calibration, Companies, Thesaurus];
 
@@ -53,8 +54,56 @@ export async function screeningIndexSignature(store: Store, screening: string): 
 /** Links point into the lists by position, so the lists are kept once. */
 type KeptLinks = [string, { list: number; entry: number; how: string; by: EntryLink['by'] }[]][];
 
+/** A Screener's fields that are its constructor's inputs: kept on their own (links by position) and given back to it. */
+const SCREENER_INPUTS = ['lists', 'resolver', 'links', 'countriesByName'] as const;
+/** Root fields holding one of the screener's own large maps of plain values, read lazily. */
+const LAZY_FIELD = 'screener.';
+
+/**
+ * What the screener worked out from the lists (its name index, organisations, word counts…), every
+ * own field but its inputs and functions, so a new process reads it instead of working it out again.
+ * Kept with the lists in one piece, so entries are the same objects in both after reading; a large
+ * map of plain values (no entry in it) is read lazily. Anything but plain data is refused.
+ */
+function screenerDerived(context: ScreeningContext, lazyFrom: number): { eager: ScreenerDerived; lazy: Record<string, Map<string, unknown>> } {
+  const inputs: Record<(typeof SCREENER_INPUTS)[number], unknown> = { lists: context.lists, resolver: context.resolver, links: context.links.links, countriesByName: context.links.countriesByName };
+  const eager: ScreenerDerived = {};
+  const lazy: Record<string, Map<string, unknown>> = {};
+  for (const [field, value] of Object.entries(context.screener)) {
+    if (typeof value === 'function') continue;
+    if (Object.hasOwn(inputs, field)) {
+      if (value !== inputs[field as keyof typeof inputs]) throw new Error(`the screener's ${field} is not the one it was built from`);
+      continue;
+    }
+    assertPlain(value, `screener.${field}`, new Set());
+    const primitive = (v: unknown) => v === null || typeof v !== 'object';
+    if (value instanceof Map && value.size >= lazyFrom && [...value].every(([k, v]) => typeof k === 'string' && primitive(v))) lazy[`${LAZY_FIELD}${field}`] = value as Map<string, unknown>;
+    else eager[field] = value;
+  }
+  return { eager, lazy };
+}
+
+/** Refuses what v8 serialization would not give back as it was (a class instance, a function). */
+function assertPlain(value: unknown, where: string, seen: Set<object>): void {
+  if (typeof value === 'function') throw new Error(`${where}: a function cannot be kept in the screening index`);
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (value instanceof Map) {
+    for (const [k, v] of value) {
+      assertPlain(k, `${where} (a key)`, seen);
+      assertPlain(v, `${where}.get(…)`, seen);
+    }
+  } else if (value instanceof Set || Array.isArray(value)) {
+    for (const v of value) assertPlain(v, `${where}[…]`, seen);
+  } else {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) throw new Error(`${where}: an instance of ${(value as object).constructor?.name ?? 'a class'} cannot be kept in the screening index`);
+    for (const [k, v] of Object.entries(value)) assertPlain(v, `${where}.${k}`, seen);
+  }
+}
+
 /** Keeps a screening context in the index file for `signature` (`lazyFrom`: the size from which a map or array is read lazily). */
-export function saveScreeningIndex(path: string, signature: string, context: ScreeningContext, lazyFrom?: number): void {
+export function saveScreeningIndex(path: string, signature: string, context: ScreeningContext, lazyFrom = LAZY_FROM): void {
   const links: KeptLinks = [...context.links.links].map(([rorId, ls]) => [
     rorId,
     ls.map((l) => {
@@ -63,28 +112,41 @@ export function saveScreeningIndex(path: string, signature: string, context: Scr
     }),
   ]);
   if (links.some(([, ls]) => ls.some((l) => l.list < 0 || l.entry < 0))) throw new Error('a link points outside the screened lists');
-  writeIndexFile(path, signature, { resolver: context.resolver, lists: context.lists, links, linked: context.links.linked, ambiguous: context.links.ambiguous, countriesByName: context.links.countriesByName }, CLASSES, lazyFrom);
+  const derived = screenerDerived(context, lazyFrom);
+  writeIndexFile(
+    path,
+    signature,
+    // The lists and what the screener derived from them in one plain object, which is kept whole: its entries stay one set of objects.
+    { resolver: context.resolver, screening: { lists: context.lists, screener: derived.eager }, ...derived.lazy, links, linked: context.links.linked, ambiguous: context.links.ambiguous, countriesByName: context.links.countriesByName },
+    CLASSES,
+    lazyFrom,
+  );
 }
 
 /**
  * The screening context kept in the index file, if it was built for `signature` and every byte
- * of it checks out; null otherwise (a damaged or outdated file is removed, to be built again).
+ * of it checks out; null otherwise (a damaged or outdated file is removed, to be built again, and
+ * `refused` hears why; a missing file is no news).
  */
-export function loadScreeningIndex(path: string, signature: string): ScreeningContext | null {
+export function loadScreeningIndex(path: string, signature: string, refused?: (why: string) => void): ScreeningContext | null {
   let root: Record<string, unknown>;
   try {
     root = openIndexFile(path, signature, CLASSES).root;
   } catch (e) {
     if (!(e instanceof IndexFileError)) throw e;
+    if (existsSync(path)) refused?.(e.message);
     rmSync(path, { force: true });
     return null;
   }
-  const lists = root.lists as RiskList[];
+  const screening = root.screening as { lists: RiskList[]; screener: ScreenerDerived };
+  const lists = screening.lists;
   const resolver = root.resolver as AffiliationResolver;
   const links = new Map<string, EntryLink[]>((root.links as KeptLinks).map(([rorId, ls]) => [rorId, ls.map((l) => ({ list: lists[l.list]!, entry: lists[l.list]!.entries[l.entry]!, how: l.how, by: l.by }))]));
   const countriesByName = root.countriesByName as Map<string, Set<string>>;
+  const derived: ScreenerDerived = { ...screening.screener };
+  for (const [field, value] of Object.entries(root)) if (field.startsWith(LAZY_FIELD)) derived[field.slice(LAZY_FIELD.length)] = value;
   return {
-    screener: new Screener(lists, resolver, links, countriesByName),
+    screener: new Screener(lists, resolver, links, countriesByName, derived.units as UnitRule, derived),
     resolver,
     links: { links, linked: root.linked as number, ambiguous: root.ambiguous as ScreeningContext['links']['ambiguous'], countriesByName },
     lists,

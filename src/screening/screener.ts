@@ -126,6 +126,9 @@ const MATCH_RANK: Record<MatchKind, number> = { exact: 5, alias: 4, translated: 
 const ORGANISATION_SUFFIX = /(大学|学院|研究院|研究所|公司|集团|中心|实验室|科学院|工程院)$/;
 const UNIT_SUFFIX = /^(.{0,12}?)(学院|系|研究所|实验室|重点实验室|研究中心|中心|研究院|分院|医院)$/;
 
+/** Every field a Screener works out from its constructor's inputs, by name. */
+export type ScreenerDerived = Record<string, unknown>;
+
 /**
  * Screens names and affiliation strings against risk lists. A name is looked up whole and part by
  * part; a part matches an entry's own name, an alias (acronyms only as a whole part), its Chinese
@@ -166,7 +169,13 @@ export class Screener {
     private readonly links: Map<string, EntryLink[]> = new Map(),
     private readonly countriesByName: Map<string, Set<string>> = new Map(),
     private readonly units: UnitRule = loadAliases().units,
+    /** What an earlier process worked out from the same inputs (src/screening/persisted.ts): taken as it is. */
+    derived?: ScreenerDerived,
   ) {
+    if (derived) {
+      Object.assign(this, derived);
+      return;
+    }
     for (const key of countriesByName.keys()) for (const t of new Set(key.split(' '))) this.wordCounts.set(t, (this.wordCounts.get(t) ?? 0) + 1);
     for (const list of lists) {
       for (const entry of list.entries) {

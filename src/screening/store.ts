@@ -50,7 +50,8 @@ export async function screeningContext(store: Store, resolver?: AffiliationResol
   if (versions.length === 0) throw new NoListsError('no risk lists loaded yet: run `derisk lists load` (or `derisk demo`)');
   const path = resolver ? null : screeningIndexPath(store);
   const signature = path ? await screeningIndexSignature(store, await screeningSignature(store, versions)) : null;
-  const kept = path && signature ? loadScreeningIndex(path, signature) : null;
+  // Said on stderr: the rebuild takes a while, and a damaged file is worth knowing about.
+  const kept = path && signature ? loadScreeningIndex(path, signature, (why) => console.error(`derisk: the screening index is not used (${why}); building it again`)) : null;
   if (kept) return kept;
   const context = buildScreeningContext(await loadedLists(store), await loadRegistry(store), resolver);
   if (path && signature) {

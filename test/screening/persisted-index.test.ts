@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
@@ -9,7 +10,9 @@ import { loadListCatalogue, readCatalogueList, readWatchlist, type RiskList } fr
 import { loadScreeningIndex, saveScreeningIndex, screeningIndexPath } from '../../src/screening/persisted.ts';
 import { loadedLists, saveLists, screeningContext } from '../../src/screening/store.ts';
 import { Store } from '../../src/store/store.ts';
+import { derisk } from '../helpers/cli.ts';
 import { INPUT, MIRROR, tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { STATE_NAMES, statesStore } from '../helpers/screening.ts';
 import { FUZZ_SEED, Rng } from '../helpers/fuzz.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
@@ -191,3 +194,74 @@ test('a truncated, damaged or foreign index file is detected and rebuilt, never 
 function readSignature(file: Buffer): string {
   return (JSON.parse(file.subarray(16, 16 + file.readUInt32LE(8)).toString('utf8')) as { signature: string }).signature;
 }
+
+/** The file rewritten as if an index for other inputs (another lists version, another derisk): a sound file, another signature. */
+function withOtherSignature(file: Buffer): Buffer {
+  const headerLength = file.readUInt32LE(8);
+  const header = JSON.parse(file.subarray(16, 16 + headerLength).toString('utf8')) as { signature: string };
+  const bytes = Buffer.from(JSON.stringify({ ...header, signature: `${header.signature.slice(0, -4)}0000` }), 'utf8');
+  const lead = Buffer.from(file.subarray(0, 16));
+  lead.writeUInt32LE(bytes.length, 8);
+  lead.writeUInt32LE(crc32(bytes), 12);
+  return Buffer.concat([lead, bytes, file.subarray(16 + headerLength)]);
+}
+
+test('derisk screen and brief print the same bytes and exit the same from the kept index as from one built afresh; a damaged, cut or outdated index is said on stderr and rebuilt', async () => {
+  const home = tempDir();
+  (await statesStore(home)).close();
+  const env = { DERISK_HOME: home };
+  const path = join(home, 'derisk.duckdb.screening-index');
+  // Listed, ambiguous (a namesake abroad), unknown, not listed, one organisation on two lists, a country said, a ROR id, lower case.
+  const runs = [...Object.values(STATE_NAMES), 'Dahua Technology Company', 'Northeastern University, China', '04t5xt781', 'tsinghua university'].map((name) => ['screen', name]);
+  runs.push(['screen', 'Tsinghua University', '--json'], ['brief', 'Tsinghua University']);
+  const afresh = runs.map((args) => {
+    rmSync(path, { force: true });
+    const r = derisk(args, env);
+    assert.ok(existsSync(path), `${args.join(' ')}: the index is kept`);
+    assert.doesNotMatch(r.stderr, /screening index/, 'a missing index is built without a word');
+    return r;
+  });
+  assert.deepEqual(afresh.map((r) => r.status), [10, 0, 12, 11, 10, 10, 0, 10, 10, 0]);
+  runs.forEach((args, i) => {
+    const kept = derisk(args, env);
+    assert.equal(kept.stdout, afresh[i]!.stdout, `${args.join(' ')}: the same output from the kept index`);
+    assert.equal(kept.status, afresh[i]!.status, `${args.join(' ')}: the same exit code`);
+    assert.doesNotMatch(kept.stderr, /screening index/);
+  });
+  const good = readFileSync(path);
+  const damages: [string, () => void, RegExp][] = [
+    ['a byte flipped in the middle', () => writeFileSync(path, Buffer.from(good).fill(good[good.length >> 1]! ^ 0xff, good.length >> 1, (good.length >> 1) + 1)), /checksum differs/],
+    ['cut short', () => truncateSync(path, good.length - 1000), /truncated or appended to/],
+    ['built for other inputs', () => writeFileSync(path, withOtherSignature(good)), /built from other inputs/],
+  ];
+  for (const [what, damage, why] of damages) {
+    damage();
+    const r = derisk(runs[0]!, env);
+    assert.match(r.stderr, new RegExp(`derisk: the screening index is not used \\(.*${why.source}.*\\); building it again`), `${what}: said on stderr`);
+    assert.equal(r.stdout, afresh[0]!.stdout, `${what}: the answer is unchanged`);
+    assert.equal(r.status, afresh[0]!.status);
+    assert.doesNotMatch(derisk(runs[0]!, env).stderr, /screening index/, `${what}: a sound index is kept again`);
+  }
+});
+
+test('a screener field that is not plain data, or an input that is not the one it was built from, is refused when the index is written, never kept changed', async () => {
+  const store = await storeWith(listsForTest());
+  try {
+    const context = buildScreeningContext(await loadedLists(store), await loadRegistry(store));
+    const path = join(tempDir(), 'screening-index');
+    const screener = context.screener as unknown as Record<string, unknown>;
+    screener.extra = new (class Tally {})();
+    assert.throws(() => saveScreeningIndex(path, 'sig', context), /screener\.extra: an instance of Tally cannot be kept/);
+    screener.extra = new Map([['a', new URL('https://example.org')]]);
+    assert.throws(() => saveScreeningIndex(path, 'sig', context), /an instance of URL cannot be kept/);
+    delete screener.extra;
+    const lists = screener.lists;
+    screener.lists = [...context.lists];
+    assert.throws(() => saveScreeningIndex(path, 'sig', context), /the screener's lists is not the one it was built from/);
+    screener.lists = lists;
+    saveScreeningIndex(path, 'sig', context);
+    assert.ok(loadScreeningIndex(path, 'sig'));
+  } finally {
+    store.close();
+  }
+});
