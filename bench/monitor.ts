@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedDb } from '../src/appdb/embedded.ts';
 import { migrate } from '../src/appdb/migrate.ts';
 import { Assessor } from '../src/assessment/assessor.ts';
 import { loadBundle } from '../src/assessment/bundle.ts';
-import { readCaseDocument } from '../src/assessment/case.ts';
+import { readCaseDocument, type Case } from '../src/assessment/case.ts';
 import { catalogueLists } from '../src/cli/screening.ts';
 import type { Config } from '../src/config.ts';
 import type { Institution } from '../src/ingest/ror.ts';
@@ -15,6 +15,7 @@ import { saveLists, screeningContext } from '../src/screening/store.ts';
 import { CaseService } from '../src/service/cases.ts';
 import type { Actor } from '../src/service/authorize.ts';
 import { locate, sourceById } from '../src/sources.ts';
+import { refreshAnalytics } from '../src/store/refresh.ts';
 import { Store } from '../src/store/store.ts';
 import { SHARED } from '../src/ingest/pipeline.ts';
 import { IngestWorkflow } from '../src/workflows/ingest.ts';
@@ -76,6 +77,74 @@ export async function monitorBench(config: Config, registry: Institution[], out:
     const flipSeconds = (performance.now() - t) / 1000;
     console.log(`  verdict re-check after a new policy bundle: ${flips.reassessed.toLocaleString('en')} stored verdicts in ${flipSeconds.toFixed(1)} s (${((flipSeconds * 1000) / flips.reassessed).toFixed(1)} ms each)`);
     return { works, ingestSeconds, checkSeconds, ratio: checkSeconds / ingestSeconds, alerts: report.alerts, verdicts: flips.reassessed, verdictCheckSeconds: flipSeconds };
+  } finally {
+    await db.close();
+    store.close();
+  }
+}
+
+/**
+ * The verdict-flip check over `verdicts` stored assessments under a new policy bundle: the seven
+ * example cases, each stored with one of 500 registry institutions as its partner and one of 60
+ * assessment days, re-checked by the monitor (in batches) beside the baseline of running the same
+ * verdicts one by one (`Assessor.run`, what the monitor did before; timed on a sample of `sample`).
+ * The store (registry and published lists) is kept in `out/store-verdicts` between runs.
+ */
+export async function verdictRecheckBench(config: Config, out: string, verdicts = 10_000, sample = 200) {
+  const dir = join(out, 'store-verdicts');
+  const fresh = !existsSync(join(dir, 'bench.duckdb'));
+  const store = await Store.open(join(dir, 'bench.duckdb'));
+  rmSync(join(dir, 'app.sqlite'), { force: true });
+  const db = await EmbeddedDb.open(join(dir, 'app.sqlite'));
+  try {
+    await migrate(db);
+    if (fresh) {
+      await ingestRegistry(store, locate(config, sourceById('ror')));
+      await saveLists(store, catalogueLists(config));
+      await refreshAnalytics(store);
+    }
+    const bundle = loadBundle();
+    let t = performance.now();
+    const made = new Assessor({ store, screening: await screeningContext(store), bundle });
+    const assessorSeconds = (performance.now() - t) / 1000;
+    const monitor = new Monitor({ db, store, assessor: async () => made });
+    await monitor.check();
+    const cases = new CaseService(db, made);
+    const examples = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')).sort();
+    const stored: Record<string, string>[] = [];
+    for (const f of examples) {
+      const { id } = await cases.create(ANALYST, readCaseDocument(join(EXAMPLES, f)));
+      const a = await cases.assess(ANALYST, id, '2026-11-22');
+      stored.push((await db.query<Record<string, string>>('SELECT * FROM assessments WHERE id = $1', [a.id]))[0]!);
+    }
+    const partners = (await store.all<{ ror_id: string; country_code: string | null }>("SELECT ror_id, country_code FROM institutions WHERE status = 'active' AND country_code IS NOT NULL ORDER BY ror_id LIMIT 500")).map((r) => ({ ror: r.ror_id, country: r.country_code }));
+    const items: { c: Case; asOf: string }[] = [];
+    await db.transaction(async (tx) => {
+      for (let i = stored.length; i < verdicts; i++) {
+        const row = stored[i % stored.length]!;
+        const result = JSON.parse(row.result!) as { case: { partners: Record<string, unknown>[] }; asOf: string };
+        const p = partners[i % partners.length]!;
+        result.case.partners = [{ ...result.case.partners[0], name: undefined, ror: p.ror, country: p.country }, ...result.case.partners.slice(1)].map((x) => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)));
+        result.asOf = `${2021 + (i % 6)}-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 5) * 6).padStart(2, '0')}`;
+        if (items.length < sample) items.push({ c: made.validate(result.case), asOf: result.asOf });
+        const c = randomUUID();
+        await tx.query("INSERT INTO cases (id, org_id, client_key, title, doc, created_by, created_at, updated_at) SELECT $1, org_id, NULL, title || ' ' || $2, doc, created_by, created_at, updated_at FROM cases WHERE id = $3", [c, String(i), row.case_id!]);
+        await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [randomUUID(), c, row.org_id!, row.created_by!, row.created_at!, row.rulebook_id!, row.rulebook_version!, row.rulebook_hash!, row.snapshot!, row.overall!, JSON.stringify(result)]);
+      }
+      await tx.query("UPDATE monitor_seen SET value = 'an earlier bundle' WHERE kind = 'bundle'");
+    });
+
+    t = performance.now();
+    for (const { c, asOf } of items) await made.run(c, asOf);
+    const oneByOneMs = (performance.now() - t) / items.length;
+    t = performance.now();
+    const report = await monitor.check();
+    const recheckSeconds = (performance.now() - t) / 1000;
+    const batchMs = (recheckSeconds * 1000) / report.reassessed;
+    console.log(`\nMonitor: verdict re-check of ${report.reassessed.toLocaleString('en')} stored verdicts under a new policy bundle (7 example cases × 500 partners × 60 days)`);
+    console.log(`  baseline, one by one (Assessor.run, ${items.length} of them): ${oneByOneMs.toFixed(1)} ms each → ${((oneByOneMs * report.reassessed) / 1000).toFixed(0)} s for all`);
+    console.log(`  the monitor's batched re-check: ${recheckSeconds.toFixed(1)} s (${batchMs.toFixed(2)} ms each, ${(oneByOneMs / batchMs).toFixed(1)}× faster; ${report.alerts['verdict-change'] ?? 0} verdicts would flip); the assessor was built in ${assessorSeconds.toFixed(1)} s`);
+    return { verdicts: report.reassessed, oneByOneMs, recheckSeconds, batchMs, speedup: oneByOneMs / batchMs, flips: report.alerts['verdict-change'] ?? 0 };
   } finally {
     await db.close();
     store.close();

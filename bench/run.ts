@@ -12,7 +12,7 @@ import { locate, sourceById } from '../src/sources.ts';
 import { refreshAnalytics } from '../src/store/refresh.ts';
 import { Store } from '../src/store/store.ts';
 import { generateOpenAlex } from './generate-openalex.ts';
-import { monitorBench } from './monitor.ts';
+import { monitorBench, verdictRecheckBench } from './monitor.ts';
 import { copublications } from '../src/indicators/copubs.ts';
 import { NO_FILTERS } from '../src/indicators/filters.ts';
 import { fieldBreakdown, topInstitutions } from '../src/indicators/landscape.ts';
@@ -126,6 +126,7 @@ export async function runBench(argv: string[]): Promise<number> {
   if (want('stall')) results.stall = await stallBench(config, await registry(), OUT);
   if (want('kb')) results.kb = await kbBench(config, runs);
   if (want('monitor')) results.monitor = await monitorBench(config, await registry(), OUT, Math.min(works, 100_000));
+  if (want('monitor') || want('verdicts')) results.verdicts = await verdictRecheckBench(config, OUT);
 
   writeFileSync(join(OUT, 'results.json'), JSON.stringify(results, null, 2));
   console.log(`\nfigures written to ${join(OUT, 'results.json')}`);

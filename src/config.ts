@@ -16,6 +16,8 @@ export interface Config {
   auditAnchorPath: string;
   /** Addresses of reverse proxies whose X-Forwarded-For/-Proto are believed (DERISK_TRUST_PROXY). */
   trustProxy: string | null;
+  /** Internal address ranges (CIDRs) webhooks may point at (DERISK_WEBHOOK_ALLOW_INTERNAL); by default only public addresses. */
+  webhookAllowInternal: string | null;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -28,5 +30,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditKeyPath: resolve(env.DERISK_AUDIT_KEY_FILE || join(home, 'audit.key')),
     auditAnchorPath: join(home, 'audit.anchor.json'),
     trustProxy: env.DERISK_TRUST_PROXY || null,
+    webhookAllowInternal: env.DERISK_WEBHOOK_ALLOW_INTERNAL || null,
   };
 }

@@ -5,7 +5,8 @@ import type { Store } from '../store/store.ts';
 import { assess, type Assessment } from './assess.ts';
 import type { PolicyBundle } from './bundle.ts';
 import { CaseError, validateCase, type Case, type KnownOptions } from './case.ts';
-import { deriveFacts, observe, type Observations } from './evidence.ts';
+import { copubYears, deriveFacts, observationsOf, observe, partnerRors, screenParties, type Observations, type PartyScreen } from './evidence.ts';
+import type { ScreenResult } from '../screening/screener.ts';
 
 export interface AssessorParts {
   store: Store;
@@ -55,6 +56,12 @@ export class Assessor {
       if (e instanceof ScreenError) throw new CaseError(e.message);
       throw e;
     }
+    return { ...(await this.versions()), observations };
+  }
+
+  /** The versions of what the observations come from: lists, aliases, registry, the evidence store's size. */
+  private async versions(): Promise<Pick<Snapshot, 'lists' | 'aliases' | 'registry' | 'works'>> {
+    const { store, screening } = this.parts;
     const registry = await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`);
     const works = await store.one<{ n: bigint }>('SELECT count(*) AS n FROM works');
     return {
@@ -62,8 +69,53 @@ export class Assessor {
       aliases: loadAliases().version,
       registry: registry?.value ?? null,
       works: Number(works?.n ?? 0),
-      observations,
     };
+  }
+
+  /**
+   * Many fresh verdicts at once, over one unchanging world (the monitor's re-check of every stored
+   * verdict): each distinct party is screened once, every partner's co-publication rows are read
+   * in one query, the versions once. Each verdict is the one `run` gives alone; a case that cannot
+   * be assessed gets its error in its place.
+   */
+  async runMany(items: { c: Case; asOf: string }[], bundle: PolicyBundle = this.parts.bundle): Promise<(Assessment | Error)[]> {
+    const { store, screening } = this.parts;
+    const screened = new Map<string, ScreenResult | ScreenError>();
+    const remember = (key: string, screen: () => ScreenResult): ScreenResult => {
+      let r = screened.get(key);
+      if (r === undefined) {
+        try {
+          r = screen();
+        } catch (e) {
+          if (!(e instanceof ScreenError)) throw e;
+          r = e;
+        }
+        screened.set(key, r);
+      }
+      if (r instanceof ScreenError) throw r;
+      return r;
+    };
+    const screener = { screen: (q: string) => remember(`name\u0000${q}`, () => screening.screener.screen(q)), screenRor: (id: string) => remember(`ror\u0000${id}`, () => screening.screener.screenRor(id)) };
+    const parties = items.map(({ c }): PartyScreen[] | Error => {
+      try {
+        return screenParties(c, { screener, resolver: screening.resolver });
+      } catch (e) {
+        if (e instanceof ScreenError) return new CaseError(e.message);
+        throw e;
+      }
+    });
+    const years = await copubYears(store, [...new Set(parties.flatMap((p) => (p instanceof Error ? [] : partnerRors(p))))]);
+    const versions = await this.versions();
+    return items.map(({ c, asOf }, i) => {
+      const p = parties[i]!;
+      if (p instanceof Error) return p;
+      try {
+        // Each verdict gets its own copy: nothing one verdict holds is shared with another.
+        return this.replay(c, { ...versions, observations: observationsOf(structuredClone(p), years, asOf) }, asOf, bundle);
+      } catch (e) {
+        return e as Error;
+      }
+    });
   }
 
   /** A fresh verdict: observes the world now, then applies the bundle. */

@@ -132,12 +132,12 @@ const levelRank = (l: Level): number => LEVELS.length - LEVELS.indexOf(l);
 const tri = (a: Answer): boolean | null => (a === 'unknown' ? null : a === 'yes');
 
 export interface ObservationSources {
-  screener: Screener;
+  screener: Pick<Screener, 'screen' | 'screenRor'>;
   store: Store;
   resolver: { institution(id: string): { types: string[]; countryCode: string | null } | undefined };
 }
 
-function screenParty(sources: ObservationSources, role: string, name: string | null, ror: string | null, description: string | null = null): PartyScreen {
+function screenParty(sources: Pick<ObservationSources, 'screener' | 'resolver'>, role: string, name: string | null, ror: string | null, description: string | null = null): PartyScreen {
   if (!name && !ror) return { role, query: null, description, identified: false, why: `not named yet${description ? ` ("${description}")` : ''}: identify the partner`, rorId: null, countryCode: null, rorTypes: [], hits: [], similar: [] };
   const r = ror ? sources.screener.screenRor(ror) : sources.screener.screen(name!);
   const exact = r.institutions.find((i) => i.tier === 'exact');
@@ -159,9 +159,9 @@ function screenParty(sources: ObservationSources, role: string, name: string | n
   return { role, query: ror ?? name, description, identified, why, rorId, countryCode: exact?.countryCode ?? inst?.countryCode ?? r.institutions[0]?.countryCode ?? null, rorTypes: inst?.types ?? [], hits: r.hits, similar: r.similar };
 }
 
-/** Screens every party of the case and reads the evidence store: everything a verdict observes. */
-export async function observe(c: Case, sources: ObservationSources, asOf: string): Promise<Observations> {
-  const parties: PartyScreen[] = [
+/** Screens every party of the case (the screener answers alone: no store is read). */
+export function screenParties(c: Case, sources: Pick<ObservationSources, 'screener' | 'resolver'>): PartyScreen[] {
+  return [
     ...c.partners.map((p) => screenParty(sources, `partner (${p.role})`, p.name, p.ror, p.description)),
     ...(c.funders ?? []).map((f) => screenParty(sources, 'funder', f.name, null, f.name ? null : 'a funder not named yet')),
     ...(c.inKind ?? []).map((k) => screenParty(sources, `in kind: ${k.what}`, k.from, null, k.from ? null : 'a provider not named yet')),
@@ -170,19 +170,43 @@ export async function observe(c: Case, sources: ObservationSources, asOf: string
       ...(p.talentProgrammes ?? []).map((t) => screenParty(sources, `talent programme of ${p.name}`, t, null)),
     ]),
   ];
-  const from = Number(asOf.slice(0, 4)) - 5;
-  const rorIds = [...new Set(parties.filter((p) => p.role.startsWith('partner')).map((p) => p.rorId).filter((id): id is string => id !== null))];
+}
+
+/** The partners' ROR ids whose co-publications a verdict counts. */
+export const partnerRors = (parties: PartyScreen[]): string[] => [...new Set(parties.filter((p) => p.role.startsWith('partner')).map((p) => p.rorId).filter((id): id is string => id !== null))];
+
+/** The five years before the assessment's year, whose co-publications a verdict counts. */
+export const copubWindow = (asOf: string): [number, number] => [Number(asOf.slice(0, 4)) - 5, Number(asOf.slice(0, 4)) - 1];
+
+/** Per institution and year: its works and those with a listed co-author (the rows the window sums). */
+export async function copubYears(store: Store, rorIds: string[], from = 0, to = 9999): Promise<Map<string, { year: number; works: number; listed: number }[]>> {
+  const out = new Map<string, { year: number; works: number; listed: number }[]>();
+  if (rorIds.length === 0) return out;
+  const rows = await store.all<{ ror_id: string; year: number; works: number | null; listed: number | null }>(
+    `SELECT ror_id, year, sum(works)::DOUBLE AS works, sum(listed)::DOUBLE AS listed FROM institution_listed_copubs
+     WHERE list_contains($1::VARCHAR[], ror_id) AND year >= $2 AND year <= $3 GROUP BY ror_id, year`,
+    [listValue(rorIds), from, to],
+  );
+  for (const r of rows) out.set(r.ror_id, [...(out.get(r.ror_id) ?? []), { year: Number(r.year), works: Number(r.works ?? 0), listed: Number(r.listed ?? 0) }]);
+  return out;
+}
+
+/** What a verdict observes, from its screened parties and the co-publication rows of its partners. */
+export function observationsOf(parties: PartyScreen[], years: Map<string, { year: number; works: number; listed: number }[]>, asOf: string): Observations {
+  const [from, to] = copubWindow(asOf);
   const copubs: Observations['copubs'] = {};
-  if (rorIds.length > 0) {
-    const rows = await sources.store.all<{ ror_id: string; works: number | null; listed: number | null }>(
-      `SELECT ror_id, sum(works)::DOUBLE AS works, sum(listed)::DOUBLE AS listed FROM institution_listed_copubs
-       WHERE list_contains($1::VARCHAR[], ror_id) AND year >= $2 AND year < $3 GROUP BY ror_id`,
-      [listValue(rorIds), from, from + 5],
-    );
-    for (const id of rorIds) copubs[id] = { works: 0, listed: 0 };
-    for (const r of rows) copubs[r.ror_id] = { works: Number(r.works ?? 0), listed: Number(r.listed ?? 0) };
+  for (const id of partnerRors(parties)) {
+    const inWindow = (years.get(id) ?? []).filter((y) => y.year >= from && y.year <= to);
+    copubs[id] = { works: inWindow.reduce((n, y) => n + y.works, 0), listed: inWindow.reduce((n, y) => n + y.listed, 0) };
   }
-  return { parties, copubs, window: [from, from + 4] };
+  return { parties, copubs, window: [from, to] };
+}
+
+/** Screens every party of the case and reads the evidence store: everything a verdict observes. */
+export async function observe(c: Case, sources: ObservationSources, asOf: string): Promise<Observations> {
+  const parties = screenParties(c, sources);
+  const [from, to] = copubWindow(asOf);
+  return observationsOf(parties, await copubYears(sources.store, partnerRors(parties), from, to), asOf);
 }
 
 const describeHit = (h: Hit) => `${h.entry} on ${h.list} (${h.level}, ${h.match}${h.inherited ? `, inherited via ${h.inherited.via}` : ''}; ${h.listTitle}, version ${h.listVersion})`;

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
 import { appendAudit } from '../service/audit.ts';
 import { authorize, NotFoundError, type Actor, type Role } from '../service/authorize.ts';
-import { ValidationError } from '../errors.ts';
+import { checkDestination, type DestinationPolicy } from './destinations.ts';
 
 export const ALERT_KINDS = ['new-copublication', 'list-change', 'verdict-change', 'knowledge-change', 'reassessment-due'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -68,15 +68,17 @@ export interface WebhookView {
   deliveries: { pending: number; delivered: number; failed: number };
 }
 
-export class AlertError extends ValidationError {}
-
 /**
  * The in-app inbox (read / unread per user), the feed tokens and the organisation's webhooks.
  * Everyone sees their organisation's alerts and their own; nobody another organisation's or another
  * user's (a 404 like an alert that does not exist).
  */
 export class AlertInbox {
-  constructor(private readonly db: AppDb) {}
+  constructor(
+    private readonly db: AppDb,
+    /** Where webhooks may point: public addresses, and the internal ranges an administrator allowed. */
+    private readonly destinations: DestinationPolicy = {},
+  ) {}
 
   async list(actor: Actor, options: { unread?: boolean; limit?: number } = {}): Promise<AlertView[]> {
     authorize(actor, 'alert.read');
@@ -148,13 +150,8 @@ export class AlertInbox {
   /** An endpoint for the organisation's alerts; the whsec_ secret is shown here, once. */
   async addWebhook(actor: Actor, url: string): Promise<{ id: string; secret: string }> {
     authorize(actor, 'webhook.manage');
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new AlertError(`webhook url ${JSON.stringify(url.slice(0, 100))} is not a URL`);
-    }
-    if (!['https:', 'http:'].includes(parsed.protocol) || parsed.username || parsed.password) throw new AlertError('a webhook url is http(s), without credentials in it');
+    // Refused here with the reason, and checked again at every delivery (a name can be re-pointed).
+    const parsed = await checkDestination(url, this.destinations);
     const id = randomUUID();
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
     await this.db.transaction(async (tx) => {

@@ -3,6 +3,7 @@ import type { AppDb, AppTx } from '../appdb/db.ts';
 import { Mutex } from '../appdb/db.ts';
 import { compareAssessments, type Assessment } from '../assessment/assess.ts';
 import type { Assessor } from '../assessment/assessor.ts';
+import type { Case } from '../assessment/case.ts';
 import { crashPoint } from '../crash.ts';
 import { screenKey } from '../screening/names.ts';
 import type { RiskEntry, RiskList } from '../screening/lists.ts';
@@ -56,6 +57,8 @@ interface NewWork {
 const MIGRATION = '005_monitoring.sql';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
 const WORK_KINDS = "('openalex', 'wos', 'scopus')";
+/** Stored verdicts re-checked together. */
+const VERDICT_CHUNK = 500;
 
 /**
  * Watches the evidence, the lists, the knowledge base and the policy for what an organisation
@@ -391,43 +394,28 @@ export class Monitor {
        WHERE a.created_at = (SELECT max(b.created_at) FROM assessments b WHERE b.case_id = a.case_id) ORDER BY a.id`,
     );
     const alerts: NewAlert[] = [];
-    for (const row of rows) {
-      const before = JSON.parse(row.result) as Assessment & { case: unknown };
-      let after: Assessment;
-      try {
-        after = await assessor.run(assessor.validate(before.case), before.asOf);
-      } catch (e) {
-        // A case today's bundle cannot read (a field or use it no longer knows) is itself news.
-        after = { ...before, overall: 'needs-information' } as Assessment;
-        if (before.overall === 'needs-information') continue;
-        (after as { error?: string }).error = (e as Error).message;
+    // In chunks (a verdict's result is large), each chunk run together: its parties screened once,
+    // its partners' co-publications read in one query. The same case on the same day is run once.
+    for (let start = 0; start < rows.length; start += VERDICT_CHUNK) {
+      const chunk = rows.slice(start, start + VERDICT_CHUNK).map((row) => ({ row, before: JSON.parse(row.result) as Assessment & { case: unknown } }));
+      const distinct = new Map<string, { c: Case; asOf: string } | Error>();
+      const keyOf = (b: Assessment & { case: unknown }) => `${b.asOf}\u0000${JSON.stringify(b.case)}`;
+      for (const { before } of chunk) {
+        const key = keyOf(before);
+        if (distinct.has(key)) continue;
+        try {
+          distinct.set(key, { c: assessor.validate(before.case), asOf: before.asOf });
+        } catch (e) {
+          distinct.set(key, e as Error);
+        }
       }
-      if (after.overall === before.overall) continue;
-      const diff = compareAssessments(before, after);
-      const deciding = diff.changed.filter((c) => after.criteria.find((r) => r.id === c.id)?.effective === after.overall || before.criteria.find((r) => r.id === c.id)?.effective === before.overall);
-      alerts.push({
-        orgId: row.org_id,
-        userId: '',
-        kind: 'verdict-change',
-        dedupKey: `verdict:${row.id}:${after.overall}:${sha(JSON.stringify([diff.changed, after.bundle.hash, after.snapshot.lists]))}`,
-        title: `${row.title}: ${before.overall} → ${after.overall}${deciding[0] ? ` (${deciding.map((c) => c.id).join(', ')})` : ''}`,
-        subject: row.title,
-        evidence: {
-          assessment: row.id,
-          case: row.case_id,
-          asOf: before.asOf,
-          before: { overall: before.overall, bundle: before.bundle.hash, rulebook: before.rulebook.hash, lists: (before.snapshot as { lists?: unknown }).lists },
-          after: { overall: after.overall, bundle: after.bundle.hash, rulebook: after.rulebook.hash, lists: (after.snapshot as { lists?: unknown }).lists, ...((after as { error?: string }).error ? { error: (after as { error?: string }).error } : {}) },
-          deciding: deciding.length > 0 ? deciding : diff.changed,
-          files: diff.files,
-          because: triggers,
-        },
-        link: `/api/assessments/${row.id}`,
-      });
+      const runnable = [...distinct].filter((e): e is [string, { c: Case; asOf: string }] => !(e[1] instanceof Error));
+      const results = new Map<string, Assessment | Error>([...distinct].filter((e): e is [string, Error] => e[1] instanceof Error));
+      (await assessor.runMany(runnable.map(([, item]) => item))).forEach((r, i) => results.set(runnable[i]![0], r));
+      for (const { row, before } of chunk) alerts.push(...verdictAlert(row, before, results.get(keyOf(before))!, triggers));
     }
     return { alerts, reassessed: rows.length };
   }
-
   /** A case's latest verdict whose re-assessment date has come. */
   private async reassessmentsDue(tx: AppTx): Promise<NewAlert[]> {
     const today = this.options.today?.() ?? new Date().toISOString().slice(0, 10);
@@ -443,6 +431,38 @@ export class Monitor {
     }
     return alerts;
   }
+}
+
+/** The alert for a verdict that would flip, with before, after and the deciding criteria; none when it holds. */
+function verdictAlert(row: { id: string; case_id: string; org_id: string; title: string }, before: Assessment, rerun: Assessment | Error, triggers: string[]): NewAlert[] {
+  let after: Assessment;
+  if (rerun instanceof Error) {
+    // A case today's bundle cannot read (a field or use it no longer knows) is itself news.
+    if (before.overall === 'needs-information') return [];
+    after = { ...before, overall: 'needs-information', error: rerun.message } as Assessment;
+  } else after = rerun;
+  if (after.overall === before.overall) return [];
+  const diff = compareAssessments(before, after);
+  const deciding = diff.changed.filter((c) => after.criteria.find((r) => r.id === c.id)?.effective === after.overall || before.criteria.find((r) => r.id === c.id)?.effective === before.overall);
+  return [{
+    orgId: row.org_id,
+    userId: '',
+    kind: 'verdict-change',
+    dedupKey: `verdict:${row.id}:${after.overall}:${sha(JSON.stringify([diff.changed, after.bundle.hash, after.snapshot.lists]))}`,
+    title: `${row.title}: ${before.overall} → ${after.overall}${deciding[0] ? ` (${deciding.map((c) => c.id).join(', ')})` : ''}`,
+    subject: row.title,
+    evidence: {
+      assessment: row.id,
+      case: row.case_id,
+      asOf: before.asOf,
+      before: { overall: before.overall, bundle: before.bundle.hash, rulebook: before.rulebook.hash, lists: (before.snapshot as { lists?: unknown }).lists },
+      after: { overall: after.overall, bundle: after.bundle.hash, rulebook: after.rulebook.hash, lists: (after.snapshot as { lists?: unknown }).lists, ...((after as { error?: string }).error ? { error: (after as { error?: string }).error } : {}) },
+      deciding: deciding.length > 0 ? deciding : diff.changed,
+      files: diff.files,
+      because: triggers,
+    },
+    link: `/api/assessments/${row.id}`,
+  }];
 }
 
 function tally(report: CheckReport, added: { kind: string }[]): void {

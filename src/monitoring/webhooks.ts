@@ -1,7 +1,10 @@
 import { createHmac } from 'node:crypto';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { AppDb } from '../appdb/db.ts';
 import { crashPoint } from '../crash.ts';
 import { appendAudit } from '../service/audit.ts';
+import { checkLiteral, guardedLookup, type DestinationPolicy } from './destinations.ts';
 
 /** The retry schedule of the Standard Webhooks specification, in seconds after each failed attempt (about three days in all). */
 export const RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400] as const;
@@ -12,6 +15,8 @@ export interface SenderOptions {
   /** How long one attempt may take before it counts as failed. */
   timeoutMs?: number;
   now?: () => number;
+  /** Internal ranges an administrator allowed (DERISK_WEBHOOK_ALLOW_INTERNAL); none by default. */
+  destinations?: DestinationPolicy;
 }
 
 /** The Standard Webhooks signature of one message: base64 HMAC-SHA256 of `id.timestamp.body` under the secret after `whsec_`. */
@@ -38,6 +43,7 @@ export class WebhookSender {
   private readonly schedule: readonly number[];
   private readonly timeoutMs: number;
   private readonly now: () => number;
+  private readonly destinations: DestinationPolicy;
 
   constructor(
     private readonly db: AppDb,
@@ -46,6 +52,7 @@ export class WebhookSender {
     this.schedule = options.schedule ?? RETRY_SCHEDULE;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.now = options.now ?? Date.now;
+    this.destinations = options.destinations ?? {};
   }
 
   /** Starts the deliveries that are due and not already under way; resolves when they are started. */
@@ -96,18 +103,14 @@ export class WebhookSender {
     let error: string | null = null;
     let retryAfter = 0;
     try {
-      const response = await fetch(d.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'derisk-webhooks/1', 'webhook-id': d.alert_id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(d.secret, d.alert_id, timestamp, body) },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      status = response.status;
-      retryAfter = Number(response.headers.get('retry-after')) || 0;
-      await response.body?.cancel().catch(() => undefined);
+      const response = await post(d.url, { 'content-type': 'application/json', 'user-agent': 'derisk-webhooks/1', 'webhook-id': d.alert_id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(d.secret, d.alert_id, timestamp, body) }, body, this.timeoutMs, this.destinations);
+      status = response.statusCode ?? 0;
+      retryAfter = Number(response.headers['retry-after']) || 0;
+      response.resume();
+      // A redirect is not followed (it could point inside the network); the endpoint must answer itself.
+      if (status >= 300 && status < 400) error = `HTTP ${status} redirect to ${String(response.headers.location ?? '?').slice(0, 200)} (derisk follows no redirects)`;
     } catch (e) {
-      error = (e as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : (e as Error).message;
+      error = ['TimeoutError', 'AbortError'].includes((e as Error).name) ? `no answer within ${this.timeoutMs} ms` : (e as Error).message;
     }
     crashPoint('webhook.answered');
     const now = new Date(this.now()).toISOString();
@@ -135,4 +138,19 @@ export class WebhookSender {
     const next = new Date(this.now() + Math.max(wait, Math.min(retryAfter, 86_400)) * 1000).toISOString();
     await this.db.query('UPDATE alert_deliveries SET attempts = $1, last_status = $2, last_error = $3, next_attempt_at = $4 WHERE alert_id = $5 AND webhook_id = $6', [attempts, status, reason, next, d.alert_id, d.webhook_id]);
   }
+}
+
+/**
+ * One POST, connected only to an address the destination policy allows: the host is resolved once,
+ * by the guarded lookup, and the connection goes to the address checked (no second resolution a
+ * rebinding DNS server could answer differently). No redirect is followed.
+ */
+function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number, policy: DestinationPolicy): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    checkLiteral(target.hostname, policy);
+    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, lookup: guardedLookup(policy), signal: AbortSignal.timeout(timeoutMs), agent: false }, resolve);
+    request.on('error', reject);
+    request.end(body);
+  });
 }

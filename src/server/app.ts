@@ -296,7 +296,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   // Watchlists and alerts: the monitor looks at what changed after every ingest, at start (a crash
   // may have cut a pass short) and periodically (re-assessment dates); webhooks go out on their own timer.
-  const inbox = new AlertInbox(options.db);
+  const inbox = new AlertInbox(options.db, options.monitoring?.webhooks?.destinations);
   const monitor = new Monitor({ db: options.db, store: options.store, assessor: async () => (await services()).assessor, today: options.monitoring?.today });
   const sender = new WebhookSender(options.db, options.monitoring?.webhooks);
   const checks = new Set<Promise<unknown>>();

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { migrate } from '../../src/appdb/migrate.ts';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
-import { CaseError } from '../../src/assessment/case.ts';
+import { CaseError, readCaseDocument } from '../../src/assessment/case.ts';
 import { reportHtml, writePdf } from '../../src/assessment/report.ts';
 import { loadRulebook } from '../../src/assessment/rulebook.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
@@ -313,4 +314,30 @@ test('standards engagement: criteria of the four risk profiles apply, research c
   for (const cid of ['SE-CONTENT-CONTROL', 'SE-CHINESE-COMMITTEE', 'SE-NO-RECIPROCITY', 'SE-SEP-WITHOUT-FRAND']) assert.equal(b.criteria.find((r) => r.id === cid)?.status, 'holds', cid);
   await assert.rejects(cases.create(actor, { ...base, standards: { forum: 'the-moon-committee' } }), /standards\.forum: unknown forum "the-moon-committee"/);
   await assert.rejects(cases.create(actor, { ...base, standards: undefined }), /a standards-engagement case says at least which forum/);
+});
+
+test('verdicts run together (the monitor’s re-check) equal each run alone, parties shared or not, a bad case in its place', async () => {
+  const examples = join(fileURLToPath(new URL('../../examples/cases/', import.meta.url)));
+  const docs: unknown[] = [
+    ...readdirSync(examples).filter((f) => f.endsWith('.yaml')).sort().map((f) => readCaseDocument(join(examples, f))),
+    OPEN_BASIC,
+    { ...OPEN_BASIC, title: 'Delft and Tsinghua', partners: [{ ror: '02e2c7k09', role: 'lead', country: 'NL' }, { ror: '03cve4549', role: 'partner', country: 'CN' }] },
+    { ...OPEN_BASIC, title: 'CAS by name', partners: [{ name: 'Chinese Academy of Sciences', role: 'partner', country: 'CN' }, { ror: '03cve4549', role: 'partner', country: 'CN' }], funders: [{ name: 'Huawei Technologies Co., Ltd.' }] },
+  ];
+  // Every case on several days: the co-publication window moves with the day.
+  const items = docs.flatMap((d) => ['2022-03-01', '2024-07-15', '2026-11-22'].map((asOf) => ({ c: assessor.validate(d), asOf })));
+  const together = await assessor.runMany(items);
+  assert.equal(together.length, items.length);
+  for (const [i, { c, asOf }] of items.entries()) {
+    const alone = await assessor.run(c, asOf);
+    assert.deepEqual(together[i], alone, `${c.title} on ${asOf}`);
+  }
+  assert.ok(together.some((r) => !(r instanceof Error) && r.overall === 'red') && together.some((r) => !(r instanceof Error) && r.overall !== 'red'), 'the sample has verdicts of more than one colour');
+  // A party the screener cannot take (an affiliation that is only a wide space) is that case's error, not the batch's.
+  const valid = assessor.validate(OPEN_BASIC);
+  const blank = { ...valid, personnel: [{ ...valid.personnel![0]!, affiliations: ['\u3000'] }] };
+  await assert.rejects(assessor.run(blank, '2026-11-22'), (e: Error) => e instanceof CaseError && /empty name/.test(e.message));
+  const [bad, good] = await assessor.runMany([{ c: blank, asOf: '2026-11-22' }, items[0]!]);
+  assert.ok(bad instanceof CaseError && /empty name/.test(bad.message), String(bad));
+  assert.deepEqual(good, together[0]);
 });

@@ -12,6 +12,7 @@ import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { rorRecord } from '../helpers/landscape.ts';
 import { api, exited, startServer, stop, type Running } from '../helpers/serve.ts';
 import { watchlist } from '../helpers/watchlist.ts';
+import { LOOPBACK_ENV } from '../helpers/receivers.ts';
 
 // The issue's end-to-end case, on a real `derisk serve` killed with SIGKILL at the named points:
 // watch an institution → an export with a new co-publication with a listed entity arrives → the
@@ -60,7 +61,7 @@ async function until<T>(what: string, get: () => Promise<T | null | undefined | 
 }
 
 test('watch → upload with a new co-publication with a listed entity → inbox, Atom feed and a verified webhook, exactly once, across kill -9 at each point between', async () => {
-  let server = await startServer(home);
+  let server = await startServer(home, LOOPBACK_ENV);
   let secret: string;
   let feedUrl: string;
   try {
@@ -76,12 +77,12 @@ test('watch → upload with a new co-publication with a listed entity → inbox,
 
   const points = ['monitor.before-alerts:1', 'monitor.alerts-committed:1', 'webhook.answered:1'];
   for (const [i, point] of points.entries()) {
-    server = await startServer(home, { DERISK_CRASH_AT: point });
+    server = await startServer(home, { ...LOOPBACK_ENV, DERISK_CRASH_AT: point });
     const doomed = upload(server, work(`W${i}`)).catch((e: Error) => e);
     await exited(server.proc);
     assert.equal(server.proc.signalCode, 'SIGKILL', `${point}: the server was killed there`);
     await doomed;
-    server = await startServer(home);
+    server = await startServer(home, LOOPBACK_ENV);
     try {
       // The restarted server finishes what the killed one left: the alert, then its delivery.
       const alerts = await until(`${point}: the alert`, async () => {

@@ -24,6 +24,7 @@ import { actors } from '../helpers/kb.ts';
 import { rorRecord } from '../helpers/landscape.ts';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.ts';
 import { watchlist } from '../helpers/watchlist.ts';
+import { LOOPBACK_RECEIVERS } from '../helpers/receivers.ts';
 
 const KU_LEUVEN = '05f950310';
 const HIT = '01yqg2h08';
@@ -57,7 +58,7 @@ test('on PostgreSQL: watchlist, two monitors at once record each alert once, inb
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   try {
     await new Watchlists(one, new StoreSubjects(store)).add(who['org-a/analyst']!, { text: 'KU Leuven' });
-    const inbox = new AlertInbox(one);
+    const inbox = new AlertInbox(one, LOOPBACK_RECEIVERS);
     const { secret } = await inbox.addWebhook(who['org-a/officer']!, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/x`);
     const work = JSON.stringify({ id: 'https://openalex.org/W1', doi: '10.5555/pg.w1', display_name: 'Joint', publication_year: 2026, authorships: [{ author: { display_name: 'A' }, raw_affiliation_strings: ['KU Leuven, Leuven, Belgium'] }, { author: { display_name: 'B' }, raw_affiliation_strings: ['Harbin Institute of Technology, Harbin, China'] }] });
     await ingestWorks(store, 'openalex', writeTemp('w.jsonl', work + '\n'), { quarantineDir: tempDir() });
@@ -72,7 +73,7 @@ test('on PostgreSQL: watchlist, two monitors at once record each alert once, inb
     assert.equal((await inbox.list(who['org-a/viewer']!, { unread: true })).length, 0);
     assert.equal((await inbox.list(who['org-a/admin']!, { unread: true })).length, 1);
     assert.deepEqual(await inbox.list(who['org-b/admin']!), []);
-    await new WebhookSender(two).drain();
+    await new WebhookSender(two, { destinations: LOOPBACK_RECEIVERS }).drain();
     assert.equal(got.length, 1);
     new Webhook(secret).verify(got[0]!.body, got[0]!.headers);
     assert.deepEqual((await inbox.webhooks(who['org-a/officer']!))[0]!.deliveries, { pending: 0, delivered: 1, failed: 0 });

@@ -20,6 +20,7 @@ import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { rorRecord } from '../helpers/landscape.ts';
 import { testService, type TestService } from '../helpers/service.ts';
 import { watchlist } from '../helpers/watchlist.ts';
+import { LOOPBACK_RECEIVERS } from '../helpers/receivers.ts';
 
 // Two organisations with every role over one store. The shared base holds KU Leuven's works with
 // Oxford; Harbin Institute of Technology is on a watchlist. New co-publications arrive by an
@@ -62,7 +63,7 @@ before(async () => {
   await saveLists(store, [readWatchlist(watchlist([{ name: 'Harbin Institute of Technology', level: 'high', ror_ids: [HIT] }]))]);
   await screenPending(store, await screeningContext(store));
   // The server's own deliveries and checks wait an hour here: the tests drive them.
-  service = await testService(store, { home, monitoring: { deliveryIntervalMs: 3_600_000, checkIntervalMs: 3_600_000 } });
+  service = await testService(store, { home, monitoring: { deliveryIntervalMs: 3_600_000, checkIntervalMs: 3_600_000, webhooks: { destinations: LOOPBACK_RECEIVERS } } });
   monitor = new Monitor({ db: service.db, store });
   for (const org of ['org-a', 'org-b']) {
     await service.accounts.createOrganisation(OPERATOR, org, org.toUpperCase());
@@ -237,6 +238,9 @@ test('webhooks: Standard Webhooks headers verified by the standardwebhooks packa
   const add = (url: string) => inject('org-a/officer', 'POST', '/api/webhooks', { url });
   assert.equal((await inject('org-a/analyst', 'POST', '/api/webhooks', { url: 'http://127.0.0.1:9/x' })).statusCode, 403);
   assert.equal((await add('ftp://example.org/x')).statusCode, 400);
+  const metadata = await add('http://169.254.169.254/latest/meta-data/');
+  assert.equal(metadata.statusCode, 400, 'the cloud metadata service is no receiver, whatever the loopback opt-in');
+  assert.match(metadata.json().message, /link-local \(cloud metadata\)/);
   const good = await receiver([200]);
   const flaky = await receiver([500, 503, 200]);
   const gone = await receiver([410]);
@@ -250,7 +254,7 @@ test('webhooks: Standard Webhooks headers verified by the standardwebhooks packa
   }
   let clock = 0;
   // The time limit is generous: only the hanging endpoint, which never answers, should reach it on a busy machine.
-  const sender = new WebhookSender(service.db, { schedule: [5, 60], timeoutMs: 3000, now: () => clock });
+  const sender = new WebhookSender(service.db, { schedule: [5, 60], timeoutMs: 3000, now: () => clock, destinations: LOOPBACK_RECEIVERS });
   try {
     await sharedIngest('hooks.jsonl', [work('W3001', 2026, ['leuven', 'hit'])]);
     clock = Date.now();
