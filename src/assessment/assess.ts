@@ -1,6 +1,6 @@
 import { bundleChanges, type BundleRecord } from './bundle.ts';
 import type { Case } from './case.ts';
-import { EVIDENCE_LABELS, REQUESTS, type Evidence } from './evidence.ts';
+import { EVIDENCE_LABELS, evidenceInWords, REQUESTS, type Evidence } from './evidence.ts';
 import { evaluateTruth, type Value } from './expression.ts';
 import { CATEGORIES, OUTCOMES, type Category, type Mitigation, type Outcome, type RedRoute, type Rulebook } from './rulebook.ts';
 
@@ -18,7 +18,7 @@ export interface CriterionResult {
   effective: Outcome;
   loweredBy: string[];
   condition: string;
-  evidence: { path: string; value: Value; note?: string }[];
+  evidence: { path: string; value: Value; /** The fact in words: "export control: not answered". */ words?: string; note?: string }[];
   missing: string[];
   /** What to ask for, when the criterion needs information. */
   requests: string[];
@@ -77,7 +77,7 @@ export function assess(c: Case, evidence: Evidence, rulebook: Rulebook, asOf: st
       effective: lowered ? 'green' : cr.outcome,
       loweredBy: lowered ? cr.loweredBy : [],
       condition: cr.when,
-      evidence: cr.reads.map((path) => ({ path, value: lookup(path), ...(evidence.notes[path] ? { note: evidence.notes[path] } : {}) })),
+      evidence: cr.reads.map((path) => ({ path, value: lookup(path), words: evidenceInWords(path, lookup(path)), ...(evidence.notes[path] ? { note: evidence.notes[path] } : {}) })),
       missing: cr.reads.filter((p) => lookup(p) === null),
       requests: t === null ? [...new Set(cr.reads.filter((p) => lookup(p) === null).map((p) => REQUESTS[p] ?? `answer the question on ${EVIDENCE_LABELS[p] ?? p} (${p.split('.')[0]})`))] : [],
       rationale: cr.rationale,

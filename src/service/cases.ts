@@ -55,8 +55,8 @@ export type StoredResult = Assessment & { case: unknown; rerunOf?: string };
 /** The contract of `derisk assessments show <id> --json` and `GET /api/assessments/:id`. */
 export function assessmentDocument(a: StoredAssessment) {
   const { case: doc, overall, categories, criteria: stored, bundle, snapshot, ...rest } = a.result;
-  // Each fact also in words ("export control: not answered"), for pages that show it.
-  const criteria = stored.map((r) => ({ ...r, evidence: r.evidence.map((e) => ({ ...e, words: evidenceInWords(e.path, e.value) })) }));
+  // Verdicts stored before facts were put in words get them here.
+  const criteria = stored.map((r) => ({ ...r, evidence: r.evidence.map((e) => ({ ...e, words: e.words ?? evidenceInWords(e.path, e.value) })) }));
   return { id: a.id, case: doc, overall, categories, criteria, bundle, snapshot, created_at: a.createdAt, case_id: a.caseId, created_by: a.createdBy, ...rest };
 }
 
