@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import type { AppDb, Param } from './db.ts';
 
 /** Tables a backup holds, parents before children; sessions are not kept (a restore logs everyone out). */
-const TABLES = ['organisations', 'users', 'api_tokens', 'cases', 'case_shares', 'upload_shares', 'assessments', 'notes', 'audit', 'kb_entries', 'kb_versions', 'kb_reviews', 'entity_notes', 'namesake_decisions', 'match_corrections', 'exchange_sharing', 'exchange_subscriptions', 'exchange_received', 'watch_items', 'alerts', 'alert_reads', 'feed_tokens', 'webhooks', 'alert_deliveries', 'monitor_seen'] as const;
+const TABLES = ['organisations', 'users', 'api_tokens', 'cases', 'case_shares', 'upload_shares', 'assessments', 'assessment_decisions', 'notes', 'audit', 'kb_entries', 'kb_versions', 'kb_reviews', 'entity_notes', 'namesake_decisions', 'match_corrections', 'exchange_sharing', 'exchange_subscriptions', 'exchange_received', 'watch_items', 'alerts', 'alert_reads', 'feed_tokens', 'webhooks', 'alert_deliveries', 'monitor_seen'] as const;
 
 export interface BackupManifest {
   format: 'derisk-appdb-backup/1';

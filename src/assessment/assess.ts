@@ -1,6 +1,6 @@
 import { bundleChanges, type BundleRecord } from './bundle.ts';
 import type { Case } from './case.ts';
-import { REQUESTS, type Evidence } from './evidence.ts';
+import { EVIDENCE_LABELS, evidenceInWords, REQUESTS, type Evidence } from './evidence.ts';
 import { evaluateTruth, type Value } from './expression.ts';
 import { CATEGORIES, OUTCOMES, type Category, type Mitigation, type Outcome, type RedRoute, type Rulebook } from './rulebook.ts';
 
@@ -18,7 +18,7 @@ export interface CriterionResult {
   effective: Outcome;
   loweredBy: string[];
   condition: string;
-  evidence: { path: string; value: Value; note?: string }[];
+  evidence: { path: string; value: Value; /** The fact in words: "export control: not answered". */ words?: string; note?: string }[];
   missing: string[];
   /** What to ask for, when the criterion needs information. */
   requests: string[];
@@ -77,9 +77,9 @@ export function assess(c: Case, evidence: Evidence, rulebook: Rulebook, asOf: st
       effective: lowered ? 'green' : cr.outcome,
       loweredBy: lowered ? cr.loweredBy : [],
       condition: cr.when,
-      evidence: cr.reads.map((path) => ({ path, value: lookup(path), ...(evidence.notes[path] ? { note: evidence.notes[path] } : {}) })),
+      evidence: cr.reads.map((path) => ({ path, value: lookup(path), words: evidenceInWords(path, lookup(path)), ...(evidence.notes[path] ? { note: evidence.notes[path] } : {}) })),
       missing: cr.reads.filter((p) => lookup(p) === null),
-      requests: t === null ? [...new Set(cr.reads.filter((p) => lookup(p) === null).map((p) => REQUESTS[p] ?? `answer ${p} (${p.split('.')[0]})`))] : [],
+      requests: t === null ? [...new Set(cr.reads.filter((p) => lookup(p) === null).map((p) => REQUESTS[p] ?? `answer the question on ${EVIDENCE_LABELS[p] ?? p} (${p.split('.')[0]})`))] : [],
       rationale: cr.rationale,
       source: { title: source.title, where: source.where, clause: cr.source.clause },
       mitigations: cr.mitigations,
@@ -125,14 +125,14 @@ function whatWouldChange(results: CriterionResult[], decided: Outcome, open: Cri
   const holding = results.filter((r) => r.outcome !== 'green' && r.status === 'holds');
   for (const r of holding.filter((x) => x.effective === decided && decided !== 'green')) {
     const without = worst(holding.filter((x) => x !== r).map((x) => x.effective));
-    out.push(`${r.id} (${r.title}) decides ${decided}: if it ceased to hold (${r.condition}), the verdict would be ${without === decided ? `still ${decided} because of other criteria` : without}.`);
+    out.push(`${r.id} (${r.title}) decides ${decided}: if it ceased to hold, the verdict would be ${without === decided ? `still ${decided} because of other criteria` : without}.`);
   }
   const deciding = holding.filter((x) => x.effective === decided);
   if (deciding.length > 1 && decided !== 'green') {
     const below = worst(holding.filter((x) => x.effective !== decided).map((x) => x.effective));
     out.push(`All of ${deciding.map((x) => x.id).join(', ')} would have to cease to hold for the verdict to drop to ${below}.`);
   }
-  for (const r of open) out.push(`${r.id} (${r.title}) cannot be decided: ${r.requests.join('; ')} (${r.missing.join(', ')}) — the answer could make the verdict ${r.outcome}.`);
+  for (const r of open) out.push(`${r.id} (${r.title}) cannot be decided: ${r.requests.join('; ')} (not known: ${r.missing.map((p) => EVIDENCE_LABELS[p] ?? p).join(', ')}) — the answer could make the verdict ${r.outcome}.`);
   for (const r of results.filter((x) => x.loweredBy.length > 0 && x.status === 'holds')) out.push(`${r.id} is lowered from ${r.outcome} to green by ${r.loweredBy.join(', ')}; if that ceased to hold, it would count as ${r.outcome}.`);
   return out;
 }

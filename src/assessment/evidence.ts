@@ -71,6 +71,88 @@ export const EVIDENCE: Record<string, string> = {
   'standards.sep_without_frand': 'patents are declared essential to the standard without a FRAND licensing commitment',
 };
 
+/** Each fact's short name in a report ("export control: not answered"); EVIDENCE says what it means. */
+export const EVIDENCE_LABELS: Record<string, string> = {
+  'partners.identified': 'every partner identified',
+  'partners.max_level': 'highest risk level of a partner',
+  'partners.listed': 'a partner on a risk list',
+  'partners.lists': 'lists naming a partner',
+  'partners.binding_listed': 'a partner on a list binding the EU side',
+  'partners.third_country_listed': 'a partner on a third country’s list',
+  'partners.defence_level': 'highest defence-link level of a partner',
+  'partners.military': 'a military or defence-industry partner',
+  'partners.company': 'a company as partner',
+  'partners.chinese': 'a partner in China',
+  'funding.known': 'funders given',
+  'funding.identified': 'every funder identified',
+  'funding.listed': 'a funder on a risk list',
+  'funding.max_level': 'highest risk level of a funder',
+  'funding.binding_listed': 'a funder on a list binding the EU side',
+  'funding.third_country_listed': 'a funder on a third country’s list',
+  'funding.defence_level': 'highest defence-link level of a funder',
+  'funding.company': 'company funding or in-kind support',
+  'personnel.talent_programme': 'talent programme',
+  'personnel.talent_programme_listed': 'a listed talent programme',
+  'personnel.affiliation_listed': 'a participant affiliated with a listed entity',
+  'personnel.mobility': 'mobility between the sides',
+  'personnel.long_mobility': 'secondment, co-supervision or joint appointment',
+  'technology.critical': 'EU critical technology',
+  'technology.most_sensitive': 'one of the four most sensitive fields',
+  'technology.sensitivity': 'field sensitivity',
+  'technology.dual_use': 'dual use',
+  'technology.export_controlled': 'export control',
+  'application.ai_act_tier': 'AI Act tier',
+  'application.ai_act_rank': 'AI Act tier (rank)',
+  'application.all_prohibited': 'every use a prohibited AI practice',
+  'application.surveillance': 'surveillance use',
+  'application.biometric': 'biometric data in use',
+  'application.military': 'military use',
+  'application.minorities': 'aimed at minorities or a language of concern',
+  'application.vulnerable': 'aimed at vulnerable groups',
+  'data.none': 'no data involved',
+  'data.personal': 'personal data',
+  'data.important': '"important data" (China)',
+  'data.sensitive': 'sensitive data',
+  'data.transfer_to_china': 'data transfer to China',
+  'data.stored_in_china': 'data stored in China',
+  'data.subjects_eu': 'data about EU residents',
+  'data.subjects_china': 'data about residents of China',
+  'data.subjects_vulnerable': 'data about minors or groups at risk',
+  'data.partner_access': 'partner access to European data',
+  'terms.equal_access_to_data': 'equal access to data',
+  'terms.equal_right_to_publish': 'equal right to publish',
+  'terms.ip_agreement': 'written IP agreement',
+  'terms.partner_veto_on_publication': 'partner veto on publication',
+  'research.basic': 'basic research',
+  'research.open_publication': 'open publication',
+  'copubs.listed_5y': 'co-publications with listed entities (5 years)',
+  'copubs.partner_works_5y': 'partners’ works (5 years)',
+  'standards.forum_kind': 'kind of standards forum',
+  'standards.rules_based': 'forum under international standardisation rules',
+  'standards.topics': 'standardisation topics',
+  'standards.reciprocity': 'reciprocal participation',
+  'standards.leading_role': 'European editor or convenor role',
+  'standards.sep_without_frand': 'essential patents without FRAND',
+};
+
+const LEVEL_WORDS = ['none', 'low', 'medium', 'high', 'very high'];
+const TIER_WORDS = ['out of scope', 'minimal', 'limited', 'high', 'unacceptable'];
+
+/** A fact as an officer reads it: "export control: not answered", "highest risk level of a partner: high". */
+export function evidenceInWords(path: string, value: Value): string {
+  const label = EVIDENCE_LABELS[path] ?? path;
+  // Facts about the parties are unknown until they are identified; the others are the case's answers.
+  const unknown = /^(partners|funding|copubs)\./.test(path) ? 'unknown' : 'not answered';
+  const words =
+    value === null || value === undefined ? unknown
+    : typeof value === 'boolean' ? (value ? 'yes' : 'no')
+    : typeof value === 'number' && /_level$/.test(path) ? (LEVEL_WORDS[value] ?? String(value))
+    : typeof value === 'number' && path === 'application.ai_act_rank' ? (TIER_WORDS[value] ?? String(value))
+    : Array.isArray(value) ? (value.length ? value.join(', ') : 'none')
+    : String(value);
+  return `${label}: ${words}`;
+}
+
 /** What to ask for when a fact is unknown: the request the verdict makes of the applicant. */
 export const REQUESTS: Record<string, string> = {
   'partners.identified': 'identify the partner: its registered name or ROR id',

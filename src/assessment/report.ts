@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { CHROMIUM, hasChromium, launchChromium } from '../chromium.ts';
 import type { Assessment, CriterionResult } from './assess.ts';
 import type { Case } from './case.ts';
-import type { PartyScreen } from './evidence.ts';
+import { evidenceInWords, type PartyScreen } from './evidence.ts';
 
 const esc = (v: unknown): string =>
   String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -12,16 +12,34 @@ const COLOUR: Record<string, string> = { red: '#b3261e', yellow: '#b58900', gree
 const badge = (v: string) => `<span class="badge" style="background:${COLOUR[v] ?? '#555'}">${esc(v.toUpperCase())}</span>`;
 
 function criterionRow(r: CriterionResult): string {
-  const evidence = r.evidence.map((e) => `<div><code>${esc(e.path)}</code> = ${esc(JSON.stringify(e.value))}${e.note ? ` <span class="muted">(${esc(e.note)})</span>` : ''}</div>`).join('');
+  const evidence = r.evidence.map((e) => `<div>${esc(evidenceInWords(e.path, e.value))}${e.note ? ` <span class="muted">(${esc(e.note)})</span>` : ''}</div>`).join('');
   const route = r.redRoute
     ? `<div class="route"><strong>${r.redRoute.kind === 'red-line' ? 'Red line' : 'Red, unless'}:</strong> ${esc(r.redRoute.text)}${r.redRoute.conditions.length ? `<ul>${r.redRoute.conditions.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}<span class="muted">${esc(r.redRoute.sourceTitle)}, ${esc(r.redRoute.source.clause)}</span></div>`
     : '';
   const asks = r.status === 'needs-information' && r.requests.length ? `<div><strong>To decide:</strong> ${esc(r.requests.join('; '))}</div>` : '';
-  return `<tr><td>${esc(r.id)}</td><td>${esc(r.title)}<div class="muted">${esc(r.rationale)}</div>${route}${asks}</td><td>${badge(r.effective)}${r.loweredBy.length ? `<div class="muted">lowered from ${esc(r.outcome)} by ${esc(r.loweredBy.join(', '))}</div>` : ''}</td><td><code>${esc(r.condition)}</code>${evidence}</td><td>${esc(r.source.title)}, ${esc(r.source.clause)}</td></tr>`;
+  return `<tr><td>${esc(r.id)}</td><td>${esc(r.title)}<div class="muted">${esc(r.rationale)}</div>${route}${asks}</td><td>${badge(r.effective)}${r.loweredBy.length ? `<div class="muted">lowered from ${esc(r.outcome)} by ${esc(r.loweredBy.join(', '))}</div>` : ''}</td><td>${evidence}</td><td>${esc(r.source.title)}, ${esc(r.source.clause)}</td></tr>`;
 }
 
 /** The report an officer files: case, verdict, evidence, sources, plan, rulebook version. Self-contained HTML. */
-export function reportHtml(c: Case, a: Assessment, meta: { caseId?: string; assessmentId?: string; assessedBy?: string } = {}): string {
+export interface ReportMeta {
+  caseId?: string;
+  assessmentId?: string;
+  /** Who ran the assessment, by name. */
+  assessedBy?: string;
+  /** The sign-off, when an officer recorded one; null prints an empty block to sign on paper. */
+  decision?: { decision: string; conditions: string[]; decidedByName: string; decidedAt: string } | null;
+}
+
+const DECISION_WORDS: Record<string, string> = { approved: 'Approved', 'approved-with-conditions': 'Approved with conditions', rejected: 'Rejected' };
+
+function signOff(d: ReportMeta['decision']): string {
+  if (!d) return `<h2>Decision and sign-off</h2><p class="muted">No decision is recorded in derisk for this verdict.</p><table class="sign"><tr><th>Decision</th><td></td></tr><tr><th>Conditions</th><td></td></tr><tr><th>Decided by</th><td></td></tr><tr><th>Date and signature</th><td></td></tr></table>`;
+  return `<h2>Decision and sign-off</h2><table class="sign" data-testid="decision"><tr><th>Decision</th><td><strong>${esc(DECISION_WORDS[d.decision] ?? d.decision)}</strong></td></tr>${d.conditions.length ? `<tr><th>Conditions</th><td><ol>${d.conditions.map((x) => `<li>${esc(x)}</li>`).join('')}</ol></td></tr>` : ''}<tr><th>Decided by</th><td>${esc(d.decidedByName)}</td></tr><tr><th>Date</th><td>${esc(d.decidedAt.slice(0, 10))} <span class="muted">(${esc(d.decidedAt)}, recorded in the audit trail)</span></td></tr></table>`;
+}
+
+export function reportHtml(c: Case, a: Assessment, meta: ReportMeta = {}): string {
+  const titles = new Map(a.criteria.map((r) => [r.id, r.title]));
+  const named = (ids: string[]) => ids.map((id) => `<div>${esc(id)} — ${esc(titles.get(id) ?? '')}</div>`).join('');
   const holding = a.criteria.filter((r) => r.status === 'holds' && r.outcome !== 'green');
   const open = a.criteria.filter((r) => r.status === 'needs-information');
   const parties = (a.evidence?.parties ?? []) as PartyScreen[];
@@ -36,13 +54,15 @@ body{font-family:"Noto Sans","Noto Sans CJK SC","Noto Sans CJK JP",sans-serif;ma
 h1{font-size:18pt;margin-bottom:.2em}h2{font-size:13pt;border-bottom:1px solid #ccc;margin-top:1.4em}h3{font-size:11pt;margin:.8em 0 .2em}
 table{border-collapse:collapse;width:100%;font-size:9.5pt}td,th{border:1px solid #ddd;padding:4px;vertical-align:top;text-align:left}
 .badge{color:#fff;padding:2px 8px;border-radius:3px;font-weight:bold;font-size:9pt}.muted{color:#555;font-size:9pt}code{font-size:8.5pt}
-.verdict{font-size:14pt;margin:.6em 0}.route{margin-top:.3em;padding:.2em .4em;border-left:3px solid #b3261e}
+.verdict{font-size:14pt;margin:.6em 0}.sign th{width:12em}.sign td{height:1.6em}
+@media print{body{margin:0}tr{break-inside:avoid}h2{break-after:avoid}}
+@media (max-width:600px){body{margin:.6em}table{font-size:9pt}td,th{padding:2px}}.route{margin-top:.3em;padding:.2em .4em;border-left:3px solid #b3261e}
 </style></head><body>
 <h1>Collaboration assessment: ${esc(c.title)}</h1>
 <div class="muted">${c.reference ? `Reference ${esc(c.reference)} · ` : ''}${meta.caseId ? `case ${esc(meta.caseId)} · ` : ''}${meta.assessmentId ? `assessment ${esc(meta.assessmentId)} · ` : ''}as of ${esc(a.asOf)}${meta.assessedBy ? ` · by ${esc(meta.assessedBy)}` : ''}</div>
 <div class="verdict">Overall verdict: ${badge(a.overall)}${a.provisional ? ' <span class="muted">provisional: some questions are unanswered</span>' : ''}</div>
 <table><tr><th>Risk category</th><th>Verdict</th><th>Criteria that hold</th><th>Needs information</th></tr>
-${Object.entries(a.categories).map(([cat, v]) => `<tr><td>${esc(cat)}</td><td>${badge(v.verdict)}</td><td>${esc(v.holding.join(', '))}</td><td>${esc(v.needsInformation.join(', '))}</td></tr>`).join('')}
+${Object.entries(a.categories).map(([cat, v]) => `<tr><td>${esc(cat)}</td><td>${badge(v.verdict)}</td><td>${named(v.holding)}</td><td>${named(v.needsInformation)}</td></tr>`).join('')}
 </table>
 <h2>The case</h2>
 <table>
@@ -62,26 +82,31 @@ ${c.standards ? `<tr><th>Standards engagement</th><td>forum: ${esc(c.standards.f
 ${parties.map((p) => `<tr><td>${esc(p.query ?? 'not named yet')} <span class="muted">(${esc(p.role)})</span></td><td>${p.identified ? esc(p.why) : `<strong>not identified</strong>: ${esc(p.why)}`}</td><td>${p.hits.length ? p.hits.map((h) => `${badge(h.level)} ${esc(h.entry)} — ${esc(h.list)}, ${esc(h.match)}${h.inherited ? `, inherited via ${esc(h.inherited.via)}` : ''} <span class="muted">(${esc(h.listTitle)}, version ${esc(h.listVersion)}; ${esc(h.evidence)})</span>`).join('<br>') : p.identified ? 'on no loaded list' : 'unknown until identified'}</td></tr>`).join('')}
 </table>
 <h2>Criteria that hold</h2>
-${holding.length ? `<table><tr><th>Id</th><th>Criterion and rationale</th><th>Outcome</th><th>Condition and evidence</th><th>Source</th></tr>${holding.map(criterionRow).join('')}</table>` : '<p>None.</p>'}
-${open.length ? `<h2>Needs information</h2><table><tr><th>Id</th><th>Criterion and rationale</th><th>Outcome if it holds</th><th>Condition and evidence</th><th>Source</th></tr>${open.map(criterionRow).join('')}</table>` : ''}
+${holding.length ? `<table><tr><th>Id</th><th>Criterion and rationale</th><th>Outcome</th><th>Evidence</th><th>Source</th></tr>${holding.map(criterionRow).join('')}</table>` : '<p>None.</p>'}
+${open.length ? `<h2>Needs information</h2><table><tr><th>Id</th><th>Criterion and rationale</th><th>Outcome if it holds</th><th>Evidence</th><th>Source</th></tr>${open.map(criterionRow).join('')}</table>` : ''}
 ${a.lowering.length ? `<h2>Factors lowering risk</h2><p>${esc(a.lowering.join(', '))}</p>` : ''}
 <h2>What would change the verdict</h2><ul>${a.whatWouldChange.map((w) => `<li>${esc(w)}</li>`).join('') || '<li>Nothing in this rulebook holds.</li>'}</ul>
 <h2>Mitigation plan</h2>${planRows}${a.withheld?.length ? `<h3>Not offered</h3><ul>${a.withheld.map((w) => `<li>${esc(w.text)} <span class="muted">(${esc(w.why)})</span></li>`).join('')}</ul>` : ''}
 <p><strong>Re-assess by ${esc(a.reassessBy)}.</strong></p>
+${signOff(meta.decision)}
 <h2>Basis</h2>
 <p class="muted">Rulebook ${esc(a.rulebook.title)}, version ${esc(a.rulebook.version)}, content hash ${esc(a.rulebook.hash)}. Policy bundle ${esc(a.bundle?.version ?? 'not recorded')} [${esc(a.bundle?.hash ?? '')}]: ${esc(Object.entries(a.bundle?.files ?? {}).map(([f, h]) => `${f} ${h}`).join(', '))}. Lists: ${esc(((a.snapshot.lists ?? []) as { id: string; version: string }[]).map((l) => `${l.id} ${l.version}`).join(', '))}; registry ${esc(String(a.snapshot.registry ?? 'unknown'))}; ${esc(String(a.snapshot.works ?? 0))} works in the evidence store.</p>
 </body></html>`;
 }
 
 /** Prints the HTML report to PDF with headless Chromium (Debian's package), Chinese names included. */
-export async function writePdf(html: string, out: string): Promise<void> {
-  if (!hasChromium()) throw new Error(`a PDF report needs Chromium at ${CHROMIUM} (apt-get install chromium fonts-noto-cjk, or set DERISK_CHROMIUM); write --report out.html instead`);
+export async function reportPdf(html: string): Promise<Buffer> {
+  if (!hasChromium()) throw Object.assign(new Error(`a PDF report needs Chromium at ${CHROMIUM} (apt-get install chromium fonts-noto-cjk, or set DERISK_CHROMIUM); the HTML report prints from a browser too`), { statusCode: 503 });
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.setContent(html, { waitUntil: 'load' });
-    writeFileSync(out, await page.pdf({ format: 'A4', margin: { top: '15mm', bottom: '15mm', left: '12mm', right: '12mm' }, printBackground: true }));
+    return await page.pdf({ format: 'A4', margin: { top: '15mm', bottom: '15mm', left: '12mm', right: '12mm' }, printBackground: true });
   } finally {
     await browser.close();
   }
+}
+
+export async function writePdf(html: string, out: string): Promise<void> {
+  writeFileSync(out, await reportPdf(html));
 }

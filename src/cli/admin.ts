@@ -13,7 +13,7 @@ import { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 import { at, out } from './io.ts';
 
-const USERS_USAGE = 'users add-org <id> <name> | users add --org ID --email E --role R | users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role>';
+const USERS_USAGE = 'users add-org <id> <name> | users add --org ID --email E --role R | users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role> | users reset-password <e-mail>';
 
 /** Organisations and users, managed by the operator at the console (every change audited). */
 export async function usersCommand(argv: string[]): Promise<number> {
@@ -41,6 +41,16 @@ export async function usersCommand(argv: string[]): Promise<number> {
       const rows = await db.query<{ org_id: string; email: string; name: string; role: string; disabled: boolean | number }>(`SELECT org_id, email, name, role, disabled FROM users ${values.org ? 'WHERE org_id = $1 ' : ''}ORDER BY org_id, email`, values.org ? [values.org] : []);
       if (values.json) out.log(JSON.stringify(rows.map((r) => ({ ...r, disabled: Boolean(r.disabled) }))));
       else for (const r of rows) out.log(`${r.org_id.padEnd(16)} ${r.email.padEnd(36)} ${r.role.padEnd(8)} ${r.disabled ? 'disabled' : 'active'}  ${r.name}`);
+      return EXIT.ok;
+    }
+    if (sub === 'reset-password') {
+      const [email] = rest;
+      if (!email || rest.length !== 1) throw new UsageError('users reset-password <e-mail>: a new password, shown once (or DERISK_NEW_PASSWORD); the user\'s sessions end');
+      const user = await accounts.userByEmail(email);
+      if (!user) throw new UsageError(`no user ${email}`);
+      const password = process.env.DERISK_NEW_PASSWORD ?? randomBytes(15).toString('base64url');
+      await accounts.resetPassword(OPERATOR, user.id, password);
+      out.log(`${email}: password reset (sessions ended)${process.env.DERISK_NEW_PASSWORD ? '' : `; new password (shown once): ${password}`}`);
       return EXIT.ok;
     }
     if (['disable', 'enable', 'delete', 'role'].includes(sub ?? '')) {

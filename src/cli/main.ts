@@ -48,7 +48,7 @@ Usage:
   derisk alerts [--unread] [--json] | alerts check | alerts read <id>   new co-publications, list changes, verdicts that
                                                would change, knowledge-base changes, re-assessments due (README: Monitoring)
   derisk users add-org <id> <name> | users add --org ID --email E --role viewer|analyst|officer|admin
-  derisk users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role>
+  derisk users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role> | users reset-password <e-mail>
   derisk cases unshare <case id> <organisation>
   derisk backup <dir> | derisk restore <dir>   application database and evidence store, to and from a directory
   derisk serve [--port 8720] [--host 127.0.0.1]   the web app and HTTP API over the store

@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Assessor } from '../assessment/assessor.ts';
 import { CASE_KINDS, DATA_ACCESS, DATA_SUBJECTS, MOBILITY, PARTY_KINDS, POPULATIONS, STANDARDS_ROLES } from '../assessment/case.ts';
-import { reportHtml } from '../assessment/report.ts';
-import { assessmentDocument, type CaseService } from '../service/cases.ts';
+import { reportHtml, reportPdf } from '../assessment/report.ts';
+import { assessmentDocument, DECISIONS, type CaseService } from '../service/cases.ts';
 import { actorOf } from './auth.ts';
 
 const id = { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } as const;
@@ -54,7 +54,14 @@ export function registerCaseRoutes(app: FastifyInstance, services: () => Promise
     const caseId = (request.params as { id: string }).id;
     const c = await cases.get(actor, caseId);
     const assessments = await cases.assessments(actor, caseId);
-    return { ...c, assessments: assessments.map((a) => ({ id: a.id, createdAt: a.createdAt, createdBy: a.createdBy, overall: a.overall, rulebook: a.rulebook })), notes: await cases.notes(actor, caseId) };
+    const name = (userId: string) => cases.personName(actor, userId);
+    const notes = await cases.notes(actor, caseId);
+    return {
+      ...c,
+      createdByName: await name(c.createdBy),
+      assessments: await Promise.all(assessments.map(async (a) => ({ id: a.id, createdAt: a.createdAt, createdBy: a.createdBy, createdByName: await name(a.createdBy), overall: a.overall, rulebook: a.rulebook, decision: await cases.decision(actor, a.id) }))),
+      notes: await Promise.all(notes.map(async (n) => ({ ...n, authorName: await name(n.author) }))),
+    };
   });
 
   app.put('/api/cases/:id', { schema: { description: 'Replaces a case (owning organisation only)', params: id, body: { type: 'object' } } }, async (request) => {
@@ -71,16 +78,28 @@ export function registerCaseRoutes(app: FastifyInstance, services: () => Promise
     assessmentDocument(await (await services()).cases.assessment(actorOf(request), (request.params as { id: string }).id)),
   );
 
-  app.get('/api/assessments/:id/report', { schema: { description: 'The report to file, as HTML', params: id } }, async (request, reply) => {
+  const report = async (request: FastifyRequest) => {
     const actor = actorOf(request);
     const { cases, assessor } = await services();
     const a = await cases.assessment(actor, (request.params as { id: string }).id);
     // The case as it was assessed, not as it reads today.
+    return reportHtml(assessor.validate(a.result.case), a.result, await cases.reportMeta(actor, a));
+  };
+  app.get('/api/assessments/:id/report', { schema: { description: 'The report to file, as HTML', params: id } }, async (request, reply) =>
     // Inline styles only: the report is a document, served with its own strict policy.
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-      .send(reportHtml(assessor.validate(a.result.case), a.result, { caseId: a.caseId, assessmentId: a.id, assessedBy: a.createdBy }));
+    reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'").send(await report(request)),
+  );
+  app.get('/api/assessments/:id/report.pdf', { schema: { description: 'The report to file, as PDF (printed by Chromium on the server)', params: id } }, async (request, reply) => {
+    const pdf = await reportPdf(await report(request));
+    return reply.type('application/pdf').header('content-disposition', `attachment; filename="derisk-assessment-${(request.params as { id: string }).id}.pdf"`).send(pdf);
+  });
+
+  app.get('/api/assessments/:id/decision', { schema: { description: "A verdict's sign-off: {decision, conditions, decidedBy, decidedByName, decidedAt}, or null", params: id } }, async (request) =>
+    (await services()).cases.decision(actorOf(request), (request.params as { id: string }).id),
+  );
+  app.post('/api/assessments/:id/decision', { schema: { description: 'Signs a verdict off, once (officer): approved, approved-with-conditions (with conditions) or rejected', params: id, body: { type: 'object', additionalProperties: false, required: ['decision'], properties: { decision: { type: 'string', enum: [...DECISIONS] }, conditions: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 2000 } } } } } }, async (request, reply) => {
+    const body = request.body as { decision: string; conditions?: string[] };
+    return reply.code(201).send(await (await services()).cases.decide(actorOf(request), (request.params as { id: string }).id, body));
   });
 
   app.post('/api/cases/:id/share', { schema: { description: 'Shares a case (read only) with another organisation (officer)', params: id, body: { type: 'object', additionalProperties: false, required: ['organisation'], properties: { organisation: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,40}$' } } } } }, async (request) => {

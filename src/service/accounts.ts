@@ -310,6 +310,24 @@ export class Accounts {
     this.forget();
   }
 
+  /**
+   * Gives a user a new password (the operator, when an administrator forgot theirs): the old
+   * password stops working and their browser sessions and login codes end; API tokens stay.
+   */
+  async resetPassword(actor: Actor, userId: string, password: string): Promise<void> {
+    const user = await this.managed(this.db, actor, userId);
+    checkPassword(password, [user.email, user.name]);
+    const hash = await hashPassword(password);
+    await this.db.transaction(async (tx) => {
+      await this.managed(tx, actor, userId);
+      await tx.query('UPDATE users SET password_hash = $1 WHERE id = $2', [hash, userId]);
+      await tx.query('DELETE FROM sessions WHERE user_id = $1', [userId]);
+      await tx.query('DELETE FROM login_codes WHERE user_id = $1', [userId]);
+      await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: 'user.password-reset', target: userId, detail: { email: user.email }, rows: [['users', userId]] });
+    });
+    this.forget();
+  }
+
   async setRole(actor: Actor, userId: string, role: Role): Promise<void> {
     if (!ROLES.includes(role)) throw new PasswordPolicyError(`role ${JSON.stringify(role)} is not one of ${ROLES.join(', ')}`);
     await this.db.transaction(async (tx) => {

@@ -44,6 +44,7 @@ export const TRACKED = {
   upload_shares: { key: ['owner_org', 'file_id', 'org_id'], columns: ['owner_org', 'file_id', 'org_id', 'shared_by', 'shared_at'], org: 'owner_org' },
   assessments: { key: ['id'], columns: ['id', 'case_id', 'org_id', 'created_by', 'created_at', 'rulebook_id', 'rulebook_version', 'rulebook_hash', 'snapshot', 'overall', 'result'], org: 'org_id' },
   notes: { key: ['id'], columns: ['id', 'case_id', 'org_id', 'author', 'created_at', 'body'], org: 'org_id' },
+  assessment_decisions: { key: ['assessment_id'], columns: ['assessment_id', 'org_id', 'decision', 'conditions', 'decided_by', 'decided_at'], org: 'org_id' },
   entity_notes: { key: ['id'], columns: ['id', 'org_id', 'subject_kind', 'subject', 'subject_label', 'body', 'opinion', 'author', 'created_at'], org: 'org_id' },
   namesake_decisions: { key: ['id'], columns: ['id', 'org_id', 'name', 'name_key', 'list_id', 'entry_id', 'entry_name', 'reason', 'author', 'created_at'], org: 'org_id' },
   match_corrections: { key: ['id'], columns: ['id', 'org_id', 'raw', 'string_key', 'ror_id', 'verdict', 'reason', 'author', 'created_at'], org: 'org_id' },

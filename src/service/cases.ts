@@ -3,6 +3,8 @@ import type { AppDb, AppTx } from '../appdb/db.ts';
 import { compareAssessments, type Assessment } from '../assessment/assess.ts';
 import type { Assessor, Snapshot } from '../assessment/assessor.ts';
 import type { PolicyBundle } from '../assessment/bundle.ts';
+import { evidenceInWords } from '../assessment/evidence.ts';
+import type { ReportMeta } from '../assessment/report.ts';
 import { appendAudit } from './audit.ts';
 import { authorize, NotFoundError, type Actor } from './authorize.ts';
 
@@ -30,12 +32,31 @@ export interface StoredAssessment {
   result: StoredResult;
 }
 
+/** What an officer decided on a verdict: its sign-off. */
+export const DECISIONS = ['approved', 'approved-with-conditions', 'rejected'] as const;
+export type DecisionKind = (typeof DECISIONS)[number];
+export interface Decision {
+  assessmentId: string;
+  decision: DecisionKind;
+  conditions: string[];
+  decidedBy: string;
+  /** The decider's name, or "a user of another organisation" on a shared case. */
+  decidedByName: string;
+  decidedAt: string;
+}
+
+class ConflictError extends Error {
+  readonly statusCode = 409;
+}
+
 /** What is stored of a verdict: everything needed to show, report and replay it. */
 export type StoredResult = Assessment & { case: unknown; rerunOf?: string };
 
 /** The contract of `derisk assessments show <id> --json` and `GET /api/assessments/:id`. */
 export function assessmentDocument(a: StoredAssessment) {
-  const { case: doc, overall, categories, criteria, bundle, snapshot, ...rest } = a.result;
+  const { case: doc, overall, categories, criteria: stored, bundle, snapshot, ...rest } = a.result;
+  // Verdicts stored before facts were put in words get them here.
+  const criteria = stored.map((r) => ({ ...r, evidence: r.evidence.map((e) => ({ ...e, words: e.words ?? evidenceInWords(e.path, e.value) })) }));
   return { id: a.id, case: doc, overall, categories, criteria, bundle, snapshot, created_at: a.createdAt, case_id: a.caseId, created_by: a.createdBy, ...rest };
 }
 
@@ -185,6 +206,56 @@ export class CaseService {
     const replayed = this.assessor.replay(c, snapshot, before.result.asOf, bundle);
     const after = await this.store(actor, before.caseId, { ...replayed, case: before.result.case, rerunOf: before.id });
     return { before, after, diff: compareAssessments(before.result, after.result) };
+  }
+
+  /**
+   * Signs a verdict off: approved, approved with conditions (at least one) or rejected. Once
+   * only, by an officer of the organisation that owns the case; deciding again needs a new verdict.
+   */
+  async decide(actor: Actor, assessmentId: string, input: { decision: string; conditions?: string[] }): Promise<Decision> {
+    authorize(actor, 'assessment.decide');
+    const decision = input.decision as DecisionKind;
+    if (!DECISIONS.includes(decision)) throw Object.assign(new Error(`decision must be one of ${DECISIONS.join(', ')}, not ${JSON.stringify(input.decision)}`), { statusCode: 400 });
+    const conditions = (input.conditions ?? []).map((c) => c.trim()).filter((c) => c !== '');
+    if (decision === 'approved-with-conditions' && conditions.length === 0) throw Object.assign(new Error('an approval with conditions names at least one condition'), { statusCode: 400 });
+    if (decision !== 'approved-with-conditions' && conditions.length > 0) throw Object.assign(new Error(`a decision "${decision}" carries no conditions: approve with conditions instead`), { statusCode: 400 });
+    const verdict = await this.assessment(actor, assessmentId);
+    await this.db.transaction(async (tx) => {
+      await this.owned(tx, actor, verdict.caseId);
+      const before = await this.decisionRow(tx, assessmentId);
+      if (before) throw new ConflictError(`this verdict was already decided (${before.decision}, ${before.decided_at}): assess the case again to decide anew`);
+      await tx.query('INSERT INTO assessment_decisions (assessment_id, org_id, decision, conditions, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6)', [assessmentId, actor.orgId, decision, JSON.stringify(conditions), actor.userId, new Date().toISOString()]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'assessment.decide', target: assessmentId, detail: { case: verdict.caseId, decision, conditions }, rows: [['assessment_decisions', assessmentId]] });
+    });
+    return (await this.decision(actor, assessmentId))!;
+  }
+
+  /** A verdict's sign-off, or null while nobody decided on it. */
+  async decision(actor: Actor, assessmentId: string): Promise<Decision | null> {
+    await this.assessment(actor, assessmentId);
+    const row = await this.decisionRow(this.db, assessmentId);
+    if (!row) return null;
+    return { assessmentId, decision: row.decision as DecisionKind, conditions: JSON.parse(row.conditions) as string[], decidedBy: row.decided_by, decidedByName: await this.personName(actor, row.decided_by), decidedAt: row.decided_at };
+  }
+
+  /** What the report prints beside the verdict: names, not user ids, and the sign-off. */
+  async reportMeta(actor: Actor, a: StoredAssessment): Promise<ReportMeta> {
+    return { caseId: a.caseId, assessmentId: a.id, assessedBy: await this.personName(actor, a.createdBy), decision: await this.decision(actor, a.id) };
+  }
+
+  private async decisionRow(q: AppDb | AppTx, assessmentId: string) {
+    return (await q.query<{ decision: string; conditions: string; decided_by: string; decided_at: string }>('SELECT decision, conditions, decided_by, decided_at FROM assessment_decisions WHERE assessment_id = $1', [assessmentId]))[0];
+  }
+
+  /**
+   * A user's name as the actor may see it: their own organisation's users by name (and e-mail),
+   * anyone else as "a user of another organisation" (a shared case names nobody across organisations).
+   */
+  async personName(actor: Actor, userId: string): Promise<string> {
+    const row = (await this.db.query<{ name: string; email: string; org_id: string }>('SELECT name, email, org_id FROM users WHERE id = $1', [userId]))[0];
+    if (!row) return 'a user no longer registered';
+    if (row.org_id !== actor.orgId) return 'a user of another organisation';
+    return row.name && row.name !== row.email ? `${row.name} (${row.email})` : row.email;
   }
 
   async share(actor: Actor, caseId: string, orgId: string): Promise<void> {

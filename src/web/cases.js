@@ -149,6 +149,35 @@ export function casesModule({ h, api, send, card, rowsTable }) {
     return h('div', {}, h('h3', {}, orgs.length ? 'Shared with' : 'Not shared'), list, form);
   }
 
+  const DECISION_WORDS = { approved: 'Approved', 'approved-with-conditions': 'Approved with conditions', rejected: 'Rejected' };
+
+  // The sign-off of the latest verdict: shown once recorded; an officer of the owning organisation records it, once.
+  async function signOff(c, latest) {
+    const d = latest.decision;
+    if (d) {
+      return card('Decision and sign-off', 'decision-card',
+        h('p', { class: 'verdict' }, DECISION_WORDS[d.decision] ?? d.decision),
+        ...(d.conditions.length ? [h('h3', {}, 'Conditions'), h('ol', {}, ...d.conditions.map((x) => h('li', {}, x)))] : []),
+        h('p', { class: 'muted' }, `decided by ${d.decidedByName} on ${d.decidedAt.slice(0, 10)} · recorded in the audit trail`));
+    }
+    const { user } = await api('/api/session');
+    if (!c.own || !['officer', 'admin'].includes(user.role)) return card('Decision and sign-off', 'decision-card', h('p', { class: 'muted' }, 'No decision recorded yet: an officer of the organisation that owns the case signs the verdict off.'));
+    const form = h('form', { id: 'decision-form', class: 'stack' },
+      h('fieldset', {}, h('legend', {}, 'Decision'),
+        ...Object.entries(DECISION_WORDS).map(([value, label]) => h('label', {}, h('input', { type: 'radio', name: 'decision', value, required: '' }), ` ${label}`))),
+      h('label', { class: 'field' }, 'Conditions (one a line; for an approval with conditions) ', h('textarea', { name: 'conditions', rows: '3', maxlength: '20000' })),
+      h('button', { type: 'submit' }, 'Record the decision'),
+      h('p', { class: 'muted' }, 'Recorded once, with your name and the date, in the audit trail; deciding again needs a new verdict.'));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const decision = form.elements.decision.value;
+      const conditions = form.elements.conditions.value.split('\n').map((x) => x.trim()).filter(Boolean);
+      await send('POST', `/api/assessments/${latest.id}/decision`, { decision, ...(conditions.length ? { conditions } : {}) });
+      location.reload();
+    });
+    return card('Decision and sign-off', 'decision-card', form);
+  }
+
   async function show(id) {
     const c = await api(`/api/cases/${id}`);
     const nodes = [];
@@ -169,20 +198,27 @@ export function casesModule({ h, api, send, card, rowsTable }) {
       const a = await api(`/api/assessments/${latest.id}`);
       const holding = a.criteria.filter((r) => r.status === 'holds' && r.outcome !== 'green');
       const open = a.criteria.filter((r) => r.status === 'needs-information');
+      const titles = new Map(a.criteria.map((r) => [r.id, r.title]));
+      const named = (ids) => ids.map((x) => `${x} — ${titles.get(x) ?? ''}`).join('\n');
       const verdict = card('Verdict', 'verdict-card',
         h('p', { class: 'verdict' }, 'Overall ', badge(a.overall), a.provisional ? h('span', { class: 'muted' }, ' provisional: questions unanswered') : ''),
-        rowsTable(Object.entries(a.categories).map(([category, v]) => ({ category, verdict: v.verdict, holding: v.holding.join(', '), needs: v.needsInformation.join(', ') })), [['category', 'Risk category'], ['verdict', 'Verdict'], ['holding', 'Criteria that hold'], ['needs', 'Needs information']]),
-        h('p', {}, h('a', { href: `/api/assessments/${latest.id}/report`, target: '_blank', rel: 'noopener' }, 'Report to file (HTML)'), h('span', { class: 'muted' }, ` · rulebook ${a.rulebook.version} [${a.rulebook.hash}] · policy bundle ${a.bundle.version} [${a.bundle.hash}] · as of ${a.asOf} · re-assess by ${a.reassessBy}`)));
+        h('p', { class: 'muted' }, `assessed by ${latest.createdByName} on ${latest.createdAt.slice(0, 10)} · as of ${a.asOf} · re-assess by ${a.reassessBy}`),
+        rowsTable(Object.entries(a.categories).map(([category, v]) => ({ category, verdict: v.verdict, holding: named(v.holding), needs: named(v.needsInformation) })), [['category', 'Risk category'], ['verdict', 'Verdict'], ['holding', 'Criteria that hold'], ['needs', 'Needs information']]),
+        h('p', { class: 'report-links' },
+          h('a', { class: 'button', href: `/api/assessments/${latest.id}/report.pdf`, 'data-testid': 'report-pdf' }, 'Report to file (PDF)'), ' ',
+          h('a', { href: `/api/assessments/${latest.id}/report`, target: '_blank', rel: 'noopener', 'data-testid': 'report-html' }, 'Report (HTML, printable)'),
+          h('span', { class: 'muted' }, ` · rulebook ${a.rulebook.version} · policy bundle ${a.bundle.version}`)));
       verdict.classList.add('wide');
       nodes.push(verdict);
+      nodes.push(await signOff(c, latest));
       const route = (r) => (r.status === 'holds' && r.redRoute ? `${r.redRoute.kind === 'red-line' ? 'RED LINE' : 'red, unless'}: ${r.redRoute.text} ${r.redRoute.conditions.join(' ')} (${r.redRoute.sourceTitle}, ${r.redRoute.source.clause})` : r.status === 'needs-information' ? `to decide: ${r.requests.join('; ')}` : '');
-      const criteria = (rows) => rowsTable(rows.map((r) => ({ id: r.id, title: r.title, outcome: r.status === 'holds' ? r.effective : `if it holds: ${r.outcome}`, route: route(r), evidence: r.evidence.map((e) => `${e.path} = ${JSON.stringify(e.value)}${e.note ? ` (${e.note})` : ''}`).join('\n'), source: `${r.source.title}, ${r.source.clause}` })), [['id', 'Id'], ['title', 'Criterion'], ['outcome', 'Outcome'], ['route', 'Route or request'], ['evidence', 'Evidence'], ['source', 'Source']]);
+      const criteria = (rows) => rowsTable(rows.map((r) => ({ id: r.id, title: r.title, outcome: r.status === 'holds' ? r.effective : `if it holds: ${r.outcome}`, route: route(r), evidence: r.evidence.map((e) => `${e.words}${e.note ? ` (${e.note})` : ''}`).join('\n'), source: `${r.source.title}, ${r.source.clause}` })), [['id', 'Id'], ['title', 'Criterion'], ['outcome', 'Outcome'], ['route', 'Route or request'], ['evidence', 'Evidence'], ['source', 'Source']]);
       if (holding.length) nodes.push(card('Criteria that hold', 'holding-card', criteria(holding)));
       if (open.length) nodes.push(card('Needs information', 'open-card', criteria(open)));
       nodes.push(card('What would change the verdict', 'change-card', h('ul', {}, ...a.whatWouldChange.map((w) => h('li', {}, w)))));
       nodes.push(card('Mitigation plan', 'plan-card', ...Object.entries(a.plan).filter(([, items]) => items.length).flatMap(([kind, items]) => [h('h3', {}, kind), h('ul', {}, ...items.map((m) => h('li', {}, m.text, h('span', { class: 'muted' }, ` (${m.calledForBy.join(', ')})`))))]), ...(a.withheld?.length ? [h('h3', {}, 'not offered'), h('ul', {}, ...a.withheld.map((w) => h('li', {}, w.text, h('span', { class: 'muted' }, ` (${w.why})`))))] : [])));
     }
-    const notes = card('Notes (your organisation only)', 'notes-card', h('ul', {}, ...c.notes.map((n) => h('li', {}, h('span', { class: 'muted' }, `${n.createdAt.slice(0, 16).replace('T', ' ')} `), n.body))));
+    const notes = card('Notes (your organisation only)', 'notes-card', h('ul', {}, ...c.notes.map((n) => h('li', {}, h('span', { class: 'muted' }, `${n.createdAt.slice(0, 16).replace('T', ' ')} · ${n.authorName}: `), n.body))));
     if (c.own) {
       const noteForm = h('form', { class: 'inline' }, h('input', { name: 'body', required: '', maxlength: '10000', placeholder: 'add a note' }), h('button', { type: 'submit' }, 'Add'));
       noteForm.addEventListener('submit', async (e) => {

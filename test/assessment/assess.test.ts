@@ -98,7 +98,7 @@ test('unanswered questions are reported as needing information, never as green',
   assert.equal(result.overall, 'needs-information');
   assert.equal(result.provisional, true);
   assert.ok(result.criteria.some((r) => r.id === 'E-NO-EQUAL-DATA-ACCESS' && r.status === 'needs-information' && r.missing.includes('terms.equal_access_to_data')));
-  assert.ok(result.whatWouldChange.some((w) => /\(terms\.equal_access_to_data\) — the answer could make the verdict yellow/.test(w)));
+  assert.ok(result.whatWouldChange.some((w) => /\(not known: equal access to data\) — the answer could make the verdict yellow/.test(w)));
   assert.ok(result.criteria.some((r) => r.id === 'S-FUNDING-LISTED' && r.status === 'needs-information' && r.requests.some((q) => /name every funder/.test(q))), 'funders not given are unknown, not "none"');
   assert.equal(result.reassessBy, '2026-12-22');
 });

@@ -232,3 +232,31 @@ test('derisk audit verify: exit 0 on an intact trail, 1 naming the tampering; ba
   assert.equal(tampered.status, 1);
   assert.match(tampered.stdout, /users\/.* was changed outside derisk/);
 });
+
+test('derisk users reset-password: the old password stops working, the new one works, the reset is audited', async () => {
+  const home = join(tempDir(), 'home');
+  const NEW = 'a different long passphrase here';
+  assert.equal(derisk(['users', 'add-org', 'org-a', 'Org', 'A'], { DERISK_HOME: home }).status, 0);
+  assert.equal(derisk(['users', 'add', '--org', 'org-a', '--email', 'admin@org-a.example', '--role', 'admin'], { DERISK_HOME: home, DERISK_NEW_PASSWORD: PASSWORD }).status, 0);
+  const unknown = derisk(['users', 'reset-password', 'nobody@org-a.example'], { DERISK_HOME: home });
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /no user nobody@org-a\.example/);
+  const printed = derisk(['users', 'reset-password', 'admin@org-a.example'], { DERISK_HOME: home });
+  assert.equal(printed.status, 0, printed.stderr);
+  const shown = /new password \(shown once\): (\S+)/.exec(printed.stdout)?.[1];
+  assert.ok(shown, printed.stdout);
+  assert.equal(derisk(['users', 'reset-password', 'admin@org-a.example'], { DERISK_HOME: home, DERISK_NEW_PASSWORD: NEW }).status, 0);
+  // Sealed, as the server opens it: failed logins are audited too.
+  const db = await openSealedTrail(await EmbeddedDb.open(join(home, 'app.sqlite')), paths(home));
+  try {
+    const accounts = new Accounts(db);
+    await assert.rejects(accounts.login('admin@org-a.example', PASSWORD), /wrong e-mail or password/);
+    await assert.rejects(accounts.login('admin@org-a.example', shown!), /wrong e-mail or password/);
+    assert.equal((await accounts.login('admin@org-a.example', NEW)).actor.orgId, 'org-a');
+    const resets = await db.query<{ action: string }>("SELECT action FROM audit WHERE action = 'user.password-reset'");
+    assert.equal(resets.length, 2);
+  } finally {
+    await db.close();
+  }
+  assert.equal(derisk(['audit', 'verify'], { DERISK_HOME: home }).status, 0, 'the trail verifies over the changed rows');
+});
