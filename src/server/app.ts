@@ -66,7 +66,7 @@ export interface ServerOptions {
   onRoute?: (method: string, url: string) => void;
 }
 
-const STATUS_LABEL: Record<number, string> = { 401: 'unauthorised', 403: 'forbidden', 404: 'not found', 409: 'conflict', 413: 'payload too large', 415: 'unsupported media type', 429: 'too many requests' };
+const STATUS_LABEL: Record<number, string> = { 401: 'unauthorised', 403: 'forbidden', 404: 'not found', 409: 'conflict', 413: 'payload too large', 415: 'unsupported media type', 422: 'unprocessable', 429: 'too many requests' };
 
 /** How many distinct indicator answers the server keeps. */
 const MAX_ANSWERS = 500;
