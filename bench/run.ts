@@ -123,7 +123,7 @@ export async function runBench(argv: string[]): Promise<number> {
   if (want('screening')) results.screening = await screeningBench(config, await registry(), runs);
   if (want('assessment')) results.assessment = await assessmentBench(config, OUT, runs);
   if (want('load')) results.load = await loadBench(config, Number(values.seconds ?? 60), Number(values.connections ?? 32));
-  if (want('stall')) results.stall = await stallBench(config, await registry(), OUT);
+  if (want('stall')) results.stall = await stallBench(config, await registry(), OUT, values.works === undefined ? undefined : works);
   if (want('kb')) results.kb = await kbBench(config, runs);
   if (want('monitor')) results.monitor = await monitorBench(config, await registry(), OUT, Math.min(works, 100_000));
   if (want('monitor') || want('verdicts')) results.verdicts = await verdictRecheckBench(config, OUT);

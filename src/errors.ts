@@ -44,5 +44,10 @@ export class TooManyRequestsError extends RefusalError {
   readonly statusCode = 429;
 }
 
+/** A capability this installation lacks (Chromium for PDF reports): the request may work elsewhere. */
+export class UnavailableError extends RefusalError {
+  readonly statusCode = 503;
+}
+
 /** The word in an HTTP error answer beside the message. */
-export const STATUS_LABEL: Readonly<Record<number, string>> = { 400: 'bad request', 401: 'unauthorised', 403: 'forbidden', 404: 'not found', 409: 'conflict', 413: 'payload too large', 415: 'unsupported media type', 422: 'unprocessable', 429: 'too many requests' };
+export const STATUS_LABEL: Readonly<Record<number, string>> = { 400: 'bad request', 401: 'unauthorised', 403: 'forbidden', 404: 'not found', 409: 'conflict', 413: 'payload too large', 415: 'unsupported media type', 422: 'unprocessable', 429: 'too many requests', 503: 'service unavailable' };

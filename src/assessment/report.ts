@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { CHROMIUM, hasChromium, launchChromium } from '../chromium.ts';
+import { UnavailableError } from '../errors.ts';
 import type { Assessment, CriterionResult } from './assess.ts';
 import type { Case } from './case.ts';
 import { evidenceInWords, type PartyScreen } from './evidence.ts';
@@ -96,7 +97,7 @@ ${signOff(meta.decision)}
 
 /** Prints the HTML report to PDF with headless Chromium (Debian's package), Chinese names included. */
 export async function reportPdf(html: string): Promise<Buffer> {
-  if (!hasChromium()) throw Object.assign(new Error(`a PDF report needs Chromium at ${CHROMIUM} (apt-get install chromium fonts-noto-cjk, or set DERISK_CHROMIUM); the HTML report prints from a browser too`), { statusCode: 503 });
+  if (!hasChromium()) throw new UnavailableError(`a PDF report needs Chromium at ${CHROMIUM} (apt-get install chromium fonts-noto-cjk, or set DERISK_CHROMIUM); the HTML report prints from a browser too`);
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();

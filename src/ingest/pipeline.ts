@@ -174,14 +174,32 @@ const inScope = (t: Tables, alias?: string) => (t.scoped ? `${alias ? `${alias}.
 const scopeColumn = (t: Tables) => (t.scoped ? '$2::VARCHAR, ' : '');
 
 /** A file's progress row, with its counts: whose it is decides where it is looked up. */
-export async function fileState(store: Store, scope: EvidenceScope, id: string): Promise<{ finished: boolean; lastNo: number; kept: number; duplicates: number; quarantined: number } | null> {
+export async function fileState(store: Store, scope: EvidenceScope, id: string): Promise<{ kind: string; finished: boolean; lastNo: number; kept: number; duplicates: number; quarantined: number } | null> {
   const t = tablesOf(scope);
-  const row = await store.one<{ finished: boolean; last_no: number; kept: number; duplicates: number; quarantined: number }>(
-    `SELECT finished_at IS NOT NULL AS finished, last_record_no::DOUBLE AS last_no, records_kept::DOUBLE AS kept, records_duplicate::DOUBLE AS duplicates, records_quarantined::DOUBLE AS quarantined
+  const row = await store.one<{ kind: string; finished: boolean; last_no: number; kept: number; duplicates: number; quarantined: number }>(
+    `SELECT kind, finished_at IS NOT NULL AS finished, last_record_no::DOUBLE AS last_no, records_kept::DOUBLE AS kept, records_duplicate::DOUBLE AS duplicates, records_quarantined::DOUBLE AS quarantined
      FROM ${t.files} WHERE ${inScope(t)}file_id = $1`,
     paramsOf(scope, id),
   );
-  return row ? { finished: row.finished, lastNo: row.last_no, kept: row.kept, duplicates: row.duplicates, quarantined: row.quarantined } : null;
+  return row ? { kind: row.kind, finished: row.finished, lastNo: row.last_no, kept: row.kept, duplicates: row.duplicates, quarantined: row.quarantined } : null;
+}
+
+/**
+ * The same bytes given again as another kind are not "already ingested": they are read as the
+ * kind now given, and a file that is not one (the usual case) is refused with the reader's
+ * reason. Bytes that some reader of each kind would accept are refused too: a file id names one
+ * export of one kind.
+ */
+async function refuseOtherKind(kind: SourceName, earlier: string, id: string, path: string, open: (request: ReadRequest) => BatchSource, limits: ReadLimits): Promise<never> {
+  const source = open({ kind, path, resumeAfter: 0, batchSize: 100, limits });
+  try {
+    await source.next();
+  } catch (e) {
+    throw e instanceof InputError ? e.inFile(path) : new IngestFileError(path, (e as Error).message);
+  } finally {
+    await source.close();
+  }
+  throw new InputError(`these bytes were ingested before as ${earlier === 'wos' ? 'a' : 'an'} ${earlier} export (file ${id}), and one file is one export of one kind`, path);
 }
 
 /**
@@ -210,6 +228,7 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
     bytes,
     seconds: (performance.now() - started) / 1000,
   });
+  if (existing && existing.kind !== kind) await refuseOtherKind(kind, existing.kind, id, path, options.open ?? readHere, options.limits ?? DEFAULT_LIMITS);
   if (existing?.finished) return report('already ingested', existing, null);
   const resumeAfter = existing?.lastNo ?? 0;
   if (!existing) {

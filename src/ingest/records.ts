@@ -54,7 +54,7 @@ export class RecordError extends Error {}
 
 /**
  * A file the reader refuses as a whole (empty, binary, UTF-16, another format, a required column
- * missing): nothing in it was read. `statusCode` lets the HTTP layer answer 422 instead of 500.
+ * missing): nothing in it was read; over HTTP, a 422.
  */
 export class InputError extends UnprocessableError {
   constructor(

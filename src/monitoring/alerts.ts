@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
-import { appendAudit } from '../service/audit.ts';
+import { appendAudit, type RowRef } from '../service/audit.ts';
 import { authorize, NotFoundError, type Actor, type Role } from '../service/authorize.ts';
 import { checkDestination, type DestinationPolicy } from './destinations.ts';
 
@@ -119,10 +119,11 @@ export class AlertInbox {
     authorize(actor, 'alert.read');
     const token = `drkf_${randomBytes(24).toString('base64url')}`;
     await this.db.transaction(async (tx) => {
+      const live = await tx.query<{ id: string }>('SELECT id FROM feed_tokens WHERE user_id = $1 AND NOT revoked', [actor.userId]);
       await tx.query('UPDATE feed_tokens SET revoked = true WHERE user_id = $1 AND NOT revoked', [actor.userId]);
       const id = randomUUID();
       await tx.query('INSERT INTO feed_tokens (id, user_id, token_hash, created_at, revoked) VALUES ($1, $2, $3, $4, false)', [id, actor.userId, sha256(token), new Date().toISOString()]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'feed-token.create', target: id, detail: {} });
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'feed-token.create', target: id, detail: {}, rows: [['feed_tokens', id], ...live.map((t): RowRef => ['feed_tokens', t.id])] });
     });
     return token;
   }
@@ -133,7 +134,7 @@ export class AlertInbox {
       const live = await tx.query<{ id: string }>('SELECT id FROM feed_tokens WHERE user_id = $1 AND NOT revoked', [actor.userId]);
       for (const t of live) {
         await tx.query('UPDATE feed_tokens SET revoked = true WHERE id = $1', [t.id]);
-        await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'feed-token.revoke', target: t.id, detail: {} });
+        await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'feed-token.revoke', target: t.id, detail: {}, rows: [['feed_tokens', t.id]] });
       }
       return live.length > 0;
     });
@@ -156,7 +157,7 @@ export class AlertInbox {
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
     await this.db.transaction(async (tx) => {
       await tx.query('INSERT INTO webhooks (id, org_id, url, secret, created_by, created_at, disabled, disabled_reason) VALUES ($1, $2, $3, $4, $5, $6, false, NULL)', [id, actor.orgId, parsed.href, secret, actor.userId, new Date().toISOString()]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'webhook.add', target: id, detail: { url: parsed.origin + parsed.pathname } });
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'webhook.add', target: id, detail: { url: parsed.origin + parsed.pathname }, rows: [['webhooks', id]] });
     });
     return { id, secret };
   }
@@ -180,7 +181,7 @@ export class AlertInbox {
       if (!(await tx.query('SELECT 1 FROM webhooks WHERE id = $1 AND org_id = $2', [id, actor.orgId]))[0]) throw new NotFoundError(`no webhook ${id}`);
       await tx.query("UPDATE alert_deliveries SET status = 'cancelled' WHERE webhook_id = $1 AND status = 'pending'", [id]);
       await tx.query('DELETE FROM webhooks WHERE id = $1', [id]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'webhook.remove', target: id, detail: {} });
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'webhook.remove', target: id, detail: {}, rows: [['webhooks', id]] });
     });
   }
 }

@@ -86,14 +86,15 @@ export class Monitor {
     const triggers: string[] = [];
 
     for (const file of await this.newFiles(since)) {
-      const works = await this.ready(file) ? await this.works(file) : null;
-      if (!works) {
+      if (!(await this.ready(file))) {
         report.deferred++;
         continue;
       }
-      const alerts = this.copublications(file, works, watches.filter((w) => file.scope === '' || w.org_id === file.scope));
+      // A file nobody watches anything in (or with no listed co-author) is not read work by work.
+      const recipients = watches.filter((w) => file.scope === '' || w.org_id === file.scope);
+      const alerts = recipients.length > 0 ? await this.copublications(file, await this.listedWorks(file), recipients) : [];
       crashPoint('monitor.before-alerts');
-      const trigger = file.scope === '' && works.length > 0 ? `new evidence (${file.kind} file ${file.fileId.slice(0, 12)})` : null;
+      const trigger = file.scope === '' && (await this.broughtWorks(file)) ? `new evidence (${file.kind} file ${file.fileId.slice(0, 12)})` : null;
       const added = await this.options.db.transaction(async (tx) => {
         const ids = await recordAlerts(tx, alerts);
         await see(tx, 'file', `${file.scope}/${file.fileId}`, file.kind);
@@ -175,32 +176,52 @@ export class Monitor {
     return !pending;
   }
 
-  /** The works a file brought (records already known from an earlier file are not new). */
-  private async works(file: { scope: string; fileId: string }): Promise<NewWork[]> {
+  /** Whether the file brought any work with an affiliation (records already known from an earlier file are not new). */
+  private async broughtWorks(file: { scope: string; fileId: string }): Promise<boolean> {
     const t = tables(file.scope);
-    const rows = await this.options.store.all<{ work_id: string; source: string; source_id: string; doi: string | null; title: string | null; year: number | null; raw: string; given: string | null; rors: string | null; country: string | null; hits: string | null }>(
+    return Boolean(await this.options.store.one(`SELECT 1 FROM ${t.records} r JOIN ${t.affiliations} a ON a.source = r.source AND a.source_id = r.source_id WHERE ${t.where} r.file_id = $1 LIMIT 1`, t.params(file.fileId)));
+  }
+
+  /**
+   * The works a file brought with at least one author affiliation on a list (every co-publication
+   * alert names a listed co-author), all their affiliations. Read chunk by chunk: a 100k-work
+   * upload's rows converted in one go held the server's thread for seconds.
+   */
+  private async listedWorks(file: { scope: string; fileId: string }): Promise<NewWork[]> {
+    const t = tables(file.scope);
+    const listed = `SELECT work_key(r.source, r.source_id, r.doi, r.pmid) FROM ${t.records} r JOIN ${t.affiliations} a ON a.source = r.source AND a.source_id = r.source_id
+       WHERE ${t.where} r.file_id = $1 AND a.raw IN (SELECT raw FROM screen_hits)`;
+    const rows = this.options.store.chunks<{ work_id: string; source: string; source_id: string; doi: string | null; title: string | null; year: number | null; raw: string; given: string | null; rors: string | null; country: string | null; hits: string | null }>(
       `SELECT work_key(r.source, r.source_id, r.doi, r.pmid) AS work_id, r.source, r.source_id, r.doi, r.title, r.year, a.raw,
          to_json(a.given_ror_ids)::VARCHAR AS given,
          (SELECT to_json(list(DISTINCT ri.ror_id ORDER BY ri.ror_id))::VARCHAR FROM resolution_institutions ri WHERE ri.raw = a.raw AND ri.unit_of IS NULL AND ri.tier IN ('exact', 'strong')) AS rors,
          coalesce(a.given_countries[1], (SELECT x.country_code FROM resolutions x WHERE x.raw = a.raw)) AS country,
          (SELECT to_json(list({'list': h.list_id, 'entry': h.entry_id, 'name': h.entry_name, 'level': h.level, 'match': h.match} ORDER BY h.list_id, h.entry_id))::VARCHAR FROM screen_hits h WHERE h.raw = a.raw) AS hits
        FROM ${t.records} r JOIN ${t.affiliations} a ON a.source = r.source AND a.source_id = r.source_id ${t.join}
-       WHERE ${t.where} r.file_id = $1
+       WHERE ${t.where} r.file_id = $1 AND work_key(r.source, r.source_id, r.doi, r.pmid) IN (${listed})
        ORDER BY r.record_no, a.author_seq, a.aff_seq`,
       t.params(file.fileId),
     );
-    const fields = await this.options.store.all<{ work_id: string; field_id: string }>(
-      file.scope === '' ? 'SELECT DISTINCT wf.work_id, wf.field_id FROM work_fields wf JOIN records r ON wf.work_id = work_key(r.source, r.source_id, r.doi, r.pmid) WHERE r.file_id = $1' : 'SELECT DISTINCT work_id, field_id FROM upload_work_fields WHERE file_id = $1 AND scope = $2',
-      t.params(file.fileId),
-    ).catch(() => []);
     const byWork = new Map<string, NewWork>();
-    for (const r of rows) {
-      let w = byWork.get(r.work_id);
-      if (!w) byWork.set(r.work_id, (w = { workId: r.work_id, source: r.source, sourceId: r.source_id, doi: r.doi, title: r.title, year: r.year === null ? null : Number(r.year), affiliations: [], fields: [] }));
-      const given = (JSON.parse(r.given ?? 'null') ?? []) as string[];
-      w.affiliations.push({ raw: r.raw, rors: given.length > 0 ? given : ((JSON.parse(r.rors ?? 'null') ?? []) as string[]), country: r.country, hits: (JSON.parse(r.hits ?? 'null') ?? []) as Affiliation['hits'] });
+    for await (const chunk of rows) {
+      for (const r of chunk) {
+        let w = byWork.get(r.work_id);
+        if (!w) byWork.set(r.work_id, (w = { workId: r.work_id, source: r.source, sourceId: r.source_id, doi: r.doi, title: r.title, year: r.year === null ? null : Number(r.year), affiliations: [], fields: [] }));
+        const given = (JSON.parse(r.given ?? 'null') ?? []) as string[];
+        w.affiliations.push({ raw: r.raw, rors: given.length > 0 ? given : ((JSON.parse(r.rors ?? 'null') ?? []) as string[]), country: r.country, hits: (JSON.parse(r.hits ?? 'null') ?? []) as Affiliation['hits'] });
+      }
     }
-    for (const f of fields) byWork.get(f.work_id)?.fields.push(f.field_id);
+    const fields = this.options.store.chunks<{ work_id: string; field_id: string }>(
+      file.scope === ''
+        ? `SELECT DISTINCT wf.work_id, wf.field_id FROM work_fields wf JOIN records r ON wf.work_id = work_key(r.source, r.source_id, r.doi, r.pmid) WHERE r.file_id = $1 AND wf.work_id IN (${listed})`
+        : `SELECT DISTINCT work_id, field_id FROM upload_work_fields WHERE file_id = $1 AND scope = $2 AND work_id IN (${listed})`,
+      t.params(file.fileId),
+    );
+    try {
+      for await (const chunk of fields) for (const f of chunk) byWork.get(f.work_id)?.fields.push(f.field_id);
+    } catch {
+      // Before the first refresh there are no field tables: works have no fields yet.
+    }
     if (byWork.size > 0) {
       const rors = [...new Set([...byWork.values()].flatMap((w) => w.affiliations.flatMap((a) => a.rors)))];
       const countries = new Map((await this.options.store.all<{ ror_id: string; country_code: string | null }>('SELECT ror_id, country_code FROM institutions WHERE ror_id IN (SELECT unnest(from_json($1, \'["VARCHAR"]\')))', [JSON.stringify(rors)])).map((r) => [r.ror_id, r.country_code]));
@@ -214,11 +235,13 @@ export class Monitor {
    * watched institution with a listed co-author, a watched list entry with any co-author, a
    * watched country or field with a listed co-author. One alert per work and recipient.
    */
-  private copublications(file: { scope: string; fileId: string; kind: string }, works: NewWork[], watches: Watch[]): NewAlert[] {
+  private async copublications(file: { scope: string; fileId: string; kind: string }, works: NewWork[], watches: Watch[]): Promise<NewAlert[]> {
     const byRecipient = new Map<string, Watch[]>();
     for (const w of watches) byRecipient.set(`${w.org_id}\u0000${w.user_id}`, [...(byRecipient.get(`${w.org_id}\u0000${w.user_id}`) ?? []), w]);
     const alerts: NewAlert[] = [];
-    for (const work of works) {
+    for (const [i, work] of works.entries()) {
+      // Other work gets its turn between slices of works.
+      if (i % 1_000 === 999) await new Promise<void>((resolve) => setImmediate(resolve));
       if (work.affiliations.length < 2) continue;
       const orgWide = new Set<string>();
       // The organisation's own watch items first: a user is not told again what everyone is told.

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AppDb } from '../appdb/db.ts';
 import { DEFAULT_LIMITS, stripRorPrefix } from '../ingest/records.ts';
+import { ValidationError } from '../errors.ts';
 import { appendAudit } from '../service/audit.ts';
 import { authorize, type Actor } from '../service/authorize.ts';
 import type { AffiliationResolver, Resolution } from './matcher.ts';
 import { correctionKey, Thesaurus, type Correction, type CorrectionVerdict } from './thesaurus.ts';
 
-export class CorrectionError extends Error {
-  readonly statusCode = 400;
-}
+export class CorrectionError extends ValidationError {}
 
 /** A stored correction with how far it may travel (exchange_sharing; no row: the organisation only). */
 export interface StoredCorrection extends Correction {

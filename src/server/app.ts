@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { NotFoundError, STATUS_LABEL, ValidationError } from '../errors.ts';
+import { NotFoundError, RefusalError, STATUS_LABEL, ValidationError } from '../errors.ts';
 import type { Taxonomy } from '../fields/taxonomy.ts';
 import { INDICATORS, IndicatorError, requestedRegions, runIndicator, STANDARD_PAIRS, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
 import { checkFacts } from '../indicators/facts.ts';
@@ -183,7 +183,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // schema, a body too large or not JSON), which carry theirs the same way; anything else is a fault.
   app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, _request, reply) => {
     if (error.validation) return reply.code(400).send({ error: STATUS_LABEL[400], message: error.message });
-    if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: STATUS_LABEL[error.statusCode] ?? 'bad request', message: error.message });
+    const status = error instanceof RefusalError ? error.statusCode : error.statusCode && error.statusCode < 500 ? error.statusCode : null;
+    if (status) return reply.code(status).send({ error: STATUS_LABEL[status] ?? 'bad request', message: error.message });
     // No stack traces to clients; the server log keeps the detail.
     console.error(error);
     return reply.code(500).send({ error: 'internal error', message: 'the server could not answer this request' });

@@ -51,7 +51,16 @@ export const TRACKED = {
   exchange_sharing: { key: ['kind', 'item_id'], columns: ['kind', 'item_id', 'org_id', 'distribution', 'tlp', 'changed_by', 'changed_at'], org: 'org_id' },
   exchange_subscriptions: { key: ['id'], columns: ['id', 'source', 'public_key', 'key_id', 'added_by', 'added_at', 'publisher', 'last_sequence'], org: null },
   exchange_received: { key: ['kind', 'uuid'], columns: ['kind', 'uuid', 'subscription_id', 'publisher', 'key_id', 'published_at', 'pulled_at', 'origin_org', 'distribution', 'tlp', 'subject_key', 'doc'], org: null },
+  // Where alerts go: a webhook planted behind derisk's back would receive an organisation's alerts.
+  webhooks: { key: ['id'], columns: ['id', 'org_id', 'url', 'secret', 'created_by', 'created_at', 'disabled', 'disabled_reason'], org: 'org_id' },
+  feed_tokens: { key: ['id'], columns: ['id', 'user_id', 'token_hash', 'created_at', 'revoked'], org: null },
 } as const;
+
+/**
+ * Tables tracked since a trail may have been sealed: their rows as they stand are recorded once,
+ * by an `audit.track` entry, the first time a sealed trail is opened by a version that tracks them.
+ */
+const TRACKED_LATER: readonly TrackedTable[] = ['webhooks', 'feed_tokens'];
 export type TrackedTable = keyof typeof TRACKED;
 
 const GENESIS = '0'.repeat(64);
@@ -89,7 +98,12 @@ const SEALS = new WeakMap<object, { seal: AuditSeal; appended?: (head: { seq: nu
  * record land together or not at all. Transactions serialise appends (see AppDb.transaction).
  */
 export async function appendAudit(tx: AppTx, entry: AuditEntry): Promise<number> {
-  const last = (await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0];
+  let last = (await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0];
+  // A trail begins by saying which later-tracked tables it tracks from the start.
+  if (!last && entry.action !== 'audit.track') {
+    await appendAudit(tx, await trackEntry(tx));
+    last = (await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0];
+  }
   const row = {
     seq: Number(last?.seq ?? 0) + 1,
     recorded_at: new Date().toISOString(),
@@ -156,7 +170,29 @@ export async function openSealedTrail(db: AppDb, paths: { keyPath: string; ancho
   const seal: AuditSeal = { key: loadAuditKey(paths.keyPath), ...paths };
   const sealed = sealAudit(db, seal);
   if (!readAnchor(seal)) await anchorTrail(sealed, seal);
+  await trackLaterTables(sealed);
   return sealed;
+}
+
+/**
+ * Records the rows of tables tracked since the trail was sealed, once (see TRACKED_LATER). An
+ * empty trail gets its entry with its first (appendAudit), so a restore still finds it empty.
+ */
+async function trackLaterTables(sealed: AppDb): Promise<void> {
+  await sealed.transaction(async (tx) => {
+    if (!(await tx.query('SELECT 1 AS one FROM audit LIMIT 1'))[0]) return;
+    if ((await tx.query("SELECT 1 AS one FROM audit WHERE action = 'audit.track' AND target = $1", [TRACKED_LATER.join(',')]))[0]) return;
+    await appendAudit(tx, await trackEntry(tx));
+  });
+}
+
+async function trackEntry(tx: AppTx): Promise<AuditEntry> {
+  const rows: RowRef[] = [];
+  for (const table of TRACKED_LATER) {
+    const spec = TRACKED[table];
+    for (const row of await tx.query(`SELECT ${spec.key.join(', ')} FROM ${table}`)) rows.push([table, ...spec.key.map((k) => String(row[k]))]);
+  }
+  return { actor: 'operator', orgId: null, action: 'audit.track', target: TRACKED_LATER.join(','), detail: { rows: rows.length }, rows };
 }
 
 /** Anchors the trail as it stands (first start, a restore, another process sharing the key). */

@@ -5,6 +5,7 @@ import type { Assessor, Snapshot } from '../assessment/assessor.ts';
 import type { PolicyBundle } from '../assessment/bundle.ts';
 import { evidenceInWords } from '../assessment/evidence.ts';
 import type { ReportMeta } from '../assessment/report.ts';
+import { ConflictError, ValidationError } from '../errors.ts';
 import { appendAudit } from './audit.ts';
 import { authorize, NotFoundError, type Actor } from './authorize.ts';
 
@@ -43,10 +44,6 @@ export interface Decision {
   /** The decider's name, or "a user of another organisation" on a shared case. */
   decidedByName: string;
   decidedAt: string;
-}
-
-class ConflictError extends Error {
-  readonly statusCode = 409;
 }
 
 /** What is stored of a verdict: everything needed to show, report and replay it. */
@@ -215,10 +212,10 @@ export class CaseService {
   async decide(actor: Actor, assessmentId: string, input: { decision: string; conditions?: string[] }): Promise<Decision> {
     authorize(actor, 'assessment.decide');
     const decision = input.decision as DecisionKind;
-    if (!DECISIONS.includes(decision)) throw Object.assign(new Error(`decision must be one of ${DECISIONS.join(', ')}, not ${JSON.stringify(input.decision)}`), { statusCode: 400 });
+    if (!DECISIONS.includes(decision)) throw new ValidationError(`decision must be one of ${DECISIONS.join(', ')}, not ${JSON.stringify(input.decision)}`);
     const conditions = (input.conditions ?? []).map((c) => c.trim()).filter((c) => c !== '');
-    if (decision === 'approved-with-conditions' && conditions.length === 0) throw Object.assign(new Error('an approval with conditions names at least one condition'), { statusCode: 400 });
-    if (decision !== 'approved-with-conditions' && conditions.length > 0) throw Object.assign(new Error(`a decision "${decision}" carries no conditions: approve with conditions instead`), { statusCode: 400 });
+    if (decision === 'approved-with-conditions' && conditions.length === 0) throw new ValidationError('an approval with conditions names at least one condition');
+    if (decision !== 'approved-with-conditions' && conditions.length > 0) throw new ValidationError(`a decision "${decision}" carries no conditions: approve with conditions instead`);
     const verdict = await this.assessment(actor, assessmentId);
     await this.db.transaction(async (tx) => {
       await this.owned(tx, actor, verdict.caseId);

@@ -125,7 +125,7 @@ export class Uploads {
     }
     if (bytes === 0) {
       rmSync(part, { force: true });
-      throw new IngestError('send the export as the request body (Content-Type: application/octet-stream)');
+      throw new InputError('the upload is empty');
     }
     const fileId = hash.digest('hex');
     const gzipped = head !== null && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];

@@ -212,7 +212,7 @@ test("a home at the first release's schema, its audit entries in the form of tha
     assert.deepEqual((await now.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name')).map((m) => m.name), knownMigrations(), 'the later migrations applied after the move');
     assert.deepEqual((await now.query<{ id: string }>('SELECT id FROM organisations ORDER BY id')).map((o) => o.id), ['org-old', 'org-older']);
     const entries = await now.query<{ action: string }>('SELECT action FROM audit ORDER BY seq');
-    assert.deepEqual(entries.map((e) => e.action), ['organisation.create', 'organisation.create', 'audit.seal'], 'the old trail kept as it was, then sealed');
+    assert.deepEqual(entries.map((e) => e.action), ['organisation.create', 'organisation.create', 'audit.seal', 'audit.track'], 'the old trail kept as it was, then sealed, and the tables tracked since recorded');
   } finally {
     await now.close();
   }

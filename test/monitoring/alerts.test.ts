@@ -303,3 +303,30 @@ test('webhooks: Standard Webhooks headers verified by the standardwebhooks packa
     for (const r of [good, flaky, gone, hanging]) r.server.closeAllConnections(), r.server.close();
   }
 });
+
+test("a large upload's works reach the monitor a chunk at a time: no result of the file's rows is converted in one synchronous call", async () => {
+  // 1,500 KU Leuven × HIT works (one alert each for B, which watches KU Leuven) and 1,000 with no listed co-author.
+  const watched = await inject('org-b/analyst', 'POST', '/api/watchlist', { text: KU_LEUVEN });
+  assert.ok([200, 201].includes(watched.statusCode), watched.body);
+  const lines = [...Array.from({ length: 1_500 }, (_, i) => work(`W5${String(i).padStart(4, '0')}`, 2024, ['leuven', 'hit', 'thu'])), ...Array.from({ length: 1_000 }, (_, i) => work(`W6${String(i).padStart(4, '0')}`, 2024, ['leuven', 'oxford']))];
+  // DuckDB hands results over in chunks of 2,048 rows; the file has 6,500 affiliation rows.
+  const all = store.all;
+  let largest = 0;
+  store.all = async function <T extends Record<string, unknown>>(this: Store, sql: string, params?: never) {
+    const rows = (await all.call(this, sql, params)) as T[];
+    largest = Math.max(largest, rows.length);
+    return rows;
+  } as typeof store.all;
+  let up;
+  try {
+    up = await inject('org-b/analyst', 'POST', '/api/uploads?kind=openalex', lines.join('\n') + '\n', { 'content-type': 'application/octet-stream' });
+  } finally {
+    store.all = all;
+  }
+  assert.equal(up.statusCode, 201, up.body);
+  assert.equal(up.json().kept, 2_500);
+  const alerts = await service.db.query<{ n: number }>("SELECT count(*) AS n FROM alerts WHERE org_id = 'org-b' AND user_id = '' AND dedup_key LIKE 'copub:doi:10.5555/alerts.w5%'");
+  assert.equal(Number(alerts[0]!.n), 1_500, 'every listed co-publication gave its alert');
+  assert.equal(Number((await service.db.query<{ n: number }>("SELECT count(*) AS n FROM alerts WHERE dedup_key LIKE 'copub:doi:10.5555/alerts.w6%'"))[0]!.n), 0);
+  assert.ok(largest <= 2_048, `one store.all returned ${largest} rows at once`);
+});

@@ -7,6 +7,7 @@ import type { AppDb } from '../../src/appdb/db.ts';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { migrate } from '../../src/appdb/migrate.ts';
 import { Assessor } from '../../src/assessment/assessor.ts';
+import { AlertInbox } from '../../src/monitoring/alerts.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
@@ -176,6 +177,73 @@ test('a changed case, a changed role, a case or upload share inserted, a note de
     assert.equal(problems.find((p) => p.problem.includes(`cases/${ids.case}`))!.orgId, 'org-a', 'a row problem names its organisation');
   } finally {
     await db.close();
+  }
+});
+
+test('where alerts go is under the trail: a webhook or feed token inserted, changed or deleted behind derisk is each found', async () => {
+  const { db, ids } = await installation();
+  try {
+    const accounts = new Accounts(db);
+    const { actor } = await accounts.login('analyst@org-a.example', PASSWORD);
+    const inbox = new AlertInbox(db);
+    const kept = await inbox.addWebhook(actor, 'https://receiver.example/kept');
+    const removed = await inbox.addWebhook(actor, 'https://receiver.example/removed');
+    await inbox.removeWebhook(actor, removed.id);
+    await inbox.newFeedToken(actor);
+    await inbox.newFeedToken(actor);
+    await inbox.revokeFeedToken(actor);
+    await inbox.newFeedToken(actor);
+    assert.deepEqual((await verifyAudit(db)).problems, [], 'writes through derisk verify');
+    const tokens = await db.query<{ id: string; revoked: number | boolean }>('SELECT id, revoked FROM feed_tokens ORDER BY created_at');
+    const revoked = tokens.find((t) => Boolean(t.revoked))!;
+    const live = tokens.find((t) => !t.revoked)!;
+    // A planted endpoint, an endpoint pointed elsewhere, a revoked feed address brought back, a token of one's own.
+    await db.query("INSERT INTO webhooks (id, org_id, url, secret, created_by, created_at, disabled, disabled_reason) VALUES ('planted', 'org-a', 'https://attacker.example/', 'whsec_x', $1, 'now', false, NULL)", [ids.user]);
+    await db.query("UPDATE webhooks SET url = 'https://attacker.example/kept' WHERE id = $1", [kept.id]);
+    await db.query('UPDATE feed_tokens SET revoked = false WHERE id = $1', [revoked.id]);
+    await db.query("INSERT INTO feed_tokens (id, user_id, token_hash, created_at, revoked) VALUES ('planted-feed', $1, 'x', 'now', false)", [ids.user]);
+    await db.query('DELETE FROM feed_tokens WHERE id = $1', [live.id]);
+    const { problems } = await verifyAudit(db);
+    found(problems, /webhooks\/planted was written outside derisk/);
+    found(problems, new RegExp(`webhooks/${kept.id} was changed outside derisk`));
+    found(problems, new RegExp(`feed_tokens/${revoked.id} was changed outside derisk`));
+    found(problems, /feed_tokens\/planted-feed was written outside derisk/);
+    found(problems, new RegExp(`feed_tokens/${live.id} was deleted outside derisk`));
+    assert.equal(problems.find((p) => p.problem.includes('webhooks/planted'))!.orgId, 'org-a');
+    // A webhook removed through derisk is not reported; one deleted behind it is.
+    await db.query('DELETE FROM webhooks WHERE id = $1', [kept.id]);
+    found((await verifyAudit(db)).problems, new RegExp(`webhooks/${kept.id} was deleted outside derisk`));
+    assert.ok(!(await verifyAudit(db)).problems.some((p) => p.problem.includes(removed.id)));
+  } finally {
+    await db.close();
+  }
+});
+
+test('webhooks and feed tokens that exist when a trail is first opened by a version tracking them are recorded as they stand', async () => {
+  const home = tempDir();
+  const raw = await EmbeddedDb.open(join(home, 'app.sqlite'));
+  try {
+    await migrate(raw);
+    const first = await openSealedTrail(raw, paths(home));
+    const accounts = new Accounts(first);
+    await accounts.createOrganisation(OPERATOR, 'org-a', 'A');
+    // As the version before wrote them: without row digests.
+    await raw.query("INSERT INTO webhooks (id, org_id, url, secret, created_by, created_at, disabled, disabled_reason) VALUES ('older', 'org-a', 'https://receiver.example/', 'whsec_x', 'u', 'then', false, NULL)");
+    // The trail of that version: no audit.track entry (sealed again with the key it had).
+    await raw.query("DELETE FROM audit WHERE action = 'audit.track'");
+    await raw.query('UPDATE audit SET seq = seq - 1');
+    await recomputeChain(raw, 1);
+    await raw.query('UPDATE audit SET mac = NULL');
+    rmSync(join(home, 'audit.anchor.json'));
+    const sealed = await openSealedTrail(raw, paths(home));
+    assert.deepEqual((await verifyAudit(sealed)).problems, []);
+    assert.equal((await sealed.query("SELECT 1 AS one FROM audit WHERE action = 'audit.track'")).length, 1);
+    await openSealedTrail(raw, paths(home));
+    assert.equal((await sealed.query("SELECT 1 AS one FROM audit WHERE action = 'audit.track'")).length, 1, 'once');
+    await raw.query("UPDATE webhooks SET url = 'https://attacker.example/' WHERE id = 'older'");
+    found((await verifyAudit(sealed)).problems, /webhooks\/older was changed outside derisk/);
+  } finally {
+    await raw.close();
   }
 });
 

@@ -289,3 +289,29 @@ test('a file that is not of its kind answers 422 naming the reason, not a server
   assert.match(r.json().message, /not a Web of Science export/);
   assert.ok(!r.body.includes(home));
 });
+
+test('an empty upload answers 422 "the upload is empty", like every other unusable upload', async () => {
+  for (const [body, headers] of [['', {}], ['', { 'content-length': '0' }]] as const) {
+    const r = await upload('org-b/analyst', body, 'openalex', headers);
+    assert.equal(r.statusCode, 422, r.body);
+    assert.deepEqual(r.json(), { error: 'unprocessable', message: 'the upload is empty' });
+  }
+});
+
+test('the same bytes uploaded as another kind are read as that kind, not "already ingested"', async () => {
+  const body = [work('W6500', 2022, ['leuven', 'thu']), work('W6501', 2023, ['delft', 'hit'])].join('\n');
+  const first = await upload('org-b/analyst', body);
+  assert.deepEqual([first.statusCode, first.json().status, first.json().kept], [201, 'ingested', 2], first.body);
+  for (const [kind, reason] of [['wos', /not a Web of Science export/], ['scopus', /not a Scopus CSV export|header/]] as const) {
+    const again = await upload('org-b/analyst', body, kind);
+    assert.equal(again.statusCode, 422, `${kind}: ${again.body}`);
+    assert.match(again.json().message, reason);
+    assert.ok(!again.body.includes(home));
+  }
+  // The same kind again is the same upload.
+  const same = await upload('org-b/analyst', body);
+  assert.deepEqual([same.statusCode, same.json().status, same.json().fileId], [201, 'already ingested', first.json().fileId]);
+  // Uploads list the file once, as what it was ingested as.
+  const listed = (await inject('org-b/analyst', 'GET', '/api/uploads')).json().filter((u: { fileId: string }) => u.fileId === first.json().fileId);
+  assert.deepEqual(listed.map((u: { kind: string }) => u.kind), ['openalex']);
+});
