@@ -291,7 +291,8 @@ export async function observe(c: Case, sources: ObservationSources, asOf: string
   return observationsOf(parties, await copubYears(sources.store, partnerRors(parties), from, to), asOf);
 }
 
-const describeHit = (h: Hit) => `${h.entry} on ${h.list} (${h.level}, ${h.match}${h.inherited ? `, inherited via ${h.inherited.via}` : ''}; ${h.listTitle}, version ${h.listVersion})`;
+const RELATION: Record<NonNullable<Hit['inherited']>['relation'], string> = { part: 'a part of the listed entity', successor: 'the listed successor of a withdrawn record', 'company-unit': 'a unit named after the listed company' };
+const describeHit = (h: Hit) => `${h.entry} on ${h.list} (${h.level}, ${h.match}${h.inherited ? `, inherited via ${h.inherited.via}: ${RELATION[h.inherited.relation]}` : ''}; ${h.listTitle}, version ${h.listVersion})`;
 
 /** A party's kind: as declared, else as the registry types it. */
 function kindOf(declared: PartyKind, party: PartyScreen | undefined): PartyKind {

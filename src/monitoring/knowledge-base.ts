@@ -1,7 +1,7 @@
 import type { AppDb, AppTx } from '../appdb/db.ts';
 import type { Rulebook } from '../assessment/rulebook.ts';
 import { ConflictError } from '../errors.ts';
-import { appendAudit } from '../service/audit.ts';
+import { appendAudit, nextAuditSeq, type RowRef } from '../service/audit.ts';
 import { authorize, can, NotFoundError, type Actor } from '../service/authorize.ts';
 import { loadBundledEntries, POLICY_DIR } from './bundled-entries.ts';
 import { changedFields, diffEntries, type FieldChange } from './diff.ts';
@@ -200,20 +200,29 @@ export class KnowledgeBase {
       const now = this.clock().toISOString();
       report.added = writes.filter((w) => w.isNew).map((w) => w.doc.id);
       report.updated = writes.filter((w) => !w.isNew).map((w) => w.doc.id);
-      const seq = await appendAudit(tx, { actor: BUNDLED_BY, orgId: null, action: 'kb.import', target: 'data/policy', detail: { added: report.added, updated: report.updated } });
-      for (const w of writes) await this.writeVersion(tx, w.doc, w.hash, w.version, { by: BUNDLED_BY, name: BUNDLED_NAME, org: null, origin: 'bundled', note: w.isNew ? 'bundled with derisk' : 'bundled data updated', at: now, seq }, w.isNew ? null : await this.currentDoc(tx, w.doc.id));
+      const seq = await nextAuditSeq(tx);
+      const rows: RowRef[] = [];
+      for (const w of writes) rows.push(...(await this.writeVersion(tx, w.doc, w.hash, w.version, { by: BUNDLED_BY, name: BUNDLED_NAME, org: null, origin: 'bundled', note: w.isNew ? 'bundled with derisk' : 'bundled data updated', at: now, seq }, w.isNew ? null : await this.currentDoc(tx, w.doc.id))));
+      await appendAudit(tx, { actor: BUNDLED_BY, orgId: null, action: 'kb.import', target: 'data/policy', detail: { added: report.added, updated: report.updated }, rows, seq });
     });
     return report;
   }
 
-  /** Stores a version; `before` is the version it replaces (null for a new entry), for the fields it changed. */
-  private async writeVersion(tx: AppTx, doc: EntryDoc, hash: string, version: number, who: { by: string; name: string; org: string | null; origin: 'bundled' | 'edit'; note: string; at: string; seq: number }, before: EntryDoc | null): Promise<void> {
+  /**
+   * Stores a version; `before` is the version it replaces (null for a new entry), for the fields it
+   * changed. `who.seq` is the audit entry appended after it (nextAuditSeq); returns the rows it wrote, for that entry.
+   */
+  private async writeVersion(tx: AppTx, doc: EntryDoc, hash: string, version: number, who: { by: string; name: string; org: string | null; origin: 'bundled' | 'edit'; note: string; at: string; seq: number }, before: EntryDoc | null): Promise<RowRef[]> {
     const changed = before ? changedFields(diffEntries(before, doc)) : [];
     await tx.query('INSERT INTO kb_versions (entry_id, version, recorded_at, recorded_by, recorder_name, org_id, origin, note, status, title, jurisdiction, topics, changed, doc, doc_hash, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)', [
       doc.id, version, who.at, who.by, who.name, who.org, who.origin, who.note, doc.status, doc.title.short ?? doc.title.en, doc.jurisdiction, JSON.stringify(doc.topics), JSON.stringify(changed), JSON.stringify(doc), hash, who.seq,
     ]);
     if (!before) await tx.query('INSERT INTO kb_entries (id, version, created_at, updated_at) VALUES ($1, $2, $3, $3)', [doc.id, version, who.at]);
     else await tx.query('UPDATE kb_entries SET version = $1, updated_at = $2 WHERE id = $3', [version, who.at, doc.id]);
+    return [
+      ['kb_entries', doc.id],
+      ['kb_versions', doc.id, String(version)],
+    ];
   }
 
   /** The document of an entry's current version, inside a transaction. */
@@ -374,8 +383,9 @@ export class KnowledgeBase {
     return this.db.transaction(async (tx) => {
       if ((await tx.query('SELECT 1 FROM kb_entries WHERE id = $1', [doc.id]))[0]) throw new ConflictError(`entry ${doc.id} exists already: edit it instead`);
       const hash = entryHash(doc);
-      const seq = await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'kb.add', target: doc.id, detail: { version: 1, status: doc.status, hash } });
-      await this.writeVersion(tx, doc, hash, 1, { by: actor.userId, name: actor.name, org: actor.orgId, origin: 'edit', note: note.slice(0, 1000), at: this.clock().toISOString(), seq }, null);
+      const seq = await nextAuditSeq(tx);
+      const rows = await this.writeVersion(tx, doc, hash, 1, { by: actor.userId, name: actor.name, org: actor.orgId, origin: 'edit', note: note.slice(0, 1000), at: this.clock().toISOString(), seq }, null);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'kb.add', target: doc.id, detail: { version: 1, status: doc.status, hash }, rows, seq });
       return { id: doc.id, version: 1 };
     });
   }
@@ -397,8 +407,9 @@ export class KnowledgeBase {
       if (version !== baseVersion) throw new ConflictError(`entry ${id} is at version ${version}, not ${baseVersion}: someone changed it since; reload it and edit again`);
       const hash = entryHash(doc);
       if (hash === cur.doc_hash) return { id, version, changed: false };
-      const seq = await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'kb.edit', target: id, detail: { version: version + 1, status: doc.status, hash } });
-      await this.writeVersion(tx, doc, hash, version + 1, { by: actor.userId, name: actor.name, org: actor.orgId, origin: 'edit', note: note.slice(0, 1000), at: this.clock().toISOString(), seq }, await this.currentDoc(tx, id));
+      const seq = await nextAuditSeq(tx);
+      const rows = await this.writeVersion(tx, doc, hash, version + 1, { by: actor.userId, name: actor.name, org: actor.orgId, origin: 'edit', note: note.slice(0, 1000), at: this.clock().toISOString(), seq }, await this.currentDoc(tx, id));
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'kb.edit', target: id, detail: { version: version + 1, status: doc.status, hash }, rows, seq });
       return { id, version: version + 1, changed: true };
     });
   }
@@ -418,8 +429,9 @@ export class KnowledgeBase {
       const done = (await tx.query<ReviewRow>('SELECT * FROM kb_reviews WHERE entry_id = $1 AND version = $2', [id, current]))[0];
       if (done) throw new ConflictError(`version ${current} of ${id} was reviewed already, on ${done.reviewed_at.slice(0, 10)}`);
       const at = this.clock().toISOString();
-      const seq = await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'kb.review', target: id, detail: { version: current, hash: cur.doc_hash } });
+      const seq = await nextAuditSeq(tx);
       await tx.query('INSERT INTO kb_reviews (entry_id, version, reviewed_at, reviewed_by, reviewer_name, org_id, note, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [id, current, at, actor.userId, actor.name, actor.orgId, note.slice(0, 1000), seq]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'kb.review', target: id, detail: { version: current, hash: cur.doc_hash }, rows: [['kb_reviews', id, String(current)]], seq });
       return { version: current, at, by: { name: actor.name, own: true }, note: note.slice(0, 1000) };
     });
   }

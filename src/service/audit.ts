@@ -15,6 +15,8 @@ export interface AuditEntry {
   detail: Record<string, unknown>;
   /** The rows this change wrote; their digests go into the entry, and verify compares the rows with them. */
   rows?: RowRef[];
+  /** The entry's number, when the rows already carry it (from nextAuditSeq): a mismatch is refused. */
+  seq?: number;
 }
 
 type Stored = {
@@ -54,13 +56,21 @@ export const TRACKED = {
   // Where alerts go: a webhook planted behind derisk's back would receive an organisation's alerts.
   webhooks: { key: ['id'], columns: ['id', 'org_id', 'url', 'secret', 'created_by', 'created_at', 'disabled', 'disabled_reason'], org: 'org_id' },
   feed_tokens: { key: ['id'], columns: ['id', 'user_id', 'token_hash', 'created_at', 'revoked'], org: null },
+  // Knowledge-base entries feed verdicts: a version or review written behind derisk would be cited as policy.
+  kb_entries: { key: ['id'], columns: ['id', 'version', 'created_at', 'updated_at'], org: null },
+  kb_versions: {
+    key: ['entry_id', 'version'],
+    columns: ['entry_id', 'version', 'recorded_at', 'recorded_by', 'recorder_name', 'org_id', 'origin', 'note', 'status', 'title', 'jurisdiction', 'topics', 'changed', 'doc', 'doc_hash', 'audit_seq'],
+    org: null,
+  },
+  kb_reviews: { key: ['entry_id', 'version'], columns: ['entry_id', 'version', 'reviewed_at', 'reviewed_by', 'reviewer_name', 'org_id', 'note', 'audit_seq'], org: 'org_id' },
 } as const;
 
 /**
  * Tables tracked since a trail may have been sealed: their rows as they stand are recorded once,
  * by an `audit.track` entry, the first time a sealed trail is opened by a version that tracks them.
  */
-const TRACKED_LATER: readonly TrackedTable[] = ['webhooks', 'feed_tokens'];
+const TRACKED_LATER: readonly TrackedTable[] = ['webhooks', 'feed_tokens', 'kb_entries', 'kb_versions', 'kb_reviews'];
 export type TrackedTable = keyof typeof TRACKED;
 
 const GENESIS = '0'.repeat(64);
@@ -98,14 +108,11 @@ const SEALS = new WeakMap<object, { seal: AuditSeal; appended?: (head: { seq: nu
  * record land together or not at all. Transactions serialise appends (see AppDb.transaction).
  */
 export async function appendAudit(tx: AppTx, entry: AuditEntry): Promise<number> {
-  let last = (await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0];
-  // A trail begins by saying which later-tracked tables it tracks from the start.
-  if (!last && entry.action !== 'audit.track') {
-    await appendAudit(tx, await trackEntry(tx));
-    last = (await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0];
-  }
+  const last = entry.action === 'audit.track' ? await headOf(tx) : await startedHead(tx);
+  const seq = Number(last?.seq ?? 0) + 1;
+  if (entry.seq !== undefined && entry.seq !== seq) throw new Error(`audit: the rows carry entry ${entry.seq}, but the next entry is ${seq}`);
   const row = {
-    seq: Number(last?.seq ?? 0) + 1,
+    seq,
     recorded_at: new Date().toISOString(),
     actor: entry.actor,
     org_id: entry.orgId,
@@ -124,6 +131,25 @@ export async function appendAudit(tx: AppTx, entry: AuditEntry): Promise<number>
   );
   sealed?.appended?.({ seq: row.seq, hash });
   return row.seq;
+}
+
+const headOf = async (tx: AppTx) => (await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0];
+
+/** The trail's last entry; a trail begins by saying which later-tracked tables it tracks from the start. */
+async function startedHead(tx: AppTx): Promise<{ seq: number; hash: string } | undefined> {
+  const last = await headOf(tx);
+  if (last) return last;
+  await appendAudit(tx, await trackEntry(tx, TRACKED_LATER));
+  return headOf(tx);
+}
+
+/**
+ * The number the next entry appended in this transaction takes, for rows that store their own
+ * entry's number (the knowledge base's versions and reviews): write them, then append with `seq`,
+ * so the entry records the rows as written. Transactions serialise appends, so the number holds.
+ */
+export async function nextAuditSeq(tx: AppTx): Promise<number> {
+  return Number((await startedHead(tx))?.seq ?? 0) + 1;
 }
 
 const macOf = (seal: AuditSeal, hash: string) => createHmac('sha256', seal.key).update(hash).digest('hex');
@@ -181,18 +207,20 @@ export async function openSealedTrail(db: AppDb, paths: { keyPath: string; ancho
 async function trackLaterTables(sealed: AppDb): Promise<void> {
   await sealed.transaction(async (tx) => {
     if (!(await tx.query('SELECT 1 AS one FROM audit LIMIT 1'))[0]) return;
-    if ((await tx.query("SELECT 1 AS one FROM audit WHERE action = 'audit.track' AND target = $1", [TRACKED_LATER.join(',')]))[0]) return;
-    await appendAudit(tx, await trackEntry(tx));
+    // Each version records only the tables no earlier audit.track entry recorded: rows recorded once stay checked against that record.
+    const tracked = new Set((await tx.query<{ target: string }>("SELECT target FROM audit WHERE action = 'audit.track'")).flatMap((r) => r.target.split(',')));
+    const untracked = TRACKED_LATER.filter((t) => !tracked.has(t));
+    if (untracked.length > 0) await appendAudit(tx, await trackEntry(tx, untracked));
   });
 }
 
-async function trackEntry(tx: AppTx): Promise<AuditEntry> {
+async function trackEntry(tx: AppTx, tables: readonly TrackedTable[]): Promise<AuditEntry> {
   const rows: RowRef[] = [];
-  for (const table of TRACKED_LATER) {
+  for (const table of tables) {
     const spec = TRACKED[table];
     for (const row of await tx.query(`SELECT ${spec.key.join(', ')} FROM ${table}`)) rows.push([table, ...spec.key.map((k) => String(row[k]))]);
   }
-  return { actor: 'operator', orgId: null, action: 'audit.track', target: TRACKED_LATER.join(','), detail: { rows: rows.length }, rows };
+  return { actor: 'operator', orgId: null, action: 'audit.track', target: tables.join(','), detail: { rows: rows.length }, rows };
 }
 
 /** Anchors the trail as it stands (first start, a restore, another process sharing the key). */

@@ -158,7 +158,7 @@ test('the report is self-contained HTML that renders hostile text inert; the PDF
   assert.ok(!html.includes('<script>alert'));
   assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt; &amp; 中国科学院 project'));
   assert.match(html, /Overall verdict: <span class="badge"[^>]*>RED/);
-  assert.match(html, /version 2026\.11\.30, content hash [0-9a-f]{16}\. Policy bundle [0-9.]+ \[[0-9a-f]{16}\]: data\/assessment\/rulebook.yaml [0-9a-f]{16}/);
+  assert.match(html, /version [0-9.]+, content hash [0-9a-f]{16}\. Policy bundle [0-9.]+ \[[0-9a-f]{16}\]: data\/assessment\/rulebook.yaml [0-9a-f]{16}/);
   const pdf = join(tempDir(), 'report.pdf');
   await writePdf(html, pdf);
   const bytes = readFileSync(pdf);

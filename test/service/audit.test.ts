@@ -185,7 +185,9 @@ test('where alerts go is under the trail: a webhook or feed token inserted, chan
   try {
     const accounts = new Accounts(db);
     const { actor } = await accounts.login('analyst@org-a.example', PASSWORD);
-    const inbox = new AlertInbox(db);
+    // receiver.example answers with a public address here, whatever the machine's DNS says (webhooks reach public addresses only).
+    const lookup = ((_host: string, _options: unknown, callback: (e: null, found: { address: string; family: number }[]) => void) => process.nextTick(() => callback(null, [{ address: '93.184.215.14', family: 4 }]))) as never;
+    const inbox = new AlertInbox(db, { lookup });
     const kept = await inbox.addWebhook(actor, 'https://receiver.example/kept');
     const removed = await inbox.addWebhook(actor, 'https://receiver.example/removed');
     await inbox.removeWebhook(actor, removed.id);

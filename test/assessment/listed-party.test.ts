@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { EmbeddedDb } from '../../src/appdb/embedded.ts';
+import { migrate } from '../../src/appdb/migrate.ts';
+import { Assessor } from '../../src/assessment/assessor.ts';
+import { loadBundle } from '../../src/assessment/bundle.ts';
+import { LEVELS, readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists, screeningContext } from '../../src/screening/store.ts';
+import type { Actor } from '../../src/service/authorize.ts';
+import { CaseService } from '../../src/service/cases.ts';
+import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
+import type { Store } from '../../src/store/store.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { landscapeStore, rorRecord } from '../helpers/landscape.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+// A listing at any level, with no list category, on a topic in no sensitive field: no criterion
+// that reads the level, the category or the field applies, yet a loaded list names the party.
+const HIT = rorRecord('01yqg2h08', 'Harbin Institute of Technology', 'CN', 'Harbin');
+const HITSZ = { ...rorRecord('00hwfqh10', 'Harbin Institute of Technology Shenzhen Graduate School', 'CN', 'Shenzhen'), status: 'withdrawn', relationships: [{ type: 'successor', id: 'https://ror.org/01yqg2h08', label: 'Harbin Institute of Technology' }] };
+const HIT_WEIHAI = rorRecord('02yxnh564', 'Harbin Institute of Technology at Weihai', 'CN', 'Weihai', '01yqg2h08');
+
+const ENTRIES: Record<(typeof LEVELS)[number], string> = {
+  'very-high': 'Beihang University',
+  high: 'Harbin Institute of Technology',
+  medium: 'Huawei Technologies Co., Ltd.',
+  low: 'National University of Defense Technology',
+};
+
+let store: Store;
+let db: EmbeddedDb;
+let cases: CaseService;
+const actor: Actor = { userId: 'u-officer', orgId: 'org-a', role: 'officer', name: 'Officer A' };
+
+before(async () => {
+  const home = tempDir();
+  store = await landscapeStore(home, [], [HIT, HITSZ, HIT_WEIHAI]);
+  await saveLists(store, [readWatchlist(watchlist(Object.entries(ENTRIES).map(([level, name]) => ({ name, country: 'China', level }))))]);
+  const assessor = new Assessor({ store, screening: await screeningContext(store), bundle: loadBundle() });
+  db = await EmbeddedDb.open(join(home, 'app.sqlite'));
+  await migrate(db);
+  await new Accounts(db).createOrganisation(OPERATOR, 'org-a', 'Org A');
+  cases = new CaseService(db, assessor);
+});
+after(async () => {
+  await db.close();
+  store.close();
+});
+
+// Every answer the one that makes a case green, and the topic in no sensitive field.
+const GREEN = {
+  title: 'Open basic research on medieval manuscripts',
+  partners: [{ name: 'University of Oxford', role: 'lead', country: 'GB' }, { ror: '03cve4549', role: 'partner', country: 'CN' }],
+  technology: { fields: 'none', dual_use: 'no', export_controlled: 'no' },
+  application: { uses: ['scientific-research-only'], populations: ['general'] },
+  research: { type: 'basic', open_publication: 'yes' },
+  data: { kinds: ['public'], storage: ['EU'], transfer_to_china: 'no', subjects: ['none'], access: 'none' },
+  terms: { equal_access_to_data: 'yes', equal_right_to_publish: 'yes', ip_agreement: 'yes', partner_veto_on_publication: 'no' },
+  funders: [],
+  in_kind: [],
+  personnel: [{ name: 'B. Scholar', affiliations: ['University of Oxford'], talent_programmes: 'none', mobility: ['none'] }],
+};
+
+const ROLES = {
+  partner: (n: string) => ({ partners: [GREEN.partners[0], n.startsWith('ror:') ? { ror: n.slice(4), role: 'partner' } : { name: n, role: 'partner' }] }),
+  funder: (n: string) => ({ funders: [{ name: n }] }),
+  'in-kind provider': (n: string) => ({ in_kind: [{ from: n, what: 'GPU cluster' }] }),
+  'personnel affiliation': (n: string) => ({ personnel: [{ name: 'C. Guest', affiliations: [n], talent_programmes: 'none', mobility: ['none'] }] }),
+};
+
+/** A party nobody lists leaves the case green: any other verdict below is the listing's doing. */
+test('the open case in no sensitive field is green as written', async () => {
+  const { id } = await cases.create(actor, GREEN);
+  assert.equal((await cases.assess(actor, id, '2026-11-22')).result.overall, 'green');
+});
+
+async function assertYellowOrWorse(title: string, place: object, entry: string, level: string, relation?: string): Promise<void> {
+  const { id } = await cases.create(actor, { ...GREEN, title, ...place });
+  const { result } = await cases.assess(actor, id, '2026-11-22');
+  assert.ok(result.overall === 'yellow' || result.overall === 'red', `${title}: ${result.overall}`);
+  // A criterion that holds shows the listing: list, entry, level and the list's title and version.
+  const holding = result.criteria.filter((r) => r.status === 'holds' && r.category === 'security');
+  const shown = holding.flatMap((r) => r.evidence.map((e) => e.note ?? '')).join(' | ');
+  const escaped = entry.replace(/[.()]/g, '\\$&');
+  assert.match(shown, new RegExp(`${escaped} on my-watchlist \\(${level}, [^;]+; Our office watchlist, version [0-9a-f]+\\)`), `${title}: ${shown}`);
+  if (relation) assert.match(shown, new RegExp(`${escaped} on my-watchlist \\(${level}, [a-z]+, inherited via [^;]+: ${relation}`), `${title}: ${shown}`);
+}
+
+for (const [level, entry] of Object.entries(ENTRIES)) {
+  for (const [role, place] of Object.entries(ROLES)) {
+    test(`a ${role} on a list at level ${level}, with no list category, is never green: yellow or worse, the listing in the evidence`, async () => {
+      await assertYellowOrWorse(`${entry} as ${role}`, place(entry), entry, level);
+    });
+  }
+}
+
+// Hits that are not the listed organisation itself: a part (a ROR child), a successor (a withdrawn
+// record), a unit named after a listed company.
+const RELATED = [
+  ['ror:02yxnh564', 'Harbin Institute of Technology', 'high', 'part', 'a part of the listed entity'],
+  ['Harbin Institute of Technology Shenzhen Graduate School', 'Harbin Institute of Technology', 'high', 'successor', 'the listed successor of a withdrawn record'],
+  ["Huawei Noah's Ark Lab", 'Huawei Technologies Co., Ltd.', 'medium', 'company unit', 'a unit named after the listed company'],
+] as const;
+
+for (const [name, entry, level, relation, words] of RELATED) {
+  for (const [role, place] of Object.entries(ROLES)) {
+    if (name.startsWith('ror:') && role !== 'partner') continue;
+    test(`a ${role} that is a ${relation} of an entity listed at level ${level} is never green`, async () => {
+      await assertYellowOrWorse(`${name} as ${role}`, place(name), entry, level, words);
+    });
+  }
+}
+
+test('a listed party beside one nobody named yet is yellow, not only "needs information"', async () => {
+  const low = ENTRIES.low;
+  await assertYellowOrWorse('listed and unnamed partners', { partners: [GREEN.partners[0], { name: low, role: 'partner' }, { description: 'a partner university in Wuhan', role: 'partner' }] }, low, 'low');
+  await assertYellowOrWorse('listed and unnamed funders', { funders: [{ name: low }, { name: 'a provincial innovation fund' }] }, low, 'low');
+});
