@@ -55,7 +55,7 @@ export async function screeningIndexSignature(store: Store, screening: string): 
 type KeptLinks = [string, { list: number; entry: number; how: string; by: EntryLink['by'] }[]][];
 
 /** A Screener's fields that are its constructor's inputs: kept on their own (links by position) and given back to it. */
-const SCREENER_INPUTS = ['lists', 'resolver', 'links', 'countriesByName'] as const;
+type ScreenerInput = 'lists' | 'resolver' | 'links' | 'countriesByName';
 /** Root fields holding one of the screener's own large maps of plain values, read lazily. */
 const LAZY_FIELD = 'screener.';
 
@@ -66,7 +66,7 @@ const LAZY_FIELD = 'screener.';
  * map of plain values (no entry in it) is read lazily. Anything but plain data is refused.
  */
 function screenerDerived(context: ScreeningContext, lazyFrom: number): { eager: ScreenerDerived; lazy: Record<string, Map<string, unknown>> } {
-  const inputs: Record<(typeof SCREENER_INPUTS)[number], unknown> = { lists: context.lists, resolver: context.resolver, links: context.links.links, countriesByName: context.links.countriesByName };
+  const inputs: Record<ScreenerInput, unknown> = { lists: context.lists, resolver: context.resolver, links: context.links.links, countriesByName: context.links.countriesByName };
   const eager: ScreenerDerived = {};
   const lazy: Record<string, Map<string, unknown>> = {};
   for (const [field, value] of Object.entries(context.screener)) {
@@ -121,6 +121,16 @@ export function saveScreeningIndex(path: string, signature: string, context: Scr
     CLASSES,
     lazyFrom,
   );
+}
+
+/** Keeps `context` as the index for `signature` at `path`; why it could not be kept (the next reader builds it again), or null. */
+export function keepScreeningIndex(path: string, signature: string, context: ScreeningContext): string | null {
+  try {
+    saveScreeningIndex(path, signature, context);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 /**
