@@ -62,7 +62,7 @@ function ingestPrinter(): { onEvent: (e: IngestEvent) => void; end: (message: st
     } else if (e.type === 'file') {
       finish(e.report.status);
       printFile({ ...e.report, file: asTyped(e.report.file) });
-    } else {
+    } else if (e.type === 'warning') {
       out.error(`derisk: ${asTyped(e.message)}`);
     }
     if (e.type === 'progress' && e.stage !== 'read' && e.done === e.total && bar) {

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
+import { threadId } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
 
 /**
@@ -114,7 +115,8 @@ export function writeIndexFile(path: string, signature: string, root: Record<str
   MAGIC.copy(lead, 0);
   lead.writeUInt32LE(header.length, 8);
   lead.writeUInt32LE(crc32(header), 12);
-  const tmp = `${path}.${process.pid}.tmp`;
+  // A worker thread of the same process may write it too: each thread its own temporary file.
+  const tmp = `${path}.${process.pid}-${threadId}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
     for (const p of [lead, header, ...parts]) writeSync(fd, p);

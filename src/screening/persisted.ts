@@ -123,6 +123,16 @@ export function saveScreeningIndex(path: string, signature: string, context: Scr
   );
 }
 
+/** Keeps `context` as the index for `signature` at `path`; why it could not be kept (the next reader builds it again), or null. */
+export function keepScreeningIndex(path: string, signature: string, context: ScreeningContext): string | null {
+  try {
+    saveScreeningIndex(path, signature, context);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 /**
  * The screening context kept in the index file, if it was built for `signature` and every byte
  * of it checks out; null otherwise (a damaged or outdated file is removed, to be built again, and

@@ -5,7 +5,7 @@ import type { AffiliationResolver } from '../resolve/matcher.ts';
 import { appendInSlices, EVIDENCE_STRINGS, type Store } from '../store/store.ts';
 import { buildScreeningContext, screenStrings, type ScreeningContext, type StoredHit } from './context.ts';
 import { loadAliases } from './aliases.ts';
-import { loadScreeningIndex, saveScreeningIndex, screeningIndexPath, screeningIndexSignature } from './persisted.ts';
+import { keepScreeningIndex, loadScreeningIndex, screeningIndexPath, screeningIndexSignature } from './persisted.ts';
 import type { RiskList } from './lists.ts';
 
 export type { ScreeningContext } from './context.ts';
@@ -54,13 +54,8 @@ export async function screeningContext(store: Store, resolver?: AffiliationResol
   const kept = path && signature ? loadScreeningIndex(path, signature, (why) => console.error(`derisk: the screening index is not used (${why}); building it again`)) : null;
   if (kept) return kept;
   const context = buildScreeningContext(await loadedLists(store), await loadRegistry(store), resolver);
-  if (path && signature) {
-    try {
-      saveScreeningIndex(path, signature, context);
-    } catch (e) {
-      process.emitWarning(`the screening index could not be kept in ${path} (${(e as Error).message}); the next call builds it again`);
-    }
-  }
+  const unkept = path && signature ? keepScreeningIndex(path, signature, context) : null;
+  if (unkept) process.emitWarning(`the screening index could not be kept in ${path} (${unkept}); the next call builds it again`);
   return context;
 }
 

@@ -33,7 +33,9 @@ export type IngestEvent =
   | { type: 'stage'; stage: IngestStage; file: string | null }
   | { type: 'progress'; stage: IngestStage; file: string | null; done: number; total: number; unit: 'bytes' | 'strings' | 'records'; records?: number }
   | { type: 'file'; report: FileReport }
-  | { type: 'warning'; message: string };
+  | { type: 'warning'; message: string }
+  /** What the job did worth a line in its log but not a word on the console (where its screening index came from). */
+  | { type: 'note'; message: string };
 
 /** One file's outcome, whatever its kind. */
 export interface FileReport {
@@ -158,8 +160,8 @@ export class IngestWorkflow {
       // An upload resolves and screens its own strings; what else is pending in the shared base
       // waits for an administrator's ingest, so that an upload changes nothing others read.
       const strings = request.scope.kind === 'shared' ? EVIDENCE_STRINGS : uploadStrings(request.scope.orgId);
-      outcome.resolved = (await resolvePending(store, await this.worker.resolver(store), progress('resolve'), strings)).resolved;
-      const screening = await this.worker.screening(store);
+      outcome.resolved = (await resolvePending(store, await this.worker.resolver(store, emit), progress('resolve'), strings)).resolved;
+      const screening = await this.worker.screening(store, emit);
       if (screening) {
         emit({ type: 'stage', stage: 'screen', file: null });
         // The shared refresh below rebuilds what screening feeds; an upload's strings do not feed it.

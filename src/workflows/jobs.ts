@@ -10,7 +10,7 @@ export interface JobView<R = unknown> {
   /** The stage running now, and how far each stage has come. */
   stage: IngestStage | null;
   progress: Partial<Record<IngestStage, { done: number; total: number; unit: string; records?: number }>>;
-  /** Stage starts, files done and warnings, in order (progress ticks are summed up in `progress`). */
+  /** Stage starts, files done, warnings and notes, in order (progress ticks are summed up in `progress`). */
   events: { at: string; type: string; stage?: IngestStage; message?: string }[];
   result: R | null;
   error: { status: number; message: string } | null;
@@ -40,7 +40,7 @@ export class Jobs {
       else if (e.type === 'stage') {
         view.stage = e.stage;
         view.events.push({ at, type: 'stage', stage: e.stage });
-      } else if (e.type === 'warning') view.events.push({ at, type: 'warning', message: e.message });
+      } else if (e.type === 'warning' || e.type === 'note') view.events.push({ at, type: e.type, message: e.message });
       else view.events.push({ at, type: 'file', message: `${e.report.status}: ${e.report.kept} kept, ${e.report.duplicates} already known, ${e.report.quarantined} quarantined` });
       if (view.events.length > KEPT_EVENTS) view.events.splice(0, view.events.length - KEPT_EVENTS);
     };

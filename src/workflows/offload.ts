@@ -7,6 +7,7 @@ import { REGISTRY_ROWS } from '../ingest/registry.ts';
 import { resolutionVersion } from '../resolve/apply.ts';
 import type { Resolution } from '../resolve/matcher.ts';
 import type { StoredHit } from '../screening/context.ts';
+import { screeningIndexPath, screeningIndexSignature } from '../screening/persisted.ts';
 import { screeningSignature, type StringScreening } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
 
@@ -16,7 +17,8 @@ export type Request = { id: number } & (
   | { op: 'read-close'; readId: number }
   | { op: 'state' }
   | { op: 'registry-rows'; key: string; rows: string[]; first: boolean; last: boolean }
-  | { op: 'lists'; key: string; docs: string[] }
+  | { op: 'index'; path: string; signature: string; registryKey: string; screenerKey: string }
+  | { op: 'lists'; key: string; docs: string[]; keep: { path: string; signature: string } | null }
   | { op: 'resolve'; raws: string[] }
   | { op: 'screen'; raws: string[] }
 );
@@ -24,15 +26,18 @@ export type Request = { id: number } & (
 export type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string; refusal?: string };
 type Op = Request extends infer R ? (R extends { op: infer O } ? O : never) : never;
 type Payload<O extends Op> = Omit<Extract<Request, { op: O }>, 'id' | 'op'>;
+/** Where the worker's screening index came from, for the job's log: a warning when a kept file was refused. */
+export type IndexNote = (e: { type: 'note' | 'warning'; message: string }) => void;
 
 /** Batches cross threads in pieces of this many records: each arrives here in a few milliseconds. */
 const PIECE = 1_000;
 
 /**
  * The worker thread (src/workflows/worker.ts) that reads, parses, resolves and screens for the
- * workflow, and the calls to it. It keeps the resolver and the screener between jobs, rebuilt
- * only when the registry or the lists change. The registry reaches it in pieces streamed from
- * the store: nothing large is converted or copied on the calling thread in one go.
+ * workflow, and the calls to it. It keeps the resolver and the screener between jobs, taken
+ * anew only when the registry or the lists change: from the kept screening index, or, failing
+ * that, built from the registry, which reaches it in pieces streamed from the store (nothing
+ * large is converted or copied on the calling thread in one go).
  */
 export class EvidenceWorker {
   private worker: Worker | null = null;
@@ -111,26 +116,52 @@ export class EvidenceWorker {
   }
 
   /** Makes sure the worker resolves against the registry now in the store; returns the batch resolver. */
-  async resolver(store: Store): Promise<(raws: string[]) => Promise<Resolution[]>> {
-    const key = await resolutionVersion(store);
-    const state = await this.call<{ registryKey: string | null }, 'state'>('state', {});
-    if (state.registryKey !== key) await this.sendRegistry(store, key);
+  async resolver(store: Store, note: IndexNote = () => undefined): Promise<(raws: string[]) => Promise<Resolution[]>> {
+    await this.prepare(store, note);
     return (raws) => this.call<Resolution[], 'resolve'>('resolve', { raws });
   }
 
   /** Screening on the worker under the lists now in the store, or null when no list is loaded. */
-  async screening(store: Store): Promise<StringScreening | null> {
-    const rows = await store.all<{ list_id: string; version: string }>('SELECT list_id, version FROM risk_lists ORDER BY list_id');
-    if (rows.length === 0) return null;
-    const lists = rows.map((r) => ({ id: r.list_id, version: r.version }));
-    await this.resolver(store);
-    const key = await screeningSignature(store, lists);
-    const state = await this.call<{ screenerKey: string | null }, 'state'>('state', {});
-    if (state.screenerKey !== key) {
-      const docs = (await store.all<{ doc: string }>('SELECT doc FROM risk_lists ORDER BY list_id')).map((r) => r.doc);
-      await this.call('lists', { key, docs });
-    }
+  async screening(store: Store, note: IndexNote = () => undefined): Promise<StringScreening | null> {
+    const lists = await this.prepare(store, note);
+    if (lists.length === 0) return null;
     return { lists, screenMany: (raws) => this.call<StoredHit[][], 'screen'>('screen', { raws }) };
+  }
+
+  /**
+   * Gives the worker the resolver for the registry now in the store and the screener for its
+   * lists: read from the screening index kept beside the store (the one every process of this
+   * store reads) when it is sound and was built from these inputs; otherwise built from rows
+   * streamed from the store, and kept there for the next reader. Returns the lists screened.
+   */
+  private async prepare(store: Store, note: IndexNote): Promise<{ id: string; version: string }[]> {
+    const lists = (await store.all<{ list_id: string; version: string }>('SELECT list_id, version FROM risk_lists ORDER BY list_id')).map((r) => ({ id: r.list_id, version: r.version }));
+    const registryKey = await resolutionVersion(store);
+    const screenerKey = lists.length > 0 ? await screeningSignature(store, lists) : null;
+    const state = await this.call<{ registryKey: string | null; registryRows: boolean; screenerKey: string | null }, 'state'>('state', {});
+    if (state.registryKey === registryKey && (screenerKey === null || state.screenerKey === screenerKey)) return lists;
+    const path = screenerKey ? screeningIndexPath(store) : null;
+    const keep = path && screenerKey ? { path, signature: await screeningIndexSignature(store, screenerKey) } : null;
+    // The job's log names no server path.
+    const untold = (why: string) => why.replaceAll(`${path}: `, '').replaceAll(String(path), 'the index file');
+    let refused: string | null = null;
+    if (keep && screenerKey) {
+      const read = await this.call<{ read: boolean; refused: string | null }, 'index'>('index', { ...keep, registryKey, screenerKey });
+      if (read.read) {
+        note({ type: 'note', message: 'screening index: read from the kept file' });
+        return lists;
+      }
+      refused = read.refused;
+    }
+    if (state.registryKey !== registryKey || (screenerKey && !state.registryRows)) await this.sendRegistry(store, registryKey);
+    if (screenerKey) {
+      const docs = (await store.all<{ doc: string }>('SELECT doc FROM risk_lists ORDER BY list_id')).map((r) => r.doc);
+      const { unkept } = await this.call<{ unkept: string | null }, 'lists'>('lists', { key: screenerKey, docs, keep });
+      if (refused) note({ type: 'warning', message: `screening index: the kept file was not used (${untold(refused)}); built again` });
+      else note({ type: 'note', message: `screening index: built${keep ? ' (none was kept for these lists and registry yet)' : ''}` });
+      if (unkept) note({ type: 'warning', message: `screening index: could not be kept (${untold(unkept)}); the next reader builds it again` });
+    }
+    return lists;
   }
 
   /**

@@ -1,6 +1,8 @@
 // The evidence worker: a thread that reads and parses files, resolves affiliation strings and
 // screens them, so none of that CPU work runs on the thread that answers requests. It holds no
 // database: batches and results go back to the caller (src/workflows/offload.ts), which writes.
+// Its resolver and screener come from the screening index kept beside the store when that file
+// checks out; they are built from streamed rows (and kept there) only when it does not.
 import { parentPort } from 'node:worker_threads';
 import { institutionOf, type RegistryRow } from '../ingest/registry.ts';
 import { readBatches, type Batch, type ReadRequest } from '../ingest/pipeline.ts';
@@ -8,6 +10,7 @@ import { InputError } from '../ingest/records.ts';
 import type { Institution } from '../ingest/ror.ts';
 import { AffiliationResolver } from '../resolve/matcher.ts';
 import { buildScreeningContext, screenStrings } from '../screening/context.ts';
+import { keepScreeningIndex, loadScreeningIndex } from '../screening/persisted.ts';
 import type { RiskList } from '../screening/lists.ts';
 import type { Screener } from '../screening/screener.ts';
 import type { Reply, Request } from './offload.ts';
@@ -15,6 +18,8 @@ import type { Reply, Request } from './offload.ts';
 const port = parentPort!;
 const reads = new Map<number, { batches: AsyncGenerator<Batch>; ahead: Promise<IteratorResult<Batch>> }>();
 let registry: Institution[] = [];
+// The resolver read from a kept index comes without the registry's rows; building a screener needs them.
+let registryRows = false;
 let registryKey: string | null = null;
 let resolver: AffiliationResolver | null = null;
 let screener: { key: string; screener: Screener } | null = null;
@@ -49,10 +54,22 @@ async function handle(request: Request): Promise<unknown> {
       return null;
     }
     case 'state':
-      return { registryKey, screenerKey: screener?.key ?? null };
+      return { registryKey, registryRows, screenerKey: screener?.key ?? null };
+    case 'index': {
+      let refused: string | null = null;
+      const kept = loadScreeningIndex(request.path, request.signature, (why) => (refused = why));
+      if (!kept) return { read: false, refused };
+      registry = [];
+      registryRows = false;
+      registryKey = request.registryKey;
+      resolver = kept.resolver;
+      screener = { key: request.screenerKey, screener: kept.screener };
+      return { read: true, refused: null };
+    }
     case 'registry-rows':
       if (request.first) {
         registry = [];
+        registryRows = false;
         registryKey = null;
         resolver = null;
         screener = null;
@@ -60,14 +77,16 @@ async function handle(request: Request): Promise<unknown> {
       for (const row of request.rows as string[]) registry.push(institutionOf(JSON.parse(row) as RegistryRow));
       if (request.last) {
         resolver = new AffiliationResolver(registry);
+        registryRows = true;
         registryKey = request.key;
       }
       return null;
     case 'lists': {
-      if (!resolver) throw new Error('the registry is not loaded in the worker');
+      if (!resolver || !registryRows) throw new Error('the registry is not loaded in the worker');
       const lists = (request.docs as string[]).map((d) => JSON.parse(d) as RiskList);
-      screener = { key: request.key, screener: buildScreeningContext(lists, registry, resolver).screener };
-      return null;
+      const context = buildScreeningContext(lists, registry, resolver);
+      screener = { key: request.key, screener: context.screener };
+      return { unkept: request.keep ? keepScreeningIndex(request.keep.path, request.keep.signature, context) : null };
     }
     case 'resolve':
       if (!resolver) throw new Error('the registry is not loaded in the worker');
