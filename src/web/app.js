@@ -275,7 +275,7 @@ async function uploadExport(form, status) {
     if (job.status !== 'done') throw new Error(job.error?.message ?? 'the upload failed');
     status.replaceChildren(await uploadReport(file.name, job.result));
   } catch (err) {
-    status.replaceChildren(h('p', { id: 'upload-error', class: 'error', role: 'alert' }, `${file.name} was not ingested: ${err.message}`));
+    status.replaceChildren(h('p', { id: 'upload-error', class: 'error', role: 'alert' }, `${file.name}: ${err.message}`));
   } finally {
     button.disabled = false;
     button.textContent = 'Upload';
@@ -293,13 +293,13 @@ async function uploadReport(name, r) {
     for (const q of rows) byReason.set(q.reason, [...(byReason.get(q.reason) ?? []), q.lineNo === null ? `record ${q.recordNo}` : `line ${q.lineNo}`]);
     const reasons = [...byReason].sort((a, b) => b[1].length - a[1].length);
     const shown = reasons.slice(0, 5);
-    parts.push(h('h3', {}, 'Set aside, and why'), h('ul', { class: 'quarantine-reasons' }, ...shown.map(([reason, lines]) =>
+    parts.push(h('h4', {}, 'Set aside, and why'), h('ul', { class: 'quarantine-reasons' }, ...shown.map(([reason, lines]) =>
       h('li', {}, h('strong', {}, reason), ` — ${lines.length} record${lines.length === 1 ? '' : 's'} (${lines.slice(0, 5).join(', ')}${lines.length > 5 ? ', …' : ''})`))));
     if (reasons.length > shown.length) parts.push(h('p', { class: 'muted' }, `and ${reasons.length - shown.length} more reasons`));
     parts.push(h('p', { class: 'muted' }, 'The records set aside are kept with the upload; fix them in the export and upload it again.'));
   }
   if (r.kept + r.duplicates > 0) parts.push(h('p', {}, h('a', { href: `#/screen/export/${r.fileId}` }, 'Screen its co-publications against the risk lists')));
-  return h('section', { id: 'upload-report', class: 'upload-report' }, h('h3', {}, `${name}: ${r.status}`), ...parts);
+  return h('section', { id: 'upload-report', class: 'upload-report' }, h('h4', {}, r.status === 'already ingested' ? `${name} was ingested before` : `${name} ingested`), ...parts);
 }
 
 // Screening: one name (or ROR id), many names at once, and an institution's portfolio of co-publications with listed entities.

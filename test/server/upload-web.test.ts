@@ -47,6 +47,7 @@ for (const device of Object.keys(VIEWPORTS) as (keyof typeof VIEWPORTS)[]) {
       release();
       await page.waitForSelector('#upload-report');
       const report = (await page.textContent('#upload-report'))!;
+      assert.match(report, /scopus-(desktop|phone)\.csv ingested/);
       assert.match(report, /2 records kept, 0 already known, 2 quarantined/);
       assert.match(report, /expected 8 columns, found 3 — 1 record \(line 5\)/, 'a reason with the line it was found on');
       assert.match(report, /missing or malformed EID: "" — 1 record \(line 4\)/, 'the record without its EID, and why');
@@ -68,7 +69,7 @@ for (const device of Object.keys(VIEWPORTS) as (keyof typeof VIEWPORTS)[]) {
       await page.click('#upload-form button[type=submit]');
       await page.waitForSelector('#upload-error');
       const error = (await page.textContent('#upload-error'))!;
-      assert.match(error, /scopus-upload-wrong-columns\.csv was not ingested: .*missing column\(s\): EID, Year/);
+      assert.match(error, /^scopus-upload-wrong-columns\.csv: .*missing column\(s\): EID, Year$/);
       assert.doesNotMatch(error, /internal error/i);
       assert.equal(await page.isDisabled('#upload-form button[type=submit]'), false, 'the user can try another file');
       assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, 'no sideways scrolling');
