@@ -39,6 +39,8 @@ for (const device of Object.keys(VIEWPORTS) as (keyof typeof VIEWPORTS)[]) {
       await page.setInputFiles('#upload-form input[type=file]', file);
       await page.selectOption('#upload-form select[name=kind]', 'scopus');
       await page.click('#upload-form button[type=submit]');
+      // Fails (rather than waits on a poll that never comes) on a page that shows no progress.
+      await page.waitForSelector('#upload-progress progress');
       await firstPoll;
       assert.equal(await page.isDisabled('#upload-form button[type=submit]'), true, 'no second upload while one runs');
       assert.equal(await page.isVisible('#upload-progress progress'), true);
