@@ -17,6 +17,38 @@ test('usage errors exit 2 and say what is wrong', () => {
   assert.equal(derisk(['indicators', 'copubs', '--regions', 'EU27AC']).status, 2);
 });
 
+test('a mistyped option is named with the nearest one the command knows, and the usage is that command\'s alone', () => {
+  const r = derisk(['indicators', 'copubs', '--regoins', 'EU27AC,CN']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown option --regoins — did you mean --regions\?/);
+  assert.doesNotMatch(r.stderr, /unexpected argument/, 'the mistyped option\'s value is not a second mistake');
+  assert.match(r.stderr, /derisk indicators copubs\|/);
+  assert.doesNotMatch(r.stderr, /derisk ingest|derisk serve/, 'not the help of every command');
+  assert.ok(r.stderr.split('\n').length < 15, r.stderr);
+});
+
+test('a mistyped command is named with the nearest command; a word nothing like one gets the list of commands', () => {
+  const r = derisk(['indicaters', 'copubs']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown command "indicaters" — did you mean derisk indicators\?/);
+  assert.match(r.stderr, /Commands: .*\bscreen\b/);
+  const far = derisk(['frobnicate']);
+  assert.equal(far.status, 2);
+  assert.doesNotMatch(far.stderr, /did you mean/);
+});
+
+test('every mistake of a command line is said at once', () => {
+  const r = derisk(['summary', '--jsn', '--regions-file', '--china-includes-hk=yes', 'extra']);
+  assert.equal(r.status, 2);
+  const mistakes = r.stderr.split('\n').filter((l) => l.startsWith('derisk: '));
+  assert.deepEqual(mistakes, [
+    'derisk: unknown option --jsn — did you mean --json?',
+    'derisk: --regions-file needs a value (got --china-includes-hk=yes; write --regions-file=--china-includes-hk=yes if that is the value)',
+    'derisk: unexpected argument "extra"',
+  ]);
+  assert.match(r.stderr, /derisk summary \[--json\]/);
+});
+
 test('a missing input file fails with its name', () => {
   const r = derisk(['ingest', 'wos', '/nonexistent/savedrecs.txt'], { DERISK_HOME: tempDir() });
   assert.equal(r.status, 1);

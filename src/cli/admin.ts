@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.ts';
 import { backupAppDb, restoreAppDb } from '../appdb/backup.ts';
 import { openAppDb } from '../appdb/open.ts';
 import { loadConfig } from '../config.ts';

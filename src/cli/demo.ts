@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.ts';
 import { loadConfig } from '../config.ts';
 import { landscapeSummary } from '../indicators/copubs.ts';
 import { aggregatePairs } from '../indicators/landscape.ts';

@@ -1,6 +1,6 @@
 import { out } from './io.ts';
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.ts';
 import { openAppDb } from '../appdb/open.ts';
 import type { AppDb } from '../appdb/db.ts';
 import { loadConfig, type Config } from '../config.ts';

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.ts';
 import { loadConfig } from '../config.ts';
 import { EXIT, UsageError, withStore } from './common.ts';
 import { at, out } from './io.ts';

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.ts';
 import { fetchOpenAlexWorks } from '../fetch/openalex-api.ts';
 import { EXIT, UsageError } from './common.ts';
 import { ProgressReporter } from './progress.ts';

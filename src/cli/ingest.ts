@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { SHARED } from '../ingest/pipeline.ts';
 import { describeSourceAgreement, sourceAgreement } from '../resolve/apply.ts';

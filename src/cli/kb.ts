@@ -1,5 +1,5 @@
 import { out } from './io.ts';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.ts';
 import { parse as parseYaml } from 'yaml';
 import { openAppDb } from '../appdb/open.ts';
 import { loadRulebook } from '../assessment/rulebook.ts';

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.ts';
 import { loadConfig } from '../config.ts';
 import { loadTaxonomy } from '../fields/taxonomy.ts';
 import { IndicatorError, requestedRegions, runIndicator, STANDARD_PAIRS, validateRequest, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';

@@ -1,5 +1,6 @@
 // The dispatcher stays thin: it loads only the module of the command that runs (each command's
 // dependencies cost start-up time: DuckDB, Fastify, the matcher, the rulebook…).
+import { nearest } from './args.ts';
 import { EXIT, UsageError } from './common.ts';
 import { asTyped, out } from './io.ts';
 
@@ -116,8 +117,20 @@ export const ON_THE_STORE: Readonly<Record<string, 'reads' | 'writes'>> = {
   assess: 'reads', assessments: 'reads', resolve: 'reads', match: 'reads', export: 'reads', backup: 'reads', watch: 'reads', alerts: 'reads',
 };
 
+/** The usage lines of one command, cut from USAGE (so there is one text to keep true). */
+export function usageOf(command: string): string {
+  const blocks: { names: string[]; lines: string[] }[] = [];
+  for (const line of USAGE.split('\n')) {
+    if (line.startsWith('  derisk ')) blocks.push({ names: [...line.matchAll(/derisk (\w[\w-]*)/g)].map((m) => m[1]!), lines: [line] });
+    else if (/^ {4,}\S/.test(line) && blocks.length > 0) blocks.at(-1)!.lines.push(line);
+    else blocks.push({ names: [], lines: [] });
+  }
+  const own = blocks.filter((b) => b.names.includes(command)).flatMap((b) => b.lines);
+  return own.length > 0 ? `Usage:\n${own.join('\n')}\n\n(derisk help: every command and the common options)` : USAGE;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  return reported(async () => {
+  return reported(argv[0], async () => {
     const command = argv[0];
     if (command !== undefined && Object.hasOwn(ON_THE_STORE, command)) {
       // A running server owns the store: the command goes through it (found by its control file in DERISK_HOME).
@@ -134,7 +147,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Runs a command in this process: at the console, or in the server for a console that forwarded it. */
-export const runHere = (argv: string[]): Promise<number> => reported(() => dispatch(argv));
+export const runHere = (argv: string[]): Promise<number> => reported(argv[0], () => dispatch(argv));
 
 async function dispatch(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -147,19 +160,28 @@ async function dispatch(argv: string[]): Promise<number> {
       return command === undefined ? EXIT.usage : EXIT.ok;
     default: {
       const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-      if (!run) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+      if (!run) {
+        const near = nearest(command, Object.keys(COMMANDS));
+        throw new UsageError(`unknown command ${JSON.stringify(command)}${near ? ` — did you mean derisk ${near}?` : ''}`);
+      }
       return await run(rest);
     }
   }
 }
 
-/** A failure as the user reads it: the usage text with exit code 2 for a mistake in the command line, exit code 1 otherwise. */
-async function reported(work: () => Promise<number>): Promise<number> {
+/**
+ * A failure as the user reads it: for a mistake in the command line, each mistake and the usage of
+ * that command (the commands' names for a mistyped command), exit code 2; exit code 1 otherwise.
+ */
+async function reported(command: string | undefined, work: () => Promise<number>): Promise<number> {
   try {
     return await work();
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      out.error(`derisk: ${asTyped((e as Error).message)}\n\n${USAGE}`);
+      const mistakes = asTyped((e as Error).message).split('\n').map((m) => `derisk: ${m}`).join('\n');
+      const known = command !== undefined && Object.hasOwn(COMMANDS, command);
+      const usage = known ? usageOf(command) : `Commands: ${Object.keys(COMMANDS).join(', ')}\n(derisk help: what each does)`;
+      out.error(`${mistakes}\n\n${usage}`);
       return EXIT.usage;
     }
     out.error(`derisk: ${asTyped((e as Error).message)}`);

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.ts';
 import { loadConfig } from '../config.ts';
 import { loadRegistry } from '../ingest/registry.ts';
 import { resolveCsv } from '../resolve/batch.ts';

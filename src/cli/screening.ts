@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { loadTaxonomy } from '../fields/taxonomy.ts';
 import { fileId } from '../ingest/file-id.ts';

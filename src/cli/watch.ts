@@ -1,5 +1,5 @@
 import { out } from './io.ts';
-import { parseArgs } from 'node:util';
+import { parseArgs } from './args.ts';
 import { openAppDb } from '../appdb/open.ts';
 import { loadBundle } from '../assessment/bundle.ts';
 import { loadConfig, type Config } from '../config.ts';

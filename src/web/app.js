@@ -39,8 +39,8 @@ async function api(path, params = new URLSearchParams()) {
   return body;
 }
 
-async function send(method, path, body, type = 'application/json') {
-  const headers = body === undefined ? { 'x-csrf-token': csrf ?? '' } : { 'content-type': type, 'x-csrf-token': csrf ?? '' };
+async function send(method, path, body, type = 'application/json', extra = {}) {
+  const headers = body === undefined ? { 'x-csrf-token': csrf ?? '', ...extra } : { 'content-type': type, 'x-csrf-token': csrf ?? '', ...extra };
   const response = await fetch(path, { method, credentials: 'same-origin', headers, body: body === undefined ? undefined : type === 'application/json' ? JSON.stringify(body) : body });
   const answer = await response.json().catch(() => ({}));
   if (response.status === 401) throw new LoginRequired(answer.message);
@@ -246,6 +246,62 @@ async function batchResult(text) {
     ...t);
 }
 
+const STAGE_WORDS = { read: 'Reading records', resolve: 'Resolving affiliations', screen: 'Screening partners', refresh: 'Updating the figures' };
+
+/**
+ * Sends an export and follows its ingest job: the button stays disabled and the stage and its
+ * progress show until the job ends; then the ingest report, or the server's reason the file was refused.
+ */
+async function uploadExport(form, status) {
+  const file = form.elements.file.files[0];
+  if (!file) return;
+  const button = form.querySelector('button');
+  button.disabled = true;
+  button.textContent = 'Uploading…';
+  const bar = h('progress', {});
+  const line = h('span', {}, `Sending ${file.name} (${Math.ceil(file.size / 1024)} KB)…`);
+  status.replaceChildren(h('div', { id: 'upload-progress', class: 'upload-progress' }, line, bar));
+  try {
+    const started = await send('POST', `/api/uploads?kind=${form.elements.kind.value}`, file, 'application/octet-stream', { prefer: 'respond-async' });
+    let job = await api(`/api/uploads/jobs/${started.job}`);
+    while (job.status === 'queued' || job.status === 'running') {
+      const now = job.stage ? job.progress[job.stage] : undefined;
+      line.textContent = job.stage ? `${STAGE_WORDS[job.stage] ?? job.stage}${now ? `: ${now.done.toLocaleString('en')} of ${now.total.toLocaleString('en')} ${now.unit}` : '…'}` : 'Waiting for the ingest to start…';
+      if (now && now.total > 0) Object.assign(bar, { max: now.total, value: now.done });
+      else bar.removeAttribute('value');
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      job = await api(`/api/uploads/jobs/${started.job}`);
+    }
+    if (job.status !== 'done') throw new Error(job.error?.message ?? 'the upload failed');
+    status.replaceChildren(await uploadReport(file.name, job.result));
+  } catch (err) {
+    status.replaceChildren(h('p', { id: 'upload-error', class: 'error', role: 'alert' }, `${file.name}: ${err.message}`));
+  } finally {
+    button.disabled = false;
+    button.textContent = 'Upload';
+  }
+}
+
+/** What an upload kept and set aside, the commonest reasons first, and the way on to its screening. */
+async function uploadReport(name, r) {
+  const counts = h('p', {}, h('strong', {}, `${r.kept.toLocaleString('en')} records kept`), `, ${r.duplicates.toLocaleString('en')} already known, `,
+    h('strong', { class: r.quarantined > 0 ? 'warn' : '' }, `${r.quarantined.toLocaleString('en')} quarantined`));
+  const parts = [counts];
+  if (r.quarantined > 0) {
+    const rows = await api(`/api/uploads/${r.fileId}/quarantine`);
+    const byReason = new Map();
+    for (const q of rows) byReason.set(q.reason, [...(byReason.get(q.reason) ?? []), q.lineNo === null ? `record ${q.recordNo}` : `line ${q.lineNo}`]);
+    const reasons = [...byReason].sort((a, b) => b[1].length - a[1].length);
+    const shown = reasons.slice(0, 5);
+    parts.push(h('h4', {}, 'Set aside, and why'), h('ul', { class: 'quarantine-reasons' }, ...shown.map(([reason, lines]) =>
+      h('li', {}, h('strong', {}, reason), ` — ${lines.length} record${lines.length === 1 ? '' : 's'} (${lines.slice(0, 5).join(', ')}${lines.length > 5 ? ', …' : ''})`))));
+    if (reasons.length > shown.length) parts.push(h('p', { class: 'muted' }, `and ${reasons.length - shown.length} more reasons`));
+    parts.push(h('p', { class: 'muted' }, 'The records set aside are kept with the upload; fix them in the export and upload it again.'));
+  }
+  if (r.kept + r.duplicates > 0) parts.push(h('p', {}, h('a', { href: `#/screen/export/${r.fileId}` }, 'Screen its co-publications against the risk lists')));
+  return h('section', { id: 'upload-report', class: 'upload-report' }, h('h4', {}, r.status === 'already ingested' ? `${name} was ingested before` : `${name} ingested`), ...parts);
+}
+
 // Screening: one name (or ROR id), many names at once, and an institution's portfolio of co-publications with listed entities.
 async function screening(kind, arg) {
   const nameForm = h('form', { id: 'screen-form', class: 'inline' },
@@ -282,18 +338,13 @@ async function screening(kind, arg) {
   const uploadForm = h('form', { id: 'upload-form', class: 'inline' },
     h('label', {}, 'Publication export ', h('input', { name: 'file', type: 'file', required: '' })),
     h('select', { name: 'kind' }, h('option', { value: 'wos' }, 'Web of Science'), h('option', { value: 'scopus' }, 'Scopus CSV'), h('option', { value: 'openalex' }, 'OpenAlex JSON Lines')),
-    h('button', { type: 'submit' }, 'Upload and screen'));
-  uploadForm.addEventListener('submit', async (e) => {
+    h('button', { type: 'submit' }, 'Upload'));
+  const uploadStatus = h('div', { id: 'upload-status', 'aria-live': 'polite' });
+  uploadForm.addEventListener('submit', (e) => {
     e.preventDefault();
-    try {
-      const r = await send('POST', `/api/uploads?kind=${uploadForm.elements.kind.value}`, uploadForm.elements.file.files[0], 'application/octet-stream');
-      location.hash = `#/screen/export/${r.fileId}`;
-    } catch (err) {
-      errorBox.textContent = err.message;
-      errorBox.hidden = false;
-    }
+    void uploadExport(uploadForm, uploadStatus);
   });
-  const nodes = [card('Screen a partner against the risk lists', 'screen-card', nameForm, batchForm, batchOut, portfolioForm, uploadForm)];
+  const nodes = [card('Screen a partner against the risk lists', 'screen-card', nameForm, batchForm, batchOut, portfolioForm, uploadForm, uploadStatus)];
   // The answer reads across the page, under the question.
   const wide = (c) => { c.classList.add('wide'); return c; };
   if (kind === 'name' && arg) {
