@@ -18,6 +18,8 @@ export interface Config {
   trustProxy: string | null;
   /** Internal address ranges (CIDRs) webhooks may point at (DERISK_WEBHOOK_ALLOW_INTERNAL); by default only public addresses. */
   webhookAllowInternal: string | null;
+  /** Alerts by mail: the SMTP server (DERISK_SMTP_URL), the sender (DERISK_MAIL_FROM) and the https address users reach derisk at (DERISK_PUBLIC_URL); mail is off unless all three are set. */
+  mail: { smtpUrl: string; from: string; publicUrl: string } | null;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -31,5 +33,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditAnchorPath: join(home, 'audit.anchor.json'),
     trustProxy: env.DERISK_TRUST_PROXY || null,
     webhookAllowInternal: env.DERISK_WEBHOOK_ALLOW_INTERNAL || null,
+    mail: env.DERISK_SMTP_URL && env.DERISK_MAIL_FROM && env.DERISK_PUBLIC_URL ? { smtpUrl: env.DERISK_SMTP_URL, from: env.DERISK_MAIL_FROM, publicUrl: env.DERISK_PUBLIC_URL } : null,
   };
 }
