@@ -3,6 +3,7 @@ import { createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
 import { recordAlerts, type NewAlert } from '../../src/monitoring/alerts.ts';
 import { MailSender, MailSettings } from '../../src/monitoring/mail.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
@@ -210,4 +211,11 @@ test('HTTP: a user reads and sets their own mail mode; an installation without a
   assert.equal((await call('PUT', { mode: 'weekly' })).statusCode, 400);
   assert.equal((await call('PUT', { mode: 'off' })).statusCode, 204);
   assert.equal((await service.app.inject({ method: 'GET', url: '/api/alerts/mail' })).statusCode, 401);
+});
+
+test('configuration: all three mail settings or none; the public address must be https', () => {
+  assert.equal(loadConfig({}).mail, null);
+  assert.throws(() => loadConfig({ DERISK_SMTP_URL: 'smtp://mail.example:587' }), /DERISK_MAIL_FROM and DERISK_PUBLIC_URL are not set/);
+  assert.deepEqual(loadConfig({ DERISK_SMTP_URL: 'smtp://mail.example:587', DERISK_MAIL_FROM: 'derisk <d@example.org>', DERISK_PUBLIC_URL: PUBLIC }).mail, { smtpUrl: 'smtp://mail.example:587', from: 'derisk <d@example.org>', publicUrl: PUBLIC });
+  assert.throws(() => sender({ publicUrl: 'http://derisk.example' }), /must be an https address/);
 });
