@@ -19,6 +19,7 @@ export class TestSmtp {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
+      disableReverseLookup: true,
       logger: false,
       onData: (stream, session, done) => {
         const chunks: Buffer[] = [];
