@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ValidationError } from './errors.ts';
 
 export interface Config {
   home: string;
@@ -18,6 +19,8 @@ export interface Config {
   trustProxy: string | null;
   /** Internal address ranges (CIDRs) webhooks may point at (DERISK_WEBHOOK_ALLOW_INTERNAL); by default only public addresses. */
   webhookAllowInternal: string | null;
+  /** Alerts by mail: the SMTP server (DERISK_SMTP_URL), the sender (DERISK_MAIL_FROM) and the https address users reach derisk at (DERISK_PUBLIC_URL); mail is off unless all three are set. */
+  mail: { smtpUrl: string; from: string; publicUrl: string } | null;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -31,5 +34,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditAnchorPath: join(home, 'audit.anchor.json'),
     trustProxy: env.DERISK_TRUST_PROXY || null,
     webhookAllowInternal: env.DERISK_WEBHOOK_ALLOW_INTERNAL || null,
+    mail: mailConfig(env),
   };
+}
+
+const MAIL_ENV = ['DERISK_SMTP_URL', 'DERISK_MAIL_FROM', 'DERISK_PUBLIC_URL'] as const;
+
+/** All three mail settings, or none: a mail server set without a sender or an address to link to would silently send nothing. */
+function mailConfig(env: NodeJS.ProcessEnv): Config['mail'] {
+  const missing = MAIL_ENV.filter((k) => !env[k]);
+  if (missing.length === MAIL_ENV.length) return null;
+  if (missing.length > 0) throw new ValidationError(`alerts by mail need ${MAIL_ENV.join(', ')}; ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set`);
+  return { smtpUrl: env.DERISK_SMTP_URL!, from: env.DERISK_MAIL_FROM!, publicUrl: env.DERISK_PUBLIC_URL! };
 }

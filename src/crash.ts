@@ -9,6 +9,7 @@
  * - `monitor.before-alerts`: the monitor computed a new evidence file's alerts but has not recorded them
  * - `monitor.alerts-committed`: a file's (or list version's) alerts and their delivery jobs have committed
  * - `webhook.answered`: a webhook endpoint answered a delivery, which is not yet marked delivered
+ * - `mail.answered`: the mail server answered a mail (accepted or refused), which is not yet recorded
  *
  * Unset (always, outside tests) a point is an empty function call.
  */

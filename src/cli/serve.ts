@@ -35,7 +35,7 @@ export async function serveStore(store: Store, port: number, host: string, regio
     const { actor, password } = await accounts.ensureLocalAdmin();
     if (password) console.log(`\ncreated the administrator admin@localhost; password (shown once): ${password}`);
     const run = await beginServerRun(db, accounts, config.home, actor.userId);
-    const app = await buildServer({ store, db, regionFiles: [BUNDLED_REGIONS, ...regionFiles], taxonomy: loadTaxonomy(), home: config.home, trustProxy: config.trustProxy, monitoring: { webhooks: { destinations } } });
+    const app = await buildServer({ store, db, regionFiles: [BUNDLED_REGIONS, ...regionFiles], taxonomy: loadTaxonomy(), home: config.home, trustProxy: config.trustProxy, monitoring: { webhooks: { destinations }, mail: config.mail ?? undefined } });
     const address = await app.listen({ port, host });
     const link = await openConsoleLink({ home: config.home, store, db, storeChanged: () => app.sharedEvidenceChanged() });
     console.log(`\nderisk serving ${store.path} (application database: ${config.databaseUrl ? 'PostgreSQL' : config.appDbPath})\nopen ${address}/#code=${run.code}\n(a one-time login code, good for 10 minutes; API tokens: the web app's Tokens page or POST /api/tokens; OpenAPI at ${address}/api/openapi.json; Ctrl-C stops)`);

@@ -3,6 +3,7 @@ import type { AppDb, AppTx } from '../appdb/db.ts';
 import { appendAudit, type RowRef } from '../service/audit.ts';
 import { authorize, NotFoundError, type Actor, type Role } from '../service/authorize.ts';
 import { checkDestination, type DestinationPolicy } from './destinations.ts';
+import { digestDue, mailSubscribers, mailTarget, type MailMode } from './mail.ts';
 
 export const ALERT_KINDS = ['new-copublication', 'list-change', 'verdict-change', 'knowledge-change', 'reassessment-due'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -35,13 +36,14 @@ export interface NewAlert {
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /**
- * Records alerts, each once, with a delivery job for every active webhook of its organisation in
- * the same transaction: an alert is never recorded without its deliveries, nor delivered unrecorded.
+ * Records alerts, each once, with a delivery job for every active webhook of its organisation and
+ * every user who takes them by mail, in the same transaction: an alert is never recorded without its deliveries, nor delivered unrecorded.
  * Returns those that were new.
  */
 export async function recordAlerts(tx: AppTx, alerts: NewAlert[], now = new Date().toISOString()): Promise<{ id: string; kind: AlertKind }[]> {
   const added: { id: string; kind: AlertKind }[] = [];
   const hooks = new Map<string, string[]>();
+  const mailTo = new Map<string, { user_id: string; mode: MailMode }[]>();
   for (const a of alerts) {
     if ((await tx.query('SELECT 1 FROM alerts WHERE org_id = $1 AND user_id = $2 AND dedup_key = $3', [a.orgId, a.userId, a.dedupKey]))[0]) continue;
     const id = randomUUID();
@@ -50,6 +52,11 @@ export async function recordAlerts(tx: AppTx, alerts: NewAlert[], now = new Date
     if (a.userId === '') {
       if (!hooks.has(a.orgId)) hooks.set(a.orgId, (await tx.query<{ id: string }>('SELECT id FROM webhooks WHERE org_id = $1 AND NOT disabled ORDER BY id', [a.orgId])).map((r) => r.id));
       for (const hook of hooks.get(a.orgId)!) await tx.query("INSERT INTO alert_deliveries (alert_id, webhook_id, status, attempts, next_attempt_at) VALUES ($1, $2, 'pending', 0, $3)", [id, hook, now]);
+    }
+    if (!mailTo.has(a.orgId)) mailTo.set(a.orgId, await mailSubscribers(tx, a.orgId));
+    for (const s of mailTo.get(a.orgId)!) {
+      if (a.userId !== '' && a.userId !== s.user_id) continue;
+      await tx.query("INSERT INTO alert_deliveries (alert_id, webhook_id, status, attempts, next_attempt_at) VALUES ($1, $2, 'pending', 0, $3)", [id, mailTarget(s.user_id), s.mode === 'digest' ? digestDue(now) : now]);
     }
     added.push({ id, kind: a.kind });
   }

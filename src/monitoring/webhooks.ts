@@ -4,17 +4,14 @@ import { request as httpsRequest } from 'node:https';
 import type { AppDb } from '../appdb/db.ts';
 import { crashPoint } from '../crash.ts';
 import { appendAudit } from '../service/audit.ts';
+import { DeliveryQueue, type QueueOptions } from './delivery-queue.ts';
 import { checkLiteral, guardedLookup, type DestinationPolicy } from './destinations.ts';
 
-/** The retry schedule of the Standard Webhooks specification, in seconds after each failed attempt (about three days in all). */
-export const RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400] as const;
+export { RETRY_SCHEDULE } from './delivery-queue.ts';
 
-export interface SenderOptions {
-  /** Seconds to wait after the n-th failed attempt; when it runs out the delivery has failed. */
-  schedule?: readonly number[];
+export interface SenderOptions extends QueueOptions {
   /** How long one attempt may take before it counts as failed. */
   timeoutMs?: number;
-  now?: () => number;
   /** Internal ranges an administrator allowed (DERISK_WEBHOOK_ALLOW_INTERNAL); none by default. */
   destinations?: DestinationPolicy;
 }
@@ -25,78 +22,40 @@ export function signWebhook(secret: string, id: string, timestamp: number, body:
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
-type Due = { alert_id: string; webhook_id: string; attempts: number; url: string; secret: string; org_id: string; kind: string; created_at: string; title: string; subject: string; evidence: string; link: string };
+type Due = { rows: string[]; alert_id: string; webhook_id: string; attempts: number; url: string; secret: string; org_id: string; kind: string; created_at: string; title: string; subject: string; evidence: string; link: string };
 
 /**
  * Delivers alerts to the organisations' webhook endpoints as the Standard Webhooks specification
  * says: the alert's id as `webhook-id` (the same on every retry, so a receiver can drop a repeat),
  * the attempt's time, an HMAC signature; a 2xx delivers, 410 Gone disables the endpoint, anything
  * else (a timeout, a reset, another status) is retried on the schedule, honouring Retry-After.
- * Deliveries are rows written with their alert, so a restart picks up where a crash left off.
- * Each attempt runs on its own with a time limit: a slow or failing endpoint holds up neither
- * the server nor the other endpoints.
+ * Each attempt has a time limit (the queue keeps it from holding up anything else).
  */
-export class WebhookSender {
-  private readonly inFlight = new Map<string, Promise<void>>();
-  private timer: NodeJS.Timeout | null = null;
-  private ticking: Promise<void> | null = null;
-  private readonly schedule: readonly number[];
+export class WebhookSender extends DeliveryQueue<Due> {
   private readonly timeoutMs: number;
-  private readonly now: () => number;
   private readonly destinations: DestinationPolicy;
 
   constructor(
     private readonly db: AppDb,
     options: SenderOptions = {},
   ) {
-    this.schedule = options.schedule ?? RETRY_SCHEDULE;
+    super('webhooks', options);
     this.timeoutMs = options.timeoutMs ?? 15_000;
-    this.now = options.now ?? Date.now;
     this.destinations = options.destinations ?? {};
   }
 
-  /** Starts the deliveries that are due and not already under way; resolves when they are started. */
-  tick(): Promise<void> {
-    this.ticking ??= this.startDue().finally(() => (this.ticking = null));
-    return this.ticking;
-  }
-
-  /** Starts what is due and waits until nothing is under way (tests, and a clean stop). */
-  async drain(): Promise<void> {
-    await this.tick();
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
-  }
-
-  start(intervalMs = 1000): void {
-    this.timer ??= setInterval(() => void this.tick().catch((e: Error) => console.error(`webhooks: ${e.message}`)), intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await Promise.allSettled([this.ticking, ...this.inFlight.values()]);
-  }
-
-  private async startDue(): Promise<void> {
-    const due = await this.db.query<Due>(
+  protected async due(now: string): Promise<Due[]> {
+    const due = await this.db.query<Omit<Due, 'rows'>>(
       `SELECT d.alert_id, d.webhook_id, d.attempts, w.url, w.secret, w.org_id, a.kind, a.created_at, a.title, a.subject, a.evidence, a.link
        FROM alert_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN alerts a ON a.id = d.alert_id
        WHERE d.status = 'pending' AND NOT w.disabled AND d.next_attempt_at <= $1
        ORDER BY d.next_attempt_at, d.alert_id LIMIT 200`,
-      [new Date(this.now()).toISOString()],
+      [now],
     );
-    for (const d of due) {
-      const key = `${d.alert_id}/${d.webhook_id}`;
-      if (this.inFlight.has(key)) continue;
-      const run = this.attempt(d)
-        .catch((e: Error) => console.error(`webhook ${d.webhook_id}: ${e.message}`))
-        .finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, run);
-    }
+    return due.map((d) => ({ ...d, rows: [`${d.alert_id}/${d.webhook_id}`] }));
   }
 
-  private async attempt(d: Due): Promise<void> {
+  protected async attempt(d: Due): Promise<void> {
     const body = JSON.stringify({ type: `alert.${d.kind.replace(/-/g, '_')}`, timestamp: d.created_at, data: { id: d.alert_id, kind: d.kind, created_at: d.created_at, title: d.title, subject: d.subject, evidence: JSON.parse(d.evidence), link: d.link } });
     const timestamp = Math.floor(this.now() / 1000);
     let status: number | null = null;
@@ -129,13 +88,12 @@ export class WebhookSender {
       return;
     }
     const attempts = Number(d.attempts) + 1;
-    const wait = this.schedule[attempts - 1];
+    const next = this.retryAt(attempts, retryAfter);
     const reason = error ?? `HTTP ${status}`;
-    if (wait === undefined) {
+    if (next === null) {
       await this.db.query("UPDATE alert_deliveries SET status = 'failed', attempts = $1, last_status = $2, last_error = $3 WHERE alert_id = $4 AND webhook_id = $5", [attempts, status, reason, d.alert_id, d.webhook_id]);
       return;
     }
-    const next = new Date(this.now() + Math.max(wait, Math.min(retryAfter, 86_400)) * 1000).toISOString();
     await this.db.query('UPDATE alert_deliveries SET attempts = $1, last_status = $2, last_error = $3, next_attempt_at = $4 WHERE alert_id = $5 AND webhook_id = $6', [attempts, status, reason, next, d.alert_id, d.webhook_id]);
   }
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ALERT_KINDS, type AlertInbox } from '../monitoring/alerts.ts';
 import { atomFeed } from '../monitoring/atom.ts';
+import { MAIL_MODES, type MailMode, type MailSettings } from '../monitoring/mail.ts';
 import { WATCH_KINDS, type Watchlists } from '../monitoring/watchlists.ts';
 import { actorOf } from './auth.ts';
 
@@ -15,7 +16,7 @@ export const FEED_ROUTE = '/feeds/:feed';
  * organisations are checked in the core (Watchlists, AlertInbox); the feed is the one route that
  * a feed token opens, and a feed token opens nothing else.
  */
-export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists, inbox: AlertInbox): void {
+export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists, inbox: AlertInbox, mail: MailSettings): void {
   app.get('/api/watchlist', { schema: { description: "Your organisation's watch items and your own" } }, async (request) => watchlists.list(actorOf(request)));
 
   app.post('/api/watchlist', {
@@ -84,5 +85,26 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
     const base = `${request.protocol}://${request.host}`;
     const xml = atomFeed({ userId: actor.userId, userName: actor.name, self: `${base}/feeds/${token}.atom`, base, alerts: await inbox.list(actor, { limit: 200 }) });
     return reply.type('application/atom+xml; charset=utf-8').send(xml);
+  });
+
+  app.get('/api/alerts/mail', { schema: { description: 'How you take alerts by mail (off, immediate, digest) and whether this installation sends mail' } }, async (request) => mail.get(actorOf(request)));
+
+  app.put('/api/alerts/mail', {
+    schema: { description: 'Your alerts by mail: off, immediate (one mail per alert) or digest (one mail a day)', body: { type: 'object', additionalProperties: false, required: ['mode'], properties: { mode: { type: 'string', enum: [...MAIL_MODES] } } } },
+  }, async (request, reply) => {
+    await mail.set(actorOf(request), (request.body as { mode: MailMode }).mode);
+    return reply.code(204).send();
+  });
+
+  // RFC 8058 one-click unsubscribe, public in auth.ts: mail clients POST `List-Unsubscribe=One-Click`
+  // as a form, without credentials; the token in the address opens this and nothing else.
+  app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    scope.post('/unsubscribe/:token', {
+      schema: { description: 'One-click unsubscribe from alert mails (RFC 8058); the address is in every mail', security: [], params: { type: 'object', properties: { token: { type: 'string', maxLength: 100 } }, required: ['token'] } },
+    }, async (request, reply) => {
+      if (!(await mail.unsubscribe((request.params as { token: string }).token))) return reply.code(404).send({ error: 'not found', message: 'no such subscription (the address may be from an older subscription)' });
+      return reply.type('text/plain; charset=utf-8').send('You will receive no more alert mails from derisk.\n');
+    });
   });
 }

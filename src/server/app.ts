@@ -23,6 +23,7 @@ import { Monitor } from '../monitoring/monitor.ts';
 import { StoreSubjects } from '../monitoring/subjects.ts';
 import { Watchlists } from '../monitoring/watchlists.ts';
 import { WebhookSender, type SenderOptions } from '../monitoring/webhooks.ts';
+import { MailSender, MailSettings, type MailOptions } from '../monitoring/mail.ts';
 import { actorOf, registerAuth } from './auth.ts';
 import { registerCaseRoutes } from './case-routes.ts';
 import { registerExchangeRoutes } from './exchange-routes.ts';
@@ -67,7 +68,7 @@ export interface ServerOptions {
    */
   trustProxy?: string | null;
   /** Watchlists and alerts: how often webhook deliveries and the monitor's checks run, the retry schedule, today's date (tests). */
-  monitoring?: { deliveryIntervalMs?: number; checkIntervalMs?: number; webhooks?: SenderOptions; today?: () => string };
+  monitoring?: { deliveryIntervalMs?: number; checkIntervalMs?: number; webhooks?: SenderOptions; mail?: MailOptions; today?: () => string };
   /** Told of every route as it is added (the route-enumeration test listens here). */
   onRoute?: (method: string, url: string) => void;
 }
@@ -300,20 +301,22 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const inbox = new AlertInbox(options.db, options.monitoring?.webhooks?.destinations);
   const monitor = new Monitor({ db: options.db, store: options.store, assessor: async () => (await services()).assessor, today: options.monitoring?.today });
   const sender = new WebhookSender(options.db, options.monitoring?.webhooks);
+  const mailer = options.monitoring?.mail ? new MailSender(options.db, options.monitoring.mail) : null;
   const checks = new Set<Promise<unknown>>();
   const check = (): Promise<void> => {
-    const run = monitor.check().then(() => sender.tick(), (e: Error) => console.error(`monitor: ${e.message}`))
+    const run = monitor.check().then(() => Promise.all([sender.tick(), mailer?.tick()]), (e: Error) => console.error(`monitor: ${e.message}`))
       // Subscribed feeds due a pull (their schedule is kept with the subscription).
       .then(() => pullDue(exchange, EXCHANGE_SCHEDULER, () => (options.home ? publisherOf(feedIdentity(options.home)) : undefined))).then(() => undefined, (e: Error) => console.error(`exchange pull: ${e.message}`));
     checks.add(run);
     void run.finally(() => checks.delete(run));
     return run;
   };
-  registerAlertRoutes(app, new Watchlists(options.db, new StoreSubjects(options.store, options.taxonomy)), inbox);
+  registerAlertRoutes(app, new Watchlists(options.db, new StoreSubjects(options.store, options.taxonomy)), inbox, new MailSettings(options.db, mailer !== null));
   let checkTimer: NodeJS.Timeout | null = null;
   app.addHook('onReady', async () => {
     void check();
     sender.start(options.monitoring?.deliveryIntervalMs);
+    mailer?.start(options.monitoring?.deliveryIntervalMs);
     checkTimer = setInterval(() => void check(), options.monitoring?.checkIntervalMs ?? 15 * 60_000);
     checkTimer.unref();
   });
@@ -321,6 +324,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (checkTimer) clearInterval(checkTimer);
     await Promise.allSettled([...checks]);
     await sender.stop();
+    await mailer?.stop();
   });
   if (options.home) {
     // Uploads are each organisation's own evidence: they change no indicator, profile or

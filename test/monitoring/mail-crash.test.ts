@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ingestRegistry } from '../../src/ingest/registry.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists } from '../../src/screening/store.ts';
+import { Store } from '../../src/store/store.ts';
+import { EmbeddedDb } from '../../src/appdb/embedded.ts';
+import { tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { rorRecord } from '../helpers/landscape.ts';
+import { api, exited, startServer, stop, type Running } from '../helpers/serve.ts';
+import { TestSmtp } from '../helpers/smtp.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+// A real `derisk serve` mailing its alerts to a local SMTP server, killed with SIGKILL at each point
+// between an upload and the mail's recording: every alert is mailed, and a mail is sent again only
+// where the kill fell after the mail server accepted it, then with the same Message-ID.
+const KU_LEUVEN = '05f950310';
+const HIT = '01yqg2h08';
+const work = (id: string) =>
+  JSON.stringify({ id: `https://openalex.org/${id}`, doi: `10.5555/mailcrash.${id.toLowerCase()}`, display_name: `Joint work ${id}`, publication_year: 2026, authorships: [{ author: { display_name: 'A' }, raw_affiliation_strings: ['KU Leuven, Department of Computer Science, Leuven, Belgium'] }, { author: { display_name: 'B' }, raw_affiliation_strings: ['Harbin Institute of Technology, Harbin 150001, China'] }] }) + '\n';
+
+let home: string;
+const smtp = new TestSmtp();
+let env: Record<string, string>;
+
+before(async () => {
+  home = tempDir();
+  const store = await Store.open(join(home, 'derisk.duckdb'));
+  await ingestRegistry(store, writeTemp('ror.jsonl', [rorRecord(KU_LEUVEN, 'KU Leuven', 'BE', 'Leuven'), rorRecord(HIT, 'Harbin Institute of Technology', 'CN', 'Harbin')].map((r) => JSON.stringify(r)).join('\n')));
+  await saveLists(store, [readWatchlist(watchlist([{ name: 'Harbin Institute of Technology', level: 'high', ror_ids: [HIT] }]))]);
+  store.close();
+  env = { DERISK_SMTP_URL: await smtp.start(), DERISK_MAIL_FROM: 'derisk <alerts@derisk.example>', DERISK_PUBLIC_URL: 'https://derisk.example' };
+});
+
+after(() => smtp.stop());
+
+const upload = (server: Running, body: string) => fetch(`${server.base}/api/uploads?kind=openalex`, { method: 'POST', headers: { ...server.headers, 'content-type': 'application/octet-stream' }, body });
+
+async function until<T>(what: string, get: () => Promise<T | null | undefined | false> | T | null | undefined | false): Promise<T> {
+  for (let i = 0; i < 600; i++) {
+    const v = await get();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+test('watch → upload → the alert is mailed, across kill -9 at each point between; a repeat only after the server accepted it, with the same Message-ID', async () => {
+  let server = await startServer(home, env);
+  try {
+    assert.equal((await api(server, 'POST', '/api/watchlist', { text: 'KU Leuven' })).status, 201);
+    assert.equal((await api(server, 'PUT', '/api/alerts/mail', { mode: 'immediate' })).status, 204);
+  } finally {
+    await stop(server, 'SIGTERM');
+  }
+
+  const points = ['monitor.before-alerts:1', 'monitor.alerts-committed:1', 'mail.answered:1'];
+  for (const [i, point] of points.entries()) {
+    server = await startServer(home, { ...env, DERISK_CRASH_AT: point });
+    const doomed = upload(server, work(`W${i}`)).catch((e: Error) => e);
+    await exited(server.proc);
+    assert.equal(server.proc.signalCode, 'SIGKILL', `${point}: the server was killed there`);
+    await doomed;
+    server = await startServer(home, env);
+    try {
+      // Killed after the server accepted the mail, the restarted one sends it again (below: as the same message).
+      const copies = point.startsWith('mail.') ? 2 : 1;
+      await until(`${point}: the mail`, () => smtp.received.filter((m) => m.body.includes(`10.5555/mailcrash.w${i}`)).length === copies);
+      assert.equal((await api(server, 'GET', '/api/alerts')).body.length, i + 1);
+    } finally {
+      await stop(server, 'SIGTERM');
+    }
+  }
+
+  // Every mail delivery is recorded as delivered, once: nothing is left to send again.
+  const db = await EmbeddedDb.open(join(home, 'app.sqlite'));
+  try {
+    const rows = await db.query<{ status: string; attempts: number }>("SELECT status, attempts FROM alert_deliveries WHERE webhook_id LIKE 'mail:%' ORDER BY attempts");
+    assert.deepEqual(rows.map((r) => [r.status, Number(r.attempts)]), [['delivered', 1], ['delivered', 1], ['delivered', 1]]);
+  } finally {
+    await db.close();
+  }
+
+  const byWork = new Map<string, string[]>();
+  for (const m of smtp.received) {
+    assert.deepEqual(m.to, ['admin@localhost']);
+    assert.match(m.headers.get('list-unsubscribe') ?? '', /^<https:\/\/derisk\.example\/unsubscribe\/drku_[A-Za-z0-9_-]{32}>$/);
+    const w = /10\.5555\/mailcrash\.(w\d)/.exec(m.body)![1]!;
+    byWork.set(w, [...(byWork.get(w) ?? []), m.headers.get('message-id')!]);
+  }
+  assert.deepEqual([...byWork.keys()].sort(), ['w0', 'w1', 'w2'], 'every alert mailed');
+  assert.deepEqual(byWork.get('w0')!.length, 1);
+  assert.deepEqual(byWork.get('w1')!.length, 1);
+  const repeat = byWork.get('w2')!;
+  assert.equal(repeat.length, 2, 'killed after the server accepted it: sent again');
+  assert.equal(repeat[0], repeat[1], 'as the same message');
+});
