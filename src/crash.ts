@@ -6,6 +6,8 @@
  * - `ingest.batch-committed`: a batch of records and the file's progress mark have committed
  * - `appdb.before-commit`: an application-database transaction did its work but has not committed
  * - `appdb.committed`: an application-database transaction has committed, nothing answered yet
+ * - `upload.ingested`: an upload's evidence is in the store, its audit entry not yet written
+ * - `upload.audited`: an upload's audit entry has committed, the uploader not yet answered
  * - `monitor.before-alerts`: the monitor computed a new evidence file's alerts but has not recorded them
  * - `monitor.alerts-committed`: a file's (or list version's) alerts and their delivery jobs have committed
  * - `webhook.answered`: a webhook endpoint answered a delivery, which is not yet marked delivered

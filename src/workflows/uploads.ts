@@ -10,7 +10,8 @@ import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
 import type { Store } from '../store/store.ts';
 import { IngestError, type IngestWorkflow, type WorkKind } from './ingest.ts';
 import { Jobs, type JobView } from './jobs.ts';
-import { PayloadTooLargeError } from '../errors.ts';
+import { PayloadTooLargeError, RefusalError } from '../errors.ts';
+import { crashPoint } from '../crash.ts';
 
 const EXTENSION: Record<WorkKind, string> = { openalex: 'jsonl', wos: 'txt', scopus: 'csv' };
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -139,13 +140,14 @@ export class Uploads {
         const outcome = await this.workflow.run({ scope: organisationScope(actor.orgId), kind, files: [{ path, fileId }] }, emit);
         const r = outcome.files[0]!;
         const result: UploadResult = { fileId, kind, status: r.status, kept: r.kept, duplicates: r.duplicates, quarantined: r.quarantined, quarantine: r.quarantined > 0 ? `/api/uploads/${fileId}/quarantine` : null };
+        crashPoint('upload.ingested');
         await this.db.transaction((tx) => appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'evidence.ingest', target: fileId, detail: { kind, status: r.status, kept: r.kept, quarantined: r.quarantined } }));
+        crashPoint('upload.audited');
         return result;
       },
       (e) => {
         if (e instanceof IngestFileError || e instanceof InputError) return { status: 422, message: `the upload is not a readable ${kind} export: ${e.reason}` };
-        const status = (e as { statusCode?: number }).statusCode;
-        if (status && status < 500) return { status, message: e.message };
+        if (e instanceof RefusalError) return { status: e.statusCode, message: e.message };
         // The detail stays in the server's log; the client learns that it failed.
         console.error(`upload ${fileId} of ${actor.orgId} failed:`, e);
         return { status: 500, message: 'the upload could not be ingested; the server log has the detail' };

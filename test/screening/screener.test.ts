@@ -135,7 +135,10 @@ test('the names people write find the listed company: short names by rule, Chine
   assert.ok(listed('华为').includes('Huawei Technologies Co., Ltd.'));
   assert.ok(listed('国防科技大学').includes('National University of Defense Technology'));
   // A short name derived by rule says so; one also curated gives its curated source.
-  const derived = screener.screen('Dahua').hits.find((h) => h.entry === 'Zhejiang Dahua Technology Co., Ltd.')!;
+  // The real lists now carry "Dahua" as an alias; a list naming the company only in full shows the rule.
+  const { institutions, resolver } = await realRegistry();
+  const fullNameOnly = readWatchlist(watchlist([{ id: 'dahua', name: 'Zhejiang Dahua Technology Co., Ltd.', level: 'high', country: 'China' }]));
+  const derived = buildScreeningContext([fullNameOnly], institutions, resolver).screener.screen('Dahua').hits.find((h) => h.entry === 'Zhejiang Dahua Technology Co., Ltd.')!;
   assert.match(derived.evidence, /short name "Dahua" \(derived by rule from the listed name/);
   const hit = screener.screen('Huawei').hits.find((h) => h.entry === 'Huawei Technologies Co., Ltd.')!;
   assert.match(hit.evidence, /short name "Huawei" \(the company's own brand \(huawei\.com\)/);
