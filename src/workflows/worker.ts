@@ -29,7 +29,11 @@ async function handle(request: Request): Promise<unknown> {
     case 'read-open': {
       const batches = readBatches(request.read as ReadRequest);
       // Always one batch ahead: the next is parsed here while the caller commits the last.
-      reads.set(request.readId, { batches, ahead: batches.next() });
+      const ahead = batches.next();
+      // A file refused at its first batch rejects before anyone asks for it: unobserved, that
+      // rejection would end the worker thread, and with it the next upload.
+      ahead.catch(() => undefined);
+      reads.set(request.readId, { batches, ahead });
       return null;
     }
     case 'read-next': {

@@ -83,3 +83,18 @@ test('the read progress counts each record once, also when the worker hands the 
     store.close();
   }
 });
+
+test('a file refused at its first batch, never read on, does not end the worker thread under the reads beside it', async () => {
+  const { EvidenceWorker } = await import('../../src/workflows/offload.ts');
+  const { DEFAULT_LIMITS } = await import('../../src/ingest/records.ts');
+  const worker = new EvidenceWorker();
+  const read = (kind: 'wos' | 'openalex', path: string) => worker.open({ kind, path, resumeAfter: 0, batchSize: 100, limits: DEFAULT_LIMITS });
+  const good = read('openalex', writeTemp('good.jsonl', syntheticWorks(300)));
+  // OpenAlex JSON Lines read as Web of Science: refused at once, and nobody asks for its batch.
+  read('wos', writeTemp('not-wos.txt', syntheticWorks(3)));
+  await new Promise((r) => setTimeout(r, 1_000));
+  let records = 0;
+  for (let batch = await good.next(); batch; batch = await good.next()) records += batch.records.length + batch.rejects.length;
+  assert.equal(records, 300);
+  await good.close();
+});
