@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
-import { migrate } from '../../src/appdb/migrate.ts';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
 import { CaseError, readCaseDocument } from '../../src/assessment/case.ts';
@@ -15,8 +14,8 @@ import { saveLists, screenPending, screeningContext } from '../../src/screening/
 import { verifyAudit } from '../../src/service/audit.ts';
 import type { Actor } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
-import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
 import type { Store } from '../../src/store/store.ts';
+import { caseService } from '../helpers/cases.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 import { watchlist } from '../helpers/watchlist.ts';
@@ -40,11 +39,7 @@ before(async () => {
     ),
   ]);
   await screenPending(store, await screeningContext(store));
-  assessor = new Assessor({ store, screening: await screeningContext(store), bundle: loadBundle() });
-  db = await EmbeddedDb.open(join(home, 'app.sqlite'));
-  await migrate(db);
-  await new Accounts(db).createOrganisation(OPERATOR, 'org-a', 'Org A');
-  cases = new CaseService(db, assessor);
+  ({ db, cases, assessor } = await caseService(store, home));
 });
 after(async () => {
   await db.close();

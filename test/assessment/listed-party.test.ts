@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
-import { migrate } from '../../src/appdb/migrate.ts';
-import { Assessor } from '../../src/assessment/assessor.ts';
-import { loadBundle } from '../../src/assessment/bundle.ts';
 import { LEVELS, readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists, screeningContext } from '../../src/screening/store.ts';
+import { saveLists } from '../../src/screening/store.ts';
 import type { Actor } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
-import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
 import type { Store } from '../../src/store/store.ts';
+import { caseService } from '../helpers/cases.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { landscapeStore, rorRecord } from '../helpers/landscape.ts';
 import { watchlist } from '../helpers/watchlist.ts';
@@ -37,11 +33,7 @@ before(async () => {
   const home = tempDir();
   store = await landscapeStore(home, [], [HIT, HITSZ, HIT_WEIHAI]);
   await saveLists(store, [readWatchlist(watchlist(Object.entries(ENTRIES).map(([level, name]) => ({ name, country: 'China', level }))))]);
-  const assessor = new Assessor({ store, screening: await screeningContext(store), bundle: loadBundle() });
-  db = await EmbeddedDb.open(join(home, 'app.sqlite'));
-  await migrate(db);
-  await new Accounts(db).createOrganisation(OPERATOR, 'org-a', 'Org A');
-  cases = new CaseService(db, assessor);
+  ({ db, cases } = await caseService(store, home));
 });
 after(async () => {
   await db.close();
