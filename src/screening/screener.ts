@@ -120,6 +120,9 @@ export interface EntryLink {
 }
 
 /** A withdrawn or inactive registry record whose successor is screened in its place. */
+/** The country written in the string (gazetteer), and the one to narrow slips by: written, or else the registry matcher's guess. */
+type StringCountry = { written: string | null; country: string | null };
+
 type Predecessor = { rorId: string; name: string; status: string };
 
 const MATCH_RANK: Record<MatchKind, number> = { exact: 5, alias: 4, translated: 4, registry: 3, fuzzy: 2 };
@@ -296,15 +299,19 @@ export class Screener {
     const namesakes: Similar[] = [];
     const resolution = this.resolver?.resolve(text);
     const institutions = (resolution?.institutions ?? []).filter((m) => m.tier !== 'possible');
-    const country = this.resolver?.gazetteer.detect(text).countryCode ?? institutions.find((m) => m.primary)?.countryCode ?? null;
+    // Only a country written in the string sets an exactly listed name apart as a namesake; the
+    // country of the institution the registry matcher guessed narrows the spelling-slip matches only
+    // ("Huawei Technologies Dusseldorf GmbH" is read as Huawei in China, yet is the listed German unit).
+    const written = this.resolver?.gazetteer.detect(text).countryCode ?? null;
+    const country = written ?? institutions.find((m) => m.primary)?.countryCode ?? null;
     const parts = segments(text);
-    this.readHits(text, true, country, hits, namesakes);
+    this.readHits(text, true, { written, country }, hits, namesakes);
     // When the whole string is a listed name, an organisation named in one of its parts is the
     // listed parent of that unit ("Academy of Military Medical Sciences, Field Blood Transfusion
     // Institution"): shown as inherited through the unit.
     const unit = [...hits.values()].find((h) => !h.inherited)?.entry ?? null;
-    if (parts.length > 1) for (const part of parts) this.readHits(part, false, country, hits, namesakes, unit);
-    for (const part of parts.length > 1 ? [text, ...parts] : [text]) this.companyUnitHits(part, country, hits, namesakes);
+    if (parts.length > 1) for (const part of parts) this.readHits(part, false, { written, country }, hits, namesakes, unit);
+    for (const part of parts.length > 1 ? [text, ...parts] : [text]) this.companyUnitHits(part, written, hits, namesakes);
     // Only an exact registry name counts: a strong match ("Nanjing University" inside "Nanjing
     // University of Posts and Telecommunications") is a guess, not grounds for a flag. A withdrawn
     // or inactive record is followed to its successors, and the hit says so.
@@ -389,7 +396,7 @@ export class Screener {
     if (!inst) throw new ScreenError(`unknown ROR id ${JSON.stringify(rorId)}: not in the loaded registry`);
     const hits = new Map<string, Hit>();
     const namesakes: Similar[] = [];
-    this.nameHits(screenKey(inst.name), inst.name, true, inst.countryCode, hits, namesakes);
+    this.nameHits(screenKey(inst.name), inst.name, true, { written: inst.countryCode, country: inst.countryCode }, hits, namesakes);
     this.registryHits(id, `ROR record ${id} (${inst.name})`, 1, hits);
     const next = this.resolver?.successorOf(id);
     if (next) this.registryHits(next, `ROR record ${id} (${inst.name}, ${inst.status})`, 1, hits, null, { rorId: id, name: inst.name, status: inst.status });
@@ -405,24 +412,38 @@ export class Screener {
   private namesake(n: IndexedName, key: string, country: string | null): { why: string; countries?: Similar['countries'] } | null {
     const own = this.entryCountry.get(n.entry);
     if (!own) return null;
-    if (country) return country === own ? null : { why: `same name, but the string is in ${country} and the listed entry in ${own}` };
+    // A place the listed name itself names is no other country: "Cambricon (Hong Kong) Co., Ltd."
+    // is listed in China, and "Man." in "Shanghai Aerospace Equip. Man." is not the Isle of Man.
+    if (country) return country === own || this.countriesNamedIn(n.name.value).has(country) ? null : { why: `same name, but the string is in ${country} and the listed entry in ${own}` };
     const abroad = [...(this.countriesByName.get(key) ?? [])].filter((c) => c !== own);
     return abroad.length > 0 ? { why: `the string names no country, and the registry also knows "${n.name.value}" in ${abroad.join(', ')}`, countries: { name: n.name.value, listed: own, elsewhere: abroad } } : null;
   }
 
+  private readonly namedCountries = new Map<string, Set<string>>();
+  /** The countries a listed name itself names, as the gazetteer reads them. */
+  private countriesNamedIn(name: string): Set<string> {
+    let named = this.namedCountries.get(name);
+    if (!named) {
+      const found = this.resolver?.gazetteer.detect(name);
+      named = new Set([...(found?.named ?? []), ...(found?.countryCode ? [found.countryCode] : [])]);
+      this.namedCountries.set(name, named);
+    }
+    return named;
+  }
+
   /** A part's hits under every reading of its abbreviations, each saying how it was read. */
-  private readHits(part: string, whole: boolean, country: string | null, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null): void {
+  private readHits(part: string, whole: boolean, country: StringCountry, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null): void {
     const [usual, ...others] = screenReadings(part);
     this.nameHits(screenKey(part), part, whole, country, hits, namesakes, unit, usual!);
     for (const r of others) this.nameHits(r.tokens.join(' '), part, whole, country, hits, namesakes, unit, r);
   }
 
-  private nameHits(key: string, part: string, whole: boolean, country: string | null, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null, reading: Reading | null = null): void {
+  private nameHits(key: string, part: string, whole: boolean, country: StringCountry, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null, reading: Reading | null = null): void {
     if (key === '') return;
     const note = reading ? readingNote(part, reading.read) : '';
     for (const n of this.byKey.get(key) ?? []) {
       if ((n.name.kind === 'subsidiary' || (unit && n.acronym)) && !whole) continue;
-      const other = this.namesake(n, key, country);
+      const other = this.namesake(n, key, country.written);
       if (other) {
         if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: other.why, ...(other.countries ? { countries: other.countries } : {}) });
         continue;
@@ -449,7 +470,7 @@ export class Screener {
         if (seen.has(n) || n.tokens.length !== tokens.length) continue;
         seen.add(n);
         if (n.name.kind === 'subsidiary' && !whole) continue;
-        if (country && !this.sameCountry(n.entry, country)) continue;
+        if (!this.sameCountry(n.entry, country.country)) continue;
         const score = fuzzyScore(tokens, n.tokens, this.distinctWords);
         if (score > 0 && score < 1) this.addNameHit(n, part, 'fuzzy', Number(score.toFixed(3)), hits, undefined, null, note);
       }
@@ -551,7 +572,7 @@ export class Screener {
    * unit: a brand derived by rule may be a common word. A hit is the company, marked as reached
    * through the unit, under the same namesake guards as the company's own name.
    */
-  private companyUnitHits(part: string, country: string | null, hits: Map<string, Hit>, namesakes: Similar[]): void {
+  private companyUnitHits(part: string, written: string | null, hits: Map<string, Hit>, namesakes: Similar[]): void {
     if (hasCjk(part)) return;
     const isPlace = (w: string) => this.resolver?.gazetteer.isPlace(w) ?? false;
     for (const reading of screenReadings(part)) {
@@ -563,7 +584,7 @@ export class Screener {
         const key = tokens.slice(0, k).join(' ');
         const found = (this.byKey.get(key) ?? []).filter((n) => this.opensUnit(n));
         for (const n of found) {
-          const other = this.namesake(n, key, country);
+          const other = this.namesake(n, key, written);
           if (other) {
             if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after the name "${n.name.value}", but ${other.why}`, ...(other.countries ? { countries: other.countries } : {}) });
             continue;
