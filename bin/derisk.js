@@ -2,9 +2,10 @@
 // Runs the compiled CLI (dist/, built by `npm install` or `npm run build` from src/).
 import { existsSync } from 'node:fs';
 
-// A reader that stops early (`derisk … | head`) is not an error.
+// A reader that stops early (`derisk … | head`) is not an error: the rest of the output is
+// dropped, and the exit code still says what the command found (10: a listed organisation).
 process.stdout.on('error', (e) => {
-  if (e.code === 'EPIPE') process.exit(0);
+  if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') return;
   throw e;
 });
 const entry = new URL('../dist/cli/main.js', import.meta.url);

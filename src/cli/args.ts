@@ -21,7 +21,7 @@ export const parseArgs = (<T extends ParseArgsConfig>(config: T) => {
         problems.push(`unknown option ${token.rawName}${near ? ` — did you mean --${near}?` : ''}`);
         // Its value, if it had one, reads as an argument: one mistake, said once.
         afterUnknown = token.value === undefined;
-      } else if (spec.type === 'string' && (token.value === undefined || (!token.inlineValue && token.value.startsWith('-')))) {
+      } else if (spec.type === 'string' && (token.value === undefined || (!token.inlineValue && token.value.startsWith('-') && token.value !== '-'))) {
         problems.push(`${token.rawName} needs a value${token.value === undefined ? '' : ` (got ${token.value}; write ${token.rawName}=${token.value} if that is the value)`}`);
       } else if (spec.type === 'boolean' && token.value !== undefined) {
         problems.push(`${token.rawName} takes no value`);

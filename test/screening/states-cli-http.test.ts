@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { test } from 'node:test';
 import { SCREEN_EXIT } from '../../src/cli/screening.ts';
-import { derisk } from '../helpers/cli.ts';
+import { derisk, deriskAsync } from '../helpers/cli.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { STATE_NAMES, statesStore } from '../helpers/screening.ts';
 import { testService } from '../helpers/service.ts';
@@ -19,6 +20,11 @@ test('derisk screen: each state has its own words and exit code; ambiguous names
     const json = JSON.parse(derisk(['screen', STATE_NAMES[state as keyof typeof STATE_NAMES], '--json'], env).stdout);
     assert.equal(json.state, state);
   }
+  // A reader that stops early (`derisk screen … | head -1`) does not turn "listed" into success.
+  const piped = deriskAsync(['screen', STATE_NAMES.listed], env);
+  piped.stdout!.destroy();
+  const [status] = (await once(piped, 'exit')) as [number | null];
+  assert.equal(status, 10);
   assert.match(derisk(['screen', 'Northeastern University'], env).stdout, /derisk screen "Northeastern University, China" {4}# Northeastern University in China: listed \(Our office watchlist, high\)/);
   const dahua = derisk(['screen', 'Dahua Technology'], env);
   assert.match(dahua.stdout, /\[HIGH\] Dahua Technology: 2 listings\n {2}Our office watchlist \(version \w+, high\): "Dahua Technology"\n[\s\S]*\n {2}Partner office watchlist \(version \w+, medium\): "Dahua Technology Company"/);
