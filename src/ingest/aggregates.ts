@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Store } from '../store/store.ts';
 import { csvRecords } from './csv.ts';
 import { openInput } from './lines.ts';
-import type { Rejected } from './records.ts';
+import { limitsOf, type ReadLimits, type Rejected } from './records.ts';
 import { ingestWholeFile, type WholeFileReport } from './whole-file.ts';
 
 /**
@@ -38,13 +38,16 @@ export interface CountryPairCount {
 
 const ISO2 = /^[A-Z]{2}$/;
 
+/** Options every aggregate-table reader passes to the CSV reader: one line per row, and a cap on its length. */
+export const aggregateCsvOptions = (options?: Partial<ReadLimits>) => ({ maxRecordBytes: limitsOf(options).maxRecordBytes, refuseUnterminated: true, lineBreaks: () => false });
+
 /** Reads `year, country_a, country_b, coauthored_works` rows; a bad row is set aside with its reason. */
-export async function* readCountryPairs(stream: Readable): AsyncGenerator<({ ok: true } & CountryPairCount) | ({ ok: false } & Rejected)> {
+export async function* readCountryPairs(stream: Readable, options?: Partial<ReadLimits>): AsyncGenerator<({ ok: true; recordNo: number } & CountryPairCount) | ({ ok: false } & Rejected)> {
   const want = ['year', 'country_a', 'country_b', 'coauthored_works'];
   const checkHeader = (header: string[]) => {
     if (want.some((w, i) => header[i] !== w)) throw new Error(`expected columns ${want.join(', ')}; found ${header.join(', ')}`);
   };
-  for await (const r of csvRecords(stream, checkHeader)) {
+  for await (const r of csvRecords(stream, checkHeader, aggregateCsvOptions(options))) {
     if ('ok' in r) {
       yield r;
       continue;
@@ -54,9 +57,10 @@ export async function* readCountryPairs(stream: Readable): AsyncGenerator<({ ok:
       !/^\d{4}$/.test(year!) ? `year is not a year: ${JSON.stringify(year)}`
       : !ISO2.test(a!) || !ISO2.test(b!) ? `country codes must be ISO 3166-1 alpha-2: ${JSON.stringify(a)}, ${JSON.stringify(b)}`
       : !/^\d+$/.test(works!) ? `coauthored_works is not a count: ${JSON.stringify(works)}`
+      : !Number.isSafeInteger(Number(works)) ? `coauthored_works is too large to be a count of works: ${works}`
       : null;
     if (reason) yield { ok: false, recordNo: r.recordNo, lineNo: r.lineNo, reason, excerpt: r.raw };
-    else yield { ok: true, year: Number(year), a: a!, b: b!, works: Number(works) };
+    else yield { ok: true, recordNo: r.recordNo, year: Number(year), a: a!, b: b!, works: Number(works) };
   }
 }
 

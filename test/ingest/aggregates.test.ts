@@ -21,6 +21,15 @@ test('bad rows are set aside with their line and reason; good rows are kept', as
   await assert.rejects(collect(readCountryPairs(streamOf('a,b\n1,2\n'))), /expected columns year, country_a, country_b, coauthored_works/);
 });
 
+test('a count too large to be exact and a last row cut short are set aside, not rounded or shortened', async () => {
+  const items = await collect(readCountryPairs(streamOf('year,country_a,country_b,coauthored_works\n2023,CN,GB,99999999999999999999\n2023,CN,IT,12\n2023,CN,ES,4')));
+  assert.deepEqual(items.filter((i) => i.ok).map((i) => (i.ok ? i.works : 0)), [12]);
+  const reasons = items.flatMap((i) => (i.ok ? [] : [i.reason]));
+  assert.equal(reasons.length, 2);
+  assert.match(reasons[0]!, /too large/);
+  assert.match(reasons[1]!, /ends inside this row/);
+});
+
 test('a region pair sums its country pairs once each, caveats on every row, and re-ingest adds nothing', async () => {
   const store = await Store.open(join(tempDir(), 'derisk.duckdb'));
   const file = gzipTemp('pairs.csv.gz', FIXTURE);
@@ -59,6 +68,7 @@ test('an NCSES row-hierarchical table: places mapped to ISO codes, footnotes dro
     '10067,r3,World -> United Kingdom<sup>a</sup> -> Total articles,World,United Kingdom<sup>a</sup>,Total articles,,3,100,',
     '10067,r4,World -> Georgia -> Total articles,World,Georgia,Total articles,,3,5,6',
     '10067,r5,World -> Atlantis -> Total articles,World,Atlantis,Total articles,,3,1,2',
+    '',
   ].join('\n');
   const items = await collect(readNsfSeries(streamOf(csv), new Gazetteer([])));
   const ok = items.filter((i) => i.ok).map((i) => (i.ok ? [i.countryCode, i.attribute, i.year, i.value] : []));
@@ -72,6 +82,32 @@ test('an NCSES row-hierarchical table: places mapped to ISO codes, footnotes dro
   const bad = items.filter((i) => !i.ok);
   assert.equal(bad.length, 1);
   assert.ok(!bad[0]!.ok && /"Atlantis" is not a recognised country/.test(bad[0]!.reason));
+});
+
+test('an NCSES table: the world\'s own series is kept; figures on a heading, figures that are not numbers and a cut last row are set aside whole', async () => {
+  const { readNsfSeries } = await import('../../src/ingest/nsf.ts');
+  const { Gazetteer } = await import('../../src/resolve/gazetteer.ts');
+  const csv = [
+    'table_id,row_id,region_country_or_economy_full_path,region_country_or_economy_level_1,region_country_or_economy_level_2,region_country_or_economy_level_3,region_country_or_economy_level_4,region_country_or_economy_hierarchy_depth,field_2021,field_2022',
+    '10067,r1,World,World,,,,1,,',
+    '10067,r2,World -> Total articles,World,Total articles,,,2,"113,981",123402',
+    '10067,r3,World -> China,World,China,,,2,7,',
+    '10067,r4,World -> China -> Total articles,World,China,Total articles,,3,0x10,5',
+    '10067,r5,World -> China -> Total articles,World,China,Total articles,,3,1e3,5',
+    '10067,r6,World -> France -> Total articles,World,France,Total articles,,3,12,13',
+  ].join('\n');
+  const items = await collect(readNsfSeries(streamOf(csv), new Gazetteer([])));
+  const ok = items.filter((i) => i.ok).map((i) => (i.ok ? [i.countryCode, i.place, i.attribute, i.year, i.value] : []));
+  assert.deepEqual(ok, [
+    [null, 'World', 'Total articles', 2021, 113981],
+    [null, 'World', 'Total articles', 2022, 123402],
+  ]);
+  const reasons = items.flatMap((i) => (i.ok ? [] : [[i.recordNo, i.reason]]));
+  assert.equal(reasons.length, 4, 'one reason per bad row, not per figure');
+  assert.match(String(reasons[0]![1]), /heading row .*World -> China.* carries figures/);
+  assert.match(String(reasons[1]![1]), /field_2021 is not a number: "0x10"/);
+  assert.match(String(reasons[2]![1]), /field_2021 is not a number: "1e3"/);
+  assert.match(String(reasons[3]![1]), /ends inside this row/);
 });
 
 test('the real NSF AI table loads; China\'s internationally co-authored AI articles match its README', { skip: !existsSync(NSF) && 'data mirror not present' }, async () => {

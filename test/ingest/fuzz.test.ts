@@ -10,6 +10,9 @@ import { convertDocuments } from '../../src/ingest/json-documents.ts';
 import { readScopus } from '../../src/ingest/scopus.ts';
 import { readWos } from '../../src/ingest/wos.ts';
 import { csvField } from '../../src/ingest/csv.ts';
+import { readCountryPairs, type CountryPairCount } from '../../src/ingest/aggregates.ts';
+import { readNsfSeries, type SeriesValue } from '../../src/ingest/nsf.ts';
+import { Gazetteer } from '../../src/resolve/gazetteer.ts';
 import { BOM, FUZZ_SEED, INVALID_UTF8, crlf, deleteByte, flipHighBit, fuzzReader, insertBytes, junkLine, type FuzzFormat, type Mutation, type Rng } from '../helpers/fuzz.ts';
 
 /*
@@ -445,7 +448,8 @@ const multiLine = (b: Buffer) => csvStructure(b).openers.size > 0;
 const csvCutLimit = (b: Buffer) => Math.min(body(b).length, ...csvStructure(b).openers);
 
 const csvMutations = (columns: number, hugeColumn: number, deepColumn: number, spareColumn: number): Mutation[] => [
-  truncate((b) => Math.min(b.lastIndexOf(0x2c), csvCutLimit(b))),
+  // Cut before the last separator: a cut after it leaves an empty last cell, which no reader can tell from "no value".
+  truncate((b) => Math.min(Math.max(-1, ...csvStructure(b).delimiters.filter((i) => b[i] === 0x2c)), csvCutLimit(b))),
   flip((b) => new Set(multiLine(b) ? csvStructure(b).delimiters : [])),
   deleteDelimiter((b) => (multiLine(b) ? [] : csvStructure(b).delimiters)),
   { name: 'huge field', harmless: false, apply: (rng, b) => (multiLine(b) ? b : setCell(b, columns, hugeColumn, huge(rng))) },
@@ -557,7 +561,79 @@ const patstat: FuzzFormat<{ patent: PatentRecord }> = {
   valueOf: (k) => k.patent,
 };
 
-for (const format of [openAlex, ror, wosTagged, wosTab, scopus, lens, patstat] as FuzzFormat<unknown>[]) {
+// Aggregate tables (counts published by others): one row, one record.
+
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const iso2 = (k: number) => `${LETTERS[Math.floor(k / 26) % 26]}${LETTERS[k % 26]}`;
+const countryPairs: FuzzFormat<CountryPairCount> = {
+  name: 'country-pair counts CSV',
+  cutLimit: csvCutLimit,
+  header: 'year,country_a,country_b,coauthored_works\n',
+  footer: '',
+  firstUnitClean: false,
+  unterminatedLastIsKept: false,
+  // Year and pair are the row's key, so each record gets its own.
+  record(rng, n) {
+    const year = 1990 + (Math.floor(n / (676 * 676)) % 34);
+    return { text: `${year},${iso2(n)},${iso2(Math.floor(n / 676))},${rng.logInt(1, 5_000_000)}\n`, id: `${year} ${iso2(n)} ${iso2(Math.floor(n / 676))}` };
+  },
+  mutations: csvMutations(4, 3, 3, 3),
+  junk: csvJunk,
+  read: (s: Readable) => readCountryPairs(s, LIMITS),
+  idOf: (k) => `${k.year} ${k.a} ${k.b}`,
+  valueOf: ({ year, a, b, works }) => ({ year, a, b, works }),
+};
+
+const NCSES = ['table_id', 'row_id', 'region_country_or_economy_full_path', 'region_country_or_economy_level_1', 'region_country_or_economy_level_2', 'region_country_or_economy_level_3', 'region_country_or_economy_level_4', 'region_country_or_economy_hierarchy_depth', 'field_2021', 'field_2022'];
+const PLACES = ['China', 'Germany', 'United Kingdom<sup>a</sup>', 'France', 'United States', 'Georgia', '"Congo, Republic of the"'];
+/** An NCSES row gives one value per year: the reader's values of one row are gathered into the record they came from. */
+type NcsesRow = { recordNo: number; values: Omit<SeriesValue, 'recordNo'>[] };
+const gazetteer = new Gazetteer([]);
+const ncses: FuzzFormat<NcsesRow> = {
+  name: 'NCSES row-hierarchical CSV',
+  cutLimit: csvCutLimit,
+  header: `${NCSES.join(',')}\n`,
+  footer: '',
+  firstUnitClean: false,
+  unterminatedLastIsKept: false,
+  record(rng, n) {
+    const place = rng.pick(PLACES);
+    const attribute = `Group ${n}`;
+    const figure = () => (rng.chance(0.3) ? `"${rng.int(1, 99)},${rng.digits(3)}"` : String(rng.int(0, 999)));
+    const path = `World -> ${place.replace(/"/g, '')} -> Total articles -> ${attribute}`;
+    // A row without figures holds nothing (see readNsfSeries): every record here has one at least, some only one.
+    const figures = rng.chance(0.1) ? [figure(), ''] : [figure(), figure()];
+    const cells = ['10067', `r${n}`, path.includes(',') ? `"${path}"` : path, 'World', place, 'Total articles', attribute, '4', ...figures];
+    return { text: `${cells.join(',')}\n`, id: `Total articles / ${attribute}` };
+  },
+  mutations: [
+    ...csvMutations(NCSES.length, 6, 2, 1),
+    deleteDelimiter((b) => (multiLine(b) ? [] : positionsOf(b, 0x3e))),
+  ],
+  junk: csvJunk,
+  read: async function* (s: Readable) {
+    let row: ({ ok: true } & NcsesRow) | null = null;
+    for await (const item of readNsfSeries(s, gazetteer, LIMITS)) {
+      if (item.ok && row?.recordNo === item.recordNo) {
+        row.values.push(valueOnly(item));
+        continue;
+      }
+      if (row) yield row;
+      row = null;
+      if (item.ok) row = { ok: true, recordNo: item.recordNo, values: [valueOnly(item)] };
+      else yield item;
+    }
+    if (row) yield row;
+  },
+  idOf: (k) => k.values[0]!.attribute,
+  valueOf: (k) => k.values,
+};
+function valueOnly(v: SeriesValue & { recordNo: number; ok: true }): Omit<SeriesValue, 'recordNo'> {
+  const { recordNo: _recordNo, ok: _ok, ...value } = v;
+  return value;
+}
+
+for (const format of [openAlex, ror, wosTagged, wosTab, scopus, lens, patstat, countryPairs, ncses] as FuzzFormat<unknown>[]) {
   test(`fuzz: ${format.name}: ${MUTATED.toLocaleString('en')} mutated records, each kept as its clean original or quarantined, none lost`, async () => {
     const stats = await fuzzReader(format, { seed: FUZZ_SEED, mutated: MUTATED, files: FILES });
     assert.equal(stats.kept + stats.quarantined, stats.units);
