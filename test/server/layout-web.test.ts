@@ -1,55 +1,37 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { hasChromium, launchChromium } from '../../src/chromium.ts';
-import type { Store } from '../../src/store/store.ts';
-import { tempDir } from '../helpers/fixtures.ts';
 import { statesStore } from '../helpers/screening.ts';
-import { testService, type TestService } from '../helpers/service.ts';
+import { SHOTS, SKIP_BROWSER, VIEWPORTS, browserService, type BrowserService } from '../helpers/browser.ts';
 
-const skip = !hasChromium() && 'Debian chromium is not installed (.ci/run installs it)';
-const SHOTS = 'test-output';
-const VIEWPORTS = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } } as const;
+const skip = SKIP_BROWSER;
 const PAGES = { landscape: '#/', institution: '#/institution/052gg0110', network: '#/network', facts: '#/facts', screening: '#/screen', cases: '#/cases', 'new-case': '#/cases/new', kb: '#/kb', account: '#/account' } as const;
 
-let store: Store;
-let service: TestService;
-let browser: Browser;
-let base: string;
+let env: BrowserService;
 
 before(async () => {
-  if (skip) return;
-  store = await statesStore(tempDir());
-  service = await testService(store);
-  base = await service.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
-  mkdirSync(SHOTS, { recursive: true });
+  if (!skip) env = await browserService(statesStore);
 });
 after(async () => {
-  if (skip) return;
-  await browser.close();
-  await service.close();
-  store.close();
+  if (!skip) await env.close();
 });
 
 for (const [device, viewport] of Object.entries(VIEWPORTS)) {
   test(`no page scrolls sideways (${device}, login included)`, { skip }, async () => {
-    const page = await browser.newPage({ viewport });
+    const page = await env.browser.newPage({ viewport });
     const wide: string[] = [];
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     try {
-      await page.goto(`${base}/`);
+      await page.goto(`${env.base}/`);
       await page.waitForSelector('#login-form');
       if ((await overflow()) > 0) wide.push(`login: ${await overflow()} px`);
       await page.screenshot({ path: `${SHOTS}/layout-login-${device}.png`, fullPage: true });
       // A fresh load, not a change of fragment: the page redeems a login code when it starts.
       await page.goto('about:blank');
-      await page.goto(`${base}/#code=${await service.loginCode()}`);
+      await page.goto(`${env.base}/#code=${await env.service.loginCode()}`);
       await page.waitForSelector('body[data-ready=true]');
       await page.waitForSelector('#page section.card:not([data-testid=login-card])');
       for (const [name, hash] of Object.entries(PAGES)) {
-        await page.goto(`${base}/${hash}`);
+        await page.goto(`${env.base}/${hash}`);
         await page.waitForLoadState('networkidle');
         assert.equal(await page.locator('#login-form').count(), 0, `${name}: logged in`);
         const px = await overflow();
@@ -64,9 +46,9 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
 }
 
 test('the filter bar takes little of a phone\'s first screen', { skip }, async () => {
-  const page = await browser.newPage({ viewport: VIEWPORTS.phone });
+  const page = await env.browser.newPage({ viewport: VIEWPORTS.phone });
   try {
-    await page.goto(`${base}/#code=${await service.loginCode()}`);
+    await page.goto(`${env.base}/#code=${await env.service.loginCode()}`);
     await page.waitForSelector('body[data-ready=true]');
     const height = await page.evaluate(() => document.getElementById('filters')!.getBoundingClientRect().height);
     assert.ok(height <= 844 * 0.15, `the filter bar is ${height} px high`);

@@ -1,50 +1,26 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { hasChromium, launchChromium } from '../../src/chromium.ts';
-import type { Store } from '../../src/store/store.ts';
-import { tempDir } from '../helpers/fixtures.ts';
+import type { Page } from 'playwright-core';
 import { STATE_NAMES, statesStore } from '../helpers/screening.ts';
-import { testService, type TestService } from '../helpers/service.ts';
+import { SHOTS, SKIP_BROWSER, VIEWPORTS, browserService, type BrowserService, type Device } from '../helpers/browser.ts';
 
-const skip = !hasChromium() && 'Debian chromium is not installed (.ci/run installs it)';
-const SHOTS = 'test-output';
-const VIEWPORTS = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } } as const;
+const skip = SKIP_BROWSER;
 
-let store: Store;
-let service: TestService;
-let browser: Browser;
-let base: string;
+let env: BrowserService;
 
 before(async () => {
-  if (skip) return;
-  store = await statesStore(tempDir());
-  service = await testService(store);
-  base = await service.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
-  mkdirSync(SHOTS, { recursive: true });
+  if (!skip) env = await browserService(statesStore);
 });
 after(async () => {
-  if (skip) return;
-  await browser.close();
-  await service.close();
-  store.close();
+  if (!skip) await env.close();
 });
-
-async function loggedIn(viewport: { width: number; height: number }): Promise<Page> {
-  const page = await browser.newPage({ viewport });
-  await page.goto(`${base}/#code=${await service.loginCode()}`);
-  await page.waitForSelector('body[data-ready=true]');
-  return page;
-}
 
 /** Wider than the window: the page scrolls sideways. */
 const sideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
-for (const [device, viewport] of Object.entries(VIEWPORTS)) {
+for (const device of Object.keys(VIEWPORTS) as Device[]) {
   test(`screening page (${device}): each state in its own words and colour, never a bare "no listing"`, { skip }, async () => {
-    const page = await loggedIn(viewport);
+    const page = await env.loggedIn(device);
     try {
       const headlines: Record<string, RegExp> = {
         listed: /^Listed medium\s*Listed, medium: Tsinghua University on 1 list \(Our office watchlist\)/,
@@ -53,7 +29,7 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
         ambiguous: /^Ambiguous: which one\?\s*Ambiguous: "Northeastern University" is listed in China/,
       };
       for (const [state, q] of Object.entries(STATE_NAMES)) {
-        await page.goto(`${base}/#/screen/name/${encodeURIComponent(q)}`);
+        await page.goto(`${env.base}/#/screen/name/${encodeURIComponent(q)}`);
         const box = await page.waitForSelector(`[data-testid=screen-state][data-state=${state}]`);
         assert.match((await box.textContent())!.trim(), headlines[state]!);
         assert.doesNotMatch(await page.textContent('main') ?? '', /No loaded list names this organisation/);
@@ -61,12 +37,12 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
         await page.screenshot({ path: `${SHOTS}/screen-${state}-${device}.png`, fullPage: true });
       }
       // Ambiguous: a choice per country, each screening that one.
-      await page.goto(`${base}/#/screen/name/${encodeURIComponent(STATE_NAMES.ambiguous)}`);
+      await page.goto(`${env.base}/#/screen/name/${encodeURIComponent(STATE_NAMES.ambiguous)}`);
       await page.click('[data-testid=choices] a.listed');
       await page.waitForSelector('[data-testid=screen-state][data-state=listed]');
       assert.match(await page.textContent('[data-testid=screen-state]') ?? '', /Northeastern University on 1 list/);
       // One organisation across two lists, list names in words, level badges.
-      await page.goto(`${base}/#/screen/name/${encodeURIComponent('Dahua Technology')}`);
+      await page.goto(`${env.base}/#/screen/name/${encodeURIComponent('Dahua Technology')}`);
       await page.waitForSelector('[data-testid=organisation]');
       assert.equal(await page.locator('[data-testid=organisation]').count(), 1);
       const rows = await page.$$eval('[data-testid=organisation] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
@@ -80,9 +56,9 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
   });
 
   test(`batch screening on the page (${device}): pasted names and a CSV file, each row with its state`, { skip }, async () => {
-    const page = await loggedIn(viewport);
+    const page = await env.loggedIn(device);
     try {
-      await page.goto(`${base}/#/screen`);
+      await page.goto(`${env.base}/#/screen`);
       await page.fill('#batch-form textarea', Object.values(STATE_NAMES).join('\n'));
       await page.click('#batch-form button');
       await page.waitForSelector('[data-testid=batch-table] tbody tr');
