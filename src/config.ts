@@ -19,6 +19,8 @@ export interface Config {
   trustProxy: string | null;
   /** Internal address ranges (CIDRs) webhooks may point at (DERISK_WEBHOOK_ALLOW_INTERNAL); by default only public addresses. */
   webhookAllowInternal: string | null;
+  /** The origins (and internal ranges) exchange feeds may be pulled from over HTTP (DERISK_EXCHANGE_ALLOW); by default none. */
+  exchangeAllow: string | null;
   /** Alerts by mail: the SMTP server (DERISK_SMTP_URL), the sender (DERISK_MAIL_FROM) and the https address users reach derisk at (DERISK_PUBLIC_URL); mail is off unless all three are set. */
   mail: { smtpUrl: string; from: string; publicUrl: string } | null;
 }
@@ -34,6 +36,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditAnchorPath: join(home, 'audit.anchor.json'),
     trustProxy: env.DERISK_TRUST_PROXY || null,
     webhookAllowInternal: env.DERISK_WEBHOOK_ALLOW_INTERNAL || null,
+    exchangeAllow: env.DERISK_EXCHANGE_ALLOW || null,
     mail: mailConfig(env),
   };
 }

@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../config.ts';
 import { feedIdentity, keyIdOf, publisherOf, writeFeed } from '../exchange/feed.ts';
 import { DISTRIBUTIONS, ExchangeError, EXPORTABLE_TLPS, parseDistribution, parseTlp, type ExportableTlp } from '../exchange/marking.ts';
 import { mispEvents } from '../exchange/misp.ts';
+import { parseFeedOrigins } from '../exchange/origins.ts';
 import { ExchangeService, findListEntry, ITEM_KINDS, loadExchangePolicy, type ItemKind, type Outgoing, type Subject } from '../exchange/service.ts';
 import { stixBundle } from '../exchange/stix.ts';
 import { loadRegions, regionOf } from '../regions/regions.ts';
@@ -49,7 +50,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 async function withService<T>(config: Config, work: (service: ExchangeService, db: AppDb) => Promise<T>): Promise<T> {
   const db = await openAppDb(config);
   try {
-    return await work(new ExchangeService(db, new Set(regionOf(loadRegions(), 'EU27AC').countries)), db);
+    return await work(new ExchangeService(db, new Set(regionOf(loadRegions(), 'EU27AC').countries), parseFeedOrigins(config.exchangeAllow)), db);
   } finally {
     await db.close();
   }

@@ -4,6 +4,7 @@ import { loadConfig } from '../config.ts';
 import { loadTaxonomy } from '../fields/taxonomy.ts';
 import { BUNDLED_REGIONS } from '../regions/regions.ts';
 import { parseAllowList } from '../monitoring/destinations.ts';
+import { parseFeedOrigins } from '../exchange/origins.ts';
 import { buildServer } from '../server/app.ts';
 import { Accounts } from '../service/accounts.ts';
 import { beginServerRun } from '../service/server-run.ts';
@@ -29,13 +30,14 @@ export async function serveStore(store: Store, port: number, host: string, regio
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a port number');
   const config = loadConfig();
   const destinations = { allowInternal: parseAllowList(config.webhookAllowInternal) };
+  const feeds = parseFeedOrigins(config.exchangeAllow);
   const db = await openAppDb(config);
   try {
     const accounts = new Accounts(db);
     const { actor, password } = await accounts.ensureLocalAdmin();
     if (password) console.log(`\ncreated the administrator admin@localhost; password (shown once): ${password}`);
     const run = await beginServerRun(db, accounts, config.home, actor.userId);
-    const app = await buildServer({ store, db, regionFiles: [BUNDLED_REGIONS, ...regionFiles], taxonomy: loadTaxonomy(), home: config.home, trustProxy: config.trustProxy, monitoring: { webhooks: { destinations }, mail: config.mail ?? undefined } });
+    const app = await buildServer({ store, db, regionFiles: [BUNDLED_REGIONS, ...regionFiles], taxonomy: loadTaxonomy(), home: config.home, trustProxy: config.trustProxy, exchange: { feeds }, monitoring: { webhooks: { destinations }, mail: config.mail ?? undefined } });
     const address = await app.listen({ port, host });
     const link = await openConsoleLink({ home: config.home, store, db, storeChanged: () => app.sharedEvidenceChanged() });
     console.log(`\nderisk serving ${store.path} (application database: ${config.databaseUrl ? 'PostgreSQL' : config.appDbPath})\nopen ${address}/#code=${run.code}\n(a one-time login code, good for 10 minutes; API tokens: the web app's Tokens page or POST /api/tokens; OpenAPI at ${address}/api/openapi.json; Ctrl-C stops)`);

@@ -1,7 +1,11 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { checkLiteral, DestinationError, guardedLookup, type DestinationPolicy } from '../monitoring/destinations.ts';
 import { manifestEntry, readMispEvent, type Publisher, type Refused } from './misp.ts';
+import { allowedFeedUrl, isFeedUrl, NO_FEED_ORIGINS, type FeedOrigins } from './origins.ts';
 import { nameUuid } from './marking.ts';
 import { FeedRefused, type ReceivedItem } from './service.ts';
 
@@ -98,16 +102,16 @@ function readSequence(dir: string): number {
 /** Reads one file of a feed from a directory or over HTTP(S). */
 export type FeedReader = (name: string) => Promise<Buffer>;
 
-export function feedReader(source: string): FeedReader {
-  if (/^https?:\/\//i.test(source)) {
+/**
+ * Reads over HTTP(S) only from an allowed origin, connecting only to addresses the guarded lookup
+ * checked at that moment (a name that now resolves inward is refused), and follows no redirect.
+ */
+export function feedReader(source: string, allowed: FeedOrigins = NO_FEED_ORIGINS): FeedReader {
+  if (isFeedUrl(source)) {
     const base = source.endsWith('/') ? source : `${source}/`;
     return async (name) => {
-      const res = await fetch(new URL(name, base), { redirect: 'error' });
-      if (!res.ok) throw new FeedRefused(`${name}: ${source} answered ${res.status}`);
-      if (Number(res.headers.get('content-length') ?? 0) > MAX_FILE) throw new FeedRefused(`${name}: larger than ${MAX_FILE} bytes`);
-      const body = Buffer.from(await res.arrayBuffer());
-      if (body.length > MAX_FILE) throw new FeedRefused(`${name}: larger than ${MAX_FILE} bytes`);
-      return body;
+      const url = allowedFeedUrl(new URL(name, base).href, allowed);
+      return httpGet(url, source, name, allowed.destinations);
     };
   }
   const dir = resolve(source);
@@ -116,6 +120,38 @@ export function feedReader(source: string): FeedReader {
     if (!existsSync(path)) throw new FeedRefused(`${name}: missing from the feed ${dir}`);
     return readFileSync(path);
   };
+}
+
+function httpGet(url: URL, source: string, name: string, policy: DestinationPolicy): Promise<Buffer> {
+  return new Promise((done, fail) => {
+    const refuse = (e: Error) => fail(e instanceof FeedRefused ? e : e instanceof DestinationError ? new FeedRefused(e.message) : new FeedRefused(`${source} could not be reached (${e.message})`));
+    try {
+      checkLiteral(url.hostname, policy);
+    } catch (e) {
+      return refuse(e as Error);
+    }
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { lookup: guardedLookup(policy), agent: false, signal: AbortSignal.timeout(60_000) }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        return refuse(new FeedRefused(`${name}: ${source} answered ${res.statusCode}${res.statusCode && res.statusCode >= 300 && res.statusCode < 400 ? ' (a redirect, not followed)' : ''}`));
+      }
+      if (Number(res.headers['content-length'] ?? 0) > MAX_FILE) {
+        res.destroy();
+        return refuse(new FeedRefused(`${name}: larger than ${MAX_FILE} bytes`));
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_FILE) res.destroy(new FeedRefused(`${name}: larger than ${MAX_FILE} bytes`));
+        else chunks.push(c);
+      });
+      res.on('error', refuse);
+      res.on('end', () => done(Buffer.concat(chunks)));
+    });
+    request.on('error', refuse);
+    request.end();
+  });
 }
 
 export interface VerifiedFeed {

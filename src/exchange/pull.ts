@@ -17,7 +17,7 @@ export type PullOutcome =
  * the CLI, the HTTP API and the server's schedule all run. `self` is the pulling installation as
  * a MISP organisation: items for a sharing group it is not in are refused.
  */
-export async function pullSubscription(service: ExchangeService, actor: Actor, sub: Subscription, self?: Publisher, read: FeedReader = feedReader(sub.source)): Promise<PullOutcome> {
+export async function pullSubscription(service: ExchangeService, actor: Actor, sub: Subscription, self?: Publisher, read: FeedReader = feedReader(sub.source, service.feedOrigins)): Promise<PullOutcome> {
   const at = { source: sub.source, subscription: sub.id };
   try {
     const feed = await readVerifiedFeed(read, sub, self);

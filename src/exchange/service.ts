@@ -9,6 +9,7 @@ import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
 import { screenKey } from '../screening/names.ts';
 import { distributionAllows, ExchangeError, nameUuid, tlpAllows, type Distribution, type ExportableTlp, type Tlp } from './marking.ts';
 import { UnprocessableError } from '../errors.ts';
+import { checkFeedSource, NO_FEED_ORIGINS, type FeedOrigins } from './origins.ts';
 
 /** A correction (src/resolve/corrections.ts) is shared within the installation only: feeds do not carry it yet. */
 export type ItemKind = 'note' | 'namesake' | 'assessment' | 'correction';
@@ -129,6 +130,8 @@ export class ExchangeService {
   constructor(
     private readonly db: AppDb,
     private readonly european: ReadonlySet<string>,
+    /** The origins feeds may be pulled from over HTTP (DERISK_EXCHANGE_ALLOW); none by default. */
+    readonly feedOrigins: FeedOrigins = NO_FEED_ORIGINS,
   ) {}
 
   async addNote(actor: Actor, subject: Subject, body: string, opinion: number | null = null): Promise<string> {
@@ -290,6 +293,7 @@ export class ExchangeService {
   async subscribe(actor: Actor, source: string, publicKey: string, keyId: string, everyMinutes: number | null = null): Promise<string> {
     authorize(actor, 'exchange.subscribe');
     checkInterval(everyMinutes);
+    await checkFeedSource(source, this.feedOrigins);
     return this.db.transaction(async (tx) => {
       if ((await tx.query('SELECT 1 FROM exchange_subscriptions WHERE source = $1', [source]))[0]) throw new ExchangeError(`already subscribed to ${source}`);
       const id = randomUUID();

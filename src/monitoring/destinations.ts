@@ -14,7 +14,11 @@ export interface DestinationPolicy {
   allowInternal?: readonly string[];
   /** The resolver (tests give one that answers differently each time, as a rebinding DNS server does). */
   lookup?: typeof dnsLookup;
+  /** What a refusal says is refused and which setting allows more; webhooks' by default. */
+  purpose?: { refused: string; setting: string };
 }
+
+const WEBHOOKS = { refused: 'derisk sends no alerts to', setting: 'DERISK_WEBHOOK_ALLOW_INTERNAL' };
 
 export class DestinationError extends ValidationError {
   readonly code = 'EDESTINATION';
@@ -117,18 +121,19 @@ const isLocalName = (host: string) => /(^|\.)localhost\.?$/i.test(host);
  */
 async function resolveAllowed(host: string, policy: DestinationPolicy): Promise<LookupAddress[]> {
   const bare = host.replace(/^\[|\]$/g, '');
+  const { refused, setting } = policy.purpose ?? WEBHOOKS;
   if (isIP(bare)) {
     const why = refusal(bare, policy);
-    if (why) throw new DestinationError(`derisk sends no alerts to ${host}: ${why} (an administrator may allow internal ranges with DERISK_WEBHOOK_ALLOW_INTERNAL)`);
+    if (why) throw new DestinationError(`${refused} ${host}: ${why} (an administrator may allow internal ranges with ${setting})`);
     return [{ address: bare, family: isIP(bare) }];
   }
   // RFC 6761: localhost names are loopback whatever a resolver says.
-  if (isLocalName(host) && refusal('127.0.0.1', policy)) throw new DestinationError(`derisk sends no alerts to ${host}: a loopback name`);
+  if (isLocalName(host) && refusal('127.0.0.1', policy)) throw new DestinationError(`${refused} ${host}: a loopback name`);
   const addresses = await new Promise<LookupAddress[]>((done, fail) =>
     (policy.lookup ?? dnsLookup)(host, { all: true, verbatim: true }, (e, found) => (e ? fail(new DestinationError(`${host} does not resolve (${e.code ?? e.message})`)) : done(found))),
   );
   const bad = addresses.map((a) => refusal(a.address, policy)).find(Boolean);
-  if (bad) throw new DestinationError(`derisk sends no alerts to ${host}: it resolves to ${bad} (an administrator may allow internal ranges with DERISK_WEBHOOK_ALLOW_INTERNAL)`);
+  if (bad) throw new DestinationError(`${refused} ${host}: it resolves to ${bad} (an administrator may allow internal ranges with ${setting})`);
   if (addresses.length === 0) throw new DestinationError(`${host} does not resolve`);
   return addresses;
 }
@@ -170,5 +175,5 @@ export function checkLiteral(host: string, policy: DestinationPolicy): void {
   const bare = host.replace(/^\[|\]$/g, '');
   if (!isIP(bare)) return;
   const why = refusal(bare, policy);
-  if (why) throw new DestinationError(`derisk sends no alerts to ${host}: ${why}`);
+  if (why) throw new DestinationError(`${(policy.purpose ?? WEBHOOKS).refused} ${host}: ${why}`);
 }

@@ -53,7 +53,7 @@ export class MailSettings {
       else if (old.mode === 'off' && mode !== 'off') await tx.query('UPDATE mail_subscriptions SET mode = $1, unsubscribe_token = $2, updated_at = $3 WHERE user_id = $4', [mode, newToken(), now, actor.userId]);
       else await tx.query('UPDATE mail_subscriptions SET mode = $1, updated_at = $2 WHERE user_id = $3', [mode, now, actor.userId]);
       if (mode === 'off') await cancelPending(tx, actor.userId);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'mail.subscribe', target: actor.userId, detail: { mode, before: old?.mode ?? 'off' } });
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'mail.subscribe', target: actor.userId, detail: { mode, before: old?.mode ?? 'off' }, rows: [['mail_subscriptions', actor.userId]] });
     });
   }
 
@@ -66,7 +66,7 @@ export class MailSettings {
       if (row.mode === 'off') return true;
       await tx.query("UPDATE mail_subscriptions SET mode = 'off', updated_at = $1 WHERE user_id = $2", [new Date().toISOString(), row.user_id]);
       await cancelPending(tx, row.user_id);
-      await appendAudit(tx, { actor: row.user_id, orgId: row.org_id, action: 'mail.unsubscribe', target: row.user_id, detail: { via: 'one-click (RFC 8058)', before: row.mode } });
+      await appendAudit(tx, { actor: row.user_id, orgId: row.org_id, action: 'mail.unsubscribe', target: row.user_id, detail: { via: 'one-click (RFC 8058)', before: row.mode }, rows: [['mail_subscriptions', row.user_id]] });
       return true;
     });
   }

@@ -52,11 +52,16 @@ interface NewWork {
   year: number | null;
   affiliations: Affiliation[];
   fields: string[];
+  /** A patent (its applicants as the affiliations) rather than a publication. */
+  patent: boolean;
 }
 
 const MIGRATION = '005_monitoring.sql';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
 const WORK_KINDS = "('openalex', 'wos', 'scopus')";
+/** Patent files of the shared base: new co-patents are alerted as new co-publications are. */
+const PATENT_KINDS = "('patents-lens', 'patents-patstat')";
+const isPatentFile = (file: { kind: string }) => file.kind.startsWith('patents-');
 /** Stored verdicts re-checked together. */
 const VERDICT_CHUNK = 500;
 
@@ -92,7 +97,7 @@ export class Monitor {
       }
       // A file nobody watches anything in (or with no listed co-author) is not read work by work.
       const recipients = watches.filter((w) => file.scope === '' || w.org_id === file.scope);
-      const alerts = recipients.length > 0 ? await this.copublications(file, await this.listedWorks(file), recipients) : [];
+      const alerts = recipients.length > 0 ? await this.copublications(file, isPatentFile(file) ? await this.listedPatents(file) : await this.listedWorks(file), recipients) : [];
       crashPoint('monitor.before-alerts');
       const trigger = file.scope === '' && (await this.broughtWorks(file)) ? `new evidence (${file.kind} file ${file.fileId.slice(0, 12)})` : null;
       const added = await this.options.db.transaction(async (tx) => {
@@ -157,7 +162,7 @@ export class Monitor {
     const seen = new Set((await this.options.db.query<{ ref: string }>("SELECT ref FROM monitor_seen WHERE kind = 'file'")).map((r) => r.ref));
     const startedMs = Date.parse(since);
     const rows = await this.options.store.all<{ scope: string; file_id: string; kind: string; finished_ms: number }>(
-      `SELECT '' AS scope, file_id, kind, epoch_ms(finished_at::TIMESTAMPTZ)::DOUBLE AS finished_ms FROM input_files WHERE finished_at IS NOT NULL AND kind IN ${WORK_KINDS}
+      `SELECT '' AS scope, file_id, kind, epoch_ms(finished_at::TIMESTAMPTZ)::DOUBLE AS finished_ms FROM input_files WHERE finished_at IS NOT NULL AND (kind IN ${WORK_KINDS} OR kind IN ${PATENT_KINDS})
        UNION ALL SELECT scope, file_id, kind, epoch_ms(finished_at::TIMESTAMPTZ)::DOUBLE AS finished_ms FROM upload_files WHERE finished_at IS NOT NULL
        ORDER BY finished_ms, scope, file_id`,
     );
@@ -165,9 +170,16 @@ export class Monitor {
   }
 
   /** A file is looked at once its affiliations are resolved and (when lists are loaded) screened: a crash before that leaves it for the next pass. */
-  private async ready(file: { scope: string; fileId: string }): Promise<boolean> {
+  private async ready(file: { scope: string; fileId: string; kind: string }): Promise<boolean> {
     const t = tables(file.scope);
     const lists = await this.options.store.one('SELECT 1 FROM risk_lists LIMIT 1');
+    if (isPatentFile(file)) {
+      return !(await this.options.store.one(
+        `SELECT 1 FROM patents p JOIN patent_applicants pa USING (source, patent_id)
+         WHERE p.file_id = $1 AND (pa.name NOT IN (SELECT raw FROM resolutions) ${lists ? 'OR pa.name NOT IN (SELECT raw FROM screened_strings)' : ''}) LIMIT 1`,
+        [file.fileId],
+      ));
+    }
     const pending = await this.options.store.one(
       `SELECT 1 FROM ${t.records} r JOIN ${t.affiliations} a ON a.source = r.source AND a.source_id = r.source_id ${t.join}
        WHERE ${t.where} r.file_id = $1 AND (a.raw NOT IN (SELECT raw FROM resolutions) ${lists ? 'OR a.raw NOT IN (SELECT raw FROM screened_strings)' : ''}) LIMIT 1`,
@@ -206,7 +218,7 @@ export class Monitor {
     for await (const chunk of rows) {
       for (const r of chunk) {
         let w = byWork.get(r.work_id);
-        if (!w) byWork.set(r.work_id, (w = { workId: r.work_id, source: r.source, sourceId: r.source_id, doi: r.doi, title: r.title, year: r.year === null ? null : Number(r.year), affiliations: [], fields: [] }));
+        if (!w) byWork.set(r.work_id, (w = { workId: r.work_id, source: r.source, sourceId: r.source_id, doi: r.doi, title: r.title, year: r.year === null ? null : Number(r.year), affiliations: [], fields: [], patent: false }));
         const given = (JSON.parse(r.given ?? 'null') ?? []) as string[];
         w.affiliations.push({ raw: r.raw, rors: given.length > 0 ? given : ((JSON.parse(r.rors ?? 'null') ?? []) as string[]), country: r.country, hits: (JSON.parse(r.hits ?? 'null') ?? []) as Affiliation['hits'] });
       }
@@ -228,6 +240,39 @@ export class Monitor {
       for (const w of byWork.values()) for (const a of w.affiliations) a.country ??= a.rors.map((r) => countries.get(r)).find(Boolean) ?? null;
     }
     return [...byWork.values()];
+  }
+
+  /**
+   * The patents a file brought with at least one applicant on a list, with all their applicants
+   * (the name resolved as an affiliation is, its country as the source gives it or as resolved).
+   */
+  private async listedPatents(file: { fileId: string }): Promise<NewWork[]> {
+    const rows = this.options.store.chunks<{ source: string; patent_id: string; title: string | null; year: number | null; name: string; given: string | null; rors: string | null; country: string | null; hits: string | null }>(
+      `SELECT p.source, p.patent_id, p.title, p.year, pa.name,
+         (SELECT to_json(list(DISTINCT ri.ror_id ORDER BY ri.ror_id))::VARCHAR FROM resolution_institutions ri WHERE ri.raw = pa.name AND ri.unit_of IS NULL AND ri.tier IN ('exact', 'strong')) AS rors,
+         coalesce(pa.given_country, (SELECT x.country_code FROM resolutions x WHERE x.raw = pa.name)) AS country,
+         (SELECT to_json(list({'list': h.list_id, 'entry': h.entry_id, 'name': h.entry_name, 'level': h.level, 'match': h.match} ORDER BY h.list_id, h.entry_id))::VARCHAR FROM screen_hits h WHERE h.raw = pa.name) AS hits
+       FROM patents p JOIN patent_applicants pa USING (source, patent_id)
+       WHERE p.file_id = $1 AND (p.source, p.patent_id) IN (SELECT source, patent_id FROM patent_applicants WHERE name IN (SELECT raw FROM screen_hits))
+       ORDER BY p.source, p.patent_id, pa.seq`,
+      [file.fileId],
+    );
+    const byPatent = new Map<string, NewWork>();
+    for await (const chunk of rows) {
+      for (const r of chunk) {
+        const id = `patent:${r.source}:${r.patent_id}`;
+        let w = byPatent.get(id);
+        if (!w) byPatent.set(id, (w = { workId: id, source: r.source, sourceId: r.patent_id, doi: null, title: r.title, year: r.year === null ? null : Number(r.year), affiliations: [], fields: [], patent: true }));
+        w.affiliations.push({ raw: r.name, rors: (JSON.parse(r.rors ?? 'null') ?? []) as string[], country: r.country, hits: (JSON.parse(r.hits ?? 'null') ?? []) as Affiliation['hits'] });
+      }
+    }
+    try {
+      const fields = await this.options.store.all<{ source: string; patent_id: string; field_id: string }>('SELECT pf.source, pf.patent_id, pf.field_id FROM patent_fields pf JOIN patents p USING (source, patent_id) WHERE p.file_id = $1 ORDER BY pf.field_id', [file.fileId]);
+      for (const f of fields) byPatent.get(`patent:${f.source}:${f.patent_id}`)?.fields.push(f.field_id);
+    } catch {
+      // Before the first refresh there are no field tables: patents have no fields yet.
+    }
+    return [...byPatent.values()];
   }
 
   /**
@@ -254,6 +299,27 @@ export class Monitor {
         const listed = dedupe(reasons.flatMap((r) => r.listed), (h) => `${h.list}/${h.entry}/${h.raw}`);
         const names = [...new Set(listed.map((h) => h.name))];
         const watched = [...new Set(reasons.map((r) => r.watch.label))];
+        const evidence = file.scope === '' ? { base: 'shared', fileId: file.fileId, kind: file.kind } : { base: 'your upload', fileId: file.fileId, kind: file.kind };
+        const watchedWhy = reasons.map((r) => ({ kind: r.watch.kind, ref: r.watch.ref, label: r.watch.label, why: r.why }));
+        if (work.patent) {
+          alerts.push({
+            orgId,
+            userId,
+            kind: 'new-copublication',
+            dedupKey: `copatent:${work.source}:${work.sourceId}`,
+            title: `New co-patent of ${watched.join(', ')} with ${names.join(', ')}${work.year ? ` (${work.year})` : ''}`,
+            subject: watched.join(', '),
+            evidence: {
+              patent: { source: work.source, id: work.sourceId, title: work.title, year: work.year, fields: work.fields },
+              evidence,
+              watched: watchedWhy,
+              listed,
+              applicants: work.affiliations.map((a) => ({ applicant: a.raw, institutions: a.rors, country: a.country, listed: a.hits.map((h) => `${h.list}/${h.entry}`) })),
+            },
+            link: work.source === 'lens' ? `https://www.lens.org/lens/patent/${work.sourceId}` : '/api/indicators/applicant-pairs',
+          });
+          continue;
+        }
         alerts.push({
           orgId,
           userId,
@@ -263,8 +329,8 @@ export class Monitor {
           subject: watched.join(', '),
           evidence: {
             work: { id: work.workId, source: work.source, sourceId: work.sourceId, doi: work.doi, title: work.title, year: work.year, fields: work.fields },
-            evidence: file.scope === '' ? { base: 'shared', fileId: file.fileId, kind: file.kind } : { base: 'your upload', fileId: file.fileId, kind: file.kind },
-            watched: reasons.map((r) => ({ kind: r.watch.kind, ref: r.watch.ref, label: r.watch.label, why: r.why })),
+            evidence,
+            watched: watchedWhy,
             listed,
             affiliations: work.affiliations.map((a) => ({ affiliation: a.raw, institutions: a.rors, country: a.country, listed: a.hits.map((h) => `${h.list}/${h.entry}`) })),
           },
@@ -517,27 +583,28 @@ function tables(scope: string) {
 function copublicationReason(item: Watch, work: NewWork): { watch: Watch; why: string; listed: { list: string; entry: string; name: string; level: string; raw: string }[] }[] {
   const hitsOf = (affs: Affiliation[]) => affs.flatMap((a) => a.hits.map((h) => ({ list: h.list, entry: h.entry, name: h.name, level: h.level, raw: a.raw })));
   const affs = work.affiliations;
+  const joins = work.patent ? 'files a patent with' : 'co-authors with';
   switch (item.kind) {
     case 'institution': {
       if (!affs.some((a) => a.rors.includes(item.ref))) return [];
       const listed = hitsOf(affs.filter((a) => !a.rors.includes(item.ref)));
-      return listed.length > 0 ? [{ watch: item, why: 'a watched institution co-authors with a listed entity', listed }] : [];
+      return listed.length > 0 ? [{ watch: item, why: `a watched institution ${joins} a listed entity`, listed }] : [];
     }
     case 'list-entry': {
       const [list, entry] = [item.ref.slice(0, item.ref.indexOf('/')), item.ref.slice(item.ref.indexOf('/') + 1)];
       const hit = (a: Affiliation) => a.hits.some((h) => h.list === list && h.entry === entry);
       if (!affs.some(hit) || !affs.some((a) => !hit(a))) return [];
-      return [{ watch: item, why: 'a watched listed entity co-authors with others', listed: hitsOf(affs.filter(hit)).filter((h) => h.list === list && h.entry === entry) }];
+      return [{ watch: item, why: `a watched listed entity ${joins} others`, listed: hitsOf(affs.filter(hit)).filter((h) => h.list === list && h.entry === entry) }];
     }
     case 'country': {
       if (!affs.some((a) => a.country === item.ref)) return [];
       const listed = hitsOf(affs.filter((a) => a.country !== item.ref));
-      return listed.length > 0 ? [{ watch: item, why: 'an author in a watched country co-authors with a listed entity', listed }] : [];
+      return listed.length > 0 ? [{ watch: item, why: `${work.patent ? 'an applicant' : 'an author'} in a watched country ${joins} a listed entity`, listed }] : [];
     }
     case 'field': {
       if (!work.fields.includes(item.ref)) return [];
       const listed = hitsOf(affs);
-      return listed.length > 0 && affs.some((a) => a.hits.length === 0) ? [{ watch: item, why: 'a co-publication with a listed entity in a watched field', listed }] : [];
+      return listed.length > 0 && affs.some((a) => a.hits.length === 0) ? [{ watch: item, why: `a ${work.patent ? 'co-patent' : 'co-publication'} with a listed entity in a watched field`, listed }] : [];
     }
     default:
       return [];

@@ -30,6 +30,7 @@ import { registerExchangeRoutes } from './exchange-routes.ts';
 import { ExchangeService } from '../exchange/service.ts';
 import { EXCHANGE_SCHEDULER, pullDue } from '../exchange/pull.ts';
 import { feedIdentity, publisherOf } from '../exchange/feed.ts';
+import type { FeedOrigins } from '../exchange/origins.ts';
 import { registerKbRoutes } from './kb-routes.ts';
 import { registerMatchingRoutes } from './matching-routes.ts';
 import { registerScreeningRoutes } from './screening-routes.ts';
@@ -68,6 +69,8 @@ export interface ServerOptions {
    */
   trustProxy?: string | null;
   /** Watchlists and alerts: how often webhook deliveries and the monitor's checks run, the retry schedule, today's date (tests). */
+  /** Where exchange feeds may be pulled from over HTTP (DERISK_EXCHANGE_ALLOW); by default nowhere. */
+  exchange?: { feeds?: FeedOrigins };
   monitoring?: { deliveryIntervalMs?: number; checkIntervalMs?: number; webhooks?: SenderOptions; mail?: MailOptions; today?: () => string };
   /** Told of every route as it is added (the route-enumeration test listens here). */
   onRoute?: (method: string, url: string) => void;
@@ -275,7 +278,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       screeningIndex = null;
       throw e;
     }));
-  const exchange = new ExchangeService(options.db, new Set(catalogueFor({}).regions.get('EU27AC')?.countries ?? []));
+  const exchange = new ExchangeService(options.db, new Set(catalogueFor({}).regions.get('EU27AC')?.countries ?? []), options.exchange?.feeds);
   registerScreeningRoutes(app, evidence, options.store, options.taxonomy, () => [...(catalogueFor({}).regions.get('EU27AC')?.countries ?? [])], (actor, fileId) => findUpload(options.store, options.db, actor, fileId), screening, (actor, query, hits) => exchange.namesakeVerdicts(actor.orgId, query, hits));
   const forgetScreening = () => {
     screeningIndex = null;

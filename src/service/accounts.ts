@@ -349,8 +349,10 @@ export class Accounts {
       await this.cutOff(tx, userId);
       await tx.query('DELETE FROM api_tokens WHERE user_id = $1', [userId]);
       await tx.query('DELETE FROM login_devices WHERE user_id = $1', [userId]);
+      // Their mail setting too: its unsubscribe address would outlive them.
+      await tx.query('DELETE FROM mail_subscriptions WHERE user_id = $1', [userId]);
       await tx.query('DELETE FROM users WHERE id = $1', [userId]);
-      await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: 'user.delete', target: userId, detail: { email: user.email, role: user.role }, rows: [['users', userId], ...tokens.map((t) => ['api_tokens', t.id] as RowRef)] });
+      await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: 'user.delete', target: userId, detail: { email: user.email, role: user.role }, rows: [['users', userId], ['mail_subscriptions', userId], ...tokens.map((t) => ['api_tokens', t.id] as RowRef)] });
     });
     this.forget();
   }

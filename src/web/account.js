@@ -1,5 +1,5 @@
 // @ts-check
-// Your account: API tokens, logging out, and for an admin the users of the organisation (add,
+// Your account: API tokens, alerts by mail, logging out, and for an admin the users of the organisation (add,
 // change role, disable, enable, delete). The server checks every change; this page only asks.
 // Every text from the server is set with textContent (via h), never as HTML.
 
@@ -81,12 +81,38 @@ export function accountModule({ h, api, send, card }) {
     return c;
   }
 
+  const MAIL_MODES = [['off', 'Off'], ['immediate', 'Immediately, one mail per alert'], ['digest', 'Daily digest, one mail a day']];
+
+  /** Your alerts by mail: off, immediate or a daily digest; saved as soon as it is chosen. */
+  function mailCard(setting) {
+    const select = h('select', { name: 'mode', 'aria-label': 'alerts by mail' }, ...MAIL_MODES.map(([value, label]) => h('option', { value, ...(value !== 'off' && !setting.configured ? { disabled: '' } : {}) }, label)));
+    select.value = setting.mode;
+    const status = h('p', { class: 'muted', 'data-testid': 'mail-status', role: 'status' }, setting.configured ? '' : 'This installation sends no mail: an administrator sets DERISK_SMTP_URL, DERISK_MAIL_FROM and DERISK_PUBLIC_URL first.');
+    let saved = setting.mode;
+    select.addEventListener('change', async () => {
+      const mode = select.value;
+      select.disabled = true;
+      try {
+        await send('PUT', '/api/alerts/mail', { mode });
+        saved = mode;
+        status.textContent = mode === 'off' ? 'Saved: no alert mails.' : `Saved: ${MAIL_MODES.find(([v]) => v === mode)?.[1].toLowerCase()}.`;
+      } catch (err) {
+        select.value = saved;
+        alertBox(err.message);
+      } finally {
+        select.disabled = false;
+      }
+    });
+    return card('Alerts by mail', 'mail-card', h('label', { class: 'field' }, 'Send my alerts by mail ', select), status);
+  }
+
   async function show() {
     const { user } = await api('/api/session');
     const nodes = [card('You', 'me-card', h('p', {}, `${user.name} · ${user.role} · ${user.orgId}`), act('Log out', async () => {
       await send('POST', '/api/logout', {});
       location.hash = '#/';
     }))];
+    nodes.push(mailCard(await api('/api/alerts/mail')));
     nodes.push(tokensCard(await api('/api/tokens')));
     if (user.role === 'admin') nodes.push(usersCard(await api('/api/users'), user));
     return nodes;

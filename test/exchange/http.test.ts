@@ -3,6 +3,7 @@ import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { feedIdentity } from '../../src/exchange/feed.ts';
+import { parseFeedOrigins, type FeedOrigins } from '../../src/exchange/origins.ts';
 import { EXCHANGE_SCHEDULER, pullDue } from '../../src/exchange/pull.ts';
 import { ExchangeService } from '../../src/exchange/service.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
@@ -28,12 +29,12 @@ interface Installation {
 }
 
 /** An installation with two organisations, a user of every role in each, listening on loopback. */
-async function installation(monitoring?: { checkIntervalMs: number }): Promise<Installation> {
+async function installation(monitoring?: { checkIntervalMs: number }, feeds?: FeedOrigins): Promise<Installation> {
   const home = tempDir();
   const store = await landscapeStore(home);
   await saveLists(store, [readWatchlist(watchlist(ENTRIES))]);
   await screenPending(store, await screeningContext(store));
-  const service = await testService(store, { home, monitoring: { deliveryIntervalMs: 3_600_000, checkIntervalMs: monitoring?.checkIntervalMs ?? 3_600_000 } });
+  const service = await testService(store, { home, exchange: { feeds }, monitoring: { deliveryIntervalMs: 3_600_000, checkIntervalMs: monitoring?.checkIntervalMs ?? 3_600_000 } });
   const tokens: Record<string, string> = {};
   for (const org of ['org-a', 'org-b']) {
     await service.accounts.createOrganisation(OPERATOR, org, org === 'org-a' ? 'University A' : 'University B');
@@ -64,8 +65,8 @@ let b: Installation;
 
 before(async () => {
   a = await installation();
-  // B's monitoring pass runs often: its scheduled pulls are seen without waiting a quarter of an hour.
-  b = await installation({ checkIntervalMs: 150 });
+  // B's monitoring pass runs often: its scheduled pulls are seen without waiting a quarter of an hour; B pulls feeds from A's origin only.
+  b = await installation({ checkIntervalMs: 150 }, parseFeedOrigins(a.base));
 });
 after(async () => {
   for (const i of [a, b]) {
@@ -208,7 +209,7 @@ test('a scheduled pull is kept with the subscription and run by the server\'s mo
   assert.ok(seen.lastOutcome.conflicts > 0);
 
   // Not due again until its interval has passed since the last attempt.
-  const service = new ExchangeService(b.service.db, new Set());
+  const service = new ExchangeService(b.service.db, new Set(), parseFeedOrigins(a.base));
   const last = Date.parse(seen.lastAttemptAt);
   assert.deepEqual((await service.due(new Date(last + 59 * 60_000))).map((s) => s.id), []);
   assert.deepEqual((await service.due(new Date(last + 60 * 60_000))).map((s) => s.id), [sub.id]);

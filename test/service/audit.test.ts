@@ -8,11 +8,13 @@ import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { migrate } from '../../src/appdb/migrate.ts';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { AlertInbox } from '../../src/monitoring/alerts.ts';
+import { MailSettings } from '../../src/monitoring/mail.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
 import { openSealedTrail, verifyAudit, type AuditProblem } from '../../src/service/audit.ts';
+import type { Actor } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
 import type { Store } from '../../src/store/store.ts';
 import { derisk } from '../helpers/cli.ts';
@@ -301,6 +303,69 @@ test('derisk audit verify: exit 0 on an intact trail, 1 naming the tampering; ba
   const tampered = derisk(['audit', 'verify'], env);
   assert.equal(tampered.status, 1);
   assert.match(tampered.stdout, /users\/.* was changed outside derisk/);
+});
+
+test('mail settings are under the trail: derisk audit verify finds a subscription switched on, pointed elsewhere, planted or deleted behind derisk', async () => {
+  const home = join(tempDir(), 'home');
+  const env = { DERISK_HOME: home, DERISK_NEW_PASSWORD: PASSWORD };
+  assert.equal(derisk(['users', 'add-org', 'org-a', 'Org', 'A'], env).status, 0);
+  for (const name of ['alice', 'bob', 'carol']) assert.equal(derisk(['users', 'add', '--org', 'org-a', '--email', `${name}@org-a.example`, '--role', 'analyst'], env).status, 0);
+  const db = await openSealedTrail(await EmbeddedDb.open(join(home, 'app.sqlite')), paths(home));
+  const accounts = new Accounts(db);
+  const settings = new MailSettings(db, true);
+  const user: Record<string, Actor> = {};
+  for (const name of ['alice', 'bob', 'carol']) user[name] = (await accounts.login(`${name}@org-a.example`, PASSWORD)).actor;
+  await settings.set(user.alice!, 'digest');
+  await settings.set(user.bob!, 'immediate');
+  await settings.set(user.carol!, 'immediate');
+  const token = (await db.query<{ unsubscribe_token: string }>('SELECT unsubscribe_token FROM mail_subscriptions WHERE user_id = $1', [user.carol!.userId]))[0]!.unsubscribe_token;
+  assert.equal(await settings.unsubscribe(token), true);
+  await db.close();
+  const clean = derisk(['audit', 'verify'], env);
+  assert.equal(clean.status, 0, 'writes through derisk verify: ' + clean.stdout + clean.stderr);
+  const raw = await EmbeddedDb.open(join(home, 'app.sqlite'));
+  // Carol's one-click unsubscribe undone, alice's digest made immediate, bob's subscription removed, one planted for an admin.
+  await raw.query("UPDATE mail_subscriptions SET mode = 'immediate' WHERE user_id = $1", [user.carol!.userId]);
+  await raw.query("UPDATE mail_subscriptions SET unsubscribe_token = 'drku_changed' WHERE user_id = $1", [user.alice!.userId]);
+  await raw.query('DELETE FROM mail_subscriptions WHERE user_id = $1', [user.bob!.userId]);
+  await raw.query("INSERT INTO mail_subscriptions (user_id, mode, unsubscribe_token, updated_at) VALUES ('planted', 'immediate', 'drku_planted', 'now')");
+  await raw.close();
+  const tampered = derisk(['audit', 'verify'], env);
+  assert.equal(tampered.status, 1);
+  assert.match(tampered.stdout, new RegExp(`mail_subscriptions/${user.carol!.userId} was changed outside derisk`));
+  assert.match(tampered.stdout, new RegExp(`mail_subscriptions/${user.alice!.userId} was changed outside derisk`));
+  assert.match(tampered.stdout, new RegExp(`mail_subscriptions/${user.bob!.userId} was deleted outside derisk`));
+  assert.match(tampered.stdout, /mail_subscriptions\/planted was written outside derisk/);
+});
+
+test('mail settings written by a version that did not track them are recorded as they stand, once; later edits show', async () => {
+  const home = tempDir();
+  const raw = await EmbeddedDb.open(join(home, 'app.sqlite'));
+  try {
+    await migrate(raw);
+    const first = await openSealedTrail(raw, paths(home));
+    const accounts = new Accounts(first);
+    await accounts.createOrganisation(OPERATOR, 'org-a', 'A');
+    await accounts.createUser(OPERATOR, { orgId: 'org-a', email: 'analyst@org-a.example', name: 'Analyst', role: 'analyst', password: PASSWORD });
+    await new MailSettings(first, true).set((await accounts.login('analyst@org-a.example', PASSWORD)).actor, 'immediate');
+    // As the version before wrote the trail: the mail setting without a row digest, the tables it tracked recorded.
+    await raw.query("UPDATE audit SET row_digests = '{}' WHERE action = 'mail.subscribe'");
+    await raw.query("UPDATE audit SET target = 'webhooks,feed_tokens,kb_entries,kb_versions,kb_reviews' WHERE action = 'audit.track'");
+    await recomputeChain(raw, 1);
+    await raw.query('UPDATE audit SET mac = NULL');
+    rmSync(join(home, 'audit.anchor.json'));
+    found((await verifyAudit(raw)).problems, /mail_subscriptions\/.* was written outside derisk/);
+    const sealed = await openSealedTrail(raw, paths(home));
+    assert.deepEqual((await verifyAudit(sealed)).problems, []);
+    const tracks = async () => (await sealed.query<{ target: string }>("SELECT target FROM audit WHERE action = 'audit.track' ORDER BY seq")).map((r) => r.target);
+    assert.deepEqual(await tracks(), ['webhooks,feed_tokens,kb_entries,kb_versions,kb_reviews', 'mail_subscriptions']);
+    await openSealedTrail(raw, paths(home));
+    assert.equal((await tracks()).length, 2, 'once');
+    await raw.query("UPDATE mail_subscriptions SET mode = 'digest'");
+    found((await verifyAudit(sealed)).problems, /mail_subscriptions\/.* was changed outside derisk/);
+  } finally {
+    await raw.close();
+  }
 });
 
 test('derisk users reset-password: the old password stops working, the new one works, the reset is audited', async () => {
