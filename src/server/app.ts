@@ -140,11 +140,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // While the server runs it is the store's only writer, so an answer stays true until it stops:
   // answers are kept (a bounded number) and the dashboard's default view is computed at start.
   const answers = new Map<string, Promise<object[]>>();
-  const answer = (request: IndicatorRequest, settings: { china_hk?: boolean; china_mo?: boolean }): Promise<object[]> => {
-    const key = JSON.stringify([request, Boolean(settings.china_hk), Boolean(settings.china_mo)]);
+  const answer = (request: IndicatorRequest, settings: { china_hk?: boolean; china_mo?: boolean }, store: Store = options.store): Promise<object[]> => {
+    // An organisation reading through its corrected view has answers of its own.
+    const key = JSON.stringify([request, Boolean(settings.china_hk), Boolean(settings.china_mo), store.view]);
     let rows = answers.get(key);
     if (!rows) {
-      rows = runIndicator(options.store, catalogueFor(settings), options.taxonomy, request);
+      rows = runIndicator(store, catalogueFor(settings), options.taxonomy, request);
       rows.catch(() => answers.delete(key));
       answers.set(key, rows);
       if (answers.size > MAX_ANSWERS) answers.delete(answers.keys().next().value!);
@@ -225,13 +226,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const name = (request.params as { name: IndicatorName }).name;
     const catalogue = catalogueFor(q);
     if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new IndicatorError(`from ${q.from} is after to ${q.to}`);
-    const rows = await evidence.read(actorOf(request), () => answer({
+    const rows = await evidence.read(actorOf(request), (store) => answer({
       name,
       regions: requestedRegions(name, q.regions),
       filters: { from: q.from ?? null, to: q.to ?? null, rollUp: q.rollup ?? false, field: q.field ?? null },
       limit: q.limit,
       institution: q.institution ?? null,
-    }, q));
+    }, q, store));
     return { indicator: name, chinaScope: chinaScopeNote(catalogue.settings), rows };
   });
 
@@ -280,7 +281,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const forgetScreening = () => {
     screeningIndex = null;
   };
-  registerMatchingRoutes(app, options.db, async () => (await screening()).resolver);
+  registerMatchingRoutes(app, options.db, options.store, async () => (await screening()).resolver, () => {
+    retired.push(Promise.allSettled(answers.values()));
+    answers.clear();
+  });
   registerAccountRoutes(app, accounts, options.db);
   // The assessor loads the registry, lists and rulebook once, on first use.
   let servicesReady: Promise<{ cases: CaseService; assessor: Assessor }> | null = null;
