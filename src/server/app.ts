@@ -238,7 +238,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.get('/api/institutions/:rorId', {
     schema: {
-      description: 'An institution: what the registry says, its co-publications with China by year, partners and fields',
+      description: 'An institution: what the registry says, its co-publications with China by year, partners, works, and the affiliation strings matched to it (with how; at most 100)',
       params: { type: 'object', properties: { rorId: { type: 'string', pattern: '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$' } }, required: ['rorId'] },
       querystring: { type: 'object', additionalProperties: false, properties: { region: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'EU27AC' }, partner: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'CN' }, china_hk: { type: 'boolean' }, china_mo: { type: 'boolean' } } },
     },
@@ -264,6 +264,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       copublicationsByYear: [...byYear.entries()].sort((a, b) => a[0] - b[0]).map(([year, n]) => ({ year, copublications: n })),
       partners: [...partners.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 20).map(([name, n]) => ({ name, copublications: n })),
       works: list,
+      // The shared base's affiliation strings matched to it (as the caller's corrections decide), each with how: what an analyst corrects.
+      affiliations: await store.all(
+        `SELECT ri.raw, ri.tier, ri.evidence, count(*)::INTEGER AS uses FROM resolution_institutions ri JOIN affiliations a ON a.raw = ri.raw
+         WHERE ri.ror_id = $1 AND ri.unit_of IS NULL GROUP BY ALL ORDER BY uses DESC, ri.raw LIMIT 100`,
+        [rorId],
+      ),
     };
   }));
 
