@@ -46,9 +46,15 @@ export class Assessor {
     return c;
   }
 
-  /** Screens the parties and reads the evidence store: what the verdict observes, stored with it. */
-  async snapshot(c: Case, asOf: string): Promise<Snapshot> {
-    const { store, screening } = this.parts;
+  /** The evidence store as an organisation reads it (through its match corrections), or the shared one. */
+  private storeFor(orgId: string | undefined): Promise<AssessorParts['store']> {
+    return orgId === undefined ? Promise.resolve(this.parts.store) : this.parts.store.viewOf(orgId);
+  }
+
+  /** Screens the parties and reads the evidence store (as `orgId` reads it): what the verdict observes, stored with it. */
+  async snapshot(c: Case, asOf: string, orgId?: string): Promise<Snapshot> {
+    const { screening } = this.parts;
+    const store = await this.storeFor(orgId);
     let observations: Observations;
     try {
       observations = await observe(c, { screener: screening.screener, store, resolver: screening.resolver }, asOf);
@@ -78,8 +84,8 @@ export class Assessor {
    * in one query, the versions once. Each verdict is the one `run` gives alone; a case that cannot
    * be assessed gets its error in its place.
    */
-  async runMany(items: { c: Case; asOf: string }[], bundle: PolicyBundle = this.parts.bundle): Promise<(Assessment | Error)[]> {
-    const { store, screening } = this.parts;
+  async runMany(items: { c: Case; asOf: string; orgId?: string }[], bundle: PolicyBundle = this.parts.bundle): Promise<(Assessment | Error)[]> {
+    const { screening } = this.parts;
     const screened = new Map<string, ScreenResult | ScreenError>();
     const remember = (key: string, screen: () => ScreenResult): ScreenResult => {
       let r = screened.get(key);
@@ -104,23 +110,28 @@ export class Assessor {
         throw e;
       }
     });
-    const years = await copubYears(store, [...new Set(parties.flatMap((p) => (p instanceof Error ? [] : partnerRors(p))))]);
+    // Each organisation's partners are read through its own view of the evidence, in one query per organisation.
+    const yearsOf = new Map<string | undefined, Awaited<ReturnType<typeof copubYears>>>();
+    for (const orgId of new Set(items.map((item) => item.orgId))) {
+      const rors = items.flatMap((item, i) => (item.orgId !== orgId || parties[i] instanceof Error ? [] : partnerRors(parties[i] as PartyScreen[])));
+      yearsOf.set(orgId, await copubYears(await this.storeFor(orgId), [...new Set(rors)]));
+    }
     const versions = await this.versions();
-    return items.map(({ c, asOf }, i) => {
+    return items.map(({ c, asOf, orgId }, i) => {
       const p = parties[i]!;
       if (p instanceof Error) return p;
       try {
         // Each verdict gets its own copy: nothing one verdict holds is shared with another.
-        return this.replay(c, { ...versions, observations: observationsOf(structuredClone(p), years, asOf) }, asOf, bundle);
+        return this.replay(c, { ...versions, observations: observationsOf(structuredClone(p), yearsOf.get(orgId)!, asOf) }, asOf, bundle);
       } catch (e) {
         return e as Error;
       }
     });
   }
 
-  /** A fresh verdict: observes the world now, then applies the bundle. */
-  async run(c: Case, asOf: string, bundle: PolicyBundle = this.parts.bundle): Promise<Assessment> {
-    return this.replay(c, await this.snapshot(c, asOf), asOf, bundle);
+  /** A fresh verdict: observes the world now (as `orgId` sees it, through its match corrections), then applies the bundle. */
+  async run(c: Case, asOf: string, bundle: PolicyBundle = this.parts.bundle, orgId?: string): Promise<Assessment> {
+    return this.replay(c, await this.snapshot(c, asOf, orgId), asOf, bundle);
   }
 
   /** A verdict from a stored snapshot: the same case, observations and bundle give the same verdict. */

@@ -4,7 +4,8 @@ import { loadConfig } from '../config.ts';
 import { stripRorPrefix } from '../ingest/records.ts';
 import { MatchCorrections } from '../resolve/corrections.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
-import type { CorrectionVerdict } from '../resolve/thesaurus.ts';
+import { applyCorrections } from '../resolve/org-view.ts';
+import { Thesaurus, type CorrectionVerdict } from '../resolve/thesaurus.ts';
 import type { Store } from '../store/store.ts';
 import { cliActor } from './assessment.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
@@ -14,6 +15,8 @@ export const MATCH_USAGE = `derisk match correct "<string>" <ROR id|none> --reas
                                    "this string is that institution" (with --not: "is not that one"; none: "names no registry institution")
   derisk match list [--org O] [--json]             the organisation's corrections, with how far each is shared
   derisk match resolve "<string>" [--org O] [--json]   the string resolved with the organisation's corrections (and those shared with it)
+  derisk match apply [--org O]                     resolve again the strings the organisation's corrections decide and count their works again,
+                                                   in its view only (match correct does this itself; run it after corrections were shared with it)
   (share one with other organisations: derisk exchange share correction <id> --distribution community --tlp green)`;
 
 const OPTIONS = { ...COMMON, reason: { type: 'string' }, not: { type: 'boolean' }, org: { type: 'string' } } as const;
@@ -29,6 +32,20 @@ async function resolverOf(store: Store): Promise<AffiliationResolver> {
     return new AffiliationResolver(await loadRegistry(store));
   }
 }
+
+/** The organisation's view of the evidence rebuilt from the corrections in force for it. */
+async function applyFor(config: ReturnType<typeof loadConfig>, corrections: MatchCorrections, org: string): Promise<{ strings: number; works: number }> {
+  const inForce = await corrections.inForce(org);
+  return withStore(config, async (store) => {
+    const resolver = await resolverOf(store);
+    return applyCorrections(store, org, inForce, (raws, cs) => {
+      const thesaurus = new Thesaurus(cs);
+      return raws.map((raw) => resolver.resolve(raw, thesaurus));
+    });
+  });
+}
+
+const describeApplied = (a: { strings: number; works: number }, org: string) => `applied to ${org}'s view of the evidence: ${a.strings} string(s) resolved again, ${a.works} work(s) counted again (no other organisation's)`;
 
 export async function matchCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
@@ -48,8 +65,9 @@ export async function matchCommand(argv: string[]): Promise<number> {
       try {
         const corrections = new MatchCorrections(db, (id) => (id === rorId && name !== null ? { name } : undefined));
         const c = await corrections.correct(await cliActor(db, org), { raw, verdict, rorId, reason: values.reason });
-        if (values.json) out.log(JSON.stringify(c, null, 2));
-        else out.log(`${c.id}  "${raw}" ${verdict === 'none' ? 'names no registry institution' : `${verdict === 'is' ? 'is' : 'is not'} ${name} (${c.rorId})`}, for ${org}`);
+        const applied = await applyFor(config, corrections, org);
+        if (values.json) out.log(JSON.stringify({ ...c, applied }, null, 2));
+        else out.log(`${c.id}  "${raw}" ${verdict === 'none' ? 'names no registry institution' : `${verdict === 'is' ? 'is' : 'is not'} ${name} (${c.rorId})`}, for ${org}\n${describeApplied(applied, org)}`);
         return EXIT.ok;
       } finally {
         await db.close();
@@ -79,6 +97,18 @@ export async function matchCommand(argv: string[]): Promise<number> {
           out.log(`${r.tier}; country ${r.countryCode ?? 'unknown'} (${r.countryEvidence})`);
           for (const m of r.institutions) out.log(`  ${m.primary ? '*' : ' '} ${m.name} (${m.rorId}, ${m.countryCode ?? '?'}) ${m.tier} ${m.score}: ${m.evidence}`);
         }
+        return EXIT.ok;
+      } finally {
+        await db.close();
+      }
+    }
+    case 'apply': {
+      if (args.length !== 0) throw new UsageError('match apply takes no string (it applies every correction in force for --org)');
+      const db = await openAppDb(config);
+      try {
+        await cliActor(db, org);
+        const applied = await applyFor(config, new MatchCorrections(db, () => undefined), org);
+        out.log(values.json ? JSON.stringify(applied, null, 2) : describeApplied(applied, org));
         return EXIT.ok;
       } finally {
         await db.close();

@@ -487,21 +487,22 @@ export class Monitor {
     // its partners' co-publications read in one query. The same case on the same day is run once.
     for (let start = 0; start < rows.length; start += VERDICT_CHUNK) {
       const chunk = rows.slice(start, start + VERDICT_CHUNK).map((row) => ({ row, before: JSON.parse(row.result) as Assessment & { case: unknown } }));
-      const distinct = new Map<string, { c: Case; asOf: string } | Error>();
-      const keyOf = (b: Assessment & { case: unknown }) => `${b.asOf}\u0000${JSON.stringify(b.case)}`;
-      for (const { before } of chunk) {
-        const key = keyOf(before);
+      // Per organisation: each reads the evidence through its own match corrections.
+      const distinct = new Map<string, { c: Case; asOf: string; orgId: string } | Error>();
+      const keyOf = (row: { org_id: string }, b: Assessment & { case: unknown }) => `${row.org_id}\u0000${b.asOf}\u0000${JSON.stringify(b.case)}`;
+      for (const { row, before } of chunk) {
+        const key = keyOf(row, before);
         if (distinct.has(key)) continue;
         try {
-          distinct.set(key, { c: assessor.validate(before.case), asOf: before.asOf });
+          distinct.set(key, { c: assessor.validate(before.case), asOf: before.asOf, orgId: row.org_id });
         } catch (e) {
           distinct.set(key, e as Error);
         }
       }
-      const runnable = [...distinct].filter((e): e is [string, { c: Case; asOf: string }] => !(e[1] instanceof Error));
+      const runnable = [...distinct].filter((e): e is [string, { c: Case; asOf: string; orgId: string }] => !(e[1] instanceof Error));
       const results = new Map<string, Assessment | Error>([...distinct].filter((e): e is [string, Error] => e[1] instanceof Error));
       (await assessor.runMany(runnable.map(([, item]) => item))).forEach((r, i) => results.set(runnable[i]![0], r));
-      for (const { row, before } of chunk) alerts.push(...verdictAlert(row, before, results.get(keyOf(before))!, triggers));
+      for (const { row, before } of chunk) alerts.push(...verdictAlert(row, before, results.get(keyOf(row, before))!, triggers));
     }
     return { alerts, reassessed: rows.length };
   }

@@ -88,11 +88,16 @@ export class MatchCorrections {
 
   /** The corrections in force for an organisation: shared ones first, its own after them, so its own decide. */
   async thesaurusFor(orgId: string): Promise<Thesaurus> {
+    return new Thesaurus(await this.inForce(orgId));
+  }
+
+  /** The corrections in force for an organisation, in the order a Thesaurus takes them. */
+  async inForce(orgId: string): Promise<Correction[]> {
     const rows = await this.db.query<Row>(
       `${SELECT} WHERE c.org_id = $1 OR (s.distribution IS NOT NULL AND s.distribution <> 'organisation' AND s.tlp <> 'red')
        ORDER BY CASE WHEN c.org_id = $1 THEN 1 ELSE 0 END, c.created_at, c.id`,
       [orgId],
     );
-    return new Thesaurus(rows.map(correctionOf));
+    return rows.map(correctionOf);
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConflictError } from '../errors.ts';
 import { loadRegistry } from '../ingest/registry.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
-import { appendInSlices, EVIDENCE_STRINGS, type Store } from '../store/store.ts';
+import { appendInSlices, EVIDENCE_STRINGS, orgSchemas, type Store } from '../store/store.ts';
 import { buildScreeningContext, screenStrings, type ScreeningContext, type StoredHit } from './context.ts';
 import { loadAliases } from './aliases.ts';
 import { keepScreeningIndex, loadScreeningIndex, screeningIndexPath, screeningIndexSignature } from './persisted.ts';
@@ -159,26 +159,35 @@ export async function screenPending(
 export async function refreshListedAffiliations(store: Store): Promise<void> {
   // A store whose shared base was never refreshed has no works to list yet.
   if (!(await store.one(`SELECT 1 FROM duckdb_tables() WHERE table_name = 'works' AND schema_name = 'main'`))) return;
-  await store.run(`CREATE OR REPLACE TABLE listed_affiliations AS
+  for (const schema of ['main', ...(await orgSchemas(store))]) await refreshListedIn(store, schema);
+}
+
+/**
+ * The listed affiliations and per-institution counts of the shared tables (main) or of an
+ * organisation's corrected view (its schema, whose resolutions and work_institutions are views).
+ */
+export async function refreshListedIn(store: Store, schema: string): Promise<void> {
+  if (schema !== 'main' && !(await store.one(`SELECT 1 FROM duckdb_views() WHERE schema_name = $1 AND view_name = 'work_institutions'`, [schema]))) return;
+  await store.run(`CREATE OR REPLACE TABLE ${schema}.listed_affiliations AS
     SELECT DISTINCT w.work_id, w.year, ri.ror_id
-    FROM works w
-    JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id
-    JOIN (SELECT DISTINCT raw FROM screen_hits) h ON h.raw = a.raw
-    LEFT JOIN resolution_institutions ri ON ri.raw = a.raw AND ri.unit_of IS NULL
+    FROM main.works w
+    JOIN main.affiliations a ON a.source = w.source AND a.source_id = w.source_id
+    JOIN (SELECT DISTINCT raw FROM main.screen_hits) h ON h.raw = a.raw
+    LEFT JOIN ${schema}.resolution_institutions ri ON ri.raw = a.raw AND ri.unit_of IS NULL
     ORDER BY work_id`);
-  await refreshInstitutionListedCopubs(store);
+  await refreshInstitutionListedCopubs(store, schema);
 }
 
 /**
  * Per institution and year: its works, and those co-authored with a listed entity other than
  * itself. A case's partners are looked up here in a few rows instead of joining every work.
  */
-export async function refreshInstitutionListedCopubs(store: Store): Promise<void> {
-  await store.run(`CREATE OR REPLACE TABLE institution_listed_copubs AS
-    WITH la AS (SELECT work_id, list(DISTINCT ror_id) FILTER (WHERE ror_id IS NOT NULL) AS rors, bool_or(ror_id IS NULL) AS unplaced FROM listed_affiliations GROUP BY work_id)
+export async function refreshInstitutionListedCopubs(store: Store, schema = 'main'): Promise<void> {
+  await store.run(`CREATE OR REPLACE TABLE ${schema}.institution_listed_copubs AS
+    WITH la AS (SELECT work_id, list(DISTINCT ror_id) FILTER (WHERE ror_id IS NOT NULL) AS rors, bool_or(ror_id IS NULL) AS unplaced FROM ${schema}.listed_affiliations GROUP BY work_id)
     SELECT wi.ror_id, wi.year, count(DISTINCT wi.work_id) AS works,
       count(DISTINCT CASE WHEN la.unplaced OR len(list_filter(la.rors, x -> x <> wi.ror_id)) > 0 THEN wi.work_id END) AS listed
-    FROM work_institutions wi LEFT JOIN la USING (work_id)
+    FROM ${schema}.work_institutions wi LEFT JOIN la USING (work_id)
     WHERE wi.ror_id IS NOT NULL
     GROUP BY wi.ror_id, wi.year
     ORDER BY wi.ror_id`);

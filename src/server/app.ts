@@ -143,11 +143,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // While the server runs it is the store's only writer, so an answer stays true until it stops:
   // answers are kept (a bounded number) and the dashboard's default view is computed at start.
   const answers = new Map<string, Promise<object[]>>();
-  const answer = (request: IndicatorRequest, settings: { china_hk?: boolean; china_mo?: boolean }): Promise<object[]> => {
-    const key = JSON.stringify([request, Boolean(settings.china_hk), Boolean(settings.china_mo)]);
+  const answer = (request: IndicatorRequest, settings: { china_hk?: boolean; china_mo?: boolean }, store: Store = options.store): Promise<object[]> => {
+    // An organisation reading through its corrected view has answers of its own.
+    const key = JSON.stringify([request, Boolean(settings.china_hk), Boolean(settings.china_mo), store.view]);
     let rows = answers.get(key);
     if (!rows) {
-      rows = runIndicator(options.store, catalogueFor(settings), options.taxonomy, request);
+      rows = runIndicator(store, catalogueFor(settings), options.taxonomy, request);
       rows.catch(() => answers.delete(key));
       answers.set(key, rows);
       if (answers.size > MAX_ANSWERS) answers.delete(answers.keys().next().value!);
@@ -228,19 +229,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const name = (request.params as { name: IndicatorName }).name;
     const catalogue = catalogueFor(q);
     if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new IndicatorError(`from ${q.from} is after to ${q.to}`);
-    const rows = await evidence.read(actorOf(request), () => answer({
+    const rows = await evidence.read(actorOf(request), (store) => answer({
       name,
       regions: requestedRegions(name, q.regions),
       filters: { from: q.from ?? null, to: q.to ?? null, rollUp: q.rollup ?? false, field: q.field ?? null },
       limit: q.limit,
       institution: q.institution ?? null,
-    }, q));
+    }, q, store));
     return { indicator: name, chinaScope: chinaScopeNote(catalogue.settings), rows };
   });
 
   app.get('/api/institutions/:rorId', {
     schema: {
-      description: 'An institution: what the registry says, its co-publications with China by year, partners and fields',
+      description: 'An institution: what the registry says, its co-publications with China by year, partners, works, and the affiliation strings matched to it (with how; at most 100)',
       params: { type: 'object', properties: { rorId: { type: 'string', pattern: '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$' } }, required: ['rorId'] },
       querystring: { type: 'object', additionalProperties: false, properties: { region: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'EU27AC' }, partner: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'CN' }, china_hk: { type: 'boolean' }, china_mo: { type: 'boolean' } } },
     },
@@ -266,6 +267,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       copublicationsByYear: [...byYear.entries()].sort((a, b) => a[0] - b[0]).map(([year, n]) => ({ year, copublications: n })),
       partners: [...partners.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 20).map(([name, n]) => ({ name, copublications: n })),
       works: list,
+      // The shared base's affiliation strings matched to it (as the caller's corrections decide), each with how: what an analyst corrects.
+      affiliations: await store.all(
+        `SELECT ri.raw, ri.tier, ri.evidence, count(*)::INTEGER AS uses FROM resolution_institutions ri JOIN affiliations a ON a.raw = ri.raw
+         WHERE ri.ror_id = $1 AND ri.unit_of IS NULL GROUP BY ALL ORDER BY uses DESC, ri.raw LIMIT 100`,
+        [rorId],
+      ),
     };
   }));
 
@@ -283,7 +290,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const forgetScreening = () => {
     screeningIndex = null;
   };
-  registerMatchingRoutes(app, options.db, async () => (await screening()).resolver);
+  registerMatchingRoutes(app, options.db, options.store, async () => (await screening()).resolver, () => {
+    retired.push(Promise.allSettled(answers.values()));
+    answers.clear();
+  });
   registerAccountRoutes(app, accounts, options.db);
   // The assessor loads the registry, lists and rulebook once, on first use.
   let servicesReady: Promise<{ cases: CaseService; assessor: Assessor }> | null = null;

@@ -2,30 +2,54 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDb } from '../appdb/db.ts';
 import { MatchCorrections } from '../resolve/corrections.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
+import { applyCorrections } from '../resolve/org-view.ts';
+import { Thesaurus } from '../resolve/thesaurus.ts';
+import { authorize } from '../service/authorize.ts';
+import type { Store } from '../store/store.ts';
 import { actorOf } from './auth.ts';
 
 /**
  * Analysts' corrections to affiliation matching and a string resolved with them. Roles and
  * organisations are checked in the core (MatchCorrections); the resolver is the one the screening
- * index holds.
+ * index holds. A correction takes effect at once in its organisation's view of the evidence (and
+ * nobody else's): `viewChanged` lets the server forget answers it kept.
  */
-export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, resolver: () => Promise<AffiliationResolver>): void {
+export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: Store, resolver: () => Promise<AffiliationResolver>, viewChanged: () => void): void {
   const corrections = async () => {
     const r = await resolver();
     return { r, service: new MatchCorrections(db, (id) => r.institution(id)) };
+  };
+  const apply = async (orgId: string) => {
+    const { r, service } = await corrections();
+    const applied = await applyCorrections(store, orgId, await service.inForce(orgId), (raws, cs) => {
+      const thesaurus = new Thesaurus(cs);
+      return raws.map((raw) => r.resolve(raw, thesaurus));
+    });
+    viewChanged();
+    return applied;
   };
 
   app.get('/api/match/corrections', { schema: { description: "Your organisation's corrections to affiliation matching, oldest first, with how far each is shared" } }, async (request) => new MatchCorrections(db, () => undefined).list(actorOf(request)));
 
   app.post('/api/match/corrections', {
     schema: {
-      description: 'Records a correction for your organisation (analysts and up; audited): verdict is ("this string is that institution"), not ("is not that one") or none ("names no registry institution", no ror). It applies to the same string however it is cased or punctuated.',
+      description: "Records a correction for your organisation (analysts and up; audited): verdict is (\"this string is that institution\"), not (\"is not that one\") or none (\"names no registry institution\", no ror). It applies to the same string however it is cased or punctuated, at once, to your organisation's indicators, institution profiles, portfolios and assessments (applied: strings resolved again, works counted again), never to another organisation's.",
       body: { type: 'object', additionalProperties: false, required: ['string', 'verdict', 'reason'], properties: { string: { type: 'string', minLength: 1, maxLength: 2000 }, verdict: { type: 'string', enum: ['is', 'not', 'none'] }, ror: { type: 'string', maxLength: 40 }, reason: { type: 'string', minLength: 1, maxLength: 5000 } } },
     },
   }, async (request, reply) => {
     const body = request.body as { string: string; verdict: 'is' | 'not' | 'none'; ror?: string; reason: string };
     const { service } = await corrections();
-    return reply.code(201).send(await service.correct(actorOf(request), { raw: body.string, verdict: body.verdict, rorId: body.ror ?? null, reason: body.reason }));
+    const actor = actorOf(request);
+    const correction = await service.correct(actor, { raw: body.string, verdict: body.verdict, rorId: body.ror ?? null, reason: body.reason });
+    return reply.code(201).send({ ...correction, applied: await apply(actor.orgId) });
+  });
+
+  app.post('/api/match/apply', {
+    schema: { description: "Resolves again every evidence string your organisation's corrections (and those shared with it) decide, and counts their works again, in your organisation's view only (analysts and up): after corrections were shared with you or recorded from the console" },
+  }, async (request) => {
+    const actor = actorOf(request);
+    authorize(actor, 'match.correct');
+    return apply(actor.orgId);
   });
 
   app.get('/api/match/resolve', {

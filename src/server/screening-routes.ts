@@ -47,7 +47,7 @@ export function registerScreeningRoutes(app: FastifyInstance, evidence: Evidence
     additionalProperties: false,
     properties: { ror: { type: 'string', pattern: ROR }, file: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'the file id of an uploaded export' }, rollup: { type: 'boolean' }, format: { type: 'string', enum: ['json', 'csv'], default: 'json' } },
   } as const;
-  app.get('/api/portfolio', { schema: { description: "An institution's (ror) or an uploaded export's (file) co-publications with listed entities, partners/researchers/departments ranked by risk weight (CSV with format=csv)", querystring: portfolioQuery } }, async (request, reply) => evidence.screen(actorOf(request), async () => {
+  app.get('/api/portfolio', { schema: { description: "An institution's (ror) or an uploaded export's (file) co-publications with listed entities, partners/researchers/departments ranked by risk weight (CSV with format=csv)", querystring: portfolioQuery } }, async (request, reply) => evidence.screen(actorOf(request), async (view) => {
     const q = request.query as { ror?: string; file?: string; rollup?: boolean; format: 'json' | 'csv' };
     if (!q.ror === !q.file) throw new ValidationError('give either ror (an institution) or file (an uploaded export)');
     await screening();
@@ -56,7 +56,7 @@ export function registerScreeningRoutes(app: FastifyInstance, evidence: Evidence
     const upload = q.file ? await findUpload(actorOf(request), q.file) : null;
     const label = `uploaded export ${q.file?.slice(0, 12)}`;
     const scope = q.ror ? { institution: q.ror, rollUp: q.rollup } : upload!.scope.kind === 'shared' ? { fileId: upload!.fileId, label } : { upload: { orgId: upload!.scope.orgId, fileId: upload!.fileId }, label };
-    const result = await portfolio(store, scope, loadWeights(taxonomy));
+    const result = await portfolio(view, scope, loadWeights(taxonomy));
     if (q.format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="portfolio-${q.ror ?? q.file!.slice(0, 12)}.csv"`).send(portfolioCsv(result));
     return result;
   }));

@@ -148,14 +148,14 @@ export class CaseService {
   async assess(actor: Actor, id: string, asOf: string, bundle?: PolicyBundle): Promise<StoredAssessment> {
     authorize(actor, 'assessment.run');
     const stored = await this.owned(this.db, actor, id);
-    const result = await this.assessor.run(this.assessor.validate(stored.doc, bundle), asOf, bundle);
+    const result = await this.assessor.run(this.assessor.validate(stored.doc, bundle), asOf, bundle, actor.orgId);
     return this.store(actor, id, { ...result, case: stored.doc });
   }
 
   /** Runs the policy bundle on a case given whole, without storing the case or its verdict. */
   async assessUnsaved(actor: Actor, doc: unknown, asOf: string): Promise<Awaited<ReturnType<Assessor['run']>>> {
     authorize(actor, 'assessment.run');
-    return this.assessor.run(this.assessor.validate(doc), asOf);
+    return this.assessor.run(this.assessor.validate(doc), asOf, undefined, actor.orgId);
   }
 
   private async store(actor: Actor, id: string, result: StoredResult): Promise<StoredAssessment> {

@@ -33,18 +33,19 @@ WHERE coalesce(rf.score, 1) >= c.min_score;
 
 -- One row per work × author × affiliation × institution, with its fractional weight: each
 -- author with an affiliation counts 1/authors, split over their affiliations and then over the
--- institutions each names.
-CREATE OR REPLACE TABLE work_affiliations AS
+-- institutions each names. The {{…}} names are the shared tables here; an organisation's view of
+-- the works its corrections touch is built by the same two statements (src/resolve/org-view.ts).
+CREATE OR REPLACE TABLE {{work_affiliations}} AS
 WITH aff AS (
   SELECT w.work_id, w.year, a.author_seq, a.aff_seq, a.raw, a.given_ror_ids, a.given_countries
-  FROM works w JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id
+  FROM {{works}} w JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id
 ),
 matched AS (
   SELECT aff.work_id, aff.author_seq, aff.aff_seq, g.ror_id, 'exact' AS tier, 'source' AS matched_by
   FROM aff, unnest(aff.given_ror_ids) AS g(ror_id)
   UNION ALL
   SELECT aff.work_id, aff.author_seq, aff.aff_seq, ri.ror_id, ri.tier, 'derisk' AS matched_by
-  FROM aff JOIN resolution_institutions ri ON ri.raw = aff.raw
+  FROM aff JOIN {{resolution_institutions}} ri ON ri.raw = aff.raw
   WHERE len(aff.given_ror_ids) = 0 AND ri.unit_of IS NULL
     AND CASE ri.tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END >= $1
 ),
@@ -62,18 +63,18 @@ JOIN affs USING (work_id, author_seq)
 LEFT JOIN insts USING (work_id, author_seq, aff_seq)
 LEFT JOIN matched m USING (work_id, author_seq, aff_seq)
 LEFT JOIN institutions i ON i.ror_id = m.ror_id
-LEFT JOIN resolutions r ON r.raw = aff.raw
+LEFT JOIN {{resolutions}} r ON r.raw = aff.raw
 ORDER BY year;
 
 -- One row per work × institution (or × country where no institution is known): what the
 -- co-operation indicators count.
-CREATE OR REPLACE TABLE work_institutions AS
+CREATE OR REPLACE TABLE {{work_institutions}} AS
 SELECT work_id, year, ror_id, country_code,
   CASE max(CASE tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END)
     WHEN 3 THEN 'exact' WHEN 2 THEN 'strong' WHEN 1 THEN 'possible' ELSE min(tier) END AS tier,
   sum(weight) AS weight,
   count(DISTINCT author_seq) AS authors
-FROM work_affiliations
+FROM {{work_affiliations}}
 GROUP BY work_id, year, ror_id, country_code
 ORDER BY year;
 

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadFieldRules, loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { TIER_RANK, type Tier } from '../resolve/matcher.ts';
 import { refreshListedAffiliations } from '../screening/store.ts';
-import type { Store } from './store.ts';
+import { orgSchemas, type Store } from './store.ts';
 
 const statements = (file: string) =>
   readFileSync(fileURLToPath(new URL(file, import.meta.url)), 'utf8')
@@ -11,7 +11,23 @@ const statements = (file: string) =>
     .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
     .filter(Boolean);
 
-const REFRESH = statements('./refresh.sql');
+/** The tables the work × institution statements read and write, named in refresh.sql as {{name}}. */
+export interface WorkTables {
+  works: string;
+  resolutions: string;
+  resolution_institutions: string;
+  work_affiliations: string;
+  work_institutions: string;
+}
+
+const SHARED_TABLES: WorkTables = { works: 'works', resolutions: 'resolutions', resolution_institutions: 'resolution_institutions', work_affiliations: 'work_affiliations', work_institutions: 'work_institutions' };
+const naming = (sql: string, tables: WorkTables) => sql.replace(/\{\{(\w+)\}\}/g, (_, name: keyof WorkTables) => tables[name]);
+const REFRESH_TEMPLATES = statements('./refresh.sql');
+const REFRESH = REFRESH_TEMPLATES.map((sql) => naming(sql, SHARED_TABLES));
+
+/** The statements that build work_affiliations and work_institutions, over other tables (an organisation's corrected view). */
+export const workInstitutionStatements = (tables: WorkTables, minTier: Exclude<Tier, 'unresolved'> = 'strong'): { sql: string; params: number[] }[] =>
+  REFRESH_TEMPLATES.filter((sql) => sql.includes('{{work_affiliations}}')).map((sql) => ({ sql: naming(sql, tables), params: sql.includes('$1') ? [TIER_RANK[minTier]] : [] }));
 const UPLOAD_REFRESH = statements('./upload-refresh.sql');
 
 /** Rebuilds works, their fields, work_affiliations and work_institutions from the shared base (never from uploads). */
@@ -20,6 +36,7 @@ export async function refreshAnalytics(store: Store, minTier: Exclude<Tier, 'unr
   await store.transaction(async () => {
     for (const sql of REFRESH) await store.run(sql, sql.includes('$1') ? [TIER_RANK[minTier]] : undefined);
     await store.run(`INSERT OR REPLACE INTO meta VALUES ('analytics_min_tier', $1)`, [minTier]);
+    for (const schema of await orgSchemas(store)) await rebuildOrgWorks(store, schema);
     await refreshListedAffiliations(store);
   });
 }
@@ -30,4 +47,31 @@ export async function refreshUpload(store: Store, orgId: string, fileId: string,
   await store.transaction(async () => {
     for (const sql of UPLOAD_REFRESH) await store.run(sql, [orgId, fileId]);
   });
+}
+
+/**
+ * An organisation view's works: those with a string its corrections decide, rebuilt by the shared
+ * statements from the view's resolutions, and the shared tables' names over them (every other work
+ * as the shared tables have it). Needs the view's resolutions (src/resolve/org-view.ts) and the
+ * shared analytics; does nothing before the shared base was first refreshed.
+ */
+export async function rebuildOrgWorks(store: Store, schema: string): Promise<void> {
+  if (!(await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'work_institutions'`))) return;
+  const minTier = ((await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'analytics_min_tier'`))?.value ?? 'strong') as Exclude<Tier, 'unresolved'>;
+  await store.run(`CREATE OR REPLACE TABLE ${schema}.corrected_works AS
+    SELECT DISTINCT w.work_id FROM main.works w JOIN main.affiliations a ON a.source = w.source AND a.source_id = w.source_id
+    WHERE a.raw IN (SELECT raw FROM ${schema}.own_resolutions)`);
+  const tables: WorkTables = {
+    works: `(SELECT * FROM main.works WHERE work_id IN (SELECT work_id FROM ${schema}.corrected_works))`,
+    resolutions: `${schema}.resolutions`,
+    resolution_institutions: `${schema}.resolution_institutions`,
+    work_affiliations: `${schema}.own_work_affiliations`,
+    work_institutions: `${schema}.own_work_institutions`,
+  };
+  for (const { sql, params } of workInstitutionStatements(tables, minTier)) await store.run(sql, params.length > 0 ? params : undefined);
+  for (const table of ['work_affiliations', 'work_institutions']) {
+    await store.run(`CREATE OR REPLACE VIEW ${schema}.${table} AS
+      SELECT * FROM main.${table} WHERE work_id NOT IN (SELECT work_id FROM ${schema}.corrected_works)
+      UNION ALL SELECT * FROM ${schema}.own_${table}`);
+  }
 }

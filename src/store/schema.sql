@@ -101,6 +101,10 @@ CREATE TABLE IF NOT EXISTS resolutions (
   tier VARCHAR NOT NULL
 );
 
+-- The key each evidence string's corrections are filed under (src/resolve/thesaurus.ts), computed
+-- once per string when an organisation's corrections are first applied.
+CREATE TABLE IF NOT EXISTS string_keys (raw VARCHAR PRIMARY KEY, string_key VARCHAR NOT NULL);
+
 -- The institutions a string names. A unit named with its institution ("Inst Automat, Chinese
 -- Acad Sci") is kept as its own row with unit_of set, so analyses can count either level.
 CREATE TABLE IF NOT EXISTS resolution_institutions (

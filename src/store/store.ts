@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,19 @@ export const EVIDENCE_STRINGS = `SELECT raw FROM affiliations UNION ALL SELECT r
 
 /** The affiliation strings of one organisation's uploads: what its upload resolves and screens, leaving the shared base's to an administrator. */
 export const uploadStrings = (orgId: string) => `SELECT raw FROM upload_affiliations WHERE scope = '${orgId.replace(/'/g, "''")}'`;
+
+/**
+ * The schema holding an organisation's corrected view of the shared evidence (src/resolve/org-view.ts):
+ * its own resolutions of the strings its corrections decide and the works they touch, with views of
+ * the shared tables' names over them. A connection reading for that organisation searches it first.
+ */
+export const orgSchemaOf = (orgId: string): string => `org_${createHash('sha256').update(orgId).digest('hex').slice(0, 16)}`;
+
+/** Every organisation view the store holds. */
+export async function orgSchemas(store: Store): Promise<string[]> {
+  const rows = await store.all<{ schema_name: string }>(`SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database() AND regexp_matches(schema_name, '^org_[0-9a-f]{16}$') ORDER BY schema_name`);
+  return rows.map((r) => r.schema_name);
+}
 
 /**
  * Appends rows for `items` in slices: after each slice the appenders hand their rows to DuckDB
@@ -47,7 +61,36 @@ export class Store {
     readonly connection: DuckDBConnection,
     /** Whether close() ends the instance too (the store's own first connection) or only this connection. */
     private readonly ownsInstance = true,
+    /** The organisation view this connection reads through (its schema searched before main), if any. */
+    readonly view: string | null = null,
   ) {}
+
+  private readonly views = new Map<string, Promise<Store>>();
+  private readonly viewConnections: Store[] = [];
+
+  /**
+   * The store as an organisation reads it: through its corrected view when its corrections decide
+   * any evidence string, else the shared tables as they are. One connection per view, kept.
+   */
+  async viewOf(orgId: string): Promise<Store> {
+    const schema = orgSchemaOf(orgId);
+    if (!(await this.one(`SELECT 1 AS x FROM duckdb_schemas() WHERE database_name = current_database() AND schema_name = $1`, [schema]))) return this;
+    let view = this.views.get(schema);
+    if (!view) {
+      view = this.connectTo(schema);
+      view.catch(() => this.views.delete(schema));
+      this.views.set(schema, view);
+    }
+    return view;
+  }
+
+  private async connectTo(view: string | null): Promise<Store> {
+    const connection = await this.instance.connect();
+    if (view) await connection.run(`SET search_path = '${view},main'`);
+    const store = new Store(this.path, this.instance, connection, false, view);
+    if (view && view !== this.view) this.viewConnections.push(store);
+    return store;
+  }
 
   /**
    * Another connection to the same store. A long writer (an ingest) works on its own connection,
@@ -55,7 +98,7 @@ export class Store {
    * the last committed state (DuckDB's MVCC).
    */
   async connect(): Promise<Store> {
-    return new Store(this.path, this.instance, await this.instance.connect(), false);
+    return this.connectTo(this.view);
   }
 
   /**
@@ -135,6 +178,8 @@ export class Store {
   }
 
   close(): void {
+    for (const view of this.viewConnections.splice(0)) view.close();
+    this.views.clear();
     this.connection.closeSync();
     if (this.ownsInstance) this.instance.closeSync();
   }

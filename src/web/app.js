@@ -167,7 +167,51 @@ async function institution(id) {
     card(p.institution.name, 'institution-card', h('p', {}, `${p.institution.country_code ?? ''} · ${p.institution.city ?? ''} · ROR ${p.institution.ror_id} · ${p.regions.join('–')} co-publications`), svgDownloads(trend, 'trend'), trend),
     card('Partners', 'partners-card', ...table(p.partners, [{ key: 'name', label: 'partner' }, { key: 'copublications', label: 'co-publications', num: true }], 'partners-table')),
     card('Works', 'works-card', ...table(p.works, [{ key: 'year', label: 'year', num: true }, { key: 'title', label: 'title' }, { key: 'doi', label: 'DOI' }, { key: 'institutions', label: 'institutions' }], 'works-table')),
+    await matchesCard(p.institution, p.affiliations),
   ];
+}
+
+/**
+ * The affiliation strings matched to an institution, each with a control to say the match is
+ * wrong (not this one, another ROR id, or no registry institution) and why, and the
+ * organisation's corrections so far. A correction changes only the organisation's own view.
+ */
+async function matchesCard(inst, affiliations) {
+  const corrections = await api('/api/match/corrections');
+  const rows = affiliations.map((a) => {
+    const toggle = h('button', { type: 'button', class: 'link', 'data-testid': 'wrong-match' }, 'Wrong match…');
+    const f = h('form', { class: 'correction-form', hidden: '' },
+      h('label', { class: 'field' }, 'The string ', h('select', { name: 'verdict' },
+        h('option', { value: 'not' }, `is not ${inst.name}`),
+        h('option', { value: 'is' }, 'is another institution (ROR id)'),
+        h('option', { value: 'none' }, 'names no registry institution'))),
+      h('label', { class: 'field' }, 'ROR id ', h('input', { name: 'ror', placeholder: 'e.g. 03cve4549', maxlength: '40' })),
+      h('label', { class: 'field' }, 'Reason ', h('input', { name: 'reason', required: '', maxlength: '5000', placeholder: 'who checked what' })),
+      h('button', { type: 'submit' }, 'Save correction'),
+      h('span', { class: 'muted', role: 'status' }));
+    toggle.addEventListener('click', () => { f.hidden = !f.hidden; });
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const verdict = f.elements.verdict.value;
+      const body = { string: a.raw, verdict, reason: f.elements.reason.value };
+      if (verdict === 'not') body.ror = inst.ror_id;
+      if (verdict === 'is') body.ror = f.elements.ror.value.trim();
+      try {
+        const made = await send('POST', '/api/match/corrections', body);
+        f.querySelector('[role=status]').textContent = `Saved: ${made.applied.strings} string(s) resolved again, ${made.applied.works} work(s) counted again for your organisation.`;
+        await route();
+      } catch (err) {
+        f.querySelector('[role=status]').textContent = err.message;
+      }
+    });
+    return h('tr', {}, h('td', {}, a.raw), h('td', {}, String(a.uses)), h('td', {}, `${a.tier}: ${a.evidence}`), h('td', {}, toggle, f));
+  });
+  const own = corrections.map((c) => h('li', {}, h('q', {}, c.raw), ` ${c.verdict === 'none' ? 'names no registry institution' : `${c.verdict === 'is' ? 'is' : 'is not'} ${c.rorId === inst.ror_id ? inst.name : `ROR ${c.rorId}`}`} — ${c.reason} `, h('span', { class: 'muted' }, `(${c.createdAt.slice(0, 10)}, ${c.distribution})`)));
+  return card('Matched affiliation strings', 'matches-card',
+    h('p', { class: 'muted' }, 'The affiliation strings of the loaded works matched to this institution. A correction applies to your organisation’s indicators, profiles, portfolios and verdicts only.'),
+    h('div', { class: 'table-scroll' }, h('table', { 'data-testid': 'matches-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'affiliation string'), h('th', { class: 'num' }, 'uses'), h('th', {}, 'matched'), h('th', {}, ''))), h('tbody', {}, ...rows))),
+    h('h3', {}, 'Your organisation’s corrections'),
+    own.length ? h('ul', { 'data-testid': 'corrections-list' }, ...own) : h('p', { class: 'muted', 'data-testid': 'corrections-list' }, 'None yet.'));
 }
 
 /** The works behind one number: a region pair's co-publications in one year, under the current filters. */

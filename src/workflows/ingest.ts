@@ -10,6 +10,7 @@ import type { Rejected, SourceName } from '../ingest/records.ts';
 import { ingestRegistry, loadRegistry } from '../ingest/registry.ts';
 import { Gazetteer } from '../resolve/gazetteer.ts';
 import { resolvePending } from '../resolve/apply.ts';
+import { resolveCorrectedPending } from '../resolve/org-view.ts';
 import { screenPending } from '../screening/store.ts';
 import { refreshAnalytics, refreshUpload } from '../store/refresh.ts';
 import { EVIDENCE_STRINGS, uploadStrings, type Store } from '../store/store.ts';
@@ -160,7 +161,10 @@ export class IngestWorkflow {
       // An upload resolves and screens its own strings; what else is pending in the shared base
       // waits for an administrator's ingest, so that an upload changes nothing others read.
       const strings = request.scope.kind === 'shared' ? EVIDENCE_STRINGS : uploadStrings(request.scope.orgId);
-      outcome.resolved = (await resolvePending(store, await this.worker.resolver(store, emit), progress('resolve'), strings)).resolved;
+      const resolve = await this.worker.resolver(store, emit);
+      outcome.resolved = (await resolvePending(store, resolve, progress('resolve'), strings)).resolved;
+      // New shared strings an organisation's match corrections decide are resolved for its view too (the refresh counts them).
+      if (request.scope.kind === 'shared') await resolveCorrectedPending(store, resolve);
       const screening = await this.worker.screening(store, emit);
       if (screening) {
         emit({ type: 'stage', stage: 'screen', file: null });

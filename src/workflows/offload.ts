@@ -6,6 +6,7 @@ import { InputError } from '../ingest/records.ts';
 import { REGISTRY_ROWS } from '../ingest/registry.ts';
 import { resolutionVersion } from '../resolve/apply.ts';
 import type { Resolution } from '../resolve/matcher.ts';
+import type { Correction } from '../resolve/thesaurus.ts';
 import type { StoredHit } from '../screening/context.ts';
 import { screeningIndexPath, screeningIndexSignature } from '../screening/persisted.ts';
 import { screeningSignature, type StringScreening } from '../screening/store.ts';
@@ -19,7 +20,7 @@ export type Request = { id: number } & (
   | { op: 'registry-rows'; key: string; rows: string[]; first: boolean; last: boolean }
   | { op: 'index'; path: string; signature: string; registryKey: string; screenerKey: string }
   | { op: 'lists'; key: string; docs: string[]; keep: { path: string; signature: string } | null }
-  | { op: 'resolve'; raws: string[] }
+  | { op: 'resolve'; raws: string[]; corrections?: Correction[] }
   | { op: 'screen'; raws: string[] }
 );
 /** A refusal of the whole file crosses as its reason, so it stays an InputError (a 422) on this side. */
@@ -115,10 +116,10 @@ export class EvidenceWorker {
     };
   }
 
-  /** Makes sure the worker resolves against the registry now in the store; returns the batch resolver. */
-  async resolver(store: Store, note: IndexNote = () => undefined): Promise<(raws: string[]) => Promise<Resolution[]>> {
+  /** Makes sure the worker resolves against the registry now in the store; returns the batch resolver (with an organisation's corrections when given). */
+  async resolver(store: Store, note: IndexNote = () => undefined): Promise<(raws: string[], corrections?: Correction[]) => Promise<Resolution[]>> {
     await this.prepare(store, note);
-    return (raws) => this.call<Resolution[], 'resolve'>('resolve', { raws });
+    return (raws, corrections) => this.call<Resolution[], 'resolve'>('resolve', corrections ? { raws, corrections } : { raws });
   }
 
   /** Screening on the worker under the lists now in the store, or null when no list is loaded. */

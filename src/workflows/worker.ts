@@ -9,6 +9,7 @@ import { readBatches, type Batch, type ReadRequest } from '../ingest/pipeline.ts
 import { InputError } from '../ingest/records.ts';
 import type { Institution } from '../ingest/ror.ts';
 import { AffiliationResolver } from '../resolve/matcher.ts';
+import { Thesaurus } from '../resolve/thesaurus.ts';
 import { buildScreeningContext, screenStrings } from '../screening/context.ts';
 import { keepScreeningIndex, loadScreeningIndex } from '../screening/persisted.ts';
 import type { RiskList } from '../screening/lists.ts';
@@ -92,9 +93,11 @@ async function handle(request: Request): Promise<unknown> {
       screener = { key: request.key, screener: context.screener };
       return { unkept: request.keep ? keepScreeningIndex(request.keep.path, request.keep.signature, context) : null };
     }
-    case 'resolve':
+    case 'resolve': {
       if (!resolver) throw new Error('the registry is not loaded in the worker');
-      return (request.raws as string[]).map((raw) => resolver!.resolve(raw));
+      const thesaurus = request.corrections ? new Thesaurus(request.corrections) : undefined;
+      return (request.raws as string[]).map((raw) => resolver!.resolve(raw, thesaurus));
+    }
     case 'screen':
       if (!screener) throw new Error('the lists are not loaded in the worker');
       return screenStrings(screener.screener, request.raws as string[]);

@@ -1,0 +1,104 @@
+import { listValue } from '@duckdb/node-api';
+import { refreshListedIn } from '../screening/store.ts';
+import { rebuildOrgWorks } from '../store/refresh.ts';
+import { EVIDENCE_STRINGS, orgSchemaOf, orgSchemas, type Store } from '../store/store.ts';
+import { resolutionVersion } from './apply.ts';
+import type { Resolution } from './matcher.ts';
+import { correctionKey, type Correction } from './thesaurus.ts';
+
+/** Resolves strings with an organisation's corrections in force: here, or on the evidence worker. */
+export type ResolveWith = (raws: string[], corrections: Correction[]) => Resolution[] | Promise<Resolution[]>;
+
+/** Files every evidence string not yet keyed under the key its corrections would be filed under. */
+async function keyStrings(store: Store): Promise<void> {
+  const raws = await store.all<{ raw: string }>(`SELECT DISTINCT raw FROM (${EVIDENCE_STRINGS}) a WHERE raw <> '' AND raw NOT IN (SELECT raw FROM string_keys)`);
+  if (raws.length === 0) return;
+  const keys = await store.connection.createAppender('string_keys');
+  for (const { raw } of raws) {
+    keys.appendVarchar(raw);
+    keys.appendVarchar(correctionKey(raw));
+    keys.endRow();
+  }
+  keys.closeSync();
+}
+
+/** Writes the organisation's resolutions of `raws` (replacing any it had of them). */
+async function writeResolutions(store: Store, schema: string, version: string, resolutions: Resolution[]): Promise<void> {
+  if (resolutions.length === 0) return;
+  const raws = listValue(resolutions.map((r) => r.raw));
+  await store.run(`DELETE FROM ${schema}.own_resolution_institutions WHERE list_contains($1::VARCHAR[], raw)`, [raws]);
+  await store.run(`DELETE FROM ${schema}.own_resolutions WHERE list_contains($1::VARCHAR[], raw)`, [raws]);
+  for (const r of resolutions) {
+    await store.run(`INSERT INTO ${schema}.own_resolutions VALUES ($1, $2, $3, $4, $5)`, [r.raw, version, r.countryCode, r.countryEvidence, r.tier]);
+    for (const m of r.institutions) {
+      await store.run(`INSERT INTO ${schema}.own_resolution_institutions VALUES ($1, $2, $3, $4, $5, $6, NULL)`, [r.raw, m.rorId, m.tier, m.score, m.primary, m.evidence]);
+      for (const u of m.units) await store.run(`INSERT INTO ${schema}.own_resolution_institutions VALUES ($1, $2, $3, $4, FALSE, $5, $6)`, [r.raw, u.rorId, m.tier, m.score, `unit of ${m.name} named in the string`, m.rorId]);
+    }
+  }
+}
+
+/** The evidence strings the corrections decide that the view has not resolved yet (all of them with `all`). */
+async function stringsDecided(store: Store, schema: string, corrections: Correction[], all: boolean): Promise<string[]> {
+  const keys = listValue([...new Set(corrections.map((c) => c.key))]);
+  const rows = await store.all<{ raw: string }>(`SELECT raw FROM string_keys WHERE list_contains($1::VARCHAR[], string_key) ${all ? '' : `AND raw NOT IN (SELECT raw FROM ${schema}.own_resolutions)`} ORDER BY raw`, [keys]);
+  return rows.map((r) => r.raw);
+}
+
+/**
+ * Builds (or rebuilds) an organisation's corrected view of the shared evidence from the
+ * corrections in force for it (its own and those shared with it, oldest first; see
+ * MatchCorrections.inForce): every evidence string they decide is resolved again with them, and
+ * the works those strings appear in are counted again from those resolutions, in a schema of its
+ * own that only this organisation's reads go through (Store.viewOf). Nobody else's view changes.
+ */
+export async function applyCorrections(store: Store, orgId: string, corrections: Correction[], resolve: ResolveWith): Promise<{ strings: number; works: number }> {
+  const schema = orgSchemaOf(orgId);
+  await keyStrings(store);
+  const raws = corrections.length === 0 ? [] : await stringsDecided(store, schema, corrections, true);
+  const resolutions = raws.length === 0 ? [] : await resolve(raws, corrections);
+  const version = await resolutionVersion(store);
+  return store.transaction(async () => {
+    await store.run(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    if (corrections.length === 0) return { strings: 0, works: 0 };
+    await store.run(`CREATE SCHEMA ${schema}`);
+    // What the view was built from, so an ingest can resolve new strings the same way.
+    await store.run(`CREATE TABLE ${schema}.corrections (doc VARCHAR NOT NULL)`);
+    await store.run(`INSERT INTO ${schema}.corrections VALUES ($1)`, [JSON.stringify({ orgId, corrections })]);
+    await store.run(`CREATE TABLE ${schema}.own_resolutions AS SELECT * FROM main.resolutions LIMIT 0`);
+    await store.run(`CREATE TABLE ${schema}.own_resolution_institutions AS SELECT * FROM main.resolution_institutions LIMIT 0`);
+    for (const table of ['resolutions', 'resolution_institutions']) {
+      await store.run(`CREATE VIEW ${schema}.${table} AS
+        SELECT * FROM main.${table} WHERE raw NOT IN (SELECT raw FROM ${schema}.own_resolutions)
+        UNION ALL SELECT * FROM ${schema}.own_${table}`);
+    }
+    await writeResolutions(store, schema, version, resolutions);
+    await rebuildOrgWorks(store, schema);
+    await refreshListedIn(store, schema);
+    const refreshed = await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = $1 AND table_name = 'corrected_works'`, [schema]);
+    const works = refreshed ? Number((await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${schema}.corrected_works`))!.n) : 0;
+    return { strings: resolutions.length, works };
+  });
+}
+
+/**
+ * After an ingest resolved the shared base's new strings: those an organisation's corrections
+ * decide are resolved for its view too (its works are counted again by the refresh that follows).
+ */
+export async function resolveCorrectedPending(store: Store, resolve: ResolveWith): Promise<number> {
+  const schemas = await orgSchemas(store);
+  if (schemas.length === 0) return 0;
+  await keyStrings(store);
+  const version = await resolutionVersion(store);
+  let resolved = 0;
+  for (const schema of schemas) {
+    const doc = await store.one<{ doc: string }>(`SELECT doc FROM ${schema}.corrections`);
+    if (!doc) continue;
+    const { corrections } = JSON.parse(doc.doc) as { corrections: Correction[] };
+    const raws = await stringsDecided(store, schema, corrections, false);
+    if (raws.length === 0) continue;
+    const resolutions = await resolve(raws, corrections);
+    await store.transaction(() => writeResolutions(store, schema, version, resolutions));
+    resolved += resolutions.length;
+  }
+  return resolved;
+}

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists } from '../../src/screening/store.ts';
+import { browserService, SHOTS, SKIP_BROWSER as skip, type BrowserService } from '../helpers/browser.ts';
+import { AFF, landscapeStore } from '../helpers/landscape.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+// An officer on Tsinghua's page says one string matched to it is not Tsinghua, with a reason:
+// the correction is listed under the organisation's corrections, the string leaves Tsinghua's
+// matches and its works leave Tsinghua's profile, at once.
+const TSINGHUA = '03cve4549';
+let env: BrowserService;
+
+before(async () => {
+  env = await browserService(async (dir) => {
+    const store = await landscapeStore(dir);
+    await saveLists(store, [readWatchlist(watchlist([{ name: 'Institute of Automation', level: 'high' }]))]);
+    return store;
+  });
+});
+
+after(async () => env?.close());
+
+test('an officer marks a match wrong on the institution page; it is listed and applied to the profile', { skip }, async () => {
+  const page = await env.loggedIn('desktop', `#/institution/${TSINGHUA}`);
+  await page.waitForSelector('[data-testid=matches-table] tbody tr');
+  const worksBefore = await page.locator('[data-testid=works-table] tbody tr').count();
+  assert.equal(await page.locator('[data-testid=corrections-list]').innerText(), 'None yet.');
+  const row = page.locator('[data-testid=matches-table] tbody tr', { hasText: AFF.thu });
+  await row.getByTestId('wrong-match').click();
+  await row.locator('select[name=verdict]').selectOption('not');
+  await row.locator('input[name=reason]').fill('checked: a namesake lab, not the university');
+  await row.getByRole('button', { name: 'Save correction' }).click();
+  await page.waitForSelector('[data-testid=corrections-list] li');
+  const listed = await page.locator('[data-testid=corrections-list]').innerText();
+  assert.match(listed, new RegExp(`${AFF.thu}.*is not Tsinghua University.*checked: a namesake lab`));
+  assert.equal(await page.locator('[data-testid=matches-table] tbody tr', { hasText: AFF.thu }).count(), 0, 'the string is no longer matched to Tsinghua');
+  assert.ok((await page.locator('[data-testid=works-table] tbody tr').count()) < worksBefore, "its works left Tsinghua's profile");
+  await page.screenshot({ path: `${SHOTS}/corrections-institution.png`, fullPage: true });
+  await page.close();
+});

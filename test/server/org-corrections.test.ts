@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { SHARED } from '../../src/ingest/pipeline.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists } from '../../src/screening/store.ts';
+import { OPERATOR } from '../../src/service/accounts.ts';
+import type { Store } from '../../src/store/store.ts';
+import { IngestWorkflow } from '../../src/workflows/ingest.ts';
+import { tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { AFF, landscapeStore } from '../helpers/landscape.ts';
+import { testService, type TestService } from '../helpers/service.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+// Two organisations over one shared base. A string the matcher places in China without an
+// institution appears in two Delft co-publications; org-a corrects it to Tsinghua. Its
+// indicators, Tsinghua's profile, the portfolio and the co-publications its verdicts read count
+// those works for Tsinghua at once; org-b's answers stay what they were, byte for byte.
+const TSINGHUA = '03cve4549';
+const X = 'Key Laboratory of Machine Perception, Beijing, China';
+const work = (n: number, year: number, affs: string[]) => ({ id: `https://openalex.org/W${n}`, doi: `10.5555/corr.${n}`, publication_year: year, authorships: affs.map((a, i) => ({ author_position: i === 0 ? 'first' : 'middle', raw_affiliation_strings: [a] })) });
+const PASSWORD = 'correct horse battery staple';
+
+let store: Store;
+let service: TestService;
+let home: string;
+const tokens: Record<string, string> = {};
+
+before(async () => {
+  home = tempDir();
+  store = await landscapeStore(home, [work(10, 2022, [AFF.delft, X]), work(11, 2021, [X, AFF.delft])]);
+  await saveLists(store, [readWatchlist(watchlist([{ name: 'Institute of Automation', level: 'high' }]))]);
+  service = await testService(store, { home });
+  for (const org of ['org-a', 'org-b']) {
+    await service.accounts.createOrganisation(OPERATOR, org, org.toUpperCase());
+    await service.accounts.createUser(OPERATOR, { orgId: org, email: `analyst@${org}.example`, name: `analyst of ${org}`, role: 'analyst', password: PASSWORD });
+    const { actor } = await service.accounts.login(`analyst@${org}.example`, PASSWORD);
+    tokens[org] = (await service.accounts.createToken(actor, 'test')).token;
+  }
+});
+
+after(async () => {
+  await service.close();
+  store.close();
+});
+
+const get = async (org: string, url: string) => {
+  const r = await service.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${tokens[org]}` } });
+  assert.equal(r.statusCode, 200, `${url}: ${r.body}`);
+  return r.json();
+};
+const post = (org: string, url: string, payload: object) => service.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${tokens[org]}` }, payload });
+
+/** Everything an organisation reads that a match decides. */
+async function evidenceOf(org: string) {
+  const verdict = await post(org, '/api/assess?as_of=2023-06-01', { title: 'Joint lab', partners: [{ name: 'Tsinghua University', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] } });
+  assert.equal(verdict.statusCode, 200, verdict.body);
+  return {
+    topInstitutions: await get(org, '/api/indicators/top-institutions?regions=EU27AC,CN'),
+    copubs: await get(org, '/api/indicators/copubs?regions=EU27AC,CN'),
+    profile: await get(org, `/api/institutions/${TSINGHUA}`),
+    portfolio: await get(org, `/api/portfolio?ror=${TSINGHUA}`),
+    copubsObserved: (verdict.json() as { snapshot: { observations: { copubs: Record<string, { works: number }> } } }).snapshot.observations.copubs,
+  };
+}
+const workIds = (profile: { works: { workId: string }[] }) => profile.works.map((w) => w.workId).sort();
+
+test("one organisation's correction changes its own evidence at once and nobody else's", async () => {
+  const beforeA = await evidenceOf('org-a');
+  const beforeB = await evidenceOf('org-b');
+  assert.deepEqual(beforeA, beforeB, 'without corrections both organisations read the shared base');
+  assert.ok(!workIds(beforeA.profile).includes('doi:10.5555/corr.10'), 'the uncorrected string names no institution');
+
+  const made = await post('org-a', '/api/match/corrections', { string: X, verdict: 'is', ror: TSINGHUA, reason: 'the lab is at Tsinghua (its web page)' });
+  assert.equal(made.statusCode, 201, made.body);
+  assert.deepEqual((made.json() as { applied: unknown }).applied, { strings: 1, works: 2 });
+
+  const afterA = await evidenceOf('org-a');
+  const afterB = await evidenceOf('org-b');
+  assert.deepEqual(afterB, beforeB, "org-a's correction changes nothing org-b reads");
+  assert.deepEqual(workIds(afterA.profile), [...workIds(beforeA.profile), 'doi:10.5555/corr.10', 'doi:10.5555/corr.11'].sort());
+  assert.equal(afterA.copubsObserved[TSINGHUA]!.works, beforeA.copubsObserved[TSINGHUA]!.works + 2, "org-a's verdicts count the corrected works");
+  assert.notDeepEqual(afterA.topInstitutions, beforeA.topInstitutions);
+  assert.notDeepEqual(afterA.portfolio, beforeA.portfolio);
+  const delftA = (afterA.topInstitutions.rows as { rorId: string; copublications: number }[]).find((r) => r.rorId === '02e2c7k09')!;
+  const delftB = (afterB.topInstitutions.rows as { rorId: string; copublications: number }[]).find((r) => r.rorId === '02e2c7k09')!;
+  assert.equal(delftA.copublications, delftB.copublications, 'the works were co-publications with China before (country-only) and stay so');
+});
+
+test("a later ingest's new spelling of a corrected string is corrected for that organisation only", async () => {
+  const beforeB = await evidenceOf('org-b');
+  const workflow = new IngestWorkflow(store, { quarantineDir: join(home, 'q2') });
+  try {
+    await workflow.run({ scope: SHARED, kind: 'openalex', files: [{ path: writeTemp('more.jsonl', JSON.stringify(work(12, 2022, [AFF.delft, 'KEY LABORATORY OF MACHINE PERCEPTION, Beijing, China.']))) }] });
+  } finally {
+    await workflow.close();
+  }
+  (service.app as unknown as { sharedEvidenceChanged(): void }).sharedEvidenceChanged();
+  assert.ok(workIds((await evidenceOf('org-a')).profile).includes('doi:10.5555/corr.12'));
+  const afterB = await evidenceOf('org-b');
+  assert.ok(!workIds(afterB.profile).includes('doi:10.5555/corr.12'));
+  assert.deepEqual(afterB.copubsObserved, beforeB.copubsObserved);
+});
