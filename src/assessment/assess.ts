@@ -79,7 +79,7 @@ export function assess(c: Case, evidence: Evidence, rulebook: Rulebook, asOf: st
       condition: cr.when,
       evidence: cr.reads.map((path) => ({ path, value: lookup(path), words: evidenceInWords(path, lookup(path)), ...(evidence.notes[path] ? { note: evidence.notes[path] } : {}) })),
       missing: cr.reads.filter((p) => lookup(p) === null),
-      requests: t === null ? [...new Set(cr.reads.filter((p) => lookup(p) === null).map((p) => REQUESTS[p] ?? `answer the question on ${EVIDENCE_LABELS[p] ?? p} (${p.split('.')[0]})`))] : [],
+      requests: t === null ? [...new Set(cr.reads.filter((p) => lookup(p) === null).map((p) => evidence.requests?.[p] ?? REQUESTS[p] ?? `answer the question on ${EVIDENCE_LABELS[p] ?? p} (${p.split('.')[0]})`))] : [],
       rationale: cr.rationale,
       source: { title: source.title, where: source.where, clause: cr.source.clause },
       mitigations: cr.mitigations,

@@ -188,6 +188,8 @@ export interface PartyScreen {
   rorTypes: string[];
   hits: Hit[];
   similar: ScreenResult['similar'];
+  /** Parts of the (unlisted) institution named that the lists name: which one is meant is asked. */
+  listedParts?: ScreenResult['listedParts'];
 }
 
 /**
@@ -205,6 +207,8 @@ export interface Evidence {
   facts: Record<string, Value>;
   /** Where each fact came from, in words, for the report. */
   notes: Record<string, string>;
+  /** What to ask for an unknown fact where the case says more than REQUESTS does (which institute of a partner). */
+  requests?: Record<string, string>;
   parties: PartyScreen[];
 }
 
@@ -227,8 +231,16 @@ function screenParty(sources: Pick<ObservationSources, 'screener' | 'resolver'>,
   const direct = r.hits.filter((h) => !h.inherited);
   // A unit named after a listed company ("Huawei Noah's Ark Lab") is identified as that company's unit.
   const unitOf = r.hits.find((h) => h.inherited?.relation === 'company-unit');
-  const identified = rorId !== null || direct.length > 0 || unitOf !== undefined;
-  const why = ror
+  // "Chinese Academy of Sciences" alone: not listed itself, but its listed institutes may be the partner.
+  const parts = r.hits.length === 0 ? (r.listedParts ?? []) : [];
+  // A name listed in one country and borne elsewhere ("Army Research Institute") is not identified by the registry's namesake.
+  const namesake = r.state === 'ambiguous' && parts.length === 0;
+  const identified = parts.length === 0 && !namesake && (rorId !== null || direct.length > 0 || unitOf !== undefined);
+  const why = parts.length > 0
+    ? `${r.institutions[0]?.name ?? name ?? ror} is on no loaded list itself, but ${parts.length} of its institutes are (${parts.map((p) => `${p.name}: ${[...new Set(p.listings.map((l) => `${l.entry} on ${l.listName}, ${l.level}`))].join('; ')}`).join(' | ')}): identify the institute`
+    : namesake
+      ? `${r.headline} Identify the partner`
+      : ror
     ? `ROR ${ror} (${r.institutions[0]?.name ?? ror})`
     : exact
       ? `the registry resolves "${name}" to ${exact.name} (${exact.rorId})`
@@ -238,7 +250,7 @@ function screenParty(sources: Pick<ObservationSources, 'screener' | 'resolver'>,
           ? `"${name}" is a unit named after the listed company ${unitOf.entry}`
           : `"${name}" resolves to no registry institution and no listed entity: identify the partner (registered name or ROR id)`;
   const inst = rorId ? sources.resolver.institution(rorId) : undefined;
-  return { role, query: ror ?? name, description, identified, why, rorId, countryCode: exact?.countryCode ?? inst?.countryCode ?? r.institutions[0]?.countryCode ?? null, rorTypes: inst?.types ?? [], hits: r.hits, similar: r.similar };
+  return { role, query: ror ?? name, description, identified, why, rorId, countryCode: exact?.countryCode ?? inst?.countryCode ?? r.institutions[0]?.countryCode ?? null, rorTypes: inst?.types ?? [], hits: r.hits, similar: r.similar, ...(parts.length > 0 ? { listedParts: parts } : {}) };
 }
 
 /** Screens every party of the case (the screener answers alone: no store is read). */
@@ -470,5 +482,11 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
     ...nonEuropean.filter((p) => p.rorId === null).map((p) => `${p.query ?? p.description ?? 'a partner'}: not resolved to a registry institution, so its co-publications are unknown`),
   ].join('; ') || 'no non-European partner';
   if (forum) notes['standards.forum_kind'] = `${forum.name}: ${forum.note}`;
-  return { facts, notes, parties: obs.parties };
+  const requests: Record<string, string> = {};
+  const institutes = partnerParties.filter((p) => (p.listedParts ?? []).length > 0);
+  if (institutes.length > 0) {
+    const ask = `identify the institute: ${institutes.map((p) => `${p.query} is not listed itself, but its institutes ${p.listedParts!.slice(0, 5).map((x) => x.name).join(', ')}${p.listedParts!.length > 5 ? ', …' : ''} are`).join('; ')}${partnerParties.some((p) => !p.identified && !p.listedParts) ? `; ${REQUESTS['partners.identified']}` : ''}`;
+    for (const k of ['partners.identified', 'partners.max_level', 'partners.listed', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level']) requests[k] = ask;
+  }
+  return { facts, notes, parties: obs.parties, ...(institutes.length > 0 ? { requests } : {}) };
 }

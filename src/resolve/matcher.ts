@@ -35,7 +35,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.11.30-5';
+export const RESOLVER_VERSION = '2026.11.30-5-cas';
 
 interface Entry {
   id: string;
@@ -45,6 +45,7 @@ interface Entry {
   status: Institution['status'];
   types: string[];
   parents: string[];
+  children: string[];
   successors: string[];
 }
 
@@ -182,6 +183,7 @@ export class AffiliationResolver {
         status: inst.status,
         types: inst.types,
         parents: inst.parents,
+        children: inst.children,
         successors: inst.successors,
       });
       for (const n of inst.names) {
@@ -233,6 +235,20 @@ export class AffiliationResolver {
 
   institution(id: string): Entry | undefined {
     return this.entries.get(id);
+  }
+
+  /**
+   * The registry institution below `parentId` (a child, or a child's child) that bears the name
+   * `tokens` spell, in the resolver's name form: "Institute of Computing Technology" under the
+   * Chinese Academy of Sciences. Null when none does, or when two do.
+   */
+  descendantNamed(parentId: string, tokens: string[]): { rorId: string; name: string; held: 'name' | 'alias' } | null {
+    const ids = this.exact.get(tokens.join(' '));
+    if (!ids) return null;
+    const found = [...ids].filter(([id]) => id !== parentId && this.entries.get(id)?.status === 'active' && this.ancestors(id).has(parentId));
+    if (found.length !== 1) return null;
+    const [id, priority] = found[0]!;
+    return { rorId: id, name: this.entries.get(id)!.name, held: priority === 1 ? 'alias' : 'name' };
   }
 
   /** Follows parent links to the top: an institute of the Chinese Academy of Sciences → CAS. */

@@ -1,6 +1,7 @@
 import type { Institution } from '../ingest/ror.ts';
 import type { Gazetteer } from '../resolve/gazetteer.ts';
 import type { RiskList } from './lists.ts';
+import { hasCjk } from '../resolve/normalize.ts';
 import { screenKey } from './names.ts';
 import type { EntryLink } from './screener.ts';
 
@@ -25,14 +26,16 @@ function withoutOwnCountry(value: string, inst: Institution, gazetteer: Gazettee
 
 /**
  * Links list entries to ROR institutions. A link needs the entry's own name (or a non-acronym
- * alias, or its Chinese name) to equal a registry name of one institution, in the entry's
- * country: a contained name is not enough ("Academy of Military Medical Sciences, Institute of
+ * alias, or its Chinese name) to equal a registry name of one institution, or that name with its
+ * registry parent's name before or after it, in the entry's country: a contained name is not enough ("Academy of Military Medical Sciences, Institute of
  * Basic Medicine" is not the Academy), and two registry institutions with that name link neither.
  */
 export function linkEntries(lists: RiskList[], institutions: Iterable<Institution>, gazetteer: Gazetteer): LinkReport {
   const byKey = new Map<string, Institution[]>();
   const countriesByName = new Map<string, Set<string>>();
-  for (const inst of institutions) {
+  const all = [...institutions];
+  const byId = new Map(all.map((i) => [i.id, i]));
+  for (const inst of all) {
     if (inst.status === 'withdrawn') continue;
     const names = inst.names.filter((n) => !n.types.includes('acronym'));
     const keys = new Set(names.map((n) => screenKey(n.value)));
@@ -45,6 +48,24 @@ export function linkEntries(lists: RiskList[], institutions: Iterable<Institutio
       countriesByName.set(key, countries);
     }
     for (const n of names) keys.add(screenKey(withoutOwnCountry(n.value, inst, gazetteer)));
+    // Lists name an institute with its parent, either way round ("Chinese Academy of Sciences
+    // Institute of Microelectronics", "National Time Service Center, Chinese Academy of
+    // Sciences"); the registry holds the institute as a child under its own name. Both readings
+    // link the entry to the child. (Only for linking: a namesake is judged on names as written.)
+    const own = [...keys];
+    for (const parentId of inst.parents) {
+      const parent = byId.get(parentId);
+      if (!parent) continue;
+      for (const p of parent.names.filter((n) => !n.types.includes('acronym')).map((n) => screenKey(n.value))) {
+        if (p === '') continue;
+        for (const k of own) {
+          if (k === '' || k.includes(p) || hasCjk(k) !== hasCjk(p)) continue;
+          // Chinese names are written without spaces: 中国科学院 + 计算技术研究所.
+          const gap = hasCjk(k) ? '' : ' ';
+          keys.add(`${p}${gap}${k}`).add(`${k}${gap}${p}`);
+        }
+      }
+    }
     for (const key of keys) {
       if (key === '') continue;
       const list = byKey.get(key);

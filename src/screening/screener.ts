@@ -1,4 +1,4 @@
-import { foldText, hasCjk, segments } from '../resolve/normalize.ts';
+import { foldText, hasCjk, nameTokens, segments } from '../resolve/normalize.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
 import type { EntryName, Level, RiskEntry, RiskList } from './lists.ts';
 import { LEVELS, loadListCatalogue } from './lists.ts';
@@ -100,6 +100,20 @@ export interface ScreenResult {
   choices: Choice[];
   similar: Similar[];
   registryCandidates: RegistryCandidate[];
+  /**
+   * For a registry institution no list names whose own parts (ROR children, or their children)
+   * are listed ("Chinese Academy of Sciences": its Institute of Computing Technology, …): which
+   * institute is meant decides, so the answer is ambiguous, not clear.
+   */
+  listedParts: ListedPart[];
+}
+
+/** A listed part of an institution that is not listed itself. */
+export interface ListedPart {
+  rorId: string;
+  name: string;
+  level: Level;
+  listings: { list: string; listName: string; entry: string; level: Level }[];
 }
 
 interface IndexedName {
@@ -141,6 +155,8 @@ export type ScreenerDerived = Record<string, unknown>;
 export class Screener {
   private readonly byKey = new Map<string, IndexedName[]>();
   private readonly byToken = new Map<string, IndexedName[]>();
+  /** Listed names of generic words only, matched by the whole query alone. */
+  private readonly wholeOnly = new Map<string, IndexedName[]>();
   private readonly cjkNames: IndexedName[] = [];
   private readonly entryCountry = new Map<RiskEntry, string | null>();
   /** How many registry names use each word. */
@@ -188,7 +204,12 @@ export class Screener {
           const indexed: IndexedName = { list, entry, name, tokens: screenTokens(name.value), acronym: isAcronym(name.value) };
           const key = screenKey(name.value);
           // Two Han characters name many things; only a curated short name ("华为") may be that short.
-          if (key === '' || (hasCjk(name.value) && key.length < (name.kind === 'short' ? 2 : 3)) || (!hasCjk(name.value) && isNondistinctive(indexed.tokens, (w) => resolver?.gazetteer.isPlace(w) ?? false))) continue;
+          if (key === '' || (hasCjk(name.value) && key.length < (name.kind === 'short' ? 2 : 3))) continue;
+          // A listed name of generic words only ("LLC Center") names its entry only when it is the whole query.
+          if (!hasCjk(name.value) && isNondistinctive(indexed.tokens, (w) => resolver?.gazetteer.isPlace(w) ?? false)) {
+            if (name.kind === 'primary') push(this.wholeOnly, key, indexed);
+            continue;
+          }
           push(this.byKey, key, indexed);
           if (hasCjk(name.value)) this.cjkNames.push(indexed);
           else if (!indexed.acronym) for (const t of new Set(indexed.tokens)) push(this.byToken, t, indexed);
@@ -306,11 +327,13 @@ export class Screener {
     const country = written ?? institutions.find((m) => m.primary)?.countryCode ?? null;
     const parts = segments(text);
     this.readHits(text, true, { written, country }, hits, namesakes);
+    for (const n of this.wholeOnly.get(screenKey(text)) ?? []) if (!this.namesake(n, screenKey(text), written)) this.addNameHit(n, text, 'exact', 1, hits);
     // When the whole string is a listed name, an organisation named in one of its parts is the
     // listed parent of that unit ("Academy of Military Medical Sciences, Field Blood Transfusion
     // Institution"): shown as inherited through the unit.
     const unit = [...hits.values()].find((h) => !h.inherited)?.entry ?? null;
     if (parts.length > 1) for (const part of parts) this.readHits(part, false, { written, country }, hits, namesakes, unit);
+    this.neighbourHits(text, parts, { written, country }, hits, namesakes);
     for (const part of parts.length > 1 ? [text, ...parts] : [text]) this.companyUnitHits(part, written, hits, namesakes);
     // Only an exact registry name counts: a strong match ("Nanjing University" inside "Nanjing
     // University of Posts and Telecommunications") is a guess, not grounds for a flag. A withdrawn
@@ -326,6 +349,10 @@ export class Screener {
         this.splitSuccessorHits(m.rorId, why, m.score, hits);
       }
     }
+    // An institution named with a part of it: the registry matcher may hold the whole as a weaker
+    // match of the parent ("Inst Microelect, Chinese Acad Sci": the Academy, with its unit), yet the
+    // part is named exactly.
+    for (const m of resolution?.institutions ?? []) if (m.tier === 'exact' || m.units.length > 0) this.descendantHits(text, m, parts, hits);
     // Only an exact registry name recognises the organisation; a nearer guess is shown as a candidate.
     const guesses = (resolution?.institutions ?? []).filter((m) => m.tier !== 'exact').map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, why: `not taken: only a ${m.tier} match (${m.evidence})` }));
     return this.finish(query, institutions.map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier })), hits, namesakes, options.nearest === false ? [] : parts.length > 1 ? parts : [text], guesses);
@@ -337,11 +364,54 @@ export class Screener {
     const hits = sortHits([...found.values()]);
     const similar = [...namesakes, ...this.similarNames(parts, found, namesakes)];
     const organisations = groupOrganisations(hits, (id) => this.organisationNames.get(id));
-    const choices = this.choices(namesakes);
-    const recognised = institutions.some((i) => i.tier === 'exact') || namesakes.length > 0;
+    const exact = institutions.find((i) => i.tier === 'exact');
+    const listedParts = hits.length === 0 && exact ? this.listedParts(exact.rorId) : [];
+    const choices = listedParts.length > 0 ? this.partChoices(exact!, listedParts) : this.choices(namesakes);
+    const recognised = exact !== undefined || namesakes.length > 0;
     const state: ScreenState = hits.length > 0 ? 'listed' : choices.length > 0 ? 'ambiguous' : recognised ? 'not-listed' : 'unknown';
     const level = hits.length > 0 ? hits[0]!.level : null;
-    return { query, state, level, headline: this.headline(query, state, organisations, institutions, namesakes, choices), institutions, hits, organisations, choices, similar, registryCandidates: state === 'unknown' ? registryCandidates.slice(0, 5) : [] };
+    const headline = listedParts.length > 0 ? this.partsHeadline(exact!, listedParts) : this.headline(query, state, organisations, institutions, namesakes, choices);
+    return { query, state, level, headline, institutions, hits, organisations, choices, similar, registryCandidates: state === 'unknown' ? registryCandidates.slice(0, 5) : [], listedParts };
+  }
+
+  /**
+   * The parts of a registry institution that the lists name (its ROR children and their
+   * children), highest level first: what "Chinese Academy of Sciences" alone may mean.
+   */
+  listedParts(rorId: string): ListedPart[] {
+    const out: ListedPart[] = [];
+    const seen = new Set<string>([rorId]);
+    let level = [rorId];
+    for (let depth = 0; depth < 3 && level.length > 0; depth++) {
+      const next: string[] = [];
+      for (const id of level) {
+        for (const child of this.resolver?.institution(id)?.children ?? []) {
+          if (seen.has(child)) continue;
+          seen.add(child);
+          next.push(child);
+          const links = this.links.get(child) ?? [];
+          if (links.length === 0) continue;
+          const listings = links.map((l) => ({ list: l.list.id, listName: listName(l.list), entry: l.entry.name, level: l.entry.level })).sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.list.localeCompare(b.list));
+          out.push({ rorId: child, name: this.resolver?.institution(child)?.name ?? child, level: listings[0]!.level, listings });
+        }
+      }
+      level = next;
+    }
+    return out.sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.name.localeCompare(b.name));
+  }
+
+  /** One choice per listed part (screened alone by its ROR id), and one for the rest of the institution. */
+  private partChoices(inst: ScreenResult['institutions'][number], parts: ListedPart[]): Choice[] {
+    const code = inst.countryCode ?? '';
+    return [
+      ...parts.map((p) => ({ label: `${p.name}, part of ${inst.name}: listed (${[...new Set(p.listings.map((l) => l.listName))].join('; ')}, ${levelWords(p.level)})`, query: p.rorId, countryCode: code, listed: true })),
+      { label: `${inst.name} itself, or one of its parts no list names`, query: inst.rorId, countryCode: code, listed: false },
+    ];
+  }
+
+  private partsHeadline(inst: ScreenResult['institutions'][number], parts: ListedPart[]): string {
+    const named = parts.slice(0, 5).map((p) => `${p.name} (${[...new Set(p.listings.map((l) => l.listName))].join('; ')}, ${levelWords(p.level)})`).join('; ');
+    return `Ambiguous: ${inst.name} (ROR ${inst.rorId}) is on none of the ${this.lists.length} loaded lists, but ${parts.length} of its parts ${parts.length === 1 ? 'is' : 'are'}: ${named}${parts.length > 5 ? '; …' : ''}. Identify the institute (its name with ${inst.name}, or its ROR id).`;
   }
 
   private headline(query: string, state: ScreenState, organisations: Organisation[], institutions: ScreenResult['institutions'], namesakes: Similar[], choices: Choice[]): string {
@@ -431,16 +501,63 @@ export class Screener {
     return named;
   }
 
-  /** A part's hits under every reading of its abbreviations, each saying how it was read. */
-  private readHits(part: string, whole: boolean, country: StringCountry, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null): void {
-    const [usual, ...others] = screenReadings(part);
-    this.nameHits(screenKey(part), part, whole, country, hits, namesakes, unit, usual!);
-    for (const r of others) this.nameHits(r.tokens.join(' '), part, whole, country, hits, namesakes, unit, r);
+  /**
+   * Two neighbouring parts read as one name, in either order: an institute is written with its
+   * parent before or after it, and a city or country after both ("Inst Microelect, Chinese Acad
+   * Sci, Beijing, Peoples R China" is the listed "Institute of Microelectronics of the Chinese
+   * Academy of Sciences"; "Chinese Acad Sci, Aerosp Informat Res Inst" the listed "Aerospace
+   * Information Research Institute, Chinese Academy of Sciences"). A part that is only a place
+   * joins nothing. The hit says which parts were read together.
+   */
+  private neighbourHits(text: string, parts: string[], country: StringCountry, hits: Map<string, Hit>, namesakes: Similar[]): void {
+    // A city, a country ("Peoples R China") or a postcode with a city ("Beijing 100190").
+    const isPlace = (part: string) => {
+      const words = foldText(part).replace(/\d+/g, ' ').trim();
+      return words === '' || this.resolver?.gazetteer.countryCodeOf(words) != null || (this.resolver?.gazetteer.isPlace(words) ?? false);
+    };
+    for (let i = 0; i + 1 < parts.length; i++) {
+      const [a, b] = [parts[i]!, parts[i + 1]!];
+      if (isPlace(a) || isPlace(b)) continue;
+      for (const [first, second] of [[a, b], [b, a]] as const) {
+        const joined = `${first}, ${second}`;
+        if (joined === text) continue;
+        this.readHits(joined, false, country, hits, namesakes, null, ` (the neighbouring parts "${a}" and "${b}" of the string, read as one name${first === b ? ', the second first' : ''})`);
+      }
+    }
   }
 
-  private nameHits(key: string, part: string, whole: boolean, country: StringCountry, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null, reading: Reading | null = null): void {
+  /**
+   * An institute named beside the registry institution it belongs to: a part of the string (or
+   * two neighbouring parts read as one) that is the registry name of a ROR child of an institution
+   * the string names exactly ("Chinese Acad Sci, Inst Comp Technol": Institute of Computing
+   * Technology, a child of the Chinese Academy of Sciences). The institute is screened as itself,
+   * and the hit says it was found through its parent.
+   */
+  private descendantHits(text: string, parent: ScreenResult['institutions'][number] & { units?: { rorId: string; name: string }[] }, parts: string[], hits: Map<string, Hit>): void {
+    if (!this.resolver) return;
+    const found = new Map<string, string>();
+    for (const u of parent.units ?? []) found.set(u.rorId, `the registry resolves "${text}" to ${parent.name} (${parent.rorId}), naming its part ${u.name} (${u.rorId})`);
+    for (const part of parts) {
+      if (hasCjk(part)) continue;
+      for (const reading of screenReadings(part)) {
+        const child = this.resolver.descendantNamed(parent.rorId, nameTokens(reading.tokens.join(' ')));
+        if (!child || found.has(child.rorId)) continue;
+        found.set(child.rorId, `"${part}" is the registry ${child.held} of ${child.name} (${child.rorId})${readingNote(part, reading.read)}, which the ROR registry holds under ${parent.name} (${parent.rorId}), the institution the string names: found through its parent`);
+      }
+    }
+    for (const [rorId, why] of found) this.registryHits(rorId, why, 1, hits);
+  }
+
+  /** A part's hits under every reading of its abbreviations, each saying how it was read. */
+  private readHits(part: string, whole: boolean, country: StringCountry, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null, how = ''): void {
+    const [usual, ...others] = screenReadings(part);
+    this.nameHits(screenKey(part), part, whole, country, hits, namesakes, unit, usual!, how);
+    for (const r of others) this.nameHits(r.tokens.join(' '), part, whole, country, hits, namesakes, unit, r, how);
+  }
+
+  private nameHits(key: string, part: string, whole: boolean, country: StringCountry, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null, reading: Reading | null = null, how = ''): void {
     if (key === '') return;
-    const note = reading ? readingNote(part, reading.read) : '';
+    const note = how + (reading ? readingNote(part, reading.read) : '');
     for (const n of this.byKey.get(key) ?? []) {
       if ((n.name.kind === 'subsidiary' || (unit && n.acronym)) && !whole) continue;
       const other = this.namesake(n, key, country.written);
@@ -732,6 +849,7 @@ export const screenJson = (r: ScreenResult) => ({
   similar: r.similar.map(({ countries: _c, ...s }) => s),
   registry_candidates: r.registryCandidates,
   institutions: r.institutions,
+  listed_parts: r.listedParts.map((p) => ({ ror_id: p.rorId, name: p.name, level: p.level, listings: p.listings.map((l) => ({ list: l.list, list_name: l.listName, entry: l.entry, level: l.level })) })),
 });
 
 /** How a hit matched, in words (the evidence column says how, not the name again). */
