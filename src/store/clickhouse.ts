@@ -182,7 +182,7 @@ export class ClickHouseEvidence {
       let batches: Record<string, unknown>[][] = this.shards.map(() => []);
       let sent = 0;
       const flush = async () => {
-        await Promise.all(batches.map((b, i) => (b.length > 0 ? this.shards[i]!.insert({ table: `${this.settings.database}.${local}`, values: b, format: 'JSONEachRow' }) : null)));
+        await Promise.all(batches.flatMap((b, i) => (b.length > 0 ? [this.shards[i]!.insert({ table: `${this.settings.database}.${local}`, values: b, format: 'JSONEachRow' })] : [])));
         sent += batches.reduce((n, b) => n + b.length, 0);
         batches = this.shards.map(() => []);
         onProgress?.(t.name, sent);
@@ -259,11 +259,15 @@ export function shardOf(workId: string, shards: number): number {
   return createHash('sha1').update(workId).digest().readUInt32BE(0) % shards;
 }
 
-/** A digest of the analytics' content: the snapshot's name, the same for the same content. */
+/**
+ * A digest of the analytics' content: the snapshot's name, the same for the same content. Doubles
+ * count to 12 places: DuckDB sums a work's weights in a different order from one refresh to the
+ * next (threads), which moves the last bit and nothing a figure shows.
+ */
 async function snapshotOf(store: Store): Promise<string> {
   const parts: unknown[] = [];
   for (const t of TABLES) {
-    const cols = t.columns.map(([name]) => name).join(', ');
+    const cols = t.columns.map(([name, type]) => (type === 'Float64' ? `round(${name}, 12)` : name)).join(', ');
     parts.push(await store.one(`SELECT count(*)::VARCHAR AS n, coalesce(sum(hash(${cols})), 0)::VARCHAR AS h FROM (${t.source})`));
   }
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
