@@ -122,7 +122,15 @@ export class ClickHouseEvidence {
 
   static async connect(setting: string): Promise<ClickHouseEvidence> {
     const settings = parseClickHouseUrl(setting);
-    const client = (url: string) => createClient({ url, username: settings.username, password: settings.password, database: settings.database, request_timeout: 600_000 });
+    const client = (url: string) => createClient({
+        url,
+        username: settings.username,
+        password: settings.password,
+        database: settings.database,
+        // A publish batch or a query over a large snapshot may take minutes; progress headers keep the connection alive meanwhile.
+        request_timeout: 600_000,
+        clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '10000' },
+      });
     const entry = client(settings.url);
     let shardUrls = settings.shardUrls;
     if (!shardUrls) {
