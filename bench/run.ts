@@ -36,6 +36,7 @@ import { safeCsvField } from '../src/ingest/csv.ts';
 import { Accounts, OPERATOR } from '../src/service/accounts.ts';
 import type { Institution } from '../src/ingest/ror.ts';
 import { readerBench } from './readers.ts';
+import { clickhouseBench } from './clickhouse.ts';
 
 const OUT = 'bench-output';
 
@@ -53,7 +54,7 @@ const median = (xs: number[]) => {
 export async function runBench(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, calibrate: { type: 'boolean' }, seconds: { type: 'string' }, connections: { type: 'string' } } });
   // Sections: startup (CLI commands as new processes on the demo store, beside node -e ''), matching, screening (names, labelled set, 100k-work portfolio), assessment (real data and 10M works),
-  // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads), readers (read and validate only), ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m, kb (knowledge base).
+  // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads), readers (read and validate only), ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m, kb (knowledge base), clickhouse (DuckDB beside a 2-shard cluster: ingest and indicators).
   const works = Number(values.works ?? 1_000_000);
   const runs = Number(values.runs ?? 3);
   const only = values.only?.split(',');
@@ -125,6 +126,7 @@ export async function runBench(argv: string[]): Promise<number> {
   if (want('load')) results.load = await loadBench(config, Number(values.seconds ?? 60), Number(values.connections ?? 32));
   if (want('stall')) results.stall = await stallBench(config, await registry(), OUT, values.works === undefined ? undefined : works);
   if (want('kb')) results.kb = await kbBench(config, runs);
+  if (want('clickhouse')) results.clickhouse = await clickhouseBench(config, await registry(), works, runs, OUT);
   if (want('monitor')) results.monitor = await monitorBench(config, await registry(), OUT, Math.min(works, 100_000));
   if (want('monitor') || want('verdicts')) results.verdicts = await verdictRecheckBench(config, OUT);
 

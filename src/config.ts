@@ -11,6 +11,8 @@ export interface Config {
   appDbPath: string;
   /** PostgreSQL for shared deployments; when set it replaces the embedded application database. */
   databaseUrl: string | null;
+  /** A ClickHouse cluster the analytics are published to and the indicators read (DERISK_EVIDENCE_URL=clickhouse://…); the embedded store when unset. */
+  evidenceUrl: string | null;
   /** The audit trail's MAC key, outside the database (DERISK_AUDIT_KEY_FILE; the same file for every server process of one database). */
   auditKeyPath: string;
   /** The last audit head this installation wrote, outside the database. */
@@ -32,6 +34,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const home = resolve(env.DERISK_HOME ?? join(process.cwd(), '.derisk'));
   const mirror = resolve(env.DERISK_MIRROR ?? join(REPO_ROOT, '..', 'shared', 'data'));
   return { home, storePath: join(home, 'derisk.duckdb'), quarantineDir: join(home, 'quarantine'), mirror, appDbPath: join(home, 'app.sqlite'), databaseUrl: env.DERISK_DATABASE_URL || null,
+    evidenceUrl: env.DERISK_EVIDENCE_URL || null,
     auditKeyPath: resolve(env.DERISK_AUDIT_KEY_FILE || join(home, 'audit.key')),
     auditAnchorPath: join(home, 'audit.anchor.json'),
     trustProxy: env.DERISK_TRUST_PROXY || null,

@@ -22,8 +22,24 @@ export async function ingestCommand(argv: string[]): Promise<number> {
     // Where the source asserted an institution or country (OpenAlex does), how often derisk differs.
     const agreement = await sourceAgreement(store);
     if (agreement.institutionBoth + agreement.countryBoth > 0) out.log(`  ${describeSourceAgreement(agreement)}`);
+    if (config.evidenceUrl) await publishToClickHouse(store, config.evidenceUrl);
     return outcome!.quarantined > 0 ? EXIT.quarantined : EXIT.ok;
   });
+}
+
+/** Publishes the refreshed analytics to the ClickHouse evidence store (DERISK_EVIDENCE_URL): the same content is written once. */
+async function publishToClickHouse(store: Store, url: string): Promise<void> {
+  const { ClickHouseEvidence } = await import('../store/clickhouse.ts');
+  const evidence = await ClickHouseEvidence.connect(url);
+  try {
+    const started = performance.now();
+    const report = await evidence.publish(store);
+    const rows = Object.entries(report.rows).map(([table, n]) => `${n} ${table}`).join(', ');
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    out.log(`ClickHouse (${evidence.shardCount} shards): snapshot ${report.snapshot} ${report.written ? `published in ${seconds} s` : 'already published'}: ${rows}`);
+  } finally {
+    await evidence.close();
+  }
 }
 
 /** Runs the ingest workflow (one after another) with its progress on stderr (a bar on a terminal, JSON lines otherwise) and a line per file on stdout. */

@@ -68,12 +68,22 @@ export async function indicatorsCommand(argv: string[]): Promise<number> {
     throw e;
   }
   const format: Format = values.json ? 'json' : values.csv ? 'csv' : 'table';
-  return withStore(loadConfig(), async (store) => {
-    const rows = (await runIndicator(store, catalogue, taxonomy, request)) as Record<string, unknown>[];
+  const print = (rows: Record<string, unknown>[]) => {
     out.log(render(format === 'json' ? rows : forText(name, rows, format), format));
     if (format === 'table') out.log(`\n${chinaScopeNote(catalogue.settings)}${filters.rollUp ? '; institutions rolled up to their ROR parents' : ''}.`);
     return EXIT.ok;
-  });
+  };
+  const config = loadConfig();
+  if (config.evidenceUrl) {
+    const [{ ClickHouseEvidence }, { runClickHouseIndicator }] = await Promise.all([import('../store/clickhouse.ts'), import('../indicators/clickhouse.ts')]);
+    const evidence = await ClickHouseEvidence.connect(config.evidenceUrl);
+    try {
+      return print((await runClickHouseIndicator(evidence, catalogue, taxonomy, request)) as Record<string, unknown>[]);
+    } finally {
+      await evidence.close();
+    }
+  }
+  return withStore(config, async (store) => print((await runIndicator(store, catalogue, taxonomy, request)) as Record<string, unknown>[]));
 }
 
 /**

@@ -1,0 +1,282 @@
+import { createHash } from 'node:crypto';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ValidationError } from '../errors.ts';
+import type { Store } from './store.ts';
+
+/**
+ * The evidence store on a ClickHouse cluster: the analytics tables the indicators read, sharded
+ * by work across the cluster (MergeTree on each shard behind a Distributed table), and the small
+ * registry tables in full on every shard. The embedded DuckDB store stays where records are read,
+ * resolved and refreshed; a refresh is then published here as one snapshot.
+ *
+ * SQL here is kept to what ClickHouse 18.16 (Debian's package) and current ClickHouse both
+ * accept: no table CTEs, no query parameters (18.16 has none: values are validated and inlined),
+ * no window functions, GLOBAL IN for subqueries over Distributed tables, explicit join strictness.
+ */
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface ClickHouseSettings {
+  /** The HTTP endpoint the queries go to. */
+  url: string;
+  database: string;
+  cluster: string;
+  /** Each shard's HTTP endpoint, when given in the setting (`shards=HOST:PORT,…`); otherwise each host of the cluster on the entry's port. */
+  shardUrls: string[] | null;
+  username: string;
+  password: string;
+}
+
+/** Reads `clickhouse://[USER[:PASSWORD]@]HOST:HTTP_PORT/DATABASE?cluster=NAME[&shards=HOST:PORT,…]`. */
+export function parseClickHouseUrl(setting: string): ClickHouseSettings {
+  let u: URL;
+  try {
+    u = new URL(setting);
+  } catch {
+    throw new ValidationError(`DERISK_EVIDENCE_URL ${JSON.stringify(setting)} is not a URL (clickhouse://HOST:HTTP_PORT/DATABASE?cluster=NAME)`);
+  }
+  if (u.protocol !== 'clickhouse:') throw new ValidationError(`DERISK_EVIDENCE_URL must start with clickhouse://, got ${JSON.stringify(u.protocol)}`);
+  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  const cluster = u.searchParams.get('cluster') ?? '';
+  if (!IDENT.test(database)) throw new ValidationError(`DERISK_EVIDENCE_URL names no database (or not a plain name): ${JSON.stringify(database)}`);
+  if (!IDENT.test(cluster)) throw new ValidationError(`DERISK_EVIDENCE_URL needs ?cluster=NAME (the cluster in remote_servers), got ${JSON.stringify(cluster)}`);
+  const shards = u.searchParams.get('shards');
+  const shardUrls = shards ? shards.split(',').map((s) => `http://${s.trim()}`) : null;
+  return { url: `http://${u.host}`, database, cluster, shardUrls, username: decodeURIComponent(u.username) || 'default', password: decodeURIComponent(u.password) };
+}
+
+/** Column types as ClickHouse stores them; `key` columns order and shard the rows. */
+interface TableSpec {
+  name: string;
+  columns: [string, string][];
+  orderBy: string;
+  /** Rows of a work live on one shard; registry tables are copied whole to every shard. */
+  placement: 'by-work' | 'every-shard';
+  /** The DuckDB query whose rows are published (columns in the order above). */
+  source: string;
+}
+
+/**
+ * DuckDB doubles go over as their IEEE bytes (hex): ClickHouse 18.16 parses decimal floats
+ * to within one unit in the last place only, and a weight one bit off can move a rounded
+ * fractional count.
+ */
+const EXACT_DOUBLE = (column: string) => `${column}_bits`;
+
+export const TABLES: TableSpec[] = [
+  {
+    name: 'works',
+    columns: [['work_id', 'String'], ['year', 'Nullable(Int32)'], ['source', 'String'], ['source_id', 'String'], ['doi', 'Nullable(String)'], ['title', 'Nullable(String)'], ['type', 'Nullable(String)']],
+    orderBy: 'work_id',
+    placement: 'by-work',
+    source: 'SELECT work_id, year, source, source_id, doi, title, type FROM works',
+  },
+  {
+    name: 'work_institutions',
+    columns: [['work_id', 'String'], ['year', 'Nullable(Int32)'], ['ror_id', 'Nullable(String)'], ['country_code', 'Nullable(String)'], ['tier', 'String'], ['weight', 'Float64'], ['authors', 'Int64']],
+    orderBy: 'work_id',
+    placement: 'by-work',
+    source: 'SELECT work_id, year, ror_id, country_code, tier, weight, authors FROM work_institutions',
+  },
+  {
+    name: 'work_fields',
+    columns: [['work_id', 'String'], ['field_id', 'String']],
+    orderBy: '(field_id, work_id)',
+    placement: 'by-work',
+    source: 'SELECT work_id, field_id FROM work_fields',
+  },
+  {
+    name: 'institutions',
+    columns: [['ror_id', 'String'], ['name', 'String'], ['country_code', 'Nullable(String)']],
+    orderBy: 'ror_id',
+    placement: 'every-shard',
+    source: 'SELECT ror_id, name, country_code FROM institutions',
+  },
+  {
+    name: 'institution_rollup',
+    columns: [['ror_id', 'String'], ['top_id', 'String']],
+    orderBy: 'ror_id',
+    placement: 'every-shard',
+    source: 'SELECT ror_id, top_id FROM institution_rollup',
+  },
+];
+
+/** How many rows one insert carries. */
+const BATCH_ROWS = 50_000;
+
+export interface PublishReport {
+  snapshot: string;
+  /** False when the cluster already held this snapshot complete, so nothing was written. */
+  written: boolean;
+  rows: Record<string, number>;
+}
+
+export class ClickHouseEvidence {
+  private constructor(
+    readonly settings: ClickHouseSettings,
+    /** The entry node: queries through the Distributed tables. */
+    private readonly entry: ClickHouseClient,
+    /** One client per shard: schema, snapshot partitions and inserts go to each shard's own tables. */
+    private readonly shards: ClickHouseClient[],
+  ) {}
+
+  static async connect(setting: string): Promise<ClickHouseEvidence> {
+    const settings = parseClickHouseUrl(setting);
+    const client = (url: string) => createClient({
+        url,
+        username: settings.username,
+        password: settings.password,
+        database: settings.database,
+        // A publish batch or a query over a large snapshot may take minutes; progress headers keep the connection alive meanwhile.
+        request_timeout: 600_000,
+        clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '10000' },
+      });
+    const entry = client(settings.url);
+    let shardUrls = settings.shardUrls;
+    if (!shardUrls) {
+      const port = new URL(settings.url).port;
+      const hosts = await rows<{ host_name: string }>(entry, `SELECT host_name FROM system.clusters WHERE cluster = '${settings.cluster}' AND replica_num = 1 ORDER BY shard_num`);
+      if (hosts.length === 0) throw new ValidationError(`ClickHouse at ${settings.url} knows no cluster ${JSON.stringify(settings.cluster)} (remote_servers)`);
+      shardUrls = hosts.map((h) => `http://${h.host_name}:${port}`);
+    }
+    const evidence = new ClickHouseEvidence(settings, entry, shardUrls.map(client));
+    await evidence.createSchema();
+    return evidence;
+  }
+
+  get shardCount(): number {
+    return this.shards.length;
+  }
+
+  /** Local tables on each shard, partitioned by snapshot, and the Distributed tables over the by-work ones. */
+  private async createSchema(): Promise<void> {
+    const { database: db, cluster } = this.settings;
+    for (const shard of this.shards) {
+      await shard.command({ query: `CREATE TABLE IF NOT EXISTS ${db}.snapshots (snapshot String, published_ms UInt64, rows String) ENGINE = MergeTree PARTITION BY snapshot ORDER BY snapshot` });
+      for (const t of TABLES) {
+        const columns = t.columns.map(([name, type]) => (type === 'Float64' ? `${EXACT_DOUBLE(name)} String, ${name} Float64 MATERIALIZED reinterpretAsFloat64(unhex(${EXACT_DOUBLE(name)}))` : `${name} ${type}`));
+        const local = t.placement === 'by-work' ? `${t.name}_local` : t.name;
+        await shard.command({ query: `CREATE TABLE IF NOT EXISTS ${db}.${local} (snapshot String, ${columns.join(', ')}) ENGINE = MergeTree PARTITION BY snapshot ORDER BY ${t.orderBy}` });
+        // No sharding key: inserting through the Distributed table is refused, so rows land only where publish puts them.
+        if (t.placement === 'by-work') await shard.command({ query: `CREATE TABLE IF NOT EXISTS ${db}.${t.name} AS ${db}.${local} ENGINE = Distributed(${cluster}, ${db}, ${local})` });
+      }
+    }
+  }
+
+  /** The snapshot the indicators read: the last one published complete, or null before any. */
+  async currentSnapshot(): Promise<string | null> {
+    const found = await rows<{ snapshot: string }>(this.entry, `SELECT snapshot FROM ${this.settings.database}.snapshots ORDER BY published_ms DESC, snapshot DESC LIMIT 1`);
+    return found[0]?.snapshot ?? null;
+  }
+
+  /**
+   * Publishes the embedded store's analytics as one snapshot, named by a digest of its content:
+   * the same analytics always make the same snapshot. A snapshot counts once every shard holds all
+   * of its rows (checked against the store's counts) and its row is in `snapshots` on every
+   * shard; until then readers keep the previous one. A publish cut short (kill -9) leaves a
+   * partial partition nobody reads; the next publish of the same content drops it and writes it
+   * again, so a re-run ends with the counts of a clean run.
+   */
+  async publish(store: Store, onProgress?: (table: string, rows: number) => void): Promise<PublishReport> {
+    const snapshot = await snapshotOf(store);
+    const expected: Record<string, number> = {};
+    for (const t of TABLES) expected[t.name] = Number((await store.one<{ n: bigint }>(`SELECT count(*) AS n FROM (${t.source})`))!.n);
+    const complete = await Promise.all(this.shards.map((s) => rows(s, `SELECT 1 FROM ${this.settings.database}.snapshots WHERE snapshot = '${snapshot}'`)));
+    if (complete.every((r) => r.length > 0) && (await this.counts(snapshot, expected))) return { snapshot, written: false, rows: expected };
+    await this.dropSnapshot(snapshot);
+    for (const t of TABLES) {
+      const local = t.placement === 'by-work' ? `${t.name}_local` : t.name;
+      const names = t.columns.map(([name, type]) => (type === 'Float64' ? EXACT_DOUBLE(name) : name));
+      let batches: Record<string, unknown>[][] = this.shards.map(() => []);
+      let sent = 0;
+      const flush = async () => {
+        await Promise.all(batches.flatMap((b, i) => (b.length > 0 ? [this.shards[i]!.insert({ table: `${this.settings.database}.${local}`, values: b, format: 'JSONEachRow' })] : [])));
+        sent += batches.reduce((n, b) => n + b.length, 0);
+        batches = this.shards.map(() => []);
+        onProgress?.(t.name, sent);
+      };
+      for await (const chunk of store.chunks(t.source)) {
+        for (const r of chunk) {
+          const row: Record<string, unknown> = { snapshot };
+          for (const [i, [name, type]] of t.columns.entries()) row[names[i]!] = type === 'Float64' ? doubleHex(Number(r[name])) : type === 'Int64' ? Number(r[name]) : (r[name] ?? null);
+          if (t.placement === 'every-shard') for (const b of batches) b.push(row);
+          else batches[shardOf(String(r.work_id), this.shards.length)]!.push(row);
+        }
+        if (batches.some((b) => b.length >= BATCH_ROWS)) await flush();
+      }
+      await flush();
+    }
+    if (!(await this.counts(snapshot, expected))) throw new Error(`ClickHouse holds other counts than the store for snapshot ${snapshot} after publishing it`);
+    const published = Date.now();
+    for (const s of this.shards) await s.insert({ table: `${this.settings.database}.snapshots`, values: [{ snapshot, published_ms: published, rows: JSON.stringify(expected) }], format: 'JSONEachRow' });
+    // Older snapshots go once the new one is complete; readers switched to it with the row above.
+    for (const old of await rows<{ snapshot: string }>(this.entry, `SELECT DISTINCT snapshot FROM ${this.settings.database}.snapshots WHERE snapshot != '${snapshot}'`)) await this.dropSnapshot(old.snapshot);
+    return { snapshot, written: true, rows: expected };
+  }
+
+  /** Whether the cluster holds exactly the expected rows of each table for the snapshot (by-work tables counted over all shards, registry tables on each). */
+  private async counts(snapshot: string, expected: Record<string, number>): Promise<boolean> {
+    for (const t of TABLES) {
+      if (t.placement === 'by-work') {
+        const [r] = await rows<{ n: string }>(this.entry, `SELECT count() AS n FROM ${this.settings.database}.${t.name} WHERE snapshot = '${snapshot}'`);
+        if (Number(r!.n) !== expected[t.name]) return false;
+      } else {
+        for (const s of this.shards) {
+          const [r] = await rows<{ n: string }>(s, `SELECT count() AS n FROM ${this.settings.database}.${t.name} WHERE snapshot = '${snapshot}'`);
+          if (Number(r!.n) !== expected[t.name]) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private async dropSnapshot(snapshot: string): Promise<void> {
+    for (const s of this.shards) {
+      await s.command({ query: `ALTER TABLE ${this.settings.database}.snapshots DROP PARTITION '${snapshot}'` });
+      for (const t of TABLES) {
+        const local = t.placement === 'by-work' ? `${t.name}_local` : t.name;
+        await s.command({ query: `ALTER TABLE ${this.settings.database}.${local} DROP PARTITION '${snapshot}'` });
+      }
+    }
+  }
+
+  /** Rows of a query at the entry node (which reads every shard through the Distributed tables). */
+  async all<T>(sql: string): Promise<T[]> {
+    return rows<T>(this.entry, sql);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.entry.close(), ...this.shards.map((s) => s.close())]);
+  }
+}
+
+async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
+  const result = await client.query({ query, format: 'JSONEachRow', clickhouse_settings: { join_use_nulls: 1 } });
+  return (await result.json()) as T[];
+}
+
+/** A double's IEEE 754 bytes, little-endian, as hex: what `reinterpretAsFloat64(unhex(…))` reads back exactly. */
+function doubleHex(x: number): string {
+  const b = Buffer.alloc(8);
+  b.writeDoubleLE(x);
+  return b.toString('hex');
+}
+
+/** The shard a work's rows live on: a stable hash of its id, so all rows of a work are together. */
+export function shardOf(workId: string, shards: number): number {
+  return createHash('sha1').update(workId).digest().readUInt32BE(0) % shards;
+}
+
+/**
+ * A digest of the analytics' content: the snapshot's name, the same for the same content. Doubles
+ * count to 12 places: DuckDB sums a work's weights in a different order from one refresh to the
+ * next (threads), which moves the last bit and nothing a figure shows.
+ */
+async function snapshotOf(store: Store): Promise<string> {
+  const parts: unknown[] = [];
+  for (const t of TABLES) {
+    const cols = t.columns.map(([name, type]) => (type === 'Float64' ? `round(${name}, 12)` : name)).join(', ');
+    parts.push(await store.one(`SELECT count(*)::VARCHAR AS n, coalesce(sum(hash(${cols})), 0)::VARCHAR AS h FROM (${t.source})`));
+  }
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
+}

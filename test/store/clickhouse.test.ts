@@ -1,0 +1,204 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { createClient } from '@clickhouse/client';
+import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
+import { runIndicator, type IndicatorRequest } from '../../src/indicators/catalog.ts';
+import { CLICKHOUSE_INDICATORS, NotOnClickHouseError, round4, runClickHouseIndicator } from '../../src/indicators/clickhouse.ts';
+import { NO_FILTERS, type Filters } from '../../src/indicators/filters.ts';
+import { ingestWorks } from '../../src/ingest/pipeline.ts';
+import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
+import { loadRegions } from '../../src/regions/regions.ts';
+import { resolvePending } from '../../src/resolve/apply.ts';
+import { AffiliationResolver } from '../../src/resolve/matcher.ts';
+import { ClickHouseEvidence, parseClickHouseUrl } from '../../src/store/clickhouse.ts';
+import { refreshAnalytics } from '../../src/store/refresh.ts';
+import { Store } from '../../src/store/store.ts';
+import { startClickHouseCluster, type RunningCluster } from '../helpers/clickhouse.ts';
+import { derisk } from '../helpers/cli.ts';
+import { MIRROR, tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { ROR_DUMP } from '../helpers/registry.ts';
+
+const OPENALEX = join(MIRROR, 'openalex-works-sample-tu9/works_tu9_2022_api.json.gz');
+const WOS = join(MIRROR, 'wos-export-sample-ble-scientopy/wos_ble_2015_2026_tabdelimited.txt.gz');
+const skip = !existsSync(ROR_DUMP) && 'data mirror not present';
+
+let cluster: RunningCluster;
+let url: string;
+let home: string;
+let store: Store;
+let evidence: ClickHouseEvidence;
+
+/**
+ * The real OpenAlex sample (TU9 universities, 2022) and the real Web of Science export (BLE,
+ * 2015–2026: many Chinese co-authors), with the real ROR records the OpenAlex sample names and
+ * their parents (the whole registry takes a minute to resolve against, and parity is not about
+ * resolution). WoS affiliations resolve against those, or to a country only.
+ */
+async function realSampleStore(dir: string): Promise<Store> {
+  const cited = new Set([...gunzipSync(readFileSync(OPENALEX)).toString('utf8').matchAll(/https:\/\/ror\.org\/(0[a-z0-9]{8})/g)].map((m) => m[1]!));
+  const records = gunzipSync(readFileSync(ROR_DUMP)).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; relationships?: { type: string; id: string }[] });
+  const id = (r: { id: string }) => r.id.replace('https://ror.org/', '');
+  for (const r of records) if (cited.has(id(r))) for (const rel of r.relationships ?? []) if (rel.type === 'parent') cited.add(rel.id.replace('https://ror.org/', ''));
+  const kept = records.filter((r) => cited.has(id(r)));
+  const s = await Store.open(join(dir, 'derisk.duckdb'));
+  await ingestRegistry(s, writeTemp('ror.jsonl', kept.map((r) => JSON.stringify(r)).join('\n')));
+  await ingestWorks(s, 'openalex', OPENALEX, { quarantineDir: join(dir, 'q') });
+  await ingestWorks(s, 'wos', WOS, { quarantineDir: join(dir, 'q') });
+  await resolvePending(s, new AffiliationResolver(await loadRegistry(s)));
+  await refreshAnalytics(s);
+  return s;
+}
+
+before(async () => {
+  if (skip) return;
+  cluster = await startClickHouseCluster();
+  url = `${cluster.url}&shards=${cluster.httpPorts.map((p) => `127.0.0.1:${p}`).join(',')}`;
+  home = tempDir();
+  store = await realSampleStore(home);
+  evidence = await ClickHouseEvidence.connect(url);
+  await evidence.publish(store);
+});
+
+after(async () => {
+  await evidence?.close();
+  try {
+    store?.close();
+  } catch {
+    // closed by the CLI test, which needs the file
+  }
+  await cluster?.stop();
+});
+
+const catalogue = loadRegions();
+const taxonomy = loadTaxonomy();
+const FILTERS: [string, Filters][] = [
+  ['no filters', NO_FILTERS],
+  ['rolled up to ROR parents', { ...NO_FILTERS, rollUp: true }],
+  ['2019–2022, field ai-ml-big-data, rolled up', { from: 2019, to: 2022, field: 'ai-ml-big-data', rollUp: true }],
+];
+const PAIRS = [['EU27AC', 'CN'], ['US', 'CN'], ['CN', 'TW']];
+
+/** What each engine answers, as the CLI's --json prints it. */
+async function both(request: IndicatorRequest): Promise<[unknown, unknown]> {
+  const duck = await runIndicator(store, catalogue, taxonomy, request);
+  const click = await runClickHouseIndicator(evidence, catalogue, taxonomy, request);
+  return [JSON.parse(JSON.stringify(duck)), JSON.parse(JSON.stringify(click))];
+}
+
+test('every indicator the cluster computes answers exactly what DuckDB answers on the same real works, full and fractional, with every filter', { skip }, async () => {
+  const requests: [string, IndicatorRequest][] = [];
+  for (const name of CLICKHOUSE_INDICATORS) {
+    for (const regions of PAIRS) {
+      for (const [label, filters] of FILTERS) requests.push([`${name} ${regions.join('–')} (${label})`, { name, regions: name === 'publications' ? [...regions, 'US'] : regions, filters, limit: 15, institution: null }]);
+    }
+  }
+  // DuckDB answers one at a time on its connection; the cluster takes eight requests at once.
+  const duck: unknown[] = [];
+  for (const [, request] of requests) duck.push(JSON.parse(JSON.stringify(await runIndicator(store, catalogue, taxonomy, request))));
+  const click: unknown[] = [];
+  for (let i = 0; i < requests.length; i += 8) {
+    click.push(...(await Promise.all(requests.slice(i, i + 8).map(async ([, r]) => JSON.parse(JSON.stringify(await runClickHouseIndicator(evidence, catalogue, taxonomy, r)))))));
+  }
+  let compared = 0;
+  for (const [i, [label]] of requests.entries()) {
+    assert.deepStrictEqual(click[i], duck[i], label);
+    compared += (duck[i] as unknown[]).length;
+  }
+  // The comparison has something in it: co-publications with China, fractional counts that are not whole, every indicator non-empty.
+  const [copubs] = await both({ name: 'copubs', regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 15, institution: null });
+  const years = copubs as { full: number; fractional: number }[];
+  assert.ok(years.reduce((n, y) => n + y.full, 0) > 20, 'EU27AC–CN co-publications in the sample');
+  assert.ok(years.some((y) => !Number.isInteger(y.fractional)), 'a fractional count that is not whole');
+  for (const name of CLICKHOUSE_INDICATORS) assert.ok(((await both({ name, regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 15, institution: null }))[0] as unknown[]).length > 0, name);
+  assert.ok(compared > 300, `compared ${compared} rows`);
+});
+
+test('the works are spread over both shards, each work whole on one; the weights cross bit for bit', { skip }, async () => {
+  const snapshot = (await evidence.currentSnapshot())!;
+  const perShard: number[] = [];
+  for (const port of cluster.httpPorts) {
+    const shard = createClient({ url: `http://127.0.0.1:${port}`, database: 'derisk' });
+    const [r] = (await (await shard.query({ query: `SELECT count() AS n, uniqExact(work_id) AS works FROM work_institutions_local WHERE snapshot = '${snapshot}'`, format: 'JSONEachRow' })).json()) as { n: string; works: string }[];
+    perShard.push(Number(r!.works));
+    await shard.close();
+  }
+  const works = Number((await store.one<{ n: bigint }>('SELECT count(DISTINCT work_id) AS n FROM work_institutions'))!.n);
+  assert.ok(perShard.every((n) => n > works / 4), `works per shard: ${perShard.join(', ')}`);
+  assert.equal(perShard[0]! + perShard[1]!, works, 'no work split over two shards');
+  // ClickHouse 18.16 reads decimal doubles to within one unit in the last place; the store's weights must arrive exactly.
+  const duck = (await store.all<{ weight: number }>('SELECT weight FROM work_institutions ORDER BY weight')).map((r) => r.weight);
+  const click = (await evidence.all<{ weight: number }>(`SELECT weight FROM work_institutions WHERE snapshot = '${snapshot}' ORDER BY weight`)).map((r) => r.weight);
+  assert.deepStrictEqual(click, duck);
+});
+
+test('publishing is idempotent: the same analytics again write nothing, and a publish cut short is redone to the counts of a clean one', { skip }, async () => {
+  const first = await evidence.publish(store);
+  assert.equal(first.written, false);
+  const before = await both({ name: 'top-pairs', regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 15, institution: null });
+  // What kill -9 in the middle of a re-publish leaves: the snapshot's row gone from one shard, a batch of works written twice on the other.
+  const [s1, s2] = cluster.httpPorts.map((port) => createClient({ url: `http://127.0.0.1:${port}`, database: 'derisk' }));
+  await s2!.command({ query: `ALTER TABLE snapshots DROP PARTITION '${first.snapshot}'` });
+  await s1!.command({ query: `INSERT INTO work_institutions_local SELECT * FROM work_institutions_local WHERE snapshot = '${first.snapshot}' LIMIT 500` });
+  const again = await evidence.publish(store);
+  assert.equal(again.snapshot, first.snapshot);
+  assert.equal(again.written, true);
+  const [r] = await evidence.all<{ n: string }>(`SELECT count() AS n FROM work_institutions WHERE snapshot = '${again.snapshot}'`);
+  assert.equal(Number(r!.n), again.rows.work_institutions);
+  assert.deepStrictEqual(await both({ name: 'top-pairs', regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 15, institution: null }), before);
+  await s1!.close();
+  await s2!.close();
+});
+
+test('an indicator the cluster does not compute is refused by name, never answered from elsewhere', { skip }, async () => {
+  await assert.rejects(runClickHouseIndicator(evidence, catalogue, taxonomy, { name: 'leadership', regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 15, institution: null }), (e: Error) => e instanceof NotOnClickHouseError && /leadership/.test(e.message));
+});
+
+test('the setting: a URL without a cluster, another scheme or no database is refused with what is wrong', () => {
+  assert.throws(() => parseClickHouseUrl('clickhouse://127.0.0.1:8123/derisk'), /cluster=NAME/);
+  assert.throws(() => parseClickHouseUrl('http://127.0.0.1:8123/derisk?cluster=c'), /clickhouse:\/\//);
+  assert.throws(() => parseClickHouseUrl('clickhouse://127.0.0.1:8123/?cluster=c'), /database/);
+  assert.throws(() => parseClickHouseUrl('clickhouse://127.0.0.1:8123/a;DROP?cluster=c'), /database/);
+  assert.deepStrictEqual(parseClickHouseUrl('clickhouse://u:p%40ss@h:8124/db?cluster=c&shards=h1:1,h2:2'), { url: 'http://h:8124', database: 'db', cluster: 'c', shardUrls: ['http://h1:1', 'http://h2:2'], username: 'u', password: 'p@ss' });
+});
+
+test('round4 rounds as DuckDB rounds a DOUBLE to 4 places', () => {
+  assert.equal(round4(0.00005), 0.0001);
+  assert.equal(round4(1.23454999), 1.2345);
+  assert.equal(round4(2.5), 2.5);
+  assert.equal(round4(1 / 3 + 1 / 7), 0.4762);
+});
+
+test('the CLI: derisk ingest publishes to the cluster (once for the same content) and derisk indicators reads it, answering as the embedded store does', { skip }, async () => {
+  store.close();
+  const env = { DERISK_HOME: home, DERISK_MIRROR: MIRROR };
+  const withCluster = { ...env, DERISK_EVIDENCE_URL: url };
+  const more = writeTemp('more.jsonl', JSON.stringify({ id: 'https://openalex.org/W1', doi: '10.5555/ch.1', publication_year: 2024, authorships: [
+    { author_position: 'first', raw_affiliation_strings: ['Tsinghua University, Beijing, China'], institutions: [{ id: 'https://ror.org/03cve4549', country_code: 'CN' }], countries: ['CN'] },
+    { author_position: 'last', raw_affiliation_strings: ['Technische Universität Berlin, Germany'], institutions: [{ id: 'https://ror.org/03v4gjf40', country_code: 'DE' }], countries: ['DE'] },
+  ] }));
+  const before2024 = (JSON.parse(derisk(['indicators', 'copubs', '--regions', 'EU27AC,CN', '--json'], withCluster).stdout) as { year: number; full: number }[]).find((y) => y.year === 2024)?.full ?? 0;
+  const ingested = derisk(['ingest', 'openalex', more], withCluster);
+  assert.equal(ingested.status, 0, ingested.stderr);
+  assert.match(ingested.stdout, /ClickHouse \(2 shards\): snapshot [0-9a-f]{32} published in/);
+  // The same file again: already ingested, and the cluster ends with the same rows (a rerun after kill -9 too).
+  const again = derisk(['ingest', 'openalex', more], withCluster);
+  assert.equal(again.status, 0, again.stderr);
+  const published = (stdout: string) => /ClickHouse \(2 shards\): snapshot [0-9a-f]{32} (?:already published|published in [\d.]+ s): (.*)/.exec(stdout)?.[1];
+  assert.ok(published(again.stdout), again.stdout);
+  assert.equal(published(again.stdout), published(ingested.stdout));
+  const answers: Record<string, unknown> = {};
+  for (const name of ['copubs', 'top-institutions']) {
+    const local = derisk(['indicators', name, '--regions', 'EU27AC,CN', '--json'], env);
+    const remote = derisk(['indicators', name, '--regions', 'EU27AC,CN', '--json'], withCluster);
+    assert.equal(remote.status, 0, remote.stderr);
+    answers[name] = JSON.parse(remote.stdout);
+    assert.deepStrictEqual(answers[name], JSON.parse(local.stdout), name);
+  }
+  assert.equal((answers.copubs as { year: number; full: number }[]).find((y) => y.year === 2024)?.full, before2024 + 1, 'the new work counts in 2024 on the cluster');
+  const refused = derisk(['indicators', 'leadership', '--regions', 'EU27AC,CN'], withCluster);
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /leadership is not computed on the ClickHouse evidence store/);
+});
