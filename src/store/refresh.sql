@@ -72,7 +72,8 @@ CREATE OR REPLACE TABLE {{work_institutions}} AS
 SELECT work_id, year, ror_id, country_code,
   CASE max(CASE tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END)
     WHEN 3 THEN 'exact' WHEN 2 THEN 'strong' WHEN 1 THEN 'possible' ELSE min(tier) END AS tier,
-  sum(weight) AS weight,
+  -- Summed in a fixed order: threads adding doubles in any order change the last bit from one refresh to the next.
+  sum(weight ORDER BY author_seq, aff_seq) AS weight,
   count(DISTINCT author_seq) AS authors
 FROM {{work_affiliations}}
 GROUP BY work_id, year, ror_id, country_code
@@ -83,7 +84,8 @@ ORDER BY year;
 CREATE INDEX work_institutions_ror ON work_institutions (ror_id);
 
 -- Each institution's topmost ancestor through ROR parent links (an institute of CAS → CAS),
--- for indicators counted with parent roll-up.
+-- for indicators counted with parent roll-up. An institution with two tops at the same depth
+-- (1,555 in the full registry) takes the lowest ROR id, so every refresh rolls it up the same way.
 CREATE OR REPLACE TABLE institution_rollup AS
 WITH RECURSIVE up(ror_id, top_id, depth) AS (
   SELECT ror_id, ror_id, 0 FROM institutions
@@ -92,7 +94,7 @@ WITH RECURSIVE up(ror_id, top_id, depth) AS (
   FROM up JOIN (SELECT ror_id, unnest(parents) AS parent FROM institutions) p ON p.ror_id = up.top_id
   WHERE up.depth < 8 AND p.parent IN (SELECT ror_id FROM institutions)
 )
-SELECT ror_id, arg_max(top_id, depth) AS top_id FROM up GROUP BY ror_id;
+SELECT ror_id, first(top_id ORDER BY depth DESC, top_id) AS top_id FROM up GROUP BY ror_id;
 
 -- Patent applicants placed in a country: as the source gives it (PATSTAT), else through the
 -- institution the name resolves to, else through a place the name contains.
