@@ -90,12 +90,30 @@ export function literals(node: Node | undefined): string[] | null {
   return null;
 }
 
-/** The choices of an enumeration with their titles (`title` on a const branch), for a form. */
-export function choicesOf(node: TSchema): { value: string; label: string }[] {
-  const n = node as Node & { title?: string };
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+/**
+ * The choices a schema offers at a path (`['partners', '[]', 'role']`, `[]` for a list's items): an
+ * enumeration's values with their titles (`title` on a const branch), for a form. Unions are looked
+ * through, so an answer that may also be unknown, null or a boolean offers its words.
+ */
+export function choicesAt(schema: TSchema, path: readonly string[]): Choice[] {
+  let node: Node | undefined = schema as Node;
+  for (const step of path) {
+    const branches: Node[] = node?.anyOf ?? (node ? [node] : []);
+    node = step === '[]' ? branches.find((b) => b.items)?.items : branches.find((b) => b.properties?.[step])?.properties?.[step];
+  }
+  if (!node) throw new Error(`the schema has no choices at ${path.join('.')}`);
+  return choicesOf(node);
+}
+
+function choicesOf(n: Node & { title?: string }): Choice[] {
   if (n.enum) return n.enum.map((v) => ({ value: String(v), label: String(v) }));
   if (n.const !== undefined) return [{ value: String(n.const), label: n.title ?? String(n.const) }];
-  return (n.anyOf ?? []).flatMap((b) => (b.const !== undefined || b.enum ? choicesOf(b) : []));
+  return (n.anyOf ?? []).flatMap((b) => (literals(b) ? choicesOf(b) : []));
 }
 
 function kindsOf(node: Node): string[] {

@@ -2,7 +2,7 @@ import { readTextFile } from '../text-file.ts';
 import { parse as parseYaml } from 'yaml';
 import Type, { type Static, type TSchema } from 'typebox';
 import { ValidationError } from '../errors.ts';
-import { checkSchema } from '../schema.ts';
+import { checkSchema, choicesAt, type Choice } from '../schema.ts';
 
 /** An answer a case may not have yet: unknown is never read as "no". */
 export type Answer = 'yes' | 'no' | 'unknown';
@@ -113,7 +113,7 @@ const ROR_ID = Type.String({ pattern: '^((https?://ror\\.org/)?0[a-z0-9]{6}\\d{2
 
 export const CaseDocument = Type.Object(
   {
-    kind: Type.Optional(titled({ research: 'joint research project', 'standards-engagement': 'standards engagement' })),
+    kind: Type.Optional(titled<(typeof CASE_KINDS)[number]>({ research: 'joint research project', 'standards-engagement': 'standards engagement' })),
     title: text,
     reference: optionalText,
     partners: Type.Array(
@@ -187,6 +187,25 @@ export const CaseDocument = Type.Object(
   { additionalProperties: false, title: 'A proposed collaboration (case)' },
 );
 export type CaseDocument = Static<typeof CaseDocument>;
+
+/** What a case document may say where it offers fixed choices, read from its schema: the web form's options. */
+export function caseChoices(): Record<string, Choice[]> {
+  const at = (...path: string[]) => choicesAt(CaseDocument, path);
+  return {
+    kind: at('kind'),
+    partnerRole: at('partners', '[]', 'role'),
+    partyKind: at('partners', '[]', 'kind'),
+    answer: at('terms', 'ip_agreement'),
+    researchType: at('research', 'type'),
+    populations: at('application', 'populations', '[]'),
+    dataKinds: at('data', 'kinds', '[]'),
+    storage: at('data', 'storage', '[]'),
+    dataSubjects: at('data', 'subjects', '[]'),
+    dataAccess: at('data', 'access'),
+    mobility: at('personnel', '[]', 'mobility', '[]'),
+    standardsRole: at('standards', 'role'),
+  };
+}
 
 export interface KnownOptions {
   fields: Set<string>;
