@@ -58,7 +58,8 @@ export function refusalMessage(schema: TSchema, value: unknown, errors: readonly
   }
   if (error.keyword === 'required') {
     const missing = (error.params as { requiredProperties?: string[] }).requiredProperties?.[0] ?? '';
-    return `${fieldName([...segments, missing])}: ${reason(node?.properties?.[missing], undefined, 'required', false)}`;
+    const expected = node?.properties?.[missing];
+    return `${fieldName([...segments, missing])}: ${expected?.description ? `missing (${expected.description})` : reason(expected, undefined, 'required', false)}`;
   }
   return `${fieldName(segments)}: ${reason(node, parentValue, error.keyword, /^\d+$/.test(segments.at(-1) ?? ''))}`;
 }

@@ -9,6 +9,7 @@ import { loadBundle } from '../../src/assessment/bundle.ts';
 import { CaseDocument, CaseError, readCase, type KnownOptions } from '../../src/assessment/case.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { WatchError, Watchlists } from '../../src/monitoring/watchlists.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
@@ -151,4 +152,23 @@ test('the options of the case form are the case schema’s choices', async () =>
   assert.deepEqual(o.choices.answer.map((c: { value: string }) => c.value), ['unknown', 'yes', 'no']);
   assert.deepEqual(o.choices.dataKinds.map((c: { value: string }) => c.value), CaseDocument.properties.data.properties.kinds.anyOf[0].items.enum);
   assert.deepEqual(o.kinds, ['research', 'standards-engagement']);
+});
+
+test('a watch request is refused alike by the core (the CLI’s door) and over HTTP, by the one schema', async () => {
+  const watchlists = new Watchlists(service.db, { find: async () => [] });
+  const defects: [object, string][] = [
+    [{ text: 'Huawei', kind: 'planet' }, 'kind: "planet" is not one of institution, list-entry, field, country, topic, case'],
+    [{ text: '   ' }, 'text: "   " is not a name or an id to watch (at most 300 characters)'],
+    [{ text: 'x'.repeat(301) }, `text: ${JSON.stringify('x'.repeat(301))} is not a name or an id to watch (at most 300 characters)`],
+    [{ text: 'Huawei', colour: 'red' }, 'colour: unknown field (known: text, kind, scope)'],
+    [{ kind: 'country' }, 'text: missing (a name or an id to watch (at most 300 characters))'],
+  ];
+  for (const [body, message] of defects) {
+    await assert.rejects(watchlists.add(service.admin, body as never), (e: Error) => e instanceof WatchError && e.message === message, message);
+    const r = await service.app.inject({ method: 'POST', url: '/api/watchlist', headers: { authorization: `Bearer ${service.token}` }, payload: body });
+    assert.equal(r.statusCode, 400);
+    assert.equal(r.json().message, message);
+  }
+  const doc = (await service.app.inject({ method: 'GET', url: '/api/openapi.json', headers: { authorization: `Bearer ${service.token}` } })).json();
+  assert.deepEqual(doc.paths['/api/watchlist'].post.requestBody.content['application/json'].schema.properties.kind.enum, ['institution', 'list-entry', 'field', 'country', 'topic', 'case']);
 });
