@@ -1,6 +1,8 @@
 import { readTextFile } from '../text-file.ts';
 import { parse as parseYaml } from 'yaml';
+import Type, { type Static, type TSchema } from 'typebox';
 import { ValidationError } from '../errors.ts';
+import { checkSchema, choicesAt, type Choice } from '../schema.ts';
 
 /** An answer a case may not have yet: unknown is never read as "no". */
 export type Answer = 'yes' | 'no' | 'unknown';
@@ -84,9 +86,126 @@ export const DATA_ACCESS = ['none', 'partner-accesses-eu-data', 'eu-accesses-par
 export const POPULATIONS = ['general', 'minors', 'ethnic-minorities', 'religious-minorities', 'minority-language-speakers', 'dissidents-or-journalists', 'migrants', 'patients'] as const;
 export const MOBILITY = ['none', 'visit', 'secondment', 'co-supervised-doctorate', 'joint-appointment'] as const;
 export const STANDARDS_ROLES = ['member', 'observer', 'editor', 'convenor', 'unknown'] as const;
-const STORAGE = ['EU', 'CN', 'other'] as const;
 const ROLES = ['lead', 'partner', 'subcontractor', 'host', 'funder'] as const;
-const RESEARCH = ['basic', 'applied', 'development', 'unknown'] as const;
+const RESEARCH = ['unknown', 'basic', 'applied', 'development'] as const;
+
+// The case document as written (a YAML or JSON file, an HTTP body): the one schema that checks both,
+// documents the API and lists the form's choices. Every list may be "unknown" (or absent, or null):
+// unknown is never read as "none", which is said explicitly where it makes sense.
+const enumeration = <T extends string>(values: readonly T[]) => Type.Enum([...values]);
+/** Choices with the words a form shows for them (JSON Schema's const with a title). */
+const titled = <T extends string>(choices: Record<T, string>, options: { description?: string } = {}) => Type.Unsafe<T>(Type.Union(Object.entries<string>(choices).map(([v, title]) => Type.Literal(v, { title })), options));
+const text = Type.String({ minLength: 1, pattern: '\\S' });
+const optionalText = Type.Optional(Type.Union([Type.String(), Type.Null()]));
+const texts = Type.Array(text);
+const UNKNOWN = Type.Literal('unknown');
+const NONE = Type.Literal('none', { description: 'there are none' });
+/** A list, or unknown (the word, null or absent). */
+const listOrUnknown = <T extends TSchema>(items: T) => Type.Optional(Type.Union([Type.Array(items), UNKNOWN, Type.Null()]));
+/** A list, none (an empty list said without writing one), or unknown. */
+const listNoneOrUnknown = <T extends TSchema>(items: T) => Type.Optional(Type.Union([Type.Array(items), NONE, UNKNOWN, Type.Null()]));
+const ANSWER_CHOICES = { unknown: 'unknown', yes: 'yes', no: 'no' };
+const ANSWER = { description: 'yes, no or unknown' };
+const answer = Type.Optional(Type.Union([titled(ANSWER_CHOICES, ANSWER), Type.Boolean(), Type.Null()], ANSWER));
+const partyKind = Type.Optional(enumeration(PARTY_KINDS));
+// Empty is "not given", as for any optional text.
+const ROR_ID = Type.String({ pattern: '^((https?://ror\\.org/)?0[a-z0-9]{6}\\d{2}|\\s*)$', description: 'a ROR id' });
+
+export const CaseDocument = Type.Object(
+  {
+    kind: Type.Optional(titled<(typeof CASE_KINDS)[number]>({ research: 'joint research project', 'standards-engagement': 'standards engagement' })),
+    title: text,
+    reference: optionalText,
+    partners: Type.Array(
+      Type.Object(
+        {
+          name: optionalText,
+          ror: Type.Optional(Type.Union([ROR_ID, Type.Null()], { description: 'a ROR id' })),
+          description: optionalText,
+          role: Type.Optional(enumeration(ROLES)),
+          country: optionalText,
+          kind: partyKind,
+        },
+        { additionalProperties: false, title: 'A partner named (name or ror), or not yet named (name: unknown, with a description of who is meant)' },
+      ),
+      { minItems: 1, 'x-messages': { minItems: 'a case needs at least one partner' } },
+    ),
+    funders: listNoneOrUnknown(Type.Object({ name: text, country: optionalText, kind: partyKind }, { additionalProperties: false })),
+    in_kind: listNoneOrUnknown(Type.Object({ from: text, what: text, kind: partyKind }, { additionalProperties: false })),
+    technology: Type.Optional(Type.Object({ fields: listNoneOrUnknown(text), description: optionalText, dual_use: answer, export_controlled: answer }, { additionalProperties: false })),
+    application: Type.Optional(Type.Object({ uses: listOrUnknown(text), description: optionalText, populations: listOrUnknown(enumeration(POPULATIONS)), languages: listOrUnknown(text) }, { additionalProperties: false })),
+    research: Type.Optional(Type.Object({ type: Type.Optional(enumeration(RESEARCH)), open_publication: answer }, { additionalProperties: false })),
+    data: Type.Optional(
+      Type.Object(
+        {
+          kinds: listOrUnknown(enumeration(DATA_KINDS)),
+          storage: listOrUnknown(titled({ EU: 'EU', CN: 'China', other: 'elsewhere' })),
+          transfer_to_china: answer,
+          subjects: listOrUnknown(enumeration(DATA_SUBJECTS)),
+          access: Type.Optional(enumeration(DATA_ACCESS)),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    terms: Type.Optional(Type.Object({ equal_access_to_data: answer, equal_right_to_publish: answer, ip_agreement: answer, partner_veto_on_publication: answer }, { additionalProperties: false })),
+    personnel: listNoneOrUnknown(
+      Type.Object(
+        { name: text, affiliations: Type.Optional(texts), talent_programmes: listNoneOrUnknown(text), past_funding: Type.Optional(texts), mobility: listOrUnknown(enumeration(MOBILITY)) },
+        { additionalProperties: false },
+      ),
+    ),
+    equipment: Type.Optional(Type.Array(Type.Object({ item: text, export_controlled: answer }, { additionalProperties: false }))),
+    duration: Type.Optional(
+      Type.Object(
+        {
+          start: Type.Optional(Type.Union([Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a date (YYYY-MM-DD)' }), Type.Null()], { description: 'a date (YYYY-MM-DD)' })),
+          months: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 240, description: 'a number of months (1–240)' }), Type.Null()], { description: 'a number of months (1–240)' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    standards: Type.Optional(
+      Type.Union([
+        Type.Object(
+          {
+            forum: optionalText,
+            topics: listOrUnknown(text),
+            role: Type.Optional(enumeration(STANDARDS_ROLES)),
+            voting_rights: answer,
+            access_to_drafts: answer,
+            leadership_open: answer,
+            fees_proportionate: answer,
+            patents_declared: answer,
+            frand_commitment: answer,
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ]),
+    ),
+  },
+  { additionalProperties: false, title: 'A proposed collaboration (case)' },
+);
+export type CaseDocument = Static<typeof CaseDocument>;
+
+/** What a case document may say where it offers fixed choices, read from its schema: the web form's options. */
+export function caseChoices(): Record<string, Choice[]> {
+  const at = (...path: string[]) => choicesAt(CaseDocument, path);
+  return {
+    kind: at('kind'),
+    partnerRole: at('partners', '[]', 'role'),
+    partyKind: at('partners', '[]', 'kind'),
+    answer: at('terms', 'ip_agreement'),
+    researchType: at('research', 'type'),
+    populations: at('application', 'populations', '[]'),
+    dataKinds: at('data', 'kinds', '[]'),
+    storage: at('data', 'storage', '[]'),
+    dataSubjects: at('data', 'subjects', '[]'),
+    dataAccess: at('data', 'access'),
+    mobility: at('personnel', '[]', 'mobility', '[]'),
+    standardsRole: at('standards', 'role'),
+  };
+}
 
 export interface KnownOptions {
   fields: Set<string>;
@@ -95,13 +214,11 @@ export interface KnownOptions {
   topics: Set<string>;
 }
 
-type Json = Record<string, unknown>;
-
 /** A case file as data (YAML or JSON), before validation. */
 export function readCaseDocument(file: string): unknown {
   const text = readTextFile(file, (m) => new CaseError(m));
   try {
-    // Dates stay text ("2027-01-01"), as JSON would give them.
+    // Dates stay text ("2027-01-01"), as JSON would give them: the file and the HTTP body are one document.
     return file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { schema: 'core' });
   } catch (e) {
     throw new CaseError(`${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
@@ -119,98 +236,57 @@ export function readCase(file: string, known: KnownOptions): Case {
   }
 }
 
-/** Validates a case given as data (from a file, the web form or the HTTP API). */
+/** Validates a case given as data (from a file, the web form or the HTTP API): the schema, then the bundle's vocabularies and the answers together. */
 export function validateCase(doc: unknown, known: KnownOptions): Case {
-  const root = object(doc, 'the case');
-  allowOnly(root, '', ['kind', 'title', 'reference', 'partners', 'funders', 'in_kind', 'technology', 'application', 'research', 'data', 'terms', 'personnel', 'equipment', 'duration', 'standards']);
-  const kind = oneOf(root.kind ?? 'research', CASE_KINDS, 'kind');
-  const partners = list(root.partners, 'partners').map((p, i) => {
-    const o = object(p, `partners[${i}]`);
-    allowOnly(o, `partners[${i}].`, ['name', 'ror', 'description', 'role', 'country', 'kind']);
-    const named = o.name === 'unknown' ? null : optionalString(o.name, `partners[${i}].name`);
-    const ror = optionalString(o.ror, `partners[${i}].ror`)?.replace(/^https?:\/\/ror\.org\//, '') ?? null;
-    const description = optionalString(o.description, `partners[${i}].description`);
+  checkSchema(CaseDocument, doc, (m) => new CaseError(m), 'the case');
+  const root = doc as CaseDocument;
+  const kind = root.kind ?? 'research';
+  const partners = root.partners.map((p, i) => {
+    const named = p.name === 'unknown' ? null : trimmed(p.name);
+    const ror = trimmed(p.ror)?.replace(/^https?:\/\/ror\.org\//, '') ?? null;
+    const description = trimmed(p.description);
     // A partner not yet named is allowed, but must be said so: it is screened as unknown, never as unlisted.
-    if (!named && !ror && o.name !== 'unknown' && !description) throw new CaseError(`partners[${i}]: give a name or a ROR id (or name: unknown with a description of who is meant)`);
-    if (ror && !/^0[a-z0-9]{6}\d{2}$/.test(ror)) throw new CaseError(`partners[${i}].ror: ${JSON.stringify(o.ror)} is not a ROR id`);
-    return { name: named, ror, description, role: oneOf(o.role ?? 'partner', ROLES, `partners[${i}].role`), country: optionalString(o.country, `partners[${i}].country`), kind: oneOf(o.kind ?? 'unknown', PARTY_KINDS, `partners[${i}].kind`) };
+    if (!named && !ror && p.name !== 'unknown' && !description) throw new CaseError(`partners[${i}]: give a name or a ROR id (or name: unknown with a description of who is meant)`);
+    return { name: named, ror, description, role: p.role ?? 'partner', country: trimmed(p.country), kind: p.kind ?? 'unknown' };
   });
-  if (partners.length === 0) throw new CaseError('partners: a case needs at least one partner');
-  const technology = object(root.technology ?? {}, 'technology');
-  allowOnly(technology, 'technology.', ['fields', 'description', 'dual_use', 'export_controlled']);
-  // "none": the topic is in no sensitive field, said without writing an empty list.
-  const fields = technology.fields === 'none' ? [] : listOrUnknown(technology.fields, 'technology.fields');
+  const technology = root.technology ?? {};
+  const fields = listOf(technology.fields);
   for (const f of fields ?? []) if (!known.fields.has(f)) throw new CaseError(`technology.fields: unknown field ${JSON.stringify(f)} (derisk fields lists them)`);
-  const application = object(root.application ?? {}, 'application');
-  allowOnly(application, 'application.', ['uses', 'description', 'populations', 'languages']);
-  const uses = listOrUnknown(application.uses, 'application.uses');
+  const application = root.application ?? {};
+  const uses = listOf(application.uses);
   for (const u of uses ?? []) if (!known.uses.has(u)) throw new CaseError(`application.uses: unknown use ${JSON.stringify(u)} (see data/assessment/ai-act-uses.json)`);
-  const populations = listOrUnknown(application.populations, 'application.populations');
-  for (const p of populations ?? []) oneOf(p, POPULATIONS, 'application.populations');
-  const research = object(root.research ?? {}, 'research');
-  allowOnly(research, 'research.', ['type', 'open_publication']);
-  const data = object(root.data ?? {}, 'data');
-  allowOnly(data, 'data.', ['kinds', 'storage', 'transfer_to_china', 'subjects', 'access']);
-  const kinds = listOrUnknown(data.kinds, 'data.kinds');
-  for (const k of kinds ?? []) oneOf(k, DATA_KINDS, 'data.kinds');
-  const storage = listOrUnknown(data.storage, 'data.storage');
-  for (const s of storage ?? []) oneOf(s, STORAGE, 'data.storage');
-  const subjects = listOrUnknown(data.subjects, 'data.subjects');
-  for (const s of subjects ?? []) oneOf(s, DATA_SUBJECTS, 'data.subjects');
-  const terms = object(root.terms ?? {}, 'terms');
-  allowOnly(terms, 'terms.', ['equal_access_to_data', 'equal_right_to_publish', 'ip_agreement', 'partner_veto_on_publication']);
-  const duration = object(root.duration ?? {}, 'duration');
-  allowOnly(duration, 'duration.', ['start', 'months']);
-  const start = duration.start instanceof Date ? duration.start.toISOString().slice(0, 10) : optionalString(duration.start, 'duration.start');
-  if (start && !/^\d{4}-\d{2}-\d{2}$/.test(start)) throw new CaseError(`duration.start: ${JSON.stringify(start)} is not a date (YYYY-MM-DD)`);
-  const months = duration.months ?? null;
-  if (months !== null && !(Number.isInteger(months) && (months as number) > 0 && (months as number) <= 240)) throw new CaseError(`duration.months: ${JSON.stringify(months)} is not a number of months (1–240)`);
-
+  const research = root.research ?? {};
+  const data = root.data ?? {};
+  const terms = root.terms ?? {};
+  const duration = root.duration ?? {};
   const c: Case = {
     kind,
-    title: requiredString(root.title, 'title'),
-    reference: optionalString(root.reference, 'reference'),
+    title: root.title.trim(),
+    reference: trimmed(root.reference),
     partners,
-    funders: listOrUnknownOf(root.funders, 'funders', (f, where) => {
-      const o = object(f, where);
-      allowOnly(o, `${where}.`, ['name', 'country', 'kind']);
-      return { name: o.name === 'unknown' ? null : requiredString(o.name, `${where}.name`), country: optionalString(o.country, `${where}.country`), kind: oneOf(o.kind ?? 'unknown', PARTY_KINDS, `${where}.kind`) };
-    }),
-    inKind: listOrUnknownOf(root.in_kind, 'in_kind', (f, where) => {
-      const o = object(f, where);
-      allowOnly(o, `${where}.`, ['from', 'what', 'kind']);
-      return { from: o.from === 'unknown' ? null : requiredString(o.from, `${where}.from`), what: requiredString(o.what, `${where}.what`), kind: oneOf(o.kind ?? 'unknown', PARTY_KINDS, `${where}.kind`) };
-    }),
-    technology: { fields, description: optionalString(technology.description, 'technology.description'), dualUse: answer(technology.dual_use, 'technology.dual_use'), exportControlled: answer(technology.export_controlled, 'technology.export_controlled') },
-    application: { uses, description: optionalString(application.description, 'application.description'), populations, languages: listOrUnknown(application.languages, 'application.languages') },
-    research: { type: oneOf(research.type ?? 'unknown', RESEARCH, 'research.type'), openPublication: answer(research.open_publication, 'research.open_publication') },
-    data: { kinds, storage, transferToChina: answer(data.transfer_to_china, 'data.transfer_to_china'), subjects, access: oneOf(data.access ?? 'unknown', DATA_ACCESS, 'data.access') },
+    funders: listOf(root.funders)?.map((f) => ({ name: f.name === 'unknown' ? null : f.name.trim(), country: trimmed(f.country), kind: f.kind ?? 'unknown' })) ?? null,
+    inKind: listOf(root.in_kind)?.map((f) => ({ from: f.from === 'unknown' ? null : f.from.trim(), what: f.what.trim(), kind: f.kind ?? 'unknown' })) ?? null,
+    technology: { fields, description: trimmed(technology.description), dualUse: answerOf(technology.dual_use), exportControlled: answerOf(technology.export_controlled) },
+    application: { uses, description: trimmed(application.description), populations: listOf(application.populations), languages: listOf(application.languages) },
+    research: { type: research.type ?? 'unknown', openPublication: answerOf(research.open_publication) },
+    data: { kinds: listOf(data.kinds), storage: listOf(data.storage), transferToChina: answerOf(data.transfer_to_china), subjects: listOf(data.subjects), access: data.access ?? 'unknown' },
     terms: {
-      equalAccessToData: answer(terms.equal_access_to_data, 'terms.equal_access_to_data'),
-      equalRightToPublish: answer(terms.equal_right_to_publish, 'terms.equal_right_to_publish'),
-      ipAgreement: answer(terms.ip_agreement, 'terms.ip_agreement'),
-      partnerVetoOnPublication: answer(terms.partner_veto_on_publication, 'terms.partner_veto_on_publication'),
+      equalAccessToData: answerOf(terms.equal_access_to_data),
+      equalRightToPublish: answerOf(terms.equal_right_to_publish),
+      ipAgreement: answerOf(terms.ip_agreement),
+      partnerVetoOnPublication: answerOf(terms.partner_veto_on_publication),
     },
-    personnel: listOrUnknownOf(root.personnel, 'personnel', (p, where) => {
-      const o = object(p, where);
-      allowOnly(o, `${where}.`, ['name', 'affiliations', 'talent_programmes', 'past_funding', 'mobility']);
-      const mobility = listOrUnknown(o.mobility, `${where}.mobility`);
-      for (const m of mobility ?? []) oneOf(m, MOBILITY, `${where}.mobility`);
-      return {
-        name: requiredString(o.name, `${where}.name`),
-        affiliations: strings(o.affiliations ?? [], `${where}.affiliations`),
-        talentProgrammes: o.talent_programmes === 'none' ? [] : listOrUnknown(o.talent_programmes, `${where}.talent_programmes`),
-        pastFunding: strings(o.past_funding ?? [], `${where}.past_funding`),
-        mobility,
-      };
-    }),
-    equipment: list(root.equipment ?? [], 'equipment').map((e, i) => {
-      const o = object(e, `equipment[${i}]`);
-      allowOnly(o, `equipment[${i}].`, ['item', 'export_controlled']);
-      return { item: requiredString(o.item, `equipment[${i}].item`), exportControlled: answer(o.export_controlled, `equipment[${i}].export_controlled`) };
-    }),
-    duration: { start, months: months as number | null },
-    standards: root.standards === undefined || root.standards === null ? null : standardsOf(root.standards, known),
+    personnel:
+      listOf(root.personnel)?.map((p) => ({
+        name: p.name.trim(),
+        affiliations: (p.affiliations ?? []).map((a) => a.trim()),
+        talentProgrammes: listOf(p.talent_programmes),
+        pastFunding: (p.past_funding ?? []).map((f) => f.trim()),
+        mobility: listOf(p.mobility),
+      })) ?? null,
+    equipment: (root.equipment ?? []).map((e) => ({ item: e.item.trim(), exportControlled: answerOf(e.export_controlled) })),
+    duration: { start: trimmed(duration.start), months: duration.months ?? null },
+    standards: root.standards ? standardsOf(root.standards, known) : null,
   };
   if (kind === 'standards-engagement' && !c.standards) throw new CaseError('standards: a standards-engagement case says at least which forum (standards.forum, or unknown)');
   if (kind === 'research' && c.standards) throw new CaseError('standards: only a case of kind standards-engagement describes a standards forum');
@@ -218,23 +294,21 @@ export function validateCase(doc: unknown, known: KnownOptions): Case {
   return c;
 }
 
-function standardsOf(v: unknown, known: KnownOptions): Standards {
-  const o = object(v, 'standards');
-  allowOnly(o, 'standards.', ['forum', 'topics', 'role', 'voting_rights', 'access_to_drafts', 'leadership_open', 'fees_proportionate', 'patents_declared', 'frand_commitment']);
-  const forum = o.forum === 'unknown' ? null : optionalString(o.forum, 'standards.forum');
+function standardsOf(o: NonNullable<CaseDocument['standards']>, known: KnownOptions): Standards {
+  const forum = o.forum === 'unknown' ? null : trimmed(o.forum);
   if (forum && !known.forums.has(forum)) throw new CaseError(`standards.forum: unknown forum ${JSON.stringify(forum)} (see data/assessment/standards.json)`);
-  const topics = listOrUnknown(o.topics, 'standards.topics');
+  const topics = listOf(o.topics);
   for (const t of topics ?? []) if (!known.topics.has(t)) throw new CaseError(`standards.topics: unknown topic ${JSON.stringify(t)} (see data/assessment/standards.json)`);
   return {
     forum,
     topics,
-    role: oneOf(o.role ?? 'unknown', STANDARDS_ROLES, 'standards.role'),
-    votingRights: answer(o.voting_rights, 'standards.voting_rights'),
-    accessToDrafts: answer(o.access_to_drafts, 'standards.access_to_drafts'),
-    leadershipOpen: answer(o.leadership_open, 'standards.leadership_open'),
-    feesProportionate: answer(o.fees_proportionate, 'standards.fees_proportionate'),
-    patentsDeclared: answer(o.patents_declared, 'standards.patents_declared'),
-    frandCommitment: answer(o.frand_commitment, 'standards.frand_commitment'),
+    role: o.role ?? 'unknown',
+    votingRights: answerOf(o.voting_rights),
+    accessToDrafts: answerOf(o.access_to_drafts),
+    leadershipOpen: answerOf(o.leadership_open),
+    feesProportionate: answerOf(o.fees_proportionate),
+    patentsDeclared: answerOf(o.patents_declared),
+    frandCommitment: answerOf(o.frand_commitment),
   };
 }
 
@@ -252,58 +326,20 @@ function checkConsistency(c: Case): void {
   });
 }
 
-function object(v: unknown, where: string): Json {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new CaseError(`${where}: expected an object`);
-  return v as Json;
+/** Optional text as the case keeps it: trimmed, and null when empty. */
+function trimmed(v: string | null | undefined): string | null {
+  return v === undefined || v === null || v.trim() === '' ? null : v.trim();
 }
 
-function allowOnly(o: Json, prefix: string, keys: string[]): void {
-  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new CaseError(`${prefix}${k}: unknown field (known: ${keys.join(', ')})`);
-}
-
-function list(v: unknown, where: string): unknown[] {
-  if (!Array.isArray(v)) throw new CaseError(`${where}: expected a list`);
-  return v;
-}
-
-/** A list of objects, or null when it is unknown (missing, null or "unknown"). */
-function listOrUnknownOf<T>(v: unknown, where: string, item: (x: unknown, where: string) => T): T[] | null {
+/** A list as the case keeps it: null when unknown, [] for "none", each text trimmed. */
+function listOf<T>(v: readonly T[] | 'none' | 'unknown' | null | undefined): T[] | null {
   if (v === undefined || v === null || v === 'unknown') return null;
   if (v === 'none') return [];
-  return list(v, where).map((x, i) => item(x, `${where}[${i}]`));
+  return v.map((x) => (typeof x === 'string' ? (x.trim() as T) : x));
 }
 
-function listOrUnknown(v: unknown, where: string): string[] | null {
-  if (v === undefined || v === null || v === 'unknown') return null;
-  return strings(v, where);
-}
-
-function strings(v: unknown, where: string): string[] {
-  return list(v, where).map((x, i) => {
-    if (typeof x !== 'string' || x.trim() === '') throw new CaseError(`${where}[${i}]: expected a non-empty text`);
-    return x.trim();
-  });
-}
-
-function requiredString(v: unknown, where: string): string {
-  if (typeof v !== 'string' || v.trim() === '') throw new CaseError(`${where}: required text is missing`);
-  return v.trim();
-}
-
-function optionalString(v: unknown, where: string): string | null {
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') throw new CaseError(`${where}: expected text, got ${JSON.stringify(v)}`);
-  return v.trim() === '' ? null : v.trim();
-}
-
-function oneOf<T extends string>(v: unknown, allowed: readonly T[], where: string): T {
-  if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
-  throw new CaseError(`${where}: ${JSON.stringify(v)} is not one of ${allowed.join(', ')}`);
-}
-
-function answer(v: unknown, where: string): Answer {
-  if (v === undefined || v === null || v === 'unknown') return 'unknown';
+function answerOf(v: boolean | 'yes' | 'no' | 'unknown' | null | undefined): Answer {
   if (v === true || v === 'yes') return 'yes';
   if (v === false || v === 'no') return 'no';
-  throw new CaseError(`${where}: ${JSON.stringify(v)} is not yes, no or unknown`);
+  return 'unknown';
 }

@@ -2,6 +2,7 @@ import { readTextFile } from '../text-file.ts';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { CASE_KINDS } from './case.ts';
 import { EVIDENCE } from './evidence.ts';
 import { evaluateTruth, ExpressionError, parse, pathsOf, type Node, type Value } from './expression.ts';
 
@@ -29,7 +30,6 @@ export interface Mitigation {
   withheldWhen?: { when: string; condition: Node; why: string };
 }
 
-export const CASE_KINDS = ['research', 'standards-engagement'] as const;
 
 /** For a red criterion: a red line no condition lifts, or the conditions that could make it acceptable. */
 export interface RedRoute {

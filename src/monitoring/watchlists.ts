@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { AppDb } from '../appdb/db.ts';
 import { appendAudit } from '../service/audit.ts';
 import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
+import Type, { type Static } from 'typebox';
 import { ValidationError } from '../errors.ts';
+import { checkSchema } from '../schema.ts';
 
 /** What can be watched: institutions (ROR), entries of the loaded risk lists, technology fields, countries, knowledge-base topics, stored cases. */
 export const WATCH_KINDS = ['institution', 'list-entry', 'field', 'country', 'topic', 'case'] as const;
@@ -38,12 +40,17 @@ export interface SubjectFinder {
   find(kind: WatchKind, text: string): Promise<Found[]>;
 }
 
-export interface AddRequest {
-  /** What the text names; without it, an institution if the registry knows it, else a list entry. */
-  kind?: WatchKind;
-  text: string;
-  scope?: 'organisation' | 'user';
-}
+/** A request to watch something, from the CLI or an HTTP body: one schema checks both and documents the API. */
+export const WatchRequest = Type.Object(
+  {
+    text: Type.String({ minLength: 1, maxLength: 300, pattern: '\\S', description: 'a name or an id to watch (at most 300 characters)' }),
+    /** What the text names; without it, an institution if the registry knows it, else a list entry. */
+    kind: Type.Optional(Type.Enum([...WATCH_KINDS])),
+    scope: Type.Optional(Type.Enum(['organisation', 'user'])),
+  },
+  { additionalProperties: false },
+);
+export type AddRequest = Static<typeof WatchRequest>;
 
 type Row = { id: string; kind: WatchKind; ref: string; label: string; user_id: string; created_by: string; created_at: string };
 const item = (r: Row): WatchItem => ({ id: r.id, kind: r.kind, ref: r.ref, label: r.label, scope: r.user_id === '' ? 'organisation' : 'user', createdBy: r.created_by, createdAt: r.created_at });
@@ -60,11 +67,12 @@ export class Watchlists {
   ) {}
 
   async add(actor: Actor, request: AddRequest): Promise<{ item: WatchItem; created: boolean }> {
+    checkSchema(WatchRequest, request, (m) => new WatchError(m), 'the watch request');
     const scope = request.scope ?? 'organisation';
     authorize(actor, scope === 'organisation' ? 'watch.organisation' : 'watch.own');
     const text = request.text.normalize('NFKC').trim();
+    // Normalising may lengthen the text the schema measured.
     if (text === '' || text.length > 300) throw new WatchError('give a name or an id to watch (at most 300 characters)');
-    if (request.kind !== undefined && !(WATCH_KINDS as readonly string[]).includes(request.kind)) throw new WatchError(`kind ${JSON.stringify(request.kind)} is not one of ${WATCH_KINDS.join(', ')}`);
     const found = request.kind === 'case' ? await this.visibleCase(actor, text) : await this.resolve(request.kind, text);
     const userId = scope === 'organisation' ? '' : actor.userId;
     return this.db.transaction(async (tx) => {

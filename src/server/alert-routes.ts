@@ -2,8 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { ALERT_KINDS, type AlertInbox } from '../monitoring/alerts.ts';
 import { atomFeed } from '../monitoring/atom.ts';
 import { MAIL_MODES, type MailMode, type MailSettings } from '../monitoring/mail.ts';
-import { WATCH_KINDS, type Watchlists } from '../monitoring/watchlists.ts';
+import { WatchError, WatchRequest, type AddRequest, type Watchlists } from '../monitoring/watchlists.ts';
 import { actorOf } from './auth.ts';
+import { documentValidator } from './typebox.ts';
 
 const uuid = { type: 'string', format: 'uuid' } as const;
 const idParams = { type: 'object', properties: { id: uuid }, required: ['id'] } as const;
@@ -22,11 +23,11 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
   app.post('/api/watchlist', {
     schema: {
       description: 'Watches an institution (name or ROR id), a list entry, a field, a country, a knowledge-base topic or a case; scope user keeps it to yourself (analysts and up change the organisation’s)',
-      body: { type: 'object', additionalProperties: false, required: ['text'], properties: { text: { type: 'string', minLength: 1, maxLength: 300 }, kind: { type: 'string', enum: [...WATCH_KINDS] }, scope: { type: 'string', enum: ['organisation', 'user'] } } },
+      body: WatchRequest,
     },
+    validatorCompiler: documentValidator('the watch request', (m) => new WatchError(m)),
   }, async (request, reply) => {
-    const body = request.body as { text: string; kind?: (typeof WATCH_KINDS)[number]; scope?: 'organisation' | 'user' };
-    const r = await watchlists.add(actorOf(request), body);
+    const r = await watchlists.add(actorOf(request), request.body as AddRequest);
     return reply.code(r.created ? 201 : 200).send(r.item);
   });
 

@@ -1,33 +1,40 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Assessor } from '../assessment/assessor.ts';
-import { CASE_KINDS, DATA_ACCESS, DATA_SUBJECTS, MOBILITY, PARTY_KINDS, POPULATIONS, STANDARDS_ROLES } from '../assessment/case.ts';
+import { caseChoices, CaseDocument, CaseError } from '../assessment/case.ts';
 import { reportHtml, reportPdf } from '../assessment/report.ts';
 import { assessmentDocument, DECISIONS, type CaseService } from '../service/cases.ts';
 import { actorOf } from './auth.ts';
+import { documentValidator } from './typebox.ts';
 
 const id = { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } as const;
 const asOf = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
 const today = () => new Date().toISOString().slice(0, 10);
+/** A case in a body is refused as a case file is: the same schema, the same CaseError. */
+const caseBody = documentValidator('the case', (m) => new CaseError(m));
 
 /**
  * Cases, verdicts, notes and sharing. Role and organisation are checked in the CaseService, not
  * here: these handlers only translate HTTP to the core and back.
  */
 export function registerCaseRoutes(app: FastifyInstance, services: () => Promise<{ cases: CaseService; assessor: Assessor }>): void {
-  app.get('/api/assessment/options', { schema: { description: 'What a case may say: case kinds, technology fields, intended uses with their AI Act tier, party kinds, data subjects and access, populations, mobility, standards forums and topics' } }, async (request) => {
+  app.get('/api/assessment/options', { schema: { description: 'What a case may say: the fixed choices of the case schema with their labels (choices), technology fields, intended uses with their AI Act tier, standards forums and topics' } }, async (request) => {
     actorOf(request);
     const { assessor } = await services();
     const { bundle } = assessor.parts;
+    // Fixed choices come from the case schema (the one that checks a case); the rest from the policy bundle.
+    const choices = caseChoices();
+    const values = (name: string) => choices[name]!.map((c) => c.value);
     return {
-      kinds: CASE_KINDS,
+      choices,
+      kinds: values('kind'),
       fields: [...bundle.taxonomy.fields.values()].map((f) => ({ id: f.id, name: f.name })),
       uses: [...bundle.uses.values()].map((u) => ({ id: u.id, label: u.label, tier: u.tier, cite: u.cite })),
-      partyKinds: PARTY_KINDS,
-      dataSubjects: DATA_SUBJECTS,
-      dataAccess: DATA_ACCESS,
-      populations: POPULATIONS,
-      mobility: MOBILITY,
-      standardsRoles: STANDARDS_ROLES,
+      partyKinds: values('partyKind'),
+      dataSubjects: values('dataSubjects'),
+      dataAccess: values('dataAccess'),
+      populations: values('populations'),
+      mobility: values('mobility'),
+      standardsRoles: values('standardsRole'),
       forums: [...bundle.standards.forums.values()].map((f) => ({ id: f.id, name: f.name, kind: f.kind })),
       topics: [...bundle.standards.topics.values()].map((t) => ({ id: t.id, name: t.name })),
       rulebook: { id: bundle.rulebook.id, version: bundle.rulebook.version, hash: bundle.rulebook.hash },
@@ -35,14 +42,14 @@ export function registerCaseRoutes(app: FastifyInstance, services: () => Promise
     };
   });
 
-  app.post('/api/assess', { schema: { description: 'Assesses a case given in the body without storing it (the verdict, criteria, evidence and plan)', body: { type: 'object' }, querystring: { type: 'object', additionalProperties: false, properties: { as_of: asOf } } } }, async (request) => {
+  app.post('/api/assess', { schema: { description: 'Assesses a case given in the body without storing it (the verdict, criteria, evidence and plan)', body: CaseDocument, querystring: { type: 'object', additionalProperties: false, properties: { as_of: asOf } } }, validatorCompiler: caseBody }, async (request) => {
     const { cases } = await services();
     return cases.assessUnsaved(actorOf(request), request.body, (request.query as { as_of?: string }).as_of ?? today());
   });
 
   app.get('/api/cases', { schema: { description: "Cases of the caller's organisation and cases shared with it" } }, async (request) => (await services()).cases.list(actorOf(request)));
 
-  app.post('/api/cases', { schema: { description: 'Stores a new case; an Idempotency-Key header makes a retried request create it once', body: { type: 'object' }, headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 100 } } } } }, async (request, reply) => {
+  app.post('/api/cases', { schema: { description: 'Stores a new case; an Idempotency-Key header makes a retried request create it once', body: CaseDocument, headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 100 } } } }, validatorCompiler: caseBody }, async (request, reply) => {
     const key = request.headers['idempotency-key'];
     const r = await (await services()).cases.create(actorOf(request), request.body, typeof key === 'string' ? key : null);
     return reply.code(r.created ? 201 : 200).send(r);
@@ -64,7 +71,7 @@ export function registerCaseRoutes(app: FastifyInstance, services: () => Promise
     };
   });
 
-  app.put('/api/cases/:id', { schema: { description: 'Replaces a case (owning organisation only)', params: id, body: { type: 'object' } } }, async (request) => {
+  app.put('/api/cases/:id', { schema: { description: 'Replaces a case (owning organisation only)', params: id, body: CaseDocument }, validatorCompiler: caseBody }, async (request) => {
     await (await services()).cases.update(actorOf(request), (request.params as { id: string }).id, request.body);
     return { ok: true };
   });

@@ -2,16 +2,12 @@
 // Cases: a form that walks an officer through a proposed collaboration, and the verdict.
 // Every text from the server is set with textContent (via h), never as HTML.
 
-const ANSWERS = [['unknown', 'unknown'], ['yes', 'yes'], ['no', 'no']];
-const DATA_KINDS = ['none', 'public', 'anonymised', 'personal', 'health', 'biometric', 'important', 'proprietary'];
-
 export function casesModule({ h, api, send, card, rowsTable }) {
   const select = (name, options, value = options[0][0]) => {
     const s = h('select', { name });
     for (const [v, label] of options) s.append(h('option', { value: v, ...(v === value ? { selected: '' } : {}) }, label));
     return s;
   };
-  const answer = (name, label) => h('label', { class: 'field' }, `${label} `, select(name, ANSWERS));
   const checks = (name, items) => h('div', { class: 'checks' }, ...items.map(([value, label]) => h('label', {}, h('input', { type: 'checkbox', name, value }), ` ${label}`)));
   const badge = (v) => h('span', { class: `badge ${v}` }, String(v).toUpperCase());
 
@@ -25,31 +21,35 @@ export function casesModule({ h, api, send, card, rowsTable }) {
   }
 
   async function form() {
+    // Every fixed choice comes from the server, which reads it from the case schema that checks the case.
     const options = await api('/api/assessment/options');
+    const choices = (name) => options.choices[name].map((c) => [c.value, c.label]);
+    const answer = (name, label) => h('label', { class: 'field' }, `${label} `, select(name, choices('answer'), 'unknown'));
+    const roles = options.choices.partnerRole.map((c) => c.value).join(', ');
     const unknownBox = (name, label = ' not known yet') => h('label', {}, h('input', { type: 'checkbox', name }), label);
-    const kinds = options.partyKinds.join(', ');
-    const partners = h('textarea', { name: 'partners', rows: '3', placeholder: `one per line: name or ROR id | role (lead, partner, subcontractor, host, funder) | country | kind (${kinds})\nHarbin Institute of Technology | partner | CN | university\n? a partner university in Wuhan | partner | CN   (a partner not yet named: start with ?)` });
+    const kinds = options.choices.partyKind.map((c) => c.value).join(', ');
+    const partners = h('textarea', { name: 'partners', rows: '3', placeholder: `one per line: name or ROR id | role (${roles}) | country | kind (${kinds})\nHarbin Institute of Technology | partner | CN | university\n? a partner university in Wuhan | partner | CN   (a partner not yet named: start with ?)` });
     const f = h('form', { id: 'case-form', class: 'case-form' },
-      h('fieldset', {}, h('legend', {}, '1. The collaboration'), h('label', { class: 'field wide' }, 'Title ', h('input', { name: 'title', required: '', maxlength: '300' })), h('label', { class: 'field' }, 'Reference ', h('input', { name: 'reference', maxlength: '100' })), h('label', { class: 'field' }, 'Kind ', select('kind', [['research', 'joint research project'], ['standards-engagement', 'standards engagement']]))),
+      h('fieldset', {}, h('legend', {}, '1. The collaboration'), h('label', { class: 'field wide' }, 'Title ', h('input', { name: 'title', required: '', maxlength: '300' })), h('label', { class: 'field' }, 'Reference ', h('input', { name: 'reference', maxlength: '100' })), h('label', { class: 'field' }, 'Kind ', select('kind', choices('kind')))),
       h('fieldset', {}, h('legend', {}, '2. Partners'), partners),
       h('fieldset', {}, h('legend', {}, '3. Funding and in-kind support (leave empty for none)'),
         h('textarea', { name: 'funders', rows: '2', placeholder: `one funder per line: name | kind (${kinds}); "?" for a funder not yet named` }), unknownBox('funders_unknown', ' funders not known yet'),
         h('textarea', { name: 'in_kind', rows: '2', placeholder: 'one per line: provider | what (equipment, data, staff) | kind' }), unknownBox('in_kind_unknown', ' in-kind support not known yet')),
       h('fieldset', {}, h('legend', {}, '4. Technology'), checks('fields', options.fields.map((x) => [x.id, x.name])), unknownBox('fields_none', ' in no sensitive field'), unknownBox('fields_unknown'), answer('dual_use', 'Dual-use potential'), answer('export_controlled', 'Export-controlled')),
       h('fieldset', {}, h('legend', {}, '5. Intended application (EU AI Act)'), checks('uses', options.uses.map((u) => [u.id, `${u.label} — ${u.tier}, ${u.cite}`])), unknownBox('uses_unknown'),
-        h('div', {}, 'Aimed at ', checks('populations', options.populations.map((p) => [p, p])), unknownBox('populations_unknown')),
+        h('div', {}, 'Aimed at ', checks('populations', choices('populations')), unknownBox('populations_unknown')),
         h('label', { class: 'field wide' }, 'Languages the technology handles (comma-separated) ', h('input', { name: 'languages', maxlength: '300', placeholder: 'e.g. Mandarin, Uyghur' }))),
-      h('fieldset', {}, h('legend', {}, '6. Research'), h('label', { class: 'field' }, 'Type ', select('research_type', [['unknown', 'unknown'], ['basic', 'basic'], ['applied', 'applied'], ['development', 'development']])), answer('open_publication', 'Published openly')),
-      h('fieldset', {}, h('legend', {}, '7. Data'), checks('kinds', DATA_KINDS.map((k) => [k, k])), unknownBox('kinds_unknown'), h('div', {}, 'Stored in ', checks('storage', [['EU', 'EU'], ['CN', 'China'], ['other', 'elsewhere']])), answer('transfer_to_china', 'Transferred to China'),
-        h('div', {}, 'About ', checks('subjects', options.dataSubjects.map((k) => [k, k])), unknownBox('subjects_unknown')),
-        h('label', { class: 'field' }, 'Access to data ', select('access', options.dataAccess.map((k) => [k, k]), 'unknown'))),
+      h('fieldset', {}, h('legend', {}, '6. Research'), h('label', { class: 'field' }, 'Type ', select('research_type', choices('researchType'), 'unknown')), answer('open_publication', 'Published openly')),
+      h('fieldset', {}, h('legend', {}, '7. Data'), checks('kinds', choices('dataKinds')), unknownBox('kinds_unknown'), h('div', {}, 'Stored in ', checks('storage', choices('storage'))), answer('transfer_to_china', 'Transferred to China'),
+        h('div', {}, 'About ', checks('subjects', choices('dataSubjects')), unknownBox('subjects_unknown')),
+        h('label', { class: 'field' }, 'Access to data ', select('access', choices('dataAccess'), 'unknown'))),
       h('fieldset', {}, h('legend', {}, '8. Terms'), answer('equal_access_to_data', 'Equal access to data'), answer('equal_right_to_publish', 'Equal right to publish'), answer('ip_agreement', 'Written IP agreement'), answer('partner_veto_on_publication', 'Partner veto on publication')),
-      h('fieldset', {}, h('legend', {}, '9. Personnel'), h('textarea', { name: 'personnel', rows: '3', placeholder: `one per line: name | affiliations (;-separated) | talent programmes (;-separated, none, or unknown) | mobility (;-separated: ${options.mobility.join(', ')}; or unknown)` }), unknownBox('personnel_unknown', ' personnel not known yet')),
+      h('fieldset', {}, h('legend', {}, '9. Personnel'), h('textarea', { name: 'personnel', rows: '3', placeholder: `one per line: name | affiliations (;-separated) | talent programmes (;-separated, none, or unknown) | mobility (;-separated: ${options.choices.mobility.map((c) => c.value).join(', ')}; or unknown)` }), unknownBox('personnel_unknown', ' personnel not known yet')),
       h('fieldset', {}, h('legend', {}, '10. Duration'), h('label', { class: 'field' }, 'Start ', h('input', { name: 'start', type: 'date' })), h('label', { class: 'field' }, 'Months ', h('input', { name: 'months', type: 'number', min: '1', max: '240' }))),
       h('fieldset', {}, h('legend', {}, '11. Standards engagement (kind: standards engagement)'),
         h('label', { class: 'field' }, 'Forum ', select('forum', [['unknown', 'unknown'], ...options.forums.map((x) => [x.id, x.name])])),
         h('div', {}, 'Topics ', checks('topics', options.topics.map((t) => [t.id, t.name])), unknownBox('topics_unknown')),
-        h('label', { class: 'field' }, 'Role ', select('standards_role', options.standardsRoles.map((r) => [r, r]), 'unknown')),
+        h('label', { class: 'field' }, 'Role ', select('standards_role', choices('standardsRole'), 'unknown')),
         answer('voting_rights', 'Voting rights'), answer('access_to_drafts', 'Access to drafts'), answer('leadership_open', 'Leadership positions open'), answer('fees_proportionate', 'Fees proportionate'), answer('patents_declared', 'Essential patents declared'), answer('frand_commitment', 'FRAND commitment')),
       h('p', {}, h('button', { type: 'submit' }, 'Save and assess'), ' ', h('span', { class: 'muted' }, `rulebook ${options.rulebook.version} [${options.rulebook.hash}] · policy bundle ${options.bundle.version} [${options.bundle.hash}]`)),
       h('p', { id: 'form-error', class: 'error', role: 'alert', hidden: '' }));
