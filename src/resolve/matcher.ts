@@ -348,6 +348,11 @@ export class AffiliationResolver {
     return { countryCode: null, countryEvidence: primary ? `${country.evidence}; ${primary.name} is only a possible match` : country.evidence };
   }
 
+  /** The active registry institutions that give `acronym` as theirs ("DFG": Deutsche Forschungsgemeinschaft). */
+  acronymHolders(acronym: string): Entry[] {
+    return [...(this.acronyms.get(acronym.replace(/[.\s]/g, '').toUpperCase()) ?? [])].map((id) => this.entries.get(id)!).filter((e) => e.status === 'active');
+  }
+
   /** A part that is an acronym ("KAIST", "EPFL") every registry holder of which is in one country. */
   private acronymCountries(segs: string[]): { code: string; why: string }[] {
     const out: { code: string; why: string }[] = [];

@@ -33,6 +33,11 @@ export interface UnitRule {
   otherWords: Set<string>;
   /** The legal forms that make a listed name a company's (derive.legal_forms). */
   legalForms: Set<string>;
+  /** Legal forms and business words as screening reads them ("Tech." is "technical"): what may follow a company's name in the way people write it ("Huawei Tech."). */
+  trailingWords: Set<string>;
+  /** Chinese words that end a unit's name (实验室), and words that name another kind of organisation (大学). */
+  unitSuffixesZh: string[];
+  otherWordsZh: string[];
 }
 
 /** The start of the source of a short name derived by rule (not curated). */
@@ -55,12 +60,14 @@ export function loadAliases(file = aliasesFile()): AliasData {
   if (typeof d.rule !== 'string' || !Number.isInteger(d.min_letters) || !Number.isInteger(d.max_registry_names)) throw new ListError(`${file}: derive needs rule, min_letters and max_registry_names`);
   const u = doc.units;
   if (typeof u?.rule !== 'string' || typeof u.source !== 'string' || !Array.isArray(u.unit_words) || !Array.isArray(u.other_organisation_words)) throw new ListError(`${file}: units needs rule, source, unit_words and other_organisation_words`);
+  for (const k of ['unit_suffixes_zh', 'other_organisation_words_zh']) if (!Array.isArray(u[k]) || u[k].some((w: unknown) => typeof w !== 'string' || !hasCjk(w))) throw new ListError(`${file}: units.${k} must be a list of Chinese words`);
   // Compared as screening reads words: "Labs" is "laboratory".
   const words = (ws: unknown[], what: string) => new Set(ws.map((w, i) => {
     if (typeof w !== 'string' || nameTokens(w).length !== 1) throw new ListError(`${file}: units.${what}[${i}]: one word expected, found ${JSON.stringify(w)}`);
     return nameTokens(w)[0]!;
   }));
-  const units: UnitRule = { file: file.split('/').slice(-3).join('/'), unitWords: words(u.unit_words, 'unit_words'), otherWords: words(u.other_organisation_words, 'other_organisation_words'), legalForms: new Set(d.legal_forms) };
+  const trailingWords = new Set([...d.legal_forms, ...d.business_words].flatMap((w: string) => [foldText(w), ...nameTokens(w)]).filter((w) => w !== ''));
+  const units: UnitRule = { file: file.split('/').slice(-3).join('/'), unitWords: words(u.unit_words, 'unit_words'), otherWords: words(u.other_organisation_words, 'other_organisation_words'), legalForms: new Set(d.legal_forms), trailingWords, unitSuffixesZh: u.unit_suffixes_zh, otherWordsZh: u.other_organisation_words_zh };
   const curated = ((doc.curated ?? []) as any[]).map((c, i): CuratedNames => {
     const where = `curated[${i}]${typeof c?.entity === 'string' ? ` (${c.entity})` : ''}`;
     if (typeof c?.entity !== 'string' || typeof c?.country !== 'string' || !Array.isArray(c?.names)) throw new ListError(`${file}: ${where}: needs entity, country and names`);

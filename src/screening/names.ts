@@ -1,4 +1,27 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ABBREVIATIONS_FILE, expansionOf, foldText, hasCjk, nameTokens, otherReadings } from '../resolve/normalize.ts';
+
+/** Traditional Chinese characters and their simplified forms (OpenCC, with its provenance: scripts/build-traditional-simplified.mjs). */
+export const TRADITIONAL_FILE = 'data/resolve/traditional-simplified.json';
+let traditional: Map<string, string> | null = null;
+
+/** A Chinese name with every traditional character (華, 爾, 學, Taiwan and Hong Kong variants) written simplified; other characters as they are. */
+export function toSimplified(value: string): string {
+  traditional ??= new Map(Object.entries(JSON.parse(readFileSync(fileURLToPath(new URL(`../../${TRADITIONAL_FILE}`, import.meta.url)), 'utf8')).characters as Record<string, string>));
+  const table = traditional;
+  return value.replace(/[\u3400-\u9fff\uf900-\ufaff]/g, (c) => table.get(c) ?? c);
+}
+
+/** The data files screening reads names through (abbreviations, traditional characters), as one digest: an edit to either redoes stored screening results. */
+let dataDigest: string | null = null;
+export function screeningDataDigest(): string {
+  if (dataDigest) return dataDigest;
+  const hash = createHash('sha256');
+  for (const file of [ABBREVIATIONS_FILE, TRADITIONAL_FILE]) hash.update(readFileSync(fileURLToPath(new URL(`../../${file}`, import.meta.url))));
+  return (dataDigest = hash.digest('hex').slice(0, 16));
+}
 
 /** Legal-form words that do not tell two organisations apart ("Co., Ltd." against "Company Limited"). */
 const LEGAL_FORM = new Set(['co', 'ltd', 'limited', 'inc', 'incorporated', 'corp', 'corporation', 'company', 'llc', 'plc', 'gmbh', 'jsc', 'ojsc', 'pjsc', 'ooo', 'sa', 'ag']);
@@ -74,8 +97,8 @@ export function readingNote(value: string, read: string[] = []): string {
   return ` (${parts.join('; ')}: ${ABBREVIATIONS_FILE})`;
 }
 
-/** Chinese names compare on their Han characters only. */
-export const cjkKey = (value: string): string => value.replace(/[^\u3400-\u9fff\uf900-\ufaff]/g, '');
+/** Chinese names compare on their Han characters only, traditional ones written simplified ("華為" is "华为"). */
+export const cjkKey = (value: string): string => toSimplified(value.replace(/[^\u3400-\u9fff\uf900-\ufaff]/g, ''));
 
 export const screenKey = (value: string): string => (hasCjk(value) && cjkKey(value).length >= 2 ? cjkKey(value) : screenTokens(value).join(' '));
 

@@ -30,7 +30,7 @@ let fingerprint: string | null = null;
 function codeFingerprint(): string {
   if (fingerprint) return fingerprint;
   const hash = createHash('sha256').update(process.versions.v8);
-  for (const dir of ['../resolve/', './', '../ingest/', '../../data/geo/', '../../data/lists/']) {
+  for (const dir of ['../resolve/', './', '../ingest/', '../../data/geo/', '../../data/lists/', '../../data/resolve/']) {
     const path = fileURLToPath(new URL(dir, import.meta.url));
     for (const name of readdirSync(path).sort()) {
       if (!/\.(js|ts|json)$/.test(name)) continue;

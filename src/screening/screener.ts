@@ -1,5 +1,5 @@
 import { foldText, hasCjk, nameTokens, segments } from '../resolve/normalize.ts';
-import type { AffiliationResolver } from '../resolve/matcher.ts';
+import type { AffiliationResolver, InstitutionMatch } from '../resolve/matcher.ts';
 import type { EntryName, Level, RiskEntry, RiskList } from './lists.ts';
 import { LEVELS, loadListCatalogue } from './lists.ts';
 import { cjkKey, fuzzyScore, isAcronym, isNondistinctive, overlap, readingNote, screenKey, screenReadings, screenTokens, type Reading } from './names.ts';
@@ -319,7 +319,10 @@ export class Screener {
     const hits = new Map<string, Hit>();
     const namesakes: Similar[] = [];
     const resolution = this.resolver?.resolve(text);
-    const institutions = (resolution?.institutions ?? []).filter((m) => m.tier !== 'possible');
+    // A registry name the whole string is, held by one institution, is that institution even when
+    // its words are generic ("European Research Council"): the matcher only doubts such a name inside an address.
+    const institutions = (resolution?.institutions ?? []).map((m) => (m.tier === 'possible' && m.basis.how === 'exact' && m.basis.ambiguity === 'unique' && m.basis.place === 'none' && screenKey(text) === screenKey(m.name) ? { ...m, tier: 'exact' as const, evidence: `${m.evidence}; the whole string is this registry name` } : m)).filter((m) => m.tier !== 'possible');
+    institutions.push(...this.acronymHolder(text, institutions));
     // Only a country written in the string sets an exactly listed name apart as a namesake; the
     // country of the institution the registry matcher guessed narrows the spelling-slip matches only
     // ("Huawei Technologies Dusseldorf GmbH" is read as Huawei in China, yet is the listed German unit).
@@ -334,7 +337,10 @@ export class Screener {
     const unit = [...hits.values()].find((h) => !h.inherited)?.entry ?? null;
     if (parts.length > 1) for (const part of parts) this.readHits(part, false, { written, country }, hits, namesakes, unit);
     this.neighbourHits(text, parts, { written, country }, hits, namesakes);
-    for (const part of parts.length > 1 ? [text, ...parts] : [text]) this.companyUnitHits(part, written, hits, namesakes);
+    for (const part of parts.length > 1 ? [text, ...parts] : [text]) {
+      this.companyUnitHits(part, written, hits, namesakes);
+      this.writtenFormHits(part, part === text, written, hits, namesakes);
+    }
     // Only an exact registry name counts: a strong match ("Nanjing University" inside "Nanjing
     // University of Posts and Telecommunications") is a guess, not grounds for a flag. A withdrawn
     // or inactive record is followed to its successors, and the hit says so.
@@ -441,7 +447,8 @@ export class Screener {
       const abroad = namesakes.length > 0 && !inst ? ` The lists name a namesake elsewhere (${namesakes.map((n) => n.entry).join('; ')}), not this one.` : '';
       return `Recognised, not listed: ${what} is on none of the ${this.lists.length} loaded lists.${abroad}`;
     }
-    return `Unknown organisation: neither the registry nor any loaded list recognised "${query.trim()}". Identify it before relying on this: no listing found is not a clearance.`;
+    const registry = this.resolver ? `"${query.trim()}" is not in the loaded registry (which may be partial: give a ROR id or load a fuller one)` : 'no registry is loaded';
+    return `Unknown organisation: neither the registry nor any loaded list recognised "${query.trim()}". Identify it before relying on this: no listing found is not a clearance; ${registry}.`;
   }
 
   /** A name listed in one country and borne elsewhere: the organisations it may mean, each screened alone by name and country. */
@@ -701,18 +708,133 @@ export class Screener {
         const key = tokens.slice(0, k).join(' ');
         const found = (this.byKey.get(key) ?? []).filter((n) => this.opensUnit(n));
         for (const n of found) {
-          const other = this.namesake(n, key, written);
+          const abroad = this.abroad(n, written);
+          const other = abroad ? null : this.namesake(n, key, written);
           if (other) {
             if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after the name "${n.name.value}", but ${other.why}`, ...(other.countries ? { countries: other.countries } : {}) });
             continue;
           }
           const what = n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'short' ? 'short name' : 'listed alias';
-          const detail = `"${part}" names a unit of ${n.entry.name}: it begins with the company's ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} and goes on "${tail.join(' ')}", words naming a unit (${this.units.file})`;
+          const detail = `"${part}" names a unit of ${n.entry.name}: it begins with the company's ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} and goes on "${tail.join(' ')}", words naming a unit (${this.units.file})${abroad}`;
           this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : 'alias', n.acronym ? 0.9 : 1, hits, detail, null, readingNote(part, reading.read), { via: part, how: `a unit named after ${n.entry.name}, not the listed company itself`, relation: 'company-unit' });
         }
         if (found.length > 0) return;
       }
     }
+  }
+
+  /**
+   * A whole string that is an acronym one active registry institution gives as its own ("DFG"):
+   * that institution, recognised. An acronym several hold names none of them.
+   */
+  private acronymHolder(text: string, found: InstitutionMatch[]): InstitutionMatch[] {
+    if (found.length > 0 || !/^[A-Za-z][A-Za-z0-9&-]{1,9}$/.test(text.replace(/\./g, '')) || !/\p{Lu}.*\p{Lu}/u.test(text)) return [];
+    const holders = this.resolver?.acronymHolders(text) ?? [];
+    if (holders.length !== 1) return [];
+    const e = holders[0]!;
+    return [{ rorId: e.id, name: e.name, countryCode: e.countryCode, tier: 'exact', score: 1, evidence: `"${text}" is the acronym of ${e.name} in the registry, and of no other active institution there`, basis: { how: 'exact', held: 'alias', ambiguity: 'unique', place: 'none', generic: false, named: 'alone' }, units: [], primary: true }];
+  }
+
+  /**
+   * Ways people write a listed name that are not the name itself: with a leading place or trailing
+   * business words, a legal form or places ("Zhejiang Dahua", "Huawei Tech.", "NUDT Changsha"); with
+   * an acronym of the listed organisation for its full name ("CETC 38th Research Institute"); a
+   * one-word brand written apart ("Hik Vision"); a Chinese company's registered name without its
+   * leading place (海康威视数字技术股份有限公司); a unit named after a company's Chinese brand
+   * (华为诺亚方舟实验室). Tried only where the string is no listed name as it stands; a short name
+   * derived by rule is never reached this way (it may be a common word). The namesake guards apply.
+   */
+  private writtenFormHits(part: string, whole: boolean, written: string | null, hits: Map<string, Hit>, namesakes: Similar[]): void {
+    if (this.byKey.has(screenKey(part))) return;
+    if (hasCjk(part)) {
+      this.chineseFormHits(part, written, hits, namesakes);
+      return;
+    }
+    const isPlace = (w: string) => this.resolver?.gazetteer.isPlace(w) ?? false;
+    const tokens = screenTokens(part);
+    const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true) => {
+      for (const n of this.byKey.get(key) ?? []) {
+        if ((n.name.kind === 'subsidiary' && !whole) || n.name.source?.startsWith(DERIVED) || !ok(n)) continue;
+        const other = this.namesake(n, key, written);
+        if (other) {
+          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" is written as the name "${n.name.value}", but ${other.why}`, ...(other.countries ? { countries: other.countries } : {}) });
+          continue;
+        }
+        this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : 'alias', n.acronym ? 0.9 : 1, hits, how(n), null, readingNote(part));
+      }
+    };
+    const source = (n: IndexedName) => `${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''}`;
+    // Places before, business words, legal forms and places after: what is left must be a listed name.
+    let start = 0;
+    let end = tokens.length;
+    while (end - start > 1 && (this.units.trailingWords.has(tokens[end - 1]!) || isPlace(tokens[end - 1]!))) end--;
+    while (end - start > 1 && isPlace(tokens[start]!)) start++;
+    if (end - start < tokens.length) {
+      const core = tokens.slice(start, end);
+      const aside = [...tokens.slice(0, start), ...tokens.slice(end)];
+      take(core.join(' '), (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${aside.join(' ')}" around it (places, business words or a legal form: ${this.units.file} derive)`);
+    }
+    // An acronym or short name of a listed organisation read as its full name ("CETC 38th Research Institute").
+    for (let k = 1; k <= Math.min(2, tokens.length - 1); k++) {
+      const rest = tokens.slice(k);
+      for (const head of this.byKey.get(tokens.slice(0, k).join(' ')) ?? []) {
+        if (!(head.acronym || head.name.kind === 'short') || head.name.source?.startsWith(DERIVED)) continue;
+        for (const full of head.entry.names) {
+          if (full === head.name || hasCjk(full.value) || isAcronym(full.value) || full.kind === 'subsidiary') continue;
+          // Read whole: a legal form inside the name stays ("… Group Corporation 38th Research Institute").
+          const key = screenTokens(`${full.value} ${rest.join(' ')}`).join(' ');
+          take(key, (n) => `"${part}" reads "${head.name.value}" as "${full.value}", a name of the listed ${head.entry.name}: it is then the listed name "${source(n)}`);
+        }
+      }
+    }
+    // A one-word brand written in two or three words ("Hik Vision", "Sense Time").
+    if (tokens.length >= 2 && tokens.length <= 3) {
+      const glued = tokens.join('');
+      take(glued, (n) => `"${part}" is the name "${source(n)} written apart`, (n) => n.tokens.length === 1 && !n.acronym && glued.length >= 6);
+    }
+  }
+
+  /** A Chinese company's registered name without its leading place, or a unit named after a company's Chinese brand. */
+  private chineseFormHits(part: string, written: string | null, hits: Map<string, Hit>, namesakes: Similar[]): void {
+    const k = cjkKey(part);
+    for (const n of this.cjkNames) {
+      if (n.name.kind === 'subsidiary') continue;
+      const nk = cjkKey(n.name.value);
+      // Registered names begin with the place a company is registered in: 杭州海康威视数字技术股份有限公司
+      // is written 海康威视数字技术股份有限公司 too. The place is the one its English listed name begins with.
+      if (k.length >= 8 && k.endsWith('公司') && nk.length > k.length && nk.endsWith(k)) {
+        const place = screenTokens(n.entry.name)[0] ?? '';
+        const chars = place.match(/[aeiouv]+/g)?.length ?? 0;
+        const prefix = nk.slice(0, nk.length - k.length);
+        if ((this.resolver?.gazetteer.isPlace(place) ?? false) && (prefix.length === chars || (prefix.length === chars + 1 && /[省市]$/.test(prefix)))) {
+          this.addNameHit(n, part, 'translated', 1, hits, `"${part}" is the listed Chinese name "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} without its leading place "${prefix}" (${place}, where the listed name places it)`);
+        }
+      }
+      // A unit named after a company's Chinese brand: 华为诺亚方舟实验室.
+      if ((n.name.kind === 'short' || n.name.kind === 'chinese') && n.name.source && !n.name.source.startsWith(DERIVED) && this.companies.has(n.entry) && k.length > nk.length && k.startsWith(nk)) {
+        const rest = k.slice(nk.length);
+        const suffix = this.units.unitSuffixesZh.find((w) => rest.endsWith(w));
+        if (!suffix || this.units.otherWordsZh.some((w) => rest.includes(w))) continue;
+        const abroad = this.abroad(n, written);
+        const other = abroad ? null : this.namesake(n, cjkKey(n.name.value), written);
+        if (other) {
+          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after "${n.name.value}", but ${other.why}` });
+          continue;
+        }
+        this.addNameHit(n, part, 'translated', 1, hits, `"${part}" names a unit of ${n.entry.name}: it begins with the company's Chinese name "${n.name.value}" (${n.name.source}) and ends "${suffix}", a word naming a unit (${this.units.file})${abroad}`, null, '', { via: part, how: `a unit named after ${n.entry.name}, not the listed company itself`, relation: 'company-unit' });
+      }
+    }
+  }
+
+  /**
+   * A unit of a listed company is that company wherever it sits (data/lists/aliases.json, units.abroad):
+   * the country written in the string does not set it apart as it sets apart the company's bare name.
+   * The words to say so in the hit's evidence, or '' when the string names no other country.
+   */
+  private abroad(n: IndexedName, written: string | null): string {
+    const own = this.entryCountry.get(n.entry);
+    if (!written || !own || written === own || this.countriesNamedIn(n.name.value).has(written)) return '';
+    return `; the string places it in ${written} (${countryName(written)}), the listed company in ${own}: a unit or subsidiary abroad is still the listed group`;
   }
 
   /** Whether an entry's name may open a unit's name: a company's, of two words or more, or curated with its source. */

@@ -5,6 +5,7 @@ import type { AffiliationResolver } from '../resolve/matcher.ts';
 import { appendInSlices, EVIDENCE_STRINGS, orgSchemas, type Store } from '../store/store.ts';
 import { buildScreeningContext, screenStrings, type ScreeningContext, type StoredHit } from './context.ts';
 import { loadAliases } from './aliases.ts';
+import { screeningDataDigest } from './names.ts';
 import { keepScreeningIndex, loadScreeningIndex, screeningIndexPath, screeningIndexSignature } from './persisted.ts';
 import type { RiskList } from './lists.ts';
 
@@ -14,7 +15,7 @@ export type { ScreeningContext } from './context.ts';
 export class NoListsError extends ConflictError {}
 
 /** Bumped whenever screening behaviour changes, so stored screening results are redone. */
-export const SCREENER_VERSION = '2026.11.30-10-cas';
+export const SCREENER_VERSION = '2026.11.30-12';
 
 /** Saves lists in the store, each replacing its earlier version; every version is remembered. */
 export async function saveLists(store: Store, lists: RiskList[]): Promise<{ list: string; version: string; entries: number; changed: boolean }[]> {
@@ -75,7 +76,7 @@ const asStringScreening = (s: ScreeningContext | StringScreening): StringScreeni
 export async function screeningSignature(store: Store, lists: { id: string; version: string }[]): Promise<string> {
   const registry = await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`);
   const versions = lists.map((l) => `${l.id}@${l.version}`).join(',');
-  return createHash('sha256').update(`${SCREENER_VERSION}|${registry?.value ?? ''}|${versions}|aliases@${loadAliases().version}`).digest('hex').slice(0, 16);
+  return createHash('sha256').update(`${SCREENER_VERSION}|${registry?.value ?? ''}|${versions}|aliases@${loadAliases().version}|data@${screeningDataDigest()}`).digest('hex').slice(0, 16);
 }
 
 
