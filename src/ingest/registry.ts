@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
-import { LIST, VARCHAR, listValue, type DuckDBAppender } from '@duckdb/node-api';
+import type { DuckDBAppender } from '@duckdb/node-api';
+import { LIST, VARCHAR, listValue } from '../store/duckdb.ts';
 import type { Store } from '../store/store.ts';
 import { fileId as contentId } from './file-id.ts';
 import type { Rejected } from './records.ts';

@@ -1,4 +1,4 @@
-import { listValue } from '@duckdb/node-api';
+import { listValue } from '../store/duckdb.ts';
 import { chinaRules, type ChinaRule } from '../monitoring/bundled-entries.ts';
 import type { Store } from '../store/store.ts';
 import type { Hit, ScreenResult } from './screener.ts';
