@@ -1,8 +1,8 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { AppDb } from './db.ts';
 import { EmbeddedDb } from './embedded.ts';
-import { importLegacyIfPresent } from './legacy.ts';
 import { migrate } from './migrate.ts';
 import { openSealedTrail } from '../service/audit.ts';
 
@@ -17,7 +17,9 @@ export async function openAppDb(config: Config): Promise<AppDb> {
   // Loaded only for PostgreSQL: the client costs every embedded-database command start-up time.
   if (config.databaseUrl) db = await (await import('./postgres.ts')).PostgresDb.open(config.databaseUrl);
   else {
-    const imported = await importLegacyIfPresent(join(config.home, 'app.duckdb'), config.appDbPath);
+    const legacy = join(config.home, 'app.duckdb');
+    // The importer (and DuckDB with it) is loaded only for a home that still has the old file.
+    const imported = existsSync(legacy) ? await (await import('./legacy.ts')).importLegacyIfPresent(legacy, config.appDbPath) : null;
     if (imported) {
       const rows = Object.values(imported.tables).reduce((a, b) => a + b, 0);
       console.error(`derisk: moved the application database from ${imported.from} to ${config.appDbPath} (${rows} rows in ${Object.keys(imported.tables).length} tables; the audit chain of ${imported.auditEntries} entries verifies); the old file is kept as ${imported.keptAs}`);

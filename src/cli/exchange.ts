@@ -219,17 +219,3 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       throw new UsageError(`unknown exchange command ${JSON.stringify(sub)}\n${EXCHANGE_USAGE}`);
   }
 }
-
-/** What institutions decided about the hits of a screened string: printed beside them, never changing them. */
-export async function namesakeInformation(config: Config, query: string, hits: { list: string; entryId: string; entry: string }[]) {
-  if (hits.length === 0) return [];
-  return withService(config, (service) => service.namesakeVerdicts(null, query, hits));
-}
-
-export function printNamesakeInformation(query: string, infos: Awaited<ReturnType<typeof namesakeInformation>>, hits: { list: string; entryId: string; entry: string }[]): void {
-  for (const info of infos) {
-    const hit = hits.find((h) => h.list === info.list && h.entryId === info.entryId);
-    out.log(`\nInformation (the hit stands): ${info.institutions} institution${info.institutions === 1 ? '' : 's'} judged "${query}" not to be the listed entity ${hit?.entry ?? info.entryId} (${info.list}), with their reasons:`);
-    for (const d of info.decisions) out.log(`  - ${d.institution}${d.publisher ? ` (via ${d.publisher})` : ''}, TLP:${d.tlp.toUpperCase()}: ${d.reason}`);
-  }
-}

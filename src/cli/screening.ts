@@ -180,7 +180,7 @@ export async function screenCommand(argv: string[]): Promise<number> {
   if (query.trim() === '') throw new UsageError('empty name: give a name or a ROR id to screen');
   return withStore(config, async (store) => {
     const r = await screenOne(store, query);
-    const { namesakeInformation, printNamesakeInformation } = await import('./exchange.ts');
+    const { namesakeInformation, printNamesakeInformation } = await import('./namesakes.ts');
     const namesakes = await namesakeInformation(config, query, r.hits);
     if (values.json) out.log(JSON.stringify({ ...screenJson(r), namesake_decisions: namesakes }, null, 2));
     else {
