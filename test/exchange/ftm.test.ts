@@ -1,20 +1,24 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../../src/errors.ts';
-import { exportFtm, ftmEntityId, ftmListEntities, loadFtmTopics, type FtmEntity } from '../../src/exchange/ftm.ts';
-import { readWatchlist, type RiskList } from '../../src/screening/lists.ts';
-import { saveLists } from '../../src/screening/store.ts';
+import { exportFtm, ftmEntityId, ftmJsonLines, ftmListEntities, loadFtmTopics, type FtmEntity } from '../../src/exchange/ftm.ts';
+import { ftmListMeta, readFtmList, type FtmListMeta } from '../../src/screening/ftm.ts';
+import { ListError, readWatchlist, type RiskList } from '../../src/screening/lists.ts';
+import { saveLists, screeningContext } from '../../src/screening/store.ts';
 import { ForbiddenError, type Actor } from '../../src/service/authorize.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
-import { tempDir } from '../helpers/fixtures.ts';
+import { derisk } from '../helpers/cli.ts';
+import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 import { testService } from '../helpers/service.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
 const SCHEMA_DIR = new URL('../../../shared/standards/followthemoney/schema/', import.meta.url).pathname;
+const FIXTURE = new URL('../input/ftm/entities.ftm.json', import.meta.url).pathname;
+const META: FtmListMeta = { id: 'test-csl', title: 'US trade CSL extract', publisher: 'OpenSanctions', licence: 'CC-BY-NC-4.0', source_url: 'https://www.opensanctions.org/datasets/us_trade_csl/', retrieved: '2026-11-29', level: 'high' };
 
 interface SchemaDef {
   abstract?: boolean;
@@ -114,6 +118,88 @@ test('export: ids are stable across runs and distinct per list; unknown lists ar
   assert.throws(() => exportFtm(admin, [list()], ['no-such-list']), ValidationError);
   assert.throws(() => exportFtm({ ...admin, role: 'analyst' }, [list()]), ForbiddenError);
   assert.equal(exportFtm(admin, [list(), list('other-list')], ['other-list']).entities.length, 6);
+});
+
+test('input: an OpenSanctions-shaped file loads its organisations; broken lines are set aside with line and reason, the rest kept', () => {
+  const { list: l, setAside, leftOut } = readFtmList(FIXTURE, META);
+  assert.deepEqual(setAside.map((s) => [s.line, s.reason.replace(/ \(.*/, '')]), [
+    [6, 'not valid JSON'],
+    [7, 'Company NK-noname has no name'],
+    [8, 'property "name" is not a list of strings'],
+    [9, 'id NK-9mRqvJx3b2aXyZ8LgT4kWp already on line 1'],
+    [10, 'not a JSON object'],
+  ]);
+  assert.deepEqual(leftOut, { Person: 1, Address: 1 }, 'people and addresses are counted, not loaded');
+  assert.deepEqual(l.entries.map((e) => e.name), ['Zhongke Quantum Photonics Co., Ltd.', 'Northwestern Institute of Radar Engineering', 'Shenyang Institute of Aeronautical Automation']);
+  const zqp = l.entries[0]!;
+  assert.deepEqual(zqp.names.map((n) => [n.value, n.kind]), [['Zhongke Quantum Photonics Co., Ltd.', 'primary'], ['ZQP Photonics', 'alias'], ['中科量子光子有限公司', 'chinese']]);
+  assert.equal(zqp.country, 'China');
+  assert.equal(zqp.level, 'high');
+  assert.equal(zqp.sourceText, 'Acquiring U.S.-origin items in support of military modernisation', "the Sanction naming it gives the reason");
+  assert.deepEqual(zqp.topics, ['export.control']);
+  assert.ok(l.entries[1]!.names.some((n) => n.value === 'Xibei Radar Research Institute'), 'a previous name is screened too');
+  assert.equal(l.provenance.publisher, 'OpenSanctions');
+  assert.deepEqual(l.provenance.datasets, ['us_trade_csl']);
+  assert.equal(l.provenance.lines_set_aside, 5);
+});
+
+test('input: list metadata the file lacks must be given, every missing option named; a file with no organisation is refused', () => {
+  assert.throws(() => ftmListMeta({ title: 'X' }), (e: Error) => e instanceof ListError && /--publisher, --licence, --source-url, --retrieved, --level/.test(e.message));
+  assert.throws(() => ftmListMeta({ title: 'X', publisher: 'P', licence: 'L', 'source-url': 'https://x.org', retrieved: '2026-11-29', level: 'severe' }), /--level "severe" is not one of/);
+  assert.throws(() => ftmListMeta({ title: 'X', publisher: 'P', licence: 'L', 'source-url': 'https://x.org', retrieved: '29.11.2026', level: 'high' }), /--retrieved must be a date/);
+  assert.equal(ftmListMeta({ title: 'OpenSanctions: US CSL', publisher: 'P', licence: 'L', 'source-url': 'https://x.org', retrieved: '2026-11-29', level: 'high' }).id, 'opensanctions-us-csl');
+  const broken = writeTemp('broken.ftm.json', '{"id": "a", "schema": "Company", "prop\n{"id": "p", "schema": "Person", "properties": {"name": ["Someone"]}}\n');
+  assert.throws(() => readFtmList(broken, META), (e: Error) => e instanceof ListError && /no organisation to load.*line 1: not valid JSON/.test(e.message));
+});
+
+test('round trip: export → load as FtM → the same names and aliases screen as hits', async () => {
+  const home = tempDir();
+  const store = await landscapeStore(home);
+  try {
+    const exported = writeTemp('lists.ftm.json', ftmJsonLines(ftmListEntities([list()])));
+    const { list: back, setAside } = readFtmList(exported, { ...META, id: 'round-trip' });
+    assert.deepEqual(setAside, []);
+    assert.deepEqual(back.entries.map((e) => e.country), ['China', 'Russia', null]);
+    await saveLists(store, [back]);
+    const { screener } = await screeningContext(store);
+    for (const name of ['National University of Defense Technology', 'NUDT', '国防科技大学', 'Moscow Institute of Radar Physics', 'Unplaced Research Bureau']) {
+      const r = screener.screen(name);
+      assert.ok(r.hits.some((h) => h.list === 'round-trip'), `${name} screens as a hit of the loaded export (${r.state}: ${r.headline})`);
+    }
+    assert.equal(back.entries[0]!.sourceText, "Runs the PLA's supercomputing programme", 'the reason travels on the Sanction');
+  } finally {
+    store.close();
+  }
+});
+
+test('CLI: lists load --format ftm sets aside and names bad lines (exit 3), screen finds name and alias; export ftm writes a file that loads again', async () => {
+  const home = tempDir();
+  const env = { DERISK_HOME: home };
+  const missing = derisk(['lists', 'load', '--format', 'ftm', FIXTURE, '--title', 'US trade CSL extract'], env);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /give --publisher, --licence, --source-url, --retrieved, --level/);
+  const load = derisk(['lists', 'load', '--format', 'ftm', FIXTURE, '--title', 'US trade CSL extract', '--publisher', 'OpenSanctions', '--licence', 'CC-BY-NC-4.0', '--source-url', 'https://www.opensanctions.org/datasets/us_trade_csl/', '--retrieved', '2026-11-29', '--level', 'high'], env);
+  assert.equal(load.status, 3, load.stderr);
+  assert.match(load.stderr, /entities\.ftm\.json, line 6: set aside: not valid JSON/);
+  assert.match(load.stderr, /line 9: set aside: id NK-9mRqvJx3b2aXyZ8LgT4kWp already on line 1/);
+  assert.match(load.stdout, /list us-trade-csl-extract: 3 entries/);
+  for (const name of ['Zhongke Quantum Photonics Co., Ltd.', 'ZQP Photonics', 'Northwestern Institute of Radar Engineering']) {
+    const r = derisk(['screen', name, '--json'], env);
+    assert.equal(r.status, 10, `${name}: ${r.stdout}${r.stderr}`);
+    assert.equal(JSON.parse(r.stdout).hits[0].list, 'us-trade-csl-extract');
+  }
+  const out = join(home, 'out.ftm.json');
+  const exp = derisk(['export', 'ftm', '--out', out], env);
+  assert.equal(exp.status, 0, exp.stderr);
+  const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FtmEntity);
+  assert.equal(lines.length, 6);
+  assert.equal(derisk(['export', 'ftm', '--out', out, '--list', 'nope'], env).status, 2);
+  writeFileSync(join(home, 'again.ftm.json'), readFileSync(out));
+  const again = derisk(['lists', 'load', '--format', 'ftm', join(home, 'again.ftm.json'), '--id', 'again', '--title', 'Again', '--publisher', 'derisk', '--licence', 'internal', '--source-url', 'https://example.org/again', '--retrieved', '2026-11-30', '--level', 'medium'], env);
+  assert.equal(again.status, 0, again.stderr);
+  const hit = JSON.parse(derisk(['screen', '中科量子光子有限公司', '--json'], env).stdout);
+  assert.deepEqual(hit.hits.map((h: { list: string }) => h.list).sort(), ['again', 'us-trade-csl-extract']);
+
 });
 
 test('HTTP: GET /api/exchange/ftm serves what the command writes, to an admin only; unknown lists are a bad request', async () => {
