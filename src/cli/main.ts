@@ -56,7 +56,7 @@ Usage:
   derisk backup <dir> | derisk restore <dir>   application database and evidence store, to and from a directory
   derisk serve [--port 8720] [--host 127.0.0.1]   the web app and HTTP API over the store
   derisk export parquet <dir>                  work × institution table as Parquet, partitioned by year
-  derisk export ftm --out FILE [--list ID]...  the loaded risk lists as FollowTheMoney entities (JSON Lines)
+  derisk export ftm --out FILE [--list ID]... [--hits]   the loaded risk lists (--hits: the evidence's screening hits) as FollowTheMoney entities
   derisk sources                               the datasets derisk knows and where they come from
   derisk bench                                 run the benchmarks
 

@@ -119,6 +119,42 @@ export function ftmListEntities(lists: RiskList[], topics = loadFtmTopics()): Ft
   return lists.flatMap((list) => list.entries.flatMap((entry) => entryEntities(list, entry, topics)));
 }
 
+/** What screening found in one string of the evidence (a row of screen_hits). */
+export interface ScreenedHit {
+  raw: string;
+  list: string;
+  entryId: string;
+  match: string;
+  score: number;
+  evidence: string;
+}
+
+/**
+ * Screening hits as FtM: each string of the evidence that hit a listed entry as a `LegalEntity`
+ * of that name, tied to the entry's `Organization` by a `Similar` (FtM's presumed-same link, with
+ * the score, how it matched and the screener's version), beside the entries hit and their Sanctions.
+ */
+export function ftmHitEntities(hits: ScreenedHit[], lists: RiskList[], screener: string, topics = loadFtmTopics()): FtmEntity[] {
+  const hitEntries = new Set(hits.map((h) => `${h.list}/${h.entryId}`));
+  const entries = lists.flatMap((list) => list.entries.filter((e) => hitEntries.has(`${list.id}/${e.id}`)).flatMap((e) => entryEntities(list, e, topics)));
+  const known = new Set(entries.map((e) => e.id));
+  const strings = new Map<string, FtmEntity>();
+  const links: FtmEntity[] = [];
+  for (const h of hits) {
+    const match = ftmEntityId(h.list, h.entryId);
+    // A hit on an entry of a list no longer loaded has nothing to point at.
+    if (!known.has(match)) continue;
+    const candidate = `derisk-string-${createHash('sha256').update(h.raw).digest('hex').slice(0, 24)}`;
+    if (!strings.has(candidate)) strings.set(candidate, { id: candidate, schema: 'LegalEntity', properties: { name: [h.raw] } });
+    links.push({
+      id: `derisk-hit-${createHash('sha256').update(`${h.raw}\u0000${h.list}/${h.entryId}`).digest('hex').slice(0, 24)}`,
+      schema: 'Similar',
+      properties: props({ candidate: [candidate], match: [match], confidenceScore: [String(h.score)], criteria: [`${h.match}: ${h.evidence}`], matcher: [`derisk screener ${screener}`] }),
+    });
+  }
+  return [...entries, ...strings.values(), ...links];
+}
+
 /** The same, for a person of the installation allowed to let data leave it (as `exchange export`). */
 export function exportFtm(actor: Actor, lists: RiskList[], only: string[] = []): { entities: FtmEntity[]; lists: string[] } {
   authorize(actor, 'exchange.publish');

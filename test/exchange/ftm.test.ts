@@ -7,7 +7,7 @@ import { ValidationError } from '../../src/errors.ts';
 import { exportFtm, ftmEntityId, ftmJsonLines, ftmListEntities, loadFtmTopics, type FtmEntity } from '../../src/exchange/ftm.ts';
 import { ftmListMeta, readFtmList, type FtmListMeta } from '../../src/screening/ftm.ts';
 import { ListError, readWatchlist, type RiskList } from '../../src/screening/lists.ts';
-import { saveLists, screeningContext } from '../../src/screening/store.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { ForbiddenError, type Actor } from '../../src/service/authorize.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
 import { derisk } from '../helpers/cli.ts';
@@ -70,6 +70,7 @@ function problems(e: FtmEntity, byId: Map<string, FtmEntity>, model: ReturnType<
       else if (p.type === 'country' && !(/^[a-z]{2}$/.test(v) && new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' }).of(v.toUpperCase()))) out.push(`${e.id}.${prop}: ${v} is not an ISO country code`);
       else if (p.type === 'date' && !/^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?)?)?)?$/.test(v)) out.push(`${e.id}.${prop}: ${v} is not an ISO date`);
       else if (p.type === 'url' && !/^https?:$/.test(new URL(v).protocol)) out.push(`${e.id}.${prop}: ${v} is not a web address`);
+      else if (p.type === 'number' && !Number.isFinite(Number(v))) out.push(`${e.id}.${prop}: ${v} is not a number`);
       else if (p.type === 'topic' && !(v in topics)) out.push(`${e.id}.${prop}: ${v} is not a FtM topic`);
       else if (p.type === 'entity') {
         const target = byId.get(v);
@@ -221,4 +222,27 @@ test('HTTP: GET /api/exchange/ftm serves what the command writes, to an admin on
     await service.close();
     store.close();
   }
+});
+
+test('CLI: export ftm --hits gives the shared evidence strings that hit a list as LegalEntity, each tied by a Similar to the listed Organization; valid against the schema files', async () => {
+  const home = tempDir();
+  const store = await landscapeStore(home);
+  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'medium', country: 'China' }, { name: 'Nowhere Listed Institute', level: 'high' }]))]);
+  await screenPending(store, await screeningContext(store));
+  const expected = (await store.all<{ raw: string }>(`SELECT DISTINCT raw FROM screen_hits ORDER BY raw`)).map((r) => r.raw);
+  store.close();
+  assert.ok(expected.length > 0, 'the landscape has Tsinghua affiliations');
+  const out = join(home, 'hits.ftm.json');
+  const r = derisk(['export', 'ftm', '--hits', '--out', out], { DERISK_HOME: home });
+  assert.equal(r.status, 0, r.stderr);
+  const entities = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FtmEntity);
+  const byId = new Map(entities.map((e) => [e.id, e]));
+  const model = ftmModel();
+  assert.deepEqual(entities.flatMap((e) => problems(e, byId, model, loadFtmTopics().vocabulary)), []);
+  const tsinghua = ftmEntityId('my-watchlist', 'tsinghua-university');
+  assert.ok(byId.has(tsinghua), 'the entry hit is in the file');
+  assert.ok(!byId.has(ftmEntityId('my-watchlist', 'nowhere-listed-institute')), 'an entry nothing hit is not');
+  const links = entities.filter((e) => e.schema === 'Similar');
+  assert.deepEqual([...new Set(links.map((l) => byId.get(l.properties.candidate![0]!)!.properties.name![0]!))].sort(), expected);
+  assert.ok(links.every((l) => l.properties.match![0] === tsinghua && /derisk screener/.test(l.properties.matcher![0]!)));
 });
