@@ -104,6 +104,8 @@ async function loadFtmFile(config: Config, file: string, values: Partial<Record<
   } catch (e) {
     throw e instanceof ListError ? new UsageError(e.message) : e;
   }
+  // Loading under a published list's id would replace that list with this file.
+  if (loadListCatalogue().lists.some((l) => l.id === meta.id)) throw new UsageError(`list id ${meta.id} is a published list derisk loads from the mirror: give the FtM file another --id`);
   const { list, setAside, leftOut } = readFtmList(file, meta);
   for (const s of setAside) out.error(`${file}, line ${s.line}: set aside: ${s.reason} (${s.excerpt})`);
   const others = Object.entries(leftOut).map(([schema, n]) => `${n} ${schema}`);

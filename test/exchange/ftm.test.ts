@@ -179,6 +179,9 @@ test('CLI: lists load --format ftm sets aside and names bad lines (exit 3), scre
   const missing = derisk(['lists', 'load', '--format', 'ftm', FIXTURE, '--title', 'US trade CSL extract'], env);
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /give --publisher, --licence, --source-url, --retrieved, --level/);
+  const taken = derisk(['lists', 'load', '--format', 'ftm', FIXTURE, '--id', 'us-bis-entity-list', '--title', 'T', '--publisher', 'P', '--licence', 'L', '--source-url', 'https://x.org', '--retrieved', '2026-11-29', '--level', 'high'], env);
+  assert.equal(taken.status, 2, 'a published list is not replaced by a FtM file under its id');
+  assert.match(taken.stderr, /us-bis-entity-list is a published list/);
   const load = derisk(['lists', 'load', '--format', 'ftm', FIXTURE, '--title', 'US trade CSL extract', '--publisher', 'OpenSanctions', '--licence', 'CC-BY-NC-4.0', '--source-url', 'https://www.opensanctions.org/datasets/us_trade_csl/', '--retrieved', '2026-11-29', '--level', 'high'], env);
   assert.equal(load.status, 3, load.stderr);
   assert.match(load.stderr, /entities\.ftm\.json, line 6: set aside: not valid JSON/);
