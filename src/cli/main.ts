@@ -25,6 +25,8 @@ Usage:
   derisk facts [--json]                        the brief's published facts against the loaded data
   derisk lists [show|load [--watchlist F]...|diff <old> <new>]   risk lists: what is loaded (with provenance),
                                                load the published lists from the mirror (and your watchlists), compare versions
+  derisk lists load --format ftm <file> --title T --publisher P --licence L --source-url U --retrieved YYYY-MM-DD --level L [--id ID]
+                                               a FollowTheMoney JSON Lines file (OpenSanctions' entities.ftm.json) as one more list
   derisk screen <name|ROR id> [--json]         every list entry the name denotes, grouped by organisation, how it matched,
                                                and the nearest names not taken; exit 0 recognised and not listed, 10 listed,
                                                11 ambiguous (say which one), 12 unknown organisation (identify it first)
@@ -54,6 +56,7 @@ Usage:
   derisk backup <dir> | derisk restore <dir>   application database and evidence store, to and from a directory
   derisk serve [--port 8720] [--host 127.0.0.1]   the web app and HTTP API over the store
   derisk export parquet <dir>                  work × institution table as Parquet, partitioned by year
+  derisk export ftm --out FILE [--list ID]... [--hits]   the loaded risk lists (--hits: the evidence's screening hits) as FollowTheMoney entities
   derisk sources                               the datasets derisk knows and where they come from
   derisk bench                                 run the benchmarks
 

@@ -7,7 +7,8 @@ import { fileId } from '../ingest/file-id.ts';
 import { regionOf } from '../regions/regions.ts';
 import { briefing, briefingMarkdown } from '../screening/briefing.ts';
 import { diffLists } from '../screening/diff.ts';
-import { loadListCatalogue, readCatalogueList, readListFile, readWatchlist, type RiskList } from '../screening/lists.ts';
+import { ftmListMeta, readFtmList } from '../screening/ftm.ts';
+import { ListError, loadListCatalogue, readCatalogueList, readListFile, readWatchlist, type RiskList } from '../screening/lists.ts';
 import { loadWeights, portfolio, portfolioCsv, type Portfolio, type PortfolioScope } from '../screening/portfolio.ts';
 import { BatchError, batchCsv, parseNames, screenBatch, type BatchResult } from '../screening/batch.ts';
 import { levelWords, matchWords, SCREEN_STATES, ScreenError, screenJson, type ScreenResult, type ScreenState } from '../screening/screener.ts';
@@ -41,9 +42,14 @@ export async function loadAndScreen(store: Store, lists: RiskList[]): Promise<vo
 }
 
 export async function listsCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, watchlist: { type: 'string', multiple: true } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, watchlist: { type: 'string', multiple: true }, ...FTM_OPTIONS } });
   const [sub, ...files] = positionals;
   const config = loadConfig();
+  if (values.format !== undefined) {
+    if (sub !== 'load' || values.format !== 'ftm') throw new UsageError(`--format: only \`lists load --format ftm <file>\` takes a format, got ${JSON.stringify(values.format)}`);
+    if (files.length !== 1) throw new UsageError('lists load --format ftm needs one FollowTheMoney JSON Lines file');
+    return loadFtmFile(config, at(files[0]!), values);
+  }
   if (sub === 'diff') {
     if (files.length !== 2) throw new UsageError('lists diff needs two files: <old> <new>');
     const diff = diffLists(readListFile(at(files[0]!)), readListFile(at(files[1]!)));
@@ -76,6 +82,39 @@ export async function listsCommand(argv: string[]): Promise<number> {
     if (values.json) out.log(JSON.stringify(shown, null, 2));
     else for (const s of shown) out.log(`${s.list}  ${s.entries} entries  version ${s.version}  retrieved ${s.retrieved}\n  ${s.publisher}\n  source: ${s.source}\n  licence: ${s.licence}`);
     return EXIT.ok;
+  });
+}
+
+const FTM_OPTIONS = {
+  format: { type: 'string' },
+  id: { type: 'string' },
+  title: { type: 'string' },
+  publisher: { type: 'string' },
+  licence: { type: 'string' },
+  'source-url': { type: 'string' },
+  retrieved: { type: 'string' },
+  level: { type: 'string' },
+} as const;
+
+/** A FollowTheMoney file as one more list beside those loaded: its lines that cannot be read are named, the rest loaded. */
+async function loadFtmFile(config: Config, file: string, values: Partial<Record<keyof typeof FTM_OPTIONS, string | undefined>>): Promise<number> {
+  let meta;
+  try {
+    meta = ftmListMeta(values);
+  } catch (e) {
+    throw e instanceof ListError ? new UsageError(e.message) : e;
+  }
+  // Loading under a published list's id would replace that list with this file.
+  if (loadListCatalogue().lists.some((l) => l.id === meta.id)) throw new UsageError(`list id ${meta.id} is a published list derisk loads from the mirror: give the FtM file another --id`);
+  const { list, setAside, leftOut } = readFtmList(file, meta);
+  for (const s of setAside) out.error(`${file}, line ${s.line}: set aside: ${s.reason} (${s.excerpt})`);
+  const others = Object.entries(leftOut).map(([schema, n]) => `${n} ${schema}`);
+  if (others.length) out.log(`not organisations, not loaded: ${others.join(', ')}`);
+  if (setAside.length) out.log(`${setAside.length} line${setAside.length === 1 ? '' : 's'} set aside (listed above), ${list.entries.length} organisations read`);
+  return withStore(config, async (store) => {
+    await loadAndScreen(store, [list]);
+    await (await import('./watch.ts')).checkAlerts(store, config, 'when-new');
+    return setAside.length ? EXIT.quarantined : EXIT.ok;
   });
 }
 

@@ -33,6 +33,8 @@ export interface RiskEntry {
   rorIds: string[];
   /** The id of another entry of the same list that this one belongs to. */
   parentEntry: string | null;
+  /** FollowTheMoney topics ("sanction", "export.control") a list loaded from FtM gives the entry. */
+  topics?: string[];
 }
 
 export interface Provenance {

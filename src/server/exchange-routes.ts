@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { feedIdentity, keyIdOf, publisherOf, writeFeed } from '../exchange/feed.ts';
 import { DISTRIBUTIONS, EXPORTABLE_TLPS, TLPS, type Distribution, type ExportableTlp, type Tlp } from '../exchange/marking.ts';
+import { exportFtm, ftmJsonLines } from '../exchange/ftm.ts';
 import { mispEvents } from '../exchange/misp.ts';
 import { pullSubscription } from '../exchange/pull.ts';
 import { findListEntry, ITEM_KINDS, loadExchangePolicy, type ExchangeService, type ItemKind, type Subject } from '../exchange/service.ts';
@@ -115,6 +116,17 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     const identity = feedIdentity(options.home);
     const written = writeFeed(options.home, feedDir, mispEvents(publisherOf(identity), outgoing, await options.lists()));
     return { ...written, publisher: identity.publisher, key: identity.publicKey, path: EXCHANGE_FEED_ROUTE.replace(':file', ''), notes: outgoing.notes.length, namesakes: outgoing.namesakes.length, assessments: outgoing.assessments.length, heldBack: outgoing.heldBack };
+  });
+
+  app.get('/api/exchange/ftm', {
+    schema: {
+      description: 'The loaded risk lists (all, or those named) as FollowTheMoney entities, one JSON object a line: an Organization and a Sanction per entry (admin, as publishing)',
+      querystring: { type: 'object', additionalProperties: false, properties: { list: { type: 'string', maxLength: 2000, description: 'list ids, separated by commas (default: every loaded list)' } } },
+    },
+  }, async (request, reply) => {
+    const only = (request.query as { list?: string }).list?.split(',').map((id) => id.trim()).filter(Boolean) ?? [];
+    const { entities } = exportFtm(actorOf(request), await options.lists(), only);
+    return reply.type('application/x-ndjson; charset=utf-8').header('content-disposition', 'attachment; filename="derisk-lists.ftm.json"').send(ftmJsonLines(entities));
   });
 
   // Public in auth.ts: another installation reads it without an account here, and trusts it by its signature.

@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { RiskEntry, RiskList } from '../screening/lists.ts';
+import { ValidationError } from '../errors.ts';
+import { authorize, type Actor } from '../service/authorize.ts';
+
+/** One FollowTheMoney entity as OpenSanctions writes them, one per line: `{id, schema, properties}`. */
+export interface FtmEntity {
+  id: string;
+  schema: string;
+  properties: Record<string, string[]>;
+  datasets?: string[];
+}
+
+interface FtmTopics {
+  vocabulary: Record<string, string>;
+  lists: Record<string, string[]>;
+}
+
+export const FTM_TOPICS = fileURLToPath(new URL('../../data/exchange/ftm.json', import.meta.url));
+
+export function loadFtmTopics(path = FTM_TOPICS): FtmTopics {
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as FtmTopics & { provenance?: unknown };
+  if (!raw.provenance) throw new Error(`${path}: no provenance block`);
+  for (const [list, topics] of Object.entries(raw.lists)) {
+    const unknown = topics.filter((t) => !(t in raw.vocabulary));
+    if (unknown.length) throw new Error(`${path}: list ${list}: ${unknown.join(', ')} not in the topic vocabulary`);
+  }
+  return raw;
+}
+
+/** Stable across runs and installations: the same listing is the same entity wherever it is exported. */
+export const ftmEntityId = (listId: string, entryId: string, kind: 'entity' | 'sanction' = 'entity'): string =>
+  `derisk-${kind === 'sanction' ? 'sanction-' : ''}${createHash('sha256').update(`${listId}/${entryId}`).digest('hex').slice(0, 24)}`;
+
+let countryCodes: Map<string, string> | null = null;
+
+/** FtM's country type is the ISO 3166-1 alpha-2 code in lower case; lists write the English name ("China") or a code. */
+export function ftmCountry(value: string): string | null {
+  if (!countryCodes) {
+    countryCodes = new Map();
+    const english = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+    for (let a = 65; a <= 90; a++) {
+      for (let b = 65; b <= 90; b++) {
+        const code = String.fromCharCode(a, b);
+        const name = english.of(code);
+        if (name && name !== code) countryCodes.set(name.toLowerCase(), code.toLowerCase());
+      }
+    }
+    const places = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/geo/places.json', import.meta.url)), 'utf8')) as { countryAliases: Record<string, string[]> };
+    for (const [code, aliases] of Object.entries(places.countryAliases)) for (const alias of aliases) if (!countryCodes.has(alias.toLowerCase())) countryCodes.set(alias.toLowerCase(), code.toLowerCase());
+  }
+  const v = value.trim();
+  if (/^[A-Za-z]{2}$/.test(v) && new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' }).of(v.toUpperCase())) return v.toLowerCase();
+  return countryCodes.get(v.toLowerCase()) ?? null;
+}
+
+const isUrl = (v: unknown): v is string => typeof v === 'string' && /^https?:\/\/\S+$/.test(v);
+
+/** Only the properties that have values: FtM has no empty or null values. */
+function props(entries: Record<string, (string | null | undefined)[]>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, values] of Object.entries(entries)) {
+    const kept = [...new Set(values.filter((v): v is string => typeof v === 'string' && v.trim() !== ''))];
+    if (kept.length) out[k] = kept;
+  }
+  return out;
+}
+
+function entryEntities(list: RiskList, entry: RiskEntry, topics: FtmTopics): FtmEntity[] {
+  const id = ftmEntityId(list.id, entry.id);
+  const p = list.provenance;
+  const publisherUrl = isUrl(p.official_url) ? p.official_url : p.source_url;
+  const country = entry.country ? ftmCountry(entry.country) : null;
+  const organization: FtmEntity = {
+    id,
+    schema: 'Organization',
+    properties: props({
+      name: [entry.name],
+      // Names the list gives; a subsidiary is another organisation, not another name of this one.
+      alias: entry.names.filter((n) => n.value !== entry.name && n.kind !== 'subsidiary' && !n.source).map((n) => n.value),
+      country: [country],
+      topics: [...(topics.lists[list.id] ?? []), ...(entry.topics ?? []).filter((t) => t in topics.vocabulary)],
+      classification: [entry.category],
+      sourceUrl: [isUrl(entry.url) ? entry.url : null],
+      publisher: [p.publisher],
+      publisherUrl: [isUrl(publisherUrl) ? publisherUrl : null],
+      program: [p.title],
+      retrievedAt: [p.retrieved],
+    }),
+    datasets: [list.id],
+  };
+  const sanction: FtmEntity = {
+    id: ftmEntityId(list.id, entry.id, 'sanction'),
+    schema: 'Sanction',
+    properties: props({
+      entity: [id],
+      authority: [p.publisher],
+      program: [p.title],
+      programUrl: [isUrl(publisherUrl) ? publisherUrl : null],
+      reason: [entry.sourceText],
+      sourceUrl: [isUrl(entry.url) ? entry.url : isUrl(p.source_url) ? p.source_url : null],
+      recordId: [entry.id],
+      summary: [`derisk risk level ${entry.level}${list.levelRationale ? `: ${list.levelRationale}` : ''}`],
+      retrievedAt: [p.retrieved],
+    }),
+    datasets: [list.id],
+  };
+  return [organization, sanction];
+}
+
+/**
+ * The entries of risk lists as FollowTheMoney entities: each entry an `Organization` (names,
+ * country code, topics, source), and a `Sanction` tying it to its list (authority, program,
+ * reason, derisk's level), so a FtM tool (OpenSanctions' yente, Aleph) can match against them.
+ */
+export function ftmListEntities(lists: RiskList[], topics = loadFtmTopics()): FtmEntity[] {
+  return lists.flatMap((list) => list.entries.flatMap((entry) => entryEntities(list, entry, topics)));
+}
+
+/** What screening found in one string of the evidence (a row of screen_hits). */
+export interface ScreenedHit {
+  raw: string;
+  list: string;
+  entryId: string;
+  match: string;
+  score: number;
+  evidence: string;
+}
+
+/**
+ * Screening hits as FtM: each string of the evidence that hit a listed entry as a `LegalEntity`
+ * of that name, tied to the entry's `Organization` by a `Similar` (FtM's presumed-same link, with
+ * the score, how it matched and the screener's version), beside the entries hit and their Sanctions.
+ */
+export function ftmHitEntities(hits: ScreenedHit[], lists: RiskList[], screener: string, topics = loadFtmTopics()): FtmEntity[] {
+  const hitEntries = new Set(hits.map((h) => `${h.list}/${h.entryId}`));
+  const entries = lists.flatMap((list) => list.entries.filter((e) => hitEntries.has(`${list.id}/${e.id}`)).flatMap((e) => entryEntities(list, e, topics)));
+  const known = new Set(entries.map((e) => e.id));
+  const strings = new Map<string, FtmEntity>();
+  const links: FtmEntity[] = [];
+  for (const h of hits) {
+    const match = ftmEntityId(h.list, h.entryId);
+    // A hit on an entry of a list no longer loaded has nothing to point at.
+    if (!known.has(match)) continue;
+    const candidate = `derisk-string-${createHash('sha256').update(h.raw).digest('hex').slice(0, 24)}`;
+    if (!strings.has(candidate)) strings.set(candidate, { id: candidate, schema: 'LegalEntity', properties: { name: [h.raw] } });
+    links.push({
+      id: `derisk-hit-${createHash('sha256').update(`${h.raw}\u0000${h.list}/${h.entryId}`).digest('hex').slice(0, 24)}`,
+      schema: 'Similar',
+      properties: props({ candidate: [candidate], match: [match], confidenceScore: [String(h.score)], criteria: [`${h.match}: ${h.evidence}`], matcher: [`derisk screener ${screener}`] }),
+    });
+  }
+  return [...entries, ...strings.values(), ...links];
+}
+
+/** The same, for a person of the installation allowed to let data leave it (as `exchange export`). */
+export function exportFtm(actor: Actor, lists: RiskList[], only: string[] = []): { entities: FtmEntity[]; lists: string[] } {
+  authorize(actor, 'exchange.publish');
+  const unknown = only.filter((id) => !lists.some((l) => l.id === id));
+  if (unknown.length) throw new ValidationError(`no loaded list ${unknown.join(', ')} (loaded: ${lists.map((l) => l.id).join(', ') || 'none'})`);
+  const chosen = only.length ? lists.filter((l) => only.includes(l.id)) : lists;
+  return { entities: ftmListEntities(chosen), lists: chosen.map((l) => l.id) };
+}
+
+export const ftmJsonLines = (entities: FtmEntity[]): string => entities.map((e) => JSON.stringify(e)).join('\n') + (entities.length ? '\n' : '');
