@@ -6,6 +6,7 @@ import type { AppDb } from '../appdb/db.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { feedIdentity, keyIdOf, publisherOf, writeFeed } from '../exchange/feed.ts';
 import { DISTRIBUTIONS, ExchangeError, EXPORTABLE_TLPS, parseDistribution, parseTlp, type ExportableTlp } from '../exchange/marking.ts';
+import { ftmJsonLines, ftmOutgoingEntities } from '../exchange/ftm.ts';
 import { mispEvents } from '../exchange/misp.ts';
 import { parseFeedOrigins } from '../exchange/origins.ts';
 import { ExchangeService, findListEntry, ITEM_KINDS, loadExchangePolicy, type ItemKind, type Outgoing, type Subject } from '../exchange/service.ts';
@@ -20,7 +21,7 @@ export const EXCHANGE_USAGE = `derisk exchange keys [--publisher NAME]          
   derisk exchange namesake "<string>" --entry LIST/ENTRY --reason T [--org O]    "this string is not that listed entity"
   derisk exchange share note|namesake|assessment|correction <id> --distribution organisation|community|everyone --tlp clear|green|amber|amber+strict|red [--org O]
   derisk exchange items [--org O] [--json]         the organisation's notes, decisions and verdicts with how far each may travel
-  derisk exchange export --format misp|stix --out FILE [--tlp clear|green|amber|amber+strict] [--audience community|everyone] [--k N]
+  derisk exchange export --format misp|stix|ftm --out FILE [--tlp clear|green|amber|amber+strict] [--audience community|everyone] [--k N]
   derisk exchange publish <dir> [--tlp …] [--audience …] [--k N]   a signed static feed (MISP feed layout, manifest.json signed)
   derisk exchange subscribe <url|dir> --key ed25519:…              trust a feed signed with that key
   derisk exchange pull [--json]                    take what every subscribed feed published since the last pull (the server can pull on a schedule: POST /api/exchange/subscriptions with every)
@@ -147,17 +148,25 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       });
     case 'export': {
       if (args.length > 0) throw new UsageError('exchange export takes no positional arguments');
-      if (values.format !== 'misp' && values.format !== 'stix') throw new UsageError(`--format takes misp or stix, got ${JSON.stringify(values.format)}`);
+      if (values.format !== 'misp' && values.format !== 'stix' && values.format !== 'ftm') throw new UsageError(`--format takes misp, stix or ftm, got ${JSON.stringify(values.format)}`);
       if (!values.out) throw new UsageError('exchange export needs --out FILE');
       const options = outgoingOptions(values);
       const lists = await loadedListsOf(config);
       const publisher = publisherOf(feedIdentity(config.home));
       return withService(config, async (service, db) => {
         const outgoing = await service.outgoing(await cliActor(db, values.org ?? 'local'), options);
-        const doc = values.format === 'misp' ? mispEvents(publisher, outgoing, lists, new Date(), true) : stixBundle(publisher, outgoing, lists);
-        writeFileSync(values.out!, JSON.stringify(doc, null, 1) + '\n');
+        let written: string;
+        if (values.format === 'ftm') {
+          const entities = ftmOutgoingEntities(publisher, outgoing, lists);
+          writeFileSync(values.out!, ftmJsonLines(entities));
+          written = `${entities.length} FollowTheMoney entities, one a line`;
+        } else {
+          const doc = values.format === 'misp' ? mispEvents(publisher, outgoing, lists, new Date(), true) : stixBundle(publisher, outgoing, lists);
+          writeFileSync(values.out!, JSON.stringify(doc, null, 1) + '\n');
+          written = values.format === 'misp' ? `${(doc as unknown[]).length} MISP events` : 'a STIX 2.1 bundle';
+        }
         printOutgoing(outgoing);
-        out.log(`written: ${values.out} (${values.format === 'misp' ? `${(doc as unknown[]).length} MISP events` : 'a STIX 2.1 bundle'})`);
+        out.log(`written: ${values.out} (${written})`);
         return EXIT.ok;
       });
     }

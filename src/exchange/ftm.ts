@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { RiskEntry, RiskList } from '../screening/lists.ts';
 import { ValidationError } from '../errors.ts';
 import { authorize, type Actor } from '../service/authorize.ts';
+import type { Publisher } from './misp.ts';
+import type { Outgoing, Sharing, Subject } from './service.ts';
 
 /** One FollowTheMoney entity as OpenSanctions writes them, one per line: `{id, schema, properties}`. */
 export interface FtmEntity {
@@ -119,6 +121,11 @@ export function ftmListEntities(lists: RiskList[], topics = loadFtmTopics()): Ft
   return lists.flatMap((list) => list.entries.flatMap((entry) => entryEntities(list, entry, topics)));
 }
 
+const digest = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
+
+/** A name as written in the evidence: the same string is the same entity in every export. */
+const ftmStringId = (raw: string) => `derisk-string-${digest(raw)}`;
+
 /** What screening found in one string of the evidence (a row of screen_hits). */
 export interface ScreenedHit {
   raw: string;
@@ -144,7 +151,7 @@ export function ftmHitEntities(hits: ScreenedHit[], lists: RiskList[], screener:
     const match = ftmEntityId(h.list, h.entryId);
     // A hit on an entry of a list no longer loaded has nothing to point at.
     if (!known.has(match)) continue;
-    const candidate = `derisk-string-${createHash('sha256').update(h.raw).digest('hex').slice(0, 24)}`;
+    const candidate = ftmStringId(h.raw);
     if (!strings.has(candidate)) strings.set(candidate, { id: candidate, schema: 'LegalEntity', properties: { name: [h.raw] } });
     links.push({
       id: `derisk-hit-${createHash('sha256').update(`${h.raw}\u0000${h.list}/${h.entryId}`).digest('hex').slice(0, 24)}`,
@@ -165,3 +172,90 @@ export function exportFtm(actor: Actor, lists: RiskList[], only: string[] = []):
 }
 
 export const ftmJsonLines = (entities: FtmEntity[]): string => entities.map((e) => JSON.stringify(e)).join('\n') + (entities.length ? '\n' : '');
+
+/**
+ * The TLP marking and distribution of an item as `keywords` (FtM has no marking property): `tlp:green`
+ * as MISP tags it, and `distribution:community`, so a FtM tool can filter on them.
+ */
+const markingKeywords = (s: Sharing): string[] => {
+  if (s.tlp === 'red') throw new Error('TLP:RED never leaves the installation');
+  return [`tlp:${s.tlp}`, `distribution:${s.distribution}`];
+};
+
+/**
+ * What `outgoing` let through as FtM entities, beside the entities they are about: each note and
+ * namesake decision a `Note` whose `entity` is the listed entry's `Organization` (the id `export ftm`
+ * gives it, so both files join), a namesake decision also on the string as a `LegalEntity` (the id
+ * `export ftm --hits` gives it) and saying it is not that entry; each anonymised assessment a `Note`
+ * on its partners (FtM's `Assessment` has an author but nothing to point at what was assessed).
+ * TLP and distribution go in `keywords`; the organisation that wrote an item in `publisher`.
+ */
+export function ftmOutgoingEntities(publisher: Publisher, out: Outgoing, lists: RiskList[], topics = loadFtmTopics()): FtmEntity[] {
+  const entities = new Map<string, FtmEntity>();
+  const add = (e: FtmEntity) => {
+    const known = entities.get(e.id);
+    if (!known) entities.set(e.id, e);
+    else for (const [k, v] of Object.entries(e.properties)) known.properties[k] = [...new Set([...(known.properties[k] ?? []), ...v])];
+    return e.id;
+  };
+  const entries = new Map<string, { l: RiskList; e: RiskEntry }>(lists.flatMap((l) => l.entries.map((e) => [`${l.id}/${e.id}`, { l, e }] as const)));
+  const subjectEntity = (s: Subject, country: string | null = null): string => {
+    if (s.kind === 'entry') {
+      const found = entries.get(s.value);
+      if (found) return entryEntities(found.l, found.e, topics).map(add)[0]!;
+      // An entry of a list no longer loaded: still the same id, with the name the item gave it.
+      const [listId, ...entry] = s.value.split('/');
+      return add({ id: ftmEntityId(listId!, entry.join('/')), schema: 'Organization', properties: props({ name: [s.label] }) });
+    }
+    if (s.kind === 'ror') return add({ id: `derisk-ror-${s.value}`, schema: 'Organization', properties: props({ name: [s.label], country: [country], sourceUrl: [`https://ror.org/${s.value}`] }) });
+    return add({ id: ftmStringId(s.value), schema: 'LegalEntity', properties: props({ name: [s.value], country: [country] }) });
+  };
+  const origin = (orgName: string) => `${orgName} (via ${publisher.name})`;
+  for (const n of out.notes) {
+    add({
+      id: `derisk-note-${digest(`note/${n.id}`)}`,
+      schema: 'Note',
+      properties: props({
+        entity: [subjectEntity(n.subject)],
+        name: [`Note on ${n.subject.label}`],
+        description: [n.body],
+        summary: [n.opinion === null ? null : `opinion ${n.opinion} of 100 (50 neutral): how much of a concern the author thinks the entity is`],
+        publisher: [origin(n.orgName)],
+        createdAt: [n.createdAt.slice(0, 10)],
+        keywords: markingKeywords(n),
+      }),
+    });
+  }
+  for (const d of out.namesakes) {
+    add({
+      id: `derisk-namesake-${digest(`namesake/${d.id}`)}`,
+      schema: 'Note',
+      properties: props({
+        entity: [subjectEntity({ kind: 'entry', value: `${d.listId}/${d.entryId}`, label: d.entryName }), subjectEntity({ kind: 'name', value: d.name, label: d.name })],
+        name: [`"${d.name}" is not ${d.entryName}`],
+        summary: [`Namesake decision: screening matched "${d.name}" to the listed entity ${d.entryName}; it is NOT that entity`],
+        description: [d.reason],
+        publisher: [origin(d.orgName)],
+        createdAt: [d.createdAt.slice(0, 10)],
+        keywords: ['derisk:namesake', ...markingKeywords(d)],
+      }),
+    });
+  }
+  for (const a of out.assessments) {
+    const partners = a.partners.map((p) => subjectEntity(p.ror ? { kind: 'ror', value: p.ror, label: p.name ?? p.ror } : { kind: 'name', value: p.name!, label: p.name! }, ftmCountry(p.country)));
+    add({
+      id: `derisk-assessment-${a.uuid}`,
+      schema: 'Note',
+      properties: props({
+        entity: partners,
+        name: [`Anonymised assessment: overall ${a.overall}`],
+        summary: [`Overall ${a.overall}; ${Object.entries(a.categories).map(([c, v]) => `${c} ${v}`).join(', ')}`],
+        description: [`Criteria that hold: ${a.criteria.join(', ') || 'none'}. Fields: ${a.fields === null ? 'unknown' : a.fields.join(', ') || 'none'}. Lists: ${a.lists.map((l) => `${l.id} ${l.version}`).join(', ') || 'none'}; rulebook ${a.rulebook}; policy bundle ${a.bundle}.`],
+        publisher: [publisher.name],
+        createdAt: [a.month],
+        keywords: ['derisk:assessment', ...markingKeywords(a)],
+      }),
+    });
+  }
+  return [...entities.values()];
+}

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parse as parseYaml } from 'yaml';
 import { ValidationError } from '../../src/errors.ts';
 import { exportFtm, ftmEntityId, ftmJsonLines, ftmListEntities, loadFtmTopics, type FtmEntity } from '../../src/exchange/ftm.ts';
 import { ftmListMeta, readFtmList, type FtmListMeta } from '../../src/screening/ftm.ts';
@@ -11,38 +10,14 @@ import { saveLists, screenPending, screeningContext } from '../../src/screening/
 import { ForbiddenError, type Actor } from '../../src/service/authorize.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
 import { derisk } from '../helpers/cli.ts';
+import { ftmModel, problems } from '../helpers/ftm-schema.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 import { testService } from '../helpers/service.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
-const SCHEMA_DIR = new URL('../../../shared/standards/followthemoney/schema/', import.meta.url).pathname;
 const FIXTURE = new URL('../input/ftm/entities.ftm.json', import.meta.url).pathname;
 const META: FtmListMeta = { id: 'test-csl', title: 'US trade CSL extract', publisher: 'OpenSanctions', licence: 'CC-BY-NC-4.0', source_url: 'https://www.opensanctions.org/datasets/us_trade_csl/', retrieved: '2026-11-29', level: 'high' };
-
-interface SchemaDef {
-  abstract?: boolean;
-  extends?: string[];
-  required?: string[];
-  properties?: Record<string, { type?: string; range?: string }>;
-}
-
-/** The FtM model as its YAML files define it: each schema with the properties of its ancestors. */
-function ftmModel() {
-  const schemata = new Map<string, SchemaDef>();
-  for (const f of readdirSync(SCHEMA_DIR).filter((f) => /\.ya?ml$/.test(f))) {
-    for (const [name, def] of Object.entries(parseYaml(readFileSync(join(SCHEMA_DIR, f), 'utf8')) as Record<string, SchemaDef>)) schemata.set(name, def);
-  }
-  const ancestry = (name: string): string[] => [name, ...(schemata.get(name)?.extends ?? []).flatMap(ancestry)];
-  const property = (schema: string, prop: string) => {
-    for (const s of ancestry(schema)) {
-      const p = schemata.get(s)?.properties?.[prop];
-      if (p) return p;
-    }
-    return undefined;
-  };
-  return { schemata, ancestry, property };
-}
 
 const LIST_ENTRIES = [
   { id: 'nudt', name: 'National University of Defense Technology', aliases: ['NUDT'], name_zh: '国防科技大学', level: 'very-high', country: 'China', category: 'Military', note: 'Runs the PLA\'s supercomputing programme', url: 'https://unitracker.aspi.org.au/universities/national-university-of-defense-technology/' },
@@ -50,37 +25,6 @@ const LIST_ENTRIES = [
   { id: 'nowhere', name: 'Unplaced Research Bureau', level: 'medium' },
 ];
 const list = (id = 'my-watchlist'): RiskList => readWatchlist(watchlist(LIST_ENTRIES, { id, title: 'Our office watchlist', publisher: 'Research Security Office', source_url: 'https://example.org/watchlist', retrieved: '2026-11-01', licence: 'internal' }));
-
-/** Every problem of one exported entity against the FtM schema files; none is the answer wanted. */
-function problems(e: FtmEntity, byId: Map<string, FtmEntity>, model: ReturnType<typeof ftmModel>, topics: Record<string, string>): string[] {
-  const out: string[] = [];
-  const def = model.schemata.get(e.schema);
-  if (!def) return [`${e.id}: no schema ${e.schema}`];
-  if (def.abstract) out.push(`${e.id}: ${e.schema} is abstract`);
-  for (const r of model.ancestry(e.schema).flatMap((s) => model.schemata.get(s)?.required ?? [])) if (!e.properties[r]?.length) out.push(`${e.id}: required ${r} missing`);
-  for (const [prop, values] of Object.entries(e.properties)) {
-    const p = model.property(e.schema, prop);
-    if (!p) {
-      out.push(`${e.id}: ${e.schema} has no property ${prop}`);
-      continue;
-    }
-    if (!Array.isArray(values) || values.length === 0) out.push(`${e.id}.${prop}: not a non-empty list`);
-    for (const v of values) {
-      if (typeof v !== 'string' || v.trim() === '') out.push(`${e.id}.${prop}: ${JSON.stringify(v)} is not a string`);
-      else if (p.type === 'country' && !(/^[a-z]{2}$/.test(v) && new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' }).of(v.toUpperCase()))) out.push(`${e.id}.${prop}: ${v} is not an ISO country code`);
-      else if (p.type === 'date' && !/^\d{4}(-\d{2}(-\d{2}(T\d{2}:\d{2}(:\d{2})?)?)?)?$/.test(v)) out.push(`${e.id}.${prop}: ${v} is not an ISO date`);
-      else if (p.type === 'url' && !/^https?:$/.test(new URL(v).protocol)) out.push(`${e.id}.${prop}: ${v} is not a web address`);
-      else if (p.type === 'number' && !Number.isFinite(Number(v))) out.push(`${e.id}.${prop}: ${v} is not a number`);
-      else if (p.type === 'topic' && !(v in topics)) out.push(`${e.id}.${prop}: ${v} is not a FtM topic`);
-      else if (p.type === 'entity') {
-        const target = byId.get(v);
-        if (!target) out.push(`${e.id}.${prop}: ${v} is not in the export`);
-        else if (p.range && !model.ancestry(target.schema).includes(p.range)) out.push(`${e.id}.${prop}: ${target.schema} is not a ${p.range}`);
-      }
-    }
-  }
-  return out;
-}
 
 test('export: every entity is valid against the FtM schema files (schema, properties of it or its parents, country codes, dates, urls, topics, entity links)', () => {
   const model = ftmModel();

@@ -7,11 +7,14 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { migrate } from '../../src/appdb/migrate.ts';
+import { ftmEntityId, ftmListEntities, ftmOutgoingEntities, loadFtmTopics } from '../../src/exchange/ftm.ts';
+import { nameUuid } from '../../src/exchange/marking.ts';
 import { mispEvents } from '../../src/exchange/misp.ts';
-import { ExchangeService } from '../../src/exchange/service.ts';
+import { ExchangeService, type AnonymisedAssessment } from '../../src/exchange/service.ts';
 import { stixBundle } from '../../src/exchange/stix.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { ForbiddenError, NotFoundError, type Actor } from '../../src/service/authorize.ts';
+import { ftmModel, problems } from '../helpers/ftm-schema.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
 const STANDARDS = new URL('../../../shared/standards/', import.meta.url).pathname;
@@ -175,5 +178,53 @@ test('STIX 2.1 export validates against the official JSON schemas, TLP 2.0 marki
   assert.deepEqual(tlps, ['TLP:AMBER', 'TLP:CLEAR', 'TLP:GREEN']);
   // A bundle the schemas refuse is caught: the check can fail.
   assert.equal(ajv.getSchema(base + 'sdos/note.json')!({ ...bundle.objects.find((o) => o.type === 'note'), object_refs: [] }), false);
+  await db.close();
+});
+
+test('FtM export: the items MISP and STIX carry as Notes on the listed Organization (the id export ftm gives it), valid against the FtM schema files; TLP and distribution in keywords; ids stable', async () => {
+  const { db, service, a } = await sharedItems();
+  const outgoing = await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3 });
+  // An anonymised verdict as outgoing lets one through (k organisations reached; that gate is outgoing's, for every format).
+  const verdict: AnonymisedAssessment = {
+    uuid: nameUuid('assessment/x'), partners: [{ name: 'Harbin Institute of Technology', ror: '01yqg2h08', country: 'CN' }, { name: 'Shadow Photonics Lab', ror: null, country: 'CN' }],
+    fields: ['eu-artificial-intelligence'], overall: 'red', categories: { partner: 'red', technology: 'yellow' }, criteria: ['P-LISTED-VERY-HIGH'], lists: [{ id: 'my-watchlist', version: 'v1' }],
+    rulebook: 'r1', bundle: 'b1', month: '2026-11', distribution: 'community', tlp: 'green',
+  };
+  const entities = ftmOutgoingEntities(publisher, { ...outgoing, assessments: [verdict] }, [list]);
+  const byId = new Map(entities.map((e) => [e.id, e]));
+  const model = ftmModel();
+  const topics = loadFtmTopics().vocabulary;
+  assert.deepEqual(entities.flatMap((e) => problems(e, byId, model, topics)), []);
+  const notes = entities.filter((e) => e.schema === 'Note');
+  assert.equal(notes.length, outgoing.notes.length + outgoing.namesakes.length + 1, 'each note, decision and verdict the MISP and STIX exports carry, and nothing else');
+  const text = JSON.stringify(entities);
+  for (const secret of ['RED-TEXT', 'PRIVATE-TEXT', 'tlp:red']) assert.ok(!text.includes(secret), secret);
+
+  const nudt = ftmEntityId('my-watchlist', 'nudt');
+  assert.ok(ftmListEntities([list]).some((e) => e.id === nudt && byId.get(nudt)!.schema === 'Organization'), 'the listed Organization has the id derisk export ftm gives it');
+  const onNudt = notes.find((n) => n.properties.description?.[0] === 'Runs a joint lab with the PLA')!;
+  assert.deepEqual(onNudt.properties.entity, [nudt]);
+  assert.deepEqual(onNudt.properties.keywords, ['tlp:green', 'distribution:community']);
+  assert.match(onNudt.properties.publisher![0]!, /^uni-a \(via Test platform\)$/);
+  const namesake = notes.find((n) => n.properties.keywords?.includes('derisk:namesake'))!;
+  assert.equal(namesake.properties.entity![0], nudt);
+  assert.equal(byId.get(namesake.properties.entity![1]!)!.properties.name![0], 'Defense Technology University, Boston');
+  assert.match(namesake.properties.summary![0]!, /it is NOT that entity/);
+  assert.deepEqual(namesake.properties.description, ['a US college of the same words']);
+  assert.deepEqual(namesake.properties.keywords, ['derisk:namesake', 'tlp:clear', 'distribution:everyone']);
+  const assessed = notes.find((n) => n.properties.keywords?.includes('derisk:assessment'))!;
+  assert.deepEqual(assessed.properties.entity!.map((id) => byId.get(id)!.properties.country), [['cn'], ['cn']]);
+  assert.deepEqual(byId.get('derisk-ror-01yqg2h08')!.properties.sourceUrl, ['https://ror.org/01yqg2h08']);
+
+  // A feed for everyone leaves the community note out, keeps the decision shared with everyone.
+  const everyone = ftmOutgoingEntities(publisher, await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'everyone', k: 3 }), [list]);
+  assert.ok(!everyone.some((e) => e.id === onNudt.id), 'the note shared with the community is not in an export for everyone');
+  assert.ok(everyone.some((e) => e.id === namesake.id));
+  assert.ok(!JSON.stringify(everyone).includes('AMBER-TEXT'));
+  // Stable: the same items are the same entities at every export; each note's id is its own.
+  assert.deepEqual(ftmOutgoingEntities(publisher, { ...(await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3 })), assessments: [verdict] }, [list]), entities);
+  assert.equal(onNudt.id, ftmOutgoingEntities(publisher, await service.outgoing(a, { maxTlp: 'green', audience: 'community', k: 3 }), [list]).find((e) => e.schema === 'Note' && e.properties.entity?.[0] === nudt && !e.properties.keywords!.includes('derisk:namesake'))!.id);
+  // The checker can fail: Note has no author.
+  assert.equal(problems({ ...onNudt, properties: { ...onNudt.properties, author: ['x'] } }, byId, model, topics).length, 1);
   await db.close();
 });

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { ftmEntityId, loadFtmTopics, type FtmEntity } from '../../src/exchange/ftm.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { derisk } from '../helpers/cli.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { ftmModel, problems } from '../helpers/ftm-schema.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
@@ -60,6 +62,10 @@ test('two installations exchange notes, namesake decisions and anonymised assess
   const first = ok(derisk(['exchange', 'publish', feed], a));
   assert.match(first, /1 notes, 1 namesake decisions, 0 anonymised assessments/);
   assert.match(first, /held back: 2 assessments of 1 partner groups assessed by fewer than 3 organisations/);
+  const ftmFile = join(tempDir(), 'items.ftm.json');
+  const ftmItems = () => readFileSync(ftmFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FtmEntity);
+  assert.match(ok(derisk(['exchange', 'export', '--format', 'ftm', '--out', ftmFile], a)), /1 notes, 1 namesake decisions, 0 anonymised assessments[^]*written: .*FollowTheMoney entities/);
+  assert.equal(ftmItems().filter((e) => e.properties.keywords?.includes('derisk:assessment')).length, 0, 'the FtM export holds back what the feed holds back');
   const firstCopy = join(tempDir(), 'old-feed');
   cpSync(feed, firstCopy, { recursive: true });
 
@@ -72,6 +78,13 @@ test('two installations exchange notes, namesake decisions and anonymised assess
   // The third university's verdict makes the group big enough.
   assess('uni-c');
   assert.match(ok(derisk(['exchange', 'publish', feed], a)), /1 notes, 1 namesake decisions, 3 anonymised assessments/);
+  ok(derisk(['exchange', 'export', '--format', 'ftm', '--out', ftmFile], a));
+  const entities = ftmItems();
+  const byId = new Map(entities.map((e) => [e.id, e]));
+  assert.deepEqual(entities.flatMap((e) => problems(e, byId, ftmModel(), loadFtmTopics().vocabulary)), []);
+  assert.equal(entities.filter((e) => e.properties.keywords?.includes('derisk:assessment')).length, 3);
+  assert.ok(entities.some((e) => e.schema === 'Note' && e.properties.entity?.[0] === ftmEntityId('my-watchlist', 'tsinghua') && e.properties.keywords?.includes('derisk:namesake')));
+  for (const secret of ['RED-ONLY', 'Shadow Partner', 'PRIVATE-ONLY', 'CONFIDENTIAL', 'Prof Wang', 'Delft', 'uni-c', 'tlp:red']) assert.ok(!readFileSync(ftmFile, 'utf8').includes(secret), `the FtM export must not contain ${secret}`);
   const text = feedText(feed);
   for (const secret of ['RED-ONLY', 'Shadow Partner', 'PRIVATE-ONLY', 'CONFIDENTIAL', 'Prof Wang', 'Delft', 'uni-c', 'tlp:red']) assert.ok(!text.includes(secret), `the feed must not contain ${secret}`);
   assert.match(ok(derisk(['exchange', 'pull'], b)), /sequence 2: 3 new, 0 updated, 2 unchanged/);
