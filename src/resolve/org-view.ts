@@ -97,7 +97,12 @@ async function stringsDecided(store: Store, schema: string, corrections: Correct
  * the works those strings appear in are counted again from those resolutions, in a schema of its
  * own that only this organisation's reads go through (Store.viewOf). Nobody else's view changes.
  */
-export async function applyCorrections(store: Store, orgId: string, corrections: Correction[], resolve: ResolveWith): Promise<{ strings: number; works: number }> {
+export function applyCorrections(store: Store, orgId: string, corrections: Correction[], resolve: ResolveWith): Promise<{ strings: number; works: number }> {
+  // After any ingest under way (it may bring strings the corrections decide), never beside it.
+  return store.exclusive((writer) => buildView(writer, orgId, corrections, resolve));
+}
+
+async function buildView(store: Store, orgId: string, corrections: Correction[], resolve: ResolveWith): Promise<{ strings: number; works: number }> {
   const schema = orgSchemaOf(orgId);
   await keyStrings(store);
   const raws = corrections.length === 0 ? [] : await stringsDecided(store, schema, corrections, true);
