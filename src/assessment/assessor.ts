@@ -1,6 +1,7 @@
 import { ScreenError } from '../screening/screener.ts';
 import { loadAliases } from '../screening/aliases.ts';
 import type { ScreeningContext } from '../screening/store.ts';
+import { correctionsRead, viewCorrections, type CorrectionsRead } from '../resolve/org-view.ts';
 import type { Store } from '../store/store.ts';
 import { assess, type Assessment } from './assess.ts';
 import type { PolicyBundle } from './bundle.ts';
@@ -23,6 +24,8 @@ export interface Snapshot extends Record<string, unknown> {
   aliases: string;
   registry: string | null;
   works: number;
+  /** The match corrections the evidence was read through (the organisation's view), with a hash of the set. */
+  corrections?: CorrectionsRead;
   observations: Observations;
 }
 
@@ -62,7 +65,12 @@ export class Assessor {
       if (e instanceof ScreenError) throw new CaseError(e.message);
       throw e;
     }
-    return { ...(await this.versions()), observations };
+    return { ...(await this.versions()), corrections: await this.correctionsFor(orgId), observations };
+  }
+
+  /** The match corrections an organisation's evidence is read through now (none for the shared base). */
+  async correctionsFor(orgId: string | undefined): Promise<CorrectionsRead> {
+    return correctionsRead(orgId === undefined ? [] : await viewCorrections(this.parts.store, orgId));
   }
 
   /** The versions of what the observations come from: lists, aliases, registry, the evidence store's size. */
@@ -117,12 +125,14 @@ export class Assessor {
       yearsOf.set(orgId, await copubYears(await this.storeFor(orgId), [...new Set(rors)]));
     }
     const versions = await this.versions();
+    const correctionsOf = new Map<string | undefined, CorrectionsRead>();
+    for (const orgId of yearsOf.keys()) correctionsOf.set(orgId, await this.correctionsFor(orgId));
     return items.map(({ c, asOf, orgId }, i) => {
       const p = parties[i]!;
       if (p instanceof Error) return p;
       try {
         // Each verdict gets its own copy: nothing one verdict holds is shared with another.
-        return this.replay(c, { ...versions, observations: observationsOf(structuredClone(p), yearsOf.get(orgId)!, asOf) }, asOf, bundle);
+        return this.replay(c, { ...versions, corrections: correctionsOf.get(orgId)!, observations: observationsOf(structuredClone(p), yearsOf.get(orgId)!, asOf) }, asOf, bundle);
       } catch (e) {
         return e as Error;
       }

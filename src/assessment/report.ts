@@ -4,6 +4,7 @@ import { UnavailableError } from '../errors.ts';
 import type { Assessment, CriterionResult } from './assess.ts';
 import type { Case } from './case.ts';
 import { evidenceInWords, type PartyScreen } from './evidence.ts';
+import type { CorrectionRead, CorrectionsRead } from '../resolve/org-view.ts';
 
 const esc = (v: unknown): string =>
   String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -36,6 +37,14 @@ const DECISION_WORDS: Record<string, string> = { approved: 'Approved', 'approved
 function signOff(d: ReportMeta['decision']): string {
   if (!d) return `<h2>Decision and sign-off</h2><p class="muted">No decision is recorded in derisk for this verdict.</p><table class="sign"><tr><th>Decision</th><td></td></tr><tr><th>Conditions</th><td></td></tr><tr><th>Decided by</th><td></td></tr><tr><th>Date and signature</th><td></td></tr></table>`;
   return `<h2>Decision and sign-off</h2><table class="sign" data-testid="decision"><tr><th>Decision</th><td><strong>${esc(DECISION_WORDS[d.decision] ?? d.decision)}</strong></td></tr>${d.conditions.length ? `<tr><th>Conditions</th><td><ol>${d.conditions.map((x) => `<li>${esc(x)}</li>`).join('')}</ol></td></tr>` : ''}<tr><th>Decided by</th><td>${esc(d.decidedByName)}</td></tr><tr><th>Date</th><td>${esc(d.decidedAt.slice(0, 10))} <span class="muted">(${esc(d.decidedAt)}, recorded in the audit trail)</span></td></tr></table>`;
+}
+
+/** Which match corrections the evidence was read through: part of what an officer defends. */
+function correctionsBasis(mc: CorrectionsRead | undefined): string {
+  if (!mc) return '<p class="muted" data-testid="corrections">Match corrections: not recorded with this verdict.</p>';
+  if (mc.items.length === 0) return `<p class="muted" data-testid="corrections">Evidence read through no match corrections [${esc(mc.hash)}].</p>`;
+  const item = (c: CorrectionRead) => `<li>${esc(JSON.stringify(c.string))} ${esc(c.decision === 'is' ? `is ${c.ror}` : c.decision === 'not' ? `is not ${c.ror}` : 'names no registry institution')} <span class="muted">(${esc(c.org)}, ${esc(c.id)})</span></li>`;
+  return `<div class="muted" data-testid="corrections">Evidence read through ${mc.items.length} match correction${mc.items.length === 1 ? '' : 's'} [${esc(mc.hash)}]:<ul>${mc.items.map(item).join('')}</ul></div>`;
 }
 
 export function reportHtml(c: Case, a: Assessment, meta: ReportMeta = {}): string {
@@ -92,6 +101,7 @@ ${a.lowering.length ? `<h2>Factors lowering risk</h2><p>${esc(a.lowering.join(',
 ${signOff(meta.decision)}
 <h2>Basis</h2>
 <p class="muted">Rulebook ${esc(a.rulebook.title)}, version ${esc(a.rulebook.version)}, content hash ${esc(a.rulebook.hash)}. Policy bundle ${esc(a.bundle?.version ?? 'not recorded')} [${esc(a.bundle?.hash ?? '')}]: ${esc(Object.entries(a.bundle?.files ?? {}).map(([f, h]) => `${f} ${h}`).join(', '))}. Lists: ${esc(((a.snapshot.lists ?? []) as { id: string; version: string }[]).map((l) => `${l.id} ${l.version}`).join(', '))}; registry ${esc(String(a.snapshot.registry ?? 'unknown'))}; ${esc(String(a.snapshot.works ?? 0))} works in the evidence store.</p>
+${correctionsBasis(a.snapshot.corrections as CorrectionsRead | undefined)}
 </body></html>`;
 }
 

@@ -16,6 +16,7 @@ import { verifyAudit } from '../service/audit.ts';
 import type { Actor } from '../service/authorize.ts';
 import { assessmentDocument, CaseService, type StoredAssessment } from '../service/cases.ts';
 import { Accounts, OPERATOR } from '../service/accounts.ts';
+import type { CorrectionRead } from '../resolve/org-view.ts';
 import type { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 import { at, out } from './io.ts';
@@ -57,6 +58,8 @@ function printAssessment(a: Assessment, id?: string): void {
   out.log(`\nRe-assess by ${a.reassessBy}.`);
 }
 
+const describeRead = (c: CorrectionRead) => `${JSON.stringify(c.string)} ${c.decision}${c.ror ? ` ${c.ror}` : ''} (${c.org}, ${c.id})`;
+
 async function writeReport(path: string, c: Case, a: Assessment, meta: Parameters<typeof reportHtml>[2]): Promise<void> {
   const html = reportHtml(c, a, meta);
   if (path.endsWith('.pdf')) await writePdf(html, at(path));
@@ -90,6 +93,14 @@ export async function assessCommand(argv: string[]): Promise<number> {
           if (diff.changed.length === 0) out.log('  no criterion changed');
           for (const f of diff.files) out.log(`  file changed: ${f.file} ${f.before ?? '(absent)'} → ${f.after ?? '(absent)'}`);
           if (diff.files.length === 0) out.log('  no file of the policy bundle changed');
+          const mc = diff.corrections;
+          if (!mc.recorded) out.log('  match corrections: not recorded with this verdict (stored before they were)');
+          else if (!mc.changed) out.log(`  match corrections in force unchanged [${mc.now}]`);
+          else {
+            out.log(`  match corrections in force changed since [${mc.before} → ${mc.now}] (the replay reads the evidence as it was then; assess the case again to read it through them):`);
+            for (const c of mc.added) out.log(`    added: ${describeRead(c)}`);
+            for (const c of mc.removed) out.log(`    removed: ${describeRead(c)}`);
+          }
         }
         return EXIT.ok;
       }

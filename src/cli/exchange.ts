@@ -82,7 +82,7 @@ function outgoingOptions(values: Values): { maxTlp: ExportableTlp; audience: 'co
 }
 
 function printOutgoing(outgoing: Outgoing): void {
-  out.log(`${outgoing.notes.length} notes, ${outgoing.namesakes.length} namesake decisions, ${outgoing.assessments.length} anonymised assessments`);
+  out.log(`${outgoing.notes.length} notes, ${outgoing.namesakes.length} namesake decisions, ${outgoing.assessments.length} anonymised assessments, ${outgoing.corrections.length} match corrections`);
   if (outgoing.heldBack.groups > 0) out.log(`held back: ${outgoing.heldBack.assessments} assessments of ${outgoing.heldBack.groups} partner groups assessed by fewer than ${outgoing.heldBack.k} organisations`);
 }
 

@@ -17,6 +17,8 @@ export const MATCH_USAGE = `derisk match correct "<string>" <ROR id|none> --reas
   derisk match resolve "<string>" [--org O] [--json]   the string resolved with the organisation's corrections (and those shared with it)
   derisk match apply [--org O]                     resolve again the strings the organisation's corrections decide and count their works again,
                                                    in its view only (match correct does this itself; run it after corrections were shared with it)
+  derisk match received [--org O] [--json]         corrections other installations' feeds brought (derisk exchange pull), and whether the organisation accepted each
+  derisk match accept <uuid> [--org O]             take one into the organisation's corrections in force (below its own) and apply it to its view
   (share one with other organisations: derisk exchange share correction <id> --distribution community --tlp green)`;
 
 const OPTIONS = { ...COMMON, reason: { type: 'string' }, not: { type: 'boolean' }, org: { type: 'string' } } as const;
@@ -97,6 +99,33 @@ export async function matchCommand(argv: string[]): Promise<number> {
           out.log(`${r.tier}; country ${r.countryCode ?? 'unknown'} (${r.countryEvidence})`);
           for (const m of r.institutions) out.log(`  ${m.primary ? '*' : ' '} ${m.name} (${m.rorId}, ${m.countryCode ?? '?'}) ${m.tier} ${m.score}: ${m.evidence}`);
         }
+        return EXIT.ok;
+      } finally {
+        await db.close();
+      }
+    }
+    case 'received': {
+      const db = await openAppDb(config);
+      try {
+        const list = await new MatchCorrections(db, () => undefined).receivedFor(await cliActor(db, org));
+        if (values.json) out.log(JSON.stringify(list, null, 2));
+        else for (const r of list) out.log(`${r.uuid}  ${r.accepted ? 'accepted' : 'not accepted'}  ${r.correction.verdict.padEnd(4)} ${(r.correction.rorId || '-').padEnd(9)}  "${r.correction.raw}"  ${r.originOrg} via ${r.publisher}, TLP:${r.tlp.toUpperCase()}: ${r.correction.reason}`);
+        if (!values.json && list.length === 0) out.log('no corrections received from feeds (derisk exchange pull brings them)');
+        return EXIT.ok;
+      } finally {
+        await db.close();
+      }
+    }
+    case 'accept': {
+      if (args.length !== 1) throw new UsageError('match accept needs the uuid of a received correction (derisk match received lists them)');
+      const db = await openAppDb(config);
+      try {
+        const registry = await withStore(config, async (store) => new Set((await store.all<{ ror_id: string }>('SELECT ror_id FROM institutions')).map((r) => r.ror_id)));
+        const corrections = new MatchCorrections(db, (id) => (registry.has(id) ? { name: id } : undefined));
+        const r = await corrections.accept(await cliActor(db, org), args[0]!);
+        const applied = await applyFor(config, corrections, org);
+        if (values.json) out.log(JSON.stringify({ ...r, applied }, null, 2));
+        else out.log(`accepted ${r.uuid} ("${r.correction.raw}" ${r.correction.verdict}${r.correction.rorId ? ` ${r.correction.rorId}` : ''}, from ${r.originOrg} via ${r.publisher}) for ${org}\n${describeApplied(applied, org)}`);
         return EXIT.ok;
       } finally {
         await db.close();

@@ -1,7 +1,8 @@
 import type { RiskEntry, RiskList } from '../screening/lists.ts';
 import { screenKey } from '../screening/names.ts';
 import { MISP_DISTRIBUTION, mispTlpTag, nameUuid, parseTlp, TLPS, type Tlp } from './marking.ts';
-import type { AnonymisedAssessment, EntityNote, ItemKind, NamesakeDecision, Outgoing, ReceivedItem } from './service.ts';
+import { correctionKey } from '../resolve/thesaurus.ts';
+import type { AnonymisedAssessment, EntityNote, ItemKind, NamesakeDecision, Outgoing, ReceivedItem, SharedCorrection } from './service.ts';
 
 /**
  * derisk's shared items as MISP core-format events (../shared/standards/misp/): an organisation's
@@ -18,7 +19,7 @@ export interface Publisher {
 type Json = Record<string, unknown>;
 
 /** Tags derisk reads back; MISP shows them as ordinary tags. */
-const TAG = { subject: 'derisk:subject', notListed: 'derisk:not-listed-entity', assessment: 'derisk:anonymised-assessment' };
+const TAG = { subject: 'derisk:subject', notListed: 'derisk:not-listed-entity', assessment: 'derisk:anonymised-assessment', correction: 'derisk:match-correction' };
 
 export const entryUuid = (listId: string, entryId: string) => nameUuid(`entry/${listId}/${entryId}`);
 const unix = (iso: string) => String(Math.floor(Date.parse(iso) / 1000));
@@ -158,6 +159,25 @@ function namesakeAttribute(d: NamesakeDecision, org: Org, publisher: Org) {
   };
 }
 
+/**
+ * A match correction: the affiliation string as the value, the decision in the tag
+ * (`derisk:match-correction="is:<ROR id>"`, `"not:<ROR id>"` or `"none"`), the reason as its Note.
+ */
+function correctionAttribute(c: SharedCorrection, org: Org, publisher: Org) {
+  const distribution = MISP_DISTRIBUTION[c.distribution];
+  return {
+    uuid: c.id,
+    type: 'text',
+    category: 'External analysis',
+    value: c.string,
+    comment: c.verdict === 'none' ? 'derisk match correction: names no ROR institution' : `derisk match correction: ${c.verdict === 'is' ? 'is' : 'is not'} https://ror.org/${c.rorId}`,
+    distribution,
+    tlp: c.tlp,
+    Tag: [{ name: `${TAG.correction}="${c.verdict === 'none' ? 'none' : `${c.verdict}:${c.rorId}`}"`, colour: '#7a4fbf', exportable: true }],
+    Note: [analyst('Note', nameUuid(`note/${c.id}`), c.id, org, publisher, c.createdAt, distribution, { note: c.reason, language: 'en' })],
+  };
+}
+
 function assessmentAttribute(a: AnonymisedAssessment, publisher: Org) {
   const distribution = MISP_DISTRIBUTION[a.distribution];
   const { uuid, distribution: _d, tlp, ...doc } = a;
@@ -189,7 +209,7 @@ function entryOf(lists: Map<string, RiskList>, key: string): { list: RiskList; e
 export function mispEvents(publisher: Publisher, out: Outgoing, lists: RiskList[], now = new Date(), withGalaxies = false): { Event: Json }[] {
   const pub: Org = { id: '1', name: publisher.name, uuid: publisher.uuid };
   const byList = new Map(lists.map((l) => [l.id, l]));
-  const orgs = new Map<string, { org: Org; attrs: ReturnType<typeof noteAttribute | typeof namesakeAttribute>[] }>();
+  const orgs = new Map<string, { org: Org; attrs: ReturnType<typeof noteAttribute | typeof namesakeAttribute | typeof correctionAttribute>[] }>();
   const orgOf = (id: string, name: string) => {
     let o = orgs.get(id);
     if (!o) orgs.set(id, (o = { org: { id: String(orgs.size + 2), name, uuid: nameUuid(`org/${publisher.uuid}/${id}`) }, attrs: [] }));
@@ -202,6 +222,10 @@ export function mispEvents(publisher: Publisher, out: Outgoing, lists: RiskList[
   for (const d of out.namesakes) {
     const o = orgOf(d.orgId, d.orgName);
     o.attrs.push(namesakeAttribute(d, o.org, pub));
+  }
+  for (const c of out.corrections) {
+    const o = orgOf(c.orgId, c.orgName);
+    o.attrs.push(correctionAttribute(c, o.org, pub));
   }
   const events = [...orgs.entries()].map(([id, o]) => event(`derisk: notes and namesake decisions of ${o.org.name}`, nameUuid(`event/${publisher.uuid}/org/${id}`), o.org, pub, o.attrs, now));
   if (out.assessments.length) {
@@ -275,7 +299,8 @@ export function readMispEvent(doc: unknown, file: string, self?: Publisher): { i
       const subject = tagged(a.Tag, `${TAG.subject}=`);
       const notListed = tagged(a.Tag, `${TAG.notListed}=`);
       const isAssessment = tagged(a.Tag, TAG.assessment) !== null;
-      if (subject === null && notListed === null && !isAssessment) continue;
+      const correction = tagged(a.Tag, `${TAG.correction}=`);
+      if (subject === null && notListed === null && !isAssessment && correction === null) continue;
       const tlpTag = tagged(a.Tag, 'tlp:') ?? eventTlp;
       // No marking: the most cautious reading that may still be shared within the organisation.
       const tlp = tlpTag === null ? 'amber' : parseTlp(tlpTag, `${uuid}: tlp tag`);
@@ -291,7 +316,7 @@ export function readMispEvent(doc: unknown, file: string, self?: Publisher): { i
       }
       const note = ((a.Note as Json[] | undefined) ?? [])[0];
       const value = str(a.value, 'value');
-      const kind: ItemKind = isAssessment ? 'assessment' : notListed !== null ? 'namesake' : 'note';
+      const kind: ItemKind = isAssessment ? 'assessment' : notListed !== null ? 'namesake' : correction !== null ? 'correction' : 'note';
       let docOut: Json;
       let subjectKey: string;
       if (kind === 'namesake') {
@@ -300,6 +325,13 @@ export function readMispEvent(doc: unknown, file: string, self?: Publisher): { i
         const entryName = /^Not the listed entity (.*) \([^()]*\)$/.exec(String(a.comment ?? ''))?.[1] ?? entryId;
         docOut = { name: value, listId, entryId, entryName, reason: str(note?.note, 'the reason (Note)'), createdAt: String(note?.created ?? '') };
         subjectKey = screenKey(value);
+      } else if (kind === 'correction') {
+        const decided = unquote(correction!);
+        const m = /^(?:none|(is|not):(0[a-hj-km-np-tv-z0-9]{6}\d{2}))$/.exec(decided);
+        if (!m) throw new Error(`tag ${TAG.correction} says ${JSON.stringify(decided)}, not is:<ROR id>, not:<ROR id> or none`);
+        subjectKey = correctionKey(value);
+        if (subjectKey === '') throw new Error('the corrected string has no letters or digits to match on');
+        docOut = { string: value, verdict: m[1] ?? 'none', rorId: m[2] ?? '', reason: str(note?.note, 'the reason (Note)'), createdAt: String(note?.created ?? '') };
       } else if (kind === 'note') {
         const s = unquote(subject!);
         const colon = s.indexOf(':');

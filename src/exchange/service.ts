@@ -11,7 +11,7 @@ import { distributionAllows, ExchangeError, nameUuid, tlpAllows, type Distributi
 import { UnprocessableError } from '../errors.ts';
 import { checkFeedSource, NO_FEED_ORIGINS, type FeedOrigins } from './origins.ts';
 
-/** A correction (src/resolve/corrections.ts) is shared within the installation only: feeds do not carry it yet. */
+/** A correction is a match correction (src/resolve/corrections.ts): shared within the installation, and carried by feeds. */
 export type ItemKind = 'note' | 'namesake' | 'assessment' | 'correction';
 export const ITEM_KINDS: readonly ItemKind[] = ['note', 'namesake', 'assessment', 'correction'];
 
@@ -69,9 +69,32 @@ export interface AnonymisedAssessment extends Sharing {
   month: string;
 }
 
+/** A match correction as it leaves the installation: the string, the decision, why, whose. */
+export interface SharedCorrection extends Sharing {
+  id: string;
+  orgId: string;
+  orgName: string;
+  string: string;
+  verdict: 'is' | 'not' | 'none';
+  /** Empty for a "none" correction. */
+  rorId: string;
+  reason: string;
+  createdAt: string;
+}
+
+/** A correction another installation shared, as a feed brought it (exchange_received.doc). */
+export interface ReceivedCorrection {
+  string: string;
+  verdict: 'is' | 'not' | 'none';
+  rorId: string;
+  reason: string;
+  createdAt: string;
+}
+
 export interface Outgoing {
   notes: EntityNote[];
   namesakes: NamesakeDecision[];
+  corrections: SharedCorrection[];
   assessments: AnonymisedAssessment[];
   /** Partner groups shared by fewer than k organisations: held back, counted only. */
   heldBack: { groups: number; assessments: number; k: number };
@@ -111,6 +134,13 @@ const noteOf = (r: NoteRow): EntityNote => ({
 const namesakeOf = (r: NamesakeRow): NamesakeDecision => ({
   id: r.id, orgId: r.org_id, orgName: r.org_name ?? r.org_id, name: r.name, listId: r.list_id, entryId: r.entry_id, entryName: r.entry_name, reason: r.reason, createdAt: r.created_at, ...sharingOf(r),
 });
+
+type CorrectionRow = { id: string; org_id: string; org_name: string | null; raw: string; ror_id: string; verdict: string; reason: string; created_at: string; distribution: string | null; tlp: string | null };
+const correctionOf = (r: CorrectionRow): SharedCorrection => ({
+  id: r.id, orgId: r.org_id, orgName: r.org_name ?? r.org_id, string: r.raw, verdict: r.verdict as SharedCorrection['verdict'], rorId: r.ror_id, reason: r.reason, createdAt: r.created_at, ...sharingOf(r),
+});
+// Only corrections someone decided to share: no sharing row is the organisation only.
+const CORRECTIONS_SQL = `SELECT c.id, c.org_id, o.name AS org_name, c.raw, c.ror_id, c.verdict, c.reason, c.created_at, s.distribution, s.tlp FROM match_corrections c JOIN exchange_sharing s ON s.kind = 'correction' AND s.item_id = c.id LEFT JOIN organisations o ON o.id = c.org_id`;
 
 const NOTES_SQL = `SELECT n.*, o.name AS org_name, s.distribution, s.tlp FROM entity_notes n LEFT JOIN organisations o ON o.id = n.org_id LEFT JOIN exchange_sharing s ON s.kind = 'note' AND s.item_id = n.id`;
 const NAMESAKES_SQL = `SELECT d.*, o.name AS org_name, s.distribution, s.tlp FROM namesake_decisions d LEFT JOIN organisations o ON o.id = d.org_id LEFT JOIN exchange_sharing s ON s.kind = 'namesake' AND s.item_id = d.id`;
@@ -213,6 +243,7 @@ export class ExchangeService {
     const passes = (s: Sharing) => distributionAllows(s.distribution, options.audience) && tlpAllows(s.tlp, options.maxTlp);
     const notes = (await this.db.query<NoteRow>(`${NOTES_SQL} ORDER BY n.created_at, n.id`)).map(noteOf).filter(passes);
     const namesakes = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} ORDER BY d.created_at, d.id`)).map(namesakeOf).filter(passes);
+    const corrections = (await this.db.query<CorrectionRow>(`${CORRECTIONS_SQL} ORDER BY c.created_at, c.id`)).map(correctionOf).filter(passes);
     const rows = await this.db.query<{ id: string; case_id: string; org_id: string; created_at: string; result: string; distribution: string; tlp: string }>(
       `SELECT a.id, a.case_id, a.org_id, a.created_at, a.result, s.distribution, s.tlp FROM assessments a JOIN exchange_sharing s ON s.kind = 'assessment' AND s.item_id = a.id ORDER BY a.created_at, a.id`);
     // The latest shared verdict per case: a case re-assessed five times is one organisation's view, once.
@@ -237,7 +268,7 @@ export class ExchangeService {
         heldBack.assessments += g.items.length;
       }
     }
-    return { notes, namesakes, assessments, heldBack };
+    return { notes, namesakes, corrections, assessments, heldBack };
   }
 
   /** The verdict without case text, people, dates to the day or the European institution. */
@@ -368,7 +399,7 @@ export class ExchangeService {
       const rows: RowRef[] = [];
       const now = new Date().toISOString();
       for (const item of feed.items) {
-        const localTable = item.kind === 'note' ? 'entity_notes' : item.kind === 'namesake' ? 'namesake_decisions' : null;
+        const localTable = item.kind === 'note' ? 'entity_notes' : item.kind === 'namesake' ? 'namesake_decisions' : item.kind === 'correction' ? 'match_corrections' : null;
         if (localTable && (await tx.query(`SELECT 1 FROM ${localTable} WHERE id = $1`, [item.uuid]))[0]) {
           report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `a local ${item.kind} has this id: kept the local one, the received one was not taken` });
           continue;

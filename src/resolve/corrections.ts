@@ -3,11 +3,25 @@ import type { AppDb } from '../appdb/db.ts';
 import { DEFAULT_LIMITS, stripRorPrefix } from '../ingest/records.ts';
 import { ValidationError } from '../errors.ts';
 import { appendAudit } from '../service/audit.ts';
-import { authorize, type Actor } from '../service/authorize.ts';
+import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
+import type { ReceivedCorrection } from '../exchange/service.ts';
 import type { AffiliationResolver, Resolution } from './matcher.ts';
 import { correctionKey, Thesaurus, type Correction, type CorrectionVerdict } from './thesaurus.ts';
 
 export class CorrectionError extends ValidationError {}
+
+/** A correction another installation's feed brought, and whether the organisation accepted it. */
+export interface ReceivedCorrectionView {
+  uuid: string;
+  publisher: string;
+  originOrg: string;
+  tlp: string;
+  pulledAt: string;
+  accepted: boolean;
+  acceptedAt: string | null;
+  /** As the resolver takes it: whose says the originating institution and the feed's publisher. */
+  correction: Correction;
+}
 
 /** A stored correction with how far it may travel (exchange_sharing; no row: the organisation only). */
 export interface StoredCorrection extends Correction {
@@ -91,13 +105,57 @@ export class MatchCorrections {
     return new Thesaurus(await this.inForce(orgId));
   }
 
-  /** The corrections in force for an organisation, in the order a Thesaurus takes them. */
+  /**
+   * The corrections in force for an organisation, in the order a Thesaurus takes them (the later
+   * decides): those it accepted from other installations' feeds, then those shared within this
+   * installation, then its own.
+   */
   async inForce(orgId: string): Promise<Correction[]> {
     const rows = await this.db.query<Row>(
       `${SELECT} WHERE c.org_id = $1 OR (s.distribution IS NOT NULL AND s.distribution <> 'organisation' AND s.tlp <> 'red')
        ORDER BY CASE WHEN c.org_id = $1 THEN 1 ELSE 0 END, c.created_at, c.id`,
       [orgId],
     );
-    return rows.map(correctionOf);
+    const accepted = (await this.received(orgId)).filter((r) => r.accepted);
+    return [...accepted.map((r) => r.correction), ...rows.map(correctionOf)];
+  }
+
+  /** Corrections other installations' feeds brought (exchange pull), each saying whether the organisation accepted it. */
+  async receivedFor(actor: Actor): Promise<ReceivedCorrectionView[]> {
+    authorize(actor, 'evidence.read');
+    return this.received(actor.orgId);
+  }
+
+  private async received(orgId: string): Promise<ReceivedCorrectionView[]> {
+    const rows = await this.db.query<{ uuid: string; publisher: string; origin_org: string; pulled_at: string; tlp: string; doc: string; accepted_at: string | null; accepted_by: string | null }>(
+      `SELECT r.uuid, r.publisher, r.origin_org, r.pulled_at, r.tlp, r.doc, a.accepted_at, a.accepted_by FROM exchange_received r
+       LEFT JOIN match_corrections_accepted a ON a.uuid = r.uuid AND a.org_id = $1
+       WHERE r.kind = 'correction' ORDER BY a.accepted_at, r.uuid`,
+      [orgId],
+    );
+    return rows.map((r) => {
+      const d = JSON.parse(r.doc) as ReceivedCorrection;
+      const correction: Correction = { id: r.uuid, raw: d.string, key: correctionKey(d.string), rorId: d.rorId, verdict: d.verdict, reason: d.reason, orgId: `${r.origin_org} (via ${r.publisher})`, createdBy: r.publisher, createdAt: d.createdAt };
+      return { uuid: r.uuid, publisher: r.publisher, originOrg: r.origin_org, tlp: r.tlp, pulledAt: r.pulled_at, accepted: r.accepted_at !== null, acceptedAt: r.accepted_at, correction };
+    });
+  }
+
+  /**
+   * Takes a correction another installation shared into the organisation's corrections in force
+   * (below its own, which still decide the same string): audited; the ROR id it names must be in
+   * the loaded registry. Accepting it again changes nothing.
+   */
+  async accept(actor: Actor, uuid: string): Promise<ReceivedCorrectionView> {
+    authorize(actor, 'match.correct');
+    const found = (await this.received(actor.orgId)).find((r) => r.uuid === uuid);
+    if (!found) throw new NotFoundError(`no correction ${uuid} received from a feed (derisk exchange pull brings them)`);
+    if (found.correction.rorId && !this.institution(found.correction.rorId)) throw new CorrectionError(`correction ${uuid} names ${found.correction.rorId}, which is not in the loaded registry: it cannot be applied here`);
+    if (found.accepted) return found;
+    await this.db.transaction(async (tx) => {
+      const at = new Date().toISOString();
+      await tx.query('INSERT INTO match_corrections_accepted (org_id, uuid, accepted_by, accepted_at) VALUES ($1, $2, $3, $4)', [actor.orgId, uuid, actor.userId, at]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'match.accept', target: uuid, detail: { string: found.correction.raw, verdict: found.correction.verdict, ror: found.correction.rorId || null, publisher: found.publisher, origin: found.originOrg }, rows: [['match_corrections_accepted', actor.orgId, uuid]] });
+    });
+    return (await this.received(actor.orgId)).find((r) => r.uuid === uuid)!;
   }
 }

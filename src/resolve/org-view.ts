@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { listValue } from '@duckdb/node-api';
 import { refreshListedIn } from '../screening/store.ts';
 import { rebuildOrgWorks } from '../store/refresh.ts';
@@ -8,6 +9,51 @@ import { correctionKey, type Correction } from './thesaurus.ts';
 
 /** Resolves strings with an organisation's corrections in force: here, or on the evidence worker. */
 export type ResolveWith = (raws: string[], corrections: Correction[]) => Resolution[] | Promise<Resolution[]>;
+
+/** One correction as a verdict's snapshot records it: enough to say what decided the evidence and whose it was. */
+export interface CorrectionRead {
+  id: string;
+  string: string;
+  decision: Correction['verdict'];
+  ror: string | null;
+  org: string;
+}
+
+/** The corrections an organisation's evidence was read through, in the order they applied, and a hash of that set. */
+export interface CorrectionsRead {
+  hash: string;
+  items: CorrectionRead[];
+}
+
+export function correctionsRead(corrections: readonly Correction[]): CorrectionsRead {
+  const items = corrections.map((c) => ({ id: c.id, string: c.raw, decision: c.verdict, ror: c.rorId || null, org: c.orgId }));
+  // Order is part of the set: of two corrections on one string the later decides.
+  return { hash: createHash('sha256').update(JSON.stringify(items)).digest('hex').slice(0, 16), items };
+}
+
+/** What changed between the corrections a verdict's evidence was read through and those in force now. */
+export function correctionsChanged(before: CorrectionsRead | undefined, now: CorrectionsRead): { recorded: boolean; changed: boolean; before: string | null; now: string; added: CorrectionRead[]; removed: CorrectionRead[] } {
+  const was = before?.items ?? [];
+  const ids = (xs: CorrectionRead[]) => new Set(xs.map((c) => c.id));
+  const [wasIds, nowIds] = [ids(was), ids(now.items)];
+  return {
+    // A verdict stored before corrections were recorded says so rather than claim a change.
+    recorded: before !== undefined,
+    changed: before !== undefined && before.hash !== now.hash,
+    before: before?.hash ?? null,
+    now: now.hash,
+    added: now.items.filter((c) => !wasIds.has(c.id)),
+    removed: was.filter((c) => !nowIds.has(c.id)),
+  };
+}
+
+/** The corrections the organisation's view was last built from (none while it has no view). */
+export async function viewCorrections(store: Store, orgId: string): Promise<Correction[]> {
+  const schema = orgSchemaOf(orgId);
+  if (!(await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = $1 AND table_name = 'corrections'`, [schema]))) return [];
+  const doc = await store.one<{ doc: string }>(`SELECT doc FROM ${schema}.corrections`);
+  return doc ? (JSON.parse(doc.doc) as { corrections: Correction[] }).corrections : [];
+}
 
 /** Files every evidence string not yet keyed under the key its corrections would be filed under. */
 async function keyStrings(store: Store): Promise<void> {
@@ -51,7 +97,12 @@ async function stringsDecided(store: Store, schema: string, corrections: Correct
  * the works those strings appear in are counted again from those resolutions, in a schema of its
  * own that only this organisation's reads go through (Store.viewOf). Nobody else's view changes.
  */
-export async function applyCorrections(store: Store, orgId: string, corrections: Correction[], resolve: ResolveWith): Promise<{ strings: number; works: number }> {
+export function applyCorrections(store: Store, orgId: string, corrections: Correction[], resolve: ResolveWith): Promise<{ strings: number; works: number }> {
+  // After any ingest under way (it may bring strings the corrections decide), never beside it.
+  return store.exclusive((writer) => buildView(writer, orgId, corrections, resolve));
+}
+
+async function buildView(store: Store, orgId: string, corrections: Correction[], resolve: ResolveWith): Promise<{ strings: number; works: number }> {
   const schema = orgSchemaOf(orgId);
   await keyStrings(store);
   const raws = corrections.length === 0 ? [] : await stringsDecided(store, schema, corrections, true);

@@ -52,6 +52,16 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
     return apply(actor.orgId);
   });
 
+  app.get('/api/match/received', { schema: { description: "Match corrections other installations shared through the feeds this one pulls, each saying whether your organisation accepted it" } }, async (request) => (await corrections()).service.receivedFor(actorOf(request)));
+
+  app.post('/api/match/received/:uuid/accept', {
+    schema: { description: "Accepts a received correction for your organisation (analysts and up; audited): it joins the corrections in force, below your own, and applies at once to your organisation's view (applied: strings, works)", params: { type: 'object', required: ['uuid'], properties: { uuid: { type: 'string', maxLength: 100 } } } },
+  }, async (request) => {
+    const actor = actorOf(request);
+    const accepted = await (await corrections()).service.accept(actor, (request.params as { uuid: string }).uuid);
+    return { ...accepted, applied: await apply(actor.orgId) };
+  });
+
   app.get('/api/match/resolve', {
     schema: { description: "One affiliation string resolved for your organisation: its corrections (and those other organisations shared) decide before matching; each match says how it was made", querystring: { type: 'object', additionalProperties: false, required: ['q'], properties: { q: { type: 'string', minLength: 1, maxLength: 2000 } } } },
   }, async (request) => {

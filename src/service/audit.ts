@@ -66,13 +66,15 @@ export const TRACKED = {
   kb_reviews: { key: ['entry_id', 'version'], columns: ['entry_id', 'version', 'reviewed_at', 'reviewed_by', 'reviewer_name', 'org_id', 'note', 'audit_seq'], org: 'org_id' },
   // Who takes alerts by mail: a subscription switched on behind a user's back would mail them the organisation's alerts.
   mail_subscriptions: { key: ['user_id'], columns: ['user_id', 'mode', 'unsubscribe_token', 'updated_at'], org: null },
+  // A received correction accepted behind derisk's back would change what an organisation's evidence says.
+  match_corrections_accepted: { key: ['org_id', 'uuid'], columns: ['org_id', 'uuid', 'accepted_by', 'accepted_at'], org: 'org_id' },
 } as const;
 
 /**
  * Tables tracked since a trail may have been sealed: their rows as they stand are recorded once,
  * by an `audit.track` entry, the first time a sealed trail is opened by a version that tracks them.
  */
-const TRACKED_LATER: readonly TrackedTable[] = ['webhooks', 'feed_tokens', 'kb_entries', 'kb_versions', 'kb_reviews', 'mail_subscriptions'];
+const TRACKED_LATER: readonly TrackedTable[] = ['webhooks', 'feed_tokens', 'kb_entries', 'kb_versions', 'kb_reviews', 'mail_subscriptions', 'match_corrections_accepted'];
 export type TrackedTable = keyof typeof TRACKED;
 
 const GENESIS = '0'.repeat(64);

@@ -6,6 +6,7 @@ import type { PolicyBundle } from '../assessment/bundle.ts';
 import { evidenceInWords } from '../assessment/evidence.ts';
 import type { ReportMeta } from '../assessment/report.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
+import { correctionsChanged } from '../resolve/org-view.ts';
 import { appendAudit } from './audit.ts';
 import { authorize, NotFoundError, type Actor } from './authorize.ts';
 
@@ -191,9 +192,11 @@ export class CaseService {
 
   /**
    * An old verdict replayed under another policy bundle: the case as it was assessed and what was
-   * observed then, not today's case or today's lists. The diff names the criteria and files that changed.
+   * observed then, not today's case or today's lists. The diff names the criteria and files that
+   * changed, and the match corrections in force for the organisation that differ from those the
+   * stored evidence was read through (the replay still reads the evidence as it was then).
    */
-  async rerun(actor: Actor, assessmentId: string, bundle: PolicyBundle): Promise<{ before: StoredAssessment; after: StoredAssessment; diff: ReturnType<typeof compareAssessments> }> {
+  async rerun(actor: Actor, assessmentId: string, bundle: PolicyBundle): Promise<{ before: StoredAssessment; after: StoredAssessment; diff: ReturnType<typeof compareAssessments> & { corrections: ReturnType<typeof correctionsChanged> } }> {
     authorize(actor, 'assessment.run');
     const before = await this.assessment(actor, assessmentId);
     await this.owned(this.db, actor, before.caseId);
@@ -202,7 +205,8 @@ export class CaseService {
     const c = this.assessor.validate(before.result.case, bundle);
     const replayed = this.assessor.replay(c, snapshot, before.result.asOf, bundle);
     const after = await this.store(actor, before.caseId, { ...replayed, case: before.result.case, rerunOf: before.id });
-    return { before, after, diff: compareAssessments(before.result, after.result) };
+    const corrections = correctionsChanged(snapshot.corrections, await this.assessor.correctionsFor(actor.orgId));
+    return { before, after, diff: { ...compareAssessments(before.result, after.result), corrections } };
   }
 
   /**

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Mutex } from '../appdb/db.ts';
 import { OWNER_ONLY_DIR } from '../owner-only.ts';
 import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { DuckDBInstance } from './duckdb.ts';
@@ -64,6 +65,8 @@ export class Store {
     private readonly ownsInstance = true,
     /** The organisation view this connection reads through (its schema searched before main), if any. */
     readonly view: string | null = null,
+    /** Taken by every writer of the store, whichever connection it came through (see exclusive). */
+    private readonly writes: Mutex = new Mutex(),
   ) {}
 
   private readonly views = new Map<string, Promise<Store>>();
@@ -88,7 +91,7 @@ export class Store {
   private async connectTo(view: string | null): Promise<Store> {
     const connection = await this.instance.connect();
     if (view) await connection.run(`SET search_path = '${view},main'`);
-    const store = new Store(this.path, this.instance, connection, false, view);
+    const store = new Store(this.path, this.instance, connection, false, view, this.writes);
     if (view && view !== this.view) this.viewConnections.push(store);
     return store;
   }
@@ -100,6 +103,24 @@ export class Store {
    */
   async connect(): Promise<Store> {
     return this.connectTo(this.view);
+  }
+
+  /**
+   * Runs `work` on a connection of its own to the shared tables, once every other writer of this
+   * store finished: an ingest (an administrator's or an organisation's upload, through any
+   * workflow) and the rebuild of an organisation's view take turns. DuckDB's transactions are
+   * optimistic, so two writers of the same tables at once would see one refused; and a view built
+   * while an ingest writes would miss what the ingest brings. Readers run beside them.
+   */
+  exclusive<T>(work: (writer: Store) => Promise<T>): Promise<T> {
+    return this.writes.run(async () => {
+      const writer = await this.connectTo(null);
+      try {
+        return await work(writer);
+      } finally {
+        writer.close();
+      }
+    });
   }
 
   /**

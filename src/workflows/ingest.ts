@@ -1,5 +1,4 @@
 import { statSync } from 'node:fs';
-import { Mutex } from '../appdb/db.ts';
 import { loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { ingestCountryPairs } from '../ingest/aggregates.ts';
 import { DEFAULT_LIMITS, type ReadLimits } from '../ingest/records.ts';
@@ -96,8 +95,8 @@ export interface WorkflowOptions {
 /**
  * The one ingest → resolve → screen → refresh workflow, under the CLI (`derisk ingest`,
  * `derisk demo`) and the HTTP uploads alike. Reading, parsing, resolving and screening run on
- * a worker thread; the writes go through a connection of the workflow's own, one run at a
- * time, so a server keeps answering while it works.
+ * a worker thread; the writes go through a connection of their own, one writer of the store at a
+ * time (Store.exclusive), so a server keeps answering while it works.
  *
  * Scope decides where the evidence goes and what is rebuilt: an administrator's ingest goes to
  * the shared base and rebuilds the shared analytics (indicators, profiles, assessment
@@ -109,7 +108,6 @@ export interface WorkflowOptions {
 export class IngestWorkflow {
   private readonly worker: EvidenceWorker;
   private readonly ownsWorker: boolean;
-  private readonly writes = new Mutex();
 
   constructor(
     private readonly store: Store,
@@ -125,14 +123,8 @@ export class IngestWorkflow {
     }
     // The worker loads its code while the file is hashed and looked up.
     if (request.files.length > 0 && (WORK_KINDS as readonly string[]).includes(request.kind)) this.worker.start();
-    const outcome = this.writes.run(async () => {
-      const writer = await this.store.connect();
-      try {
-        return await this.runOn(writer, request, onEvent);
-      } finally {
-        writer.close();
-      }
-    });
+    // One writer at a time over the store, whichever workflow or view rebuild it is (Store.exclusive).
+    const outcome = this.store.exclusive((writer) => this.runOn(writer, request, onEvent));
     const after = this.options.afterRun;
     if (!after) return outcome;
     return outcome.then(async (o) => {

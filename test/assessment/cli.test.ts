@@ -54,6 +54,13 @@ test('derisk assess: verdict, report, the same file is the same case, bad cases 
   assert.equal(rerun.status, 0, rerun.stderr);
   assert.deepEqual(JSON.parse(rerun.stdout).diff.changed, [], 'the same rulebook changes nothing');
   assert.deepEqual(JSON.parse(rerun.stdout).diff.files, [], 'no file of the bundle changed');
+  assert.equal(JSON.parse(rerun.stdout).diff.corrections.changed, false, 'no match correction since');
+  // A correction made since: the rerun names it, and says the replay still reads the evidence as it was.
+  assert.equal(derisk(['match', 'correct', 'Shell Lab of Joint AI, Beijing', 'none', '--reason', 'a company lab'], env).status, 0);
+  const named = derisk(['assess', '--rerun', a.assessment], env);
+  assert.equal(named.status, 0, named.stderr);
+  assert.match(named.stdout, /match corrections in force changed since \[[0-9a-f]{16} → [0-9a-f]{16}\] \(the replay reads the evidence as it was then/);
+  assert.match(named.stdout, /added: "Shell Lab of Joint AI, Beijing" none \(local, [0-9a-f-]{36}\)/);
   const broken = derisk(['rulebook', writeTemp('rb.yaml', readFileSync(new URL('../../data/assessment/rulebook.yaml', import.meta.url), 'utf8').replace('when: "partners.binding_listed"', 'when: "partners.binding_listed and"'))], env);
   assert.equal(broken.status, 1);
   assert.match(broken.stderr, /criterion S-BINDING-LISTED: condition/);

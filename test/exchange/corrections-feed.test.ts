@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists } from '../../src/screening/store.ts';
+import { derisk } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { AFF, landscapeStore } from '../helpers/landscape.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+// Installation A shares one match correction with the community (and keeps another to itself);
+// installation B pulls A's signed feed. The correction changes nothing at B until an organisation
+// there accepts it; then it decides the string for that organisation only, below its own.
+const TSINGHUA = '03cve4549';
+const X = 'Key Laboratory of Machine Perception, Beijing, China';
+const WORK = { id: 'https://openalex.org/W10', doi: '10.5555/feed.10', publication_year: 2022, authorships: [AFF.delft, X].map((a, i) => ({ author_position: i === 0 ? 'first' : 'middle', raw_affiliation_strings: [a] })) };
+
+async function installation(): Promise<Record<string, string>> {
+  const home = tempDir();
+  const store = await landscapeStore(home, [WORK]);
+  await saveLists(store, [readWatchlist(watchlist([{ name: 'Institute of Automation', level: 'high' }]))]);
+  store.close();
+  return { DERISK_HOME: home };
+}
+
+const ok = (r: ReturnType<typeof derisk>) => {
+  assert.equal(r.status, 0, r.stderr + r.stdout);
+  return r.stdout.trim();
+};
+const resolved = (env: Record<string, string>, org: string, raw = X) => (JSON.parse(ok(derisk(['match', 'resolve', raw, '--org', org, '--json'], env))) as { institutions: { rorId: string; primary: boolean }[] }).institutions.filter((m) => m.primary).map((m) => m.rorId);
+
+test('a shared match correction travels in the signed feed and applies where an organisation accepts it', async () => {
+  const [a, b] = await Promise.all([installation(), installation()]);
+  const key = /key: (ed25519:\S+)/.exec(ok(derisk(['exchange', 'keys', '--publisher', 'Alpha platform'], a)))![1]!;
+  const shared = ok(derisk(['match', 'correct', X, TSINGHUA, '--reason', 'the lab is at Tsinghua (its web page)', '--org', 'uni-a'], a)).split(/\s/)[0]!;
+  ok(derisk(['exchange', 'share', 'correction', shared, '--distribution', 'community', '--tlp', 'green', '--org', 'uni-a'], a));
+  ok(derisk(['match', 'correct', 'PRIVATE-ONLY Lab, Beijing', 'none', '--reason', 'kept in house', '--org', 'uni-a'], a));
+  const feed = join(tempDir(), 'feed');
+  assert.match(ok(derisk(['exchange', 'publish', feed], a)), /1 match corrections/);
+  const text = readdirSync(feed).map((f) => readFileSync(join(feed, f), 'utf8')).join('\n');
+  assert.ok(text.includes(`derisk:match-correction=\\"is:${TSINGHUA}\\"`), 'the decision travels as a derisk tag');
+  assert.ok(!text.includes('PRIVATE-ONLY'), 'an unshared correction never leaves its organisation');
+
+  ok(derisk(['exchange', 'subscribe', feed, '--key', key], b));
+  assert.match(ok(derisk(['exchange', 'pull'], b)), /1 new/);
+  const before = resolved(b, 'uni-x');
+  assert.ok(!before.includes(TSINGHUA), 'a received correction applies nowhere until accepted');
+
+  const received = JSON.parse(ok(derisk(['match', 'received', '--org', 'uni-x', '--json'], b))) as { uuid: string; accepted: boolean; originOrg: string; publisher: string; correction: { raw: string; verdict: string; rorId: string; reason: string } }[];
+  assert.equal(received.length, 1);
+  assert.deepEqual([received[0]!.uuid, received[0]!.accepted, received[0]!.correction.raw, received[0]!.correction.verdict, received[0]!.correction.rorId, received[0]!.correction.reason, received[0]!.publisher], [shared, false, X, 'is', TSINGHUA, 'the lab is at Tsinghua (its web page)', 'Alpha platform']);
+  assert.match(ok(derisk(['match', 'accept', shared, '--org', 'uni-x'], b)), /^accepted [\s\S]*applied to uni-x's view of the evidence: 1 string\(s\) resolved again, 1 work\(s\) counted again/);
+  assert.deepEqual(resolved(b, 'uni-x'), [TSINGHUA], 'accepted: it decides the string for uni-x');
+  assert.deepEqual(resolved(b, 'uni-y'), before, 'and for no organisation that did not accept it');
+  assert.match(ok(derisk(['audit', 'verify'], b)), /the chain verifies/);
+
+  // uni-x's own correction of the same string wins over the accepted one.
+  ok(derisk(['match', 'correct', X, 'none', '--reason', 'we checked: a company lab', '--org', 'uni-x'], b));
+  assert.deepEqual(resolved(b, 'uni-x'), []);
+
+  // Accepting something no feed brought is refused, naming it.
+  const missing = derisk(['match', 'accept', '00000000-0000-4000-8000-000000000000', '--org', 'uni-x'], b);
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /no correction 00000000-0000-4000-8000-000000000000 received/);
+});
