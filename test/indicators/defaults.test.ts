@@ -13,6 +13,7 @@ const NSF = [
   '10067,r2,World -> United States -> Total articles,World,United States,Total articles,,3,5000,5100',
   '10067,r3,World -> Germany -> Total articles,World,Germany,Total articles,,3,900,950',
   '10067,r4,World -> France -> Total articles,World,France,Total articles,,3,700,720',
+  '',
 ].join('\n');
 
 test('aggregate-series without regions gives the same series from the CLI and over HTTP (EU27AC, CN, US)', async () => {
