@@ -43,7 +43,8 @@ for (const device of Object.keys(VIEWPORTS) as Device[]) {
       assert.match(await page.textContent('[data-testid=screen-state]') ?? '', /Northeastern University on 1 list/);
       // One organisation across two lists, list names in words, level badges.
       await page.goto(`${env.base}/#/screen/name/${encodeURIComponent('Dahua Technology')}`);
-      await page.waitForSelector('[data-testid=organisation]');
+      // The hash changes in the same page: wait for Dahua's answer, not the previous one still shown.
+      await page.waitForSelector('[data-testid=organisation]:has-text("Dahua Technology Company")');
       assert.equal(await page.locator('[data-testid=organisation]').count(), 1);
       const rows = await page.$$eval('[data-testid=organisation] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
       assert.deepEqual(rows, [['Our office watchlist', 'Dahua Technology', 'high', 'its listed name'], ['Partner office watchlist', 'Dahua Technology Company', 'medium', 'its listed name']]);
