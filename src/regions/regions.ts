@@ -51,6 +51,16 @@ export const RegionFile = Type.Object(
 );
 type RegionFile = Static<typeof RegionFile>;
 
+/** What GET /api/regions answers: each region expanded to its countries under the settings in force. */
+export const RegionCatalogueAnswer = Type.Object(
+  {
+    regions: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), countries: Type.Array(Type.String({ pattern: '^[A-Z]{2}$' })), note: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false })),
+    settings: Type.Object({ chinaIncludesHongKong: Type.Boolean(), chinaIncludesMacao: Type.Boolean() }, { additionalProperties: false }),
+    note: Type.String({ description: 'how Hong Kong, Macao and Taiwan are counted' }),
+  },
+  { additionalProperties: false },
+);
+
 /**
  * Loads region definitions from the bundled file and any user files (later files may add or
  * redefine regions), expanding "@ID" references and applying the HK/MO settings.
