@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chinaScopeNote, loadRegions, regionOf, BUNDLED_REGIONS } from '../src/regions/regions.ts';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { chinaScopeNote, loadRegions, regionOf, BUNDLED_REGIONS, RegionFile } from '../src/regions/regions.ts';
+import { checkSchema } from '../src/schema.ts';
 import { writeTemp } from './helpers/fixtures.ts';
 
 test('EU27/AC is the 27 member states plus NO, CH and GB — 30 countries', () => {
@@ -28,10 +31,52 @@ test('user-defined regions can build on the bundled ones', () => {
 
 test('bad region files are refused with the file and the problem named', () => {
   const noProvenance = writeTemp('r.json', JSON.stringify({ regions: [] }));
-  assert.throws(() => loadRegions([noProvenance]), /r\.json: region file has no provenance/);
+  assert.throws(() => loadRegions([noProvenance]), /r\.json: provenance: missing \(where the grouping comes from/);
   const badCode = writeTemp('r.json', JSON.stringify({ provenance: 'x', regions: [{ id: 'X', name: 'X', countries: ['Germany'] }] }));
   assert.throws(() => loadRegions([badCode]), /not an ISO 3166-1 alpha-2 code/);
   const cycle = writeTemp('r.json', JSON.stringify({ provenance: 'x', regions: [{ id: 'A', name: 'A', countries: ['@B'] }, { id: 'B', name: 'B', countries: ['@A'] }] }));
   assert.throws(() => loadRegions([cycle]), /cycle/);
   assert.throws(() => regionOf(loadRegions(), 'ATLANTIS'), /unknown region "ATLANTIS"; known: /);
+});
+
+test('the shipped region file passes its schema; each defect is refused naming the field and the reason', () => {
+  const shipped = JSON.parse(readFileSync(BUNDLED_REGIONS, 'utf8'));
+  assert.doesNotThrow(() => checkSchema(RegionFile, shipped, (m) => new Error(m)));
+  const refusal = (doc: unknown): string => {
+    const file = writeTemp('regions.json', JSON.stringify(doc));
+    try {
+      loadRegions([file]);
+      return 'accepted';
+    } catch (e) {
+      assert.ok((e as Error).message.startsWith(`${file}: `), (e as Error).message);
+      return (e as Error).message.slice(file.length + 2);
+    }
+  };
+  assert.equal(refusal(shipped), 'accepted');
+  const defects: [(d: typeof shipped) => void, RegExp][] = [
+    [(d) => (d.regions[0].countries = ['DE', 'Germany']), /^regions\[0\]\.countries\[1\]: "Germany" is not an ISO 3166-1 alpha-2 code or @REGION$/],
+    [(d) => (d.regions[1].id = 'EU 27'), /^regions\[1\]\.id: "EU 27" is not a simple identifier/],
+    [(d) => delete d.regions[2].name, /^regions\[2\]\.name: required text is missing$/],
+    [(d) => (d.regions[3].countries = 'DE'), /^regions\[3\]\.countries: expected a list$/],
+    [(d) => (d.regions[0].colour = 'blue'), /^regions\[0\]\.colour: unknown field \(known: id, name, countries, optional, note\)$/],
+    [(d) => (d.regions[0].optional = { HK: 'chinaIncludesTaiwan' }), /^regions\[0\]\.optional\.HK: "chinaIncludesTaiwan" is not one of chinaIncludesHongKong, chinaIncludesMacao$/],
+    [(d) => (d.settings.chinaIncludesHongKong.default = 'yes'), /^settings\.chinaIncludesHongKong\.default: /],
+    [(d) => (d.settings.chinaIncludesTaiwan = { default: true }), /^settings\.chinaIncludesTaiwan: unknown field/],
+    [(d) => (d.provenance = ''), /^provenance: "" is not where the grouping comes from/],
+    [(d) => (d.regions = {}), /^regions: expected a list$/],
+  ];
+  for (const [edit, expected] of defects) {
+    const doc = structuredClone(shipped);
+    edit(doc);
+    assert.match(refusal(doc), expected);
+  }
+  // A country of any other shape, anywhere in any region, is refused by its place.
+  fc.assert(
+    fc.property(fc.nat({ max: shipped.regions.length - 1 }), fc.string({ maxLength: 4 }).filter((c) => !/^([A-Z]{2}|@[A-Za-z0-9_-]+)$/.test(c)), (i, code) => {
+      const doc = structuredClone(shipped);
+      doc.regions[i].countries.push(code);
+      assert.equal(refusal(doc), `regions[${i}].countries[${doc.regions[i].countries.length - 1}]: ${JSON.stringify(code)} is not an ISO 3166-1 alpha-2 code or @REGION`);
+    }),
+    { numRuns: 50, seed: 20261130 },
+  );
 });

@@ -1,7 +1,9 @@
 import { readTextFile } from '../text-file.ts';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import Type, { type Static } from 'typebox';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { checkSchema } from '../schema.ts';
 import { CASE_KINDS } from './case.ts';
 import { EVIDENCE } from './evidence.ts';
 import { evaluateTruth, ExpressionError, parse, pathsOf, type Node, type Value } from './expression.ts';
@@ -78,39 +80,92 @@ export interface Rulebook {
 
 export class RulebookError extends Error {}
 
-type Json = Record<string, any>;
+const text = Type.String({ minLength: 1, pattern: '\\S' });
+const months = Type.Integer({ minimum: 1, description: 'a whole number of months' });
+const citation = Type.Object(
+  {
+    ref: Type.String({ description: "the id of one of the rulebook's sources" }),
+    clause: Type.String({ minLength: 1, pattern: '\\S', 'x-messages': { minLength: 'missing (the article, annex or section it rests on)', pattern: 'missing (the article, annex or section it rests on)' } }),
+    quote: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+// On the word too: a word other than "unknown" is refused by that branch, which then says all three.
+const EXPECT = { description: 'true, false or unknown' };
+const evidenceValue = Type.Union([Type.Boolean(), Type.Number(), Type.String(), Type.Null(), Type.Array(Type.Union([Type.Boolean(), Type.Number(), Type.String(), Type.Null()]))]);
+
+/**
+ * The rulebook as written (data/assessment/rulebook.yaml): its shape, checked by one schema with the
+ * refusal wording every derisk document has. What a schema cannot say (a condition that parses, the
+ * evidence it reads, references between entries, the policy tests) is checked after it.
+ */
+export const RulebookDocument = Type.Object(
+  {
+    rulebook: Type.Object(
+      { id: text, version: text, title: text, reassess_months: Type.Object({ red: months, yellow: months, green: months, 'needs-information': months }, { additionalProperties: false }) },
+      { additionalProperties: false },
+    ),
+    categories: Type.Object({ security: text, competitiveness: text, ethics: text }, { additionalProperties: false }),
+    sources: Type.Record(Type.String(), Type.Object({ title: text, where: text, quote_check: Type.Optional(Type.Literal('ai-act')) }, { additionalProperties: false })),
+    mitigations: Type.Array(
+      Type.Object({ id: text, kind: Type.Enum([...MITIGATION_KINDS]), text, withheld_when: Type.Optional(Type.Object({ when: text, why: text }, { additionalProperties: false })) }, { additionalProperties: false }),
+    ),
+    criteria: Type.Array(
+      Type.Object(
+        {
+          id: Type.String({ pattern: '^[A-Z][A-Z0-9-]*$', description: 'an id of upper-case letters, digits and dashes' }),
+          title: text,
+          category: Type.Enum([...CATEGORIES]),
+          profiles: Type.Optional(Type.Array(Type.Enum([...PROFILES]))),
+          when: text,
+          outcome: Type.Enum([...OUTCOMES]),
+          rationale: text,
+          source: citation,
+          mitigations: Type.Optional(Type.Array(text)),
+          lowered_by: Type.Optional(Type.Array(text)),
+          applies_to: Type.Optional(Type.Array(Type.Enum([...CASE_KINDS]))),
+          red_route: Type.Optional(Type.Object({ kind: Type.Enum(['red-line', 'conditional']), text, conditions: Type.Optional(Type.Array(text)), source: citation }, { additionalProperties: false })),
+          tests: Type.Array(Type.Object({ given: Type.Record(Type.String(), evidenceValue), expect: Type.Union([Type.Boolean(), Type.Literal('unknown', EXPECT)], EXPECT) }, { additionalProperties: false })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, title: 'A rulebook' },
+);
+type RulebookDocument = Static<typeof RulebookDocument>;
+
+/** ` (criterion S-X)` after a refusal inside criteria[i] whose id can be read: the name an author searches for. */
+function criterionNamed(doc: unknown, message: string): string {
+  const index = /^criteria\[(\d+)\](?!\.id:)/.exec(message)?.[1];
+  const id: unknown = index === undefined ? undefined : (doc as { criteria: { id?: unknown }[] }).criteria[Number(index)]?.id;
+  return typeof id === 'string' && id !== '' ? ` (criterion ${id})` : '';
+}
 
 /** Loads and checks a whole rulebook; any error refuses all of it, naming file, criterion and problem. */
 export function loadRulebook(file = DEFAULT_RULEBOOK): Rulebook {
   const text = readTextFile(file, (m) => new RulebookError(m));
-  let doc: Json;
+  let parsed: unknown;
   try {
-    doc = parseYaml(text, { prettyErrors: true });
+    parsed = parseYaml(text, { prettyErrors: true });
   } catch (e) {
     const where = e instanceof YAMLParseError && e.linePos ? ` line ${e.linePos[0].line}` : '';
     throw new RulebookError(`${file}:${where}: YAML syntax error: ${(e as Error).message.split('\n')[0]}`);
   }
+  checkSchema(RulebookDocument, parsed, (m) => new RulebookError(`${file}: ${m}${criterionNamed(parsed, m)}`), 'the rulebook');
+  const doc = parsed as RulebookDocument;
   const fail = (where: string, problem: string): never => {
     throw new RulebookError(`${file}: ${where}: ${problem}`);
   };
-  if (typeof doc !== 'object' || doc === null) fail('top level', 'expected a mapping with rulebook, sources, mitigations and criteria');
-  const head: Json = doc.rulebook ?? fail('rulebook', 'missing');
-  for (const k of ['id', 'version', 'title']) if (typeof head[k] !== 'string' || head[k] === '') fail(`rulebook.${k}`, 'missing');
-  const reassess = head.reassess_months ?? fail('rulebook.reassess_months', 'missing');
-  for (const k of [...OUTCOMES, 'needs-information']) if (!Number.isInteger(reassess[k]) || reassess[k] < 1) fail(`rulebook.reassess_months.${k}`, 'must be a whole number of months');
+  const head = doc.rulebook;
+  const reassess = head.reassess_months;
   const sources = new Map<string, Source>();
-  for (const [id, s] of Object.entries<Json>(doc.sources ?? fail('sources', 'missing'))) {
-    if (typeof s?.title !== 'string' || typeof s?.where !== 'string') fail(`sources.${id}`, 'needs title and where');
-    sources.set(id, { id, title: s.title, where: s.where, quote_check: s.quote_check });
-  }
+  for (const [id, s] of Object.entries(doc.sources)) sources.set(id, { id, title: s.title, where: s.where, ...(s.quote_check ? { quote_check: s.quote_check } : {}) });
   const mitigations = new Map<string, Mitigation>();
-  for (const m of (doc.mitigations ?? fail('mitigations', 'missing')) as Json[]) {
-    if (typeof m?.id !== 'string' || typeof m?.text !== 'string') fail('mitigations', `an entry lacks id or text: ${JSON.stringify(m)}`);
-    if (!(MITIGATION_KINDS as readonly string[]).includes(m.kind)) fail(`mitigation ${m.id}`, `kind ${JSON.stringify(m.kind)} is not one of ${MITIGATION_KINDS.join(', ')}`);
+  for (const m of doc.mitigations) {
     if (mitigations.has(m.id)) fail(`mitigation ${m.id}`, 'defined twice');
     let withheldWhen: Mitigation['withheldWhen'];
     if (m.withheld_when !== undefined) {
-      if (typeof m.withheld_when?.when !== 'string' || typeof m.withheld_when?.why !== 'string') fail(`mitigation ${m.id}`, 'withheld_when needs when and why');
       try {
         withheldWhen = { when: m.withheld_when.when, condition: parse(m.withheld_when.when), why: m.withheld_when.why };
       } catch (e) {
@@ -121,18 +176,12 @@ export function loadRulebook(file = DEFAULT_RULEBOOK): Rulebook {
     }
     mitigations.set(m.id, { id: m.id, kind: m.kind, text: m.text, ...(withheldWhen ? { withheldWhen } : {}) });
   }
-  const categories = doc.categories ?? fail('categories', 'missing');
-  for (const c of CATEGORIES) if (typeof categories[c] !== 'string') fail(`categories.${c}`, 'missing');
+  const categories = doc.categories;
   const seen = new Set<string>();
-  const criteria: Criterion[] = ((doc.criteria ?? fail('criteria', 'missing')) as Json[]).map((c, i) => {
-    const where = `criterion ${typeof c?.id === 'string' ? c.id : `#${i + 1}`}`;
-    if (typeof c?.id !== 'string' || !/^[A-Z][A-Z0-9-]*$/.test(c.id)) fail(where, 'id must be upper-case letters, digits and dashes');
+  const criteria: Criterion[] = doc.criteria.map((c) => {
+    const where = `criterion ${c.id}`;
     if (seen.has(c.id)) fail(where, 'id used twice');
     seen.add(c.id);
-    for (const k of ['title', 'when', 'rationale']) if (typeof c[k] !== 'string' || c[k].trim() === '') fail(where, `${k} is missing`);
-    if (!(CATEGORIES as readonly string[]).includes(c.category)) fail(where, `category ${JSON.stringify(c.category)} is not one of ${CATEGORIES.join(', ')}`);
-    for (const p of c.profiles ?? []) if (!(PROFILES as readonly string[]).includes(p)) fail(where, `profile ${JSON.stringify(p)} is not one of ${PROFILES.join(', ')}`);
-    if (!(OUTCOMES as readonly string[]).includes(c.outcome)) fail(where, `outcome ${JSON.stringify(c.outcome)} is not one of ${OUTCOMES.join(', ')}`);
     let condition: Node;
     try {
       condition = parse(c.when);
@@ -142,38 +191,34 @@ export function loadRulebook(file = DEFAULT_RULEBOOK): Rulebook {
     }
     const reads = [...new Set(pathsOf(condition!))];
     for (const p of reads) if (!(p in EVIDENCE)) fail(where, `reads evidence "${p}", which does not exist (known: ${Object.keys(EVIDENCE).join(', ')})`);
-    if (!c.source || !sources.has(c.source.ref)) fail(where, `source ${JSON.stringify(c.source?.ref)} is not one of the rulebook's sources`);
-    if (typeof c.source.clause !== 'string' || c.source.clause === '') fail(where, 'source.clause is missing (the article, annex or section it rests on)');
+    if (!sources.has(c.source.ref)) fail(where, `source ${JSON.stringify(c.source.ref)} is not one of the rulebook's sources`);
     for (const m of c.mitigations ?? []) if (!mitigations.has(m)) fail(where, `mitigation ${JSON.stringify(m)} is not in the catalogue`);
-    const tests: PolicyTest[] = c.tests ?? [];
+    const tests: PolicyTest[] = c.tests;
     if (tests.length < 2 || !tests.some((t) => t.expect === true) || !tests.some((t) => t.expect === false)) fail(where, 'needs policy tests: at least one case where it holds and one where it does not');
-    for (const t of tests) for (const p of Object.keys(t.given ?? {})) if (!(p in EVIDENCE)) fail(where, `a test gives evidence "${p}", which does not exist`);
+    for (const t of tests) for (const p of Object.keys(t.given)) if (!(p in EVIDENCE)) fail(where, `a test gives evidence "${p}", which does not exist`);
     // The criterion's own policy tests run at every load, as `opa test` does: a failing test refuses the rulebook.
     tests.forEach((t, n) => {
       let got: boolean | null;
       try {
-        got = evaluateTruth(condition!, (p) => t.given?.[p] ?? null);
+        got = evaluateTruth(condition!, (p) => t.given[p] ?? null);
       } catch (e) {
         if (e instanceof ExpressionError) return fail(where, `policy test ${n + 1} (given ${JSON.stringify(t.given)}): ${e.message}`);
         throw e;
       }
       const shown = got === null ? 'unknown' : got;
-      if (shown !== t.expect) fail(where, `policy test ${n + 1} fails: given ${JSON.stringify(t.given ?? {})}, expected ${t.expect}, got ${shown}`);
+      if (shown !== t.expect) fail(where, `policy test ${n + 1} fails: given ${JSON.stringify(t.given)}, expected ${t.expect}, got ${shown}`);
     });
     const appliesTo = c.applies_to ?? ['research'];
-    for (const k of appliesTo) if (!(CASE_KINDS as readonly string[]).includes(k)) fail(where, `applies_to ${JSON.stringify(k)} is not one of ${CASE_KINDS.join(', ')}`);
     let redRoute: RedRoute | null = null;
     if (c.outcome === 'red') {
       const r = c.red_route ?? fail(where, 'a red criterion needs red_route: a red line, or the conditions that could make the collaboration acceptable');
-      if (r.kind !== 'red-line' && r.kind !== 'conditional') fail(where, 'red_route.kind must be red-line or conditional');
-      if (typeof r.text !== 'string' || r.text.trim() === '') fail(where, 'red_route.text is missing');
-      if (r.kind === 'conditional' && (!Array.isArray(r.conditions) || r.conditions.length === 0)) fail(where, 'a conditional red_route names its conditions');
-      if (!r.source || !sources.has(r.source.ref) || typeof r.source.clause !== 'string') fail(where, 'red_route.source must cite one of the rulebook\'s sources with a clause');
+      if (r.kind === 'conditional' && (r.conditions ?? []).length === 0) fail(where, 'a conditional red_route names its conditions');
+      if (!sources.has(r.source.ref)) fail(where, 'red_route.source must cite one of the rulebook\'s sources with a clause');
       redRoute = { kind: r.kind, text: r.text.trim(), conditions: r.conditions ?? [], source: r.source };
     }
     // A yellow verdict carries the project's own red lines and exit options, not only mitigations.
     if (c.outcome === 'yellow') {
-      for (const kind of ['red-line', 'exit-option'] as const) if (!(c.mitigations ?? []).some((m: string) => mitigations.get(m)?.kind === kind)) fail(where, `a yellow criterion names at least one ${kind} mitigation (what would end the project)`);
+      for (const kind of ['red-line', 'exit-option'] as const) if (!(c.mitigations ?? []).some((m) => mitigations.get(m)?.kind === kind)) fail(where, `a yellow criterion names at least one ${kind} mitigation (what would end the project)`);
     }
     return {
       id: c.id,

@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Type, { type Static } from 'typebox';
 import { hasCjk } from '../resolve/normalize.ts';
+import { checkSchema } from '../schema.ts';
 
 export const LEVELS = ['very-high', 'high', 'medium', 'low'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -62,23 +64,55 @@ const REQUIRED_PROVENANCE = ['title', 'publisher', 'source_url', 'retrieved', 'l
 
 type Json = Record<string, any>;
 
-export interface CatalogueList extends Json {
-  id: string;
-  format: 'misp-galaxy' | 'nsfreg' | 'canada-nro' | 'watchlist';
-  mirror_path: string;
-}
+const text = Type.String({ minLength: 1, pattern: '\\S' });
+const LEVEL = Type.Enum([...LEVELS]);
+const levelMeaning = Type.Object({ weight: Type.Number({ minimum: 0, description: 'a weight (a number, 0 or more)' }), meaning: text }, { additionalProperties: false });
 
-export interface ListCatalogue {
-  levels: Record<Level, { weight: number; meaning: string }>;
-  lists: CatalogueList[];
-}
+/**
+ * The list catalogue as written (data/lists/catalog.json): which published lists derisk reads, in
+ * which format, at which level, with their provenance. One schema checks its shape; a list's
+ * provenance is completed from its source file (nsfreg) and checked when the list is read.
+ */
+export const ListCatalogueDocument = Type.Object(
+  {
+    provenance: Type.Object({}, { description: 'where the catalogue comes from (an object)' }),
+    levels: Type.Object({ 'very-high': levelMeaning, high: levelMeaning, medium: levelMeaning, low: levelMeaning }, { additionalProperties: false }),
+    lists: Type.Array(
+      Type.Object(
+        {
+          id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', description: 'a list id (lower-case letters, digits and dashes)' }),
+          short_name: text,
+          title: Type.Optional(text),
+          publisher: Type.Optional(text),
+          source_url: text,
+          official_url: Type.Optional(text),
+          retrieved: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a date (YYYY-MM-DD)' }),
+          licence: text,
+          format: Type.Enum(['misp-galaxy', 'nsfreg', 'canada-nro']),
+          mirror_path: text,
+          nsfreg_id: Type.Optional(text),
+          level: Type.Optional(LEVEL),
+          /** The level by the source's own category (the ASPI tracker's), where one level does not fit all entries. */
+          level_by_category: Type.Optional(Type.Record(Type.String(), LEVEL)),
+          level_rationale: text,
+          /** The country an entry without one is in, as the list would write it ("China"). */
+          default_country: Type.Optional(text),
+          caveats: Type.Optional(text),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, title: 'The catalogue of published risk lists' },
+);
+export type ListCatalogue = Static<typeof ListCatalogueDocument>;
+export type CatalogueList = ListCatalogue['lists'][number];
 
 export const LIST_CATALOGUE = fileURLToPath(new URL('../../data/lists/catalog.json', import.meta.url));
 
 export function loadListCatalogue(path = LIST_CATALOGUE): ListCatalogue {
-  const raw = parseJson(path) as Json;
-  if (!raw.provenance) throw new ListError(`${path}: the catalogue has no provenance block`);
-  for (const level of LEVELS) if (typeof raw.levels?.[level]?.weight !== 'number') throw new ListError(`${path}: level ${level} has no weight`);
+  const raw = parseJson(path);
+  checkSchema(ListCatalogueDocument, raw, (m) => new ListError(`${path}: ${m}`), 'the catalogue');
   return raw as ListCatalogue;
 }
 
@@ -160,7 +194,7 @@ function entryName(file: string, where: string, value: unknown): string {
 function readMispGalaxy(file: string, spec: CatalogueList): Omit<RiskList, 'provenance' | 'version' | 'file' | 'levelRationale'> {
   const doc = parseJson(file) as Json;
   if (!Array.isArray(doc.values)) throw new ListError(`${file}: not a MISP galaxy cluster (no "values" array)`);
-  const byCategory = spec.level_by_category as Record<string, string> | undefined;
+  const byCategory = spec.level_by_category;
   if (!byCategory) throw new ListError(`${LIST_CATALOGUE}: list ${spec.id} needs level_by_category`);
   const entries = doc.values.map((v: Json, i: number): RiskEntry => {
     const where = `entry ${i + 1}${v.uuid ? ` (${v.uuid})` : ''}`;
@@ -201,7 +235,7 @@ function readNsfreg(file: string, spec: CatalogueList): Omit<RiskList, 'provenan
       id: slug(names[0]!.value),
       name: names[0]!.value,
       names: dedupeNames([...names, ...aliasNames(e.aliases ?? [])]),
-      country: typeof e.country === 'string' ? e.country : ((spec.default_country as string | undefined) ?? null),
+      country: typeof e.country === 'string' ? e.country : (spec.default_country ?? null),
       category: typeof e.notes === 'string' && /Table 2/.test(e.notes) ? 'talent programme' : null,
       level: level(LIST_CATALOGUE, `list ${spec.id}`, spec.level),
       sourceText: text || null,
@@ -287,8 +321,7 @@ function nsfregProvenance(file: string, spec: CatalogueList): Json {
 
 /** Reads one list of the catalogue from a file in its published format. */
 export function readCatalogueList(spec: CatalogueList, file: string): RiskList {
-  const read = { 'misp-galaxy': readMispGalaxy, nsfreg: readNsfreg, 'canada-nro': readCanadaNro }[spec.format as Exclude<CatalogueList['format'], 'watchlist'>];
-  if (!read) throw new ListError(`${LIST_CATALOGUE}: list ${spec.id} has unknown format ${JSON.stringify(spec.format)}`);
+  const read = { 'misp-galaxy': readMispGalaxy, nsfreg: readNsfreg, 'canada-nro': readCanadaNro }[spec.format];
   const base = spec.format === 'nsfreg' ? nsfregProvenance(file, spec) : {};
   const { format: _f, mirror_path: _m, nsfreg_id: _n, level: _l, level_by_category: _c, level_rationale: rationale, default_country: _d, ...rest } = spec;
   const provenance = checkProvenance(`${LIST_CATALOGUE} (list ${spec.id})`, { ...base, ...rest });

@@ -6,7 +6,7 @@ import { NotFoundError, RefusalError, STATUS_LABEL, ValidationError } from '../e
 import type { Taxonomy } from '../fields/taxonomy.ts';
 import { INDICATORS, IndicatorError, requestedRegions, runIndicator, STANDARD_PAIRS, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
 import { checkFacts } from '../indicators/facts.ts';
-import { chinaScopeNote, loadRegions, type RegionCatalogue } from '../regions/regions.ts';
+import { chinaScopeNote, loadRegions, RegionCatalogueAnswer, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
 import type { AppDb } from '../appdb/db.ts';
 import { Assessor } from '../assessment/assessor.ts';
@@ -208,7 +208,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
   });
 
-  app.get('/api/regions', { schema: { description: 'Region definitions and the Hong Kong/Macao setting', querystring: { type: 'object', additionalProperties: false, properties: { china_hk: { type: 'boolean' }, china_mo: { type: 'boolean' } } } } }, async (request) => {
+  app.get('/api/regions', { schema: { description: 'Region definitions and the Hong Kong/Macao setting', querystring: { type: 'object', additionalProperties: false, properties: { china_hk: { type: 'boolean' }, china_mo: { type: 'boolean' } } }, response: { 200: RegionCatalogueAnswer } } }, async (request) => {
     const catalogue = catalogueFor(request.query as IndicatorQuery);
     return { regions: [...catalogue.regions.values()], settings: catalogue.settings, note: chinaScopeNote(catalogue.settings) };
   });

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import fc from 'fast-check';
+import { parse as parseYaml } from 'yaml';
 import { bundleChanges, loadBundle } from '../../src/assessment/bundle.ts';
 import { readCase } from '../../src/assessment/case.ts';
 import { DEFAULT_RULEBOOK, loadRulebook, RulebookError } from '../../src/assessment/rulebook.ts';
@@ -26,12 +28,75 @@ test('a broken rulebook is refused whole, naming the file, the criterion and the
   const mitigation = variant('mitigations: [ip-clause, red-line-reciprocity, exit-reciprocity]', 'mitigations: [ip-clause, pray, red-line-reciprocity, exit-reciprocity]');
   assert.throws(() => loadRulebook(mitigation), /criterion E-NO-IP-AGREEMENT: mitigation "pray" is not in the catalogue/);
   const outcome = variant('    outcome: yellow\n    lowered_by: [L-OPEN-BASIC-RESEARCH]', '    outcome: amber\n    lowered_by: [L-OPEN-BASIC-RESEARCH]');
-  assert.throws(() => loadRulebook(outcome), /outcome "amber" is not one of green, yellow, red/);
+  assert.throws(() => loadRulebook(outcome), /criteria\[\d+\]\.outcome: "amber" is not one of green, yellow, red \(criterion [A-Z-]+\)/);
   const untested = variant("      - { given: { application.biometric: false }, expect: false }\n", '');
   assert.throws(() => loadRulebook(untested), /criterion H-BIOMETRIC: needs policy tests/);
   const lowered = variant('lowered_by: [L-NO-SENSITIVE-DATA]', 'lowered_by: [S-BINDING-LISTED]');
   assert.throws(() => loadRulebook(lowered), /lowered_by S-BINDING-LISTED, which is not a risk-lowering \(green\) criterion/);
   assert.throws(() => loadRulebook('/nonexistent/rulebook.yaml'), /cannot read/);
+});
+
+type Doc = Record<string, any>;
+const parsedShipped = () => parseYaml(shipped) as Doc;
+/** The document with `key` removed from every criterion. */
+function withoutKey(doc: Doc, key: string) {
+  for (const c of doc.criteria) delete c[key];
+  return doc;
+}
+const refusal = (doc: unknown): string => {
+  const file = writeTemp('rulebook.json', JSON.stringify(doc));
+  try {
+    loadRulebook(file);
+  } catch (e) {
+    assert.ok(e instanceof RulebookError, String(e));
+    assert.ok(e.message.startsWith(`${file}: `), e.message);
+    return e.message.slice(file.length + 2);
+  }
+  return 'accepted';
+};
+
+test('the shipped rulebook passes its schema; a defect in its shape is refused naming the field and the reason', () => {
+  assert.equal(refusal(parsedShipped()), 'accepted');
+  const defects: [(d: Doc) => void, RegExp][] = [
+    [(d) => delete d.rulebook.version, /^rulebook\.version: required text is missing$/],
+    [(d) => (d.rulebook.reassess_months.red = 0), /^rulebook\.reassess_months\.red: 0 is not a whole number of months$/],
+    [(d) => (d.rulebook.reassess_months.yellow = 2.5), /^rulebook\.reassess_months\.yellow: 2\.5 is not a whole number of months$/],
+    [(d) => delete d.categories.ethics, /^categories\.ethics: required text is missing$/],
+    [(d) => (d.sources.gdpr.title = 5), /^sources\.gdpr\.title: /],
+    [(d) => (d.sources.aia.quote_check = 'gdpr'), /^sources\.aia\.quote_check: "gdpr" is not one of ai-act$/],
+    [(d) => (d.mitigations[2].kind = 'prayer'), /^mitigations\[2\]\.kind: "prayer" is not one of restriction, regulatory, advice, red-line, exit-option$/],
+    [(d) => (d.mitigations[2].withheld_when = { when: 'application.all_prohibited' }), /^mitigations\[2\]\.withheld_when\.why: required text is missing$/],
+    [(d) => (d.criteria[0].id = 'lower-case'), /^criteria\[0\]\.id: "lower-case" is not an id of upper-case letters, digits and dashes$/],
+    [(d) => (d.criteria[1].category = 'economy'), /^criteria\[1\]\.category: "economy" is not one of security, competitiveness, ethics \(criterion [A-Z-]+\)$/],
+    [(d) => (d.criteria[2].profiles = ['national-security', 'vibes']), /^criteria\[2\]\.profiles\[1\]\.?: "vibes" is not one of supply-chain-resilience, /],
+    [(d) => (d.criteria[3].source.clause = ''), /^criteria\[3\]\.source\.clause: missing \(the article, annex or section it rests on\) \(criterion [A-Z-]+\)$/],
+    [(d) => (d.criteria[4].applies_to = ['teaching']), /^criteria\[4\]\.applies_to\[0\]: "teaching" is not one of research, standards-engagement/],
+    [(d) => (d.criteria[5].tests[0].expect = 'maybe'), /^criteria\[5\]\.tests\[0\]\.expect: "maybe" is not true, false or unknown/],
+    [(d) => (d.criteria[6].when = '  '), /^criteria\[6\]\.when: required text is missing/],
+    [(d) => (d.criteria[7].lowered_by = 'L-OPEN-BASIC-RESEARCH'), /^criteria\[7\]\.lowered_by: expected a list/],
+    [(d) => (d.criteria[8].colour = 'red'), /^criteria\[8\]\.colour: unknown field \(known: id, title, /],
+    [(d) => (d.budget = 1), /^budget: unknown field \(known: rulebook, categories, sources, mitigations, criteria\)$/],
+    [(d) => delete d.criteria, /^criteria: /],
+  ];
+  for (const [edit, expected] of defects) {
+    const doc = parsedShipped();
+    edit(doc);
+    assert.match(refusal(doc), expected);
+  }
+  assert.equal(refusal([]), 'the rulebook: expected an object');
+  // Any field of any criterion given a value of the wrong kind is refused by its path and the criterion's id.
+  const doc = parsedShipped();
+  const FIELDS = ['id', 'title', 'category', 'profiles', 'when', 'outcome', 'rationale', 'source', 'mitigations', 'lowered_by', 'applies_to', 'tests'];
+  fc.assert(
+    fc.property(fc.nat({ max: doc.criteria.length - 1 }), fc.constantFrom(...FIELDS), fc.constantFrom(true, 42, { x: 1 }, [{}], null), (i, field, value) => {
+      const edited = parsedShipped();
+      edited.criteria[i][field] = value;
+      const said = refusal(edited);
+      assert.ok(said.startsWith(`criteria[${i}].${field}`), said);
+      if (field !== 'id') assert.ok(said.endsWith(` (criterion ${doc.criteria[i].id})`), said);
+    }),
+    { numRuns: 40, seed: 20261130 },
+  );
 });
 
 test('the rulebook version is its content hash: any edit is a new version', () => {
@@ -53,7 +118,10 @@ test('the policy tests run at every load: a failing test refuses the rulebook, n
 
 test('a red criterion says whether it is a red line or which conditions could lift it; a yellow one names red lines and exit options', () => {
   const noRoute = variant('    red_route:\n      kind: red-line\n      text: "A military end use', '    red_routes:\n      kind: red-line\n      text: "A military end use');
-  assert.throws(() => loadRulebook(noRoute), /criterion S-MILITARY-USE: a red criterion needs red_route/);
+  assert.throws(() => loadRulebook(noRoute), /criteria\[\d+\]\.red_routes: unknown field \(known: .*red_route.*\) \(criterion S-MILITARY-USE\)/);
+  const dropped = variant('    red_route:\n      kind: red-line\n      text: "A military end use', '    unused_route:\n      kind: red-line\n      text: "A military end use');
+  const withoutRoute = writeTemp('rulebook.yaml', JSON.stringify(withoutKey(parseYaml(readFileSync(dropped, 'utf8')), 'unused_route')));
+  assert.throws(() => loadRulebook(withoutRoute), /criterion S-MILITARY-USE: a red criterion needs red_route/);
   const noExit = variant('mitigations: [export-control-check, red-line-military, exit-listing]\n    tests:\n      - { given: { technology.export_controlled: true', 'mitigations: [export-control-check, red-line-military]\n    tests:\n      - { given: { technology.export_controlled: true');
   assert.throws(() => loadRulebook(noExit), /criterion S-EXPORT-CONTROLLED: a yellow criterion names at least one exit-option mitigation/);
   for (const c of loadRulebook().criteria.filter((x) => x.outcome === 'red')) assert.ok(c.redRoute, c.id);

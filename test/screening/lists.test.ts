@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { diffLists } from '../../src/screening/diff.ts';
-import { ListError, loadListCatalogue, readCatalogueList, readListFile, readWatchlist } from '../../src/screening/lists.ts';
+import { LIST_CATALOGUE, ListError, loadListCatalogue, readCatalogueList, readListFile, readWatchlist } from '../../src/screening/lists.ts';
 import { MIRROR, tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { watchlist, WATCHLIST_PROVENANCE } from '../helpers/watchlist.ts';
 
@@ -64,4 +66,48 @@ test('lists diff shows what was added, removed and changed between two versions'
   assert.deepEqual(diff.changed[0]!.changes, [{ field: 'level', old: 'medium', new: 'high' }]);
   assert.equal(diff.unchanged, 1);
   assert.notEqual(diff.oldVersion, diff.newVersion);
+});
+
+test('the shipped list catalogue passes its schema; each defect is refused naming the field and the reason', () => {
+  const shipped = JSON.parse(readFileSync(LIST_CATALOGUE, 'utf8'));
+  const refusal = (doc: unknown): string => {
+    const file = writeTemp('catalog.json', JSON.stringify(doc));
+    try {
+      loadListCatalogue(file);
+      return 'accepted';
+    } catch (e) {
+      assert.ok(e instanceof ListError && e.message.startsWith(`${file}: `), String(e));
+      return e.message.slice(file.length + 2);
+    }
+  };
+  assert.equal(refusal(shipped), 'accepted');
+  const defects: [(d: typeof shipped) => void, RegExp][] = [
+    [(d) => delete d.provenance, /^provenance: missing \(where the catalogue comes from/],
+    [(d) => delete d.levels.medium, /^levels\.medium: /],
+    [(d) => (d.levels.high.weight = 'three'), /^levels\.high\.weight: "three" is not a weight/],
+    [(d) => (d.lists[1].format = 'csv'), /^lists\[1\]\.format: "csv" is not one of misp-galaxy, nsfreg, canada-nro$/],
+    [(d) => (d.lists[2].level = 'severe'), /^lists\[2\]\.level: "severe" is not one of very-high, high, medium, low$/],
+    [(d) => (d.lists[0].level_by_category.Civilian = 'none'), /^lists\[0\]\.level_by_category\.Civilian: "none" is not one of very-high, /],
+    [(d) => (d.lists[3].retrieved = '6 August 2026'), /^lists\[3\]\.retrieved: "6 August 2026" is not a date \(YYYY-MM-DD\)$/],
+    [(d) => delete d.lists[4].mirror_path, /^lists\[4\]\.mirror_path: required text is missing$/],
+    [(d) => (d.lists[5].id = 'US OFAC'), /^lists\[5\]\.id: "US OFAC" is not a list id/],
+    [(d) => (d.lists[6].levle = 'high'), /^lists\[6\]\.levle: unknown field \(known: id, short_name, /],
+    [(d) => (d.lists = {}), /^lists: expected a list$/],
+  ];
+  for (const [edit, expected] of defects) {
+    const doc = structuredClone(shipped);
+    edit(doc);
+    assert.match(refusal(doc), expected);
+  }
+  // A required field of any list, removed or given a value of the wrong kind, is refused by its place.
+  const REQUIRED = ['id', 'short_name', 'source_url', 'retrieved', 'licence', 'format', 'mirror_path', 'level_rationale'];
+  fc.assert(
+    fc.property(fc.nat({ max: shipped.lists.length - 1 }), fc.constantFrom(...REQUIRED), fc.constantFrom(undefined, null, 7, true, '', ['x'], {}), (i, field, value) => {
+      const doc = structuredClone(shipped);
+      if (value === undefined) delete doc.lists[i][field];
+      else doc.lists[i][field] = value;
+      assert.ok(refusal(doc).startsWith(`lists[${i}].${field}: `), refusal(doc));
+    }),
+    { numRuns: 60, seed: 20261130 },
+  );
 });

@@ -7,6 +7,8 @@ import { stringify } from 'yaml';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
 import { CaseDocument, CaseError, readCase, type KnownOptions } from '../../src/assessment/case.ts';
+import { RegionCatalogueAnswer } from '../../src/regions/regions.ts';
+import { checkSchema } from '../../src/schema.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { WatchError, Watchlists } from '../../src/monitoring/watchlists.ts';
@@ -171,4 +173,17 @@ test('a watch request is refused alike by the core (the CLI’s door) and over H
   }
   const doc = (await service.app.inject({ method: 'GET', url: '/api/openapi.json', headers: { authorization: `Bearer ${service.token}` } })).json();
   assert.deepEqual(doc.paths['/api/watchlist'].post.requestBody.content['application/json'].schema.properties.kind.enum, ['institution', 'list-entry', 'field', 'country', 'topic', 'case']);
+});
+
+test('GET /api/regions answers by its schema, which the OpenAPI document shows', async () => {
+  const headers = { authorization: `Bearer ${service.token}` };
+  const r = await service.app.inject({ method: 'GET', url: '/api/regions?china_hk=true', headers });
+  assert.equal(r.statusCode, 200);
+  const answer = r.json();
+  assert.doesNotThrow(() => checkSchema(RegionCatalogueAnswer, answer, (m) => new Error(m)));
+  assert.deepEqual(answer.regions.find((x: { id: string }) => x.id === 'CN').countries, ['CN', 'HK']);
+  const doc = (await service.app.inject({ method: 'GET', url: '/api/openapi.json', headers })).json();
+  const shown = doc.paths['/api/regions'].get.responses['200'].content['application/json'].schema;
+  assert.deepEqual(Object.keys(shown.properties), ['regions', 'settings', 'note']);
+  assert.deepEqual(Object.keys(shown.properties.regions.items.properties), ['id', 'name', 'countries', 'note']);
 });
