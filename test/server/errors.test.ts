@@ -79,7 +79,7 @@ test('each status from a real route, with its label and a message that says what
     ['an institution not in the registry', () => call(service, 'GET', '/api/portfolio?ror=0abcdef12', auth), 404, 'not found', /no institution 0abcdef12/],
     ['demoting the last admin', () => call(service, 'PATCH', `/api/users/${admin.find((u) => u.role === 'admin')!.id}`, auth, { role: 'officer' }), 409, 'conflict', /last active admin/],
     ['screening before any list is loaded', () => call(noLists, 'GET', '/api/screen?q=Tsinghua', { authorization: `Bearer ${noLists.token}` }), 409, 'conflict', /no risk lists loaded yet/],
-    ['assessing before any list is loaded', () => call(noLists, 'POST', '/api/assess', { authorization: `Bearer ${noLists.token}` }, { title: 'x' }), 409, 'conflict', /no risk lists loaded yet/],
+    ['assessing before any list is loaded', () => call(noLists, 'POST', '/api/assess', { authorization: `Bearer ${noLists.token}` }, { title: 'x', partners: [{ name: 'Tsinghua University', country: 'CN' }] }), 409, 'conflict', /no risk lists loaded yet/],
     ["a JSON body over the limit (Fastify's own refusal)", () => call(service, 'POST', '/api/screen/batch', auth, { text: 'x\n'.repeat(5000) }), 413, 'payload too large', /too large/i],
     ['an upload over the limit', () => call(service, 'POST', '/api/uploads?kind=openalex', { ...auth, 'content-type': 'application/octet-stream' }, 'x'.repeat(5000)), 413, 'payload too large', /at most 4,096 bytes/],
     ['an upload that is no export', () => call(service, 'POST', '/api/uploads?kind=openalex', { ...auth, 'content-type': 'application/octet-stream' }, '\u0000\u0001\u0002 binary'), 422, 'unprocessable', /not a readable openalex export/],
