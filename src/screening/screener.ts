@@ -51,7 +51,12 @@ export interface Similar {
   why: string;
   /** A namesake: the name as listed, the entry's country, and where else the registry knows it. */
   countries?: { name: string; listed: string; elsewhere: string[] };
+  /** A name listed in one country that the string places in another (`listed`, `written`). */
+  placed?: { listed: string; written: string };
 }
+
+type NamesakeWhy = { why: string; countries?: Similar['countries']; placed?: Similar['placed'] };
+const placing = (o: NamesakeWhy) => ({ ...(o.countries ? { countries: o.countries } : {}), ...(o.placed ? { placed: o.placed } : {}) });
 
 /**
  * What a screening says, never silently "clear": `listed` (a list names it), `ambiguous` (the
@@ -372,11 +377,17 @@ export class Screener {
     const organisations = groupOrganisations(hits, (id) => this.organisationNames.get(id));
     const exact = institutions.find((i) => i.tier === 'exact');
     const listedParts = hits.length === 0 && exact ? this.listedParts(exact.rorId) : [];
-    const choices = listedParts.length > 0 ? this.partChoices(exact!, listedParts) : this.choices(namesakes);
-    const recognised = exact !== undefined || namesakes.length > 0;
+    const sameName = listedParts.length > 0 ? this.partChoices(exact!, listedParts) : this.choices(namesakes);
+    // Only the registry recognises an organisation as not listed: a listed name the string places
+    // in another country ("Huawei Technologies (Sweden)") that no registry record holds may be the
+    // listed group's subsidiary, so it is a question, never a clearance.
+    // A registry match placed where the string places it ("Northeastern University, Boston") recognises the namesake.
+    const recognised = exact ?? institutions.find((i) => namesakes.some((n) => n.placed && n.placed.written === i.countryCode));
+    const placed = hits.length === 0 && sameName.length === 0 && !recognised ? this.placedChoices(query, namesakes) : [];
+    const choices = placed.length > 0 ? placed : sameName;
     const state: ScreenState = hits.length > 0 ? 'listed' : choices.length > 0 ? 'ambiguous' : recognised ? 'not-listed' : 'unknown';
     const level = hits.length > 0 ? hits[0]!.level : null;
-    const headline = listedParts.length > 0 ? this.partsHeadline(exact!, listedParts) : this.headline(query, state, organisations, institutions, namesakes, choices);
+    const headline = listedParts.length > 0 ? this.partsHeadline(exact!, listedParts) : placed.length > 0 ? this.placedHeadline(query, placed) : this.headline(query, state, organisations, recognised, namesakes, choices);
     return { query, state, level, headline, institutions, hits, organisations, choices, similar, registryCandidates: state === 'unknown' ? registryCandidates.slice(0, 5) : [], listedParts };
   }
 
@@ -420,7 +431,7 @@ export class Screener {
     return `Ambiguous: ${inst.name} (ROR ${inst.rorId}) is on none of the ${this.lists.length} loaded lists, but ${parts.length} of its parts ${parts.length === 1 ? 'is' : 'are'}: ${named}${parts.length > 5 ? '; …' : ''}. Identify the institute (its name with ${inst.name}, or its ROR id).`;
   }
 
-  private headline(query: string, state: ScreenState, organisations: Organisation[], institutions: ScreenResult['institutions'], namesakes: Similar[], choices: Choice[]): string {
+  private headline(query: string, state: ScreenState, organisations: Organisation[], inst: ScreenResult['institutions'][number] | undefined, namesakes: Similar[], choices: Choice[]): string {
     if (state === 'listed') {
       const lists = [...new Set(organisations.flatMap((o) => o.listings.map((h) => h.listName)))];
       const who = organisations.length === 1 ? organisations[0]!.name : `${organisations.length} listed organisations (${organisations.map((o) => o.name).slice(0, 3).join('; ')}${organisations.length > 3 ? '; …' : ''})`;
@@ -442,9 +453,8 @@ export class Screener {
       return `Ambiguous: "${query.trim()}" is listed in ${listed.map(countryName).join(', ')} and is also the name of an institution in ${other.map(countryName).join(', ')}. Say which one (add the city or country, or give its ROR id).`;
     }
     if (state === 'not-listed') {
-      const inst = institutions.find((i) => i.tier === 'exact');
       const what = inst ? `${inst.name} (${inst.countryCode ? countryName(inst.countryCode) : 'country unknown'}, ROR ${inst.rorId})` : `"${query.trim()}"`;
-      const abroad = namesakes.length > 0 && !inst ? ` The lists name a namesake elsewhere (${namesakes.map((n) => n.entry).join('; ')}), not this one.` : '';
+      const abroad = namesakes.length > 0 ? ` The lists name a namesake elsewhere (${[...new Set(namesakes.map((n) => n.entry))].join('; ')}), not this one.` : '';
       return `Recognised, not listed: ${what} is on none of the ${this.lists.length} loaded lists.${abroad}`;
     }
     const registry = this.resolver ? `"${query.trim()}" is not in the loaded registry (which may be partial: give a ROR id or load a fuller one)` : 'no registry is loaded';
@@ -464,6 +474,37 @@ export class Screener {
       }
     }
     return [...out.values()].sort((a, b) => Number(b.listed) - Number(a.listed) || a.label.localeCompare(b.label));
+  }
+
+  /**
+   * A listed name the string places in another country, with no registry record of its own: one
+   * choice per listed organisation (its entry screened alone), and one for a separate company there.
+   */
+  private placedChoices(query: string, namesakes: Similar[]): Choice[] {
+    const orgs = new Map<string, { name: string; listed: string; level: Level; lists: Set<string> }>();
+    let written: string | null = null;
+    for (const n of namesakes) {
+      if (!n.placed) continue;
+      written ??= n.placed.written;
+      const entry = this.entryOf(n.list, n.entryId);
+      const id = entry ? this.organisationId(entry) : n.entryId;
+      const org = orgs.get(id) ?? { name: n.entry, listed: n.placed.listed, level: n.level, lists: new Set<string>() };
+      org.lists.add(n.listName);
+      if (LEVELS.indexOf(n.level) < LEVELS.indexOf(org.level)) org.level = n.level;
+      orgs.set(id, org);
+    }
+    if (written === null) return [];
+    return [
+      ...[...orgs.values()].map((o) => ({ label: `${o.name} in ${countryName(o.listed)}: listed (${[...o.lists].join('; ')}, ${levelWords(o.level)})`, query: `${o.name}, ${countryName(o.listed)}`, countryCode: o.listed, listed: true })),
+      { label: `"${query.trim()}" in ${countryName(written)}: a separate company no list names (identify it by its registry record before relying on this)`, query: query.trim(), countryCode: written, listed: false },
+    ];
+  }
+
+  private placedHeadline(query: string, choices: Choice[]): string {
+    const listed = choices.filter((c) => c.listed);
+    const where = choices.find((c) => !c.listed)!.countryCode;
+    const names = `${listed.slice(0, 3).map((c) => c.label.replace(/ in [^:]*: listed /, ' ')).join('; ')}${listed.length > 3 ? `; and ${listed.length - 3} more` : ''}`;
+    return `Ambiguous: "${query.trim()}" is written as a listed name — listed in ${[...new Set(listed.map((c) => countryName(c.countryCode)))].join(', ')} (${names}); the string places it in ${countryName(where)}: is it the listed group's subsidiary? No registry record recognises it. Identify it before relying on this.`;
   }
 
   /** Screens a registry institution: its own names, its links, and the links of its parents. */
@@ -486,12 +527,12 @@ export class Screener {
    * the registry knows that name in. "Northeastern University" alone is Boston's as much as
    * Shenyang's, so it is shown as a namesake, not a hit.
    */
-  private namesake(n: IndexedName, key: string, country: string | null): { why: string; countries?: Similar['countries'] } | null {
+  private namesake(n: IndexedName, key: string, country: string | null): NamesakeWhy | null {
     const own = this.entryCountry.get(n.entry);
     if (!own) return null;
     // A place the listed name itself names is no other country: "Cambricon (Hong Kong) Co., Ltd."
     // is listed in China, and "Man." in "Shanghai Aerospace Equip. Man." is not the Isle of Man.
-    if (country) return country === own || this.countriesNamedIn(n.name.value).has(country) ? null : { why: `same name, but the string is in ${country} and the listed entry in ${own}` };
+    if (country) return country === own || this.countriesNamedIn(n.name.value).has(country) ? null : { why: `same name, but the string is in ${country} and the listed entry in ${own}`, placed: { listed: own, written: country } };
     const abroad = [...(this.countriesByName.get(key) ?? [])].filter((c) => c !== own);
     return abroad.length > 0 ? { why: `the string names no country, and the registry also knows "${n.name.value}" in ${abroad.join(', ')}`, countries: { name: n.name.value, listed: own, elsewhere: abroad } } : null;
   }
@@ -569,7 +610,7 @@ export class Screener {
       if ((n.name.kind === 'subsidiary' || (unit && n.acronym)) && !whole) continue;
       const other = this.namesake(n, key, country.written);
       if (other) {
-        if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: other.why, ...(other.countries ? { countries: other.countries } : {}) });
+        if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: other.why, ...placing(other) });
         continue;
       }
       this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : n.name.kind === 'chinese' || (n.name.kind === 'short' && hasCjk(n.name.value)) ? 'translated' : 'alias', n.acronym ? 0.9 : 1, hits, undefined, unit, note);
@@ -711,7 +752,7 @@ export class Screener {
           const abroad = this.abroad(n, written);
           const other = abroad ? null : this.namesake(n, key, written);
           if (other) {
-            if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after the name "${n.name.value}", but ${other.why}`, ...(other.countries ? { countries: other.countries } : {}) });
+            if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after the name "${n.name.value}", but ${other.why}`, ...placing(other) });
             continue;
           }
           const what = n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'short' ? 'short name' : 'listed alias';
@@ -757,7 +798,7 @@ export class Screener {
         if ((n.name.kind === 'subsidiary' && !whole) || n.name.source?.startsWith(DERIVED) || !ok(n)) continue;
         const other = this.namesake(n, key, written);
         if (other) {
-          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" is written as the name "${n.name.value}", but ${other.why}`, ...(other.countries ? { countries: other.countries } : {}) });
+          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" is written as the name "${n.name.value}", but ${other.why}`, ...placing(other) });
           continue;
         }
         this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : 'alias', n.acronym ? 0.9 : 1, hits, how(n), null, readingNote(part));
@@ -818,7 +859,7 @@ export class Screener {
         const abroad = this.abroad(n, written);
         const other = abroad ? null : this.namesake(n, cjkKey(n.name.value), written);
         if (other) {
-          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after "${n.name.value}", but ${other.why}` });
+          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after "${n.name.value}", but ${other.why}`, ...placing(other) });
           continue;
         }
         this.addNameHit(n, part, 'translated', 1, hits, `"${part}" names a unit of ${n.entry.name}: it begins with the company's Chinese name "${n.name.value}" (${n.name.source}) and ends "${suffix}", a word naming a unit (${this.units.file})${abroad}`, null, '', { via: part, how: `a unit named after ${n.entry.name}, not the listed company itself`, relation: 'company-unit' });
