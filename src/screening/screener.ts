@@ -111,6 +111,11 @@ export interface ScreenResult {
    * institute is meant decides, so the answer is ambiguous, not clear.
    */
   listedParts: ListedPart[];
+  /**
+   * Listed institutions the ROR registry marks as `related` to the one named (a hospital of a
+   * listed military university): no listing of its own, yet never a clearance.
+   */
+  related: ListedPart[];
 }
 
 /** A listed part of an institution that is not listed itself. */
@@ -377,7 +382,8 @@ export class Screener {
     const organisations = groupOrganisations(hits, (id) => this.organisationNames.get(id));
     const exact = institutions.find((i) => i.tier === 'exact');
     const listedParts = hits.length === 0 && exact ? this.listedParts(exact.rorId) : [];
-    const sameName = listedParts.length > 0 ? this.partChoices(exact!, listedParts) : this.choices(namesakes);
+    const related = hits.length === 0 && exact ? this.relatedListings(exact.rorId) : [];
+    const sameName = listedParts.length > 0 ? this.partChoices(exact!, listedParts) : related.length > 0 ? this.relatedChoices(exact!, related) : this.choices(namesakes);
     // Only the registry recognises an organisation as not listed: a listed name the string places
     // in another country ("Huawei Technologies (Sweden)") that no registry record holds may be the
     // listed group's subsidiary, so it is a question, never a clearance.
@@ -387,8 +393,8 @@ export class Screener {
     const choices = placed.length > 0 ? placed : sameName;
     const state: ScreenState = hits.length > 0 ? 'listed' : choices.length > 0 ? 'ambiguous' : recognised ? 'not-listed' : 'unknown';
     const level = hits.length > 0 ? hits[0]!.level : null;
-    const headline = listedParts.length > 0 ? this.partsHeadline(exact!, listedParts) : placed.length > 0 ? this.placedHeadline(query, placed) : this.headline(query, state, organisations, recognised, namesakes, choices);
-    return { query, state, level, headline, institutions, hits, organisations, choices, similar, registryCandidates: state === 'unknown' ? registryCandidates.slice(0, 5) : [], listedParts };
+    const headline = listedParts.length > 0 ? this.partsHeadline(exact!, listedParts) : related.length > 0 ? this.relatedHeadline(exact!, related) : placed.length > 0 ? this.placedHeadline(query, placed) : this.headline(query, state, organisations, recognised, namesakes, choices);
+    return { query, state, level, headline, institutions, hits, organisations, choices, similar, registryCandidates: state === 'unknown' ? registryCandidates.slice(0, 5) : [], listedParts, related };
   }
 
   /**
@@ -415,6 +421,34 @@ export class Screener {
       level = next;
     }
     return out.sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.name.localeCompare(b.name));
+  }
+
+  /**
+   * The listed institutions the ROR registry marks as `related` to this one (or to a parent of the
+   * one related): a link, not a part, so it is shown on its own and never counted as a listing.
+   */
+  relatedListings(rorId: string): ListedPart[] {
+    const out: ListedPart[] = [];
+    for (const id of this.resolver?.institution(rorId)?.related ?? []) {
+      const links = this.ancestry(id).flatMap((a) => this.links.get(a) ?? []);
+      if (links.length === 0) continue;
+      const listings = links.map((l) => ({ list: l.list.id, listName: listName(l.list), entry: l.entry.name, level: l.entry.level })).sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.list.localeCompare(b.list));
+      out.push({ rorId: id, name: this.resolver?.institution(id)?.name ?? id, level: listings[0]!.level, listings });
+    }
+    return out.sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.name.localeCompare(b.name));
+  }
+
+  private relatedChoices(inst: ScreenResult['institutions'][number], related: ListedPart[]): Choice[] {
+    const code = inst.countryCode ?? '';
+    return [
+      ...related.map((p) => ({ label: `${p.name}, related to ${inst.name} in the ROR registry: listed (${[...new Set(p.listings.map((l) => l.listName))].join('; ')}, ${levelWords(p.level)})`, query: p.rorId, countryCode: code, listed: true })),
+      { label: `${inst.name} itself, which no list names`, query: inst.rorId, countryCode: code, listed: false },
+    ];
+  }
+
+  private relatedHeadline(inst: ScreenResult['institutions'][number], related: ListedPart[]): string {
+    const named = related.map((p) => `${p.name} (${p.rorId}; ${[...new Set(p.listings.map((l) => l.listName))].join('; ')}, ${levelWords(p.level)})`).join('; ');
+    return `Ambiguous: ${inst.name} (ROR ${inst.rorId}) is on none of the ${this.lists.length} loaded lists, but is related to ${named} in the ROR registry — a related institution, not a part and not a listing of its own. Find out how closely it is tied before relying on this.`;
   }
 
   /** One choice per listed part (screened alone by its ROR id), and one for the rest of the institution. */
@@ -1009,11 +1043,13 @@ export const screenJson = (r: ScreenResult) => ({
   hits: r.hits.map((h) => ({ list: h.list, entry: h.entry, level: h.level, match: h.match, score: h.score, inherited: h.inherited, same_as: h.sameAs, list_name: h.listName, list_version: h.listVersion, organisation: h.organisation, evidence: h.evidence })),
   organisations: r.organisations.map((o) => ({ id: o.id, name: o.name, level: o.level, listings: o.listings.map((h) => ({ list: h.list, list_name: h.listName, entry: h.entry, level: h.level, match: h.match, how: h.sameAs ? `same organisation as "${h.sameAs.entry}"` : matchWords(h) })) })),
   choices: r.choices,
-  similar: r.similar.map(({ countries: _c, ...s }) => s),
+  similar: r.similar.map(({ countries: _c, placed: _p, ...s }) => s),
   registry_candidates: r.registryCandidates,
   institutions: r.institutions,
-  listed_parts: r.listedParts.map((p) => ({ ror_id: p.rorId, name: p.name, level: p.level, listings: p.listings.map((l) => ({ list: l.list, list_name: l.listName, entry: l.entry, level: l.level })) })),
+  listed_parts: r.listedParts.map(listedPartJson),
+  related: r.related.map(listedPartJson),
 });
+const listedPartJson = (p: ListedPart) => ({ ror_id: p.rorId, name: p.name, level: p.level, listings: p.listings.map((l) => ({ list: l.list, list_name: l.listName, entry: l.entry, level: l.level })) });
 
 /** How a hit matched, in words (the evidence column says how, not the name again). */
 export function matchWords(h: Hit): string {

@@ -45,3 +45,16 @@ test('not-listed always rests on a registry recognition; a registry namesake sta
   assert.ok(boston.institutions.some((i) => i.rorId === '04t5xt781'), JSON.stringify(boston.institutions));
   assert.match(boston.headline, /Northeastern University \(United States, ROR 04t5xt781\)/);
 });
+
+// Military and university hospitals the ROR registry marks as `related` to (not part of) a listed university.
+test('a hospital the registry marks as related to a listed university is a visible related link, never not-listed, never a direct listing', async () => {
+  const screener = await realScreener();
+  for (const q of ['Changhai Hospital', 'Southwest Hospital', 'Xinqiao Hospital', 'West China Hospital of Sichuan University']) {
+    const r = screener.screen(q);
+    assert.equal(r.state, 'ambiguous', `${q}: ${r.headline}`);
+    assert.deepEqual(r.hits, [], `${q}: counted as a listing`);
+    assert.ok(r.related.length > 0, `${q}: ${JSON.stringify(r.related)}`);
+    assert.match(r.headline, /related to .* in the ROR registry/, q);
+    assert.ok(r.choices.some((c) => c.listed && c.query === r.related[0]!.rorId), JSON.stringify(r.choices));
+  }
+});
