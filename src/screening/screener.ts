@@ -827,10 +827,10 @@ export class Screener {
     }
     const isPlace = (w: string) => this.resolver?.gazetteer.isPlace(w) ?? false;
     const tokens = screenTokens(part);
-    const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true) => {
+    const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true, country = written) => {
       for (const n of this.byKey.get(key) ?? []) {
         if ((n.name.kind === 'subsidiary' && !whole) || n.name.source?.startsWith(DERIVED) || !ok(n)) continue;
-        const other = this.namesake(n, key, written);
+        const other = this.namesake(n, key, country);
         if (other) {
           if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" is written as the name "${n.name.value}", but ${other.why}`, ...placing(other) });
           continue;
@@ -847,7 +847,9 @@ export class Screener {
     if (end - start < tokens.length) {
       const core = tokens.slice(start, end);
       const aside = [...tokens.slice(0, start), ...tokens.slice(end)];
-      take(core.join(' '), (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${aside.join(' ')}" around it (places, business words or a legal form: ${this.units.file} derive)`);
+      // The places set aside place the name: "Shanghai" before the Russian "Institute of Technical Physics" is another institute.
+      const placed = written ?? this.resolver?.gazetteer.detect(aside.filter(isPlace).join(' ')).countryCode ?? null;
+      take(core.join(' '), (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${aside.join(' ')}" around it (places, business words or a legal form: ${this.units.file} derive)`, undefined, placed);
     }
     // An acronym or short name of a listed organisation read as its full name ("CETC 38th Research Institute").
     for (let k = 1; k <= Math.min(2, tokens.length - 1); k++) {

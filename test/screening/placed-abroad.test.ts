@@ -58,3 +58,11 @@ test('a hospital the registry marks as related to a listed university is a visib
     assert.ok(r.choices.some((c) => c.listed && c.query === r.related[0]!.rorId), JSON.stringify(r.choices));
   }
 });
+
+test('a place written before a listed alias that puts it in another country is a namesake, not the listed entity', async () => {
+  const screener = await realScreener();
+  const r = screener.screen('Shanghai Institute of Technical Physics');
+  assert.ok(!r.hits.some((h) => /All-Russian/.test(h.entry)), `${r.state}: ${r.hits.map((h) => h.entry).join('; ')}`);
+  assert.equal(r.state, 'not-listed', r.headline);
+  assert.match(r.headline, /Shanghai Institute of Technical Physics \(China, ROR 02txedb84\)/);
+});
