@@ -190,6 +190,8 @@ export interface PartyScreen {
   similar: ScreenResult['similar'];
   /** Parts of the (unlisted) institution named that the lists name: which one is meant is asked. */
   listedParts?: ScreenResult['listedParts'];
+  /** Listed institutions the registry marks as related to the one named: how closely it is tied is asked. */
+  related?: ScreenResult['related'];
 }
 
 /**
@@ -233,11 +235,15 @@ function screenParty(sources: Pick<ObservationSources, 'screener' | 'resolver'>,
   const unitOf = r.hits.find((h) => h.inherited?.relation === 'company-unit');
   // "Chinese Academy of Sciences" alone: not listed itself, but its listed institutes may be the partner.
   const parts = r.hits.length === 0 ? (r.listedParts ?? []) : [];
+  // A hospital the registry marks as related to a listed university: no listing, yet not cleared either.
+  const related = r.hits.length === 0 && parts.length === 0 ? (r.related ?? []) : [];
   // A name listed in one country and borne elsewhere ("Army Research Institute") is not identified by the registry's namesake.
-  const namesake = r.state === 'ambiguous' && parts.length === 0;
-  const identified = parts.length === 0 && !namesake && (rorId !== null || direct.length > 0 || unitOf !== undefined);
+  const namesake = r.state === 'ambiguous' && parts.length === 0 && related.length === 0;
+  const identified = parts.length === 0 && related.length === 0 && !namesake && (rorId !== null || direct.length > 0 || unitOf !== undefined);
   const why = parts.length > 0
     ? `${r.institutions[0]?.name ?? name ?? ror} is on no loaded list itself, but ${parts.length} of its institutes are (${parts.map((p) => `${p.name}: ${[...new Set(p.listings.map((l) => `${l.entry} on ${l.listName}, ${l.level}`))].join('; ')}`).join(' | ')}): identify the institute`
+    : related.length > 0
+      ? `${r.institutions[0]?.name ?? name ?? ror} is on no loaded list itself, but is related to ${related.map((p) => `${p.name} (${p.rorId}) in the ROR registry, which ${[...new Set(p.listings.map((l) => `${l.listName} lists as ${l.entry} (${l.level})`))].join('; ')}`).join(' | ')}: a related institution, not a part and not a direct listing; establish how closely it is tied`
     : namesake
       ? `${r.headline} Identify the partner`
       : ror
@@ -250,7 +256,7 @@ function screenParty(sources: Pick<ObservationSources, 'screener' | 'resolver'>,
           ? `"${name}" is a unit named after the listed company ${unitOf.entry}`
           : `"${name}" resolves to no registry institution and no listed entity: identify the partner (registered name or ROR id)`;
   const inst = rorId ? sources.resolver.institution(rorId) : undefined;
-  return { role, query: ror ?? name, description, identified, why, rorId, countryCode: exact?.countryCode ?? inst?.countryCode ?? r.institutions[0]?.countryCode ?? null, rorTypes: inst?.types ?? [], hits: r.hits, similar: r.similar, ...(parts.length > 0 ? { listedParts: parts } : {}) };
+  return { role, query: ror ?? name, description, identified, why, rorId, countryCode: exact?.countryCode ?? inst?.countryCode ?? r.institutions[0]?.countryCode ?? null, rorTypes: inst?.types ?? [], hits: r.hits, similar: r.similar, ...(parts.length > 0 ? { listedParts: parts } : {}), ...(related.length > 0 ? { related } : {}) };
 }
 
 /** Screens every party of the case (the screener answers alone: no store is read). */

@@ -46,6 +46,7 @@ interface Entry {
   types: string[];
   parents: string[];
   children: string[];
+  related: string[];
   successors: string[];
 }
 
@@ -184,6 +185,7 @@ export class AffiliationResolver {
         types: inst.types,
         parents: inst.parents,
         children: inst.children,
+        related: inst.related,
         successors: inst.successors,
       });
       for (const n of inst.names) {

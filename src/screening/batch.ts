@@ -62,7 +62,7 @@ export function screenBatch(screener: Screener, names: string[], isRorId: (q: st
       return isRorId(q) ? screener.screenRor(q) : screener.screen(q);
     } catch (e) {
       if (!(e instanceof ScreenError)) throw e;
-      return { query: q, state: 'unknown', level: null, headline: `Unknown organisation: ${e.message}. Identify it before relying on this.`, institutions: [], hits: [], organisations: [], choices: [], similar: [], registryCandidates: [], listedParts: [] };
+      return { query: q, state: 'unknown', level: null, headline: `Unknown organisation: ${e.message}. Identify it before relying on this.`, institutions: [], hits: [], organisations: [], choices: [], similar: [], registryCandidates: [], listedParts: [], related: [] };
     }
   });
   const counts = Object.fromEntries(SCREEN_STATES.map((s) => [s, results.filter((r) => r.state === s).length])) as Record<ScreenState, number>;

@@ -51,7 +51,12 @@ export interface Similar {
   why: string;
   /** A namesake: the name as listed, the entry's country, and where else the registry knows it. */
   countries?: { name: string; listed: string; elsewhere: string[] };
+  /** A name listed in one country that the string places in another (`listed`, `written`). */
+  placed?: { listed: string; written: string };
 }
+
+type NamesakeWhy = { why: string; countries?: Similar['countries']; placed?: Similar['placed'] };
+const placing = (o: NamesakeWhy) => ({ ...(o.countries ? { countries: o.countries } : {}), ...(o.placed ? { placed: o.placed } : {}) });
 
 /**
  * What a screening says, never silently "clear": `listed` (a list names it), `ambiguous` (the
@@ -106,6 +111,11 @@ export interface ScreenResult {
    * institute is meant decides, so the answer is ambiguous, not clear.
    */
   listedParts: ListedPart[];
+  /**
+   * Listed institutions the ROR registry marks as `related` to the one named (a hospital of a
+   * listed military university): no listing of its own, yet never a clearance.
+   */
+  related: ListedPart[];
 }
 
 /** A listed part of an institution that is not listed itself. */
@@ -372,12 +382,19 @@ export class Screener {
     const organisations = groupOrganisations(hits, (id) => this.organisationNames.get(id));
     const exact = institutions.find((i) => i.tier === 'exact');
     const listedParts = hits.length === 0 && exact ? this.listedParts(exact.rorId) : [];
-    const choices = listedParts.length > 0 ? this.partChoices(exact!, listedParts) : this.choices(namesakes);
-    const recognised = exact !== undefined || namesakes.length > 0;
+    const related = hits.length === 0 && exact ? this.relatedListings(exact.rorId) : [];
+    const sameName = listedParts.length > 0 ? this.partChoices(exact!, listedParts) : related.length > 0 ? this.relatedChoices(exact!, related) : this.choices(namesakes);
+    // Only the registry recognises an organisation as not listed: a listed name the string places
+    // in another country ("Huawei Technologies (Sweden)") that no registry record holds may be the
+    // listed group's subsidiary, so it is a question, never a clearance.
+    // A registry match placed where the string places it ("Northeastern University, Boston") recognises the namesake.
+    const recognised = exact ?? institutions.find((i) => namesakes.some((n) => n.placed && n.placed.written === i.countryCode));
+    const placed = hits.length === 0 && sameName.length === 0 && !recognised ? this.placedChoices(query, namesakes) : [];
+    const choices = placed.length > 0 ? placed : sameName;
     const state: ScreenState = hits.length > 0 ? 'listed' : choices.length > 0 ? 'ambiguous' : recognised ? 'not-listed' : 'unknown';
     const level = hits.length > 0 ? hits[0]!.level : null;
-    const headline = listedParts.length > 0 ? this.partsHeadline(exact!, listedParts) : this.headline(query, state, organisations, institutions, namesakes, choices);
-    return { query, state, level, headline, institutions, hits, organisations, choices, similar, registryCandidates: state === 'unknown' ? registryCandidates.slice(0, 5) : [], listedParts };
+    const headline = listedParts.length > 0 ? this.partsHeadline(exact!, listedParts) : related.length > 0 ? this.relatedHeadline(exact!, related) : placed.length > 0 ? this.placedHeadline(query, placed) : this.headline(query, state, organisations, recognised, namesakes, choices);
+    return { query, state, level, headline, institutions, hits, organisations, choices, similar, registryCandidates: state === 'unknown' ? registryCandidates.slice(0, 5) : [], listedParts, related };
   }
 
   /**
@@ -406,6 +423,34 @@ export class Screener {
     return out.sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.name.localeCompare(b.name));
   }
 
+  /**
+   * The listed institutions the ROR registry marks as `related` to this one (or to a parent of the
+   * one related): a link, not a part, so it is shown on its own and never counted as a listing.
+   */
+  relatedListings(rorId: string): ListedPart[] {
+    const out: ListedPart[] = [];
+    for (const id of this.resolver?.institution(rorId)?.related ?? []) {
+      const links = this.ancestry(id).flatMap((a) => this.links.get(a) ?? []);
+      if (links.length === 0) continue;
+      const listings = links.map((l) => ({ list: l.list.id, listName: listName(l.list), entry: l.entry.name, level: l.entry.level })).sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.list.localeCompare(b.list));
+      out.push({ rorId: id, name: this.resolver?.institution(id)?.name ?? id, level: listings[0]!.level, listings });
+    }
+    return out.sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.name.localeCompare(b.name));
+  }
+
+  private relatedChoices(inst: ScreenResult['institutions'][number], related: ListedPart[]): Choice[] {
+    const code = inst.countryCode ?? '';
+    return [
+      ...related.map((p) => ({ label: `${p.name}, related to ${inst.name} in the ROR registry: listed (${[...new Set(p.listings.map((l) => l.listName))].join('; ')}, ${levelWords(p.level)})`, query: p.rorId, countryCode: code, listed: true })),
+      { label: `${inst.name} itself, which no list names`, query: inst.rorId, countryCode: code, listed: false },
+    ];
+  }
+
+  private relatedHeadline(inst: ScreenResult['institutions'][number], related: ListedPart[]): string {
+    const named = related.map((p) => `${p.name} (${p.rorId}; ${[...new Set(p.listings.map((l) => l.listName))].join('; ')}, ${levelWords(p.level)})`).join('; ');
+    return `Ambiguous: ${inst.name} (ROR ${inst.rorId}) is on none of the ${this.lists.length} loaded lists, but is related to ${named} in the ROR registry — a related institution, not a part and not a listing of its own. Find out how closely it is tied before relying on this.`;
+  }
+
   /** One choice per listed part (screened alone by its ROR id), and one for the rest of the institution. */
   private partChoices(inst: ScreenResult['institutions'][number], parts: ListedPart[]): Choice[] {
     const code = inst.countryCode ?? '';
@@ -420,7 +465,7 @@ export class Screener {
     return `Ambiguous: ${inst.name} (ROR ${inst.rorId}) is on none of the ${this.lists.length} loaded lists, but ${parts.length} of its parts ${parts.length === 1 ? 'is' : 'are'}: ${named}${parts.length > 5 ? '; …' : ''}. Identify the institute (its name with ${inst.name}, or its ROR id).`;
   }
 
-  private headline(query: string, state: ScreenState, organisations: Organisation[], institutions: ScreenResult['institutions'], namesakes: Similar[], choices: Choice[]): string {
+  private headline(query: string, state: ScreenState, organisations: Organisation[], inst: ScreenResult['institutions'][number] | undefined, namesakes: Similar[], choices: Choice[]): string {
     if (state === 'listed') {
       const lists = [...new Set(organisations.flatMap((o) => o.listings.map((h) => h.listName)))];
       const who = organisations.length === 1 ? organisations[0]!.name : `${organisations.length} listed organisations (${organisations.map((o) => o.name).slice(0, 3).join('; ')}${organisations.length > 3 ? '; …' : ''})`;
@@ -442,9 +487,8 @@ export class Screener {
       return `Ambiguous: "${query.trim()}" is listed in ${listed.map(countryName).join(', ')} and is also the name of an institution in ${other.map(countryName).join(', ')}. Say which one (add the city or country, or give its ROR id).`;
     }
     if (state === 'not-listed') {
-      const inst = institutions.find((i) => i.tier === 'exact');
       const what = inst ? `${inst.name} (${inst.countryCode ? countryName(inst.countryCode) : 'country unknown'}, ROR ${inst.rorId})` : `"${query.trim()}"`;
-      const abroad = namesakes.length > 0 && !inst ? ` The lists name a namesake elsewhere (${namesakes.map((n) => n.entry).join('; ')}), not this one.` : '';
+      const abroad = namesakes.length > 0 ? ` The lists name a namesake elsewhere (${[...new Set(namesakes.map((n) => n.entry))].join('; ')}), not this one.` : '';
       return `Recognised, not listed: ${what} is on none of the ${this.lists.length} loaded lists.${abroad}`;
     }
     const registry = this.resolver ? `"${query.trim()}" is not in the loaded registry (which may be partial: give a ROR id or load a fuller one)` : 'no registry is loaded';
@@ -464,6 +508,37 @@ export class Screener {
       }
     }
     return [...out.values()].sort((a, b) => Number(b.listed) - Number(a.listed) || a.label.localeCompare(b.label));
+  }
+
+  /**
+   * A listed name the string places in another country, with no registry record of its own: one
+   * choice per listed organisation (its entry screened alone), and one for a separate company there.
+   */
+  private placedChoices(query: string, namesakes: Similar[]): Choice[] {
+    const orgs = new Map<string, { name: string; listed: string; level: Level; lists: Set<string> }>();
+    let written: string | null = null;
+    for (const n of namesakes) {
+      if (!n.placed) continue;
+      written ??= n.placed.written;
+      const entry = this.entryOf(n.list, n.entryId);
+      const id = entry ? this.organisationId(entry) : n.entryId;
+      const org = orgs.get(id) ?? { name: n.entry, listed: n.placed.listed, level: n.level, lists: new Set<string>() };
+      org.lists.add(n.listName);
+      if (LEVELS.indexOf(n.level) < LEVELS.indexOf(org.level)) org.level = n.level;
+      orgs.set(id, org);
+    }
+    if (written === null) return [];
+    return [
+      ...[...orgs.values()].map((o) => ({ label: `${o.name} in ${countryName(o.listed)}: listed (${[...o.lists].join('; ')}, ${levelWords(o.level)})`, query: `${o.name}, ${countryName(o.listed)}`, countryCode: o.listed, listed: true })),
+      { label: `"${query.trim()}" in ${countryName(written)}: a separate company no list names (identify it by its registry record before relying on this)`, query: query.trim(), countryCode: written, listed: false },
+    ];
+  }
+
+  private placedHeadline(query: string, choices: Choice[]): string {
+    const listed = choices.filter((c) => c.listed);
+    const where = choices.find((c) => !c.listed)!.countryCode;
+    const names = `${listed.slice(0, 3).map((c) => c.label.replace(/ in [^:]*: listed /, ' ')).join('; ')}${listed.length > 3 ? `; and ${listed.length - 3} more` : ''}`;
+    return `Ambiguous: "${query.trim()}" is written as a listed name — listed in ${[...new Set(listed.map((c) => countryName(c.countryCode)))].join(', ')} (${names}); the string places it in ${countryName(where)}: is it the listed group's subsidiary? No registry record recognises it. Identify it before relying on this.`;
   }
 
   /** Screens a registry institution: its own names, its links, and the links of its parents. */
@@ -486,12 +561,12 @@ export class Screener {
    * the registry knows that name in. "Northeastern University" alone is Boston's as much as
    * Shenyang's, so it is shown as a namesake, not a hit.
    */
-  private namesake(n: IndexedName, key: string, country: string | null): { why: string; countries?: Similar['countries'] } | null {
+  private namesake(n: IndexedName, key: string, country: string | null): NamesakeWhy | null {
     const own = this.entryCountry.get(n.entry);
     if (!own) return null;
     // A place the listed name itself names is no other country: "Cambricon (Hong Kong) Co., Ltd."
     // is listed in China, and "Man." in "Shanghai Aerospace Equip. Man." is not the Isle of Man.
-    if (country) return country === own || this.countriesNamedIn(n.name.value).has(country) ? null : { why: `same name, but the string is in ${country} and the listed entry in ${own}` };
+    if (country) return country === own || this.countriesNamedIn(n.name.value).has(country) ? null : { why: `same name, but the string is in ${country} and the listed entry in ${own}`, placed: { listed: own, written: country } };
     const abroad = [...(this.countriesByName.get(key) ?? [])].filter((c) => c !== own);
     return abroad.length > 0 ? { why: `the string names no country, and the registry also knows "${n.name.value}" in ${abroad.join(', ')}`, countries: { name: n.name.value, listed: own, elsewhere: abroad } } : null;
   }
@@ -569,7 +644,7 @@ export class Screener {
       if ((n.name.kind === 'subsidiary' || (unit && n.acronym)) && !whole) continue;
       const other = this.namesake(n, key, country.written);
       if (other) {
-        if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: other.why, ...(other.countries ? { countries: other.countries } : {}) });
+        if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: other.why, ...placing(other) });
         continue;
       }
       this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : n.name.kind === 'chinese' || (n.name.kind === 'short' && hasCjk(n.name.value)) ? 'translated' : 'alias', n.acronym ? 0.9 : 1, hits, undefined, unit, note);
@@ -711,7 +786,7 @@ export class Screener {
           const abroad = this.abroad(n, written);
           const other = abroad ? null : this.namesake(n, key, written);
           if (other) {
-            if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after the name "${n.name.value}", but ${other.why}`, ...(other.countries ? { countries: other.countries } : {}) });
+            if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after the name "${n.name.value}", but ${other.why}`, ...placing(other) });
             continue;
           }
           const what = n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'short' ? 'short name' : 'listed alias';
@@ -752,12 +827,12 @@ export class Screener {
     }
     const isPlace = (w: string) => this.resolver?.gazetteer.isPlace(w) ?? false;
     const tokens = screenTokens(part);
-    const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true) => {
+    const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true, country = written) => {
       for (const n of this.byKey.get(key) ?? []) {
         if ((n.name.kind === 'subsidiary' && !whole) || n.name.source?.startsWith(DERIVED) || !ok(n)) continue;
-        const other = this.namesake(n, key, written);
+        const other = this.namesake(n, key, country);
         if (other) {
-          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" is written as the name "${n.name.value}", but ${other.why}`, ...(other.countries ? { countries: other.countries } : {}) });
+          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" is written as the name "${n.name.value}", but ${other.why}`, ...placing(other) });
           continue;
         }
         this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : 'alias', n.acronym ? 0.9 : 1, hits, how(n), null, readingNote(part));
@@ -772,7 +847,9 @@ export class Screener {
     if (end - start < tokens.length) {
       const core = tokens.slice(start, end);
       const aside = [...tokens.slice(0, start), ...tokens.slice(end)];
-      take(core.join(' '), (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${aside.join(' ')}" around it (places, business words or a legal form: ${this.units.file} derive)`);
+      // The places set aside place the name: "Shanghai" before the Russian "Institute of Technical Physics" is another institute.
+      const placed = written ?? this.resolver?.gazetteer.detect(aside.filter(isPlace).join(' ')).countryCode ?? null;
+      take(core.join(' '), (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${aside.join(' ')}" around it (places, business words or a legal form: ${this.units.file} derive)`, undefined, placed);
     }
     // An acronym or short name of a listed organisation read as its full name ("CETC 38th Research Institute").
     for (let k = 1; k <= Math.min(2, tokens.length - 1); k++) {
@@ -818,7 +895,7 @@ export class Screener {
         const abroad = this.abroad(n, written);
         const other = abroad ? null : this.namesake(n, cjkKey(n.name.value), written);
         if (other) {
-          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after "${n.name.value}", but ${other.why}` });
+          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after "${n.name.value}", but ${other.why}`, ...placing(other) });
           continue;
         }
         this.addNameHit(n, part, 'translated', 1, hits, `"${part}" names a unit of ${n.entry.name}: it begins with the company's Chinese name "${n.name.value}" (${n.name.source}) and ends "${suffix}", a word naming a unit (${this.units.file})${abroad}`, null, '', { via: part, how: `a unit named after ${n.entry.name}, not the listed company itself`, relation: 'company-unit' });
@@ -968,11 +1045,13 @@ export const screenJson = (r: ScreenResult) => ({
   hits: r.hits.map((h) => ({ list: h.list, entry: h.entry, level: h.level, match: h.match, score: h.score, inherited: h.inherited, same_as: h.sameAs, list_name: h.listName, list_version: h.listVersion, organisation: h.organisation, evidence: h.evidence })),
   organisations: r.organisations.map((o) => ({ id: o.id, name: o.name, level: o.level, listings: o.listings.map((h) => ({ list: h.list, list_name: h.listName, entry: h.entry, level: h.level, match: h.match, how: h.sameAs ? `same organisation as "${h.sameAs.entry}"` : matchWords(h) })) })),
   choices: r.choices,
-  similar: r.similar.map(({ countries: _c, ...s }) => s),
+  similar: r.similar.map(({ countries: _c, placed: _p, ...s }) => s),
   registry_candidates: r.registryCandidates,
   institutions: r.institutions,
-  listed_parts: r.listedParts.map((p) => ({ ror_id: p.rorId, name: p.name, level: p.level, listings: p.listings.map((l) => ({ list: l.list, list_name: l.listName, entry: l.entry, level: l.level })) })),
+  listed_parts: r.listedParts.map(listedPartJson),
+  related: r.related.map(listedPartJson),
 });
+const listedPartJson = (p: ListedPart) => ({ ror_id: p.rorId, name: p.name, level: p.level, listings: p.listings.map((l) => ({ list: l.list, list_name: l.listName, entry: l.entry, level: l.level })) });
 
 /** How a hit matched, in words (the evidence column says how, not the name again). */
 export function matchWords(h: Hit): string {

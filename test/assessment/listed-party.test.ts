@@ -16,6 +16,8 @@ import { watchlist } from '../helpers/watchlist.ts';
 const HIT = rorRecord('01yqg2h08', 'Harbin Institute of Technology', 'CN', 'Harbin');
 const HITSZ = { ...rorRecord('00hwfqh10', 'Harbin Institute of Technology Shenzhen Graduate School', 'CN', 'Shenzhen'), status: 'withdrawn', relationships: [{ type: 'successor', id: 'https://ror.org/01yqg2h08', label: 'Harbin Institute of Technology' }] };
 const HIT_WEIHAI = rorRecord('02yxnh564', 'Harbin Institute of Technology at Weihai', 'CN', 'Weihai', '01yqg2h08');
+// A hospital the registry marks as related to (not part of) the listed university.
+const HIT_HOSPITAL = { ...rorRecord('05x9y8z76', 'Heilongjiang Teaching Hospital', 'CN', 'Harbin'), types: ['healthcare'], relationships: [{ type: 'related', id: 'https://ror.org/01yqg2h08', label: 'Harbin Institute of Technology' }] };
 
 const ENTRIES: Record<(typeof LEVELS)[number], string> = {
   'very-high': 'Beihang University',
@@ -31,7 +33,7 @@ const actor: Actor = { userId: 'u-officer', orgId: 'org-a', role: 'officer', nam
 
 before(async () => {
   const home = tempDir();
-  store = await landscapeStore(home, [], [HIT, HITSZ, HIT_WEIHAI]);
+  store = await landscapeStore(home, [], [HIT, HITSZ, HIT_WEIHAI, HIT_HOSPITAL]);
   await saveLists(store, [readWatchlist(watchlist(Object.entries(ENTRIES).map(([level, name]) => ({ name, country: 'China', level }))))]);
   ({ db, cases } = await caseService(store, home));
 });
@@ -108,4 +110,14 @@ test('a listed party beside one nobody named yet is yellow, not only "needs info
   const low = ENTRIES.low;
   await assertYellowOrWorse('listed and unnamed partners', { partners: [GREEN.partners[0], { name: low, role: 'partner' }, { description: 'a partner university in Wuhan', role: 'partner' }] }, low, 'low');
   await assertYellowOrWorse('listed and unnamed funders', { funders: [{ name: low }, { name: 'a provincial innovation fund' }] }, low, 'low');
+});
+
+test('a partner the ROR registry marks as related to a listed university is never green, and the case says why; it is no direct listing', async () => {
+  for (const partner of [{ name: 'Heilongjiang Teaching Hospital', role: 'partner' }, { ror: '05x9y8z76', role: 'partner' }]) {
+    const { id } = await cases.create(actor, { ...GREEN, title: 'with a related hospital', partners: [GREEN.partners[0], partner] });
+    const { result } = await cases.assess(actor, id, '2026-11-22');
+    assert.notEqual(result.overall, 'green', JSON.stringify(partner));
+    assert.match(JSON.stringify(result), /related to Harbin Institute of Technology \(01yqg2h08\) in the ROR registry/);
+    assert.ok(!result.criteria.some((r) => r.status === 'holds' && /on my-watchlist/.test(r.evidence.map((e) => e.note ?? '').join(' '))), 'counted as a listing');
+  }
 });
