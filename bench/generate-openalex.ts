@@ -14,7 +14,16 @@ export function prng(seed: number): () => number {
   };
 }
 
-const DEPARTMENTS = ['Department of Computer Science', 'School of Electronic Engineering', 'Key Laboratory of Machine Perception', 'Institute of Artificial Intelligence', 'Department of Electrical Engineering', 'Faculty of Mathematics', 'Centre for Data Science', 'State Key Laboratory of Networking and Switching Technology'];
+const DEPARTMENTS = [
+  'Department of Computer Science',
+  'School of Electronic Engineering',
+  'Key Laboratory of Machine Perception',
+  'Institute of Artificial Intelligence',
+  'Department of Electrical Engineering',
+  'Faculty of Mathematics',
+  'Centre for Data Science',
+  'State Key Laboratory of Networking and Switching Technology',
+];
 const TOPICS = [
   ['T10036', 'Advanced Neural Network Applications'],
   ['T11714', 'Multimodal Machine Learning Applications'],
@@ -34,12 +43,7 @@ export async function generateOpenAlex(path: string, count: number, institutions
   const random = prng(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
   const pool = institutions.filter((i) => i.status === 'active' && i.countryCode && i.city);
-  const weighted = [
-    ...pool.filter((i) => i.countryCode === 'CN'),
-    ...pool.filter((i) => ['DE', 'GB', 'FR', 'NL', 'IT', 'ES', 'SE', 'CH'].includes(i.countryCode!)),
-    ...pool.filter((i) => i.countryCode === 'US'),
-    ...pool,
-  ];
+  const weighted = [...pool.filter((i) => i.countryCode === 'CN'), ...pool.filter((i) => ['DE', 'GB', 'FR', 'NL', 'IT', 'ES', 'SE', 'CH'].includes(i.countryCode!)), ...pool.filter((i) => i.countryCode === 'US'), ...pool];
   const out = createWriteStream(path);
   let bytes = 0;
   for (let n = 0; n < count; n++) {
@@ -50,7 +54,7 @@ export async function generateOpenAlex(path: string, count: number, institutions
       const inst = pick(weighted);
       const raw = `${pick(DEPARTMENTS)}, ${inst.name}, ${inst.city}, ${inst.countryName ?? inst.countryCode}`;
       const withRor = random() < 0.6;
-      const openalexId = `https://openalex.org/I${100000 + (inst.id.charCodeAt(1) * 7919 + n) % 900000}`;
+      const openalexId = `https://openalex.org/I${100000 + ((inst.id.charCodeAt(1) * 7919 + n) % 900000)}`;
       authorships.push({
         author_position: a === 0 ? 'first' : a === authors - 1 ? 'last' : 'middle',
         author: { id: `https://openalex.org/A${5000000000 + n * 10 + a}`, display_name: `Author ${n}-${a}`, orcid: null },

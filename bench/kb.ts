@@ -35,7 +35,17 @@ async function grow(db: AppDb, base: EntryDoc[], n: number): Promise<void> {
     for (let i = 0; i < n; i++) {
       const { articles: _articles, application: _application, ...b } = base[i % base.length]!;
       const doc = { ...b, id: `${b.id}-copy-${i}`, summary: `${b.summary} Copy ${i}.` };
-      await tx.query("INSERT INTO kb_versions (entry_id, version, recorded_at, recorded_by, recorder_name, org_id, origin, note, status, title, jurisdiction, topics, changed, doc, doc_hash, audit_seq) VALUES ($1, 1, $2, 'bench', 'bench', NULL, 'edit', '', $3, $4, $5, $6, '[]', $7, $8, $9)", [doc.id, at, doc.status, doc.title.en, doc.jurisdiction, JSON.stringify(doc.topics), JSON.stringify(doc), entryHash(doc), seq]);
+      await tx.query("INSERT INTO kb_versions (entry_id, version, recorded_at, recorded_by, recorder_name, org_id, origin, note, status, title, jurisdiction, topics, changed, doc, doc_hash, audit_seq) VALUES ($1, 1, $2, 'bench', 'bench', NULL, 'edit', '', $3, $4, $5, $6, '[]', $7, $8, $9)", [
+        doc.id,
+        at,
+        doc.status,
+        doc.title.en,
+        doc.jurisdiction,
+        JSON.stringify(doc.topics),
+        JSON.stringify(doc),
+        entryHash(doc),
+        seq,
+      ]);
       await tx.query('INSERT INTO kb_entries (id, version, created_at, updated_at) VALUES ($1, 1, $2, $2)', [doc.id, at]);
     }
   });
@@ -47,8 +57,14 @@ async function verdicts(db: AppDb, n: number, criteria: string[]): Promise<void>
   await db.transaction(async (tx) => {
     for (let i = 0; i < n; i += 100) {
       const rows = Array.from({ length: Math.min(100, n - i) }, (_, k) => ({ caseId: randomUUID(), id: randomUUID(), result: JSON.stringify({ criteria: criteria.map((c, j) => ({ id: c, status: (i + k + j) % 3 === 0 ? 'holds' : 'does-not-hold' })) }) }));
-      await tx.query(`INSERT INTO cases (id, org_id, client_key, title, doc, created_by, created_at, updated_at) VALUES ${rows.map((_, k) => `($${2 * k + 1}, 'bench', NULL, $${2 * k + 2}, '{}', 'bench', '${at}', '${at}')`).join(', ')}`, rows.flatMap((r, k) => [r.caseId, `case ${i + k}`]));
-      await tx.query(`INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ${rows.map((_, k) => `($${3 * k + 1}, $${3 * k + 2}, 'bench', 'bench', '${at}', 'r', 'v', 'h', '{}', 'red', $${3 * k + 3})`).join(', ')}`, rows.flatMap((r) => [r.id, r.caseId, r.result]));
+      await tx.query(
+        `INSERT INTO cases (id, org_id, client_key, title, doc, created_by, created_at, updated_at) VALUES ${rows.map((_, k) => `($${2 * k + 1}, 'bench', NULL, $${2 * k + 2}, '{}', 'bench', '${at}', '${at}')`).join(', ')}`,
+        rows.flatMap((r, k) => [r.caseId, `case ${i + k}`]),
+      );
+      await tx.query(
+        `INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ${rows.map((_, k) => `($${3 * k + 1}, $${3 * k + 2}, 'bench', 'bench', '${at}', 'r', 'v', 'h', '{}', 'red', $${3 * k + 3})`).join(', ')}`,
+        rows.flatMap((r) => [r.id, r.caseId, r.result]),
+      );
     }
   });
 }
@@ -95,8 +111,20 @@ export async function kbBench(config: Config, runs: number): Promise<Record<stri
     const afterEditMs = performance.now() - t;
     // Fewer runs at 10,000 entries: the baseline reads every document each time.
     const m = Math.max(5, runs * 3);
-    const big = { entries: 10_000 + base.length, runs: m, writeMs: growMs, firstQueryWithIndexBuildMs: indexMs, firstQueryAfterOneEditMs: afterEditMs, search: await timed(m, search), substringScan: await timed(m, scan), changesSince: await timed(m, () => kb.changes(VIEWER, new Date().toISOString().slice(0, 10))), entry: await timed(m, () => kb.get(VIEWER, 'cn-cyber-security-law')) };
-    console.log(`  ${big.entries.toLocaleString('en')} entries (median / p95 over ${m} runs): written in ${(growMs / 1000).toFixed(1)} s; first search (loads the entries and builds the index) ${indexMs.toFixed(0)} ms; first search after an edit (reads that entry again) ${afterEditMs.toFixed(0)} ms`);
+    const big = {
+      entries: 10_000 + base.length,
+      runs: m,
+      writeMs: growMs,
+      firstQueryWithIndexBuildMs: indexMs,
+      firstQueryAfterOneEditMs: afterEditMs,
+      search: await timed(m, search),
+      substringScan: await timed(m, scan),
+      changesSince: await timed(m, () => kb.changes(VIEWER, new Date().toISOString().slice(0, 10))),
+      entry: await timed(m, () => kb.get(VIEWER, 'cn-cyber-security-law')),
+    };
+    console.log(
+      `  ${big.entries.toLocaleString('en')} entries (median / p95 over ${m} runs): written in ${(growMs / 1000).toFixed(1)} s; first search (loads the entries and builds the index) ${indexMs.toFixed(0)} ms; first search after an edit (reads that entry again) ${afterEditMs.toFixed(0)} ms`,
+    );
     row(`search, ${big.entries.toLocaleString('en')} entries`, big.search);
     row(`baseline: substring scan of the stored documents, ${big.entries.toLocaleString('en')} entries`, big.substringScan);
     row(`what changed since today (${big.entries.toLocaleString('en')} versions)`, big.changesSince);

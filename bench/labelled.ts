@@ -71,7 +71,9 @@ async function openAlexAsserted(path: string, registryHas: (id: string) => boole
  */
 function paperAffiliations(dir: string, registryHas: (id: string) => boolean): LabelledString[] {
   const byString = new Map<string, { ids: Set<string>; countries: Set<string> }>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const works = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { authorships?: { institutions?: { institution?: { ror?: string | null; country_code?: string | null } }[] }[]; aff_names_from_paper?: (string | null)[] }[];
     for (const w of works) {
       const strings = w.aff_names_from_paper ?? [];
@@ -122,7 +124,10 @@ async function wosAddresses(path: string, gazetteer: Gazetteer): Promise<{ addre
         let country = / USA$/.test(last) || last === 'USA' ? 'US' : gazetteer.countryCodeOf(last);
         if (!country) continue;
         // "…, Hong Kong 999077, Peoples R China": the part before the country, postcode aside.
-        const apart = parts.slice(0, -1).map((p) => gazetteer.countryCodeOf(p.replace(/\d+/g, ' ').trim())).find((c) => c === 'HK' || c === 'MO' || c === 'TW');
+        const apart = parts
+          .slice(0, -1)
+          .map((p) => gazetteer.countryCodeOf(p.replace(/\d+/g, ' ').trim()))
+          .find((c) => c === 'HK' || c === 'MO' || c === 'TW');
         if (country === 'CN' && apart) country = apart;
         // "Macau Univ Sci & Technol, Taipa, Peoples R China": the institution's own name says Macao, unless a mainland city follows it.
         else if (country === 'CN' && /\b(Hong Kong|Maca[uo])\b/i.test(aff.raw) && gazetteer.detect(aff.raw.slice(0, aff.raw.lastIndexOf(last))).countryCode !== 'CN') country = /\bHong Kong\b/i.test(aff.raw) ? 'HK' : 'MO';

@@ -31,7 +31,14 @@ export async function matchingBench(config: Config, registry: Institution[], run
   const sets = await labelledSets(config.mirror, (id) => resolver.institution(id) !== undefined, resolver.gazetteer);
   if (calibrate) {
     const tuning = sets.find((s) => s.tuning)!;
-    const observed = scoreResolutions(resolver, tuning.items, tuning.items.map((i) => resolver.resolve(i.affiliation)), 'strong', true, 0).observations;
+    const observed = scoreResolutions(
+      resolver,
+      tuning.items,
+      tuning.items.map((i) => resolver.resolve(i.affiliation)),
+      'strong',
+      true,
+      0,
+    ).observations;
     const file = fitCalibration(observed, {
       title: 'Calibrated match scores and tier cuts',
       built: new Date().toISOString().slice(0, 10),
@@ -88,7 +95,12 @@ export async function matchingBench(config: Config, registry: Institution[], run
     console.log(`  ${set.name.padEnd(32)} institution differs ${pct(d.institutionDiffers, d.institutionBoth)} of ${d.institutionBoth}; country differs ${pct(d.countryDiffers, d.countryBoth)} of ${d.countryBoth}`);
   }
   console.log('\nReliability of calibrated scores (primary match of each string with an institution label; right = the gold institution):');
-  console.log(`  ${'score'.padEnd(12)}${sets.filter((s) => s.items.some((i) => i.institutionsLabelled)).map((s) => s.name.slice(0, 24).padStart(26)).join('')}`);
+  console.log(
+    `  ${'score'.padEnd(12)}${sets
+      .filter((s) => s.items.some((i) => i.institutionsLabelled))
+      .map((s) => s.name.slice(0, 24).padStart(26))
+      .join('')}`,
+  );
   const labelledSetsOnly = sets.filter((s) => s.items.some((i) => i.institutionsLabelled));
   const bins = reliability[labelledSetsOnly[0]!.name] as ReturnType<typeof reliabilityTable>;
   bins.forEach((bin, k) => {
@@ -129,7 +141,16 @@ function perClass(resolver: AffiliationResolver, set: LabelledSet, resolutions: 
   const out: Record<string, ReturnType<typeof summarise>> = {};
   for (const group of [...new Set(set.items.map((i) => i.group!))]) {
     const idx = set.items.map((i, k) => (i.group === group ? k : -1)).filter((k) => k >= 0);
-    out[group] = summarise(scoreResolutions(resolver, idx.map((k) => set.items[k]!), idx.map((k) => resolutions[k]!), 'strong', true, perSecond));
+    out[group] = summarise(
+      scoreResolutions(
+        resolver,
+        idx.map((k) => set.items[k]!),
+        idx.map((k) => resolutions[k]!),
+        'strong',
+        true,
+        perSecond,
+      ),
+    );
   }
   return out;
 }

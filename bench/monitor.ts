@@ -68,7 +68,19 @@ export async function monitorBench(config: Config, registry: Institution[], out:
       for (let i = 1; i < verdicts; i++) {
         const c = randomUUID();
         await tx.query("INSERT INTO cases (id, org_id, client_key, title, doc, created_by, created_at, updated_at) SELECT $1, org_id, NULL, title || ' ' || $2, doc, created_by, created_at, updated_at FROM cases WHERE id = $3", [c, String(i), caseId]);
-        await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [randomUUID(), c, row.org_id!, row.created_by!, row.created_at!, row.rulebook_id!, row.rulebook_version!, row.rulebook_hash!, row.snapshot!, row.overall!, row.result!]);
+        await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
+          randomUUID(),
+          c,
+          row.org_id!,
+          row.created_by!,
+          row.created_at!,
+          row.rulebook_id!,
+          row.rulebook_version!,
+          row.rulebook_hash!,
+          row.snapshot!,
+          row.overall!,
+          row.result!,
+        ]);
       }
       await tx.query("UPDATE monitor_seen SET value = 'an earlier bundle' WHERE kind = 'bundle'");
     });
@@ -110,7 +122,9 @@ export async function verdictRecheckBench(config: Config, out: string, verdicts 
     const monitor = new Monitor({ db, store, assessor: async () => made });
     await monitor.check();
     const cases = new CaseService(db, made);
-    const examples = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')).sort();
+    const examples = readdirSync(EXAMPLES)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
     const stored: Record<string, string>[] = [];
     for (const f of examples) {
       const { id } = await cases.create(ANALYST, readCaseDocument(join(EXAMPLES, f)));
@@ -129,7 +143,19 @@ export async function verdictRecheckBench(config: Config, out: string, verdicts 
         if (items.length < sample) items.push({ c: made.validate(result.case), asOf: result.asOf });
         const c = randomUUID();
         await tx.query("INSERT INTO cases (id, org_id, client_key, title, doc, created_by, created_at, updated_at) SELECT $1, org_id, NULL, title || ' ' || $2, doc, created_by, created_at, updated_at FROM cases WHERE id = $3", [c, String(i), row.case_id!]);
-        await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [randomUUID(), c, row.org_id!, row.created_by!, row.created_at!, row.rulebook_id!, row.rulebook_version!, row.rulebook_hash!, row.snapshot!, row.overall!, JSON.stringify(result)]);
+        await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
+          randomUUID(),
+          c,
+          row.org_id!,
+          row.created_by!,
+          row.created_at!,
+          row.rulebook_id!,
+          row.rulebook_version!,
+          row.rulebook_hash!,
+          row.snapshot!,
+          row.overall!,
+          JSON.stringify(result),
+        ]);
       }
       await tx.query("UPDATE monitor_seen SET value = 'an earlier bundle' WHERE kind = 'bundle'");
     });

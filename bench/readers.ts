@@ -75,7 +75,9 @@ export async function readerBench(config: Config, registry: Institution[], works
   console.log('  file                                          MB   records  quarantined  lines s  reader s    MB/s   records/s');
   for (const f of figures) {
     const name = f.file.split('/').slice(-1)[0]!;
-    console.log(`  ${name.padEnd(42)} ${(f.bytes / 1e6).toFixed(1).padStart(6)} ${String(f.records).padStart(9)} ${String(f.quarantined).padStart(12)} ${f.linesSeconds.toFixed(3).padStart(8)} ${f.readerSeconds.toFixed(3).padStart(9)} ${f.mbPerSecond.toFixed(1).padStart(7)} ${f.recordsPerSecond.toFixed(0).padStart(11)}`);
+    console.log(
+      `  ${name.padEnd(42)} ${(f.bytes / 1e6).toFixed(1).padStart(6)} ${String(f.records).padStart(9)} ${String(f.quarantined).padStart(12)} ${f.linesSeconds.toFixed(3).padStart(8)} ${f.readerSeconds.toFixed(3).padStart(9)} ${f.mbPerSecond.toFixed(1).padStart(7)} ${f.recordsPerSecond.toFixed(0).padStart(11)}`,
+    );
   }
   return figures;
 }

@@ -155,7 +155,9 @@ async function timed(n: number, f: () => Promise<unknown>): Promise<{ median: nu
 async function indicatorLatency(storePath: string, runs: number, what = 'synthetic works') {
   const store = await Store.open(storePath);
   const catalogue = loadRegions();
-  const eu = regionOf(catalogue, 'EU27AC').countries.map((c) => `'${c}'`).join(',');
+  const eu = regionOf(catalogue, 'EU27AC')
+    .countries.map((c) => `'${c}'`)
+    .join(',');
   const parquet = join(OUT, 'parquet');
   rmSync(parquet, { recursive: true, force: true });
   await store.run(`COPY (SELECT work_id, year, ror_id, country_code, weight FROM work_institutions) TO '${parquet}' (FORMAT parquet, PARTITION_BY (year))`);
@@ -314,7 +316,11 @@ async function screeningBench(config: Config, registry: Institution[], runs: num
   const out: Record<string, unknown> = {};
   const real = await Store.open(':memory:');
   await ingestRegistry(real, locate(config, sourceById('ror')));
-  for (const [id, kind] of [['wos-ble-sample', 'wos'], ['openalex-tu9-sample', 'openalex'], ['scopus-litstudy-sample', 'scopus']] as const) {
+  for (const [id, kind] of [
+    ['wos-ble-sample', 'wos'],
+    ['openalex-tu9-sample', 'openalex'],
+    ['scopus-litstudy-sample', 'scopus'],
+  ] as const) {
     await ingestWorks(real, kind, locate(config, sourceById(id)), { quarantineDir: join(OUT, 'quarantine') });
   }
   await saveLists(real, lists);
@@ -348,9 +354,7 @@ async function screeningBench(config: Config, registry: Institution[], runs: num
   await refreshAnalytics(store);
   await saveLists(store, lists);
   const screened = await screenPending(store, await screeningContext(store, resolver));
-  const home = await store.one<{ ror_id: string; name: string; n: bigint }>(
-    `SELECT wi.ror_id, i.name, count(*) AS n FROM work_institutions wi JOIN institutions i USING (ror_id) WHERE i.country_code IN ('DE','GB','FR','NL') GROUP BY ALL ORDER BY n DESC LIMIT 1`,
-  );
+  const home = await store.one<{ ror_id: string; name: string; n: bigint }>(`SELECT wi.ror_id, i.name, count(*) AS n FROM work_institutions wi JOIN institutions i USING (ror_id) WHERE i.country_code IN ('DE','GB','FR','NL') GROUP BY ALL ORDER BY n DESC LIMIT 1`);
   const weights = loadWeights(loadTaxonomy());
   const scope = { institution: home!.ror_id, rollUp: false };
   const derisk = await timed(runs, () => portfolio(store, scope, weights));
@@ -368,7 +372,9 @@ async function screeningBench(config: Config, registry: Institution[], runs: num
   const portfolioAll = await timed(1, () => store.all(`SELECT count(DISTINCT w.work_id) FROM works w JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id JOIN screen_hits h ON h.raw = a.raw`));
   console.log(`\nPortfolio screening on ${n.toLocaleString('en')} synthetic works (${screened.screened} strings screened in ${screened.seconds.toFixed(1)} s at load):`);
   console.log(`  the whole export as one portfolio (${wholeFlagged} flagged works, ranked): derisk ${whole.median.toFixed(0)} ms median / ${whole.p95.toFixed(0)} ms p95; bare SQL count of flagged works ${portfolioAll.median.toFixed(0)} ms (${(whole.median / portfolioAll.median).toFixed(2)}x)`);
-  console.log(`  ${home!.name} (${home!.n} works, ${flagged} flagged): derisk portfolio ${derisk.median.toFixed(0)} ms median / ${derisk.p95.toFixed(0)} ms p95, bare SQL join ${bare.median.toFixed(0)} ms (${(derisk.median / bare.median).toFixed(2)}x); flagged works of the whole store, SQL: ${portfolioAll.median.toFixed(0)} ms`);
+  console.log(
+    `  ${home!.name} (${home!.n} works, ${flagged} flagged): derisk portfolio ${derisk.median.toFixed(0)} ms median / ${derisk.p95.toFixed(0)} ms p95, bare SQL join ${bare.median.toFixed(0)} ms (${(derisk.median / bare.median).toFixed(2)}x); flagged works of the whole store, SQL: ${portfolioAll.median.toFixed(0)} ms`,
+  );
   out.portfolio100k = { works: n, screeningSeconds: screened.seconds, wholeExport: { flagged: wholeFlagged, derisk: whole, bareSql: portfolioAll }, institution: { ...home, n: Number(home!.n), flagged, derisk, bareSql: bare } };
   store.close();
   return out;

@@ -23,7 +23,8 @@ async function assessmentStore(out: string, works: number, ids: string[], partne
   const store = await Store.open(path);
   const big = [...partners, ...ids.filter((id) => !partners.includes(id)).slice(0, 200 - partners.length)];
   // Institutions are picked by position in constant lists: no join over the generated rows.
-  await store.run(`CREATE OR REPLACE TABLE work_institutions AS
+  await store.run(
+    `CREATE OR REPLACE TABLE work_institutions AS
     WITH l AS (SELECT $1::VARCHAR[] AS big, $2::VARCHAR[] AS pool),
     w AS (SELECT i AS n, 2011 + (hash(i) % 15)::INTEGER AS year, 1 + (hash(i * 7) % 5)::INTEGER AS k FROM range(${works}) t(i)),
     rows AS (SELECT n, year, unnest(range(k)) AS j FROM w),
@@ -32,7 +33,9 @@ async function assessmentStore(out: string, works: number, ids: string[], partne
       CASE WHEN hsh % 5 = 0 THEN l.big[1 + ((hsh // 5) % ${big.length})::INTEGER] ELSE l.pool[1 + (hsh % ${ids.length})::INTEGER] END AS ror_id,
       'CN' AS country_code, 'exact' AS tier, 1.0 AS weight, 1 AS authors
     FROM picked, l
-    ORDER BY year`, [listValue(big), listValue(ids)]);
+    ORDER BY year`,
+    [listValue(big), listValue(ids)],
+  );
   await store.run('CREATE INDEX work_institutions_ror ON work_institutions (ror_id)');
   await store.run(`CREATE OR REPLACE TABLE works AS SELECT DISTINCT work_id, year FROM work_institutions`);
   await store.run(`CREATE OR REPLACE TABLE listed_affiliations AS
@@ -54,7 +57,9 @@ export async function assessmentBench(config: Config, out: string, runs: number)
   try {
     const screening = await screeningContext(real);
     const parts = { screening, bundle: loadBundle() };
-    const cases = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')).map((f) => ({ file: f, doc: readCaseDocument(join(EXAMPLES, f)) }));
+    const cases = readdirSync(EXAMPLES)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => ({ file: f, doc: readCaseDocument(join(EXAMPLES, f)) }));
     const partnerIds = ['03cve4549', '01yqg2h08', '00a2xv884', '052gg0110', '02e2c7k09'];
     const ids = (await real.all<{ ror_id: string }>(`SELECT ror_id FROM institutions WHERE status = 'active' ORDER BY ror_id`)).map((r) => r.ror_id);
     const stores: [string, Store][] = [['real data (demo store)', real]];
@@ -74,7 +79,7 @@ export async function assessmentBench(config: Config, out: string, runs: number)
             await assessor.run(c, '2026-11-22');
             ms.push(performance.now() - t);
             t = performance.now();
-            for (const p of c.partners) if (p.ror || p.name) (p.ror ? screening.screener.screenRor(p.ror) : screening.screener.screen(p.name!));
+            for (const p of c.partners) if (p.ror || p.name) p.ror ? screening.screener.screenRor(p.ror) : screening.screener.screen(p.name!);
             screenMs.push(performance.now() - t);
           }
         }
@@ -178,7 +183,16 @@ export async function serveWithToken(home: string, label: string): Promise<{ por
 export async function loadBench(config: Config, seconds: number, connections: number) {
   const { port, token, server } = await serveWithToken(config.home, 'load bench');
   const doc = JSON.stringify(readCaseDocument(join(EXAMPLES, 'joint-lab-hit.yaml')));
-  const reads = ['/api/indicators/copubs?regions=EU27AC,CN', '/api/indicators/top-institutions?regions=EU27AC,CN', '/api/indicators/publications', '/api/screen?q=Harbin%20Institute%20of%20Technology', '/api/screen?q=Beijing%20University%20of%20Technology', '/api/regions', '/api/cases', '/api/fields'];
+  const reads = [
+    '/api/indicators/copubs?regions=EU27AC,CN',
+    '/api/indicators/top-institutions?regions=EU27AC,CN',
+    '/api/indicators/publications',
+    '/api/screen?q=Harbin%20Institute%20of%20Technology',
+    '/api/screen?q=Beijing%20University%20of%20Technology',
+    '/api/regions',
+    '/api/cases',
+    '/api/fields',
+  ];
   try {
     // Warm every route once (first answers compute and are kept).
     await phase(port, token, 2, 4, (i) => (i % 2 ? { method: 'GET', path: reads[i % reads.length]! } : { method: 'POST', path: '/api/assess', body: doc }));

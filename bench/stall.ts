@@ -73,14 +73,11 @@ async function startServer(home: string): Promise<{ port: number; token: string;
 
 const call = (port: number, token: string, method: string, path: string, body?: { file: string; type: string }) =>
   new Promise<{ status: number; json: Record<string, unknown> }>((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, method, path, headers: { authorization: `Bearer ${token}`, prefer: 'respond-async', ...(body ? { 'content-type': body.type, 'content-length': statSync(body.file).size } : {}) } },
-      (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text || '{}') }));
-      },
-    );
+    const req = request({ host: '127.0.0.1', port, method, path, headers: { authorization: `Bearer ${token}`, prefer: 'respond-async', ...(body ? { 'content-type': body.type, 'content-length': statSync(body.file).size } : {}) } }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, json: JSON.parse(text || '{}') }));
+    });
     req.on('error', reject);
     if (body) createReadStream(body.file).pipe(req);
     else req.end();
@@ -172,7 +169,9 @@ export async function stallBench(config: Config, registry: Institution[], out: s
       const run = upload(server.port, server.token, file);
       const [health, r] = await Promise.all([sampleHealth(server.port, run), run]);
       const rate = r.kept / r.seconds;
-      console.log(`  ${label.padEnd(36)} /health p50 ${health.p50.toFixed(1)} ms  p99 ${health.p99.toFixed(1)} ms  max ${health.max.toFixed(1)} ms (${health.samples} samples); upload ${r.seconds.toFixed(1)} s, ${r.refused ? `refused: ${r.refused}` : `${r.kept} kept, ${r.quarantined} quarantined`}${r.kept > 100 ? `, ${rate.toFixed(0)} works/s` : ''}`);
+      console.log(
+        `  ${label.padEnd(36)} /health p50 ${health.p50.toFixed(1)} ms  p99 ${health.p99.toFixed(1)} ms  max ${health.max.toFixed(1)} ms (${health.samples} samples); upload ${r.seconds.toFixed(1)} s, ${r.refused ? `refused: ${r.refused}` : `${r.kept} kept, ${r.quarantined} quarantined`}${r.kept > 100 ? `, ${rate.toFixed(0)} works/s` : ''}`,
+      );
       const stageSeconds = r.stages.map((st, i) => `${st.stage} ${(((r.stages[i + 1]?.at ?? r.endedAt) - st.at) / 1000).toFixed(1)} s`);
       if (r.kept > 100) console.log(`      stages: ${stageSeconds.join(', ')}; slowest /health answers: ${health.slowest.map((x) => `${x.ms.toFixed(0)} ms (${stageAt(r.stages, x.at)})`).join(', ')}`);
       results[label] = { health, upload: { ...r, worksPerSecond: rate } };

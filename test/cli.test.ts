@@ -17,11 +17,11 @@ test('usage errors exit 2 and say what is wrong', () => {
   assert.equal(derisk(['indicators', 'copubs', '--regions', 'EU27AC']).status, 2);
 });
 
-test('a mistyped option is named with the nearest one the command knows, and the usage is that command\'s alone', () => {
+test("a mistyped option is named with the nearest one the command knows, and the usage is that command's alone", () => {
   const r = derisk(['indicators', 'copubs', '--regoins', 'EU27AC,CN']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown option --regoins — did you mean --regions\?/);
-  assert.doesNotMatch(r.stderr, /unexpected argument/, 'the mistyped option\'s value is not a second mistake');
+  assert.doesNotMatch(r.stderr, /unexpected argument/, "the mistyped option's value is not a second mistake");
   assert.match(r.stderr, /derisk indicators copubs\|/);
   assert.doesNotMatch(r.stderr, /derisk ingest|derisk serve/, 'not the help of every command');
   assert.ok(r.stderr.split('\n').length < 15, r.stderr);
@@ -41,11 +41,7 @@ test('every mistake of a command line is said at once', () => {
   const r = derisk(['summary', '--jsn', '--regions-file', '--china-includes-hk=yes', 'extra']);
   assert.equal(r.status, 2);
   const mistakes = r.stderr.split('\n').filter((l) => l.startsWith('derisk: '));
-  assert.deepEqual(mistakes, [
-    'derisk: unknown option --jsn — did you mean --json?',
-    'derisk: --regions-file needs a value (got --china-includes-hk=yes; write --regions-file=--china-includes-hk=yes if that is the value)',
-    'derisk: unexpected argument "extra"',
-  ]);
+  assert.deepEqual(mistakes, ['derisk: unknown option --jsn — did you mean --json?', 'derisk: --regions-file needs a value (got --china-includes-hk=yes; write --regions-file=--china-includes-hk=yes if that is the value)', 'derisk: unexpected argument "extra"']);
   assert.match(r.stderr, /derisk summary \[--json\]/);
 });
 
@@ -78,7 +74,16 @@ test('ingest ror, ingest works, then resolve a CSV column and read the indicator
   const json = derisk(['indicators', 'copubs', '--regions', 'EU27AC,CN', '--json'], env);
   assert.equal(json.status, 0, json.stderr);
   const years = JSON.parse(json.stdout) as { year: number; full: number; fractional: number }[];
-  assert.deepEqual(years.map((y) => Object.keys(y).sort()), years.map(() => ['fractional', 'full', 'year']));
-  assert.deepEqual(years.map((y) => [y.year, y.full]), [[2022, 1], [2023, 1]]);
+  assert.deepEqual(
+    years.map((y) => Object.keys(y).sort()),
+    years.map(() => ['fractional', 'full', 'year']),
+  );
+  assert.deepEqual(
+    years.map((y) => [y.year, y.full]),
+    [
+      [2022, 1],
+      [2023, 1],
+    ],
+  );
   assert.equal(derisk(['indicators', 'copubs', '--regions', 'EU27AC,ATLANTIS', '--json'], env).status, 2, 'an unknown region is a usage error');
 });

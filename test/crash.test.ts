@@ -19,7 +19,11 @@ test('DERISK_CRASH_AT=<point>:<n> kills the process (SIGKILL) the n-th time it p
   for (const n of [1, 3, 5]) {
     const r = run(`test.point:${n}`);
     assert.equal(r.signal, 'SIGKILL');
-    assert.deepEqual(r.stdout.trim().split('\n').filter(Boolean).map(Number), Array.from({ length: n - 1 }, (_, i) => i + 1), `armed at ${n}`);
+    assert.deepEqual(
+      r.stdout.trim().split('\n').filter(Boolean).map(Number),
+      Array.from({ length: n - 1 }, (_, i) => i + 1),
+      `armed at ${n}`,
+    );
   }
   const never = run('test.point:6');
   assert.deepEqual([never.status, never.signal, never.stdout], [0, null, '1\n2\n3\n4\n5\n'], 'a sixth pass never comes');

@@ -10,7 +10,7 @@ test('EU27/AC is the 27 member states plus NO, CH and GB — 30 countries', () =
   const eu = regionOf(loadRegions(), 'EU27AC');
   assert.equal(eu.countries.length, 30);
   for (const c of ['NO', 'CH', 'GB', 'DE', 'FR', 'PL']) assert.ok(eu.countries.includes(c));
-  assert.ok(!eu.countries.includes('IS'), 'Iceland is not in the brief\'s grouping');
+  assert.ok(!eu.countries.includes('IS'), "Iceland is not in the brief's grouping");
 });
 
 test('Hong Kong and Macao count as China only when switched on, and the note says so', () => {
@@ -23,7 +23,16 @@ test('Hong Kong and Macao count as China only when switched on, and the note say
 });
 
 test('user-defined regions can build on the bundled ones', () => {
-  const file = writeTemp('nordic.json', JSON.stringify({ provenance: { source: 'test' }, regions: [{ id: 'NORDIC', name: 'Nordics', countries: ['DK', 'FI', 'IS', 'NO', 'SE'] }, { id: 'EUPLUS', name: 'EU27 and Iceland', countries: ['@EU27', 'IS'] }] }));
+  const file = writeTemp(
+    'nordic.json',
+    JSON.stringify({
+      provenance: { source: 'test' },
+      regions: [
+        { id: 'NORDIC', name: 'Nordics', countries: ['DK', 'FI', 'IS', 'NO', 'SE'] },
+        { id: 'EUPLUS', name: 'EU27 and Iceland', countries: ['@EU27', 'IS'] },
+      ],
+    }),
+  );
   const cat = loadRegions([BUNDLED_REGIONS, file]);
   assert.equal(regionOf(cat, 'nordic').countries.length, 5);
   assert.equal(regionOf(cat, 'EUPLUS').countries.length, 28);
@@ -34,7 +43,16 @@ test('bad region files are refused with the file and the problem named', () => {
   assert.throws(() => loadRegions([noProvenance]), /r\.json: provenance: missing \(where the grouping comes from/);
   const badCode = writeTemp('r.json', JSON.stringify({ provenance: 'x', regions: [{ id: 'X', name: 'X', countries: ['Germany'] }] }));
   assert.throws(() => loadRegions([badCode]), /not an ISO 3166-1 alpha-2 code/);
-  const cycle = writeTemp('r.json', JSON.stringify({ provenance: 'x', regions: [{ id: 'A', name: 'A', countries: ['@B'] }, { id: 'B', name: 'B', countries: ['@A'] }] }));
+  const cycle = writeTemp(
+    'r.json',
+    JSON.stringify({
+      provenance: 'x',
+      regions: [
+        { id: 'A', name: 'A', countries: ['@B'] },
+        { id: 'B', name: 'B', countries: ['@A'] },
+      ],
+    }),
+  );
   assert.throws(() => loadRegions([cycle]), /cycle/);
   assert.throws(() => regionOf(loadRegions(), 'ATLANTIS'), /unknown region "ATLANTIS"; known: /);
 });
@@ -72,11 +90,15 @@ test('the shipped region file passes its schema; each defect is refused naming t
   }
   // A country of any other shape, anywhere in any region, is refused by its place.
   fc.assert(
-    fc.property(fc.nat({ max: shipped.regions.length - 1 }), fc.string({ maxLength: 4 }).filter((c) => !/^([A-Z]{2}|@[A-Za-z0-9_-]+)$/.test(c)), (i, code) => {
-      const doc = structuredClone(shipped);
-      doc.regions[i].countries.push(code);
-      assert.equal(refusal(doc), `regions[${i}].countries[${doc.regions[i].countries.length - 1}]: ${JSON.stringify(code)} is not an ISO 3166-1 alpha-2 code or @REGION`);
-    }),
+    fc.property(
+      fc.nat({ max: shipped.regions.length - 1 }),
+      fc.string({ maxLength: 4 }).filter((c) => !/^([A-Z]{2}|@[A-Za-z0-9_-]+)$/.test(c)),
+      (i, code) => {
+        const doc = structuredClone(shipped);
+        doc.regions[i].countries.push(code);
+        assert.equal(refusal(doc), `regions[${i}].countries[${doc.regions[i].countries.length - 1}]: ${JSON.stringify(code)} is not an ISO 3166-1 alpha-2 code or @REGION`);
+      },
+    ),
     { numRuns: 50, seed: 20261130 },
   );
 });

@@ -5,7 +5,34 @@ import { once } from 'node:events';
 import type { AppDb, Param } from './db.ts';
 
 /** Tables a backup holds, parents before children; sessions are not kept (a restore logs everyone out). */
-const TABLES = ['organisations', 'users', 'api_tokens', 'cases', 'case_shares', 'upload_shares', 'assessments', 'assessment_decisions', 'notes', 'audit', 'kb_entries', 'kb_versions', 'kb_reviews', 'entity_notes', 'namesake_decisions', 'match_corrections', 'exchange_sharing', 'exchange_subscriptions', 'exchange_received', 'watch_items', 'alerts', 'alert_reads', 'feed_tokens', 'webhooks', 'alert_deliveries', 'monitor_seen'] as const;
+const TABLES = [
+  'organisations',
+  'users',
+  'api_tokens',
+  'cases',
+  'case_shares',
+  'upload_shares',
+  'assessments',
+  'assessment_decisions',
+  'notes',
+  'audit',
+  'kb_entries',
+  'kb_versions',
+  'kb_reviews',
+  'entity_notes',
+  'namesake_decisions',
+  'match_corrections',
+  'exchange_sharing',
+  'exchange_subscriptions',
+  'exchange_received',
+  'watch_items',
+  'alerts',
+  'alert_reads',
+  'feed_tokens',
+  'webhooks',
+  'alert_deliveries',
+  'monitor_seen',
+] as const;
 
 export interface BackupManifest {
   format: 'derisk-appdb-backup/1';
@@ -58,7 +85,10 @@ export async function restoreAppDb(db: AppDb, dir: string): Promise<BackupManife
         const columns = Object.keys(row);
         const odd = columns.find((c) => !/^[a-z_]{1,40}$/.test(c));
         if (odd) throw new Error(`${dir}/${table}.jsonl line ${n + 1}: ${JSON.stringify(odd)} is not a column name`);
-        await tx.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`, columns.map((c) => row[c] ?? null));
+        await tx.query(
+          `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+          columns.map((c) => row[c] ?? null),
+        );
         n++;
       }
       if (n !== manifest.tables[table]) throw new Error(`${dir}/${table}.jsonl holds ${n} rows, the manifest says ${manifest.tables[table]}: the backup is incomplete`);

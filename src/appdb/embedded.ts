@@ -142,7 +142,12 @@ class Connection {
       this.statements.delete(sql);
     } else {
       const statement = this.db.prepare(sql);
-      const booleans = statement.reader ? statement.columns().filter((c) => /^BOOL/i.test(c.type ?? '')).map((c) => c.name) : [];
+      const booleans = statement.reader
+        ? statement
+            .columns()
+            .filter((c) => /^BOOL/i.test(c.type ?? ''))
+            .map((c) => c.name)
+        : [];
       p = { statement, booleans };
       if (this.statements.size >= 500) this.statements.delete(this.statements.keys().next().value!);
     }

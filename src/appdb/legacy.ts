@@ -104,7 +104,10 @@ async function copy(legacy: LegacyDuckDb, target: EmbeddedDb, digest: string): P
         const names = Object.keys(row);
         const missing = names.find((c) => !columns.includes(c));
         if (missing) throw new Error(`${legacy.path}: column ${table}.${missing} has no counterpart in the SQLite schema`);
-        await tx.query(`INSERT INTO "${table}" (${names.map((c) => `"${c}"`).join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`, names.map((c) => row[c] as Param));
+        await tx.query(
+          `INSERT INTO "${table}" (${names.map((c) => `"${c}"`).join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`,
+          names.map((c) => row[c] as Param),
+        );
       }
       const n = Number((await tx.query<{ n: number }>(`SELECT count(*) AS n FROM "${table}"`))[0]!.n);
       if (n !== rows.length) throw new Error(`${legacy.path}: ${table} has ${rows.length} rows, ${n} arrived`);

@@ -6,7 +6,9 @@ const DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
 /** The migrations this version of derisk knows, in the order they apply. */
 export function knownMigrations(): string[] {
-  return readdirSync(DIR).filter((f) => f.endsWith('.sql')).sort();
+  return readdirSync(DIR)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
 }
 
 /**

@@ -33,7 +33,11 @@ export function loadAiUses(path = AI_ACT_USES): { uses: Map<string, AiUse>; prov
 /** The regulation's articles and annexes as plain text, from the Official Journal's Formex XML. */
 export function readRegulation(formexGz: string): { articles: Map<number, string>; annexes: Map<string, string> } {
   const xml = gunzipSync(readFileSync(formexGz)).toString('utf8');
-  const plain = (s: string) => s.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  const plain = (s: string) =>
+    s
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
   const articles = new Map<number, string>();
   for (const m of xml.matchAll(/<ARTICLE IDENTIFIER="(\d+)">([\s\S]*?)<\/ARTICLE>/g)) articles.set(Number(m[1]), plain(m[2]!));
   const annexes = new Map<string, string>();

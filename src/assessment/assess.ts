@@ -99,7 +99,12 @@ export function assess(c: Case, evidence: Evidence, rulebook: Rulebook, asOf: st
   const decided = worst(results.filter((r) => risky(r) && r.status === 'holds').map((r) => r.effective));
   const open = results.filter((r) => risky(r) && r.status === 'needs-information' && rank(r.outcome) > rank(decided));
   const overall: Verdict = decided === 'green' && open.length > 0 ? 'needs-information' : decided;
-  const planned = plan(results.filter((r) => r.status === 'holds' && (r.effective !== 'green' || r.outcome === 'green')), rulebook, overall, lookup);
+  const planned = plan(
+    results.filter((r) => r.status === 'holds' && (r.effective !== 'green' || r.outcome === 'green')),
+    rulebook,
+    overall,
+    lookup,
+  );
   return {
     title: c.title,
     kind: c.kind,
@@ -168,8 +173,6 @@ function addMonths(date: string, months: number): string {
 export function compareAssessments(before: Assessment, after: Assessment): { overall: [Verdict, Verdict]; rulebooks: [string, string]; changed: { id: string; before: string; after: string }[]; files: { file: string; before: string | null; after: string | null }[] } {
   const describe = (r: CriterionResult | undefined) => (r ? `${r.status}${r.status === 'holds' ? ` → ${r.effective}` : ''}` : 'not in rulebook');
   const ids = [...new Set([...before.criteria.map((r) => r.id), ...after.criteria.map((r) => r.id)])];
-  const changed = ids
-    .map((id) => ({ id, before: describe(before.criteria.find((r) => r.id === id)), after: describe(after.criteria.find((r) => r.id === id)) }))
-    .filter((x) => x.before !== x.after);
+  const changed = ids.map((id) => ({ id, before: describe(before.criteria.find((r) => r.id === id)), after: describe(after.criteria.find((r) => r.id === id)) })).filter((x) => x.before !== x.after);
   return { overall: [before.overall, after.overall], rulebooks: [`${before.rulebook.version} (${before.rulebook.hash})`, `${after.rulebook.version} (${after.rulebook.hash})`], changed, files: bundleChanges(before.bundle, after.bundle) };
 }

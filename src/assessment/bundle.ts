@@ -106,7 +106,15 @@ export function loadBundle(replace: Partial<Record<string, string>> = {}, manife
   const taxonomy = loadTaxonomy(path['field-taxonomy']!);
   const record: BundleRecord = {
     version: doc.version,
-    hash: createHash('sha256').update(Object.keys(files).sort().map((p) => `${p}\t${files[p]}`).join('\n')).digest('hex').slice(0, 16),
+    hash: createHash('sha256')
+      .update(
+        Object.keys(files)
+          .sort()
+          .map((p) => `${p}\t${files[p]}`)
+          .join('\n'),
+      )
+      .digest('hex')
+      .slice(0, 16),
     files,
     ...(Object.keys(overrides).length ? { overrides } : {}),
   };

@@ -94,7 +94,13 @@ const RESEARCH = ['unknown', 'basic', 'applied', 'development'] as const;
 // unknown is never read as "none", which is said explicitly where it makes sense.
 const enumeration = <T extends string>(values: readonly T[]) => Type.Enum([...values]);
 /** Choices with the words a form shows for them (JSON Schema's const with a title). */
-const titled = <T extends string>(choices: Record<T, string>, options: { description?: string } = {}) => Type.Unsafe<T>(Type.Union(Object.entries<string>(choices).map(([v, title]) => Type.Literal(v, { title })), options));
+const titled = <T extends string>(choices: Record<T, string>, options: { description?: string } = {}) =>
+  Type.Unsafe<T>(
+    Type.Union(
+      Object.entries<string>(choices).map(([v, title]) => Type.Literal(v, { title })),
+      options,
+    ),
+  );
 const text = Type.String({ minLength: 1, pattern: '\\S' });
 const optionalText = Type.Optional(Type.Union([Type.String(), Type.Null()]));
 const texts = Type.Array(text);
@@ -148,12 +154,7 @@ export const CaseDocument = Type.Object(
       ),
     ),
     terms: Type.Optional(Type.Object({ equal_access_to_data: answer, equal_right_to_publish: answer, ip_agreement: answer, partner_veto_on_publication: answer }, { additionalProperties: false })),
-    personnel: listNoneOrUnknown(
-      Type.Object(
-        { name: text, affiliations: Type.Optional(texts), talent_programmes: listNoneOrUnknown(text), past_funding: Type.Optional(texts), mobility: listOrUnknown(enumeration(MOBILITY)) },
-        { additionalProperties: false },
-      ),
-    ),
+    personnel: listNoneOrUnknown(Type.Object({ name: text, affiliations: Type.Optional(texts), talent_programmes: listNoneOrUnknown(text), past_funding: Type.Optional(texts), mobility: listOrUnknown(enumeration(MOBILITY)) }, { additionalProperties: false })),
     equipment: Type.Optional(Type.Array(Type.Object({ item: text, export_controlled: answer }, { additionalProperties: false }))),
     duration: Type.Optional(
       Type.Object(

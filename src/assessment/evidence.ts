@@ -144,12 +144,21 @@ export function evidenceInWords(path: string, value: Value): string {
   // Facts about the parties are unknown until they are identified; the others are the case's answers.
   const unknown = /^(partners|funding|copubs)\./.test(path) ? 'unknown' : 'not answered';
   const words =
-    value === null || value === undefined ? unknown
-    : typeof value === 'boolean' ? (value ? 'yes' : 'no')
-    : typeof value === 'number' && /_level$/.test(path) ? (LEVEL_WORDS[value] ?? String(value))
-    : typeof value === 'number' && path === 'application.ai_act_rank' ? (TIER_WORDS[value] ?? String(value))
-    : Array.isArray(value) ? (value.length ? value.join(', ') : 'none')
-    : String(value);
+    value === null || value === undefined
+      ? unknown
+      : typeof value === 'boolean'
+        ? value
+          ? 'yes'
+          : 'no'
+        : typeof value === 'number' && /_level$/.test(path)
+          ? (LEVEL_WORDS[value] ?? String(value))
+          : typeof value === 'number' && path === 'application.ai_act_rank'
+            ? (TIER_WORDS[value] ?? String(value))
+            : Array.isArray(value)
+              ? value.length
+                ? value.join(', ')
+                : 'none'
+              : String(value);
   return `${label}: ${words}`;
 }
 
@@ -240,23 +249,37 @@ function screenParty(sources: Pick<ObservationSources, 'screener' | 'resolver'>,
   // A name listed in one country and borne elsewhere ("Army Research Institute") is not identified by the registry's namesake.
   const namesake = r.state === 'ambiguous' && parts.length === 0 && related.length === 0;
   const identified = parts.length === 0 && related.length === 0 && !namesake && (rorId !== null || direct.length > 0 || unitOf !== undefined);
-  const why = parts.length > 0
-    ? `${r.institutions[0]?.name ?? name ?? ror} is on no loaded list itself, but ${parts.length} of its institutes are (${parts.map((p) => `${p.name}: ${[...new Set(p.listings.map((l) => `${l.entry} on ${l.listName}, ${l.level}`))].join('; ')}`).join(' | ')}): identify the institute`
-    : related.length > 0
-      ? `${r.institutions[0]?.name ?? name ?? ror} is on no loaded list itself, but is related to ${related.map((p) => `${p.name} (${p.rorId}) in the ROR registry, which ${[...new Set(p.listings.map((l) => `${l.listName} lists as ${l.entry} (${l.level})`))].join('; ')}`).join(' | ')}: a related institution, not a part and not a direct listing; establish how closely it is tied`
-    : namesake
-      ? `${r.headline} Identify the partner`
-      : ror
-    ? `ROR ${ror} (${r.institutions[0]?.name ?? ror})`
-    : exact
-      ? `the registry resolves "${name}" to ${exact.name} (${exact.rorId})`
-      : direct.length > 0
-        ? `"${name}" is the listed entity ${direct[0]!.entry}`
-        : unitOf
-          ? `"${name}" is a unit named after the listed company ${unitOf.entry}`
-          : `"${name}" resolves to no registry institution and no listed entity: identify the partner (registered name or ROR id)`;
+  const why =
+    parts.length > 0
+      ? `${r.institutions[0]?.name ?? name ?? ror} is on no loaded list itself, but ${parts.length} of its institutes are (${parts.map((p) => `${p.name}: ${[...new Set(p.listings.map((l) => `${l.entry} on ${l.listName}, ${l.level}`))].join('; ')}`).join(' | ')}): identify the institute`
+      : related.length > 0
+        ? `${r.institutions[0]?.name ?? name ?? ror} is on no loaded list itself, but is related to ${related.map((p) => `${p.name} (${p.rorId}) in the ROR registry, which ${[...new Set(p.listings.map((l) => `${l.listName} lists as ${l.entry} (${l.level})`))].join('; ')}`).join(' | ')}: a related institution, not a part and not a direct listing; establish how closely it is tied`
+        : namesake
+          ? `${r.headline} Identify the partner`
+          : ror
+            ? `ROR ${ror} (${r.institutions[0]?.name ?? ror})`
+            : exact
+              ? `the registry resolves "${name}" to ${exact.name} (${exact.rorId})`
+              : direct.length > 0
+                ? `"${name}" is the listed entity ${direct[0]!.entry}`
+                : unitOf
+                  ? `"${name}" is a unit named after the listed company ${unitOf.entry}`
+                  : `"${name}" resolves to no registry institution and no listed entity: identify the partner (registered name or ROR id)`;
   const inst = rorId ? sources.resolver.institution(rorId) : undefined;
-  return { role, query: ror ?? name, description, identified, why, rorId, countryCode: exact?.countryCode ?? inst?.countryCode ?? r.institutions[0]?.countryCode ?? null, rorTypes: inst?.types ?? [], hits: r.hits, similar: r.similar, ...(parts.length > 0 ? { listedParts: parts } : {}), ...(related.length > 0 ? { related } : {}) };
+  return {
+    role,
+    query: ror ?? name,
+    description,
+    identified,
+    why,
+    rorId,
+    countryCode: exact?.countryCode ?? inst?.countryCode ?? r.institutions[0]?.countryCode ?? null,
+    rorTypes: inst?.types ?? [],
+    hits: r.hits,
+    similar: r.similar,
+    ...(parts.length > 0 ? { listedParts: parts } : {}),
+    ...(related.length > 0 ? { related } : {}),
+  };
 }
 
 /** Screens every party of the case (the screener answers alone: no store is read). */
@@ -265,15 +288,19 @@ export function screenParties(c: Case, sources: Pick<ObservationSources, 'screen
     ...c.partners.map((p) => screenParty(sources, `partner (${p.role})`, p.name, p.ror, p.description)),
     ...(c.funders ?? []).map((f) => screenParty(sources, 'funder', f.name, null, f.name ? null : 'a funder not named yet')),
     ...(c.inKind ?? []).map((k) => screenParty(sources, `in kind: ${k.what}`, k.from, null, k.from ? null : 'a provider not named yet')),
-    ...(c.personnel ?? []).flatMap((p) => [
-      ...p.affiliations.map((a) => screenParty(sources, `affiliation of ${p.name}`, a, null)),
-      ...(p.talentProgrammes ?? []).map((t) => screenParty(sources, `talent programme of ${p.name}`, t, null)),
-    ]),
+    ...(c.personnel ?? []).flatMap((p) => [...p.affiliations.map((a) => screenParty(sources, `affiliation of ${p.name}`, a, null)), ...(p.talentProgrammes ?? []).map((t) => screenParty(sources, `talent programme of ${p.name}`, t, null))]),
   ];
 }
 
 /** The partners' ROR ids whose co-publications a verdict counts. */
-export const partnerRors = (parties: PartyScreen[]): string[] => [...new Set(parties.filter((p) => p.role.startsWith('partner')).map((p) => p.rorId).filter((id): id is string => id !== null))];
+export const partnerRors = (parties: PartyScreen[]): string[] => [
+  ...new Set(
+    parties
+      .filter((p) => p.role.startsWith('partner'))
+      .map((p) => p.rorId)
+      .filter((id): id is string => id !== null),
+  ),
+];
 
 /** The five years before the assessment's year, whose co-publications a verdict counts. */
 export const copubWindow = (asOf: string): [number, number] => [Number(asOf.slice(0, 4)) - 5, Number(asOf.slice(0, 4)) - 1];
@@ -349,9 +376,7 @@ function listingFacts(parties: PartyScreen[], unresolved: number, bundle: Policy
 
 function partyNote(parties: PartyScreen[], empty: string): string {
   if (parties.length === 0) return empty;
-  return parties
-    .map((p) => `${p.query ?? p.description ?? 'not named'} (${p.role}): ${!p.identified ? p.why : p.hits.length ? p.hits.map(describeHit).join('; ') : 'on no loaded list'}`)
-    .join(' | ');
+  return parties.map((p) => `${p.query ?? p.description ?? 'not named'} (${p.role}): ${!p.identified ? p.why : p.hits.length ? p.hits.map(describeHit).join('; ') : 'on no loaded list'}`).join(' | ');
 }
 
 /**
@@ -482,16 +507,25 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
   notes['personnel.affiliation_listed'] = partyNote(affiliationParties, people === null ? 'personnel not given' : 'no affiliation given');
   notes['application.ai_act_tier'] = uses === null ? 'intended uses not given' : uses.length === 0 ? 'no use with specific obligations' : uses.map((u) => `${u.label}: ${u.tier} (${u.cite})`).join('; ');
   if (languages.length) notes['application.minorities'] = `languages of concern: ${languages.join(', ')} (data/assessment/languages.json)`;
-  notes['copubs.listed_5y'] = [
-    ...perPartner.map((x) => `${x.p.query}${x.country ? ` (${x.country})` : ''}: ${x.listed} of its ${x.works} works in ${obs.window[0]}–${obs.window[1]} co-authored with a listed entity other than itself`),
-    ...skipped.map(({ p, country }) => `${p.query} (${country}) not counted: a European partner`),
-    ...nonEuropean.filter((p) => p.rorId === null).map((p) => `${p.query ?? p.description ?? 'a partner'}: not resolved to a registry institution, so its co-publications are unknown`),
-  ].join('; ') || 'no non-European partner';
+  notes['copubs.listed_5y'] =
+    [
+      ...perPartner.map((x) => `${x.p.query}${x.country ? ` (${x.country})` : ''}: ${x.listed} of its ${x.works} works in ${obs.window[0]}–${obs.window[1]} co-authored with a listed entity other than itself`),
+      ...skipped.map(({ p, country }) => `${p.query} (${country}) not counted: a European partner`),
+      ...nonEuropean.filter((p) => p.rorId === null).map((p) => `${p.query ?? p.description ?? 'a partner'}: not resolved to a registry institution, so its co-publications are unknown`),
+    ].join('; ') || 'no non-European partner';
   if (forum) notes['standards.forum_kind'] = `${forum.name}: ${forum.note}`;
   const requests: Record<string, string> = {};
   const institutes = partnerParties.filter((p) => (p.listedParts ?? []).length > 0);
   if (institutes.length > 0) {
-    const ask = `identify the institute: ${institutes.map((p) => `${p.query} is not listed itself, but its institutes ${p.listedParts!.slice(0, 5).map((x) => x.name).join(', ')}${p.listedParts!.length > 5 ? ', …' : ''} are`).join('; ')}${partnerParties.some((p) => !p.identified && !p.listedParts) ? `; ${REQUESTS['partners.identified']}` : ''}`;
+    const ask = `identify the institute: ${institutes
+      .map(
+        (p) =>
+          `${p.query} is not listed itself, but its institutes ${p
+            .listedParts!.slice(0, 5)
+            .map((x) => x.name)
+            .join(', ')}${p.listedParts!.length > 5 ? ', …' : ''} are`,
+      )
+      .join('; ')}${partnerParties.some((p) => !p.identified && !p.listedParts) ? `; ${REQUESTS['partners.identified']}` : ''}`;
     for (const k of ['partners.identified', 'partners.max_level', 'partners.listed', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level']) requests[k] = ask;
   }
   return { facts, notes, parties: obs.parties, ...(institutes.length > 0 ? { requests } : {}) };

@@ -6,8 +6,7 @@ import type { Case } from './case.ts';
 import { evidenceInWords, type PartyScreen } from './evidence.ts';
 import type { CorrectionRead, CorrectionsRead } from '../resolve/org-view.ts';
 
-const esc = (v: unknown): string =>
-  String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const COLOUR: Record<string, string> = { red: '#b3261e', yellow: '#b58900', green: '#2e7d32', 'needs-information': '#5c6bc0' };
 
@@ -35,7 +34,8 @@ export interface ReportMeta {
 const DECISION_WORDS: Record<string, string> = { approved: 'Approved', 'approved-with-conditions': 'Approved with conditions', rejected: 'Rejected' };
 
 function signOff(d: ReportMeta['decision']): string {
-  if (!d) return `<h2>Decision and sign-off</h2><p class="muted">No decision is recorded in derisk for this verdict.</p><table class="sign"><tr><th>Decision</th><td></td></tr><tr><th>Conditions</th><td></td></tr><tr><th>Decided by</th><td></td></tr><tr><th>Date and signature</th><td></td></tr></table>`;
+  if (!d)
+    return `<h2>Decision and sign-off</h2><p class="muted">No decision is recorded in derisk for this verdict.</p><table class="sign"><tr><th>Decision</th><td></td></tr><tr><th>Conditions</th><td></td></tr><tr><th>Decided by</th><td></td></tr><tr><th>Date and signature</th><td></td></tr></table>`;
   return `<h2>Decision and sign-off</h2><table class="sign" data-testid="decision"><tr><th>Decision</th><td><strong>${esc(DECISION_WORDS[d.decision] ?? d.decision)}</strong></td></tr>${d.conditions.length ? `<tr><th>Conditions</th><td><ol>${d.conditions.map((x) => `<li>${esc(x)}</li>`).join('')}</ol></td></tr>` : ''}<tr><th>Decided by</th><td>${esc(d.decidedByName)}</td></tr><tr><th>Date</th><td>${esc(d.decidedAt.slice(0, 10))} <span class="muted">(${esc(d.decidedAt)}, recorded in the audit trail)</span></td></tr></table>`;
 }
 
@@ -72,7 +72,9 @@ table{border-collapse:collapse;width:100%;font-size:9.5pt}td,th{border:1px solid
 <div class="muted">${c.reference ? `Reference ${esc(c.reference)} · ` : ''}${meta.caseId ? `case ${esc(meta.caseId)} · ` : ''}${meta.assessmentId ? `assessment ${esc(meta.assessmentId)} · ` : ''}as of ${esc(a.asOf)}${meta.assessedBy ? ` · by ${esc(meta.assessedBy)}` : ''}</div>
 <div class="verdict">Overall verdict: ${badge(a.overall)}${a.provisional ? ' <span class="muted">provisional: some questions are unanswered</span>' : ''}</div>
 <table><tr><th>Risk category</th><th>Verdict</th><th>Criteria that hold</th><th>Needs information</th></tr>
-${Object.entries(a.categories).map(([cat, v]) => `<tr><td>${esc(cat)}</td><td>${badge(v.verdict)}</td><td>${named(v.holding)}</td><td>${named(v.needsInformation)}</td></tr>`).join('')}
+${Object.entries(a.categories)
+  .map(([cat, v]) => `<tr><td>${esc(cat)}</td><td>${badge(v.verdict)}</td><td>${named(v.holding)}</td><td>${named(v.needsInformation)}</td></tr>`)
+  .join('')}
 </table>
 <h2>The case</h2>
 <table>
@@ -100,7 +102,11 @@ ${a.lowering.length ? `<h2>Factors lowering risk</h2><p>${esc(a.lowering.join(',
 <p><strong>Re-assess by ${esc(a.reassessBy)}.</strong></p>
 ${signOff(meta.decision)}
 <h2>Basis</h2>
-<p class="muted">Rulebook ${esc(a.rulebook.title)}, version ${esc(a.rulebook.version)}, content hash ${esc(a.rulebook.hash)}. Policy bundle ${esc(a.bundle?.version ?? 'not recorded')} [${esc(a.bundle?.hash ?? '')}]: ${esc(Object.entries(a.bundle?.files ?? {}).map(([f, h]) => `${f} ${h}`).join(', '))}. Lists: ${esc(((a.snapshot.lists ?? []) as { id: string; version: string }[]).map((l) => `${l.id} ${l.version}`).join(', '))}; registry ${esc(String(a.snapshot.registry ?? 'unknown'))}; ${esc(String(a.snapshot.works ?? 0))} works in the evidence store.</p>
+<p class="muted">Rulebook ${esc(a.rulebook.title)}, version ${esc(a.rulebook.version)}, content hash ${esc(a.rulebook.hash)}. Policy bundle ${esc(a.bundle?.version ?? 'not recorded')} [${esc(a.bundle?.hash ?? '')}]: ${esc(
+    Object.entries(a.bundle?.files ?? {})
+      .map(([f, h]) => `${f} ${h}`)
+      .join(', '),
+  )}. Lists: ${esc(((a.snapshot.lists ?? []) as { id: string; version: string }[]).map((l) => `${l.id} ${l.version}`).join(', '))}; registry ${esc(String(a.snapshot.registry ?? 'unknown'))}; ${esc(String(a.snapshot.works ?? 0))} works in the evidence store.</p>
 ${correctionsBasis(a.snapshot.corrections as CorrectionsRead | undefined)}
 </body></html>`;
 }

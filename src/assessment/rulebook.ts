@@ -32,7 +32,6 @@ export interface Mitigation {
   withheldWhen?: { when: string; condition: Node; why: string };
 }
 
-
 /** For a red criterion: a red line no condition lifts, or the conditions that could make it acceptable. */
 export interface RedRoute {
   kind: 'red-line' | 'conditional';
@@ -101,15 +100,10 @@ const evidenceValue = Type.Union([Type.Boolean(), Type.Number(), Type.String(), 
  */
 export const RulebookDocument = Type.Object(
   {
-    rulebook: Type.Object(
-      { id: text, version: text, title: text, reassess_months: Type.Object({ red: months, yellow: months, green: months, 'needs-information': months }, { additionalProperties: false }) },
-      { additionalProperties: false },
-    ),
+    rulebook: Type.Object({ id: text, version: text, title: text, reassess_months: Type.Object({ red: months, yellow: months, green: months, 'needs-information': months }, { additionalProperties: false }) }, { additionalProperties: false }),
     categories: Type.Object({ security: text, competitiveness: text, ethics: text }, { additionalProperties: false }),
     sources: Type.Record(Type.String(), Type.Object({ title: text, where: text, quote_check: Type.Optional(Type.Literal('ai-act')) }, { additionalProperties: false })),
-    mitigations: Type.Array(
-      Type.Object({ id: text, kind: Type.Enum([...MITIGATION_KINDS]), text, withheld_when: Type.Optional(Type.Object({ when: text, why: text }, { additionalProperties: false })) }, { additionalProperties: false }),
-    ),
+    mitigations: Type.Array(Type.Object({ id: text, kind: Type.Enum([...MITIGATION_KINDS]), text, withheld_when: Type.Optional(Type.Object({ when: text, why: text }, { additionalProperties: false })) }, { additionalProperties: false })),
     criteria: Type.Array(
       Type.Object(
         {
@@ -213,7 +207,7 @@ export function loadRulebook(file = DEFAULT_RULEBOOK): Rulebook {
     if (c.outcome === 'red') {
       const r = c.red_route ?? fail(where, 'a red criterion needs red_route: a red line, or the conditions that could make the collaboration acceptable');
       if (r.kind === 'conditional' && (r.conditions ?? []).length === 0) fail(where, 'a conditional red_route names its conditions');
-      if (!sources.has(r.source.ref)) fail(where, 'red_route.source must cite one of the rulebook\'s sources with a clause');
+      if (!sources.has(r.source.ref)) fail(where, "red_route.source must cite one of the rulebook's sources with a clause");
       redRoute = { kind: r.kind, text: r.text.trim(), conditions: r.conditions ?? [], source: r.source };
     }
     // A yellow verdict carries the project's own red lines and exit options, not only mitigations.

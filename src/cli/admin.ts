@@ -45,7 +45,7 @@ export async function usersCommand(argv: string[]): Promise<number> {
     }
     if (sub === 'reset-password') {
       const [email] = rest;
-      if (!email || rest.length !== 1) throw new UsageError('users reset-password <e-mail>: a new password, shown once (or DERISK_NEW_PASSWORD); the user\'s sessions end');
+      if (!email || rest.length !== 1) throw new UsageError("users reset-password <e-mail>: a new password, shown once (or DERISK_NEW_PASSWORD); the user's sessions end");
       const user = await accounts.userByEmail(email);
       if (!user) throw new UsageError(`no user ${email}`);
       const password = process.env.DERISK_NEW_PASSWORD ?? randomBytes(15).toString('base64url');
@@ -106,7 +106,11 @@ export async function backupCommand(argv: string[]): Promise<number> {
     // The audit key goes with the backup, so the restored trail verifies: keep backups as safe as DERISK_HOME.
     const seal = sealOf(db);
     if (seal) copyFileSync(seal.keyPath, join(at(dir), 'app', 'audit.key'));
-    out.log(`application database (${m.source}): ${Object.entries(m.tables).map(([t, n]) => `${t} ${n}`).join(', ')}; audit head ${m.auditHead ? `${m.auditHead.seq} ${m.auditHead.hash.slice(0, 16)}…` : 'empty'}${seal ? '; audit key included (keep this backup as safe as DERISK_HOME)' : ''}`);
+    out.log(
+      `application database (${m.source}): ${Object.entries(m.tables)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ')}; audit head ${m.auditHead ? `${m.auditHead.seq} ${m.auditHead.hash.slice(0, 16)}…` : 'empty'}${seal ? '; audit key included (keep this backup as safe as DERISK_HOME)' : ''}`,
+    );
   } finally {
     await db.close();
   }
@@ -150,7 +154,11 @@ export async function restoreCommand(argv: string[]): Promise<number> {
       db = await openAppDb(config);
     }
     const audit = await verifyAudit(db);
-    out.log(`application database restored: ${Object.entries(m.tables).map(([t, n]) => `${t} ${n}`).join(', ')}; audit chain ${audit.problems.length === 0 ? 'verifies' : `has ${audit.problems.length} problems`}${m.auditHead && audit.head !== m.auditHead.hash ? ' (head differs from the manifest!)' : ''}`);
+    out.log(
+      `application database restored: ${Object.entries(m.tables)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ')}; audit chain ${audit.problems.length === 0 ? 'verifies' : `has ${audit.problems.length} problems`}${m.auditHead && audit.head !== m.auditHead.hash ? ' (head differs from the manifest!)' : ''}`,
+    );
     return audit.problems.length === 0 ? EXIT.ok : EXIT.failed;
   } finally {
     await db.close();

@@ -19,10 +19,7 @@ export async function demo(argv: string[]): Promise<number> {
   out.log(`derisk demo: data mirror ${config.mirror}, store ${config.storePath}`);
   return withStore(config, async (store) => {
     // Every file first, then resolve, screen and refresh once.
-    const outcomes = await runIngest(store, config, [
-      ...SOURCES.filter((s) => s.inDemo).map((source) => ({ scope: SHARED, kind: source.kind, files: [{ path: locate(config, source) }], resolve: false })),
-      { scope: SHARED, kind: 'openalex' as const, files: [] },
-    ]);
+    const outcomes = await runIngest(store, config, [...SOURCES.filter((s) => s.inDemo).map((source) => ({ scope: SHARED, kind: source.kind, files: [{ path: locate(config, source) }], resolve: false })), { scope: SHARED, kind: 'openalex' as const, files: [] }]);
     // NSF rows set aside are the table's own totals and notes, not broken records.
     const quarantined = outcomes.flatMap((o) => o.files).reduce((n, f) => n + (f.kind === 'nsf' ? 0 : f.quarantined), 0);
     await loadAndScreen(store, catalogueLists(config));

@@ -27,7 +27,8 @@ export async function exportCommand(argv: string[]): Promise<number> {
 async function sharedBaseHits(store: Store, lists: string[]): Promise<ScreenedHit[]> {
   const rows = await store.all<{ raw: string; list_id: string; entry_id: string; match: string; score: number; evidence: string }>(
     `SELECT DISTINCT h.raw, h.list_id, h.entry_id, h.match, h.score, h.evidence FROM screen_hits h
-     WHERE h.raw IN (SELECT raw FROM affiliations UNION SELECT name FROM patent_applicants) ORDER BY h.raw, h.list_id, h.entry_id`);
+     WHERE h.raw IN (SELECT raw FROM affiliations UNION SELECT name FROM patent_applicants) ORDER BY h.raw, h.list_id, h.entry_id`,
+  );
   return rows.filter((r) => lists.includes(r.list_id)).map((r) => ({ raw: r.raw, list: r.list_id, entryId: r.entry_id, match: r.match, score: Number(r.score), evidence: r.evidence }));
 }
 

@@ -34,7 +34,9 @@ async function publishToClickHouse(store: Store, url: string): Promise<void> {
   try {
     const started = performance.now();
     const report = await evidence.publish(store);
-    const rows = Object.entries(report.rows).map(([table, n]) => `${n} ${table}`).join(', ');
+    const rows = Object.entries(report.rows)
+      .map(([table, n]) => `${n} ${table}`)
+      .join(', ');
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     out.log(`ClickHouse (${evidence.shardCount} shards): snapshot ${report.snapshot} ${report.written ? `published in ${seconds} s` : 'already published'}: ${rows}`);
   } finally {

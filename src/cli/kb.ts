@@ -102,7 +102,13 @@ export async function kbCommand(argv: string[]): Promise<number> {
           ...(values.criterion ? { criterion: values.criterion } : {}),
         });
         if (values.json) out.log(JSON.stringify(rows, null, 2));
-        else out.log(render(rows.map((e) => ({ id: e.id, jurisdiction: e.jurisdiction, type: e.type, status: e.status, issued: e.dates.issued ?? '', v: e.version, review: reviewText(e), title: e.title.short ?? e.title.en })), 'table'));
+        else
+          out.log(
+            render(
+              rows.map((e) => ({ id: e.id, jurisdiction: e.jurisdiction, type: e.type, status: e.status, issued: e.dates.issued ?? '', v: e.version, review: reviewText(e), title: e.title.short ?? e.title.en })),
+              'table',
+            ),
+          );
         return EXIT.ok;
       }
       case 'show': {
@@ -125,7 +131,13 @@ export async function kbCommand(argv: string[]): Promise<number> {
         out.log(`  ${vocab.types.get(e.type)?.label ?? e.type}, ${vocab.jurisdictions.get(e.jurisdiction) ?? e.jurisdiction}; issued by ${e.authority ?? 'unknown'}`);
         out.log(`  status: ${vocab.statuses.get(e.status)?.label ?? e.status}`);
         for (const s of e.status_history) out.log(`    ${(s.date ?? 'date unknown').padEnd(12)} ${vocab.statuses.get(s.status)?.label ?? s.status}${s.note ? ` — ${s.note}` : ''}`);
-        out.log(`  dates: ${Object.entries(e.dates).map(([k, v]) => `${k} ${v ?? 'unknown'}`).join(', ') || 'none'}`);
+        out.log(
+          `  dates: ${
+            Object.entries(e.dates)
+              .map(([k, v]) => `${k} ${v ?? 'unknown'}`)
+              .join(', ') || 'none'
+          }`,
+        );
         if (e.clause) out.log(`  clause: ${e.clause}`);
         if (e.binds) out.log(`  binds: ${e.binds}`);
         out.log(`\n${e.summary}\n`);
@@ -156,7 +168,7 @@ export async function kbCommand(argv: string[]): Promise<number> {
       }
       case 'diff': {
         if (args.length < 1 || args.length > 3) throw new UsageError('kb diff <id> [FROM] [TO]');
-        const d = await kb.diff(actor, args[0]!, args[1] === undefined ? undefined : whole(args[1], 'FROM') ?? 0, whole(args[2], 'TO'));
+        const d = await kb.diff(actor, args[0]!, args[1] === undefined ? undefined : (whole(args[1], 'FROM') ?? 0), whole(args[2], 'TO'));
         if (values.json) out.log(JSON.stringify(d, null, 2));
         else {
           out.log(`${d.id}: version ${d.from} → ${d.to}`);
@@ -172,7 +184,11 @@ export async function kbCommand(argv: string[]): Promise<number> {
           const r = await kb.add(actor, doc, values.note ?? '', args[0]);
           out.log(`added ${r.id}, version ${r.version} (draft: an officer reviews it with derisk kb review ${r.id})`);
         } else {
-          const base = whole(values.base, '--base') ?? (() => { throw new UsageError('kb edit needs --base N: the version your edit starts from (derisk kb show <id>)'); })();
+          const base =
+            whole(values.base, '--base') ??
+            (() => {
+              throw new UsageError('kb edit needs --base N: the version your edit starts from (derisk kb show <id>)');
+            })();
           const id = (doc as { id?: unknown })?.id;
           if (typeof id !== 'string') throw new EntryError(`${args[0]}: id: missing`);
           const r = await kb.edit(actor, id, doc, base, values.note ?? '', args[0]);
@@ -190,13 +206,25 @@ export async function kbCommand(argv: string[]): Promise<number> {
         if (!values.since) throw new UsageError('kb changes --since YYYY-MM-DD');
         const events = await kb.changes(actor, values.since, values.topic ? { topic: values.topic } : {});
         if (values.json) out.log(JSON.stringify(events, null, 2));
-        else out.log(render(events.map((e) => ({ at: e.at.slice(0, 16).replace('T', ' '), kind: e.kind, entry: e.entry, v: e.version, status: e.statusBefore && e.statusBefore !== e.status ? `${e.statusBefore} → ${e.status}` : e.status, fields: e.fields.join(', '), by: e.by.name })), 'table'));
+        else
+          out.log(
+            render(
+              events.map((e) => ({ at: e.at.slice(0, 16).replace('T', ' '), kind: e.kind, entry: e.entry, v: e.version, status: e.statusBefore && e.statusBefore !== e.status ? `${e.statusBefore} → ${e.status}` : e.status, fields: e.fields.join(', '), by: e.by.name })),
+              'table',
+            ),
+          );
         return EXIT.ok;
       }
       case 'timeline': {
         const events = await kb.timeline(actor, { ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}), ...(values.topic ? { topic: values.topic } : {}), ...(values.jurisdiction ? { jurisdiction: values.jurisdiction } : {}) });
         if (values.json) out.log(JSON.stringify(events, null, 2));
-        else out.log(render(events.map((e) => ({ date: e.date, jurisdiction: e.jurisdiction, entry: e.title, event: e.label })), 'table'));
+        else
+          out.log(
+            render(
+              events.map((e) => ({ date: e.date, jurisdiction: e.jurisdiction, entry: e.title, event: e.label })),
+              'table',
+            ),
+          );
         return EXIT.ok;
       }
       case 'criterion': {

@@ -116,8 +116,21 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
  * the server has worked out from the shared evidence.
  */
 export const ON_THE_STORE: Readonly<Record<string, 'reads' | 'writes'>> = {
-  ingest: 'writes', lists: 'writes', summary: 'reads', indicators: 'reads', facts: 'reads', screen: 'reads', brief: 'reads',
-  assess: 'reads', assessments: 'reads', resolve: 'reads', match: 'reads', export: 'reads', backup: 'reads', watch: 'reads', alerts: 'reads',
+  ingest: 'writes',
+  lists: 'writes',
+  summary: 'reads',
+  indicators: 'reads',
+  facts: 'reads',
+  screen: 'reads',
+  brief: 'reads',
+  assess: 'reads',
+  assessments: 'reads',
+  resolve: 'reads',
+  match: 'reads',
+  export: 'reads',
+  backup: 'reads',
+  watch: 'reads',
+  alerts: 'reads',
 };
 
 /** The usage lines of one command, cut from USAGE (so there is one text to keep true). */
@@ -181,7 +194,10 @@ async function reported(command: string | undefined, work: () => Promise<number>
     return await work();
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      const mistakes = asTyped((e as Error).message).split('\n').map((m) => `derisk: ${m}`).join('\n');
+      const mistakes = asTyped((e as Error).message)
+        .split('\n')
+        .map((m) => `derisk: ${m}`)
+        .join('\n');
       const known = command !== undefined && Object.hasOwn(COMMANDS, command);
       const usage = known ? usageOf(command) : `Commands: ${Object.keys(COMMANDS).join(', ')}\n(derisk help: what each does)`;
       out.error(`${mistakes}\n\n${usage}`);

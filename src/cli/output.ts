@@ -2,7 +2,6 @@ import { safeCsvField } from '../ingest/csv.ts';
 
 export type Format = 'table' | 'json' | 'csv';
 
-
 const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4).replace(/0+$/, '').replace(/\.$/, '') : String(v));
 
 /** Rows as an aligned text table (numbers right-aligned), JSON or CSV. */
@@ -14,6 +13,10 @@ export function render(objects: object[], format: Format, columns: string[] = Ob
   const text = rows.map((r) => columns.map((c) => cell(r[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...text.map((t) => t[i]!.length)));
   const numeric = columns.map((c) => rows.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number'));
-  const line = (cells: string[]) => cells.map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...text.map(line)].join('\n');
 }

@@ -154,8 +154,18 @@ function printScreen(r: ScreenResult): void {
 }
 
 function printBatch(b: BatchResult): void {
-  out.log(render(b.rows.map((r) => ({ name: r.query, state: STATE_LABEL[r.state], level: r.level ? levelWords(r.level) : '', organisations: r.organisations.join('; '), lists: r.lists.join('; ') })), 'table', ['name', 'state', 'level', 'organisations', 'lists']));
-  out.log(`\n${b.rows.length} names: ${SCREEN_STATES.filter((s) => b.counts[s] > 0).map((s) => `${b.counts[s]} ${STATE_LABEL[s].toLowerCase()}`).join(', ')}.`);
+  out.log(
+    render(
+      b.rows.map((r) => ({ name: r.query, state: STATE_LABEL[r.state], level: r.level ? levelWords(r.level) : '', organisations: r.organisations.join('; '), lists: r.lists.join('; ') })),
+      'table',
+      ['name', 'state', 'level', 'organisations', 'lists'],
+    ),
+  );
+  out.log(
+    `\n${b.rows.length} names: ${SCREEN_STATES.filter((s) => b.counts[s] > 0)
+      .map((s) => `${b.counts[s]} ${STATE_LABEL[s].toLowerCase()}`)
+      .join(', ')}.`,
+  );
   if (b.counts.unknown > 0) out.log('Unknown organisations: identify them before relying on this; no listing found is not a clearance.');
 }
 
@@ -234,7 +244,11 @@ function printPortfolio(p: Portfolio, csv?: string): void {
   const works = new Set(p.flagged.map((w) => w.workId)).size;
   out.log(`Portfolio of ${p.scope}: ${p.works} works, ${works} co-published with a listed entity.`);
   out.log(`Risk weight: ${p.method}.\n`);
-  for (const [title, rows] of [['Partner institutions', p.partners], ['Researchers', p.researchers], ['Departments', p.departments]] as const) {
+  for (const [title, rows] of [
+    ['Partner institutions', p.partners],
+    ['Researchers', p.researchers],
+    ['Departments', p.departments],
+  ] as const) {
     out.log(title);
     out.log(render(rows.slice(0, 15), 'table', ['name', 'volume', 'sensitivity', 'partnerLevel', 'partnerRisk', 'weight', 'years']));
     out.log('');

@@ -40,7 +40,9 @@ export async function serveStore(store: Store, port: number, host: string, regio
     const app = await buildServer({ store, db, regionFiles: [BUNDLED_REGIONS, ...regionFiles], taxonomy: loadTaxonomy(), home: config.home, trustProxy: config.trustProxy, exchange: { feeds }, monitoring: { webhooks: { destinations }, mail: config.mail ?? undefined } });
     const address = await app.listen({ port, host });
     const link = await openConsoleLink({ home: config.home, store, db, storeChanged: () => app.sharedEvidenceChanged() });
-    console.log(`\nderisk serving ${store.path} (application database: ${config.databaseUrl ? 'PostgreSQL' : config.appDbPath})\nopen ${address}/#code=${run.code}\n(a one-time login code, good for 10 minutes; API tokens: the web app's Tokens page or POST /api/tokens; OpenAPI at ${address}/api/openapi.json; Ctrl-C stops)`);
+    console.log(
+      `\nderisk serving ${store.path} (application database: ${config.databaseUrl ? 'PostgreSQL' : config.appDbPath})\nopen ${address}/#code=${run.code}\n(a one-time login code, good for 10 minutes; API tokens: the web app's Tokens page or POST /api/tokens; OpenAPI at ${address}/api/openapi.json; Ctrl-C stops)`,
+    );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

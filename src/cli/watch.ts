@@ -46,7 +46,13 @@ export async function watchCommand(argv: string[]): Promise<number> {
         const items = await new Watchlists(db, { find: async () => [] }).list(actor);
         if (values.json) out.log(JSON.stringify(items, null, 2));
         else if (items.length === 0) out.log('nothing watched yet: derisk watch add <name|ROR id>');
-        else out.log(render(items.map((i) => ({ id: i.id, kind: i.kind, ref: i.ref, label: i.label, scope: i.scope, since: i.createdAt.slice(0, 10) })), 'table'));
+        else
+          out.log(
+            render(
+              items.map((i) => ({ id: i.id, kind: i.kind, ref: i.ref, label: i.label, scope: i.scope, since: i.createdAt.slice(0, 10) })),
+              'table',
+            ),
+          );
         return EXIT.ok;
       }
       case 'remove': {
@@ -89,7 +95,14 @@ export async function alertsCommand(argv: string[]): Promise<number> {
     }
     if (sub !== undefined) throw new UsageError(`unknown alerts command ${JSON.stringify(sub)}: use check or read, or no command to list`);
     const alerts = await inbox.list(actor, { unread: values.unread });
-    if (values.json) out.log(JSON.stringify(alerts.map(({ read: _read, ...contract }: AlertView) => contract), null, 2));
+    if (values.json)
+      out.log(
+        JSON.stringify(
+          alerts.map(({ read: _read, ...contract }: AlertView) => contract),
+          null,
+          2,
+        ),
+      );
     else if (alerts.length === 0) out.log(values.unread ? 'no unread alerts' : 'no alerts yet');
     else for (const a of alerts) out.log(`${a.read ? ' ' : '*'} ${a.created_at.slice(0, 16).replace('T', ' ')}  ${a.kind.padEnd(17)} ${a.title}\n    ${a.link}  [${a.id}]`);
     return EXIT.ok;
@@ -100,7 +113,9 @@ export async function alertsCommand(argv: string[]): Promise<number> {
 
 function printReport(r: CheckReport): void {
   const kinds = Object.entries(r.alerts);
-  out.error(`alerts: ${kinds.length === 0 ? 'nothing new' : kinds.map(([k, n]) => `${n} ${k}`).join(', ')} (${r.files} evidence file(s), ${r.lists} list version(s) looked at${r.reassessed ? `, ${r.reassessed} verdict(s) re-checked` : ''}${r.deferred ? `; ${r.deferred} file(s) wait for resolving and screening` : ''})`);
+  out.error(
+    `alerts: ${kinds.length === 0 ? 'nothing new' : kinds.map(([k, n]) => `${n} ${k}`).join(', ')} (${r.files} evidence file(s), ${r.lists} list version(s) looked at${r.reassessed ? `, ${r.reassessed} verdict(s) re-checked` : ''}${r.deferred ? `; ${r.deferred} file(s) wait for resolving and screening` : ''})`,
+  );
 }
 
 /** One pass of the monitor over the store at the console (after an ingest or a list load, or `derisk alerts check`). */

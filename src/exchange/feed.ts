@@ -67,8 +67,7 @@ export function feedIdentity(home: string, publisher?: string): Identity {
 
 export const publisherOf = (id: Identity): Publisher => ({ name: id.publisher, uuid: nameUuid(`publisher/${id.publicKey}`) });
 
-const signedPayload = (s: { publisher: string; keyId: string; sequence: number; publishedAt: string; manifestSha256: string }) =>
-  Buffer.from(JSON.stringify([SIG_FORMAT, s.publisher, s.keyId, s.sequence, s.publishedAt, s.manifestSha256]));
+const signedPayload = (s: { publisher: string; keyId: string; sequence: number; publishedAt: string; manifestSha256: string }) => Buffer.from(JSON.stringify([SIG_FORMAT, s.publisher, s.keyId, s.sequence, s.publishedAt, s.manifestSha256]));
 
 /** Writes the events, the manifest and its signature into `dir`; the sequence only grows. */
 export function writeFeed(home: string, dir: string, events: { Event: Record<string, unknown> }[], now = new Date()): { files: number; sequence: number; manifestSha256: string } {

@@ -33,8 +33,7 @@ export function loadFtmTopics(path = FTM_TOPICS): FtmTopics {
 }
 
 /** Stable across runs and installations: the same listing is the same entity wherever it is exported. */
-export const ftmEntityId = (listId: string, entryId: string, kind: 'entity' | 'sanction' = 'entity'): string =>
-  `derisk-${kind === 'sanction' ? 'sanction-' : ''}${createHash('sha256').update(`${listId}/${entryId}`).digest('hex').slice(0, 24)}`;
+export const ftmEntityId = (listId: string, entryId: string, kind: 'entity' | 'sanction' = 'entity'): string => `derisk-${kind === 'sanction' ? 'sanction-' : ''}${createHash('sha256').update(`${listId}/${entryId}`).digest('hex').slice(0, 24)}`;
 
 let countryCodes: Map<string, string> | null = null;
 
@@ -249,7 +248,11 @@ export function ftmOutgoingEntities(publisher: Publisher, out: Outgoing, lists: 
       properties: props({
         entity: partners,
         name: [`Anonymised assessment: overall ${a.overall}`],
-        summary: [`Overall ${a.overall}; ${Object.entries(a.categories).map(([c, v]) => `${c} ${v}`).join(', ')}`],
+        summary: [
+          `Overall ${a.overall}; ${Object.entries(a.categories)
+            .map(([c, v]) => `${c} ${v}`)
+            .join(', ')}`,
+        ],
         description: [`Criteria that hold: ${a.criteria.join(', ') || 'none'}. Fields: ${a.fields === null ? 'unknown' : a.fields.join(', ') || 'none'}. Lists: ${a.lists.map((l) => `${l.id} ${l.version}`).join(', ') || 'none'}; rulebook ${a.rulebook}; policy bundle ${a.bundle}.`],
         publisher: [publisher.name],
         createdAt: [a.month],

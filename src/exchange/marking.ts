@@ -35,8 +35,7 @@ export function parseDistribution(value: string): Distribution {
 export const tlpAllows = (tlp: Tlp, max: ExportableTlp): boolean => tlp !== 'red' && TLPS.indexOf(tlp) <= TLPS.indexOf(max);
 
 /** Whether an item at `distribution` goes to `audience` (a community feed carries community and everyone items). */
-export const distributionAllows = (distribution: Distribution, audience: Exclude<Distribution, 'organisation'>): boolean =>
-  distribution !== 'organisation' && DISTRIBUTIONS.indexOf(distribution) >= DISTRIBUTIONS.indexOf(audience);
+export const distributionAllows = (distribution: Distribution, audience: Exclude<Distribution, 'organisation'>): boolean => distribution !== 'organisation' && DISTRIBUTIONS.indexOf(distribution) >= DISTRIBUTIONS.indexOf(audience);
 
 /**
  * The TLP 2.0 marking definitions of OASIS's TLP 2.0 STIX extension (fixed ids, created

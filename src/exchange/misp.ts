@@ -23,7 +23,11 @@ const TAG = { subject: 'derisk:subject', notListed: 'derisk:not-listed-entity', 
 
 export const entryUuid = (listId: string, entryId: string) => nameUuid(`entry/${listId}/${entryId}`);
 const unix = (iso: string) => String(Math.floor(Date.parse(iso) / 1000));
-const misDate = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, '').replace(/Z$/, '');
+const misDate = (iso: string) =>
+  iso
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '')
+    .replace(/Z$/, '');
 
 function cluster(list: RiskList, e: RiskEntry): Json {
   const aliases = e.names.filter((n) => n.value !== e.name).map((n) => n.value);
@@ -187,7 +191,9 @@ function assessmentAttribute(a: AnonymisedAssessment, publisher: Org) {
     type: 'text',
     category: 'Other',
     value: partners,
-    comment: `Anonymised derisk assessment: overall ${a.overall}; ${Object.entries(a.categories).map(([c, v]) => `${c} ${v}`).join(', ')}; criteria ${a.criteria.join(', ') || 'none'}`,
+    comment: `Anonymised derisk assessment: overall ${a.overall}; ${Object.entries(a.categories)
+      .map(([c, v]) => `${c} ${v}`)
+      .join(', ')}; criteria ${a.criteria.join(', ') || 'none'}`,
     distribution,
     tlp,
     Tag: [{ name: TAG.assessment, colour: '#cc6600', exportable: true }],
@@ -229,10 +235,29 @@ export function mispEvents(publisher: Publisher, out: Outgoing, lists: RiskList[
   }
   const events = [...orgs.entries()].map(([id, o]) => event(`derisk: notes and namesake decisions of ${o.org.name}`, nameUuid(`event/${publisher.uuid}/org/${id}`), o.org, pub, o.attrs, now));
   if (out.assessments.length) {
-    events.push(event(`derisk: anonymised assessments (each partner assessed by at least ${out.heldBack.k} organisations)`, nameUuid(`event/${publisher.uuid}/assessments`), pub, pub, out.assessments.map((a) => assessmentAttribute(a, pub)), now));
+    events.push(
+      event(
+        `derisk: anonymised assessments (each partner assessed by at least ${out.heldBack.k} organisations)`,
+        nameUuid(`event/${publisher.uuid}/assessments`),
+        pub,
+        pub,
+        out.assessments.map((a) => assessmentAttribute(a, pub)),
+        now,
+      ),
+    );
   }
   if (withGalaxies && lists.length) {
-    events.push(event(`derisk: risk lists as galaxy clusters (${lists.map((l) => l.id).join(', ')})`, nameUuid(`event/${publisher.uuid}/lists`), pub, pub, [], now, lists.map((l) => galaxy(l, l.entries))));
+    events.push(
+      event(
+        `derisk: risk lists as galaxy clusters (${lists.map((l) => l.id).join(', ')})`,
+        nameUuid(`event/${publisher.uuid}/lists`),
+        pub,
+        pub,
+        [],
+        now,
+        lists.map((l) => galaxy(l, l.entries)),
+      ),
+    );
   }
   return events;
 }
@@ -342,7 +367,10 @@ export function readMispEvent(doc: unknown, file: string, self?: Publisher): { i
         const body = JSON.parse(str(note?.note, 'the assessment (Note)')) as Json;
         if (typeof body.overall !== 'string' || !Array.isArray(body.partners) || !Array.isArray(body.criteria)) throw new Error('the anonymised assessment has no overall verdict, partners or criteria');
         docOut = body;
-        subjectKey = (body.partners as Json[]).map((p) => (p.ror as string | null) ?? `name:${screenKey(String(p.name ?? ''))}`).sort().join('|');
+        subjectKey = (body.partners as Json[])
+          .map((p) => (p.ror as string | null) ?? `name:${screenKey(String(p.name ?? ''))}`)
+          .sort()
+          .join('|');
       }
       items.push({ kind, uuid, originOrg: origin, distribution, tlp, subjectKey, doc: docOut });
     } catch (e) {

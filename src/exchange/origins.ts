@@ -28,7 +28,10 @@ const PURPOSE = { refused: 'derisk pulls no feeds from', setting: FEED_ALLOW_SET
 export function parseFeedOrigins(text: string | null | undefined, lookup?: typeof dnsLookup): FeedOrigins {
   const origins: string[] = [];
   const ranges: string[] = [];
-  for (const entry of (text ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (!/^https?:\/\//i.test(entry)) {
       ranges.push(...parseAllowList(entry));
       continue;

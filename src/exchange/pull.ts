@@ -7,9 +7,7 @@ import { FeedRefused, type ExchangeService, type PullReport, type Subscription }
 export const EXCHANGE_SCHEDULER: Actor = { userId: 'scheduler', orgId: 'system', role: 'admin', name: 'scheduled feed pull' };
 
 export type PullOutcome =
-  | { source: string; subscription: string; status: 'pulled'; report: PullReport; refusedItems: Refused[] }
-  | { source: string; subscription: string; status: 'up-to-date'; publisher: string; sequence: number }
-  | { source: string; subscription: string; status: 'refused'; reason: string };
+  { source: string; subscription: string; status: 'pulled'; report: PullReport; refusedItems: Refused[] } | { source: string; subscription: string; status: 'up-to-date'; publisher: string; sequence: number } | { source: string; subscription: string; status: 'refused'; reason: string };
 
 /**
  * Pulls one subscribed feed: verified against its key and last sequence, then recorded. A feed

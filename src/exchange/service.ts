@@ -128,16 +128,39 @@ type NamesakeRow = { id: string; org_id: string; org_name: string | null; name: 
 const sharingOf = (r: { distribution: string | null; tlp: string | null }): Sharing => (r.distribution ? { distribution: r.distribution as Distribution, tlp: r.tlp as Tlp } : PRIVATE);
 
 const noteOf = (r: NoteRow): EntityNote => ({
-  id: r.id, orgId: r.org_id, orgName: r.org_name ?? r.org_id, subject: { kind: r.subject_kind as Subject['kind'], value: r.subject, label: r.subject_label },
-  body: r.body, opinion: r.opinion === null ? null : Number(r.opinion), createdAt: r.created_at, ...sharingOf(r),
+  id: r.id,
+  orgId: r.org_id,
+  orgName: r.org_name ?? r.org_id,
+  subject: { kind: r.subject_kind as Subject['kind'], value: r.subject, label: r.subject_label },
+  body: r.body,
+  opinion: r.opinion === null ? null : Number(r.opinion),
+  createdAt: r.created_at,
+  ...sharingOf(r),
 });
 const namesakeOf = (r: NamesakeRow): NamesakeDecision => ({
-  id: r.id, orgId: r.org_id, orgName: r.org_name ?? r.org_id, name: r.name, listId: r.list_id, entryId: r.entry_id, entryName: r.entry_name, reason: r.reason, createdAt: r.created_at, ...sharingOf(r),
+  id: r.id,
+  orgId: r.org_id,
+  orgName: r.org_name ?? r.org_id,
+  name: r.name,
+  listId: r.list_id,
+  entryId: r.entry_id,
+  entryName: r.entry_name,
+  reason: r.reason,
+  createdAt: r.created_at,
+  ...sharingOf(r),
 });
 
 type CorrectionRow = { id: string; org_id: string; org_name: string | null; raw: string; ror_id: string; verdict: string; reason: string; created_at: string; distribution: string | null; tlp: string | null };
 const correctionOf = (r: CorrectionRow): SharedCorrection => ({
-  id: r.id, orgId: r.org_id, orgName: r.org_name ?? r.org_id, string: r.raw, verdict: r.verdict as SharedCorrection['verdict'], rorId: r.ror_id, reason: r.reason, createdAt: r.created_at, ...sharingOf(r),
+  id: r.id,
+  orgId: r.org_id,
+  orgName: r.org_name ?? r.org_id,
+  string: r.raw,
+  verdict: r.verdict as SharedCorrection['verdict'],
+  rorId: r.ror_id,
+  reason: r.reason,
+  createdAt: r.created_at,
+  ...sharingOf(r),
 });
 // Only corrections someone decided to share: no sharing row is the organisation only.
 const CORRECTIONS_SQL = `SELECT c.id, c.org_id, o.name AS org_name, c.raw, c.ror_id, c.verdict, c.reason, c.created_at, s.distribution, s.tlp FROM match_corrections c JOIN exchange_sharing s ON s.kind = 'correction' AND s.item_id = c.id LEFT JOIN organisations o ON o.id = c.org_id`;
@@ -172,7 +195,17 @@ export class ExchangeService {
     text(subject.value, 'subject', 500);
     return this.db.transaction(async (tx) => {
       const id = randomUUID();
-      await tx.query('INSERT INTO entity_notes (id, org_id, subject_kind, subject, subject_label, body, opinion, author, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [id, actor.orgId, subject.kind, subject.value, subject.label || subject.value, b, opinion, actor.userId, new Date().toISOString()]);
+      await tx.query('INSERT INTO entity_notes (id, org_id, subject_kind, subject, subject_label, body, opinion, author, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
+        id,
+        actor.orgId,
+        subject.kind,
+        subject.value,
+        subject.label || subject.value,
+        b,
+        opinion,
+        actor.userId,
+        new Date().toISOString(),
+      ]);
       await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.note', target: id, detail: { subject: `${subject.kind}:${subject.value}` }, rows: [['entity_notes', id]] });
       return id;
     });
@@ -186,7 +219,18 @@ export class ExchangeService {
     if (key === '') throw new ExchangeError(`name: ${JSON.stringify(d.name)} has nothing screening compares (letters or Chinese characters)`);
     return this.db.transaction(async (tx) => {
       const id = randomUUID();
-      await tx.query('INSERT INTO namesake_decisions (id, org_id, name, name_key, list_id, entry_id, entry_name, reason, author, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [id, actor.orgId, name, key, d.listId, d.entryId, d.entryName, reason, actor.userId, new Date().toISOString()]);
+      await tx.query('INSERT INTO namesake_decisions (id, org_id, name, name_key, list_id, entry_id, entry_name, reason, author, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
+        id,
+        actor.orgId,
+        name,
+        key,
+        d.listId,
+        d.entryId,
+        d.entryName,
+        reason,
+        actor.userId,
+        new Date().toISOString(),
+      ]);
       await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.namesake', target: id, detail: { name, entry: `${d.listId}/${d.entryId}` }, rows: [['namesake_decisions', id]] });
       return id;
     });
@@ -229,7 +273,9 @@ export class ExchangeService {
     const notes = (await this.db.query<NoteRow>(`${NOTES_SQL} WHERE n.org_id = $1 ORDER BY n.created_at`, [actor.orgId])).map(noteOf);
     const namesakes = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} WHERE d.org_id = $1 ORDER BY d.created_at`, [actor.orgId])).map(namesakeOf);
     const assessments = await this.db.query<{ id: string; case_id: string; overall: string; distribution: string | null; tlp: string | null }>(
-      `SELECT a.id, a.case_id, a.overall, s.distribution, s.tlp FROM assessments a LEFT JOIN exchange_sharing s ON s.kind = 'assessment' AND s.item_id = a.id WHERE a.org_id = $1 ORDER BY a.created_at`, [actor.orgId]);
+      `SELECT a.id, a.case_id, a.overall, s.distribution, s.tlp FROM assessments a LEFT JOIN exchange_sharing s ON s.kind = 'assessment' AND s.item_id = a.id WHERE a.org_id = $1 ORDER BY a.created_at`,
+      [actor.orgId],
+    );
     return { notes, namesakes, assessments: assessments.map((a) => ({ id: a.id, caseId: a.case_id, overall: a.overall, sharing: sharingOf(a) })) };
   }
 
@@ -245,7 +291,8 @@ export class ExchangeService {
     const namesakes = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} ORDER BY d.created_at, d.id`)).map(namesakeOf).filter(passes);
     const corrections = (await this.db.query<CorrectionRow>(`${CORRECTIONS_SQL} ORDER BY c.created_at, c.id`)).map(correctionOf).filter(passes);
     const rows = await this.db.query<{ id: string; case_id: string; org_id: string; created_at: string; result: string; distribution: string; tlp: string }>(
-      `SELECT a.id, a.case_id, a.org_id, a.created_at, a.result, s.distribution, s.tlp FROM assessments a JOIN exchange_sharing s ON s.kind = 'assessment' AND s.item_id = a.id ORDER BY a.created_at, a.id`);
+      `SELECT a.id, a.case_id, a.org_id, a.created_at, a.result, s.distribution, s.tlp FROM assessments a JOIN exchange_sharing s ON s.kind = 'assessment' AND s.item_id = a.id ORDER BY a.created_at, a.id`,
+    );
     // The latest shared verdict per case: a case re-assessed five times is one organisation's view, once.
     const latest = new Map<string, (typeof rows)[number]>();
     for (const r of rows) if (passes(sharingOf(r))) latest.set(r.case_id, r);
@@ -253,7 +300,10 @@ export class ExchangeService {
     for (const r of latest.values()) {
       const a = this.anonymise(r.id, JSON.parse(r.result) as StoredResult, r.created_at, sharingOf(r));
       if (a.partners.length === 0) continue;
-      const key = a.partners.map((p) => p.ror ?? `name:${screenKey(p.name ?? '')}`).sort().join('|');
+      const key = a.partners
+        .map((p) => p.ror ?? `name:${screenKey(p.name ?? '')}`)
+        .sort()
+        .join('|');
       const g = groups.get(key) ?? { orgs: new Set(), items: [] };
       g.orgs.add(r.org_id);
       g.items.push(a);
@@ -287,7 +337,10 @@ export class ExchangeService {
       fields,
       overall: result.overall,
       categories: Object.fromEntries(Object.entries(result.categories).map(([c, v]) => [c, v.verdict])),
-      criteria: result.criteria.filter((c) => c.status === 'holds').map((c) => c.id).sort(),
+      criteria: result.criteria
+        .filter((c) => c.status === 'holds')
+        .map((c) => c.id)
+        .sort(),
       lists: (snapshot.lists ?? []).map((l) => ({ id: l.id, version: l.version })),
       rulebook: result.rulebook.version,
       bundle: result.bundle.version,
@@ -303,8 +356,7 @@ export class ExchangeService {
   async namesakeVerdicts(viewerOrg: string | null, name: string, entries: { list: string; entryId: string; entry?: string }[]): Promise<NamesakeInfo[]> {
     const key = screenKey(name);
     if (key === '' || entries.length === 0) return [];
-    const local = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} WHERE d.name_key = $1`, [key])).map(namesakeOf)
-      .filter((d) => d.orgId === viewerOrg || (d.distribution !== 'organisation' && d.tlp !== 'red'));
+    const local = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} WHERE d.name_key = $1`, [key])).map(namesakeOf).filter((d) => d.orgId === viewerOrg || (d.distribution !== 'organisation' && d.tlp !== 'red'));
     const received = await this.db.query<{ uuid: string; publisher: string; origin_org: string; doc: string; tlp: string }>(`SELECT uuid, publisher, origin_org, doc, tlp FROM exchange_received WHERE kind = 'namesake' AND subject_key = $1`, [key]);
     const out: NamesakeInfo[] = [];
     for (const e of entries) {
@@ -415,14 +467,32 @@ export class ExchangeService {
           continue;
         }
         if (have) await tx.query('DELETE FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, item.uuid]);
-        await tx.query('INSERT INTO exchange_received (kind, uuid, subscription_id, publisher, key_id, published_at, pulled_at, origin_org, distribution, tlp, subject_key, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
-          [item.kind, item.uuid, sub.id, feed.publisher, sub.keyId, feed.publishedAt, now, item.originOrg, item.distribution, item.tlp, item.subjectKey, doc]);
+        await tx.query('INSERT INTO exchange_received (kind, uuid, subscription_id, publisher, key_id, published_at, pulled_at, origin_org, distribution, tlp, subject_key, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [
+          item.kind,
+          item.uuid,
+          sub.id,
+          feed.publisher,
+          sub.keyId,
+          feed.publishedAt,
+          now,
+          item.originOrg,
+          item.distribution,
+          item.tlp,
+          item.subjectKey,
+          doc,
+        ]);
         rows.push(['exchange_received', item.kind, item.uuid]);
         if (have) report.updated++;
         else report.added++;
       }
-      await tx.query('UPDATE exchange_subscriptions SET publisher = $1, last_sequence = $2, last_manifest = $3, last_pulled_at = $4, last_attempt_at = $4, last_outcome = $5 WHERE id = $6',
-        [feed.publisher, feed.sequence, feed.manifestSha256, now, JSON.stringify({ sequence: feed.sequence, added: report.added, updated: report.updated, conflicts: report.conflicts.length }), sub.id]);
+      await tx.query('UPDATE exchange_subscriptions SET publisher = $1, last_sequence = $2, last_manifest = $3, last_pulled_at = $4, last_attempt_at = $4, last_outcome = $5 WHERE id = $6', [
+        feed.publisher,
+        feed.sequence,
+        feed.manifestSha256,
+        now,
+        JSON.stringify({ sequence: feed.sequence, added: report.added, updated: report.updated, conflicts: report.conflicts.length }),
+        sub.id,
+      ]);
       rows.push(['exchange_subscriptions', sub.id]);
       await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.pull', target: sub.id, detail: { source: sub.source, publisher: feed.publisher, sequence: feed.sequence, added: report.added, updated: report.updated, conflicts: report.conflicts.length }, rows });
       return report;
@@ -431,7 +501,9 @@ export class ExchangeService {
 
   async received(kind?: ItemKind): Promise<{ kind: ItemKind; uuid: string; publisher: string; keyId: string; publishedAt: string; pulledAt: string; originOrg: string; distribution: string; tlp: string; doc: unknown }[]> {
     const rows = await this.db.query<{ kind: ItemKind; uuid: string; publisher: string; key_id: string; published_at: string; pulled_at: string; origin_org: string; distribution: string; tlp: string; doc: string }>(
-      kind ? 'SELECT * FROM exchange_received WHERE kind = $1 ORDER BY kind, uuid' : 'SELECT * FROM exchange_received ORDER BY kind, uuid', kind ? [kind] : []);
+      kind ? 'SELECT * FROM exchange_received WHERE kind = $1 ORDER BY kind, uuid' : 'SELECT * FROM exchange_received ORDER BY kind, uuid',
+      kind ? [kind] : [],
+    );
     return rows.map((r) => ({ kind: r.kind, uuid: r.uuid, publisher: r.publisher, keyId: r.key_id, publishedAt: r.published_at, pulledAt: r.pulled_at, originOrg: r.origin_org, distribution: r.distribution, tlp: r.tlp, doc: JSON.parse(r.doc) }));
   }
 }
@@ -450,10 +522,31 @@ function checkInterval(minutes: number | null): void {
   if (minutes !== null && !(Number.isInteger(minutes) && minutes >= 5 && minutes <= 7 * 24 * 60)) throw new ExchangeError(`every: a whole number of minutes from 5 to ${7 * 24 * 60} (a week), got ${minutes}`);
 }
 
-type SubscriptionRow = { id: string; source: string; public_key: string; key_id: string; publisher: string | null; last_sequence: number | null; last_manifest: string | null; last_pulled_at: string | null; pull_every_minutes: number | null; last_attempt_at: string | null; last_outcome: string | null };
+type SubscriptionRow = {
+  id: string;
+  source: string;
+  public_key: string;
+  key_id: string;
+  publisher: string | null;
+  last_sequence: number | null;
+  last_manifest: string | null;
+  last_pulled_at: string | null;
+  pull_every_minutes: number | null;
+  last_attempt_at: string | null;
+  last_outcome: string | null;
+};
 const subscriptionOf = (r: SubscriptionRow): Subscription => ({
-  id: r.id, source: r.source, publicKey: r.public_key, keyId: r.key_id, publisher: r.publisher, lastSequence: r.last_sequence === null ? null : Number(r.last_sequence), lastManifest: r.last_manifest, lastPulledAt: r.last_pulled_at,
-  pullEveryMinutes: r.pull_every_minutes === null ? null : Number(r.pull_every_minutes), lastAttemptAt: r.last_attempt_at, lastOutcome: r.last_outcome === null ? null : (JSON.parse(r.last_outcome) as Subscription['lastOutcome']),
+  id: r.id,
+  source: r.source,
+  publicKey: r.public_key,
+  keyId: r.key_id,
+  publisher: r.publisher,
+  lastSequence: r.last_sequence === null ? null : Number(r.last_sequence),
+  lastManifest: r.last_manifest,
+  lastPulledAt: r.last_pulled_at,
+  pullEveryMinutes: r.pull_every_minutes === null ? null : Number(r.pull_every_minutes),
+  lastAttemptAt: r.last_attempt_at,
+  lastOutcome: r.last_outcome === null ? null : (JSON.parse(r.last_outcome) as Subscription['lastOutcome']),
 });
 
 export interface Subscription {

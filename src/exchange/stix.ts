@@ -37,14 +37,18 @@ export function stixBundle(publisher: Publisher, out: Outgoing, lists: RiskList[
     return [STIX_TLP_ID[tlp]];
   };
   const pubId = add({ type: 'identity', spec_version: '2.1', id: `identity--${publisher.uuid}`, created: stamp, modified: stamp, name: publisher.name, identity_class: 'system', description: 'A derisk installation publishing a signed exchange feed' });
-  const orgIdentity = (orgId: string, name: string) =>
-    add({ type: 'identity', spec_version: '2.1', id: `identity--${nameUuid(`org/${publisher.uuid}/${orgId}`)}`, created: stamp, modified: stamp, name, identity_class: 'organization', created_by_ref: pubId });
+  const orgIdentity = (orgId: string, name: string) => add({ type: 'identity', spec_version: '2.1', id: `identity--${nameUuid(`org/${publisher.uuid}/${orgId}`)}`, created: stamp, modified: stamp, name, identity_class: 'organization', created_by_ref: pubId });
   const entries = new Map<string, { l: RiskList; e: RiskList['entries'][number] }>(lists.flatMap((l) => l.entries.map((e) => [`${l.id}/${e.id}`, { l, e }] as const)));
   const subjectIdentity = (s: Subject) => {
     const found = s.kind === 'entry' ? entries.get(s.value) : undefined;
     return add({
-      type: 'identity', spec_version: '2.1', id: `identity--${nameUuid(s.kind === 'entry' ? `entry/${s.value}` : `${s.kind}/${s.value}`)}`, created: stamp, modified: stamp,
-      name: found?.e.name ?? s.label, identity_class: 'organization',
+      type: 'identity',
+      spec_version: '2.1',
+      id: `identity--${nameUuid(s.kind === 'entry' ? `entry/${s.value}` : `${s.kind}/${s.value}`)}`,
+      created: stamp,
+      modified: stamp,
+      name: found?.e.name ?? s.label,
+      identity_class: 'organization',
       ...(found ? { description: `Listed in ${found.l.provenance.title}, derisk risk level ${found.e.level}`, external_references: [{ source_name: found.l.provenance.publisher, url: found.e.url ?? found.l.provenance.source_url, external_id: found.e.id }] } : {}),
       ...(s.kind === 'ror' ? { external_references: [{ source_name: 'ror', url: `https://ror.org/${s.value}`, external_id: s.value }] } : {}),
     });
@@ -68,9 +72,17 @@ export function stixBundle(publisher: Publisher, out: Outgoing, lists: RiskList[
     const partners = a.partners.map((p) => subjectIdentity(p.ror ? { kind: 'ror', value: p.ror, label: p.name ?? p.ror } : { kind: 'name', value: p.name!, label: p.name! }));
     const { uuid, distribution: _d, tlp, ...doc } = a;
     add({
-      type: 'note', spec_version: '2.1', id: `note--${uuid}`, created: `${a.month}-01T00:00:00.000Z`, modified: `${a.month}-01T00:00:00.000Z`, created_by_ref: pubId, object_marking_refs: marked(tlp),
+      type: 'note',
+      spec_version: '2.1',
+      id: `note--${uuid}`,
+      created: `${a.month}-01T00:00:00.000Z`,
+      modified: `${a.month}-01T00:00:00.000Z`,
+      created_by_ref: pubId,
+      object_marking_refs: marked(tlp),
       abstract: `Anonymised assessment: overall ${a.overall}`,
-      content: `Overall ${a.overall}; ${Object.entries(a.categories).map(([c, v]) => `${c} ${v}`).join(', ')}. Criteria that hold: ${a.criteria.join(', ') || 'none'}. Fields: ${a.fields === null ? 'unknown' : a.fields.join(', ') || 'none'}.`,
+      content: `Overall ${a.overall}; ${Object.entries(a.categories)
+        .map(([c, v]) => `${c} ${v}`)
+        .join(', ')}. Criteria that hold: ${a.criteria.join(', ') || 'none'}. Fields: ${a.fields === null ? 'unknown' : a.fields.join(', ') || 'none'}.`,
       object_refs: partners,
       x_derisk_assessment: doc,
     });

@@ -37,7 +37,10 @@ const DEFAULT_REGIONS = ['EU27AC', 'CN', 'US'];
  * separated by commas, or the indicator's defaults when none are given, so both doors answer alike.
  */
 export function requestedRegions(name: IndicatorName, given: string | undefined): string[] {
-  const regions = (given ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const regions = (given ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return regions.length === 0 && (name === 'publications' || name === 'aggregate-series') ? [...DEFAULT_REGIONS] : regions;
 }
 

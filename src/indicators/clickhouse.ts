@@ -22,7 +22,7 @@ export class NotOnClickHouseError extends UnavailableError {}
 const unregistered = (id: string) => `ROR ${id} (not in the loaded registry)`;
 
 /** round(x, 4) as DuckDB computes it for a DOUBLE: round half away from zero of x·10⁴, divided by 10⁴. */
-export const round4 = (x: number): number => Math.sign(x) * Math.round(Math.abs(x) * 1e4) / 1e4;
+export const round4 = (x: number): number => (Math.sign(x) * Math.round(Math.abs(x) * 1e4)) / 1e4;
 
 /** Country codes as an SQL list: validated ISO codes when regions load, so they can stand in the text. */
 const codes = (countries: string[]) => `(${countries.length ? countries.map((c) => `'${c}'`).join(', ') : "''"})`;
@@ -36,13 +36,7 @@ class Query {
   /** The rows of work_institutions the filters admit (years and field ids are validated at the boundary). */
   admitted(): string {
     const f = this.filters;
-    return [
-      `snapshot = '${this.snapshot}'`,
-      'year IS NOT NULL',
-      f.from !== null ? `year >= ${f.from}` : '',
-      f.to !== null ? `year <= ${f.to}` : '',
-      f.field !== null ? `work_id GLOBAL IN (SELECT work_id FROM work_fields WHERE snapshot = '${this.snapshot}' AND field_id = '${f.field}')` : '',
-    ]
+    return [`snapshot = '${this.snapshot}'`, 'year IS NOT NULL', f.from !== null ? `year >= ${f.from}` : '', f.to !== null ? `year <= ${f.to}` : '', f.field !== null ? `work_id GLOBAL IN (SELECT work_id FROM work_fields WHERE snapshot = '${this.snapshot}' AND field_id = '${f.field}')` : '']
       .filter(Boolean)
       .join(' AND ');
   }

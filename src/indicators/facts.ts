@@ -80,7 +80,10 @@ const CHECKS: Record<string, Check> = {
     const shares = await countryBreakdown(store, catalogue, p.pair[0], p.pair[1]);
     if (shares.length === 0) return { verdict: 'not enough data', dataSays: `no ${label(p.pair)} co-publications` };
     const own = shares.find((s) => s.countryCode === p.country)?.share ?? 0;
-    const next = shares.filter((s) => s.countryCode !== p.country).slice(0, p.next.length).map((s) => s.countryCode);
+    const next = shares
+      .filter((s) => s.countryCode !== p.country)
+      .slice(0, p.next.length)
+      .map((s) => s.countryCode);
     const close = Math.abs(own - p.share) <= p.tolerance;
     return { verdict: close ? 'agrees' : 'differs', dataSays: `${p.country} ${(own * 100).toFixed(1)}% of ${label(p.pair)} co-publications; next: ${next.join(', ')}` };
   },

@@ -40,11 +40,5 @@ export function yearBounds(f: Filters, column: string): string[] {
  * in the text.
  */
 export function workCondition(f: Filters, alias: string): string {
-  return [
-    `${alias}.year IS NOT NULL`,
-    ...yearBounds(f, `${alias}.year`),
-    f.field !== null ? `${alias}.work_id IN (SELECT work_id FROM work_fields WHERE field_id = '${f.field}')` : '',
-  ]
-    .filter(Boolean)
-    .join(' AND ');
+  return [`${alias}.year IS NOT NULL`, ...yearBounds(f, `${alias}.year`), f.field !== null ? `${alias}.work_id IN (SELECT work_id FROM work_fields WHERE field_id = '${f.field}')` : ''].filter(Boolean).join(' AND ');
 }

@@ -5,11 +5,7 @@ import { NO_FILTERS, yearBounds, type Filters } from './filters.ts';
 
 /** Patents (and their applicants) admitted by the filters, as SQL over patent_applicant_places. */
 function patentSides(f: Filters): string {
-  const where = [
-    'year IS NOT NULL',
-    ...yearBounds(f, 'year'),
-    f.field !== null ? `(source, patent_id) IN (SELECT source, patent_id FROM patent_fields WHERE field_id = '${f.field}')` : '',
-  ].filter(Boolean).join(' AND ');
+  const where = ['year IS NOT NULL', ...yearBounds(f, 'year'), f.field !== null ? `(source, patent_id) IN (SELECT source, patent_id FROM patent_fields WHERE field_id = '${f.field}')` : ''].filter(Boolean).join(' AND ');
   return `
     placed AS (SELECT * FROM patent_applicant_places WHERE ${where}),
     side_a AS (SELECT * FROM placed WHERE country_code IN (SELECT country_code FROM region_members WHERE region_id = $1)),

@@ -53,12 +53,15 @@ export async function* readCountryPairs(stream: Readable, options?: Partial<Read
       continue;
     }
     const [year, a, b, works] = want.map((w) => r.get.get(w) ?? '');
-    const reason =
-      !/^\d{4}$/.test(year!) ? `year is not a year: ${JSON.stringify(year)}`
-      : !ISO2.test(a!) || !ISO2.test(b!) ? `country codes must be ISO 3166-1 alpha-2: ${JSON.stringify(a)}, ${JSON.stringify(b)}`
-      : !/^\d+$/.test(works!) ? `coauthored_works is not a count: ${JSON.stringify(works)}`
-      : !Number.isSafeInteger(Number(works)) ? `coauthored_works is too large to be a count of works: ${works}`
-      : null;
+    const reason = !/^\d{4}$/.test(year!)
+      ? `year is not a year: ${JSON.stringify(year)}`
+      : !ISO2.test(a!) || !ISO2.test(b!)
+        ? `country codes must be ISO 3166-1 alpha-2: ${JSON.stringify(a)}, ${JSON.stringify(b)}`
+        : !/^\d+$/.test(works!)
+          ? `coauthored_works is not a count: ${JSON.stringify(works)}`
+          : !Number.isSafeInteger(Number(works))
+            ? `coauthored_works is too large to be a count of works: ${works}`
+            : null;
     if (reason) yield { ok: false, recordNo: r.recordNo, lineNo: r.lineNo, reason, excerpt: r.raw };
     else yield { ok: true, recordNo: r.recordNo, year: Number(year), a: a!, b: b!, works: Number(works) };
   }
@@ -66,25 +69,31 @@ export async function* readCountryPairs(stream: Readable, options?: Partial<Read
 
 /** Loads a country-pair table in one transaction; the same file twice adds nothing. */
 export function ingestCountryPairs(store: Store, path: string, dataset = OPENALEX_COUNTRY_PAIRS): Promise<WholeFileReport> {
-  return ingestWholeFile(store, path, 'aggregate', () => readCountryPairs(openInput(path)), async (rows) => {
-    await saveDataset(store, dataset, 'aggregate_country_pairs');
-    const appender = await store.connection.createAppender('aggregate_country_pairs');
-    const add = (year: number, country: string, partner: string, works: number) => {
-      appender.appendVarchar(dataset.id);
-      appender.appendInteger(year);
-      appender.appendVarchar(country);
-      appender.appendVarchar(partner);
-      appender.appendBigInt(BigInt(works));
-      appender.endRow();
-    };
-    // Pairs are stored both ways round so a region's side can be read with one join.
-    for (const r of rows) {
-      add(r.year, r.a, r.b, r.works);
-      if (r.a !== r.b) add(r.year, r.b, r.a, r.works);
-    }
-    appender.closeSync();
-    return rows.length;
-  });
+  return ingestWholeFile(
+    store,
+    path,
+    'aggregate',
+    () => readCountryPairs(openInput(path)),
+    async (rows) => {
+      await saveDataset(store, dataset, 'aggregate_country_pairs');
+      const appender = await store.connection.createAppender('aggregate_country_pairs');
+      const add = (year: number, country: string, partner: string, works: number) => {
+        appender.appendVarchar(dataset.id);
+        appender.appendInteger(year);
+        appender.appendVarchar(country);
+        appender.appendVarchar(partner);
+        appender.appendBigInt(BigInt(works));
+        appender.endRow();
+      };
+      // Pairs are stored both ways round so a region's side can be read with one join.
+      for (const r of rows) {
+        add(r.year, r.a, r.b, r.works);
+        if (r.a !== r.b) add(r.year, r.b, r.a, r.works);
+      }
+      appender.closeSync();
+      return rows.length;
+    },
+  );
 }
 
 /** Records a dataset's provenance and caveats and clears its earlier rows from `table`. */

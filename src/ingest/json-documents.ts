@@ -269,11 +269,7 @@ async function* arrayDocuments(chunks: AsyncGenerator<Buffer | Cut>, limits: Rea
  * Documents converted by `convert`; a document it refuses with a RecordError, like one that is
  * not JSON at all, comes back as a rejection naming the record, its line and the reason.
  */
-export async function* convertDocuments<T>(
-  stream: Readable,
-  convert: (value: unknown) => T,
-  options?: Partial<ReadLimits>,
-): AsyncGenerator<{ ok: true; recordNo: number; value: T } | ({ ok: false } & Rejected)> {
+export async function* convertDocuments<T>(stream: Readable, convert: (value: unknown) => T, options?: Partial<ReadLimits>): AsyncGenerator<{ ok: true; recordNo: number; value: T } | ({ ok: false } & Rejected)> {
   for await (const item of jsonDocuments(stream, options)) {
     if ('error' in item) {
       yield { ok: false, recordNo: item.recordNo, lineNo: item.lineNo, reason: item.error, excerpt: item.excerpt };

@@ -80,5 +80,4 @@ export function capLines(input: Readable, maxLineBytes: number, overlong: Map<nu
 }
 
 /** The reason a line set aside by capLines gives, in place of the reader's. */
-export const overlongReason = (lineNo: number, bytes: number, limits: ReadLimits) =>
-  `line ${lineNo} is ${bytes.toLocaleString('en')} bytes, longer than the ${limits.maxRecordBytes.toLocaleString('en')} a record may take; set aside unread`;
+export const overlongReason = (lineNo: number, bytes: number, limits: ReadLimits) => `line ${lineNo} is ${bytes.toLocaleString('en')} bytes, longer than the ${limits.maxRecordBytes.toLocaleString('en')} a record may take; set aside unread`;

@@ -86,7 +86,7 @@ export function refusalOf(head: Buffer): string | null {
 
 /** The first byte at which `bytes` stops being valid UTF-8 (only called once isUtf8 said no). */
 export function firstInvalidUtf8(bytes: Uint8Array): number {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i]!;
     const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
     if (need < 0) return i;
@@ -256,7 +256,13 @@ export function badBytes(content: Buffer): { at: number; what: string } | null {
   return { at, what: `invalid UTF-8 (byte ${hex(content[at]!)})` };
 }
 
-export const lossyExcerpt = (bytes: Buffer) => excerptOf(bytes.subarray(0, 300).toString('utf8').replace(/\u0000/g, '\ufffd'));
+export const lossyExcerpt = (bytes: Buffer) =>
+  excerptOf(
+    bytes
+      .subarray(0, 300)
+      .toString('utf8')
+      .replace(/\u0000/g, '\ufffd'),
+  );
 
 /** What a file looks like from its first line, to say more than "not the right format". */
 export function looksLike(firstLine: string): string | null {

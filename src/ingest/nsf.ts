@@ -12,10 +12,7 @@ export const NSF_AI_ARTICLES: AggregateDataset = {
   title: 'NSF NCSES Science & Engineering Indicators 2024, table 10067 (SPBS-99): AI-related articles by coauthorship attribute and country, 2003–22',
   source: 'National Center for Science and Engineering Statistics; Science-Metrix; Elsevier Scopus (accessed April 2023)',
   licence: 'U.S. Government work (public domain)',
-  caveats: [
-    'Scopus-based, and "AI" means journals classified as AI in the All Science Journal Classification, not a topic model',
-    'whole counting: an article counts once for every country in its addresses, so country figures cannot be added into region totals',
-  ],
+  caveats: ['Scopus-based, and "AI" means journals classified as AI in the All Science Journal Classification, not a topic model', 'whole counting: an article counts once for every country in its addresses, so country figures cannot be added into region totals'],
 };
 
 export interface SeriesValue {
@@ -27,7 +24,11 @@ export interface SeriesValue {
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', quot: '"', apos: "'", lt: '<', gt: '>' };
-const decode = (s: string) => s.replace(/<sup>[^<]*<\/sup>/g, '').replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n))).replace(/&(\w+);/g, (m, n) => ENTITIES[n] ?? m);
+const decode = (s: string) =>
+  s
+    .replace(/<sup>[^<]*<\/sup>/g, '')
+    .replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n)))
+    .replace(/&(\w+);/g, (m, n) => ENTITIES[n] ?? m);
 
 /** A figure as NCSES prints it: digits, thousands separated by commas, perhaps a decimal part. */
 const FIGURE = /^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$/;
@@ -91,19 +92,25 @@ export async function* readNsfSeries(stream: Readable, gazetteer: Gazetteer, opt
 }
 
 export function ingestNsfSeries(store: Store, path: string, gazetteer: Gazetteer, dataset = NSF_AI_ARTICLES): Promise<WholeFileReport> {
-  return ingestWholeFile(store, path, 'aggregate-series', () => readNsfSeries(openInput(path), gazetteer), async (values) => {
-    await saveDataset(store, dataset, 'aggregate_country_series');
-    const a = await store.connection.createAppender('aggregate_country_series');
-    for (const v of values) {
-      a.appendVarchar(dataset.id);
-      v.countryCode === null ? a.appendNull() : a.appendVarchar(v.countryCode);
-      a.appendVarchar(v.place);
-      a.appendVarchar(v.attribute);
-      a.appendInteger(v.year);
-      a.appendDouble(v.value);
-      a.endRow();
-    }
-    a.closeSync();
-    return values.length;
-  });
+  return ingestWholeFile(
+    store,
+    path,
+    'aggregate-series',
+    () => readNsfSeries(openInput(path), gazetteer),
+    async (values) => {
+      await saveDataset(store, dataset, 'aggregate_country_series');
+      const a = await store.connection.createAppender('aggregate_country_series');
+      for (const v of values) {
+        a.appendVarchar(dataset.id);
+        v.countryCode === null ? a.appendNull() : a.appendVarchar(v.countryCode);
+        a.appendVarchar(v.place);
+        a.appendVarchar(v.attribute);
+        a.appendInteger(v.year);
+        a.appendDouble(v.value);
+        a.endRow();
+      }
+      a.closeSync();
+      return values.length;
+    },
+  );
 }

@@ -1,19 +1,6 @@
 import type { Readable } from 'node:stream';
 import { convertDocuments } from './json-documents.ts';
-import {
-  RecordError,
-  checkFieldLengths,
-  limitsOf,
-  normalizeDoi,
-  parseYear,
-  stripRorPrefix,
-  type Affiliation,
-  type Authorship,
-  type FieldTag,
-  type ReadItem,
-  type ReadLimits,
-  type WorkRecord,
-} from './records.ts';
+import { RecordError, checkFieldLengths, limitsOf, normalizeDoi, parseYear, stripRorPrefix, type Affiliation, type Authorship, type FieldTag, type ReadItem, type ReadLimits, type WorkRecord } from './records.ts';
 
 type Json = Record<string, unknown>;
 
@@ -88,7 +75,10 @@ export function openAlexWork(value: unknown): WorkRecord {
   const idMatch = id === null ? null : OPENALEX_WORK_ID.exec(id);
   if (!idMatch) throw new RecordError(`missing or malformed OpenAlex work id: ${JSON.stringify(id === null ? null : id.slice(0, 80))}`);
   const ids = obj(w.ids, '', 'ids') ?? {};
-  const pmid = str(ids.pmid, 'ids.', 'pmid')?.replace(/^https?:\/\/pubmed\.ncbi\.nlm\.nih\.gov\//, '').replace(/\/$/, '') ?? null;
+  const pmid =
+    str(ids.pmid, 'ids.', 'pmid')
+      ?.replace(/^https?:\/\/pubmed\.ncbi\.nlm\.nih\.gov\//, '')
+      .replace(/\/$/, '') ?? null;
   const authorships = arr(w.authorships, '', 'authorships');
   const out: Authorship[] = [];
   for (let i = 0; i < authorships.length; i++) out.push(authorship(authorships[i], i));

@@ -24,7 +24,11 @@ export interface PatentRecord {
 
 export type PatentItem = { ok: true; recordNo: number; patent: PatentRecord } | ({ ok: false } & Rejected);
 
-const split = (v: string | undefined, sep: RegExp) => (v ?? '').split(sep).map((s) => s.trim()).filter(Boolean);
+const split = (v: string | undefined, sep: RegExp) =>
+  (v ?? '')
+    .split(sep)
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** Names are resolved to institutions like affiliations, so they get the same length limit. */
 function checkPatent(p: PatentRecord, maxChars: number): void {
@@ -84,11 +88,15 @@ export async function* readPatstat(stream: Readable, options?: Partial<ReadLimit
     const seq = r.get.get('applt_seq_nr') ?? '';
     const name = r.get.get('person_name') ?? '';
     let year: number | null = null;
-    let reason = !/^\d+$/.test(seq) ? `applt_seq_nr is not a number: ${JSON.stringify(excerptOf(seq, 60))}`
-      : country !== '' && !/^[A-Z]{2}$/.test(country) ? `person_ctry_code is not ISO 3166-1 alpha-2: ${JSON.stringify(excerptOf(country, 60))}`
-      : !name ? 'person_name is empty'
-      : name.length > limits.maxFieldChars ? `person_name is ${name.length} characters long (limit ${limits.maxFieldChars})`
-      : null;
+    let reason = !/^\d+$/.test(seq)
+      ? `applt_seq_nr is not a number: ${JSON.stringify(excerptOf(seq, 60))}`
+      : country !== '' && !/^[A-Z]{2}$/.test(country)
+        ? `person_ctry_code is not ISO 3166-1 alpha-2: ${JSON.stringify(excerptOf(country, 60))}`
+        : !name
+          ? 'person_name is empty'
+          : name.length > limits.maxFieldChars
+            ? `person_name is ${name.length} characters long (limit ${limits.maxFieldChars})`
+            : null;
     try {
       year = parseYear(r.get.get('appln_filing_year'), 'appln_filing_year');
     } catch (e) {
@@ -114,38 +122,44 @@ const READERS: Record<PatentSource, (s: Readable, options?: Partial<ReadLimits>)
 
 /** Loads a patent file in one transaction; patents already held (same source and id) are kept as they were. */
 export function ingestPatents(store: Store, source: PatentSource, path: string): Promise<WholeFileReport> {
-  return ingestWholeFile(store, path, `patents-${source}`, () => READERS[source](openInput(path)), async (items, id) => {
-    const known = new Set((await store.all<{ patent_id: string }>('SELECT patent_id FROM patents WHERE source = $1', [source])).map((r) => r.patent_id));
-    const p = await store.connection.createAppender('patents');
-    const a = await store.connection.createAppender('patent_applicants');
-    const c = await store.connection.createAppender('patent_classes');
-    let kept = 0;
-    for (const { patent } of items) {
-      if (known.has(patent.patentId)) continue;
-      known.add(patent.patentId);
-      kept++;
-      p.appendVarchar(source);
-      p.appendVarchar(patent.patentId);
-      patent.year === null ? p.appendNull() : p.appendInteger(patent.year);
-      patent.title === null ? p.appendNull() : p.appendVarchar(patent.title);
-      p.appendVarchar(id);
-      p.endRow();
-      patent.applicants.forEach((ap, seq) => {
-        a.appendVarchar(source);
-        a.appendVarchar(patent.patentId);
-        a.appendInteger(seq);
-        a.appendVarchar(ap.name);
-        ap.countryCode === null ? a.appendNull() : a.appendVarchar(ap.countryCode);
-        a.endRow();
-      });
-      for (const cpc of patent.cpc) {
-        c.appendVarchar(source);
-        c.appendVarchar(patent.patentId);
-        c.appendVarchar(cpc);
-        c.endRow();
+  return ingestWholeFile(
+    store,
+    path,
+    `patents-${source}`,
+    () => READERS[source](openInput(path)),
+    async (items, id) => {
+      const known = new Set((await store.all<{ patent_id: string }>('SELECT patent_id FROM patents WHERE source = $1', [source])).map((r) => r.patent_id));
+      const p = await store.connection.createAppender('patents');
+      const a = await store.connection.createAppender('patent_applicants');
+      const c = await store.connection.createAppender('patent_classes');
+      let kept = 0;
+      for (const { patent } of items) {
+        if (known.has(patent.patentId)) continue;
+        known.add(patent.patentId);
+        kept++;
+        p.appendVarchar(source);
+        p.appendVarchar(patent.patentId);
+        patent.year === null ? p.appendNull() : p.appendInteger(patent.year);
+        patent.title === null ? p.appendNull() : p.appendVarchar(patent.title);
+        p.appendVarchar(id);
+        p.endRow();
+        patent.applicants.forEach((ap, seq) => {
+          a.appendVarchar(source);
+          a.appendVarchar(patent.patentId);
+          a.appendInteger(seq);
+          a.appendVarchar(ap.name);
+          ap.countryCode === null ? a.appendNull() : a.appendVarchar(ap.countryCode);
+          a.endRow();
+        });
+        for (const cpc of patent.cpc) {
+          c.appendVarchar(source);
+          c.appendVarchar(patent.patentId);
+          c.appendVarchar(cpc);
+          c.endRow();
+        }
       }
-    }
-    for (const x of [p, a, c]) x.closeSync();
-    return kept;
-  });
+      for (const x of [p, a, c]) x.closeSync();
+      return kept;
+    },
+  );
 }

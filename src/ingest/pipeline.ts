@@ -104,7 +104,11 @@ export async function* readBatches(request: ReadRequest): AsyncGenerator<Batch> 
   const { kind, path, resumeAfter, batchSize, limits } = request;
   let bytesDone = 0;
   const overlong = new Map<number, number>();
-  const stream = capLines(openInput(path, (n) => (bytesDone += n)), limits.maxRecordBytes, overlong);
+  const stream = capLines(
+    openInput(path, (n) => (bytesDone += n)),
+    limits.maxRecordBytes,
+    overlong,
+  );
   let batch: Batch = { records: [], recordNos: [], rejects: [], lastNo: resumeAfter, seen: 0, bytesDone: 0 };
   // Records read into the batch being filled: each batch reports its own, never a running total.
   let seen = 0;
@@ -324,50 +328,54 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
     const aut = await c.createAppender('stage_authorships');
     const aff = await c.createAppender('stage_affiliations');
     const fld = await c.createAppender('stage_fields');
-    await appendInSlices(records.map((r, i) => [r, recordNos[i]!] as const), [rec, aut, aff, fld], ([r, no]) => {
-      text(rec, r.source);
-      text(rec, r.sourceId);
-      text(rec, r.doi);
-      text(rec, r.pmid);
-      text(rec, r.title);
-      r.year === null ? rec.appendNull() : rec.appendInteger(r.year);
-      text(rec, r.type);
-      list(rec, r.funders);
-      text(rec, id);
-      rec.appendInteger(no);
-      rec.endRow();
-      r.authorships.forEach((a, authorSeq) => {
-        text(aut, r.source);
-        text(aut, r.sourceId);
-        aut.appendInteger(authorSeq);
-        text(aut, a.name);
-        text(aut, a.position);
-        a.isCorresponding === null ? aut.appendNull() : aut.appendBoolean(a.isCorresponding);
-        aut.appendInteger(no);
-        aut.endRow();
-        a.affiliations.forEach((f, affSeq) => {
-          text(aff, r.source);
-          text(aff, r.sourceId);
-          aff.appendInteger(authorSeq);
-          aff.appendInteger(affSeq);
-          text(aff, f.raw);
-          list(aff, f.givenRorIds);
-          list(aff, f.givenCountryCodes);
-          aff.appendInteger(no);
-          aff.endRow();
+    await appendInSlices(
+      records.map((r, i) => [r, recordNos[i]!] as const),
+      [rec, aut, aff, fld],
+      ([r, no]) => {
+        text(rec, r.source);
+        text(rec, r.sourceId);
+        text(rec, r.doi);
+        text(rec, r.pmid);
+        text(rec, r.title);
+        r.year === null ? rec.appendNull() : rec.appendInteger(r.year);
+        text(rec, r.type);
+        list(rec, r.funders);
+        text(rec, id);
+        rec.appendInteger(no);
+        rec.endRow();
+        r.authorships.forEach((a, authorSeq) => {
+          text(aut, r.source);
+          text(aut, r.sourceId);
+          aut.appendInteger(authorSeq);
+          text(aut, a.name);
+          text(aut, a.position);
+          a.isCorresponding === null ? aut.appendNull() : aut.appendBoolean(a.isCorresponding);
+          aut.appendInteger(no);
+          aut.endRow();
+          a.affiliations.forEach((f, affSeq) => {
+            text(aff, r.source);
+            text(aff, r.sourceId);
+            aff.appendInteger(authorSeq);
+            aff.appendInteger(affSeq);
+            text(aff, f.raw);
+            list(aff, f.givenRorIds);
+            list(aff, f.givenCountryCodes);
+            aff.appendInteger(no);
+            aff.endRow();
+          });
         });
-      });
-      for (const f of r.fields) {
-        text(fld, r.source);
-        text(fld, r.sourceId);
-        text(fld, f.scheme);
-        text(fld, f.id);
-        text(fld, f.name);
-        f.score === null ? fld.appendNull() : fld.appendDouble(f.score);
-        fld.appendInteger(no);
-        fld.endRow();
-      }
-    });
+        for (const f of r.fields) {
+          text(fld, r.source);
+          text(fld, r.sourceId);
+          text(fld, f.scheme);
+          text(fld, f.id);
+          text(fld, f.name);
+          f.score === null ? fld.appendNull() : fld.appendDouble(f.score);
+          fld.appendInteger(no);
+          fld.endRow();
+        }
+      },
+    );
     const qua = await c.createAppender('stage_quarantine');
     for (const q of rejects) {
       text(qua, id);
@@ -379,10 +387,7 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
     }
     for (const a of [rec, aut, aff, fld, qua]) a.closeSync();
     for (const sql of MERGE.get(t.scoped)!) await store.run(sql, paramsOf(scope, id));
-    const kept = await store.one<{ n: number }>(
-      `SELECT count(*)::DOUBLE AS n FROM ${t.records} r JOIN stage_records s USING (source, source_id) WHERE ${inScope(t, 'r')} r.file_id = $1 AND r.record_no = s.record_no`,
-      paramsOf(scope, id),
-    );
+    const kept = await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${t.records} r JOIN stage_records s USING (source, source_id) WHERE ${inScope(t, 'r')} r.file_id = $1 AND r.record_no = s.record_no`, paramsOf(scope, id));
     const newlyKept = kept?.n ?? 0;
     const p = nextParam(t);
     await store.run(

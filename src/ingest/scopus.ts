@@ -1,25 +1,40 @@
 import type { Readable } from 'node:stream';
 import { UNTERMINATED_ROW, readCsv } from './csv.ts';
 import { wrongFormat } from './lines.ts';
-import {
-  InputError,
-  RecordError,
-  checkFieldLengths,
-  excerptOf,
-  limitsOf,
-  normalizeDoi,
-  parseYear,
-  type Authorship,
-  type FieldTag,
-  type ReadItem,
-  type ReadLimits,
-  type WorkRecord,
-} from './records.ts';
+import { InputError, RecordError, checkFieldLengths, excerptOf, limitsOf, normalizeDoi, parseYear, type Authorship, type FieldTag, type ReadItem, type ReadLimits, type WorkRecord } from './records.ts';
 
 const REQUIRED = ['EID', 'Year'];
 
 /** Columns that never hold a line break: one that seems to is a damaged quote, not a long value. */
-const SINGLE_LINE = new Set(['EID', 'Year', 'DOI', 'Link', 'Authors', 'Author full names', 'Author(s) ID', 'Affiliations', 'Authors with affiliations', 'Source title', 'Abbreviated Source Title', 'Volume', 'Issue', 'Art. No.', 'Page start', 'Page end', 'Page count', 'Cited by', 'ISSN', 'ISBN', 'CODEN', 'PubMed ID', 'Language of Original Document', 'Document Type', 'Publication Stage', 'Open Access', 'Source']);
+const SINGLE_LINE = new Set([
+  'EID',
+  'Year',
+  'DOI',
+  'Link',
+  'Authors',
+  'Author full names',
+  'Author(s) ID',
+  'Affiliations',
+  'Authors with affiliations',
+  'Source title',
+  'Abbreviated Source Title',
+  'Volume',
+  'Issue',
+  'Art. No.',
+  'Page start',
+  'Page end',
+  'Page count',
+  'Cited by',
+  'ISSN',
+  'ISBN',
+  'CODEN',
+  'PubMed ID',
+  'Language of Original Document',
+  'Document Type',
+  'Publication Stage',
+  'Open Access',
+  'Source',
+]);
 
 /** Reads Scopus CSV exports ("CSV, all information" or any export that keeps EID and Year). */
 export async function* readScopus(stream: Readable, options?: Partial<ReadLimits>): AsyncGenerator<ReadItem> {
@@ -73,7 +88,10 @@ export function alignFundingTexts(header: string[], fields: string[]): string[] 
   const last = header.reduce((at, h, i) => (/^Funding Text \d+$/.test(h) ? i : at), -1);
   if (fields.length < header.length || last < 0) return null;
   const extra = fields.length - header.length;
-  const merged = fields.slice(last, last + extra + 1).filter(Boolean).join('\n');
+  const merged = fields
+    .slice(last, last + extra + 1)
+    .filter(Boolean)
+    .join('\n');
   return [...fields.slice(0, last), merged, ...fields.slice(last + extra + 1)];
 }
 
@@ -90,7 +108,11 @@ export function scopusRecord(get: Map<string, string>): WorkRecord {
       name: null,
       position: null,
       isCorresponding: null,
-      affiliations: get.get('Affiliations')!.split(/;\s*/).filter(Boolean).map((raw) => ({ raw, givenRorIds: [], givenCountryCodes: [] })),
+      affiliations: get
+        .get('Affiliations')!
+        .split(/;\s*/)
+        .filter(Boolean)
+        .map((raw) => ({ raw, givenRorIds: [], givenCountryCodes: [] })),
     });
   }
   const keywords = (get.get('Author Keywords') ?? '').split(/;\s*/).filter(Boolean);

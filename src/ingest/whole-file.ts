@@ -19,13 +19,7 @@ type Item = { ok: true } | ({ ok: false } & Rejected);
  * rows go to the quarantine with the file's record. `write` stores the accepted items (the file
  * id is theirs to keep) and says how many were new.
  */
-export async function ingestWholeFile<I extends Item>(
-  store: Store,
-  path: string,
-  kind: string,
-  read: () => AsyncIterable<I>,
-  write: (accepted: Extract<I, { ok: true }>[], fileId: string) => Promise<number>,
-): Promise<WholeFileReport> {
+export async function ingestWholeFile<I extends Item>(store: Store, path: string, kind: string, read: () => AsyncIterable<I>, write: (accepted: Extract<I, { ok: true }>[], fileId: string) => Promise<number>): Promise<WholeFileReport> {
   const id = await contentId(path);
   const done = await store.one<{ n: number }>('SELECT records_kept::DOUBLE AS n FROM input_files WHERE file_id = $1 AND finished_at IS NOT NULL', [id]);
   if (done) return { status: 'already ingested', kept: done.n, duplicates: 0, quarantined: 0, rejected: [] };

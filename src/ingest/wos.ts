@@ -1,19 +1,6 @@
 import type { Readable } from 'node:stream';
 import { readLines, wrongFormat, type Line, type TextLine } from './lines.ts';
-import {
-  InputError,
-  RecordError,
-  checkFieldLengths,
-  excerptOf,
-  limitsOf,
-  normalizeDoi,
-  parseYear,
-  type Authorship,
-  type FieldTag,
-  type ReadItem,
-  type ReadLimits,
-  type WorkRecord,
-} from './records.ts';
+import { InputError, RecordError, checkFieldLengths, excerptOf, limitsOf, normalizeDoi, parseYear, type Authorship, type FieldTag, type ReadItem, type ReadLimits, type WorkRecord } from './records.ts';
 
 /** Tag → values, the common ground of both Web of Science export formats. */
 type Tags = Map<string, string[]>;
@@ -183,7 +170,11 @@ function toItem(tags: Tags, recordNo: number, lineNo: number, raw: string, limit
 
 const one = (tags: Tags, tag: string) => tags.get(tag)?.join(' ') ?? null;
 /** Multi-valued fields come one per line in the tagged format and '; '-joined in the tab format. */
-const many = (tags: Tags, tag: string) => (tags.get(tag) ?? []).flatMap((v) => v.split(/;\s*/)).map((s) => s.trim()).filter(Boolean);
+const many = (tags: Tags, tag: string) =>
+  (tags.get(tag) ?? [])
+    .flatMap((v) => v.split(/;\s*/))
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export function wosRecord(tags: Tags): WorkRecord {
   const ut = one(tags, 'UT');
@@ -211,10 +202,7 @@ export function wosRecord(tags: Tags): WorkRecord {
   const orphans = mapped ? addresses.filter((a) => a.authors.length === 0 || !a.authors.some((n) => fullNames.some((f) => f.toLowerCase() === n))) : [];
   if (orphans.length > 0) authorships.push({ name: null, position: null, isCorresponding: null, affiliations: orphans.map((a) => ({ raw: a.address, givenRorIds: [], givenCountryCodes: [] })) });
   if (fullNames.length === 0 && addresses.length > 0) authorships.push({ name: null, position: null, isCorresponding: null, affiliations: addresses.map((a) => ({ raw: a.address, givenRorIds: [], givenCountryCodes: [] })) });
-  const fields: FieldTag[] = [
-    ...many(tags, 'WC').map((name): FieldTag => ({ scheme: 'wos-category', id: name, name, score: null })),
-    ...many(tags, 'SC').map((name): FieldTag => ({ scheme: 'wos-research-area', id: name, name, score: null })),
-  ];
+  const fields: FieldTag[] = [...many(tags, 'WC').map((name): FieldTag => ({ scheme: 'wos-category', id: name, name, score: null })), ...many(tags, 'SC').map((name): FieldTag => ({ scheme: 'wos-research-area', id: name, name, score: null }))];
   return {
     source: 'wos',
     sourceId: ut.toUpperCase(),
@@ -243,12 +231,22 @@ function addressesOf(tags: Tags): Address[] {
   const out: Address[] = [];
   for (const value of tags.get('C1') ?? []) {
     if (value.trimStart().startsWith('[')) {
-      for (let open = value.indexOf('['); open !== -1; ) {
+      for (let open = value.indexOf('['); open !== -1;) {
         const close = value.indexOf(']', open);
         if (close === -1) throw new RecordError(`C1 has an author list opened with "[" and never closed: ${JSON.stringify(excerptOf(value.slice(open), 60))}`);
         const next = value.indexOf('[', close);
-        const address = value.slice(close + 1, next === -1 ? undefined : next).replace(/;\s*$/, '').trim();
-        if (address) out.push({ authors: value.slice(open + 1, close).split(/;\s*/).map((n) => n.trim().toLowerCase()), address });
+        const address = value
+          .slice(close + 1, next === -1 ? undefined : next)
+          .replace(/;\s*$/, '')
+          .trim();
+        if (address)
+          out.push({
+            authors: value
+              .slice(open + 1, close)
+              .split(/;\s*/)
+              .map((n) => n.trim().toLowerCase()),
+            address,
+          });
         open = next;
       }
     } else {

@@ -50,7 +50,11 @@ export async function recordAlerts(tx: AppTx, alerts: NewAlert[], now = new Date
     await tx.query('INSERT INTO alerts (id, org_id, user_id, kind, dedup_key, created_at, title, subject, evidence, link) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [id, a.orgId, a.userId, a.kind, a.dedupKey, now, a.title, a.subject, JSON.stringify(a.evidence), a.link]);
     // Webhooks speak for the organisation: a user's own watch items reach that user's inbox and feed only.
     if (a.userId === '') {
-      if (!hooks.has(a.orgId)) hooks.set(a.orgId, (await tx.query<{ id: string }>('SELECT id FROM webhooks WHERE org_id = $1 AND NOT disabled ORDER BY id', [a.orgId])).map((r) => r.id));
+      if (!hooks.has(a.orgId))
+        hooks.set(
+          a.orgId,
+          (await tx.query<{ id: string }>('SELECT id FROM webhooks WHERE org_id = $1 AND NOT disabled ORDER BY id', [a.orgId])).map((r) => r.id),
+        );
       for (const hook of hooks.get(a.orgId)!) await tx.query("INSERT INTO alert_deliveries (alert_id, webhook_id, status, attempts, next_attempt_at) VALUES ($1, $2, 'pending', 0, $3)", [id, hook, now]);
     }
     if (!mailTo.has(a.orgId)) mailTo.set(a.orgId, await mailSubscribers(tx, a.orgId));
@@ -101,12 +105,14 @@ export class AlertInbox {
 
   async get(actor: Actor, id: string): Promise<AlertView> {
     authorize(actor, 'alert.read');
-    const row = (await this.db.query<AlertRow>(
-      `SELECT a.id, a.kind, a.created_at, a.title, a.subject, a.evidence, a.link, r.read_at
+    const row = (
+      await this.db.query<AlertRow>(
+        `SELECT a.id, a.kind, a.created_at, a.title, a.subject, a.evidence, a.link, r.read_at
        FROM alerts a LEFT JOIN alert_reads r ON r.alert_id = a.id AND r.user_id = $3
        WHERE a.id = $1 AND a.org_id = $2 AND (a.user_id = '' OR a.user_id = $3)`,
-      [id, actor.orgId, actor.userId],
-    ))[0];
+        [id, actor.orgId, actor.userId],
+      )
+    )[0];
     if (!row) throw new NotFoundError(`no alert ${id}`);
     return view(row);
   }

@@ -19,7 +19,8 @@ function feedUuid(userId: string): string {
 export function atomFeed(options: { userId: string; userName: string; self: string; base: string; alerts: AlertView[] }): string {
   const absolute = (link: string) => (/^https?:\/\//.test(link) ? link : `${options.base}${link.startsWith('/') ? '' : '/'}${link}`);
   const updated = options.alerts.reduce((max, a) => (a.created_at > max ? a.created_at : max), '1970-01-01T00:00:00.000Z');
-  const entries = options.alerts.map((a) => `  <entry>
+  const entries = options.alerts.map(
+    (a) => `  <entry>
     <id>urn:uuid:${a.id}</id>
     <title type="text">${text(a.title)}</title>
     <updated>${a.created_at}</updated>
@@ -28,7 +29,8 @@ export function atomFeed(options: { userId: string; userName: string; self: stri
     <category term="${a.kind}" label="${a.kind.replace(/-/g, ' ')}"/>
     <summary type="text">${text(a.subject)}</summary>
     <content type="text">${text(JSON.stringify(a.evidence, null, 2))}</content>
-  </entry>`);
+  </entry>`,
+  );
   return `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
   <id>urn:uuid:${feedUuid(options.userId)}</id>

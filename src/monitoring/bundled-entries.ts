@@ -96,10 +96,7 @@ function withOfficialText(raw: Record<string, any>, mirror: string | null, notic
   ];
   raw.application = act.application;
   raw.articles = act.articles;
-  raw.sources = [
-    { mirror: raw.text.mirror, title: `Official Journal text of Regulation (EU) ${act.number} (Formex XML)`, url: raw.text.url, retrieved: raw.text.retrieved ?? null, checksum: act.checksum },
-    ...raw.sources,
-  ];
+  raw.sources = [{ mirror: raw.text.mirror, title: `Official Journal text of Regulation (EU) ${act.number} (Formex XML)`, url: raw.text.url, retrieved: raw.text.retrieved ?? null, checksum: act.checksum }, ...raw.sources];
 }
 
 /** The Chinese rules a briefing sheet lists: bundled entries for China that say whom they bind. */
@@ -118,6 +115,6 @@ export function chinaRules(dir = POLICY_DIR): ChinaRule[] {
     .map((e) => {
       const s = e.sources.find((x) => x.seed) ?? e.sources[0]!;
       const cited = s.seed ? documents.get(s.seed) : undefined;
-      return { id: e.id, title: entryLabel(e), applies_to: e.binds!, summary: e.summary, source: `${cited ? `${cited.title} (${cited.id})` : s.title ?? s.url ?? ''}${s.where ? `, ${s.where}` : ''}` };
+      return { id: e.id, title: entryLabel(e), applies_to: e.binds!, summary: e.summary, source: `${cited ? `${cited.title} (${cited.id})` : (s.title ?? s.url ?? '')}${s.where ? `, ${s.where}` : ''}` };
     });
 }

@@ -25,7 +25,11 @@ export class DestinationError extends ValidationError {
 }
 
 type Bytes = number[];
-interface Range { bytes: Bytes; prefix: number; what: string }
+interface Range {
+  bytes: Bytes;
+  prefix: number;
+  what: string;
+}
 
 function v4(text: string): Bytes | null {
   const parts = text.split('.');
@@ -34,7 +38,10 @@ function v4(text: string): Bytes | null {
 }
 
 function v6(text: string): Bytes | null {
-  let head = text.toLowerCase().replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  let head = text
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '');
   const bytes: Bytes = [];
   const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(head);
   if (dotted) {
@@ -80,7 +87,7 @@ function range(cidr: string, what: string): Range {
 function within(b: Bytes, r: Range): boolean {
   if (b.length !== r.bytes.length) return false;
   for (let bit = 0; bit < r.prefix; bit++) {
-    const mask = 0x80 >> bit % 8;
+    const mask = 0x80 >> (bit % 8);
     if ((b[bit >> 3]! & mask) !== (r.bytes[bit >> 3]! & mask)) return false;
   }
   return true;
@@ -88,17 +95,39 @@ function within(b: Bytes, r: Range): boolean {
 
 // IANA's special-purpose registries (RFC 6890 and successors): nothing here is a public receiver.
 const INTERNAL: Range[] = [
-  ['0.0.0.0/8', 'this network'], ['10.0.0.0/8', 'private'], ['100.64.0.0/10', 'carrier-grade NAT'], ['127.0.0.0/8', 'loopback'],
-  ['169.254.0.0/16', 'link-local (cloud metadata)'], ['172.16.0.0/12', 'private'], ['192.0.0.0/24', 'IETF protocol assignments'],
-  ['192.0.2.0/24', 'documentation'], ['192.88.99.0/24', '6to4 relay'], ['192.168.0.0/16', 'private'], ['198.18.0.0/15', 'benchmarking'],
-  ['198.51.100.0/24', 'documentation'], ['203.0.113.0/24', 'documentation'], ['224.0.0.0/4', 'multicast'], ['240.0.0.0/4', 'reserved'],
-  ['::/128', 'unspecified'], ['::1/128', 'loopback'], ['64:ff9b:1::/48', 'local NAT64'], ['100::/64', 'discard'], ['2001::/23', 'IETF protocol assignments'],
-  ['2001:db8::/32', 'documentation'], ['fc00::/7', 'unique local (private)'], ['fe80::/10', 'link-local'], ['fec0::/10', 'site-local'], ['ff00::/8', 'multicast'],
+  ['0.0.0.0/8', 'this network'],
+  ['10.0.0.0/8', 'private'],
+  ['100.64.0.0/10', 'carrier-grade NAT'],
+  ['127.0.0.0/8', 'loopback'],
+  ['169.254.0.0/16', 'link-local (cloud metadata)'],
+  ['172.16.0.0/12', 'private'],
+  ['192.0.0.0/24', 'IETF protocol assignments'],
+  ['192.0.2.0/24', 'documentation'],
+  ['192.88.99.0/24', '6to4 relay'],
+  ['192.168.0.0/16', 'private'],
+  ['198.18.0.0/15', 'benchmarking'],
+  ['198.51.100.0/24', 'documentation'],
+  ['203.0.113.0/24', 'documentation'],
+  ['224.0.0.0/4', 'multicast'],
+  ['240.0.0.0/4', 'reserved'],
+  ['::/128', 'unspecified'],
+  ['::1/128', 'loopback'],
+  ['64:ff9b:1::/48', 'local NAT64'],
+  ['100::/64', 'discard'],
+  ['2001::/23', 'IETF protocol assignments'],
+  ['2001:db8::/32', 'documentation'],
+  ['fc00::/7', 'unique local (private)'],
+  ['fe80::/10', 'link-local'],
+  ['fec0::/10', 'site-local'],
+  ['ff00::/8', 'multicast'],
 ].map(([cidr, what]) => range(cidr!, what!));
 
 /** Checks an administrator's list of internal ranges (a bad one stops the server at start, not at the first delivery). */
 export function parseAllowList(text: string | null | undefined): string[] {
-  const cidrs = (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const cidrs = (text ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const c of cidrs) range(c, 'allowed');
   return cidrs;
 }
@@ -129,9 +158,7 @@ async function resolveAllowed(host: string, policy: DestinationPolicy): Promise<
   }
   // RFC 6761: localhost names are loopback whatever a resolver says.
   if (isLocalName(host) && refusal('127.0.0.1', policy)) throw new DestinationError(`${refused} ${host}: a loopback name`);
-  const addresses = await new Promise<LookupAddress[]>((done, fail) =>
-    (policy.lookup ?? dnsLookup)(host, { all: true, verbatim: true }, (e, found) => (e ? fail(new DestinationError(`${host} does not resolve (${e.code ?? e.message})`)) : done(found))),
-  );
+  const addresses = await new Promise<LookupAddress[]>((done, fail) => (policy.lookup ?? dnsLookup)(host, { all: true, verbatim: true }, (e, found) => (e ? fail(new DestinationError(`${host} does not resolve (${e.code ?? e.message})`)) : done(found))));
   const bad = addresses.map((a) => refusal(a.address, policy)).find(Boolean);
   if (bad) throw new DestinationError(`${refused} ${host}: it resolves to ${bad} (an administrator may allow internal ranges with ${setting})`);
   if (addresses.length === 0) throw new DestinationError(`${host} does not resolve`);

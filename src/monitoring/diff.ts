@@ -63,7 +63,11 @@ export function wordDiff(a: string, b: string): WordOp[] {
   const x = tokens(a);
   const y = tokens(b);
   // Very long texts are shown as replaced rather than spending quadratic time on them.
-  if (x.length * y.length > 4_000_000) return [{ op: 'del', text: a }, { op: 'add', text: b }];
+  if (x.length * y.length > 4_000_000)
+    return [
+      { op: 'del', text: a },
+      { op: 'add', text: b },
+    ];
   const lcs: number[][] = Array.from({ length: x.length + 1 }, () => new Array<number>(y.length + 1).fill(0));
   for (let i = x.length - 1; i >= 0; i--) for (let j = y.length - 1; j >= 0; j--) lcs[i]![j] = x[i] === y[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
   const ops: WordOp[] = [];

@@ -255,12 +255,7 @@ export function parseEntry(input: unknown, vocabulary: Vocabulary, criteria: Set
 
   const unknown = list(doc.unknown ?? [], 'unknown').map((x, i) => text(x, `unknown[${i}]`, 1000));
   const explained = (field: string) => unknown.some((u) => u === field || u.startsWith(`${field}:`) || u.startsWith(`${field} `));
-  const mustExplain: [boolean, string][] = [
-    [title.original === null, 'title.original'],
-    [authority === null, 'authority'],
-    ...(['issued', 'published', 'effective'] as const).map((k): [boolean, string] => [dates[k] === null, `dates.${k}`]),
-    [history.some((e) => e.date === null), 'status_history'],
-  ];
+  const mustExplain: [boolean, string][] = [[title.original === null, 'title.original'], [authority === null, 'authority'], ...(['issued', 'published', 'effective'] as const).map((k): [boolean, string] => [dates[k] === null, `dates.${k}`]), [history.some((e) => e.date === null), 'status_history']];
   for (const [missing, field] of mustExplain) if (missing && !explained(field)) fail(field, `is unknown: say why in unknown ("${field}: …")`);
 
   const entry: EntryDoc = { id, title, authority, jurisdiction, type, status, status_history: history, dates, summary, topics, criteria: links, sources, unknown };

@@ -183,7 +183,10 @@ export class KnowledgeBase {
     await this.db.transaction(async (tx) => {
       const current = new Map((await tx.query<{ id: string; version: number; origin: string }>('SELECT e.id, e.version, v.origin FROM kb_entries e JOIN kb_versions v ON v.entry_id = e.id AND v.version = e.version')).map((r) => [r.id, r]));
       const lastBundled = new Map(
-        (await tx.query<{ entry_id: string; doc_hash: string }>("SELECT v.entry_id, v.doc_hash FROM kb_versions v JOIN (SELECT entry_id, max(version) AS version FROM kb_versions WHERE origin = 'bundled' GROUP BY entry_id) b ON b.entry_id = v.entry_id AND b.version = v.version")).map((r) => [r.entry_id, r.doc_hash]),
+        (await tx.query<{ entry_id: string; doc_hash: string }>("SELECT v.entry_id, v.doc_hash FROM kb_versions v JOIN (SELECT entry_id, max(version) AS version FROM kb_versions WHERE origin = 'bundled' GROUP BY entry_id) b ON b.entry_id = v.entry_id AND b.version = v.version")).map((r) => [
+          r.entry_id,
+          r.doc_hash,
+        ]),
       );
       const writes: { doc: EntryDoc; hash: string; version: number; isNew: boolean }[] = [];
       for (const doc of bundled.entries) {
@@ -202,7 +205,8 @@ export class KnowledgeBase {
       report.updated = writes.filter((w) => !w.isNew).map((w) => w.doc.id);
       const seq = await nextAuditSeq(tx);
       const rows: RowRef[] = [];
-      for (const w of writes) rows.push(...(await this.writeVersion(tx, w.doc, w.hash, w.version, { by: BUNDLED_BY, name: BUNDLED_NAME, org: null, origin: 'bundled', note: w.isNew ? 'bundled with derisk' : 'bundled data updated', at: now, seq }, w.isNew ? null : await this.currentDoc(tx, w.doc.id))));
+      for (const w of writes)
+        rows.push(...(await this.writeVersion(tx, w.doc, w.hash, w.version, { by: BUNDLED_BY, name: BUNDLED_NAME, org: null, origin: 'bundled', note: w.isNew ? 'bundled with derisk' : 'bundled data updated', at: now, seq }, w.isNew ? null : await this.currentDoc(tx, w.doc.id))));
       await appendAudit(tx, { actor: BUNDLED_BY, orgId: null, action: 'kb.import', target: 'data/policy', detail: { added: report.added, updated: report.updated }, rows, seq });
     });
     return report;
@@ -215,7 +219,22 @@ export class KnowledgeBase {
   private async writeVersion(tx: AppTx, doc: EntryDoc, hash: string, version: number, who: { by: string; name: string; org: string | null; origin: 'bundled' | 'edit'; note: string; at: string; seq: number }, before: EntryDoc | null): Promise<RowRef[]> {
     const changed = before ? changedFields(diffEntries(before, doc)) : [];
     await tx.query('INSERT INTO kb_versions (entry_id, version, recorded_at, recorded_by, recorder_name, org_id, origin, note, status, title, jurisdiction, topics, changed, doc, doc_hash, audit_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)', [
-      doc.id, version, who.at, who.by, who.name, who.org, who.origin, who.note, doc.status, doc.title.short ?? doc.title.en, doc.jurisdiction, JSON.stringify(doc.topics), JSON.stringify(changed), JSON.stringify(doc), hash, who.seq,
+      doc.id,
+      version,
+      who.at,
+      who.by,
+      who.name,
+      who.org,
+      who.origin,
+      who.note,
+      doc.status,
+      doc.title.short ?? doc.title.en,
+      doc.jurisdiction,
+      JSON.stringify(doc.topics),
+      JSON.stringify(changed),
+      JSON.stringify(doc),
+      hash,
+      who.seq,
     ]);
     if (!before) await tx.query('INSERT INTO kb_entries (id, version, created_at, updated_at) VALUES ($1, $2, $3, $3)', [doc.id, version, who.at]);
     else await tx.query('UPDATE kb_entries SET version = $1, updated_at = $2 WHERE id = $3', [version, who.at, doc.id]);
@@ -343,10 +362,12 @@ export class KnowledgeBase {
       entry,
       version: latest.version,
       review: { state: current ? 'reviewed' : 'draft', current: current ? this.reviewOf(actor, current) : null, last: last ? this.reviewOf(actor, last) : null },
-      versions: versions.map((v) => {
-        const r = reviewFor(v.version);
-        return { version: v.version, at: v.recorded_at, by: this.recorder(actor, v.recorded_by, v.recorder_name, v.org_id), origin: v.origin, note: v.note, status: v.status, hash: v.doc_hash, review: r ? this.reviewOf(actor, r) : null };
-      }).reverse(),
+      versions: versions
+        .map((v) => {
+          const r = reviewFor(v.version);
+          return { version: v.version, at: v.recorded_at, by: this.recorder(actor, v.recorded_by, v.recorder_name, v.org_id), origin: v.origin, note: v.note, status: v.status, hash: v.doc_hash, review: r ? this.reviewOf(actor, r) : null };
+        })
+        .reverse(),
       criteria: entry.criteria.map((c) => ({ id: c, title: titles.get(c) ?? null, missing: !titles.has(c) })),
       verdicts: can(actor, 'assessment.read') && entry.criteria.length > 0 ? await this.verdictLinks.citing(actor, entry.criteria) : [],
     };
@@ -357,7 +378,11 @@ export class KnowledgeBase {
     authorize(actor, 'kb.read');
     await this.ready();
     const { versions, reviews } = await this.versionRows(id);
-    const v = versions.find((x) => x.version === version) ?? (() => { throw new NotFoundError(`entry ${id} has no version ${version} (it has 1 to ${versions.length})`); })();
+    const v =
+      versions.find((x) => x.version === version) ??
+      (() => {
+        throw new NotFoundError(`entry ${id} has no version ${version} (it has 1 to ${versions.length})`);
+      })();
     const r = reviews.find((x) => x.version === version);
     return { entry: JSON.parse(v.doc), info: { version, at: v.recorded_at, by: this.recorder(actor, v.recorded_by, v.recorder_name, v.org_id), origin: v.origin, note: v.note, status: v.status, hash: v.doc_hash, review: r ? this.reviewOf(actor, r) : null } };
   }
@@ -369,7 +394,11 @@ export class KnowledgeBase {
     const { versions } = await this.versionRows(id);
     const b = to ?? versions.at(-1)!.version;
     const a = from ?? b - 1;
-    const pick = (n: number) => versions.find((v) => v.version === n) ?? (() => { throw new NotFoundError(`entry ${id} has no version ${n} (it has 1 to ${versions.length})`); })();
+    const pick = (n: number) =>
+      versions.find((v) => v.version === n) ??
+      (() => {
+        throw new NotFoundError(`entry ${id} has no version ${n} (it has 1 to ${versions.length})`);
+      })();
     if (a < 0 || a > b) throw new EntryError(`compare an earlier version with a later one (asked for ${a} → ${b})`);
     const after = JSON.parse(pick(b).doc) as EntryDoc;
     return { id, from: a, to: b, changes: diffEntries(a === 0 ? null : (JSON.parse(pick(a).doc) as EntryDoc), after) };
@@ -446,7 +475,23 @@ export class KnowledgeBase {
     if (options.topic && !this.vocabulary.topics.has(options.topic)) throw new EntryError(`topic ${JSON.stringify(options.topic)} is not one of ${[...this.vocabulary.topics.keys()].join(', ')}`);
     await this.ready();
     const from = `${since}T00:00:00.000Z`;
-    type Row = { entry_id: string; version: number; at: string; by_id: string; by_name: string; org_id: string | null; origin: ChangeEvent['origin']; note: string; status: string; title: string; jurisdiction: string; topics: string; changed: string | null; audit_seq: number; before_status: string | null };
+    type Row = {
+      entry_id: string;
+      version: number;
+      at: string;
+      by_id: string;
+      by_name: string;
+      org_id: string | null;
+      origin: ChangeEvent['origin'];
+      note: string;
+      status: string;
+      title: string;
+      jurisdiction: string;
+      topics: string;
+      changed: string | null;
+      audit_seq: number;
+      before_status: string | null;
+    };
     const versions = await this.db.query<Row>(
       `SELECT v.entry_id, v.version, v.recorded_at AS at, v.recorded_by AS by_id, v.recorder_name AS by_name, v.org_id, v.origin, v.note, v.status, v.title, v.jurisdiction, v.topics, v.changed, v.audit_seq, p.status AS before_status
        FROM kb_versions v LEFT JOIN kb_versions p ON p.entry_id = v.entry_id AND p.version = v.version - 1
@@ -461,13 +506,22 @@ export class KnowledgeBase {
     );
     const topics = options.topic ? topicWithChildren(this.vocabulary, options.topic) : null;
     const event = (r: Row, kind: ChangeEvent['kind']): ChangeEvent => ({
-      seq: Number(r.audit_seq), at: r.at, kind, entry: r.entry_id, version: Number(r.version), title: r.title, jurisdiction: r.jurisdiction, topics: JSON.parse(r.topics),
-      status: r.status, statusBefore: r.before_status, fields: r.changed ? JSON.parse(r.changed) : [], origin: r.origin, by: this.recorder(actor, r.by_id, r.by_name, r.org_id), note: r.note,
+      seq: Number(r.audit_seq),
+      at: r.at,
+      kind,
+      entry: r.entry_id,
+      version: Number(r.version),
+      title: r.title,
+      jurisdiction: r.jurisdiction,
+      topics: JSON.parse(r.topics),
+      status: r.status,
+      statusBefore: r.before_status,
+      fields: r.changed ? JSON.parse(r.changed) : [],
+      origin: r.origin,
+      by: this.recorder(actor, r.by_id, r.by_name, r.org_id),
+      note: r.note,
     });
-    return [
-      ...versions.map((r) => event(r, Number(r.version) === 1 ? 'added' : r.before_status !== r.status ? 'status-changed' : 'changed')),
-      ...reviews.map((r) => event(r, 'reviewed')),
-    ]
+    return [...versions.map((r) => event(r, Number(r.version) === 1 ? 'added' : r.before_status !== r.status ? 'status-changed' : 'changed')), ...reviews.map((r) => event(r, 'reviewed'))]
       .filter((e) => !topics || e.topics.some((t) => topics.has(t)))
       .sort((a, b) => a.seq - b.seq || a.entry.localeCompare(b.entry));
   }
@@ -481,7 +535,11 @@ export class KnowledgeBase {
     const range: { from?: string; to?: string } = {};
     if (filter.from) range.from = filter.from.length === 10 ? filter.from : `${filter.from}${filter.from.length === 4 ? '-01-01' : '-01'}`;
     if (filter.to) range.to = filter.to.length === 10 ? filter.to : `${filter.to}${filter.to.length === 4 ? '-12-31' : '-31'}`;
-    return timelineOf(entries.map((e) => current.get(e.id)!.doc), this.vocabulary, range);
+    return timelineOf(
+      entries.map((e) => current.get(e.id)!.doc),
+      this.vocabulary,
+      range,
+    );
   }
 
   /** A rulebook criterion, the entries it rests on, and the asking organisation's verdicts in which it held. */

@@ -144,12 +144,9 @@ export class MailSender extends DeliveryQueue<Mail> {
     const ids = mail.items.map((i) => i.alert_id);
     const link = (l: string) => (l.startsWith('/') ? this.publicUrl + l : l);
     const unsubscribe = `${this.publicUrl}/unsubscribe/${first.unsubscribe_token}`;
-    const text = [
-      digest ? `${ids.length} derisk alert${ids.length === 1 ? '' : 's'}:` : '',
-      ...mail.items.map((i) => `${i.title}\n${i.subject}\n${i.created_at}\n${link(i.link)}\n`),
-      `Your alerts: ${this.publicUrl}/`,
-      `Stop these mails: ${unsubscribe} (or set Mail to off in derisk)`,
-    ].filter(Boolean).join('\n');
+    const text = [digest ? `${ids.length} derisk alert${ids.length === 1 ? '' : 's'}:` : '', ...mail.items.map((i) => `${i.title}\n${i.subject}\n${i.created_at}\n${link(i.link)}\n`), `Your alerts: ${this.publicUrl}/`, `Stop these mails: ${unsubscribe} (or set Mail to off in derisk)`]
+      .filter(Boolean)
+      .join('\n');
     let error: Error | null = null;
     try {
       await this.transport.sendMail({
@@ -157,7 +154,10 @@ export class MailSender extends DeliveryQueue<Mail> {
         to: { name: first.name, address: first.email },
         subject: digest ? `derisk: ${ids.length} alert${ids.length === 1 ? '' : 's'} of ${first.created_at.slice(0, 10)}` : `derisk: ${first.title}`,
         text,
-        messageId: `<${createHash('sha256').update([first.webhook_id, ...ids].join('\n')).digest('hex').slice(0, 40)}@${this.domain}>`,
+        messageId: `<${createHash('sha256')
+          .update([first.webhook_id, ...ids].join('\n'))
+          .digest('hex')
+          .slice(0, 40)}@${this.domain}>`,
         headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', 'Auto-Submitted': 'auto-generated' },
       });
     } catch (e) {

@@ -296,7 +296,10 @@ export class Monitor {
         const reasons = items.flatMap((item) => copublicationReason(item, work));
         if (reasons.length === 0) continue;
         if (userId === '') orgWide.add(orgId);
-        const listed = dedupe(reasons.flatMap((r) => r.listed), (h) => `${h.list}/${h.entry}/${h.raw}`);
+        const listed = dedupe(
+          reasons.flatMap((r) => r.listed),
+          (h) => `${h.list}/${h.entry}/${h.raw}`,
+        );
         const names = [...new Set(listed.map((h) => h.name))];
         const watched = [...new Set(reasons.map((r) => r.watch.label))];
         const evidence = file.scope === '' ? { base: 'shared', fileId: file.fileId, kind: file.kind } : { base: 'your upload', fileId: file.fileId, kind: file.kind };
@@ -334,7 +337,13 @@ export class Monitor {
             listed,
             affiliations: work.affiliations.map((a) => ({ affiliation: a.raw, institutions: a.rors, country: a.country, listed: a.hits.map((h) => `${h.list}/${h.entry}`) })),
           },
-          link: work.doi ? `https://doi.org/${work.doi}` : work.source === 'openalex' ? `https://openalex.org/${work.sourceId.replace(/^https:\/\/openalex\.org\//, '')}` : file.scope === '' ? `/api/indicators/works?institution=${encodeURIComponent(reasons.find((r) => r.watch.kind === 'institution')?.watch.ref ?? '')}` : `/api/portfolio?file=${file.fileId}`,
+          link: work.doi
+            ? `https://doi.org/${work.doi}`
+            : work.source === 'openalex'
+              ? `https://openalex.org/${work.sourceId.replace(/^https:\/\/openalex\.org\//, '')}`
+              : file.scope === ''
+                ? `/api/indicators/works?institution=${encodeURIComponent(reasons.find((r) => r.watch.kind === 'institution')?.watch.ref ?? '')}`
+                : `/api/portfolio?file=${file.fileId}`,
         });
       }
     }
@@ -363,7 +372,11 @@ export class Monitor {
     const identity = (e: RiskEntry) => screenKey(e.name) || e.id;
     const before = new Map(older.entries.map((e) => [identity(e), e]));
     const after = new Map(newer.entries.map((e) => [identity(e), e]));
-    const summary = (e: RiskEntry) => `${e.level}|${e.category ?? ''}|${e.country ?? ''}|${e.names.map((n) => n.value).sort().join('|')}|${e.sourceText ?? ''}|${[...e.rorIds].sort().join('|')}`;
+    const summary = (e: RiskEntry) =>
+      `${e.level}|${e.category ?? ''}|${e.country ?? ''}|${e.names
+        .map((n) => n.value)
+        .sort()
+        .join('|')}|${e.sourceText ?? ''}|${[...e.rorIds].sort().join('|')}`;
     const changes: { what: 'added' | 'removed' | 'changed'; entry: RiskEntry; old: RiskEntry | null }[] = [];
     for (const [k, e] of after) {
       const old = before.get(k);
@@ -376,7 +389,11 @@ export class Monitor {
     const orgs = new Set<string>([...watches.map((w) => w.org_id), ...(await this.options.db.query<{ org_id: string }>('SELECT DISTINCT org_id FROM cases')).map((r) => r.org_id), ...(await this.options.store.all<{ scope: string }>('SELECT DISTINCT scope FROM upload_files')).map((r) => r.scope)]);
     const alerts: NewAlert[] = [];
     for (const orgId of [...orgs].sort()) {
-      const places = await this.occurrences(orgId, newer.id, watches.filter((w) => w.org_id === orgId && w.user_id === ''));
+      const places = await this.occurrences(
+        orgId,
+        newer.id,
+        watches.filter((w) => w.org_id === orgId && w.user_id === ''),
+      );
       for (const c of changes) {
         const found = places.filter((p) => p.matches(c.entry) || (c.old !== null && p.matches(c.old)));
         if (found.length === 0) continue;
@@ -517,7 +534,16 @@ export class Monitor {
     for (const r of rows) {
       const { reassessBy, asOf } = JSON.parse(r.result) as { reassessBy?: string; asOf?: string };
       if (!reassessBy || reassessBy > today) continue;
-      alerts.push({ orgId: r.org_id, userId: '', kind: 'reassessment-due', dedupKey: `reassess:${r.id}`, title: `${r.title}: re-assessment due since ${reassessBy}`, subject: r.title, evidence: { assessment: r.id, case: r.case_id, overall: r.overall, asOf, reassessBy }, link: `/api/assessments/${r.id}` });
+      alerts.push({
+        orgId: r.org_id,
+        userId: '',
+        kind: 'reassessment-due',
+        dedupKey: `reassess:${r.id}`,
+        title: `${r.title}: re-assessment due since ${reassessBy}`,
+        subject: r.title,
+        evidence: { assessment: r.id, case: r.case_id, overall: r.overall, asOf, reassessBy },
+        link: `/api/assessments/${r.id}`,
+      });
     }
     return alerts;
   }
@@ -534,25 +560,27 @@ function verdictAlert(row: { id: string; case_id: string; org_id: string; title:
   if (after.overall === before.overall) return [];
   const diff = compareAssessments(before, after);
   const deciding = diff.changed.filter((c) => after.criteria.find((r) => r.id === c.id)?.effective === after.overall || before.criteria.find((r) => r.id === c.id)?.effective === before.overall);
-  return [{
-    orgId: row.org_id,
-    userId: '',
-    kind: 'verdict-change',
-    dedupKey: `verdict:${row.id}:${after.overall}:${sha(JSON.stringify([diff.changed, after.bundle.hash, after.snapshot.lists]))}`,
-    title: `${row.title}: ${before.overall} → ${after.overall}${deciding[0] ? ` (${deciding.map((c) => c.id).join(', ')})` : ''}`,
-    subject: row.title,
-    evidence: {
-      assessment: row.id,
-      case: row.case_id,
-      asOf: before.asOf,
-      before: { overall: before.overall, bundle: before.bundle.hash, rulebook: before.rulebook.hash, lists: (before.snapshot as { lists?: unknown }).lists },
-      after: { overall: after.overall, bundle: after.bundle.hash, rulebook: after.rulebook.hash, lists: (after.snapshot as { lists?: unknown }).lists, ...((after as { error?: string }).error ? { error: (after as { error?: string }).error } : {}) },
-      deciding: deciding.length > 0 ? deciding : diff.changed,
-      files: diff.files,
-      because: triggers,
+  return [
+    {
+      orgId: row.org_id,
+      userId: '',
+      kind: 'verdict-change',
+      dedupKey: `verdict:${row.id}:${after.overall}:${sha(JSON.stringify([diff.changed, after.bundle.hash, after.snapshot.lists]))}`,
+      title: `${row.title}: ${before.overall} → ${after.overall}${deciding[0] ? ` (${deciding.map((c) => c.id).join(', ')})` : ''}`,
+      subject: row.title,
+      evidence: {
+        assessment: row.id,
+        case: row.case_id,
+        asOf: before.asOf,
+        before: { overall: before.overall, bundle: before.bundle.hash, rulebook: before.rulebook.hash, lists: (before.snapshot as { lists?: unknown }).lists },
+        after: { overall: after.overall, bundle: after.bundle.hash, rulebook: after.rulebook.hash, lists: (after.snapshot as { lists?: unknown }).lists, ...((after as { error?: string }).error ? { error: (after as { error?: string }).error } : {}) },
+        deciding: deciding.length > 0 ? deciding : diff.changed,
+        files: diff.files,
+        because: triggers,
+      },
+      link: `/api/assessments/${row.id}`,
     },
-    link: `/api/assessments/${row.id}`,
-  }];
+  ];
 }
 
 function tally(report: CheckReport, added: { kind: string }[]): void {
@@ -622,7 +650,15 @@ function describeChange(old: RiskEntry, e: RiskEntry): { field: string; old: str
     ['level', (x) => x.level],
     ['category', (x) => x.category ?? ''],
     ['country', (x) => x.country ?? ''],
-    ['names', (x) => x.names.filter((n) => n.kind !== 'primary').map((n) => n.value).sort().join(' | ')],
+    [
+      'names',
+      (x) =>
+        x.names
+          .filter((n) => n.kind !== 'primary')
+          .map((n) => n.value)
+          .sort()
+          .join(' | '),
+    ],
     ['source text', (x) => x.sourceText ?? ''],
     ['ROR ids', (x) => [...x.rorIds].sort().join(' ')],
   ];

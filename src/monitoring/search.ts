@@ -107,7 +107,7 @@ export class SearchIndex {
       for (const text of texts(e, this.vocabulary)) {
         for (const term of indexTerms(text)) {
           const p = own.get(term);
-          if (p) (p.score += weight), (p.fields |= 1 << bit);
+          if (p) ((p.score += weight), (p.fields |= 1 << bit));
           else own.set(term, { score: weight, fields: 1 << bit });
         }
       }

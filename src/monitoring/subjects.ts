@@ -49,10 +49,7 @@ export class StoreSubjects implements SubjectFinder {
     const id = ROR_ID.exec(text.trim())?.[1]?.toLowerCase();
     const rows = id
       ? await this.store.all<{ ror_id: string; name: string; country_code: string | null }>('SELECT ror_id, name, country_code FROM institutions WHERE ror_id = $1', [id])
-      : await this.store.all<{ ror_id: string; name: string; country_code: string | null }>(
-          'SELECT DISTINCT i.ror_id, i.name, i.country_code FROM institution_names n JOIN institutions i USING (ror_id) WHERE lower(n.name) = $1 ORDER BY i.ror_id',
-          [fold(text)],
-        );
+      : await this.store.all<{ ror_id: string; name: string; country_code: string | null }>('SELECT DISTINCT i.ror_id, i.name, i.country_code FROM institution_names n JOIN institutions i USING (ror_id) WHERE lower(n.name) = $1 ORDER BY i.ror_id', [fold(text)]);
     return rows.map((r) => ({ kind: 'institution', ref: r.ror_id, label: `${r.name}${r.country_code ? `, ${r.country_code}` : ''}` }));
   }
 

@@ -42,7 +42,11 @@ export class VerdictLinks {
       const links = rows.flatMap((r) => ((JSON.parse(r.result) as { criteria?: { id: string; status: string }[] }).criteria ?? []).filter((c) => c.status !== 'does-not-hold').map((c) => [r.id, c.id, c.status]));
       await this.db.transaction(async (tx) => {
         await insertRows(tx, 'kb_verdict_criteria (assessment_id, criterion_id, status)', links);
-        await insertRows(tx, 'kb_verdicts_indexed (assessment_id)', rows.map((r) => [r.id]));
+        await insertRows(
+          tx,
+          'kb_verdicts_indexed (assessment_id)',
+          rows.map((r) => [r.id]),
+        );
       });
       if (rows.length < BATCH) return;
     }

@@ -109,7 +109,13 @@ export class Watchlists {
     for (const k of kinds) {
       const found = await this.finder.find(k, text);
       if (found.length === 1) return found[0]!;
-      if (found.length > 1) throw new WatchError(`"${text}" names ${found.length} ${k === 'list-entry' ? 'list entries' : `${k}s`}: ${found.slice(0, 5).map((f) => `${f.label} (${f.ref})`).join(', ')}; give the id`);
+      if (found.length > 1)
+        throw new WatchError(
+          `"${text}" names ${found.length} ${k === 'list-entry' ? 'list entries' : `${k}s`}: ${found
+            .slice(0, 5)
+            .map((f) => `${f.label} (${f.ref})`)
+            .join(', ')}; give the id`,
+        );
     }
     throw new WatchError(`"${text}" names no ${kinds.join(' and no ')} derisk knows${kind ? '' : ' (give --kind field|country|topic|case for those)'}`);
   }

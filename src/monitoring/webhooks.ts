@@ -82,7 +82,7 @@ export class WebhookSender extends DeliveryQueue<Due> {
       await this.db.transaction(async (tx) => {
         await tx.query("UPDATE alert_deliveries SET status = 'gone', attempts = attempts + 1, last_status = 410 WHERE alert_id = $1 AND webhook_id = $2", [d.alert_id, d.webhook_id]);
         await tx.query("UPDATE alert_deliveries SET status = 'gone' WHERE webhook_id = $1 AND status = 'pending'", [d.webhook_id]);
-        await tx.query("UPDATE webhooks SET disabled = true, disabled_reason = $1 WHERE id = $2", [`the endpoint answered 410 Gone on ${now}`, d.webhook_id]);
+        await tx.query('UPDATE webhooks SET disabled = true, disabled_reason = $1 WHERE id = $2', [`the endpoint answered 410 Gone on ${now}`, d.webhook_id]);
         await appendAudit(tx, { actor: 'derisk', orgId: d.org_id, action: 'webhook.disable', target: d.webhook_id, detail: { reason: '410 Gone' }, rows: [['webhooks', d.webhook_id]] });
       });
       return;

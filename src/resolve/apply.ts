@@ -10,7 +10,6 @@ export async function resolutionVersion(store: Store): Promise<string> {
 /** Resolves strings in batches, wherever that runs: here, or on a worker thread (src/workflows/offload.ts). */
 export type ResolveMany = (raws: string[]) => Resolution[] | Promise<Resolution[]>;
 
-
 /**
  * Resolves every distinct affiliation string (and patent applicant name) not yet resolved
  * under the current version. Each string is resolved once however many works use it.
@@ -51,27 +50,32 @@ export async function resolvePending(
       await store.run('DELETE FROM resolutions WHERE raw IN (SELECT raw FROM stage_raw)');
       const res = await store.connection.createAppender('resolutions');
       const inst = await store.connection.createAppender('resolution_institutions');
-      await appendInSlices(results, [res, inst], (r) => {
-        res.appendVarchar(r.raw);
-        res.appendVarchar(version);
-        r.countryCode === null ? res.appendNull() : res.appendVarchar(r.countryCode);
-        res.appendVarchar(r.countryEvidence);
-        res.appendVarchar(r.tier);
-        res.endRow();
-        for (const m of r.institutions) {
-          const rows = [{ rorId: m.rorId, evidence: m.evidence, primary: m.primary, unitOf: null as string | null }, ...m.units.map((u) => ({ rorId: u.rorId, evidence: `unit of ${m.name} named in the string`, primary: false, unitOf: m.rorId }))];
-          for (const row of rows) {
-            inst.appendVarchar(r.raw);
-            inst.appendVarchar(row.rorId);
-            inst.appendVarchar(m.tier);
-            inst.appendDouble(m.score);
-            inst.appendBoolean(row.primary);
-            inst.appendVarchar(row.evidence);
-            row.unitOf === null ? inst.appendNull() : inst.appendVarchar(row.unitOf);
-            inst.endRow();
+      await appendInSlices(
+        results,
+        [res, inst],
+        (r) => {
+          res.appendVarchar(r.raw);
+          res.appendVarchar(version);
+          r.countryCode === null ? res.appendNull() : res.appendVarchar(r.countryCode);
+          res.appendVarchar(r.countryEvidence);
+          res.appendVarchar(r.tier);
+          res.endRow();
+          for (const m of r.institutions) {
+            const rows = [{ rorId: m.rorId, evidence: m.evidence, primary: m.primary, unitOf: null as string | null }, ...m.units.map((u) => ({ rorId: u.rorId, evidence: `unit of ${m.name} named in the string`, primary: false, unitOf: m.rorId }))];
+            for (const row of rows) {
+              inst.appendVarchar(r.raw);
+              inst.appendVarchar(row.rorId);
+              inst.appendVarchar(m.tier);
+              inst.appendDouble(m.score);
+              inst.appendBoolean(row.primary);
+              inst.appendVarchar(row.evidence);
+              row.unitOf === null ? inst.appendNull() : inst.appendVarchar(row.unitOf);
+              inst.endRow();
+            }
           }
-        }
-      }, 500);
+        },
+        500,
+      );
       res.closeSync();
       inst.closeSync();
     });

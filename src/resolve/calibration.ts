@@ -22,25 +22,7 @@ export interface Basis {
 }
 
 export type How =
-  | 'correction'
-  | 'exact'
-  | 'cjk'
-  | 'reordered'
-  | 'reordered-university'
-  | 'child-first'
-  | 'inside'
-  | 'inside-unit'
-  | 'inside-school'
-  | 'inside-hospital'
-  | 'inside-glued'
-  | 'extension'
-  | 'fuzzy'
-  | 'fuzzy-low'
-  | 'fuzzy-city'
-  | 'acronym-city'
-  | 'acronym-country'
-  | 'company'
-  | 'company-unplaced';
+  'correction' | 'exact' | 'cjk' | 'reordered' | 'reordered-university' | 'child-first' | 'inside' | 'inside-unit' | 'inside-school' | 'inside-hospital' | 'inside-glued' | 'extension' | 'fuzzy' | 'fuzzy-low' | 'fuzzy-city' | 'acronym-city' | 'acronym-country' | 'company' | 'company-unplaced';
 
 /** Rules whose evidence is the registry's own name, the only ones that can make the "exact" tier. */
 const EXACT_HOWS = new Set<How>(['correction', 'exact', 'cjk']);

@@ -154,7 +154,14 @@ export class MatchCorrections {
     await this.db.transaction(async (tx) => {
       const at = new Date().toISOString();
       await tx.query('INSERT INTO match_corrections_accepted (org_id, uuid, accepted_by, accepted_at) VALUES ($1, $2, $3, $4)', [actor.orgId, uuid, actor.userId, at]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'match.accept', target: uuid, detail: { string: found.correction.raw, verdict: found.correction.verdict, ror: found.correction.rorId || null, publisher: found.publisher, origin: found.originOrg }, rows: [['match_corrections_accepted', actor.orgId, uuid]] });
+      await appendAudit(tx, {
+        actor: actor.userId,
+        orgId: actor.orgId,
+        action: 'match.accept',
+        target: uuid,
+        detail: { string: found.correction.raw, verdict: found.correction.verdict, ror: found.correction.rorId || null, publisher: found.publisher, origin: found.originOrg },
+        rows: [['match_corrections_accepted', actor.orgId, uuid]],
+      });
     });
     return (await this.received(actor.orgId)).find((r) => r.uuid === uuid)!;
   }

@@ -32,7 +32,11 @@ export async function readLabelled(path: string): Promise<LabelledString[]> {
   return out;
 }
 
-const goldIds = (field: string) => field.split(/[|;\s]+/).filter((g) => g && g !== 'NP').map(stripRorPrefix);
+const goldIds = (field: string) =>
+  field
+    .split(/[|;\s]+/)
+    .filter((g) => g && g !== 'NP')
+    .map(stripRorPrefix);
 
 /**
  * Reads the hand-checked strings of each failure class (`group,affiliation,ror_id,country,reason`):

@@ -214,7 +214,10 @@ export class Gazetteer {
    * that is also a country code after a city of that country ("Berlin, DE") is the country.
    */
   private stateCode(segment: string, before: string | undefined): Finding | null {
-    const words = segment.replace(/\b\d{5}(?:-\d{4})?\b/g, ' ').trim().split(/\s+/);
+    const words = segment
+      .replace(/\b\d{5}(?:-\d{4})?\b/g, ' ')
+      .trim()
+      .split(/\s+/);
     const code = words[words.length - 1] ?? '';
     if (!/^[A-Z]{2}$/.test(code) || !this.usPostal.has(code)) return null;
     // "… Princeton NJ" without a comma counts only with a ZIP code or as the whole part.
@@ -227,7 +230,12 @@ export class Gazetteer {
   }
   private countryIn(part: string, parts: string[], index: number): Finding | null {
     const ambiguous = this.ambiguous.get(part);
-    if (ambiguous) return this.disambiguate(part, ambiguous, parts.filter((_, j) => j !== index));
+    if (ambiguous)
+      return this.disambiguate(
+        part,
+        ambiguous,
+        parts.filter((_, j) => j !== index),
+      );
     const code = this.countries.get(part);
     return code ? { countryCode: code, evidence: `"${part}" names ${code}`, explicit: true, text: part } : null;
   }

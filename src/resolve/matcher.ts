@@ -105,7 +105,55 @@ const HOSPITAL_WORD = /^ (hospital|university hospital|medical center|health sci
  * ("GmbH", "e.V."), a career note ("Current address", "Assistant Professor at"). Acronyms written
  * in capitals, places and numbers count the same.
  */
-const PADDING = new Set(['gmbh', 'mbh', 'ggmbh', 'ev', 'e', 'v', 'inc', 'ltd', 'limited', 'co', 'corp', 'sa', 'ag', 'srl', 'spa', 'llc', 'plc', 'bv', 'nv', 'ab', 'oy', 'kk', 'pvt', 'pty', 'current', 'present', 'address', 'also', 'professor', 'prof', 'assistant', 'associate', 'adjunct', 'visiting', 'phd', 'ph', 'd', 'student', 'candidate', 'researcher', 'fellow', 'postdoctoral', 'emeritus', 'affiliated', 'with', 'formerly', 'now']);
+const PADDING = new Set([
+  'gmbh',
+  'mbh',
+  'ggmbh',
+  'ev',
+  'e',
+  'v',
+  'inc',
+  'ltd',
+  'limited',
+  'co',
+  'corp',
+  'sa',
+  'ag',
+  'srl',
+  'spa',
+  'llc',
+  'plc',
+  'bv',
+  'nv',
+  'ab',
+  'oy',
+  'kk',
+  'pvt',
+  'pty',
+  'current',
+  'present',
+  'address',
+  'also',
+  'professor',
+  'prof',
+  'assistant',
+  'associate',
+  'adjunct',
+  'visiting',
+  'phd',
+  'ph',
+  'd',
+  'student',
+  'candidate',
+  'researcher',
+  'fellow',
+  'postdoctoral',
+  'emeritus',
+  'affiliated',
+  'with',
+  'formerly',
+  'now',
+]);
 
 /** Words of a unit, before or after the institution's name in the same part: "State Key Laboratory of …, Xi'an Institute of Optics …". */
 const UNIT_TOKEN = new Set(['department', 'division', 'section', 'faculty', 'laboratory', 'unit', 'program', 'programme', 'group', 'center', 'institute', 'school', 'clinic', 'chair', 'team', 'core', 'service', 'office', 'library', 'key', 'branch', 'centre']);
@@ -132,7 +180,6 @@ const ORG_WORD = /\b(universit|institut|college|hospital|academ|cent(er|re)|labo
 
 /** A possible match this well scored may tell the country when nothing else does. */
 const SOFT_COUNTRY_SCORE = 0.3;
-
 
 /**
  * Resolves raw affiliation strings to ROR institutions and a country.
@@ -450,7 +497,11 @@ export class AffiliationResolver {
           if (bagHit) {
             // "Medical University of Innsbruck" is "Innsbruck Medical University", but "Washington
             // University" is not "University of Washington": a reorder that only moves "university" is a trap.
-            const withoutUniversity = (k: string) => k.split(' ').filter((t) => t !== 'university').join(' ');
+            const withoutUniversity = (k: string) =>
+              k
+                .split(' ')
+                .filter((t) => t !== 'university')
+                .join(' ');
             const trap = this.bagNames.get(bagKey(words))!.some((n) => withoutUniversity(n) === withoutUniversity(key));
             yield { ids: bagHit, key, how: trap ? 'reordered-university' : 'reordered', said: `"${key}" has the words of a registry name in another order`, similarity: 1, start, end };
           }
@@ -555,7 +606,10 @@ export class AffiliationResolver {
       const tokens = segTokens[i]!;
       if (tokens.length < 2 || !ORG_WORD.test(foldText(segs[i]!))) continue;
       const tokenSet = new Set(tokens);
-      const rare = [...tokenSet].filter((t) => this.postings.has(t)).sort((a, b) => this.postings.get(a)!.length - this.postings.get(b)!.length).slice(0, 2);
+      const rare = [...tokenSet]
+        .filter((t) => this.postings.has(t))
+        .sort((a, b) => this.postings.get(a)!.length - this.postings.get(b)!.length)
+        .slice(0, 2);
       const weight = this.weight(tokens);
       const seen = new Set<number>();
       const scored: { index: number; score: number; placeOnly: boolean }[] = [];

@@ -8,9 +8,7 @@ interface AbbreviationFile {
   stopWords: string[];
 }
 
-const abbreviations = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../../data/geo/abbreviations.json', import.meta.url)), 'utf8'),
-) as AbbreviationFile;
+const abbreviations = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/geo/abbreviations.json', import.meta.url)), 'utf8')) as AbbreviationFile;
 const EXPAND = new Map(Object.entries(abbreviations.expand));
 const STOP = new Set(abbreviations.stopWords);
 const ALTERNATIVES = new Map(Object.entries(abbreviations.alternatives ?? {}));

@@ -62,12 +62,23 @@ export function loadAliases(file = aliasesFile()): AliasData {
   if (typeof u?.rule !== 'string' || typeof u.source !== 'string' || !Array.isArray(u.unit_words) || !Array.isArray(u.other_organisation_words)) throw new ListError(`${file}: units needs rule, source, unit_words and other_organisation_words`);
   for (const k of ['unit_suffixes_zh', 'other_organisation_words_zh']) if (!Array.isArray(u[k]) || u[k].some((w: unknown) => typeof w !== 'string' || !hasCjk(w))) throw new ListError(`${file}: units.${k} must be a list of Chinese words`);
   // Compared as screening reads words: "Labs" is "laboratory".
-  const words = (ws: unknown[], what: string) => new Set(ws.map((w, i) => {
-    if (typeof w !== 'string' || nameTokens(w).length !== 1) throw new ListError(`${file}: units.${what}[${i}]: one word expected, found ${JSON.stringify(w)}`);
-    return nameTokens(w)[0]!;
-  }));
+  const words = (ws: unknown[], what: string) =>
+    new Set(
+      ws.map((w, i) => {
+        if (typeof w !== 'string' || nameTokens(w).length !== 1) throw new ListError(`${file}: units.${what}[${i}]: one word expected, found ${JSON.stringify(w)}`);
+        return nameTokens(w)[0]!;
+      }),
+    );
   const trailingWords = new Set([...d.legal_forms, ...d.business_words].flatMap((w: string) => [foldText(w), ...nameTokens(w)]).filter((w) => w !== ''));
-  const units: UnitRule = { file: file.split('/').slice(-3).join('/'), unitWords: words(u.unit_words, 'unit_words'), otherWords: words(u.other_organisation_words, 'other_organisation_words'), legalForms: new Set(d.legal_forms), trailingWords, unitSuffixesZh: u.unit_suffixes_zh, otherWordsZh: u.other_organisation_words_zh };
+  const units: UnitRule = {
+    file: file.split('/').slice(-3).join('/'),
+    unitWords: words(u.unit_words, 'unit_words'),
+    otherWords: words(u.other_organisation_words, 'other_organisation_words'),
+    legalForms: new Set(d.legal_forms),
+    trailingWords,
+    unitSuffixesZh: u.unit_suffixes_zh,
+    otherWordsZh: u.other_organisation_words_zh,
+  };
   const curated = ((doc.curated ?? []) as any[]).map((c, i): CuratedNames => {
     const where = `curated[${i}]${typeof c?.entity === 'string' ? ` (${c.entity})` : ''}`;
     if (typeof c?.entity !== 'string' || typeof c?.country !== 'string' || !Array.isArray(c?.names)) throw new ListError(`${file}: ${where}: needs entity, country and names`);
@@ -97,7 +108,10 @@ export function registryWordCounts(registry: Iterable<Institution>): Map<string,
 /** The short name the rule derives from a company's listed name, or null when none is sound. */
 export function deriveShortName(name: string, rules: AliasData['derive'], isPlace: (word: string) => boolean, registryCount: (word: string) => number): string | null {
   if (hasCjk(name) || /[()（）]/.test(name)) return null;
-  const words = name.split(/[\s,]+/).map((w) => w.replace(/\.+$/, '')).filter((w) => w !== '');
+  const words = name
+    .split(/[\s,]+/)
+    .map((w) => w.replace(/\.+$/, ''))
+    .filter((w) => w !== '');
   // One word, whatever its case: "SenseTime" is one brand, not two words.
   const plain = (w: string) => foldText(w.toLowerCase()) || w;
   let end = words.length;

@@ -20,7 +20,13 @@ export interface ScreeningContext {
 export function buildScreeningContext(loaded: RiskList[], registry: Institution[], resolver?: AffiliationResolver): ScreeningContext {
   const res = resolver ?? new AffiliationResolver(registry);
   const aliases = loadAliases();
-  const lists = applyAliases(loaded, aliases, (w) => res.gazetteer.isPlace(w), (c) => res.gazetteer.countryCodeOf(c), registryWordCounts(registry));
+  const lists = applyAliases(
+    loaded,
+    aliases,
+    (w) => res.gazetteer.isPlace(w),
+    (c) => res.gazetteer.countryCodeOf(c),
+    registryWordCounts(registry),
+  );
   const links = linkEntries(lists, registry, res.gazetteer);
   return { screener: new Screener(lists, res, links.links, links.countriesByName, aliases.units), resolver: res, links, lists };
 }
@@ -39,7 +45,5 @@ export interface StoredHit {
 
 /** Screens strings for the store: each string's hits, in the order given. */
 export function screenStrings(screener: Screener, raws: string[]): StoredHit[][] {
-  return raws.map((raw) =>
-    screener.screen(raw, { nearest: false }).hits.map((h) => ({ list: h.list, entryId: h.entryId, entry: h.entry, level: h.level, match: h.match, score: h.score, inheritedVia: h.inherited?.via ?? null, evidence: h.evidence })),
-  );
+  return raws.map((raw) => screener.screen(raw, { nearest: false }).hits.map((h) => ({ list: h.list, entryId: h.entryId, entry: h.entry, level: h.level, match: h.match, score: h.score, inheritedVia: h.inherited?.via ?? null, evidence: h.evidence })));
 }

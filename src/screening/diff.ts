@@ -23,7 +23,15 @@ const FIELDS: [string, (e: RiskEntry) => string][] = [
   ['level', (e) => e.level],
   ['category', (e) => e.category ?? ''],
   ['country', (e) => e.country ?? ''],
-  ['aliases', (e) => e.names.filter((n) => n.kind !== 'primary').map((n) => n.value).sort().join(' | ')],
+  [
+    'aliases',
+    (e) =>
+      e.names
+        .filter((n) => n.kind !== 'primary')
+        .map((n) => n.value)
+        .sort()
+        .join(' | '),
+  ],
   ['source text', (e) => e.sourceText ?? ''],
 ];
 

@@ -64,10 +64,11 @@ export function labelledNames(lists: RiskList[], registry: Institution[], links:
     }
   }
   const members = new Map<string, Set<string>>();
-  for (const list of lists) for (const e of list.entries) {
-    const r = ref(list.id, e.id);
-    members.set(find(r), (members.get(find(r)) ?? new Set()).add(r));
-  }
+  for (const list of lists)
+    for (const e of list.entries) {
+      const r = ref(list.id, e.id);
+      members.set(find(r), (members.get(find(r)) ?? new Set()).add(r));
+    }
   // An entry named "Parent, Unit" also denotes the listed parent it names.
   const expectedFor = (list: string, entryId: string, name: string): Set<string> => {
     const out = new Set(members.get(find(ref(list, entryId)))!);
@@ -82,10 +83,12 @@ export function labelledNames(lists: RiskList[], registry: Institution[], links:
   // that name in any form (listed name, alias, acronym or short name), with the entries one with them.
   const shortNames = new Map<string, { value: string; expected: Set<string> }>();
   for (const list of lists) for (const e of list.entries) for (const n of e.names) if (n.kind === 'short' && e.country === 'China') shortNames.set(screenKey(n.value), { value: n.value, expected: new Set() });
-  for (const list of lists) for (const e of list.entries) for (const n of e.names) {
-    const s = n.kind !== 'subsidiary' ? shortNames.get(screenKey(n.value)) : undefined;
-    if (s) for (const m of members.get(find(ref(list.id, e.id))) ?? []) s.expected.add(m);
-  }
+  for (const list of lists)
+    for (const e of list.entries)
+      for (const n of e.names) {
+        const s = n.kind !== 'subsidiary' ? shortNames.get(screenKey(n.value)) : undefined;
+        if (s) for (const m of members.get(find(ref(list.id, e.id))) ?? []) s.expected.add(m);
+      }
   for (const s of shortNames.values()) out.push({ query: located(s.value), kind: 'short name', expected: s.expected });
   for (const list of lists) {
     for (const e of list.entries) {

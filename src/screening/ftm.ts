@@ -50,7 +50,13 @@ export function ftmListMeta(values: Partial<Record<(typeof FTM_META_OPTIONS)[num
 }
 
 const slugOf = (s: string) =>
-  s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 63);
+  s
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 63);
 
 const countryName = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
 

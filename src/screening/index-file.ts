@@ -259,7 +259,7 @@ class LazyMap<V> extends Map<string, V> {
   override *entries(): MapIterator<[string, V]> {
     // Records lie one after another between start and end: one read for the whole map.
     const bytes = this.body(this.node.start, this.node.end - this.node.start);
-    for (let at = 0; at < bytes.length; ) {
+    for (let at = 0; at < bytes.length;) {
       const keyLength = bytes.readUInt32LE(at);
       const valueLength = bytes.readUInt32LE(at + 4);
       const key = bytes.toString('utf8', at + 8, at + 8 + keyLength);
@@ -277,7 +277,7 @@ class LazyMap<V> extends Map<string, V> {
 
   override *keys(): MapIterator<string> {
     const bytes = this.body(this.node.start, this.node.end - this.node.start);
-    for (let at = 0; at < bytes.length; ) {
+    for (let at = 0; at < bytes.length;) {
       const keyLength = bytes.readUInt32LE(at);
       yield bytes.toString('utf8', at + 8, at + 8 + keyLength);
       at += 8 + keyLength + bytes.readUInt32LE(at + 4);

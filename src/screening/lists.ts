@@ -160,9 +160,7 @@ export function splitBracketed(value: string): EntryName[] {
 }
 
 function aliasNames(values: unknown[]): EntryName[] {
-  return values
-    .filter((v): v is string => typeof v === 'string' && v.trim() !== '')
-    .flatMap((v) => splitBracketed(v).map((n) => ({ value: n.value, kind: n.kind === 'primary' ? (hasCjk(n.value) ? ('chinese' as const) : ('alias' as const)) : n.kind })));
+  return values.filter((v): v is string => typeof v === 'string' && v.trim() !== '').flatMap((v) => splitBracketed(v).map((n) => ({ value: n.value, kind: n.kind === 'primary' ? (hasCjk(n.value) ? ('chinese' as const) : ('alias' as const)) : n.kind })));
 }
 
 function dedupeNames(names: EntryName[]): EntryName[] {
@@ -204,9 +202,7 @@ function readMispGalaxy(file: string, spec: CatalogueList): Omit<RiskList, 'prov
     if (categories.length === 0) throw new ListError(`${file}: ${where}: no category, so no level can be given`);
     const levels = categories.map((c) => level(LIST_CATALOGUE, `${spec.id} category ${JSON.stringify(c)}`, byCategory[c]));
     const highest = LEVELS.find((l) => levels.includes(l))!;
-    const subsidiaries = [...(meta.subsidiaries ?? []), ...(meta['major defence laboratories'] ?? [])]
-      .filter((s: unknown): s is string => typeof s === 'string')
-      .flatMap((s: string) => splitBracketed(s).map((n) => ({ value: n.value, kind: 'subsidiary' as const })));
+    const subsidiaries = [...(meta.subsidiaries ?? []), ...(meta['major defence laboratories'] ?? [])].filter((s: unknown): s is string => typeof s === 'string').flatMap((s: string) => splitBracketed(s).map((n) => ({ value: n.value, kind: 'subsidiary' as const })));
     return {
       id: typeof v.uuid === 'string' ? v.uuid : slug(names[0]!.value),
       name: names[0]!.value,
@@ -334,9 +330,7 @@ export function readListFile(file: string, catalogue = loadListCatalogue()): Ris
   const doc = parseJson(file) as Json;
   if (doc && typeof doc === 'object' && 'entries' in doc && 'list' in doc) return readWatchlist(file);
   const spec =
-    (typeof doc.list_id === 'string' && catalogue.lists.find((l) => l.nsfreg_id === doc.list_id)) ||
-    (doc.type === 'china-defence-universities' && catalogue.lists.find((l) => l.format === 'misp-galaxy')) ||
-    (Array.isArray(doc.organizations) && catalogue.lists.find((l) => l.format === 'canada-nro'));
+    (typeof doc.list_id === 'string' && catalogue.lists.find((l) => l.nsfreg_id === doc.list_id)) || (doc.type === 'china-defence-universities' && catalogue.lists.find((l) => l.format === 'misp-galaxy')) || (Array.isArray(doc.organizations) && catalogue.lists.find((l) => l.format === 'canada-nro'));
   if (!spec) throw new ListError(`${file}: not a list format derisk knows (a watchlist, an nsfreg list file, the ASPI MISP cluster or the Canadian NRO file)`);
   return readCatalogueList(spec, file);
 }

@@ -71,7 +71,10 @@ export function screenReadings(value: string): Reading[] {
   const words = foldText(unglueBrands(value)).split(' ');
   const out: Reading[] = [{ tokens: screenTokens(value), read: [] }];
   if (hasCjk(value)) return out;
-  const ambiguous = words.map((w, i) => ({ i, w, others: otherReadings(w) })).filter((x) => x.others.length > 0).slice(0, MAX_AMBIGUOUS);
+  const ambiguous = words
+    .map((w, i) => ({ i, w, others: otherReadings(w) }))
+    .filter((x) => x.others.length > 0)
+    .slice(0, MAX_AMBIGUOUS);
   let variants: { words: string[]; read: string[] }[] = [{ words, read: [] }];
   for (const a of ambiguous) variants = variants.flatMap((v) => [v, ...a.others.map((o) => ({ words: v.words.map((w, k) => (k === a.i ? o : w)), read: [...v.read, `"${a.w}" as "${o}"`] }))]);
   for (const v of variants.slice(1)) out.push({ tokens: screenTokens(v.words.join(' ')), read: v.read });

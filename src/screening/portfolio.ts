@@ -90,7 +90,7 @@ type FlagRow = {
   level: Level;
   match: string;
   inherited_via: string | null;
-}
+};
 
 /**
  * Where a scope's works are read: the shared analytics tables, or an organisation's upload
@@ -128,9 +128,7 @@ function tablesFor(scope: PortfolioScope): WorkTables {
   if ('fileId' in scope) return { ...shared, scope: `SELECT DISTINCT rw.work_id FROM records r JOIN record_works rw USING (source, source_id) WHERE r.file_id = $1`, params: [scope.fileId] };
   return {
     ...shared,
-    scope: scope.rollUp
-      ? `SELECT DISTINCT wi.work_id FROM work_institutions wi JOIN institution_rollup r USING (ror_id) WHERE r.top_id = $1 OR wi.ror_id = $1`
-      : `SELECT DISTINCT work_id FROM work_institutions WHERE ror_id = $1`,
+    scope: scope.rollUp ? `SELECT DISTINCT wi.work_id FROM work_institutions wi JOIN institution_rollup r USING (ror_id) WHERE r.top_id = $1 OR wi.ror_id = $1` : `SELECT DISTINCT work_id FROM work_institutions WHERE ror_id = $1`,
     params: [scope.institution],
   };
 }
@@ -143,12 +141,7 @@ function tablesFor(scope: PortfolioScope): WorkTables {
  */
 export async function portfolio(store: Store, scope: PortfolioScope, weights: Weights): Promise<Portfolio> {
   const t = tablesFor(scope);
-  const homeIds =
-    'institution' in scope
-      ? scope.rollUp
-        ? `SELECT ror_id FROM institution_rollup WHERE top_id = $1 OR ror_id = $1`
-        : `SELECT $1::VARCHAR AS ror_id`
-      : null;
+  const homeIds = 'institution' in scope ? (scope.rollUp ? `SELECT ror_id FROM institution_rollup WHERE top_id = $1 OR ror_id = $1` : `SELECT $1::VARCHAR AS ror_id`) : null;
   const base = (scopeSql: string) => `
     WITH scope AS (${scopeSql}),
     aff AS (
@@ -285,4 +278,3 @@ export function portfolioCsv(p: Portfolio): string {
   const columns = ['work_id', 'year', 'title', 'fields', 'sensitivity', 'list', 'entry', 'level', 'match', 'inherited_via', 'partner_affiliation', 'home_authors'] as const;
   return [columns.join(','), ...rows.map((r) => columns.map((c) => safeCsvField(r[c] ?? '')).join(','))].join('\n') + '\n';
 }
-

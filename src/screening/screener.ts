@@ -269,7 +269,8 @@ export class Screener {
         }
       }
     }
-    for (const [rorId, links] of this.links) for (const l of links) if (keysOf.has(l.entry) && (l.by === 'list' || l.by === 'primary')) join(l.entry, `ror:${rorId}`, `both are linked to the registry institution ${rorId}${this.resolver?.institution(rorId) ? ` (${this.resolver.institution(rorId)!.name})` : ''}`);
+    for (const [rorId, links] of this.links)
+      for (const l of links) if (keysOf.has(l.entry) && (l.by === 'list' || l.by === 'primary')) join(l.entry, `ror:${rorId}`, `both are linked to the registry institution ${rorId}${this.resolver?.institution(rorId) ? ` (${this.resolver.institution(rorId)!.name})` : ''}`);
     const groups = new Map<RiskEntry, RiskEntry[]>();
     for (const entry of parent.keys()) push(groups, find(entry), entry);
     for (const members of groups.values()) {
@@ -331,7 +332,9 @@ export class Screener {
     const resolution = this.resolver?.resolve(text);
     // A registry name the whole string is, held by one institution, is that institution even when
     // its words are generic ("European Research Council"): the matcher only doubts such a name inside an address.
-    const institutions = (resolution?.institutions ?? []).map((m) => (m.tier === 'possible' && m.basis.how === 'exact' && m.basis.ambiguity === 'unique' && m.basis.place === 'none' && screenKey(text) === screenKey(m.name) ? { ...m, tier: 'exact' as const, evidence: `${m.evidence}; the whole string is this registry name` } : m)).filter((m) => m.tier !== 'possible');
+    const institutions = (resolution?.institutions ?? [])
+      .map((m) => (m.tier === 'possible' && m.basis.how === 'exact' && m.basis.ambiguity === 'unique' && m.basis.place === 'none' && screenKey(text) === screenKey(m.name) ? { ...m, tier: 'exact' as const, evidence: `${m.evidence}; the whole string is this registry name` } : m))
+      .filter((m) => m.tier !== 'possible');
     institutions.push(...this.acronymHolder(text, institutions));
     // Only a country written in the string sets an exactly listed name apart as a namesake; the
     // country of the institution the registry matcher guessed narrows the spelling-slip matches only
@@ -371,7 +374,14 @@ export class Screener {
     for (const m of resolution?.institutions ?? []) if (m.tier === 'exact' || m.units.length > 0) this.descendantHits(text, m, parts, hits);
     // Only an exact registry name recognises the organisation; a nearer guess is shown as a candidate.
     const guesses = (resolution?.institutions ?? []).filter((m) => m.tier !== 'exact').map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, why: `not taken: only a ${m.tier} match (${m.evidence})` }));
-    return this.finish(query, institutions.map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier })), hits, namesakes, options.nearest === false ? [] : parts.length > 1 ? parts : [text], guesses);
+    return this.finish(
+      query,
+      institutions.map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier })),
+      hits,
+      namesakes,
+      options.nearest === false ? [] : parts.length > 1 ? parts : [text],
+      guesses,
+    );
   }
 
   /** The answer: every entry of the organisations hit, the state, the headline and the nearest names not taken. */
@@ -461,14 +471,23 @@ export class Screener {
   }
 
   private partsHeadline(inst: ScreenResult['institutions'][number], parts: ListedPart[]): string {
-    const named = parts.slice(0, 5).map((p) => `${p.name} (${[...new Set(p.listings.map((l) => l.listName))].join('; ')}, ${levelWords(p.level)})`).join('; ');
+    const named = parts
+      .slice(0, 5)
+      .map((p) => `${p.name} (${[...new Set(p.listings.map((l) => l.listName))].join('; ')}, ${levelWords(p.level)})`)
+      .join('; ');
     return `Ambiguous: ${inst.name} (ROR ${inst.rorId}) is on none of the ${this.lists.length} loaded lists, but ${parts.length} of its parts ${parts.length === 1 ? 'is' : 'are'}: ${named}${parts.length > 5 ? '; …' : ''}. Identify the institute (its name with ${inst.name}, or its ROR id).`;
   }
 
   private headline(query: string, state: ScreenState, organisations: Organisation[], inst: ScreenResult['institutions'][number] | undefined, namesakes: Similar[], choices: Choice[]): string {
     if (state === 'listed') {
       const lists = [...new Set(organisations.flatMap((o) => o.listings.map((h) => h.listName)))];
-      const who = organisations.length === 1 ? organisations[0]!.name : `${organisations.length} listed organisations (${organisations.map((o) => o.name).slice(0, 3).join('; ')}${organisations.length > 3 ? '; …' : ''})`;
+      const who =
+        organisations.length === 1
+          ? organisations[0]!.name
+          : `${organisations.length} listed organisations (${organisations
+              .map((o) => o.name)
+              .slice(0, 3)
+              .join('; ')}${organisations.length > 3 ? '; …' : ''})`;
       const all = organisations.flatMap((o) => o.listings);
       const caveat = all.every((h) => h.match === 'fuzzy')
         ? ` — matched by a near spelling of "${all[0]!.matchedName}": check the name`
@@ -537,7 +556,10 @@ export class Screener {
   private placedHeadline(query: string, choices: Choice[]): string {
     const listed = choices.filter((c) => c.listed);
     const where = choices.find((c) => !c.listed)!.countryCode;
-    const names = `${listed.slice(0, 3).map((c) => c.label.replace(/ in [^:]*: listed /, ' ')).join('; ')}${listed.length > 3 ? `; and ${listed.length - 3} more` : ''}`;
+    const names = `${listed
+      .slice(0, 3)
+      .map((c) => c.label.replace(/ in [^:]*: listed /, ' '))
+      .join('; ')}${listed.length > 3 ? `; and ${listed.length - 3} more` : ''}`;
     return `Ambiguous: "${query.trim()}" is written as a listed name — listed in ${[...new Set(listed.map((c) => countryName(c.countryCode)))].join(', ')} (${names}); the string places it in ${countryName(where)}: is it the listed group's subsidiary? No registry record recognises it. Identify it before relying on this.`;
   }
 
@@ -600,7 +622,10 @@ export class Screener {
     for (let i = 0; i + 1 < parts.length; i++) {
       const [a, b] = [parts[i]!, parts[i + 1]!];
       if (isPlace(a) || isPlace(b)) continue;
-      for (const [first, second] of [[a, b], [b, a]] as const) {
+      for (const [first, second] of [
+        [a, b],
+        [b, a],
+      ] as const) {
         const joined = `${first}, ${second}`;
         if (joined === text) continue;
         this.readHits(joined, false, country, hits, namesakes, null, ` (the neighbouring parts "${a}" and "${b}" of the string, read as one name${first === b ? ', the second first' : ''})`);
@@ -683,7 +708,10 @@ export class Screener {
   private rarest(tokens: string[], n: number): string[] {
     // A word no listed name uses is no way in: with two slips ("Insitute", "Technolgy") the
     // name is still found through the words spelled right ("Harbin").
-    return [...new Set(tokens)].filter((t) => this.byToken.has(t)).sort((a, b) => (this.byToken.get(a)?.length ?? 0) - (this.byToken.get(b)?.length ?? 0)).slice(0, n);
+    return [...new Set(tokens)]
+      .filter((t) => this.byToken.has(t))
+      .sort((a, b) => (this.byToken.get(a)?.length ?? 0) - (this.byToken.get(b)?.length ?? 0))
+      .slice(0, n);
   }
 
   private sameCountry(entry: RiskEntry, country: string | null): boolean {
@@ -786,7 +814,8 @@ export class Screener {
           const abroad = this.abroad(n, written);
           const other = abroad ? null : this.namesake(n, key, written);
           if (other) {
-            if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after the name "${n.name.value}", but ${other.why}`, ...placing(other) });
+            if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name))
+              namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after the name "${n.name.value}", but ${other.why}`, ...placing(other) });
             continue;
           }
           const what = n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'short' ? 'short name' : 'listed alias';
@@ -807,7 +836,19 @@ export class Screener {
     const holders = this.resolver?.acronymHolders(text) ?? [];
     if (holders.length !== 1) return [];
     const e = holders[0]!;
-    return [{ rorId: e.id, name: e.name, countryCode: e.countryCode, tier: 'exact', score: 1, evidence: `"${text}" is the acronym of ${e.name} in the registry, and of no other active institution there`, basis: { how: 'exact', held: 'alias', ambiguity: 'unique', place: 'none', generic: false, named: 'alone' }, units: [], primary: true }];
+    return [
+      {
+        rorId: e.id,
+        name: e.name,
+        countryCode: e.countryCode,
+        tier: 'exact',
+        score: 1,
+        evidence: `"${text}" is the acronym of ${e.name} in the registry, and of no other active institution there`,
+        basis: { how: 'exact', held: 'alias', ambiguity: 'unique', place: 'none', generic: false, named: 'alone' },
+        units: [],
+        primary: true,
+      },
+    ];
   }
 
   /**
@@ -832,7 +873,8 @@ export class Screener {
         if ((n.name.kind === 'subsidiary' && !whole) || n.name.source?.startsWith(DERIVED) || !ok(n)) continue;
         const other = this.namesake(n, key, country);
         if (other) {
-          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" is written as the name "${n.name.value}", but ${other.why}`, ...placing(other) });
+          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name))
+            namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" is written as the name "${n.name.value}", but ${other.why}`, ...placing(other) });
           continue;
         }
         this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : 'alias', n.acronym ? 0.9 : 1, hits, how(n), null, readingNote(part));
@@ -867,7 +909,11 @@ export class Screener {
     // A one-word brand written in two or three words ("Hik Vision", "Sense Time").
     if (tokens.length >= 2 && tokens.length <= 3) {
       const glued = tokens.join('');
-      take(glued, (n) => `"${part}" is the name "${source(n)} written apart`, (n) => n.tokens.length === 1 && !n.acronym && glued.length >= 6);
+      take(
+        glued,
+        (n) => `"${part}" is the name "${source(n)} written apart`,
+        (n) => n.tokens.length === 1 && !n.acronym && glued.length >= 6,
+      );
     }
   }
 
@@ -895,10 +941,15 @@ export class Screener {
         const abroad = this.abroad(n, written);
         const other = abroad ? null : this.namesake(n, cjkKey(n.name.value), written);
         if (other) {
-          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after "${n.name.value}", but ${other.why}`, ...placing(other) });
+          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name))
+            namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after "${n.name.value}", but ${other.why}`, ...placing(other) });
           continue;
         }
-        this.addNameHit(n, part, 'translated', 1, hits, `"${part}" names a unit of ${n.entry.name}: it begins with the company's Chinese name "${n.name.value}" (${n.name.source}) and ends "${suffix}", a word naming a unit (${this.units.file})${abroad}`, null, '', { via: part, how: `a unit named after ${n.entry.name}, not the listed company itself`, relation: 'company-unit' });
+        this.addNameHit(n, part, 'translated', 1, hits, `"${part}" names a unit of ${n.entry.name}: it begins with the company's Chinese name "${n.name.value}" (${n.name.source}) and ends "${suffix}", a word naming a unit (${this.units.file})${abroad}`, null, '', {
+          via: part,
+          how: `a unit named after ${n.entry.name}, not the listed company itself`,
+          relation: 'company-unit',
+        });
       }
     }
   }
@@ -959,11 +1010,23 @@ export class Screener {
           const old = best.get(key);
           if (old && !old.listName.split('; ').includes(listName(n.list))) old.listName += `; ${listName(n.list)}`;
           if ((old?.rank ?? 0) >= rank) continue;
-          best.set(key, { list: n.list.id, listName: old ? old.listName : listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: old && LEVELS.indexOf(old.level) < LEVELS.indexOf(n.entry.level) ? old.level : n.entry.level, score: Number(score.toFixed(3)), why: notTaken(part, tokens, n), rank });
+          best.set(key, {
+            list: n.list.id,
+            listName: old ? old.listName : listName(n.list),
+            entry: n.entry.name,
+            entryId: n.entry.id,
+            level: old && LEVELS.indexOf(old.level) < LEVELS.indexOf(n.entry.level) ? old.level : n.entry.level,
+            score: Number(score.toFixed(3)),
+            why: notTaken(part, tokens, n),
+            rank,
+          });
         }
       }
     }
-    return [...best.values()].sort((a, b) => b.rank - a.rank || a.entry.localeCompare(b.entry)).slice(0, 10).map(({ rank: _r, ...s }) => s);
+    return [...best.values()]
+      .sort((a, b) => b.rank - a.rank || a.entry.localeCompare(b.entry))
+      .slice(0, 10)
+      .map(({ rank: _r, ...s }) => s);
   }
 }
 
@@ -974,11 +1037,7 @@ function notTaken(part: string, tokens: string[], n: IndexedName): string {
   const onlyMine = [...mine].filter((t) => !theirs.has(t));
   const onlyTheirs = [...theirs].filter((t) => !mine.has(t));
   const shares = [...mine].filter((t) => theirs.has(t));
-  const diff = onlyMine.length && onlyTheirs.length
-    ? `"${onlyMine.join(' ')}" here, "${onlyTheirs.join(' ')}" in the list`
-    : onlyTheirs.length
-      ? `the listed name adds "${onlyTheirs.join(' ')}"`
-      : `"${part}" adds "${onlyMine.join(' ')}"`;
+  const diff = onlyMine.length && onlyTheirs.length ? `"${onlyMine.join(' ')}" here, "${onlyTheirs.join(' ')}" in the list` : onlyTheirs.length ? `the listed name adds "${onlyTheirs.join(' ')}"` : `"${part}" adds "${onlyMine.join(' ')}"`;
   return `shares "${shares.join(' ')}" with the listed name "${n.name.value}", but ${diff}: a different name, not a spelling slip`;
 }
 
@@ -993,7 +1052,11 @@ let catalogueNames: Map<string, string> | null = null;
 export function listName(list: RiskList): string {
   const short = list.provenance.short_name;
   if (typeof short === 'string' && short.trim() !== '') return short;
-  catalogueNames ??= new Map(loadListCatalogue().lists.filter((l) => typeof l.short_name === 'string').map((l) => [l.id, l.short_name as string]));
+  catalogueNames ??= new Map(
+    loadListCatalogue()
+      .lists.filter((l) => typeof l.short_name === 'string')
+      .map((l) => [l.id, l.short_name as string]),
+  );
   return catalogueNames.get(list.id) ?? list.provenance.title;
 }
 
@@ -1012,9 +1075,7 @@ export const countryName = (code: string): string => {
 function groupOrganisations(hits: Hit[], nameOf: (id: string) => string | undefined): Organisation[] {
   const byId = new Map<string, Hit[]>();
   for (const h of hits) push(byId, h.organisation, h);
-  return [...byId.entries()]
-    .map(([id, listings]) => ({ id, name: nameOf(id) ?? listings[0]!.entry, level: listings[0]!.level, listings }))
-    .sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.name.localeCompare(b.name));
+  return [...byId.entries()].map(([id, listings]) => ({ id, name: nameOf(id) ?? listings[0]!.entry, level: listings[0]!.level, listings })).sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.name.localeCompare(b.name));
 }
 
 export class ScreenError extends ValidationError {}
@@ -1033,8 +1094,7 @@ function add(hits: Map<string, Hit>, hit: Hit): void {
   if (!old || rank(hit) > rank(old)) hits.set(key, hit);
 }
 
-const sortHits = (hits: Hit[]): Hit[] =>
-  hits.sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.list.localeCompare(b.list) || a.entry.localeCompare(b.entry));
+const sortHits = (hits: Hit[]): Hit[] => hits.sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.list.localeCompare(b.list) || a.entry.localeCompare(b.entry));
 
 /** The stable contract for scripts: hits hold only entries the name denotes; `state` says what the answer means. */
 export const screenJson = (r: ScreenResult) => ({
@@ -1060,5 +1120,4 @@ export function matchWords(h: Hit): string {
 }
 
 /** How what was screened stands to the listed entry, in words. */
-export const relationWords = (i: NonNullable<Hit['inherited']>): string =>
-  i.relation === 'successor' ? `through ${i.via}, successor of the withdrawn or inactive registry record named` : i.relation === 'company-unit' ? `as "${i.via}", a unit named after the company` : `as a part of ${i.via}`;
+export const relationWords = (i: NonNullable<Hit['inherited']>): string => (i.relation === 'successor' ? `through ${i.via}, successor of the withdrawn or inactive registry record named` : i.relation === 'company-unit' ? `as "${i.via}", a unit named after the company` : `as a part of ${i.via}`);

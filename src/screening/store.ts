@@ -69,17 +69,17 @@ export interface StringScreening {
   screenMany(raws: string[]): StoredHit[][] | Promise<StoredHit[][]>;
 }
 
-const asStringScreening = (s: ScreeningContext | StringScreening): StringScreening =>
-  'screener' in s ? { lists: s.lists, screenMany: (raws) => screenStrings(s.screener, raws) } : s;
+const asStringScreening = (s: ScreeningContext | StringScreening): StringScreening => ('screener' in s ? { lists: s.lists, screenMany: (raws) => screenStrings(s.screener, raws) } : s);
 
 /** What stored screening results were computed under: the screener, the registry and the lists' versions. */
 export async function screeningSignature(store: Store, lists: { id: string; version: string }[]): Promise<string> {
   const registry = await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`);
   const versions = lists.map((l) => `${l.id}@${l.version}`).join(',');
-  return createHash('sha256').update(`${SCREENER_VERSION}|${registry?.value ?? ''}|${versions}|aliases@${loadAliases().version}|data@${screeningDataDigest()}`).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(`${SCREENER_VERSION}|${registry?.value ?? ''}|${versions}|aliases@${loadAliases().version}|data@${screeningDataDigest()}`)
+    .digest('hex')
+    .slice(0, 16);
 }
-
-
 
 /**
  * Screens every distinct affiliation string and patent applicant name not yet screened under
@@ -128,18 +128,23 @@ export async function screenPending(
     await store.transaction(async () => {
       const done = await store.connection.createAppender('screened_strings');
       const hitRows = await store.connection.createAppender('screen_hits');
-      await appendInSlices(part, [done, hitRows], ({ raw, hits: found }) => {
-        done.appendVarchar(raw);
-        done.endRow();
-        for (const h of found) {
-          hits++;
-          for (const v of [raw, h.list, h.entryId, h.entry, h.level, h.match]) hitRows.appendVarchar(v);
-          hitRows.appendDouble(h.score);
-          h.inheritedVia === null ? hitRows.appendNull() : hitRows.appendVarchar(h.inheritedVia);
-          hitRows.appendVarchar(h.evidence);
-          hitRows.endRow();
-        }
-      }, 500);
+      await appendInSlices(
+        part,
+        [done, hitRows],
+        ({ raw, hits: found }) => {
+          done.appendVarchar(raw);
+          done.endRow();
+          for (const h of found) {
+            hits++;
+            for (const v of [raw, h.list, h.entryId, h.entry, h.level, h.match]) hitRows.appendVarchar(v);
+            hitRows.appendDouble(h.score);
+            h.inheritedVia === null ? hitRows.appendNull() : hitRows.appendVarchar(h.inheritedVia);
+            hitRows.appendVarchar(h.evidence);
+            hitRows.endRow();
+          }
+        },
+        500,
+      );
       done.closeSync();
       hitRows.closeSync();
     });

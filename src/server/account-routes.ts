@@ -29,11 +29,15 @@ export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, 
     }
   });
 
-  app.post('/api/login/code', { schema: { description: 'Exchanges a one-time login code printed at the console for a browser session', body: { type: 'object', additionalProperties: false, required: ['code'], properties: { code: { type: 'string', minLength: 1, maxLength: 100 } } }, security: [] } }, async (request, reply) => {
-    const { session, csrf, actor } = await accounts.redeemLoginCode((request.body as { code: string }).code);
-    reply.header('set-cookie', sessionCookie(request, session, SESSION_HOURS * 3600));
-    return { user: actor, csrf };
-  });
+  app.post(
+    '/api/login/code',
+    { schema: { description: 'Exchanges a one-time login code printed at the console for a browser session', body: { type: 'object', additionalProperties: false, required: ['code'], properties: { code: { type: 'string', minLength: 1, maxLength: 100 } } }, security: [] } },
+    async (request, reply) => {
+      const { session, csrf, actor } = await accounts.redeemLoginCode((request.body as { code: string }).code);
+      reply.header('set-cookie', sessionCookie(request, session, SESSION_HOURS * 3600));
+      return { user: actor, csrf };
+    },
+  );
 
   app.post('/api/logout', { schema: { description: 'Ends the browser session' } }, async (request, reply) => {
     const session = cookie(request, SESSION_COOKIE);
@@ -51,37 +55,45 @@ export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, 
 
   app.get('/api/users', { schema: { description: "Users of the caller's organisation (admin)" } }, async (request) => accounts.users(actorOf(request)));
 
-  app.post('/api/users', {
-    schema: {
-      description: "Adds a user to the caller's organisation (admin)",
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['email', 'name', 'role', 'password'],
-        properties: { email: { type: 'string', maxLength: 200 }, name: { type: 'string', minLength: 1, maxLength: 200 }, role: { type: 'string', enum: [...ROLES] }, password: { type: 'string', maxLength: 200 } },
+  app.post(
+    '/api/users',
+    {
+      schema: {
+        description: "Adds a user to the caller's organisation (admin)",
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['email', 'name', 'role', 'password'],
+          properties: { email: { type: 'string', maxLength: 200 }, name: { type: 'string', minLength: 1, maxLength: 200 }, role: { type: 'string', enum: [...ROLES] }, password: { type: 'string', maxLength: 200 } },
+        },
       },
     },
-  }, async (request, reply) => {
-    const actor = actorOf(request);
-    const body = request.body as { email: string; name: string; role: Role; password: string };
-    const id = await accounts.createUser(actor, { ...body, orgId: actor.orgId });
-    return reply.code(201).send({ id });
-  });
-
-  app.patch('/api/users/:id', {
-    schema: {
-      description: "Changes a user's role, or disables (enables) them: a disabled user's sessions end and tokens are revoked at once (admin, own organisation)",
-      params: userId,
-      body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { role: { type: 'string', enum: [...ROLES] }, disabled: { type: 'boolean' } } },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const body = request.body as { email: string; name: string; role: Role; password: string };
+      const id = await accounts.createUser(actor, { ...body, orgId: actor.orgId });
+      return reply.code(201).send({ id });
     },
-  }, async (request) => {
-    const actor = actorOf(request);
-    const { id } = request.params as { id: string };
-    const body = request.body as { role?: Role; disabled?: boolean };
-    if (body.role !== undefined) await accounts.setRole(actor, id, body.role);
-    if (body.disabled !== undefined) await accounts.setDisabled(actor, id, body.disabled);
-    return { ok: true };
-  });
+  );
+
+  app.patch(
+    '/api/users/:id',
+    {
+      schema: {
+        description: "Changes a user's role, or disables (enables) them: a disabled user's sessions end and tokens are revoked at once (admin, own organisation)",
+        params: userId,
+        body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { role: { type: 'string', enum: [...ROLES] }, disabled: { type: 'boolean' } } },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const { id } = request.params as { id: string };
+      const body = request.body as { role?: Role; disabled?: boolean };
+      if (body.role !== undefined) await accounts.setRole(actor, id, body.role);
+      if (body.disabled !== undefined) await accounts.setDisabled(actor, id, body.disabled);
+      return { ok: true };
+    },
+  );
 
   app.delete('/api/users/:id', { schema: { description: 'Deletes a user with their sessions and tokens; the audit trail keeps what they did (admin, own organisation)', params: userId } }, async (request) => {
     await accounts.deleteUser(actorOf(request), (request.params as { id: string }).id);

@@ -20,28 +20,39 @@ export const FEED_ROUTE = '/feeds/:feed';
 export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists, inbox: AlertInbox, mail: MailSettings): void {
   app.get('/api/watchlist', { schema: { description: "Your organisation's watch items and your own" } }, async (request) => watchlists.list(actorOf(request)));
 
-  app.post('/api/watchlist', {
-    schema: {
-      description: 'Watches an institution (name or ROR id), a list entry, a field, a country, a knowledge-base topic or a case; scope user keeps it to yourself (analysts and up change the organisation’s)',
-      body: WatchRequest,
+  app.post(
+    '/api/watchlist',
+    {
+      schema: {
+        description: 'Watches an institution (name or ROR id), a list entry, a field, a country, a knowledge-base topic or a case; scope user keeps it to yourself (analysts and up change the organisation’s)',
+        body: WatchRequest,
+      },
+      validatorCompiler: documentValidator('the watch request', (m) => new WatchError(m)),
     },
-    validatorCompiler: documentValidator('the watch request', (m) => new WatchError(m)),
-  }, async (request, reply) => {
-    const r = await watchlists.add(actorOf(request), request.body as AddRequest);
-    return reply.code(r.created ? 201 : 200).send(r.item);
-  });
+    async (request, reply) => {
+      const r = await watchlists.add(actorOf(request), request.body as AddRequest);
+      return reply.code(r.created ? 201 : 200).send(r.item);
+    },
+  );
 
   app.delete('/api/watchlist/:id', { schema: { description: 'Stops watching', params: idParams } }, async (request, reply) => {
     await watchlists.remove(actorOf(request), (request.params as { id: string }).id);
     return reply.code(204).send();
   });
 
-  app.get('/api/alerts', {
-    schema: { description: `Your alerts, newest first: ${ALERT_KINDS.join(', ')}; each with its evidence, a link to it, and whether you have read it`, querystring: { type: 'object', additionalProperties: false, properties: { unread: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 } } } },
-  }, async (request) => {
-    const q = request.query as { unread?: boolean; limit: number };
-    return inbox.list(actorOf(request), { unread: q.unread, limit: q.limit });
-  });
+  app.get(
+    '/api/alerts',
+    {
+      schema: {
+        description: `Your alerts, newest first: ${ALERT_KINDS.join(', ')}; each with its evidence, a link to it, and whether you have read it`,
+        querystring: { type: 'object', additionalProperties: false, properties: { unread: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 } } },
+      },
+    },
+    async (request) => {
+      const q = request.query as { unread?: boolean; limit: number };
+      return inbox.list(actorOf(request), { unread: q.unread, limit: q.limit });
+    },
+  );
 
   app.get('/api/alerts/:id', { schema: { description: 'One alert', params: idParams } }, async (request) => inbox.get(actorOf(request), (request.params as { id: string }).id));
 
@@ -67,9 +78,16 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
 
   app.get('/api/webhooks', { schema: { description: "The organisation's webhook endpoints and their deliveries (officer)" } }, async (request) => inbox.webhooks(actorOf(request)));
 
-  app.post('/api/webhooks', {
-    schema: { description: "Sends the organisation's alerts to an endpoint, signed as Standard Webhooks says; the whsec_ secret is shown once (officer)", body: { type: 'object', additionalProperties: false, required: ['url'], properties: { url: { type: 'string', minLength: 8, maxLength: 2000 } } } },
-  }, async (request, reply) => reply.code(201).send(await inbox.addWebhook(actorOf(request), (request.body as { url: string }).url)));
+  app.post(
+    '/api/webhooks',
+    {
+      schema: {
+        description: "Sends the organisation's alerts to an endpoint, signed as Standard Webhooks says; the whsec_ secret is shown once (officer)",
+        body: { type: 'object', additionalProperties: false, required: ['url'], properties: { url: { type: 'string', minLength: 8, maxLength: 2000 } } },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await inbox.addWebhook(actorOf(request), (request.body as { url: string }).url)),
+  );
 
   app.delete('/api/webhooks/:id', { schema: { description: 'Removes an endpoint; deliveries not yet made are cancelled (officer)', params: idParams } }, async (request, reply) => {
     await inbox.removeWebhook(actorOf(request), (request.params as { id: string }).id);
@@ -77,35 +95,47 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
   });
 
   // Public in auth.ts: the token in the address is the credential, and it opens this feed only.
-  app.get(FEED_ROUTE, {
-    schema: { description: "A user's alerts as an Atom feed (RFC 4287); the address from POST /api/alerts/feed", security: [], params: { type: 'object', properties: { feed: { type: 'string', pattern: '^drkf_[A-Za-z0-9_-]{32}\\.atom$' } }, required: ['feed'] } },
-  }, async (request, reply) => {
-    const token = (request.params as { feed: string }).feed.slice(0, -'.atom'.length);
-    const actor = await inbox.feedActor(token);
-    if (!actor) return reply.code(404).send({ error: 'not found', message: 'no such feed (the address may have been revoked)' });
-    const base = `${request.protocol}://${request.host}`;
-    const xml = atomFeed({ userId: actor.userId, userName: actor.name, self: `${base}/feeds/${token}.atom`, base, alerts: await inbox.list(actor, { limit: 200 }) });
-    return reply.type('application/atom+xml; charset=utf-8').send(xml);
-  });
+  app.get(
+    FEED_ROUTE,
+    {
+      schema: { description: "A user's alerts as an Atom feed (RFC 4287); the address from POST /api/alerts/feed", security: [], params: { type: 'object', properties: { feed: { type: 'string', pattern: '^drkf_[A-Za-z0-9_-]{32}\\.atom$' } }, required: ['feed'] } },
+    },
+    async (request, reply) => {
+      const token = (request.params as { feed: string }).feed.slice(0, -'.atom'.length);
+      const actor = await inbox.feedActor(token);
+      if (!actor) return reply.code(404).send({ error: 'not found', message: 'no such feed (the address may have been revoked)' });
+      const base = `${request.protocol}://${request.host}`;
+      const xml = atomFeed({ userId: actor.userId, userName: actor.name, self: `${base}/feeds/${token}.atom`, base, alerts: await inbox.list(actor, { limit: 200 }) });
+      return reply.type('application/atom+xml; charset=utf-8').send(xml);
+    },
+  );
 
   app.get('/api/alerts/mail', { schema: { description: 'How you take alerts by mail (off, immediate, digest) and whether this installation sends mail' } }, async (request) => mail.get(actorOf(request)));
 
-  app.put('/api/alerts/mail', {
-    schema: { description: 'Your alerts by mail: off, immediate (one mail per alert) or digest (one mail a day)', body: { type: 'object', additionalProperties: false, required: ['mode'], properties: { mode: { type: 'string', enum: [...MAIL_MODES] } } } },
-  }, async (request, reply) => {
-    await mail.set(actorOf(request), (request.body as { mode: MailMode }).mode);
-    return reply.code(204).send();
-  });
+  app.put(
+    '/api/alerts/mail',
+    {
+      schema: { description: 'Your alerts by mail: off, immediate (one mail per alert) or digest (one mail a day)', body: { type: 'object', additionalProperties: false, required: ['mode'], properties: { mode: { type: 'string', enum: [...MAIL_MODES] } } } },
+    },
+    async (request, reply) => {
+      await mail.set(actorOf(request), (request.body as { mode: MailMode }).mode);
+      return reply.code(204).send();
+    },
+  );
 
   // RFC 8058 one-click unsubscribe, public in auth.ts: mail clients POST `List-Unsubscribe=One-Click`
   // as a form, without credentials; the token in the address opens this and nothing else.
   app.register(async (scope) => {
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-    scope.post('/unsubscribe/:token', {
-      schema: { description: 'One-click unsubscribe from alert mails (RFC 8058); the address is in every mail', security: [], params: { type: 'object', properties: { token: { type: 'string', maxLength: 100 } }, required: ['token'] } },
-    }, async (request, reply) => {
-      if (!(await mail.unsubscribe((request.params as { token: string }).token))) return reply.code(404).send({ error: 'not found', message: 'no such subscription (the address may be from an older subscription)' });
-      return reply.type('text/plain; charset=utf-8').send('You will receive no more alert mails from derisk.\n');
-    });
+    scope.post(
+      '/unsubscribe/:token',
+      {
+        schema: { description: 'One-click unsubscribe from alert mails (RFC 8058); the address is in every mail', security: [], params: { type: 'object', properties: { token: { type: 'string', maxLength: 100 } }, required: ['token'] } },
+      },
+      async (request, reply) => {
+        if (!(await mail.unsubscribe((request.params as { token: string }).token))) return reply.code(404).send({ error: 'not found', message: 'no such subscription (the address may be from an older subscription)' });
+        return reply.type('text/plain; charset=utf-8').send('You will receive no more alert mails from derisk.\n');
+      },
+    );
   });
 }

@@ -80,7 +80,15 @@ export interface ServerOptions {
 const MAX_ANSWERS = 500;
 
 const WEB = (name: string) => fileURLToPath(new URL(`../web/${name}`, import.meta.url));
-const ASSETS: Record<string, string> = { '/app.js': 'text/javascript; charset=utf-8', '/charts.js': 'text/javascript; charset=utf-8', '/cases.js': 'text/javascript; charset=utf-8', '/account.js': 'text/javascript; charset=utf-8', '/kb.js': 'text/javascript; charset=utf-8', '/exchange.js': 'text/javascript; charset=utf-8', '/style.css': 'text/css; charset=utf-8' };
+const ASSETS: Record<string, string> = {
+  '/app.js': 'text/javascript; charset=utf-8',
+  '/charts.js': 'text/javascript; charset=utf-8',
+  '/cases.js': 'text/javascript; charset=utf-8',
+  '/account.js': 'text/javascript; charset=utf-8',
+  '/kb.js': 'text/javascript; charset=utf-8',
+  '/exchange.js': 'text/javascript; charset=utf-8',
+  '/style.css': 'text/css; charset=utf-8',
+};
 
 const indicatorQuery = {
   type: 'object',
@@ -208,73 +216,95 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     }
   });
 
-  app.get('/api/regions', { schema: { description: 'Region definitions and the Hong Kong/Macao setting', querystring: { type: 'object', additionalProperties: false, properties: { china_hk: { type: 'boolean' }, china_mo: { type: 'boolean' } } }, response: { 200: RegionCatalogueAnswer } } }, async (request) => {
-    const catalogue = catalogueFor(request.query as IndicatorQuery);
-    return { regions: [...catalogue.regions.values()], settings: catalogue.settings, note: chinaScopeNote(catalogue.settings) };
-  });
+  app.get(
+    '/api/regions',
+    { schema: { description: 'Region definitions and the Hong Kong/Macao setting', querystring: { type: 'object', additionalProperties: false, properties: { china_hk: { type: 'boolean' }, china_mo: { type: 'boolean' } } }, response: { 200: RegionCatalogueAnswer } } },
+    async (request) => {
+      const catalogue = catalogueFor(request.query as IndicatorQuery);
+      return { regions: [...catalogue.regions.values()], settings: catalogue.settings, note: chinaScopeNote(catalogue.settings) };
+    },
+  );
 
   app.get('/api/fields', { schema: { description: 'The technology field taxonomy' } }, async () => ({
     fields: [...options.taxonomy.fields.values()].map((f) => ({ id: f.id, name: f.name, family: f.family })),
     provenance: options.taxonomy.provenance,
   }));
 
-  app.get('/api/indicators/:name', {
-    schema: {
-      description: 'One indicator as rows; every response states the China scope it was computed with',
-      params: { type: 'object', properties: { name: { type: 'string', enum: [...INDICATORS] } }, required: ['name'] },
-      querystring: indicatorQuery,
+  app.get(
+    '/api/indicators/:name',
+    {
+      schema: {
+        description: 'One indicator as rows; every response states the China scope it was computed with',
+        params: { type: 'object', properties: { name: { type: 'string', enum: [...INDICATORS] } }, required: ['name'] },
+        querystring: indicatorQuery,
+      },
     },
-  }, async (request) => {
-    const q = request.query as IndicatorQuery;
-    const name = (request.params as { name: IndicatorName }).name;
-    const catalogue = catalogueFor(q);
-    if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new IndicatorError(`from ${q.from} is after to ${q.to}`);
-    const rows = await evidence.read(actorOf(request), (store) => answer({
-      name,
-      regions: requestedRegions(name, q.regions),
-      filters: { from: q.from ?? null, to: q.to ?? null, rollUp: q.rollup ?? false, field: q.field ?? null },
-      limit: q.limit,
-      institution: q.institution ?? null,
-    }, q, store));
-    return { indicator: name, chinaScope: chinaScopeNote(catalogue.settings), rows };
-  });
+    async (request) => {
+      const q = request.query as IndicatorQuery;
+      const name = (request.params as { name: IndicatorName }).name;
+      const catalogue = catalogueFor(q);
+      if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new IndicatorError(`from ${q.from} is after to ${q.to}`);
+      const rows = await evidence.read(actorOf(request), (store) =>
+        answer(
+          {
+            name,
+            regions: requestedRegions(name, q.regions),
+            filters: { from: q.from ?? null, to: q.to ?? null, rollUp: q.rollup ?? false, field: q.field ?? null },
+            limit: q.limit,
+            institution: q.institution ?? null,
+          },
+          q,
+          store,
+        ),
+      );
+      return { indicator: name, chinaScope: chinaScopeNote(catalogue.settings), rows };
+    },
+  );
 
-  app.get('/api/institutions/:rorId', {
-    schema: {
-      description: 'An institution: what the registry says, its co-publications with China by year, partners, works, and the affiliation strings matched to it (with how; at most 100)',
-      params: { type: 'object', properties: { rorId: { type: 'string', pattern: '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$' } }, required: ['rorId'] },
-      querystring: { type: 'object', additionalProperties: false, properties: { region: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'EU27AC' }, partner: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'CN' }, china_hk: { type: 'boolean' }, china_mo: { type: 'boolean' } } },
+  app.get(
+    '/api/institutions/:rorId',
+    {
+      schema: {
+        description: 'An institution: what the registry says, its co-publications with China by year, partners, works, and the affiliation strings matched to it (with how; at most 100)',
+        params: { type: 'object', properties: { rorId: { type: 'string', pattern: '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$' } }, required: ['rorId'] },
+        querystring: { type: 'object', additionalProperties: false, properties: { region: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'EU27AC' }, partner: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'CN' }, china_hk: { type: 'boolean' }, china_mo: { type: 'boolean' } } },
+      },
     },
-  }, async (request) => evidence.read(actorOf(request), async (store) => {
-    const { rorId } = request.params as { rorId: string };
-    const q = request.query as { region: string; partner: string; china_hk?: boolean; china_mo?: boolean };
-    const institution = await store.one('SELECT ror_id, name, country_code, city, status, types, parents, children FROM institutions WHERE ror_id = $1', [rorId]);
-    if (!institution) throw new NotFoundError(`no institution ${rorId} in the loaded registry`);
-    const catalogue = catalogueFor(q);
-    // The institution's co-publications between the two regions (it may sit on either side).
-    const works = await runIndicator(store, catalogue, options.taxonomy, { name: 'works', regions: [q.region, q.partner], filters: { from: null, to: null, rollUp: false, field: null }, limit: 1000, institution: rorId });
-    const list = works as { year: number; workId: string; title: string | null; institutions: string[] }[];
-    const byYear = new Map<number, number>();
-    const partners = new Map<string, number>();
-    for (const w of list) {
-      byYear.set(w.year, (byYear.get(w.year) ?? 0) + 1);
-      for (const name of w.institutions) if (name !== institution.name) partners.set(name, (partners.get(name) ?? 0) + 1);
-    }
-    return {
-      institution,
-      regions: [q.region.toUpperCase(), q.partner.toUpperCase()],
-      chinaScope: chinaScopeNote(catalogue.settings),
-      copublicationsByYear: [...byYear.entries()].sort((a, b) => a[0] - b[0]).map(([year, n]) => ({ year, copublications: n })),
-      partners: [...partners.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 20).map(([name, n]) => ({ name, copublications: n })),
-      works: list,
-      // The shared base's affiliation strings matched to it (as the caller's corrections decide), each with how: what an analyst corrects.
-      affiliations: await store.all(
-        `SELECT ri.raw, ri.tier, ri.evidence, count(*)::INTEGER AS uses FROM resolution_institutions ri JOIN affiliations a ON a.raw = ri.raw
+    async (request) =>
+      evidence.read(actorOf(request), async (store) => {
+        const { rorId } = request.params as { rorId: string };
+        const q = request.query as { region: string; partner: string; china_hk?: boolean; china_mo?: boolean };
+        const institution = await store.one('SELECT ror_id, name, country_code, city, status, types, parents, children FROM institutions WHERE ror_id = $1', [rorId]);
+        if (!institution) throw new NotFoundError(`no institution ${rorId} in the loaded registry`);
+        const catalogue = catalogueFor(q);
+        // The institution's co-publications between the two regions (it may sit on either side).
+        const works = await runIndicator(store, catalogue, options.taxonomy, { name: 'works', regions: [q.region, q.partner], filters: { from: null, to: null, rollUp: false, field: null }, limit: 1000, institution: rorId });
+        const list = works as { year: number; workId: string; title: string | null; institutions: string[] }[];
+        const byYear = new Map<number, number>();
+        const partners = new Map<string, number>();
+        for (const w of list) {
+          byYear.set(w.year, (byYear.get(w.year) ?? 0) + 1);
+          for (const name of w.institutions) if (name !== institution.name) partners.set(name, (partners.get(name) ?? 0) + 1);
+        }
+        return {
+          institution,
+          regions: [q.region.toUpperCase(), q.partner.toUpperCase()],
+          chinaScope: chinaScopeNote(catalogue.settings),
+          copublicationsByYear: [...byYear.entries()].sort((a, b) => a[0] - b[0]).map(([year, n]) => ({ year, copublications: n })),
+          partners: [...partners.entries()]
+            .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+            .slice(0, 20)
+            .map(([name, n]) => ({ name, copublications: n })),
+          works: list,
+          // The shared base's affiliation strings matched to it (as the caller's corrections decide), each with how: what an analyst corrects.
+          affiliations: await store.all(
+            `SELECT ri.raw, ri.tier, ri.evidence, count(*)::INTEGER AS uses FROM resolution_institutions ri JOIN affiliations a ON a.raw = ri.raw
          WHERE ri.ror_id = $1 AND ri.unit_of IS NULL GROUP BY ALL ORDER BY uses DESC, ri.raw LIMIT 100`,
-        [rorId],
-      ),
-    };
-  }));
+            [rorId],
+          ),
+        };
+      }),
+  );
 
   app.get('/api/facts', { schema: { description: "The source brief's published facts against the loaded data" } }, async (request) => evidence.read(actorOf(request), (store) => checkFacts(store, catalogueFor({}))));
 
@@ -286,14 +316,29 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       throw e;
     }));
   const exchange = new ExchangeService(options.db, new Set(catalogueFor({}).regions.get('EU27AC')?.countries ?? []), options.exchange?.feeds);
-  registerScreeningRoutes(app, evidence, options.store, options.taxonomy, () => [...(catalogueFor({}).regions.get('EU27AC')?.countries ?? [])], (actor, fileId) => findUpload(options.store, options.db, actor, fileId), screening, (actor, query, hits) => exchange.namesakeVerdicts(actor.orgId, query, hits));
+  registerScreeningRoutes(
+    app,
+    evidence,
+    options.store,
+    options.taxonomy,
+    () => [...(catalogueFor({}).regions.get('EU27AC')?.countries ?? [])],
+    (actor, fileId) => findUpload(options.store, options.db, actor, fileId),
+    screening,
+    (actor, query, hits) => exchange.namesakeVerdicts(actor.orgId, query, hits),
+  );
   const forgetScreening = () => {
     screeningIndex = null;
   };
-  registerMatchingRoutes(app, options.db, options.store, async () => (await screening()).resolver, () => {
-    retired.push(Promise.allSettled(answers.values()));
-    answers.clear();
-  });
+  registerMatchingRoutes(
+    app,
+    options.db,
+    options.store,
+    async () => (await screening()).resolver,
+    () => {
+      retired.push(Promise.allSettled(answers.values()));
+      answers.clear();
+    },
+  );
   registerAccountRoutes(app, accounts, options.db);
   // The assessor loads the registry, lists and rulebook once, on first use.
   let servicesReady: Promise<{ cases: CaseService; assessor: Assessor }> | null = null;
@@ -317,9 +362,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const mailer = options.monitoring?.mail ? new MailSender(options.db, options.monitoring.mail) : null;
   const checks = new Set<Promise<unknown>>();
   const check = (): Promise<void> => {
-    const run = monitor.check().then(() => Promise.all([sender.tick(), mailer?.tick()]), (e: Error) => console.error(`monitor: ${e.message}`))
+    const run = monitor
+      .check()
+      .then(
+        () => Promise.all([sender.tick(), mailer?.tick()]),
+        (e: Error) => console.error(`monitor: ${e.message}`),
+      )
       // Subscribed feeds due a pull (their schedule is kept with the subscription).
-      .then(() => pullDue(exchange, EXCHANGE_SCHEDULER, () => (options.home ? publisherOf(feedIdentity(options.home)) : undefined))).then(() => undefined, (e: Error) => console.error(`exchange pull: ${e.message}`));
+      .then(() => pullDue(exchange, EXCHANGE_SCHEDULER, () => (options.home ? publisherOf(feedIdentity(options.home)) : undefined)))
+      .then(
+        () => undefined,
+        (e: Error) => console.error(`exchange pull: ${e.message}`),
+      );
     checks.add(run);
     void run.finally(() => checks.delete(run));
     return run;
@@ -351,7 +405,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     registerUploadRoutes(app, new Uploads(options.store, options.db, workflow, home, options.uploadLimit ?? 200 * 1024 * 1024));
   }
   registerCaseRoutes(app, services);
-  registerExchangeRoutes(app, { service: exchange, home: options.home, lists: () => screening().then((c) => c.lists, () => []) });
+  registerExchangeRoutes(app, {
+    service: exchange,
+    home: options.home,
+    lists: () =>
+      screening().then(
+        (c) => c.lists,
+        () => [],
+      ),
+  });
 
   // The console's ingest or list load (a command forwarded by src/cli/console-link.ts) changed the
   // shared evidence: answers, the screening index and the assessor are worked out again.

@@ -10,7 +10,23 @@ import type { Actor } from '../service/authorize.ts';
  * address is the credential (src/server/alert-routes.ts), and it opens that feed and nothing else;
  * so is the one-click unsubscribe of alert mails (RFC 8058), whose token only turns that mail off.
  */
-export const PUBLIC_ROUTES = new Set(['GET /feeds/:feed', 'POST /unsubscribe/:token', 'GET /health', 'GET /ready', 'POST /api/login', 'POST /api/login/code', 'GET /', 'GET /app.js', 'GET /charts.js', 'GET /cases.js', 'GET /account.js', 'GET /kb.js', 'GET /exchange.js', 'GET /exchange/feed/:file', 'GET /style.css']);
+export const PUBLIC_ROUTES = new Set([
+  'GET /feeds/:feed',
+  'POST /unsubscribe/:token',
+  'GET /health',
+  'GET /ready',
+  'POST /api/login',
+  'POST /api/login/code',
+  'GET /',
+  'GET /app.js',
+  'GET /charts.js',
+  'GET /cases.js',
+  'GET /account.js',
+  'GET /kb.js',
+  'GET /exchange.js',
+  'GET /exchange/feed/:file',
+  'GET /style.css',
+]);
 
 export const SESSION_COOKIE = 'derisk_session';
 /** A browser that logged in to an account before: its logins are throttled apart from strangers'. */

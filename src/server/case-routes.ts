@@ -42,18 +42,26 @@ export function registerCaseRoutes(app: FastifyInstance, services: () => Promise
     };
   });
 
-  app.post('/api/assess', { schema: { description: 'Assesses a case given in the body without storing it (the verdict, criteria, evidence and plan)', body: CaseDocument, querystring: { type: 'object', additionalProperties: false, properties: { as_of: asOf } } }, validatorCompiler: caseBody }, async (request) => {
-    const { cases } = await services();
-    return cases.assessUnsaved(actorOf(request), request.body, (request.query as { as_of?: string }).as_of ?? today());
-  });
+  app.post(
+    '/api/assess',
+    { schema: { description: 'Assesses a case given in the body without storing it (the verdict, criteria, evidence and plan)', body: CaseDocument, querystring: { type: 'object', additionalProperties: false, properties: { as_of: asOf } } }, validatorCompiler: caseBody },
+    async (request) => {
+      const { cases } = await services();
+      return cases.assessUnsaved(actorOf(request), request.body, (request.query as { as_of?: string }).as_of ?? today());
+    },
+  );
 
   app.get('/api/cases', { schema: { description: "Cases of the caller's organisation and cases shared with it" } }, async (request) => (await services()).cases.list(actorOf(request)));
 
-  app.post('/api/cases', { schema: { description: 'Stores a new case; an Idempotency-Key header makes a retried request create it once', body: CaseDocument, headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 100 } } } }, validatorCompiler: caseBody }, async (request, reply) => {
-    const key = request.headers['idempotency-key'];
-    const r = await (await services()).cases.create(actorOf(request), request.body, typeof key === 'string' ? key : null);
-    return reply.code(r.created ? 201 : 200).send(r);
-  });
+  app.post(
+    '/api/cases',
+    { schema: { description: 'Stores a new case; an Idempotency-Key header makes a retried request create it once', body: CaseDocument, headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 100 } } } }, validatorCompiler: caseBody },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      const r = await (await services()).cases.create(actorOf(request), request.body, typeof key === 'string' ? key : null);
+      return reply.code(r.created ? 201 : 200).send(r);
+    },
+  );
 
   app.get('/api/cases/:id', { schema: { description: 'A case, its verdicts and the notes of the caller’s organisation', params: id } }, async (request) => {
     const actor = actorOf(request);
@@ -94,31 +102,58 @@ export function registerCaseRoutes(app: FastifyInstance, services: () => Promise
   };
   app.get('/api/assessments/:id/report', { schema: { description: 'The report to file, as HTML', params: id } }, async (request, reply) =>
     // Inline styles only: the report is a document, served with its own strict policy.
-    reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'").send(await report(request)),
+    reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+      .send(await report(request)),
   );
   app.get('/api/assessments/:id/report.pdf', { schema: { description: 'The report to file, as PDF (printed by Chromium on the server)', params: id } }, async (request, reply) => {
     const pdf = await reportPdf(await report(request));
-    return reply.type('application/pdf').header('content-disposition', `attachment; filename="derisk-assessment-${(request.params as { id: string }).id}.pdf"`).send(pdf);
+    return reply
+      .type('application/pdf')
+      .header('content-disposition', `attachment; filename="derisk-assessment-${(request.params as { id: string }).id}.pdf"`)
+      .send(pdf);
   });
 
-  app.get('/api/assessments/:id/decision', { schema: { description: "A verdict's sign-off: {decision, conditions, decidedBy, decidedByName, decidedAt}, or null", params: id } }, async (request) =>
-    (await services()).cases.decision(actorOf(request), (request.params as { id: string }).id),
+  app.get('/api/assessments/:id/decision', { schema: { description: "A verdict's sign-off: {decision, conditions, decidedBy, decidedByName, decidedAt}, or null", params: id } }, async (request) => (await services()).cases.decision(actorOf(request), (request.params as { id: string }).id));
+  app.post(
+    '/api/assessments/:id/decision',
+    {
+      schema: {
+        description: 'Signs a verdict off, once (officer): approved, approved-with-conditions (with conditions) or rejected',
+        params: id,
+        body: { type: 'object', additionalProperties: false, required: ['decision'], properties: { decision: { type: 'string', enum: [...DECISIONS] }, conditions: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 2000 } } } },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { decision: string; conditions?: string[] };
+      return reply.code(201).send(await (await services()).cases.decide(actorOf(request), (request.params as { id: string }).id, body));
+    },
   );
-  app.post('/api/assessments/:id/decision', { schema: { description: 'Signs a verdict off, once (officer): approved, approved-with-conditions (with conditions) or rejected', params: id, body: { type: 'object', additionalProperties: false, required: ['decision'], properties: { decision: { type: 'string', enum: [...DECISIONS] }, conditions: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 2000 } } } } } }, async (request, reply) => {
-    const body = request.body as { decision: string; conditions?: string[] };
-    return reply.code(201).send(await (await services()).cases.decide(actorOf(request), (request.params as { id: string }).id, body));
-  });
 
-  app.post('/api/cases/:id/share', { schema: { description: 'Shares a case (read only) with another organisation (officer)', params: id, body: { type: 'object', additionalProperties: false, required: ['organisation'], properties: { organisation: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,40}$' } } } } }, async (request) => {
-    await (await services()).cases.share(actorOf(request), (request.params as { id: string }).id, (request.body as { organisation: string }).organisation);
-    return { ok: true };
-  });
+  app.post(
+    '/api/cases/:id/share',
+    { schema: { description: 'Shares a case (read only) with another organisation (officer)', params: id, body: { type: 'object', additionalProperties: false, required: ['organisation'], properties: { organisation: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,40}$' } } } } },
+    async (request) => {
+      await (await services()).cases.share(actorOf(request), (request.params as { id: string }).id, (request.body as { organisation: string }).organisation);
+      return { ok: true };
+    },
+  );
 
-  app.delete('/api/cases/:id/share/:organisation', { schema: { description: 'Takes back a share: the organisation loses sight of the case at once (officer)', params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, organisation: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,40}$' } }, required: ['id', 'organisation'] } } }, async (request) => {
-    const { id: caseId, organisation } = request.params as { id: string; organisation: string };
-    await (await services()).cases.unshare(actorOf(request), caseId, organisation);
-    return { ok: true };
-  });
+  app.delete(
+    '/api/cases/:id/share/:organisation',
+    {
+      schema: {
+        description: 'Takes back a share: the organisation loses sight of the case at once (officer)',
+        params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, organisation: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,40}$' } }, required: ['id', 'organisation'] },
+      },
+    },
+    async (request) => {
+      const { id: caseId, organisation } = request.params as { id: string; organisation: string };
+      await (await services()).cases.unshare(actorOf(request), caseId, organisation);
+      return { ok: true };
+    },
+  );
 
   app.post('/api/cases/:id/notes', { schema: { description: 'Adds a note to a case', params: id, body: { type: 'object', additionalProperties: false, required: ['body'], properties: { body: { type: 'string', minLength: 1, maxLength: 10000 } } } } }, async (request, reply) => {
     const noteId = await (await services()).cases.addNote(actorOf(request), (request.params as { id: string }).id, (request.body as { body: string }).body);

@@ -39,59 +39,78 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
 
   app.get('/api/exchange/items', { schema: { description: "Your organisation's notes, namesake decisions and verdicts, with how far each may travel (distribution and TLP)" } }, async (request) => service.items(actorOf(request)));
 
-  app.post('/api/exchange/notes', {
-    schema: {
-      description: 'A note on an entity: a list entry (`<list>/<entry>`), a ROR id or a name as written, with an optional opinion (0–100, 50 neutral). Kept in your organisation until shared (analyst)',
-      body: {
-        type: 'object', additionalProperties: false, required: ['subject', 'text'],
-        properties: {
-          subject: { type: 'object', additionalProperties: false, required: ['kind', 'value'], properties: { kind: { type: 'string', enum: ['entry', 'ror', 'name'] }, value: { type: 'string', minLength: 1, maxLength: 500 } } },
-          text: { type: 'string', minLength: 1, maxLength: 20_000 },
-          opinion: { type: ['integer', 'null'], minimum: 0, maximum: 100 },
+  app.post(
+    '/api/exchange/notes',
+    {
+      schema: {
+        description: 'A note on an entity: a list entry (`<list>/<entry>`), a ROR id or a name as written, with an optional opinion (0–100, 50 neutral). Kept in your organisation until shared (analyst)',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['subject', 'text'],
+          properties: {
+            subject: { type: 'object', additionalProperties: false, required: ['kind', 'value'], properties: { kind: { type: 'string', enum: ['entry', 'ror', 'name'] }, value: { type: 'string', minLength: 1, maxLength: 500 } } },
+            text: { type: 'string', minLength: 1, maxLength: 20_000 },
+            opinion: { type: ['integer', 'null'], minimum: 0, maximum: 100 },
+          },
         },
       },
     },
-  }, async (request, reply) => {
-    const actor = actorOf(request);
-    authorize(actor, 'exchange.note');
-    const body = request.body as { subject: { kind: Subject['kind']; value: string }; text: string; opinion?: number | null };
-    let subject: Subject = { kind: body.subject.kind, value: body.subject.value.trim(), label: body.subject.value.trim() };
-    if (subject.kind === 'entry') {
-      const { list, entry } = findListEntry(await options.lists(), subject.value);
-      subject = { kind: 'entry', value: `${list.id}/${entry.id}`, label: entry.name };
-    } else if (subject.kind === 'ror') {
-      const ror = subject.value.replace(/^https?:\/\/ror\.org\//, '');
-      if (!/^0[a-z0-9]{6}\d{2}$/.test(ror)) return reply.code(400).send({ error: 'bad request', message: `subject: ${JSON.stringify(subject.value)} is not a ROR id` });
-      subject = { kind: 'ror', value: ror, label: ror };
-    }
-    return reply.code(201).send({ id: await service.addNote(actor, subject, body.text, body.opinion ?? null) });
-  });
-
-  app.post('/api/exchange/namesakes', {
-    schema: {
-      description: '"This string is not that listed entity", with the reason; shown beside the hit in screening, never removing it (analyst)',
-      body: { type: 'object', additionalProperties: false, required: ['name', 'entry', 'reason'], properties: { name: { type: 'string', minLength: 1, maxLength: 500 }, entry: { type: 'string', minLength: 3, maxLength: 300, description: '<list id>/<entry id>' }, reason: { type: 'string', minLength: 1, maxLength: 5000 } } },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      authorize(actor, 'exchange.note');
+      const body = request.body as { subject: { kind: Subject['kind']; value: string }; text: string; opinion?: number | null };
+      let subject: Subject = { kind: body.subject.kind, value: body.subject.value.trim(), label: body.subject.value.trim() };
+      if (subject.kind === 'entry') {
+        const { list, entry } = findListEntry(await options.lists(), subject.value);
+        subject = { kind: 'entry', value: `${list.id}/${entry.id}`, label: entry.name };
+      } else if (subject.kind === 'ror') {
+        const ror = subject.value.replace(/^https?:\/\/ror\.org\//, '');
+        if (!/^0[a-z0-9]{6}\d{2}$/.test(ror)) return reply.code(400).send({ error: 'bad request', message: `subject: ${JSON.stringify(subject.value)} is not a ROR id` });
+        subject = { kind: 'ror', value: ror, label: ror };
+      }
+      return reply.code(201).send({ id: await service.addNote(actor, subject, body.text, body.opinion ?? null) });
     },
-  }, async (request, reply) => {
-    const actor = actorOf(request);
-    authorize(actor, 'exchange.note');
-    const body = request.body as { name: string; entry: string; reason: string };
-    const { list, entry } = findListEntry(await options.lists(), body.entry);
-    return reply.code(201).send({ id: await service.decideNamesake(actor, { name: body.name, listId: list.id, entryId: entry.id, entryName: entry.name, reason: body.reason }) });
-  });
+  );
 
-  app.put('/api/exchange/sharing/:kind/:id', {
-    schema: {
-      description: 'How far one of your organisation\'s items may travel: distribution (organisation, community, everyone) and TLP 2.0 marking; TLP:RED never leaves the installation. Audited (officer)',
-      params: itemParams,
-      body: { type: 'object', additionalProperties: false, required: ['distribution', 'tlp'], properties: { distribution: { type: 'string', enum: [...DISTRIBUTIONS] }, tlp: { type: 'string', enum: [...TLPS] } } },
+  app.post(
+    '/api/exchange/namesakes',
+    {
+      schema: {
+        description: '"This string is not that listed entity", with the reason; shown beside the hit in screening, never removing it (analyst)',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name', 'entry', 'reason'],
+          properties: { name: { type: 'string', minLength: 1, maxLength: 500 }, entry: { type: 'string', minLength: 3, maxLength: 300, description: '<list id>/<entry id>' }, reason: { type: 'string', minLength: 1, maxLength: 5000 } },
+        },
+      },
     },
-  }, async (request) => {
-    const { kind, id } = request.params as { kind: ItemKind; id: string };
-    const sharing = request.body as { distribution: Distribution; tlp: Tlp };
-    await service.share(actorOf(request), kind, id, sharing);
-    return { kind, id, ...sharing };
-  });
+    async (request, reply) => {
+      const actor = actorOf(request);
+      authorize(actor, 'exchange.note');
+      const body = request.body as { name: string; entry: string; reason: string };
+      const { list, entry } = findListEntry(await options.lists(), body.entry);
+      return reply.code(201).send({ id: await service.decideNamesake(actor, { name: body.name, listId: list.id, entryId: entry.id, entryName: entry.name, reason: body.reason }) });
+    },
+  );
+
+  app.put(
+    '/api/exchange/sharing/:kind/:id',
+    {
+      schema: {
+        description: "How far one of your organisation's items may travel: distribution (organisation, community, everyone) and TLP 2.0 marking; TLP:RED never leaves the installation. Audited (officer)",
+        params: itemParams,
+        body: { type: 'object', additionalProperties: false, required: ['distribution', 'tlp'], properties: { distribution: { type: 'string', enum: [...DISTRIBUTIONS] }, tlp: { type: 'string', enum: [...TLPS] } } },
+      },
+    },
+    async (request) => {
+      const { kind, id } = request.params as { kind: ItemKind; id: string };
+      const sharing = request.body as { distribution: Distribution; tlp: Tlp };
+      await service.share(actorOf(request), kind, id, sharing);
+      return { kind, id, ...sharing };
+    },
+  );
 
   app.delete('/api/exchange/sharing/:kind/:id', { schema: { description: 'Stops sharing an item: back to your organisation only. Audited (officer)', params: itemParams } }, async (request, reply) => {
     const { kind, id } = request.params as { kind: ItemKind; id: string };
@@ -104,70 +123,98 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     return service.received();
   });
 
-  app.post('/api/exchange/publish', {
-    schema: {
-      description: `Publishes the installation's signed feed at ${EXCHANGE_FEED_ROUTE.replace(':file', '')} (public, as a MISP feed): items shared with the audience at markings up to tlp; anonymised verdicts only where k organisations assessed the partner (admin)`,
-      body: { type: 'object', additionalProperties: false, properties: { tlp: { type: 'string', enum: [...EXPORTABLE_TLPS], default: 'green' }, audience: { type: 'string', enum: ['community', 'everyone'], default: 'community' }, k: { type: 'integer', minimum: 2, maximum: 1000 } } },
+  app.post(
+    '/api/exchange/publish',
+    {
+      schema: {
+        description: `Publishes the installation's signed feed at ${EXCHANGE_FEED_ROUTE.replace(':file', '')} (public, as a MISP feed): items shared with the audience at markings up to tlp; anonymised verdicts only where k organisations assessed the partner (admin)`,
+        body: { type: 'object', additionalProperties: false, properties: { tlp: { type: 'string', enum: [...EXPORTABLE_TLPS], default: 'green' }, audience: { type: 'string', enum: ['community', 'everyone'], default: 'community' }, k: { type: 'integer', minimum: 2, maximum: 1000 } } },
+      },
     },
-  }, async (request) => {
-    if (!feedDir || !options.home) throw new ConflictError('this server has no DERISK_HOME: nowhere to keep the feed key and feed');
-    const body = (request.body ?? {}) as { tlp?: ExportableTlp; audience?: 'community' | 'everyone'; k?: number };
-    const outgoing = await service.outgoing(actorOf(request), { maxTlp: body.tlp ?? 'green', audience: body.audience ?? 'community', k: body.k ?? loadExchangePolicy().k });
-    const identity = feedIdentity(options.home);
-    const written = writeFeed(options.home, feedDir, mispEvents(publisherOf(identity), outgoing, await options.lists()));
-    return { ...written, publisher: identity.publisher, key: identity.publicKey, path: EXCHANGE_FEED_ROUTE.replace(':file', ''), notes: outgoing.notes.length, namesakes: outgoing.namesakes.length, assessments: outgoing.assessments.length, heldBack: outgoing.heldBack };
-  });
+    async (request) => {
+      if (!feedDir || !options.home) throw new ConflictError('this server has no DERISK_HOME: nowhere to keep the feed key and feed');
+      const body = (request.body ?? {}) as { tlp?: ExportableTlp; audience?: 'community' | 'everyone'; k?: number };
+      const outgoing = await service.outgoing(actorOf(request), { maxTlp: body.tlp ?? 'green', audience: body.audience ?? 'community', k: body.k ?? loadExchangePolicy().k });
+      const identity = feedIdentity(options.home);
+      const written = writeFeed(options.home, feedDir, mispEvents(publisherOf(identity), outgoing, await options.lists()));
+      return { ...written, publisher: identity.publisher, key: identity.publicKey, path: EXCHANGE_FEED_ROUTE.replace(':file', ''), notes: outgoing.notes.length, namesakes: outgoing.namesakes.length, assessments: outgoing.assessments.length, heldBack: outgoing.heldBack };
+    },
+  );
 
-  app.get('/api/exchange/ftm', {
-    schema: {
-      description: 'The loaded risk lists (all, or those named) as FollowTheMoney entities, one JSON object a line: an Organization and a Sanction per entry (admin, as publishing)',
-      querystring: { type: 'object', additionalProperties: false, properties: { list: { type: 'string', maxLength: 2000, description: 'list ids, separated by commas (default: every loaded list)' } } },
+  app.get(
+    '/api/exchange/ftm',
+    {
+      schema: {
+        description: 'The loaded risk lists (all, or those named) as FollowTheMoney entities, one JSON object a line: an Organization and a Sanction per entry (admin, as publishing)',
+        querystring: { type: 'object', additionalProperties: false, properties: { list: { type: 'string', maxLength: 2000, description: 'list ids, separated by commas (default: every loaded list)' } } },
+      },
     },
-  }, async (request, reply) => {
-    const only = (request.query as { list?: string }).list?.split(',').map((id) => id.trim()).filter(Boolean) ?? [];
-    const { entities } = exportFtm(actorOf(request), await options.lists(), only);
-    return reply.type('application/x-ndjson; charset=utf-8').header('content-disposition', 'attachment; filename="derisk-lists.ftm.json"').send(ftmJsonLines(entities));
-  });
+    async (request, reply) => {
+      const only =
+        (request.query as { list?: string }).list
+          ?.split(',')
+          .map((id) => id.trim())
+          .filter(Boolean) ?? [];
+      const { entities } = exportFtm(actorOf(request), await options.lists(), only);
+      return reply.type('application/x-ndjson; charset=utf-8').header('content-disposition', 'attachment; filename="derisk-lists.ftm.json"').send(ftmJsonLines(entities));
+    },
+  );
 
   // Public in auth.ts: another installation reads it without an account here, and trusts it by its signature.
-  app.get(EXCHANGE_FEED_ROUTE, {
-    schema: { description: "A file of this installation's published feed (manifest.json, manifest.json.sig, <event uuid>.json)", security: [], params: { type: 'object', required: ['file'], properties: { file: { type: 'string', pattern: FEED_FILE } } } },
-  }, async (request, reply) => {
-    const file = (request.params as { file: string }).file;
-    const path = feedDir && join(feedDir, file);
-    if (!path || !existsSync(path)) return reply.code(404).send({ error: 'not found', message: `no ${file} in this installation's feed (nothing published yet?)` });
-    return reply.type('application/json').send(readFileSync(path));
-  });
+  app.get(
+    EXCHANGE_FEED_ROUTE,
+    {
+      schema: { description: "A file of this installation's published feed (manifest.json, manifest.json.sig, <event uuid>.json)", security: [], params: { type: 'object', required: ['file'], properties: { file: { type: 'string', pattern: FEED_FILE } } } },
+    },
+    async (request, reply) => {
+      const file = (request.params as { file: string }).file;
+      const path = feedDir && join(feedDir, file);
+      if (!path || !existsSync(path)) return reply.code(404).send({ error: 'not found', message: `no ${file} in this installation's feed (nothing published yet?)` });
+      return reply.type('application/json').send(readFileSync(path));
+    },
+  );
 
   app.get('/api/exchange/subscriptions', { schema: { description: 'Feeds this installation subscribes to, with their schedule and what the last pull came to (admin)' } }, async (request) => service.listSubscriptions(actorOf(request)));
 
-  app.post('/api/exchange/subscriptions', {
-    schema: {
-      description: "Subscribes to another installation's feed by its URL, trusting only the given key (as its `derisk exchange keys` prints it); with every, the server pulls it on that schedule (admin)",
-      body: { type: 'object', additionalProperties: false, required: ['url', 'key'], properties: { url: { type: 'string', pattern: '^https?://', maxLength: 2000 }, key: { type: 'string', maxLength: 100 }, every } },
+  app.post(
+    '/api/exchange/subscriptions',
+    {
+      schema: {
+        description: "Subscribes to another installation's feed by its URL, trusting only the given key (as its `derisk exchange keys` prints it); with every, the server pulls it on that schedule (admin)",
+        body: { type: 'object', additionalProperties: false, required: ['url', 'key'], properties: { url: { type: 'string', pattern: '^https?://', maxLength: 2000 }, key: { type: 'string', maxLength: 100 }, every } },
+      },
     },
-  }, async (request, reply) => {
-    const actor = actorOf(request);
-    const body = request.body as { url: string; key: string; every?: number | null };
-    const keyId = keyIdOf(body.key);
-    const id = await service.subscribe(actor, body.url, body.key.trim(), keyId, body.every ?? null);
-    return reply.code(201).send(await service.subscription(actor, id));
-  });
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const body = request.body as { url: string; key: string; every?: number | null };
+      const keyId = keyIdOf(body.key);
+      const id = await service.subscribe(actor, body.url, body.key.trim(), keyId, body.every ?? null);
+      return reply.code(201).send(await service.subscription(actor, id));
+    },
+  );
 
-  app.put('/api/exchange/subscriptions/:id/schedule', {
-    schema: { description: 'Pulls the feed every so many minutes, or (null) only when asked (admin)', params: uuidParams, body: { type: 'object', additionalProperties: false, required: ['every'], properties: { every } } },
-  }, async (request) => {
-    const actor = actorOf(request);
-    const id = (request.params as { id: string }).id;
-    await service.schedule(actor, id, (request.body as { every: number | null }).every);
-    return service.subscription(actor, id);
-  });
+  app.put(
+    '/api/exchange/subscriptions/:id/schedule',
+    {
+      schema: { description: 'Pulls the feed every so many minutes, or (null) only when asked (admin)', params: uuidParams, body: { type: 'object', additionalProperties: false, required: ['every'], properties: { every } } },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const id = (request.params as { id: string }).id;
+      await service.schedule(actor, id, (request.body as { every: number | null }).every);
+      return service.subscription(actor, id);
+    },
+  );
 
-  app.post('/api/exchange/subscriptions/:id/pull', {
-    schema: { description: 'Pulls the feed now: verified against its key, its files against the signed manifest, its sequence against the last taken; a feed that fails is refused whole (422) with the reason (admin)', params: uuidParams },
-  }, async (request, reply) => {
-    const actor = actorOf(request);
-    const outcome = await pullSubscription(service, actor, await service.subscription(actor, (request.params as { id: string }).id), options.home ? publisherOf(feedIdentity(options.home)) : undefined);
-    return outcome.status === 'refused' ? reply.code(422).send({ error: 'feed refused', message: outcome.reason, outcome }) : outcome;
-  });
+  app.post(
+    '/api/exchange/subscriptions/:id/pull',
+    {
+      schema: { description: 'Pulls the feed now: verified against its key, its files against the signed manifest, its sequence against the last taken; a feed that fails is refused whole (422) with the reason (admin)', params: uuidParams },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const outcome = await pullSubscription(service, actor, await service.subscription(actor, (request.params as { id: string }).id), options.home ? publisherOf(feedIdentity(options.home)) : undefined);
+      return outcome.status === 'refused' ? reply.code(422).send({ error: 'feed refused', message: outcome.reason, outcome }) : outcome;
+    },
+  );
 }

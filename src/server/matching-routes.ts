@@ -31,41 +31,69 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
 
   app.get('/api/match/corrections', { schema: { description: "Your organisation's corrections to affiliation matching, oldest first, with how far each is shared" } }, async (request) => new MatchCorrections(db, () => undefined).list(actorOf(request)));
 
-  app.post('/api/match/corrections', {
-    schema: {
-      description: "Records a correction for your organisation (analysts and up; audited): verdict is (\"this string is that institution\"), not (\"is not that one\") or none (\"names no registry institution\", no ror). It applies to the same string however it is cased or punctuated, at once, to your organisation's indicators, institution profiles, portfolios and assessments (applied: strings resolved again, works counted again), never to another organisation's.",
-      body: { type: 'object', additionalProperties: false, required: ['string', 'verdict', 'reason'], properties: { string: { type: 'string', minLength: 1, maxLength: 2000 }, verdict: { type: 'string', enum: ['is', 'not', 'none'] }, ror: { type: 'string', maxLength: 40 }, reason: { type: 'string', minLength: 1, maxLength: 5000 } } },
+  app.post(
+    '/api/match/corrections',
+    {
+      schema: {
+        description:
+          'Records a correction for your organisation (analysts and up; audited): verdict is ("this string is that institution"), not ("is not that one") or none ("names no registry institution", no ror). It applies to the same string however it is cased or punctuated, at once, to your organisation\'s indicators, institution profiles, portfolios and assessments (applied: strings resolved again, works counted again), never to another organisation\'s.',
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['string', 'verdict', 'reason'],
+          properties: { string: { type: 'string', minLength: 1, maxLength: 2000 }, verdict: { type: 'string', enum: ['is', 'not', 'none'] }, ror: { type: 'string', maxLength: 40 }, reason: { type: 'string', minLength: 1, maxLength: 5000 } },
+        },
+      },
     },
-  }, async (request, reply) => {
-    const body = request.body as { string: string; verdict: 'is' | 'not' | 'none'; ror?: string; reason: string };
-    const { service } = await corrections();
-    const actor = actorOf(request);
-    const correction = await service.correct(actor, { raw: body.string, verdict: body.verdict, rorId: body.ror ?? null, reason: body.reason });
-    return reply.code(201).send({ ...correction, applied: await apply(actor.orgId) });
-  });
+    async (request, reply) => {
+      const body = request.body as { string: string; verdict: 'is' | 'not' | 'none'; ror?: string; reason: string };
+      const { service } = await corrections();
+      const actor = actorOf(request);
+      const correction = await service.correct(actor, { raw: body.string, verdict: body.verdict, rorId: body.ror ?? null, reason: body.reason });
+      return reply.code(201).send({ ...correction, applied: await apply(actor.orgId) });
+    },
+  );
 
-  app.post('/api/match/apply', {
-    schema: { description: "Resolves again every evidence string your organisation's corrections (and those shared with it) decide, and counts their works again, in your organisation's view only (analysts and up): after corrections were shared with you or recorded from the console" },
-  }, async (request) => {
-    const actor = actorOf(request);
-    authorize(actor, 'match.correct');
-    return apply(actor.orgId);
-  });
+  app.post(
+    '/api/match/apply',
+    {
+      schema: { description: "Resolves again every evidence string your organisation's corrections (and those shared with it) decide, and counts their works again, in your organisation's view only (analysts and up): after corrections were shared with you or recorded from the console" },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      authorize(actor, 'match.correct');
+      return apply(actor.orgId);
+    },
+  );
 
-  app.get('/api/match/received', { schema: { description: "Match corrections other installations shared through the feeds this one pulls, each saying whether your organisation accepted it" } }, async (request) => (await corrections()).service.receivedFor(actorOf(request)));
+  app.get('/api/match/received', { schema: { description: 'Match corrections other installations shared through the feeds this one pulls, each saying whether your organisation accepted it' } }, async (request) => (await corrections()).service.receivedFor(actorOf(request)));
 
-  app.post('/api/match/received/:uuid/accept', {
-    schema: { description: "Accepts a received correction for your organisation (analysts and up; audited): it joins the corrections in force, below your own, and applies at once to your organisation's view (applied: strings, works)", params: { type: 'object', required: ['uuid'], properties: { uuid: { type: 'string', maxLength: 100 } } } },
-  }, async (request) => {
-    const actor = actorOf(request);
-    const accepted = await (await corrections()).service.accept(actor, (request.params as { uuid: string }).uuid);
-    return { ...accepted, applied: await apply(actor.orgId) };
-  });
+  app.post(
+    '/api/match/received/:uuid/accept',
+    {
+      schema: {
+        description: "Accepts a received correction for your organisation (analysts and up; audited): it joins the corrections in force, below your own, and applies at once to your organisation's view (applied: strings, works)",
+        params: { type: 'object', required: ['uuid'], properties: { uuid: { type: 'string', maxLength: 100 } } },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const accepted = await (await corrections()).service.accept(actor, (request.params as { uuid: string }).uuid);
+      return { ...accepted, applied: await apply(actor.orgId) };
+    },
+  );
 
-  app.get('/api/match/resolve', {
-    schema: { description: "One affiliation string resolved for your organisation: its corrections (and those other organisations shared) decide before matching; each match says how it was made", querystring: { type: 'object', additionalProperties: false, required: ['q'], properties: { q: { type: 'string', minLength: 1, maxLength: 2000 } } } },
-  }, async (request) => {
-    const { r, service } = await corrections();
-    return service.resolveFor(actorOf(request), r, (request.query as { q: string }).q);
-  });
+  app.get(
+    '/api/match/resolve',
+    {
+      schema: {
+        description: 'One affiliation string resolved for your organisation: its corrections (and those other organisations shared) decide before matching; each match says how it was made',
+        querystring: { type: 'object', additionalProperties: false, required: ['q'], properties: { q: { type: 'string', minLength: 1, maxLength: 2000 } } },
+      },
+    },
+    async (request) => {
+      const { r, service } = await corrections();
+      return service.resolveFor(actorOf(request), r, (request.query as { q: string }).q);
+    },
+  );
 }

@@ -28,45 +28,63 @@ export function registerUploadRoutes(app: FastifyInstance, uploads: Uploads): vo
       }
     };
 
-    scope.post('/api/uploads', {
-      onRequest: refuseEarly,
-      schema: {
-        description:
-          "Ingests a publication export sent as the raw body into the caller's organisation's own evidence (never into the shared base, indicators or verdicts). Answers 201 with the result when done, or at once 202 with a job to poll when sent with Prefer: respond-async",
-        querystring: { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { type: 'string', enum: ['openalex', 'wos', 'scopus'] } } },
-        headers: { type: 'object', properties: { prefer: { type: 'string', maxLength: 200 } } },
+    scope.post(
+      '/api/uploads',
+      {
+        onRequest: refuseEarly,
+        schema: {
+          description: "Ingests a publication export sent as the raw body into the caller's organisation's own evidence (never into the shared base, indicators or verdicts). Answers 201 with the result when done, or at once 202 with a job to poll when sent with Prefer: respond-async",
+          querystring: { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { type: 'string', enum: ['openalex', 'wos', 'scopus'] } } },
+          headers: { type: 'object', properties: { prefer: { type: 'string', maxLength: 200 } } },
+        },
       },
-    }, async (request, reply) => {
-      const kind = (request.query as { kind: WorkKind }).kind;
-      if (!request.body || typeof (request.body as Readable).pipe !== 'function') return reply.code(415).send({ error: 'unsupported media type', message: 'send the export as the request body (Content-Type: application/octet-stream)' });
-      const { job, done } = await uploads.upload(actorOf(request), kind, request.body as Readable);
-      if (/\brespond-async\b/.test(String(request.headers.prefer ?? ''))) {
-        return reply.code(202).header('location', `/api/uploads/jobs/${job}`).send({ job, status: uploads.jobs.get(actorOf(request).orgId, job)?.status ?? 'queued', poll: `/api/uploads/jobs/${job}` });
-      }
-      const view = await done;
-      if (view.error) return reply.code(view.error.status).send({ error: view.error.status === 422 ? 'unprocessable' : 'failed', message: view.error.message, job });
-      return reply.code(201).send({ ...view.result!, job });
-    });
+      async (request, reply) => {
+        const kind = (request.query as { kind: WorkKind }).kind;
+        if (!request.body || typeof (request.body as Readable).pipe !== 'function') return reply.code(415).send({ error: 'unsupported media type', message: 'send the export as the request body (Content-Type: application/octet-stream)' });
+        const { job, done } = await uploads.upload(actorOf(request), kind, request.body as Readable);
+        if (/\brespond-async\b/.test(String(request.headers.prefer ?? ''))) {
+          return reply
+            .code(202)
+            .header('location', `/api/uploads/jobs/${job}`)
+            .send({ job, status: uploads.jobs.get(actorOf(request).orgId, job)?.status ?? 'queued', poll: `/api/uploads/jobs/${job}` });
+        }
+        const view = await done;
+        if (view.error) return reply.code(view.error.status).send({ error: view.error.status === 422 ? 'unprocessable' : 'failed', message: view.error.message, job });
+        return reply.code(201).send({ ...view.result!, job });
+      },
+    );
   });
 
   app.get('/api/uploads', { schema: { description: "The caller's organisation's uploads and those shared with it" } }, async (request) => uploads.list(actorOf(request)));
 
-  app.get('/api/uploads/jobs/:id', {
-    schema: { description: "An upload's ingest job: status, stage, progress per stage, the result or the error", params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } },
-  }, async (request) => uploads.job(actorOf(request), (request.params as { id: string }).id));
-
-  app.get('/api/uploads/:fileId/quarantine', {
-    schema: { description: 'The records of an upload that were set aside, with the reason for each', params: { type: 'object', properties: { fileId: FILE_ID }, required: ['fileId'] } },
-  }, async (request) => uploads.quarantine(actorOf(request), (request.params as { fileId: string }).fileId));
-
-  app.post('/api/uploads/:fileId/share', {
-    schema: {
-      description: "Shares one of the organisation's uploads read-only with another organisation (officers; audited)",
-      params: { type: 'object', properties: { fileId: FILE_ID }, required: ['fileId'] },
-      body: { type: 'object', additionalProperties: false, required: ['organisation'], properties: { organisation: { type: 'string', minLength: 1, maxLength: 64 } } },
+  app.get(
+    '/api/uploads/jobs/:id',
+    {
+      schema: { description: "An upload's ingest job: status, stage, progress per stage, the result or the error", params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } },
     },
-  }, async (request) => {
-    await uploads.share(actorOf(request), (request.params as { fileId: string }).fileId, (request.body as { organisation: string }).organisation);
-    return { shared: true };
-  });
+    async (request) => uploads.job(actorOf(request), (request.params as { id: string }).id),
+  );
+
+  app.get(
+    '/api/uploads/:fileId/quarantine',
+    {
+      schema: { description: 'The records of an upload that were set aside, with the reason for each', params: { type: 'object', properties: { fileId: FILE_ID }, required: ['fileId'] } },
+    },
+    async (request) => uploads.quarantine(actorOf(request), (request.params as { fileId: string }).fileId),
+  );
+
+  app.post(
+    '/api/uploads/:fileId/share',
+    {
+      schema: {
+        description: "Shares one of the organisation's uploads read-only with another organisation (officers; audited)",
+        params: { type: 'object', properties: { fileId: FILE_ID }, required: ['fileId'] },
+        body: { type: 'object', additionalProperties: false, required: ['organisation'], properties: { organisation: { type: 'string', minLength: 1, maxLength: 64 } } },
+      },
+    },
+    async (request) => {
+      await uploads.share(actorOf(request), (request.params as { fileId: string }).fileId, (request.body as { organisation: string }).organisation);
+      return { shared: true };
+    },
+  );
 }

@@ -8,8 +8,7 @@ import { LoginThrottle, type ThrottleKey } from './throttle.ts';
 
 export { PasswordPolicyError } from './passwords.ts';
 
-const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, options, (e, key) => (e ? reject(e) : resolve(key))));
+const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) => new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, options, (e, key) => (e ? reject(e) : resolve(key))));
 
 // scrypt with N = 2^15, r = 8 (OWASP's minimum for scrypt): memory-hard, about 50 ms a guess here.
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };

@@ -81,8 +81,7 @@ const GENESIS = '0'.repeat(64);
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 // Entries written before the trail was sealed have neither row digests nor a MAC; their hash keeps its old form.
-const entryHash = (e: Omit<Stored, 'hash' | 'mac'>): string =>
-  sha256(JSON.stringify([e.seq, e.recorded_at, e.actor, e.org_id, e.action, e.target, e.detail, e.prev_hash, ...(e.row_digests === null ? [] : [e.row_digests])]));
+const entryHash = (e: Omit<Stored, 'hash' | 'mac'>): string => sha256(JSON.stringify([e.seq, e.recorded_at, e.actor, e.org_id, e.action, e.target, e.detail, e.prev_hash, ...(e.row_digests === null ? [] : [e.row_digests])]));
 
 /** The same value whichever database returns it (a boolean may come back as 0/1, a BIGINT as a number). */
 const canonical = (v: unknown): unknown => (v === null || v === undefined ? null : typeof v === 'boolean' ? Number(v) : typeof v === 'number' || typeof v === 'bigint' ? Number(v) : String(v));
@@ -129,10 +128,19 @@ export async function appendAudit(tx: AppTx, entry: AuditEntry): Promise<number>
   const hash = entryHash(row);
   const sealed = SEALS.get(tx);
   const mac = sealed ? macOf(sealed.seal, hash) : null;
-  await tx.query(
-    'INSERT INTO audit (seq, recorded_at, actor, org_id, action, target, detail, prev_hash, hash, row_digests, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
-    [row.seq, row.recorded_at, row.actor, row.org_id, row.action, row.target, row.detail, row.prev_hash, hash, row.row_digests, mac],
-  );
+  await tx.query('INSERT INTO audit (seq, recorded_at, actor, org_id, action, target, detail, prev_hash, hash, row_digests, mac) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
+    row.seq,
+    row.recorded_at,
+    row.actor,
+    row.org_id,
+    row.action,
+    row.target,
+    row.detail,
+    row.prev_hash,
+    hash,
+    row.row_digests,
+    mac,
+  ]);
   sealed?.appended?.({ seq: row.seq, hash });
   return row.seq;
 }
@@ -321,7 +329,10 @@ async function checkRows(db: AppTx, latest: Map<string, { digest: string | null;
     if (!tables.has(table)) continue;
     const rows = await db.query(`SELECT ${spec.columns.join(', ')} FROM ${table}`);
     for (const row of rows) {
-      const ref = refName(table, spec.key.map((k) => row[k]));
+      const ref = refName(
+        table,
+        spec.key.map((k) => row[k]),
+      );
       seen.add(ref);
       const recorded = latest.get(ref);
       const orgId = spec.org ? String(row[spec.org]) : (recorded?.orgId ?? null);
@@ -345,9 +356,7 @@ export async function allRows(tx: AppTx): Promise<RowRef[]> {
 }
 
 export async function auditEntries(db: AppDb, orgId: string | null, limit = 200): Promise<Stored[]> {
-  return orgId === null
-    ? db.query<Stored>('SELECT * FROM audit ORDER BY seq DESC LIMIT $1', [limit])
-    : db.query<Stored>('SELECT * FROM audit WHERE org_id = $1 ORDER BY seq DESC LIMIT $2', [orgId, limit]);
+  return orgId === null ? db.query<Stored>('SELECT * FROM audit ORDER BY seq DESC LIMIT $1', [limit]) : db.query<Stored>('SELECT * FROM audit WHERE org_id = $1 ORDER BY seq DESC LIMIT $2', [orgId, limit]);
 }
 
 /** The audit trail of the actor's organisation, newest first (officers and admins). */

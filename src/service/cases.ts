@@ -164,12 +164,35 @@ export class CaseService {
       await this.owned(tx, actor, id);
       const aid = randomUUID();
       const now = new Date().toISOString();
-      await tx.query(
-        'INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
-        [aid, id, actor.orgId, actor.userId, now, result.rulebook.id, result.rulebook.version, result.rulebook.hash, JSON.stringify(result.snapshot), result.overall, JSON.stringify(result)],
-      );
+      await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
+        aid,
+        id,
+        actor.orgId,
+        actor.userId,
+        now,
+        result.rulebook.id,
+        result.rulebook.version,
+        result.rulebook.hash,
+        JSON.stringify(result.snapshot),
+        result.overall,
+        JSON.stringify(result),
+      ]);
       await tx.query('UPDATE cases SET updated_at = $1 WHERE id = $2', [now, id]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'assessment.run', target: aid, detail: { case: id, overall: result.overall, rulebook: `${result.rulebook.version}/${result.rulebook.hash}`, bundle: `${result.bundle.version}/${result.bundle.hash}`, ...(result.rerunOf ? { rerunOf: result.rerunOf } : {}), criteria: result.criteria.filter((r) => r.status === 'holds').map((r) => r.id) }, rows: [['assessments', aid]] });
+      await appendAudit(tx, {
+        actor: actor.userId,
+        orgId: actor.orgId,
+        action: 'assessment.run',
+        target: aid,
+        detail: {
+          case: id,
+          overall: result.overall,
+          rulebook: `${result.rulebook.version}/${result.rulebook.hash}`,
+          bundle: `${result.bundle.version}/${result.bundle.hash}`,
+          ...(result.rerunOf ? { rerunOf: result.rerunOf } : {}),
+          criteria: result.criteria.filter((r) => r.status === 'holds').map((r) => r.id),
+        },
+        rows: [['assessments', aid]],
+      });
       return { id: aid, caseId: id, createdAt: now, createdBy: actor.userId, overall: result.overall, rulebook: result.rulebook, result };
     });
   }

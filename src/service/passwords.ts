@@ -48,6 +48,6 @@ export function checkPassword(password: string, context: string[] = []): void {
         : (matched.dictionaryName as string) === 'passwords-common'
           ? 'is on the list of commonly used (breached) passwords, or close to one'
           : 'is built on a common word'
-      : REASON[matched.pattern] ?? 'is too easy to guess';
+      : (REASON[matched.pattern] ?? 'is too easy to guess');
   throw new PasswordPolicyError(`this password ${why}: choose a longer one, e.g. a few unrelated words`);
 }

@@ -66,35 +66,61 @@ const EXACT_DOUBLE = (column: string) => `${column}_bits`;
 export const TABLES: TableSpec[] = [
   {
     name: 'works',
-    columns: [['work_id', 'String'], ['year', 'Nullable(Int32)'], ['source', 'String'], ['source_id', 'String'], ['doi', 'Nullable(String)'], ['title', 'Nullable(String)'], ['type', 'Nullable(String)']],
+    columns: [
+      ['work_id', 'String'],
+      ['year', 'Nullable(Int32)'],
+      ['source', 'String'],
+      ['source_id', 'String'],
+      ['doi', 'Nullable(String)'],
+      ['title', 'Nullable(String)'],
+      ['type', 'Nullable(String)'],
+    ],
     orderBy: 'work_id',
     placement: 'by-work',
     source: 'SELECT work_id, year, source, source_id, doi, title, type FROM works',
   },
   {
     name: 'work_institutions',
-    columns: [['work_id', 'String'], ['year', 'Nullable(Int32)'], ['ror_id', 'Nullable(String)'], ['country_code', 'Nullable(String)'], ['tier', 'String'], ['weight', 'Float64'], ['authors', 'Int64']],
+    columns: [
+      ['work_id', 'String'],
+      ['year', 'Nullable(Int32)'],
+      ['ror_id', 'Nullable(String)'],
+      ['country_code', 'Nullable(String)'],
+      ['tier', 'String'],
+      ['weight', 'Float64'],
+      ['authors', 'Int64'],
+    ],
     orderBy: 'work_id',
     placement: 'by-work',
     source: 'SELECT work_id, year, ror_id, country_code, tier, weight, authors FROM work_institutions',
   },
   {
     name: 'work_fields',
-    columns: [['work_id', 'String'], ['field_id', 'String']],
+    columns: [
+      ['work_id', 'String'],
+      ['field_id', 'String'],
+    ],
     orderBy: '(field_id, work_id)',
     placement: 'by-work',
     source: 'SELECT work_id, field_id FROM work_fields',
   },
   {
     name: 'institutions',
-    columns: [['ror_id', 'String'], ['name', 'String'], ['country_code', 'Nullable(String)']],
+    columns: [
+      ['ror_id', 'String'],
+      ['name', 'String'],
+      ['country_code', 'Nullable(String)'],
+    ],
     orderBy: 'ror_id',
     placement: 'every-shard',
     source: 'SELECT ror_id, name, country_code FROM institutions',
   },
   {
     name: 'institution_rollup',
-    columns: [['ror_id', 'String'], ['top_id', 'String']],
+    columns: [
+      ['ror_id', 'String'],
+      ['top_id', 'String'],
+    ],
     orderBy: 'ror_id',
     placement: 'every-shard',
     source: 'SELECT ror_id, top_id FROM institution_rollup',
@@ -122,7 +148,8 @@ export class ClickHouseEvidence {
 
   static async connect(setting: string): Promise<ClickHouseEvidence> {
     const settings = parseClickHouseUrl(setting);
-    const client = (url: string) => createClient({
+    const client = (url: string) =>
+      createClient({
         url,
         username: settings.username,
         password: settings.password,

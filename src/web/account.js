@@ -39,7 +39,20 @@ export function accountModule({ h, api, send, card }) {
         alertBox(err.message);
       }
     });
-    const rows = tokens.map((t) => h('tr', {}, h('td', {}, t.label), h('td', {}, t.email), h('td', {}, t.createdAt.slice(0, 16).replace('T', ' ')), h('td', {}, act('Revoke', () => send('DELETE', `/api/tokens/${t.id}`)))));
+    const rows = tokens.map((t) =>
+      h(
+        'tr',
+        {},
+        h('td', {}, t.label),
+        h('td', {}, t.email),
+        h('td', {}, t.createdAt.slice(0, 16).replace('T', ' ')),
+        h(
+          'td',
+          {},
+          act('Revoke', () => send('DELETE', `/api/tokens/${t.id}`)),
+        ),
+      ),
+    );
     return card('API tokens', 'tokens-card', h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Label'), h('th', {}, 'User'), h('th', {}, 'Created'), h('th', {}, ''))), h('tbody', {}, ...rows)), form, shown);
   }
 
@@ -57,15 +70,25 @@ export function accountModule({ h, api, send, card }) {
         }
       });
       const remove = act('Delete', () => (confirm(`Delete ${u.email}? Their sessions and tokens end now.`) ? send('DELETE', `/api/users/${u.id}`) : Promise.resolve()));
-      return h('tr', { 'data-email': u.email }, h('td', {}, u.email), h('td', {}, u.name), h('td', {}, role), h('td', {}, u.disabled ? 'disabled' : 'active'),
-        h('td', {}, ...(u.id === me.userId ? [h('span', { class: 'muted' }, 'you')] : [act(u.disabled ? 'Enable' : 'Disable', () => send('PATCH', `/api/users/${u.id}`, { disabled: !u.disabled })), ' ', remove])));
+      return h(
+        'tr',
+        { 'data-email': u.email },
+        h('td', {}, u.email),
+        h('td', {}, u.name),
+        h('td', {}, role),
+        h('td', {}, u.disabled ? 'disabled' : 'active'),
+        h('td', {}, ...(u.id === me.userId ? [h('span', { class: 'muted' }, 'you')] : [act(u.disabled ? 'Enable' : 'Disable', () => send('PATCH', `/api/users/${u.id}`, { disabled: !u.disabled })), ' ', remove])),
+      );
     });
-    const add = h('form', { class: 'inline', 'data-testid': 'add-user' },
+    const add = h(
+      'form',
+      { class: 'inline', 'data-testid': 'add-user' },
       h('input', { name: 'email', type: 'email', required: '', placeholder: 'e-mail', autocomplete: 'off' }),
       h('input', { name: 'name', required: '', placeholder: 'name' }),
       h('select', { name: 'role' }, ...ROLES.map((r) => h('option', { value: r }, r))),
       h('input', { name: 'password', type: 'password', required: '', minlength: '12', placeholder: 'first password (12+ characters)', autocomplete: 'new-password' }),
-      h('button', { type: 'submit' }, 'Add user'));
+      h('button', { type: 'submit' }, 'Add user'),
+    );
     add.addEventListener('submit', async (e) => {
       e.preventDefault();
       try {
@@ -81,7 +104,11 @@ export function accountModule({ h, api, send, card }) {
     return c;
   }
 
-  const MAIL_MODES = [['off', 'Off'], ['immediate', 'Immediately, one mail per alert'], ['digest', 'Daily digest, one mail a day']];
+  const MAIL_MODES = [
+    ['off', 'Off'],
+    ['immediate', 'Immediately, one mail per alert'],
+    ['digest', 'Daily digest, one mail a day'],
+  ];
 
   /** Your alerts by mail: off, immediate or a daily digest; saved as soon as it is chosen. */
   function mailCard(setting) {
@@ -108,10 +135,17 @@ export function accountModule({ h, api, send, card }) {
 
   async function show() {
     const { user } = await api('/api/session');
-    const nodes = [card('You', 'me-card', h('p', {}, `${user.name} · ${user.role} · ${user.orgId}`), act('Log out', async () => {
-      await send('POST', '/api/logout', {});
-      location.hash = '#/';
-    }))];
+    const nodes = [
+      card(
+        'You',
+        'me-card',
+        h('p', {}, `${user.name} · ${user.role} · ${user.orgId}`),
+        act('Log out', async () => {
+          await send('POST', '/api/logout', {});
+          location.hash = '#/';
+        }),
+      ),
+    ];
     nodes.push(mailCard(await api('/api/alerts/mail')));
     nodes.push(tokensCard(await api('/api/tokens')));
     if (user.role === 'admin') nodes.push(usersCard(await api('/api/users'), user));

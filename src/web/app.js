@@ -8,7 +8,11 @@ import { exchangeModule, namesakeBlock } from './exchange.js';
 const page = document.getElementById('page');
 const form = /** @type {HTMLFormElement} */ (document.getElementById('filters'));
 const errorBox = document.getElementById('error');
-const PAIRS = [['EU27AC', 'CN'], ['US', 'CN'], ['EU27AC', 'US']];
+const PAIRS = [
+  ['EU27AC', 'CN'],
+  ['US', 'CN'],
+  ['EU27AC', 'US'],
+];
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -49,10 +53,13 @@ async function send(method, path, body, type = 'application/json', extra = {}) {
 }
 
 function loginView() {
-  const f = h('form', { id: 'login-form', class: 'login' },
+  const f = h(
+    'form',
+    { id: 'login-form', class: 'login' },
     h('label', { class: 'field' }, 'E-mail ', h('input', { name: 'email', type: 'email', required: '', autocomplete: 'username' })),
     h('label', { class: 'field' }, 'Password ', h('input', { name: 'password', type: 'password', required: '', autocomplete: 'current-password' })),
-    h('button', { type: 'submit' }, 'Log in'));
+    h('button', { type: 'submit' }, 'Log in'),
+  );
   f.addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
@@ -110,14 +117,20 @@ function table(rows, columns, name, link) {
   const csv = h('button', { type: 'button' }, 'CSV');
   csv.addEventListener('click', () => download(`${name}.csv`, new Blob([[columns.map((c) => c.key).join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c.key])).join(','))].join('\n')], { type: 'text/csv' })));
   const head = h('tr', {}, ...columns.map((c) => h('th', c.num ? { class: 'num' } : {}, c.label)));
-  const body = rows.map((r) => h('tr', {}, ...columns.map((c) => {
-    const value = Array.isArray(r[c.key]) ? r[c.key].join('; ') : r[c.key] ?? '';
-    const cell = h('td', c.num ? { class: 'num' } : {});
-    if (link && c.key === link.key && r[link.id]) cell.append(h('a', { href: `#/institution/${r[link.id]}` }, value));
-    else if (c.href) cell.append(h('a', { href: c.href(r) }, value));
-    else cell.append(typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(3) : String(value));
-    return cell;
-  })));
+  const body = rows.map((r) =>
+    h(
+      'tr',
+      {},
+      ...columns.map((c) => {
+        const value = Array.isArray(r[c.key]) ? r[c.key].join('; ') : (r[c.key] ?? '');
+        const cell = h('td', c.num ? { class: 'num' } : {});
+        if (link && c.key === link.key && r[link.id]) cell.append(h('a', { href: `#/institution/${r[link.id]}` }, value));
+        else if (c.href) cell.append(h('a', { href: c.href(r) }, value));
+        else cell.append(typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(3) : String(value));
+        return cell;
+      }),
+    ),
+  );
   return [h('span', { class: 'tools' }, csv), h('div', { class: 'table-scroll' }, h('table', { 'data-testid': name }, h('thead', {}, head), h('tbody', {}, ...body)))];
 }
 
@@ -126,11 +139,15 @@ function card(title, testid, ...content) {
 }
 
 function legend(names) {
-  return h('div', { class: 'legend' }, ...names.map((n, i) => {
-    const swatch = h('i');
-    swatch.style.background = COLOURS[i % COLOURS.length];
-    return h('span', {}, swatch, n);
-  }));
+  return h(
+    'div',
+    { class: 'legend' },
+    ...names.map((n, i) => {
+      const swatch = h('i');
+      swatch.style.background = COLOURS[i % COLOURS.length];
+      return h('span', {}, swatch, n);
+    }),
+  );
 }
 
 async function landscape(fieldId) {
@@ -141,32 +158,92 @@ async function landscape(fieldId) {
     indicator('fields', { regions: 'EU27AC,CN' }),
   ]);
   const key = counting();
-  const copubSvg = lineChart(PAIRS.map(([a, b], i) => ({ name: `${a}–${b}`, points: pairs[i].map((y) => ({ x: y.year, y: y[key] })) })), { yLabel: `co-publications (${key} counting)` });
+  const copubSvg = lineChart(
+    PAIRS.map(([a, b], i) => ({ name: `${a}–${b}`, points: pairs[i].map((y) => ({ x: y.year, y: y[key] })) })),
+    { yLabel: `co-publications (${key} counting)` },
+  );
   const regions = [...new Set(pubs.map((r) => r.region))];
-  const pubSvg = lineChart(regions.map((r) => ({ name: r, points: pubs.filter((p) => p.region === r).map((p) => ({ x: p.year, y: p[key] })) })), { yLabel: `publications (${key} counting)` });
+  const pubSvg = lineChart(
+    regions.map((r) => ({ name: r, points: pubs.filter((p) => p.region === r).map((p) => ({ x: p.year, y: p[key] })) })),
+    { yLabel: `publications (${key} counting)` },
+  );
   const fieldSvg = barChart(fields.map((f) => ({ label: f.name, value: f.copublications })));
   return [
-    card(fieldId ? `Co-publications per year — field: ${fieldId}` : 'Co-publications per year', 'copubs-card', svgDownloads(copubSvg, 'copublications'), legend(PAIRS.map(([a, b]) => `${a}–${b}`)), copubSvg,
-      ...table(PAIRS.flatMap(([a, b], i) => pairs[i].map((y) => ({ pair: `${a}–${b}`, ...y, difference: +(y.full - y.fractional).toFixed(4) }))), [
-        { key: 'pair', label: 'pair' }, { key: 'year', label: 'year', num: true }, { key: 'full', label: 'full', num: true, href: (r) => `#/works/${r.pair.replace('–', ',')}/${r.year}` }, { key: 'fractional', label: 'fractional', num: true }, { key: 'difference', label: 'difference', num: true },
-      ], 'copubs-table')),
+    card(
+      fieldId ? `Co-publications per year — field: ${fieldId}` : 'Co-publications per year',
+      'copubs-card',
+      svgDownloads(copubSvg, 'copublications'),
+      legend(PAIRS.map(([a, b]) => `${a}–${b}`)),
+      copubSvg,
+      ...table(
+        PAIRS.flatMap(([a, b], i) => pairs[i].map((y) => ({ pair: `${a}–${b}`, ...y, difference: +(y.full - y.fractional).toFixed(4) }))),
+        [
+          { key: 'pair', label: 'pair' },
+          { key: 'year', label: 'year', num: true },
+          { key: 'full', label: 'full', num: true, href: (r) => `#/works/${r.pair.replace('–', ',')}/${r.year}` },
+          { key: 'fractional', label: 'fractional', num: true },
+          { key: 'difference', label: 'difference', num: true },
+        ],
+        'copubs-table',
+      ),
+    ),
     card('Publications per year by region', 'pubs-card', svgDownloads(pubSvg, 'publications'), legend(regions), pubSvg),
-    card('Top EU27/AC institutions co-publishing with China', 'top-card', ...table(top, [
-      { key: 'name', label: 'institution' }, { key: 'countryCode', label: 'country' }, { key: 'copublications', label: 'co-publications', num: true }, { key: 'mainPartnerName', label: 'main Chinese partner' }, { key: 'withMainPartner', label: 'with it', num: true },
-    ], 'top-table', { key: 'name', id: 'rorId' })),
+    card(
+      'Top EU27/AC institutions co-publishing with China',
+      'top-card',
+      ...table(
+        top,
+        [
+          { key: 'name', label: 'institution' },
+          { key: 'countryCode', label: 'country' },
+          { key: 'copublications', label: 'co-publications', num: true },
+          { key: 'mainPartnerName', label: 'main Chinese partner' },
+          { key: 'withMainPartner', label: 'with it', num: true },
+        ],
+        'top-table',
+        { key: 'name', id: 'rorId' },
+      ),
+    ),
     card('EU27/AC–China co-publications by field', 'fields-card', svgDownloads(fieldSvg, 'fields'), fieldSvg, h('p', { class: 'muted' }, 'A work counts in each of its fields. ', ...fields.map((f) => h('a', { href: `#/field/${f.fieldId}`, class: 'field-link' }, `${f.fieldId} `)))),
   ];
 }
 
 async function institution(id) {
   const q = filters();
-  q.delete('from'); q.delete('to'); q.delete('field'); q.delete('rollup');
+  q.delete('from');
+  q.delete('to');
+  q.delete('field');
+  q.delete('rollup');
   const p = await api(`/api/institutions/${encodeURIComponent(id)}`, q);
   const trend = lineChart([{ name: p.institution.name, points: p.copublicationsByYear.map((y) => ({ x: y.year, y: y.copublications })) }], { yLabel: 'co-publications' });
   return [
     card(p.institution.name, 'institution-card', h('p', {}, `${p.institution.country_code ?? ''} · ${p.institution.city ?? ''} · ROR ${p.institution.ror_id} · ${p.regions.join('–')} co-publications`), svgDownloads(trend, 'trend'), trend),
-    card('Partners', 'partners-card', ...table(p.partners, [{ key: 'name', label: 'partner' }, { key: 'copublications', label: 'co-publications', num: true }], 'partners-table')),
-    card('Works', 'works-card', ...table(p.works, [{ key: 'year', label: 'year', num: true }, { key: 'title', label: 'title' }, { key: 'doi', label: 'DOI' }, { key: 'institutions', label: 'institutions' }], 'works-table')),
+    card(
+      'Partners',
+      'partners-card',
+      ...table(
+        p.partners,
+        [
+          { key: 'name', label: 'partner' },
+          { key: 'copublications', label: 'co-publications', num: true },
+        ],
+        'partners-table',
+      ),
+    ),
+    card(
+      'Works',
+      'works-card',
+      ...table(
+        p.works,
+        [
+          { key: 'year', label: 'year', num: true },
+          { key: 'title', label: 'title' },
+          { key: 'doi', label: 'DOI' },
+          { key: 'institutions', label: 'institutions' },
+        ],
+        'works-table',
+      ),
+    ),
     await matchesCard(p.institution, p.affiliations),
   ];
 }
@@ -180,16 +257,18 @@ async function matchesCard(inst, affiliations) {
   const corrections = await api('/api/match/corrections');
   const rows = affiliations.map((a) => {
     const toggle = h('button', { type: 'button', class: 'link', 'data-testid': 'wrong-match' }, 'Wrong match…');
-    const f = h('form', { class: 'correction-form', hidden: '' },
-      h('label', { class: 'field' }, 'The string ', h('select', { name: 'verdict' },
-        h('option', { value: 'not' }, `is not ${inst.name}`),
-        h('option', { value: 'is' }, 'is another institution (ROR id)'),
-        h('option', { value: 'none' }, 'names no registry institution'))),
+    const f = h(
+      'form',
+      { class: 'correction-form', hidden: '' },
+      h('label', { class: 'field' }, 'The string ', h('select', { name: 'verdict' }, h('option', { value: 'not' }, `is not ${inst.name}`), h('option', { value: 'is' }, 'is another institution (ROR id)'), h('option', { value: 'none' }, 'names no registry institution'))),
       h('label', { class: 'field' }, 'ROR id ', h('input', { name: 'ror', placeholder: 'e.g. 03cve4549', maxlength: '40' })),
       h('label', { class: 'field' }, 'Reason ', h('input', { name: 'reason', required: '', maxlength: '5000', placeholder: 'who checked what' })),
       h('button', { type: 'submit' }, 'Save correction'),
-      h('span', { class: 'muted', role: 'status' }));
-    toggle.addEventListener('click', () => { f.hidden = !f.hidden; });
+      h('span', { class: 'muted', role: 'status' }),
+    );
+    toggle.addEventListener('click', () => {
+      f.hidden = !f.hidden;
+    });
     f.addEventListener('submit', async (e) => {
       e.preventDefault();
       const verdict = f.elements.verdict.value;
@@ -206,20 +285,40 @@ async function matchesCard(inst, affiliations) {
     });
     return h('tr', {}, h('td', {}, a.raw), h('td', {}, String(a.uses)), h('td', {}, `${a.tier}: ${a.evidence}`), h('td', {}, toggle, f));
   });
-  const own = corrections.map((c) => h('li', {}, h('q', {}, c.raw), ` ${c.verdict === 'none' ? 'names no registry institution' : `${c.verdict === 'is' ? 'is' : 'is not'} ${c.rorId === inst.ror_id ? inst.name : `ROR ${c.rorId}`}`} — ${c.reason} `, h('span', { class: 'muted' }, `(${c.createdAt.slice(0, 10)}, ${c.distribution})`)));
-  return card('Matched affiliation strings', 'matches-card',
+  const own = corrections.map((c) =>
+    h('li', {}, h('q', {}, c.raw), ` ${c.verdict === 'none' ? 'names no registry institution' : `${c.verdict === 'is' ? 'is' : 'is not'} ${c.rorId === inst.ror_id ? inst.name : `ROR ${c.rorId}`}`} — ${c.reason} `, h('span', { class: 'muted' }, `(${c.createdAt.slice(0, 10)}, ${c.distribution})`)),
+  );
+  return card(
+    'Matched affiliation strings',
+    'matches-card',
     h('p', { class: 'muted' }, 'The affiliation strings of the loaded works matched to this institution. A correction applies to your organisation’s indicators, profiles, portfolios and verdicts only.'),
     h('div', { class: 'table-scroll' }, h('table', { 'data-testid': 'matches-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'affiliation string'), h('th', { class: 'num' }, 'uses'), h('th', {}, 'matched'), h('th', {}, ''))), h('tbody', {}, ...rows))),
     h('h3', {}, 'Your organisation’s corrections'),
-    own.length ? h('ul', { 'data-testid': 'corrections-list' }, ...own) : h('p', { class: 'muted', 'data-testid': 'corrections-list' }, 'None yet.'));
+    own.length ? h('ul', { 'data-testid': 'corrections-list' }, ...own) : h('p', { class: 'muted', 'data-testid': 'corrections-list' }, 'None yet.'),
+  );
 }
 
 /** The works behind one number: a region pair's co-publications in one year, under the current filters. */
 async function works(pair, year) {
   const rows = await indicator('works', { regions: pair, from: year, to: year, limit: '1000' });
-  return [card(`${pair.replace(',', '–')} co-publications in ${year}: ${rows.length} works`, 'drill-card', ...table(rows, [
-    { key: 'year', label: 'year', num: true }, { key: 'title', label: 'title' }, { key: 'doi', label: 'DOI' }, { key: 'countries', label: 'countries' }, { key: 'institutions', label: 'institutions' }, { key: 'records', label: 'source records' },
-  ], 'drill-table'))];
+  return [
+    card(
+      `${pair.replace(',', '–')} co-publications in ${year}: ${rows.length} works`,
+      'drill-card',
+      ...table(
+        rows,
+        [
+          { key: 'year', label: 'year', num: true },
+          { key: 'title', label: 'title' },
+          { key: 'doi', label: 'DOI' },
+          { key: 'countries', label: 'countries' },
+          { key: 'institutions', label: 'institutions' },
+          { key: 'records', label: 'source records' },
+        ],
+        'drill-table',
+      ),
+    ),
+  ];
 }
 
 async function network() {
@@ -232,13 +331,26 @@ async function network() {
 
 async function facts() {
   const list = await api('/api/facts');
-  const c = card('The brief\u2019s published facts against the loaded data', 'facts-card', ...list.map((f) => h('div', { class: `fact ${f.verdict.replace(/ /g, '-')}` }, h('strong', {}, `[${f.verdict}] `), f.claim, h('div', { class: 'muted' }, `data: ${f.dataSays}`), h('div', { class: 'muted' }, f.source))));
+  const c = card(
+    'The brief\u2019s published facts against the loaded data',
+    'facts-card',
+    ...list.map((f) => h('div', { class: `fact ${f.verdict.replace(/ /g, '-')}` }, h('strong', {}, `[${f.verdict}] `), f.claim, h('div', { class: 'muted' }, `data: ${f.dataSays}`), h('div', { class: 'muted' }, f.source))),
+  );
   c.classList.add('wide');
   return [c];
 }
 
 let tables = 0;
-const rowsTable = (rows, columns) => h('div', {}, ...table(rows, columns.map(([key, label]) => ({ key, label, num: rows.length > 0 && rows.every((r) => typeof r[key] === 'number') })), `screening-${++tables}`));
+const rowsTable = (rows, columns) =>
+  h(
+    'div',
+    {},
+    ...table(
+      rows,
+      columns.map(([key, label]) => ({ key, label, num: rows.length > 0 && rows.every((r) => typeof r[key] === 'number') })),
+      `screening-${++tables}`,
+    ),
+  );
 
 const STATE_LABEL = { listed: 'Listed', ambiguous: 'Ambiguous: which one?', 'not-listed': 'Recognised, not listed', unknown: 'Unknown organisation' };
 const levelWords = (level) => (level ? level.replace('-', ' ') : '');
@@ -250,30 +362,55 @@ function levelBadge(level) {
 
 /** The answer of one screening: a headline in the state's colour, never a bare "no hits". */
 function screenAnswer(r) {
-  const head = h('div', { class: `screen-state state-${r.state}`, 'data-testid': 'screen-state', 'data-state': r.state },
-    h('strong', {}, STATE_LABEL[r.state]), ' ', r.level ? levelBadge(r.level) : '', h('p', {}, r.headline));
+  const head = h('div', { class: `screen-state state-${r.state}`, 'data-testid': 'screen-state', 'data-state': r.state }, h('strong', {}, STATE_LABEL[r.state]), ' ', r.level ? levelBadge(r.level) : '', h('p', {}, r.headline));
   const nodes = [head];
   for (const o of r.organisations) {
     const rows = o.listings.map((l) => ({ list: l.list_name, entry: l.entry, level: levelWords(l.level), how: l.how }));
-    nodes.push(h('div', { class: 'organisation', 'data-testid': 'organisation' },
-      h('h3', {}, levelBadge(o.level), ' ', o.name, h('span', { class: 'muted' }, ` · ${o.listings.length} listing${o.listings.length === 1 ? '' : 's'}`)),
-      rowsTable(rows, [['list', 'List'], ['entry', 'Listed as'], ['level', 'Level'], ['how', 'How it matched']])));
+    nodes.push(
+      h(
+        'div',
+        { class: 'organisation', 'data-testid': 'organisation' },
+        h('h3', {}, levelBadge(o.level), ' ', o.name, h('span', { class: 'muted' }, ` · ${o.listings.length} listing${o.listings.length === 1 ? '' : 's'}`)),
+        rowsTable(rows, [
+          ['list', 'List'],
+          ['entry', 'Listed as'],
+          ['level', 'Level'],
+          ['how', 'How it matched'],
+        ]),
+      ),
+    );
   }
   nodes.push(...namesakeBlock(h, r.query, r.namesake_decisions ?? []));
   if (r.choices.length) {
-    nodes.push(h('div', { class: 'choices', 'data-testid': 'choices' }, h('p', {}, 'Say which one:'),
-      ...r.choices.map((c) => h('a', { class: `button choice${c.listed ? ' listed' : ''}`, href: `#/screen/name/${encodeURIComponent(c.query)}` }, c.label))));
+    nodes.push(h('div', { class: 'choices', 'data-testid': 'choices' }, h('p', {}, 'Say which one:'), ...r.choices.map((c) => h('a', { class: `button choice${c.listed ? ' listed' : ''}`, href: `#/screen/name/${encodeURIComponent(c.query)}` }, c.label))));
   }
   if (r.registry_candidates.length) {
-    nodes.push(h('h3', {}, 'Nearest registry institutions (not taken)'),
-      rowsTable(r.registry_candidates.map((c) => ({ name: c.name, country: c.countryCode ?? '', why: c.why })), [['name', 'Institution'], ['country', 'Country'], ['why', 'Why it was not taken']]));
+    nodes.push(
+      h('h3', {}, 'Nearest registry institutions (not taken)'),
+      rowsTable(
+        r.registry_candidates.map((c) => ({ name: c.name, country: c.countryCode ?? '', why: c.why })),
+        [
+          ['name', 'Institution'],
+          ['country', 'Country'],
+          ['why', 'Why it was not taken'],
+        ],
+      ),
+    );
   }
   return nodes;
 }
 
 function similarCard(r) {
   const body = r.similar.length
-    ? rowsTable(r.similar.map((s) => ({ entry: s.entry, list: s.listName, level: levelWords(s.level), why: s.why })), [['entry', 'Listed name'], ['list', 'List'], ['level', 'Level'], ['why', 'Why it was not taken']])
+    ? rowsTable(
+        r.similar.map((s) => ({ entry: s.entry, list: s.listName, level: levelWords(s.level), why: s.why })),
+        [
+          ['entry', 'Listed name'],
+          ['list', 'List'],
+          ['level', 'Level'],
+          ['why', 'Why it was not taken'],
+        ],
+      )
     : h('p', {}, r.state === 'listed' ? 'No other listed name is close.' : 'No listed name shares a distinctive word with it.');
   return card('Nearest listed names (not matches)', 'similar-card', body);
 }
@@ -282,12 +419,31 @@ async function batchResult(text) {
   const b = await send('POST', '/api/screen/batch', { text });
   const rows = b.rows.map((r) => ({ name: r.query, state: STATE_LABEL[r.state], level: levelWords(r.level), organisations: r.organisations.join('; '), lists: r.lists.join('; ') }));
   const counted = { listed: 'listed', ambiguous: 'ambiguous (say which one)', unknown: 'unknown organisation', 'not-listed': 'recognised, not listed' };
-  const summary = Object.entries(b.counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${counted[s]}`).join(' · ');
-  const t = table(rows, [{ key: 'name', label: 'Name', href: (r) => `#/screen/name/${encodeURIComponent(r.name)}` }, { key: 'state', label: 'State' }, { key: 'level', label: 'Level' }, { key: 'organisations', label: 'Organisations' }, { key: 'lists', label: 'Lists' }], 'batch-table');
-  t[1].querySelectorAll('tbody tr').forEach((tr, i) => { tr.dataset.state = b.rows[i].state; tr.classList.add(`state-${b.rows[i].state}`); });
-  return card(`${b.rows.length} names screened`, 'batch-card',
+  const summary = Object.entries(b.counts)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${counted[s]}`)
+    .join(' · ');
+  const t = table(
+    rows,
+    [
+      { key: 'name', label: 'Name', href: (r) => `#/screen/name/${encodeURIComponent(r.name)}` },
+      { key: 'state', label: 'State' },
+      { key: 'level', label: 'Level' },
+      { key: 'organisations', label: 'Organisations' },
+      { key: 'lists', label: 'Lists' },
+    ],
+    'batch-table',
+  );
+  t[1].querySelectorAll('tbody tr').forEach((tr, i) => {
+    tr.dataset.state = b.rows[i].state;
+    tr.classList.add(`state-${b.rows[i].state}`);
+  });
+  return card(
+    `${b.rows.length} names screened`,
+    'batch-card',
     h('div', { class: `screen-state state-${b.state}`, 'data-state': b.state }, h('strong', {}, summary), b.counts.unknown ? h('p', {}, 'Unknown organisations: identify them before relying on this. No listing found is not a clearance.') : ''),
-    ...t);
+    ...t,
+  );
 }
 
 const STAGE_WORDS = { read: 'Reading records', resolve: 'Resolving affiliations', screen: 'Screening partners', refresh: 'Updating the figures' };
@@ -328,8 +484,7 @@ async function uploadExport(form, status) {
 
 /** What an upload kept and set aside, the commonest reasons first, and the way on to its screening. */
 async function uploadReport(name, r) {
-  const counts = h('p', {}, h('strong', {}, `${r.kept.toLocaleString('en')} records kept`), `, ${r.duplicates.toLocaleString('en')} already known, `,
-    h('strong', { class: r.quarantined > 0 ? 'warn' : '' }, `${r.quarantined.toLocaleString('en')} quarantined`));
+  const counts = h('p', {}, h('strong', {}, `${r.kept.toLocaleString('en')} records kept`), `, ${r.duplicates.toLocaleString('en')} already known, `, h('strong', { class: r.quarantined > 0 ? 'warn' : '' }, `${r.quarantined.toLocaleString('en')} quarantined`));
   const parts = [counts];
   if (r.quarantined > 0) {
     const rows = await api(`/api/uploads/${r.fileId}/quarantine`);
@@ -337,8 +492,7 @@ async function uploadReport(name, r) {
     for (const q of rows) byReason.set(q.reason, [...(byReason.get(q.reason) ?? []), q.lineNo === null ? `record ${q.recordNo}` : `line ${q.lineNo}`]);
     const reasons = [...byReason].sort((a, b) => b[1].length - a[1].length);
     const shown = reasons.slice(0, 5);
-    parts.push(h('h4', {}, 'Set aside, and why'), h('ul', { class: 'quarantine-reasons' }, ...shown.map(([reason, lines]) =>
-      h('li', {}, h('strong', {}, reason), ` — ${lines.length} record${lines.length === 1 ? '' : 's'} (${lines.slice(0, 5).join(', ')}${lines.length > 5 ? ', …' : ''})`))));
+    parts.push(h('h4', {}, 'Set aside, and why'), h('ul', { class: 'quarantine-reasons' }, ...shown.map(([reason, lines]) => h('li', {}, h('strong', {}, reason), ` — ${lines.length} record${lines.length === 1 ? '' : 's'} (${lines.slice(0, 5).join(', ')}${lines.length > 5 ? ', …' : ''})`))));
     if (reasons.length > shown.length) parts.push(h('p', { class: 'muted' }, `and ${reasons.length - shown.length} more reasons`));
     parts.push(h('p', { class: 'muted' }, 'The records set aside are kept with the upload; fix them in the export and upload it again.'));
   }
@@ -348,14 +502,18 @@ async function uploadReport(name, r) {
 
 // Screening: one name (or ROR id), many names at once, and an institution's portfolio of co-publications with listed entities.
 async function screening(kind, arg) {
-  const nameForm = h('form', { id: 'screen-form', class: 'inline' },
-    h('label', {}, 'Name or ROR id ', h('input', { name: 'q', required: '', maxlength: '500', value: kind === 'name' ? arg ?? '' : '' })),
-    h('button', { type: 'submit' }, 'Screen'));
-  nameForm.addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/screen/name/${encodeURIComponent(nameForm.elements.q.value)}`; });
-  const batchForm = h('form', { id: 'batch-form', class: 'batch' },
+  const nameForm = h('form', { id: 'screen-form', class: 'inline' }, h('label', {}, 'Name or ROR id ', h('input', { name: 'q', required: '', maxlength: '500', value: kind === 'name' ? (arg ?? '') : '' })), h('button', { type: 'submit' }, 'Screen'));
+  nameForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    location.hash = `#/screen/name/${encodeURIComponent(nameForm.elements.q.value)}`;
+  });
+  const batchForm = h(
+    'form',
+    { id: 'batch-form', class: 'batch' },
     h('label', { class: 'field wide' }, 'Many names (one per line, or a CSV with a "name" column) ', h('textarea', { name: 'names', rows: '4', placeholder: 'Harbin Institute of Technology\nNortheastern University, China\nUniversity of Oxford' })),
     h('label', {}, 'or a file ', h('input', { name: 'file', type: 'file', accept: '.csv,.txt,text/csv,text/plain' })),
-    h('button', { type: 'submit' }, 'Screen all'));
+    h('button', { type: 'submit' }, 'Screen all'),
+  );
   const batchOut = h('div', { class: 'batch-out' });
   batchForm.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -375,14 +533,18 @@ async function screening(kind, arg) {
       button.textContent = 'Screen all';
     }
   });
-  const portfolioForm = h('form', { id: 'portfolio-form', class: 'inline' },
-    h('label', {}, 'Institution ROR id ', h('input', { name: 'ror', required: '', pattern: '0[a-z0-9]{6}[0-9]{2}', value: kind === 'portfolio' ? arg ?? '' : '' })),
-    h('button', { type: 'submit' }, 'Portfolio'));
-  portfolioForm.addEventListener('submit', (e) => { e.preventDefault(); location.hash = `#/screen/portfolio/${encodeURIComponent(portfolioForm.elements.ror.value)}`; });
-  const uploadForm = h('form', { id: 'upload-form', class: 'inline' },
+  const portfolioForm = h('form', { id: 'portfolio-form', class: 'inline' }, h('label', {}, 'Institution ROR id ', h('input', { name: 'ror', required: '', pattern: '0[a-z0-9]{6}[0-9]{2}', value: kind === 'portfolio' ? (arg ?? '') : '' })), h('button', { type: 'submit' }, 'Portfolio'));
+  portfolioForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    location.hash = `#/screen/portfolio/${encodeURIComponent(portfolioForm.elements.ror.value)}`;
+  });
+  const uploadForm = h(
+    'form',
+    { id: 'upload-form', class: 'inline' },
     h('label', {}, 'Publication export ', h('input', { name: 'file', type: 'file', required: '' })),
     h('select', { name: 'kind' }, h('option', { value: 'wos' }, 'Web of Science'), h('option', { value: 'scopus' }, 'Scopus CSV'), h('option', { value: 'openalex' }, 'OpenAlex JSON Lines')),
-    h('button', { type: 'submit' }, 'Upload'));
+    h('button', { type: 'submit' }, 'Upload'),
+  );
   const uploadStatus = h('div', { id: 'upload-status', 'aria-live': 'polite' });
   uploadForm.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -390,28 +552,71 @@ async function screening(kind, arg) {
   });
   const nodes = [card('Screen a partner against the risk lists', 'screen-card', nameForm, batchForm, batchOut, portfolioForm, uploadForm, uploadStatus)];
   // The answer reads across the page, under the question.
-  const wide = (c) => { c.classList.add('wide'); return c; };
+  const wide = (c) => {
+    c.classList.add('wide');
+    return c;
+  };
   if (kind === 'name' && arg) {
     const r = await api('/api/screen', new URLSearchParams({ q: arg }));
-    nodes.unshift(wide(card(`Screening of “${r.query}”`, 'hits-card', ...screenAnswer(r),
-      h('p', {}, h('a', { href: `#/screen/brief/${encodeURIComponent(arg)}` }, 'Briefing sheet')))));
+    nodes.unshift(wide(card(`Screening of “${r.query}”`, 'hits-card', ...screenAnswer(r), h('p', {}, h('a', { href: `#/screen/brief/${encodeURIComponent(arg)}` }, 'Briefing sheet')))));
     nodes.push(similarCard(r));
   }
   if (kind === 'brief' && arg) {
     const b = await api('/api/brief', new URLSearchParams({ q: arg }));
-    nodes.push(card(`Briefing: ${b.partner}`, 'brief-card',
-      rowsTable(b.listings, [['listName', 'List'], ['entry', 'Entry'], ['level', 'Level'], ['sourceText', 'What the list says']]),
-      h('h3', {}, 'Co-publications in the loaded data'), h('p', {}, b.history.map((y) => `${y.year}: ${y.works}`).join(' · ') || 'none found'),
-      h('h3', {}, 'Chinese rules that bind this partner'), h('ul', {}, ...b.rules.map((x) => h('li', {}, h('strong', {}, x.title), ` — ${x.summary} `, h('span', { class: 'muted' }, `(${x.source})`))))));
+    nodes.push(
+      card(
+        `Briefing: ${b.partner}`,
+        'brief-card',
+        rowsTable(b.listings, [
+          ['listName', 'List'],
+          ['entry', 'Entry'],
+          ['level', 'Level'],
+          ['sourceText', 'What the list says'],
+        ]),
+        h('h3', {}, 'Co-publications in the loaded data'),
+        h('p', {}, b.history.map((y) => `${y.year}: ${y.works}`).join(' · ') || 'none found'),
+        h('h3', {}, 'Chinese rules that bind this partner'),
+        h('ul', {}, ...b.rules.map((x) => h('li', {}, h('strong', {}, x.title), ` — ${x.summary} `, h('span', { class: 'muted' }, `(${x.source})`)))),
+      ),
+    );
   }
   if ((kind === 'portfolio' || kind === 'export') && arg) {
     const scope = new URLSearchParams(kind === 'portfolio' ? { ror: arg } : { file: arg });
     const p = await api('/api/portfolio', scope);
     const csv = h('a', { href: `/api/portfolio?${scope}&format=csv`, download: `portfolio-${arg.slice(0, 12)}.csv` }, 'CSV of every flagged co-publication');
-    const cols = [['name', 'Name'], ['volume', 'Volume'], ['sensitivity', 'Sensitivity'], ['partnerLevel', 'Partner level'], ['partnerRisk', 'Partner risk'], ['weight', 'Weight'], ['years', 'Years']];
-    nodes.push(card(`Portfolio of ${p.scope}: ${p.flagged.length} of ${p.works} works with a listed partner`, 'portfolio-card', h('p', { class: 'muted' }, p.method), csv,
-      h('h3', {}, 'Partner institutions'), rowsTable(p.partners, cols), h('h3', {}, 'Researchers'), rowsTable(p.researchers.slice(0, 25), cols), h('h3', {}, 'Departments'), rowsTable(p.departments.slice(0, 25), cols),
-      h('h3', {}, 'Flagged co-publications'), rowsTable(p.flagged.map((w) => ({ year: w.year, title: w.title ?? w.workId, fields: w.fields.join(', '), partners: w.partners.map((x) => `${x.entry} (${x.list}, ${x.level})`).join('; ') })), [['year', 'Year'], ['title', 'Title'], ['fields', 'Fields'], ['partners', 'Listed partners']])));
+    const cols = [
+      ['name', 'Name'],
+      ['volume', 'Volume'],
+      ['sensitivity', 'Sensitivity'],
+      ['partnerLevel', 'Partner level'],
+      ['partnerRisk', 'Partner risk'],
+      ['weight', 'Weight'],
+      ['years', 'Years'],
+    ];
+    nodes.push(
+      card(
+        `Portfolio of ${p.scope}: ${p.flagged.length} of ${p.works} works with a listed partner`,
+        'portfolio-card',
+        h('p', { class: 'muted' }, p.method),
+        csv,
+        h('h3', {}, 'Partner institutions'),
+        rowsTable(p.partners, cols),
+        h('h3', {}, 'Researchers'),
+        rowsTable(p.researchers.slice(0, 25), cols),
+        h('h3', {}, 'Departments'),
+        rowsTable(p.departments.slice(0, 25), cols),
+        h('h3', {}, 'Flagged co-publications'),
+        rowsTable(
+          p.flagged.map((w) => ({ year: w.year, title: w.title ?? w.workId, fields: w.fields.join(', '), partners: w.partners.map((x) => `${x.entry} (${x.list}, ${x.level})`).join('; ') })),
+          [
+            ['year', 'Year'],
+            ['title', 'Title'],
+            ['fields', 'Fields'],
+            ['partners', 'Listed partners'],
+          ],
+        ),
+      ),
+    );
   }
   return nodes;
 }
@@ -431,16 +636,26 @@ async function route() {
   const fieldSelect = /** @type {HTMLSelectElement} */ (form.elements.namedItem('field'));
   if (view === 'field' && arg && fieldSelect.value !== arg) fieldSelect.value = arg;
   try {
-    const nodes = view === 'institution' && arg ? await institution(decodeURIComponent(arg))
-      : view === 'works' && arg ? await works(decodeURIComponent(arg), location.hash.split('/')[3])
-      : view === 'network' ? await network()
-      : view === 'facts' ? await facts()
-      : view === 'account' ? await account.show()
-      : view === 'cases' ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list())
-      : view === 'exchange' ? await exchange.show()
-      : view === 'kb' ? await kb.route(location.hash.split('/').slice(2).map(decodeURIComponent))
-      : view === 'screen' ? await screening(arg, location.hash.split('/')[3] === undefined ? undefined : decodeURIComponent(location.hash.split('/').slice(3).join('/')))
-      : await landscape(view === 'field' ? arg : null);
+    const nodes =
+      view === 'institution' && arg
+        ? await institution(decodeURIComponent(arg))
+        : view === 'works' && arg
+          ? await works(decodeURIComponent(arg), location.hash.split('/')[3])
+          : view === 'network'
+            ? await network()
+            : view === 'facts'
+              ? await facts()
+              : view === 'account'
+                ? await account.show()
+                : view === 'cases'
+                  ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list())
+                  : view === 'exchange'
+                    ? await exchange.show()
+                    : view === 'kb'
+                      ? await kb.route(location.hash.split('/').slice(2).map(decodeURIComponent))
+                      : view === 'screen'
+                        ? await screening(arg, location.hash.split('/')[3] === undefined ? undefined : decodeURIComponent(location.hash.split('/').slice(3).join('/')))
+                        : await landscape(view === 'field' ? arg : null);
     if (mine !== latest) return;
     errorBox.hidden = true;
     page.replaceChildren(...nodes);

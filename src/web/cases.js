@@ -14,8 +14,12 @@ export function casesModule({ h, api, send, card, rowsTable }) {
   async function list() {
     const rows = await api('/api/cases');
     const body = rows.length
-      ? h('table', { 'data-testid': 'cases' }, h('thead', {}, h('tr', {}, h('th', {}, 'Case'), h('th', {}, 'Verdict'), h('th', {}, 'Updated'), h('th', {}, ''))),
-        h('tbody', {}, ...rows.map((c) => h('tr', {}, h('td', {}, h('a', { href: `#/cases/${c.id}` }, c.title)), h('td', {}, c.overall ? badge(c.overall) : 'not assessed'), h('td', {}, c.updatedAt.slice(0, 16).replace('T', ' ')), h('td', { class: 'muted' }, c.own ? '' : 'shared with you')))))
+      ? h(
+          'table',
+          { 'data-testid': 'cases' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'Case'), h('th', {}, 'Verdict'), h('th', {}, 'Updated'), h('th', {}, ''))),
+          h('tbody', {}, ...rows.map((c) => h('tr', {}, h('td', {}, h('a', { href: `#/cases/${c.id}` }, c.title)), h('td', {}, c.overall ? badge(c.overall) : 'not assessed'), h('td', {}, c.updatedAt.slice(0, 16).replace('T', ' ')), h('td', { class: 'muted' }, c.own ? '' : 'shared with you')))),
+        )
       : h('p', {}, 'No cases yet.');
     return [card('Cases', 'cases-card', h('p', {}, h('a', { href: '#/cases/new', class: 'button' }, 'New case')), body)];
   }
@@ -28,31 +32,104 @@ export function casesModule({ h, api, send, card, rowsTable }) {
     const roles = options.choices.partnerRole.map((c) => c.value).join(', ');
     const unknownBox = (name, label = ' not known yet') => h('label', {}, h('input', { type: 'checkbox', name }), label);
     const kinds = options.choices.partyKind.map((c) => c.value).join(', ');
-    const partners = h('textarea', { name: 'partners', rows: '3', placeholder: `one per line: name or ROR id | role (${roles}) | country | kind (${kinds})\nHarbin Institute of Technology | partner | CN | university\n? a partner university in Wuhan | partner | CN   (a partner not yet named: start with ?)` });
-    const f = h('form', { id: 'case-form', class: 'case-form' },
-      h('fieldset', {}, h('legend', {}, '1. The collaboration'), h('label', { class: 'field wide' }, 'Title ', h('input', { name: 'title', required: '', maxlength: '300' })), h('label', { class: 'field' }, 'Reference ', h('input', { name: 'reference', maxlength: '100' })), h('label', { class: 'field' }, 'Kind ', select('kind', choices('kind')))),
+    const partners = h('textarea', {
+      name: 'partners',
+      rows: '3',
+      placeholder: `one per line: name or ROR id | role (${roles}) | country | kind (${kinds})\nHarbin Institute of Technology | partner | CN | university\n? a partner university in Wuhan | partner | CN   (a partner not yet named: start with ?)`,
+    });
+    const f = h(
+      'form',
+      { id: 'case-form', class: 'case-form' },
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, '1. The collaboration'),
+        h('label', { class: 'field wide' }, 'Title ', h('input', { name: 'title', required: '', maxlength: '300' })),
+        h('label', { class: 'field' }, 'Reference ', h('input', { name: 'reference', maxlength: '100' })),
+        h('label', { class: 'field' }, 'Kind ', select('kind', choices('kind'))),
+      ),
       h('fieldset', {}, h('legend', {}, '2. Partners'), partners),
-      h('fieldset', {}, h('legend', {}, '3. Funding and in-kind support (leave empty for none)'),
-        h('textarea', { name: 'funders', rows: '2', placeholder: `one funder per line: name | kind (${kinds}); "?" for a funder not yet named` }), unknownBox('funders_unknown', ' funders not known yet'),
-        h('textarea', { name: 'in_kind', rows: '2', placeholder: 'one per line: provider | what (equipment, data, staff) | kind' }), unknownBox('in_kind_unknown', ' in-kind support not known yet')),
-      h('fieldset', {}, h('legend', {}, '4. Technology'), checks('fields', options.fields.map((x) => [x.id, x.name])), unknownBox('fields_none', ' in no sensitive field'), unknownBox('fields_unknown'), answer('dual_use', 'Dual-use potential'), answer('export_controlled', 'Export-controlled')),
-      h('fieldset', {}, h('legend', {}, '5. Intended application (EU AI Act)'), checks('uses', options.uses.map((u) => [u.id, `${u.label} — ${u.tier}, ${u.cite}`])), unknownBox('uses_unknown'),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, '3. Funding and in-kind support (leave empty for none)'),
+        h('textarea', { name: 'funders', rows: '2', placeholder: `one funder per line: name | kind (${kinds}); "?" for a funder not yet named` }),
+        unknownBox('funders_unknown', ' funders not known yet'),
+        h('textarea', { name: 'in_kind', rows: '2', placeholder: 'one per line: provider | what (equipment, data, staff) | kind' }),
+        unknownBox('in_kind_unknown', ' in-kind support not known yet'),
+      ),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, '4. Technology'),
+        checks(
+          'fields',
+          options.fields.map((x) => [x.id, x.name]),
+        ),
+        unknownBox('fields_none', ' in no sensitive field'),
+        unknownBox('fields_unknown'),
+        answer('dual_use', 'Dual-use potential'),
+        answer('export_controlled', 'Export-controlled'),
+      ),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, '5. Intended application (EU AI Act)'),
+        checks(
+          'uses',
+          options.uses.map((u) => [u.id, `${u.label} — ${u.tier}, ${u.cite}`]),
+        ),
+        unknownBox('uses_unknown'),
         h('div', {}, 'Aimed at ', checks('populations', choices('populations')), unknownBox('populations_unknown')),
-        h('label', { class: 'field wide' }, 'Languages the technology handles (comma-separated) ', h('input', { name: 'languages', maxlength: '300', placeholder: 'e.g. Mandarin, Uyghur' }))),
+        h('label', { class: 'field wide' }, 'Languages the technology handles (comma-separated) ', h('input', { name: 'languages', maxlength: '300', placeholder: 'e.g. Mandarin, Uyghur' })),
+      ),
       h('fieldset', {}, h('legend', {}, '6. Research'), h('label', { class: 'field' }, 'Type ', select('research_type', choices('researchType'), 'unknown')), answer('open_publication', 'Published openly')),
-      h('fieldset', {}, h('legend', {}, '7. Data'), checks('kinds', choices('dataKinds')), unknownBox('kinds_unknown'), h('div', {}, 'Stored in ', checks('storage', choices('storage'))), answer('transfer_to_china', 'Transferred to China'),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, '7. Data'),
+        checks('kinds', choices('dataKinds')),
+        unknownBox('kinds_unknown'),
+        h('div', {}, 'Stored in ', checks('storage', choices('storage'))),
+        answer('transfer_to_china', 'Transferred to China'),
         h('div', {}, 'About ', checks('subjects', choices('dataSubjects')), unknownBox('subjects_unknown')),
-        h('label', { class: 'field' }, 'Access to data ', select('access', choices('dataAccess'), 'unknown'))),
+        h('label', { class: 'field' }, 'Access to data ', select('access', choices('dataAccess'), 'unknown')),
+      ),
       h('fieldset', {}, h('legend', {}, '8. Terms'), answer('equal_access_to_data', 'Equal access to data'), answer('equal_right_to_publish', 'Equal right to publish'), answer('ip_agreement', 'Written IP agreement'), answer('partner_veto_on_publication', 'Partner veto on publication')),
-      h('fieldset', {}, h('legend', {}, '9. Personnel'), h('textarea', { name: 'personnel', rows: '3', placeholder: `one per line: name | affiliations (;-separated) | talent programmes (;-separated, none, or unknown) | mobility (;-separated: ${options.choices.mobility.map((c) => c.value).join(', ')}; or unknown)` }), unknownBox('personnel_unknown', ' personnel not known yet')),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, '9. Personnel'),
+        h('textarea', { name: 'personnel', rows: '3', placeholder: `one per line: name | affiliations (;-separated) | talent programmes (;-separated, none, or unknown) | mobility (;-separated: ${options.choices.mobility.map((c) => c.value).join(', ')}; or unknown)` }),
+        unknownBox('personnel_unknown', ' personnel not known yet'),
+      ),
       h('fieldset', {}, h('legend', {}, '10. Duration'), h('label', { class: 'field' }, 'Start ', h('input', { name: 'start', type: 'date' })), h('label', { class: 'field' }, 'Months ', h('input', { name: 'months', type: 'number', min: '1', max: '240' }))),
-      h('fieldset', {}, h('legend', {}, '11. Standards engagement (kind: standards engagement)'),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, '11. Standards engagement (kind: standards engagement)'),
         h('label', { class: 'field' }, 'Forum ', select('forum', [['unknown', 'unknown'], ...options.forums.map((x) => [x.id, x.name])])),
-        h('div', {}, 'Topics ', checks('topics', options.topics.map((t) => [t.id, t.name])), unknownBox('topics_unknown')),
+        h(
+          'div',
+          {},
+          'Topics ',
+          checks(
+            'topics',
+            options.topics.map((t) => [t.id, t.name]),
+          ),
+          unknownBox('topics_unknown'),
+        ),
         h('label', { class: 'field' }, 'Role ', select('standards_role', choices('standardsRole'), 'unknown')),
-        answer('voting_rights', 'Voting rights'), answer('access_to_drafts', 'Access to drafts'), answer('leadership_open', 'Leadership positions open'), answer('fees_proportionate', 'Fees proportionate'), answer('patents_declared', 'Essential patents declared'), answer('frand_commitment', 'FRAND commitment')),
+        answer('voting_rights', 'Voting rights'),
+        answer('access_to_drafts', 'Access to drafts'),
+        answer('leadership_open', 'Leadership positions open'),
+        answer('fees_proportionate', 'Fees proportionate'),
+        answer('patents_declared', 'Essential patents declared'),
+        answer('frand_commitment', 'FRAND commitment'),
+      ),
       h('p', {}, h('button', { type: 'submit' }, 'Save and assess'), ' ', h('span', { class: 'muted' }, `rulebook ${options.rulebook.version} [${options.rulebook.hash}] · policy bundle ${options.bundle.version} [${options.bundle.hash}]`)),
-      h('p', { id: 'form-error', class: 'error', role: 'alert', hidden: '' }));
+      h('p', { id: 'form-error', class: 'error', role: 'alert', hidden: '' }),
+    );
     f.addEventListener('submit', async (event) => {
       event.preventDefault();
       const box = f.querySelector('#form-error');
@@ -73,10 +150,18 @@ export function casesModule({ h, api, send, card, rowsTable }) {
 
   // Every answer may be unknown: a box left unticked with nothing chosen is "not known", never "none".
   function caseFrom(data) {
-    const lines = (name) => String(data.get(name) ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = (name) =>
+      String(data.get(name) ?? '')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
     const parts = (line) => line.split('|').map((x) => x.trim());
     const all = (name) => data.getAll(name).map(String);
-    const split = (s) => s.split(';').map((x) => x.trim()).filter(Boolean);
+    const split = (s) =>
+      s
+        .split(';')
+        .map((x) => x.trim())
+        .filter(Boolean);
     const chosen = (name) => (data.get(`${name}_unknown`) ? 'unknown' : all(name).length ? all(name) : 'unknown');
     const unnamed = (who) => who === '?' || who.startsWith('? ');
     const kind = (k) => (k ? { kind: k } : {});
@@ -91,29 +176,42 @@ export function casesModule({ h, api, send, card, rowsTable }) {
         const name = unnamed(who) ? { name: 'unknown', ...(who.slice(1).trim() ? { description: who.slice(1).trim() } : { description: 'not named yet' }) } : isRor ? { ror: who } : { name: who };
         return { ...name, ...(role ? { role } : {}), ...(country ? { country } : {}), ...kind(k) };
       }),
-      funders: data.get('funders_unknown') ? 'unknown' : lines('funders').map((l) => {
-        const [who, k] = parts(l);
-        return { name: unnamed(who) ? 'unknown' : who, ...kind(k) };
-      }),
-      in_kind: data.get('in_kind_unknown') ? 'unknown' : lines('in_kind').map((l) => {
-        const [from, what, k] = parts(l);
-        return { from: unnamed(from) ? 'unknown' : from, what: what || 'not said', ...kind(k) };
-      }),
+      funders: data.get('funders_unknown')
+        ? 'unknown'
+        : lines('funders').map((l) => {
+            const [who, k] = parts(l);
+            return { name: unnamed(who) ? 'unknown' : who, ...kind(k) };
+          }),
+      in_kind: data.get('in_kind_unknown')
+        ? 'unknown'
+        : lines('in_kind').map((l) => {
+            const [from, what, k] = parts(l);
+            return { from: unnamed(from) ? 'unknown' : from, what: what || 'not said', ...kind(k) };
+          }),
       technology: { fields: data.get('fields_none') ? 'none' : chosen('fields'), dual_use: data.get('dual_use'), export_controlled: data.get('export_controlled') },
       application: {
         uses: chosen('uses'),
         populations: chosen('populations'),
-        ...(String(data.get('languages') ?? '').trim() ? { languages: String(data.get('languages')).split(',').map((x) => x.trim()).filter(Boolean) } : {}),
+        ...(String(data.get('languages') ?? '').trim()
+          ? {
+              languages: String(data.get('languages'))
+                .split(',')
+                .map((x) => x.trim())
+                .filter(Boolean),
+            }
+          : {}),
       },
       research: { type: data.get('research_type'), open_publication: data.get('open_publication') },
       data: { kinds: chosen('kinds'), storage: all('storage').length ? all('storage') : 'unknown', transfer_to_china: data.get('transfer_to_china'), subjects: chosen('subjects'), access: data.get('access') },
       terms: Object.fromEntries(['equal_access_to_data', 'equal_right_to_publish', 'ip_agreement', 'partner_veto_on_publication'].map((k) => [k, data.get(k)])),
-      personnel: data.get('personnel_unknown') ? 'unknown' : lines('personnel').map((l) => {
-        const [name, affiliations = '', programmes = 'unknown', mobility = 'unknown'] = parts(l);
-        const listOr = (s) => (s === 'unknown' || s === '' ? 'unknown' : s === 'none' ? 'none' : split(s));
-        const moves = listOr(mobility);
-        return { name, affiliations: split(affiliations), talent_programmes: listOr(programmes), mobility: moves === 'none' ? ['none'] : moves };
-      }),
+      personnel: data.get('personnel_unknown')
+        ? 'unknown'
+        : lines('personnel').map((l) => {
+            const [name, affiliations = '', programmes = 'unknown', mobility = 'unknown'] = parts(l);
+            const listOr = (s) => (s === 'unknown' || s === '' ? 'unknown' : s === 'none' ? 'none' : split(s));
+            const moves = listOr(mobility);
+            return { name, affiliations: split(affiliations), talent_programmes: listOr(programmes), mobility: moves === 'none' ? ['none'] : moves };
+          }),
       ...(standards
         ? {
             standards: {
@@ -132,14 +230,18 @@ export function casesModule({ h, api, send, card, rowsTable }) {
 
   // Whom the case is shared with (read only), and taking a share back: the other organisation loses sight of it at once.
   function sharing(id, orgs) {
-    const list = h('ul', { 'data-testid': 'shares' }, ...orgs.map((org) => {
-      const stop = h('button', { type: 'button' }, 'Stop sharing');
-      stop.addEventListener('click', async () => {
-        await send('DELETE', `/api/cases/${id}/share/${encodeURIComponent(org)}`);
-        location.reload();
-      });
-      return h('li', {}, `${org} `, stop);
-    }));
+    const list = h(
+      'ul',
+      { 'data-testid': 'shares' },
+      ...orgs.map((org) => {
+        const stop = h('button', { type: 'button' }, 'Stop sharing');
+        stop.addEventListener('click', async () => {
+          await send('DELETE', `/api/cases/${id}/share/${encodeURIComponent(org)}`);
+          location.reload();
+        });
+        return h('li', {}, `${org} `, stop);
+      }),
+    );
     const form = h('form', { class: 'inline' }, h('input', { name: 'organisation', required: '', pattern: '[a-z0-9][a-z0-9-]{1,40}', placeholder: 'organisation id' }), h('button', { type: 'submit' }, 'Share (read only)'));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
@@ -155,23 +257,31 @@ export function casesModule({ h, api, send, card, rowsTable }) {
   async function signOff(c, latest) {
     const d = latest.decision;
     if (d) {
-      return card('Decision and sign-off', 'decision-card',
+      return card(
+        'Decision and sign-off',
+        'decision-card',
         h('p', { class: 'verdict' }, DECISION_WORDS[d.decision] ?? d.decision),
         ...(d.conditions.length ? [h('h3', {}, 'Conditions'), h('ol', {}, ...d.conditions.map((x) => h('li', {}, x)))] : []),
-        h('p', { class: 'muted' }, `decided by ${d.decidedByName} on ${d.decidedAt.slice(0, 10)} · recorded in the audit trail`));
+        h('p', { class: 'muted' }, `decided by ${d.decidedByName} on ${d.decidedAt.slice(0, 10)} · recorded in the audit trail`),
+      );
     }
     const { user } = await api('/api/session');
     if (!c.own || !['officer', 'admin'].includes(user.role)) return card('Decision and sign-off', 'decision-card', h('p', { class: 'muted' }, 'No decision recorded yet: an officer of the organisation that owns the case signs the verdict off.'));
-    const form = h('form', { id: 'decision-form', class: 'stack' },
-      h('fieldset', {}, h('legend', {}, 'Decision'),
-        ...Object.entries(DECISION_WORDS).map(([value, label]) => h('label', {}, h('input', { type: 'radio', name: 'decision', value, required: '' }), ` ${label}`))),
+    const form = h(
+      'form',
+      { id: 'decision-form', class: 'stack' },
+      h('fieldset', {}, h('legend', {}, 'Decision'), ...Object.entries(DECISION_WORDS).map(([value, label]) => h('label', {}, h('input', { type: 'radio', name: 'decision', value, required: '' }), ` ${label}`))),
       h('label', { class: 'field' }, 'Conditions (one a line; for an approval with conditions) ', h('textarea', { name: 'conditions', rows: '3', maxlength: '20000' })),
       h('button', { type: 'submit' }, 'Record the decision'),
-      h('p', { class: 'muted' }, 'Recorded once, with your name and the date, in the audit trail; deciding again needs a new verdict.'));
+      h('p', { class: 'muted' }, 'Recorded once, with your name and the date, in the audit trail; deciding again needs a new verdict.'),
+    );
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const decision = form.elements.decision.value;
-      const conditions = form.elements.conditions.value.split('\n').map((x) => x.trim()).filter(Boolean);
+      const conditions = form.elements.conditions.value
+        .split('\n')
+        .map((x) => x.trim())
+        .filter(Boolean);
       await send('POST', `/api/assessments/${latest.id}/decision`, { decision, ...(conditions.length ? { conditions } : {}) });
       location.reload();
     });
@@ -200,23 +310,63 @@ export function casesModule({ h, api, send, card, rowsTable }) {
       const open = a.criteria.filter((r) => r.status === 'needs-information');
       const titles = new Map(a.criteria.map((r) => [r.id, r.title]));
       const named = (ids) => ids.map((x) => `${x} — ${titles.get(x) ?? ''}`).join('\n');
-      const verdict = card('Verdict', 'verdict-card',
+      const verdict = card(
+        'Verdict',
+        'verdict-card',
         h('p', { class: 'verdict' }, 'Overall ', badge(a.overall), a.provisional ? h('span', { class: 'muted' }, ' provisional: questions unanswered') : ''),
         h('p', { class: 'muted' }, `assessed by ${latest.createdByName} on ${latest.createdAt.slice(0, 10)} · as of ${a.asOf} · re-assess by ${a.reassessBy}`),
-        rowsTable(Object.entries(a.categories).map(([category, v]) => ({ category, verdict: v.verdict, holding: named(v.holding), needs: named(v.needsInformation) })), [['category', 'Risk category'], ['verdict', 'Verdict'], ['holding', 'Criteria that hold'], ['needs', 'Needs information']]),
-        h('p', { class: 'report-links' },
-          h('a', { class: 'button', href: `/api/assessments/${latest.id}/report.pdf`, 'data-testid': 'report-pdf' }, 'Report to file (PDF)'), ' ',
+        rowsTable(
+          Object.entries(a.categories).map(([category, v]) => ({ category, verdict: v.verdict, holding: named(v.holding), needs: named(v.needsInformation) })),
+          [
+            ['category', 'Risk category'],
+            ['verdict', 'Verdict'],
+            ['holding', 'Criteria that hold'],
+            ['needs', 'Needs information'],
+          ],
+        ),
+        h(
+          'p',
+          { class: 'report-links' },
+          h('a', { class: 'button', href: `/api/assessments/${latest.id}/report.pdf`, 'data-testid': 'report-pdf' }, 'Report to file (PDF)'),
+          ' ',
           h('a', { href: `/api/assessments/${latest.id}/report`, target: '_blank', rel: 'noopener', 'data-testid': 'report-html' }, 'Report (HTML, printable)'),
-          h('span', { class: 'muted' }, ` · rulebook ${a.rulebook.version} · policy bundle ${a.bundle.version}`)));
+          h('span', { class: 'muted' }, ` · rulebook ${a.rulebook.version} · policy bundle ${a.bundle.version}`),
+        ),
+      );
       verdict.classList.add('wide');
       nodes.push(verdict);
       nodes.push(await signOff(c, latest));
-      const route = (r) => (r.status === 'holds' && r.redRoute ? `${r.redRoute.kind === 'red-line' ? 'RED LINE' : 'red, unless'}: ${r.redRoute.text} ${r.redRoute.conditions.join(' ')} (${r.redRoute.sourceTitle}, ${r.redRoute.source.clause})` : r.status === 'needs-information' ? `to decide: ${r.requests.join('; ')}` : '');
-      const criteria = (rows) => rowsTable(rows.map((r) => ({ id: r.id, title: r.title, outcome: r.status === 'holds' ? r.effective : `if it holds: ${r.outcome}`, route: route(r), evidence: r.evidence.map((e) => `${e.words}${e.note ? ` (${e.note})` : ''}`).join('\n'), source: `${r.source.title}, ${r.source.clause}` })), [['id', 'Id'], ['title', 'Criterion'], ['outcome', 'Outcome'], ['route', 'Route or request'], ['evidence', 'Evidence'], ['source', 'Source']]);
+      const route = (r) =>
+        r.status === 'holds' && r.redRoute
+          ? `${r.redRoute.kind === 'red-line' ? 'RED LINE' : 'red, unless'}: ${r.redRoute.text} ${r.redRoute.conditions.join(' ')} (${r.redRoute.sourceTitle}, ${r.redRoute.source.clause})`
+          : r.status === 'needs-information'
+            ? `to decide: ${r.requests.join('; ')}`
+            : '';
+      const criteria = (rows) =>
+        rowsTable(
+          rows.map((r) => ({ id: r.id, title: r.title, outcome: r.status === 'holds' ? r.effective : `if it holds: ${r.outcome}`, route: route(r), evidence: r.evidence.map((e) => `${e.words}${e.note ? ` (${e.note})` : ''}`).join('\n'), source: `${r.source.title}, ${r.source.clause}` })),
+          [
+            ['id', 'Id'],
+            ['title', 'Criterion'],
+            ['outcome', 'Outcome'],
+            ['route', 'Route or request'],
+            ['evidence', 'Evidence'],
+            ['source', 'Source'],
+          ],
+        );
       if (holding.length) nodes.push(card('Criteria that hold', 'holding-card', criteria(holding)));
       if (open.length) nodes.push(card('Needs information', 'open-card', criteria(open)));
       nodes.push(card('What would change the verdict', 'change-card', h('ul', {}, ...a.whatWouldChange.map((w) => h('li', {}, w)))));
-      nodes.push(card('Mitigation plan', 'plan-card', ...Object.entries(a.plan).filter(([, items]) => items.length).flatMap(([kind, items]) => [h('h3', {}, kind), h('ul', {}, ...items.map((m) => h('li', {}, m.text, h('span', { class: 'muted' }, ` (${m.calledForBy.join(', ')})`))))]), ...(a.withheld?.length ? [h('h3', {}, 'not offered'), h('ul', {}, ...a.withheld.map((w) => h('li', {}, w.text, h('span', { class: 'muted' }, ` (${w.why})`))))] : [])));
+      nodes.push(
+        card(
+          'Mitigation plan',
+          'plan-card',
+          ...Object.entries(a.plan)
+            .filter(([, items]) => items.length)
+            .flatMap(([kind, items]) => [h('h3', {}, kind), h('ul', {}, ...items.map((m) => h('li', {}, m.text, h('span', { class: 'muted' }, ` (${m.calledForBy.join(', ')})`))))]),
+          ...(a.withheld?.length ? [h('h3', {}, 'not offered'), h('ul', {}, ...a.withheld.map((w) => h('li', {}, w.text, h('span', { class: 'muted' }, ` (${w.why})`))))] : []),
+        ),
+      );
     }
     const notes = card('Notes (your organisation only)', 'notes-card', h('ul', {}, ...c.notes.map((n) => h('li', {}, h('span', { class: 'muted' }, `${n.createdAt.slice(0, 16).replace('T', ' ')} · ${n.authorName}: `), n.body))));
     if (c.own) {

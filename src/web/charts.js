@@ -48,7 +48,9 @@ export function lineChart(series, { width = 560, height = 260, yLabel = '' } = {
     svg.append(el('text', { x: m.l - 6, y: y(v) + 4, 'text-anchor': 'end' }, Number.isInteger(v) ? v : v.toFixed(1)));
   }
   const step = Math.max(1, Math.ceil(xs.length / 12));
-  xs.forEach((v, i) => { if (i % step === 0) svg.append(el('text', { x: x(v), y: height - 10, 'text-anchor': 'middle' }, v)); });
+  xs.forEach((v, i) => {
+    if (i % step === 0) svg.append(el('text', { x: x(v), y: height - 10, 'text-anchor': 'middle' }, v));
+  });
   if (yLabel) svg.append(el('text', { x: m.l, y: 12 }, yLabel));
   series.forEach((s, i) => {
     const pts = [...s.points].sort((a, b) => a.x - b.x);
@@ -99,7 +101,7 @@ export function networkChart(pairs, { width = 1100 } = {}) {
   const lx = 330;
   const rx = width - 330;
   const ly = new Map(L.map(([id], i) => [id, 20 + i * row]));
-  const ry = new Map(R.map(([id], i) => [id, 20 + i * row + ((L.length - R.length) * row) / 2 * (R.length < L.length ? 1 : 0)]));
+  const ry = new Map(R.map(([id], i) => [id, 20 + i * row + (((L.length - R.length) * row) / 2) * (R.length < L.length ? 1 : 0)]));
   const max = Math.max(1, ...pairs.map((p) => p.copublications));
   for (const p of pairs) {
     svg.append(el('line', { x1: lx, y1: ly.get(p.aId), x2: rx, y2: ry.get(p.bId), stroke: '#1f5fbf', 'stroke-opacity': 0.25 + 0.6 * (p.copublications / max), 'stroke-width': 0.5 + 3 * (p.copublications / max) }));

@@ -1,22 +1,34 @@
 // Exchange: the organisation's notes, namesake decisions and verdicts, and how far each may travel.
-const DISTRIBUTIONS = [['organisation', 'Our organisation only'], ['community', 'Community'], ['everyone', 'Everyone']];
+const DISTRIBUTIONS = [
+  ['organisation', 'Our organisation only'],
+  ['community', 'Community'],
+  ['everyone', 'Everyone'],
+];
 const TLPS = ['clear', 'green', 'amber', 'amber+strict', 'red'];
 const SHARERS = new Set(['officer', 'admin']);
 const WRITERS = new Set(['analyst', 'officer', 'admin']);
 
 export function exchangeModule({ h, api, send, card }) {
-  const marking = (s) => h('span', { class: 'marking', 'data-testid': 'marking' },
-    h('span', { class: `badge tlp-${s.tlp.replace('+', '-')}` }, `TLP:${s.tlp.toUpperCase()}`), ' ',
-    s.distribution === 'organisation' ? 'our organisation only' : s.distribution === 'community' ? 'community' : 'everyone',
-    s.tlp === 'red' ? h('span', { class: 'muted' }, ' (never leaves this installation)') : '');
+  const marking = (s) =>
+    h(
+      'span',
+      { class: 'marking', 'data-testid': 'marking' },
+      h('span', { class: `badge tlp-${s.tlp.replace('+', '-')}` }, `TLP:${s.tlp.toUpperCase()}`),
+      ' ',
+      s.distribution === 'organisation' ? 'our organisation only' : s.distribution === 'community' ? 'community' : 'everyone',
+      s.tlp === 'red' ? h('span', { class: 'muted' }, ' (never leaves this installation)') : '',
+    );
 
   /** Distribution and TLP for one item; Share sets them, Unshare brings it back to the organisation. */
   function controls(kind, id, s, refresh) {
-    const f = h('form', { class: 'share-form inline', 'data-testid': `share-${kind}-${id}` },
+    const f = h(
+      'form',
+      { class: 'share-form inline', 'data-testid': `share-${kind}-${id}` },
       h('label', {}, 'Distribution ', h('select', { name: 'distribution' }, ...DISTRIBUTIONS.map(([v, label]) => h('option', v === s.distribution ? { value: v, selected: '' } : { value: v }, label)))),
       h('label', {}, 'TLP ', h('select', { name: 'tlp' }, ...TLPS.map((t) => h('option', t === s.tlp ? { value: t, selected: '' } : { value: t }, t.toUpperCase())))),
       h('button', { type: 'submit', name: 'share' }, 'Share'),
-      h('button', { type: 'button', name: 'unshare', class: 'secondary' }, 'Unshare'));
+      h('button', { type: 'button', name: 'unshare', class: 'secondary' }, 'Unshare'),
+    );
     const act = (work) => async () => {
       try {
         await work();
@@ -27,23 +39,31 @@ export function exchangeModule({ h, api, send, card }) {
         error.hidden = false;
       }
     };
-    f.addEventListener('submit', (e) => { e.preventDefault(); void act(() => send('PUT', `/api/exchange/sharing/${kind}/${encodeURIComponent(id)}`, { distribution: f.elements.distribution.value, tlp: f.elements.tlp.value }))(); });
-    f.elements.unshare.addEventListener('click', act(() => send('DELETE', `/api/exchange/sharing/${kind}/${encodeURIComponent(id)}`)));
+    f.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void act(() => send('PUT', `/api/exchange/sharing/${kind}/${encodeURIComponent(id)}`, { distribution: f.elements.distribution.value, tlp: f.elements.tlp.value }))();
+    });
+    f.elements.unshare.addEventListener(
+      'click',
+      act(() => send('DELETE', `/api/exchange/sharing/${kind}/${encodeURIComponent(id)}`)),
+    );
     return f;
   }
 
   function itemRow(kind, id, what, s, role, refresh) {
-    return h('li', { class: 'exchange-item', 'data-testid': 'exchange-item', 'data-kind': kind, 'data-id': id },
-      h('div', {}, ...what), marking(s), SHARERS.has(role) ? controls(kind, id, s, refresh) : '');
+    return h('li', { class: 'exchange-item', 'data-testid': 'exchange-item', 'data-kind': kind, 'data-id': id }, h('div', {}, ...what), marking(s), SHARERS.has(role) ? controls(kind, id, s, refresh) : '');
   }
 
   function noteForm(refresh) {
-    const f = h('form', { id: 'note-form', class: 'batch' },
+    const f = h(
+      'form',
+      { id: 'note-form', class: 'batch' },
       h('label', {}, 'About ', h('select', { name: 'kind' }, h('option', { value: 'entry' }, 'a list entry (list/entry)'), h('option', { value: 'ror' }, 'a ROR id'), h('option', { value: 'name' }, 'a name as written'))),
       h('label', {}, 'Which ', h('input', { name: 'value', required: '', maxlength: '500', placeholder: 'my-watchlist/tsinghua' })),
       h('label', { class: 'field wide' }, 'Note ', h('textarea', { name: 'text', required: '', rows: '2', maxlength: '20000' })),
       h('label', {}, 'Concern (0–100, optional) ', h('input', { name: 'opinion', type: 'number', min: '0', max: '100' })),
-      h('button', { type: 'submit' }, 'Add note'));
+      h('button', { type: 'submit' }, 'Add note'),
+    );
     f.addEventListener('submit', async (e) => {
       e.preventDefault();
       const opinion = f.elements.opinion.value === '' ? null : Number(f.elements.opinion.value);
@@ -53,11 +73,14 @@ export function exchangeModule({ h, api, send, card }) {
   }
 
   function namesakeForm(refresh) {
-    const f = h('form', { id: 'namesake-form', class: 'batch' },
+    const f = h(
+      'form',
+      { id: 'namesake-form', class: 'batch' },
       h('label', {}, 'The string ', h('input', { name: 'name', required: '', maxlength: '500' })),
       h('label', {}, 'is not the listed entry ', h('input', { name: 'entry', required: '', maxlength: '300', placeholder: 'list/entry' })),
       h('label', { class: 'field wide' }, 'because ', h('textarea', { name: 'reason', required: '', rows: '2', maxlength: '5000' })),
-      h('button', { type: 'submit' }, 'Record decision'));
+      h('button', { type: 'submit' }, 'Record decision'),
+    );
     f.addEventListener('submit', async (e) => {
       e.preventDefault();
       await send('POST', '/api/exchange/namesakes', { name: f.elements.name.value, entry: f.elements.entry.value, reason: f.elements.reason.value }).then(refresh, showError);
@@ -82,12 +105,23 @@ export function exchangeModule({ h, api, send, card }) {
     const rows = [
       ...items.notes.map((n) => itemRow('note', n.id, [h('strong', {}, `Note on ${n.subject.label}: `), n.body, n.opinion === null ? '' : h('span', { class: 'muted' }, ` (concern ${n.opinion}/100)`)], n, user.role, refresh)),
       ...items.namesakes.map((d) => itemRow('namesake', d.id, [h('strong', {}, `“${d.name}” is not ${d.entryName}`), h('span', { class: 'muted' }, ` (${d.listId}/${d.entryId}) `), d.reason], d, user.role, refresh)),
-      ...items.assessments.map((a) => itemRow('assessment', a.id, [h('strong', {}, `Verdict ${a.overall.toUpperCase()}`), ' of case ', h('a', { href: `#/cases/${encodeURIComponent(a.caseId)}` }, a.caseId), h('span', { class: 'muted' }, ' (shared anonymised: no case text, people or your institution)')], a.sharing, user.role, refresh)),
+      ...items.assessments.map((a) =>
+        itemRow(
+          'assessment',
+          a.id,
+          [h('strong', {}, `Verdict ${a.overall.toUpperCase()}`), ' of case ', h('a', { href: `#/cases/${encodeURIComponent(a.caseId)}` }, a.caseId), h('span', { class: 'muted' }, ' (shared anonymised: no case text, people or your institution)')],
+          a.sharing,
+          user.role,
+          refresh,
+        ),
+      ),
     ];
     holder.append(rows.length ? h('ul', { class: 'exchange-items' }, ...rows) : h('p', {}, 'Nothing yet: notes, namesake decisions and verdicts of your organisation appear here.'));
-    const intro = h('p', { class: 'muted' }, SHARERS.has(user.role)
-      ? 'Nothing leaves your organisation until you share it. Community and everyone go into the installation\u2019s signed feed at the TLP marking you set; TLP:RED never leaves.'
-      : 'Nothing leaves your organisation until an officer shares it.');
+    const intro = h(
+      'p',
+      { class: 'muted' },
+      SHARERS.has(user.role) ? 'Nothing leaves your organisation until you share it. Community and everyone go into the installation\u2019s signed feed at the TLP marking you set; TLP:RED never leaves.' : 'Nothing leaves your organisation until an officer shares it.',
+    );
     const nodes = [card('Shared with other institutions', 'exchange-card', intro, holder)];
     nodes[0].classList.add('wide');
     if (WRITERS.has(user.role)) nodes.push(card('Note on an entity', 'note-card', noteForm(refresh)), card('Namesake decision', 'namesake-card', namesakeForm(refresh)));
@@ -104,9 +138,11 @@ export function exchangeModule({ h, api, send, card }) {
 export function namesakeBlock(h, query, infos) {
   return infos.map((info) => {
     const entry = info.entry;
-    return h('div', { class: 'namesake-info', 'data-testid': 'namesake-info' },
-      h('p', {}, h('strong', {}, 'Information (the hit stands): '),
-        `${info.institutions} institution${info.institutions === 1 ? '' : 's'} judged “${query}” not to be the listed entity ${entry} (${info.list}), with their reasons:`),
-      h('ul', {}, ...info.decisions.map((d) => h('li', {}, h('strong', {}, d.institution), d.publisher ? h('span', { class: 'muted' }, ` via ${d.publisher}`) : '', ` · TLP:${d.tlp.toUpperCase()} · `, d.reason))));
+    return h(
+      'div',
+      { class: 'namesake-info', 'data-testid': 'namesake-info' },
+      h('p', {}, h('strong', {}, 'Information (the hit stands): '), `${info.institutions} institution${info.institutions === 1 ? '' : 's'} judged “${query}” not to be the listed entity ${entry} (${info.list}), with their reasons:`),
+      h('ul', {}, ...info.decisions.map((d) => h('li', {}, h('strong', {}, d.institution), d.publisher ? h('span', { class: 'muted' }, ` via ${d.publisher}`) : '', ` · TLP:${d.tlp.toUpperCase()} · `, d.reason))),
+    );
   });
 }

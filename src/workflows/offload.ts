@@ -51,10 +51,7 @@ export class EvidenceWorker {
     // Under tsx (sources run as TypeScript) the worker registers the same loader before loading.
     const here = fileURLToPath(import.meta.url);
     const entry = new URL(`./worker${extname(here)}`, import.meta.url);
-    const worker =
-      extname(here) === '.ts'
-        ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true })
-        : new Worker(entry);
+    const worker = extname(here) === '.ts' ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true }) : new Worker(entry);
     worker.on('message', (reply: Reply) => {
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
@@ -103,9 +100,7 @@ export class EvidenceWorker {
             done = true;
             break;
           }
-          batch = batch
-            ? { records: batch.records.concat(piece.records), recordNos: batch.recordNos.concat(piece.recordNos), rejects: batch.rejects.concat(piece.rejects), lastNo: piece.lastNo, seen: batch.seen + piece.seen, bytesDone: piece.bytesDone }
-            : piece;
+          batch = batch ? { records: batch.records.concat(piece.records), recordNos: batch.recordNos.concat(piece.recordNos), rejects: batch.rejects.concat(piece.rejects), lastNo: piece.lastNo, seen: batch.seen + piece.seen, bytesDone: piece.bytesDone } : piece;
         }
         return batch;
       },

@@ -196,10 +196,7 @@ export class Uploads {
   async quarantine(actor: Actor, fileId: string): Promise<{ recordNo: number; lineNo: number | null; reason: string; excerpt: string | null }[]> {
     const { scope } = await this.find(actor, fileId);
     const [table, where, params] = scope.kind === 'shared' ? ['quarantine', 'file_id = $1', [fileId]] : ['upload_quarantine', 'scope = $2 AND file_id = $1', [fileId, scope.orgId]];
-    const rows = await this.store.all<{ record_no: number; line_no: number | null; reason: string; excerpt: string | null }>(
-      `SELECT record_no::DOUBLE AS record_no, line_no::DOUBLE AS line_no, reason, excerpt FROM ${table} WHERE ${where} ORDER BY record_no LIMIT 10000`,
-      params,
-    );
+    const rows = await this.store.all<{ record_no: number; line_no: number | null; reason: string; excerpt: string | null }>(`SELECT record_no::DOUBLE AS record_no, line_no::DOUBLE AS line_no, reason, excerpt FROM ${table} WHERE ${where} ORDER BY record_no LIMIT 10000`, params);
     return rows.map((r) => ({ recordNo: r.record_no, lineNo: r.line_no, reason: r.reason, excerpt: r.excerpt }));
   }
 }

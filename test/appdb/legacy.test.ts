@@ -113,11 +113,20 @@ test('an import killed half-way leaves the old file in place, and the next start
   const killed = derisk(['audit', 'verify'], { DERISK_HOME: h, DERISK_CRASH_AT: 'appdb.committed:3' });
   assert.equal(killed.status, null);
   assert.ok(existsSync(join(h, 'app.duckdb')) && !existsSync(join(h, 'app.sqlite')));
-  assert.ok(readdirSync(h).some((f) => f.startsWith('app.sqlite.importing-')), 'the staging file of the killed import is there');
+  assert.ok(
+    readdirSync(h).some((f) => f.startsWith('app.sqlite.importing-')),
+    'the staging file of the killed import is there',
+  );
   const again = derisk(['audit', 'verify'], { DERISK_HOME: h });
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stderr, /moved the application database/);
-  assert.deepEqual(readdirSync(h).filter((f) => f.startsWith('app.')).sort(), ['app.duckdb.imported-into-sqlite', 'app.sqlite'], 'the abandoned staging file is gone');
+  assert.deepEqual(
+    readdirSync(h)
+      .filter((f) => f.startsWith('app.'))
+      .sort(),
+    ['app.duckdb.imported-into-sqlite', 'app.sqlite'],
+    'the abandoned staging file is gone',
+  );
 });
 
 test('a start that stopped after the import but before renaming the old file finishes the rename; a different old file is refused', async () => {
@@ -192,10 +201,15 @@ test("a home at the first release's schema, its audit entries in the form of tha
   await migrate(db, new Set(['001_initial.sql']));
   // Two entries as the first release wrote them: the hash over the entry's fields, no MAC, no row digests.
   let prev = '0'.repeat(64);
-  for (const [seq, id] of [[1, 'org-old'], [2, 'org-older']] as const) {
+  for (const [seq, id] of [
+    [1, 'org-old'],
+    [2, 'org-older'],
+  ] as const) {
     const at = `2026-10-0${seq}T00:00:00.000Z`;
     const detail = JSON.stringify({ name: id });
-    const hash = createHash('sha256').update(JSON.stringify([seq, at, 'operator', id, 'organisation.create', id, detail, prev])).digest('hex');
+    const hash = createHash('sha256')
+      .update(JSON.stringify([seq, at, 'operator', id, 'organisation.create', id, detail, prev]))
+      .digest('hex');
     await db.transaction(async (tx) => {
       await tx.query('INSERT INTO organisations (id, name, created_at) VALUES ($1, $2, $3)', [id, id, at]);
       await tx.query('INSERT INTO audit (seq, recorded_at, actor, org_id, action, target, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [seq, at, 'operator', id, 'organisation.create', id, detail, prev, hash]);
@@ -209,10 +223,21 @@ test("a home at the first release's schema, its audit entries in the form of tha
   assert.match(r.stdout, /the chain verifies/);
   const now = await EmbeddedDb.open(join(h, 'app.sqlite'));
   try {
-    assert.deepEqual((await now.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name')).map((m) => m.name), knownMigrations(), 'the later migrations applied after the move');
-    assert.deepEqual((await now.query<{ id: string }>('SELECT id FROM organisations ORDER BY id')).map((o) => o.id), ['org-old', 'org-older']);
+    assert.deepEqual(
+      (await now.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name')).map((m) => m.name),
+      knownMigrations(),
+      'the later migrations applied after the move',
+    );
+    assert.deepEqual(
+      (await now.query<{ id: string }>('SELECT id FROM organisations ORDER BY id')).map((o) => o.id),
+      ['org-old', 'org-older'],
+    );
     const entries = await now.query<{ action: string }>('SELECT action FROM audit ORDER BY seq');
-    assert.deepEqual(entries.map((e) => e.action), ['organisation.create', 'organisation.create', 'audit.seal', 'audit.track'], 'the old trail kept as it was, then sealed, and the tables tracked since recorded');
+    assert.deepEqual(
+      entries.map((e) => e.action),
+      ['organisation.create', 'organisation.create', 'audit.seal', 'audit.track'],
+      'the old trail kept as it was, then sealed, and the tables tracked since recorded',
+    );
   } finally {
     await now.close();
   }

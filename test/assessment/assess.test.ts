@@ -48,7 +48,10 @@ after(async () => {
 
 const OPEN_BASIC = {
   title: 'Open basic research on graph theory',
-  partners: [{ name: 'University of Oxford', role: 'lead', country: 'GB' }, { ror: '03cve4549', role: 'partner', country: 'CN' }],
+  partners: [
+    { name: 'University of Oxford', role: 'lead', country: 'GB' },
+    { ror: '03cve4549', role: 'partner', country: 'CN' },
+  ],
   technology: { fields: ['ai-ml-big-data'], dual_use: 'no', export_controlled: 'no' },
   application: { uses: ['scientific-research-only'], populations: ['general'] },
   research: { type: 'basic', open_publication: 'yes' },
@@ -72,7 +75,10 @@ test('a partner on a list at very high level makes the verdict red, with its evi
   assert.equal(result.reassessBy, '2027-02-22');
   assert.equal(result.rulebook.hash, loadRulebook().hash);
   assert.deepEqual(result.bundle, loadBundle().record);
-  assert.deepEqual((result.snapshot.lists as { id: string }[]).map((l) => l.id), ['my-watchlist']);
+  assert.deepEqual(
+    (result.snapshot.lists as { id: string }[]).map((l) => l.id),
+    ['my-watchlist'],
+  );
   assert.equal(c.redRoute?.kind, 'conditional', 'red says which conditions could make it acceptable');
   assert.match(c.redRoute!.sourceTitle, /National Knowledge Security Guidelines/);
 });
@@ -94,7 +100,10 @@ test('unanswered questions are reported as needing information, never as green',
   assert.equal(result.provisional, true);
   assert.ok(result.criteria.some((r) => r.id === 'E-NO-EQUAL-DATA-ACCESS' && r.status === 'needs-information' && r.missing.includes('terms.equal_access_to_data')));
   assert.ok(result.whatWouldChange.some((w) => /\(not known: equal access to data\) — the answer could make the verdict yellow/.test(w)));
-  assert.ok(result.criteria.some((r) => r.id === 'S-FUNDING-LISTED' && r.status === 'needs-information' && r.requests.some((q) => /name every funder/.test(q))), 'funders not given are unknown, not "none"');
+  assert.ok(
+    result.criteria.some((r) => r.id === 'S-FUNDING-LISTED' && r.status === 'needs-information' && r.requests.some((q) => /name every funder/.test(q))),
+    'funders not given are unknown, not "none"',
+  );
   assert.equal(result.reassessBy, '2026-12-22');
 });
 
@@ -117,13 +126,20 @@ test('verdicts are deterministic, stored with the rulebook hash, and a re-run un
   const rulebook = readFileSync(loadRulebook().file, 'utf8');
   const from = rulebook.indexOf('  - id: S-TALENT-PROGRAMME-LISTED');
   const block = rulebook.slice(from, rulebook.indexOf('  - id: S-TALENT-PROGRAMME\n'));
-  const yellow = block.replace('outcome: red', 'outcome: yellow').replace(/ {4}red_route:[\s\S]*?(?= {4}mitigations:)/, '').replace('mitigations: [talent-disclosure, exclude-subtopic, milestone-review]', 'mitigations: [talent-disclosure, milestone-review, red-line-scope, exit-scope]');
+  const yellow = block
+    .replace('outcome: red', 'outcome: yellow')
+    .replace(/ {4}red_route:[\s\S]*?(?= {4}mitigations:)/, '')
+    .replace('mitigations: [talent-disclosure, exclude-subtopic, milestone-review]', 'mitigations: [talent-disclosure, milestone-review, red-line-scope, exit-scope]');
   const stricter = writeTemp('rulebook.yaml', rulebook.replace(block, yellow));
   const { diff } = await cases.rerun(actor, first.id, loadBundle({ rulebook: stricter }));
   assert.deepEqual(diff.overall, ['red', 'yellow']);
   assert.deepEqual(diff.changed, [{ id: 'S-TALENT-PROGRAMME-LISTED', before: 'holds → red', after: 'holds → yellow' }]);
   assert.notEqual(diff.rulebooks[0], diff.rulebooks[1]);
-  assert.deepEqual(diff.files.map((f) => f.file), ['data/assessment/rulebook.yaml'], 'the re-run says which file of the bundle changed');
+  assert.deepEqual(
+    diff.files.map((f) => f.file),
+    ['data/assessment/rulebook.yaml'],
+    'the re-run says which file of the bundle changed',
+  );
   const stored = await cases.assessments(actor, id);
   assert.equal(stored.length, 3);
   assert.equal(new Set(stored.map((s) => s.rulebook.hash)).size, 2);
@@ -162,8 +178,18 @@ test('the report is self-contained HTML that renders hostile text inert; the PDF
 });
 
 test('bug 1: a partner nobody identified is never "not listed": security needs information with the request to identify it', async () => {
-  for (const partner of [{ name: 'a partner university in Wuhan', country: 'CN' }, { name: 'unknown', description: 'an unnamed company in Shenzhen', country: 'CN', kind: 'company' }]) {
-    const { id } = await cases.create(actor, { ...OPEN_BASIC, title: `Unidentified: ${partner.name}`, partners: [{ name: 'University of Oxford', role: 'lead', country: 'GB' }, { ...partner, role: 'partner' }] });
+  for (const partner of [
+    { name: 'a partner university in Wuhan', country: 'CN' },
+    { name: 'unknown', description: 'an unnamed company in Shenzhen', country: 'CN', kind: 'company' },
+  ]) {
+    const { id } = await cases.create(actor, {
+      ...OPEN_BASIC,
+      title: `Unidentified: ${partner.name}`,
+      partners: [
+        { name: 'University of Oxford', role: 'lead', country: 'GB' },
+        { ...partner, role: 'partner' },
+      ],
+    });
     const { result } = await cases.assess(actor, id, '2026-11-22');
     assert.equal(result.categories.security.verdict, 'needs-information', JSON.stringify(result.categories));
     assert.notEqual(result.overall, 'green');
@@ -192,7 +218,7 @@ test('bug 1 for funders: a funder given by a name nobody can resolve, or funders
   assert.equal(r2.evidence!.facts['funding.known'], false);
 });
 
-test('bug 3: a listed funder, in-kind provider and a participant\'s affiliation show list, entry, level, match and source in the verdict and the report', async () => {
+test("bug 3: a listed funder, in-kind provider and a participant's affiliation show list, entry, level, match and source in the verdict and the report", async () => {
   const doc = {
     ...OPEN_BASIC,
     title: 'Funded by Huawei',
@@ -235,9 +261,16 @@ test('a listed funder at very high level is red, with "decline or replace the fu
 
 test('bug 4: co-publications with listed entities count the non-European partners, each named, not the European lead', async () => {
   // TU Delft co-authored W6 with a CAS institute (listed); Tsinghua co-authored nothing with a listed entity.
-  const { id } = await cases.create(actor, { ...OPEN_BASIC, title: 'Delft and Tsinghua', partners: [{ ror: '02e2c7k09', role: 'lead', country: 'NL' }, { ror: '03cve4549', role: 'partner', country: 'CN' }] });
+  const { id } = await cases.create(actor, {
+    ...OPEN_BASIC,
+    title: 'Delft and Tsinghua',
+    partners: [
+      { ror: '02e2c7k09', role: 'lead', country: 'NL' },
+      { ror: '03cve4549', role: 'partner', country: 'CN' },
+    ],
+  });
   const { result } = await cases.assess(actor, id, '2026-11-22');
-  assert.equal(result.evidence!.facts['copubs.listed_5y'], 0, 'Delft\'s co-publication with the CAS institute is not the partner\'s');
+  assert.equal(result.evidence!.facts['copubs.listed_5y'], 0, "Delft's co-publication with the CAS institute is not the partner's");
   const note = result.evidence!.notes['copubs.listed_5y']!;
   assert.match(note, /03cve4549 \(CN\): 0 of its 4 works in 2021–2025/);
   assert.match(note, /02e2c7k09 \(NL\) not counted: a European partner/);
@@ -314,10 +347,28 @@ test('standards engagement: criteria of the four risk profiles apply, research c
 test('verdicts run together (the monitor’s re-check) equal each run alone, parties shared or not, a bad case in its place', async () => {
   const examples = join(fileURLToPath(new URL('../../examples/cases/', import.meta.url)));
   const docs: unknown[] = [
-    ...readdirSync(examples).filter((f) => f.endsWith('.yaml')).sort().map((f) => readCaseDocument(join(examples, f))),
+    ...readdirSync(examples)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => readCaseDocument(join(examples, f))),
     OPEN_BASIC,
-    { ...OPEN_BASIC, title: 'Delft and Tsinghua', partners: [{ ror: '02e2c7k09', role: 'lead', country: 'NL' }, { ror: '03cve4549', role: 'partner', country: 'CN' }] },
-    { ...OPEN_BASIC, title: 'CAS by name', partners: [{ name: 'Chinese Academy of Sciences', role: 'partner', country: 'CN' }, { ror: '03cve4549', role: 'partner', country: 'CN' }], funders: [{ name: 'Huawei Technologies Co., Ltd.' }] },
+    {
+      ...OPEN_BASIC,
+      title: 'Delft and Tsinghua',
+      partners: [
+        { ror: '02e2c7k09', role: 'lead', country: 'NL' },
+        { ror: '03cve4549', role: 'partner', country: 'CN' },
+      ],
+    },
+    {
+      ...OPEN_BASIC,
+      title: 'CAS by name',
+      partners: [
+        { name: 'Chinese Academy of Sciences', role: 'partner', country: 'CN' },
+        { ror: '03cve4549', role: 'partner', country: 'CN' },
+      ],
+      funders: [{ name: 'Huawei Technologies Co., Ltd.' }],
+    },
   ];
   // Every case on several days: the co-publication window moves with the day.
   const items = docs.flatMap((d) => ['2022-03-01', '2024-07-15', '2026-11-22'].map((asOf) => ({ c: assessor.validate(d), asOf })));

@@ -43,7 +43,7 @@ test('bad conditions are refused with the position, and nothing but the language
   assert.throws(() => parse('process.exit(1)'), /unknown function/);
   assert.throws(() => parse("a == 'x' b"), /expected the end of the condition, found "b" at position 10/);
   assert.throws(() => parse(''), /empty condition/);
-  assert.throws(() => evaluate(parse("a.name > 3"), facts({ 'a.name': 'x' })), /compares numbers/);
+  assert.throws(() => evaluate(parse('a.name > 3'), facts({ 'a.name': 'x' })), /compares numbers/);
   fc.assert(
     fc.property(fc.string({ maxLength: 40 }), (s) => {
       try {

@@ -27,8 +27,7 @@ after(async () => {
   store.close();
 });
 
-const call = (method: string, url: string, body?: object, token = service.token) =>
-  service.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}` }, ...(body ? { payload: body } : {}) });
+const call = (method: string, url: string, body?: object, token = service.token) => service.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}` }, ...(body ? { payload: body } : {}) });
 
 test('GET /api/assessments/:id and its report show the case as assessed, after the case was edited', async () => {
   const doc = { title: 'Joint lab as proposed', partners: [{ name: 'Tsinghua University', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] } };

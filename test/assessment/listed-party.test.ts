@@ -45,7 +45,10 @@ after(async () => {
 // Every answer the one that makes a case green, and the topic in no sensitive field.
 const GREEN = {
   title: 'Open basic research on medieval manuscripts',
-  partners: [{ name: 'University of Oxford', role: 'lead', country: 'GB' }, { ror: '03cve4549', role: 'partner', country: 'CN' }],
+  partners: [
+    { name: 'University of Oxford', role: 'lead', country: 'GB' },
+    { ror: '03cve4549', role: 'partner', country: 'CN' },
+  ],
   technology: { fields: 'none', dual_use: 'no', export_controlled: 'no' },
   application: { uses: ['scientific-research-only'], populations: ['general'] },
   research: { type: 'basic', open_publication: 'yes' },
@@ -113,7 +116,10 @@ test('a listed party beside one nobody named yet is yellow, not only "needs info
 });
 
 test('a partner the ROR registry marks as related to a listed university is never green, and the case says why; it is no direct listing', async () => {
-  for (const partner of [{ name: 'Heilongjiang Teaching Hospital', role: 'partner' }, { ror: '05x9y8z76', role: 'partner' }]) {
+  for (const partner of [
+    { name: 'Heilongjiang Teaching Hospital', role: 'partner' },
+    { ror: '05x9y8z76', role: 'partner' },
+  ]) {
     const { id } = await cases.create(actor, { ...GREEN, title: 'with a related hospital', partners: [GREEN.partners[0], partner] });
     const { result } = await cases.assess(actor, id, '2026-11-22');
     assert.notEqual(result.overall, 'green', JSON.stringify(partner));

@@ -36,16 +36,48 @@ test('every AI Act citation (use catalogue and rulebook) quotes words that stand
 
 test('the rulebook covers what the briefs ask for, and standards engagement follows the four risk profiles', () => {
   const reads = new Set(rulebook.criteria.flatMap((c) => c.reads));
-  for (const needed of ['partners.max_level', 'partners.binding_listed', 'partners.third_country_listed', 'funding.max_level', 'application.minorities', 'data.partner_access', 'personnel.long_mobility', 'standards.reciprocity', 'standards.sep_without_frand', 'technology.most_sensitive', 'application.ai_act_rank', 'application.surveillance', 'data.important', 'data.personal', 'terms.equal_access_to_data', 'terms.equal_right_to_publish', 'terms.ip_agreement', 'funding.listed', 'personnel.talent_programme', 'copubs.listed_5y', 'research.basic']) {
+  for (const needed of [
+    'partners.max_level',
+    'partners.binding_listed',
+    'partners.third_country_listed',
+    'funding.max_level',
+    'application.minorities',
+    'data.partner_access',
+    'personnel.long_mobility',
+    'standards.reciprocity',
+    'standards.sep_without_frand',
+    'technology.most_sensitive',
+    'application.ai_act_rank',
+    'application.surveillance',
+    'data.important',
+    'data.personal',
+    'terms.equal_access_to_data',
+    'terms.equal_right_to_publish',
+    'terms.ip_agreement',
+    'funding.listed',
+    'personnel.talent_programme',
+    'copubs.listed_5y',
+    'research.basic',
+  ]) {
     assert.ok(reads.has(needed), `no criterion reads ${needed}`);
   }
-  assert.ok(rulebook.criteria.some((c) => c.outcome === 'green'), 'factors that lower risk');
+  assert.ok(
+    rulebook.criteria.some((c) => c.outcome === 'green'),
+    'factors that lower risk',
+  );
   for (const cat of ['security', 'competitiveness', 'ethics']) assert.ok(rulebook.criteria.some((c) => c.category === cat));
   const standards = rulebook.criteria.filter((c) => c.appliesTo.includes('standards-engagement') && !c.appliesTo.includes('research'));
-  for (const profile of ['supply-chain-resilience', 'national-security', 'normative-aspirations', 'competitiveness']) assert.ok(standards.some((c) => c.profiles.includes(profile)), profile);
+  for (const profile of ['supply-chain-resilience', 'national-security', 'normative-aspirations', 'competitiveness'])
+    assert.ok(
+      standards.some((c) => c.profiles.includes(profile)),
+      profile,
+    );
   for (const c of standards) assert.equal(c.source.ref, 'standards-001', `${c.id} cites the standards brief`);
   // U.S. listings alone are a strong signal, not red: only binding lists make a partner's listing red by itself.
   const listingAlone = rulebook.criteria.filter((c) => c.outcome === 'red' && c.reads.length === 1 && c.reads[0]!.startsWith('partners.') && c.reads[0]!.endsWith('listed'));
-  assert.deepEqual(listingAlone.map((c) => c.id), ['S-BINDING-LISTED']);
+  assert.deepEqual(
+    listingAlone.map((c) => c.id),
+    ['S-BINDING-LISTED'],
+  );
   assert.equal(rulebook.criteria.find((c) => c.id === 'S-THIRD-COUNTRY-LISTED')!.outcome, 'yellow');
 });

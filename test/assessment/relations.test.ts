@@ -45,7 +45,10 @@ after(async () => {
 // Every other answer is the one that makes a case green (test/assessment/assess.test.ts).
 const GREEN = {
   title: 'Open basic research on graph theory',
-  partners: [{ name: 'University of Oxford', role: 'lead', country: 'GB' }, { ror: '03cve4549', role: 'partner', country: 'CN' }],
+  partners: [
+    { name: 'University of Oxford', role: 'lead', country: 'GB' },
+    { ror: '03cve4549', role: 'partner', country: 'CN' },
+  ],
   technology: { fields: ['ai-ml-big-data'], dual_use: 'no', export_controlled: 'no' },
   application: { uses: ['scientific-research-only'], populations: ['general'] },
   research: { type: 'basic', open_publication: 'yes' },
@@ -69,7 +72,7 @@ const ROLES = {
   'personnel affiliation': (n: string) => ({ personnel: [{ name: 'C. Guest', affiliations: [n], talent_programmes: 'none', mobility: ['visit'] }] }),
 };
 
-test('the open case is green as written, so any other verdict below is the named party\'s doing', async () => {
+test("the open case is green as written, so any other verdict below is the named party's doing", async () => {
   const { id } = await cases.create(actor, GREEN);
   assert.equal((await cases.assess(actor, id, '2026-11-22')).result.overall, 'green');
 });
@@ -83,7 +86,10 @@ for (const [name, entry, how] of NAMES) {
       const notes = Object.values(result.evidence!.notes).join(' | ');
       assert.match(notes, new RegExp(`${entry.replace(/[.()]/g, '\\$&')} on my-watchlist \\(very-high`), notes);
       const party = (result.snapshot as { observations: { parties: { query: string | null; hits: { entry: string; evidence: string; inherited: unknown }[] }[] } }).observations.parties.find((p) => p.query === name)!;
-      assert.ok(party.hits.some((h) => h.entry === entry && how.test(h.evidence)), JSON.stringify(party.hits.map((h) => h.evidence)));
+      assert.ok(
+        party.hits.some((h) => h.entry === entry && how.test(h.evidence)),
+        JSON.stringify(party.hits.map((h) => h.evidence)),
+      );
     });
   }
 }

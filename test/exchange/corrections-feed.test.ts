@@ -38,7 +38,9 @@ test('a shared match correction travels in the signed feed and applies where an 
   ok(derisk(['match', 'correct', 'PRIVATE-ONLY Lab, Beijing', 'none', '--reason', 'kept in house', '--org', 'uni-a'], a));
   const feed = join(tempDir(), 'feed');
   assert.match(ok(derisk(['exchange', 'publish', feed], a)), /1 match corrections/);
-  const text = readdirSync(feed).map((f) => readFileSync(join(feed, f), 'utf8')).join('\n');
+  const text = readdirSync(feed)
+    .map((f) => readFileSync(join(feed, f), 'utf8'))
+    .join('\n');
   assert.ok(text.includes(`derisk:match-correction=\\"is:${TSINGHUA}\\"`), 'the decision travels as a derisk tag');
   assert.ok(!text.includes('PRIVATE-ONLY'), 'an unshared correction never leaves its organisation');
 
@@ -49,7 +51,10 @@ test('a shared match correction travels in the signed feed and applies where an 
 
   const received = JSON.parse(ok(derisk(['match', 'received', '--org', 'uni-x', '--json'], b))) as { uuid: string; accepted: boolean; originOrg: string; publisher: string; correction: { raw: string; verdict: string; rorId: string; reason: string } }[];
   assert.equal(received.length, 1);
-  assert.deepEqual([received[0]!.uuid, received[0]!.accepted, received[0]!.correction.raw, received[0]!.correction.verdict, received[0]!.correction.rorId, received[0]!.correction.reason, received[0]!.publisher], [shared, false, X, 'is', TSINGHUA, 'the lab is at Tsinghua (its web page)', 'Alpha platform']);
+  assert.deepEqual(
+    [received[0]!.uuid, received[0]!.accepted, received[0]!.correction.raw, received[0]!.correction.verdict, received[0]!.correction.rorId, received[0]!.correction.reason, received[0]!.publisher],
+    [shared, false, X, 'is', TSINGHUA, 'the lab is at Tsinghua (its web page)', 'Alpha platform'],
+  );
   assert.match(ok(derisk(['match', 'accept', shared, '--org', 'uni-x'], b)), /^accepted [\s\S]*applied to uni-x's view of the evidence: 1 string\(s\) resolved again, 1 work\(s\) counted again/);
   assert.deepEqual(resolved(b, 'uni-x'), [TSINGHUA], 'accepted: it decides the string for uni-x');
   assert.deepEqual(resolved(b, 'uni-y'), before, 'and for no organisation that did not accept it');

@@ -20,7 +20,17 @@ const FIXTURE = new URL('../input/ftm/entities.ftm.json', import.meta.url).pathn
 const META: FtmListMeta = { id: 'test-csl', title: 'US trade CSL extract', publisher: 'OpenSanctions', licence: 'CC-BY-NC-4.0', source_url: 'https://www.opensanctions.org/datasets/us_trade_csl/', retrieved: '2026-11-29', level: 'high' };
 
 const LIST_ENTRIES = [
-  { id: 'nudt', name: 'National University of Defense Technology', aliases: ['NUDT'], name_zh: '国防科技大学', level: 'very-high', country: 'China', category: 'Military', note: 'Runs the PLA\'s supercomputing programme', url: 'https://unitracker.aspi.org.au/universities/national-university-of-defense-technology/' },
+  {
+    id: 'nudt',
+    name: 'National University of Defense Technology',
+    aliases: ['NUDT'],
+    name_zh: '国防科技大学',
+    level: 'very-high',
+    country: 'China',
+    category: 'Military',
+    note: "Runs the PLA's supercomputing programme",
+    url: 'https://unitracker.aspi.org.au/universities/national-university-of-defense-technology/',
+  },
   { id: 'skoltech-like', name: 'Moscow Institute of Radar Physics', level: 'high', country: 'RU' },
   { id: 'nowhere', name: 'Unplaced Research Bureau', level: 'medium' },
 ];
@@ -34,7 +44,10 @@ test('export: every entity is valid against the FtM schema files (schema, proper
   const entities = ftmListEntities([list(), catalogueLike], topics);
   assert.equal(entities.length, 12, 'an Organization and a Sanction per entry');
   const byId = new Map(entities.map((e) => [e.id, e]));
-  assert.deepEqual(entities.flatMap((e) => problems(e, byId, model, topics.vocabulary)), []);
+  assert.deepEqual(
+    entities.flatMap((e) => problems(e, byId, model, topics.vocabulary)),
+    [],
+  );
   const nudt = entities.find((e) => e.id === ftmEntityId('my-watchlist', 'nudt'))!;
   assert.equal(nudt.schema, 'Organization');
   assert.deepEqual(nudt.properties.name, ['National University of Defense Technology']);
@@ -55,7 +68,10 @@ test('export: every entity is valid against the FtM schema files (schema, proper
 
 test('export: ids are stable across runs and distinct per list; unknown lists are refused; only an admin exports', () => {
   const first = ftmListEntities([list()]).map((e) => e.id);
-  assert.deepEqual(ftmListEntities([list()]).map((e) => e.id), first);
+  assert.deepEqual(
+    ftmListEntities([list()]).map((e) => e.id),
+    first,
+  );
   assert.equal(new Set(first).size, first.length);
   const other = ftmListEntities([list('other-list')]).map((e) => e.id);
   assert.equal(other.filter((id) => first.includes(id)).length, 0, 'the same entry id in another list is another entity');
@@ -67,34 +83,56 @@ test('export: ids are stable across runs and distinct per list; unknown lists ar
 
 test('input: an OpenSanctions-shaped file loads its organisations; broken lines are set aside with line and reason, the rest kept', () => {
   const { list: l, setAside, leftOut } = readFtmList(FIXTURE, META);
-  assert.deepEqual(setAside.map((s) => [s.line, s.reason.replace(/ \(.*/, '')]), [
-    [6, 'not valid JSON'],
-    [7, 'Company NK-noname has no name'],
-    [8, 'property "name" is not a list of strings'],
-    [9, 'id NK-9mRqvJx3b2aXyZ8LgT4kWp already on line 1'],
-    [10, 'not a JSON object'],
-  ]);
+  assert.deepEqual(
+    setAside.map((s) => [s.line, s.reason.replace(/ \(.*/, '')]),
+    [
+      [6, 'not valid JSON'],
+      [7, 'Company NK-noname has no name'],
+      [8, 'property "name" is not a list of strings'],
+      [9, 'id NK-9mRqvJx3b2aXyZ8LgT4kWp already on line 1'],
+      [10, 'not a JSON object'],
+    ],
+  );
   assert.deepEqual(leftOut, { Person: 1, Address: 1 }, 'people and addresses are counted, not loaded');
-  assert.deepEqual(l.entries.map((e) => e.name), ['Zhongke Quantum Photonics Co., Ltd.', 'Northwestern Institute of Radar Engineering', 'Shenyang Institute of Aeronautical Automation']);
+  assert.deepEqual(
+    l.entries.map((e) => e.name),
+    ['Zhongke Quantum Photonics Co., Ltd.', 'Northwestern Institute of Radar Engineering', 'Shenyang Institute of Aeronautical Automation'],
+  );
   const zqp = l.entries[0]!;
-  assert.deepEqual(zqp.names.map((n) => [n.value, n.kind]), [['Zhongke Quantum Photonics Co., Ltd.', 'primary'], ['ZQP Photonics', 'alias'], ['中科量子光子有限公司', 'chinese']]);
+  assert.deepEqual(
+    zqp.names.map((n) => [n.value, n.kind]),
+    [
+      ['Zhongke Quantum Photonics Co., Ltd.', 'primary'],
+      ['ZQP Photonics', 'alias'],
+      ['中科量子光子有限公司', 'chinese'],
+    ],
+  );
   assert.equal(zqp.country, 'China');
   assert.equal(zqp.level, 'high');
-  assert.equal(zqp.sourceText, 'Acquiring U.S.-origin items in support of military modernisation', "the Sanction naming it gives the reason");
+  assert.equal(zqp.sourceText, 'Acquiring U.S.-origin items in support of military modernisation', 'the Sanction naming it gives the reason');
   assert.deepEqual(zqp.topics, ['export.control']);
-  assert.ok(l.entries[1]!.names.some((n) => n.value === 'Xibei Radar Research Institute'), 'a previous name is screened too');
+  assert.ok(
+    l.entries[1]!.names.some((n) => n.value === 'Xibei Radar Research Institute'),
+    'a previous name is screened too',
+  );
   assert.equal(l.provenance.publisher, 'OpenSanctions');
   assert.deepEqual(l.provenance.datasets, ['us_trade_csl']);
   assert.equal(l.provenance.lines_set_aside, 5);
 });
 
 test('input: list metadata the file lacks must be given, every missing option named; a file with no organisation is refused', () => {
-  assert.throws(() => ftmListMeta({ title: 'X' }), (e: Error) => e instanceof ListError && /--publisher, --licence, --source-url, --retrieved, --level/.test(e.message));
+  assert.throws(
+    () => ftmListMeta({ title: 'X' }),
+    (e: Error) => e instanceof ListError && /--publisher, --licence, --source-url, --retrieved, --level/.test(e.message),
+  );
   assert.throws(() => ftmListMeta({ title: 'X', publisher: 'P', licence: 'L', 'source-url': 'https://x.org', retrieved: '2026-11-29', level: 'severe' }), /--level "severe" is not one of/);
   assert.throws(() => ftmListMeta({ title: 'X', publisher: 'P', licence: 'L', 'source-url': 'https://x.org', retrieved: '29.11.2026', level: 'high' }), /--retrieved must be a date/);
   assert.equal(ftmListMeta({ title: 'OpenSanctions: US CSL', publisher: 'P', licence: 'L', 'source-url': 'https://x.org', retrieved: '2026-11-29', level: 'high' }).id, 'opensanctions-us-csl');
   const broken = writeTemp('broken.ftm.json', '{"id": "a", "schema": "Company", "prop\n{"id": "p", "schema": "Person", "properties": {"name": ["Someone"]}}\n');
-  assert.throws(() => readFtmList(broken, META), (e: Error) => e instanceof ListError && /no organisation to load.*line 1: not valid JSON/.test(e.message));
+  assert.throws(
+    () => readFtmList(broken, META),
+    (e: Error) => e instanceof ListError && /no organisation to load.*line 1: not valid JSON/.test(e.message),
+  );
 });
 
 test('round trip: export → load as FtM → the same names and aliases screen as hits', async () => {
@@ -104,12 +142,18 @@ test('round trip: export → load as FtM → the same names and aliases screen a
     const exported = writeTemp('lists.ftm.json', ftmJsonLines(ftmListEntities([list()])));
     const { list: back, setAside } = readFtmList(exported, { ...META, id: 'round-trip' });
     assert.deepEqual(setAside, []);
-    assert.deepEqual(back.entries.map((e) => e.country), ['China', 'Russia', null]);
+    assert.deepEqual(
+      back.entries.map((e) => e.country),
+      ['China', 'Russia', null],
+    );
     await saveLists(store, [back]);
     const { screener } = await screeningContext(store);
     for (const name of ['National University of Defense Technology', 'NUDT', '国防科技大学', 'Moscow Institute of Radar Physics', 'Unplaced Research Bureau']) {
       const r = screener.screen(name);
-      assert.ok(r.hits.some((h) => h.list === 'round-trip'), `${name} screens as a hit of the loaded export (${r.state}: ${r.headline})`);
+      assert.ok(
+        r.hits.some((h) => h.list === 'round-trip'),
+        `${name} screens as a hit of the loaded export (${r.state}: ${r.headline})`,
+      );
     }
     assert.equal(back.entries[0]!.sourceText, "Runs the PLA's supercomputing programme", 'the reason travels on the Sanction');
   } finally {
@@ -139,7 +183,10 @@ test('CLI: lists load --format ftm sets aside and names bad lines (exit 3), scre
   const out = join(home, 'out.ftm.json');
   const exp = derisk(['export', 'ftm', '--out', out], env);
   assert.equal(exp.status, 0, exp.stderr);
-  const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FtmEntity);
+  const lines = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as FtmEntity);
   assert.equal(lines.length, 6);
   assert.equal(derisk(['export', 'ftm', '--out', out, '--list', 'nope'], env).status, 2);
   writeFileSync(join(home, 'again.ftm.json'), readFileSync(out));
@@ -147,7 +194,6 @@ test('CLI: lists load --format ftm sets aside and names bad lines (exit 3), scre
   assert.equal(again.status, 0, again.stderr);
   const hit = JSON.parse(derisk(['screen', '中科量子光子有限公司', '--json'], env).stdout);
   assert.deepEqual(hit.hits.map((h: { list: string }) => h.list).sort(), ['again', 'us-trade-csl-extract']);
-
 });
 
 test('HTTP: GET /api/exchange/ftm serves what the command writes, to an admin only; unknown lists are a bad request', async () => {
@@ -158,7 +204,14 @@ test('HTTP: GET /api/exchange/ftm serves what the command writes, to an admin on
     const res = await service.app.inject({ method: 'GET', url: '/api/exchange/ftm?list=my-watchlist', headers: { authorization: `Bearer ${service.token}` } });
     assert.equal(res.statusCode, 200, res.body);
     assert.match(String(res.headers['content-type']), /application\/x-ndjson/);
-    assert.deepEqual(res.body.trim().split('\n').map((l) => (JSON.parse(l) as FtmEntity).id), ftmListEntities([list()]).map((e) => e.id), 'the route serves what the command writes');
+    assert.deepEqual(
+      res.body
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as FtmEntity).id),
+      ftmListEntities([list()]).map((e) => e.id),
+      'the route serves what the command writes',
+    );
     assert.equal((await service.app.inject({ method: 'GET', url: '/api/exchange/ftm?list=nope', headers: { authorization: `Bearer ${service.token}` } })).statusCode, 400);
     assert.equal((await service.app.inject({ method: 'GET', url: '/api/exchange/ftm' })).statusCode, 401);
     await service.accounts.createUser(OPERATOR, { orgId: service.admin.orgId, email: 'analyst@x.example', name: 'Analyst', role: 'analyst', password: 'a very long password' });
@@ -174,7 +227,14 @@ test('HTTP: GET /api/exchange/ftm serves what the command writes, to an admin on
 test('CLI: export ftm --hits gives the shared evidence strings that hit a list as LegalEntity, each tied by a Similar to the listed Organization; valid against the schema files', async () => {
   const home = tempDir();
   const store = await landscapeStore(home);
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'medium', country: 'China' }, { name: 'Nowhere Listed Institute', level: 'high' }]))]);
+  await saveLists(store, [
+    readWatchlist(
+      watchlist([
+        { name: 'Tsinghua University', level: 'medium', country: 'China' },
+        { name: 'Nowhere Listed Institute', level: 'high' },
+      ]),
+    ),
+  ]);
   await screenPending(store, await screeningContext(store));
   const expected = (await store.all<{ raw: string }>(`SELECT DISTINCT raw FROM screen_hits ORDER BY raw`)).map((r) => r.raw);
   store.close();
@@ -182,10 +242,16 @@ test('CLI: export ftm --hits gives the shared evidence strings that hit a list a
   const out = join(home, 'hits.ftm.json');
   const r = derisk(['export', 'ftm', '--hits', '--out', out], { DERISK_HOME: home });
   assert.equal(r.status, 0, r.stderr);
-  const entities = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FtmEntity);
+  const entities = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as FtmEntity);
   const byId = new Map(entities.map((e) => [e.id, e]));
   const model = ftmModel();
-  assert.deepEqual(entities.flatMap((e) => problems(e, byId, model, loadFtmTopics().vocabulary)), []);
+  assert.deepEqual(
+    entities.flatMap((e) => problems(e, byId, model, loadFtmTopics().vocabulary)),
+    [],
+  );
   const tsinghua = ftmEntityId('my-watchlist', 'tsinghua-university');
   assert.ok(byId.has(tsinghua), 'the entry hit is in the file');
   assert.ok(!byId.has(ftmEntityId('my-watchlist', 'nowhere-listed-institute')), 'an entry nothing hit is not');

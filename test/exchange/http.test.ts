@@ -93,8 +93,14 @@ test('sharing over HTTP: analysts write notes and decisions, officers and admins
   await expect(call(a, 'org-a/admin', 'PUT', `/api/exchange/sharing/namesake/${decision}`, { distribution: 'everyone', tlp: 'clear' }), 200);
 
   const items = await expect(call(a, 'org-a/viewer', 'GET', '/api/exchange/items'), 200);
-  assert.deepEqual(items.notes.map((n: any) => [n.id, n.distribution, n.tlp]), [[note, 'community', 'green']]);
-  assert.deepEqual(items.namesakes.map((n: any) => [n.id, n.distribution, n.tlp]), [[decision, 'everyone', 'clear']]);
+  assert.deepEqual(
+    items.notes.map((n: any) => [n.id, n.distribution, n.tlp]),
+    [[note, 'community', 'green']],
+  );
+  assert.deepEqual(
+    items.namesakes.map((n: any) => [n.id, n.distribution, n.tlp]),
+    [[decision, 'everyone', 'clear']],
+  );
   assert.deepEqual((await expect(call(a, 'org-b/admin', 'GET', '/api/exchange/items'), 200)).notes, [], "org-b sees none of org-a's items");
 
   // Unsharing brings it back to the organisation only.
@@ -105,10 +111,16 @@ test('sharing over HTTP: analysts write notes and decisions, officers and admins
   assert.deepEqual([after.distribution, after.tlp], ['organisation', 'amber+strict']);
 
   const audit = await a.service.db.query<{ action: string; target: string; org_id: string; detail: string }>("SELECT action, target, org_id, detail FROM audit WHERE action LIKE 'exchange.%' ORDER BY seq");
-  assert.deepEqual(audit.filter((e) => e.target.endsWith(temporary)).map((e) => e.action), ['exchange.note', 'exchange.share', 'exchange.unshare']);
+  assert.deepEqual(
+    audit.filter((e) => e.target.endsWith(temporary)).map((e) => e.action),
+    ['exchange.note', 'exchange.share', 'exchange.unshare'],
+  );
   const unshared = JSON.parse(audit.find((e) => e.action === 'exchange.unshare')!.detail);
   assert.deepEqual(unshared, { from: { distribution: 'everyone', tlp: 'clear' }, to: { distribution: 'organisation', tlp: 'amber+strict' } });
-  assert.ok(audit.every((e) => e.org_id === 'org-a'), 'the refused attempts changed nothing and recorded nothing as done');
+  assert.ok(
+    audit.every((e) => e.org_id === 'org-a'),
+    'the refused attempts changed nothing and recorded nothing as done',
+  );
 });
 
 test('/api/screen shows shared namesake decisions beside the hit, which stands; an unshared decision of another organisation is not shown', async () => {
@@ -187,10 +199,13 @@ test('two servers on loopback: A serves its signed feed over HTTP, B subscribes 
   assert.match((await expect(call(b, 'org-b/admin', 'POST', `/api/exchange/subscriptions/${other.id}/pull`), 422)).message, /signed with an unknown key [0-9a-f]{16} \(this subscription trusts [0-9a-f]{16} only\)/);
 
   const refusals = await b.service.db.query<{ action: string; detail: string }>("SELECT action, detail FROM audit WHERE action = 'exchange.pull.refused' ORDER BY seq");
-  assert.deepEqual(refusals.map((r) => /tampered|replayed|unknown key/.exec(JSON.parse(r.detail).reason)?.[0]), ['tampered', 'replayed', 'unknown key']);
+  assert.deepEqual(
+    refusals.map((r) => /tampered|replayed|unknown key/.exec(JSON.parse(r.detail).reason)?.[0]),
+    ['tampered', 'replayed', 'unknown key'],
+  );
 });
 
-test('a scheduled pull is kept with the subscription and run by the server\'s monitoring pass', async () => {
+test("a scheduled pull is kept with the subscription and run by the server's monitoring pass", async () => {
   const url = `${a.base}/exchange/feed/`;
   const key = feedIdentity(a.home).publicKey;
   await expect(call(a, 'org-a/admin', 'POST', '/api/exchange/publish', { tlp: 'amber' }), 200);
@@ -211,14 +226,29 @@ test('a scheduled pull is kept with the subscription and run by the server\'s mo
   // Not due again until its interval has passed since the last attempt.
   const service = new ExchangeService(b.service.db, new Set(), parseFeedOrigins(a.base));
   const last = Date.parse(seen.lastAttemptAt);
-  assert.deepEqual((await service.due(new Date(last + 59 * 60_000))).map((s) => s.id), []);
-  assert.deepEqual((await service.due(new Date(last + 60 * 60_000))).map((s) => s.id), [sub.id]);
+  assert.deepEqual(
+    (await service.due(new Date(last + 59 * 60_000))).map((s) => s.id),
+    [],
+  );
+  assert.deepEqual(
+    (await service.due(new Date(last + 60 * 60_000))).map((s) => s.id),
+    [sub.id],
+  );
   const outcomes = await pullDue(service, EXCHANGE_SCHEDULER, () => undefined, new Date(last + 60 * 60_000));
-  assert.deepEqual(outcomes.map((o) => o.status), ['up-to-date']);
+  assert.deepEqual(
+    outcomes.map((o) => o.status),
+    ['up-to-date'],
+  );
 
   // Unscheduled: never due.
   await expect(call(b, 'org-a/admin', 'PUT', `/api/exchange/subscriptions/${sub.id}/schedule`, { every: null }), 200);
-  assert.deepEqual((await service.due(new Date(last + 1e10))).map((s) => s.id), []);
-  const audit = await b.service.db.query<{ actor: string; action: string }>("SELECT actor, action FROM audit WHERE target = $1 ORDER BY seq", [sub.id]);
-  assert.ok(audit.some((e) => e.actor === 'scheduler' && e.action === 'exchange.pull'), 'the scheduled pull is in the audit trail as the scheduler');
+  assert.deepEqual(
+    (await service.due(new Date(last + 1e10))).map((s) => s.id),
+    [],
+  );
+  const audit = await b.service.db.query<{ actor: string; action: string }>('SELECT actor, action FROM audit WHERE target = $1 ORDER BY seq', [sub.id]);
+  assert.ok(
+    audit.some((e) => e.actor === 'scheduler' && e.action === 'exchange.pull'),
+    'the scheduled pull is in the audit trail as the scheduler',
+  );
 });

@@ -46,7 +46,10 @@ async function sharedItems() {
 test('sharing: nothing leaves by default, TLP:RED never, --tlp is a ceiling; only the owner may change it and only an officer', async () => {
   const { db, service, a, note } = await sharedItems();
   const green = await service.outgoing(a, { maxTlp: 'green', audience: 'community', k: 3 });
-  assert.deepEqual(green.notes.map((n) => n.body), ['Runs a joint lab with the PLA']);
+  assert.deepEqual(
+    green.notes.map((n) => n.body),
+    ['Runs a joint lab with the PLA'],
+  );
   assert.equal(green.namesakes.length, 1);
   const amber = await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3 });
   assert.deepEqual(amber.notes.map((n) => n.body).sort(), ['AMBER-TEXT for partners only', 'Runs a joint lab with the PLA']);
@@ -92,13 +95,19 @@ test('MISP export: every field the core format requires, valid against its JSON 
   const sightingFields = required('## Sighting');
   assert.ok(eventFields.includes('uuid') && eventFields.includes('distribution') && eventFields.length >= 12, eventFields.join());
   assert.deepEqual(sightingFields.sort(), ['date_sighting', 'type', 'uuid']);
-  let notes = 0, opinions = 0, sightings = 0, clusters = 0;
+  let notes = 0,
+    opinions = 0,
+    sightings = 0,
+    clusters = 0;
   for (const { Event: e } of events) {
     for (const f of [...eventFields, 'Org', 'Orgc']) assert.ok(f in e, `Event.${f}`);
     for (const o of [e.Org, e.Orgc] as Record<string, unknown>[]) for (const f of ['uuid', 'name', 'id']) assert.equal(typeof o[f], 'string', `Org.${f}`);
     for (const attr of e.Attribute as Record<string, unknown>[]) {
       for (const f of attributeFields.filter((x) => !['data', 'RelatedAttribute', 'ShadowAttribute', 'first_seen', 'last_seen'].includes(x))) assert.ok(f in attr, `Attribute.${f} (${attributeFields.join()})`);
-      assert.ok((attr.Tag as { name: string }[]).some((t) => /^tlp:(clear|green|amber|amber\+strict)$/.test(t.name)), 'every attribute carries its TLP tag');
+      assert.ok(
+        (attr.Tag as { name: string }[]).some((t) => /^tlp:(clear|green|amber|amber\+strict)$/.test(t.name)),
+        'every attribute carries its TLP tag',
+      );
       for (const n of (attr.Note as Record<string, unknown>[] | undefined) ?? []) {
         notes++;
         for (const f of noteFields) assert.ok(f in n, `Note.${f}`);
@@ -174,7 +183,10 @@ test('STIX 2.1 export validates against the official JSON schemas, TLP 2.0 marki
   assert.deepEqual(Object.fromEntries(types), { identity: 6, note: 2, opinion: 2, relationship: 1, 'marking-definition': 3 });
   const text = JSON.stringify(bundle);
   for (const secret of ['RED-TEXT', 'PRIVATE-TEXT', 'TLP:RED', 'e828b379-4e03-4974-9ac4-e53a884c97c1']) assert.ok(!text.includes(secret), secret);
-  const tlps = bundle.objects.filter((o) => o.type === 'marking-definition').map((o) => o.name).sort();
+  const tlps = bundle.objects
+    .filter((o) => o.type === 'marking-definition')
+    .map((o) => o.name)
+    .sort();
   assert.deepEqual(tlps, ['TLP:AMBER', 'TLP:CLEAR', 'TLP:GREEN']);
   // A bundle the schemas refuse is caught: the check can fail.
   assert.equal(ajv.getSchema(base + 'sdos/note.json')!({ ...bundle.objects.find((o) => o.type === 'note'), object_refs: [] }), false);
@@ -186,22 +198,40 @@ test('FtM export: the items MISP and STIX carry as Notes on the listed Organizat
   const outgoing = await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3 });
   // An anonymised verdict as outgoing lets one through (k organisations reached; that gate is outgoing's, for every format).
   const verdict: AnonymisedAssessment = {
-    uuid: nameUuid('assessment/x'), partners: [{ name: 'Harbin Institute of Technology', ror: '01yqg2h08', country: 'CN' }, { name: 'Shadow Photonics Lab', ror: null, country: 'CN' }],
-    fields: ['eu-artificial-intelligence'], overall: 'red', categories: { partner: 'red', technology: 'yellow' }, criteria: ['P-LISTED-VERY-HIGH'], lists: [{ id: 'my-watchlist', version: 'v1' }],
-    rulebook: 'r1', bundle: 'b1', month: '2026-11', distribution: 'community', tlp: 'green',
+    uuid: nameUuid('assessment/x'),
+    partners: [
+      { name: 'Harbin Institute of Technology', ror: '01yqg2h08', country: 'CN' },
+      { name: 'Shadow Photonics Lab', ror: null, country: 'CN' },
+    ],
+    fields: ['eu-artificial-intelligence'],
+    overall: 'red',
+    categories: { partner: 'red', technology: 'yellow' },
+    criteria: ['P-LISTED-VERY-HIGH'],
+    lists: [{ id: 'my-watchlist', version: 'v1' }],
+    rulebook: 'r1',
+    bundle: 'b1',
+    month: '2026-11',
+    distribution: 'community',
+    tlp: 'green',
   };
   const entities = ftmOutgoingEntities(publisher, { ...outgoing, assessments: [verdict] }, [list]);
   const byId = new Map(entities.map((e) => [e.id, e]));
   const model = ftmModel();
   const topics = loadFtmTopics().vocabulary;
-  assert.deepEqual(entities.flatMap((e) => problems(e, byId, model, topics)), []);
+  assert.deepEqual(
+    entities.flatMap((e) => problems(e, byId, model, topics)),
+    [],
+  );
   const notes = entities.filter((e) => e.schema === 'Note');
   assert.equal(notes.length, outgoing.notes.length + outgoing.namesakes.length + 1, 'each note, decision and verdict the MISP and STIX exports carry, and nothing else');
   const text = JSON.stringify(entities);
   for (const secret of ['RED-TEXT', 'PRIVATE-TEXT', 'tlp:red']) assert.ok(!text.includes(secret), secret);
 
   const nudt = ftmEntityId('my-watchlist', 'nudt');
-  assert.ok(ftmListEntities([list]).some((e) => e.id === nudt && byId.get(nudt)!.schema === 'Organization'), 'the listed Organization has the id derisk export ftm gives it');
+  assert.ok(
+    ftmListEntities([list]).some((e) => e.id === nudt && byId.get(nudt)!.schema === 'Organization'),
+    'the listed Organization has the id derisk export ftm gives it',
+  );
   const onNudt = notes.find((n) => n.properties.description?.[0] === 'Runs a joint lab with the PLA')!;
   assert.deepEqual(onNudt.properties.entity, [nudt]);
   assert.deepEqual(onNudt.properties.keywords, ['tlp:green', 'distribution:community']);
@@ -213,7 +243,10 @@ test('FtM export: the items MISP and STIX carry as Notes on the listed Organizat
   assert.deepEqual(namesake.properties.description, ['a US college of the same words']);
   assert.deepEqual(namesake.properties.keywords, ['derisk:namesake', 'tlp:clear', 'distribution:everyone']);
   const assessed = notes.find((n) => n.properties.keywords?.includes('derisk:assessment'))!;
-  assert.deepEqual(assessed.properties.entity!.map((id) => byId.get(id)!.properties.country), [['cn'], ['cn']]);
+  assert.deepEqual(
+    assessed.properties.entity!.map((id) => byId.get(id)!.properties.country),
+    [['cn'], ['cn']],
+  );
   assert.deepEqual(byId.get('derisk-ror-01yqg2h08')!.properties.sourceUrl, ['https://ror.org/01yqg2h08']);
 
   // A feed for everyone leaves the community note out, keeps the decision shared with everyone.

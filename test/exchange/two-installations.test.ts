@@ -30,7 +30,10 @@ const ok = (r: ReturnType<typeof derisk>, status = 0) => {
 const LISTED = 10;
 
 /** Every byte a feed holds, to look for what must not be in it. */
-const feedText = (dir: string) => readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+const feedText = (dir: string) =>
+  readdirSync(dir)
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n');
 
 test('two installations exchange notes, namesake decisions and anonymised assessments through a signed feed', async () => {
   const [a, b] = await Promise.all([installation(), installation()]);
@@ -63,7 +66,11 @@ test('two installations exchange notes, namesake decisions and anonymised assess
   assert.match(first, /1 notes, 1 namesake decisions, 0 anonymised assessments/);
   assert.match(first, /held back: 2 assessments of 1 partner groups assessed by fewer than 3 organisations/);
   const ftmFile = join(tempDir(), 'items.ftm.json');
-  const ftmItems = () => readFileSync(ftmFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FtmEntity);
+  const ftmItems = () =>
+    readFileSync(ftmFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as FtmEntity);
   assert.match(ok(derisk(['exchange', 'export', '--format', 'ftm', '--out', ftmFile], a)), /1 notes, 1 namesake decisions, 0 anonymised assessments[^]*written: .*FollowTheMoney entities/);
   assert.equal(ftmItems().filter((e) => e.properties.keywords?.includes('derisk:assessment')).length, 0, 'the FtM export holds back what the feed holds back');
   const firstCopy = join(tempDir(), 'old-feed');
@@ -81,7 +88,10 @@ test('two installations exchange notes, namesake decisions and anonymised assess
   ok(derisk(['exchange', 'export', '--format', 'ftm', '--out', ftmFile], a));
   const entities = ftmItems();
   const byId = new Map(entities.map((e) => [e.id, e]));
-  assert.deepEqual(entities.flatMap((e) => problems(e, byId, ftmModel(), loadFtmTopics().vocabulary)), []);
+  assert.deepEqual(
+    entities.flatMap((e) => problems(e, byId, ftmModel(), loadFtmTopics().vocabulary)),
+    [],
+  );
   assert.equal(entities.filter((e) => e.properties.keywords?.includes('derisk:assessment')).length, 3);
   assert.ok(entities.some((e) => e.schema === 'Note' && e.properties.entity?.[0] === ftmEntityId('my-watchlist', 'tsinghua') && e.properties.keywords?.includes('derisk:namesake')));
   for (const secret of ['RED-ONLY', 'Shadow Partner', 'PRIVATE-ONLY', 'CONFIDENTIAL', 'Prof Wang', 'Delft', 'uni-c', 'tlp:red']) assert.ok(!readFileSync(ftmFile, 'utf8').includes(secret), `the FtM export must not contain ${secret}`);

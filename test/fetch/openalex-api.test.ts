@@ -47,7 +47,10 @@ test('pages through every work with the cursor and sends the contact e-mail', as
   const r = await fetchOpenAlexWorks({ filter: 'institutions.country_code:CN', mailto: 'analyst@example.org', out, baseUrl: api.baseUrl, perPage: 10, sleep: noSleep });
   api.close();
   assert.deepEqual([r.fetched, r.total, r.pages, r.complete], [45, 45, 5, true]);
-  const ids = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
+  const ids = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).id);
   assert.equal(new Set(ids).size, 45);
   assert.ok(api.requests.every((u) => u.searchParams.get('mailto') === 'analyst@example.org'));
 });
@@ -60,7 +63,10 @@ test('retries 429 and 5xx answers, honouring Retry-After, then carries on', asyn
   api.close();
   assert.equal(r.fetched, 20);
   // Retry-After: 2 s for the 429, then exponential back-off (1 s × 2^1) for the 503.
-  assert.deepEqual(waits.filter((w) => w >= 1000), [2000, 2000]);
+  assert.deepEqual(
+    waits.filter((w) => w >= 1000),
+    [2000, 2000],
+  );
 });
 
 test('an interrupted pull resumes from the saved cursor without fetching twice', async () => {
@@ -71,8 +77,14 @@ test('an interrupted pull resumes from the saved cursor without fetching twice',
   const second = await fetchOpenAlexWorks({ filter: 'x:y', mailto: 'a@b.c', out, baseUrl: api.baseUrl, perPage: 10, sleep: noSleep });
   api.close();
   assert.deepEqual([second.fetched, second.resumed, second.complete], [30, true, true]);
-  const ids = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id);
-  assert.deepEqual(ids, Array.from({ length: 30 }, (_, i) => `https://openalex.org/W${i + 1}`));
+  const ids = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).id);
+  assert.deepEqual(
+    ids,
+    Array.from({ length: 30 }, (_, i) => `https://openalex.org/W${i + 1}`),
+  );
   await assert.rejects(fetchOpenAlexWorks({ filter: 'other:z', mailto: 'a@b.c', out, baseUrl: api.baseUrl, sleep: noSleep }), /another filter/);
 });
 

@@ -260,7 +260,7 @@ export async function fuzzReader<R>(format: FuzzFormat<R>, options: { seed: numb
         if (i === undefined) assert.fail(`${where}: kept a record with an id no unit has: ${id}`);
         if (outcomes[i] !== null) assert.fail(`${where}: ${show(i)} came out twice (${outcomes[i]} and kept)`);
         outcomes[i] = 'kept';
-        if (!isDeepStrictEqual(fmt.valueOf(item), originals.get(id))) assert.deepEqual(fmt.valueOf(item), originals.get(id), `${where}: ${show(i)} was kept but differs from its clean original ${JSON.stringify(clean.get(id)!.toString("utf8").slice(0, 400))}`);
+        if (!isDeepStrictEqual(fmt.valueOf(item), originals.get(id))) assert.deepEqual(fmt.valueOf(item), originals.get(id), `${where}: ${show(i)} was kept but differs from its clean original ${JSON.stringify(clean.get(id)!.toString('utf8').slice(0, 400))}`);
       } else {
         stats.quarantined++;
         assert.ok(item.lineNo !== null && item.reason.length > 0, `${where}: a quarantined item names its line and reason`);

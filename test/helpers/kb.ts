@@ -26,7 +26,19 @@ export async function storedVerdict(db: AppDb, v: { org: string; title: string; 
   const result = { title: v.title, overall: 'red', criteria: [...v.holds.map((id) => ({ id, status: 'holds' })), ...(v.notHolding ?? []).map((id) => ({ id, status: 'does-not-hold' }))] };
   await db.transaction(async (tx) => {
     await tx.query('INSERT INTO cases (id, org_id, client_key, title, doc, created_by, created_at, updated_at) VALUES ($1, $2, NULL, $3, $4, $5, $6, $6)', [caseId, v.org, v.title, JSON.stringify({ title: v.title }), `analyst@${v.org}`, at]);
-    await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [assessmentId, caseId, v.org, `analyst@${v.org}`, at, 'derisk-eu-china-ai', 'test', 'test', '{}', 'red', JSON.stringify(result)]);
+    await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
+      assessmentId,
+      caseId,
+      v.org,
+      `analyst@${v.org}`,
+      at,
+      'derisk-eu-china-ai',
+      'test',
+      'test',
+      '{}',
+      'red',
+      JSON.stringify(result),
+    ]);
     for (const org of v.sharedWith ?? []) await tx.query('INSERT INTO case_shares (case_id, org_id, shared_by, shared_at) VALUES ($1, $2, $3, $4)', [caseId, org, `officer@${v.org}`, at]);
     // Recorded in the trail as derisk records a verdict, so audit verify holds with these fixtures.
     const shares: RowRef[] = (v.sharedWith ?? []).map((org) => ['case_shares', caseId, org]);

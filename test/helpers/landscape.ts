@@ -56,7 +56,9 @@ const FIELDS: Record<number, object> = {
 export async function landscapeStore(home: string, extraWorks: object[] = [], extraRegistry: object[] = []): Promise<Store> {
   const store = await Store.open(join(home, 'derisk.duckdb'));
   await ingestRegistry(store, writeTemp('ror.jsonl', [...REGISTRY, ...extraRegistry].map((r) => JSON.stringify(r)).join('\n')));
-  const works = WORKS.map(([n, year, affs]) => JSON.stringify({ id: `https://openalex.org/W${n}`, doi: `10.5555/landscape.${n}`, publication_year: year, authorships: affs.map((a, i) => ({ author_position: i === 0 ? 'first' : 'middle', is_corresponding: i === affs.length - 1, raw_affiliation_strings: [AFF[a]] })), ...FIELDS[n] }));
+  const works = WORKS.map(([n, year, affs]) =>
+    JSON.stringify({ id: `https://openalex.org/W${n}`, doi: `10.5555/landscape.${n}`, publication_year: year, authorships: affs.map((a, i) => ({ author_position: i === 0 ? 'first' : 'middle', is_corresponding: i === affs.length - 1, raw_affiliation_strings: [AFF[a]] })), ...FIELDS[n] }),
+  );
   await ingestWorks(store, 'openalex', writeTemp('works.jsonl', [...works, ...extraWorks.map((w) => JSON.stringify(w))].join('\n')), { quarantineDir: join(home, 'q') });
   await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
   await refreshAnalytics(store);

@@ -9,7 +9,9 @@ import { freePort } from './fixtures.ts';
 export function postgresBin(): string | null {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
-  const version = readdirSync(root).sort((a, b) => Number(b) - Number(a)).find((v) => existsSync(join(root, v, 'bin', 'postgres')));
+  const version = readdirSync(root)
+    .sort((a, b) => Number(b) - Number(a))
+    .find((v) => existsSync(join(root, v, 'bin', 'postgres')));
   return version ? join(root, version, 'bin') : null;
 }
 

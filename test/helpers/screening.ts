@@ -10,11 +10,13 @@ import { watchlist, WATCHLIST_PROVENANCE } from './watchlist.ts';
  */
 export async function statesStore(home: string) {
   const store = await landscapeStore(home, [], [rorRecord('03awzbc87', 'Northeastern University', 'CN', 'Shenyang'), rorRecord('04t5xt781', 'Northeastern University', 'US', 'Boston')]);
-  const ours = readWatchlist(watchlist([
-    { name: 'Tsinghua University', country: 'China', level: 'medium' },
-    { name: 'Northeastern University', country: 'China', level: 'high' },
-    { name: 'Dahua Technology', country: 'China', level: 'high', note: 'surveillance equipment' },
-  ]));
+  const ours = readWatchlist(
+    watchlist([
+      { name: 'Tsinghua University', country: 'China', level: 'medium' },
+      { name: 'Northeastern University', country: 'China', level: 'high' },
+      { name: 'Dahua Technology', country: 'China', level: 'high', note: 'surveillance equipment' },
+    ]),
+  );
   const theirs = readWatchlist(watchlist([{ name: 'Dahua Technology Company', country: 'China', level: 'medium' }], { ...WATCHLIST_PROVENANCE, id: 'partner-watchlist', title: 'Partner office watchlist' }));
   await saveLists(store, [ours, theirs]);
   await screenPending(store, await screeningContext(store));

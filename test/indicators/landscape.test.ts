@@ -35,27 +35,50 @@ test('co-publications by region pair, full and fractional', async () => {
 
 test('publications per year by region', async () => {
   const rows = await publicationsByRegion(store, regions, ['CN', 'US']);
-  assert.deepEqual(rows.map((r) => [r.region, r.year, r.full]), [['CN', 2021, 3], ['CN', 2022, 4], ['US', 2021, 2], ['US', 2022, 1]]);
+  assert.deepEqual(
+    rows.map((r) => [r.region, r.year, r.full]),
+    [
+      ['CN', 2021, 3],
+      ['CN', 2022, 4],
+      ['US', 2021, 2],
+      ['US', 2022, 1],
+    ],
+  );
 });
 
 test('top institutions with their main partner, with and without roll-up to parents', async () => {
   const plain = await topInstitutions(store, regions, 'EU27AC', 'CN', 5);
-  assert.deepEqual(plain.map((t) => [t.name, t.copublications, t.mainPartnerName, t.withMainPartner]), [
-    ['Delft University of Technology', 3, 'Tsinghua University', 2],
-    ['University of Oxford', 2, 'Institute of Automation', 1],
-  ]);
+  assert.deepEqual(
+    plain.map((t) => [t.name, t.copublications, t.mainPartnerName, t.withMainPartner]),
+    [
+      ['Delft University of Technology', 3, 'Tsinghua University', 2],
+      ['University of Oxford', 2, 'Institute of Automation', 1],
+    ],
+  );
   const rolled = await topInstitutions(store, regions, 'EU27AC', 'CN', 5, parseFilters({ rollup: true }));
-  assert.deepEqual(rolled.map((t) => [t.name, t.mainPartnerName, t.withMainPartner]), [
-    ['Delft University of Technology', 'Tsinghua University', 2],
-    ['University of Oxford', 'Chinese Academy of Sciences', 2],
-  ]);
+  assert.deepEqual(
+    rolled.map((t) => [t.name, t.mainPartnerName, t.withMainPartner]),
+    [
+      ['Delft University of Technology', 'Tsinghua University', 2],
+      ['University of Oxford', 'Chinese Academy of Sciences', 2],
+    ],
+  );
   const pairs = await topPairs(store, regions, 'EU27AC', 'CN', 1);
-  assert.deepEqual(pairs.map((p) => [p.aName, p.bName, p.copublications]), [['Delft University of Technology', 'Tsinghua University', 2]]);
+  assert.deepEqual(
+    pairs.map((p) => [p.aName, p.bName, p.copublications]),
+    [['Delft University of Technology', 'Tsinghua University', 2]],
+  );
 });
 
 test('country breakdown within EU27/AC of its co-publications with China', async () => {
   const shares = await countryBreakdown(store, regions, 'EU27AC', 'CN');
-  assert.deepEqual(shares.map((s) => [s.countryCode, s.copublications, s.share]), [['NL', 3, 0.6], ['GB', 2, 0.4]]);
+  assert.deepEqual(
+    shares.map((s) => [s.countryCode, s.copublications, s.share]),
+    [
+      ['NL', 3, 0.6],
+      ['GB', 2, 0.4],
+    ],
+  );
 });
 
 test('works are tagged with fields by the taxonomy rules; indicators filter by field', async () => {
@@ -71,18 +94,27 @@ test('who leads: first and corresponding authors by region, funders, and the wor
   // Co-publications W1, W2, W5, W6, W9: the European author is first in all five, the last
   // (corresponding) author is Chinese in W1, W2, W5, W9 and American in W6.
   const lead = await leadership(store, regions, 'EU27AC', 'CN');
-  assert.deepEqual(lead.map((l) => [l.role, l.region, l.works, l.share]), [
-    ['first author', 'EU27AC', 5, 1],
-    ['corresponding author', 'CN', 4, 0.8],
-  ]);
+  assert.deepEqual(
+    lead.map((l) => [l.role, l.region, l.works, l.share]),
+    [
+      ['first author', 'EU27AC', 5, 1],
+      ['corresponding author', 'CN', 4, 0.8],
+    ],
+  );
   assert.deepEqual(await funders(store, regions, 'EU27AC', 'CN', 5), [{ funder: 'National Natural Science Foundation of China', works: 1 }]);
   const oxford = await copublicationWorks(store, regions, 'EU27AC', 'CN', NO_FILTERS, '052gg0110');
-  assert.deepEqual(oxford.map((w) => [w.workId, w.institutions]), [
-    ['doi:10.5555/landscape.1', ['Institute of Automation', 'University of Oxford']],
-    ['doi:10.5555/landscape.5', ['Chinese Academy of Sciences', 'University of Oxford']],
-  ]);
+  assert.deepEqual(
+    oxford.map((w) => [w.workId, w.institutions]),
+    [
+      ['doi:10.5555/landscape.1', ['Institute of Automation', 'University of Oxford']],
+      ['doi:10.5555/landscape.5', ['Chinese Academy of Sciences', 'University of Oxford']],
+    ],
+  );
   const viaParent = await copublicationWorks(store, regions, 'EU27AC', 'CN', parseFilters({ rollup: true }), '034t30j35');
-  assert.deepEqual(viaParent.map((w) => w.workId), ['doi:10.5555/landscape.1', 'doi:10.5555/landscape.5', 'doi:10.5555/landscape.6']);
+  assert.deepEqual(
+    viaParent.map((w) => w.workId),
+    ['doi:10.5555/landscape.1', 'doi:10.5555/landscape.5', 'doi:10.5555/landscape.6'],
+  );
 });
 
 test('a taxonomy file with a bad rule is refused naming the file and the field', () => {
@@ -90,10 +122,10 @@ test('a taxonomy file with a bad rule is refused naming the file and the field',
   assert.throws(() => loadTaxonomy(bad([{ id: 'x', name: 'X', family: 't', rules: [{ scheme: 'openalex-concept', pattern: '(' }] }])), /taxonomy\.json: field x: pattern "\(" is not a valid regular expression/);
   assert.throws(() => loadTaxonomy(bad([{ id: 'x', name: 'X', family: 't', rules: [{ scheme: 'dewey', names: ['000'] }] }])), /field x: unknown scheme "dewey"/);
   assert.throws(() => loadTaxonomy(writeTemp('t.json', JSON.stringify({ fields: [] }))), /must carry its provenance/);
-  assert.ok(loadTaxonomy().fields.size >= 12, 'the brief\'s fields and the EU\'s ten critical technology areas');
+  assert.ok(loadTaxonomy().fields.size >= 12, "the brief's fields and the EU's ten critical technology areas");
 });
 
-test('the brief\'s facts are each checked against the data, with what the data says', async () => {
+test("the brief's facts are each checked against the data, with what the data says", async () => {
   const facts = new Map((await checkFacts(store, regions)).map((f) => [f.id, f]));
   assert.equal(facts.size, 6);
   assert.equal(facts.get('eu-overtakes-us-2022')!.verdict, 'differs', 'EU27AC–CN was already ahead in 2021 here');

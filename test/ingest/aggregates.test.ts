@@ -15,7 +15,10 @@ test('bad rows are set aside with their line and reason; good rows are kept', as
   const items = await collect(readCountryPairs(streamOf(FIXTURE)));
   assert.equal(items.filter((i) => i.ok).length, 5);
   const bad = items.filter((i) => !i.ok).map((i) => (!i.ok ? [i.lineNo, i.reason] : []));
-  assert.deepEqual(bad.map((b) => b[0]), [7, 8]);
+  assert.deepEqual(
+    bad.map((b) => b[0]),
+    [7, 8],
+  );
   assert.match(String(bad[0]![1]), /ISO 3166-1/);
   assert.match(String(bad[1]![1]), /not a count/);
   await assert.rejects(collect(readCountryPairs(streamOf('a,b\n1,2\n'))), /expected columns year, country_a, country_b, coauthored_works/);
@@ -23,7 +26,10 @@ test('bad rows are set aside with their line and reason; good rows are kept', as
 
 test('a count too large to be exact and a last row cut short are set aside, not rounded or shortened', async () => {
   const items = await collect(readCountryPairs(streamOf('year,country_a,country_b,coauthored_works\n2023,CN,GB,99999999999999999999\n2023,CN,IT,12\n2023,CN,ES,4')));
-  assert.deepEqual(items.filter((i) => i.ok).map((i) => (i.ok ? i.works : 0)), [12]);
+  assert.deepEqual(
+    items.filter((i) => i.ok).map((i) => (i.ok ? i.works : 0)),
+    [12],
+  );
   const reasons = items.flatMap((i) => (i.ok ? [] : [i.reason]));
   assert.equal(reasons.length, 2);
   assert.match(reasons[0]!, /too large/);
@@ -37,17 +43,26 @@ test('a region pair sums its country pairs once each, caveats on every row, and 
   assert.deepEqual([first.status, first.kept, first.quarantined], ['ingested', 5, 2]);
   assert.equal((await ingestCountryPairs(store, file)).status, 'already ingested');
   const years = await aggregatePairs(store, loadRegions(), 'EU27', 'CN');
-  assert.deepEqual(years.map((y) => [y.year, y.pairSum]), [[2022, 140], [2023, 120]]);
+  assert.deepEqual(
+    years.map((y) => [y.year, y.pairSum]),
+    [
+      [2022, 140],
+      [2023, 120],
+    ],
+  );
   assert.ok(years.every((y) => y.caveats.some((c) => /upper bound/.test(c))));
   // Within one region every pair counts once, not twice.
-  assert.deepEqual((await aggregatePairs(store, loadRegions(), 'EU27', 'EU27')).map((y) => y.pairSum), [500]);
-  assert.deepEqual((await aggregatePairs(store, loadRegions(), 'US', 'CN', parseFilters({ from: '2023' }))), []);
+  assert.deepEqual(
+    (await aggregatePairs(store, loadRegions(), 'EU27', 'EU27')).map((y) => y.pairSum),
+    [500],
+  );
+  assert.deepEqual(await aggregatePairs(store, loadRegions(), 'US', 'CN', parseFilters({ from: '2023' })), []);
   store.close();
 });
 
 const REAL = join(MIRROR, 'openalex-country-coauthorship-1990-2023/country_pair_coauthored_works_1990_2023.csv.gz');
 
-test('the real table in the mirror loads whole and gives the README\'s CN–GB figure for 2023', { skip: !existsSync(REAL) && 'data mirror not present' }, async () => {
+test("the real table in the mirror loads whole and gives the README's CN–GB figure for 2023", { skip: !existsSync(REAL) && 'data mirror not present' }, async () => {
   const store = await Store.open(join(tempDir(), 'derisk.duckdb'));
   const r = await ingestCountryPairs(store, REAL);
   assert.deepEqual([r.kept, r.quarantined], [265_281, 0]);
@@ -84,7 +99,7 @@ test('an NCSES row-hierarchical table: places mapped to ISO codes, footnotes dro
   assert.ok(!bad[0]!.ok && /"Atlantis" is not a recognised country/.test(bad[0]!.reason));
 });
 
-test('an NCSES table: the world\'s own series is kept; figures on a heading, figures that are not numbers and a cut last row are set aside whole', async () => {
+test("an NCSES table: the world's own series is kept; figures on a heading, figures that are not numbers and a cut last row are set aside whole", async () => {
   const { readNsfSeries } = await import('../../src/ingest/nsf.ts');
   const { Gazetteer } = await import('../../src/resolve/gazetteer.ts');
   const csv = [
@@ -110,14 +125,17 @@ test('an NCSES table: the world\'s own series is kept; figures on a heading, fig
   assert.match(String(reasons[3]![1]), /ends inside this row/);
 });
 
-test('the real NSF AI table loads; China\'s internationally co-authored AI articles match its README', { skip: !existsSync(NSF) && 'data mirror not present' }, async () => {
+test("the real NSF AI table loads; China's internationally co-authored AI articles match its README", { skip: !existsSync(NSF) && 'data mirror not present' }, async () => {
   const { ingestNsfSeries } = await import('../../src/ingest/nsf.ts');
   const { Gazetteer } = await import('../../src/resolve/gazetteer.ts');
   const { aggregateSeries } = await import('../../src/indicators/landscape.ts');
   const store = await Store.open(join(tempDir(), 'derisk.duckdb'));
   const r = await ingestNsfSeries(store, NSF, new Gazetteer([]));
   assert.ok(r.kept > 10_000);
-  assert.ok(r.rejected.every((x) => /Serbia and Montenegro|Gaza|West Bank|Unassigned/.test(x.reason)), r.rejected.map((x) => x.reason).join('; '));
+  assert.ok(
+    r.rejected.every((x) => /Serbia and Montenegro|Gaza|West Bank|Unassigned/.test(x.reason)),
+    r.rejected.map((x) => x.reason).join('; '),
+  );
   const cn = (await aggregateSeries(store, loadRegions(), ['CN'])).filter((s) => s.attribute === 'Total articles / With international institutions');
   assert.deepEqual([cn[0]!.year, cn[0]!.value, cn.at(-1)!.year, cn.at(-1)!.value], [2003, 247, 2022, 6833]);
   assert.ok(cn.every((s) => s.caveats.some((c) => /All Science Journal Classification/.test(c))));

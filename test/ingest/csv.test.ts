@@ -20,7 +20,10 @@ test('property: any table written with csvField reads back the same', async () =
       const text = rows.map((r) => r.map(csvField).join(',')).join('\n');
       if (text === '') return; // an empty file is refused
       const read = await collect(readCsv(streamOf(text)));
-      assert.deepEqual(read.map((r) => ('fields' in r ? r.fields : r.error)), rows);
+      assert.deepEqual(
+        read.map((r) => ('fields' in r ? r.fields : r.error)),
+        rows,
+      );
     }),
     { numRuns: 300 },
   );
@@ -44,11 +47,7 @@ test('a quoted field may run over lines where the column allows it, and ends wel
 
 test('a narrow table of free text keeps a quoted value over lines even where a line looks like a row', async () => {
   // As in ROR's matching set: "Department of …, Research\n   Institute for …, Hiroshima\n   University",https://ror.org/…
-  assert.deepEqual(await rowsOf('affiliation,ror_id\n"Dept, Research\n  Institute, Hiroshima\n  University",https://ror.org/03t78wx29\nX,Y\n'), [
-    '1: affiliation|ror_id',
-    '2: Dept, Research\n  Institute, Hiroshima\n  University|https://ror.org/03t78wx29',
-    '5: X|Y',
-  ]);
+  assert.deepEqual(await rowsOf('affiliation,ror_id\n"Dept, Research\n  Institute, Hiroshima\n  University",https://ror.org/03t78wx29\nX,Y\n'), ['1: affiliation|ror_id', '2: Dept, Research\n  Institute, Hiroshima\n  University|https://ror.org/03t78wx29', '5: X|Y']);
 });
 
 test('strict quoting: text after a closing quote or a quote inside an unquoted field is a broken row', async () => {

@@ -152,16 +152,7 @@ function jsonValue(name: string, make: (rng: Rng) => string, paths: string[][]):
   };
 }
 
-const jsonMutations = (paths: string[][]): Mutation[] => [
-  truncate(),
-  flip(),
-  deleteDelimiter(jsonDelimiters),
-  jsonValue('huge field', huge, paths),
-  jsonValue('deep nesting', deep, paths),
-  invalidUtf8,
-  crlfEndings,
-  bom,
-];
+const jsonMutations = (paths: string[][]): Mutation[] => [truncate(), flip(), deleteDelimiter(jsonDelimiters), jsonValue('huge field', huge, paths), jsonValue('deep nesting', deep, paths), invalidUtf8, crlfEndings, bom];
 
 const openAlex: FuzzFormat<{ record: WorkRecord }> = {
   name: 'OpenAlex JSON Lines',
@@ -219,11 +210,7 @@ const ror: FuzzFormat<{ institution: Institution }> = {
       status: rng.pick(['active', 'inactive', 'withdrawn']),
       types: [rng.pick(['education', 'facility', 'company'])],
       established: rng.chance(0.8) ? rng.int(1800, 2020) : null,
-      names: [
-        { value: rng.words(3), types: ['ror_display', 'label'], lang: 'en' },
-        ...(rng.chance(0.5) ? [{ value: rng.words(2), types: ['alias'], lang: null }] : []),
-        ...(rng.chance(0.5) ? [{ value: 'ABC', types: ['acronym'], lang: null }] : []),
-      ],
+      names: [{ value: rng.words(3), types: ['ror_display', 'label'], lang: 'en' }, ...(rng.chance(0.5) ? [{ value: rng.words(2), types: ['alias'], lang: null }] : []), ...(rng.chance(0.5) ? [{ value: 'ABC', types: ['acronym'], lang: null }] : [])],
       locations: [{ geonames_id: rng.int(1, 9e6), geonames_details: { country_code: rng.pick(['CN', 'DE', 'US']), country_name: rng.words(1), name: rng.words(1), country_subdivision_name: rng.words(1) } }],
       relationships: rng.chance(0.5) ? [{ type: 'parent', id: `https://ror.org/0${ROR_CHARS.slice(0, 6)}${rng.digits(2)}`, label: rng.words(2) }] : [],
     };
@@ -325,8 +312,14 @@ const wosTagged: FuzzFormat<{ record: WorkRecord }> = {
     const multi = (tag: string, values: string[]) => (values.length === 0 ? [] : [`${tag} ${values[0]}`, ...values.slice(1).map((v) => `   ${v}`)]);
     const lines = [
       'PT J',
-      ...multi('AU', f.authors.map((a) => a.short)),
-      ...multi('AF', f.authors.map((a) => a.full)),
+      ...multi(
+        'AU',
+        f.authors.map((a) => a.short),
+      ),
+      ...multi(
+        'AF',
+        f.authors.map((a) => a.full),
+      ),
       ...(rng.chance(0.3) ? [`TI ${f.title}`, `   ${rng.words(3)}`] : [`TI ${f.title}`]),
       'SO IEEE ACCESS',
       'DT Article',
@@ -529,7 +522,9 @@ const lens: FuzzFormat<{ patent: PatentRecord }> = {
   firstUnitClean: false,
   unterminatedLastIsKept: false,
   record(rng, n) {
-    const id = `${String(n).padStart(9, '0').replace(/(\d{3})(\d{3})(\d{3})/, '$1-$2-$3')}-${rng.digits(3)}-${rng.digits(3)}`;
+    const id = `${String(n)
+      .padStart(9, '0')
+      .replace(/(\d{3})(\d{3})(\d{3})/, '$1-$2-$3')}-${rng.digits(3)}-${rng.digits(3)}`;
     const cells = [id, csvField(rng.words(rng.int(2, 8))), String(rng.int(1990, 2025)), csvField(Array.from({ length: rng.int(1, 3) }, () => `${rng.words(2)} CO LTD`).join(';;')), `G06N ${rng.int(1, 99)}/${rng.int(0, 99)};;H04L ${rng.int(1, 99)}/00`];
     return { text: `${cells.join(',')}\n`, id };
   },
@@ -606,10 +601,7 @@ const ncses: FuzzFormat<NcsesRow> = {
     const cells = ['10067', `r${n}`, path.includes(',') ? `"${path}"` : path, 'World', place, 'Total articles', attribute, '4', ...figures];
     return { text: `${cells.join(',')}\n`, id: `Total articles / ${attribute}` };
   },
-  mutations: [
-    ...csvMutations(NCSES.length, 6, 2, 1),
-    deleteDelimiter((b) => (multiLine(b) ? [] : positionsOf(b, 0x3e))),
-  ],
+  mutations: [...csvMutations(NCSES.length, 6, 2, 1), deleteDelimiter((b) => (multiLine(b) ? [] : positionsOf(b, 0x3e)))],
   junk: csvJunk,
   read: async function* (s: Readable) {
     let row: ({ ok: true } & NcsesRow) | null = null;

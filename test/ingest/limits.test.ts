@@ -12,9 +12,12 @@ import { Store } from '../../src/store/store.ts';
 import { collect, tempDir, writeTemp } from '../helpers/fixtures.ts';
 
 /** A stream that hands out `data` in pieces of `size` bytes, as a decompressor does. */
-const pieces = (data: Buffer, size: number) => Readable.from((function* () {
-  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
-})());
+const pieces = (data: Buffer, size: number) =>
+  Readable.from(
+    (function* () {
+      for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+    })(),
+  );
 
 test('long lines pass on whole, however small the pieces they arrive in: splitting stays linear', async () => {
   const line = Buffer.alloc(4 << 20, 0x61);
@@ -30,15 +33,20 @@ test('a line over the cap is set aside unread, with its length and line number; 
   const overlong = new Map<number, number>();
   const input = Buffer.concat([Buffer.from('{"a":1}\n'), Buffer.alloc(3 << 20, 0), Buffer.from('\n{"b":2}\n')]);
   const lines = await collect(readLines(capLines(pieces(input, 16 << 10), 1 << 20, overlong)));
-  assert.deepEqual(lines.map((l) => ('text' in l ? l.text : `error ${l.lineNo}`)), ['{"a":1}', 'error 2', '{"b":2}']);
+  assert.deepEqual(
+    lines.map((l) => ('text' in l ? l.text : `error ${l.lineNo}`)),
+    ['{"a":1}', 'error 2', '{"b":2}'],
+  );
   assert.deepEqual([...overlong], [[2, 3 << 20]]);
 });
 
 test('a truncated stream still hands on the line it was in, as the splitter expects', async () => {
-  const failing = Readable.from((function* () {
-    yield Buffer.from('{"a":1}\n{"b":');
-    throw new Error('unexpected end of file');
-  })());
+  const failing = Readable.from(
+    (function* () {
+      yield Buffer.from('{"a":1}\n{"b":');
+      throw new Error('unexpected end of file');
+    })(),
+  );
   const lines = await collect(readLines(capLines(failing, 1 << 20, new Map())));
   assert.equal(lines.length, 2);
   assert.match('error' in lines[1]! ? lines[1].error : '', /input ends inside this line/);
@@ -54,10 +62,10 @@ test('an all-zero gzip is one record set aside with the reason; a 100 KB affilia
     const reason = (await store.one<{ reason: string }>('SELECT reason FROM quarantine'))!.reason;
     assert.equal(reason, 'line 1 is 33,554,432 bytes, longer than the 8,388,608 a record may take; set aside unread');
     const long = 'x'.repeat(100_000);
-    const file = writeTemp('long.jsonl', [
-      JSON.stringify({ id: 'https://openalex.org/W1', authorships: [{ raw_affiliation_strings: ['Oxford, UK'] }, { raw_affiliation_strings: ['Delft, Netherlands', long] }] }),
-      JSON.stringify({ id: 'https://openalex.org/W2', authorships: [{ raw_affiliation_strings: ['Oxford, UK'] }] }),
-    ].join('\n'));
+    const file = writeTemp(
+      'long.jsonl',
+      [JSON.stringify({ id: 'https://openalex.org/W1', authorships: [{ raw_affiliation_strings: ['Oxford, UK'] }, { raw_affiliation_strings: ['Delft, Netherlands', long] }] }), JSON.stringify({ id: 'https://openalex.org/W2', authorships: [{ raw_affiliation_strings: ['Oxford, UK'] }] })].join('\n'),
+    );
     const l = await ingestWorks(store, 'openalex', file, { quarantineDir: join(home, 'q') });
     assert.deepEqual([l.kept, l.quarantined], [1, 1]);
     assert.deepEqual(await store.all('SELECT record_no::INT AS record_no, reason FROM quarantine WHERE file_id = $1', [l.fileId]), [{ record_no: 1, reason: 'affiliation 2 of author 2 is 100000 characters long (limit 2000)' }]);

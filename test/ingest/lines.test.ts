@@ -8,8 +8,14 @@ import { collect, streamOf, writeTemp } from '../helpers/fixtures.ts';
 
 test('splits lines, drops a BOM and a CR, keeps a last line without newline', async () => {
   const lines = await collect(readLines(streamOf('\ufeffa\r\nb\nc')));
-  assert.deepEqual(lines.map((l) => ('text' in l ? l.text : l.error)), ['a', 'b', 'c']);
-  assert.deepEqual(lines.map((l) => l.lineNo), [1, 2, 3]);
+  assert.deepEqual(
+    lines.map((l) => ('text' in l ? l.text : l.error)),
+    ['a', 'b', 'c'],
+  );
+  assert.deepEqual(
+    lines.map((l) => l.lineNo),
+    [1, 2, 3],
+  );
 });
 
 test('an invalid UTF-8 line is reported with its number and its neighbours are kept', async () => {
@@ -40,19 +46,29 @@ test('UTF-16 files are refused with a message that says what to do', async () =>
 
 test('property: any text split into any chunks gives back exactly its lines', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.string({ unit: 'grapheme' }).map((s) => s.replace(/[\r\n\ufeff]/g, '')), { maxLength: 30 }), fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1 }), async (lines, cuts) => {
-      const bytes = Buffer.from(lines.map((l) => `${l}\n`).join(''));
-      if (bytes.length === 0) return; // an empty file is refused (tested below)
-      const chunks: Buffer[] = [];
-      for (let at = 0, k = 0; at < bytes.length; k++) {
-        const size = cuts[k % cuts.length]!;
-        chunks.push(bytes.subarray(at, at + size));
-        at += size;
-      }
-      const { Readable } = await import('node:stream');
-      const out = await collect(readLines(Readable.from(chunks)));
-      assert.deepEqual(out.map((l) => ('text' in l ? l.text : `ERR ${l.error}`)), lines);
-    }),
+    fc.asyncProperty(
+      fc.array(
+        fc.string({ unit: 'grapheme' }).map((s) => s.replace(/[\r\n\ufeff]/g, '')),
+        { maxLength: 30 },
+      ),
+      fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1 }),
+      async (lines, cuts) => {
+        const bytes = Buffer.from(lines.map((l) => `${l}\n`).join(''));
+        if (bytes.length === 0) return; // an empty file is refused (tested below)
+        const chunks: Buffer[] = [];
+        for (let at = 0, k = 0; at < bytes.length; k++) {
+          const size = cuts[k % cuts.length]!;
+          chunks.push(bytes.subarray(at, at + size));
+          at += size;
+        }
+        const { Readable } = await import('node:stream');
+        const out = await collect(readLines(Readable.from(chunks)));
+        assert.deepEqual(
+          out.map((l) => ('text' in l ? l.text : `ERR ${l.error}`)),
+          lines,
+        );
+      },
+    ),
     { numRuns: 200 },
   );
 });
@@ -60,7 +76,10 @@ test('property: any text split into any chunks gives back exactly its lines', as
 test('gzip is recognised by its first bytes, whatever the file is called (uploads are stored under a hash)', async () => {
   const path = writeTemp('0f3a9c.jsonl', gzipSync('first\nsecond\n'));
   const lines = await collect(readLines(openInput(path)));
-  assert.deepEqual(lines.map((l) => ('text' in l ? l.text : l.error)), ['first', 'second']);
+  assert.deepEqual(
+    lines.map((l) => ('text' in l ? l.text : l.error)),
+    ['first', 'second'],
+  );
 });
 
 test('a file that is not UTF-8 text is refused as a whole, saying what it is', async () => {
@@ -91,10 +110,21 @@ test('a stream with no line break for many MB holds one capped line, not the who
   // All-zero gzip input used to grow quadratically; now the line is counted, not kept.
   const path = writeTemp('zeros.gz', gzipSync(Buffer.concat([Buffer.from('ok\n'), Buffer.alloc(16 << 20)])));
   const lines = await collect(readLines(openInput(path), { maxLineBytes: 1 << 20 }));
-  assert.deepEqual(lines.map((l) => ('text' in l ? l.text : `${l.kind} ${l.bytes}`)), ['ok', `too-long ${16 << 20}`]);
+  assert.deepEqual(
+    lines.map((l) => ('text' in l ? l.text : `${l.kind} ${l.bytes}`)),
+    ['ok', `too-long ${16 << 20}`],
+  );
 });
 
 test('BOMs at the start of any line, CRLF and CRCRLF endings are dropped; a last line without a break is flagged', async () => {
   const lines = await collect(readLines(streamOf('\ufeff\ufeffa\r\n\ufeffb\r\r\nc\nd')));
-  assert.deepEqual(lines.map((l) => ('text' in l ? [l.text, l.terminated] : l.error)), [['a', true], ['b', true], ['c', true], ['d', false]]);
+  assert.deepEqual(
+    lines.map((l) => ('text' in l ? [l.text, l.terminated] : l.error)),
+    [
+      ['a', true],
+      ['b', true],
+      ['c', true],
+      ['d', false],
+    ],
+  );
 });

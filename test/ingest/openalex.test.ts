@@ -27,7 +27,10 @@ test('reads the current snapshot schema: ids, DOI, PMID, authorships, topics, fu
   });
   assert.equal(w.authorships[0]!.isCorresponding, true);
   assert.deepEqual(w.authorships[1]!.affiliations[0]!.givenRorIds, []);
-  assert.deepEqual(w.fields.map((f) => f.scheme), ['openalex-topic', 'openalex-concept']);
+  assert.deepEqual(
+    w.fields.map((f) => f.scheme),
+    ['openalex-topic', 'openalex-concept'],
+  );
   assert.deepEqual(w.funders, ['National Natural Science Foundation of China']);
   const third = items[2]!;
   assert.ok(third.ok && third.record.doi === '10.1000/xyz.3', 'a bare DOI is accepted');
@@ -37,7 +40,11 @@ test('reads an API page ({meta, results}) and a JSON array the same way', async 
   const work = { id: 'https://openalex.org/W1', publication_year: 2020, authorships: [] };
   const page = await collect(readOpenAlex(streamOf(JSON.stringify({ meta: { count: 2, next_cursor: null }, results: [work, { ...work, id: 'https://openalex.org/W2' }] }, null, 2))));
   const array = await collect(readOpenAlex(streamOf(JSON.stringify([work, { ...work, id: 'https://openalex.org/W2' }], null, 1))));
-  for (const items of [page, array]) assert.deepEqual(items.map((i) => i.ok && i.record.sourceId), ['W1', 'W2']);
+  for (const items of [page, array])
+    assert.deepEqual(
+      items.map((i) => i.ok && i.record.sourceId),
+      ['W1', 'W2'],
+    );
 });
 
 test('every broken record is set aside with its line and reason; good ones around it are kept', async () => {
@@ -46,7 +53,10 @@ test('every broken record is set aside with its line and reason; good ones aroun
   const rejected = items.filter((i) => !i.ok).map((i) => (!i.ok ? [i.lineNo, i.reason] : null));
   assert.deepEqual(kept, ['W4300000011', 'W4300000016']);
   assert.equal(rejected.length, 4);
-  assert.deepEqual(rejected.map((r) => r![0]), [2, 3, 4, 5]);
+  assert.deepEqual(
+    rejected.map((r) => r![0]),
+    [2, 3, 4, 5],
+  );
   assert.match(String(rejected[0]![1]), /invalid JSON/);
   assert.match(String(rejected[1]![1]), /OpenAlex work id/);
   assert.match(String(rejected[2]![1]), /publication_year/);
@@ -135,13 +145,10 @@ test('a value of the wrong type in a known field quarantines the record instead 
   ];
   const { kept, quarantined } = outcome(await collect(readOpenAlex(streamOf(`${line(0)}\n${bad.join('\n')}\n`))));
   assert.equal(kept, 1);
-  assert.deepEqual(quarantined.map((q) => q!.replace(/^\d+: /, '')), [
-    'display_name is not a string',
-    'publication_year is not a number',
-    'authorships[0].institutions[].ror is not a string',
-    'topics[0].score is not a number',
-    'authorships[0].is_corresponding is not true or false',
-  ]);
+  assert.deepEqual(
+    quarantined.map((q) => q!.replace(/^\d+: /, '')),
+    ['display_name is not a string', 'publication_year is not a number', 'authorships[0].institutions[].ror is not a string', 'topics[0].score is not a number', 'authorships[0].is_corresponding is not true or false'],
+  );
 });
 
 test('a record longer than the limit, or with a value longer than the limit, is quarantined with the reason', async () => {

@@ -17,7 +17,10 @@ test('Lens CSV: applicants and CPC classes split on ";;", bad rows set aside', a
   const items = await collect(readLens(openInput(join(INPUT, 'lens-export.csv'))));
   assert.equal(items.length, 4);
   const first = items[0]!.ok ? items[0]!.patent : assert.fail('row 1');
-  assert.deepEqual(first.applicants.map((a) => a.name), ['Tsinghua University', 'Delft University of Technology']);
+  assert.deepEqual(
+    first.applicants.map((a) => a.name),
+    ['Tsinghua University', 'Delft University of Technology'],
+  );
   assert.deepEqual(first.cpc, ['G06V10/82', 'G06N3/08']);
   assert.equal(first.year, 2022);
   assert.ok(!items[3]!.ok && /Lens ID/.test(items[3]!.reason) && items[3]!.lineNo === 5);
@@ -27,8 +30,14 @@ test('Lens CSV: applicants and CPC classes split on ";;", bad rows set aside', a
 test('PATSTAT-like table: rows grouped per application, inventors left out, bad rows set aside', async () => {
   const items = await collect(readPatstat(openInput(join(INPUT, 'patstat-applicants.csv'))));
   const ok = items.filter((i) => i.ok).map((i) => (i.ok ? i.patent : null)!);
-  assert.deepEqual(ok.map((p) => p.patentId), ['500001', '500002', '500003', '500004']);
-  assert.deepEqual(ok[0]!.applicants, [{ name: 'NOKIA TECHNOLOGIES OY', countryCode: 'FI' }, { name: 'HUAWEI TECHNOLOGIES CO LTD', countryCode: 'CN' }]);
+  assert.deepEqual(
+    ok.map((p) => p.patentId),
+    ['500001', '500002', '500003', '500004'],
+  );
+  assert.deepEqual(ok[0]!.applicants, [
+    { name: 'NOKIA TECHNOLOGIES OY', countryCode: 'FI' },
+    { name: 'HUAWEI TECHNOLOGIES CO LTD', countryCode: 'CN' },
+  ]);
   assert.deepEqual(ok[0]!.cpc, ['H04W 72/04', 'H04L 5/00']);
   const bad = items.filter((i) => !i.ok).map((i) => (!i.ok ? i.reason : ''));
   assert.equal(bad.length, 2);
@@ -36,11 +45,14 @@ test('PATSTAT-like table: rows grouped per application, inventors left out, bad 
   assert.match(bad[1]!, /person_ctry_code/);
 });
 
-test('co-patents by region pair, applicants, pairs and sectors; the brief\'s co-patent fact can be checked', async () => {
+test("co-patents by region pair, applicants, pairs and sectors; the brief's co-patent fact can be checked", async () => {
   const home = tempDir();
   const store = await Store.open(join(home, 'derisk.duckdb'));
   const org = (id: string, name: string, cc: string) => ({ id: `https://ror.org/${id}`, status: 'active', types: ['education'], names: [{ value: name, types: ['ror_display'], lang: 'en' }], locations: [{ geonames_details: { country_code: cc, country_name: cc, name: 'X' } }], relationships: [] });
-  await ingestRegistry(store, writeTemp('ror.jsonl', [org('03cve4549', 'Tsinghua University', 'CN'), org('02e2c7k09', 'Delft University of Technology', 'NL'), org('052gg0110', 'University of Oxford', 'GB'), org('042nb2s44', 'Massachusetts Institute of Technology', 'US')].map((o) => JSON.stringify(o)).join('\n')));
+  await ingestRegistry(
+    store,
+    writeTemp('ror.jsonl', [org('03cve4549', 'Tsinghua University', 'CN'), org('02e2c7k09', 'Delft University of Technology', 'NL'), org('052gg0110', 'University of Oxford', 'GB'), org('042nb2s44', 'Massachusetts Institute of Technology', 'US')].map((o) => JSON.stringify(o)).join('\n')),
+  );
   const patstat = await ingestPatents(store, 'patstat', join(INPUT, 'patstat-applicants.csv'));
   assert.deepEqual([patstat.kept, patstat.quarantined], [4, 2]);
   const lens = await ingestPatents(store, 'lens', join(INPUT, 'lens-export.csv'));
@@ -72,8 +84,8 @@ test('co-patents by region pair, applicants, pairs and sectors; the brief\'s co-
 test('PATSTAT: an application with a row set aside is set aside whole (its applicants would be incomplete)', async () => {
   const csv = 'appln_id,appln_filing_year,person_name,person_ctry_code,applt_seq_nr\n700001,2020,ACME GMBH,DE,1\n700001,2020,HUAWEI TECHNOLOGIES CO LTD,China,2\n700002,2021,SIEMENS AG,DE,1\n';
   const items = await collect(readPatstat(streamOf(csv)));
-  assert.deepEqual(items.map((i) => (i.ok ? `kept ${i.patent.patentId} ${i.patent.applicants.length}` : `${i.lineNo}: ${i.reason}`)), [
-    '2: application 700001 has a row set aside: line 3: person_ctry_code is not ISO 3166-1 alpha-2: "CHINA"',
-    'kept 700002 1',
-  ]);
+  assert.deepEqual(
+    items.map((i) => (i.ok ? `kept ${i.patent.patentId} ${i.patent.applicants.length}` : `${i.lineNo}: ${i.reason}`)),
+    ['2: application 700001 has a row set aside: line 3: person_ctry_code is not ISO 3166-1 alpha-2: "CHINA"', 'kept 700002 1'],
+  );
 });

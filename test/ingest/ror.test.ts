@@ -48,19 +48,33 @@ test('schema v1: name, labels, aliases, acronyms, country, successor', () => {
   assert.equal(i.status, 'withdrawn');
   assert.deepEqual(i.successors, ['0test0001']);
   assert.deepEqual(i.types, ['education']);
-  assert.deepEqual(i.names.map((n) => n.types[0]), ['ror_display', 'label', 'alias', 'acronym']);
+  assert.deepEqual(
+    i.names.map((n) => n.types[0]),
+    ['ror_display', 'label', 'alias', 'acronym'],
+  );
   assert.equal(i.countryCode, 'DE');
 });
 
 test('reads the Zenodo zip (preferring the v2 file), a JSON array and gzipped JSON Lines', async () => {
-  const zip = writeTemp('v1.0-ror-data.zip', Buffer.from(zipSync({
-    'v1.0-2026-ror-data.json': strToU8(JSON.stringify([V1])),
-    'v1.0-2026-ror-data_schema_v2.json': strToU8(JSON.stringify([V2, { ...V2, id: 'https://ror.org/0test0003' }])),
-  })));
+  const zip = writeTemp(
+    'v1.0-ror-data.zip',
+    Buffer.from(
+      zipSync({
+        'v1.0-2026-ror-data.json': strToU8(JSON.stringify([V1])),
+        'v1.0-2026-ror-data_schema_v2.json': strToU8(JSON.stringify([V2, { ...V2, id: 'https://ror.org/0test0003' }])),
+      }),
+    ),
+  );
   const fromZip = await collect(readRor(zip));
-  assert.deepEqual(fromZip.map((i) => i.ok && i.institution.id), ['0test0001', '0test0003']);
+  assert.deepEqual(
+    fromZip.map((i) => i.ok && i.institution.id),
+    ['0test0001', '0test0003'],
+  );
   const array = await collect(readRor(writeTemp('dump.json', JSON.stringify([V2, V1], null, 2))));
-  assert.deepEqual(array.map((i) => i.ok && i.institution.id), ['0test0001', '0test0002']);
+  assert.deepEqual(
+    array.map((i) => i.ok && i.institution.id),
+    ['0test0001', '0test0002'],
+  );
   const jsonl = await collect(readRor(gzipTemp('records.jsonl.gz', `${JSON.stringify(V2)}\n${JSON.stringify(V1)}\n`)));
   assert.equal(jsonl.filter((i) => i.ok).length, 2);
 });
@@ -82,7 +96,10 @@ test('property: a JSON array dump split at any point loses only the element it w
       const ok = items.filter((i) => i.ok).length;
       const complete = records.filter((_, k) => text.slice(0, cut).includes(`"https://ror.org/0test00${String(k + 10).padStart(2, '0')}"`)).length;
       assert.ok(ok >= complete - 1 && ok <= complete, `kept ${ok} of ${complete} started`);
-      assert.ok(items.some((i) => !i.ok), 'the truncation is reported');
+      assert.ok(
+        items.some((i) => !i.ok),
+        'the truncation is reported',
+      );
     }),
     { numRuns: 60 },
   );

@@ -17,11 +17,20 @@ test('plain-text tagged format: multi-line fields, author-address links, corresp
   assert.equal(w.sourceId, 'WOS:001000000000001');
   assert.equal(w.doi, '10.1109/mnet.2023.0001');
   assert.equal(w.year, 2023);
-  assert.deepEqual(w.authorships.map((a) => a.name), ['Wang, Lei', 'Muller, Klaus']);
+  assert.deepEqual(
+    w.authorships.map((a) => a.name),
+    ['Wang, Lei', 'Muller, Klaus'],
+  );
   assert.match(w.authorships[0]!.affiliations[0]!.raw, /^Beijing Univ Posts & Telecommun/);
   assert.match(w.authorships[1]!.affiliations[0]!.raw, /Munich, Germany\.$/);
-  assert.deepEqual(w.authorships.map((a) => a.isCorresponding), [true, false]);
-  assert.deepEqual(w.fields.filter((f) => f.scheme === 'wos-category').map((f) => f.name), ['Computer Science, Information Systems', 'Telecommunications'].flatMap((n) => n.split(/;\s*/)));
+  assert.deepEqual(
+    w.authorships.map((a) => a.isCorresponding),
+    [true, false],
+  );
+  assert.deepEqual(
+    w.fields.filter((f) => f.scheme === 'wos-category').map((f) => f.name),
+    ['Computer Science, Information Systems', 'Telecommunications'].flatMap((n) => n.split(/;\s*/)),
+  );
   assert.deepEqual(w.funders, ['National Natural Science Foundation of China']);
   const second = items[1]!;
   assert.ok(!second.ok && /UT accession number/.test(second.reason) && second.recordNo === 2);
@@ -64,9 +73,7 @@ test('the real tab-delimited export in the mirror reads all 4,071 records', { sk
 test('property: tagged records in any number, some with their UT removed, are each kept or rejected once', async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 1, max: 9e8 }), fc.boolean(), fc.integer({ min: 1990, max: 2030 })), { maxLength: 20 }), async (specs) => {
-      const body = specs
-        .map(([n, hasUt, year], i) => `PT J\nAU A${i}, B\nAF A${i}, Bob\nTI T${i}\nC1 [A${i}, Bob] Univ X, City, Peoples R China.\nPY ${year}\n${hasUt ? `UT WOS:${String(n).padStart(15, '0')}\n` : ''}ER\n`)
-        .join('\n');
+      const body = specs.map(([n, hasUt, year], i) => `PT J\nAU A${i}, B\nAF A${i}, Bob\nTI T${i}\nC1 [A${i}, Bob] Univ X, City, Peoples R China.\nPY ${year}\n${hasUt ? `UT WOS:${String(n).padStart(15, '0')}\n` : ''}ER\n`).join('\n');
       const items = await collect(readWos(streamOf(`FN Clarivate Analytics Web of Science\nVR 1.0\n${body}\nEF\n`)));
       assert.equal(items.length, specs.length);
       specs.forEach(([, hasUt], i) => assert.equal(items[i]!.ok, hasUt));
@@ -76,8 +83,7 @@ test('property: tagged records in any number, some with their UT removed, are ea
 });
 
 const tagged = (...records: string[]) => `FN Clarivate Analytics Web of Science\nVR 1.0\n${records.join('\n')}\nEF\n`;
-const wosRecord = (n: number, lines: string[] = []) =>
-  [`PT J`, `AU Author${n}, A`, `AF Author${n}, Anna`, `TI Title number ${n}`, ...lines, `C1 [Author${n}, Anna] Zhejiang Univ, Hangzhou, Peoples R China.`, `PY 2021`, `UT WOS:${String(n).padStart(15, '0')}`, 'ER', ''].join('\n');
+const wosRecord = (n: number, lines: string[] = []) => [`PT J`, `AU Author${n}, A`, `AF Author${n}, Anna`, `TI Title number ${n}`, ...lines, `C1 [Author${n}, Anna] Zhejiang Univ, Hangzhou, Peoples R China.`, `PY 2021`, `UT WOS:${String(n).padStart(15, '0')}`, 'ER', ''].join('\n');
 const results = (items: import('../../src/ingest/records.ts').ReadItem[]) => items.map((i) => (i.ok ? `kept ${i.record.sourceId} ${JSON.stringify(i.record.title)}` : `quarantined line ${i.lineNo}: ${i.reason}`));
 
 test('tagged: a junk line between TI and C1 sets that record aside whole; the other is kept with its title', async () => {
@@ -92,11 +98,7 @@ test('tagged: a record without ER is set aside at the next PT (or blank line); t
 });
 
 test('tagged: a damaged PT line or bad bytes in a record set that record aside; junk between records is reported alone', async () => {
-  const bytes = Buffer.concat([
-    Buffer.from(tagged(wosRecord(1).replace('PT J', 'P\u00a7 J'), 'not a record at all\n', wosRecord(2)).split('TI Title number 2')[0]!),
-    Buffer.from([0x54, 0x49, 0x20, 0xc0, 0xaf]),
-    Buffer.from(`\n${tagged(wosRecord(2), wosRecord(3)).split('TI Title number 2\n')[1]!}`),
-  ]);
+  const bytes = Buffer.concat([Buffer.from(tagged(wosRecord(1).replace('PT J', 'P\u00a7 J'), 'not a record at all\n', wosRecord(2)).split('TI Title number 2')[0]!), Buffer.from([0x54, 0x49, 0x20, 0xc0, 0xaf]), Buffer.from(`\n${tagged(wosRecord(2), wosRecord(3)).split('TI Title number 2\n')[1]!}`)]);
   assert.deepEqual(results(await collect(readWos(streamOf(bytes)))), [
     'quarantined line 3: line 3 is neither a field tag nor a continuation: "P§ J"',
     'quarantined line 12: line 12 is neither a field tag nor a continuation: "not a record at all"',
@@ -118,11 +120,7 @@ test('a C1 of 100,000 "[" or an RP of 200,000 characters is read in linear time;
 
 test('tab-delimited: a UT cut short, or a last line with no line break, is set aside', async () => {
   const tab = `PT\tAU\tTI\tC1\tPY\tUT\nJ\tA, B\tT1\tUniv X, Beijing, Peoples R China\t2020\tWOS:0000000000\nJ\tA, B\tT2\tUniv X, Beijing, Peoples R China\t2020\tWOS:000000000000002\nJ\tA, B\tT3\tUniv Y, Paris, France\t2020\tWOS:000000000000003`;
-  assert.deepEqual(results(await collect(readWos(streamOf(tab)))), [
-    'quarantined line 2: missing or malformed UT accession number: "WOS:0000000000"',
-    'kept WOS:000000000000002 "T2"',
-    'quarantined line 4: the file ends inside this record, without a line break after it: it may be cut short',
-  ]);
+  assert.deepEqual(results(await collect(readWos(streamOf(tab)))), ['quarantined line 2: missing or malformed UT accession number: "WOS:0000000000"', 'kept WOS:000000000000002 "T2"', 'quarantined line 4: the file ends inside this record, without a line break after it: it may be cut short']);
 });
 
 test('a file that is not a Web of Science export is refused whole with the reason (an error the HTTP layer answers 422)', async () => {

@@ -20,7 +20,16 @@ import { LOOPBACK_ENV } from '../helpers/receivers.ts';
 const KU_LEUVEN = '05f950310';
 const HIT = '01yqg2h08';
 const work = (id: string) =>
-  JSON.stringify({ id: `https://openalex.org/${id}`, doi: `10.5555/crash.${id.toLowerCase()}`, display_name: `Joint work ${id}`, publication_year: 2026, authorships: [{ author: { display_name: 'A' }, raw_affiliation_strings: ['KU Leuven, Department of Computer Science, Leuven, Belgium'] }, { author: { display_name: 'B' }, raw_affiliation_strings: ['Harbin Institute of Technology, Harbin 150001, China'] }] }) + '\n';
+  JSON.stringify({
+    id: `https://openalex.org/${id}`,
+    doi: `10.5555/crash.${id.toLowerCase()}`,
+    display_name: `Joint work ${id}`,
+    publication_year: 2026,
+    authorships: [
+      { author: { display_name: 'A' }, raw_affiliation_strings: ['KU Leuven, Department of Computer Science, Leuven, Belgium'] },
+      { author: { display_name: 'B' }, raw_affiliation_strings: ['Harbin Institute of Technology, Harbin 150001, China'] },
+    ],
+  }) + '\n';
 
 let home: string;
 const received: { headers: IncomingHttpHeaders; body: string }[] = [];
@@ -104,7 +113,10 @@ test('watch → upload with a new co-publication with a listed entity → inbox,
   // Every delivery verifies with the endpoint's secret in the independent standardwebhooks package.
   const verifier = new Webhook(secret);
   const ids = received.map((r) => (verifier.verify(r.body, r.headers as Record<string, string>) as { data: { id: string } }).data.id);
-  assert.deepEqual(received.map((r) => r.headers['webhook-id']), ids);
+  assert.deepEqual(
+    received.map((r) => r.headers['webhook-id']),
+    ids,
+  );
   // One delivery per alert, except where the kill came after the endpoint answered and before it
   // was recorded: that one is sent again with the same webhook-id (Standard Webhooks' idempotency
   // key), so a receiver that keeps the ids it has seen processes every alert exactly once.

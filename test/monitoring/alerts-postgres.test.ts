@@ -60,13 +60,26 @@ test('on PostgreSQL: watchlist, two monitors at once record each alert once, inb
     await new Watchlists(one, new StoreSubjects(store)).add(who['org-a/analyst']!, { text: 'KU Leuven' });
     const inbox = new AlertInbox(one, LOOPBACK_RECEIVERS);
     const { secret } = await inbox.addWebhook(who['org-a/officer']!, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/x`);
-    const work = JSON.stringify({ id: 'https://openalex.org/W1', doi: '10.5555/pg.w1', display_name: 'Joint', publication_year: 2026, authorships: [{ author: { display_name: 'A' }, raw_affiliation_strings: ['KU Leuven, Leuven, Belgium'] }, { author: { display_name: 'B' }, raw_affiliation_strings: ['Harbin Institute of Technology, Harbin, China'] }] });
+    const work = JSON.stringify({
+      id: 'https://openalex.org/W1',
+      doi: '10.5555/pg.w1',
+      display_name: 'Joint',
+      publication_year: 2026,
+      authorships: [
+        { author: { display_name: 'A' }, raw_affiliation_strings: ['KU Leuven, Leuven, Belgium'] },
+        { author: { display_name: 'B' }, raw_affiliation_strings: ['Harbin Institute of Technology, Harbin, China'] },
+      ],
+    });
     await ingestWorks(store, 'openalex', writeTemp('w.jsonl', work + '\n'), { quarantineDir: tempDir() });
     await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
     await screenPending(store, await screeningContext(store));
     await refreshAnalytics(store);
     const reports = await Promise.all([new Monitor({ db: one, store }).check(), new Monitor({ db: two, store }).check()]);
-    assert.equal(reports.reduce((n, r) => n + (r.alerts['new-copublication'] ?? 0), 0), 1, JSON.stringify(reports));
+    assert.equal(
+      reports.reduce((n, r) => n + (r.alerts['new-copublication'] ?? 0), 0),
+      1,
+      JSON.stringify(reports),
+    );
     const list = await inbox.list(who['org-a/viewer']!);
     assert.equal(list.length, 1);
     await inbox.mark(who['org-a/viewer']!, list[0]!.id, true);

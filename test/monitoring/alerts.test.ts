@@ -82,8 +82,7 @@ after(async () => {
   store.close();
 });
 
-const inject = (who: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-  service.app.inject({ method: method as 'GET', url, headers: { ...(who ? { authorization: `Bearer ${tokens[who]}` } : {}), ...headers }, payload: payload as object });
+const inject = (who: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) => service.app.inject({ method: method as 'GET', url, headers: { ...(who ? { authorization: `Bearer ${tokens[who]}` } : {}), ...headers }, payload: payload as object });
 const alertsOf = async (who: string) => {
   const r = await inject(who, 'GET', '/api/alerts');
   assert.equal(r.statusCode, 200, r.body);
@@ -160,7 +159,10 @@ test('a new co-publication of a watched institution with a listed entity: an ale
   assert.deepEqual(a.map(workOf).sort(), ['doi:10.5555/alerts.w2001', 'doi:10.5555/alerts.w2002'], 'A watches KU Leuven and the HIT entry; no alert without a listed co-author, none for a work of HIT alone');
   const w2001 = a.find((x) => workOf(x) === 'doi:10.5555/alerts.w2001')!;
   assert.deepEqual((w2001.evidence.watched as { kind: string }[]).map((w) => w.kind).sort(), ['institution', 'list-entry'], 'both of A’s items it touches are named, in one alert');
-  assert.deepEqual((w2001.evidence.listed as { name: string }[]).map((l) => l.name), ['Harbin Institute of Technology']);
+  assert.deepEqual(
+    (w2001.evidence.listed as { name: string }[]).map((l) => l.name),
+    ['Harbin Institute of Technology'],
+  );
   assert.equal((w2001.evidence.evidence as { base: string }).base, 'shared');
   assert.deepEqual((await alertsOf('org-a/viewer')).map(workOf).sort(), a.map(workOf).sort(), "the viewer's own Delft item repeats nothing the organisation is told");
   assert.deepEqual((await alertsOf('org-b/analyst')).map(workOf).sort(), ['doi:10.5555/alerts.w2001', 'doi:10.5555/alerts.w9001']);
@@ -179,7 +181,10 @@ test('inbox: read and unread per user; another organisation’s alert is not fou
   assert.equal((await inject('org-a/analyst', 'PUT', `/api/alerts/${alert.id}/read`)).statusCode, 204);
   assert.equal((await alertsOf('org-a/analyst')).find((x) => x.id === alert.id)!.read, true);
   assert.equal((await alertsOf('org-a/admin')).find((x) => x.id === alert.id)!.read, false, 'read for that user only');
-  assert.equal(((await inject('org-a/analyst', 'GET', '/api/alerts?unread=true')).json() as { id: string }[]).some((x) => x.id === alert.id), false);
+  assert.equal(
+    ((await inject('org-a/analyst', 'GET', '/api/alerts?unread=true')).json() as { id: string }[]).some((x) => x.id === alert.id),
+    false,
+  );
   assert.equal((await inject('org-a/analyst', 'DELETE', `/api/alerts/${alert.id}/read`)).statusCode, 204);
   assert.equal((await alertsOf('org-a/analyst')).find((x) => x.id === alert.id)!.read, false);
   assert.equal((await inject('org-b/admin', 'GET', `/api/alerts/${alert.id}`)).statusCode, 404);
@@ -300,7 +305,7 @@ test('webhooks: Standard Webhooks headers verified by the standardwebhooks packa
     assert.equal(new Set(good.got.map((g) => g.headers['webhook-id'])).size, 2);
   } finally {
     await sender.stop();
-    for (const r of [good, flaky, gone, hanging]) r.server.closeAllConnections(), r.server.close();
+    for (const r of [good, flaky, gone, hanging]) (r.server.closeAllConnections(), r.server.close());
   }
 });
 

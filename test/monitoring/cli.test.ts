@@ -55,7 +55,10 @@ test('derisk kb list|show|add|edit|review|diff|changes|timeline|criterion, as th
   assert.equal(run('changes').status, 2, '--since is required');
 
   const timeline = JSON.parse(run('timeline', '--from', '2025', '--to', '2025', '--jurisdiction', 'EU', '--json').stdout) as { date: string; entry: string }[];
-  assert.deepEqual(timeline.map((e) => `${e.date} ${e.entry}`), ['2025-02-02 eu-ai-act', '2025-08-02 eu-ai-act']);
+  assert.deepEqual(
+    timeline.map((e) => `${e.date} ${e.entry}`),
+    ['2025-02-02 eu-ai-act', '2025-08-02 eu-ai-act'],
+  );
   assert.match(run('criterion', 'E-IMPORTANT-DATA-TO-CHINA').stdout, /cn-national-intelligence-law/);
   assert.equal(derisk(['audit', 'verify'], env).status, 0);
 });

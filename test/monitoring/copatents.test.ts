@@ -48,7 +48,14 @@ before(async () => {
   const home = tempDir();
   store = await Store.open(join(home, 'derisk.duckdb'));
   await ingestRegistry(store, writeTemp('ror.jsonl', REGISTRY.map((r) => JSON.stringify(r)).join('\n')));
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Harbin Institute of Technology', level: 'high', ror_ids: [HIT] }, { name: 'Tsinghua University', level: 'high' }]))]);
+  await saveLists(store, [
+    readWatchlist(
+      watchlist([
+        { name: 'Harbin Institute of Technology', level: 'high', ror_ids: [HIT] },
+        { name: 'Tsinghua University', level: 'high' },
+      ]),
+    ),
+  ]);
   const raw = await EmbeddedDb.open(join(home, 'app.sqlite'));
   await migrate(raw);
   db = await openSealedTrail(raw, { keyPath: join(home, 'audit.key'), anchorPath: join(home, 'audit.anchor.json') });
@@ -84,13 +91,30 @@ test('a PATSTAT co-patent of a watched institution with a listed entity: one ale
   const checked = await monitor.check();
   assert.equal(checked.files, 1);
   const a = await alertsOf('org-a');
-  assert.deepEqual(a.map((x) => x.title), ['New co-patent of KU Leuven, BE with Harbin Institute of Technology (2022)'], 'only 600001: 600002 has no listed applicant, 600003 no watched one, 600004 an inventor only');
+  assert.deepEqual(
+    a.map((x) => x.title),
+    ['New co-patent of KU Leuven, BE with Harbin Institute of Technology (2022)'],
+    'only 600001: 600002 has no listed applicant, 600003 no watched one, 600004 an inventor only',
+  );
   const alert = a[0]!;
   assert.equal(alert.kind, 'new-copublication');
-  const evidence = alert.evidence as { patent: { source: string; id: string; year: number }; watched: { kind: string; ref: string; why: string }[]; listed: { entry: string; raw: string }[]; applicants: { applicant: string; institutions: string[]; country: string; listed: string[] }[]; evidence: { kind: string } };
+  const evidence = alert.evidence as {
+    patent: { source: string; id: string; year: number };
+    watched: { kind: string; ref: string; why: string }[];
+    listed: { entry: string; raw: string }[];
+    applicants: { applicant: string; institutions: string[]; country: string; listed: string[] }[];
+    evidence: { kind: string };
+  };
   assert.deepEqual([evidence.patent.source, evidence.patent.id, evidence.patent.year], ['patstat', '600001', 2022]);
   assert.deepEqual(evidence.watched, [{ kind: 'institution', ref: KU_LEUVEN, label: 'KU Leuven, BE', why: 'a watched institution files a patent with a listed entity' }]);
-  assert.deepEqual(evidence.applicants.map((x) => [x.applicant, x.institutions, x.country, x.listed.length > 0]), [['KU LEUVEN', [KU_LEUVEN], 'BE', false], ['HARBIN INSTITUTE OF TECHNOLOGY', [HIT], 'CN', true]], 'the applicants, not the inventor');
+  assert.deepEqual(
+    evidence.applicants.map((x) => [x.applicant, x.institutions, x.country, x.listed.length > 0]),
+    [
+      ['KU LEUVEN', [KU_LEUVEN], 'BE', false],
+      ['HARBIN INSTITUTE OF TECHNOLOGY', [HIT], 'CN', true],
+    ],
+    'the applicants, not the inventor',
+  );
   assert.equal(evidence.evidence.kind, 'patents-patstat');
   assert.deepEqual(await alertsOf('org-b'), [], 'B watches Delft, which is on none of these patents');
   // Another pass, and the same file loaded again (its patents already held): nothing new.
@@ -106,6 +130,9 @@ test('a Lens co-patent (applicants without countries) of a watched institution w
   await screenPending(store, await screeningContext(store));
   await monitor.check();
   const b = await alertsOf('org-b');
-  assert.deepEqual(b.map((x) => [x.title, x.link]), [['New co-patent of Delft University of Technology, NL with Tsinghua University (2022)', 'https://www.lens.org/lens/patent/012-345-678-901-234']]);
+  assert.deepEqual(
+    b.map((x) => [x.title, x.link]),
+    [['New co-patent of Delft University of Technology, NL with Tsinghua University (2022)', 'https://www.lens.org/lens/patent/012-345-678-901-234']],
+  );
   assert.equal((await alertsOf('org-a')).length, 1, 'A watches KU Leuven, on none of the Lens patents');
 });

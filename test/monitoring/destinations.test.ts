@@ -62,7 +62,15 @@ test('webhook destinations: loopback, private, link-local, metadata and their IP
   ];
   const lookup = resolver({ 'intranet.example.org': ['10.0.0.5'], 'dual.example.org': ['93.184.215.14', '::1'], 'receiver.example.org': ['93.184.215.14'] });
   // The dual-stack name answers both at once.
-  const dual = ((host: string, o: unknown, cb: (e: null, f: LookupAddress[]) => void) => (host === 'dual.example.org' ? process.nextTick(() => cb(null, [{ address: '93.184.215.14', family: 4 }, { address: '::1', family: 6 }])) : lookup!(host, o as never, cb as never))) as unknown as DestinationPolicy['lookup'];
+  const dual = ((host: string, o: unknown, cb: (e: null, f: LookupAddress[]) => void) =>
+    host === 'dual.example.org'
+      ? process.nextTick(() =>
+          cb(null, [
+            { address: '93.184.215.14', family: 4 },
+            { address: '::1', family: 6 },
+          ]),
+        )
+      : lookup!(host, o as never, cb as never)) as unknown as DestinationPolicy['lookup'];
   for (const url of refused) {
     await assert.rejects(checkDestination(url, { lookup: dual }), (e: Error & { statusCode?: number }) => e.statusCode === 400 && /sends no alerts|loopback/.test(e.message), url);
   }
@@ -135,7 +143,11 @@ test('webhook delivery: a name re-pointed at loopback after registration (DNS re
   const { id: hook } = await new AlertInbox(db, { lookup }).addWebhook(officer, `http://rebind.example.org:${port}/rebound`);
   const alert = await oneAlert('rebind');
   await new WebhookSender(db, { destinations: { lookup } }).drain();
-  assert.deepEqual(received.filter((u) => u === '/rebound'), [], 'nothing reached the loopback receiver');
+  assert.deepEqual(
+    received.filter((u) => u === '/rebound'),
+    [],
+    'nothing reached the loopback receiver',
+  );
   const refused = await deliveryOf(alert);
   assert.equal(refused.status, 'pending', 'kept for a retry: the name may point outside again');
   assert.match(refused.last_error!, /127\.0\.0\.1 is loopback/);
@@ -143,7 +155,10 @@ test('webhook delivery: a name re-pointed at loopback after registration (DNS re
   // The same delivery with the administrator's opt-in for 127.0.0.1 reaches the receiver: the refusal above was the guard's.
   await db.query('UPDATE alert_deliveries SET next_attempt_at = $1 WHERE alert_id = $2', [new Date(0).toISOString(), alert]);
   await new WebhookSender(db, { destinations: { ...LOOPBACK_RECEIVERS, lookup } }).drain();
-  assert.deepEqual(received.filter((u) => u === '/rebound'), ['/rebound']);
+  assert.deepEqual(
+    received.filter((u) => u === '/rebound'),
+    ['/rebound'],
+  );
   assert.equal((await deliveryOf(alert)).status, 'delivered');
   await inbox.removeWebhook(officer, hook);
 });
@@ -151,17 +166,31 @@ test('webhook delivery: a name re-pointed at loopback after registration (DNS re
 test('webhook delivery: an endpoint stored with a loopback literal is refused at delivery too; a redirect is not followed', async () => {
   // As if written before the guard existed: registration would refuse it now.
   await assert.rejects(inbox.addWebhook(officer, `http://[::ffff:127.0.0.1]:${port}/literal`), /loopback/);
-  await db.query('INSERT INTO webhooks (id, org_id, url, secret, created_by, created_at, disabled, disabled_reason) VALUES ($1, $2, $3, $4, $5, $6, false, NULL)', ['00000000-0000-4000-8000-000000000001', 'org-a', `http://[::ffff:127.0.0.1]:${port}/literal`, `whsec_${Buffer.alloc(32).toString('base64')}`, officer.userId, new Date().toISOString()]);
+  await db.query('INSERT INTO webhooks (id, org_id, url, secret, created_by, created_at, disabled, disabled_reason) VALUES ($1, $2, $3, $4, $5, $6, false, NULL)', [
+    '00000000-0000-4000-8000-000000000001',
+    'org-a',
+    `http://[::ffff:127.0.0.1]:${port}/literal`,
+    `whsec_${Buffer.alloc(32).toString('base64')}`,
+    officer.userId,
+    new Date().toISOString(),
+  ]);
   const alert = await oneAlert('literal');
   await new WebhookSender(db).drain();
-  assert.deepEqual(received.filter((u) => u === '/literal'), []);
+  assert.deepEqual(
+    received.filter((u) => u === '/literal'),
+    [],
+  );
   assert.match((await deliveryOf(alert)).last_error!, /loopback/);
   await inbox.removeWebhook(officer, '00000000-0000-4000-8000-000000000001');
 
   const { id: hook } = await new AlertInbox(db, LOOPBACK_RECEIVERS).addWebhook(officer, `http://127.0.0.1:${port}/redirect`);
   const redirected = await oneAlert('redirect');
   await new WebhookSender(db, { destinations: LOOPBACK_RECEIVERS }).drain();
-  assert.deepEqual(received.filter((u) => u === '/redirect' || u === '/after-redirect'), ['/redirect'], 'the redirect target was not requested');
+  assert.deepEqual(
+    received.filter((u) => u === '/redirect' || u === '/after-redirect'),
+    ['/redirect'],
+    'the redirect target was not requested',
+  );
   const d = await deliveryOf(redirected);
   assert.equal(d.status, 'pending');
   assert.match(d.last_error!, /307 redirect .*follows no redirects/);

@@ -41,7 +41,32 @@ test('every bundled entry is valid, links only to criteria of the rulebook, and 
   assert.ok(bundled.entries.length >= 25, `${bundled.entries.length} entries`);
   assert.deepEqual(bundled.notices, []);
   const ids = bundled.entries.map((e) => e.id);
-  for (const id of ['cn-national-intelligence-law', 'cn-cyber-security-law', 'cn-data-security-law', 'cn-personal-information-protection-law', 'cn-algorithmic-recommendation-provisions', 'cn-deep-synthesis-provisions', 'cn-generative-ai-measures', 'cn-ethical-norms-new-generation-ai', 'cn-new-generation-ai-development-plan', 'cn-tc260-generative-ai-safety-requirements', 'cn-ai-industry-standardisation-guidelines-2024', 'cn-national-standardisation-development-outline', 'cn-global-ai-governance-initiative', 'int-bletchley-declaration', 'eu-ai-act', 'eu-council-recommendation-research-security-2024', 'eu-recommendation-2023-2113-critical-technologies', 'eu-regulation-1025-2012-standardisation', 'eu-regulation-2022-2480-standardisation', 'int-iso-iec-jtc1-sc42', 'eu-cen-cenelec-jtc21', 'int-itu-t-sg16', 'cn-tc260']) assert.ok(ids.includes(id), `${id} is bundled`);
+  for (const id of [
+    'cn-national-intelligence-law',
+    'cn-cyber-security-law',
+    'cn-data-security-law',
+    'cn-personal-information-protection-law',
+    'cn-algorithmic-recommendation-provisions',
+    'cn-deep-synthesis-provisions',
+    'cn-generative-ai-measures',
+    'cn-ethical-norms-new-generation-ai',
+    'cn-new-generation-ai-development-plan',
+    'cn-tc260-generative-ai-safety-requirements',
+    'cn-ai-industry-standardisation-guidelines-2024',
+    'cn-national-standardisation-development-outline',
+    'cn-global-ai-governance-initiative',
+    'int-bletchley-declaration',
+    'eu-ai-act',
+    'eu-council-recommendation-research-security-2024',
+    'eu-recommendation-2023-2113-critical-technologies',
+    'eu-regulation-1025-2012-standardisation',
+    'eu-regulation-2022-2480-standardisation',
+    'int-iso-iec-jtc1-sc42',
+    'eu-cen-cenelec-jtc21',
+    'int-itu-t-sg16',
+    'cn-tc260',
+  ])
+    assert.ok(ids.includes(id), `${id} is bundled`);
   // The 2024 guidelines' goal, from seed 001: 50 core standards by 2026.
   assert.match(bundled.entries.find((e) => e.id === 'cn-ai-industry-standardisation-guidelines-2024')!.summary, /50 core standards .* by 2026/);
   for (const e of bundled.entries) for (const c of e.criteria) assert.ok(criteria.has(c), `${e.id} links to ${c}, which data/assessment/rulebook.yaml does not have`);
@@ -50,7 +75,9 @@ test('every bundled entry is valid, links only to criteria of the rulebook, and 
 test('every quote stands in the text it names, and every held text has the checksum the data records', () => {
   const { documents } = loadCitedDocuments();
   for (const d of documents.values()) {
-    const sha = createHash('sha256').update(readFileSync(join(REPO, d.file))).digest('hex');
+    const sha = createHash('sha256')
+      .update(readFileSync(join(REPO, d.file)))
+      .digest('hex');
     assert.equal(sha, d.sha256, `${d.file} changed since it was transcribed (documents.json says ${d.sha256.slice(0, 12)}…)`);
   }
   let quotes = 0;
@@ -67,7 +94,12 @@ test('every quote stands in the text it names, and every held text has the check
   assert.ok(quotes >= 60, `${quotes} quotes checked`);
   const ai = bundled.entries.find((e) => e.id === 'eu-ai-act')!;
   const text = ai.sources.find((s) => s.mirror)!;
-  assert.equal(text.checksum, `sha256:${createHash('sha256').update(gunzipSync(readFileSync(join(MIRROR, text.mirror!)))).digest('hex')}`);
+  assert.equal(
+    text.checksum,
+    `sha256:${createHash('sha256')
+      .update(gunzipSync(readFileSync(join(MIRROR, text.mirror!))))
+      .digest('hex')}`,
+  );
 });
 
 test('what the seeds do not say stays unknown: every null field is explained, no Chinese title is invented', () => {
@@ -75,14 +107,26 @@ test('what the seeds do not say stays unknown: every null field is explained, no
   const allText = [...seeds.values()].map((d) => readFileSync(join(REPO, d.file), 'utf8')).join('\n');
   for (const e of bundled.entries) {
     if (e.title.original && e.title.lang === 'zh') assert.ok(allText.includes(e.title.original), `${e.id}: the Chinese title ${e.title.original} is in no seed`);
-    for (const [field, value] of [['title.original', e.title.original], ['authority', e.authority], ['dates.issued', e.dates.issued], ['dates.effective', e.dates.effective]] as const) {
-      if (value === null) assert.ok(e.unknown.some((u) => u.startsWith(field)), `${e.id}: ${field} is null without a reason`);
+    for (const [field, value] of [
+      ['title.original', e.title.original],
+      ['authority', e.authority],
+      ['dates.issued', e.dates.issued],
+      ['dates.effective', e.dates.effective],
+    ] as const) {
+      if (value === null)
+        assert.ok(
+          e.unknown.some((u) => u.startsWith(field)),
+          `${e.id}: ${field} is null without a reason`,
+        );
     }
   }
   const nil = bundled.entries.find((e) => e.id === 'cn-national-intelligence-law')!;
   assert.equal(nil.dates.issued, null, 'the seeds date the National Intelligence Law nowhere');
   assert.equal(nil.clause, 'Art. 7');
-  assert.ok(nil.notes!.some((n) => /Art\. 7/.test(n) && /speaks only of 'compulsory co-operation clauses'/.test(n)), 'the article number is flagged as not from a seed');
+  assert.ok(
+    nil.notes!.some((n) => /Art\. 7/.test(n) && /speaks only of 'compulsory co-operation clauses'/.test(n)),
+    'the article number is flagged as not from a seed',
+  );
 });
 
 test('the Chinese rules a briefing lists come from the knowledge base (data/policy/china-rules.json folded in)', () => {
@@ -118,7 +162,11 @@ test('a bad entry is refused with the field and the reason', () => {
   for (const [name, spoil, message] of cases) {
     const d = GOOD();
     spoil(d);
-    assert.throws(() => parseEntry(d, vocabulary, criteria, 'upload.json'), (e: Error) => e instanceof EntryError && /^upload\.json: /.test(e.message) && message.test(e.message), name);
+    assert.throws(
+      () => parseEntry(d, vocabulary, criteria, 'upload.json'),
+      (e: Error) => e instanceof EntryError && /^upload\.json: /.test(e.message) && message.test(e.message),
+      name,
+    );
   }
   assert.doesNotThrow(() => parseEntry(GOOD(), vocabulary, criteria));
 });

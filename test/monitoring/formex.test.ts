@@ -17,7 +17,10 @@ test('the AI Act: title, adoption, publication, entry into force and application
   assert.equal(act.published, '2024-07-12');
   // "the twentieth day following that of its publication": 12 July + 20 days.
   assert.equal(act.entryIntoForce, '2024-08-01');
-  assert.deepEqual(act.application.map((a) => a.date), ['2026-08-02', '2025-02-02', '2025-08-02', '2027-08-02']);
+  assert.deepEqual(
+    act.application.map((a) => a.date),
+    ['2026-08-02', '2025-02-02', '2025-08-02', '2027-08-02'],
+  );
   assert.equal(act.articles.length, 113);
   assert.match(act.checksum, /^sha256:[0-9a-f]{64}$/);
 });
@@ -52,7 +55,17 @@ test('a small act in the same format: sections, an exception inside the sentence
   const act = readFormexAct(join(INPUT, 'formex-act.xml'));
   assert.equal(act.title, 'Regulation (EU) 2030/77 of the European Parliament and of the Council of 15 January 2030 on testing research security & safeguards (Test Act)');
   assert.equal(act.entryIntoForce, '2030-02-03');
-  assert.deepEqual(act.articles.map((a) => [a.number, a.applies_from]), [[1, '2030-06-01'], [2, '2030-06-01'], [3, '2031-01-01'], [4, '2030-09-01'], [5, '2031-01-01'], [6, '2031-01-01']]);
+  assert.deepEqual(
+    act.articles.map((a) => [a.number, a.applies_from]),
+    [
+      [1, '2030-06-01'],
+      [2, '2030-06-01'],
+      [3, '2031-01-01'],
+      [4, '2030-09-01'],
+      [5, '2031-01-01'],
+      [6, '2031-01-01'],
+    ],
+  );
   assert.equal(act.articles[2]!.note, 'paragraph 2 applies from 2032-01-01');
   assert.equal(act.articles[1]!.title, 'Definitions', 'footnotes are not part of a title');
   // The same text gzipped reads the same.
@@ -70,7 +83,12 @@ test('a truncated, edited or foreign file is refused with the file and the reaso
     ['force.xml', xml.replace('on the third day following that of its publication', 'when the Commission says so'), /force\.xml: Article 6: cannot read the day of entry into force/],
     ['published.xml', xml.replace(/<BIB\.OJ>[\s\S]*?<\/BIB\.OJ>/, ''), /published\.xml: no publication date/],
   ];
-  for (const [name, text, message] of bad) assert.throws(() => readFormexAct(writeTemp(name, text)), (e: Error) => e instanceof FormexError && message.test(e.message), name);
+  for (const [name, text, message] of bad)
+    assert.throws(
+      () => readFormexAct(writeTemp(name, text)),
+      (e: Error) => e instanceof FormexError && message.test(e.message),
+      name,
+    );
   assert.throws(() => readFormexAct(writeTemp('broken.xml.gz', Buffer.from([0x1f, 0x8b, 1, 2, 3]))), /broken\.xml\.gz: not a readable gzip file/);
   assert.throws(() => readFormexAct('/nonexistent/act.xml'), /\/nonexistent\/act\.xml: cannot read \(ENOENT\)/);
 });
@@ -80,9 +98,16 @@ test('the words of entry into force and of application rules', () => {
   assert.equal(entryIntoForceFrom('shall enter into force on the day following its publication', '2023-12-31'), '2024-01-01');
   assert.equal(entryIntoForceFrom('shall enter into force on the date of its publication', '2023-10-11'), '2023-10-11');
   assert.equal(entryIntoForceFrom('shall enter into force on 1 January 2030', '2023-10-11'), null);
-  assert.deepEqual(selectorsIn('Chapters I and II'), [{ kind: 'chapter', chapter: 'I' }, { kind: 'chapter', chapter: 'II' }]);
+  assert.deepEqual(selectorsIn('Chapters I and II'), [
+    { kind: 'chapter', chapter: 'I' },
+    { kind: 'chapter', chapter: 'II' },
+  ]);
   assert.deepEqual(selectorsIn('Chapter III Section 4, Chapter V, Chapter VII and Chapter XII and Article 78'), [
-    { kind: 'chapter', chapter: 'III', section: '4' }, { kind: 'chapter', chapter: 'V' }, { kind: 'chapter', chapter: 'VII' }, { kind: 'chapter', chapter: 'XII' }, { kind: 'article', number: 78 },
+    { kind: 'chapter', chapter: 'III', section: '4' },
+    { kind: 'chapter', chapter: 'V' },
+    { kind: 'chapter', chapter: 'VII' },
+    { kind: 'chapter', chapter: 'XII' },
+    { kind: 'article', number: 78 },
   ]);
   assert.deepEqual(selectorsIn('Article 6(1) and the corresponding obligations in this Regulation'), [{ kind: 'article', number: 6, paragraph: '1' }]);
 });

@@ -39,12 +39,18 @@ test('reading the knowledge base over HTTP: list, search in Chinese, an entry, t
   assert.equal(list.statusCode, 200);
   assert.ok(list.json().length >= 25);
   const found = (await call('org-a/viewer', 'GET', `/api/kb/entries?q=${encodeURIComponent('生成式人工智能')}`)).json();
-  assert.deepEqual(found.map((e: { id: string }) => e.id), ['cn-tc260-generative-ai-safety-requirements']);
+  assert.deepEqual(
+    found.map((e: { id: string }) => e.id),
+    ['cn-tc260-generative-ai-safety-requirements'],
+  );
   const nil = (await call('org-a/viewer', 'GET', '/api/kb/entries/cn-national-intelligence-law')).json();
   assert.equal(nil.entry.clause, 'Art. 7');
   assert.equal(nil.review.state, 'draft');
   const timeline = (await call('org-a/viewer', 'GET', '/api/kb/timeline?from=2025&to=2025&jurisdiction=EU')).json();
-  assert.deepEqual(timeline.map((e: { date: string }) => e.date), ['2025-02-02', '2025-08-02']);
+  assert.deepEqual(
+    timeline.map((e: { date: string }) => e.date),
+    ['2025-02-02', '2025-08-02'],
+  );
   const bad: [string, number, RegExp][] = [
     ['/api/kb/entries?review=maybe', 400, /review must be equal to one of the allowed values/],
     ['/api/kb/entries?colour=red', 400, /additional properties/],
@@ -93,21 +99,34 @@ test('changing the knowledge base over HTTP: roles enforced, bad entries named, 
   assert.equal(review.json().by.name, 'officer of org-a');
   assert.equal((await call('org-b/officer', 'POST', '/api/kb/entries/cn-civil-code/review', { version: 2 })).statusCode, 409);
   const diff = (await call('org-b/viewer', 'GET', '/api/kb/entries/cn-civil-code/diff?from=1&to=2')).json();
-  assert.deepEqual(diff.changes.map((c: { path: string }) => c.path), ['summary']);
+  assert.deepEqual(
+    diff.changes.map((c: { path: string }) => c.path),
+    ['summary'],
+  );
   const view = (await call('org-b/viewer', 'GET', '/api/kb/entries/cn-civil-code')).json();
   assert.equal(view.review.current.by.name, 'a user of another organisation', "another organisation's officer is not named");
   const since = new Date().toISOString().slice(0, 10);
   const changes = (await call('org-b/viewer', 'GET', `/api/kb/changes?since=${since}&topic=personal-information`)).json();
-  assert.deepEqual(changes.filter((c: { entry: string }) => c.entry === 'cn-civil-code').map((c: { kind: string }) => c.kind), ['added', 'changed', 'reviewed']);
+  assert.deepEqual(
+    changes.filter((c: { entry: string }) => c.entry === 'cn-civil-code').map((c: { kind: string }) => c.kind),
+    ['added', 'changed', 'reviewed'],
+  );
   const audit = await service.db.query<{ action: string; org_id: string }>("SELECT action, org_id FROM audit WHERE action LIKE 'kb.%' AND action <> 'kb.import' ORDER BY seq");
-  assert.deepEqual(audit, [{ action: 'kb.add', org_id: 'org-a' }, { action: 'kb.edit', org_id: 'org-a' }, { action: 'kb.review', org_id: 'org-a' }]);
+  assert.deepEqual(audit, [
+    { action: 'kb.add', org_id: 'org-a' },
+    { action: 'kb.edit', org_id: 'org-a' },
+    { action: 'kb.review', org_id: 'org-a' },
+  ]);
 });
 
 test('verdict links over HTTP show only your organisation’s verdicts', async () => {
   const mine = await storedVerdict(service.db, { org: 'org-a', title: 'A: data to China', holds: ['E-IMPORTANT-DATA-TO-CHINA'] });
   const theirs = await storedVerdict(service.db, { org: 'org-b', title: 'B: private', holds: ['E-IMPORTANT-DATA-TO-CHINA'] });
   const a = (await call('org-a/viewer', 'GET', '/api/kb/criteria/E-IMPORTANT-DATA-TO-CHINA')).json();
-  assert.deepEqual(a.verdicts.map((v: { caseTitle: string }) => v.caseTitle), ['A: data to China']);
+  assert.deepEqual(
+    a.verdicts.map((v: { caseTitle: string }) => v.caseTitle),
+    ['A: data to China'],
+  );
   assert.ok(a.entries.some((e: { id: string }) => e.id === 'cn-national-intelligence-law'));
   assert.equal((await call('org-a/viewer', 'GET', `/api/kb/verdicts/${mine.assessmentId}`)).json().criteria[0].id, 'E-IMPORTANT-DATA-TO-CHINA');
   const other = await call('org-a/viewer', 'GET', `/api/kb/verdicts/${theirs.assessmentId}`);

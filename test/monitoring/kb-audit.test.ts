@@ -16,7 +16,11 @@ import { actors, knowledgeBase } from '../helpers/kb.ts';
 const who = actors(['org-a']);
 const ENTRY = 'cn-deep-synthesis-provisions';
 const paths = (home: string) => ({ keyPath: join(home, 'audit.key'), anchorPath: join(home, 'audit.anchor.json') });
-const found = (problems: AuditProblem[], pattern: RegExp) => assert.ok(problems.some((p) => pattern.test(p.problem)), `expected ${pattern} among ${JSON.stringify(problems, null, 1)}`);
+const found = (problems: AuditProblem[], pattern: RegExp) =>
+  assert.ok(
+    problems.some((p) => pattern.test(p.problem)),
+    `expected ${pattern} among ${JSON.stringify(problems, null, 1)}`,
+  );
 
 /** A sealed installation whose knowledge base was imported, one entry edited and reviewed through derisk. */
 async function installation(): Promise<{ raw: EmbeddedDb; db: AppDb; home: string }> {
@@ -62,10 +66,9 @@ test('kb_entries: a row inserted, changed or deleted behind derisk is each found
 test('kb_versions: a version inserted, its text changed or a version deleted behind derisk is each found', async () => {
   const { raw, db } = await installation();
   try {
-    await db.query(
-      "INSERT INTO kb_versions (entry_id, version, recorded_at, recorded_by, recorder_name, org_id, origin, note, status, title, jurisdiction, topics, changed, doc, doc_hash, audit_seq) VALUES ($1, 3, 'now', 'x', 'x', NULL, 'edit', '', 'adopted', 'x', 'CN', '[]', '[]', '{}', 'x', 0)",
-      [ENTRY],
-    );
+    await db.query("INSERT INTO kb_versions (entry_id, version, recorded_at, recorded_by, recorder_name, org_id, origin, note, status, title, jurisdiction, topics, changed, doc, doc_hash, audit_seq) VALUES ($1, 3, 'now', 'x', 'x', NULL, 'edit', '', 'adopted', 'x', 'CN', '[]', '[]', '{}', 'x', 0)", [
+      ENTRY,
+    ]);
     await db.query("UPDATE kb_versions SET doc = replace(doc, 'Edited.', 'Repealed.') WHERE entry_id = $1 AND version = 2", [ENTRY]);
     await db.query('DELETE FROM kb_versions WHERE entry_id = $1 AND version = 1', [ENTRY]);
     const { problems } = await verifyAudit(db);
@@ -117,7 +120,10 @@ test('knowledge-base rows written by a version that did not track them are recor
     await recomputeChain(raw, 1);
     await raw.query('UPDATE audit SET mac = NULL');
     rmSync(join(home, 'audit.anchor.json'));
-    assert.ok((await verifyAudit(raw)).problems.some((p) => /kb_versions\/.* was written outside derisk/.test(p.problem)), 'untracked before');
+    assert.ok(
+      (await verifyAudit(raw)).problems.some((p) => /kb_versions\/.* was written outside derisk/.test(p.problem)),
+      'untracked before',
+    );
     const sealed = await openSealedTrail(raw, paths(home));
     assert.deepEqual((await verifyAudit(sealed)).problems, []);
     const tracks = async () => (await sealed.query<{ target: string }>("SELECT target FROM audit WHERE action = 'audit.track' ORDER BY seq")).map((r) => r.target);

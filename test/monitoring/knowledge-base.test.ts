@@ -67,12 +67,22 @@ test('roles, checked in the core: viewers read, analysts add and edit, officers 
   const calls: Record<string, (role: string) => Promise<unknown>> = {
     'kb.read': (role) => kb.list(who[`org-a/${role}`]!),
     'kb.edit': async (role) => {
-      const r = await kb.edit(who[`org-a/${role}`]!, doc.id, edited(doc, (d) => (d.summary = `${doc.summary} (${role})`)), version);
+      const r = await kb.edit(
+        who[`org-a/${role}`]!,
+        doc.id,
+        edited(doc, (d) => (d.summary = `${doc.summary} (${role})`)),
+        version,
+      );
       version = r.version;
     },
     'kb.review': async (role) => {
       // Each officer gets a fresh version to review: a version is reviewed once.
-      const fresh = await kb.edit(who['org-a/analyst']!, doc.id, edited(doc, (d) => (d.summary = `${doc.summary} (for ${role})`)), version);
+      const fresh = await kb.edit(
+        who['org-a/analyst']!,
+        doc.id,
+        edited(doc, (d) => (d.summary = `${doc.summary} (for ${role})`)),
+        version,
+      );
       version = fresh.version;
       await kb.review(who[`org-a/${role}`]!, doc.id, version);
     },
@@ -100,13 +110,28 @@ test('every change lands with its audit entry in one transaction; a change that 
   const doc = await current('cn-deep-synthesis-provisions');
   const [audit, versions] = [await count('audit'), await count('kb_versions')];
   // A version 2 already stored out of band makes the edit's own insert fail after its audit entry is written.
-  await db.query("INSERT INTO kb_versions (entry_id, version, recorded_at, recorded_by, recorder_name, org_id, origin, note, status, title, jurisdiction, topics, changed, doc, doc_hash, audit_seq) VALUES ('cn-deep-synthesis-provisions', 2, 'x', 'x', 'x', NULL, 'edit', '', 'adopted', 'x', 'CN', '[]', '[]', '{}', 'x', 0)");
-  await assert.rejects(kb.edit(who['org-a/analyst']!, doc.id, edited(doc, (d) => (d.summary += ' Edited.')), 1));
+  await db.query(
+    "INSERT INTO kb_versions (entry_id, version, recorded_at, recorded_by, recorder_name, org_id, origin, note, status, title, jurisdiction, topics, changed, doc, doc_hash, audit_seq) VALUES ('cn-deep-synthesis-provisions', 2, 'x', 'x', 'x', NULL, 'edit', '', 'adopted', 'x', 'CN', '[]', '[]', '{}', 'x', 0)",
+  );
+  await assert.rejects(
+    kb.edit(
+      who['org-a/analyst']!,
+      doc.id,
+      edited(doc, (d) => (d.summary += ' Edited.')),
+      1,
+    ),
+  );
   assert.equal(await count('audit'), audit, 'no audit entry for a change that did not happen');
   assert.equal((await kb.get(who['org-a/viewer']!, doc.id)).version, 1, 'the entry still stands at version 1');
   await db.query("DELETE FROM kb_versions WHERE entry_id = 'cn-deep-synthesis-provisions' AND version = 2");
   assert.equal(await count('kb_versions'), versions);
-  const r = await kb.edit(who['org-a/analyst']!, doc.id, edited(doc, (d) => (d.summary += ' Edited.')), 1, 'clarified');
+  const r = await kb.edit(
+    who['org-a/analyst']!,
+    doc.id,
+    edited(doc, (d) => (d.summary += ' Edited.')),
+    1,
+    'clarified',
+  );
   assert.equal(r.version, 2);
   const entry = (await db.query<{ actor: string; org_id: string; action: string; target: string; detail: string; seq: number }>("SELECT * FROM audit WHERE action = 'kb.edit' AND target = 'cn-deep-synthesis-provisions'"))[0]!;
   assert.equal(entry.org_id, 'org-a', 'audited with the organisation');
@@ -119,8 +144,18 @@ test('every change lands with its audit entry in one transaction; a change that 
 test('two analysts editing the same version at once: one is stored, the other is told to reload', async () => {
   const doc = await current('cn-ethical-norms-new-generation-ai');
   const results = await Promise.allSettled([
-    kb.edit(who['org-a/analyst']!, doc.id, edited(doc, (d) => (d.summary += ' First.')), 1),
-    kb.edit(who['org-b/analyst']!, doc.id, edited(doc, (d) => (d.summary += ' Second.')), 1),
+    kb.edit(
+      who['org-a/analyst']!,
+      doc.id,
+      edited(doc, (d) => (d.summary += ' First.')),
+      1,
+    ),
+    kb.edit(
+      who['org-b/analyst']!,
+      doc.id,
+      edited(doc, (d) => (d.summary += ' Second.')),
+      1,
+    ),
   ]);
   assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
   const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
@@ -132,11 +167,23 @@ test('two analysts editing the same version at once: one is stored, the other is
   await assert.rejects(kb.review(who['org-b/officer']!, doc.id, 2), /version 2 of cn-ethical-norms-new-generation-ai was reviewed already/);
   // An edit after the review makes it a draft again; the review stays with version 2.
   const v2 = await current(doc.id);
-  await kb.edit(who['org-a/analyst']!, doc.id, edited(v2, (d) => d.topics.push('global-governance')), 2);
+  await kb.edit(
+    who['org-a/analyst']!,
+    doc.id,
+    edited(v2, (d) => d.topics.push('global-governance')),
+    2,
+  );
   const view = await kb.get(who['org-a/viewer']!, doc.id);
   assert.equal(view.review.state, 'draft');
   assert.equal(view.review.last!.version, 2);
-  assert.deepEqual(view.versions.map((v) => [v.version, v.review?.version ?? null]), [[3, null], [2, 2], [1, null]]);
+  assert.deepEqual(
+    view.versions.map((v) => [v.version, v.review?.version ?? null]),
+    [
+      [3, null],
+      [2, 2],
+      [1, null],
+    ],
+  );
 });
 
 test('an edit keeps its id and links only to criteria that exist; an edit that changes nothing stores nothing', async () => {
@@ -157,25 +204,52 @@ test('what changed since a day: added, changed, changed in status, reviewed, in 
   now = new Date('2026-03-01T08:00:00Z');
   const csl = await current('cn-cyber-security-law');
   const v = (await kb.get(who['org-a/viewer']!, csl.id)).version;
-  await kb.edit(who['org-a/analyst']!, csl.id, edited(csl, (d) => {
-    d.status_history.push({ status: 'amended', date: '2026-01' });
-    d.status = 'amended';
-  }), v, 'amendment');
+  await kb.edit(
+    who['org-a/analyst']!,
+    csl.id,
+    edited(csl, (d) => {
+      d.status_history.push({ status: 'amended', date: '2026-01' });
+      d.status = 'amended';
+    }),
+    v,
+    'amendment',
+  );
   now = new Date('2026-03-02T08:00:00Z');
   const pipl = await current('cn-personal-information-protection-law');
-  await kb.edit(who['org-a/analyst']!, pipl.id, edited(pipl, (d) => (d.summary += ' More.')), 1);
+  await kb.edit(
+    who['org-a/analyst']!,
+    pipl.id,
+    edited(pipl, (d) => (d.summary += ' More.')),
+    1,
+  );
   await kb.review(who['org-b/officer']!, pipl.id, 2);
   now = new Date('2026-03-05T08:00:00Z');
   const since = await kb.changes(who['org-a/viewer']!, '2026-03-01');
-  assert.deepEqual(since.map((e) => [e.kind, e.entry, e.version]), [['status-changed', 'cn-cyber-security-law', v + 1], ['changed', 'cn-personal-information-protection-law', 2], ['reviewed', 'cn-personal-information-protection-law', 2]]);
+  assert.deepEqual(
+    since.map((e) => [e.kind, e.entry, e.version]),
+    [
+      ['status-changed', 'cn-cyber-security-law', v + 1],
+      ['changed', 'cn-personal-information-protection-law', 2],
+      ['reviewed', 'cn-personal-information-protection-law', 2],
+    ],
+  );
   assert.deepEqual([since[0]!.statusBefore, since[0]!.status, since[0]!.fields], ['in-force', 'amended', ['status', 'status_history']]);
   assert.deepEqual(since[1]!.fields, ['summary']);
-  assert.ok(since.every((e, i) => i === 0 || e.seq > since[i - 1]!.seq), 'seq only grows: a cursor');
-  assert.deepEqual((await kb.changes(who['org-a/viewer']!, '2026-03-02')).map((e) => e.kind), ['changed', 'reviewed']);
+  assert.ok(
+    since.every((e, i) => i === 0 || e.seq > since[i - 1]!.seq),
+    'seq only grows: a cursor',
+  );
+  assert.deepEqual(
+    (await kb.changes(who['org-a/viewer']!, '2026-03-02')).map((e) => e.kind),
+    ['changed', 'reviewed'],
+  );
   assert.deepEqual(await kb.changes(who['org-a/viewer']!, '2026-03-06'), []);
   // data-governance includes data-localisation and personal-information; cybersecurity alone only the CSL.
   assert.equal((await kb.changes(who['org-a/viewer']!, '2026-03-01', { topic: 'data-governance' })).length, 3);
-  assert.deepEqual((await kb.changes(who['org-a/viewer']!, '2026-03-01', { topic: 'cybersecurity' })).map((e) => e.entry), ['cn-cyber-security-law']);
+  assert.deepEqual(
+    (await kb.changes(who['org-a/viewer']!, '2026-03-01', { topic: 'cybersecurity' })).map((e) => e.entry),
+    ['cn-cyber-security-law'],
+  );
   await assert.rejects(kb.changes(who['org-a/viewer']!, '2026-02-30'), /since: "2026-02-30" is not a day/);
   await assert.rejects(kb.changes(who['org-a/viewer']!, '2026-03-01', { topic: 'astrology' }), /topic "astrology" is not one of/);
   // Reviewers of other organisations stay anonymous.
@@ -186,7 +260,10 @@ test('what changed since a day: added, changed, changed in status, reviewed, in 
 
 test('the diff between two versions, and the stored versions themselves', async () => {
   const d = await kb.diff(who['org-a/viewer']!, 'cn-cyber-security-law');
-  assert.deepEqual(d.changes.map((c) => c.path), ['status', 'status_history[2]']);
+  assert.deepEqual(
+    d.changes.map((c) => c.path),
+    ['status', 'status_history[2]'],
+  );
   const first = await kb.diff(who['org-a/viewer']!, 'cn-cyber-security-law', 0, 1);
   assert.ok(first.changes.every((c) => c.kind === 'added'));
   await assert.rejects(kb.diff(who['org-a/viewer']!, 'cn-cyber-security-law', 1, 9), /has no version 9 \(it has 1 to \d\)/);
@@ -203,16 +280,32 @@ test('links both ways: entry → criteria → the verdicts of your organisation 
   const foreign = await storedVerdict(db, { org: 'org-c', title: 'Confidential C', holds: ['E-IMPORTANT-DATA-TO-CHINA'] });
   await storedVerdict(db, { org: 'org-a', title: 'Not citing', holds: [], notHolding: ['E-IMPORTANT-DATA-TO-CHINA'] });
   const view = await kb.get(who['org-a/viewer']!, 'cn-national-intelligence-law');
-  assert.deepEqual(view.criteria.map((c) => [c.id, c.missing]), [['E-IMPORTANT-DATA-TO-CHINA', false], ['E-PERSONAL-DATA-TO-CHINA', false], ['E-DATA-STORED-IN-CHINA', false]]);
+  assert.deepEqual(
+    view.criteria.map((c) => [c.id, c.missing]),
+    [
+      ['E-IMPORTANT-DATA-TO-CHINA', false],
+      ['E-PERSONAL-DATA-TO-CHINA', false],
+      ['E-DATA-STORED-IN-CHINA', false],
+    ],
+  );
   assert.deepEqual(view.verdicts.map((v) => v.caseTitle).sort(), ['Joint lab with data transfer', 'Shared with A']);
   assert.ok(!JSON.stringify(view).includes('Confidential C'), "another organisation's verdict does not show");
-  assert.deepEqual((await kb.get(who['org-c/viewer']!, 'cn-national-intelligence-law')).verdicts.map((v) => v.caseTitle), ['Confidential C']);
+  assert.deepEqual(
+    (await kb.get(who['org-c/viewer']!, 'cn-national-intelligence-law')).verdicts.map((v) => v.caseTitle),
+    ['Confidential C'],
+  );
   const criterion = await kb.criterion(who['org-a/viewer']!, 'E-IMPORTANT-DATA-TO-CHINA');
   assert.equal(criterion.criterion!.title, 'Transfer of important data to China');
   assert.ok(['cn-national-intelligence-law', 'cn-cyber-security-law', 'cn-data-security-law'].every((id) => criterion.entries.some((e) => e.id === id)));
-  assert.deepEqual(criterion.verdicts.map((v) => v.assessment), [own.assessmentId]);
+  assert.deepEqual(
+    criterion.verdicts.map((v) => v.assessment),
+    [own.assessmentId],
+  );
   const behind = await kb.verdictEntries(who['org-a/viewer']!, shared.assessmentId);
-  assert.deepEqual(behind.criteria.map((c) => c.id), ['E-DATA-STORED-IN-CHINA']);
+  assert.deepEqual(
+    behind.criteria.map((c) => c.id),
+    ['E-DATA-STORED-IN-CHINA'],
+  );
   assert.ok(behind.criteria[0]!.entries.some((e) => e.id === 'cn-cyber-security-law'));
   await assert.rejects(kb.verdictEntries(who['org-a/viewer']!, foreign.assessmentId), NotFoundError, 'not yours: it does not exist for you');
   await assert.rejects(kb.criterion(who['org-a/viewer']!, 'X-NOTHING'), NotFoundError);
@@ -230,7 +323,19 @@ test('verdict links over many stored verdicts: each read once, in batches, none 
       for (let i = 0; i < ids.length; i += 100) {
         const chunk = ids.slice(i, i + 100);
         await tx.query(`INSERT INTO cases (id, org_id, client_key, title, doc, created_by, created_at, updated_at) VALUES ${chunk.map((n) => `('c${n}', 'org-a', NULL, 'case ${n}', '{}', 'x', '2026-01-01', '2026-01-01')`).join(', ')}`);
-        await tx.query(`INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ${chunk.map((n) => `('a${n}', 'c${n}', 'org-a', 'x', '2026-01-01', 'r', 'v', 'h', '{}', 'red', '${JSON.stringify({ criteria: [{ id: 'E-IMPORTANT-DATA-TO-CHINA', status: n % 3 === 0 ? 'holds' : 'does-not-hold' }, { id: 'E-DATA-STORED-IN-CHINA', status: 'holds' }] })}')`).join(', ')}`);
+        await tx.query(
+          `INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ${chunk
+            .map(
+              (n) =>
+                `('a${n}', 'c${n}', 'org-a', 'x', '2026-01-01', 'r', 'v', 'h', '{}', 'red', '${JSON.stringify({
+                  criteria: [
+                    { id: 'E-IMPORTANT-DATA-TO-CHINA', status: n % 3 === 0 ? 'holds' : 'does-not-hold' },
+                    { id: 'E-DATA-STORED-IN-CHINA', status: 'holds' },
+                  ],
+                })}')`,
+            )
+            .join(', ')}`,
+        );
       }
     });
     const other = knowledgeBase(own);
@@ -246,9 +351,15 @@ test('verdict links over many stored verdicts: each read once, in batches, none 
 
 test('search and filters through the service: Chinese, topic with sub-topics, review state', async () => {
   const viewer = who['org-a/viewer']!;
-  assert.deepEqual((await kb.list(viewer, { q: '生成式' })).map((e) => e.id), ['cn-tc260-generative-ai-safety-requirements']);
+  assert.deepEqual(
+    (await kb.list(viewer, { q: '生成式' })).map((e) => e.id),
+    ['cn-tc260-generative-ai-safety-requirements'],
+  );
   const dataGov = await kb.list(viewer, { topic: 'data-governance' });
-  assert.ok(dataGov.some((e) => e.id === 'cn-cyber-security-law'), 'tagged data-localisation, under data-governance');
+  assert.ok(
+    dataGov.some((e) => e.id === 'cn-cyber-security-law'),
+    'tagged data-localisation, under data-governance',
+  );
   assert.ok(dataGov.every((e) => e.topics.some((t) => ['data-governance', 'data-localisation', 'personal-information', 'state-access-to-data'].includes(t))));
   const reviewed = await kb.list(viewer, { review: 'reviewed' });
   assert.ok(reviewed.some((e) => e.id === 'cn-personal-information-protection-law'));
@@ -256,17 +367,31 @@ test('search and filters through the service: Chinese, topic with sub-topics, re
   assert.ok((await kb.list(viewer, { review: 'draft' })).every((e) => e.review.state === 'draft' && !reviewed.some((r) => r.id === e.id)));
   const eu = await kb.list(viewer, { q: 'intelligence', jurisdiction: 'EU' });
   assert.ok(eu.some((e) => e.id === 'eu-ai-act') && eu.every((e) => e.jurisdiction === 'EU'), 'search and filters combine');
-  assert.deepEqual((await kb.list(viewer, { criterion: 'S-CRITICAL-TECH-DEFENCE-PARTNER' })).map((e) => e.id), ['eu-recommendation-2023-2113-critical-technologies']);
+  assert.deepEqual(
+    (await kb.list(viewer, { criterion: 'S-CRITICAL-TECH-DEFENCE-PARTNER' })).map((e) => e.id),
+    ['eu-recommendation-2023-2113-critical-technologies'],
+  );
   // An edit made by another process is found by this one's next search, and the words it removed are not.
   const other = knowledgeBase(db);
   const g20 = await current('int-g20-ai-principles');
   const v = (await kb.get(viewer, g20.id)).version;
-  await other.edit(who['org-a/analyst']!, g20.id, edited(g20, (d) => (d.summary = 'Osaka 大阪 principles.')), v);
-  assert.deepEqual((await kb.list(viewer, { q: '大阪' })).map((e) => e.id), ['int-g20-ai-principles']);
+  await other.edit(
+    who['org-a/analyst']!,
+    g20.id,
+    edited(g20, (d) => (d.summary = 'Osaka 大阪 principles.')),
+    v,
+  );
+  assert.deepEqual(
+    (await kb.list(viewer, { q: '大阪' })).map((e) => e.id),
+    ['int-g20-ai-principles'],
+  );
   const old = (await kb.list(viewer, { q: 'subscribed' })).find((e) => e.id === g20.id)!;
   assert.deepEqual(old.matched, ['sources'], 'the old summary is no longer found, only the quote in its sources');
   const timeline = await kb.timeline(viewer, { from: '2025', to: '2025', jurisdiction: 'EU' });
-  assert.deepEqual(timeline.map((e) => e.date), ['2025-02-02', '2025-08-02']);
+  assert.deepEqual(
+    timeline.map((e) => e.date),
+    ['2025-02-02', '2025-08-02'],
+  );
   await assert.rejects(kb.timeline(viewer, { from: 'last year' }), /from: "last year" is not a date/);
 });
 
@@ -278,7 +403,12 @@ test('bundled data that changes comes in as a new version; an entry users edited
     const first = knowledgeBase(own, { bundledDir: dir });
     await first.ready();
     const doc = (await first.get(who['org-a/viewer']!, 'cn-tc260')).entry;
-    await first.edit(who['org-a/analyst']!, 'cn-tc260', edited(doc, (d) => (d.summary += ' Local knowledge.')), 1);
+    await first.edit(
+      who['org-a/analyst']!,
+      'cn-tc260',
+      edited(doc, (d) => (d.summary += ' Local knowledge.')),
+      1,
+    );
     for (const id of ['cn-civil-code', 'cn-tc260']) {
       const file = join(dir, 'entries', `${id}.json`);
       const raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -288,7 +418,10 @@ test('bundled data that changes comes in as a new version; an entry users edited
     const report = await knowledgeBase(own, { bundledDir: dir }).importBundled();
     assert.deepEqual(report.added, []);
     assert.deepEqual(report.updated, ['cn-civil-code']);
-    assert.deepEqual(report.kept.map((k) => k.id), ['cn-tc260']);
+    assert.deepEqual(
+      report.kept.map((k) => k.id),
+      ['cn-tc260'],
+    );
     assert.match(report.kept[0]!.reason, /version 2 is a user's edit/);
     assert.match((await first.get(who['org-a/viewer']!, 'cn-civil-code')).entry.summary, /Updated by derisk\.$/);
     assert.match((await first.get(who['org-a/viewer']!, 'cn-tc260')).entry.summary, /Local knowledge\.$/);
@@ -309,7 +442,10 @@ test('links are checked against the rulebook in use when the knowledge base load
     const report = await other.ready();
     assert.ok(report.brokenLinks.includes('cn-national-intelligence-law → E-IMPORTANT-DATA-TO-CHINA'), report.brokenLinks.join('; '));
     const view = await other.get(who['org-a/viewer']!, 'cn-national-intelligence-law');
-    assert.deepEqual(view.criteria.find((c) => c.id === 'E-IMPORTANT-DATA-TO-CHINA'), { id: 'E-IMPORTANT-DATA-TO-CHINA', title: null, missing: true });
+    assert.deepEqual(
+      view.criteria.find((c) => c.id === 'E-IMPORTANT-DATA-TO-CHINA'),
+      { id: 'E-IMPORTANT-DATA-TO-CHINA', title: null, missing: true },
+    );
     // A new link to it is refused: the rulebook in use does not have it.
     await assert.rejects(other.edit(who['org-a/analyst']!, view.entry.id, view.entry, 1), /criteria\[0\]: E-IMPORTANT-DATA-TO-CHINA is not a criterion of the rulebook/);
   } finally {

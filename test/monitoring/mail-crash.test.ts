@@ -18,7 +18,16 @@ import { watchlist } from '../helpers/watchlist.ts';
 const KU_LEUVEN = '05f950310';
 const HIT = '01yqg2h08';
 const work = (id: string) =>
-  JSON.stringify({ id: `https://openalex.org/${id}`, doi: `10.5555/mailcrash.${id.toLowerCase()}`, display_name: `Joint work ${id}`, publication_year: 2026, authorships: [{ author: { display_name: 'A' }, raw_affiliation_strings: ['KU Leuven, Department of Computer Science, Leuven, Belgium'] }, { author: { display_name: 'B' }, raw_affiliation_strings: ['Harbin Institute of Technology, Harbin 150001, China'] }] }) + '\n';
+  JSON.stringify({
+    id: `https://openalex.org/${id}`,
+    doi: `10.5555/mailcrash.${id.toLowerCase()}`,
+    display_name: `Joint work ${id}`,
+    publication_year: 2026,
+    authorships: [
+      { author: { display_name: 'A' }, raw_affiliation_strings: ['KU Leuven, Department of Computer Science, Leuven, Belgium'] },
+      { author: { display_name: 'B' }, raw_affiliation_strings: ['Harbin Institute of Technology, Harbin 150001, China'] },
+    ],
+  }) + '\n';
 
 let home: string;
 const smtp = new TestSmtp();
@@ -77,7 +86,14 @@ test('watch → upload → the alert is mailed, across kill -9 at each point bet
   const db = await EmbeddedDb.open(join(home, 'app.sqlite'));
   try {
     const rows = await db.query<{ status: string; attempts: number }>("SELECT status, attempts FROM alert_deliveries WHERE webhook_id LIKE 'mail:%' ORDER BY attempts");
-    assert.deepEqual(rows.map((r) => [r.status, Number(r.attempts)]), [['delivered', 1], ['delivered', 1], ['delivered', 1]]);
+    assert.deepEqual(
+      rows.map((r) => [r.status, Number(r.attempts)]),
+      [
+        ['delivered', 1],
+        ['delivered', 1],
+        ['delivered', 1],
+      ],
+    );
   } finally {
     await db.close();
   }

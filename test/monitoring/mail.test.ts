@@ -31,7 +31,11 @@ before(async () => {
   store = await Store.open(join(tempDir(), 'derisk.duckdb'));
   // The server itself sends no mail here (no mail settings): the tests' senders do.
   service = await testService(store, { monitoring: { deliveryIntervalMs: 3_600_000, checkIntervalMs: 3_600_000 } });
-  for (const [org, name] of [['org-a', 'alice'], ['org-a', 'bob'], ['org-b', 'carol']] as const) {
+  for (const [org, name] of [
+    ['org-a', 'alice'],
+    ['org-a', 'bob'],
+    ['org-b', 'carol'],
+  ] as const) {
     if (!(await service.db.query('SELECT 1 FROM organisations WHERE id = $1', [org]))[0]) await service.accounts.createOrganisation(OPERATOR, org, org.toUpperCase());
     await service.accounts.createUser(OPERATOR, { orgId: org, email: `${name}@${org}.example`, name, role: 'analyst', password: PASSWORD });
     actors[name] = (await service.accounts.login(`${name}@${org}.example`, PASSWORD)).actor;
@@ -127,7 +131,10 @@ test('the one-click POST stops further mail, with an audit entry; a wrong or gue
     assert.equal(r.statusCode, 200, r.body);
     assert.equal((await settings.get(actors.bob!)).mode, 'off');
     const audit = await service.db.query<{ actor: string; action: string }>("SELECT actor, action FROM audit WHERE action = 'mail.unsubscribe'");
-    assert.deepEqual(audit.map((a) => [a.actor, a.action]), [[actors.bob!.userId, 'mail.unsubscribe']]);
+    assert.deepEqual(
+      audit.map((a) => [a.actor, a.action]),
+      [[actors.bob!.userId, 'mail.unsubscribe']],
+    );
     // Pending mail (yesterday's alert waiting for the digest) is cancelled, and new alerts queue none.
     const before = mailsTo('bob').length;
     await record([alert('org-a')]);
@@ -167,7 +174,10 @@ test('a mail server that is down is retried on the schedule; one that hangs hold
     const row = async () => (await service.db.query<{ status: string; attempts: number; last_error: string | null; next_attempt_at: string }>('SELECT status, attempts, last_error, next_attempt_at FROM alert_deliveries WHERE alert_id = $1 AND webhook_id = $2', [a!.id, target]))[0]!;
 
     await stuck.tick();
-    await new Promise<void>((r) => { const wait = () => (sockets.size > 0 ? r() : setTimeout(wait, 20)); wait(); });
+    await new Promise<void>((r) => {
+      const wait = () => (sockets.size > 0 ? r() : setTimeout(wait, 20));
+      wait();
+    });
     // The attempt is under way and unanswered; the server answers, and the tick that started it has returned.
     assert.equal((await service.app.inject({ method: 'GET', url: '/health' })).statusCode, 200);
     assert.equal((await row()).status, 'pending');

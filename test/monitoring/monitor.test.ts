@@ -43,7 +43,17 @@ before(async () => {
   store = await Store.open(join(home, 'derisk.duckdb'));
   await ingestRegistry(store, writeTemp('ror.jsonl', [rorRecord(KU_LEUVEN, 'KU Leuven', 'BE', 'Leuven'), rorRecord(HIT, 'Harbin Institute of Technology', 'CN', 'Harbin')].map((r) => JSON.stringify(r)).join('\n')));
   await saveLists(store, [readWatchlist(writeTemp('w.json', JSON.stringify({ list: WATCHLIST_PROVENANCE, entries: [{ name: 'Some Other Institute', level: 'high' }] })))]);
-  const work = (id: string) => JSON.stringify({ id: `https://openalex.org/${id}`, doi: `10.5555/monitor.${id.toLowerCase()}`, display_name: id, publication_year: 2024, authorships: [{ author: { display_name: 'A' }, raw_affiliation_strings: ['KU Leuven, Leuven, Belgium'] }, { author: { display_name: 'B' }, raw_affiliation_strings: ['Harbin Institute of Technology, Harbin, China'] }] });
+  const work = (id: string) =>
+    JSON.stringify({
+      id: `https://openalex.org/${id}`,
+      doi: `10.5555/monitor.${id.toLowerCase()}`,
+      display_name: id,
+      publication_year: 2024,
+      authorships: [
+        { author: { display_name: 'A' }, raw_affiliation_strings: ['KU Leuven, Leuven, Belgium'] },
+        { author: { display_name: 'B' }, raw_affiliation_strings: ['Harbin Institute of Technology, Harbin, China'] },
+      ],
+    });
   await ingestWorks(store, 'openalex', writeTemp('works.jsonl', ['W1', 'W2'].map(work).join('\n')), { quarantineDir: join(home, 'q') });
   await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
   await refreshAnalytics(store);
@@ -65,7 +75,14 @@ function dod1260hOn(day: string, rows: Record<string, string>[]): string {
   const active = new Map<string, Record<string, string>>();
   for (const r of rows.filter((r) => r['Start date']! <= day && (r['End date'] === '' || r['End date']! > day)).sort((a, b) => a['Start date']!.localeCompare(b['Start date']!))) active.set(r['Clean Name']!, r);
   const entries = [...active.values()].map((r) => ({ name: r['Clean Name'], aliases: [r.Alias, r['Previous Name']].filter(Boolean), level: 'high', country: 'CN', ...(r.Note ? { note: r.Note } : {}), ...(r['Source Url'] ? { url: r['Source Url'] } : {}) }));
-  const list = { id: 'us-dod-1260h-history', title: 'Entities Identified as Chinese Military Companies Operating in the United States (Sec. 1260H), as of ' + day, publisher: 'U.S. Department of Defense (transcribed by OpenSanctions)', source_url: 'https://www.opensanctions.org/datasets/us_dod_chinese_milcorps/', retrieved: day, licence: 'CC BY-NC 4.0 (OpenSanctions)' };
+  const list = {
+    id: 'us-dod-1260h-history',
+    title: 'Entities Identified as Chinese Military Companies Operating in the United States (Sec. 1260H), as of ' + day,
+    publisher: 'U.S. Department of Defense (transcribed by OpenSanctions)',
+    source_url: 'https://www.opensanctions.org/datasets/us_dod_chinese_milcorps/',
+    retrieved: day,
+    licence: 'CC BY-NC 4.0 (OpenSanctions)',
+  };
   return writeTemp(`dod-1260h-${day}.json`, JSON.stringify({ list, entries }));
 }
 
@@ -83,14 +100,25 @@ test('list history replayed: each 1260H edition as a new version; alerts for wha
   const days = [...new Set(rows.flatMap((r) => [r['Start date']!, r['End date']!]).filter(Boolean))].sort();
   assert.deepEqual(days, ['2021-06-03', '2022-10-05', '2024-01-31', '2025-01-07', '2026-02-17', '2026-06-08']);
   // A's case names YMTC by its short name as a partner, and China Telecom as a funder; B's case names neither.
-  const caseA = await cases.create(who['org-a/analyst']!, { title: 'Memory chips for edge AI', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }, { name: 'YMTC', role: 'partner', country: 'CN', kind: 'company' }], funders: [{ name: 'China Telecommunications Corporation' }], research: { type: 'basic', open_publication: 'yes' } });
+  const caseA = await cases.create(who['org-a/analyst']!, {
+    title: 'Memory chips for edge AI',
+    partners: [
+      { ror: KU_LEUVEN, role: 'partner', country: 'BE' },
+      { name: 'YMTC', role: 'partner', country: 'CN', kind: 'company' },
+    ],
+    funders: [{ name: 'China Telecommunications Corporation' }],
+    research: { type: 'basic', open_publication: 'yes' },
+  });
   await cases.create(who['org-b/analyst']!, { title: 'Leuven only', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }], research: { type: 'basic', open_publication: 'yes' } });
   const seen: Record<string, string[]> = {};
   for (const day of days) {
     await saveLists(store, [readWatchlist(dod1260hOn(day, rows))]);
     const before = new Set((await alerts('org-a', 'list-change')).map((a) => a.id));
     await monitor.check();
-    seen[day] = (await alerts('org-a', 'list-change')).filter((a) => !before.has(a.id)).map((a) => a.title.replace(/^.*as of \d{4}-\d{2}-\d{2}: /, '')).sort();
+    seen[day] = (await alerts('org-a', 'list-change'))
+      .filter((a) => !before.has(a.id))
+      .map((a) => a.title.replace(/^.*as of \d{4}-\d{2}-\d{2}: /, ''))
+      .sort();
     // After the 2024 edition A starts watching Megvii, listed then.
     if (day === '2024-01-31') await new Watchlists(service.db, new StoreSubjects(store)).add(who['org-a/analyst']!, { text: 'Megvii', kind: 'list-entry' });
   }
@@ -110,7 +138,10 @@ test('list history replayed: each 1260H edition as a new version; alerts for wha
   assert.equal(ev.list.previous.retrieved, '2022-10-05');
   assert.deepEqual(ev.occursIn, [{ kind: 'case', id: caseA.id, title: 'Memory chips for edge AI' }]);
   const megvii = all.find((a) => /Megvii/.test(a.subject))!;
-  assert.deepEqual((megvii.evidence as { occursIn: { kind: string }[] }).occursIn.map((o) => o.kind), ['watchlist']);
+  assert.deepEqual(
+    (megvii.evidence as { occursIn: { kind: string }[] }).occursIn.map((o) => o.kind),
+    ['watchlist'],
+  );
   assert.deepEqual(await alerts('org-b', 'list-change'), [], 'B names none of them');
 
   // The same versions again change nothing.
@@ -127,7 +158,20 @@ test('a list change that flips a stored verdict: re-run with the case as assesse
   assert.deepEqual(await alerts('org-a', 'verdict-change'), [], 'nothing changed yet');
 
   // The watchlist now lists HIT.
-  await saveLists(store, [readWatchlist(writeTemp('w2.json', JSON.stringify({ list: WATCHLIST_PROVENANCE, entries: [{ name: 'Some Other Institute', level: 'high' }, { name: 'Harbin Institute of Technology', level: 'very-high', ror_ids: [HIT] }] })))]);
+  await saveLists(store, [
+    readWatchlist(
+      writeTemp(
+        'w2.json',
+        JSON.stringify({
+          list: WATCHLIST_PROVENANCE,
+          entries: [
+            { name: 'Some Other Institute', level: 'high' },
+            { name: 'Harbin Institute of Technology', level: 'very-high', ror_ids: [HIT] },
+          ],
+        }),
+      ),
+    ),
+  ]);
   // A pass that sees the new version but cannot re-check the verdicts (cut short, or no assessor)
   // leaves the re-check owed: the next pass does it.
   await new Monitor({ db: service.db, store, assessor: () => Promise.reject(new Error('not now')), today: () => today }).check();
@@ -141,7 +185,10 @@ test('a list change that flips a stored verdict: re-run with the case as assesse
   assert.equal(ev.before.overall, stored.overall);
   assert.notEqual(ev.after.overall, stored.overall);
   assert.ok(ev.deciding.length > 0 && ev.deciding.every((d) => d.before !== d.after), JSON.stringify(ev.deciding));
-  assert.ok(ev.because.some((b) => b.startsWith(`list ${WATCHLIST_PROVENANCE.id}`)), JSON.stringify(ev.because));
+  assert.ok(
+    ev.because.some((b) => b.startsWith(`list ${WATCHLIST_PROVENANCE.id}`)),
+    JSON.stringify(ev.because),
+  );
   assert.equal(flips[0]!.link, `/api/assessments/${stored.id}`);
   assert.match(flips[0]!.title, new RegExp(`^Robotics with HIT: ${stored.overall} → ${ev.after.overall}`));
   // The stored verdict itself is untouched: a verdict changes only when someone assesses again.
@@ -168,7 +215,11 @@ test('knowledge-base changes in watched topics (and a change of status re-checks
   assert.equal(changes.length, 1);
   assert.match(changes[0]!.title, /status adopted → amended/);
   assert.equal(changes[0]!.link, `/api/kb/entries/cn-data-security-law/diff?from=${edited.version - 1}&to=${edited.version}`);
-  assert.deepEqual((await inbox().list(who['org-a/analyst']!)).filter((a) => a.kind === 'knowledge-change'), [], "the viewer's own topic: the viewer's alert");
+  assert.deepEqual(
+    (await inbox().list(who['org-a/analyst']!)).filter((a) => a.kind === 'knowledge-change'),
+    [],
+    "the viewer's own topic: the viewer's alert",
+  );
   assert.deepEqual(await alerts('org-b', 'knowledge-change'), []);
 
   assert.deepEqual(await alerts('org-a', 'reassessment-due'), []);

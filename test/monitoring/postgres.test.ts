@@ -30,16 +30,16 @@ test('on PostgreSQL: two server processes import, edit, review and link the know
     const n = Number((await one.query<{ n: number }>('SELECT count(*) AS n FROM kb_versions'))[0]!.n);
     assert.equal(n, reports[0].added.length + reports[1].added.length);
     const doc = (await kbOne.get(who['org-a/viewer']!, 'cn-data-security-law')).entry;
-    const results = await Promise.allSettled([
-      kbOne.edit(who['org-a/analyst']!, doc.id, { ...doc, summary: `${doc.summary} One.` }, 1),
-      kbTwo.edit(who['org-b/analyst']!, doc.id, { ...doc, summary: `${doc.summary} Two.` }, 1),
-    ]);
+    const results = await Promise.allSettled([kbOne.edit(who['org-a/analyst']!, doc.id, { ...doc, summary: `${doc.summary} One.` }, 1), kbTwo.edit(who['org-b/analyst']!, doc.id, { ...doc, summary: `${doc.summary} Two.` }, 1)]);
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
     assert.ok((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason instanceof ConflictError);
     await kbTwo.review(who['org-b/officer']!, doc.id, 2);
     const today = new Date().toISOString().slice(0, 10);
     const changes = await kbOne.changes(who['org-a/viewer']!, today, { topic: 'data-governance' });
-    assert.deepEqual(changes.filter((c) => c.entry === doc.id).map((c) => c.kind), ['added', 'changed', 'reviewed']);
+    assert.deepEqual(
+      changes.filter((c) => c.entry === doc.id).map((c) => c.kind),
+      ['added', 'changed', 'reviewed'],
+    );
     assert.equal((await kbOne.list(who['org-a/viewer']!, { q: '标准化 纲要' }))[0]!.id, 'cn-national-standardisation-development-outline');
     await storedVerdict(one, { org: 'org-a', title: 'A on PostgreSQL', holds: ['E-IMPORTANT-DATA-TO-CHINA'] });
     await storedVerdict(one, { org: 'org-b', title: 'B shared', holds: ['E-DATA-STORED-IN-CHINA'], sharedWith: ['org-a'] });

@@ -52,8 +52,16 @@ test('a hostile or empty query finds nothing and breaks nothing', () => {
 });
 
 test('a diff names each changed field; text changes word by word, Chinese character by character', () => {
-  assert.deepEqual(wordDiff('Issued in 2021 to set rules', 'Issued in 2021 to set strict rules'), [{ op: 'same', text: 'Issued in 2021 to set ' }, { op: 'add', text: 'strict ' }, { op: 'same', text: 'rules' }]);
-  assert.deepEqual(wordDiff('数据安全法', '数据出境安全法'), [{ op: 'same', text: '数据' }, { op: 'add', text: '出境' }, { op: 'same', text: '安全法' }]);
+  assert.deepEqual(wordDiff('Issued in 2021 to set rules', 'Issued in 2021 to set strict rules'), [
+    { op: 'same', text: 'Issued in 2021 to set ' },
+    { op: 'add', text: 'strict ' },
+    { op: 'same', text: 'rules' },
+  ]);
+  assert.deepEqual(wordDiff('数据安全法', '数据出境安全法'), [
+    { op: 'same', text: '数据' },
+    { op: 'add', text: '出境' },
+    { op: 'same', text: '安全法' },
+  ]);
   const before = entries.find((e) => e.id === 'cn-data-security-law')!;
   const after = structuredClone(before);
   after.topics = [...after.topics.filter((t) => t !== 'data-localisation'), 'cybersecurity'];
@@ -61,12 +69,25 @@ test('a diff names each changed field; text changes word by word, Chinese charac
   after.status = 'in-force';
   after.summary = `${after.summary} Now in force.`;
   const changes = diffEntries(before, after);
-  assert.deepEqual(changes.map((c) => [c.path, c.kind]), [['status', 'changed'], ['status_history[1]', 'added'], ['summary', 'changed'], ['topics', 'added'], ['topics', 'removed']]);
+  assert.deepEqual(
+    changes.map((c) => [c.path, c.kind]),
+    [
+      ['status', 'changed'],
+      ['status_history[1]', 'added'],
+      ['summary', 'changed'],
+      ['topics', 'added'],
+      ['topics', 'removed'],
+    ],
+  );
   assert.ok(changes.find((c) => c.path === 'summary')!.words!.some((w) => w.op === 'add' && w.text.includes('Now in force.')));
   const act = entries.find((e) => e.id === 'eu-ai-act')!;
   const edited = structuredClone(act);
   edited.articles = edited.articles!.map((a) => (a.number === 5 ? { ...a, title: 'Forbidden AI practices' } : a));
-  assert.deepEqual(diffEntries(act, edited).map((c) => c.path), ['articles[5].title'], 'articles are compared by number, not by position');
+  assert.deepEqual(
+    diffEntries(act, edited).map((c) => c.path),
+    ['articles[5].title'],
+    'articles are compared by number, not by position',
+  );
   assert.equal(diffEntries(null, before).length, Object.keys(before).length, 'a first version: every field is new');
 });
 
@@ -74,8 +95,16 @@ test('the timeline puts every dated event of every entry in order, future applic
   const events = timelineOf(entries, vocabulary);
   const middle = (d: string) => (d.length === 10 ? d : d.length === 7 ? `${d}-15` : `${d}-07-01`);
   const dates = events.map((e) => middle(e.date));
-  assert.deepEqual([...dates].sort((a, b) => a.localeCompare(b)), dates, 'in date order, a year-only date in the middle of its year');
-  assert.deepEqual(events.filter((e) => e.entry === 'cn-generative-ai-measures').map((e) => e.status), ['draft', 'adopted'], 'the April 2023 draft before the 2023 adoption');
+  assert.deepEqual(
+    [...dates].sort((a, b) => a.localeCompare(b)),
+    dates,
+    'in date order, a year-only date in the middle of its year',
+  );
+  assert.deepEqual(
+    events.filter((e) => e.entry === 'cn-generative-ai-measures').map((e) => e.status),
+    ['draft', 'adopted'],
+    'the April 2023 draft before the 2023 adoption',
+  );
   const ai = events.filter((e) => e.entry === 'eu-ai-act').map((e) => `${e.date} ${e.kind}`);
   assert.deepEqual(ai, ['2024-06-13 status', '2024-07-12 published', '2024-08-01 status', '2025-02-02 application', '2025-08-02 application', '2026-08-02 application', '2027-08-02 application']);
   assert.ok(events.some((e) => e.entry === 'cn-new-generation-ai-development-plan' && e.date === '2017-07'));

@@ -33,9 +33,24 @@ test('derisk watch add / list, derisk ingest tells of new alerts, derisk alerts 
   assert.match(unknown.stderr, /"Nowhere University" names no institution and no list-entry/);
   assert.equal(derisk(['watch', 'add', 'x', '--kind', 'planet'], env).status, 2);
   const list = derisk(['watch', 'list', '--json'], env);
-  assert.deepEqual((JSON.parse(list.stdout) as { ref: string }[]).map((i) => i.ref), [KU_LEUVEN]);
+  assert.deepEqual(
+    (JSON.parse(list.stdout) as { ref: string }[]).map((i) => i.ref),
+    [KU_LEUVEN],
+  );
 
-  const works = writeTemp('new.jsonl', JSON.stringify({ id: 'https://openalex.org/W77', doi: '10.5555/cli.w77', display_name: 'Joint work', publication_year: 2026, authorships: [{ author: { display_name: 'A' }, raw_affiliation_strings: ['KU Leuven, Leuven, Belgium'] }, { author: { display_name: 'B' }, raw_affiliation_strings: ['Harbin Institute of Technology, Harbin, China'] }] }) + '\n');
+  const works = writeTemp(
+    'new.jsonl',
+    JSON.stringify({
+      id: 'https://openalex.org/W77',
+      doi: '10.5555/cli.w77',
+      display_name: 'Joint work',
+      publication_year: 2026,
+      authorships: [
+        { author: { display_name: 'A' }, raw_affiliation_strings: ['KU Leuven, Leuven, Belgium'] },
+        { author: { display_name: 'B' }, raw_affiliation_strings: ['Harbin Institute of Technology, Harbin, China'] },
+      ],
+    }) + '\n',
+  );
   const ingest = derisk(['ingest', 'openalex', works], env);
   assert.equal(ingest.status, 0, ingest.stderr);
   assert.match(ingest.stderr, /alerts: 1 new-copublication/);

@@ -56,7 +56,7 @@ test('search in Chinese and English shows what the API finds', { skip }, async (
   const shown = await page.$$eval('[data-testid=kb-entries] tbody tr', (rows) => rows.map((r) => r.getAttribute('data-id')));
   const expected = (await api('GET', `/api/kb/entries?q=${encodeURIComponent('标准化')}`)).body.map((e: { id: string }) => e.id);
   assert.deepEqual(shown, expected);
-  assert.match(await page.textContent('[data-testid=kb-entries]') ?? '', /国家标准化发展纲要/);
+  assert.match((await page.textContent('[data-testid=kb-entries]')) ?? '', /国家标准化发展纲要/);
   await page.screenshot({ path: `${SHOTS}/kb-search.png`, fullPage: true });
   await page.selectOption('#kb-search select[name=jurisdiction]', 'EU');
   await page.fill('#kb-search input[name=q]', 'prohibited practices');
@@ -71,7 +71,7 @@ test('the timeline draws every dated event of the API, today marked, each dot li
   const dots = await page.$$eval('[data-testid=kb-timeline-svg] circle', (c) => c.map((d) => `${d.getAttribute('data-date')} ${d.getAttribute('data-entry')}`));
   assert.deepEqual(dots.sort(), events.map((e) => `${e.date} ${e.entry}`).sort());
   assert.equal(await page.$$eval('[data-testid=kb-timeline] li', (l) => l.length), events.length);
-  assert.match(await page.textContent('[data-testid=kb-timeline-svg]') ?? '', /today/);
+  assert.match((await page.textContent('[data-testid=kb-timeline-svg]')) ?? '', /today/);
   await page.screenshot({ path: `${SHOTS}/kb-timeline.png`, fullPage: true });
   await page.fill('#kb-timeline-form input[name=from]', '2025');
   await page.fill('#kb-timeline-form input[name=to]', '2025');
@@ -85,10 +85,10 @@ test('the timeline draws every dated event of the API, today marked, each dot li
 test('an entry: sources with checksums, unknowns said, versions, the diff word by word, hostile text shown as text', { skip }, async () => {
   await page.goto(`${base}/#/kb/entry/cn-civil-code`);
   await page.waitForFunction(() => document.querySelector('[data-testid=kb-entry-card] h2')?.textContent?.startsWith('Civil Code'));
-  assert.match(await page.textContent('[data-testid=kb-summary]') ?? '', /<img src=x onerror="window.__xss=1">Personality rights <b>protect<\/b> privacy\./);
+  assert.match((await page.textContent('[data-testid=kb-summary]')) ?? '', /<img src=x onerror="window.__xss=1">Personality rights <b>protect<\/b> privacy\./);
   assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
-  assert.match(await page.textContent('[data-testid=kb-sources-card]') ?? '', /sha256:7169cdf7aad5/);
-  assert.match(await page.textContent('[data-testid=kb-entry-card]') ?? '', /title\.original: the seeds give no Chinese title/);
+  assert.match((await page.textContent('[data-testid=kb-sources-card]')) ?? '', /sha256:7169cdf7aad5/);
+  assert.match((await page.textContent('[data-testid=kb-entry-card]')) ?? '', /title\.original: the seeds give no Chinese title/);
   assert.equal(await page.$$eval('[data-testid=kb-versions] tbody tr', (r) => r.length), 2);
   await page.screenshot({ path: `${SHOTS}/kb-entry.png`, fullPage: true });
   await page.click('[data-testid=kb-versions] a[href$="/1/2"]');
@@ -105,7 +105,7 @@ test('an officer reviews the version on screen; a stale edit in the browser is r
   await page.waitForFunction(() => document.querySelector('[data-testid=kb-entry-card] h2')?.textContent?.startsWith('Provisions on the Administration of Deep Synthesis'));
   await page.click('#kb-review-button');
   await page.waitForFunction(() => document.querySelector('[data-testid=kb-review] .badge')?.textContent === 'reviewed');
-  assert.match(await page.textContent('[data-testid=kb-review]') ?? '', /reviewed version 1, \d{4}-\d{2}-\d{2} by Local administrator/);
+  assert.match((await page.textContent('[data-testid=kb-review]')) ?? '', /reviewed version 1, \d{4}-\d{2}-\d{2} by Local administrator/);
   assert.equal((await api('GET', '/api/kb/entries/cn-deep-synthesis-provisions')).body.review.state, 'reviewed');
   // The editor opens on version 1; meanwhile someone else saves version 2.
   await page.goto(`${base}/#/kb/edit/cn-tc260`);
@@ -115,18 +115,18 @@ test('an officer reviews the version on screen; a stale edit in the browser is r
   await page.fill('#kb-edit-form input[name=note]', 'mine');
   await page.click('#kb-edit-form button[type=submit]');
   await page.waitForSelector('#kb-edit-error:not([hidden])');
-  assert.match(await page.textContent('#kb-edit-error') ?? '', /is at version 2, not 1: someone changed it since/);
+  assert.match((await page.textContent('#kb-edit-error')) ?? '', /is at version 2, not 1: someone changed it since/);
 });
 
 test('links: an entry’s criteria lead to the verdicts that cited them and back to the entries behind a verdict', { skip }, async () => {
   await page.goto(`${base}/#/kb/entry/cn-national-intelligence-law`);
   await page.waitForFunction(() => document.querySelector('[data-testid=kb-entry-card] h2')?.textContent?.startsWith('National Intelligence Law'));
-  assert.match(await page.textContent('[data-testid=kb-criteria-card]') ?? '', /Joint lab: data to China/);
+  assert.match((await page.textContent('[data-testid=kb-criteria-card]')) ?? '', /Joint lab: data to China/);
   await page.click('[data-testid=kb-criteria-card] a[href="#/kb/criterion/E-IMPORTANT-DATA-TO-CHINA"]');
   await page.waitForSelector('[data-testid=kb-criterion-verdicts] li');
-  assert.match(await page.textContent('[data-testid=kb-criterion-entries]') ?? '', /National Intelligence Law/);
+  assert.match((await page.textContent('[data-testid=kb-criterion-entries]')) ?? '', /National Intelligence Law/);
   await page.click('[data-testid=kb-criterion-verdicts] a[href^="#/kb/verdict/"]');
   await page.waitForSelector('[data-testid=kb-verdict-card]');
-  assert.match(await page.textContent('[data-testid=kb-verdict-card]') ?? '', /E-IMPORTANT-DATA-TO-CHINA[\s\S]*Cyber Security Law/);
+  assert.match((await page.textContent('[data-testid=kb-verdict-card]')) ?? '', /E-IMPORTANT-DATA-TO-CHINA[\s\S]*Cyber Security Law/);
   await page.screenshot({ path: `${SHOTS}/kb-links.png`, fullPage: true });
 });

@@ -49,15 +49,25 @@ test("a correction decides its organisation's resolution only; shared, it decide
     const c = await corrections.correct(a, { raw: RAW, verdict: 'is', rorId: `https://ror.org/${borealis.id}`, reason: 'the author page says so' });
     assert.equal(c.rorId, borealis.id);
     const forA = await corrections.resolveFor(a, resolver, 'LAB OF POLAR LIGHT; Someplace');
-    assert.deepEqual(forA.institutions.map((m) => [m.rorId, m.basis.how]), [[borealis.id, 'correction']]);
+    assert.deepEqual(
+      forA.institutions.map((m) => [m.rorId, m.basis.how]),
+      [[borealis.id, 'correction']],
+    );
     assert.match(forA.institutions[0]!.evidence, /corrected by analyst@org-a\.example \(org-a\).*the author page says so/);
     assert.deepEqual((await corrections.resolveFor(b, resolver, RAW)).institutions, [], "org-a's unshared correction is not org-b's");
-    assert.deepEqual((await corrections.list(b)).map((x) => x.id), [], "org-b does not see org-a's corrections");
+    assert.deepEqual(
+      (await corrections.list(b)).map((x) => x.id),
+      [],
+      "org-b does not see org-a's corrections",
+    );
 
     await assert.rejects(exchange.share(actor('org-b', 'officer'), 'correction', c.id, { distribution: 'community', tlp: 'green' }), /no correction/, 'another organisation cannot share it');
     await exchange.share(actor('org-a', 'officer'), 'correction', c.id, { distribution: 'community', tlp: 'green' });
     assert.equal((await corrections.resolveFor(b, resolver, RAW)).institutions[0]?.rorId, borealis.id, 'shared, it applies to org-b');
-    assert.deepEqual((await corrections.list(a)).map((x) => [x.id, x.distribution, x.tlp]), [[c.id, 'community', 'green']]);
+    assert.deepEqual(
+      (await corrections.list(a)).map((x) => [x.id, x.distribution, x.tlp]),
+      [[c.id, 'community', 'green']],
+    );
 
     await corrections.correct(b, { raw: RAW, verdict: 'none', reason: 'a private lab, not in the registry' });
     const forB = await corrections.resolveFor(b, resolver, RAW);
@@ -66,7 +76,7 @@ test("a correction decides its organisation's resolution only; shared, it decide
     assert.equal((await corrections.resolveFor(a, resolver, RAW)).institutions[0]?.rorId, borealis.id, "org-b's correction is not org-a's");
 
     await exchange.share(actor('org-a', 'officer'), 'correction', c.id, { distribution: 'community', tlp: 'red' });
-    assert.deepEqual((await corrections.resolveFor(actor('org-c'), resolver, RAW)).institutions, [], 'marked TLP:RED it is the organisation\'s alone again');
+    assert.deepEqual((await corrections.resolveFor(actor('org-c'), resolver, RAW)).institutions, [], "marked TLP:RED it is the organisation's alone again");
     assert.deepEqual((await verifyAudit(db)).problems, []);
   } finally {
     await db.close();
@@ -116,7 +126,10 @@ test('a correction edited, added or deleted in the database directly is caught b
       assert.deepEqual((await verifyAudit(db)).problems, []);
       await db.transaction((tx) => tx.query(edit));
       const problems = (await verifyAudit(db)).problems;
-      assert.ok(problems.some((p) => /match_corrections/.test(p.problem)), `${edit}: ${JSON.stringify(problems)}`);
+      assert.ok(
+        problems.some((p) => /match_corrections/.test(p.problem)),
+        `${edit}: ${JSON.stringify(problems)}`,
+      );
     } finally {
       await db.close();
     }
@@ -126,7 +139,11 @@ test('a correction edited, added or deleted in the database directly is caught b
 test('property: a correction is found for its string written in any case, with any separators and export noise, and for no string with other words', () => {
   const word = fc.stringMatching(/^[a-z]{2,8}$/);
   const separator = fc.constantFrom(' ', ', ', '; ', ' #TAB# ', ',#N#', ' ¶ ', '\t');
-  const casing = fc.constantFrom((w: string) => w, (w: string) => w.toUpperCase(), (w: string) => w[0]!.toUpperCase() + w.slice(1));
+  const casing = fc.constantFrom(
+    (w: string) => w,
+    (w: string) => w.toUpperCase(),
+    (w: string) => w[0]!.toUpperCase() + w.slice(1),
+  );
   fc.assert(
     fc.property(fc.array(fc.tuple(word, casing, separator), { minLength: 1, maxLength: 6 }), fc.array(fc.tuple(casing, separator), { minLength: 6, maxLength: 6 }), word, (parts, rewrite, extra) => {
       const written = parts.map(([w, c, sep], k) => c(w) + (k < parts.length - 1 ? sep : '')).join('');

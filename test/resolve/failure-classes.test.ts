@@ -86,7 +86,10 @@ test('noise: export artefacts, detached accents, glued e-mail addresses and post
   assert.equal(counted(await resolve('Huazhong University of Science and Technology, Wuhan430074, China')), 'Huazhong University of Science and Technology');
   const two = await resolve('Zhejiang University, Hangzhou, China∗Alibaba Group, Hangzhou, China');
   assert.equal(counted(two), 'Zhejiang University');
-  assert.ok(two.institutions.some((m) => m.name === 'Alibaba Group (China)'), 'the second institution after the footnote mark is found too');
+  assert.ok(
+    two.institutions.some((m) => m.name === 'Alibaba Group (China)'),
+    'the second institution after the footnote mark is found too',
+  );
 });
 
 test('company: the company is resolved; a named place gives the country; a multinational lab without a place says "company known, country unknown"', { skip }, async () => {

@@ -10,7 +10,7 @@ const ROR = fileURLToPath(new URL('../input/ror-small.jsonl', import.meta.url));
 const HIT = '01yqg2h08';
 const RAW = 'Sch Comp Sci, HITech, Harbin';
 
-test('derisk match: a correction at the console changes its organisation\'s resolution only, and a direct edit of it fails derisk audit verify', async () => {
+test("derisk match: a correction at the console changes its organisation's resolution only, and a direct edit of it fails derisk audit verify", async () => {
   const env = { DERISK_HOME: join(tempDir(), 'home') };
   const ingest = derisk(['ingest', 'ror', ROR], env);
   assert.equal(ingest.status, 0, ingest.stderr);
@@ -27,7 +27,10 @@ test('derisk match: a correction at the console changes its organisation\'s reso
   assert.match(made.stdout, /is Harbin Institute of Technology \(01yqg2h08\), for org-a/);
 
   const forA = JSON.parse(derisk(['match', 'resolve', 'SCH COMP SCI; HITECH; HARBIN', '--org', 'org-a', '--json'], env).stdout) as { institutions: { rorId: string; basis: { how: string } }[] };
-  assert.deepEqual(forA.institutions.map((m) => [m.rorId, m.basis.how]), [[HIT, 'correction']]);
+  assert.deepEqual(
+    forA.institutions.map((m) => [m.rorId, m.basis.how]),
+    [[HIT, 'correction']],
+  );
   const forB = JSON.parse(derisk(['match', 'resolve', RAW, '--org', 'org-b', '--json'], env).stdout) as { institutions: { rorId: string }[] };
   assert.notEqual(forB.institutions[0]?.rorId, HIT);
   assert.match(derisk(['match', 'list', '--org', 'org-b'], env).stdout, /no corrections for org-b/);

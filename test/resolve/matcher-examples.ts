@@ -13,7 +13,10 @@ export function matcherExamples(registry: () => Promise<AffiliationResolver>, op
   test('a WoS address resolves to its institution and country', opts, async () => {
     const resolver = await registry();
     const r = resolver.resolve('Huazhong Univ Sci & Technol, Sch Elect Informat & Commun, Wuhan 430074, Peoples R China');
-    assert.deepEqual(r.institutions.map((m) => m.name), ['Huazhong University of Science and Technology']);
+    assert.deepEqual(
+      r.institutions.map((m) => m.name),
+      ['Huazhong University of Science and Technology'],
+    );
     assert.equal(r.countryCode, 'CN');
     assert.ok(['exact', 'strong'].includes(r.tier));
     assert.ok(r.institutions[0]!.evidence.length > 0, 'every match says why');
@@ -29,18 +32,30 @@ export function matcherExamples(registry: () => Promise<AffiliationResolver>, op
   test('a Chinese-language name resolves; an institute named alone rolls up to CAS on request', opts, async () => {
     const resolver = await registry();
     const both = resolver.resolve('中国科学院自动化研究所');
-    assert.deepEqual(both.institutions.map((m) => m.name), ['Chinese Academy of Sciences']);
-    assert.deepEqual(both.institutions[0]!.units.map((u) => u.name), ['Institute of Automation']);
+    assert.deepEqual(
+      both.institutions.map((m) => m.name),
+      ['Chinese Academy of Sciences'],
+    );
+    assert.deepEqual(
+      both.institutions[0]!.units.map((u) => u.name),
+      ['Institute of Automation'],
+    );
     assert.equal(both.countryCode, 'CN');
     const alone = resolver.resolve('Institute of Automation, Beijing, China');
-    assert.deepEqual(alone.institutions.map((m) => m.name), ['Institute of Automation']);
+    assert.deepEqual(
+      alone.institutions.map((m) => m.name),
+      ['Institute of Automation'],
+    );
     assert.equal(resolver.institution(resolver.rollUp(alone.institutions[0]!.rorId))?.name, 'Chinese Academy of Sciences');
   });
 
   test('a string naming a unit and its parent resolves to the parent, keeping the unit as detail', opts, async () => {
     const resolver = await registry();
     const r = resolver.resolve('Institute of Automation, Chinese Academy of Sciences, Beijing 100190, China');
-    assert.deepEqual(r.institutions.map((m) => m.name), ['Chinese Academy of Sciences']);
+    assert.deepEqual(
+      r.institutions.map((m) => m.name),
+      ['Chinese Academy of Sciences'],
+    );
     assert.match(r.institutions[0]!.units.map((u) => u.name).join(), /Automation/);
   });
 

@@ -30,7 +30,10 @@ test('property: a registry name, decorated with a department and its city and co
       const name = upper ? inst.name.toUpperCase() : inst.name;
       const raw = [dept, name, inst.city, inst.countryName].filter(Boolean).join(', ');
       const r = small.resolve(raw);
-      assert.deepEqual(r.institutions.map((m) => m.rorId), [inst.id]);
+      assert.deepEqual(
+        r.institutions.map((m) => m.rorId),
+        [inst.id],
+      );
       assert.equal(r.countryCode, inst.countryCode);
     }),
   );
@@ -41,7 +44,10 @@ test('property: a name stated with another country than its record is kept only 
     fc.property(fc.constantFrom(...made), (inst) => {
       const [wrong, code] = inst.countryCode === 'CN' ? ['France', 'FR'] : ['Brazil', 'BR'];
       const r = small.resolve(`${inst.name}, ${wrong}`);
-      assert.deepEqual(r.institutions.map((m) => [m.rorId, m.tier]), [[inst.id, 'possible']]);
+      assert.deepEqual(
+        r.institutions.map((m) => [m.rorId, m.tier]),
+        [[inst.id, 'possible']],
+      );
       assert.equal(r.countryCode, code);
       assert.match(r.institutions[0]!.evidence, /the registry places it elsewhere/);
     }),
@@ -49,10 +55,13 @@ test('property: a name stated with another country than its record is kept only 
 });
 
 test('property: normalisation is idempotent on its own output', () => {
-  fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), (s) => {
-    const once = nameTokens(s).join(' ');
-    assert.equal(nameTokens(once).join(' '), once);
-  }), { numRuns: 5000 });
+  fc.assert(
+    fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), (s) => {
+      const once = nameTokens(s).join(' ');
+      assert.equal(nameTokens(once).join(' '), once);
+    }),
+    { numRuns: 5000 },
+  );
 });
 
 // A university, a school named after it and a hospital named after it, three records with no registry link between them (as ROR holds Stanford's).
@@ -76,12 +85,21 @@ test('a school named after its university names the university itself: scored as
   const r = withAffiliates.resolve('Department of Pathology, Halcyon University School of Medicine');
   const primary = r.institutions.find((m) => m.primary)!;
   assert.equal(primary.rorId, '0hxcy0011');
-  assert.deepEqual(primary.units.map((u) => u.rorId), ['0hxcy0022']);
+  assert.deepEqual(
+    primary.units.map((u) => u.rorId),
+    ['0hxcy0022'],
+  );
   assert.equal(primary.basis.named, 'alone');
 });
 
-test('a hospital named after a university is the author\'s institution, the university named beside it', () => {
+test("a hospital named after a university is the author's institution, the university named beside it", () => {
   const r = withAffiliates.resolve('Eye Institute, Halcyon University Medical Center');
-  assert.deepEqual(r.institutions.map((m) => [m.rorId, m.primary]), [['0hxcy0033', true], ['0hxcy0011', false]]);
+  assert.deepEqual(
+    r.institutions.map((m) => [m.rorId, m.primary]),
+    [
+      ['0hxcy0033', true],
+      ['0hxcy0011', false],
+    ],
+  );
   assert.equal(r.countryCode, 'US');
 });

@@ -34,7 +34,10 @@ test('"this string is that institution" decides the string before matching, with
   assert.deepEqual(resolver.resolve(raw).institutions, []);
   resolver.useThesaurus(new Thesaurus([correction(raw, borealis.id, 'is')]));
   const r = resolver.resolve(raw);
-  assert.deepEqual(r.institutions.map((m) => [m.rorId, m.tier, m.basis.how]), [[borealis.id, 'exact', 'correction']]);
+  assert.deepEqual(
+    r.institutions.map((m) => [m.rorId, m.tier, m.basis.how]),
+    [[borealis.id, 'exact', 'correction']],
+  );
   assert.equal(r.countryCode, 'FR');
   assert.match(r.institutions[0]!.evidence, /corrected by officer@a\.example \(org-a\) on 2026-11-30: checked the author page/);
 });

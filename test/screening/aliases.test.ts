@@ -7,7 +7,13 @@ import { writeTemp } from '../helpers/fixtures.ts';
 
 const rules = loadAliases().derive;
 const places = new Set(['hangzhou', 'zhejiang', 'beijing', 'shenzhen', 'china', 'chengdu']);
-const derive = (name: string, counts: Record<string, number> = {}) => deriveShortName(name, rules, (w) => places.has(w), (w) => counts[w] ?? 0);
+const derive = (name: string, counts: Record<string, number> = {}) =>
+  deriveShortName(
+    name,
+    rules,
+    (w) => places.has(w),
+    (w) => counts[w] ?? 0,
+  );
 
 test('a short name is derived only where the rule is sound', () => {
   assert.equal(derive('Hangzhou Hikvision Digital Technology Co., Ltd.'), 'Hikvision');
@@ -24,7 +30,10 @@ test('a short name is derived only where the rule is sound', () => {
 test('an alias file without provenance, or a curated name without its source, is refused naming the name', () => {
   const doc = JSON.parse(readFileSync(ALIASES_FILE, 'utf8'));
   const { provenance: _p, ...bare } = doc;
-  assert.throws(() => loadAliases(writeTemp('aliases.json', JSON.stringify(bare))), (e: Error) => e instanceof ListError && /no provenance/.test(e.message));
+  assert.throws(
+    () => loadAliases(writeTemp('aliases.json', JSON.stringify(bare))),
+    (e: Error) => e instanceof ListError && /no provenance/.test(e.message),
+  );
   doc.curated[0].names[0].source = '';
   assert.throws(() => loadAliases(writeTemp('aliases.json', JSON.stringify(doc))), /curated\[0\] \(Huawei Technologies Co\., Ltd\.\)\.names\[0\] \(华为技术有限公司\): every curated name needs its source/);
 });

@@ -97,7 +97,11 @@ test('property: order of parts, abbreviations, address suffixes, case and punctu
 test('a parent and a city do not make a listed institute out of an unlisted one', () => {
   for (const q of ['Chinese Acad Sci, Inst Bot, Beijing, Peoples R China', 'Inst Zool, Chinese Acad Sci, Beijing 100101, Peoples R China', 'Chinese Academy of Sciences, Beijing, China']) {
     const r = ctx.screener.screen(q);
-    assert.deepEqual(r.hits.map((h) => h.entry), [], q);
+    assert.deepEqual(
+      r.hits.map((h) => h.entry),
+      [],
+      q,
+    );
   }
 });
 
@@ -107,7 +111,10 @@ test('"Chinese Academy of Sciences" alone asks which institute: its listed insti
   assert.match(r.headline, /Identify the institute/);
   const names = r.listedParts.map((p) => p.name);
   for (const n of ['Institute of Computing Technology', 'Institute of Microelectronics', 'National Time Service Center']) assert.ok(names.includes(n), `${n} in ${names.join('; ')}`);
-  assert.ok(r.choices.some((c) => c.listed && c.query === '0090r4d87'), 'a choice screens the Institute of Computing Technology by its ROR id');
+  assert.ok(
+    r.choices.some((c) => c.listed && c.query === '0090r4d87'),
+    'a choice screens the Institute of Computing Technology by its ROR id',
+  );
   assert.equal(ctx.screener.screenRor(r.choices.find((c) => c.query === '0090r4d87')!.query).state, 'listed');
   // The same for the ROR id of the Academy.
   assert.equal(ctx.screener.screenRor('034t30j35').state, 'ambiguous');
@@ -125,7 +132,14 @@ const GREEN = {
   in_kind: [],
   personnel: [{ name: 'B. Scholar', affiliations: ['University of Oxford'], talent_programmes: 'none', mobility: ['none'] }],
 };
-const caseWith = (partner: string) => assessor.validate({ ...GREEN, partners: [{ name: 'University of Oxford', role: 'lead', country: 'GB' }, { name: partner, role: 'partner' }] });
+const caseWith = (partner: string) =>
+  assessor.validate({
+    ...GREEN,
+    partners: [
+      { name: 'University of Oxford', role: 'lead', country: 'GB' },
+      { name: partner, role: 'partner' },
+    ],
+  });
 
 test('the open case is green with an unlisted partner, and not green with a CAS institute as written', async () => {
   assert.equal((await assessor.run(caseWith('China Pharmaceutical University'), '2026-11-30')).overall, 'green');
@@ -140,7 +154,10 @@ test('a case with "Chinese Academy of Sciences" as partner needs information: wh
   const a = await assessor.run(caseWith('Chinese Academy of Sciences'), '2026-11-30');
   assert.equal(a.categories.security.verdict, 'needs-information', JSON.stringify(a.categories));
   const requests = a.criteria.flatMap((c) => c.requests);
-  assert.ok(requests.some((q) => /^identify the institute: Chinese Academy of Sciences is not listed itself, but its institutes .*Institute of Computing Technology/.test(q)), requests.join(' | '));
+  assert.ok(
+    requests.some((q) => /^identify the institute: Chinese Academy of Sciences is not listed itself, but its institutes .*Institute of Computing Technology/.test(q)),
+    requests.join(' | '),
+  );
   const notes = a.criteria.flatMap((c) => c.evidence.map((e) => e.note ?? '')).join(' | ');
   assert.match(notes, /Chinese Academy of Sciences Institute of Computing Technology on US Entity List \(BIS\), high/);
   assert.doesNotMatch(notes, /no partner is on a loaded list/);

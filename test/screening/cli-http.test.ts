@@ -30,7 +30,10 @@ test('derisk screen --json keeps its contract; bad names and unknown ROR ids are
   const body = JSON.parse(r.stdout);
   assert.equal(body.query, 'Tsinghua University');
   assert.deepEqual(Object.keys(body.hits[0]).slice(0, 5), ['list', 'entry', 'level', 'match', 'score']);
-  assert.deepEqual(body.hits.map((h: { entry: string; level: string; match: string }) => [h.entry, h.level, h.match]), [['Tsinghua University', 'medium', 'exact']]);
+  assert.deepEqual(
+    body.hits.map((h: { entry: string; level: string; match: string }) => [h.entry, h.level, h.match]),
+    [['Tsinghua University', 'medium', 'exact']],
+  );
   assert.ok(Array.isArray(body.similar));
   const child = JSON.parse(derisk(['screen', '022c3hy66', '--json'], env).stdout);
   assert.equal(child.hits[0].entry, 'Chinese Academy of Sciences');
@@ -66,7 +69,13 @@ test('HTTP: screening and portfolio routes need the token, validate input and an
     assert.equal((await app.inject({ url: '/api/portfolio?ror=052gg0110%27%20OR%201=1', headers: auth })).statusCode, 400);
     assert.equal((await app.inject({ url: '/api/portfolio?ror=0abcdef12', headers: auth })).statusCode, 404);
     const p = await app.inject({ url: '/api/portfolio?ror=02e2c7k09', headers: auth });
-    assert.deepEqual(p.json().partners.map((x: { name: string }) => x.name).sort(), ['Chinese Academy of Sciences', 'Tsinghua University']);
+    assert.deepEqual(
+      p
+        .json()
+        .partners.map((x: { name: string }) => x.name)
+        .sort(),
+      ['Chinese Academy of Sciences', 'Tsinghua University'],
+    );
     const csv = await app.inject({ url: '/api/portfolio?ror=02e2c7k09&format=csv', headers: auth });
     assert.match(csv.headers['content-type'] as string, /text\/csv/);
     assert.equal(csv.body.trim().split('\n').length, 4, 'header and one row per flagged co-publication × partner');

@@ -38,7 +38,10 @@ test('a string that is exactly a listed name is that entry, whatever country the
   for (const name of LISTED_AS_WRITTEN) {
     const r = screener.screen(name);
     assert.equal(r.state, 'listed', `${name}: ${r.headline}`);
-    assert.ok(r.hits.some((h) => h.entry === name && !h.inherited && h.match === 'exact'), `${name} hits its own entry: ${r.hits.map((h) => h.entry).join('; ')}`);
+    assert.ok(
+      r.hits.some((h) => h.entry === name && !h.inherited && h.match === 'exact'),
+      `${name} hits its own entry: ${r.hits.map((h) => h.entry).join('; ')}`,
+    );
   }
 });
 
@@ -47,7 +50,10 @@ test('a country written in the string that contradicts the entry still sets a na
   for (const q of ['Huawei, Hanoi, Vietnam', 'Northwestern Polytechnic University, Fremont, CA, USA', 'Northeastern University, Boston, MA 02115, USA', 'Huawei Technologies Dusseldorf GmbH, Hanoi, Vietnam', 'Cambricon (Hong Kong) Co., Ltd., Singapore']) {
     const r = screener.screen(q);
     assert.deepEqual(r.hits, [], `${q}: ${r.hits.map((h) => h.entry).join('; ')}`);
-    assert.ok(r.similar.some((s) => /same name, but the string is in/.test(s.why)), `${q} shows the listed namesake apart`);
+    assert.ok(
+      r.similar.some((s) => /same name, but the string is in/.test(s.why)),
+      `${q} shows the listed namesake apart`,
+    );
   }
   // The listed name with its own country written after it is still the entry.
   for (const q of ['Huawei Technologies Dusseldorf GmbH, Germany', 'Huawei Cloud Hong Kong, Hong Kong', 'National Supercomputing Center Wuxi, Wuxi, China']) assert.equal(screener.screen(q).state, 'listed', q);

@@ -8,7 +8,6 @@ import { LIST_CATALOGUE, ListError, loadListCatalogue, readCatalogueList, readLi
 import { MIRROR, tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { watchlist, WATCHLIST_PROVENANCE } from '../helpers/watchlist.ts';
 
-
 test('the published lists in the mirror load with the record counts their READMEs state', () => {
   const counts = Object.fromEntries(loadListCatalogue().lists.map((spec) => [spec.id, readCatalogueList(spec, join(MIRROR, spec.mirror_path)).entries.length]));
   assert.deepEqual(counts, {
@@ -43,8 +42,14 @@ test('every loaded entry carries its list provenance, a level, names and (ASPI) 
 
 test('a watchlist without provenance, in the wrong shape or with an unknown level is refused naming file and entry', () => {
   const noSource = watchlist([{ name: 'Example Lab', level: 'high' }], { id: 'x-list', title: 'X', publisher: 'Y', retrieved: '2026-01-01', licence: 'internal' });
-  assert.throws(() => readWatchlist(noSource), (e: Error) => e instanceof ListError && e.message.includes(noSource) && /provenance lacks source_url/.test(e.message));
-  const badLevel = watchlist([{ name: 'Fine Lab', level: 'high' }, { name: 'Example Lab', level: 'severe' }]);
+  assert.throws(
+    () => readWatchlist(noSource),
+    (e: Error) => e instanceof ListError && e.message.includes(noSource) && /provenance lacks source_url/.test(e.message),
+  );
+  const badLevel = watchlist([
+    { name: 'Fine Lab', level: 'high' },
+    { name: 'Example Lab', level: 'severe' },
+  ]);
   assert.throws(() => readWatchlist(badLevel), /entry 2 \(Example Lab\): level "severe" is not one of/);
   const noName = watchlist([{ level: 'high' }]);
   assert.throws(() => readWatchlist(noName), /entry 1: entry has no name/);
@@ -57,8 +62,28 @@ test('a watchlist without provenance, in the wrong shape or with an unknown leve
 test('lists diff shows what was added, removed and changed between two versions', () => {
   const dir1 = tempDir();
   const dir2 = tempDir();
-  const older = readWatchlist(watchlist([{ name: 'Alpha Institute of Robotics', level: 'medium' }, { name: 'Beta Laboratory', level: 'high', aliases: ['BL'] }, { name: 'Gamma Academy', level: 'low' }], WATCHLIST_PROVENANCE, dir1));
-  const newer = readWatchlist(watchlist([{ name: 'ALPHA INSTITUTE OF ROBOTICS', level: 'high' }, { name: 'Gamma Academy', level: 'low' }, { name: 'Delta Centre', level: 'high' }], WATCHLIST_PROVENANCE, dir2));
+  const older = readWatchlist(
+    watchlist(
+      [
+        { name: 'Alpha Institute of Robotics', level: 'medium' },
+        { name: 'Beta Laboratory', level: 'high', aliases: ['BL'] },
+        { name: 'Gamma Academy', level: 'low' },
+      ],
+      WATCHLIST_PROVENANCE,
+      dir1,
+    ),
+  );
+  const newer = readWatchlist(
+    watchlist(
+      [
+        { name: 'ALPHA INSTITUTE OF ROBOTICS', level: 'high' },
+        { name: 'Gamma Academy', level: 'low' },
+        { name: 'Delta Centre', level: 'high' },
+      ],
+      WATCHLIST_PROVENANCE,
+      dir2,
+    ),
+  );
   const diff = diffLists(older, newer);
   assert.deepEqual(diff.added, ['Delta Centre']);
   assert.deepEqual(diff.removed, ['Beta Laboratory']);

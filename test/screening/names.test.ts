@@ -31,7 +31,10 @@ test('different words never pass as spelling slips: Institute is not University,
   assert.equal(fuzzyScore(screenTokens('Beijing University of Technology'), screenTokens('Beijing Institute of Technology')), 0);
   assert.equal(fuzzyScore(screenTokens('Harbin Engineering University'), screenTokens('Harbin Institute of Technology')), 0);
   const places = new Set(['hebei', 'hefei']);
-  assert.equal(fuzzyScore(screenTokens('Hebei University of Technology'), screenTokens('Hefei University of Technology'), (a, b) => places.has(a) && places.has(b)), 0);
+  assert.equal(
+    fuzzyScore(screenTokens('Hebei University of Technology'), screenTokens('Hefei University of Technology'), (a, b) => places.has(a) && places.has(b)),
+    0,
+  );
   assert.ok(fuzzyScore(screenTokens('Harbin Institue of Technology'), screenTokens('Harbin Institute of Technology')) > 0.9);
   assert.equal(fuzzyScore(screenTokens('CSSC 702nd Research Institute'), screenTokens('CSSC 722nd Research Institute')), 0, 'numbers are never slips');
   fc.assert(

@@ -23,7 +23,14 @@ const haveMirror = existsSync(MIRROR) && loadListCatalogue().lists.every((spec) 
 const listsForTest = (): RiskList[] =>
   haveMirror
     ? demoLists()
-    : [readWatchlist(watchlist([{ name: 'Harbin Institute of Technology', country: 'China', level: 'very-high', aliases: ['HIT'] }, { name: 'Beijing Institute of Technology', country: 'China', level: 'high' }]))];
+    : [
+        readWatchlist(
+          watchlist([
+            { name: 'Harbin Institute of Technology', country: 'China', level: 'very-high', aliases: ['HIT'] },
+            { name: 'Beijing Institute of Technology', country: 'China', level: 'high' },
+          ]),
+        ),
+      ];
 
 async function storeWith(lists: RiskList[], ror = FIXTURE_ROR): Promise<Store> {
   const store = await Store.open(join(tempDir(), 'derisk.duckdb'));
@@ -41,7 +48,12 @@ function namesToScreen(context: ScreeningContext, registryNames: string[], rorId
   const listNames = context.lists.flatMap((l) => l.entries.flatMap((e) => e.names.map((x) => x.value)));
   const pool = [...registryNames, ...listNames];
   const pick = <T>(xs: T[]) => xs[rng.int(0, xs.length - 1)]!;
-  const wos = (s: string) => s.replace(/University/g, 'Univ').replace(/Institute/g, 'Inst').replace(/Technology/g, 'Technol').replace(/Science/g, 'Sci');
+  const wos = (s: string) =>
+    s
+      .replace(/University/g, 'Univ')
+      .replace(/Institute/g, 'Inst')
+      .replace(/Technology/g, 'Technol')
+      .replace(/Science/g, 'Sci');
   const mutations: ((s: string) => string)[] = [
     (s) => s,
     wos,
@@ -85,7 +97,13 @@ async function assertSameScreening(store: Store, n: number, seed: number, lazyFr
   saveScreeningIndex(path, 'test-signature', fresh, lazyFrom);
   const kept = loadScreeningIndex(path, 'test-signature');
   assert.ok(kept, 'the index file just written is read back');
-  const names = namesToScreen(fresh, registry.flatMap((i) => i.names.map((x) => x.value)), registry.map((i) => i.id), n, new Rng(seed));
+  const names = namesToScreen(
+    fresh,
+    registry.flatMap((i) => i.names.map((x) => x.value)),
+    registry.map((i) => i.id),
+    n,
+    new Rng(seed),
+  );
   // The kept context is read from the file: it shares no object with the one it was written from.
   const expected = observe(fresh, names);
   const got = observe(kept, names);
@@ -132,16 +150,27 @@ test('the index is kept beside the store and used again; a new list version, reg
     assert.equal(mtimeOf(path), written, 'an unchanged store reads the index it has');
 
     // A new version of the list.
-    await saveLists(store, [list([{ name: 'Harbin Institute of Technology', country: 'China', level: 'high' }, { name: 'Harbin Engineering University', country: 'China', level: 'high' }])]);
+    await saveLists(store, [
+      list([
+        { name: 'Harbin Institute of Technology', country: 'China', level: 'high' },
+        { name: 'Harbin Engineering University', country: 'China', level: 'high' },
+      ]),
+    ]);
     assert.deepEqual(await hitsOf(store, 'Harbin Engineering University'), ['office:Harbin Engineering University']);
     assert.notEqual(mtimeOf(path), written);
 
     // A new registry: an institution it did not know is resolved now.
     const before = (await screeningContext(store)).screener.screen('Shenzhen Quantum Robotics Institute, Shenzhen, China').institutions;
     assert.deepEqual(before, []);
-    const more = writeTemp('ror-more.jsonl', `${readFileSync(FIXTURE_ROR, 'utf8').trimEnd()}\n${JSON.stringify({ id: 'https://ror.org/05zzzzz99', status: 'active', types: ['facility'], names: [{ value: 'Shenzhen Quantum Robotics Institute', types: ['ror_display', 'label'], lang: 'en' }], locations: [{ geonames_details: { country_code: 'CN', country_name: 'China', name: 'Shenzhen' } }], relationships: [] })}\n`);
+    const more = writeTemp(
+      'ror-more.jsonl',
+      `${readFileSync(FIXTURE_ROR, 'utf8').trimEnd()}\n${JSON.stringify({ id: 'https://ror.org/05zzzzz99', status: 'active', types: ['facility'], names: [{ value: 'Shenzhen Quantum Robotics Institute', types: ['ror_display', 'label'], lang: 'en' }], locations: [{ geonames_details: { country_code: 'CN', country_name: 'China', name: 'Shenzhen' } }], relationships: [] })}\n`,
+    );
     await ingestRegistry(store, more);
-    assert.deepEqual((await screeningContext(store)).screener.screen('Shenzhen Quantum Robotics Institute, Shenzhen, China').institutions.map((i) => i.rorId), ['05zzzzz99']);
+    assert.deepEqual(
+      (await screeningContext(store)).screener.screen('Shenzhen Quantum Robotics Institute, Shenzhen, China').institutions.map((i) => i.rorId),
+      ['05zzzzz99'],
+    );
 
     // Another alias file: a curated name for the listed entity is found at once.
     assert.deepEqual(await hitsOf(store, 'Gongda of Harbin'), []);
@@ -221,7 +250,10 @@ test('derisk screen and brief print the same bytes and exit the same from the ke
     assert.doesNotMatch(r.stderr, /screening index/, 'a missing index is built without a word');
     return r;
   });
-  assert.deepEqual(afresh.map((r) => r.status), [10, 0, 12, 11, 10, 10, 0, 10, 10, 0]);
+  assert.deepEqual(
+    afresh.map((r) => r.status),
+    [10, 0, 12, 11, 10, 10, 0, 10, 10, 0],
+  );
   runs.forEach((args, i) => {
     const kept = derisk(args, env);
     assert.equal(kept.stdout, afresh[i]!.stdout, `${args.join(' ')}: the same output from the kept index`);

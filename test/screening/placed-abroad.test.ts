@@ -29,9 +29,13 @@ const PLACED_ABROAD: [string, RegExp, string][] = [
 
 test('a listed company written with a foreign country and no registry record is ambiguous, never not-listed', async () => {
   const screener = await realScreener();
-  const wrong = PLACED_ABROAD.map(([q, entry, where]) => ({ q, entry, where, r: screener.screen(q) })).filter(({ r, entry, where }) =>
-    r.state !== 'ambiguous' || r.hits.length > 0 || !r.choices.some((c) => c.listed && entry.test(c.label)) || !r.headline.includes(where) || !/subsidiary/.test(r.headline));
-  assert.deepEqual(wrong.map(({ q, r }) => `${q}: ${r.state}: ${r.headline} ${JSON.stringify(r.choices)}`), []);
+  const wrong = PLACED_ABROAD.map(([q, entry, where]) => ({ q, entry, where, r: screener.screen(q) })).filter(
+    ({ r, entry, where }) => r.state !== 'ambiguous' || r.hits.length > 0 || !r.choices.some((c) => c.listed && entry.test(c.label)) || !r.headline.includes(where) || !/subsidiary/.test(r.headline),
+  );
+  assert.deepEqual(
+    wrong.map(({ q, r }) => `${q}: ${r.state}: ${r.headline} ${JSON.stringify(r.choices)}`),
+    [],
+  );
 });
 
 test('not-listed always rests on a registry recognition; a registry namesake stays not-listed', async () => {
@@ -42,7 +46,10 @@ test('not-listed always rests on a registry recognition; a registry namesake sta
   }
   const boston = screener.screen('Northeastern University, Boston');
   assert.equal(boston.state, 'not-listed', boston.headline);
-  assert.ok(boston.institutions.some((i) => i.rorId === '04t5xt781'), JSON.stringify(boston.institutions));
+  assert.ok(
+    boston.institutions.some((i) => i.rorId === '04t5xt781'),
+    JSON.stringify(boston.institutions),
+  );
   assert.match(boston.headline, /Northeastern University \(United States, ROR 04t5xt781\)/);
 });
 
@@ -55,7 +62,10 @@ test('a hospital the registry marks as related to a listed university is a visib
     assert.deepEqual(r.hits, [], `${q}: counted as a listing`);
     assert.ok(r.related.length > 0, `${q}: ${JSON.stringify(r.related)}`);
     assert.match(r.headline, /related to .* in the ROR registry/, q);
-    assert.ok(r.choices.some((c) => c.listed && c.query === r.related[0]!.rorId), JSON.stringify(r.choices));
+    assert.ok(
+      r.choices.some((c) => c.listed && c.query === r.related[0]!.rorId),
+      JSON.stringify(r.choices),
+    );
   }
 });
 

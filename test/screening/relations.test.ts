@@ -80,7 +80,10 @@ test('names written the Web of Science way find the listed entity, and say how t
     const r = screener.screen(q);
     assert.equal(r.state, 'listed', `${q}: ${r.headline}`);
     assert.ok(entries(r).includes(entry), `${q} finds ${entry}: ${entries(r).join('; ')}`);
-    assert.ok(r.hits.some((h) => h.entry === entry && !h.inherited), `${q} is ${entry} itself`);
+    assert.ok(
+      r.hits.some((h) => h.entry === entry && !h.inherited),
+      `${q} is ${entry} itself`,
+    );
   }
   const nudt = screener.screen('Natl Univ Def Technol').hits.find((h) => !h.sameAs)!;
   assert.match(nudt.evidence, /abbreviations read as natl = national, univ = university, def = defense, technol = technology: data\/geo\/abbreviations\.json/);
@@ -115,7 +118,10 @@ test('a unit named after a listed company finds the company, marked as its unit'
     assert.ok(h, `${q} finds ${entry}: ${entries(r).join('; ')}`);
   }
   const lab = screener.screen("Huawei Noah's Ark Lab");
-  assert.ok(lab.hits.every((h) => h.inherited?.relation === 'company-unit'), 'a unit is never the company itself');
+  assert.ok(
+    lab.hits.every((h) => h.inherited?.relation === 'company-unit'),
+    'a unit is never the company itself',
+  );
   const h = lab.hits.find((x) => x.entry === 'Huawei Technologies Co., Ltd.' && !x.sameAs)!;
   assert.match(h.evidence, /"Huawei Noah's Ark Lab" names a unit of Huawei Technologies Co\., Ltd\.: it begins with the company's short name "Huawei" \(the company's own brand/);
   assert.match(h.evidence, /data\/lists\/aliases\.json/);
@@ -138,13 +144,20 @@ test('a name that merely contains a company word is no unit of it: adversarial n
     'Huaweiyuan Research Institute',
     'Research Lab of Huawei Street', // the company's name must come first
   ]) {
-    assert.deepEqual(screener.screen(q).hits.filter((h) => h.inherited?.relation === 'company-unit'), [], q);
+    assert.deepEqual(
+      screener.screen(q).hits.filter((h) => h.inherited?.relation === 'company-unit'),
+      [],
+      q,
+    );
   }
   // Another country named: a unit of the company there is still the listed group (a subsidiary
   // abroad is the group), and the hit says so; the bare name there stays a namesake ("Huawei, Hanoi, Vietnam").
-  const abroad = screener.screen("Huawei Research Center, Hanoi, Vietnam");
+  const abroad = screener.screen('Huawei Research Center, Hanoi, Vietnam');
   assert.ok(abroad.hits.length > 0 && abroad.hits.every((h) => h.inherited?.relation === 'company-unit' || h.sameAs), abroad.headline);
-  assert.ok(abroad.hits.some((h) => /string places it in VN .*a unit or subsidiary abroad is still the listed group/.test(h.evidence)), abroad.hits.map((h) => h.evidence).join(' | '));
+  assert.ok(
+    abroad.hits.some((h) => /string places it in VN .*a unit or subsidiary abroad is still the listed group/.test(h.evidence)),
+    abroad.hits.map((h) => h.evidence).join(' | '),
+  );
 });
 
 /** Words of the abbreviation table, and their abbreviations: what a WoS-style rewrite may do to a name. */
@@ -186,10 +199,14 @@ test('property: no abbreviation turns a name no list names into a listed one (kn
   for (const name of NAMESAKES) assert.deepEqual(entries(screener.screen(name)), [], `${name} is not listed as written`);
   const abbreviated = fc.constantFrom(...NAMESAKES).chain((name) => {
     const words = name.split(/(\s+|,\s*)/);
-    return fc.tuple(...words.map((w) => {
-      const options = abbreviationsOf.get(w.toLowerCase()) ?? [];
-      return options.length === 0 ? fc.constant(w) : fc.constantFrom(w, ...options.map((a) => a[0]!.toUpperCase() + a.slice(1)));
-    })).map((ws) => ws.join(''));
+    return fc
+      .tuple(
+        ...words.map((w) => {
+          const options = abbreviationsOf.get(w.toLowerCase()) ?? [];
+          return options.length === 0 ? fc.constant(w) : fc.constantFrom(w, ...options.map((a) => a[0]!.toUpperCase() + a.slice(1)));
+        }),
+      )
+      .map((ws) => ws.join(''));
   });
   fc.assert(
     fc.property(abbreviated, (q) => {

@@ -34,7 +34,13 @@ test('near-namesakes are not confused: BIT is not BJUT, HIT is not HEU (both lis
 
 test('a name matches by its listed name, an alias, its Chinese name, a WoS abbreviation or a typing slip, and says how', async () => {
   const screener = await realScreener();
-  const how = (q: string) => new Set(screener.screen(q).hits.filter((h) => h.entry.includes('Harbin Institute of Technology')).map((h) => h.match));
+  const how = (q: string) =>
+    new Set(
+      screener
+        .screen(q)
+        .hits.filter((h) => h.entry.includes('Harbin Institute of Technology'))
+        .map((h) => h.match),
+    );
   assert.ok(how('哈尔滨工业大学').has('translated'));
   assert.ok(how('Harbin Institue of Technology').has('fuzzy'));
   assert.ok(how('Sch Comp Sci & Technol, Harbin Inst Technol, Harbin 150001, Peoples R China').has('exact'));
@@ -73,13 +79,16 @@ test('screening never fails on arbitrary strings and every hit is explained with
   const screener = await realScreener();
   const fc = (await import('fast-check')).default;
   fc.assert(
-    fc.property(fc.string({ minLength: 1, maxLength: 80 }).filter((s) => s.trim() !== ''), (s) => {
-      const r = screener.screen(s);
-      for (const h of r.hits) {
-        assert.ok(['very-high', 'high', 'medium', 'low'].includes(h.level));
-        assert.ok(h.evidence.length > 0 && h.list.length > 0);
-      }
-    }),
+    fc.property(
+      fc.string({ minLength: 1, maxLength: 80 }).filter((s) => s.trim() !== ''),
+      (s) => {
+        const r = screener.screen(s);
+        for (const h of r.hits) {
+          assert.ok(['very-high', 'high', 'medium', 'low'].includes(h.level));
+          assert.ok(h.evidence.length > 0 && h.list.length > 0);
+        }
+      },
+    ),
     { numRuns: 300 },
   );
 });
@@ -99,7 +108,13 @@ test('portfolio: co-publications with listed partners by year and field, ranked 
     await screenPending(store, context);
     const weights = loadWeights(loadTaxonomy());
     const oxford = await portfolio(store, { institution: '052gg0110' }, weights);
-    assert.deepEqual(oxford.flagged.map((w) => [w.workId, w.year]), [['doi:10.5555/landscape.1', 2021], ['doi:10.5555/landscape.5', 2022]]);
+    assert.deepEqual(
+      oxford.flagged.map((w) => [w.workId, w.year]),
+      [
+        ['doi:10.5555/landscape.1', 2021],
+        ['doi:10.5555/landscape.5', 2022],
+      ],
+    );
     const w1 = oxford.flagged[0]!;
     assert.equal(w1.partners[0]!.entry, 'Chinese Academy of Sciences');
     assert.match(w1.partners[0]!.inheritedVia ?? '', /Chinese Academy of Sciences/, 'the Institute of Automation inherits its parent’s listing');
@@ -114,7 +129,10 @@ test('portfolio: co-publications with listed partners by year and field, ranked 
     assert.deepEqual(delft.partners.map((p) => p.name).sort(), ['Chinese Academy of Sciences', 'Tsinghua University']);
     assert.equal(delft.partners.find((p) => p.name === 'Tsinghua University')!.volume, 2);
     const mitOnly = await portfolio(store, { institution: '042nb2s44' }, weights);
-    assert.ok(mitOnly.flagged.every((w) => w.partners.every((p) => !p.affiliation.includes('Massachusetts'))), 'home affiliations are never partners');
+    assert.ok(
+      mitOnly.flagged.every((w) => w.partners.every((p) => !p.affiliation.includes('Massachusetts'))),
+      'home affiliations are never partners',
+    );
   } finally {
     store.close();
   }
@@ -124,7 +142,14 @@ test('the names people write find the listed company: short names by rule, Chine
   const screener = await realScreener();
   const listed = (q: string) => entries(screener.screen(q));
   // Derived by rule from the listed names.
-  for (const [q, entry] of [['Huawei', 'Huawei Technologies Co., Ltd.'], ['Hikvision', 'Hangzhou Hikvision Digital Technology Co., Ltd.'], ['SenseTime', 'SenseTime Group, Inc.'], ['Megvii', 'Megvii Technology'], ['Inspur', 'Inspur Group Co., Ltd.'], ['Dahua', 'Zhejiang Dahua Technology Co., Ltd.']] as const) {
+  for (const [q, entry] of [
+    ['Huawei', 'Huawei Technologies Co., Ltd.'],
+    ['Hikvision', 'Hangzhou Hikvision Digital Technology Co., Ltd.'],
+    ['SenseTime', 'SenseTime Group, Inc.'],
+    ['Megvii', 'Megvii Technology'],
+    ['Inspur', 'Inspur Group Co., Ltd.'],
+    ['Dahua', 'Zhejiang Dahua Technology Co., Ltd.'],
+  ] as const) {
     assert.ok(listed(q).includes(entry), `${q} finds ${entry}: ${listed(q).join('; ')}`);
   }
   // Written in mixed case, a brand is one word: "iFlytek" is the listed "IFLYTEK".
@@ -138,7 +163,9 @@ test('the names people write find the listed company: short names by rule, Chine
   // The real lists now carry "Dahua" as an alias; a list naming the company only in full shows the rule.
   const { institutions, resolver } = await realRegistry();
   const fullNameOnly = readWatchlist(watchlist([{ id: 'dahua', name: 'Zhejiang Dahua Technology Co., Ltd.', level: 'high', country: 'China' }]));
-  const derived = buildScreeningContext([fullNameOnly], institutions, resolver).screener.screen('Dahua').hits.find((h) => h.entry === 'Zhejiang Dahua Technology Co., Ltd.')!;
+  const derived = buildScreeningContext([fullNameOnly], institutions, resolver)
+    .screener.screen('Dahua')
+    .hits.find((h) => h.entry === 'Zhejiang Dahua Technology Co., Ltd.')!;
   assert.match(derived.evidence, /short name "Dahua" \(derived by rule from the listed name/);
   const hit = screener.screen('Huawei').hits.find((h) => h.entry === 'Huawei Technologies Co., Ltd.')!;
   assert.match(hit.evidence, /short name "Huawei" \(the company's own brand \(huawei\.com\)/);

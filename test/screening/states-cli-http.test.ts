@@ -11,7 +11,12 @@ test('derisk screen: each state has its own words and exit code; ambiguous names
   const home = tempDir();
   (await statesStore(home)).close();
   const env = { DERISK_HOME: home };
-  const expected = { listed: [10, /^LISTED \(medium\): Listed, medium: Tsinghua University on 1 list \(Our office watchlist\)/m], 'not-listed': [0, /^RECOGNISED, NOT LISTED: Recognised, not listed: University of Oxford \(United Kingdom, ROR 052gg0110\)/m], unknown: [12, /^UNKNOWN ORGANISATION: Unknown organisation: neither the registry nor any loaded list recognised "Acme Widgets Ltd"\. Identify it before relying on this/m], ambiguous: [11, /^AMBIGUOUS: Ambiguous: "Northeastern University" is listed in China and is also the name of an institution in United States/m] } as const;
+  const expected = {
+    listed: [10, /^LISTED \(medium\): Listed, medium: Tsinghua University on 1 list \(Our office watchlist\)/m],
+    'not-listed': [0, /^RECOGNISED, NOT LISTED: Recognised, not listed: University of Oxford \(United Kingdom, ROR 052gg0110\)/m],
+    unknown: [12, /^UNKNOWN ORGANISATION: Unknown organisation: neither the registry nor any loaded list recognised "Acme Widgets Ltd"\. Identify it before relying on this/m],
+    ambiguous: [11, /^AMBIGUOUS: Ambiguous: "Northeastern University" is listed in China and is also the name of an institution in United States/m],
+  } as const;
   for (const [state, [code, words]] of Object.entries(expected)) {
     const r = derisk(['screen', STATE_NAMES[state as keyof typeof STATE_NAMES]], env);
     assert.equal(r.status, code, `${state}: ${r.stdout}${r.stderr}`);
@@ -37,7 +42,10 @@ test('derisk screen: each state has its own words and exit code; ambiguous names
   assert.match(batch.stdout, /Unknown organisations: identify them before relying on this/);
   const clear = derisk(['screen', '--batch', '-', '--json'], env, 'University of Oxford\nDelft University of Technology\n');
   assert.equal(clear.status, 0, clear.stderr);
-  assert.deepEqual(JSON.parse(clear.stdout).results.map((r: { state: string }) => r.state), ['not-listed', 'not-listed']);
+  assert.deepEqual(
+    JSON.parse(clear.stdout).results.map((r: { state: string }) => r.state),
+    ['not-listed', 'not-listed'],
+  );
   const unknown = derisk(['screen', '--batch', '-'], env, 'University of Oxford\nAcme Widgets Ltd\n');
   assert.equal(unknown.status, 12, 'an unknown organisation in the batch is never a clear exit');
   const empty = derisk(['screen', '--batch', '-'], env, '\n# nothing\n');
@@ -59,15 +67,24 @@ test('HTTP: /api/screen gives the state; /api/screen/batch screens a list, refus
       assert.ok(r.json().headline.length > 20);
     }
     const amb = (await app.inject({ url: '/api/screen?q=Northeastern%20University', headers: auth })).json();
-    assert.deepEqual(amb.choices.map((c: { query: string }) => c.query), ['Northeastern University, China', 'Northeastern University, United States']);
+    assert.deepEqual(
+      amb.choices.map((c: { query: string }) => c.query),
+      ['Northeastern University, China', 'Northeastern University, United States'],
+    );
     const dahua = (await app.inject({ url: '/api/screen?q=Dahua%20Technology%20Company', headers: auth })).json();
-    assert.deepEqual(dahua.organisations.map((o: { name: string; listings: { list_name: string }[] }) => [o.name, o.listings.map((l) => l.list_name)]), [['Dahua Technology', ['Our office watchlist', 'Partner office watchlist']]]);
+    assert.deepEqual(
+      dahua.organisations.map((o: { name: string; listings: { list_name: string }[] }) => [o.name, o.listings.map((l) => l.list_name)]),
+      [['Dahua Technology', ['Our office watchlist', 'Partner office watchlist']]],
+    );
     assert.equal(dahua.level, 'high');
     const text = Object.values(STATE_NAMES).join('\n');
     assert.equal((await app.inject({ method: 'POST', url: '/api/screen/batch', payload: { text } })).statusCode, 401);
     const b = await app.inject({ method: 'POST', url: '/api/screen/batch', headers: auth, payload: { text } });
     assert.equal(b.statusCode, 200, b.body);
-    assert.deepEqual(b.json().rows.map((r: { state: string }) => r.state), Object.keys(STATE_NAMES));
+    assert.deepEqual(
+      b.json().rows.map((r: { state: string }) => r.state),
+      Object.keys(STATE_NAMES),
+    );
     assert.equal(b.json().state, 'listed');
     const csv = await app.inject({ method: 'POST', url: '/api/screen/batch?format=csv', headers: auth, payload: { text: '=HYPERLINK("x")\nTsinghua University' } });
     assert.match(csv.headers['content-type'] as string, /text\/csv/);

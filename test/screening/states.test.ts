@@ -37,7 +37,10 @@ test('two typing slips still find the listed name, and the answer says it matche
   const screener = await realScreener();
   const r = screener.screen('Harbin Insitute of Technolgy');
   assert.equal(r.state, 'listed');
-  assert.deepEqual(r.organisations.map((o) => o.name), ['Harbin Institute of Technology']);
+  assert.deepEqual(
+    r.organisations.map((o) => o.name),
+    ['Harbin Institute of Technology'],
+  );
   assert.ok(r.hits.every((h) => h.match === 'fuzzy'));
   assert.match(r.headline, /near spelling of "Harbin Institute of Technology": check the name/);
 });
@@ -55,7 +58,10 @@ test('the names people write: Huawei and iFLYTEK Co., Ltd. are listed, each orga
   assert.ok(huawei.organisations.some((o) => o.name === 'Chengdu Huawei Technologies Co., Ltd.'));
   const iflytek = screener.screen('iFLYTEK Co., Ltd.');
   assert.equal(iflytek.state, 'listed');
-  assert.deepEqual(iflytek.organisations.map((o) => o.listings.map((h) => h.listName)), [['US Entity List (BIS)']]);
+  assert.deepEqual(
+    iflytek.organisations.map((o) => o.listings.map((h) => h.listName)),
+    [['US Entity List (BIS)']],
+  );
 });
 
 test('one organisation, one answer: Zhejiang Dahua and Dahua Technology give the same three listings', async () => {
@@ -69,7 +75,10 @@ test('one organisation, one answer: Zhejiang Dahua and Dahua Technology give the
   assert.match(same.evidence, /lists the same organisation as "Dahua Technology Company"/);
   // A unit the Entity List gives its parent's name as an alias is not merged with the parent.
   const caep = screener.screen('Chinese Academy of Engineering Physics').organisations;
-  assert.ok(caep.every((o) => o.listings.length <= 6), caep.map((o) => `${o.name}: ${o.listings.length}`).join('; '));
+  assert.ok(
+    caep.every((o) => o.listings.length <= 6),
+    caep.map((o) => `${o.name}: ${o.listings.length}`).join('; '),
+  );
 });
 
 test('Northeastern University asks which one; with its country it answers', async () => {
@@ -78,7 +87,13 @@ test('Northeastern University asks which one; with its country it answers', asyn
   assert.equal(bare.state, 'ambiguous');
   assert.deepEqual(bare.hits, []);
   assert.match(bare.headline, /listed in China and is also the name of an institution in United States\. Say which one/);
-  assert.deepEqual(bare.choices.map((c) => [c.query, c.listed]), [['Northeastern University, China', true], ['Northeastern University, United States', false]]);
+  assert.deepEqual(
+    bare.choices.map((c) => [c.query, c.listed]),
+    [
+      ['Northeastern University, China', true],
+      ['Northeastern University, United States', false],
+    ],
+  );
   assert.equal(screener.screen(bare.choices[0]!.query).state, 'listed');
   assert.equal(screener.screen(bare.choices[1]!.query).state, 'not-listed');
 });
@@ -93,19 +108,31 @@ test('the nearest listed names are always shown with why they were not taken', a
   // With no hit, one shared distinctive word is enough to be shown.
   const unknown = screener.screen('Harbin Widget Factory');
   assert.equal(unknown.state, 'unknown');
-  assert.ok(unknown.similar.some((s) => /Harbin/.test(s.entry)), unknown.similar.map((s) => s.entry).join('; '));
+  assert.ok(
+    unknown.similar.some((s) => /Harbin/.test(s.entry)),
+    unknown.similar.map((s) => s.entry).join('; '),
+  );
 });
 
 test('batch screening: a pasted list or a CSV name column, each name with its state, the batch with the most severe', async () => {
   assert.deepEqual(parseNames('Huawei\n\n# our partners\nUniversity of Oxford\r\nHuawei\nNortheastern University, China\n'), ['Huawei', 'University of Oxford', 'Northeastern University, China']);
   assert.deepEqual(parseNames('id,Name,country\n1,"Zhejiang Dahua Technology Co., Ltd.",CN\n2,University of Oxford,GB\n'), ['Zhejiang Dahua Technology Co., Ltd.', 'University of Oxford']);
   assert.deepEqual(parseNames('name,note\n"Beihang University","said ""BUAA""\nin the call"\n'), ['Beihang University']);
-  assert.throws(() => parseNames('name,country\nHuawei,CN\n"Zhejiang "Dahua",CN\n', 'partners.csv'), (e: Error) => e instanceof BatchError && /partners\.csv, line 3: /.test(e.message));
-  assert.throws(() => parseNames('\n  \n# only a comment\n', 'partners.txt'), (e: Error) => e instanceof BatchError && /partners\.txt: no names to screen/.test(e.message));
+  assert.throws(
+    () => parseNames('name,country\nHuawei,CN\n"Zhejiang "Dahua",CN\n', 'partners.csv'),
+    (e: Error) => e instanceof BatchError && /partners\.csv, line 3: /.test(e.message),
+  );
+  assert.throws(
+    () => parseNames('\n  \n# only a comment\n', 'partners.txt'),
+    (e: Error) => e instanceof BatchError && /partners\.txt: no names to screen/.test(e.message),
+  );
   assert.throws(() => parseNames(Array.from({ length: MAX_BATCH + 1 }, (_, i) => `Partner ${i}`).join('\n')), /501 names, at most 500/);
   const screener = await realScreener();
   const b = screenBatch(screener, ['University of Oxford', 'Acme Widgets Ltd', 'Harbin Institute of Technology', '0abcdef12'], (q) => /^0[a-z0-9]{6}\d{2}$/.test(q));
-  assert.deepEqual(b.rows.map((r) => r.state), ['not-listed', 'unknown', 'listed', 'unknown']);
+  assert.deepEqual(
+    b.rows.map((r) => r.state),
+    ['not-listed', 'unknown', 'listed', 'unknown'],
+  );
   assert.match(b.rows[3]!.headline, /unknown ROR id/);
   assert.deepEqual(b.counts, { listed: 1, ambiguous: 0, unknown: 2, 'not-listed': 1 });
   assert.equal(b.state, 'listed');

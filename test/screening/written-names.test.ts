@@ -57,20 +57,30 @@ const TRADITIONAL: [string, RegExp][] = [
   ['中國電子科技集團公司', /^China Electronics Technology Group Corporation$/],
 ];
 
-for (const [group, cases] of [['the names people write', WRITTEN], ['simplified Chinese short forms', SIMPLIFIED], ['traditional Chinese', TRADITIONAL]] as const) {
+for (const [group, cases] of [
+  ['the names people write', WRITTEN],
+  ['simplified Chinese short forms', SIMPLIFIED],
+  ['traditional Chinese', TRADITIONAL],
+] as const) {
   test(`${group} find the listed entity`, async () => {
     const screener = await realScreener();
     const missed = cases.map(([q, entry]) => ({ q, entry, r: screener.screen(q) })).filter(({ r, entry }) => !finds(r, entry));
-    assert.deepEqual(missed.map(({ q, r }) => `${q}: ${r.state}: ${entries(r).join('; ') || r.headline}`), []);
+    assert.deepEqual(
+      missed.map(({ q, r }) => `${q}: ${r.state}: ${entries(r).join('; ') || r.headline}`),
+      [],
+    );
   });
 }
 
-test("a named unit of a listed company abroad is that company, and the explanation says it sits abroad", async () => {
+test('a named unit of a listed company abroad is that company, and the explanation says it sits abroad', async () => {
   const screener = await realScreener();
   for (const q of ["Huawei Noah's Ark Lab, London, UK", 'Huawei Technologies Research & Development (UK) Ltd', 'Huawei Paris Research Center', 'Huawei Paris Research Center, Paris, France', 'Hikvision Research Institute, Montreal, Canada']) {
     const r = screener.screen(q);
     assert.equal(r.state, 'listed', `${q}: ${r.headline}`);
-    assert.ok(r.hits.some((h) => /^(Huawei|Hangzhou Hikvision)/.test(h.entry)), `${q}: ${entries(r).join('; ')}`);
+    assert.ok(
+      r.hits.some((h) => /^(Huawei|Hangzhou Hikvision)/.test(h.entry)),
+      `${q}: ${entries(r).join('; ')}`,
+    );
   }
   const london = screener.screen("Huawei Noah's Ark Lab, London, UK");
   const unit = london.hits.find((h) => h.inherited?.relation === 'company-unit')!;
@@ -87,10 +97,17 @@ test('the namesake guards hold: a bare name with another country written, or a w
 
 test('funders the registry holds are recognised by name and acronym; one it lacks says so', async () => {
   const screener = await realScreener();
-  for (const [q, ror] of [['Deutsche Forschungsgemeinschaft', '018mejw64'], ['DFG', '018mejw64'], ['European Research Council', '0472cxd90']] as const) {
+  for (const [q, ror] of [
+    ['Deutsche Forschungsgemeinschaft', '018mejw64'],
+    ['DFG', '018mejw64'],
+    ['European Research Council', '0472cxd90'],
+  ] as const) {
     const r = screener.screen(q);
     assert.equal(r.state, 'not-listed', `${q}: ${r.headline}`);
-    assert.ok(r.institutions.some((i) => i.rorId === ror), `${q}: ${JSON.stringify(r.institutions)}`);
+    assert.ok(
+      r.institutions.some((i) => i.rorId === ror),
+      `${q}: ${JSON.stringify(r.institutions)}`,
+    );
   }
   const erc = screener.screen('ERC');
   assert.equal(erc.state, 'unknown');
@@ -101,10 +118,23 @@ test('funders the registry holds are recognised by name and acronym; one it lack
 // written (case, punctuation, spacing), and multi-word names whose words in another order name
 // something else.
 const FORMS: [string, RegExp][] = [
-  ['Huawei', /^Huawei Technologies Co/], ['iFlytek', /IFLYTEK/i], ['Hikvision', /Hikvision/], ['SenseTime', /SenseTime/i], ['Megvii', /Megvii/i],
-  ['DJI', /DJI/], ['ZTE', /^ZTE/], ['Inspur', /Inspur/i], ['CETC', /^China Electronics Technology Group Corporation$/], ['NUDT', /^National University of Defense Technology$/],
-  ['BUAA', /^Beihang University$/], ['HIT', /^Harbin Institute of Technology$/], ['Keda Xunfei', /IFLYTEK/i], ['Dahua Technology', /Dahua/],
-  ...WRITTEN, ...SIMPLIFIED, ...TRADITIONAL,
+  ['Huawei', /^Huawei Technologies Co/],
+  ['iFlytek', /IFLYTEK/i],
+  ['Hikvision', /Hikvision/],
+  ['SenseTime', /SenseTime/i],
+  ['Megvii', /Megvii/i],
+  ['DJI', /DJI/],
+  ['ZTE', /^ZTE/],
+  ['Inspur', /Inspur/i],
+  ['CETC', /^China Electronics Technology Group Corporation$/],
+  ['NUDT', /^National University of Defense Technology$/],
+  ['BUAA', /^Beihang University$/],
+  ['HIT', /^Harbin Institute of Technology$/],
+  ['Keda Xunfei', /IFLYTEK/i],
+  ['Dahua Technology', /Dahua/],
+  ...WRITTEN,
+  ...SIMPLIFIED,
+  ...TRADITIONAL,
 ];
 
 test('property: any short form written with other case, punctuation or spacing finds its entity', async () => {
@@ -113,18 +143,38 @@ test('property: any short form written with other case, punctuation or spacing f
     const cased = [...form].map((c) => (flips.next().value ? c.toUpperCase() : c.toLowerCase())).join('');
     return { q: `${pad}${cased.split(' ').join(gap)}${end}${pad}`, entry };
   });
-  fc.assert(fc.property(variant, ({ q, entry }) => {
-    const r = screener.screen(q);
-    return finds(r, entry) || (console.error(`${JSON.stringify(q)}: ${r.state}: ${entries(r).join('; ') || r.headline}`), false);
-  }), { numRuns: 300 });
+  fc.assert(
+    fc.property(variant, ({ q, entry }) => {
+      const r = screener.screen(q);
+      return finds(r, entry) || (console.error(`${JSON.stringify(q)}: ${r.state}: ${entries(r).join('; ') || r.headline}`), false);
+    }),
+    { numRuns: 300 },
+  );
 });
 
 test('property: the words of a multi-word name in another order do not find it', async () => {
   const screener = await realScreener();
-  const names: [string, RegExp][] = [['Keda Xunfei', /IFLYTEK/i], ['Dahua Technology', /Dahua/], ['Megvii Technology', /Megvii/i], ['Harbin Institute of Technology', /^Harbin Institute of Technology$/], ['Huawei Technologies', /^Huawei Technologies Co/], ['Hytera Communications', /Hytera/], ['Tiandy Technologies', /Tiandi|Tiandy/], ['National University of Defense Technology', /^National University of Defense Technology$/]];
-  const shuffled = fc.constantFrom(...names).chain(([name, entry]) => fc.shuffledSubarray(name.split(' '), { minLength: name.split(' ').length }).filter((w) => screenTokens(w.join(' ')).join(' ') !== screenTokens(name).join(' ')).map((w) => ({ q: `${w.join(' ')} Co., Ltd.`, entry })));
-  fc.assert(fc.property(shuffled, ({ q, entry }) => {
-    const r = screener.screen(q);
-    return !r.hits.some((h) => entry.test(h.entry)) || (console.error(`${q}: ${entries(r).join('; ')}`), false);
-  }), { numRuns: 150 });
+  const names: [string, RegExp][] = [
+    ['Keda Xunfei', /IFLYTEK/i],
+    ['Dahua Technology', /Dahua/],
+    ['Megvii Technology', /Megvii/i],
+    ['Harbin Institute of Technology', /^Harbin Institute of Technology$/],
+    ['Huawei Technologies', /^Huawei Technologies Co/],
+    ['Hytera Communications', /Hytera/],
+    ['Tiandy Technologies', /Tiandi|Tiandy/],
+    ['National University of Defense Technology', /^National University of Defense Technology$/],
+  ];
+  const shuffled = fc.constantFrom(...names).chain(([name, entry]) =>
+    fc
+      .shuffledSubarray(name.split(' '), { minLength: name.split(' ').length })
+      .filter((w) => screenTokens(w.join(' ')).join(' ') !== screenTokens(name).join(' '))
+      .map((w) => ({ q: `${w.join(' ')} Co., Ltd.`, entry })),
+  );
+  fc.assert(
+    fc.property(shuffled, ({ q, entry }) => {
+      const r = screener.screen(q);
+      return !r.hits.some((h) => entry.test(h.entry)) || (console.error(`${q}: ${entries(r).join('; ')}`), false);
+    }),
+    { numRuns: 150 },
+  );
 });

@@ -37,7 +37,11 @@ test('every route needs a session or a token unless it is on the public list', a
     if (PUBLIC_ROUTES.has(`${method} ${url}`)) assert.notEqual(response.statusCode, 401, url);
     else assert.equal(response.statusCode, 401, `${method} ${url} answered ${response.statusCode} without credentials`);
   }
-  assert.deepEqual([...PUBLIC_ROUTES].filter((r) => !routes.some(([m, u]) => `${m} ${u}` === r)), [], 'every public route exists');
+  assert.deepEqual(
+    [...PUBLIC_ROUTES].filter((r) => !routes.some(([m, u]) => `${m} ${u}` === r)),
+    [],
+    'every public route exists',
+  );
   assert.equal((await app.inject({ url: '/api/fields', headers: { authorization: 'Bearer wrong' } })).statusCode, 401);
 });
 
@@ -60,7 +64,7 @@ test("the console's one-time login code opens an httpOnly, SameSite session once
   assert.equal(page.headers['x-frame-options'], 'DENY');
 });
 
-test('indicators over HTTP equal the core\'s answers, with the China scope stated', async () => {
+test("indicators over HTTP equal the core's answers, with the China scope stated", async () => {
   const r = await app.inject({ url: '/api/indicators/copubs?regions=EU27AC,CN', headers: auth });
   assert.equal(r.statusCode, 200);
   const body = r.json();
@@ -70,7 +74,10 @@ test('indicators over HTTP equal the core\'s answers, with the China scope state
   assert.match(hk.chinaScope, /includes Hong Kong/);
   const profile = (await app.inject({ url: '/api/institutions/052gg0110', headers: auth })).json();
   assert.equal(profile.institution.name, 'University of Oxford');
-  assert.deepEqual(profile.copublicationsByYear, [{ year: 2021, copublications: 1 }, { year: 2022, copublications: 1 }]);
+  assert.deepEqual(profile.copublicationsByYear, [
+    { year: 2021, copublications: 1 },
+    { year: 2022, copublications: 1 },
+  ]);
 });
 
 test('bad input gets a 4xx that says what is wrong, never a 500 or an empty answer', async () => {

@@ -49,7 +49,7 @@ test('an officer logs in, walks through the case form, and reads the verdict; ho
   await page.fill('#login-form input[name=password]', 'wrong password here');
   await page.click('#login-form button');
   await page.waitForSelector('#error:not([hidden])');
-  assert.match(await page.textContent('#error') ?? '', /wrong e-mail or password/);
+  assert.match((await page.textContent('#error')) ?? '', /wrong e-mail or password/);
   await page.fill('#login-form input[name=password]', PASSWORD);
   await page.click('#login-form button');
   await page.waitForSelector('[data-testid=cases-card]');
@@ -77,12 +77,12 @@ test('an officer logs in, walks through the case form, and reads the verdict; ho
   const overall = await page.textContent('[data-testid=verdict-card] .verdict .badge');
   // A watchlist listing (no legal effect, no defence-link assessment) in a critical area is yellow, not red.
   assert.equal(overall, 'YELLOW', 'a partner listed at high level in an EU critical technology area');
-  assert.match(await page.textContent('[data-testid=holding-card]') ?? '', /S-CRITICAL-TECH-LISTED-PARTNER/);
+  assert.match((await page.textContent('[data-testid=holding-card]')) ?? '', /S-CRITICAL-TECH-LISTED-PARTNER/);
   const plan = (await page.textContent('[data-testid=plan-card]')) ?? '';
   assert.match(plan, /red-line/);
   assert.match(plan, /exit-option/);
   assert.doesNotMatch(plan, /Do not proceed/, 'restrictions only when red');
-  assert.match(await page.textContent('[data-testid=open-card]') ?? '', /to decide: name every funder/, 'funders not known yet are asked for');
+  assert.match((await page.textContent('[data-testid=open-card]')) ?? '', /to decide: name every funder/, 'funders not known yet are asked for');
   await page.fill('[data-testid=notes-card] input[name=body]', '<script>window.__xss=2</script>note');
   await page.click('[data-testid=notes-card] button');
   await page.waitForFunction(() => document.querySelector('[data-testid=notes-card] li')?.textContent?.includes('<script>'));
@@ -108,7 +108,11 @@ test('the case form offers the choices the server gives (read from the case sche
   assert.ok((await offered('#case-form select[name=research_type] option')).includes('test-researchType'));
   assert.ok((await offered('#case-form select[name=access] option')).includes('test-dataAccess'));
   assert.ok((await offered('#case-form select[name=standards_role] option')).includes('test-standardsRole'));
-  for (const name of ['kinds', 'storage', 'subjects', 'populations']) assert.ok((await offered(`#case-form input[name=${name}]`)).some((v) => v.startsWith('test-')), name);
+  for (const name of ['kinds', 'storage', 'subjects', 'populations'])
+    assert.ok(
+      (await offered(`#case-form input[name=${name}]`)).some((v) => v.startsWith('test-')),
+      name,
+    );
   assert.match((await page.textContent('#case-form label:has(input[value=test-storage])')) ?? '', /Test storage/);
   await page.unroute('**/api/assessment/options');
 });

@@ -42,8 +42,7 @@ after(async () => {
   store.close();
 });
 
-const correct = (string: string, ror: string) =>
-  service.app.inject({ method: 'POST', url: '/api/match/corrections', headers: { authorization: `Bearer ${token}` }, payload: { string, verdict: 'is', ror, reason: 'checked on the lab’s web page' } });
+const correct = (string: string, ror: string) => service.app.inject({ method: 'POST', url: '/api/match/corrections', headers: { authorization: `Bearer ${token}` }, payload: { string, verdict: 'is', ror, reason: 'checked on the lab’s web page' } });
 const profileWorks = async (ror: string) => {
   const r = await service.app.inject({ method: 'GET', url: `/api/institutions/${ror}`, headers: { authorization: `Bearer ${token}` } });
   assert.equal(r.statusCode, 200, r.body);
@@ -81,7 +80,10 @@ test("a correction posted while an administrator's ingest writes the shared base
   const shared = writeTemp('shared.jsonl', JSON.stringify(work(30, 2023, [AFF.delft, Y])));
   const answers = await ingestWhileCorrecting(SHARED, shared, { resolve: [Y, CAS], refresh: [Y, CAS] });
   (service.app as unknown as { sharedEvidenceChanged(): void }).sharedEvidenceChanged();
-  assert.ok(answers.every((a) => a.applied.works >= 1), `each correction applied to the new work: ${JSON.stringify(answers)}`);
+  assert.ok(
+    answers.every((a) => a.applied.works >= 1),
+    `each correction applied to the new work: ${JSON.stringify(answers)}`,
+  );
   assert.ok((await profileWorks(CAS)).includes('doi:10.5555/race.30'), 'the work the ingest brought counts for the corrected institution');
   assert.ok((await profileWorks(TSINGHUA)).includes('doi:10.5555/race.10'), 'the earlier correction still holds');
 });

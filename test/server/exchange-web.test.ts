@@ -65,8 +65,8 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
       await page.click('#note-form button[type=submit]');
       const note = item(page, `${device} note`);
       await note.waitFor();
-      assert.match(await note.textContent() ?? '', /Note on Tsinghua University: .*<img src=x/, 'hostile text shown as text');
-      assert.match(await note.locator('[data-testid=marking]').textContent() ?? '', /TLP:AMBER\+STRICT our organisation only/, 'nothing leaves by default');
+      assert.match((await note.textContent()) ?? '', /Note on Tsinghua University: .*<img src=x/, 'hostile text shown as text');
+      assert.match((await note.locator('[data-testid=marking]').textContent()) ?? '', /TLP:AMBER\+STRICT our organisation only/, 'nothing leaves by default');
 
       await note.locator('select[name=distribution]').selectOption('community');
       await note.locator('select[name=tlp]').selectOption('green');
@@ -83,7 +83,7 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
       await page.fill('#namesake-form textarea[name=reason]', `${device}: Hsinchu, Taiwan`);
       await page.click('#namesake-form button[type=submit]');
       await page.waitForSelector('#error:not([hidden])');
-      assert.match(await page.textContent('#error') ?? '', /list my-watchlist has no entry nobody/);
+      assert.match((await page.textContent('#error')) ?? '', /list my-watchlist has no entry nobody/);
       await page.fill('#namesake-form input[name=entry]', 'my-watchlist/tsinghua');
       await page.click('#namesake-form button[type=submit]');
       const decision = item(page, `${device}: Hsinchu`);
@@ -100,14 +100,17 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
       await page.goto(`${base}/#/screen/name/${encodeURIComponent('Tsinghua University')}`);
       await page.waitForSelector('[data-testid=screen-state][data-state=listed]');
       const info = await page.waitForSelector('[data-testid=namesake-info]');
-      assert.match(await info.textContent() ?? '', /Information \(the hit stands\): 1 institution judged “Tsinghua University” not to be the listed entity Tsinghua University \(my-watchlist\)/);
-      assert.match(await info.textContent() ?? '', new RegExp(`This installation · TLP:CLEAR · ${device}: Hsinchu, Taiwan`));
+      assert.match((await info.textContent()) ?? '', /Information \(the hit stands\): 1 institution judged “Tsinghua University” not to be the listed entity Tsinghua University \(my-watchlist\)/);
+      assert.match((await info.textContent()) ?? '', new RegExp(`This installation · TLP:CLEAR · ${device}: Hsinchu, Taiwan`));
       assert.equal(await page.locator('[data-testid=organisation]').count(), 1, 'the listing is still shown');
       assert.ok((await sideways(page)) <= 0, `the screening page scrolls sideways on ${device}`);
       await page.screenshot({ path: `${SHOTS}/exchange-screening-${device}.png`, fullPage: true });
 
       const audit = await service.db.query<{ action: string; detail: string }>("SELECT action, detail FROM audit WHERE action IN ('exchange.share', 'exchange.unshare') ORDER BY seq");
-      assert.ok(audit.some((e) => e.action === 'exchange.unshare' && JSON.parse(e.detail).from.tlp === 'green'), 'the unsharing is in the audit trail with the level before');
+      assert.ok(
+        audit.some((e) => e.action === 'exchange.unshare' && JSON.parse(e.detail).from.tlp === 'green'),
+        'the unsharing is in the audit trail with the level before',
+      );
     } finally {
       await page.close();
     }
@@ -121,7 +124,7 @@ test('an analyst writes notes but sees no sharing controls (an officer decides h
     await page.waitForSelector('#note-form');
     await item(page, 'desktop note').waitFor();
     assert.equal(await page.locator('.share-form').count(), 0);
-    assert.match(await page.textContent('[data-testid=exchange-card]') ?? '', /Nothing leaves your organisation until an officer shares it/);
+    assert.match((await page.textContent('[data-testid=exchange-card]')) ?? '', /Nothing leaves your organisation until an officer shares it/);
   } finally {
     await page.close();
   }

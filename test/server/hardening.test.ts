@@ -40,7 +40,14 @@ after(async () => {
 });
 
 test('a number in a query is written in digits: 1e309, hexadecimal or padded numbers are a 400, never Infinity in SQL', async () => {
-  for (const url of ['/api/indicators/copubs?regions=EU27AC,CN&from=1e309', '/api/indicators/copubs?regions=EU27AC,CN&to=-1e309', '/api/indicators/copubs?regions=EU27AC,CN&from=0x7E6', '/api/indicators/copubs?regions=EU27AC,CN&from=%202021', '/api/audit?limit=1e309', '/api/indicators/copubs?regions=EU27AC,CN&limit=1e3']) {
+  for (const url of [
+    '/api/indicators/copubs?regions=EU27AC,CN&from=1e309',
+    '/api/indicators/copubs?regions=EU27AC,CN&to=-1e309',
+    '/api/indicators/copubs?regions=EU27AC,CN&from=0x7E6',
+    '/api/indicators/copubs?regions=EU27AC,CN&from=%202021',
+    '/api/audit?limit=1e309',
+    '/api/indicators/copubs?regions=EU27AC,CN&limit=1e3',
+  ]) {
     const r = await service.app.inject({ url, headers: auth });
     assert.equal(r.statusCode, 400, `${url}: ${r.body}`);
     assert.match(r.json().message, /written in digits/);
@@ -136,7 +143,7 @@ test('CSV never carries a live formula: portfolio CSV over HTTP, the CLI tables,
   for (const line of csv.split('\n')) for (const cell of line.split(',')) assert.doesNotMatch(cell.replace(/^"/, ''), /^[=+@]/, line);
 });
 
-test("a verdict id of another organisation answers exactly as a missing one: the same message, the same work (no oracle, no timing)", async () => {
+test('a verdict id of another organisation answers exactly as a missing one: the same message, the same work (no oracle, no timing)', async () => {
   await service.accounts.createOrganisation(OPERATOR, 'org-y', 'Y');
   await service.accounts.createOrganisation(OPERATOR, 'org-z', 'Z');
   const owner = { userId: 'u-y', orgId: 'org-y', role: 'analyst' as const, name: 'Y' };
@@ -151,7 +158,10 @@ test("a verdict id of another organisation answers exactly as a missing one: the
   const missing = '00000000-0000-4000-8000-000000000000';
   const attempt = async (assessment: string) => {
     queries = 0;
-    const e = await cases.assessment(other, assessment).then(() => null, (err: Error) => err);
+    const e = await cases.assessment(other, assessment).then(
+      () => null,
+      (err: Error) => err,
+    );
     return { e, queries };
   };
   const foreign = await attempt(verdict.id);
@@ -160,6 +170,9 @@ test("a verdict id of another organisation answers exactly as a missing one: the
   assert.equal(foreign.e.message.replace(verdict.id, 'ID'), none.e!.message.replace(missing, 'ID'));
   assert.doesNotMatch(foreign.e.message, new RegExp(id), 'the case id is not told');
   assert.equal(foreign.queries, none.queries, 'the same database work either way');
-  const foreignCase = await cases.get(other, id).then(() => null, (err: Error) => err);
+  const foreignCase = await cases.get(other, id).then(
+    () => null,
+    (err: Error) => err,
+  );
   assert.ok(foreignCase instanceof NotFoundError);
 });

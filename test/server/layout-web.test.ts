@@ -35,7 +35,18 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
         await page.waitForLoadState('networkidle');
         assert.equal(await page.locator('#login-form').count(), 0, `${name}: logged in`);
         const px = await overflow();
-        if (px > 0) wide.push(`${name}: ${px} px`, ...(process.env.DEBUG_WIDE ? await page.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 6).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)} in ${e.parentElement!.tagName}.${e.parentElement!.className}`)) : []));
+        if (px > 0)
+          wide.push(
+            `${name}: ${px} px`,
+            ...(process.env.DEBUG_WIDE
+              ? await page.evaluate(() =>
+                  [...document.querySelectorAll('body *')]
+                    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+                    .slice(0, 6)
+                    .map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)} in ${e.parentElement!.tagName}.${e.parentElement!.className}`),
+                )
+              : []),
+          );
         await page.screenshot({ path: `${SHOTS}/layout-${name}-${device}.png`, fullPage: true });
       }
       assert.deepEqual(wide, [], `wider than the ${viewport.width} px window`);
@@ -45,7 +56,7 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
   });
 }
 
-test('the filter bar takes little of a phone\'s first screen', { skip }, async () => {
+test("the filter bar takes little of a phone's first screen", { skip }, async () => {
   const page = await env.browser.newPage({ viewport: VIEWPORTS.phone });
   try {
     await page.goto(`${env.base}/#code=${await env.service.loginCode()}`);

@@ -50,7 +50,11 @@ test('where the installation sends no mail, only "off" can be chosen and the pag
   const page = await silent.loggedIn('phone', '#/account');
   await page.waitForSelector('[data-testid=mail-card] select[name=mode]');
   const disabled = await page.$$eval('[data-testid=mail-card] option', (os) => os.map((o) => [(o as HTMLOptionElement).value, (o as HTMLOptionElement).disabled]));
-  assert.deepEqual(disabled, [['off', false], ['immediate', true], ['digest', true]]);
+  assert.deepEqual(disabled, [
+    ['off', false],
+    ['immediate', true],
+    ['digest', true],
+  ]);
   assert.match((await page.textContent('[data-testid=mail-status]')) ?? '', /sends no mail: an administrator sets DERISK_SMTP_URL, DERISK_MAIL_FROM and DERISK_PUBLIC_URL/);
   await page.close();
 });

@@ -53,18 +53,28 @@ const resolved = async (who: string) => {
 };
 
 test("a correction recorded over HTTP decides that organisation's resolution and no other's", async () => {
-  assert.deepEqual((await resolved('org-a/analyst')).institutions.map((m) => m.rorId), [], 'THU alone is not matched before the correction');
+  assert.deepEqual(
+    (await resolved('org-a/analyst')).institutions.map((m) => m.rorId),
+    [],
+    'THU alone is not matched before the correction',
+  );
   const made = await inject('org-a/analyst', 'POST', '/api/match/corrections', { string: RAW, verdict: 'is', ror: `https://ror.org/${TSINGHUA}`, reason: 'THU is Tsinghua; IIIS is its institute' });
   assert.equal(made.statusCode, 201, made.body);
   const a = await resolved('org-a/viewer');
-  assert.deepEqual(a.institutions.map((m) => m.rorId), [TSINGHUA]);
+  assert.deepEqual(
+    a.institutions.map((m) => m.rorId),
+    [TSINGHUA],
+  );
   assert.match(a.institutions[0]!.evidence, /corrected by .* \(org-a\)/);
   assert.equal(a.countryCode, 'CN');
   assert.deepEqual((await resolved('org-b/analyst')).institutions, [], "org-a's correction does not reach org-b");
   const listB = await inject('org-b/analyst', 'GET', '/api/match/corrections');
   assert.deepEqual(listB.json(), []);
   const listA = await inject('org-a/viewer', 'GET', '/api/match/corrections');
-  assert.deepEqual((listA.json() as { rorId: string; verdict: string }[]).map((c) => [c.rorId, c.verdict]), [[TSINGHUA, 'is']]);
+  assert.deepEqual(
+    (listA.json() as { rorId: string; verdict: string }[]).map((c) => [c.rorId, c.verdict]),
+    [[TSINGHUA, 'is']],
+  );
   assert.deepEqual((await verifyAudit(service.db)).problems, []);
 });
 

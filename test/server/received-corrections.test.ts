@@ -30,7 +30,11 @@ before(async () => {
   store = await landscapeStore(home, [work]);
   await saveLists(store, [readWatchlist(watchlist([{ name: 'Institute of Automation', level: 'high' }]))]);
   service = await testService(store, { home });
-  for (const [org, role] of [['org-a', 'analyst'], ['org-b', 'analyst'], ['org-v', 'viewer']] as const) {
+  for (const [org, role] of [
+    ['org-a', 'analyst'],
+    ['org-b', 'analyst'],
+    ['org-v', 'viewer'],
+  ] as const) {
     await service.accounts.createOrganisation(OPERATOR, org, org.toUpperCase());
     await service.accounts.createUser(OPERATOR, { orgId: org, email: `u@${org}.example`, name: org, role, password: PASSWORD });
     tokens[org] = (await service.accounts.createToken((await service.accounts.login(`u@${org}.example`, PASSWORD)).actor, 'test')).token;
@@ -54,7 +58,10 @@ const profileWorks = async (org: string) => ((await call(org, 'GET', `/api/insti
 
 test('a received correction is accepted over HTTP for one organisation, applied to its view only', async () => {
   const listed = (await call('org-a', 'GET', '/api/match/received')).json() as { uuid: string; accepted: boolean; originOrg: string; publisher: string; correction: { raw: string; verdict: string; rorId: string } }[];
-  assert.deepEqual(listed.map((r) => [r.uuid, r.accepted, r.originOrg, r.publisher, r.correction.raw, r.correction.verdict, r.correction.rorId]), [[CORRECTION.id, false, 'University A', 'Alpha platform', X, 'is', TSINGHUA]]);
+  assert.deepEqual(
+    listed.map((r) => [r.uuid, r.accepted, r.originOrg, r.publisher, r.correction.raw, r.correction.verdict, r.correction.rorId]),
+    [[CORRECTION.id, false, 'University A', 'Alpha platform', X, 'is', TSINGHUA]],
+  );
   assert.ok(!(await profileWorks('org-a')).includes('doi:10.5555/recv.10'));
 
   const viewer = await call('org-v', 'POST', `/api/match/received/${CORRECTION.id}/accept`);
@@ -74,7 +81,7 @@ test('a received correction is accepted over HTTP for one organisation, applied 
 
 test('a feed whose correction tag names no decision is refused item by item, naming why', () => {
   const [event] = mispEvents(publisher, { notes: [], namesakes: [], corrections: [CORRECTION], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 } }, []);
-  const attr = ((event!.Event.Attribute as { Tag: { name: string }[] }[])[0]!);
+  const attr = (event!.Event.Attribute as { Tag: { name: string }[] }[])[0]!;
   attr.Tag = attr.Tag.map((t) => (t.name.startsWith('derisk:match-correction') ? { ...t, name: 'derisk:match-correction="is:Tsinghua"' } : t));
   const { items, refused } = readMispEvent(event, 'event.json');
   assert.deepEqual(items, []);

@@ -57,10 +57,38 @@ const VALID = {
 
 /** Where a defect may go: each path names an object and one of its keys. */
 const PATHS: (string | number)[][] = [
-  ['kind'], ['title'], ['reference'], ['partners'], ['partners', 0, 'role'], ['partners', 1, 'country'], ['partners', 0, 'name'], ['partners', 1, 'kind'], ['partners', 0, 'ror'], ['partners', 0, 'colour'],
-  ['funders'], ['funders', 0, 'name'], ['in_kind'], ['technology'], ['technology', 'fields'], ['technology', 'dual_use'], ['application', 'populations'], ['application', 'uses'],
-  ['research', 'type'], ['data', 'kinds'], ['data', 'storage'], ['data', 'transfer_to_china'], ['data', 'access'], ['terms', 'ip_agreement'], ['terms', 'partner_veto_on_publication'],
-  ['personnel', 0, 'mobility'], ['personnel', 0, 'affiliations'], ['equipment', 0, 'item'], ['duration', 'start'], ['duration', 'months'], ['budget'], ['standards'],
+  ['kind'],
+  ['title'],
+  ['reference'],
+  ['partners'],
+  ['partners', 0, 'role'],
+  ['partners', 1, 'country'],
+  ['partners', 0, 'name'],
+  ['partners', 1, 'kind'],
+  ['partners', 0, 'ror'],
+  ['partners', 0, 'colour'],
+  ['funders'],
+  ['funders', 0, 'name'],
+  ['in_kind'],
+  ['technology'],
+  ['technology', 'fields'],
+  ['technology', 'dual_use'],
+  ['application', 'populations'],
+  ['application', 'uses'],
+  ['research', 'type'],
+  ['data', 'kinds'],
+  ['data', 'storage'],
+  ['data', 'transfer_to_china'],
+  ['data', 'access'],
+  ['terms', 'ip_agreement'],
+  ['terms', 'partner_veto_on_publication'],
+  ['personnel', 0, 'mobility'],
+  ['personnel', 0, 'affiliations'],
+  ['equipment', 0, 'item'],
+  ['duration', 'start'],
+  ['duration', 'months'],
+  ['budget'],
+  ['standards'],
 ];
 const BAD = fc.oneof(
   fc.constantFrom(undefined, null, '', '  ', 'unknown', 'none', 'yes', 'maybe', 'sponsor', '2027-13-01', '0abcdef12', true, 0, 300, 12.5, -1, [], ['none', 'personal'], ['CN'], [''], [5], {}, { x: 1 }),
@@ -140,7 +168,11 @@ test('named defects: the field and the reason, from the file and over HTTP', asy
 test('the OpenAPI document carries the case schema for the bodies that are cases', async () => {
   const doc = (await service.app.inject({ method: 'GET', url: '/api/openapi.json', headers: { authorization: `Bearer ${service.token}` } })).json();
   const expected = JSON.parse(JSON.stringify(CaseDocument));
-  for (const [path, method] of [['/api/cases', 'post'], ['/api/cases/{id}', 'put'], ['/api/assess', 'post']] as const) {
+  for (const [path, method] of [
+    ['/api/cases', 'post'],
+    ['/api/cases/{id}', 'put'],
+    ['/api/assess', 'post'],
+  ] as const) {
     const schema = doc.paths[path][method].requestBody.content['application/json'].schema;
     assert.deepEqual(Object.keys(schema.properties), Object.keys(expected.properties), `${method} ${path}`);
     assert.deepEqual(schema.required, ['title', 'partners']);
@@ -150,9 +182,19 @@ test('the OpenAPI document carries the case schema for the bodies that are cases
 
 test('the options of the case form are the case schema’s choices', async () => {
   const o = (await service.app.inject({ method: 'GET', url: '/api/assessment/options', headers: { authorization: `Bearer ${service.token}` } })).json();
-  assert.deepEqual(o.choices.storage, [{ value: 'EU', label: 'EU' }, { value: 'CN', label: 'China' }, { value: 'other', label: 'elsewhere' }]);
-  assert.deepEqual(o.choices.answer.map((c: { value: string }) => c.value), ['unknown', 'yes', 'no']);
-  assert.deepEqual(o.choices.dataKinds.map((c: { value: string }) => c.value), CaseDocument.properties.data.properties.kinds.anyOf[0].items.enum);
+  assert.deepEqual(o.choices.storage, [
+    { value: 'EU', label: 'EU' },
+    { value: 'CN', label: 'China' },
+    { value: 'other', label: 'elsewhere' },
+  ]);
+  assert.deepEqual(
+    o.choices.answer.map((c: { value: string }) => c.value),
+    ['unknown', 'yes', 'no'],
+  );
+  assert.deepEqual(
+    o.choices.dataKinds.map((c: { value: string }) => c.value),
+    CaseDocument.properties.data.properties.kinds.anyOf[0].items.enum,
+  );
   assert.deepEqual(o.kinds, ['research', 'standards-engagement']);
 });
 

@@ -32,7 +32,7 @@ for (const device of Object.keys(VIEWPORTS) as Device[]) {
         await page.goto(`${env.base}/#/screen/name/${encodeURIComponent(q)}`);
         const box = await page.waitForSelector(`[data-testid=screen-state][data-state=${state}]`);
         assert.match((await box.textContent())!.trim(), headlines[state]!);
-        assert.doesNotMatch(await page.textContent('main') ?? '', /No loaded list names this organisation/);
+        assert.doesNotMatch((await page.textContent('main')) ?? '', /No loaded list names this organisation/);
         assert.ok((await sideways(page)) <= 0, `${state}: the page scrolls sideways on ${device}`);
         await page.screenshot({ path: `${SHOTS}/screen-${state}-${device}.png`, fullPage: true });
       }
@@ -40,14 +40,17 @@ for (const device of Object.keys(VIEWPORTS) as Device[]) {
       await page.goto(`${env.base}/#/screen/name/${encodeURIComponent(STATE_NAMES.ambiguous)}`);
       await page.click('[data-testid=choices] a.listed');
       await page.waitForSelector('[data-testid=screen-state][data-state=listed]');
-      assert.match(await page.textContent('[data-testid=screen-state]') ?? '', /Northeastern University on 1 list/);
+      assert.match((await page.textContent('[data-testid=screen-state]')) ?? '', /Northeastern University on 1 list/);
       // One organisation across two lists, list names in words, level badges.
       await page.goto(`${env.base}/#/screen/name/${encodeURIComponent('Dahua Technology')}`);
       // The hash changes in the same page: wait for Dahua's answer, not the previous one still shown.
       await page.waitForSelector('[data-testid=organisation]:has-text("Dahua Technology Company")');
       assert.equal(await page.locator('[data-testid=organisation]').count(), 1);
       const rows = await page.$$eval('[data-testid=organisation] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
-      assert.deepEqual(rows, [['Our office watchlist', 'Dahua Technology', 'high', 'its listed name'], ['Partner office watchlist', 'Dahua Technology Company', 'medium', 'its listed name']]);
+      assert.deepEqual(rows, [
+        ['Our office watchlist', 'Dahua Technology', 'high', 'its listed name'],
+        ['Partner office watchlist', 'Dahua Technology Company', 'medium', 'its listed name'],
+      ]);
       assert.equal(await page.getAttribute('[data-testid=organisation] h3 .badge', 'data-level'), 'high');
       assert.ok((await sideways(page)) <= 0);
       await page.screenshot({ path: `${SHOTS}/screen-organisation-${device}.png`, fullPage: true });
@@ -65,7 +68,7 @@ for (const device of Object.keys(VIEWPORTS) as Device[]) {
       await page.waitForSelector('[data-testid=batch-table] tbody tr');
       const states = await page.$$eval('[data-testid=batch-table] tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.state));
       assert.deepEqual(states, Object.keys(STATE_NAMES));
-      assert.match(await page.textContent('[data-testid=batch-card]') ?? '', /1 listed · 1 ambiguous \(say which one\) · 1 unknown organisation · 1 recognised, not listed.*Unknown organisations: identify them before relying on this/);
+      assert.match((await page.textContent('[data-testid=batch-card]')) ?? '', /1 listed · 1 ambiguous \(say which one\) · 1 unknown organisation · 1 recognised, not listed.*Unknown organisations: identify them before relying on this/);
       assert.ok((await sideways(page)) <= 0, `batch: the page scrolls sideways on ${device}`);
       await page.screenshot({ path: `${SHOTS}/screen-batch-${device}.png`, fullPage: true });
       await page.fill('#batch-form textarea', '');

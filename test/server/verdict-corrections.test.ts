@@ -69,7 +69,10 @@ test('a stored verdict names the corrections its evidence was read through; a re
   assert.equal(diff.corrections.changed, true);
   assert.equal(diff.corrections.before, read.hash);
   assert.notEqual(diff.corrections.now, read.hash);
-  assert.deepEqual(diff.corrections.added.map((c) => [c.id, c.decision, c.ror]), [[second.id, 'none', null]]);
+  assert.deepEqual(
+    diff.corrections.added.map((c) => [c.id, c.decision, c.ror]),
+    [[second.id, 'none', null]],
+  );
   assert.deepEqual(diff.corrections.removed, []);
   // The replay reads the evidence as it was: its snapshot keeps the corrections it was read through.
   assert.deepEqual((rerun.result.snapshot as { corrections: Read }).corrections, read);
@@ -77,7 +80,10 @@ test('a stored verdict names the corrections its evidence was read through; a re
 
   // A fresh verdict reads through both, and a rerun of it finds nothing changed.
   const again = (await call('POST', `/api/cases/${caseId}/assess`, { as_of: '2023-06-01' })).json() as { id: string };
-  assert.deepEqual(((await call('GET', `/api/assessments/${again.id}`)).json() as { snapshot: { corrections: Read } }).snapshot.corrections.items.map((c) => c.id), [first.id, second.id]);
+  assert.deepEqual(
+    ((await call('GET', `/api/assessments/${again.id}`)).json() as { snapshot: { corrections: Read } }).snapshot.corrections.items.map((c) => c.id),
+    [first.id, second.id],
+  );
   assert.equal((await cases.rerun(actor, again.id, loadBundle())).diff.corrections.changed, false);
 });
 

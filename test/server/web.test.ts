@@ -42,16 +42,23 @@ after(async () => {
 
 const apiRows = async (path: string) => (await (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()).rows;
 
-test('the landscape dashboard shows the API\'s numbers', { skip }, async () => {
+test("the landscape dashboard shows the API's numbers", { skip }, async () => {
   await page.goto(`${base}/#code=${await service.loginCode()}`);
   await page.waitForSelector('body[data-ready=true]');
   await page.waitForSelector('[data-testid=copubs-table] tbody tr');
   const shown = await page.$$eval('[data-testid=copubs-table] tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
   const expected = (await apiRows('/api/indicators/copubs?regions=EU27AC,CN')).map((y: { year: number; full: number }) => ['EU27AC–CN', String(y.year), String(y.full)]);
-  assert.deepEqual(shown.filter((r) => r[0] === 'EU27AC–CN').map((r) => r.slice(0, 3)), expected, JSON.stringify(shown));
+  assert.deepEqual(
+    shown.filter((r) => r[0] === 'EU27AC–CN').map((r) => r.slice(0, 3)),
+    expected,
+    JSON.stringify(shown),
+  );
   const dots = await page.$$eval('[data-testid=copubs-card] circle[data-series="EU27AC–CN"]', (c) => c.map((d) => [d.getAttribute('data-x'), d.getAttribute('data-y')]));
-  assert.deepEqual(dots, expected.map((e: string[]) => [e[1], e[2]]));
-  assert.match(await page.textContent('#scope') ?? '', /CN excludes Hong Kong/);
+  assert.deepEqual(
+    dots,
+    expected.map((e: string[]) => [e[1], e[2]]),
+  );
+  assert.match((await page.textContent('#scope')) ?? '', /CN excludes Hong Kong/);
   await page.screenshot({ path: `${SHOTS}/landscape.png`, fullPage: true });
 });
 
@@ -64,14 +71,14 @@ test('every co-publication count drills down to the works behind it', { skip }, 
   await page.waitForSelector('[data-testid=copubs-table] tbody tr');
 });
 
-test('filters change the figures; a bad range shows the API\'s message, not an empty chart', { skip }, async () => {
+test("filters change the figures; a bad range shows the API's message, not an empty chart", { skip }, async () => {
   await page.fill('input[name=from]', '2022');
   await page.dispatchEvent('input[name=from]', 'change');
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=copubs-table] tbody tr td:nth-child(2)')].every((td) => Number(td.textContent) >= 2022));
   await page.fill('input[name=to]', '2020');
   await page.dispatchEvent('input[name=to]', 'change');
   await page.waitForSelector('#error:not([hidden])');
-  assert.match(await page.textContent('#error') ?? '', /after/);
+  assert.match((await page.textContent('#error')) ?? '', /after/);
   await page.fill('input[name=from]', '');
   await page.fill('input[name=to]', '');
   await page.dispatchEvent('input[name=to]', 'change');

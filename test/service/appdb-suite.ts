@@ -68,7 +68,10 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
       assert.deepEqual(await cases.create(a, CASE, 'key-1'), { id, created: false }, 'a retried create with the same key is one case');
       const verdict = await cases.assess(a, id, '2026-11-22');
       assert.equal(verdict.overall, 'red');
-      assert.deepEqual((await cases.assessments(a, id)).map((v) => v.id), [verdict.id]);
+      assert.deepEqual(
+        (await cases.assessments(a, id)).map((v) => v.id),
+        [verdict.id],
+      );
       await assert.rejects(cases.get(b, id), NotFoundError);
       await cases.share(a, id, 'org-b');
       assert.equal((await cases.get(b, id)).own, false);

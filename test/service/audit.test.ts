@@ -80,7 +80,11 @@ async function recomputeChain(db: AppDb, from: number): Promise<void> {
   }
 }
 
-const found = (problems: AuditProblem[], pattern: RegExp) => assert.ok(problems.some((p) => pattern.test(p.problem)), `expected ${pattern} among ${JSON.stringify(problems, null, 1)}`);
+const found = (problems: AuditProblem[], pattern: RegExp) =>
+  assert.ok(
+    problems.some((p) => pattern.test(p.problem)),
+    `expected ${pattern} among ${JSON.stringify(problems, null, 1)}`,
+  );
 
 test('a trail written through derisk verifies, sealed; key and anchor are owner-only files outside the database', async () => {
   const { db, home } = await installation();
@@ -126,12 +130,15 @@ test('an edited entry with every later hash recomputed is found (its MAC, every 
   const { db, ids } = await installation();
   try {
     const seq = Number((await db.query<{ seq: number }>("SELECT seq FROM audit WHERE action = 'user.role'"))[0]!.seq);
-    await db.query("UPDATE audit SET detail = '{\"email\":\"analyst@org-a.example\",\"from\":\"analyst\",\"to\":\"analyst\"}' WHERE seq = $1", [seq]);
+    await db.query('UPDATE audit SET detail = \'{"email":"analyst@org-a.example","from":"analyst","to":"analyst"}\' WHERE seq = $1', [seq]);
     await recomputeChain(db, seq);
     const { problems } = await verifyAudit(db);
     assert.ok(!problems.some((p) => /chain broken|edited/.test(p.problem)), 'the chain itself links again');
     found(problems, new RegExp(`MAC does not match`));
-    assert.ok(problems.some((p) => p.seq === seq && /MAC/.test(p.problem)), 'the edited entry is named');
+    assert.ok(
+      problems.some((p) => p.seq === seq && /MAC/.test(p.problem)),
+      'the edited entry is named',
+    );
     found(problems, /the trail was rewritten/);
     assert.ok(ids.user);
   } finally {
@@ -163,7 +170,7 @@ test("UPDATE assessments SET overall = 'green' (and the digest in its entry, cha
 test('a changed case, a changed role, a case or upload share inserted, a note deleted, a user added behind derisk are each found', async () => {
   const { db, ids } = await installation();
   try {
-    await db.query("UPDATE cases SET doc = '{\"title\":\"harmless\"}' WHERE id = $1", [ids.case]);
+    await db.query('UPDATE cases SET doc = \'{"title":"harmless"}\' WHERE id = $1', [ids.case]);
     await db.query("UPDATE users SET role = 'admin' WHERE id = $1", [ids.user]);
     await db.query("INSERT INTO case_shares (case_id, org_id, shared_by, shared_at) VALUES ($1, 'org-c', 'x', 'y')", [ids.case]);
     await db.query("INSERT INTO upload_shares (owner_org, file_id, org_id, shared_by, shared_at) VALUES ('org-b', 'f00d', 'org-a', 'x', 'y')");

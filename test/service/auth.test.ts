@@ -52,8 +52,7 @@ after(async () => {
 
 const as = (who: string) => ({ authorization: `Bearer ${tokens[who]}` });
 const inject = (who: string, method: string, url: string, payload?: unknown) => service.app.inject({ method: method as 'GET', url, headers: as(who), payload: payload as object });
-const login = (email: string, password: string, remoteAddress = '10.0.0.1', cookie?: string) =>
-  service.app.inject({ method: 'POST', url: '/api/login', payload: { email, password }, remoteAddress, headers: cookie ? { cookie } : {} });
+const login = (email: string, password: string, remoteAddress = '10.0.0.1', cookie?: string) => service.app.inject({ method: 'POST', url: '/api/login', payload: { email, password }, remoteAddress, headers: cookie ? { cookie } : {} });
 const tick = (ms: number) => (clock += ms);
 
 test('login throttling: forty guesses sent at once get five tries; the rest wait (429 with Retry-After)', async () => {
@@ -87,7 +86,11 @@ test('login throttling backs off exponentially instead of locking out; the owner
     assert.equal((await login(victim, `guess after waiting ${i}`, `198.51.100.${60 + i}`)).statusCode, 401, 'after the wait one more guess is tried, not refused outright');
   }
   assert.deepEqual(waits, [1, 2, 4, 8], 'each wait doubles');
-  assert.deepEqual([9, 30, 60].map((n) => waitMs(POLICY.account, n)), [16_000, 60_000, 60_000], 'and stops at the cap: slowed, never locked out');
+  assert.deepEqual(
+    [9, 30, 60].map((n) => waitMs(POLICY.account, n)),
+    [16_000, 60_000, 60_000],
+    'and stops at the cap: slowed, never locked out',
+  );
   // The owner, from their own browser, gets in at once; a stranger with the right password still waits.
   assert.equal((await login(victim, PASSWORD, '192.0.2.10', device)).statusCode, 200);
   assert.equal((await login(victim, PASSWORD, '192.0.2.99')).statusCode, 429);
@@ -182,7 +185,11 @@ test('disable, enable, change role, delete: each takes effect at the next reques
   assert.equal((await login('leaver@org-a.example', PASSWORD, '10.3.0.3')).statusCode, 200);
   assert.equal((await byToken('GET', '/api/cases')).statusCode, 401);
   // Another organisation's admin cannot touch the user: it does not exist for them.
-  for (const [method, payload] of [['PATCH', { disabled: true }], ['PATCH', { role: 'admin' }], ['DELETE', undefined]] as const) {
+  for (const [method, payload] of [
+    ['PATCH', { disabled: true }],
+    ['PATCH', { role: 'admin' }],
+    ['DELETE', undefined],
+  ] as const) {
     assert.equal((await inject('org-b/admin', method, `/api/users/${id}`, payload)).statusCode, 404);
   }
   assert.equal((await inject('org-a/officer', 'PATCH', `/api/users/${id}`, { role: 'admin' })).statusCode, 403, 'only an admin manages users');

@@ -49,11 +49,11 @@ test('users and audit commands run beside a running server, with the output they
   // Without a server: the reference output.
   const alone = copy();
   const env = { DERISK_NEW_PASSWORD: 'a long enough password' };
-  const expected = [
-    derisk(['users', 'add-org', 'org-x', 'Org X'], { DERISK_HOME: alone, ...env }),
-    derisk(['users', 'add', '--org', 'org-x', '--email', 'officer@x.example', '--role', 'officer'], { DERISK_HOME: alone, ...env }),
-  ].map(({ status, stdout, stderr }) => ({ status, stdout, stderr }));
-  assert.deepEqual(expected.map((r) => r.status), [0, 0]);
+  const expected = [derisk(['users', 'add-org', 'org-x', 'Org X'], { DERISK_HOME: alone, ...env }), derisk(['users', 'add', '--org', 'org-x', '--email', 'officer@x.example', '--role', 'officer'], { DERISK_HOME: alone, ...env })].map(({ status, stdout, stderr }) => ({ status, stdout, stderr }));
+  assert.deepEqual(
+    expected.map((r) => r.status),
+    [0, 0],
+  );
 
   const home = copy();
   const server = await startServer(home);
@@ -145,13 +145,19 @@ const READS: string[][] = [
 ];
 
 /** Each command's status and output; a new verdict's id is the only thing that may differ. */
-const runAll = (home: string, cwd: string) => READS.map((args) => {
-  const r = typed(args, cwd, { DERISK_HOME: home });
-  const id = (t: string) => t.replace(/\(assessment [\w-]+\)/g, '(assessment ID)');
-  return { args: args.join(' '), status: r.status, stdout: id(r.stdout), stderr: id(r.stderr) };
-});
+const runAll = (home: string, cwd: string) =>
+  READS.map((args) => {
+    const r = typed(args, cwd, { DERISK_HOME: home });
+    const id = (t: string) => t.replace(/\(assessment [\w-]+\)/g, '(assessment ID)');
+    return { args: args.join(' '), status: r.status, stdout: id(r.stdout), stderr: id(r.stderr) };
+  });
 
-const files = (dir: string): Record<string, string> => Object.fromEntries(readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && !e.name.endsWith('.parquet')).map((e) => [join(e.parentPath, e.name).slice(dir.length), readFileSync(join(e.parentPath, e.name), 'utf8')]));
+const files = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && !e.name.endsWith('.parquet'))
+      .map((e) => [join(e.parentPath, e.name).slice(dir.length), readFileSync(join(e.parentPath, e.name), 'utf8')]),
+  );
 
 const consoleRuns = (home: string) => {
   const db = new Database(join(home, 'app.sqlite'), { readonly: true });
@@ -170,7 +176,13 @@ test('every command on the store and every administrative command prints beside 
   const aloneDir = workDir();
   const alone = runAll(home, aloneDir);
   // The reference covers success, usage errors and failures.
-  for (const [status, args] of [[0, 'summary'], [0, 'assess case.yaml --as-of 2026-11-22'], [2, 'indicators nonsense'], [2, 'screen'], [1, 'assess missing-case.yaml']] as const) {
+  for (const [status, args] of [
+    [0, 'summary'],
+    [0, 'assess case.yaml --as-of 2026-11-22'],
+    [2, 'indicators nonsense'],
+    [2, 'screen'],
+    [1, 'assess missing-case.yaml'],
+  ] as const) {
     assert.equal(alone.find((r) => r.args === args)!.status, status, args);
   }
 
@@ -186,7 +198,10 @@ test('every command on the store and every administrative command prints beside 
     assert.ok(existsSync(join(besideDir, 'portfolio.csv')) && existsSync(join(besideDir, 'resolved.csv')) && readdirSync(join(besideDir, 'parquet')).length > 0);
     // Each command on the store went through the server, audited as the operator's; the others did not.
     const onStore = READS.filter((a) => !['users', 'kb', 'rulebook', 'fields'].includes(a[0]!));
-    assert.deepEqual(consoleRuns(home).map((r) => JSON.parse(r.detail).argv), onStore);
+    assert.deepEqual(
+      consoleRuns(home).map((r) => JSON.parse(r.detail).argv),
+      onStore,
+    );
     assert.ok(consoleRuns(home).every((r) => r.actor === 'operator'));
 
     // A backup beside the server restores into a new home that answers as the original does.
@@ -235,7 +250,13 @@ test('an ingest through the server prints what it prints without it, with its pr
     assert.equal(same(got.stdout, home), same(expected.stdout, alone));
     assert.match(got.stdout, /^more-works\.jsonl: ingested; 3 records kept, 0 already known, 1 quarantined/);
     // Its progress, stage by stage, as without the server.
-    const stages = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { progress: string; finished?: boolean }).filter((p) => p.finished).map((p) => p.progress);
+    const stages = (stderr: string) =>
+      stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { progress: string; finished?: boolean })
+        .filter((p) => p.finished)
+        .map((p) => p.progress);
     assert.deepEqual(stages(got.stderr), stages(expected.stderr));
     assert.deepEqual(stages(got.stderr), ['reading more-works.jsonl', 'resolving affiliations', 'screening affiliations', 'refreshing the analytics']);
     // The server forgot what it had worked out from the evidence before: its answer is the new one.
@@ -305,8 +326,14 @@ test('the control file: one left by kill -9 is ignored, one others may read or a
     assert.equal(ran.status, 200);
     assert.match(await ran.text(), /\{"exit":0\}\n$/);
     // Only that one ran, audited as the operator's; the credential is kept nowhere but in the file.
-    assert.deepEqual(consoleRuns(home).map((r) => JSON.parse(r.detail).argv), [['summary']]);
-    for (const f of readdirSync(home, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name)) if (f !== CONTROL_FILE && !f.endsWith('.duckdb') && !f.endsWith('.wal')) assert.ok(!readFileSync(join(home, f)).includes(control.credential), f);
+    assert.deepEqual(
+      consoleRuns(home).map((r) => JSON.parse(r.detail).argv),
+      [['summary']],
+    );
+    for (const f of readdirSync(home, { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => e.name))
+      if (f !== CONTROL_FILE && !f.endsWith('.duckdb') && !f.endsWith('.wal')) assert.ok(!readFileSync(join(home, f)).includes(control.credential), f);
   } finally {
     await stop(server, 'SIGTERM');
   }

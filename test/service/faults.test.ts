@@ -22,7 +22,7 @@ let template: string;
 
 function random(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** Starts the server armed to crash; null when it crashed before it was serving (a start-up transaction). */
@@ -58,7 +58,11 @@ test(`killed before and after ${ROUNDS} commits of case writes: acknowledged cas
     const listed = (await api(server, 'GET', '/api/cases')).body as { id: string; title: string }[];
     const titles = listed.map((c) => c.title);
     assert.equal(new Set(titles).size, titles.length, `round ${round}: a case is duplicated`);
-    for (const [key, id] of acked) assert.ok(listed.some((c) => c.id === id && c.title === key), `round ${round}: acknowledged case ${key} lost`);
+    for (const [key, id] of acked)
+      assert.ok(
+        listed.some((c) => c.id === id && c.title === key),
+        `round ${round}: acknowledged case ${key} lost`,
+      );
     for (const v of verdicts) assert.equal((await api(server, 'GET', `/api/assessments/${v}`)).status, 200, `round ${round}: acknowledged verdict ${v} lost`);
     assert.deepEqual((await api(server, 'GET', '/api/audit/verify')).body.problems, [], `round ${round}: audit chain`);
   };

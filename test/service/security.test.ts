@@ -40,8 +40,7 @@ after(async () => {
 });
 
 const as = (who: string) => ({ authorization: `Bearer ${tokens[who]}` });
-const inject = (who: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-  service.app.inject({ method: method as 'GET', url, headers: { ...as(who), ...headers }, payload: payload as object });
+const inject = (who: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) => service.app.inject({ method: method as 'GET', url, headers: { ...as(who), ...headers }, payload: payload as object });
 
 test('RBAC matrix: every role × every action, enforced in the core, as the permissions file says', async () => {
   // One real core call per action; each role either gets through or is refused with ForbiddenError.
@@ -127,7 +126,12 @@ test('tenant isolation: another organisation can neither read nor infer a case, 
     assert.equal(other.statusCode, 404, `${who} read A's case`);
     assert.equal(other.json().message.replace(id, 'ID'), none.json().message.replace(missing, 'ID'), 'the same answer as for a case that does not exist');
     assert.ok(!(await inject(who, 'GET', '/api/cases')).json().some((c: { id: string }) => c.id === id));
-    for (const [method, url, body] of [['POST', `/api/cases/${id}/assess`, {}], ['PUT', `/api/cases/${id}`, CASE], ['POST', `/api/cases/${id}/notes`, { body: 'x' }], ['POST', `/api/cases/${id}/share`, { organisation: 'org-b' }]] as const) {
+    for (const [method, url, body] of [
+      ['POST', `/api/cases/${id}/assess`, {}],
+      ['PUT', `/api/cases/${id}`, CASE],
+      ['POST', `/api/cases/${id}/notes`, { body: 'x' }],
+      ['POST', `/api/cases/${id}/share`, { organisation: 'org-b' }],
+    ] as const) {
       assert.ok([403, 404].includes((await inject(who, method, url, body)).statusCode), `${who} ${method} ${url}`);
     }
   }
@@ -187,7 +191,7 @@ test('the audit trail records every change and verifies; an edited or deleted en
   const officer = (await inject('org-a/officer', 'GET', '/api/audit')).json();
   assert.ok(officer.length > 0 && officer.every((e: { org_id: string }) => e.org_id === 'org-a'), 'an officer sees their own organisation’s trail');
   assert.equal((await inject('org-a/admin', 'GET', '/api/audit/verify')).json().problems.length, 0);
-  await service.db.query("UPDATE audit SET detail = '{\"title\":\"innocent\"}' WHERE seq = 5");
+  await service.db.query('UPDATE audit SET detail = \'{"title":"innocent"}\' WHERE seq = 5');
   await service.db.query('DELETE FROM audit WHERE seq = 9');
   const after = await verifyAudit(service.db);
   assert.ok(after.problems.some((p) => p.seq === 5 && /edited/.test(p.problem)));

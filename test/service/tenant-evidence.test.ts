@@ -48,7 +48,14 @@ const SHARED_WORKS = [
   ...Array.from({ length: 6 }, (_, i) => work(`W3${String(i).padStart(3, '0')}`, 2021 + i, ['oxford', 'thu'])),
 ];
 const UPLOADED = Array.from({ length: 8 }, (_, i) => work(`W9${String(i).padStart(3, '0')}`, 2021 + (i % 5), ['leuven', 'thu', 'hit'], `Uploaded joint work ${i}`)).join('\n') + '\n';
-const CASE = { title: 'Vision research with KU Leuven and Tsinghua', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }, { ror: '03cve4549', role: 'partner', country: 'CN' }], research: { type: 'basic', open_publication: 'yes' } };
+const CASE = {
+  title: 'Vision research with KU Leuven and Tsinghua',
+  partners: [
+    { ror: KU_LEUVEN, role: 'partner', country: 'BE' },
+    { ror: '03cve4549', role: 'partner', country: 'CN' },
+  ],
+  research: { type: 'basic', open_publication: 'yes' },
+};
 const AS_OF = '2026-06-01';
 const PASSWORD = 'correct horse battery staple';
 
@@ -83,10 +90,8 @@ after(async () => {
   store.close();
 });
 
-const inject = (who: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-  service.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${tokens[who]}`, ...headers }, payload: payload as object });
-const upload = (who: string, body: string | Buffer, kind = 'openalex', headers: Record<string, string> = {}) =>
-  inject(who, 'POST', `/api/uploads?kind=${kind}`, body, { 'content-type': 'application/octet-stream', ...headers });
+const inject = (who: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) => service.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${tokens[who]}`, ...headers }, payload: payload as object });
+const upload = (who: string, body: string | Buffer, kind = 'openalex', headers: Record<string, string> = {}) => inject(who, 'POST', `/api/uploads?kind=${kind}`, body, { 'content-type': 'application/octet-stream', ...headers });
 
 /** Everything organisation A reads that the shared base decides. */
 async function whatAReads() {
@@ -195,7 +200,13 @@ test('sharing an upload: officers only, audited, read-only for the other organis
   assert.ok((await inject('org-a/viewer', 'GET', '/api/uploads')).json().some((u: { fileId: string; own: boolean }) => u.fileId === fileId && !u.own));
   assert.equal((await inject('org-a/officer', 'POST', `/api/uploads/${fileId}/share`, { organisation: 'org-a' })).statusCode, 404, 'a shared upload is not the reader’s to share');
   const audit = await service.db.query<{ action: string; org_id: string; target: string; detail: string }>("SELECT action, org_id, target, detail FROM audit WHERE action IN ('evidence.share', 'evidence.ingest') AND target = $1 ORDER BY seq", [fileId]);
-  assert.deepEqual(audit.map((a) => [a.action, a.org_id]), [['evidence.ingest', 'org-b'], ['evidence.share', 'org-b']]);
+  assert.deepEqual(
+    audit.map((a) => [a.action, a.org_id]),
+    [
+      ['evidence.ingest', 'org-b'],
+      ['evidence.share', 'org-b'],
+    ],
+  );
   assert.deepEqual(JSON.parse(audit[1]!.detail), { with: 'org-a' });
 });
 
@@ -259,10 +270,7 @@ test('reading, resolving and screening an upload run off the thread that answers
 
 test('records over the size limits are set aside with the reason; the rest is kept; the job reports its stages', async () => {
   const long = `Department of ${'Very '.repeat(20_000)}Long Names, KU Leuven, Leuven, Belgium`;
-  const lines = [
-    ...Array.from({ length: 20 }, (_, i) => JSON.stringify({ id: `https://openalex.org/W61${i}`, publication_year: 2023, authorships: [{ raw_affiliation_strings: [long] }] })),
-    ...Array.from({ length: 5 }, (_, i) => work(`W62${i}`, 2023, ['leuven', 'thu'])),
-  ];
+  const lines = [...Array.from({ length: 20 }, (_, i) => JSON.stringify({ id: `https://openalex.org/W61${i}`, publication_year: 2023, authorships: [{ raw_affiliation_strings: [long] }] })), ...Array.from({ length: 5 }, (_, i) => work(`W62${i}`, 2023, ['leuven', 'thu']))];
   const started = await upload('org-b/analyst', lines.join('\n'), 'openalex', { prefer: 'respond-async' });
   assert.equal(started.statusCode, 202, started.body);
   const job = started.json().job as string;
@@ -274,7 +282,10 @@ test('records over the size limits are set aside with the reason; the rest is ke
   }
   assert.equal(view.status, 'done', JSON.stringify(view.error));
   assert.deepEqual([view.result.kept, view.result.quarantined], [5, 20]);
-  assert.deepEqual(view.events.filter((e: { type: string }) => e.type === 'stage').map((e: { stage: string }) => e.stage), ['read', 'resolve', 'screen', 'refresh']);
+  assert.deepEqual(
+    view.events.filter((e: { type: string }) => e.type === 'stage').map((e: { stage: string }) => e.stage),
+    ['read', 'resolve', 'screen', 'refresh'],
+  );
   assert.equal(view.progress.read.done, view.progress.read.total);
   assert.ok(!JSON.stringify(view).includes(home), 'no server path in the job');
   const quarantine = (await inject('org-b/viewer', 'GET', view.result.quarantine)).json();
@@ -291,7 +302,10 @@ test('a file that is not of its kind answers 422 naming the reason, not a server
 });
 
 test('an empty upload answers 422 "the upload is empty", like every other unusable upload', async () => {
-  for (const [body, headers] of [['', {}], ['', { 'content-length': '0' }]] as const) {
+  for (const [body, headers] of [
+    ['', {}],
+    ['', { 'content-length': '0' }],
+  ] as const) {
     const r = await upload('org-b/analyst', body, 'openalex', headers);
     assert.equal(r.statusCode, 422, r.body);
     assert.deepEqual(r.json(), { error: 'unprocessable', message: 'the upload is empty' });
@@ -302,7 +316,10 @@ test('the same bytes uploaded as another kind are read as that kind, not "alread
   const body = [work('W6500', 2022, ['leuven', 'thu']), work('W6501', 2023, ['delft', 'hit'])].join('\n');
   const first = await upload('org-b/analyst', body);
   assert.deepEqual([first.statusCode, first.json().status, first.json().kept], [201, 'ingested', 2], first.body);
-  for (const [kind, reason] of [['wos', /not a Web of Science export/], ['scopus', /not a Scopus CSV export|header/]] as const) {
+  for (const [kind, reason] of [
+    ['wos', /not a Web of Science export/],
+    ['scopus', /not a Scopus CSV export|header/],
+  ] as const) {
     const again = await upload('org-b/analyst', body, kind);
     assert.equal(again.statusCode, 422, `${kind}: ${again.body}`);
     assert.match(again.json().message, reason);
@@ -313,5 +330,8 @@ test('the same bytes uploaded as another kind are read as that kind, not "alread
   assert.deepEqual([same.statusCode, same.json().status, same.json().fileId], [201, 'already ingested', first.json().fileId]);
   // Uploads list the file once, as what it was ingested as.
   const listed = (await inject('org-b/analyst', 'GET', '/api/uploads')).json().filter((u: { fileId: string }) => u.fileId === first.json().fileId);
-  assert.deepEqual(listed.map((u: { kind: string }) => u.kind), ['openalex']);
+  assert.deepEqual(
+    listed.map((u: { kind: string }) => u.kind),
+    ['openalex'],
+  );
 });

@@ -38,8 +38,18 @@ let evidence: ClickHouseEvidence;
  * resolution). WoS affiliations resolve against those, or to a country only.
  */
 async function realSampleStore(dir: string): Promise<Store> {
-  const cited = new Set([...gunzipSync(readFileSync(OPENALEX)).toString('utf8').matchAll(/https:\/\/ror\.org\/(0[a-z0-9]{8})/g)].map((m) => m[1]!));
-  const records = gunzipSync(readFileSync(ROR_DUMP)).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; relationships?: { type: string; id: string }[] });
+  const cited = new Set(
+    [
+      ...gunzipSync(readFileSync(OPENALEX))
+        .toString('utf8')
+        .matchAll(/https:\/\/ror\.org\/(0[a-z0-9]{8})/g),
+    ].map((m) => m[1]!),
+  );
+  const records = gunzipSync(readFileSync(ROR_DUMP))
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { id: string; relationships?: { type: string; id: string }[] });
   const id = (r: { id: string }) => r.id.replace('https://ror.org/', '');
   for (const r of records) if (cited.has(id(r))) for (const rel of r.relationships ?? []) if (rel.type === 'parent') cited.add(rel.id.replace('https://ror.org/', ''));
   const kept = records.filter((r) => cited.has(id(r)));
@@ -79,7 +89,11 @@ const FILTERS: [string, Filters][] = [
   ['rolled up to ROR parents', { ...NO_FILTERS, rollUp: true }],
   ['2019–2022, field ai-ml-big-data, rolled up', { from: 2019, to: 2022, field: 'ai-ml-big-data', rollUp: true }],
 ];
-const PAIRS = [['EU27AC', 'CN'], ['US', 'CN'], ['CN', 'TW']];
+const PAIRS = [
+  ['EU27AC', 'CN'],
+  ['US', 'CN'],
+  ['CN', 'TW'],
+];
 
 /** What each engine answers, as the CLI's --json prints it. */
 async function both(request: IndicatorRequest): Promise<[unknown, unknown]> {
@@ -111,7 +125,10 @@ test('every indicator the cluster computes answers exactly what DuckDB answers o
   const [copubs] = await both({ name: 'copubs', regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 15, institution: null });
   const years = copubs as { full: number; fractional: number }[];
   assert.ok(years.reduce((n, y) => n + y.full, 0) > 20, 'EU27AC–CN co-publications in the sample');
-  assert.ok(years.some((y) => !Number.isInteger(y.fractional)), 'a fractional count that is not whole');
+  assert.ok(
+    years.some((y) => !Number.isInteger(y.fractional)),
+    'a fractional count that is not whole',
+  );
   for (const name of CLICKHOUSE_INDICATORS) assert.ok(((await both({ name, regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 15, institution: null }))[0] as unknown[]).length > 0, name);
   assert.ok(compared > 300, `compared ${compared} rows`);
 });
@@ -126,7 +143,10 @@ test('the works are spread over both shards, each work whole on one; the weights
     await shard.close();
   }
   const works = Number((await store.one<{ n: bigint }>('SELECT count(DISTINCT work_id) AS n FROM work_institutions'))!.n);
-  assert.ok(perShard.every((n) => n > works / 4), `works per shard: ${perShard.join(', ')}`);
+  assert.ok(
+    perShard.every((n) => n > works / 4),
+    `works per shard: ${perShard.join(', ')}`,
+  );
   assert.equal(perShard[0]! + perShard[1]!, works, 'no work split over two shards');
   // ClickHouse 18.16 reads decimal doubles to within one unit in the last place; the store's weights must arrive exactly.
   const duck = (await store.all<{ weight: number }>('SELECT weight FROM work_institutions ORDER BY weight')).map((r) => r.weight);
@@ -175,10 +195,18 @@ test('the CLI: derisk ingest publishes to the cluster (once for the same content
   store.close();
   const env = { DERISK_HOME: home, DERISK_MIRROR: MIRROR };
   const withCluster = { ...env, DERISK_EVIDENCE_URL: url };
-  const more = writeTemp('more.jsonl', JSON.stringify({ id: 'https://openalex.org/W1', doi: '10.5555/ch.1', publication_year: 2024, authorships: [
-    { author_position: 'first', raw_affiliation_strings: ['Tsinghua University, Beijing, China'], institutions: [{ id: 'https://ror.org/03cve4549', country_code: 'CN' }], countries: ['CN'] },
-    { author_position: 'last', raw_affiliation_strings: ['Technische Universität Berlin, Germany'], institutions: [{ id: 'https://ror.org/03v4gjf40', country_code: 'DE' }], countries: ['DE'] },
-  ] }));
+  const more = writeTemp(
+    'more.jsonl',
+    JSON.stringify({
+      id: 'https://openalex.org/W1',
+      doi: '10.5555/ch.1',
+      publication_year: 2024,
+      authorships: [
+        { author_position: 'first', raw_affiliation_strings: ['Tsinghua University, Beijing, China'], institutions: [{ id: 'https://ror.org/03cve4549', country_code: 'CN' }], countries: ['CN'] },
+        { author_position: 'last', raw_affiliation_strings: ['Technische Universität Berlin, Germany'], institutions: [{ id: 'https://ror.org/03v4gjf40', country_code: 'DE' }], countries: ['DE'] },
+      ],
+    }),
+  );
   const before2024 = (JSON.parse(derisk(['indicators', 'copubs', '--regions', 'EU27AC,CN', '--json'], withCluster).stdout) as { year: number; full: number }[]).find((y) => y.year === 2024)?.full ?? 0;
   const ingested = derisk(['ingest', 'openalex', more], withCluster);
   assert.equal(ingested.status, 0, ingested.stderr);

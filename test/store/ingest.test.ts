@@ -33,10 +33,7 @@ test('ingest, resolve and refresh: records merge on DOI, co-publications count b
   const a = await ingestWorks(store, 'openalex', join(INPUT, 'openalex-current.jsonl'), { quarantineDir: q });
   assert.deepEqual([a.status, a.kept, a.quarantined], ['ingested', 3, 0]);
   // The same work (same DOI) exported from Scopus: a second record, not a second work.
-  const scopus = writeTemp(
-    'scopus.csv',
-    'Title,Year,DOI,Authors with affiliations,EID\n"Joint work on edge AI",2022,10.1109/TEST.2022.0001,"Li, W., Tsinghua University, Beijing, China",2-s2.0-85000000099\n',
-  );
+  const scopus = writeTemp('scopus.csv', 'Title,Year,DOI,Authors with affiliations,EID\n"Joint work on edge AI",2022,10.1109/TEST.2022.0001,"Li, W., Tsinghua University, Beijing, China",2-s2.0-85000000099\n');
   await ingestWorks(store, 'scopus', scopus, { quarantineDir: q });
   await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
   await refreshAnalytics(store);
@@ -56,7 +53,10 @@ test('ingest, resolve and refresh: records merge on DOI, co-publications count b
   ]);
   // Given ROR ids are used as they are; strings without one are resolved by derisk.
   const rows = await store.all<{ ror_id: string; tier: string }>(`SELECT ror_id, tier FROM work_institutions WHERE work_id = 'doi:10.1109/test.2022.0001' ORDER BY ror_id`);
-  assert.deepEqual(rows.map((r) => r.ror_id), ['02kkvpp62', '03cve4549']);
+  assert.deepEqual(
+    rows.map((r) => r.ror_id),
+    ['02kkvpp62', '03cve4549'],
+  );
   const summary = await landscapeSummary(store, regions, [['EU27AC', 'CN']]);
   assert.equal(summary.works, 3);
   assert.equal(summary.affiliationsWithCountry, summary.affiliations);
@@ -86,8 +86,14 @@ test('quarantined records are counted, kept in the store and written to a file n
   const store = await Store.open(join(dir, 'derisk.duckdb'));
   const r = await ingestWorks(store, 'openalex', join(INPUT, 'openalex-broken.jsonl'), { quarantineDir: join(dir, 'q') });
   assert.deepEqual([r.kept, r.quarantined], [2, 4]);
-  const lines = readFileSync(r.quarantinePath!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => l.lineNo), [2, 3, 4, 5]);
+  const lines = readFileSync(r.quarantinePath!, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((l) => l.lineNo),
+    [2, 3, 4, 5],
+  );
   assert.ok(lines.every((l) => l.file.endsWith('openalex-broken.jsonl') && l.reason));
   store.close();
 });
@@ -123,7 +129,11 @@ test('killed (SIGKILL) right after any committed batch, even twice: re-running e
       committed += n;
       const partial = await countsIn(home);
       assert.equal(partial.records, keptAfter(committed), `after ${committed} batches, exactly their records`);
-      assert.deepEqual(partial.files.map((f) => f.done), [false], 'the file is not marked finished');
+      assert.deepEqual(
+        partial.files.map((f) => f.done),
+        [false],
+        'the file is not marked finished',
+      );
     }
     const rerun = derisk(args, { DERISK_HOME: home });
     assert.equal(rerun.status, 3, rerun.stderr);
@@ -139,7 +149,10 @@ test('the real WoS export re-derives the counts its data README publishes (China
   await ingestWorks(store, 'wos', WOS_SAMPLE, { quarantineDir: join(dir, 'q') });
   await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
   await refreshAnalytics(store);
-  const eu27 = loadRegions().regions.get('EU27')!.countries.map((c) => `'${c}'`).join(',');
+  const eu27 = loadRegions()
+    .regions.get('EU27')!
+    .countries.map((c) => `'${c}'`)
+    .join(',');
   // Counted per record, as the README does, from the resolved country of each C1 address.
   const counts = await store.one<{ eu27: number; uk: number; europe: number }>(`
     WITH c AS (

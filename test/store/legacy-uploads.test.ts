@@ -17,7 +17,9 @@ import { tempDir } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 
 const works = (from: number, n: number) =>
-  Array.from({ length: n }, (_, i) => JSON.stringify({ id: `https://openalex.org/W${from + i}`, doi: `10.5555/legacy.${from + i}`, publication_year: 2022, authorships: [{ raw_affiliation_strings: ['Delft University of Technology, Delft, Netherlands'] }, { raw_affiliation_strings: ['Tsinghua University, Beijing, China'] }] })).join('\n');
+  Array.from({ length: n }, (_, i) =>
+    JSON.stringify({ id: `https://openalex.org/W${from + i}`, doi: `10.5555/legacy.${from + i}`, publication_year: 2022, authorships: [{ raw_affiliation_strings: ['Delft University of Technology, Delft, Netherlands'] }, { raw_affiliation_strings: ['Tsinghua University, Beijing, China'] }] }),
+  ).join('\n');
 
 /** An upload as servers before scoped uploads kept it: <home>/uploads/<sha256>.jsonl, read into the shared base. */
 async function legacyUpload(store: Store, home: string, body: string): Promise<string> {
@@ -47,7 +49,10 @@ test('uploads a store of an earlier version kept in the shared base move to the 
     for (const org of ['org-b', 'org-c']) await db.transaction((tx) => appendAudit(tx, { actor: `analyst@${org}`, orgId: org, action: 'evidence.ingest', target: acknowledged, detail: {} }));
 
     const report = await migrateLegacyUploads(store, db, home);
-    assert.deepEqual(report.moved, [{ fileId: acknowledged, orgId: 'org-b' }, { fileId: acknowledged, orgId: 'org-c' }]);
+    assert.deepEqual(report.moved, [
+      { fileId: acknowledged, orgId: 'org-b' },
+      { fileId: acknowledged, orgId: 'org-c' },
+    ]);
     assert.deepEqual(report.dropped, [unacknowledged], 'an upload nobody was told had finished is removed (it can be uploaded again)');
     assert.deepEqual({ records: await count(store, 'records'), works: await count(store, 'works'), institutions: await count(store, 'work_institutions') }, before, 'the shared base is as before the uploads');
     assert.equal(await count(store, "input_files WHERE path LIKE '%/uploads/%'"), 0);
@@ -58,7 +63,13 @@ test('uploads a store of an earlier version kept in the shared base move to the 
       assert.equal(await count(store, `upload_files WHERE scope = '${org}' AND finished_at IS NOT NULL`), 1);
     }
     const audit = await db.query<{ org_id: string; target: string }>("SELECT org_id, target FROM audit WHERE action = 'evidence.scope' ORDER BY seq");
-    assert.deepEqual(audit.map((a) => [a.org_id, a.target]), [['org-b', acknowledged], ['org-c', acknowledged]]);
+    assert.deepEqual(
+      audit.map((a) => [a.org_id, a.target]),
+      [
+        ['org-b', acknowledged],
+        ['org-c', acknowledged],
+      ],
+    );
     const again = await migrateLegacyUploads(store, db, home);
     assert.deepEqual(again, { moved: [], dropped: [], overlapping: [] }, 'it runs once');
   } finally {

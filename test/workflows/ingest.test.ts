@@ -11,7 +11,12 @@ import { syntheticWorks, tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
-const NEW_WORK = JSON.stringify({ id: 'https://openalex.org/W500', doi: '10.5555/new.500', publication_year: 2023, authorships: [{ raw_affiliation_strings: ['Delft University of Technology, Delft, Netherlands'] }, { raw_affiliation_strings: ['Dept Comp Sci, Tsinghua University, Beijing 100084, China'] }] });
+const NEW_WORK = JSON.stringify({
+  id: 'https://openalex.org/W500',
+  doi: '10.5555/new.500',
+  publication_year: 2023,
+  authorships: [{ raw_affiliation_strings: ['Delft University of Technology, Delft, Netherlands'] }, { raw_affiliation_strings: ['Dept Comp Sci, Tsinghua University, Beijing 100084, China'] }],
+});
 
 async function listedHome(): Promise<string> {
   const home = tempDir();
@@ -29,9 +34,15 @@ test('derisk ingest runs the whole workflow: the new strings are resolved and sc
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /1 records kept, 0 already known, 0 quarantined/);
   // Progress as JSON lines when stderr is not a terminal: one per stage, ending in a summary.
-  const progress = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { progress: string; finished?: boolean; message?: string });
+  const progress = r.stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { progress: string; finished?: boolean; message?: string });
   assert.deepEqual([...new Set(progress.map((p) => p.progress))], [`reading ${file}`, 'resolving affiliations', 'screening affiliations', 'refreshing the analytics']);
-  assert.ok(progress.some((p) => p.finished && /1 strings screened/.test(p.message ?? '')), r.stderr);
+  assert.ok(
+    progress.some((p) => p.finished && /1 strings screened/.test(p.message ?? '')),
+    r.stderr,
+  );
   const store = await Store.open(join(home, 'derisk.duckdb'));
   try {
     assert.ok(await store.one("SELECT 1 FROM screen_hits WHERE raw LIKE 'Dept Comp Sci, Tsinghua%'"), 'the new string was screened');
@@ -52,7 +63,10 @@ test('the workflow reports its stages in order; an upload builds only its own wo
     const before = await store.all('SELECT * FROM listed_affiliations ORDER BY ALL');
     const events: IngestEvent[] = [];
     const outcome = await workflow.run({ scope: organisationScope('org-b'), kind: 'openalex', files: [{ path: writeTemp('upload.jsonl', syntheticWorks(300, 'Tsinghua University, Beijing')) }] }, (e) => events.push(e));
-    assert.deepEqual(events.filter((e) => e.type === 'stage').map((e) => (e as { stage: string }).stage), ['read', 'resolve', 'screen', 'refresh']);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'stage').map((e) => (e as { stage: string }).stage),
+      ['read', 'resolve', 'screen', 'refresh'],
+    );
     const read = events.filter((e): e is Extract<IngestEvent, { type: 'progress' }> => e.type === 'progress' && e.stage === 'read');
     assert.equal(read.at(-1)!.done, read.at(-1)!.total);
     assert.deepEqual([outcome.files[0]!.kept, outcome.files[0]!.quarantined], [297, 3]);
