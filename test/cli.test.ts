@@ -1,13 +1,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCsv } from '../src/ingest/csv.ts';
 import { collect, streamOf, tempDir, writeTemp, INPUT } from './helpers/fixtures.ts';
-import { derisk } from './helpers/cli.ts';
+import { BIN, derisk } from './helpers/cli.ts';
 import { ROR_DUMP } from './helpers/registry.ts';
 
 const skip = !existsSync(ROR_DUMP) && 'data mirror not present';
+
+/** The modules (outside Node's own) a run of the CLI loads, in order, as paths under the repository or node_modules. */
+function modulesLoaded(args: string[]): string[] {
+  const hook = `export async function load(url, context, next) { if (!url.startsWith('node:')) process.stderr.write('loaded ' + url + '\\n'); return next(url, context); }`;
+  const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  assert.equal(r.status, 0, r.stderr);
+  return [...r.stderr.matchAll(/^loaded file:\/\/.*?\/((?:bin|dist|node_modules)\/.*)$/gm)].map((m) => m[1]!);
+}
+
+test('derisk --help loads the dispatcher alone: no package (TypeBox, DuckDB) and no command of its own', () => {
+  assert.deepEqual(modulesLoaded(['--help']), ['bin/derisk.js', 'dist/cli/main.js', 'dist/cli/args.js', 'dist/cli/common.js', 'dist/cli/io.js']);
+});
 
 test('usage errors exit 2 and say what is wrong', () => {
   const r = derisk(['ingest', 'nonsense', 'x']);

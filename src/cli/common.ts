@@ -1,7 +1,6 @@
 import type { Config } from '../config.ts';
-import { BUNDLED_REGIONS, loadRegions, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
-import { at, invocation } from './io.ts';
+import { invocation } from './io.ts';
 
 /** Exit codes: 0 all good, 1 failed, 2 usage error, 3 finished but some records were quarantined. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, quarantined: 3 } as const;
@@ -16,13 +15,6 @@ export const COMMON = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-export function regionsFrom(values: { 'regions-file'?: string[]; 'china-includes-hk'?: boolean; 'china-includes-mo'?: boolean }): RegionCatalogue {
-  return loadRegions([BUNDLED_REGIONS, ...(values['regions-file'] ?? []).map(at)], {
-    chinaIncludesHongKong: values['china-includes-hk'],
-    chinaIncludesMacao: values['china-includes-mo'],
-  });
-}
 
 export async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
   // A command forwarded to the running server works on the store the server holds open.

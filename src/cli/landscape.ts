@@ -6,7 +6,8 @@ import { landscapeSummary, type LandscapeSummary } from '../indicators/copubs.ts
 import { checkFacts } from '../indicators/facts.ts';
 import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
 import { chinaScopeNote } from '../regions/regions.ts';
-import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
+import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { regionsFrom } from './regions-option.ts';
 import { out } from './io.ts';
 import { render, type Format } from './output.ts';
 

@@ -3,7 +3,8 @@ import { loadConfig } from '../config.ts';
 import { loadRegistry } from '../ingest/registry.ts';
 import { resolveCsv } from '../resolve/batch.ts';
 import { AffiliationResolver, type Tier } from '../resolve/matcher.ts';
-import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
+import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { regionsFrom } from './regions-option.ts';
 import { at } from './io.ts';
 import { ProgressReporter } from './progress.ts';
 

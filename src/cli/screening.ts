@@ -15,7 +15,8 @@ import { levelWords, matchWords, SCREEN_STATES, ScreenError, screenJson, type Sc
 import { readTextFile } from '../text-file.ts';
 import { saveLists, screenPending, screeningContext } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
-import { COMMON, EXIT, UsageError, regionsFrom, withStore } from './common.ts';
+import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { regionsFrom } from './regions-option.ts';
 import { at, out } from './io.ts';
 import { render } from './output.ts';
 import { ProgressReporter } from './progress.ts';
