@@ -58,12 +58,13 @@ const slugOf = (s: string) =>
     .replace(/^-|-$/g, '')
     .slice(0, 63);
 
-const countryName = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+// Made when a FtM file is read, not when the module loads: ICU's region names take a while to load, and `derisk screen` loads this module.
+let countryNames: Intl.DisplayNames | undefined;
 
 /** FtM writes ISO codes in lower case ("cn"); derisk's lists and screener read country names. */
 function countryOf(codes: string[]): string | null {
   for (const c of codes) {
-    const name = /^[a-z]{2}$/i.test(c) ? countryName.of(c.toUpperCase()) : undefined;
+    const name = /^[a-z]{2}$/i.test(c) ? (countryNames ??= new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' })).of(c.toUpperCase()) : undefined;
     if (name) return name;
   }
   return null;
