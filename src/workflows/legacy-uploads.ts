@@ -25,7 +25,12 @@ export interface LegacyMigration {
  * Runs once, at the first start of a server of this version; each file moves in one transaction,
  * so a crash part-way resumes where it stopped.
  */
-export async function migrateLegacyUploads(store: Store, db: AppDb, home: string): Promise<LegacyMigration> {
+export function migrateLegacyUploads(store: Store, db: AppDb, home: string): Promise<LegacyMigration> {
+  // One writer of the store at a time: an ingest or a view rebuild under way finishes first.
+  return store.exclusive((writer) => moveUploads(writer, db, home));
+}
+
+async function moveUploads(store: Store, db: AppDb, home: string): Promise<LegacyMigration> {
   const report: LegacyMigration = { moved: [], dropped: [], overlapping: [] };
   if (await store.one(`SELECT 1 FROM meta WHERE key = 'uploads_scoped'`)) return report;
   const uploadsDir = `${home.replace(/\/+$/, '')}/uploads`;
@@ -39,25 +44,20 @@ export async function migrateLegacyUploads(store: Store, db: AppDb, home: string
       if (r.org_id && !orgs.includes(r.org_id)) orgs.push(r.org_id);
       uploaders.set(r.target, orgs);
     }
-    const writer = await store.connect();
-    try {
-      for (const f of files) {
-        const orgs = f.finished ? (uploaders.get(f.file_id) ?? []) : [];
-        await writer.transaction(async () => {
-          for (const org of orgs) await copyToScope(writer, f.file_id, org);
-          await removeFromShared(writer, f.file_id);
-        });
-        if (orgs.length === 0) report.dropped.push(f.file_id);
-        for (const org of orgs) report.moved.push({ fileId: f.file_id, orgId: org });
-      }
-      const first = new Date(files[0]!.started_at).toISOString();
-      report.overlapping = (await writer.all<{ path: string }>(`SELECT path FROM input_files WHERE records_duplicate > 0 AND started_at > $1::TIMESTAMP ORDER BY path`, [first])).map((r) => r.path);
-      const taxonomy = loadTaxonomy();
-      await refreshAnalytics(writer, 'strong', taxonomy);
-      for (const m of report.moved) await refreshUpload(writer, m.orgId, m.fileId, taxonomy);
-    } finally {
-      writer.close();
+    for (const f of files) {
+      const orgs = f.finished ? (uploaders.get(f.file_id) ?? []) : [];
+      await store.transaction(async () => {
+        for (const org of orgs) await copyToScope(store, f.file_id, org);
+        await removeFromShared(store, f.file_id);
+      });
+      if (orgs.length === 0) report.dropped.push(f.file_id);
+      for (const org of orgs) report.moved.push({ fileId: f.file_id, orgId: org });
     }
+    const first = new Date(files[0]!.started_at).toISOString();
+    report.overlapping = (await store.all<{ path: string }>(`SELECT path FROM input_files WHERE records_duplicate > 0 AND started_at > $1::TIMESTAMP ORDER BY path`, [first])).map((r) => r.path);
+    const taxonomy = loadTaxonomy();
+    await refreshAnalytics(store, 'strong', taxonomy);
+    for (const m of report.moved) await refreshUpload(store, m.orgId, m.fileId, taxonomy);
     for (const m of report.moved) {
       await db.transaction((tx) => appendAudit(tx, { actor: 'migration', orgId: m.orgId, action: 'evidence.scope', target: m.fileId, detail: { from: 'shared base', to: 'the organisation’s own uploads' } }));
     }
