@@ -25,18 +25,27 @@ export interface LegacyMigration {
  * Runs once, at the first start of a server of this version; each file moves in one transaction,
  * so a crash part-way resumes where it stopped.
  */
-export function migrateLegacyUploads(store: Store, db: AppDb, home: string): Promise<LegacyMigration> {
+export async function migrateLegacyUploads(store: Store, db: AppDb, home: string): Promise<LegacyMigration> {
+  if (await scoped(store)) return { moved: [], dropped: [], overlapping: [] };
+  // Nothing to move (a new store): marked without waiting for a writer's turn, which would hold a start up behind an ingest.
+  if ((await legacyUploads(store, home)).length === 0) return moveUploads(store, db, home);
   // One writer of the store at a time: an ingest or a view rebuild under way finishes first.
   return store.exclusive((writer) => moveUploads(writer, db, home));
 }
 
-async function moveUploads(store: Store, db: AppDb, home: string): Promise<LegacyMigration> {
-  const report: LegacyMigration = { moved: [], dropped: [], overlapping: [] };
-  if (await store.one(`SELECT 1 FROM meta WHERE key = 'uploads_scoped'`)) return report;
+const scoped = async (store: Store) => Boolean(await store.one(`SELECT 1 FROM meta WHERE key = 'uploads_scoped'`));
+
+async function legacyUploads(store: Store, home: string) {
   const uploadsDir = `${home.replace(/\/+$/, '')}/uploads`;
-  const files = (await store.all<{ file_id: string; path: string; finished: boolean; started_at: Date }>(`SELECT file_id, path, finished_at IS NOT NULL AS finished, started_at FROM input_files WHERE kind IN ('openalex', 'wos', 'scopus') ORDER BY started_at`)).filter(
+  return (await store.all<{ file_id: string; path: string; finished: boolean; started_at: Date }>(`SELECT file_id, path, finished_at IS NOT NULL AS finished, started_at FROM input_files WHERE kind IN ('openalex', 'wos', 'scopus') ORDER BY started_at`)).filter(
     (f) => dirname(f.path) === uploadsDir && LEGACY_UPLOAD.test(basename(f.path)),
   );
+}
+
+async function moveUploads(store: Store, db: AppDb, home: string): Promise<LegacyMigration> {
+  const report: LegacyMigration = { moved: [], dropped: [], overlapping: [] };
+  if (await scoped(store)) return report;
+  const files = await legacyUploads(store, home);
   if (files.length > 0) {
     const uploaders = new Map<string, string[]>();
     for (const r of await db.query<{ target: string; org_id: string }>(`SELECT target, org_id FROM audit WHERE action = 'evidence.ingest' ORDER BY seq`)) {
