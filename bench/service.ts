@@ -160,7 +160,9 @@ async function phase(port: number, token: string, seconds: number, connections: 
  */
 export async function serveWithToken(home: string, label: string): Promise<{ port: number; token: string; server: ChildProcess }> {
   const port = await freePort();
-  const server = spawn(process.execPath, [new URL('../bin/derisk.js', import.meta.url).pathname, 'serve', '--port', String(port)], { env: { ...process.env, DERISK_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // DERISK_BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (node refuses --cpu-prof in NODE_OPTIONS).
+  const profile = process.env.DERISK_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DERISK_BENCH_CPU_PROF}`] : [];
+  const server = spawn(process.execPath, [...profile, new URL('../bin/derisk.js', import.meta.url).pathname, 'serve', '--port', String(port)], { env: { ...process.env, DERISK_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
   const code = await new Promise<string>((resolve, reject) => {
     let out = '';
     const onData = (chunk: Buffer) => {

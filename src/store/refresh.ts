@@ -20,14 +20,29 @@ export interface WorkTables {
   work_institutions: string;
 }
 
-const SHARED_TABLES: WorkTables = { works: 'works', resolutions: 'resolutions', resolution_institutions: 'resolution_institutions', work_affiliations: 'work_affiliations', work_institutions: 'work_institutions' };
-const naming = (sql: string, tables: WorkTables) => sql.replace(/\{\{(\w+)\}\}/g, (_, name: keyof WorkTables) => tables[name]);
+/** The tables the statement placing patent applicants reads and writes. */
+interface PlaceTables {
+  patent_applicants: string;
+  patent_applicant_places: string;
+}
+
+const SHARED_TABLES: WorkTables & PlaceTables = {
+  works: 'works',
+  resolutions: 'resolutions',
+  resolution_institutions: 'resolution_institutions',
+  work_affiliations: 'work_affiliations',
+  work_institutions: 'work_institutions',
+  patent_applicants: 'patent_applicants',
+  patent_applicant_places: 'patent_applicant_places',
+};
+const naming = <T extends object>(sql: string, tables: T) => sql.replace(/\{\{(\w+)\}\}/g, (_, name: keyof T) => String(tables[name]));
 const REFRESH_TEMPLATES = statements('./refresh.sql');
 const REFRESH = REFRESH_TEMPLATES.map((sql) => naming(sql, SHARED_TABLES));
 
 /** The statements that build work_affiliations and work_institutions, over other tables (an organisation's corrected view). */
 export const workInstitutionStatements = (tables: WorkTables, minTier: Exclude<Tier, 'unresolved'> = 'strong'): { sql: string; params: number[] }[] =>
   REFRESH_TEMPLATES.filter((sql) => sql.includes('{{work_affiliations}}')).map((sql) => ({ sql: naming(sql, tables), params: sql.includes('$1') ? [TIER_RANK[minTier]] : [] }));
+const PLACE_APPLICANTS = REFRESH_TEMPLATES.find((sql) => sql.includes('{{patent_applicant_places}}'))!;
 const UPLOAD_REFRESH = statements('./upload-refresh.sql');
 
 /** Rebuilds works, their fields, work_affiliations and work_institutions from the shared base (never from uploads). */
@@ -52,7 +67,7 @@ export async function refreshUpload(store: Store, orgId: string, fileId: string,
 /**
  * An organisation view's works: those with a string its corrections decide, rebuilt by the shared
  * statements from the view's resolutions, and the shared tables' names over them (every other work
- * as the shared tables have it). Needs the view's resolutions (src/resolve/org-view.ts) and the
+ * as the shared tables have it); so are the places of patent applicants whose names they decide. Needs the view's resolutions (src/resolve/org-view.ts) and the
  * shared analytics; does nothing before the shared base was first refreshed.
  */
 export async function rebuildOrgWorks(store: Store, schema: string): Promise<void> {
@@ -74,4 +89,10 @@ export async function rebuildOrgWorks(store: Store, schema: string): Promise<voi
       SELECT * FROM main.${table} WHERE work_id NOT IN (SELECT work_id FROM ${schema}.corrected_works)
       UNION ALL SELECT * FROM ${schema}.own_${table}`);
   }
+  // Patent applicants whose names the corrections decide are placed again from the view's resolutions.
+  const decided = `(SELECT * FROM main.patent_applicants WHERE name IN (SELECT raw FROM ${schema}.own_resolutions))`;
+  await store.run(naming(PLACE_APPLICANTS, { ...tables, patent_applicants: decided, patent_applicant_places: `${schema}.own_patent_applicant_places` }), [TIER_RANK[minTier]]);
+  await store.run(`CREATE OR REPLACE VIEW ${schema}.patent_applicant_places AS
+    SELECT * FROM main.patent_applicant_places WHERE name NOT IN (SELECT raw FROM ${schema}.own_resolutions)
+    UNION ALL SELECT * FROM ${schema}.own_patent_applicant_places`);
 }

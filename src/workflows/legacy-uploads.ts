@@ -26,12 +26,26 @@ export interface LegacyMigration {
  * so a crash part-way resumes where it stopped.
  */
 export async function migrateLegacyUploads(store: Store, db: AppDb, home: string): Promise<LegacyMigration> {
-  const report: LegacyMigration = { moved: [], dropped: [], overlapping: [] };
-  if (await store.one(`SELECT 1 FROM meta WHERE key = 'uploads_scoped'`)) return report;
+  if (await scoped(store)) return { moved: [], dropped: [], overlapping: [] };
+  // Nothing to move (a new store): marked without waiting for a writer's turn, which would hold a start up behind an ingest.
+  if ((await legacyUploads(store, home)).length === 0) return moveUploads(store, db, home);
+  // One writer of the store at a time: an ingest or a view rebuild under way finishes first.
+  return store.exclusive((writer) => moveUploads(writer, db, home));
+}
+
+const scoped = async (store: Store) => Boolean(await store.one(`SELECT 1 FROM meta WHERE key = 'uploads_scoped'`));
+
+async function legacyUploads(store: Store, home: string) {
   const uploadsDir = `${home.replace(/\/+$/, '')}/uploads`;
-  const files = (await store.all<{ file_id: string; path: string; finished: boolean; started_at: Date }>(`SELECT file_id, path, finished_at IS NOT NULL AS finished, started_at FROM input_files WHERE kind IN ('openalex', 'wos', 'scopus') ORDER BY started_at`)).filter(
+  return (await store.all<{ file_id: string; path: string; finished: boolean; started_at: Date }>(`SELECT file_id, path, finished_at IS NOT NULL AS finished, started_at FROM input_files WHERE kind IN ('openalex', 'wos', 'scopus') ORDER BY started_at`)).filter(
     (f) => dirname(f.path) === uploadsDir && LEGACY_UPLOAD.test(basename(f.path)),
   );
+}
+
+async function moveUploads(store: Store, db: AppDb, home: string): Promise<LegacyMigration> {
+  const report: LegacyMigration = { moved: [], dropped: [], overlapping: [] };
+  if (await scoped(store)) return report;
+  const files = await legacyUploads(store, home);
   if (files.length > 0) {
     const uploaders = new Map<string, string[]>();
     for (const r of await db.query<{ target: string; org_id: string }>(`SELECT target, org_id FROM audit WHERE action = 'evidence.ingest' ORDER BY seq`)) {
@@ -39,25 +53,20 @@ export async function migrateLegacyUploads(store: Store, db: AppDb, home: string
       if (r.org_id && !orgs.includes(r.org_id)) orgs.push(r.org_id);
       uploaders.set(r.target, orgs);
     }
-    const writer = await store.connect();
-    try {
-      for (const f of files) {
-        const orgs = f.finished ? (uploaders.get(f.file_id) ?? []) : [];
-        await writer.transaction(async () => {
-          for (const org of orgs) await copyToScope(writer, f.file_id, org);
-          await removeFromShared(writer, f.file_id);
-        });
-        if (orgs.length === 0) report.dropped.push(f.file_id);
-        for (const org of orgs) report.moved.push({ fileId: f.file_id, orgId: org });
-      }
-      const first = new Date(files[0]!.started_at).toISOString();
-      report.overlapping = (await writer.all<{ path: string }>(`SELECT path FROM input_files WHERE records_duplicate > 0 AND started_at > $1::TIMESTAMP ORDER BY path`, [first])).map((r) => r.path);
-      const taxonomy = loadTaxonomy();
-      await refreshAnalytics(writer, 'strong', taxonomy);
-      for (const m of report.moved) await refreshUpload(writer, m.orgId, m.fileId, taxonomy);
-    } finally {
-      writer.close();
+    for (const f of files) {
+      const orgs = f.finished ? (uploaders.get(f.file_id) ?? []) : [];
+      await store.transaction(async () => {
+        for (const org of orgs) await copyToScope(store, f.file_id, org);
+        await removeFromShared(store, f.file_id);
+      });
+      if (orgs.length === 0) report.dropped.push(f.file_id);
+      for (const org of orgs) report.moved.push({ fileId: f.file_id, orgId: org });
     }
+    const first = new Date(files[0]!.started_at).toISOString();
+    report.overlapping = (await store.all<{ path: string }>(`SELECT path FROM input_files WHERE records_duplicate > 0 AND started_at > $1::TIMESTAMP ORDER BY path`, [first])).map((r) => r.path);
+    const taxonomy = loadTaxonomy();
+    await refreshAnalytics(store, 'strong', taxonomy);
+    for (const m of report.moved) await refreshUpload(store, m.orgId, m.fileId, taxonomy);
     for (const m of report.moved) {
       await db.transaction((tx) => appendAudit(tx, { actor: 'migration', orgId: m.orgId, action: 'evidence.scope', target: m.fileId, detail: { from: 'shared base', to: 'the organisation’s own uploads' } }));
     }

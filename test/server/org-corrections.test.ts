@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { ingestPatents } from '../../src/ingest/patents.ts';
 import { SHARED } from '../../src/ingest/pipeline.ts';
+import { loadRegistry } from '../../src/ingest/registry.ts';
+import { resolvePending } from '../../src/resolve/apply.ts';
+import { AffiliationResolver } from '../../src/resolve/matcher.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
+import { refreshAnalytics } from '../../src/store/refresh.ts';
 import type { Store } from '../../src/store/store.ts';
 import { IngestWorkflow } from '../../src/workflows/ingest.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
@@ -19,6 +24,7 @@ import { watchlist } from '../helpers/watchlist.ts';
 const TSINGHUA = '03cve4549';
 const X = 'Key Laboratory of Machine Perception, Beijing, China';
 const work = (n: number, year: number, affs: string[]) => ({ id: `https://openalex.org/W${n}`, doi: `10.5555/corr.${n}`, publication_year: year, authorships: affs.map((a, i) => ({ author_position: i === 0 ? 'first' : 'middle', raw_affiliation_strings: [a] })) });
+const APPLICANT = 'KEY LAB OF MACHINE PERCEPTION';
 const PASSWORD = 'correct horse battery staple';
 
 let store: Store;
@@ -29,6 +35,10 @@ const tokens: Record<string, string> = {};
 before(async () => {
   home = tempDir();
   store = await landscapeStore(home, [work(10, 2022, [AFF.delft, X]), work(11, 2021, [X, AFF.delft])]);
+  // A patent filed by Delft with an applicant the matcher cannot place (PATSTAT gives no country for it).
+  await ingestPatents(store, 'patstat', writeTemp('patstat.csv', ['appln_id,appln_filing_year,person_name,person_ctry_code,applt_seq_nr,invt_seq_nr,cpc_class_symbol', `700001,2022,Delft University of Technology,NL,1,0,G06N 3/08`, `700001,2022,${APPLICANT},,2,0,G06N 3/08`].join('\n') + '\n'));
+  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
+  await refreshAnalytics(store);
   await saveLists(store, [readWatchlist(watchlist([{ name: 'Institute of Automation', level: 'high' }]))]);
   service = await testService(store, { home });
   for (const org of ['org-a', 'org-b']) {
@@ -100,4 +110,23 @@ test("a later ingest's new spelling of a corrected string is corrected for that 
   const afterB = await evidenceOf('org-b');
   assert.ok(!workIds(afterB.profile).includes('doi:10.5555/corr.12'));
   assert.deepEqual(afterB.copubsObserved, beforeB.copubsObserved);
+});
+
+test("a correction places a patent applicant for that organisation's patent indicators only", async () => {
+  const patents = async (org: string) => ({
+    copatents: await get(org, '/api/indicators/copatents?regions=EU27AC,CN'),
+    applicants: await get(org, '/api/indicators/applicants?regions=EU27AC,CN'),
+  });
+  const beforeA = await patents('org-a');
+  const beforeB = await patents('org-b');
+  assert.deepEqual(beforeA, beforeB);
+  assert.deepEqual(beforeA.copatents.rows, [], 'the applicant is placed nowhere: no co-patent with China');
+
+  const made = await post('org-a', '/api/match/corrections', { string: 'Key Lab of Machine Perception', verdict: 'is', ror: TSINGHUA, reason: 'the lab is at Tsinghua (its web page)' });
+  assert.equal(made.statusCode, 201, made.body);
+
+  const afterA = await patents('org-a');
+  assert.deepEqual(afterA.copatents.rows, [{ year: 2022, copatents: 1 }], "org-a's co-patents count the applicant in China");
+  assert.ok(JSON.stringify(afterA.applicants.rows).includes('Tsinghua University'), JSON.stringify(afterA.applicants.rows));
+  assert.deepEqual(await patents('org-b'), beforeB, "org-a's correction changes nothing org-b reads");
 });

@@ -5,15 +5,16 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { migrate } from '../../src/appdb/migrate.ts';
-import { ingestWorks } from '../../src/ingest/pipeline.ts';
+import { ingestWorks, SHARED } from '../../src/ingest/pipeline.ts';
 import { loadRegistry } from '../../src/ingest/registry.ts';
 import { resolvePending } from '../../src/resolve/apply.ts';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
 import { appendAudit } from '../../src/service/audit.ts';
 import { refreshAnalytics } from '../../src/store/refresh.ts';
 import type { Store } from '../../src/store/store.ts';
-import { migrateLegacyUploads } from '../../src/workflows/legacy-uploads.ts';
-import { tempDir } from '../helpers/fixtures.ts';
+import { IngestWorkflow } from '../../src/workflows/ingest.ts';
+import { migrateLegacyUploads, type LegacyMigration } from '../../src/workflows/legacy-uploads.ts';
+import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 
 const works = (from: number, n: number) =>
@@ -73,6 +74,36 @@ test('uploads a store of an earlier version kept in the shared base move to the 
     const again = await migrateLegacyUploads(store, db, home);
     assert.deepEqual(again, { moved: [], dropped: [], overlapping: [] }, 'it runs once');
   } finally {
+    await db.close();
+    store.close();
+  }
+});
+
+test('the move takes its turn as a writer of the store: an ingest under way when the server starts finishes, and so does the move', async () => {
+  const home = tempDir();
+  const store = await landscapeStore(home);
+  const db = await EmbeddedDb.open(join(home, 'app.duckdb'));
+  const workflow = new IngestWorkflow(store, { quarantineDir: join(home, 'q-ingest') });
+  try {
+    await migrate(db);
+    const before = await count(store, 'works');
+    const legacy = await legacyUpload(store, home, works(300, 2));
+    await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
+    await refreshAnalytics(store);
+    await db.transaction((tx) => appendAudit(tx, { actor: 'analyst@org-b', orgId: 'org-b', action: 'evidence.ingest', target: legacy, detail: {} }));
+    // An administrator's ingest (the console beside the server) rebuilds the shared analytics when the move starts, as the move does.
+    let moving: Promise<LegacyMigration> | null = null;
+    const outcome = await workflow.run({ scope: SHARED, kind: 'openalex', files: [{ path: writeTemp('shared.jsonl', works(400, 3)) }] }, (e) => {
+      if (e.type === 'stage' && e.stage === 'refresh') moving = migrateLegacyUploads(store, db, home);
+    });
+    assert.equal(outcome.files[0]!.kept, 3);
+    assert.ok(moving, 'the move started while the ingest was under way');
+    const report = await (moving as Promise<LegacyMigration>);
+    assert.deepEqual(report.moved, [{ fileId: legacy, orgId: 'org-b' }]);
+    assert.equal(await count(store, 'works'), before + 3, 'the shared base holds what the ingest brought, not the legacy upload');
+    assert.equal(await count(store, "upload_works WHERE scope = 'org-b'"), 2, 'org-b has its legacy upload');
+  } finally {
+    await workflow.close();
     await db.close();
     store.close();
   }
