@@ -234,7 +234,12 @@ export interface ObservationSources {
   resolver: { institution(id: string): { types: string[]; countryCode: string | null } | undefined };
 }
 
-function screenParty(sources: Pick<ObservationSources, 'screener' | 'resolver'>, role: string, name: string | null, ror: string | null, description: string | null = null): PartyScreen {
+/** A ROR id written where a name goes ("https://ror.org/03cve4549", "03cve4549"), as `derisk screen` takes it. */
+const ROR_ID_AS_NAME = /^(?:https?:\/\/ror\.org\/)?(0[a-hj-km-np-tv-z0-9]{6}\d{2})$/i;
+
+function screenParty(sources: Pick<ObservationSources, 'screener' | 'resolver'>, role: string, written: string | null, givenRor: string | null, description: string | null = null): PartyScreen {
+  const idAsName = givenRor ? null : (ROR_ID_AS_NAME.exec(written?.trim() ?? '')?.[1]?.toLowerCase() ?? null);
+  const [name, ror] = idAsName ? [null, idAsName] : [written, givenRor];
   if (!name && !ror) return { role, query: null, description, identified: false, why: `not named yet${description ? ` ("${description}")` : ''}: identify the partner`, rorId: null, countryCode: null, rorTypes: [], hits: [], similar: [] };
   const r = ror ? sources.screener.screenRor(ror) : sources.screener.screen(name!);
   const exact = r.institutions.find((i) => i.tier === 'exact');
@@ -516,17 +521,32 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
   if (forum) notes['standards.forum_kind'] = `${forum.name}: ${forum.note}`;
   const requests: Record<string, string> = {};
   const institutes = partnerParties.filter((p) => (p.listedParts ?? []).length > 0);
-  if (institutes.length > 0) {
-    const ask = `identify the institute: ${institutes
-      .map(
-        (p) =>
-          `${p.query} is not listed itself, but its institutes ${p
-            .listedParts!.slice(0, 5)
-            .map((x) => x.name)
-            .join(', ')}${p.listedParts!.length > 5 ? ', …' : ''} are`,
-      )
-      .join('; ')}${partnerParties.some((p) => !p.identified && !p.listedParts) ? `; ${REQUESTS['partners.identified']}` : ''}`;
+  // A partner the registry marks as related to a listed institution (a military university's hospital): the tie is what to establish.
+  const tied = partnerParties.filter((p) => (p.related ?? []).length > 0);
+  const asks = [
+    ...(institutes.length > 0
+      ? [
+          `identify the institute: ${institutes
+            .map(
+              (p) =>
+                `${p.query} is not listed itself, but its institutes ${p
+                  .listedParts!.slice(0, 5)
+                  .map((x) => x.name)
+                  .join(', ')}${p.listedParts!.length > 5 ? ', …' : ''} are`,
+            )
+            .join('; ')}`,
+        ]
+      : []),
+    ...tied.map(
+      (p) =>
+        `establish the tie: ${p.query} is on no loaded list itself, but the ROR registry marks it as related to ${p
+          .related!.map((x) => `${x.name} (ROR ${x.rorId}), listed on ${[...new Set(x.listings.map((l) => `${l.listName} as ${l.entry} (${l.level})`))].join('; ')}`)
+          .join(' and ')}: establish whether ${p.query} is governed, funded or staffed by ${p.related!.map((x) => x.name).join(' or ')} (an affiliated or teaching hospital, joint appointments), and whether that institution or its staff take part in the project or receive its results`,
+    ),
+  ];
+  if (asks.length > 0) {
+    const ask = `${asks.join('; ')}${partnerParties.some((p) => !p.identified && !p.listedParts && !p.related) ? `; ${REQUESTS['partners.identified']}` : ''}`;
     for (const k of ['partners.identified', 'partners.max_level', 'partners.listed', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level']) requests[k] = ask;
   }
-  return { facts, notes, parties: obs.parties, ...(institutes.length > 0 ? { requests } : {}) };
+  return { facts, notes, parties: obs.parties, ...(asks.length > 0 ? { requests } : {}) };
 }

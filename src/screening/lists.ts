@@ -219,6 +219,29 @@ function readMispGalaxy(file: string, spec: CatalogueList): Omit<RiskList, 'prov
   return { id: spec.id, entries };
 }
 
+const LEGAL_FORM_FIRST = /^(?:(?:co|ltd|inc|limited|llc|plc|corp)\.?\s*)+(?:[()].*)?$/i;
+
+/**
+ * The subsidiaries a list's notes name with the entry ("Listed together with subsidiaries: BGI
+ * Americas Corporation, BGI Genomics Co., Ltd. (BGI), Complete Genomics, Inc., and …", as the DoD's
+ * 1260H list writes them): each a name of a listed subsidiary. A comma before a legal form ("Co.,
+ * Ltd.", ", Inc.") is inside a name; a name cut short by the source ("…"), or a lone word outside
+ * brackets (a fragment of a name the source wrote without its comma), is left out.
+ */
+export function notedSubsidiaries(notes: unknown): EntryName[] {
+  const m = typeof notes === 'string' ? /Listed together with subsidiaries:\s*([^|]*)/.exec(notes) : null;
+  if (!m) return [];
+  const names: string[] = [];
+  for (const piece of m[1]!
+    .trim()
+    .replace(/\.$/, '')
+    .split(/,\s+(?:and\s+)?/)) {
+    if (names.length > 0 && LEGAL_FORM_FIRST.test(piece)) names[names.length - 1] += `, ${piece}`;
+    else names.push(piece);
+  }
+  return names.filter((n) => /\S\s+\S/.test(n) && !/\.\.\.|…/.test(n)).flatMap((n) => splitBracketed(n).map((x) => ({ value: x.value, kind: 'subsidiary' as const })));
+}
+
 /** A per-list file of phagehunter/nsfreg (U.S. restricted-party lists). */
 function readNsfreg(file: string, spec: CatalogueList): Omit<RiskList, 'provenance' | 'version' | 'file' | 'levelRationale'> {
   const doc = parseJson(file) as Json;
@@ -230,7 +253,7 @@ function readNsfreg(file: string, spec: CatalogueList): Omit<RiskList, 'provenan
     return {
       id: slug(names[0]!.value),
       name: names[0]!.value,
-      names: dedupeNames([...names, ...aliasNames(e.aliases ?? [])]),
+      names: dedupeNames([...names, ...aliasNames(e.aliases ?? []), ...notedSubsidiaries(e.notes)]),
       country: typeof e.country === 'string' ? e.country : (spec.default_country ?? null),
       category: typeof e.notes === 'string' && /Table 2/.test(e.notes) ? 'talent programme' : null,
       level: level(LIST_CATALOGUE, `list ${spec.id}`, spec.level),

@@ -46,11 +46,11 @@ const GENERIC = new Set(['university', 'institute', 'academy', 'college', 'schoo
 /**
  * A name that names nothing by itself: only legal forms and generic words ("Research Institute"),
  * or (given a test for places) one city or country. Extraction artefacts such as the alias "Beijing Co., Ltd." or
- * "Limited" must not make every Beijing address a hit.
+ * "Limited", or "Hong Kong" split from "AccoTest Technology Co., Ltd. (Hong Kong)", must not make every such address a hit.
  */
 export function isNondistinctive(tokens: string[], isPlace: (word: string) => boolean = () => false): boolean {
   if (tokens.length === 0 || tokens.every((t) => LEGAL_FORM.has(t) || GENERIC.has(t))) return true;
-  return tokens.length === 1 && isPlace(tokens[0]!);
+  return isPlace(tokens.join(' '));
 }
 
 /** At most this many abbreviations with several readings are tried in one name (2^3 readings). */

@@ -145,10 +145,13 @@ export interface EntryLink {
 
 /** A withdrawn or inactive registry record whose successor is screened in its place. */
 /** The country written in the string (gazetteer), and the one to narrow slips by: written, or else the registry matcher's guess. */
-type StringCountry = { written: string | null; country: string | null };
+/** `beside`: the registry institutions the string names (a listed name of common words beside them only abroad is their own unit). */
+type StringCountry = { written: string | null; country: string | null; beside?: ScreenResult['institutions'] };
 
 type Predecessor = { rorId: string; name: string; status: string };
 
+/** A word at least this many registry names use is a common word ("computing": 97, "huawei": 3, "graphene": 1). */
+const COMMON_WORD = 20;
 const MATCH_RANK: Record<MatchKind, number> = { exact: 5, alias: 4, translated: 4, registry: 3, fuzzy: 2 };
 const ORGANISATION_SUFFIX = /(大学|学院|研究院|研究所|公司|集团|中心|实验室|科学院|工程院)$/;
 const UNIT_SUFFIX = /^(.{0,12}?)(学院|系|研究所|实验室|重点实验室|研究中心|中心|研究院|分院|医院)$/;
@@ -342,14 +345,15 @@ export class Screener {
     const written = this.resolver?.gazetteer.detect(text).countryCode ?? null;
     const country = written ?? institutions.find((m) => m.primary)?.countryCode ?? null;
     const parts = segments(text);
+    const beside = institutions.map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier }));
     this.readHits(text, true, { written, country }, hits, namesakes);
     for (const n of this.wholeOnly.get(screenKey(text)) ?? []) if (!this.namesake(n, screenKey(text), written)) this.addNameHit(n, text, 'exact', 1, hits);
     // When the whole string is a listed name, an organisation named in one of its parts is the
     // listed parent of that unit ("Academy of Military Medical Sciences, Field Blood Transfusion
     // Institution"): shown as inherited through the unit.
     const unit = [...hits.values()].find((h) => !h.inherited)?.entry ?? null;
-    if (parts.length > 1) for (const part of parts) this.readHits(part, false, { written, country }, hits, namesakes, unit);
-    this.neighbourHits(text, parts, { written, country }, hits, namesakes);
+    if (parts.length > 1) for (const part of parts) this.readHits(part, false, { written, country, beside }, hits, namesakes, unit);
+    this.neighbourHits(text, parts, { written, country, beside }, hits, namesakes);
     for (const part of parts.length > 1 ? [text, ...parts] : [text]) {
       this.companyUnitHits(part, written, hits, namesakes);
       this.writtenFormHits(part, part === text, written, hits, namesakes);
@@ -588,9 +592,31 @@ export class Screener {
     if (!own) return null;
     // A place the listed name itself names is no other country: "Cambricon (Hong Kong) Co., Ltd."
     // is listed in China, and "Man." in "Shanghai Aerospace Equip. Man." is not the Isle of Man.
-    if (country) return country === own || this.countriesNamedIn(n.name.value).has(country) ? null : { why: `same name, but the string is in ${country} and the listed entry in ${own}`, placed: { listed: own, written: country } };
+    // Nor is one another name of the entry names: "AccoTest Technology Co., Ltd. (Hong Kong)" is listed as in China.
+    if (country) return country === own || n.entry.names.some((x) => this.countriesNamedIn(x.value).has(country)) ? null : { why: `same name, but the string is in ${country} and the listed entry in ${own}`, placed: { listed: own, written: country } };
     const abroad = [...(this.countriesByName.get(key) ?? [])].filter((c) => c !== own);
     return abroad.length > 0 ? { why: `the string names no country, and the registry also knows "${n.name.value}" in ${abroad.join(', ')}`, countries: { name: n.name.value, listed: own, elsewhere: abroad } } : null;
+  }
+
+  /**
+   * A listed name made of words many registry institutions use ("Institute of Computing Technology")
+   * that is only one part of a string naming registry institutions in another country, and none in
+   * the entry's ("Inst Comp Technol, TU Wien"), is that institution's own institute: a namesake
+   * placed where the registry places the string. A name with a rarer word ("Huawei", "Harbin") or a
+   * place in it stays the listed entity wherever it is written.
+   */
+  private besideAbroad(n: IndexedName, part: string, country: StringCountry): NamesakeWhy | null {
+    const own = this.entryCountry.get(n.entry);
+    const beside = country.beside ?? [];
+    if (country.written || !own || beside.length === 0 || beside.some((i) => i.countryCode === own)) return null;
+    const isPlace = (w: string) => this.resolver?.gazetteer.isPlace(w) ?? false;
+    if (!n.tokens.every((t) => !isPlace(t) && (this.wordCounts.get(t) ?? 0) >= COMMON_WORD)) return null;
+    const at = beside.find((i) => i.countryCode !== null);
+    if (!at?.countryCode) return null;
+    return {
+      why: `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${n.name.value}", words each used by ${COMMON_WORD} or more registry institutions, and the string names ${at.name} (${countryName(at.countryCode)}, ROR ${at.rorId}), no institution in ${countryName(own)}, where the entry is listed: read as that institution's own unit`,
+      placed: { listed: own, written: at.countryCode },
+    };
   }
 
   private readonly namedCountries = new Map<string, Set<string>>();
@@ -667,7 +693,7 @@ export class Screener {
     const note = how + (reading ? readingNote(part, reading.read) : '');
     for (const n of this.byKey.get(key) ?? []) {
       if ((n.name.kind === 'subsidiary' || (unit && n.acronym)) && !whole) continue;
-      const other = this.namesake(n, key, country.written);
+      const other = (whole ? null : this.besideAbroad(n, part, country)) ?? this.namesake(n, key, country.written);
       if (other) {
         if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: other.why, ...placing(other) });
         continue;
@@ -806,16 +832,19 @@ export class Screener {
       const tokens = reading.tokens;
       for (let k = tokens.length - 1; k >= 1; k--) {
         const tail = tokens.slice(k);
-        while (tail.length > 1 && isPlace(tail[tail.length - 1]!)) tail.pop();
+        const places: string[] = [];
+        while (tail.length > 1 && isPlace(tail[tail.length - 1]!)) places.unshift(tail.pop()!);
         if (!this.units.unitWords.has(tail[tail.length - 1]!) || tail.some((w) => this.units.otherWords.has(w))) continue;
         const key = tokens.slice(0, k).join(' ');
         const found = (this.byKey.get(key) ?? []).filter((n) => this.opensUnit(n));
+        // The place after the unit's words places the unit ("… Studio Paris").
+        const at = written ?? (places.length > 0 ? (this.resolver?.gazetteer.detect(places.join(' ')).countryCode ?? null) : null);
         for (const n of found) {
-          const abroad = this.abroad(n, written);
-          const other = abroad ? null : this.namesake(n, key, written);
+          const abroad = this.abroad(n, at);
+          const other = abroad ? this.commonBrandAbroad(n, part, at!) : this.namesake(n, key, written);
           if (other) {
             if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name))
-              namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after the name "${n.name.value}", but ${other.why}`, ...placing(other) });
+              namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: abroad ? other.why : `"${part}" names a unit after the name "${n.name.value}", but ${other.why}`, ...placing(other) });
             continue;
           }
           const what = n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'short' ? 'short name' : 'listed alias';
@@ -963,6 +992,21 @@ export class Screener {
     const own = this.entryCountry.get(n.entry);
     if (!written || !own || written === own || this.countriesNamedIn(n.name.value).has(written)) return '';
     return `; the string places it in ${written} (${countryName(written)}), the listed company in ${own}: a unit or subsidiary abroad is still the listed group`;
+  }
+
+  /**
+   * A unit abroad named after a company whose name is only places and common words ("China Mobile
+   * Games Studio Paris") may be any company of that name there, not the listed group's unit, as
+   * "Huawei Paris Research Center" is: a namesake the string places abroad (ambiguous, never a clearance).
+   */
+  private commonBrandAbroad(n: IndexedName, part: string, written: string): NamesakeWhy | null {
+    const isPlace = (w: string) => this.resolver?.gazetteer.isPlace(w) ?? false;
+    if (!n.tokens.every((t) => isPlace(t) || (this.wordCounts.get(t) ?? 0) >= COMMON_WORD)) return null;
+    const own = this.entryCountry.get(n.entry)!;
+    return {
+      why: `"${part}" names a unit after "${n.name.value}", a name of places and common words only that any company may bear, and the string places it in ${countryName(written)}, the listed company in ${countryName(own)}`,
+      placed: { listed: own, written },
+    };
   }
 
   /** Whether an entry's name may open a unit's name: a company's, of two words or more, or curated with its source. */

@@ -125,5 +125,20 @@ test('a partner the ROR registry marks as related to a listed university is neve
     assert.notEqual(result.overall, 'green', JSON.stringify(partner));
     assert.match(JSON.stringify(result), /related to Harbin Institute of Technology \(01yqg2h08\) in the ROR registry/);
     assert.ok(!result.criteria.some((r) => r.status === 'holds' && /on my-watchlist/.test(r.evidence.map((e) => e.note ?? '').join(' '))), 'counted as a listing');
+    // What the officer is asked names the tie: which listed institution, which relation, what to establish.
+    const asked = result.criteria.flatMap((r) => r.requests).join(' | ');
+    assert.match(asked, /establish the tie: (Heilongjiang Teaching Hospital|05x9y8z76) is on no loaded list itself, but the ROR registry marks it as related to Harbin Institute of Technology \(ROR 01yqg2h08\), listed on Our office watchlist as Harbin Institute of Technology \(high\)/, asked);
+    assert.match(asked, /whether .* is governed, funded or staffed by Harbin Institute of Technology/, asked);
+    assert.doesNotMatch(asked, /identify the partner: its registered name or ROR id/, asked);
   }
+});
+
+// A ROR id written where the name goes is the registry institution, as `derisk screen` reads it.
+test('a partner given as a ROR id in its name is identified by the registry, listed or not', async () => {
+  for (const name of ['03cve4549', 'https://ror.org/03cve4549']) {
+    const { id } = await cases.create(actor, { ...GREEN, title: `ROR id as name ${name}`, partners: [GREEN.partners[0], { name, role: 'partner' }] });
+    assert.equal((await cases.assess(actor, id, '2026-11-22')).result.overall, 'green', name);
+  }
+  await assertYellowOrWorse('listed ROR id as name', ROLES.partner('https://ror.org/01yqg2h08'), ENTRIES.high, 'high');
+  await assertYellowOrWorse('listed ROR id as funder', ROLES.funder('01yqg2h08'), ENTRIES.high, 'high');
 });

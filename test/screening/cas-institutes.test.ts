@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
+import { readCaseDocument } from '../../src/assessment/case.ts';
+import { screenParties } from '../../src/assessment/evidence.ts';
 import { buildScreeningContext, type ScreeningContext } from '../../src/screening/context.ts';
 import { loadListCatalogue, readCatalogueList } from '../../src/screening/lists.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -188,4 +191,45 @@ test('invariant: an exact listed name is a hit, and a case with it as partner is
     }
   }
   assert.deepEqual({ missed, green }, { missed: [], green: [] });
+});
+
+// The example cases say, in their opening comment, which parties the mirror's lists name and the
+// verdict that follows; "open-basic-research" once called Tsinghua (on ASPI's tracker) "not on any loaded list".
+test('every example case says truly which of its parties screen listed, and its verdict', async () => {
+  const dir = new URL('../../examples/cases/', import.meta.url).pathname;
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    const claimed = /^# Listed with the mirror's lists \(parties that screen listed\): (.+)$/m.exec(text)?.[1];
+    const verdict = /^# Verdict with the mirror's lists and no co-publication data: ([a-z-]+)$/m.exec(text)?.[1];
+    assert.ok(claimed && verdict, `${f}: states which parties are listed and its verdict`);
+    const c = assessor.validate(readCaseDocument(join(dir, f)));
+    const listed = [
+      ...new Set(
+        screenParties(c, ctx)
+          .filter((p) => p.hits.length > 0)
+          .map((p) => p.query),
+      ),
+    ];
+    assert.deepEqual(listed.length > 0 ? listed : ['none'], claimed.split(' | '), f);
+    assert.doesNotMatch(text, /not on any (loaded )?list/, f);
+    assert.equal((await assessor.run(c, '2026-11-22')).overall, verdict, f);
+  }
+});
+
+test('a partner given as a ROR id in its name is assessed as that registry institution, as `derisk screen` reads it', async () => {
+  const byName = await assessor.run(caseWith('Tsinghua University'), '2026-11-30');
+  for (const written of ['https://ror.org/03cve4549', '03cve4549']) {
+    const a = await assessor.run(caseWith(written), '2026-11-30');
+    assert.equal(a.overall, byName.overall, written);
+    assert.ok(!a.criteria.some((r) => r.requests.some((q) => /identify the partner/.test(q))), `${written}: ${JSON.stringify(a.criteria.flatMap((r) => r.requests))}`);
+  }
+});
+
+test('a hospital related to a listed military university asks about that tie by name, not "identify the partner"', async () => {
+  const a = await assessor.run(caseWith('Changhai Hospital'), '2026-11-30');
+  assert.notEqual(a.overall, 'green');
+  const asked = a.criteria.flatMap((r) => r.requests).join(' | ');
+  assert.match(asked, /establish the tie: Changhai Hospital is on no loaded list itself, but the ROR registry marks it as related to Second Military Medical University \(ROR 04tavpn47\), listed on ASPI China Defence Universities Tracker as Navy Medical University \(very-high\)/, asked);
+  assert.match(asked, /whether Changhai Hospital is governed, funded or staffed by Second Military Medical University/, asked);
+  assert.doesNotMatch(asked, /identify the partner: its registered name or ROR id/, asked);
 });

@@ -136,3 +136,20 @@ test('the shipped list catalogue passes its schema; each defect is refused namin
     { numRuns: 60, seed: 20261130 },
   );
 });
+
+test('the subsidiaries a 1260H note lists are read as names, commas inside legal forms kept, fragments left out', async () => {
+  const { notedSubsidiaries } = await import('../../src/screening/lists.ts');
+  const names = notedSubsidiaries('Listed together with subsidiaries: BGI Americas Corporation, BGI Genomics Co., Ltd. (BGI), Complete Genomics, Inc., and STomics Americas, Ltd. | other text');
+  assert.deepEqual(
+    names.map((n) => [n.value, n.kind]),
+    [
+      ['BGI Americas Corporation', 'subsidiary'],
+      ['BGI Genomics Co., Ltd.', 'subsidiary'],
+      ['BGI', 'subsidiary'],
+      ['Complete Genomics, Inc.', 'subsidiary'],
+      ['STomics Americas, Ltd', 'subsidiary'],
+    ],
+  );
+  assert.deepEqual(notedSubsidiaries('Listed together with subsidiaries: SMIC Holdings Limited, Americas.'), [{ value: 'SMIC Holdings Limited', kind: 'subsidiary' }]);
+  assert.deepEqual(notedSubsidiaries('no such note'), []);
+});

@@ -76,3 +76,75 @@ test('a place written before a listed alias that puts it in another country is a
   assert.equal(r.state, 'not-listed', r.headline);
   assert.match(r.headline, /Shanghai Institute of Technical Physics \(China, ROR 02txedb84\)/);
 });
+
+// A listed alias of common words found as one part of a string that the registry places elsewhere
+// ("…, TU Wien") was read as the CAS institute; written beside the Academy it still is.
+test('a listed institute name of common words beside a registry institution abroad is that institution’s own institute', async () => {
+  const screener = await realScreener();
+  for (const [q, ror] of [
+    ['Institute of Computing Technology, Vienna University of Technology', '04d836q62'],
+    ['Inst Comp Technol, TU Wien', '04d836q62'],
+    ['Institute of Applied Physics, University of Bern', '02k7v4d05'],
+  ] as const) {
+    const r = screener.screen(q);
+    assert.equal(r.state, 'not-listed', `${q}: ${r.headline}`);
+    assert.deepEqual(r.hits, [], q);
+    assert.ok(
+      r.institutions.some((i) => i.rorId === ror),
+      JSON.stringify(r.institutions),
+    );
+    assert.match(r.headline, /namesake elsewhere/, q);
+    assert.ok(
+      r.similar.some((s) => /common|words each used/.test(s.why) && s.placed),
+      JSON.stringify(r.similar),
+    );
+  }
+  const cas = screener.screen('Inst Comp Technol, Chinese Acad Sci, Beijing');
+  assert.equal(cas.state, 'listed', cas.headline);
+  assert.ok(cas.hits.some((h) => /Institute of Computing Technology/.test(h.entry)));
+  // A distinctive listed name stays listed beside a European university.
+  assert.equal(screener.screen('Harbin Institute of Technology, TU Wien').state, 'listed');
+  assert.equal(screener.screen('Huawei Technologies, Technical University of Munich').state, 'listed');
+});
+
+test('a place split from a listed name is no alias; a listed group’s brand in Hong Kong is a question about its subsidiary', async () => {
+  const screener = await realScreener();
+  const hk = screener.screen('Huawei Technologies (Hong Kong)');
+  assert.ok(!hk.hits.some((h) => h.matchedName === 'Hong Kong'), hk.hits.map((h) => h.entry).join('; '));
+  assert.equal(hk.state, 'ambiguous', hk.headline);
+  assert.ok(
+    hk.choices.some((c) => c.listed && /^Huawei Technologies Co/.test(c.label)),
+    JSON.stringify(hk.choices),
+  );
+  assert.match(hk.headline, /Hong Kong.*subsidiary/);
+  // The entry whose name the place was split from is still found where its listing places it.
+  const acco = screener.screen('AccoTest Technology Co., Ltd. (Hong Kong)');
+  assert.equal(acco.state, 'listed', acco.headline);
+});
+
+test('a subsidiary the list names in its notes is the listed group ("BGI Americas" is BGI Group, not the Beijing Graphene Institute)', async () => {
+  const screener = await realScreener();
+  for (const q of ['BGI Americas', 'BGI Genomics', 'Complete Genomics']) {
+    const r = screener.screen(q);
+    assert.equal(r.state, 'listed', `${q}: ${r.headline}`);
+    assert.ok(
+      r.hits.some((h) => h.entry === 'BGI Group' && h.list === 'us-dow-1260h' && h.inherited?.relation === 'part'),
+      `${q}: ${r.hits.map((h) => h.entry).join('; ')}`,
+    );
+    assert.ok(!r.hits.some((h) => /Graphene/.test(h.entry)), `${q}: ${r.hits.map((h) => h.entry).join('; ')}`);
+  }
+});
+
+test('a unit abroad named after a company of common words only is a question, not the listed group', async () => {
+  const screener = await realScreener();
+  const r = screener.screen('China Mobile Games Studio Paris');
+  assert.equal(r.state, 'ambiguous', r.headline);
+  assert.deepEqual(r.hits, []);
+  assert.match(r.headline, /France/);
+  assert.ok(
+    r.similar.some((s) => /common words/.test(s.why)),
+    JSON.stringify(r.similar),
+  );
+  assert.equal(screener.screen('China Mobile Research Institute').state, 'listed');
+  assert.equal(screener.screen('Huawei Paris Research Center, Paris, France').state, 'listed');
+});
