@@ -2,7 +2,7 @@ import { foldText, hasCjk, nameTokens, segments } from '../resolve/normalize.ts'
 import type { AffiliationResolver, InstitutionMatch } from '../resolve/matcher.ts';
 import type { EntryName, Level, RiskEntry, RiskList } from './lists.ts';
 import { LEVELS, loadListCatalogue } from './lists.ts';
-import { cjkKey, fuzzyScore, isAcronym, isNondistinctive, overlap, readingNote, screenKey, screenReadings, screenTokens, type Reading } from './names.ts';
+import { cjkKey, fuzzyScore, isAcronym, isNondistinctive, overlap, readingNote, screenKey, screenReadings, screenTokens, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { DERIVED, loadAliases, type UnitRule } from './aliases.ts';
 import { ValidationError } from '../errors.ts';
 
@@ -329,7 +329,7 @@ export class Screener {
     if (text === '') throw new ScreenError('empty name: give a name or a ROR id to screen');
     const hits = new Map<string, Hit>();
     const namesakes: Similar[] = [];
-    const resolution = this.resolver?.resolve(text);
+    const resolution = this.resolve(text);
     // A registry name the whole string is, held by one institution, is that institution even when
     // its words are generic ("European Research Council"): the matcher only doubts such a name inside an address.
     const institutions = (resolution?.institutions ?? [])
@@ -382,6 +382,19 @@ export class Screener {
       options.nearest === false ? [] : parts.length > 1 ? parts : [text],
       guesses,
     );
+  }
+
+  /**
+   * What the registry makes of the string; a Chinese name in traditional characters the registry
+   * does not hold (中國科學院計算技術研究所) is read again written simplified, as ROR records write Chinese names.
+   */
+  private resolve(text: string): ReturnType<AffiliationResolver['resolve']> | undefined {
+    const resolution = this.resolver?.resolve(text);
+    const simplified = hasCjk(text) ? toSimplified(text) : text;
+    if (!this.resolver || simplified === text || resolution?.institutions.some((m) => m.tier === 'exact')) return resolution;
+    const again = this.resolver.resolve(simplified);
+    if (!again.institutions.some((m) => m.tier === 'exact')) return resolution;
+    return { ...again, institutions: again.institutions.map((m) => ({ ...m, evidence: `${m.evidence}; "${text}" read in simplified characters as "${simplified}" (${TRADITIONAL_FILE})` })) };
   }
 
   /** The answer: every entry of the organisations hit, the state, the headline and the nearest names not taken. */

@@ -59,3 +59,41 @@ test('the new abbreviations join nothing new in the real Web of Science export b
   assert.deepEqual([...new Set(hit.flatMap(({ r }) => r.organisations.map((o) => o.name)))].sort(), ['Academy of Military Science', 'Air Force Medical University']);
   assert.ok(hit.every(({ a }) => /Peoples R China/.test(a)));
 });
+
+test('Chinese short names, former names and traditional characters find the listed entity', async () => {
+  assert.deepEqual(
+    await missed([
+      ['中科院长春光机所', /^Chinese Academy of Sciences Changchun Institute of Optics/],
+      ['長春光機所', /^Chinese Academy of Sciences Changchun Institute of Optics/],
+      ['国防科学技术大学', /^National University of Defense Technology$/],
+      ['國防科學技術大學', /^National University of Defense Technology$/],
+      ['腾讯', /^Tencent Holdings Limited$/],
+      ['騰訊', /^Tencent Holdings Limited$/],
+      ['中芯国际', /^Semiconductor Manufacturing International Corporation$/i],
+      ['中芯國際', /^Semiconductor Manufacturing International Corporation$/i],
+      // A CAS institute the registry knows in simplified characters only.
+      ['中國科學院計算技術研究所', /Institute of Computing Technology/],
+      ['中國科學院長春光學精密機械與物理研究所', /^Chinese Academy of Sciences Changchun Institute of Optics/],
+    ]),
+    [],
+  );
+});
+
+test('a research unit of a listed company is that company, reached through the unit; the guards hold', async () => {
+  const screener = await realScreener();
+  for (const [q, entry] of [
+    ['Tencent AI Lab', /^Tencent Holdings Limited$/],
+    ['Alibaba DAMO Academy', /^Alibaba Group Holding Limited$/],
+    ['Baidu Research', /^Baidu, Inc\.$/],
+    ["Huawei Noah's Ark Lab", /^Huawei/],
+    ['Baidu Research, Sunnyvale, CA, USA', /^Baidu, Inc\.$/],
+  ] as const) {
+    const r = screener.screen(q);
+    assert.ok(finds(r, entry), `${q}: ${r.state}: ${r.headline}`);
+    assert.ok(
+      r.hits.some((h) => entry.test(h.entry) && h.inherited?.relation === 'company-unit'),
+      `${q}: ${r.hits.map((h) => h.evidence).join(' | ')}`,
+    );
+  }
+  for (const q of ['Alibaba Street Community Center', 'Baidu University', 'Tencent, Hanoi, Vietnam']) assert.deepEqual(entries(screener.screen(q)), [], q);
+});
