@@ -4,9 +4,10 @@ import type { EntryName, Level, RiskEntry, RiskList } from './lists.ts';
 import { LEVELS, loadListCatalogue } from './lists.ts';
 import { cjkKey, fuzzyScore, isAcronym, isNondistinctive, overlap, readingNote, screenKey, screenReadings, screenTokens, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { DERIVED, loadAliases, type UnitRule } from './aliases.ts';
+import { tickerOf, TICKERS_FILE } from './tickers.ts';
 import { ValidationError } from '../errors.ts';
 
-export type MatchKind = 'exact' | 'alias' | 'translated' | 'registry' | 'fuzzy';
+export type MatchKind = 'exact' | 'alias' | 'translated' | 'ticker' | 'registry' | 'fuzzy';
 
 /** How what the query names stands to the listed entry: a part of it, its predecessor in the registry, a unit named after it. */
 export type Relation = 'part' | 'successor' | 'company-unit';
@@ -149,7 +150,7 @@ type StringCountry = { written: string | null; country: string | null };
 
 type Predecessor = { rorId: string; name: string; status: string };
 
-const MATCH_RANK: Record<MatchKind, number> = { exact: 5, alias: 4, translated: 4, registry: 3, fuzzy: 2 };
+const MATCH_RANK: Record<MatchKind, number> = { exact: 5, alias: 4, translated: 4, ticker: 4, registry: 3, fuzzy: 2 };
 const ORGANISATION_SUFFIX = /(大学|学院|研究院|研究所|公司|集团|中心|实验室|科学院|工程院)$/;
 const UNIT_SUFFIX = /^(.{0,12}?)(学院|系|研究所|实验室|重点实验室|研究中心|中心|研究院|分院|医院)$/;
 
@@ -342,6 +343,7 @@ export class Screener {
     const written = this.resolver?.gazetteer.detect(text).countryCode ?? null;
     const country = written ?? institutions.find((m) => m.primary)?.countryCode ?? null;
     const parts = segments(text);
+    this.tickerHits(text, hits);
     this.readHits(text, true, { written, country }, hits, namesakes);
     for (const n of this.wholeOnly.get(screenKey(text)) ?? []) if (!this.namesake(n, screenKey(text), written)) this.addNameHit(n, text, 'exact', 1, hits);
     // When the whole string is a listed name, an organisation named in one of its parts is the
@@ -395,6 +397,18 @@ export class Screener {
     const again = this.resolver.resolve(simplified);
     if (!again.institutions.some((m) => m.tier === 'exact')) return resolution;
     return { ...again, institutions: again.institutions.map((m) => ({ ...m, evidence: `${m.evidence}; "${text}" read in simplified characters as "${simplified}" (${TRADITIONAL_FILE})` })) };
+  }
+
+  /** A stock code ("0700.HK") is the company traded under it (data/screening/tickers.json): its entries, found by their listed name in its country. */
+  private tickerHits(text: string, hits: Map<string, Hit>): void {
+    const t = tickerOf(text);
+    if (!t) return;
+    const country = this.resolver?.gazetteer.countryCodeOf(t.country) ?? t.country;
+    for (const n of this.byKey.get(screenKey(t.company)) ?? []) {
+      if (!(n.name.kind === 'primary' || n.name.kind === 'alias') || (this.entryCountry.get(n.entry) ?? country) !== country) continue;
+      const what = n.name.kind === 'primary' ? 'listed name' : 'listed alias';
+      this.addNameHit(n, text, 'ticker', 1, hits, `"${text}" is the stock code ${t.code} on the ${t.exchange.name} (${t.exchange.id}) of ${t.company} (${t.source}; ${TICKERS_FILE}), the ${what} "${n.name.value}"`);
+    }
   }
 
   /** The answer: every entry of the organisations hit, the state, the headline and the nearest names not taken. */
@@ -1128,7 +1142,7 @@ const listedPartJson = (p: ListedPart) => ({ ror_id: p.rorId, name: p.name, leve
 
 /** How a hit matched, in words (the evidence column says how, not the name again). */
 export function matchWords(h: Hit): string {
-  const base = { exact: 'its listed name', alias: 'a listed alias or short name', translated: 'its Chinese name', registry: 'its registry record', fuzzy: `a near spelling (score ${h.score})` }[h.match];
+  const base = { exact: 'its listed name', alias: 'a listed alias or short name', translated: 'its Chinese name', ticker: 'its stock code', registry: 'its registry record', fuzzy: `a near spelling (score ${h.score})` }[h.match];
   return h.inherited ? `${base}, ${relationWords(h.inherited)}` : base;
 }
 

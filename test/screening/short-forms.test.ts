@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { loadListCatalogue, readCatalogueList } from '../../src/screening/lists.ts';
 import { buildScreeningContext } from '../../src/screening/context.ts';
 import type { ScreenResult } from '../../src/screening/screener.ts';
@@ -96,4 +97,36 @@ test('a research unit of a listed company is that company, reached through the u
     );
   }
   for (const q of ['Alibaba Street Community Center', 'Baidu University', 'Tencent, Hanoi, Vietnam']) assert.deepEqual(entries(screener.screen(q)), [], q);
+});
+
+test('a stock code is the listed company traded under it, found by its ticker', async () => {
+  const screener = await realScreener();
+  for (const [q, entry] of [
+    ['002415.SZ', /Hikvision/],
+    ['0981.HK', /^Semiconductor Manufacturing International Corporation$/i],
+    ['688981.SS', /^Semiconductor Manufacturing International Corporation$/i],
+    ['SH688981', /^Semiconductor Manufacturing International Corporation$/i],
+    ['000063.SZ', /^ZTE Corporation$/],
+    ['0700.HK', /^Tencent Holdings Limited$/],
+    ['HKEX: 700', /^Tencent Holdings Limited$/],
+  ] as const) {
+    const r = screener.screen(q);
+    assert.ok(finds(r, entry), `${q}: ${r.state}: ${r.headline}`);
+    assert.ok(
+      r.hits.some((h) => entry.test(h.entry) && h.match === 'ticker' && /stock code .* data\/screening\/tickers\.json/.test(h.evidence)),
+      `${q}: ${r.hits.map((h) => h.evidence).join(' | ')}`,
+    );
+  }
+  // A code the table lacks, a mainland code missing its zeros, or a code on another exchange is no company.
+  for (const q of ['999999.SZ', '2415.SZ', '002415.HK', '0700.SZ']) assert.equal(screener.screen(q).state, 'unknown', q);
+});
+
+test('every stock code in the table finds a listed entry of its company', async () => {
+  const screener = await realScreener();
+  const { tickers } = JSON.parse(readFileSync(new URL('../../data/screening/tickers.json', import.meta.url), 'utf8')) as { tickers: { exchange: string; code: string; company: string }[] };
+  const suffix: Record<string, string> = { SZSE: 'SZ', SSE: 'SS', HKEX: 'HK' };
+  assert.deepEqual(
+    tickers.filter((t) => !screener.screen(`${t.code}.${suffix[t.exchange]}`).hits.some((h) => h.match === 'ticker')).map((t) => `${t.exchange} ${t.code} ${t.company}`),
+    [],
+  );
 });
