@@ -35,7 +35,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.11.30-5-cas';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6';
 
 interface Entry {
   id: string;

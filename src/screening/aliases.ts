@@ -153,8 +153,10 @@ export function applyAliases(lists: RiskList[], aliases: AliasData, isPlace: (wo
         if (short && !listed.has(screenKey(short))) added.push({ value: short, kind: 'short', source: `${DERIVED} from the listed name "${entry.name}" (${aliases.file.split('/').slice(-3).join('/')})` });
       }
       // Written as the company writes it, a brand is kept beside the list's capitals ("iFlytek", "IFLYTEK"): only the former reads as a word, not an acronym.
-      const have = new Set(entry.names.map((n) => n.value));
-      const fresh = added.filter((n) => !have.has(n.value) && (have.add(n.value), true));
+      // A list's own alias curated as the company's brand ("Tencent") is kept as that short name too: with its source, it opens a unit's name ("Tencent AI Lab").
+      const seen = (n: EntryName) => `${n.kind === 'short' ? 'short\u0000' : ''}${n.value}`;
+      const have = new Set(entry.names.map(seen));
+      const fresh = added.filter((n) => !have.has(seen(n)) && (have.add(seen(n)), true));
       return fresh.length ? { ...entry, names: [...entry.names, ...fresh] } : entry;
     }),
   }));

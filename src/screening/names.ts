@@ -14,12 +14,12 @@ export function toSimplified(value: string): string {
   return value.replace(/[\u3400-\u9fff\uf900-\ufaff]/g, (c) => table.get(c) ?? c);
 }
 
-/** The data files screening reads names through (abbreviations, traditional characters), as one digest: an edit to either redoes stored screening results. */
+/** The data files screening reads names through (abbreviations, traditional characters, stock codes), as one digest: an edit to either redoes stored screening results. */
 let dataDigest: string | null = null;
 export function screeningDataDigest(): string {
   if (dataDigest) return dataDigest;
   const hash = createHash('sha256');
-  for (const file of [ABBREVIATIONS_FILE, TRADITIONAL_FILE]) hash.update(readFileSync(fileURLToPath(new URL(`../../${file}`, import.meta.url))));
+  for (const file of [ABBREVIATIONS_FILE, TRADITIONAL_FILE, 'data/screening/tickers.json']) hash.update(readFileSync(fileURLToPath(new URL(`../../${file}`, import.meta.url))));
   return (dataDigest = hash.digest('hex').slice(0, 16));
 }
 

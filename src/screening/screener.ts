@@ -2,11 +2,12 @@ import { foldText, hasCjk, nameTokens, segments } from '../resolve/normalize.ts'
 import type { AffiliationResolver, InstitutionMatch } from '../resolve/matcher.ts';
 import type { EntryName, Level, RiskEntry, RiskList } from './lists.ts';
 import { LEVELS, loadListCatalogue } from './lists.ts';
-import { cjkKey, fuzzyScore, isAcronym, isNondistinctive, overlap, readingNote, screenKey, screenReadings, screenTokens, type Reading } from './names.ts';
+import { cjkKey, fuzzyScore, isAcronym, isNondistinctive, overlap, readingNote, screenKey, screenReadings, screenTokens, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { DERIVED, loadAliases, type UnitRule } from './aliases.ts';
+import { tickerOf, TICKERS_FILE } from './tickers.ts';
 import { ValidationError } from '../errors.ts';
 
-export type MatchKind = 'exact' | 'alias' | 'translated' | 'registry' | 'fuzzy';
+export type MatchKind = 'exact' | 'alias' | 'translated' | 'ticker' | 'registry' | 'fuzzy';
 
 /** How what the query names stands to the listed entry: a part of it, its predecessor in the registry, a unit named after it. */
 export type Relation = 'part' | 'successor' | 'company-unit';
@@ -152,7 +153,7 @@ type Predecessor = { rorId: string; name: string; status: string };
 
 /** A word at least this many registry names use is a common word ("computing": 97, "huawei": 3, "graphene": 1). */
 const COMMON_WORD = 20;
-const MATCH_RANK: Record<MatchKind, number> = { exact: 5, alias: 4, translated: 4, registry: 3, fuzzy: 2 };
+const MATCH_RANK: Record<MatchKind, number> = { exact: 5, alias: 4, translated: 4, ticker: 4, registry: 3, fuzzy: 2 };
 const ORGANISATION_SUFFIX = /(大学|学院|研究院|研究所|公司|集团|中心|实验室|科学院|工程院)$/;
 const UNIT_SUFFIX = /^(.{0,12}?)(学院|系|研究所|实验室|重点实验室|研究中心|中心|研究院|分院|医院)$/;
 
@@ -332,7 +333,7 @@ export class Screener {
     if (text === '') throw new ScreenError('empty name: give a name or a ROR id to screen');
     const hits = new Map<string, Hit>();
     const namesakes: Similar[] = [];
-    const resolution = this.resolver?.resolve(text);
+    const resolution = this.resolve(text);
     // A registry name the whole string is, held by one institution, is that institution even when
     // its words are generic ("European Research Council"): the matcher only doubts such a name inside an address.
     const institutions = (resolution?.institutions ?? [])
@@ -346,6 +347,7 @@ export class Screener {
     const country = written ?? institutions.find((m) => m.primary)?.countryCode ?? null;
     const parts = segments(text);
     const beside = institutions.map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier }));
+    this.tickerHits(text, hits);
     this.readHits(text, true, { written, country }, hits, namesakes);
     for (const n of this.wholeOnly.get(screenKey(text)) ?? []) if (!this.namesake(n, screenKey(text), written)) this.addNameHit(n, text, 'exact', 1, hits);
     // When the whole string is a listed name, an organisation named in one of its parts is the
@@ -386,6 +388,31 @@ export class Screener {
       options.nearest === false ? [] : parts.length > 1 ? parts : [text],
       guesses,
     );
+  }
+
+  /**
+   * What the registry makes of the string; a Chinese name in traditional characters the registry
+   * does not hold (中國科學院計算技術研究所) is read again written simplified, as ROR records write Chinese names.
+   */
+  private resolve(text: string): ReturnType<AffiliationResolver['resolve']> | undefined {
+    const resolution = this.resolver?.resolve(text);
+    const simplified = hasCjk(text) ? toSimplified(text) : text;
+    if (!this.resolver || simplified === text || resolution?.institutions.some((m) => m.tier === 'exact')) return resolution;
+    const again = this.resolver.resolve(simplified);
+    if (!again.institutions.some((m) => m.tier === 'exact')) return resolution;
+    return { ...again, institutions: again.institutions.map((m) => ({ ...m, evidence: `${m.evidence}; "${text}" read in simplified characters as "${simplified}" (${TRADITIONAL_FILE})` })) };
+  }
+
+  /** A stock code ("0700.HK") is the company traded under it (data/screening/tickers.json): its entries, found by their listed name in its country. */
+  private tickerHits(text: string, hits: Map<string, Hit>): void {
+    const t = tickerOf(text);
+    if (!t) return;
+    const country = this.resolver?.gazetteer.countryCodeOf(t.country) ?? t.country;
+    for (const n of this.byKey.get(screenKey(t.company)) ?? []) {
+      if (!(n.name.kind === 'primary' || n.name.kind === 'alias') || (this.entryCountry.get(n.entry) ?? country) !== country) continue;
+      const what = n.name.kind === 'primary' ? 'listed name' : 'listed alias';
+      this.addNameHit(n, text, 'ticker', 1, hits, `"${text}" is the stock code ${t.code} on the ${t.exchange.name} (${t.exchange.id}) of ${t.company} (${t.source}; ${TICKERS_FILE}), the ${what} "${n.name.value}"`);
+    }
   }
 
   /** The answer: every entry of the organisations hit, the state, the headline and the nearest names not taken. */
@@ -1159,7 +1186,7 @@ const listedPartJson = (p: ListedPart) => ({ ror_id: p.rorId, name: p.name, leve
 
 /** How a hit matched, in words (the evidence column says how, not the name again). */
 export function matchWords(h: Hit): string {
-  const base = { exact: 'its listed name', alias: 'a listed alias or short name', translated: 'its Chinese name', registry: 'its registry record', fuzzy: `a near spelling (score ${h.score})` }[h.match];
+  const base = { exact: 'its listed name', alias: 'a listed alias or short name', translated: 'its Chinese name', ticker: 'its stock code', registry: 'its registry record', fuzzy: `a near spelling (score ${h.score})` }[h.match];
   return h.inherited ? `${base}, ${relationWords(h.inherited)}` : base;
 }
 
