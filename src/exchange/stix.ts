@@ -1,7 +1,7 @@
 import type { RiskList } from '../screening/lists.ts';
 import { nameUuid, STIX_TLP_ID, stixTlpMarking, type ExportableTlp, type Tlp } from './marking.ts';
 import type { Publisher } from './misp.ts';
-import type { Outgoing, Subject } from './service.ts';
+import { unrestricted, type Outgoing, type Subject } from './service.ts';
 
 type Obj = Record<string, unknown> & { id: string };
 
@@ -23,7 +23,9 @@ const ts = (iso: string) => new Date(iso).toISOString();
  * string and the listed entity with an `opinion` of strong disagreement carrying the reason, and
  * anonymised assessments as `note`s on the partners; every object carries its TLP 2.0 marking.
  */
-export function stixBundle(publisher: Publisher, out: Outgoing, lists: RiskList[], now = new Date()): { type: 'bundle'; id: string; objects: Obj[] } {
+export function stixBundle(publisher: Publisher, outgoing: Outgoing, lists: RiskList[], now = new Date()): { type: 'bundle'; id: string; objects: Obj[] } {
+  // STIX has no sharing group: items restricted to named partners stay out.
+  const out = unrestricted(outgoing);
   const stamp = now.toISOString();
   const objects = new Map<string, Obj>();
   const add = (o: Obj) => {

@@ -84,7 +84,15 @@ function required(section: string): string[] {
 
 test('MISP export: every field the core format requires, valid against its JSON schema, galaxy clusters as the galaxy format asks', async () => {
   const { db, service, a } = await sharedItems();
+  // One note an administrator restricted to a named partner: its event carries a sharing group.
+  const restricted = await service.addNote(a, { kind: 'name', value: 'Closed Lab', label: 'Closed Lab' }, 'for one partner');
+  await service.share(a, 'note', restricted, { distribution: 'community', tlp: 'green' });
+  await service.restrict(a, 'note', restricted, [{ name: 'Partner University', uuid: nameUuid('publisher/partner') }]);
   const events = mispEvents(publisher, await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3 }), [list], new Date('2026-11-30T10:00:00Z'), true);
+  assert.deepEqual(
+    events.filter(({ Event: e }) => e.distribution === '4').map(({ Event: e }) => [e.sharing_group_id, (e.SharingGroup as { id: string }).id]),
+    [['1', '1']],
+  );
   const text = JSON.stringify(events);
   for (const secret of ['RED-TEXT', 'PRIVATE-TEXT', 'tlp:red']) assert.ok(!text.includes(secret), secret);
 
@@ -135,7 +143,7 @@ test('MISP export: every field the core format requires, valid against its JSON 
       }
     }
   }
-  assert.deepEqual([notes, opinions, sightings], [3, 1, 1]);
+  assert.deepEqual([notes, opinions, sightings], [4, 1, 1]);
   assert.ok(clusters >= 2, 'the lists as galaxies, and the entry a note is about on its attribute');
   assert.ok(events.some(({ Event: e }) => (e.Attribute as { distribution: string }[]).some((x) => x.distribution === '3')) && events.every(({ Event: e }) => (e.Attribute as { distribution: string }[]).every((x) => x.distribution !== '0')));
 
