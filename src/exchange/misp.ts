@@ -2,7 +2,7 @@ import type { RiskEntry, RiskList } from '../screening/lists.ts';
 import { screenKey } from '../screening/names.ts';
 import { MISP_DISTRIBUTION, mispTlpTag, nameUuid, parseTlp, TLPS, type Tlp } from './marking.ts';
 import { correctionKey } from '../resolve/thesaurus.ts';
-import type { AnonymisedAssessment, EntityNote, ItemKind, NamesakeDecision, Outgoing, ReceivedItem, Recipient, SharedCorrection } from './service.ts';
+import type { AnonymisedAssessment, EntityNote, ItemKind, NamesakeDecision, Outgoing, ReceivedCorrection, ReceivedItem, Recipient, SharedCorrection } from './service.ts';
 
 /**
  * derisk's shared items as MISP core-format events (../shared/standards/misp/): an organisation's
@@ -357,6 +357,16 @@ function sharingGroupOf(holder: Json, what: string): { name: string; members: Se
   return { name: typeof group.name === 'string' ? group.name : `sharing group ${id}`, members };
 }
 
+/** A correction as a feed or file states it, checked: the string, is/not a ROR id or none, the reason. */
+export function receivedCorrection(string: string, verdict: string, rorId: string, reason: string, createdAt: string): { subjectKey: string; doc: ReceivedCorrection } {
+  if (!['is', 'not', 'none'].includes(verdict)) throw new Error(`match correction verdict ${JSON.stringify(verdict)} is not is, not or none`);
+  if (verdict === 'none' ? rorId !== '' : !/^0[a-hj-km-np-tv-z0-9]{6}\d{2}$/.test(rorId)) throw new Error(`match correction "${verdict}" ${verdict === 'none' ? 'takes no ROR id' : `needs a ROR id, got ${JSON.stringify(rorId)}`}`);
+  const subjectKey = correctionKey(string);
+  if (subjectKey === '') throw new Error('the corrected string has no letters or digits to match on');
+  if (reason.trim() === '') throw new Error('the reason is missing');
+  return { subjectKey, doc: { string, verdict: verdict as ReceivedCorrection['verdict'], rorId, reason, createdAt } };
+}
+
 /**
  * Reads derisk's items back from a MISP event. An item marked TLP:RED or meant for its
  * organisation only should never have left it, and one for a sharing group is for its members
@@ -395,7 +405,7 @@ export function readMispEvent(doc: unknown, file: string, self?: Publisher): { i
       const note = ((a.Note as Json[] | undefined) ?? [])[0];
       const value = str(a.value, 'value');
       const kind: ItemKind = isAssessment ? 'assessment' : notListed !== null ? 'namesake' : correction !== null ? 'correction' : 'note';
-      let docOut: Json;
+      let docOut: Json | ReceivedCorrection;
       let subjectKey: string;
       if (kind === 'namesake') {
         const [listId, entryId] = unquote(notListed!).split('/');
@@ -405,11 +415,9 @@ export function readMispEvent(doc: unknown, file: string, self?: Publisher): { i
         subjectKey = screenKey(value);
       } else if (kind === 'correction') {
         const decided = unquote(correction!);
-        const m = /^(?:none|(is|not):(0[a-hj-km-np-tv-z0-9]{6}\d{2}))$/.exec(decided);
+        const m = /^(?:none|(is|not):(.*))$/.exec(decided);
         if (!m) throw new Error(`tag ${TAG.correction} says ${JSON.stringify(decided)}, not is:<ROR id>, not:<ROR id> or none`);
-        subjectKey = correctionKey(value);
-        if (subjectKey === '') throw new Error('the corrected string has no letters or digits to match on');
-        docOut = { string: value, verdict: m[1] ?? 'none', rorId: m[2] ?? '', reason: str(note?.note, 'the reason (Note)'), createdAt: String(note?.created ?? '') };
+        ({ subjectKey, doc: docOut } = receivedCorrection(value, m[1] ?? 'none', m[2] ?? '', str(note?.note, 'the reason (Note)'), String(note?.created ?? '')));
       } else if (kind === 'note') {
         const s = unquote(subject!);
         const colon = s.indexOf(':');

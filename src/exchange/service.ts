@@ -527,43 +527,8 @@ export class ExchangeService {
         throw new FeedRefused(`manifest sequence ${feed.sequence} is not newer than ${last.last_sequence}, already pulled: a replayed older manifest`);
       }
       const report: PullReport = { source: sub.source, publisher: feed.publisher, sequence: feed.sequence, added: 0, updated: 0, unchanged: 0, conflicts: [] };
-      const rows: RowRef[] = [];
+      const rows = await this.take(tx, { id: sub.id, publisher: feed.publisher, keyId: sub.keyId, publishedAt: feed.publishedAt }, feed.items, report);
       const now = new Date().toISOString();
-      for (const item of feed.items) {
-        const localTable = item.kind === 'note' ? 'entity_notes' : item.kind === 'namesake' ? 'namesake_decisions' : item.kind === 'correction' ? 'match_corrections' : null;
-        if (localTable && (await tx.query(`SELECT 1 FROM ${localTable} WHERE id = $1`, [item.uuid]))[0]) {
-          report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `a local ${item.kind} has this id: kept the local one, the received one was not taken` });
-          continue;
-        }
-        const have = (await tx.query<{ subscription_id: string; doc: string; publisher: string }>('SELECT subscription_id, doc, publisher FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, item.uuid]))[0];
-        const doc = JSON.stringify(item.doc);
-        if (have && have.subscription_id !== sub.id) {
-          report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `already received from ${have.publisher}: kept that one` });
-          continue;
-        }
-        if (have && have.doc === doc) {
-          report.unchanged++;
-          continue;
-        }
-        if (have) await tx.query('DELETE FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, item.uuid]);
-        await tx.query('INSERT INTO exchange_received (kind, uuid, subscription_id, publisher, key_id, published_at, pulled_at, origin_org, distribution, tlp, subject_key, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [
-          item.kind,
-          item.uuid,
-          sub.id,
-          feed.publisher,
-          sub.keyId,
-          feed.publishedAt,
-          now,
-          item.originOrg,
-          item.distribution,
-          item.tlp,
-          item.subjectKey,
-          doc,
-        ]);
-        rows.push(['exchange_received', item.kind, item.uuid]);
-        if (have) report.updated++;
-        else report.added++;
-      }
       await tx.query('UPDATE exchange_subscriptions SET publisher = $1, last_sequence = $2, last_manifest = $3, last_pulled_at = $4, last_attempt_at = $4, last_outcome = $5 WHERE id = $6', [
         feed.publisher,
         feed.sequence,
@@ -576,6 +541,69 @@ export class ExchangeService {
       await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.pull', target: sub.id, detail: { source: sub.source, publisher: feed.publisher, sequence: feed.sequence, added: report.added, updated: report.updated, conflicts: report.conflicts.length }, rows });
       return report;
     });
+  }
+
+  /**
+   * Records what an administrator imported from a file another institution sent (a STIX 2.1
+   * bundle): like a feed's items, kept apart with provenance (`from`, as named by the administrator;
+   * key "unsigned: sha256 …" of the file), conflicts reported, audited. A file is its own source:
+   * importing the same file again changes nothing.
+   */
+  async importItems(actor: Actor, file: { from: string; sha256: string; name: string }, items: ReceivedItem[]): Promise<Omit<PullReport, 'sequence'>> {
+    authorize(actor, 'exchange.subscribe');
+    const from = text(file.from, 'from (who sent the file)', 200);
+    return this.db.transaction(async (tx) => {
+      const report = { source: file.name, publisher: from, added: 0, updated: 0, unchanged: 0, conflicts: [] as PullReport['conflicts'] };
+      const rows = await this.take(tx, { id: `file:${file.sha256}`, publisher: from, keyId: `unsigned:${file.sha256.slice(0, 16)}`, publishedAt: new Date().toISOString() }, items, report);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.import', target: `file:${file.sha256}`, detail: { file: file.name, from, added: report.added, updated: report.updated, conflicts: report.conflicts.length }, rows });
+      return report;
+    });
+  }
+
+  /**
+   * Takes items a verified feed or an imported file brought, kept apart from local ones with their
+   * provenance. An item with the id of a local one, or one another source brought first, is a
+   * conflict, reported and not taken. The rows written, for the audit entry.
+   */
+  private async take(tx: AppTx, from: { id: string; publisher: string; keyId: string; publishedAt: string }, items: ReceivedItem[], report: Pick<PullReport, 'added' | 'updated' | 'unchanged' | 'conflicts'>): Promise<RowRef[]> {
+    const rows: RowRef[] = [];
+    const now = new Date().toISOString();
+    for (const item of items) {
+      const localTable = item.kind === 'note' ? 'entity_notes' : item.kind === 'namesake' ? 'namesake_decisions' : item.kind === 'correction' ? 'match_corrections' : null;
+      if (localTable && (await tx.query(`SELECT 1 FROM ${localTable} WHERE id = $1`, [item.uuid]))[0]) {
+        report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `a local ${item.kind} has this id: kept the local one, the received one was not taken` });
+        continue;
+      }
+      const have = (await tx.query<{ subscription_id: string; doc: string; publisher: string }>('SELECT subscription_id, doc, publisher FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, item.uuid]))[0];
+      const doc = JSON.stringify(item.doc);
+      if (have && have.subscription_id !== from.id) {
+        report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `already received from ${have.publisher}: kept that one` });
+        continue;
+      }
+      if (have && have.doc === doc) {
+        report.unchanged++;
+        continue;
+      }
+      if (have) await tx.query('DELETE FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, item.uuid]);
+      await tx.query('INSERT INTO exchange_received (kind, uuid, subscription_id, publisher, key_id, published_at, pulled_at, origin_org, distribution, tlp, subject_key, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [
+        item.kind,
+        item.uuid,
+        from.id,
+        from.publisher,
+        from.keyId,
+        from.publishedAt,
+        now,
+        item.originOrg,
+        item.distribution,
+        item.tlp,
+        item.subjectKey,
+        doc,
+      ]);
+      rows.push(['exchange_received', item.kind, item.uuid]);
+      if (have) report.updated++;
+      else report.added++;
+    }
+    return rows;
   }
 
   async received(kind?: ItemKind): Promise<{ kind: ItemKind; uuid: string; publisher: string; keyId: string; publishedAt: string; pulledAt: string; originOrg: string; distribution: string; tlp: string; doc: unknown }[]> {
