@@ -5,7 +5,8 @@ import type { RiskEntry, RiskList } from '../screening/lists.ts';
 import { ValidationError } from '../errors.ts';
 import { authorize, type Actor } from '../service/authorize.ts';
 import type { Publisher } from './misp.ts';
-import { unrestricted, type Outgoing, type Sharing, type Subject } from './service.ts';
+import { unrestricted } from './marking.ts';
+import type { Outgoing, Sharing, Subject } from './service.ts';
 
 /** One FollowTheMoney entity as OpenSanctions writes them, one per line: `{id, schema, properties}`. */
 export interface FtmEntity {

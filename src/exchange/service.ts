@@ -113,12 +113,6 @@ export interface Outgoing {
   heldBack: { groups: number; assessments: number; k: number };
 }
 
-/** What goes to a whole audience: the items restricted to named partners left out (for formats that cannot say who may read them). */
-export const unrestricted = (out: Outgoing): Outgoing => {
-  const open = <T extends { recipients?: Recipient[] }>(items: T[]) => items.filter((i) => !i.recipients?.length);
-  return { ...out, notes: open(out.notes), namesakes: open(out.namesakes), corrections: open(out.corrections) };
-};
-
 export interface ExchangePolicy {
   k: number;
 }

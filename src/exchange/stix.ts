@@ -1,7 +1,7 @@
 import type { RiskList } from '../screening/lists.ts';
-import { ExchangeError, nameUuid, STIX_TLP_ID, stixTlpMarking, TLPS, type ExportableTlp, type Tlp } from './marking.ts';
+import { ExchangeError, nameUuid, STIX_TLP_ID, stixTlpMarking, TLPS, unrestricted, type ExportableTlp, type Tlp } from './marking.ts';
 import { receivedCorrection, type Publisher, type Refused } from './misp.ts';
-import { unrestricted, type Outgoing, type ReceivedItem, type Subject } from './service.ts';
+import type { Outgoing, ReceivedItem, Subject } from './service.ts';
 
 type Obj = Record<string, unknown> & { id: string };
 
