@@ -1,15 +1,16 @@
 import { out } from './io.ts';
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from './args.ts';
 import { openAppDb } from '../appdb/open.ts';
 import type { AppDb } from '../appdb/db.ts';
 import { loadConfig, type Config } from '../config.ts';
-import { feedIdentity, keyIdOf, publisherOf, writeFeed } from '../exchange/feed.ts';
-import { DISTRIBUTIONS, ExchangeError, EXPORTABLE_TLPS, parseDistribution, parseTlp, type ExportableTlp } from '../exchange/marking.ts';
+import { feedIdentity, keyIdOf, publisherOf, recipientOf, writeFeed } from '../exchange/feed.ts';
+import { DISTRIBUTIONS, ExchangeError, EXPORTABLE_TLPS, parseDistribution, parseTlp, unrestricted, type ExportableTlp } from '../exchange/marking.ts';
 import { ftmJsonLines, ftmOutgoingEntities } from '../exchange/ftm.ts';
 import { mispEvents } from '../exchange/misp.ts';
 import { parseFeedOrigins } from '../exchange/origins.ts';
-import { ExchangeService, findListEntry, ITEM_KINDS, loadExchangePolicy, type ItemKind, type Outgoing, type Subject } from '../exchange/service.ts';
+import { ExchangeService, findListEntry, ITEM_KINDS, loadExchangePolicy, RESTRICTABLE, type ItemKind, type Outgoing, type Subject } from '../exchange/service.ts';
 import { stixBundle } from '../exchange/stix.ts';
 import { loadRegions, regionOf } from '../regions/regions.ts';
 import type { RiskList } from '../screening/lists.ts';
@@ -20,11 +21,13 @@ export const EXCHANGE_USAGE = `derisk exchange keys [--publisher NAME]          
   derisk exchange note --entry LIST/ENTRY|--ror ID|--name S --text T [--opinion 0-100] [--org O]   a note on an entity
   derisk exchange namesake "<string>" --entry LIST/ENTRY --reason T [--org O]    "this string is not that listed entity"
   derisk exchange share note|namesake|assessment|correction <id> --distribution organisation|community|everyone --tlp clear|green|amber|amber+strict|red [--org O]
+  derisk exchange restrict note|namesake|correction <id> --to "NAME=ed25519:…|NAME=<MISP org UUID>" [--to …] | --none [--org O]   (admin) only these partner institutions: a MISP sharing group
   derisk exchange items [--org O] [--json]         the organisation's notes, decisions and verdicts with how far each may travel
   derisk exchange export --format misp|stix|ftm --out FILE [--tlp clear|green|amber|amber+strict] [--audience community|everyone] [--k N]
   derisk exchange publish <dir> [--tlp …] [--audience …] [--k N]   a signed static feed (MISP feed layout, manifest.json signed)
   derisk exchange subscribe <url|dir> --key ed25519:…              trust a feed signed with that key
   derisk exchange pull [--json]                    take what every subscribed feed published since the last pull (the server can pull on a schedule: POST /api/exchange/subscriptions with every)
+  derisk exchange import FILE --format stix --from NAME   (admin) the match corrections a STIX 2.1 bundle another institution sent carries, as received items (derisk match received / accept)
   derisk exchange received [--json]                what feeds brought in, with publisher, key and time`;
 
 const OPTIONS = {
@@ -44,6 +47,9 @@ const OPTIONS = {
   audience: { type: 'string' },
   k: { type: 'string' },
   key: { type: 'string' },
+  to: { type: 'string', multiple: true },
+  from: { type: 'string' },
+  none: { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -135,13 +141,25 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
         return EXIT.ok;
       });
     }
+    case 'restrict': {
+      const [kind, id] = args;
+      if (!kind || !id || args.length !== 2) throw new UsageError(`exchange restrict needs ${RESTRICTABLE.join('|')} <id>`);
+      if (Boolean(values.to?.length) === Boolean(values.none)) throw new UsageError('exchange restrict needs --to NAME=KEY|UUID (once per partner), or --none to lift the restriction');
+      const recipients = (values.to ?? []).map(recipientOf);
+      return withService(config, async (service, db) => {
+        await service.restrict(await cliActor(db, values.org ?? 'local'), kind as ItemKind, id, recipients);
+        out.log(recipients.length ? `${kind} ${id}: only ${recipients.map((r) => `${r.name} (${r.uuid})`).join(', ')}` : `${kind} ${id}: its whole audience`);
+        return EXIT.ok;
+      });
+    }
     case 'items':
       return withService(config, async (service, db) => {
         const items = await service.items(await cliActor(db, values.org ?? 'local'));
         if (values.json) out.log(JSON.stringify(items, null, 2));
         else {
-          for (const n of items.notes) out.log(`note ${n.id}  ${n.distribution}/TLP:${n.tlp.toUpperCase()}  on ${n.subject.label}: ${n.body.slice(0, 80)}`);
-          for (const d of items.namesakes) out.log(`namesake ${d.id}  ${d.distribution}/TLP:${d.tlp.toUpperCase()}  "${d.name}" is not ${d.entryName}: ${d.reason.slice(0, 80)}`);
+          const only = (r: { recipients?: { name: string }[] }) => (r.recipients?.length ? ` only ${r.recipients.map((x) => x.name).join(', ')}` : '');
+          for (const n of items.notes) out.log(`note ${n.id}  ${n.distribution}/TLP:${n.tlp.toUpperCase()}${only(n)}  on ${n.subject.label}: ${n.body.slice(0, 80)}`);
+          for (const d of items.namesakes) out.log(`namesake ${d.id}  ${d.distribution}/TLP:${d.tlp.toUpperCase()}${only(d)}  "${d.name}" is not ${d.entryName}: ${d.reason.slice(0, 80)}`);
           for (const a of items.assessments) out.log(`assessment ${a.id}  ${a.sharing.distribution}/TLP:${a.sharing.tlp.toUpperCase()}  case ${a.caseId}, ${a.overall}`);
         }
         return EXIT.ok;
@@ -166,6 +184,9 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
           written = values.format === 'misp' ? `${(doc as unknown[]).length} MISP events` : 'a STIX 2.1 bundle';
         }
         printOutgoing(outgoing);
+        const open = unrestricted(outgoing);
+        const left = outgoing.notes.length + outgoing.namesakes.length + outgoing.corrections.length - (open.notes.length + open.namesakes.length + open.corrections.length);
+        if (values.format !== 'misp' && left > 0) out.log(`left out: ${left} items restricted to named partners (only a MISP export carries their sharing group)`);
         out.log(`written: ${values.out} (${written})`);
         return EXIT.ok;
       });
@@ -213,6 +234,28 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
         if (values.json) out.log(JSON.stringify(outcomes, null, 2));
         return outcomes.some((o) => o.status === 'refused') ? EXIT.failed : EXIT.ok;
       });
+    case 'import': {
+      if (args.length !== 1 || values.format !== 'stix' || !values.from) throw new UsageError('exchange import needs FILE --format stix --from NAME (who sent it)');
+      const { readStixBundle } = await import('../exchange/stix.ts');
+      const bytes = readFileSync(args[0]!);
+      let doc: unknown;
+      try {
+        doc = JSON.parse(bytes.toString('utf8'));
+      } catch (e) {
+        throw new ExchangeError(`${args[0]}: not JSON (${(e as Error).message})`);
+      }
+      const read = readStixBundle(doc, args[0]!);
+      return withService(config, async (service, db) => {
+        const r = await service.importItems(await cliActor(db, values.org ?? 'local'), { from: values.from!, name: args[0]!, sha256: createHash('sha256').update(bytes).digest('hex') }, read.items);
+        if (values.json) out.log(JSON.stringify({ ...r, refused: read.refused }, null, 2));
+        else {
+          out.log(`${args[0]} from ${r.publisher}: ${r.added} new, ${r.updated} updated, ${r.unchanged} unchanged (match corrections: derisk match received)`);
+          for (const c of r.conflicts) out.log(`  conflict: ${c.kind} ${c.uuid}: ${c.reason}`);
+          for (const x of read.refused) out.log(`  refused item ${x.uuid}: ${x.reason}`);
+        }
+        return EXIT.ok;
+      });
+    }
     case 'received':
       return withService(config, async (service) => {
         const items = await service.received();

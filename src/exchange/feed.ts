@@ -6,8 +6,8 @@ import { request as httpsRequest } from 'node:https';
 import { checkLiteral, DestinationError, guardedLookup, type DestinationPolicy } from '../monitoring/destinations.ts';
 import { manifestEntry, readMispEvent, type Publisher, type Refused } from './misp.ts';
 import { allowedFeedUrl, isFeedUrl, NO_FEED_ORIGINS, type FeedOrigins } from './origins.ts';
-import { nameUuid } from './marking.ts';
-import { FeedRefused, type ReceivedItem } from './service.ts';
+import { ExchangeError, nameUuid } from './marking.ts';
+import { FeedRefused, type ReceivedItem, type Recipient } from './service.ts';
 
 /**
  * Signed static feeds. A feed is a directory (or the same files over HTTP) in MISP's feed layout:
@@ -66,6 +66,25 @@ export function feedIdentity(home: string, publisher?: string): Identity {
 }
 
 export const publisherOf = (id: Identity): Publisher => ({ name: id.publisher, uuid: nameUuid(`publisher/${id.publicKey}`) });
+
+/**
+ * A partner to restrict an item to, written `NAME=ed25519:…` (another derisk installation, by the
+ * feed key its administrator gave: its organisation UUID follows from it) or `NAME=<organisation
+ * UUID>` (a MISP instance's organisation).
+ */
+export function recipientOf(spec: string): Recipient {
+  // A key ends in '=' (base64): the name ends at the '=' before the key or the UUID.
+  const m = /^(.*?)=\s*(ed25519:.*|[0-9a-f]{8}-[^=]*)$/i.exec(spec.trim());
+  const name = m?.[1]!.trim() ?? '';
+  const who = m?.[2]!.trim() ?? '';
+  if (name === '' || who === '') throw new ExchangeError(`recipient ${JSON.stringify(spec)}: write NAME=ed25519:<its feed key> or NAME=<its MISP organisation UUID>`);
+  if (who.startsWith('ed25519:')) {
+    parsePublicKey(who);
+    return { name, uuid: nameUuid(`publisher/${who}`) };
+  }
+  if (!UUID.test(who.toLowerCase())) throw new ExchangeError(`recipient ${name}: ${JSON.stringify(who)} is neither a derisk feed key (ed25519:…) nor an organisation UUID`);
+  return { name, uuid: who.toLowerCase() };
+}
 
 const signedPayload = (s: { publisher: string; keyId: string; sequence: number; publishedAt: string; manifestSha256: string }) => Buffer.from(JSON.stringify([SIG_FORMAT, s.publisher, s.keyId, s.sequence, s.publishedAt, s.manifestSha256]));
 

@@ -5,6 +5,7 @@ import type { RiskEntry, RiskList } from '../screening/lists.ts';
 import { ValidationError } from '../errors.ts';
 import { authorize, type Actor } from '../service/authorize.ts';
 import type { Publisher } from './misp.ts';
+import { unrestricted } from './marking.ts';
 import type { Outgoing, Sharing, Subject } from './service.ts';
 
 /** One FollowTheMoney entity as OpenSanctions writes them, one per line: `{id, schema, properties}`. */
@@ -189,7 +190,9 @@ const markingKeywords = (s: Sharing): string[] => {
  * on its partners (FtM's `Assessment` has an author but nothing to point at what was assessed).
  * TLP and distribution go in `keywords`; the organisation that wrote an item in `publisher`.
  */
-export function ftmOutgoingEntities(publisher: Publisher, out: Outgoing, lists: RiskList[], topics = loadFtmTopics()): FtmEntity[] {
+export function ftmOutgoingEntities(publisher: Publisher, outgoing: Outgoing, lists: RiskList[], topics = loadFtmTopics()): FtmEntity[] {
+  // FtM cannot say who may read an entity: items restricted to named partners stay out.
+  const out = unrestricted(outgoing);
   const entities = new Map<string, FtmEntity>();
   const add = (e: FtmEntity) => {
     const known = entities.get(e.id);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors.ts';
+import type { Outgoing, Recipient } from './service.ts';
 
 /**
  * TLP 2.0 (FIRST) in the order of how far information may travel, widest first. TLP:RED is for
@@ -75,3 +76,9 @@ export function nameUuid(name: string): string {
   const x = h.subarray(0, 16).toString('hex');
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
+
+/** What goes to a whole audience: the items restricted to named partners left out (for formats that cannot say who may read them). */
+export const unrestricted = (out: Outgoing): Outgoing => {
+  const open = <T extends { recipients?: Recipient[] }>(items: T[]) => items.filter((i) => !i.recipients?.length);
+  return { ...out, notes: open(out.notes), namesakes: open(out.namesakes), corrections: open(out.corrections) };
+};

@@ -2,7 +2,7 @@ import type { RiskEntry, RiskList } from '../screening/lists.ts';
 import { screenKey } from '../screening/names.ts';
 import { MISP_DISTRIBUTION, mispTlpTag, nameUuid, parseTlp, TLPS, type Tlp } from './marking.ts';
 import { correctionKey } from '../resolve/thesaurus.ts';
-import type { AnonymisedAssessment, EntityNote, ItemKind, NamesakeDecision, Outgoing, ReceivedItem, SharedCorrection } from './service.ts';
+import type { AnonymisedAssessment, EntityNote, ItemKind, NamesakeDecision, Outgoing, ReceivedCorrection, ReceivedItem, Recipient, SharedCorrection } from './service.ts';
 
 /**
  * derisk's shared items as MISP core-format events (../shared/standards/misp/): an organisation's
@@ -94,9 +94,45 @@ function analyst(kind: 'Note' | 'Opinion', uuid: string, objectUuid: string, org
   };
 }
 
+/** An item restricted to named partners inherits its event's distribution: the event's sharing group. */
+const mispDistribution = (item: { distribution: keyof typeof MISP_DISTRIBUTION; recipients?: Recipient[] }) => (item.recipients?.length ? INHERIT : MISP_DISTRIBUTION[item.distribution]);
+const INHERIT = '5';
+const SHARING_GROUP = '4';
+
+/**
+ * The MISP sharing group (core format §sharing_group) of an export for a set of recipients: the
+ * publishing installation, which owns it, and the partners. Its UUID follows from the members, so
+ * the same partners make the same group at every publication; its id numbers it within the export.
+ */
+function sharingGroup(id: string, publisher: Org, recipients: Recipient[], stamp: string): Json & { id: string } {
+  const members = [publisher, ...recipients.map((r, i) => ({ id: String(1000 + i), name: r.name, uuid: r.uuid }))];
+  return {
+    id,
+    uuid: nameUuid(
+      `sharing-group/${publisher.uuid}/${recipients
+        .map((r) => r.uuid)
+        .sort()
+        .join(',')}`,
+    ),
+    name: `${publisher.name} with ${recipients.map((r) => r.name).join(', ')}`,
+    releasability: `Only ${recipients.map((r) => r.name).join(', ')} (and ${publisher.name}, which publishes it)`,
+    description: 'Items a derisk administrator restricted to these partner institutions',
+    organisation_uuid: publisher.uuid,
+    org_id: publisher.id,
+    active: true,
+    local: false,
+    roaming: true,
+    created: stamp,
+    modified: stamp,
+    Organisation: publisher,
+    SharingGroupOrg: members.map((o, i) => ({ id: String(i + 1), sharing_group_id: id, org_id: o.id, extend: o === publisher, Organisation: o })),
+    SharingGroupServer: [],
+  };
+}
+
 const maxTlp = (tlps: Tlp[]) => tlps.reduce<Tlp>((m, t) => (TLPS.indexOf(t) > TLPS.indexOf(m) ? t : m), 'clear');
 
-function event(info: string, uuid: string, org: Org, publisher: Org, attributes: (Json & { tlp: Tlp; distribution: string })[], now: Date, galaxies: Json[] = []): { Event: Json } {
+function event(info: string, uuid: string, org: Org, publisher: Org, attributes: (Json & { tlp: Tlp; distribution: string })[], now: Date, galaxies: Json[] = [], group?: Json & { id: string }): { Event: Json } {
   const ts = String(Math.floor(now.getTime() / 1000));
   const attrs = attributes.map(({ tlp, ...a }, i) => ({ id: String(i + 1), event_id: '1', to_ids: false, deleted: false, disable_correlation: false, sharing_group_id: '0', timestamp: ts, ...a, Tag: [mispTlpTag(tlp), ...((a.Tag as Json[] | undefined) ?? [])] }));
   const tlp = maxTlp(attributes.map((a) => a.tlp));
@@ -115,8 +151,9 @@ function event(info: string, uuid: string, org: Org, publisher: Org, attributes:
       org_id: publisher.id,
       orgc_id: org.id,
       attribute_count: String(attrs.length),
-      distribution: attributes.some((a) => a.distribution === MISP_DISTRIBUTION.everyone) ? MISP_DISTRIBUTION.everyone : MISP_DISTRIBUTION.community,
-      sharing_group_id: '0',
+      distribution: group ? SHARING_GROUP : attributes.some((a) => a.distribution === MISP_DISTRIBUTION.everyone) ? MISP_DISTRIBUTION.everyone : MISP_DISTRIBUTION.community,
+      sharing_group_id: group ? group.id : '0',
+      ...(group ? { SharingGroup: group } : {}),
       extends_uuid: '',
       locked: true,
       Org: publisher,
@@ -129,7 +166,7 @@ function event(info: string, uuid: string, org: Org, publisher: Org, attributes:
 }
 
 function noteAttribute(n: EntityNote, org: Org, publisher: Org, lists: Map<string, RiskList>) {
-  const distribution = MISP_DISTRIBUTION[n.distribution];
+  const distribution = mispDistribution(n);
   const entry = n.subject.kind === 'entry' ? entryOf(lists, n.subject.value) : null;
   return {
     uuid: n.id,
@@ -147,7 +184,7 @@ function noteAttribute(n: EntityNote, org: Org, publisher: Org, lists: Map<strin
 }
 
 function namesakeAttribute(d: NamesakeDecision, org: Org, publisher: Org) {
-  const distribution = MISP_DISTRIBUTION[d.distribution];
+  const distribution = mispDistribution(d);
   return {
     uuid: d.id,
     type: 'text',
@@ -168,7 +205,7 @@ function namesakeAttribute(d: NamesakeDecision, org: Org, publisher: Org) {
  * (`derisk:match-correction="is:<ROR id>"`, `"not:<ROR id>"` or `"none"`), the reason as its Note.
  */
 function correctionAttribute(c: SharedCorrection, org: Org, publisher: Org) {
-  const distribution = MISP_DISTRIBUTION[c.distribution];
+  const distribution = mispDistribution(c);
   return {
     uuid: c.id,
     type: 'text',
@@ -215,25 +252,41 @@ function entryOf(lists: Map<string, RiskList>, key: string): { list: RiskList; e
 export function mispEvents(publisher: Publisher, out: Outgoing, lists: RiskList[], now = new Date(), withGalaxies = false): { Event: Json }[] {
   const pub: Org = { id: '1', name: publisher.name, uuid: publisher.uuid };
   const byList = new Map(lists.map((l) => [l.id, l]));
-  const orgs = new Map<string, { org: Org; attrs: ReturnType<typeof noteAttribute | typeof namesakeAttribute | typeof correctionAttribute>[] }>();
-  const orgOf = (id: string, name: string) => {
-    let o = orgs.get(id);
-    if (!o) orgs.set(id, (o = { org: { id: String(orgs.size + 2), name, uuid: nameUuid(`org/${publisher.uuid}/${id}`) }, attrs: [] }));
+  const orgIds = new Map<string, Org>();
+  // One event per organisation, and one more per set of partners it restricted items to (the event carries their sharing group).
+  const orgs = new Map<string, { id: string; org: Org; recipients: Recipient[]; attrs: ReturnType<typeof noteAttribute | typeof namesakeAttribute | typeof correctionAttribute>[] }>();
+  const orgOf = (id: string, name: string, recipients: Recipient[] = []) => {
+    let org = orgIds.get(id);
+    if (!org) orgIds.set(id, (org = { id: String(orgIds.size + 2), name, uuid: nameUuid(`org/${publisher.uuid}/${id}`) }));
+    const key = `${id}\u0000${recipients.map((r) => r.uuid).join(',')}`;
+    let o = orgs.get(key);
+    if (!o) orgs.set(key, (o = { id, org, recipients, attrs: [] }));
     return o;
   };
   for (const n of out.notes) {
-    const o = orgOf(n.orgId, n.orgName);
+    const o = orgOf(n.orgId, n.orgName, n.recipients);
     o.attrs.push(noteAttribute(n, o.org, pub, byList));
   }
   for (const d of out.namesakes) {
-    const o = orgOf(d.orgId, d.orgName);
+    const o = orgOf(d.orgId, d.orgName, d.recipients);
     o.attrs.push(namesakeAttribute(d, o.org, pub));
   }
   for (const c of out.corrections) {
-    const o = orgOf(c.orgId, c.orgName);
+    const o = orgOf(c.orgId, c.orgName, c.recipients);
     o.attrs.push(correctionAttribute(c, o.org, pub));
   }
-  const events = [...orgs.entries()].map(([id, o]) => event(`derisk: notes and namesake decisions of ${o.org.name}`, nameUuid(`event/${publisher.uuid}/org/${id}`), o.org, pub, o.attrs, now));
+  const groups = new Map<string, Json & { id: string }>();
+  const groupOf = (recipients: Recipient[]) => {
+    const key = recipients.map((r) => r.uuid).join(',');
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = sharingGroup(String(groups.size + 1), pub, recipients, misDate(now.toISOString()))));
+    return g;
+  };
+  const events = [...orgs.values()].map((o) => {
+    if (o.recipients.length === 0) return event(`derisk: notes and namesake decisions of ${o.org.name}`, nameUuid(`event/${publisher.uuid}/org/${o.id}`), o.org, pub, o.attrs, now);
+    const group = groupOf(o.recipients);
+    return event(`derisk: notes and namesake decisions of ${o.org.name} for ${o.recipients.map((r) => r.name).join(', ')} only`, nameUuid(`event/${publisher.uuid}/org/${o.id}/group/${String(group.uuid)}`), o.org, pub, o.attrs, now, [], group);
+  });
   if (out.assessments.length) {
     events.push(
       event(
@@ -304,6 +357,16 @@ function sharingGroupOf(holder: Json, what: string): { name: string; members: Se
   return { name: typeof group.name === 'string' ? group.name : `sharing group ${id}`, members };
 }
 
+/** A correction as a feed or file states it, checked: the string, is/not a ROR id or none, the reason. */
+export function receivedCorrection(string: string, verdict: string, rorId: string, reason: string, createdAt: string): { subjectKey: string; doc: ReceivedCorrection } {
+  if (!['is', 'not', 'none'].includes(verdict)) throw new Error(`match correction verdict ${JSON.stringify(verdict)} is not is, not or none`);
+  if (verdict === 'none' ? rorId !== '' : !/^0[a-hj-km-np-tv-z0-9]{6}\d{2}$/.test(rorId)) throw new Error(`match correction "${verdict}" ${verdict === 'none' ? 'takes no ROR id' : `needs a ROR id, got ${JSON.stringify(rorId)}`}`);
+  const subjectKey = correctionKey(string);
+  if (subjectKey === '') throw new Error('the corrected string has no letters or digits to match on');
+  if (reason.trim() === '') throw new Error('the reason is missing');
+  return { subjectKey, doc: { string, verdict: verdict as ReceivedCorrection['verdict'], rorId, reason, createdAt } };
+}
+
 /**
  * Reads derisk's items back from a MISP event. An item marked TLP:RED or meant for its
  * organisation only should never have left it, and one for a sharing group is for its members
@@ -342,7 +405,7 @@ export function readMispEvent(doc: unknown, file: string, self?: Publisher): { i
       const note = ((a.Note as Json[] | undefined) ?? [])[0];
       const value = str(a.value, 'value');
       const kind: ItemKind = isAssessment ? 'assessment' : notListed !== null ? 'namesake' : correction !== null ? 'correction' : 'note';
-      let docOut: Json;
+      let docOut: Json | ReceivedCorrection;
       let subjectKey: string;
       if (kind === 'namesake') {
         const [listId, entryId] = unquote(notListed!).split('/');
@@ -352,11 +415,9 @@ export function readMispEvent(doc: unknown, file: string, self?: Publisher): { i
         subjectKey = screenKey(value);
       } else if (kind === 'correction') {
         const decided = unquote(correction!);
-        const m = /^(?:none|(is|not):(0[a-hj-km-np-tv-z0-9]{6}\d{2}))$/.exec(decided);
+        const m = /^(?:none|(is|not):(.*))$/.exec(decided);
         if (!m) throw new Error(`tag ${TAG.correction} says ${JSON.stringify(decided)}, not is:<ROR id>, not:<ROR id> or none`);
-        subjectKey = correctionKey(value);
-        if (subjectKey === '') throw new Error('the corrected string has no letters or digits to match on');
-        docOut = { string: value, verdict: m[1] ?? 'none', rorId: m[2] ?? '', reason: str(note?.note, 'the reason (Note)'), createdAt: String(note?.created ?? '') };
+        ({ subjectKey, doc: docOut } = receivedCorrection(value, m[1] ?? 'none', m[2] ?? '', str(note?.note, 'the reason (Note)'), String(note?.created ?? '')));
       } else if (kind === 'note') {
         const s = unquote(subject!);
         const colon = s.indexOf(':');

@@ -27,6 +27,15 @@ export interface Sharing {
   tlp: Tlp;
 }
 
+/** A partner installation (or MISP organisation) an item is restricted to, by the organisation UUID MISP knows it by. */
+export interface Recipient {
+  uuid: string;
+  name: string;
+}
+
+/** Items that may be restricted to named partners: none means the whole audience. */
+export const RESTRICTABLE: readonly ItemKind[] = ['note', 'namesake', 'correction'];
+
 /** Nothing leaves an organisation unless someone who may decides so. */
 const PRIVATE: Sharing = { distribution: 'organisation', tlp: 'amber+strict' };
 
@@ -39,6 +48,8 @@ export interface EntityNote extends Sharing {
   /** 0–100, 50 neutral (MISP's opinion scale): how much of a concern the author thinks the entity is. */
   opinion: number | null;
   createdAt: string;
+  /** Restricted to these partners (a MISP sharing group); empty: the whole audience. */
+  recipients?: Recipient[];
 }
 
 export interface NamesakeDecision extends Sharing {
@@ -52,6 +63,7 @@ export interface NamesakeDecision extends Sharing {
   entryName: string;
   reason: string;
   createdAt: string;
+  recipients?: Recipient[];
 }
 
 /** A verdict stripped of everything that could tell who assessed whom with whom. */
@@ -80,6 +92,7 @@ export interface SharedCorrection extends Sharing {
   rorId: string;
   reason: string;
   createdAt: string;
+  recipients?: Recipient[];
 }
 
 /** A correction another installation shared, as a feed brought it (exchange_received.doc). */
@@ -167,6 +180,8 @@ const CORRECTIONS_SQL = `SELECT c.id, c.org_id, o.name AS org_name, c.raw, c.ror
 
 const NOTES_SQL = `SELECT n.*, o.name AS org_name, s.distribution, s.tlp FROM entity_notes n LEFT JOIN organisations o ON o.id = n.org_id LEFT JOIN exchange_sharing s ON s.kind = 'note' AND s.item_id = n.id`;
 const NAMESAKES_SQL = `SELECT d.*, o.name AS org_name, s.distribution, s.tlp FROM namesake_decisions d LEFT JOIN organisations o ON o.id = d.org_id LEFT JOIN exchange_sharing s ON s.kind = 'namesake' AND s.item_id = d.id`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const text = (v: unknown, what: string, max: number): string => {
   if (typeof v !== 'string' || v.trim() === '') throw new ExchangeError(`${what}: give some text`);
@@ -260,6 +275,53 @@ export class ExchangeService {
     });
   }
 
+  /**
+   * Restricts one of the organisation's shared items to named partners (on export, a MISP sharing
+   * group of them); an empty list lifts the restriction. An administrator's decision, audited with
+   * the partners before. The item keeps its distribution and TLP, and must be shared already.
+   */
+  async restrict(actor: Actor, kind: ItemKind, id: string, recipients: Recipient[]): Promise<void> {
+    authorize(actor, 'exchange.publish');
+    if (!RESTRICTABLE.includes(kind)) throw new ExchangeError(`${kind}: only ${RESTRICTABLE.join(', ')} can be restricted to named partners (anonymised assessments are published in groups of k)`);
+    const wanted = new Map<string, Recipient>();
+    for (const r of recipients) {
+      const uuid = r.uuid.trim().toLowerCase();
+      if (!UUID.test(uuid)) throw new ExchangeError(`recipient ${JSON.stringify(r.name)}: ${JSON.stringify(r.uuid)} is not an organisation UUID`);
+      wanted.set(uuid, { uuid, name: text(r.name, `recipient ${uuid}: name`, 200) });
+    }
+    await this.db.transaction(async (tx) => {
+      await this.owned(tx, actor, kind, id);
+      const sharing = (await tx.query<{ distribution: string }>('SELECT distribution FROM exchange_sharing WHERE kind = $1 AND item_id = $2', [kind, id]))[0];
+      if (wanted.size > 0 && !sharing) throw new ExchangeError(`${kind} ${id} is not shared: share it with the community or everyone first, then restrict it to named partners`);
+      const before = await tx.query<{ recipient_uuid: string; recipient_name: string }>('SELECT recipient_uuid, recipient_name FROM exchange_recipients WHERE kind = $1 AND item_id = $2 ORDER BY recipient_uuid', [kind, id]);
+      await tx.query('DELETE FROM exchange_recipients WHERE kind = $1 AND item_id = $2', [kind, id]);
+      const now = new Date().toISOString();
+      for (const r of wanted.values()) {
+        await tx.query('INSERT INTO exchange_recipients (kind, item_id, recipient_uuid, recipient_name, org_id, added_by, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [kind, id, r.uuid, r.name, actor.orgId, actor.userId, now]);
+      }
+      const rows: RowRef[] = [...new Set([...before.map((b) => b.recipient_uuid), ...wanted.keys()])].map((uuid) => ['exchange_recipients', kind, id, uuid]);
+      await appendAudit(tx, {
+        actor: actor.userId,
+        orgId: actor.orgId,
+        action: 'exchange.restrict',
+        target: `${kind}/${id}`,
+        detail: { from: before.map((b) => ({ uuid: b.recipient_uuid, name: b.recipient_name })), to: [...wanted.values()] },
+        rows,
+      });
+    });
+  }
+
+  /** Who each restricted item goes to, by `<kind>/<id>`. */
+  private async recipientsByItem(orgId?: string): Promise<Map<string, Recipient[]>> {
+    const rows = await this.db.query<{ kind: string; item_id: string; recipient_uuid: string; recipient_name: string }>(`SELECT kind, item_id, recipient_uuid, recipient_name FROM exchange_recipients${orgId ? ' WHERE org_id = $1' : ''} ORDER BY kind, item_id, recipient_uuid`, orgId ? [orgId] : []);
+    const out = new Map<string, Recipient[]>();
+    for (const r of rows) {
+      const key = `${r.kind}/${r.item_id}`;
+      out.set(key, [...(out.get(key) ?? []), { uuid: r.recipient_uuid, name: r.recipient_name }]);
+    }
+    return out;
+  }
+
   /** Another organisation's item answers exactly like one that does not exist. */
   private async owned(tx: AppTx, actor: Actor, kind: ItemKind, id: string): Promise<void> {
     const table = { note: 'entity_notes', namesake: 'namesake_decisions', assessment: 'assessments', correction: 'match_corrections' }[kind];
@@ -276,6 +338,9 @@ export class ExchangeService {
       `SELECT a.id, a.case_id, a.overall, s.distribution, s.tlp FROM assessments a LEFT JOIN exchange_sharing s ON s.kind = 'assessment' AND s.item_id = a.id WHERE a.org_id = $1 ORDER BY a.created_at`,
       [actor.orgId],
     );
+    const restricted = await this.recipientsByItem(actor.orgId);
+    for (const n of notes) n.recipients = restricted.get(`note/${n.id}`) ?? [];
+    for (const d of namesakes) d.recipients = restricted.get(`namesake/${d.id}`) ?? [];
     return { notes, namesakes, assessments: assessments.map((a) => ({ id: a.id, caseId: a.case_id, overall: a.overall, sharing: sharingOf(a) })) };
   }
 
@@ -290,6 +355,14 @@ export class ExchangeService {
     const notes = (await this.db.query<NoteRow>(`${NOTES_SQL} ORDER BY n.created_at, n.id`)).map(noteOf).filter(passes);
     const namesakes = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} ORDER BY d.created_at, d.id`)).map(namesakeOf).filter(passes);
     const corrections = (await this.db.query<CorrectionRow>(`${CORRECTIONS_SQL} ORDER BY c.created_at, c.id`)).map(correctionOf).filter(passes);
+    const restricted = await this.recipientsByItem();
+    for (const [kind, items] of [
+      ['note', notes],
+      ['namesake', namesakes],
+      ['correction', corrections],
+    ] as const) {
+      for (const item of items) item.recipients = restricted.get(`${kind}/${item.id}`) ?? [];
+    }
     const rows = await this.db.query<{ id: string; case_id: string; org_id: string; created_at: string; result: string; distribution: string; tlp: string }>(
       `SELECT a.id, a.case_id, a.org_id, a.created_at, a.result, s.distribution, s.tlp FROM assessments a JOIN exchange_sharing s ON s.kind = 'assessment' AND s.item_id = a.id ORDER BY a.created_at, a.id`,
     );
@@ -448,43 +521,8 @@ export class ExchangeService {
         throw new FeedRefused(`manifest sequence ${feed.sequence} is not newer than ${last.last_sequence}, already pulled: a replayed older manifest`);
       }
       const report: PullReport = { source: sub.source, publisher: feed.publisher, sequence: feed.sequence, added: 0, updated: 0, unchanged: 0, conflicts: [] };
-      const rows: RowRef[] = [];
+      const rows = await this.take(tx, { id: sub.id, publisher: feed.publisher, keyId: sub.keyId, publishedAt: feed.publishedAt }, feed.items, report);
       const now = new Date().toISOString();
-      for (const item of feed.items) {
-        const localTable = item.kind === 'note' ? 'entity_notes' : item.kind === 'namesake' ? 'namesake_decisions' : item.kind === 'correction' ? 'match_corrections' : null;
-        if (localTable && (await tx.query(`SELECT 1 FROM ${localTable} WHERE id = $1`, [item.uuid]))[0]) {
-          report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `a local ${item.kind} has this id: kept the local one, the received one was not taken` });
-          continue;
-        }
-        const have = (await tx.query<{ subscription_id: string; doc: string; publisher: string }>('SELECT subscription_id, doc, publisher FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, item.uuid]))[0];
-        const doc = JSON.stringify(item.doc);
-        if (have && have.subscription_id !== sub.id) {
-          report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `already received from ${have.publisher}: kept that one` });
-          continue;
-        }
-        if (have && have.doc === doc) {
-          report.unchanged++;
-          continue;
-        }
-        if (have) await tx.query('DELETE FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, item.uuid]);
-        await tx.query('INSERT INTO exchange_received (kind, uuid, subscription_id, publisher, key_id, published_at, pulled_at, origin_org, distribution, tlp, subject_key, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [
-          item.kind,
-          item.uuid,
-          sub.id,
-          feed.publisher,
-          sub.keyId,
-          feed.publishedAt,
-          now,
-          item.originOrg,
-          item.distribution,
-          item.tlp,
-          item.subjectKey,
-          doc,
-        ]);
-        rows.push(['exchange_received', item.kind, item.uuid]);
-        if (have) report.updated++;
-        else report.added++;
-      }
       await tx.query('UPDATE exchange_subscriptions SET publisher = $1, last_sequence = $2, last_manifest = $3, last_pulled_at = $4, last_attempt_at = $4, last_outcome = $5 WHERE id = $6', [
         feed.publisher,
         feed.sequence,
@@ -497,6 +535,69 @@ export class ExchangeService {
       await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.pull', target: sub.id, detail: { source: sub.source, publisher: feed.publisher, sequence: feed.sequence, added: report.added, updated: report.updated, conflicts: report.conflicts.length }, rows });
       return report;
     });
+  }
+
+  /**
+   * Records what an administrator imported from a file another institution sent (a STIX 2.1
+   * bundle): like a feed's items, kept apart with provenance (`from`, as named by the administrator;
+   * key "unsigned: sha256 …" of the file), conflicts reported, audited. A file is its own source:
+   * importing the same file again changes nothing.
+   */
+  async importItems(actor: Actor, file: { from: string; sha256: string; name: string }, items: ReceivedItem[]): Promise<Omit<PullReport, 'sequence'>> {
+    authorize(actor, 'exchange.subscribe');
+    const from = text(file.from, 'from (who sent the file)', 200);
+    return this.db.transaction(async (tx) => {
+      const report = { source: file.name, publisher: from, added: 0, updated: 0, unchanged: 0, conflicts: [] as PullReport['conflicts'] };
+      const rows = await this.take(tx, { id: `file:${file.sha256}`, publisher: from, keyId: `unsigned:${file.sha256.slice(0, 16)}`, publishedAt: new Date().toISOString() }, items, report);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.import', target: `file:${file.sha256}`, detail: { file: file.name, from, added: report.added, updated: report.updated, conflicts: report.conflicts.length }, rows });
+      return report;
+    });
+  }
+
+  /**
+   * Takes items a verified feed or an imported file brought, kept apart from local ones with their
+   * provenance. An item with the id of a local one, or one another source brought first, is a
+   * conflict, reported and not taken. The rows written, for the audit entry.
+   */
+  private async take(tx: AppTx, from: { id: string; publisher: string; keyId: string; publishedAt: string }, items: ReceivedItem[], report: Pick<PullReport, 'added' | 'updated' | 'unchanged' | 'conflicts'>): Promise<RowRef[]> {
+    const rows: RowRef[] = [];
+    const now = new Date().toISOString();
+    for (const item of items) {
+      const localTable = item.kind === 'note' ? 'entity_notes' : item.kind === 'namesake' ? 'namesake_decisions' : item.kind === 'correction' ? 'match_corrections' : null;
+      if (localTable && (await tx.query(`SELECT 1 FROM ${localTable} WHERE id = $1`, [item.uuid]))[0]) {
+        report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `a local ${item.kind} has this id: kept the local one, the received one was not taken` });
+        continue;
+      }
+      const have = (await tx.query<{ subscription_id: string; doc: string; publisher: string }>('SELECT subscription_id, doc, publisher FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, item.uuid]))[0];
+      const doc = JSON.stringify(item.doc);
+      if (have && have.subscription_id !== from.id) {
+        report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `already received from ${have.publisher}: kept that one` });
+        continue;
+      }
+      if (have && have.doc === doc) {
+        report.unchanged++;
+        continue;
+      }
+      if (have) await tx.query('DELETE FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, item.uuid]);
+      await tx.query('INSERT INTO exchange_received (kind, uuid, subscription_id, publisher, key_id, published_at, pulled_at, origin_org, distribution, tlp, subject_key, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [
+        item.kind,
+        item.uuid,
+        from.id,
+        from.publisher,
+        from.keyId,
+        from.publishedAt,
+        now,
+        item.originOrg,
+        item.distribution,
+        item.tlp,
+        item.subjectKey,
+        doc,
+      ]);
+      rows.push(['exchange_received', item.kind, item.uuid]);
+      if (have) report.updated++;
+      else report.added++;
+    }
+    return rows;
   }
 
   async received(kind?: ItemKind): Promise<{ kind: ItemKind; uuid: string; publisher: string; keyId: string; publishedAt: string; pulledAt: string; originOrg: string; distribution: string; tlp: string; doc: unknown }[]> {

@@ -1,9 +1,12 @@
 import type { RiskList } from '../screening/lists.ts';
-import { nameUuid, STIX_TLP_ID, stixTlpMarking, type ExportableTlp, type Tlp } from './marking.ts';
-import type { Publisher } from './misp.ts';
-import type { Outgoing, Subject } from './service.ts';
+import { ExchangeError, nameUuid, STIX_TLP_ID, stixTlpMarking, TLPS, unrestricted, type ExportableTlp, type Tlp } from './marking.ts';
+import { receivedCorrection, type Publisher, type Refused } from './misp.ts';
+import type { Outgoing, ReceivedItem, Subject } from './service.ts';
 
 type Obj = Record<string, unknown> & { id: string };
+
+/** The custom property a match correction's note carries its decision in. */
+export const STIX_CORRECTION = 'x_derisk_match_correction';
 
 /** MISP's 0–100 opinion (50 neutral) on STIX's five-point opinion scale. */
 function stixOpinion(value: number): string {
@@ -23,7 +26,9 @@ const ts = (iso: string) => new Date(iso).toISOString();
  * string and the listed entity with an `opinion` of strong disagreement carrying the reason, and
  * anonymised assessments as `note`s on the partners; every object carries its TLP 2.0 marking.
  */
-export function stixBundle(publisher: Publisher, out: Outgoing, lists: RiskList[], now = new Date()): { type: 'bundle'; id: string; objects: Obj[] } {
+export function stixBundle(publisher: Publisher, outgoing: Outgoing, lists: RiskList[], now = new Date()): { type: 'bundle'; id: string; objects: Obj[] } {
+  // STIX has no sharing group: items restricted to named partners stay out.
+  const out = unrestricted(outgoing);
   const stamp = now.toISOString();
   const objects = new Map<string, Obj>();
   const add = (o: Obj) => {
@@ -68,6 +73,25 @@ export function stixBundle(publisher: Publisher, out: Outgoing, lists: RiskList[
     const rel = add({ type: 'relationship', id: `relationship--${nameUuid(`namesake/${d.id}`)}`, ...common, relationship_type: 'duplicate-of', source_ref: written, target_ref: listed, description: `Screening matched "${d.name}" to the listed entity ${d.entryName}` });
     add({ type: 'opinion', id: `opinion--${d.id}`, ...common, opinion: 'strongly-disagree', explanation: `Not the listed entity: ${d.reason}`, object_refs: [rel] });
   }
+  for (const c of out.corrections) {
+    const by = orgIdentity(c.orgId, c.orgName);
+    const written = subjectIdentity({ kind: 'name', value: c.string, label: c.string });
+    const refs = c.verdict === 'none' ? [written] : [written, subjectIdentity({ kind: 'ror', value: c.rorId, label: c.rorId })];
+    add({
+      type: 'note',
+      spec_version: '2.1',
+      id: `note--${c.id}`,
+      created: ts(c.createdAt),
+      modified: ts(c.createdAt),
+      created_by_ref: by,
+      object_marking_refs: marked(c.tlp),
+      abstract: c.verdict === 'none' ? `derisk match correction: "${c.string}" names no ROR institution` : `derisk match correction: "${c.string}" ${c.verdict === 'is' ? 'is' : 'is not'} https://ror.org/${c.rorId}`,
+      content: c.reason,
+      object_refs: refs,
+      // A custom property (STIX 2.1 §11.1): tools that do not know it keep the note; derisk reads the decision back from it.
+      [STIX_CORRECTION]: { string: c.string, verdict: c.verdict, ror_id: c.rorId },
+    });
+  }
   for (const a of out.assessments) {
     const partners = a.partners.map((p) => subjectIdentity(p.ror ? { kind: 'ror', value: p.ror, label: p.name ?? p.ror } : { kind: 'name', value: p.name!, label: p.name! }));
     const { uuid, distribution: _d, tlp, ...doc } = a;
@@ -89,4 +113,42 @@ export function stixBundle(publisher: Publisher, out: Outgoing, lists: RiskList[
   }
   for (const tlp of markings) add(stixTlpMarking(tlp));
   return { type: 'bundle', id: `bundle--${nameUuid(`bundle/${publisher.uuid}/${stamp}`)}`, objects: [...objects.values()] };
+}
+
+/** TLP 2.0's RED marking definition (OASIS's fixed id): never taken. */
+const STIX_TLP_RED = 'marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1';
+const TLP_OF_ID = new Map<string, Tlp>([...Object.entries(STIX_TLP_ID).map(([t, id]) => [id, t as Tlp] as const), [STIX_TLP_RED, 'red']]);
+
+/**
+ * Reads the match corrections back from a STIX 2.1 bundle (a `note` carrying
+ * `x_derisk_match_correction`), as readMispEvent does from a MISP event: a note marked TLP:RED is
+ * refused with the reason, one without a TLP marking read as AMBER; who wrote it is its
+ * `created_by_ref` identity. Other objects are not items derisk takes from STIX.
+ */
+export function readStixBundle(doc: unknown, file: string): { items: ReceivedItem[]; refused: Refused[] } {
+  const bundle = doc as { type?: unknown; objects?: unknown };
+  if (bundle?.type !== 'bundle' || !Array.isArray(bundle.objects)) throw new ExchangeError(`${file}: not a STIX 2.1 bundle (no "type": "bundle" with "objects")`);
+  const objects = bundle.objects as Record<string, unknown>[];
+  const names = new Map(objects.filter((o) => o?.type === 'identity').map((o) => [String(o.id), String(o.name ?? '')]));
+  const items: ReceivedItem[] = [];
+  const refused: Refused[] = [];
+  for (const [i, o] of objects.entries()) {
+    if (o?.type !== 'note' || o[STIX_CORRECTION] === undefined) continue;
+    const id = typeof o.id === 'string' ? o.id : `${file} object ${i + 1}`;
+    try {
+      const uuid = /^note--([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(id)?.[1];
+      if (!uuid) throw new Error('its id is not note--<UUID>');
+      const markings = (Array.isArray(o.object_marking_refs) ? o.object_marking_refs : []).map((m) => TLP_OF_ID.get(String(m))).filter((t): t is Tlp => t !== undefined);
+      if (markings.includes('red')) throw new Error('marked TLP:RED: for its named recipients only, never taken from a file');
+      // The most restrictive marking it carries; none: the most cautious reading that may still be shared within the organisation.
+      const tlp = markings.length ? markings.reduce((m, t) => (TLPS.indexOf(t) > TLPS.indexOf(m) ? t : m)) : 'amber';
+      const c = o[STIX_CORRECTION] as { string?: unknown; verdict?: unknown; ror_id?: unknown };
+      if (typeof c !== 'object' || c === null || typeof c.string !== 'string' || typeof c.verdict !== 'string') throw new Error(`${STIX_CORRECTION} needs string and verdict`);
+      const r = receivedCorrection(c.string, c.verdict, typeof c.ror_id === 'string' ? c.ror_id : '', typeof o.content === 'string' ? o.content : '', typeof o.created === 'string' ? o.created : '');
+      items.push({ kind: 'correction', uuid, originOrg: names.get(String(o.created_by_ref)) || 'unknown organisation', distribution: '1', tlp, subjectKey: r.subjectKey, doc: r.doc });
+    } catch (e) {
+      refused.push({ uuid: id, reason: `${file}: ${id}: ${(e as Error).message}` });
+    }
+  }
+  return { items, refused };
 }

@@ -68,13 +68,15 @@ export const TRACKED = {
   mail_subscriptions: { key: ['user_id'], columns: ['user_id', 'mode', 'unsubscribe_token', 'updated_at'], org: null },
   // A received correction accepted behind derisk's back would change what an organisation's evidence says.
   match_corrections_accepted: { key: ['org_id', 'uuid'], columns: ['org_id', 'uuid', 'accepted_by', 'accepted_at'], org: 'org_id' },
+  // Who a shared item is restricted to: a recipient planted behind derisk's back would receive it.
+  exchange_recipients: { key: ['kind', 'item_id', 'recipient_uuid'], columns: ['kind', 'item_id', 'recipient_uuid', 'recipient_name', 'org_id', 'added_by', 'added_at'], org: 'org_id' },
 } as const;
 
 /**
  * Tables tracked since a trail may have been sealed: their rows as they stand are recorded once,
  * by an `audit.track` entry, the first time a sealed trail is opened by a version that tracks them.
  */
-const TRACKED_LATER: readonly TrackedTable[] = ['webhooks', 'feed_tokens', 'kb_entries', 'kb_versions', 'kb_reviews', 'mail_subscriptions', 'match_corrections_accepted'];
+const TRACKED_LATER: readonly TrackedTable[] = ['webhooks', 'feed_tokens', 'kb_entries', 'kb_versions', 'kb_reviews', 'mail_subscriptions', 'match_corrections_accepted', 'exchange_recipients'];
 export type TrackedTable = keyof typeof TRACKED;
 
 const GENESIS = '0'.repeat(64);

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { join } from 'node:path';
+import { EmbeddedDb } from '../../src/appdb/embedded.ts';
+import { migrate } from '../../src/appdb/migrate.ts';
+import { feedIdentity, feedReader, publisherOf, readVerifiedFeed, recipientOf, writeFeed, type Identity } from '../../src/exchange/feed.ts';
 import { nameUuid } from '../../src/exchange/marking.ts';
-import { readMispEvent, type Publisher } from '../../src/exchange/misp.ts';
+import { mispEvents, readMispEvent, type Publisher } from '../../src/exchange/misp.ts';
+import { ExchangeService } from '../../src/exchange/service.ts';
+import { stixBundle } from '../../src/exchange/stix.ts';
+import { verifyAudit } from '../../src/service/audit.ts';
+import { ForbiddenError, NotFoundError, type Actor } from '../../src/service/authorize.ts';
+import { tempDir } from '../helpers/fixtures.ts';
 
 const ME: Publisher = { name: 'Beta installation', uuid: nameUuid('publisher/beta') };
 const OTHER = nameUuid('publisher/gamma');
@@ -66,4 +75,66 @@ test("MISP sharing groups: an item for a group is taken only by a member; inheri
   // Inheriting an event meant for its organisation only is refused like the event.
   const own = readMispEvent({ Event: { ...event.Event, distribution: '0', Attribute: [note(U(8), { distribution: '5' })] } }, 'e.json', ME);
   assert.match(own.refused[0]!.reason, /Your organisation only/);
+});
+
+test('an item an administrator restricts to named partners leaves in a MISP sharing group: a member installation takes it, another refuses it; the restriction is audited', async () => {
+  const db = await EmbeddedDb.open(':memory:');
+  await migrate(db);
+  const service = new ExchangeService(db, new Set(['NL']));
+  const admin: Actor = { userId: 'admin@uni-a', orgId: 'uni-a', role: 'admin', name: 'admin' };
+  const [homeA, homeB, homeC] = [tempDir(), tempDir(), tempDir()];
+  const [a, b, c] = [feedIdentity(homeA, 'Alpha'), feedIdentity(homeB, 'Beta'), feedIdentity(homeC, 'Gamma')];
+
+  const open = await service.addNote(admin, { kind: 'name', value: 'Open Lab', label: 'Open Lab' }, 'FOR-EVERY-SUBSCRIBER');
+  const only = await service.addNote(admin, { kind: 'name', value: 'Closed Lab', label: 'Closed Lab' }, 'FOR-BETA-ONLY');
+  for (const id of [open, only]) await service.share(admin, 'note', id, { distribution: 'community', tlp: 'green' });
+  // Only an administrator, of the owning organisation, of an item already shared, restricts it.
+  await assert.rejects(service.restrict({ ...admin, role: 'officer' }, 'note', only, [recipientOf(`Beta=${b.publicKey}`)]), ForbiddenError);
+  await assert.rejects(service.restrict({ ...admin, orgId: 'uni-z' }, 'note', only, [recipientOf(`Beta=${b.publicKey}`)]), NotFoundError);
+  const unshared = await service.addNote(admin, { kind: 'name', value: 'X', label: 'X' }, 'never shared');
+  await assert.rejects(service.restrict(admin, 'note', unshared, [recipientOf(`Beta=${b.publicKey}`)]), /is not shared: share it with the community or everyone first/);
+  assert.throws(() => recipientOf('Beta=ed25519:nonsense'), /not a derisk feed key/);
+  assert.throws(() => recipientOf('just a name'), /write NAME=ed25519:<its feed key> or NAME=<its MISP organisation UUID>/);
+  await service.restrict(admin, 'note', only, [recipientOf(`Beta University=${b.publicKey}`), recipientOf('A MISP partner=7c0b3e5e-2b1a-4d3f-9a4e-6f1d2c3b4a59')]);
+  assert.deepEqual(
+    (await service.items(admin)).notes
+      .find((n) => n.id === only)!
+      .recipients!.map((r) => r.name)
+      .sort(),
+    ['A MISP partner', 'Beta University'],
+  );
+
+  const events = mispEvents(publisherOf(a), await service.outgoing(admin, { maxTlp: 'green', audience: 'community', k: 3 }), []);
+  const grouped = events.filter((e) => e.Event.distribution === '4');
+  assert.equal(grouped.length, 1, 'the restricted note in an event of its own, for its sharing group');
+  const g = grouped[0]!.Event as { sharing_group_id: string; SharingGroup: { id: string; SharingGroupOrg: { Organisation: { uuid: string; name: string } }[] }; Attribute: { distribution: string; Note: { note: string }[] }[] };
+  assert.equal(g.SharingGroup.id, g.sharing_group_id);
+  assert.deepEqual(g.SharingGroup.SharingGroupOrg.map((m) => m.Organisation.name).sort(), ['A MISP partner', 'Alpha', 'Beta University']);
+  assert.deepEqual(
+    g.Attribute.map((x) => [x.distribution, x.Note[0]!.note]),
+    [['5', 'FOR-BETA-ONLY']],
+  );
+  assert.ok(events.filter((e) => e.Event.distribution !== '4').every((e) => !JSON.stringify(e).includes('FOR-BETA-ONLY')));
+  assert.ok(!JSON.stringify(stixBundle(publisherOf(a), await service.outgoing(admin, { maxTlp: 'green', audience: 'community', k: 3 }), [])).includes('FOR-BETA-ONLY'), 'STIX cannot say who may read it: left out');
+
+  // Through A's signed feed: Beta, a member, takes both notes; Gamma, not in the group, only the open one.
+  const feed = join(tempDir(), 'feed');
+  writeFeed(homeA, feed, events);
+  const pull = (self: Identity) => readVerifiedFeed(feedReader(feed), { publicKey: a.publicKey, keyId: a.keyId, lastSequence: null, lastManifest: null }, publisherOf(self));
+  const atB = await pull(b);
+  assert.deepEqual(atB.items.map((i) => (i.doc as { body: string }).body).sort(), ['FOR-BETA-ONLY', 'FOR-EVERY-SUBSCRIBER']);
+  const atC = await pull(c);
+  assert.deepEqual(
+    atC.items.map((i) => (i.doc as { body: string }).body),
+    ['FOR-EVERY-SUBSCRIBER'],
+  );
+  assert.match(atC.refused.map((r) => r.reason).join('\n'), /restricted to sharing group "Alpha with [^"]*Beta University[^"]*", of which this installation \(Gamma\) is not a member/);
+
+  // Audited: who restricted it to whom, and a recipient planted behind derisk's back is reported.
+  const trail = await db.query<{ detail: string }>("SELECT detail FROM audit WHERE action = 'exchange.restrict'");
+  assert.deepEqual(JSON.parse(trail[0]!.detail).from, []);
+  assert.deepEqual((await verifyAudit(db)).problems, []);
+  await db.query("INSERT INTO exchange_recipients VALUES ('note', $1, $2, 'Gamma', 'uni-a', 'intruder', '2026-11-30')", [only, publisherOf(c).uuid]);
+  assert.match((await verifyAudit(db)).problems.map((p) => p.problem).join('\n'), /exchange_recipients\/note\/.* was written outside derisk/);
+  await db.close();
 });

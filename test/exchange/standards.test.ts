@@ -11,7 +11,9 @@ import { ftmEntityId, ftmListEntities, ftmOutgoingEntities, loadFtmTopics } from
 import { nameUuid } from '../../src/exchange/marking.ts';
 import { mispEvents } from '../../src/exchange/misp.ts';
 import { ExchangeService, type AnonymisedAssessment } from '../../src/exchange/service.ts';
-import { stixBundle } from '../../src/exchange/stix.ts';
+import { readStixBundle, STIX_CORRECTION, stixBundle } from '../../src/exchange/stix.ts';
+import { MatchCorrections } from '../../src/resolve/corrections.ts';
+import { verifyAudit } from '../../src/service/audit.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { ForbiddenError, NotFoundError, type Actor } from '../../src/service/authorize.ts';
 import { ftmModel, problems } from '../helpers/ftm-schema.ts';
@@ -84,7 +86,15 @@ function required(section: string): string[] {
 
 test('MISP export: every field the core format requires, valid against its JSON schema, galaxy clusters as the galaxy format asks', async () => {
   const { db, service, a } = await sharedItems();
+  // One note an administrator restricted to a named partner: its event carries a sharing group.
+  const restricted = await service.addNote(a, { kind: 'name', value: 'Closed Lab', label: 'Closed Lab' }, 'for one partner');
+  await service.share(a, 'note', restricted, { distribution: 'community', tlp: 'green' });
+  await service.restrict(a, 'note', restricted, [{ name: 'Partner University', uuid: nameUuid('publisher/partner') }]);
   const events = mispEvents(publisher, await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3 }), [list], new Date('2026-11-30T10:00:00Z'), true);
+  assert.deepEqual(
+    events.filter(({ Event: e }) => e.distribution === '4').map(({ Event: e }) => [e.sharing_group_id, (e.SharingGroup as { id: string }).id]),
+    [['1', '1']],
+  );
   const text = JSON.stringify(events);
   for (const secret of ['RED-TEXT', 'PRIVATE-TEXT', 'tlp:red']) assert.ok(!text.includes(secret), secret);
 
@@ -135,7 +145,7 @@ test('MISP export: every field the core format requires, valid against its JSON 
       }
     }
   }
-  assert.deepEqual([notes, opinions, sightings], [3, 1, 1]);
+  assert.deepEqual([notes, opinions, sightings], [4, 1, 1]);
   assert.ok(clusters >= 2, 'the lists as galaxies, and the entry a note is about on its attribute');
   assert.ok(events.some(({ Event: e }) => (e.Attribute as { distribution: string }[]).some((x) => x.distribution === '3')) && events.every(({ Event: e }) => (e.Attribute as { distribution: string }[]).every((x) => x.distribution !== '0')));
 
@@ -154,9 +164,8 @@ test('MISP export: every field the core format requires, valid against its JSON 
   await db.close();
 });
 
-test('STIX 2.1 export validates against the official JSON schemas, TLP 2.0 markings, no TLP:RED', async () => {
-  const { db, service, a } = await sharedItems();
-  const bundle = stixBundle(publisher, await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3 }), [list], new Date('2026-11-30T10:00:00Z'));
+/** The official STIX 2.1 JSON schemas, and a check of one object against the schema of its id. */
+function stixSchemas() {
   // The official schemas write `\\-` in patterns, which JavaScript's Unicode mode refuses.
   const ajv = new Ajv2020({ strict: false, allErrors: true, unicodeRegExp: false });
   addFormats(ajv);
@@ -168,6 +177,13 @@ test('STIX 2.1 export validates against the official JSON schemas, TLP 2.0 marki
     assert.ok(v, id);
     assert.ok(v(doc), `${id}: ${JSON.stringify(v.errors?.slice(0, 5))}`);
   };
+  return { ajv, base, check };
+}
+
+test('STIX 2.1 export validates against the official JSON schemas, TLP 2.0 markings, no TLP:RED', async () => {
+  const { db, service, a } = await sharedItems();
+  const bundle = stixBundle(publisher, await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3 }), [list], new Date('2026-11-30T10:00:00Z'));
+  const { ajv, base, check } = stixSchemas();
   const types = new Map<string, number>();
   for (const o of bundle.objects) {
     const type = o.type as string;
@@ -260,4 +276,68 @@ test('FtM export: the items MISP and STIX carry as Notes on the listed Organizat
   // The checker can fail: Note has no author.
   assert.equal(problems({ ...onNudt, properties: { ...onNudt.properties, author: ['x'] } }, byId, model, topics).length, 1);
   await db.close();
+});
+
+test('STIX 2.1 carries shared match corrections (a note with x_derisk_match_correction, valid against the schemas); an imported bundle brings them as received corrections an organisation accepts', async () => {
+  const TSINGHUA = '03cve4549';
+  const registry = (id: string) => (id === TSINGHUA ? { name: 'Tsinghua University' } : undefined);
+  const dbA = await EmbeddedDb.open(':memory:');
+  await migrate(dbA);
+  const a = admin('uni-a');
+  const mine = new MatchCorrections(dbA, registry);
+  const is = await mine.correct(a, { raw: 'Key Lab of Machine Perception, Beijing', verdict: 'is', rorId: TSINGHUA, reason: 'its web page says Tsinghua' });
+  const none = await mine.correct(a, { raw: 'Beijing Key Lab', verdict: 'none', reason: 'a provincial label, no institution' });
+  const kept = await mine.correct(a, { raw: 'PRIVATE-ONLY Lab', verdict: 'none', reason: 'kept in house' });
+  const exchangeA = new ExchangeService(dbA, new Set(['NL']));
+  await exchangeA.share(a, 'correction', is.id, { distribution: 'community', tlp: 'green' });
+  await exchangeA.share(a, 'correction', none.id, { distribution: 'community', tlp: 'clear' });
+  const bundle = stixBundle(publisher, await exchangeA.outgoing(a, { maxTlp: 'green', audience: 'community', k: 3 }), []);
+  assert.ok(!JSON.stringify(bundle).includes('PRIVATE-ONLY') && !JSON.stringify(bundle).includes(kept.id));
+  const { check } = stixSchemas();
+  const notes = bundle.objects.filter((o) => o.type === 'note');
+  assert.equal(notes.length, 2);
+  for (const o of bundle.objects) check(o.type === 'marking-definition' ? 'common/marking-definition.json' : `sdos/${o.type as string}.json`, o);
+  assert.deepEqual(notes.find((n) => n.id === `note--${is.id}`)![STIX_CORRECTION], { string: 'Key Lab of Machine Perception, Beijing', verdict: 'is', ror_id: TSINGHUA });
+
+  // Read back: the two corrections; one marked RED or with a verdict that is not one refused, with the reason.
+  const red = { ...notes[0]!, id: 'note--11111111-1111-4111-8111-111111111111', object_marking_refs: ['marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1'] };
+  const odd = { ...notes[0]!, id: 'note--22222222-2222-4222-8222-222222222222', [STIX_CORRECTION]: { string: 'X Lab', verdict: 'maybe', ror_id: TSINGHUA } };
+  const read = readStixBundle({ ...bundle, objects: [...bundle.objects, red, odd] }, 'from-a.json');
+  assert.deepEqual(
+    read.items.map((i) => [i.uuid, i.tlp, i.originOrg]).sort(),
+    [
+      [is.id, 'green', 'uni-a'],
+      [none.id, 'clear', 'uni-a'],
+    ].sort(),
+  );
+  assert.match(read.refused.map((r) => r.reason).join('\n'), /11111111-.*marked TLP:RED[^]*22222222-.*verdict "maybe" is not is, not or none/);
+  assert.throws(() => readStixBundle({ objects: [] }, 'x.json'), /x.json: not a STIX 2.1 bundle/);
+
+  // Installation B imports the file: received, applying to nobody until an organisation accepts it.
+  const dbB = await EmbeddedDb.open(':memory:');
+  await migrate(dbB);
+  const exchangeB = new ExchangeService(dbB, new Set(['NL']));
+  await assert.rejects(exchangeB.importItems({ ...admin('uni-x'), role: 'officer' }, { from: 'University A', name: 'from-a.json', sha256: 'ab'.repeat(32) }, read.items), ForbiddenError);
+  const report = await exchangeB.importItems(admin('uni-x'), { from: 'University A', name: 'from-a.json', sha256: 'ab'.repeat(32) }, read.items);
+  assert.deepEqual([report.added, report.conflicts.length], [2, 0]);
+  const theirs = new MatchCorrections(dbB, registry);
+  const analyst = { ...admin('uni-x'), role: 'analyst' as const };
+  assert.deepEqual(await theirs.inForce('uni-x'), []);
+  const received = await theirs.receivedFor(analyst);
+  assert.deepEqual(
+    received.map((r) => [r.uuid, r.accepted, r.publisher, r.correction.verdict]).sort(),
+    [
+      [is.id, false, 'University A', 'is'],
+      [none.id, false, 'University A', 'none'],
+    ].sort(),
+  );
+  await theirs.accept(analyst, is.id);
+  assert.deepEqual(
+    (await theirs.inForce('uni-x')).map((c) => [c.raw, c.rorId, c.verdict]),
+    [['Key Lab of Machine Perception, Beijing', TSINGHUA, 'is']],
+  );
+  assert.deepEqual(await theirs.inForce('uni-y'), [], 'for the organisation that accepted it only');
+  assert.deepEqual((await verifyAudit(dbB)).problems, []);
+  await dbA.close();
+  await dbB.close();
 });
