@@ -15,6 +15,7 @@ import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists } from '../../src/screening/store.ts';
 import { Store } from '../../src/store/store.ts';
 import { IngestWorkflow } from '../../src/workflows/ingest.ts';
+import { testService } from '../helpers/service.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { rorRecord } from '../helpers/landscape.ts';
 import { watchlist } from '../helpers/watchlist.ts';
@@ -37,6 +38,8 @@ const work = (id: string, affs: (keyof typeof AFF)[], year: unknown = 2025) => (
   updated_date: '2026-01-05T10:00:00.000000',
   authorships: affs.map((a, i) => ({ author: { display_name: `Author ${i + 1}` }, raw_affiliation_strings: [AFF[a]] })),
 });
+/** What a watch on Belgium brings: a work not seen before. */
+const BELGIAN = [work('W9101', ['leuven', 'hit'])];
 const WORKS = [work('W9001', ['leuven', 'oxford']), work('W9002', ['leuven', 'hit']), work('W9003', ['leuven'], 'twenty twenty-five'), work('W9004', ['leuven', 'oxford'])];
 
 /** api.openalex.org's /works in its documented shape: filter (institutions.ror, from_updated_date), cursor paging; `faults` answer the next requests in turn (null: answered as usual). */
@@ -56,7 +59,8 @@ const api = createServer((req, res) => {
       .split(',')
       .map((f) => [f.slice(0, f.indexOf(':')), f.slice(f.indexOf(':') + 1)]),
   );
-  const matching = filters.get('institutions.ror') === `https://ror.org/${KU_LEUVEN}` ? WORKS.filter((w) => w.updated_date >= filters.get('from_updated_date')!) : [];
+  const asked = filters.get('institutions.ror') === `https://ror.org/${KU_LEUVEN}` ? WORKS : filters.get('institutions.country_code') === 'be' ? BELGIAN : [];
+  const matching = asked.filter((w) => w.updated_date >= filters.get('from_updated_date')!);
   const per = Number(url.searchParams.get('per-page'));
   const cursor = url.searchParams.get('cursor')!;
   const start = cursor === '*' ? 0 : Number(Buffer.from(cursor, 'base64url').toString());
@@ -174,4 +178,25 @@ test('nobody watching an institution or a country: nothing is asked of OpenAlex'
   const r = await new OpenAlexFetchJob({ db: other, settings: { mailto: 'office@example.org', baseUrl, intervalMinutes: 60 }, dir: join(home, 'none'), ingest: () => assert.fail('nothing to ingest'), log: () => undefined }).run();
   await other.close();
   assert.deepEqual([r.targets, requests.length], [[], 0]);
+});
+
+test('derisk serve runs the fetch on its schedule, through its own ingest workflow: the alert is in the inbox', async () => {
+  const service = await testService(store, { home: tempDir(), monitoring: { checkIntervalMs: 3_600_000, deliveryIntervalMs: 3_600_000, openalex: { mailto: 'office@example.org', baseUrl, intervalMinutes: 60 } } });
+  try {
+    await service.db.query("INSERT INTO watch_items (id, org_id, user_id, kind, ref, label, created_by, created_at) VALUES ('w2', $1, '', 'country', 'BE', 'Belgium', 'u', '2026-01-05T09:00:00.000Z')", [service.admin.orgId]);
+    requests.length = 0;
+    await service.app.ready();
+    let inbox: { kind: string; evidence: Record<string, unknown> }[] = [];
+    // The pass runs once the server is ready, in the background; its alert arrives when the ingest and the monitor are done.
+    for (let i = 0; i < 600 && inbox.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      inbox = (await service.app.inject({ method: 'GET', url: '/api/alerts', headers: { authorization: `Bearer ${service.token}` } })).json();
+    }
+    assert.equal(requests[0]!.searchParams.get('filter'), 'institutions.country_code:be,from_updated_date:2026-01-04');
+    assert.equal(inbox.length, 1, JSON.stringify(inbox));
+    assert.equal(inbox[0]!.kind, 'new-copublication');
+    assert.match(JSON.stringify(inbox[0]!.evidence), /W9101/);
+  } finally {
+    await service.close();
+  }
 });
