@@ -20,6 +20,7 @@ import { Store } from '../src/store/store.ts';
 import { SHARED } from '../src/ingest/pipeline.ts';
 import { IngestWorkflow } from '../src/workflows/ingest.ts';
 import { generateOpenAlex } from './generate-openalex.ts';
+import { phase, serveWithToken } from './service.ts';
 
 const EXAMPLES = new URL('../examples/cases/', import.meta.url).pathname;
 const ANALYST: Actor = { userId: 'bench', orgId: 'bench', role: 'analyst', name: 'bench' };
@@ -170,9 +171,103 @@ export async function verdictRecheckBench(config: Config, out: string, verdicts 
     console.log(`\nMonitor: verdict re-check of ${report.reassessed.toLocaleString('en')} stored verdicts under a new policy bundle (7 example cases × 500 partners × 60 days)`);
     console.log(`  baseline, one by one (Assessor.run, ${items.length} of them): ${oneByOneMs.toFixed(1)} ms each → ${((oneByOneMs * report.reassessed) / 1000).toFixed(0)} s for all`);
     console.log(`  the monitor's batched re-check: ${recheckSeconds.toFixed(1)} s (${batchMs.toFixed(2)} ms each, ${(oneByOneMs / batchMs).toFixed(1)}× faster; ${report.alerts['verdict-change'] ?? 0} verdicts would flip); the assessor was built in ${assessorSeconds.toFixed(1)} s`);
-    return { verdicts: report.reassessed, oneByOneMs, recheckSeconds, batchMs, speedup: oneByOneMs / batchMs, flips: report.alerts['verdict-change'] ?? 0 };
+
+    // A list change: a new version of the first published list (its first entry dropped). The
+    // monitor builds the assessor of the new lists (as the server does after a list load), finds
+    // who the change concerns, and re-checks every stored verdict.
+    const [first, ...rest] = catalogueLists(config);
+    const changed = { ...first!, version: `${first!.version}-bench-${Date.now()}`, entries: first!.entries.slice(1) };
+    await saveLists(store, [changed, ...rest]);
+    let rebuildSeconds = 0;
+    const afterList = new Monitor({
+      db,
+      store,
+      assessor: async () => {
+        const r = performance.now();
+        const a = new Assessor({ store, screening: await screeningContext(store), bundle });
+        rebuildSeconds = (performance.now() - r) / 1000;
+        return a;
+      },
+    });
+    t = performance.now();
+    const listReport = await afterList.check();
+    const listSeconds = (performance.now() - t) / 1000;
+    const listMs = (listSeconds * 1000) / listReport.reassessed;
+    console.log(
+      `  after a list change (${first!.id} without its first entry): ${listReport.reassessed.toLocaleString('en')} verdicts re-checked in ${listSeconds.toFixed(1)} s, of which ${rebuildSeconds.toFixed(1)} s building the new lists' assessor (${listMs.toFixed(2)} ms each; baseline one by one ${((oneByOneMs * listReport.reassessed) / 1000).toFixed(0)} s, ${(oneByOneMs / listMs).toFixed(1)}× faster; ${listReport.alerts['verdict-change'] ?? 0} would flip, ${listReport.alerts['list-change'] ?? 0} list-change alerts)`,
+    );
+    return {
+      verdicts: report.reassessed,
+      oneByOneMs,
+      recheckSeconds,
+      batchMs,
+      speedup: oneByOneMs / batchMs,
+      flips: report.alerts['verdict-change'] ?? 0,
+      listChange: { verdicts: listReport.reassessed, seconds: listSeconds, assessorSeconds: rebuildSeconds, msEach: listMs, speedup: oneByOneMs / listMs, flips: listReport.alerts['verdict-change'] ?? 0 },
+    };
   } finally {
     await db.close();
     store.close();
+  }
+}
+
+/**
+ * The inbox (GET /api/alerts) and the Atom feed (GET /feeds/<token>.atom) under closed-loop load
+ * against a `derisk serve` process holding `alerts` alerts for its organisation, beside /health
+ * (the server's own ceiling) as the baseline: requests a second, median and p99.
+ */
+export async function alertsLoadBench(out: string, seconds: number, connections: number, alerts = 5_000) {
+  const home = join(out, 'home-alerts');
+  rmSync(home, { recursive: true, force: true });
+  const { port, token, server } = await serveWithToken(home, 'alerts load bench');
+  try {
+    const db = await EmbeddedDb.open(join(home, 'app.sqlite'));
+    try {
+      const org = (await db.query<{ org_id: string }>("SELECT org_id FROM users WHERE email = 'admin@localhost'"))[0]!.org_id;
+      await db.transaction(async (tx) => {
+        for (let i = 0; i < alerts; i++) {
+          const evidence = JSON.stringify({
+            work: `https://openalex.org/W${9_000_000 + i}`,
+            title: `A synthetic co-publication ${i}`,
+            year: 2026,
+            listed: [{ list: 'bench', entry: `e${i % 50}`, name: 'A listed institute', level: 'high' }],
+            why: 'a watched institution co-authors with a listed entity',
+          });
+          const created = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
+          await tx.query("INSERT INTO alerts (id, org_id, user_id, kind, dedup_key, created_at, title, subject, evidence, link) VALUES ($1, $2, '', 'new-copublication', $3, $4, $5, $6, $7, $8)", [
+            randomUUID(),
+            org,
+            `bench:${i}`,
+            created,
+            `Co-publication ${i} with a listed institute`,
+            'KU Leuven',
+            evidence,
+            `/api/works/W${i}`,
+          ]);
+        }
+      });
+    } finally {
+      await db.close();
+    }
+    const feed = (await (await fetch(`http://127.0.0.1:${port}/api/alerts/feed`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).json()) as { url: string };
+    const feedPath = new URL(feed.url).pathname;
+    await phase(port, token, 2, 4, (i) => ({ method: 'GET', path: i % 2 ? '/api/alerts' : feedPath }));
+    console.log(`\nMonitor: inbox and feed under load (${alerts.toLocaleString('en')} alerts in the organisation; ${connections} connections, ${seconds} s per phase, server in its own process)`);
+    const results: Record<string, Awaited<ReturnType<typeof phase>>> = {};
+    for (const [name, path] of [
+      ["health (baseline: the server's ceiling)", '/health'],
+      ['inbox GET /api/alerts', '/api/alerts'],
+      ['Atom feed GET /feeds/<token>.atom', feedPath],
+    ] as const) {
+      const r = await phase(port, token, seconds, connections, () => ({ method: 'GET', path }));
+      results[name] = r;
+      console.log(`  ${name.padEnd(42)} ${r.rps.toFixed(0).padStart(6)} req/s   median ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   errors ${r.errors} of ${r.requests}`);
+    }
+    const health = results["health (baseline: the server's ceiling)"]!;
+    for (const name of ['inbox GET /api/alerts', 'Atom feed GET /feeds/<token>.atom']) console.log(`  ${name}: p99 ${(results[name]!.p99 / health.p99).toFixed(1)}× /health's, ${((100 * results[name]!.rps) / health.rps).toFixed(0)}% of its requests a second`);
+    return results;
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
   }
 }

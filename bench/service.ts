@@ -114,7 +114,7 @@ interface Phase {
 }
 
 /** Closed-loop load: `connections` keep-alive connections each sending the next request as soon as the last is answered. */
-async function phase(port: number, token: string, seconds: number, connections: number, next: (i: number) => { method: string; path: string; body?: string }): Promise<Phase> {
+export async function phase(port: number, token: string, seconds: number, connections: number, next: (i: number) => { method: string; path: string; body?: string }): Promise<Phase> {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const latencies: number[] = [];
   const perPath = new Map<string, number[]>();

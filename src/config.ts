@@ -25,6 +25,8 @@ export interface Config {
   exchangeAllow: string | null;
   /** Alerts by mail: the SMTP server (DERISK_SMTP_URL), the sender (DERISK_MAIL_FROM) and the https address users reach derisk at (DERISK_PUBLIC_URL); mail is off unless all three are set. */
   mail: { smtpUrl: string; from: string; publicUrl: string } | null;
+  /** The scheduled OpenAlex fetch for watched institutions and countries (DERISK_OPENALEX_MAILTO, _API_KEY, _URL, _INTERVAL in minutes); off unless a contact address is set. */
+  openalex: { mailto: string; apiKey?: string; baseUrl?: string; intervalMinutes: number } | null;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -47,7 +49,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowInternal: env.DERISK_WEBHOOK_ALLOW_INTERNAL || null,
     exchangeAllow: env.DERISK_EXCHANGE_ALLOW || null,
     mail: mailConfig(env),
+    openalex: openAlexConfig(env),
   };
+}
+
+/** The OpenAlex fetch runs only with a contact address (OpenAlex's polite pool asks for one); once a day unless told otherwise. */
+function openAlexConfig(env: NodeJS.ProcessEnv): Config['openalex'] {
+  const mailto = env.DERISK_OPENALEX_MAILTO;
+  const interval = env.DERISK_OPENALEX_INTERVAL;
+  if (!mailto) {
+    if (interval || env.DERISK_OPENALEX_API_KEY || env.DERISK_OPENALEX_URL) throw new ValidationError('the OpenAlex fetch needs DERISK_OPENALEX_MAILTO (a contact e-mail address) as well');
+    return null;
+  }
+  if (!mailto.includes('@')) throw new ValidationError(`DERISK_OPENALEX_MAILTO must be an e-mail address, not ${JSON.stringify(mailto)}`);
+  const intervalMinutes = interval === undefined ? 24 * 60 : Number(interval);
+  if (!/^\d+$/.test(interval ?? '1') || !(intervalMinutes >= 1)) throw new ValidationError(`DERISK_OPENALEX_INTERVAL is whole minutes between passes (at least 1), not ${JSON.stringify(interval)}`);
+  return { mailto, intervalMinutes, ...(env.DERISK_OPENALEX_API_KEY ? { apiKey: env.DERISK_OPENALEX_API_KEY } : {}), ...(env.DERISK_OPENALEX_URL ? { baseUrl: env.DERISK_OPENALEX_URL } : {}) };
 }
 
 const MAIL_ENV = ['DERISK_SMTP_URL', 'DERISK_MAIL_FROM', 'DERISK_PUBLIC_URL'] as const;

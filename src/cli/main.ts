@@ -50,6 +50,8 @@ Usage:
   derisk watch add <name|ROR id> [--kind institution|list-entry|field|country|topic|case] | watch list [--json] | watch remove <id>
   derisk alerts [--unread] [--json] | alerts check | alerts read <id>   new co-publications, list changes, verdicts that
                                                would change, knowledge-base changes, re-assessments due (README: Monitoring)
+  derisk monitor fetch [--mailto E] [--base-url URL] [--json]   one pass of the OpenAlex fetch for watched institutions
+                                               and countries (derisk serve runs it every DERISK_OPENALEX_INTERVAL minutes)
   derisk users add-org <id> <name> | users add --org ID --email E --role viewer|analyst|officer|admin
   derisk users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role> | users reset-password <e-mail>
   derisk cases unshare <case id> <organisation>
@@ -67,7 +69,8 @@ Common options:
 
 Environment: DERISK_HOME (store, default ./.derisk), DERISK_MIRROR (data mirror, default ../shared/data),
   DERISK_DATABASE_URL (PostgreSQL for the application database; default: embedded in DERISK_HOME),
-  DERISK_AUDIT_KEY_FILE (the audit trail's key; default DERISK_HOME/audit.key), DERISK_TRUST_PROXY (reverse proxy addresses)
+  DERISK_AUDIT_KEY_FILE (the audit trail's key; default DERISK_HOME/audit.key), DERISK_TRUST_PROXY (reverse proxy addresses),
+  DERISK_OPENALEX_MAILTO / _API_KEY / _URL / _INTERVAL (the scheduled OpenAlex fetch: contact address, key, address, minutes)
 Exit codes: 0 ok, 1 failed, 2 usage error, 3 done but some records were quarantined (see the files named)`;
 
 /** Each command and the module that runs it, loaded on demand. */
@@ -94,6 +97,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
   match: async (argv) => (await import('./match.ts')).matchCommand(argv),
   watch: async (argv) => (await import('./watch.ts')).watchCommand(argv),
   alerts: async (argv) => (await import('./watch.ts')).alertsCommand(argv),
+  monitor: async (argv) => (await import('./monitor.ts')).monitorCommand(argv),
   backup: async (argv) => (await import('./admin.ts')).backupCommand(argv),
   restore: async (argv) => (await import('./admin.ts')).restoreCommand(argv),
   fields: async () => {
@@ -131,6 +135,7 @@ export const ON_THE_STORE: Readonly<Record<string, 'reads' | 'writes'>> = {
   backup: 'reads',
   watch: 'reads',
   alerts: 'reads',
+  monitor: 'writes',
 };
 
 /** The usage lines of one command, cut from USAGE (so there is one text to keep true). */

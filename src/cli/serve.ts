@@ -37,7 +37,16 @@ export async function serveStore(store: Store, port: number, host: string, regio
     const { actor, password } = await accounts.ensureLocalAdmin();
     if (password) console.log(`\ncreated the administrator admin@localhost; password (shown once): ${password}`);
     const run = await beginServerRun(db, accounts, config.home, actor.userId);
-    const app = await buildServer({ store, db, regionFiles: [BUNDLED_REGIONS, ...regionFiles], taxonomy: loadTaxonomy(), home: config.home, trustProxy: config.trustProxy, exchange: { feeds }, monitoring: { webhooks: { destinations }, mail: config.mail ?? undefined } });
+    const app = await buildServer({
+      store,
+      db,
+      regionFiles: [BUNDLED_REGIONS, ...regionFiles],
+      taxonomy: loadTaxonomy(),
+      home: config.home,
+      trustProxy: config.trustProxy,
+      exchange: { feeds },
+      monitoring: { webhooks: { destinations }, mail: config.mail ?? undefined, openalex: config.openalex ?? undefined },
+    });
     const address = await app.listen({ port, host });
     const link = await openConsoleLink({ home: config.home, store, db, storeChanged: () => app.sharedEvidenceChanged() });
     console.log(

@@ -4,6 +4,8 @@ export interface FetchOptions {
   filter: string;
   /** Contact address for OpenAlex's polite pool (docs.openalex.org: "mailto"). */
   mailto: string;
+  /** An OpenAlex API key (api_key), which OpenAlex asks of every caller since February 2026; kept out of messages. */
+  apiKey?: string;
   out: string;
   baseUrl?: string;
   perPage?: number;
@@ -12,6 +14,8 @@ export interface FetchOptions {
   requestsPerSecond?: number;
   maxRetries?: number;
   onPage?: (fetched: number, total: number | null) => void;
+  /** A page's request failed and is tried again after `waitMs` (the reason, and the attempt that failed). */
+  onRetry?: (reason: string, attempt: number, waitMs: number) => void;
   /** Injected for tests; real runs use setTimeout. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -72,9 +76,10 @@ export async function fetchOpenAlexWorks(options: FetchOptions): Promise<FetchRe
     url.searchParams.set('per-page', String(perPage));
     url.searchParams.set('cursor', state.cursor);
     url.searchParams.set('mailto', options.mailto);
+    if (options.apiKey) url.searchParams.set('api_key', options.apiKey);
     lastRequest = Date.now();
-    const page = await getWithRetries(url, options.maxRetries ?? 5, sleep);
-    const results = Array.isArray(page.results) ? page.results : [];
+    const page = await getWithRetries(url, options.maxRetries ?? 5, sleep, options.onRetry);
+    const results = page.results!;
     if (results.length > 0) appendFileSync(options.out, results.map((r) => JSON.stringify(r)).join('\n') + '\n');
     pages++;
     const next = page.meta?.next_cursor ?? null;
@@ -93,14 +98,19 @@ export async function fetchOpenAlexWorks(options: FetchOptions): Promise<FetchRe
   return { fetched: state.fetched, total: state.total, pages, resumed, complete: state.complete };
 }
 
-async function getWithRetries(url: URL, maxRetries: number, sleep: (ms: number) => Promise<void>): Promise<ApiPage> {
+async function getWithRetries(url: URL, maxRetries: number, sleep: (ms: number) => Promise<void>, onRetry?: FetchOptions['onRetry']): Promise<ApiPage> {
   let attempt = 0;
   for (;;) {
     let retryable: string;
     let delay = 1000 * 2 ** attempt;
     try {
       const response = await fetch(url, { headers: { accept: 'application/json' } });
-      if (response.ok) return (await response.json()) as ApiPage;
+      if (response.ok) {
+        // A page cut short or of another shape is fetched again, never read as the end of the list.
+        const page = (await response.json()) as ApiPage;
+        if (page && Array.isArray(page.results)) return page;
+        throw new Error('an answer without a results list');
+      }
       const body = (await response.text()).slice(0, 200);
       if (response.status !== 429 && response.status < 500) throw new FatalHttpError(`OpenAlex answered HTTP ${response.status} for ${redact(url)}: ${body}`);
       retryable = `HTTP ${response.status}`;
@@ -112,10 +122,15 @@ async function getWithRetries(url: URL, maxRetries: number, sleep: (ms: number) 
     }
     if (attempt >= maxRetries) throw new Error(`OpenAlex request failed after ${attempt + 1} attempts (${retryable}): ${redact(url)}`);
     attempt++;
+    onRetry?.(retryable, attempt, delay);
     await sleep(delay);
   }
 }
 
 class FatalHttpError extends Error {}
 
-const redact = (url: URL) => url.toString().replace(/mailto=[^&]*/, 'mailto=…');
+const redact = (url: URL) =>
+  url
+    .toString()
+    .replace(/mailto=[^&]*/, 'mailto=…')
+    .replace(/api_key=[^&]*/, 'api_key=…');

@@ -20,6 +20,7 @@ import { registerAccountRoutes } from './account-routes.ts';
 import { registerAlertRoutes } from './alert-routes.ts';
 import { AlertInbox } from '../monitoring/alerts.ts';
 import { Monitor } from '../monitoring/monitor.ts';
+import { OpenAlexFetchJob, type OpenAlexFetchSettings } from '../monitoring/openalex-fetch.ts';
 import { StoreSubjects } from '../monitoring/subjects.ts';
 import { Watchlists } from '../monitoring/watchlists.ts';
 import { WebhookSender, type SenderOptions } from '../monitoring/webhooks.ts';
@@ -36,6 +37,7 @@ import { registerMatchingRoutes } from './matching-routes.ts';
 import { registerScreeningRoutes } from './screening-routes.ts';
 import { registerUploadRoutes } from './upload-routes.ts';
 import { IngestWorkflow } from '../workflows/ingest.ts';
+import { SHARED } from '../ingest/pipeline.ts';
 import { migrateLegacyUploads } from '../workflows/legacy-uploads.ts';
 import { findUpload, Uploads } from '../workflows/uploads.ts';
 import { join } from 'node:path';
@@ -71,7 +73,7 @@ export interface ServerOptions {
   /** Watchlists and alerts: how often webhook deliveries and the monitor's checks run, the retry schedule, today's date (tests). */
   /** Where exchange feeds may be pulled from over HTTP (DERISK_EXCHANGE_ALLOW); by default nowhere. */
   exchange?: { feeds?: FeedOrigins };
-  monitoring?: { deliveryIntervalMs?: number; checkIntervalMs?: number; webhooks?: SenderOptions; mail?: MailOptions; today?: () => string };
+  monitoring?: { deliveryIntervalMs?: number; checkIntervalMs?: number; webhooks?: SenderOptions; mail?: MailOptions; today?: () => string; openalex?: OpenAlexFetchSettings };
   /** Told of every route as it is added (the route-enumeration test listens here). */
   onRoute?: (method: string, url: string) => void;
 }
@@ -401,6 +403,33 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     app.addHook('onReady', async () => {
       if ((await migrateLegacyUploads(options.store, options.db, home)).moved.length > 0) answers.clear();
     });
+    const openalex = options.monitoring?.openalex;
+    if (openalex) {
+      // Works of watched institutions and countries, pulled from OpenAlex on the schedule set, into the shared base.
+      const job = new OpenAlexFetchJob({
+        db: options.db,
+        settings: openalex,
+        dir: join(home, 'openalex-fetch'),
+        ingest: async (path) => {
+          const outcome = await workflow.run({ scope: SHARED, kind: 'openalex', files: [{ path }] });
+          app.sharedEvidenceChanged();
+          return outcome.files[0]!;
+        },
+        log: (line) => console.log(line),
+      });
+      let fetching: Promise<unknown> = Promise.resolve();
+      const fetchPass = () => (fetching = job.run().catch((e: Error) => console.error(`OpenAlex fetch: ${e.message}`)));
+      let fetchTimer: NodeJS.Timeout | null = null;
+      app.addHook('onReady', async () => {
+        void fetchPass();
+        fetchTimer = setInterval(() => void fetchPass(), openalex.intervalMinutes * 60_000);
+        fetchTimer.unref();
+      });
+      app.addHook('onClose', async () => {
+        if (fetchTimer) clearInterval(fetchTimer);
+        await fetching;
+      });
+    }
     app.addHook('onClose', async () => workflow.close());
     registerUploadRoutes(app, new Uploads(options.store, options.db, workflow, home, options.uploadLimit ?? 200 * 1024 * 1024));
   }

@@ -95,3 +95,13 @@ test('a client error is not retried, and a missing contact e-mail is refused up 
   api.close();
   await assert.rejects(fetchOpenAlexWorks({ filter: 'x:y', mailto: 'nobody', out: join(tempDir(), 'w.jsonl') }), /contact e-mail/);
 });
+
+test('an answer without a results list (a page cut short, an error page served as 200) is fetched again, never taken for the end of the list', async () => {
+  const api = await fakeOpenAlex(20, [{ status: 200 }]);
+  const retries: string[] = [];
+  const out = join(tempDir(), 'works.jsonl');
+  const r = await fetchOpenAlexWorks({ filter: 'x:y', mailto: 'a@b.c', out, baseUrl: api.baseUrl, perPage: 10, sleep: noSleep, onRetry: (reason) => void retries.push(reason) });
+  api.close();
+  assert.deepEqual([r.fetched, r.complete], [20, true]);
+  assert.deepEqual(retries, ['an answer without a results list']);
+});
