@@ -9,62 +9,33 @@ import { loadBundle } from '../../src/assessment/bundle.ts';
 import { CaseError, readCaseDocument } from '../../src/assessment/case.ts';
 import { reportHtml, writePdf } from '../../src/assessment/report.ts';
 import { loadRulebook } from '../../src/assessment/rulebook.ts';
-import { readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { verifyAudit } from '../../src/service/audit.ts';
 import type { Actor } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
-import type { Store } from '../../src/store/store.ts';
-import { caseService } from '../helpers/cases.ts';
+import { casesOverWatchlist, OFFICER, GREEN_CASE } from '../helpers/cases.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
-import { landscapeStore } from '../helpers/landscape.ts';
-import { watchlist } from '../helpers/watchlist.ts';
 
-let store: Store;
 let db: EmbeddedDb;
 let cases: CaseService;
 let assessor: Assessor;
-const actor: Actor = { userId: 'u-officer', orgId: 'org-a', role: 'officer', name: 'Officer A' };
+let close: () => Promise<void>;
 
 before(async () => {
-  const home = tempDir();
-  store = await landscapeStore(home);
-  await saveLists(store, [
-    readWatchlist(
-      watchlist([
-        { name: 'Chinese Academy of Sciences', name_zh: '中国科学院', level: 'very-high', ror_ids: ['034t30j35'] },
-        { name: 'Thousand Talents Plan', level: 'high', category: 'talent programme' },
-        { name: 'Huawei Technologies Co., Ltd.', country: 'China', level: 'high', note: 'listed for the test' },
-      ]),
-    ),
-  ]);
-  await screenPending(store, await screeningContext(store));
-  ({ db, cases, assessor } = await caseService(store, home));
+  ({ db, cases, assessor, close } = await casesOverWatchlist(
+    [
+      { name: 'Chinese Academy of Sciences', name_zh: '中国科学院', level: 'very-high', ror_ids: ['034t30j35'] },
+      { name: 'Thousand Talents Plan', level: 'high', category: 'talent programme' },
+      { name: 'Huawei Technologies Co., Ltd.', country: 'China', level: 'high', note: 'listed for the test' },
+    ],
+    [],
+    { screen: true },
+  ));
 });
-after(async () => {
-  await db.close();
-  store.close();
-});
-
-const OPEN_BASIC = {
-  title: 'Open basic research on graph theory',
-  partners: [
-    { name: 'University of Oxford', role: 'lead', country: 'GB' },
-    { ror: '03cve4549', role: 'partner', country: 'CN' },
-  ],
-  technology: { fields: ['ai-ml-big-data'], dual_use: 'no', export_controlled: 'no' },
-  application: { uses: ['scientific-research-only'], populations: ['general'] },
-  research: { type: 'basic', open_publication: 'yes' },
-  data: { kinds: ['public'], storage: ['EU'], transfer_to_china: 'no', subjects: ['none'], access: 'none' },
-  terms: { equal_access_to_data: 'yes', equal_right_to_publish: 'yes', ip_agreement: 'yes', partner_veto_on_publication: 'no' },
-  funders: [],
-  in_kind: [],
-  personnel: [{ name: 'B. Scholar', affiliations: ['University of Oxford'], talent_programmes: 'none', mobility: ['none'] }],
-};
+after(() => close());
 
 test('a partner on a list at very high level makes the verdict red, with its evidence, source and a restriction', async () => {
-  const { id } = await cases.create(actor, { ...OPEN_BASIC, title: 'Vision with CAS', partners: [{ name: 'Institute of Automation, Beijing, China', role: 'partner' }], technology: { fields: ['ai-image-processing'], dual_use: 'yes', export_controlled: 'unknown' } });
-  const { result } = await cases.assess(actor, id, '2026-11-22');
+  const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: 'Vision with CAS', partners: [{ name: 'Institute of Automation, Beijing, China', role: 'partner' }], technology: { fields: ['ai-image-processing'], dual_use: 'yes', export_controlled: 'unknown' } });
+  const { result } = await cases.assess(OFFICER, id, '2026-11-22');
   assert.equal(result.overall, 'red');
   const c = result.criteria.find((r) => r.id === 'S-DEFENCE-VERY-HIGH')!;
   assert.equal(c.status, 'holds');
@@ -84,8 +55,8 @@ test('a partner on a list at very high level makes the verdict red, with its evi
 });
 
 test('open basic research with an unlisted partner and no sensitive data is green, with no restriction', async () => {
-  const { id } = await cases.create(actor, OPEN_BASIC);
-  const { result } = await cases.assess(actor, id, '2026-11-22');
+  const { id } = await cases.create(OFFICER, GREEN_CASE);
+  const { result } = await cases.assess(OFFICER, id, '2026-11-22');
   assert.equal(result.overall, 'green');
   assert.equal(result.provisional, false);
   assert.deepEqual(result.plan.restriction, []);
@@ -94,8 +65,8 @@ test('open basic research with an unlisted partner and no sensitive data is gree
 });
 
 test('unanswered questions are reported as needing information, never as green', async () => {
-  const { id } = await cases.create(actor, { title: 'Early idea', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }] });
-  const { result } = await cases.assess(actor, id, '2026-11-22');
+  const { id } = await cases.create(OFFICER, { title: 'Early idea', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }] });
+  const { result } = await cases.assess(OFFICER, id, '2026-11-22');
   assert.equal(result.overall, 'needs-information');
   assert.equal(result.provisional, true);
   assert.ok(result.criteria.some((r) => r.id === 'E-NO-EQUAL-DATA-ACCESS' && r.status === 'needs-information' && r.missing.includes('terms.equal_access_to_data')));
@@ -108,19 +79,19 @@ test('unanswered questions are reported as needing information, never as green',
 });
 
 test("a participant's affiliation nobody identified is not taken as unlisted: the criterion asks for it and the verdict is not green", async () => {
-  const doc = { ...OPEN_BASIC, title: 'Unknown affiliation', personnel: [{ name: 'F. Guest', affiliations: ['a university in Changsha'], talent_programmes: 'none', mobility: ['none'] }] };
-  const { id } = await cases.create(actor, doc);
-  const { result } = await cases.assess(actor, id, '2026-11-22');
+  const doc = { ...GREEN_CASE, title: 'Unknown affiliation', personnel: [{ name: 'F. Guest', affiliations: ['a university in Changsha'], talent_programmes: 'none', mobility: ['none'] }] };
+  const { id } = await cases.create(OFFICER, doc);
+  const { result } = await cases.assess(OFFICER, id, '2026-11-22');
   const c = result.criteria.find((r) => r.id === 'S-PERSONNEL-LISTED-AFFILIATION')!;
   assert.equal(c.status, 'needs-information');
   assert.notEqual(result.overall, 'green');
 });
 
 test('verdicts are deterministic, stored with the rulebook hash, and a re-run under a new rulebook shows the difference', async () => {
-  const doc = { ...OPEN_BASIC, title: 'Talent case', personnel: [{ name: 'C. Fellow', affiliations: ['University of Oxford'], talent_programmes: ['Thousand Talents Plan'] }] };
-  const { id } = await cases.create(actor, doc);
-  const first = await cases.assess(actor, id, '2026-11-22');
-  const second = await cases.assess(actor, id, '2026-11-22');
+  const doc = { ...GREEN_CASE, title: 'Talent case', personnel: [{ name: 'C. Fellow', affiliations: ['University of Oxford'], talent_programmes: ['Thousand Talents Plan'] }] };
+  const { id } = await cases.create(OFFICER, doc);
+  const first = await cases.assess(OFFICER, id, '2026-11-22');
+  const second = await cases.assess(OFFICER, id, '2026-11-22');
   assert.deepEqual(second.result, first.result);
   assert.equal(first.overall, 'red', 'a listed talent programme');
   const rulebook = readFileSync(loadRulebook().file, 'utf8');
@@ -131,7 +102,7 @@ test('verdicts are deterministic, stored with the rulebook hash, and a re-run un
     .replace(/ {4}red_route:[\s\S]*?(?= {4}mitigations:)/, '')
     .replace('mitigations: [talent-disclosure, exclude-subtopic, milestone-review]', 'mitigations: [talent-disclosure, milestone-review, red-line-scope, exit-scope]');
   const stricter = writeTemp('rulebook.yaml', rulebook.replace(block, yellow));
-  const { diff } = await cases.rerun(actor, first.id, loadBundle({ rulebook: stricter }));
+  const { diff } = await cases.rerun(OFFICER, first.id, loadBundle({ rulebook: stricter }));
   assert.deepEqual(diff.overall, ['red', 'yellow']);
   assert.deepEqual(diff.changed, [{ id: 'S-TALENT-PROGRAMME-LISTED', before: 'holds → red', after: 'holds → yellow' }]);
   assert.notEqual(diff.rulebooks[0], diff.rulebooks[1]);
@@ -140,31 +111,31 @@ test('verdicts are deterministic, stored with the rulebook hash, and a re-run un
     ['data/assessment/rulebook.yaml'],
     'the re-run says which file of the bundle changed',
   );
-  const stored = await cases.assessments(actor, id);
+  const stored = await cases.assessments(OFFICER, id);
   assert.equal(stored.length, 3);
   assert.equal(new Set(stored.map((s) => s.rulebook.hash)).size, 2);
   assert.deepEqual((await verifyAudit(db)).problems, []);
 });
 
 test('invalid cases, unknown partners and contradictory answers are refused naming the field', async () => {
-  const refuse = (doc: object, message: RegExp) => assert.rejects(cases.create(actor, doc), (e: Error) => e instanceof CaseError && message.test(e.message));
-  await refuse({ ...OPEN_BASIC, budget: 3 }, /^budget: unknown field/);
-  await refuse({ ...OPEN_BASIC, partners: [] }, /partners: a case needs at least one partner/);
-  await refuse({ ...OPEN_BASIC, partners: [{ ror: '0abcdef12' }] }, /partners\[0\]\.ror: unknown ROR id 0abcdef12/);
-  await refuse({ ...OPEN_BASIC, partners: [{ ror: 'not-ror' }] }, /is not a ROR id/);
-  await refuse({ ...OPEN_BASIC, technology: { fields: ['alchemy'] } }, /technology.fields: unknown field "alchemy"/);
-  await refuse({ ...OPEN_BASIC, application: { uses: ['mind-reading'] } }, /application.uses: unknown use "mind-reading"/);
-  await refuse({ ...OPEN_BASIC, terms: { equal_access_to_data: 'maybe' } }, /terms.equal_access_to_data: "maybe" is not yes, no or unknown/);
-  await refuse({ ...OPEN_BASIC, data: { kinds: ['none', 'personal'] } }, /"none" contradicts personal/);
-  await refuse({ ...OPEN_BASIC, data: { storage: ['CN'], transfer_to_china: 'no' } }, /storage includes CN, yet data.transfer_to_china is no/);
-  await refuse({ ...OPEN_BASIC, terms: { equal_right_to_publish: 'yes', partner_veto_on_publication: 'yes' } }, /equal right to publish contradicts a partner veto/);
-  assert.equal((await cases.list(actor)).filter((c) => c.title === OPEN_BASIC.title).length, 1, 'nothing half-written');
+  const refuse = (doc: object, message: RegExp) => assert.rejects(cases.create(OFFICER, doc), (e: Error) => e instanceof CaseError && message.test(e.message));
+  await refuse({ ...GREEN_CASE, budget: 3 }, /^budget: unknown field/);
+  await refuse({ ...GREEN_CASE, partners: [] }, /partners: a case needs at least one partner/);
+  await refuse({ ...GREEN_CASE, partners: [{ ror: '0abcdef12' }] }, /partners\[0\]\.ror: unknown ROR id 0abcdef12/);
+  await refuse({ ...GREEN_CASE, partners: [{ ror: 'not-ror' }] }, /is not a ROR id/);
+  await refuse({ ...GREEN_CASE, technology: { fields: ['alchemy'] } }, /technology.fields: unknown field "alchemy"/);
+  await refuse({ ...GREEN_CASE, application: { uses: ['mind-reading'] } }, /application.uses: unknown use "mind-reading"/);
+  await refuse({ ...GREEN_CASE, terms: { equal_access_to_data: 'maybe' } }, /terms.equal_access_to_data: "maybe" is not yes, no or unknown/);
+  await refuse({ ...GREEN_CASE, data: { kinds: ['none', 'personal'] } }, /"none" contradicts personal/);
+  await refuse({ ...GREEN_CASE, data: { storage: ['CN'], transfer_to_china: 'no' } }, /storage includes CN, yet data.transfer_to_china is no/);
+  await refuse({ ...GREEN_CASE, terms: { equal_right_to_publish: 'yes', partner_veto_on_publication: 'yes' } }, /equal right to publish contradicts a partner veto/);
+  assert.equal((await cases.list(OFFICER)).filter((c) => c.title === GREEN_CASE.title).length, 1, 'nothing half-written');
 });
 
 test('the report is self-contained HTML that renders hostile text inert; the PDF embeds a CJK font for Chinese names', async () => {
-  const doc = { ...OPEN_BASIC, title: '<script>alert(1)</script> & 中国科学院 project', partners: [{ name: '中国科学院', role: 'partner', country: 'CN' }] };
-  const { id } = await cases.create(actor, doc);
-  const stored = await cases.assess(actor, id, '2026-11-22');
+  const doc = { ...GREEN_CASE, title: '<script>alert(1)</script> & 中国科学院 project', partners: [{ name: '中国科学院', role: 'partner', country: 'CN' }] };
+  const { id } = await cases.create(OFFICER, doc);
+  const stored = await cases.assess(OFFICER, id, '2026-11-22');
   const html = reportHtml(assessor.validate(stored.result.case), stored.result, { caseId: id });
   assert.ok(!html.includes('<script>alert'));
   assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt; &amp; 中国科学院 project'));
@@ -182,15 +153,15 @@ test('bug 1: a partner nobody identified is never "not listed": security needs i
     { name: 'a partner university in Wuhan', country: 'CN' },
     { name: 'unknown', description: 'an unnamed company in Shenzhen', country: 'CN', kind: 'company' },
   ]) {
-    const { id } = await cases.create(actor, {
-      ...OPEN_BASIC,
+    const { id } = await cases.create(OFFICER, {
+      ...GREEN_CASE,
       title: `Unidentified: ${partner.name}`,
       partners: [
         { name: 'University of Oxford', role: 'lead', country: 'GB' },
         { ...partner, role: 'partner' },
       ],
     });
-    const { result } = await cases.assess(actor, id, '2026-11-22');
+    const { result } = await cases.assess(OFFICER, id, '2026-11-22');
     assert.equal(result.categories.security.verdict, 'needs-information', JSON.stringify(result.categories));
     assert.notEqual(result.overall, 'green');
     assert.equal(result.evidence!.facts['partners.identified'], false);
@@ -202,32 +173,32 @@ test('bug 1: a partner nobody identified is never "not listed": security needs i
     assert.ok(!JSON.stringify(result.evidence!.notes).includes('no partner is on a loaded list'));
   }
   // The same case with the partner identified (Tsinghua, in the registry) is green.
-  const { id } = await cases.create(actor, { ...OPEN_BASIC, title: 'Identified partner' });
-  assert.equal((await cases.assess(actor, id, '2026-11-22')).result.overall, 'green');
+  const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: 'Identified partner' });
+  assert.equal((await cases.assess(OFFICER, id, '2026-11-22')).result.overall, 'green');
 });
 
 test('bug 1 for funders: a funder given by a name nobody can resolve, or funders not given, leave security at needs information', async () => {
-  const { id } = await cases.create(actor, { ...OPEN_BASIC, title: 'Unknown funder', funders: [{ name: 'Great Future Innovation Fund' }] });
-  const { result } = await cases.assess(actor, id, '2026-11-22');
+  const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: 'Unknown funder', funders: [{ name: 'Great Future Innovation Fund' }] });
+  const { result } = await cases.assess(OFFICER, id, '2026-11-22');
   assert.equal(result.categories.security.verdict, 'needs-information');
   assert.equal(result.evidence!.facts['funding.identified'], false);
   assert.match(result.evidence!.notes['funding.listed']!, /Great Future Innovation Fund \(funder\): "Great Future Innovation Fund" resolves to no registry institution and no listed entity/);
-  const { id: none } = await cases.create(actor, { ...OPEN_BASIC, title: 'Funders not given', funders: undefined, in_kind: undefined });
-  const r2 = (await cases.assess(actor, none, '2026-11-22')).result;
+  const { id: none } = await cases.create(OFFICER, { ...GREEN_CASE, title: 'Funders not given', funders: undefined, in_kind: undefined });
+  const r2 = (await cases.assess(OFFICER, none, '2026-11-22')).result;
   assert.equal(r2.categories.security.verdict, 'needs-information');
   assert.equal(r2.evidence!.facts['funding.known'], false);
 });
 
 test("bug 3: a listed funder, in-kind provider and a participant's affiliation show list, entry, level, match and source in the verdict and the report", async () => {
   const doc = {
-    ...OPEN_BASIC,
+    ...GREEN_CASE,
     title: 'Funded by Huawei',
     funders: [{ name: 'Huawei', kind: 'company' }],
     in_kind: [{ from: '华为', what: 'GPU cluster', kind: 'company' }],
     personnel: [{ name: 'D. Guest', affiliations: ['Institute of Automation, Beijing, China'], talent_programmes: 'none', mobility: ['visit'] }],
   };
-  const { id } = await cases.create(actor, doc);
-  const stored = await cases.assess(actor, id, '2026-11-22');
+  const { id } = await cases.create(OFFICER, doc);
+  const stored = await cases.assess(OFFICER, id, '2026-11-22');
   const funding = stored.result.criteria.find((r) => r.id === 'S-FUNDING-LISTED')!;
   assert.equal(funding.status, 'holds');
   const note = funding.evidence.find((e) => e.path === 'funding.listed')!.note!;
@@ -249,8 +220,8 @@ test("bug 3: a listed funder, in-kind provider and a participant's affiliation s
 });
 
 test('a listed funder at very high level is red, with "decline or replace the funder" as the route', async () => {
-  const { id } = await cases.create(actor, { ...OPEN_BASIC, title: 'Funded by CAS', funders: [{ name: 'Chinese Academy of Sciences', kind: 'research-institute' }] });
-  const { result } = await cases.assess(actor, id, '2026-11-22');
+  const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: 'Funded by CAS', funders: [{ name: 'Chinese Academy of Sciences', kind: 'research-institute' }] });
+  const { result } = await cases.assess(OFFICER, id, '2026-11-22');
   assert.equal(result.overall, 'red');
   const c = result.criteria.find((r) => r.id === 'S-FUNDING-DEFENCE')!;
   assert.equal(c.status, 'holds');
@@ -261,15 +232,15 @@ test('a listed funder at very high level is red, with "decline or replace the fu
 
 test('bug 4: co-publications with listed entities count the non-European partners, each named, not the European lead', async () => {
   // TU Delft co-authored W6 with a CAS institute (listed); Tsinghua co-authored nothing with a listed entity.
-  const { id } = await cases.create(actor, {
-    ...OPEN_BASIC,
+  const { id } = await cases.create(OFFICER, {
+    ...GREEN_CASE,
     title: 'Delft and Tsinghua',
     partners: [
       { ror: '02e2c7k09', role: 'lead', country: 'NL' },
       { ror: '03cve4549', role: 'partner', country: 'CN' },
     ],
   });
-  const { result } = await cases.assess(actor, id, '2026-11-22');
+  const { result } = await cases.assess(OFFICER, id, '2026-11-22');
   assert.equal(result.evidence!.facts['copubs.listed_5y'], 0, "Delft's co-publication with the CAS institute is not the partner's");
   const note = result.evidence!.notes['copubs.listed_5y']!;
   assert.match(note, /03cve4549 \(CN\): 0 of its 4 works in 2021–2025/);
@@ -277,14 +248,14 @@ test('bug 4: co-publications with listed entities count the non-European partner
 });
 
 test('an edited case leaves its stored assessment unchanged: GET, report and re-run read the case as assessed', async () => {
-  const { id } = await cases.create(actor, { ...OPEN_BASIC, title: 'Original title' });
-  const first = await cases.assess(actor, id, '2026-11-22');
-  await cases.update(actor, id, { ...OPEN_BASIC, title: 'Edited title', partners: [{ name: 'Harbin Institute of Technology', country: 'CN' }] });
-  const stored = await cases.assessment(actor, first.id);
+  const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: 'Original title' });
+  const first = await cases.assess(OFFICER, id, '2026-11-22');
+  await cases.update(OFFICER, id, { ...GREEN_CASE, title: 'Edited title', partners: [{ name: 'Harbin Institute of Technology', country: 'CN' }] });
+  const stored = await cases.assessment(OFFICER, first.id);
   assert.equal((stored.result.case as { title: string }).title, 'Original title');
   const html = reportHtml(assessor.validate(stored.result.case), stored.result, { caseId: id, assessmentId: stored.id });
   assert.ok(html.includes('Original title') && !html.includes('Edited title') && !html.includes('Harbin'));
-  const { after } = await cases.rerun(actor, first.id, loadBundle());
+  const { after } = await cases.rerun(OFFICER, first.id, loadBundle());
   assert.equal((after.result.case as { title: string }).title, 'Original title');
   assert.deepEqual(after.result.criteria, first.result.criteria, 'replayed from the snapshot: the same verdict');
   assert.equal(after.result.rerunOf, first.id);
@@ -296,15 +267,15 @@ test('an edited case leaves its stored assessment unchanged: GET, report and re-
 });
 
 test('new answers: minority-language technology, mobility, data subjects and access decide criteria; "none" fields and unknown per person', async () => {
-  const { id } = await cases.create(actor, {
-    ...OPEN_BASIC,
+  const { id } = await cases.create(OFFICER, {
+    ...GREEN_CASE,
     title: 'Speech recognition for Uyghur',
     technology: { fields: 'none', dual_use: 'no', export_controlled: 'no' },
     application: { uses: ['general-purpose-other'], languages: ['Uyghur'], populations: ['minority-language-speakers'] },
     data: { kinds: ['personal'], storage: ['EU'], transfer_to_china: 'no', subjects: ['china-residents', 'groups-at-risk'], access: 'partner-accesses-eu-data' },
     personnel: [{ name: 'E. Student', affiliations: ['University of Oxford'], talent_programmes: 'unknown', mobility: ['co-supervised-doctorate'] }],
   });
-  const { result } = await cases.assess(actor, id, '2026-11-22');
+  const { result } = await cases.assess(OFFICER, id, '2026-11-22');
   const status = (cid: string) => result.criteria.find((r) => r.id === cid)?.status;
   assert.equal(status('H-MINORITIES-CHINA'), 'holds');
   assert.equal(status('H-VULNERABLE-SUBJECTS'), 'holds');
@@ -317,31 +288,31 @@ test('new answers: minority-language technology, mobility, data subjects and acc
 });
 
 test('a project that is itself a prohibited practice is not offered "exclude a sub-topic"', async () => {
-  const { id } = await cases.create(actor, { ...OPEN_BASIC, title: 'Social scoring platform', application: { uses: ['social-scoring'], populations: ['general'] } });
-  const { result } = await cases.assess(actor, id, '2026-11-22');
+  const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: 'Social scoring platform', application: { uses: ['social-scoring'], populations: ['general'] } });
+  const { result } = await cases.assess(OFFICER, id, '2026-11-22');
   assert.equal(result.overall, 'red');
   assert.ok(!result.plan.restriction.some((m) => m.id === 'exclude-subtopic'));
   assert.ok(result.withheld.some((w) => w.id === 'exclude-subtopic' && /whole project/.test(w.why)));
   assert.equal(result.criteria.find((r) => r.id === 'H-AI-ACT-UNACCEPTABLE')!.redRoute!.kind, 'red-line');
   // With a prohibited use among others, the sub-topic can go.
-  const { id: mixed } = await cases.create(actor, { ...OPEN_BASIC, title: 'Scoring among other uses', application: { uses: ['social-scoring', 'general-purpose-other'], populations: ['general'] } });
-  assert.ok((await cases.assess(actor, mixed, '2026-11-22')).result.plan.restriction.some((m) => m.id === 'exclude-subtopic'));
+  const { id: mixed } = await cases.create(OFFICER, { ...GREEN_CASE, title: 'Scoring among other uses', application: { uses: ['social-scoring', 'general-purpose-other'], populations: ['general'] } });
+  assert.ok((await cases.assess(OFFICER, mixed, '2026-11-22')).result.plan.restriction.some((m) => m.id === 'exclude-subtopic'));
 });
 
 test('standards engagement: criteria of the four risk profiles apply, research criteria do not', async () => {
   const base = { kind: 'standards-engagement', title: 'Terminology in SC 42', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], funders: [], in_kind: [] };
   const green = { ...base, standards: { forum: 'iso-iec-jtc1-sc42', topics: ['terminology'], role: 'member', voting_rights: 'yes', access_to_drafts: 'yes', leadership_open: 'yes', fees_proportionate: 'yes', patents_declared: 'no' } };
-  const { id } = await cases.create(actor, green);
-  const a = (await cases.assess(actor, id, '2026-11-22')).result;
+  const { id } = await cases.create(OFFICER, green);
+  const a = (await cases.assess(OFFICER, id, '2026-11-22')).result;
   assert.equal(a.overall, 'green', JSON.stringify(a.categories));
   assert.ok(a.lowering.includes('L-RULES-BASED-FORUM'));
   assert.ok(!a.criteria.some((r) => r.id === 'E-NO-EQUAL-DATA-ACCESS'), 'research criteria do not apply');
-  const { id: red } = await cases.create(actor, { ...base, title: 'Content control in TC260', standards: { forum: 'cn-tc260', topics: ['content-control'], voting_rights: 'no', patents_declared: 'yes', frand_commitment: 'no' } });
-  const b = (await cases.assess(actor, red, '2026-11-22')).result;
+  const { id: red } = await cases.create(OFFICER, { ...base, title: 'Content control in TC260', standards: { forum: 'cn-tc260', topics: ['content-control'], voting_rights: 'no', patents_declared: 'yes', frand_commitment: 'no' } });
+  const b = (await cases.assess(OFFICER, red, '2026-11-22')).result;
   assert.equal(b.overall, 'red');
   for (const cid of ['SE-CONTENT-CONTROL', 'SE-CHINESE-COMMITTEE', 'SE-NO-RECIPROCITY', 'SE-SEP-WITHOUT-FRAND']) assert.equal(b.criteria.find((r) => r.id === cid)?.status, 'holds', cid);
-  await assert.rejects(cases.create(actor, { ...base, standards: { forum: 'the-moon-committee' } }), /standards\.forum: unknown forum "the-moon-committee"/);
-  await assert.rejects(cases.create(actor, { ...base, standards: undefined }), /a standards-engagement case says at least which forum/);
+  await assert.rejects(cases.create(OFFICER, { ...base, standards: { forum: 'the-moon-committee' } }), /standards\.forum: unknown forum "the-moon-committee"/);
+  await assert.rejects(cases.create(OFFICER, { ...base, standards: undefined }), /a standards-engagement case says at least which forum/);
 });
 
 test('verdicts run together (the monitor’s re-check) equal each run alone, parties shared or not, a bad case in its place', async () => {
@@ -351,9 +322,9 @@ test('verdicts run together (the monitor’s re-check) equal each run alone, par
       .filter((f) => f.endsWith('.yaml'))
       .sort()
       .map((f) => readCaseDocument(join(examples, f))),
-    OPEN_BASIC,
+    GREEN_CASE,
     {
-      ...OPEN_BASIC,
+      ...GREEN_CASE,
       title: 'Delft and Tsinghua',
       partners: [
         { ror: '02e2c7k09', role: 'lead', country: 'NL' },
@@ -361,7 +332,7 @@ test('verdicts run together (the monitor’s re-check) equal each run alone, par
       ],
     },
     {
-      ...OPEN_BASIC,
+      ...GREEN_CASE,
       title: 'CAS by name',
       partners: [
         { name: 'Chinese Academy of Sciences', role: 'partner', country: 'CN' },
@@ -380,7 +351,7 @@ test('verdicts run together (the monitor’s re-check) equal each run alone, par
   }
   assert.ok(together.some((r) => !(r instanceof Error) && r.overall === 'red') && together.some((r) => !(r instanceof Error) && r.overall !== 'red'), 'the sample has verdicts of more than one colour');
   // A party the screener cannot take (an affiliation that is only a wide space) is that case's error, not the batch's.
-  const valid = assessor.validate(OPEN_BASIC);
+  const valid = assessor.validate(GREEN_CASE);
   const blank = { ...valid, personnel: [{ ...valid.personnel![0]!, affiliations: ['\u3000'] }] };
   await assert.rejects(assessor.run(blank, '2026-11-22'), (e: Error) => e instanceof CaseError && /empty name/.test(e.message));
   const [bad, good] = await assessor.runMany([{ c: blank, asOf: '2026-11-22' }, items[0]!]);

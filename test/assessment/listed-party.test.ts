@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { EmbeddedDb } from '../../src/appdb/embedded.ts';
-import { LEVELS, readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists } from '../../src/screening/store.ts';
-import type { Actor } from '../../src/service/authorize.ts';
+import { LEVELS } from '../../src/screening/lists.ts';
 import { CaseService } from '../../src/service/cases.ts';
-import type { Store } from '../../src/store/store.ts';
-import { caseService } from '../helpers/cases.ts';
-import { tempDir } from '../helpers/fixtures.ts';
-import { landscapeStore, rorRecord } from '../helpers/landscape.ts';
-import { watchlist } from '../helpers/watchlist.ts';
+import { casesOverWatchlist, OFFICER, GREEN_UNSENSITIVE_CASE } from '../helpers/cases.ts';
+import { rorRecord } from '../helpers/landscape.ts';
 
 // A listing at any level, with no list category, on a topic in no sensitive field: no criterion
 // that reads the level, the category or the field applies, yet a loaded list names the party.
@@ -26,41 +20,19 @@ const ENTRIES: Record<(typeof LEVELS)[number], string> = {
   low: 'National University of Defense Technology',
 };
 
-let store: Store;
-let db: EmbeddedDb;
 let cases: CaseService;
-const actor: Actor = { userId: 'u-officer', orgId: 'org-a', role: 'officer', name: 'Officer A' };
+let close: () => Promise<void>;
 
 before(async () => {
-  const home = tempDir();
-  store = await landscapeStore(home, [], [HIT, HITSZ, HIT_WEIHAI, HIT_HOSPITAL]);
-  await saveLists(store, [readWatchlist(watchlist(Object.entries(ENTRIES).map(([level, name]) => ({ name, country: 'China', level }))))]);
-  ({ db, cases } = await caseService(store, home));
+  ({ cases, close } = await casesOverWatchlist(
+    Object.entries(ENTRIES).map(([level, name]) => ({ name, country: 'China', level })),
+    [HIT, HITSZ, HIT_WEIHAI, HIT_HOSPITAL],
+  ));
 });
-after(async () => {
-  await db.close();
-  store.close();
-});
-
-// Every answer the one that makes a case green, and the topic in no sensitive field.
-const GREEN = {
-  title: 'Open basic research on medieval manuscripts',
-  partners: [
-    { name: 'University of Oxford', role: 'lead', country: 'GB' },
-    { ror: '03cve4549', role: 'partner', country: 'CN' },
-  ],
-  technology: { fields: 'none', dual_use: 'no', export_controlled: 'no' },
-  application: { uses: ['scientific-research-only'], populations: ['general'] },
-  research: { type: 'basic', open_publication: 'yes' },
-  data: { kinds: ['public'], storage: ['EU'], transfer_to_china: 'no', subjects: ['none'], access: 'none' },
-  terms: { equal_access_to_data: 'yes', equal_right_to_publish: 'yes', ip_agreement: 'yes', partner_veto_on_publication: 'no' },
-  funders: [],
-  in_kind: [],
-  personnel: [{ name: 'B. Scholar', affiliations: ['University of Oxford'], talent_programmes: 'none', mobility: ['none'] }],
-};
+after(() => close());
 
 const ROLES = {
-  partner: (n: string) => ({ partners: [GREEN.partners[0], n.startsWith('ror:') ? { ror: n.slice(4), role: 'partner' } : { name: n, role: 'partner' }] }),
+  partner: (n: string) => ({ partners: [GREEN_UNSENSITIVE_CASE.partners[0], n.startsWith('ror:') ? { ror: n.slice(4), role: 'partner' } : { name: n, role: 'partner' }] }),
   funder: (n: string) => ({ funders: [{ name: n }] }),
   'in-kind provider': (n: string) => ({ in_kind: [{ from: n, what: 'GPU cluster' }] }),
   'personnel affiliation': (n: string) => ({ personnel: [{ name: 'C. Guest', affiliations: [n], talent_programmes: 'none', mobility: ['none'] }] }),
@@ -68,13 +40,13 @@ const ROLES = {
 
 /** A party nobody lists leaves the case green: any other verdict below is the listing's doing. */
 test('the open case in no sensitive field is green as written', async () => {
-  const { id } = await cases.create(actor, GREEN);
-  assert.equal((await cases.assess(actor, id, '2026-11-22')).result.overall, 'green');
+  const { id } = await cases.create(OFFICER, GREEN_UNSENSITIVE_CASE);
+  assert.equal((await cases.assess(OFFICER, id, '2026-11-22')).result.overall, 'green');
 });
 
 async function assertYellowOrWorse(title: string, place: object, entry: string, level: string, relation?: string): Promise<void> {
-  const { id } = await cases.create(actor, { ...GREEN, title, ...place });
-  const { result } = await cases.assess(actor, id, '2026-11-22');
+  const { id } = await cases.create(OFFICER, { ...GREEN_UNSENSITIVE_CASE, title, ...place });
+  const { result } = await cases.assess(OFFICER, id, '2026-11-22');
   assert.ok(result.overall === 'yellow' || result.overall === 'red', `${title}: ${result.overall}`);
   // A criterion that holds shows the listing: list, entry, level and the list's title and version.
   const holding = result.criteria.filter((r) => r.status === 'holds' && r.category === 'security');
@@ -111,7 +83,7 @@ for (const [name, entry, level, relation, words] of RELATED) {
 
 test('a listed party beside one nobody named yet is yellow, not only "needs information"', async () => {
   const low = ENTRIES.low;
-  await assertYellowOrWorse('listed and unnamed partners', { partners: [GREEN.partners[0], { name: low, role: 'partner' }, { description: 'a partner university in Wuhan', role: 'partner' }] }, low, 'low');
+  await assertYellowOrWorse('listed and unnamed partners', { partners: [GREEN_UNSENSITIVE_CASE.partners[0], { name: low, role: 'partner' }, { description: 'a partner university in Wuhan', role: 'partner' }] }, low, 'low');
   await assertYellowOrWorse('listed and unnamed funders', { funders: [{ name: low }, { name: 'a provincial innovation fund' }] }, low, 'low');
 });
 
@@ -120,8 +92,8 @@ test('a partner the ROR registry marks as related to a listed university is neve
     { name: 'Heilongjiang Teaching Hospital', role: 'partner' },
     { ror: '05x9y8z76', role: 'partner' },
   ]) {
-    const { id } = await cases.create(actor, { ...GREEN, title: 'with a related hospital', partners: [GREEN.partners[0], partner] });
-    const { result } = await cases.assess(actor, id, '2026-11-22');
+    const { id } = await cases.create(OFFICER, { ...GREEN_UNSENSITIVE_CASE, title: 'with a related hospital', partners: [GREEN_UNSENSITIVE_CASE.partners[0], partner] });
+    const { result } = await cases.assess(OFFICER, id, '2026-11-22');
     assert.notEqual(result.overall, 'green', JSON.stringify(partner));
     assert.match(JSON.stringify(result), /related to Harbin Institute of Technology \(01yqg2h08\) in the ROR registry/);
     assert.ok(!result.criteria.some((r) => r.status === 'holds' && /on my-watchlist/.test(r.evidence.map((e) => e.note ?? '').join(' '))), 'counted as a listing');

@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { EmbeddedDb } from '../../src/appdb/embedded.ts';
-import { readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists } from '../../src/screening/store.ts';
-import type { Actor } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
-import type { Store } from '../../src/store/store.ts';
-import { caseService } from '../helpers/cases.ts';
-import { tempDir } from '../helpers/fixtures.ts';
-import { landscapeStore, rorRecord } from '../helpers/landscape.ts';
-import { watchlist } from '../helpers/watchlist.ts';
+import { casesOverWatchlist, OFFICER, GREEN_CASE } from '../helpers/cases.ts';
+import { rorRecord } from '../helpers/landscape.ts';
 
 // The registry as ROR has it: Harbin Institute of Technology, and its Shenzhen graduate school's
 // record, withdrawn with HIT as its successor.
@@ -17,47 +10,21 @@ const HIT = rorRecord('01yqg2h08', 'Harbin Institute of Technology', 'CN', 'Harb
 const HITSZ = { ...rorRecord('00hwfqh10', 'Harbin Institute of Technology Shenzhen Graduate School', 'CN', 'Shenzhen'), status: 'withdrawn', relationships: [{ type: 'successor', id: 'https://ror.org/01yqg2h08', label: 'Harbin Institute of Technology' }] };
 const NUDT = rorRecord('05d2yfz11', 'National University of Defense Technology', 'CN', 'Changsha');
 
-let store: Store;
-let db: EmbeddedDb;
 let cases: CaseService;
-const actor: Actor = { userId: 'u-officer', orgId: 'org-a', role: 'officer', name: 'Officer A' };
+let close: () => Promise<void>;
 
 before(async () => {
-  const home = tempDir();
-  store = await landscapeStore(home, [], [HIT, HITSZ, NUDT]);
-  await saveLists(store, [
-    readWatchlist(
-      watchlist([
-        // At the level the loaded lists give them (the ASPI tracker, Sec. 1260H).
-        { name: 'Harbin Institute of Technology', country: 'China', level: 'very-high' },
-        { name: 'National University of Defense Technology', country: 'China', level: 'very-high' },
-        { name: 'Huawei Technologies Co., Ltd.', country: 'China', level: 'very-high' },
-      ]),
-    ),
-  ]);
-  ({ db, cases } = await caseService(store, home));
+  ({ cases, close } = await casesOverWatchlist(
+    [
+      // At the level the loaded lists give them (the ASPI tracker, Sec. 1260H).
+      { name: 'Harbin Institute of Technology', country: 'China', level: 'very-high' },
+      { name: 'National University of Defense Technology', country: 'China', level: 'very-high' },
+      { name: 'Huawei Technologies Co., Ltd.', country: 'China', level: 'very-high' },
+    ],
+    [HIT, HITSZ, NUDT],
+  ));
 });
-after(async () => {
-  await db.close();
-  store.close();
-});
-
-// Every other answer is the one that makes a case green (test/assessment/assess.test.ts).
-const GREEN = {
-  title: 'Open basic research on graph theory',
-  partners: [
-    { name: 'University of Oxford', role: 'lead', country: 'GB' },
-    { ror: '03cve4549', role: 'partner', country: 'CN' },
-  ],
-  technology: { fields: ['ai-ml-big-data'], dual_use: 'no', export_controlled: 'no' },
-  application: { uses: ['scientific-research-only'], populations: ['general'] },
-  research: { type: 'basic', open_publication: 'yes' },
-  data: { kinds: ['public'], storage: ['EU'], transfer_to_china: 'no', subjects: ['none'], access: 'none' },
-  terms: { equal_access_to_data: 'yes', equal_right_to_publish: 'yes', ip_agreement: 'yes', partner_veto_on_publication: 'no' },
-  funders: [],
-  in_kind: [],
-  personnel: [{ name: 'B. Scholar', affiliations: ['University of Oxford'], talent_programmes: 'none', mobility: ['none'] }],
-};
+after(() => close());
 
 const NAMES = [
   ['Harbin Institute of Technology Shenzhen Graduate School', 'Harbin Institute of Technology', /withdrawn ROR record 00hwfqh10/],
@@ -66,22 +33,22 @@ const NAMES = [
 ] as const;
 
 const ROLES = {
-  partner: (n: string) => ({ partners: [GREEN.partners[0], { name: n, role: 'partner' }] }),
+  partner: (n: string) => ({ partners: [GREEN_CASE.partners[0], { name: n, role: 'partner' }] }),
   funder: (n: string) => ({ funders: [{ name: n }] }),
   'in-kind provider': (n: string) => ({ in_kind: [{ from: n, what: 'GPU cluster' }] }),
   'personnel affiliation': (n: string) => ({ personnel: [{ name: 'C. Guest', affiliations: [n], talent_programmes: 'none', mobility: ['visit'] }] }),
 };
 
 test("the open case is green as written, so any other verdict below is the named party's doing", async () => {
-  const { id } = await cases.create(actor, GREEN);
-  assert.equal((await cases.assess(actor, id, '2026-11-22')).result.overall, 'green');
+  const { id } = await cases.create(OFFICER, GREEN_CASE);
+  assert.equal((await cases.assess(OFFICER, id, '2026-11-22')).result.overall, 'green');
 });
 
 for (const [name, entry, how] of NAMES) {
   for (const [role, place] of Object.entries(ROLES)) {
     test(`${name} as ${role}: never green, the listing named with how it was reached`, async () => {
-      const { id } = await cases.create(actor, { ...GREEN, title: `${name} as ${role}`, ...place(name) });
-      const { result } = await cases.assess(actor, id, '2026-11-22');
+      const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: `${name} as ${role}`, ...place(name) });
+      const { result } = await cases.assess(OFFICER, id, '2026-11-22');
       assert.notEqual(result.overall, 'green', `${name} as ${role}`);
       const notes = Object.values(result.evidence!.notes).join(' | ');
       assert.match(notes, new RegExp(`${entry.replace(/[.()]/g, '\\$&')} on my-watchlist \\(very-high`), notes);

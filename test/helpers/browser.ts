@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { hasChromium, launchChromium } from '../../src/chromium.ts';
 import type { ServerOptions } from '../../src/server/app.ts';
+import { OPERATOR } from '../../src/service/accounts.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from './fixtures.ts';
 import { testService, type TestService } from './service.ts';
@@ -18,8 +19,8 @@ export interface BrowserService {
   browser: Browser;
   /** The listening server's address, without a trailing slash. */
   base: string;
-  /** A new page at the device's viewport, logged in as the local admin and showing `hash` (default the landscape). */
-  loggedIn(device: Device | { width: number; height: number }, hash?: string): Promise<Page>;
+  /** A new page at the device's viewport, logged in as `userId` (default the local admin) and showing `hash` (default the landscape). */
+  loggedIn(device: Device | { width: number; height: number }, hash?: string, userId?: string): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -38,11 +39,11 @@ export async function browserService(makeStore: (dir: string) => Promise<Store>,
     service,
     browser,
     base,
-    loggedIn: async (device, hash = '#/') => {
+    loggedIn: async (device, hash = '#/', userId = service.admin.userId) => {
       const page = await browser.newPage({ viewport: typeof device === 'string' ? VIEWPORTS[device] : device });
       page.on('dialog', (d) => void d.dismiss());
       // A fresh load carrying the code: the page redeems it when it starts.
-      await page.goto(`${base}/#code=${await service.loginCode()}`);
+      await page.goto(`${base}/#code=${await service.accounts.mintLoginCode(OPERATOR, userId, 'test')}`);
       await page.waitForSelector('body[data-ready=true]');
       if (hash !== '#/') await page.goto(`${base}/${hash}`);
       return page;

@@ -1,6 +1,11 @@
-import { readWatchlist } from '../../src/screening/lists.ts';
+import { join } from 'node:path';
+import { buildScreeningContext } from '../../src/screening/context.ts';
+import { loadListCatalogue, readCatalogueList, readWatchlist, type RiskList } from '../../src/screening/lists.ts';
+import type { Screener } from '../../src/screening/screener.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { MIRROR } from './fixtures.ts';
 import { landscapeStore, rorRecord } from './landscape.ts';
+import { realRegistry } from './registry.ts';
 import { watchlist, WATCHLIST_PROVENANCE } from './watchlist.ts';
 
 /**
@@ -25,3 +30,14 @@ export async function statesStore(home: string) {
 
 /** A name for each state, and what it must answer. */
 export const STATE_NAMES = { listed: 'Tsinghua University', 'not-listed': 'University of Oxford', unknown: 'Acme Widgets Ltd', ambiguous: 'Northeastern University' } as const;
+
+/** The demo's lists: every list of the catalogue, read from the data mirror. */
+export const demoLists = (): RiskList[] => loadListCatalogue().lists.map((spec) => readCatalogueList(spec, join(MIRROR, spec.mirror_path)));
+
+let real: Promise<Screener> | null = null;
+
+/** A screener over the demo's lists and the real registry, built once per test file (screening leaves it as it was). */
+export function realScreener(): Promise<Screener> {
+  real ??= realRegistry().then(({ institutions, resolver }) => buildScreeningContext(demoLists(), institutions, resolver).screener);
+  return real;
+}

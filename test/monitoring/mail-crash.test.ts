@@ -1,59 +1,24 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ingestRegistry } from '../../src/ingest/registry.ts';
-import { readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists } from '../../src/screening/store.ts';
-import { Store } from '../../src/store/store.ts';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
-import { tempDir, writeTemp } from '../helpers/fixtures.ts';
-import { rorRecord } from '../helpers/landscape.ts';
-import { api, exited, startServer, stop, type Running } from '../helpers/serve.ts';
+import { alertingHome, coPublication, until, uploadWorks } from '../helpers/alerting-home.ts';
+import { api, exited, startServer, stop } from '../helpers/serve.ts';
 import { TestSmtp } from '../helpers/smtp.ts';
-import { watchlist } from '../helpers/watchlist.ts';
 
 // A real `derisk serve` mailing its alerts to a local SMTP server, killed with SIGKILL at each point
 // between an upload and the mail's recording: every alert is mailed, and a mail is sent again only
 // where the kill fell after the mail server accepted it, then with the same Message-ID.
-const KU_LEUVEN = '05f950310';
-const HIT = '01yqg2h08';
-const work = (id: string) =>
-  JSON.stringify({
-    id: `https://openalex.org/${id}`,
-    doi: `10.5555/mailcrash.${id.toLowerCase()}`,
-    display_name: `Joint work ${id}`,
-    publication_year: 2026,
-    authorships: [
-      { author: { display_name: 'A' }, raw_affiliation_strings: ['KU Leuven, Department of Computer Science, Leuven, Belgium'] },
-      { author: { display_name: 'B' }, raw_affiliation_strings: ['Harbin Institute of Technology, Harbin 150001, China'] },
-    ],
-  }) + '\n';
-
 let home: string;
 const smtp = new TestSmtp();
 let env: Record<string, string>;
 
 before(async () => {
-  home = tempDir();
-  const store = await Store.open(join(home, 'derisk.duckdb'));
-  await ingestRegistry(store, writeTemp('ror.jsonl', [rorRecord(KU_LEUVEN, 'KU Leuven', 'BE', 'Leuven'), rorRecord(HIT, 'Harbin Institute of Technology', 'CN', 'Harbin')].map((r) => JSON.stringify(r)).join('\n')));
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Harbin Institute of Technology', level: 'high', ror_ids: [HIT] }]))]);
-  store.close();
+  home = await alertingHome();
   env = { DERISK_SMTP_URL: await smtp.start(), DERISK_MAIL_FROM: 'derisk <alerts@derisk.example>', DERISK_PUBLIC_URL: 'https://derisk.example' };
 });
 
 after(() => smtp.stop());
-
-const upload = (server: Running, body: string) => fetch(`${server.base}/api/uploads?kind=openalex`, { method: 'POST', headers: { ...server.headers, 'content-type': 'application/octet-stream' }, body });
-
-async function until<T>(what: string, get: () => Promise<T | null | undefined | false> | T | null | undefined | false): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const v = await get();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 test('watch → upload → the alert is mailed, across kill -9 at each point between; a repeat only after the server accepted it, with the same Message-ID', async () => {
   let server = await startServer(home, env);
@@ -67,7 +32,7 @@ test('watch → upload → the alert is mailed, across kill -9 at each point bet
   const points = ['monitor.before-alerts:1', 'monitor.alerts-committed:1', 'mail.answered:1'];
   for (const [i, point] of points.entries()) {
     server = await startServer(home, { ...env, DERISK_CRASH_AT: point });
-    const doomed = upload(server, work(`W${i}`)).catch((e: Error) => e);
+    const doomed = uploadWorks(server, coPublication(`W${i}`, 'mailcrash')).catch((e: Error) => e);
     await exited(server.proc);
     assert.equal(server.proc.signalCode, 'SIGKILL', `${point}: the server was killed there`);
     await doomed;

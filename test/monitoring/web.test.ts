@@ -1,54 +1,36 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { hasChromium, launchChromium } from '../../src/chromium.ts';
+import type { Page } from 'playwright-core';
 import { loadBundledEntries } from '../../src/monitoring/bundled-entries.ts';
 import { Store } from '../../src/store/store.ts';
-import { tempDir } from '../helpers/fixtures.ts';
+import { browserService, SHOTS, SKIP_BROWSER as skip, type BrowserService } from '../helpers/browser.ts';
 import { storedVerdict } from '../helpers/kb.ts';
-import { testService, type TestService } from '../helpers/service.ts';
 
-const skip = !hasChromium() && 'Debian chromium is not installed (.ci/run installs it)';
-const SHOTS = 'test-output';
 const HOSTILE = '<img src=x onerror="window.__xss=1">Personality rights <b>protect</b> privacy.';
 
-let store: Store;
-let service: TestService;
-let browser: Browser;
+let env: BrowserService;
 let page: Page;
-let base: string;
 
 const api = async (method: string, path: string, body?: unknown) => {
-  const r = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${service.token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(`${env.base}${path}`, { method, headers: { authorization: `Bearer ${env.service.token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: r.status, body: await r.json() };
 };
 
 before(async () => {
   if (skip) return;
-  store = await Store.open(join(tempDir(), 'store.duckdb'));
-  service = await testService(store);
-  base = await service.app.listen({ port: 0, host: '127.0.0.1' });
+  env = await browserService((dir) => Store.open(join(dir, 'store.duckdb')));
   const civil = loadBundledEntries().entries.find((e) => e.id === 'cn-civil-code')!;
   assert.equal((await api('PUT', '/api/kb/entries/cn-civil-code', { entry: { ...civil, summary: `${civil.summary} ${HOSTILE}` }, base_version: 1, note: 'privacy detail' })).status, 200);
-  await storedVerdict(service.db, { org: 'local', title: 'Joint lab: data to China', holds: ['E-IMPORTANT-DATA-TO-CHINA'] });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
-  page.on('dialog', (d) => void d.dismiss());
-  mkdirSync(SHOTS, { recursive: true });
-  await page.goto(`${base}/#code=${await service.loginCode()}`);
-  await page.waitForSelector('body[data-ready=true]');
+  await storedVerdict(env.service.db, { org: 'local', title: 'Joint lab: data to China', holds: ['E-IMPORTANT-DATA-TO-CHINA'] });
+  page = await env.loggedIn({ width: 1300, height: 1000 });
 });
 after(async () => {
-  if (skip) return;
-  await browser.close();
-  await service.close();
-  store.close();
+  if (!skip) await env.close();
 });
 
 test('search in Chinese and English shows what the API finds', { skip }, async () => {
-  await page.goto(`${base}/#/kb`);
+  await page.goto(`${env.base}/#/kb`);
   await page.waitForSelector('[data-testid=kb-entries] tbody tr');
   await page.fill('#kb-search input[name=q]', '标准化');
   await page.click('#kb-search button[type=submit]');
@@ -65,7 +47,7 @@ test('search in Chinese and English shows what the API finds', { skip }, async (
 });
 
 test('the timeline draws every dated event of the API, today marked, each dot linking to its entry', { skip }, async () => {
-  await page.goto(`${base}/#/kb/timeline`);
+  await page.goto(`${env.base}/#/kb/timeline`);
   await page.waitForSelector('[data-testid=kb-timeline-svg] circle');
   const events = (await api('GET', '/api/kb/timeline')).body as { date: string; entry: string }[];
   const dots = await page.$$eval('[data-testid=kb-timeline-svg] circle', (c) => c.map((d) => `${d.getAttribute('data-date')} ${d.getAttribute('data-entry')}`));
@@ -83,7 +65,7 @@ test('the timeline draws every dated event of the API, today marked, each dot li
 });
 
 test('an entry: sources with checksums, unknowns said, versions, the diff word by word, hostile text shown as text', { skip }, async () => {
-  await page.goto(`${base}/#/kb/entry/cn-civil-code`);
+  await page.goto(`${env.base}/#/kb/entry/cn-civil-code`);
   await page.waitForFunction(() => document.querySelector('[data-testid=kb-entry-card] h2')?.textContent?.startsWith('Civil Code'));
   assert.match((await page.textContent('[data-testid=kb-summary]')) ?? '', /<img src=x onerror="window.__xss=1">Personality rights <b>protect<\/b> privacy\./);
   assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
@@ -101,14 +83,14 @@ test('an entry: sources with checksums, unknowns said, versions, the diff word b
 });
 
 test('an officer reviews the version on screen; a stale edit in the browser is refused with the reason', { skip }, async () => {
-  await page.goto(`${base}/#/kb/entry/cn-deep-synthesis-provisions`);
+  await page.goto(`${env.base}/#/kb/entry/cn-deep-synthesis-provisions`);
   await page.waitForFunction(() => document.querySelector('[data-testid=kb-entry-card] h2')?.textContent?.startsWith('Provisions on the Administration of Deep Synthesis'));
   await page.click('#kb-review-button');
   await page.waitForFunction(() => document.querySelector('[data-testid=kb-review] .badge')?.textContent === 'reviewed');
   assert.match((await page.textContent('[data-testid=kb-review]')) ?? '', /reviewed version 1, \d{4}-\d{2}-\d{2} by Local administrator/);
   assert.equal((await api('GET', '/api/kb/entries/cn-deep-synthesis-provisions')).body.review.state, 'reviewed');
   // The editor opens on version 1; meanwhile someone else saves version 2.
-  await page.goto(`${base}/#/kb/edit/cn-tc260`);
+  await page.goto(`${env.base}/#/kb/edit/cn-tc260`);
   await page.waitForSelector('[data-testid=kb-edit-card] #kb-edit-form textarea');
   const tc260 = (await api('GET', '/api/kb/entries/cn-tc260')).body.entry;
   assert.equal((await api('PUT', '/api/kb/entries/cn-tc260', { entry: { ...tc260, summary: `${tc260.summary} Elsewhere.` }, base_version: 1 })).status, 200);
@@ -119,7 +101,7 @@ test('an officer reviews the version on screen; a stale edit in the browser is r
 });
 
 test('links: an entry’s criteria lead to the verdicts that cited them and back to the entries behind a verdict', { skip }, async () => {
-  await page.goto(`${base}/#/kb/entry/cn-national-intelligence-law`);
+  await page.goto(`${env.base}/#/kb/entry/cn-national-intelligence-law`);
   await page.waitForFunction(() => document.querySelector('[data-testid=kb-entry-card] h2')?.textContent?.startsWith('National Intelligence Law'));
   assert.match((await page.textContent('[data-testid=kb-criteria-card]')) ?? '', /Joint lab: data to China/);
   await page.click('[data-testid=kb-criteria-card] a[href="#/kb/criterion/E-IMPORTANT-DATA-TO-CHINA"]');

@@ -10,6 +10,7 @@ import { buildScreeningContext, type ScreeningContext } from '../../src/screenin
 import { loadListCatalogue, readCatalogueList } from '../../src/screening/lists.ts';
 import type { Store } from '../../src/store/store.ts';
 import { MIRROR, tempDir } from '../helpers/fixtures.ts';
+import { GREEN_UNSENSITIVE_CASE } from '../helpers/cases.ts';
 import { FUZZ_SEED, Rng } from '../helpers/fuzz.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 import { realRegistry } from '../helpers/registry.ts';
@@ -123,21 +124,9 @@ test('"Chinese Academy of Sciences" alone asks which institute: its listed insti
   assert.equal(ctx.screener.screenRor('034t30j35').state, 'ambiguous');
 });
 
-// Every answer the one that makes a case green, and the topic in no sensitive field.
-const GREEN = {
-  title: 'Open basic research on medieval manuscripts',
-  technology: { fields: 'none', dual_use: 'no', export_controlled: 'no' },
-  application: { uses: ['scientific-research-only'], populations: ['general'] },
-  research: { type: 'basic', open_publication: 'yes' },
-  data: { kinds: ['public'], storage: ['EU'], transfer_to_china: 'no', subjects: ['none'], access: 'none' },
-  terms: { equal_access_to_data: 'yes', equal_right_to_publish: 'yes', ip_agreement: 'yes', partner_veto_on_publication: 'no' },
-  funders: [],
-  in_kind: [],
-  personnel: [{ name: 'B. Scholar', affiliations: ['University of Oxford'], talent_programmes: 'none', mobility: ['none'] }],
-};
 const caseWith = (partner: string) =>
   assessor.validate({
-    ...GREEN,
+    ...GREEN_UNSENSITIVE_CASE,
     partners: [
       { name: 'University of Oxford', role: 'lead', country: 'GB' },
       { name: partner, role: 'partner' },

@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { join } from 'node:path';
-import { loadListCatalogue, readCatalogueList } from '../../src/screening/lists.ts';
-import { buildScreeningContext } from '../../src/screening/context.ts';
-import { MIRROR } from '../helpers/fixtures.ts';
-import { realRegistry } from '../helpers/registry.ts';
-
-async function realScreener() {
-  const { institutions, resolver } = await realRegistry();
-  const lists = loadListCatalogue().lists.map((spec) => readCatalogueList(spec, join(MIRROR, spec.mirror_path)));
-  return buildScreeningContext(lists, institutions, resolver).screener;
-}
+import { realScreener } from '../helpers/screening.ts';
 
 // Names exactly as the U.S. lists of the mirror write them, each once screened "Recognised, not
 // listed": the registry matcher read them as another country's institution (Huawei's German units

@@ -1,18 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { join } from 'node:path';
-import { loadListCatalogue, readCatalogueList } from '../../src/screening/lists.ts';
-import { buildScreeningContext } from '../../src/screening/context.ts';
-import { MIRROR } from '../helpers/fixtures.ts';
-import { realRegistry } from '../helpers/registry.ts';
-
-let built: ReturnType<typeof build> | null = null;
-async function build() {
-  const { institutions, resolver } = await realRegistry();
-  const lists = loadListCatalogue().lists.map((spec) => readCatalogueList(spec, join(MIRROR, spec.mirror_path)));
-  return buildScreeningContext(lists, institutions, resolver).screener;
-}
-const realScreener = () => (built ??= build());
+import { realScreener } from '../helpers/screening.ts';
 
 // A red team wrote listed companies with a foreign country; each was answered "Recognised, not
 // listed" (exit 0) with nothing in the registry recognising it.

@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { buildScreeningContext } from '../../src/screening/context.ts';
-import { loadListCatalogue, readCatalogueList } from '../../src/screening/lists.ts';
 import { screenReadings, screenTokens } from '../../src/screening/names.ts';
-import { matchWords, type Screener } from '../../src/screening/screener.ts';
-import { MIRROR } from '../helpers/fixtures.ts';
+import { matchWords } from '../../src/screening/screener.ts';
+import { realScreener } from '../helpers/screening.ts';
 import { realRegistry } from '../helpers/registry.ts';
-
-let cached: Screener | null = null;
-async function realScreener(): Promise<Screener> {
-  if (cached) return cached;
-  const { institutions, resolver } = await realRegistry();
-  const lists = loadListCatalogue().lists.map((spec) => readCatalogueList(spec, join(MIRROR, spec.mirror_path)));
-  cached = buildScreeningContext(lists, institutions, resolver).screener;
-  return cached;
-}
 
 const entries = (r: { hits: { entry: string }[] }) => [...new Set(r.hits.map((h) => h.entry))].sort();
 

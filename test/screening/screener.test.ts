@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { join } from 'node:path';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
-import { loadListCatalogue, readCatalogueList, readWatchlist } from '../../src/screening/lists.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
 import { loadWeights, portfolio } from '../../src/screening/portfolio.ts';
-import { Screener } from '../../src/screening/screener.ts';
 import { buildScreeningContext } from '../../src/screening/context.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
-import { MIRROR, tempDir } from '../helpers/fixtures.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { realScreener } from '../helpers/screening.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 import { realRegistry } from '../helpers/registry.ts';
 import { watchlist } from '../helpers/watchlist.ts';
-
-async function realScreener(): Promise<Screener> {
-  const { institutions, resolver } = await realRegistry();
-  const lists = loadListCatalogue().lists.map((spec) => readCatalogueList(spec, join(MIRROR, spec.mirror_path)));
-  return buildScreeningContext(lists, institutions, resolver).screener;
-}
 
 const entries = (r: { hits: { entry: string }[] }) => [...new Set(r.hits.map((h) => h.entry))].sort();
 

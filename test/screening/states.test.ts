@@ -1,21 +1,7 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { BatchError, MAX_BATCH, parseNames, screenBatch } from '../../src/screening/batch.ts';
-import { buildScreeningContext } from '../../src/screening/context.ts';
-import { loadListCatalogue, readCatalogueList } from '../../src/screening/lists.ts';
-import type { Screener } from '../../src/screening/screener.ts';
-import { MIRROR } from '../helpers/fixtures.ts';
-import { realRegistry } from '../helpers/registry.ts';
-
-let cached: Screener | null = null;
-async function realScreener(): Promise<Screener> {
-  if (cached) return cached;
-  const { institutions, resolver } = await realRegistry();
-  const lists = loadListCatalogue().lists.map((spec) => readCatalogueList(spec, join(MIRROR, spec.mirror_path)));
-  cached = buildScreeningContext(lists, institutions, resolver).screener;
-  return cached;
-}
+import { realScreener } from '../helpers/screening.ts';
 
 test('three states that never read as clear: listed, recognised and not listed, unknown organisation', async () => {
   const screener = await realScreener();

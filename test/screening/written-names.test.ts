@@ -1,21 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { loadListCatalogue, readCatalogueList } from '../../src/screening/lists.ts';
-import { buildScreeningContext } from '../../src/screening/context.ts';
 import type { ScreenResult } from '../../src/screening/screener.ts';
 import { screenTokens } from '../../src/screening/names.ts';
-import { MIRROR } from '../helpers/fixtures.ts';
-import { realRegistry } from '../helpers/registry.ts';
-
-let built: ReturnType<typeof build> | null = null;
-async function build() {
-  const { institutions, resolver } = await realRegistry();
-  const lists = loadListCatalogue().lists.map((spec) => readCatalogueList(spec, join(MIRROR, spec.mirror_path)));
-  return buildScreeningContext(lists, institutions, resolver).screener;
-}
-const realScreener = () => (built ??= build());
+import { realScreener } from '../helpers/screening.ts';
 
 const entries = (r: ScreenResult) => r.hits.map((h) => h.entry);
 const finds = (r: ScreenResult, entry: RegExp) => r.state === 'listed' && r.hits.some((h) => entry.test(h.entry));

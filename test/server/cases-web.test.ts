@@ -1,49 +1,37 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { hasChromium, launchChromium } from '../../src/chromium.ts';
+import type { Page } from 'playwright-core';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
-import type { Store } from '../../src/store/store.ts';
-import { tempDir } from '../helpers/fixtures.ts';
+import { browserService, SHOTS, SKIP_BROWSER as skip, type BrowserService } from '../helpers/browser.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
-import { testService, type TestService } from '../helpers/service.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
-const skip = !hasChromium() && 'Debian chromium is not installed (.ci/run installs it)';
 const HOSTILE = '<img src=x onerror="window.__xss=1">Case <b>bold</b>';
 const PASSWORD = 'a very long password';
 
-let store: Store;
-let service: TestService;
-let browser: Browser;
+let env: BrowserService;
 let page: Page;
-let base: string;
 
 before(async () => {
   if (skip) return;
-  store = await landscapeStore(tempDir());
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
-  await screenPending(store, await screeningContext(store));
-  service = await testService(store);
-  await service.accounts.createUser(OPERATOR, { orgId: 'local', email: 'analyst@example.org', name: 'Analyst', role: 'analyst', password: PASSWORD });
-  base = await service.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1300, height: 1100 } });
+  env = await browserService(async (dir) => {
+    const store = await landscapeStore(dir);
+    await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
+    await screenPending(store, await screeningContext(store));
+    return store;
+  });
+  await env.service.accounts.createUser(OPERATOR, { orgId: 'local', email: 'analyst@example.org', name: 'Analyst', role: 'analyst', password: PASSWORD });
+  page = await env.browser.newPage({ viewport: { width: 1300, height: 1100 } });
   page.on('dialog', (d) => void d.dismiss());
-  mkdirSync('test-output', { recursive: true });
 });
 after(async () => {
-  if (skip) return;
-  await browser.close();
-  await service.close();
-  store.close();
+  if (!skip) await env.close();
 });
 
 test('an officer logs in, walks through the case form, and reads the verdict; hostile text stays inert', { skip }, async () => {
-  await page.goto(`${base}/#/cases`);
+  await page.goto(`${env.base}/#/cases`);
   await page.waitForSelector('#login-form');
   await page.fill('#login-form input[name=email]', 'analyst@example.org');
   await page.fill('#login-form input[name=password]', 'wrong password here');
@@ -53,7 +41,7 @@ test('an officer logs in, walks through the case form, and reads the verdict; ho
   await page.fill('#login-form input[name=password]', PASSWORD);
   await page.click('#login-form button');
   await page.waitForSelector('[data-testid=cases-card]');
-  await page.goto(`${base}/#/cases/new`);
+  await page.goto(`${env.base}/#/cases/new`);
   await page.waitForSelector('#case-form');
   await page.fill('#case-form input[name=title]', HOSTILE);
   await page.fill('#case-form textarea[name=partners]', 'Tsinghua University | partner | CN | university');
@@ -68,7 +56,7 @@ test('an officer logs in, walks through the case form, and reads the verdict; ho
   await page.check('#case-form input[name=kinds][value=personal]');
   await page.check('#case-form input[name=storage][value=EU]');
   await page.selectOption('#case-form select[name=transfer_to_china]', 'yes');
-  await page.screenshot({ path: 'test-output/case-form.png', fullPage: true });
+  await page.screenshot({ path: `${SHOTS}/case-form.png`, fullPage: true });
   await page.click('#case-form button[type=submit]');
   await page.waitForSelector('[data-testid=verdict-card]');
   const title = await page.textContent('[data-testid=case-card] h2');
@@ -87,9 +75,9 @@ test('an officer logs in, walks through the case form, and reads the verdict; ho
   await page.click('[data-testid=notes-card] button');
   await page.waitForFunction(() => document.querySelector('[data-testid=notes-card] li')?.textContent?.includes('<script>'));
   assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
-  await page.screenshot({ path: 'test-output/case-verdict.png', fullPage: true });
+  await page.screenshot({ path: `${SHOTS}/case-verdict.png`, fullPage: true });
   // The stored verdict is the API's, figure for figure.
-  const list = (await (await fetch(`${base}/api/cases`, { headers: { authorization: `Bearer ${service.token}` } })).json()) as { title: string; overall: string }[];
+  const list = (await (await fetch(`${env.base}/api/cases`, { headers: { authorization: `Bearer ${env.service.token}` } })).json()) as { title: string; overall: string }[];
   assert.equal(list.find((c) => c.title === HOSTILE)?.overall, 'yellow');
 });
 
@@ -100,7 +88,7 @@ test('the case form offers the choices the server gives (read from the case sche
     for (const name of ['kind', 'answer', 'researchType', 'dataKinds', 'storage', 'dataSubjects', 'dataAccess', 'populations', 'standardsRole']) options.choices[name].push({ value: `test-${name}`, label: `Test ${name}` });
     await route.fulfill({ json: options });
   });
-  await page.goto(`${base}/#/cases/new`);
+  await page.goto(`${env.base}/#/cases/new`);
   await page.waitForSelector('#case-form');
   const offered = async (selector: string) => page.$$eval(selector, (els) => els.map((e) => (e as HTMLInputElement).value));
   assert.ok((await offered('#case-form select[name=kind] option')).includes('test-kind'));

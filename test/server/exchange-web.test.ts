@@ -1,61 +1,40 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { hasChromium, launchChromium } from '../../src/chromium.ts';
+import type { Page } from 'playwright-core';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
-import type { Store } from '../../src/store/store.ts';
-import { tempDir } from '../helpers/fixtures.ts';
+import { browserService, SHOTS, SKIP_BROWSER as skip, type BrowserService } from '../helpers/browser.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
-import { testService, type TestService } from '../helpers/service.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
-const skip = !hasChromium() && 'Debian chromium is not installed (.ci/run installs it)';
-const SHOTS = 'test-output';
-const VIEWPORTS = { desktop: { width: 1440, height: 900 }, phone: { width: 390, height: 844 } } as const;
 const HOSTILE = '<img src=x onerror="window.__xss=1">';
 
-let store: Store;
-let service: TestService;
-let browser: Browser;
-let base: string;
+let env: BrowserService;
 let analyst: string;
 
 before(async () => {
   if (skip) return;
-  store = await landscapeStore(tempDir());
-  await saveLists(store, [readWatchlist(watchlist([{ id: 'tsinghua', name: 'Tsinghua University', level: 'very-high', country: 'CN' }]))]);
-  await screenPending(store, await screeningContext(store));
-  service = await testService(store);
-  analyst = await service.accounts.createUser(OPERATOR, { orgId: 'local', email: 'analyst@example.org', name: 'Analyst', role: 'analyst', password: 'a very long password' });
-  base = await service.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
-  mkdirSync(SHOTS, { recursive: true });
+  env = await browserService(async (dir) => {
+    const store = await landscapeStore(dir);
+    await saveLists(store, [readWatchlist(watchlist([{ id: 'tsinghua', name: 'Tsinghua University', level: 'very-high', country: 'CN' }]))]);
+    await screenPending(store, await screeningContext(store));
+    return store;
+  });
+  analyst = await env.service.accounts.createUser(OPERATOR, { orgId: 'local', email: 'analyst@example.org', name: 'Analyst', role: 'analyst', password: 'a very long password' });
 });
 after(async () => {
-  if (skip) return;
-  await browser.close();
-  await service.close();
-  store.close();
+  if (!skip) await env.close();
 });
-
-async function loggedIn(viewport: { width: number; height: number }, code?: string): Promise<Page> {
-  const page = await browser.newPage({ viewport });
-  await page.goto(`${base}/#code=${code ?? (await service.loginCode())}`);
-  await page.waitForSelector('body[data-ready=true]');
-  return page;
-}
 
 const sideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 const item = (page: Page, text: string) => page.locator('[data-testid=exchange-item]', { hasText: text });
 
-for (const [device, viewport] of Object.entries(VIEWPORTS)) {
+for (const device of ['desktop', 'phone'] as const) {
   test(`sharing controls (${device}): a note and a namesake decision written, shared at a distribution and TLP, unshared; audited; the decision shows beside the hit`, { skip }, async () => {
-    const page = await loggedIn(viewport);
+    const page = await env.loggedIn(device);
     try {
-      await page.goto(`${base}/#/exchange`);
+      await page.goto(`${env.base}/#/exchange`);
       await page.waitForSelector('#note-form');
       const body = `${device} note ${HOSTILE}`;
       await page.selectOption('#note-form select[name=kind]', 'entry');
@@ -97,7 +76,7 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
       assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
 
       // Screening shows the decision beside the hit, and the hit stays.
-      await page.goto(`${base}/#/screen/name/${encodeURIComponent('Tsinghua University')}`);
+      await page.goto(`${env.base}/#/screen/name/${encodeURIComponent('Tsinghua University')}`);
       await page.waitForSelector('[data-testid=screen-state][data-state=listed]');
       const info = await page.waitForSelector('[data-testid=namesake-info]');
       assert.match((await info.textContent()) ?? '', /Information \(the hit stands\): 1 institution judged “Tsinghua University” not to be the listed entity Tsinghua University \(my-watchlist\)/);
@@ -106,7 +85,7 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
       assert.ok((await sideways(page)) <= 0, `the screening page scrolls sideways on ${device}`);
       await page.screenshot({ path: `${SHOTS}/exchange-screening-${device}.png`, fullPage: true });
 
-      const audit = await service.db.query<{ action: string; detail: string }>("SELECT action, detail FROM audit WHERE action IN ('exchange.share', 'exchange.unshare') ORDER BY seq");
+      const audit = await env.service.db.query<{ action: string; detail: string }>("SELECT action, detail FROM audit WHERE action IN ('exchange.share', 'exchange.unshare') ORDER BY seq");
       assert.ok(
         audit.some((e) => e.action === 'exchange.unshare' && JSON.parse(e.detail).from.tlp === 'green'),
         'the unsharing is in the audit trail with the level before',
@@ -118,9 +97,9 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
 }
 
 test('an analyst writes notes but sees no sharing controls (an officer decides how far they travel)', { skip }, async () => {
-  const page = await loggedIn(VIEWPORTS.phone, await service.accounts.mintLoginCode(OPERATOR, analyst, 'test'));
+  const page = await env.loggedIn('phone', '#/', analyst);
   try {
-    await page.goto(`${base}/#/exchange`);
+    await page.goto(`${env.base}/#/exchange`);
     await page.waitForSelector('#note-form');
     await item(page, 'desktop note').waitFor();
     assert.equal(await page.locator('.share-form').count(), 0);

@@ -1,49 +1,28 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
-import type { Browser, Page } from 'playwright-core';
-import { hasChromium, launchChromium } from '../../src/chromium.ts';
-import type { Store } from '../../src/store/store.ts';
-import { tempDir } from '../helpers/fixtures.ts';
+import type { Page } from 'playwright-core';
+import { browserService, SHOTS, SKIP_BROWSER as skip, type BrowserService } from '../helpers/browser.ts';
 import { AFF, landscapeStore } from '../helpers/landscape.ts';
-import { testService, type TestService } from '../helpers/service.ts';
 
-const skip = !hasChromium() && 'Debian chromium is not installed (.ci/run installs it)';
-let TOKEN: string;
-let service: TestService;
-const SHOTS = 'test-output';
 const HOSTILE = '<img src=x onerror="window.__xss=1">Hostile <b>title</b>';
 
-let store: Store;
-let app: FastifyInstance;
-let browser: Browser;
+let env: BrowserService;
 let page: Page;
-let base: string;
 
 before(async () => {
   if (skip) return;
-  store = await landscapeStore(tempDir(), [{ id: 'https://openalex.org/W99', doi: '10.5555/hostile', title: HOSTILE, publication_year: 2023, authorships: [{ author_position: 'first', raw_affiliation_strings: [AFF.oxford] }, { raw_affiliation_strings: [AFF.thu] }] }]);
-  service = await testService(store);
-  app = service.app;
-  TOKEN = service.token;
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  env = await browserService((dir) => landscapeStore(dir, [{ id: 'https://openalex.org/W99', doi: '10.5555/hostile', title: HOSTILE, publication_year: 2023, authorships: [{ author_position: 'first', raw_affiliation_strings: [AFF.oxford] }, { raw_affiliation_strings: [AFF.thu] }] }]));
+  page = await env.browser.newPage({ viewport: { width: 1300, height: 1000 } });
   page.on('dialog', (d) => void d.dismiss());
-  mkdirSync(SHOTS, { recursive: true });
 });
 after(async () => {
-  if (skip) return;
-  await browser.close();
-  await service.close();
-  store.close();
+  if (!skip) await env.close();
 });
 
-const apiRows = async (path: string) => (await (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()).rows;
+const apiRows = async (path: string) => (await (await fetch(`${env.base}${path}`, { headers: { authorization: `Bearer ${env.service.token}` } })).json()).rows;
 
 test("the landscape dashboard shows the API's numbers", { skip }, async () => {
-  await page.goto(`${base}/#code=${await service.loginCode()}`);
+  await page.goto(`${env.base}/#code=${await env.service.loginCode()}`);
   await page.waitForSelector('body[data-ready=true]');
   await page.waitForSelector('[data-testid=copubs-table] tbody tr');
   const shown = await page.$$eval('[data-testid=copubs-table] tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
@@ -67,7 +46,7 @@ test('every co-publication count drills down to the works behind it', { skip }, 
   await page.waitForSelector('[data-testid=drill-table] tbody tr');
   const expected = (await apiRows('/api/indicators/copubs?regions=EU27AC,CN'))[1].full;
   assert.equal(await page.$$eval('[data-testid=drill-table] tbody tr', (r) => r.length), expected);
-  await page.goto(`${base}/#/`);
+  await page.goto(`${env.base}/#/`);
   await page.waitForSelector('[data-testid=copubs-table] tbody tr');
 });
 
@@ -86,7 +65,7 @@ test("filters change the figures; a bad range shows the API's message, not an em
 });
 
 test('an institution profile: partners and works, with hostile strings rendered inert', { skip }, async () => {
-  await page.goto(`${base}/#/institution/052gg0110`);
+  await page.goto(`${env.base}/#/institution/052gg0110`);
   await page.waitForSelector('[data-testid=works-table] tbody tr');
   const titles = await page.$$eval('[data-testid=works-table] tbody td:nth-child(2)', (tds) => tds.map((t) => t.textContent));
   assert.ok(titles.includes(HOSTILE), 'the title is shown as text');
@@ -96,7 +75,7 @@ test('an institution profile: partners and works, with hostile strings rendered 
 });
 
 test('a field view shows the figures for that field alone', { skip }, async () => {
-  await page.goto(`${base}/#/field/ai-image-processing`);
+  await page.goto(`${env.base}/#/field/ai-image-processing`);
   await page.waitForFunction(() => document.querySelector('[data-testid=copubs-card] h2')?.textContent?.includes('ai-image-processing'));
   const shown = await page.$$eval('[data-testid=copubs-table] tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)).filter((r) => r[0] === 'EU27AC–CN'));
   const expected = (await apiRows('/api/indicators/copubs?regions=EU27AC,CN&field=ai-image-processing')).map((y: { year: number; full: number }) => ['EU27AC–CN', String(y.year), String(y.full)]);
@@ -106,12 +85,12 @@ test('a field view shows the figures for that field alone', { skip }, async () =
 });
 
 test('the network and the facts pages render', { skip }, async () => {
-  await page.goto(`${base}/#/network`);
+  await page.goto(`${env.base}/#/network`);
   await page.waitForSelector('[data-testid=network-card] circle[data-node]');
   const nodes = await page.$$eval('[data-testid=network-card] circle[data-node]', (c) => c.length);
   assert.equal(nodes, 5, 'Delft and Oxford; Tsinghua, the CAS institute and CAS — each once');
   await page.screenshot({ path: `${SHOTS}/network.png`, fullPage: true });
-  await page.goto(`${base}/#/facts`);
+  await page.goto(`${env.base}/#/facts`);
   await page.waitForSelector('.fact');
   assert.equal(await page.$$eval('.fact', (f) => f.length), 6);
 });
