@@ -415,7 +415,7 @@ export function readMispEvent(doc: unknown, file: string, self?: Publisher): { i
         subjectKey = screenKey(value);
       } else if (kind === 'correction') {
         const decided = unquote(correction!);
-        const m = /^(?:none|(is|not):(.*))$/.exec(decided);
+        const m = /^(?:none|(is|not):(0[a-hj-km-np-tv-z0-9]{6}\d{2}))$/.exec(decided);
         if (!m) throw new Error(`tag ${TAG.correction} says ${JSON.stringify(decided)}, not is:<ROR id>, not:<ROR id> or none`);
         ({ subjectKey, doc: docOut } = receivedCorrection(value, m[1] ?? 'none', m[2] ?? '', str(note?.note, 'the reason (Note)'), String(note?.created ?? '')));
       } else if (kind === 'note') {
