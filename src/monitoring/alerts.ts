@@ -1,7 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
+import { ValidationError } from '../errors.ts';
 import { appendAudit, type RowRef } from '../service/audit.ts';
 import { authorize, NotFoundError, type Actor, type Role } from '../service/authorize.ts';
+import { atomFeed } from './atom.ts';
 import { checkDestination, type DestinationPolicy } from './destinations.ts';
 import { digestDue, mailSubscribers, mailTarget, type MailMode } from './mail.ts';
 
@@ -70,6 +72,36 @@ export async function recordAlerts(tx: AppTx, alerts: NewAlert[], now = new Date
 type AlertRow = { id: string; kind: AlertKind; created_at: string; title: string; subject: string; evidence: string; link: string; read_at: string | null };
 const view = (r: AlertRow): AlertView => ({ id: r.id, kind: r.kind, created_at: r.created_at, title: r.title, subject: r.subject, evidence: JSON.parse(r.evidence), link: r.link, read: r.read_at !== null });
 
+/** A page of the inbox, and the cursor of the next one (null: this was the last). */
+export interface AlertPage {
+  alerts: AlertView[];
+  next: string | null;
+}
+
+/** An alert page's cursor: where the page ended, (created_at, id) in the inbox's order, opaque to the reader. */
+const cursorOf = (a: { created_at: string; id: string }) => Buffer.from(JSON.stringify([a.created_at, a.id])).toString('base64url');
+
+export class CursorError extends ValidationError {}
+
+function readCursor(cursor: string): [string, string] {
+  let at: unknown;
+  try {
+    at = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    at = null;
+  }
+  if (!Array.isArray(at) || at.length !== 2 || at.some((x) => typeof x !== 'string')) throw new CursorError(`the cursor ${JSON.stringify(cursor.slice(0, 80))} is not one this inbox gave: start again from the first page`);
+  return at as [string, string];
+}
+
+/** The newest first, ties (one pass records its alerts at one time) in id order: the order of the alerts_page index. */
+const PAGE_ORDER = 'ORDER BY a.created_at DESC, a.id';
+/** After the cursor's alert in that order. */
+const AFTER_CURSOR = '(a.created_at < $4 OR (a.created_at = $4 AND a.id > $5))';
+const VISIBLE = "a.org_id = $1 AND (a.user_id = '' OR a.user_id = $2)";
+/** How many users' rendered feeds are kept: a feed is a few hundred kilobytes at most. */
+const FEEDS_KEPT = 64;
+
 export interface WebhookView {
   id: string;
   url: string;
@@ -91,16 +123,50 @@ export class AlertInbox {
     private readonly destinations: DestinationPolicy = {},
   ) {}
 
+  /** The actor's alerts, newest first: the first `limit` (default 1,000); `page` goes on from a cursor. */
   async list(actor: Actor, options: { unread?: boolean; limit?: number } = {}): Promise<AlertView[]> {
+    return (await this.page(actor, { ...options, limit: options.limit ?? 1000 })).alerts;
+  }
+
+  /**
+   * A page of the actor's alerts, newest first, after `before` (the `next` of the page before):
+   * read from the alerts_page index in its order, so a page costs its own rows however many
+   * alerts the organisation has, and an alert recorded meanwhile never shifts a later page.
+   */
+  async page(actor: Actor, options: { unread?: boolean; limit: number; before?: string }): Promise<AlertPage> {
     authorize(actor, 'alert.read');
+    const after = options.before === undefined ? null : readCursor(options.before);
     const rows = await this.db.query<AlertRow>(
       `SELECT a.id, a.kind, a.created_at, a.title, a.subject, a.evidence, a.link, r.read_at
        FROM alerts a LEFT JOIN alert_reads r ON r.alert_id = a.id AND r.user_id = $2
-       WHERE a.org_id = $1 AND (a.user_id = '' OR a.user_id = $2) ${options.unread ? 'AND r.read_at IS NULL' : ''}
-       ORDER BY a.created_at DESC, a.id LIMIT $3`,
-      [actor.orgId, actor.userId, options.limit ?? 1000],
+       WHERE ${VISIBLE} ${after ? `AND ${AFTER_CURSOR}` : ''} ${options.unread ? 'AND r.read_at IS NULL' : ''}
+       ${PAGE_ORDER} LIMIT $3`,
+      [actor.orgId, actor.userId, options.limit + 1, ...(after ?? [])],
     );
-    return rows.map(view);
+    const more = rows.length > options.limit;
+    const alerts = rows.slice(0, options.limit).map(view);
+    return { alerts, next: more ? cursorOf(alerts[alerts.length - 1]!) : null };
+  }
+
+  private readonly feeds = new Map<string, { key: string; xml: string }>();
+
+  /**
+   * The actor's newest `limit` alerts as an Atom feed. Feed readers ask again and again for a feed
+   * that has not changed: alerts are never changed once recorded, so the same alerts make the same
+   * feed, and it is rendered again only when the page's alert ids (read from the index alone) differ.
+   */
+  async feed(actor: Actor, options: { self: string; base: string; limit: number }): Promise<string> {
+    authorize(actor, 'alert.read');
+    const key = (ids: string[]) => JSON.stringify([actor.name, options.self, options.base, ids]);
+    const ids = await this.db.query<{ id: string }>(`SELECT a.id FROM alerts a WHERE ${VISIBLE} ${PAGE_ORDER} LIMIT $3`, [actor.orgId, actor.userId, options.limit]);
+    const kept = this.feeds.get(actor.userId);
+    if (kept?.key === key(ids.map((r) => r.id))) return kept.xml;
+    const alerts = (await this.page(actor, { limit: options.limit })).alerts;
+    const xml = atomFeed({ userId: actor.userId, userName: actor.name, self: options.self, base: options.base, alerts });
+    this.feeds.delete(actor.userId);
+    this.feeds.set(actor.userId, { key: key(alerts.map((a) => a.id)), xml });
+    if (this.feeds.size > FEEDS_KEPT) this.feeds.delete(this.feeds.keys().next().value!);
+    return xml;
   }
 
   async get(actor: Actor, id: string): Promise<AlertView> {

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { ALERT_KINDS, type AlertInbox } from '../monitoring/alerts.ts';
-import { atomFeed } from '../monitoring/atom.ts';
 import { MAIL_MODES, type MailMode, type MailSettings } from '../monitoring/mail.ts';
 import { WatchError, WatchRequest, type AddRequest, type Watchlists } from '../monitoring/watchlists.ts';
 import { actorOf } from './auth.ts';
@@ -44,13 +43,22 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
     '/api/alerts',
     {
       schema: {
-        description: `Your alerts, newest first: ${ALERT_KINDS.join(', ')}; each with its evidence, a link to it, and whether you have read it`,
-        querystring: { type: 'object', additionalProperties: false, properties: { unread: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 } } },
+        description: `Your alerts, newest first: ${ALERT_KINDS.join(', ')}; each with its evidence, a link to it, and whether you have read it. A page at a time: when there are more, the Link header (rel="next") gives the next page's address`,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { unread: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 }, before: { type: 'string', minLength: 1, maxLength: 500, description: 'the cursor the previous page gave' } },
+        },
       },
     },
-    async (request) => {
-      const q = request.query as { unread?: boolean; limit: number };
-      return inbox.list(actorOf(request), { unread: q.unread, limit: q.limit });
+    async (request, reply) => {
+      const q = request.query as { unread?: boolean; limit: number; before?: string };
+      const page = await inbox.page(actorOf(request), q);
+      if (page.next) {
+        const next = new URLSearchParams({ ...(q.unread ? { unread: 'true' } : {}), limit: String(q.limit), before: page.next });
+        reply.header('link', `</api/alerts?${next}>; rel="next"`);
+      }
+      return page.alerts;
     },
   );
 
@@ -105,7 +113,7 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
       const actor = await inbox.feedActor(token);
       if (!actor) return reply.code(404).send({ error: 'not found', message: 'no such feed (the address may have been revoked)' });
       const base = `${request.protocol}://${request.host}`;
-      const xml = atomFeed({ userId: actor.userId, userName: actor.name, self: `${base}/feeds/${token}.atom`, base, alerts: await inbox.list(actor, { limit: 200 }) });
+      const xml = await inbox.feed(actor, { self: `${base}/feeds/${token}.atom`, base, limit: 200 });
       return reply.type('application/atom+xml; charset=utf-8').send(xml);
     },
   );
