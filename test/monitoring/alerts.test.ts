@@ -189,6 +189,24 @@ test('inbox: read and unread per user; another organisation’s alert is not fou
   assert.equal((await alertsOf('org-a/analyst')).find((x) => x.id === alert.id)!.read, false);
   assert.equal((await inject('org-b/admin', 'GET', `/api/alerts/${alert.id}`)).statusCode, 404);
   assert.equal((await inject('org-b/admin', 'PUT', `/api/alerts/${alert.id}/read`)).statusCode, 404);
+
+  // A page at a time: the Link header names the next page, and the pages make the whole list.
+  const whole = await alertsOf('org-a/analyst');
+  assert.ok(whole.length >= 2);
+  const paged: string[] = [];
+  for (let url: string | null = '/api/alerts?limit=1'; url;) {
+    const r = await inject('org-a/analyst', 'GET', url);
+    assert.equal(r.statusCode, 200, r.body);
+    paged.push(...(r.json() as { id: string }[]).map((a) => a.id));
+    url = /^<(\/api\/alerts\?[^>]+)>; rel="next"$/.exec(String(r.headers.link ?? ''))?.[1] ?? null;
+    assert.ok(!url || url.includes('limit=1'));
+  }
+  assert.deepEqual(
+    paged,
+    whole.map((a) => a.id),
+  );
+  assert.equal((await inject('org-a/analyst', 'GET', '/api/alerts')).headers.link, undefined, 'one page holds them all');
+  assert.equal((await inject('org-a/analyst', 'GET', '/api/alerts?before=bm90IGEgY3Vyc29y')).statusCode, 400);
 });
 
 test('Atom feed: a feed-only token opens the user’s feed and nothing else; a new token or a revocation closes the old address', async () => {
