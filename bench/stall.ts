@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { request } from 'node:http';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createGzip, gzipSync } from 'node:zlib';
 import type { Config } from '../src/config.ts';
 import { ingestRegistry } from '../src/ingest/registry.ts';
@@ -137,7 +137,7 @@ const ROOT = new URL('..', import.meta.url).pathname;
 
 /** derisk's command at revision `rev`, built in a tree of its own under `out` (kept for later runs); null when git cannot give the revision. */
 function baselineBin(out: string, rev: string): string | null {
-  const dir = join(out, `baseline-${rev}`);
+  const dir = resolve(out, `baseline-${rev}`);
   const bin = join(dir, 'bin', 'derisk.js');
   if (existsSync(join(dir, 'dist', 'cli', 'main.js'))) return bin;
   const archive = spawnSync('git', ['archive', rev], { cwd: ROOT, maxBuffer: 1 << 30 });
