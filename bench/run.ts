@@ -52,9 +52,9 @@ const median = (xs: number[]) => {
  * rather than absolute numbers. Nothing here asserts a threshold.
  */
 export async function runBench(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, calibrate: { type: 'boolean' }, seconds: { type: 'string' }, connections: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, calibrate: { type: 'boolean' }, seconds: { type: 'string' }, connections: { type: 'string' }, baseline: { type: 'string' } } });
   // Sections: startup (CLI commands as new processes on the demo store, beside node -e ''), matching, screening (names, labelled set, 100k-work portfolio), assessment (real data and 10M works),
-  // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads), readers (read and validate only), ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m, kb (knowledge base), monitor (alerts after an ingest, verdicts and alerts-load), verdicts (re-check after a new bundle and a list change), alerts-load (inbox and feed p99 under load), clickhouse (DuckDB beside a 2-shard cluster: ingest and indicators).
+  // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads, beside the server of --baseline REV), readers (read and validate only), ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m, kb (knowledge base), monitor (alerts after an ingest, verdicts and alerts-load), verdicts (re-check after a new bundle and a list change), alerts-load (inbox and feed p99 under load), clickhouse (DuckDB beside a 2-shard cluster: ingest and indicators).
   const works = Number(values.works ?? 1_000_000);
   const runs = Number(values.runs ?? 3);
   const only = values.only?.split(',');
@@ -124,7 +124,7 @@ export async function runBench(argv: string[]): Promise<number> {
   if (want('screening')) results.screening = await screeningBench(config, await registry(), runs);
   if (want('assessment')) results.assessment = await assessmentBench(config, OUT, runs);
   if (want('load')) results.load = await loadBench(config, Number(values.seconds ?? 60), Number(values.connections ?? 32));
-  if (want('stall')) results.stall = await stallBench(config, await registry(), OUT, values.works === undefined ? undefined : works);
+  if (want('stall')) results.stall = await stallBench(config, await registry(), OUT, values.works === undefined ? undefined : works, runs, values.baseline);
   if (want('kb')) results.kb = await kbBench(config, runs);
   if (want('clickhouse')) results.clickhouse = await clickhouseBench(config, await registry(), works, runs, OUT);
   if (want('monitor')) results.monitor = await monitorBench(config, await registry(), OUT, Math.min(works, 100_000));

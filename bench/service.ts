@@ -156,13 +156,14 @@ export async function phase(port: number, token: string, seconds: number, connec
  */
 /**
  * A `derisk serve` process on a home, and an API token for it: the console's one-time code opens
- * a session, and the session makes the token the benchmark sends.
+ * a session, and the session makes the token the benchmark sends. `bin` runs another build of
+ * derisk (a baseline's tree), with `env` added to its environment.
  */
-export async function serveWithToken(home: string, label: string): Promise<{ port: number; token: string; server: ChildProcess }> {
+export async function serveWithToken(home: string, label: string, bin = new URL('../bin/derisk.js', import.meta.url).pathname, env: Record<string, string> = {}): Promise<{ port: number; token: string; server: ChildProcess }> {
   const port = await freePort();
   // DERISK_BENCH_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (node refuses --cpu-prof in NODE_OPTIONS).
   const profile = process.env.DERISK_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DERISK_BENCH_CPU_PROF}`] : [];
-  const server = spawn(process.execPath, [...profile, new URL('../bin/derisk.js', import.meta.url).pathname, 'serve', '--port', String(port)], { env: { ...process.env, DERISK_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [...profile, bin, 'serve', '--port', String(port)], { env: { ...process.env, ...env, DERISK_HOME: home }, stdio: ['ignore', 'pipe', 'inherit'] });
   const code = await new Promise<string>((resolve, reject) => {
     let out = '';
     const onData = (chunk: Buffer) => {

@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { request } from 'node:http';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createGzip, gzipSync } from 'node:zlib';
 import type { Config } from '../src/config.ts';
 import { ingestRegistry } from '../src/ingest/registry.ts';
@@ -59,11 +59,23 @@ async function sampleHealth(port: number, until: Promise<unknown>): Promise<Heal
   return JSON.parse(out) as Health;
 }
 
-async function startServer(home: string): Promise<{ port: number; token: string; stop: () => Promise<void> }> {
-  const { port, token, server } = await serveWithToken(home, 'stall bench');
+// CPU time (user + system, s) from /proc: the machine is shared, so wall time alone says little.
+const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+const cpuOf = (stat: string, from: number) => {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[from]) + Number(fields[from + 1])) / TICKS;
+};
+/** A process's own CPU time so far. */
+const processCpuSeconds = (pid: number) => cpuOf(readFileSync(`/proc/${pid}/stat`, 'utf8'), 11);
+/** The CPU time of this process's children that ended and were waited for. */
+const childrenCpuSeconds = () => cpuOf(readFileSync('/proc/self/stat', 'utf8'), 13);
+
+async function startServer(home: string, bin?: string, env?: Record<string, string>): Promise<{ port: number; token: string; cpuSeconds: () => number; stop: () => Promise<void> }> {
+  const { port, token, server } = await serveWithToken(home, 'stall bench', bin, env);
   return {
     port,
     token,
+    cpuSeconds: () => processCpuSeconds(server.pid!),
     stop: async () => {
       server.kill('SIGTERM');
       await new Promise((r) => server.once('exit', r));
@@ -114,17 +126,70 @@ async function upload(port: number, token: string, file: string): Promise<Upload
   }
 }
 
+/**
+ * The server as it was before resolve and screen wrote their rows through `insertColumns`:
+ * appenders flushed on the server's thread (755 ms of it in resolve, 616 ms in screen, for a
+ * 100k-work upload). Another revision with --baseline REV.
+ */
+export const APPENDER_BASELINE = '10b7df5';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+/** derisk's command at revision `rev`, built in a tree of its own under `out` (kept for later runs); null when git cannot give the revision. */
+function baselineBin(out: string, rev: string): string | null {
+  const dir = resolve(out, `baseline-${rev}`);
+  const bin = join(dir, 'bin', 'derisk.js');
+  if (existsSync(join(dir, 'dist', 'cli', 'main.js'))) return bin;
+  const archive = spawnSync('git', ['archive', rev], { cwd: ROOT, maxBuffer: 1 << 30 });
+  if (archive.status !== 0) {
+    console.log(`  no baseline: git archive ${rev}: ${archive.stderr.toString().trim()}`);
+    return null;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  const build = spawnSync(process.execPath, [join(dir, 'scripts', 'build.js')], { cwd: dir, stdio: 'inherit' });
+  if (build.status !== 0) throw new Error(`the baseline ${rev} did not build`);
+  return bin;
+}
+
 /** The stage an instant fell in ("receive" before the first). */
 const stageAt = (stages: Uploaded['stages'], at: number) => stages.filter((s) => s.at <= at).at(-1)?.stage ?? 'receive';
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** One upload to a fresh server on a copy of `template`, /health sampled meanwhile. */
+async function uploadWhileSampled(template: string, home: string, file: string, bin?: string, env?: Record<string, string>) {
+  rmSync(home, { recursive: true, force: true });
+  cpSync(template, home, { recursive: true });
+  const server = await startServer(home, bin, env);
+  try {
+    const cpu = server.cpuSeconds();
+    const run = upload(server.port, server.token, file);
+    const [health, r] = await Promise.all([sampleHealth(server.port, run), run]);
+    return { health, upload: { ...r, worksPerSecond: r.kept / r.seconds, serverCpuSeconds: server.cpuSeconds() - cpu } };
+  } finally {
+    await server.stop();
+  }
+}
+
+const healthLine = (h: Pick<Health, 'p50' | 'p99' | 'max'>) => `/health p50 ${h.p50.toFixed(1)} ms  p99 ${h.p99.toFixed(1)} ms  max ${h.max.toFixed(1)} ms`;
+
 /**
  * Does the server keep answering while it ingests? A `derisk serve` process (its own process,
- * as deployed) gets uploads — 100k synthetic works, and the inputs the security review found
- * stalling it (1,000 records, 20 records with 100 KB affiliations, all-zero gzip of 8/16/32
- * MiB) — while /health is asked every 10 ms: its p50 and p99 during each upload, beside an idle
- * server's. The upload's works/s stands beside the same file ingested by `derisk ingest`.
+ * as deployed) gets uploads — the inputs the security review found stalling it (1,000 records,
+ * 20 records with 100 KB affiliations, all-zero gzip of 8/16/32 MiB), then 100k synthetic works
+ * `runs` times, each to a fresh server, beside the baseline's server (APPENDER_BASELINE) on the
+ * same file in turn — while /health is asked every 10 ms: p50, p99 and max during each upload
+ * (medians over runs), beside an idle server's. The upload's works/s stands beside the same
+ * file ingested by `derisk ingest`.
  */
-export async function stallBench(config: Config, registry: Institution[], out: string, works = 100_000) {
+export async function stallBench(config: Config, registry: Institution[], out: string, works = 100_000, runs = 3, baseline = APPENDER_BASELINE) {
   const dir = join(out, 'stall');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -133,7 +198,6 @@ export async function stallBench(config: Config, registry: Institution[], out: s
   // Gzipped, as exports are sent: the plain file is larger than an upload may be.
   const big = `${plain}.gz`;
   if (!existsSync(big)) await pipeline(createReadStream(plain), createGzip(), createWriteStream(big));
-  // The small inputs first: the large one holds their works, and records are deduplicated.
   const inputs: [string, string][] = [];
   const small = join(dir, 'thousand.jsonl');
   await generateOpenAlex(small, 1_000, registry, 11);
@@ -147,7 +211,6 @@ export async function stallBench(config: Config, registry: Institution[], out: s
     writeFileSync(zeros, gzipSync(Buffer.alloc(mib << 20)));
     inputs.push([`all-zero gzip, ${mib} MiB`, zeros]);
   }
-  inputs.push([`${works.toLocaleString('en')} synthetic works (gzip)`, big]);
 
   // A home with the registry and the published lists, so that uploads are resolved and screened.
   const template = join(dir, 'template');
@@ -163,33 +226,66 @@ export async function stallBench(config: Config, registry: Institution[], out: s
   const server = await startServer(serverHome);
   try {
     const idle = await sampleHealth(server.port, sleep(5_000));
-    console.log(`  ${'idle server'.padEnd(36)} /health p50 ${idle.p50.toFixed(1)} ms  p99 ${idle.p99.toFixed(1)} ms  max ${idle.max.toFixed(1)} ms (${idle.samples} samples)`);
+    console.log(`  ${'idle server'.padEnd(36)} ${healthLine(idle)} (${idle.samples} samples)`);
     results.idle = idle;
     for (const [label, file] of inputs) {
       const run = upload(server.port, server.token, file);
       const [health, r] = await Promise.all([sampleHealth(server.port, run), run]);
-      const rate = r.kept / r.seconds;
-      console.log(
-        `  ${label.padEnd(36)} /health p50 ${health.p50.toFixed(1)} ms  p99 ${health.p99.toFixed(1)} ms  max ${health.max.toFixed(1)} ms (${health.samples} samples); upload ${r.seconds.toFixed(1)} s, ${r.refused ? `refused: ${r.refused}` : `${r.kept} kept, ${r.quarantined} quarantined`}${r.kept > 100 ? `, ${rate.toFixed(0)} works/s` : ''}`,
-      );
-      const stageSeconds = r.stages.map((st, i) => `${st.stage} ${(((r.stages[i + 1]?.at ?? r.endedAt) - st.at) / 1000).toFixed(1)} s`);
-      if (r.kept > 100) console.log(`      stages: ${stageSeconds.join(', ')}; slowest /health answers: ${health.slowest.map((x) => `${x.ms.toFixed(0)} ms (${stageAt(r.stages, x.at)})`).join(', ')}`);
-      results[label] = { health, upload: { ...r, worksPerSecond: rate } };
+      console.log(`  ${label.padEnd(36)} ${healthLine(health)} (${health.samples} samples); upload ${r.seconds.toFixed(1)} s, ${r.refused ? `refused: ${r.refused}` : `${r.kept} kept, ${r.quarantined} quarantined`}`);
+      results[label] = { health, upload: r };
     }
   } finally {
     await server.stop();
   }
+  // The screening index the first upload built, kept for the fresh servers below: built anew by
+  // each, it would take most of every run.
+  const index = join(serverHome, 'derisk.duckdb.screening-index');
+  if (existsSync(index)) cpSync(index, join(template, 'derisk.duckdb.screening-index'));
+
+  // The large upload, each run to a fresh server: the baseline's, then this tree's.
+  const baselineBuild = baselineBin(out, baseline);
+  const paths = [...(baselineBuild ? [[`baseline ${baseline} (appenders)`, baselineBuild] as const] : []), ['this tree', undefined] as const];
+  const large: Record<string, Awaited<ReturnType<typeof uploadWhileSampled>>[]> = Object.fromEntries(paths.map(([label]) => [label, []]));
+  console.log(`\n  ${works.toLocaleString('en')} synthetic works (gzip), ${runs} runs, each to a fresh server`);
+  for (let i = 0; i < runs; i++) {
+    for (const [label, bin] of paths) {
+      // The baseline's tree has no mirror beside it: it reads this one's.
+      const r = await uploadWhileSampled(template, join(dir, 'large'), big, bin, { DERISK_MIRROR: config.mirror });
+      large[label]!.push(r);
+      const u = r.upload;
+      const stageSeconds = u.stages.map((st, j) => `${st.stage} ${(((u.stages[j + 1]?.at ?? u.endedAt) - st.at) / 1000).toFixed(1)} s`);
+      console.log(`    ${label.padEnd(30)} run ${i + 1}: ${healthLine(r.health)} (${r.health.samples} samples); ${u.kept} kept, ${u.worksPerSecond.toFixed(0)} works/s, server ${u.serverCpuSeconds.toFixed(1)} s CPU`);
+      console.log(`      stages: ${stageSeconds.join(', ')}; slowest /health answers: ${r.health.slowest.map((x) => `${x.ms.toFixed(0)} ms (${stageAt(u.stages, x.at)})`).join(', ')}`);
+    }
+  }
+  const medians = Object.fromEntries(
+    Object.entries(large).map(([label, rs]) => [
+      label,
+      { p50: median(rs.map((r) => r.health.p50)), p99: median(rs.map((r) => r.health.p99)), max: median(rs.map((r) => r.health.max)), worksPerSecond: median(rs.map((r) => r.upload.worksPerSecond)), serverCpuSeconds: median(rs.map((r) => r.upload.serverCpuSeconds)), runs: rs },
+    ]),
+  );
+  for (const [label, m] of Object.entries(medians)) console.log(`    ${`median, ${label}`.padEnd(38)} ${healthLine(m)}; ${m.worksPerSecond.toFixed(0)} works/s, server ${m.serverCpuSeconds.toFixed(1)} s CPU`);
+  const current = medians['this tree']!;
+  const before = baselineBuild ? medians[`baseline ${baseline} (appenders)`]! : null;
+  if (before)
+    console.log(
+      `    this tree / baseline: /health p50 ×${(current.p50 / before.p50).toFixed(2)}, p99 ×${(current.p99 / before.p99).toFixed(2)}, max ×${(current.max / before.max).toFixed(2)}; works/s ×${(current.worksPerSecond / before.worksPerSecond).toFixed(2)}, server CPU ×${(current.serverCpuSeconds / before.serverCpuSeconds).toFixed(2)}`,
+    );
+  results.large = { works, baseline: before ? baseline : null, medians };
 
   // The same file through the command line (the shared base: its refresh covers the whole store).
   const cliHome = join(dir, 'cli');
   cpSync(template, cliHome, { recursive: true });
   const t = performance.now();
+  const cliCpu = childrenCpuSeconds();
   const cli = spawnSync(process.execPath, [BIN, 'ingest', 'openalex', big], { env: { ...process.env, DERISK_HOME: cliHome, CI: '1' }, encoding: 'utf8' });
   if (cli.status !== 0 && cli.status !== 3) throw new Error(`derisk ingest failed: ${cli.stderr}`);
   const cliSeconds = (performance.now() - t) / 1000;
+  const cliCpuSeconds = childrenCpuSeconds() - cliCpu;
   const kept = Number(/(\d+) records kept/.exec(cli.stdout)?.[1] ?? 0);
-  const uploaded = results[inputs.at(-1)![0]] as { upload: { worksPerSecond: number } };
-  console.log(`  derisk ingest (CLI) of the same ${works.toLocaleString('en')} works: ${cliSeconds.toFixed(1)} s, ${(kept / cliSeconds).toFixed(0)} works/s (process start included); upload/CLI throughput ratio ${(uploaded.upload.worksPerSecond / (kept / cliSeconds)).toFixed(2)}`);
-  results.cli = { seconds: cliSeconds, kept, worksPerSecond: kept / cliSeconds };
+  console.log(
+    `  derisk ingest (CLI) of the same ${works.toLocaleString('en')} works: ${cliSeconds.toFixed(1)} s, ${(kept / cliSeconds).toFixed(0)} works/s (process start included), ${cliCpuSeconds.toFixed(1)} s CPU; upload/CLI throughput ratio ${(current.worksPerSecond / (kept / cliSeconds)).toFixed(2)}`,
+  );
+  results.cli = { seconds: cliSeconds, cpuSeconds: cliCpuSeconds, kept, worksPerSecond: kept / cliSeconds };
   return results;
 }

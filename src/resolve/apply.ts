@@ -1,4 +1,4 @@
-import { appendInSlices, EVIDENCE_STRINGS, type Store } from '../store/store.ts';
+import { EVIDENCE_STRINGS, insertColumns, type Store } from '../store/store.ts';
 import { RESOLVER_VERSION, type AffiliationResolver, type Resolution } from './matcher.ts';
 
 /** Version of resolutions in the store: the matcher's behaviour and the registry it matched against. */
@@ -48,36 +48,28 @@ export async function resolvePending(
       await store.run('INSERT INTO stage_raw SELECT raw FROM pending_resolution WHERE n > $1 AND n <= $2', [from, from + chunk]);
       await store.run('DELETE FROM resolution_institutions WHERE raw IN (SELECT raw FROM stage_raw)');
       await store.run('DELETE FROM resolutions WHERE raw IN (SELECT raw FROM stage_raw)');
-      const res = await store.connection.createAppender('resolutions');
-      const inst = await store.connection.createAppender('resolution_institutions');
-      await appendInSlices(
-        results,
-        [res, inst],
-        (r) => {
-          res.appendVarchar(r.raw);
-          res.appendVarchar(version);
-          r.countryCode === null ? res.appendNull() : res.appendVarchar(r.countryCode);
-          res.appendVarchar(r.countryEvidence);
-          res.appendVarchar(r.tier);
-          res.endRow();
-          for (const m of r.institutions) {
-            const rows = [{ rorId: m.rorId, evidence: m.evidence, primary: m.primary, unitOf: null as string | null }, ...m.units.map((u) => ({ rorId: u.rorId, evidence: `unit of ${m.name} named in the string`, primary: false, unitOf: m.rorId }))];
-            for (const row of rows) {
-              inst.appendVarchar(r.raw);
-              inst.appendVarchar(row.rorId);
-              inst.appendVarchar(m.tier);
-              inst.appendDouble(m.score);
-              inst.appendBoolean(row.primary);
-              inst.appendVarchar(row.evidence);
-              row.unitOf === null ? inst.appendNull() : inst.appendVarchar(row.unitOf);
-              inst.endRow();
-            }
-          }
-        },
-        500,
+      const institutions = results.flatMap((r) =>
+        r.institutions.flatMap((m) => [
+          { raw: r.raw, rorId: m.rorId, tier: m.tier, score: m.score, primary: m.primary, evidence: m.evidence, unitOf: null as string | null },
+          ...m.units.map((u) => ({ raw: r.raw, rorId: u.rorId, tier: m.tier, score: m.score, primary: false, evidence: `unit of ${m.name} named in the string`, unitOf: m.rorId })),
+        ]),
       );
-      res.closeSync();
-      inst.closeSync();
+      await insertColumns(store, 'resolutions', {
+        raw: { type: 'VARCHAR', values: results.map((r) => r.raw) },
+        resolver_version: { type: 'VARCHAR', values: results.map(() => version) },
+        country_code: { type: 'VARCHAR', values: results.map((r) => r.countryCode) },
+        country_evidence: { type: 'VARCHAR', values: results.map((r) => r.countryEvidence) },
+        tier: { type: 'VARCHAR', values: results.map((r) => r.tier) },
+      });
+      await insertColumns(store, 'resolution_institutions', {
+        raw: { type: 'VARCHAR', values: institutions.map((i) => i.raw) },
+        ror_id: { type: 'VARCHAR', values: institutions.map((i) => i.rorId) },
+        tier: { type: 'VARCHAR', values: institutions.map((i) => i.tier) },
+        score: { type: 'DOUBLE', values: institutions.map((i) => i.score) },
+        is_primary: { type: 'BOOLEAN', values: institutions.map((i) => i.primary) },
+        evidence: { type: 'VARCHAR', values: institutions.map((i) => i.evidence) },
+        unit_of: { type: 'VARCHAR', values: institutions.map((i) => i.unitOf) },
+      });
     });
     onProgress?.(Math.min(from + chunk, total), total);
   }

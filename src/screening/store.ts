@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConflictError } from '../errors.ts';
 import { loadRegistry } from '../ingest/registry.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
-import { appendInSlices, EVIDENCE_STRINGS, orgSchemas, type Store } from '../store/store.ts';
+import { EVIDENCE_STRINGS, insertColumns, orgSchemas, type Store } from '../store/store.ts';
 import { buildScreeningContext, screenStrings, type ScreeningContext, type StoredHit } from './context.ts';
 import { loadAliases } from './aliases.ts';
 import { screeningDataDigest } from './names.ts';
@@ -126,27 +126,20 @@ export async function screenPending(
       raws.forEach((raw, i) => part.push({ raw, hits: found[i]! }));
     }
     await store.transaction(async () => {
-      const done = await store.connection.createAppender('screened_strings');
-      const hitRows = await store.connection.createAppender('screen_hits');
-      await appendInSlices(
-        part,
-        [done, hitRows],
-        ({ raw, hits: found }) => {
-          done.appendVarchar(raw);
-          done.endRow();
-          for (const h of found) {
-            hits++;
-            for (const v of [raw, h.list, h.entryId, h.entry, h.level, h.match]) hitRows.appendVarchar(v);
-            hitRows.appendDouble(h.score);
-            h.inheritedVia === null ? hitRows.appendNull() : hitRows.appendVarchar(h.inheritedVia);
-            hitRows.appendVarchar(h.evidence);
-            hitRows.endRow();
-          }
-        },
-        500,
-      );
-      done.closeSync();
-      hitRows.closeSync();
+      const found = part.flatMap(({ raw, hits: hs }) => hs.map((h) => ({ raw, ...h })));
+      hits += found.length;
+      await insertColumns(store, 'screened_strings', { raw: { type: 'VARCHAR', values: part.map((p) => p.raw) } });
+      await insertColumns(store, 'screen_hits', {
+        raw: { type: 'VARCHAR', values: found.map((h) => h.raw) },
+        list_id: { type: 'VARCHAR', values: found.map((h) => h.list) },
+        entry_id: { type: 'VARCHAR', values: found.map((h) => h.entryId) },
+        entry_name: { type: 'VARCHAR', values: found.map((h) => h.entry) },
+        level: { type: 'VARCHAR', values: found.map((h) => h.level) },
+        match: { type: 'VARCHAR', values: found.map((h) => h.match) },
+        score: { type: 'DOUBLE', values: found.map((h) => h.score) },
+        inherited_via: { type: 'VARCHAR', values: found.map((h) => h.inheritedVia) },
+        evidence: { type: 'VARCHAR', values: found.map((h) => h.evidence) },
+      });
     });
     onProgress?.(Math.min(from + chunk, total), total);
   }

@@ -7,6 +7,6 @@ import type * as DuckDB from '@duckdb/node-api';
 // opens the store). Values come from here; types are imported from '@duckdb/node-api' directly.
 const duckdb = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDB;
 
-export const { LIST, VARCHAR, listValue } = duckdb;
+export const { LIST, VARCHAR, DOUBLE, BOOLEAN, listValue } = duckdb;
 export const DuckDBInstance = duckdb.DuckDBInstance;
 export type DuckDBInstance = DuckDB.DuckDBInstance;

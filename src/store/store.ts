@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Mutex } from '../appdb/db.ts';
 import { OWNER_ONLY_DIR } from '../owner-only.ts';
 import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { DuckDBInstance } from './duckdb.ts';
+import { BOOLEAN, DOUBLE, DuckDBInstance, LIST, listValue, VARCHAR } from './duckdb.ts';
 
 const SCHEMA = readFileSync(fileURLToPath(new URL('./schema.sql', import.meta.url)), 'utf8');
 
@@ -49,6 +49,30 @@ export async function appendInSlices<T>(items: readonly T[], appenders: DuckDBAp
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
+}
+
+const COLUMN_TYPES = { VARCHAR, DOUBLE, BOOLEAN };
+
+/** Rows to insert, column by column: each column's type and its values, one per row, every column as long. */
+export type Columns = Record<string, { type: keyof typeof COLUMN_TYPES; values: (string | number | boolean | null)[] }>;
+
+/**
+ * Inserts rows given as columns, `slice` rows per statement, each statement one list per column
+ * unnested side by side (zipped row by row). DuckDB runs a statement on a thread of its own; an
+ * appender's flush runs on the caller's, and writing what an upload's strings resolve and screen
+ * to held a server's thread for up to a second at a time (`npm run bench -- --only stall`).
+ */
+export async function insertColumns(store: Store, table: string, columns: Columns, slice = 2_000): Promise<void> {
+  const names = Object.keys(columns);
+  const rows = columns[names[0]!]!.values.length;
+  const sql = `INSERT INTO ${table} (${names.join(', ')}) SELECT ${names.map((_, i) => `unnest($${i + 1})`).join(', ')}`;
+  const types = names.map((n) => LIST(COLUMN_TYPES[columns[n]!.type]));
+  for (let at = 0; at < rows; at += slice)
+    await store.connection.run(
+      sql,
+      names.map((n) => listValue(columns[n]!.values.slice(at, at + slice))),
+      types,
+    );
 }
 
 /**

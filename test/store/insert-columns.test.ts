@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolvePending } from '../../src/resolve/apply.ts';
+import type { Basis } from '../../src/resolve/calibration.ts';
+import type { Resolution } from '../../src/resolve/matcher.ts';
+import type { StoredHit } from '../../src/screening/context.ts';
+import { screenPending } from '../../src/screening/store.ts';
+import { listValue } from '../../src/store/duckdb.ts';
+import { Store } from '../../src/store/store.ts';
+
+// More strings than one insert statement takes (2,000), written the way people write them:
+// quotes, commas, Chinese script; empty evidence, and nulls wherever a column takes them.
+const raws = Array.from({ length: 4_321 }, (_, i) => (i % 3 === 0 ? `Dept. of "Physics", O'Neill Hall ${i}, 北京大学` : `Institute ${i}; Leuven, Belgium`));
+
+const basis = { how: 'exact', held: 'name' } as Basis;
+
+const resolutionOf = (raw: string, i: number): Resolution => ({
+  raw,
+  countryCode: i % 4 === 0 ? null : 'BE',
+  countryEvidence: i % 4 === 0 ? '' : `city Leuven named (${i})`,
+  tier: i % 4 === 0 ? 'unresolved' : 'strong',
+  institutions:
+    i % 4 === 0
+      ? []
+      : [
+          { rorId: `0r${i}`, name: `Uni ${i}`, countryCode: 'BE', tier: 'strong', score: i / 7, evidence: `name ${i}`, basis, units: i % 5 === 0 ? [{ rorId: `0u${i}`, name: `Unit ${i}` }] : [], primary: true },
+          ...(i % 2 === 0 ? [{ rorId: `0s${i}`, name: `Other ${i}`, countryCode: null, tier: 'possible' as const, score: 0.25, evidence: `also named`, basis, units: [], primary: false }] : []),
+        ],
+});
+
+const hitsOf = (raw: string, i: number): StoredHit[] => (i % 6 === 0 ? [] : [{ list: 'L1', entryId: `e${i}`, entry: `Entry "${i}"`, level: 'high', match: raw.slice(0, 10), score: i / 11, inheritedVia: i % 2 ? null : `0p${i}`, evidence: `matched ${i}` }]);
+
+test('what resolution and screening store is exactly what the resolver and the screener answered, row for row, across insert statements', async () => {
+  const store = await Store.open(':memory:');
+  try {
+    await store.run(`INSERT INTO affiliations (source, source_id, author_seq, aff_seq, raw) SELECT 'openalex', 'W1', 0, 0, unnest($1::VARCHAR[])`, [listValue(raws)]);
+    const index = new Map(raws.map((r, i) => [r, i]));
+    await resolvePending(store, (batch) => batch.map((raw) => resolutionOf(raw, index.get(raw)!)));
+    await screenPending(store, { lists: [{ id: 'L1', version: '1' }], screenMany: (batch) => batch.map((raw) => hitsOf(raw, index.get(raw)!)) });
+
+    const expected = raws.map(resolutionOf);
+    const stored = await store.all(`SELECT raw, resolver_version LIKE '%/no-registry' AS versioned, country_code, country_evidence, tier FROM resolutions ORDER BY raw`);
+    assert.deepEqual(
+      stored,
+      expected.map((r) => ({ raw: r.raw, versioned: true, country_code: r.countryCode, country_evidence: r.countryEvidence, tier: r.tier })).sort((a, b) => (a.raw < b.raw ? -1 : 1)),
+    );
+    const institutions = await store.all(`SELECT raw, ror_id, tier, score, is_primary, evidence, unit_of FROM resolution_institutions ORDER BY raw, ror_id`);
+    const expectedInstitutions = expected.flatMap((r) =>
+      r.institutions.flatMap((m) => [
+        { raw: r.raw, ror_id: m.rorId, tier: m.tier, score: m.score, is_primary: m.primary, evidence: m.evidence, unit_of: null },
+        ...m.units.map((u) => ({ raw: r.raw, ror_id: u.rorId, tier: m.tier, score: m.score, is_primary: false, evidence: `unit of ${m.name} named in the string`, unit_of: m.rorId })),
+      ]),
+    );
+    const key = (x: { raw: unknown; ror_id: unknown }) => `${String(x.raw)}\u0000${String(x.ror_id)}`;
+    assert.deepEqual(
+      institutions,
+      expectedInstitutions.sort((a, b) => (key(a) < key(b) ? -1 : 1)),
+    );
+
+    assert.deepEqual(
+      (await store.all<{ raw: string }>(`SELECT raw FROM screened_strings ORDER BY raw`)).map((r) => r.raw),
+      [...raws].sort(),
+    );
+    const hits = await store.all(`SELECT raw, list_id, entry_id, entry_name, level, match, score, inherited_via, evidence FROM screen_hits ORDER BY raw`);
+    const expectedHits = raws.flatMap((raw, i) => hitsOf(raw, i).map((h) => ({ raw, list_id: h.list, entry_id: h.entryId, entry_name: h.entry, level: h.level, match: h.match, score: h.score, inherited_via: h.inheritedVia, evidence: h.evidence }))).sort((a, b) => (a.raw < b.raw ? -1 : 1));
+    assert.deepEqual(hits, expectedHits);
+  } finally {
+    store.close();
+  }
+});
