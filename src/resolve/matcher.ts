@@ -300,6 +300,11 @@ export class AffiliationResolver {
     return { rorId: id, name: this.entries.get(id)!.name, held: priority === 1 ? 'alias' : 'name' };
   }
 
+  /** The active institutions holding `text`, read whole in the resolver's name form, as a registry name (any kind but an acronym). */
+  nameHolders(text: string): string[] {
+    return [...(this.exact.get(nameTokens(text).join(' '))?.keys() ?? [])].filter((id) => this.entries.get(id)?.status === 'active');
+  }
+
   /** Follows parent links to the top: an institute of the Chinese Academy of Sciences → CAS. */
   rollUp(id: string): string {
     let current = id;

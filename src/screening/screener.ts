@@ -332,14 +332,17 @@ export class Screener {
     const text = query.normalize('NFKC').trim();
     if (text === '') throw new ScreenError('empty name: give a name or a ROR id to screen');
     const hits = new Map<string, Hit>();
-    const namesakes: Similar[] = [];
     const resolution = this.resolve(text);
     // A registry name the whole string is, held by one institution, is that institution even when
     // its words are generic ("European Research Council"): the matcher only doubts such a name inside an address.
-    const institutions = (resolution?.institutions ?? [])
-      .map((m) => (m.tier === 'possible' && m.basis.how === 'exact' && m.basis.ambiguity === 'unique' && m.basis.place === 'none' && screenKey(text) === screenKey(m.name) ? { ...m, tier: 'exact' as const, evidence: `${m.evidence}; the whole string is this registry name` } : m))
+    // So is a whole string one registry institution alone holds as an alias ("Institute of Physics, Czech Academy of Sciences").
+    const read = (resolution?.institutions ?? [])
+      .map((m) => (m.tier !== 'exact' && m.basis.how === 'exact' && m.basis.ambiguity === 'unique' && m.basis.place !== 'conflict' && this.isWholeName(text, m) ? { ...m, tier: 'exact' as const, evidence: `${m.evidence}; the whole string is this registry name` } : m))
       .filter((m) => m.tier !== 'possible');
-    institutions.push(...this.acronymHolder(text, institutions));
+    read.push(...this.acronymHolder(text, read));
+    if (!read.some((m) => m.tier === 'exact')) read.unshift(...this.namedUnits(resolution?.institutions ?? []));
+    const namesakes: Similar[] = [];
+    const institutions = read.filter((m) => !this.unitOfAnother(m, read, namesakes));
     // Only a country written in the string sets an exactly listed name apart as a namesake; the
     // country of the institution the registry matcher guessed narrows the spelling-slip matches only
     // ("Huawei Technologies Dusseldorf GmbH" is read as Huawei in China, yet is the listed German unit).
@@ -377,7 +380,8 @@ export class Screener {
     // An institution named with a part of it: the registry matcher may hold the whole as a weaker
     // match of the parent ("Inst Microelect, Chinese Acad Sci": the Academy, with its unit), yet the
     // part is named exactly.
-    for (const m of resolution?.institutions ?? []) if (m.tier === 'exact' || m.units.length > 0) this.descendantHits(text, m, parts, hits);
+    const setAside = new Set(read.filter((m) => !institutions.includes(m)).map((m) => m.rorId));
+    for (const m of resolution?.institutions ?? []) if ((m.tier === 'exact' || m.units.length > 0) && !setAside.has(m.rorId)) this.descendantHits(text, m, parts, hits);
     // Only an exact registry name recognises the organisation; a nearer guess is shown as a candidate.
     const guesses = (resolution?.institutions ?? []).filter((m) => m.tier !== 'exact').map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, why: `not taken: only a ${m.tier} match (${m.evidence})` }));
     return this.finish(
@@ -625,25 +629,153 @@ export class Screener {
     return abroad.length > 0 ? { why: `the string names no country, and the registry also knows "${n.name.value}" in ${abroad.join(', ')}`, countries: { name: n.name.value, listed: own, elsewhere: abroad } } : null;
   }
 
+  /** Words each used by COMMON_WORD or more registry names, none a place: a name any institution's unit may bear ("Institute of Microelectronics"). */
+  private isGenericName(tokens: string[]): boolean {
+    const isPlace = (w: string) => this.resolver?.gazetteer.isPlace(w) ?? false;
+    return tokens.length > 0 && tokens.every((t) => !isPlace(t) && (this.wordCounts.get(t) ?? 0) >= COMMON_WORD);
+  }
+
+  /** Whether the string, read whole (its parts that only place it aside), is one of this registry institution's names, and no other institution's. */
+  private isWholeName(text: string, m: InstitutionMatch): boolean {
+    if (screenKey(text) === screenKey(m.name)) return true;
+    if (m.basis.place !== 'none')
+      text = segments(text)
+        .filter((p) => !this.isPlacePart(p))
+        .join(', ');
+    const holders = this.resolver?.nameHolders(text) ?? [];
+    return holders.length === 1 && holders[0] === m.rorId;
+  }
+
+  /** A part that is only a city, a country ("Peoples R China") or a postcode with a city ("Beijing 100190"). */
+  private isPlacePart(part: string): boolean {
+    const words = foldText(part).replace(/\d+/g, ' ').trim();
+    return words === '' || this.resolver?.gazetteer.countryCodeOf(words) != null || (this.resolver?.gazetteer.isPlace(words) ?? false);
+  }
+
   /**
-   * A listed name made of words many registry institutions use ("Institute of Computing Technology")
-   * that is only one part of a string naming registry institutions in another country, and none in
-   * the entry's ("Inst Comp Technol, TU Wien"), is that institution's own institute: a namesake
-   * placed where the registry places the string. A name with a rarer word ("Huawei", "Harbin") or a
-   * place in it stays the listed entity wherever it is written.
+   * The institutes a string names with their parent, when the parent alone is only a weak match
+   * ("Institute of Automation, Chinese Academy of Sciences": the Academy, naming its unit the
+   * Institute of Automation): the unit is the institution the string is about, recognised.
    */
-  private besideAbroad(n: IndexedName, part: string, country: StringCountry): NamesakeWhy | null {
+  private namedUnits(matches: InstitutionMatch[]): InstitutionMatch[] {
+    const out: InstitutionMatch[] = [];
+    for (const m of matches) {
+      if (m.basis.how !== 'exact' || m.basis.ambiguity !== 'unique' || m.basis.place === 'conflict') continue;
+      for (const u of m.units) {
+        const inst = this.resolver?.institution(u.rorId);
+        if (!inst || out.some((o) => o.rorId === u.rorId)) continue;
+        out.push({ ...m, rorId: u.rorId, name: u.name, countryCode: inst.countryCode ?? m.countryCode, tier: 'exact', units: [], primary: true, evidence: `${m.evidence}; the string names ${u.name} (${u.rorId}), which the ROR registry holds under ${m.name} (${m.rorId})` });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A registry institution the string names only by words many institutions use ("Institute of
+   * Microelectronics", held under the Chinese Academy of Sciences) beside another institution of
+   * no kin to it ("…, Tsinghua University") is that institution's own unit, not the registry's:
+   * set aside, each of its listings a namesake saying why. True when set aside.
+   */
+  private unitOfAnother(m: InstitutionMatch, read: InstitutionMatch[], namesakes: Similar[]): boolean {
+    if (m.tier !== 'exact' || !this.isGenericName(screenTokens(m.name))) return false;
+    const family = new Set(this.ancestry(m.rorId));
+    const other = this.otherParent(
+      family,
+      read.filter((o) => o.rorId !== m.rorId),
+      family.size > 1,
+      m.countryCode,
+    );
+    if (!other) return false;
+    const parents = [...family].filter((id) => id !== m.rorId).map((id) => this.resolver?.institution(id)?.name ?? id);
+    const held = parents.length > 0 ? `the ROR registry holds it under ${parents.join('; ')}` : `the registry places it in ${countryName(m.countryCode ?? '')}`;
+    for (const link of this.links.get(m.rorId) ?? []) {
+      if (namesakes.some((s) => s.list === link.list.id && s.entryId === link.entry.id)) continue;
+      const placed = other.countryCode !== m.countryCode && m.countryCode ? { placed: { listed: m.countryCode, written: other.countryCode! } } : {};
+      namesakes.push({
+        list: link.list.id,
+        listName: listName(link.list),
+        entry: link.entry.name,
+        entryId: link.entry.id,
+        level: link.entry.level,
+        score: 1,
+        why: `another parent is named in the string: "${m.name}" (ROR ${m.rorId}, linked to this entry) is a name of words each used by ${COMMON_WORD} or more registry institutions, and ${held}, but the string names ${other.name} (ROR ${other.rorId}): read as ${other.name}'s own unit`,
+        ...placed,
+      });
+    }
+    return true;
+  }
+
+  /**
+   * The institution the string names beside a unit's generic name that is not the unit's own
+   * parent (`family`: the unit's registry records and their parents): none when the string names
+   * one of the family, or names nothing else. Beside an institution in the unit's own country, the
+   * unit's parent must be known (`parentKnown`) to tell it is another; abroad it need not be.
+   */
+  private otherParent(family: Set<string>, beside: { rorId: string; name: string; countryCode: string | null }[], parentKnown: boolean, own: string | null): { rorId: string; name: string; countryCode: string | null } | null {
+    const named = beside.filter((b) => b.countryCode !== null);
+    if (named.length === 0 || named.some((b) => this.ancestry(b.rorId).some((id) => family.has(id)))) return null;
+    const home = named.find((b) => b.countryCode === own);
+    if (home) return parentKnown ? home : null;
+    return named[0]!;
+  }
+
+  private familyCache: Map<string, { ids: string[]; parents: string[] }> | null = null;
+  /**
+   * The registry institutions a listed entry is, or belongs to: the records linked to it and those
+   * its other listed names resolve to ("Academy of Military Medical Sciences, Institute of Radiation
+   * and Radiation Medicine": the Academy), each with its ROR parents. `parents`: those that are not
+   * the entry itself (not linked to it, not named by `n`'s own words).
+   */
+  private entryFamily(n: IndexedName): { ids: Set<string>; parents: string[] } {
+    const key = `${n.list.id}\u0000${n.entry.id}\u0000${n.name.value}`;
+    this.familyCache ??= new Map();
+    let found = this.familyCache.get(key);
+    if (!found) {
+      const own = new Set<string>();
+      for (const [rorId, links] of this.links) if (links.some((l) => l.entry === n.entry)) own.add(rorId);
+      const named = new Set<string>();
+      for (const x of n.entry.names) {
+        if (x === n.name || hasCjk(x.value) || isAcronym(x.value) || x.kind === 'subsidiary' || x.kind === 'short') continue;
+        for (const m of this.resolver?.resolve(x.value).institutions ?? []) {
+          if (m.tier === 'possible' && m.units.length === 0) continue;
+          (screenTokens(m.name).join(' ') === n.tokens.join(' ') ? own : named).add(m.rorId);
+          for (const u of m.units) own.add(u.rorId);
+        }
+      }
+      const ids = new Set([...own, ...named].flatMap((id) => this.ancestry(id)));
+      found = { ids: [...ids], parents: [...ids].filter((id) => !own.has(id)) };
+      this.familyCache.set(key, found);
+    }
+    return { ids: new Set(found.ids), parents: found.parents };
+  }
+
+  /**
+   * A listed name made of words many registry institutions use ("Institute of Computing Technology",
+   * "Institute of Radiation Medicine") that is only one part of a string naming another institution
+   * ("Inst Comp Technol, TU Wien"; "Institute of Radiation Medicine, Fudan University") is that
+   * institution's own unit: a namesake. Not when the string names the entry's own parent or the
+   * entry itself ("…, Academy of Military Medical Sciences"); beside an institution in the entry's
+   * own country, only when the entry's parent is known (its ROR record's parents, or an institution
+   * its other listed names name) and is not the one named. A name with a rarer word ("Huawei",
+   * "Harbin") or a place in it stays the listed entity wherever it is written.
+   */
+  private besideOtherParent(n: IndexedName, part: string, country: StringCountry): NamesakeWhy | null {
     const own = this.entryCountry.get(n.entry);
     const beside = country.beside ?? [];
-    if (country.written || !own || beside.length === 0 || beside.some((i) => i.countryCode === own)) return null;
-    const isPlace = (w: string) => this.resolver?.gazetteer.isPlace(w) ?? false;
-    if (!n.tokens.every((t) => !isPlace(t) && (this.wordCounts.get(t) ?? 0) >= COMMON_WORD)) return null;
-    const at = beside.find((i) => i.countryCode !== null);
+    if (!own || beside.length === 0 || !this.isGenericName(n.tokens)) return null;
+    const family = this.entryFamily(n);
+    const at = this.otherParent(family.ids, beside, family.parents.length > 0, own);
     if (!at?.countryCode) return null;
-    return {
-      why: `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${n.name.value}", words each used by ${COMMON_WORD} or more registry institutions, and the string names ${at.name} (${countryName(at.countryCode)}, ROR ${at.rorId}), no institution in ${countryName(own)}, where the entry is listed: read as that institution's own unit`,
-      placed: { listed: own, written: at.countryCode },
-    };
+    const what = `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${n.name.value}", words each used by ${COMMON_WORD} or more registry institutions`;
+    if (at.countryCode !== own) {
+      if (country.written) return null;
+      return {
+        why: `${what}, and the string names ${at.name} (${countryName(at.countryCode)}, ROR ${at.rorId}), no institution in ${countryName(own)}, where the entry is listed: read as that institution's own unit`,
+        placed: { listed: own, written: at.countryCode },
+      };
+    }
+    const parents = family.parents.map((id) => this.resolver?.institution(id)?.name ?? id).join('; ');
+    return { why: `another parent is named in the string: ${what}; the listed ${n.entry.name} belongs to ${parents}, but the string names ${at.name} (ROR ${at.rorId}): read as ${at.name}'s own unit` };
   }
 
   private readonly namedCountries = new Map<string, Set<string>>();
@@ -667,14 +799,9 @@ export class Screener {
    * joins nothing. The hit says which parts were read together.
    */
   private neighbourHits(text: string, parts: string[], country: StringCountry, hits: Map<string, Hit>, namesakes: Similar[]): void {
-    // A city, a country ("Peoples R China") or a postcode with a city ("Beijing 100190").
-    const isPlace = (part: string) => {
-      const words = foldText(part).replace(/\d+/g, ' ').trim();
-      return words === '' || this.resolver?.gazetteer.countryCodeOf(words) != null || (this.resolver?.gazetteer.isPlace(words) ?? false);
-    };
     for (let i = 0; i + 1 < parts.length; i++) {
       const [a, b] = [parts[i]!, parts[i + 1]!];
-      if (isPlace(a) || isPlace(b)) continue;
+      if (this.isPlacePart(a) || this.isPlacePart(b)) continue;
       for (const [first, second] of [
         [a, b],
         [b, a],
@@ -720,7 +847,7 @@ export class Screener {
     const note = how + (reading ? readingNote(part, reading.read) : '');
     for (const n of this.byKey.get(key) ?? []) {
       if ((n.name.kind === 'subsidiary' || (unit && n.acronym)) && !whole) continue;
-      const other = (whole ? null : this.besideAbroad(n, part, country)) ?? this.namesake(n, key, country.written);
+      const other = (whole ? null : this.besideOtherParent(n, part, country)) ?? this.namesake(n, key, country.written);
       if (other) {
         if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: other.why, ...placing(other) });
         continue;
@@ -960,6 +1087,14 @@ export class Screener {
           const key = screenTokens(`${full.value} ${rest.join(' ')}`).join(' ');
           take(key, (n) => `"${part}" reads "${head.name.value}" as "${full.value}", a name of the listed ${head.entry.name}: it is then the listed name "${source(n)}`);
         }
+        // Or the rest is a listed unit of that organisation by its own generic name ("AMMS Institute of
+        // Radiation Medicine": the listed "Academy of Military Medical Sciences, Institute of Radiation …").
+        const parent = head.entry.names.filter((x) => x !== head.name && !hasCjk(x.value) && !isAcronym(x.value) && x.kind !== 'subsidiary').map((x) => screenTokens(x.value));
+        take(
+          rest.join(' '),
+          (n) => `"${part}" reads "${head.name.value}" as the listed ${head.entry.name}, named in the listed name "${n.entry.name}", and "${rest.join(' ')}" is that entry's ${n.name.kind === 'primary' ? 'listed name' : 'listed alias'} "${source(n)}: its unit`,
+          (n) => n.entry !== head.entry && n.entry.names.some((x) => !hasCjk(x.value) && parent.some((p) => containsRun(screenTokens(x.value), p))),
+        );
       }
     }
     // A one-word brand written in two or three words ("Hik Vision", "Sense Time").
@@ -1099,6 +1234,13 @@ export class Screener {
       .slice(0, 10)
       .map(({ rank: _r, ...s }) => s);
   }
+}
+
+/** Whether `run` occurs in `tokens` as consecutive words. */
+function containsRun(tokens: string[], run: string[]): boolean {
+  if (run.length === 0 || run.length > tokens.length) return false;
+  for (let i = 0; i + run.length <= tokens.length; i++) if (run.every((t, j) => tokens[i + j] === t)) return true;
+  return false;
 }
 
 /** Why a listed name sharing words with the query is not taken: the words that differ. */
