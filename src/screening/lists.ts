@@ -51,7 +51,7 @@ export interface Provenance {
 export interface RiskList {
   id: string;
   provenance: Provenance;
-  /** Content hash of the file read: two loads of the same file are the same version. */
+  /** Content hash of the file read (and of how it is read): two loads of the same file are the same version. */
   version: string;
   file: string;
   levelRationale: string;
@@ -125,7 +125,9 @@ function parseJson(path: string): unknown {
   }
 }
 
-const contentVersion = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
+/** How list files are read: bumped when the same file is read into other names, so a list stored the old way is replaced at the next load. */
+const LIST_READER = '2026.12.01-slips7';
+const contentVersion = (path: string): string => createHash('sha256').update(`${LIST_READER}\u0000`).update(readFileSync(path)).digest('hex').slice(0, 16);
 
 function checkProvenance(file: string, provenance: Json): Provenance {
   const missing = REQUIRED_PROVENANCE.filter((k) => typeof provenance[k] !== 'string' || provenance[k].trim() === '');
@@ -148,11 +150,15 @@ const slug = (s: string): string =>
     .replace(/^-|-$/g, '')
     .slice(0, 80);
 
-/** "Name (AASPT)" or "English name (中文名)": the part in brackets is an alias or the Chinese name. */
+/**
+ * "Name (AASPT)" or "English name (中文名)": the part in brackets is an alias or the Chinese name.
+ * A legal form in brackets ("China Communications Construction Group (Limited)") names nothing.
+ */
 export function splitBracketed(value: string): EntryName[] {
   const m = /^(.*\S)\s*[（(]([^()（）]+)[)）]\s*$/.exec(value.trim());
   if (!m) return [{ value: value.trim(), kind: 'primary' }];
   const inner = m[2]!.trim();
+  if (LEGAL_FORM_FIRST.test(inner)) return [{ value: m[1]!.trim(), kind: 'primary' }];
   return [
     { value: m[1]!.trim(), kind: 'primary' },
     { value: inner, kind: hasCjk(inner) ? 'chinese' : 'alias' },
@@ -222,24 +228,83 @@ function readMispGalaxy(file: string, spec: CatalogueList): Omit<RiskList, 'prov
 const LEGAL_FORM_FIRST = /^(?:(?:co|ltd|inc|limited|llc|plc|corp)\.?\s*)+(?:[()].*)?$/i;
 
 /**
+ * A legal form that ends one name run into the next by the source's layout, its comma lost
+ * ("COMAC America Corporation Shanghai Aircraft Design and Research Institute"): the next word is
+ * capitalised and neither a legal form, a bracket nor a number ("… Group Corporation No. 59
+ * Research Institute" is one name).
+ */
+const MERGED_AFTER_LEGAL_FORM = /(?<=\b(?:Corporation|Inc\.|Ltd\.|Limited|LLC|PLC)) (?=(?!(?:Co|Ltd|Limited|Inc|Corp|Corporation|Company|LLC|PLC|No)\b)\p{Lu})/uy;
+const NAME_SEPARATOR = /,\s+(?:and\s+)?|\s+\.\s+/y;
+const FORMERLY = /^(?:formerly|former|f\/k\/a|f\.k\.a\.)[,:]?\s+/i;
+
+/** Splits at `sep` (a sticky pattern) where no bracket is open ("… Co., Ltd. (formerly … Co., Ltd.)" keeps its inner comma). */
+function splitOutsideBrackets(text: string, sep: RegExp): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '(' || c === '（') depth++;
+    else if ((c === ')' || c === '）') && depth > 0) depth--;
+    else if (depth === 0) {
+      sep.lastIndex = i;
+      const m = sep.exec(text);
+      if (m) {
+        out.push(text.slice(from, i));
+        from = i + m[0].length;
+        i = from - 1;
+      }
+    }
+  }
+  out.push(text.slice(from));
+  return out.map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/**
+ * A noted subsidiary's names: the name, and what its closing brackets hold, nested brackets
+ * included ("AVIC Chengdu Aircraft Co., Ltd. (formerly Zhonghang Electronic Measuring Instruments
+ * Company Limited (ZEMIC))": the name, its former name and that name's acronym). "formerly" is no
+ * part of a name, nor is a bracket that holds only a legal form.
+ */
+function notedNames(piece: string): string[] {
+  const text = piece.trim().replace(FORMERLY, '');
+  if (!/[)）]$/.test(text)) return [text];
+  let depth = 0;
+  for (let i = text.length - 1; i >= 0; i--) {
+    const c = text[i]!;
+    if (c === ')' || c === '）') depth++;
+    else if ((c === '(' || c === '（') && --depth === 0) {
+      const outer = text.slice(0, i).trim();
+      const inner = text.slice(i + 1, -1).trim();
+      if (outer === '' || inner === '' || LEGAL_FORM_FIRST.test(inner)) return [text];
+      return [...notedNames(outer), ...notedNames(inner)];
+    }
+  }
+  return [text];
+}
+
+/**
  * The subsidiaries a list's notes name with the entry ("Listed together with subsidiaries: BGI
  * Americas Corporation, BGI Genomics Co., Ltd. (BGI), Complete Genomics, Inc., and …", as the DoD's
- * 1260H list writes them): each a name of a listed subsidiary. A comma before a legal form ("Co.,
- * Ltd.", ", Inc.") is inside a name; a name cut short by the source ("…"), or a lone word outside
- * brackets (a fragment of a name the source wrote without its comma), is left out.
+ * 1260H list writes them): each a name of a listed subsidiary. The source's layout is undone: a
+ * comma before a legal form ("Co., Ltd.", ", Inc.") or inside brackets is inside a name; a stray
+ * " . " between two names, or a legal form run into the next name, parts them; two lone words
+ * are one name ("SMIC, Americas"). A name cut short by the source ("…"), or a lone word after a
+ * name (a fragment of a name the source wrote without its comma), is left out.
  */
 export function notedSubsidiaries(notes: unknown): EntryName[] {
   const m = typeof notes === 'string' ? /Listed together with subsidiaries:\s*([^|]*)/.exec(notes) : null;
   if (!m) return [];
   const names: string[] = [];
-  for (const piece of m[1]!
-    .trim()
-    .replace(/\.$/, '')
-    .split(/,\s+(?:and\s+)?/)) {
-    if (names.length > 0 && LEGAL_FORM_FIRST.test(piece)) names[names.length - 1] += `, ${piece}`;
+  let lone = false;
+  for (const piece of splitOutsideBrackets(m[1]!.trim().replace(/(?<!\b(?:Co|Ltd|Inc|Corp))\.$/, ''), NAME_SEPARATOR).flatMap((p) => splitOutsideBrackets(p, MERGED_AFTER_LEGAL_FORM))) {
+    const oneWord = !/\s/.test(piece);
+    const joins: boolean = names.length > 0 && (LEGAL_FORM_FIRST.test(piece) || (lone && oneWord));
+    if (joins) names[names.length - 1] += `, ${piece}`;
     else names.push(piece);
+    lone = oneWord && !joins;
   }
-  return names.filter((n) => /\S\s+\S/.test(n) && !/\.\.\.|…/.test(n)).flatMap((n) => splitBracketed(n).map((x) => ({ value: x.value, kind: 'subsidiary' as const })));
+  return names.filter((n) => /\S\s+\S/.test(n) && !/\.\.\.|…/.test(n)).flatMap((n) => notedNames(n).map((value) => ({ value, kind: 'subsidiary' as const })));
 }
 
 /** A per-list file of phagehunter/nsfreg (U.S. restricted-party lists). */

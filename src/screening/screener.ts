@@ -5,6 +5,7 @@ import { LEVELS, loadListCatalogue } from './lists.ts';
 import { cjkKey, fuzzyScore, isAcronym, isNondistinctive, overlap, readingNote, screenKey, screenReadings, screenTokens, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { DERIVED, loadAliases, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
+import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
 
 export type MatchKind = 'exact' | 'alias' | 'translated' | 'ticker' | 'registry' | 'fuzzy';
@@ -189,6 +190,9 @@ export class Screener {
     return cq >= 3 && cq * 20 > (this.wordCounts.get(n) ?? 0);
   };
 
+  /** Listed one-word names a slip of the pen may stand for (src/screening/spelling.ts): word → the name as listed. */
+  private readonly slipWords = new Map<string, string>();
+
   /** Entries that are companies: a name ending in a legal form ("Co., Ltd."), or a short name (derived from one, or curated). */
   private readonly companies = new Set<RiskEntry>();
 
@@ -229,6 +233,13 @@ export class Screener {
           else if (!indexed.acronym) for (const t of new Set(indexed.tokens)) push(this.byToken, t, indexed);
         }
       }
+    }
+    for (const [key, names] of this.byKey) {
+      // A short name derived by rule may be a plain word ("Planet", "Breeze"): only names the lists or the curated aliases give.
+      const named = names.find((n) => !n.acronym && !hasCjk(n.name.value) && !n.name.source?.startsWith(DERIVED));
+      if (!named || key.includes(' ') || !slipTarget(key, this.wordCounts.get(key) ?? 0, COMMON_WORD, resolver?.gazetteer.isPlace(key) ?? false)) continue;
+      // As read and as written: "Nartechnologies" is read "nartechnology", and a slip may keep its plural.
+      for (const word of new Set([key, writtenWord(named.name.value) ?? key])) this.slipWords.set(word, named.name.value);
     }
     this.groupOrganisations();
   }
@@ -439,7 +450,33 @@ export class Screener {
     const state: ScreenState = hits.length > 0 ? 'listed' : choices.length > 0 ? 'ambiguous' : recognised ? 'not-listed' : 'unknown';
     const level = hits.length > 0 ? hits[0]!.level : null;
     const headline = listedParts.length > 0 ? this.partsHeadline(exact!, listedParts) : related.length > 0 ? this.relatedHeadline(exact!, related) : placed.length > 0 ? this.placedHeadline(query, placed) : this.headline(query, state, organisations, recognised, namesakes, choices);
+    // A word nothing recognises that is a slip of a listed name: ambiguous, the listed name offered.
+    const slips = state === 'unknown' && parts.length > 0 ? this.slipOffers(query) : [];
+    if (slips.length > 0) {
+      const slip = slipAnswer(query, slips);
+      return { query, state: 'ambiguous', level, headline: slip.headline, institutions, hits, organisations, choices: slip.choices, similar: [...slip.similar, ...similar], registryCandidates: registryCandidates.slice(0, 5), listedParts, related };
+    }
     return { query, state, level, headline, institutions, hits, organisations, choices, similar, registryCandidates: state === 'unknown' ? registryCandidates.slice(0, 5) : [], listedParts, related };
+  }
+
+  /**
+   * The listed one-word names a one-word query may be a slip of, each screened alone. A word the
+   * registry or the lists use, or a place, is a name of its own and no slip ("Hanover", "Huawen").
+   */
+  private slipOffers(query: string): SlipOffer[] {
+    const tokens = screenTokens(query);
+    const word = tokens[0];
+    if (tokens.length !== 1 || !word || hasCjk(query) || (this.wordCounts.get(word) ?? 0) > 0 || this.byToken.has(word) || this.byKey.has(word) || this.resolver?.gazetteer.isPlace(word)) return [];
+    // Read as written too: a slip may end like a plural the tokens drop ("Promethes" is read "promethe").
+    const asWritten = writtenWord(query);
+    const found = [word, ...(asWritten && asWritten !== word ? [asWritten] : [])].map((w) => nearestListed(w, this.slipWords)).sort((a, b) => (a[0]?.edits ?? 9) - (b[0]?.edits ?? 9))[0]!;
+    return found.flatMap((f) => {
+      const answer = this.screen(f.name, { nearest: false });
+      const first = answer.hits[0];
+      const entry = first ? this.entryOf(first.list, first.entryId) : undefined;
+      if (answer.state === 'ambiguous') return [{ written: word, name: f.name, word: f.word, edits: f.edits, answer, countryCode: answer.choices.find((c) => c.listed)?.countryCode ?? '' }];
+      return answer.state === 'listed' ? [{ written: word, name: f.name, word: f.word, edits: f.edits, answer, countryCode: (entry && this.entryCountry.get(entry)) ?? '' }] : [];
+    });
   }
 
   /**

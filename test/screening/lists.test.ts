@@ -147,7 +147,7 @@ test('the subsidiaries a 1260H note lists are read as names, commas inside legal
       ['BGI Genomics Co., Ltd.', 'subsidiary'],
       ['BGI', 'subsidiary'],
       ['Complete Genomics, Inc.', 'subsidiary'],
-      ['STomics Americas, Ltd', 'subsidiary'],
+      ['STomics Americas, Ltd.', 'subsidiary'],
     ],
   );
   assert.deepEqual(notedSubsidiaries('Listed together with subsidiaries: SMIC Holdings Limited, Americas.'), [{ value: 'SMIC Holdings Limited', kind: 'subsidiary' }]);
