@@ -11,6 +11,7 @@ import { distributionAllows, ExchangeError, nameUuid, tlpAllows, type Distributi
 import { PayloadTooLargeError, UnprocessableError } from '../errors.ts';
 import { checkFeedSource, NO_FEED_ORIGINS, type FeedOrigins } from './origins.ts';
 import type { Publisher } from './misp.ts';
+import type { FtmEntity } from './ftm.ts';
 
 /** A correction is a match correction (src/resolve/corrections.ts): shared within the installation, and carried by feeds. */
 export type ItemKind = 'note' | 'namesake' | 'assessment' | 'correction';
@@ -605,6 +606,21 @@ export class ExchangeService {
       else report.added++;
     }
     return rows;
+  }
+
+  /** The organisation's own cases with their partners as FollowTheMoney (admin, as every export): never another organisation's, nor cases only shared with it. */
+  async casePartnersFtm(actor: Actor, registryName?: (ror: string) => string | undefined): Promise<FtmEntity[]> {
+    authorize(actor, 'exchange.publish');
+    const cases = await this.db.query<{ id: string; title: string; doc: string; overall: string | null }>(
+      `SELECT c.id, c.title, c.doc, (SELECT a.overall FROM assessments a WHERE a.case_id = c.id ORDER BY a.created_at DESC LIMIT 1) AS overall FROM cases c WHERE c.org_id = $1 ORDER BY c.created_at, c.id`,
+      [actor.orgId],
+    );
+    const { ftmCasePartnerEntities } = await import('./ftm.ts');
+    return ftmCasePartnerEntities(
+      actor.orgId,
+      cases.map((c) => ({ id: c.id, title: c.title, overall: c.overall, doc: JSON.parse(c.doc) as unknown })),
+      registryName,
+    );
   }
 
   /** Whether the actor may import a file of this size (null: not known yet): asked before a body is read. */

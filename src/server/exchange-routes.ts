@@ -234,6 +234,15 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     },
   );
 
+  app.get(
+    '/api/exchange/ftm/partners',
+    { schema: { description: "Your organisation's own cases as FollowTheMoney entities, one JSON object a line: each case a Project, each partner an Organization (one per ROR id across cases) tied to it by a ProjectParticipant with its role (admin, as every export)" } },
+    async (request, reply) => {
+      const entities = await service.casePartnersFtm(actorOf(request));
+      return reply.type('application/x-ndjson; charset=utf-8').header('content-disposition', 'attachment; filename="derisk-case-partners.ftm.json"').send(ftmJsonLines(entities));
+    },
+  );
+
   // Public in auth.ts: another installation reads it without an account here, and trusts it by its signature.
   app.get(
     EXCHANGE_FEED_ROUTE,

@@ -9,6 +9,9 @@ import { parseFeedOrigins, type FeedOrigins } from '../../src/exchange/origins.t
 import { EXCHANGE_SCHEDULER, pullDue } from '../../src/exchange/pull.ts';
 import { ExchangeService, type SharedCorrection } from '../../src/exchange/service.ts';
 import { stixBundle } from '../../src/exchange/stix.ts';
+import { loadFtmTopics, type FtmEntity } from '../../src/exchange/ftm.ts';
+import { GREEN_CASE } from '../helpers/cases.ts';
+import { ftmModel, problems } from '../helpers/ftm-schema.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
@@ -374,4 +377,49 @@ test("importing a partner's file over HTTP: administrators only (refused before 
   const withdrawn = await expect(call(a, 'org-a/analyst', 'POST', `/api/match/received/${correction.id}/reject`, { reason: 'changed our mind' }), 200);
   assert.deepEqual([withdrawn.accepted, withdrawn.decision.state, withdrawn.decision.reason], [false, 'rejected', 'changed our mind']);
   assert.equal((await a.service.db.query('SELECT 1 FROM match_corrections_accepted WHERE uuid = $1', [correction.id])).length, 0);
+});
+
+test("an organisation's case partners as FollowTheMoney over HTTP: a Project per case, each partner an Organization once (by ROR id), tied by ProjectParticipant with its role; valid against the FtM schema; admins only; never another organisation's", async () => {
+  const first = await expect(call(a, 'org-a/analyst', 'POST', '/api/cases', GREEN_CASE), 201);
+  const second = await expect(
+    call(a, 'org-a/analyst', 'POST', '/api/cases', {
+      ...GREEN_CASE,
+      title: 'Joint lab on sensors',
+      partners: [
+        { ror: 'https://ror.org/03cve4549', role: 'lead', country: 'China' },
+        { name: 'unknown', description: 'a company the lab will name', role: 'subcontractor', country: 'CN' },
+      ],
+    }),
+    201,
+  );
+  await expect(call(a, 'org-b/analyst', 'POST', '/api/cases', { ...GREEN_CASE, title: 'B only', partners: [{ name: 'Secret Partner of B', role: 'lead', country: 'DE' }] }), 201);
+  await expect(call(a, 'org-a/officer', 'GET', '/api/exchange/ftm/partners'), 403);
+  const res = await fetch(`${a.base}/api/exchange/ftm/partners`, { headers: { authorization: `Bearer ${a.tokens['org-a/admin']}` } });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /application\/x-ndjson/);
+  const text = await res.text();
+  assert.ok(!text.includes('Secret Partner of B') && !text.includes('B only'), "B's case is not in A's export");
+  const entities = text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as FtmEntity);
+  const byId = new Map(entities.map((e) => [e.id, e]));
+  assert.deepEqual(
+    entities.flatMap((e) => problems(e, byId, ftmModel(), loadFtmTopics().vocabulary)),
+    [],
+  );
+  const projects = entities.filter((e) => e.schema === 'Project');
+  assert.deepEqual(projects.map((p) => p.properties.projectId![0]).sort(), [first.id, second.id].sort());
+  const orgs = entities.filter((e) => e.schema === 'Organization');
+  assert.deepEqual(orgs.map((o) => [o.properties.name![0], o.properties.country, o.properties.sourceUrl ?? null, o.properties.description ?? null]).sort(), [
+    ['Partner not identified yet', ['cn'], null, ['a company the lab will name']],
+    ['ROR 03cve4549', ['cn'], ['https://ror.org/03cve4549'], null],
+    ['University of Oxford', ['gb'], null, null],
+  ]);
+  const tsinghua = orgs.find((o) => o.properties.sourceUrl)!;
+  const links = entities.filter((e) => e.schema === 'ProjectParticipant' && e.properties.participant![0] === tsinghua.id);
+  assert.deepEqual(links.map((l) => [byId.get(l.properties.project![0]!)!.properties.name![0], l.properties.role![0]]).sort(), [
+    ['Joint lab on sensors', 'lead'],
+    ['Open basic research on graph theory', 'partner'],
+  ]);
 });
