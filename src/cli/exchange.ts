@@ -1,5 +1,4 @@
 import { out } from './io.ts';
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from './args.ts';
 import { openAppDb } from '../appdb/open.ts';
@@ -27,8 +26,8 @@ export const EXCHANGE_USAGE = `derisk exchange keys [--publisher NAME]          
   derisk exchange publish <dir> [--tlp …] [--audience …] [--k N]   a signed static feed (MISP feed layout, manifest.json signed)
   derisk exchange subscribe <url|dir> --key ed25519:…              trust a feed signed with that key
   derisk exchange pull [--json]                    take what every subscribed feed published since the last pull (the server can pull on a schedule: POST /api/exchange/subscriptions with every)
-  derisk exchange import FILE --format stix --from NAME   (admin) the match corrections a STIX 2.1 bundle another institution sent carries, as received items (derisk match received / accept)
-  derisk exchange received [--json]                what feeds brought in, with publisher, key and time`;
+  derisk exchange import FILE --format stix|misp --from NAME [--org O]   (admin) the match corrections a STIX 2.1 bundle or MISP event another institution sent carries, as the organisation's received items, as received items (derisk match received / accept)
+  derisk exchange received [--org O] [--json]      what feeds (and the organisation's imports) brought in, with publisher, key and time`;
 
 const OPTIONS = {
   ...COMMON,
@@ -235,30 +234,22 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
         return outcomes.some((o) => o.status === 'refused') ? EXIT.failed : EXIT.ok;
       });
     case 'import': {
-      if (args.length !== 1 || values.format !== 'stix' || !values.from) throw new UsageError('exchange import needs FILE --format stix --from NAME (who sent it)');
-      const { readStixBundle } = await import('../exchange/stix.ts');
+      if (args.length !== 1 || (values.format !== 'stix' && values.format !== 'misp') || !values.from) throw new UsageError('exchange import needs FILE --format stix|misp --from NAME (who sent it)');
       const bytes = readFileSync(args[0]!);
-      let doc: unknown;
-      try {
-        doc = JSON.parse(bytes.toString('utf8'));
-      } catch (e) {
-        throw new ExchangeError(`${args[0]}: not JSON (${(e as Error).message})`);
-      }
-      const read = readStixBundle(doc, args[0]!);
       return withService(config, async (service, db) => {
-        const r = await service.importItems(await cliActor(db, values.org ?? 'local'), { from: values.from!, name: args[0]!, sha256: createHash('sha256').update(bytes).digest('hex') }, read.items);
-        if (values.json) out.log(JSON.stringify({ ...r, refused: read.refused }, null, 2));
+        const r = await service.importFile(await cliActor(db, values.org ?? 'local'), { from: values.from!, name: args[0]!, format: values.format as 'stix' | 'misp', bytes }, publisherOf(feedIdentity(config.home)));
+        if (values.json) out.log(JSON.stringify(r, null, 2));
         else {
           out.log(`${args[0]} from ${r.publisher}: ${r.added} new, ${r.updated} updated, ${r.unchanged} unchanged (match corrections: derisk match received)`);
           for (const c of r.conflicts) out.log(`  conflict: ${c.kind} ${c.uuid}: ${c.reason}`);
-          for (const x of read.refused) out.log(`  refused item ${x.uuid}: ${x.reason}`);
+          for (const x of r.refused) out.log(`  refused item ${x.uuid}: ${x.reason}`);
         }
         return EXIT.ok;
       });
     }
     case 'received':
-      return withService(config, async (service) => {
-        const items = await service.received();
+      return withService(config, async (service, db) => {
+        const items = await service.received(await cliActor(db, values.org ?? 'local'));
         if (values.json) out.log(JSON.stringify(items, null, 2));
         else for (const r of items) out.log(`${r.kind} ${r.uuid}  from ${r.originOrg} via ${r.publisher} (key ${r.keyId}, published ${r.publishedAt}, pulled ${r.pulledAt}) TLP:${r.tlp.toUpperCase()}`);
         return EXIT.ok;

@@ -19,6 +19,7 @@ export const MATCH_USAGE = `derisk match correct "<string>" <ROR id|none> --reas
                                                    in its view only (match correct does this itself; run it after corrections were shared with it)
   derisk match received [--org O] [--json]         corrections other installations' feeds brought (derisk exchange pull), and whether the organisation accepted each
   derisk match accept <uuid> [--org O]             take one into the organisation's corrections in force (below its own) and apply it to its view
+  derisk match reject <uuid> --reason T [--org O]  not for the organisation (an accepted one is withdrawn and its view rebuilt); audited
   (share one with other organisations: derisk exchange share correction <id> --distribution community --tlp green)`;
 
 const OPTIONS = { ...COMMON, reason: { type: 'string' }, not: { type: 'boolean' }, org: { type: 'string' } } as const;
@@ -109,7 +110,9 @@ export async function matchCommand(argv: string[]): Promise<number> {
       try {
         const list = await new MatchCorrections(db, () => undefined).receivedFor(await cliActor(db, org));
         if (values.json) out.log(JSON.stringify(list, null, 2));
-        else for (const r of list) out.log(`${r.uuid}  ${r.accepted ? 'accepted' : 'not accepted'}  ${r.correction.verdict.padEnd(4)} ${(r.correction.rorId || '-').padEnd(9)}  "${r.correction.raw}"  ${r.originOrg} via ${r.publisher}, TLP:${r.tlp.toUpperCase()}: ${r.correction.reason}`);
+        else
+          for (const r of list)
+            out.log(`${r.uuid}  ${r.decision?.state ?? 'undecided'}  ${r.signed ? 'signed' : 'unsigned'}  ${r.correction.verdict.padEnd(4)} ${(r.correction.rorId || '-').padEnd(9)}  "${r.correction.raw}"  ${r.originOrg} via ${r.publisher}, TLP:${r.tlp.toUpperCase()}: ${r.correction.reason}`);
         if (!values.json && list.length === 0) out.log('no corrections received from feeds (derisk exchange pull brings them)');
         return EXIT.ok;
       } finally {
@@ -126,6 +129,20 @@ export async function matchCommand(argv: string[]): Promise<number> {
         const applied = await applyFor(config, corrections, org);
         if (values.json) out.log(JSON.stringify({ ...r, applied }, null, 2));
         else out.log(`accepted ${r.uuid} ("${r.correction.raw}" ${r.correction.verdict}${r.correction.rorId ? ` ${r.correction.rorId}` : ''}, from ${r.originOrg} via ${r.publisher}) for ${org}\n${describeApplied(applied, org)}`);
+        return EXIT.ok;
+      } finally {
+        await db.close();
+      }
+    }
+    case 'reject': {
+      if (args.length !== 1 || !values.reason) throw new UsageError('match reject needs the uuid of a received correction (derisk match received lists them) and --reason TEXT');
+      const db = await openAppDb(config);
+      try {
+        const corrections = new MatchCorrections(db, () => undefined);
+        const r = await corrections.reject(await cliActor(db, org), args[0]!, values.reason);
+        const applied = await applyFor(config, corrections, org);
+        if (values.json) out.log(JSON.stringify({ ...r, applied }, null, 2));
+        else out.log(`rejected ${r.uuid} ("${r.correction.raw}" ${r.correction.verdict}${r.correction.rorId ? ` ${r.correction.rorId}` : ''}, from ${r.originOrg} via ${r.publisher}) for ${org}\n${describeApplied(applied, org)}`);
         return EXIT.ok;
       } finally {
         await db.close();

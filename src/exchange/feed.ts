@@ -78,6 +78,11 @@ export function recipientOf(spec: string): Recipient {
   const name = m?.[1]!.trim() ?? '';
   const who = m?.[2]!.trim() ?? '';
   if (name === '' || who === '') throw new ExchangeError(`recipient ${JSON.stringify(spec)}: write NAME=ed25519:<its feed key> or NAME=<its MISP organisation UUID>`);
+  return recipientNamed(name, who);
+}
+
+/** A partner named by its derisk feed key (its organisation UUID is derived as its feed derives it) or its MISP organisation UUID. */
+export function recipientNamed(name: string, who: string): Recipient {
   if (who.startsWith('ed25519:')) {
     parsePublicKey(who);
     return { name, uuid: nameUuid(`publisher/${who}`) };

@@ -265,3 +265,50 @@ export function ftmOutgoingEntities(publisher: Publisher, outgoing: Outgoing, li
   }
   return [...entities.values()];
 }
+
+/** A partner as a case document writes it (the stored input: only strings are read). */
+interface CasePartnerInput {
+  name?: unknown;
+  ror?: unknown;
+  country?: unknown;
+  role?: unknown;
+  description?: unknown;
+}
+
+const hashId = (prefix: string, key: string) => `derisk-${prefix}-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
+const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
+
+/**
+ * An organisation's cases as FollowTheMoney: each case a `Project` (its title, its id, the latest
+ * verdict as status), each partner an `Organization` tied to it by a `ProjectParticipant` with the
+ * partner's role. A partner with a ROR id is one entity across cases (and installations: its id is
+ * the ROR id's hash); one named only is one per name within the organisation; one nobody identified
+ * yet is its own entity, named so, with the case's description of who is meant.
+ */
+export function ftmCasePartnerEntities(orgId: string, cases: { id: string; title: string; overall: string | null; doc: unknown }[], registryName: (ror: string) => string | undefined = () => undefined): FtmEntity[] {
+  const partners = new Map<string, FtmEntity>();
+  const out: FtmEntity[] = [];
+  for (const c of cases) {
+    const project: FtmEntity = { id: hashId('project', `${orgId}/${c.id}`), schema: 'Project', properties: props({ name: [c.title], projectId: [c.id], status: [c.overall ? `derisk verdict ${c.overall}` : null] }) };
+    out.push(project);
+    const list = ((c.doc as { partners?: unknown })?.partners ?? []) as CasePartnerInput[];
+    for (const [i, p] of (Array.isArray(list) ? list : []).entries()) {
+      const ror = str(p.ror)?.replace(/^https?:\/\/ror\.org\//, '') ?? null;
+      const name = str(p.name) === 'unknown' ? null : str(p.name);
+      const country = str(p.country) && ftmCountry(str(p.country)!);
+      const key = ror ? `ror/${ror}` : name ? `${orgId}/name/${name.toLowerCase()}` : `${orgId}/${c.id}/partner/${i}`;
+      const id = hashId('partner', key);
+      const known = partners.get(id);
+      if (known) {
+        if (country && !known.properties.country?.includes(country)) known.properties.country = [...(known.properties.country ?? []), country];
+      } else {
+        const named = name ?? (ror ? registryName(ror) : undefined) ?? (ror ? `ROR ${ror}` : 'Partner not identified yet');
+        const entity: FtmEntity = { id, schema: 'Organization', properties: props({ name: [named], country: [country], sourceUrl: [ror ? `https://ror.org/${ror}` : null], description: [ror || name ? null : str(p.description)] }) };
+        partners.set(id, entity);
+        out.push(entity);
+      }
+      out.push({ id: hashId('participant', `${project.id}/${i}`), schema: 'ProjectParticipant', properties: props({ project: [project.id], participant: [id], role: [str(p.role)] }) });
+    }
+  }
+  return out;
+}

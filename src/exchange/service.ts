@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AppDb, AppTx } from '../appdb/db.ts';
@@ -8,8 +8,10 @@ import { appendAudit, type RowRef } from '../service/audit.ts';
 import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
 import { screenKey } from '../screening/names.ts';
 import { distributionAllows, ExchangeError, nameUuid, tlpAllows, type Distribution, type ExportableTlp, type Tlp } from './marking.ts';
-import { UnprocessableError } from '../errors.ts';
+import { PayloadTooLargeError, UnprocessableError } from '../errors.ts';
 import { checkFeedSource, NO_FEED_ORIGINS, type FeedOrigins } from './origins.ts';
+import type { Publisher } from './misp.ts';
+import type { FtmEntity } from './ftm.ts';
 
 /** A correction is a match correction (src/resolve/corrections.ts): shared within the installation, and carried by feeds. */
 export type ItemKind = 'note' | 'namesake' | 'assessment' | 'correction';
@@ -35,6 +37,9 @@ export interface Recipient {
 
 /** Items that may be restricted to named partners: none means the whole audience. */
 export const RESTRICTABLE: readonly ItemKind[] = ['note', 'namesake', 'correction'];
+
+/** A file of corrections another institution sent: thousands of corrections fit in far less. */
+export const IMPORT_MAX_BYTES = 4 * 1024 * 1024;
 
 /** Nothing leaves an organisation unless someone who may decides so. */
 const PRIVATE: Sharing = { distribution: 'organisation', tlp: 'amber+strict' };
@@ -548,7 +553,7 @@ export class ExchangeService {
     const from = text(file.from, 'from (who sent the file)', 200);
     return this.db.transaction(async (tx) => {
       const report = { source: file.name, publisher: from, added: 0, updated: 0, unchanged: 0, conflicts: [] as PullReport['conflicts'] };
-      const rows = await this.take(tx, { id: `file:${file.sha256}`, publisher: from, keyId: `unsigned:${file.sha256.slice(0, 16)}`, publishedAt: new Date().toISOString() }, items, report);
+      const rows = await this.take(tx, { id: importSource(actor.orgId, file.sha256), publisher: from, keyId: `unsigned:${file.sha256.slice(0, 16)}`, publishedAt: new Date().toISOString() }, items, report);
       await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.import', target: `file:${file.sha256}`, detail: { file: file.name, from, added: report.added, updated: report.updated, conflicts: report.conflicts.length }, rows });
       return report;
     });
@@ -571,7 +576,10 @@ export class ExchangeService {
       const have = (await tx.query<{ subscription_id: string; doc: string; publisher: string }>('SELECT subscription_id, doc, publisher FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, item.uuid]))[0];
       const doc = JSON.stringify(item.doc);
       if (have && have.subscription_id !== from.id) {
-        report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `already received from ${have.publisher}: kept that one` });
+        // Another organisation's import is not named: who sent it what is that organisation's.
+        const theirs = importerOf(have.subscription_id);
+        const other = theirs !== null && theirs !== importerOf(from.id);
+        report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: other ? 'already received here from another source: not taken' : `already received from ${have.publisher}: kept that one` });
         continue;
       }
       if (have && have.doc === doc) {
@@ -600,11 +608,66 @@ export class ExchangeService {
     return rows;
   }
 
-  async received(kind?: ItemKind): Promise<{ kind: ItemKind; uuid: string; publisher: string; keyId: string; publishedAt: string; pulledAt: string; originOrg: string; distribution: string; tlp: string; doc: unknown }[]> {
-    const rows = await this.db.query<{ kind: ItemKind; uuid: string; publisher: string; key_id: string; published_at: string; pulled_at: string; origin_org: string; distribution: string; tlp: string; doc: string }>(
-      kind ? 'SELECT * FROM exchange_received WHERE kind = $1 ORDER BY kind, uuid' : 'SELECT * FROM exchange_received ORDER BY kind, uuid',
-      kind ? [kind] : [],
+  /** The organisation's own cases with their partners as FollowTheMoney (admin, as every export): never another organisation's, nor cases only shared with it. */
+  async casePartnersFtm(actor: Actor, registryName?: (ror: string) => string | undefined): Promise<FtmEntity[]> {
+    authorize(actor, 'exchange.publish');
+    const cases = await this.db.query<{ id: string; title: string; doc: string; overall: string | null }>(
+      `SELECT c.id, c.title, c.doc, (SELECT a.overall FROM assessments a WHERE a.case_id = c.id ORDER BY a.created_at DESC LIMIT 1) AS overall FROM cases c WHERE c.org_id = $1 ORDER BY c.created_at, c.id`,
+      [actor.orgId],
     );
+    const { ftmCasePartnerEntities } = await import('./ftm.ts');
+    return ftmCasePartnerEntities(
+      actor.orgId,
+      cases.map((c) => ({ id: c.id, title: c.title, overall: c.overall, doc: JSON.parse(c.doc) as unknown })),
+      registryName,
+    );
+  }
+
+  /** Whether the actor may import a file of this size (null: not known yet): asked before a body is read. */
+  mayImport(actor: Actor, declaredBytes: number | null): void {
+    authorize(actor, 'exchange.subscribe');
+    if (declaredBytes !== null && declaredBytes > IMPORT_MAX_BYTES) throw new PayloadTooLargeError(`a file to import may have at most ${IMPORT_MAX_BYTES.toLocaleString('en')} bytes (got ${declaredBytes.toLocaleString('en')})`);
+  }
+
+  /**
+   * A file another institution sent (STIX 2.1 bundle or MISP event, as bytes): read, its items
+   * taken into the importing organisation's received items (importItems), those it could not read
+   * listed with the reason. A file that is no such document, or of which nothing could be read, is
+   * refused whole, naming why.
+   */
+  async importFile(actor: Actor, file: { from: string; name: string; format: 'stix' | 'misp'; bytes: Buffer }, self?: Publisher): Promise<Omit<PullReport, 'sequence'> & { refused: { uuid: string; reason: string }[] }> {
+    this.mayImport(actor, file.bytes.length);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(file.bytes.toString('utf8'));
+    } catch (e) {
+      throw new ExchangeError(`${file.name}: not JSON (${(e as Error).message})`);
+    }
+    let read: { items: ReceivedItem[]; refused: { uuid: string; reason: string }[] };
+    if (file.format === 'stix') read = (await import('./stix.ts')).readStixBundle(doc, file.name);
+    else {
+      const { readMispEvent } = await import('./misp.ts');
+      try {
+        read = readMispEvent(doc, file.name, self);
+      } catch (e) {
+        // The reader's refusal of the whole document is the file's fault, not the server's.
+        throw e instanceof ExchangeError ? e : new ExchangeError((e as Error).message);
+      }
+    }
+    if (read.items.length === 0 && read.refused.length > 0) throw new ExchangeError(`${file.name}: nothing in it could be taken: ${read.refused.map((r) => r.reason).join('; ')}`);
+    const report = await this.importItems(actor, { from: file.from, name: file.name, sha256: createHash('sha256').update(file.bytes).digest('hex') }, read.items);
+    return { ...report, refused: read.refused };
+  }
+
+  /** What feeds brought in, and files the actor's organisation imported (another's imports are theirs). */
+  async received(actor: Actor, kind?: ItemKind): Promise<{ kind: ItemKind; uuid: string; publisher: string; keyId: string; publishedAt: string; pulledAt: string; originOrg: string; distribution: string; tlp: string; doc: unknown }[]> {
+    authorize(actor, 'note.read');
+    const rows = (
+      await this.db.query<{ kind: ItemKind; uuid: string; subscription_id: string; publisher: string; key_id: string; published_at: string; pulled_at: string; origin_org: string; distribution: string; tlp: string; doc: string }>(
+        kind ? 'SELECT * FROM exchange_received WHERE kind = $1 ORDER BY kind, uuid' : 'SELECT * FROM exchange_received ORDER BY kind, uuid',
+        kind ? [kind] : [],
+      )
+    ).filter((r) => receivedVisibleTo(r.subscription_id, actor.orgId));
     return rows.map((r) => ({ kind: r.kind, uuid: r.uuid, publisher: r.publisher, keyId: r.key_id, publishedAt: r.published_at, pulledAt: r.pulled_at, originOrg: r.origin_org, distribution: r.distribution, tlp: r.tlp, doc: JSON.parse(r.doc) }));
   }
 }
@@ -618,6 +681,19 @@ export interface NamesakeInfo {
   institutions: number;
   decisions: { institution: string; publisher: string | null; reason: string; tlp: Tlp; at: string }[];
 }
+
+/**
+ * The source of items an organisation imported from a file: the file (by its SHA-256) as that
+ * organisation's, so another organisation never sees or is told of it. (Imports before the
+ * organisation was recorded, `file:<sha256>`, stay visible to all, as feeds are.)
+ */
+const importSource = (orgId: string, sha256: string) => `file:${orgId}:${sha256}`;
+const importerOf = (source: string): string | null => /^file:(.+):[0-9a-f]{64}$/.exec(source)?.[1] ?? null;
+/** Feeds are the installation's; an imported file is its organisation's. */
+export const receivedVisibleTo = (source: string, orgId: string): boolean => {
+  const importer = importerOf(source);
+  return importer === null || importer === orgId;
+};
 
 function checkInterval(minutes: number | null): void {
   if (minutes !== null && !(Number.isInteger(minutes) && minutes >= 5 && minutes <= 7 * 24 * 60)) throw new ExchangeError(`every: a whole number of minutes from 5 to ${7 * 24 * 60} (a week), got ${minutes}`);

@@ -4,7 +4,7 @@ import { DEFAULT_LIMITS, stripRorPrefix } from '../ingest/records.ts';
 import { ValidationError } from '../errors.ts';
 import { appendAudit } from '../service/audit.ts';
 import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
-import type { ReceivedCorrection } from '../exchange/service.ts';
+import { receivedVisibleTo, type ReceivedCorrection } from '../exchange/service.ts';
 import type { AffiliationResolver, Resolution } from './matcher.ts';
 import { correctionKey, Thesaurus, type Correction, type CorrectionVerdict } from './thesaurus.ts';
 
@@ -17,8 +17,13 @@ export interface ReceivedCorrectionView {
   originOrg: string;
   tlp: string;
   pulledAt: string;
+  /** The feed key it came signed with, or `unsigned:<file digest>` for a file an administrator imported. */
+  keyId: string;
+  signed: boolean;
   accepted: boolean;
   acceptedAt: string | null;
+  /** The organisation's last decision on it: rejected stays rejected until someone accepts it. */
+  decision: { state: 'accepted' | 'rejected'; by: string; at: string; reason: string | null } | null;
   /** As the resolver takes it: whose says the originating institution and the feed's publisher. */
   correction: Correction;
 }
@@ -127,17 +132,61 @@ export class MatchCorrections {
   }
 
   private async received(orgId: string): Promise<ReceivedCorrectionView[]> {
-    const rows = await this.db.query<{ uuid: string; publisher: string; origin_org: string; pulled_at: string; tlp: string; doc: string; accepted_at: string | null; accepted_by: string | null }>(
-      `SELECT r.uuid, r.publisher, r.origin_org, r.pulled_at, r.tlp, r.doc, a.accepted_at, a.accepted_by FROM exchange_received r
+    const rows = await this.db.query<{ uuid: string; subscription_id: string; publisher: string; key_id: string; origin_org: string; pulled_at: string; tlp: string; doc: string; accepted_at: string | null; accepted_by: string | null }>(
+      `SELECT r.uuid, r.subscription_id, r.publisher, r.key_id, r.origin_org, r.pulled_at, r.tlp, r.doc, a.accepted_at, a.accepted_by FROM exchange_received r
        LEFT JOIN match_corrections_accepted a ON a.uuid = r.uuid AND a.org_id = $1
        WHERE r.kind = 'correction' ORDER BY a.accepted_at, r.uuid`,
       [orgId],
     );
-    return rows.map((r) => {
-      const d = JSON.parse(r.doc) as ReceivedCorrection;
-      const correction: Correction = { id: r.uuid, raw: d.string, key: correctionKey(d.string), rorId: d.rorId, verdict: d.verdict, reason: d.reason, orgId: `${r.origin_org} (via ${r.publisher})`, createdBy: r.publisher, createdAt: d.createdAt };
-      return { uuid: r.uuid, publisher: r.publisher, originOrg: r.origin_org, tlp: r.tlp, pulledAt: r.pulled_at, accepted: r.accepted_at !== null, acceptedAt: r.accepted_at, correction };
+    const rejected = await this.rejections(orgId);
+    return rows
+      .filter((r) => receivedVisibleTo(r.subscription_id, orgId))
+      .map((r) => {
+        const d = JSON.parse(r.doc) as ReceivedCorrection;
+        const correction: Correction = { id: r.uuid, raw: d.string, key: correctionKey(d.string), rorId: d.rorId, verdict: d.verdict, reason: d.reason, orgId: `${r.origin_org} (via ${r.publisher})`, createdBy: r.publisher, createdAt: d.createdAt };
+        const no = rejected.get(r.uuid);
+        const decision: ReceivedCorrectionView['decision'] = r.accepted_at !== null ? { state: 'accepted', by: r.accepted_by ?? '', at: r.accepted_at, reason: null } : no ? { state: 'rejected', ...no } : null;
+        return { uuid: r.uuid, publisher: r.publisher, originOrg: r.origin_org, tlp: r.tlp, pulledAt: r.pulled_at, keyId: r.key_id, signed: !r.key_id.startsWith('unsigned:'), accepted: r.accepted_at !== null, acceptedAt: r.accepted_at, decision, correction };
+      });
+  }
+
+  /**
+   * Received corrections the organisation rejected since it last accepted them. A rejection is a
+   * decision with no row of its own (the accepted row is withdrawn): the audit trail, append-only,
+   * is where it is kept, and the latest of an organisation's accept/reject entries for one decides.
+   */
+  private async rejections(orgId: string): Promise<Map<string, { by: string; at: string; reason: string | null }>> {
+    const entries = await this.db.query<{ action: string; target: string; actor: string; recorded_at: string; detail: string }>("SELECT action, target, actor, recorded_at, detail FROM audit WHERE org_id = $1 AND action IN ('match.accept', 'match.reject') ORDER BY seq", [orgId]);
+    const out = new Map<string, { by: string; at: string; reason: string | null }>();
+    for (const e of entries) {
+      if (e.action === 'match.accept') out.delete(e.target);
+      else out.set(e.target, { by: e.actor, at: e.recorded_at, reason: (JSON.parse(e.detail) as { reason?: string }).reason ?? null });
+    }
+    return out;
+  }
+
+  /**
+   * Rejects a received correction for the organisation: it is not (or no longer) among its
+   * corrections in force; audited with the reason. Accepting it later takes it back.
+   */
+  async reject(actor: Actor, uuid: string, reason: string): Promise<ReceivedCorrectionView> {
+    authorize(actor, 'match.correct');
+    const why = reason.trim();
+    if (why === '' || why.length > 5000) throw new CorrectionError('reason: say why the correction is rejected (at most 5000 characters)');
+    const found = (await this.received(actor.orgId)).find((r) => r.uuid === uuid);
+    if (!found) throw new NotFoundError(`no correction ${uuid} received from a feed (derisk exchange pull brings them)`);
+    await this.db.transaction(async (tx) => {
+      await tx.query('DELETE FROM match_corrections_accepted WHERE org_id = $1 AND uuid = $2', [actor.orgId, uuid]);
+      await appendAudit(tx, {
+        actor: actor.userId,
+        orgId: actor.orgId,
+        action: 'match.reject',
+        target: uuid,
+        detail: { string: found.correction.raw, verdict: found.correction.verdict, ror: found.correction.rorId || null, publisher: found.publisher, origin: found.originOrg, reason: why, withdrawn: found.accepted },
+        rows: found.accepted ? [['match_corrections_accepted', actor.orgId, uuid]] : [],
+      });
     });
+    return (await this.received(actor.orgId)).find((r) => r.uuid === uuid)!;
   }
 
   /**

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { feedIdentity, keyIdOf, publisherOf, writeFeed } from '../exchange/feed.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { feedIdentity, keyIdOf, publisherOf, recipientNamed, writeFeed } from '../exchange/feed.ts';
 import { DISTRIBUTIONS, EXPORTABLE_TLPS, TLPS, type Distribution, type ExportableTlp, type Tlp } from '../exchange/marking.ts';
 import { exportFtm, ftmJsonLines } from '../exchange/ftm.ts';
 import { mispEvents } from '../exchange/misp.ts';
 import { pullSubscription } from '../exchange/pull.ts';
-import { findListEntry, ITEM_KINDS, loadExchangePolicy, type ExchangeService, type ItemKind, type Subject } from '../exchange/service.ts';
+import { findListEntry, IMPORT_MAX_BYTES, ITEM_KINDS, loadExchangePolicy, RESTRICTABLE, type ExchangeService, type ItemKind, type Subject } from '../exchange/service.ts';
 import type { RiskList } from '../screening/lists.ts';
 import { ConflictError } from '../errors.ts';
 import { authorize } from '../service/authorize.ts';
@@ -16,6 +16,7 @@ import { actorOf } from './auth.ts';
 export const EXCHANGE_FEED_ROUTE = '/exchange/feed/:file';
 const FEED_FILE = '^(manifest\\.json|manifest\\.json\\.sig|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.json)$';
 
+const PARTNER = '^(ed25519:[A-Za-z0-9+/]{43}=|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$';
 const itemParams = { type: 'object', required: ['kind', 'id'], properties: { kind: { type: 'string', enum: [...ITEM_KINDS] }, id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
 const uuidParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 const every = { type: ['integer', 'null'], description: 'minutes between scheduled pulls (5 to 10080); null: only when asked' } as const;
@@ -118,9 +119,82 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     return reply.code(204).send();
   });
 
+  app.put(
+    '/api/exchange/recipients/:kind/:id',
+    {
+      // An administrator's decision: anyone else is refused before the body is read.
+      onRequest: async (request) => authorize(actorOf(request), 'exchange.publish'),
+      schema: {
+        description:
+          "Restricts one of your organisation's shared items to named partner institutions (a MISP sharing group on export; STIX and FtM leave it out); an empty list lifts the restriction. Each partner is named by its derisk feed key (ed25519:…) or its MISP organisation UUID. Audited with the partners before (admin)",
+        params: { type: 'object', required: ['kind', 'id'], properties: { kind: { type: 'string', enum: [...RESTRICTABLE] }, id: { type: 'string', minLength: 1, maxLength: 100 } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['recipients'],
+          properties: {
+            recipients: {
+              type: 'array',
+              maxItems: 100,
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['name', 'partner'],
+                properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, partner: { type: 'string', pattern: PARTNER, description: 'ed25519:<its feed key> or <its MISP organisation UUID>' } },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { kind, id } = request.params as { kind: ItemKind; id: string };
+      const recipients = (request.body as { recipients: { name: string; partner: string }[] }).recipients.map((r) => recipientNamed(r.name.trim(), r.partner));
+      await service.restrict(actorOf(request), kind, id, recipients);
+      return { kind, id, recipients };
+    },
+  );
+
+  // A file comes as the raw body (its SHA-256 is its identity in the audit trail): only this route reads bodies so.
+  app.register(async (scope) => {
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser(['application/json', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: IMPORT_MAX_BYTES }, (_request, body, done) => done(null, body));
+    const refuseEarly = async (request: FastifyRequest, reply: FastifyReply) => {
+      const declared = request.headers['content-length'] === undefined ? null : Number(request.headers['content-length']);
+      try {
+        service.mayImport(actorOf(request), declared);
+      } catch (e) {
+        // The rest of the body is not wanted: the connection closes after the answer.
+        reply.header('connection', 'close');
+        throw e;
+      }
+    };
+    scope.post(
+      '/api/exchange/import',
+      {
+        onRequest: refuseEarly,
+        bodyLimit: IMPORT_MAX_BYTES,
+        schema: {
+          description: `Imports a file another institution sent, as the raw body (at most ${IMPORT_MAX_BYTES / 1024 / 1024} MiB): a STIX 2.1 bundle or a MISP event. Its match corrections become your organisation's received corrections (accept or reject each); unsigned, kept with the file's SHA-256 and who sent it; audited. A file that cannot be read is refused naming why (admin)`,
+          querystring: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['format', 'from'],
+            properties: { format: { type: 'string', enum: ['stix', 'misp'] }, from: { type: 'string', minLength: 1, maxLength: 200, description: 'who sent the file' }, name: { type: 'string', minLength: 1, maxLength: 200, description: 'the file name, for the record' } },
+          },
+        },
+      },
+      async (request, reply) => {
+        const q = request.query as { format: 'stix' | 'misp'; from: string; name?: string };
+        if (!Buffer.isBuffer(request.body)) return reply.code(415).send({ error: 'unsupported media type', message: 'send the file as the request body (Content-Type: application/json)' });
+        const self = options.home ? publisherOf(feedIdentity(options.home)) : undefined;
+        return service.importFile(actorOf(request), { from: q.from, name: q.name ?? `upload.${q.format}.json`, format: q.format, bytes: request.body }, self);
+      },
+    );
+  });
+
   app.get('/api/exchange/received', { schema: { description: 'What subscribed feeds brought in, with publisher, key and times' } }, async (request) => {
-    authorize(actorOf(request), 'note.read');
-    return service.received();
+    return service.received(actorOf(request));
   });
 
   app.post(
@@ -157,6 +231,15 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
           .filter(Boolean) ?? [];
       const { entities } = exportFtm(actorOf(request), await options.lists(), only);
       return reply.type('application/x-ndjson; charset=utf-8').header('content-disposition', 'attachment; filename="derisk-lists.ftm.json"').send(ftmJsonLines(entities));
+    },
+  );
+
+  app.get(
+    '/api/exchange/ftm/partners',
+    { schema: { description: "Your organisation's own cases as FollowTheMoney entities, one JSON object a line: each case a Project, each partner an Organization (one per ROR id across cases) tied to it by a ProjectParticipant with its role (admin, as every export)" } },
+    async (request, reply) => {
+      const entities = await service.casePartnersFtm(actorOf(request));
+      return reply.type('application/x-ndjson; charset=utf-8').header('content-disposition', 'attachment; filename="derisk-case-partners.ftm.json"').send(ftmJsonLines(entities));
     },
   );
 

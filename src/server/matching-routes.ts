@@ -83,6 +83,22 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
     },
   );
 
+  app.post(
+    '/api/match/received/:uuid/reject',
+    {
+      schema: {
+        description: "Rejects a received correction for your organisation, saying why (analysts and up; audited): it is not among your corrections in force; one accepted before is withdrawn and your organisation's view rebuilt (applied: strings, works). Accepting it later takes it back",
+        params: { type: 'object', required: ['uuid'], properties: { uuid: { type: 'string', maxLength: 100 } } },
+        body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 5000 } } },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const rejected = await (await corrections()).service.reject(actor, (request.params as { uuid: string }).uuid, (request.body as { reason: string }).reason);
+      return { ...rejected, applied: await apply(actor.orgId) };
+    },
+  );
+
   app.get(
     '/api/match/resolve',
     {

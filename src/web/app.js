@@ -650,7 +650,7 @@ async function route() {
                 : view === 'cases'
                   ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list())
                   : view === 'exchange'
-                    ? await exchange.show()
+                    ? await exchange.show(arg)
                     : view === 'kb'
                       ? await kb.route(location.hash.split('/').slice(2).map(decodeURIComponent))
                       : view === 'screen'

@@ -94,7 +94,98 @@ export function exchangeModule({ h, api, send, card }) {
     error.hidden = false;
   }
 
-  async function show() {
+  const VERDICTS = { is: 'is', not: 'is not', none: 'names no registry institution' };
+  const day = (iso) => (iso ? iso.slice(0, 10) : '');
+
+  /** One received correction: whose, what it says, their evidence, how it came, and the organisation's decision with its buttons. */
+  function receivedRow(r, role, refresh) {
+    const c = r.correction;
+    const state = r.decision?.state ?? 'undecided';
+    const says = [h('strong', {}, `“${c.raw}” `), VERDICTS[c.verdict] ?? c.verdict, c.rorId ? [' ', h('a', { href: `#/institution/${encodeURIComponent(c.rorId)}` }, c.rorId)] : ''].flat();
+    const how = r.signed ? h('span', { class: 'badge signed', 'data-testid': 'signed' }, 'signed feed') : h('span', { class: 'badge unsigned', 'data-testid': 'signed' }, 'unsigned file');
+    const decided =
+      state === 'accepted'
+        ? h('p', { class: 'decision accepted', 'data-testid': 'decision' }, `Accepted ${day(r.decision.at)}: in force for your organisation, below its own corrections.`)
+        : state === 'rejected'
+          ? h('p', { class: 'decision rejected', 'data-testid': 'decision' }, `Rejected ${day(r.decision.at)}: ${r.decision.reason ?? ''}`)
+          : h('p', { class: 'decision', 'data-testid': 'decision' }, 'Not decided: it changes nothing until you accept it.');
+    const buttons = WRITERS.has(role) ? decideForm(r, state, refresh) : '';
+    return h(
+      'li',
+      { class: 'exchange-item', 'data-testid': 'received-correction', 'data-uuid': r.uuid, 'data-state': state },
+      h('div', {}, ...says),
+      h('p', { class: 'evidence' }, h('span', { class: 'muted' }, 'Their evidence: '), c.reason || h('em', {}, 'none given')),
+      h(
+        'p',
+        { class: 'muted provenance' },
+        `From ${r.originOrg}${r.publisher === r.originOrg ? '' : ` via ${r.publisher}`} · decided ${day(c.createdAt)} · received ${day(r.pulledAt)} · `,
+        how,
+        ' ',
+        h('span', { class: `badge tlp-${r.tlp.replace('+', '-')}` }, `TLP:${r.tlp.toUpperCase()}`),
+        h('span', { class: 'key' }, ` ${r.signed ? 'key' : 'file'} ${r.keyId.replace(/^unsigned:/, 'sha256 ')}`),
+      ),
+      decided,
+      buttons,
+    );
+  }
+
+  function decideForm(r, state, refresh) {
+    const f = h(
+      'form',
+      { class: 'share-form decide-form' },
+      state === 'accepted' ? '' : h('button', { type: 'button', name: 'accept' }, 'Accept'),
+      state === 'rejected' ? '' : h('label', { class: 'reason' }, 'Reason ', h('input', { name: 'reason', maxlength: '5000', required: '', placeholder: 'why not for us' })),
+      state === 'rejected' ? '' : h('button', { type: 'submit', name: 'reject', class: 'secondary' }, state === 'accepted' ? 'Withdraw (reject)' : 'Reject'),
+    );
+    f.elements.accept?.addEventListener('click', () => void send('POST', `/api/match/received/${encodeURIComponent(r.uuid)}/accept`).then(refresh, showError));
+    f.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void send('POST', `/api/match/received/${encodeURIComponent(r.uuid)}/reject`, { reason: f.elements.reason.value }).then(refresh, showError);
+    });
+    return f;
+  }
+
+  /** For administrators: a STIX 2.1 bundle or MISP event another institution sent, imported as received corrections. */
+  function importForm(refresh) {
+    const f = h(
+      'form',
+      { id: 'import-form', class: 'share-form' },
+      h('label', {}, 'File ', h('input', { name: 'file', type: 'file', accept: '.json,application/json', required: '' })),
+      h('label', {}, 'Format ', h('select', { name: 'format' }, h('option', { value: 'stix' }, 'STIX 2.1 bundle'), h('option', { value: 'misp' }, 'MISP event'))),
+      h('label', {}, 'Sent by ', h('input', { name: 'from', required: '', maxlength: '200', placeholder: 'the institution' })),
+      h('button', { type: 'submit' }, 'Import'),
+      h('p', { class: 'muted', 'data-testid': 'import-result' }),
+    );
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const file = f.elements.file.files[0];
+      if (!file) return;
+      const q = new URLSearchParams({ format: f.elements.format.value, from: f.elements.from.value, name: file.name });
+      await send('POST', `/api/exchange/import?${q}`, await file.text(), 'application/octet-stream').then(async (r) => {
+        await refresh();
+        const note = document.querySelector('[data-testid=import-result]');
+        if (note) note.textContent = `${file.name}: ${r.added} new, ${r.updated} updated, ${r.unchanged} unchanged${r.conflicts.length ? `, ${r.conflicts.length} not taken` : ''}${r.refused.length ? `, ${r.refused.length} refused` : ''}.`;
+      }, showError);
+    });
+    return f;
+  }
+
+  async function received() {
+    const [{ user }, list] = await Promise.all([api('/api/session'), api('/api/match/received')]);
+    const refresh = async () => {
+      document.getElementById('error').hidden = true;
+      document.getElementById('page').replaceChildren(...(await received()));
+    };
+    const intro = h('p', { class: 'muted' }, 'Decisions other institutions shared about affiliation strings. None applies to your organisation until you accept it; your own corrections still decide the same string. A rejected one stays listed with your reason.');
+    const body = list.length ? h('ul', { class: 'exchange-items' }, ...list.map((r) => receivedRow(r, user.role, refresh))) : h('p', {}, 'None yet: subscribed feeds and imported files bring them.');
+    const nodes = [card('Corrections received from other institutions', 'received-card', intro, body, h('p', {}, h('a', { href: '#/exchange' }, 'Back to what your organisation shares')))];
+    nodes[0].classList.add('wide');
+    if (user.role === 'admin') nodes.push(card('Import a file another institution sent', 'import-card', importForm(refresh)));
+    return nodes;
+  }
+
+  async function show(arg) {
+    if (arg === 'received') return received();
     const [{ user }, items] = await Promise.all([api('/api/session'), api('/api/exchange/items')]);
     const holder = h('div', {});
     const refresh = async () => {
@@ -122,7 +213,7 @@ export function exchangeModule({ h, api, send, card }) {
       { class: 'muted' },
       SHARERS.has(user.role) ? 'Nothing leaves your organisation until you share it. Community and everyone go into the installation\u2019s signed feed at the TLP marking you set; TLP:RED never leaves.' : 'Nothing leaves your organisation until an officer shares it.',
     );
-    const nodes = [card('Shared with other institutions', 'exchange-card', intro, holder)];
+    const nodes = [card('Shared with other institutions', 'exchange-card', intro, holder, h('p', {}, h('a', { href: '#/exchange/received', 'data-testid': 'received-link' }, 'Corrections received from other institutions')))];
     nodes[0].classList.add('wide');
     if (WRITERS.has(user.role)) nodes.push(card('Note on an entity', 'note-card', noteForm(refresh)), card('Namesake decision', 'namesake-card', namesakeForm(refresh)));
     return nodes;

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { feedIdentity } from '../../src/exchange/feed.ts';
 import { parseFeedOrigins, type FeedOrigins } from '../../src/exchange/origins.ts';
 import { EXCHANGE_SCHEDULER, pullDue } from '../../src/exchange/pull.ts';
-import { ExchangeService } from '../../src/exchange/service.ts';
+import { ExchangeService, type SharedCorrection } from '../../src/exchange/service.ts';
+import { stixBundle } from '../../src/exchange/stix.ts';
+import { loadFtmTopics, type FtmEntity } from '../../src/exchange/ftm.ts';
+import { GREEN_CASE } from '../helpers/cases.ts';
+import { ftmModel, problems } from '../helpers/ftm-schema.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
@@ -251,4 +257,169 @@ test("a scheduled pull is kept with the subscription and run by the server's mon
     audit.some((e) => e.actor === 'scheduler' && e.action === 'exchange.pull'),
     'the scheduled pull is in the audit trail as the scheduler',
   );
+});
+
+/** Sends the headers and a first few bytes of a body that never comes in full: the answer shows whether the server waited for it. */
+function partialBody(i: Installation, who: string, method: string, path: string, contentType: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${i.base}${path}`, { method, headers: { authorization: `Bearer ${i.tokens[who]}`, 'content-type': contentType, 'content-length': '100000' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+      req.destroy();
+    });
+    req.on('error', reject);
+    req.write('{"recipi');
+  });
+}
+
+async function sendFile(i: Installation, who: string, query: string, body: string): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${i.base}/api/exchange/import?${query}`, { method: 'POST', headers: { authorization: `Bearer ${i.tokens[who]}`, 'content-type': 'application/json' }, body });
+  return { status: res.status, json: await res.json() };
+}
+
+const PARTNER_KEY = 'ed25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+test("restricting an item to named partners over HTTP: administrators of its organisation only; others refused before the body is read; another organisation's id is not found, as one nobody has", async () => {
+  const made = await expect(call(a, 'org-a/analyst', 'POST', '/api/match/corrections', { string: 'Beijing Key Lab of Restricted Things', verdict: 'none', reason: 'a provincial label' }), 201);
+  await expect(call(a, 'org-a/officer', 'PUT', `/api/exchange/sharing/correction/${made.id}`, { distribution: 'community', tlp: 'green' }), 200);
+  const path = `/api/exchange/recipients/correction/${made.id}`;
+  for (const who of ['org-a/viewer', 'org-a/analyst', 'org-a/officer']) assert.equal(await partialBody(a, who, 'PUT', path, 'application/json'), 403, `${who} is refused before sending the body`);
+  const partner = { recipients: [{ name: 'University C', partner: PARTNER_KEY }] };
+  // B's administrator: A's item does not exist for her, exactly like an id nobody made.
+  const foreign = await expect(call(a, 'org-b/admin', 'PUT', path, partner), 404);
+  const nobody = await expect(call(a, 'org-b/admin', 'PUT', '/api/exchange/recipients/correction/00000000-0000-4000-8000-000000000000', partner), 404);
+  assert.equal(foreign.message.replace(made.id, 'ID'), nobody.message.replace('00000000-0000-4000-8000-000000000000', 'ID'));
+  const bad = await expect(call(a, 'org-a/admin', 'PUT', path, { recipients: [{ name: 'University C', partner: 'University C' }] }), 400);
+  assert.match(bad.message, /recipients\/0\/partner/);
+  await expect(call(a, 'org-a/admin', 'PUT', '/api/exchange/recipients/assessment/x', partner), 400);
+
+  const done = await expect(call(a, 'org-a/admin', 'PUT', path, partner), 200);
+  assert.deepEqual(
+    done.recipients.map((r: { name: string }) => r.name),
+    ['University C'],
+  );
+  const rows = await a.service.db.query<{ recipient_name: string; org_id: string }>('SELECT recipient_name, org_id FROM exchange_recipients WHERE item_id = $1', [made.id]);
+  assert.deepEqual(rows, [{ recipient_name: 'University C', org_id: 'org-a' }]);
+  await expect(call(a, 'org-a/admin', 'PUT', path, { recipients: [] }), 200);
+  assert.deepEqual(await a.service.db.query('SELECT 1 FROM exchange_recipients WHERE item_id = $1', [made.id]), []);
+  const audit = await a.service.db.query<{ org_id: string; detail: string }>("SELECT org_id, detail FROM audit WHERE action = 'exchange.restrict' AND target = $1 ORDER BY seq", [`correction/${made.id}`]);
+  assert.deepEqual(
+    audit.map((e) => [e.org_id, JSON.parse(e.detail).to.length]),
+    [
+      ['org-a', 1],
+      ['org-a', 0],
+    ],
+  );
+});
+
+test("importing a partner's file over HTTP: administrators only (refused before the body is read); a bad file refused naming why; a good one is the importing organisation's received corrections, which it accepts or rejects, and nobody else's", async () => {
+  const correction: SharedCorrection = {
+    id: '7a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d',
+    orgId: 'uni-p',
+    orgName: 'Partner University',
+    string: 'Beijing Key Lab of Imported Things',
+    verdict: 'none',
+    rorId: '',
+    reason: 'a provincial label, no institution',
+    createdAt: '2026-11-20T10:00:00.000Z',
+    distribution: 'community',
+    tlp: 'green',
+  };
+  const file = JSON.stringify(stixBundle({ name: 'Partner platform', uuid: '0b0e4c1a-1111-4222-8333-444455556666' }, { notes: [], namesakes: [], corrections: [correction], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 } }, []));
+  const query = 'format=stix&from=Partner%20University&name=partner.json';
+  for (const who of ['org-a/viewer', 'org-a/analyst', 'org-a/officer']) assert.equal(await partialBody(a, who, 'POST', `/api/exchange/import?${query}`, 'application/json'), 403, `${who} is refused before sending the file`);
+
+  assert.equal((await sendFile(a, 'org-a/admin', query, file.slice(0, 200))).json.message.match(/^partner\.json: not JSON/)?.length, 1, 'a truncated file');
+  const notBundle = await sendFile(a, 'org-a/admin', query, JSON.stringify({ type: 'report', objects: [] }));
+  assert.deepEqual([notBundle.status, notBundle.json.message], [400, 'partner.json: not a STIX 2.1 bundle (no "type": "bundle" with "objects")']);
+  const asMisp = await sendFile(a, 'org-a/admin', 'format=misp&from=Partner%20University&name=partner.json', file);
+  assert.deepEqual([asMisp.status, asMisp.json.message], [400, 'partner.json: not a MISP event (no "Event" object)']);
+  const broken = JSON.parse(file);
+  for (const o of broken.objects) if (o.type === 'note') o.x_derisk_match_correction.verdict = 'maybe';
+  const allBad = await sendFile(a, 'org-a/admin', query, JSON.stringify(broken));
+  assert.equal(allBad.status, 400);
+  assert.match(allBad.json.message, /nothing in it could be taken: .*verdict "maybe" is not is, not or none/);
+  const tooBig = await fetch(`${a.base}/api/exchange/import?${query}`, { method: 'POST', headers: { authorization: `Bearer ${a.tokens['org-a/admin']}`, 'content-type': 'application/json' }, body: ' '.repeat(4 * 1024 * 1024 + 1) });
+  assert.equal(tooBig.status, 413);
+  assert.equal((await a.service.db.query("SELECT 1 FROM audit WHERE action = 'exchange.import'")).length, 0, 'nothing refused was recorded as imported');
+
+  const report = await expect(sendFile(a, 'org-a/admin', query, file), 200);
+  assert.deepEqual([report.added, report.publisher, report.refused], [1, 'Partner University', []]);
+  const sha = createHash('sha256').update(file).digest('hex');
+  const audit = await a.service.db.query<{ org_id: string; detail: string }>("SELECT org_id, detail FROM audit WHERE action = 'exchange.import' AND target = $1", [`file:${sha}`]);
+  assert.deepEqual(
+    audit.map((e) => [e.org_id, JSON.parse(e.detail).file, JSON.parse(e.detail).from]),
+    [['org-a', 'partner.json', 'Partner University']],
+  );
+
+  const listed = await expect(call(a, 'org-a/viewer', 'GET', '/api/match/received'), 200);
+  const mine = listed.find((r: { uuid: string }) => r.uuid === correction.id);
+  assert.deepEqual([mine.publisher, mine.originOrg, mine.signed, mine.decision, mine.correction.raw], ['Partner University', 'Partner University', false, null, correction.string]);
+  // Organisation B: not in its received corrections, nor in what it sees received, and it cannot decide on it.
+  assert.ok(!(await expect(call(a, 'org-b/admin', 'GET', '/api/match/received'), 200)).some((r: { uuid: string }) => r.uuid === correction.id));
+  assert.ok(!(await expect(call(a, 'org-b/admin', 'GET', '/api/exchange/received'), 200)).some((r: { uuid: string }) => r.uuid === correction.id));
+  await expect(call(a, 'org-b/analyst', 'POST', `/api/match/received/${correction.id}/accept`), 404);
+  await expect(call(a, 'org-b/analyst', 'POST', `/api/match/received/${correction.id}/reject`, { reason: 'no' }), 404);
+  const again = await expect(sendFile(a, 'org-b/admin', query, file), 200);
+  assert.deepEqual(
+    again.conflicts.map((c: { reason: string }) => c.reason),
+    ['already received here from another source: not taken'],
+    'B is not told who imported it from whom',
+  );
+
+  // Decisions: rejected with a reason; accepted; rejected again withdraws the acceptance. A viewer decides nothing.
+  await expect(call(a, 'org-a/viewer', 'POST', `/api/match/received/${correction.id}/reject`, { reason: 'no' }), 403);
+  await expect(call(a, 'org-a/analyst', 'POST', `/api/match/received/${correction.id}/reject`, {}), 400);
+  const rejected = await expect(call(a, 'org-a/analyst', 'POST', `/api/match/received/${correction.id}/reject`, { reason: 'our registry office says otherwise' }), 200);
+  assert.deepEqual([rejected.accepted, rejected.decision.state, rejected.decision.reason], [false, 'rejected', 'our registry office says otherwise']);
+  const accepted = await expect(call(a, 'org-a/analyst', 'POST', `/api/match/received/${correction.id}/accept`), 200);
+  assert.deepEqual([accepted.accepted, accepted.decision.state], [true, 'accepted']);
+  const withdrawn = await expect(call(a, 'org-a/analyst', 'POST', `/api/match/received/${correction.id}/reject`, { reason: 'changed our mind' }), 200);
+  assert.deepEqual([withdrawn.accepted, withdrawn.decision.state, withdrawn.decision.reason], [false, 'rejected', 'changed our mind']);
+  assert.equal((await a.service.db.query('SELECT 1 FROM match_corrections_accepted WHERE uuid = $1', [correction.id])).length, 0);
+});
+
+test("an organisation's case partners as FollowTheMoney over HTTP: a Project per case, each partner an Organization once (by ROR id), tied by ProjectParticipant with its role; valid against the FtM schema; admins only; never another organisation's", async () => {
+  const first = await expect(call(a, 'org-a/analyst', 'POST', '/api/cases', GREEN_CASE), 201);
+  const second = await expect(
+    call(a, 'org-a/analyst', 'POST', '/api/cases', {
+      ...GREEN_CASE,
+      title: 'Joint lab on sensors',
+      partners: [
+        { ror: 'https://ror.org/03cve4549', role: 'lead', country: 'China' },
+        { name: 'unknown', description: 'a company the lab will name', role: 'subcontractor', country: 'CN' },
+      ],
+    }),
+    201,
+  );
+  await expect(call(a, 'org-b/analyst', 'POST', '/api/cases', { ...GREEN_CASE, title: 'B only', partners: [{ name: 'Secret Partner of B', role: 'lead', country: 'DE' }] }), 201);
+  await expect(call(a, 'org-a/officer', 'GET', '/api/exchange/ftm/partners'), 403);
+  const res = await fetch(`${a.base}/api/exchange/ftm/partners`, { headers: { authorization: `Bearer ${a.tokens['org-a/admin']}` } });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /application\/x-ndjson/);
+  const text = await res.text();
+  assert.ok(!text.includes('Secret Partner of B') && !text.includes('B only'), "B's case is not in A's export");
+  const entities = text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as FtmEntity);
+  const byId = new Map(entities.map((e) => [e.id, e]));
+  assert.deepEqual(
+    entities.flatMap((e) => problems(e, byId, ftmModel(), loadFtmTopics().vocabulary)),
+    [],
+  );
+  const projects = entities.filter((e) => e.schema === 'Project');
+  assert.deepEqual(projects.map((p) => p.properties.projectId![0]).sort(), [first.id, second.id].sort());
+  const orgs = entities.filter((e) => e.schema === 'Organization');
+  assert.deepEqual(orgs.map((o) => [o.properties.name![0], o.properties.country, o.properties.sourceUrl ?? null, o.properties.description ?? null]).sort(), [
+    ['Partner not identified yet', ['cn'], null, ['a company the lab will name']],
+    ['ROR 03cve4549', ['cn'], ['https://ror.org/03cve4549'], null],
+    ['University of Oxford', ['gb'], null, null],
+  ]);
+  const tsinghua = orgs.find((o) => o.properties.sourceUrl)!;
+  const links = entities.filter((e) => e.schema === 'ProjectParticipant' && e.properties.participant![0] === tsinghua.id);
+  assert.deepEqual(links.map((l) => [byId.get(l.properties.project![0]!)!.properties.name![0], l.properties.role![0]]).sort(), [
+    ['Joint lab on sensors', 'lead'],
+    ['Open basic research on graph theory', 'partner'],
+  ]);
 });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import type { SharedCorrection } from '../../src/exchange/service.ts';
+import { stixBundle } from '../../src/exchange/stix.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
@@ -104,6 +106,78 @@ test('an analyst writes notes but sees no sharing controls (an officer decides h
     await item(page, 'desktop note').waitFor();
     assert.equal(await page.locator('.share-form').count(), 0);
     assert.match((await page.textContent('[data-testid=exchange-card]')) ?? '', /Nothing leaves your organisation until an officer shares it/);
+  } finally {
+    await page.close();
+  }
+});
+
+// A partner's STIX file with two match corrections, imported by the administrator on the page.
+const sent = (id: string, string: string, verdict: SharedCorrection['verdict'], rorId: string, reason: string): SharedCorrection => ({ id, orgId: 'uni-p', orgName: 'Partner University', string, verdict, rorId, reason, createdAt: '2026-11-20T10:00:00.000Z', distribution: 'community', tlp: 'green' });
+const IS = sent('7a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c01', 'Key Laboratory of Machine Perception, Beijing, China', 'is', '03cve4549', `the laboratory's web page names Tsinghua ${HOSTILE}`);
+const NONE = sent('7a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c02', 'Beijing Key Laboratory of Big Data Intelligence Systems Engineering Practice', 'none', '', 'a provincial label, no institution');
+const received = (page: Page, uuid: string) => page.locator(`[data-testid=received-correction][data-uuid="${uuid}"]`);
+const inState = (page: Page, uuid: string, state: string) => page.waitForSelector(`[data-testid=received-correction][data-uuid="${uuid}"][data-state=${state}]`);
+
+test("received corrections (desktop): an administrator imports a partner's file; each shows whose it is, what it says, their evidence, unsigned, when; accepted and rejected with the state after", { skip }, async () => {
+  const page = await env.loggedIn('desktop', '#/exchange');
+  try {
+    await page.click('[data-testid=received-link]');
+    await page.waitForSelector('#import-form');
+    const file = JSON.stringify(stixBundle({ name: 'Partner platform', uuid: '0b0e4c1a-1111-4222-8333-444455556666' }, { notes: [], namesakes: [], corrections: [IS, NONE], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 } }, []));
+    // A file that is not a bundle is refused in words, and nothing is listed.
+    await page.setInputFiles('#import-form input[name=file]', { name: 'partner.json', mimeType: 'application/json', buffer: Buffer.from('{"type":"report"}') });
+    await page.fill('#import-form input[name=from]', 'Partner University');
+    await page.click('#import-form button[type=submit]');
+    await page.waitForSelector('#error:not([hidden])');
+    assert.match((await page.textContent('#error')) ?? '', /partner\.json: not a STIX 2\.1 bundle/);
+    assert.equal(await page.locator('[data-testid=received-correction]').count(), 0);
+
+    await page.setInputFiles('#import-form input[name=file]', { name: 'partner.json', mimeType: 'application/json', buffer: Buffer.from(file) });
+    await page.fill('#import-form input[name=from]', 'Partner University');
+    await page.click('#import-form button[type=submit]');
+    await inState(page, IS.id, 'undecided');
+    assert.match((await page.textContent('[data-testid=import-result]')) ?? '', /partner\.json: 2 new, 0 updated, 0 unchanged/);
+    const is = received(page, IS.id);
+    const text = (await is.textContent()) ?? '';
+    assert.match(text, /“Key Laboratory of Machine Perception, Beijing, China” is 03cve4549/);
+    assert.match(text, /Their evidence: the laboratory's web page names Tsinghua <img src=x/, 'hostile text shown as text');
+    assert.match(text, /From Partner University · decided 2026-11-20 · received \d{4}-\d\d-\d\d · unsigned file TLP:GREEN file sha256 [0-9a-f]{16}/);
+    assert.match(text, /Not decided: it changes nothing until you accept it/);
+    assert.match((await received(page, NONE.id).textContent()) ?? '', /names no registry institution/);
+    await page.screenshot({ path: `${SHOTS}/received-undecided-desktop.png`, fullPage: true });
+
+    await is.locator('button[name=accept]').click();
+    await inState(page, IS.id, 'accepted');
+    assert.match((await received(page, IS.id).locator('[data-testid=decision]').textContent()) ?? '', /Accepted \d{4}-\d\d-\d\d: in force for your organisation/);
+    await received(page, NONE.id).locator('input[name=reason]').fill('our registry office knows the lab');
+    await received(page, NONE.id).locator('button[name=reject]').click();
+    await inState(page, NONE.id, 'rejected');
+    assert.match((await received(page, NONE.id).locator('[data-testid=decision]').textContent()) ?? '', /Rejected \d{4}-\d\d-\d\d: our registry office knows the lab/);
+    assert.equal(await received(page, NONE.id).locator('button[name=reject]').count(), 0, 'a rejected one offers accepting only');
+    assert.ok((await sideways(page)) <= 0, 'the received corrections page scrolls sideways on desktop');
+    assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+    await page.screenshot({ path: `${SHOTS}/received-desktop.png`, fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+test('received corrections (phone): the state persists; an accepted one is withdrawn with a reason; an analyst decides but imports nothing', { skip }, async () => {
+  const page = await env.loggedIn('phone', '#/exchange/received', analyst);
+  try {
+    await inState(page, IS.id, 'accepted');
+    assert.equal(await page.locator('#import-form').count(), 0, 'importing is for administrators');
+    await received(page, IS.id).locator('input[name=reason]').fill('the lab moved to another university');
+    await received(page, IS.id).locator('button[name=reject]').click();
+    await inState(page, IS.id, 'rejected');
+    assert.match((await received(page, IS.id).locator('[data-testid=decision]').textContent()) ?? '', /Rejected .*: the lab moved to another university/);
+    assert.ok((await sideways(page)) <= 0, 'the received corrections page scrolls sideways on a phone');
+    await page.screenshot({ path: `${SHOTS}/received-phone.png`, fullPage: true });
+    const audit = await env.service.db.query<{ action: string }>("SELECT action FROM audit WHERE action IN ('exchange.import', 'match.accept', 'match.reject') ORDER BY seq");
+    assert.deepEqual(
+      audit.map((e) => e.action),
+      ['exchange.import', 'match.accept', 'match.reject', 'match.reject'],
+    );
   } finally {
     await page.close();
   }
