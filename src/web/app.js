@@ -43,6 +43,25 @@ async function api(path, params = new URLSearchParams()) {
   return body;
 }
 
+/** A page of a long list: its rows and how many match in all (the server's x-total-count). */
+async function apiPage(path, params) {
+  const response = await fetch(`${path}?${params}`, { credentials: 'same-origin' });
+  const body = await response.json();
+  if (response.status === 401) throw new LoginRequired(body.message);
+  if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`);
+  return { rows: body, total: Number(response.headers.get('x-total-count') ?? body.length) };
+}
+
+/** Previous / next under a paged list, with where the page is ("26–50 of 112"). */
+function pager({ total, offset, limit, go }) {
+  if (total <= limit && offset === 0) return h('p', { class: 'muted pager', 'data-testid': 'pager' }, `${total} in all`);
+  const prev = h('button', { type: 'button', ...(offset === 0 ? { disabled: '' } : {}) }, '‹ Previous');
+  const next = h('button', { type: 'button', ...(offset + limit >= total ? { disabled: '' } : {}) }, 'Next ›');
+  prev.addEventListener('click', () => go(Math.max(0, offset - limit)));
+  next.addEventListener('click', () => go(offset + limit));
+  return h('p', { class: 'pager', 'data-testid': 'pager' }, prev, ` ${Math.min(total, offset + 1)}–${Math.min(total, offset + limit)} of ${total} `, next);
+}
+
 async function send(method, path, body, type = 'application/json', extra = {}) {
   const headers = body === undefined ? { 'x-csrf-token': csrf ?? '', ...extra } : { 'content-type': type, 'x-csrf-token': csrf ?? '', ...extra };
   const response = await fetch(path, { method, credentials: 'same-origin', headers, body: body === undefined ? undefined : type === 'application/json' ? JSON.stringify(body) : body });
@@ -621,7 +640,7 @@ async function screening(kind, arg) {
   return nodes;
 }
 
-const cases = casesModule({ h, api, send, card, rowsTable });
+const cases = casesModule({ h, api, apiPage, pager, send, card, rowsTable });
 const account = accountModule({ h, api, send, card });
 const kb = kbModule({ h, api, send, card, rowsTable });
 const exchange = exchangeModule({ h, api, send, card });
@@ -631,7 +650,9 @@ let latest = 0;
 
 async function route() {
   const mine = ++latest;
-  const [, view, arg] = location.hash.split('/');
+  // An address may end in ?query (a list's search, sorting and page): the view reads it, the path names the view.
+  const [hashPath, hashQuery = ''] = location.hash.split('?');
+  const [, view, arg] = hashPath.split('/');
   form.hidden = view === 'cases' || view === 'screen' || view === 'account' || view === 'kb' || view === 'exchange';
   const fieldSelect = /** @type {HTMLSelectElement} */ (form.elements.namedItem('field'));
   if (view === 'field' && arg && fieldSelect.value !== arg) fieldSelect.value = arg;
@@ -648,7 +669,7 @@ async function route() {
               : view === 'account'
                 ? await account.show()
                 : view === 'cases'
-                  ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list())
+                  ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list(new URLSearchParams(hashQuery)))
                   : view === 'exchange'
                     ? await exchange.show()
                     : view === 'kb'

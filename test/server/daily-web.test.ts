@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { browserService, SHOTS, SKIP_BROWSER as skip, type BrowserService } from '../helpers/browser.ts';
+import { GREEN_CASE } from '../helpers/cases.ts';
+import { landscapeStore } from '../helpers/landscape.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+// The web app as a daily tool: cases managed as work, risk levels in the landscape's tables,
+// the corpus behind every view, long tables paged. One server and one browser for all of it.
+
+let env: BrowserService;
+const cases: Record<string, string> = {};
+
+async function call(method: string, path: string, body?: object): Promise<{ id: string }> {
+  const response = await fetch(`${env.base}${path}`, { method, headers: { authorization: `Bearer ${env.service.token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.clone().text()}`);
+  return (await response.json()) as { id: string };
+}
+
+before(async () => {
+  if (skip) return;
+  env = await browserService(async (dir) => {
+    const store = await landscapeStore(dir);
+    await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
+    await screenPending(store, await screeningContext(store));
+    return store;
+  });
+  // 26 cases: more than a page. One assessed long ago (its re-assessment is due), one assessed and signed off, the rest drafts.
+  for (let i = 1; i <= 24; i++) await call('POST', '/api/cases', { ...GREEN_CASE, title: `Draft collaboration ${String(i).padStart(2, '0')}` });
+  cases.due = (await call('POST', '/api/cases', { ...GREEN_CASE, title: 'Sensor fusion with Tsinghua', reference: 'REF-2019-7' })).id;
+  await call('POST', `/api/cases/${cases.due}/assess`, { as_of: '2019-03-01' });
+  cases.signed = (await call('POST', '/api/cases', { ...GREEN_CASE, title: 'Graph theory workshop' })).id;
+  const verdict = await call('POST', `/api/cases/${cases.signed}/assess`, {});
+  await call('POST', `/api/assessments/${verdict.id}/decision`, { decision: 'approved' });
+});
+after(async () => {
+  if (!skip) await env.close();
+});
+
+test('the case list shows status, owner, verdict and re-assessment date, and finds a case by its reference', { skip }, async () => {
+  const page = await env.loggedIn('desktop', '#/cases?q=ref-2019');
+  try {
+    await page.waitForSelector('[data-testid=cases] tbody tr');
+    const rows = await page.$$eval('[data-testid=cases] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim())));
+    assert.equal(rows.length, 1, 'the search keeps the one case whose reference matches');
+    const [title, status, verdict, owner, reassess] = rows[0]!;
+    assert.match(title!, /Sensor fusion with Tsinghua · REF-2019-7/);
+    assert.equal(status, 're-assessment due');
+    assert.match(verdict!, /^(RED|YELLOW|GREEN)$/);
+    assert.match(owner!, /admin/i, 'the owner by name');
+    assert.match(reassess!, /^20\d\d-\d\d-\d\d$/);
+    assert.ok(reassess! < new Date().toISOString().slice(0, 10));
+    await page.screenshot({ path: `${SHOTS}/daily-case-search.png`, fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+test('the case list is paged by the server, and sorted by re-assessment date soonest first', { skip }, async () => {
+  const page = await env.loggedIn('phone', '#/cases?sort=reassess');
+  try {
+    await page.waitForSelector('[data-testid=cases] tbody tr');
+    assert.match((await page.textContent('[data-testid=pager]')) ?? '', /1–25 of 26/);
+    const statuses = await page.$$eval('[data-testid=cases] tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-status')));
+    assert.equal(statuses.length, 25);
+    assert.deepEqual(statuses.slice(0, 2), ['re-assessment due', 'approved'], 'the due case, then the signed one, then the drafts');
+    await page.click('[data-testid=pager] button:has-text("Next")');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=cases] tbody tr').length === 1);
+    assert.match(location(page.url()), /offset=25/, 'the page lives in the address');
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0, 'no sideways scroll on a phone');
+  } finally {
+    await page.close();
+  }
+});
+
+const location = (url: string) => decodeURIComponent(new URL(url).hash);
