@@ -146,11 +146,33 @@ function table(rows, columns, name, link) {
         if (link && c.key === link.key && r[link.id]) cell.append(h('a', { href: `#/institution/${r[link.id]}` }, value));
         else if (c.href) cell.append(h('a', { href: c.href(r) }, value));
         else cell.append(typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(3) : String(value));
+        if (c.risk && c.risk.id(r)) cell.append(...riskMarks(c.risk.id(r), c.risk.levels, c.risk.china));
         return cell;
       }),
     ),
   );
   return [h('span', { class: 'tools' }, csv), h('div', { class: 'table-scroll' }, h('table', { 'data-testid': name }, h('thead', {}, head), h('tbody', {}, ...body)))];
+}
+
+/**
+ * What the risk lists say of registry institutions (by ROR id): one batch screening, as the
+ * Screening page's, so a table and the screening never disagree. A map of id → {state, level}.
+ */
+async function riskOf(ids) {
+  const unique = [...new Set(ids.filter(Boolean))].slice(0, 500);
+  if (!unique.length) return new Map();
+  const b = await send('POST', '/api/screen/batch', { text: unique.join('\n') });
+  return new Map(b.rows.map((r) => [r.query, r]));
+}
+
+/** A listed (or ambiguous) institution's level badge, and for a Chinese institution the way to its screening and briefing sheet. */
+function riskMarks(rorId, levels, china) {
+  const r = levels.get(rorId);
+  const marks = [];
+  if (r?.state === 'listed') marks.push(' ', h('span', { class: `badge level-${r.level}`, 'data-level': r.level, 'data-ror': rorId, title: `listed: ${r.lists.join('; ')}` }, levelWords(r.level)));
+  else if (r?.state === 'ambiguous') marks.push(' ', h('span', { class: 'badge level-ambiguous', 'data-level': 'ambiguous', 'data-ror': rorId, title: r.headline }, 'ambiguous'));
+  if (china) marks.push(' ', h('a', { class: 'screen-link', href: `#/screen/name/${rorId}`, title: 'its screening against the risk lists' }, 'screen'), ' · ', h('a', { class: 'screen-link', href: `#/screen/brief/${rorId}`, title: 'its briefing sheet' }, 'brief'));
+  return marks;
 }
 
 function card(title, testid, ...content) {
@@ -176,6 +198,7 @@ async function landscape(fieldId) {
     indicator('top-institutions', { regions: 'EU27AC,CN', limit: '15' }),
     indicator('fields', { regions: 'EU27AC,CN' }),
   ]);
+  const levels = await riskOf(top.flatMap((t) => [t.rorId, t.mainPartnerId]));
   const key = counting();
   const copubSvg = lineChart(
     PAIRS.map(([a, b], i) => ({ name: `${a}–${b}`, points: pairs[i].map((y) => ({ x: y.year, y: y[key] })) })),
@@ -213,10 +236,10 @@ async function landscape(fieldId) {
       ...table(
         top,
         [
-          { key: 'name', label: 'institution' },
+          { key: 'name', label: 'institution', risk: { id: (r) => r.rorId, levels } },
           { key: 'countryCode', label: 'country' },
           { key: 'copublications', label: 'co-publications', num: true },
-          { key: 'mainPartnerName', label: 'main Chinese partner' },
+          { key: 'mainPartnerName', label: 'main Chinese partner', risk: { id: (r) => r.mainPartnerId, levels, china: true } },
           { key: 'withMainPartner', label: 'with it', num: true },
         ],
         'top-table',
@@ -236,7 +259,13 @@ async function institution(id) {
   const p = await api(`/api/institutions/${encodeURIComponent(id)}`, q);
   const trend = lineChart([{ name: p.institution.name, points: p.copublicationsByYear.map((y) => ({ x: y.year, y: y.copublications })) }], { yLabel: 'co-publications' });
   return [
-    card(p.institution.name, 'institution-card', h('p', {}, `${p.institution.country_code ?? ''} · ${p.institution.city ?? ''} · ROR ${p.institution.ror_id} · ${p.regions.join('–')} co-publications`), svgDownloads(trend, 'trend'), trend),
+    card(
+      p.institution.name,
+      'institution-card',
+      h('p', {}, `${p.institution.country_code ?? ''} · ${p.institution.city ?? ''} · ROR ${p.institution.ror_id} · ${p.regions.join('–')} co-publications`, ...riskMarks(p.institution.ror_id, await riskOf([p.institution.ror_id]), p.institution.country_code === 'CN')),
+      svgDownloads(trend, 'trend'),
+      trend,
+    ),
     card(
       'Partners',
       'partners-card',
@@ -342,8 +371,16 @@ async function works(pair, year) {
 
 async function network() {
   const pairs = await indicator('top-pairs', { regions: 'EU27AC,CN', limit: '300' });
-  const svg = networkChart(pairs);
-  const c = card(`Collaboration network, EU27/AC (left, by country) – China (right): ${pairs.length} strongest pairs`, 'network-card', svgDownloads(svg, 'network'), svg);
+  const levels = await riskOf(pairs.flatMap((p) => [p.aId, p.bId]));
+  const svg = networkChart(pairs, { levels });
+  const listed = [...levels.values()].filter((r) => r.state === 'listed').length;
+  const c = card(
+    `Collaboration network, EU27/AC (left, by country) – China (right): ${pairs.length} strongest pairs`,
+    'network-card',
+    h('p', { class: 'muted' }, `A red ring marks an institution a loaded risk list names (${listed} here); its level is in the node's tooltip. Click a node for its profile.`),
+    svgDownloads(svg, 'network'),
+    svg,
+  );
   c.classList.add('wide');
   return [c];
 }

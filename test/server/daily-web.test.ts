@@ -76,3 +76,20 @@ test('the case list is paged by the server, and sorted by re-assessment date soo
 });
 
 const location = (url: string) => decodeURIComponent(new URL(url).hash);
+
+test("a listed partner carries its level in the landscape's table and the network, and a Chinese partner links to its screening and briefing sheet", { skip }, async () => {
+  const page = await env.loggedIn('desktop', '#/');
+  try {
+    await page.waitForSelector('[data-testid=top-table] [data-ror="03cve4549"]');
+    assert.equal(await page.getAttribute('[data-testid=top-table] [data-ror="03cve4549"]', 'data-level'), 'high', 'Tsinghua, on the watchlist at high');
+    assert.equal((await page.locator('[data-testid=top-table] a[href="#/screen/brief/03cve4549"]').count()) > 0, true);
+    assert.equal(await page.locator('[data-testid=top-table] [data-ror="02e2c7k09"]').count(), 0, 'Delft is on no list: no badge');
+    await page.goto(`${env.base}/#/network`);
+    await page.waitForSelector('[data-testid=network-card] circle[data-node="03cve4549"]');
+    assert.equal(await page.getAttribute('circle[data-node="03cve4549"]', 'data-level'), 'high');
+    assert.equal(await page.getAttribute('circle[data-node="02e2c7k09"]', 'data-level'), null);
+    assert.equal(await page.getAttribute('a:has(> circle[data-node="03cve4549"])', 'href'), '#/institution/03cve4549', 'a node leads to its profile');
+  } finally {
+    await page.close();
+  }
+});
