@@ -132,12 +132,17 @@ function csvCell(v) {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-function table(rows, columns, name, link) {
+const TABLE_PAGE = 25;
+
+/**
+ * A table of rows with its CSV (every row). Any header sorts it (again: the other way); a long
+ * one gets a search over its text and pages of TABLE_PAGE rows.
+ */
+function table(rows, columns, name, link, decorate = (_tr, _row) => undefined) {
   const csv = h('button', { type: 'button' }, 'CSV');
   csv.addEventListener('click', () => download(`${name}.csv`, new Blob([[columns.map((c) => c.key).join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c.key])).join(','))].join('\n')], { type: 'text/csv' })));
-  const head = h('tr', {}, ...columns.map((c) => h('th', c.num ? { class: 'num' } : {}, c.label)));
-  const body = rows.map((r) =>
-    h(
+  const rowOf = (r) => {
+    const tr = h(
       'tr',
       {},
       ...columns.map((c) => {
@@ -149,9 +154,69 @@ function table(rows, columns, name, link) {
         if (c.risk && c.risk.id(r)) cell.append(...riskMarks(c.risk.id(r), c.risk.levels, c.risk.china));
         return cell;
       }),
-    ),
+    );
+    decorate(tr, r);
+    return tr;
+  };
+  const long = rows.length > TABLE_PAGE;
+  const state = { key: null, descending: false, needle: '', offset: 0 };
+  const tbody = h('tbody', {});
+  const status = h('span', { class: 'muted', 'data-testid': `${name}-shown` });
+  const prev = h('button', { type: 'button' }, '‹');
+  const next = h('button', { type: 'button' }, '›');
+  const text = (r) =>
+    columns
+      .map((c) => (Array.isArray(r[c.key]) ? r[c.key].join(' ') : String(r[c.key] ?? '')))
+      .join(' ')
+      .toLowerCase();
+  const draw = () => {
+    let shown = state.needle ? rows.filter((r) => text(r).includes(state.needle)) : rows;
+    if (state.key) {
+      const k = state.key;
+      shown = [...shown].sort((a, b) => (typeof a[k] === 'number' && typeof b[k] === 'number' ? a[k] - b[k] : String(a[k] ?? '').localeCompare(String(b[k] ?? ''))) * (state.descending ? -1 : 1));
+    }
+    const page = long ? shown.slice(state.offset, state.offset + TABLE_PAGE) : shown;
+    tbody.replaceChildren(...page.map(rowOf));
+    status.textContent = long ? ` ${shown.length ? state.offset + 1 : 0}–${state.offset + page.length} of ${shown.length}${state.needle ? ` matching (${rows.length} in all)` : ''} ` : '';
+    prev.disabled = state.offset === 0;
+    next.disabled = state.offset + TABLE_PAGE >= shown.length;
+  };
+  const head = h(
+    'tr',
+    {},
+    ...columns.map((c) => {
+      const th = h('th', { ...(c.num ? { class: 'num' } : {}), 'aria-sort': 'none' }, h('button', { type: 'button', class: 'sort' }, c.label));
+      th.firstChild.addEventListener('click', () => {
+        state.descending = state.key === c.key ? !state.descending : Boolean(c.num);
+        state.key = c.key;
+        state.offset = 0;
+        for (const other of head.children) other.setAttribute('aria-sort', 'none');
+        th.setAttribute('aria-sort', state.descending ? 'descending' : 'ascending');
+        draw();
+      });
+      return th;
+    }),
   );
-  return [h('span', { class: 'tools' }, csv), h('div', { class: 'table-scroll' }, h('table', { 'data-testid': name }, h('thead', {}, head), h('tbody', {}, ...body)))];
+  draw();
+  const tools = [csv];
+  if (long) {
+    const search = h('input', { type: 'search', placeholder: 'search this table', 'aria-label': `search ${name}`, 'data-testid': `${name}-search` });
+    search.addEventListener('input', () => {
+      state.needle = search.value.trim().toLowerCase();
+      state.offset = 0;
+      draw();
+    });
+    prev.addEventListener('click', () => {
+      state.offset = Math.max(0, state.offset - TABLE_PAGE);
+      draw();
+    });
+    next.addEventListener('click', () => {
+      state.offset += TABLE_PAGE;
+      draw();
+    });
+    tools.unshift(search, prev, status, next);
+  }
+  return [h('span', { class: 'tools' }, ...tools), h('div', { class: 'table-scroll' }, h('table', { 'data-testid': name }, h('thead', {}, head), tbody))];
 }
 
 /**
@@ -174,6 +239,26 @@ function riskMarks(rorId, levels, china) {
   if (china) marks.push(' ', h('a', { class: 'screen-link', href: `#/screen/name/${rorId}`, title: 'its screening against the risk lists' }, 'screen'), ' · ', h('a', { class: 'screen-link', href: `#/screen/brief/${rorId}`, title: 'its briefing sheet' }, 'brief'));
   return marks;
 }
+
+const KIND_WORDS = { openalex: 'OpenAlex', wos: 'Web of Science', scopus: 'Scopus' };
+
+/** What every landscape view is computed from: the sources loaded, the works, the date; a partial year and small samples said plainly. */
+async function corpusLine() {
+  const c = await api('/api/corpus');
+  corpus = c;
+  const sources = c.sources.map((s) => `${s.file} (${KIND_WORDS[s.kind] ?? s.kind}, ${s.records.toLocaleString('en')} records, loaded ${s.loadedAt})`).join('; ');
+  return h(
+    'p',
+    { class: 'corpus muted', 'data-testid': 'corpus-note' },
+    h('strong', {}, 'Corpus: '),
+    c.works ? `${c.works.toLocaleString('en')} works, ${c.firstYear}–${c.lastYear}, from ${sources}. ` : 'no publication source is loaded yet. ',
+    c.partialYear ? h('span', { 'data-testid': 'partial-year' }, `${c.partialYear} is partial: the newest source was loaded on ${c.loadedAt}. `) : '',
+    `Counts under ${c.smallSample} works are marked “few”: a difference of a few works is noise, not a trend.`,
+  );
+}
+/** The corpus note of the view shown last: tables mark the partial year and small counts by it. */
+let corpus = { partialYear: null, smallSample: 0 };
+const yearNote = (year, n) => [year === corpus.partialYear ? 'partial year' : '', n < corpus.smallSample ? 'few' : ''].filter(Boolean).join(', ');
 
 function card(title, testid, ...content) {
   return h('section', { class: 'card', 'data-testid': testid }, h('h2', {}, title), ...content);
@@ -218,13 +303,14 @@ async function landscape(fieldId) {
       legend(PAIRS.map(([a, b]) => `${a}–${b}`)),
       copubSvg,
       ...table(
-        PAIRS.flatMap(([a, b], i) => pairs[i].map((y) => ({ pair: `${a}–${b}`, ...y, difference: +(y.full - y.fractional).toFixed(4) }))),
+        PAIRS.flatMap(([a, b], i) => pairs[i].map((y) => ({ pair: `${a}–${b}`, ...y, difference: +(y.full - y.fractional).toFixed(4), note: yearNote(y.year, y.full) }))),
         [
           { key: 'pair', label: 'pair' },
           { key: 'year', label: 'year', num: true },
           { key: 'full', label: 'full', num: true, href: (r) => `#/works/${r.pair.replace('–', ',')}/${r.year}` },
           { key: 'fractional', label: 'fractional', num: true },
           { key: 'difference', label: 'difference', num: true },
+          { key: 'note', label: 'note' },
         ],
         'copubs-table',
       ),
@@ -234,13 +320,14 @@ async function landscape(fieldId) {
       'Top EU27/AC institutions co-publishing with China',
       'top-card',
       ...table(
-        top,
+        top.map((t) => ({ ...t, note: t.copublications < corpus.smallSample ? 'few' : '' })),
         [
           { key: 'name', label: 'institution', risk: { id: (r) => r.rorId, levels } },
           { key: 'countryCode', label: 'country' },
           { key: 'copublications', label: 'co-publications', num: true },
           { key: 'mainPartnerName', label: 'main Chinese partner', risk: { id: (r) => r.mainPartnerId, levels, china: true } },
           { key: 'withMainPartner', label: 'with it', num: true },
+          { key: 'note', label: 'note' },
         ],
         'top-table',
         { key: 'name', id: 'rorId' },
@@ -473,7 +560,7 @@ function similarCard(r) {
 
 async function batchResult(text) {
   const b = await send('POST', '/api/screen/batch', { text });
-  const rows = b.rows.map((r) => ({ name: r.query, state: STATE_LABEL[r.state], level: levelWords(r.level), organisations: r.organisations.join('; '), lists: r.lists.join('; ') }));
+  const rows = b.rows.map((r) => ({ name: r.query, state: STATE_LABEL[r.state], level: levelWords(r.level), organisations: r.organisations.join('; '), lists: r.lists.join('; '), stateKey: r.state }));
   const counted = { listed: 'listed', ambiguous: 'ambiguous (say which one)', unknown: 'unknown organisation', 'not-listed': 'recognised, not listed' };
   const summary = Object.entries(b.counts)
     .filter(([, n]) => n > 0)
@@ -489,11 +576,12 @@ async function batchResult(text) {
       { key: 'lists', label: 'Lists' },
     ],
     'batch-table',
+    undefined,
+    (tr, r) => {
+      tr.dataset.state = r.stateKey;
+      tr.classList.add(`state-${r.stateKey}`);
+    },
   );
-  t[1].querySelectorAll('tbody tr').forEach((tr, i) => {
-    tr.dataset.state = b.rows[i].state;
-    tr.classList.add(`state-${b.rows[i].state}`);
-  });
   return card(
     `${b.rows.length} names screened`,
     'batch-card',
@@ -694,6 +782,8 @@ async function route() {
   const fieldSelect = /** @type {HTMLSelectElement} */ (form.elements.namedItem('field'));
   if (view === 'field' && arg && fieldSelect.value !== arg) fieldSelect.value = arg;
   try {
+    // The note first: the views' tables read the partial year and the sample size from it.
+    const note = form.hidden ? null : await corpusLine();
     const nodes =
       view === 'institution' && arg
         ? await institution(decodeURIComponent(arg))
@@ -716,7 +806,7 @@ async function route() {
                         : await landscape(view === 'field' ? arg : null);
     if (mine !== latest) return;
     errorBox.hidden = true;
-    page.replaceChildren(...nodes);
+    page.replaceChildren(...(form.hidden ? [] : [note]), ...nodes);
   } catch (e) {
     if (mine !== latest) return;
     if (e instanceof LoginRequired) {

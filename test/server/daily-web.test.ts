@@ -4,13 +4,16 @@ import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { browserService, SHOTS, SKIP_BROWSER as skip, type BrowserService } from '../helpers/browser.ts';
 import { GREEN_CASE } from '../helpers/cases.ts';
-import { landscapeStore } from '../helpers/landscape.ts';
+import { AFF, landscapeStore } from '../helpers/landscape.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
 // The web app as a daily tool: cases managed as work, risk levels in the landscape's tables,
 // the corpus behind every view, long tables paged. One server and one browser for all of it.
 
 let env: BrowserService;
+// A work of this year: the corpus was loaded today, so this year is partial.
+const THIS_YEAR = new Date().getUTCFullYear();
+const recent = { id: 'https://openalex.org/W90', doi: '10.5555/daily.90', publication_year: THIS_YEAR, authorships: [AFF.delft, AFF.thu].map((a, i) => ({ author_position: i ? 'last' : 'first', raw_affiliation_strings: [a] })) };
 const cases: Record<string, string> = {};
 
 async function call(method: string, path: string, body?: object): Promise<{ id: string }> {
@@ -22,7 +25,7 @@ async function call(method: string, path: string, body?: object): Promise<{ id: 
 before(async () => {
   if (skip) return;
   env = await browserService(async (dir) => {
-    const store = await landscapeStore(dir);
+    const store = await landscapeStore(dir, [recent]);
     await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
     await screenPending(store, await screeningContext(store));
     return store;
@@ -89,6 +92,50 @@ test("a listed partner carries its level in the landscape's table and the networ
     assert.equal(await page.getAttribute('circle[data-node="03cve4549"]', 'data-level'), 'high');
     assert.equal(await page.getAttribute('circle[data-node="02e2c7k09"]', 'data-level'), null);
     assert.equal(await page.getAttribute('a:has(> circle[data-node="03cve4549"])', 'href'), '#/institution/03cve4549', 'a node leads to its profile');
+  } finally {
+    await page.close();
+  }
+});
+
+test('every landscape view says what it is computed from; the partial year and small counts are marked', { skip }, async () => {
+  const page = await env.loggedIn('desktop', '#/');
+  try {
+    await page.waitForSelector('[data-testid=copubs-table] tbody tr');
+    const note = (await page.textContent('[data-testid=corpus-note]')) ?? '';
+    assert.match(note, /10 works, 2021–\d{4}, from works\.jsonl \(OpenAlex, 10 records, loaded \d{4}-\d\d-\d\d\)/);
+    assert.match(note, new RegExp(`${THIS_YEAR} is partial`));
+    const rows = await page.$$eval('[data-testid=copubs-table] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const thisYear = rows.find((r) => r[0] === 'EU27AC–CN' && r[1] === String(THIS_YEAR));
+    assert.equal(thisYear?.at(-1), 'partial year, few');
+    assert.equal(rows.find((r) => r[1] === '2021')?.at(-1), 'few');
+    for (const hash of ['#/network', '#/facts', '#/institution/03cve4549']) {
+      await page.goto(`${env.base}/${hash}`);
+      await page.waitForSelector('[data-testid=corpus-note]');
+    }
+  } finally {
+    await page.close();
+  }
+});
+
+test('a long table is paged, searched and sorted in the page', { skip }, async () => {
+  const page = await env.loggedIn('desktop', '#/screen');
+  try {
+    const names = Array.from({ length: 30 }, (_, i) => `Unknown Lab ${String(i + 1).padStart(2, '0')}`);
+    await page.fill('#batch-form textarea[name=names]', ['Tsinghua University', ...names].join('\n'));
+    await page.click('#batch-form button');
+    await page.waitForSelector('[data-testid=batch-table] tbody tr');
+    const shown = () => page.$$eval('[data-testid=batch-table] tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
+    assert.equal((await shown()).length, 25);
+    assert.match((await page.textContent('[data-testid=batch-table-shown]')) ?? '', /1–25 of 31/);
+    await page.fill('[data-testid=batch-table-search]', 'lab 3');
+    assert.deepEqual(await shown(), ['Unknown Lab 30']);
+    await page.fill('[data-testid=batch-table-search]', '');
+    await page.click('[data-testid=batch-table] th:first-child button');
+    await page.click('[data-testid=batch-table] th:first-child button');
+    assert.equal((await shown())[0], 'Unknown Lab 30', 'sorted by name, the other way');
+    assert.equal(await page.locator('[data-testid=batch-table] tbody tr:has-text("Tsinghua")').count(), 0, 'Tsinghua is on another page now');
+    await page.click('[data-testid=batch-table] th:first-child button');
+    assert.equal(await page.getAttribute('[data-testid=batch-table] tbody tr:has-text("Tsinghua")', 'data-state'), 'listed', 'a row keeps its state when redrawn');
   } finally {
     await page.close();
   }
