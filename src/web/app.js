@@ -147,7 +147,7 @@ function table(rows, columns, name, link, decorate = (_tr, _row) => undefined) {
       {},
       ...columns.map((c) => {
         const value = Array.isArray(r[c.key]) ? r[c.key].join('; ') : (r[c.key] ?? '');
-        const cell = h('td', c.num ? { class: 'num' } : {});
+        const cell = h('td', { ...(c.num ? { class: 'num' } : {}), 'data-label': c.label });
         if (link && c.key === link.key && r[link.id]) cell.append(h('a', { href: `#/institution/${r[link.id]}` }, value));
         else if (c.href) cell.append(h('a', { href: c.href(r) }, value));
         else cell.append(typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(3) : String(value));
@@ -226,9 +226,18 @@ function table(rows, columns, name, link, decorate = (_tr, _row) => undefined) {
 async function riskOf(ids) {
   const unique = [...new Set(ids.filter(Boolean))].slice(0, 500);
   if (!unique.length) return new Map();
-  const b = await send('POST', '/api/screen/batch', { text: unique.join('\n') });
-  return new Map(b.rows.map((r) => [r.query, r]));
+  try {
+    const b = await send('POST', '/api/screen/batch', { text: unique.join('\n') });
+    return new Map(b.rows.map((r) => [r.query, r]));
+  } catch (e) {
+    if (e instanceof LoginRequired) throw e;
+    // The figures stand without the lists (none loaded yet, say): the view says levels are missing, and why.
+    return Object.assign(new Map(), { missing: e.message });
+  }
 }
+
+/** Said once under a table or chart whose risk levels could not be read. */
+const missingLevels = (levels) => (levels.missing ? h('p', { class: 'muted', 'data-testid': 'levels-missing' }, `Risk levels not shown: ${levels.missing}`) : '');
 
 /** A listed (or ambiguous) institution's level badge, and for a Chinese institution the way to its screening and briefing sheet. */
 function riskMarks(rorId, levels, china) {
@@ -332,6 +341,7 @@ async function landscape(fieldId) {
         'top-table',
         { key: 'name', id: 'rorId' },
       ),
+      missingLevels(levels),
     ),
     card('EU27/AC–China co-publications by field', 'fields-card', svgDownloads(fieldSvg, 'fields'), fieldSvg, h('p', { class: 'muted' }, 'A work counts in each of its fields. ', ...fields.map((f) => h('a', { href: `#/field/${f.fieldId}`, class: 'field-link' }, `${f.fieldId} `)))),
   ];
@@ -465,6 +475,7 @@ async function network() {
     `Collaboration network, EU27/AC (left, by country) – China (right): ${pairs.length} strongest pairs`,
     'network-card',
     h('p', { class: 'muted' }, `A red ring marks an institution a loaded risk list names (${listed} here); its level is in the node's tooltip. Click a node for its profile.`),
+    missingLevels(levels),
     svgDownloads(svg, 'network'),
     svg,
   );

@@ -140,3 +140,21 @@ test('a long table is paged, searched and sorted in the page', { skip }, async (
     await page.close();
   }
 });
+
+test('the case page on a phone: no sideways scroll, the verdict table one readable block per risk category', { skip }, async () => {
+  const page = await env.loggedIn('phone', `#/cases/${cases.due}`);
+  try {
+    await page.waitForSelector('[data-testid=verdict-card] tbody td');
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
+    const cells = await page.$$eval('[data-testid=verdict-card] tbody td', (tds) => tds.filter((td) => td.textContent).map((td) => ({ width: td.getBoundingClientRect().width, label: getComputedStyle(td, '::before').content })));
+    assert.ok(cells.length > 0);
+    for (const c of cells) assert.ok(c.width > 300, `a verdict cell ${c.width} px wide on a 390 px phone`);
+    assert.ok(
+      cells.some((c) => c.label === '"Criteria that hold"' || c.label === '"Needs information"'),
+      'each value under its column name',
+    );
+    await page.screenshot({ path: `${SHOTS}/daily-case-phone.png`, fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
