@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import { NotFoundError, RefusalError, STATUS_LABEL, ValidationError } from '../errors.ts';
 import type { Taxonomy } from '../fields/taxonomy.ts';
 import { INDICATORS, IndicatorError, requestedRegions, runIndicator, STANDARD_PAIRS, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
+import { corpusNote } from '../indicators/corpus.ts';
 import { checkFacts } from '../indicators/facts.ts';
 import { chinaScopeNote, loadRegions, RegionCatalogueAnswer, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
@@ -306,6 +307,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           ),
         };
       }),
+  );
+
+  app.get('/api/corpus', { schema: { description: 'What the figures are computed from: the sources loaded (file, kind, records, date), the number of works and their years, the partial year of the newest load and the sample size below which figures are flagged' } }, async (request) =>
+    evidence.read(actorOf(request), (store) => corpusNote(store)),
   );
 
   app.get('/api/facts', { schema: { description: "The source brief's published facts against the loaded data" } }, async (request) => evidence.read(actorOf(request), (store) => checkFacts(store, catalogueFor({}))));

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Assessor } from '../assessment/assessor.ts';
 import { caseChoices, CaseDocument, CaseError } from '../assessment/case.ts';
 import { reportHtml, reportPdf } from '../assessment/report.ts';
-import { assessmentDocument, DECISIONS, type CaseService } from '../service/cases.ts';
+import { assessmentDocument, CASE_SORT_KEYS, DECISIONS, type CaseQuery, type CaseService } from '../service/cases.ts';
 import { actorOf } from './auth.ts';
 import { documentValidator } from './typebox.ts';
 
@@ -51,7 +51,23 @@ export function registerCaseRoutes(app: FastifyInstance, services: () => Promise
     },
   );
 
-  app.get('/api/cases', { schema: { description: "Cases of the caller's organisation and cases shared with it" } }, async (request) => (await services()).cases.list(actorOf(request)));
+  app.get(
+    '/api/cases',
+    {
+      schema: {
+        description: "Cases of the caller's organisation and cases shared with it, each with its status, owner, latest verdict and re-assessment date; q searches title and reference, sort orders them (default: last changed first), limit and offset page them (x-total-count: how many match)",
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { q: { type: 'string', maxLength: 200 }, sort: { type: 'string', enum: [...CASE_SORT_KEYS] }, limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const page = await (await services()).cases.page(actorOf(request), request.query as CaseQuery);
+      return reply.header('x-total-count', String(page.total)).send(page.rows);
+    },
+  );
 
   app.post(
     '/api/cases',

@@ -47,6 +47,41 @@ export interface Decision {
   decidedAt: string;
 }
 
+/** Where a case stands for the officer managing it. */
+export type CaseStatus = 'not assessed' | 'awaiting sign-off' | 're-assessment due' | DecisionKind;
+export interface CaseSummary {
+  id: string;
+  title: string;
+  reference: string | null;
+  own: boolean;
+  updatedAt: string;
+  /** The latest verdict (red, yellow, green), or null before the first assessment. */
+  overall: string | null;
+  status: CaseStatus;
+  /** Who created it: a name in the actor's organisation, "another organisation" for a shared case. */
+  owner: string;
+  /** The latest verdict's re-assessment date. */
+  reassessBy: string | null;
+}
+export const CASE_SORT_KEYS = ['updated', 'title', 'reassess', 'verdict', 'status'] as const;
+export interface CaseQuery {
+  q?: string;
+  sort?: (typeof CASE_SORT_KEYS)[number];
+  limit?: number;
+  offset?: number;
+  /** Today (YYYY-MM-DD), against which a re-assessment is due; tests give their own. */
+  today?: string;
+}
+const VERDICT_RANK: Record<string, number> = { red: 0, yellow: 1, green: 2 };
+const CASE_SORTS: Record<(typeof CASE_SORT_KEYS)[number], ((a: CaseSummary, b: CaseSummary) => number) | null> = {
+  updated: null,
+  title: (a, b) => a.title.localeCompare(b.title) || a.id.localeCompare(b.id),
+  // Soonest due first; cases never assessed last.
+  reassess: (a, b) => (a.reassessBy ?? '9999').localeCompare(b.reassessBy ?? '9999') || a.id.localeCompare(b.id),
+  verdict: (a, b) => (VERDICT_RANK[a.overall ?? ''] ?? 3) - (VERDICT_RANK[b.overall ?? ''] ?? 3) || a.id.localeCompare(b.id),
+  status: (a, b) => a.status.localeCompare(b.status) || a.id.localeCompare(b.id),
+};
+
 /** What is stored of a verdict: everything needed to show, report and replay it. */
 export type StoredResult = Assessment & { case: unknown; rerunOf?: string };
 
@@ -91,23 +126,51 @@ export class CaseService {
     });
   }
 
-  async list(actor: Actor): Promise<{ id: string; title: string; own: boolean; updatedAt: string; overall: string | null }[]> {
+  /** The visible cases, most recently changed first (see `page` for search, sorting and paging). */
+  async list(actor: Actor): Promise<CaseSummary[]> {
+    return (await this.page(actor, {})).rows;
+  }
+
+  /**
+   * A page of the cases the actor sees, as an officer manages them: each with its status, owner,
+   * latest verdict and re-assessment date. `q` searches title and reference (a substring, any
+   * letter case). An organisation's cases are hundreds, not millions: they are ranked here.
+   */
+  async page(actor: Actor, options: CaseQuery): Promise<{ total: number; rows: CaseSummary[] }> {
     authorize(actor, 'case.read');
-    const rows = await this.db.query<{ id: string; title: string; org_id: string; updated_at: string; overall: string | null }>(
+    const today = options.today ?? new Date().toISOString().slice(0, 10);
+    const needle = options.q?.trim().toLowerCase() ?? '';
+    const rows = await this.db.query<{ id: string; title: string; doc: string; org_id: string; created_by: string; updated_at: string; assessment_id: string | null; overall: string | null; result: string | null; decision: string | null }>(
       `WITH visible AS (
-         SELECT id, title, org_id, updated_at FROM cases WHERE org_id = $1
-         UNION SELECT c.id, c.title, c.org_id, c.updated_at FROM cases c JOIN case_shares s ON s.case_id = c.id WHERE s.org_id = $1
+         SELECT id, title, doc, org_id, created_by, updated_at FROM cases WHERE org_id = $1
+         UNION SELECT c.id, c.title, c.doc, c.org_id, c.created_by, c.updated_at FROM cases c JOIN case_shares s ON s.case_id = c.id WHERE s.org_id = $1
        ),
        latest AS (
-         SELECT a.case_id, a.overall, row_number() OVER (PARTITION BY a.case_id ORDER BY a.created_at DESC) AS n
+         SELECT a.id, a.case_id, a.overall, a.result, row_number() OVER (PARTITION BY a.case_id ORDER BY a.created_at DESC) AS n
          FROM assessments a JOIN visible v ON v.id = a.case_id
        )
-       SELECT v.id, v.title, v.org_id, v.updated_at, l.overall
+       SELECT v.id, v.title, v.doc, v.org_id, v.created_by, v.updated_at, l.id AS assessment_id, l.overall, l.result, d.decision
        FROM visible v LEFT JOIN latest l ON l.case_id = v.id AND l.n = 1
-       ORDER BY v.updated_at DESC`,
+       LEFT JOIN assessment_decisions d ON d.assessment_id = l.id
+       ORDER BY v.updated_at DESC, v.id`,
       [actor.orgId],
     );
-    return rows.map((r) => ({ id: r.id, title: r.title, own: r.org_id === actor.orgId, updatedAt: r.updated_at, overall: r.overall }));
+    const names = new Map<string, string>();
+    const out: CaseSummary[] = [];
+    for (const r of rows) {
+      const reference = (JSON.parse(r.doc) as { reference?: string }).reference ?? null;
+      // Searched here, not in SQL: SQLite's lower() folds only ASCII ("École" would be missed).
+      if (needle && !r.title.toLowerCase().includes(needle) && !(reference ?? '').toLowerCase().includes(needle)) continue;
+      const reassessBy = r.result ? ((JSON.parse(r.result) as { reassessBy?: string }).reassessBy ?? null) : null;
+      const own = r.org_id === actor.orgId;
+      if (!names.has(r.created_by)) names.set(r.created_by, await this.personName(actor, r.created_by));
+      const status: CaseStatus = !r.overall ? 'not assessed' : reassessBy && reassessBy <= today ? 're-assessment due' : r.decision ? (r.decision as DecisionKind) : 'awaiting sign-off';
+      out.push({ id: r.id, title: r.title, reference, own, updatedAt: r.updated_at, overall: r.overall, status, owner: own ? names.get(r.created_by)! : 'another organisation', reassessBy });
+    }
+    const order = CASE_SORTS[options.sort ?? 'updated'];
+    const sorted = order ? [...out].sort(order) : out;
+    const offset = options.offset ?? 0;
+    return { total: sorted.length, rows: sorted.slice(offset, options.limit === undefined ? undefined : offset + options.limit) };
   }
 
   async get(actor: Actor, id: string): Promise<StoredCase> {

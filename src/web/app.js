@@ -43,6 +43,25 @@ async function api(path, params = new URLSearchParams()) {
   return body;
 }
 
+/** A page of a long list: its rows and how many match in all (the server's x-total-count). */
+async function apiPage(path, params) {
+  const response = await fetch(`${path}?${params}`, { credentials: 'same-origin' });
+  const body = await response.json();
+  if (response.status === 401) throw new LoginRequired(body.message);
+  if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`);
+  return { rows: body, total: Number(response.headers.get('x-total-count') ?? body.length) };
+}
+
+/** Previous / next under a paged list, with where the page is ("26–50 of 112"). */
+function pager({ total, offset, limit, go }) {
+  if (total <= limit && offset === 0) return h('p', { class: 'muted pager', 'data-testid': 'pager' }, `${total} in all`);
+  const prev = h('button', { type: 'button', ...(offset === 0 ? { disabled: '' } : {}) }, '‹ Previous');
+  const next = h('button', { type: 'button', ...(offset + limit >= total ? { disabled: '' } : {}) }, 'Next ›');
+  prev.addEventListener('click', () => go(Math.max(0, offset - limit)));
+  next.addEventListener('click', () => go(offset + limit));
+  return h('p', { class: 'pager', 'data-testid': 'pager' }, prev, ` ${Math.min(total, offset + 1)}–${Math.min(total, offset + limit)} of ${total} `, next);
+}
+
 async function send(method, path, body, type = 'application/json', extra = {}) {
   const headers = body === undefined ? { 'x-csrf-token': csrf ?? '', ...extra } : { 'content-type': type, 'x-csrf-token': csrf ?? '', ...extra };
   const response = await fetch(path, { method, credentials: 'same-origin', headers, body: body === undefined ? undefined : type === 'application/json' ? JSON.stringify(body) : body });
@@ -113,26 +132,142 @@ function csvCell(v) {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-function table(rows, columns, name, link) {
+const TABLE_PAGE = 25;
+
+/**
+ * A table of rows with its CSV (every row). Any header sorts it (again: the other way); a long
+ * one gets a search over its text and pages of TABLE_PAGE rows.
+ */
+function table(rows, columns, name, link, decorate = (_tr, _row) => undefined) {
   const csv = h('button', { type: 'button' }, 'CSV');
   csv.addEventListener('click', () => download(`${name}.csv`, new Blob([[columns.map((c) => c.key).join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c.key])).join(','))].join('\n')], { type: 'text/csv' })));
-  const head = h('tr', {}, ...columns.map((c) => h('th', c.num ? { class: 'num' } : {}, c.label)));
-  const body = rows.map((r) =>
-    h(
+  const rowOf = (r) => {
+    const tr = h(
       'tr',
       {},
       ...columns.map((c) => {
         const value = Array.isArray(r[c.key]) ? r[c.key].join('; ') : (r[c.key] ?? '');
-        const cell = h('td', c.num ? { class: 'num' } : {});
+        const cell = h('td', { ...(c.num ? { class: 'num' } : {}), 'data-label': c.label });
         if (link && c.key === link.key && r[link.id]) cell.append(h('a', { href: `#/institution/${r[link.id]}` }, value));
         else if (c.href) cell.append(h('a', { href: c.href(r) }, value));
         else cell.append(typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(3) : String(value));
+        if (c.risk && c.risk.id(r)) cell.append(...riskMarks(c.risk.id(r), c.risk.levels, c.risk.china));
         return cell;
       }),
-    ),
+    );
+    decorate(tr, r);
+    return tr;
+  };
+  const long = rows.length > TABLE_PAGE;
+  const state = { key: null, descending: false, needle: '', offset: 0 };
+  const tbody = h('tbody', {});
+  const status = h('span', { class: 'muted', 'data-testid': `${name}-shown` });
+  const prev = h('button', { type: 'button' }, '‹');
+  const next = h('button', { type: 'button' }, '›');
+  const text = (r) =>
+    columns
+      .map((c) => (Array.isArray(r[c.key]) ? r[c.key].join(' ') : String(r[c.key] ?? '')))
+      .join(' ')
+      .toLowerCase();
+  const draw = () => {
+    let shown = state.needle ? rows.filter((r) => text(r).includes(state.needle)) : rows;
+    if (state.key) {
+      const k = state.key;
+      shown = [...shown].sort((a, b) => (typeof a[k] === 'number' && typeof b[k] === 'number' ? a[k] - b[k] : String(a[k] ?? '').localeCompare(String(b[k] ?? ''))) * (state.descending ? -1 : 1));
+    }
+    const page = long ? shown.slice(state.offset, state.offset + TABLE_PAGE) : shown;
+    tbody.replaceChildren(...page.map(rowOf));
+    status.textContent = long ? ` ${shown.length ? state.offset + 1 : 0}–${state.offset + page.length} of ${shown.length}${state.needle ? ` matching (${rows.length} in all)` : ''} ` : '';
+    prev.disabled = state.offset === 0;
+    next.disabled = state.offset + TABLE_PAGE >= shown.length;
+  };
+  const head = h(
+    'tr',
+    {},
+    ...columns.map((c) => {
+      const th = h('th', { ...(c.num ? { class: 'num' } : {}), 'aria-sort': 'none' }, h('button', { type: 'button', class: 'sort' }, c.label));
+      th.firstChild.addEventListener('click', () => {
+        state.descending = state.key === c.key ? !state.descending : Boolean(c.num);
+        state.key = c.key;
+        state.offset = 0;
+        for (const other of head.children) other.setAttribute('aria-sort', 'none');
+        th.setAttribute('aria-sort', state.descending ? 'descending' : 'ascending');
+        draw();
+      });
+      return th;
+    }),
   );
-  return [h('span', { class: 'tools' }, csv), h('div', { class: 'table-scroll' }, h('table', { 'data-testid': name }, h('thead', {}, head), h('tbody', {}, ...body)))];
+  draw();
+  const tools = [csv];
+  if (long) {
+    const search = h('input', { type: 'search', placeholder: 'search this table', 'aria-label': `search ${name}`, 'data-testid': `${name}-search` });
+    search.addEventListener('input', () => {
+      state.needle = search.value.trim().toLowerCase();
+      state.offset = 0;
+      draw();
+    });
+    prev.addEventListener('click', () => {
+      state.offset = Math.max(0, state.offset - TABLE_PAGE);
+      draw();
+    });
+    next.addEventListener('click', () => {
+      state.offset += TABLE_PAGE;
+      draw();
+    });
+    tools.unshift(search, prev, status, next);
+  }
+  return [h('span', { class: 'tools' }, ...tools), h('div', { class: 'table-scroll' }, h('table', { 'data-testid': name }, h('thead', {}, head), tbody))];
 }
+
+/**
+ * What the risk lists say of registry institutions (by ROR id): one batch screening, as the
+ * Screening page's, so a table and the screening never disagree. A map of id → {state, level}.
+ */
+async function riskOf(ids) {
+  const unique = [...new Set(ids.filter(Boolean))].slice(0, 500);
+  if (!unique.length) return new Map();
+  try {
+    const b = await send('POST', '/api/screen/batch', { text: unique.join('\n') });
+    return new Map(b.rows.map((r) => [r.query, r]));
+  } catch (e) {
+    if (e instanceof LoginRequired) throw e;
+    // The figures stand without the lists (none loaded yet, say): the view says levels are missing, and why.
+    return Object.assign(new Map(), { missing: e.message });
+  }
+}
+
+/** Said once under a table or chart whose risk levels could not be read. */
+const missingLevels = (levels) => (levels.missing ? h('p', { class: 'muted', 'data-testid': 'levels-missing' }, `Risk levels not shown: ${levels.missing}`) : '');
+
+/** A listed (or ambiguous) institution's level badge, and for a Chinese institution the way to its screening and briefing sheet. */
+function riskMarks(rorId, levels, china) {
+  const r = levels.get(rorId);
+  const marks = [];
+  if (r?.state === 'listed') marks.push(' ', h('span', { class: `badge level-${r.level}`, 'data-level': r.level, 'data-ror': rorId, title: `listed: ${r.lists.join('; ')}` }, levelWords(r.level)));
+  else if (r?.state === 'ambiguous') marks.push(' ', h('span', { class: 'badge level-ambiguous', 'data-level': 'ambiguous', 'data-ror': rorId, title: r.headline }, 'ambiguous'));
+  if (china) marks.push(' ', h('a', { class: 'screen-link', href: `#/screen/name/${rorId}`, title: 'its screening against the risk lists' }, 'screen'), ' · ', h('a', { class: 'screen-link', href: `#/screen/brief/${rorId}`, title: 'its briefing sheet' }, 'brief'));
+  return marks;
+}
+
+const KIND_WORDS = { openalex: 'OpenAlex', wos: 'Web of Science', scopus: 'Scopus' };
+
+/** What every landscape view is computed from: the sources loaded, the works, the date; a partial year and small samples said plainly. */
+async function corpusLine() {
+  const c = await api('/api/corpus');
+  corpus = c;
+  const sources = c.sources.map((s) => `${s.file} (${KIND_WORDS[s.kind] ?? s.kind}, ${s.records.toLocaleString('en')} records, loaded ${s.loadedAt})`).join('; ');
+  return h(
+    'p',
+    { class: 'corpus muted', 'data-testid': 'corpus-note' },
+    h('strong', {}, 'Corpus: '),
+    c.works ? `${c.works.toLocaleString('en')} works, ${c.firstYear}–${c.lastYear}, from ${sources}. ` : 'no publication source is loaded yet. ',
+    c.partialYear ? h('span', { 'data-testid': 'partial-year' }, `${c.partialYear} is partial: the newest source was loaded on ${c.loadedAt}. `) : '',
+    `Counts under ${c.smallSample} works are marked “few”: a difference of a few works is noise, not a trend.`,
+  );
+}
+/** The corpus note of the view shown last: tables mark the partial year and small counts by it. */
+let corpus = { partialYear: null, smallSample: 0 };
+const yearNote = (year, n) => [year === corpus.partialYear ? 'partial year' : '', n < corpus.smallSample ? 'few' : ''].filter(Boolean).join(', ');
 
 function card(title, testid, ...content) {
   return h('section', { class: 'card', 'data-testid': testid }, h('h2', {}, title), ...content);
@@ -157,6 +292,7 @@ async function landscape(fieldId) {
     indicator('top-institutions', { regions: 'EU27AC,CN', limit: '15' }),
     indicator('fields', { regions: 'EU27AC,CN' }),
   ]);
+  const levels = await riskOf(top.flatMap((t) => [t.rorId, t.mainPartnerId]));
   const key = counting();
   const copubSvg = lineChart(
     PAIRS.map(([a, b], i) => ({ name: `${a}–${b}`, points: pairs[i].map((y) => ({ x: y.year, y: y[key] })) })),
@@ -176,13 +312,14 @@ async function landscape(fieldId) {
       legend(PAIRS.map(([a, b]) => `${a}–${b}`)),
       copubSvg,
       ...table(
-        PAIRS.flatMap(([a, b], i) => pairs[i].map((y) => ({ pair: `${a}–${b}`, ...y, difference: +(y.full - y.fractional).toFixed(4) }))),
+        PAIRS.flatMap(([a, b], i) => pairs[i].map((y) => ({ pair: `${a}–${b}`, ...y, difference: +(y.full - y.fractional).toFixed(4), note: yearNote(y.year, y.full) }))),
         [
           { key: 'pair', label: 'pair' },
           { key: 'year', label: 'year', num: true },
           { key: 'full', label: 'full', num: true, href: (r) => `#/works/${r.pair.replace('–', ',')}/${r.year}` },
           { key: 'fractional', label: 'fractional', num: true },
           { key: 'difference', label: 'difference', num: true },
+          { key: 'note', label: 'note' },
         ],
         'copubs-table',
       ),
@@ -192,17 +329,19 @@ async function landscape(fieldId) {
       'Top EU27/AC institutions co-publishing with China',
       'top-card',
       ...table(
-        top,
+        top.map((t) => ({ ...t, note: t.copublications < corpus.smallSample ? 'few' : '' })),
         [
-          { key: 'name', label: 'institution' },
+          { key: 'name', label: 'institution', risk: { id: (r) => r.rorId, levels } },
           { key: 'countryCode', label: 'country' },
           { key: 'copublications', label: 'co-publications', num: true },
-          { key: 'mainPartnerName', label: 'main Chinese partner' },
+          { key: 'mainPartnerName', label: 'main Chinese partner', risk: { id: (r) => r.mainPartnerId, levels, china: true } },
           { key: 'withMainPartner', label: 'with it', num: true },
+          { key: 'note', label: 'note' },
         ],
         'top-table',
         { key: 'name', id: 'rorId' },
       ),
+      missingLevels(levels),
     ),
     card('EU27/AC–China co-publications by field', 'fields-card', svgDownloads(fieldSvg, 'fields'), fieldSvg, h('p', { class: 'muted' }, 'A work counts in each of its fields. ', ...fields.map((f) => h('a', { href: `#/field/${f.fieldId}`, class: 'field-link' }, `${f.fieldId} `)))),
   ];
@@ -217,7 +356,13 @@ async function institution(id) {
   const p = await api(`/api/institutions/${encodeURIComponent(id)}`, q);
   const trend = lineChart([{ name: p.institution.name, points: p.copublicationsByYear.map((y) => ({ x: y.year, y: y.copublications })) }], { yLabel: 'co-publications' });
   return [
-    card(p.institution.name, 'institution-card', h('p', {}, `${p.institution.country_code ?? ''} · ${p.institution.city ?? ''} · ROR ${p.institution.ror_id} · ${p.regions.join('–')} co-publications`), svgDownloads(trend, 'trend'), trend),
+    card(
+      p.institution.name,
+      'institution-card',
+      h('p', {}, `${p.institution.country_code ?? ''} · ${p.institution.city ?? ''} · ROR ${p.institution.ror_id} · ${p.regions.join('–')} co-publications`, ...riskMarks(p.institution.ror_id, await riskOf([p.institution.ror_id]), p.institution.country_code === 'CN')),
+      svgDownloads(trend, 'trend'),
+      trend,
+    ),
     card(
       'Partners',
       'partners-card',
@@ -323,8 +468,17 @@ async function works(pair, year) {
 
 async function network() {
   const pairs = await indicator('top-pairs', { regions: 'EU27AC,CN', limit: '300' });
-  const svg = networkChart(pairs);
-  const c = card(`Collaboration network, EU27/AC (left, by country) – China (right): ${pairs.length} strongest pairs`, 'network-card', svgDownloads(svg, 'network'), svg);
+  const levels = await riskOf(pairs.flatMap((p) => [p.aId, p.bId]));
+  const svg = networkChart(pairs, { levels });
+  const listed = [...levels.values()].filter((r) => r.state === 'listed').length;
+  const c = card(
+    `Collaboration network, EU27/AC (left, by country) – China (right): ${pairs.length} strongest pairs`,
+    'network-card',
+    h('p', { class: 'muted' }, `A red ring marks an institution a loaded risk list names (${listed} here); its level is in the node's tooltip. Click a node for its profile.`),
+    missingLevels(levels),
+    svgDownloads(svg, 'network'),
+    svg,
+  );
   c.classList.add('wide');
   return [c];
 }
@@ -417,7 +571,7 @@ function similarCard(r) {
 
 async function batchResult(text) {
   const b = await send('POST', '/api/screen/batch', { text });
-  const rows = b.rows.map((r) => ({ name: r.query, state: STATE_LABEL[r.state], level: levelWords(r.level), organisations: r.organisations.join('; '), lists: r.lists.join('; ') }));
+  const rows = b.rows.map((r) => ({ name: r.query, state: STATE_LABEL[r.state], level: levelWords(r.level), organisations: r.organisations.join('; '), lists: r.lists.join('; '), stateKey: r.state }));
   const counted = { listed: 'listed', ambiguous: 'ambiguous (say which one)', unknown: 'unknown organisation', 'not-listed': 'recognised, not listed' };
   const summary = Object.entries(b.counts)
     .filter(([, n]) => n > 0)
@@ -433,11 +587,12 @@ async function batchResult(text) {
       { key: 'lists', label: 'Lists' },
     ],
     'batch-table',
+    undefined,
+    (tr, r) => {
+      tr.dataset.state = r.stateKey;
+      tr.classList.add(`state-${r.stateKey}`);
+    },
   );
-  t[1].querySelectorAll('tbody tr').forEach((tr, i) => {
-    tr.dataset.state = b.rows[i].state;
-    tr.classList.add(`state-${b.rows[i].state}`);
-  });
   return card(
     `${b.rows.length} names screened`,
     'batch-card',
@@ -621,7 +776,7 @@ async function screening(kind, arg) {
   return nodes;
 }
 
-const cases = casesModule({ h, api, send, card, rowsTable });
+const cases = casesModule({ h, api, apiPage, pager, send, card, rowsTable });
 const account = accountModule({ h, api, send, card });
 const kb = kbModule({ h, api, send, card, rowsTable });
 const exchange = exchangeModule({ h, api, send, card });
@@ -631,11 +786,15 @@ let latest = 0;
 
 async function route() {
   const mine = ++latest;
-  const [, view, arg] = location.hash.split('/');
+  // An address may end in ?query (a list's search, sorting and page): the view reads it, the path names the view.
+  const [hashPath, hashQuery = ''] = location.hash.split('?');
+  const [, view, arg] = hashPath.split('/');
   form.hidden = view === 'cases' || view === 'screen' || view === 'account' || view === 'kb' || view === 'exchange';
   const fieldSelect = /** @type {HTMLSelectElement} */ (form.elements.namedItem('field'));
   if (view === 'field' && arg && fieldSelect.value !== arg) fieldSelect.value = arg;
   try {
+    // The note first: the views' tables read the partial year and the sample size from it.
+    const note = form.hidden ? null : await corpusLine();
     const nodes =
       view === 'institution' && arg
         ? await institution(decodeURIComponent(arg))
@@ -648,7 +807,7 @@ async function route() {
               : view === 'account'
                 ? await account.show()
                 : view === 'cases'
-                  ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list())
+                  ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list(new URLSearchParams(hashQuery)))
                   : view === 'exchange'
                     ? await exchange.show(arg)
                     : view === 'kb'
@@ -658,7 +817,7 @@ async function route() {
                         : await landscape(view === 'field' ? arg : null);
     if (mine !== latest) return;
     errorBox.hidden = true;
-    page.replaceChildren(...nodes);
+    page.replaceChildren(...(form.hidden ? [] : [note]), ...nodes);
   } catch (e) {
     if (mine !== latest) return;
     if (e instanceof LoginRequired) {

@@ -2,7 +2,7 @@
 // Cases: a form that walks an officer through a proposed collaboration, and the verdict.
 // Every text from the server is set with textContent (via h), never as HTML.
 
-export function casesModule({ h, api, send, card, rowsTable }) {
+export function casesModule({ h, api, apiPage, pager, send, card, rowsTable }) {
   const select = (name, options, value = options[0][0]) => {
     const s = h('select', { name });
     for (const [v, label] of options) s.append(h('option', { value: v, ...(v === value ? { selected: '' } : {}) }, label));
@@ -11,17 +11,76 @@ export function casesModule({ h, api, send, card, rowsTable }) {
   const checks = (name, items) => h('div', { class: 'checks' }, ...items.map(([value, label]) => h('label', {}, h('input', { type: 'checkbox', name, value }), ` ${label}`)));
   const badge = (v) => h('span', { class: `badge ${v}` }, String(v).toUpperCase());
 
-  async function list() {
-    const rows = await api('/api/cases');
+  const STATUS_WORDS = { 'not assessed': 'not assessed', 'awaiting sign-off': 'awaiting sign-off', 're-assessment due': 're-assessment due', approved: 'approved', 'approved-with-conditions': 'approved with conditions', rejected: 'rejected' };
+  const PAGE = 25;
+
+  // The list an officer works from: searched, sorted and paged by the server; the state lives in the address.
+  async function list(query = new URLSearchParams()) {
+    const q = query.get('q') ?? '';
+    const sort = query.get('sort') ?? 'updated';
+    const offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);
+    const { rows, total } = await apiPage('/api/cases', new URLSearchParams({ ...(q ? { q } : {}), sort, limit: String(PAGE), offset: String(offset) }));
+    const go = (changes) => {
+      const next = new URLSearchParams({ q, sort, offset: String(offset), ...changes });
+      for (const [k, v] of [...next]) if (!v || (k === 'offset' && v === '0') || (k === 'sort' && v === 'updated')) next.delete(k);
+      location.hash = `#/cases${next.size ? `?${next}` : ''}`;
+    };
+    const search = h(
+      'form',
+      { class: 'inline', id: 'case-search', role: 'search' },
+      h('label', {}, 'Search ', h('input', { name: 'q', type: 'search', value: q, maxlength: '200', placeholder: 'title or reference' })),
+      h(
+        'label',
+        {},
+        ' Sort by ',
+        select(
+          'sort',
+          [
+            ['updated', 'last changed'],
+            ['reassess', 're-assessment date'],
+            ['verdict', 'verdict (red first)'],
+            ['status', 'status'],
+            ['title', 'title'],
+          ],
+          sort,
+        ),
+      ),
+      h('button', { type: 'submit' }, 'Search'),
+    );
+    search.addEventListener('submit', (e) => {
+      e.preventDefault();
+      go({ q: search.elements.q.value.trim(), sort: search.elements.sort.value, offset: '0' });
+    });
+    search.elements.sort.addEventListener('change', () => go({ sort: search.elements.sort.value, offset: '0' }));
+    const today = new Date().toISOString().slice(0, 10);
     const body = rows.length
       ? h(
-          'table',
-          { 'data-testid': 'cases' },
-          h('thead', {}, h('tr', {}, h('th', {}, 'Case'), h('th', {}, 'Verdict'), h('th', {}, 'Updated'), h('th', {}, ''))),
-          h('tbody', {}, ...rows.map((c) => h('tr', {}, h('td', {}, h('a', { href: `#/cases/${c.id}` }, c.title)), h('td', {}, c.overall ? badge(c.overall) : 'not assessed'), h('td', {}, c.updatedAt.slice(0, 16).replace('T', ' ')), h('td', { class: 'muted' }, c.own ? '' : 'shared with you')))),
+          'div',
+          { class: 'table-scroll' },
+          h(
+            'table',
+            { 'data-testid': 'cases' },
+            h('thead', {}, h('tr', {}, ...['Case', 'Status', 'Verdict', 'Owner', 'Re-assess by', 'Changed'].map((x) => h('th', {}, x)))),
+            h(
+              'tbody',
+              {},
+              ...rows.map((c) =>
+                h(
+                  'tr',
+                  { 'data-status': c.status },
+                  h('td', {}, h('a', { href: `#/cases/${c.id}` }, c.title), c.reference ? h('span', { class: 'muted' }, ` · ${c.reference}`) : ''),
+                  h('td', {}, h('span', { class: `status status-${c.status.replace(/ /g, '-')}` }, STATUS_WORDS[c.status] ?? c.status)),
+                  h('td', {}, c.overall ? badge(c.overall) : '—'),
+                  h('td', {}, c.owner),
+                  h('td', c.reassessBy && c.reassessBy <= today ? { class: 'warn' } : {}, c.reassessBy ?? '—'),
+                  h('td', {}, c.updatedAt.slice(0, 10), c.own ? '' : h('span', { class: 'muted' }, ' · shared with you')),
+                ),
+              ),
+            ),
+          ),
         )
-      : h('p', {}, 'No cases yet.');
-    return [card('Cases', 'cases-card', h('p', {}, h('a', { href: '#/cases/new', class: 'button' }, 'New case')), body)];
+      : h('p', {}, q ? `No case matches “${q}”.` : 'No cases yet.');
+    return [card('Cases', 'cases-card', h('p', {}, h('a', { href: '#/cases/new', class: 'button' }, 'New case')), search, body, pager({ total, offset, limit: PAGE, go: (o) => go({ offset: String(o) }) }))];
   }
 
   async function form() {

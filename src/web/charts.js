@@ -85,7 +85,17 @@ export function barChart(bars, { width = 560, barHeight = 20 } = {}) {
  * A two-sided collaboration network: one side's institutions on the left, grouped by country
  * (the clusters), the other side's on the right, edges weighted by co-publications.
  */
-export function networkChart(pairs, { width = 1100 } = {}) {
+// A network node linking to the institution's profile; a listed one ringed in red, its level in the tooltip.
+function node(id, name, cx, cy, r, fill, risk) {
+  const listed = risk?.state === 'listed';
+  const a = el('a', { href: `#/institution/${id}` });
+  const circle = el('circle', { cx, cy, r, fill, 'data-node': id, ...(listed ? { stroke: '#b3261e', 'stroke-width': 3, 'data-level': risk.level } : {}) });
+  circle.append(el('title', {}, listed ? `${name}: listed, ${risk.level.replace('-', ' ')} (${risk.lists.join('; ')})` : name));
+  a.append(circle);
+  return a;
+}
+
+export function networkChart(pairs, { width = 1100, levels = new Map() } = {}) {
   const left = new Map();
   const right = new Map();
   for (const p of pairs) {
@@ -112,11 +122,11 @@ export function networkChart(pairs, { width = 1100 } = {}) {
       svg.append(el('text', { x: 8, y: ly.get(id) + 4, 'font-weight': 700 }, n.country));
       lastCountry = n.country;
     }
-    svg.append(el('circle', { cx: lx, cy: ly.get(id), r: 3 + Math.sqrt(n.weight), fill: COLOURS[0], 'data-node': id }));
+    svg.append(node(id, n.name, lx, ly.get(id), 3 + Math.sqrt(n.weight), COLOURS[0], levels.get(id)));
     svg.append(el('text', { x: lx - 10, y: ly.get(id) + 4, 'text-anchor': 'end' }, n.name.length > 42 ? `${n.name.slice(0, 41)}…` : n.name));
   }
   for (const [id, n] of R) {
-    svg.append(el('circle', { cx: rx, cy: ry.get(id), r: 3 + Math.sqrt(n.weight), fill: COLOURS[1], 'data-node': id }));
+    svg.append(node(id, n.name, rx, ry.get(id), 3 + Math.sqrt(n.weight), COLOURS[1], levels.get(id)));
     svg.append(el('text', { x: rx + 10, y: ry.get(id) + 4 }, n.name.length > 42 ? `${n.name.slice(0, 41)}…` : n.name));
   }
   return svg;

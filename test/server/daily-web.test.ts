@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { browserService, SHOTS, SKIP_BROWSER as skip, type BrowserService } from '../helpers/browser.ts';
+import { GREEN_CASE } from '../helpers/cases.ts';
+import { AFF, landscapeStore } from '../helpers/landscape.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+// The web app as a daily tool: cases managed as work, risk levels in the landscape's tables,
+// the corpus behind every view, long tables paged. One server and one browser for all of it.
+
+let env: BrowserService;
+// A work of this year: the corpus was loaded today, so this year is partial.
+const THIS_YEAR = new Date().getUTCFullYear();
+const recent = { id: 'https://openalex.org/W90', doi: '10.5555/daily.90', publication_year: THIS_YEAR, authorships: [AFF.delft, AFF.thu].map((a, i) => ({ author_position: i ? 'last' : 'first', raw_affiliation_strings: [a] })) };
+const cases: Record<string, string> = {};
+
+async function call(method: string, path: string, body?: object): Promise<{ id: string }> {
+  const response = await fetch(`${env.base}${path}`, { method, headers: { authorization: `Bearer ${env.service.token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.clone().text()}`);
+  return (await response.json()) as { id: string };
+}
+
+before(async () => {
+  if (skip) return;
+  env = await browserService(async (dir) => {
+    const store = await landscapeStore(dir, [recent]);
+    await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
+    await screenPending(store, await screeningContext(store));
+    return store;
+  });
+  // 26 cases: more than a page. One assessed long ago (its re-assessment is due), one assessed and signed off, the rest drafts.
+  for (let i = 1; i <= 24; i++) await call('POST', '/api/cases', { ...GREEN_CASE, title: `Draft collaboration ${String(i).padStart(2, '0')}` });
+  cases.due = (await call('POST', '/api/cases', { ...GREEN_CASE, title: 'Sensor fusion with Tsinghua', reference: 'REF-2019-7' })).id;
+  await call('POST', `/api/cases/${cases.due}/assess`, { as_of: '2019-03-01' });
+  cases.signed = (await call('POST', '/api/cases', { ...GREEN_CASE, title: 'Graph theory workshop' })).id;
+  const verdict = await call('POST', `/api/cases/${cases.signed}/assess`, {});
+  await call('POST', `/api/assessments/${verdict.id}/decision`, { decision: 'approved' });
+});
+after(async () => {
+  if (!skip) await env.close();
+});
+
+test('the case list shows status, owner, verdict and re-assessment date, and finds a case by its reference', { skip }, async () => {
+  const page = await env.loggedIn('desktop', '#/cases?q=ref-2019');
+  try {
+    await page.waitForSelector('[data-testid=cases] tbody tr');
+    const rows = await page.$$eval('[data-testid=cases] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim())));
+    assert.equal(rows.length, 1, 'the search keeps the one case whose reference matches');
+    const [title, status, verdict, owner, reassess] = rows[0]!;
+    assert.match(title!, /Sensor fusion with Tsinghua · REF-2019-7/);
+    assert.equal(status, 're-assessment due');
+    assert.match(verdict!, /^(RED|YELLOW|GREEN)$/);
+    assert.match(owner!, /admin/i, 'the owner by name');
+    assert.match(reassess!, /^20\d\d-\d\d-\d\d$/);
+    assert.ok(reassess! < new Date().toISOString().slice(0, 10));
+    await page.screenshot({ path: `${SHOTS}/daily-case-search.png`, fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+test('the case list is paged by the server, and sorted by re-assessment date soonest first', { skip }, async () => {
+  const page = await env.loggedIn('phone', '#/cases?sort=reassess');
+  try {
+    await page.waitForSelector('[data-testid=cases] tbody tr');
+    assert.match((await page.textContent('[data-testid=pager]')) ?? '', /1–25 of 26/);
+    const statuses = await page.$$eval('[data-testid=cases] tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-status')));
+    assert.equal(statuses.length, 25);
+    assert.deepEqual(statuses.slice(0, 2), ['re-assessment due', 'approved'], 'the due case, then the signed one, then the drafts');
+    await page.click('[data-testid=pager] button:has-text("Next")');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=cases] tbody tr').length === 1);
+    assert.match(location(page.url()), /offset=25/, 'the page lives in the address');
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0, 'no sideways scroll on a phone');
+  } finally {
+    await page.close();
+  }
+});
+
+const location = (url: string) => decodeURIComponent(new URL(url).hash);
+
+test("a listed partner carries its level in the landscape's table and the network, and a Chinese partner links to its screening and briefing sheet", { skip }, async () => {
+  const page = await env.loggedIn('desktop', '#/');
+  try {
+    await page.waitForSelector('[data-testid=top-table] [data-ror="03cve4549"]');
+    assert.equal(await page.getAttribute('[data-testid=top-table] [data-ror="03cve4549"]', 'data-level'), 'high', 'Tsinghua, on the watchlist at high');
+    assert.equal((await page.locator('[data-testid=top-table] a[href="#/screen/brief/03cve4549"]').count()) > 0, true);
+    assert.equal(await page.locator('[data-testid=top-table] [data-ror="02e2c7k09"]').count(), 0, 'Delft is on no list: no badge');
+    await page.goto(`${env.base}/#/network`);
+    await page.waitForSelector('[data-testid=network-card] circle[data-node="03cve4549"]');
+    assert.equal(await page.getAttribute('circle[data-node="03cve4549"]', 'data-level'), 'high');
+    assert.equal(await page.getAttribute('circle[data-node="02e2c7k09"]', 'data-level'), null);
+    assert.equal(await page.getAttribute('a:has(> circle[data-node="03cve4549"])', 'href'), '#/institution/03cve4549', 'a node leads to its profile');
+  } finally {
+    await page.close();
+  }
+});
+
+test('every landscape view says what it is computed from; the partial year and small counts are marked', { skip }, async () => {
+  const page = await env.loggedIn('desktop', '#/');
+  try {
+    await page.waitForSelector('[data-testid=copubs-table] tbody tr');
+    const note = (await page.textContent('[data-testid=corpus-note]')) ?? '';
+    assert.match(note, /10 works, 2021–\d{4}, from works\.jsonl \(OpenAlex, 10 records, loaded \d{4}-\d\d-\d\d\)/);
+    assert.match(note, new RegExp(`${THIS_YEAR} is partial`));
+    const rows = await page.$$eval('[data-testid=copubs-table] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const thisYear = rows.find((r) => r[0] === 'EU27AC–CN' && r[1] === String(THIS_YEAR));
+    assert.equal(thisYear?.at(-1), 'partial year, few');
+    assert.equal(rows.find((r) => r[1] === '2021')?.at(-1), 'few');
+    for (const hash of ['#/network', '#/facts', '#/institution/03cve4549']) {
+      await page.goto(`${env.base}/${hash}`);
+      await page.waitForSelector('[data-testid=corpus-note]');
+    }
+  } finally {
+    await page.close();
+  }
+});
+
+test('a long table is paged, searched and sorted in the page', { skip }, async () => {
+  const page = await env.loggedIn('desktop', '#/screen');
+  try {
+    const names = Array.from({ length: 30 }, (_, i) => `Unknown Lab ${String(i + 1).padStart(2, '0')}`);
+    await page.fill('#batch-form textarea[name=names]', ['Tsinghua University', ...names].join('\n'));
+    await page.click('#batch-form button');
+    await page.waitForSelector('[data-testid=batch-table] tbody tr');
+    const shown = () => page.$$eval('[data-testid=batch-table] tbody tr td:first-child', (tds) => tds.map((td) => td.textContent));
+    assert.equal((await shown()).length, 25);
+    assert.match((await page.textContent('[data-testid=batch-table-shown]')) ?? '', /1–25 of 31/);
+    await page.fill('[data-testid=batch-table-search]', 'lab 3');
+    assert.deepEqual(await shown(), ['Unknown Lab 30']);
+    await page.fill('[data-testid=batch-table-search]', '');
+    await page.click('[data-testid=batch-table] th:first-child button');
+    await page.click('[data-testid=batch-table] th:first-child button');
+    assert.equal((await shown())[0], 'Unknown Lab 30', 'sorted by name, the other way');
+    assert.equal(await page.locator('[data-testid=batch-table] tbody tr:has-text("Tsinghua")').count(), 0, 'Tsinghua is on another page now');
+    await page.click('[data-testid=batch-table] th:first-child button');
+    assert.equal(await page.getAttribute('[data-testid=batch-table] tbody tr:has-text("Tsinghua")', 'data-state'), 'listed', 'a row keeps its state when redrawn');
+  } finally {
+    await page.close();
+  }
+});
+
+test('the case page on a phone: no sideways scroll, the verdict table one readable block per risk category', { skip }, async () => {
+  const page = await env.loggedIn('phone', `#/cases/${cases.due}`);
+  try {
+    await page.waitForSelector('[data-testid=verdict-card] tbody td');
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
+    const cells = await page.$$eval('[data-testid=verdict-card] tbody td', (tds) => tds.filter((td) => td.textContent).map((td) => ({ width: td.getBoundingClientRect().width, label: getComputedStyle(td, '::before').content })));
+    assert.ok(cells.length > 0);
+    for (const c of cells) assert.ok(c.width > 300, `a verdict cell ${c.width} px wide on a 390 px phone`);
+    assert.ok(
+      cells.some((c) => c.label === '"Criteria that hold"' || c.label === '"Needs information"'),
+      'each value under its column name',
+    );
+    await page.screenshot({ path: `${SHOTS}/daily-case-phone.png`, fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
