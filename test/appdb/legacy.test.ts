@@ -10,16 +10,14 @@ import { keptName } from '../../src/appdb/legacy.ts';
 import { knownMigrations, migrate } from '../../src/appdb/migrate.ts';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
-import { readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { screeningContext } from '../../src/screening/store.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
 import { openSealedTrail, verifyAudit } from '../../src/service/audit.ts';
 import { CaseService } from '../../src/service/cases.ts';
 import { derisk } from '../helpers/cli.ts';
 import { DuckDbAppDb } from '../helpers/duckdb-appdb.ts';
 import { tempDir } from '../helpers/fixtures.ts';
-import { landscapeStore } from '../helpers/landscape.ts';
-import { watchlist } from '../helpers/watchlist.ts';
+import { listedLandscapeStore } from '../helpers/landscape.ts';
 
 // Homes made before SQLite keep users, cases, verdicts and the audit trail in .derisk/app.duckdb.
 // Such a home is written here by the DuckDB driver derisk had then, through the real services.
@@ -30,9 +28,7 @@ let oldToken: string;
 
 before(async () => {
   oldHome = tempDir();
-  const store = await landscapeStore(oldHome);
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
-  await screenPending(store, await screeningContext(store));
+  const store = await listedLandscapeStore(oldHome, 'high');
   const assessor = new Assessor({ store, screening: await screeningContext(store), bundle: loadBundle() });
   // The schema the DuckDB releases had; the audit trail sealed as they sealed it. (A home at the first
   // release's schema, with the audit entries of that time, is the last test's.)

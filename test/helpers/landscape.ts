@@ -5,7 +5,10 @@ import { resolvePending } from '../../src/resolve/apply.ts';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
 import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { Store } from '../../src/store/store.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { writeTemp } from './fixtures.ts';
+import { watchlist } from './watchlist.ts';
 
 /** A ROR v2 record, as the registry dump has it. */
 export const rorRecord = (id: string, name: string, country: string, city: string, parent?: string) => ({
@@ -62,5 +65,13 @@ export async function landscapeStore(home: string, extraWorks: object[] = [], ex
   await ingestWorks(store, 'openalex', writeTemp('works.jsonl', [...works, ...extraWorks.map((w) => JSON.stringify(w))].join('\n')), { quarantineDir: join(home, 'q') });
   await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
   await refreshAnalytics(store);
+  return store;
+}
+
+/** The landscape store with Tsinghua University on a watchlist at `level`, screened: the set-up of most service and server tests. */
+export async function listedLandscapeStore(home: string, level: 'high' | 'medium' = 'high', extraWorks: object[] = []): Promise<Store> {
+  const store = await landscapeStore(home, extraWorks);
+  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level }]))]);
+  await screenPending(store, await screeningContext(store));
   return store;
 }

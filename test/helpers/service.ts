@@ -8,7 +8,7 @@ import { BUNDLED_REGIONS } from '../../src/regions/regions.ts';
 import { buildServer, type ServerOptions } from '../../src/server/app.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
 import { openSealedTrail } from '../../src/service/audit.ts';
-import type { Actor } from '../../src/service/authorize.ts';
+import { ROLES, type Actor, type Role } from '../../src/service/authorize.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from './fixtures.ts';
 
@@ -49,4 +49,27 @@ export async function testService(store: Store, extra: Partial<ServerOptions> = 
       if (!db) await appDb.close();
     },
   };
+}
+
+/** The password of every user `addMembers` makes. */
+export const PASSWORD = 'correct horse battery staple';
+
+/**
+ * Organisations `orgs` (named `org.toUpperCase()`), each with a user of every role in `roles`
+ * (`role@org.example`, logged in once, with an API token): their actors, tokens and user ids keyed `org/role`.
+ */
+export async function addMembers(accounts: Accounts, orgs: string[], roles: readonly Role[] = ROLES) {
+  const members = { actors: {} as Record<string, Actor>, tokens: {} as Record<string, string>, userIds: {} as Record<string, string> };
+  for (const org of orgs) {
+    await accounts.createOrganisation(OPERATOR, org, org.toUpperCase());
+    for (const role of roles) {
+      const email = `${role}@${org}.example`;
+      const key = `${org}/${role}`;
+      members.userIds[key] = await accounts.createUser(OPERATOR, { orgId: org, email, name: `${role} of ${org}`, role, password: PASSWORD });
+      const { actor } = await accounts.login(email, PASSWORD);
+      members.actors[key] = actor;
+      members.tokens[key] = (await accounts.createToken(actor, 'test')).token;
+    }
+  }
+  return members;
 }

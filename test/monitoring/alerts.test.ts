@@ -5,75 +5,42 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { ingestWorks } from '../../src/ingest/pipeline.ts';
-import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
+import { loadRegistry } from '../../src/ingest/registry.ts';
 import { Monitor } from '../../src/monitoring/monitor.ts';
 import { WebhookSender } from '../../src/monitoring/webhooks.ts';
 import { resolvePending } from '../../src/resolve/apply.ts';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
-import { readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { screenPending, screeningContext } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
-import { ROLES } from '../../src/service/authorize.ts';
 import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { Store } from '../../src/store/store.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
-import { rorRecord } from '../helpers/landscape.ts';
-import { testService, type TestService } from '../helpers/service.ts';
-import { watchlist } from '../helpers/watchlist.ts';
+import { DELFT, KU_LEUVEN, leuvenStore, leuvenWork } from '../helpers/leuven.ts';
+import { addMembers, PASSWORD, testService, type TestService } from '../helpers/service.ts';
 import { LOOPBACK_RECEIVERS } from '../helpers/receivers.ts';
 
 // Two organisations with every role over one store. The shared base holds KU Leuven's works with
 // Oxford; Harbin Institute of Technology is on a watchlist. New co-publications arrive by an
 // administrator's ingest (shared: both organisations may see them) and by B's upload (B's alone).
-const KU_LEUVEN = '05f950310';
-const HIT = '01yqg2h08';
-const DELFT = '02e2c7k09';
-const REGISTRY = [
-  rorRecord(KU_LEUVEN, 'KU Leuven', 'BE', 'Leuven'),
-  rorRecord(HIT, 'Harbin Institute of Technology', 'CN', 'Harbin'),
-  rorRecord('03cve4549', 'Tsinghua University', 'CN', 'Beijing'),
-  rorRecord(DELFT, 'Delft University of Technology', 'NL', 'Delft'),
-  rorRecord('052gg0110', 'University of Oxford', 'GB', 'Oxford'),
-];
-const AFF = {
-  leuven: 'KU Leuven, Department of Computer Science, Leuven, Belgium',
-  hit: 'Harbin Institute of Technology, Harbin 150001, China',
-  thu: 'Tsinghua University, Beijing, China',
-  delft: 'Delft University of Technology, Delft, Netherlands',
-  oxford: 'University of Oxford, Oxford, UK',
-};
-const work = (id: string, year: number, affs: (keyof typeof AFF)[], title = `Work ${id}`) =>
-  JSON.stringify({ id: `https://openalex.org/${id}`, doi: `10.5555/alerts.${id.toLowerCase()}`, display_name: title, publication_year: year, authorships: affs.map((a, i) => ({ author: { display_name: `Author ${i + 1} of ${id}` }, raw_affiliation_strings: [AFF[a]] })) });
-const PASSWORD = 'correct horse battery staple';
+const work = leuvenWork('alerts');
 
 let home: string;
 let store: Store;
 let service: TestService;
 let monitor: Monitor;
-const tokens: Record<string, string> = {};
-const userIds: Record<string, string> = {};
+let tokens: Record<string, string>;
+let userIds: Record<string, string>;
 
 before(async () => {
   home = tempDir();
-  store = await Store.open(join(home, 'derisk.duckdb'));
-  await ingestRegistry(store, writeTemp('ror.jsonl', REGISTRY.map((r) => JSON.stringify(r)).join('\n')));
-  await ingestWorks(store, 'openalex', writeTemp('shared.jsonl', Array.from({ length: 4 }, (_, i) => work(`W100${i}`, 2022, ['leuven', 'oxford'])).join('\n')), { quarantineDir: join(home, 'q') });
-  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
-  await refreshAnalytics(store);
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Harbin Institute of Technology', level: 'high', ror_ids: [HIT] }]))]);
-  await screenPending(store, await screeningContext(store));
+  store = await leuvenStore(
+    home,
+    Array.from({ length: 4 }, (_, i) => work(`W100${i}`, 2022, ['leuven', 'oxford'])),
+  );
   // The server's own deliveries and checks wait an hour here: the tests drive them.
   service = await testService(store, { home, monitoring: { deliveryIntervalMs: 3_600_000, checkIntervalMs: 3_600_000, webhooks: { destinations: LOOPBACK_RECEIVERS } } });
   monitor = new Monitor({ db: service.db, store });
-  for (const org of ['org-a', 'org-b']) {
-    await service.accounts.createOrganisation(OPERATOR, org, org.toUpperCase());
-    for (const role of ROLES) {
-      const email = `${role}@${org}.example`;
-      userIds[`${org}/${role}`] = await service.accounts.createUser(OPERATOR, { orgId: org, email, name: `${role} of ${org}`, role, password: PASSWORD });
-      const { actor } = await service.accounts.login(email, PASSWORD);
-      tokens[`${org}/${role}`] = (await service.accounts.createToken(actor, 'test')).token;
-    }
-  }
+  ({ tokens, userIds } = await addMembers(service.accounts, ['org-a', 'org-b']));
   await service.app.ready();
 });
 

@@ -19,22 +19,12 @@ import { openSealedTrail } from '../../src/service/audit.ts';
 import type { Actor } from '../../src/service/authorize.ts';
 import { Store } from '../../src/store/store.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
-import { rorRecord } from '../helpers/landscape.ts';
+import { HIT, KU_LEUVEN, LEUVEN_REGISTRY } from '../helpers/leuven.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
 // New co-patents alert as new co-publications do: A watches KU Leuven, B watches Delft; Harbin
 // Institute of Technology and Tsinghua University are on a list. Patents arrive in the shared base
 // from a PATSTAT applicant table and a Lens export (test/input/).
-const KU_LEUVEN = '05f950310';
-const HIT = '01yqg2h08';
-const DELFT = '02e2c7k09';
-const REGISTRY = [
-  rorRecord(KU_LEUVEN, 'KU Leuven', 'BE', 'Leuven'),
-  rorRecord(HIT, 'Harbin Institute of Technology', 'CN', 'Harbin'),
-  rorRecord('03cve4549', 'Tsinghua University', 'CN', 'Beijing'),
-  rorRecord(DELFT, 'Delft University of Technology', 'NL', 'Delft'),
-  rorRecord('052gg0110', 'University of Oxford', 'GB', 'Oxford'),
-];
 const PASSWORD = 'correct horse battery staple';
 const INPUT = join(import.meta.dirname, '..', 'input');
 
@@ -47,7 +37,7 @@ const who: Record<string, Actor> = {};
 before(async () => {
   const home = tempDir();
   store = await Store.open(join(home, 'derisk.duckdb'));
-  await ingestRegistry(store, writeTemp('ror.jsonl', REGISTRY.map((r) => JSON.stringify(r)).join('\n')));
+  await ingestRegistry(store, writeTemp('ror.jsonl', LEUVEN_REGISTRY.map((r) => JSON.stringify(r)).join('\n')));
   await saveLists(store, [
     readWatchlist(
       watchlist([

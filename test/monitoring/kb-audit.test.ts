@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -7,7 +6,8 @@ import type { AppDb } from '../../src/appdb/db.ts';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { migrate } from '../../src/appdb/migrate.ts';
 import type { EntryDoc } from '../../src/monitoring/entry.ts';
-import { openSealedTrail, verifyAudit, type AuditProblem } from '../../src/service/audit.ts';
+import { openSealedTrail, verifyAudit } from '../../src/service/audit.ts';
+import { found, recomputeChain } from '../helpers/audit.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { actors, knowledgeBase } from '../helpers/kb.ts';
 
@@ -16,11 +16,6 @@ import { actors, knowledgeBase } from '../helpers/kb.ts';
 const who = actors(['org-a']);
 const ENTRY = 'cn-deep-synthesis-provisions';
 const paths = (home: string) => ({ keyPath: join(home, 'audit.key'), anchorPath: join(home, 'audit.anchor.json') });
-const found = (problems: AuditProblem[], pattern: RegExp) =>
-  assert.ok(
-    problems.some((p) => pattern.test(p.problem)),
-    `expected ${pattern} among ${JSON.stringify(problems, null, 1)}`,
-  );
 
 /** A sealed installation whose knowledge base was imported, one entry edited and reviewed through derisk. */
 async function installation(): Promise<{ raw: EmbeddedDb; db: AppDb; home: string }> {
@@ -97,19 +92,6 @@ test('kb_reviews: a review inserted, changed or deleted behind derisk is each fo
     await raw.close();
   }
 });
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
-/** Recomputes every hash from `from` on, as a version before this one would have written them. */
-async function recomputeChain(db: AppDb, from: number): Promise<void> {
-  const rows = await db.query<Record<string, string | number | null>>('SELECT * FROM audit ORDER BY seq');
-  let prev = rows.find((r) => Number(r.seq) === from - 1)?.hash ?? '0'.repeat(64);
-  for (const r of rows.filter((x) => Number(x.seq) >= from)) {
-    const hash = sha256(JSON.stringify([Number(r.seq), r.recorded_at, r.actor, r.org_id, r.action, r.target, r.detail, prev, ...(r.row_digests === null ? [] : [r.row_digests])]));
-    await db.query('UPDATE audit SET prev_hash = $1, hash = $2 WHERE seq = $3', [prev, hash, Number(r.seq)]);
-    prev = hash;
-  }
-}
 
 test('knowledge-base rows written by a version that did not track them are recorded as they stand, once; later tampering shows', async () => {
   const { raw, home } = await installation();

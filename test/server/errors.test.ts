@@ -2,15 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ConflictError, NotFoundError, RefusalError, ValidationError } from '../../src/errors.ts';
 import { IndicatorError } from '../../src/indicators/catalog.ts';
-import { readWatchlist } from '../../src/screening/lists.ts';
-import { NoListsError, saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { NoListsError } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
 import { LoginThrottle, type BackOff, type ThrottleKind } from '../../src/service/throttle.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
-import { landscapeStore } from '../helpers/landscape.ts';
+import { landscapeStore, listedLandscapeStore } from '../helpers/landscape.ts';
 import { testService, type TestService } from '../helpers/service.ts';
-import { watchlist } from '../helpers/watchlist.ts';
 
 // Every status the API answers with, each from a real route: the kind of error the core throws
 // decides it (src/errors.ts), never the wording of its message.
@@ -28,9 +26,7 @@ let auth: { authorization: string };
 let viewer: { authorization: string };
 
 before(async () => {
-  store = await landscapeStore(tempDir());
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
-  await screenPending(store, await screeningContext(store));
+  store = await listedLandscapeStore(tempDir(), 'high');
   service = await testService(store, { home: tempDir(), uploadLimit: 4096, bodyLimit: 8192, loginThrottle: (db) => new LoginThrottle(db, POLICY) });
   auth = { authorization: `Bearer ${service.token}` };
   await service.accounts.createOrganisation(OPERATOR, 'org-v', 'V');

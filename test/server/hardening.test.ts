@@ -5,16 +5,14 @@ import type { AppDb } from '../../src/appdb/db.ts';
 import { hasChromium, launchChromium } from '../../src/chromium.ts';
 import { render } from '../../src/cli/output.ts';
 import { safeCsvField } from '../../src/ingest/csv.ts';
-import { readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { screeningContext } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
 import { NotFoundError } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
-import { AFF, landscapeStore } from '../helpers/landscape.ts';
+import { AFF, listedLandscapeStore } from '../helpers/landscape.ts';
 import { testService, type TestService } from '../helpers/service.ts';
-import { watchlist } from '../helpers/watchlist.ts';
 
 // The smaller holes: numbers that are not numbers, HEAD, percent-encoded paths past a role
 // check, a report whose own policy was overridden, cookies behind a TLS proxy, formulas in CSV,
@@ -28,9 +26,7 @@ let service: TestService;
 let auth: { authorization: string };
 
 before(async () => {
-  store = await landscapeStore(tempDir(), [{ id: 'https://openalex.org/W77', doi: '10.5555/formula', title: FORMULA, publication_year: 2022, authorships: [{ author_position: 'first', raw_affiliation_strings: [AFF.oxford] }, { raw_affiliation_strings: [AFF.thu] }] }]);
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
-  await screenPending(store, await screeningContext(store));
+  store = await listedLandscapeStore(tempDir(), 'high', [{ id: 'https://openalex.org/W77', doi: '10.5555/formula', title: FORMULA, publication_year: 2022, authorships: [{ author_position: 'first', raw_affiliation_strings: [AFF.oxford] }, { raw_affiliation_strings: [AFF.thu] }] }]);
   service = await testService(store);
   auth = { authorization: `Bearer ${service.token}` };
 });

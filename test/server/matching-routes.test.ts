@@ -4,12 +4,11 @@ import { after, before, test } from 'node:test';
 import { ingestRegistry } from '../../src/ingest/registry.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists } from '../../src/screening/store.ts';
-import { OPERATOR } from '../../src/service/accounts.ts';
 import { verifyAudit } from '../../src/service/audit.ts';
 import { Store } from '../../src/store/store.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { rorRecord } from '../helpers/landscape.ts';
-import { testService, type TestService } from '../helpers/service.ts';
+import { addMembers, testService, type TestService } from '../helpers/service.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
 // Two organisations over one server: a correction one of them records over HTTP changes what
@@ -17,11 +16,10 @@ import { watchlist } from '../helpers/watchlist.ts';
 const TSINGHUA = '03cve4549';
 const REGISTRY = [rorRecord(TSINGHUA, 'Tsinghua University', 'CN', 'Beijing'), rorRecord('052gg0110', 'University of Oxford', 'GB', 'Oxford')];
 const RAW = 'Institute for Interdisciplinary Information Sciences, THU, Beijing';
-const PASSWORD = 'correct horse battery staple';
 
 let store: Store;
 let service: TestService;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
 
 before(async () => {
   const home = tempDir();
@@ -29,15 +27,7 @@ before(async () => {
   await ingestRegistry(store, writeTemp('ror.jsonl', REGISTRY.map((r) => JSON.stringify(r)).join('\n')));
   await saveLists(store, [readWatchlist(watchlist([{ name: 'Harbin Institute of Technology', level: 'high' }]))]);
   service = await testService(store, { home });
-  for (const org of ['org-a', 'org-b']) {
-    await service.accounts.createOrganisation(OPERATOR, org, org.toUpperCase());
-    for (const role of ['viewer', 'analyst'] as const) {
-      const email = `${role}@${org}.example`;
-      await service.accounts.createUser(OPERATOR, { orgId: org, email, name: `${role} of ${org}`, role, password: PASSWORD });
-      const { actor } = await service.accounts.login(email, PASSWORD);
-      tokens[`${org}/${role}`] = (await service.accounts.createToken(actor, 'test')).token;
-    }
-  }
+  ({ tokens } = await addMembers(service.accounts, ['org-a', 'org-b'], ['viewer', 'analyst'] as const));
 });
 
 after(async () => {

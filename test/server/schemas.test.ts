@@ -9,14 +9,12 @@ import { loadBundle } from '../../src/assessment/bundle.ts';
 import { CaseDocument, CaseError, readCase, type KnownOptions } from '../../src/assessment/case.ts';
 import { RegionCatalogueAnswer } from '../../src/regions/regions.ts';
 import { checkSchema } from '../../src/schema.ts';
-import { readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { screeningContext } from '../../src/screening/store.ts';
 import { WatchError, Watchlists } from '../../src/monitoring/watchlists.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
-import { landscapeStore } from '../helpers/landscape.ts';
+import { listedLandscapeStore } from '../helpers/landscape.ts';
 import { testService, type TestService } from '../helpers/service.ts';
-import { watchlist } from '../helpers/watchlist.ts';
 
 let store: Store;
 let service: TestService;
@@ -24,9 +22,7 @@ let known: KnownOptions;
 const dir = tempDir();
 
 before(async () => {
-  store = await landscapeStore(tempDir());
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
-  await screenPending(store, await screeningContext(store));
+  store = await listedLandscapeStore(tempDir(), 'high');
   service = await testService(store);
   known = new Assessor({ store, screening: await screeningContext(store), bundle: loadBundle() }).known;
 });

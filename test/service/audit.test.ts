@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -10,17 +9,16 @@ import { Assessor } from '../../src/assessment/assessor.ts';
 import { AlertInbox } from '../../src/monitoring/alerts.ts';
 import { MailSettings } from '../../src/monitoring/mail.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
-import { readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { screeningContext } from '../../src/screening/store.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
-import { openSealedTrail, verifyAudit, type AuditProblem } from '../../src/service/audit.ts';
+import { openSealedTrail, verifyAudit } from '../../src/service/audit.ts';
 import type { Actor } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
 import type { Store } from '../../src/store/store.ts';
 import { derisk } from '../helpers/cli.ts';
+import { found, recomputeChain } from '../helpers/audit.ts';
 import { tempDir } from '../helpers/fixtures.ts';
-import { landscapeStore } from '../helpers/landscape.ts';
-import { watchlist } from '../helpers/watchlist.ts';
+import { listedLandscapeStore } from '../helpers/landscape.ts';
 
 // The audit trail against someone who can write to the application database but not to
 // DERISK_HOME: each attack below is made on a fresh installation and each must be reported.
@@ -30,9 +28,7 @@ const PASSWORD = 'correct horse battery staple';
 const CASE = { title: 'Joint lab with Tsinghua', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] } };
 
 before(async () => {
-  store = await landscapeStore(tempDir());
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
-  await screenPending(store, await screeningContext(store));
+  store = await listedLandscapeStore(tempDir(), 'high');
   assessor = new Assessor({ store, screening: await screeningContext(store), bundle: loadBundle() });
 });
 after(() => store.close());
@@ -66,25 +62,6 @@ async function installation(): Promise<Installation> {
   await accounts.setRole(OPERATOR, user, 'officer');
   return { home, db, ids: { user, case: id, assessment: verdict.id, note } };
 }
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
-/** What an attacker who read the source does: recompute every hash from `from` on, so the chain links again. */
-async function recomputeChain(db: AppDb, from: number): Promise<void> {
-  const rows = await db.query<Record<string, string | number | null>>('SELECT * FROM audit ORDER BY seq');
-  let prev = rows.find((r) => Number(r.seq) === from - 1)?.hash ?? '0'.repeat(64);
-  for (const r of rows.filter((x) => Number(x.seq) >= from)) {
-    const hash = sha256(JSON.stringify([Number(r.seq), r.recorded_at, r.actor, r.org_id, r.action, r.target, r.detail, prev, ...(r.row_digests === null ? [] : [r.row_digests])]));
-    await db.query('UPDATE audit SET prev_hash = $1, hash = $2 WHERE seq = $3', [prev, hash, Number(r.seq)]);
-    prev = hash;
-  }
-}
-
-const found = (problems: AuditProblem[], pattern: RegExp) =>
-  assert.ok(
-    problems.some((p) => pattern.test(p.problem)),
-    `expected ${pattern} among ${JSON.stringify(problems, null, 1)}`,
-  );
 
 test('a trail written through derisk verifies, sealed; key and anchor are owner-only files outside the database', async () => {
   const { db, home } = await installation();

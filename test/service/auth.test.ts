@@ -1,49 +1,34 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { OPERATOR, PasswordPolicyError } from '../../src/service/accounts.ts';
 import { verifyAudit } from '../../src/service/audit.ts';
-import { ForbiddenError, ROLES, type Actor } from '../../src/service/authorize.ts';
+import { ForbiddenError, type Actor } from '../../src/service/authorize.ts';
 import { checkPassword } from '../../src/service/passwords.ts';
 import { LoginThrottle, waitMs, BACK_OFF, type BackOff, type ThrottleKind } from '../../src/service/throttle.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
-import { landscapeStore } from '../helpers/landscape.ts';
-import { testService, type TestService } from '../helpers/service.ts';
-import { watchlist } from '../helpers/watchlist.ts';
+import { listedLandscapeStore } from '../helpers/landscape.ts';
+import { addMembers, PASSWORD, testService, type TestService } from '../helpers/service.ts';
 
 // Accounts as an attacker meets them: guessing passwords in parallel and around the throttle,
 // planting a login, keeping a session after being disabled, reading another tenant's directory.
 let store: Store;
 let service: TestService;
 let clock = Date.parse('2026-11-30T08:00:00Z');
-const PASSWORD = 'correct horse battery staple';
 // Smaller numbers than the real policy, the same shape: the account slows after 5, the address after 8.
 const POLICY: Record<ThrottleKind, BackOff> = {
   account: { free: 5, baseMs: 1_000, capMs: 60_000, forgetMs: 3600_000 },
   address: { free: 8, baseMs: 1_000, capMs: 60_000, forgetMs: 3600_000 },
   device: { free: 5, baseMs: 1_000, capMs: 60_000, forgetMs: 3600_000 },
 };
-const actors: Record<string, Actor> = {};
-const tokens: Record<string, string> = {};
+let actors: Record<string, Actor>;
+let tokens: Record<string, string>;
 const CASE = { title: 'Graph theory with Tsinghua', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], research: { type: 'basic', open_publication: 'yes' } };
 
 before(async () => {
-  store = await landscapeStore(tempDir());
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'medium' }]))]);
-  await screenPending(store, await screeningContext(store));
+  store = await listedLandscapeStore(tempDir(), 'medium');
   service = await testService(store, { loginThrottle: (db) => new LoginThrottle(db, POLICY, () => clock) });
-  for (const org of ['org-a', 'org-b', 'org-c']) {
-    await service.accounts.createOrganisation(OPERATOR, org, org.toUpperCase());
-    for (const role of ROLES) {
-      const email = `${role}@${org}.example`;
-      await service.accounts.createUser(OPERATOR, { orgId: org, email, name: `${role} of ${org}`, role, password: PASSWORD });
-      const { actor } = await service.accounts.login(email, PASSWORD);
-      actors[`${org}/${role}`] = actor;
-      tokens[`${org}/${role}`] = (await service.accounts.createToken(actor, 'test')).token;
-    }
-  }
+  ({ actors, tokens } = await addMembers(service.accounts, ['org-a', 'org-b', 'org-c']));
 });
 after(async () => {
   await service.close();

@@ -4,13 +4,10 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { organisationScope } from '../../src/ingest/pipeline.ts';
 import { IngestWorkflow } from '../../src/workflows/ingest.ts';
-import { readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { Store } from '../../src/store/store.ts';
 import { syntheticWorks, tempDir, writeTemp } from '../helpers/fixtures.ts';
-import { landscapeStore } from '../helpers/landscape.ts';
+import { listedLandscapeStore } from '../helpers/landscape.ts';
 import { api, exited, startServer, stop, type Running } from '../helpers/serve.ts';
-import { watchlist } from '../helpers/watchlist.ts';
 
 // The server is killed (SIGKILL, as kill -9) at named points armed with DERISK_CRASH_AT (see
 // src/crash.ts): before and after the commit of application-database transactions while it writes
@@ -37,9 +34,7 @@ async function startArmed(home: string, crashAt: string): Promise<Running | null
 
 before(async () => {
   template = tempDir();
-  const store = await landscapeStore(template);
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
-  await screenPending(store, await screeningContext(store));
+  const store = await listedLandscapeStore(template, 'high');
   store.close();
   // The application database and its administrator exist: a start now costs the same few transactions each time.
   await stop(await startServer(template), 'SIGTERM');
@@ -133,7 +128,7 @@ async function counts(home: string) {
 }
 
 test('killed during the ingest of an upload, after it, before and after the audit commit: uploading again ends with exactly the counts of a clean run', async () => {
-  const file = writeTemp('upload.jsonl', syntheticWorks(15_000, 'Tsinghua University, Beijing'));
+  const file = writeTemp('upload.jsonl', syntheticWorks(1_500, 'Tsinghua University, Beijing'));
   const clean = tempDir();
   cpSync(template, clean, { recursive: true });
   const cleanStore = await Store.open(join(clean, 'derisk.duckdb'));

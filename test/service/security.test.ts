@@ -1,38 +1,23 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
-import { OPERATOR } from '../../src/service/accounts.ts';
+import { screeningContext } from '../../src/screening/store.ts';
 import { auditTrailOf, verifyAudit, verifyAuditOf } from '../../src/service/audit.ts';
 import { ACTIONS, can, ForbiddenError, NotFoundError, ROLES, type Actor, type Role } from '../../src/service/authorize.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
-import { landscapeStore } from '../helpers/landscape.ts';
-import { testService, type TestService } from '../helpers/service.ts';
-import { watchlist } from '../helpers/watchlist.ts';
+import { listedLandscapeStore } from '../helpers/landscape.ts';
+import { addMembers, PASSWORD, testService, type TestService } from '../helpers/service.ts';
 
 let store: Store;
 let service: TestService;
-const PASSWORD = 'correct horse battery staple';
-const actors: Record<string, Actor> = {};
-const tokens: Record<string, string> = {};
+let actors: Record<string, Actor>;
+let tokens: Record<string, string>;
 const CASE = { title: 'Graph theory with Tsinghua', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], research: { type: 'basic', open_publication: 'yes' } };
 
 before(async () => {
-  store = await landscapeStore(tempDir());
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'medium' }]))]);
-  await screenPending(store, await screeningContext(store));
+  store = await listedLandscapeStore(tempDir(), 'medium');
   service = await testService(store);
-  for (const org of ['org-a', 'org-b']) {
-    await service.accounts.createOrganisation(OPERATOR, org, org.toUpperCase());
-    for (const role of ROLES) {
-      const email = `${role}@${org}.example`;
-      await service.accounts.createUser(OPERATOR, { orgId: org, email, name: `${role} of ${org}`, role, password: PASSWORD });
-      const { actor } = await service.accounts.login(email, PASSWORD);
-      actors[`${org}/${role}`] = actor;
-      tokens[`${org}/${role}`] = (await service.accounts.createToken(actor, 'test')).token;
-    }
-  }
+  ({ actors, tokens } = await addMembers(service.accounts, ['org-a', 'org-b']));
 });
 after(async () => {
   await service.close();

@@ -1,45 +1,19 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ingestWorks } from '../../src/ingest/pipeline.ts';
-import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
-import { resolvePending } from '../../src/resolve/apply.ts';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
-import { readWatchlist } from '../../src/screening/lists.ts';
 import { Screener } from '../../src/screening/screener.ts';
-import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
-import { OPERATOR } from '../../src/service/accounts.ts';
 import { ROLES } from '../../src/service/authorize.ts';
-import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { Store } from '../../src/store/store.ts';
-import { tempDir, writeTemp } from '../helpers/fixtures.ts';
-import { rorRecord } from '../helpers/landscape.ts';
-import { testService, type TestService } from '../helpers/service.ts';
-import { watchlist } from '../helpers/watchlist.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { HIT, KU_LEUVEN, LEUVEN_AFF, leuvenStore, leuvenWork } from '../helpers/leuven.ts';
+import { addMembers, testService, type TestService } from '../helpers/service.ts';
 
 // Two organisations with every role over one store. The shared base holds 22 works of KU Leuven
 // in 2021–2025, 2 of them with Tsinghua and Harbin Institute of Technology (on a watchlist).
 // Organisation B uploads 8 more KU Leuven × Tsinghua × HIT works: they are B's evidence, and
 // nothing A sees may move — A's case with KU Leuven and Tsinghua counts Tsinghua's listed co-publications.
-const KU_LEUVEN = '05f950310';
-const HIT = '01yqg2h08';
-const REGISTRY = [
-  rorRecord(KU_LEUVEN, 'KU Leuven', 'BE', 'Leuven'),
-  rorRecord(HIT, 'Harbin Institute of Technology', 'CN', 'Harbin'),
-  rorRecord('03cve4549', 'Tsinghua University', 'CN', 'Beijing'),
-  rorRecord('02e2c7k09', 'Delft University of Technology', 'NL', 'Delft'),
-  rorRecord('052gg0110', 'University of Oxford', 'GB', 'Oxford'),
-];
-const AFF = {
-  leuven: 'KU Leuven, Department of Computer Science, Leuven, Belgium',
-  hit: 'Harbin Institute of Technology, Harbin 150001, China',
-  thu: 'Tsinghua University, Beijing, China',
-  delft: 'Delft University of Technology, Delft, Netherlands',
-  oxford: 'University of Oxford, Oxford, UK',
-};
-const work = (id: string, year: number, affs: (keyof typeof AFF)[], title = `Work ${id}`) =>
-  JSON.stringify({ id: `https://openalex.org/${id}`, doi: `10.5555/tenant.${id.toLowerCase()}`, display_name: title, publication_year: year, authorships: affs.map((a, i) => ({ author: { display_name: `Author ${i + 1} of ${id}` }, raw_affiliation_strings: [AFF[a]] })) });
+const work = leuvenWork('tenant');
 
 const SHARED_WORKS = [
   ...Array.from({ length: 20 }, (_, i) => work(`W1${String(i).padStart(3, '0')}`, 2021 + (i % 5), [i % 2 ? 'delft' : 'oxford', 'leuven'])),
@@ -57,32 +31,17 @@ const CASE = {
   research: { type: 'basic', open_publication: 'yes' },
 };
 const AS_OF = '2026-06-01';
-const PASSWORD = 'correct horse battery staple';
 
 let home: string;
 let store: Store;
 let service: TestService;
-const tokens: Record<string, string> = {};
+let tokens: Record<string, string>;
 
 before(async () => {
   home = tempDir();
-  store = await Store.open(join(home, 'derisk.duckdb'));
-  await ingestRegistry(store, writeTemp('ror.jsonl', REGISTRY.map((r) => JSON.stringify(r)).join('\n')));
-  await ingestWorks(store, 'openalex', writeTemp('shared.jsonl', SHARED_WORKS.join('\n')), { quarantineDir: join(home, 'q') });
-  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
-  await refreshAnalytics(store);
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Harbin Institute of Technology', level: 'high', ror_ids: [HIT] }]))]);
-  await screenPending(store, await screeningContext(store));
+  store = await leuvenStore(home, SHARED_WORKS);
   service = await testService(store, { home });
-  for (const org of ['org-a', 'org-b']) {
-    await service.accounts.createOrganisation(OPERATOR, org, org.toUpperCase());
-    for (const role of ROLES) {
-      const email = `${role}@${org}.example`;
-      await service.accounts.createUser(OPERATOR, { orgId: org, email, name: `${role} of ${org}`, role, password: PASSWORD });
-      const { actor } = await service.accounts.login(email, PASSWORD);
-      tokens[`${org}/${role}`] = (await service.accounts.createToken(actor, 'test')).token;
-    }
-  }
+  ({ tokens } = await addMembers(service.accounts, ['org-a', 'org-b']));
 });
 
 after(async () => {
@@ -255,7 +214,7 @@ test('reading, resolving and screening an upload run off the thread that answers
   }) as typeof JSON.parse;
   let r;
   try {
-    r = await upload('org-b/analyst', [work('W7000', 2023, ['leuven', 'hit']), JSON.stringify({ id: 'https://openalex.org/W7001', publication_year: 2023, authorships: [{ raw_affiliation_strings: [marker] }, { raw_affiliation_strings: [AFF.hit] }] })].join('\n'));
+    r = await upload('org-b/analyst', [work('W7000', 2023, ['leuven', 'hit']), JSON.stringify({ id: 'https://openalex.org/W7001', publication_year: 2023, authorships: [{ raw_affiliation_strings: [marker] }, { raw_affiliation_strings: [LEUVEN_AFF.hit] }] })].join('\n'));
   } finally {
     AffiliationResolver.prototype.resolve = resolve;
     Screener.prototype.screen = screen;

@@ -2,14 +2,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { organisationScope, SHARED } from '../../src/ingest/pipeline.ts';
-import { readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { Store } from '../../src/store/store.ts';
 import { IngestWorkflow, type IngestEvent } from '../../src/workflows/ingest.ts';
 import { derisk } from '../helpers/cli.ts';
 import { syntheticWorks, tempDir, writeTemp } from '../helpers/fixtures.ts';
-import { landscapeStore } from '../helpers/landscape.ts';
-import { watchlist } from '../helpers/watchlist.ts';
+import { listedLandscapeStore } from '../helpers/landscape.ts';
 
 const NEW_WORK = JSON.stringify({
   id: 'https://openalex.org/W500',
@@ -20,9 +17,7 @@ const NEW_WORK = JSON.stringify({
 
 async function listedHome(): Promise<string> {
   const home = tempDir();
-  const store = await landscapeStore(home);
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'high' }]))]);
-  await screenPending(store, await screeningContext(store));
+  const store = await listedLandscapeStore(home, 'high');
   store.close();
   return home;
 }
