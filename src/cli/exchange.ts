@@ -1,4 +1,4 @@
-import { out } from './io.ts';
+import { at, invocation, out } from './io.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from './args.ts';
 import { openAppDb } from '../appdb/open.ts';
@@ -6,7 +6,7 @@ import type { AppDb } from '../appdb/db.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { feedIdentity, keyIdOf, publisherOf, recipientOf, writeFeed } from '../exchange/feed.ts';
 import { DISTRIBUTIONS, ExchangeError, EXPORTABLE_TLPS, parseDistribution, parseTlp, unrestricted, type ExportableTlp } from '../exchange/marking.ts';
-import { ftmJsonLines, ftmOutgoingEntities } from '../exchange/ftm.ts';
+import { ftmJsonLines, ftmOutgoingEntities, storeRegistry } from '../exchange/ftm.ts';
 import { mispEvents } from '../exchange/misp.ts';
 import { parseFeedOrigins } from '../exchange/origins.ts';
 import { ExchangeService, findListEntry, ITEM_KINDS, loadExchangePolicy, RESTRICTABLE, type ItemKind, type Outgoing, type Subject } from '../exchange/service.ts';
@@ -23,6 +23,7 @@ export const EXCHANGE_USAGE = `derisk exchange keys [--publisher NAME]          
   derisk exchange restrict note|namesake|correction <id> --to "NAME=ed25519:…|NAME=<MISP org UUID>" [--to …] | --none [--org O]   (admin) only these partner institutions: a MISP sharing group
   derisk exchange items [--org O] [--json]         the organisation's notes, decisions and verdicts with how far each may travel
   derisk exchange export --format misp|stix|ftm --out FILE [--tlp clear|green|amber|amber+strict] [--audience community|everyone] [--k N]
+  derisk exchange ftm-partners [--out FILE] [--org O]   (admin) the organisation's cases and their partners as FollowTheMoney, one entity a line (as GET /api/exchange/ftm/partners)
   derisk exchange publish <dir> [--tlp …] [--audience …] [--k N]   a signed static feed (MISP feed layout, manifest.json signed)
   derisk exchange subscribe <url|dir> --key ed25519:…              trust a feed signed with that key
   derisk exchange pull [--json]                    take what every subscribed feed published since the last pull (the server can pull on a schedule: POST /api/exchange/subscriptions with every)
@@ -189,6 +190,15 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
         out.log(`written: ${values.out} (${written})`);
         return EXIT.ok;
       });
+    }
+    case 'ftm-partners': {
+      if (args.length > 0) throw new UsageError('exchange ftm-partners takes no positional arguments (--out FILE writes to a file)');
+      const entities = await withStore(config, (store) => withService(config, async (service, db) => service.casePartnersFtm(await cliActor(db, values.org ?? 'local'), storeRegistry(store))));
+      if (values.out) {
+        writeFileSync(at(values.out), ftmJsonLines(entities));
+        out.log(`written: ${values.out} (${entities.length} FollowTheMoney entities, one a line)`);
+      } else invocation().stdout.write(ftmJsonLines(entities));
+      return EXIT.ok;
     }
     case 'publish': {
       if (args.length !== 1) throw new UsageError('exchange publish needs the feed directory');

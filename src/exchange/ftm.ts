@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RiskEntry, RiskList } from '../screening/lists.ts';
+import type { Store } from '../store/store.ts';
 import { ValidationError } from '../errors.ts';
 import { authorize, type Actor } from '../service/authorize.ts';
 import type { Publisher } from './misp.ts';
@@ -278,14 +279,49 @@ interface CasePartnerInput {
 const hashId = (prefix: string, key: string) => `derisk-${prefix}-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
 
+/** What the loaded ROR registry says of an institution: its name and country (ISO code). */
+export interface RegistryRecord {
+  name: string;
+  country: string | null;
+}
+
+/** The registry records of these ROR ids that the store has (those it lacks are absent). */
+export type RegistryLookup = (rors: string[]) => Promise<Map<string, RegistryRecord>>;
+
+/** The registry the evidence store holds (`derisk demo` / `derisk ingest ror` load it). */
+export const storeRegistry =
+  (store: Pick<Store, 'all'>): RegistryLookup =>
+  async (rors) => {
+    if (rors.length === 0) return new Map();
+    const rows = await store.all<{ ror_id: string; name: string; country_code: string | null }>(`SELECT ror_id, name, country_code FROM institutions WHERE ror_id IN (SELECT unnest(from_json($1, '["VARCHAR"]')))`, [JSON.stringify(rors)]);
+    return new Map(rows.map((r) => [r.ror_id, { name: r.name, country: r.country_code }]));
+  };
+
+/** The ROR ids the cases' partners name, without the address prefix. */
+export function casePartnerRors(docs: unknown[]): string[] {
+  const rors = new Set<string>();
+  for (const doc of docs) {
+    const list = (doc as { partners?: unknown })?.partners;
+    for (const p of Array.isArray(list) ? (list as CasePartnerInput[]) : []) {
+      const ror = rorOf(p);
+      if (ror) rors.add(ror);
+    }
+  }
+  return [...rors].sort();
+}
+
+const rorOf = (p: CasePartnerInput): string | null => str(p.ror)?.replace(/^https?:\/\/ror\.org\//, '') ?? null;
+
 /**
  * An organisation's cases as FollowTheMoney: each case a `Project` (its title, its id, the latest
  * verdict as status), each partner an `Organization` tied to it by a `ProjectParticipant` with the
  * partner's role. A partner with a ROR id is one entity across cases (and installations: its id is
- * the ROR id's hash); one named only is one per name within the organisation; one nobody identified
- * yet is its own entity, named so, with the case's description of who is meant.
+ * the ROR id's hash), named and placed as the registry has it (the names the cases wrote, where
+ * different, as aliases); one the loaded registry lacks says so in its notes, named as the case
+ * wrote it or by its id. One named only is one per name within the organisation; one nobody
+ * identified yet is its own entity, named so, with the case's description of who is meant.
  */
-export function ftmCasePartnerEntities(orgId: string, cases: { id: string; title: string; overall: string | null; doc: unknown }[], registryName: (ror: string) => string | undefined = () => undefined): FtmEntity[] {
+export function ftmCasePartnerEntities(orgId: string, cases: { id: string; title: string; overall: string | null; doc: unknown }[], registry: ReadonlyMap<string, RegistryRecord>): FtmEntity[] {
   const partners = new Map<string, FtmEntity>();
   const out: FtmEntity[] = [];
   for (const c of cases) {
@@ -293,20 +329,32 @@ export function ftmCasePartnerEntities(orgId: string, cases: { id: string; title
     out.push(project);
     const list = ((c.doc as { partners?: unknown })?.partners ?? []) as CasePartnerInput[];
     for (const [i, p] of (Array.isArray(list) ? list : []).entries()) {
-      const ror = str(p.ror)?.replace(/^https?:\/\/ror\.org\//, '') ?? null;
+      const ror = rorOf(p);
       const name = str(p.name) === 'unknown' ? null : str(p.name);
       const country = str(p.country) && ftmCountry(str(p.country)!);
+      const record = ror ? registry.get(ror) : undefined;
       const key = ror ? `ror/${ror}` : name ? `${orgId}/name/${name.toLowerCase()}` : `${orgId}/${c.id}/partner/${i}`;
       const id = hashId('partner', key);
-      const known = partners.get(id);
-      if (known) {
-        if (country && !known.properties.country?.includes(country)) known.properties.country = [...(known.properties.country ?? []), country];
-      } else {
-        const named = name ?? (ror ? registryName(ror) : undefined) ?? (ror ? `ROR ${ror}` : 'Partner not identified yet');
-        const entity: FtmEntity = { id, schema: 'Organization', properties: props({ name: [named], country: [country], sourceUrl: [ror ? `https://ror.org/${ror}` : null], description: [ror || name ? null : str(p.description)] }) };
+      let entity = partners.get(id);
+      if (!entity) {
+        const named = record?.name ?? name ?? (ror ? `ROR ${ror}` : 'Partner not identified yet');
+        entity = {
+          id,
+          schema: 'Organization',
+          properties: props({
+            name: [named],
+            country: [record ? record.country && ftmCountry(record.country) : country],
+            sourceUrl: [ror ? `https://ror.org/${ror}` : null],
+            description: [ror || name ? null : str(p.description)],
+            notes: [ror && !record ? `ROR id ${ror} is not in the ROR registry this installation loaded: its name and country are as the cases write them (its id where none names it)` : null],
+          }),
+        };
         partners.set(id, entity);
         out.push(entity);
-      }
+      } else if (!record && country && !entity.properties.country?.includes(country)) entity.properties.country = [...(entity.properties.country ?? []), country];
+      // A partner known only by its id so far, named by a later case; another name a case wrote for the same institution kept, as FtM keeps other names.
+      if (name && !record && ror && entity.properties.name![0] === `ROR ${ror}`) entity.properties.name = [name];
+      else if (name && !entity.properties.name!.some((n) => n.toLowerCase() === name.toLowerCase()) && !entity.properties.alias?.some((n) => n.toLowerCase() === name.toLowerCase())) entity.properties.alias = [...(entity.properties.alias ?? []), name];
       out.push({ id: hashId('participant', `${project.id}/${i}`), schema: 'ProjectParticipant', properties: props({ project: [project.id], participant: [id], role: [str(p.role)] }) });
     }
   }

@@ -11,7 +11,7 @@ import { distributionAllows, ExchangeError, nameUuid, tlpAllows, type Distributi
 import { PayloadTooLargeError, UnprocessableError } from '../errors.ts';
 import { checkFeedSource, NO_FEED_ORIGINS, type FeedOrigins } from './origins.ts';
 import type { Publisher } from './misp.ts';
-import type { FtmEntity } from './ftm.ts';
+import type { FtmEntity, RegistryLookup } from './ftm.ts';
 
 /** A correction is a match correction (src/resolve/corrections.ts): shared within the installation, and carried by feeds. */
 export type ItemKind = 'note' | 'namesake' | 'assessment' | 'correction';
@@ -608,19 +608,20 @@ export class ExchangeService {
     return rows;
   }
 
-  /** The organisation's own cases with their partners as FollowTheMoney (admin, as every export): never another organisation's, nor cases only shared with it. */
-  async casePartnersFtm(actor: Actor, registryName?: (ror: string) => string | undefined): Promise<FtmEntity[]> {
+  /**
+   * The organisation's own cases with their partners as FollowTheMoney (admin, as every export):
+   * never another organisation's, nor cases only shared with it. Partners given by ROR id are named
+   * and placed as `registry` has them.
+   */
+  async casePartnersFtm(actor: Actor, registry: RegistryLookup): Promise<FtmEntity[]> {
     authorize(actor, 'exchange.publish');
-    const cases = await this.db.query<{ id: string; title: string; doc: string; overall: string | null }>(
+    const rows = await this.db.query<{ id: string; title: string; doc: string; overall: string | null }>(
       `SELECT c.id, c.title, c.doc, (SELECT a.overall FROM assessments a WHERE a.case_id = c.id ORDER BY a.created_at DESC LIMIT 1) AS overall FROM cases c WHERE c.org_id = $1 ORDER BY c.created_at, c.id`,
       [actor.orgId],
     );
-    const { ftmCasePartnerEntities } = await import('./ftm.ts');
-    return ftmCasePartnerEntities(
-      actor.orgId,
-      cases.map((c) => ({ id: c.id, title: c.title, overall: c.overall, doc: JSON.parse(c.doc) as unknown })),
-      registryName,
-    );
+    const { casePartnerRors, ftmCasePartnerEntities } = await import('./ftm.ts');
+    const cases = rows.map((c) => ({ id: c.id, title: c.title, overall: c.overall, doc: JSON.parse(c.doc) as unknown }));
+    return ftmCasePartnerEntities(actor.orgId, cases, await registry(casePartnerRors(cases.map((c) => c.doc))));
   }
 
   /** Whether the actor may import a file of this size (null: not known yet): asked before a body is read. */

@@ -32,6 +32,7 @@ import { registerExchangeRoutes } from './exchange-routes.ts';
 import { ExchangeService } from '../exchange/service.ts';
 import { EXCHANGE_SCHEDULER, pullDue } from '../exchange/pull.ts';
 import { feedIdentity, publisherOf } from '../exchange/feed.ts';
+import { storeRegistry } from '../exchange/ftm.ts';
 import type { FeedOrigins } from '../exchange/origins.ts';
 import { registerKbRoutes } from './kb-routes.ts';
 import { registerMatchingRoutes } from './matching-routes.ts';
@@ -442,6 +443,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerExchangeRoutes(app, {
     service: exchange,
     home: options.home,
+    registry: storeRegistry(options.store),
     lists: () =>
       screening().then(
         (c) => c.lists,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { feedIdentity, keyIdOf, publisherOf, recipientNamed, writeFeed } from '../exchange/feed.ts';
 import { DISTRIBUTIONS, EXPORTABLE_TLPS, TLPS, type Distribution, type ExportableTlp, type Tlp } from '../exchange/marking.ts';
-import { exportFtm, ftmJsonLines } from '../exchange/ftm.ts';
+import { exportFtm, ftmJsonLines, type RegistryLookup } from '../exchange/ftm.ts';
 import { mispEvents } from '../exchange/misp.ts';
 import { pullSubscription } from '../exchange/pull.ts';
 import { findListEntry, IMPORT_MAX_BYTES, ITEM_KINDS, loadExchangePolicy, RESTRICTABLE, type ExchangeService, type ItemKind, type Subject } from '../exchange/service.ts';
@@ -27,6 +27,8 @@ export interface ExchangeRouteOptions {
   home?: string;
   /** The loaded risk lists (none when none are loaded): notes on entries and decisions name one of them. */
   lists: () => Promise<RiskList[]>;
+  /** The loaded ROR registry: exported partners given by ROR id are named as it has them. */
+  registry: RegistryLookup;
 }
 
 /**
@@ -236,9 +238,14 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
 
   app.get(
     '/api/exchange/ftm/partners',
-    { schema: { description: "Your organisation's own cases as FollowTheMoney entities, one JSON object a line: each case a Project, each partner an Organization (one per ROR id across cases) tied to it by a ProjectParticipant with its role (admin, as every export)" } },
+    {
+      schema: {
+        description:
+          "Your organisation's own cases as FollowTheMoney entities, one JSON object a line: each case a Project, each partner an Organization (one per ROR id across cases, named and placed as the loaded ROR registry has it, or saying in its notes that the registry lacks it) tied to it by a ProjectParticipant with its role (admin, as every export)",
+      },
+    },
     async (request, reply) => {
-      const entities = await service.casePartnersFtm(actorOf(request));
+      const entities = await service.casePartnersFtm(actorOf(request), options.registry);
       return reply.type('application/x-ndjson; charset=utf-8').header('content-disposition', 'attachment; filename="derisk-case-partners.ftm.json"').send(ftmJsonLines(entities));
     },
   );

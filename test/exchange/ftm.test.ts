@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ValidationError } from '../../src/errors.ts';
-import { exportFtm, ftmEntityId, ftmJsonLines, ftmListEntities, loadFtmTopics, type FtmEntity } from '../../src/exchange/ftm.ts';
+import { exportFtm, ftmCasePartnerEntities, ftmEntityId, ftmJsonLines, ftmListEntities, loadFtmTopics, type FtmEntity } from '../../src/exchange/ftm.ts';
 import { ftmListMeta, readFtmList, type FtmListMeta } from '../../src/screening/ftm.ts';
 import { ListError, readWatchlist, type RiskList } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
@@ -258,4 +258,40 @@ test('CLI: export ftm --hits gives the shared evidence strings that hit a list a
   const links = entities.filter((e) => e.schema === 'Similar');
   assert.deepEqual([...new Set(links.map((l) => byId.get(l.properties.candidate![0]!)!.properties.name![0]!))].sort(), expected);
   assert.ok(links.every((l) => l.properties.match![0] === tsinghua && /derisk screener/.test(l.properties.matcher![0]!)));
+});
+
+test('case partners: a ROR id the loaded registry lacks (a case kept from before the registry changed) is named as a case wrote it or by its id, placed as the cases say, and says so in its notes; one the registry has takes its name and country; valid against the FtM schema', () => {
+  const cases = [
+    {
+      id: 'c1',
+      title: 'Sensors',
+      overall: 'yellow',
+      doc: {
+        partners: [
+          { ror: 'https://ror.org/00f54p054', role: 'lead', country: 'US' },
+          { ror: '03cve4549', name: 'Tsinghua Univ.', role: 'partner', country: 'Taiwan' },
+        ],
+      },
+    },
+    { id: 'c2', title: 'Robots', overall: null, doc: { partners: [{ ror: '00f54p054', name: 'Stanford', role: 'partner', country: 'GB' }] } },
+  ];
+  const entities = ftmCasePartnerEntities('org-a', cases, new Map([['03cve4549', { name: 'Tsinghua University', country: 'CN' }]]));
+  const byId = new Map(entities.map((e) => [e.id, e]));
+  assert.deepEqual(
+    entities.flatMap((e) => problems(e, byId, ftmModel(), loadFtmTopics().vocabulary)),
+    [],
+  );
+  assert.deepEqual(
+    entities.filter((e) => e.schema === 'Organization').map((e) => e.properties),
+    [
+      {
+        name: ['Stanford'],
+        country: ['us', 'gb'],
+        sourceUrl: ['https://ror.org/00f54p054'],
+        notes: ['ROR id 00f54p054 is not in the ROR registry this installation loaded: its name and country are as the cases write them (its id where none names it)'],
+      },
+      { name: ['Tsinghua University'], country: ['cn'], sourceUrl: ['https://ror.org/03cve4549'], alias: ['Tsinghua Univ.'] },
+    ],
+  );
+  assert.equal(entities.filter((e) => e.schema === 'ProjectParticipant').length, 3);
 });

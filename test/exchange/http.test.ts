@@ -9,6 +9,8 @@ import { parseFeedOrigins, type FeedOrigins } from '../../src/exchange/origins.t
 import { EXCHANGE_SCHEDULER, pullDue } from '../../src/exchange/pull.ts';
 import { ExchangeService, type SharedCorrection } from '../../src/exchange/service.ts';
 import { stixBundle } from '../../src/exchange/stix.ts';
+import { exchangeCommand } from '../../src/cli/exchange.ts';
+import { runAs } from '../../src/cli/io.ts';
 import { loadFtmTopics, type FtmEntity } from '../../src/exchange/ftm.ts';
 import { GREEN_CASE } from '../helpers/cases.ts';
 import { ftmModel, problems } from '../helpers/ftm-schema.ts';
@@ -360,6 +362,7 @@ test("importing a partner's file over HTTP: administrators only (refused before 
   assert.ok(!(await expect(call(a, 'org-b/admin', 'GET', '/api/exchange/received'), 200)).some((r: { uuid: string }) => r.uuid === correction.id));
   await expect(call(a, 'org-b/analyst', 'POST', `/api/match/received/${correction.id}/accept`), 404);
   await expect(call(a, 'org-b/analyst', 'POST', `/api/match/received/${correction.id}/reject`, { reason: 'no' }), 404);
+
   const again = await expect(sendFile(a, 'org-b/admin', query, file), 200);
   assert.deepEqual(
     again.conflicts.map((c: { reason: string }) => c.reason),
@@ -388,6 +391,8 @@ test("an organisation's case partners as FollowTheMoney over HTTP: a Project per
       partners: [
         { ror: 'https://ror.org/03cve4549', role: 'lead', country: 'China' },
         { name: 'unknown', description: 'a company the lab will name', role: 'subcontractor', country: 'CN' },
+        // Named as people write it: the registry's name is the entity's, this one an alias.
+        { name: 'THU', ror: '03cve4549', role: 'host', country: 'CN' },
       ],
     }),
     201,
@@ -411,15 +416,36 @@ test("an organisation's case partners as FollowTheMoney over HTTP: a Project per
   const projects = entities.filter((e) => e.schema === 'Project');
   assert.deepEqual(projects.map((p) => p.properties.projectId![0]).sort(), [first.id, second.id].sort());
   const orgs = entities.filter((e) => e.schema === 'Organization');
-  assert.deepEqual(orgs.map((o) => [o.properties.name![0], o.properties.country, o.properties.sourceUrl ?? null, o.properties.description ?? null]).sort(), [
-    ['Partner not identified yet', ['cn'], null, ['a company the lab will name']],
-    ['ROR 03cve4549', ['cn'], ['https://ror.org/03cve4549'], null],
-    ['University of Oxford', ['gb'], null, null],
+  assert.deepEqual(orgs.map((o) => [o.properties.name![0], o.properties.country, o.properties.sourceUrl ?? null, o.properties.description ?? null, o.properties.alias ?? null, o.properties.notes ?? null]).sort(), [
+    ['Partner not identified yet', ['cn'], null, ['a company the lab will name'], null, null],
+    ['Tsinghua University', ['cn'], ['https://ror.org/03cve4549'], null, ['THU'], null],
+    ['University of Oxford', ['gb'], null, null, null, null],
   ]);
-  const tsinghua = orgs.find((o) => o.properties.sourceUrl)!;
+  const tsinghua = orgs.find((o) => o.properties.name![0] === 'Tsinghua University')!;
   const links = entities.filter((e) => e.schema === 'ProjectParticipant' && e.properties.participant![0] === tsinghua.id);
   assert.deepEqual(links.map((l) => [byId.get(l.properties.project![0]!)!.properties.name![0], l.properties.role![0]]).sort(), [
+    ['Joint lab on sensors', 'host'],
     ['Joint lab on sensors', 'lead'],
     ['Open basic research on graph theory', 'partner'],
   ]);
+
+  // The command line gives the same bytes for the same organisation, to a file or to standard output.
+  const dir = tempDir();
+  const run = async (args: string[]) => {
+    let stdout = '';
+    const home = process.env.DERISK_HOME;
+    process.env.DERISK_HOME = a.service.home;
+    try {
+      const status = await runAs({ cwd: dir, stdout: { write: (t) => void (stdout += t) }, stderr: { write: () => undefined }, progressBar: false, store: a.store }, () => exchangeCommand(args));
+      return { status, stdout };
+    } finally {
+      if (home === undefined) delete process.env.DERISK_HOME;
+      else process.env.DERISK_HOME = home;
+    }
+  };
+  const written = await run(['ftm-partners', '--org', 'org-a', '--out', 'partners.ftm.json']);
+  assert.deepEqual([written.status, written.stdout], [0, `written: partners.ftm.json (${entities.length} FollowTheMoney entities, one a line)\n`]);
+  assert.equal(readFileSync(join(dir, 'partners.ftm.json'), 'utf8'), text);
+  assert.deepEqual(await run(['ftm-partners', '--org', 'org-a']), { status: 0, stdout: text });
+  await assert.rejects(run(['ftm-partners', '--org', 'org-a', '--outt', 'x']), /unknown option --outt — did you mean --out\?/);
 });
