@@ -435,7 +435,10 @@ export class ExchangeService {
     const key = screenKey(name);
     if (key === '' || entries.length === 0) return [];
     const local = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} WHERE d.name_key = $1`, [key])).map(namesakeOf).filter((d) => d.orgId === viewerOrg || (d.distribution !== 'organisation' && d.tlp !== 'red'));
-    const received = await this.db.query<{ uuid: string; publisher: string; origin_org: string; doc: string; tlp: string }>(`SELECT uuid, publisher, origin_org, doc, tlp FROM exchange_received WHERE kind = 'namesake' AND subject_key = $1`, [key]);
+    const received = receivedAsSeenBy(
+      await this.db.query<{ uuid: string; subscription_id: string; publisher: string; origin_org: string; doc: string; tlp: string }>(`SELECT uuid, subscription_id, publisher, origin_org, doc, tlp FROM exchange_received WHERE kind = 'namesake' AND subject_key = $1 ORDER BY uuid`, [key]),
+      viewerOrg,
+    );
     const out: NamesakeInfo[] = [];
     for (const e of entries) {
       const judged: NamesakeInfo['decisions'] = [];
@@ -567,29 +570,47 @@ export class ExchangeService {
   private async take(tx: AppTx, from: { id: string; publisher: string; keyId: string; publishedAt: string }, items: ReceivedItem[], report: Pick<PullReport, 'added' | 'updated' | 'unchanged' | 'conflicts'>): Promise<RowRef[]> {
     const rows: RowRef[] = [];
     const now = new Date().toISOString();
+    const importer = importerOf(from.id);
     for (const item of items) {
       const localTable = item.kind === 'note' ? 'entity_notes' : item.kind === 'namesake' ? 'namesake_decisions' : item.kind === 'correction' ? 'match_corrections' : null;
-      if (localTable && (await tx.query(`SELECT 1 FROM ${localTable} WHERE id = $1`, [item.uuid]))[0]) {
+      // A file is its organisation's: only that organisation's own items are "local" to it.
+      if (localTable && (await tx.query(`SELECT 1 FROM ${localTable} WHERE id = $1${importer === null ? '' : ' AND org_id = $2'}`, importer === null ? [item.uuid] : [item.uuid, importer]))[0]) {
         report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `a local ${item.kind} has this id: kept the local one, the received one was not taken` });
         continue;
       }
-      const have = (await tx.query<{ subscription_id: string; doc: string; publisher: string }>('SELECT subscription_id, doc, publisher FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, item.uuid]))[0];
+      const key = receivedKey(from.id, item.uuid);
+      type Held = { uuid: string; subscription_id: string; doc: string; publisher: string };
+      const held = async (k: string) => (await tx.query<Held>('SELECT uuid, subscription_id, doc, publisher FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, k]))[0];
+      let have = await held(key);
+      if (!have && key !== item.uuid) {
+        // Under the item's own uuid: a feed's (the installation's, which the organisation sees), or a file it imported before imports were kept apart.
+        const plain = await held(item.uuid);
+        if (plain && importerOf(plain.subscription_id) === null) {
+          report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `already received from ${plain.publisher}: kept that one` });
+          continue;
+        }
+        if (plain && importerOf(plain.subscription_id) === importer) have = plain;
+      } else if (have && importer === null && importerOf(have.subscription_id) !== null) {
+        // A file an organisation imported before imports were kept apart holds the feed's uuid: it moves to its organisation's key, and the feed's item is the installation's.
+        const moved = receivedKey(have.subscription_id, item.uuid);
+        await tx.query('UPDATE exchange_received SET uuid = $1 WHERE kind = $2 AND uuid = $3', [moved, item.kind, item.uuid]);
+        rows.push(['exchange_received', item.kind, item.uuid], ['exchange_received', item.kind, moved]);
+        have = undefined;
+      }
       const doc = JSON.stringify(item.doc);
       if (have && have.subscription_id !== from.id) {
-        // Another organisation's import is not named: who sent it what is that organisation's.
-        const theirs = importerOf(have.subscription_id);
-        const other = theirs !== null && theirs !== importerOf(from.id);
-        report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: other ? 'already received here from another source: not taken' : `already received from ${have.publisher}: kept that one` });
+        report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `already received from ${have.publisher}: kept that one` });
         continue;
       }
       if (have && have.doc === doc) {
         report.unchanged++;
         continue;
       }
-      if (have) await tx.query('DELETE FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, item.uuid]);
+      if (have) await tx.query('DELETE FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, have.uuid]);
+      const stored = have?.uuid ?? key;
       await tx.query('INSERT INTO exchange_received (kind, uuid, subscription_id, publisher, key_id, published_at, pulled_at, origin_org, distribution, tlp, subject_key, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [
         item.kind,
-        item.uuid,
+        stored,
         from.id,
         from.publisher,
         from.keyId,
@@ -601,7 +622,7 @@ export class ExchangeService {
         item.subjectKey,
         doc,
       ]);
-      rows.push(['exchange_received', item.kind, item.uuid]);
+      rows.push(['exchange_received', item.kind, stored]);
       if (have) report.updated++;
       else report.added++;
     }
@@ -663,13 +684,11 @@ export class ExchangeService {
   /** What feeds brought in, and files the actor's organisation imported (another's imports are theirs). */
   async received(actor: Actor, kind?: ItemKind): Promise<{ kind: ItemKind; uuid: string; publisher: string; keyId: string; publishedAt: string; pulledAt: string; originOrg: string; distribution: string; tlp: string; doc: unknown }[]> {
     authorize(actor, 'note.read');
-    const rows = (
-      await this.db.query<{ kind: ItemKind; uuid: string; subscription_id: string; publisher: string; key_id: string; published_at: string; pulled_at: string; origin_org: string; distribution: string; tlp: string; doc: string }>(
-        kind ? 'SELECT * FROM exchange_received WHERE kind = $1 ORDER BY kind, uuid' : 'SELECT * FROM exchange_received ORDER BY kind, uuid',
-        kind ? [kind] : [],
-      )
-    ).filter((r) => receivedVisibleTo(r.subscription_id, actor.orgId));
-    return rows.map((r) => ({ kind: r.kind, uuid: r.uuid, publisher: r.publisher, keyId: r.key_id, publishedAt: r.published_at, pulledAt: r.pulled_at, originOrg: r.origin_org, distribution: r.distribution, tlp: r.tlp, doc: JSON.parse(r.doc) }));
+    const rows = await this.db.query<{ kind: ItemKind; uuid: string; subscription_id: string; publisher: string; key_id: string; published_at: string; pulled_at: string; origin_org: string; distribution: string; tlp: string; doc: string }>(
+      kind ? 'SELECT * FROM exchange_received WHERE kind = $1 ORDER BY kind, uuid' : 'SELECT * FROM exchange_received ORDER BY kind, uuid',
+      kind ? [kind] : [],
+    );
+    return receivedAsSeenBy(rows, actor.orgId).map((r) => ({ kind: r.kind, uuid: r.uuid, publisher: r.publisher, keyId: r.key_id, publishedAt: r.published_at, pulledAt: r.pulled_at, originOrg: r.origin_org, distribution: r.distribution, tlp: r.tlp, doc: JSON.parse(r.doc) }));
   }
 }
 
@@ -691,10 +710,37 @@ export interface NamesakeInfo {
 const importSource = (orgId: string, sha256: string) => `file:${orgId}:${sha256}`;
 const importerOf = (source: string): string | null => /^file:(.+):[0-9a-f]{64}$/.exec(source)?.[1] ?? null;
 /** Feeds are the installation's; an imported file is its organisation's. */
-export const receivedVisibleTo = (source: string, orgId: string): boolean => {
+export const receivedVisibleTo = (source: string, orgId: string | null): boolean => {
   const importer = importerOf(source);
   return importer === null || importer === orgId;
 };
+
+/**
+ * The key a received item is kept under: a feed's, its uuid (the installation's); a file's, its
+ * uuid within the importing organisation, so that two organisations importing the same file each
+ * hold their own copy and decide on it alone.
+ */
+const receivedKey = (source: string, uuid: string): string => {
+  const importer = importerOf(source);
+  return importer === null ? uuid : `${importer}/${uuid}`;
+};
+
+/**
+ * Received items as an organisation sees them (null: no organisation, feeds only): the feeds' and
+ * its own imports, never another's; each once, by the uuid its feed or file gave it — its own
+ * import where a feed brought the same item too.
+ */
+export function receivedAsSeenBy<T extends { kind?: string; uuid: string; subscription_id: string }>(rows: T[], orgId: string | null): T[] {
+  const seen = new Map<string, T>();
+  for (const r of rows) {
+    if (!receivedVisibleTo(r.subscription_id, orgId)) continue;
+    const importer = importerOf(r.subscription_id);
+    const uuid = importer !== null && r.uuid.startsWith(`${importer}/`) ? r.uuid.slice(importer.length + 1) : r.uuid;
+    const item = `${r.kind ?? ''}/${uuid}`;
+    if (!seen.has(item) || importer !== null) seen.set(item, { ...r, uuid });
+  }
+  return [...seen.values()];
+}
 
 function checkInterval(minutes: number | null): void {
   if (minutes !== null && !(Number.isInteger(minutes) && minutes >= 5 && minutes <= 7 * 24 * 60)) throw new ExchangeError(`every: a whole number of minutes from 5 to ${7 * 24 * 60} (a week), got ${minutes}`);

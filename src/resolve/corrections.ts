@@ -4,7 +4,7 @@ import { DEFAULT_LIMITS, stripRorPrefix } from '../ingest/records.ts';
 import { ValidationError } from '../errors.ts';
 import { appendAudit } from '../service/audit.ts';
 import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
-import { receivedVisibleTo, type ReceivedCorrection } from '../exchange/service.ts';
+import { receivedAsSeenBy, type ReceivedCorrection } from '../exchange/service.ts';
 import type { AffiliationResolver, Resolution } from './matcher.ts';
 import { correctionKey, Thesaurus, type Correction, type CorrectionVerdict } from './thesaurus.ts';
 
@@ -132,22 +132,26 @@ export class MatchCorrections {
   }
 
   private async received(orgId: string): Promise<ReceivedCorrectionView[]> {
-    const rows = await this.db.query<{ uuid: string; subscription_id: string; publisher: string; key_id: string; origin_org: string; pulled_at: string; tlp: string; doc: string; accepted_at: string | null; accepted_by: string | null }>(
-      `SELECT r.uuid, r.subscription_id, r.publisher, r.key_id, r.origin_org, r.pulled_at, r.tlp, r.doc, a.accepted_at, a.accepted_by FROM exchange_received r
-       LEFT JOIN match_corrections_accepted a ON a.uuid = r.uuid AND a.org_id = $1
-       WHERE r.kind = 'correction' ORDER BY a.accepted_at, r.uuid`,
-      [orgId],
+    const received = receivedAsSeenBy(
+      await this.db.query<{ uuid: string; subscription_id: string; publisher: string; key_id: string; origin_org: string; pulled_at: string; tlp: string; doc: string }>(
+        `SELECT uuid, subscription_id, publisher, key_id, origin_org, pulled_at, tlp, doc FROM exchange_received WHERE kind = 'correction' ORDER BY uuid`,
+      ),
+      orgId,
     );
+    // Decisions are the organisation's, on the item's uuid as its feed or file gave it.
+    const accepted = new Map((await this.db.query<{ uuid: string; accepted_at: string; accepted_by: string }>('SELECT uuid, accepted_at, accepted_by FROM match_corrections_accepted WHERE org_id = $1', [orgId])).map((a) => [a.uuid, a]));
+    const rows = received
+      .map((r) => ({ ...r, accepted_at: accepted.get(r.uuid)?.accepted_at ?? null, accepted_by: accepted.get(r.uuid)?.accepted_by ?? null }))
+      // Undecided first, then in the order they were accepted (the order they apply in).
+      .sort((a, b) => (a.accepted_at ?? '').localeCompare(b.accepted_at ?? '') || a.uuid.localeCompare(b.uuid));
     const rejected = await this.rejections(orgId);
-    return rows
-      .filter((r) => receivedVisibleTo(r.subscription_id, orgId))
-      .map((r) => {
-        const d = JSON.parse(r.doc) as ReceivedCorrection;
-        const correction: Correction = { id: r.uuid, raw: d.string, key: correctionKey(d.string), rorId: d.rorId, verdict: d.verdict, reason: d.reason, orgId: `${r.origin_org} (via ${r.publisher})`, createdBy: r.publisher, createdAt: d.createdAt };
-        const no = rejected.get(r.uuid);
-        const decision: ReceivedCorrectionView['decision'] = r.accepted_at !== null ? { state: 'accepted', by: r.accepted_by ?? '', at: r.accepted_at, reason: null } : no ? { state: 'rejected', ...no } : null;
-        return { uuid: r.uuid, publisher: r.publisher, originOrg: r.origin_org, tlp: r.tlp, pulledAt: r.pulled_at, keyId: r.key_id, signed: !r.key_id.startsWith('unsigned:'), accepted: r.accepted_at !== null, acceptedAt: r.accepted_at, decision, correction };
-      });
+    return rows.map((r) => {
+      const d = JSON.parse(r.doc) as ReceivedCorrection;
+      const correction: Correction = { id: r.uuid, raw: d.string, key: correctionKey(d.string), rorId: d.rorId, verdict: d.verdict, reason: d.reason, orgId: `${r.origin_org} (via ${r.publisher})`, createdBy: r.publisher, createdAt: d.createdAt };
+      const no = rejected.get(r.uuid);
+      const decision: ReceivedCorrectionView['decision'] = r.accepted_at !== null ? { state: 'accepted', by: r.accepted_by ?? '', at: r.accepted_at, reason: null } : no ? { state: 'rejected', ...no } : null;
+      return { uuid: r.uuid, publisher: r.publisher, originOrg: r.origin_org, tlp: r.tlp, pulledAt: r.pulled_at, keyId: r.key_id, signed: !r.key_id.startsWith('unsigned:'), accepted: r.accepted_at !== null, acceptedAt: r.accepted_at, decision, correction };
+    });
   }
 
   /**

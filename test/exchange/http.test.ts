@@ -7,8 +7,9 @@ import { after, before, test } from 'node:test';
 import { feedIdentity } from '../../src/exchange/feed.ts';
 import { parseFeedOrigins, type FeedOrigins } from '../../src/exchange/origins.ts';
 import { EXCHANGE_SCHEDULER, pullDue } from '../../src/exchange/pull.ts';
-import { ExchangeService, type SharedCorrection } from '../../src/exchange/service.ts';
+import { ExchangeService, type ReceivedItem, type SharedCorrection } from '../../src/exchange/service.ts';
 import { stixBundle } from '../../src/exchange/stix.ts';
+import { mispEvents, receivedCorrection } from '../../src/exchange/misp.ts';
 import { exchangeCommand } from '../../src/cli/exchange.ts';
 import { runAs } from '../../src/cli/io.ts';
 import { loadFtmTopics, type FtmEntity } from '../../src/exchange/ftm.ts';
@@ -17,7 +18,7 @@ import { ftmModel, problems } from '../helpers/ftm-schema.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
-import { ROLES } from '../../src/service/authorize.ts';
+import { ROLES, type Actor } from '../../src/service/authorize.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
@@ -363,13 +364,6 @@ test("importing a partner's file over HTTP: administrators only (refused before 
   await expect(call(a, 'org-b/analyst', 'POST', `/api/match/received/${correction.id}/accept`), 404);
   await expect(call(a, 'org-b/analyst', 'POST', `/api/match/received/${correction.id}/reject`, { reason: 'no' }), 404);
 
-  const again = await expect(sendFile(a, 'org-b/admin', query, file), 200);
-  assert.deepEqual(
-    again.conflicts.map((c: { reason: string }) => c.reason),
-    ['already received here from another source: not taken'],
-    'B is not told who imported it from whom',
-  );
-
   // Decisions: rejected with a reason; accepted; rejected again withdraws the acceptance. A viewer decides nothing.
   await expect(call(a, 'org-a/viewer', 'POST', `/api/match/received/${correction.id}/reject`, { reason: 'no' }), 403);
   await expect(call(a, 'org-a/analyst', 'POST', `/api/match/received/${correction.id}/reject`, {}), 400);
@@ -448,4 +442,97 @@ test("an organisation's case partners as FollowTheMoney over HTTP: a Project per
   assert.equal(readFileSync(join(dir, 'partners.ftm.json'), 'utf8'), text);
   assert.deepEqual(await run(['ftm-partners', '--org', 'org-a']), { status: 0, stdout: text });
   await assert.rejects(run(['ftm-partners', '--org', 'org-a', '--outt', 'x']), /unknown option --outt — did you mean --out\?/);
+});
+
+test('the same file imported by two organisations: each holds its own copy, decides on it alone and is told nothing of the other; a re-import after a rejection changes nothing; imported namesake decisions are shown to the importer only', async () => {
+  const at = '2026-11-21T09:00:00.000Z';
+  const sent = { orgId: 'uni-q', orgName: 'Partner Q', createdAt: at, distribution: 'community' as const, tlp: 'green' as const };
+  const correction: SharedCorrection = { ...sent, id: '5d1e6f70-8a9b-4c0d-9e1f-2a3b4c5d6e7f', string: 'Shenzhen Lab of Twice Imported Things', verdict: 'none', rorId: '', reason: 'a city label, no institution' };
+  const namesake = { ...sent, id: '6e2f7a81-9bac-4d1e-8f20-3b4c5d6e7f80', name: 'Tsinghua University', listId: 'my-watchlist', entryId: 'tsinghua', entryName: 'Tsinghua University', reason: 'PARTNER-Q-NAMESAKE: the Hsinchu university' };
+  // An item with the id of one of A's own corrections, kept to A (organisation only): local to A, to B just an item of the file.
+  const own = (await expect(call(a, 'org-a/analyst', 'POST', '/api/match/corrections', { string: 'Shenzhen Lab of Private Things', verdict: 'none', reason: 'A-PRIVATE' }), 201)).id as string;
+  const echo: SharedCorrection = { ...correction, id: own, string: 'Shenzhen Lab of Echoed Things' };
+  const event = mispEvents({ name: 'Partner Q platform', uuid: '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f' }, { notes: [], namesakes: [namesake], corrections: [correction, echo], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 } }, [readWatchlist(watchlist(ENTRIES))]);
+  const file = JSON.stringify(event[0]);
+  const query = 'format=misp&from=Partner%20Q&name=q.json';
+  const qDecisions = async (who: string) => ((await expect(call(a, who, 'GET', `/api/screen?q=${encodeURIComponent('Tsinghua University')}`), 200)).namesake_decisions as { decisions: { reason: string }[] }[]).flatMap((d) => d.decisions).filter((d) => d.reason.startsWith('PARTNER-Q'));
+  const decisionOf = async (who: string) => (await expect(call(a, who, 'GET', '/api/match/received'), 200)).filter((r: { uuid: string }) => r.uuid === correction.id).map((r: { decision: { state: string } | null }) => r.decision?.state ?? 'undecided');
+
+  assert.deepEqual(pick(await expect(sendFile(a, 'org-a/admin', query, file), 200)), { added: 2, updated: 0, unchanged: 0, conflicts: [{ kind: 'correction', uuid: own, reason: 'a local correction has this id: kept the local one, the received one was not taken' }] });
+  assert.equal((await qDecisions('org-a/viewer')).length, 1, 'A sees the decision it imported beside the hit');
+  assert.deepEqual(await qDecisions('org-b/viewer'), [], "B's screening shows nothing of what A imported");
+
+  // B imports the same file: taken for B, nothing said of A's copy nor of A's own correction.
+  assert.deepEqual(pick(await expect(sendFile(a, 'org-b/admin', query, file), 200)), { added: 3, updated: 0, unchanged: 0, conflicts: [] });
+  assert.equal((await qDecisions('org-b/viewer')).length, 1);
+  for (const org of ['org-a', 'org-b'])
+    assert.deepEqual(
+      (await expect(call(a, `${org}/viewer`, 'GET', '/api/exchange/received'), 200))
+        .filter((r: { uuid: string }) => [correction.id, namesake.id].includes(r.uuid))
+        .map((r: { uuid: string }) => r.uuid)
+        .sort(),
+      [correction.id, namesake.id].sort(),
+      `${org} sees its copy once, by the file's uuids`,
+    );
+
+  // A rejects; B does not see it, and accepts its own copy; A's stays rejected.
+  await expect(call(a, 'org-a/analyst', 'POST', `/api/match/received/${correction.id}/reject`, { reason: 'A-ONLY-REASON' }), 200);
+  assert.deepEqual(await decisionOf('org-b/viewer'), ['undecided']);
+  await expect(call(a, 'org-b/analyst', 'POST', `/api/match/received/${correction.id}/accept`), 200);
+  assert.deepEqual([await decisionOf('org-a/viewer'), await decisionOf('org-b/viewer')], [['rejected'], ['accepted']]);
+
+  // A imports the file again: nothing changes, its rejection holds; B's acceptance too.
+  assert.deepEqual(pick(await expect(sendFile(a, 'org-a/admin', query, file), 200)), { added: 0, updated: 0, unchanged: 2, conflicts: [{ kind: 'correction', uuid: own, reason: 'a local correction has this id: kept the local one, the received one was not taken' }] });
+  assert.deepEqual([await decisionOf('org-a/viewer'), await decisionOf('org-b/viewer')], [['rejected'], ['accepted']]);
+  // B's view of what it received says nothing of A's decision or A's import.
+  const seenByB = JSON.stringify([await expect(call(a, 'org-b/admin', 'GET', '/api/match/received'), 200), await expect(call(a, 'org-b/admin', 'GET', '/api/exchange/received'), 200)]);
+  assert.ok(!seenByB.includes('A-ONLY-REASON') && !seenByB.includes('org-a'));
+});
+
+const pick = (r: { added: number; updated: number; unchanged: number; conflicts: unknown[] }) => ({ added: r.added, updated: r.updated, unchanged: r.unchanged, conflicts: r.conflicts });
+
+test('a feed bringing an item an organisation imported from a file: taken for the installation, neither refused because of that import nor naming it; the importer keeps its own copy; one imported before imports were kept apart moves aside', async () => {
+  const service = new ExchangeService(a.service.db, new Set());
+  const adminOf = (org: string): Actor => ({ userId: `u-${org}`, orgId: org, role: 'admin', name: `admin of ${org}` });
+  const item = (uuid: string, string: string, reason: string): ReceivedItem => ({ kind: 'correction', uuid, originOrg: 'Partner R', distribution: '1', tlp: 'green', ...receivedCorrection(string, 'none', '', reason, '2026-11-22T08:00:00.000Z') });
+  const imported = '8f3a4b5c-6d7e-4f80-9a1b-2c3d4e5f6a7b';
+  const legacy = '9a4b5c6d-7e8f-4a91-8b2c-3d4e5f6a7b8c';
+  await service.importItems(adminOf('org-a'), { from: 'Partner R by mail', sha256: 'e'.repeat(64), name: 'r.json' }, [item(imported, 'Wuhan Lab of Feed Things', 'as the file says')]);
+  // An import kept under the item's own uuid, as before imports were kept apart per organisation.
+  await a.service.db.query('INSERT INTO exchange_received (kind, uuid, subscription_id, publisher, key_id, published_at, pulled_at, origin_org, distribution, tlp, subject_key, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [
+    'correction',
+    legacy,
+    `file:org-a:${'f'.repeat(64)}`,
+    'Partner R, an old file',
+    `unsigned:${'f'.repeat(16)}`,
+    '2026-11-01T00:00:00.000Z',
+    '2026-11-01T00:00:00.000Z',
+    'Partner R',
+    '1',
+    'green',
+    item(legacy, 'Xian Lab of Old Things', 'as the old file says').subjectKey,
+    JSON.stringify(item(legacy, 'Xian Lab of Old Things', 'as the old file says').doc),
+  ]);
+  const sub = await service.subscription(adminOf('org-b'), await service.subscribe(adminOf('org-b'), tempDir(), PARTNER_KEY, 'feed-r'));
+  const report = await service.recordPull(adminOf('org-b'), sub, {
+    publisher: 'Feed R',
+    sequence: 1,
+    publishedAt: '2026-11-22T09:00:00.000Z',
+    manifestSha256: 'd'.repeat(64),
+    items: [item(imported, 'Wuhan Lab of Feed Things', 'as the feed says'), item(legacy, 'Xian Lab of Old Things', 'as the feed says')],
+  });
+  assert.deepEqual([report.added, report.conflicts], [2, []]);
+  const reasons = async (who: string) =>
+    (await expect(call(a, who, 'GET', '/api/match/received'), 200))
+      .filter((r: { uuid: string }) => [imported, legacy].includes(r.uuid))
+      .map((r: { uuid: string; publisher: string; correction: { reason: string } }) => [r.uuid === imported ? 'imported' : 'legacy', r.publisher, r.correction.reason])
+      .sort();
+  assert.deepEqual(await reasons('org-b/viewer'), [
+    ['imported', 'Feed R', 'as the feed says'],
+    ['legacy', 'Feed R', 'as the feed says'],
+  ]);
+  assert.deepEqual(await reasons('org-a/viewer'), [
+    ['imported', 'Partner R by mail', 'as the file says'],
+    ['legacy', 'Partner R, an old file', 'as the old file says'],
+  ]);
 });
