@@ -17,7 +17,7 @@ import { copublications } from '../src/indicators/copubs.ts';
 import { NO_FILTERS } from '../src/indicators/filters.ts';
 import { fieldBreakdown, topInstitutions } from '../src/indicators/landscape.ts';
 import { loadRegions, regionOf } from '../src/regions/regions.ts';
-import { catalogueLists } from '../src/cli/screening.ts';
+import { catalogueLists } from '../src/screening/lists.ts';
 import { assessmentBench, loadBench } from './service.ts';
 import { startupBench } from './startup.ts';
 import { stallBench } from './stall.ts';
