@@ -6,7 +6,7 @@ import { migrate } from '../src/appdb/migrate.ts';
 import { Assessor } from '../src/assessment/assessor.ts';
 import { loadBundle } from '../src/assessment/bundle.ts';
 import { readCaseDocument, type Case } from '../src/assessment/case.ts';
-import { catalogueLists } from '../src/cli/screening.ts';
+import { catalogueLists } from '../src/screening/lists.ts';
 import type { Config } from '../src/config.ts';
 import type { Institution } from '../src/ingest/ror.ts';
 import { ingestRegistry } from '../src/ingest/registry.ts';

@@ -17,7 +17,7 @@ import { copublications } from '../src/indicators/copubs.ts';
 import { NO_FILTERS } from '../src/indicators/filters.ts';
 import { fieldBreakdown, topInstitutions } from '../src/indicators/landscape.ts';
 import { loadRegions, regionOf } from '../src/regions/regions.ts';
-import { catalogueLists } from '../src/cli/screening.ts';
+import { catalogueLists } from '../src/screening/lists.ts';
 import { assessmentBench, loadBench } from './service.ts';
 import { startupBench } from './startup.ts';
 import { stallBench } from './stall.ts';
@@ -53,7 +53,7 @@ const median = (xs: number[]) => {
  */
 export async function runBench(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, calibrate: { type: 'boolean' }, seconds: { type: 'string' }, connections: { type: 'string' }, baseline: { type: 'string' } } });
-  // Sections: startup (CLI commands as new processes on the demo store, beside node -e ''), matching, screening (names, labelled set, 100k-work portfolio), assessment (real data and 10M works),
+  // Sections: startup (CLI commands as new processes on the demo store, beside node -e '' and the CLI of --baseline REV), matching, screening (names, labelled set, 100k-work portfolio), assessment (real data and 10M works),
   // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads, beside the server of --baseline REV), readers (read and validate only), ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m, kb (knowledge base), monitor (alerts after an ingest, verdicts and alerts-load), verdicts (re-check after a new bundle and a list change), alerts-load (inbox and feed p99 under load), clickhouse (DuckDB beside a 2-shard cluster: ingest and indicators).
   const works = Number(values.works ?? 1_000_000);
   const runs = Number(values.runs ?? 3);
@@ -73,7 +73,7 @@ export async function runBench(argv: string[]): Promise<number> {
       return institutions;
     })());
 
-  if (want('startup')) results.startup = await startupBench(config, runs);
+  if (want('startup')) results.startup = await startupBench(config, runs, OUT, values.baseline);
 
   if (want('matching')) results.matching = await matchingBench(config, await registry(), runs, values.calibrate === true, OUT);
 

@@ -1,16 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { request } from 'node:http';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createGzip, gzipSync } from 'node:zlib';
 import type { Config } from '../src/config.ts';
 import { ingestRegistry } from '../src/ingest/registry.ts';
 import type { Institution } from '../src/ingest/ror.ts';
-import { catalogueLists } from '../src/cli/screening.ts';
+import { catalogueLists } from '../src/screening/lists.ts';
 import { saveLists } from '../src/screening/store.ts';
 import { locate, sourceById } from '../src/sources.ts';
 import { Store } from '../src/store/store.ts';
+import { baselineBin } from './baseline.ts';
 import { generateOpenAlex } from './generate-openalex.ts';
 import { serveWithToken } from './service.ts';
 
@@ -132,27 +133,6 @@ async function upload(port: number, token: string, file: string): Promise<Upload
  * 100k-work upload). Another revision with --baseline REV.
  */
 export const APPENDER_BASELINE = '10b7df5';
-
-const ROOT = new URL('..', import.meta.url).pathname;
-
-/** derisk's command at revision `rev`, built in a tree of its own under `out` (kept for later runs); null when git cannot give the revision. */
-function baselineBin(out: string, rev: string): string | null {
-  const dir = resolve(out, `baseline-${rev}`);
-  const bin = join(dir, 'bin', 'derisk.js');
-  if (existsSync(join(dir, 'dist', 'cli', 'main.js'))) return bin;
-  const archive = spawnSync('git', ['archive', rev], { cwd: ROOT, maxBuffer: 1 << 30 });
-  if (archive.status !== 0) {
-    console.log(`  no baseline: git archive ${rev}: ${archive.stderr.toString().trim()}`);
-    return null;
-  }
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  spawnSync('tar', ['-x', '-C', dir], { input: archive.stdout });
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  const build = spawnSync(process.execPath, [join(dir, 'scripts', 'build.js')], { cwd: dir, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error(`the baseline ${rev} did not build`);
-  return bin;
-}
 
 /** The stage an instant fell in ("receive" before the first). */
 const stageAt = (stages: Uploaded['stages'], at: number) => stages.filter((s) => s.at <= at).at(-1)?.stage ?? 'receive';

@@ -10,7 +10,8 @@ import { out } from './io.ts';
 import { runIngest } from './ingest.ts';
 import { STANDARD_PAIRS } from '../indicators/catalog.ts';
 import { printSummary } from './landscape.ts';
-import { catalogueLists, loadAndScreen } from './screening.ts';
+import { catalogueLists } from '../screening/lists.ts';
+import { loadAndScreen } from './screening.ts';
 import { serveStore } from './serve.ts';
 
 export async function demo(argv: string[]): Promise<number> {

@@ -1,18 +1,17 @@
 import { openAppDb } from '../appdb/open.ts';
 import type { Config } from '../config.ts';
-import { ExchangeService } from '../exchange/service.ts';
-import { loadRegions, regionOf } from '../regions/regions.ts';
+import { namesakeVerdicts } from '../exchange/service.ts';
 import { out } from './io.ts';
 
 // Apart from the exchange commands (src/cli/exchange.ts): `derisk screen` prints these, and loads
-// only this and the application database, not what the exchange commands need.
+// only this and the application database, not what the exchange commands need (nor the regions).
 
 /** What institutions decided about the hits of a screened string: printed beside them, never changing them. */
 export async function namesakeInformation(config: Config, query: string, hits: { list: string; entryId: string; entry: string }[]) {
   if (hits.length === 0) return [];
   const db = await openAppDb(config);
   try {
-    return await new ExchangeService(db, new Set(regionOf(loadRegions(), 'EU27AC').countries)).namesakeVerdicts(null, query, hits);
+    return await namesakeVerdicts(db, null, query, hits);
   } finally {
     await db.close();
   }

@@ -1,36 +1,22 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from './args.ts';
 import { loadConfig, type Config } from '../config.ts';
-import { loadTaxonomy } from '../fields/taxonomy.ts';
-import { fileId } from '../ingest/file-id.ts';
-import { regionOf } from '../regions/regions.ts';
-import { briefing, briefingMarkdown } from '../screening/briefing.ts';
-import { diffLists } from '../screening/diff.ts';
-import { ftmListMeta, readFtmList } from '../screening/ftm.ts';
-import { ListError, loadListCatalogue, readCatalogueList, readListFile, readWatchlist, type RiskList } from '../screening/lists.ts';
-import { loadWeights, portfolio, portfolioCsv, type Portfolio, type PortfolioScope } from '../screening/portfolio.ts';
-import { BatchError, batchCsv, parseNames, screenBatch, type BatchResult } from '../screening/batch.ts';
+import type { RiskList } from '../screening/risk-list.ts';
+import type { Portfolio, PortfolioScope } from '../screening/portfolio.ts';
+import type { BatchResult } from '../screening/batch.ts';
 import { levelWords, matchWords, SCREEN_STATES, ScreenError, screenJson, type ScreenResult, type ScreenState } from '../screening/screener.ts';
 import { readTextFile } from '../text-file.ts';
 import { saveLists, screenPending, screeningContext } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
-import { regionsFrom } from './regions-option.ts';
 import { at, out } from './io.ts';
 import { render } from './output.ts';
 import { ProgressReporter } from './progress.ts';
 
-const ROR_ID = /^(https?:\/\/ror\.org\/)?0[a-z0-9]{6}\d{2}$/;
+// What only some commands or branches need is imported where they run: `derisk screen NAME` must
+// not pay for the list readers (and their TypeBox schemas), portfolios, batches or regions.
 
-/** The catalogue's published lists, read from the data mirror. */
-export function catalogueLists(config: Config): RiskList[] {
-  return loadListCatalogue().lists.map((spec) => {
-    const path = join(config.mirror, spec.mirror_path);
-    if (!existsSync(path)) throw new Error(`list ${spec.id}: ${path} not found in the data mirror (DERISK_MIRROR); public source: ${spec.source_url}`);
-    return readCatalogueList(spec, path);
-  });
-}
+const ROR_ID = /^(https?:\/\/ror\.org\/)?0[a-z0-9]{6}\d{2}$/;
 
 /** Loads lists into the store and screens every affiliation string against them. */
 export async function loadAndScreen(store: Store, lists: RiskList[]): Promise<void> {
@@ -53,6 +39,7 @@ export async function listsCommand(argv: string[]): Promise<number> {
   }
   if (sub === 'diff') {
     if (files.length !== 2) throw new UsageError('lists diff needs two files: <old> <new>');
+    const [{ diffLists }, { readListFile }] = await Promise.all([import('../screening/diff.ts'), import('../screening/lists.ts')]);
     const diff = diffLists(readListFile(at(files[0]!)), readListFile(at(files[1]!)));
     if (values.json) out.log(JSON.stringify(diff, null, 2));
     else {
@@ -64,6 +51,7 @@ export async function listsCommand(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (sub === 'load') {
+    const { catalogueLists, readWatchlist } = await import('../screening/lists.ts');
     const lists = [...catalogueLists(config), ...(values.watchlist ?? []).map((f) => readWatchlist(at(f)))];
     return withStore(config, async (store) => {
       await loadAndScreen(store, lists);
@@ -99,6 +87,7 @@ const FTM_OPTIONS = {
 
 /** A FollowTheMoney file as one more list beside those loaded: its lines that cannot be read are named, the rest loaded. */
 async function loadFtmFile(config: Config, file: string, values: Partial<Record<keyof typeof FTM_OPTIONS, string | undefined>>): Promise<number> {
+  const [{ ftmListMeta, readFtmList }, { ListError, loadListCatalogue }] = await Promise.all([import('../screening/ftm.ts'), import('../screening/lists.ts')]);
   let meta;
   try {
     meta = ftmListMeta(values);
@@ -189,6 +178,7 @@ export async function screenCommand(argv: string[]): Promise<number> {
   const config = loadConfig();
   if (values.batch !== undefined) {
     if (positionals.length > 0) throw new UsageError('screen --batch FILE takes the names from the file (or - for standard input), not from the command line');
+    const { BatchError, batchCsv, parseNames, screenBatch } = await import('../screening/batch.ts');
     let names: string[];
     try {
       names = parseNames(values.batch === '-' ? readFileSync(0, 'utf8') : readTextFile(values.batch, (m) => new UsageError(m)), values.batch === '-' ? 'standard input' : values.batch);
@@ -206,6 +196,7 @@ export async function screenCommand(argv: string[]): Promise<number> {
     });
   }
   if (values.portfolio || values.export) {
+    const [{ loadWeights, portfolio, portfolioCsv }, { loadTaxonomy }, { fileId }] = await Promise.all([import('../screening/portfolio.ts'), import('../fields/taxonomy.ts'), import('../ingest/file-id.ts')]);
     return withStore(config, async (store) => {
       let scope: PortfolioScope;
       if (values.portfolio) {
@@ -260,6 +251,7 @@ function printPortfolio(p: Portfolio, csv?: string): void {
 export async function briefCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
   if (positionals.length !== 1 || positionals[0]!.trim() === '') throw new UsageError('brief needs one partner name or ROR id');
+  const [{ regionsFrom }, { regionOf }, { briefing, briefingMarkdown }] = await Promise.all([import('./regions-option.ts'), import('../regions/regions.ts'), import('../screening/briefing.ts')]);
   const catalogue = regionsFrom(values);
   return withStore(loadConfig(), async (store) => {
     const sheet = await briefing(store, await screenOne(store, positionals[0]!), regionOf(catalogue, 'EU27AC').countries);

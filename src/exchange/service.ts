@@ -432,24 +432,7 @@ export class ExchangeService {
    * decided about a string screening matched to an entry: information beside the hit, never a change to it.
    */
   async namesakeVerdicts(viewerOrg: string | null, name: string, entries: { list: string; entryId: string; entry?: string }[]): Promise<NamesakeInfo[]> {
-    const key = screenKey(name);
-    if (key === '' || entries.length === 0) return [];
-    const local = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} WHERE d.name_key = $1`, [key])).map(namesakeOf).filter((d) => d.orgId === viewerOrg || (d.distribution !== 'organisation' && d.tlp !== 'red'));
-    const received = receivedAsSeenBy(
-      await this.db.query<{ uuid: string; subscription_id: string; publisher: string; origin_org: string; doc: string; tlp: string }>(`SELECT uuid, subscription_id, publisher, origin_org, doc, tlp FROM exchange_received WHERE kind = 'namesake' AND subject_key = $1 ORDER BY uuid`, [key]),
-      viewerOrg,
-    );
-    const out: NamesakeInfo[] = [];
-    for (const e of entries) {
-      const judged: NamesakeInfo['decisions'] = [];
-      for (const d of local) if (d.listId === e.list && d.entryId === e.entryId) judged.push({ institution: d.orgName, publisher: null, reason: d.reason, tlp: d.tlp, at: d.createdAt });
-      for (const r of received) {
-        const d = JSON.parse(r.doc) as ReceivedNamesake;
-        if (d.listId === e.list && d.entryId === e.entryId) judged.push({ institution: r.origin_org, publisher: r.publisher, reason: d.reason, tlp: r.tlp as Tlp, at: d.createdAt });
-      }
-      if (judged.length > 0) out.push({ list: e.list, entryId: e.entryId, entry: e.entry ?? e.entryId, institutions: new Set(judged.map((j) => `${j.publisher ?? ''}\u0000${j.institution}`)).size, decisions: judged });
-    }
-    return out;
+    return namesakeVerdicts(this.db, viewerOrg, name, entries);
   }
 
   // ---- subscriptions and what feeds bring in ----
@@ -820,3 +803,28 @@ export interface PullReport {
 
 /** A feed that failed verification: nothing of it was taken. */
 export class FeedRefused extends UnprocessableError {}
+
+/**
+ * What institutions decided about a string screening matched to list entries (ExchangeService's
+ * namesakeVerdicts): apart, so that `derisk screen` asks it without what the service is built with.
+ */
+export async function namesakeVerdicts(db: AppDb, viewerOrg: string | null, name: string, entries: { list: string; entryId: string; entry?: string }[]): Promise<NamesakeInfo[]> {
+  const key = screenKey(name);
+  if (key === '' || entries.length === 0) return [];
+  const local = (await db.query<NamesakeRow>(`${NAMESAKES_SQL} WHERE d.name_key = $1`, [key])).map(namesakeOf).filter((d) => d.orgId === viewerOrg || (d.distribution !== 'organisation' && d.tlp !== 'red'));
+  const received = receivedAsSeenBy(
+    await db.query<{ uuid: string; subscription_id: string; publisher: string; origin_org: string; doc: string; tlp: string }>(`SELECT uuid, subscription_id, publisher, origin_org, doc, tlp FROM exchange_received WHERE kind = 'namesake' AND subject_key = $1 ORDER BY uuid`, [key]),
+    viewerOrg,
+  );
+  const out: NamesakeInfo[] = [];
+  for (const e of entries) {
+    const judged: NamesakeInfo['decisions'] = [];
+    for (const d of local) if (d.listId === e.list && d.entryId === e.entryId) judged.push({ institution: d.orgName, publisher: null, reason: d.reason, tlp: d.tlp, at: d.createdAt });
+    for (const r of received) {
+      const d = JSON.parse(r.doc) as ReceivedNamesake;
+      if (d.listId === e.list && d.entryId === e.entryId) judged.push({ institution: r.origin_org, publisher: r.publisher, reason: d.reason, tlp: r.tlp as Tlp, at: d.createdAt });
+    }
+    if (judged.length > 0) out.push({ list: e.list, entryId: e.entryId, entry: e.entry ?? e.entryId, institutions: new Set(judged.map((j) => `${j.publisher ?? ''}\u0000${j.institution}`)).size, decisions: judged });
+  }
+  return out;
+}

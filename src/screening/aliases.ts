@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Institution } from '../ingest/ror.ts';
 import { foldText, hasCjk, nameTokens } from '../resolve/normalize.ts';
 import { readTextFile } from '../text-file.ts';
-import { ListError, type EntryName, type NameKind, type RiskList } from './lists.ts';
+import { ListError, type EntryName, type NameKind, type RiskList } from './risk-list.ts';
 import { isNondistinctive, screenKey } from './names.ts';
 
 export const ALIASES_FILE = fileURLToPath(new URL('../../data/lists/aliases.json', import.meta.url));

@@ -1,64 +1,13 @@
-import { readTextFile } from '../text-file.ts';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Type, { type Static } from 'typebox';
+import type { Config } from '../config.ts';
+import { LEVELS, LIST_CATALOGUE, ListError, parseListJson, type EntryName, type Level, type Provenance, type RiskEntry, type RiskList } from './risk-list.ts';
 import { hasCjk } from '../resolve/normalize.ts';
 import { checkSchema } from '../schema.ts';
 
-export const LEVELS = ['very-high', 'high', 'medium', 'low'] as const;
-export type Level = (typeof LEVELS)[number];
-
-/** 'short': a short name people write ('Huawei'), derived by rule or curated (data/lists/aliases.json). */
-export type NameKind = 'primary' | 'alias' | 'chinese' | 'subsidiary' | 'short';
-
-export interface EntryName {
-  value: string;
-  kind: NameKind;
-  /** Where a name the list itself does not give comes from. */
-  source?: string;
-}
-
-export interface RiskEntry {
-  /** Stable within a list: the source's id where it has one, else derived from the primary name. */
-  id: string;
-  name: string;
-  names: EntryName[];
-  country: string | null;
-  category: string | null;
-  level: Level;
-  /** The source's own words about the entry. */
-  sourceText: string | null;
-  url: string | null;
-  /** ROR ids the list itself names (user watchlists may). */
-  rorIds: string[];
-  /** The id of another entry of the same list that this one belongs to. */
-  parentEntry: string | null;
-  /** FollowTheMoney topics ("sanction", "export.control") a list loaded from FtM gives the entry. */
-  topics?: string[];
-}
-
-export interface Provenance {
-  title: string;
-  publisher: string;
-  source_url: string;
-  retrieved: string;
-  licence: string;
-  [more: string]: unknown;
-}
-
-export interface RiskList {
-  id: string;
-  provenance: Provenance;
-  /** Content hash of the file read (and of how it is read): two loads of the same file are the same version. */
-  version: string;
-  file: string;
-  levelRationale: string;
-  entries: RiskEntry[];
-}
-
-export class ListError extends Error {}
+export { LEVELS, ListError, LIST_CATALOGUE, type EntryName, type Level, type NameKind, type Provenance, type RiskEntry, type RiskList } from './risk-list.ts';
 
 const REQUIRED_PROVENANCE = ['title', 'publisher', 'source_url', 'retrieved', 'licence'] as const;
 
@@ -108,21 +57,10 @@ export const ListCatalogueDocument = Type.Object(
 export type ListCatalogue = Static<typeof ListCatalogueDocument>;
 export type CatalogueList = ListCatalogue['lists'][number];
 
-export const LIST_CATALOGUE = fileURLToPath(new URL('../../data/lists/catalog.json', import.meta.url));
-
 export function loadListCatalogue(path = LIST_CATALOGUE): ListCatalogue {
-  const raw = parseJson(path);
+  const raw = parseListJson(path);
   checkSchema(ListCatalogueDocument, raw, (m) => new ListError(`${path}: ${m}`), 'the catalogue');
   return raw as ListCatalogue;
-}
-
-function parseJson(path: string): unknown {
-  const text = readTextFile(path, (m) => new ListError(m));
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new ListError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
 }
 
 /** How list files are read: bumped when the same file is read into other names, so a list stored the old way is replaced at the next load. */
@@ -196,7 +134,7 @@ function entryName(file: string, where: string, value: unknown): string {
 
 /** The MISP galaxy cluster of ASPI's China Defence Universities Tracker. */
 function readMispGalaxy(file: string, spec: CatalogueList): Omit<RiskList, 'provenance' | 'version' | 'file' | 'levelRationale'> {
-  const doc = parseJson(file) as Json;
+  const doc = parseListJson(file) as Json;
   if (!Array.isArray(doc.values)) throw new ListError(`${file}: not a MISP galaxy cluster (no "values" array)`);
   const byCategory = spec.level_by_category;
   if (!byCategory) throw new ListError(`${LIST_CATALOGUE}: list ${spec.id} needs level_by_category`);
@@ -309,7 +247,7 @@ export function notedSubsidiaries(notes: unknown): EntryName[] {
 
 /** A per-list file of phagehunter/nsfreg (U.S. restricted-party lists). */
 function readNsfreg(file: string, spec: CatalogueList): Omit<RiskList, 'provenance' | 'version' | 'file' | 'levelRationale'> {
-  const doc = parseJson(file) as Json;
+  const doc = parseListJson(file) as Json;
   if (!Array.isArray(doc.entities) || typeof doc.list_id !== 'string') throw new ListError(`${file}: not an nsfreg list file (needs "list_id" and "entities")`);
   if (spec.nsfreg_id && doc.list_id !== spec.nsfreg_id) throw new ListError(`${file}: holds list ${doc.list_id}, the catalogue expects ${spec.nsfreg_id}`);
   const entries = doc.entities.map((e: Json, i: number): RiskEntry => {
@@ -333,7 +271,7 @@ function readNsfreg(file: string, spec: CatalogueList): Omit<RiskList, 'provenan
 
 /** Canada's Named Research Organizations as transcribed by RSToolkit. */
 function readCanadaNro(file: string, spec: CatalogueList): Omit<RiskList, 'provenance' | 'version' | 'file' | 'levelRationale'> {
-  const doc = parseJson(file) as Json;
+  const doc = parseListJson(file) as Json;
   if (!Array.isArray(doc.organizations)) throw new ListError(`${file}: not a Named Research Organizations file (no "organizations" array)`);
   const entries = doc.organizations.map((o: Json, i: number): RiskEntry => {
     const names = splitBracketed(entryName(file, `organisation ${i + 1}`, o.name));
@@ -358,7 +296,7 @@ function readCanadaNro(file: string, spec: CatalogueList): Omit<RiskList, 'prove
  * "entries": [ { name, aliases?, name_zh?, country?, category?, level, note?, ror_ids? } ] }`.
  */
 export function readWatchlist(file: string): RiskList {
-  const doc = parseJson(file) as Json;
+  const doc = parseListJson(file) as Json;
   if (typeof doc !== 'object' || doc === null || typeof doc.list !== 'object' || !Array.isArray(doc.entries)) {
     throw new ListError(`${file}: a watchlist needs a "list" object (id and provenance) and an "entries" array`);
   }
@@ -391,7 +329,7 @@ export function readWatchlist(file: string): RiskList {
 
 /** nsfreg keeps per-list metadata (agency, official URL, snapshot) in lists.json beside the lists. */
 function nsfregProvenance(file: string, spec: CatalogueList): Json {
-  const meta = (parseJson(join(dirname(file), 'lists.json')) as Json).lists?.find((l: Json) => l.id === spec.nsfreg_id);
+  const meta = (parseListJson(join(dirname(file), 'lists.json')) as Json).lists?.find((l: Json) => l.id === spec.nsfreg_id);
   if (!meta) throw new ListError(`${join(dirname(file), 'lists.json')}: no metadata for list ${spec.nsfreg_id}`);
   return {
     title: `${meta.official_name} (${meta.short_name})`,
@@ -415,10 +353,19 @@ export function readCatalogueList(spec: CatalogueList, file: string): RiskList {
 
 /** Reads a list file: a user watchlist, or a published list in the format the catalogue gives for it. */
 export function readListFile(file: string, catalogue = loadListCatalogue()): RiskList {
-  const doc = parseJson(file) as Json;
+  const doc = parseListJson(file) as Json;
   if (doc && typeof doc === 'object' && 'entries' in doc && 'list' in doc) return readWatchlist(file);
   const spec =
     (typeof doc.list_id === 'string' && catalogue.lists.find((l) => l.nsfreg_id === doc.list_id)) || (doc.type === 'china-defence-universities' && catalogue.lists.find((l) => l.format === 'misp-galaxy')) || (Array.isArray(doc.organizations) && catalogue.lists.find((l) => l.format === 'canada-nro'));
   if (!spec) throw new ListError(`${file}: not a list format derisk knows (a watchlist, an nsfreg list file, the ASPI MISP cluster or the Canadian NRO file)`);
   return readCatalogueList(spec, file);
+}
+
+/** The catalogue's published lists, read from the data mirror. */
+export function catalogueLists(config: Pick<Config, 'mirror'>): RiskList[] {
+  return loadListCatalogue().lists.map((spec) => {
+    const path = join(config.mirror, spec.mirror_path);
+    if (!existsSync(path)) throw new Error(`list ${spec.id}: ${path} not found in the data mirror (DERISK_MIRROR); public source: ${spec.source_url}`);
+    return readCatalogueList(spec, path);
+  });
 }

@@ -1,7 +1,6 @@
 import { foldText, hasCjk, nameTokens, segments } from '../resolve/normalize.ts';
 import type { AffiliationResolver, InstitutionMatch } from '../resolve/matcher.ts';
-import type { EntryName, Level, RiskEntry, RiskList } from './lists.ts';
-import { LEVELS, loadListCatalogue } from './lists.ts';
+import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry, type RiskList } from './risk-list.ts';
 import { cjkKey, fuzzyScore, isAcronym, isNondistinctive, overlap, readingNote, screenKey, screenReadings, screenTokens, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { DERIVED, loadAliases, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
@@ -1302,11 +1301,7 @@ let catalogueNames: Map<string, string> | null = null;
 export function listName(list: RiskList): string {
   const short = list.provenance.short_name;
   if (typeof short === 'string' && short.trim() !== '') return short;
-  catalogueNames ??= new Map(
-    loadListCatalogue()
-      .lists.filter((l) => typeof l.short_name === 'string')
-      .map((l) => [l.id, l.short_name as string]),
-  );
+  catalogueNames ??= catalogueShortNames();
   return catalogueNames.get(list.id) ?? list.provenance.title;
 }
 

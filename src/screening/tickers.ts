@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ListError } from './lists.ts';
+import { ListError } from './risk-list.ts';
 
 /** Stock codes of listed companies, with the exchange listing each is read from. */
 export const TICKERS_FILE = 'data/screening/tickers.json';

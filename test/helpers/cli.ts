@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/derisk.js', import.meta.url));
@@ -19,4 +20,15 @@ export function derisk(args: string[], env: Record<string, string> = {}, input?:
 
 export function deriskAsync(args: string[], env: Record<string, string> = {}) {
   return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, CI: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+// A module hook (run on Node's hooks thread) that writes each module's URL, as it is loaded, to the file named in DERISK_TEST_MODULES.
+const RECORD_HOOK = `import{appendFileSync}from'node:fs';export async function load(url,context,next){appendFileSync(process.env.DERISK_TEST_MODULES,url+'\\n');return next(url,context)}`;
+const REGISTER = `import{register}from'node:module';register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(RECORD_HOOK)}`)})`;
+
+/** Runs the CLI as `derisk` does, and says which modules (file:, node: URLs) the process loaded. */
+export function deriskModules(args: string[], env: Record<string, string>, recordIn: string): CliResult & { modules: string[] } {
+  rmSync(recordIn, { force: true });
+  const r = derisk(args, { ...env, NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(REGISTER)}`, DERISK_TEST_MODULES: recordIn });
+  return { ...r, modules: readFileSync(recordIn, 'utf8').split('\n').filter(Boolean) };
 }

@@ -10,7 +10,7 @@ import { loadListCatalogue, readCatalogueList, readWatchlist, type RiskList } fr
 import { loadScreeningIndex, saveScreeningIndex, screeningIndexPath } from '../../src/screening/persisted.ts';
 import { loadedLists, saveLists, screeningContext } from '../../src/screening/store.ts';
 import { Store } from '../../src/store/store.ts';
-import { derisk } from '../helpers/cli.ts';
+import { derisk, deriskModules } from '../helpers/cli.ts';
 import { INPUT, MIRROR, tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { STATE_NAMES, statesStore } from '../helpers/screening.ts';
 import { FUZZ_SEED, Rng } from '../helpers/fuzz.ts';
@@ -260,6 +260,15 @@ test('derisk screen and brief print the same bytes and exit the same from the ke
     assert.equal(kept.status, afresh[i]!.status, `${args.join(' ')}: the same exit code`);
     assert.doesNotMatch(kept.stderr, /screening index/);
   });
+  // A name screens without loading TypeBox (the list catalogue's and the regions' schemas): it cost each call more than half a second.
+  const listed = deriskModules(runs[0]!, env, join(home, 'modules.txt'));
+  assert.equal(listed.stdout, afresh[0]!.stdout, 'the same output with the modules recorded');
+  assert.ok(listed.modules.some((m) => m.endsWith('/dist/cli/screening.js')) && listed.modules.some((m) => m.endsWith('/dist/cli/namesakes.js')), 'the modules screening loads are recorded');
+  assert.deepEqual(
+    listed.modules.filter((m) => m.includes('/node_modules/typebox/')),
+    [],
+    'derisk screen loads no TypeBox module',
+  );
   const good = readFileSync(path);
   const damages: [string, () => void, RegExp][] = [
     ['a byte flipped in the middle', () => writeFileSync(path, Buffer.from(good).fill(good[good.length >> 1]! ^ 0xff, good.length >> 1, (good.length >> 1) + 1)), /checksum differs/],
