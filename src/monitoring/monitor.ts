@@ -62,6 +62,12 @@ const WORK_KINDS = "('openalex', 'wos', 'scopus')";
 /** Patent files of the shared base: new co-patents are alerted as new co-publications are. */
 const PATENT_KINDS = "('patents-lens', 'patents-patstat')";
 const isPatentFile = (file: { kind: string }) => file.kind.startsWith('patents-');
+/**
+ * Each case's latest verdict, with its case's title. The latest is found in the index of migration
+ * 017 (assessments_case_latest): without it, each verdict's max(created_at) scanned every verdict.
+ */
+export const LATEST_VERDICTS = `SELECT a.id, a.case_id, a.org_id, a.overall, a.result, c.title FROM assessments a JOIN cases c ON c.id = a.case_id
+  WHERE a.created_at = (SELECT max(b.created_at) FROM assessments b WHERE b.case_id = a.case_id) ORDER BY a.id`;
 /** Stored verdicts re-checked together. */
 const VERDICT_CHUNK = 500;
 
@@ -495,10 +501,7 @@ export class Monitor {
    * with the criteria that decide it. Nothing is stored as a verdict: an officer re-assesses.
    */
   private async verdictChanges(assessor: Assessor, triggers: string[]): Promise<{ alerts: NewAlert[]; reassessed: number }> {
-    const rows = await this.options.db.query<{ id: string; case_id: string; org_id: string; result: string; title: string }>(
-      `SELECT a.id, a.case_id, a.org_id, a.result, c.title FROM assessments a JOIN cases c ON c.id = a.case_id
-       WHERE a.created_at = (SELECT max(b.created_at) FROM assessments b WHERE b.case_id = a.case_id) ORDER BY a.id`,
-    );
+    const rows = await this.options.db.query<{ id: string; case_id: string; org_id: string; overall: string; result: string; title: string }>(LATEST_VERDICTS);
     const alerts: NewAlert[] = [];
     // In chunks (a verdict's result is large), each chunk run together: its parties screened once,
     // its partners' co-publications read in one query. The same case on the same day is run once.
@@ -526,10 +529,7 @@ export class Monitor {
   /** A case's latest verdict whose re-assessment date has come. */
   private async reassessmentsDue(tx: AppTx): Promise<NewAlert[]> {
     const today = this.options.today?.() ?? new Date().toISOString().slice(0, 10);
-    const rows = await tx.query<{ id: string; case_id: string; org_id: string; overall: string; result: string; title: string }>(
-      `SELECT a.id, a.case_id, a.org_id, a.overall, a.result, c.title FROM assessments a JOIN cases c ON c.id = a.case_id
-       WHERE a.created_at = (SELECT max(b.created_at) FROM assessments b WHERE b.case_id = a.case_id) ORDER BY a.id`,
-    );
+    const rows = await tx.query<{ id: string; case_id: string; org_id: string; overall: string; result: string; title: string }>(LATEST_VERDICTS);
     const alerts: NewAlert[] = [];
     for (const r of rows) {
       const { reassessBy, asOf } = JSON.parse(r.result) as { reassessBy?: string; asOf?: string };
