@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
 import { Mutex } from '../appdb/db.ts';
 import { compareAssessments, type Assessment } from '../assessment/assess.ts';
-import type { Assessor } from '../assessment/assessor.ts';
+import type { Assessor, ScreenMemo } from '../assessment/assessor.ts';
 import type { Case } from '../assessment/case.ts';
 import { crashPoint } from '../crash.ts';
 import { screenKey } from '../screening/names.ts';
@@ -503,8 +503,9 @@ export class Monitor {
   private async verdictChanges(assessor: Assessor, triggers: string[]): Promise<{ alerts: NewAlert[]; reassessed: number }> {
     const rows = await this.options.db.query<{ id: string; case_id: string; org_id: string; overall: string; result: string; title: string }>(LATEST_VERDICTS);
     const alerts: NewAlert[] = [];
-    // In chunks (a verdict's result is large), each chunk run together: its parties screened once,
-    // its partners' co-publications read in one query. The same case on the same day is run once.
+    // In chunks (a verdict's result is large), each chunk run together: each party screened once
+    // in the whole re-check, its partners' co-publications read in one query. The same case on the same day is run once.
+    const screened: ScreenMemo = new Map();
     for (let start = 0; start < rows.length; start += VERDICT_CHUNK) {
       const chunk = rows.slice(start, start + VERDICT_CHUNK).map((row) => ({ row, before: JSON.parse(row.result) as Assessment & { case: unknown } }));
       // Per organisation: each reads the evidence through its own match corrections.
@@ -521,7 +522,13 @@ export class Monitor {
       }
       const runnable = [...distinct].filter((e): e is [string, { c: Case; asOf: string; orgId: string }] => !(e[1] instanceof Error));
       const results = new Map<string, Assessment | Error>([...distinct].filter((e): e is [string, Error] => e[1] instanceof Error));
-      (await assessor.runMany(runnable.map(([, item]) => item))).forEach((r, i) => results.set(runnable[i]![0], r));
+      (
+        await assessor.runMany(
+          runnable.map(([, item]) => item),
+          undefined,
+          screened,
+        )
+      ).forEach((r, i) => results.set(runnable[i]![0], r));
       for (const { row, before } of chunk) alerts.push(...verdictAlert(row, before, results.get(keyOf(row, before))!, triggers));
     }
     return { alerts, reassessed: rows.length };
