@@ -29,6 +29,9 @@ export interface Snapshot extends Record<string, unknown> {
   observations: Observations;
 }
 
+/** Parties screened during a re-check, by what was screened: the result, or why it could not be. */
+export type ScreenMemo = Map<string, ScreenResult | ScreenError>;
+
 /** Everything a verdict needs, loaded once: the evidence store, the screener, the policy bundle. */
 export class Assessor {
   constructor(readonly parts: AssessorParts) {}
@@ -90,11 +93,11 @@ export class Assessor {
    * Many fresh verdicts at once, over one unchanging world (the monitor's re-check of every stored
    * verdict): each distinct party is screened once, every partner's co-publication rows are read
    * in one query, the versions once. Each verdict is the one `run` gives alone; a case that cannot
-   * be assessed gets its error in its place.
+   * be assessed gets its error in its place. `screened` carries the screenings over to the next
+   * call in the same world (the monitor runs its verdicts in chunks, partners recurring across them).
    */
-  async runMany(items: { c: Case; asOf: string; orgId?: string }[], bundle: PolicyBundle = this.parts.bundle): Promise<(Assessment | Error)[]> {
+  async runMany(items: { c: Case; asOf: string; orgId?: string }[], bundle: PolicyBundle = this.parts.bundle, screened: ScreenMemo = new Map()): Promise<(Assessment | Error)[]> {
     const { screening } = this.parts;
-    const screened = new Map<string, ScreenResult | ScreenError>();
     const remember = (key: string, screen: () => ScreenResult): ScreenResult => {
       let r = screened.get(key);
       if (r === undefined) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
 import { Mutex } from '../appdb/db.ts';
 import { compareAssessments, type Assessment } from '../assessment/assess.ts';
-import type { Assessor } from '../assessment/assessor.ts';
+import type { Assessor, ScreenMemo } from '../assessment/assessor.ts';
 import type { Case } from '../assessment/case.ts';
 import { crashPoint } from '../crash.ts';
 import { screenKey } from '../screening/names.ts';
@@ -62,6 +62,12 @@ const WORK_KINDS = "('openalex', 'wos', 'scopus')";
 /** Patent files of the shared base: new co-patents are alerted as new co-publications are. */
 const PATENT_KINDS = "('patents-lens', 'patents-patstat')";
 const isPatentFile = (file: { kind: string }) => file.kind.startsWith('patents-');
+/**
+ * Each case's latest verdict, with its case's title. The latest is found in the index of migration
+ * 017 (assessments_case_latest): without it, each verdict's max(created_at) scanned every verdict.
+ */
+export const LATEST_VERDICTS = `SELECT a.id, a.case_id, a.org_id, a.overall, a.result, c.title FROM assessments a JOIN cases c ON c.id = a.case_id
+  WHERE a.created_at = (SELECT max(b.created_at) FROM assessments b WHERE b.case_id = a.case_id) ORDER BY a.id`;
 /** Stored verdicts re-checked together. */
 const VERDICT_CHUNK = 500;
 
@@ -495,13 +501,11 @@ export class Monitor {
    * with the criteria that decide it. Nothing is stored as a verdict: an officer re-assesses.
    */
   private async verdictChanges(assessor: Assessor, triggers: string[]): Promise<{ alerts: NewAlert[]; reassessed: number }> {
-    const rows = await this.options.db.query<{ id: string; case_id: string; org_id: string; result: string; title: string }>(
-      `SELECT a.id, a.case_id, a.org_id, a.result, c.title FROM assessments a JOIN cases c ON c.id = a.case_id
-       WHERE a.created_at = (SELECT max(b.created_at) FROM assessments b WHERE b.case_id = a.case_id) ORDER BY a.id`,
-    );
+    const rows = await this.options.db.query<{ id: string; case_id: string; org_id: string; overall: string; result: string; title: string }>(LATEST_VERDICTS);
     const alerts: NewAlert[] = [];
-    // In chunks (a verdict's result is large), each chunk run together: its parties screened once,
-    // its partners' co-publications read in one query. The same case on the same day is run once.
+    // In chunks (a verdict's result is large), each chunk run together: each party screened once
+    // in the whole re-check, its partners' co-publications read in one query. The same case on the same day is run once.
+    const screened: ScreenMemo = new Map();
     for (let start = 0; start < rows.length; start += VERDICT_CHUNK) {
       const chunk = rows.slice(start, start + VERDICT_CHUNK).map((row) => ({ row, before: JSON.parse(row.result) as Assessment & { case: unknown } }));
       // Per organisation: each reads the evidence through its own match corrections.
@@ -518,7 +522,13 @@ export class Monitor {
       }
       const runnable = [...distinct].filter((e): e is [string, { c: Case; asOf: string; orgId: string }] => !(e[1] instanceof Error));
       const results = new Map<string, Assessment | Error>([...distinct].filter((e): e is [string, Error] => e[1] instanceof Error));
-      (await assessor.runMany(runnable.map(([, item]) => item))).forEach((r, i) => results.set(runnable[i]![0], r));
+      (
+        await assessor.runMany(
+          runnable.map(([, item]) => item),
+          undefined,
+          screened,
+        )
+      ).forEach((r, i) => results.set(runnable[i]![0], r));
       for (const { row, before } of chunk) alerts.push(...verdictAlert(row, before, results.get(keyOf(row, before))!, triggers));
     }
     return { alerts, reassessed: rows.length };
@@ -526,10 +536,7 @@ export class Monitor {
   /** A case's latest verdict whose re-assessment date has come. */
   private async reassessmentsDue(tx: AppTx): Promise<NewAlert[]> {
     const today = this.options.today?.() ?? new Date().toISOString().slice(0, 10);
-    const rows = await tx.query<{ id: string; case_id: string; org_id: string; overall: string; result: string; title: string }>(
-      `SELECT a.id, a.case_id, a.org_id, a.overall, a.result, c.title FROM assessments a JOIN cases c ON c.id = a.case_id
-       WHERE a.created_at = (SELECT max(b.created_at) FROM assessments b WHERE b.case_id = a.case_id) ORDER BY a.id`,
-    );
+    const rows = await tx.query<{ id: string; case_id: string; org_id: string; overall: string; result: string; title: string }>(LATEST_VERDICTS);
     const alerts: NewAlert[] = [];
     for (const r of rows) {
       const { reassessBy, asOf } = JSON.parse(r.result) as { reassessBy?: string; asOf?: string };

@@ -11,7 +11,7 @@ import { resolvePending } from '../../src/resolve/apply.ts';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
 import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { AlertInbox, type AlertView } from '../../src/monitoring/alerts.ts';
-import { Monitor } from '../../src/monitoring/monitor.ts';
+import { LATEST_VERDICTS, Monitor } from '../../src/monitoring/monitor.ts';
 import { StoreSubjects } from '../../src/monitoring/subjects.ts';
 import { Watchlists } from '../../src/monitoring/watchlists.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
@@ -229,4 +229,68 @@ test('knowledge-base changes in watched topics (and a change of status re-checks
   assert.ok(due.length >= 1 && due.every((a) => /re-assessment due since \d{4}-\d{2}-\d{2}$/.test(a.title)), JSON.stringify(due.map((a) => a.title)));
   await monitor.check();
   assert.equal((await alerts('org-a', 'reassessment-due')).length, due.length, 'once');
+});
+
+test('each case’s latest verdict is looked up in the assessments_case_latest index, not found by scanning every verdict for each', async () => {
+  const plan = (await service.db.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${LATEST_VERDICTS}`)).map((r) => r.detail);
+  assert.deepEqual(
+    plan.filter((d) => /^(SCAN|SEARCH) b\b/.test(d)),
+    ['SEARCH b USING COVERING INDEX assessments_case_latest (case_id=?)'],
+    plan.join('; '),
+  );
+});
+
+test('a new policy bundle: the re-check alerts exactly the latest verdicts that re-running each alone would flip, once; a second re-check writes nothing', async () => {
+  today = '2026-06-01';
+  // HIT is listed (a signal, by the shipped bundle); a bundle whose list categories make that list binding is new policy.
+  await saveLists(store, [readWatchlist(writeTemp('w3.json', JSON.stringify({ list: { ...WATCHLIST_PROVENANCE, retrieved: '2026-11-02' }, entries: [{ name: 'Harbin Institute of Technology', level: 'high', ror_ids: [HIT] }] })))]);
+  await monitor.check();
+  const research = { type: 'basic', open_publication: 'yes' };
+  const docs = [
+    { org: 'org-a', doc: { title: 'Flips: HIT', partners: [{ ror: HIT, role: 'partner', country: 'CN', kind: 'university' }], research } },
+    { org: 'org-a', doc: { title: 'Holds: Leuven', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }], research } },
+    { org: 'org-a', doc: { title: 'Flips: HIT by name', partners: [{ name: 'Harbin Institute of Technology', role: 'partner', country: 'CN' }], research } },
+    { org: 'org-b', doc: { title: 'Flips: HIT for B', partners: [{ ror: HIT, role: 'partner', country: 'CN', kind: 'university' }], research } },
+    { org: 'org-b', doc: { title: 'Holds: nobody identified', partners: [{ name: 'An Institute Nobody Knows', role: 'partner', country: 'CN' }], research } },
+  ];
+  const stored: { id: string; org: string }[] = [];
+  for (const [i, { org, doc }] of docs.entries()) {
+    const { id } = await cases.create(who[`${org}/analyst`]!, doc);
+    // The first case is assessed twice: only its latest verdict is re-checked.
+    if (i === 0) await cases.assess(who[`${org}/analyst`]!, id, '2025-01-01');
+    stored.push({ id: (await cases.assess(who[`${org}/analyst`]!, id, '2026-06-01')).id, org });
+  }
+  assert.deepEqual(await monitor.check(), { files: 0, deferred: 0, lists: 0, alerts: {}, reassessed: 0 }, 'nothing changed: nothing re-checked');
+
+  const categories = JSON.parse(readFileSync(new URL('../../data/assessment/list-categories.json', import.meta.url), 'utf8')) as { lists: Record<string, string[]> };
+  categories.lists[WATCHLIST_PROVENANCE.id] = ['binding'];
+  const newBundle = loadBundle({ 'list-categories': writeTemp('list-categories.json', JSON.stringify(categories)) });
+  const assessor = new Assessor({ store, screening: await screeningContext(store), bundle: newBundle });
+  // What each latest verdict gives re-run alone under the new bundle: the alerts the re-check must give.
+  const expected: string[] = [];
+  for (const { id, org } of stored) {
+    const before = (await cases.assessment(who[`${org}/viewer`]!, id)).result as { overall: string; asOf: string; case: unknown };
+    const after = await assessor.run(assessor.validate(before.case), before.asOf, newBundle, org);
+    if (after.overall !== before.overall) expected.push(`${org} ${id} ${before.overall} → ${after.overall}`);
+  }
+  assert.equal(expected.length, 3, JSON.stringify(expected));
+  const recheck = new Monitor({ db: service.db, store, assessor: async () => assessor, today: () => today });
+  const report = await recheck.check();
+  assert.equal(report.reassessed, (await service.db.query('SELECT DISTINCT case_id FROM assessments')).length, 'each case’s latest verdict, every case');
+  const flips = [...(await alerts('org-a', 'verdict-change')), ...(await alerts('org-b', 'verdict-change'))].filter((a) => stored.some((s) => (a.evidence as { assessment: string }).assessment === s.id));
+  const got = flips.map((a) => {
+    const ev = a.evidence as { assessment: string; before: { overall: string }; after: { overall: string }; because: string[] };
+    assert.ok(
+      ev.because.some((b) => b.startsWith(`policy bundle ${newBundle.record.version} (${newBundle.record.hash})`)),
+      JSON.stringify(ev.because),
+    );
+    return `${stored.find((s) => s.id === ev.assessment)!.org} ${ev.assessment} ${ev.before.overall} → ${ev.after.overall}`;
+  });
+  assert.deepEqual(got.sort(), expected.sort());
+
+  // The same re-check again (the note of the earlier bundle put back): the same alerts, none recorded twice.
+  await service.db.query("UPDATE monitor_seen SET value = 'an earlier bundle' WHERE kind = 'bundle' AND ref = 'policy'");
+  const again = await recheck.check();
+  assert.equal(again.reassessed, report.reassessed);
+  assert.deepEqual(again.alerts, {});
 });
