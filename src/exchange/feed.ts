@@ -6,7 +6,7 @@ import { request as httpsRequest } from 'node:https';
 import { checkLiteral, DestinationError, guardedLookup, type DestinationPolicy } from '../monitoring/destinations.ts';
 import { manifestEntry, readMispEvent, type Publisher, type Refused } from './misp.ts';
 import { allowedFeedUrl, isFeedUrl, NO_FEED_ORIGINS, type FeedOrigins } from './origins.ts';
-import { ExchangeError, nameUuid } from './marking.ts';
+import { ExchangeError, nameUuid, UUID } from './marking.ts';
 import { FeedRefused, type ReceivedItem, type Recipient } from './service.ts';
 
 /**
@@ -19,7 +19,6 @@ import { FeedRefused, type ReceivedItem, type Recipient } from './service.ts';
  */
 const SIG_FORMAT = 'derisk-feed-signature/1';
 const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** A feed file larger than this is refused unread: events of notes and decisions are small. */
 const MAX_FILE = 64 * 1024 * 1024;
 

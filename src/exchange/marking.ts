@@ -65,6 +65,9 @@ export function stixTlpMarking(tlp: ExportableTlp) {
 const TLP_COLOUR: Record<Tlp, string> = { clear: '#ffffff', green: '#339900', amber: '#ffc000', 'amber+strict': '#ffc000', red: '#cc0033' };
 export const mispTlpTag = (tlp: Tlp) => ({ name: `tlp:${tlp}`, colour: TLP_COLOUR[tlp], exportable: true });
 
+/** A UUID as written in feeds and MISP events: lower-case hex in the 8-4-4-4-12 layout. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
  * A name-based UUID (RFC 4122 version 5 layout over SHA-256): the same list entry or item gets the
  * same UUID on every installation, so notes and decisions from several feeds meet on one entity.

@@ -1,6 +1,6 @@
 import type { RiskEntry, RiskList } from '../screening/lists.ts';
 import { screenKey } from '../screening/names.ts';
-import { MISP_DISTRIBUTION, mispTlpTag, nameUuid, parseTlp, TLPS, type Tlp } from './marking.ts';
+import { MISP_DISTRIBUTION, mispTlpTag, nameUuid, parseTlp, TLPS, UUID, type Tlp } from './marking.ts';
 import { correctionKey } from '../resolve/thesaurus.ts';
 import type { AnonymisedAssessment, EntityNote, ItemKind, NamesakeDecision, Outgoing, ReceivedCorrection, ReceivedItem, Recipient, SharedCorrection } from './service.ts';
 
@@ -382,8 +382,12 @@ export function readMispEvent(doc: unknown, file: string, self?: Publisher): { i
   const refused: Refused[] = [];
   const attributes = Array.isArray(ev.Attribute) ? (ev.Attribute as Json[]) : [];
   for (const [i, a] of attributes.entries()) {
-    const uuid = typeof a.uuid === 'string' ? a.uuid : `${file} attribute ${i + 1}`;
+    const written = typeof a.uuid === 'string' ? a.uuid.toLowerCase() : '';
+    // Received items are kept under their UUID (and an organisation's imports under <org>/<UUID>):
+    // anything else could take another item's key.
+    const uuid = UUID.test(written) ? written : `${file} attribute ${i + 1}`;
     try {
+      if (uuid !== written) throw new Error(`its uuid ${a.uuid === undefined ? 'is missing' : `${JSON.stringify(String(a.uuid).slice(0, 80))} is not a UUID`}`);
       const subject = tagged(a.Tag, `${TAG.subject}=`);
       const notListed = tagged(a.Tag, `${TAG.notListed}=`);
       const isAssessment = tagged(a.Tag, TAG.assessment) !== null;

@@ -75,6 +75,17 @@ test("MISP sharing groups: an item for a group is taken only by a member; inheri
   // Inheriting an event meant for its organisation only is refused like the event.
   const own = readMispEvent({ Event: { ...event.Event, distribution: '0', Attribute: [note(U(8), { distribution: '5' })] } }, 'e.json', ME);
   assert.match(own.refused[0]!.reason, /Your organisation only/);
+  // Items are kept under their UUID (an organisation's imports under <org>/<UUID>): an attribute whose
+  // uuid is anything else could take another item's key, so it is refused, naming it.
+  const hostile = readMispEvent({ Event: { ...event.Event, distribution: '1', Attribute: [note(`uni-a/${U(9)}`, { distribution: '5' }), note(U(10).toUpperCase(), { distribution: '5' }), { ...note(U(11), { distribution: '5' }), uuid: undefined }] } }, 'e.json', ME);
+  assert.deepEqual(
+    hostile.items.map((i) => i.uuid),
+    [U(10)],
+  );
+  assert.deepEqual(
+    hostile.refused.map((x) => x.reason),
+    [`e.json: its uuid "uni-a/${U(9)}" is not a UUID`, 'e.json: its uuid is missing'],
+  );
 });
 
 test('an item an administrator restricts to named partners leaves in a MISP sharing group: a member installation takes it, another refuses it; the restriction is audited', async () => {
