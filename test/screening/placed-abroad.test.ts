@@ -105,6 +105,27 @@ test('a place split from a listed name is no alias; a listed group’s brand in 
     JSON.stringify(hk.choices),
   );
   assert.match(hk.headline, /Hong Kong.*subsidiary/);
+  // The Entity List's Huawei companies the list places in Hong Kong by their address are choices, each with its list, entry and address.
+  const there = hk.choices.filter((c) => c.entry && c.countryCode === 'HK');
+  assert.deepEqual(
+    there.map((c) => [c.entry!.name, c.entry!.list, c.entry!.entryId, c.entry!.address]),
+    [
+      ['Huawei Cloud Hong Kong', 'us-bis-entity-list', 'huawei-cloud-hong-kong', 'Hong Kong'],
+      ['Huawei Device (Hong Kong) Co., Limited', 'us-bis-entity-list', 'huawei-device-hong-kong-co-limited', 'Tsim Sha Tsui, Kowloon, Hong Kong'],
+      ['Huawei International Co., Limited', 'us-bis-entity-list', 'huawei-international-co-limited', 'Hong Kong'],
+      ['Huawei Tech. Investment Co., Limited', 'us-bis-entity-list', 'huawei-tech-investment-co-limited', 'Hong Kong'],
+      // The listed parent itself gives an address there too.
+      ['Huawei Technologies Co., Ltd.', 'us-bis-entity-list', 'huawei-technologies-co-ltd', 'Tsim Sha Tsui, Kowloon, Hong Kong'],
+    ],
+  );
+  assert.ok(there.every((c) => c.listed && c.query === c.entry!.name && screener.screen(c.query).state === 'listed'));
+  assert.match(hk.headline, /5 entries of this name there: Huawei Cloud Hong Kong \(US Entity List \(BIS\), Hong Kong\)/);
+  // The same question elsewhere: the entry the list places in Sweden by its address.
+  const se = screener.screen('Huawei Technologies (Sweden)');
+  assert.ok(
+    se.choices.some((c) => c.entry?.name === 'Huawei Sweden' && /Kista/.test(c.entry.address ?? '')),
+    JSON.stringify(se.choices),
+  );
   // The entry whose name the place was split from is still found where its listing places it.
   const acco = screener.screen('AccoTest Technology Co., Ltd. (Hong Kong)');
   assert.equal(acco.state, 'listed', acco.headline);
