@@ -1142,15 +1142,24 @@ export class Screener {
     };
     const source = (n: IndexedName) => `${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''}`;
     // Places before, business words, legal forms and places after: what is left must be a listed name.
+    // A place may be written in words that are no place each ("Hong Kong", "New Zealand"): the longest place is set aside, one word of the name always kept.
+    const places: string[] = [];
+    const placeWords = (at: (k: number) => [number, number]): number => {
+      for (let k = Math.min(3, end - start - 1); k >= 1; k--) {
+        const words = tokens.slice(...at(k)).join(' ');
+        if (isPlace(words)) return (places.push(words), k);
+      }
+      return 0;
+    };
     let start = 0;
     let end = tokens.length;
-    while (end - start > 1 && (this.units.trailingWords.has(tokens[end - 1]!) || isPlace(tokens[end - 1]!))) end--;
-    while (end - start > 1 && isPlace(tokens[start]!)) start++;
+    for (let k = 1; k > 0 && end - start > 1; end -= k) k = this.units.trailingWords.has(tokens[end - 1]!) ? 1 : placeWords((n) => [end - n, end]);
+    for (let k = 1; k > 0 && end - start > 1; start += k) k = placeWords((n) => [start, start + n]);
     if (end - start < tokens.length) {
       const core = tokens.slice(start, end);
       const aside = [...tokens.slice(0, start), ...tokens.slice(end)];
       // The places set aside place the name: "Shanghai" before the Russian "Institute of Technical Physics" is another institute.
-      const placed = written ?? this.resolver?.gazetteer.detect(aside.filter(isPlace).join(' ')).countryCode ?? null;
+      const placed = written ?? this.resolver?.gazetteer.detect(places.join(', ')).countryCode ?? null;
       take(core.join(' '), (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${aside.join(' ')}" around it (places, business words or a legal form: ${this.units.file} derive)`, undefined, placed);
     }
     // An acronym or short name of a listed organisation read as its full name ("CETC 38th Research Institute").

@@ -13,6 +13,10 @@ const PLACED_ABROAD: [string, RegExp, string][] = [
   ['Hikvision (United States)', /Hikvision/, 'United States'],
   ['DJI (United States)', /DJI/, 'United States'],
   ['SenseTime Japan', /SenseTime/i, 'Japan'],
+  // A place of two words, neither a place alone, was not set aside: these were "Unknown organisation".
+  ['SenseTime Hong Kong', /SenseTime/i, 'Hong Kong'],
+  ['Hikvision Hong Kong Limited', /Hikvision/, 'Hong Kong'],
+  ['Huawei Hong Kong', /^Huawei Technologies Co/, 'Hong Kong'],
 ];
 
 test('a listed company written with a foreign country and no registry record is ambiguous, never not-listed', async () => {
