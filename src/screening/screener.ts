@@ -701,7 +701,11 @@ export class Screener {
     // A place the listed name itself names is no other country: "Cambricon (Hong Kong) Co., Ltd."
     // is listed in China, and "Man." in "Shanghai Aerospace Equip. Man." is not the Isle of Man.
     // Nor is one another name of the entry names: "AccoTest Technology Co., Ltd. (Hong Kong)" is listed as in China.
-    if (country) return country === own || n.entry.names.some((x) => this.countriesNamedIn(x.value).has(country)) ? null : { why: `same name, but the string is in ${country} and the listed entry in ${own}`, placed: { listed: own, written: country } };
+    // Nor is the one place every address the list gives is in: "Huawei International Co., Limited, Hong Kong" is the listed
+    // company at its listed address. A group with addresses in several places (one of Huawei Technologies' is in Kowloon) stays a question there.
+    const addresses = n.entry.addresses ?? [];
+    const atAddress = (n.name.kind === 'primary' || n.name.kind === 'alias') && !n.acronym && addresses.length > 0 && addresses.every((a) => this.addressCountry(a) === country);
+    if (country) return country === own || atAddress || n.entry.names.some((x) => this.countriesNamedIn(x.value).has(country)) ? null : { why: `same name, but the string is in ${country} and the listed entry in ${own}`, placed: { listed: own, written: country } };
     const abroad = [...(this.countriesByName.get(key) ?? [])].filter((c) => c !== own);
     return abroad.length > 0 ? { why: `the string names no country, and the registry also knows "${n.name.value}" in ${abroad.join(', ')}`, countries: { name: n.name.value, listed: own, elsewhere: abroad } } : null;
   }

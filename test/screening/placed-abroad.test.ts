@@ -124,6 +124,12 @@ test('a place split from a listed name is no alias; a listed group’s brand in 
   );
   assert.ok(there.every((c) => c.listed && c.query === c.entry!.name && screener.screen(c.query).state === 'listed'));
   assert.match(hk.headline, /5 entries of this name there: Huawei Cloud Hong Kong \(US Entity List \(BIS\), Hong Kong\)/);
+  // An entry whose every listed address is in Hong Kong is the listed company when written there.
+  for (const q of ['Huawei International Co., Limited, Hong Kong', 'Huawei Tech. Investment Co., Limited (Hong Kong)']) {
+    const r = screener.screen(q);
+    assert.equal(r.state, 'listed', `${q}: ${r.headline}`);
+    assert.ok(r.hits.some((h) => h.list === 'us-bis-entity-list' && q.startsWith(h.entry)));
+  }
   // The same question elsewhere: the entry the list places in Sweden by its address.
   const se = screener.screen('Huawei Technologies (Sweden)');
   assert.ok(
