@@ -64,7 +64,7 @@ export function loadListCatalogue(path = LIST_CATALOGUE): ListCatalogue {
 }
 
 /** How list files are read: bumped when the same file is read into other names, so a list stored the old way is replaced at the next load. */
-const LIST_READER = '2026.12.01-slips7';
+const LIST_READER = '2026.12.01-hk8';
 const contentVersion = (path: string): string => createHash('sha256').update(`${LIST_READER}\u0000`).update(readFileSync(path)).digest('hex').slice(0, 16);
 
 function checkProvenance(file: string, provenance: Json): Provenance {
@@ -245,6 +245,21 @@ export function notedSubsidiaries(notes: unknown): EntryName[] {
   return names.filter((n) => /\S\s+\S/.test(n) && !/\.\.\.|…/.test(n)).flatMap((n) => notedNames(n).map((value) => ({ value, kind: 'subsidiary' as const })));
 }
 
+/**
+ * An address field's separate addresses: "…, Shenzhen, China; and Tsim Sha Tsui, Kowloon, Hong Kong."
+ * is two. A list may run addresses of several units into sentences ("…, Hong Kong. Hangzhou New
+ * Longshine …, China."): a full stop after a word and before a capital parts them too. A note
+ * pointing elsewhere ("(See alternate addresses under Pakistan)") and a heading ("Addresses for …:") are no address.
+ */
+export function splitAddresses(address: unknown): string[] {
+  if (typeof address !== 'string') return [];
+  const text = address.replace(/\(See alternate address[^)]*\)\.?/gi, '').replace(/^Addresses for [^:]*:\s*/i, '');
+  return text
+    .split(/;\s*(?:and\s+)?|(?<=\p{Ll}{2}\.)\s+(?=\p{Lu})/u)
+    .map((a) => a.trim().replace(/\.$/, ''))
+    .filter((a) => /\p{L}/u.test(a));
+}
+
 /** A per-list file of phagehunter/nsfreg (U.S. restricted-party lists). */
 function readNsfreg(file: string, spec: CatalogueList): Omit<RiskList, 'provenance' | 'version' | 'file' | 'levelRationale'> {
   const doc = parseListJson(file) as Json;
@@ -264,6 +279,7 @@ function readNsfreg(file: string, spec: CatalogueList): Omit<RiskList, 'provenan
       url: null,
       rorIds: [],
       parentEntry: null,
+      addresses: splitAddresses(e.address),
     };
   });
   return { id: spec.id, entries: uniqueIds(file, entries) };
@@ -286,6 +302,7 @@ function readCanadaNro(file: string, spec: CatalogueList): Omit<RiskList, 'prove
       url: (doc.sourceUrl as string | undefined) ?? null,
       rorIds: [],
       parentEntry: typeof o.parentOrg === 'string' ? o.parentOrg : null,
+      addresses: typeof o.city === 'string' && o.city.trim() !== '' ? [[o.city.trim(), o.country].filter((x) => typeof x === 'string').join(', ')] : [],
     };
   });
   return { id: spec.id, entries: uniqueIds(file, entries) };

@@ -33,6 +33,11 @@ export interface RiskEntry {
   rorIds: string[];
   /** The id of another entry of the same list that this one belongs to. */
   parentEntry: string | null;
+  /**
+   * The addresses the list gives, one each (the Entity List writes several as "…; and …"): where a
+   * subsidiary of a listed group is placed ("Huawei Device (Hong Kong) Co., Limited": Kowloon, Hong Kong).
+   */
+  addresses?: string[];
   /** FollowTheMoney topics ("sanction", "export.control") a list loaded from FtM gives the entry. */
   topics?: string[];
 }

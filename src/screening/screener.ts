@@ -82,6 +82,8 @@ export interface Choice {
   query: string;
   countryCode: string;
   listed: boolean;
+  /** A listed entry the list places where the string does (by an address it gives there): the list, the entry and that address. */
+  entry?: { list: string; listName: string; entryId: string; name: string; address: string | null };
 }
 
 /** A registry institution the query resembles but was not taken as, and why. */
@@ -618,20 +620,58 @@ export class Screener {
       orgs.set(id, org);
     }
     if (written === null) return [];
+    const there = this.listedThere(query, written);
     return [
       ...[...orgs.values()].map((o) => ({ label: `${o.name} in ${countryName(o.listed)}: listed (${[...o.lists].join('; ')}, ${levelWords(o.level)})`, query: `${o.name}, ${countryName(o.listed)}`, countryCode: o.listed, listed: true })),
-      { label: `"${query.trim()}" in ${countryName(written)}: a separate company no list names (identify it by its registry record before relying on this)`, query: query.trim(), countryCode: written, listed: false },
+      ...there.map(({ list, entry, address }) => ({
+        label: `${entry.name} in ${countryName(written!)}: listed (${listName(list)}, entry ${entry.id}, ${levelWords(entry.level)}; ${address ? `address: ${address}` : `listed in ${entry.country}`})`,
+        query: entry.name,
+        countryCode: written!,
+        listed: true,
+        entry: { list: list.id, listName: listName(list), entryId: entry.id, name: entry.name, address },
+      })),
+      { label: `"${query.trim()}" in ${countryName(written)}: ${there.length > 0 ? 'none of the listed entries there, ' : ''}a separate company no list names (identify it by its registry record before relying on this)`, query: query.trim(), countryCode: written, listed: false },
     ];
   }
 
+  /**
+   * Listed entries that bear the string's own name (its words but places, legal forms and words
+   * common in the registry: "Huawei" of "Huawei Technologies (Hong Kong)") and that the list places
+   * where the string does: by an address the list gives there ("Huawei Device (Hong Kong) Co.,
+   * Limited": Kowloon, Hong Kong), or by the entry's country. The subsidiary the question asks about may be one of them.
+   */
+  private listedThere(query: string, written: string): { list: RiskList; entry: RiskEntry; address: string | null }[] {
+    const gazetteer = this.resolver?.gazetteer;
+    if (!gazetteer) return [];
+    const found = gazetteer.detect(query);
+    const placeWords = new Set([countryName(written), ...found.mentions.map((m) => m.text), found.city?.text ?? ''].flatMap(screenTokens));
+    const own = screenTokens(query).filter((t) => !placeWords.has(t) && !gazetteer.isPlace(t) && !this.units.legalForms.has(t) && (this.wordCounts.get(t) ?? 0) < COMMON_WORD);
+    if (own.length === 0) return [];
+    const out = new Map<RiskEntry, { list: RiskList; entry: RiskEntry; address: string | null }>();
+    for (const n of this.byToken.get(own[0]!) ?? []) {
+      if (out.has(n.entry) || !own.every((t) => n.tokens.includes(t))) continue;
+      const address = (n.entry.addresses ?? []).find((a) => this.addressCountry(a) === written);
+      if (address !== undefined || this.entryCountry.get(n.entry) === written) out.set(n.entry, { list: n.list, entry: n.entry, address: address ?? null });
+    }
+    return [...out.values()].sort((a, b) => a.entry.name.localeCompare(b.entry.name) || a.list.id.localeCompare(b.list.id));
+  }
+
+  private readonly addressCountries = new Map<string, string | null>();
+  /** The country one address of a listed entry is in, as the gazetteer reads it. */
+  private addressCountry(address: string): string | null {
+    if (!this.addressCountries.has(address)) this.addressCountries.set(address, this.resolver?.gazetteer.detect(address).countryCode ?? null);
+    return this.addressCountries.get(address)!;
+  }
+
   private placedHeadline(query: string, choices: Choice[]): string {
-    const listed = choices.filter((c) => c.listed);
+    const listed = choices.filter((c) => c.listed && !c.entry);
+    const there = choices.filter((c) => c.entry);
     const where = choices.find((c) => !c.listed)!.countryCode;
     const names = `${listed
       .slice(0, 3)
       .map((c) => c.label.replace(/ in [^:]*: listed /, ' '))
       .join('; ')}${listed.length > 3 ? `; and ${listed.length - 3} more` : ''}`;
-    return `Ambiguous: "${query.trim()}" is written as a listed name — listed in ${[...new Set(listed.map((c) => countryName(c.countryCode)))].join(', ')} (${names}); the string places it in ${countryName(where)}: is it the listed group's subsidiary? No registry record recognises it. Identify it before relying on this.`;
+    return `Ambiguous: "${query.trim()}" is written as a listed name — listed in ${[...new Set(listed.map((c) => countryName(c.countryCode)))].join(', ')} (${names}); the string places it in ${countryName(where)}: is it the listed group's subsidiary?${there.length > 0 ? ` The lists place ${there.length === 1 ? 'an entry of this name' : `${there.length} entries of this name`} there: ${there.map((c) => `${c.entry!.name} (${c.entry!.listName}${c.entry!.address ? `, ${c.entry!.address}` : ''})`).join('; ')}.` : ''} No registry record recognises it. Identify it before relying on this.`;
   }
 
   /** Screens a registry institution: its own names, its links, and the links of its parents. */
@@ -660,7 +700,11 @@ export class Screener {
     // A place the listed name itself names is no other country: "Cambricon (Hong Kong) Co., Ltd."
     // is listed in China, and "Man." in "Shanghai Aerospace Equip. Man." is not the Isle of Man.
     // Nor is one another name of the entry names: "AccoTest Technology Co., Ltd. (Hong Kong)" is listed as in China.
-    if (country) return country === own || n.entry.names.some((x) => this.countriesNamedIn(x.value).has(country)) ? null : { why: `same name, but the string is in ${country} and the listed entry in ${own}`, placed: { listed: own, written: country } };
+    // Nor is the one place every address the list gives is in: "Huawei International Co., Limited, Hong Kong" is the listed
+    // company at its listed address. A group with addresses in several places (one of Huawei Technologies' is in Kowloon) stays a question there.
+    const addresses = n.entry.addresses ?? [];
+    const atAddress = (n.name.kind === 'primary' || n.name.kind === 'alias') && !n.acronym && addresses.length > 0 && addresses.every((a) => this.addressCountry(a) === country);
+    if (country) return country === own || atAddress || n.entry.names.some((x) => this.countriesNamedIn(x.value).has(country)) ? null : { why: `same name, but the string is in ${country} and the listed entry in ${own}`, placed: { listed: own, written: country } };
     const abroad = [...(this.countriesByName.get(key) ?? [])].filter((c) => c !== own);
     return abroad.length > 0 ? { why: `the string names no country, and the registry also knows "${n.name.value}" in ${abroad.join(', ')}`, countries: { name: n.name.value, listed: own, elsewhere: abroad } } : null;
   }
@@ -1101,15 +1145,24 @@ export class Screener {
     };
     const source = (n: IndexedName) => `${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''}`;
     // Places before, business words, legal forms and places after: what is left must be a listed name.
+    // A place may be written in words that are no place each ("Hong Kong", "New Zealand"): the longest place is set aside, one word of the name always kept.
+    const places: string[] = [];
+    const placeWords = (at: (k: number) => [number, number]): number => {
+      for (let k = Math.min(3, end - start - 1); k >= 1; k--) {
+        const words = tokens.slice(...at(k)).join(' ');
+        if (isPlace(words)) return (places.push(words), k);
+      }
+      return 0;
+    };
     let start = 0;
     let end = tokens.length;
-    while (end - start > 1 && (this.units.trailingWords.has(tokens[end - 1]!) || isPlace(tokens[end - 1]!))) end--;
-    while (end - start > 1 && isPlace(tokens[start]!)) start++;
+    for (let k = 1; k > 0 && end - start > 1; end -= k) k = this.units.trailingWords.has(tokens[end - 1]!) ? 1 : placeWords((n) => [end - n, end]);
+    for (let k = 1; k > 0 && end - start > 1; start += k) k = placeWords((n) => [start, start + n]);
     if (end - start < tokens.length) {
       const core = tokens.slice(start, end);
       const aside = [...tokens.slice(0, start), ...tokens.slice(end)];
       // The places set aside place the name: "Shanghai" before the Russian "Institute of Technical Physics" is another institute.
-      const placed = written ?? this.resolver?.gazetteer.detect(aside.filter(isPlace).join(' ')).countryCode ?? null;
+      const placed = written ?? this.resolver?.gazetteer.detect(places.join(', ')).countryCode ?? null;
       take(core.join(' '), (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${aside.join(' ')}" around it (places, business words or a legal form: ${this.units.file} derive)`, undefined, placed);
     }
     // An acronym or short name of a listed organisation read as its full name ("CETC 38th Research Institute").

@@ -153,3 +153,14 @@ test('the subsidiaries a 1260H note lists are read as names, commas inside legal
   assert.deepEqual(notedSubsidiaries('Listed together with subsidiaries: SMIC Holdings Limited, Americas.'), [{ value: 'SMIC Holdings Limited', kind: 'subsidiary' }]);
   assert.deepEqual(notedSubsidiaries('no such note'), []);
 });
+
+test('an Entity List address field is read as its separate addresses, a pointer elsewhere and a heading left out', async () => {
+  const { splitAddresses } = await import('../../src/screening/lists.ts');
+  assert.deepEqual(splitAddresses('Addresses for Huawei Technologies Co., Ltd.: Bantian Huawei Base, Longgang District, Shenzhen, 518129, China; and Tsim Sha Tsui, Kowloon, Hong Kong. Hangzhou New Longshine Information Technology Co., Ltd., Room 605, No. 21, Xinba, Hangzhou, China.'), [
+    'Bantian Huawei Base, Longgang District, Shenzhen, 518129, China',
+    'Tsim Sha Tsui, Kowloon, Hong Kong',
+    'Hangzhou New Longshine Information Technology Co., Ltd., Room 605, No. 21, Xinba, Hangzhou, China',
+  ]);
+  assert.deepEqual(splitAddresses('Flat 12, 9/F, Kowloon Bay, Hong Kong (See alternate address under Singapore).'), ['Flat 12, 9/F, Kowloon Bay, Hong Kong']);
+  assert.deepEqual(splitAddresses(null), []);
+});

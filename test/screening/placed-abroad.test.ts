@@ -13,6 +13,10 @@ const PLACED_ABROAD: [string, RegExp, string][] = [
   ['Hikvision (United States)', /Hikvision/, 'United States'],
   ['DJI (United States)', /DJI/, 'United States'],
   ['SenseTime Japan', /SenseTime/i, 'Japan'],
+  // A place of two words, neither a place alone, was not set aside: these were "Unknown organisation".
+  ['SenseTime Hong Kong', /SenseTime/i, 'Hong Kong'],
+  ['Hikvision Hong Kong Limited', /Hikvision/, 'Hong Kong'],
+  ['Huawei Hong Kong', /^Huawei Technologies Co/, 'Hong Kong'],
 ];
 
 test('a listed company written with a foreign country and no registry record is ambiguous, never not-listed', async () => {
@@ -105,6 +109,33 @@ test('a place split from a listed name is no alias; a listed group’s brand in 
     JSON.stringify(hk.choices),
   );
   assert.match(hk.headline, /Hong Kong.*subsidiary/);
+  // The Entity List's Huawei companies the list places in Hong Kong by their address are choices, each with its list, entry and address.
+  const there = hk.choices.filter((c) => c.entry && c.countryCode === 'HK');
+  assert.deepEqual(
+    there.map((c) => [c.entry!.name, c.entry!.list, c.entry!.entryId, c.entry!.address]),
+    [
+      ['Huawei Cloud Hong Kong', 'us-bis-entity-list', 'huawei-cloud-hong-kong', 'Hong Kong'],
+      ['Huawei Device (Hong Kong) Co., Limited', 'us-bis-entity-list', 'huawei-device-hong-kong-co-limited', 'Tsim Sha Tsui, Kowloon, Hong Kong'],
+      ['Huawei International Co., Limited', 'us-bis-entity-list', 'huawei-international-co-limited', 'Hong Kong'],
+      ['Huawei Tech. Investment Co., Limited', 'us-bis-entity-list', 'huawei-tech-investment-co-limited', 'Hong Kong'],
+      // The listed parent itself gives an address there too.
+      ['Huawei Technologies Co., Ltd.', 'us-bis-entity-list', 'huawei-technologies-co-ltd', 'Tsim Sha Tsui, Kowloon, Hong Kong'],
+    ],
+  );
+  assert.ok(there.every((c) => c.listed && c.query === c.entry!.name && screener.screen(c.query).state === 'listed'));
+  assert.match(hk.headline, /5 entries of this name there: Huawei Cloud Hong Kong \(US Entity List \(BIS\), Hong Kong\)/);
+  // An entry whose every listed address is in Hong Kong is the listed company when written there.
+  for (const q of ['Huawei International Co., Limited, Hong Kong', 'Huawei Tech. Investment Co., Limited (Hong Kong)']) {
+    const r = screener.screen(q);
+    assert.equal(r.state, 'listed', `${q}: ${r.headline}`);
+    assert.ok(r.hits.some((h) => h.list === 'us-bis-entity-list' && q.startsWith(h.entry)));
+  }
+  // The same question elsewhere: the entry the list places in Sweden by its address.
+  const se = screener.screen('Huawei Technologies (Sweden)');
+  assert.ok(
+    se.choices.some((c) => c.entry?.name === 'Huawei Sweden' && /Kista/.test(c.entry.address ?? '')),
+    JSON.stringify(se.choices),
+  );
   // The entry whose name the place was split from is still found where its listing places it.
   const acco = screener.screen('AccoTest Technology Co., Ltd. (Hong Kong)');
   assert.equal(acco.state, 'listed', acco.headline);
