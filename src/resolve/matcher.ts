@@ -591,16 +591,21 @@ export class AffiliationResolver {
     return words.length <= 3 && !words.includes('university') && words.every((t) => !this.isDistinctive(t));
   }
 
-  /** A name of a unit's shape with no place in it ("Institute of Physics", "Department of Automation"): many parents have one. */
+  /**
+   * A short name of a unit's shape with no place in it ("Institute of Physics", "Department of
+   * Computer Science"): many parents have one. A longer one names its parent or its own subject
+   * ("Institute of Bioorganic Chemistry, Polish Academy of Sciences").
+   */
   private isUnitName(key: string): boolean {
     const words = key.split(' ');
-    return words.length > 1 && (UNIT_TOKEN.has(words[0]!) || UNIT_WORD.test(key)) && !words.some((w) => this.gazetteer.isPlace(w));
+    return words.length > 1 && words.length <= 3 && (UNIT_TOKEN.has(words[0]!) || UNIT_WORD.test(key)) && !words.some((w) => this.gazetteer.isPlace(w));
   }
 
   /**
    * Whether the string places a registry unit bearing a unit's name elsewhere: it names an institution
    * of another family and none of the unit's own (its parent, a sibling under the same top, a unit of
-   * it); or, naming no other institution, it names a city and neither the unit's nor a parent's.
+   * it); or, naming no other institution, it names a city and neither the unit's nor a parent's while
+   * the registry holds the name for several units (then the city is what tells them apart).
    */
   private placedElsewhere(id: string, c: Candidate, others: Candidate[], cities: string[]): boolean {
     const e = this.entries.get(id)!;
@@ -613,7 +618,7 @@ export class AffiliationResolver {
     if (named.some((ids) => ids.some(kin))) return false;
     if (named.some((ids) => ids.length > 0)) return true;
     const ownCities = new Set([...up].map((a) => this.entries.get(a)?.city).filter((x): x is string => !!x));
-    return cities.length > 0 && !cities.some((city) => ownCities.has(city));
+    return c.ids.size > 1 && cities.length > 0 && !cities.some((city) => ownCities.has(city));
   }
 
   /** How much a name says: its rarest word. */
