@@ -6,6 +6,7 @@ import { validateRequest, type IndicatorName, type IndicatorRequest } from './ca
 import type { CopubYear } from './copubs.ts';
 import type { Filters } from './filters.ts';
 import type { CountryShare, FieldShare, InstitutionPair, RegionYear, TopInstitution } from './landscape.ts';
+import { unregistered } from './unregistered.ts';
 
 /**
  * The indicators over the evidence store on a ClickHouse cluster, answering exactly what the
@@ -18,8 +19,6 @@ export const CLICKHOUSE_INDICATORS: readonly IndicatorName[] = ['copubs', 'publi
 
 /** A request for an indicator the ClickHouse store does not compute (yet): refused by name, never answered from elsewhere. */
 export class NotOnClickHouseError extends UnavailableError {}
-
-const unregistered = (id: string) => `ROR ${id} (not in the loaded registry)`;
 
 /** round(x, 4) as DuckDB computes it for a DOUBLE: round half away from zero of x·10⁴, divided by 10⁴. */
 export const round4 = (x: number): number => (Math.sign(x) * Math.round(Math.abs(x) * 1e4)) / 1e4;

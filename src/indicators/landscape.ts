@@ -3,13 +3,7 @@ import { regionOf, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
 import { regionMembersSql } from './copubs.ts';
 import { NO_FILTERS, workCondition, yearBounds, type Filters } from './filters.ts';
-
-/**
- * How an institution the loaded registry does not hold is named: sources (OpenAlex) may give ROR
- * ids the partial registry lacks, and a bare id would read as a name.
- */
-const unregistered = (id: string) => `ROR ${id} (not in the loaded registry)`;
-const UNREGISTERED = (column: string) => `'ROR ' || ${column} || ' (not in the loaded registry)'`;
+import { unregisteredSql } from './unregistered.ts';
 
 export interface RegionYear {
   region: string;
@@ -65,10 +59,10 @@ export async function topInstitutions(store: Store, catalogue: RegionCatalogue, 
        SELECT sa.inst AS a_inst, sb.inst AS b_inst, count(DISTINCT sa.work_id) AS n
        FROM side_a sa JOIN side_b sb USING (work_id) WHERE sa.inst IS NOT NULL AND sb.inst IS NOT NULL GROUP BY ALL),
      top AS (
-       SELECT inst, count(DISTINCT work_id) AS n FROM side_a WHERE inst IS NOT NULL AND work_id IN (SELECT work_id FROM copubs)
+       SELECT inst, count(DISTINCT work_id) AS n, min(country_code) AS country_code FROM side_a WHERE inst IS NOT NULL AND work_id IN (SELECT work_id FROM copubs)
        GROUP BY inst ORDER BY n DESC, inst LIMIT $3)
-     SELECT top.inst AS ror_id, i.name, i.country_code, top.n::INTEGER AS copublications,
-       p.b_inst AS partner_id, pi.name AS partner_name, p.n::INTEGER AS with_partner
+     SELECT top.inst AS ror_id, coalesce(i.name, ${unregisteredSql('top.inst')}) AS name, coalesce(i.country_code, top.country_code) AS country_code, top.n::INTEGER AS copublications,
+       p.b_inst AS partner_id, CASE WHEN p.b_inst IS NOT NULL THEN coalesce(pi.name, ${unregisteredSql('p.b_inst')}) END AS partner_name, p.n::INTEGER AS with_partner
      FROM top
      LEFT JOIN institutions i ON i.ror_id = top.inst
      LEFT JOIN (SELECT a_inst, b_inst, n FROM pairs QUALIFY row_number() OVER (PARTITION BY a_inst ORDER BY n DESC, b_inst) = 1) p ON p.a_inst = top.inst
@@ -78,11 +72,11 @@ export async function topInstitutions(store: Store, catalogue: RegionCatalogue, 
   );
   return rows.map((r) => ({
     rorId: String(r.ror_id),
-    name: (r.name as string | null) ?? unregistered(String(r.ror_id)),
+    name: String(r.name),
     countryCode: (r.country_code as string | null) ?? null,
     copublications: Number(r.copublications),
     mainPartnerId: (r.partner_id as string | null) ?? null,
-    mainPartnerName: (r.partner_name as string | null) ?? (r.partner_id ? unregistered(String(r.partner_id)) : null),
+    mainPartnerName: (r.partner_name as string | null) ?? null,
     withMainPartner: Number(r.with_partner ?? 0),
   }));
 }
@@ -99,8 +93,8 @@ export interface InstitutionPair {
 export async function topPairs(store: Store, catalogue: RegionCatalogue, a: string, b: string, limit: number, filters: Filters = NO_FILTERS): Promise<InstitutionPair[]> {
   const rows = await store.all<Record<string, unknown>>(
     `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)}
-     SELECT sa.inst AS a_id, any_value(coalesce(ia.name, ${UNREGISTERED('sa.inst')})) AS a_name, any_value(coalesce(ia.country_code, sa.country_code)) AS a_country,
-       sb.inst AS b_id, any_value(coalesce(ib.name, ${UNREGISTERED('sb.inst')})) AS b_name, count(DISTINCT sa.work_id)::INTEGER AS n
+     SELECT sa.inst AS a_id, any_value(coalesce(ia.name, ${unregisteredSql('sa.inst')})) AS a_name, any_value(coalesce(ia.country_code, sa.country_code)) AS a_country,
+       sb.inst AS b_id, any_value(coalesce(ib.name, ${unregisteredSql('sb.inst')})) AS b_name, count(DISTINCT sa.work_id)::INTEGER AS n
      FROM side_a sa JOIN side_b sb USING (work_id)
      LEFT JOIN institutions ia ON ia.ror_id = sa.inst LEFT JOIN institutions ib ON ib.ror_id = sb.inst
      WHERE sa.inst IS NOT NULL AND sb.inst IS NOT NULL
@@ -165,7 +159,7 @@ export async function copublicationWorks(store: Store, catalogue: RegionCatalogu
     `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)},
      chosen AS (SELECT work_id FROM copubs WHERE $3::VARCHAR IS NULL OR work_id IN (SELECT work_id FROM side_a WHERE inst = $3 UNION SELECT work_id FROM side_b WHERE inst = $3))
      SELECT w.work_id, w.year::INTEGER AS year, w.title, w.doi, w.records,
-       list(DISTINCT coalesce(i.name, ${UNREGISTERED(inst)})) FILTER (WHERE wi.ror_id IS NOT NULL) AS institutions,
+       list(DISTINCT coalesce(i.name, ${unregisteredSql(inst)})) FILTER (WHERE wi.ror_id IS NOT NULL) AS institutions,
        list(DISTINCT wi.country_code) FILTER (WHERE wi.country_code IS NOT NULL) AS countries
      FROM chosen JOIN works w USING (work_id)
      JOIN work_institutions wi USING (work_id)

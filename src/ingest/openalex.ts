@@ -99,14 +99,18 @@ export function openAlexWork(value: unknown): WorkRecord {
 /** An affiliation string with the institutions OpenAlex tied to it. */
 function affiliation(raw: string, institutions: Json[], at: string): Affiliation {
   const givenRorIds: string[] = [];
+  const givenNames: string[] = [];
   const givenCountryCodes: string[] = [];
   for (const inst of institutions) {
     const ror = str(inst.ror, at, '.institutions[].ror');
-    if (ror !== null) givenRorIds.push(stripRorPrefix(ror));
+    if (ror !== null) {
+      givenRorIds.push(stripRorPrefix(ror));
+      givenNames.push(str(inst.display_name, at, '.institutions[].display_name') ?? '');
+    }
     const country = str(inst.country_code, at, '.institutions[].country_code');
     if (country !== null && !givenCountryCodes.includes(country)) givenCountryCodes.push(country);
   }
-  return { raw, givenRorIds, givenCountryCodes };
+  return { raw, givenRorIds, givenNames, givenCountryCodes };
 }
 
 function authorship(value: unknown, index: number): Authorship {
@@ -138,7 +142,7 @@ function authorship(value: unknown, index: number): Authorship {
     affiliations = [affiliation('', institutions, at)];
   }
   const countries = strings(a.countries, at, '.countries');
-  if (affiliations.length === 0 && countries.length > 0) affiliations = [{ raw: '', givenRorIds: [], givenCountryCodes: countries }];
+  if (affiliations.length === 0 && countries.length > 0) affiliations = [{ raw: '', givenRorIds: [], givenNames: [], givenCountryCodes: countries }];
   const author = obj(a.author, at, '.author');
   if (a.is_corresponding !== undefined && a.is_corresponding !== null && typeof a.is_corresponding !== 'boolean') throw new RecordError(`${at}.is_corresponding is not true or false`);
   return {

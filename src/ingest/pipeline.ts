@@ -288,7 +288,7 @@ async function createStaging(store: Store): Promise<void> {
   await store.run(`
     CREATE TEMP TABLE IF NOT EXISTS stage_records AS SELECT * REPLACE (''::VARCHAR AS funders) FROM records LIMIT 0;
     CREATE TEMP TABLE IF NOT EXISTS stage_authorships AS SELECT *, 0::BIGINT AS record_no FROM authorships LIMIT 0;
-    CREATE TEMP TABLE IF NOT EXISTS stage_affiliations AS SELECT * REPLACE (''::VARCHAR AS given_ror_ids, ''::VARCHAR AS given_countries), 0::BIGINT AS record_no FROM affiliations LIMIT 0;
+    CREATE TEMP TABLE IF NOT EXISTS stage_affiliations AS SELECT * REPLACE (''::VARCHAR AS given_ror_ids, ''::VARCHAR AS given_countries, ''::VARCHAR AS given_names), 0::BIGINT AS record_no FROM affiliations LIMIT 0;
     CREATE TEMP TABLE IF NOT EXISTS stage_fields AS SELECT *, 0::BIGINT AS record_no FROM record_fields LIMIT 0;
     CREATE TEMP TABLE IF NOT EXISTS stage_quarantine AS SELECT * FROM quarantine LIMIT 0;
   `);
@@ -307,7 +307,7 @@ function mergeBatch(t: Tables): string[] {
      QUALIFY row_number() OVER (PARTITION BY s.source, s.source_id ORDER BY s.record_no) = 1`,
     `INSERT INTO ${t.authorships} SELECT ${scopeColumn(t)}x.* EXCLUDE (record_no) FROM stage_authorships x ${kept('x')}`,
     `INSERT INTO ${t.affiliations}
-     SELECT ${scopeColumn(t)}x.* EXCLUDE (record_no) REPLACE (${splitList('x.given_ror_ids')} AS given_ror_ids, ${splitList('x.given_countries')} AS given_countries) FROM stage_affiliations x ${kept('x')}`,
+     SELECT ${scopeColumn(t)}x.* EXCLUDE (record_no) REPLACE (${splitList('x.given_ror_ids')} AS given_ror_ids, ${splitList('x.given_countries')} AS given_countries, ${splitList('x.given_names')} AS given_names) FROM stage_affiliations x ${kept('x')}`,
     `INSERT INTO ${t.fields} SELECT ${scopeColumn(t)}x.* EXCLUDE (record_no) FROM stage_fields x ${kept('x')}`,
     `INSERT INTO ${t.quarantine} SELECT ${scopeColumn(t)}* FROM stage_quarantine WHERE file_id = $1`,
     ...(t.scoped ? [`INSERT INTO upload_file_records SELECT DISTINCT $2::VARCHAR, $1::VARCHAR, source, source_id FROM stage_records WHERE file_id = $1`] : []),
@@ -360,6 +360,7 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
             text(aff, f.raw);
             list(aff, f.givenRorIds);
             list(aff, f.givenCountryCodes);
+            list(aff, f.givenNames);
             aff.appendInteger(no);
             aff.endRow();
           });

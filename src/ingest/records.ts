@@ -8,6 +8,8 @@ export interface Affiliation {
   raw: string;
   /** ROR ids the source itself attached to this affiliation (OpenAlex does), without prefix. */
   givenRorIds: string[];
+  /** The name the source gave each of those institutions, in the same order ('' where it gave none). */
+  givenNames: string[];
   givenCountryCodes: string[];
 }
 

@@ -112,7 +112,7 @@ export function scopusRecord(get: Map<string, string>): WorkRecord {
         .get('Affiliations')!
         .split(/;\s*/)
         .filter(Boolean)
-        .map((raw) => ({ raw, givenRorIds: [], givenCountryCodes: [] })),
+        .map((raw) => ({ raw, givenRorIds: [], givenNames: [], givenCountryCodes: [] })),
     });
   }
   const keywords = (get.get('Author Keywords') ?? '').split(/;\s*/).filter(Boolean);
@@ -152,10 +152,10 @@ function authorsWithAffiliations(value: string): Authorship[] {
         name: parts.slice(0, nameParts).join(', ').trim(),
         position: null,
         isCorresponding: null,
-        affiliations: raw ? [{ raw, givenRorIds: [], givenCountryCodes: [] }] : [],
+        affiliations: raw ? [{ raw, givenRorIds: [], givenNames: [], givenCountryCodes: [] }] : [],
       });
     } else {
-      authors[authors.length - 1]!.affiliations.push({ raw: entry.trim(), givenRorIds: [], givenCountryCodes: [] });
+      authors[authors.length - 1]!.affiliations.push({ raw: entry.trim(), givenRorIds: [], givenNames: [], givenCountryCodes: [] });
     }
   }
   authors.forEach((a, i) => (a.position = i === 0 ? 'first' : i === authors.length - 1 ? 'last' : 'middle'));

@@ -195,13 +195,13 @@ export function wosRecord(tags: Tags): WorkRecord {
       name,
       position: i === 0 ? 'first' : i === fullNames.length - 1 ? 'last' : 'middle',
       isCorresponding: reprintNames.length === 0 ? null : reprintNames.includes((abbreviated[i] ?? name).toLowerCase()),
-      affiliations: mine.map((a) => ({ raw: a.address, givenRorIds: [], givenCountryCodes: [] })),
+      affiliations: mine.map((a) => ({ raw: a.address, givenRorIds: [], givenNames: [], givenCountryCodes: [] })),
     };
   });
   // Addresses no listed author claims still witness the work's institutions.
   const orphans = mapped ? addresses.filter((a) => a.authors.length === 0 || !a.authors.some((n) => fullNames.some((f) => f.toLowerCase() === n))) : [];
-  if (orphans.length > 0) authorships.push({ name: null, position: null, isCorresponding: null, affiliations: orphans.map((a) => ({ raw: a.address, givenRorIds: [], givenCountryCodes: [] })) });
-  if (fullNames.length === 0 && addresses.length > 0) authorships.push({ name: null, position: null, isCorresponding: null, affiliations: addresses.map((a) => ({ raw: a.address, givenRorIds: [], givenCountryCodes: [] })) });
+  if (orphans.length > 0) authorships.push({ name: null, position: null, isCorresponding: null, affiliations: orphans.map((a) => ({ raw: a.address, givenRorIds: [], givenNames: [], givenCountryCodes: [] })) });
+  if (fullNames.length === 0 && addresses.length > 0) authorships.push({ name: null, position: null, isCorresponding: null, affiliations: addresses.map((a) => ({ raw: a.address, givenRorIds: [], givenNames: [], givenCountryCodes: [] })) });
   const fields: FieldTag[] = [...many(tags, 'WC').map((name): FieldTag => ({ scheme: 'wos-category', id: name, name, score: null })), ...many(tags, 'SC').map((name): FieldTag => ({ scheme: 'wos-research-area', id: name, name, score: null }))];
   return {
     source: 'wos',

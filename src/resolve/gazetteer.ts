@@ -150,6 +150,13 @@ export class Gazetteer {
     return this.countries.has(word) || this.subdivisions.has(word) || this.cities.has(word);
   }
 
+  /** The parts of a string that are a city (one the registry has an institution in, or a GeoNames town), folded: "D-18119 Rostock" → "rostock". */
+  citiesNamed(raw: string): string[] {
+    return segments(raw)
+      .map(placeText)
+      .filter((p) => p !== '' && (this.cityCountries.has(p) || this.worldCities.has(p)));
+  }
+
   /** The country an affiliation string names, reading its parts from the end as addresses are written. */
   detect(raw: string): CountryFinding {
     const { text, ...finding } = this.detectMain(raw);

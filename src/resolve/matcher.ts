@@ -35,7 +35,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8';
 
 interface Entry {
   id: string;
@@ -591,6 +591,36 @@ export class AffiliationResolver {
     return words.length <= 3 && !words.includes('university') && words.every((t) => !this.isDistinctive(t));
   }
 
+  /**
+   * A short name of a unit's shape with no place in it ("Institute of Physics", "Department of
+   * Computer Science"): many parents have one. A longer one names its parent or its own subject
+   * ("Institute of Bioorganic Chemistry, Polish Academy of Sciences").
+   */
+  private isUnitName(key: string): boolean {
+    const words = key.split(' ');
+    return words.length > 1 && words.length <= 3 && (UNIT_TOKEN.has(words[0]!) || UNIT_WORD.test(key)) && !words.some((w) => this.gazetteer.isPlace(w));
+  }
+
+  /**
+   * Whether the string places a registry unit bearing a unit's name elsewhere: it names an institution
+   * of another family and none of the unit's own (its parent, a sibling under the same top, a unit of
+   * it); or, naming no other institution, it names a city and neither the unit's nor a parent's while
+   * the registry holds the name for several units (then the city is what tells them apart).
+   */
+  private placedElsewhere(id: string, c: Candidate, others: Candidate[], cities: string[]): boolean {
+    const e = this.entries.get(id)!;
+    if (e.parents.length === 0) return false;
+    const up = new Set([id, ...this.ancestors(id)]);
+    // Its parent, a sibling under the same top ("University of Chinese Academy of Sciences"), or a unit of its own.
+    const kin = (x: string) => up.has(x) || up.has(this.rollUp(x)) || this.ancestors(x).has(id);
+    const beside = others.filter((o) => o !== c && o.start >= 0 && (o.end <= c.start || o.start >= c.end) && !this.isUnitName(o.key) && !this.isGeneric(o.key));
+    const named = beside.map((o) => [...o.ids.keys()].filter((x) => this.entries.has(x)));
+    if (named.some((ids) => ids.some(kin))) return false;
+    if (named.some((ids) => ids.length > 0)) return true;
+    const ownCities = new Set([...up].map((a) => this.entries.get(a)?.city).filter((x): x is string => !!x));
+    return c.ids.size > 1 && cities.length > 0 && !cities.some((city) => ownCities.has(city));
+  }
+
   /** How much a name says: its rarest word. */
   private specificity(key: string): number {
     return Math.max(0, ...key.split(' ').map((t) => this.idf.get(t) ?? 0));
@@ -729,6 +759,7 @@ export class AffiliationResolver {
     const eligible = list.filter((c) => c.company || ![...c.ids.keys()].every((id) => companyIds.has(id)));
     const kept = eligible.filter((c) => c.start < 0 || !eligible.some((o) => contains(o, c) && [...o.ids.keys()].some((id) => placeOf(id) !== 'conflict') && !isParentOf(c, o)));
     const folded = ` ${foldText(text)} `;
+    let cities: string[] | undefined;
     const narrowed = kept.map((c) => {
       let ids = [...c.ids.keys()].filter((id) => this.entries.has(id) && !refused.has(id));
       const outside = wordsOutside(flat, c, folded);
@@ -746,6 +777,9 @@ export class AffiliationResolver {
       }
       // "Department of Biological Sciences" is a unit somewhere; it names nothing without its place.
       if (UNIT_WORD.test(c.key)) ids = ids.filter((id) => this.cityNamed(id, outside) || placeOf(id) === 'agrees');
+      // "Institute of Automation" is a unit of TU Dresden and one of the Chinese Academy of Sciences: named
+      // beside another parent or in another city ("Univ Rostock, Inst Automat, Rostock, Germany"), it is neither.
+      if (c.start >= 0 && this.isUnitName(c.key)) ids = ids.filter((id) => !this.placedElsewhere(id, c, kept, (cities ??= this.gazetteer.citiesNamed(text))));
       const placed = ids.length === 1 && before > 1;
       const tie = this.breakTies(ids, c.ids, outside, folded);
       return { c, ids: tie.ids, ambiguity: placed ? ('place' as const) : tie.ambiguity, note };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { ValidationError } from '../errors.ts';
+import { sourceNamedSql } from '../indicators/unregistered.ts';
 import type { Store } from './store.ts';
 
 /**
@@ -113,7 +114,8 @@ export const TABLES: TableSpec[] = [
     ],
     orderBy: 'ror_id',
     placement: 'every-shard',
-    source: 'SELECT ror_id, name, country_code FROM institutions',
+    // With the institutions sources name by ids the registry lacks, under the name they give.
+    source: `SELECT ror_id, name, country_code FROM institutions UNION ALL SELECT ror_id, ${sourceNamedSql('name', 'ror_id')}, NULL FROM source_institutions`,
   },
   {
     name: 'institution_rollup',

@@ -96,6 +96,18 @@ WITH RECURSIVE up(ror_id, top_id, depth) AS (
 )
 SELECT ror_id, first(top_id ORDER BY depth DESC, top_id) AS top_id FROM up GROUP BY ror_id;
 
+-- The name the sources give an institution by a ROR id the loaded registry lacks (the mirror's
+-- registry is partial): views show it, saying the registry lacks it, rather than a bare id. The
+-- name most records give, then the first in order. Shared evidence only: an upload's names stay its own.
+CREATE OR REPLACE TABLE source_institutions AS
+WITH given AS (
+  SELECT unnest(given_ror_ids) AS ror_id, unnest(given_names) AS name
+  FROM affiliations WHERE len(given_names) = len(given_ror_ids) AND len(given_ror_ids) > 0
+)
+SELECT ror_id, first(name ORDER BY n DESC, name) AS name
+FROM (SELECT ror_id, name, count(*) AS n FROM given WHERE name <> '' AND ror_id NOT IN (SELECT ror_id FROM institutions) GROUP BY ALL)
+GROUP BY ror_id;
+
 -- Patent applicants placed in a country: as the source gives it (PATSTAT), else through the
 -- institution the name resolves to, else through a place the name contains. An organisation's
 -- view places the applicants its corrections decide by the same statement (src/store/refresh.ts).

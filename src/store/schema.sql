@@ -80,7 +80,9 @@ CREATE TABLE IF NOT EXISTS affiliations (
   aff_seq INTEGER NOT NULL,
   raw VARCHAR NOT NULL,
   given_ror_ids VARCHAR[],
-  given_countries VARCHAR[]
+  given_countries VARCHAR[],
+  -- The name the source gave each of given_ror_ids, in the same order.
+  given_names VARCHAR[]
 );
 
 CREATE TABLE IF NOT EXISTS record_fields (
@@ -119,6 +121,11 @@ CREATE TABLE IF NOT EXISTS resolution_institutions (
 
 -- Columns added after the first release, for stores created before them.
 ALTER TABLE resolution_institutions ADD COLUMN IF NOT EXISTS unit_of VARCHAR;
+ALTER TABLE affiliations ADD COLUMN IF NOT EXISTS given_names VARCHAR[];
+
+-- Institutions the sources name by a ROR id the loaded registry lacks, with the name they give
+-- (rebuilt by every refresh, src/store/refresh.sql).
+CREATE TABLE IF NOT EXISTS source_institutions (ror_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL);
 
 -- Aggregate evidence published by others (counts that cannot be re-derived or broken down here).
 CREATE TABLE IF NOT EXISTS aggregate_datasets (
@@ -276,8 +283,11 @@ CREATE TABLE IF NOT EXISTS upload_affiliations (
   aff_seq INTEGER NOT NULL,
   raw VARCHAR NOT NULL,
   given_ror_ids VARCHAR[],
-  given_countries VARCHAR[]
+  given_countries VARCHAR[],
+  -- The name the source gave each of given_ror_ids, in the same order.
+  given_names VARCHAR[]
 );
+ALTER TABLE upload_affiliations ADD COLUMN IF NOT EXISTS given_names VARCHAR[];
 
 CREATE TABLE IF NOT EXISTS upload_record_fields (
   scope VARCHAR NOT NULL,

@@ -9,7 +9,7 @@ import { parseFilters } from '../../src/indicators/filters.ts';
 import { copublicationWorks, countryBreakdown, fieldBreakdown, funders, leadership, publicationsByRegion, topInstitutions, topPairs } from '../../src/indicators/landscape.ts';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
-import { landscapeStore } from '../helpers/landscape.ts';
+import { AFF, landscapeStore } from '../helpers/landscape.ts';
 import { derisk } from '../helpers/cli.ts';
 
 let store: Store;
@@ -115,6 +115,42 @@ test('who leads: first and corresponding authors by region, funders, and the wor
     viaParent.map((w) => w.workId),
     ['doi:10.5555/landscape.1', 'doi:10.5555/landscape.5', 'doi:10.5555/landscape.6'],
   );
+});
+
+test('an institution the source names by a ROR id the registry lacks is shown by the name and country the source gave, never as a bare id', async () => {
+  // OpenAlex ties an authorship to Danfoss (004hb4039, absent from the partial registry) without a raw string; another id it names without a name.
+  const openalexWork = (n: number, institutions: object[]) => ({
+    id: `https://openalex.org/W${n}`,
+    doi: `10.5555/unregistered.${n}`,
+    publication_year: 2022,
+    authorships: [
+      { author_position: 'first', raw_affiliation_strings: [AFF.delft] },
+      { author_position: 'last', institutions, countries: ['CN'] },
+    ],
+  });
+  const danfoss = { id: 'https://openalex.org/I1', display_name: 'Danfoss', ror: 'https://ror.org/004hb4039', country_code: 'CN' };
+  const nameless = { id: 'https://openalex.org/I2', ror: 'https://ror.org/0unnamed0', country_code: 'CN' };
+  const own = await landscapeStore(tempDir(), [openalexWork(20, [danfoss]), openalexWork(21, [danfoss]), openalexWork(22, [nameless])]);
+  try {
+    const top = await topInstitutions(own, regions, 'CN', 'EU27AC', 10);
+    const byId = new Map(top.map((t) => [t.rorId, t]));
+    assert.deepEqual([byId.get('004hb4039')?.name, byId.get('004hb4039')?.countryCode], ['Danfoss (ROR 004hb4039, not in the loaded registry)', 'CN']);
+    assert.deepEqual([byId.get('0unnamed0')?.name, byId.get('0unnamed0')?.countryCode], ['ROR 0unnamed0 (not in the loaded registry)', 'CN']);
+    const delft = (await topInstitutions(own, regions, 'EU27AC', 'CN', 1))[0]!;
+    assert.equal(delft.name, 'Delft University of Technology');
+    const pairs = await topPairs(own, regions, 'CN', 'EU27AC', 10);
+    assert.ok(pairs.some((p) => p.aName === 'Danfoss (ROR 004hb4039, not in the loaded registry)' && p.aCountry === 'CN'));
+    const works = await copublicationWorks(own, regions, 'EU27AC', 'CN', NO_FILTERS, '004hb4039');
+    assert.deepEqual(
+      works.map((w) => w.institutions),
+      [
+        ['Danfoss (ROR 004hb4039, not in the loaded registry)', 'Delft University of Technology'],
+        ['Danfoss (ROR 004hb4039, not in the loaded registry)', 'Delft University of Technology'],
+      ],
+    );
+  } finally {
+    own.close();
+  }
 });
 
 test('a taxonomy file with a bad rule is refused naming the file and the field', () => {

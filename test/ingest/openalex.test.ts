@@ -23,6 +23,7 @@ test('reads the current snapshot schema: ids, DOI, PMID, authorships, topics, fu
   assert.deepEqual(w.authorships[0]!.affiliations[0], {
     raw: 'Department of Automation, Tsinghua University, Beijing 100084, China',
     givenRorIds: ['03cve4549'],
+    givenNames: ['Tsinghua University'],
     givenCountryCodes: ['CN'],
   });
   assert.equal(w.authorships[0]!.isCorresponding, true);

@@ -59,6 +59,29 @@ export function matcherExamples(registry: () => Promise<AffiliationResolver>, op
     assert.match(r.institutions[0]!.units.map((u) => u.name).join(), /Automation/);
   });
 
+  test("a unit's generic name named beside another parent, or in another city, is not a namesake unit elsewhere", opts, async () => {
+    const resolver = await registry();
+    // TU Dresden's "Institute of Automation" is in the registry; the University of Rostock's is not.
+    const rostock = resolver.resolve('Univ Rostock, Inst Automat IAT, D-18119 Rostock, Germany');
+    assert.deepEqual(
+      rostock.institutions.map((m) => m.name),
+      ['University of Rostock'],
+    );
+    assert.equal(rostock.countryCode, 'DE');
+    const alone = resolver.resolve('Inst Automat, Ctr Life Sci Automat, D-18119 Rostock, Germany');
+    assert.ok(!alone.institutions.some((m) => m.rorId === '056qj1t15'));
+    // (The real registry's "Center for Life Sciences" in China is kept only as possible: the string says Germany.)
+    assert.deepEqual(
+      alone.institutions.filter((m) => m.tier !== 'possible').map((m) => m.rorId),
+      [],
+    );
+    assert.equal(alone.countryCode, 'DE');
+    // Its own city, or its own parent, still name it.
+    assert.deepEqual(await names('Inst Automat, D-01062 Dresden, Germany'), ['Institute of Automation']);
+    assert.equal(resolver.resolve('Inst Automat, D-01062 Dresden, Germany').institutions[0]!.rorId, '056qj1t15');
+    assert.deepEqual(await names('Institute of Automation, Technische Universität Dresden, Dresden, Germany'), ['Technische Universität Dresden']);
+  });
+
   test('a string naming several institutions yields several, the university first', opts, async () => {
     const r = (await registry()).resolve('Department of Physiology, Howard Hughes Medical Institute, University of Texas Southwestern Medical Center, Dallas, TX, USA');
     assert.equal(r.institutions.length, 2);
