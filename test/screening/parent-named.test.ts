@@ -6,11 +6,14 @@ import { realScreener } from '../helpers/screening.ts';
 // it belongs to. Each string below was answered as another parent's listed institute (the AMMS
 // Institute of Radiation Medicine for Fudan's, the CAS Institute of Microelectronics for
 // Tsinghua's), or as unknown when the parent was the Chinese or Czech Academy of Sciences.
-const OTHER_PARENT: [string, RegExp, RegExp][] = [
+// The namesake is shown with why where screening reads it; for a short unit name beside another
+// family the resolver itself no longer reads the CAS institute (`placedElsewhere` in
+// src/resolve/matcher.ts), so there is none to show (null).
+const OTHER_PARENT: [string, RegExp, RegExp | null][] = [
   ['Institute of Radiation Medicine, Fudan University', /^Fudan University$/, /Institute of Radiation and Radiation Medicine/],
-  ['Institute of Microelectronics, Tsinghua University', /^Tsinghua University$/, /Institute of Microelectronics/],
-  ['Inst Microelect, Tsinghua Univ', /^Tsinghua University$/, /Institute of Microelectronics/],
-  ['Institute of Microelectronics, Peking University', /^Peking University$/, /Institute of Microelectronics/],
+  ['Institute of Microelectronics, Tsinghua University', /^Tsinghua University$/, null],
+  ['Inst Microelect, Tsinghua Univ', /^Tsinghua University$/, null],
+  ['Institute of Microelectronics, Peking University', /^Peking University$/, null],
 ];
 
 test('a generic unit name beside another parent institution is that institution, the listed namesake shown with why', async () => {
@@ -22,10 +25,8 @@ test('a generic unit name beside another parent institution is that institution,
       r.organisations.filter((o) => parent.test(o.name)).map((o) => o.name),
       `${q}: ${r.headline}`,
     );
-    assert.ok(
-      r.institutions.every((i) => parent.test(i.name)),
-      `${q}: ${JSON.stringify(r.institutions)}`,
-    );
+    assert.ok(r.institutions.length > 0 && r.institutions.every((i) => parent.test(i.name)), `${q}: ${JSON.stringify(r.institutions)}`);
+    if (namesake === null) continue;
     const similar = r.similar.find((s) => namesake.test(s.entry));
     assert.ok(similar, `${q}: ${JSON.stringify(r.similar.map((s) => s.entry))}`);
     assert.match(similar.why, /another parent is named in the string/, q);
