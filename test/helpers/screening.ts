@@ -1,11 +1,17 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { aliasesFile } from '../../src/screening/aliases.ts';
 import { buildScreeningContext } from '../../src/screening/context.ts';
 import { loadListCatalogue, readCatalogueList, readWatchlist, type RiskList } from '../../src/screening/lists.ts';
+import { loadScreeningIndex, saveScreeningIndex } from '../../src/screening/persisted.ts';
 import type { Screener } from '../../src/screening/screener.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { MIRROR } from './fixtures.ts';
 import { landscapeStore, rorRecord } from './landscape.ts';
-import { realRegistry } from './registry.ts';
+import { realRegistry, ROR_DUMP } from './registry.ts';
 import { watchlist, WATCHLIST_PROVENANCE } from './watchlist.ts';
 
 /**
@@ -36,8 +42,46 @@ export const demoLists = (): RiskList[] => loadListCatalogue().lists.map((spec) 
 
 let real: Promise<Screener> | null = null;
 
-/** A screener over the demo's lists and the real registry, built once per test file (screening leaves it as it was). */
+/**
+ * A screener over the demo's lists and the real registry, built once per test run (screening leaves
+ * it as it was): the first test file to ask builds it and keeps it as a screening index in the
+ * temporary directory, the others read that (test/screening/persisted-index.test.ts shows a kept
+ * index screens as one built afresh). Building it costs each file about 20 s of CPU, reading it
+ * a fraction of one. The file is named after everything it is built from: the code, the data
+ * directory, the lists and registry in the mirror, the alias file in use.
+ */
 export function realScreener(): Promise<Screener> {
-  real ??= realRegistry().then(({ institutions, resolver }) => buildScreeningContext(demoLists(), institutions, resolver).screener);
+  real ??= (async () => {
+    const path = join(tmpdir(), `derisk-test-real-screener-${realScreenerInputs()}`);
+    const kept = existsSync(path) ? loadScreeningIndex(path, 'real-screener') : null;
+    if (kept) return kept.screener;
+    const { institutions, resolver } = await realRegistry();
+    const context = buildScreeningContext(demoLists(), institutions, resolver);
+    saveScreeningIndex(path, 'real-screener', context);
+    return context.screener;
+  })();
   return real;
+}
+
+const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A digest of what the real screener is built from. */
+function realScreenerInputs(): string {
+  const hash = createHash('sha256').update(process.versions.v8);
+  const tree = (dir: string) => {
+    for (const e of readdirSync(join(REPOSITORY, dir), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) tree(path);
+      else hash.update(`${path}\u0000`).update(readFileSync(join(REPOSITORY, path)));
+    }
+  };
+  tree('src');
+  tree('data');
+  tree('test/helpers');
+  for (const file of [ROR_DUMP, ...loadListCatalogue().lists.map((spec) => join(MIRROR, spec.mirror_path))]) {
+    const { size, mtimeMs } = statSync(file);
+    hash.update(`${file}|${size}|${mtimeMs}\u0000`);
+  }
+  hash.update(readFileSync(aliasesFile()));
+  return hash.digest('hex').slice(0, 32);
 }

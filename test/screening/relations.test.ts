@@ -39,7 +39,10 @@ test('a campus or school the registry records as a child of a listed university 
   const { institutions } = await realRegistry();
   const screener = await realScreener();
   const listed = new Set(['Harbin Institute of Technology', 'Beihang University', 'Northwestern Polytechnical University', 'National University of Defense Technology', 'Beijing Institute of Technology']);
-  const children = institutions.filter((i) => i.status === 'active' && i.parents.some((p) => listed.has(institutions.find((x) => x.id === p)?.name ?? '')));
+  // Each id's first record, as a search of the list finds it (once, not per parent: the registry is large).
+  const nameOf = new Map<string, string>();
+  for (const i of institutions) if (!nameOf.has(i.id)) nameOf.set(i.id, i.name);
+  const children = institutions.filter((i) => i.status === 'active' && i.parents.some((p) => listed.has(nameOf.get(p) ?? '')));
   assert.ok(children.length > 0);
   for (const child of children) {
     const r = screener.screenRor(child.id);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { organisationScope, SHARED } from '../../src/ingest/pipeline.ts';
@@ -15,10 +16,17 @@ const NEW_WORK = JSON.stringify({
   authorships: [{ raw_affiliation_strings: ['Delft University of Technology, Delft, Netherlands'] }, { raw_affiliation_strings: ['Dept Comp Sci, Tsinghua University, Beijing 100084, China'] }],
 });
 
+let template: Promise<string> | undefined;
+
+/** A home with the listed landscape store: built once, and copied for each test. */
 async function listedHome(): Promise<string> {
+  template ??= (async () => {
+    const dir = tempDir();
+    (await listedLandscapeStore(dir, 'high')).close();
+    return dir;
+  })();
   const home = tempDir();
-  const store = await listedLandscapeStore(home, 'high');
-  store.close();
+  cpSync(await template, home, { recursive: true });
   return home;
 }
 
