@@ -1,8 +1,9 @@
 // One `derisk screen NAME` / `derisk brief NAME`, taken apart: run as a child process by the
 // start-up benchmark (bench/startup.ts), on the compiled code, printing how long each step took
-// as one JSON line: loading, the store, the screening index (screeningContext in
-// src/screening/store.ts: read from its file beside the store, or built when none is kept), the
-// screening and the briefing queries.
+// as one JSON line. `screen` reads the kept screening index without opening the store while the
+// store is as it was when last screened (src/screening/kept.ts); `brief` opens the store, reads the
+// index (screeningContext in src/screening/store.ts: read from its file beside the store, or built
+// when none is kept), screens, and runs the briefing's queries.
 import { performance } from 'node:perf_hooks';
 
 const [command, name] = process.argv.slice(2);
@@ -15,28 +16,32 @@ const step = (label) => {
 };
 const dist = new URL('../dist/', import.meta.url);
 const load = (path) => import(new URL(path, dist).href);
-const [{ loadConfig }, { Store }, { screeningContext }, { screeningIndexPath }, { briefing }, { loadRegions, regionOf, BUNDLED_REGIONS }] = await Promise.all([
-  load('config.js'),
-  load('store/store.js'),
-  load('screening/store.js'),
-  load('screening/persisted.js'),
-  load('screening/briefing.js'),
-  load('regions/regions.js'),
-  load('cli/screening.js'),
-]);
+const [{ loadConfig }, { keptScreeningContext }] = await Promise.all([load('config.js'), load('screening/kept.js'), load('cli/screening.js')]);
 step('loading the modules');
-const store = await Store.open(loadConfig().storePath);
-step('opening the store');
-const { existsSync } = await import('node:fs');
-const kept = existsSync(screeningIndexPath(store));
-const { screener } = await screeningContext(store);
-step(kept ? 'reading the kept screening index' : 'building the screening index (none kept)');
-const result = screener.screen(name);
-step('screening the name');
-if (command === 'brief') {
-  await briefing(store, result, regionOf(loadRegions([BUNDLED_REGIONS]), 'EU27AC').countries);
-  step('briefing queries');
+const config = loadConfig();
+const kept = command === 'screen' ? keptScreeningContext(config.storePath) : null;
+if (kept) {
+  step('reading the kept screening index (store not opened)');
+  kept.screener.screen(name);
+  step('screening the name');
+} else {
+  const [{ Store }, { screeningContext }, { screeningIndexPath }, { briefing }, { bundledRegions, regionOf }] = await Promise.all([load('store/store.js'), load('screening/store.js'), load('screening/persisted.js'), load('screening/briefing.js'), load('regions/catalogue.js')]);
+  step('loading the store and briefing modules');
+  const europe = regionOf(bundledRegions(), 'EU27AC').countries;
+  step('the bundled regions');
+  const store = await Store.open(config.storePath);
+  step('opening the store');
+  const { existsSync } = await import('node:fs');
+  const indexKept = existsSync(screeningIndexPath(store));
+  const { screener } = await screeningContext(store);
+  step(indexKept ? 'reading the kept screening index' : 'building the screening index (none kept)');
+  const result = screener.screen(name);
+  step('screening the name');
+  if (command === 'brief') {
+    await briefing(store, result, europe);
+    step('briefing queries');
+  }
+  store.close();
+  step('closing the store');
 }
-store.close();
-step('closing the store');
 console.log(JSON.stringify(t));

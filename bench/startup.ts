@@ -133,6 +133,10 @@ export async function startupBench(config: Config, runs: number, out: string, ba
       }
     }
   } else console.log('  (a derisk serve runs on the demo store: the comparison with and without it is left out)');
+  // A screen answers without opening the store only once a screen noted what it holds, with the
+  // store's file settled (src/screening/kept.ts): the server above wrote to it.
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  await time([BIN, 'screen', 'Harbin Institute of Technology'], env);
   const phases: Record<string, Record<string, number>> = {};
   for (const [command, name] of [
     ['screen', 'Harbin Institute of Technology'],

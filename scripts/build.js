@@ -4,10 +4,10 @@
 // nothing changed costs little. data/ is not copied: the compiled code reads it from the
 // repository root, as the sources do (dist/x/y.js sits as deep as src/x/y.ts).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
@@ -34,3 +34,10 @@ for (const file of files(dist)) {
   const source = join(src, rel.endsWith('.js') ? rel.replace(/\.js$/, '.ts') : rel);
   if (!existsSync(source) && !existsSync(join(src, rel))) rmSync(file);
 }
+
+// The bundled region file is checked against its schema here, once: a command reads it then without
+// loading the schema (TypeBox) as long as its bytes are the ones checked (src/regions/catalogue.ts).
+const { loadRegions } = await import(pathToFileURL(join(dist, 'regions', 'regions.js')).href);
+const { BUNDLED_REGIONS, BUNDLED_REGIONS_CHECKED, regionsDigest } = await import(pathToFileURL(join(dist, 'regions', 'catalogue.js')).href);
+loadRegions([BUNDLED_REGIONS]);
+writeFileSync(BUNDLED_REGIONS_CHECKED, `${regionsDigest(readFileSync(BUNDLED_REGIONS, 'utf8'))}\n`);

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { chinaScopeNote, loadRegions, regionOf, BUNDLED_REGIONS, RegionFile } from '../src/regions/regions.ts';
+import { bundledRegions, regionsDigest } from '../src/regions/catalogue.ts';
 import { checkSchema } from '../src/schema.ts';
 import { writeTemp } from './helpers/fixtures.ts';
 
@@ -101,4 +102,17 @@ test('the shipped region file passes its schema; each defect is refused naming t
     ),
     { numRuns: 50, seed: 20261130 },
   );
+});
+
+test('the bundled region file is read without its schema only while its bytes are the ones the build checked', () => {
+  const text = readFileSync(BUNDLED_REGIONS, 'utf8');
+  const file = writeTemp('regions.json', text);
+  const checked = writeTemp('bundled-regions.checked', `${regionsDigest(text)}\n`);
+  const settings = { chinaIncludesHongKong: true };
+  assert.deepEqual(bundledRegions(settings, file, checked), loadRegions([BUNDLED_REGIONS], settings));
+  const edited = JSON.parse(text);
+  edited.regions[0].countries.push('Germany');
+  writeFileSync(file, JSON.stringify(edited, null, 2));
+  assert.equal(bundledRegions(settings, file, checked), null, 'an edited file is left to loadRegions, which checks it');
+  assert.equal(bundledRegions(settings, BUNDLED_REGIONS, `${checked}.missing`), null, 'nothing checked (running from the sources): checked at run time');
 });

@@ -17,7 +17,7 @@ import { serveStore } from './serve.ts';
 export async function demo(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { ...COMMON, serve: { type: 'boolean' }, port: { type: 'string' } } });
   const config = loadConfig();
-  const catalogue = regionsFrom(values);
+  const catalogue = await regionsFrom(values);
   out.log(`derisk demo: data mirror ${config.mirror}, store ${config.storePath}`);
   return withStore(config, async (store) => {
     // Every file first, then resolve, screen and refresh once.

@@ -13,7 +13,7 @@ import { render, type Format } from './output.ts';
 
 export async function summaryCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: COMMON });
-  const catalogue = regionsFrom(values);
+  const catalogue = await regionsFrom(values);
   return withStore(loadConfig(), async (store) => {
     const summary = await landscapeSummary(store, catalogue, STANDARD_PAIRS);
     if (values.json) out.log(JSON.stringify(summary, null, 2));
@@ -61,7 +61,7 @@ export async function indicatorsCommand(argv: string[]): Promise<number> {
     institution: values.institution?.replace(/^https?:\/\/ror\.org\//, '') ?? null,
   };
   const taxonomy = loadTaxonomy();
-  const catalogue = regionsFrom(values);
+  const catalogue = await regionsFrom(values);
   try {
     validateRequest(request, taxonomy, catalogue);
   } catch (e) {
@@ -108,7 +108,7 @@ function forText(name: IndicatorName, rows: Record<string, unknown>[], format: F
 
 export async function factsCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: COMMON });
-  const catalogue = regionsFrom(values);
+  const catalogue = await regionsFrom(values);
   return withStore(loadConfig(), async (store) => {
     const facts = await checkFacts(store, catalogue);
     if (values.json) out.log(JSON.stringify(facts, null, 2));

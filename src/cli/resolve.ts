@@ -27,7 +27,7 @@ export async function resolveCommand(argv: string[]): Promise<number> {
     column: values.column,
     rollUp: Boolean(values.rollup),
     minTier: minTier as Exclude<Tier, 'unresolved'>,
-    regions: regionsFrom(values),
+    regions: await regionsFrom(values),
     onProgress: (n) => progress.update(n, n, `${n} rows`),
   });
   progress.finish(`${r.rows} rows: ${r.resolved} with an institution, ${r.withCountry} with a country, ${r.unreadable} unreadable`);

@@ -4,22 +4,24 @@ import { loadConfig, type Config } from '../config.ts';
 import type { RiskList } from '../screening/risk-list.ts';
 import type { Portfolio, PortfolioScope } from '../screening/portfolio.ts';
 import type { BatchResult } from '../screening/batch.ts';
-import { levelWords, matchWords, SCREEN_STATES, ScreenError, screenJson, type ScreenResult, type ScreenState } from '../screening/screener.ts';
+import { levelWords, matchWords, SCREEN_STATES, ScreenError, screenJson, type Screener, type ScreenResult, type ScreenState } from '../screening/screener.ts';
+import type { StoreFacts } from '../screening/signature.ts';
 import { readTextFile } from '../text-file.ts';
-import { saveLists, screenPending, screeningContext } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
-import { at, out } from './io.ts';
+import { at, invocation, out } from './io.ts';
 import { render } from './output.ts';
 import { ProgressReporter } from './progress.ts';
 
 // What only some commands or branches need is imported where they run: `derisk screen NAME` must
-// not pay for the list readers (and their TypeBox schemas), portfolios, batches or regions.
+// not pay for the list readers (and their TypeBox schemas), portfolios, batches or regions, nor
+// for DuckDB when the kept screening index answers (src/screening/kept.ts).
 
 const ROR_ID = /^(https?:\/\/ror\.org\/)?0[a-z0-9]{6}\d{2}$/;
 
 /** Loads lists into the store and screens every affiliation string against them. */
 export async function loadAndScreen(store: Store, lists: RiskList[]): Promise<void> {
+  const { saveLists, screenPending, screeningContext } = await import('../screening/store.ts');
   for (const r of await saveLists(store, lists)) out.log(`list ${r.list}: ${r.entries} entries, version ${r.version}${r.changed ? '' : ' (already loaded)'}`);
   const context = await screeningContext(store);
   out.log(`linked ${context.links.linked} list entries to ${context.links.links.size} ROR institutions${context.links.ambiguous.length ? `; ${context.links.ambiguous.length} names left unlinked because several institutions bear them` : ''}`);
@@ -159,14 +161,39 @@ function printBatch(b: BatchResult): void {
   if (b.counts.unknown > 0) out.log('Unknown organisations: identify them before relying on this; no listing found is not a clearance.');
 }
 
-async function screenOne(store: Store, query: string): Promise<ScreenResult> {
-  const { screener } = await screeningContext(store);
+function screenWith(screener: Screener, query: string): ScreenResult {
   try {
     return ROR_ID.test(query.trim()) ? screener.screenRor(query.trim()) : screener.screen(query);
   } catch (e) {
     if (e instanceof ScreenError) throw new UsageError(e.message);
     throw e;
   }
+}
+
+async function screenOne(store: Store, query: string): Promise<ScreenResult> {
+  const { screeningContext } = await import('../screening/store.ts');
+  return screenWith((await screeningContext(store)).screener, query);
+}
+
+/**
+ * One name screened at the console: by the kept screening index, without opening the store, while
+ * the store is as it was when last screened; else through the store, noting what it holds (its
+ * file unchanged the while) for the next call.
+ */
+async function screenName(config: Config, query: string): Promise<ScreenResult> {
+  if (invocation().store) return withStore(config, (store) => screenOne(store, query));
+  const { keptScreeningContext, noteStoreFacts, storeFileState } = await import('../screening/kept.ts');
+  const kept = keptScreeningContext(config.storePath);
+  if (kept) return screenWith(kept.screener, query);
+  const before = storeFileState(config.storePath);
+  let facts: StoreFacts | undefined;
+  const result = await withStore(config, async (store) => {
+    const [{ screeningContext }, { storeFacts }] = await Promise.all([import('../screening/store.ts'), import('../screening/signature.ts')]);
+    facts = await storeFacts(store);
+    return screenWith((await screeningContext(store, undefined, facts)).screener, query);
+  });
+  if (before && facts && storeFileState(config.storePath) === before) noteStoreFacts(config.storePath, before, facts);
+  return result;
 }
 
 export async function screenCommand(argv: string[]): Promise<number> {
@@ -187,7 +214,7 @@ export async function screenCommand(argv: string[]): Promise<number> {
       throw e;
     }
     return withStore(config, async (store) => {
-      const { screener } = await screeningContext(store);
+      const { screener } = await (await import('../screening/store.ts')).screeningContext(store);
       const b = screenBatch(screener, names, (q) => ROR_ID.test(q.trim()));
       if (values.csv) writeFileSync(values.csv, batchCsv(b));
       if (values.json) out.log(JSON.stringify({ state: b.state, counts: b.counts, results: b.results.map(screenJson) }, null, 2));
@@ -219,17 +246,15 @@ export async function screenCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('screen needs one name or ROR id (quote names with spaces), or --portfolio ROR / --export FILE');
   const query = positionals[0]!;
   if (query.trim() === '') throw new UsageError('empty name: give a name or a ROR id to screen');
-  return withStore(config, async (store) => {
-    const r = await screenOne(store, query);
-    const { namesakeInformation, printNamesakeInformation } = await import('./namesakes.ts');
-    const namesakes = await namesakeInformation(config, query, r.hits);
-    if (values.json) out.log(JSON.stringify({ ...screenJson(r), namesake_decisions: namesakes }, null, 2));
-    else {
-      printScreen(r);
-      printNamesakeInformation(query, namesakes, r.hits);
-    }
-    return SCREEN_EXIT[r.state];
-  });
+  const r = await screenName(config, query);
+  const { namesakeInformation, printNamesakeInformation } = await import('./namesakes.ts');
+  const namesakes = await namesakeInformation(config, query, r.hits);
+  if (values.json) out.log(JSON.stringify({ ...screenJson(r), namesake_decisions: namesakes }, null, 2));
+  else {
+    printScreen(r);
+    printNamesakeInformation(query, namesakes, r.hits);
+  }
+  return SCREEN_EXIT[r.state];
 }
 
 function printPortfolio(p: Portfolio, csv?: string): void {
@@ -251,8 +276,8 @@ function printPortfolio(p: Portfolio, csv?: string): void {
 export async function briefCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
   if (positionals.length !== 1 || positionals[0]!.trim() === '') throw new UsageError('brief needs one partner name or ROR id');
-  const [{ regionsFrom }, { regionOf }, { briefing, briefingMarkdown }] = await Promise.all([import('./regions-option.ts'), import('../regions/regions.ts'), import('../screening/briefing.ts')]);
-  const catalogue = regionsFrom(values);
+  const [{ regionsFrom }, { regionOf }, { briefing, briefingMarkdown }] = await Promise.all([import('./regions-option.ts'), import('../regions/catalogue.ts'), import('../screening/briefing.ts')]);
+  const catalogue = await regionsFrom(values);
   return withStore(loadConfig(), async (store) => {
     const sheet = await briefing(store, await screenOne(store, positionals[0]!), regionOf(catalogue, 'EU27AC').countries);
     if (values.json) out.log(JSON.stringify(sheet, null, 2));

@@ -1,30 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import Type, { type Static } from 'typebox';
-import { ValidationError } from '../errors.ts';
 import { checkSchema } from '../schema.ts';
+import { BUNDLED_REGIONS, expandRegions, SETTING_NAMES, type RegionCatalogue, type RegionSettings } from './catalogue.ts';
 
-export const BUNDLED_REGIONS = fileURLToPath(new URL('../../data/regions/regions.json', import.meta.url));
+export { BUNDLED_REGIONS, chinaScopeNote, regionOf, type Region, type RegionCatalogue, type RegionSettings } from './catalogue.ts';
 
-export interface RegionSettings {
-  chinaIncludesHongKong: boolean;
-  chinaIncludesMacao: boolean;
-}
-
-export interface Region {
-  id: string;
-  name: string;
-  countries: string[];
-  note: string | null;
-}
-
-export interface RegionCatalogue {
-  regions: Map<string, Region>;
-  settings: RegionSettings;
-  provenance: unknown;
-}
-
-const SETTING_NAMES = ['chinaIncludesHongKong', 'chinaIncludesMacao'] as const;
 const setting = Type.Optional(Type.Object({ default: Type.Boolean(), note: Type.Optional(Type.String()) }, { additionalProperties: false }));
 const PROVENANCE = { description: 'where the grouping comes from (a text or an object)' };
 
@@ -49,7 +29,7 @@ export const RegionFile = Type.Object(
   },
   { additionalProperties: false, title: 'Region definitions' },
 );
-type RegionFile = Static<typeof RegionFile>;
+export type RegionFile = Static<typeof RegionFile>;
 
 /** What GET /api/regions answers: each region expanded to its countries under the settings in force. */
 export const RegionCatalogueAnswer = Type.Object(
@@ -63,13 +43,10 @@ export const RegionCatalogueAnswer = Type.Object(
 
 /**
  * Loads region definitions from the bundled file and any user files (later files may add or
- * redefine regions), expanding "@ID" references and applying the HK/MO settings.
+ * redefine regions), each checked against its schema, expanding "@ID" references and applying the HK/MO settings.
  */
 export function loadRegions(files: string[] = [BUNDLED_REGIONS], overrides: Partial<RegionSettings> = {}): RegionCatalogue {
-  const raw = new Map<string, RegionFile['regions'][number]>();
-  let provenance: unknown = null;
-  const settings: RegionSettings = { chinaIncludesHongKong: false, chinaIncludesMacao: false };
-  for (const file of files) {
+  const parsed = files.map((file) => {
     let json: unknown;
     try {
       json = JSON.parse(readFileSync(file, 'utf8'));
@@ -77,42 +54,7 @@ export function loadRegions(files: string[] = [BUNDLED_REGIONS], overrides: Part
       throw new Error(`${file}: cannot read region file: ${(e as Error).message}`);
     }
     checkSchema(RegionFile, json, (m) => new Error(`${file}: ${m}`), 'the region file');
-    const parsed = json as RegionFile;
-    provenance ??= parsed.provenance;
-    for (const key of SETTING_NAMES) {
-      const given = parsed.settings?.[key];
-      if (given) settings[key] = given.default;
-    }
-    for (const r of parsed.regions) raw.set(r.id.toUpperCase(), r);
-  }
-  Object.assign(settings, Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)));
-  const expand = (id: string, seen: string[]): string[] => {
-    const r = raw.get(id);
-    if (!r) throw new Error(`region ${seen.at(-1) ?? id} refers to unknown region @${id}`);
-    if (seen.includes(id)) throw new Error(`regions refer to each other in a cycle: ${[...seen, id].join(' → ')}`);
-    const out = r.countries.flatMap((c) => {
-      if (c.startsWith('@')) return expand(c.slice(1).toUpperCase(), [...seen, id]);
-      return [c];
-    });
-    for (const [code, setting] of Object.entries(r.optional ?? {})) {
-      if (settings[setting]) out.push(code);
-    }
-    return [...new Set(out)].sort();
-  };
-  const regions = new Map<string, Region>();
-  for (const [id, r] of raw) regions.set(id, { id, name: r.name, countries: expand(id, []), note: r.note ?? null });
-  return { regions, settings, provenance };
-}
-
-export function regionOf(catalogue: RegionCatalogue, id: string): Region {
-  const r = catalogue.regions.get(id.toUpperCase());
-  if (!r) throw new ValidationError(`unknown region ${JSON.stringify(id)}; known: ${[...catalogue.regions.keys()].join(', ')}`);
-  return r;
-}
-
-/** The wording every figure carries so that the HK/MO choice is never silent. */
-export function chinaScopeNote(settings: RegionSettings): string {
-  const hk = settings.chinaIncludesHongKong ? 'includes' : 'excludes';
-  const mo = settings.chinaIncludesMacao ? 'includes' : 'excludes';
-  return `CN ${hk} Hong Kong and ${mo} Macao; Taiwan is never counted as CN`;
+    return json as RegionFile;
+  });
+  return expandRegions(parsed, overrides);
 }

@@ -1,10 +1,10 @@
 import { EVIDENCE_STRINGS, insertColumns, type Store } from '../store/store.ts';
-import { RESOLVER_VERSION, type AffiliationResolver, type Resolution } from './matcher.ts';
+import { resolutionVersionOf, type AffiliationResolver, type Resolution } from './matcher.ts';
 
 /** Version of resolutions in the store: the matcher's behaviour and the registry it matched against. */
 export async function resolutionVersion(store: Store): Promise<string> {
   const registry = await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`);
-  return `${RESOLVER_VERSION}/${registry?.value ?? 'no-registry'}`;
+  return resolutionVersionOf(registry?.value ?? null);
 }
 
 /** Resolves strings in batches, wherever that runs: here, or on a worker thread (src/workflows/offload.ts). */

@@ -9,9 +9,12 @@ interface PlacesFile {
   ambiguousPlaces: Record<string, { meanings: string[] }>;
 }
 
-const places = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/geo/places.json', import.meta.url)), 'utf8')) as PlacesFile;
+// Read when a gazetteer is built, not when the module loads: one read from a kept screening index (src/screening/persisted.ts) needs neither file.
+const readGeo = (name: string): unknown => JSON.parse(readFileSync(fileURLToPath(new URL(`../../data/geo/${name}`, import.meta.url)), 'utf8'));
+let placesFile: PlacesFile | null = null;
+const places = (): PlacesFile => (placesFile ??= readGeo('places.json') as PlacesFile);
 /** GeoNames places whose name one country alone bears (scripts/build-world-cities.mjs): the last resort for an address's country. */
-const worldCities = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/geo/world-cities.json', import.meta.url)), 'utf8')) as { placesByCountry: Record<string, string[]> };
+const worldCities = () => readGeo('world-cities.json') as { placesByCountry: Record<string, string[]> };
 // English first: a name another language gives a different country ("Kina", "Georgia") never displaces it.
 const CLDR_LANGUAGES = ['en', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'zh', 'el', 'ru', 'pl', 'cs', 'sv', 'da', 'nb', 'fi', 'ro', 'tr', 'hu', 'ja', 'ko'];
 /** "New England" is not England, "Nueva Galicia" not Galicia: a country after one of these words is part of another place's name. */
@@ -54,13 +57,13 @@ export class Gazetteer {
   private readonly worldCities = new Map<string, string>();
   /** Every country the registry has an institution in, per city name: "Moscow" is also in Idaho. */
   private readonly cityCountries = new Map<string, Set<string>>();
-  private readonly usPostal = new Set(places.placesByCountry.US?.postalCodes ?? []);
-  private readonly ambiguous = new Map(Object.entries(places.ambiguousPlaces).map(([k, v]) => [foldText(k), v.meanings]));
+  private readonly usPostal = new Set(places().placesByCountry.US?.postalCodes ?? []);
+  private readonly ambiguous = new Map(Object.entries(places().ambiguousPlaces).map(([k, v]) => [foldText(k), v.meanings]));
   private readonly cjkNames: [string, string][] = [];
   readonly countryNames = new Map<string, string>();
 
   constructor(registry: Iterable<PlaceSource>) {
-    const skip = new Set(places.notACountry);
+    const skip = new Set(places().notACountry);
     const english = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
     /** Names only another language gives a country: Romanian "Columbia", Dutch "Norfolk" are cities in English addresses. */
     const foreignOnly = new Set<string>();
@@ -78,13 +81,13 @@ export class Gazetteer {
         }
       }
     }
-    for (const [code, aliases] of Object.entries(places.countryAliases)) {
+    for (const [code, aliases] of Object.entries(places().countryAliases)) {
       for (const alias of aliases) {
         foreignOnly.delete(foldText(alias));
         this.addCountryName(alias, code);
       }
     }
-    for (const [code, p] of Object.entries(places.placesByCountry)) for (const s of p.subdivisions ?? []) this.addPlace(this.subdivisions, s, code);
+    for (const [code, p] of Object.entries(places().placesByCountry)) for (const s of p.subdivisions ?? []) this.addPlace(this.subdivisions, s, code);
     const cityVotes = new Map<string, Map<string, number>>();
     for (const inst of registry) {
       if (!inst.countryCode) continue;
@@ -104,7 +107,7 @@ export class Gazetteer {
       const [best, n] = [...votes.entries()].sort((x, y) => y[1] - x[1])[0]!;
       if (n / total >= 0.9) this.cities.set(city, best);
     }
-    for (const [code, names] of Object.entries(worldCities.placesByCountry)) {
+    for (const [code, names] of Object.entries(worldCities().placesByCountry)) {
       for (const name of names) {
         const key = foldText(name);
         // The registry's own cities, and every country and region name, come first.

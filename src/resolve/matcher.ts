@@ -50,6 +50,9 @@ interface Entry {
   successors: string[];
 }
 
+/** Version of resolutions: the matcher's behaviour and the registry it matched against (its version in the store, null when none is loaded). */
+export const resolutionVersionOf = (registry: string | null): string => `${RESOLVER_VERSION}/${registry ?? 'no-registry'}`;
+
 interface Candidate {
   /** Institution → how the registry holds the matched name (display 3, label 2, alias 1). */
   ids: Map<string, number>;

@@ -5,14 +5,14 @@ import { Calibration } from '../resolve/calibration.ts';
 import { Companies } from '../resolve/companies.ts';
 import { Gazetteer } from '../resolve/gazetteer.ts';
 import { Thesaurus } from '../resolve/thesaurus.ts';
-import { AffiliationResolver } from '../resolve/matcher.ts';
-import { resolutionVersion } from '../resolve/apply.ts';
+import { AffiliationResolver, resolutionVersionOf } from '../resolve/matcher.ts';
 import type { Store } from '../store/store.ts';
 import type { ScreeningContext } from './context.ts';
 import { IndexFileError, LAZY_FROM, openIndexFile, writeIndexFile } from './index-file.ts';
 import type { RiskList } from './lists.ts';
 import type { UnitRule } from './aliases.ts';
 import { Screener, type EntryLink, type ScreenerDerived } from './screener.ts';
+import { registryVersion, screeningSignatureOf, type StoreFacts } from './signature.ts';
 
 /** Bumped when what the screening index file holds changes shape. */
 const FORMAT = 'screening-index/2';
@@ -20,7 +20,8 @@ const FORMAT = 'screening-index/2';
 const CLASSES = [AffiliationResolver, Gazetteer, Calibration, Companies, Thesaurus];
 
 /** Where the screening index of a store is kept: beside it, under DERISK_HOME (none for a store in memory). */
-export const screeningIndexPath = (store: Store): string | null => (store.path === ':memory:' ? null : `${store.path}.screening-index`);
+export const screeningIndexPath = (store: Store): string | null => (store.path === ':memory:' ? null : indexFileOf(store.path));
+export const indexFileOf = (storePath: string): string => `${storePath}.screening-index`;
 
 /**
  * The code and data that build the index: a new derisk version (or a changed matcher, screener,
@@ -45,11 +46,21 @@ function codeFingerprint(): string {
  * registry, the lists' versions and the aliases (`screening`, from screeningSignature), and the code itself.
  */
 export async function screeningIndexSignature(store: Store, screening: string): Promise<string> {
+  return indexSignature(screening, await registryVersion(store));
+}
+
+/** The signature of the screening index for what the store holds (its registry and lists). */
+export const indexSignatureOf = (facts: StoreFacts): string => indexSignature(screeningSignatureOf(facts.registry, facts.lists), facts.registry);
+
+function indexSignature(screening: string, registry: string | null): string {
   return createHash('sha256')
-    .update(`${FORMAT}|${screening}|${await resolutionVersion(store)}|${codeFingerprint()}`)
+    .update(`${FORMAT}|${screening}|${resolutionVersionOf(registry)}|${codeFingerprint()}`)
     .digest('hex')
     .slice(0, 32);
 }
+
+/** Said on stderr when a kept index is refused: the rebuild takes a while, and a damaged file is worth knowing about. */
+export const refusedIndex = (why: string): void => console.error(`derisk: the screening index is not used (${why}); building it again`);
 
 /** Links point into the lists by position, so the lists are kept once. */
 type KeptLinks = [string, { list: number; entry: number; how: string; by: EntryLink['by'] }[]][];

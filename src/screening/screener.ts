@@ -1360,11 +1360,12 @@ export function listName(list: RiskList): string {
 
 export const levelWords = (level: Level): string => level.replace('-', ' ');
 
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
+// Made on first use: loading the display names costs a start-up that never names a country.
+let regionNames: Intl.DisplayNames | null = null;
 /** "US" → "United States"; a code Intl does not know is shown as it is. */
 export const countryName = (code: string): string => {
   try {
-    return regionNames.of(code) ?? code;
+    return (regionNames ??= new Intl.DisplayNames(['en'], { type: 'region' })).of(code) ?? code;
   } catch {
     return code;
   }

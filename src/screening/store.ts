@@ -1,21 +1,17 @@
-import { createHash } from 'node:crypto';
 import { ConflictError } from '../errors.ts';
 import { loadRegistry } from '../ingest/registry.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
 import { EVIDENCE_STRINGS, insertColumns, orgSchemas, type Store } from '../store/store.ts';
 import { buildScreeningContext, screenStrings, type ScreeningContext, type StoredHit } from './context.ts';
-import { loadAliases } from './aliases.ts';
-import { screeningDataDigest } from './names.ts';
-import { keepScreeningIndex, loadScreeningIndex, screeningIndexPath, screeningIndexSignature } from './persisted.ts';
+import { keepScreeningIndex, loadScreeningIndex, refusedIndex, screeningIndexPath, indexSignatureOf } from './persisted.ts';
 import type { RiskList } from './lists.ts';
+import { registryVersion, screeningSignatureOf, storeFacts, type StoreFacts } from './signature.ts';
 
 export type { ScreeningContext } from './context.ts';
+export { SCREENER_VERSION } from './signature.ts';
 
 /** Screening asked of a store with no risk lists: the request is fine, the store is not ready for it. */
 export class NoListsError extends ConflictError {}
-
-/** Bumped whenever screening behaviour changes, so stored screening results are redone. */
-export const SCREENER_VERSION = '2026.12.01-14-names6-unk6-parent7-slips7-hk8';
 
 /** Saves lists in the store, each replacing its earlier version; every version is remembered. */
 export async function saveLists(store: Store, lists: RiskList[]): Promise<{ list: string; version: string; entries: number; changed: boolean }[]> {
@@ -46,13 +42,12 @@ export async function loadedLists(store: Store): Promise<RiskList[]> {
  * index instead of building it again, unless the lists, the registry, the aliases or the code
  * changed since, or the file does not check out; then it is built and kept anew.
  */
-export async function screeningContext(store: Store, resolver?: AffiliationResolver): Promise<ScreeningContext> {
-  const versions = (await store.all<{ list_id: string; version: string }>('SELECT list_id, version FROM risk_lists ORDER BY list_id')).map((r) => ({ id: r.list_id, version: r.version }));
-  if (versions.length === 0) throw new NoListsError('no risk lists loaded yet: run `derisk lists load` (or `derisk demo`)');
+export async function screeningContext(store: Store, resolver?: AffiliationResolver, facts?: StoreFacts): Promise<ScreeningContext> {
+  facts ??= await storeFacts(store);
+  if (facts.lists.length === 0) throw new NoListsError('no risk lists loaded yet: run `derisk lists load` (or `derisk demo`)');
   const path = resolver ? null : screeningIndexPath(store);
-  const signature = path ? await screeningIndexSignature(store, await screeningSignature(store, versions)) : null;
-  // Said on stderr: the rebuild takes a while, and a damaged file is worth knowing about.
-  const kept = path && signature ? loadScreeningIndex(path, signature, (why) => console.error(`derisk: the screening index is not used (${why}); building it again`)) : null;
+  const signature = path ? indexSignatureOf(facts) : null;
+  const kept = path && signature ? loadScreeningIndex(path, signature, refusedIndex) : null;
   if (kept) return kept;
   const context = buildScreeningContext(await loadedLists(store), await loadRegistry(store), resolver);
   const unkept = path && signature ? keepScreeningIndex(path, signature, context) : null;
@@ -73,12 +68,7 @@ const asStringScreening = (s: ScreeningContext | StringScreening): StringScreeni
 
 /** What stored screening results were computed under: the screener, the registry and the lists' versions. */
 export async function screeningSignature(store: Store, lists: { id: string; version: string }[]): Promise<string> {
-  const registry = await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`);
-  const versions = lists.map((l) => `${l.id}@${l.version}`).join(',');
-  return createHash('sha256')
-    .update(`${SCREENER_VERSION}|${registry?.value ?? ''}|${versions}|aliases@${loadAliases().version}|data@${screeningDataDigest()}`)
-    .digest('hex')
-    .slice(0, 16);
+  return screeningSignatureOf(await registryVersion(store), lists);
 }
 
 /**

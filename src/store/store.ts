@@ -8,6 +8,8 @@ import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node
 import { BOOLEAN, DOUBLE, DuckDBInstance, LIST, listValue, VARCHAR } from './duckdb.ts';
 
 const SCHEMA = readFileSync(fileURLToPath(new URL('./schema.sql', import.meta.url)), 'utf8');
+/** Noted in the store (meta key schema_digest) once the schema is applied, so opening a store already at it writes nothing. */
+const SCHEMA_DIGEST = createHash('sha256').update(SCHEMA).digest('hex').slice(0, 16);
 
 export type Row = Record<string, unknown>;
 
@@ -158,6 +160,8 @@ export class Store {
     try {
       const connection = await instance.connect();
       await connection.run(`IMPORT DATABASE '${dir.replace(/'/g, "''")}'`);
+      // What the export noted of its schema is not the imported store's: open() applies the schema to it.
+      await connection.run(`DELETE FROM meta WHERE key = 'schema_digest'`);
       connection.closeSync();
     } finally {
       instance.closeSync();
@@ -177,7 +181,13 @@ export class Store {
     }
     const connection = await instance.connect();
     const store = new Store(path, instance, connection);
-    await connection.run(SCHEMA);
+    // The schema's macros are created anew each time it runs, which writes the file: a store already
+    // at this schema is left as it was, so a command that only reads leaves it unchanged (src/screening/kept.ts relies on it).
+    const applied = (await store.one(`SELECT 1 FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'meta'`)) ? await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_digest'`) : null;
+    if (applied?.value !== SCHEMA_DIGEST) {
+      await connection.run(SCHEMA);
+      await store.run(`INSERT OR REPLACE INTO meta VALUES ('schema_digest', $1)`, [SCHEMA_DIGEST]);
+    }
     return store;
   }
 

@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+import type { Store } from '../store/store.ts';
+import { loadAliases } from './aliases.ts';
+import { screeningDataDigest } from './names.ts';
+
+// Apart from store.ts, which loads DuckDB: `derisk screen NAME` signs the kept screening index from
+// the store's facts noted beside it (src/screening/store-facts.ts) without opening the store.
+
+/** Bumped whenever screening behaviour changes, so stored screening results are redone. */
+export const SCREENER_VERSION = '2026.12.01-14-names6-unk6-parent7-slips7-hk8';
+
+/** What screening takes from the store: the loaded registry's version and each loaded list's version. */
+export interface StoreFacts {
+  registry: string | null;
+  lists: { id: string; version: string }[];
+}
+
+export const registryVersion = async (store: Store): Promise<string | null> => (await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`))?.value ?? null;
+
+export async function storeFacts(store: Store): Promise<StoreFacts> {
+  const lists = (await store.all<{ list_id: string; version: string }>('SELECT list_id, version FROM risk_lists ORDER BY list_id')).map((r) => ({ id: r.list_id, version: r.version }));
+  return { registry: await registryVersion(store), lists };
+}
+
+/** What screening results are computed under: the screener, the registry, the lists' versions, the aliases and the data files names are read through. */
+export function screeningSignatureOf(registry: string | null, lists: { id: string; version: string }[]): string {
+  const versions = lists.map((l) => `${l.id}@${l.version}`).join(',');
+  return createHash('sha256')
+    .update(`${SCREENER_VERSION}|${registry ?? ''}|${versions}|aliases@${loadAliases().version}|data@${screeningDataDigest()}`)
+    .digest('hex')
+    .slice(0, 16);
+}
