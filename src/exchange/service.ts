@@ -57,17 +57,10 @@ export interface EntityNote extends Sharing {
   recipients?: Recipient[];
 }
 
-export interface NamesakeDecision extends Sharing {
+export interface NamesakeDecision extends Sharing, ReceivedNamesake {
   id: string;
   orgId: string;
   orgName: string;
-  /** The string as written, which screening matched to the entry. */
-  name: string;
-  listId: string;
-  entryId: string;
-  entryName: string;
-  reason: string;
-  createdAt: string;
   recipients?: Recipient[];
 }
 
@@ -772,7 +765,9 @@ export interface Subscription {
   lastPulledAt: string | null;
 }
 
+/** A namesake decision as it travels: what an importer keeps of another organisation's. */
 export interface ReceivedNamesake {
+  /** The string as written, which screening matched to the entry. */
   name: string;
   listId: string;
   entryId: string;

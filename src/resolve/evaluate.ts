@@ -19,17 +19,24 @@ export interface LabelledString {
 /** Reads ROR's matching evaluation sets: `affiliation,ror_id` with "NP" where no institution applies. */
 export async function readLabelled(path: string): Promise<LabelledString[]> {
   const out: LabelledString[] = [];
-  let header: string[] | null = null;
-  for await (const row of readCsv(createReadStream(path))) {
-    if ('error' in row) throw new Error(`${path}:${row.lineNo}: ${row.error}`);
-    if (!header) {
-      header = row.fields;
-      if (header[0] !== 'affiliation' || header[1] !== 'ror_id') throw new Error(`${path}: expected columns affiliation,ror_id`);
-      continue;
-    }
-    out.push({ affiliation: row.fields[0] ?? '', gold: goldIds(row.fields[1] ?? ''), institutionsLabelled: true });
+  for await (const { fields } of rowsUnder(path, ['affiliation', 'ror_id'])) {
+    out.push({ affiliation: fields[0] ?? '', gold: goldIds(fields[1] ?? ''), institutionsLabelled: true });
   }
   return out;
+}
+
+/** The data rows of a labelled CSV file whose header must begin with `columns`; a bad row fails the whole set. */
+async function* rowsUnder(path: string, columns: string[]): AsyncGenerator<{ fields: string[]; lineNo: number }> {
+  let headerSeen = false;
+  for await (const row of readCsv(createReadStream(path))) {
+    if ('error' in row) throw new Error(`${path}:${row.lineNo}: ${row.error}`);
+    if (headerSeen) {
+      yield row;
+      continue;
+    }
+    if (columns.some((c, i) => row.fields[i] !== c)) throw new Error(`${path}: expected columns ${columns.join(',')}`);
+    headerSeen = true;
+  }
 }
 
 const goldIds = (field: string) =>
@@ -45,14 +52,7 @@ const goldIds = (field: string) =>
  */
 export async function readFailureClasses(path: string): Promise<LabelledString[]> {
   const out: LabelledString[] = [];
-  let header: string[] | null = null;
-  for await (const row of readCsv(createReadStream(path))) {
-    if ('error' in row) throw new Error(`${path}:${row.lineNo}: ${row.error}`);
-    if (!header) {
-      header = row.fields;
-      if (header.join(',') !== 'group,affiliation,ror_id,country,reason') throw new Error(`${path}: expected columns group,affiliation,ror_id,country,reason`);
-      continue;
-    }
+  for await (const row of rowsUnder(path, ['group', 'affiliation', 'ror_id', 'country', 'reason'])) {
     const [group, affiliation, ror, country, reason] = row.fields;
     if (!group || !affiliation || !country || !reason) throw new Error(`${path}:${row.lineNo}: group, affiliation, country and reason are required`);
     out.push({ affiliation, gold: goldIds(ror ?? ''), institutionsLabelled: true, countries: country === 'unknown' ? [] : country.split(';'), group, reason });
