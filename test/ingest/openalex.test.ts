@@ -130,7 +130,7 @@ test('a first line cut at its start (the tail of a record, as a split or tail -c
     assert.match(quarantined[0]!, /^1: invalid JSON/);
   }
   const two = outcome(await collect(readOpenAlex(streamOf(['junk one', '', 'junk two', ...lines.slice(1, 4)].join('\n')))));
-  assert.deepEqual([two.kept, two.quarantined.map((q) => q.split(':')[0])], [3, ['1', '3']]);
+  assert.deepEqual([two.kept, two.quarantined.map((q) => q!.split(':')[0])], [3, ['1', '3']]);
   // A file with no JSON document near its start is still refused as what it looks like.
   await assert.rejects(collect(readOpenAlex(streamOf(`Authors,Title,Year,EID\n${'"A","T","2020",2-s2.0-1\n'.repeat(50)}${lines[1]}\n`))), (e: Error) => e instanceof InputError && /^not JSON: it looks like a Scopus CSV export/.test(e.message));
 });
