@@ -63,6 +63,10 @@ function* lineItems(line: TextLine, counter: Counter, parsed = tryParse(line.tex
   else yield { recordNo: ++counter.n, lineNo: line.lineNo, error: parsed.error, excerpt: excerptOf(line.text) };
 }
 
+/** How many lines after a first line that is no JSON are looked at for the data to start. */
+const LOOK_AHEAD_LINES = 10;
+const isDocument = (p: Parsed) => p.ok && typeof p.value === 'object' && p.value !== null;
+
 /** Blank without copying a long line (trim would). */
 const isBlankText = (text: string) => text.length === 0 || (text.charCodeAt(0) <= 0x20 && text.trim() === '');
 const isBlank = (line: Line) => 'text' in line && isBlankText(line.text);
@@ -106,7 +110,28 @@ async function* lineDocuments(lines: AsyncGenerator<Line>, limits: ReadLimits, c
     if (counter.n === 0) throw new InputError('the file holds no JSON document');
     return;
   }
-  if (!/^\s*[[{]/.test(first.text) && counter.n === 0) throw wrongFormat('JSON', first.text);
+  if (!/^\s*[[{]/.test(first.text) && counter.n === 0) {
+    // A first record cut at its start (a split file), or a line some tool wrote before the data, is
+    // not another format: a whole document on one of the next lines settles it, and the lines
+    // before it are set aside one by one. A file with none near its start is refused as what it looks like.
+    const ahead: Line[] = [first];
+    let bytes = first.bytes;
+    for (let next = await lines.next(); !next.done; next = await lines.next()) {
+      const line = next.value;
+      if ('text' in line && mayBeWhole(line.text) && isDocument(tryParse(line.text))) {
+        for (const skipped of ahead) {
+          if ('error' in skipped) yield badItem(skipped, counter);
+          else if (!isBlankText(skipped.text)) yield* lineItems(skipped, counter);
+        }
+        yield* lineDocuments(replay([line], lines), limits, counter, true);
+        return;
+      }
+      ahead.push(line);
+      bytes += line.bytes;
+      if (('error' in line && line.kind === 'cut') || ahead.length > LOOK_AHEAD_LINES || bytes > limits.maxRecordBytes) break;
+    }
+    throw wrongFormat('JSON', first.text);
+  }
   const parsed = tryParse(first.text);
   if (parsed.ok || /[\]}]\s*$/.test(first.text)) {
     yield* lineItems(first, counter, parsed);

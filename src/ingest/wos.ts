@@ -22,17 +22,44 @@ export async function* readWos(stream: Readable, options?: Partial<ReadLimits>):
   }
   if (first === null) throw new InputError('the file holds nothing but blank lines');
   if ('error' in first) throw new InputError(`the first line cannot be read: ${first.error}`);
-  if (/^(FN|PT) /.test(first.text)) yield* readTagged(first, lines, limits);
-  else if (first.text.startsWith('PT\t')) yield* readTabDelimited(first.text.split('\t'), lines, limits);
-  else throw wrongFormat(EXPECTED, first.text);
+  let start: TextLine = first;
+  let recordNo = 0;
+  if (!startsExport(first)) {
+    // The tail of a record cut at the start of the file, or a line a tool wrote before the export,
+    // is not another format: the export starting on one of the next lines settles it, and each
+    // line before it is set aside. A file with no start near its top is refused as what it looks like.
+    const before: Line[] = [first];
+    let found: TextLine | null = null;
+    for (let next = await lines.next(); !next.done; next = await lines.next()) {
+      const line = next.value;
+      if ('text' in line && startsExport(line)) {
+        found = line;
+        break;
+      }
+      before.push(line);
+      if (('error' in line && line.kind === 'cut') || before.length > LOOK_AHEAD_LINES) break;
+    }
+    if (!found) throw wrongFormat(EXPECTED, first.text);
+    for (const line of before) {
+      if ('error' in line) yield { ok: false, recordNo: ++recordNo, lineNo: line.lineNo, reason: line.error, excerpt: line.excerpt };
+      else if (line.text.trim() !== '') yield { ok: false, recordNo: ++recordNo, lineNo: line.lineNo, reason: `line ${line.lineNo} comes before the Web of Science export starts (line ${found.lineNo}): ${JSON.stringify(line.text.slice(0, 80))}`, excerpt: excerptOf(line.text) };
+    }
+    start = found;
+  }
+  if (start.text.startsWith('PT\t')) yield* readTabDelimited(start.text.split('\t'), lines, limits, recordNo);
+  else yield* readTagged(start, lines, limits, recordNo);
 }
 
-async function* readTabDelimited(header: string[], lines: AsyncGenerator<Line>, limits: ReadLimits): AsyncGenerator<ReadItem> {
+/** How many lines after a first line that starts no export are looked at for its start. */
+const LOOK_AHEAD_LINES = 10;
+const startsExport = (line: TextLine) => /^(FN|PT) /.test(line.text) || line.text.startsWith('PT\t');
+
+async function* readTabDelimited(header: string[], lines: AsyncGenerator<Line>, limits: ReadLimits, recordsBefore: number): AsyncGenerator<ReadItem> {
   while (header.length > 0 && header[header.length - 1] === '') header.pop();
   for (const required of ['UT', 'PY', 'C1']) {
     if (!header.includes(required)) throw new InputError(`the Web of Science header has no ${required} column`);
   }
-  let recordNo = 0;
+  let recordNo = recordsBefore;
   for await (const line of lines) {
     if ('error' in line) {
       yield { ok: false, recordNo: ++recordNo, lineNo: line.lineNo, reason: line.error, excerpt: line.excerpt };
@@ -78,8 +105,8 @@ interface TaggedRecord {
  * next `PT` (or blank line) is set aside whole (a damaged line may have been a field), and
  * reading resumes at the next `PT`, so a damaged record never takes its neighbour with it.
  */
-async function* readTagged(first: TextLine, rest: AsyncGenerator<Line>, limits: ReadLimits): AsyncGenerator<ReadItem> {
-  let recordNo = 0;
+async function* readTagged(first: TextLine, rest: AsyncGenerator<Line>, limits: ReadLimits, recordsBefore: number): AsyncGenerator<ReadItem> {
+  let recordNo = recordsBefore;
   let rec: TaggedRecord | null = null;
   const start = (lineNo: number, fault: string | null): TaggedRecord => ({ startLine: lineNo, tags: new Map(), current: null, raw: '', bytes: 0, fault });
   const close = (r: TaggedRecord, missingEnd: string | null = null): ReadItem => {

@@ -80,6 +80,8 @@ const VERDICT_CHUNK = 500;
  */
 export class Monitor {
   private readonly passes = new Mutex();
+  /** Each list's version as this process last saw it recorded in monitor_seen (null before the first pass). */
+  private listVersionsSeen: Map<string, string> | null = null;
   private readonly vocabulary: Vocabulary;
 
   constructor(private readonly options: MonitorOptions) {
@@ -126,6 +128,7 @@ export class Monitor {
         return ids;
       });
       crashPoint('monitor.alerts-committed');
+      this.listVersionsSeen?.set(change.newer.id, change.newer.version);
       tally(report, added);
       report.lists++;
     }
@@ -358,13 +361,21 @@ export class Monitor {
 
   /** Lists whose loaded version differs from the one the monitor saw last; a list seen for the first time is remembered, not announced. */
   private async listChanges(): Promise<{ older: RiskList | null; newer: RiskList }[]> {
+    // The documents (megabytes: the Entity List alone is 2.5 MB) are read and parsed on the thread
+    // that answers requests, so only when a list's version differs from the one last seen recorded.
+    const current = await this.options.store.all<{ list_id: string; version: string }>('SELECT list_id, version FROM risk_lists ORDER BY list_id');
+    const known = this.listVersionsSeen;
+    if (known && current.length === known.size && current.every((r) => known.get(r.list_id) === r.version)) return [];
     const seen = new Map((await this.options.db.query<{ ref: string; value: string }>("SELECT ref, value FROM monitor_seen WHERE kind = 'list'")).map((r) => [r.ref, r.value]));
     const out: { older: RiskList | null; newer: RiskList }[] = [];
+    const unchanged = new Map<string, string>();
     for (const list of await loadedLists(this.options.store)) {
       const before = seen.get(list.id);
       const older = before ? (JSON.parse(before) as RiskList) : null;
       if (older?.version !== list.version) out.push({ older, newer: list });
+      else unchanged.set(list.id, list.version);
     }
+    this.listVersionsSeen = unchanged;
     return out;
   }
 

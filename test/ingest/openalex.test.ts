@@ -121,6 +121,20 @@ test('a JSON Lines file whose first line is cut and one of 999 lines has a 0xFF 
   assert.equal(quarantined[1], `501: invalid UTF-8 (byte 0xFF) at byte offset ${offset} (byte 31 of line 501)`);
 });
 
+test('a first line cut at its start (the tail of a record, as a split or tail -c leaves it) or junk before the data is one quarantined record, not another format', async () => {
+  const lines = Array.from({ length: 999 }, (_, i) => line(i + 1));
+  for (const head of [lines[0]!.slice(20), 'exported by some tool, 2026-11-30', `{"id":"W0", "cut`]) {
+    const { kept, quarantined } = outcome(await collect(readOpenAlex(streamOf([head, ...lines.slice(1)].join('\n')))));
+    assert.equal(kept, 998, head);
+    assert.equal(quarantined.length, 1);
+    assert.match(quarantined[0]!, /^1: invalid JSON/);
+  }
+  const two = outcome(await collect(readOpenAlex(streamOf(['junk one', '', 'junk two', ...lines.slice(1, 4)].join('\n')))));
+  assert.deepEqual([two.kept, two.quarantined.map((q) => q!.split(':')[0])], [3, ['1', '3']]);
+  // A file with no JSON document near its start is still refused as what it looks like.
+  await assert.rejects(collect(readOpenAlex(streamOf(`Authors,Title,Year,EID\n${'"A","T","2020",2-s2.0-1\n'.repeat(50)}${lines[1]}\n`))), (e: Error) => e instanceof InputError && /^not JSON: it looks like a Scopus CSV export/.test(e.message));
+});
+
 test('a line of 100,000 "[" then "]" (or 1,000,000 nested objects) is one quarantined record; the file goes on', async () => {
   const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
   const deepObject = `${'{"a":'.repeat(1_000_000)}1${'}'.repeat(1_000_000)}`;

@@ -107,6 +107,18 @@ test('tagged: a damaged PT line or bad bytes in a record set that record aside; 
   ]);
 });
 
+test('a line before the export starts (the tail of a cut record, junk a tool wrote) is set aside alone; the export is read', async () => {
+  for (const head of ['Univ, Hangzhou, Peoples R China.', 'exported 2026-11-30 by a reference manager']) {
+    assert.deepEqual(results(await collect(readWos(streamOf(`${head}\n${tagged(wosRecord(1), wosRecord(2))}`)))), [
+      `quarantined line 1: line 1 comes before the Web of Science export starts (line 2): ${JSON.stringify(head)}`,
+      'kept WOS:000000000000001 "Title number 1"',
+      'kept WOS:000000000000002 "Title number 2"',
+    ]);
+  }
+  const tab = 'PT\tAU\tTI\tC1\tPY\tUT\nJ\tDoe, J\tA title\t[Doe, J] Zhejiang Univ, Hangzhou, Peoples R China.\t2021\tWOS:000000000000009\n';
+  assert.deepEqual(results(await collect(readWos(streamOf(`junk\n\n${tab}`)))), ['quarantined line 1: line 1 comes before the Web of Science export starts (line 3): "junk"', 'kept WOS:000000000000009 "A title"']);
+});
+
 test('a C1 of 100,000 "[" or an RP of 200,000 characters is read in linear time; an unclosed "[" is a reason', async () => {
   const file = tagged(wosRecord(1, [`RP ${'x'.repeat(200_000)}`]).replace(/\nC1 [^\n]*/, `\nC1 ${'['.repeat(100_000)}`), wosRecord(2));
   const items = results(await collect(readWos(streamOf(file))));

@@ -294,3 +294,37 @@ test('a new policy bundle: the re-check alerts exactly the latest verdicts that 
   assert.equal(again.reassessed, report.reassessed);
   assert.deepEqual(again.alerts, {});
 });
+
+test('a pass in which no list changed reads no list document, only ids and versions (the documents are megabytes, parsed on the thread that answers requests); a new version is still seen', async () => {
+  const read: string[] = [];
+  const recording = <T extends object>(target: T, methods: string[]): T =>
+    new Proxy(target, {
+      get(t, p) {
+        const v = Reflect.get(t, p, t) as unknown;
+        if (typeof v !== 'function') return v;
+        return methods.includes(String(p)) ? (sql: string, ...rest: unknown[]) => (read.push(sql), (v as (...a: unknown[]) => unknown).call(t, sql, ...rest)) : v.bind(t);
+      },
+    });
+  const watching = new Monitor({ db: recording(service.db, ['query']), store: recording(store, ['all', 'one']), assessor: async () => null as never, today: () => today });
+  await watching.check();
+  read.length = 0;
+  await watching.check();
+  const documents = (sql: string) => /\bdoc\b[^]*\bFROM risk_lists\b/.test(sql) || /FROM monitor_seen WHERE kind = 'list'/.test(sql);
+  assert.deepEqual(read.filter(documents), []);
+
+  const list = readWatchlist(
+    writeTemp(
+      'w.json',
+      JSON.stringify({
+        list: WATCHLIST_PROVENANCE,
+        entries: [
+          { name: 'Some Other Institute', level: 'high' },
+          { name: 'Yet Another Institute', level: 'high' },
+        ],
+      }),
+    ),
+  );
+  await saveLists(store, [list]);
+  assert.equal((await watching.check()).lists, 1, 'the new version is a change');
+  assert.ok(read.some(documents));
+});
