@@ -68,24 +68,14 @@ export async function monitorBench(config: Config, registry: Institution[], out:
     const cases = new CaseService(db, await assessor());
     const { id: caseId } = await cases.create(ANALYST, readCaseDocument(join(EXAMPLES, 'joint-lab-hit.yaml')));
     const stored = await cases.assess(ANALYST, caseId, '2026-11-22');
-    const row = (await db.query<Record<string, string>>('SELECT * FROM assessments WHERE id = $1', [stored.id]))[0]!;
     await db.transaction(async (tx) => {
       for (let i = 1; i < verdicts; i++) {
         const c = randomUUID();
         await tx.query("INSERT INTO cases (id, org_id, client_key, title, doc, created_by, created_at, updated_at) SELECT $1, org_id, NULL, title || ' ' || $2, doc, created_by, created_at, updated_at FROM cases WHERE id = $3", [c, String(i), caseId]);
-        await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
-          randomUUID(),
-          c,
-          row.org_id!,
-          row.created_by!,
-          row.created_at!,
-          row.rulebook_id!,
-          row.rulebook_version!,
-          row.rulebook_hash!,
-          row.snapshot!,
-          row.overall!,
-          row.result!,
-        ]);
+        await tx.query(
+          'INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result, as_of, reassess_by) SELECT $1, $2, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result, as_of, reassess_by FROM assessments WHERE id = $3',
+          [randomUUID(), c, stored.id],
+        );
       }
       await tx.query(PLANT_EARLIER_BUNDLE, [new Date().toISOString()]);
     });
@@ -148,7 +138,7 @@ export async function verdictRecheckBench(config: Config, out: string, verdicts 
         if (items.length < sample) items.push({ c: made.validate(result.case), asOf: result.asOf });
         const c = randomUUID();
         await tx.query("INSERT INTO cases (id, org_id, client_key, title, doc, created_by, created_at, updated_at) SELECT $1, org_id, NULL, title || ' ' || $2, doc, created_by, created_at, updated_at FROM cases WHERE id = $3", [c, String(i), row.case_id!]);
-        await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
+        await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result, as_of, reassess_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)', [
           randomUUID(),
           c,
           row.org_id!,
@@ -160,6 +150,8 @@ export async function verdictRecheckBench(config: Config, out: string, verdicts 
           row.snapshot!,
           row.overall!,
           JSON.stringify(result),
+          result.asOf,
+          row.reassess_by!,
         ]);
       }
       await tx.query(PLANT_EARLIER_BUNDLE, [new Date().toISOString()]);
