@@ -255,18 +255,22 @@ export async function alertsLoadBench(out: string, seconds: number, connections:
     const feedPath = new URL(feed.url).pathname;
     await phase(port, token, 2, 4, (i) => ({ method: 'GET', path: i % 2 ? '/api/alerts' : feedPath }));
     console.log(`\nMonitor: inbox and feed under load (${alerts.toLocaleString('en')} alerts in the organisation; ${connections} connections, ${seconds} s per phase, server in its own process)`);
+    const etag = (await fetch(`http://127.0.0.1:${port}${feedPath}`)).headers.get('etag') ?? '';
     const results: Record<string, Awaited<ReturnType<typeof phase>>> = {};
-    for (const [name, path] of [
-      ["health (baseline: the server's ceiling)", '/health'],
-      ['inbox GET /api/alerts', '/api/alerts'],
-      ['Atom feed GET /feeds/<token>.atom', feedPath],
-    ] as const) {
-      const r = await phase(port, token, seconds, connections, () => ({ method: 'GET', path }));
+    const phases: [string, string, Record<string, string>][] = [
+      ["health (baseline: the server's ceiling)", '/health', {}],
+      ['inbox GET /api/alerts', '/api/alerts', {}],
+      ['Atom feed GET /feeds/<token>.atom', feedPath, {}],
+      // What a feed reader that has the feed asks: answered 304, not sent the feed again.
+      ['Atom feed, If-None-Match (304)', feedPath, { 'if-none-match': etag }],
+    ];
+    for (const [name, path, headers] of phases) {
+      const r = await phase(port, token, seconds, connections, () => ({ method: 'GET', path, headers }));
       results[name] = r;
       console.log(`  ${name.padEnd(42)} ${r.rps.toFixed(0).padStart(6)} req/s   median ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   errors ${r.errors} of ${r.requests}`);
     }
     const health = results["health (baseline: the server's ceiling)"]!;
-    for (const name of ['inbox GET /api/alerts', 'Atom feed GET /feeds/<token>.atom']) console.log(`  ${name}: p99 ${(results[name]!.p99 / health.p99).toFixed(1)}× /health's, ${((100 * results[name]!.rps) / health.rps).toFixed(0)}% of its requests a second`);
+    for (const name of ['inbox GET /api/alerts', 'Atom feed GET /feeds/<token>.atom', 'Atom feed, If-None-Match (304)']) console.log(`  ${name}: p99 ${(results[name]!.p99 / health.p99).toFixed(1)}× /health's, ${((100 * results[name]!.rps) / health.rps).toFixed(0)}% of its requests a second`);
     return results;
   } finally {
     server.kill('SIGTERM');
