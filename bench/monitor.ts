@@ -68,24 +68,14 @@ export async function monitorBench(config: Config, registry: Institution[], out:
     const cases = new CaseService(db, await assessor());
     const { id: caseId } = await cases.create(ANALYST, readCaseDocument(join(EXAMPLES, 'joint-lab-hit.yaml')));
     const stored = await cases.assess(ANALYST, caseId, '2026-11-22');
-    const row = (await db.query<Record<string, string>>('SELECT * FROM assessments WHERE id = $1', [stored.id]))[0]!;
     await db.transaction(async (tx) => {
       for (let i = 1; i < verdicts; i++) {
         const c = randomUUID();
         await tx.query("INSERT INTO cases (id, org_id, client_key, title, doc, created_by, created_at, updated_at) SELECT $1, org_id, NULL, title || ' ' || $2, doc, created_by, created_at, updated_at FROM cases WHERE id = $3", [c, String(i), caseId]);
-        await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
-          randomUUID(),
-          c,
-          row.org_id!,
-          row.created_by!,
-          row.created_at!,
-          row.rulebook_id!,
-          row.rulebook_version!,
-          row.rulebook_hash!,
-          row.snapshot!,
-          row.overall!,
-          row.result!,
-        ]);
+        await tx.query(
+          'INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result, as_of, reassess_by) SELECT $1, $2, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result, as_of, reassess_by FROM assessments WHERE id = $3',
+          [randomUUID(), c, stored.id],
+        );
       }
       await tx.query(PLANT_EARLIER_BUNDLE, [new Date().toISOString()]);
     });
@@ -148,7 +138,7 @@ export async function verdictRecheckBench(config: Config, out: string, verdicts 
         if (items.length < sample) items.push({ c: made.validate(result.case), asOf: result.asOf });
         const c = randomUUID();
         await tx.query("INSERT INTO cases (id, org_id, client_key, title, doc, created_by, created_at, updated_at) SELECT $1, org_id, NULL, title || ' ' || $2, doc, created_by, created_at, updated_at FROM cases WHERE id = $3", [c, String(i), row.case_id!]);
-        await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
+        await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result, as_of, reassess_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)', [
           randomUUID(),
           c,
           row.org_id!,
@@ -160,6 +150,8 @@ export async function verdictRecheckBench(config: Config, out: string, verdicts 
           row.snapshot!,
           row.overall!,
           JSON.stringify(result),
+          result.asOf,
+          row.reassess_by!,
         ]);
       }
       await tx.query(PLANT_EARLIER_BUNDLE, [new Date().toISOString()]);
@@ -263,18 +255,22 @@ export async function alertsLoadBench(out: string, seconds: number, connections:
     const feedPath = new URL(feed.url).pathname;
     await phase(port, token, 2, 4, (i) => ({ method: 'GET', path: i % 2 ? '/api/alerts' : feedPath }));
     console.log(`\nMonitor: inbox and feed under load (${alerts.toLocaleString('en')} alerts in the organisation; ${connections} connections, ${seconds} s per phase, server in its own process)`);
+    const etag = (await fetch(`http://127.0.0.1:${port}${feedPath}`)).headers.get('etag') ?? '';
     const results: Record<string, Awaited<ReturnType<typeof phase>>> = {};
-    for (const [name, path] of [
-      ["health (baseline: the server's ceiling)", '/health'],
-      ['inbox GET /api/alerts', '/api/alerts'],
-      ['Atom feed GET /feeds/<token>.atom', feedPath],
-    ] as const) {
-      const r = await phase(port, token, seconds, connections, () => ({ method: 'GET', path }));
+    const phases: [string, string, Record<string, string>][] = [
+      ["health (baseline: the server's ceiling)", '/health', {}],
+      ['inbox GET /api/alerts', '/api/alerts', {}],
+      ['Atom feed GET /feeds/<token>.atom', feedPath, {}],
+      // What a feed reader that has the feed asks: answered 304, not sent the feed again.
+      ['Atom feed, If-None-Match (304)', feedPath, { 'if-none-match': etag }],
+    ];
+    for (const [name, path, headers] of phases) {
+      const r = await phase(port, token, seconds, connections, () => ({ method: 'GET', path, headers }));
       results[name] = r;
       console.log(`  ${name.padEnd(42)} ${r.rps.toFixed(0).padStart(6)} req/s   median ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   errors ${r.errors} of ${r.requests}`);
     }
     const health = results["health (baseline: the server's ceiling)"]!;
-    for (const name of ['inbox GET /api/alerts', 'Atom feed GET /feeds/<token>.atom']) console.log(`  ${name}: p99 ${(results[name]!.p99 / health.p99).toFixed(1)}× /health's, ${((100 * results[name]!.rps) / health.rps).toFixed(0)}% of its requests a second`);
+    for (const name of ['inbox GET /api/alerts', 'Atom feed GET /feeds/<token>.atom', 'Atom feed, If-None-Match (304)']) console.log(`  ${name}: p99 ${(results[name]!.p99 / health.p99).toFixed(1)}× /health's, ${((100 * results[name]!.rps) / health.rps).toFixed(0)}% of its requests a second`);
     return results;
   } finally {
     server.kill('SIGTERM');

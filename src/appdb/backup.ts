@@ -82,6 +82,11 @@ export async function restoreAppDb(db: AppDb, dir: string): Promise<BackupManife
       for await (const line of lines) {
         if (line.trim() === '') continue;
         const row = JSON.parse(line) as Record<string, Param>;
+        // A backup made before migration 018 has a verdict's dates only in its result, where the migration read them from.
+        if (table === 'assessments' && !('as_of' in row)) {
+          const { asOf, reassessBy } = JSON.parse(String(row.result)) as { asOf?: string; reassessBy?: string };
+          Object.assign(row, { as_of: asOf ?? null, reassess_by: reassessBy ?? null });
+        }
         const columns = Object.keys(row);
         const odd = columns.find((c) => !/^[a-z_]{1,40}$/.test(c));
         if (odd) throw new Error(`${dir}/${table}.jsonl line ${n + 1}: ${JSON.stringify(odd)} is not a column name`);

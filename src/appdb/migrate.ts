@@ -1,14 +1,24 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AppDb } from './db.ts';
 
 const DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
+/**
+ * A migration whose SQL cannot be written once for both databases (reading JSON, say) comes as two
+ * files, NNN_name.sqlite.sql and NNN_name.postgres.sql; it is known and recorded as NNN_name.sql.
+ */
+const VARIANT = /\.(sqlite|postgres)\.sql$/;
+
 /** The migrations this version of derisk knows, in the order they apply. */
 export function knownMigrations(): string[] {
-  return readdirSync(DIR)
-    .filter((f) => f.endsWith('.sql'))
-    .sort();
+  return [...new Set(readdirSync(DIR).flatMap((f) => (f.endsWith('.sql') ? [f.replace(VARIANT, '.sql')] : [])))].sort();
+}
+
+/** The file of a migration for this database: its variant, where it has one. */
+function migrationFile(name: string, db: AppDb): string {
+  const variant = name.replace(/\.sql$/, db.kind === 'postgres' ? '.postgres.sql' : '.sqlite.sql');
+  return existsSync(DIR + variant) ? variant : name;
 }
 
 /**
@@ -23,7 +33,7 @@ export async function migrate(db: AppDb, only?: ReadonlySet<string>): Promise<st
   const applied: string[] = [];
   for (const name of knownMigrations()) {
     if (done.has(name) || (only && !only.has(name))) continue;
-    const statements = readFileSync(DIR + name, 'utf8')
+    const statements = readFileSync(DIR + migrationFile(name, db), 'utf8')
       .split(/;\s*$/m)
       .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
       .filter(Boolean);

@@ -148,25 +148,33 @@ export class AlertInbox {
     return { alerts, next: more ? cursorOf(alerts[alerts.length - 1]!) : null };
   }
 
-  private readonly feeds = new Map<string, { key: string; xml: string }>();
+  private readonly feeds = new Map<string, { key: string; xml: string; etag: string }>();
+
+  /** The actor's newest `limit` alerts as an Atom feed (see `taggedFeed`). */
+  async feed(actor: Actor, options: { self: string; base: string; limit: number }): Promise<string> {
+    return (await this.taggedFeed(actor, options)).xml;
+  }
 
   /**
-   * The actor's newest `limit` alerts as an Atom feed. Feed readers ask again and again for a feed
-   * that has not changed: alerts are never changed once recorded, so the same alerts make the same
-   * feed, and it is rendered again only when the page's alert ids (read from the index alone) differ.
+   * The actor's newest `limit` alerts as an Atom feed, with its entity tag. Feed readers ask again
+   * and again for a feed that has not changed: alerts are never changed once recorded, so the same
+   * alerts make the same feed, and it is rendered again only when the page's alert ids (read from
+   * the index alone) differ. The tag lets a reader that has it be told "not modified" (HTTP 304)
+   * instead of being sent the same few hundred kilobytes again.
    */
-  async feed(actor: Actor, options: { self: string; base: string; limit: number }): Promise<string> {
+  async taggedFeed(actor: Actor, options: { self: string; base: string; limit: number }): Promise<{ xml: string; etag: string }> {
     authorize(actor, 'alert.read');
     const key = (ids: string[]) => JSON.stringify([actor.name, options.self, options.base, ids]);
     const ids = await this.db.query<{ id: string }>(`SELECT a.id FROM alerts a WHERE ${VISIBLE} ${PAGE_ORDER} LIMIT $3`, [actor.orgId, actor.userId, options.limit]);
     const kept = this.feeds.get(actor.userId);
-    if (kept?.key === key(ids.map((r) => r.id))) return kept.xml;
+    if (kept?.key === key(ids.map((r) => r.id))) return kept;
     const alerts = (await this.page(actor, { limit: options.limit })).alerts;
     const xml = atomFeed({ userId: actor.userId, userName: actor.name, self: options.self, base: options.base, alerts });
+    const made = { key: key(alerts.map((a) => a.id)), xml, etag: `"${sha256(xml).slice(0, 32)}"` };
     this.feeds.delete(actor.userId);
-    this.feeds.set(actor.userId, { key: key(alerts.map((a) => a.id)), xml });
+    this.feeds.set(actor.userId, made);
     if (this.feeds.size > FEEDS_KEPT) this.feeds.delete(this.feeds.keys().next().value!);
-    return xml;
+    return made;
   }
 
   async get(actor: Actor, id: string): Promise<AlertView> {

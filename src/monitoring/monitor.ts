@@ -63,11 +63,22 @@ const WORK_KINDS = "('openalex', 'wos', 'scopus')";
 const PATENT_KINDS = "('patents-lens', 'patents-patstat')";
 const isPatentFile = (file: { kind: string }) => file.kind.startsWith('patents-');
 /**
- * Each case's latest verdict, with its case's title. The latest is found in the index of migration
- * 017 (assessments_case_latest): without it, each verdict's max(created_at) scanned every verdict.
+ * Each case's latest verdict, with its case's title: its verdict and dates, not its result (tens of
+ * kilobytes each: reading and parsing 10,000 was most of the re-check). The latest is found in the
+ * index of migration 017 (assessments_case_latest): without it, each verdict's max(created_at) scanned every verdict.
  */
-export const LATEST_VERDICTS = `SELECT a.id, a.case_id, a.org_id, a.overall, a.result, c.title FROM assessments a JOIN cases c ON c.id = a.case_id
+export const LATEST_VERDICTS = `SELECT a.id, a.case_id, a.org_id, a.overall, a.as_of, c.title FROM assessments a JOIN cases c ON c.id = a.case_id
   WHERE a.created_at = (SELECT max(b.created_at) FROM assessments b WHERE b.case_id = a.case_id) ORDER BY a.id`;
+/** The case as assessed, read out of a stored verdict's result by the database, as each reads JSON. */
+const assessedCase = (db: AppDb) => (db.kind === 'postgres' ? "(result::json -> 'case')::text" : "result -> '$.case'");
+const placeholders = (n: number) => Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ');
+/**
+ * Each case's latest verdict whose re-assessment date ($1: today) has come and was not alerted
+ * yet, from the dates' columns and their index (migration 018): no stored result is read.
+ */
+export const REASSESSMENTS_DUE = `SELECT a.id, a.case_id, a.org_id, a.overall, a.as_of, a.reassess_by, c.title FROM assessments a JOIN cases c ON c.id = a.case_id
+  WHERE a.reassess_by <= $1 AND a.created_at = (SELECT max(b.created_at) FROM assessments b WHERE b.case_id = a.case_id)
+    AND NOT EXISTS (SELECT 1 FROM alerts x WHERE x.org_id = a.org_id AND x.user_id = '' AND x.dedup_key = 'reassess:' || a.id)`;
 /** Stored verdicts re-checked together. */
 const VERDICT_CHUNK = 500;
 
@@ -439,22 +450,21 @@ export class Monitor {
   /** Where an organisation's watchlist, cases, verdicts and uploads name parties: each a test of whether an entry is one of them. */
   private async occurrences(orgId: string, listId: string, watches: Watch[]): Promise<{ where: Record<string, string>; matches: (e: RiskEntry) => boolean }[]> {
     const out: { where: Record<string, string>; matches: (e: RiskEntry) => boolean }[] = [];
-    const entryKeys = (e: RiskEntry) => new Set([e.name, ...e.names.map((n) => n.value)].map(screenKey).filter(Boolean));
-    const rorNames = async (ror: string) => (await this.options.store.all<{ name: string }>('SELECT name FROM institution_names WHERE ror_id = $1 UNION SELECT name FROM institutions WHERE ror_id = $1', [ror])).map((r) => screenKey(r.name));
+    const cases = (await this.options.db.query<{ id: string; title: string; doc: string }>('SELECT id, title, doc FROM cases WHERE org_id = $1 ORDER BY id', [orgId])).map((c) => ({ ...c, parties: partiesOf(JSON.parse(c.doc)) }));
+    // The registry's names of every institution named, in one query: one per case was 10,000 queries for 10,000 cases.
+    const rorNames = await this.registryNames([...watches.filter((w) => w.kind === 'institution').map((w) => w.ref), ...cases.flatMap((c) => c.parties.rors)]);
     for (const w of watches) {
       if (w.kind === 'list-entry') {
         const [list, entry] = [w.ref.slice(0, w.ref.indexOf('/')), w.ref.slice(w.ref.indexOf('/') + 1)];
         if (list === listId) out.push({ where: { kind: 'watchlist', item: w.label }, matches: (e) => e.id === entry });
       } else if (w.kind === 'institution') {
-        const names = await rorNames(w.ref);
+        const names = rorNames.get(w.ref) ?? [];
         out.push({ where: { kind: 'watchlist', item: w.label }, matches: (e) => e.rorIds.includes(w.ref) || names.some((n) => entryKeys(e).has(n)) });
       }
     }
-    for (const c of await this.options.db.query<{ id: string; title: string; doc: string }>('SELECT id, title, doc FROM cases WHERE org_id = $1 ORDER BY id', [orgId])) {
-      const parties = partiesOf(JSON.parse(c.doc));
-      const names = new Set(parties.names.map(screenKey).filter(Boolean));
-      for (const ror of parties.rors) for (const n of await rorNames(ror)) names.add(n);
-      out.push({ where: { kind: 'case', id: c.id, title: c.title }, matches: (e) => parties.rors.some((r) => e.rorIds.includes(r)) || [...entryKeys(e)].some((k) => names.has(k)) });
+    for (const c of cases) {
+      const names = new Set([...c.parties.names.map(screenKey).filter(Boolean), ...c.parties.rors.flatMap((ror) => rorNames.get(ror) ?? [])]);
+      out.push({ where: { kind: 'case', id: c.id, title: c.title }, matches: (e) => c.parties.rors.some((r) => e.rorIds.includes(r)) || [...entryKeys(e)].some((k) => names.has(k)) });
     }
     for (const a of await this.options.db.query<{ id: string; case_id: string; snapshot: string }>('SELECT id, case_id, snapshot FROM assessments WHERE org_id = $1 ORDER BY id', [orgId])) {
       const hits = entryRefs(JSON.parse(a.snapshot), listId);
@@ -462,6 +472,19 @@ export class Monitor {
     }
     const uploaded = new Set((await this.options.store.all<{ entry_id: string }>('SELECT DISTINCT h.entry_id FROM upload_affiliations u JOIN screen_hits h ON h.raw = u.raw WHERE u.scope = $1 AND h.list_id = $2', [orgId, listId])).map((r) => r.entry_id));
     if (uploaded.size > 0) out.push({ where: { kind: 'upload', note: 'an author affiliation in your uploaded exports' }, matches: (e) => uploaded.has(e.id) });
+    return out;
+  }
+
+  /** The names the registry gives each institution (as screening compares names), by ROR id. */
+  private async registryNames(rors: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (rors.length === 0) return out;
+    const rows = await this.options.store.all<{ ror_id: string; name: string }>(
+      `WITH wanted AS (SELECT DISTINCT unnest(from_json($1, '["VARCHAR"]')) AS ror_id)
+       SELECT ror_id, name FROM institution_names WHERE ror_id IN (SELECT ror_id FROM wanted) UNION SELECT ror_id, name FROM institutions WHERE ror_id IN (SELECT ror_id FROM wanted)`,
+      [JSON.stringify([...new Set(rors)])],
+    );
+    for (const r of rows) out.set(r.ror_id, [...(out.get(r.ror_id) ?? []), screenKey(r.name)]);
     return out;
   }
 
@@ -512,21 +535,25 @@ export class Monitor {
    * with the criteria that decide it. Nothing is stored as a verdict: an officer re-assesses.
    */
   private async verdictChanges(assessor: Assessor, triggers: string[]): Promise<{ alerts: NewAlert[]; reassessed: number }> {
-    const rows = await this.options.db.query<{ id: string; case_id: string; org_id: string; overall: string; result: string; title: string }>(LATEST_VERDICTS);
+    const { db } = this.options;
+    const rows = await db.query<{ id: string; case_id: string; org_id: string; overall: string; as_of: string; title: string }>(LATEST_VERDICTS);
     const alerts: NewAlert[] = [];
-    // In chunks (a verdict's result is large), each chunk run together: each party screened once
-    // in the whole re-check, its partners' co-publications read in one query. The same case on the same day is run once.
+    // In chunks, each chunk run together: each party screened once in the whole re-check, its
+    // partners' co-publications read in one query. The same case on the same day is run once.
     const screened: ScreenMemo = new Map();
     for (let start = 0; start < rows.length; start += VERDICT_CHUNK) {
-      const chunk = rows.slice(start, start + VERDICT_CHUNK).map((row) => ({ row, before: JSON.parse(row.result) as Assessment & { case: unknown } }));
+      const chunk = rows.slice(start, start + VERDICT_CHUNK);
+      const ids = chunk.map((r) => r.id);
+      const caseDocs = new Map((await db.query<{ id: string; doc: string | null }>(`SELECT id, ${assessedCase(db)} AS doc FROM assessments WHERE id IN (${placeholders(ids.length)})`, ids)).map((r) => [r.id, r.doc]));
       // Per organisation: each reads the evidence through its own match corrections.
       const distinct = new Map<string, { c: Case; asOf: string; orgId: string } | Error>();
-      const keyOf = (row: { org_id: string }, b: Assessment & { case: unknown }) => `${row.org_id}\u0000${b.asOf}\u0000${JSON.stringify(b.case)}`;
-      for (const { row, before } of chunk) {
-        const key = keyOf(row, before);
+      const keyOf = (row: { id: string; org_id: string; as_of: string }) => `${row.org_id}\u0000${row.as_of}\u0000${caseDocs.get(row.id)}`;
+      for (const row of chunk) {
+        const key = keyOf(row);
         if (distinct.has(key)) continue;
+        const doc = caseDocs.get(row.id);
         try {
-          distinct.set(key, { c: assessor.validate(before.case), asOf: before.asOf, orgId: row.org_id });
+          distinct.set(key, { c: assessor.validate(doc == null ? undefined : JSON.parse(doc)), asOf: row.as_of, orgId: row.org_id });
         } catch (e) {
           distinct.set(key, e as Error);
         }
@@ -540,30 +567,41 @@ export class Monitor {
           screened,
         )
       ).forEach((r, i) => results.set(runnable[i]![0], r));
-      for (const { row, before } of chunk) alerts.push(...verdictAlert(row, before, results.get(keyOf(row, before))!, triggers));
+      // Only a verdict that would flip needs its whole stored result, for the before and after.
+      const flips = chunk.filter((row) => {
+        const rerun = results.get(keyOf(row))!;
+        return rerun instanceof Error ? row.overall !== 'needs-information' : rerun.overall !== row.overall;
+      });
+      if (flips.length === 0) continue;
+      const before = new Map(
+        (
+          await db.query<{ id: string; result: string }>(
+            `SELECT id, result FROM assessments WHERE id IN (${placeholders(flips.length)})`,
+            flips.map((r) => r.id),
+          )
+        ).map((r) => [r.id, r.result]),
+      );
+      for (const row of flips) alerts.push(...verdictAlert(row, JSON.parse(before.get(row.id)!) as Assessment, results.get(keyOf(row))!, triggers));
     }
     return { alerts, reassessed: rows.length };
   }
-  /** A case's latest verdict whose re-assessment date has come. */
+  /** The alerts for re-assessment dates reached. */
   private async reassessmentsDue(tx: AppTx): Promise<NewAlert[]> {
     const today = this.options.today?.() ?? new Date().toISOString().slice(0, 10);
-    const rows = await tx.query<{ id: string; case_id: string; org_id: string; overall: string; result: string; title: string }>(LATEST_VERDICTS);
-    const alerts: NewAlert[] = [];
-    for (const r of rows) {
-      const { reassessBy, asOf } = JSON.parse(r.result) as { reassessBy?: string; asOf?: string };
-      if (!reassessBy || reassessBy > today) continue;
-      alerts.push({
+    const rows = await tx.query<{ id: string; case_id: string; org_id: string; overall: string; as_of: string | null; reassess_by: string; title: string }>(REASSESSMENTS_DUE, [today]);
+    // In the order of the verdicts' ids, as before; sorted here, so that the dates' index, not the ids', picks the rows.
+    return rows
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((r) => ({
         orgId: r.org_id,
         userId: '',
         kind: 'reassessment-due',
         dedupKey: `reassess:${r.id}`,
-        title: `${r.title}: re-assessment due since ${reassessBy}`,
+        title: `${r.title}: re-assessment due since ${r.reassess_by}`,
         subject: r.title,
-        evidence: { assessment: r.id, case: r.case_id, overall: r.overall, asOf, reassessBy },
+        evidence: { assessment: r.id, case: r.case_id, overall: r.overall, asOf: r.as_of ?? undefined, reassessBy: r.reassess_by },
         link: `/api/assessments/${r.id}`,
-      });
-    }
-    return alerts;
+      }));
   }
 }
 
@@ -681,6 +719,14 @@ function describeChange(old: RiskEntry, e: RiskEntry): { field: string; old: str
     ['ROR ids', (x) => [...x.rorIds].sort().join(' ')],
   ];
   return fields.filter(([, get]) => get(old) !== get(e)).map(([field, get]) => ({ field, old: get(old), new: get(e) }));
+}
+
+const keysOfEntry = new WeakMap<RiskEntry, Set<string>>();
+/** An entry's names as screening compares them; worked out once per entry, since every place in every organisation asks. */
+function entryKeys(e: RiskEntry): Set<string> {
+  let keys = keysOfEntry.get(e);
+  if (!keys) keysOfEntry.set(e, (keys = new Set([e.name, ...e.names.map((n) => n.value)].map(screenKey).filter(Boolean))));
+  return keys;
 }
 
 /** The names and ROR ids of a case's parties, wherever the case names them. */

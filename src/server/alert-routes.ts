@@ -113,7 +113,10 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
       const actor = await inbox.feedActor(token);
       if (!actor) return reply.code(404).send({ error: 'not found', message: 'no such feed (the address may have been revoked)' });
       const base = `${request.protocol}://${request.host}`;
-      const xml = await inbox.feed(actor, { self: `${base}/feeds/${token}.atom`, base, limit: 200 });
+      const { xml, etag } = await inbox.taggedFeed(actor, { self: `${base}/feeds/${token}.atom`, base, limit: 200 });
+      reply.header('etag', etag);
+      // A reader that has this feed already is told so (RFC 9110 If-None-Match), not sent it again.
+      if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(etag)) return reply.code(304).send();
       return reply.type('application/atom+xml; charset=utf-8').send(xml);
     },
   );

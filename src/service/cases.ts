@@ -140,16 +140,16 @@ export class CaseService {
     authorize(actor, 'case.read');
     const today = options.today ?? new Date().toISOString().slice(0, 10);
     const needle = options.q?.trim().toLowerCase() ?? '';
-    const rows = await this.db.query<{ id: string; title: string; doc: string; org_id: string; created_by: string; updated_at: string; assessment_id: string | null; overall: string | null; result: string | null; decision: string | null }>(
+    const rows = await this.db.query<{ id: string; title: string; doc: string; org_id: string; created_by: string; updated_at: string; assessment_id: string | null; overall: string | null; reassess_by: string | null; decision: string | null }>(
       `WITH visible AS (
          SELECT id, title, doc, org_id, created_by, updated_at FROM cases WHERE org_id = $1
          UNION SELECT c.id, c.title, c.doc, c.org_id, c.created_by, c.updated_at FROM cases c JOIN case_shares s ON s.case_id = c.id WHERE s.org_id = $1
        ),
        latest AS (
-         SELECT a.id, a.case_id, a.overall, a.result, row_number() OVER (PARTITION BY a.case_id ORDER BY a.created_at DESC) AS n
+         SELECT a.id, a.case_id, a.overall, a.reassess_by, row_number() OVER (PARTITION BY a.case_id ORDER BY a.created_at DESC) AS n
          FROM assessments a JOIN visible v ON v.id = a.case_id
        )
-       SELECT v.id, v.title, v.doc, v.org_id, v.created_by, v.updated_at, l.id AS assessment_id, l.overall, l.result, d.decision
+       SELECT v.id, v.title, v.doc, v.org_id, v.created_by, v.updated_at, l.id AS assessment_id, l.overall, l.reassess_by, d.decision
        FROM visible v LEFT JOIN latest l ON l.case_id = v.id AND l.n = 1
        LEFT JOIN assessment_decisions d ON d.assessment_id = l.id
        ORDER BY v.updated_at DESC, v.id`,
@@ -161,7 +161,7 @@ export class CaseService {
       const reference = (JSON.parse(r.doc) as { reference?: string }).reference ?? null;
       // Searched here, not in SQL: SQLite's lower() folds only ASCII ("École" would be missed).
       if (needle && !r.title.toLowerCase().includes(needle) && !(reference ?? '').toLowerCase().includes(needle)) continue;
-      const reassessBy = r.result ? ((JSON.parse(r.result) as { reassessBy?: string }).reassessBy ?? null) : null;
+      const reassessBy = r.reassess_by;
       const own = r.org_id === actor.orgId;
       if (!names.has(r.created_by)) names.set(r.created_by, await this.personName(actor, r.created_by));
       const status: CaseStatus = !r.overall ? 'not assessed' : reassessBy && reassessBy <= today ? 're-assessment due' : r.decision ? (r.decision as DecisionKind) : 'awaiting sign-off';
@@ -227,7 +227,7 @@ export class CaseService {
       await this.owned(tx, actor, id);
       const aid = randomUUID();
       const now = new Date().toISOString();
-      await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
+      await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result, as_of, reassess_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)', [
         aid,
         id,
         actor.orgId,
@@ -239,6 +239,8 @@ export class CaseService {
         JSON.stringify(result.snapshot),
         result.overall,
         JSON.stringify(result),
+        result.asOf,
+        result.reassessBy,
       ]);
       await tx.query('UPDATE cases SET updated_at = $1 WHERE id = $2', [now, id]);
       await appendAudit(tx, {

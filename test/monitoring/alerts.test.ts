@@ -191,6 +191,13 @@ test('Atom feed: a feed-only token opens the user’s feed and nothing else; a n
   assert.equal((xml.match(/<entry>/g) ?? []).length, viewerAlerts.length);
   for (const a of viewerAlerts) assert.ok(xml.includes(`<id>urn:uuid:${a.id}</id>`));
   assert.ok(!xml.includes(token.slice(5, 20)) || xml.split(token).length === 2, 'the token appears only in the self link');
+  // A feed reader that has the feed is told it has not changed, and not sent it again.
+  const etag = String(feed.headers.etag);
+  assert.match(etag, /^"[0-9a-f]{32}"$/);
+  const unchanged = await inject('', 'GET', `/feeds/${token}.atom`, undefined, { 'if-none-match': etag });
+  assert.equal(unchanged.statusCode, 304);
+  assert.equal(unchanged.body, '');
+  assert.equal((await inject('', 'GET', `/feeds/${token}.atom`, undefined, { 'if-none-match': '"another feed"' })).body, xml);
 
   assert.equal((await inject('', 'GET', '/api/alerts', undefined, { authorization: `Bearer ${token}` })).statusCode, 401, 'a feed token is no API token');
   assert.equal((await inject('', 'GET', '/feeds/drkf_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.atom')).statusCode, 404);

@@ -11,7 +11,7 @@ import { resolvePending } from '../../src/resolve/apply.ts';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
 import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { AlertInbox, type AlertView } from '../../src/monitoring/alerts.ts';
-import { LATEST_VERDICTS, Monitor } from '../../src/monitoring/monitor.ts';
+import { LATEST_VERDICTS, Monitor, REASSESSMENTS_DUE } from '../../src/monitoring/monitor.ts';
 import { StoreSubjects } from '../../src/monitoring/subjects.ts';
 import { Watchlists } from '../../src/monitoring/watchlists.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
@@ -327,4 +327,66 @@ test('a pass in which no list changed reads no list document, only ids and versi
   await saveLists(store, [list]);
   assert.equal((await watching.check()).lists, 1, 'the new version is a change');
   assert.ok(read.some(documents));
+});
+
+test('a list change reads the registry names of the institutions an organisation’s cases name in one query, not one per case', async () => {
+  const research = { type: 'basic', open_publication: 'yes' };
+  for (const i of [1, 2, 3]) await cases.create(who['org-b/analyst']!, { title: `Leuven ${i}`, partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }], research });
+  await saveLists(store, [
+    readWatchlist(
+      writeTemp(
+        'w4.json',
+        JSON.stringify({
+          list: { ...WATCHLIST_PROVENANCE, retrieved: '2026-11-03' },
+          entries: [
+            { name: 'Harbin Institute of Technology', level: 'high', ror_ids: [HIT] },
+            { name: 'KU Leuven', level: 'high' },
+          ],
+        }),
+      ),
+    ),
+  ]);
+  let nameQueries = 0;
+  const counting = Object.create(store, {
+    all: {
+      value: (sql: string, params?: never) => {
+        if (/institution_names/.test(sql)) nameQueries++;
+        return store.all(sql, params);
+      },
+    },
+  }) as Store;
+  await new Monitor({ db: service.db, store: counting, today: () => today }).check();
+  // The cases name Leuven by its ROR id only: the entry is found in them through the registry's name.
+  const added = (await alerts('org-b', 'list-change')).filter((a) => a.title.endsWith('KU Leuven added'));
+  assert.equal(added.length, 1, JSON.stringify(added.map((a) => a.title)));
+  const occursIn = (added[0]!.evidence as { occursIn: { kind: string; title?: string }[] }).occursIn;
+  assert.deepEqual(
+    occursIn
+      .filter((o) => o.kind === 'case' && /^Leuven \d$/.test(o.title!))
+      .map((o) => o.title)
+      .sort(),
+    ['Leuven 1', 'Leuven 2', 'Leuven 3'],
+  );
+  assert.equal(nameQueries, 2, 'one query for each organisation with cases (org-a, org-b)');
+});
+
+test('re-assessments due are selected by the verdicts’ dates in an index; a verdict whose case was edited after it is due on its own date, once', async () => {
+  today = '2026-06-01';
+  const research = { type: 'basic', open_publication: 'yes' };
+  const { id } = await cases.create(who['org-a/analyst']!, { title: 'Due: Leuven', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }], research });
+  const verdict = await cases.assess(who['org-a/analyst']!, id, '2020-01-01');
+  await cases.update(who['org-a/analyst']!, id, { title: 'Due: Leuven, edited', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }], research: { ...research, open_publication: 'no' } });
+  const mine = async () => (await alerts('org-a', 'reassessment-due')).filter((a) => (a.evidence as { assessment: string }).assessment === verdict.id);
+  await monitor.check();
+  const due = await mine();
+  assert.equal(due.length, 1);
+  assert.equal(due[0]!.title, `Due: Leuven, edited: re-assessment due since ${verdict.result.reassessBy}`);
+  assert.deepEqual(due[0]!.evidence, { assessment: verdict.id, case: id, overall: verdict.overall, asOf: '2020-01-01', reassessBy: verdict.result.reassessBy });
+  await monitor.check();
+  assert.equal((await mine()).length, 1, 'once');
+  const plan = (await service.db.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${REASSESSMENTS_DUE}`, [today])).map((r) => r.detail);
+  assert.ok(
+    plan.some((d) => /^SEARCH a USING INDEX assessments_reassess \(reassess_by<\?\)/.test(d)),
+    plan.join('; '),
+  );
 });

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { backupAppDb, restoreAppDb } from '../../src/appdb/backup.ts';
 import type { AppDb } from '../../src/appdb/db.ts';
 import { knownMigrations, migrate } from '../../src/appdb/migrate.ts';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
+import { Monitor } from '../../src/monitoring/monitor.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
@@ -68,6 +71,7 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
       assert.deepEqual(await cases.create(a, CASE, 'key-1'), { id, created: false }, 'a retried create with the same key is one case');
       const verdict = await cases.assess(a, id, '2026-11-22');
       assert.equal(verdict.overall, 'red');
+      assert.deepEqual(await db.query('SELECT as_of, reassess_by FROM assessments WHERE id = $1', [verdict.id]), [{ as_of: '2026-11-22', reassess_by: verdict.result.reassessBy }], 'the dates stored beside the verdict');
       assert.deepEqual(
         (await cases.assessments(a, id)).map((v) => v.id),
         [verdict.id],
@@ -163,6 +167,54 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
     } finally {
       await one.close();
       await two.close();
+    }
+  });
+
+  test('migration 018 gives the verdicts stored before it their as-of and re-assessment dates, read from each stored result', async () => {
+    const db = await (await driver.newDatabase())();
+    try {
+      await migrate(db, new Set(knownMigrations().filter((m) => m < '018')));
+      const insert = (id: string, result: unknown) =>
+        db.query("INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, 'c', 'org-a', 'u', '2025-03-01T09:00:00.000Z', 'r', 'v', 'h', '{}', 'yellow', $2)", [id, JSON.stringify(result)]);
+      await insert('dated', { overall: 'yellow', asOf: '2025-03-01', reassessBy: '2026-03-01', case: { title: 'A case with asOf in its text' } });
+      await insert('undated', { overall: 'yellow', criteria: [] });
+      assert.deepEqual(await migrate(db), ['018_verdict_dates.sql']);
+      const dates = [
+        { id: 'dated', as_of: '2025-03-01', reassess_by: '2026-03-01' },
+        { id: 'undated', as_of: null, reassess_by: null },
+      ];
+      assert.deepEqual(await db.query('SELECT id, as_of, reassess_by FROM assessments ORDER BY id'), dates);
+      // A backup made before the migration has the dates only in the results: a restore reads them there too.
+      const dir = join(tempDir(), 'backup');
+      await backupAppDb(db, dir);
+      const file = join(dir, 'assessments.jsonl');
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/,"as_of":(null|"[^"]*"),"reassess_by":(null|"[^"]*")/g, ''));
+      assert.doesNotMatch(readFileSync(file, 'utf8'), /as_of/);
+      const restored = await (await driver.newDatabase())();
+      try {
+        await migrate(restored);
+        await restoreAppDb(restored, dir);
+        assert.deepEqual(await restored.query('SELECT id, as_of, reassess_by FROM assessments ORDER BY id'), dates);
+      } finally {
+        await restored.close();
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('the monitor re-checks each latest verdict from its case as assessed and finds those due for re-assessment, reading both in SQL', async () => {
+    const db = await driver.open();
+    try {
+      await db.query("INSERT INTO monitor_seen (kind, ref, value, seen_at) VALUES ('bundle', 'policy', 'an earlier bundle', '2026-01-01') ON CONFLICT (kind, ref) DO UPDATE SET value = 'an earlier bundle'");
+      const latest = Number((await db.query<{ n: number }>('SELECT count(DISTINCT case_id) AS n FROM assessments'))[0]!.n);
+      assert.ok(latest > 0);
+      const report = await new Monitor({ db, store, assessor: async () => assessor, today: () => '2099-01-01' }).check();
+      assert.equal(report.reassessed, latest);
+      // The same bundle and lists: a case misread would be a verdict that cannot be reached again, and an alert.
+      assert.deepEqual(report.alerts, { 'reassessment-due': latest });
+    } finally {
+      await db.close();
     }
   });
 
