@@ -15,7 +15,7 @@ export type { ScreeningContext } from './context.ts';
 export class NoListsError extends ConflictError {}
 
 /** Bumped whenever screening behaviour changes, so stored screening results are redone. */
-export const SCREENER_VERSION = '2026.12.01-14-names6-unk6-parent7-slips7-hk8';
+export const SCREENER_VERSION = '2026.12.01-14-names6-unk6-parent7-slips7-hk8-scr9';
 
 /** Saves lists in the store, each replacing its earlier version; every version is remembered. */
 export async function saveLists(store: Store, lists: RiskList[]): Promise<{ list: string; version: string; entries: number; changed: boolean }[]> {
