@@ -234,6 +234,8 @@ export interface ObservationSources {
   resolver: { institution(id: string): { types: string[]; countryCode: string | null } | undefined };
 }
 
+const ROR_TIE = 'in the ROR registry';
+
 /** A ROR id written where a name goes ("https://ror.org/03cve4549", "03cve4549"), as `derisk screen` takes it. */
 const ROR_ID_AS_NAME = /^(?:https?:\/\/ror\.org\/)?(0[a-hj-km-np-tv-z0-9]{6}\d{2})$/i;
 
@@ -258,7 +260,7 @@ function screenParty(sources: Pick<ObservationSources, 'screener' | 'resolver'>,
     parts.length > 0
       ? `${r.institutions[0]?.name ?? name ?? ror} is on no loaded list itself, but ${parts.length} of its institutes are (${parts.map((p) => `${p.name}: ${[...new Set(p.listings.map((l) => `${l.entry} on ${l.listName}, ${l.level}`))].join('; ')}`).join(' | ')}): identify the institute`
       : related.length > 0
-        ? `${r.institutions[0]?.name ?? name ?? ror} is on no loaded list itself, but is related to ${related.map((p) => `${p.name} (${p.rorId}) in the ROR registry, which ${[...new Set(p.listings.map((l) => `${l.listName} lists as ${l.entry} (${l.level})`))].join('; ')}`).join(' | ')}: a related institution, not a part and not a direct listing; establish how closely it is tied`
+        ? `${r.institutions[0]?.name ?? name ?? ror} is on no loaded list itself, but is related to ${related.map((p) => `${p.name} (${p.rorId}) ${p.tie ?? ROR_TIE}, which ${[...new Set(p.listings.map((l) => `${l.listName} lists as ${l.entry} (${l.level})`))].join('; ')}`).join(' | ')}: a related institution, not a part and not a direct listing; establish how closely it is tied`
         : namesake
           ? `${r.headline} Identify the partner`
           : ror
@@ -539,8 +541,8 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
       : []),
     ...tied.map(
       (p) =>
-        `establish the tie: ${p.query} is on no loaded list itself, but the ROR registry marks it as related to ${p
-          .related!.map((x) => `${x.name} (ROR ${x.rorId}), listed on ${[...new Set(x.listings.map((l) => `${l.listName} as ${l.entry} (${l.level})`))].join('; ')}`)
+        `establish the tie: ${p.query} is on no loaded list itself, but ${p.related!.every((x) => (x.tie ?? ROR_TIE) === ROR_TIE) ? 'the ROR registry marks it as related to' : 'it is related to'} ${p
+          .related!.map((x) => `${x.name} (ROR ${x.rorId}${(x.tie ?? ROR_TIE) === ROR_TIE ? '' : `; ${x.tie}`}), listed on ${[...new Set(x.listings.map((l) => `${l.listName} as ${l.entry} (${l.level})`))].join('; ')}`)
           .join(' and ')}: establish whether ${p.query} is governed, funded or staffed by ${p.related!.map((x) => x.name).join(' or ')} (an affiliated or teaching hospital, joint appointments), and whether that institution or its staff take part in the project or receive its results`,
     ),
   ];

@@ -38,7 +38,29 @@ export interface UnitRule {
   /** Chinese words that end a unit's name (实验室), and words that name another kind of organisation (大学). */
   unitSuffixesZh: string[];
   otherWordsZh: string[];
+  /** Words that make a listed name an organisation's, not a person's (one_word_aliases). */
+  organisationWords: Set<string>;
+  /** Legal forms and regions that place a company outside the country its name is listed in (placed_abroad). */
+  abroad: { legalForms: { form: string; key: string; countries: string[] }[]; regions: { name: string; words: string[]; countries: string[] }[] };
+  /** Institutions the registry lacks, tied to a listed one, each with its source (related). */
+  related: RelatedInstitution[];
 }
+
+export interface RelatedInstitution {
+  name: string;
+  country: string;
+  names: { value: string; source: string }[];
+  relatedTo: { name: string; ror: string };
+  relation: string;
+  source: string;
+}
+
+/** A legal form as compared: its letters only, lower-cased ("B.V." and "BV" are "bv"). */
+export const legalFormKey = (form: string): string =>
+  form
+    .normalize('NFKD')
+    .replace(/[^\p{L}]/gu, '')
+    .toLowerCase();
 
 /** The start of the source of a short name derived by rule (not curated). */
 export const DERIVED = 'derived by rule';
@@ -70,6 +92,30 @@ export function loadAliases(file = aliasesFile()): AliasData {
       }),
     );
   const trailingWords = new Set([...d.legal_forms, ...d.business_words].flatMap((w: string) => [foldText(w), ...nameTokens(w)]).filter((w) => w !== ''));
+  const lone = doc.one_word_aliases;
+  if (typeof lone?.rule !== 'string' || typeof lone.source !== 'string' || !Array.isArray(lone.organisation_words)) throw new ListError(`${file}: one_word_aliases needs rule, source and organisation_words`);
+  const abroad = doc.placed_abroad;
+  if (typeof abroad?.rule !== 'string' || typeof abroad.source !== 'string' || !Array.isArray(abroad.legal_forms) || !Array.isArray(abroad.regions)) throw new ListError(`${file}: placed_abroad needs rule, source, legal_forms and regions`);
+  const codes = (cs: unknown, where: string): string[] => {
+    if (!Array.isArray(cs) || cs.length === 0 || cs.some((c) => typeof c !== 'string' || !/^[A-Z]{2}$/.test(c))) throw new ListError(`${file}: ${where}: countries must be a list of ISO 3166 codes`);
+    return cs;
+  };
+  const legalForms = (abroad.legal_forms as any[]).map((f, i) => {
+    if (typeof f?.form !== 'string' || legalFormKey(f.form).length < 2) throw new ListError(`${file}: placed_abroad.legal_forms[${i}]: a form of two letters or more expected`);
+    return { form: f.form as string, key: legalFormKey(f.form), countries: codes(f.countries, `placed_abroad.legal_forms[${i}] (${f.form})`) };
+  });
+  const regions = (abroad.regions as any[]).map((r, i) => {
+    if (typeof r?.name !== 'string' || !Array.isArray(r.words) || r.words.some((w: unknown) => typeof w !== 'string' || foldText(w) === '')) throw new ListError(`${file}: placed_abroad.regions[${i}]: needs name and words`);
+    return { name: r.name as string, words: (r.words as string[]).map(foldText), countries: codes(r.countries, `placed_abroad.regions[${i}] (${r.name})`) };
+  });
+  const related = ((doc.related?.institutions ?? []) as any[]).map((r, i): RelatedInstitution => {
+    const where = `related.institutions[${i}]${typeof r?.name === 'string' ? ` (${r.name})` : ''}`;
+    if (typeof r?.name !== 'string' || typeof r.country !== 'string' || !Array.isArray(r.names) || typeof r.relation !== 'string') throw new ListError(`${file}: ${where}: needs name, country, names and relation`);
+    if (typeof r.source !== 'string' || r.source.trim() === '') throw new ListError(`${file}: ${where}: every tie needs its source`);
+    if (typeof r.related_to?.name !== 'string' || typeof r.related_to.ror !== 'string') throw new ListError(`${file}: ${where}: related_to needs the listed institution's name and ROR id`);
+    for (const [j, n] of (r.names as any[]).entries()) if (typeof n?.value !== 'string' || typeof n.source !== 'string' || n.source.trim() === '') throw new ListError(`${file}: ${where}.names[${j}]: every name needs its value and source`);
+    return { name: r.name, country: r.country, names: r.names, relatedTo: { name: r.related_to.name, ror: r.related_to.ror }, relation: r.relation, source: r.source };
+  });
   const units: UnitRule = {
     file: file.split('/').slice(-3).join('/'),
     unitWords: words(u.unit_words, 'unit_words'),
@@ -78,6 +124,9 @@ export function loadAliases(file = aliasesFile()): AliasData {
     trailingWords,
     unitSuffixesZh: u.unit_suffixes_zh,
     otherWordsZh: u.other_organisation_words_zh,
+    organisationWords: new Set((lone.organisation_words as unknown[]).filter((w): w is string => typeof w === 'string').flatMap((w) => nameTokens(w))),
+    abroad: { legalForms, regions },
+    related,
   };
   const curated = ((doc.curated ?? []) as any[]).map((c, i): CuratedNames => {
     const where = `curated[${i}]${typeof c?.entity === 'string' ? ` (${c.entity})` : ''}`;

@@ -26,6 +26,12 @@ export function screeningDataDigest(): string {
 /** Legal-form words that do not tell two organisations apart ("Co., Ltd." against "Company Limited"). */
 const LEGAL_FORM = new Set(['co', 'ltd', 'limited', 'inc', 'incorporated', 'corp', 'corporation', 'company', 'llc', 'plc', 'gmbh', 'jsc', 'ojsc', 'pjsc', 'ooo', 'sa', 'ag']);
 
+/** A name's words as screening reads them, legal forms kept ("Chimconnect GmbH": chimconnect, gmbh). */
+export const screenWords = (value: string): string[] => nameTokens(unglueBrands(value), true);
+
+/** Whether a folded word is a legal form ("gmbh", "ltd"). */
+export const isLegalForm = (word: string): boolean => LEGAL_FORM.has(word);
+
 /** Tokens a screening name is compared on: the resolver's tokens without trailing legal forms. */
 export function screenTokens(value: string): string[] {
   // Numbers tell listed institutes apart ("772 Research Institute", "Research Institute 63").

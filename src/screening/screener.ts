@@ -1,8 +1,8 @@
 import { foldText, hasCjk, nameTokens, segments } from '../resolve/normalize.ts';
 import type { AffiliationResolver, InstitutionMatch } from '../resolve/matcher.ts';
 import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry, type RiskList } from './risk-list.ts';
-import { cjkKey, fuzzyScore, isAcronym, isNondistinctive, overlap, readingNote, screenKey, screenReadings, screenTokens, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
-import { DERIVED, loadAliases, type UnitRule } from './aliases.ts';
+import { cjkKey, fuzzyScore, isAcronym, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenReadings, screenTokens, screenWords, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
+import { DERIVED, legalFormKey, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
@@ -52,8 +52,10 @@ export interface Similar {
   why: string;
   /** A namesake: the name as listed, the entry's country, and where else the registry knows it. */
   countries?: { name: string; listed: string; elsewhere: string[] };
-  /** A name listed in one country that the string places in another (`listed`, `written`). */
+  /** A name listed in one country that the string places in another (`listed`, `written`: a country code, or a region or a legal form's countries by name). */
   placed?: { listed: string; written: string };
+  /** Matched only by a one-word alias that alone is no evidence (`person`: the entry is a person's): a question. */
+  lone?: { alias: string; person: boolean };
 }
 
 type NamesakeWhy = { why: string; countries?: Similar['countries']; placed?: Similar['placed'] };
@@ -127,6 +129,8 @@ export interface ListedPart {
   name: string;
   level: Level;
   listings: { list: string; listName: string; entry: string; level: Level }[];
+  /** For a related institution: where the tie is stated ("in the ROR registry", or a curated source). */
+  tie?: string;
 }
 
 interface IndexedName {
@@ -135,6 +139,8 @@ interface IndexedName {
   name: EntryName;
   tokens: string[];
   acronym: boolean;
+  /** A one-word alias that alone is no evidence (data/lists/aliases.json one_word_aliases): a person's, a place, or a word institutions abroad bear. */
+  lone?: 'person' | 'word';
 }
 
 /** An entry linked to a ROR institution, and how the link was made. */
@@ -215,12 +221,20 @@ export class Screener {
       return;
     }
     for (const key of countriesByName.keys()) for (const t of new Set(key.split(' '))) this.wordCounts.set(t, (this.wordCounts.get(t) ?? 0) + 1);
+    const linked = new Set([...links.values()].flatMap((ls) => ls.map((l) => l.entry)));
+    // The countries whose registry institutions bear each word a list gives as a one-word alias.
+    const aliasWords = new Set(lists.flatMap((l) => l.entries.flatMap((e) => e.names.filter((n) => this.isListWord(n)).map((n) => screenTokens(n.value)[0]!))));
+    const borne = new Map<string, Set<string>>();
+    for (const [key, countries] of countriesByName) for (const t of key.split(' ')) if (aliasWords.has(t)) borne.set(t, new Set([...(borne.get(t) ?? []), ...countries]));
     for (const list of lists) {
       for (const entry of list.entries) {
+        const person = !linked.has(entry) && this.isPerson(entry);
         this.entryCountry.set(entry, entry.country && resolver ? resolver.gazetteer.countryCodeOf(entry.country) : null);
         if (entry.names.some((n) => !hasCjk(n.value) && (n.kind === 'short' || this.units.legalForms.has(foldText(n.value).split(' ').pop()!)))) this.companies.add(entry);
         for (const name of entry.names) {
           const indexed: IndexedName = { list, entry, name, tokens: screenTokens(name.value), acronym: isAcronym(name.value) };
+          const lone = this.loneAlias(indexed, person, borne);
+          if (lone) indexed.lone = lone;
           const key = screenKey(name.value);
           // Two Han characters name many things; only a curated short name ("华为") may be that short.
           if (key === '' || (hasCjk(name.value) && key.length < (name.kind === 'short' ? 2 : 3))) continue;
@@ -243,6 +257,40 @@ export class Screener {
       for (const word of new Set([key, writtenWord(named.name.value) ?? key])) this.slipWords.set(word, named.name.value);
     }
     this.groupOrganisations();
+  }
+
+  /**
+   * Whether an entry reads as a person (data/lists/aliases.json one_word_aliases): the Entity List gives
+   * people among its entries ("Luo Jie", alias "Cherry"). Its listed name is two to four words, and no
+   * name of it has a legal form, a business word, a word naming a unit or an organisation, a number or a place.
+   */
+  private isPerson(entry: RiskEntry): boolean {
+    const latin = entry.names.filter((n) => !hasCjk(n.value));
+    const words = entry.name.trim().split(/\s+/);
+    if (hasCjk(entry.name) || words.length < 2 || words.length > 4 || latin.some((n) => n.kind === 'subsidiary' || isAcronym(n.value))) return false;
+    const forms = new Set(this.units.abroad.legalForms.map((f) => f.key));
+    const organisational = (w: string) =>
+      /\d/.test(w) || forms.has(w) || isLegalForm(w) || this.units.legalForms.has(w) || this.units.trailingWords.has(w) || (this.resolver?.gazetteer.isPlace(w) ?? false) || this.units.organisationWords.has(w) || this.units.unitWords.has(w) || this.units.otherWords.has(w) || isNondistinctive([w]);
+    return latin.every((n) => screenWords(n.value).every((w) => !organisational(w)));
+  }
+
+  /** A one-word alias as a list gives it: not an acronym, not curated, no legal form ("Cherry", "Yarmouk"). */
+  private isListWord(n: EntryName): boolean {
+    return n.kind === 'alias' && !n.source && !isAcronym(n.value) && !hasCjk(n.value) && screenWords(n.value).length === 1;
+  }
+
+  /**
+   * A list's one-word alias that alone is no evidence (data/lists/aliases.json one_word_aliases): a
+   * person's ("Cherry" for Luo Jie), a place ("Kursk"), or a word registry institutions outside the
+   * entry's country bear ("Yarmouk": Yarmouk University, Jordan, for Sudan's military industrial complex).
+   */
+  private loneAlias(n: IndexedName, person: boolean, borne: Map<string, Set<string>>): IndexedName['lone'] {
+    if (!this.isListWord(n.name)) return undefined;
+    if (person) return 'person';
+    const word = n.tokens[0]!;
+    const own = this.entryCountry.get(n.entry);
+    const place = (this.resolver?.gazetteer.isPlace(word) ?? false) || (this.resolver?.gazetteer.citiesNamed(word).length ?? 0) > 0;
+    return place || [...(borne.get(word) ?? [])].some((c) => c !== own) ? 'word' : undefined;
   }
 
   /**
@@ -358,7 +406,7 @@ export class Screener {
     // Only a country written in the string sets an exactly listed name apart as a namesake; the
     // country of the institution the registry matcher guessed narrows the spelling-slip matches only
     // ("Huawei Technologies Dusseldorf GmbH" is read as Huawei in China, yet is the listed German unit).
-    const written = this.resolver?.gazetteer.detect(text).countryCode ?? null;
+    const written = this.placeOf(text);
     const country = written ?? institutions.find((m) => m.primary)?.countryCode ?? null;
     const parts = segments(text);
     const beside = institutions.map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier }));
@@ -445,19 +493,163 @@ export class Screener {
     // in another country ("Huawei Technologies (Sweden)") that no registry record holds may be the
     // listed group's subsidiary, so it is a question, never a clearance.
     // A registry match placed where the string places it ("Northeastern University, Boston") recognises the namesake.
-    const recognised = exact ?? institutions.find((i) => namesakes.some((n) => n.placed && n.placed.written === i.countryCode));
+    const recognised = exact ?? institutions.find((i) => namesakes.some((n) => n.placed && this.within(n.placed.written, i.countryCode)));
     const placed = hits.length === 0 && sameName.length === 0 && !recognised ? this.placedChoices(query, namesakes) : [];
-    const choices = placed.length > 0 ? placed : sameName;
+    // A one-word alias alone (a person's, a place, a word institutions abroad bear): a question, never a listing.
+    const lone = hits.length === 0 && sameName.length === 0 && placed.length === 0 ? namesakes.filter((n) => n.lone) : [];
+    // An institution the registry lacks, tied to a listed one by a curated source (data/lists/aliases.json related).
+    const tie = hits.length === 0 && listedParts.length === 0 && related.length === 0 && lone.length === 0 ? this.curatedTie(query) : null;
+    const choices = placed.length > 0 ? placed : lone.length > 0 ? this.loneChoices(query, lone, recognised) : tie ? this.tieChoices(query, tie) : sameName;
     const state: ScreenState = hits.length > 0 ? 'listed' : choices.length > 0 ? 'ambiguous' : recognised ? 'not-listed' : 'unknown';
     const level = hits.length > 0 ? hits[0]!.level : null;
-    const headline = listedParts.length > 0 ? this.partsHeadline(exact!, listedParts) : related.length > 0 ? this.relatedHeadline(exact!, related) : placed.length > 0 ? this.placedHeadline(query, placed) : this.headline(query, state, organisations, recognised, namesakes, choices);
+    const headline =
+      listedParts.length > 0
+        ? this.partsHeadline(exact!, listedParts)
+        : related.length > 0
+          ? this.relatedHeadline(exact!, related)
+          : placed.length > 0
+            ? this.placedHeadline(query, placed)
+            : lone.length > 0
+              ? this.loneHeadline(query, lone)
+              : tie
+                ? this.tieHeadline(query, tie)
+                : this.headline(query, state, organisations, recognised, namesakes, choices);
     // A word nothing recognises that is a slip of a listed name: ambiguous, the listed name offered.
     const slips = state === 'unknown' && parts.length > 0 ? this.slipOffers(query) : [];
     if (slips.length > 0) {
       const slip = slipAnswer(query, slips);
       return { query, state: 'ambiguous', level, headline: slip.headline, institutions, hits, organisations, choices: slip.choices, similar: [...slip.similar, ...similar], registryCandidates: registryCandidates.slice(0, 5), listedParts, related };
     }
-    return { query, state, level, headline, institutions, hits, organisations, choices, similar, registryCandidates: state === 'unknown' ? registryCandidates.slice(0, 5) : [], listedParts, related };
+    return { query, state, level, headline, institutions, hits, organisations, choices, similar, registryCandidates: state === 'unknown' ? registryCandidates.slice(0, 5) : [], listedParts, related: tie ? [tie.part] : related };
+  }
+
+  /**
+   * A one-word alias that alone is no evidence (data/lists/aliases.json one_word_aliases): a listing
+   * when the string places it where the list does (never a person's); alone, a question; else a name not taken.
+   * `company`: the string writes a legal form or business words with it, so names a company, never a person.
+   */
+  private loneName(n: IndexedName, part: string, written: string | null, hits: Map<string, Hit>, namesakes: Similar[], note = '', company = false): void {
+    const own = this.entryCountry.get(n.entry) ?? null;
+    const person = n.lone === 'person';
+    const what = person ? `a one-word alias ${listName(n.list)} gives ${n.entry.name}, a person (no name of the entry names an organisation)` : `a one-word alias ${listName(n.list)} gives ${n.entry.name}, a word that names places or other institutions too`;
+    if (!person && written !== null && [own, ...(n.entry.addresses ?? []).map((a) => this.addressCountry(a))].some((c) => this.within(written, c))) {
+      this.addNameHit(n, part, 'alias', 1, hits, `"${part}" is "${n.name.value}", ${what}, and the string places it in ${this.placeName(written)}, where the list does`, null, note);
+      return;
+    }
+    if (namesakes.some((s) => s.list === n.list.id && s.entryId === n.entry.id)) return;
+    const question = written === null && !(person && company);
+    const against = written !== null ? `, and the string places it in ${this.placeName(written)}, the list in ${own ?? n.entry.country ?? 'no country'}` : person && company ? `, and "${part}" names a company` : '';
+    namesakes.push({
+      list: n.list.id,
+      listName: listName(n.list),
+      entry: n.entry.name,
+      entryId: n.entry.id,
+      level: n.entry.level,
+      score: 1,
+      why: `"${part}" is only "${n.name.value}", ${what}: one word is no evidence on its own${against}${question ? '' : '; not taken'}`,
+      ...(question ? { lone: { alias: n.name.value, person } } : {}),
+    });
+  }
+
+  /** For a one-word alias alone: each entry it may mean (screened by its listed name), and the name as written. */
+  private loneChoices(query: string, lone: Similar[], recognised: ScreenResult['institutions'][number] | undefined): Choice[] {
+    return [
+      ...lone.map((s) => {
+        const entry = this.entryOf(s.list, s.entryId);
+        return { label: `${s.entry}: listed (${s.listName}, ${levelWords(s.level)}) with the one-word alias "${s.lone!.alias}"${s.lone!.person ? ', a person' : ''}`, query: s.entry, countryCode: (entry && this.entryCountry.get(entry)) ?? '', listed: true };
+      }),
+      recognised
+        ? { label: `${recognised.name} (ROR ${recognised.rorId}), which no list names`, query: recognised.rorId, countryCode: recognised.countryCode ?? '', listed: false }
+        : { label: `"${query.trim()}" as written: another organisation bearing the word (identify it by its full name, where it is, or its ROR id)`, query: query.trim(), countryCode: '', listed: false },
+    ];
+  }
+
+  private loneHeadline(query: string, lone: Similar[]): string {
+    const named = lone.map((s) => `${s.entry} (${s.listName}, ${levelWords(s.level)}${s.lone!.person ? '; a person' : ''})`).join('; ');
+    return `Ambiguous: "${query.trim()}" is only the one-word alias "${lone[0]!.lone!.alias}" that the lists give ${named}, and one word is no evidence on its own: is it ${lone.length === 1 ? 'that entry' : 'one of them'}? Say which organisation is meant (its full name, where it is, or its ROR id): a one-word alias is not taken as a listing, and an unrecognised name is no clearance.`;
+  }
+
+  /**
+   * An institution the registry lacks that a curated source ties to a listed one (data/lists/aliases.json
+   * related: "Xijing Hospital", the First Affiliated Hospital of the Air Force Medical University), when a
+   * part of the string is one of its names.
+   */
+  private curatedTie(query: string): { inst: RelatedInstitution; part: ListedPart } | null {
+    const keys = new Set([query, ...segments(query)].filter((p) => !this.isPlacePart(p)).map(screenKey));
+    const inst = this.units.related.find((r) => r.names.some((n) => keys.has(screenKey(n.value))));
+    if (!inst) return null;
+    const rorId = inst.relatedTo.ror;
+    const links = this.ancestry(rorId).flatMap((a) => this.links.get(a) ?? []);
+    const listings = (links.length > 0 ? links.map((l) => ({ list: l.list, entry: l.entry })) : (this.byKey.get(screenKey(inst.relatedTo.name)) ?? []).map((n) => ({ list: n.list, entry: n.entry })))
+      .map((l) => ({ list: l.list.id, listName: listName(l.list), entry: l.entry.name, level: l.entry.level }))
+      .filter((l, i, all) => all.findIndex((x) => x.list === l.list && x.entry === l.entry) === i)
+      .sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.list.localeCompare(b.list));
+    if (listings.length === 0) return null;
+    const name = this.resolver?.institution(rorId)?.name ?? inst.relatedTo.name;
+    return { inst, part: { rorId, name, level: listings[0]!.level, listings, tie: `as ${inst.relation} (${this.units.file}: ${inst.source})` } };
+  }
+
+  private tieChoices(query: string, tie: { inst: RelatedInstitution; part: ListedPart }): Choice[] {
+    const p = tie.part;
+    return [
+      { label: `${p.name}, of which ${tie.inst.name} is ${tie.inst.relation}: listed (${[...new Set(p.listings.map((l) => l.listName))].join('; ')}, ${levelWords(p.level)})`, query: p.rorId, countryCode: this.resolver?.gazetteer.countryCodeOf(tie.inst.country) ?? '', listed: true },
+      { label: `${tie.inst.name} itself, which no list names`, query: query.trim(), countryCode: this.resolver?.gazetteer.countryCodeOf(tie.inst.country) ?? '', listed: false },
+    ];
+  }
+
+  private tieHeadline(query: string, tie: { inst: RelatedInstitution; part: ListedPart }): string {
+    const p = tie.part;
+    return `Ambiguous: "${query.trim()}" is ${tie.inst.name}, on none of the ${this.lists.length} loaded lists and not in the loaded registry, but it is ${tie.inst.relation}: related to ${p.name} (ROR ${p.rorId}; ${[...new Set(p.listings.map((l) => l.listName))].join('; ')}, ${levelWords(p.level)}), as ${tie.inst.source} — a related institution, not a part and not a listing of its own. Find out how closely it is tied before relying on this.`;
+  }
+
+  /**
+   * Where the string places what it names: the country the gazetteer reads; else a region it names
+   * ("Hikvision Europe B.V.": Europe); else a legal form of other countries closing one of its parts
+   * ("ZTE GmbH": the countries GmbH is a form in, by name). data/lists/aliases.json placed_abroad.
+   */
+  private placeOf(text: string): string | null {
+    const code = this.resolver?.gazetteer.detect(text).countryCode ?? null;
+    if (code || !this.resolver) return code;
+    const folded = ` ${foldText(text)} `;
+    const region = this.units.abroad.regions.find((r) => r.words.some((w) => folded.includes(` ${w} `)));
+    if (region) return region.name;
+    for (const part of segments(text)) {
+      const form = this.legalFormAbroad(part);
+      if (form) return this.formPlace(form.form);
+    }
+    return null;
+  }
+
+  /** A legal form of another country closing a name ("Hikvision Europe B.V."), and the name before it. */
+  private legalFormAbroad(part: string): { form: UnitRule['abroad']['legalForms'][number]; rest: string } | null {
+    const words = part.trim().split(/\s+/);
+    for (let k = Math.min(4, words.length - 1); k >= 1; k--) {
+      const key = legalFormKey(words.slice(-k).join(''));
+      const form = this.units.abroad.legalForms.find((f) => f.key === key);
+      if (form) return { form, rest: words.slice(0, -k).join(' ') };
+    }
+    return null;
+  }
+
+  /** The place a legal form puts a company in: its one country, or its countries by name. */
+  private formPlace(form: UnitRule['abroad']['legalForms'][number]): string {
+    if (form.countries.length === 1) return form.countries[0]!;
+    const names = form.countries.map(countryName);
+    return `${names.slice(0, -1).join(', ')} or ${names.at(-1)} (where ${form.form} is a legal form)`;
+  }
+
+  /** The countries a place stands for: a region's or a legal form's, or the one country a code names. */
+  private countriesOf(place: string): string[] {
+    return this.units.abroad.regions.find((r) => r.name === place)?.countries ?? this.units.abroad.legalForms.find((f) => f.countries.length > 1 && this.formPlace(f) === place)?.countries ?? [place];
+  }
+
+  private within(place: string | null, country: string | null | undefined): boolean {
+    return place !== null && !!country && this.countriesOf(place).includes(country);
+  }
+
+  /** A place in words: "SE (Sweden)", or a region's or legal form's name as it is. */
+  private placeName(place: string): string {
+    return /^[A-Z]{2}$/.test(place) ? `${place} (${countryName(place)})` : place;
   }
 
   /**
@@ -516,7 +708,7 @@ export class Screener {
       const links = this.ancestry(id).flatMap((a) => this.links.get(a) ?? []);
       if (links.length === 0) continue;
       const listings = links.map((l) => ({ list: l.list.id, listName: listName(l.list), entry: l.entry.name, level: l.entry.level })).sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.list.localeCompare(b.list));
-      out.push({ rorId: id, name: this.resolver?.institution(id)?.name ?? id, level: listings[0]!.level, listings });
+      out.push({ rorId: id, name: this.resolver?.institution(id)?.name ?? id, level: listings[0]!.level, listings, tie: 'in the ROR registry' });
     }
     return out.sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.name.localeCompare(b.name));
   }
@@ -620,9 +812,15 @@ export class Screener {
       orgs.set(id, org);
     }
     if (written === null) return [];
+    // The listed group is at home where most entries of its name are listed: the subsidiaries other
+    // lists place in third countries ("Huawei Technology", Egypt) are no candidate for a company written in Hong Kong.
+    const entries = new Map<string, Set<string>>();
+    for (const n of namesakes) if (n.placed) entries.set(n.placed.listed, (entries.get(n.placed.listed) ?? new Set()).add(`${n.list}\u0000${n.entryId}`));
+    const most = Math.max(...[...entries.values()].map((e) => e.size));
+    const home = new Set([...entries].filter(([, e]) => e.size === most).map(([c]) => c));
     const there = this.listedThere(query, written);
     return [
-      ...[...orgs.values()].map((o) => ({ label: `${o.name} in ${countryName(o.listed)}: listed (${[...o.lists].join('; ')}, ${levelWords(o.level)})`, query: `${o.name}, ${countryName(o.listed)}`, countryCode: o.listed, listed: true })),
+      ...[...orgs.values()].filter((o) => home.has(o.listed)).map((o) => ({ label: `${o.name} in ${countryName(o.listed)}: listed (${[...o.lists].join('; ')}, ${levelWords(o.level)})`, query: `${o.name}, ${countryName(o.listed)}`, countryCode: o.listed, listed: true })),
       ...there.map(({ list, entry, address }) => ({
         label: `${entry.name} in ${countryName(written!)}: listed (${listName(list)}, entry ${entry.id}, ${levelWords(entry.level)}; ${address ? `address: ${address}` : `listed in ${entry.country}`})`,
         query: entry.name,
@@ -644,14 +842,16 @@ export class Screener {
     const gazetteer = this.resolver?.gazetteer;
     if (!gazetteer) return [];
     const found = gazetteer.detect(query);
-    const placeWords = new Set([countryName(written), ...found.mentions.map((m) => m.text), found.city?.text ?? ''].flatMap(screenTokens));
-    const own = screenTokens(query).filter((t) => !placeWords.has(t) && !gazetteer.isPlace(t) && !this.units.legalForms.has(t) && (this.wordCounts.get(t) ?? 0) < COMMON_WORD);
+    const regionWords = this.units.abroad.regions.flatMap((r) => r.words);
+    const placeWords = new Set([countryName(written), ...found.mentions.map((m) => m.text), found.city?.text ?? '', ...regionWords].flatMap(screenTokens));
+    const named = this.legalFormAbroad(query)?.rest ?? query;
+    const own = screenTokens(named).filter((t) => !placeWords.has(t) && !gazetteer.isPlace(t) && !this.units.legalForms.has(t) && (this.wordCounts.get(t) ?? 0) < COMMON_WORD);
     if (own.length === 0) return [];
     const out = new Map<RiskEntry, { list: RiskList; entry: RiskEntry; address: string | null }>();
     for (const n of this.byToken.get(own[0]!) ?? []) {
       if (out.has(n.entry) || !own.every((t) => n.tokens.includes(t))) continue;
-      const address = (n.entry.addresses ?? []).find((a) => this.addressCountry(a) === written);
-      if (address !== undefined || this.entryCountry.get(n.entry) === written) out.set(n.entry, { list: n.list, entry: n.entry, address: address ?? null });
+      const address = (n.entry.addresses ?? []).find((a) => this.within(written, this.addressCountry(a)));
+      if (address !== undefined || this.within(written, this.entryCountry.get(n.entry))) out.set(n.entry, { list: n.list, entry: n.entry, address: address ?? null });
     }
     return [...out.values()].sort((a, b) => a.entry.name.localeCompare(b.entry.name) || a.list.id.localeCompare(b.list.id));
   }
@@ -671,7 +871,7 @@ export class Screener {
       .slice(0, 3)
       .map((c) => c.label.replace(/ in [^:]*: listed /, ' '))
       .join('; ')}${listed.length > 3 ? `; and ${listed.length - 3} more` : ''}`;
-    return `Ambiguous: "${query.trim()}" is written as a listed name — listed in ${[...new Set(listed.map((c) => countryName(c.countryCode)))].join(', ')} (${names}); the string places it in ${countryName(where)}: is it the listed group's subsidiary?${there.length > 0 ? ` The lists place ${there.length === 1 ? 'an entry of this name' : `${there.length} entries of this name`} there: ${there.map((c) => `${c.entry!.name} (${c.entry!.listName}${c.entry!.address ? `, ${c.entry!.address}` : ''})`).join('; ')}.` : ''} No registry record recognises it. Identify it before relying on this.`;
+    return `Ambiguous: "${query.trim()}" is written as a listed name — listed in ${[...new Set(listed.map((c) => countryName(c.countryCode)))].join(', ')} (${names}); the string places it in ${countryName(where)}: is it the listed group's subsidiary, and does the listing cover it?${there.length > 0 ? ` The lists place ${there.length === 1 ? 'an entry of this name' : `${there.length} entries of this name`} there: ${there.map((c) => `${c.entry!.name} (${c.entry!.listName}${c.entry!.address ? `, ${c.entry!.address}` : ''})`).join('; ')}.` : ''} No registry record recognises it. Identify it before relying on this.`;
   }
 
   /** Screens a registry institution: its own names, its links, and the links of its parents. */
@@ -703,8 +903,9 @@ export class Screener {
     // Nor is the one place every address the list gives is in: "Huawei International Co., Limited, Hong Kong" is the listed
     // company at its listed address. A group with addresses in several places (one of Huawei Technologies' is in Kowloon) stays a question there.
     const addresses = n.entry.addresses ?? [];
-    const atAddress = (n.name.kind === 'primary' || n.name.kind === 'alias') && !n.acronym && addresses.length > 0 && addresses.every((a) => this.addressCountry(a) === country);
-    if (country) return country === own || atAddress || n.entry.names.some((x) => this.countriesNamedIn(x.value).has(country)) ? null : { why: `same name, but the string is in ${country} and the listed entry in ${own}`, placed: { listed: own, written: country } };
+    const atAddress = (n.name.kind === 'primary' || n.name.kind === 'alias') && !n.acronym && addresses.length > 0 && addresses.every((a) => this.within(country, this.addressCountry(a)));
+    if (country)
+      return this.within(country, own) || atAddress || n.entry.names.some((x) => [...this.countriesNamedIn(x.value)].some((c) => this.within(country, c))) ? null : { why: `same name, but the string is in ${country} and the listed entry in ${own}`, placed: { listed: own, written: country } };
     const abroad = [...(this.countriesByName.get(key) ?? [])].filter((c) => c !== own);
     return abroad.length > 0 ? { why: `the string names no country, and the registry also knows "${n.name.value}" in ${abroad.join(', ')}`, countries: { name: n.name.value, listed: own, elsewhere: abroad } } : null;
   }
@@ -927,6 +1128,18 @@ export class Screener {
     const note = how + (reading ? readingNote(part, reading.read) : '');
     for (const n of this.byKey.get(key) ?? []) {
       if ((n.name.kind === 'subsidiary' || (unit && n.acronym)) && !whole) continue;
+      if (n.lone) {
+        this.loneName(
+          n,
+          part,
+          country.written,
+          hits,
+          namesakes,
+          note,
+          nameTokens(part, true).some((t) => isLegalForm(t) || this.units.trailingWords.has(t)),
+        );
+        continue;
+      }
       const other = (whole ? null : this.besideOtherParent(n, part, country)) ?? this.namesake(n, key, country.written);
       if (other) {
         if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: other.why, ...placing(other) });
@@ -976,7 +1189,7 @@ export class Screener {
 
   private sameCountry(entry: RiskEntry, country: string | null): boolean {
     const own = this.entryCountry.get(entry);
-    return country === null || !own || own === country;
+    return country === null || !own || this.within(country, own);
   }
 
   private addNameHit(n: IndexedName, part: string, match: MatchKind, score: number, hits: Map<string, Hit>, detail?: string, unit: string | null = null, note = '', companyUnit: Hit['inherited'] = null): void {
@@ -1072,7 +1285,7 @@ export class Screener {
         const key = tokens.slice(0, k).join(' ');
         const found = (this.byKey.get(key) ?? []).filter((n) => this.opensUnit(n));
         // The place after the unit's words places the unit ("… Studio Paris").
-        const at = written ?? (places.length > 0 ? (this.resolver?.gazetteer.detect(places.join(' ')).countryCode ?? null) : null);
+        const at = written ?? (places.length > 0 ? this.placeOf(places.join(' ')) : null);
         for (const n of found) {
           const abroad = this.abroad(n, at);
           const other = abroad ? this.commonBrandAbroad(n, part, at!) : this.namesake(n, key, written);
@@ -1129,11 +1342,17 @@ export class Screener {
       this.chineseFormHits(part, written, hits, namesakes);
       return;
     }
-    const isPlace = (w: string) => this.resolver?.gazetteer.isPlace(w) ?? false;
-    const tokens = screenTokens(part);
+    // A region or another country's legal form is a place too ("Hikvision Europe B.V.": data/lists/aliases.json placed_abroad).
+    const isPlace = (w: string) => (this.resolver?.gazetteer.isPlace(w) ?? false) || this.units.abroad.regions.some((r) => r.words.includes(w));
+    const form = this.legalFormAbroad(part);
+    const tokens = screenTokens(form?.rest ?? part);
     const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true, country = written) => {
       for (const n of this.byKey.get(key) ?? []) {
         if ((n.name.kind === 'subsidiary' && !whole) || n.name.source?.startsWith(DERIVED) || !ok(n)) continue;
+        if (n.lone) {
+          this.loneName(n, part, country, hits, namesakes, '', true);
+          continue;
+        }
         const other = this.namesake(n, key, country);
         if (other) {
           if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name))
@@ -1158,11 +1377,11 @@ export class Screener {
     let end = tokens.length;
     for (let k = 1; k > 0 && end - start > 1; end -= k) k = this.units.trailingWords.has(tokens[end - 1]!) ? 1 : placeWords((n) => [end - n, end]);
     for (let k = 1; k > 0 && end - start > 1; start += k) k = placeWords((n) => [start, start + n]);
-    if (end - start < tokens.length) {
+    if (end - start < tokens.length || form) {
       const core = tokens.slice(start, end);
-      const aside = [...tokens.slice(0, start), ...tokens.slice(end)];
+      const aside = [...tokens.slice(0, start), ...tokens.slice(end), ...(form ? [form.form.form] : [])];
       // The places set aside place the name: "Shanghai" before the Russian "Institute of Technical Physics" is another institute.
-      const placed = written ?? this.resolver?.gazetteer.detect(places.join(', ')).countryCode ?? null;
+      const placed = written ?? this.placeOf(places.join(', ')) ?? (form ? this.formPlace(form.form) : null);
       take(core.join(' '), (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${aside.join(' ')}" around it (places, business words or a legal form: ${this.units.file} derive)`, undefined, placed);
     }
     // An acronym or short name of a listed organisation read as its full name ("CETC 38th Research Institute").
@@ -1241,8 +1460,8 @@ export class Screener {
    */
   private abroad(n: IndexedName, written: string | null): string {
     const own = this.entryCountry.get(n.entry);
-    if (!written || !own || written === own || this.countriesNamedIn(n.name.value).has(written)) return '';
-    return `; the string places it in ${written} (${countryName(written)}), the listed company in ${own}: a unit or subsidiary abroad is still the listed group`;
+    if (!written || !own || this.within(written, own) || [...this.countriesNamedIn(n.name.value)].some((c) => this.within(written, c))) return '';
+    return `; the string places it in ${this.placeName(written)}, the listed company in ${own}: a unit or subsidiary abroad is still the listed group`;
   }
 
   /**
@@ -1255,7 +1474,7 @@ export class Screener {
     if (!n.tokens.every((t) => isPlace(t) || (this.wordCounts.get(t) ?? 0) >= COMMON_WORD)) return null;
     const own = this.entryCountry.get(n.entry)!;
     return {
-      why: `"${part}" names a unit after "${n.name.value}", a name of places and common words only that any company may bear, and the string places it in ${countryName(written)}, the listed company in ${countryName(own)}`,
+      why: `"${part}" names a unit after "${n.name.value}", a name of places and common words only that any company may bear, and the string places it in ${this.placeName(written)}, the listed company in ${countryName(own)}`,
       placed: { listed: own, written },
     };
   }
@@ -1404,13 +1623,13 @@ export const screenJson = (r: ScreenResult) => ({
   hits: r.hits.map((h) => ({ list: h.list, entry: h.entry, level: h.level, match: h.match, score: h.score, inherited: h.inherited, same_as: h.sameAs, list_name: h.listName, list_version: h.listVersion, organisation: h.organisation, evidence: h.evidence })),
   organisations: r.organisations.map((o) => ({ id: o.id, name: o.name, level: o.level, listings: o.listings.map((h) => ({ list: h.list, list_name: h.listName, entry: h.entry, level: h.level, match: h.match, how: h.sameAs ? `same organisation as "${h.sameAs.entry}"` : matchWords(h) })) })),
   choices: r.choices,
-  similar: r.similar.map(({ countries: _c, placed: _p, ...s }) => s),
+  similar: r.similar.map(({ countries: _c, placed: _p, lone: _l, ...s }) => s),
   registry_candidates: r.registryCandidates,
   institutions: r.institutions,
   listed_parts: r.listedParts.map(listedPartJson),
   related: r.related.map(listedPartJson),
 });
-const listedPartJson = (p: ListedPart) => ({ ror_id: p.rorId, name: p.name, level: p.level, listings: p.listings.map((l) => ({ list: l.list, list_name: l.listName, entry: l.entry, level: l.level })) });
+const listedPartJson = (p: ListedPart) => ({ ror_id: p.rorId, name: p.name, level: p.level, listings: p.listings.map((l) => ({ list: l.list, list_name: l.listName, entry: l.entry, level: l.level })), ...(p.tie ? { tie: p.tie } : {}) });
 
 /** How a hit matched, in words (the evidence column says how, not the name again). */
 export function matchWords(h: Hit): string {

@@ -222,3 +222,15 @@ test('a hospital related to a listed military university asks about that tie by 
   assert.match(asked, /whether Changhai Hospital is governed, funded or staffed by Second Military Medical University/, asked);
   assert.doesNotMatch(asked, /identify the partner: its registered name or ROR id/, asked);
 });
+
+test('a hospital the registry lacks, tied to a listed military university by a curated source, asks about that tie and cites it', async () => {
+  const a = await assessor.run(caseWith('Xijing Hospital'), '2026-12-01');
+  assert.notEqual(a.overall, 'green');
+  const asked = a.criteria.flatMap((r) => r.requests).join(' | ');
+  assert.match(
+    asked,
+    /establish the tie: Xijing Hospital is on no loaded list itself, but it is related to Air Force Medical University \(ROR 00ms48f15; as the First Affiliated Hospital of the Fourth Military Medical University.*fmmu\.edu\.cn.*\), listed on ASPI China Defence Universities Tracker/,
+    asked,
+  );
+  assert.doesNotMatch(asked, /identify the partner: its registered name or ROR id/, asked);
+});

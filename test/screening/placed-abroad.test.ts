@@ -17,6 +17,13 @@ const PLACED_ABROAD: [string, RegExp, string][] = [
   ['SenseTime Hong Kong', /SenseTime/i, 'Hong Kong'],
   ['Hikvision Hong Kong Limited', /Hikvision/, 'Hong Kong'],
   ['Huawei Hong Kong', /^Huawei Technologies Co/, 'Hong Kong'],
+  // A region or another country's legal form places it too (data/lists/aliases.json placed_abroad): these were "Unknown organisation".
+  ['Hikvision Europe B.V.', /Hikvision/, 'Europe'],
+  ['DJI Europe B.V.', /DJI/, 'Europe'],
+  ['ZTE Deutschland GmbH', /^ZTE/, 'Germany'],
+  ['Dahua Technology Italy S.r.l.', /Dahua/, 'Italy'],
+  ['Hikvision GmbH', /Hikvision/, 'Germany'],
+  ['SenseTime Japan K.K.', /SenseTime/i, 'Japan'],
 ];
 
 test('a listed company written with a foreign country and no registry record is ambiguous, never not-listed', async () => {
@@ -28,6 +35,13 @@ test('a listed company written with a foreign country and no registry record is 
     wrong.map(({ q, r }) => `${q}: ${r.state}: ${r.headline} ${JSON.stringify(r.choices)}`),
     [],
   );
+  // The check to make is named: is it the subsidiary, and does the listing cover it.
+  assert.match(screener.screen('Hikvision Europe B.V.').headline, /is it the listed group's subsidiary, and does the listing cover it\?/);
+  // A subsidiary a list names abroad is listed as written; with its legal form in another country it is a question there.
+  for (const q of ['Huawei Technologies Düsseldorf GmbH', 'Huawei Technologies Switzerland AG', 'Huawei Technologies Japan K.K.']) assert.equal(screener.screen(q).state, 'listed', q);
+  const se = screener.screen('Huawei Technologies Sweden AB');
+  assert.equal(se.state, 'ambiguous', se.headline);
+  assert.ok(se.choices.some((c) => c.listed && /^Huawei Technologies Co/.test(c.label)) && se.choices.some((c) => c.entry?.name === 'Huawei Sweden'), JSON.stringify(se.choices));
 });
 
 test('not-listed always rests on a registry recognition; a registry namesake stays not-listed', async () => {
@@ -59,6 +73,27 @@ test('a hospital the registry marks as related to a listed university is a visib
       JSON.stringify(r.choices),
     );
   }
+});
+
+// Xijing Hospital, the First Affiliated Hospital of the Air Force (Fourth) Military Medical University, is
+// in no loaded registry; its tie is curated with its source (data/lists/aliases.json related).
+test('a hospital the registry lacks, tied to a listed university by a curated source, is related to it, never not-listed, never a listing', async () => {
+  const screener = await realScreener();
+  for (const q of ['Xijing Hospital', "Xijing Hospital, Xi'an, China", 'Xijing Hosp, Xian 710032, Shaanxi, Peoples R China', '西京医院']) {
+    const r = screener.screen(q);
+    assert.equal(r.state, 'ambiguous', `${q}: ${r.headline}`);
+    assert.deepEqual(r.hits, [], `${q}: counted as a listing`);
+    assert.equal(r.related[0]?.rorId, '00ms48f15', `${q}: ${JSON.stringify(r.related)}`);
+    assert.match(r.related[0]!.tie ?? '', /First Affiliated Hospital .*aliases\.json: .*fmmu\.edu\.cn/, q);
+    assert.match(r.headline, /related to Air Force Medical University \(ROR 00ms48f15; ASPI China Defence Universities Tracker.*very high\)/, q);
+    assert.ok(
+      r.choices.some((c) => c.listed && c.query === '00ms48f15'),
+      JSON.stringify(r.choices),
+    );
+  }
+  // Xi'an's private Xijing University is another institution; the hospital named with the university is the university's.
+  assert.deepEqual(screener.screen('Xijing University').related, []);
+  assert.equal(screener.screen('Xijing Hosp, Fourth Mil Med Univ').state, 'listed');
 });
 
 test('a place written before a listed alias that puts it in another country is a namesake, not the listed entity', async () => {
@@ -123,6 +158,11 @@ test('a place split from a listed name is no alias; a listed group’s brand in 
     ],
   );
   assert.ok(there.every((c) => c.listed && c.query === c.entry!.name && screener.screen(c.query).state === 'listed'));
+  // Only the candidates that fit: the listed group at home and the entries there, not the Huawei companies listed in Egypt or Vietnam.
+  assert.deepEqual(
+    hk.choices.filter((c) => c.listed && !['CN', 'HK'].includes(c.countryCode)).map((c) => c.label),
+    [],
+  );
   assert.match(hk.headline, /5 entries of this name there: Huawei Cloud Hong Kong \(US Entity List \(BIS\), Hong Kong\)/);
   // An entry whose every listed address is in Hong Kong is the listed company when written there.
   for (const q of ['Huawei International Co., Limited, Hong Kong', 'Huawei Tech. Investment Co., Limited (Hong Kong)']) {

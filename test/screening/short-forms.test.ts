@@ -130,3 +130,45 @@ test('every stock code in the table finds a listed entry of its company', async 
     [],
   );
 });
+
+// The US Entity List lists people too, with nicknames as one-word aliases: "Cherry" (Luo Jie)
+// screened the German keyboard maker Cherry GmbH as listed. A place ("Kursk") or a word registry
+// institutions abroad bear ("Yarmouk": Yarmouk University, Jordan) listed as well. data/lists/aliases.json one_word_aliases.
+test('a one-word alias that is a person’s, a place or a word borne abroad is a question alone, and nothing where the string names a company', async () => {
+  const screener = await realScreener();
+  for (const [q, entry] of [
+    ['Cherry', /^Luo Jie$/],
+    ['Yarmouk', /^Khartoum Military Industrial Complex$/],
+    ['Kursk', /^18th Central Scientific Research Institute/],
+  ] as const) {
+    const r = screener.screen(q);
+    assert.equal(r.state, 'ambiguous', `${q}: ${r.headline}`);
+    assert.deepEqual(entries(r), [], q);
+    assert.match(r.headline, /one-word alias .* no evidence on its own/, q);
+    const offered = r.choices.find((c) => c.listed && entry.test(c.query));
+    assert.ok(offered && screener.screen(offered.query).state === 'listed', `${q}: ${JSON.stringify(r.choices)}`);
+    assert.ok(
+      r.choices.some((c) => !c.listed && c.query === q),
+      `${q}: the name as written is a choice`,
+    );
+  }
+  assert.match(screener.screen('Cherry').headline, /Luo Jie \(US Entity List \(BIS\), high; a person\)/);
+  // A person's alias never lists an organisation, nor asks about one.
+  for (const q of ['Cherry GmbH', 'Cherry Europe GmbH', 'Cherry Ltd', 'Cherry, Auerbach, Germany']) {
+    const r = screener.screen(q);
+    assert.deepEqual(entries(r), [], q);
+    assert.ok(!r.choices.some((c) => /Luo Jie/.test(c.label)) && r.state !== 'listed', `${q}: ${r.state}: ${r.headline}`);
+  }
+  // Placed where the list places it, such an alias is the entry; a one-word brand of no other use still lists alone.
+  assert.ok(finds(screener.screen('Yarmouk, Khartoum, Sudan'), /^Khartoum Military Industrial Complex$/));
+  for (const [q, entry] of [
+    ['Skoltech', /^Skolkovo Institute of Science and Technology$/],
+    ['Kaspersky', /Kaspersky/],
+    ['Dahua', /Dahua/],
+    ['Sugon', /^Dawning Information Industry/],
+    ['Unitree', /^Hangzhou Yushu Technology/],
+  ] as const) {
+    const r = screener.screen(q);
+    assert.ok(finds(r, entry), `${q}: ${r.state}: ${entries(r).join('; ') || r.headline}`);
+  }
+});

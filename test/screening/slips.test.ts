@@ -97,6 +97,9 @@ test('slips in several words still name the listed entity, by a near spelling to
     ['Harbin Insitute of Technolgy', 'Harbin Institute of Technology'],
     ['Beihang Univeristy', 'Beihang University'],
     ['Natl Univ Def Technolgy', 'National University of Defense Technology'],
+    ['Beijing Univ of Aeronautics and Astronatics', 'Beihang University'],
+    ['Northwestern Polytechncal University', 'Northwestern Polytechnical University'],
+    ['Northwestern Polytechncal Univesity', 'Northwestern Polytechnical University'],
   ]) {
     const r = screener.screen(slip!);
     assert.equal(r.state, 'listed', slip);
