@@ -73,6 +73,15 @@ export const TRACKED = {
 } as const;
 
 /**
+ * Columns that repeat a value of a tracked JSON column, for indexes: they are left out of the row
+ * digest (verdicts audited before they existed would all differ) and checked against the document
+ * instead — a re-assessment date moved behind derisk's back would silence its alert.
+ */
+const REPEATED: Partial<Record<TrackedTable, { document: string; columns: Record<string, string> }>> = {
+  assessments: { document: 'result', columns: { as_of: 'asOf', reassess_by: 'reassessBy' } },
+};
+
+/**
  * Tables tracked since a trail may have been sealed: their rows as they stand are recorded once,
  * by an `audit.track` entry, the first time a sealed trail is opened by a version that tracks them.
  */
@@ -329,7 +338,8 @@ async function checkRows(db: AppTx, latest: Map<string, { digest: string | null;
   const seen = new Set<string>();
   for (const [table, spec] of Object.entries(TRACKED) as [TrackedTable, (typeof TRACKED)[TrackedTable]][]) {
     if (!tables.has(table)) continue;
-    const rows = await db.query(`SELECT ${spec.columns.join(', ')} FROM ${table}`);
+    const repeated = REPEATED[table];
+    const rows = await db.query(`SELECT ${[...spec.columns, ...Object.keys(repeated?.columns ?? {})].join(', ')} FROM ${table}`);
     for (const row of rows) {
       const ref = refName(
         table,
@@ -340,12 +350,27 @@ async function checkRows(db: AppTx, latest: Map<string, { digest: string | null;
       const orgId = spec.org ? String(row[spec.org]) : (recorded?.orgId ?? null);
       if (!recorded || recorded.digest === null) problems.push({ seq: recorded?.seq ?? null, problem: `${ref} was written outside derisk (no audit entry records it)`, orgId });
       else if (recorded.digest !== rowDigest(table, row)) problems.push({ seq: recorded.seq, problem: `${ref} was changed outside derisk (it differs from what entry ${recorded.seq} recorded)`, orgId });
+      else if (repeated) {
+        const stated = repeatedDiffering(row, repeated);
+        if (stated) problems.push({ seq: recorded.seq, problem: `${ref} was changed outside derisk (its ${stated} is not what its ${repeated.document} says)`, orgId });
+      }
     }
   }
   for (const [ref, r] of latest) {
     if (r.digest !== null && !seen.has(ref)) problems.push({ seq: r.seq, problem: `${ref} was deleted outside derisk (entry ${r.seq} recorded it)`, orgId: r.orgId });
   }
   return problems;
+}
+
+/** The first repeated column whose value is not the one its document holds, or null. */
+function repeatedDiffering(row: AppRow, { document, columns }: { document: string; columns: Record<string, string> }): string | null {
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(String(row[document])) as Record<string, unknown>;
+  } catch {
+    return document;
+  }
+  return Object.entries(columns).find(([column, field]) => canonical(row[column]) !== canonical(doc[field]))?.[0] ?? null;
 }
 
 /** Every row of the tracked tables, to record in the entry that seals a trail kept before sealing. */

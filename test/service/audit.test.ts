@@ -144,6 +144,17 @@ test("UPDATE assessments SET overall = 'green' (and the digest in its entry, cha
   }
 });
 
+test('a verdict whose re-assessment date is moved behind derisk (the column the monitor selects by, repeating its result) is found', async () => {
+  const { db, ids } = await installation();
+  try {
+    assert.deepEqual((await verifyAudit(db)).problems, []);
+    await db.query("UPDATE assessments SET reassess_by = '2099-01-01' WHERE id = $1", [ids.assessment]);
+    found((await verifyAudit(db)).problems, new RegExp(`assessments/${ids.assessment} was changed outside derisk \\(its reassess_by is not what its result says\\)`));
+  } finally {
+    await db.close();
+  }
+});
+
 test('a changed case, a changed role, a case or upload share inserted, a note deleted, a user added behind derisk are each found', async () => {
   const { db, ids } = await installation();
   try {
