@@ -339,7 +339,8 @@ async function checkRows(db: AppTx, latest: Map<string, { digest: string | null;
   for (const [table, spec] of Object.entries(TRACKED) as [TrackedTable, (typeof TRACKED)[TrackedTable]][]) {
     if (!tables.has(table)) continue;
     const repeated = REPEATED[table];
-    const rows = await db.query(`SELECT ${[...spec.columns, ...Object.keys(repeated?.columns ?? {})].join(', ')} FROM ${table}`);
+    // Every column where some repeat a document: a database moved from a release before them lacks them until migrated.
+    const rows = await db.query(`SELECT ${repeated ? '*' : spec.columns.join(', ')} FROM ${table}`);
     for (const row of rows) {
       const ref = refName(
         table,
@@ -370,7 +371,7 @@ function repeatedDiffering(row: AppRow, { document, columns }: { document: strin
   } catch {
     return document;
   }
-  return Object.entries(columns).find(([column, field]) => canonical(row[column]) !== canonical(doc[field]))?.[0] ?? null;
+  return Object.entries(columns).find(([column, field]) => column in row && canonical(row[column]) !== canonical(doc[field]))?.[0] ?? null;
 }
 
 /** Every row of the tracked tables, to record in the entry that seals a trail kept before sealing. */
