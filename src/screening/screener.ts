@@ -1581,13 +1581,22 @@ export const levelWords = (level: Level): string => level.replace('-', ' ');
 
 // Made on first use: loading the display names costs a start-up that never names a country.
 let regionNames: Intl.DisplayNames | null = null;
+// Remembered: screening names places for every string it reads, and Intl's lookup (a throw for a
+// code it does not know) made that most of a whole corpus's screening time.
+const countryNames = new Map<string, string>();
 /** "US" → "United States"; a code Intl does not know is shown as it is. */
 export const countryName = (code: string): string => {
-  try {
-    return (regionNames ??= new Intl.DisplayNames(['en'], { type: 'region' })).of(code) ?? code;
-  } catch {
-    return code;
+  let name = countryNames.get(code);
+  if (name === undefined) {
+    try {
+      name = (regionNames ??= new Intl.DisplayNames(['en'], { type: 'region' })).of(code) ?? code;
+    } catch {
+      name = code;
+    }
+    // Bounded: a server screens what users write, and a code is not always a code.
+    if (countryNames.size < 4096) countryNames.set(code, name);
   }
+  return name;
 };
 
 function groupOrganisations(hits: Hit[], nameOf: (id: string) => string | undefined): Organisation[] {
