@@ -2,7 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { request } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createGzip, gzipSync } from 'node:zlib';
 import type { Config } from '../src/config.ts';
 import { ingestRegistry } from '../src/ingest/registry.ts';
@@ -134,6 +135,33 @@ async function upload(port: number, token: string, file: string): Promise<Upload
  */
 export const APPENDER_BASELINE = '10b7df5';
 
+/** What building a home takes, from one revision's code: this tree's, or a baseline's compiled `dist/`. */
+interface TreeModules {
+  Store: { open(path: string): Promise<{ close(): void }> };
+  ingestRegistry(store: unknown, path: string): Promise<unknown>;
+  saveLists(store: unknown, lists: unknown[]): Promise<unknown>;
+  catalogueLists(config: Config): unknown[];
+  locate(config: Config, source: unknown): string;
+  sourceById(id: string): unknown;
+}
+
+const thisTreeModules = { Store, ingestRegistry, saveLists, catalogueLists, locate, sourceById } as unknown as TreeModules;
+
+/** A baseline's modules; `catalogueLists` moved from the CLI to the screening core after 10b7df5. */
+async function treeModules(dist: string): Promise<TreeModules> {
+  const load = (path: string) => import(pathToFileURL(join(dist, path)).href) as Promise<Record<string, unknown>>;
+  const [store, registry, lists, listStore, sources, cliScreening] = await Promise.all([load('store/store.js'), load('ingest/registry.js'), load('screening/lists.js'), load('screening/store.js'), load('sources.js'), load('cli/screening.js')]);
+  return { Store: store.Store, ingestRegistry: registry.ingestRegistry, saveLists: listStore.saveLists, catalogueLists: lists.catalogueLists ?? cliScreening.catalogueLists, locate: sources.locate, sourceById: sources.sourceById } as TreeModules;
+}
+
+/** A home with the registry and the published lists, so that uploads are resolved and screened. */
+async function buildTemplate(home: string, config: Config, code: TreeModules) {
+  const store = await code.Store.open(join(home, 'derisk.duckdb'));
+  await code.ingestRegistry(store, code.locate(config, code.sourceById('ror')));
+  await code.saveLists(store, code.catalogueLists(config));
+  store.close();
+}
+
 /** The stage an instant fell in ("receive" before the first). */
 const stageAt = (stages: Uploaded['stages'], at: number) => stages.filter((s) => s.at <= at).at(-1)?.stage ?? 'receive';
 
@@ -192,12 +220,8 @@ export async function stallBench(config: Config, registry: Institution[], out: s
     inputs.push([`all-zero gzip, ${mib} MiB`, zeros]);
   }
 
-  // A home with the registry and the published lists, so that uploads are resolved and screened.
   const template = join(dir, 'template');
-  const store = await Store.open(join(template, 'derisk.duckdb'));
-  await ingestRegistry(store, locate(config, sourceById('ror')));
-  await saveLists(store, catalogueLists(config));
-  store.close();
+  await buildTemplate(template, config, thisTreeModules);
   const serverHome = join(dir, 'server');
   cpSync(template, serverHome, { recursive: true });
 
@@ -224,13 +248,18 @@ export async function stallBench(config: Config, registry: Institution[], out: s
 
   // The large upload, each run to a fresh server: the baseline's, then this tree's.
   const baselineBuild = baselineBin(out, baseline);
-  const paths = [...(baselineBuild ? [[`baseline ${baseline} (appenders)`, baselineBuild] as const] : []), ['this tree', undefined] as const];
+  // The baseline's server gets a home its own code built: a store from this tree's schema is not
+  // one an older revision can write to (a column's type changed since 10b7df5).
+  const baselineTemplate = join(dir, `template-${baseline}`);
+  if (baselineBuild) await buildTemplate(baselineTemplate, config, await treeModules(join(dirname(dirname(baselineBuild)), 'dist')));
+  const baselineLabel = `baseline ${baseline}`;
+  const paths = [...(baselineBuild ? [[baselineLabel, baselineBuild, baselineTemplate] as const] : []), ['this tree', undefined, template] as const];
   const large: Record<string, Awaited<ReturnType<typeof uploadWhileSampled>>[]> = Object.fromEntries(paths.map(([label]) => [label, []]));
   console.log(`\n  ${works.toLocaleString('en')} synthetic works (gzip), ${runs} runs, each to a fresh server`);
   for (let i = 0; i < runs; i++) {
-    for (const [label, bin] of paths) {
+    for (const [label, bin, home] of paths) {
       // The baseline's tree has no mirror beside it: it reads this one's.
-      const r = await uploadWhileSampled(template, join(dir, 'large'), big, bin, { DERISK_MIRROR: config.mirror });
+      const r = await uploadWhileSampled(home, join(dir, 'large'), big, bin, { DERISK_MIRROR: config.mirror });
       large[label]!.push(r);
       const u = r.upload;
       const stageSeconds = u.stages.map((st, j) => `${st.stage} ${(((u.stages[j + 1]?.at ?? u.endedAt) - st.at) / 1000).toFixed(1)} s`);
@@ -246,7 +275,7 @@ export async function stallBench(config: Config, registry: Institution[], out: s
   );
   for (const [label, m] of Object.entries(medians)) console.log(`    ${`median, ${label}`.padEnd(38)} ${healthLine(m)}; ${m.worksPerSecond.toFixed(0)} works/s, server ${m.serverCpuSeconds.toFixed(1)} s CPU`);
   const current = medians['this tree']!;
-  const before = baselineBuild ? medians[`baseline ${baseline} (appenders)`]! : null;
+  const before = baselineBuild ? medians[baselineLabel]! : null;
   if (before)
     console.log(
       `    this tree / baseline: /health p50 ×${(current.p50 / before.p50).toFixed(2)}, p99 ×${(current.p99 / before.p99).toFixed(2)}, max ×${(current.max / before.max).toFixed(2)}; works/s ×${(current.worksPerSecond / before.worksPerSecond).toFixed(2)}, server CPU ×${(current.serverCpuSeconds / before.serverCpuSeconds).toFixed(2)}`,
