@@ -532,8 +532,8 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
   const listingNote = partyNote(partnerParties, 'no partner');
   const fundingNote = c.funders === null && c.inKind === null ? 'funders and in-kind support not given' : `${partyNote(fundingParties, 'none declared')}${c.funders === null ? ' | funders not given' : ''}${c.inKind === null ? ' | in-kind support not given' : ''}`;
   const notes: Record<string, string> = {};
-  for (const k of ['partners.identified', 'partners.max_level', 'partners.listed', 'partners.lists', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level']) notes[k] = listingNote;
-  for (const k of ['funding.identified', 'funding.listed', 'funding.max_level', 'funding.binding_listed', 'funding.third_country_listed', 'funding.defence_level']) notes[k] = fundingNote;
+  for (const k of ['partners.identified', 'partners.max_level', 'partners.level_without_third_country', 'partners.listed', 'partners.lists', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level']) notes[k] = listingNote;
+  for (const k of ['funding.identified', 'funding.listed', 'funding.max_level', 'funding.level_without_third_country', 'funding.binding_listed', 'funding.third_country_listed', 'funding.defence_level']) notes[k] = fundingNote;
   notes['partners.military'] = c.partners.map((p, i) => `${p.name ?? p.ror ?? p.description ?? 'not named'}: ${kinds[i]}${p.kind === 'unknown' && kinds[i] !== 'unknown' ? ' (registry type)' : ''}`).join('; ');
   notes['personnel.talent_programme_listed'] = partyNote(programmeParties, people === null ? 'personnel not given' : 'no talent programme named');
   const unstated = (people ?? []).filter((p) => p.affiliations === null).map((p) => `${p.name}: affiliations not given`);
@@ -574,7 +574,7 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
   ];
   if (asks.length > 0) {
     const ask = `${asks.join('; ')}${partnerParties.some((p) => !p.identified && !p.listedParts && !p.related) ? `; ${REQUESTS['partners.identified']}` : ''}`;
-    for (const k of ['partners.identified', 'partners.max_level', 'partners.listed', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level']) requests[k] = ask;
+    for (const k of ['partners.identified', 'partners.max_level', 'partners.level_without_third_country', 'partners.listed', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level']) requests[k] = ask;
   }
   return { facts, notes, parties: obs.parties, ...(asks.length > 0 ? { requests } : {}) };
 }

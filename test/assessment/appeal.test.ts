@@ -100,7 +100,9 @@ test('U.S. listings alone are a strong signal, not red; a very high level on ano
   assert.equal(criterion(usOnly, 'S-THIRD-COUNTRY-LISTED').status, 'holds');
   assert.match(criterion(usOnly, 'S-THIRD-COUNTRY-LISTED').rationale, /do not bind an EU institution/);
   assert.equal(criterion(usOnly, 'S-DEFENCE-VERY-HIGH').status, 'does-not-hold');
-  assert.equal(criterion(usOnly, 'S-DEFENCE-VERY-HIGH').evidence.find((e) => e.path === 'partners.level_without_third_country')!.words, 'highest risk level of a partner, third-country lists aside: none');
+  const level = criterion(usOnly, 'S-DEFENCE-VERY-HIGH').evidence.find((e) => e.path === 'partners.level_without_third_country')!;
+  assert.equal(level.words, 'highest risk level of a partner, third-country lists aside: none');
+  assert.match(level.note!, /US Listed Vision Co\. on us-dow-1260h \(very-high, exact/, 'the evidence names the listings it set aside');
   assert.ok(
     usOnly.plan.regulatory.some((m) => m.id === 'export-control-check'),
     'an export-control check as mitigation',
