@@ -26,7 +26,7 @@ export interface CriterionResult {
   source: { title: string; where: string; clause: string };
   mitigations: string[];
   /** For a red criterion: a red line, or the conditions that could make the collaboration acceptable. */
-  redRoute: (RedRoute & { sourceTitle: string }) | null;
+  redRoute: (Omit<RedRoute, 'redLineWhen'> & { sourceTitle: string }) | null;
 }
 
 export interface Assessment {
@@ -83,7 +83,7 @@ export function assess(c: Case, evidence: Evidence, rulebook: Rulebook, asOf: st
       rationale: cr.rationale,
       source: { title: source.title, where: source.where, clause: cr.source.clause },
       mitigations: cr.mitigations,
-      redRoute: cr.redRoute ? { ...cr.redRoute, sourceTitle: rulebook.sources.get(cr.redRoute.source.ref)!.title } : null,
+      redRoute: routeOf(cr.redRoute, rulebook, lookup),
     };
   });
   const risky = (r: CriterionResult) => r.outcome !== 'green';
@@ -122,6 +122,14 @@ export function assess(c: Case, evidence: Evidence, rulebook: Rulebook, asOf: st
     withheld: planned.withheld,
     reassessBy: addMonths(asOf, rulebook.reassessMonths[overall]),
   };
+}
+
+/** A red criterion's route for this case: its conditions, or the red line the case makes it (no condition left to meet). */
+function routeOf(route: RedRoute | null, rulebook: Rulebook, lookup: (p: string) => Value): CriterionResult['redRoute'] {
+  if (!route) return null;
+  const { redLineWhen, ...rest } = route;
+  if (redLineWhen && evaluateTruth(redLineWhen.condition, lookup) === true) return { kind: 'red-line', text: redLineWhen.text, conditions: [], source: redLineWhen.source, sourceTitle: rulebook.sources.get(redLineWhen.source.ref)!.title };
+  return { ...rest, sourceTitle: rulebook.sources.get(route.source.ref)!.title };
 }
 
 /** For each deciding criterion, the verdict without it; for each open question, what it could lead to. */

@@ -52,6 +52,14 @@ export class Assessor {
     return c;
   }
 
+  /**
+   * A case stored with a verdict, as it was assessed: checked when it was, it is not checked again
+   * against today's vocabularies or registry (a use renamed since must not make an old report unprintable).
+   */
+  asAssessed(doc: unknown): Case {
+    return validateCase(doc, null);
+  }
+
   /** The evidence store as an organisation reads it (through its match corrections), or the shared one. */
   private storeFor(orgId: string | undefined): Promise<AssessorParts['store']> {
     return orgId === undefined ? Promise.resolve(this.parts.store) : this.parts.store.viewOf(orgId);

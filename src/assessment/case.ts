@@ -35,7 +35,8 @@ export interface InKind {
 
 export interface Person {
   name: string;
-  affiliations: string[];
+  /** Null when not given: a participant's affiliations unknown are not "none". */
+  affiliations: string[] | null;
   /** Null when not asked yet: unknown is not "none". */
   talentProgrammes: string[] | null;
   pastFunding: string[];
@@ -154,7 +155,7 @@ export const CaseDocument = Type.Object(
       ),
     ),
     terms: Type.Optional(Type.Object({ equal_access_to_data: answer, equal_right_to_publish: answer, ip_agreement: answer, partner_veto_on_publication: answer }, { additionalProperties: false })),
-    personnel: listNoneOrUnknown(Type.Object({ name: text, affiliations: Type.Optional(texts), talent_programmes: listNoneOrUnknown(text), past_funding: Type.Optional(texts), mobility: listOrUnknown(enumeration(MOBILITY)) }, { additionalProperties: false })),
+    personnel: listNoneOrUnknown(Type.Object({ name: text, affiliations: listNoneOrUnknown(text), talent_programmes: listNoneOrUnknown(text), past_funding: Type.Optional(texts), mobility: listOrUnknown(enumeration(MOBILITY)) }, { additionalProperties: false })),
     equipment: Type.Optional(Type.Array(Type.Object({ item: text, export_controlled: answer }, { additionalProperties: false }))),
     duration: Type.Optional(
       Type.Object(
@@ -237,8 +238,12 @@ export function readCase(file: string, known: KnownOptions): Case {
   }
 }
 
-/** Validates a case given as data (from a file, the web form or the HTTP API): the schema, then the bundle's vocabularies and the answers together. */
-export function validateCase(doc: unknown, known: KnownOptions): Case {
+/**
+ * Validates a case given as data (from a file, the web form or the HTTP API): the schema, then the
+ * bundle's vocabularies and the answers together. Without vocabularies (null), a case stored with a
+ * verdict is read as it was assessed, whatever today's bundle calls its fields and uses.
+ */
+export function validateCase(doc: unknown, known: KnownOptions | null): Case {
   checkSchema(CaseDocument, doc, (m) => new CaseError(m), 'the case');
   const root = doc as CaseDocument;
   const kind = root.kind ?? 'research';
@@ -252,10 +257,10 @@ export function validateCase(doc: unknown, known: KnownOptions): Case {
   });
   const technology = root.technology ?? {};
   const fields = listOf(technology.fields);
-  for (const f of fields ?? []) if (!known.fields.has(f)) throw new CaseError(`technology.fields: unknown field ${JSON.stringify(f)} (derisk fields lists them)`);
+  for (const f of fields ?? []) if (known && !known.fields.has(f)) throw new CaseError(`technology.fields: unknown field ${JSON.stringify(f)} (derisk fields lists them)`);
   const application = root.application ?? {};
   const uses = listOf(application.uses);
-  for (const u of uses ?? []) if (!known.uses.has(u)) throw new CaseError(`application.uses: unknown use ${JSON.stringify(u)} (see data/assessment/ai-act-uses.json)`);
+  for (const u of uses ?? []) if (known && !known.uses.has(u)) throw new CaseError(`application.uses: unknown use ${JSON.stringify(u)} (see data/assessment/ai-act-uses.json)`);
   const research = root.research ?? {};
   const data = root.data ?? {};
   const terms = root.terms ?? {};
@@ -280,7 +285,7 @@ export function validateCase(doc: unknown, known: KnownOptions): Case {
     personnel:
       listOf(root.personnel)?.map((p) => ({
         name: p.name.trim(),
-        affiliations: (p.affiliations ?? []).map((a) => a.trim()),
+        affiliations: listOf(p.affiliations),
         talentProgrammes: listOf(p.talent_programmes),
         pastFunding: (p.past_funding ?? []).map((f) => f.trim()),
         mobility: listOf(p.mobility),
@@ -295,11 +300,11 @@ export function validateCase(doc: unknown, known: KnownOptions): Case {
   return c;
 }
 
-function standardsOf(o: NonNullable<CaseDocument['standards']>, known: KnownOptions): Standards {
+function standardsOf(o: NonNullable<CaseDocument['standards']>, known: KnownOptions | null): Standards {
   const forum = o.forum === 'unknown' ? null : trimmed(o.forum);
-  if (forum && !known.forums.has(forum)) throw new CaseError(`standards.forum: unknown forum ${JSON.stringify(forum)} (see data/assessment/standards.json)`);
+  if (forum && known && !known.forums.has(forum)) throw new CaseError(`standards.forum: unknown forum ${JSON.stringify(forum)} (see data/assessment/standards.json)`);
   const topics = listOf(o.topics);
-  for (const t of topics ?? []) if (!known.topics.has(t)) throw new CaseError(`standards.topics: unknown topic ${JSON.stringify(t)} (see data/assessment/standards.json)`);
+  for (const t of topics ?? []) if (known && !known.topics.has(t)) throw new CaseError(`standards.topics: unknown topic ${JSON.stringify(t)} (see data/assessment/standards.json)`);
   return {
     forum,
     topics,
@@ -322,6 +327,8 @@ function checkConsistency(c: Case): void {
   if (c.research.openPublication === 'yes' && c.terms.partnerVetoOnPublication === 'yes') throw new CaseError('research.open_publication is yes, yet terms.partner_veto_on_publication is yes');
   if (c.data.subjects && c.data.subjects.includes('none') && c.data.subjects.length > 1) throw new CaseError(`data.subjects: "none" contradicts ${c.data.subjects.filter((k) => k !== 'none').join(', ')}`);
   if (c.data.kinds?.includes('none') && c.data.access !== 'none' && c.data.access !== 'unknown') throw new CaseError(`data: no data is involved (kinds: none), yet data.access is ${c.data.access}`);
+  const subjects = c.data.subjects?.filter((s) => s !== 'none') ?? [];
+  if (c.data.kinds?.includes('none') && subjects.length > 0) throw new CaseError(`data: no data is involved (kinds: none), yet data.subjects names ${subjects.join(', ')}`);
   c.personnel?.forEach((p, i) => {
     if (p.mobility && p.mobility.includes('none') && p.mobility.length > 1) throw new CaseError(`personnel[${i}].mobility: "none" contradicts ${p.mobility.filter((m) => m !== 'none').join(', ')}`);
   });

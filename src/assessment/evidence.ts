@@ -11,6 +11,7 @@ import type { Value } from './expression.ts';
 export const EVIDENCE: Record<string, string> = {
   'partners.identified': 'every partner resolves to a known organisation (a registry institution or a listed entity)',
   'partners.max_level': 'highest risk level of any partner on any loaded list: 0 none, 1 low, 2 medium, 3 high, 4 very high (unknown while a partner is unidentified)',
+  'partners.level_without_third_country': 'highest risk level of any partner on a list other than a third country’s restriction list (a foreign designation alone does not reach it)',
   'partners.listed': 'some partner is on a loaded list (directly or through a listed parent)',
   'partners.lists': 'ids of the lists naming a partner',
   'partners.binding_listed': 'some partner is on a list that binds an EU institution (EU restrictive measures, national export control; data/assessment/list-categories.json)',
@@ -18,11 +19,12 @@ export const EVIDENCE: Record<string, string> = {
   'partners.defence_level': 'highest level of any partner on a list assessing military or defence links (ASPI, Sec. 1286, Sec. 1260H, MEU, Canada NRO)',
   'partners.military': 'some partner is declared a military or defence-industry body',
   'partners.company': 'some partner is a company',
-  'partners.chinese': 'some partner is in the People’s Republic of China (incl. Hong Kong and Macao)',
+  'partners.chinese': 'some partner is in the People’s Republic of China (incl. Hong Kong and Macao) (unknown while a partner’s country is)',
   'funding.known': 'the funders and in-kind providers are given (a list, possibly empty)',
   'funding.identified': 'every funder and in-kind provider resolves to a known organisation',
   'funding.listed': 'a funder or in-kind provider is on a loaded list',
   'funding.max_level': 'highest risk level of any funder or in-kind provider (0–4)',
+  'funding.level_without_third_country': 'highest risk level of any funder or in-kind provider on a list other than a third country’s restriction list',
   'funding.binding_listed': 'a funder or in-kind provider is on a list that binds an EU institution',
   'funding.third_country_listed': 'a funder or in-kind provider is on a third country’s restriction list',
   'funding.defence_level': 'highest level of any funder or in-kind provider on a list assessing military or defence links',
@@ -75,6 +77,7 @@ export const EVIDENCE: Record<string, string> = {
 export const EVIDENCE_LABELS: Record<string, string> = {
   'partners.identified': 'every partner identified',
   'partners.max_level': 'highest risk level of a partner',
+  'partners.level_without_third_country': 'highest risk level of a partner, third-country lists aside',
   'partners.listed': 'a partner on a risk list',
   'partners.lists': 'lists naming a partner',
   'partners.binding_listed': 'a partner on a list binding the EU side',
@@ -87,6 +90,7 @@ export const EVIDENCE_LABELS: Record<string, string> = {
   'funding.identified': 'every funder identified',
   'funding.listed': 'a funder on a risk list',
   'funding.max_level': 'highest risk level of a funder',
+  'funding.level_without_third_country': 'highest risk level of a funder, third-country lists aside',
   'funding.binding_listed': 'a funder on a list binding the EU side',
   'funding.third_country_listed': 'a funder on a third country’s list',
   'funding.defence_level': 'highest defence-link level of a funder',
@@ -150,7 +154,7 @@ export function evidenceInWords(path: string, value: Value): string {
         ? value
           ? 'yes'
           : 'no'
-        : typeof value === 'number' && /_level$/.test(path)
+        : typeof value === 'number' && /(_level|\.level_without_third_country)$/.test(path)
           ? (LEVEL_WORDS[value] ?? String(value))
           : typeof value === 'number' && path === 'application.ai_act_rank'
             ? (TIER_WORDS[value] ?? String(value))
@@ -166,6 +170,8 @@ export function evidenceInWords(path: string, value: Value): string {
 export const REQUESTS: Record<string, string> = {
   'partners.identified': 'identify the partner: its registered name or ROR id',
   'partners.max_level': 'identify every partner (registered name or ROR id) so that it can be screened',
+  'partners.level_without_third_country': 'identify every partner (registered name or ROR id) so that it can be screened',
+  'partners.chinese': 'say in which country each partner is (or identify it: registered name or ROR id)',
   'partners.listed': 'identify every partner (registered name or ROR id) so that it can be screened',
   'partners.binding_listed': 'identify every partner (registered name or ROR id) so that it can be screened',
   'partners.third_country_listed': 'identify every partner (registered name or ROR id) so that it can be screened',
@@ -174,13 +180,14 @@ export const REQUESTS: Record<string, string> = {
   'funding.known': 'list the funders and in-kind providers, or say there are none',
   'funding.listed': 'name every funder and in-kind provider, or say there are none',
   'funding.max_level': 'name every funder and in-kind provider, or say there are none',
+  'funding.level_without_third_country': 'name every funder and in-kind provider, or say there are none',
   'funding.binding_listed': 'name every funder and in-kind provider, or say there are none',
   'funding.third_country_listed': 'name every funder and in-kind provider, or say there are none',
   'funding.defence_level': 'name every funder and in-kind provider, or say there are none',
   'funding.company': 'say whether a company funds the project or supports it in kind',
   'personnel.talent_programme': 'ask every participant about talent-programme participation',
   'personnel.talent_programme_listed': 'ask every participant about talent-programme participation',
-  'personnel.affiliation_listed': 'list the participants and their affiliations',
+  'personnel.affiliation_listed': 'list the participants and each one’s affiliations (or say a participant has none)',
   'personnel.long_mobility': 'say whether anyone is seconded, co-supervised or jointly appointed',
 };
 
@@ -223,7 +230,22 @@ export interface Evidence {
   parties: PartyScreen[];
 }
 
-const CHINA = new Set(['CN', 'HK', 'MO', 'China', 'PRC', "People's Republic of China", 'Hong Kong', 'Macao']);
+const CHINA_CODES = new Set(['CN', 'HK', 'MO']);
+const CHINA_NAMES = new Set(['cn', 'hk', 'mo', 'china', 'prc', 'p.r. china', 'pr china', 'mainland china', "people's republic of china", 'people’s republic of china', 'hong kong', 'macao', 'macau', '中国']);
+
+/**
+ * Whether a partner is in China: as the registry places it, else as the case writes its country
+ * (in any case). A partner neither placed nor given a country is unknown, never "not in China";
+ * nor does the country of a registry institution it merely resembles place it.
+ */
+function inChina(written: string | null, party: PartyScreen | undefined): boolean | null {
+  const placed = party && (party.identified || party.rorId !== null) ? party.countryCode : null;
+  if ((placed && CHINA_CODES.has(placed)) || (written && CHINA_NAMES.has(written.toLowerCase()))) return true;
+  return placed || written ? false : null;
+}
+
+/** Any of several three-valued facts: true if one is, unknown if none is but one is unknown. */
+const anyOf = (vs: (boolean | null)[]): boolean | null => (vs.includes(true) ? true : vs.includes(null) ? null : false);
 
 const levelRank = (l: Level): number => LEVELS.length - LEVELS.indexOf(l);
 const tri = (a: Answer): boolean | null => (a === 'unknown' ? null : a === 'yes');
@@ -295,7 +317,7 @@ export function screenParties(c: Case, sources: Pick<ObservationSources, 'screen
     ...c.partners.map((p) => screenParty(sources, `partner (${p.role})`, p.name, p.ror, p.description)),
     ...(c.funders ?? []).map((f) => screenParty(sources, 'funder', f.name, null, f.name ? null : 'a funder not named yet')),
     ...(c.inKind ?? []).map((k) => screenParty(sources, `in kind: ${k.what}`, k.from, null, k.from ? null : 'a provider not named yet')),
-    ...(c.personnel ?? []).flatMap((p) => [...p.affiliations.map((a) => screenParty(sources, `affiliation of ${p.name}`, a, null)), ...(p.talentProgrammes ?? []).map((t) => screenParty(sources, `talent programme of ${p.name}`, t, null))]),
+    ...(c.personnel ?? []).flatMap((p) => [...(p.affiliations ?? []).map((a) => screenParty(sources, `affiliation of ${p.name}`, a, null)), ...(p.talentProgrammes ?? []).map((t) => screenParty(sources, `talent programme of ${p.name}`, t, null))]),
   ];
 }
 
@@ -375,6 +397,7 @@ function listingFacts(parties: PartyScreen[], unresolved: number, bundle: Policy
     open,
     listed: flag(hits.length > 0),
     maxLevel: level(hits),
+    levelWithoutThirdCountry: level(hits.filter((h) => !inCategory(h, 'third-country'))),
     binding: flag(hits.some((h) => inCategory(h, 'binding'))),
     thirdCountry: flag(hits.some((h) => inCategory(h, 'third-country'))),
     defenceLevel: level(hits.filter((h) => inCategory(h, 'defence-link'))),
@@ -444,6 +467,7 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
   const facts: Record<string, Value> = {
     'partners.identified': partners.open === 0,
     'partners.max_level': partners.maxLevel,
+    'partners.level_without_third_country': partners.levelWithoutThirdCountry,
     'partners.listed': partners.listed,
     'partners.lists': [...new Set(partners.hits.map((h) => h.list))].sort(),
     'partners.binding_listed': partners.binding,
@@ -451,11 +475,12 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
     'partners.defence_level': partners.defenceLevel,
     'partners.military': anyKind('military-or-defence', kinds),
     'partners.company': anyKind('company', kinds),
-    'partners.chinese': c.partners.some((p) => p.country !== null && CHINA.has(p.country)) || partnerParties.some((p) => ['CN', 'HK', 'MO'].includes(p.countryCode ?? '')),
+    'partners.chinese': anyOf(c.partners.map((p, i) => inChina(p.country, partnerParties[i]))),
     'funding.known': c.funders !== null && c.inKind !== null,
     'funding.identified': funding.open === 0,
     'funding.listed': funding.listed,
     'funding.max_level': funding.maxLevel,
+    'funding.level_without_third_country': funding.levelWithoutThirdCountry,
     'funding.binding_listed': funding.binding,
     'funding.third_country_listed': funding.thirdCountry,
     'funding.defence_level': funding.defenceLevel,
@@ -463,7 +488,7 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
     'personnel.talent_programme': people?.some((p) => (p.talentProgrammes ?? []).length > 0) ? true : programmesUnknown ? null : false,
     'personnel.talent_programme_listed': programmeHits.length > 0 ? true : programmesUnknown ? null : false,
     // An affiliation nobody identified could be a listed entity's: unknown, as for a partner.
-    'personnel.affiliation_listed': affiliationHits.length > 0 ? true : people === null || affiliationParties.some((p) => !p.identified) ? null : false,
+    'personnel.affiliation_listed': affiliationHits.length > 0 ? true : people === null || people.some((p) => p.affiliations === null) || affiliationParties.some((p) => !p.identified) ? null : false,
     'personnel.mobility': mobility,
     'personnel.long_mobility': longMobility,
     'technology.critical': critical,
@@ -507,11 +532,12 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
   const listingNote = partyNote(partnerParties, 'no partner');
   const fundingNote = c.funders === null && c.inKind === null ? 'funders and in-kind support not given' : `${partyNote(fundingParties, 'none declared')}${c.funders === null ? ' | funders not given' : ''}${c.inKind === null ? ' | in-kind support not given' : ''}`;
   const notes: Record<string, string> = {};
-  for (const k of ['partners.identified', 'partners.max_level', 'partners.listed', 'partners.lists', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level']) notes[k] = listingNote;
-  for (const k of ['funding.identified', 'funding.listed', 'funding.max_level', 'funding.binding_listed', 'funding.third_country_listed', 'funding.defence_level']) notes[k] = fundingNote;
+  for (const k of ['partners.identified', 'partners.max_level', 'partners.level_without_third_country', 'partners.listed', 'partners.lists', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level']) notes[k] = listingNote;
+  for (const k of ['funding.identified', 'funding.listed', 'funding.max_level', 'funding.level_without_third_country', 'funding.binding_listed', 'funding.third_country_listed', 'funding.defence_level']) notes[k] = fundingNote;
   notes['partners.military'] = c.partners.map((p, i) => `${p.name ?? p.ror ?? p.description ?? 'not named'}: ${kinds[i]}${p.kind === 'unknown' && kinds[i] !== 'unknown' ? ' (registry type)' : ''}`).join('; ');
   notes['personnel.talent_programme_listed'] = partyNote(programmeParties, people === null ? 'personnel not given' : 'no talent programme named');
-  notes['personnel.affiliation_listed'] = partyNote(affiliationParties, people === null ? 'personnel not given' : 'no affiliation given');
+  const unstated = (people ?? []).filter((p) => p.affiliations === null).map((p) => `${p.name}: affiliations not given`);
+  notes['personnel.affiliation_listed'] = [...(affiliationParties.length > 0 || unstated.length === 0 ? [partyNote(affiliationParties, people === null ? 'personnel not given' : 'no affiliation given')] : []), ...unstated].join(' | ');
   notes['application.ai_act_tier'] = uses === null ? 'intended uses not given' : uses.length === 0 ? 'no use with specific obligations' : uses.map((u) => `${u.label}: ${u.tier} (${u.cite})`).join('; ');
   if (languages.length) notes['application.minorities'] = `languages of concern: ${languages.join(', ')} (data/assessment/languages.json)`;
   notes['copubs.listed_5y'] =
@@ -548,7 +574,7 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
   ];
   if (asks.length > 0) {
     const ask = `${asks.join('; ')}${partnerParties.some((p) => !p.identified && !p.listedParts && !p.related) ? `; ${REQUESTS['partners.identified']}` : ''}`;
-    for (const k of ['partners.identified', 'partners.max_level', 'partners.listed', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level']) requests[k] = ask;
+    for (const k of ['partners.identified', 'partners.max_level', 'partners.level_without_third_country', 'partners.listed', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level']) requests[k] = ask;
   }
   return { facts, notes, parties: obs.parties, ...(asks.length > 0 ? { requests } : {}) };
 }

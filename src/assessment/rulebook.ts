@@ -38,6 +38,8 @@ export interface RedRoute {
   text: string;
   conditions: string[];
   source: { ref: string; clause: string };
+  /** When this holds, no condition can lift the red (the practice is the whole project): the route is this red line instead. */
+  redLineWhen?: { when: string; condition: Node; text: string; source: { ref: string; clause: string } };
 }
 
 export interface PolicyTest {
@@ -118,7 +120,18 @@ export const RulebookDocument = Type.Object(
           mitigations: Type.Optional(Type.Array(text)),
           lowered_by: Type.Optional(Type.Array(text)),
           applies_to: Type.Optional(Type.Array(Type.Enum([...CASE_KINDS]))),
-          red_route: Type.Optional(Type.Object({ kind: Type.Enum(['red-line', 'conditional']), text, conditions: Type.Optional(Type.Array(text)), source: citation }, { additionalProperties: false })),
+          red_route: Type.Optional(
+            Type.Object(
+              {
+                kind: Type.Enum(['red-line', 'conditional']),
+                text,
+                conditions: Type.Optional(Type.Array(text)),
+                source: citation,
+                red_line_when: Type.Optional(Type.Object({ when: text, text, source: citation }, { additionalProperties: false })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
           tests: Type.Array(Type.Object({ given: Type.Record(Type.String(), evidenceValue), expect: Type.Union([Type.Boolean(), Type.Literal('unknown', EXPECT)], EXPECT) }, { additionalProperties: false })),
         },
         { additionalProperties: false },
@@ -209,6 +222,20 @@ export function loadRulebook(file = DEFAULT_RULEBOOK): Rulebook {
       if (r.kind === 'conditional' && (r.conditions ?? []).length === 0) fail(where, 'a conditional red_route names its conditions');
       if (!sources.has(r.source.ref)) fail(where, "red_route.source must cite one of the rulebook's sources with a clause");
       redRoute = { kind: r.kind, text: r.text.trim(), conditions: r.conditions ?? [], source: r.source };
+      const line = r.red_line_when;
+      if (line) {
+        if (r.kind !== 'conditional') fail(where, 'red_route.red_line_when belongs to a conditional route');
+        if (!sources.has(line!.source.ref)) fail(where, "red_route.red_line_when.source must cite one of the rulebook's sources with a clause");
+        let lineCondition: Node;
+        try {
+          lineCondition = parse(line!.when);
+        } catch (e) {
+          if (e instanceof ExpressionError) fail(where, `red_route.red_line_when "${line!.when}": ${e.message}`);
+          throw e;
+        }
+        for (const p of pathsOf(lineCondition!)) if (!(p in EVIDENCE)) fail(where, `red_route.red_line_when reads evidence "${p}", which does not exist`);
+        redRoute.redLineWhen = { when: line!.when, condition: lineCondition!, text: line!.text.trim(), source: line!.source };
+      }
     }
     // A yellow verdict carries the project's own red lines and exit options, not only mitigations.
     if (c.outcome === 'yellow') {

@@ -114,7 +114,7 @@ export async function assessCommand(argv: string[]): Promise<number> {
       const { case: _asAssessed, ...result } = stored.result;
       if (values.json) out.log(JSON.stringify({ case: id, assessment: stored.id, ...result }, null, 2));
       else printAssessment(stored.result, stored.id);
-      if (values.report) await writeReport(values.report, assessor.validate(stored.result.case), stored.result, { caseId: id, assessmentId: stored.id, assessedBy: actor.name });
+      if (values.report) await writeReport(values.report, assessor.asAssessed(stored.result.case), stored.result, { caseId: id, assessmentId: stored.id, assessedBy: actor.name });
       return EXIT.ok;
     } finally {
       await db.close();
@@ -147,7 +147,9 @@ export function rulebookCommand(argv: string[]): number {
   const bundle = loadBundle({ rulebook: positionals[0] ?? DEFAULT_RULEBOOK });
   const rb = bundle.rulebook;
   const tests = rb.criteria.reduce((n, c) => n + c.tests.length, 0);
-  if (values.json) out.log(JSON.stringify({ id: rb.id, version: rb.version, hash: rb.hash, bundle: bundle.record, criteria: rb.criteria.map(({ condition: _c, ...rest }) => rest) }, null, 2));
+  // Parsed conditions stay inside: the JSON gives each condition as written (when).
+  const written = (key: string, value: unknown) => (key === 'condition' && typeof value === 'object' ? undefined : value);
+  if (values.json) out.log(JSON.stringify({ id: rb.id, version: rb.version, hash: rb.hash, bundle: bundle.record, criteria: rb.criteria }, written, 2));
   else {
     out.log(`${rb.title}\nversion ${rb.version}, content hash ${rb.hash}, ${rb.criteria.length} criteria, ${tests} policy tests passed (${rb.file})`);
     out.log(`policy bundle ${bundle.record.version} [${bundle.record.hash}]:`);
@@ -171,7 +173,7 @@ export async function assessmentsCommand(argv: string[]): Promise<number> {
       const stored: StoredAssessment = await new CaseService(db, assessor).assessment(actor, positionals[1]!);
       if (values.json) out.log(JSON.stringify(assessmentDocument(stored), null, 2));
       else printAssessment(stored.result, stored.id);
-      if (values.report) await writeReport(values.report, assessor.validate(stored.result.case), stored.result, { caseId: stored.caseId, assessmentId: stored.id, assessedBy: stored.createdBy });
+      if (values.report) await writeReport(values.report, assessor.asAssessed(stored.result.case), stored.result, { caseId: stored.caseId, assessmentId: stored.id, assessedBy: stored.createdBy });
       return EXIT.ok;
     } finally {
       await db.close();

@@ -114,7 +114,7 @@ export function registerCaseRoutes(app: FastifyInstance, services: () => Promise
     const { cases, assessor } = await services();
     const a = await cases.assessment(actor, (request.params as { id: string }).id);
     // The case as it was assessed, not as it reads today.
-    return reportHtml(assessor.validate(a.result.case), a.result, await cases.reportMeta(actor, a));
+    return reportHtml(assessor.asAssessed(a.result.case), a.result, await cases.reportMeta(actor, a));
   };
   app.get('/api/assessments/:id/report', { schema: { description: 'The report to file, as HTML', params: id } }, async (request, reply) =>
     // Inline styles only: the report is a document, served with its own strict policy.

@@ -266,6 +266,17 @@ test('an edited case leaves its stored assessment unchanged: GET, report and re-
   assert.equal(foreign, String(missing).replace('00000000-0000-4000-8000-000000000000', first.id));
 });
 
+test("a stored verdict's report reads the case as it was assessed, after the bundle dropped a use the case names", async () => {
+  const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: 'Assessed under an older use catalogue' });
+  const stored = await cases.assess(OFFICER, id, '2026-11-22');
+  const uses = JSON.parse(readFileSync(new URL('../../data/assessment/ai-act-uses.json', import.meta.url), 'utf8'));
+  uses.uses = uses.uses.filter((u: { id: string }) => u.id !== 'scientific-research-only');
+  const later = new Assessor({ ...assessor.parts, bundle: loadBundle({ 'ai-act-uses': writeTemp('ai-act-uses.json', JSON.stringify(uses)) }) });
+  assert.throws(() => later.validate(stored.result.case), /unknown use "scientific-research-only"/, 'a new case may not name it');
+  const html = reportHtml(later.asAssessed(stored.result.case), stored.result, { caseId: id });
+  assert.ok(html.includes('Assessed under an older use catalogue') && html.includes('scientific-research-only'));
+});
+
 test('new answers: minority-language technology, mobility, data subjects and access decide criteria; "none" fields and unknown per person', async () => {
   const { id } = await cases.create(OFFICER, {
     ...GREEN_CASE,

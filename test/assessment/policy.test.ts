@@ -40,7 +40,7 @@ test('the rulebook covers what the briefs ask for, and standards engagement foll
     'partners.max_level',
     'partners.binding_listed',
     'partners.third_country_listed',
-    'funding.max_level',
+    'funding.level_without_third_country',
     'application.minorities',
     'data.partner_access',
     'personnel.long_mobility',
@@ -80,4 +80,10 @@ test('the rulebook covers what the briefs ask for, and standards engagement foll
     ['S-BINDING-LISTED'],
   );
   assert.equal(rulebook.criteria.find((c) => c.id === 'S-THIRD-COUNTRY-LISTED')!.outcome, 'yellow');
+  // Nor does a level that third-country lists reach alone (Sec. 1260H and the MEU list very high): no red criterion reads it.
+  const levelAnyList = rulebook.criteria.filter((c) => c.outcome === 'red' && c.reads.some((p) => p === 'partners.max_level' || p === 'funding.max_level'));
+  assert.deepEqual(
+    levelAnyList.map((c) => c.id),
+    [],
+  );
 });

@@ -24,8 +24,8 @@ test('a broken rulebook is refused whole, naming the file, the criterion and the
   );
   const evidence = variant('when: "partners.binding_listed"', 'when: "partners.binding_listed or partners.on_moon"');
   assert.throws(() => loadRulebook(evidence), /criterion S-BINDING-LISTED: reads evidence "partners.on_moon", which does not exist/);
-  const condition = variant('when: "partners.max_level >= 4 or partners.military"', 'when: "partners.max_level >="');
-  assert.throws(() => loadRulebook(condition), /criterion S-DEFENCE-VERY-HIGH: condition "partners.max_level >=": expected a value/);
+  const condition = variant('when: "partners.level_without_third_country >= 4 or partners.military"', 'when: "partners.level_without_third_country >="');
+  assert.throws(() => loadRulebook(condition), /criterion S-DEFENCE-VERY-HIGH: condition "partners.level_without_third_country >=": expected a value/);
   const source = variant('source: { ref: gdpr,', 'source: { ref: nowhere,');
   assert.throws(() => loadRulebook(source), /criterion E-PERSONAL-DATA-TO-CHINA: source "nowhere" is not one of the rulebook's sources/);
   const mitigation = variant('mitigations: [ip-clause, red-line-reciprocity, exit-reciprocity]', 'mitigations: [ip-clause, pray, red-line-reciprocity, exit-reciprocity]');
