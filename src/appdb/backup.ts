@@ -63,12 +63,19 @@ export async function backupAppDb(db: AppDb, dir: string): Promise<BackupManifes
   return manifest;
 }
 
-/** Restores a backup into an empty, migrated database, in one transaction: all of it or none. */
-export async function restoreAppDb(db: AppDb, dir: string): Promise<BackupManifest> {
-  const manifestPath = join(dir, 'manifest.json');
-  if (!existsSync(manifestPath)) throw new Error(`${dir}: no manifest.json, so not a derisk backup`);
+/** The manifest of a backup: `dir` is what `derisk backup` wrote (its app/ folder) or that folder itself. */
+export function readBackupManifest(dir: string): BackupManifest {
+  const manifestPath = [join(dir, 'app', 'manifest.json'), join(dir, 'manifest.json')].find((p) => existsSync(p));
+  if (!manifestPath) throw new Error(`${dir}: no manifest.json, so not a derisk backup`);
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as BackupManifest;
   if (manifest.format !== 'derisk-appdb-backup/1') throw new Error(`${manifestPath}: unknown backup format ${JSON.stringify(manifest.format)}`);
+  return manifest;
+}
+
+/** Restores a backup into an empty, migrated database, in one transaction: all of it or none. */
+export async function restoreAppDb(db: AppDb, dir: string): Promise<BackupManifest> {
+  if (!existsSync(join(dir, 'manifest.json'))) throw new Error(`${dir}: no manifest.json, so not a derisk backup`);
+  const manifest = readBackupManifest(dir);
   await db.transaction(async (tx) => {
     for (const table of TABLES) {
       const existing = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);

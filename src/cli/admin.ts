@@ -6,7 +6,7 @@ import { backupAppDb, restoreAppDb } from '../appdb/backup.ts';
 import { openAppDb } from '../appdb/open.ts';
 import { loadConfig } from '../config.ts';
 import { Accounts, OPERATOR } from '../service/accounts.ts';
-import { sealOf, verifyAudit } from '../service/audit.ts';
+import { anchorAnew, backupHeadProblems, sealOf, verifyAudit } from '../service/audit.ts';
 import { ROLES, type Role } from '../service/authorize.ts';
 import { CaseService } from '../service/cases.ts';
 import { Store } from '../store/store.ts';
@@ -145,19 +145,22 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   try {
     const m = await restoreAppDb(db, join(dir, 'app'));
     // The restored trail is sealed with the key of the installation it came from: take that key,
-    // and anchor the restored head (a trail kept before sealing is sealed now).
+    // and anchor the restored trail on purpose, with an entry saying so (a trail kept before
+    // sealing is sealed by it).
     if (sealOf(db)) {
       await db.close();
       const key = join(dir, 'app', 'audit.key');
       if (existsSync(key)) copyFileSync(key, config.auditKeyPath);
       rmSync(config.auditAnchorPath, { force: true });
       db = await openAppDb(config);
+      await anchorAnew(db, `restored from the backup ${dir} made ${m.createdAt}${m.auditHead ? `, whose head was entry ${m.auditHead.seq}` : ''}`);
     }
     const audit = await verifyAudit(db);
+    const differs = (await backupHeadProblems(db, [{ dir, manifest: m }])).length > 0;
     out.log(
       `application database restored: ${Object.entries(m.tables)
         .map(([t, n]) => `${t} ${n}`)
-        .join(', ')}; audit chain ${audit.problems.length === 0 ? 'verifies' : `has ${audit.problems.length} problems`}${m.auditHead && audit.head !== m.auditHead.hash ? ' (head differs from the manifest!)' : ''}`,
+        .join(', ')}; audit chain ${audit.problems.length === 0 ? 'verifies' : `has ${audit.problems.length} problems`}${differs ? ' (its head is not the one the manifest recorded!)' : ''}`,
     );
     return audit.problems.length === 0 ? EXIT.ok : EXIT.failed;
   } finally {

@@ -41,7 +41,9 @@ Usage:
   derisk assess --rerun <assessment id> --rulebook F   a stored verdict replayed under another rulebook: criteria and files that changed
   derisk assessments show <id> [--json] [--report F]   a stored verdict with the case as assessed, its snapshot and policy bundle
   derisk rulebook [F] [--json]                 check a rulebook (its policy tests run) within the policy bundle
-  derisk audit verify                          check the audit trail (anchored outside the database) and the rows it records
+  derisk audit verify [--backup DIR]...        check the audit trail (anchored outside the database) and the rows it records
+                                               (and that it still holds the head each backup recorded)
+  derisk audit anchor --reason T               anchor the trail as it stands, on purpose (after a restore, a lost anchor); audited
   derisk match correct "<string>" <ROR id|none> --reason T [--not] | match list | match resolve "<string>"
                                                analysts' corrections to affiliation matching, per organisation, audited
   derisk kb list|show|diff|add|edit|review|changes|timeline|criterion|import   the AI policy and standards knowledge base (derisk kb help)

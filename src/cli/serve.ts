@@ -7,6 +7,7 @@ import { parseAllowList } from '../monitoring/destinations.ts';
 import { parseFeedOrigins } from '../exchange/origins.ts';
 import { buildServer } from '../server/app.ts';
 import { Accounts } from '../service/accounts.ts';
+import { missingAnchor, sealOf } from '../service/audit.ts';
 import { beginServerRun } from '../service/server-run.ts';
 import type { Store } from '../store/store.ts';
 import { EXIT, UsageError, withStore } from './common.ts';
@@ -33,6 +34,9 @@ export async function serveStore(store: Store, port: number, host: string, regio
   const feeds = parseFeedOrigins(config.exchangeAllow);
   const db = await openAppDb(config);
   try {
+    // Not a reason to stay down (the trail is still written), but said at every start until accounted for.
+    const missing = await missingAnchor(db, sealOf(db));
+    if (missing) console.error(`derisk: AUDIT TRAIL FAILURE: ${missing}`);
     const accounts = new Accounts(db);
     const { actor, password } = await accounts.ensureLocalAdmin();
     if (password) console.log(`\ncreated the administrator admin@localhost; password (shown once): ${password}`);

@@ -276,6 +276,8 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     },
     async (request, reply) => {
       const actor = actorOf(request);
+      // The role first: the key is read for those who may subscribe only.
+      authorize(actor, 'exchange.subscribe');
       const body = request.body as { url: string; key: string; every?: number | null };
       const keyId = keyIdOf(body.key);
       const id = await service.subscribe(actor, body.url, body.key.trim(), keyId, body.every ?? null);

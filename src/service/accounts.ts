@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
-import { appendAudit, type RowRef } from './audit.ts';
+import { appendAudit, loginCodeMacFields, sealOf, sessionMacFields, type RowRef } from './audit.ts';
+import { credentialMac, credentialMacMatches } from './audit-seal.ts';
 import { ConflictError, UnauthenticatedError } from '../errors.ts';
 import { authorize, ForbiddenError, NotFoundError, ROLES, type Actor, type Role } from './authorize.ts';
 import { checkPassword, PasswordPolicyError } from './passwords.ts';
@@ -70,7 +71,8 @@ export interface LoginContext {
 
 /**
  * Accounts, sessions, API tokens and login codes. Passwords are stored as scrypt hashes,
- * sessions, tokens, codes and device cookies as SHA-256 hashes of random secrets. Only an admin
+ * sessions, tokens, codes and device cookies as SHA-256 hashes of random secrets; sessions and
+ * codes carry a MAC under the audit key, so one planted in the database logs nobody in. Only an admin
  * manages users, and only in their own organisation (the operator, at the console, in any).
  * A disabled user, a revoked token, an ended session or a changed role takes effect at the next
  * request (in another server process on the same database, within REMEMBER_MS).
@@ -88,6 +90,17 @@ export class Accounts {
 
   private get memory() {
     return remembered.get(this.db)!;
+  }
+
+  /** A row's MAC under the audit key; null where the database is not sealed (no key to check against). */
+  private mac(kind: string, fields: unknown[]): string | null {
+    const seal = sealOf(this.db);
+    return seal ? credentialMac(seal, kind, fields) : null;
+  }
+
+  private macMatches(kind: string, fields: unknown[], mac: unknown): boolean {
+    const seal = sealOf(this.db);
+    return !seal || credentialMacMatches(seal, kind, fields, mac);
   }
 
   /** After any change to who may do what: nothing remembered is believed any more. */
@@ -170,8 +183,9 @@ export class Accounts {
     const session = randomBytes(32).toString('base64url');
     const csrf = randomBytes(24).toString('base64url');
     const now = new Date();
+    const row = { id_hash: sha256(session), user_id: actor.userId, csrf, created_at: now.toISOString(), expires_at: new Date(now.getTime() + SESSION_HOURS * 3600_000).toISOString(), origin };
     const write = async (t: AppTx) => {
-      await t.query('INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at, origin) VALUES ($1, $2, $3, $4, $5, $6)', [sha256(session), actor.userId, csrf, now.toISOString(), new Date(now.getTime() + SESSION_HOURS * 3600_000).toISOString(), origin]);
+      await t.query('INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at, origin, mac) VALUES ($1, $2, $3, $4, $5, $6, $7)', [row.id_hash, row.user_id, row.csrf, row.created_at, row.expires_at, row.origin, this.mac('session', sessionMacFields(row))]);
       await appendAudit(t, { actor: actor.userId, orgId: actor.orgId, action, target: actor.userId, detail: origin === 'password' ? {} : { origin } });
     };
     if (tx) await write(tx);
@@ -189,8 +203,14 @@ export class Accounts {
     const hit = this.memory.entries.get(key);
     if (hit && hit.until > Date.now()) return { actor: hit.actor, csrf: hit.csrf! };
     const generation = this.memory.generation;
-    const row = (await this.db.query<UserRow & { csrf: string; expires_at: string }>('SELECT u.*, s.csrf, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1', [sha256(session)]))[0];
+    const row = (
+      await this.db.query<UserRow & { id_hash: string; user_id: string; csrf: string; session_created: string; expires_at: string; origin: string | null; mac: string | null }>(
+        'SELECT u.*, s.id_hash, s.user_id, s.csrf, s.created_at AS session_created, s.expires_at, s.origin, s.mac FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1',
+        [sha256(session)],
+      )
+    )[0];
     if (!row || row.disabled || row.expires_at < new Date().toISOString()) return null;
+    if (!this.macMatches('session', sessionMacFields({ ...row, created_at: row.session_created }), row.mac)) return null;
     this.remember(key, generation, { actor: actorOf(row), csrf: row.csrf, until: Math.min(Date.now() + REMEMBER_MS, Date.parse(row.expires_at)) });
     return { actor: actorOf(row), csrf: row.csrf };
   }
@@ -244,16 +264,19 @@ export class Accounts {
   async mintLoginCode(actor: Actor, userId: string, origin: string): Promise<string> {
     if (actor !== OPERATOR) throw new ForbiddenError('login codes are minted at the console only');
     const code = randomBytes(24).toString('base64url');
-    await this.db.query('INSERT INTO login_codes (code_hash, user_id, origin, expires_at) VALUES ($1, $2, $3, $4)', [sha256(code), userId, origin, new Date(Date.now() + LOGIN_CODE_MINUTES * 60_000).toISOString()]);
+    const row = { code_hash: sha256(code), user_id: userId, origin, expires_at: new Date(Date.now() + LOGIN_CODE_MINUTES * 60_000).toISOString() };
+    await this.db.query('INSERT INTO login_codes (code_hash, user_id, origin, expires_at, mac) VALUES ($1, $2, $3, $4, $5)', [row.code_hash, row.user_id, row.origin, row.expires_at, this.mac('login-code', loginCodeMacFields(row))]);
     return code;
   }
 
   /** Exchanges a login code for a session, once. */
   async redeemLoginCode(code: string): Promise<{ session: string; csrf: string; actor: Actor }> {
     return this.db.transaction(async (tx) => {
-      const row = (await tx.query<UserRow & { origin: string; expires_at: string }>('SELECT u.*, c.origin, c.expires_at FROM login_codes c JOIN users u ON u.id = c.user_id WHERE c.code_hash = $1', [sha256(code)]))[0];
+      const row = (
+        await tx.query<UserRow & { code_hash: string; user_id: string; origin: string; expires_at: string; mac: string | null }>('SELECT u.*, c.code_hash, c.user_id, c.origin, c.expires_at, c.mac FROM login_codes c JOIN users u ON u.id = c.user_id WHERE c.code_hash = $1', [sha256(code)])
+      )[0];
       if (row) await tx.query('DELETE FROM login_codes WHERE code_hash = $1', [sha256(code)]);
-      if (!row || row.disabled || row.expires_at < new Date().toISOString()) throw new AuthError('this login code is unknown, used or expired: ask the console for a new one');
+      if (!row || row.disabled || row.expires_at < new Date().toISOString() || !this.macMatches('login-code', loginCodeMacFields(row), row.mac)) throw new AuthError('this login code is unknown, used or expired: ask the console for a new one');
       return { ...(await this.openSession(actorOf(row), row.origin, 'login.code', tx)), actor: actorOf(row) };
     });
   }

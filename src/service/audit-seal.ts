@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -55,13 +55,19 @@ export function readAnchor(seal: AuditSeal): Anchor | null {
 /** Heads written by this process: a slower commit never moves the anchor back. */
 const written = new Map<string, number>();
 
-/** Records a new head outside the database: written whole, then renamed, owner-only. */
+/**
+ * Records a new head outside the database: written whole, then renamed, owner-only. Without
+ * `sealedFrom` it moves an existing anchor forward only: a missing anchor is never made anew by
+ * a commit (a deleted anchor and a cut tail would be anchored as if nothing had happened), only
+ * by anchoring on purpose (see openSealedTrail and anchorAnew).
+ */
 export function writeAnchor(seal: AuditSeal, head: { seq: number; hash: string }, sealedFrom?: number): void {
   if (sealedFrom === undefined && (written.get(seal.anchorPath) ?? 0) >= head.seq) return;
   const current = readAnchor(seal);
+  if (sealedFrom === undefined && !current) return;
   // Another process (a CLI command beside the server) may have anchored a later head meanwhile.
   if (sealedFrom === undefined && current && current.seq >= head.seq) return;
-  const previous = sealedFrom ?? current?.sealedFrom ?? head.seq;
+  const previous = sealedFrom ?? current!.sealedFrom;
   const anchor: Anchor = { sealedFrom: previous, seq: head.seq, hash: head.hash, at: new Date().toISOString() };
   mkdirSync(dirname(seal.anchorPath), { recursive: true });
   const part = `${seal.anchorPath}.${process.pid}.part`;
@@ -69,4 +75,20 @@ export function writeAnchor(seal: AuditSeal, head: { seq: number; hash: string }
   chmodSync(part, OWNER_ONLY);
   renameSync(part, seal.anchorPath);
   written.set(seal.anchorPath, head.seq);
+}
+
+/**
+ * A MAC under the audit key over the columns of a row that grants access (a session, a login
+ * code): a row written with database access alone, or moved to another user, does not match.
+ */
+export function credentialMac(seal: AuditSeal, kind: string, values: readonly unknown[]): string {
+  return createHmac('sha256', seal.key)
+    .update(JSON.stringify([kind, ...values.map((v) => (v === null || v === undefined ? null : String(v)))]))
+    .digest('hex');
+}
+
+export function credentialMacMatches(seal: AuditSeal, kind: string, values: readonly unknown[], mac: unknown): boolean {
+  const want = Buffer.from(credentialMac(seal, kind, values), 'hex');
+  const got = typeof mac === 'string' ? Buffer.from(mac, 'hex') : Buffer.alloc(0);
+  return got.length === want.length && timingSafeEqual(got, want);
 }

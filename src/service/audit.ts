@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { AppDb, AppRow, AppTx } from '../appdb/db.ts';
-import { loadAuditKey, readAnchor, writeAnchor, type AuditSeal } from './audit-seal.ts';
+import { credentialMacMatches, loadAuditKey, readAnchor, writeAnchor, type Anchor, type AuditSeal } from './audit-seal.ts';
 import { authorize, type Actor } from './authorize.ts';
 
 /** A row of the application database an entry created, changed or deleted: its table and key values. */
@@ -213,14 +213,75 @@ export const sealOf = (db: AppDb): AuditSeal | null => SEALS.get(db)?.seal ?? nu
  * stands, so that later changes made outside derisk show.
  */
 export async function openSealedTrail(db: AppDb, paths: { keyPath: string; anchorPath: string }): Promise<AppDb> {
-  if (!existsSync(paths.keyPath) && existsSync(paths.anchorPath)) {
+  const keyExisted = existsSync(paths.keyPath);
+  if (!keyExisted && existsSync(paths.anchorPath)) {
     throw new Error(`the audit key ${paths.keyPath} is missing, but ${paths.anchorPath} says the trail was sealed with one: put the key back (from a backup), or remove the anchor to seal the trail anew`);
   }
   const seal: AuditSeal = { key: loadAuditKey(paths.keyPath), ...paths };
   const sealed = sealAudit(db, seal);
-  if (!readAnchor(seal)) await anchorTrail(sealed, seal);
+  if (!readAnchor(seal)) await anchorFirst(sealed, seal, keyExisted);
   await trackLaterTables(sealed);
   return sealed;
+}
+
+/**
+ * Anchors a trail that has no anchor where nothing can have been lost: an empty trail (a new
+ * home), or a trail kept before sealing, opened for the first time (no key yet, no MAC), which an
+ * `audit.seal` entry seals. Any other trail with entries is left without an anchor: the anchor was
+ * lost or deleted — perhaps with the tail of the trail — and anchoring it now would hide that.
+ * Verify reports it until an administrator anchors it on purpose (anchorAnew, audited).
+ */
+async function anchorFirst(sealed: AppDb, seal: AuditSeal, keyExisted: boolean): Promise<void> {
+  const tail = (await sealed.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0];
+  if (!tail) {
+    writeAnchor(seal, { seq: 0, hash: GENESIS }, 1);
+    return;
+  }
+  if (keyExisted || (await firstSealedSeq(sealed)) !== null) return;
+  let head: { seq: number; hash: string } | null = null;
+  await sealed.transaction(async (tx) => {
+    const seq = await appendAudit(tx, { actor: 'operator', orgId: null, action: 'audit.seal', target: 'audit', detail: { entriesBefore: Number(tail.seq) }, rows: await allRows(tx) });
+    head = { seq, hash: (await headOf(tx))!.hash };
+  });
+  writeAnchor(seal, head!, head!.seq);
+}
+
+const firstSealedSeq = async (db: AppDb | AppTx): Promise<number | null> => {
+  const seq = (await db.query<{ seq: number | null }>('SELECT min(seq) AS seq FROM audit WHERE mac IS NOT NULL'))[0]?.seq;
+  return seq === null || seq === undefined ? null : Number(seq);
+};
+
+/**
+ * Anchors the trail as it stands, on an administrator's word: after a restore, for another server
+ * process on a shared database, or once an anchor reported missing has been accounted for. The
+ * entry it appends says why, and which head and previous anchor it found; a trail never sealed
+ * has its rows recorded by it, as `audit.seal` would. Rows changed outside derisk stay reported.
+ */
+export async function anchorAnew(sealed: AppDb, reason: string): Promise<{ seq: number; hash: string }> {
+  const seal = sealOf(sealed);
+  if (!seal) throw new Error('the audit trail is not sealed: open it with its key to anchor it');
+  if (reason.trim().length < 3) throw new Error('anchoring the audit trail anew needs a reason (--reason), which the trail records');
+  const previous = readAnchor(seal);
+  let head: { seq: number; hash: string } | null = null;
+  let sealedFrom = 0;
+  await sealed.transaction(async (tx) => {
+    const tail = await headOf(tx);
+    const firstSealed = await firstSealedSeq(tx);
+    const detail = { reason: reason.trim().slice(0, 500), head: tail ? { seq: Number(tail.seq), hash: tail.hash } : null, previousAnchor: previous ? { seq: previous.seq, hash: previous.hash, at: previous.at } : null };
+    const seq = await appendAudit(tx, { actor: 'operator', orgId: null, action: 'audit.anchor', target: 'audit', detail, rows: firstSealed === null ? await allRows(tx) : [] });
+    head = { seq, hash: (await headOf(tx))!.hash };
+    sealedFrom = firstSealed ?? seq;
+  });
+  writeAnchor(seal, head!, sealedFrom);
+  return head!;
+}
+
+/** What is wrong with the anchor of a sealed trail that has entries, or null (see openSealedTrail). */
+export async function missingAnchor(db: AppDb | AppTx, seal: AuditSeal | null, anchor: Anchor | null = seal ? readAnchor(seal) : null): Promise<string | null> {
+  if (!seal || anchor) return null;
+  const tail = (await db.query<{ seq: number }>('SELECT seq FROM audit ORDER BY seq DESC LIMIT 1'))[0];
+  if (!tail) return null;
+  return `the audit anchor ${seal.anchorPath} is missing, but the trail has entries (up to ${Number(tail.seq)}): entries deleted from its end cannot be told apart, so it is not anchored again by itself; compare it with a backup (derisk audit verify --backup <dir>), then anchor it on purpose: derisk audit anchor --reason "…"`;
 }
 
 /**
@@ -246,23 +307,14 @@ async function trackEntry(tx: AppTx, tables: readonly TrackedTable[]): Promise<A
   return { actor: 'operator', orgId: null, action: 'audit.track', target: tables.join(','), detail: { rows: rows.length }, rows };
 }
 
-/** Anchors the trail as it stands (first start, a restore, another process sharing the key). */
-export async function anchorTrail(sealed: AppDb, seal: AuditSeal): Promise<void> {
-  const tail = (await sealed.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0];
-  const firstSealed = (await sealed.query<{ seq: number | null }>('SELECT min(seq) AS seq FROM audit WHERE mac IS NOT NULL'))[0]?.seq ?? null;
-  if (tail && firstSealed === null) {
-    await sealed.transaction(async (tx) => appendAudit(tx, { actor: 'operator', orgId: null, action: 'audit.seal', target: 'audit', detail: { entriesBefore: Number(tail.seq) }, rows: await allRows(tx) }));
-    return;
-  }
-  writeAnchor(seal, tail ? { seq: Number(tail.seq), hash: tail.hash } : { seq: 0, hash: GENESIS }, firstSealed === null ? Number(tail?.seq ?? 0) + 1 : Number(firstSealed));
-}
-
 export interface AuditProblem {
   /** The entry concerned, or null for the trail as a whole. */
   seq: number | null;
   problem: string;
   /** The organisation the entry or row belongs to, where known (a tenant sees its own). */
   orgId: string | null;
+  /** What an organisation's admin is told of a problem of the whole installation (without the console's details). */
+  forEveryone?: string;
 }
 
 export interface AuditReport {
@@ -295,6 +347,8 @@ async function verifyIn(db: AppTx, seal: ReturnType<typeof sealOf>, tables: Read
   const anchor = seal ? readAnchor(seal) : null;
   // Every column: a trail kept before the columns for row digests and MACs existed verifies too.
   const rows = await db.query<Stored>('SELECT * FROM audit ORDER BY seq');
+  // Without an anchor, MACs are checked from the first entry that has one.
+  const macsFrom = seal ? (anchor?.sealedFrom ?? rows.find((r) => r.mac)?.seq) : undefined;
   const problems: AuditProblem[] = [];
   let prev = GENESIS;
   let expected = 1;
@@ -306,7 +360,7 @@ async function verifyIn(db: AppTx, seal: ReturnType<typeof sealOf>, tables: Read
     if (seq !== expected) problems.push({ seq, problem: `entries ${expected}–${seq - 1} are missing (deleted)`, orgId: null });
     if (r.prev_hash !== prev) at('does not follow the entry before it (chain broken)');
     if (entryHash({ ...r, seq }) !== r.hash) at('content does not match its hash (edited)');
-    if (seal && anchor && seq >= anchor.sealedFrom) {
+    if (seal && macsFrom !== undefined && seq >= Number(macsFrom)) {
       const mac = r.mac ? Buffer.from(r.mac, 'hex') : Buffer.alloc(0);
       const want = Buffer.from(macOf(seal, r.hash), 'hex');
       if (mac.length !== want.length || !timingSafeEqual(mac, want)) at("its MAC does not match the installation's audit key (written or rewritten outside derisk)");
@@ -327,9 +381,50 @@ async function verifyIn(db: AppTx, seal: ReturnType<typeof sealOf>, tables: Read
     if (!hashAt.has(anchor.seq)) problems.push({ seq: anchor.seq, problem: `the trail ends at entry ${last} but entry ${anchor.seq} was recorded outside the database (${seal!.anchorPath}): entries were deleted`, orgId: null });
     else if (hashAt.get(anchor.seq) !== anchor.hash) problems.push({ seq: anchor.seq, problem: `entry ${anchor.seq} is not the one recorded outside the database (${seal!.anchorPath}): the trail was rewritten`, orgId: null });
   }
-  if (seal && !anchor) problems.push({ seq: null, problem: `no anchor file ${seal.anchorPath}: cannot tell whether entries were deleted from the end`, orgId: null });
+  const missing = await missingAnchor(db, seal, anchor);
+  if (missing) problems.push({ seq: null, problem: missing, orgId: null, forEveryone: "the audit trail's anchor outside the database is missing, so entries deleted from its end would go unnoticed: the operator checks it (derisk audit verify) and anchors it anew" });
   problems.push(...(await checkRows(db, latest, tables)));
+  if (seal) problems.push(...(await checkCredentials(db, seal)));
   return { entries: rows.length, problems, head: prev, sealed: Boolean(seal && anchor) };
+}
+
+/**
+ * Sessions and login codes are not decisions, so no entry records them; each carries a MAC under
+ * the audit key instead (see Accounts), and one that does not match was written outside derisk.
+ */
+async function checkCredentials(db: AppTx, seal: AuditSeal): Promise<AuditProblem[]> {
+  const problems: AuditProblem[] = [];
+  const sessions = await db.query('SELECT s.id_hash, s.user_id, s.csrf, s.created_at, s.expires_at, s.origin, s.mac, u.org_id FROM sessions s LEFT JOIN users u ON u.id = s.user_id');
+  for (const s of sessions) {
+    if (!credentialMacMatches(seal, 'session', sessionMacFields(s), s.mac))
+      problems.push({ seq: null, problem: `a session of user ${String(s.user_id)} (created ${String(s.created_at)}) was written outside derisk: its MAC does not match the audit key (it does not log anyone in)`, orgId: s.org_id === null ? null : String(s.org_id) });
+  }
+  const codes = await db.query('SELECT c.code_hash, c.user_id, c.origin, c.expires_at, c.mac, u.org_id FROM login_codes c LEFT JOIN users u ON u.id = c.user_id');
+  for (const c of codes) {
+    if (!credentialMacMatches(seal, 'login-code', loginCodeMacFields(c), c.mac))
+      problems.push({ seq: null, problem: `a login code for user ${String(c.user_id)} (expiring ${String(c.expires_at)}) was written outside derisk: its MAC does not match the audit key (it does not log anyone in)`, orgId: c.org_id === null ? null : String(c.org_id) });
+  }
+  return problems;
+}
+
+/** The columns of a session its MAC covers: who, with which CSRF token, from when to when, opened how. */
+export const sessionMacFields = (s: AppRow): unknown[] => [s.id_hash, s.user_id, s.csrf, s.created_at, s.expires_at, s.origin];
+export const loginCodeMacFields = (c: AppRow): unknown[] => [c.code_hash, c.user_id, c.origin, c.expires_at];
+
+/**
+ * Each backup's manifest records the head of the trail it copied, outside the database and
+ * wherever the backup is kept: the trail must still hold that entry, or it was cut or rewritten.
+ */
+export async function backupHeadProblems(db: AppDb, backups: { dir: string; manifest: { createdAt: string; auditHead: { seq: number; hash: string } | null } }[]): Promise<AuditProblem[]> {
+  const problems: AuditProblem[] = [];
+  for (const { dir, manifest } of backups) {
+    const head = manifest.auditHead;
+    if (!head) continue;
+    const held = (await db.query<{ hash: string }>('SELECT hash FROM audit WHERE seq = $1', [head.seq]))[0];
+    if (!held) problems.push({ seq: head.seq, problem: `the backup ${dir} (made ${manifest.createdAt}) recorded entry ${head.seq} as the head of the trail, and the trail no longer has it: entries were deleted`, orgId: null });
+    else if (held.hash !== head.hash) problems.push({ seq: head.seq, problem: `entry ${head.seq} is not the one the backup ${dir} (made ${manifest.createdAt}) recorded: the trail was rewritten (or this is another installation's trail)`, orgId: null });
+  }
+  return problems;
 }
 
 /** Every row of the tracked tables against the digest its last audit entry recorded. */
@@ -407,6 +502,7 @@ export async function verifyAuditOf(db: AppDb, actor: Actor): Promise<Awaited<Re
 export async function verifyAuditFor(db: AppDb, orgId: string, report: AuditReport): Promise<{ entries: number; problems: { seq: number | null; problem: string }[]; sealed: boolean }> {
   const own = await db.query<{ n: number }>('SELECT count(*) AS n FROM audit WHERE org_id = $1', [orgId]);
   const problems = report.problems.filter((p) => p.orgId === orgId).map(({ seq, problem }) => ({ seq, problem }));
-  if (report.problems.some((p) => p.orgId !== orgId)) problems.push({ seq: null, problem: "the installation's audit trail has problems outside your organisation: the operator sees them with derisk audit verify" });
+  for (const p of report.problems) if (p.orgId === null && p.forEveryone) problems.push({ seq: null, problem: p.forEveryone });
+  if (report.problems.some((p) => p.orgId !== orgId && !p.forEveryone)) problems.push({ seq: null, problem: "the installation's audit trail has problems outside your organisation: the operator sees them with derisk audit verify" });
   return { entries: Number(own[0]?.n ?? 0), problems, sealed: report.sealed };
 }

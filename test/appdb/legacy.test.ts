@@ -181,7 +181,13 @@ test('the other way over: a backup the old version made restores into a new home
   assert.match(r.stdout, /application database restored: .*audit chain verifies/);
   const db = await EmbeddedDb.open(join(fresh, 'app.sqlite'));
   try {
-    assert.equal((await verifyAudit(db)).head, manifest.auditHead!.hash);
+    assert.deepEqual(await db.query('SELECT hash FROM audit WHERE seq = $1', [manifest.auditHead!.seq]), [{ hash: manifest.auditHead!.hash }], 'the head the backup recorded, kept');
+    assert.deepEqual(
+      (await db.query<{ action: string }>('SELECT action FROM audit WHERE seq > $1 ORDER BY seq', [manifest.auditHead!.seq])).map((e) => e.action),
+      ['audit.anchor'],
+      'then the restore, anchoring the trail on purpose',
+    );
+    assert.deepEqual((await verifyAudit(db)).problems, []);
     assert.deepEqual(await db.query('SELECT email, disabled FROM users WHERE org_id = $1 ORDER BY email', ['org-a']), [
       { email: 'gone@org-a.example', disabled: true },
       { email: 'officer@org-a.example', disabled: false },

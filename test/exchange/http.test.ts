@@ -166,6 +166,7 @@ test('two servers on loopback: A serves its signed feed over HTTP, B subscribes 
   assert.equal((await fetch(`${url}00000000-0000-5000-8000-000000000000.json`)).status, 404);
 
   await expect(call(b, 'org-a/officer', 'POST', '/api/exchange/subscriptions', { url, key }), 403);
+  await expect(call(b, 'org-a/officer', 'POST', '/api/exchange/subscriptions', { url, key: 'not a key' }), 403);
   await expect(call(b, 'org-a/admin', 'POST', '/api/exchange/subscriptions', { url: '/etc', key }), 400);
   const sub = await expect(call(b, 'org-a/admin', 'POST', '/api/exchange/subscriptions', { url, key }), 201);
   assert.equal(sub.pullEveryMinutes, null);

@@ -10,6 +10,8 @@ export interface Running {
   base: string;
   /** The session opened with the console's login code: the headers every request sends. */
   headers: Record<string, string>;
+  /** What the server wrote to stderr so far (its log of failures). */
+  stderr: () => string;
 }
 
 export async function startServer(home: string, env: Record<string, string> = {}): Promise<Running> {
@@ -26,7 +28,7 @@ export async function startServer(home: string, env: Record<string, string> = {}
         await exited(proc);
         throw new Error(`the server did not start: it exited (${proc.signalCode ?? proc.exitCode}) during the console's login: ${e.message}`);
       });
-      return { proc, base: m[1]!, headers };
+      return { proc, base: m[1]!, headers, stderr: () => err };
     }
   }
   throw new Error(`the server did not start: ${out}${err}`);

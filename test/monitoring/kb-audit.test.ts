@@ -100,8 +100,9 @@ test('knowledge-base rows written by a version that did not track them are recor
     await raw.query("UPDATE audit SET row_digests = '{}' WHERE action LIKE 'kb.%'");
     await raw.query("UPDATE audit SET target = 'webhooks,feed_tokens' WHERE action = 'audit.track'");
     await recomputeChain(raw, 1);
+    // As a home before sealing had it: no MAC, no key, no anchor.
     await raw.query('UPDATE audit SET mac = NULL');
-    rmSync(join(home, 'audit.anchor.json'));
+    for (const f of ['audit.anchor.json', 'audit.key']) rmSync(join(home, f));
     assert.ok(
       (await verifyAudit(raw)).problems.some((p) => /kb_versions\/.* was written outside derisk/.test(p.problem)),
       'untracked before',

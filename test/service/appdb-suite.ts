@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { backupAppDb, restoreAppDb } from '../../src/appdb/backup.ts';
@@ -11,7 +12,7 @@ import { Monitor } from '../../src/monitoring/monitor.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
-import { appendAudit, openSealedTrail, verifyAudit } from '../../src/service/audit.ts';
+import { anchorAnew, appendAudit, openSealedTrail, verifyAudit } from '../../src/service/audit.ts';
 import { LoginThrottle } from '../../src/service/throttle.ts';
 import { NotFoundError } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
@@ -178,7 +179,7 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
         db.query("INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, 'c', 'org-a', 'u', '2025-03-01T09:00:00.000Z', 'r', 'v', 'h', '{}', 'yellow', $2)", [id, JSON.stringify(result)]);
       await insert('dated', { overall: 'yellow', asOf: '2025-03-01', reassessBy: '2026-03-01', case: { title: 'A case with asOf in its text' } });
       await insert('undated', { overall: 'yellow', criteria: [] });
-      assert.deepEqual(await migrate(db), ['018_verdict_dates.sql']);
+      assert.deepEqual((await migrate(db))[0], '018_verdict_dates.sql');
       const dates = [
         { id: 'dated', as_of: '2025-03-01', reassess_by: '2026-03-01' },
         { id: 'undated', as_of: null, reassess_by: null },
@@ -256,12 +257,55 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
     }
   });
 
+  test('a session or login code written into the database, or a session moved to another user, logs nobody in; verify names each', async () => {
+    const fresh = await driver.newDatabase();
+    const dir = tempDir();
+    const seal = { keyPath: join(dir, 'audit.key'), anchorPath: join(dir, 'audit.anchor.json') };
+    const raw = await fresh();
+    await migrate(raw);
+    const db = await openSealedTrail(raw, seal);
+    // Another process, which remembers no session yet.
+    const other = await openSealedTrail(await fresh(), seal);
+    try {
+      const accounts = new Accounts(db);
+      await accounts.createOrganisation(OPERATOR, 'org-a', 'A');
+      const admin = await accounts.createUser(OPERATOR, { orgId: 'org-a', email: 'admin@org-a.example', name: 'Admin', role: 'admin', password: PASSWORD });
+      await accounts.createUser(OPERATOR, { orgId: 'org-a', email: 'viewer@org-a.example', name: 'Viewer', role: 'viewer', password: PASSWORD });
+      const { session, actor } = await accounts.login('viewer@org-a.example', PASSWORD);
+      assert.equal((await accounts.sessionActor(session))?.actor.userId, actor.userId, 'a session derisk opened logs in');
+      assert.deepEqual((await verifyAudit(db)).problems, []);
+      // With write access to the database alone: a session and a login code of one's choosing for the admin, and the viewer's session moved to the admin.
+      const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+      const [now, later] = [new Date().toISOString(), new Date(Date.now() + 3600_000).toISOString()];
+      await raw.query('INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at, origin) VALUES ($1, $2, $3, $4, $5, $6)', [sha256('planted session'), admin, 'csrf', now, later, 'password']);
+      await raw.query('INSERT INTO login_codes (code_hash, user_id, origin, expires_at) VALUES ($1, $2, $3, $4)', [sha256('planted code'), admin, 'password', later]);
+      await raw.query('UPDATE sessions SET user_id = $1 WHERE id_hash = $2', [admin, sha256(session)]);
+      const fooled = new Accounts(other);
+      assert.equal(await fooled.sessionActor('planted session'), null, 'a planted session');
+      assert.equal(await fooled.sessionActor(session), null, 'a session moved to another user');
+      await assert.rejects(fooled.redeemLoginCode('planted code'), /login code is unknown, used or expired/);
+      const problems = (await verifyAudit(db)).problems.map((p) => p.problem);
+      assert.equal(problems.filter((p) => new RegExp(`^a session of user ${admin} .* was written outside derisk: its MAC does not match`).test(p)).length, 2, problems.join('\n'));
+      assert.ok(problems.some((p) => new RegExp(`^a login code for user ${admin} .* was written outside derisk`).test(p)));
+    } finally {
+      await db.close();
+      await other.close();
+    }
+  });
+
   test('two server processes sharing one audit key keep one sealed trail; each anchors what it wrote', async () => {
     const dir = tempDir();
     const keyPath = join(dir, 'shared-audit.key');
-    const [one, two] = [await openSealedTrail(await driver.open(), { keyPath, anchorPath: join(dir, 'one', 'audit.anchor.json') }), await openSealedTrail(await driver.open(), { keyPath, anchorPath: join(dir, 'two', 'audit.anchor.json') })];
+    const actor = { userId: 'u1', orgId: 'org-a', role: 'analyst' as const, name: 'Analyst' };
+    const one = await openSealedTrail(await driver.open(), { keyPath, anchorPath: join(dir, 'one', 'audit.anchor.json') });
+    // Sessions the tests before opened without the key (a sealed installation has none such).
+    await one.query('DELETE FROM sessions');
+    await new CaseService(one, assessor).create(actor, { ...CASE, title: 'Before the second process' });
+    const two = await openSealedTrail(await driver.open(), { keyPath, anchorPath: join(dir, 'two', 'audit.anchor.json') });
     try {
-      const actor = { userId: 'u1', orgId: 'org-a', role: 'analyst' as const, name: 'Analyst' };
+      // The second finds a trail and no anchor of its own: its operator anchors it once, on purpose (as README says).
+      assert.equal(existsSync(join(dir, 'two', 'audit.anchor.json')), false, 'not anchored by itself');
+      await anchorAnew(two, 'a second server process on this database');
       await Promise.all([one, two].flatMap((db) => Array.from({ length: 10 }, (_, i) => new CaseService(db, assessor).create(actor, { ...CASE, title: `Sealed ${i}` }))));
       for (const db of [one, two]) {
         const r = await verifyAudit(db);

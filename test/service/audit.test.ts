@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { backupAppDb } from '../../src/appdb/backup.ts';
 import type { AppDb } from '../../src/appdb/db.ts';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { migrate } from '../../src/appdb/migrate.ts';
@@ -11,12 +12,13 @@ import { MailSettings } from '../../src/monitoring/mail.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
 import { screeningContext } from '../../src/screening/store.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
-import { openSealedTrail, verifyAudit } from '../../src/service/audit.ts';
+import { anchorAnew, openSealedTrail, verifyAudit } from '../../src/service/audit.ts';
 import type { Actor } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
 import type { Store } from '../../src/store/store.ts';
 import { derisk } from '../helpers/cli.ts';
 import { found, recomputeChain } from '../helpers/audit.ts';
+import { api, startServer, stop } from '../helpers/serve.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { listedLandscapeStore } from '../helpers/landscape.ts';
 
@@ -228,12 +230,12 @@ test('webhooks and feed tokens that exist when a trail is first opened by a vers
     await accounts.createOrganisation(OPERATOR, 'org-a', 'A');
     // As the version before wrote them: without row digests.
     await raw.query("INSERT INTO webhooks (id, org_id, url, secret, created_by, created_at, disabled, disabled_reason) VALUES ('older', 'org-a', 'https://receiver.example/', 'whsec_x', 'u', 'then', false, NULL)");
-    // The trail of that version: no audit.track entry (sealed again with the key it had).
+    // The trail of that version: no audit.track entry (as a home before sealing had it: no MAC, no key, no anchor).
     await raw.query("DELETE FROM audit WHERE action = 'audit.track'");
     await raw.query('UPDATE audit SET seq = seq - 1');
     await recomputeChain(raw, 1);
     await raw.query('UPDATE audit SET mac = NULL');
-    rmSync(join(home, 'audit.anchor.json'));
+    for (const f of ['audit.anchor.json', 'audit.key']) rmSync(join(home, f));
     const sealed = await openSealedTrail(raw, paths(home));
     assert.deepEqual((await verifyAudit(sealed)).problems, []);
     assert.equal((await sealed.query("SELECT 1 AS one FROM audit WHERE action = 'audit.track'")).length, 1);
@@ -300,6 +302,61 @@ test('derisk audit verify: exit 0 on an intact trail, 1 naming the tampering; ba
   assert.match(tampered.stdout, /users\/.* was changed outside derisk/);
 });
 
+test('the anchor deleted with the tail of the trail is noticed: never anchored again by itself; verify, the server start and HTTP name it; a backup still holds the cut head; only an audited command anchors anew', async () => {
+  const home = tempDir();
+  const env = { DERISK_HOME: home };
+  const raw = await EmbeddedDb.open(join(home, 'app.sqlite'));
+  await migrate(raw);
+  const db = await openSealedTrail(raw, paths(home));
+  const accounts = new Accounts(db);
+  await accounts.createOrganisation(OPERATOR, 'org-a', 'A');
+  // Someone's failed guesses at an account: entries at the end of the trail that record no row.
+  for (const guess of ['guess one', 'guess two']) await assert.rejects(accounts.login('admin@org-a.example', guess));
+  const cut = Number((await db.query<{ seq: number }>("SELECT min(seq) AS seq FROM audit WHERE action = 'login.failed'"))[0]!.seq);
+  const backup = join(tempDir(), 'b');
+  await backupAppDb(db, join(backup, 'app'));
+  // The guesser covers them up: the tail of the trail, and the anchor that would tell.
+  await db.query('DELETE FROM audit WHERE seq >= $1', [cut]);
+  await db.close();
+  rmSync(join(home, 'audit.anchor.json'));
+  const missing = /the audit anchor .*audit\.anchor\.json is missing, but the trail has entries \(up to \d+\)/;
+  const verified = derisk(['audit', 'verify', '--backup', backup], env);
+  assert.equal(verified.status, 1, verified.stdout);
+  assert.match(verified.stdout, missing);
+  assert.match(verified.stdout, new RegExp(`the backup .* recorded entry ${cut + 1} as the head of the trail, and the trail no longer has it: entries were deleted`));
+  // Neither opening the trail again nor a change written to it anchors it.
+  const reopened = await openSealedTrail(await EmbeddedDb.open(join(home, 'app.sqlite')), paths(home));
+  try {
+    await new Accounts(reopened).createOrganisation(OPERATOR, 'org-b', 'B');
+    assert.ok(!existsSync(join(home, 'audit.anchor.json')));
+    found((await verifyAudit(reopened)).problems, missing);
+    await assert.rejects(anchorAnew(reopened, ''), /needs a reason/);
+  } finally {
+    await reopened.close();
+  }
+  const server = await startServer(home);
+  try {
+    const http = await api(server, 'GET', '/api/audit/verify');
+    assert.ok(
+      (http.body as { problems: { problem: string }[] }).problems.some((p) => /anchor .*is missing/.test(p.problem)),
+      JSON.stringify(http.body),
+    );
+    assert.match(server.stderr(), /AUDIT TRAIL FAILURE: the audit anchor .*audit\.anchor\.json is missing/);
+  } finally {
+    await stop(server, 'SIGTERM');
+  }
+  const anchored = derisk(['audit', 'anchor', '--reason', 'anchor lost; trail checked against the backup of 1 December'], env);
+  assert.equal(anchored.status, 0, anchored.stderr);
+  const anchoredAnew = await openSealedTrail(await EmbeddedDb.open(join(home, 'app.sqlite')), paths(home));
+  try {
+    const entry = (await anchoredAnew.query<{ actor: string; action: string; detail: string }>('SELECT actor, action, detail FROM audit ORDER BY seq DESC LIMIT 1'))[0]!;
+    assert.deepEqual([entry.actor, entry.action, JSON.parse(entry.detail).reason], ['operator', 'audit.anchor', 'anchor lost; trail checked against the backup of 1 December']);
+    assert.deepEqual((await verifyAudit(anchoredAnew)).problems, []);
+  } finally {
+    await anchoredAnew.close();
+  }
+});
+
 test('mail settings are under the trail: derisk audit verify finds a subscription switched on, pointed elsewhere, planted or deleted behind derisk', async () => {
   const home = join(tempDir(), 'home');
   const env = { DERISK_HOME: home, DERISK_NEW_PASSWORD: PASSWORD };
@@ -347,8 +404,10 @@ test('mail settings written by a version that did not track them are recorded as
     await raw.query("UPDATE audit SET row_digests = '{}' WHERE action = 'mail.subscribe'");
     await raw.query("UPDATE audit SET target = 'webhooks,feed_tokens,kb_entries,kb_versions,kb_reviews' WHERE action = 'audit.track'");
     await recomputeChain(raw, 1);
+    // As a home before sealing had it: no MAC, no key, no anchor (and no session: migration 019 ended those).
     await raw.query('UPDATE audit SET mac = NULL');
-    rmSync(join(home, 'audit.anchor.json'));
+    await raw.query('DELETE FROM sessions');
+    for (const f of ['audit.anchor.json', 'audit.key']) rmSync(join(home, f));
     found((await verifyAudit(raw)).problems, /mail_subscriptions\/.* was written outside derisk/);
     const sealed = await openSealedTrail(raw, paths(home));
     assert.deepEqual((await verifyAudit(sealed)).problems, []);
