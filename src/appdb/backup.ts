@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSyn
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
-import type { AppDb, Param } from './db.ts';
+import { numberedParameters, type AppDb, type Param } from './db.ts';
 
 /** Tables a backup holds, parents before children; sessions are not kept (a restore logs everyone out). */
 const TABLES = [
@@ -98,7 +98,7 @@ export async function restoreAppDb(db: AppDb, dir: string): Promise<BackupManife
         const odd = columns.find((c) => !/^[a-z_]{1,40}$/.test(c));
         if (odd) throw new Error(`${dir}/${table}.jsonl line ${n + 1}: ${JSON.stringify(odd)} is not a column name`);
         await tx.query(
-          `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+          `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${numberedParameters(columns.length)})`,
           columns.map((c) => row[c] ?? null),
         );
         n++;

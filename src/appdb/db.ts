@@ -3,6 +3,12 @@ export type AppRow = Record<string, unknown>;
 export type Param = string | number | boolean | null;
 
 /**
+ * The parameter markers for `count` values, numbered from `first`: "$1, $2, $3" — the form both
+ * databases (and DuckDB) take, so that values never enter the SQL text.
+ */
+export const numberedParameters = (count: number, first = 1): string => Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
+
+/**
  * The application database: users, organisations, cases, verdicts, notes and the audit trail.
  * Two drivers run the same SQL and migrations: an embedded SQLite file by default (several
  * processes may open it at once), PostgreSQL for shared deployments. SQL is kept to what both

@@ -5,7 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { DuckDBInstance } from '../store/duckdb.ts';
 import Database from 'better-sqlite3';
 import { verifyAudit } from '../service/audit.ts';
-import type { AppDb, AppRow, AppTx, Param } from './db.ts';
+import { numberedParameters, type AppDb, type AppRow, type AppTx, type Param } from './db.ts';
 import { EmbeddedDb } from './embedded.ts';
 import { knownMigrations, migrate } from './migrate.ts';
 
@@ -105,7 +105,7 @@ async function copy(legacy: LegacyDuckDb, target: EmbeddedDb, digest: string): P
         const missing = names.find((c) => !columns.includes(c));
         if (missing) throw new Error(`${legacy.path}: column ${table}.${missing} has no counterpart in the SQLite schema`);
         await tx.query(
-          `INSERT INTO "${table}" (${names.map((c) => `"${c}"`).join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`,
+          `INSERT INTO "${table}" (${names.map((c) => `"${c}"`).join(', ')}) VALUES (${numberedParameters(names.length)})`,
           names.map((c) => row[c] as Param),
         );
       }

@@ -8,7 +8,7 @@ import { feedIdentity, keyIdOf, publisherOf, recipientOf, writeFeed } from '../e
 import { DISTRIBUTIONS, ExchangeError, EXPORTABLE_TLPS, parseDistribution, parseTlp, unrestricted, type ExportableTlp } from '../exchange/marking.ts';
 import { ftmJsonLines, ftmOutgoingEntities, storeRegistry } from '../exchange/ftm.ts';
 import { mispEvents } from '../exchange/misp.ts';
-import { parseFeedOrigins } from '../exchange/origins.ts';
+import { isFeedUrl, parseFeedOrigins } from '../exchange/origins.ts';
 import { ExchangeService, findListEntry, ITEM_KINDS, loadExchangePolicy, RESTRICTABLE, type ItemKind, type Outgoing, type Subject } from '../exchange/service.ts';
 import { stixBundle } from '../exchange/stix.ts';
 import { loadRegions, regionOf } from '../regions/regions.ts';
@@ -176,11 +176,11 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
         let written: string;
         if (values.format === 'ftm') {
           const entities = ftmOutgoingEntities(publisher, outgoing, lists);
-          writeFileSync(values.out!, ftmJsonLines(entities));
+          writeFileSync(at(values.out!), ftmJsonLines(entities));
           written = `${entities.length} FollowTheMoney entities, one a line`;
         } else {
           const doc = values.format === 'misp' ? mispEvents(publisher, outgoing, lists, new Date(), true) : stixBundle(publisher, outgoing, lists);
-          writeFileSync(values.out!, JSON.stringify(doc, null, 1) + '\n');
+          writeFileSync(at(values.out!), JSON.stringify(doc, null, 1) + '\n');
           written = values.format === 'misp' ? `${(doc as unknown[]).length} MISP events` : 'a STIX 2.1 bundle';
         }
         printOutgoing(outgoing);
@@ -207,7 +207,7 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       const publisher = publisherOf(feedIdentity(config.home));
       return withService(config, async (service, db) => {
         const outgoing = await service.outgoing(await cliActor(db, values.org ?? 'local'), options);
-        const r = writeFeed(config.home, args[0]!, mispEvents(publisher, outgoing, lists));
+        const r = writeFeed(config.home, at(args[0]!), mispEvents(publisher, outgoing, lists));
         printOutgoing(outgoing);
         out.log(`published ${r.files} event files to ${args[0]}, manifest sequence ${r.sequence}, signed by ${publisher.name}`);
         return EXIT.ok;
@@ -216,8 +216,10 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
     case 'subscribe': {
       if (args.length !== 1 || !values.key) throw new UsageError('exchange subscribe needs <url|dir> --key ed25519:…');
       const keyId = keyIdOf(values.key);
+      // A directory is kept whole: pulls run from elsewhere (the server's schedule, another directory).
+      const source = isFeedUrl(args[0]!) ? args[0]! : at(args[0]!);
       return withService(config, async (service, db) => {
-        await service.subscribe(await cliActor(db, values.org ?? 'local'), args[0]!, values.key!.trim(), keyId);
+        await service.subscribe(await cliActor(db, values.org ?? 'local'), source, values.key!.trim(), keyId);
         out.log(`subscribed to ${args[0]} (key ${keyId})`);
         return EXIT.ok;
       });
@@ -245,7 +247,7 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       });
     case 'import': {
       if (args.length !== 1 || (values.format !== 'stix' && values.format !== 'misp') || !values.from) throw new UsageError('exchange import needs FILE --format stix|misp --from NAME (who sent it)');
-      const bytes = readFileSync(args[0]!);
+      const bytes = readFileSync(at(args[0]!));
       return withService(config, async (service, db) => {
         const r = await service.importFile(await cliActor(db, values.org ?? 'local'), { from: values.from!, name: args[0]!, format: values.format as 'stix' | 'misp', bytes }, publisherOf(feedIdentity(config.home)));
         if (values.json) out.log(JSON.stringify(r, null, 2));

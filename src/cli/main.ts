@@ -132,12 +132,15 @@ export const ON_THE_STORE: Readonly<Record<string, 'reads' | 'writes'>> = {
   assess: 'reads',
   assessments: 'reads',
   resolve: 'reads',
-  match: 'reads',
+  // A correction rebuilds the organisation's view of the evidence in the store.
+  match: 'writes',
   export: 'reads',
   backup: 'reads',
   watch: 'reads',
   alerts: 'reads',
   monitor: 'writes',
+  // Notes and namesake decisions name list entries, and exports carry them: the lists are in the store.
+  exchange: 'reads',
 };
 
 /** The usage lines of one command, cut from USAGE (so there is one text to keep true). */

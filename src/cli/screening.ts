@@ -208,7 +208,7 @@ export async function screenCommand(argv: string[]): Promise<number> {
     const { BatchError, batchCsv, parseNames, screenBatch } = await import('../screening/batch.ts');
     let names: string[];
     try {
-      names = parseNames(values.batch === '-' ? readFileSync(0, 'utf8') : readTextFile(values.batch, (m) => new UsageError(m)), values.batch === '-' ? 'standard input' : values.batch);
+      names = parseNames(values.batch === '-' ? readFileSync(0, 'utf8') : readTextFile(at(values.batch), (m) => new UsageError(m)), values.batch === '-' ? 'standard input' : values.batch);
     } catch (e) {
       if (e instanceof BatchError) throw new UsageError(e.message);
       throw e;
@@ -216,7 +216,7 @@ export async function screenCommand(argv: string[]): Promise<number> {
     return withStore(config, async (store) => {
       const { screener } = await (await import('../screening/store.ts')).screeningContext(store);
       const b = screenBatch(screener, names, (q) => ROR_ID.test(q.trim()));
-      if (values.csv) writeFileSync(values.csv, batchCsv(b));
+      if (values.csv) writeFileSync(at(values.csv), batchCsv(b));
       if (values.json) out.log(JSON.stringify({ state: b.state, counts: b.counts, results: b.results.map(screenJson) }, null, 2));
       else printBatch(b);
       return SCREEN_EXIT[b.state];

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
-import { Mutex } from '../appdb/db.ts';
+import { Mutex, numberedParameters } from '../appdb/db.ts';
 import { compareAssessments, type Assessment } from '../assessment/assess.ts';
 import type { Assessor, ScreenMemo } from '../assessment/assessor.ts';
 import type { Case } from '../assessment/case.ts';
@@ -71,7 +71,6 @@ export const LATEST_VERDICTS = `SELECT a.id, a.case_id, a.org_id, a.overall, a.a
   WHERE a.created_at = (SELECT max(b.created_at) FROM assessments b WHERE b.case_id = a.case_id) ORDER BY a.id`;
 /** The case as assessed, read out of a stored verdict's result by the database, as each reads JSON. */
 const assessedCase = (db: AppDb) => (db.kind === 'postgres' ? "(result::json -> 'case')::text" : "result -> '$.case'");
-const placeholders = (n: number) => Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ');
 /**
  * Each case's latest verdict whose re-assessment date ($1: today) has come and was not alerted
  * yet, from the dates' columns and their index (migration 018): no stored result is read.
@@ -544,7 +543,7 @@ export class Monitor {
     for (let start = 0; start < rows.length; start += VERDICT_CHUNK) {
       const chunk = rows.slice(start, start + VERDICT_CHUNK);
       const ids = chunk.map((r) => r.id);
-      const caseDocs = new Map((await db.query<{ id: string; doc: string | null }>(`SELECT id, ${assessedCase(db)} AS doc FROM assessments WHERE id IN (${placeholders(ids.length)})`, ids)).map((r) => [r.id, r.doc]));
+      const caseDocs = new Map((await db.query<{ id: string; doc: string | null }>(`SELECT id, ${assessedCase(db)} AS doc FROM assessments WHERE id IN (${numberedParameters(ids.length)})`, ids)).map((r) => [r.id, r.doc]));
       // Per organisation: each reads the evidence through its own match corrections.
       const distinct = new Map<string, { c: Case; asOf: string; orgId: string } | Error>();
       const keyOf = (row: { id: string; org_id: string; as_of: string }) => `${row.org_id}\u0000${row.as_of}\u0000${caseDocs.get(row.id)}`;
@@ -576,7 +575,7 @@ export class Monitor {
       const before = new Map(
         (
           await db.query<{ id: string; result: string }>(
-            `SELECT id, result FROM assessments WHERE id IN (${placeholders(flips.length)})`,
+            `SELECT id, result FROM assessments WHERE id IN (${numberedParameters(flips.length)})`,
             flips.map((r) => r.id),
           )
         ).map((r) => [r.id, r.result]),

@@ -1,4 +1,4 @@
-import type { AppDb, AppTx, Param } from '../appdb/db.ts';
+import { numberedParameters, type AppDb, type AppTx, type Param } from '../appdb/db.ts';
 import { NotFoundError, type Actor } from '../service/authorize.ts';
 
 /** A stored verdict in which a criterion held. */
@@ -22,7 +22,7 @@ async function insertRows(tx: AppTx, into: string, rows: Param[][]): Promise<voi
   const per = Math.max(1, Math.floor(900 / width));
   for (let i = 0; i < rows.length; i += per) {
     const chunk = rows.slice(i, i + per);
-    const values = chunk.map((_, r) => `(${Array.from({ length: width }, (_, c) => `$${r * width + c + 1}`).join(', ')})`).join(', ');
+    const values = chunk.map((_, r) => `(${numberedParameters(width, r * width + 1)})`).join(', ');
     await tx.query(`INSERT INTO ${into} VALUES ${values} ON CONFLICT DO NOTHING`, chunk.flat());
   }
 }
@@ -59,7 +59,7 @@ export class VerdictLinks {
     const rows = await this.db.query<{ assessment_id: string; criterion_id: string; case_id: string; title: string; created_at: string; overall: string }>(
       `SELECT k.assessment_id, k.criterion_id, a.case_id, c.title, a.created_at, a.overall
        FROM kb_verdict_criteria k JOIN assessments a ON a.id = k.assessment_id JOIN cases c ON c.id = a.case_id
-       WHERE k.status = 'holds' AND k.criterion_id IN (${criteria.map((_, i) => `$${i + 2}`).join(', ')}) AND ${VISIBLE}
+       WHERE k.status = 'holds' AND k.criterion_id IN (${numberedParameters(criteria.length, 2)}) AND ${VISIBLE}
        ORDER BY a.created_at DESC, k.assessment_id, k.criterion_id`,
       [actor.orgId, ...criteria],
     );

@@ -221,6 +221,7 @@ export async function openSealedTrail(db: AppDb, paths: { keyPath: string; ancho
   const sealed = sealAudit(db, seal);
   if (!readAnchor(seal)) await anchorFirst(sealed, seal, keyExisted);
   await trackLaterTables(sealed);
+  await recordMovedRows(sealed);
   return sealed;
 }
 
@@ -282,6 +283,24 @@ export async function missingAnchor(db: AppDb | AppTx, seal: AuditSeal | null, a
   const tail = (await db.query<{ seq: number }>('SELECT seq FROM audit ORDER BY seq DESC LIMIT 1'))[0];
   if (!tail) return null;
   return `the audit anchor ${seal.anchorPath} is missing, but the trail has entries (up to ${Number(tail.seq)}): entries deleted from its end cannot be told apart, so it is not anchored again by itself; compare it with a backup (derisk audit verify --backup <dir>), then anchor it on purpose: derisk audit anchor --reason "…"`;
+}
+
+/**
+ * Records, once, the rows migration 020 moved to another key (noted in exchange_received_moved):
+ * the old key as gone, the new one as it stands. A migration is SQL and cannot append to a sealed
+ * trail; without this entry verify would say both were changed outside derisk.
+ */
+async function recordMovedRows(sealed: AppDb): Promise<void> {
+  await sealed.transaction(async (tx) => {
+    const moved = await tx.query<{ kind: string; from_uuid: string; to_uuid: string }>('SELECT kind, from_uuid, to_uuid FROM exchange_received_moved ORDER BY kind, from_uuid');
+    if (moved.length === 0) return;
+    const rows = moved.flatMap((m): RowRef[] => [
+      ['exchange_received', m.kind, m.from_uuid],
+      ['exchange_received', m.kind, m.to_uuid],
+    ]);
+    await appendAudit(tx, { actor: 'operator', orgId: null, action: 'migration.rekey', target: 'exchange_received', detail: { migration: '020_exchange_import_keys', moved: moved.map((m) => ({ kind: m.kind, from: m.from_uuid, to: m.to_uuid })) }, rows });
+    await tx.query('DELETE FROM exchange_received_moved');
+  });
 }
 
 /**

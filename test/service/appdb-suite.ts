@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { backupAppDb, restoreAppDb } from '../../src/appdb/backup.ts';
-import type { AppDb } from '../../src/appdb/db.ts';
+import { numberedParameters, type AppDb } from '../../src/appdb/db.ts';
 import { knownMigrations, migrate } from '../../src/appdb/migrate.ts';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
@@ -12,7 +12,9 @@ import { Monitor } from '../../src/monitoring/monitor.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
-import { anchorAnew, appendAudit, openSealedTrail, verifyAudit } from '../../src/service/audit.ts';
+import { anchorAnew, appendAudit, openSealedTrail, sealAudit, verifyAudit } from '../../src/service/audit.ts';
+import { loadAuditKey } from '../../src/service/audit-seal.ts';
+import { ExchangeService } from '../../src/exchange/service.ts';
 import { LoginThrottle } from '../../src/service/throttle.ts';
 import { NotFoundError } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
@@ -179,7 +181,10 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
         db.query("INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result) VALUES ($1, 'c', 'org-a', 'u', '2025-03-01T09:00:00.000Z', 'r', 'v', 'h', '{}', 'yellow', $2)", [id, JSON.stringify(result)]);
       await insert('dated', { overall: 'yellow', asOf: '2025-03-01', reassessBy: '2026-03-01', case: { title: 'A case with asOf in its text' } });
       await insert('undated', { overall: 'yellow', criteria: [] });
-      assert.deepEqual((await migrate(db))[0], '018_verdict_dates.sql');
+      assert.deepEqual(
+        await migrate(db),
+        knownMigrations().filter((m) => m >= '018'),
+      );
       const dates = [
         { id: 'dated', as_of: '2025-03-01', reassess_by: '2026-03-01' },
         { id: 'undated', as_of: null, reassess_by: null },
@@ -201,6 +206,64 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
       }
     } finally {
       await db.close();
+    }
+  });
+
+  test('migration 020 moves the items an organisation imported before they were kept under it to its key, and the sealed audit trail records the move', async () => {
+    const dir = tempDir();
+    const raw = await (await driver.newDatabase())();
+    try {
+      await migrate(raw, new Set(knownMigrations().filter((m) => m < '020')));
+      const paths = { keyPath: join(dir, 'audit.key'), anchorPath: join(dir, 'audit.anchor.json') };
+      const db = sealAudit(raw, { key: loadAuditKey(paths.keyPath), ...paths });
+      const sha = 'ab'.repeat(32);
+      const row = (kind: string, uuid: string, source: string) => [kind, uuid, source, 'Partner University', `unsigned:${sha.slice(0, 16)}`, '2026-11-30T21:00:00.000Z', '2026-11-30T21:00:00.000Z', 'partner', 'community', 'green', `subject of ${uuid}`, JSON.stringify({ uuid })];
+      const rows = [
+        // Imported by org-a when its source already named it, but under the bare uuid.
+        row('correction', 'u-1', `file:org-a:${sha}`),
+        row('namesake', 'u-2', `file:org-a:${sha}`),
+        // The same file imported by org-b since: under org-b's key already.
+        row('correction', 'org-b/u-1', `file:org-b:${sha}`),
+        // Imported before the source named the organisation; and a feed's item.
+        row('correction', 'u-3', `file:${sha}`),
+        row('correction', 'u-4', 'subscription-1'),
+      ];
+      await db.transaction(async (tx) => {
+        for (const r of rows) await tx.query(`INSERT INTO exchange_received (kind, uuid, subscription_id, publisher, key_id, published_at, pulled_at, origin_org, distribution, tlp, subject_key, doc) VALUES (${numberedParameters(r.length)})`, r);
+        await appendAudit(tx, { actor: 'u1', orgId: 'org-a', action: 'exchange.import', target: `file:${sha}`, detail: {}, rows: rows.map((r) => ['exchange_received', r[0]!, r[1]!]) });
+      });
+      const officer = (orgId: string) => ({ userId: `officer-${orgId}`, orgId, role: 'officer' as const, name: 'Officer' });
+      const seen = async (on: AppDb, orgId: string) => (await new ExchangeService(on, new Set()).received(officer(orgId))).map((r) => `${r.kind}/${r.uuid}`).sort();
+      const before = { a: await seen(db, 'org-a'), b: await seen(db, 'org-b') };
+
+      assert.deepEqual(
+        await migrate(raw),
+        knownMigrations().filter((m) => m >= '020'),
+      );
+      const keys = (await raw.query<{ kind: string; uuid: string; subscription_id: string }>('SELECT kind, uuid, subscription_id FROM exchange_received')).map((r) => `${r.kind} ${r.uuid} ${r.subscription_id}`).sort();
+      assert.deepEqual(keys, [`correction org-a/u-1 file:org-a:${sha}`, `correction org-b/u-1 file:org-b:${sha}`, `correction u-3 file:${sha}`, 'correction u-4 subscription-1', `namesake org-a/u-2 file:org-a:${sha}`]);
+      // Opened as derisk opens it: the move is recorded once, and the trail verifies.
+      const reopened = await openSealedTrail(raw, paths);
+      const audit = await verifyAudit(reopened);
+      assert.deepEqual(audit.problems, []);
+      assert.equal(audit.sealed, true);
+      const recorded = await raw.query<{ detail: string }>("SELECT detail FROM audit WHERE action = 'migration.rekey'");
+      assert.deepEqual(
+        recorded.map((r) => (JSON.parse(r.detail) as { moved: unknown[] }).moved),
+        [
+          [
+            { kind: 'correction', from: 'u-1', to: 'org-a/u-1' },
+            { kind: 'namesake', from: 'u-2', to: 'org-a/u-2' },
+          ],
+        ],
+      );
+      await openSealedTrail(raw, paths);
+      assert.equal((await raw.query("SELECT seq FROM audit WHERE action = 'migration.rekey'")).length, 1, 'recorded once');
+      // Each organisation sees what it saw before, by the uuids the file gave.
+      assert.deepEqual({ a: await seen(reopened, 'org-a'), b: await seen(reopened, 'org-b') }, before);
+      assert.deepEqual(before.a, ['correction/u-1', 'correction/u-3', 'correction/u-4', 'namesake/u-2']);
+    } finally {
+      await raw.close();
     }
   });
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { CONTROL_FILE, type ControlFile } from '../../src/cli/control-file.ts';
@@ -102,6 +102,8 @@ const typed = (args: string[], cwd: string, env: Record<string, string>) => {
 const workDir = () => {
   const dir = tempDir();
   writeFileSync(join(dir, 'affiliations.csv'), `affiliation\n"${AFF.thu}"\n"${AFF.delft}"\nsomewhere unknown\n`);
+  writeFileSync(join(dir, 'names.txt'), 'Tsinghua University\nDelft University of Technology\n');
+  mkdirSync(join(dir, 'exchange'));
   writeFileSync(join(dir, 'case.yaml'), 'title: Joint AI lab\npartners:\n  - name: Tsinghua University\n    country: CN\ntechnology:\n  fields: [eu-artificial-intelligence]\n');
   return dir;
 };
@@ -127,6 +129,7 @@ const READS: string[][] = [
   ['screen', 'Delft University of Technology'],
   ['screen', '--portfolio', '02e2c7k09', '--csv', 'portfolio.csv'],
   ['screen', '--portfolio', 'not-a-ror-id'],
+  ['screen', '--batch', 'names.txt', '--csv', 'batch.csv'],
   ['screen'],
   ['brief', 'Tsinghua University'],
   ['brief', 'Tsinghua University', '--json'],
@@ -141,20 +144,26 @@ const READS: string[][] = [
   ['kb', 'list', '--jurisdiction', 'CN'],
   ['rulebook'],
   ['fields'],
+  // The exchange reads the lists in the store for notes and decisions on list entries, and for what it exports.
+  ['exchange', 'note', '--entry', 'my-watchlist/tsinghua-university', '--text', 'Joint lab with defence links'],
+  ['exchange', 'namesake', 'Tsinghua Univ', '--entry', 'my-watchlist/tsinghua-university', '--reason', 'the one in Hsinchu'],
+  ['exchange', 'export', '--format', 'stix', '--out', 'exchange/bundle.json'],
+  ['exchange', 'ftm-partners'],
 ];
 
-/** Each command's status and output; a new verdict's id is the only thing that may differ. */
+/** Each command's status and output; the ids of new verdicts, notes and decisions are the only things that may differ. */
 const runAll = (home: string, cwd: string) =>
   READS.map((args) => {
     const r = typed(args, cwd, { DERISK_HOME: home });
-    const id = (t: string) => t.replace(/\(assessment [\w-]+\)/g, '(assessment ID)');
+    const id = (t: string) => t.replace(/\(assessment [\w-]+\)/g, '(assessment ID)').replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, 'ID');
     return { args: args.join(' '), status: r.status, stdout: id(r.stdout), stderr: id(r.stderr) };
   });
 
 const files = (dir: string): Record<string, string> =>
   Object.fromEntries(
     readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile() && !e.name.endsWith('.parquet'))
+      // Parquet files and what the exchange writes carry the time they were written (and new ids).
+      .filter((e) => e.isFile() && !e.name.endsWith('.parquet') && !join(e.parentPath, e.name).includes(`${sep}exchange${sep}`))
       .map((e) => [join(e.parentPath, e.name).slice(dir.length), readFileSync(join(e.parentPath, e.name), 'utf8')]),
   );
 
@@ -191,7 +200,8 @@ test('every command on the store and every administrative command prints beside 
     for (let i = 0; i < READS.length; i++) assert.deepEqual(beside[i], alone[i], READS[i]!.join(' '));
     // Files named relatively are written where the command was typed, with the same content.
     assert.deepEqual(files(besideDir), files(aloneDir));
-    assert.ok(existsSync(join(besideDir, 'portfolio.csv')) && existsSync(join(besideDir, 'resolved.csv')) && readdirSync(join(besideDir, 'parquet')).length > 0);
+    assert.ok(existsSync(join(besideDir, 'portfolio.csv')) && existsSync(join(besideDir, 'resolved.csv')) && existsSync(join(besideDir, 'batch.csv')) && readdirSync(join(besideDir, 'parquet')).length > 0);
+    assert.ok(existsSync(join(besideDir, 'exchange', 'bundle.json')));
     // Each command on the store went through the server, audited as the operator's; the others did not.
     const onStore = READS.filter((a) => !['users', 'kb', 'rulebook', 'fields'].includes(a[0]!));
     assert.deepEqual(
@@ -262,6 +272,15 @@ test('an ingest through the server prints what it prints without it, with its pr
     assert.notDeepEqual((after.body as { rows: unknown }).rows, (before.body as { rows: unknown }).rows);
     assert.deepEqual((after.body as { rows: unknown }).rows, now);
     assert.ok(now.some((y) => y.year === 2023));
+
+    // A match correction through the server rebuilds the organisation's view in the store: the
+    // server's answers from that view are worked out again (the console's session is the local organisation's).
+    const top = async () => ((await api(server, 'GET', '/api/indicators/top-institutions?regions=EU27AC,CN')).body as { rows: unknown[] }).rows;
+    const correct = (raw: string) => typed(['match', 'correct', raw, 'none', '--reason', 'a company lab of that name'], dir, { DERISK_HOME: home });
+    assert.equal(correct(AFF.thu).status, 0);
+    const corrected = await top();
+    assert.equal(correct(AFF.casia).status, 0);
+    assert.notDeepEqual(await top(), corrected, 'the second correction is in the answer');
   } finally {
     await stop(server, 'SIGTERM');
   }
