@@ -78,6 +78,21 @@ export interface AlertPage {
   next: string | null;
 }
 
+/** A page as the API sends it: the alerts as JSON, that JSON's entity tag, and the next page's cursor. */
+export interface ServedPage {
+  json: string;
+  etag: string;
+  next: string | null;
+}
+
+const served = (page: AlertPage): ServedPage => {
+  const json = JSON.stringify(page.alerts);
+  return { json, etag: `"${sha256(json).slice(0, 32)}"`, next: page.next };
+};
+
+/** What a page's content depends on: its alerts (never changed once recorded), the reader's marks, and whether more follow. */
+const pageKey = (marks: [id: string, read: boolean][], more: boolean) => JSON.stringify([marks, more]);
+
 /** An alert page's cursor: where the page ended, (created_at, id) in the inbox's order, opaque to the reader. */
 const cursorOf = (a: { created_at: string; id: string }) => Buffer.from(JSON.stringify([a.created_at, a.id])).toString('base64url');
 
@@ -99,8 +114,18 @@ const PAGE_ORDER = 'ORDER BY a.created_at DESC, a.id';
 /** After the cursor's alert in that order. */
 const AFTER_CURSOR = '(a.created_at < $4 OR (a.created_at = $4 AND a.id > $5))';
 const VISIBLE = "a.org_id = $1 AND (a.user_id = '' OR a.user_id = $2)";
-/** How many users' rendered feeds are kept: a feed is a few hundred kilobytes at most. */
+/** How many users' rendered feeds are kept: a feed of FEED_ENTRIES alerts is some tens of kilobytes. */
 const FEEDS_KEPT = 64;
+/**
+ * The inbox's page when the reader names none, and the feed's length. Readers poll the first page
+ * and the feed again and again: each answer is rendered once and sent as it is while it holds, so
+ * its size is what every poll costs. RFC 4287 feeds carry the latest entries; older alerts stay in
+ * the inbox, a page at a time.
+ */
+export const INBOX_PAGE = 50;
+export const FEED_ENTRIES = 50;
+/** How much of the serialised first pages is kept, across users (a page of 1,000 alerts is about half a megabyte). */
+const PAGES_KEPT_BYTES = 16 << 20;
 
 export interface WebhookView {
   id: string;
@@ -146,6 +171,58 @@ export class AlertInbox {
     const more = rows.length > options.limit;
     const alerts = rows.slice(0, options.limit).map(view);
     return { alerts, next: more ? cursorOf(alerts[alerts.length - 1]!) : null };
+  }
+
+  private readonly firstPages = new Map<string, ServedPage & { key: string }>();
+  private firstPagesBytes = 0;
+
+  /**
+   * A page of the actor's alerts as `GET /api/alerts` sends it: its JSON, its entity tag and the
+   * next page's cursor. Alerts are never changed once recorded, so a page is the same while its
+   * alert ids and the reader's read marks are (read from the index and the marks alone, whichever
+   * process recorded an alert or a mark): the first page, which readers poll, is serialised once
+   * and kept until then. Later pages are read once while paging, and are not kept.
+   */
+  async servedPage(actor: Actor, options: { unread?: boolean; limit: number; before?: string }): Promise<ServedPage> {
+    authorize(actor, 'alert.read');
+    if (options.before !== undefined) return served(await this.page(actor, options));
+    const slot = JSON.stringify([actor.userId, actor.orgId, options.unread === true, options.limit]);
+    const marks = await this.db.query<{ id: string; read_at: string | null }>(
+      `SELECT a.id, r.read_at FROM alerts a LEFT JOIN alert_reads r ON r.alert_id = a.id AND r.user_id = $2
+       WHERE ${VISIBLE} ${options.unread ? 'AND r.read_at IS NULL' : ''} ${PAGE_ORDER} LIMIT $3`,
+      [actor.orgId, actor.userId, options.limit + 1],
+    );
+    const kept = this.firstPages.get(slot);
+    if (
+      kept?.key ===
+      pageKey(
+        marks.slice(0, options.limit).map((m) => [m.id, m.read_at !== null]),
+        marks.length > options.limit,
+      )
+    )
+      return kept;
+    const page = await this.page(actor, options);
+    const made = {
+      ...served(page),
+      key: pageKey(
+        page.alerts.map((a) => [a.id, a.read]),
+        page.next !== null,
+      ),
+    };
+    // Another request may have rendered this slot meanwhile: whichever is there now is replaced.
+    const meanwhile = this.firstPages.get(slot);
+    if (meanwhile) {
+      this.firstPages.delete(slot);
+      this.firstPagesBytes -= meanwhile.json.length;
+    }
+    this.firstPages.set(slot, made);
+    this.firstPagesBytes += made.json.length;
+    for (const [oldest, page] of this.firstPages) {
+      if (this.firstPagesBytes <= PAGES_KEPT_BYTES) break;
+      this.firstPages.delete(oldest);
+      this.firstPagesBytes -= page.json.length;
+    }
+    return made;
   }
 
   private readonly feeds = new Map<string, { key: string; xml: string; etag: string }>();
