@@ -35,7 +35,7 @@ export interface NewAlert {
   link: string;
 }
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
 /**
  * Records alerts, each once, with a delivery job for every active webhook of its organisation and
@@ -78,16 +78,19 @@ export interface AlertPage {
   next: string | null;
 }
 
-/** A page as the API sends it: the alerts as JSON, that JSON's entity tag, and the next page's cursor. */
+/**
+ * A page as the API sends it: the alerts as JSON (UTF-8 bytes, encoded once rather than for every
+ * answer), that JSON's entity tag, and the next page's cursor.
+ */
 export interface ServedPage {
-  json: string;
+  body: Buffer;
   etag: string;
   next: string | null;
 }
 
 const served = (page: AlertPage): ServedPage => {
-  const json = JSON.stringify(page.alerts);
-  return { json, etag: `"${sha256(json).slice(0, 32)}"`, next: page.next };
+  const body = Buffer.from(JSON.stringify(page.alerts));
+  return { body, etag: `"${sha256(body).slice(0, 32)}"`, next: page.next };
 };
 
 /** What a page's content depends on: its alerts (never changed once recorded), the reader's marks, and whether more follow. */
@@ -213,19 +216,19 @@ export class AlertInbox {
     const meanwhile = this.firstPages.get(slot);
     if (meanwhile) {
       this.firstPages.delete(slot);
-      this.firstPagesBytes -= meanwhile.json.length;
+      this.firstPagesBytes -= meanwhile.body.length;
     }
     this.firstPages.set(slot, made);
-    this.firstPagesBytes += made.json.length;
+    this.firstPagesBytes += made.body.length;
     for (const [oldest, page] of this.firstPages) {
       if (this.firstPagesBytes <= PAGES_KEPT_BYTES) break;
       this.firstPages.delete(oldest);
-      this.firstPagesBytes -= page.json.length;
+      this.firstPagesBytes -= page.body.length;
     }
     return made;
   }
 
-  private readonly feeds = new Map<string, { key: string; xml: string; etag: string }>();
+  private readonly feeds = new Map<string, { key: string; xml: string; body: Buffer; etag: string }>();
 
   /** The actor's newest `limit` alerts as an Atom feed (see `taggedFeed`). */
   async feed(actor: Actor, options: { self: string; base: string; limit: number }): Promise<string> {
@@ -237,9 +240,9 @@ export class AlertInbox {
    * and again for a feed that has not changed: alerts are never changed once recorded, so the same
    * alerts make the same feed, and it is rendered again only when the page's alert ids (read from
    * the index alone) differ. The tag lets a reader that has it be told "not modified" (HTTP 304)
-   * instead of being sent the same few hundred kilobytes again.
+   * instead of being sent the same feed again.
    */
-  async taggedFeed(actor: Actor, options: { self: string; base: string; limit: number }): Promise<{ xml: string; etag: string }> {
+  async taggedFeed(actor: Actor, options: { self: string; base: string; limit: number }): Promise<{ xml: string; body: Buffer; etag: string }> {
     authorize(actor, 'alert.read');
     const key = (ids: string[]) => JSON.stringify([actor.name, options.self, options.base, ids]);
     const ids = await this.db.query<{ id: string }>(`SELECT a.id FROM alerts a WHERE ${VISIBLE} ${PAGE_ORDER} LIMIT $3`, [actor.orgId, actor.userId, options.limit]);
@@ -247,7 +250,8 @@ export class AlertInbox {
     if (kept?.key === key(ids.map((r) => r.id))) return kept;
     const alerts = (await this.page(actor, { limit: options.limit })).alerts;
     const xml = atomFeed({ userId: actor.userId, userName: actor.name, self: options.self, base: options.base, alerts });
-    const made = { key: key(alerts.map((a) => a.id)), xml, etag: `"${sha256(xml).slice(0, 32)}"` };
+    const body = Buffer.from(xml);
+    const made = { key: key(alerts.map((a) => a.id)), xml, body, etag: `"${sha256(body).slice(0, 32)}"` };
     this.feeds.delete(actor.userId);
     this.feeds.set(actor.userId, made);
     if (this.feeds.size > FEEDS_KEPT) this.feeds.delete(this.feeds.keys().next().value!);

@@ -60,8 +60,8 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
       }
       reply.header('etag', page.etag);
       if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(page.etag)) return reply.code(304).send();
-      // Already JSON: sent as it is, not serialised again.
-      return reply.type('application/json; charset=utf-8').send(page.json);
+      // Already JSON, and already bytes: sent as they are.
+      return reply.type('application/json; charset=utf-8').send(page.body);
     },
   );
 
@@ -116,11 +116,11 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
       const actor = await inbox.feedActor(token);
       if (!actor) return reply.code(404).send({ error: 'not found', message: 'no such feed (the address may have been revoked)' });
       const base = `${request.protocol}://${request.host}`;
-      const { xml, etag } = await inbox.taggedFeed(actor, { self: `${base}/feeds/${token}.atom`, base, limit: FEED_ENTRIES });
+      const { body, etag } = await inbox.taggedFeed(actor, { self: `${base}/feeds/${token}.atom`, base, limit: FEED_ENTRIES });
       reply.header('etag', etag);
       // A reader that has this feed already is told so (RFC 9110 If-None-Match), not sent it again.
       if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(etag)) return reply.code(304).send();
-      return reply.type('application/atom+xml; charset=utf-8').send(xml);
+      return reply.type('application/atom+xml; charset=utf-8').send(body);
     },
   );
 
