@@ -1,5 +1,7 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedDb } from '../src/appdb/embedded.ts';
 import { migrate } from '../src/appdb/migrate.ts';
@@ -20,6 +22,7 @@ import { Store } from '../src/store/store.ts';
 import { SHARED } from '../src/ingest/pipeline.ts';
 import { IngestWorkflow } from '../src/workflows/ingest.ts';
 import { generateOpenAlex } from './generate-openalex.ts';
+import { baselineBin } from './baseline.ts';
 import { phase, serveWithToken } from './service.ts';
 
 // The monitor notes the policy bundle only in a pass that has stored verdicts to re-check, and
@@ -27,6 +30,11 @@ import { phase, serveWithToken } from './service.ts';
 // re-checked. The note of an earlier bundle is planted whether or not it is there.
 const PLANT_EARLIER_BUNDLE = "INSERT INTO monitor_seen (kind, ref, value, seen_at) VALUES ('bundle', 'policy', 'an earlier bundle', $1) ON CONFLICT (kind, ref) DO UPDATE SET value = 'an earlier bundle'";
 const EXAMPLES = new URL('../examples/cases/', import.meta.url).pathname;
+const middle = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 const ANALYST: Actor = { userId: 'bench', orgId: 'bench', role: 'analyst', name: 'bench' };
 
 /**
@@ -214,66 +222,115 @@ export async function verdictRecheckBench(config: Config, out: string, verdicts 
 }
 
 /**
- * The inbox (GET /api/alerts) and the Atom feed (GET /feeds/<token>.atom) under closed-loop load
- * against a `derisk serve` process holding `alerts` alerts for its organisation, beside /health
- * (the server's own ceiling) as the baseline: requests a second, median and p99.
+ * The server before the inbox's default page went from 200 alerts to 50 and its first page was
+ * kept serialised, and before the feed went from 200 entries to 50. Another revision with --baseline REV.
  */
-export async function alertsLoadBench(out: string, seconds: number, connections: number, alerts = 5_000) {
-  const home = join(out, 'home-alerts');
-  rmSync(home, { recursive: true, force: true });
-  const { port, token, server } = await serveWithToken(home, 'alerts load bench');
+export const INBOX_BASELINE = '5e07178';
+
+/** `alerts` new-co-publication alerts for the organisation of the server's admin, written into its application database. */
+async function plantAlerts(home: string, alerts: number): Promise<void> {
+  const db = await EmbeddedDb.open(join(home, 'app.sqlite'));
   try {
-    const db = await EmbeddedDb.open(join(home, 'app.sqlite'));
-    try {
-      const org = (await db.query<{ org_id: string }>("SELECT org_id FROM users WHERE email = 'admin@localhost'"))[0]!.org_id;
-      await db.transaction(async (tx) => {
-        for (let i = 0; i < alerts; i++) {
-          const evidence = JSON.stringify({
-            work: `https://openalex.org/W${9_000_000 + i}`,
-            title: `A synthetic co-publication ${i}`,
-            year: 2026,
-            listed: [{ list: 'bench', entry: `e${i % 50}`, name: 'A listed institute', level: 'high' }],
-            why: 'a watched institution co-authors with a listed entity',
-          });
-          const created = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
-          await tx.query("INSERT INTO alerts (id, org_id, user_id, kind, dedup_key, created_at, title, subject, evidence, link) VALUES ($1, $2, '', 'new-copublication', $3, $4, $5, $6, $7, $8)", [
-            randomUUID(),
-            org,
-            `bench:${i}`,
-            created,
-            `Co-publication ${i} with a listed institute`,
-            'KU Leuven',
-            evidence,
-            `/api/works/W${i}`,
-          ]);
-        }
-      });
-    } finally {
-      await db.close();
-    }
-    const feed = (await (await fetch(`http://127.0.0.1:${port}/api/alerts/feed`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).json()) as { url: string };
-    const feedPath = new URL(feed.url).pathname;
-    await phase(port, token, 2, 4, (i) => ({ method: 'GET', path: i % 2 ? '/api/alerts' : feedPath }));
-    console.log(`\nMonitor: inbox and feed under load (${alerts.toLocaleString('en')} alerts in the organisation; ${connections} connections, ${seconds} s per phase, server in its own process)`);
-    const etag = (await fetch(`http://127.0.0.1:${port}${feedPath}`)).headers.get('etag') ?? '';
-    const results: Record<string, Awaited<ReturnType<typeof phase>>> = {};
-    const phases: [string, string, Record<string, string>][] = [
-      ["health (baseline: the server's ceiling)", '/health', {}],
-      ['inbox GET /api/alerts', '/api/alerts', {}],
-      ['Atom feed GET /feeds/<token>.atom', feedPath, {}],
-      // What a feed reader that has the feed asks: answered 304, not sent the feed again.
-      ['Atom feed, If-None-Match (304)', feedPath, { 'if-none-match': etag }],
-    ];
-    for (const [name, path, headers] of phases) {
-      const r = await phase(port, token, seconds, connections, () => ({ method: 'GET', path, headers }));
-      results[name] = r;
-      console.log(`  ${name.padEnd(42)} ${r.rps.toFixed(0).padStart(6)} req/s   median ${r.p50.toFixed(1)} ms   p99 ${r.p99.toFixed(1)} ms   errors ${r.errors} of ${r.requests}`);
-    }
-    const health = results["health (baseline: the server's ceiling)"]!;
-    for (const name of ['inbox GET /api/alerts', 'Atom feed GET /feeds/<token>.atom', 'Atom feed, If-None-Match (304)']) console.log(`  ${name}: p99 ${(results[name]!.p99 / health.p99).toFixed(1)}× /health's, ${((100 * results[name]!.rps) / health.rps).toFixed(0)}% of its requests a second`);
-    return results;
+    const org = (await db.query<{ org_id: string }>("SELECT org_id FROM users WHERE email = 'admin@localhost'"))[0]!.org_id;
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < alerts; i++) {
+        const evidence = JSON.stringify({
+          work: `https://openalex.org/W${9_000_000 + i}`,
+          title: `A synthetic co-publication ${i}`,
+          year: 2026,
+          listed: [{ list: 'bench', entry: `e${i % 50}`, name: 'A listed institute', level: 'high' }],
+          why: 'a watched institution co-authors with a listed entity',
+        });
+        const created = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
+        await tx.query("INSERT INTO alerts (id, org_id, user_id, kind, dedup_key, created_at, title, subject, evidence, link) VALUES ($1, $2, '', 'new-copublication', $3, $4, $5, $6, $7, $8)", [
+          randomUUID(),
+          org,
+          `bench:${i}`,
+          created,
+          `Co-publication ${i} with a listed institute`,
+          'KU Leuven',
+          evidence,
+          `/api/works/W${i}`,
+        ]);
+      }
+    });
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await db.close();
+  }
+}
+
+/**
+ * The inbox (GET /api/alerts) and the Atom feed (GET /feeds/<token>.atom) under closed-loop load,
+ * each against a `derisk serve` process holding `alerts` alerts for its organisation: this tree's
+ * server beside the baseline revision's, both running, loaded in turn phase by phase (one idles
+ * while the other is asked), `runs` rounds; /health is each server's own ceiling. Medians over the
+ * rounds of requests a second, median latency and p99, the ratios, and the load average.
+ */
+export async function alertsLoadBench(config: Config, out: string, seconds: number, connections: number, runs = 3, baseline = INBOX_BASELINE, alerts = 5_000) {
+  const baselineBuild = baselineBin(out, baseline);
+  const trees = [...(baselineBuild ? [{ label: `baseline ${baseline}`, bin: baselineBuild }] : []), { label: 'this tree', bin: undefined }];
+  const servers: { label: string; port: number; token: string; server: ChildProcess; feedPath: string; feedTag: string; inboxTag: string }[] = [];
+  try {
+    for (const [i, { label, bin }] of trees.entries()) {
+      const home = join(out, `home-alerts-${i}`);
+      rmSync(home, { recursive: true, force: true });
+      // The baseline's tree has no mirror beside it: it reads this one's.
+      const { port, token, server } = await serveWithToken(home, 'alerts load bench', bin, { DERISK_MIRROR: config.mirror });
+      servers.push({ label, port, token, server, feedPath: '', feedTag: '', inboxTag: '' });
+      await plantAlerts(home, alerts);
+      const feed = (await (await fetch(`http://127.0.0.1:${port}/api/alerts/feed`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).json()) as { url: string };
+      const s = servers.at(-1)!;
+      s.feedPath = new URL(feed.url).pathname;
+      await phase(port, token, 2, 4, (n) => ({ method: 'GET', path: n % 2 ? '/api/alerts' : s.feedPath }));
+      s.feedTag = (await fetch(`http://127.0.0.1:${port}${s.feedPath}`)).headers.get('etag') ?? '';
+      s.inboxTag = (await fetch(`http://127.0.0.1:${port}/api/alerts`, { headers: { authorization: `Bearer ${token}` } })).headers.get('etag') ?? '';
+    }
+    type Server = (typeof servers)[number];
+    const phases: [string, (s: Server) => { path: string; headers: Record<string, string> }][] = [
+      ["health (the server's ceiling)", () => ({ path: '/health', headers: {} })],
+      ['inbox GET /api/alerts (default page)', () => ({ path: '/api/alerts', headers: {} })],
+      ['inbox GET /api/alerts?limit=200', () => ({ path: '/api/alerts?limit=200', headers: {} })],
+      // What a client that has the page asks (a baseline without tags answers 200, the page again).
+      ['inbox, If-None-Match', (s) => ({ path: '/api/alerts', headers: { 'if-none-match': s.inboxTag } })],
+      ['Atom feed GET /feeds/<token>.atom', (s) => ({ path: s.feedPath, headers: {} })],
+      // What a feed reader that has the feed asks: answered 304, not sent the feed again.
+      ['Atom feed, If-None-Match (304)', (s) => ({ path: s.feedPath, headers: { 'if-none-match': s.feedTag } })],
+    ];
+    const loadBefore = loadavg();
+    console.log(
+      `\nMonitor: inbox and feed under load (${alerts.toLocaleString('en')} alerts in the organisation; ${connections} connections, ${seconds} s per phase, ${runs} rounds; each tree's server in its own process, loaded in turn; load average ${loadBefore.map((x) => x.toFixed(1)).join(' ')})`,
+    );
+    const rounds = new Map<string, Awaited<ReturnType<typeof phase>>[]>();
+    for (let round = 0; round < runs; round++)
+      for (const [name, ask] of phases)
+        for (const s of servers) {
+          const { path, headers } = ask(s);
+          const r = await phase(s.port, s.token, seconds, connections, () => ({ method: 'GET', path, headers }));
+          rounds.set(`${name}|${s.label}`, [...(rounds.get(`${name}|${s.label}`) ?? []), r]);
+        }
+    const loadAfter = loadavg();
+    const results: Record<string, Record<string, { rps: number; median: number; p99: number; errors: number; rounds: Awaited<ReturnType<typeof phase>>[] }>> = {};
+    for (const [name] of phases) {
+      results[name] = {};
+      console.log(`  ${name}`);
+      for (const s of servers) {
+        const rs = rounds.get(`${name}|${s.label}`)!;
+        const m = { rps: middle(rs.map((r) => r.rps)), median: middle(rs.map((r) => r.p50)), p99: middle(rs.map((r) => r.p99)), errors: rs.reduce((n, r) => n + r.errors, 0), rounds: rs };
+        results[name]![s.label] = m;
+        const health = results["health (the server's ceiling)"]![s.label]!;
+        console.log(
+          `    ${s.label.padEnd(20)} ${m.rps.toFixed(0).padStart(6)} req/s   median ${m.median.toFixed(1).padStart(6)} ms   p99 ${m.p99.toFixed(1).padStart(6)} ms (${(m.p99 / health.p99).toFixed(2)}× its /health)   p99 of rounds ${rs.map((r) => r.p99.toFixed(0)).join(', ')}   errors ${m.errors}`,
+        );
+      }
+      const [before, current] = [results[name]![`baseline ${baseline}`], results[name]!['this tree']!];
+      if (before) console.log(`    this tree / baseline: median ×${(current.median / before.median).toFixed(2)}, p99 ×${(current.p99 / before.p99).toFixed(2)}, req/s ×${(current.rps / before.rps).toFixed(2)}`);
+    }
+    console.log(`  load average after: ${loadAfter.map((x) => x.toFixed(1)).join(' ')}`);
+    return { alerts, baseline: baselineBuild ? baseline : null, loadAverage: { before: loadBefore, after: loadAfter }, phases: results };
+  } finally {
+    for (const { server } of servers) {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
   }
 }

@@ -35,7 +35,7 @@ export interface NewAlert {
   link: string;
 }
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
 /**
  * Records alerts, each once, with a delivery job for every active webhook of its organisation and
@@ -78,6 +78,24 @@ export interface AlertPage {
   next: string | null;
 }
 
+/**
+ * A page as the API sends it: the alerts as JSON (UTF-8 bytes, encoded once rather than for every
+ * answer), that JSON's entity tag, and the next page's cursor.
+ */
+export interface ServedPage {
+  body: Buffer;
+  etag: string;
+  next: string | null;
+}
+
+const served = (page: AlertPage): ServedPage => {
+  const body = Buffer.from(JSON.stringify(page.alerts));
+  return { body, etag: `"${sha256(body).slice(0, 32)}"`, next: page.next };
+};
+
+/** What a page's content depends on: its alerts (never changed once recorded), the reader's marks, and whether more follow. */
+const pageKey = (marks: [id: string, read: boolean][], more: boolean) => JSON.stringify([marks, more]);
+
 /** An alert page's cursor: where the page ended, (created_at, id) in the inbox's order, opaque to the reader. */
 const cursorOf = (a: { created_at: string; id: string }) => Buffer.from(JSON.stringify([a.created_at, a.id])).toString('base64url');
 
@@ -99,8 +117,18 @@ const PAGE_ORDER = 'ORDER BY a.created_at DESC, a.id';
 /** After the cursor's alert in that order. */
 const AFTER_CURSOR = '(a.created_at < $4 OR (a.created_at = $4 AND a.id > $5))';
 const VISIBLE = "a.org_id = $1 AND (a.user_id = '' OR a.user_id = $2)";
-/** How many users' rendered feeds are kept: a feed is a few hundred kilobytes at most. */
+/** How many users' rendered feeds are kept: a feed of FEED_ENTRIES alerts is some tens of kilobytes. */
 const FEEDS_KEPT = 64;
+/**
+ * The inbox's page when the reader names none, and the feed's length. Readers poll the first page
+ * and the feed again and again: each answer is rendered once and sent as it is while it holds, so
+ * its size is what every poll costs. RFC 4287 feeds carry the latest entries; older alerts stay in
+ * the inbox, a page at a time.
+ */
+export const INBOX_PAGE = 50;
+export const FEED_ENTRIES = 50;
+/** How much of the serialised first pages is kept, across users (a page of 1,000 alerts is about half a megabyte). */
+const PAGES_KEPT_BYTES = 16 << 20;
 
 export interface WebhookView {
   id: string;
@@ -148,7 +176,59 @@ export class AlertInbox {
     return { alerts, next: more ? cursorOf(alerts[alerts.length - 1]!) : null };
   }
 
-  private readonly feeds = new Map<string, { key: string; xml: string; etag: string }>();
+  private readonly firstPages = new Map<string, ServedPage & { key: string }>();
+  private firstPagesBytes = 0;
+
+  /**
+   * A page of the actor's alerts as `GET /api/alerts` sends it: its JSON, its entity tag and the
+   * next page's cursor. Alerts are never changed once recorded, so a page is the same while its
+   * alert ids and the reader's read marks are (read from the index and the marks alone, whichever
+   * process recorded an alert or a mark): the first page, which readers poll, is serialised once
+   * and kept until then. Later pages are read once while paging, and are not kept.
+   */
+  async servedPage(actor: Actor, options: { unread?: boolean; limit: number; before?: string }): Promise<ServedPage> {
+    authorize(actor, 'alert.read');
+    if (options.before !== undefined) return served(await this.page(actor, options));
+    const slot = JSON.stringify([actor.userId, actor.orgId, options.unread === true, options.limit]);
+    const marks = await this.db.query<{ id: string; read_at: string | null }>(
+      `SELECT a.id, r.read_at FROM alerts a LEFT JOIN alert_reads r ON r.alert_id = a.id AND r.user_id = $2
+       WHERE ${VISIBLE} ${options.unread ? 'AND r.read_at IS NULL' : ''} ${PAGE_ORDER} LIMIT $3`,
+      [actor.orgId, actor.userId, options.limit + 1],
+    );
+    const kept = this.firstPages.get(slot);
+    if (
+      kept?.key ===
+      pageKey(
+        marks.slice(0, options.limit).map((m) => [m.id, m.read_at !== null]),
+        marks.length > options.limit,
+      )
+    )
+      return kept;
+    const page = await this.page(actor, options);
+    const made = {
+      ...served(page),
+      key: pageKey(
+        page.alerts.map((a) => [a.id, a.read]),
+        page.next !== null,
+      ),
+    };
+    // Another request may have rendered this slot meanwhile: whichever is there now is replaced.
+    const meanwhile = this.firstPages.get(slot);
+    if (meanwhile) {
+      this.firstPages.delete(slot);
+      this.firstPagesBytes -= meanwhile.body.length;
+    }
+    this.firstPages.set(slot, made);
+    this.firstPagesBytes += made.body.length;
+    for (const [oldest, page] of this.firstPages) {
+      if (this.firstPagesBytes <= PAGES_KEPT_BYTES) break;
+      this.firstPages.delete(oldest);
+      this.firstPagesBytes -= page.body.length;
+    }
+    return made;
+  }
+
+  private readonly feeds = new Map<string, { key: string; xml: string; body: Buffer; etag: string }>();
 
   /** The actor's newest `limit` alerts as an Atom feed (see `taggedFeed`). */
   async feed(actor: Actor, options: { self: string; base: string; limit: number }): Promise<string> {
@@ -160,9 +240,9 @@ export class AlertInbox {
    * and again for a feed that has not changed: alerts are never changed once recorded, so the same
    * alerts make the same feed, and it is rendered again only when the page's alert ids (read from
    * the index alone) differ. The tag lets a reader that has it be told "not modified" (HTTP 304)
-   * instead of being sent the same few hundred kilobytes again.
+   * instead of being sent the same feed again.
    */
-  async taggedFeed(actor: Actor, options: { self: string; base: string; limit: number }): Promise<{ xml: string; etag: string }> {
+  async taggedFeed(actor: Actor, options: { self: string; base: string; limit: number }): Promise<{ xml: string; body: Buffer; etag: string }> {
     authorize(actor, 'alert.read');
     const key = (ids: string[]) => JSON.stringify([actor.name, options.self, options.base, ids]);
     const ids = await this.db.query<{ id: string }>(`SELECT a.id FROM alerts a WHERE ${VISIBLE} ${PAGE_ORDER} LIMIT $3`, [actor.orgId, actor.userId, options.limit]);
@@ -170,7 +250,8 @@ export class AlertInbox {
     if (kept?.key === key(ids.map((r) => r.id))) return kept;
     const alerts = (await this.page(actor, { limit: options.limit })).alerts;
     const xml = atomFeed({ userId: actor.userId, userName: actor.name, self: options.self, base: options.base, alerts });
-    const made = { key: key(alerts.map((a) => a.id)), xml, etag: `"${sha256(xml).slice(0, 32)}"` };
+    const body = Buffer.from(xml);
+    const made = { key: key(alerts.map((a) => a.id)), xml, body, etag: `"${sha256(body).slice(0, 32)}"` };
     this.feeds.delete(actor.userId);
     this.feeds.set(actor.userId, made);
     if (this.feeds.size > FEEDS_KEPT) this.feeds.delete(this.feeds.keys().next().value!);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ALERT_KINDS, type AlertInbox } from '../monitoring/alerts.ts';
+import { ALERT_KINDS, FEED_ENTRIES, INBOX_PAGE, type AlertInbox } from '../monitoring/alerts.ts';
 import { MAIL_MODES, type MailMode, type MailSettings } from '../monitoring/mail.ts';
 import { WatchError, WatchRequest, type AddRequest, type Watchlists } from '../monitoring/watchlists.ts';
 import { actorOf } from './auth.ts';
@@ -43,22 +43,25 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
     '/api/alerts',
     {
       schema: {
-        description: `Your alerts, newest first: ${ALERT_KINDS.join(', ')}; each with its evidence, a link to it, and whether you have read it. A page at a time: when there are more, the Link header (rel="next") gives the next page's address`,
+        description: `Your alerts, newest first: ${ALERT_KINDS.join(', ')}; each with its evidence, a link to it, and whether you have read it. A page at a time (${INBOX_PAGE} unless limit says otherwise): when there are more, the Link header (rel="next") gives the next page's address. The ETag changes when an alert arrives or you read one; sent back in If-None-Match, an unchanged page is answered 304`,
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { unread: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 }, before: { type: 'string', minLength: 1, maxLength: 500, description: 'the cursor the previous page gave' } },
+          properties: { unread: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: INBOX_PAGE }, before: { type: 'string', minLength: 1, maxLength: 500, description: 'the cursor the previous page gave' } },
         },
       },
     },
     async (request, reply) => {
       const q = request.query as { unread?: boolean; limit: number; before?: string };
-      const page = await inbox.page(actorOf(request), q);
+      const page = await inbox.servedPage(actorOf(request), q);
       if (page.next) {
         const next = new URLSearchParams({ ...(q.unread ? { unread: 'true' } : {}), limit: String(q.limit), before: page.next });
         reply.header('link', `</api/alerts?${next}>; rel="next"`);
       }
-      return page.alerts;
+      reply.header('etag', page.etag);
+      if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(page.etag)) return reply.code(304).send();
+      // Already JSON, and already bytes: sent as they are.
+      return reply.type('application/json; charset=utf-8').send(page.body);
     },
   );
 
@@ -106,18 +109,18 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
   app.get(
     FEED_ROUTE,
     {
-      schema: { description: "A user's alerts as an Atom feed (RFC 4287); the address from POST /api/alerts/feed", security: [], params: { type: 'object', properties: { feed: { type: 'string', pattern: '^drkf_[A-Za-z0-9_-]{32}\\.atom$' } }, required: ['feed'] } },
+      schema: { description: `A user's newest ${FEED_ENTRIES} alerts as an Atom feed (RFC 4287); the address from POST /api/alerts/feed`, security: [], params: { type: 'object', properties: { feed: { type: 'string', pattern: '^drkf_[A-Za-z0-9_-]{32}\\.atom$' } }, required: ['feed'] } },
     },
     async (request, reply) => {
       const token = (request.params as { feed: string }).feed.slice(0, -'.atom'.length);
       const actor = await inbox.feedActor(token);
       if (!actor) return reply.code(404).send({ error: 'not found', message: 'no such feed (the address may have been revoked)' });
       const base = `${request.protocol}://${request.host}`;
-      const { xml, etag } = await inbox.taggedFeed(actor, { self: `${base}/feeds/${token}.atom`, base, limit: 200 });
+      const { body, etag } = await inbox.taggedFeed(actor, { self: `${base}/feeds/${token}.atom`, base, limit: FEED_ENTRIES });
       reply.header('etag', etag);
       // A reader that has this feed already is told so (RFC 9110 If-None-Match), not sent it again.
       if (request.headers['if-none-match']?.split(/\s*,\s*/).includes(etag)) return reply.code(304).send();
-      return reply.type('application/atom+xml; charset=utf-8').send(xml);
+      return reply.type('application/atom+xml; charset=utf-8').send(body);
     },
   );
 

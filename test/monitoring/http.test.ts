@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { AlertInbox, recordAlerts, type NewAlert } from '../../src/monitoring/alerts.ts';
 import { loadBundledEntries } from '../../src/monitoring/bundled-entries.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
 import { ROLES } from '../../src/service/authorize.ts';
@@ -31,7 +32,7 @@ after(async () => {
   store.close();
 });
 
-const call = (who: string, method: string, url: string, payload?: unknown) => service.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${tokens[who]}` }, payload: payload as object });
+const call = (who: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) => service.app.inject({ method: method as 'GET', url, headers: { ...(who ? { authorization: `Bearer ${tokens[who]}` } : {}), ...headers }, payload: payload as object });
 const civil = () => structuredClone(loadBundledEntries().entries.find((e) => e.id === 'cn-civil-code')!);
 
 test('reading the knowledge base over HTTP: list, search in Chinese, an entry, the timeline; bad queries are 400s naming the problem', async () => {
@@ -132,4 +133,71 @@ test('verdict links over HTTP show only your organisation’s verdicts', async (
   const other = await call('org-a/viewer', 'GET', `/api/kb/verdicts/${theirs.assessmentId}`);
   assert.equal(other.statusCode, 404);
   assert.equal(other.json().message, `no assessment ${theirs.assessmentId}`);
+});
+
+test('the inbox over HTTP comes 50 alerts a page unless limit says otherwise, the Link header naming the next; the feed carries the newest 50; each ETag changes when an alert arrives, the inbox’s also when one is read', async () => {
+  const alert = (n: number): NewAlert => ({ orgId: 'org-a', userId: '', kind: 'new-copublication', dedupKey: `http-${n}`, title: `Alert ${n}`, subject: 'KU Leuven', evidence: { work: `W${n}` }, link: `/api/works/W${n}` });
+  const record = (at: string, ns: number[]) => service.db.transaction((tx) => recordAlerts(tx, ns.map(alert), at));
+  await record(
+    '2026-01-01T00:00:00.000Z',
+    Array.from({ length: 60 }, (_, n) => n),
+  );
+  const whole = (await call('org-a/viewer', 'GET', '/api/alerts?limit=1000')).json() as { id: string; read: boolean }[];
+  assert.equal(whole.length, 60);
+  const viewer = (await service.accounts.login('viewer@org-a.example', PASSWORD)).actor;
+  assert.equal((await new AlertInbox(service.db).list(viewer)).length, 60, 'derisk alerts (the database, not the API) still lists them all');
+
+  const first = await call('org-a/viewer', 'GET', '/api/alerts');
+  assert.equal(first.statusCode, 200, first.body);
+  assert.match(String(first.headers['content-type']), /^application\/json/);
+  assert.deepEqual(
+    (first.json() as { id: string }[]).map((a) => a.id),
+    whole.slice(0, 50).map((a) => a.id),
+  );
+  const next = /^<(\/api\/alerts\?limit=50&before=[^>]+)>; rel="next"$/.exec(String(first.headers.link))?.[1];
+  assert.ok(next, String(first.headers.link));
+  const second = await call('org-a/viewer', 'GET', next);
+  assert.deepEqual(
+    (second.json() as { id: string }[]).map((a) => a.id),
+    whole.slice(50).map((a) => a.id),
+  );
+  assert.equal(second.headers.link, undefined, 'the last page');
+
+  // Asked again with its tag, an unchanged page is not sent again; a read, or a new alert, changes it.
+  const etag = String(first.headers.etag);
+  assert.match(etag, /^"[0-9a-f]{32}"$/);
+  const unchanged = await call('org-a/viewer', 'GET', '/api/alerts', undefined, { 'if-none-match': etag });
+  assert.equal(unchanged.statusCode, 304);
+  assert.equal(unchanged.body, '');
+  const analystTag = String((await call('org-a/analyst', 'GET', '/api/alerts')).headers.etag);
+  const feedUrl = `/feeds/${((await call('org-a/viewer', 'POST', '/api/alerts/feed')).json() as { token: string }).token}.atom`;
+  const feed = await call('', 'GET', feedUrl);
+  const entries = (xml: string) => [...xml.matchAll(/<id>urn:uuid:([0-9a-f-]{36})<\/id>\n {4}<title/g)].map((m) => m[1]);
+  assert.deepEqual(
+    entries(feed.body),
+    whole.slice(0, 50).map((a) => a.id),
+    'the newest 50, newest first',
+  );
+
+  assert.equal((await call('org-a/viewer', 'PUT', `/api/alerts/${whole[3]!.id}/read`)).statusCode, 204);
+  const read = await call('org-a/viewer', 'GET', '/api/alerts', undefined, { 'if-none-match': etag });
+  assert.equal(read.statusCode, 200);
+  assert.notEqual(read.headers.etag, etag);
+  assert.equal((read.json() as { read: boolean }[])[3]!.read, true);
+  assert.equal((await call('org-a/analyst', 'GET', '/api/alerts', undefined, { 'if-none-match': analystTag })).statusCode, 304, "the viewer's read is not the analyst's");
+  assert.equal((await call('', 'GET', feedUrl, undefined, { 'if-none-match': String(feed.headers.etag) })).statusCode, 304, 'a feed has no read marks');
+  const unread = await call('org-a/viewer', 'GET', '/api/alerts?unread=true');
+  assert.ok(!(unread.json() as { id: string }[]).some((a) => a.id === whole[3]!.id));
+
+  await record('2026-01-02T00:00:00.000Z', [60]);
+  const arrived = await call('org-a/viewer', 'GET', '/api/alerts', undefined, { 'if-none-match': String(read.headers.etag) });
+  assert.equal(arrived.statusCode, 200);
+  assert.notEqual(arrived.headers.etag, read.headers.etag);
+  assert.equal((arrived.json() as { title: string }[])[0]!.title, 'Alert 60');
+  assert.equal((arrived.json() as unknown[]).length, 50);
+  const newer = await call('', 'GET', feedUrl, undefined, { 'if-none-match': String(feed.headers.etag) });
+  assert.equal(newer.statusCode, 200);
+  assert.notEqual(newer.headers.etag, feed.headers.etag);
+  assert.equal(entries(newer.body).length, 50);
+  assert.match(newer.body, /<entry>\n {4}<id>[^<]+<\/id>\n {4}<title type="text">Alert 60<\/title>/);
 });

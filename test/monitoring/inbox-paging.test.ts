@@ -133,3 +133,27 @@ test('the Atom feed is rendered again only when its alerts change: asked again, 
   await record('2026-01-06T00:00:00.000Z', [alert('org-a', OTHER.userId, 13)]);
   assert.ok(!(await inbox.feed(VIEWER, options)).includes('Alert 13'));
 });
+
+test("the inbox's first page is serialised again only when its alerts or the reader's marks change: polled, it reads the ids and marks alone", async () => {
+  const first = await inbox.servedPage(VIEWER, { limit: 3 });
+  assert.deepEqual(JSON.parse(first.body.toString()), (await inbox.page(VIEWER, { limit: 3 })).alerts);
+  seen.length = 0;
+  assert.equal(await inbox.servedPage(VIEWER, { limit: 3 }), first);
+  assert.equal(seen.length, 1);
+  assert.match(seen[0]!.sql, /^SELECT a\.id, r\.read_at FROM alerts a /, 'no title, evidence or link read');
+
+  // Another reader's mark is theirs: the viewer's page stays; the viewer's own mark, or a new alert, changes it.
+  const top = JSON.parse(first.body.toString()) as { id: string }[];
+  await inbox.mark(OTHER, top[0]!.id, true);
+  assert.equal(await inbox.servedPage(VIEWER, { limit: 3 }), first);
+  await inbox.mark(VIEWER, top[0]!.id, true);
+  const marked = await inbox.servedPage(VIEWER, { limit: 3 });
+  assert.notEqual(marked.etag, first.etag);
+  assert.equal((JSON.parse(marked.body.toString()) as { read: boolean }[])[0]!.read, true);
+  assert.notEqual((await inbox.servedPage(VIEWER, { limit: 3, unread: true })).etag, marked.etag, 'unread pages are kept apart');
+  await record('2026-01-07T00:00:00.000Z', [alert('org-a', '', 14)]);
+  const arrived = await inbox.servedPage(VIEWER, { limit: 3 });
+  assert.notEqual(arrived.etag, marked.etag);
+  assert.equal((JSON.parse(arrived.body.toString()) as { title: string }[])[0]!.title, 'Alert 14');
+  assert.equal(arrived.next, (await inbox.page(VIEWER, { limit: 3 })).next);
+});
