@@ -109,7 +109,10 @@ export function readingNote(value: string, read: string[] = []): string {
 /** Chinese names compare on their Han characters only, traditional ones written simplified ("華為" is "华为"). */
 export const cjkKey = (value: string): string => toSimplified(value.replace(/[^\u3400-\u9fff\uf900-\ufaff]/g, ''));
 
-export const screenKey = (value: string): string => (hasCjk(value) && cjkKey(value).length >= 2 ? cjkKey(value) : screenTokens(value).join(' '));
+export const screenKey = (value: string): string => screenKeyOf(value, null);
+
+/** screenKey, given the value's screenTokens when they are at hand. */
+export const screenKeyOf = (value: string, tokens: string[] | null): string => (hasCjk(value) && cjkKey(value).length >= 2 ? cjkKey(value) : (tokens ?? screenTokens(value)).join(' '));
 
 /** An acronym alias ("BIT", "NUDT") names an entry only when it is the whole query or segment. */
 export const isAcronym = (value: string): boolean => /^[A-Z][A-Z0-9&-]{1,7}$/.test(value.trim());

@@ -1,7 +1,7 @@
 import { foldText, hasCjk, nameTokens, segments } from '../resolve/normalize.ts';
 import type { AffiliationResolver, InstitutionMatch } from '../resolve/matcher.ts';
 import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry, type RiskList } from './risk-list.ts';
-import { cjkKey, fuzzyScore, isAcronym, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenReadings, screenTokens, screenWords, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
+import { cjkKey, fuzzyScore, isAcronym, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { DERIVED, legalFormKey, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
@@ -159,6 +159,7 @@ type StringCountry = { written: string | null; country: string | null; beside?: 
 
 type Predecessor = { rorId: string; name: string; status: string };
 
+const COUNTRY_CODE = /^[A-Z]{2}$/;
 /** A word at least this many registry names use is a common word ("computing": 97, "huawei": 3, "graphene": 1). */
 const COMMON_WORD = 20;
 const MATCH_RANK: Record<MatchKind, number> = { exact: 5, alias: 4, translated: 4, ticker: 4, registry: 3, fuzzy: 2 };
@@ -177,6 +178,8 @@ export type ScreenerDerived = Record<string, unknown>;
 export class Screener {
   private readonly byKey = new Map<string, IndexedName[]>();
   private readonly byToken = new Map<string, IndexedName[]>();
+  /** byToken's names by their number of words, for the words queries asked about (namesWith). */
+  private readonly byWordAndLength = new Map<string, Map<number, IndexedName[]>>();
   /** Listed names of generic words only, matched by the whole query alone. */
   private readonly wholeOnly = new Map<string, IndexedName[]>();
   private readonly cjkNames: IndexedName[] = [];
@@ -569,14 +572,28 @@ export class Screener {
     return `Ambiguous: "${query.trim()}" is only the one-word alias "${lone[0]!.lone!.alias}" that the lists give ${named}, and one word is no evidence on its own: is it ${lone.length === 1 ? 'that entry' : 'one of them'}? Say which organisation is meant (its full name, where it is, or its ROR id): a one-word alias is not taken as a listing, and an unrecognised name is no clearance.`;
   }
 
+  /** The keys of each curated related institution's names, and of all of them. */
+  private relatedKeys: { each: string[][]; all: Set<string> } | null = null;
   /**
    * An institution the registry lacks that a curated source ties to a listed one (data/lists/aliases.json
    * related: "Xijing Hospital", the First Affiliated Hospital of the Air Force Medical University), when a
    * part of the string is one of its names.
    */
   private curatedTie(query: string): { inst: RelatedInstitution; part: ListedPart } | null {
-    const keys = new Set([query, ...segments(query)].filter((p) => !this.isPlacePart(p)).map(screenKey));
-    const inst = this.units.related.find((r) => r.names.some((n) => keys.has(screenKey(n.value))));
+    // Asked of every string no list names: the curated names' keys are made once, and only a part bearing one is looked at further.
+    if (!this.relatedKeys) {
+      const each = this.units.related.map((r) => r.names.map((n) => screenKey(n.value)));
+      this.relatedKeys = { each, all: new Set(each.flat()) };
+    }
+    const { each, all } = this.relatedKeys;
+    const keys = new Set(
+      [query, ...segments(query)].flatMap((p) => {
+        const key = screenKey(p);
+        return all.has(key) && !this.isPlacePart(p) ? [key] : [];
+      }),
+    );
+    if (keys.size === 0) return null;
+    const inst = this.units.related.find((_, i) => each[i]!.some((k) => keys.has(k)));
     if (!inst) return null;
     const rorId = inst.relatedTo.ror;
     const links = this.ancestry(rorId).flatMap((a) => this.links.get(a) ?? []);
@@ -620,12 +637,16 @@ export class Screener {
     return null;
   }
 
+  private formsByKey: Map<string, UnitRule['abroad']['legalForms'][number]> | null = null;
   /** A legal form of another country closing a name ("Hikvision Europe B.V."), and the name before it. */
   private legalFormAbroad(part: string): { form: UnitRule['abroad']['legalForms'][number]; rest: string } | null {
+    if (!this.formsByKey) {
+      this.formsByKey = new Map();
+      for (const f of this.units.abroad.legalForms) if (!this.formsByKey.has(f.key)) this.formsByKey.set(f.key, f);
+    }
     const words = part.trim().split(/\s+/);
     for (let k = Math.min(4, words.length - 1); k >= 1; k--) {
-      const key = legalFormKey(words.slice(-k).join(''));
-      const form = this.units.abroad.legalForms.find((f) => f.key === key);
+      const form = this.formsByKey.get(legalFormKey(words.slice(-k).join('')));
       if (form) return { form, rest: words.slice(0, -k).join(' ') };
     }
     return null;
@@ -638,18 +659,27 @@ export class Screener {
     return `${names.slice(0, -1).join(', ')} or ${names.at(-1)} (where ${form.form} is a legal form)`;
   }
 
+  // Every name a place may have besides a country code: a region's, or several countries' of one legal form
+  // (made once: screening asks whether a country is within the place it read for every listed name it weighs).
+  private placeCountries: Map<string, string[]> | null = null;
   /** The countries a place stands for: a region's or a legal form's, or the one country a code names. */
   private countriesOf(place: string): string[] {
-    return this.units.abroad.regions.find((r) => r.name === place)?.countries ?? this.units.abroad.legalForms.find((f) => f.countries.length > 1 && this.formPlace(f) === place)?.countries ?? [place];
+    if (!this.placeCountries) {
+      this.placeCountries = new Map();
+      for (const [name, countries] of [...this.units.abroad.regions.map((r) => [r.name, r.countries] as const), ...this.units.abroad.legalForms.filter((f) => f.countries.length > 1).map((f) => [this.formPlace(f), f.countries] as const)])
+        if (!this.placeCountries.has(name)) this.placeCountries.set(name, countries);
+    }
+    return this.placeCountries.get(place) ?? [place];
   }
 
   private within(place: string | null, country: string | null | undefined): boolean {
-    return place !== null && !!country && this.countriesOf(place).includes(country);
+    if (place === null || !country) return false;
+    return COUNTRY_CODE.test(place) ? place === country : this.countriesOf(place).includes(country);
   }
 
   /** A place in words: "SE (Sweden)", or a region's or legal form's name as it is. */
   private placeName(place: string): string {
-    return /^[A-Z]{2}$/.test(place) ? `${place} (${countryName(place)})` : place;
+    return COUNTRY_CODE.test(place) ? `${place} (${countryName(place)})` : place;
   }
 
   /**
@@ -856,6 +886,8 @@ export class Screener {
     return [...out.values()].sort((a, b) => a.entry.name.localeCompare(b.entry.name) || a.list.id.localeCompare(b.list.id));
   }
 
+  /** The words naming a region (placed_abroad), folded. */
+  private regionWords: Set<string> | null = null;
   private readonly addressCountries = new Map<string, string | null>();
   /** The country one address of a listed entry is in, as the gazetteer reads it. */
   private addressCountry(address: string): string | null {
@@ -1119,13 +1151,15 @@ export class Screener {
   /** A part's hits under every reading of its abbreviations, each saying how it was read. */
   private readHits(part: string, whole: boolean, country: StringCountry, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null, how = ''): void {
     const [usual, ...others] = screenReadings(part);
-    this.nameHits(screenKey(part), part, whole, country, hits, namesakes, unit, usual!, how);
+    this.nameHits(screenKeyOf(part, usual!.tokens), part, whole, country, hits, namesakes, unit, usual!, how);
     for (const r of others) this.nameHits(r.tokens.join(' '), part, whole, country, hits, namesakes, unit, r, how);
   }
 
   private nameHits(key: string, part: string, whole: boolean, country: StringCountry, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null, reading: Reading | null = null, how = ''): void {
     if (key === '') return;
-    const note = how + (reading ? readingNote(part, reading.read) : '');
+    // Said only with a hit or a name not taken: most parts read find neither.
+    let said: string | null = null;
+    const note = () => (said ??= how + (reading ? readingNote(part, reading.read) : ''));
     for (const n of this.byKey.get(key) ?? []) {
       if ((n.name.kind === 'subsidiary' || (unit && n.acronym)) && !whole) continue;
       if (n.lone) {
@@ -1135,7 +1169,7 @@ export class Screener {
           country.written,
           hits,
           namesakes,
-          note,
+          note(),
           nameTokens(part, true).some((t) => isLegalForm(t) || this.units.trailingWords.has(t)),
         );
         continue;
@@ -1145,7 +1179,7 @@ export class Screener {
         if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: other.why, ...placing(other) });
         continue;
       }
-      this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : n.name.kind === 'chinese' || (n.name.kind === 'short' && hasCjk(n.name.value)) ? 'translated' : 'alias', n.acronym ? 0.9 : 1, hits, undefined, unit, note);
+      this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : n.name.kind === 'chinese' || (n.name.kind === 'short' && hasCjk(n.name.value)) ? 'translated' : 'alias', n.acronym ? 0.9 : 1, hits, undefined, unit, note());
     }
     if (hasCjk(part)) {
       const k = cjkKey(part);
@@ -1163,15 +1197,30 @@ export class Screener {
     if (tokens.length < 2) return;
     const seen = new Set<IndexedName>();
     for (const t of this.rarest(tokens, 2)) {
-      for (const n of this.byToken.get(t) ?? []) {
-        if (seen.has(n) || n.tokens.length !== tokens.length) continue;
+      for (const n of this.namesWith(t, tokens.length)) {
+        if (seen.has(n)) continue;
         seen.add(n);
         if (n.name.kind === 'subsidiary' && !whole) continue;
         if (!this.sameCountry(n.entry, country.country)) continue;
         const score = fuzzyScore(tokens, n.tokens, this.distinctWords);
-        if (score > 0 && score < 1) this.addNameHit(n, part, 'fuzzy', Number(score.toFixed(3)), hits, undefined, null, note);
+        if (score > 0 && score < 1) this.addNameHit(n, part, 'fuzzy', Number(score.toFixed(3)), hits, undefined, null, note());
       }
     }
+  }
+
+  /**
+   * The listed names using a word that have as many words as the query: only those may be its
+   * spelling (fuzzyScore). Grouped by length once per word, as queries ask for it: a word many
+   * names use ("university") made every spelling look-up walk them all.
+   */
+  private namesWith(word: string, length: number): IndexedName[] {
+    let byLength = this.byWordAndLength.get(word);
+    if (!byLength) {
+      byLength = new Map();
+      for (const n of this.byToken.get(word) ?? []) push(byLength, n.tokens.length, n);
+      this.byWordAndLength.set(word, byLength);
+    }
+    return byLength.get(length) ?? [];
   }
 
   /**
@@ -1343,7 +1392,9 @@ export class Screener {
       return;
     }
     // A region or another country's legal form is a place too ("Hikvision Europe B.V.": data/lists/aliases.json placed_abroad).
-    const isPlace = (w: string) => (this.resolver?.gazetteer.isPlace(w) ?? false) || this.units.abroad.regions.some((r) => r.words.includes(w));
+    this.regionWords ??= new Set(this.units.abroad.regions.flatMap((r) => r.words));
+    const regionWords = this.regionWords;
+    const isPlace = (w: string) => (this.resolver?.gazetteer.isPlace(w) ?? false) || regionWords.has(w);
     const form = this.legalFormAbroad(part);
     const tokens = screenTokens(form?.rest ?? part);
     const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true, country = written) => {
