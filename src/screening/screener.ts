@@ -140,7 +140,7 @@ interface IndexedName {
   tokens: string[];
   acronym: boolean;
   /** A one-word alias that alone is no evidence (data/lists/aliases.json one_word_aliases): a person's, a place, or a word institutions abroad bear. */
-  lone?: 'person' | 'word';
+  lone?: 'person' | 'place' | 'word';
 }
 
 /** An entry linked to a ROR institution, and how the link was made. */
@@ -155,7 +155,11 @@ export interface EntryLink {
 /** A withdrawn or inactive registry record whose successor is screened in its place. */
 /** The country written in the string (gazetteer), and the one to narrow slips by: written, or else the registry matcher's guess. */
 /** `beside`: the registry institutions the string names (a listed name of common words beside them only abroad is their own unit). */
-type StringCountry = { written: string | null; country: string | null; beside?: ScreenResult['institutions'] };
+/**
+ * `address`: the part read follows the string's first part, where an address names its places ("…, Tula, Russia").
+ * `apart`: where the string's other parts place it (a place alias cannot place itself: "Tula" alone is in no country).
+ */
+type StringCountry = { written: string | null; country: string | null; beside?: ScreenResult['institutions']; address?: boolean; apart?: (part: string) => string | null };
 
 type Predecessor = { rorId: string; name: string; status: string };
 
@@ -244,6 +248,8 @@ export class Screener {
           // A listed name of generic words only ("LLC Center") names its entry only when it is the whole query.
           if (!hasCjk(name.value) && isNondistinctive(indexed.tokens, (w) => resolver?.gazetteer.isPlace(w) ?? false)) {
             if (name.kind === 'primary') push(this.wholeOnly, key, indexed);
+            // A place a list gives as a one-word alias ("Tula", the Tula Arms Plant) is read as such aliases are, never by its words.
+            else if (indexed.lone) push(this.byKey, key, indexed);
             continue;
           }
           push(this.byKey, key, indexed);
@@ -263,14 +269,20 @@ export class Screener {
   }
 
   /**
-   * Whether an entry reads as a person (data/lists/aliases.json one_word_aliases): the Entity List gives
-   * people among its entries ("Luo Jie", alias "Cherry"). Its listed name is two to four words, and no
-   * name of it has a legal form, a business word, a word naming a unit or an organisation, a number or a place.
+   * Whether an entry is a person (data/lists/aliases.json one_word_aliases): the Entity List gives
+   * people among its entries ("Luo Jie", alias "Cherry"). What the list says the entry is decides
+   * (FtM's schema); where it says nothing, the names tell: the listed name is two to four words, none
+   * written in capitals ("IC Kala": an acronym), no alias writes them as one word ("Ickala": a brand),
+   * and no name has a legal form, a business word, a word naming a unit or an organisation, a number or a place.
    */
   private isPerson(entry: RiskEntry): boolean {
+    if (entry.type) return entry.type === 'person';
     const latin = entry.names.filter((n) => !hasCjk(n.value));
     const words = entry.name.trim().split(/\s+/);
     if (hasCjk(entry.name) || words.length < 2 || words.length > 4 || latin.some((n) => n.kind === 'subsidiary' || isAcronym(n.value))) return false;
+    if (words.some((w) => /^\p{Lu}{2,}$/u.test(w.replace(/[^\p{L}]/gu, '')))) return false;
+    const glued = foldText(entry.name).replace(/ /g, '');
+    if (latin.some((n) => n.value !== entry.name && !/\s/.test(n.value.trim()) && foldText(n.value) === glued)) return false;
     const forms = new Set(this.units.abroad.legalForms.map((f) => f.key));
     const organisational = (w: string) =>
       /\d/.test(w) || forms.has(w) || isLegalForm(w) || this.units.legalForms.has(w) || this.units.trailingWords.has(w) || (this.resolver?.gazetteer.isPlace(w) ?? false) || this.units.organisationWords.has(w) || this.units.unitWords.has(w) || this.units.otherWords.has(w) || isNondistinctive([w]);
@@ -292,8 +304,8 @@ export class Screener {
     if (person) return 'person';
     const word = n.tokens[0]!;
     const own = this.entryCountry.get(n.entry);
-    const place = (this.resolver?.gazetteer.isPlace(word) ?? false) || (this.resolver?.gazetteer.citiesNamed(word).length ?? 0) > 0;
-    return place || [...(borne.get(word) ?? [])].some((c) => c !== own) ? 'word' : undefined;
+    if ((this.resolver?.gazetteer.isPlace(word) ?? false) || (this.resolver?.gazetteer.citiesNamed(word).length ?? 0) > 0) return 'place';
+    return [...(borne.get(word) ?? [])].some((c) => c !== own) ? 'word' : undefined;
   }
 
   /**
@@ -413,18 +425,19 @@ export class Screener {
     const country = written ?? institutions.find((m) => m.primary)?.countryCode ?? null;
     const parts = segments(text);
     const beside = institutions.map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier }));
+    const apart = (part: string) => this.placeOf(parts.filter((p) => p !== part).join(', '));
     this.tickerHits(text, hits);
-    this.readHits(text, true, { written, country }, hits, namesakes);
+    this.readHits(text, true, { written, country, apart }, hits, namesakes);
     for (const n of this.wholeOnly.get(screenKey(text)) ?? []) if (!this.namesake(n, screenKey(text), written)) this.addNameHit(n, text, 'exact', 1, hits);
     // When the whole string is a listed name, an organisation named in one of its parts is the
     // listed parent of that unit ("Academy of Military Medical Sciences, Field Blood Transfusion
     // Institution"): shown as inherited through the unit.
     const unit = [...hits.values()].find((h) => !h.inherited)?.entry ?? null;
-    if (parts.length > 1) for (const part of parts) this.readHits(part, false, { written, country, beside }, hits, namesakes, unit);
+    if (parts.length > 1) parts.forEach((part, i) => this.readHits(part, false, { written, country, beside, address: i > 0, apart }, hits, namesakes, unit));
     this.neighbourHits(text, parts, { written, country, beside }, hits, namesakes);
     for (const part of parts.length > 1 ? [text, ...parts] : [text]) {
       this.companyUnitHits(part, written, hits, namesakes);
-      this.writtenFormHits(part, part === text, written, hits, namesakes);
+      this.writtenFormHits(part, part === text, written, hits, namesakes, part !== text && part !== parts[0]);
     }
     // Only an exact registry name counts: a strong match ("Nanjing University" inside "Nanjing
     // University of Posts and Telecommunications") is a guess, not grounds for a flag. A withdrawn
@@ -1163,10 +1176,12 @@ export class Screener {
     for (const n of this.byKey.get(key) ?? []) {
       if ((n.name.kind === 'subsidiary' || (unit && n.acronym)) && !whole) continue;
       if (n.lone) {
+        // A place in an address ("Tula State University, Tula, Russia") is where the institution named before it is.
+        if (n.lone === 'place' && country.address) continue;
         this.loneName(
           n,
           part,
-          country.written,
+          n.lone === 'place' && country.apart ? country.apart(part) : country.written,
           hits,
           namesakes,
           note(),
@@ -1384,8 +1399,9 @@ export class Screener {
    * leading place (海康威视数字技术股份有限公司); a unit named after a company's Chinese brand
    * (华为诺亚方舟实验室). Tried only where the string is no listed name as it stands; a short name
    * derived by rule is never reached this way (it may be a common word). The namesake guards apply.
+   * `address`: the part follows the string's first part, so a place alias in it is the address's place.
    */
-  private writtenFormHits(part: string, whole: boolean, written: string | null, hits: Map<string, Hit>, namesakes: Similar[]): void {
+  private writtenFormHits(part: string, whole: boolean, written: string | null, hits: Map<string, Hit>, namesakes: Similar[], address = false): void {
     if (this.byKey.has(screenKey(part))) return;
     if (hasCjk(part)) {
       this.chineseFormHits(part, written, hits, namesakes);
@@ -1397,11 +1413,12 @@ export class Screener {
     const isPlace = (w: string) => (this.resolver?.gazetteer.isPlace(w) ?? false) || regionWords.has(w);
     const form = this.legalFormAbroad(part);
     const tokens = screenTokens(form?.rest ?? part);
-    const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true, country = written) => {
+    // `apart`: where what is set aside places the name (a place alias cannot place itself).
+    const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true, country = written, apart: string | null = null) => {
       for (const n of this.byKey.get(key) ?? []) {
         if ((n.name.kind === 'subsidiary' && !whole) || n.name.source?.startsWith(DERIVED) || !ok(n)) continue;
         if (n.lone) {
-          this.loneName(n, part, country, hits, namesakes, '', true);
+          if (!(n.lone === 'place' && address)) this.loneName(n, part, n.lone === 'place' ? apart : country, hits, namesakes, '', true);
           continue;
         }
         const other = this.namesake(n, key, country);
@@ -1432,8 +1449,14 @@ export class Screener {
       const core = tokens.slice(start, end);
       const aside = [...tokens.slice(0, start), ...tokens.slice(end), ...(form ? [form.form.form] : [])];
       // The places set aside place the name: "Shanghai" before the Russian "Institute of Technical Physics" is another institute.
-      const placed = written ?? this.placeOf(places.join(', ')) ?? (form ? this.formPlace(form.form) : null);
-      take(core.join(' '), (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${aside.join(' ')}" around it (places, business words or a legal form: ${this.units.file} derive)`, undefined, placed);
+      const apart = this.placeOf(places.join(', ')) ?? (form ? this.formPlace(form.form) : null);
+      take(
+        core.join(' '),
+        (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${aside.join(' ')}" around it (places, business words or a legal form: ${this.units.file} derive)`,
+        undefined,
+        written ?? apart,
+        apart,
+      );
     }
     // An acronym or short name of a listed organisation read as its full name ("CETC 38th Research Institute").
     for (let k = 1; k <= Math.min(2, tokens.length - 1); k++) {
