@@ -248,8 +248,9 @@ export class Screener {
           // A listed name of generic words only ("LLC Center") names its entry only when it is the whole query.
           if (!hasCjk(name.value) && isNondistinctive(indexed.tokens, (w) => resolver?.gazetteer.isPlace(w) ?? false)) {
             if (name.kind === 'primary') push(this.wholeOnly, key, indexed);
-            // A place a list gives as a one-word alias ("Tula", the Tula Arms Plant) is read as such aliases are, never by its words.
-            else if (indexed.lone) push(this.byKey, key, indexed);
+            // A place a list gives as a one-word alias is read as such aliases are where the entry is named after it ("Tula",
+            // the Tula Arms Plant); a place in brackets after another name ("ACM Research (Shanghai)") is where it is, no name.
+            else if (indexed.lone && screenTokens(entry.name)[0] === indexed.tokens[0] && !resolver?.gazetteer.countryCodeOf(indexed.tokens[0]!)) push(this.byKey, key, indexed);
             continue;
           }
           push(this.byKey, key, indexed);

@@ -38,6 +38,11 @@ test('a place a list gives as a one-word alias ("Tula") is a question alone, the
     const r = screener.screen(q);
     assert.ok(!r.hits.some((h) => /Tula Arms|18th Central/.test(h.entry)) && !r.choices.some((c) => /Tula Arms|18th Central/.test(c.label)), `${q}: ${answer(r)}`);
   }
+  // A place in brackets after another name ("ACM Research (Shanghai)", "… (China)") is where the entry is, not a name of it.
+  for (const q of ['Shanghai', 'Shanghai, China', 'China', 'Shenzhen, Peoples R China']) {
+    const r = screener.screen(q);
+    assert.ok(!r.hits.length && !r.choices.some((c) => c.listed), `${q}: ${answer(r)} ${JSON.stringify(r.choices)}`);
+  }
 });
 
 test('an entry the Entity List names with an acronym and a brand ("IC Kala", "Ickala") is no person: its one-word alias finds it', async () => {
