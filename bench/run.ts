@@ -20,6 +20,7 @@ import { loadRegions, regionOf } from '../src/regions/regions.ts';
 import { catalogueLists } from '../src/screening/lists.ts';
 import { assessmentBench, loadBench } from './service.ts';
 import { startupBench } from './startup.ts';
+import { screeningDemoBench } from './screening-demo.ts';
 import { stallBench } from './stall.ts';
 import { kbBench } from './kb.ts';
 import { matchingBench } from './matching.ts';
@@ -53,7 +54,7 @@ const median = (xs: number[]) => {
  */
 export async function runBench(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, calibrate: { type: 'boolean' }, seconds: { type: 'string' }, connections: { type: 'string' }, baseline: { type: 'string' }, verdicts: { type: 'string' } } });
-  // Sections: startup (CLI commands as new processes on the demo store, beside node -e '' and the CLI of --baseline REV), matching, screening (names, labelled set, 100k-work portfolio), assessment (real data and 10M works),
+  // Sections: startup (CLI commands as new processes on the demo store, beside node -e '' and the CLI of --baseline REV), matching, screening (names, labelled set, 100k-work portfolio), screening-demo (the demo's affiliation strings, beside the screeners of --baseline REV[,REV…], 6b20435 by default, with the answers that differ), assessment (real data and 10M works),
   // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads, beside the server of --baseline REV), readers (read and validate only), ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m, kb (knowledge base), monitor (alerts after an ingest, verdicts and alerts-load), monitor-ingest (the alerts after a 100k-work ingest beside that ingest's time, alone), verdicts (re-check of --verdicts N stored verdicts, 10,000 by default, after a new bundle and a list change), alerts-load (inbox and feed p99 under load, beside the server of --baseline REV), clickhouse (DuckDB beside a 2-shard cluster: ingest and indicators).
   const works = Number(values.works ?? 1_000_000);
   const runs = Number(values.runs ?? 3);
@@ -122,6 +123,7 @@ export async function runBench(argv: string[]): Promise<number> {
   if (want('indicators-10m')) results.indicators10m = await indicatorLatency(await analyticsOnlyStore(10_000_000), runs);
 
   if (want('screening')) results.screening = await screeningBench(config, await registry(), runs);
+  if (want('screening-demo')) results.screeningDemo = await screeningDemoBench(config, runs, OUT, values.baseline);
   if (want('assessment')) results.assessment = await assessmentBench(config, OUT, runs);
   if (want('load')) results.load = await loadBench(config, Number(values.seconds ?? 60), Number(values.connections ?? 32));
   if (want('stall')) results.stall = await stallBench(config, await registry(), OUT, values.works === undefined ? undefined : works, runs, values.baseline);

@@ -17,6 +17,9 @@ export const ABBREVIATIONS_FILE = 'data/geo/abbreviations.json';
 /** What an abbreviation is read as ("technol" → "technology"), or null for a word that is no abbreviation. */
 export const expansionOf = (word: string): string | null => EXPAND.get(word) ?? null;
 
+/** Whether a folded word is a stop word ("of", "les"), which names leave out. */
+export const isStopWord = (word: string): boolean => STOP.has(word);
+
 /** The other words an abbreviation may stand for ("elect": "electronic" besides "electrical"). */
 export const otherReadings = (word: string): readonly string[] => ALTERNATIVES.get(word) ?? [];
 

@@ -33,6 +33,10 @@ export interface FtmRead {
 
 /** The FtM schemata of organisations (LegalEntity and those extending it that are not people). */
 const ORGANISATION_SCHEMATA = new Set(['LegalEntity', 'Organization', 'Company', 'PublicBody']);
+/** Those that say the entity is an organisation: a LegalEntity may be a company or a person. */
+const ORGANISATION_ONLY = new Set(['Organization', 'Company', 'PublicBody']);
+/** How a file is read, in its list's version: a file read anew (the entries' types) is stored anew. */
+const FTM_READER = '2026.12.01-scr10';
 /** Schemata read for what they say about an organisation rather than as an entry. */
 const SANCTION = 'Sanction';
 
@@ -99,7 +103,7 @@ export function readFtmList(file: string, meta: FtmListMeta): FtmRead {
   const text = readTextFile(file, (m) => new ListError(m));
   const setAside: SetAsideLine[] = [];
   const leftOut: Record<string, number> = {};
-  const organisations: { id: string; properties: Record<string, unknown> }[] = [];
+  const organisations: { id: string; schema: string; properties: Record<string, unknown> }[] = [];
   const sanctions = new Map<string, Record<string, unknown>[]>();
   const firstLine = new Map<string, number>();
   const datasets = new Set<string>();
@@ -139,12 +143,12 @@ export function readFtmList(file: string, meta: FtmListMeta): FtmRead {
       return;
     }
     for (const d of Array.isArray(e.datasets) ? e.datasets : []) if (typeof d === 'string') datasets.add(d);
-    organisations.push({ id: e.id, properties: e.properties });
+    organisations.push({ id: e.id, schema: e.schema, properties: e.properties });
   });
   if (organisations.length === 0) {
     throw new ListError(`${file}: no organisation to load (entities of schema ${[...ORGANISATION_SCHEMATA].join(', ')} with a name)${setAside.length ? `; ${setAside.length} lines set aside, the first: line ${setAside[0]!.line}: ${setAside[0]!.reason}` : ''}`);
   }
-  const entries = organisations.map(({ id, properties }): RiskEntry => {
+  const entries = organisations.map(({ id, schema, properties }): RiskEntry => {
     const [primary, ...otherNames] = strings(properties, 'name');
     const names: EntryName[] = splitBracketed(primary!);
     for (const value of [...otherNames, ...strings(properties, 'alias'), ...strings(properties, 'previousName')]) {
@@ -168,6 +172,7 @@ export function readFtmList(file: string, meta: FtmListMeta): FtmRead {
       rorIds: [],
       parentEntry: null,
       topics: strings(properties, 'topics'),
+      ...(ORGANISATION_ONLY.has(schema) ? { type: 'organisation' as const } : {}),
     };
   });
   const provenance: Provenance = {
@@ -180,6 +185,6 @@ export function readFtmList(file: string, meta: FtmListMeta): FtmRead {
     ...(datasets.size ? { datasets: [...datasets].sort() } : {}),
     ...(setAside.length ? { lines_set_aside: setAside.length } : {}),
   };
-  const version = createHash('sha256').update(readFileSync(file)).update(JSON.stringify(meta)).digest('hex').slice(0, 16);
+  const version = createHash('sha256').update(`${FTM_READER}\u0000`).update(readFileSync(file)).update(JSON.stringify(meta)).digest('hex').slice(0, 16);
   return { list: { id: meta.id, provenance, version, file, levelRationale: `every entry given level ${meta.level} when loaded (--level)`, entries }, setAside, leftOut };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ABBREVIATIONS_FILE, expansionOf, foldText, hasCjk, nameTokens, otherReadings } from '../resolve/normalize.ts';
+import { ABBREVIATIONS_FILE, expansionOf, foldText, hasCjk, isStopWord, nameTokens, otherReadings } from '../resolve/normalize.ts';
 
 /** Traditional Chinese characters and their simplified forms (OpenCC, with its provenance: scripts/build-traditional-simplified.mjs). */
 export const TRADITIONAL_FILE = 'data/resolve/traditional-simplified.json';
@@ -27,17 +27,29 @@ export function screeningDataDigest(): string {
 const LEGAL_FORM = new Set(['co', 'ltd', 'limited', 'inc', 'incorporated', 'corp', 'corporation', 'company', 'llc', 'plc', 'gmbh', 'jsc', 'ojsc', 'pjsc', 'ooo', 'sa', 'ag']);
 
 /** A name's words as screening reads them, legal forms kept ("Chimconnect GmbH": chimconnect, gmbh). */
-export const screenWords = (value: string): string[] => nameTokens(unglueBrands(value), true);
+export const screenWords = (value: string): string[] => wordsOf(unglueBrands(value));
 
 /** Whether a folded word is a legal form ("gmbh", "ltd"). */
 export const isLegalForm = (word: string): boolean => LEGAL_FORM.has(word);
 
 /** Tokens a screening name is compared on: the resolver's tokens without trailing legal forms. */
 export function screenTokens(value: string): string[] {
-  // Numbers tell listed institutes apart ("772 Research Institute", "Research Institute 63").
-  const tokens = nameTokens(unglueBrands(value), true);
+  const tokens = wordsOf(unglueBrands(value));
   while (tokens.length > 1 && LEGAL_FORM.has(tokens[tokens.length - 1]!)) tokens.pop();
   return tokens;
+}
+
+/**
+ * The resolver's tokens, numbers kept ("772 Research Institute", "Research Institute 63"), and a
+ * stop word written in capitals in a name written in lower case too kept as the acronym it is
+ * there: "LES Electronic" (Nanjing LES, US Entity List) is two words, not "Electronic".
+ */
+function wordsOf(value: string): string[] {
+  if (!/\p{Lu}{2}/u.test(value) || !/\p{Ll}/u.test(value)) return nameTokens(value, true);
+  return value.split(/\s+/).flatMap((word) => {
+    const folded = foldText(word);
+    return /^\p{Lu}{2,}$/u.test(word.replace(/[^\p{L}]/gu, '')) && isStopWord(folded) ? [folded] : nameTokens(word, true);
+  });
 }
 
 /**
@@ -109,7 +121,10 @@ export function readingNote(value: string, read: string[] = []): string {
 /** Chinese names compare on their Han characters only, traditional ones written simplified ("華為" is "华为"). */
 export const cjkKey = (value: string): string => toSimplified(value.replace(/[^\u3400-\u9fff\uf900-\ufaff]/g, ''));
 
-export const screenKey = (value: string): string => (hasCjk(value) && cjkKey(value).length >= 2 ? cjkKey(value) : screenTokens(value).join(' '));
+export const screenKey = (value: string): string => screenKeyOf(value, null);
+
+/** screenKey, given the value's screenTokens when they are at hand. */
+export const screenKeyOf = (value: string, tokens: string[] | null): string => (hasCjk(value) && cjkKey(value).length >= 2 ? cjkKey(value) : (tokens ?? screenTokens(value)).join(' '));
 
 /** An acronym alias ("BIT", "NUDT") names an entry only when it is the whole query or segment. */
 export const isAcronym = (value: string): boolean => /^[A-Z][A-Z0-9&-]{1,7}$/.test(value.trim());

@@ -40,6 +40,11 @@ export interface RiskEntry {
   addresses?: string[];
   /** FollowTheMoney topics ("sanction", "export.control") a list loaded from FtM gives the entry. */
   topics?: string[];
+  /**
+   * What the list itself says the entry is, where it says so (FtM's schema: Organization, Company,
+   * PublicBody); absent where it does not (the US lists as nsfreg extracts them give no type).
+   */
+  type?: 'organisation' | 'person';
 }
 
 export interface Provenance {

@@ -1,7 +1,7 @@
 import { foldText, hasCjk, nameTokens, segments } from '../resolve/normalize.ts';
 import type { AffiliationResolver, InstitutionMatch } from '../resolve/matcher.ts';
 import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry, type RiskList } from './risk-list.ts';
-import { cjkKey, fuzzyScore, isAcronym, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenReadings, screenTokens, screenWords, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
+import { cjkKey, fuzzyScore, isAcronym, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { DERIVED, legalFormKey, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
@@ -140,7 +140,7 @@ interface IndexedName {
   tokens: string[];
   acronym: boolean;
   /** A one-word alias that alone is no evidence (data/lists/aliases.json one_word_aliases): a person's, a place, or a word institutions abroad bear. */
-  lone?: 'person' | 'word';
+  lone?: 'person' | 'place' | 'word';
 }
 
 /** An entry linked to a ROR institution, and how the link was made. */
@@ -155,10 +155,15 @@ export interface EntryLink {
 /** A withdrawn or inactive registry record whose successor is screened in its place. */
 /** The country written in the string (gazetteer), and the one to narrow slips by: written, or else the registry matcher's guess. */
 /** `beside`: the registry institutions the string names (a listed name of common words beside them only abroad is their own unit). */
-type StringCountry = { written: string | null; country: string | null; beside?: ScreenResult['institutions'] };
+/**
+ * `address`: the part read follows the string's first part, where an address names its places ("…, Tula, Russia").
+ * `apart`: where the string's other parts place it (a place alias cannot place itself: "Tula" alone is in no country).
+ */
+type StringCountry = { written: string | null; country: string | null; beside?: ScreenResult['institutions']; address?: boolean; apart?: (part: string) => string | null };
 
 type Predecessor = { rorId: string; name: string; status: string };
 
+const COUNTRY_CODE = /^[A-Z]{2}$/;
 /** A word at least this many registry names use is a common word ("computing": 97, "huawei": 3, "graphene": 1). */
 const COMMON_WORD = 20;
 const MATCH_RANK: Record<MatchKind, number> = { exact: 5, alias: 4, translated: 4, ticker: 4, registry: 3, fuzzy: 2 };
@@ -177,6 +182,8 @@ export type ScreenerDerived = Record<string, unknown>;
 export class Screener {
   private readonly byKey = new Map<string, IndexedName[]>();
   private readonly byToken = new Map<string, IndexedName[]>();
+  /** byToken's names by their number of words, for the words queries asked about (namesWith). */
+  private readonly byWordAndLength = new Map<string, Map<number, IndexedName[]>>();
   /** Listed names of generic words only, matched by the whole query alone. */
   private readonly wholeOnly = new Map<string, IndexedName[]>();
   private readonly cjkNames: IndexedName[] = [];
@@ -241,6 +248,9 @@ export class Screener {
           // A listed name of generic words only ("LLC Center") names its entry only when it is the whole query.
           if (!hasCjk(name.value) && isNondistinctive(indexed.tokens, (w) => resolver?.gazetteer.isPlace(w) ?? false)) {
             if (name.kind === 'primary') push(this.wholeOnly, key, indexed);
+            // A place a list gives as a one-word alias is read as such aliases are where the entry is named after it ("Tula",
+            // the Tula Arms Plant); a place in brackets after another name ("ACM Research (Shanghai)") is where it is, no name.
+            else if (indexed.lone && screenTokens(entry.name)[0] === indexed.tokens[0] && !resolver?.gazetteer.countryCodeOf(indexed.tokens[0]!)) push(this.byKey, key, indexed);
             continue;
           }
           push(this.byKey, key, indexed);
@@ -260,14 +270,20 @@ export class Screener {
   }
 
   /**
-   * Whether an entry reads as a person (data/lists/aliases.json one_word_aliases): the Entity List gives
-   * people among its entries ("Luo Jie", alias "Cherry"). Its listed name is two to four words, and no
-   * name of it has a legal form, a business word, a word naming a unit or an organisation, a number or a place.
+   * Whether an entry is a person (data/lists/aliases.json one_word_aliases): the Entity List gives
+   * people among its entries ("Luo Jie", alias "Cherry"). What the list says the entry is decides
+   * (FtM's schema); where it says nothing, the names tell: the listed name is two to four words, none
+   * written in capitals ("IC Kala": an acronym), no alias writes them as one word ("Ickala": a brand),
+   * and no name has a legal form, a business word, a word naming a unit or an organisation, a number or a place.
    */
   private isPerson(entry: RiskEntry): boolean {
+    if (entry.type) return entry.type === 'person';
     const latin = entry.names.filter((n) => !hasCjk(n.value));
     const words = entry.name.trim().split(/\s+/);
     if (hasCjk(entry.name) || words.length < 2 || words.length > 4 || latin.some((n) => n.kind === 'subsidiary' || isAcronym(n.value))) return false;
+    if (words.some((w) => /^\p{Lu}{2,}$/u.test(w.replace(/[^\p{L}]/gu, '')))) return false;
+    const glued = foldText(entry.name).replace(/ /g, '');
+    if (latin.some((n) => n.value !== entry.name && !/\s/.test(n.value.trim()) && foldText(n.value) === glued)) return false;
     const forms = new Set(this.units.abroad.legalForms.map((f) => f.key));
     const organisational = (w: string) =>
       /\d/.test(w) || forms.has(w) || isLegalForm(w) || this.units.legalForms.has(w) || this.units.trailingWords.has(w) || (this.resolver?.gazetteer.isPlace(w) ?? false) || this.units.organisationWords.has(w) || this.units.unitWords.has(w) || this.units.otherWords.has(w) || isNondistinctive([w]);
@@ -289,8 +305,8 @@ export class Screener {
     if (person) return 'person';
     const word = n.tokens[0]!;
     const own = this.entryCountry.get(n.entry);
-    const place = (this.resolver?.gazetteer.isPlace(word) ?? false) || (this.resolver?.gazetteer.citiesNamed(word).length ?? 0) > 0;
-    return place || [...(borne.get(word) ?? [])].some((c) => c !== own) ? 'word' : undefined;
+    if ((this.resolver?.gazetteer.isPlace(word) ?? false) || (this.resolver?.gazetteer.citiesNamed(word).length ?? 0) > 0) return 'place';
+    return [...(borne.get(word) ?? [])].some((c) => c !== own) ? 'word' : undefined;
   }
 
   /**
@@ -410,18 +426,19 @@ export class Screener {
     const country = written ?? institutions.find((m) => m.primary)?.countryCode ?? null;
     const parts = segments(text);
     const beside = institutions.map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier }));
+    const apart = (part: string) => this.placeOf(parts.filter((p) => p !== part).join(', '));
     this.tickerHits(text, hits);
-    this.readHits(text, true, { written, country }, hits, namesakes);
+    this.readHits(text, true, { written, country, apart }, hits, namesakes);
     for (const n of this.wholeOnly.get(screenKey(text)) ?? []) if (!this.namesake(n, screenKey(text), written)) this.addNameHit(n, text, 'exact', 1, hits);
     // When the whole string is a listed name, an organisation named in one of its parts is the
     // listed parent of that unit ("Academy of Military Medical Sciences, Field Blood Transfusion
     // Institution"): shown as inherited through the unit.
     const unit = [...hits.values()].find((h) => !h.inherited)?.entry ?? null;
-    if (parts.length > 1) for (const part of parts) this.readHits(part, false, { written, country, beside }, hits, namesakes, unit);
+    if (parts.length > 1) parts.forEach((part, i) => this.readHits(part, false, { written, country, beside, address: i > 0, apart }, hits, namesakes, unit));
     this.neighbourHits(text, parts, { written, country, beside }, hits, namesakes);
     for (const part of parts.length > 1 ? [text, ...parts] : [text]) {
       this.companyUnitHits(part, written, hits, namesakes);
-      this.writtenFormHits(part, part === text, written, hits, namesakes);
+      this.writtenFormHits(part, part === text, written, hits, namesakes, part !== text && part !== parts[0]);
     }
     // Only an exact registry name counts: a strong match ("Nanjing University" inside "Nanjing
     // University of Posts and Telecommunications") is a guess, not grounds for a flag. A withdrawn
@@ -569,14 +586,28 @@ export class Screener {
     return `Ambiguous: "${query.trim()}" is only the one-word alias "${lone[0]!.lone!.alias}" that the lists give ${named}, and one word is no evidence on its own: is it ${lone.length === 1 ? 'that entry' : 'one of them'}? Say which organisation is meant (its full name, where it is, or its ROR id): a one-word alias is not taken as a listing, and an unrecognised name is no clearance.`;
   }
 
+  /** The keys of each curated related institution's names, and of all of them. */
+  private relatedKeys: { each: string[][]; all: Set<string> } | null = null;
   /**
    * An institution the registry lacks that a curated source ties to a listed one (data/lists/aliases.json
    * related: "Xijing Hospital", the First Affiliated Hospital of the Air Force Medical University), when a
    * part of the string is one of its names.
    */
   private curatedTie(query: string): { inst: RelatedInstitution; part: ListedPart } | null {
-    const keys = new Set([query, ...segments(query)].filter((p) => !this.isPlacePart(p)).map(screenKey));
-    const inst = this.units.related.find((r) => r.names.some((n) => keys.has(screenKey(n.value))));
+    // Asked of every string no list names: the curated names' keys are made once, and only a part bearing one is looked at further.
+    if (!this.relatedKeys) {
+      const each = this.units.related.map((r) => r.names.map((n) => screenKey(n.value)));
+      this.relatedKeys = { each, all: new Set(each.flat()) };
+    }
+    const { each, all } = this.relatedKeys;
+    const keys = new Set(
+      [query, ...segments(query)].flatMap((p) => {
+        const key = screenKey(p);
+        return all.has(key) && !this.isPlacePart(p) ? [key] : [];
+      }),
+    );
+    if (keys.size === 0) return null;
+    const inst = this.units.related.find((_, i) => each[i]!.some((k) => keys.has(k)));
     if (!inst) return null;
     const rorId = inst.relatedTo.ror;
     const links = this.ancestry(rorId).flatMap((a) => this.links.get(a) ?? []);
@@ -620,12 +651,16 @@ export class Screener {
     return null;
   }
 
+  private formsByKey: Map<string, UnitRule['abroad']['legalForms'][number]> | null = null;
   /** A legal form of another country closing a name ("Hikvision Europe B.V."), and the name before it. */
   private legalFormAbroad(part: string): { form: UnitRule['abroad']['legalForms'][number]; rest: string } | null {
+    if (!this.formsByKey) {
+      this.formsByKey = new Map();
+      for (const f of this.units.abroad.legalForms) if (!this.formsByKey.has(f.key)) this.formsByKey.set(f.key, f);
+    }
     const words = part.trim().split(/\s+/);
     for (let k = Math.min(4, words.length - 1); k >= 1; k--) {
-      const key = legalFormKey(words.slice(-k).join(''));
-      const form = this.units.abroad.legalForms.find((f) => f.key === key);
+      const form = this.formsByKey.get(legalFormKey(words.slice(-k).join('')));
       if (form) return { form, rest: words.slice(0, -k).join(' ') };
     }
     return null;
@@ -638,18 +673,27 @@ export class Screener {
     return `${names.slice(0, -1).join(', ')} or ${names.at(-1)} (where ${form.form} is a legal form)`;
   }
 
+  // Every name a place may have besides a country code: a region's, or several countries' of one legal form
+  // (made once: screening asks whether a country is within the place it read for every listed name it weighs).
+  private placeCountries: Map<string, string[]> | null = null;
   /** The countries a place stands for: a region's or a legal form's, or the one country a code names. */
   private countriesOf(place: string): string[] {
-    return this.units.abroad.regions.find((r) => r.name === place)?.countries ?? this.units.abroad.legalForms.find((f) => f.countries.length > 1 && this.formPlace(f) === place)?.countries ?? [place];
+    if (!this.placeCountries) {
+      this.placeCountries = new Map();
+      for (const [name, countries] of [...this.units.abroad.regions.map((r) => [r.name, r.countries] as const), ...this.units.abroad.legalForms.filter((f) => f.countries.length > 1).map((f) => [this.formPlace(f), f.countries] as const)])
+        if (!this.placeCountries.has(name)) this.placeCountries.set(name, countries);
+    }
+    return this.placeCountries.get(place) ?? [place];
   }
 
   private within(place: string | null, country: string | null | undefined): boolean {
-    return place !== null && !!country && this.countriesOf(place).includes(country);
+    if (place === null || !country) return false;
+    return COUNTRY_CODE.test(place) ? place === country : this.countriesOf(place).includes(country);
   }
 
   /** A place in words: "SE (Sweden)", or a region's or legal form's name as it is. */
   private placeName(place: string): string {
-    return /^[A-Z]{2}$/.test(place) ? `${place} (${countryName(place)})` : place;
+    return COUNTRY_CODE.test(place) ? `${place} (${countryName(place)})` : place;
   }
 
   /**
@@ -856,6 +900,8 @@ export class Screener {
     return [...out.values()].sort((a, b) => a.entry.name.localeCompare(b.entry.name) || a.list.id.localeCompare(b.list.id));
   }
 
+  /** The words naming a region (placed_abroad), folded. */
+  private regionWords: Set<string> | null = null;
   private readonly addressCountries = new Map<string, string | null>();
   /** The country one address of a listed entry is in, as the gazetteer reads it. */
   private addressCountry(address: string): string | null {
@@ -1119,23 +1165,27 @@ export class Screener {
   /** A part's hits under every reading of its abbreviations, each saying how it was read. */
   private readHits(part: string, whole: boolean, country: StringCountry, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null, how = ''): void {
     const [usual, ...others] = screenReadings(part);
-    this.nameHits(screenKey(part), part, whole, country, hits, namesakes, unit, usual!, how);
+    this.nameHits(screenKeyOf(part, usual!.tokens), part, whole, country, hits, namesakes, unit, usual!, how);
     for (const r of others) this.nameHits(r.tokens.join(' '), part, whole, country, hits, namesakes, unit, r, how);
   }
 
   private nameHits(key: string, part: string, whole: boolean, country: StringCountry, hits: Map<string, Hit>, namesakes: Similar[], unit: string | null = null, reading: Reading | null = null, how = ''): void {
     if (key === '') return;
-    const note = how + (reading ? readingNote(part, reading.read) : '');
+    // Said only with a hit or a name not taken: most parts read find neither.
+    let said: string | null = null;
+    const note = () => (said ??= how + (reading ? readingNote(part, reading.read) : ''));
     for (const n of this.byKey.get(key) ?? []) {
       if ((n.name.kind === 'subsidiary' || (unit && n.acronym)) && !whole) continue;
       if (n.lone) {
+        // A place in an address ("Tula State University, Tula, Russia") is where the institution named before it is.
+        if (n.lone === 'place' && country.address) continue;
         this.loneName(
           n,
           part,
-          country.written,
+          n.lone === 'place' && country.apart ? country.apart(part) : country.written,
           hits,
           namesakes,
-          note,
+          note(),
           nameTokens(part, true).some((t) => isLegalForm(t) || this.units.trailingWords.has(t)),
         );
         continue;
@@ -1145,7 +1195,7 @@ export class Screener {
         if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: other.why, ...placing(other) });
         continue;
       }
-      this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : n.name.kind === 'chinese' || (n.name.kind === 'short' && hasCjk(n.name.value)) ? 'translated' : 'alias', n.acronym ? 0.9 : 1, hits, undefined, unit, note);
+      this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : n.name.kind === 'chinese' || (n.name.kind === 'short' && hasCjk(n.name.value)) ? 'translated' : 'alias', n.acronym ? 0.9 : 1, hits, undefined, unit, note());
     }
     if (hasCjk(part)) {
       const k = cjkKey(part);
@@ -1163,15 +1213,30 @@ export class Screener {
     if (tokens.length < 2) return;
     const seen = new Set<IndexedName>();
     for (const t of this.rarest(tokens, 2)) {
-      for (const n of this.byToken.get(t) ?? []) {
-        if (seen.has(n) || n.tokens.length !== tokens.length) continue;
+      for (const n of this.namesWith(t, tokens.length)) {
+        if (seen.has(n)) continue;
         seen.add(n);
         if (n.name.kind === 'subsidiary' && !whole) continue;
         if (!this.sameCountry(n.entry, country.country)) continue;
         const score = fuzzyScore(tokens, n.tokens, this.distinctWords);
-        if (score > 0 && score < 1) this.addNameHit(n, part, 'fuzzy', Number(score.toFixed(3)), hits, undefined, null, note);
+        if (score > 0 && score < 1) this.addNameHit(n, part, 'fuzzy', Number(score.toFixed(3)), hits, undefined, null, note());
       }
     }
+  }
+
+  /**
+   * The listed names using a word that have as many words as the query: only those may be its
+   * spelling (fuzzyScore). Grouped by length once per word, as queries ask for it: a word many
+   * names use ("university") made every spelling look-up walk them all.
+   */
+  private namesWith(word: string, length: number): IndexedName[] {
+    let byLength = this.byWordAndLength.get(word);
+    if (!byLength) {
+      byLength = new Map();
+      for (const n of this.byToken.get(word) ?? []) push(byLength, n.tokens.length, n);
+      this.byWordAndLength.set(word, byLength);
+    }
+    return byLength.get(length) ?? [];
   }
 
   /**
@@ -1335,22 +1400,26 @@ export class Screener {
    * leading place (海康威视数字技术股份有限公司); a unit named after a company's Chinese brand
    * (华为诺亚方舟实验室). Tried only where the string is no listed name as it stands; a short name
    * derived by rule is never reached this way (it may be a common word). The namesake guards apply.
+   * `address`: the part follows the string's first part, so a place alias in it is the address's place.
    */
-  private writtenFormHits(part: string, whole: boolean, written: string | null, hits: Map<string, Hit>, namesakes: Similar[]): void {
+  private writtenFormHits(part: string, whole: boolean, written: string | null, hits: Map<string, Hit>, namesakes: Similar[], address = false): void {
     if (this.byKey.has(screenKey(part))) return;
     if (hasCjk(part)) {
       this.chineseFormHits(part, written, hits, namesakes);
       return;
     }
     // A region or another country's legal form is a place too ("Hikvision Europe B.V.": data/lists/aliases.json placed_abroad).
-    const isPlace = (w: string) => (this.resolver?.gazetteer.isPlace(w) ?? false) || this.units.abroad.regions.some((r) => r.words.includes(w));
+    this.regionWords ??= new Set(this.units.abroad.regions.flatMap((r) => r.words));
+    const regionWords = this.regionWords;
+    const isPlace = (w: string) => (this.resolver?.gazetteer.isPlace(w) ?? false) || regionWords.has(w);
     const form = this.legalFormAbroad(part);
     const tokens = screenTokens(form?.rest ?? part);
-    const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true, country = written) => {
+    // `apart`: where what is set aside places the name (a place alias cannot place itself).
+    const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true, country = written, apart: string | null = null) => {
       for (const n of this.byKey.get(key) ?? []) {
         if ((n.name.kind === 'subsidiary' && !whole) || n.name.source?.startsWith(DERIVED) || !ok(n)) continue;
         if (n.lone) {
-          this.loneName(n, part, country, hits, namesakes, '', true);
+          if (!(n.lone === 'place' && address)) this.loneName(n, part, n.lone === 'place' ? apart : country, hits, namesakes, '', true);
           continue;
         }
         const other = this.namesake(n, key, country);
@@ -1381,8 +1450,14 @@ export class Screener {
       const core = tokens.slice(start, end);
       const aside = [...tokens.slice(0, start), ...tokens.slice(end), ...(form ? [form.form.form] : [])];
       // The places set aside place the name: "Shanghai" before the Russian "Institute of Technical Physics" is another institute.
-      const placed = written ?? this.placeOf(places.join(', ')) ?? (form ? this.formPlace(form.form) : null);
-      take(core.join(' '), (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${aside.join(' ')}" around it (places, business words or a legal form: ${this.units.file} derive)`, undefined, placed);
+      const apart = this.placeOf(places.join(', ')) ?? (form ? this.formPlace(form.form) : null);
+      take(
+        core.join(' '),
+        (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${aside.join(' ')}" around it (places, business words or a legal form: ${this.units.file} derive)`,
+        undefined,
+        written ?? apart,
+        apart,
+      );
     }
     // An acronym or short name of a listed organisation read as its full name ("CETC 38th Research Institute").
     for (let k = 1; k <= Math.min(2, tokens.length - 1); k++) {
