@@ -41,15 +41,17 @@ export function screenTokens(value: string): string[] {
 
 /**
  * The resolver's tokens, numbers kept ("772 Research Institute", "Research Institute 63"), and a
- * stop word written in capitals in a name written in lower case too kept as the acronym it is
- * there: "LES Electronic" (Nanjing LES, US Entity List) is two words, not "Electronic".
+ * name's first word, when it is a stop word written in capitals in a name written in lower case
+ * too, kept as the acronym it is there: "LES Electronic" (Nanjing LES, US Entity List) is two
+ * words, not "Electronic". Only the first word: "Univ Texas AT Arlington" keeps reading as the
+ * university. The acronym stays in capitals, so that the tokens read again give the same tokens.
  */
 function wordsOf(value: string): string[] {
   if (!/\p{Lu}{2}/u.test(value) || !/\p{Ll}/u.test(value)) return nameTokens(value, true);
-  return value.split(/\s+/).flatMap((word) => {
-    const folded = foldText(word);
-    return /^\p{Lu}{2,}$/u.test(word.replace(/[^\p{L}]/gu, '')) && isStopWord(folded) ? [folded] : nameTokens(word, true);
-  });
+  const [first, ...rest] = value.trim().split(/\s+/);
+  const folded = foldText(first!);
+  if (!/^\p{Lu}{2,}$/u.test(first!.replace(/[^\p{L}]/gu, '')) || !isStopWord(folded)) return nameTokens(value, true);
+  return [folded.toUpperCase(), ...nameTokens(rest.join(' '), true)];
 }
 
 /**

@@ -216,6 +216,8 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
       await migrate(raw, new Set(knownMigrations().filter((m) => m < '020')));
       const paths = { keyPath: join(dir, 'audit.key'), anchorPath: join(dir, 'audit.anchor.json') };
       const db = sealAudit(raw, { key: loadAuditKey(paths.keyPath), ...paths });
+      // Anchored, as a home of a release before 020 is: only the trail's first anchor is made by itself.
+      await anchorAnew(db, 'a home of the release before migration 020');
       const sha = 'ab'.repeat(32);
       const row = (kind: string, uuid: string, source: string) => [kind, uuid, source, 'Partner University', `unsigned:${sha.slice(0, 16)}`, '2026-11-30T21:00:00.000Z', '2026-11-30T21:00:00.000Z', 'partner', 'community', 'green', `subject of ${uuid}`, JSON.stringify({ uuid })];
       const rows = [
