@@ -14,7 +14,8 @@ import { CONSOLE_SCHEME, type Frame } from './forward.ts';
 import { runAs } from './io.ts';
 import { ON_THE_STORE, runHere } from './main.ts';
 
-const MAX_REQUEST = 256 * 1024;
+// A command line, and the names a console sends on standard input for screen --batch -.
+const MAX_REQUEST = 8 * 1024 * 1024;
 
 export interface ConsoleLinkOptions {
   home: string;
@@ -60,14 +61,14 @@ export async function openConsoleLink(options: ConsoleLinkOptions): Promise<{ cl
     const body = await readBody(req);
     const request = parseRequest(body);
     if (typeof request === 'string') return answer(res, 400, 'bad request', request);
-    const { argv, cwd, progressBar } = request;
+    const { argv, cwd, progressBar, stdin } = request;
     await options.db.transaction((tx) => appendAudit(tx, { actor: OPERATOR.userId, orgId: OPERATOR.orgId, action: 'console.run', target: argv[0]!, detail: { argv, cwd } }));
 
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
     const send = (frame: Frame) => {
       if (!res.destroyed) res.write(`${JSON.stringify(frame)}\n`);
     };
-    const run = () => runAs({ cwd, progressBar, store: options.store, stdout: { write: (o) => send({ o }) }, stderr: { write: (e) => send({ e }) } }, () => runHere(argv));
+    const run = () => runAs({ cwd, progressBar, stdin, store: options.store, stdout: { write: (o) => send({ o }) }, stderr: { write: (e) => send({ e }) } }, () => runHere(argv));
     let exit: number;
     if (ON_THE_STORE[argv[0]!] === 'writes') {
       const turn = writing.then(run, run);
@@ -125,8 +126,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** The command to run, or why it is refused. */
-function parseRequest(body: string): { argv: string[]; cwd: string; progressBar: boolean } | string {
-  let v: { argv?: unknown; cwd?: unknown; progressBar?: unknown };
+function parseRequest(body: string): { argv: string[]; cwd: string; progressBar: boolean; stdin: string | undefined } | string {
+  let v: { argv?: unknown; cwd?: unknown; progressBar?: unknown; stdin?: unknown };
   try {
     v = JSON.parse(body) as typeof v;
   } catch {
@@ -136,5 +137,6 @@ function parseRequest(body: string): { argv: string[]; cwd: string; progressBar:
   if (!Object.hasOwn(ON_THE_STORE, v.argv[0] as string)) return `${JSON.stringify(v.argv[0])} is not a command on the store; run it at the console`;
   if (typeof v.cwd !== 'string' || !isAbsolute(v.cwd)) return 'cwd must be an absolute directory';
   if (typeof v.progressBar !== 'boolean') return 'progressBar must be true or false';
-  return { argv: v.argv as string[], cwd: v.cwd, progressBar: v.progressBar };
+  if (v.stdin !== undefined && typeof v.stdin !== 'string') return 'stdin must be text';
+  return { argv: v.argv as string[], cwd: v.cwd, progressBar: v.progressBar, stdin: v.stdin };
 }

@@ -12,9 +12,10 @@ export const CONSOLE_SCHEME = 'Derisk-Console';
  * at its address: it was killed since the control file was read), so the command runs here.
  * The credential travels in a header, never in the address or the command line.
  */
-export function forward(server: ControlFile, argv: string[]): Promise<number | null> {
-  const body = JSON.stringify({ argv, cwd: process.cwd(), progressBar: Boolean(process.stderr.isTTY) && process.env.CI === undefined });
-  return new Promise((resolve, reject) => {
+export async function forward(server: ControlFile, argv: string[]): Promise<number | null> {
+  const stdin = readsStandardInput(argv) ? await readStream(process.stdin) : undefined;
+  const body = JSON.stringify({ argv, cwd: process.cwd(), progressBar: Boolean(process.stderr.isTTY) && process.env.CI === undefined, stdin });
+  return new Promise<number | null>((resolve, reject) => {
     const req = request(`${server.address}/run`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `${CONSOLE_SCHEME} ${server.credential}` } });
     req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNREFUSED' ? resolve(null) : reject(new Error(`the running server (pid ${server.pid}) did not answer: ${e.message}`))));
     req.on('response', (res) => {
@@ -42,4 +43,13 @@ export function forward(server: ControlFile, argv: string[]): Promise<number | n
     });
     req.end(body);
   });
+}
+
+/** Whether the command reads standard input: `screen --batch -` (its names, a line each). */
+export const readsStandardInput = (argv: readonly string[]): boolean => argv.some((a, i) => a === '--batch=-' || (a === '--batch' && argv[i + 1] === '-'));
+
+async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }

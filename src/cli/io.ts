@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { format } from 'node:util';
 import type { Store } from '../store/store.ts';
@@ -21,6 +22,8 @@ export interface Invocation {
   progressBar: boolean;
   /** The store the server owns, used instead of opening one. */
   store?: Store;
+  /** The console's standard input, sent with a forwarded command that reads it (screen --batch -). */
+  stdin?: string;
   /** Each path the command resolved, and how the user typed it: messages name a file as typed. */
   typed?: Map<string, string>;
 }
@@ -40,6 +43,16 @@ export const invocation = (): Invocation =>
 
 /** Runs a command as the console that forwarded it: its directory, its output, the server's store. */
 export const runAs = <T>(context: Invocation, work: () => Promise<T>): Promise<T> => forwarded.run(context, work);
+
+/**
+ * The command's standard input: the console's. A forwarded command never reads the server's own
+ * (a read of fd 0 there would block the server for everyone), only what the console sent.
+ */
+export function standardInput(): string | null {
+  const context = forwarded.getStore();
+  if (context) return context.stdin ?? null;
+  return readFileSync(0, 'utf8');
+}
 
 /** A path the user typed, resolved against the directory the command was typed in. */
 export function at(path: string): string {

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from './args.ts';
 import { loadConfig, type Config } from '../config.ts';
 import type { RiskList } from '../screening/risk-list.ts';
@@ -9,7 +9,7 @@ import type { StoreFacts } from '../screening/signature.ts';
 import { readTextFile } from '../text-file.ts';
 import type { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
-import { at, invocation, out } from './io.ts';
+import { at, invocation, out, standardInput } from './io.ts';
 import { render } from './output.ts';
 import { ProgressReporter } from './progress.ts';
 
@@ -208,7 +208,7 @@ export async function screenCommand(argv: string[]): Promise<number> {
     const { BatchError, batchCsv, parseNames, screenBatch } = await import('../screening/batch.ts');
     let names: string[];
     try {
-      names = parseNames(values.batch === '-' ? readFileSync(0, 'utf8') : readTextFile(at(values.batch), (m) => new UsageError(m)), values.batch === '-' ? 'standard input' : values.batch);
+      names = parseNames(values.batch === '-' ? batchInput() : readTextFile(at(values.batch), (m) => new UsageError(m)), values.batch === '-' ? 'standard input' : values.batch);
     } catch (e) {
       if (e instanceof BatchError) throw new UsageError(e.message);
       throw e;
@@ -284,4 +284,11 @@ export async function briefCommand(argv: string[]): Promise<number> {
     else out.log(briefingMarkdown(sheet));
     return EXIT.ok;
   });
+}
+
+/** `screen --batch -`: the names on standard input, the console's when the command was forwarded. */
+function batchInput(): string {
+  const text = standardInput();
+  if (text === null) throw new UsageError('standard input did not come with the command: give the names in a file (screen --batch FILE)');
+  return text;
 }

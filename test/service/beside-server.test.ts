@@ -93,8 +93,11 @@ test('users and audit commands run beside a running server, with the output they
 // found by the control file it keeps in DERISK_HOME, and print what they print without it.
 
 /** The CLI typed in a directory (relative paths are the user's), as a user would. */
+/** What each command gets on standard input: only `screen --batch -` reads it, beside the server as the console's. */
+const STDIN = 'Tsinghua University\nDelft University of Technology\n';
+
 const typed = (args: string[], cwd: string, env: Record<string, string>) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1', ...env } });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', input: STDIN, env: { ...process.env, CI: '1', ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
@@ -130,6 +133,7 @@ const READS: string[][] = [
   ['screen', '--portfolio', '02e2c7k09', '--csv', 'portfolio.csv'],
   ['screen', '--portfolio', 'not-a-ror-id'],
   ['screen', '--batch', 'names.txt', '--csv', 'batch.csv'],
+  ['screen', '--batch', '-'],
   ['screen'],
   ['brief', 'Tsinghua University'],
   ['brief', 'Tsinghua University', '--json'],
