@@ -65,7 +65,8 @@ export interface Case {
   funders: Funder[] | null;
   inKind: InKind[] | null;
   technology: { fields: string[] | null; description: string | null; dualUse: Answer; exportControlled: Answer };
-  application: { uses: string[] | null; description: string | null; populations: string[] | null; languages: string[] | null };
+  /** minoritiesWholeProject: the minority-language or minority-targeted component is the whole project (nothing is left without it). */
+  application: { uses: string[] | null; description: string | null; populations: string[] | null; languages: string[] | null; minoritiesWholeProject: Answer };
   research: { type: 'basic' | 'applied' | 'development' | 'unknown'; openPublication: Answer };
   data: { kinds: string[] | null; storage: string[] | null; transferToChina: Answer; subjects: string[] | null; access: (typeof DATA_ACCESS)[number] };
   terms: { equalAccessToData: Answer; equalRightToPublish: Answer; ipAgreement: Answer; partnerVetoOnPublication: Answer };
@@ -85,6 +86,8 @@ export const DATA_SUBJECTS = ['none', 'eu-residents', 'china-residents', 'minors
 export const DATA_ACCESS = ['none', 'partner-accesses-eu-data', 'eu-accesses-partner-data', 'both', 'unknown'] as const;
 /** Whom the application is aimed at. */
 export const POPULATIONS = ['general', 'minors', 'ethnic-minorities', 'religious-minorities', 'minority-language-speakers', 'dissidents-or-journalists', 'migrants', 'patients'] as const;
+/** The populations that make an application one aimed at minorities (beside a language of concern). */
+export const MINORITY_POPULATIONS: readonly string[] = ['ethnic-minorities', 'religious-minorities', 'minority-language-speakers'];
 export const MOBILITY = ['none', 'visit', 'secondment', 'co-supervised-doctorate', 'joint-appointment'] as const;
 export const STANDARDS_ROLES = ['member', 'observer', 'editor', 'convenor', 'unknown'] as const;
 const ROLES = ['lead', 'partner', 'subcontractor', 'host', 'funder'] as const;
@@ -140,7 +143,19 @@ export const CaseDocument = Type.Object(
     funders: listNoneOrUnknown(Type.Object({ name: text, country: optionalText, kind: partyKind }, { additionalProperties: false })),
     in_kind: listNoneOrUnknown(Type.Object({ from: text, what: text, kind: partyKind }, { additionalProperties: false })),
     technology: Type.Optional(Type.Object({ fields: listNoneOrUnknown(text), description: optionalText, dual_use: answer, export_controlled: answer }, { additionalProperties: false })),
-    application: Type.Optional(Type.Object({ uses: listOrUnknown(text), description: optionalText, populations: listOrUnknown(enumeration(POPULATIONS)), languages: listOrUnknown(text) }, { additionalProperties: false })),
+    application: Type.Optional(
+      Type.Object(
+        {
+          uses: listOrUnknown(text),
+          description: optionalText,
+          populations: listOrUnknown(enumeration(POPULATIONS)),
+          languages: listOrUnknown(text),
+          // Whether anything of the joint work is left once the minority component leaves it: the red route depends on it.
+          minorities_whole_project: answer,
+        },
+        { additionalProperties: false },
+      ),
+    ),
     research: Type.Optional(Type.Object({ type: Type.Optional(enumeration(RESEARCH)), open_publication: answer }, { additionalProperties: false })),
     data: Type.Optional(
       Type.Object(
@@ -273,7 +288,7 @@ export function validateCase(doc: unknown, known: KnownOptions | null): Case {
     funders: listOf(root.funders)?.map((f) => ({ name: f.name === 'unknown' ? null : f.name.trim(), country: trimmed(f.country), kind: f.kind ?? 'unknown' })) ?? null,
     inKind: listOf(root.in_kind)?.map((f) => ({ from: f.from === 'unknown' ? null : f.from.trim(), what: f.what.trim(), kind: f.kind ?? 'unknown' })) ?? null,
     technology: { fields, description: trimmed(technology.description), dualUse: answerOf(technology.dual_use), exportControlled: answerOf(technology.export_controlled) },
-    application: { uses, description: trimmed(application.description), populations: listOf(application.populations), languages: listOf(application.languages) },
+    application: { uses, description: trimmed(application.description), populations: listOf(application.populations), languages: listOf(application.languages), minoritiesWholeProject: answerOf(application.minorities_whole_project) },
     research: { type: research.type ?? 'unknown', openPublication: answerOf(research.open_publication) },
     data: { kinds: listOf(data.kinds), storage: listOf(data.storage), transferToChina: answerOf(data.transfer_to_china), subjects: listOf(data.subjects), access: data.access ?? 'unknown' },
     terms: {
@@ -329,6 +344,9 @@ function checkConsistency(c: Case): void {
   if (c.data.kinds?.includes('none') && c.data.access !== 'none' && c.data.access !== 'unknown') throw new CaseError(`data: no data is involved (kinds: none), yet data.access is ${c.data.access}`);
   const subjects = c.data.subjects?.filter((s) => s !== 'none') ?? [];
   if (c.data.kinds?.includes('none') && subjects.length > 0) throw new CaseError(`data: no data is involved (kinds: none), yet data.subjects names ${subjects.join(', ')}`);
+  const { populations, languages } = c.application;
+  if (c.application.minoritiesWholeProject === 'yes' && populations !== null && !populations.some((p) => MINORITY_POPULATIONS.includes(p)) && languages !== null && languages.length === 0)
+    throw new CaseError(`application.minorities_whole_project is yes, yet the application is aimed at no minority (populations: ${populations.join(', ') || 'none'}) and handles no language`);
   c.personnel?.forEach((p, i) => {
     if (p.mobility && p.mobility.includes('none') && p.mobility.length > 1) throw new CaseError(`personnel[${i}].mobility: "none" contradicts ${p.mobility.filter((m) => m !== 'none').join(', ')}`);
   });

@@ -4,7 +4,7 @@ import { LEVELS, type Level } from '../screening/lists.ts';
 import type { Store } from '../store/store.ts';
 import { TIERS } from './ai-act.ts';
 import type { PolicyBundle } from './bundle.ts';
-import type { Answer, Case, PartyKind } from './case.ts';
+import { MINORITY_POPULATIONS, type Answer, type Case, type PartyKind } from './case.ts';
 import type { Value } from './expression.ts';
 
 /** Every fact a criterion may read, with what it means. A rulebook naming any other is refused. */
@@ -15,8 +15,9 @@ export const EVIDENCE: Record<string, string> = {
   'partners.listed': 'some partner is on a loaded list (directly or through a listed parent)',
   'partners.lists': 'ids of the lists naming a partner',
   'partners.binding_listed': 'some partner is on a list that binds an EU institution (EU restrictive measures, national export control; data/assessment/list-categories.json)',
-  'partners.third_country_listed': 'some partner is on a third country’s restriction list (U.S. export control, sanctions, procurement bans)',
+  'partners.third_country_listed': 'some partner is on a third country’s restriction list (U.S. export control, sanctions, procurement bans; Canada’s named research organisations)',
   'partners.defence_level': 'highest level of any partner on a list assessing military or defence links (ASPI, Sec. 1286, Sec. 1260H, MEU, Canada NRO)',
+  'partners.defence_level_without_third_country': 'highest level of any partner on a list assessing military or defence links that is not a third country’s (ASPI’s tracker, a list of the institution’s own): a foreign designation alone does not reach it',
   'partners.military': 'some partner is declared a military or defence-industry body',
   'partners.company': 'some partner is a company',
   'partners.chinese': 'some partner is in the People’s Republic of China (incl. Hong Kong and Macao) (unknown while a partner’s country is)',
@@ -28,6 +29,7 @@ export const EVIDENCE: Record<string, string> = {
   'funding.binding_listed': 'a funder or in-kind provider is on a list that binds an EU institution',
   'funding.third_country_listed': 'a funder or in-kind provider is on a third country’s restriction list',
   'funding.defence_level': 'highest level of any funder or in-kind provider on a list assessing military or defence links',
+  'funding.defence_level_without_third_country': 'highest level of any funder or in-kind provider on a list assessing military or defence links that is not a third country’s',
   'funding.company': 'a company funds the project or supports it in kind',
   'personnel.talent_programme': 'someone on the project takes part in a foreign talent programme (unknown if personnel or their programmes are not given)',
   'personnel.talent_programme_listed': 'a talent programme named is on a loaded list (e.g. Sec. 1286 Table 2)',
@@ -46,6 +48,7 @@ export const EVIDENCE: Record<string, string> = {
   'application.biometric': 'an intended use processes biometric data',
   'application.military': 'an intended use is military or defence',
   'application.minorities': 'the application targets ethnic, religious or minority-language groups, or a language of concern (data/assessment/languages.json)',
+  'application.minorities_whole': 'the minority-language or minority-targeted component is the whole project: nothing of the joint work is left without it (the case’s answer)',
   'application.vulnerable': 'the application targets minors, dissidents or journalists, or migrants',
   'data.none': 'no data is involved',
   'data.personal': 'personal data (incl. health and biometric) is involved',
@@ -83,6 +86,7 @@ export const EVIDENCE_LABELS: Record<string, string> = {
   'partners.binding_listed': 'a partner on a list binding the EU side',
   'partners.third_country_listed': 'a partner on a third country’s list',
   'partners.defence_level': 'highest defence-link level of a partner',
+  'partners.defence_level_without_third_country': 'highest defence-link level of a partner, third-country lists aside',
   'partners.military': 'a military or defence-industry partner',
   'partners.company': 'a company as partner',
   'partners.chinese': 'a partner in China',
@@ -94,6 +98,7 @@ export const EVIDENCE_LABELS: Record<string, string> = {
   'funding.binding_listed': 'a funder on a list binding the EU side',
   'funding.third_country_listed': 'a funder on a third country’s list',
   'funding.defence_level': 'highest defence-link level of a funder',
+  'funding.defence_level_without_third_country': 'highest defence-link level of a funder, third-country lists aside',
   'funding.company': 'company funding or in-kind support',
   'personnel.talent_programme': 'talent programme',
   'personnel.talent_programme_listed': 'a listed talent programme',
@@ -112,6 +117,7 @@ export const EVIDENCE_LABELS: Record<string, string> = {
   'application.biometric': 'biometric data in use',
   'application.military': 'military use',
   'application.minorities': 'aimed at minorities or a language of concern',
+  'application.minorities_whole': 'the minority component is the whole project',
   'application.vulnerable': 'aimed at vulnerable groups',
   'data.none': 'no data involved',
   'data.personal': 'personal data',
@@ -154,7 +160,7 @@ export function evidenceInWords(path: string, value: Value): string {
         ? value
           ? 'yes'
           : 'no'
-        : typeof value === 'number' && /(_level|\.level_without_third_country)$/.test(path)
+        : typeof value === 'number' && /level(_without_third_country)?$/.test(path)
           ? (LEVEL_WORDS[value] ?? String(value))
           : typeof value === 'number' && path === 'application.ai_act_rank'
             ? (TIER_WORDS[value] ?? String(value))
@@ -176,6 +182,7 @@ export const REQUESTS: Record<string, string> = {
   'partners.binding_listed': 'identify every partner (registered name or ROR id) so that it can be screened',
   'partners.third_country_listed': 'identify every partner (registered name or ROR id) so that it can be screened',
   'partners.defence_level': 'identify every partner (registered name or ROR id) so that it can be screened',
+  'partners.defence_level_without_third_country': 'identify every partner (registered name or ROR id) so that it can be screened',
   'partners.military': 'say what kind of organisation each partner is (university, research institute, company, government body, military or defence-industry body)',
   'funding.known': 'list the funders and in-kind providers, or say there are none',
   'funding.listed': 'name every funder and in-kind provider, or say there are none',
@@ -184,6 +191,7 @@ export const REQUESTS: Record<string, string> = {
   'funding.binding_listed': 'name every funder and in-kind provider, or say there are none',
   'funding.third_country_listed': 'name every funder and in-kind provider, or say there are none',
   'funding.defence_level': 'name every funder and in-kind provider, or say there are none',
+  'funding.defence_level_without_third_country': 'name every funder and in-kind provider, or say there are none',
   'funding.company': 'say whether a company funds the project or supports it in kind',
   'personnel.talent_programme': 'ask every participant about talent-programme participation',
   'personnel.talent_programme_listed': 'ask every participant about talent-programme participation',
@@ -401,6 +409,7 @@ function listingFacts(parties: PartyScreen[], unresolved: number, bundle: Policy
     binding: flag(hits.some((h) => inCategory(h, 'binding'))),
     thirdCountry: flag(hits.some((h) => inCategory(h, 'third-country'))),
     defenceLevel: level(hits.filter((h) => inCategory(h, 'defence-link'))),
+    defenceLevelWithoutThirdCountry: level(hits.filter((h) => inCategory(h, 'defence-link') && !inCategory(h, 'third-country'))),
   };
 }
 
@@ -441,7 +450,7 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
   const technologyControlled = tri(c.technology.exportControlled) === true || equipmentControlled === true ? true : tri(c.technology.exportControlled) === false && equipmentControlled === false ? false : null;
   const languages = (c.application.languages ?? []).map((l) => bundle.languages.get(l.toLowerCase())).filter((l): l is string => l !== undefined);
   const populations = c.application.populations;
-  const minorities = languages.length > 0 || (populations ?? []).some((p) => ['ethnic-minorities', 'religious-minorities', 'minority-language-speakers'].includes(p)) ? true : populations === null ? null : false;
+  const minorities = languages.length > 0 || (populations ?? []).some((p) => MINORITY_POPULATIONS.includes(p)) ? true : populations === null ? null : false;
   const vulnerable = populations === null ? null : populations.some((p) => ['minors', 'dissidents-or-journalists', 'migrants'].includes(p));
 
   const programmeHits = programmeParties.flatMap((p) => p.hits);
@@ -473,6 +482,7 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
     'partners.binding_listed': partners.binding,
     'partners.third_country_listed': partners.thirdCountry,
     'partners.defence_level': partners.defenceLevel,
+    'partners.defence_level_without_third_country': partners.defenceLevelWithoutThirdCountry,
     'partners.military': anyKind('military-or-defence', kinds),
     'partners.company': anyKind('company', kinds),
     'partners.chinese': anyOf(c.partners.map((p, i) => inChina(p.country, partnerParties[i]))),
@@ -484,6 +494,7 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
     'funding.binding_listed': funding.binding,
     'funding.third_country_listed': funding.thirdCountry,
     'funding.defence_level': funding.defenceLevel,
+    'funding.defence_level_without_third_country': funding.defenceLevelWithoutThirdCountry,
     'funding.company': funderKinds.includes('company') ? true : c.funders === null || c.inKind === null || funderKinds.includes('unknown') ? null : false,
     'personnel.talent_programme': people?.some((p) => (p.talentProgrammes ?? []).length > 0) ? true : programmesUnknown ? null : false,
     'personnel.talent_programme_listed': programmeHits.length > 0 ? true : programmesUnknown ? null : false,
@@ -503,6 +514,7 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
     'application.biometric': tagged('biometric'),
     'application.military': tagged('military'),
     'application.minorities': minorities,
+    'application.minorities_whole': tri(c.application.minoritiesWholeProject),
     'application.vulnerable': vulnerable,
     'data.none': dataKinds === null ? null : dataKinds.includes('none'),
     'data.personal': has('personal', 'health', 'biometric'),
@@ -532,8 +544,8 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
   const listingNote = partyNote(partnerParties, 'no partner');
   const fundingNote = c.funders === null && c.inKind === null ? 'funders and in-kind support not given' : `${partyNote(fundingParties, 'none declared')}${c.funders === null ? ' | funders not given' : ''}${c.inKind === null ? ' | in-kind support not given' : ''}`;
   const notes: Record<string, string> = {};
-  for (const k of ['partners.identified', 'partners.max_level', 'partners.level_without_third_country', 'partners.listed', 'partners.lists', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level']) notes[k] = listingNote;
-  for (const k of ['funding.identified', 'funding.listed', 'funding.max_level', 'funding.level_without_third_country', 'funding.binding_listed', 'funding.third_country_listed', 'funding.defence_level']) notes[k] = fundingNote;
+  for (const k of ['partners.identified', 'partners.max_level', 'partners.level_without_third_country', 'partners.listed', 'partners.lists', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level', 'partners.defence_level_without_third_country']) notes[k] = listingNote;
+  for (const k of ['funding.identified', 'funding.listed', 'funding.max_level', 'funding.level_without_third_country', 'funding.binding_listed', 'funding.third_country_listed', 'funding.defence_level', 'funding.defence_level_without_third_country']) notes[k] = fundingNote;
   notes['partners.military'] = c.partners.map((p, i) => `${p.name ?? p.ror ?? p.description ?? 'not named'}: ${kinds[i]}${p.kind === 'unknown' && kinds[i] !== 'unknown' ? ' (registry type)' : ''}`).join('; ');
   notes['personnel.talent_programme_listed'] = partyNote(programmeParties, people === null ? 'personnel not given' : 'no talent programme named');
   const unstated = (people ?? []).filter((p) => p.affiliations === null).map((p) => `${p.name}: affiliations not given`);
@@ -574,7 +586,7 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
   ];
   if (asks.length > 0) {
     const ask = `${asks.join('; ')}${partnerParties.some((p) => !p.identified && !p.listedParts && !p.related) ? `; ${REQUESTS['partners.identified']}` : ''}`;
-    for (const k of ['partners.identified', 'partners.max_level', 'partners.level_without_third_country', 'partners.listed', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level']) requests[k] = ask;
+    for (const k of ['partners.identified', 'partners.max_level', 'partners.level_without_third_country', 'partners.listed', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level', 'partners.defence_level_without_third_country']) requests[k] = ask;
   }
   return { facts, notes, parties: obs.parties, ...(asks.length > 0 ? { requests } : {}) };
 }

@@ -39,7 +39,7 @@ export interface RedRoute {
   conditions: string[];
   source: { ref: string; clause: string };
   /** When this holds, no condition can lift the red (the practice is the whole project): the route is this red line instead. */
-  redLineWhen?: { when: string; condition: Node; text: string; source: { ref: string; clause: string } };
+  redLineWhen?: { when: string; condition: Node; text: string; source: { ref: string; clause: string }; tests: PolicyTest[] };
 }
 
 export interface PolicyTest {
@@ -94,6 +94,7 @@ const citation = Type.Object(
 // On the word too: a word other than "unknown" is refused by that branch, which then says all three.
 const EXPECT = { description: 'true, false or unknown' };
 const evidenceValue = Type.Union([Type.Boolean(), Type.Number(), Type.String(), Type.Null(), Type.Array(Type.Union([Type.Boolean(), Type.Number(), Type.String(), Type.Null()]))]);
+const policyTests = Type.Array(Type.Object({ given: Type.Record(Type.String(), evidenceValue), expect: Type.Union([Type.Boolean(), Type.Literal('unknown', EXPECT)], EXPECT) }, { additionalProperties: false }));
 
 /**
  * The rulebook as written (data/assessment/rulebook.yaml): its shape, checked by one schema with the
@@ -127,12 +128,12 @@ export const RulebookDocument = Type.Object(
                 text,
                 conditions: Type.Optional(Type.Array(text)),
                 source: citation,
-                red_line_when: Type.Optional(Type.Object({ when: text, text, source: citation }, { additionalProperties: false })),
+                red_line_when: Type.Optional(Type.Object({ when: text, text, source: citation, tests: policyTests }, { additionalProperties: false })),
               },
               { additionalProperties: false },
             ),
           ),
-          tests: Type.Array(Type.Object({ given: Type.Record(Type.String(), evidenceValue), expect: Type.Union([Type.Boolean(), Type.Literal('unknown', EXPECT)], EXPECT) }, { additionalProperties: false })),
+          tests: policyTests,
         },
         { additionalProperties: false },
       ),
@@ -183,6 +184,22 @@ export function loadRulebook(file = DEFAULT_RULEBOOK): Rulebook {
     }
     mitigations.set(m.id, { id: m.id, kind: m.kind, text: m.text, ...(withheldWhen ? { withheldWhen } : {}) });
   }
+  /** Needs a case where the condition holds and one where it does not, and refuses the rulebook at the first test that fails. */
+  const runPolicyTests = (where: string, what: string, condition: Node, tests: PolicyTest[]) => {
+    if (tests.length < 2 || !tests.some((t) => t.expect === true) || !tests.some((t) => t.expect === false)) fail(where, `${what}needs policy tests: at least one case where it holds and one where it does not`);
+    for (const t of tests) for (const p of Object.keys(t.given)) if (!(p in EVIDENCE)) fail(where, `${what}a test gives evidence "${p}", which does not exist`);
+    tests.forEach((t, n) => {
+      let got: boolean | null;
+      try {
+        got = evaluateTruth(condition, (p) => t.given[p] ?? null);
+      } catch (e) {
+        if (e instanceof ExpressionError) return fail(where, `${what}policy test ${n + 1} (given ${JSON.stringify(t.given)}): ${e.message}`);
+        throw e;
+      }
+      const shown = got === null ? 'unknown' : got;
+      if (shown !== t.expect) fail(where, `${what}policy test ${n + 1} fails: given ${JSON.stringify(t.given)}, expected ${t.expect}, got ${shown}`);
+    });
+  };
   const categories = doc.categories;
   const seen = new Set<string>();
   const criteria: Criterion[] = doc.criteria.map((c) => {
@@ -201,20 +218,8 @@ export function loadRulebook(file = DEFAULT_RULEBOOK): Rulebook {
     if (!sources.has(c.source.ref)) fail(where, `source ${JSON.stringify(c.source.ref)} is not one of the rulebook's sources`);
     for (const m of c.mitigations ?? []) if (!mitigations.has(m)) fail(where, `mitigation ${JSON.stringify(m)} is not in the catalogue`);
     const tests: PolicyTest[] = c.tests;
-    if (tests.length < 2 || !tests.some((t) => t.expect === true) || !tests.some((t) => t.expect === false)) fail(where, 'needs policy tests: at least one case where it holds and one where it does not');
-    for (const t of tests) for (const p of Object.keys(t.given)) if (!(p in EVIDENCE)) fail(where, `a test gives evidence "${p}", which does not exist`);
     // The criterion's own policy tests run at every load, as `opa test` does: a failing test refuses the rulebook.
-    tests.forEach((t, n) => {
-      let got: boolean | null;
-      try {
-        got = evaluateTruth(condition!, (p) => t.given[p] ?? null);
-      } catch (e) {
-        if (e instanceof ExpressionError) return fail(where, `policy test ${n + 1} (given ${JSON.stringify(t.given)}): ${e.message}`);
-        throw e;
-      }
-      const shown = got === null ? 'unknown' : got;
-      if (shown !== t.expect) fail(where, `policy test ${n + 1} fails: given ${JSON.stringify(t.given)}, expected ${t.expect}, got ${shown}`);
-    });
+    runPolicyTests(where, '', condition!, tests);
     const appliesTo = c.applies_to ?? ['research'];
     let redRoute: RedRoute | null = null;
     if (c.outcome === 'red') {
@@ -234,7 +239,9 @@ export function loadRulebook(file = DEFAULT_RULEBOOK): Rulebook {
           throw e;
         }
         for (const p of pathsOf(lineCondition!)) if (!(p in EVIDENCE)) fail(where, `red_route.red_line_when reads evidence "${p}", which does not exist`);
-        redRoute.redLineWhen = { when: line!.when, condition: lineCondition!, text: line!.text.trim(), source: line!.source };
+        // The condition that takes every route away is policy too: tested at load like the criterion's own.
+        runPolicyTests(where, 'red_route.red_line_when: ', lineCondition!, line!.tests);
+        redRoute.redLineWhen = { when: line!.when, condition: lineCondition!, text: line!.text.trim(), source: line!.source, tests: line!.tests };
       }
     }
     // A yellow verdict carries the project's own red lines and exit options, not only mitigations.

@@ -141,6 +141,7 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable }) {
         unknownBox('uses_unknown'),
         h('div', {}, 'Aimed at ', checks('populations', choices('populations')), unknownBox('populations_unknown')),
         h('label', { class: 'field wide' }, 'Languages the technology handles (comma-separated) ', h('input', { name: 'languages', maxlength: '300', placeholder: 'e.g. Mandarin, Uyghur' })),
+        answer('minorities_whole_project', 'The minority-language or minority-targeted part is the whole project'),
       ),
       h('fieldset', {}, h('legend', {}, '6. Research'), h('label', { class: 'field' }, 'Type ', select('research_type', choices('researchType'), 'unknown')), answer('open_publication', 'Published openly')),
       h(
@@ -251,6 +252,7 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable }) {
       application: {
         uses: chosen('uses'),
         populations: chosen('populations'),
+        minorities_whole_project: data.get('minorities_whole_project'),
         ...(String(data.get('languages') ?? '').trim()
           ? {
               languages: String(data.get('languages'))

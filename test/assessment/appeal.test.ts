@@ -44,6 +44,12 @@ const KNOWN: Record<string, { countryCode: string; hits: Hit[] }> = {
   'PLA Test University': { countryCode: 'CN', hits: [hit('aspi-unitracker', 'PLA Test University', 'very-high')] },
   'Entity Listed Speech Co.': { countryCode: 'CN', hits: [hit('us-bis-entity-list', 'Entity Listed Speech Co.', 'high')] },
   'Sanctioned Institute': { countryCode: 'CN', hits: [hit('eu-sanctions-test', 'Sanctioned Institute', 'medium')] },
+  // As USTC: a civilian university on ASPI's tracker (medium), on Sec. 1286 (high) and the Entity List.
+  'Quantum Test University': { countryCode: 'CN', hits: [hit('aspi-unitracker', 'Quantum Test University', 'medium'), hit('us-dow-1286', 'Quantum Test University', 'high'), hit('us-bis-entity-list', 'Quantum Test University', 'high')] },
+  // A security-system university on ASPI's tracker (high), on no government's list.
+  'Security Test University': { countryCode: 'CN', hits: [hit('aspi-unitracker', 'Security Test University', 'high')] },
+  // On Canada's Named Research Organizations only.
+  'Named Test Institute': { countryCode: 'CN', hits: [hit('ca-nro', 'Named Test Institute', 'high')] },
 };
 
 function screen(name: string): ScreenResult {
@@ -93,7 +99,7 @@ test('a partner nobody placed is not taken as outside China: criteria about part
   assert.equal(criterion(written, 'H-SURVEILLANCE-CHINA').status, 'holds');
 });
 
-test('U.S. listings alone are a strong signal, not red; a very high level on another list, or defence links in a most sensitive field, is', () => {
+test('U.S. listings alone are a strong signal, not red; a very high level on another list is', () => {
   const partner = (name: string) => ({ partners: [OXFORD, { name, role: 'partner', kind: 'company' }] });
   const usOnly = verdict(partner('US Listed Vision Co.'));
   assert.equal(usOnly.overall, 'yellow', JSON.stringify(usOnly.categories));
@@ -107,22 +113,65 @@ test('U.S. listings alone are a strong signal, not red; a very high level on ano
     usOnly.plan.regulatory.some((m) => m.id === 'export-control-check'),
     'an export-control check as mitigation',
   );
-  const inAi = verdict({ ...partner('US Listed Vision Co.'), technology: { fields: ['eu-artificial-intelligence'], dual_use: 'no', export_controlled: 'no' } });
-  assert.equal(inAi.overall, 'red');
-  assert.deepEqual(
-    inAi.categories.security.holding.filter((id) => criterion(inAi, id).effective === 'red'),
-    ['S-CRITICAL-TECH-DEFENCE-PARTNER'],
-  );
   const aspi = verdict(partner('PLA Test University'));
   assert.equal(criterion(aspi, 'S-DEFENCE-VERY-HIGH').status, 'holds');
-  // Funders alike: a U.S. designation alone is yellow, in a most sensitive field red, with declining it as the route.
   const funder = { funders: [{ name: 'US Listed Vision Co.', kind: 'company' }] };
   const funded = verdict(funder);
   assert.equal(funded.overall, 'yellow');
   assert.equal(criterion(funded, 'S-FUNDING-DEFENCE').status, 'does-not-hold');
-  const fundedAi = verdict({ ...funder, technology: { fields: ['eu-artificial-intelligence'], dual_use: 'no', export_controlled: 'no' } });
-  assert.equal(criterion(fundedAi, 'S-FUNDING-DEFENCE-SENSITIVE').status, 'holds');
-  assert.match(criterion(fundedAi, 'S-FUNDING-DEFENCE-SENSITIVE').redRoute!.conditions[0]!, /declined or replaced/);
+});
+
+const AI = { technology: { fields: ['eu-artificial-intelligence'], dual_use: 'no', export_controlled: 'no' } };
+const QUANTUM = { technology: { fields: ['eu-quantum'], dual_use: 'no', export_controlled: 'no' } };
+
+test('in a most sensitive field, a third country’s designation alone is yellow with an export-control check; defence links ASPI rates high are red', () => {
+  const partner = (name: string) => ({ partners: [OXFORD, { name, role: 'partner', kind: 'university' }] });
+  // USTC in quantum: red through Sec. 1286 "high" alone before.
+  const ustc = verdict({ ...partner('Quantum Test University'), ...QUANTUM });
+  assert.equal(ustc.overall, 'yellow', JSON.stringify(ustc.categories));
+  const red = criterion(ustc, 'S-CRITICAL-TECH-DEFENCE-PARTNER');
+  assert.equal(red.status, 'does-not-hold');
+  const level = red.evidence.find((e) => e.path === 'partners.defence_level_without_third_country')!;
+  assert.equal(level.words, 'highest defence-link level of a partner, third-country lists aside: medium', 'ASPI’s tracker read at its own level');
+  assert.match(level.note!, /Quantum Test University on us-dow-1286 \(high, exact/, 'the evidence names the designation it set aside');
+  assert.match(red.rationale, /binds no EU institution/);
+  const designated = criterion(ustc, 'S-CRITICAL-TECH-DESIGNATED-PARTNER');
+  assert.equal(designated.status, 'holds');
+  assert.equal(designated.effective, 'yellow', 'open basic research does not lower it: the check confirms the exemption');
+  assert.match(designated.source.clause, /Art\. 4/);
+  assert.ok(ustc.plan.regulatory.some((m) => m.id === 'export-control-check' && m.calledForBy.includes('S-CRITICAL-TECH-DESIGNATED-PARTNER')));
+  assert.ok(ustc.plan['red-line'].length > 0 && ustc.plan['exit-option'].length > 0);
+  // The same partner in no sensitive field: the designation criterion does not apply.
+  assert.equal(criterion(verdict(partner('Quantum Test University')), 'S-CRITICAL-TECH-DESIGNATED-PARTNER').status, 'does-not-hold');
+  // Huawei-like: very high on U.S. lists only, in AI.
+  const usInAi = verdict({ ...partner('US Listed Vision Co.'), ...AI });
+  assert.equal(usInAi.overall, 'yellow');
+  assert.equal(criterion(usInAi, 'S-CRITICAL-TECH-DESIGNATED-PARTNER').status, 'holds');
+  // What ASPI's tracker (no government's list) rates high stays red, with its conditional route.
+  const security = verdict({ ...partner('Security Test University'), ...QUANTUM });
+  assert.equal(security.overall, 'red');
+  assert.equal(criterion(security, 'S-CRITICAL-TECH-DEFENCE-PARTNER').status, 'holds');
+  assert.equal(criterion(security, 'S-CRITICAL-TECH-DESIGNATED-PARTNER').status, 'does-not-hold');
+  // Funders alike: a U.S. designation alone in AI is yellow, with declining or replacing the funder as the exit.
+  const fundedAi = verdict({ funders: [{ name: 'US Listed Vision Co.', kind: 'company' }], ...AI });
+  assert.equal(fundedAi.overall, 'yellow', JSON.stringify(fundedAi.categories));
+  assert.equal(criterion(fundedAi, 'S-FUNDING-DEFENCE-SENSITIVE').status, 'does-not-hold');
+  assert.equal(criterion(fundedAi, 'S-FUNDING-DESIGNATED-SENSITIVE').status, 'holds');
+  assert.ok(fundedAi.plan['exit-option'].some((m) => m.id === 'exit-funder' && m.calledForBy.includes('S-FUNDING-DESIGNATED-SENSITIVE')));
+  const aspiFunded = verdict({ funders: [{ name: 'Security Test University', kind: 'university' }], ...AI });
+  assert.equal(criterion(aspiFunded, 'S-FUNDING-DEFENCE-SENSITIVE').status, 'holds');
+  assert.match(criterion(aspiFunded, 'S-FUNDING-DEFENCE-SENSITIVE').redRoute!.conditions[0]!, /declined or replaced/);
+});
+
+test('Canada’s Named Research Organizations is a third country’s list: a strong signal, set aside like the U.S. lists', () => {
+  const named = { partners: [OXFORD, { name: 'Named Test Institute', role: 'partner', kind: 'research-institute' }] };
+  const plain = verdict(named);
+  assert.equal(plain.overall, 'yellow');
+  assert.equal(criterion(plain, 'S-THIRD-COUNTRY-LISTED').status, 'holds');
+  assert.equal(plain.evidence!.facts['partners.level_without_third_country'], 0);
+  const inAi = verdict({ ...named, ...AI });
+  assert.equal(inAi.overall, 'yellow', JSON.stringify(inAi.categories));
+  assert.equal(criterion(inAi, 'S-CRITICAL-TECH-DESIGNATED-PARTNER').status, 'holds');
 });
 
 test('a list that binds the institution makes a listed partner red as a red line, at any level', () => {
@@ -173,4 +222,29 @@ test('when every use is a prohibited surveillance practice, no red route offers 
 
 test('answers that contradict each other are refused, not read one way: no data, yet data about minors', () => {
   assert.throws(() => verdict({ data: { kinds: ['none'], subjects: ['minors'] } }), /data: no data is involved \(kinds: none\), yet data\.subjects names minors/);
+  assert.throws(
+    () => verdict({ application: { uses: ['general-purpose-other'], populations: ['general'], languages: [], minorities_whole_project: 'yes' } }),
+    /application\.minorities_whole_project is yes, yet the application is aimed at no minority \(populations: general\) and handles no language/,
+  );
+});
+
+test('when the minority-language component is the whole project, the red route is a red line, and no sub-topic exclusion is offered', () => {
+  const uyghur = (whole: string) => verdict({ application: { uses: ['general-purpose-other'], populations: ['minority-language-speakers'], languages: ['Uyghur'], minorities_whole_project: whole } });
+  const whole = uyghur('yes');
+  const c = criterion(whole, 'H-MINORITIES-CHINA');
+  assert.equal(c.status, 'holds');
+  assert.equal(c.redRoute!.kind, 'red-line');
+  assert.deepEqual(c.redRoute!.conditions, []);
+  assert.match(c.redRoute!.text, /whole project/);
+  assert.ok(!whole.plan.restriction.some((m) => m.id === 'exclude-subtopic'));
+  assert.ok(whole.withheld.some((w) => w.id === 'exclude-subtopic' && /minority-language or minority-targeted component is the whole project/.test(w.why)));
+  // A minority component beside other work, or not said: the conditions stay, and the sub-topic can go.
+  for (const answer of ['no', 'unknown']) {
+    const part = uyghur(answer);
+    assert.equal(criterion(part, 'H-MINORITIES-CHINA').redRoute!.kind, 'conditional', answer);
+    assert.ok(
+      part.plan.restriction.some((m) => m.id === 'exclude-subtopic'),
+      answer,
+    );
+  }
 });

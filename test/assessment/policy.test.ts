@@ -15,6 +15,11 @@ describe(`rulebook ${rulebook.id} ${rulebook.version}`, () => {
         const got = evaluateTruth(criterion.condition, (p) => t.given[p] ?? null);
         assert.equal(got === null ? 'unknown' : got, t.expect, `given ${JSON.stringify(t.given)}`);
       }
+      const line = criterion.redRoute?.redLineWhen;
+      for (const t of line?.tests ?? []) {
+        const got = evaluateTruth(line!.condition, (p) => t.given[p] ?? null);
+        assert.equal(got === null ? 'unknown' : got, t.expect, `red line: given ${JSON.stringify(t.given)}`);
+      }
     });
   }
 });
@@ -42,6 +47,8 @@ test('the rulebook covers what the briefs ask for, and standards engagement foll
     'partners.third_country_listed',
     'funding.level_without_third_country',
     'application.minorities',
+    'partners.defence_level_without_third_country',
+    'funding.defence_level_without_third_country',
     'data.partner_access',
     'personnel.long_mobility',
     'standards.reciprocity',
@@ -80,8 +87,9 @@ test('the rulebook covers what the briefs ask for, and standards engagement foll
     ['S-BINDING-LISTED'],
   );
   assert.equal(rulebook.criteria.find((c) => c.id === 'S-THIRD-COUNTRY-LISTED')!.outcome, 'yellow');
-  // Nor does a level that third-country lists reach alone (Sec. 1260H and the MEU list very high): no red criterion reads it.
-  const levelAnyList = rulebook.criteria.filter((c) => c.outcome === 'red' && c.reads.some((p) => p === 'partners.max_level' || p === 'funding.max_level'));
+  // Nor does a level that third-country lists reach alone (Sec. 1260H and the MEU list very high, Sec. 1286 and Canada's
+  // named research organisations high), whether the level of any list or of the lists assessing defence links.
+  const levelAnyList = rulebook.criteria.filter((c) => c.outcome === 'red' && c.reads.some((p) => /^(partners|funding)\.(max_level|defence_level)$/.test(p)));
   assert.deepEqual(
     levelAnyList.map((c) => c.id),
     [],

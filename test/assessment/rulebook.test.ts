@@ -116,6 +116,9 @@ test('the policy tests run at every load: a failing test refuses the rulebook, n
     () => loadRulebook(failing),
     (e: Error) => e instanceof RulebookError && /criterion S-BINDING-LISTED: policy test 3 fails: given \{"partners.binding_listed":false\}, expected true, got false/.test(e.message),
   );
+  // The condition that turns a red route into a red line is tested the same way.
+  const lineFailing = variant('          - { given: { application.minorities_whole: false }, expect: false }\n', '          - { given: { application.minorities_whole: false }, expect: false }\n          - { given: { application.minorities_whole: false }, expect: true }\n');
+  assert.throws(() => loadRulebook(lineFailing), /criterion H-MINORITIES-CHINA: red_route\.red_line_when: policy test 3 fails: given \{"application\.minorities_whole":false\}, expected true, got false/);
   // The same through the command line: `derisk rulebook F` refuses it.
   const cli = derisk(['rulebook', failing]);
   assert.equal(cli.status, 1);
@@ -162,12 +165,33 @@ test('the policy bundle records every file that shapes a verdict; replacing one 
   assert.throws(() => loadBundle({ nonsense: edited }), /no file "nonsense" in the bundle/);
 });
 
-test('every example case is valid under the bundle', () => {
+test('every example case is valid under the bundle, and the examples say every answer the case form added', () => {
   const bundle = loadBundle();
   const dir = new URL('../../examples/cases/', import.meta.url).pathname;
   const known = { fields: new Set(bundle.taxonomy.fields.keys()), uses: new Set(bundle.uses.keys()), forums: new Set(bundle.standards.forums.keys()), topics: new Set(bundle.standards.topics.keys()) };
-  const kinds = readdirSync(dir)
+  const cases = readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
-    .map((f) => readCase(join(dir, f), known).kind);
+    .map((f) => readCase(join(dir, f), known));
+  const kinds = cases.map((c) => c.kind);
   assert.ok(kinds.includes('standards-engagement') && kinds.includes('research'));
+  // The answers issue 10 asked the case form to say, each shown by an example an officer can copy.
+  const people = cases.flatMap((c) => c.personnel ?? []);
+  const said: Record<string, boolean> = {
+    'funders unknown': cases.some((c) => c.funders === null),
+    'a partner not yet named': cases.some((c) => c.partners.some((p) => p.name === null && p.ror === null)),
+    'partner kind': cases.some((c) => c.partners.some((p) => p.kind !== 'unknown')),
+    'company funding or in-kind support': cases.some((c) => [...(c.funders ?? []), ...(c.inKind ?? [])].some((f) => f.kind === 'company')),
+    'data subjects': cases.some((c) => (c.data.subjects ?? []).some((s) => s !== 'none')),
+    'direction of data access': cases.some((c) => c.data.access === 'partner-accesses-eu-data' || c.data.access === 'both'),
+    'minority languages': cases.some((c) => (c.application.languages ?? []).length > 0),
+    'minority component the whole project': cases.some((c) => c.application.minoritiesWholeProject === 'yes'),
+    'personnel mobility': people.some((p) => (p.mobility ?? []).some((m) => m !== 'none')),
+    'talent programme unknown for a person': people.some((p) => p.talentProgrammes === null),
+    'no sensitive field': cases.some((c) => c.technology.fields?.length === 0),
+  };
+  assert.deepEqual(
+    Object.keys(said).filter((k) => !said[k]),
+    [],
+    'answers no example says',
+  );
 });
