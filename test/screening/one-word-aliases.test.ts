@@ -74,3 +74,13 @@ test('what a FollowTheMoney list says an entity is decides whether it is a perso
   assert.equal(legal.state, 'ambiguous', legal.headline);
   assert.match(legal.headline, /a person/);
 });
+
+test("a person's one-word alias that is a place (\"Martin\", for Parviz Khaki on the State Department's list) lists nothing and asks nothing; the person's name finds the entry", async () => {
+  const screener = await realScreener();
+  for (const q of ['Parviz Khaki', 'Parviz Khaki, Tehran, Iran']) assert.ok(entries(screener.screen(q)).includes('Parviz Khaki'), `${q}: ${answer(screener.screen(q))}`);
+  // A person's alias is never a listing, and a string that names a place is no question about the person.
+  for (const q of ['Martin', 'Martin, Iran', 'Jessenius Fac Med Comenius Univ, Martin, Slovakia', 'Univ Tennessee, Martin, TN 38238 USA']) {
+    const r = screener.screen(q);
+    assert.ok(!entries(r).includes('Parviz Khaki') && !r.choices.some((c) => /Parviz Khaki/.test(c.label)) && !r.similar.some((s) => s.entry === 'Parviz Khaki'), `${q}: ${answer(r)}`);
+  }
+});
