@@ -86,9 +86,15 @@ function appendInstitution(a: DuckDBAppender, i: Institution, fileId: string): v
   a.endRow();
 }
 
-/** The registry held in the store, one row per institution with its names. */
+/**
+ * The registry held in the store, one row per institution with its names, in ROR id order and each
+ * record's names in the order it gave them: where two candidates tie, the resolver and the screener
+ * keep the registry's order, so an unordered scan (a join, a parallel aggregate) would let a
+ * verdict's evidence depend on how the store happened to read its rows.
+ */
 export const REGISTRY_ROWS = `SELECT i.*, n.names FROM institutions i
-  LEFT JOIN (SELECT ror_id, list({'name': name, 'name_types': name_types, 'lang': lang}) AS names FROM institution_names GROUP BY ror_id) n USING (ror_id)`;
+  LEFT JOIN (SELECT ror_id, list({'name': name, 'name_types': name_types, 'lang': lang} ORDER BY rowid) AS names FROM institution_names GROUP BY ror_id) n USING (ror_id)
+  ORDER BY i.ror_id`;
 
 export interface RegistryRow {
   ror_id: string;

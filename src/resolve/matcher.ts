@@ -35,7 +35,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11';
 
 interface Entry {
   id: string;

@@ -98,7 +98,26 @@ export function screenReadings(value: string): Reading[] {
   let variants: { words: string[]; read: string[] }[] = [{ words, read: [] }];
   for (const a of ambiguous) variants = variants.flatMap((v) => [v, ...a.others.map((o) => ({ words: v.words.map((w, k) => (k === a.i ? o : w)), read: [...v.read, `"${a.w}" as "${o}"`] }))]);
   for (const v of variants.slice(1)) out.push({ tokens: screenTokens(v.words.join(' ')), read: v.read });
+  const capitals = capitalsReading(value);
+  if (capitals) out.push(capitals);
   return out;
+}
+
+/**
+ * In a name written all in capitals, capitals cannot mark an acronym: a first word that is a stop
+ * word may be one ("LES ELECTRONIC" is Nanjing LES's alias "LES Electronic"), or the article it is
+ * ("LES MILLS"). Read once more with it kept as wordsOf keeps it in a name written in lower case
+ * too; only a listed name written that way can match that reading.
+ */
+function capitalsReading(value: string): Reading | null {
+  if (/\p{Ll}/u.test(value)) return null;
+  const [first, ...rest] = value.trim().split(/\s+/);
+  const folded = foldText(first!);
+  if (rest.length === 0 || !isStopWord(folded) || !/^\p{Lu}{2,}$/u.test(first!.replace(/[^\p{L}]/gu, ''))) return null;
+  const tokens = screenTokens(`${folded.toUpperCase()} ${rest.join(' ').toLowerCase()}`);
+  // Nothing but numbers or stop words after it ("LES 2012"): no name of two words to read.
+  if (tokens.length < 2 || tokens[0] !== folded.toUpperCase()) return null;
+  return { tokens, read: [`"${first}" as a word of the name, not a stop word`] };
 }
 
 /** The abbreviations a name uses, as read ("Natl = national"), to say so in a hit's evidence. */

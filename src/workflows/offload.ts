@@ -163,12 +163,13 @@ export class EvidenceWorker {
   /**
    * Streams the registry to the worker chunk by chunk, on a connection of its own, each
    * institution as one JSON string DuckDB writes: turning nested rows into objects here would
-   * hold this thread for seconds.
+   * hold this thread for seconds. In ROR id order, as loadRegistry reads it (an outer query need
+   * not keep a subquery's order).
    */
   private async sendRegistry(store: Store, key: string): Promise<void> {
     const connection = await store.connect();
     try {
-      const result = await connection.connection.stream(`SELECT to_json(r)::VARCHAR AS j FROM (${REGISTRY_ROWS}) r`);
+      const result = await connection.connection.stream(`SELECT to_json(r)::VARCHAR AS j FROM (${REGISTRY_ROWS}) r ORDER BY r.ror_id`);
       let first = true;
       for await (const rows of result.yieldRowsJs()) {
         await this.call('registry-rows', { key, rows: rows.map((r) => r[0] as string), first, last: false });

@@ -2,8 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { zipSync, strToU8 } from 'fflate';
 import fc from 'fast-check';
+import { join } from 'node:path';
+import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
 import { readRor, rorInstitution } from '../../src/ingest/ror.ts';
-import { collect, gzipTemp, writeTemp } from '../helpers/fixtures.ts';
+import { buildScreeningContext } from '../../src/screening/context.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { screenJson } from '../../src/screening/screener.ts';
+import { Store } from '../../src/store/store.ts';
+import { collect, gzipTemp, tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { rorRecord } from '../helpers/landscape.ts';
+import { watchlist } from '../helpers/watchlist.ts';
 
 export const V2 = {
   id: 'https://ror.org/0test0001',
@@ -103,4 +111,46 @@ test('property: a JSON array dump split at any point loses only the element it w
     }),
     { numRuns: 60 },
   );
+});
+
+test('the registry read back from the store has one order, whatever order it was loaded in: equal candidates resolve and screen alike', async () => {
+  // Two institutes of one name in one city, and a listed university's name in three countries: candidates that tie.
+  const records = [
+    rorRecord('034t30j35', 'Chinese Academy of Sciences', 'CN', 'Beijing'),
+    rorRecord('022c3hy66', 'Institute of Automation', 'CN', 'Beijing', '034t30j35'),
+    rorRecord('0test0003', 'Institute of Automation', 'CN', 'Beijing'),
+    rorRecord('04t5xt781', 'Northeastern University', 'US', 'Boston'),
+    rorRecord('03awzbc87', 'Northeastern University', 'CN', 'Shenyang'),
+    rorRecord('0test0005', 'Northeastern University', 'PH', 'Manila'),
+    {
+      ...rorRecord('0test0004', 'Harbin Institute of Technology', 'CN', 'Harbin'),
+      names: [
+        { value: 'Harbin Institute of Technology', types: ['ror_display', 'label'], lang: 'en' },
+        { value: 'HIT', types: ['acronym'], lang: null },
+        { value: '哈尔滨工业大学', types: ['label'], lang: 'zh' },
+      ],
+    },
+  ];
+  const list = readWatchlist(
+    watchlist([
+      { name: 'Chinese Academy of Sciences', country: 'China', level: 'high' },
+      { name: 'Northeastern University', country: 'China', level: 'high' },
+    ]),
+  );
+  const queries = ['Institute of Automation', 'Institute of Automation, Beijing, China', 'Inst Automat, Beijing 100190, Peoples R China', 'Institute of Automaton, Beijing', 'Northeastern University', 'Northeastern Univ, Peoples R China', 'HIT, Harbin, China'];
+  const answers = async (order: object[]) => {
+    const store = await Store.open(join(tempDir(), 'derisk.duckdb'));
+    try {
+      await ingestRegistry(store, writeTemp('ror.jsonl', order.map((r) => JSON.stringify(r)).join('\n')));
+      const registry = await loadRegistry(store);
+      const { screener, resolver } = buildScreeningContext([list], registry);
+      return { registry, answers: queries.map((q) => ({ q, resolved: resolver.resolve(q), screened: screenJson(screener.screen(q)) })) };
+    } finally {
+      store.close();
+    }
+  };
+  const forward = await answers(records);
+  const backward = await answers([...records].reverse());
+  assert.deepEqual(backward.answers, forward.answers);
+  assert.deepEqual(backward.registry, forward.registry);
 });

@@ -22,6 +22,16 @@ test('a list alias of two words keeps a word written in capitals that is a stop 
   assert.ok(!entries(electronic).length && !electronic.choices.some((c) => /Nanjing LES/.test(c.label)), `Electronic: ${answer(electronic)} ${JSON.stringify(electronic.choices)}`);
   // Lower case, "les" is the French article it is in a name ("Université Paris Les …").
   assert.ok(!screener.screen('Les Electronic').hits.some((h) => /Nanjing LES/.test(h.entry)));
+  // All in capitals, as exports write names, capitals mark no acronym: the word is kept only where the list writes the name so.
+  for (const q of ['LES ELECTRONIC', 'LES ELECTRONICS, NANJING, CHINA']) {
+    const r = screener.screen(q);
+    assert.ok(r.state === 'listed' && entries(r).includes('Nanjing LES Electronic Equipment Co., Ltd.'), `${q}: ${answer(r)}`);
+    assert.match(r.hits[0]!.evidence, /read "LES" as a word of the name, not a stop word/);
+  }
+  for (const q of ['ELECTRONIC', 'LES MILLS', 'LES MILLS INTERNATIONAL LTD', 'LA TROBE UNIV, MELBOURNE, VIC, AUSTRALIA']) {
+    const r = screener.screen(q);
+    assert.ok(!r.hits.length && !r.choices.some((c) => /Nanjing LES/.test(c.label)), `${q}: ${answer(r)}`);
+  }
 });
 
 test('a place a list gives as a one-word alias ("Tula") is a question alone, the entry where the list places it, and the address elsewhere', async () => {
@@ -63,4 +73,14 @@ test('what a FollowTheMoney list says an entity is decides whether it is a perso
   const legal = screen('LegalEntity');
   assert.equal(legal.state, 'ambiguous', legal.headline);
   assert.match(legal.headline, /a person/);
+});
+
+test("a person's one-word alias that is a place (\"Martin\", for Parviz Khaki on the State Department's list) lists nothing and asks nothing; the person's name finds the entry", async () => {
+  const screener = await realScreener();
+  for (const q of ['Parviz Khaki', 'Parviz Khaki, Tehran, Iran']) assert.ok(entries(screener.screen(q)).includes('Parviz Khaki'), `${q}: ${answer(screener.screen(q))}`);
+  // A person's alias is never a listing, and a string that names a place is no question about the person.
+  for (const q of ['Martin', 'Martin, Iran', 'Jessenius Fac Med Comenius Univ, Martin, Slovakia', 'Univ Tennessee, Martin, TN 38238 USA']) {
+    const r = screener.screen(q);
+    assert.ok(!entries(r).includes('Parviz Khaki') && !r.choices.some((c) => /Parviz Khaki/.test(c.label)) && !r.similar.some((s) => s.entry === 'Parviz Khaki'), `${q}: ${answer(r)}`);
+  }
 });

@@ -25,6 +25,19 @@ const WRITTEN: [string, RegExp][] = [
   ['Natl. Univ. of Defense Tech.', /^National University of Defense Technology$/],
 ];
 
+// Listed companies as Web of Science writes them: its abbreviations of company words, "Ind" for
+// industry as often as industrial, "Elect" for electronic or electric too (data/geo/abbreviations.json).
+const WOS_COMPANIES: [string, RegExp][] = [
+  ['Inspur Elect Informat Ind Co Ltd, Jinan', /^Inspur Electronic Information Industry Co/],
+  ['INSPUR ELECT INFORMAT IND CO LTD', /^Inspur Electronic Information Industry Co/],
+  ['China Elect Technol Grp Corp, Beijing, Peoples R China', /^China Electronics Technology Group Corporation$/],
+  ['Semicond Mfg Int Corp, Shanghai, Peoples R China', /Semiconductor Manufacturing International/i],
+  ['China Aerosp Sci & Ind Corp, Beijing, Peoples R China', /^China Aerospace Science and Industry Corporation/],
+];
+
+// Companies no list names, written with the same abbreviations (and "Dev" that is a name, not development).
+const ABBREVIATED_NAMESAKES = ['Daikin Ind Ltd, Osaka, Japan', 'Sumitomo Elect Ind Ltd, Osaka, Japan', 'Taiwan Semicond Mfg Co, Hsinchu, Taiwan', 'Massachusetts Gen Hosp, Boston, MA USA', 'Guru Nanak Dev Univ, Amritsar, Punjab, India', 'Inspire Elect Co Ltd'];
+
 const SIMPLIFIED: [string, RegExp][] = [
   ['浪潮', /Inspur/i],
   ['商汤', /SenseTime/i],
@@ -47,6 +60,7 @@ const TRADITIONAL: [string, RegExp][] = [
 
 for (const [group, cases] of [
   ['the names people write', WRITTEN],
+  ['company names as Web of Science abbreviates them', WOS_COMPANIES],
   ['simplified Chinese short forms', SIMPLIFIED],
   ['traditional Chinese', TRADITIONAL],
 ] as const) {
@@ -77,7 +91,7 @@ test('a named unit of a listed company abroad is that company, and the explanati
 
 test('the namesake guards hold: a bare name with another country written, or a word that is no unit, is not the listed company', async () => {
   const screener = await realScreener();
-  for (const q of ['Huawei, Hanoi, Vietnam', 'Zhejiang Dahua, Hanoi, Vietnam', 'Hik Vision, Hanoi, Vietnam', 'NUDT Boston, USA', 'HIT Lab NZ', 'Huawei Street Community Center', 'Dahua University, Taiwan']) {
+  for (const q of ['Huawei, Hanoi, Vietnam', 'Zhejiang Dahua, Hanoi, Vietnam', 'Hik Vision, Hanoi, Vietnam', 'NUDT Boston, USA', 'HIT Lab NZ', 'Huawei Street Community Center', 'Dahua University, Taiwan', ...ABBREVIATED_NAMESAKES]) {
     const r = screener.screen(q);
     assert.deepEqual(entries(r), [], `${q}: ${r.headline}`);
   }
