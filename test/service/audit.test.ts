@@ -359,6 +359,24 @@ test('the anchor deleted with the tail of the trail is noticed: never anchored a
   }
 });
 
+test('anchored anew by the console after a truncation, the trail is anchored on from there by the process that keeps writing (a server), so a later cut is found', async () => {
+  const { db, home } = await installation();
+  try {
+    const { entries } = await verifyAudit(db);
+    await db.query('DELETE FROM audit WHERE seq > $1', [entries - 3]);
+    const anchored = derisk(['audit', 'anchor', '--reason', 'tail lost; checked against the backup of 1 December'], { DERISK_HOME: home });
+    assert.equal(anchored.status, 0, anchored.stderr);
+    await new Accounts(db).createOrganisation(OPERATOR, 'org-later', 'Later');
+    const head = (await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0]!;
+    const anchor = JSON.parse(readFileSync(join(home, 'audit.anchor.json'), 'utf8')) as { seq: number; hash: string };
+    assert.deepEqual([anchor.seq, anchor.hash], [Number(head.seq), head.hash], 'the anchor follows the trail past the new anchoring');
+    await db.query('DELETE FROM audit WHERE seq = $1', [head.seq]);
+    found((await verifyAudit(db)).problems, /entries were deleted/);
+  } finally {
+    await db.close();
+  }
+});
+
 test('mail settings are under the trail: derisk audit verify finds a subscription switched on, pointed elsewhere, planted or deleted behind derisk', async () => {
   const home = join(tempDir(), 'home');
   const env = { DERISK_HOME: home, DERISK_NEW_PASSWORD: PASSWORD };
