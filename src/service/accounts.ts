@@ -124,6 +124,11 @@ export class Accounts {
     });
   }
 
+  /** An organisation's name, which its users' passwords must not be built on ('' for none: its existence is checked later). */
+  private async organisationName(orgId: string): Promise<string> {
+    return (await this.db.query<{ name: string }>('SELECT name FROM organisations WHERE id = $1', [orgId]))[0]?.name ?? '';
+  }
+
   async createUser(actor: Actor, user: { orgId: string; email: string; name: string; role: Role; password: string }): Promise<string> {
     if (actor !== OPERATOR) {
       authorize(actor, 'user.manage');
@@ -131,7 +136,7 @@ export class Accounts {
     }
     if (!ROLES.includes(user.role)) throw new PasswordPolicyError(`role ${JSON.stringify(user.role)} is not one of ${ROLES.join(', ')}`);
     if (!/^[^\s@]+@[^\s@]+$/.test(user.email)) throw new PasswordPolicyError(`${JSON.stringify(user.email)} is not an e-mail address`);
-    checkPassword(user.password, [user.email, user.name]);
+    checkPassword(user.password, [user.email, user.name, user.orgId, await this.organisationName(user.orgId)]);
     const hash = await hashPassword(user.password);
     const email = user.email.toLowerCase();
     return this.db.transaction(async (tx) => {
@@ -338,7 +343,7 @@ export class Accounts {
    */
   async resetPassword(actor: Actor, userId: string, password: string): Promise<void> {
     const user = await this.managed(this.db, actor, userId);
-    checkPassword(password, [user.email, user.name]);
+    checkPassword(password, [user.email, user.name, user.org_id, await this.organisationName(user.org_id)]);
     const hash = await hashPassword(password);
     await this.db.transaction(async (tx) => {
       await this.managed(tx, actor, userId);
