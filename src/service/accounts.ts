@@ -40,14 +40,6 @@ const actorOf = (u: UserRow): Actor => ({ userId: u.id, orgId: u.org_id, role: u
 export const OPERATOR: Actor = { userId: 'operator', orgId: 'system', role: 'admin', name: 'installation operator' };
 
 export const SESSION_HOURS = 12;
-/**
- * How long a verified session or token is believed without asking the database again (a look-up
- * costs more than the rest of a cheap request). Every change made through Accounts forgets what
- * was remembered at once; a change made by another process on the same database is seen within this.
- */
-const REMEMBER_MS = 1_000;
-type Memory = { entries: Map<string, { actor: Actor; csrf: string | null; until: number }>; generation: number };
-const remembered = new WeakMap<AppDb, Memory>();
 
 /** How long a browser that logged in is remembered as the account's own (its device cookie). */
 export const DEVICE_DAYS = 400;
@@ -72,10 +64,11 @@ export interface LoginContext {
 /**
  * Accounts, sessions, API tokens and login codes. Passwords are stored as scrypt hashes,
  * sessions, tokens, codes and device cookies as SHA-256 hashes of random secrets; sessions and
- * codes carry a MAC under the audit key, so one planted in the database logs nobody in. Only an admin
- * manages users, and only in their own organisation (the operator, at the console, in any).
- * A disabled user, a revoked token, an ended session or a changed role takes effect at the next
- * request (in another server process on the same database, within REMEMBER_MS).
+ * codes carry a MAC under the audit key, so one planted in the database logs nobody in.
+ * Only an admin manages users, and only in their own organisation (the operator, at the console,
+ * in any). Every request reads its session or token with the user's current role and state (one
+ * indexed query, nothing remembered), so a disabled user, a revoked token, an ended
+ * session or a changed role takes effect at the next request, whichever process made the change.
  */
 export class Accounts {
   readonly throttle: LoginThrottle;
@@ -85,11 +78,6 @@ export class Accounts {
     throttle?: LoginThrottle,
   ) {
     this.throttle = throttle ?? new LoginThrottle(db);
-    if (!remembered.has(db)) remembered.set(db, { entries: new Map(), generation: 0 });
-  }
-
-  private get memory() {
-    return remembered.get(this.db)!;
   }
 
   /** A row's MAC under the audit key; null where the database is not sealed (no key to check against). */
@@ -101,17 +89,6 @@ export class Accounts {
   private macMatches(kind: string, fields: unknown[], mac: unknown): boolean {
     const seal = sealOf(this.db);
     return !seal || credentialMacMatches(seal, kind, fields, mac);
-  }
-
-  /** After any change to who may do what: nothing remembered is believed any more. */
-  private forget(): void {
-    this.memory.entries.clear();
-    this.memory.generation++;
-  }
-
-  /** Remembers an answer read from the database, unless a change came while it was being read. */
-  private remember(key: string, generation: number, value: { actor: Actor; csrf: string | null; until: number }): void {
-    if (this.memory.generation === generation) this.memory.entries.set(key, value);
   }
 
   async createOrganisation(actor: Actor, id: string, name: string): Promise<void> {
@@ -199,15 +176,10 @@ export class Accounts {
   }
 
   async logout(session: string): Promise<void> {
-    this.forget();
     await this.db.query('DELETE FROM sessions WHERE id_hash = $1', [sha256(session)]);
   }
 
   async sessionActor(session: string): Promise<{ actor: Actor; csrf: string } | null> {
-    const key = `s:${sha256(session)}`;
-    const hit = this.memory.entries.get(key);
-    if (hit && hit.until > Date.now()) return { actor: hit.actor, csrf: hit.csrf! };
-    const generation = this.memory.generation;
     const row = (
       await this.db.query<UserRow & { id_hash: string; user_id: string; csrf: string; session_created: string; expires_at: string; origin: string | null; mac: string | null }>(
         'SELECT u.*, s.id_hash, s.user_id, s.csrf, s.created_at AS session_created, s.expires_at, s.origin, s.mac FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1',
@@ -216,7 +188,6 @@ export class Accounts {
     )[0];
     if (!row || row.disabled || row.expires_at < new Date().toISOString()) return null;
     if (!this.macMatches('session', sessionMacFields({ ...row, created_at: row.session_created }), row.mac)) return null;
-    this.remember(key, generation, { actor: actorOf(row), csrf: row.csrf, until: Math.min(Date.now() + REMEMBER_MS, Date.parse(row.expires_at)) });
     return { actor: actorOf(row), csrf: row.csrf };
   }
 
@@ -247,18 +218,11 @@ export class Accounts {
       await tx.query('UPDATE api_tokens SET revoked = true WHERE id = $1', [id]);
       await appendAudit(tx, { actor: actor.userId, orgId: row.org_id, action: 'token.revoke', target: id, detail: {}, rows: [['api_tokens', id]] });
     });
-    this.forget();
   }
 
   async tokenActor(token: string): Promise<Actor | null> {
-    const key = `t:${sha256(token)}`;
-    const hit = this.memory.entries.get(key);
-    if (hit && hit.until > Date.now()) return hit.actor;
-    const generation = this.memory.generation;
     const row = (await this.db.query<UserRow>('SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND NOT t.revoked', [sha256(token)]))[0];
-    if (!row || row.disabled) return null;
-    this.remember(key, generation, { actor: actorOf(row), csrf: null, until: Date.now() + REMEMBER_MS });
-    return actorOf(row);
+    return !row || row.disabled ? null : actorOf(row);
   }
 
   /**
@@ -295,7 +259,6 @@ export class Accounts {
       await appendAudit(tx, { actor: OPERATOR.userId, orgId: null, action: 'login.origin.end', target: origin, detail: { sessions: n } });
       return n;
     });
-    this.forget();
     return ended;
   }
 
@@ -334,7 +297,6 @@ export class Accounts {
       const revoked = disabled ? await this.cutOff(tx, userId) : [];
       await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: disabled ? 'user.disable' : 'user.enable', target: userId, detail: { email: user.email, tokensRevoked: revoked.length }, rows: [['users', userId], ...revoked] });
     });
-    this.forget();
   }
 
   /**
@@ -352,7 +314,6 @@ export class Accounts {
       await tx.query('DELETE FROM login_codes WHERE user_id = $1', [userId]);
       await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: 'user.password-reset', target: userId, detail: { email: user.email }, rows: [['users', userId]] });
     });
-    this.forget();
   }
 
   async setRole(actor: Actor, userId: string, role: Role): Promise<void> {
@@ -364,7 +325,6 @@ export class Accounts {
       await tx.query('UPDATE users SET role = $1 WHERE id = $2', [role, userId]);
       await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: 'user.role', target: userId, detail: { email: user.email, from: user.role, to: role }, rows: [['users', userId]] });
     });
-    this.forget();
   }
 
   /** Deletes a user: their sessions, tokens and devices go with them; the audit trail keeps what they did. */
@@ -381,7 +341,6 @@ export class Accounts {
       await tx.query('DELETE FROM users WHERE id = $1', [userId]);
       await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: 'user.delete', target: userId, detail: { email: user.email, role: user.role }, rows: [['users', userId], ['mail_subscriptions', userId], ...tokens.map((t) => ['api_tokens', t.id] as RowRef)] });
     });
-    this.forget();
   }
 
   /** A user of the installation by e-mail address, for the console. */

@@ -358,6 +358,29 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
     }
   });
 
+  test('a role change, a disable or a revoked token made by another process (the console beside the server) takes effect at the next request', async () => {
+    const [server, beside] = [await driver.open(), await driver.open()];
+    try {
+      const [here, there] = [new Accounts(server), new Accounts(beside)];
+      await there.createOrganisation(OPERATOR, 'org-live', 'Live');
+      const id = await there.createUser(OPERATOR, { orgId: 'org-live', email: 'analyst@live.example', name: 'Analyst', role: 'analyst', password: PASSWORD });
+      const { session, actor } = await here.login('analyst@live.example', PASSWORD);
+      const [kept, dropped] = [await here.createToken(actor, 'kept'), await here.createToken(actor, 'dropped')];
+      const roles = async () => [(await here.sessionActor(session))?.actor.role ?? null, (await here.tokenActor(kept.token))?.role ?? null];
+      assert.deepEqual(await roles(), ['analyst', 'analyst']);
+      assert.equal((await here.tokenActor(dropped.token))?.role, 'analyst');
+      await there.setRole(OPERATOR, id, 'viewer');
+      assert.deepEqual(await roles(), ['viewer', 'viewer'], 'the role changed by the other process');
+      await there.revokeToken(OPERATOR, dropped.id);
+      assert.equal(await here.tokenActor(dropped.token), null, 'the token the other process revoked');
+      await there.setDisabled(OPERATOR, id, true);
+      assert.deepEqual(await roles(), [null, null], 'the user the other process disabled');
+    } finally {
+      await server.close();
+      await beside.close();
+    }
+  });
+
   test('two server processes sharing one audit key keep one sealed trail; each anchors what it wrote', async () => {
     const dir = tempDir();
     const keyPath = join(dir, 'shared-audit.key');
