@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
-import { appendAudit, loginCodeMacFields, sealOf, sessionMacFields, type RowRef } from './audit.ts';
+import { appendAudit, loginCodeMacFields, sealOf, sessionMacFields, tokenMacFields, type RowRef } from './audit.ts';
 import { credentialMac, credentialMacMatches } from './audit-seal.ts';
 import { ConflictError, UnauthenticatedError } from '../errors.ts';
 import { authorize, ForbiddenError, NotFoundError, ROLES, type Actor, type Role } from './authorize.ts';
@@ -40,6 +40,11 @@ const actorOf = (u: UserRow): Actor => ({ userId: u.id, orgId: u.org_id, role: u
 export const OPERATOR: Actor = { userId: 'operator', orgId: 'system', role: 'admin', name: 'installation operator' };
 
 export const SESSION_HOURS = 12;
+/**
+ * Revoking a token also drops its MAC: a revoked row switched back with SQL then vouches for
+ * nothing (the MAC does not cover the flag, so keeping it would let `revoked = false` revive it).
+ */
+export const REVOKED = 'revoked = true, mac = NULL';
 
 /** How long a browser that logged in is remembered as the account's own (its device cookie). */
 export const DEVICE_DAYS = 400;
@@ -64,7 +69,7 @@ export interface LoginContext {
 /**
  * Accounts, sessions, API tokens and login codes. Passwords are stored as scrypt hashes,
  * sessions, tokens, codes and device cookies as SHA-256 hashes of random secrets; sessions and
- * codes carry a MAC under the audit key, so one planted in the database logs nobody in.
+ * codes and tokens carry a MAC under the audit key, so one planted in the database logs nobody in.
  * Only an admin manages users, and only in their own organisation (the operator, at the console,
  * in any). Every request reads its session or token with the user's current role and state (one
  * indexed query, nothing remembered), so a disabled user, a revoked token, an ended
@@ -191,15 +196,15 @@ export class Accounts {
     return { actor: actorOf(row), csrf: row.csrf };
   }
 
-  /** A new API token for the actor: shown once, stored only as its hash. */
+  /** A new API token for the actor: shown once, stored only as its hash, with its MAC. */
   async createToken(actor: Actor, label: string): Promise<{ id: string; token: string }> {
     const token = `drk_${randomBytes(32).toString('base64url')}`;
-    const id = randomUUID();
+    const row = { id: randomUUID(), token_hash: sha256(token), user_id: actor.userId, created_at: new Date().toISOString() };
     await this.db.transaction(async (tx) => {
-      await tx.query('INSERT INTO api_tokens (id, token_hash, user_id, label, revoked, created_at) VALUES ($1, $2, $3, $4, false, $5)', [id, sha256(token), actor.userId, label.slice(0, 100), new Date().toISOString()]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'token.create', target: id, detail: { label: label.slice(0, 100) }, rows: [['api_tokens', id]] });
+      await tx.query('INSERT INTO api_tokens (id, token_hash, user_id, label, revoked, created_at, mac) VALUES ($1, $2, $3, $4, false, $5, $6)', [row.id, row.token_hash, row.user_id, label.slice(0, 100), row.created_at, this.mac('api-token', tokenMacFields(row))]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'token.create', target: row.id, detail: { label: label.slice(0, 100) }, rows: [['api_tokens', row.id]] });
     });
-    return { id, token };
+    return { id: row.id, token };
   }
 
   /** The actor's own tokens (an admin: those of everyone in their organisation), never the secrets. */
@@ -215,14 +220,21 @@ export class Accounts {
     await this.db.transaction(async (tx) => {
       const row = (await tx.query<{ user_id: string; org_id: string }>('SELECT t.user_id, u.org_id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1', [id]))[0];
       if (!row || (actor !== OPERATOR && row.user_id !== actor.userId && !(actor.role === 'admin' && row.org_id === actor.orgId))) throw new NotFoundError(`no token ${id}`);
-      await tx.query('UPDATE api_tokens SET revoked = true WHERE id = $1', [id]);
+      await tx.query(`UPDATE api_tokens SET ${REVOKED} WHERE id = $1`, [id]);
       await appendAudit(tx, { actor: actor.userId, orgId: row.org_id, action: 'token.revoke', target: id, detail: {}, rows: [['api_tokens', id]] });
     });
   }
 
   async tokenActor(token: string): Promise<Actor | null> {
-    const row = (await this.db.query<UserRow>('SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND NOT t.revoked', [sha256(token)]))[0];
-    return !row || row.disabled ? null : actorOf(row);
+    const row = (
+      await this.db.query<UserRow & { token_id: string; token_hash: string; user_id: string; token_created: string; mac: string | null }>(
+        'SELECT u.*, t.id AS token_id, t.token_hash, t.user_id, t.created_at AS token_created, t.mac FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND NOT t.revoked',
+        [sha256(token)],
+      )
+    )[0];
+    if (!row || row.disabled) return null;
+    if (!this.macMatches('api-token', tokenMacFields({ id: row.token_id, token_hash: row.token_hash, user_id: row.user_id, created_at: row.token_created }), row.mac)) return null;
+    return actorOf(row);
   }
 
   /**
@@ -280,7 +292,7 @@ export class Accounts {
   /** Ends a user's sessions and revokes their tokens, in the caller's transaction; the refs of the tokens revoked. */
   private async cutOff(tx: AppTx, userId: string): Promise<RowRef[]> {
     const tokens = await tx.query<{ id: string }>('SELECT id FROM api_tokens WHERE user_id = $1 AND NOT revoked', [userId]);
-    await tx.query('UPDATE api_tokens SET revoked = true WHERE user_id = $1', [userId]);
+    await tx.query(`UPDATE api_tokens SET ${REVOKED} WHERE user_id = $1`, [userId]);
     await tx.query('DELETE FROM sessions WHERE user_id = $1', [userId]);
     await tx.query('DELETE FROM login_codes WHERE user_id = $1', [userId]);
     return tokens.map((t) => ['api_tokens', t.id] as RowRef);
