@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { numberedParameters, type AppDb, type Param } from './db.ts';
+import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from '../owner-only.ts';
 
 /** Tables a backup holds, parents before children; sessions are not kept (a restore logs everyone out). */
 const TABLES = [
@@ -42,15 +43,18 @@ export interface BackupManifest {
   auditHead: { seq: number; hash: string } | null;
 }
 
-/** Writes every table as JSON Lines plus a manifest; the same format whichever database it came from. */
+/**
+ * Writes every table as JSON Lines plus a manifest; the same format whichever database it came
+ * from. Owner-only, like the home: it holds password hashes and every organisation's cases.
+ */
 export async function backupAppDb(db: AppDb, dir: string): Promise<BackupManifest> {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: OWNER_ONLY_DIR });
   const tables: Record<string, number> = {};
   // One transaction: the tables are read at one point in time.
   await db.transaction(async (tx) => {
     for (const table of TABLES) {
       const rows = await tx.query(`SELECT * FROM ${table}`);
-      const out = createWriteStream(join(dir, `${table}.jsonl`));
+      const out = createWriteStream(join(dir, `${table}.jsonl`), { mode: OWNER_ONLY_FILE });
       for (const r of rows) if (!out.write(`${JSON.stringify(r)}\n`)) await once(out, 'drain');
       out.end();
       await once(out, 'finish');
@@ -59,7 +63,7 @@ export async function backupAppDb(db: AppDb, dir: string): Promise<BackupManifes
   });
   const head = (await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0] ?? null;
   const manifest: BackupManifest = { format: 'derisk-appdb-backup/1', createdAt: new Date().toISOString(), source: db.kind, tables, auditHead: head ? { seq: Number(head.seq), hash: head.hash } : null };
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2), { mode: OWNER_ONLY_FILE });
   return manifest;
 }
 

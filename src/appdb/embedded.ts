@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { crashPoint } from '../crash.ts';
-import { OWNER_ONLY_DIR } from '../owner-only.ts';
+import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from '../owner-only.ts';
 import { Mutex, type AppDb, type AppRow, type AppTx, type Param } from './db.ts';
 
 /**
@@ -55,6 +55,8 @@ export class EmbeddedDb implements AppDb {
       path = join(dir, 'app.sqlite');
       cleanup = () => rmSync(dir, { recursive: true, force: true });
     } else mkdirSync(dirname(path), { recursive: true, mode: OWNER_ONLY_DIR });
+    // Created before SQLite opens it: SQLite would create it with the umask's mode (0644), and gives its -wal and -shm files the database's mode.
+    closeSync(openSync(path, 'a', OWNER_ONLY_FILE));
     const writer = new Connection(path, false);
     try {
       writer.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);

@@ -12,8 +12,9 @@ export class BatchError extends ValidationError {}
 /**
  * The names in a pasted list or a file: a CSV whose header has a name column (name, organisation,
  * partner, institution or ror) gives that column; anything else is one name per line, commas
- * included ("Northeastern University, China" is one name). Blank lines and lines starting with
- * "#" are skipped, and a name given twice is screened once.
+ * included ("Northeastern University, China" is one name). A first line that is only such a
+ * column's name (a one-column CSV's header, `name`) is a header, not a name. Blank lines and lines
+ * starting with "#" are skipped, and a name given twice is screened once.
  */
 export function parseNames(text: string, source = 'the list'): string[] {
   const body = text.replace(/^\uFEFF/, '');
@@ -21,7 +22,9 @@ export function parseNames(text: string, source = 'the list'): string[] {
   const headerRow = csvRowsOf(firstLine)[0];
   const header = headerRow && 'fields' in headerRow ? headerRow.fields.map((c) => c.trim().toLowerCase()) : [];
   const column = header.length > 1 ? header.findIndex((c) => NAME_COLUMNS.includes(c)) : -1;
-  const raw = column >= 0 ? namesInColumn(body, column, source) : body.split(/\r?\n/);
+  const lines = body.split(/\r?\n/);
+  const oneColumnHeader = header.length === 1 && NAME_COLUMNS.includes(header[0]!);
+  const raw = column >= 0 ? namesInColumn(body, column, source) : oneColumnHeader ? lines.slice(lines.indexOf(firstLine) + 1) : lines;
   const names = [...new Set(raw.map((n) => n.normalize('NFKC').trim()).filter((n) => n !== '' && !n.startsWith('#')))];
   if (names.length === 0) throw new BatchError(`${source}: no names to screen (one per line, or a CSV with a "name" column)`);
   if (names.length > MAX_BATCH) throw new BatchError(`${source}: ${names.length} names, at most ${MAX_BATCH} in one batch (split the list, or screen an export as a portfolio)`);

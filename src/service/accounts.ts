@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
-import { appendAudit, loginCodeMacFields, sealOf, sessionMacFields, type RowRef } from './audit.ts';
+import { appendAudit, loginCodeMacFields, sealOf, sessionMacFields, tokenMacFields, type RowRef } from './audit.ts';
 import { credentialMac, credentialMacMatches } from './audit-seal.ts';
 import { ConflictError, UnauthenticatedError } from '../errors.ts';
 import { authorize, ForbiddenError, NotFoundError, ROLES, type Actor, type Role } from './authorize.ts';
@@ -41,13 +41,10 @@ export const OPERATOR: Actor = { userId: 'operator', orgId: 'system', role: 'adm
 
 export const SESSION_HOURS = 12;
 /**
- * How long a verified session or token is believed without asking the database again (a look-up
- * costs more than the rest of a cheap request). Every change made through Accounts forgets what
- * was remembered at once; a change made by another process on the same database is seen within this.
+ * Revoking a token also drops its MAC: a revoked row switched back with SQL then vouches for
+ * nothing (the MAC does not cover the flag, so keeping it would let `revoked = false` revive it).
  */
-const REMEMBER_MS = 1_000;
-type Memory = { entries: Map<string, { actor: Actor; csrf: string | null; until: number }>; generation: number };
-const remembered = new WeakMap<AppDb, Memory>();
+export const REVOKED = 'revoked = true, mac = NULL';
 
 /** How long a browser that logged in is remembered as the account's own (its device cookie). */
 export const DEVICE_DAYS = 400;
@@ -72,10 +69,11 @@ export interface LoginContext {
 /**
  * Accounts, sessions, API tokens and login codes. Passwords are stored as scrypt hashes,
  * sessions, tokens, codes and device cookies as SHA-256 hashes of random secrets; sessions and
- * codes carry a MAC under the audit key, so one planted in the database logs nobody in. Only an admin
- * manages users, and only in their own organisation (the operator, at the console, in any).
- * A disabled user, a revoked token, an ended session or a changed role takes effect at the next
- * request (in another server process on the same database, within REMEMBER_MS).
+ * codes and tokens carry a MAC under the audit key, so one planted in the database logs nobody in.
+ * Only an admin manages users, and only in their own organisation (the operator, at the console,
+ * in any). Every request reads its session or token with the user's current role and state (one
+ * indexed query, nothing remembered), so a disabled user, a revoked token, an ended
+ * session or a changed role takes effect at the next request, whichever process made the change.
  */
 export class Accounts {
   readonly throttle: LoginThrottle;
@@ -85,11 +83,6 @@ export class Accounts {
     throttle?: LoginThrottle,
   ) {
     this.throttle = throttle ?? new LoginThrottle(db);
-    if (!remembered.has(db)) remembered.set(db, { entries: new Map(), generation: 0 });
-  }
-
-  private get memory() {
-    return remembered.get(this.db)!;
   }
 
   /** A row's MAC under the audit key; null where the database is not sealed (no key to check against). */
@@ -103,17 +96,6 @@ export class Accounts {
     return !seal || credentialMacMatches(seal, kind, fields, mac);
   }
 
-  /** After any change to who may do what: nothing remembered is believed any more. */
-  private forget(): void {
-    this.memory.entries.clear();
-    this.memory.generation++;
-  }
-
-  /** Remembers an answer read from the database, unless a change came while it was being read. */
-  private remember(key: string, generation: number, value: { actor: Actor; csrf: string | null; until: number }): void {
-    if (this.memory.generation === generation) this.memory.entries.set(key, value);
-  }
-
   async createOrganisation(actor: Actor, id: string, name: string): Promise<void> {
     if (actor !== OPERATOR) throw new ForbiddenError('only the installation operator creates organisations');
     if (!/^[a-z0-9][a-z0-9-]{1,40}$/.test(id)) throw new PasswordPolicyError(`organisation id ${JSON.stringify(id)}: lower-case letters, digits and dashes`);
@@ -124,6 +106,11 @@ export class Accounts {
     });
   }
 
+  /** An organisation's name, which its users' passwords must not be built on ('' for none: its existence is checked later). */
+  private async organisationName(orgId: string): Promise<string> {
+    return (await this.db.query<{ name: string }>('SELECT name FROM organisations WHERE id = $1', [orgId]))[0]?.name ?? '';
+  }
+
   async createUser(actor: Actor, user: { orgId: string; email: string; name: string; role: Role; password: string }): Promise<string> {
     if (actor !== OPERATOR) {
       authorize(actor, 'user.manage');
@@ -131,7 +118,7 @@ export class Accounts {
     }
     if (!ROLES.includes(user.role)) throw new PasswordPolicyError(`role ${JSON.stringify(user.role)} is not one of ${ROLES.join(', ')}`);
     if (!/^[^\s@]+@[^\s@]+$/.test(user.email)) throw new PasswordPolicyError(`${JSON.stringify(user.email)} is not an e-mail address`);
-    checkPassword(user.password, [user.email, user.name]);
+    checkPassword(user.password, [user.email, user.name, user.orgId, await this.organisationName(user.orgId)]);
     const hash = await hashPassword(user.password);
     const email = user.email.toLowerCase();
     return this.db.transaction(async (tx) => {
@@ -194,15 +181,10 @@ export class Accounts {
   }
 
   async logout(session: string): Promise<void> {
-    this.forget();
     await this.db.query('DELETE FROM sessions WHERE id_hash = $1', [sha256(session)]);
   }
 
   async sessionActor(session: string): Promise<{ actor: Actor; csrf: string } | null> {
-    const key = `s:${sha256(session)}`;
-    const hit = this.memory.entries.get(key);
-    if (hit && hit.until > Date.now()) return { actor: hit.actor, csrf: hit.csrf! };
-    const generation = this.memory.generation;
     const row = (
       await this.db.query<UserRow & { id_hash: string; user_id: string; csrf: string; session_created: string; expires_at: string; origin: string | null; mac: string | null }>(
         'SELECT u.*, s.id_hash, s.user_id, s.csrf, s.created_at AS session_created, s.expires_at, s.origin, s.mac FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1',
@@ -211,19 +193,18 @@ export class Accounts {
     )[0];
     if (!row || row.disabled || row.expires_at < new Date().toISOString()) return null;
     if (!this.macMatches('session', sessionMacFields({ ...row, created_at: row.session_created }), row.mac)) return null;
-    this.remember(key, generation, { actor: actorOf(row), csrf: row.csrf, until: Math.min(Date.now() + REMEMBER_MS, Date.parse(row.expires_at)) });
     return { actor: actorOf(row), csrf: row.csrf };
   }
 
-  /** A new API token for the actor: shown once, stored only as its hash. */
+  /** A new API token for the actor: shown once, stored only as its hash, with its MAC. */
   async createToken(actor: Actor, label: string): Promise<{ id: string; token: string }> {
     const token = `drk_${randomBytes(32).toString('base64url')}`;
-    const id = randomUUID();
+    const row = { id: randomUUID(), token_hash: sha256(token), user_id: actor.userId, created_at: new Date().toISOString() };
     await this.db.transaction(async (tx) => {
-      await tx.query('INSERT INTO api_tokens (id, token_hash, user_id, label, revoked, created_at) VALUES ($1, $2, $3, $4, false, $5)', [id, sha256(token), actor.userId, label.slice(0, 100), new Date().toISOString()]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'token.create', target: id, detail: { label: label.slice(0, 100) }, rows: [['api_tokens', id]] });
+      await tx.query('INSERT INTO api_tokens (id, token_hash, user_id, label, revoked, created_at, mac) VALUES ($1, $2, $3, $4, false, $5, $6)', [row.id, row.token_hash, row.user_id, label.slice(0, 100), row.created_at, this.mac('api-token', tokenMacFields(row))]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'token.create', target: row.id, detail: { label: label.slice(0, 100) }, rows: [['api_tokens', row.id]] });
     });
-    return { id, token };
+    return { id: row.id, token };
   }
 
   /** The actor's own tokens (an admin: those of everyone in their organisation), never the secrets. */
@@ -239,20 +220,20 @@ export class Accounts {
     await this.db.transaction(async (tx) => {
       const row = (await tx.query<{ user_id: string; org_id: string }>('SELECT t.user_id, u.org_id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1', [id]))[0];
       if (!row || (actor !== OPERATOR && row.user_id !== actor.userId && !(actor.role === 'admin' && row.org_id === actor.orgId))) throw new NotFoundError(`no token ${id}`);
-      await tx.query('UPDATE api_tokens SET revoked = true WHERE id = $1', [id]);
+      await tx.query(`UPDATE api_tokens SET ${REVOKED} WHERE id = $1`, [id]);
       await appendAudit(tx, { actor: actor.userId, orgId: row.org_id, action: 'token.revoke', target: id, detail: {}, rows: [['api_tokens', id]] });
     });
-    this.forget();
   }
 
   async tokenActor(token: string): Promise<Actor | null> {
-    const key = `t:${sha256(token)}`;
-    const hit = this.memory.entries.get(key);
-    if (hit && hit.until > Date.now()) return hit.actor;
-    const generation = this.memory.generation;
-    const row = (await this.db.query<UserRow>('SELECT u.* FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND NOT t.revoked', [sha256(token)]))[0];
+    const row = (
+      await this.db.query<UserRow & { token_id: string; token_hash: string; user_id: string; token_created: string; mac: string | null }>(
+        'SELECT u.*, t.id AS token_id, t.token_hash, t.user_id, t.created_at AS token_created, t.mac FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND NOT t.revoked',
+        [sha256(token)],
+      )
+    )[0];
     if (!row || row.disabled) return null;
-    this.remember(key, generation, { actor: actorOf(row), csrf: null, until: Date.now() + REMEMBER_MS });
+    if (!this.macMatches('api-token', tokenMacFields({ id: row.token_id, token_hash: row.token_hash, user_id: row.user_id, created_at: row.token_created }), row.mac)) return null;
     return actorOf(row);
   }
 
@@ -290,7 +271,6 @@ export class Accounts {
       await appendAudit(tx, { actor: OPERATOR.userId, orgId: null, action: 'login.origin.end', target: origin, detail: { sessions: n } });
       return n;
     });
-    this.forget();
     return ended;
   }
 
@@ -312,7 +292,7 @@ export class Accounts {
   /** Ends a user's sessions and revokes their tokens, in the caller's transaction; the refs of the tokens revoked. */
   private async cutOff(tx: AppTx, userId: string): Promise<RowRef[]> {
     const tokens = await tx.query<{ id: string }>('SELECT id FROM api_tokens WHERE user_id = $1 AND NOT revoked', [userId]);
-    await tx.query('UPDATE api_tokens SET revoked = true WHERE user_id = $1', [userId]);
+    await tx.query(`UPDATE api_tokens SET ${REVOKED} WHERE user_id = $1`, [userId]);
     await tx.query('DELETE FROM sessions WHERE user_id = $1', [userId]);
     await tx.query('DELETE FROM login_codes WHERE user_id = $1', [userId]);
     return tokens.map((t) => ['api_tokens', t.id] as RowRef);
@@ -329,7 +309,6 @@ export class Accounts {
       const revoked = disabled ? await this.cutOff(tx, userId) : [];
       await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: disabled ? 'user.disable' : 'user.enable', target: userId, detail: { email: user.email, tokensRevoked: revoked.length }, rows: [['users', userId], ...revoked] });
     });
-    this.forget();
   }
 
   /**
@@ -338,7 +317,7 @@ export class Accounts {
    */
   async resetPassword(actor: Actor, userId: string, password: string): Promise<void> {
     const user = await this.managed(this.db, actor, userId);
-    checkPassword(password, [user.email, user.name]);
+    checkPassword(password, [user.email, user.name, user.org_id, await this.organisationName(user.org_id)]);
     const hash = await hashPassword(password);
     await this.db.transaction(async (tx) => {
       await this.managed(tx, actor, userId);
@@ -347,7 +326,6 @@ export class Accounts {
       await tx.query('DELETE FROM login_codes WHERE user_id = $1', [userId]);
       await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: 'user.password-reset', target: userId, detail: { email: user.email }, rows: [['users', userId]] });
     });
-    this.forget();
   }
 
   async setRole(actor: Actor, userId: string, role: Role): Promise<void> {
@@ -359,7 +337,6 @@ export class Accounts {
       await tx.query('UPDATE users SET role = $1 WHERE id = $2', [role, userId]);
       await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: 'user.role', target: userId, detail: { email: user.email, from: user.role, to: role }, rows: [['users', userId]] });
     });
-    this.forget();
   }
 
   /** Deletes a user: their sessions, tokens and devices go with them; the audit trail keeps what they did. */
@@ -376,7 +353,6 @@ export class Accounts {
       await tx.query('DELETE FROM users WHERE id = $1', [userId]);
       await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: 'user.delete', target: userId, detail: { email: user.email, role: user.role }, rows: [['users', userId], ['mail_subscriptions', userId], ...tokens.map((t) => ['api_tokens', t.id] as RowRef)] });
     });
-    this.forget();
   }
 
   /** A user of the installation by e-mail address, for the console. */

@@ -52,9 +52,6 @@ export function readAnchor(seal: AuditSeal): Anchor | null {
   }
 }
 
-/** Heads written by this process: a slower commit never moves the anchor back. */
-const written = new Map<string, number>();
-
 /**
  * Records a new head outside the database: written whole, then renamed, owner-only. Without
  * `sealedFrom` it moves an existing anchor forward only: a missing anchor is never made anew by
@@ -62,10 +59,11 @@ const written = new Map<string, number>();
  * by anchoring on purpose (see openSealedTrail and anchorAnew).
  */
 export function writeAnchor(seal: AuditSeal, head: { seq: number; hash: string }, sealedFrom?: number): void {
-  if (sealedFrom === undefined && (written.get(seal.anchorPath) ?? 0) >= head.seq) return;
+  // Read at every commit, never remembered: another process (a CLI command beside the server) may
+  // have anchored a later head meanwhile, or anchored anew, on purpose, an earlier one (after a
+  // truncation), which this process must then move forward from. A slower commit never moves it back.
   const current = readAnchor(seal);
   if (sealedFrom === undefined && !current) return;
-  // Another process (a CLI command beside the server) may have anchored a later head meanwhile.
   if (sealedFrom === undefined && current && current.seq >= head.seq) return;
   const previous = sealedFrom ?? current!.sealedFrom;
   const anchor: Anchor = { sealedFrom: previous, seq: head.seq, hash: head.hash, at: new Date().toISOString() };
@@ -74,7 +72,6 @@ export function writeAnchor(seal: AuditSeal, head: { seq: number; hash: string }
   writeFileSync(part, `${JSON.stringify(anchor)}\n`, { mode: OWNER_ONLY });
   chmodSync(part, OWNER_ONLY);
   renameSync(part, seal.anchorPath);
-  written.set(seal.anchorPath, head.seq);
 }
 
 /**

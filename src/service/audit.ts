@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { AppDb, AppRow, AppTx } from '../appdb/db.ts';
-import { credentialMacMatches, loadAuditKey, readAnchor, writeAnchor, type Anchor, type AuditSeal } from './audit-seal.ts';
+import { credentialMac, credentialMacMatches, loadAuditKey, readAnchor, writeAnchor, type Anchor, type AuditSeal } from './audit-seal.ts';
 import { authorize, type Actor } from './authorize.ts';
 
 /** A row of the application database an entry created, changed or deleted: its table and key values. */
@@ -177,6 +177,13 @@ export async function nextAuditSeq(tx: AppTx): Promise<number> {
 
 const macOf = (seal: AuditSeal, hash: string) => createHmac('sha256', seal.key).update(hash).digest('hex');
 
+/** Whether an entry's MAC is the one its hash has under the key. */
+function entryMacHolds(seal: AuditSeal, hash: string, mac: string | null): boolean {
+  const got = mac ? Buffer.from(mac, 'hex') : Buffer.alloc(0);
+  const want = Buffer.from(macOf(seal, hash), 'hex');
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
 /**
  * The database with its audit trail sealed: every entry appended through it carries a MAC under
  * the key outside the database, and after every transaction that appended, the new head is
@@ -222,6 +229,7 @@ export async function openSealedTrail(db: AppDb, paths: { keyPath: string; ancho
   if (!readAnchor(seal)) await anchorFirst(sealed, seal, keyExisted);
   await trackLaterTables(sealed);
   await recordMovedRows(sealed);
+  await vouchForTokens(sealed, seal);
   return sealed;
 }
 
@@ -304,6 +312,31 @@ async function recordMovedRows(sealed: AppDb): Promise<void> {
 }
 
 /**
+ * Gives API tokens issued before they carried a MAC (migration 021) theirs, where the trail is the
+ * evidence they were issued: the last entry recording the row records it as it stands, and that
+ * entry's hash and MAC hold under the key. Any other token without one (planted in the database,
+ * or changed since) is left without: it authenticates nobody, and verify names it.
+ */
+async function vouchForTokens(sealed: AppDb, seal: AuditSeal): Promise<void> {
+  // Looked for first outside a transaction: nearly every open finds none, and takes no write lock for it.
+  if (!(await sealed.query('SELECT 1 AS one FROM api_tokens WHERE mac IS NULL AND NOT revoked LIMIT 1'))[0]) return;
+  await sealed.transaction(async (tx) => {
+    const tokens = await tx.query(`SELECT ${TRACKED.api_tokens.columns.join(', ')} FROM api_tokens WHERE mac IS NULL AND NOT revoked`);
+    if (tokens.length === 0) return;
+    const recorded = new Map<string, string | null>();
+    for (const e of await tx.query<Stored>("SELECT * FROM audit WHERE row_digests LIKE '%\"api_tokens/%' ORDER BY seq")) {
+      const seq = Number(e.seq);
+      if (entryHash({ ...e, seq }) !== e.hash || !entryMacHolds(seal, e.hash, e.mac)) continue;
+      for (const [ref, digest] of Object.entries(JSON.parse(e.row_digests!) as Record<string, string | null>)) if (ref.startsWith('api_tokens/')) recorded.set(ref, digest);
+    }
+    for (const t of tokens) {
+      if (recorded.get(refName('api_tokens', [t.id])) !== rowDigest('api_tokens', t)) continue;
+      await tx.query('UPDATE api_tokens SET mac = $1 WHERE id = $2', [credentialMac(seal, 'api-token', tokenMacFields(t)), String(t.id)]);
+    }
+  });
+}
+
+/**
  * Records the rows of tables tracked since the trail was sealed, once (see TRACKED_LATER). An
  * empty trail gets its entry with its first (appendAudit), so a restore still finds it empty.
  */
@@ -379,11 +412,7 @@ async function verifyIn(db: AppTx, seal: ReturnType<typeof sealOf>, tables: Read
     if (seq !== expected) problems.push({ seq, problem: `entries ${expected}–${seq - 1} are missing (deleted)`, orgId: null });
     if (r.prev_hash !== prev) at('does not follow the entry before it (chain broken)');
     if (entryHash({ ...r, seq }) !== r.hash) at('content does not match its hash (edited)');
-    if (seal && macsFrom !== undefined && seq >= Number(macsFrom)) {
-      const mac = r.mac ? Buffer.from(r.mac, 'hex') : Buffer.alloc(0);
-      const want = Buffer.from(macOf(seal, r.hash), 'hex');
-      if (mac.length !== want.length || !timingSafeEqual(mac, want)) at("its MAC does not match the installation's audit key (written or rewritten outside derisk)");
-    }
+    if (seal && macsFrom !== undefined && seq >= Number(macsFrom) && !entryMacHolds(seal, r.hash, r.mac)) at("its MAC does not match the installation's audit key (written or rewritten outside derisk)");
     if (r.row_digests) {
       try {
         for (const [ref, digest] of Object.entries(JSON.parse(r.row_digests) as Record<string, string | null>)) latest.set(ref, { digest, seq, orgId: r.org_id });
@@ -410,6 +439,8 @@ async function verifyIn(db: AppTx, seal: ReturnType<typeof sealOf>, tables: Read
 /**
  * Sessions and login codes are not decisions, so no entry records them; each carries a MAC under
  * the audit key instead (see Accounts), and one that does not match was written outside derisk.
+ * API tokens are recorded by entries too, but their MAC refuses a planted one at once, before
+ * anyone runs verify; verify names the tokens that authenticate nobody for want of it.
  */
 async function checkCredentials(db: AppTx, seal: AuditSeal): Promise<AuditProblem[]> {
   const problems: AuditProblem[] = [];
@@ -417,6 +448,16 @@ async function checkCredentials(db: AppTx, seal: AuditSeal): Promise<AuditProble
   for (const s of sessions) {
     if (!credentialMacMatches(seal, 'session', sessionMacFields(s), s.mac))
       problems.push({ seq: null, problem: `a session of user ${String(s.user_id)} (created ${String(s.created_at)}) was written outside derisk: its MAC does not match the audit key (it does not log anyone in)`, orgId: s.org_id === null ? null : String(s.org_id) });
+  }
+  // A revoked token authenticates nobody whatever its MAC (revoking drops it).
+  const tokens = await db.query('SELECT t.id, t.token_hash, t.user_id, t.created_at, t.mac, u.org_id FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id WHERE NOT t.revoked');
+  for (const t of tokens) {
+    if (!credentialMacMatches(seal, 'api-token', tokenMacFields(t), t.mac))
+      problems.push({
+        seq: null,
+        problem: `api_tokens/${String(t.id)} (user ${String(t.user_id)}, created ${String(t.created_at)}) ${t.mac === null ? 'has no MAC: no audit entry records it as it stands (written or changed outside derisk, or issued by a version before 021 and not found in the trail)' : 'has a MAC that does not match the audit key (written or changed outside derisk)'}, so it authenticates nobody: revoke it and issue a new token`,
+        orgId: t.org_id === null ? null : String(t.org_id),
+      });
   }
   const codes = await db.query('SELECT c.code_hash, c.user_id, c.origin, c.expires_at, c.mac, u.org_id FROM login_codes c LEFT JOIN users u ON u.id = c.user_id');
   for (const c of codes) {
@@ -429,6 +470,8 @@ async function checkCredentials(db: AppTx, seal: AuditSeal): Promise<AuditProble
 /** The columns of a session its MAC covers: who, with which CSRF token, from when to when, opened how. */
 export const sessionMacFields = (s: AppRow): unknown[] => [s.id_hash, s.user_id, s.csrf, s.created_at, s.expires_at, s.origin];
 export const loginCodeMacFields = (c: AppRow): unknown[] => [c.code_hash, c.user_id, c.origin, c.expires_at];
+/** The columns of an API token its MAC covers: which token, whose, since when (revoking drops the MAC). */
+export const tokenMacFields = (t: AppRow): unknown[] => [t.id, t.token_hash, t.user_id, t.created_at];
 
 /**
  * Each backup's manifest records the head of the trail it copied, outside the database and

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppDb } from '../appdb/db.ts';
-import { Accounts, OPERATOR } from './accounts.ts';
+import { Accounts, OPERATOR, REVOKED } from './accounts.ts';
 import { appendAudit } from './audit.ts';
 
 /**
@@ -37,7 +37,7 @@ async function revokeLegacyStartTokens(db: AppDb): Promise<void> {
   await db.transaction(async (tx) => {
     const left = await tx.query<{ id: string; org_id: string }>("SELECT t.id, u.org_id FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE NOT t.revoked AND t.label LIKE 'derisk serve %'");
     for (const t of left) {
-      await tx.query('UPDATE api_tokens SET revoked = true WHERE id = $1', [t.id]);
+      await tx.query(`UPDATE api_tokens SET ${REVOKED} WHERE id = $1`, [t.id]);
       await appendAudit(tx, { actor: OPERATOR.userId, orgId: t.org_id, action: 'token.revoke', target: t.id, detail: { reason: 'start token of an earlier run' }, rows: [['api_tokens', t.id]] });
     }
   });

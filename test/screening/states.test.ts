@@ -104,6 +104,10 @@ test('batch screening: a pasted list or a CSV name column, each name with its st
   assert.deepEqual(parseNames('Huawei\n\n# our partners\nUniversity of Oxford\r\nHuawei\nNortheastern University, China\n'), ['Huawei', 'University of Oxford', 'Northeastern University, China']);
   assert.deepEqual(parseNames('id,Name,country\n1,"Zhejiang Dahua Technology Co., Ltd.",CN\n2,University of Oxford,GB\n'), ['Zhejiang Dahua Technology Co., Ltd.', 'University of Oxford']);
   assert.deepEqual(parseNames('name,note\n"Beihang University","said ""BUAA""\nin the call"\n'), ['Beihang University']);
+  // A one-column CSV's header is no name; the names under it keep their commas.
+  assert.deepEqual(parseNames('\uFEFFname\r\nHuawei\r\nNortheastern University, China\r\n'), ['Huawei', 'Northeastern University, China']);
+  assert.deepEqual(parseNames('\n"Organisation"\nHuawei\n'), ['Huawei']);
+  assert.deepEqual(parseNames('Huawei\nname\n'), ['Huawei', 'name'], 'only a first line is a header');
   assert.throws(
     () => parseNames('name,country\nHuawei,CN\n"Zhejiang "Dahua",CN\n', 'partners.csv'),
     (e: Error) => e instanceof BatchError && /partners\.csv, line 3: /.test(e.message),

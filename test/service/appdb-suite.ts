@@ -345,16 +345,99 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
       await raw.query('INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at, origin) VALUES ($1, $2, $3, $4, $5, $6)', [sha256('planted session'), admin, 'csrf', now, later, 'password']);
       await raw.query('INSERT INTO login_codes (code_hash, user_id, origin, expires_at) VALUES ($1, $2, $3, $4)', [sha256('planted code'), admin, 'password', later]);
       await raw.query('UPDATE sessions SET user_id = $1 WHERE id_hash = $2', [admin, sha256(session)]);
+      // API tokens alike: one planted for the admin, the viewer's moved to the admin, a revoked one switched back on.
+      const moved = await accounts.createToken(actor, 'script');
+      const revoked = await accounts.createToken(actor, 'old script');
+      await accounts.revokeToken(actor, revoked.id);
+      assert.equal((await new Accounts(other).tokenActor(moved.token))?.userId, actor.userId, 'a token derisk issued authenticates');
+      await raw.query('INSERT INTO api_tokens (id, token_hash, user_id, label, revoked, created_at) VALUES ($1, $2, $3, $4, false, $5)', ['planted-token', sha256('drk_planted'), admin, 'planted', now]);
+      await raw.query('UPDATE api_tokens SET user_id = $1 WHERE id = $2', [admin, moved.id]);
+      await raw.query('UPDATE api_tokens SET revoked = false WHERE id = $1', [revoked.id]);
       const fooled = new Accounts(other);
       assert.equal(await fooled.sessionActor('planted session'), null, 'a planted session');
       assert.equal(await fooled.sessionActor(session), null, 'a session moved to another user');
       await assert.rejects(fooled.redeemLoginCode('planted code'), /login code is unknown, used or expired/);
+      assert.equal(await fooled.tokenActor('drk_planted'), null, 'a planted token');
+      assert.equal(await fooled.tokenActor(moved.token), null, 'a token moved to another user');
+      assert.equal(await fooled.tokenActor(revoked.token), null, 'a revoked token switched back on');
       const problems = (await verifyAudit(db)).problems.map((p) => p.problem);
       assert.equal(problems.filter((p) => new RegExp(`^a session of user ${admin} .* was written outside derisk: its MAC does not match`).test(p)).length, 2, problems.join('\n'));
       assert.ok(problems.some((p) => new RegExp(`^a login code for user ${admin} .* was written outside derisk`).test(p)));
+      for (const [id, user] of [
+        ['planted-token', admin],
+        [moved.id, admin],
+        [revoked.id, actor.userId],
+      ])
+        assert.ok(
+          problems.some((p) => p.startsWith(`api_tokens/${id} (user ${user},`) && /, so it authenticates nobody/.test(p)),
+          `${id}: ${problems.join('\n')}`,
+        );
     } finally {
       await db.close();
       await other.close();
+    }
+  });
+
+  test('API tokens issued before they carried a MAC (migration 021) keep working where the audit trail records their creation; any other is refused and named by verify', async () => {
+    const fresh = await driver.newDatabase();
+    const dir = tempDir();
+    const seal = { keyPath: join(dir, 'audit.key'), anchorPath: join(dir, 'audit.anchor.json') };
+    const raw = await fresh();
+    await migrate(raw);
+    const db = await openSealedTrail(raw, seal);
+    try {
+      const accounts = new Accounts(db);
+      await accounts.createOrganisation(OPERATOR, 'org-a', 'A');
+      await accounts.createUser(OPERATOR, { orgId: 'org-a', email: 'analyst@org-a.example', name: 'Analyst', role: 'analyst', password: PASSWORD });
+      const { actor } = await accounts.login('analyst@org-a.example', PASSWORD);
+      const issued = await accounts.createToken(actor, 'script');
+      const changed = await accounts.createToken(actor, 'other script');
+      // As migration 021 leaves the tokens of an earlier release: no MAC. Beside them, one planted
+      // before the upgrade, and one whose label was changed behind derisk.
+      await raw.query('UPDATE api_tokens SET mac = NULL');
+      await raw.query('INSERT INTO api_tokens (id, token_hash, user_id, label, revoked, created_at) VALUES ($1, $2, $3, $4, false, $5)', ['planted-before', createHash('sha256').update('drk_planted').digest('hex'), actor.userId, 'planted', new Date().toISOString()]);
+      await raw.query("UPDATE api_tokens SET label = 'renamed' WHERE id = $1", [changed.id]);
+      const upgraded = await openSealedTrail(await fresh(), seal);
+      try {
+        const afterUpgrade = new Accounts(upgraded);
+        assert.equal((await afterUpgrade.tokenActor(issued.token))?.userId, actor.userId, 'a token the trail records works on');
+        assert.equal(await afterUpgrade.tokenActor('drk_planted'), null, 'a planted token is refused');
+        assert.equal(await afterUpgrade.tokenActor(changed.token), null, 'a token changed since its entry is refused');
+        const problems = (await verifyAudit(upgraded)).problems.map((p) => p.problem);
+        for (const id of ['planted-before', changed.id])
+          assert.ok(
+            problems.some((p) => p.startsWith(`api_tokens/${id} `) && /has no MAC: no audit entry records it as it stands/.test(p)),
+            `${id}: ${problems.join('\n')}`,
+          );
+        assert.ok(!problems.some((p) => p.startsWith(`api_tokens/${issued.id} `)), problems.join('\n'));
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('a role change, a disable or a revoked token made by another process (the console beside the server) takes effect at the next request', async () => {
+    const [server, beside] = [await driver.open(), await driver.open()];
+    try {
+      const [here, there] = [new Accounts(server), new Accounts(beside)];
+      await there.createOrganisation(OPERATOR, 'org-live', 'Live');
+      const id = await there.createUser(OPERATOR, { orgId: 'org-live', email: 'analyst@live.example', name: 'Analyst', role: 'analyst', password: PASSWORD });
+      const { session, actor } = await here.login('analyst@live.example', PASSWORD);
+      const [kept, dropped] = [await here.createToken(actor, 'kept'), await here.createToken(actor, 'dropped')];
+      const roles = async () => [(await here.sessionActor(session))?.actor.role ?? null, (await here.tokenActor(kept.token))?.role ?? null];
+      assert.deepEqual(await roles(), ['analyst', 'analyst']);
+      assert.equal((await here.tokenActor(dropped.token))?.role, 'analyst');
+      await there.setRole(OPERATOR, id, 'viewer');
+      assert.deepEqual(await roles(), ['viewer', 'viewer'], 'the role changed by the other process');
+      await there.revokeToken(OPERATOR, dropped.id);
+      assert.equal(await here.tokenActor(dropped.token), null, 'the token the other process revoked');
+      await there.setDisabled(OPERATOR, id, true);
+      assert.deepEqual(await roles(), [null, null], 'the user the other process disabled');
+    } finally {
+      await server.close();
+      await beside.close();
     }
   });
 

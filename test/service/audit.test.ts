@@ -65,13 +65,14 @@ async function installation(): Promise<Installation> {
   return { home, db, ids: { user, case: id, assessment: verdict.id, note } };
 }
 
-test('a trail written through derisk verifies, sealed; key and anchor are owner-only files outside the database', async () => {
+test('a trail written through derisk verifies, sealed; key and anchor are owner-only files outside the database, and so is the database', async () => {
   const { db, home } = await installation();
   try {
     const r = await verifyAudit(db);
     assert.deepEqual(r.problems, []);
     assert.equal(r.sealed, true);
-    for (const f of ['audit.key', 'audit.anchor.json']) assert.equal(statSync(join(home, f)).mode & 0o777, 0o600, f);
+    // The database's write-ahead log and shared memory exist while it is open.
+    for (const f of ['audit.key', 'audit.anchor.json', 'app.sqlite', 'app.sqlite-wal', 'app.sqlite-shm']) assert.equal(statSync(join(home, f)).mode & 0o777, 0o600, f);
     const anchor = JSON.parse(readFileSync(join(home, 'audit.anchor.json'), 'utf8'));
     assert.equal(anchor.seq, r.entries, 'the anchor holds the last entry');
     assert.equal(anchor.hash, r.head);
@@ -287,7 +288,8 @@ test('derisk audit verify: exit 0 on an intact trail, 1 naming the tampering; ba
   const backup = join(tempDir(), 'b');
   const b = derisk(['backup', backup], env);
   assert.equal(b.status, 0, b.stderr);
-  assert.equal(statSync(join(backup, 'app', 'audit.key')).mode & 0o777, 0o600);
+  assert.equal(statSync(backup).mode & 0o777, 0o700, 'a backup is as private as the home');
+  for (const f of ['audit.key', 'manifest.json', 'users.jsonl', 'audit.jsonl']) assert.equal(statSync(join(backup, 'app', f)).mode & 0o777, 0o600, f);
   const restoredHome = tempDir();
   const r = derisk(['restore', backup], { DERISK_HOME: restoredHome });
   assert.equal(r.status, 0, r.stdout + r.stderr);
@@ -354,6 +356,24 @@ test('the anchor deleted with the tail of the trail is noticed: never anchored a
     assert.deepEqual((await verifyAudit(anchoredAnew)).problems, []);
   } finally {
     await anchoredAnew.close();
+  }
+});
+
+test('anchored anew by the console after a truncation, the trail is anchored on from there by the process that keeps writing (a server), so a later cut is found', async () => {
+  const { db, home } = await installation();
+  try {
+    const { entries } = await verifyAudit(db);
+    await db.query('DELETE FROM audit WHERE seq > $1', [entries - 3]);
+    const anchored = derisk(['audit', 'anchor', '--reason', 'tail lost; checked against the backup of 1 December'], { DERISK_HOME: home });
+    assert.equal(anchored.status, 0, anchored.stderr);
+    await new Accounts(db).createOrganisation(OPERATOR, 'org-later', 'Later');
+    const head = (await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0]!;
+    const anchor = JSON.parse(readFileSync(join(home, 'audit.anchor.json'), 'utf8')) as { seq: number; hash: string };
+    assert.deepEqual([anchor.seq, anchor.hash], [Number(head.seq), head.hash], 'the anchor follows the trail past the new anchoring');
+    await db.query('DELETE FROM audit WHERE seq = $1', [head.seq]);
+    found((await verifyAudit(db)).problems, /entries were deleted/);
+  } finally {
+    await db.close();
   }
 });
 

@@ -111,35 +111,51 @@ test('login throttling is kept in the application database: two server processes
   assert.equal(BACK_OFF.account.free, 5, 'the shipped policy: five free guesses per account');
 });
 
-test('weak passwords are refused with the reason: length, only spaces, repetition, sequences, the breached list, one’s own name', async () => {
-  const weak: [string, RegExp][] = [
-    ['short one', /at least 12 characters/],
-    [' '.repeat(12), /only spaces/],
-    ['aaaaaaaaaaaa', /repeats/],
-    ['abababababab', /repeats/],
-    ['password1234', /commonly used|common word/],
-    ['123456789012', /commonly used|run of letters/],
-    ['abcdefghijklm', /run of letters/],
-    ['qwertyuiopasdfgh', /keyboard|commonly used/],
-    ['iloveyou1234', /commonly used|common word/],
-    ['marie.curie@lab.example', /your name|e-mail/],
+test('weak passwords are refused with the reason: length, only spaces, repetition, sequences, the breached list, one’s own name, organisation or this service', async () => {
+  const refusal = (password: string, context: string[]) => {
+    try {
+      checkPassword(password, context);
+      return null;
+    } catch (err) {
+      return err as Error;
+    }
+  };
+  const curie = ['marie.curie@lab.example', 'Marie Curie', 'Institut du Radium'];
+  const newbie = ['newbie@orga.example', 'Newbie Orga', 'Universiteit Voorbeeld'];
+  const weak: [string, string[], RegExp][] = [
+    ['short one', curie, /at least 12 characters/],
+    [' '.repeat(12), curie, /only spaces/],
+    ['aaaaaaaaaaaa', curie, /repeated characters/],
+    ['abababababab', curie, /repeated characters/],
+    ['password1234', curie, /commonly used|common word/],
+    ['123456789012', curie, /commonly used|run of letters/],
+    ['abcdefghijklm', curie, /run of letters/],
+    ['qwertyuiopasdfgh', curie, /keyboard|commonly used/],
+    ['iloveyou1234', curie, /commonly used|common word/],
+    ['marie.curie@lab.example', curie, /your name/],
+    // Built on the display name, the organisation, this service, or a few trivial pieces.
+    ['newbieorga2026', newbie, /built on your name, e-mail address or organisation, a year/],
+    ['VoorbeeldUniversiteit!', newbie, /your name, e-mail address or organisation/],
+    ['derisk-derisk', newbie, /built on the name of this service/],
+    ['Abcdefgh1234', newbie, /run of letters or digits/],
+    ['Summer2024!!', newbie, /(commonly used|common word).*a year/],
   ];
-  for (const [password, why] of weak) {
-    const e = (() => {
-      try {
-        checkPassword(password, ['marie.curie@lab.example', 'Marie Curie']);
-        return null;
-      } catch (err) {
-        return err as Error;
-      }
-    })();
+  for (const [password, context, why] of weak) {
+    const e = refusal(password, context);
     assert.ok(e instanceof PasswordPolicyError, `${JSON.stringify(password)} was accepted`);
     assert.match(e.message, why, `${JSON.stringify(password)}: ${e.message}`);
   }
-  for (const good of [PASSWORD, 'Zweiundvierzig Kühe grasen', '天地玄黄宇宙洪荒日月盈昃辰宿列张', 'tr0ub4dor&3 on a ferry']) checkPassword(good, ['someone@example.org']);
+  for (const good of [PASSWORD, 'Zweiundvierzig Kühe grasen', '天地玄黄宇宙洪荒日月盈昃辰宿列张', 'tr0ub4dor&3 on a ferry', 'a long enough password']) assert.equal(refusal(good, newbie), null, good);
   const r = await inject('org-a/admin', 'POST', '/api/users', { email: 'new@org-a.example', name: 'New', role: 'viewer', password: 'password1234' });
   assert.equal(r.statusCode, 400);
   assert.match(r.json().message, /password/);
+  // Each place a password is set gives the check the organisation's name: adding a user, and the operator's reset.
+  await service.accounts.createOrganisation(OPERATOR, 'ku-leuven', 'Katholieke Universiteit Leuven');
+  const built = { orgId: 'ku-leuven', email: 'officer@kuleuven.example', name: 'Officer', role: 'officer' as const };
+  await assert.rejects(service.accounts.createUser(OPERATOR, { ...built, password: 'KatholiekeLeuven2026' }), /your name, e-mail address or organisation/);
+  const id = await service.accounts.createUser(OPERATOR, { ...built, password: PASSWORD });
+  await assert.rejects(service.accounts.resetPassword(OPERATOR, id, 'UniversiteitLeuven!!'), /your name, e-mail address or organisation/);
+  await service.accounts.resetPassword(OPERATOR, id, 'Zweiundvierzig Kühe grasen am Deich');
 });
 
 test('disable, enable, change role, delete: each takes effect at the next request, in sessions and tokens; audited; only within one’s organisation', async () => {

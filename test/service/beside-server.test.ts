@@ -78,6 +78,30 @@ test('users and audit commands run beside a running server, with the output they
     // The server sees the user the command added, and every write of both is in one chain.
     const login = await fetch(`${server.base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'officer@x.example', password: env.DERISK_NEW_PASSWORD }) });
     assert.equal(login.status, 200);
+    // A role changed at the console reaches that open session at its very next request: the session
+    // is kept busy (whatever the server remembered of it would be fresh), and asked again the moment
+    // the change is committed (watched in the database file).
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const role = async () => ((await (await fetch(`${server.base}/api/session`, { headers: { cookie } })).json()) as { user?: { role: string } }).user?.role;
+    assert.equal(await role(), 'officer');
+    let asking = true;
+    const busy = (async () => {
+      while (asking) await role();
+    })();
+    const watched = new Database(join(home, 'app.sqlite'), { readonly: true });
+    let exited = false;
+    const demoting = run(['users', 'role', 'officer@x.example', 'viewer'], { DERISK_HOME: home }).finally(() => (exited = true));
+    while (!exited && (watched.prepare('SELECT role FROM users WHERE email = ?').get('officer@x.example') as { role: string }).role !== 'viewer') await new Promise((resolve) => setTimeout(resolve, 2));
+    const next = await role();
+    watched.close();
+    asking = false;
+    await busy;
+    const demoted = await demoting;
+    assert.equal(demoted.status, 0, demoted.stderr);
+    assert.equal(next, 'viewer', 'the very next request has the new role');
     const audit = (await api(server, 'GET', '/api/audit/verify')).body as { entries: number; problems: unknown[] };
     assert.deepEqual(audit.problems, []);
     assert.ok(written > 0, 'the server wrote while the commands ran');
