@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { numberedParameters, type AppDb, type Param } from './db.ts';
+import { moveRestoredRows } from './migrate.ts';
 
 /** Tables a backup holds, parents before children; sessions are not kept (a restore logs everyone out). */
 const TABLES = [
@@ -105,6 +106,9 @@ export async function restoreAppDb(db: AppDb, dir: string): Promise<BackupManife
       }
       if (n !== manifest.tables[table]) throw new Error(`${dir}/${table}.jsonl holds ${n} rows, the manifest says ${manifest.tables[table]}: the backup is incomplete`);
     }
+    // A backup made before migration 020 holds items imported from a file under their old keys: they
+    // move as the migration moved them, noted for the audit trail to record at the next open.
+    await moveRestoredRows(tx, db);
   });
   return manifest;
 }
