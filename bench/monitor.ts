@@ -1,8 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EmbeddedDb } from '../src/appdb/embedded.ts';
 import { migrate } from '../src/appdb/migrate.ts';
 import { Assessor } from '../src/assessment/assessor.ts';
@@ -98,6 +99,69 @@ export async function monitorBench(config: Config, registry: Institution[], out:
   }
 }
 
+/** Before the registry and its resolver were kept across a list change, and before a list change parsed only the snapshots naming the list. */
+export const VERDICTS_BASELINE = 'f7ace18';
+const LIST_CHANGE_CHILD = fileURLToPath(new URL('./verdicts-list-change.js', import.meta.url));
+const THIS_TREE = fileURLToPath(new URL('../dist', import.meta.url));
+
+/**
+ * The verdict-flip check over `verdicts` stored assessments: after a new policy bundle, in this
+ * tree (bundleRecheck); then after a list change, this tree beside the baseline revision
+ * (--baseline REV, f7ace18 by default), each in a process of its own on the same store and a copy
+ * of the same application database, in turn, `runs` rounds (listChangeRecheck).
+ */
+export async function verdictRecheckBench(config: Config, out: string, verdicts = 10_000, runs = 3, baseline = VERDICTS_BASELINE) {
+  const bundle = await bundleRecheck(config, out, verdicts);
+  return { ...bundle, listChange: await listChangeRecheck(config, join(out, 'store-verdicts'), runs, baseline, out) };
+}
+
+/**
+ * After a list change (a new version of the first published list, its first entry dropped): each
+ * tree's process builds the screener of the lists before (as a server holds it), loads the new
+ * version and times the monitor's pass, which builds the new lists' assessor, finds who the change
+ * concerns and re-checks every stored verdict (bench/verdicts-list-change.js). Medians of wall and
+ * CPU time and of the assessor's build, the ratios, the load average, and whether both trees
+ * recorded the same alerts.
+ */
+async function listChangeRecheck(config: Config, dir: string, runs: number, baseline: string, out: string) {
+  const baselineBuild = baselineBin(out, baseline);
+  const trees = [...(baselineBuild ? [{ label: `baseline ${baseline}`, dist: join(baselineBuild, '..', '..', 'dist') }] : []), { label: 'this tree', dist: THIS_TREE }];
+  const [first] = catalogueLists(config);
+  const changedFile = join(dir, 'changed-list.json');
+  writeFileSync(changedFile, JSON.stringify({ ...first!, version: `${first!.version}-bench-change`, entries: first!.entries.slice(1) }));
+  const env = { ...process.env, DERISK_MIRROR: config.mirror };
+  const loadBefore = loadavg();
+  const results = new Map<string, { seconds: number; cpuSeconds: number; assessorSeconds: number; reassessed: number; alerts: Record<string, number>; digest: string }[]>();
+  for (let round = 0; round < runs; round++) {
+    for (const tree of trees) {
+      // Each run starts from the database as the bundle re-check left it: the old list seen, the verdicts stored.
+      const db = join(dir, 'app-list-change.sqlite');
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true });
+      for (const suffix of ['', '-wal']) if (existsSync(join(dir, `app.sqlite${suffix}`))) copyFileSync(join(dir, `app.sqlite${suffix}`), `${db}${suffix}`);
+      const child = spawnSync(process.execPath, [LIST_CHANGE_CHILD, tree.dist, join(dir, 'bench.duckdb'), db, changedFile], { env, encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'inherit'] });
+      if (child.status !== 0) throw new Error(`${tree.label}: the list-change re-check ended with ${child.status ?? child.signal}`);
+      results.set(tree.label, [...(results.get(tree.label) ?? []), JSON.parse(child.stdout.trim().split('\n').at(-1)!)]);
+    }
+  }
+  const loadAfter = loadavg();
+  console.log(`  after a list change (${first!.id} without its first entry), each tree in its own process, ${runs} rounds; load average ${loadBefore.map((x) => x.toFixed(1)).join(' ')} → ${loadAfter.map((x) => x.toFixed(1)).join(' ')}`);
+  const summary: Record<string, { seconds: number; cpuSeconds: number; assessorSeconds: number; reassessed: number; alerts: Record<string, number>; digests: string[] }> = {};
+  for (const tree of trees) {
+    const rs = results.get(tree.label)!;
+    const m = { seconds: middle(rs.map((r) => r.seconds)), cpuSeconds: middle(rs.map((r) => r.cpuSeconds)), assessorSeconds: middle(rs.map((r) => r.assessorSeconds)), reassessed: rs[0]!.reassessed, alerts: rs[0]!.alerts, digests: [...new Set(rs.map((r) => r.digest))] };
+    summary[tree.label] = m;
+    console.log(
+      `    ${tree.label.padEnd(20)} ${m.seconds.toFixed(1).padStart(6)} s (CPU ${m.cpuSeconds.toFixed(1)} s), of which the new lists' assessor ${m.assessorSeconds.toFixed(1)} s; ${m.reassessed.toLocaleString('en')} verdicts re-checked; alerts ${JSON.stringify(m.alerts)}; rounds ${rs.map((r) => r.seconds.toFixed(1)).join(', ')} s; alerts digest ${m.digests.join(', ')}`,
+    );
+  }
+  const [before, current] = [summary[`baseline ${baseline}`], summary['this tree']!];
+  if (before) {
+    const same = before.digests.length === 1 && current.digests.length === 1 && before.digests[0] === current.digests[0];
+    console.log(`    this tree / baseline: wall ×${(current.seconds / before.seconds).toFixed(2)}, CPU ×${(current.cpuSeconds / before.cpuSeconds).toFixed(2)}, assessor ×${(current.assessorSeconds / before.assessorSeconds).toFixed(2)}; the alerts recorded are ${same ? 'the same' : 'NOT the same'}`);
+  }
+  return { baseline: baselineBuild ? baseline : null, loadAverage: { before: loadBefore, after: loadAfter }, trees: summary };
+}
+
 /**
  * The verdict-flip check over `verdicts` stored assessments under a new policy bundle: the seven
  * example cases, each stored with one of 500 registry institutions as its partner and one of 60
@@ -105,7 +169,7 @@ export async function monitorBench(config: Config, registry: Institution[], out:
  * verdicts one by one (`Assessor.run`, what the monitor did before; timed on a sample of `sample`).
  * The store (registry and published lists) is kept in `out/store-verdicts` between runs.
  */
-export async function verdictRecheckBench(config: Config, out: string, verdicts = 10_000, sample = 200) {
+async function bundleRecheck(config: Config, out: string, verdicts = 10_000, sample = 200) {
   const dir = join(out, 'store-verdicts');
   const fresh = !existsSync(join(dir, 'bench.duckdb'));
   const store = await Store.open(join(dir, 'bench.duckdb'));
@@ -181,30 +245,6 @@ export async function verdictRecheckBench(config: Config, out: string, verdicts 
       `  the monitor's batched re-check: ${recheckSeconds.toFixed(1)} s, CPU (user+sys) ${recheckCpuSeconds.toFixed(1)} s (${batchMs.toFixed(2)} ms each, ${(oneByOneMs / batchMs).toFixed(1)}× faster; ${report.alerts['verdict-change'] ?? 0} verdicts would flip); the assessor was built in ${assessorSeconds.toFixed(1)} s`,
     );
 
-    // A list change: a new version of the first published list (its first entry dropped). The
-    // monitor builds the assessor of the new lists (as the server does after a list load), finds
-    // who the change concerns, and re-checks every stored verdict.
-    const [first, ...rest] = catalogueLists(config);
-    const changed = { ...first!, version: `${first!.version}-bench-${Date.now()}`, entries: first!.entries.slice(1) };
-    await saveLists(store, [changed, ...rest]);
-    let rebuildSeconds = 0;
-    const afterList = new Monitor({
-      db,
-      store,
-      assessor: async () => {
-        const r = performance.now();
-        const a = new Assessor({ store, screening: await screeningContext(store), bundle });
-        rebuildSeconds = (performance.now() - r) / 1000;
-        return a;
-      },
-    });
-    t = performance.now();
-    const listReport = await afterList.check();
-    const listSeconds = (performance.now() - t) / 1000;
-    const listMs = (listSeconds * 1000) / listReport.reassessed;
-    console.log(
-      `  after a list change (${first!.id} without its first entry): ${listReport.reassessed.toLocaleString('en')} verdicts re-checked in ${listSeconds.toFixed(1)} s, of which ${rebuildSeconds.toFixed(1)} s building the new lists' assessor (${listMs.toFixed(2)} ms each; baseline one by one ${((oneByOneMs * listReport.reassessed) / 1000).toFixed(0)} s, ${(oneByOneMs / listMs).toFixed(1)}× faster; ${listReport.alerts['verdict-change'] ?? 0} would flip, ${listReport.alerts['list-change'] ?? 0} list-change alerts)`,
-    );
     return {
       verdicts: report.reassessed,
       oneByOneMs,
@@ -213,7 +253,6 @@ export async function verdictRecheckBench(config: Config, out: string, verdicts 
       batchMs,
       speedup: oneByOneMs / batchMs,
       flips: report.alerts['verdict-change'] ?? 0,
-      listChange: { verdicts: listReport.reassessed, seconds: listSeconds, assessorSeconds: rebuildSeconds, msEach: listMs, speedup: oneByOneMs / listMs, flips: listReport.alerts['verdict-change'] ?? 0 },
     };
   } finally {
     await db.close();

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { numberedParameters, type AppDb, type Param } from './db.ts';
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from '../owner-only.ts';
+import { moveRestoredRows } from './migrate.ts';
 
 /** Tables a backup holds, parents before children; sessions are not kept (a restore logs everyone out). */
 const TABLES = [
@@ -109,6 +110,9 @@ export async function restoreAppDb(db: AppDb, dir: string): Promise<BackupManife
       }
       if (n !== manifest.tables[table]) throw new Error(`${dir}/${table}.jsonl holds ${n} rows, the manifest says ${manifest.tables[table]}: the backup is incomplete`);
     }
+    // A backup made before migration 020 holds items imported from a file under their old keys: they
+    // move as the migration moved them, noted for the audit trail to record at the next open.
+    await moveRestoredRows(tx, db);
   });
   return manifest;
 }

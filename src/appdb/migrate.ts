@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { AppDb } from './db.ts';
+import type { AppDb, AppTx } from './db.ts';
 
 const DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
@@ -16,9 +16,29 @@ export function knownMigrations(): string[] {
 }
 
 /** The file of a migration for this database: its variant, where it has one. */
-function migrationFile(name: string, db: AppDb): string {
+function migrationFile(name: string, db: Pick<AppDb, 'kind'>): string {
   const variant = name.replace(/\.sql$/, db.kind === 'postgres' ? '.postgres.sql' : '.sqlite.sql');
   return existsSync(DIR + variant) ? variant : name;
+}
+
+/** A migration's statements for this database, comments removed. */
+function statementsOf(name: string, db: Pick<AppDb, 'kind'>): string[] {
+  return readFileSync(DIR + migrationFile(name, db), 'utf8')
+    .split(/;\s*$/m)
+    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
+    .filter(Boolean);
+}
+
+/**
+ * Migrations that move rows to where the current schema expects them, rather than change the
+ * schema. A restore fills a database migrated while empty, so these run again on the rows it put
+ * there (a backup made before them holds the rows where they were); each leaves rows already moved as they are.
+ */
+const ROW_MIGRATIONS = ['020_exchange_import_keys.sql'];
+
+/** Runs the row-moving migrations again, in the restore's transaction (see ROW_MIGRATIONS). */
+export async function moveRestoredRows(tx: AppTx, db: Pick<AppDb, 'kind'>): Promise<void> {
+  for (const name of ROW_MIGRATIONS) for (const sql of statementsOf(name, db)) await tx.query(sql);
 }
 
 /**
@@ -33,10 +53,7 @@ export async function migrate(db: AppDb, only?: ReadonlySet<string>): Promise<st
   const applied: string[] = [];
   for (const name of knownMigrations()) {
     if (done.has(name) || (only && !only.has(name))) continue;
-    const statements = readFileSync(DIR + migrationFile(name, db), 'utf8')
-      .split(/;\s*$/m)
-      .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
-      .filter(Boolean);
+    const statements = statementsOf(name, db);
     const fresh = await db.transaction(async (tx) => {
       if ((await tx.query('SELECT 1 FROM schema_migrations WHERE name = $1', [name]))[0]) return false;
       for (const sql of statements) await tx.query(sql);

@@ -555,23 +555,15 @@ export class ExchangeService {
         continue;
       }
       const key = receivedKey(from.id, item.uuid);
-      type Held = { uuid: string; subscription_id: string; doc: string; publisher: string };
-      const held = async (k: string) => (await tx.query<Held>('SELECT uuid, subscription_id, doc, publisher FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, k]))[0];
-      let have = await held(key);
-      if (!have && key !== item.uuid) {
-        // Under the item's own uuid: a feed's (the installation's, which the organisation sees), or a file it imported before imports were kept apart.
-        const plain = await held(item.uuid);
-        if (plain && importerOf(plain.subscription_id) === null) {
-          report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `already received from ${plain.publisher}: kept that one` });
-          continue;
-        }
-        if (plain && importerOf(plain.subscription_id) === importer) have = plain;
-      } else if (have && importer === null && importerOf(have.subscription_id) !== null) {
-        // A file an organisation imported before imports were kept apart holds the feed's uuid: it moves to its organisation's key, and the feed's item is the installation's.
-        const moved = receivedKey(have.subscription_id, item.uuid);
-        await tx.query('UPDATE exchange_received SET uuid = $1 WHERE kind = $2 AND uuid = $3', [moved, item.kind, item.uuid]);
-        rows.push(['exchange_received', item.kind, item.uuid], ['exchange_received', item.kind, moved]);
-        have = undefined;
+      type Held = { subscription_id: string; doc: string; publisher: string };
+      const held = async (k: string) => (await tx.query<Held>('SELECT subscription_id, doc, publisher FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, k]))[0];
+      const have = await held(key);
+      // Under the item's own uuid is a feed's item (the installation's, which the organisation sees):
+      // that one is kept. (Migration 020, and a restore, moved older imports to their organisation's key.)
+      const feeds = !have && key !== item.uuid ? await held(item.uuid) : undefined;
+      if (feeds) {
+        report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `already received from ${feeds.publisher}: kept that one` });
+        continue;
       }
       const doc = JSON.stringify(item.doc);
       if (have && have.subscription_id !== from.id) {
@@ -582,11 +574,10 @@ export class ExchangeService {
         report.unchanged++;
         continue;
       }
-      if (have) await tx.query('DELETE FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, have.uuid]);
-      const stored = have?.uuid ?? key;
+      if (have) await tx.query('DELETE FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, key]);
       await tx.query('INSERT INTO exchange_received (kind, uuid, subscription_id, publisher, key_id, published_at, pulled_at, origin_org, distribution, tlp, subject_key, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [
         item.kind,
-        stored,
+        key,
         from.id,
         from.publisher,
         from.keyId,
@@ -598,7 +589,7 @@ export class ExchangeService {
         item.subjectKey,
         doc,
       ]);
-      rows.push(['exchange_received', item.kind, stored]);
+      rows.push(['exchange_received', item.kind, key]);
       if (have) report.updated++;
       else report.added++;
     }
@@ -711,7 +702,7 @@ export function receivedAsSeenBy<T extends { kind?: string; uuid: string; subscr
   for (const r of rows) {
     if (!receivedVisibleTo(r.subscription_id, orgId)) continue;
     const importer = importerOf(r.subscription_id);
-    const uuid = importer !== null && r.uuid.startsWith(`${importer}/`) ? r.uuid.slice(importer.length + 1) : r.uuid;
+    const uuid = importer === null ? r.uuid : r.uuid.slice(importer.length + 1);
     const item = `${r.kind ?? ''}/${uuid}`;
     if (!seen.has(item) || importer !== null) seen.set(item, { ...r, uuid });
   }

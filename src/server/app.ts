@@ -89,6 +89,7 @@ const ASSETS: Record<string, string> = {
   '/charts.js': 'text/javascript; charset=utf-8',
   '/cases.js': 'text/javascript; charset=utf-8',
   '/account.js': 'text/javascript; charset=utf-8',
+  '/alerts.js': 'text/javascript; charset=utf-8',
   '/kb.js': 'text/javascript; charset=utf-8',
   '/exchange.js': 'text/javascript; charset=utf-8',
   '/style.css': 'text/css; charset=utf-8',

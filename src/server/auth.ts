@@ -22,6 +22,7 @@ export const PUBLIC_ROUTES = new Set([
   'GET /charts.js',
   'GET /cases.js',
   'GET /account.js',
+  'GET /alerts.js',
   'GET /kb.js',
   'GET /exchange.js',
   'GET /exchange/feed/:file',

@@ -2,6 +2,7 @@
 import { barChart, lineChart, networkChart, COLOURS } from './charts.js';
 import { casesModule } from './cases.js';
 import { accountModule } from './account.js';
+import { alertsModule } from './alerts.js';
 import { kbModule } from './kb.js';
 import { exchangeModule, namesakeBlock } from './exchange.js';
 
@@ -50,6 +51,15 @@ async function apiPage(path, params) {
   if (response.status === 401) throw new LoginRequired(body.message);
   if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`);
   return { rows: body, total: Number(response.headers.get('x-total-count') ?? body.length) };
+}
+
+/** A page of a list the server pages by cursor: its rows and the next page's address (the Link header's rel="next"), or null. */
+async function apiCursor(path) {
+  const response = await fetch(path, { credentials: 'same-origin' });
+  const body = await response.json();
+  if (response.status === 401) throw new LoginRequired(body.message);
+  if (!response.ok) throw new Error(body.message ?? `HTTP ${response.status}`);
+  return { rows: body, next: /<([^>]+)>;\s*rel="next"/.exec(response.headers.get('link') ?? '')?.[1] ?? null };
 }
 
 /** Previous / next under a paged list, with where the page is ("26–50 of 112"). */
@@ -778,6 +788,7 @@ async function screening(kind, arg) {
 
 const cases = casesModule({ h, api, apiPage, pager, send, card, rowsTable });
 const account = accountModule({ h, api, send, card });
+const alerts = alertsModule({ h, apiCursor, send, card });
 const kb = kbModule({ h, api, send, card, rowsTable });
 const exchange = exchangeModule({ h, api, send, card });
 
@@ -789,7 +800,7 @@ async function route() {
   // An address may end in ?query (a list's search, sorting and page): the view reads it, the path names the view.
   const [hashPath, hashQuery = ''] = location.hash.split('?');
   const [, view, arg] = hashPath.split('/');
-  form.hidden = view === 'cases' || view === 'screen' || view === 'account' || view === 'kb' || view === 'exchange';
+  form.hidden = view === 'cases' || view === 'screen' || view === 'account' || view === 'kb' || view === 'exchange' || view === 'alerts';
   const fieldSelect = /** @type {HTMLSelectElement} */ (form.elements.namedItem('field'));
   if (view === 'field' && arg && fieldSelect.value !== arg) fieldSelect.value = arg;
   try {
@@ -806,15 +817,17 @@ async function route() {
               ? await facts()
               : view === 'account'
                 ? await account.show()
-                : view === 'cases'
-                  ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list(new URLSearchParams(hashQuery)))
-                  : view === 'exchange'
-                    ? await exchange.show(arg)
-                    : view === 'kb'
-                      ? await kb.route(location.hash.split('/').slice(2).map(decodeURIComponent))
-                      : view === 'screen'
-                        ? await screening(arg, location.hash.split('/')[3] === undefined ? undefined : decodeURIComponent(location.hash.split('/').slice(3).join('/')))
-                        : await landscape(view === 'field' ? arg : null);
+                : view === 'alerts'
+                  ? await alerts.show(new URLSearchParams(hashQuery))
+                  : view === 'cases'
+                    ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list(new URLSearchParams(hashQuery)))
+                    : view === 'exchange'
+                      ? await exchange.show(arg)
+                      : view === 'kb'
+                        ? await kb.route(location.hash.split('/').slice(2).map(decodeURIComponent))
+                        : view === 'screen'
+                          ? await screening(arg, location.hash.split('/')[3] === undefined ? undefined : decodeURIComponent(location.hash.split('/').slice(3).join('/')))
+                          : await landscape(view === 'field' ? arg : null);
     if (mine !== latest) return;
     errorBox.hidden = true;
     page.replaceChildren(...(form.hidden ? [] : [note]), ...nodes);

@@ -492,48 +492,53 @@ test('the same file imported by two organisations: each holds its own copy, deci
 
 const pick = (r: { added: number; updated: number; unchanged: number; conflicts: unknown[] }) => ({ added: r.added, updated: r.updated, unchanged: r.unchanged, conflicts: r.conflicts });
 
-test('a feed bringing an item an organisation imported from a file: taken for the installation, neither refused because of that import nor naming it; the importer keeps its own copy; one imported before imports were kept apart moves aside', async () => {
+test('a feed bringing an item an organisation imported from a file: taken for the installation, neither refused because of that import nor naming it; the importer keeps its own copy', async () => {
   const service = new ExchangeService(a.service.db, new Set());
   const adminOf = (org: string): Actor => ({ userId: `u-${org}`, orgId: org, role: 'admin', name: `admin of ${org}` });
   const item = (uuid: string, string: string, reason: string): ReceivedItem => ({ kind: 'correction', uuid, originOrg: 'Partner R', distribution: '1', tlp: 'green', ...receivedCorrection(string, 'none', '', reason, '2026-11-22T08:00:00.000Z') });
   const imported = '8f3a4b5c-6d7e-4f80-9a1b-2c3d4e5f6a7b';
-  const legacy = '9a4b5c6d-7e8f-4a91-8b2c-3d4e5f6a7b8c';
   await service.importItems(adminOf('org-a'), { from: 'Partner R by mail', sha256: 'e'.repeat(64), name: 'r.json' }, [item(imported, 'Wuhan Lab of Feed Things', 'as the file says')]);
-  // An import kept under the item's own uuid, as before imports were kept apart per organisation.
-  await a.service.db.query('INSERT INTO exchange_received (kind, uuid, subscription_id, publisher, key_id, published_at, pulled_at, origin_org, distribution, tlp, subject_key, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)', [
-    'correction',
-    legacy,
-    `file:org-a:${'f'.repeat(64)}`,
-    'Partner R, an old file',
-    `unsigned:${'f'.repeat(16)}`,
-    '2026-11-01T00:00:00.000Z',
-    '2026-11-01T00:00:00.000Z',
-    'Partner R',
-    '1',
-    'green',
-    item(legacy, 'Xian Lab of Old Things', 'as the old file says').subjectKey,
-    JSON.stringify(item(legacy, 'Xian Lab of Old Things', 'as the old file says').doc),
-  ]);
   const sub = await service.subscription(adminOf('org-b'), await service.subscribe(adminOf('org-b'), tempDir(), PARTNER_KEY, 'feed-r'));
   const report = await service.recordPull(adminOf('org-b'), sub, {
     publisher: 'Feed R',
     sequence: 1,
     publishedAt: '2026-11-22T09:00:00.000Z',
     manifestSha256: 'd'.repeat(64),
-    items: [item(imported, 'Wuhan Lab of Feed Things', 'as the feed says'), item(legacy, 'Xian Lab of Old Things', 'as the feed says')],
+    items: [item(imported, 'Wuhan Lab of Feed Things', 'as the feed says')],
   });
-  assert.deepEqual([report.added, report.conflicts], [2, []]);
-  const reasons = async (who: string) =>
-    (await expect(call(a, who, 'GET', '/api/match/received'), 200))
-      .filter((r: { uuid: string }) => [imported, legacy].includes(r.uuid))
-      .map((r: { uuid: string; publisher: string; correction: { reason: string } }) => [r.uuid === imported ? 'imported' : 'legacy', r.publisher, r.correction.reason])
-      .sort();
-  assert.deepEqual(await reasons('org-b/viewer'), [
-    ['imported', 'Feed R', 'as the feed says'],
-    ['legacy', 'Feed R', 'as the feed says'],
-  ]);
-  assert.deepEqual(await reasons('org-a/viewer'), [
-    ['imported', 'Partner R by mail', 'as the file says'],
-    ['legacy', 'Partner R, an old file', 'as the old file says'],
-  ]);
+  assert.deepEqual([report.added, report.conflicts], [1, []]);
+  const reasons = async (who: string) => (await expect(call(a, who, 'GET', '/api/match/received'), 200)).filter((r: { uuid: string }) => r.uuid === imported).map((r: { publisher: string; correction: { reason: string } }) => [r.publisher, r.correction.reason]);
+  assert.deepEqual(await reasons('org-b/viewer'), [['Feed R', 'as the feed says']]);
+  assert.deepEqual(await reasons('org-a/viewer'), [['Partner R by mail', 'as the file says']]);
+  // Imported again by A, the file's item stays A's, beside the feed's.
+  const again = await service.importItems(adminOf('org-a'), { from: 'Partner R by mail', sha256: 'e'.repeat(64), name: 'r.json' }, [item(imported, 'Wuhan Lab of Feed Things', 'as the file says')]);
+  assert.deepEqual([again.unchanged, again.conflicts], [1, []]);
+});
+
+test('two servers on loopback exchange anonymised assessments through the signed feed, naming neither case nor organisation; a TLP:RED note never leaves A', async () => {
+  for (const org of ['org-a', 'org-b']) {
+    const { id } = await expect(call(a, `${org}/analyst`, 'POST', '/api/cases', { ...GREEN_CASE, title: `CONFIDENTIAL graph theory of ${org}` }), 201);
+    const verdict = await expect(call(a, `${org}/analyst`, 'POST', `/api/cases/${id}/assess`, { as_of: '2026-11-22' }), 201);
+    await expect(call(a, `${org}/officer`, 'PUT', `/api/exchange/sharing/assessment/${verdict.id}`, { distribution: 'community', tlp: 'green' }), 200);
+  }
+  const red = await expect(call(a, 'org-a/analyst', 'POST', '/api/exchange/notes', { subject: { kind: 'ror', value: '03cve4549' }, text: 'RED-ONLY informant says so' }), 201);
+  await expect(call(a, 'org-a/officer', 'PUT', `/api/exchange/sharing/note/${red.id}`, { distribution: 'everyone', tlp: 'red' }), 200);
+  const published = await expect(call(a, 'org-a/admin', 'POST', '/api/exchange/publish', { tlp: 'amber', k: 2 }), 200);
+  assert.equal(published.assessments, 2, JSON.stringify(published));
+  const feedDir = join(a.home, 'exchange', 'feed');
+  const feed = readdirSync(feedDir)
+    .map((f) => readFileSync(join(feedDir, f), 'utf8'))
+    .join('\n');
+  for (const secret of ['RED-ONLY', 'tlp:red', 'CONFIDENTIAL']) assert.ok(!feed.includes(secret), `the feed must not contain ${secret}`);
+
+  const sub = await expect(call(b, 'org-b/admin', 'POST', '/api/exchange/subscriptions', { url: `${a.base}${published.path}?assessments`, key: feedIdentity(a.home).publicKey }), 201);
+  assert.equal((await expect(call(b, 'org-b/admin', 'POST', `/api/exchange/subscriptions/${sub.id}/pull`), 200)).status, 'pulled');
+  const received = (await expect(call(b, 'org-b/viewer', 'GET', '/api/exchange/received'), 200)) as { kind: string; originOrg: string; doc: { overall: string; partners: { ror: string | null }[]; criteria: string[] } }[];
+  const anonymised = received.filter((r) => r.kind === 'assessment');
+  assert.equal(anonymised.length, 2);
+  for (const r of anonymised) {
+    assert.ok(!['University A', 'University B'].includes(r.originOrg), 'an anonymised assessment names no organisation');
+    assert.ok(['green', 'yellow', 'red'].includes(r.doc.overall) && Array.isArray(r.doc.criteria), JSON.stringify(r.doc));
+  }
+  assert.ok(!JSON.stringify(received).includes('RED-ONLY') && !JSON.stringify(received).includes('CONFIDENTIAL'));
 });

@@ -15,7 +15,8 @@ import { LATEST_VERDICTS, Monitor, REASSESSMENTS_DUE } from '../../src/monitorin
 import { StoreSubjects } from '../../src/monitoring/subjects.ts';
 import { Watchlists } from '../../src/monitoring/watchlists.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { buildScreeningContext } from '../../src/screening/context.ts';
+import { loadedLists, saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { CaseService } from '../../src/service/cases.ts';
 import { Store } from '../../src/store/store.ts';
 import { MIRROR, tempDir, writeTemp } from '../helpers/fixtures.ts';
@@ -388,5 +389,69 @@ test('re-assessments due are selected by the verdicts’ dates in an index; a ve
   assert.ok(
     plan.some((d) => /^SEARCH a USING INDEX assessments_reassess \(reassess_by<\?\)/.test(d)),
     plan.join('; '),
+  );
+});
+
+test('after a list change only the screener is built anew: the registry and its resolver are kept while the registry version holds, and the re-check gives what a screener built from scratch gives', async () => {
+  const version = (retrieved: string, level: string) => readWatchlist(writeTemp(`w-${retrieved}.json`, JSON.stringify({ list: { ...WATCHLIST_PROVENANCE, retrieved }, entries: [{ name: 'Harbin Institute of Technology', level, ror_ids: [HIT] }] })));
+  await saveLists(store, [version('2026-11-05', 'high')]);
+  const first = await screeningContext(store);
+  // A verdict that records the hit on the list.
+  const assessing = new CaseService(service.db, new Assessor({ store, screening: first, bundle }));
+  const { id } = await assessing.create(who['org-a/analyst']!, { title: 'Rebuilt: HIT', partners: [{ ror: HIT, role: 'partner', country: 'CN', kind: 'university' }], research: { type: 'basic', open_publication: 'yes' } });
+  await assessing.assess(who['org-a/analyst']!, id, '2026-06-01');
+  await saveLists(store, [version('2026-11-06', 'very-high')]);
+  let registryReads = 0;
+  const all = store.all.bind(store);
+  Object.defineProperty(store, 'all', { configurable: true, value: (sql: string, params?: never) => (/FROM institutions i\b/.test(sql) && registryReads++, all(sql, params)) });
+  const rebuilt = await screeningContext(store).finally(() => delete (store as { all?: unknown }).all);
+  assert.equal(rebuilt.resolver, first.resolver, 'the same resolver');
+  assert.equal(registryReads, 0, 'the registry is not read again');
+  assert.equal(rebuilt.lists.find((l) => l.id === WATCHLIST_PROVENANCE.id)?.provenance.retrieved, '2026-11-06', 'the new version is screened');
+
+  // Every stored verdict re-run as the monitor re-runs them, with this screener and with one built from scratch.
+  const scratch = new Assessor({ store, screening: buildScreeningContext(await loadedLists(store), await loadRegistry(store)), bundle });
+  const kept = new Assessor({ store, screening: rebuilt, bundle });
+  const items = (await service.db.query<{ org_id: string; as_of: string; result: string }>('SELECT org_id, as_of, result FROM assessments ORDER BY id')).map((r) => ({ c: kept.validate((JSON.parse(r.result) as { case: unknown }).case), asOf: r.as_of, orgId: r.org_id }));
+  assert.ok(
+    items.some(({ c }) => c.partners.some((p) => p.ror === HIT)),
+    'a verdict the new level concerns',
+  );
+  const outcome = (results: unknown[]) => JSON.stringify(results.map((r) => (r instanceof Error ? r.message : r)));
+  assert.equal(outcome(await kept.runMany(items)), outcome(await scratch.runMany(items)));
+});
+
+test('a list change reads the snapshots only of verdicts that recorded something of that list; where the change occurs is found as before', async () => {
+  const research = { type: 'basic', open_publication: 'yes' };
+  const version = (retrieved: string, level: string) => readWatchlist(writeTemp(`v-${retrieved}.json`, JSON.stringify({ list: { ...WATCHLIST_PROVENANCE, retrieved }, entries: [{ name: 'Harbin Institute of Technology', level, ror_ids: [HIT] }] })));
+  await saveLists(store, [version('2026-11-07', 'high')]);
+  await monitor.check();
+  // Assessed with the lists loaded now: the verdict on HIT records its hit.
+  const assessing = new CaseService(service.db, new Assessor({ store, screening: await screeningContext(store), bundle }));
+  const withHit = await assessing.create(who['org-b/analyst']!, { title: 'Snapshot: HIT', partners: [{ ror: HIT, role: 'partner', country: 'CN', kind: 'university' }], research });
+  const without = await assessing.create(who['org-b/analyst']!, { title: 'Snapshot: Leuven', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }], research });
+  const hit = await assessing.assess(who['org-b/analyst']!, withHit.id, '2026-06-01');
+  const none = await assessing.assess(who['org-b/analyst']!, without.id, '2026-06-01');
+  assert.match(JSON.stringify(hit.result.snapshot), new RegExp(`"list":"${WATCHLIST_PROVENANCE.id}"`));
+  await saveLists(store, [version('2026-11-08', 'very-high')]);
+  const read = new Set<string>();
+  const recording = new Proxy(service.db, {
+    get(t, p) {
+      const v = Reflect.get(t, p, t) as unknown;
+      if (p !== 'query') return typeof v === 'function' ? v.bind(t) : v;
+      return async (sql: string, params?: never) => {
+        const rows = await t.query<{ id?: string; snapshot?: string }>(sql, params);
+        for (const r of rows) if (typeof r.snapshot === 'string') read.add(r.id!);
+        return rows;
+      };
+    },
+  });
+  await new Monitor({ db: recording, store, today: () => today }).check();
+  assert.ok(read.has(hit.id), 'the verdict with a hit on the list is read');
+  assert.ok(!read.has(none.id), 'the verdict with nothing of the list is not read');
+  const changed = (await alerts('org-b', 'list-change')).find((a) => a.title.endsWith('Harbin Institute of Technology changed (level)') && (a.evidence as { list: { retrieved: string } }).list.retrieved === '2026-11-08')!;
+  assert.ok(
+    (changed.evidence as { occursIn: { kind: string; id?: string }[] }).occursIn.some((o) => o.kind === 'verdict' && o.id === hit.id),
+    JSON.stringify(changed.evidence),
   );
 });

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { AlertInbox, recordAlerts, type NewAlert } from '../../src/monitoring/alerts.ts';
 import { loadBundledEntries } from '../../src/monitoring/bundled-entries.ts';
+import { OPERATOR } from '../../src/service/accounts.ts';
 import { Store } from '../../src/store/store.ts';
 import { browserService, SHOTS, SKIP_BROWSER as skip, type BrowserService } from '../helpers/browser.ts';
 import { storedVerdict } from '../helpers/kb.ts';
@@ -111,4 +113,51 @@ test('links: an entry’s criteria lead to the verdicts that cited them and back
   await page.waitForSelector('[data-testid=kb-verdict-card]');
   assert.match((await page.textContent('[data-testid=kb-verdict-card]')) ?? '', /E-IMPORTANT-DATA-TO-CHINA[\s\S]*Cyber Security Law/);
   await page.screenshot({ path: `${SHOTS}/kb-links.png`, fullPage: true });
+});
+
+test('the inbox: alerts newest first, a page at a time; read and unread for the reader alone; an unread-only view; hostile text and links shown as text', { skip }, async () => {
+  const { orgId, userId } = env.service.admin;
+  const alert = (i: number): NewAlert => ({
+    orgId,
+    userId: '',
+    kind: i % 2 ? 'list-change' : 'new-copublication',
+    dedupKey: `web-inbox:${i}`,
+    title: i === 59 ? HOSTILE : `Inbox alert ${i}`,
+    subject: `Subject ${i}`,
+    evidence: { n: i },
+    link: i === 59 ? 'javascript:window.__xss=1' : i === 58 ? 'https://doi.org/10.5555/inbox.58' : `/api/alerts/evidence-${i}`,
+  });
+  for (let i = 0; i < 60; i++) await env.service.db.transaction((tx) => recordAlerts(tx, [alert(i)], new Date(Date.UTC(2026, 10, 1, 0, i)).toISOString()));
+  await page.goto(`${env.base}/#/alerts`);
+  await page.waitForSelector('[data-testid=alert]');
+  const titles = () => page.$$eval('[data-testid=alert-title]', (n) => n.map((x) => x.textContent));
+  const first = await titles();
+  assert.equal(first.length, 50, 'one page');
+  assert.deepEqual(first.slice(0, 3), [HOSTILE, 'Inbox alert 58', 'Inbox alert 57'], 'newest first, the hostile title as text');
+  assert.equal(await page.$eval('[data-testid=alert]', (li) => li.querySelector('[data-testid=alert-link]')!.tagName), 'SPAN', 'a javascript: link is no link');
+  assert.equal(await page.$eval('[data-testid=alert]:nth-child(2) [data-testid=alert-link]', (a) => a.getAttribute('href')), 'https://doi.org/10.5555/inbox.58');
+  await page.click('button[name=more]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=alert]').length === 60);
+  assert.equal(await page.isHidden('button[name=more]'), true, 'no page after the last');
+  assert.equal(await page.$$eval('[data-testid=alert][data-read=false]', (n) => n.length), 60);
+  await page.screenshot({ path: `${SHOTS}/inbox.png`, fullPage: true });
+
+  // Read by this reader: marked on screen and by the API, for this reader alone.
+  await page.click('[data-testid=alert]:nth-child(2) button[name=read]');
+  await page.waitForSelector('[data-testid=alert]:nth-child(2)[data-read=true]');
+  const read = (await api('GET', '/api/alerts?limit=200')).body as { title: string; read: boolean }[];
+  assert.deepEqual(
+    read.filter((a) => a.read).map((a) => a.title),
+    ['Inbox alert 58'],
+  );
+  const other = await env.service.accounts.createUser(OPERATOR, { orgId, email: 'viewer-inbox@example.org', name: 'Viewer', role: 'viewer', password: 'a long enough password' });
+  assert.notEqual(other, userId);
+  assert.equal((await new AlertInbox(env.service.db).list({ userId: other, orgId, role: 'viewer', name: 'Viewer' })).filter((a) => a.read).length, 0, 'another reader has read nothing');
+
+  await page.click('input[name=unread]');
+  await page.waitForFunction(() => location.hash === '#/alerts?unread=true' && document.querySelectorAll('[data-testid=alert]').length === 50);
+  assert.ok(!(await titles()).includes('Inbox alert 58'), 'the read one is not among the unread');
+  await page.click('button[name=more]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=alert]').length === 59);
+  assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
 });

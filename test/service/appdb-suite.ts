@@ -236,34 +236,53 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
       });
       const officer = (orgId: string) => ({ userId: `officer-${orgId}`, orgId, role: 'officer' as const, name: 'Officer' });
       const seen = async (on: AppDb, orgId: string) => (await new ExchangeService(on, new Set()).received(officer(orgId))).map((r) => `${r.kind}/${r.uuid}`).sort();
-      const before = { a: await seen(db, 'org-a'), b: await seen(db, 'org-b') };
+      // What each organisation saw before: its own imports and the installation's items, by the uuids the file gave.
+      const before = { a: ['correction/u-1', 'correction/u-3', 'correction/u-4', 'namesake/u-2'], b: ['correction/u-1', 'correction/u-3', 'correction/u-4'] };
+      // A backup made by the schema before 020.
+      const backup = join(dir, 'backup-before-020');
+      await backupAppDb(db, backup);
 
       assert.deepEqual(
         await migrate(raw),
         knownMigrations().filter((m) => m >= '020'),
       );
-      const keys = (await raw.query<{ kind: string; uuid: string; subscription_id: string }>('SELECT kind, uuid, subscription_id FROM exchange_received')).map((r) => `${r.kind} ${r.uuid} ${r.subscription_id}`).sort();
-      assert.deepEqual(keys, [`correction org-a/u-1 file:org-a:${sha}`, `correction org-b/u-1 file:org-b:${sha}`, `correction u-3 file:${sha}`, 'correction u-4 subscription-1', `namesake org-a/u-2 file:org-a:${sha}`]);
+      const keysOf = async (on: AppDb) => (await on.query<{ kind: string; uuid: string; subscription_id: string }>('SELECT kind, uuid, subscription_id FROM exchange_received')).map((r) => `${r.kind} ${r.uuid} ${r.subscription_id}`).sort();
+      const keys = [`correction org-a/u-1 file:org-a:${sha}`, `correction org-b/u-1 file:org-b:${sha}`, `correction u-3 file:${sha}`, 'correction u-4 subscription-1', `namesake org-a/u-2 file:org-a:${sha}`];
+      assert.deepEqual(await keysOf(raw), keys);
+      const moved = [
+        [
+          { kind: 'correction', from: 'u-1', to: 'org-a/u-1' },
+          { kind: 'namesake', from: 'u-2', to: 'org-a/u-2' },
+        ],
+      ];
+      const recordedMoves = async (on: AppDb) => (await on.query<{ detail: string }>("SELECT detail FROM audit WHERE action = 'migration.rekey'")).map((r) => (JSON.parse(r.detail) as { moved: unknown[] }).moved);
       // Opened as derisk opens it: the move is recorded once, and the trail verifies.
       const reopened = await openSealedTrail(raw, paths);
       const audit = await verifyAudit(reopened);
       assert.deepEqual(audit.problems, []);
       assert.equal(audit.sealed, true);
-      const recorded = await raw.query<{ detail: string }>("SELECT detail FROM audit WHERE action = 'migration.rekey'");
-      assert.deepEqual(
-        recorded.map((r) => (JSON.parse(r.detail) as { moved: unknown[] }).moved),
-        [
-          [
-            { kind: 'correction', from: 'u-1', to: 'org-a/u-1' },
-            { kind: 'namesake', from: 'u-2', to: 'org-a/u-2' },
-          ],
-        ],
-      );
+      assert.deepEqual(await recordedMoves(raw), moved);
       await openSealedTrail(raw, paths);
       assert.equal((await raw.query("SELECT seq FROM audit WHERE action = 'migration.rekey'")).length, 1, 'recorded once');
       // Each organisation sees what it saw before, by the uuids the file gave.
       assert.deepEqual({ a: await seen(reopened, 'org-a'), b: await seen(reopened, 'org-b') }, before);
-      assert.deepEqual(before.a, ['correction/u-1', 'correction/u-3', 'correction/u-4', 'namesake/u-2']);
+
+      // The backup made before 020, restored into a database of this version (migrated while
+      // empty): its items move as the migration moved them, the trail records the move and verifies.
+      const restoredRaw = await (await driver.newDatabase())();
+      try {
+        await migrate(restoredRaw);
+        await restoreAppDb(restoredRaw, backup);
+        assert.deepEqual(await keysOf(restoredRaw), keys);
+        // Opened and anchored as `derisk restore` does.
+        const restored = await openSealedTrail(restoredRaw, { keyPath: paths.keyPath, anchorPath: join(dir, 'restored.anchor.json') });
+        await anchorAnew(restored, 'restored from a backup made before migration 020');
+        assert.deepEqual((await verifyAudit(restored)).problems, []);
+        assert.deepEqual(await recordedMoves(restoredRaw), moved);
+        assert.deepEqual({ a: await seen(restored, 'org-a'), b: await seen(restored, 'org-b') }, before);
+      } finally {
+        await restoredRaw.close();
+      }
     } finally {
       await raw.close();
     }
