@@ -1,7 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
 import { ValidationError } from '../errors.ts';
-import { appendAudit, type RowRef } from '../service/audit.ts';
+import { appendAudit, sealOf, tokenMacFields, type RowRef } from '../service/audit.ts';
+import { credentialMac, credentialMacMatches } from '../service/audit-seal.ts';
+import { REVOKED } from '../service/accounts.ts';
 import { authorize, NotFoundError, type Actor, type Role } from '../service/authorize.ts';
 import { atomFeed } from './atom.ts';
 import { checkDestination, type DestinationPolicy } from './destinations.ts';
@@ -288,10 +290,13 @@ export class AlertInbox {
     const token = `drkf_${randomBytes(24).toString('base64url')}`;
     await this.db.transaction(async (tx) => {
       const live = await tx.query<{ id: string }>('SELECT id FROM feed_tokens WHERE user_id = $1 AND NOT revoked', [actor.userId]);
-      await tx.query('UPDATE feed_tokens SET revoked = true WHERE user_id = $1 AND NOT revoked', [actor.userId]);
-      const id = randomUUID();
-      await tx.query('INSERT INTO feed_tokens (id, user_id, token_hash, created_at, revoked) VALUES ($1, $2, $3, $4, false)', [id, actor.userId, sha256(token), new Date().toISOString()]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'feed-token.create', target: id, detail: {}, rows: [['feed_tokens', id], ...live.map((t): RowRef => ['feed_tokens', t.id])] });
+      await tx.query(`UPDATE feed_tokens SET ${REVOKED} WHERE user_id = $1 AND NOT revoked`, [actor.userId]);
+      const row = { id: randomUUID(), user_id: actor.userId, token_hash: sha256(token), created_at: new Date().toISOString() };
+      const seal = sealOf(this.db);
+      // Under the audit key, as API tokens are (see Accounts): a row planted with SQL opens no feed.
+      const mac = seal ? credentialMac(seal, 'feed-token', tokenMacFields(row)) : null;
+      await tx.query('INSERT INTO feed_tokens (id, user_id, token_hash, created_at, revoked, mac) VALUES ($1, $2, $3, $4, false, $5)', [row.id, row.user_id, row.token_hash, row.created_at, mac]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'feed-token.create', target: row.id, detail: {}, rows: [['feed_tokens', row.id], ...live.map((t): RowRef => ['feed_tokens', t.id])] });
     });
     return token;
   }
@@ -301,18 +306,25 @@ export class AlertInbox {
     return this.db.transaction(async (tx) => {
       const live = await tx.query<{ id: string }>('SELECT id FROM feed_tokens WHERE user_id = $1 AND NOT revoked', [actor.userId]);
       for (const t of live) {
-        await tx.query('UPDATE feed_tokens SET revoked = true WHERE id = $1', [t.id]);
+        await tx.query(`UPDATE feed_tokens SET ${REVOKED} WHERE id = $1`, [t.id]);
         await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'feed-token.revoke', target: t.id, detail: {}, rows: [['feed_tokens', t.id]] });
       }
       return live.length > 0;
     });
   }
 
-  /** Whose feed a token opens: a revoked token, or one of a disabled user, opens nothing. */
+  /** Whose feed a token opens: a revoked token, one of a disabled user, or one planted in the database opens nothing. */
   async feedActor(token: string): Promise<Actor | null> {
     if (!/^drkf_[A-Za-z0-9_-]{32}$/.test(token)) return null;
-    const row = (await this.db.query<{ id: string; org_id: string; role: Role; name: string; disabled: boolean | number }>('SELECT u.id, u.org_id, u.role, u.name, u.disabled FROM feed_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND NOT t.revoked', [sha256(token)]))[0];
+    const row = (
+      await this.db.query<{ id: string; org_id: string; role: Role; name: string; disabled: boolean | number; token_id: string; token_hash: string; created_at: string; mac: string | null }>(
+        'SELECT u.id, u.org_id, u.role, u.name, u.disabled, t.id AS token_id, t.token_hash, t.created_at, t.mac FROM feed_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND NOT t.revoked',
+        [sha256(token)],
+      )
+    )[0];
     if (!row || row.disabled) return null;
+    const seal = sealOf(this.db);
+    if (seal && !credentialMacMatches(seal, 'feed-token', tokenMacFields({ id: row.token_id, token_hash: row.token_hash, user_id: row.id, created_at: row.created_at }), row.mac)) return null;
     return { userId: row.id, orgId: row.org_id, role: row.role, name: row.name };
   }
 

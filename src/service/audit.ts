@@ -311,29 +311,34 @@ async function recordMovedRows(sealed: AppDb): Promise<void> {
   });
 }
 
+/** Tables of tokens that carry a MAC (migrations 021 and 022), with the kind their MAC is made under. */
+export const TOKEN_TABLES = { api_tokens: 'api-token', feed_tokens: 'feed-token' } as const;
+
 /**
- * Gives API tokens issued before they carried a MAC (migration 021) theirs, where the trail is the
- * evidence they were issued: the last entry recording the row records it as it stands, and that
- * entry's hash and MAC hold under the key. Any other token without one (planted in the database,
- * or changed since) is left without: it authenticates nobody, and verify names it.
+ * Gives tokens issued before they carried a MAC (migrations 021, 022) theirs, where the trail is
+ * the evidence they were issued: the last entry recording the row records it as it stands, and
+ * that entry's hash and MAC hold under the key. Any other token without one (planted in the
+ * database, or changed since) is left without: it authenticates nobody, and verify names it.
  */
 async function vouchForTokens(sealed: AppDb, seal: AuditSeal): Promise<void> {
-  // Looked for first outside a transaction: nearly every open finds none, and takes no write lock for it.
-  if (!(await sealed.query('SELECT 1 AS one FROM api_tokens WHERE mac IS NULL AND NOT revoked LIMIT 1'))[0]) return;
-  await sealed.transaction(async (tx) => {
-    const tokens = await tx.query(`SELECT ${TRACKED.api_tokens.columns.join(', ')} FROM api_tokens WHERE mac IS NULL AND NOT revoked`);
-    if (tokens.length === 0) return;
-    const recorded = new Map<string, string | null>();
-    for (const e of await tx.query<Stored>("SELECT * FROM audit WHERE row_digests LIKE '%\"api_tokens/%' ORDER BY seq")) {
-      const seq = Number(e.seq);
-      if (entryHash({ ...e, seq }) !== e.hash || !entryMacHolds(seal, e.hash, e.mac)) continue;
-      for (const [ref, digest] of Object.entries(JSON.parse(e.row_digests!) as Record<string, string | null>)) if (ref.startsWith('api_tokens/')) recorded.set(ref, digest);
-    }
-    for (const t of tokens) {
-      if (recorded.get(refName('api_tokens', [t.id])) !== rowDigest('api_tokens', t)) continue;
-      await tx.query('UPDATE api_tokens SET mac = $1 WHERE id = $2', [credentialMac(seal, 'api-token', tokenMacFields(t)), String(t.id)]);
-    }
-  });
+  for (const [table, kind] of Object.entries(TOKEN_TABLES) as [keyof typeof TOKEN_TABLES, string][]) {
+    // Looked for first outside a transaction: nearly every open finds none, and takes no write lock for it.
+    if (!(await sealed.query(`SELECT 1 AS one FROM ${table} WHERE mac IS NULL AND NOT revoked LIMIT 1`))[0]) continue;
+    await sealed.transaction(async (tx) => {
+      const tokens = await tx.query(`SELECT ${TRACKED[table].columns.join(', ')} FROM ${table} WHERE mac IS NULL AND NOT revoked`);
+      if (tokens.length === 0) return;
+      const recorded = new Map<string, string | null>();
+      for (const e of await tx.query<Stored>(`SELECT * FROM audit WHERE row_digests LIKE '%"${table}/%' ORDER BY seq`)) {
+        const seq = Number(e.seq);
+        if (entryHash({ ...e, seq }) !== e.hash || !entryMacHolds(seal, e.hash, e.mac)) continue;
+        for (const [ref, digest] of Object.entries(JSON.parse(e.row_digests!) as Record<string, string | null>)) if (ref.startsWith(`${table}/`)) recorded.set(ref, digest);
+      }
+      for (const t of tokens) {
+        if (recorded.get(refName(table, [t.id])) !== rowDigest(table, t)) continue;
+        await tx.query(`UPDATE ${table} SET mac = $1 WHERE id = $2`, [credentialMac(seal, kind, tokenMacFields(t)), String(t.id)]);
+      }
+    });
+  }
 }
 
 /**
@@ -439,7 +444,7 @@ async function verifyIn(db: AppTx, seal: ReturnType<typeof sealOf>, tables: Read
 /**
  * Sessions and login codes are not decisions, so no entry records them; each carries a MAC under
  * the audit key instead (see Accounts), and one that does not match was written outside derisk.
- * API tokens are recorded by entries too, but their MAC refuses a planted one at once, before
+ * API and feed tokens are recorded by entries too, but their MAC refuses a planted one at once, before
  * anyone runs verify; verify names the tokens that authenticate nobody for want of it.
  */
 async function checkCredentials(db: AppTx, seal: AuditSeal): Promise<AuditProblem[]> {
@@ -450,14 +455,16 @@ async function checkCredentials(db: AppTx, seal: AuditSeal): Promise<AuditProble
       problems.push({ seq: null, problem: `a session of user ${String(s.user_id)} (created ${String(s.created_at)}) was written outside derisk: its MAC does not match the audit key (it does not log anyone in)`, orgId: s.org_id === null ? null : String(s.org_id) });
   }
   // A revoked token authenticates nobody whatever its MAC (revoking drops it).
-  const tokens = await db.query('SELECT t.id, t.token_hash, t.user_id, t.created_at, t.mac, u.org_id FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id WHERE NOT t.revoked');
-  for (const t of tokens) {
-    if (!credentialMacMatches(seal, 'api-token', tokenMacFields(t), t.mac))
-      problems.push({
-        seq: null,
-        problem: `api_tokens/${String(t.id)} (user ${String(t.user_id)}, created ${String(t.created_at)}) ${t.mac === null ? 'has no MAC: no audit entry records it as it stands (written or changed outside derisk, or issued by a version before 021 and not found in the trail)' : 'has a MAC that does not match the audit key (written or changed outside derisk)'}, so it authenticates nobody: revoke it and issue a new token`,
-        orgId: t.org_id === null ? null : String(t.org_id),
-      });
+  for (const [table, kind] of Object.entries(TOKEN_TABLES)) {
+    const tokens = await db.query(`SELECT t.id, t.token_hash, t.user_id, t.created_at, t.mac, u.org_id FROM ${table} t LEFT JOIN users u ON u.id = t.user_id WHERE NOT t.revoked`);
+    for (const t of tokens) {
+      if (!credentialMacMatches(seal, kind, tokenMacFields(t), t.mac))
+        problems.push({
+          seq: null,
+          problem: `${table}/${String(t.id)} (user ${String(t.user_id)}, created ${String(t.created_at)}) ${t.mac === null ? `has no MAC: no audit entry records it as it stands (written or changed outside derisk, or issued by a version before ${table === 'api_tokens' ? '021' : '022'} and not found in the trail)` : 'has a MAC that does not match the audit key (written or changed outside derisk)'}, so it ${table === 'api_tokens' ? 'authenticates nobody: revoke it and issue a new token' : 'opens no feed: make a new feed address'}`,
+          orgId: t.org_id === null ? null : String(t.org_id),
+        });
+    }
   }
   const codes = await db.query('SELECT c.code_hash, c.user_id, c.origin, c.expires_at, c.mac, u.org_id FROM login_codes c LEFT JOIN users u ON u.id = c.user_id');
   for (const c of codes) {
@@ -470,7 +477,7 @@ async function checkCredentials(db: AppTx, seal: AuditSeal): Promise<AuditProble
 /** The columns of a session its MAC covers: who, with which CSRF token, from when to when, opened how. */
 export const sessionMacFields = (s: AppRow): unknown[] => [s.id_hash, s.user_id, s.csrf, s.created_at, s.expires_at, s.origin];
 export const loginCodeMacFields = (c: AppRow): unknown[] => [c.code_hash, c.user_id, c.origin, c.expires_at];
-/** The columns of an API token its MAC covers: which token, whose, since when (revoking drops the MAC). */
+/** The columns of an API or feed token its MAC covers: which token, whose, since when (revoking drops the MAC). */
 export const tokenMacFields = (t: AppRow): unknown[] => [t.id, t.token_hash, t.user_id, t.created_at];
 
 /**

@@ -8,6 +8,7 @@ import { numberedParameters, type AppDb } from '../../src/appdb/db.ts';
 import { knownMigrations, migrate } from '../../src/appdb/migrate.ts';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
+import { AlertInbox } from '../../src/monitoring/alerts.ts';
 import { Monitor } from '../../src/monitoring/monitor.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
@@ -372,6 +373,12 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
       await raw.query('INSERT INTO api_tokens (id, token_hash, user_id, label, revoked, created_at) VALUES ($1, $2, $3, $4, false, $5)', ['planted-token', sha256('drk_planted'), admin, 'planted', now]);
       await raw.query('UPDATE api_tokens SET user_id = $1 WHERE id = $2', [admin, moved.id]);
       await raw.query('UPDATE api_tokens SET revoked = false WHERE id = $1', [revoked.id]);
+      // Feed tokens alike: one planted for the admin beside the viewer's own.
+      const feed = await new AlertInbox(db).newFeedToken(actor);
+      const plantedFeed = `drkf_${'p'.repeat(32)}`;
+      await raw.query('INSERT INTO feed_tokens (id, user_id, token_hash, created_at, revoked) VALUES ($1, $2, $3, $4, false)', ['planted-feed', admin, sha256(plantedFeed), now]);
+      assert.equal((await new AlertInbox(other).feedActor(feed))?.userId, actor.userId, 'a feed token derisk issued opens the feed');
+      assert.equal(await new AlertInbox(other).feedActor(plantedFeed), null, 'a planted feed token');
       const fooled = new Accounts(other);
       assert.equal(await fooled.sessionActor('planted session'), null, 'a planted session');
       assert.equal(await fooled.sessionActor(session), null, 'a session moved to another user');
@@ -391,13 +398,17 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
           problems.some((p) => p.startsWith(`api_tokens/${id} (user ${user},`) && /, so it authenticates nobody/.test(p)),
           `${id}: ${problems.join('\n')}`,
         );
+      assert.ok(
+        problems.some((p) => p.startsWith(`feed_tokens/planted-feed (user ${admin},`) && /, so it opens no feed/.test(p)),
+        problems.join('\n'),
+      );
     } finally {
       await db.close();
       await other.close();
     }
   });
 
-  test('API tokens issued before they carried a MAC (migration 021) keep working where the audit trail records their creation; any other is refused and named by verify', async () => {
+  test('API and feed tokens issued before they carried a MAC (migrations 021, 022) keep working where the audit trail records their creation; any other is refused and named by verify', async () => {
     const fresh = await driver.newDatabase();
     const dir = tempDir();
     const seal = { keyPath: join(dir, 'audit.key'), anchorPath: join(dir, 'audit.anchor.json') };
@@ -411,7 +422,11 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
       const { actor } = await accounts.login('analyst@org-a.example', PASSWORD);
       const issued = await accounts.createToken(actor, 'script');
       const changed = await accounts.createToken(actor, 'other script');
-      // As migration 021 leaves the tokens of an earlier release: no MAC. Beside them, one planted
+      const feed = await new AlertInbox(db).newFeedToken(actor);
+      const plantedFeed = `drkf_${'p'.repeat(32)}`;
+      await raw.query('UPDATE feed_tokens SET mac = NULL');
+      await raw.query('INSERT INTO feed_tokens (id, user_id, token_hash, created_at, revoked) VALUES ($1, $2, $3, $4, false)', ['planted-feed', actor.userId, createHash('sha256').update(plantedFeed).digest('hex'), new Date().toISOString()]);
+      // As migrations 021 and 022 leave the tokens of an earlier release: no MAC. Beside them, one planted
       // before the upgrade, and one whose label was changed behind derisk.
       await raw.query('UPDATE api_tokens SET mac = NULL');
       await raw.query('INSERT INTO api_tokens (id, token_hash, user_id, label, revoked, created_at) VALUES ($1, $2, $3, $4, false, $5)', ['planted-before', createHash('sha256').update('drk_planted').digest('hex'), actor.userId, 'planted', new Date().toISOString()]);
@@ -422,6 +437,8 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
         assert.equal((await afterUpgrade.tokenActor(issued.token))?.userId, actor.userId, 'a token the trail records works on');
         assert.equal(await afterUpgrade.tokenActor('drk_planted'), null, 'a planted token is refused');
         assert.equal(await afterUpgrade.tokenActor(changed.token), null, 'a token changed since its entry is refused');
+        assert.equal((await new AlertInbox(upgraded).feedActor(feed))?.userId, actor.userId, 'a feed token the trail records opens the feed on');
+        assert.equal(await new AlertInbox(upgraded).feedActor(plantedFeed), null, 'a planted feed token is refused');
         const problems = (await verifyAudit(upgraded)).problems.map((p) => p.problem);
         for (const id of ['planted-before', changed.id])
           assert.ok(
@@ -429,6 +446,8 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
             `${id}: ${problems.join('\n')}`,
           );
         assert.ok(!problems.some((p) => p.startsWith(`api_tokens/${issued.id} `)), problems.join('\n'));
+        assert.ok(problems.some((p) => p.startsWith('feed_tokens/planted-feed ') && /has no MAC: no audit entry records it as it stands/.test(p)), problems.join('\n'));
+        assert.ok(problems.filter((p) => p.startsWith('feed_tokens/')).every((p) => p.startsWith('feed_tokens/planted-feed ')), problems.join('\n'));
       } finally {
         await upgraded.close();
       }
