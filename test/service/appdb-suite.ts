@@ -446,8 +446,14 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
             `${id}: ${problems.join('\n')}`,
           );
         assert.ok(!problems.some((p) => p.startsWith(`api_tokens/${issued.id} `)), problems.join('\n'));
-        assert.ok(problems.some((p) => p.startsWith('feed_tokens/planted-feed ') && /has no MAC: no audit entry records it as it stands/.test(p)), problems.join('\n'));
-        assert.ok(problems.filter((p) => p.startsWith('feed_tokens/')).every((p) => p.startsWith('feed_tokens/planted-feed ')), problems.join('\n'));
+        assert.ok(
+          problems.some((p) => p.startsWith('feed_tokens/planted-feed ') && /has no MAC: no audit entry records it as it stands/.test(p)),
+          problems.join('\n'),
+        );
+        assert.ok(
+          problems.filter((p) => p.startsWith('feed_tokens/')).every((p) => p.startsWith('feed_tokens/planted-feed ')),
+          problems.join('\n'),
+        );
       } finally {
         await upgraded.close();
       }
