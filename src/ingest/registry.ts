@@ -147,7 +147,11 @@ const ROR_ID = /^(?:https?:\/\/ror\.org\/)?(0[a-hj-km-np-tv-z0-9]{6}\d{2})$/i;
  */
 export async function suggestInstitutions(store: Store, text: string, limit = 8): Promise<InstitutionSuggestion[]> {
   const id = ROR_ID.exec(text.trim())?.[1]?.toLowerCase();
-  const words = text.toLowerCase().split(/[\s,;()]+/).filter(Boolean).slice(0, 6);
+  const words = text
+    .toLowerCase()
+    .split(/[\s,;()]+/)
+    .filter(Boolean)
+    .slice(0, 6);
   if (!id && words.length === 0) return [];
   const whole = words.join(' ');
   const rows = await store.all<{ ror_id: string; name: string; matched: string; country_code: string | null; city: string | null }>(

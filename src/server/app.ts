@@ -327,7 +327,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       }),
   );
 
-  app.get('/api/glossary', { schema: { description: "The words the web app uses, defined: the regions, the risk levels (from the list catalogue) and the terms of data/web/glossary.json, each with its source" } }, async () => {
+  app.get('/api/glossary', { schema: { description: 'The words the web app uses, defined: the regions, the risk levels (from the list catalogue) and the terms of data/web/glossary.json, each with its source' } }, async () => {
     const terms = (JSON.parse(readFileSync(GLOSSARY, 'utf8')) as { terms: { id: string; term: string; definition: string; source: string }[] }).terms;
     const regions = [...catalogueFor({}).regions.values()].filter((r) => ['EU27AC', 'CN', 'US'].includes(r.id)).map((r) => ({ id: `region-${r.id}`, term: r.id === 'EU27AC' ? 'EU27/AC' : r.id, definition: `${r.name}${r.note ? `. ${r.note}` : ''}`, source: 'data/regions/regions.json' }));
     const levels = Object.entries(loadListCatalogue().levels).map(([level, l]) => ({ id: `level-${level}`, term: `${level.replace('-', ' ')} (risk level)`, definition: l.meaning, source: 'data/lists/catalog.json' }));

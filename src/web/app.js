@@ -286,7 +286,8 @@ function institutionPicker(input, onPick, onType = () => undefined) {
   input.setAttribute('role', 'combobox');
   input.setAttribute('aria-autocomplete', 'list');
   input.setAttribute('autocomplete', 'off');
-  const box = h('span', { class: 'picker' }, input, list);
+  const none = h('span', { class: 'muted picker-none', 'data-testid': 'no-suggestion', hidden: '' }, 'no registry institution has this name: it is screened as written');
+  const box = h('span', { class: 'picker' }, input, list, none);
   let rows = [];
   let active = -1;
   let timer = null;
@@ -305,6 +306,7 @@ function institutionPicker(input, onPick, onType = () => undefined) {
     onType();
     clearTimeout(timer);
     const text = input.value.trim();
+    none.hidden = true;
     if (text.length < 2) return close();
     timer = setTimeout(async () => {
       const mine = ++asked;
@@ -313,19 +315,19 @@ function institutionPicker(input, onPick, onType = () => undefined) {
       if (mine !== asked || found === null) return;
       rows = found;
       active = -1;
+      // No match is said beside the box, in the flow, so that nothing else on the form is covered.
+      none.hidden = rows.length > 0;
       list.replaceChildren(
-        ...(rows.length
-          ? rows.map((r) => {
-              const li = h('li', { role: 'option', 'data-ror': r.rorId }, h('strong', {}, r.name), h('span', { class: 'muted' }, ` ${[r.matched ? `“${r.matched}”` : '', r.city, r.countryCode].filter(Boolean).join(', ')}`));
-              li.addEventListener('mousedown', (e) => {
-                e.preventDefault();
-                pick(r);
-              });
-              return li;
-            })
-          : [h('li', { class: 'muted', 'data-testid': 'no-suggestion' }, 'No registry institution has this name: it is screened as written.')]),
+        ...rows.map((r) => {
+          const li = h('li', { role: 'option', 'data-ror': r.rorId }, h('strong', {}, r.name), h('span', { class: 'muted' }, ` ${[r.matched ? `“${r.matched}”` : '', r.city, r.countryCode].filter(Boolean).join(', ')}`));
+          li.addEventListener('mousedown', (e) => {
+            e.preventDefault();
+            pick(r);
+          });
+          return li;
+        }),
       );
-      list.hidden = false;
+      list.hidden = rows.length === 0;
     }, 200);
   });
   input.addEventListener('keydown', (e) => {
@@ -644,13 +646,16 @@ async function network(query) {
     info.replaceChildren(
       h('h3', {}, n.name, ...riskMarks(n.id, levels, n.side === 'b')),
       h('p', { class: 'muted' }, `${n.country || 'country unknown'} · ${n.weight} co-publication${n.weight === 1 ? '' : 's'} in the ${pairs.length} strongest pairs · ${cluster(n).key}`),
-      h('ul', { 'data-testid': 'network-partners' }, ...partners.slice(0, 8).map((p) => h('li', {}, h('a', { href: worksOf(n.id, p.other.id) }, p.other.name), ` — ${p.weight}`, levels.get(p.other.id)?.state === 'listed' ? h('span', { class: `badge level-${levels.get(p.other.id).level}` }, levelWords(levels.get(p.other.id).level)) : ''))),
+      h(
+        'ul',
+        { 'data-testid': 'network-partners' },
+        ...partners.slice(0, 8).map((p) => h('li', {}, h('a', { href: worksOf(n.id, p.other.id) }, p.other.name), ` — ${p.weight}`, levels.get(p.other.id)?.state === 'listed' ? h('span', { class: `badge level-${levels.get(p.other.id).level}` }, levelWords(levels.get(p.other.id).level)) : '')),
+      ),
       partners.length > 8 ? h('p', { class: 'muted' }, `and ${partners.length - 8} more`) : '',
       h('p', {}, h('a', { href: worksOf(n.id) }, 'Its works'), ' · ', h('a', { href: `#/institution/${n.id}` }, 'Profile')),
     );
   };
-  const describeLink = (l) =>
-    info.replaceChildren(h('h3', {}, `${l.a.name} – ${l.b.name}`), h('p', {}, `${l.weight} co-publication${l.weight === 1 ? '' : 's'}`), h('p', {}, h('a', { href: worksOf(l.a.id, l.b.id) }, 'The works')));
+  const describeLink = (l) => info.replaceChildren(h('h3', {}, `${l.a.name} – ${l.b.name}`), h('p', {}, `${l.weight} co-publication${l.weight === 1 ? '' : 's'}`), h('p', {}, h('a', { href: worksOf(l.a.id, l.b.id) }, 'The works')));
   let cluster;
   const draw = () => {
     const min = state.level === '' ? 0 : Number(state.level);
@@ -743,11 +748,7 @@ async function network(query) {
   const c = card(
     `Collaboration network, EU27/AC–China: the ${pairs.length} strongest pairs`,
     'network-card',
-    h(
-      'p',
-      { class: 'muted' },
-      'Institutions are placed by their links (a force layout) and coloured by cluster: a community is a group of institutions that co-publish more among themselves. A node’s size is its co-publications in the pairs shown. Scroll or use + and − to zoom, drag to pan.',
-    ),
+    h('p', { class: 'muted' }, 'Institutions are placed by their links (a force layout) and coloured by cluster: a community is a group of institutions that co-publish more among themselves. A node’s size is its co-publications in the pairs shown. Scroll or use + and − to zoom, drag to pan.'),
     missingLevels(levels),
     h('form', { class: 'network-controls inline', 'data-testid': 'network-controls' }, h('label', {}, 'Show pairs with ', levelSelect), h('label', { title: explain('community') }, 'Colour by ', colourSelect), h('span', { class: 'zoom' }, zoomOut, zoomIn, reset), shown),
     legendBox,
@@ -1118,16 +1119,16 @@ async function route() {
               : view === 'glossary'
                 ? glossaryView()
                 : view === 'account'
-                ? await account.show()
-                : view === 'cases'
-                  ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list(new URLSearchParams(hashQuery)))
-                  : view === 'exchange'
-                    ? await exchange.show(arg)
-                    : view === 'kb'
-                      ? await kb.route(location.hash.split('/').slice(2).map(decodeURIComponent))
-                      : view === 'screen'
-                        ? await screening(arg, location.hash.split('/')[3] === undefined ? undefined : decodeURIComponent(location.hash.split('/').slice(3).join('/')))
-                        : await landscape(view === 'field' ? arg : null);
+                  ? await account.show()
+                  : view === 'cases'
+                    ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list(new URLSearchParams(hashQuery)))
+                    : view === 'exchange'
+                      ? await exchange.show(arg)
+                      : view === 'kb'
+                        ? await kb.route(location.hash.split('/').slice(2).map(decodeURIComponent))
+                        : view === 'screen'
+                          ? await screening(arg, location.hash.split('/')[3] === undefined ? undefined : decodeURIComponent(location.hash.split('/').slice(3).join('/')))
+                          : await landscape(view === 'field' ? arg : null);
     if (mine !== latest) return;
     errorBox.hidden = true;
     page.replaceChildren(...(form.hidden ? [] : [note]), ...nodes);
@@ -1192,12 +1193,12 @@ async function start() {
   started = true;
   for (const f of fields) /** @type {HTMLSelectElement} */ (form.elements.namedItem('field')).append(h('option', { value: f.id }, f.name));
   // The filter bar's words explained where they stand (the Glossary page has them all).
-  for (const [name, ids] of [
+  for (const [name, ids] of /** @type {[string, string[]][]} */ ([
     ['counting', ['full', 'fractional']],
     ['china_hk', ['china_hk']],
     ['china_mo', ['china_mo']],
     ['rollup', ['rollup']],
-  ])
+  ]))
     /** @type {HTMLElement} */ (form.elements.namedItem(name)).closest('label').title = ids.map(explain).join('\n');
 
   form.addEventListener('change', (event) => {

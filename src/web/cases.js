@@ -130,7 +130,16 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
       { class: 'partner-row' },
       h('label', { class: 'field partner-name' }, 'Partner ', picker),
       ror,
-      h('label', { class: 'field' }, 'Role ', select('partner_role', options.choices.partnerRole.map((c) => [c.value, c.label]), options.choices.partnerRole.some((c) => c.value === 'partner') ? 'partner' : options.choices.partnerRole[0].value)),
+      h(
+        'label',
+        { class: 'field' },
+        'Role ',
+        select(
+          'partner_role',
+          options.choices.partnerRole.map((c) => [c.value, c.label]),
+          options.choices.partnerRole.some((c) => c.value === 'partner') ? 'partner' : options.choices.partnerRole[0].value,
+        ),
+      ),
       h('label', { class: 'field' }, 'Country ', country),
       h('label', { class: 'field' }, kindSelect),
       h('label', {}, unnamed, ' not named yet (describe who is meant)'),
@@ -163,14 +172,7 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
         h('label', { class: 'field' }, 'Reference ', h('input', { name: 'reference', maxlength: '100' })),
         h('label', { class: 'field' }, 'Kind ', select('kind', choices('kind'))),
       ),
-      h(
-        'fieldset',
-        {},
-        h('legend', {}, '2. Partners'),
-        h('p', { class: 'muted' }, 'Type a name and pick it from the registry’s suggestions; each partner is screened as you choose it. A partner the registry does not know is screened as written, and marked.'),
-        partners,
-        addPartner,
-      ),
+      h('fieldset', {}, h('legend', {}, '2. Partners'), h('p', { class: 'muted' }, 'Type a name and pick it from the registry’s suggestions; each partner is screened as you choose it. A partner the registry does not know is screened as written, and marked.'), partners, addPartner),
       h(
         'fieldset',
         {},
@@ -408,7 +410,13 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
     return card(
       'Screening of the parties',
       'parties-card',
-      unknown ? h('p', { class: 'screen-state state-unknown', 'data-testid': 'parties-unknown' }, `${unknown} ${unknown === 1 ? 'party is' : 'parties are'} not known to the registry or any list: identify ${unknown === 1 ? 'it' : 'them'} before relying on this verdict. No listing found is not a clearance.`) : '',
+      unknown
+        ? h(
+            'p',
+            { class: 'screen-state state-unknown', 'data-testid': 'parties-unknown' },
+            `${unknown} ${unknown === 1 ? 'party is' : 'parties are'} not known to the registry or any list: identify ${unknown === 1 ? 'it' : 'them'} before relying on this verdict. No listing found is not a clearance.`,
+          )
+        : '',
       h('div', { class: 'table-scroll' }, h('table', { 'data-testid': 'parties' }, h('thead', {}, h('tr', {}, ...['Party', 'Role', 'Screening', 'Why'].map((x) => h('th', {}, x)))), h('tbody', {}, ...rows))),
     );
   }
@@ -501,9 +509,7 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
       const written = (a.case?.partners ?? []).map((p) => (p.name && p.name !== 'unknown' ? p.name : null));
       // A party written as a ROR id alone is shown by the registry's name for it.
       const registryNames = new Map(
-        await Promise.all(
-          [...new Set(parties.filter((p) => p.rorId && p.query === p.rorId).map((p) => p.rorId))].map(async (ror) => [ror, (await api('/api/institutions', new URLSearchParams({ q: ror })))[0]?.name ?? `${ror} (not in the loaded registry)`]),
-        ),
+        await Promise.all([...new Set(parties.filter((p) => p.rorId && p.query === p.rorId).map((p) => p.rorId))].map(async (ror) => /** @type {[string, string]} */ ([ror, (await api('/api/institutions', new URLSearchParams({ q: ror })))[0]?.name ?? `${ror} (not in the loaded registry)`]))),
       );
       nodes.push(partiesCard(parties, written, registryNames));
       nodes.push(await signOff(c, latest));
