@@ -407,7 +407,7 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
       );
     });
     const unknown = parties.filter((p) => partyState(p).state === 'unknown').length;
-    return card(
+    const c = card(
       'Screening of the parties',
       'parties-card',
       unknown
@@ -419,6 +419,8 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
         : '',
       h('div', { class: 'table-scroll' }, h('table', { 'data-testid': 'parties' }, h('thead', {}, h('tr', {}, ...['Party', 'Role', 'Screening', 'Why'].map((x) => h('th', {}, x)))), h('tbody', {}, ...rows))),
     );
+    c.classList.add('wide');
+    return c;
   }
 
   const DECISION_WORDS = { approved: 'Approved', 'approved-with-conditions': 'Approved with conditions', rejected: 'Rejected' };
@@ -531,8 +533,13 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
             ['source', 'Source'],
           ],
         );
-      if (holding.length) nodes.push(card('Criteria that hold', 'holding-card', criteria(holding)));
-      if (open.length) nodes.push(card('Needs information', 'open-card', criteria(open)));
+      // The criteria tables read across the page: side by side, their evidence ran a word a line.
+      const wide = (c) => {
+        c.classList.add('wide');
+        return c;
+      };
+      if (holding.length) nodes.push(wide(card('Criteria that hold', 'holding-card', criteria(holding))));
+      if (open.length) nodes.push(wide(card('Needs information', 'open-card', criteria(open))));
       nodes.push(card('What would change the verdict', 'change-card', h('ul', {}, ...a.whatWouldChange.map((w) => h('li', {}, w)))));
       nodes.push(
         card(

@@ -175,6 +175,17 @@ export function networkLayout(pairs, { width = 1000, height = 640 } = {}) {
       n.y = Math.min(height - 20, Math.max(20, n.y + (n.dy / d) * Math.min(d, t)));
     }
   }
+  // Fitted to the box, with room on the right for the names written beside the nodes (a force
+  // layout pushes the ends of a chain against the edges, where their names were cut off).
+  const fit = (key, from, to) => {
+    const lo = Math.min(...list.map((n) => n[key]));
+    const hi = Math.max(...list.map((n) => n[key]));
+    for (const n of list) n[key] = hi > lo ? from + ((n[key] - lo) / (hi - lo)) * (to - from) : (from + to) / 2;
+  };
+  if (list.length) {
+    fit('x', 30, width - 200);
+    fit('y', 30, height - 30);
+  }
   return { nodes: list, links, width, height };
 }
 
