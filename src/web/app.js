@@ -564,24 +564,25 @@ async function works(pair, year, query) {
   const shown = shared ? rows.filter((w) => shared.has(w.workId)) : rows;
   const who = names.length === 2 ? `${names[0]} with ${names[1]}` : names[0];
   const title = `${pair.replace(',', '–')} co-publications${who ? ` of ${who}` : ''}${year ? ` in ${year}` : ''}: ${shown.length} works`;
-  return [
-    card(
-      title,
-      'drill-card',
-      ...table(
-        shown,
-        [
-          { key: 'year', label: 'year', num: true },
-          { key: 'title', label: 'title' },
-          { key: 'doi', label: 'DOI' },
-          { key: 'countries', label: 'countries' },
-          { key: 'institutions', label: 'institutions' },
-          { key: 'records', label: 'source records' },
-        ],
-        'drill-table',
-      ),
+  const c = card(
+    title,
+    'drill-card',
+    ...table(
+      shown,
+      [
+        { key: 'year', label: 'year', num: true },
+        { key: 'title', label: 'title' },
+        { key: 'doi', label: 'DOI' },
+        { key: 'countries', label: 'countries' },
+        { key: 'institutions', label: 'institutions' },
+        { key: 'records', label: 'source records' },
+      ],
+      'drill-table',
     ),
-  ];
+  );
+  // A list of works reads across the page.
+  c.classList.add('wide');
+  return [c];
 }
 
 const NETWORK_LEVELS = [
