@@ -45,6 +45,7 @@ export default tseslint.config(
         localStorage: 'readonly',
         navigator: 'readonly',
         HTMLElement: 'readonly',
+        ResizeObserver: 'readonly',
         Blob: 'readonly',
         FormData: 'readonly',
         URLSearchParams: 'readonly',

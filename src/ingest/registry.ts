@@ -134,3 +134,42 @@ export const institutionOf = (r: RegistryRow): Institution => ({
 export async function loadRegistry(store: Store): Promise<Institution[]> {
   return (await store.all<RegistryRow & Record<string, unknown>>(REGISTRY_ROWS)).map(institutionOf);
 }
+
+export interface InstitutionSuggestion {
+  rorId: string;
+  name: string;
+  /** The registry name the text matched, when it is not the display name (an alias, an acronym, a name in Chinese). */
+  matched: string | null;
+  countryCode: string | null;
+  city: string | null;
+}
+
+const ROR_ID = /^(?:https?:\/\/ror\.org\/)?(0[a-hj-km-np-tv-z0-9]{6}\d{2})$/i;
+
+/**
+ * Registry institutions whose names (any of them: labels, aliases, acronyms) contain every word
+ * typed, for a picker that suggests as one types: an exact name first, then names that begin
+ * with the text, active ones before withdrawn, shorter before longer. A ROR id finds its institution.
+ */
+export async function suggestInstitutions(store: Store, text: string, limit = 8): Promise<InstitutionSuggestion[]> {
+  const id = ROR_ID.exec(text.trim())?.[1]?.toLowerCase();
+  const words = text
+    .toLowerCase()
+    .split(/[\s,;()]+/)
+    .filter(Boolean)
+    .slice(0, 6);
+  if (!id && words.length === 0) return [];
+  const whole = words.join(' ');
+  const rows = await store.all<{ ror_id: string; name: string; matched: string; country_code: string | null; city: string | null }>(
+    id
+      ? 'SELECT ror_id, name, name AS matched, country_code, city FROM institutions WHERE ror_id = $1'
+      : `WITH named AS (SELECT ror_id, name FROM institution_names UNION SELECT ror_id, name FROM institutions),
+         hits AS (
+           SELECT ror_id, arg_min(name, rank * 10000 + length(name)) AS matched, min(rank) AS rank
+           FROM (SELECT *, CASE WHEN lower(name) = $1 THEN 0 WHEN starts_with(lower(name), $1) THEN 1 ELSE 2 END AS rank FROM named) WHERE ${words.map((_, i) => `contains(lower(name), $${i + 3})`).join(' AND ')} GROUP BY ror_id)
+         SELECT i.ror_id, i.name, h.matched, i.country_code, i.city FROM hits h JOIN institutions i USING (ror_id)
+         ORDER BY h.rank, i.status = 'active' DESC, length(i.name), i.name LIMIT $2`,
+    id ? [id] : [whole, limit, ...words],
+  );
+  return rows.map((r) => ({ rorId: r.ror_id, name: r.name, matched: r.matched === r.name ? null : r.matched, countryCode: r.country_code, city: r.city }));
+}

@@ -12,6 +12,7 @@ import type { Store } from '../store/store.ts';
 import type { AppDb } from '../appdb/db.ts';
 import { Assessor } from '../assessment/assessor.ts';
 import { loadBundle, type PolicyBundle } from '../assessment/bundle.ts';
+import { loadListCatalogue } from '../screening/lists.ts';
 import { screeningContext, type ScreeningContext } from '../screening/store.ts';
 import { Accounts } from '../service/accounts.ts';
 import { EvidenceAccess } from '../service/evidence.ts';
@@ -40,6 +41,7 @@ import { registerScreeningRoutes } from './screening-routes.ts';
 import { registerUploadRoutes } from './upload-routes.ts';
 import { IngestWorkflow } from '../workflows/ingest.ts';
 import { SHARED } from '../ingest/pipeline.ts';
+import { suggestInstitutions } from '../ingest/registry.ts';
 import { migrateLegacyUploads } from '../workflows/legacy-uploads.ts';
 import { findUpload, Uploads } from '../workflows/uploads.ts';
 import { join } from 'node:path';
@@ -83,6 +85,7 @@ export interface ServerOptions {
 /** How many distinct indicator answers the server keeps. */
 const MAX_ANSWERS = 500;
 
+const GLOSSARY = fileURLToPath(new URL('../../data/web/glossary.json', import.meta.url));
 const WEB = (name: string) => fileURLToPath(new URL(`../web/${name}`, import.meta.url));
 const ASSETS: Record<string, string> = {
   '/app.js': 'text/javascript; charset=utf-8',
@@ -267,6 +270,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
 
   app.get(
+    '/api/institutions',
+    {
+      schema: {
+        description: 'Registry institutions whose names (labels, aliases, acronyms) contain every word of q, for pickers that suggest as one types; a ROR id finds its institution. `matched` is the name that matched when it is not the display name',
+        querystring: { type: 'object', additionalProperties: false, required: ['q'], properties: { q: { type: 'string', minLength: 1, maxLength: 200 }, limit: { type: 'integer', minimum: 1, maximum: 25, default: 8 } } },
+      },
+    },
+    async (request) => {
+      const q = request.query as { q: string; limit: number };
+      return evidence.read(actorOf(request), (store) => suggestInstitutions(store, q.q, q.limit));
+    },
+  );
+
+  app.get(
     '/api/institutions/:rorId',
     {
       schema: {
@@ -310,6 +327,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         };
       }),
   );
+
+  app.get('/api/glossary', { schema: { description: 'The words the web app uses, defined: the regions, the risk levels (from the list catalogue) and the terms of data/web/glossary.json, each with its source' } }, async () => {
+    const terms = (JSON.parse(readFileSync(GLOSSARY, 'utf8')) as { terms: { id: string; term: string; definition: string; source: string }[] }).terms;
+    const regions = [...catalogueFor({}).regions.values()].filter((r) => ['EU27AC', 'CN', 'US'].includes(r.id)).map((r) => ({ id: `region-${r.id}`, term: r.id === 'EU27AC' ? 'EU27/AC' : r.id, definition: `${r.name}${r.note ? `. ${r.note}` : ''}`, source: 'data/regions/regions.json' }));
+    const levels = Object.entries(loadListCatalogue().levels).map(([level, l]) => ({ id: `level-${level}`, term: `${level.replace('-', ' ')} (risk level)`, definition: l.meaning, source: 'data/lists/catalog.json' }));
+    return { terms: [...regions, ...terms, ...levels] };
+  });
 
   app.get('/api/corpus', { schema: { description: 'What the figures are computed from: the sources loaded (file, kind, records, date), the number of works and their years, the partial year of the newest load and the sample size below which figures are flagged' } }, async (request) =>
     evidence.read(actorOf(request), (store) => corpusNote(store)),

@@ -1,5 +1,5 @@
 // @ts-check
-import { barChart, lineChart, networkChart, COLOURS } from './charts.js';
+import { barChart, clusterOf, levelRank, lineChart, networkChart, networkLayout, COLOURS } from './charts.js';
 import { casesModule } from './cases.js';
 import { accountModule } from './account.js';
 import { alertsModule } from './alerts.js';
@@ -20,6 +20,33 @@ function h(tag, attrs = {}, ...children) {
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   return node;
+}
+
+const FILTER_KEYS = ['from', 'to', 'field', 'counting', 'china_hk', 'china_mo', 'rollup'];
+
+/** The filters as the address carries them (a view's own keys in `keep` stay), "" when none is set. */
+function filterQuery(keep = new URLSearchParams()) {
+  const q = new URLSearchParams([...keep].filter(([k]) => !FILTER_KEYS.includes(k)));
+  for (const [k, v] of filters()) if (!(k === 'field' && location.hash.startsWith('#/field/'))) q.set(k, v);
+  if (counting() !== 'full') q.set('counting', counting());
+  return q.size ? `?${q}` : '';
+}
+
+/**
+ * The filters live in the address, so a view can be shared: an address that names filters sets
+ * the form; one that names none (a link, the menu) gets the form's, in place.
+ */
+function filtersInAddress(path, query) {
+  if (FILTER_KEYS.some((k) => query.has(k))) {
+    for (const key of FILTER_KEYS) {
+      const input = /** @type {HTMLInputElement} */ (form.elements.namedItem(key));
+      if (input.type === 'checkbox') input.checked = query.get(key) === 'true';
+      else if (key !== 'field' || !path.startsWith('#/field/')) input.value = query.get(key) ?? (key === 'counting' ? 'full' : '');
+    }
+    return;
+  }
+  const carried = filterQuery(query);
+  if (carried) history.replaceState(null, '', `${location.pathname}${path || '#/'}${carried}`);
 }
 
 function filters() {
@@ -259,6 +286,83 @@ function riskMarks(rorId, levels, china) {
   return marks;
 }
 
+/**
+ * Suggestions from the registry under a text box as one types (a combobox: arrows, Enter, Escape,
+ * or a click). `onPick` gets the institution chosen; `onType` hears every change of the text.
+ * Returns the box to place where the input would go.
+ */
+function institutionPicker(input, onPick, onType = () => undefined) {
+  const list = h('ul', { class: 'suggestions', role: 'listbox', hidden: '' });
+  input.setAttribute('role', 'combobox');
+  input.setAttribute('aria-autocomplete', 'list');
+  input.setAttribute('autocomplete', 'off');
+  const none = h('span', { class: 'muted picker-none', 'data-testid': 'no-suggestion', hidden: '' }, 'no registry institution has this name: it is screened as written');
+  const box = h('span', { class: 'picker' }, input, list, none);
+  let rows = [];
+  let active = -1;
+  let timer = null;
+  let asked = 0;
+  const close = () => {
+    list.hidden = true;
+    active = -1;
+  };
+  const pick = (r) => {
+    input.value = r.name;
+    close();
+    onPick(r);
+  };
+  const mark = () => [...list.children].forEach((li, i) => li.setAttribute('aria-selected', String(i === active)));
+  input.addEventListener('input', () => {
+    onType();
+    clearTimeout(timer);
+    const text = input.value.trim();
+    none.hidden = true;
+    if (text.length < 2) return close();
+    timer = setTimeout(async () => {
+      const mine = ++asked;
+      // Suggestions are a help, not an answer: when they cannot be had, the name is still screened as written.
+      const found = await api('/api/institutions', new URLSearchParams({ q: text })).catch(() => null);
+      if (mine !== asked || found === null) return;
+      rows = found;
+      active = -1;
+      // No match is said beside the box, in the flow, so that nothing else on the form is covered.
+      none.hidden = rows.length > 0;
+      list.replaceChildren(
+        ...rows.map((r) => {
+          const li = h('li', { role: 'option', 'data-ror': r.rorId }, h('strong', {}, r.name), h('span', { class: 'muted' }, ` ${[r.matched ? `“${r.matched}”` : '', r.city, r.countryCode].filter(Boolean).join(', ')}`));
+          li.addEventListener('mousedown', (e) => {
+            e.preventDefault();
+            pick(r);
+          });
+          return li;
+        }),
+      );
+      list.hidden = rows.length === 0;
+    }, 200);
+  });
+  input.addEventListener('keydown', (e) => {
+    if (list.hidden || !rows.length) return;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      active = (active + (e.key === 'ArrowDown' ? 1 : rows.length - 1)) % rows.length;
+      mark();
+    } else if (e.key === 'Enter' && active >= 0) {
+      e.preventDefault();
+      pick(rows[active]);
+    } else if (e.key === 'Escape') close();
+  });
+  input.addEventListener('blur', close);
+  return box;
+}
+
+const STATE_WORDS = { listed: 'listed', ambiguous: 'ambiguous: say which one', 'not-listed': 'recognised, not listed', unknown: 'unknown organisation' };
+
+/** One name screened as one goes: its state (and level) as a badge, with the headline in the tooltip. */
+async function screenedBadge(query) {
+  const r = await api('/api/screen', new URLSearchParams({ q: query }));
+  return h('span', { class: `badge state-badge state-${r.state}${r.level ? ` level-${r.level}` : ''}`, 'data-state': r.state, ...(r.level ? { 'data-level': r.level } : {}), title: r.headline }, r.state === 'listed' && r.level ? `listed · ${levelWords(r.level)}` : STATE_WORDS[r.state]);
+}
+
 const KIND_WORDS = { openalex: 'OpenAlex', wos: 'Web of Science', scopus: 'Scopus' };
 
 /** What every landscape view is computed from: the sources loaded, the works, the date; a partial year and small samples said plainly. */
@@ -453,42 +557,215 @@ async function matchesCard(inst, affiliations) {
   );
 }
 
-/** The works behind one number: a region pair's co-publications in one year, under the current filters. */
-async function works(pair, year) {
-  const rows = await indicator('works', { regions: pair, from: year, to: year, limit: '1000' });
-  return [
-    card(
-      `${pair.replace(',', '–')} co-publications in ${year}: ${rows.length} works`,
-      'drill-card',
-      ...table(
-        rows,
-        [
-          { key: 'year', label: 'year', num: true },
-          { key: 'title', label: 'title' },
-          { key: 'doi', label: 'DOI' },
-          { key: 'countries', label: 'countries' },
-          { key: 'institutions', label: 'institutions' },
-          { key: 'records', label: 'source records' },
-        ],
-        'drill-table',
-      ),
+/**
+ * The works behind one number: a region pair's co-publications in one year, or an institution's
+ * (with one partner: the works the two share) from the network, under the current filters.
+ */
+async function works(pair, year, query) {
+  const institution = query.get('institution');
+  const partner = query.get('partner');
+  const scope = { regions: pair, limit: '1000', ...(year ? { from: year, to: year } : {}) };
+  const [rows, partnerRows, names] = await Promise.all([
+    indicator('works', { ...scope, ...(institution ? { institution } : {}) }),
+    partner ? indicator('works', { ...scope, institution: partner }) : null,
+    Promise.all([institution, partner].filter(Boolean).map(async (id) => (await api('/api/institutions', new URLSearchParams({ q: id })))[0]?.name ?? `${id} (not in the loaded registry)`)),
+  ]);
+  const shared = partnerRows ? new Set(partnerRows.map((w) => w.workId)) : null;
+  const shown = shared ? rows.filter((w) => shared.has(w.workId)) : rows;
+  const who = names.length === 2 ? `${names[0]} with ${names[1]}` : names[0];
+  const title = `${pair.replace(',', '–')} co-publications${who ? ` of ${who}` : ''}${year ? ` in ${year}` : ''}: ${shown.length} works`;
+  const c = card(
+    title,
+    'drill-card',
+    ...table(
+      shown,
+      [
+        { key: 'year', label: 'year', num: true },
+        { key: 'title', label: 'title' },
+        { key: 'doi', label: 'DOI' },
+        { key: 'countries', label: 'countries' },
+        { key: 'institutions', label: 'institutions' },
+        { key: 'records', label: 'source records' },
+      ],
+      'drill-table',
     ),
-  ];
+  );
+  // A list of works reads across the page.
+  c.classList.add('wide');
+  return [c];
 }
 
-async function network() {
+const NETWORK_LEVELS = [
+  ['', 'every institution'],
+  ['0.5', 'listed or ambiguous'],
+  ['1', 'listed, any level'],
+  ['2', 'listed, medium or higher'],
+  ['3', 'listed, high or higher'],
+  ['4', 'listed, very high'],
+];
+
+/**
+ * The collaboration network, interactive: zoom (wheel, buttons) and pan (drag); hovering a node
+ * names it with its level and links, hovering a link its co-publications; a node or a link leads
+ * to its works. Pairs can be narrowed to those with a listed end, and nodes coloured by community
+ * or by country. The view's choices live in the address, so a view can be shared.
+ */
+async function network(query) {
   const pairs = await indicator('top-pairs', { regions: 'EU27AC,CN', limit: '300' });
   const levels = await riskOf(pairs.flatMap((p) => [p.aId, p.bId]));
-  const svg = networkChart(pairs, { levels });
-  const listed = [...levels.values()].filter((r) => r.state === 'listed').length;
+  const layout = networkLayout(pairs);
+  const state = { level: query.get('level') ?? '', colour: query.get('colour') === 'country' ? 'country' : 'community' };
+  const worksOf = (id, partner) => `#/works/EU27AC,CN?institution=${id}${partner ? `&partner=${partner}` : ''}`;
+  const info = h('div', { class: 'network-info', 'data-testid': 'network-info', 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'Point at a node or a link to see it here; click it for its works.'));
+  const holder = h('div', { class: 'network-holder' });
+  const legendBox = h('div', { class: 'legend' });
+  const levelSelect = h('select', { name: 'network-level', 'aria-label': 'show pairs with' }, ...NETWORK_LEVELS.map(([v, label]) => h('option', { value: v, ...(v === state.level ? { selected: '' } : {}) }, label)));
+  const colourSelect = h('select', { name: 'network-colour', 'aria-label': 'colour nodes by' }, h('option', { value: 'community' }, 'community'), h('option', { value: 'country' }, 'country'));
+  colourSelect.value = state.colour;
+  const zoomIn = h('button', { type: 'button', 'data-testid': 'zoom-in', title: 'zoom in' }, '+');
+  const zoomOut = h('button', { type: 'button', 'data-testid': 'zoom-out', title: 'zoom out' }, '−');
+  const reset = h('button', { type: 'button', 'data-testid': 'zoom-reset', title: 'the whole network' }, 'Fit');
+  const shown = h('span', { class: 'muted', 'data-testid': 'network-shown' });
+  let svg;
+  let view = { k: 1, x: 0, y: 0 };
+  const apply = () => {
+    const g = svg.querySelector('g[data-testid=network-view]');
+    g.setAttribute('transform', `translate(${view.x} ${view.y}) scale(${view.k})`);
+    // Names stay 11 px on the screen however wide the drawing is shown and however far it is zoomed.
+    const shownWidth = svg.getBoundingClientRect().width;
+    g.style.fontSize = `${(11 * (shownWidth ? layout.width / shownWidth : 1)) / view.k}px`;
+    svg.dataset.zoom = view.k.toFixed(2);
+    svg.style.touchAction = view.k > 1 ? 'none' : 'pan-y';
+  };
+  const zoomAt = (factor, cx = layout.width / 2, cy = layout.height / 2) => {
+    const k = Math.min(12, Math.max(1, view.k * factor));
+    view = { k, x: k === 1 ? 0 : cx - ((cx - view.x) * k) / view.k, y: k === 1 ? 0 : cy - ((cy - view.y) * k) / view.k };
+    apply();
+  };
+  const keep = () => {
+    const next = new URLSearchParams(location.hash.split('?')[1] ?? '');
+    for (const [key, value, unset] of [
+      ['level', state.level, ''],
+      ['colour', state.colour, 'community'],
+    ])
+      if (value === unset) next.delete(key);
+      else next.set(key, value);
+    history.replaceState(null, '', `#/network${next.size ? `?${next}` : ''}`);
+  };
+  const describeNode = (n) => {
+    const partners = n.links.map((l) => ({ other: l.a === n ? l.b : l.a, weight: l.weight })).sort((x, y) => y.weight - x.weight);
+    info.replaceChildren(
+      h('h3', {}, n.name, ...riskMarks(n.id, levels, n.side === 'b')),
+      h('p', { class: 'muted' }, `${n.country || 'country unknown'} · ${n.weight} co-publication${n.weight === 1 ? '' : 's'} in the ${pairs.length} strongest pairs · ${cluster(n).key}`),
+      h(
+        'ul',
+        { 'data-testid': 'network-partners' },
+        ...partners.slice(0, 8).map((p) => h('li', {}, h('a', { href: worksOf(n.id, p.other.id) }, p.other.name), ` — ${p.weight}`, levels.get(p.other.id)?.state === 'listed' ? h('span', { class: `badge level-${levels.get(p.other.id).level}` }, levelWords(levels.get(p.other.id).level)) : '')),
+      ),
+      partners.length > 8 ? h('p', { class: 'muted' }, `and ${partners.length - 8} more`) : '',
+      h('p', {}, h('a', { href: worksOf(n.id) }, 'Its works'), ' · ', h('a', { href: `#/institution/${n.id}` }, 'Profile')),
+    );
+  };
+  const describeLink = (l) => info.replaceChildren(h('h3', {}, `${l.a.name} – ${l.b.name}`), h('p', {}, `${l.weight} co-publication${l.weight === 1 ? '' : 's'}`), h('p', {}, h('a', { href: worksOf(l.a.id, l.b.id) }, 'The works')));
+  let cluster;
+  const draw = () => {
+    const min = state.level === '' ? 0 : Number(state.level);
+    const kept = min === 0 ? layout.links : layout.links.filter((l) => Math.max(levelRank(levels.get(l.a.id)), levelRank(levels.get(l.b.id))) >= min);
+    const ids = new Set(kept.flatMap((l) => [l.a.id, l.b.id]));
+    cluster = clusterOf(layout, state.colour);
+    // A phone names fewer nodes: its names are as large on the screen as a desktop's.
+    svg = networkChart({ ...layout, links: kept, nodes: layout.nodes.filter((n) => ids.has(n.id)) }, { levels, cluster, worksOf, labels: window.innerWidth < 700 ? 10 : 30 });
+    svg.classList.add('network');
+    new ResizeObserver(apply).observe(svg);
+    const byId = new Map(layout.nodes.map((n) => [n.id, n]));
+    const linkOf = new Map(kept.map((l) => [`${l.a.id} ${l.b.id}`, l]));
+    const lit = (id) => {
+      for (const a of svg.querySelectorAll('a[data-link]')) a.classList.toggle('dim', id !== null && !a.getAttribute('data-link').split(' ').includes(id));
+    };
+    svg.addEventListener('pointerover', (e) => {
+      const target = /** @type {Element} */ (e.target).closest('a[data-node-link], a[data-link]');
+      const node = target?.getAttribute('data-node-link');
+      if (node) {
+        describeNode(byId.get(node));
+        lit(node);
+      } else if (target) describeLink(linkOf.get(target.getAttribute('data-link')));
+    });
+    svg.addEventListener('focusin', (e) => {
+      const node = /** @type {Element} */ (e.target).closest('a[data-node-link]')?.getAttribute('data-node-link');
+      if (node) describeNode(byId.get(node));
+    });
+    svg.addEventListener('pointerleave', () => lit(null));
+    svg.addEventListener('wheel', (e) => {
+      e.preventDefault();
+      const box = svg.getBoundingClientRect();
+      zoomAt(e.deltaY < 0 ? 1.25 : 0.8, ((e.clientX - box.left) / box.width) * layout.width, ((e.clientY - box.top) / box.height) * layout.height);
+    });
+    // Dragging pans; a drag that ends on a node is not a click on it.
+    let drag = null;
+    svg.addEventListener('pointerdown', (e) => {
+      if (e.pointerType !== 'mouse' && view.k === 1) return;
+      drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, moved: false };
+    });
+    svg.addEventListener('pointermove', (e) => {
+      if (!drag) return;
+      const scale = layout.width / svg.getBoundingClientRect().width;
+      if (Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) > 4) drag.moved = true;
+      if (!drag.moved) return;
+      view = { ...view, x: drag.vx + (e.clientX - drag.x) * scale, y: drag.vy + (e.clientY - drag.y) * scale };
+      apply();
+    });
+    svg.addEventListener('pointerup', () => {
+      if (drag?.moved) {
+        // The click that ends a drag (if the browser sends one) opens nothing; none lingers for the next.
+        const swallow = (e) => e.preventDefault();
+        svg.addEventListener('click', swallow, { once: true, capture: true });
+        setTimeout(() => svg.removeEventListener('click', swallow, { capture: true }), 0);
+      }
+      drag = null;
+    });
+    apply();
+    holder.replaceChildren(svg);
+    const clusters = new Map();
+    for (const n of layout.nodes) if (ids.has(n.id)) clusters.set(cluster(n).key, cluster(n).colour);
+    legendBox.replaceChildren(
+      ...[...clusters].slice(0, 10).map(([key, colour]) => {
+        const swatch = h('i', { class: 'dot' });
+        swatch.style.background = colour;
+        return h('span', {}, swatch, key);
+      }),
+      clusters.size > 10 ? h('span', { class: 'muted' }, `${clusters.size - 10} more in grey`) : '',
+      h('span', {}, h('i', { class: 'dot ring' }), 'listed (red ring; dashed: ambiguous)'),
+    );
+    const listed = [...ids].filter((id) => levels.get(id)?.state === 'listed').length;
+    shown.textContent = `${kept.length} of ${layout.links.length} pairs, ${ids.size} institutions, ${listed} listed`;
+  };
+  levelSelect.addEventListener('change', () => {
+    state.level = levelSelect.value;
+    keep();
+    draw();
+  });
+  colourSelect.addEventListener('change', () => {
+    state.colour = colourSelect.value;
+    keep();
+    draw();
+  });
+  zoomIn.addEventListener('click', () => zoomAt(1.5));
+  zoomOut.addEventListener('click', () => zoomAt(1 / 1.5));
+  reset.addEventListener('click', () => {
+    view = { k: 1, x: 0, y: 0 };
+    apply();
+  });
+  draw();
   const c = card(
-    `Collaboration network, EU27/AC (left, by country) – China (right): ${pairs.length} strongest pairs`,
+    `Collaboration network, EU27/AC–China: the ${pairs.length} strongest pairs`,
     'network-card',
-    h('p', { class: 'muted' }, `A red ring marks an institution a loaded risk list names (${listed} here); its level is in the node's tooltip. Click a node for its profile.`),
+    h('p', { class: 'muted' }, 'Institutions are placed by their links (a force layout) and coloured by cluster: a community is a group of institutions that co-publish more among themselves. A node’s size is its co-publications in the pairs shown. Scroll or use + and − to zoom, drag to pan.'),
     missingLevels(levels),
-    svgDownloads(svg, 'network'),
-    svg,
+    h('form', { class: 'network-controls inline', 'data-testid': 'network-controls' }, h('label', {}, 'Show pairs with ', levelSelect), h('label', { title: explain('community') }, 'Colour by ', colourSelect), h('span', { class: 'zoom' }, zoomOut, zoomIn, reset), shown),
+    legendBox,
+    h('div', { class: 'network-layout' }, h('div', { class: 'network-canvas' }, h('span', { class: 'tools' }, h('button', { type: 'button', class: 'svg-download' }, 'SVG')), holder), info),
   );
+  c.querySelector('.svg-download').addEventListener('click', () => download('network.svg', new Blob([new XMLSerializer().serializeToString(svg)], { type: 'image/svg+xml' })));
   c.classList.add('wide');
   return [c];
 }
@@ -698,10 +975,42 @@ async function screening(kind, arg) {
       button.textContent = 'Screen all';
     }
   });
-  const portfolioForm = h('form', { id: 'portfolio-form', class: 'inline' }, h('label', {}, 'Institution ROR id ', h('input', { name: 'ror', required: '', pattern: '0[a-z0-9]{6}[0-9]{2}', value: kind === 'portfolio' ? (arg ?? '') : '' })), h('button', { type: 'submit' }, 'Portfolio'));
+  // The portfolio is an institution's: chosen by name from the registry's suggestions (a ROR id typed works too).
+  const rorInput = h('input', { name: 'ror', type: 'hidden', value: kind === 'portfolio' ? (arg ?? '') : '' });
+  const institutionInput = h('input', { name: 'institution', required: '', maxlength: '200', placeholder: 'type a name, pick it', 'aria-label': 'institution' });
+  const portfolioNote = h('span', { class: 'muted', role: 'status' });
+  const portfolioForm = h(
+    'form',
+    { id: 'portfolio-form', class: 'inline' },
+    h(
+      'label',
+      {},
+      'Institution ',
+      institutionPicker(
+        institutionInput,
+        (r) => {
+          rorInput.value = r.rorId;
+          portfolioNote.textContent = `ROR ${r.rorId}`;
+        },
+        () => {
+          rorInput.value = '';
+          portfolioNote.textContent = '';
+        },
+      ),
+    ),
+    rorInput,
+    h('button', { type: 'submit' }, 'Portfolio'),
+    portfolioNote,
+  );
   portfolioForm.addEventListener('submit', (e) => {
     e.preventDefault();
-    location.hash = `#/screen/portfolio/${encodeURIComponent(portfolioForm.elements.ror.value)}`;
+    const typed = /^(?:https:\/\/ror\.org\/)?(0[a-z0-9]{6}[0-9]{2})$/.exec(institutionInput.value.trim())?.[1];
+    const ror = rorInput.value || typed;
+    if (!ror) {
+      portfolioNote.textContent = 'Pick the institution from the suggestions (or give its ROR id).';
+      return;
+    }
+    location.hash = `#/screen/portfolio/${encodeURIComponent(ror)}`;
   });
   const uploadForm = h(
     'form',
@@ -748,6 +1057,9 @@ async function screening(kind, arg) {
   if ((kind === 'portfolio' || kind === 'export') && arg) {
     const scope = new URLSearchParams(kind === 'portfolio' ? { ror: arg } : { file: arg });
     const p = await api('/api/portfolio', scope);
+    // Named, not a bare ROR id: the registry's name, in the title and in the picker.
+    const named = kind === 'portfolio' ? (await api('/api/institutions', new URLSearchParams({ q: arg })))[0] : null;
+    if (named) institutionInput.value = named.name;
     const csv = h('a', { href: `/api/portfolio?${scope}&format=csv`, download: `portfolio-${arg.slice(0, 12)}.csv` }, 'CSV of every flagged co-publication');
     const cols = [
       ['name', 'Name'],
@@ -760,7 +1072,7 @@ async function screening(kind, arg) {
     ];
     nodes.push(
       card(
-        `Portfolio of ${p.scope}: ${p.flagged.length} of ${p.works} works with a listed partner`,
+        `Portfolio of ${named ? `${named.name} (ROR ${named.rorId})` : p.scope}: ${p.flagged.length} of ${p.works} works with a listed partner`,
         'portfolio-card',
         h('p', { class: 'muted' }, p.method),
         csv,
@@ -786,7 +1098,7 @@ async function screening(kind, arg) {
   return nodes;
 }
 
-const cases = casesModule({ h, api, apiPage, pager, send, card, rowsTable });
+const cases = casesModule({ h, api, apiPage, pager, send, card, rowsTable, institutionPicker, screenedBadge });
 const account = accountModule({ h, api, send, card });
 const alerts = alertsModule({ h, apiCursor, send, card });
 const kb = kbModule({ h, api, send, card, rowsTable });
@@ -800,8 +1112,9 @@ async function route() {
   // An address may end in ?query (a list's search, sorting and page): the view reads it, the path names the view.
   const [hashPath, hashQuery = ''] = location.hash.split('?');
   const [, view, arg] = hashPath.split('/');
-  form.hidden = view === 'cases' || view === 'screen' || view === 'account' || view === 'kb' || view === 'exchange' || view === 'alerts';
+  form.hidden = view === 'cases' || view === 'screen' || view === 'account' || view === 'kb' || view === 'exchange' || view === 'alerts' || view === 'glossary';
   const fieldSelect = /** @type {HTMLSelectElement} */ (form.elements.namedItem('field'));
+  if (!form.hidden) filtersInAddress(hashPath, new URLSearchParams(hashQuery));
   if (view === 'field' && arg && fieldSelect.value !== arg) fieldSelect.value = arg;
   try {
     // The note first: the views' tables read the partial year and the sample size from it.
@@ -810,24 +1123,26 @@ async function route() {
       view === 'institution' && arg
         ? await institution(decodeURIComponent(arg))
         : view === 'works' && arg
-          ? await works(decodeURIComponent(arg), location.hash.split('/')[3])
+          ? await works(decodeURIComponent(arg), hashPath.split('/')[3], new URLSearchParams(hashQuery))
           : view === 'network'
-            ? await network()
+            ? await network(new URLSearchParams(hashQuery))
             : view === 'facts'
               ? await facts()
-              : view === 'account'
-                ? await account.show()
-                : view === 'alerts'
-                  ? await alerts.show(new URLSearchParams(hashQuery))
-                  : view === 'cases'
-                    ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list(new URLSearchParams(hashQuery)))
-                    : view === 'exchange'
-                      ? await exchange.show(arg)
-                      : view === 'kb'
-                        ? await kb.route(location.hash.split('/').slice(2).map(decodeURIComponent))
-                        : view === 'screen'
-                          ? await screening(arg, location.hash.split('/')[3] === undefined ? undefined : decodeURIComponent(location.hash.split('/').slice(3).join('/')))
-                          : await landscape(view === 'field' ? arg : null);
+              : view === 'glossary'
+                ? glossaryView()
+                : view === 'account'
+                  ? await account.show()
+                  : view === 'alerts'
+                    ? await alerts.show(new URLSearchParams(hashQuery))
+                    : view === 'cases'
+                      ? await (arg === 'new' ? cases.form() : arg ? cases.show(decodeURIComponent(arg)) : cases.list(new URLSearchParams(hashQuery)))
+                      : view === 'exchange'
+                        ? await exchange.show(arg)
+                        : view === 'kb'
+                          ? await kb.route(location.hash.split('/').slice(2).map(decodeURIComponent))
+                          : view === 'screen'
+                            ? await screening(arg, location.hash.split('/')[3] === undefined ? undefined : decodeURIComponent(location.hash.split('/').slice(3).join('/')))
+                            : await landscape(view === 'field' ? arg : null);
     if (mine !== latest) return;
     errorBox.hidden = true;
     page.replaceChildren(...(form.hidden ? [] : [note]), ...nodes);
@@ -841,6 +1156,21 @@ async function route() {
     errorBox.hidden = false;
     page.replaceChildren();
   }
+}
+
+/** The glossary's terms by id (read once at the start). */
+let glossary = new Map();
+const explain = (id) => (glossary.has(id) ? `${glossary.get(id).term}: ${glossary.get(id).definition}` : '');
+
+function glossaryView() {
+  const c = card(
+    'Glossary',
+    'glossary-card',
+    h('p', { class: 'muted' }, 'The words this app uses. The same definitions show as tooltips where the words appear.'),
+    h('dl', { class: 'glossary' }, ...[...glossary.values()].flatMap((t) => [h('dt', { id: `term-${t.id}` }, t.term), h('dd', {}, t.definition, h('span', { class: 'muted' }, ` (${t.source})`))])),
+  );
+  c.classList.add('wide');
+  return [c];
 }
 
 let started = false;
@@ -864,7 +1194,7 @@ async function start() {
   await redeemLoginCode();
   try {
     csrf = (await api('/api/session')).csrf;
-    fields = (await api('/api/fields')).fields;
+    [fields, glossary] = await Promise.all([api('/api/fields').then((b) => b.fields), api('/api/glossary').then((b) => new Map(b.terms.map((t) => [t.id, t])))]);
   } catch (e) {
     if (!(e instanceof LoginRequired)) throw e;
     form.hidden = true;
@@ -876,14 +1206,26 @@ async function start() {
   if (started) return route();
   started = true;
   for (const f of fields) /** @type {HTMLSelectElement} */ (form.elements.namedItem('field')).append(h('option', { value: f.id }, f.name));
+  // The filter bar's words explained where they stand (the Glossary page has them all).
+  for (const [name, ids] of /** @type {[string, string[]][]} */ ([
+    ['counting', ['full', 'fractional']],
+    ['china_hk', ['china_hk']],
+    ['china_mo', ['china_mo']],
+    ['rollup', ['rollup']],
+  ]))
+    /** @type {HTMLElement} */ (form.elements.namedItem(name)).closest('label').title = ids.map(explain).join('\n');
+
   form.addEventListener('change', (event) => {
     // In a field view the field is part of the address: changing it moves to that view.
     const target = /** @type {HTMLInputElement | HTMLSelectElement} */ (event.target);
     if (target.name === 'field' && location.hash.startsWith('#/field/')) {
-      location.hash = target.value ? `#/field/${target.value}` : '#/';
+      location.hash = target.value ? `#/field/${target.value}${filterQuery()}` : `#/${filterQuery()}`;
       return;
     }
-    route();
+    const [path, query = ''] = location.hash.split('?');
+    const next = `${path || '#/'}${filterQuery(new URLSearchParams(query))}`;
+    if (next === location.hash) route();
+    else location.hash = next;
   });
   window.addEventListener('hashchange', route);
   await route();

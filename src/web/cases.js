@@ -2,7 +2,7 @@
 // Cases: a form that walks an officer through a proposed collaboration, and the verdict.
 // Every text from the server is set with textContent (via h), never as HTML.
 
-export function casesModule({ h, api, apiPage, pager, send, card, rowsTable }) {
+export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, institutionPicker, screenedBadge }) {
   const select = (name, options, value = options[0][0]) => {
     const s = h('select', { name });
     for (const [v, label] of options) s.append(h('option', { value: v, ...(v === value ? { selected: '' } : {}) }, label));
@@ -83,19 +83,84 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable }) {
     return [card('Cases', 'cases-card', h('p', {}, h('a', { href: '#/cases/new', class: 'button' }, 'New case')), search, body, pager({ total, offset, limit: PAGE, go: (o) => go({ offset: String(o) }) }))];
   }
 
+  /**
+   * One partner of the case form: a name with the registry's suggestions, its role, country and
+   * kind, and its screening badge, redone whenever the partner changes.
+   */
+  function partnerRow(options) {
+    const ror = h('input', { type: 'hidden', name: 'partner_ror' });
+    const name = h('input', { name: 'partner_name', maxlength: '500', placeholder: 'name or ROR id', 'aria-label': 'partner name' });
+    const country = h('input', { name: 'partner_country', maxlength: '60', placeholder: 'e.g. CN', size: '6', 'aria-label': 'partner country' });
+    const kindSelect = select('partner_kind', [['', 'kind: not said'], ...options.choices.partyKind.map((c) => [c.value, c.label])], '');
+    const unnamed = h('input', { type: 'checkbox', name: 'partner_unnamed' });
+    const badge = h('span', { class: 'partner-state', 'data-testid': 'partner-state', 'aria-live': 'polite' });
+    const remove = h('button', { type: 'button', class: 'link', title: 'remove this partner' }, 'Remove');
+    let timer = null;
+    let asked = 0;
+    const screenNow = async () => {
+      const query = ror.value || name.value.trim();
+      const mine = ++asked;
+      if (!query || unnamed.checked) return badge.replaceChildren(unnamed.checked ? h('span', { class: 'badge state-badge state-unknown', 'data-state': 'unnamed' }, 'not named yet') : '');
+      badge.replaceChildren(h('span', { class: 'muted' }, 'screening…'));
+      try {
+        const b = await screenedBadge(query);
+        if (mine === asked) badge.replaceChildren(b, b.dataset.state === 'unknown' ? h('span', { class: 'muted' }, ' neither the registry nor a list knows it: identify it before relying on this') : '');
+      } catch (e) {
+        if (mine === asked) badge.replaceChildren(h('span', { class: 'error-text' }, e.message));
+      }
+    };
+    const picker = institutionPicker(
+      name,
+      (r) => {
+        ror.value = r.rorId;
+        if (r.countryCode) country.value = r.countryCode;
+        clearTimeout(timer);
+        void screenNow();
+      },
+      () => {
+        ror.value = '';
+        clearTimeout(timer);
+        // Screened as written once typing stops: a name the registry does not offer is screened too.
+        timer = setTimeout(screenNow, 700);
+      },
+    );
+    unnamed.addEventListener('change', screenNow);
+    const row = h(
+      'div',
+      { class: 'partner-row' },
+      h('label', { class: 'field partner-name' }, 'Partner ', picker),
+      ror,
+      h(
+        'label',
+        { class: 'field' },
+        'Role ',
+        select(
+          'partner_role',
+          options.choices.partnerRole.map((c) => [c.value, c.label]),
+          options.choices.partnerRole.some((c) => c.value === 'partner') ? 'partner' : options.choices.partnerRole[0].value,
+        ),
+      ),
+      h('label', { class: 'field' }, 'Country ', country),
+      h('label', { class: 'field' }, kindSelect),
+      h('label', {}, unnamed, ' not named yet (describe who is meant)'),
+      remove,
+      badge,
+    );
+    remove.addEventListener('click', () => row.remove());
+    return row;
+  }
+
   async function form() {
     // Every fixed choice comes from the server, which reads it from the case schema that checks the case.
     const options = await api('/api/assessment/options');
     const choices = (name) => options.choices[name].map((c) => [c.value, c.label]);
     const answer = (name, label) => h('label', { class: 'field' }, `${label} `, select(name, choices('answer'), 'unknown'));
-    const roles = options.choices.partnerRole.map((c) => c.value).join(', ');
     const unknownBox = (name, label = ' not known yet') => h('label', {}, h('input', { type: 'checkbox', name }), label);
     const kinds = options.choices.partyKind.map((c) => c.value).join(', ');
-    const partners = h('textarea', {
-      name: 'partners',
-      rows: '3',
-      placeholder: `one per line: name or ROR id | role (${roles}) | country | kind (${kinds})\nHarbin Institute of Technology | partner | CN | university\n? a partner university in Wuhan | partner | CN   (a partner not yet named: start with ?)`,
-    });
+    const partners = h('div', { class: 'partners', 'data-testid': 'partners' });
+    const addPartner = h('button', { type: 'button', 'data-testid': 'add-partner' }, 'Add a partner');
+    addPartner.addEventListener('click', () => partners.append(partnerRow(options)));
+    partners.append(partnerRow(options));
     const f = h(
       'form',
       { id: 'case-form', class: 'case-form' },
@@ -107,7 +172,7 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable }) {
         h('label', { class: 'field' }, 'Reference ', h('input', { name: 'reference', maxlength: '100' })),
         h('label', { class: 'field' }, 'Kind ', select('kind', choices('kind'))),
       ),
-      h('fieldset', {}, h('legend', {}, '2. Partners'), partners),
+      h('fieldset', {}, h('legend', {}, '2. Partners'), h('p', { class: 'muted' }, 'Type a name and pick it from the registry’s suggestions; each partner is screened as you choose it. A partner the registry does not know is screened as written, and marked.'), partners, addPartner),
       h(
         'fieldset',
         {},
@@ -194,7 +259,7 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable }) {
       event.preventDefault();
       const box = f.querySelector('#form-error');
       try {
-        const doc = caseFrom(new FormData(f));
+        const doc = caseFrom(new FormData(f), partners);
         const { id } = await send('POST', '/api/cases', doc);
         await send('POST', `/api/cases/${id}/assess`, {});
         location.hash = `#/cases/${id}`;
@@ -209,7 +274,7 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable }) {
   }
 
   // Every answer may be unknown: a box left unticked with nothing chosen is "not known", never "none".
-  function caseFrom(data) {
+  function caseFrom(data, partnerRows) {
     const lines = (name) =>
       String(data.get(name) ?? '')
         .split('\n')
@@ -230,11 +295,14 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable }) {
     const doc = {
       kind: String(data.get('kind') ?? 'research'),
       title: String(data.get('title') ?? ''),
-      partners: lines('partners').map((l) => {
-        const [who, role, country, k] = parts(l);
-        const isRor = /^(https:\/\/ror\.org\/)?0[a-z0-9]{6}[0-9]{2}$/.test(who);
-        const name = unnamed(who) ? { name: 'unknown', ...(who.slice(1).trim() ? { description: who.slice(1).trim() } : { description: 'not named yet' }) } : isRor ? { ror: who } : { name: who };
-        return { ...name, ...(role ? { role } : {}), ...(country ? { country } : {}), ...kind(k) };
+      partners: [...partnerRows.querySelectorAll('.partner-row')].flatMap((row) => {
+        const field = (name) => String(row.querySelector(`[name=${name}]`).value ?? '').trim();
+        const who = field('partner_name');
+        const unnamedYet = row.querySelector('[name=partner_unnamed]').checked;
+        if (!who && !unnamedYet) return [];
+        const ror = field('partner_ror');
+        const name = unnamedYet ? { name: 'unknown', description: who || 'not named yet' } : ror ? { name: who, ror } : /^(https:\/\/ror\.org\/)?0[a-z0-9]{6}[0-9]{2}$/.test(who) ? { ror: who } : { name: who };
+        return [{ ...name, role: field('partner_role'), ...(field('partner_country') ? { country: field('partner_country') } : {}), ...kind(field('partner_kind')) }];
       }),
       funders: data.get('funders_unknown')
         ? 'unknown'
@@ -310,6 +378,51 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable }) {
       location.reload();
     });
     return h('div', {}, h('h3', {}, orgs.length ? 'Shared with' : 'Not shared'), list, form);
+  }
+
+  const RANK = { low: 1, medium: 2, high: 3, 'very-high': 4 };
+  /** A screened party's state as the screening page names it; a party the registry does not know is said to be unknown. */
+  const partyState = (p) => {
+    if (p.query === null) return { state: 'unknown', words: 'not named yet' };
+    if (p.hits.length) {
+      const level = p.hits.map((x) => x.level).sort((x, y) => (RANK[y] ?? 0) - (RANK[x] ?? 0))[0];
+      return { state: 'listed', level, words: `listed · ${String(level).replace('-', ' ')}` };
+    }
+    if (p.identified) return { state: 'not-listed', words: 'recognised, not listed' };
+    if (p.listedParts?.length || p.related?.length) return { state: 'ambiguous', words: 'ambiguous: say which one' };
+    return { state: 'unknown', words: 'unknown organisation' };
+  };
+
+  // Every party of the verdict as it was screened: an unknown one stands out, never reads as clear.
+  // The partners come first, in the case's order: a partner picked from the registry is shown by the name it was picked by, not its ROR id.
+  function partiesCard(parties, partnerNames, registryNames) {
+    const rows = parties.map((p, i) => {
+      const s = partyState(p);
+      const shown = (p.role.startsWith('partner') ? partnerNames[i] : null) ?? (p.query === p.rorId ? registryNames.get(p.rorId) : null) ?? p.query ?? p.description ?? 'not named yet';
+      return h(
+        'tr',
+        { 'data-state': s.state },
+        h('td', { 'data-label': 'Party' }, shown, p.rorId && shown !== p.rorId ? h('span', { class: 'muted' }, ` · ROR ${p.rorId}`) : '', p.query && p.description ? h('span', { class: 'muted' }, ` (${p.description})`) : ''),
+        h('td', { 'data-label': 'Role' }, p.role),
+        h('td', { 'data-label': 'Screening' }, h('span', { class: `badge state-badge state-${s.state}${s.level ? ` level-${s.level}` : ''}`, 'data-state': s.state }, s.words)),
+        h('td', { 'data-label': 'Why' }, p.hits.length ? p.hits.map((x) => `${x.entry} — ${x.listName ?? x.listTitle}, ${String(x.level).replace('-', ' ')}`).join('; ') : p.why),
+      );
+    });
+    const unknown = parties.filter((p) => partyState(p).state === 'unknown').length;
+    const c = card(
+      'Screening of the parties',
+      'parties-card',
+      unknown
+        ? h(
+            'p',
+            { class: 'screen-state state-unknown', 'data-testid': 'parties-unknown' },
+            `${unknown} ${unknown === 1 ? 'party is' : 'parties are'} not known to the registry or any list: identify ${unknown === 1 ? 'it' : 'them'} before relying on this verdict. No listing found is not a clearance.`,
+          )
+        : '',
+      h('div', { class: 'table-scroll' }, h('table', { 'data-testid': 'parties' }, h('thead', {}, h('tr', {}, ...['Party', 'Role', 'Screening', 'Why'].map((x) => h('th', {}, x)))), h('tbody', {}, ...rows))),
+    );
+    c.classList.add('wide');
+    return c;
   }
 
   const DECISION_WORDS = { approved: 'Approved', 'approved-with-conditions': 'Approved with conditions', rejected: 'Rejected' };
@@ -396,6 +509,13 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable }) {
       );
       verdict.classList.add('wide');
       nodes.push(verdict);
+      const parties = a.evidence?.parties ?? [];
+      const written = (a.case?.partners ?? []).map((p) => (p.name && p.name !== 'unknown' ? p.name : null));
+      // A party written as a ROR id alone is shown by the registry's name for it.
+      const registryNames = new Map(
+        await Promise.all([...new Set(parties.filter((p) => p.rorId && p.query === p.rorId).map((p) => p.rorId))].map(async (ror) => /** @type {[string, string]} */ ([ror, (await api('/api/institutions', new URLSearchParams({ q: ror })))[0]?.name ?? `${ror} (not in the loaded registry)`]))),
+      );
+      nodes.push(partiesCard(parties, written, registryNames));
       nodes.push(await signOff(c, latest));
       const route = (r) =>
         r.status === 'holds' && r.redRoute
@@ -415,8 +535,13 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable }) {
             ['source', 'Source'],
           ],
         );
-      if (holding.length) nodes.push(card('Criteria that hold', 'holding-card', criteria(holding)));
-      if (open.length) nodes.push(card('Needs information', 'open-card', criteria(open)));
+      // The criteria tables read across the page: side by side, their evidence ran a word a line.
+      const wide = (c) => {
+        c.classList.add('wide');
+        return c;
+      };
+      if (holding.length) nodes.push(wide(card('Criteria that hold', 'holding-card', criteria(holding))));
+      if (open.length) nodes.push(wide(card('Needs information', 'open-card', criteria(open))));
       nodes.push(card('What would change the verdict', 'change-card', h('ul', {}, ...a.whatWouldChange.map((w) => h('li', {}, w)))));
       nodes.push(
         card(

@@ -81,53 +81,154 @@ export function barChart(bars, { width = 560, barHeight = 20 } = {}) {
   return svg;
 }
 
+// Cluster colours, apart from the series colours above so that a colour keeps one meaning per chart kind.
+export const CLUSTER_COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#9c755f', '#ff9da7', '#86bcb6', '#d37295'];
+const OTHER_CLUSTER = '#b8bec9';
+const LEVEL_RANK = { low: 1, medium: 2, high: 3, 'very-high': 4 };
+
 /**
- * A two-sided collaboration network: one side's institutions on the left, grouped by country
- * (the clusters), the other side's on the right, edges weighted by co-publications.
+ * The collaboration network's nodes and links from the strongest institution pairs: each side's
+ * institutions, their co-publication weight, their community (label propagation over the
+ * weighted links, in a fixed order, so a view drawn twice is the same) and a force layout
+ * (Fruchterman–Reingold from fixed starting places) in a width × height box.
  */
-// A network node linking to the institution's profile; a listed one ringed in red, its level in the tooltip.
-function node(id, name, cx, cy, r, fill, risk) {
-  const listed = risk?.state === 'listed';
-  const a = el('a', { href: `#/institution/${id}` });
-  const circle = el('circle', { cx, cy, r, fill, 'data-node': id, ...(listed ? { stroke: '#b3261e', 'stroke-width': 3, 'data-level': risk.level } : {}) });
-  circle.append(el('title', {}, listed ? `${name}: listed, ${risk.level.replace('-', ' ')} (${risk.lists.join('; ')})` : name));
-  a.append(circle);
-  return a;
+export function networkLayout(pairs, { width = 1000, height = 640 } = {}) {
+  const nodes = new Map();
+  const add = (id, name, country, side, w) => {
+    const n = nodes.get(id) ?? { id, name, country: country ?? '', side, weight: 0, links: [] };
+    n.weight += w;
+    nodes.set(id, n);
+    return n;
+  };
+  const links = pairs.map((p) => {
+    const a = add(p.aId, p.aName, p.aCountry, 'a', p.copublications);
+    const b = add(p.bId, p.bName, p.bCountry ?? 'CN', 'b', p.copublications);
+    const link = { a, b, weight: p.copublications };
+    a.links.push(link);
+    b.links.push(link);
+    return link;
+  });
+  const list = [...nodes.values()].sort((x, y) => y.weight - x.weight || x.id.localeCompare(y.id));
+  list.forEach((n, i) => {
+    n.community = i;
+  });
+  for (let round = 0; round < 20; round++) {
+    let changed = false;
+    for (const n of list) {
+      const votes = new Map();
+      for (const l of n.links) {
+        const other = l.a === n ? l.b : l.a;
+        votes.set(other.community, (votes.get(other.community) ?? 0) + l.weight);
+      }
+      let best = n.community;
+      let bestVote = votes.get(n.community) ?? 0;
+      for (const [c, v] of votes) if (v > bestVote || (v === bestVote && c < best)) [best, bestVote] = [c, v];
+      if (best !== n.community) [n.community, changed] = [best, true];
+    }
+    if (!changed) break;
+  }
+  // Communities numbered by size, the largest first: the colours follow the legend's order.
+  const sizes = new Map();
+  for (const n of list) sizes.set(n.community, (sizes.get(n.community) ?? 0) + n.weight);
+  const rank = new Map([...sizes.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0]).map(([c], i) => [c, i]));
+  for (const n of list) n.community = rank.get(n.community);
+  // Fixed starting places on a spiral, heaviest in the middle.
+  list.forEach((n, i) => {
+    const angle = i * 2.399963;
+    const radius = Math.sqrt(i + 1) * 12;
+    n.x = width / 2 + radius * Math.cos(angle);
+    n.y = height / 2 + radius * Math.sin(angle);
+  });
+  const k = Math.sqrt((width * height) / Math.max(1, list.length)) * 0.6;
+  const maxW = Math.max(1, ...links.map((l) => l.weight));
+  const steps = 160;
+  for (let step = 0; step < steps; step++) {
+    const t = (width / 10) * (1 - step / steps);
+    for (const n of list) [n.dx, n.dy] = [(width / 2 - n.x) * 0.02, (height / 2 - n.y) * 0.02];
+    for (let i = 0; i < list.length; i++) {
+      const u = list[i];
+      for (let j = i + 1; j < list.length; j++) {
+        const v = list[j];
+        const dx = u.x - v.x || 0.01;
+        const dy = u.y - v.y || 0.01;
+        const d2 = dx * dx + dy * dy;
+        const f = (k * k) / d2;
+        u.dx += dx * f;
+        u.dy += dy * f;
+        v.dx -= dx * f;
+        v.dy -= dy * f;
+      }
+    }
+    for (const l of links) {
+      const dx = l.a.x - l.b.x;
+      const dy = l.a.y - l.b.y;
+      const d = Math.sqrt(dx * dx + dy * dy) || 0.01;
+      const f = (d / k) * (0.5 + l.weight / maxW);
+      l.a.dx -= dx * f;
+      l.a.dy -= dy * f;
+      l.b.dx += dx * f;
+      l.b.dy += dy * f;
+    }
+    for (const n of list) {
+      const d = Math.sqrt(n.dx * n.dx + n.dy * n.dy) || 1;
+      n.x = Math.min(width - 20, Math.max(20, n.x + (n.dx / d) * Math.min(d, t)));
+      n.y = Math.min(height - 20, Math.max(20, n.y + (n.dy / d) * Math.min(d, t)));
+    }
+  }
+  // Fitted to the box, with room on the right for the names written beside the nodes (a force
+  // layout pushes the ends of a chain against the edges, where their names were cut off).
+  const fit = (key, from, to) => {
+    const lo = Math.min(...list.map((n) => n[key]));
+    const hi = Math.max(...list.map((n) => n[key]));
+    for (const n of list) n[key] = hi > lo ? from + ((n[key] - lo) / (hi - lo)) * (to - from) : (from + to) / 2;
+  };
+  if (list.length) {
+    fit('x', 30, width - 200);
+    fit('y', 30, height - 30);
+  }
+  return { nodes: list, links, width, height };
 }
 
-export function networkChart(pairs, { width = 1100, levels = new Map() } = {}) {
-  const left = new Map();
-  const right = new Map();
-  for (const p of pairs) {
-    left.set(p.aId, { name: p.aName, country: p.aCountry ?? '', weight: (left.get(p.aId)?.weight ?? 0) + p.copublications });
-    right.set(p.bId, { name: p.bName, weight: (right.get(p.bId)?.weight ?? 0) + p.copublications });
+/** A node's level as a number for the level filter: 0 on no list, ½ ambiguous, 1–4 low to very high. */
+export const levelRank = (risk) => (risk?.state === 'listed' ? (LEVEL_RANK[risk.level] ?? 1) : risk?.state === 'ambiguous' ? 0.5 : 0);
+
+/** The cluster a node is coloured by: its community, or its country; past the palette, grey. */
+export function clusterOf(layout, colourBy) {
+  if (colourBy === 'community') return (n) => ({ key: `cluster ${n.community + 1}`, colour: CLUSTER_COLOURS[n.community] ?? OTHER_CLUSTER });
+  const weights = new Map();
+  for (const n of layout.nodes) weights.set(n.country, (weights.get(n.country) ?? 0) + n.weight);
+  const order = [...weights.entries()].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0])).map(([c]) => c);
+  return (n) => ({ key: n.country || 'country unknown', colour: CLUSTER_COLOURS[order.indexOf(n.country)] ?? OTHER_CLUSTER });
+}
+
+/**
+ * The network drawn: links (each to its works), nodes sized by co-publications and coloured by
+ * cluster, a listed node ringed in red (dashed for an ambiguous one), the heaviest nodes named.
+ * Everything sits in one group, which zooming and panning transform.
+ */
+export function networkChart(layout, { levels = new Map(), cluster, worksOf, labels = 30 }) {
+  const svg = frame(layout.width, layout.height);
+  const g = el('g', { 'data-testid': 'network-view' });
+  svg.append(g);
+  const maxW = Math.max(1, ...layout.links.map((l) => l.weight));
+  for (const l of layout.links) {
+    const a = el('a', { href: worksOf(l.a.id, l.b.id), 'data-link': `${l.a.id} ${l.b.id}` });
+    a.append(el('line', { x1: l.a.x, y1: l.a.y, x2: l.b.x, y2: l.b.y, stroke: '#5b6475', 'stroke-opacity': 0.2 + 0.5 * (l.weight / maxW), 'stroke-width': 0.6 + 3 * (l.weight / maxW) }));
+    // A wider, invisible stroke: a thin link is easy to hover and to tap.
+    a.append(el('line', { x1: l.a.x, y1: l.a.y, x2: l.b.x, y2: l.b.y, stroke: 'transparent', 'stroke-width': 8, class: 'hit' }));
+    g.append(a);
   }
-  const order = (m, byCountry) => [...m.entries()].sort((a, b) => (byCountry ? a[1].country.localeCompare(b[1].country) : 0) || b[1].weight - a[1].weight || a[1].name.localeCompare(b[1].name));
-  const L = order(left, true);
-  const R = order(right, false);
-  const row = 14;
-  const height = Math.max(L.length, R.length) * row + 40;
-  const svg = frame(width, height);
-  const lx = 330;
-  const rx = width - 330;
-  const ly = new Map(L.map(([id], i) => [id, 20 + i * row]));
-  const ry = new Map(R.map(([id], i) => [id, 20 + i * row + (((L.length - R.length) * row) / 2) * (R.length < L.length ? 1 : 0)]));
-  const max = Math.max(1, ...pairs.map((p) => p.copublications));
-  for (const p of pairs) {
-    svg.append(el('line', { x1: lx, y1: ly.get(p.aId), x2: rx, y2: ry.get(p.bId), stroke: '#1f5fbf', 'stroke-opacity': 0.25 + 0.6 * (p.copublications / max), 'stroke-width': 0.5 + 3 * (p.copublications / max) }));
-  }
-  let lastCountry = null;
-  for (const [id, n] of L) {
-    if (n.country !== lastCountry) {
-      svg.append(el('text', { x: 8, y: ly.get(id) + 4, 'font-weight': 700 }, n.country));
-      lastCountry = n.country;
-    }
-    svg.append(node(id, n.name, lx, ly.get(id), 3 + Math.sqrt(n.weight), COLOURS[0], levels.get(id)));
-    svg.append(el('text', { x: lx - 10, y: ly.get(id) + 4, 'text-anchor': 'end' }, n.name.length > 42 ? `${n.name.slice(0, 41)}…` : n.name));
-  }
-  for (const [id, n] of R) {
-    svg.append(node(id, n.name, rx, ry.get(id), 3 + Math.sqrt(n.weight), COLOURS[1], levels.get(id)));
-    svg.append(el('text', { x: rx + 10, y: ry.get(id) + 4 }, n.name.length > 42 ? `${n.name.slice(0, 41)}…` : n.name));
+  const heaviest = new Set(layout.nodes.slice(0, labels).map((n) => n.id));
+  for (const n of layout.nodes) {
+    const risk = levels.get(n.id);
+    const { colour } = cluster(n);
+    const ring = risk?.state === 'listed' ? { stroke: '#b3261e', 'stroke-width': 3, 'data-level': risk.level } : risk?.state === 'ambiguous' ? { stroke: '#6b4fa3', 'stroke-width': 2, 'stroke-dasharray': '3 2', 'data-level': 'ambiguous' } : { stroke: '#ffffff', 'stroke-width': 1 };
+    const a = el('a', { href: worksOf(n.id), 'data-node-link': n.id });
+    const circle = el('circle', { cx: n.x, cy: n.y, r: 3 + 2 * Math.sqrt(n.weight), fill: colour, 'data-node': n.id, 'data-side': n.side, ...ring });
+    circle.append(el('title', {}, risk?.state === 'listed' ? `${n.name}: listed, ${risk.level.replace('-', ' ')} (${risk.lists.join('; ')})` : n.name));
+    a.append(circle);
+    g.append(a);
+    if (heaviest.has(n.id)) g.append(el('text', { x: n.x + 6 + 2 * Math.sqrt(n.weight), y: n.y + 4, 'data-label': n.id, class: 'node-label' }, n.name.length > 36 ? `${n.name.slice(0, 35)}…` : n.name));
   }
   return svg;
 }

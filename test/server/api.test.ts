@@ -80,6 +80,29 @@ test("indicators over HTTP equal the core's answers, with the China scope stated
   ]);
 });
 
+test('the registry suggests institutions as one types: every word, exact and prefix first; a ROR id finds its institution', async () => {
+  const suggest = async (q: string) => (await app.inject({ url: `/api/institutions?q=${encodeURIComponent(q)}`, headers: auth })).json() as { rorId: string; name: string; countryCode: string }[];
+  assert.deepEqual(
+    (await suggest('tsing')).map((s) => [s.rorId, s.name, s.countryCode]),
+    [['03cve4549', 'Tsinghua University', 'CN']],
+  );
+  assert.deepEqual(
+    (await suggest('of tech')).map((s) => s.name),
+    ['Delft University of Technology', 'Massachusetts Institute of Technology'],
+    'every word, the shorter name first',
+  );
+  assert.deepEqual(
+    (await suggest('institute')).map((s) => s.name),
+    ['Institute of Automation', 'Massachusetts Institute of Technology'],
+    'a name beginning with the text before one containing it',
+  );
+  assert.deepEqual(
+    (await suggest('https://ror.org/052gg0110')).map((s) => s.name),
+    ['University of Oxford'],
+  );
+  assert.deepEqual(await suggest('acme widgets'), []);
+});
+
 test('bad input gets a 4xx that says what is wrong, never a 500 or an empty answer', async () => {
   const cases: [string, number, RegExp][] = [
     ['/api/indicators/copubs?regions=EU27AC,MARS', 400, /unknown region "MARS"/],

@@ -5,6 +5,7 @@ import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
 import { browserService, SHOTS, SKIP_BROWSER as skip, type BrowserService } from '../helpers/browser.ts';
+import { GREEN_CASE } from '../helpers/cases.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
@@ -44,7 +45,22 @@ test('an officer logs in, walks through the case form, and reads the verdict; ho
   await page.goto(`${env.base}/#/cases/new`);
   await page.waitForSelector('#case-form');
   await page.fill('#case-form input[name=title]', HOSTILE);
-  await page.fill('#case-form textarea[name=partners]', 'Tsinghua University | partner | CN | university');
+  // Partners are picked from the registry's suggestions and screened as they are chosen.
+  await page.fill('#case-form [name=partner_name]', 'tsing');
+  await page.click('#case-form .suggestions li[data-ror="03cve4549"]');
+  await page.waitForSelector('#case-form [data-testid=partner-state] [data-state=listed]');
+  assert.equal(await page.getAttribute('#case-form [data-testid=partner-state] .badge', 'data-level'), 'high');
+  assert.equal(await page.inputValue('#case-form [name=partner_country]'), 'CN', 'the country from the registry');
+  await page.selectOption('#case-form [name=partner_kind]', 'university');
+  // A partner the registry does not know: no suggestion, and marked unknown, not clear.
+  await page.click('#case-form [data-testid=add-partner]');
+  await page.fill('#case-form .partner-row:nth-child(2) [name=partner_name]', 'Acme Widgets Ltd');
+  await page.waitForSelector('#case-form .partner-row:nth-child(2) [data-testid=no-suggestion]');
+  await page.waitForSelector('#case-form .partner-row:nth-child(2) [data-testid=partner-state] [data-state=unknown]');
+  assert.match((await page.textContent('#case-form .partner-row:nth-child(2) [data-testid=partner-state]')) ?? '', /unknown organisation.*identify it/);
+  // Not this one after all: its row goes, and the case is assessed with Tsinghua alone.
+  await page.click('#case-form .partner-row:nth-child(2) button:has-text("Remove")');
+  assert.equal(await page.locator('#case-form .partner-row').count(), 1);
   await page.check('#case-form input[name=funders_unknown]');
   await page.check('#case-form input[name=populations][value=general]');
   await page.check('#case-form input[name=subjects][value=eu-residents]');
@@ -62,6 +78,10 @@ test('an officer logs in, walks through the case form, and reads the verdict; ho
   const title = await page.textContent('[data-testid=case-card] h2');
   assert.equal(title, HOSTILE, 'the title is shown as text');
   assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+  // The verdict lists the partner as screened, by the name it was picked by.
+  assert.equal(await page.getAttribute('[data-testid=parties] tr:has-text("Tsinghua University")', 'data-state'), 'listed');
+  assert.match((await page.textContent('[data-testid=parties] tr:has-text("Tsinghua University")')) ?? '', /ROR 03cve4549.*listed · high/);
+  assert.equal(await page.locator('[data-testid=parties-unknown]').count(), 0);
   const overall = await page.textContent('[data-testid=verdict-card] .verdict .badge');
   // A watchlist listing (no legal effect, no defence-link assessment) in a critical area is yellow, not red.
   assert.equal(overall, 'YELLOW', 'a partner listed at high level in an EU critical technology area');
@@ -103,4 +123,24 @@ test('the case form offers the choices the server gives (read from the case sche
     );
   assert.match((await page.textContent('#case-form label:has(input[value=test-storage])')) ?? '', /Test storage/);
   await page.unroute('**/api/assessment/options');
+});
+
+test('a partner the registry does not know is marked unknown in the verdict, on a phone too', { skip }, async () => {
+  const auth = { authorization: `Bearer ${env.service.token}`, 'content-type': 'application/json' };
+  const made = await fetch(`${env.base}/api/cases`, { method: 'POST', headers: auth, body: JSON.stringify({ ...GREEN_CASE, title: 'With an unknown partner', partners: [...GREEN_CASE.partners, { name: 'Acme Widgets Ltd', role: 'partner' }] }) });
+  const { id } = (await made.json()) as { id: string };
+  assert.equal((await fetch(`${env.base}/api/cases/${id}/assess`, { method: 'POST', headers: auth, body: '{}' })).status, 201);
+  const phone = await env.loggedIn('phone', `#/cases/${id}`);
+  try {
+    await phone.waitForSelector('[data-testid=parties] tbody tr');
+    assert.equal(await phone.getAttribute('[data-testid=parties] tr:has-text("Acme Widgets Ltd")', 'data-state'), 'unknown');
+    assert.match((await phone.textContent('[data-testid=parties] tr:has-text("Acme Widgets Ltd")')) ?? '', /unknown organisation.*resolves to no registry institution and no listed entity/);
+    assert.equal(await phone.getAttribute('[data-testid=parties] tr:has-text("University of Oxford")', 'data-state'), 'not-listed');
+    assert.match((await phone.textContent('[data-testid=parties] tbody')) ?? '', /Tsinghua University · ROR 03cve4549/, 'a partner given by ROR id is shown by its name');
+    assert.match((await phone.textContent('[data-testid=parties-unknown]')) ?? '', /1 party is not known to the registry or any list/);
+    assert.equal(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
+    await phone.screenshot({ path: `${SHOTS}/case-parties-phone.png`, fullPage: true });
+  } finally {
+    await phone.close();
+  }
 });

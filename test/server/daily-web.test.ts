@@ -91,7 +91,118 @@ test("a listed partner carries its level in the landscape's table and the networ
     await page.waitForSelector('[data-testid=network-card] circle[data-node="03cve4549"]');
     assert.equal(await page.getAttribute('circle[data-node="03cve4549"]', 'data-level'), 'high');
     assert.equal(await page.getAttribute('circle[data-node="02e2c7k09"]', 'data-level'), null);
-    assert.equal(await page.getAttribute('a:has(> circle[data-node="03cve4549"])', 'href'), '#/institution/03cve4549', 'a node leads to its profile');
+    assert.equal(await page.getAttribute('a:has(> circle[data-node="03cve4549"])', 'href'), '#/works/EU27AC,CN?institution=03cve4549', 'a node leads to its works');
+  } finally {
+    await page.close();
+  }
+});
+
+test('the network zooms and pans, names what the pointer is on, filters by level, colours by cluster, and leads to the works', { skip }, async () => {
+  const page = await env.loggedIn('desktop', '#/network');
+  try {
+    await page.waitForSelector('circle[data-node="03cve4549"]');
+    const transform = () => page.getAttribute('[data-testid=network-view]', 'transform');
+    // Hover: the institution, its level and its links, strongest first.
+    await page.hover('circle[data-node="03cve4549"]');
+    await page.waitForSelector('[data-testid=network-info] h3:has-text("Tsinghua University")');
+    assert.equal(await page.getAttribute('[data-testid=network-info] h3 .badge', 'data-level'), 'high');
+    assert.deepEqual(await page.$$eval('[data-testid=network-partners] li', (lis) => lis.map((li) => li.textContent)), ['Delft University of Technology — 3']);
+    // Zoom by the buttons and the wheel; a drag pans and does not open the node it ends on.
+    await page.click('[data-testid=zoom-in]');
+    assert.match((await transform()) ?? '', /scale\(1\.5\)/);
+    const box = (await page.locator('svg.network').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -100);
+    assert.match((await transform()) ?? '', /scale\(1\.875\)/);
+    const before = await transform();
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 80, box.y + box.height / 2 + 30, { steps: 4 });
+    await page.mouse.up();
+    assert.notEqual(await transform(), before, 'the drag moved the view');
+    assert.match(page.url(), /#\/network$/, 'still on the network');
+    await page.click('[data-testid=zoom-reset]');
+    assert.match((await transform()) ?? '', /scale\(1\)/);
+    // Only the pairs with a partner listed at high or above; the choice is in the address.
+    assert.equal(await page.locator('a[data-link]').count(), 4);
+    await page.selectOption('select[name=network-level]', '3');
+    assert.deepEqual(await page.$$eval('a[data-link]', (as) => as.map((a) => a.getAttribute('data-link'))), ['02e2c7k09 03cve4549']);
+    assert.match(decodeURIComponent(new URL(page.url()).hash), /level=3/);
+    await page.reload();
+    await page.waitForSelector('circle[data-node="03cve4549"]');
+    assert.equal(await page.inputValue('select[name=network-level]'), '3', 'a shared address opens the same view');
+    assert.equal(await page.locator('circle[data-node]').count(), 2);
+    // Clusters: by country, each country its own colour, named in the legend.
+    await page.selectOption('select[name=network-level]', '');
+    await page.selectOption('select[name=network-colour]', 'country');
+    const legend = (await page.textContent('[data-testid=network-card] .legend')) ?? '';
+    for (const country of ['CN', 'NL', 'GB']) assert.ok(legend.includes(country), legend);
+    const fill = (id: string) => page.getAttribute(`circle[data-node="${id}"]`, 'fill');
+    assert.notEqual(await fill('02e2c7k09'), await fill('052gg0110'), 'Delft and Oxford in different colours');
+    assert.equal(await fill('03cve4549'), await fill('034t30j35'), 'Tsinghua and CAS both China');
+    await page.screenshot({ path: `${SHOTS}/daily-network.png`, fullPage: true });
+    // A link leads to the works the two share; a node to its own works.
+    await page.click('a[data-link="02e2c7k09 03cve4549"] line.hit');
+    await page.waitForSelector('[data-testid=drill-table] tbody tr');
+    assert.match((await page.textContent('[data-testid=drill-card] h2')) ?? '', /of Delft University of Technology with Tsinghua University: 3 works/);
+    await page.goBack();
+    await page.click('circle[data-node="052gg0110"]');
+    await page.waitForSelector('[data-testid=drill-card] h2:has-text("of University of Oxford")');
+    assert.equal(await page.locator('[data-testid=drill-table] tbody tr').count(), 2, 'Oxford with the CAS institute (2021) and with CAS (2022)');
+  } finally {
+    await page.close();
+  }
+});
+
+test('the network on a phone: no sideways scroll, zoomed by its buttons', { skip }, async () => {
+  const page = await env.loggedIn('phone', '#/network');
+  try {
+    await page.waitForSelector('circle[data-node="03cve4549"]');
+    await page.click('[data-testid=zoom-in]');
+    assert.match((await page.getAttribute('[data-testid=network-view]', 'transform')) ?? '', /scale\(1\.5\)/);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
+    await page.screenshot({ path: `${SHOTS}/daily-network-phone.png`, fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+test('the filters live in the address: a shared address opens the same figures, and every view keeps them; the glossary explains the words', { skip }, async () => {
+  const page = await env.loggedIn('desktop', '#/?from=2022&counting=fractional');
+  try {
+    await page.waitForFunction(() => {
+      const years = [...document.querySelectorAll('[data-testid=copubs-table] tbody td:nth-child(2)')].map((td) => Number(td.textContent));
+      return years.length > 0 && years.every((y) => y >= 2022);
+    });
+    assert.equal(await page.inputValue('input[name=from]'), '2022');
+    assert.equal(await page.inputValue('select[name=counting]'), 'fractional');
+    await page.check('input[name=rollup]');
+    await page.waitForFunction(() => window.location.hash.includes('rollup=true'));
+    await page.click('header a[href="#/network"]');
+    await page.waitForSelector('[data-testid=network-card]');
+    const hash = decodeURIComponent(new URL(page.url()).hash);
+    for (const part of ['from=2022', 'counting=fractional', 'rollup=true']) assert.ok(hash.includes(part), hash);
+    // The words explained: a tooltip on the filter, and the glossary page with the regions and levels from their data.
+    assert.match((await page.getAttribute('label:has(select[name=counting])', 'title')) ?? '', /fractional counting: .*share of its authorship weight/);
+    await page.click('header a[href="#/glossary"]');
+    await page.waitForSelector('[data-testid=glossary-card]');
+    assert.match((await page.textContent('dt#term-region-EU27AC + dd')) ?? '', /EU27 and associated countries \(NO, CH, GB\)/);
+    assert.match((await page.textContent('dt#term-level-very-high + dd')) ?? '', /military or defence-industrial/);
+    assert.match((await page.textContent('dt#term-unknown + dd')) ?? '', /Neither the registry nor any loaded list/);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the portfolio asks for an institution by name, with the registry’s suggestions, and names it', { skip }, async () => {
+  const page = await env.loggedIn('phone', '#/screen');
+  try {
+    await page.fill('#portfolio-form input[name=institution]', 'oxf');
+    await page.click('#portfolio-form .suggestions li[data-ror="052gg0110"]');
+    await page.click('#portfolio-form button[type=submit]');
+    await page.waitForSelector('[data-testid=portfolio-card]');
+    assert.match(page.url(), /#\/screen\/portfolio\/052gg0110$/);
+    assert.match((await page.textContent('[data-testid=portfolio-card] h2')) ?? '', /^Portfolio of University of Oxford \(ROR 052gg0110\)/);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
   } finally {
     await page.close();
   }

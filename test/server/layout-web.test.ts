@@ -4,7 +4,7 @@ import { statesStore } from '../helpers/screening.ts';
 import { SHOTS, SKIP_BROWSER, VIEWPORTS, browserService, type BrowserService } from '../helpers/browser.ts';
 
 const skip = SKIP_BROWSER;
-const PAGES = { landscape: '#/', institution: '#/institution/052gg0110', network: '#/network', facts: '#/facts', screening: '#/screen', cases: '#/cases', 'new-case': '#/cases/new', kb: '#/kb', account: '#/account' } as const;
+const PAGES = { landscape: '#/', institution: '#/institution/052gg0110', network: '#/network', facts: '#/facts', screening: '#/screen', cases: '#/cases', 'new-case': '#/cases/new', kb: '#/kb', account: '#/account', glossary: '#/glossary' } as const;
 
 let env: BrowserService;
 

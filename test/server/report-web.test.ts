@@ -12,7 +12,8 @@ import { watchlist } from '../helpers/watchlist.ts';
 // the sign-off, and no raw JSON.
 
 const CASE = {
-  title: 'Joint laboratory on visual perception',
+  // A Chinese name, as a partner's own: the report must print it, not boxes.
+  title: 'Joint laboratory on visual perception 视觉感知联合实验室',
   partners: [
     { name: 'Delft University of Technology', role: 'lead', country: 'NL' },
     { name: 'Tsinghua University', role: 'partner', country: 'CN', kind: 'university' },
@@ -96,8 +97,11 @@ for (const device of Object.keys(VIEWPORTS) as (keyof typeof VIEWPORTS)[]) {
       const pdf = await page.request.get(`${env.base}/api/assessments/${verdicts[device]}/report.pdf`, { timeout: 180_000 });
       assert.equal(pdf.status(), 200);
       assert.equal(pdf.headers()['content-type'], 'application/pdf');
-      const text = await pdfText(await pdf.body());
+      const bytes = await pdf.body();
+      const text = await pdfText(bytes);
       assert.match(text, /Overall verdict/);
+      assert.match(text, /视觉感知联合实验室/, 'the Chinese name is in the PDF');
+      assert.ok(/\/FontName\s*\/[A-Z]{6}\+Noto\w*CJK/.test(bytes.toString('latin1')), 'printed in an embedded CJK font, not as boxes');
       assert.match(text, /Approved with conditions/);
       assert.match(text, /Ada Officer/);
     } finally {
