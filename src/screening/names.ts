@@ -51,7 +51,10 @@ function wordsOf(value: string): string[] {
   const [first, ...rest] = value.trim().split(/\s+/);
   const folded = foldText(first!);
   if (!/^\p{Lu}{2,}$/u.test(first!.replace(/[^\p{L}]/gu, '')) || !isStopWord(folded)) return nameTokens(value, true);
-  return [folded.toUpperCase(), ...nameTokens(rest.join(' '), true)];
+  // Kept only beside a word with letters, so that the tokens read again are still a name in lower case too ("VOOR den" is no name).
+  const others = nameTokens(rest.join(' '), true);
+  if (!others.some((t) => /\p{L}/u.test(t))) return nameTokens(value, true);
+  return [folded.toUpperCase(), ...others];
 }
 
 /**
