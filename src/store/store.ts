@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Mutex } from '../appdb/db.ts';
-import { OWNER_ONLY_DIR } from '../owner-only.ts';
+import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from '../owner-only.ts';
 import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { BOOLEAN, DOUBLE, DuckDBInstance, LIST, listValue, VARCHAR } from './duckdb.ts';
 
@@ -171,9 +171,12 @@ export class Store {
 
   static async open(path: string): Promise<Store> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: OWNER_ONLY_DIR });
+    const created = path !== ':memory:' && !existsSync(path);
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(path);
+      // The evidence store holds every organisation's uploads: its owner's alone, as the application database is. An existing file keeps its mode.
+      if (created) chmodSync(path, OWNER_ONLY_FILE);
     } catch (e) {
       const message = (e as Error).message;
       if (/lock/i.test(message)) throw new Error(`the store ${path} is in use by another derisk process (DuckDB allows one writer): ${message}`);

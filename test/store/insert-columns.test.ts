@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { chmodSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { resolvePending } from '../../src/resolve/apply.ts';
 import type { Basis } from '../../src/resolve/calibration.ts';
 import type { Resolution } from '../../src/resolve/matcher.ts';
@@ -7,6 +9,7 @@ import type { StoredHit } from '../../src/screening/context.ts';
 import { screenPending } from '../../src/screening/store.ts';
 import { listValue } from '../../src/store/duckdb.ts';
 import { Store } from '../../src/store/store.ts';
+import { tempDir } from '../helpers/fixtures.ts';
 
 // More strings than one insert statement takes (2,000), written the way people write them:
 // quotes, commas, Chinese script; empty evidence, and nulls wherever a column takes them.
@@ -67,4 +70,14 @@ test('what resolution and screening store is exactly what the resolver and the s
   } finally {
     store.close();
   }
+});
+
+test('a new evidence store is its owner’s alone (it holds every organisation’s uploads); an existing file keeps its mode', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'derisk.duckdb');
+  (await Store.open(path)).close();
+  assert.equal(statSync(path).mode & 0o777, 0o600);
+  chmodSync(path, 0o640);
+  (await Store.open(path)).close();
+  assert.equal(statSync(path).mode & 0o777, 0o640);
 });
