@@ -91,7 +91,7 @@ ${c.standards ? `<tr><th>Standards engagement</th><td>forum: ${esc(c.standards.f
 </table>
 <h2>Screening of the parties</h2>
 <table><tr><th>Party</th><th>Identified as</th><th>Listings (list, entry, level, match, source)</th></tr>
-${parties.map((p) => `<tr><td>${esc(p.query ?? 'not named yet')} <span class="muted">(${esc(p.role)})</span></td><td>${p.identified ? esc(p.why) : `<strong>not identified</strong>: ${esc(p.why)}`}</td><td>${p.hits.length ? p.hits.map((h) => `${badge(h.level)} ${esc(h.entry)} — ${esc(h.list)}, ${esc(h.match)}${h.inherited ? `, inherited via ${esc(h.inherited.via)}` : ''} <span class="muted">(${esc(h.listTitle)}, version ${esc(h.listVersion)}; ${esc(h.evidence)})</span>`).join('<br>') : p.identified ? 'on no loaded list' : 'unknown until identified'}</td></tr>`).join('')}
+${parties.map((p) => `<tr><td>${esc(p.query ?? 'not named yet')} <span class="muted">(${esc(p.role)})</span></td><td>${p.identified ? esc(p.why) : `<strong>unknown organisation</strong>: ${esc(p.why)}`}</td><td>${p.hits.length ? p.hits.map((h) => `${badge(h.level)} ${esc(h.entry)} — ${esc(h.list)}, ${esc(h.match)}${h.inherited ? `, inherited via ${esc(h.inherited.via)}` : ''} <span class="muted">(${esc(h.listTitle)}, version ${esc(h.listVersion)}; ${esc(h.evidence)})</span>`).join('<br>') : p.identified ? 'recognised, not listed' : 'unknown: identify it before relying on this'}</td></tr>`).join('')}
 </table>
 <h2>Criteria that hold</h2>
 ${holding.length ? `<table><tr><th>Id</th><th>Criterion and rationale</th><th>Outcome</th><th>Evidence</th><th>Source</th></tr>${holding.map(criterionRow).join('')}</table>` : '<p>None.</p>'}

@@ -171,6 +171,10 @@ test('bug 1: a partner nobody identified is never "not listed": security needs i
     assert.ok(open.requests.some((q) => /identify every partner/.test(q)));
     assert.match(open.evidence[0]!.note!, /identify the partner/);
     assert.ok(!JSON.stringify(result.evidence!.notes).includes('no partner is on a loaded list'));
+    // The report an officer files says it in the words the page and the CLI use.
+    const html = reportHtml(assessor.validate(result.case), result, { caseId: id });
+    assert.match(html, /<strong>unknown organisation<\/strong>: /);
+    assert.match(html, /identify it before relying on this/);
   }
   // The same case with the partner identified (Tsinghua, in the registry) is green.
   const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: 'Identified partner' });
