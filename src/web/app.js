@@ -1,5 +1,5 @@
 // @ts-check
-import { barChart, clusterOf, levelRank, lineChart, networkChart, networkLayout, COLOURS } from './charts.js';
+import { barChart, clusterOf, levelRank, lineChart, networkChart, networkLayout, seriesColour } from './charts.js';
 import { casesModule } from './cases.js';
 import { accountModule } from './account.js';
 import { alertsModule } from './alerts.js';
@@ -393,7 +393,7 @@ function legend(names) {
     { class: 'legend' },
     ...names.map((n, i) => {
       const swatch = h('i');
-      swatch.style.background = COLOURS[i % COLOURS.length];
+      swatch.style.background = seriesColour(n, i);
       return h('span', {}, swatch, n);
     }),
   );
@@ -417,7 +417,11 @@ async function landscape(fieldId) {
     regions.map((r) => ({ name: r, points: pubs.filter((p) => p.region === r).map((p) => ({ x: p.year, y: p[key] })) })),
     { yLabel: `publications (${key} counting)` },
   );
-  const fieldSvg = barChart(fields.map((f) => ({ label: f.name, value: f.copublications })));
+  // The EU27/AC–China pair's own colour, as on the co-publications chart.
+  const fieldSvg = barChart(
+    fields.map((f) => ({ label: f.name, value: f.copublications })),
+    { colour: seriesColour('EU27AC–CN', 0) },
+  );
   return [
     card(
       fieldId ? `Co-publications per year — field: ${fieldId}` : 'Co-publications per year',

@@ -3,6 +3,15 @@
 const NS = 'http://www.w3.org/2000/svg';
 export const COLOURS = ['#1f5fbf', '#d1495b', '#2a9d8f', '#e9a03b', '#7b5ea7', '#5b6475'];
 
+/**
+ * One colour per region and per region pair, the same in every chart and legend: blue is always
+ * EU27/AC and never a pair, so a reader who learnt a colour on one chart can read it on the next.
+ */
+const SERIES_COLOURS = { EU27AC: '#1f5fbf', CN: '#d1495b', US: '#2a9d8f', 'EU27AC–CN': '#7b5ea7', 'US–CN': '#e9a03b', 'EU27AC–US': '#5b6475' };
+
+/** A series' colour: its own where it has one, else the palette's by position. */
+export const seriesColour = (/** @type {string} */ name, /** @type {number} */ i) => /** @type {Record<string, string>} */ (SERIES_COLOURS)[name] ?? COLOURS[i % COLOURS.length];
+
 function el(name, attrs = {}, text) {
   const node = document.createElementNS(NS, name);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
@@ -54,7 +63,7 @@ export function lineChart(series, { width = 560, height = 260, yLabel = '' } = {
   if (yLabel) svg.append(el('text', { x: m.l, y: 12 }, yLabel));
   series.forEach((s, i) => {
     const pts = [...s.points].sort((a, b) => a.x - b.x);
-    const colour = COLOURS[i % COLOURS.length];
+    const colour = seriesColour(s.name, i);
     svg.append(el('polyline', { points: pts.map((p) => `${x(p.x)},${y(p.y)}`).join(' '), fill: 'none', stroke: colour, 'stroke-width': 2 }));
     for (const p of pts) {
       const dot = el('circle', { cx: x(p.x), cy: y(p.y), r: 3, fill: colour, 'data-series': s.name, 'data-x': p.x, 'data-y': p.y });
@@ -66,7 +75,7 @@ export function lineChart(series, { width = 560, height = 260, yLabel = '' } = {
 }
 
 /** bars: [{ label, value }] */
-export function barChart(bars, { width = 560, barHeight = 20 } = {}) {
+export function barChart(bars, { width = 560, barHeight = 20, colour = COLOURS[0] } = {}) {
   const labelWidth = 250;
   const height = Math.max(40, bars.length * (barHeight + 6) + 10);
   const svg = frame(width, height);
@@ -75,7 +84,7 @@ export function barChart(bars, { width = 560, barHeight = 20 } = {}) {
     const yy = 5 + i * (barHeight + 6);
     svg.append(el('text', { x: labelWidth - 6, y: yy + barHeight * 0.7, 'text-anchor': 'end' }, b.label.length > 40 ? `${b.label.slice(0, 39)}…` : b.label));
     const w = ((width - labelWidth - 50) * b.value) / max;
-    svg.append(el('rect', { x: labelWidth, y: yy, width: Math.max(1, w), height: barHeight, fill: COLOURS[0], 'data-label': b.label, 'data-value': b.value }));
+    svg.append(el('rect', { x: labelWidth, y: yy, width: Math.max(1, w), height: barHeight, fill: colour, 'data-label': b.label, 'data-value': b.value }));
     svg.append(el('text', { x: labelWidth + w + 4, y: yy + barHeight * 0.7 }, b.value));
   });
   return svg;

@@ -38,6 +38,12 @@ test("the landscape dashboard shows the API's numbers", { skip }, async () => {
     expected.map((e: string[]) => [e[1], e[2]]),
   );
   assert.match((await page.textContent('#scope')) ?? '', /CN excludes Hong Kong/);
+  // A colour means one thing on every chart: a pair's colour is no region's, and a region keeps its own.
+  const colours = async (card: string) => page.$$eval(`[data-testid=${card}] circle[data-series]`, (c) => [...new Set(c.map((d) => `${d.getAttribute('data-series')} ${d.getAttribute('fill')}`))]);
+  const [pairColours, regionColours] = [new Map((await colours('copubs-card')).map((c) => c.split(' ') as [string, string])), new Map((await colours('pubs-card')).map((c) => c.split(' ') as [string, string]))];
+  for (const [pair, colour] of pairColours) assert.ok(![...regionColours.values()].includes(colour), `${pair} is drawn in a region's colour: ${JSON.stringify([...regionColours])}`);
+  assert.ok(regionColours.size >= 2 && pairColours.size >= 2, JSON.stringify([...pairColours, ...regionColours]));
+  assert.equal(await page.getAttribute('[data-testid=fields-card] rect[data-label]', 'fill'), pairColours.get('EU27AC–CN'), 'the EU27/AC–China fields in that pair’s colour');
   await page.screenshot({ path: `${SHOTS}/landscape.png`, fullPage: true });
 });
 
