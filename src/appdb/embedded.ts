@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -56,7 +56,10 @@ export class EmbeddedDb implements AppDb {
       cleanup = () => rmSync(dir, { recursive: true, force: true });
     } else mkdirSync(dirname(path), { recursive: true, mode: OWNER_ONLY_DIR });
     // Created before SQLite opens it: SQLite would create it with the umask's mode (0644), and gives its -wal and -shm files the database's mode.
-    closeSync(openSync(path, 'a', OWNER_ONLY_FILE));
+    // Only when missing: closing any other descriptor of a file this process has open drops every POSIX lock the
+    // process holds on it (a command forwarded to the server opens the server's database), and a database whose
+    // locks are gone looks unused to the next process, which then deletes its write-ahead log under the server.
+    if (!existsSync(path)) createOwnerOnly(path);
     const writer = new Connection(path, false);
     try {
       writer.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -186,4 +189,13 @@ function bind(params: Param[]): Record<number, string | number | bigint | null> 
     out[i + 1] = typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : v;
   });
   return out;
+}
+
+/** A new, empty file of the owner's alone; another process that created it meanwhile wins, and its file is kept. */
+function createOwnerOnly(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', OWNER_ONLY_FILE));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
 }
