@@ -148,12 +148,18 @@ export function networkLayout(pairs, { width = 1000, height = 640 } = {}) {
     n.x = width / 2 + radius * Math.cos(angle);
     n.y = height / 2 + radius * Math.sin(angle);
   });
+  // Forces scaled to the node count and the area, a pull towards the centre that keeps hubs'
+  // satellites and unlinked components from drifting to the edges, and a cooling step: nothing is
+  // clamped while the layout settles (clamping stacked the nodes along the frame), the drawing is
+  // fitted to the box afterwards.
   const k = Math.sqrt((width * height) / Math.max(1, list.length)) * 0.6;
+  // n nodes repelling each other at k settle where the pull equals their push: about within half the box.
+  const gravity = (list.length * k * k) / (Math.min(width, height) / 2) ** 2;
   const maxW = Math.max(1, ...links.map((l) => l.weight));
-  const steps = 160;
+  const steps = 300;
   for (let step = 0; step < steps; step++) {
-    const t = (width / 10) * (1 - step / steps);
-    for (const n of list) [n.dx, n.dy] = [(width / 2 - n.x) * 0.02, (height / 2 - n.y) * 0.02];
+    const t = (width / 10) * (1 - step / steps) + 0.5;
+    for (const n of list) [n.dx, n.dy] = [(width / 2 - n.x) * gravity, (height / 2 - n.y) * gravity];
     for (let i = 0; i < list.length; i++) {
       const u = list[i];
       for (let j = i + 1; j < list.length; j++) {
@@ -180,8 +186,8 @@ export function networkLayout(pairs, { width = 1000, height = 640 } = {}) {
     }
     for (const n of list) {
       const d = Math.sqrt(n.dx * n.dx + n.dy * n.dy) || 1;
-      n.x = Math.min(width - 20, Math.max(20, n.x + (n.dx / d) * Math.min(d, t)));
-      n.y = Math.min(height - 20, Math.max(20, n.y + (n.dy / d) * Math.min(d, t)));
+      n.x += (n.dx / d) * Math.min(d, t);
+      n.y += (n.dy / d) * Math.min(d, t);
     }
   }
   // Fitted to the box, with room on the right for the names written beside the nodes (a force

@@ -166,6 +166,29 @@ test('the network on a phone: no sideways scroll, zoomed by its buttons', { skip
   }
 });
 
+test('the network spreads a graph with hubs inside its frame: no nodes stacked along the edges, the same places on every load', async () => {
+  type Layout = { nodes: { id: string; x: number; y: number }[] };
+  const { networkLayout } = (await import(new URL('../../src/web/charts.js', import.meta.url).href)) as { networkLayout: (pairs: object[]) => Layout };
+  // 60 European institutions with one or two of 20 Chinese partners, the first few partners hubs: the demo's shape.
+  const pairs = Array.from({ length: 60 }, (_, i) => {
+    const partners = new Set([Math.floor(20 * ((i * 0.618) % 1) ** 2), ...(i % 3 === 0 ? [Math.floor(20 * ((i * 0.414) % 1) ** 3)] : [])]);
+    return [...partners].map((p) => ({ aId: `eu${i}`, aName: `European ${i}`, aCountry: 'DE', bId: `cn${p}`, bName: `Chinese ${p}`, bCountry: 'CN', copublications: 1 + ((i * 7) % 30) }));
+  }).flat();
+  const { nodes } = networkLayout(pairs);
+  assert.equal(nodes.length, 80);
+  for (const key of ['x', 'y'] as const) {
+    const places = nodes.map((n) => n[key]);
+    for (const edge of [Math.min(...places), Math.max(...places)]) {
+      const onEdge = nodes.filter((n) => Math.abs(n[key] - edge) < 1).map((n) => n.id);
+      assert.ok(onEdge.length <= 2, `${onEdge.length} nodes stacked at ${key} = ${edge.toFixed(0)}: ${onEdge.join(', ')}`);
+    }
+  }
+  assert.deepEqual(
+    networkLayout(pairs).nodes.map((n) => [n.x, n.y]),
+    nodes.map((n) => [n.x, n.y]),
+  );
+});
+
 test('the filters live in the address: a shared address opens the same figures, and every view keeps them; the glossary explains the words', { skip }, async () => {
   const page = await env.loggedIn('desktop', '#/?from=2022&counting=fractional');
   try {
