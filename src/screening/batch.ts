@@ -6,25 +6,40 @@ import { ValidationError } from '../errors.ts';
 export const MAX_BATCH = 500;
 
 const NAME_COLUMNS = ['name', 'organisation', 'organization', 'partner', 'institution', 'ror', 'ror id'];
+/** Comma first; semicolon is what Excel writes where the comma is the decimal mark; tab for TSV. */
+const SEPARATORS = [',', ';', '\t'];
 
 export class BatchError extends ValidationError {}
 
 /**
- * The names in a pasted list or a file: a CSV whose header has a name column (name, organisation,
- * partner, institution or ror) gives that column; anything else is one name per line, commas
- * included ("Northeastern University, China" is one name). A first line that is only such a
+ * The names in a pasted list or a file: a CSV (comma, semicolon or tab separated) whose header
+ * has a name column (name, organisation, partner, institution or ror) gives that column; anything
+ * else is one name per line, commas included ("Northeastern University, China" is one name). A first line that is only such a
  * column's name (a one-column CSV's header, `name`) is a header, not a name. Blank lines and lines
  * starting with "#" are skipped, and a name given twice is screened once.
  */
 export function parseNames(text: string, source = 'the list'): string[] {
   const body = text.replace(/^\uFEFF/, '');
   const firstLine = body.split(/\r?\n/).find((line) => line !== '') ?? '';
-  const headerRow = csvRowsOf(firstLine)[0];
-  const header = headerRow && 'fields' in headerRow ? headerRow.fields.map((c) => c.trim().toLowerCase()) : [];
-  const column = header.length > 1 ? header.findIndex((c) => NAME_COLUMNS.includes(c)) : -1;
+  const header = (separator: string) => {
+    const row = csvRowsOf(firstLine, separator)[0];
+    return row && 'fields' in row ? row.fields.map((c) => c.trim().toLowerCase()) : [];
+  };
+  // The separator is the one that splits the header into several columns, one of them a name column.
+  const table = SEPARATORS.map((separator) => ({ separator, columns: header(separator) })).find(({ columns }) => columns.length > 1 && columns.some((c) => NAME_COLUMNS.includes(c)));
   const lines = body.split(/\r?\n/);
-  const oneColumnHeader = header.length === 1 && NAME_COLUMNS.includes(header[0]!);
-  const raw = column >= 0 ? namesInColumn(body, column, source) : oneColumnHeader ? lines.slice(lines.indexOf(firstLine) + 1) : lines;
+  const single = header(',');
+  const oneColumnHeader = single.length === 1 && NAME_COLUMNS.includes(single[0]!);
+  const raw = table
+    ? namesInColumn(
+        body,
+        table.separator,
+        table.columns.findIndex((c) => NAME_COLUMNS.includes(c)),
+        source,
+      )
+    : oneColumnHeader
+      ? lines.slice(lines.indexOf(firstLine) + 1)
+      : lines;
   const names = [...new Set(raw.map((n) => n.normalize('NFKC').trim()).filter((n) => n !== '' && !n.startsWith('#')))];
   if (names.length === 0) throw new BatchError(`${source}: no names to screen (one per line, or a CSV with a "name" column)`);
   if (names.length > MAX_BATCH) throw new BatchError(`${source}: ${names.length} names, at most ${MAX_BATCH} in one batch (split the list, or screen an export as a portfolio)`);
@@ -32,8 +47,8 @@ export function parseNames(text: string, source = 'the list'): string[] {
   return names;
 }
 
-function namesInColumn(body: string, column: number, source: string): string[] {
-  const [, ...rows] = csvRowsOf(body);
+function namesInColumn(body: string, separator: string, column: number, source: string): string[] {
+  const [, ...rows] = csvRowsOf(body, separator);
   return rows.map((row) => {
     if ('error' in row) throw new BatchError(`${source}, line ${row.lineNo}: ${row.error} (${row.excerpt})`);
     return row.fields[column] ?? '';

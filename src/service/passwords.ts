@@ -1,4 +1,6 @@
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ZxcvbnFactory, type MatchExtended } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 import { ValidationError } from '../errors.ts';
 
@@ -20,7 +22,20 @@ const MIN_GUESSES_LOG10 = 8;
 // 49,233 most frequent passwords of public breach corpora, larger than the top-10,000 lists OWASP
 // ASVS 2.1.7 asks for. Loaded on first use.
 let estimator: ZxcvbnFactory | null = null;
-const zxcvbn = () => (estimator ??= new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs }));
+const zxcvbn = () => (estimator ??= new ZxcvbnFactory({ dictionary: { ...dictionary, calendar: calendarWords() }, graphs: adjacencyGraphs }));
+
+/** Diacritics removed ("universitat"), and German's ä/ö/ü/ß as ae/oe/ue/ss ("universitaet"). */
+function folded(word: string): string[] {
+  const plain = (w: string) => w.normalize('NFD').replace(/\p{M}/gu, '');
+  return [...new Set([word, plain(word), plain(word.replace(/ä/g, 'ae').replace(/ö/g, 'oe').replace(/ü/g, 'ue').replace(/ß/g, 'ss'))])];
+}
+
+/** Seasons and months in the EU's most spoken languages (data/service/calendar-words.json), folded. */
+function calendarWords(): string[] {
+  const file = fileURLToPath(new URL('../../data/service/calendar-words.json', import.meta.url));
+  const { words } = JSON.parse(readFileSync(file, 'utf8')) as { words: Record<string, string[]> };
+  return [...new Set(Object.values(words).flat().flatMap(folded))];
+}
 
 export const COMMON_PASSWORDS = (dictionary as Record<string, string[]>)['passwords-common']!.length;
 
@@ -35,18 +50,49 @@ const PIECE: Record<string, string> = {
 
 /**
  * What an attacker knows of an account and tries first: the user's display name, e-mail address
- * and organisation, each whole, word by word and with its words run together ("newbieorga"), and
- * the name of this service.
+ * (its local part, its domain and the domain's parts) and organisation, each whole, word by word,
+ * with its words run together or joined by . - _ in either order ("newbieorga", "margarete.stein",
+ * "alpha-universitat"), with diacritics folded, and the name of this service.
  */
 function userWords(context: string[]): string[] {
   const words = new Set([SERVICE_NAME]);
   for (const c of context) {
     const lower = c.toLowerCase();
-    const parts = lower.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
-    const local = lower.includes('@') ? lower.slice(0, lower.indexOf('@')).split(/[^\p{L}\p{N}]+/u) : [];
-    for (const w of [lower, ...parts, parts.join(''), local.join('')]) if (w.length >= 3) words.add(w);
+    const at = lower.lastIndexOf('@');
+    const pieces = at < 0 ? [lower] : [lower, lower.slice(0, at), lower.slice(at + 1)];
+    for (const piece of pieces) {
+      const parts = piece.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+      const joins = ['', '.', '-', '_', ' '].flatMap((j) => [parts.join(j), [...parts].reverse().join(j)]);
+      for (const w of [piece, ...parts, ...joins].flatMap(folded)) if (w.length >= 3) words.add(w);
+    }
   }
   return [...words];
+}
+
+/**
+ * The pieces of a password, each with its guesses. zxcvbn charges 10^4 guesses for every piece
+ * beyond the first, so it leaves a short run like "-D3r1sk!" or "stein@" as random characters
+ * rather than split it; such a run is split here (its first or its last character off, the rest
+ * anew) when its pieces are cheaper to guess. A run worth over 10^12 random guesses zxcvbn splits
+ * itself. `seen` keeps each substring's pieces, so a run is split in at most quadratic time.
+ */
+function piecesOf(text: string, words: string[], seen = new Map<string, MatchExtended[]>()): MatchExtended[] {
+  const known = seen.get(text);
+  if (known) return known;
+  const cost = (pieces: MatchExtended[]) => pieces.reduce((sum, p) => sum + p.guessesLog10, 0);
+  const pieces = zxcvbn()
+    .check(text, words)
+    .sequence.flatMap((m) => {
+      const chars = [...m.token];
+      if (m.pattern !== 'bruteforce' || chars.length < 2 || m.guessesLog10 > 12) return [m];
+      const splits = [
+        [...piecesOf(chars[0]!, words, seen), ...piecesOf(chars.slice(1).join(''), words, seen)],
+        [...piecesOf(chars.slice(0, -1).join(''), words, seen), ...piecesOf(chars.at(-1)!, words, seen)],
+      ];
+      return [[m], ...splits].reduce((best, split) => (cost(split) < cost(best) ? split : best));
+    });
+  seen.set(text, pieces);
+  return pieces;
 }
 
 const log10Factorial = (n: number) => Array.from({ length: n }, (_, i) => Math.log10(i + 1)).reduce((a, b) => a + b, 0);
@@ -64,7 +110,7 @@ export function checkPassword(password: string, context: string[] = []): void {
   if (length > MAX_LENGTH) throw new PasswordPolicyError(`a password may have at most ${MAX_LENGTH} characters`);
   if (password.trim() === '') throw new PasswordPolicyError('a password cannot be only spaces');
   const words = userWords(context);
-  const { sequence } = zxcvbn().check(password, words);
+  const sequence = piecesOf(password, words);
   const guessesLog10 = log10Factorial(sequence.length) + sequence.reduce((sum, m) => sum + m.guessesLog10, 0);
   if (guessesLog10 >= MIN_GUESSES_LOG10) return;
   const pieces = [
@@ -75,6 +121,7 @@ export function checkPassword(password: string, context: string[] = []): void {
         const word = String(m.matchedWord);
         if (word === SERVICE_NAME) return ['the name of this service'];
         if ((m.dictionaryName as string) === 'userInputs' || words.includes(word)) return ['your name, e-mail address or organisation'];
+        if ((m.dictionaryName as string) === 'calendar') return ['a season or month'];
         return [(m.dictionaryName as string) === 'passwords-common' ? 'a commonly used (breached) password' : 'a common word'];
       }),
     ),

@@ -108,6 +108,9 @@ test('batch screening: a pasted list or a CSV name column, each name with its st
   assert.deepEqual(parseNames('\uFEFFname\r\nHuawei\r\nNortheastern University, China\r\n'), ['Huawei', 'Northeastern University, China']);
   assert.deepEqual(parseNames('\n"Organisation"\nHuawei\n'), ['Huawei']);
   assert.deepEqual(parseNames('Huawei\nname\n'), ['Huawei', 'name'], 'only a first line is a header');
+  // Excel in much of Europe saves CSV with semicolons; a tab-separated export is read the same way.
+  assert.deepEqual(parseNames('name;country\r\nHuawei;CN\r\n"Zhejiang Dahua Technology Co.; Ltd.";CN\r\n'), ['Huawei', 'Zhejiang Dahua Technology Co.; Ltd.']);
+  assert.deepEqual(parseNames('id\tOrganisation\tcountry\n1\tHuawei\tCN\n2\tUniversity of Oxford, UK\tGB\n'), ['Huawei', 'University of Oxford, UK']);
   assert.throws(
     () => parseNames('name,country\nHuawei,CN\n"Zhejiang "Dahua",CN\n', 'partners.csv'),
     (e: Error) => e instanceof BatchError && /partners\.csv, line 3: /.test(e.message),
