@@ -48,6 +48,8 @@ export interface PolicyBundle {
   standards: StandardsCatalogue;
   /** Lower-cased language names → language id (data/assessment/languages.json). */
   languages: Map<string, string>;
+  /** Placeholder names ("TBD", "N/A") by placeholderKey → why they name nobody (data/assessment/placeholder-names.json). */
+  placeholders: Map<string, string>;
 }
 
 const hashOf = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
@@ -83,6 +85,15 @@ function loadLanguages(file: string): Map<string, string> {
   const doc = json(file);
   if (!doc.provenance?.sources) throw new RulebookError(`${file}: the languages of concern need provenance`);
   return new Map((doc.languages as { id: string; names: string[] }[]).flatMap((l) => l.names.map((n) => [n.toLowerCase(), l.id] as [string, string])));
+}
+
+/** How a written name is compared with the placeholders: case, spacing and a trailing full stop aside. */
+export const placeholderKey = (name: string): string => name.trim().toLowerCase().replace(/\s+/g, ' ').replace(/\.$/, '');
+
+function loadPlaceholders(file: string): Map<string, string> {
+  const doc = json(file);
+  if (!doc.provenance?.sources) throw new RulebookError(`${file}: the placeholder names need provenance`);
+  return new Map((doc.names as { name: string; reason: string }[]).map((n) => [placeholderKey(n.name), n.reason]));
 }
 
 /**
@@ -131,6 +142,7 @@ export function loadBundle(replace: Partial<Record<string, string>> = {}, manife
     listCategories: loadListCategories(path['list-categories']!),
     standards: loadStandards(path.standards!),
     languages: loadLanguages(path.languages!),
+    placeholders: loadPlaceholders(path['placeholder-names']!),
   };
 }
 

@@ -3,7 +3,7 @@ import type { Hit, ScreenResult, Screener } from '../screening/screener.ts';
 import { LEVELS, type Level } from '../screening/lists.ts';
 import type { Store } from '../store/store.ts';
 import { TIERS } from './ai-act.ts';
-import type { PolicyBundle } from './bundle.ts';
+import { placeholderKey, type PolicyBundle } from './bundle.ts';
 import { MINORITY_POPULATIONS, type Answer, type Case, type PartyKind } from './case.ts';
 import type { Value } from './expression.ts';
 
@@ -252,6 +252,60 @@ function inChina(written: string | null, party: PartyScreen | undefined): boolea
   return placed || written ? false : null;
 }
 
+// Names a case may write for a country that are not its CLDR English name; "UK" and "EL" are the EU's own codes for GB and GR.
+const COUNTRY_ALIASES: Record<string, string> = { uk: 'GB', el: 'GR', prc: 'CN', 'p.r. china': 'CN', 'pr china': 'CN', 'mainland china': 'CN', "people's republic of china": 'CN', 'people’s republic of china': 'CN', 中国: 'CN', 'hong kong': 'HK', macao: 'MO', macau: 'MO' };
+const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region' });
+let countryNames: Map<string, string> | undefined;
+
+/** The country code a case's written country stands for ("CN", "China", "Vietnam"), or null when it names none derisk knows (then nothing is compared). */
+function countryCodeOf(written: string | null): string | null {
+  if (!written) return null;
+  const w = written.trim().toLowerCase();
+  if (COUNTRY_ALIASES[w]) return COUNTRY_ALIASES[w];
+  if (!countryNames) {
+    const letters = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
+    countryNames = new Map(letters.flatMap((a) => letters.map((b) => [a + b, REGION_NAMES.of(a + b)!] as const)).flatMap(([code, name]) => (name === code || code === 'ZZ' ? [] : [[code.toLowerCase(), code] as [string, string], [name.toLowerCase(), code] as [string, string]])));
+  }
+  return countryNames.get(w) ?? null;
+}
+
+/**
+ * The parties as the bundle reads them. A placeholder ("TBD") names nobody: not named yet, whatever
+ * the registry resolves it to. A party placed by the registry in another country than the case says
+ * (Hong Kong, Macao and Taiwan are their own places, as in the regions) is not identified: the name
+ * may have resolved to another institution, so its screening is not the partner's.
+ */
+function judgeParties(c: Case, parties: PartyScreen[], bundle: PolicyBundle): PartyScreen[] {
+  const stated = [...c.partners.map((p) => p.country), ...(c.funders ?? []).map((f) => f.country)];
+  return parties.map((p, i) => {
+    const placeholder = p.query === null ? undefined : bundle.placeholders.get(placeholderKey(p.query));
+    if (placeholder !== undefined) {
+      return {
+        role: p.role,
+        query: p.query,
+        description: p.description,
+        identified: false,
+        why: `not named yet: "${p.query}" is a placeholder (${placeholder}; data/assessment/placeholder-names.json), not a name: identify the partner (registered name or ROR id)`,
+        rorId: null,
+        countryCode: null,
+        rorTypes: [],
+        hits: [],
+        similar: [],
+      };
+    }
+    const said = countryCodeOf(stated[i] ?? null);
+    if (!p.identified || p.rorId === null || !p.countryCode || !said || p.countryCode === said) return p;
+    return {
+      ...p,
+      identified: false,
+      why: `${p.why}, in ${REGION_NAMES.of(p.countryCode)} (${p.countryCode}), but the case places it in ${stated[i]}: the name may stand for another institution; identify the partner (registered name or ROR id) or correct its country`,
+      rorId: null,
+      countryCode: null,
+      rorTypes: [],
+    };
+  });
+}
+
 /** Any of several three-valued facts: true if one is, unknown if none is but one is unknown. */
 const anyOf = (vs: (boolean | null)[]): boolean | null => (vs.includes(true) ? true : vs.includes(null) ? null : false);
 
@@ -423,10 +477,11 @@ function partyNote(parties: PartyScreen[], empty: string): string {
  * Pure: the same case, observations and bundle give the same facts (a stored assessment replays).
  */
 export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): Evidence {
-  const partnerParties = obs.parties.filter((p) => p.role.startsWith('partner'));
-  const fundingParties = obs.parties.filter((p) => p.role === 'funder' || p.role.startsWith('in kind'));
-  const affiliationParties = obs.parties.filter((p) => p.role.startsWith('affiliation of'));
-  const programmeParties = obs.parties.filter((p) => p.role.startsWith('talent programme of'));
+  const parties = judgeParties(c, obs.parties, bundle);
+  const partnerParties = parties.filter((p) => p.role.startsWith('partner'));
+  const fundingParties = parties.filter((p) => p.role === 'funder' || p.role.startsWith('in kind'));
+  const affiliationParties = parties.filter((p) => p.role.startsWith('affiliation of'));
+  const programmeParties = parties.filter((p) => p.role.startsWith('talent programme of'));
   const partners = listingFacts(partnerParties, 0, bundle);
   const funding = listingFacts(fundingParties, (c.funders === null ? 1 : 0) + (c.inKind === null ? 1 : 0), bundle);
   const people = c.personnel;
@@ -588,5 +643,5 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
     const ask = `${asks.join('; ')}${partnerParties.some((p) => !p.identified && !p.listedParts && !p.related) ? `; ${REQUESTS['partners.identified']}` : ''}`;
     for (const k of ['partners.identified', 'partners.max_level', 'partners.level_without_third_country', 'partners.listed', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level', 'partners.defence_level_without_third_country']) requests[k] = ask;
   }
-  return { facts, notes, parties: obs.parties, ...(asks.length > 0 ? { requests } : {}) };
+  return { facts, notes, parties, ...(asks.length > 0 ? { requests } : {}) };
 }

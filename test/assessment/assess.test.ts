@@ -14,6 +14,7 @@ import type { Actor } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
 import { casesOverWatchlist, OFFICER, GREEN_CASE } from '../helpers/cases.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { rorRecord } from '../helpers/landscape.ts';
 
 let db: EmbeddedDb;
 let cases: CaseService;
@@ -27,7 +28,17 @@ before(async () => {
       { name: 'Thousand Talents Plan', level: 'high', category: 'talent programme' },
       { name: 'Huawei Technologies Co., Ltd.', country: 'China', level: 'high', note: 'listed for the test' },
     ],
-    [],
+    // Institutions a placeholder or a wrongly placed partner resolves to in the real registry ("TBD" is Thai Binh Duong University's acronym).
+    [
+      {
+        ...rorRecord('017qs1m21', 'Thai Binh Duong University', 'VN', 'Nha Trang'),
+        names: [
+          { value: 'Thai Binh Duong University', types: ['ror_display', 'label'], lang: 'en' },
+          { value: 'TBD', types: ['acronym'], lang: null },
+        ],
+      },
+      rorRecord('02zhqgq86', 'University of Hong Kong', 'HK', 'Hong Kong'),
+    ],
     { screen: true },
   ));
 });
@@ -179,6 +190,44 @@ test('bug 1: a partner nobody identified is never "not listed": security needs i
   // The same case with the partner identified (Tsinghua, in the registry) is green.
   const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: 'Identified partner' });
   assert.equal((await cases.assess(OFFICER, id, '2026-11-22')).result.overall, 'green');
+});
+
+test('bug 1 class: a placeholder name ("TBD", "N/A") is a partner not named yet, whatever the registry resolves it to', async () => {
+  for (const name of ['TBD', 'tba', 'NN', 'N/A', 'to be named', '?']) {
+    const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: `Placeholder ${name}`, partners: [GREEN_CASE.partners[0], { name, role: 'partner', country: 'CN' }] });
+    const { result } = await cases.assess(OFFICER, id, '2026-11-22');
+    assert.equal(result.categories.security.verdict, 'needs-information', `${name}: ${JSON.stringify(result.categories)}`);
+    assert.notEqual(result.overall, 'green');
+    assert.equal(result.evidence!.facts['partners.identified'], false, name);
+    assert.equal(result.evidence!.facts['partners.chinese'], true, `${name}: the stated country stands`);
+    const party = (result.evidence!.parties as { query: string; identified: boolean; rorId: string | null; why: string }[]).find((p) => p.query === name)!;
+    assert.equal(party.rorId, null, `${name} is not screened as the institution it resembles`);
+    assert.match(party.why, /^not named yet: ".*" is a placeholder \(.+\)/);
+    assert.match(result.evidence!.notes['partners.listed']!, /placeholder.*identify the partner/);
+  }
+});
+
+test('bug 1 class: a partner the registry places in another country than the case says is not identified; the note names both', async () => {
+  const partner = async (p: Record<string, string>) => {
+    const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: `Placed: ${JSON.stringify(p)}`, partners: [GREEN_CASE.partners[0], { role: 'partner', ...p }] });
+    return (await cases.assess(OFFICER, id, '2026-11-22')).result;
+  };
+  const vn = await partner({ name: 'Thai Binh Duong University', country: 'CN' });
+  assert.equal(vn.categories.security.verdict, 'needs-information', JSON.stringify(vn.categories));
+  assert.notEqual(vn.overall, 'green');
+  assert.equal(vn.evidence!.facts['partners.identified'], false);
+  assert.match(vn.evidence!.notes['partners.listed']!, /Thai Binh Duong University \(017qs1m21\), in Vietnam \(VN\), but the case places it in CN: .*identify the partner/);
+  assert.equal(vn.evidence!.facts['partners.chinese'], true, 'the stated country stands');
+  // Hong Kong is its own place (as in the regions): a Hong Kong university written as CN is asked about.
+  const hkAsCn = await partner({ ror: '02zhqgq86', country: 'CN' });
+  assert.equal(hkAsCn.evidence!.facts['partners.identified'], false);
+  assert.match(hkAsCn.evidence!.notes['partners.listed']!, /in Hong Kong SAR China \(HK\), but the case places it in CN/);
+  assert.notEqual(hkAsCn.overall, 'green');
+  // The same places, written as a code or a name, and a party whose country is not given: no conflict.
+  const agreeing: Record<string, string>[] = [{ ror: '02zhqgq86', country: 'HK' }, { ror: '02zhqgq86', country: 'Hong Kong' }, { name: 'Thai Binh Duong University', country: 'Vietnam' }, { name: 'Thai Binh Duong University' }, { ror: '03cve4549', country: 'China' }];
+  for (const p of agreeing) {
+    assert.equal((await partner(p)).evidence!.facts['partners.identified'], true, JSON.stringify(p));
+  }
 });
 
 test('bug 1 for funders: a funder given by a name nobody can resolve, or funders not given, leave security at needs information', async () => {

@@ -142,6 +142,7 @@ test('the policy bundle records every file that shapes a verdict; replacing one 
     'data/assessment/ai-act-uses.json',
     'data/assessment/languages.json',
     'data/assessment/list-categories.json',
+    'data/assessment/placeholder-names.json',
     'data/assessment/rulebook.yaml',
     'data/assessment/standards.json',
     'data/fields/taxonomy.json',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
 import { readCaseDocument } from '../../src/assessment/case.ts';
@@ -202,6 +203,17 @@ test('every example case says truly which of its parties screen listed, and its 
     assert.deepEqual(listed.length > 0 ? listed : ['none'], claimed.split(' | '), f);
     assert.doesNotMatch(text, /not on any (loaded )?list/, f);
     assert.equal((await assessor.run(c, '2026-11-22')).overall, verdict, f);
+  }
+});
+
+// Red team, issue 10 bug 1 class: the real registry resolves "TBD" to Thai Binh Duong University (VN), "TBA" and "NN" to others.
+test('a placeholder partner in the example case, with the real registry, is not named yet and never green', async () => {
+  const text = readFileSync(new URL('../../examples/cases/open-basic-research.yaml', import.meta.url), 'utf8');
+  for (const placeholder of ['TBD', 'TBA', 'NN']) {
+    const a = await assessor.run(assessor.validate(parseYaml(text.replace('name: Tsinghua University', `name: ${placeholder}`))), '2026-11-22');
+    assert.equal(a.categories.security.verdict, 'needs-information', placeholder);
+    assert.equal(a.evidence!.facts['partners.identified'], false, placeholder);
+    assert.match(a.evidence!.notes['partners.listed']!, new RegExp(`${placeholder} \\(partner \\(partner\\)\\): not named yet: "${placeholder}" is a placeholder`));
   }
 });
 
