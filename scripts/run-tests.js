@@ -30,29 +30,34 @@ const FAST = [
 // The longest files, longest first (from a full run's durations): run-in-order.js starts the files
 // in the order given, two at a time (`node --test` would sort them by name), so these go first and
 // the two slots finish together instead of one of them starting a long file at the end. Every
-// other file follows in name order. Of the files using the real screener (test/helpers/screening.ts)
-// only screener.test.ts is here: it keeps that screener for the others, which come later.
+// other file follows in name order. persisted-index.test.ts goes first also because it builds the
+// real screener (test/helpers/screening.ts) and keeps it: the files using it, which come later, read it.
 const LONGEST = [
   'test/screening/persisted-index.test.ts',
   'test/service/faults.test.ts',
   'test/service/beside-server.test.ts',
-  'test/store/ingest.test.ts',
-  'test/store/clickhouse.test.ts',
   'test/exchange/two-installations.test.ts',
-  'test/ingest/fuzz.test.ts',
-  'test/cli.test.ts',
+  'test/store/ingest.test.ts',
   'test/service/audit.test.ts',
-  'test/screening/cas-institutes.test.ts',
-  'test/screening/screener.test.ts',
-  'test/exchange/corrections-feed.test.ts',
-  'test/resolve/match-cli.test.ts',
-  'test/assessment/cli.test.ts',
-  'test/monitoring/cli.test.ts',
-  'test/monitoring/alerts.test.ts',
-  'test/appdb/legacy.test.ts',
+  'test/server/daily-web.test.ts',
+  'test/cli.test.ts',
+  'test/ingest/fuzz.test.ts',
+  'test/server/exchange-web.test.ts',
+  'test/store/clickhouse.test.ts',
   'test/server/report-web.test.ts',
+  'test/monitoring/cli.test.ts',
   'test/monitoring/alerts-crash.test.ts',
+  'test/server/layout-web.test.ts',
+  'test/exchange/corrections-feed.test.ts',
+  'test/screening/cas-institutes.test.ts',
+  'test/assessment/cli.test.ts',
   'test/monitoring/mail-crash.test.ts',
+  'test/server/upload-web.test.ts',
+  'test/monitoring/alerts.test.ts',
+  'test/server/cases-web.test.ts',
+  'test/service/auth.test.ts',
+  'test/monitoring/watch-cli.test.ts',
+  'test/appdb/legacy.test.ts',
 ];
 
 /** Every test file under `dir`, the longest first. */

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { aliasesFile } from '../../src/screening/aliases.ts';
-import { buildScreeningContext } from '../../src/screening/context.ts';
+import { buildScreeningContext, type ScreeningContext } from '../../src/screening/context.ts';
+import type { Institution } from '../../src/ingest/ror.ts';
 import { loadListCatalogue, readCatalogueList, readWatchlist, type RiskList } from '../../src/screening/lists.ts';
 import { loadScreeningIndex, saveScreeningIndex } from '../../src/screening/persisted.ts';
 import type { Screener } from '../../src/screening/screener.ts';
@@ -40,6 +41,11 @@ export const STATE_NAMES = { listed: 'Tsinghua University', 'not-listed': 'Unive
 /** The demo's lists: every list of the catalogue, read from the data mirror. */
 export const demoLists = (): RiskList[] => loadListCatalogue().lists.map((spec) => readCatalogueList(spec, join(MIRROR, spec.mirror_path)));
 
+/** The signature the real screener's index is kept under. */
+export const REAL_SCREENER_SIGNATURE = 'real-screener';
+
+const realScreenerPath = () => join(tmpdir(), `derisk-test-real-screener-${realScreenerInputs()}`);
+
 let real: Promise<Screener> | null = null;
 
 /**
@@ -52,15 +58,23 @@ let real: Promise<Screener> | null = null;
  */
 export function realScreener(): Promise<Screener> {
   real ??= (async () => {
-    const path = join(tmpdir(), `derisk-test-real-screener-${realScreenerInputs()}`);
-    const kept = existsSync(path) ? loadScreeningIndex(path, 'real-screener') : null;
-    if (kept) return kept.screener;
-    const { institutions, resolver } = await realRegistry();
-    const context = buildScreeningContext(demoLists(), institutions, resolver);
-    saveScreeningIndex(path, 'real-screener', context);
-    return context.screener;
+    const path = realScreenerPath();
+    const kept = existsSync(path) ? loadScreeningIndex(path, REAL_SCREENER_SIGNATURE) : null;
+    return kept ? kept.screener : (await buildRealScreeningContext()).context.screener;
   })();
   return real;
+}
+
+/**
+ * The real screener's context built afresh, and kept where realScreener() reads it: the test that
+ * compares a kept index with a fresh one builds it, so the files after it read it instead of building it again.
+ */
+export async function buildRealScreeningContext(): Promise<{ context: ScreeningContext; path: string; institutions: Institution[] }> {
+  const path = realScreenerPath();
+  const { institutions, resolver } = await realRegistry();
+  const context = buildScreeningContext(demoLists(), institutions, resolver);
+  saveScreeningIndex(path, REAL_SCREENER_SIGNATURE, context);
+  return { context, path, institutions };
 }
 
 const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
