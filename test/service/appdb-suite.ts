@@ -58,6 +58,16 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
     await driver.stop();
   });
 
+  /** A new database, migrated, under a sealed trail; `fresh` opens another handle on it (another process), `raw` writes behind derisk. */
+  const sealedTrail = async () => {
+    const fresh = await driver.newDatabase();
+    const dir = tempDir();
+    const seal = { keyPath: join(dir, 'audit.key'), anchorPath: join(dir, 'audit.anchor.json') };
+    const raw = await fresh();
+    await migrate(raw);
+    return { fresh, seal, raw, db: await openSealedTrail(raw, seal) };
+  };
+
   test('the migrations apply once; accounts, cases, verdicts, tenants, sharing, tokens and the audit trail work', async () => {
     const db = await driver.open();
     try {
@@ -343,12 +353,7 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
   });
 
   test('a session or login code written into the database, or a session moved to another user, logs nobody in; verify names each', async () => {
-    const fresh = await driver.newDatabase();
-    const dir = tempDir();
-    const seal = { keyPath: join(dir, 'audit.key'), anchorPath: join(dir, 'audit.anchor.json') };
-    const raw = await fresh();
-    await migrate(raw);
-    const db = await openSealedTrail(raw, seal);
+    const { fresh, seal, raw, db } = await sealedTrail();
     // Another process, which remembers no session yet.
     const other = await openSealedTrail(await fresh(), seal);
     try {
@@ -409,12 +414,7 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
   });
 
   test('API and feed tokens issued before they carried a MAC (migrations 021, 022) keep working where the audit trail records their creation; any other is refused and named by verify', async () => {
-    const fresh = await driver.newDatabase();
-    const dir = tempDir();
-    const seal = { keyPath: join(dir, 'audit.key'), anchorPath: join(dir, 'audit.anchor.json') };
-    const raw = await fresh();
-    await migrate(raw);
-    const db = await openSealedTrail(raw, seal);
+    const { fresh, seal, raw, db } = await sealedTrail();
     try {
       const accounts = new Accounts(db);
       await accounts.createOrganisation(OPERATOR, 'org-a', 'A');
