@@ -85,5 +85,12 @@ else {
   const build = spawnSync(process.execPath, [join(here, 'build.js')], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'run-in-order.js'), '2', ...files], { stdio: 'inherit', env });
+// Two files at a time, as the CI machine has two cores; DERISK_TEST_CONCURRENCY sets another number
+// (to measure there whether files waiting on their child processes leave room for a third).
+const concurrency = process.env.DERISK_TEST_CONCURRENCY ?? '2';
+if (!/^[1-9]\d*$/.test(concurrency)) {
+  console.error(`run-tests: DERISK_TEST_CONCURRENCY must be a whole number of files at a time, not ${JSON.stringify(concurrency)}`);
+  process.exit(2);
+}
+const result = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'run-in-order.js'), concurrency, ...files], { stdio: 'inherit', env });
 process.exit(result.status ?? 1);
