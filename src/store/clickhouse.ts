@@ -106,6 +106,44 @@ export const TABLES: TableSpec[] = [
     source: 'SELECT work_id, field_id FROM work_fields',
   },
   {
+    // A work's source records in the order the store lists them (works.records).
+    name: 'work_records',
+    columns: [
+      ['work_id', 'String'],
+      ['seq', 'Int64'],
+      ['record', 'String'],
+    ],
+    orderBy: '(work_id, seq)',
+    placement: 'by-work',
+    source: 'SELECT work_id, generate_subscripts(records, 1) AS seq, unnest(records) AS record FROM works',
+  },
+  {
+    // The authors of a work's preferred record (who leads it), once per country their affiliations place them in (NULL: none).
+    name: 'work_authors',
+    columns: [
+      ['work_id', 'String'],
+      ['author_seq', 'Int64'],
+      ['is_first', 'UInt8'],
+      ['is_corresponding', 'Nullable(UInt8)'],
+      ['country_code', 'Nullable(String)'],
+    ],
+    orderBy: 'work_id',
+    placement: 'by-work',
+    source: `SELECT w.work_id, au.author_seq, coalesce(au.position = 'first', false)::UTINYINT AS is_first, au.is_corresponding::UTINYINT AS is_corresponding, wa.country_code
+      FROM works w JOIN authorships au ON au.source = w.source AND au.source_id = w.source_id
+      LEFT JOIN (SELECT DISTINCT work_id, author_seq, country_code FROM work_affiliations WHERE country_code IS NOT NULL) wa ON wa.work_id = w.work_id AND wa.author_seq = au.author_seq`,
+  },
+  {
+    name: 'work_funders',
+    columns: [
+      ['work_id', 'String'],
+      ['funder', 'Nullable(String)'],
+    ],
+    orderBy: 'work_id',
+    placement: 'by-work',
+    source: 'SELECT DISTINCT work_id, funder FROM (SELECT rw.work_id, unnest(r.funders) AS funder FROM record_works rw JOIN records r USING (source, source_id))',
+  },
+  {
     name: 'institutions',
     columns: [
       ['ror_id', 'String'],
@@ -126,6 +164,81 @@ export const TABLES: TableSpec[] = [
     orderBy: 'ror_id',
     placement: 'every-shard',
     source: 'SELECT ror_id, top_id FROM institution_rollup',
+  },
+  // Aggregate datasets and patents are small beside the works and not keyed by work: whole on every shard.
+  {
+    name: 'aggregate_datasets',
+    columns: [
+      ['dataset', 'String'],
+      ['caveats', 'String'],
+    ],
+    orderBy: 'dataset',
+    placement: 'every-shard',
+    source: 'SELECT dataset, caveats FROM aggregate_datasets',
+  },
+  {
+    name: 'aggregate_country_pairs',
+    columns: [
+      ['dataset', 'String'],
+      ['year', 'Int64'],
+      ['country', 'String'],
+      ['partner', 'String'],
+      ['works', 'Int64'],
+    ],
+    orderBy: '(dataset, year, country, partner)',
+    placement: 'every-shard',
+    source: 'SELECT dataset, year, country, partner, works FROM aggregate_country_pairs',
+  },
+  {
+    name: 'aggregate_country_series',
+    columns: [
+      ['dataset', 'String'],
+      ['country_code', 'Nullable(String)'],
+      ['place', 'String'],
+      ['attribute', 'String'],
+      ['year', 'Int64'],
+      ['value', 'Float64'],
+    ],
+    orderBy: '(dataset, year)',
+    placement: 'every-shard',
+    source: 'SELECT dataset, country_code, place, attribute, year, value FROM aggregate_country_series',
+  },
+  {
+    name: 'patents',
+    columns: [
+      ['source', 'String'],
+      ['patent_id', 'String'],
+      ['year', 'Nullable(Int32)'],
+    ],
+    orderBy: '(source, patent_id)',
+    placement: 'every-shard',
+    source: 'SELECT source, patent_id, year FROM patents',
+  },
+  {
+    name: 'patent_applicant_places',
+    columns: [
+      ['source', 'String'],
+      ['patent_id', 'String'],
+      ['year', 'Nullable(Int32)'],
+      ['seq', 'Int64'],
+      ['name', 'String'],
+      ['ror_id', 'Nullable(String)'],
+      ['country_code', 'Nullable(String)'],
+    ],
+    orderBy: '(source, patent_id)',
+    placement: 'every-shard',
+    source: 'SELECT source, patent_id, year, seq, name, ror_id, country_code FROM patent_applicant_places',
+  },
+  {
+    name: 'patent_fields',
+    columns: [
+      ['source', 'String'],
+      ['patent_id', 'String'],
+      ['field_id', 'String'],
+    ],
+    orderBy: '(field_id, source, patent_id)',
+    placement: 'every-shard',
+    source: 'SELECT source, patent_id, field_id FROM patent_fields',
   },
 ];
 
