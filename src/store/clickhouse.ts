@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { ValidationError } from '../errors.ts';
+import { ConflictError, ValidationError } from '../errors.ts';
 import { sourceNamedSql } from '../indicators/unregistered.ts';
 import type { Store } from './store.ts';
 
@@ -242,6 +243,19 @@ export const TABLES: TableSpec[] = [
   },
 ];
 
+/** The table whose existence means a publish is running (see takePublishLock). */
+export const PUBLISH_LOCK = 'publish_lock';
+
+/** Whether a process of this machine is running. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** How many rows one insert carries. */
 const BATCH_ROWS = 50_000;
 
@@ -320,6 +334,56 @@ export class ClickHouseEvidence {
    * again, so a re-run ends with the counts of a clean run.
    */
   async publish(store: Store, onProgress?: (table: string, rows: number) => void): Promise<PublishReport> {
+    const release = await this.takePublishLock();
+    try {
+      return await this.publishLocked(store, onProgress);
+    } finally {
+      await release();
+    }
+  }
+
+  /**
+   * One publish at a time on a cluster: two would drop each other's partitions and retire each
+   * other's snapshots. The lock is a table on the first shard, created with its holder in one
+   * statement (CREATE fails when it exists, on every ClickHouse version); a second publish is
+   * refused, naming the holder. A lock left by a process of this machine that is gone (kill -9)
+   * is taken over: renamed away first, which only one of several takers can do.
+   */
+  private async takePublishLock(): Promise<() => Promise<void>> {
+    const { database: db } = this.settings;
+    const first = this.shards[0]!;
+    const me = { host: hostname(), pid: process.pid, token: randomUUID() };
+    const create = `CREATE TABLE ${db}.${PUBLISH_LOCK} ENGINE = TinyLog AS SELECT '${me.host.replace(/[\\']/g, '')}' AS host, toUInt32(${me.pid}) AS pid, '${me.token}' AS token, now() AS since`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await first.command({ query: create });
+        break;
+      } catch (e) {
+        if (!/already exists/i.test((e as Error).message)) throw e;
+        const [holder] = await rows<{ host: string; pid: number; since: string }>(first, `SELECT host, pid, toString(since) AS since FROM ${db}.${PUBLISH_LOCK}`).catch(() => []);
+        if (attempt === 0 && holder && holder.host === me.host && !alive(Number(holder.pid))) {
+          const stale = `${PUBLISH_LOCK}_stale_${me.token.replace(/-/g, '')}`;
+          const renamed = await first.command({ query: `RENAME TABLE ${db}.${PUBLISH_LOCK} TO ${db}.${stale}` }).then(
+            () => true,
+            () => false,
+          );
+          if (renamed) await first.command({ query: `DROP TABLE ${db}.${stale}` });
+          continue;
+        }
+        const who = holder ? `process ${holder.pid} on ${holder.host} since ${holder.since} (server time)` : 'another process';
+        throw new ConflictError(
+          `another publish to the ClickHouse evidence store ${this.settings.database} is running (${who}); run this one again when it has finished. If that process is gone, drop the table ${db}.${PUBLISH_LOCK} on the first shard (${this.settings.shardUrls?.[0] ?? this.settings.url}).`,
+        );
+      }
+    }
+    return async () => {
+      // Only our own lock is dropped: had it been taken over meanwhile, the other holder keeps theirs.
+      const [holder] = await rows<{ token: string }>(first, `SELECT token FROM ${db}.${PUBLISH_LOCK}`).catch(() => []);
+      if (holder?.token === me.token) await first.command({ query: `DROP TABLE IF EXISTS ${db}.${PUBLISH_LOCK}` });
+    };
+  }
+
+  private async publishLocked(store: Store, onProgress?: (table: string, rows: number) => void): Promise<PublishReport> {
     const snapshot = await snapshotOf(store);
     const expected: Record<string, number> = {};
     for (const t of TABLES) expected[t.name] = Number((await store.one<{ n: bigint }>(`SELECT count(*) AS n FROM (${t.source})`))!.n);
