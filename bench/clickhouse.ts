@@ -71,8 +71,21 @@ export async function clickhouseBench(config: Config, registry: Institution[], w
       indicators[name] = { duckdbMs, clickhouseMs, ratio: clickhouseMs / duckdbMs };
       console.log(`    ${name.padEnd(18)} ${duckdbMs.toFixed(0).padStart(7)} ${clickhouseMs.toFixed(0).padStart(7)}  (${(clickhouseMs / duckdbMs).toFixed(2)}x)`);
     }
+    const bytes = await evidence.compressedBytes();
+    console.log(
+      `  on the cluster (compressed, all shards): ${Object.entries(bytes)
+        .map(([t, n]) => `${t} ${(n / 1e6).toFixed(1)} MB`)
+        .join(', ')}`,
+    );
     await evidence.close();
-    return { works, shards: evidence.shardCount, rows: report.rows, ingest: { duckdbSeconds: duckIngest, publishSeconds: publish, ratio: duckIngest / (duckIngest + publish) }, indicators };
+    return {
+      bytes,
+      works,
+      shards: evidence.shardCount,
+      rows: report.rows,
+      ingest: { duckdbSeconds: duckIngest, publishSeconds: publish, ratio: duckIngest / (duckIngest + publish) },
+      indicators,
+    };
   } finally {
     store.close();
     await started?.stop();

@@ -446,6 +446,18 @@ export class ClickHouseEvidence {
     }
   }
 
+  /** Compressed bytes each table holds over all shards (active parts), for capacity planning. */
+  async compressedBytes(): Promise<Record<string, number>> {
+    const bytes: Record<string, number> = {};
+    for (const shard of this.shards) {
+      for (const r of await rows<{ table: string; n: string }>(shard, `SELECT table, sum(data_compressed_bytes) AS n FROM system.parts WHERE active AND database = '${this.settings.database}' GROUP BY table`)) {
+        const name = r.table.replace(/_local$/, '');
+        bytes[name] = (bytes[name] ?? 0) + Number(r.n);
+      }
+    }
+    return bytes;
+  }
+
   /** Rows of a query at the entry node (which reads every shard through the Distributed tables). */
   async all<T>(sql: string): Promise<T[]> {
     return rows<T>(this.entry, sql);
