@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../src/config.ts';
 import { loadTaxonomy } from '../src/fields/taxonomy.ts';
-import { runIndicator, type IndicatorRequest } from '../src/indicators/catalog.ts';
-import { CLICKHOUSE_INDICATORS, runClickHouseIndicator } from '../src/indicators/clickhouse.ts';
+import { INDICATORS, runIndicator, type IndicatorRequest } from '../src/indicators/catalog.ts';
+import { runClickHouseIndicator } from '../src/indicators/clickhouse.ts';
 import { NO_FILTERS } from '../src/indicators/filters.ts';
 import { ingestWorks } from '../src/ingest/pipeline.ts';
 import { ingestRegistry } from '../src/ingest/registry.ts';
@@ -34,7 +34,7 @@ async function timed(runs: number, f: () => Promise<unknown>): Promise<number> {
 /**
  * DuckDB (one process) beside a 2-shard ClickHouse cluster on this machine for the same synthetic
  * works: ingest (DuckDB: read, resolve, refresh; the cluster: the same, then publish) and each
- * indicator the cluster computes (EU27AC–CN, no filters). The cluster is DERISK_EVIDENCE_URL when
+ * indicator (EU27AC–CN, no filters). The cluster is DERISK_EVIDENCE_URL when
  * set, else two clickhouse-server processes started here on loopback (Debian's 18.16).
  */
 export async function clickhouseBench(config: Config, registry: Institution[], works: number, runs: number, out: string) {
@@ -64,15 +64,28 @@ export async function clickhouseBench(config: Config, registry: Institution[], w
     console.log(`\nDuckDB (one process) and a ${evidence.shardCount}-shard ClickHouse cluster on ${works.toLocaleString('en')} synthetic works (${report.rows.work_institutions!.toLocaleString('en')} work × institution rows)`);
     console.log(`  ingest: DuckDB ${duckIngest.toFixed(1)} s (read, resolve, refresh); cluster ${(duckIngest + publish).toFixed(1)} s (the same, then publish ${publish.toFixed(1)} s): ${(duckIngest / (duckIngest + publish)).toFixed(2)}x`);
     console.log(`  indicators EU27AC–CN (median of ${runs} runs, ms): DuckDB / cluster (cluster ÷ DuckDB)`);
-    for (const name of CLICKHOUSE_INDICATORS) {
+    for (const name of INDICATORS) {
       const request: IndicatorRequest = { name, regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 15, institution: null };
       const duckdbMs = await timed(runs, () => runIndicator(store, catalogue, taxonomy, request));
       const clickhouseMs = await timed(runs, () => runClickHouseIndicator(evidence, catalogue, taxonomy, request));
       indicators[name] = { duckdbMs, clickhouseMs, ratio: clickhouseMs / duckdbMs };
       console.log(`    ${name.padEnd(18)} ${duckdbMs.toFixed(0).padStart(7)} ${clickhouseMs.toFixed(0).padStart(7)}  (${(clickhouseMs / duckdbMs).toFixed(2)}x)`);
     }
+    const bytes = await evidence.compressedBytes();
+    console.log(
+      `  on the cluster (compressed, all shards): ${Object.entries(bytes)
+        .map(([t, n]) => `${t} ${(n / 1e6).toFixed(1)} MB`)
+        .join(', ')}`,
+    );
     await evidence.close();
-    return { works, shards: evidence.shardCount, rows: report.rows, ingest: { duckdbSeconds: duckIngest, publishSeconds: publish, ratio: duckIngest / (duckIngest + publish) }, indicators };
+    return {
+      bytes,
+      works,
+      shards: evidence.shardCount,
+      rows: report.rows,
+      ingest: { duckdbSeconds: duckIngest, publishSeconds: publish, ratio: duckIngest / (duckIngest + publish) },
+      indicators,
+    };
   } finally {
     store.close();
     await started?.stop();

@@ -33,6 +33,7 @@ export async function serveStore(store: Store, port: number, host: string, regio
   const destinations = { allowInternal: parseAllowList(config.webhookAllowInternal) };
   const feeds = parseFeedOrigins(config.exchangeAllow);
   const db = await openAppDb(config);
+  const clickhouse = config.evidenceUrl ? await (await import('../store/clickhouse.ts')).ClickHouseEvidence.connect(config.evidenceUrl) : undefined;
   try {
     // Not a reason to stay down (the trail is still written), but said at every start until accounted for.
     const missing = await missingAnchor(db, sealOf(db));
@@ -43,6 +44,7 @@ export async function serveStore(store: Store, port: number, host: string, regio
     const run = await beginServerRun(db, accounts, config.home, actor.userId);
     const app = await buildServer({
       store,
+      clickhouse,
       db,
       regionFiles: [BUNDLED_REGIONS, ...regionFiles],
       taxonomy: loadTaxonomy(),
@@ -54,7 +56,7 @@ export async function serveStore(store: Store, port: number, host: string, regio
     const address = await app.listen({ port, host });
     const link = await openConsoleLink({ home: config.home, store, db, storeChanged: () => app.sharedEvidenceChanged() });
     console.log(
-      `\nderisk serving ${store.path} (application database: ${config.databaseUrl ? 'PostgreSQL' : config.appDbPath})\nopen ${address}/#code=${run.code}\n(a one-time login code, good for 10 minutes; API tokens: the web app's Tokens page or POST /api/tokens; OpenAPI at ${address}/api/openapi.json; Ctrl-C stops)`,
+      `\nderisk serving ${store.path}${clickhouse ? ` (indicators from the ClickHouse cluster ${clickhouse.settings.cluster} at ${clickhouse.settings.url}/${clickhouse.settings.database})` : ''} (application database: ${config.databaseUrl ? 'PostgreSQL' : config.appDbPath})\nopen ${address}/#code=${run.code}\n(a one-time login code, good for 10 minutes; API tokens: the web app's Tokens page or POST /api/tokens; OpenAPI at ${address}/api/openapi.json; Ctrl-C stops)`,
     );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
@@ -65,6 +67,7 @@ export async function serveStore(store: Store, port: number, host: string, regio
     await app.close();
     await run.end();
   } finally {
+    await clickhouse?.close();
     await db.close();
   }
 }

@@ -65,7 +65,8 @@ export function validateRequest(request: IndicatorRequest, taxonomy: Taxonomy, c
   if (!Number.isInteger(request.limit) || request.limit < 1 || request.limit > 1000) throw new IndicatorError('limit must be a whole number from 1 to 1000');
 }
 
-const named = <T extends { fieldId: string }>(rows: T[], taxonomy: Taxonomy) => rows.map((r) => ({ ...r, name: taxonomy.fields.get(r.fieldId)?.name ?? r.fieldId }));
+/** Field rows with the taxonomy's names. */
+export const named = <T extends { fieldId: string }>(rows: T[], taxonomy: Taxonomy) => rows.map((r) => ({ ...r, name: taxonomy.fields.get(r.fieldId)?.name ?? r.fieldId }));
 
 export async function runIndicator(store: Store, catalogue: RegionCatalogue, taxonomy: Taxonomy, request: IndicatorRequest): Promise<object[]> {
   validateRequest(request, taxonomy, catalogue);

@@ -1,24 +1,22 @@
 import type { Taxonomy } from '../fields/taxonomy.ts';
-import { UnavailableError } from '../errors.ts';
 import { regionOf, type RegionCatalogue } from '../regions/regions.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
-import { validateRequest, type IndicatorName, type IndicatorRequest } from './catalog.ts';
+import { named, validateRequest, type IndicatorRequest } from './catalog.ts';
 import type { CopubYear } from './copubs.ts';
 import type { Filters } from './filters.ts';
-import type { CountryShare, FieldShare, InstitutionPair, RegionYear, TopInstitution } from './landscape.ts';
+import type { AggregatePairYear, CountryShare, FieldShare, FunderCount, InstitutionPair, Leadership, RegionYear, SeriesRow, TopInstitution, WorkListing } from './landscape.ts';
+import type { ApplicantCount, ApplicantPair, CopatentYear, SectorShare } from './patents.ts';
 import { unregistered } from './unregistered.ts';
 
 /**
  * The indicators over the evidence store on a ClickHouse cluster, answering exactly what the
- * DuckDB indicators (copubs.ts, landscape.ts) answer on the same analytics: same rows, same order,
- * same rounding. The SQL differs (see src/store/clickhouse.ts for the dialect both ClickHouse
- * 18.16 and current versions accept); where one query per step would need a window function
- * 18.16 lacks, the last small step (the main partner of the top institutions) is done here.
+ * DuckDB indicators (copubs.ts, landscape.ts, patents.ts) answer on the same analytics: same rows,
+ * same order, same rounding. The SQL differs (see src/store/clickhouse.ts for the dialect both
+ * ClickHouse 18.16 and current versions accept); where one query per step would need a window
+ * function or a list aggregate 18.16 lacks, the last small step (the main partner of the top
+ * institutions, the names and countries of at most `limit` listed works) is done here. Every
+ * indicator of the catalogue is computed here.
  */
-export const CLICKHOUSE_INDICATORS: readonly IndicatorName[] = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields'];
-
-/** A request for an indicator the ClickHouse store does not compute (yet): refused by name, never answered from elsewhere. */
-export class NotOnClickHouseError extends UnavailableError {}
 
 /** round(x, 4) as DuckDB computes it for a DOUBLE: round half away from zero of x·10⁴, divided by 10⁴. */
 export const round4 = (x: number): number => (Math.sign(x) * Math.round(Math.abs(x) * 1e4)) / 1e4;
@@ -56,9 +54,6 @@ class Query {
 
 export async function runClickHouseIndicator(evidence: ClickHouseEvidence, catalogue: RegionCatalogue, taxonomy: Taxonomy, request: IndicatorRequest): Promise<object[]> {
   validateRequest(request, taxonomy, catalogue);
-  if (!CLICKHOUSE_INDICATORS.includes(request.name)) {
-    throw new NotOnClickHouseError(`the indicator ${request.name} is not computed on the ClickHouse evidence store yet (it computes ${CLICKHOUSE_INDICATORS.join(', ')}); unset DERISK_EVIDENCE_URL to use the embedded store`);
-  }
   const snapshot = await evidence.currentSnapshot();
   if (snapshot === null) return [];
   const q = new Query(snapshot, request.filters);
@@ -77,9 +72,25 @@ export async function runClickHouseIndicator(evidence: ClickHouseEvidence, catal
     case 'countries':
       return countryBreakdown(evidence, q, a, b);
     case 'fields':
-      return (await fieldBreakdown(evidence, q, a, b)).map((r) => ({ ...r, name: taxonomy.fields.get(r.fieldId)?.name ?? r.fieldId }));
-    default:
-      throw new NotOnClickHouseError(`the indicator ${request.name} is not computed on the ClickHouse evidence store yet`);
+      return named(await fieldBreakdown(evidence, q, a, b), taxonomy);
+    case 'leadership':
+      return leadership(evidence, q, a, b, regionOf(catalogue, regions[0]!).id, regionOf(catalogue, regions[1]!).id);
+    case 'funders':
+      return funders(evidence, q, a, b, limit);
+    case 'works':
+      return copublicationWorks(evidence, q, a, b, request.institution, limit);
+    case 'aggregate-copubs':
+      return aggregatePairs(evidence, q, a, b);
+    case 'aggregate-series':
+      return aggregateSeries(evidence, q, [...new Set(regions.flatMap((r) => members(r)))]);
+    case 'copatents':
+      return copatents(evidence, q, a, b);
+    case 'applicants':
+      return topApplicants(evidence, q, a, b, limit);
+    case 'applicant-pairs':
+      return topApplicantPairs(evidence, q, a, b, limit);
+    case 'copatent-sectors':
+      return named(await copatentSectors(evidence, q, a, b), taxonomy);
   }
 }
 
@@ -190,4 +201,165 @@ async function fieldBreakdown(ev: ClickHouseEvidence, q: Query, a: string[], b: 
      WHERE snapshot = '${q.snapshot}' AND work_id GLOBAL IN (${q.copubs(a, b)}) GROUP BY field_id ORDER BY n DESC, field_id`,
   );
   return rows.map((r) => ({ fieldId: r.field_id, copublications: Number(r.n), share: Number(r.n) / total }));
+}
+
+/** The works (ids) of a pair's co-publications, as SQL over the Distributed tables. */
+const copubSet = (q: Query, a: string[], b: string[]) => `work_id GLOBAL IN (${q.copubs(a, b)})`;
+
+async function leadership(ev: ClickHouseEvidence, q: Query, a: string[], b: string[], idA: string, idB: string): Promise<Leadership[]> {
+  // Bases as DuckDB counts them: works with a first author, works whose source says who corresponds.
+  const inA = `ifNull(country_code, '') IN ${codes(a)}`;
+  const inB = `ifNull(country_code, '') IN ${codes(b)}`;
+  const [r] = await ev.all<Record<string, string>>(
+    `SELECT uniqExactIf(work_id, is_first = 1) AS first_base, uniqExactIf(work_id, isNotNull(is_corresponding)) AS corr_base,
+       uniqExactIf(work_id, is_first = 1 AND ${inA}) AS first_a, uniqExactIf(work_id, is_first = 1 AND ${inB}) AS first_b,
+       uniqExactIf(work_id, ifNull(is_corresponding, 0) = 1 AND ${inA}) AS corr_a, uniqExactIf(work_id, ifNull(is_corresponding, 0) = 1 AND ${inB}) AS corr_b
+     FROM work_authors WHERE snapshot = '${q.snapshot}' AND ${copubSet(q, a, b)}`,
+  );
+  const regions = [...new Set([idA, idB])].sort();
+  const of = (id: string, role: 'first' | 'corr') => Number(r![`${role}_${id === idA ? 'a' : 'b'}`]);
+  const out: Leadership[] = [];
+  for (const [role, key] of [
+    ['first author', 'first'],
+    ['corresponding author', 'corr'],
+  ] as const) {
+    const base = Number(r![`${key}_base`]);
+    for (const region of regions) {
+      const works = of(region, key);
+      if (works > 0) out.push({ region, role, works, share: works / base });
+    }
+  }
+  return out;
+}
+
+async function funders(ev: ClickHouseEvidence, q: Query, a: string[], b: string[], limit: number): Promise<FunderCount[]> {
+  const rows = await ev.all<{ funder: string; n: string }>(
+    `SELECT funder, uniqExact(work_id) AS n FROM work_funders WHERE snapshot = '${q.snapshot}' AND ${copubSet(q, a, b)}
+     GROUP BY funder ORDER BY n DESC, funder LIMIT ${limit}`,
+  );
+  return rows.map((r) => ({ funder: String(r.funder), works: Number(r.n) }));
+}
+
+async function copublicationWorks(ev: ClickHouseEvidence, q: Query, a: string[], b: string[], institution: string | null, limit: number): Promise<WorkListing[]> {
+  // The institution is a validated ROR id.
+  const of = institution === null ? '' : `AND (work_id IN (SELECT work_id FROM (${q.side(a)}) WHERE inst = '${institution}') OR work_id IN (SELECT work_id FROM (${q.side(b)}) WHERE inst = '${institution}'))`;
+  const works = await ev.all<{ work_id: string; year: number; title: string | null; doi: string | null }>(
+    `SELECT work_id, year, title, doi FROM works WHERE snapshot = '${q.snapshot}' AND work_id GLOBAL IN (SELECT work_id FROM (${q.copubs(a, b)}) WHERE 1 ${of})
+     ORDER BY year, work_id LIMIT ${limit}`,
+  );
+  if (works.length === 0) return [];
+  const ids = quoted(works.map((w) => w.work_id));
+  const [records, affiliations] = await Promise.all([
+    ev.all<{ work_id: string; record: string }>(`SELECT work_id, record FROM work_records WHERE snapshot = '${q.snapshot}' AND work_id IN (${ids}) ORDER BY work_id, seq`),
+    ev.all<{ work_id: string; ror_id: string | null; country_code: string | null }>(`SELECT DISTINCT work_id, ror_id, country_code FROM work_institutions WHERE snapshot = '${q.snapshot}' AND work_id IN (${ids})`),
+  ]);
+  const held = [...new Set(affiliations.flatMap((r) => (r.ror_id === null ? [] : [r.ror_id])))];
+  const top = new Map<string, string>();
+  if (q.filters.rollUp && held.length) {
+    for (const r of await ev.all<{ ror_id: string; top_id: string }>(`SELECT ror_id, top_id FROM institution_rollup WHERE snapshot = '${q.snapshot}' AND ror_id IN (${quoted(held)})`)) top.set(r.ror_id, r.top_id);
+  }
+  const inst = (id: string) => top.get(id) ?? id;
+  const known = await names(ev, q, [...new Set(held.map(inst))]);
+  const listing = new Map(works.map((w) => [w.work_id, { records: [] as string[], institutions: new Set<string>(), countries: new Set<string>() }]));
+  for (const r of records) listing.get(r.work_id)!.records.push(r.record);
+  for (const r of affiliations) {
+    const l = listing.get(r.work_id)!;
+    if (r.ror_id !== null) l.institutions.add(known.get(inst(r.ror_id))?.name ?? unregistered(inst(r.ror_id)));
+    if (r.country_code !== null) l.countries.add(r.country_code);
+  }
+  return works.map((w) => {
+    const l = listing.get(w.work_id)!;
+    return { workId: w.work_id, year: Number(w.year), title: w.title ?? null, doi: w.doi ?? null, records: l.records, institutions: [...l.institutions].sort(), countries: [...l.countries].sort() };
+  });
+}
+
+/** The years the filters admit, as conditions on `column` (validated integers). */
+const years = (q: Query, column: string) => [q.filters.from !== null ? `AND ${column} >= ${q.filters.from}` : '', q.filters.to !== null ? `AND ${column} <= ${q.filters.to}` : ''].join(' ');
+
+async function caveats(ev: ClickHouseEvidence, q: Query): Promise<Map<string, string[]>> {
+  const rows = await ev.all<{ dataset: string; caveats: string }>(`SELECT dataset, caveats FROM aggregate_datasets WHERE snapshot = '${q.snapshot}'`);
+  return new Map(rows.map((r) => [r.dataset, r.caveats.split('\n')]));
+}
+
+async function aggregatePairs(ev: ClickHouseEvidence, q: Query, a: string[], b: string[]): Promise<AggregatePairYear[]> {
+  // Each unordered pair is stored both ways round: one way counts when both countries are on both sides.
+  const rows = await ev.all<{ year: number; pair_sum: string; dataset: string }>(
+    `SELECT year, sum(works) AS pair_sum, dataset FROM aggregate_country_pairs
+     WHERE snapshot = '${q.snapshot}' AND country IN ${codes(a)} AND partner IN ${codes(b)}
+       AND NOT (country IN ${codes(b)} AND partner IN ${codes(a)} AND country > partner) ${years(q, 'year')}
+     GROUP BY year, dataset ORDER BY dataset, year`,
+  );
+  const notes = await caveats(ev, q);
+  return rows.filter((r) => notes.has(r.dataset)).map((r) => ({ year: Number(r.year), pairSum: Number(r.pair_sum), dataset: r.dataset, caveats: notes.get(r.dataset)! }));
+}
+
+async function aggregateSeries(ev: ClickHouseEvidence, q: Query, countries: string[]): Promise<SeriesRow[]> {
+  const rows = await ev.all<{ country_code: string; place: string; attribute: string; year: number; value: number; dataset: string }>(
+    `SELECT country_code, place, attribute, year, value, dataset FROM aggregate_country_series
+     WHERE snapshot = '${q.snapshot}' AND ifNull(country_code, '') IN ${codes(countries)} ${years(q, 'year')}
+     ORDER BY dataset, country_code, attribute, year`,
+  );
+  const notes = await caveats(ev, q);
+  return rows.filter((r) => notes.has(r.dataset)).map((r) => ({ countryCode: r.country_code, place: r.place, attribute: r.attribute, year: Number(r.year), value: Number(r.value), dataset: r.dataset, caveats: notes.get(r.dataset)! }));
+}
+
+/** Patents with an applicant in each region, as SQL; `side` gives the applicant rows of one region the filters admit. */
+class Patents {
+  constructor(
+    readonly q: Query,
+    readonly a: string[],
+    readonly b: string[],
+  ) {}
+
+  private placed(): string {
+    const f = this.q.filters;
+    const field = f.field !== null ? `AND (source, patent_id) IN (SELECT source, patent_id FROM patent_fields WHERE snapshot = '${this.q.snapshot}' AND field_id = '${f.field}')` : '';
+    return `snapshot = '${this.q.snapshot}' AND year IS NOT NULL ${years(this.q, 'year')} ${field}`;
+  }
+
+  /** The applicant rows of one side, labelled with the registry's name where resolved. */
+  side(countries: string[]): string {
+    return `SELECT source, patent_id, ifNull(registry_name, name) AS label, country_code FROM (
+        SELECT source, patent_id, name, country_code, ifNull(ror_id, '') AS rk FROM patent_applicant_places WHERE ${this.placed()} AND ifNull(country_code, '') IN ${codes(countries)})
+      ALL LEFT JOIN (SELECT ror_id AS rk, name AS registry_name FROM institutions WHERE snapshot = '${this.q.snapshot}') USING rk`;
+  }
+
+  /** (source, patent_id) of the co-patents. */
+  copatents(): string {
+    return `SELECT DISTINCT source, patent_id FROM (${this.side(this.a)}) WHERE (source, patent_id) IN (SELECT source, patent_id FROM (${this.side(this.b)}))`;
+  }
+}
+
+async function copatents(ev: ClickHouseEvidence, q: Query, a: string[], b: string[]): Promise<CopatentYear[]> {
+  const p = new Patents(q, a, b);
+  const rows = await ev.all<{ year: number; n: string }>(`SELECT year, count() AS n FROM patents WHERE snapshot = '${q.snapshot}' AND (source, patent_id) IN (${p.copatents()}) GROUP BY year ORDER BY year`);
+  return rows.map((r) => ({ year: Number(r.year), copatents: Number(r.n) }));
+}
+
+async function topApplicantPairs(ev: ClickHouseEvidence, q: Query, a: string[], b: string[], limit: number): Promise<ApplicantPair[]> {
+  const p = new Patents(q, a, b);
+  const rows = await ev.all<{ a_label: string; b_label: string; n: string }>(
+    `SELECT a_label, b_label, uniqExact(source, patent_id) AS n
+     FROM (SELECT source, patent_id, label AS a_label FROM (${p.side(a)}))
+     ALL INNER JOIN (SELECT source, patent_id, label AS b_label FROM (${p.side(b)})) USING (source, patent_id)
+     GROUP BY a_label, b_label ORDER BY n DESC, a_label, b_label LIMIT ${limit}`,
+  );
+  return rows.map((r) => ({ applicantA: r.a_label, applicantB: r.b_label, copatents: Number(r.n) }));
+}
+
+async function topApplicants(ev: ClickHouseEvidence, q: Query, a: string[], b: string[], limit: number): Promise<ApplicantCount[]> {
+  const p = new Patents(q, a, b);
+  const rows = await ev.all<{ applicant: string; country_code: string | null; n: string }>(
+    `SELECT label AS applicant, min(country_code) AS country_code, uniqExact(source, patent_id) AS n
+     FROM (${p.side(a)} UNION ALL ${p.side(b)}) WHERE (source, patent_id) IN (${p.copatents()})
+     GROUP BY applicant ORDER BY n DESC, applicant LIMIT ${limit}`,
+  );
+  return rows.map((r) => ({ applicant: r.applicant, countryCode: r.country_code ?? null, copatents: Number(r.n) }));
+}
+
+async function copatentSectors(ev: ClickHouseEvidence, q: Query, a: string[], b: string[]): Promise<SectorShare[]> {
+  const p = new Patents(q, a, b);
+  const [total] = await ev.all<{ n: string }>(`SELECT count() AS n FROM (${p.copatents()})`);
+  const rows = await ev.all<{ field_id: string; n: string }>(`SELECT field_id, count() AS n FROM patent_fields WHERE snapshot = '${q.snapshot}' AND (source, patent_id) IN (${p.copatents()}) GROUP BY field_id ORDER BY n DESC, field_id`);
+  return rows.map((r) => ({ fieldId: r.field_id, copatents: Number(r.n), share: Number(r.n) / Number(total!.n) }));
 }

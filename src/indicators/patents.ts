@@ -53,11 +53,11 @@ export interface ApplicantCount {
   copatents: number;
 }
 
-/** Applicants on either side of a pair's co-patents, by number of co-patents. */
+/** Applicants on either side of a pair's co-patents, by number of co-patents (an applicant placed in several countries shows the first code). */
 export async function topApplicants(store: Store, catalogue: RegionCatalogue, a: string, b: string, limit: number, filters: Filters = NO_FILTERS): Promise<ApplicantCount[]> {
   const rows = await store.all<Record<string, unknown>>(
     `WITH ${regionMembersSql(catalogue)}, ${patentSides(filters)}
-     SELECT coalesce(i.name, s.name) AS applicant, any_value(s.country_code) AS country_code, count(DISTINCT (s.source, s.patent_id))::INTEGER AS n
+     SELECT coalesce(i.name, s.name) AS applicant, min(s.country_code) AS country_code, count(DISTINCT (s.source, s.patent_id))::INTEGER AS n
      FROM (SELECT * FROM side_a UNION ALL SELECT * FROM side_b) s LEFT JOIN institutions i USING (ror_id)
      WHERE (s.source, s.patent_id) IN (SELECT source, patent_id FROM copatents)
      GROUP BY 1 ORDER BY n DESC, applicant LIMIT $3`,

@@ -5,9 +5,11 @@ import swagger from '@fastify/swagger';
 import { NotFoundError, RefusalError, STATUS_LABEL, ValidationError } from '../errors.ts';
 import type { Taxonomy } from '../fields/taxonomy.ts';
 import { INDICATORS, IndicatorError, requestedRegions, runIndicator, STANDARD_PAIRS, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
+import { runClickHouseIndicator } from '../indicators/clickhouse.ts';
 import { corpusNote } from '../indicators/corpus.ts';
 import { checkFacts } from '../indicators/facts.ts';
 import { chinaScopeNote, loadRegions, RegionCatalogueAnswer, type RegionCatalogue } from '../regions/regions.ts';
+import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
 import type { AppDb } from '../appdb/db.ts';
 import { Assessor } from '../assessment/assessor.ts';
@@ -55,6 +57,12 @@ declare module 'fastify' {
 
 export interface ServerOptions {
   store: Store;
+  /**
+   * The evidence store on a ClickHouse cluster (DERISK_EVIDENCE_URL): the shared evidence's
+   * indicators and institution works are read there. An organisation whose corrections decide
+   * strings reads its corrected view, which only the embedded store holds.
+   */
+  clickhouse?: ClickHouseEvidence;
   regionFiles: string[];
   taxonomy: Taxonomy;
   /** Users, organisations, cases, verdicts, audit: embedded or PostgreSQL. */
@@ -159,12 +167,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // While the server runs it is the store's only writer, so an answer stays true until it stops:
   // answers are kept (a bounded number) and the dashboard's default view is computed at start.
   const answers = new Map<string, Promise<object[]>>();
+  const indicator = (store: Store, catalogue: RegionCatalogue, request: IndicatorRequest): Promise<object[]> => (options.clickhouse && store.view === null ? runClickHouseIndicator(options.clickhouse, catalogue, options.taxonomy, request) : runIndicator(store, catalogue, options.taxonomy, request));
   const answer = (request: IndicatorRequest, settings: { china_hk?: boolean; china_mo?: boolean }, store: Store = options.store): Promise<object[]> => {
+    // Another machine may publish to the cluster at any time: its answers are not kept.
+    if (options.clickhouse && store.view === null) return indicator(store, catalogueFor(settings), request);
     // An organisation reading through its corrected view has answers of its own.
     const key = JSON.stringify([request, Boolean(settings.china_hk), Boolean(settings.china_mo), store.view]);
     let rows = answers.get(key);
     if (!rows) {
-      rows = runIndicator(store, catalogueFor(settings), options.taxonomy, request);
+      rows = indicator(store, catalogueFor(settings), request);
       rows.catch(() => answers.delete(key));
       answers.set(key, rows);
       if (answers.size > MAX_ANSWERS) answers.delete(answers.keys().next().value!);
@@ -300,7 +311,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         if (!institution) throw new NotFoundError(`no institution ${rorId} in the loaded registry`);
         const catalogue = catalogueFor(q);
         // The institution's co-publications between the two regions (it may sit on either side).
-        const works = await runIndicator(store, catalogue, options.taxonomy, { name: 'works', regions: [q.region, q.partner], filters: { from: null, to: null, rollUp: false, field: null }, limit: 1000, institution: rorId });
+        const works = await indicator(store, catalogue, { name: 'works', regions: [q.region, q.partner], filters: { from: null, to: null, rollUp: false, field: null }, limit: 1000, institution: rorId });
         const list = works as { year: number; workId: string; title: string | null; institutions: string[] }[];
         const byYear = new Map<number, number>();
         const partners = new Map<string, number>();

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { ValidationError } from '../errors.ts';
+import { ConflictError, ValidationError } from '../errors.ts';
 import { sourceNamedSql } from '../indicators/unregistered.ts';
 import type { Store } from './store.ts';
 
@@ -106,6 +107,44 @@ export const TABLES: TableSpec[] = [
     source: 'SELECT work_id, field_id FROM work_fields',
   },
   {
+    // A work's source records in the order the store lists them (works.records).
+    name: 'work_records',
+    columns: [
+      ['work_id', 'String'],
+      ['seq', 'Int64'],
+      ['record', 'String'],
+    ],
+    orderBy: '(work_id, seq)',
+    placement: 'by-work',
+    source: 'SELECT work_id, generate_subscripts(records, 1) AS seq, unnest(records) AS record FROM works',
+  },
+  {
+    // The authors of a work's preferred record (who leads it), once per country their affiliations place them in (NULL: none).
+    name: 'work_authors',
+    columns: [
+      ['work_id', 'String'],
+      ['author_seq', 'Int64'],
+      ['is_first', 'UInt8'],
+      ['is_corresponding', 'Nullable(UInt8)'],
+      ['country_code', 'Nullable(String)'],
+    ],
+    orderBy: 'work_id',
+    placement: 'by-work',
+    source: `SELECT w.work_id, au.author_seq, coalesce(au.position = 'first', false)::UTINYINT AS is_first, au.is_corresponding::UTINYINT AS is_corresponding, wa.country_code
+      FROM works w JOIN authorships au ON au.source = w.source AND au.source_id = w.source_id
+      LEFT JOIN (SELECT DISTINCT work_id, author_seq, country_code FROM work_affiliations WHERE country_code IS NOT NULL) wa ON wa.work_id = w.work_id AND wa.author_seq = au.author_seq`,
+  },
+  {
+    name: 'work_funders',
+    columns: [
+      ['work_id', 'String'],
+      ['funder', 'Nullable(String)'],
+    ],
+    orderBy: 'work_id',
+    placement: 'by-work',
+    source: 'SELECT DISTINCT work_id, funder FROM (SELECT rw.work_id, unnest(r.funders) AS funder FROM record_works rw JOIN records r USING (source, source_id))',
+  },
+  {
     name: 'institutions',
     columns: [
       ['ror_id', 'String'],
@@ -127,7 +166,95 @@ export const TABLES: TableSpec[] = [
     placement: 'every-shard',
     source: 'SELECT ror_id, top_id FROM institution_rollup',
   },
+  // Aggregate datasets and patents are small beside the works and not keyed by work: whole on every shard.
+  {
+    name: 'aggregate_datasets',
+    columns: [
+      ['dataset', 'String'],
+      ['caveats', 'String'],
+    ],
+    orderBy: 'dataset',
+    placement: 'every-shard',
+    source: 'SELECT dataset, caveats FROM aggregate_datasets',
+  },
+  {
+    name: 'aggregate_country_pairs',
+    columns: [
+      ['dataset', 'String'],
+      ['year', 'Int64'],
+      ['country', 'String'],
+      ['partner', 'String'],
+      ['works', 'Int64'],
+    ],
+    orderBy: '(dataset, year, country, partner)',
+    placement: 'every-shard',
+    source: 'SELECT dataset, year, country, partner, works FROM aggregate_country_pairs',
+  },
+  {
+    name: 'aggregate_country_series',
+    columns: [
+      ['dataset', 'String'],
+      ['country_code', 'Nullable(String)'],
+      ['place', 'String'],
+      ['attribute', 'String'],
+      ['year', 'Int64'],
+      ['value', 'Float64'],
+    ],
+    orderBy: '(dataset, year)',
+    placement: 'every-shard',
+    source: 'SELECT dataset, country_code, place, attribute, year, value FROM aggregate_country_series',
+  },
+  {
+    name: 'patents',
+    columns: [
+      ['source', 'String'],
+      ['patent_id', 'String'],
+      ['year', 'Nullable(Int32)'],
+    ],
+    orderBy: '(source, patent_id)',
+    placement: 'every-shard',
+    source: 'SELECT source, patent_id, year FROM patents',
+  },
+  {
+    name: 'patent_applicant_places',
+    columns: [
+      ['source', 'String'],
+      ['patent_id', 'String'],
+      ['year', 'Nullable(Int32)'],
+      ['seq', 'Int64'],
+      ['name', 'String'],
+      ['ror_id', 'Nullable(String)'],
+      ['country_code', 'Nullable(String)'],
+    ],
+    orderBy: '(source, patent_id)',
+    placement: 'every-shard',
+    source: 'SELECT source, patent_id, year, seq, name, ror_id, country_code FROM patent_applicant_places',
+  },
+  {
+    name: 'patent_fields',
+    columns: [
+      ['source', 'String'],
+      ['patent_id', 'String'],
+      ['field_id', 'String'],
+    ],
+    orderBy: '(field_id, source, patent_id)',
+    placement: 'every-shard',
+    source: 'SELECT source, patent_id, field_id FROM patent_fields',
+  },
 ];
+
+/** The table whose existence means a publish is running (see takePublishLock). */
+export const PUBLISH_LOCK = 'publish_lock';
+
+/** Whether a process of this machine is running. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** How many rows one insert carries. */
 const BATCH_ROWS = 50_000;
@@ -207,6 +334,56 @@ export class ClickHouseEvidence {
    * again, so a re-run ends with the counts of a clean run.
    */
   async publish(store: Store, onProgress?: (table: string, rows: number) => void): Promise<PublishReport> {
+    const release = await this.takePublishLock();
+    try {
+      return await this.publishLocked(store, onProgress);
+    } finally {
+      await release();
+    }
+  }
+
+  /**
+   * One publish at a time on a cluster: two would drop each other's partitions and retire each
+   * other's snapshots. The lock is a table on the first shard, created with its holder in one
+   * statement (CREATE fails when it exists, on every ClickHouse version); a second publish is
+   * refused, naming the holder. A lock left by a process of this machine that is gone (kill -9)
+   * is taken over: renamed away first, which only one of several takers can do.
+   */
+  private async takePublishLock(): Promise<() => Promise<void>> {
+    const { database: db } = this.settings;
+    const first = this.shards[0]!;
+    const me = { host: hostname(), pid: process.pid, token: randomUUID() };
+    const create = `CREATE TABLE ${db}.${PUBLISH_LOCK} ENGINE = TinyLog AS SELECT '${me.host.replace(/[\\']/g, '')}' AS host, toUInt32(${me.pid}) AS pid, '${me.token}' AS token, now() AS since`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await first.command({ query: create });
+        break;
+      } catch (e) {
+        if (!/already exists/i.test((e as Error).message)) throw e;
+        const [holder] = await rows<{ host: string; pid: number; since: string }>(first, `SELECT host, pid, toString(since) AS since FROM ${db}.${PUBLISH_LOCK}`).catch(() => []);
+        if (attempt === 0 && holder && holder.host === me.host && !alive(Number(holder.pid))) {
+          const stale = `${PUBLISH_LOCK}_stale_${me.token.replace(/-/g, '')}`;
+          const renamed = await first.command({ query: `RENAME TABLE ${db}.${PUBLISH_LOCK} TO ${db}.${stale}` }).then(
+            () => true,
+            () => false,
+          );
+          if (renamed) await first.command({ query: `DROP TABLE ${db}.${stale}` });
+          continue;
+        }
+        const who = holder ? `process ${holder.pid} on ${holder.host} since ${holder.since} (server time)` : 'another process';
+        throw new ConflictError(
+          `another publish to the ClickHouse evidence store ${this.settings.database} is running (${who}); run this one again when it has finished. If that process is gone, drop the table ${db}.${PUBLISH_LOCK} on the first shard (${this.settings.shardUrls?.[0] ?? this.settings.url}).`,
+        );
+      }
+    }
+    return async () => {
+      // Only our own lock is dropped: had it been taken over meanwhile, the other holder keeps theirs.
+      const [holder] = await rows<{ token: string }>(first, `SELECT token FROM ${db}.${PUBLISH_LOCK}`).catch(() => []);
+      if (holder?.token === me.token) await first.command({ query: `DROP TABLE IF EXISTS ${db}.${PUBLISH_LOCK}` });
+    };
+  }
+
+  private async publishLocked(store: Store, onProgress?: (table: string, rows: number) => void): Promise<PublishReport> {
     const snapshot = await snapshotOf(store);
     const expected: Record<string, number> = {};
     for (const t of TABLES) expected[t.name] = Number((await store.one<{ n: bigint }>(`SELECT count(*) AS n FROM (${t.source})`))!.n);
@@ -267,6 +444,18 @@ export class ClickHouseEvidence {
         await s.command({ query: `ALTER TABLE ${this.settings.database}.${local} DROP PARTITION '${snapshot}'` });
       }
     }
+  }
+
+  /** Compressed bytes each table holds over all shards (active parts), for capacity planning. */
+  async compressedBytes(): Promise<Record<string, number>> {
+    const bytes: Record<string, number> = {};
+    for (const shard of this.shards) {
+      for (const r of await rows<{ table: string; n: string }>(shard, `SELECT table, sum(data_compressed_bytes) AS n FROM system.parts WHERE active AND database = '${this.settings.database}' GROUP BY table`)) {
+        const name = r.table.replace(/_local$/, '');
+        bytes[name] = (bytes[name] ?? 0) + Number(r.n);
+      }
+    }
+    return bytes;
   }
 
   /** Rows of a query at the entry node (which reads every shard through the Distributed tables). */
