@@ -113,6 +113,9 @@ const PAIRS = [
   ['CN', 'TW'],
 ];
 
+/** The indicators whose answers read the work × institution table, where rolling up to ROR parents applies. */
+const ROLLS_UP = new Set<string>(['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields', 'leadership', 'funders', 'works']);
+
 /** What each engine answers, as the CLI's --json prints it. */
 async function both(request: IndicatorRequest): Promise<[unknown, unknown]> {
   const duck = await runIndicator(store, catalogue, taxonomy, request);
@@ -124,7 +127,11 @@ test('every indicator the cluster computes answers exactly what DuckDB answers o
   const requests: [string, IndicatorRequest][] = [];
   for (const name of INDICATORS) {
     for (const regions of PAIRS) {
-      for (const [label, filters] of FILTERS) requests.push([`${name} ${regions.join('–')} (${label})`, { name, regions: name === 'publications' || name === 'aggregate-series' ? [...regions, 'US'] : regions, filters, limit: 15, institution: null }]);
+      for (const [label, filters] of FILTERS) {
+        // Patents and the aggregate tables have no ROR parents to roll up to; the third set still checks they ignore it.
+        if (filters === FILTERS[1]![1] && !ROLLS_UP.has(name)) continue;
+        requests.push([`${name} ${regions.join('–')} (${label})`, { name, regions: name === 'publications' || name === 'aggregate-series' ? [...regions, 'US'] : regions, filters, limit: 15, institution: null }]);
+      }
     }
   }
   // The works of the institution with most EU27AC–CN co-publications, as its page lists them.
