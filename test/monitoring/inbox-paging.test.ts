@@ -4,6 +4,7 @@ import type { AppDb, Param } from '../../src/appdb/db.ts';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { migrate } from '../../src/appdb/migrate.ts';
 import { AlertInbox, CursorError, recordAlerts, type NewAlert } from '../../src/monitoring/alerts.ts';
+import { atomFeed } from '../../src/monitoring/atom.ts';
 import type { Actor } from '../../src/service/authorize.ts';
 
 // One organisation's alerts as alert passes record them: several at one time (ties in
@@ -185,4 +186,20 @@ test("the inbox's first page is serialised again only when its alerts or the rea
   assert.equal((JSON.parse(readElsewhere.body.toString()) as { read: boolean }[])[0]!.read, true);
   await elsewhere('DELETE FROM alert_reads WHERE alert_id = $1 AND user_id = $2', [top14, VIEWER.userId]);
   assert.equal((JSON.parse((await inbox.servedPage(VIEWER, { limit: 3 })).body.toString()) as { read: boolean }[])[0]!.read, false);
+});
+
+test('the feed escapes what XML needs escaped and no more: quotation marks only in attributes, so JSON evidence keeps its bytes', () => {
+  const evidence = { work: 'W1', why: 'a "listed" <entity> & more ]]>', 中文: '清华大学' };
+  const link = '/api/works/W1?x="y"&z=<1>';
+  const xml = atomFeed({ userId: 'u', userName: 'A "quoted" <name>', self: 'https://derisk.example/feeds/drkf_x.atom', base: 'https://derisk.example', alerts: [{ id: 'a1', kind: 'list-change', created_at: '2026-01-01T00:00:00.000Z', title: 'T & "t"', subject: 's', evidence, link, read: false }] });
+  const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  const content = /<content type="text">([^<]*)<\/content>/.exec(xml)?.[1];
+  assert.ok(content !== undefined, xml);
+  assert.equal(unescape(content), JSON.stringify(evidence, null, 2));
+  assert.ok(!content.includes('&quot;') && content.includes('"listed'), 'quotation marks as they are in element text');
+  assert.equal(unescape(/<link rel="alternate" href="([^"]*)"\/>/.exec(xml)![1]!), `https://derisk.example${link}`);
+  assert.match(xml, /<title type="text">derisk alerts for A "quoted" &lt;name&gt;<\/title>/);
+  assert.match(xml, /<title type="text">T &amp; "t"<\/title>/);
+  // Nothing but markup opens with < : every other one is escaped.
+  assert.deepEqual([...new Set([...xml.matchAll(/<([^\s/>?]+)/g)].map((m) => m[1]))].sort(), ['author', 'category', 'content', 'entry', 'feed', 'generator', 'id', 'link', 'name', 'published', 'subtitle', 'summary', 'title', 'updated']);
 });
