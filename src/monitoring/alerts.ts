@@ -95,9 +95,6 @@ const served = (page: AlertPage): ServedPage => {
   return { body, etag: `"${sha256(body).slice(0, 32)}"`, next: page.next };
 };
 
-/** What a page's content depends on: its alerts (never changed once recorded), the reader's marks, and whether more follow. */
-const pageKey = (marks: [id: string, read: boolean][], more: boolean) => JSON.stringify([marks, more]);
-
 /** An alert page's cursor: where the page ended, (created_at, id) in the inbox's order, opaque to the reader. */
 const cursorOf = (a: { created_at: string; id: string }) => Buffer.from(JSON.stringify([a.created_at, a.id])).toString('base64url');
 
@@ -178,42 +175,37 @@ export class AlertInbox {
     return { alerts, next: more ? cursorOf(alerts[alerts.length - 1]!) : null };
   }
 
+  /**
+   * The counters of what a feed or a first page depends on (migration 023): the organisation's
+   * alerts, and the reader's read marks. One row each, read at every request: the alerts
+   * themselves are read only when a counter moved.
+   */
+  private async versions(actor: Actor): Promise<{ alerts: number; reads: number }> {
+    const rows = await this.db.query<{ kind: string; version: number }>("SELECT kind, version FROM alert_versions WHERE (kind = 'alerts' AND ref = $1) OR (kind = 'reads' AND ref = $2)", [actor.orgId, actor.userId]);
+    const of = (kind: string) => Number(rows.find((r) => r.kind === kind)?.version ?? 0);
+    return { alerts: of('alerts'), reads: of('reads') };
+  }
+
   private readonly firstPages = new Map<string, ServedPage & { key: string }>();
   private firstPagesBytes = 0;
 
   /**
    * A page of the actor's alerts as `GET /api/alerts` sends it: its JSON, its entity tag and the
-   * next page's cursor. Alerts are never changed once recorded, so a page is the same while its
-   * alert ids and the reader's read marks are (read from the index and the marks alone, whichever
-   * process recorded an alert or a mark): the first page, which readers poll, is serialised once
-   * and kept until then. Later pages are read once while paging, and are not kept.
+   * next page's cursor. Alerts are never changed once recorded, so the first page, which readers
+   * poll, is the same while the organisation's alerts and the reader's marks are: it is
+   * serialised once and kept with their counters, read first (a page rendered after a change
+   * made meanwhile is kept with the counters before it, and rendered again at the next request).
+   * Later pages are read once while paging, and are not kept.
    */
   async servedPage(actor: Actor, options: { unread?: boolean; limit: number; before?: string }): Promise<ServedPage> {
     authorize(actor, 'alert.read');
     if (options.before !== undefined) return served(await this.page(actor, options));
     const slot = JSON.stringify([actor.userId, actor.orgId, options.unread === true, options.limit]);
-    const marks = await this.db.query<{ id: string; read_at: string | null }>(
-      `SELECT a.id, r.read_at FROM alerts a LEFT JOIN alert_reads r ON r.alert_id = a.id AND r.user_id = $2
-       WHERE ${VISIBLE} ${options.unread ? 'AND r.read_at IS NULL' : ''} ${PAGE_ORDER} LIMIT $3`,
-      [actor.orgId, actor.userId, options.limit + 1],
-    );
+    const v = await this.versions(actor);
+    const key = JSON.stringify([v.alerts, v.reads]);
     const kept = this.firstPages.get(slot);
-    if (
-      kept?.key ===
-      pageKey(
-        marks.slice(0, options.limit).map((m) => [m.id, m.read_at !== null]),
-        marks.length > options.limit,
-      )
-    )
-      return kept;
-    const page = await this.page(actor, options);
-    const made = {
-      ...served(page),
-      key: pageKey(
-        page.alerts.map((a) => [a.id, a.read]),
-        page.next !== null,
-      ),
-    };
+    if (kept?.key === key) return kept;
+    const made = { ...served(await this.page(actor, options)), key };
     // Another request may have rendered this slot meanwhile: whichever is there now is replaced.
     const meanwhile = this.firstPages.get(slot);
     if (meanwhile) {
@@ -239,21 +231,20 @@ export class AlertInbox {
 
   /**
    * The actor's newest `limit` alerts as an Atom feed, with its entity tag. Feed readers ask again
-   * and again for a feed that has not changed: alerts are never changed once recorded, so the same
-   * alerts make the same feed, and it is rendered again only when the page's alert ids (read from
-   * the index alone) differ. The tag lets a reader that has it be told "not modified" (HTTP 304)
-   * instead of being sent the same feed again.
+   * and again for a feed that has not changed: alerts are never changed once recorded, so the
+   * feed is rendered again only when the organisation's alert counter moved (or the user's name,
+   * or the address), and a poll reads that counter alone. The tag lets a reader that has the feed
+   * be told "not modified" (HTTP 304) instead of being sent the same feed again.
    */
   async taggedFeed(actor: Actor, options: { self: string; base: string; limit: number }): Promise<{ xml: string; body: Buffer; etag: string }> {
     authorize(actor, 'alert.read');
-    const key = (ids: string[]) => JSON.stringify([actor.name, options.self, options.base, ids]);
-    const ids = await this.db.query<{ id: string }>(`SELECT a.id FROM alerts a WHERE ${VISIBLE} ${PAGE_ORDER} LIMIT $3`, [actor.orgId, actor.userId, options.limit]);
+    const key = JSON.stringify([actor.orgId, actor.name, options.self, options.base, options.limit, (await this.versions(actor)).alerts]);
     const kept = this.feeds.get(actor.userId);
-    if (kept?.key === key(ids.map((r) => r.id))) return kept;
+    if (kept?.key === key) return kept;
     const alerts = (await this.page(actor, { limit: options.limit })).alerts;
     const xml = atomFeed({ userId: actor.userId, userName: actor.name, self: options.self, base: options.base, alerts });
     const body = Buffer.from(xml);
-    const made = { key: key(alerts.map((a) => a.id)), xml, body, etag: `"${sha256(body).slice(0, 32)}"` };
+    const made = { key, xml, body, etag: `"${sha256(body).slice(0, 32)}"` };
     this.feeds.delete(actor.userId);
     this.feeds.set(actor.userId, made);
     if (this.feeds.size > FEEDS_KEPT) this.feeds.delete(this.feeds.keys().next().value!);

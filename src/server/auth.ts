@@ -29,6 +29,13 @@ export const PUBLIC_ROUTES = new Set([
   'GET /style.css',
 ]);
 
+/**
+ * The Atom feed's own token, in its address, is its one credential: an API token or a session
+ * sent along opens nothing more there, so it is not looked up (feed readers poll; each poll
+ * would cost a second credential check that decides nothing).
+ */
+const ATOM_FEED = 'GET /feeds/:feed';
+
 export const SESSION_COOKIE = 'derisk_session';
 /** A browser that logged in to an account before: its logins are throttled apart from strangers'. */
 export const DEVICE_COOKIE = 'derisk_device';
@@ -72,6 +79,7 @@ export function registerAuth(app: FastifyInstance, accounts: Accounts): void {
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const method = request.method === 'HEAD' ? 'GET' : request.method;
     const route = `${method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
+    if (route === ATOM_FEED) return;
     const header = request.headers.authorization;
     if (header?.startsWith('Bearer ')) {
       request.actor = await accounts.tokenActor(header.slice(7));

@@ -74,6 +74,9 @@ test('on PostgreSQL: watchlist, two monitors at once record each alert once, inb
     await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
     await screenPending(store, await screeningContext(store));
     await refreshAnalytics(store);
+    // The feed as a server keeps it (migration 023's counters are PostgreSQL triggers here).
+    const feedOptions = { self: 'https://derisk.example/feeds/drkf_x.atom', base: 'https://derisk.example', limit: 50 };
+    const emptyFeed = await inbox.taggedFeed(who['org-a/viewer']!, feedOptions);
     const reports = await Promise.all([new Monitor({ db: one, store }).check(), new Monitor({ db: two, store }).check()]);
     assert.equal(
       reports.reduce((n, r) => n + (r.alerts['new-copublication'] ?? 0), 0),
@@ -82,7 +85,17 @@ test('on PostgreSQL: watchlist, two monitors at once record each alert once, inb
     );
     const list = await inbox.list(who['org-a/viewer']!);
     assert.equal(list.length, 1);
-    await inbox.mark(who['org-a/viewer']!, list[0]!.id, true);
+    assert.match((await inbox.taggedFeed(who['org-a/viewer']!, feedOptions)).xml, new RegExp(`<id>urn:uuid:${list[0]!.id}</id>`));
+    assert.equal(emptyFeed.xml.includes('<entry>'), false);
+    // A read marked through another server process is in this one's kept first page at the next request.
+    const page = await inbox.servedPage(who['org-a/viewer']!, { limit: 50 });
+    await new AlertInbox(two).mark(who['org-a/viewer']!, list[0]!.id, true);
+    const marked = await inbox.servedPage(who['org-a/viewer']!, { limit: 50 });
+    assert.notEqual(marked.etag, page.etag);
+    assert.deepEqual(
+      (JSON.parse(marked.body.toString()) as { read: boolean }[]).map((a) => a.read),
+      [true],
+    );
     assert.equal((await inbox.list(who['org-a/viewer']!, { unread: true })).length, 0);
     assert.equal((await inbox.list(who['org-a/admin']!, { unread: true })).length, 1);
     assert.deepEqual(await inbox.list(who['org-b/admin']!), []);

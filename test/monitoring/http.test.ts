@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import type { AppDb, Param } from '../../src/appdb/db.ts';
 import { AlertInbox, recordAlerts, type NewAlert } from '../../src/monitoring/alerts.ts';
 import { loadBundledEntries } from '../../src/monitoring/bundled-entries.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
@@ -200,4 +201,75 @@ test('the inbox over HTTP comes 50 alerts a page unless limit says otherwise, th
   assert.notEqual(newer.headers.etag, feed.headers.etag);
   assert.equal(entries(newer.body).length, 50);
   assert.match(newer.body, /<entry>\n {4}<id>[^<]+<\/id>\n {4}<title type="text">Alert 60<\/title>/);
+});
+
+test('a kept feed or first page remembers no one: each poll checks its token and reads one counter row, so a revoked token, a disabled user, a new alert or a read tells at the next request, and no other user is sent it', async () => {
+  const alert = (n: number): NewAlert => ({ orgId: 'org-a', userId: '', kind: 'list-change', dedupKey: `kept-${n}`, title: `Kept ${n}`, subject: 'a list', evidence: {}, link: '/x' });
+  const feedOf = async (who: string) => `/feeds/${((await call(who, 'POST', '/api/alerts/feed')).json() as { token: string }).token}.atom`;
+  const viewerFeed = await feedOf('org-a/viewer');
+  const kept = await call('', 'GET', viewerFeed);
+  assert.equal(kept.statusCode, 200);
+
+  // What a poll reads, its answer kept: the feed token (an API token sent along opens nothing more
+  // there, and is not looked up) and the organisation's counter; the API token and the counters for the inbox.
+  const statements: string[] = [];
+  const query = service.db.query;
+  service.db.query = ((sql: string, params?: Param[]) => {
+    statements.push(sql.replace(/\s+/g, ' '));
+    return query(sql, params);
+  }) as AppDb['query'];
+  try {
+    assert.equal((await call('org-a/analyst', 'GET', viewerFeed, undefined, { 'if-none-match': String(kept.headers.etag) })).statusCode, 304);
+    assert.deepEqual(
+      statements.map((s) => /FROM (\w+)/.exec(s)?.[1]),
+      ['feed_tokens', 'alert_versions'],
+      statements.join('\n'),
+    );
+    const page = await call('org-a/viewer', 'GET', '/api/alerts');
+    statements.length = 0;
+    assert.equal((await call('org-a/viewer', 'GET', '/api/alerts', undefined, { 'if-none-match': String(page.headers.etag) })).statusCode, 304);
+    assert.deepEqual(
+      statements.map((s) => /FROM (\w+)/.exec(s)?.[1]),
+      ['api_tokens', 'alert_versions'],
+      statements.join('\n'),
+    );
+  } finally {
+    Reflect.deleteProperty(service.db, 'query');
+  }
+
+  // A new alert right after a kept answer is in the next one; so is a read.
+  await service.db.transaction((tx) => recordAlerts(tx, [alert(1)], '2026-02-01T00:00:00.000Z'));
+  const arrived = await call('', 'GET', viewerFeed, undefined, { 'if-none-match': String(kept.headers.etag) });
+  assert.equal(arrived.statusCode, 200);
+  assert.match(arrived.body, /<entry>\n {4}<id>[^<]+<\/id>\n {4}<title type="text">Kept 1<\/title>/);
+  const page = await call('org-a/viewer', 'GET', '/api/alerts');
+  const top = (page.json() as { id: string }[])[0]!.id;
+  assert.equal((await call('org-a/viewer', 'PUT', `/api/alerts/${top}/read`)).statusCode, 204);
+  const read = await call('org-a/viewer', 'GET', '/api/alerts', undefined, { 'if-none-match': String(page.headers.etag) });
+  assert.equal(read.statusCode, 200);
+  assert.equal((read.json() as { read: boolean }[])[0]!.read, true);
+
+  // Another user's feed, another organisation's, and a made-up token: never the kept one.
+  assert.equal((await call('', 'GET', viewerFeed)).body, arrived.body);
+  const analyst = await call('', 'GET', await feedOf('org-a/analyst'));
+  assert.match(analyst.body, /derisk alerts for analyst of org-a/);
+  assert.notEqual(analyst.headers.etag, arrived.headers.etag);
+  const otherOrg = await call('', 'GET', await feedOf('org-b/viewer'));
+  assert.match(otherOrg.body, /derisk alerts for viewer of org-b/);
+  assert.doesNotMatch(otherOrg.body, /Kept 1|Alert \d/);
+  assert.equal((await call('', 'GET', viewerFeed.replace(/drkf_.{6}/, 'drkf_AAAAAA'))).statusCode, 404);
+
+  // Revoked right after a kept answer: closed at the next request; a disabled user's too.
+  assert.equal((await call('org-a/viewer', 'DELETE', '/api/alerts/feed')).statusCode, 204);
+  assert.equal((await call('', 'GET', viewerFeed)).statusCode, 404, 'revoked');
+  assert.equal((await call('', 'GET', viewerFeed, undefined, { 'if-none-match': String(arrived.headers.etag) })).statusCode, 404, 'revoked, though the reader has the feed');
+  const analystFeed = await feedOf('org-a/analyst');
+  assert.equal((await call('', 'GET', analystFeed)).statusCode, 200);
+  const analystId = (await service.accounts.login('analyst@org-a.example', PASSWORD)).actor.userId;
+  await service.accounts.setDisabled(OPERATOR, analystId, true);
+  try {
+    assert.equal((await call('', 'GET', analystFeed)).statusCode, 404, "a disabled user's feed");
+  } finally {
+    await service.accounts.setDisabled(OPERATOR, analystId, false);
+  }
 });

@@ -4,6 +4,7 @@ import type { AppDb, Param } from '../../src/appdb/db.ts';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { migrate } from '../../src/appdb/migrate.ts';
 import { AlertInbox, CursorError, recordAlerts, type NewAlert } from '../../src/monitoring/alerts.ts';
+import { atomFeed } from '../../src/monitoring/atom.ts';
 import type { Actor } from '../../src/service/authorize.ts';
 
 // One organisation's alerts as alert passes record them: several at one time (ties in
@@ -108,13 +109,23 @@ test('a page is read from the alerts_page index in its order: SQLite sorts nothi
   }
 });
 
-test('the Atom feed is rendered again only when its alerts change: asked again, it reads the alert ids alone and answers the same feed', async () => {
+/** Another process's connection to the same database: what it writes, it writes with plain SQL. */
+async function elsewhere(sql: string, params: Param[]) {
+  const other = await EmbeddedDb.open(raw.path);
+  try {
+    await other.query(sql, params);
+  } finally {
+    await other.close();
+  }
+}
+
+test('the Atom feed is rendered again only when its alerts change: asked again, it reads one counter row and answers the same feed', async () => {
   const options = { self: 'https://derisk.example/feeds/drkf_x.atom', base: 'https://derisk.example', limit: 5 };
   const first = await inbox.feed(VIEWER, options);
   seen.length = 0;
   assert.equal(await inbox.feed(VIEWER, options), first);
   assert.equal(seen.length, 1);
-  assert.match(seen[0]!.sql, /^SELECT a\.id FROM alerts a /, 'no title, evidence or link read');
+  assert.match(seen[0]!.sql, /^SELECT kind, version FROM alert_versions /, 'no alert read, not even its id');
   // Another user of the organisation has a feed of their own; the first one's is still kept.
   assert.ok((await inbox.feed(OTHER, options)).includes('Other of A'));
   seen.length = 0;
@@ -132,15 +143,26 @@ test('the Atom feed is rendered again only when its alerts change: asked again, 
   // An alert for the other user alone changes nothing in the viewer's feed.
   await record('2026-01-06T00:00:00.000Z', [alert('org-a', OTHER.userId, 13)]);
   assert.ok(!(await inbox.feed(VIEWER, options)).includes('Alert 13'));
+  // One written by another process, with plain SQL, right after a feed was kept: in the next answer.
+  const kept = await inbox.feed(VIEWER, options);
+  assert.equal(await inbox.feed(VIEWER, options), kept);
+  await elsewhere("INSERT INTO alerts (id, org_id, user_id, kind, dedup_key, created_at, title, subject, evidence, link) VALUES ('a-elsewhere', 'org-a', '', 'list-change', 'k-elsewhere', '2026-01-06T12:00:00.000Z', 'Alert from elsewhere', 'x', '{}', '/x')", []);
+  assert.match(await inbox.feed(VIEWER, options), /<title type="text">Alert from elsewhere<\/title>/);
+  // Another organisation's alert leaves the kept feed as it is.
+  const again = await inbox.feed(VIEWER, options);
+  await record('2026-01-06T13:00:00.000Z', [alert('org-b', '', 15)]);
+  seen.length = 0;
+  assert.equal(await inbox.feed(VIEWER, options), again);
+  assert.equal(seen.length, 1);
 });
 
-test("the inbox's first page is serialised again only when its alerts or the reader's marks change: polled, it reads the ids and marks alone", async () => {
+test("the inbox's first page is serialised again only when its alerts or the reader's marks change: polled, it reads one counter row for each", async () => {
   const first = await inbox.servedPage(VIEWER, { limit: 3 });
   assert.deepEqual(JSON.parse(first.body.toString()), (await inbox.page(VIEWER, { limit: 3 })).alerts);
   seen.length = 0;
   assert.equal(await inbox.servedPage(VIEWER, { limit: 3 }), first);
   assert.equal(seen.length, 1);
-  assert.match(seen[0]!.sql, /^SELECT a\.id, r\.read_at FROM alerts a /, 'no title, evidence or link read');
+  assert.match(seen[0]!.sql, /^SELECT kind, version FROM alert_versions /, 'no alert and no mark read');
 
   // Another reader's mark is theirs: the viewer's page stays; the viewer's own mark, or a new alert, changes it.
   const top = JSON.parse(first.body.toString()) as { id: string }[];
@@ -156,4 +178,33 @@ test("the inbox's first page is serialised again only when its alerts or the rea
   assert.notEqual(arrived.etag, marked.etag);
   assert.equal((JSON.parse(arrived.body.toString()) as { title: string }[])[0]!.title, 'Alert 14');
   assert.equal(arrived.next, (await inbox.page(VIEWER, { limit: 3 })).next);
+  // A mark made or taken back by another process, with plain SQL, right after the page was kept: in the next answer.
+  const top14 = (JSON.parse(arrived.body.toString()) as { id: string }[])[0]!.id;
+  assert.equal(await inbox.servedPage(VIEWER, { limit: 3 }), arrived);
+  await elsewhere("INSERT INTO alert_reads (alert_id, user_id, read_at) VALUES ($1, $2, '2026-01-07T01:00:00.000Z')", [top14, VIEWER.userId]);
+  const readElsewhere = await inbox.servedPage(VIEWER, { limit: 3 });
+  assert.equal((JSON.parse(readElsewhere.body.toString()) as { read: boolean }[])[0]!.read, true);
+  await elsewhere('DELETE FROM alert_reads WHERE alert_id = $1 AND user_id = $2', [top14, VIEWER.userId]);
+  assert.equal((JSON.parse((await inbox.servedPage(VIEWER, { limit: 3 })).body.toString()) as { read: boolean }[])[0]!.read, false);
+});
+
+test('the feed escapes what XML needs escaped and no more: quotation marks only in attributes, so JSON evidence keeps its bytes', () => {
+  const evidence = { work: 'W1', why: 'a "listed" <entity> & more ]]>', 中文: '清华大学' };
+  const link = '/api/works/W1?x="y"&z=<1>';
+  const xml = atomFeed({ userId: 'u', userName: 'A "quoted" <name>', self: 'https://derisk.example/feeds/drkf_x.atom', base: 'https://derisk.example', alerts: [{ id: 'a1', kind: 'list-change', created_at: '2026-01-01T00:00:00.000Z', title: 'T & "t"', subject: 's', evidence, link, read: false }] });
+  const unescape = (s: string) =>
+    s
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&amp;/g, '&');
+  const content = /<content type="text">([^<]*)<\/content>/.exec(xml)?.[1];
+  assert.ok(content !== undefined, xml);
+  assert.equal(unescape(content), JSON.stringify(evidence, null, 2));
+  assert.ok(!content.includes('&quot;') && content.includes('"listed'), 'quotation marks as they are in element text');
+  assert.equal(unescape(/<link rel="alternate" href="([^"]*)"\/>/.exec(xml)![1]!), `https://derisk.example${link}`);
+  assert.match(xml, /<title type="text">derisk alerts for A "quoted" &lt;name&gt;<\/title>/);
+  assert.match(xml, /<title type="text">T &amp; "t"<\/title>/);
+  // Nothing but markup opens with < : every other one is escaped.
+  assert.deepEqual([...new Set([...xml.matchAll(/<([^\s/>?]+)/g)].map((m) => m[1]))].sort(), ['author', 'category', 'content', 'entry', 'feed', 'generator', 'id', 'link', 'name', 'published', 'subtitle', 'summary', 'title', 'updated']);
 });
