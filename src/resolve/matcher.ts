@@ -573,8 +573,10 @@ export class AffiliationResolver {
           // "Aalborg University Hospital" is not the "University Hospital": a place or a rare word right before a name is part of a longer one.
           const properWord = (t: string) => !capitals.has(t) && !PADDING.has(t) && !UNIT_TOKEN.has(t) && (this.isDistinctive(t) || this.gazetteer.isPlace(t));
           // "HafenCity University Hamburg" is not "University Hamburg": a proper word before the name, with no unit word to say what it is, makes a longer name.
-          // After a unit's words ("College of Optical Science and Engineering Zhejiang University") only a place right before the name does.
-          const glued = last !== undefined && (before.some((t) => UNIT_TOKEN.has(t)) ? properWord(last) && this.gazetteer.isPlace(last) : before.some(properWord));
+          // After a unit's words ("College of Optical Science and Engineering Zhejiang University") a rare word right before
+          // the name is the unit's subject, unless it is a place or the name is of common words alone ("Department of Sharif University of Technology").
+          const commonName = key.split(' ').every((t) => !this.isDistinctive(t));
+          const glued = last !== undefined && (before.some((t) => UNIT_TOKEN.has(t)) ? properWord(last) && (this.gazetteer.isPlace(last) || commonName) : before.some(properWord));
           const how: How = HOSPITAL_WORD.test(` ${after.join(' ')}`)
             ? 'inside-hospital'
             : SCHOOL_WORD.test(` ${after.join(' ')}`)
