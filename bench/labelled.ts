@@ -18,7 +18,12 @@ export interface LabelledSet {
   name: string;
   /** What the gold is, in a few words, for the printed table. */
   gold: string;
-  /** The tuning set: calibration is fitted on it, so its figures are in-sample. */
+  /**
+   * Part of the tuning set: calibration is fitted on the primary matches of every such set
+   * together, so their institution figures are in-sample. ROR's crossref_train split labels
+   * many strings at another level than the institution they name (a department, a hospital);
+   * OpenAlex's assertions are at the institution level, as derisk counts.
+   */
   tuning?: boolean;
   /** Whose assertions the gold holds, when it is a source's matching rather than a person's. */
   assertedBy?: 'OpenAlex';
@@ -34,9 +39,9 @@ export async function labelledSets(mirror: string, registryHas: (id: string) => 
     { name: 'failure classes', gold: 'hand-checked, per class', items: await readFailureClasses(FAILURE_CLASSES) },
   ];
   const tu9 = join(mirror, 'openalex-works-sample-tu9/works_tu9_2022_api.json.gz');
-  if (existsSync(tu9)) sets.push({ name: 'openalex tu9 2022', gold: 'what OpenAlex asserts', assertedBy: 'OpenAlex', items: await openAlexAsserted(tu9, registryHas) });
+  if (existsSync(tu9)) sets.push({ name: 'openalex tu9 2022', gold: 'what OpenAlex asserts', tuning: true, assertedBy: 'OpenAlex', items: await openAlexAsserted(tu9, registryHas) });
   const venues = join(mirror, 'openalex-works-2024-indiainresearch/data');
-  if (existsSync(venues)) sets.push({ name: 'openalex CS venues 2024', gold: 'what OpenAlex asserts, strings from the papers', assertedBy: 'OpenAlex', items: paperAffiliations(venues, registryHas) });
+  if (existsSync(venues)) sets.push({ name: 'openalex CS venues 2024', gold: 'what OpenAlex asserts, strings from the papers', tuning: true, assertedBy: 'OpenAlex', items: paperAffiliations(venues, registryHas) });
   const wos = join(mirror, 'wos-export-sample-ble-scientopy/wos_ble_2015_2026_tabdelimited.txt.gz');
   if (existsSync(wos)) {
     const addresses = await wosAddresses(wos, gazetteer);

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 /**
  * How a match was made, in the few dimensions that decide how often such a match is right.
  * The calibrated score of a match is the share of matches with the same basis that were right
- * on the tuning set (ROR's crossref_train split), smoothed toward coarser bases where few were seen.
+ * on the tuning sets (ROR's crossref_train split and the institutions OpenAlex asserts for raw
+ * affiliation strings, bench/labelled/README.md), smoothed toward coarser bases where few were seen.
  */
 export interface Basis {
   /** Which rule found the name. */
@@ -22,7 +23,26 @@ export interface Basis {
 }
 
 export type How =
-  'correction' | 'exact' | 'cjk' | 'reordered' | 'reordered-university' | 'child-first' | 'inside' | 'inside-unit' | 'inside-school' | 'inside-hospital' | 'inside-glued' | 'extension' | 'fuzzy' | 'fuzzy-low' | 'fuzzy-city' | 'acronym-city' | 'acronym-country' | 'company' | 'company-unplaced';
+  | 'correction'
+  | 'exact'
+  | 'cjk'
+  | 'reordered'
+  | 'reordered-university'
+  | 'child-first'
+  | 'inside'
+  | 'inside-unit'
+  | 'inside-school'
+  | 'inside-hospital'
+  | 'inside-glued'
+  | 'extension'
+  | 'fuzzy'
+  | 'fuzzy-low'
+  | 'fuzzy-city'
+  | 'fuzzy-city-other'
+  | 'acronym-city'
+  | 'acronym-country'
+  | 'company'
+  | 'company-unplaced';
 
 /** Rules whose evidence is the registry's own name, the only ones that can make the "exact" tier. */
 const EXACT_HOWS = new Set<How>(['correction', 'exact', 'cjk']);
@@ -50,7 +70,10 @@ export interface CalibrationFile {
 /** Coarser and coarser keys of one basis; the last is the whole tuning set. */
 export function basisKeys(b: Basis): string[] {
   const generic = b.generic ? 'generic' : 'specific';
-  return [`${b.how}|${b.held}|${b.ambiguity}|${b.place}|${generic}|${b.named}`, `${b.how}|${b.ambiguity}|${b.place}|${b.named}`, `${b.how}|${b.place}|${b.named}`, `${b.how}|${b.named}`, b.how, '*'];
+  // A rule seen rarely is pulled toward the rate of its family (a registry name read whole, or
+  // not), not toward the whole set's, which the names read whole dominate.
+  const family = EXACT_HOWS.has(b.how) ? 'family:whole-name' : 'family:other';
+  return [`${b.how}|${b.held}|${b.ambiguity}|${b.place}|${generic}|${b.named}`, `${b.how}|${b.ambiguity}|${b.place}|${b.named}`, `${b.how}|${b.place}|${b.named}`, `${b.how}|${b.named}`, b.how, family, '*'];
 }
 
 export const describeBasis = (b: Basis): string => `${b.how}, ${b.held}, ${b.ambiguity}, place ${b.place}${b.generic ? ', generic name' : ''}, ${b.named}`;

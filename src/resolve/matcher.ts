@@ -35,7 +35,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12';
 
 interface Entry {
   id: string;
@@ -112,6 +112,7 @@ const PADDING = new Set([
   'gmbh',
   'mbh',
   'ggmbh',
+  'kgaa',
   'ev',
   'e',
   'v',
@@ -159,7 +160,35 @@ const PADDING = new Set([
 ]);
 
 /** Words of a unit, before or after the institution's name in the same part: "State Key Laboratory of …, Xi'an Institute of Optics …". */
-const UNIT_TOKEN = new Set(['department', 'division', 'section', 'faculty', 'laboratory', 'unit', 'program', 'programme', 'group', 'center', 'institute', 'school', 'clinic', 'chair', 'team', 'core', 'service', 'office', 'library', 'key', 'branch', 'centre']);
+const UNIT_TOKEN = new Set([
+  'department',
+  'dept',
+  'division',
+  'section',
+  'faculty',
+  'college',
+  'laboratory',
+  'laboratories',
+  'lab',
+  'labs',
+  'unit',
+  'program',
+  'programme',
+  'group',
+  'center',
+  'institute',
+  'school',
+  'clinic',
+  'chair',
+  'team',
+  'core',
+  'service',
+  'office',
+  'library',
+  'key',
+  'branch',
+  'centre',
+]);
 
 /**
  * Whether a registry name is a university's name with a school or hospital before or after it
@@ -399,7 +428,12 @@ export class AffiliationResolver {
     if (country.countryCode) return { countryCode: country.countryCode, countryEvidence: country.evidence };
     // No place and no sure institution: the country still follows if everything the string
     // names is in one country ("Tsinghua University and BUPT", "Indian Institute of Technology", "KAIST").
-    const soft = [...matches.filter((m) => m.score >= SOFT_COUNTRY_SCORE && m.basis.place !== 'conflict' && m.basis.how !== 'company-unplaced' && m.countryCode).map((m) => ({ code: m.countryCode!, why: `${m.name} (${m.tier}, score ${m.score})` })), ...hints];
+    // A name glued to a longer proper name ("Max Planck Institute for Informatics" holds the Slovak
+    // "Institute of Informatics") or of common words says nothing of where the author is.
+    const soft = [
+      ...matches.filter((m) => m.score >= SOFT_COUNTRY_SCORE && m.basis.place !== 'conflict' && m.basis.how !== 'company-unplaced' && m.basis.how !== 'inside-glued' && !m.basis.generic && m.countryCode).map((m) => ({ code: m.countryCode!, why: `${m.name} (${m.tier}, score ${m.score})` })),
+      ...hints,
+    ];
     const codes = new Set(soft.map((h) => h.code));
     if (codes.size === 1) return { countryCode: soft[0]!.code, countryEvidence: `no place named; everything the string names is in ${soft[0]!.code}: ${soft.map((h) => h.why).join('; ')}` };
     return { countryCode: null, countryEvidence: primary ? `${country.evidence}; ${primary.name} is only a possible match` : country.evidence };
@@ -539,7 +573,10 @@ export class AffiliationResolver {
           // "Aalborg University Hospital" is not the "University Hospital": a place or a rare word right before a name is part of a longer one.
           const properWord = (t: string) => !capitals.has(t) && !PADDING.has(t) && !UNIT_TOKEN.has(t) && (this.isDistinctive(t) || this.gazetteer.isPlace(t));
           // "HafenCity University Hamburg" is not "University Hamburg": a proper word before the name, with no unit word to say what it is, makes a longer name.
-          const glued = last !== undefined && (properWord(last) || (!before.some((t) => UNIT_TOKEN.has(t)) && before.some(properWord)));
+          // After a unit's words ("College of Optical Science and Engineering Zhejiang University") a rare word right before
+          // the name is the unit's subject, unless it is a place or the name is of common words alone ("Department of Sharif University of Technology").
+          const commonName = key.split(' ').every((t) => !this.isDistinctive(t));
+          const glued = last !== undefined && (before.some((t) => UNIT_TOKEN.has(t)) ? properWord(last) && (this.gazetteer.isPlace(last) || commonName) : before.some(properWord));
           const how: How = HOSPITAL_WORD.test(` ${after.join(' ')}`)
             ? 'inside-hospital'
             : SCHOOL_WORD.test(` ${after.join(' ')}`)
@@ -687,7 +724,10 @@ export class AffiliationResolver {
       yield {
         ids: ties,
         key: tokens.join(' '),
-        how: top.placeOnly ? 'fuzzy-city' : top.score >= 0.9 ? 'fuzzy' : 'fuzzy-low',
+        // A university's name is its own even without its city ("Radboud University"); a centre's,
+        // hospital's or institute's ("Centre for Quantum Technologies") is often some other city's
+        // namesake, and so is a university's name that the registry gives a college ("Lamar University-Orange").
+        how: top.placeOnly ? (tokenSet.has('university') && foldText(name).includes('universit') ? 'fuzzy-city' : 'fuzzy-city-other') : top.score >= 0.9 ? 'fuzzy' : 'fuzzy-low',
         said: top.placeOnly ? `"${segs[i]}" is "${name}" without its city` : `"${segs[i]}" is close to "${name}" (similarity ${top.score.toFixed(2)})`,
         similarity: top.score,
         start: i,
@@ -991,6 +1031,7 @@ const RULE_RANK: Record<How, number> = {
   'inside-hospital': 4,
   'reordered-university': 3,
   'fuzzy-city': 3,
+  'fuzzy-city-other': 3,
   fuzzy: 3,
   'company-unplaced': 2,
   'fuzzy-low': 2,

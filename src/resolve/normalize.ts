@@ -122,6 +122,8 @@ export function cleanAffiliation(raw: string, isPlace: (word: string) => boolean
     }
     return ' ';
   });
+  // "GmbH" is one word: read at its change of case it would be "Gmb H", which no legal form is.
+  step('legal forms written in mixed case (GmbH, gGmbH, KGaA) read as one word', /\b(g?GmbH|mbH|KGaA)\b/g, (m) => m.toLowerCase());
   step('detached accents rejoined', DETACHED_ACCENT, (_m, before, spacing, combining, letter) => {
     const mark = spacing ? SPACING_ACCENT[spacing]! : combining!;
     const composed = `${letter}${mark}`.normalize('NFC');

@@ -34,6 +34,11 @@ test('a basis seen rarely is pulled toward its coarser basis instead of trusting
   assert.ok(c.score(rare) < c.score(common));
 });
 
+test('a rule seen rarely is pulled toward the rate of the rules that do not read a registry name whole, not toward the exact matches that dominate the set', () => {
+  const c = new Calibration(fitCalibration([...seen(basis({}), 1000, 950), ...seen(basis({ how: 'inside' }), 300, 120), ...seen(basis({ how: 'fuzzy' }), 9, 6)], meta));
+  assert.ok(c.score(basis({ how: 'fuzzy' })) < 0.7, `nine strings, six right, do not make a strong match (${c.score(basis({ how: 'fuzzy' }))})`);
+});
+
 test('acronyms, a place that disagrees, and a company without its country are never more than possible', () => {
   const c = new Calibration(fitCalibration(seen(basis({}), 100, 100), meta));
   assert.equal(c.tier(basis({ how: 'acronym-city' }), 1), 'possible');
@@ -46,7 +51,8 @@ test('acronyms, a place that disagrees, and a company without its country are ne
 
 test('the committed calibration is complete: provenance, cuts in order, and every cell consistent', () => {
   const { file } = Calibration.load();
-  assert.ok(file.provenance.from.includes('crossref_train'), 'fitted on the tuning split only');
+  assert.ok(file.provenance.from.includes('crossref_train') && file.provenance.from.includes('openalex'), 'fitted on the tuning sets');
+  assert.ok(!file.provenance.from.includes('ror_logs'), 'never on the held-out split');
   assert.ok(file.cuts.strong > 0 && file.cuts.strong <= file.cuts.exact && file.cuts.exact <= 1);
   for (const [key, cell] of Object.entries(file.cells)) assert.ok(cell.right <= cell.n && cell.n > 0, key);
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { Calibration } from '../../src/resolve/calibration.ts';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
 import { nameTokens } from '../../src/resolve/normalize.ts';
 import { fixtureRegistry } from '../helpers/registry.ts';
@@ -52,6 +53,34 @@ test('property: a name stated with another country than its record is kept only 
       assert.match(r.institutions[0]!.evidence, /the registry places it elsewhere/);
     }),
   );
+});
+
+test('a registry name glued to a longer proper name, or of common words, gives no country however well such matches score', () => {
+  // Scored well enough for a possible match to tell the country, as a tuning set may make them.
+  const priors = Object.fromEntries(['inside-glued', 'inside'].map((how) => [how, { rate: 0.6, why: 'test' }]));
+  const trusting = new AffiliationResolver(made, { calibration: new Calibration({ provenance: { title: 't', built: '', from: 'test', resolverVersion: '', registry: '', method: '' }, cuts: { exact: 0.9, strong: 0.7 }, smoothing: 8, priors, cells: {} }) });
+  const glued = trusting.resolve('Zenithal Aurora University of Technology');
+  assert.equal(glued.institutions[0]!.basis.how, 'inside-glued');
+  assert.equal(glued.countryCode, null, 'the Zenithal Aurora University of Technology may be anywhere');
+  // The same name after a unit's word is the institution itself: its country follows.
+  assert.equal(trusting.resolve('Laboratory Aurora University of Technology').countryCode, 'CN');
+});
+
+test("a name written without the city the registry adds is scored apart for a university's name and for a centre's, hospital's or institute's", () => {
+  const inCity = (k: number, name: string, alias?: string) =>
+    rorInstitution({
+      id: `https://ror.org/0cty000${k}${k}`,
+      status: 'active',
+      types: ['education'],
+      names: [{ value: `${name} Auroraville`, types: ['ror_display', 'label'], lang: 'en' }, ...(alias ? [{ value: `${alias} Auroraville`, types: ['alias'], lang: 'en' }] : [])],
+      locations: [{ geonames_details: { country_code: 'DE', country_name: 'Germany', name: 'Auroraville' } }],
+      relationships: [],
+    });
+  const cities = new AffiliationResolver([inCity(1, 'Radiant University'), inCity(2, 'Centre for Quantum Studies'), inCity(3, 'Lucent State College', 'Lucent University')]);
+  assert.equal(cities.resolve('Radiant University').institutions[0]!.basis.how, 'fuzzy-city');
+  assert.equal(cities.resolve('Centre for Quantum Studies').institutions[0]!.basis.how, 'fuzzy-city-other');
+  // A university's name the registry gives a college ("Lamar University-Orange", Lamar State College–Orange).
+  assert.equal(cities.resolve('Lucent University').institutions[0]!.basis.how, 'fuzzy-city-other');
 });
 
 test('property: normalisation is idempotent on its own output', () => {

@@ -29,6 +29,11 @@ test('e-mail addresses are removed, keeping a place glued to their front', () =>
   assert.equal(clean('Some Lab, Wuhan, Xyzzy.q@x.org'), 'Some Lab, Wuhan');
 });
 
+test('a legal form written in mixed case is one word, not split at its change of case', () => {
+  assert.equal(clean('Forschungszentrum Jülich GmbH'), 'Forschungszentrum Jülich gmbh');
+  assert.equal(clean('Helmholtz-Zentrum Berlin für Materialien und Energie gGmbH, Berlin'), 'Helmholtz-Zentrum Berlin für Materialien und Energie ggmbh, Berlin');
+});
+
 test('a postcode glued to a word is split off', () => {
   assert.equal(clean('Peking University, Beijing100871, China'), 'Peking University, Beijing 100871, China');
   assert.equal(clean('Ecole Centrale, 69134Ecully'), 'Ecole Centrale, 69134 Ecully');
