@@ -465,21 +465,42 @@ async function landscape(fieldId) {
   ];
 }
 
-async function institution(id) {
+/** The filter bar's settings as a view that is not one indicator asks for them (counting included). */
+function viewFilters() {
   const q = filters();
-  q.delete('from');
-  q.delete('to');
-  q.delete('field');
-  q.delete('rollup');
-  const p = await api(`/api/institutions/${encodeURIComponent(id)}`, q);
-  const trend = lineChart([{ name: p.institution.name, points: p.copublicationsByYear.map((y) => ({ x: y.year, y: y.copublications })) }], { yLabel: 'co-publications' });
+  q.set('counting', counting());
+  return q;
+}
+
+/** What the filters narrow a view to, in words ("2022–2023 · field: … · fractional counting"), or "" when nothing is set. */
+function filterWords() {
+  const q = filters();
+  const years = q.has('from') || q.has('to') ? `${q.get('from') ?? '…'}–${q.get('to') ?? '…'}` : '';
+  const field = /** @type {HTMLSelectElement} */ (form.elements.namedItem('field'));
+  return [
+    years,
+    q.has('field') ? `field: ${field.selectedOptions[0]?.textContent ?? q.get('field')}` : '',
+    counting() === 'fractional' ? 'fractional counting' : '',
+    q.has('rollup') ? 'rolled up to parents' : '',
+    q.has('china_hk') ? 'Hong Kong as China' : '',
+    q.has('china_mo') ? 'Macao as China' : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+async function institution(id) {
+  const p = await api(`/api/institutions/${encodeURIComponent(id)}`, viewFilters());
+  const trend = lineChart([{ name: p.institution.name, points: p.copublicationsByYear.map((y) => ({ x: y.year, y: y.copublications })) }], { yLabel: `co-publications (${p.counting} counting)` });
+  const narrowed = filterWords();
   return [
     card(
       p.institution.name,
       'institution-card',
       h('p', {}, `${p.institution.country_code ?? ''} · ${p.institution.city ?? ''} · ROR ${p.institution.ror_id} · ${p.regions.join('–')} co-publications`, ...riskMarks(p.institution.ror_id, await riskOf([p.institution.ror_id]), p.institution.country_code === 'CN')),
+      h('p', { class: 'muted', 'data-testid': 'institution-scope' }, `${p.works.length} co-publication${p.works.length === 1 ? '' : 's'}${narrowed ? ` under the filters: ${narrowed}` : ', all years and fields'}.`),
       svgDownloads(trend, 'trend'),
-      trend,
+      p.works.length ? trend : h('p', { class: 'muted' }, 'No co-publication under these filters: widen the years or the field above.'),
     ),
     card(
       'Partners',
@@ -775,11 +796,13 @@ async function network(query) {
 }
 
 async function facts() {
-  const list = await api('/api/facts');
+  const list = await api('/api/facts', viewFilters());
+  const narrowed = filterWords();
   const c = card(
     'The brief\u2019s published facts against the loaded data',
     'facts-card',
-    ...list.map((f) => h('div', { class: `fact ${f.verdict.replace(/ /g, '-')}` }, h('strong', {}, `[${f.verdict}] `), f.claim, h('div', { class: 'muted' }, `data: ${f.dataSays}`), h('div', { class: 'muted' }, f.source))),
+    h('p', { class: 'muted', 'data-testid': 'facts-scope' }, narrowed ? `Checked under the filters: ${narrowed}. A fact whose years the filters leave out has not enough data; the brief counts in full.` : 'Checked on all the loaded works, counted in full as the brief counts.'),
+    ...list.map((f) => h('div', { class: `fact ${f.verdict.replace(/ /g, '-')}` }, h('strong', {}, `[${f.verdict}] `), f.claim, h('div', { class: 'muted data-says' }, `data: ${f.dataSays}`), h('div', { class: 'muted' }, f.source))),
   );
   c.classList.add('wide');
   return [c];

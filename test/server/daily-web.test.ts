@@ -216,6 +216,32 @@ test('the filters live in the address: a shared address opens the same figures, 
   }
 });
 
+test('on a phone, the institution profile and the facts honour the filters, and the address keeps them', { skip }, async () => {
+  const page = await env.loggedIn('phone', '#/institution/02e2c7k09?from=2022');
+  try {
+    await page.waitForSelector('[data-testid=institution-scope]:has-text("2022")');
+    const years = await page.$$eval('[data-testid=works-table] tbody tr td:first-child', (tds) => tds.map((t) => Number(t.textContent)));
+    assert.deepEqual(years, [2022, 2022, THIS_YEAR], 'Delft’s co-publications from 2022 on, not 2021’s');
+    await page.selectOption('select[name=counting]', 'fractional');
+    await page.waitForSelector('[data-testid=institution-card] svg text:has-text("fractional counting")');
+    assert.match(decodeURIComponent(new URL(page.url()).hash), /^#\/institution\/02e2c7k09\?.*from=2022.*counting=fractional|^#\/institution\/02e2c7k09\?.*counting=fractional.*from=2022/);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
+    await page.screenshot({ path: `${SHOTS}/daily-institution-filtered-phone.png`, fullPage: true });
+    await page.click('header a[href="#/facts"]');
+    await page.waitForSelector('[data-testid=facts-scope]:has-text("2022–…")');
+    assert.match(decodeURIComponent(new URL(page.url()).hash), /from=2022/);
+    const shown = await page.$$eval('.fact .data-says', (f) => f.map((d) => d.textContent));
+    const api = (await (await fetch(`${env.base}/api/facts?from=2022&counting=fractional`, { headers: { authorization: `Bearer ${env.service.token}` } })).json()) as { dataSays: string }[];
+    assert.deepEqual(
+      shown,
+      api.map((f) => `data: ${f.dataSays}`),
+    );
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
+  } finally {
+    await page.close();
+  }
+});
+
 test('the portfolio asks for an institution by name, with the registry’s suggestions, and names it', { skip }, async () => {
   const page = await env.loggedIn('phone', '#/screen');
   try {
