@@ -234,6 +234,8 @@ function table(rows, columns, name, link, decorate = (_tr, _row) => undefined) {
       return th;
     }),
   );
+  // An empty table says so in words, not as a row of headers.
+  if (!rows.length) return [h('p', { class: 'muted empty', 'data-testid': `${name}-empty` }, 'None.')];
   draw();
   const tools = [csv];
   if (long) {
@@ -499,8 +501,7 @@ async function institution(id) {
       'institution-card',
       h('p', {}, `${p.institution.country_code ?? ''} · ${p.institution.city ?? ''} · ROR ${p.institution.ror_id} · ${p.regions.join('–')} co-publications`, ...riskMarks(p.institution.ror_id, await riskOf([p.institution.ror_id]), p.institution.country_code === 'CN')),
       h('p', { class: 'muted', 'data-testid': 'institution-scope' }, `${p.works.length} co-publication${p.works.length === 1 ? '' : 's'}${narrowed ? ` under the filters: ${narrowed}` : ', all years and fields'}.`),
-      svgDownloads(trend, 'trend'),
-      p.works.length ? trend : h('p', { class: 'muted' }, 'No co-publication under these filters: widen the years or the field above.'),
+      ...(p.works.length ? [svgDownloads(trend, 'trend'), trend] : [h('p', { class: 'muted', 'data-testid': 'no-copubs' }, narrowed ? 'No co-publication under these filters: widen the years or the field above.' : `No ${p.regions.join('–')} co-publication in the loaded works.`)]),
     ),
     card(
       'Partners',
@@ -539,13 +540,40 @@ async function institution(id) {
  */
 async function matchesCard(inst, affiliations) {
   const corrections = await api('/api/match/corrections');
+  // A correction naming another institution shows its name: asked of the registry once per institution.
+  const others = [...new Set(corrections.map((c) => c.rorId).filter((id) => id && id !== inst.ror_id))];
+  const names = new Map([[inst.ror_id, inst.name]]);
+  for (const [id, found] of await Promise.all(others.map(async (id) => [id, await api('/api/institutions', new URLSearchParams({ q: id }))]))) names.set(id, found[0]?.name ?? null);
+  const named = (id) => (names.get(id) ? h('a', { href: `#/institution/${id}`, title: `ROR ${id}` }, names.get(id)) : h('span', { class: 'unregistered', title: 'not in the loaded registry', 'data-testid': 'unregistered' }, `ROR ${id}`));
   const rows = affiliations.map((a) => {
     const toggle = h('button', { type: 'button', class: 'link', 'data-testid': 'wrong-match' }, 'Wrong match…');
+    // The other institution is picked by name from the registry (a ROR id typed works too).
+    const rorInput = h('input', { name: 'ror', type: 'hidden' });
+    const otherInput = h('input', { name: 'other', maxlength: '200', placeholder: 'type a name, pick it', 'aria-label': 'the other institution' });
+    const otherLabel = h(
+      'label',
+      { class: 'field', hidden: '' },
+      'Institution ',
+      institutionPicker(
+        otherInput,
+        (r) => {
+          rorInput.value = r.rorId;
+        },
+        () => {
+          rorInput.value = '';
+        },
+      ),
+    );
+    const verdictSelect = h('select', { name: 'verdict' }, h('option', { value: 'not' }, `is not ${inst.name}`), h('option', { value: 'is' }, 'is another institution'), h('option', { value: 'none' }, 'names no registry institution'));
+    verdictSelect.addEventListener('change', () => {
+      otherLabel.hidden = verdictSelect.value !== 'is';
+    });
     const f = h(
       'form',
       { class: 'correction-form', hidden: '' },
-      h('label', { class: 'field' }, 'The string ', h('select', { name: 'verdict' }, h('option', { value: 'not' }, `is not ${inst.name}`), h('option', { value: 'is' }, 'is another institution (ROR id)'), h('option', { value: 'none' }, 'names no registry institution'))),
-      h('label', { class: 'field' }, 'ROR id ', h('input', { name: 'ror', placeholder: 'e.g. 03cve4549', maxlength: '40' })),
+      h('label', { class: 'field' }, 'The string ', verdictSelect),
+      otherLabel,
+      rorInput,
       h('label', { class: 'field' }, 'Reason ', h('input', { name: 'reason', required: '', maxlength: '5000', placeholder: 'who checked what' })),
       h('button', { type: 'submit' }, 'Save correction'),
       h('span', { class: 'muted', role: 'status' }),
@@ -558,7 +586,7 @@ async function matchesCard(inst, affiliations) {
       const verdict = f.elements.verdict.value;
       const body = { string: a.raw, verdict, reason: f.elements.reason.value };
       if (verdict === 'not') body.ror = inst.ror_id;
-      if (verdict === 'is') body.ror = f.elements.ror.value.trim();
+      if (verdict === 'is') body.ror = rorInput.value || otherInput.value.trim();
       try {
         const made = await send('POST', '/api/match/corrections', body);
         f.querySelector('[role=status]').textContent = `Saved: ${made.applied.strings} string(s) resolved again, ${made.applied.works} work(s) counted again for your organisation.`;
@@ -569,14 +597,14 @@ async function matchesCard(inst, affiliations) {
     });
     return h('tr', {}, h('td', {}, a.raw), h('td', {}, String(a.uses)), h('td', {}, `${a.tier}: ${a.evidence}`), h('td', {}, toggle, f));
   });
-  const own = corrections.map((c) =>
-    h('li', {}, h('q', {}, c.raw), ` ${c.verdict === 'none' ? 'names no registry institution' : `${c.verdict === 'is' ? 'is' : 'is not'} ${c.rorId === inst.ror_id ? inst.name : `ROR ${c.rorId}`}`} — ${c.reason} `, h('span', { class: 'muted' }, `(${c.createdAt.slice(0, 10)}, ${c.distribution})`)),
-  );
+  const own = corrections.map((c) => h('li', {}, h('q', {}, c.raw), ...(c.verdict === 'none' ? [' names no registry institution'] : [` ${c.verdict === 'is' ? 'is' : 'is not'} `, named(c.rorId)]), ` — ${c.reason} `, h('span', { class: 'muted' }, `(${c.createdAt.slice(0, 10)}, ${c.distribution})`)));
   return card(
     'Matched affiliation strings',
     'matches-card',
     h('p', { class: 'muted' }, 'The affiliation strings of the loaded works matched to this institution. A correction applies to your organisation’s indicators, profiles, portfolios and verdicts only.'),
-    h('div', { class: 'table-scroll' }, h('table', { 'data-testid': 'matches-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'affiliation string'), h('th', { class: 'num' }, 'uses'), h('th', {}, 'matched'), h('th', {}, ''))), h('tbody', {}, ...rows))),
+    rows.length === 0
+      ? h('p', { class: 'muted', 'data-testid': 'matches-empty' }, 'No affiliation string of the loaded works is matched to it.')
+      : h('div', { class: 'table-scroll' }, h('table', { 'data-testid': 'matches-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'affiliation string'), h('th', { class: 'num' }, 'uses'), h('th', {}, 'matched'), h('th', {}, ''))), h('tbody', {}, ...rows))),
     h('h3', {}, 'Your organisation’s corrections'),
     own.length ? h('ul', { 'data-testid': 'corrections-list' }, ...own) : h('p', { class: 'muted', 'data-testid': 'corrections-list' }, 'None yet.'),
   );
