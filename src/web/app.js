@@ -753,13 +753,36 @@ async function network(query) {
       const box = svg.getBoundingClientRect();
       zoomAt(e.deltaY < 0 ? 1.25 : 0.8, ((e.clientX - box.left) / box.width) * layout.width, ((e.clientY - box.top) / box.height) * layout.height);
     });
-    // Dragging pans; a drag that ends on a node is not a click on it.
+    // Dragging pans; a drag that ends on a node is not a click on it. Two fingers pinch to zoom
+    // about the point between them (touch-action keeps the browser from zooming the whole page).
     let drag = null;
+    const touches = new Map();
+    let pinch = null;
+    const spread = () => {
+      const [a, b] = [...touches.values()];
+      return { d: Math.hypot(a.x - b.x, a.y - b.y), x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+    };
     svg.addEventListener('pointerdown', (e) => {
+      if (e.pointerType === 'touch') {
+        touches.set(e.pointerId, { x: e.clientX, y: e.clientY });
+        if (touches.size === 2) {
+          pinch = spread();
+          drag = null;
+          return;
+        }
+      }
       if (e.pointerType !== 'mouse' && view.k === 1) return;
       drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, moved: false };
     });
     svg.addEventListener('pointermove', (e) => {
+      if (touches.has(e.pointerId)) touches.set(e.pointerId, { x: e.clientX, y: e.clientY });
+      if (pinch && touches.size === 2) {
+        const now = spread();
+        const box = svg.getBoundingClientRect();
+        if (pinch.d > 0) zoomAt(now.d / pinch.d, ((now.x - box.left) / box.width) * layout.width, ((now.y - box.top) / box.height) * layout.height);
+        pinch = now;
+        return;
+      }
       if (!drag) return;
       const scale = layout.width / svg.getBoundingClientRect().width;
       if (Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) > 4) drag.moved = true;
@@ -767,7 +790,13 @@ async function network(query) {
       view = { ...view, x: drag.vx + (e.clientX - drag.x) * scale, y: drag.vy + (e.clientY - drag.y) * scale };
       apply();
     });
-    svg.addEventListener('pointerup', () => {
+    const lift = (e) => {
+      touches.delete(e.pointerId);
+      if (touches.size < 2) pinch = null;
+    };
+    svg.addEventListener('pointercancel', lift);
+    svg.addEventListener('pointerup', (e) => {
+      lift(e);
       if (drag?.moved) {
         // The click that ends a drag (if the browser sends one) opens nothing; none lingers for the next.
         const swallow = (e) => e.preventDefault();
@@ -812,7 +841,11 @@ async function network(query) {
   const c = card(
     `Collaboration network, EU27/AC–China: the ${pairs.length} strongest pairs`,
     'network-card',
-    h('p', { class: 'muted' }, 'Institutions are placed by their links (a force layout) and coloured by cluster: a community is a group of institutions that co-publish more among themselves. A node’s size is its co-publications in the pairs shown. Scroll or use + and − to zoom, drag to pan.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Institutions are placed by their links (a force layout) and coloured by cluster: a community is a group of institutions that co-publish more among themselves. A node’s size is its co-publications in the pairs shown. Scroll, pinch or use + and − to zoom, drag to pan.',
+    ),
     missingLevels(levels),
     h('form', { class: 'network-controls inline', 'data-testid': 'network-controls' }, h('label', {}, 'Show pairs with ', levelSelect), h('label', { title: explain('community') }, 'Colour by ', colourSelect), h('span', { class: 'zoom' }, zoomOut, zoomIn, reset), shown),
     legendBox,

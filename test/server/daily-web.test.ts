@@ -153,7 +153,7 @@ test('the network zooms and pans, names what the pointer is on, filters by level
   }
 });
 
-test('the network on a phone: no sideways scroll, zoomed by its buttons', { skip }, async () => {
+test('the network on a phone: no sideways scroll, zoomed by its buttons and by pinching', { skip }, async () => {
   const page = await env.loggedIn('phone', '#/network');
   try {
     await page.waitForSelector('circle[data-node="03cve4549"]');
@@ -161,6 +161,20 @@ test('the network on a phone: no sideways scroll, zoomed by its buttons', { skip
     assert.match((await page.getAttribute('[data-testid=network-view]', 'transform')) ?? '', /scale\(1\.5\)/);
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
     await page.screenshot({ path: `${SHOTS}/daily-network-phone.png`, fullPage: true });
+    // Two fingers spread from 40 to 120 px apart: the drawing is three times as large (from the fitted view).
+    await page.click('[data-testid=zoom-reset]');
+    const box = (await page.locator('svg.network').boundingBox())!;
+    const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+    const cdp = await page.context().newCDPSession(page);
+    const fingers = (gap: number) => [
+      { x: x - gap / 2, y, id: 0 },
+      { x: x + gap / 2, y, id: 1 },
+    ];
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: fingers(40) });
+    for (const gap of [60, 80, 100, 120]) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: fingers(gap) });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    assert.equal(await page.getAttribute('svg.network', 'data-zoom'), '3.00');
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0, 'the page itself is not zoomed sideways');
   } finally {
     await page.close();
   }
