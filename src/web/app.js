@@ -27,36 +27,55 @@ const FILTER_KEYS = ['from', 'to', 'field', 'counting', 'china_hk', 'china_mo', 
 /** The filters as the address carries them (a view's own keys in `keep` stay), "" when none is set. */
 function filterQuery(keep = new URLSearchParams()) {
   const q = new URLSearchParams([...keep].filter(([k]) => !FILTER_KEYS.includes(k)));
-  for (const [k, v] of filters()) if (!(k === 'field' && location.hash.startsWith('#/field/'))) q.set(k, v);
-  if (counting() !== 'full') q.set('counting', counting());
+  for (const [k, v] of formFilters()) if (!(k === 'field' && location.hash.startsWith('#/field/'))) q.set(k, v);
+  if (formCounting() !== 'full') q.set('counting', formCounting());
   return q.size ? `?${q}` : '';
 }
 
+/** The last address the filter bar wrote: its route must not write it back into the bar, which may be ahead of it. */
+let writtenByForm = null;
+
 /**
  * The filters live in the address, so a view can be shared: an address that names filters sets
- * the form; one that names none (a link, the menu) gets the form's, in place.
+ * the form, unless the form wrote it (a change made since, not yet in the address, would be
+ * undone: a change event's address arrives with the next hashchange, after the user, or a test,
+ * may have typed into another box); one that names none (a link, the menu) gets the form's, in
+ * place. Returns the filters the view shows, read from the address once, when the route starts.
  */
 function filtersInAddress(path, query) {
-  if (FILTER_KEYS.some((k) => query.has(k))) {
+  if (!FILTER_KEYS.some((k) => query.has(k))) {
+    const carried = filterQuery(query);
+    if (carried) history.replaceState(null, '', `${location.pathname}${path || '#/'}${carried}`);
+    query = new URLSearchParams(carried);
+  } else if (location.hash !== writtenByForm) {
     for (const key of FILTER_KEYS) {
       const input = /** @type {HTMLInputElement} */ (form.elements.namedItem(key));
       if (input.type === 'checkbox') input.checked = query.get(key) === 'true';
       else if (key !== 'field' || !path.startsWith('#/field/')) input.value = query.get(key) ?? (key === 'counting' ? 'full' : '');
     }
-    return;
   }
-  const carried = filterQuery(query);
-  if (carried) history.replaceState(null, '', `${location.pathname}${path || '#/'}${carried}`);
+  const shown = new URLSearchParams();
+  for (const key of ['from', 'to', 'field']) if (query.get(key)) shown.set(key, String(query.get(key)));
+  for (const key of ['china_hk', 'china_mo', 'rollup']) if (query.get(key) === 'true') shown.set(key, 'true');
+  const field = /^#\/field\/([^/?]+)/.exec(path)?.[1];
+  if (field) shown.set('field', decodeURIComponent(field));
+  return { filters: shown, counting: query.get('counting') === 'fractional' ? 'fractional' : 'full' };
 }
 
-function filters() {
+/** What the filter bar says now (it may be ahead of the address while a change is on its way). */
+function formFilters() {
   const f = new FormData(form);
   const q = new URLSearchParams();
   for (const key of ['from', 'to', 'field']) if (f.get(key)) q.set(key, String(f.get(key)));
   for (const key of ['china_hk', 'china_mo', 'rollup']) if (f.get(key)) q.set(key, 'true');
   return q;
 }
-const counting = () => String(new FormData(form).get('counting') ?? 'full');
+const formCounting = () => String(new FormData(form).get('counting') ?? 'full');
+
+/** The filters of the view being drawn: its address's, read when its route started. */
+let shown = { filters: new URLSearchParams(), counting: 'full' };
+const filters = () => new URLSearchParams(shown.filters);
+const counting = () => shown.counting;
 
 class LoginRequired extends Error {}
 
@@ -481,7 +500,7 @@ function filterWords() {
   const field = /** @type {HTMLSelectElement} */ (form.elements.namedItem('field'));
   return [
     years,
-    q.has('field') ? `field: ${field.selectedOptions[0]?.textContent ?? q.get('field')}` : '',
+    q.has('field') ? `field: ${[...field.options].find((o) => o.value === q.get('field'))?.textContent ?? q.get('field')}` : '',
     counting() === 'fractional' ? 'fractional counting' : '',
     q.has('rollup') ? 'rolled up to parents' : '',
     q.has('china_hk') ? 'Hong Kong as China' : '',
@@ -1202,7 +1221,7 @@ async function route() {
   const [, view, arg] = hashPath.split('/');
   form.hidden = view === 'cases' || view === 'screen' || view === 'account' || view === 'kb' || view === 'exchange' || view === 'alerts' || view === 'glossary';
   const fieldSelect = /** @type {HTMLSelectElement} */ (form.elements.namedItem('field'));
-  if (!form.hidden) filtersInAddress(hashPath, new URLSearchParams(hashQuery));
+  if (!form.hidden) shown = filtersInAddress(hashPath, new URLSearchParams(hashQuery));
   if (view === 'field' && arg && fieldSelect.value !== arg) fieldSelect.value = arg;
   try {
     // The note first: the views' tables read the partial year and the sample size from it.
@@ -1307,11 +1326,13 @@ async function start() {
     // In a field view the field is part of the address: changing it moves to that view.
     const target = /** @type {HTMLInputElement | HTMLSelectElement} */ (event.target);
     if (target.name === 'field' && location.hash.startsWith('#/field/')) {
-      location.hash = target.value ? `#/field/${target.value}${filterQuery()}` : `#/${filterQuery()}`;
+      writtenByForm = target.value ? `#/field/${target.value}${filterQuery()}` : `#/${filterQuery()}`;
+      location.hash = writtenByForm;
       return;
     }
     const [path, query = ''] = location.hash.split('?');
     const next = `${path || '#/'}${filterQuery(new URLSearchParams(query))}`;
+    writtenByForm = next;
     if (next === location.hash) route();
     else location.hash = next;
   });

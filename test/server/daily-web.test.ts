@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
-import { browserService, SHOTS, SKIP_BROWSER as skip, type BrowserService } from '../helpers/browser.ts';
+import { browserService, SHOTS, SKIP_BROWSER as skip, typeWhileTheAddressArrives, type BrowserService } from '../helpers/browser.ts';
 import { GREEN_CASE } from '../helpers/cases.ts';
 import { AFF, landscapeStore } from '../helpers/landscape.ts';
 import { watchlist } from '../helpers/watchlist.ts';
@@ -251,6 +251,11 @@ test('on a phone, the institution profile and the facts honour the filters, and 
       api.map((f) => `data: ${f.dataSays}`),
     );
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
+    // A year typed while the previous change's address arrives is kept, in the bar, the address and the view.
+    await typeWhileTheAddressArrives(page, '2021', '2021');
+    assert.equal(await page.inputValue('input[name=to]'), '2021');
+    assert.match(decodeURIComponent(new URL(page.url()).hash), /^#\/facts\?.*to=2021/);
+    await page.waitForSelector('[data-testid=facts-scope]:has-text("2021–2021")');
   } finally {
     await page.close();
   }
