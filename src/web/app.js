@@ -645,7 +645,9 @@ async function works(pair, year, query) {
   const shared = partnerRows ? new Set(partnerRows.map((w) => w.workId)) : null;
   const shown = shared ? rows.filter((w) => shared.has(w.workId)) : rows;
   const who = names.length === 2 ? `${names[0]} with ${names[1]}` : names[0];
-  const title = `${pair.replace(',', '–')} co-publications${who ? ` of ${who}` : ''}${year ? ` in ${year}` : ''}: ${shown.length} works`;
+  // The bar's filters narrow the list too (a field chosen on a field view stays chosen): the title says so.
+  const narrowed = filterWords();
+  const title = `${pair.replace(',', '–')} co-publications${who ? ` of ${who}` : ''}${year ? ` in ${year}` : ''}${narrowed ? ` (${narrowed})` : ''}: ${shown.length} works`;
   const c = card(
     title,
     'drill-card',
