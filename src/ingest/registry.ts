@@ -231,8 +231,11 @@ class SuggestionIndex {
       .split(/[\s,;()]+/)
       .filter(Boolean)
       .join(' ');
-    // The names each other word begins a word of: looked up in the index, not by reading the names again.
-    const others = rest.map((r) => {
+    // Each other word is checked in the index (the set of its names) when it has not many more names
+    // than the candidates, else in the candidates' own words: "Tsinghua U" reads Tsinghua's few names, not every "U…".
+    const inIndex = rest.filter((r) => r.size <= 4 * first.size);
+    const inNames = rest.filter((r) => r.size > 4 * first.size).map((r) => r.w);
+    const others = inIndex.map((r) => {
       const ids = new Set<number>();
       for (let i = r.from; i < r.to; i++) for (const id of this.postings[i]!) ids.add(id);
       return ids;
@@ -242,6 +245,10 @@ class SuggestionIndex {
       for (const id of this.postings[i]!) {
         if (!others.every((ids) => ids.has(id))) continue;
         const n = this.names[id]!;
+        if (inNames.length) {
+          const own = wordsOf(n.text);
+          if (!inNames.every((w) => own.some((x) => x.startsWith(w)))) continue;
+        }
         // An exact name first, then a name beginning with the text; the shortest such name of an institution is the one shown.
         const rank = (n.lower === whole ? 0 : n.lower.startsWith(whole) ? 1 : 2) * 10000 + Math.min(n.text.length, 9999);
         const had = best.get(n.of);
