@@ -315,24 +315,29 @@ export function kbModule({ h, api, send, card, rowsTable }) {
       `Versions (${view.versions.length})`,
       'kb-versions-card',
       reviewBox,
+      // On a phone the table scrolls in its card; its last columns were cut off.
       h(
-        'table',
-        { 'data-testid': 'kb-versions' },
-        h('thead', {}, h('tr', {}, ...['Version', 'Recorded', 'By', 'Note', 'Status', 'Review', ''].map((c) => h('th', {}, c)))),
+        'div',
+        { class: 'table-scroll' },
         h(
-          'tbody',
-          {},
-          ...view.versions.map((x) =>
-            h(
-              'tr',
-              {},
-              h('td', {}, String(x.version)),
-              h('td', {}, x.at.slice(0, 16).replace('T', ' ')),
-              h('td', {}, x.by.name),
-              h('td', {}, x.note),
-              h('td', {}, label(v.statuses, x.status)),
-              h('td', {}, x.review ? `reviewed ${day(x.review.at)}` : ''),
-              h('td', {}, x.version > 1 ? h('a', { href: `#/kb/diff/${enc(id)}/${x.version - 1}/${x.version}` }, 'diff') : ''),
+          'table',
+          { 'data-testid': 'kb-versions' },
+          h('thead', {}, h('tr', {}, ...['Version', 'Recorded', 'By', 'Note', 'Status', 'Review', ''].map((c) => h('th', {}, c)))),
+          h(
+            'tbody',
+            {},
+            ...view.versions.map((x) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, String(x.version)),
+                h('td', {}, x.at.slice(0, 16).replace('T', ' ')),
+                h('td', {}, x.by.name),
+                h('td', {}, x.note),
+                h('td', {}, label(v.statuses, x.status)),
+                h('td', {}, x.review ? `reviewed ${day(x.review.at)}` : ''),
+                h('td', {}, x.version > 1 ? h('a', { href: `#/kb/diff/${enc(id)}/${x.version - 1}/${x.version}` }, 'diff') : ''),
+              ),
             ),
           ),
         ),
