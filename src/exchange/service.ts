@@ -328,18 +328,19 @@ export class ExchangeService {
   }
 
   /** The organisation's own notes and decisions with their sharing. */
-  async items(actor: Actor): Promise<{ notes: EntityNote[]; namesakes: NamesakeDecision[]; assessments: { id: string; caseId: string; overall: string; sharing: Sharing }[] }> {
+  async items(actor: Actor): Promise<{ notes: EntityNote[]; namesakes: NamesakeDecision[]; assessments: { id: string; caseId: string; caseTitle: string | null; overall: string; sharing: Sharing }[] }> {
     authorize(actor, 'note.read');
     const notes = (await this.db.query<NoteRow>(`${NOTES_SQL} WHERE n.org_id = $1 ORDER BY n.created_at`, [actor.orgId])).map(noteOf);
     const namesakes = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} WHERE d.org_id = $1 ORDER BY d.created_at`, [actor.orgId])).map(namesakeOf);
-    const assessments = await this.db.query<{ id: string; case_id: string; overall: string; distribution: string | null; tlp: string | null }>(
-      `SELECT a.id, a.case_id, a.overall, s.distribution, s.tlp FROM assessments a LEFT JOIN exchange_sharing s ON s.kind = 'assessment' AND s.item_id = a.id WHERE a.org_id = $1 ORDER BY a.created_at`,
+    // The case by its title on the sharing page (only the verdict leaves, anonymised; the title is for the organisation's own eyes).
+    const assessments = await this.db.query<{ id: string; case_id: string; title: string | null; overall: string; distribution: string | null; tlp: string | null }>(
+      `SELECT a.id, a.case_id, c.title, a.overall, s.distribution, s.tlp FROM assessments a LEFT JOIN cases c ON c.id = a.case_id LEFT JOIN exchange_sharing s ON s.kind = 'assessment' AND s.item_id = a.id WHERE a.org_id = $1 ORDER BY a.created_at`,
       [actor.orgId],
     );
     const restricted = await this.recipientsByItem(actor.orgId);
     for (const n of notes) n.recipients = restricted.get(`note/${n.id}`) ?? [];
     for (const d of namesakes) d.recipients = restricted.get(`namesake/${d.id}`) ?? [];
-    return { notes, namesakes, assessments: assessments.map((a) => ({ id: a.id, caseId: a.case_id, overall: a.overall, sharing: sharingOf(a) })) };
+    return { notes, namesakes, assessments: assessments.map((a) => ({ id: a.id, caseId: a.case_id, caseTitle: a.title, overall: a.overall, sharing: sharingOf(a) })) };
   }
 
   /**

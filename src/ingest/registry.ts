@@ -147,29 +147,157 @@ export interface InstitutionSuggestion {
 const ROR_ID = /^(?:https?:\/\/ror\.org\/)?(0[a-hj-km-np-tv-z0-9]{6}\d{2})$/i;
 
 /**
- * Registry institutions whose names (any of them: labels, aliases, acronyms) contain every word
- * typed, for a picker that suggests as one types: an exact name first, then names that begin
- * with the text, active ones before withdrawn, shorter before longer. A ROR id finds its institution.
+ * The words of a name or of a typed text, lower case: runs of letters and digits. A run of
+ * Chinese, Japanese or Korean characters, written without spaces, counts from each of its
+ * characters on, so that typing a word inside it finds it.
+ */
+function wordsOf(text: string): string[] {
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+    .flatMap((w) => (/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u.test(w) ? [...w].slice(0, 40).map((_, i) => [...w].slice(i).join('')) : [w]));
+}
+
+interface IndexedInstitution {
+  rorId: string;
+  name: string;
+  active: boolean;
+  countryCode: string | null;
+  city: string | null;
+}
+
+/**
+ * Every registry name (labels, aliases, acronyms, display names) by the words in it, sorted, so
+ * that the names with a word beginning with what was typed are a range of the sorted words:
+ * a suggestion looks up a few ranges instead of reading every name.
+ */
+class SuggestionIndex {
+  private readonly institutions: IndexedInstitution[] = [];
+  /** Each name: its institution (an index into `institutions`) and its text. */
+  private readonly names: { of: number; text: string; lower: string }[] = [];
+  private readonly words: string[];
+  private readonly postings: number[][];
+
+  constructor(institutions: IndexedInstitution[], names: { rorId: string; name: string }[]) {
+    const at = new Map<string, number>();
+    for (const i of institutions) at.set(i.rorId, this.institutions.push(i) - 1);
+    const seen = new Set<string>();
+    const byWord = new Map<string, number[]>();
+    for (const n of [...institutions.map((i) => ({ rorId: i.rorId, name: i.name })), ...names]) {
+      const of = at.get(n.rorId);
+      if (of === undefined || seen.has(`${of}\u0000${n.name}`)) continue;
+      seen.add(`${of}\u0000${n.name}`);
+      const id = this.names.push({ of, text: n.name, lower: n.name.toLowerCase() }) - 1;
+      for (const w of new Set(wordsOf(n.name))) {
+        const list = byWord.get(w);
+        if (list) list.push(id);
+        else byWord.set(w, [id]);
+      }
+    }
+    this.words = [...byWord.keys()].sort();
+    this.postings = this.words.map((w) => byWord.get(w)!);
+  }
+
+  /** The words of the index that begin with `prefix`, as the range [from, to) of the sorted words. */
+  private range(prefix: string): [number, number] {
+    let lo = 0;
+    let hi = this.words.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.words[mid]! < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    let end = lo;
+    while (end < this.words.length && this.words[end]!.startsWith(prefix)) end++;
+    return [lo, end];
+  }
+
+  search(text: string, limit: number): InstitutionSuggestion[] {
+    const typed = [...new Set(wordsOf(text))].slice(0, 6);
+    if (typed.length === 0) return [];
+    // The word with the fewest names gives the candidates; every other word must begin a word of the same name.
+    const ranges = typed.map((w) => {
+      const [from, to] = this.range(w);
+      let size = 0;
+      for (let i = from; i < to; i++) size += this.postings[i]!.length;
+      return { w, from, to, size };
+    });
+    ranges.sort((a, b) => a.size - b.size);
+    const [first, ...rest] = ranges;
+    if (!first || first.size === 0) return [];
+    const whole = text
+      .toLowerCase()
+      .split(/[\s,;()]+/)
+      .filter(Boolean)
+      .join(' ');
+    // Each other word is checked in the index (the set of its names) when it has not many more names
+    // than the candidates, else in the candidates' own words: "Tsinghua U" reads Tsinghua's few names, not every "U…".
+    const inIndex = rest.filter((r) => r.size <= 4 * first.size);
+    const inNames = rest.filter((r) => r.size > 4 * first.size).map((r) => r.w);
+    const others = inIndex.map((r) => {
+      const ids = new Set<number>();
+      for (let i = r.from; i < r.to; i++) for (const id of this.postings[i]!) ids.add(id);
+      return ids;
+    });
+    const best = new Map<number, { rank: number; name: string }>();
+    for (let i = first.from; i < first.to; i++) {
+      for (const id of this.postings[i]!) {
+        if (!others.every((ids) => ids.has(id))) continue;
+        const n = this.names[id]!;
+        if (inNames.length) {
+          const own = wordsOf(n.text);
+          if (!inNames.every((w) => own.some((x) => x.startsWith(w)))) continue;
+        }
+        // An exact name first, then a name beginning with the text; the shortest such name of an institution is the one shown.
+        const rank = (n.lower === whole ? 0 : n.lower.startsWith(whole) ? 1 : 2) * 10000 + Math.min(n.text.length, 9999);
+        const had = best.get(n.of);
+        if (!had || rank < had.rank) best.set(n.of, { rank, name: n.text });
+      }
+    }
+    return [...best]
+      .map(([of, b]) => ({ i: this.institutions[of]!, tier: Math.floor(b.rank / 10000), matched: b.name }))
+      .sort((a, b) => a.tier - b.tier || Number(b.i.active) - Number(a.i.active) || a.i.name.length - b.i.name.length || (a.i.name < b.i.name ? -1 : a.i.name > b.i.name ? 1 : 0))
+      .slice(0, limit)
+      .map(({ i, matched }) => ({ rorId: i.rorId, name: i.name, matched: matched === i.name ? null : matched, countryCode: i.countryCode, city: i.city }));
+  }
+}
+
+// The index of each registry version read (a few: a process may serve more than one store).
+const indexes = new Map<string, Promise<SuggestionIndex>>();
+
+async function suggestionIndex(store: Store): Promise<SuggestionIndex> {
+  const version = (await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`))?.value ?? '';
+  let index = indexes.get(version);
+  if (!index) {
+    index = (async () => {
+      const [institutions, names] = await Promise.all([
+        store.all<{ ror_id: string; name: string; status: string; country_code: string | null; city: string | null }>('SELECT ror_id, name, status, country_code, city FROM institutions'),
+        store.all<{ ror_id: string; name: string }>('SELECT ror_id, name FROM institution_names'),
+      ]);
+      return new SuggestionIndex(
+        institutions.map((r) => ({ rorId: r.ror_id, name: r.name, active: r.status === 'active', countryCode: r.country_code, city: r.city })),
+        names.map((r) => ({ rorId: r.ror_id, name: r.name })),
+      );
+    })();
+    index.catch(() => indexes.delete(version));
+    indexes.set(version, index);
+    if (indexes.size > 4) indexes.delete(indexes.keys().next().value!);
+  }
+  return index;
+}
+
+/**
+ * Registry institutions with a name (any of them: labels, aliases, acronyms) in which every word
+ * typed begins a word, for a picker that suggests as one types: an exact name first, then names
+ * that begin with the text, active ones before withdrawn, shorter before longer. A ROR id finds
+ * its institution. Answered from an index of the names, built once per registry version.
  */
 export async function suggestInstitutions(store: Store, text: string, limit = 8): Promise<InstitutionSuggestion[]> {
   const id = ROR_ID.exec(text.trim())?.[1]?.toLowerCase();
-  const words = text
-    .toLowerCase()
-    .split(/[\s,;()]+/)
-    .filter(Boolean)
-    .slice(0, 6);
-  if (!id && words.length === 0) return [];
-  const whole = words.join(' ');
-  const rows = await store.all<{ ror_id: string; name: string; matched: string; country_code: string | null; city: string | null }>(
-    id
-      ? 'SELECT ror_id, name, name AS matched, country_code, city FROM institutions WHERE ror_id = $1'
-      : `WITH named AS (SELECT ror_id, name FROM institution_names UNION SELECT ror_id, name FROM institutions),
-         hits AS (
-           SELECT ror_id, arg_min(name, rank * 10000 + length(name)) AS matched, min(rank) AS rank
-           FROM (SELECT *, CASE WHEN lower(name) = $1 THEN 0 WHEN starts_with(lower(name), $1) THEN 1 ELSE 2 END AS rank FROM named) WHERE ${words.map((_, i) => `contains(lower(name), $${i + 3})`).join(' AND ')} GROUP BY ror_id)
-         SELECT i.ror_id, i.name, h.matched, i.country_code, i.city FROM hits h JOIN institutions i USING (ror_id)
-         ORDER BY h.rank, i.status = 'active' DESC, length(i.name), i.name LIMIT $2`,
-    id ? [id] : [whole, limit, ...words],
-  );
-  return rows.map((r) => ({ rorId: r.ror_id, name: r.name, matched: r.matched === r.name ? null : r.matched, countryCode: r.country_code, city: r.city }));
+  if (id) {
+    const rows = await store.all<{ ror_id: string; name: string; country_code: string | null; city: string | null }>('SELECT ror_id, name, country_code, city FROM institutions WHERE ror_id = $1', [id]);
+    return rows.map((r) => ({ rorId: r.ror_id, name: r.name, matched: null, countryCode: r.country_code, city: r.city }));
+  }
+  return (await suggestionIndex(store)).search(text, limit);
 }

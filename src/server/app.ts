@@ -6,6 +6,8 @@ import { NotFoundError, RefusalError, STATUS_LABEL, ValidationError } from '../e
 import type { Taxonomy } from '../fields/taxonomy.ts';
 import { INDICATORS, IndicatorError, requestedRegions, runIndicator, STANDARD_PAIRS, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
 import { runClickHouseIndicator } from '../indicators/clickhouse.ts';
+import type { Filters } from '../indicators/filters.ts';
+import { listValue } from '../store/duckdb.ts';
 import { corpusNote } from '../indicators/corpus.ts';
 import { checkFacts } from '../indicators/facts.ts';
 import { chinaScopeNote, loadRegions, RegionCatalogueAnswer, type RegionCatalogue } from '../regions/regions.ts';
@@ -121,6 +123,32 @@ const indicatorQuery = {
     china_mo: { type: 'boolean', description: 'count Macao as China' },
   },
 } as const;
+
+/** The filter bar's settings, for the views that are not one indicator (an institution's profile, the facts). */
+const viewFilters = {
+  from: indicatorQuery.properties.from,
+  to: indicatorQuery.properties.to,
+  field: indicatorQuery.properties.field,
+  rollup: indicatorQuery.properties.rollup,
+  china_hk: indicatorQuery.properties.china_hk,
+  china_mo: indicatorQuery.properties.china_mo,
+  counting: { type: 'string', enum: ['full', 'fractional'], default: 'full', description: 'full: a work counts 1; fractional: its share of the authorship weight' },
+} as const;
+
+interface ViewFilters {
+  from?: number;
+  to?: number;
+  field?: string;
+  rollup?: boolean;
+  china_hk?: boolean;
+  china_mo?: boolean;
+  counting: 'full' | 'fractional';
+}
+
+const viewFiltersOf = (q: ViewFilters): Filters => {
+  if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new IndicatorError(`from ${q.from} is after to ${q.to}`);
+  return { from: q.from ?? null, to: q.to ?? null, rollUp: q.rollup ?? false, field: q.field ?? null };
+};
 
 interface IndicatorQuery {
   regions?: string;
@@ -298,32 +326,47 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     '/api/institutions/:rorId',
     {
       schema: {
-        description: 'An institution: what the registry says, its co-publications with China by year, partners, works, and the affiliation strings matched to it (with how; at most 100)',
+        description: 'An institution: what the registry says, its co-publications with China by year (under the filters; fractional counting counts its share of each work), partners, works, and the affiliation strings matched to it (with how; at most 100)',
         params: { type: 'object', properties: { rorId: { type: 'string', pattern: '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$' } }, required: ['rorId'] },
-        querystring: { type: 'object', additionalProperties: false, properties: { region: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'EU27AC' }, partner: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'CN' }, china_hk: { type: 'boolean' }, china_mo: { type: 'boolean' } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { region: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'EU27AC' }, partner: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'CN' }, ...viewFilters } },
       },
     },
     async (request) =>
       evidence.read(actorOf(request), async (store) => {
         const { rorId } = request.params as { rorId: string };
-        const q = request.query as { region: string; partner: string; china_hk?: boolean; china_mo?: boolean };
+        const q = request.query as { region: string; partner: string } & ViewFilters;
         const institution = await store.one('SELECT ror_id, name, country_code, city, status, types, parents, children FROM institutions WHERE ror_id = $1', [rorId]);
         if (!institution) throw new NotFoundError(`no institution ${rorId} in the loaded registry`);
         const catalogue = catalogueFor(q);
+        const filters = viewFiltersOf(q);
         // The institution's co-publications between the two regions (it may sit on either side).
-        const works = await indicator(store, catalogue, { name: 'works', regions: [q.region, q.partner], filters: { from: null, to: null, rollUp: false, field: null }, limit: 1000, institution: rorId });
+        const works = await indicator(store, catalogue, { name: 'works', regions: [q.region, q.partner], filters, limit: 1000, institution: rorId });
         const list = works as { year: number; workId: string; title: string | null; institutions: string[] }[];
+        // Fractional counting: the institution's share of each work's authorship weight (its units' too, rolled up).
+        const shares =
+          q.counting === 'fractional' && list.length
+            ? new Map(
+                (
+                  await store.all<{ work_id: string; share: number }>(
+                    `SELECT wi.work_id, sum(wi.weight)::DOUBLE AS share FROM work_institutions wi LEFT JOIN institution_rollup ru ON ru.ror_id = wi.ror_id
+                     WHERE ${filters.rollUp ? 'coalesce(ru.top_id, wi.ror_id)' : 'wi.ror_id'} = $1 AND wi.work_id IN (SELECT unnest($2::VARCHAR[])) GROUP BY wi.work_id`,
+                    [rorId, listValue(list.map((w) => w.workId))],
+                  )
+                ).map((r) => [r.work_id, r.share]),
+              )
+            : null;
         const byYear = new Map<number, number>();
         const partners = new Map<string, number>();
         for (const w of list) {
-          byYear.set(w.year, (byYear.get(w.year) ?? 0) + 1);
+          byYear.set(w.year, (byYear.get(w.year) ?? 0) + (shares ? (shares.get(w.workId) ?? 0) : 1));
           for (const name of w.institutions) if (name !== institution.name) partners.set(name, (partners.get(name) ?? 0) + 1);
         }
         return {
           institution,
           regions: [q.region.toUpperCase(), q.partner.toUpperCase()],
           chinaScope: chinaScopeNote(catalogue.settings),
-          copublicationsByYear: [...byYear.entries()].sort((a, b) => a[0] - b[0]).map(([year, n]) => ({ year, copublications: n })),
+          counting: q.counting,
+          copublicationsByYear: [...byYear.entries()].sort((a, b) => a[0] - b[0]).map(([year, n]) => ({ year, copublications: +n.toFixed(4) })),
           partners: [...partners.entries()]
             .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
             .slice(0, 20)
@@ -350,7 +393,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     evidence.read(actorOf(request), (store) => corpusNote(store)),
   );
 
-  app.get('/api/facts', { schema: { description: "The source brief's published facts against the loaded data" } }, async (request) => evidence.read(actorOf(request), (store) => checkFacts(store, catalogueFor({}))));
+  app.get('/api/facts', { schema: { description: "The source brief's published facts against the loaded data, under the filters (years, field, Hong Kong and Macao, counting)", querystring: { type: 'object', additionalProperties: false, properties: viewFilters } } }, async (request) => {
+    const q = request.query as ViewFilters;
+    return evidence.read(actorOf(request), (store) => checkFacts(store, catalogueFor(q), undefined, { filters: viewFiltersOf(q), counting: q.counting }));
+  });
 
   // One screening index per process, for the screening routes and the assessor alike (read from its file beside the store when it is there).
   let screeningIndex: Promise<ScreeningContext> | null = null;

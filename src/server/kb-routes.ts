@@ -21,10 +21,18 @@ const idParams = { type: 'object', properties: { id: entryId }, required: ['id']
 export function registerKbRoutes(app: FastifyInstance, db: AppDb, rulebook: () => Rulebook, mirror: string | null = loadConfig().mirror): void {
   const kb = new KnowledgeBase({ db, rulebook, mirror });
 
-  app.get('/api/kb/vocabulary', { schema: { description: 'Knowledge base: topics, entry types, statuses and jurisdictions' } }, async (request) => {
+  app.get('/api/kb/vocabulary', { schema: { description: 'Knowledge base: topics, entry types, statuses, jurisdictions, languages, and the rulebook criteria an entry may link to' } }, async (request) => {
     actorOf(request);
     const v = kb.vocabulary;
-    return { provenance: v.provenance, topics: [...v.topics.values()], types: [...v.types.values()], statuses: [...v.statuses.values()], jurisdictions: Object.fromEntries(v.jurisdictions), languages: Object.fromEntries(v.languages) };
+    return {
+      provenance: v.provenance,
+      topics: [...v.topics.values()],
+      types: [...v.types.values()],
+      statuses: [...v.statuses.values()],
+      jurisdictions: Object.fromEntries(v.jurisdictions),
+      languages: Object.fromEntries(v.languages),
+      criteria: rulebook().criteria.map((c) => ({ id: c.id, title: c.title })),
+    };
   });
 
   app.get(

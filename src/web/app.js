@@ -27,36 +27,55 @@ const FILTER_KEYS = ['from', 'to', 'field', 'counting', 'china_hk', 'china_mo', 
 /** The filters as the address carries them (a view's own keys in `keep` stay), "" when none is set. */
 function filterQuery(keep = new URLSearchParams()) {
   const q = new URLSearchParams([...keep].filter(([k]) => !FILTER_KEYS.includes(k)));
-  for (const [k, v] of filters()) if (!(k === 'field' && location.hash.startsWith('#/field/'))) q.set(k, v);
-  if (counting() !== 'full') q.set('counting', counting());
+  for (const [k, v] of formFilters()) if (!(k === 'field' && location.hash.startsWith('#/field/'))) q.set(k, v);
+  if (formCounting() !== 'full') q.set('counting', formCounting());
   return q.size ? `?${q}` : '';
 }
 
+/** The last address the filter bar wrote: its route must not write it back into the bar, which may be ahead of it. */
+let writtenByForm = null;
+
 /**
  * The filters live in the address, so a view can be shared: an address that names filters sets
- * the form; one that names none (a link, the menu) gets the form's, in place.
+ * the form, unless the form wrote it (a change made since, not yet in the address, would be
+ * undone: a change event's address arrives with the next hashchange, after the user, or a test,
+ * may have typed into another box); one that names none (a link, the menu) gets the form's, in
+ * place. Returns the filters the view shows, read from the address once, when the route starts.
  */
 function filtersInAddress(path, query) {
-  if (FILTER_KEYS.some((k) => query.has(k))) {
+  if (!FILTER_KEYS.some((k) => query.has(k))) {
+    const carried = filterQuery(query);
+    if (carried) history.replaceState(null, '', `${location.pathname}${path || '#/'}${carried}`);
+    query = new URLSearchParams(carried);
+  } else if (location.hash !== writtenByForm) {
     for (const key of FILTER_KEYS) {
       const input = /** @type {HTMLInputElement} */ (form.elements.namedItem(key));
       if (input.type === 'checkbox') input.checked = query.get(key) === 'true';
       else if (key !== 'field' || !path.startsWith('#/field/')) input.value = query.get(key) ?? (key === 'counting' ? 'full' : '');
     }
-    return;
   }
-  const carried = filterQuery(query);
-  if (carried) history.replaceState(null, '', `${location.pathname}${path || '#/'}${carried}`);
+  const shown = new URLSearchParams();
+  for (const key of ['from', 'to', 'field']) if (query.get(key)) shown.set(key, String(query.get(key)));
+  for (const key of ['china_hk', 'china_mo', 'rollup']) if (query.get(key) === 'true') shown.set(key, 'true');
+  const field = /^#\/field\/([^/?]+)/.exec(path)?.[1];
+  if (field) shown.set('field', decodeURIComponent(field));
+  return { filters: shown, counting: query.get('counting') === 'fractional' ? 'fractional' : 'full' };
 }
 
-function filters() {
+/** What the filter bar says now (it may be ahead of the address while a change is on its way). */
+function formFilters() {
   const f = new FormData(form);
   const q = new URLSearchParams();
   for (const key of ['from', 'to', 'field']) if (f.get(key)) q.set(key, String(f.get(key)));
   for (const key of ['china_hk', 'china_mo', 'rollup']) if (f.get(key)) q.set(key, 'true');
   return q;
 }
-const counting = () => String(new FormData(form).get('counting') ?? 'full');
+const formCounting = () => String(new FormData(form).get('counting') ?? 'full');
+
+/** The filters of the view being drawn: its address's, read when its route started. */
+let shown = { filters: new URLSearchParams(), counting: 'full' };
+const filters = () => new URLSearchParams(shown.filters);
+const counting = () => shown.counting;
 
 class LoginRequired extends Error {}
 
@@ -234,6 +253,8 @@ function table(rows, columns, name, link, decorate = (_tr, _row) => undefined) {
       return th;
     }),
   );
+  // An empty table says so in words, not as a row of headers.
+  if (!rows.length) return [h('p', { class: 'muted empty', 'data-testid': `${name}-empty` }, 'None.')];
   draw();
   const tools = [csv];
   if (long) {
@@ -465,21 +486,41 @@ async function landscape(fieldId) {
   ];
 }
 
-async function institution(id) {
+/** The filter bar's settings as a view that is not one indicator asks for them (counting included). */
+function viewFilters() {
   const q = filters();
-  q.delete('from');
-  q.delete('to');
-  q.delete('field');
-  q.delete('rollup');
-  const p = await api(`/api/institutions/${encodeURIComponent(id)}`, q);
-  const trend = lineChart([{ name: p.institution.name, points: p.copublicationsByYear.map((y) => ({ x: y.year, y: y.copublications })) }], { yLabel: 'co-publications' });
+  q.set('counting', counting());
+  return q;
+}
+
+/** What the filters narrow a view to, in words ("2022–2023 · field: … · fractional counting"), or "" when nothing is set. */
+function filterWords() {
+  const q = filters();
+  const years = q.has('from') || q.has('to') ? `${q.get('from') ?? '…'}–${q.get('to') ?? '…'}` : '';
+  const field = /** @type {HTMLSelectElement} */ (form.elements.namedItem('field'));
+  return [
+    years,
+    q.has('field') ? `field: ${[...field.options].find((o) => o.value === q.get('field'))?.textContent ?? q.get('field')}` : '',
+    counting() === 'fractional' ? 'fractional counting' : '',
+    q.has('rollup') ? 'rolled up to parents' : '',
+    q.has('china_hk') ? 'Hong Kong as China' : '',
+    q.has('china_mo') ? 'Macao as China' : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+async function institution(id) {
+  const p = await api(`/api/institutions/${encodeURIComponent(id)}`, viewFilters());
+  const trend = lineChart([{ name: p.institution.name, points: p.copublicationsByYear.map((y) => ({ x: y.year, y: y.copublications })) }], { yLabel: `co-publications (${p.counting} counting)` });
+  const narrowed = filterWords();
   return [
     card(
       p.institution.name,
       'institution-card',
       h('p', {}, `${p.institution.country_code ?? ''} · ${p.institution.city ?? ''} · ROR ${p.institution.ror_id} · ${p.regions.join('–')} co-publications`, ...riskMarks(p.institution.ror_id, await riskOf([p.institution.ror_id]), p.institution.country_code === 'CN')),
-      svgDownloads(trend, 'trend'),
-      trend,
+      h('p', { class: 'muted', 'data-testid': 'institution-scope' }, `${p.works.length} co-publication${p.works.length === 1 ? '' : 's'}${narrowed ? ` under the filters: ${narrowed}` : ', all years and fields'}.`),
+      ...(p.works.length ? [svgDownloads(trend, 'trend'), trend] : [h('p', { class: 'muted', 'data-testid': 'no-copubs' }, narrowed ? 'No co-publication under these filters: widen the years or the field above.' : `No ${p.regions.join('–')} co-publication in the loaded works.`)]),
     ),
     card(
       'Partners',
@@ -518,13 +559,40 @@ async function institution(id) {
  */
 async function matchesCard(inst, affiliations) {
   const corrections = await api('/api/match/corrections');
+  // A correction naming another institution shows its name: asked of the registry once per institution.
+  const others = [...new Set(corrections.map((c) => c.rorId).filter((id) => id && id !== inst.ror_id))];
+  const names = new Map([[inst.ror_id, inst.name]]);
+  for (const [id, found] of await Promise.all(others.map(async (id) => [id, await api('/api/institutions', new URLSearchParams({ q: id }))]))) names.set(id, found[0]?.name ?? null);
+  const named = (id) => (names.get(id) ? h('a', { href: `#/institution/${id}`, title: `ROR ${id}` }, names.get(id)) : h('span', { class: 'unregistered', title: 'not in the loaded registry', 'data-testid': 'unregistered' }, `ROR ${id}`));
   const rows = affiliations.map((a) => {
     const toggle = h('button', { type: 'button', class: 'link', 'data-testid': 'wrong-match' }, 'Wrong match…');
+    // The other institution is picked by name from the registry (a ROR id typed works too).
+    const rorInput = h('input', { name: 'ror', type: 'hidden' });
+    const otherInput = h('input', { name: 'other', maxlength: '200', placeholder: 'type a name, pick it', 'aria-label': 'the other institution' });
+    const otherLabel = h(
+      'label',
+      { class: 'field', hidden: '' },
+      'Institution ',
+      institutionPicker(
+        otherInput,
+        (r) => {
+          rorInput.value = r.rorId;
+        },
+        () => {
+          rorInput.value = '';
+        },
+      ),
+    );
+    const verdictSelect = h('select', { name: 'verdict' }, h('option', { value: 'not' }, `is not ${inst.name}`), h('option', { value: 'is' }, 'is another institution'), h('option', { value: 'none' }, 'names no registry institution'));
+    verdictSelect.addEventListener('change', () => {
+      otherLabel.hidden = verdictSelect.value !== 'is';
+    });
     const f = h(
       'form',
       { class: 'correction-form', hidden: '' },
-      h('label', { class: 'field' }, 'The string ', h('select', { name: 'verdict' }, h('option', { value: 'not' }, `is not ${inst.name}`), h('option', { value: 'is' }, 'is another institution (ROR id)'), h('option', { value: 'none' }, 'names no registry institution'))),
-      h('label', { class: 'field' }, 'ROR id ', h('input', { name: 'ror', placeholder: 'e.g. 03cve4549', maxlength: '40' })),
+      h('label', { class: 'field' }, 'The string ', verdictSelect),
+      otherLabel,
+      rorInput,
       h('label', { class: 'field' }, 'Reason ', h('input', { name: 'reason', required: '', maxlength: '5000', placeholder: 'who checked what' })),
       h('button', { type: 'submit' }, 'Save correction'),
       h('span', { class: 'muted', role: 'status' }),
@@ -537,7 +605,7 @@ async function matchesCard(inst, affiliations) {
       const verdict = f.elements.verdict.value;
       const body = { string: a.raw, verdict, reason: f.elements.reason.value };
       if (verdict === 'not') body.ror = inst.ror_id;
-      if (verdict === 'is') body.ror = f.elements.ror.value.trim();
+      if (verdict === 'is') body.ror = rorInput.value || otherInput.value.trim();
       try {
         const made = await send('POST', '/api/match/corrections', body);
         f.querySelector('[role=status]').textContent = `Saved: ${made.applied.strings} string(s) resolved again, ${made.applied.works} work(s) counted again for your organisation.`;
@@ -548,14 +616,14 @@ async function matchesCard(inst, affiliations) {
     });
     return h('tr', {}, h('td', {}, a.raw), h('td', {}, String(a.uses)), h('td', {}, `${a.tier}: ${a.evidence}`), h('td', {}, toggle, f));
   });
-  const own = corrections.map((c) =>
-    h('li', {}, h('q', {}, c.raw), ` ${c.verdict === 'none' ? 'names no registry institution' : `${c.verdict === 'is' ? 'is' : 'is not'} ${c.rorId === inst.ror_id ? inst.name : `ROR ${c.rorId}`}`} — ${c.reason} `, h('span', { class: 'muted' }, `(${c.createdAt.slice(0, 10)}, ${c.distribution})`)),
-  );
+  const own = corrections.map((c) => h('li', {}, h('q', {}, c.raw), ...(c.verdict === 'none' ? [' names no registry institution'] : [` ${c.verdict === 'is' ? 'is' : 'is not'} `, named(c.rorId)]), ` — ${c.reason} `, h('span', { class: 'muted' }, `(${c.createdAt.slice(0, 10)}, ${c.distribution})`)));
   return card(
     'Matched affiliation strings',
     'matches-card',
     h('p', { class: 'muted' }, 'The affiliation strings of the loaded works matched to this institution. A correction applies to your organisation’s indicators, profiles, portfolios and verdicts only.'),
-    h('div', { class: 'table-scroll' }, h('table', { 'data-testid': 'matches-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'affiliation string'), h('th', { class: 'num' }, 'uses'), h('th', {}, 'matched'), h('th', {}, ''))), h('tbody', {}, ...rows))),
+    rows.length === 0
+      ? h('p', { class: 'muted', 'data-testid': 'matches-empty' }, 'No affiliation string of the loaded works is matched to it.')
+      : h('div', { class: 'table-scroll' }, h('table', { 'data-testid': 'matches-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'affiliation string'), h('th', { class: 'num' }, 'uses'), h('th', {}, 'matched'), h('th', {}, ''))), h('tbody', {}, ...rows))),
     h('h3', {}, 'Your organisation’s corrections'),
     own.length ? h('ul', { 'data-testid': 'corrections-list' }, ...own) : h('p', { class: 'muted', 'data-testid': 'corrections-list' }, 'None yet.'),
   );
@@ -577,7 +645,9 @@ async function works(pair, year, query) {
   const shared = partnerRows ? new Set(partnerRows.map((w) => w.workId)) : null;
   const shown = shared ? rows.filter((w) => shared.has(w.workId)) : rows;
   const who = names.length === 2 ? `${names[0]} with ${names[1]}` : names[0];
-  const title = `${pair.replace(',', '–')} co-publications${who ? ` of ${who}` : ''}${year ? ` in ${year}` : ''}: ${shown.length} works`;
+  // The bar's filters narrow the list too (a field chosen on a field view stays chosen): the title says so.
+  const narrowed = filterWords();
+  const title = `${pair.replace(',', '–')} co-publications${who ? ` of ${who}` : ''}${year ? ` in ${year}` : ''}${narrowed ? ` (${narrowed})` : ''}: ${shown.length} works`;
   const c = card(
     title,
     'drill-card',
@@ -704,13 +774,36 @@ async function network(query) {
       const box = svg.getBoundingClientRect();
       zoomAt(e.deltaY < 0 ? 1.25 : 0.8, ((e.clientX - box.left) / box.width) * layout.width, ((e.clientY - box.top) / box.height) * layout.height);
     });
-    // Dragging pans; a drag that ends on a node is not a click on it.
+    // Dragging pans; a drag that ends on a node is not a click on it. Two fingers pinch to zoom
+    // about the point between them (touch-action keeps the browser from zooming the whole page).
     let drag = null;
+    const touches = new Map();
+    let pinch = null;
+    const spread = () => {
+      const [a, b] = [...touches.values()];
+      return { d: Math.hypot(a.x - b.x, a.y - b.y), x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+    };
     svg.addEventListener('pointerdown', (e) => {
+      if (e.pointerType === 'touch') {
+        touches.set(e.pointerId, { x: e.clientX, y: e.clientY });
+        if (touches.size === 2) {
+          pinch = spread();
+          drag = null;
+          return;
+        }
+      }
       if (e.pointerType !== 'mouse' && view.k === 1) return;
       drag = { x: e.clientX, y: e.clientY, vx: view.x, vy: view.y, moved: false };
     });
     svg.addEventListener('pointermove', (e) => {
+      if (touches.has(e.pointerId)) touches.set(e.pointerId, { x: e.clientX, y: e.clientY });
+      if (pinch && touches.size === 2) {
+        const now = spread();
+        const box = svg.getBoundingClientRect();
+        if (pinch.d > 0) zoomAt(now.d / pinch.d, ((now.x - box.left) / box.width) * layout.width, ((now.y - box.top) / box.height) * layout.height);
+        pinch = now;
+        return;
+      }
       if (!drag) return;
       const scale = layout.width / svg.getBoundingClientRect().width;
       if (Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) > 4) drag.moved = true;
@@ -718,7 +811,13 @@ async function network(query) {
       view = { ...view, x: drag.vx + (e.clientX - drag.x) * scale, y: drag.vy + (e.clientY - drag.y) * scale };
       apply();
     });
-    svg.addEventListener('pointerup', () => {
+    const lift = (e) => {
+      touches.delete(e.pointerId);
+      if (touches.size < 2) pinch = null;
+    };
+    svg.addEventListener('pointercancel', lift);
+    svg.addEventListener('pointerup', (e) => {
+      lift(e);
       if (drag?.moved) {
         // The click that ends a drag (if the browser sends one) opens nothing; none lingers for the next.
         const swallow = (e) => e.preventDefault();
@@ -763,7 +862,11 @@ async function network(query) {
   const c = card(
     `Collaboration network, EU27/AC–China: the ${pairs.length} strongest pairs`,
     'network-card',
-    h('p', { class: 'muted' }, 'Institutions are placed by their links (a force layout) and coloured by cluster: a community is a group of institutions that co-publish more among themselves. A node’s size is its co-publications in the pairs shown. Scroll or use + and − to zoom, drag to pan.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Institutions are placed by their links (a force layout) and coloured by cluster: a community is a group of institutions that co-publish more among themselves. A node’s size is its co-publications in the pairs shown. Scroll, pinch or use + and − to zoom, drag to pan.',
+    ),
     missingLevels(levels),
     h('form', { class: 'network-controls inline', 'data-testid': 'network-controls' }, h('label', {}, 'Show pairs with ', levelSelect), h('label', { title: explain('community') }, 'Colour by ', colourSelect), h('span', { class: 'zoom' }, zoomOut, zoomIn, reset), shown),
     legendBox,
@@ -775,11 +878,13 @@ async function network(query) {
 }
 
 async function facts() {
-  const list = await api('/api/facts');
+  const list = await api('/api/facts', viewFilters());
+  const narrowed = filterWords();
   const c = card(
     'The brief\u2019s published facts against the loaded data',
     'facts-card',
-    ...list.map((f) => h('div', { class: `fact ${f.verdict.replace(/ /g, '-')}` }, h('strong', {}, `[${f.verdict}] `), f.claim, h('div', { class: 'muted' }, `data: ${f.dataSays}`), h('div', { class: 'muted' }, f.source))),
+    h('p', { class: 'muted', 'data-testid': 'facts-scope' }, narrowed ? `Checked under the filters: ${narrowed}. A fact whose years the filters leave out has not enough data; the brief counts in full.` : 'Checked on all the loaded works, counted in full as the brief counts.'),
+    ...list.map((f) => h('div', { class: `fact ${f.verdict.replace(/ /g, '-')}` }, h('strong', {}, `[${f.verdict}] `), f.claim, h('div', { class: 'muted data-says' }, `data: ${f.dataSays}`), h('div', { class: 'muted' }, f.source))),
   );
   c.classList.add('wide');
   return [c];
@@ -1118,7 +1223,7 @@ async function route() {
   const [, view, arg] = hashPath.split('/');
   form.hidden = view === 'cases' || view === 'screen' || view === 'account' || view === 'kb' || view === 'exchange' || view === 'alerts' || view === 'glossary';
   const fieldSelect = /** @type {HTMLSelectElement} */ (form.elements.namedItem('field'));
-  if (!form.hidden) filtersInAddress(hashPath, new URLSearchParams(hashQuery));
+  if (!form.hidden) shown = filtersInAddress(hashPath, new URLSearchParams(hashQuery));
   if (view === 'field' && arg && fieldSelect.value !== arg) fieldSelect.value = arg;
   try {
     // The note first: the views' tables read the partial year and the sample size from it.
@@ -1223,11 +1328,13 @@ async function start() {
     // In a field view the field is part of the address: changing it moves to that view.
     const target = /** @type {HTMLInputElement | HTMLSelectElement} */ (event.target);
     if (target.name === 'field' && location.hash.startsWith('#/field/')) {
-      location.hash = target.value ? `#/field/${target.value}${filterQuery()}` : `#/${filterQuery()}`;
+      writtenByForm = target.value ? `#/field/${target.value}${filterQuery()}` : `#/${filterQuery()}`;
+      location.hash = writtenByForm;
       return;
     }
     const [path, query = ''] = location.hash.split('?');
     const next = `${path || '#/'}${filterQuery(new URLSearchParams(query))}`;
+    writtenByForm = next;
     if (next === location.hash) route();
     else location.hash = next;
   });

@@ -200,7 +200,7 @@ export function exchangeModule({ h, api, send, card }) {
         itemRow(
           'assessment',
           a.id,
-          [h('strong', {}, `Verdict ${a.overall.toUpperCase()}`), ' of case ', h('a', { href: `#/cases/${encodeURIComponent(a.caseId)}` }, a.caseId), h('span', { class: 'muted' }, ' (shared anonymised: no case text, people or your institution)')],
+          [h('strong', {}, `Verdict ${a.overall.toUpperCase()}`), ' of case ', h('a', { href: `#/cases/${encodeURIComponent(a.caseId)}`, title: `case ${a.caseId}` }, a.caseTitle ?? 'a deleted case'), h('span', { class: 'muted' }, ' (shared anonymised: no case text, people or your institution)')],
           a.sharing,
           user.role,
           refresh,

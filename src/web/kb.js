@@ -315,24 +315,29 @@ export function kbModule({ h, api, send, card, rowsTable }) {
       `Versions (${view.versions.length})`,
       'kb-versions-card',
       reviewBox,
+      // On a phone the table scrolls in its card; its last columns were cut off.
       h(
-        'table',
-        { 'data-testid': 'kb-versions' },
-        h('thead', {}, h('tr', {}, ...['Version', 'Recorded', 'By', 'Note', 'Status', 'Review', ''].map((c) => h('th', {}, c)))),
+        'div',
+        { class: 'table-scroll' },
         h(
-          'tbody',
-          {},
-          ...view.versions.map((x) =>
-            h(
-              'tr',
-              {},
-              h('td', {}, String(x.version)),
-              h('td', {}, x.at.slice(0, 16).replace('T', ' ')),
-              h('td', {}, x.by.name),
-              h('td', {}, x.note),
-              h('td', {}, label(v.statuses, x.status)),
-              h('td', {}, x.review ? `reviewed ${day(x.review.at)}` : ''),
-              h('td', {}, x.version > 1 ? h('a', { href: `#/kb/diff/${enc(id)}/${x.version - 1}/${x.version}` }, 'diff') : ''),
+          'table',
+          { 'data-testid': 'kb-versions' },
+          h('thead', {}, h('tr', {}, ...['Version', 'Recorded', 'By', 'Note', 'Status', 'Review', ''].map((c) => h('th', {}, c)))),
+          h(
+            'tbody',
+            {},
+            ...view.versions.map((x) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, String(x.version)),
+                h('td', {}, x.at.slice(0, 16).replace('T', ' ')),
+                h('td', {}, x.by.name),
+                h('td', {}, x.note),
+                h('td', {}, label(v.statuses, x.status)),
+                h('td', {}, x.review ? `reviewed ${day(x.review.at)}` : ''),
+                h('td', {}, x.version > 1 ? h('a', { href: `#/kb/diff/${enc(id)}/${x.version - 1}/${x.version}` }, 'diff') : ''),
+              ),
             ),
           ),
         ),
@@ -438,48 +443,264 @@ export function kbModule({ h, api, send, card, rowsTable }) {
     ];
   }
 
+  const DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
+  const DATE_HINT = 'YYYY, YYYY-MM or YYYY-MM-DD; empty when unknown';
+
+  /**
+   * One field of the entry form: its label, its control and the place where a problem with it is
+   * said. `path` is the field's path in the entry ("title.en", "sources[1].url"), the one the
+   * server names when it refuses the entry.
+   */
+  const field = (path, labelText, control, hint = '') =>
+    h('div', { class: 'kb-field', 'data-path': path }, h('label', {}, h('span', { class: 'kb-label' }, labelText), control), hint ? h('span', { class: 'muted kb-hint' }, hint) : '', h('span', { class: 'kb-field-error', role: 'alert', hidden: '' }));
+  const input = (name, value, attrs = {}) => h('input', { name, value: value ?? '', ...attrs });
+  const choice = (name, options, value, empty = null) => {
+    const s = h('select', { name }, ...(empty === null ? [] : [h('option', { value: '' }, empty)]));
+    for (const [v, text] of options) s.append(h('option', { value: v, ...(v === value ? { selected: '' } : {}) }, text));
+    return s;
+  };
+  const lines = (text) =>
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+
+  /** A list of like rows (status events, sources) with add and remove; `row(item)` makes one row's fields. */
+  function rows(name, items, row, blank, addText) {
+    const box = h('div', { class: 'kb-rows', 'data-path': name });
+    const add = (item) => {
+      const r = h('fieldset', { class: 'kb-row' });
+      const remove = h('button', { type: 'button', class: 'link' }, 'Remove');
+      remove.addEventListener('click', () => {
+        r.remove();
+        renumber();
+      });
+      r.append(...row(item), remove);
+      box.append(r);
+      renumber();
+    };
+    // Paths follow the rows' order, so that a problem the server names lands on the right row.
+    const renumber = () =>
+      [...box.children].forEach((r, i) => {
+        for (const f of r.querySelectorAll('[data-sub]')) f.setAttribute('data-path', `${name}[${i}]${f.getAttribute('data-sub')}`);
+        r.setAttribute('data-path', `${name}[${i}]`);
+      });
+    for (const item of items) add(item);
+    const more = h('button', { type: 'button', 'data-testid': `add-${name}` }, addText);
+    more.addEventListener('click', () => add(blank()));
+    return { box, more, rows: () => [...box.children] };
+  }
+  const sub = (suffix, node) => {
+    node.setAttribute('data-sub', suffix);
+    return node;
+  };
+
   async function editor(id) {
-    const view = id ? await api(`/api/kb/entries/${enc(id)}`) : null;
-    const area = h('textarea', { name: 'entry', rows: '28', spellcheck: 'false', class: 'kb-json' });
-    area.value = JSON.stringify(
-      view
-        ? view.entry
-        : {
-            id: '',
-            title: { en: '', original: null, lang: 'zh' },
-            authority: null,
-            jurisdiction: 'CN',
-            type: 'law',
-            status_history: [{ status: 'adopted', date: null }],
-            dates: { issued: null, effective: null },
-            summary: '',
-            topics: [],
-            criteria: [],
-            sources: [{ url: 'https://', title: '', retrieved: new Date().toISOString().slice(0, 10) }],
-            unknown: ['title.original: …', 'authority: …', 'dates.issued: …', 'dates.effective: …', 'status_history: …'],
-          },
-      null,
-      2,
+    const [view, v] = await Promise.all([id ? api(`/api/kb/entries/${enc(id)}`) : null, vocab()]);
+    const today = new Date().toISOString().slice(0, 10);
+    const doc = view
+      ? JSON.parse(JSON.stringify(view.entry))
+      : {
+          id: '',
+          title: { en: '', original: null, lang: null },
+          authority: null,
+          jurisdiction: 'CN',
+          type: 'law',
+          status_history: [{ status: 'adopted', date: null }],
+          dates: { issued: null, effective: null },
+          summary: '',
+          topics: [],
+          criteria: [],
+          sources: [{ title: '', url: '', retrieved: today }],
+          unknown: [],
+        };
+    const languages = Object.entries(v.languages);
+    const statuses = v.statuses.map((t) => [t.id, t.label]);
+
+    const history = rows(
+      'status_history',
+      doc.status_history,
+      (e) => [sub('.status', field('', 'Status', choice('status', statuses, e.status))), sub('.date', field('', 'Date', input('date', e.date, { placeholder: 'YYYY-MM-DD', 'data-date': '' }), DATE_HINT)), sub('.note', field('', 'Note', input('note', e.note, { maxlength: '1000' })))],
+      () => ({ status: statuses[0][0], date: null }),
+      'Add a status',
     );
+    const KEPT = ['seed', 'mirror', 'derisk', 'issue', 'cites', 'checksum'];
+    const sources = rows(
+      'sources',
+      doc.sources,
+      (src) => {
+        // What the form does not edit (a seed, a mirror file, its checksum, what it cites) is kept as it was, and shown.
+        const kept = Object.fromEntries(KEPT.filter((k) => src[k] !== undefined).map((k) => [k, src[k]]));
+        const row = [
+          sub('.title', field('', 'Title', input('title', src.title, { maxlength: '1000' }))),
+          sub('.url', field('', 'Address', input('url', src.url, { type: 'url', placeholder: 'https://…', maxlength: '2000' }))),
+          sub('.where', field('', 'Where in it', input('where', src.where, { maxlength: '500', placeholder: 'e.g. Art. 21' }))),
+          sub('.quote', field('', 'Quote', h('textarea', { name: 'quote', rows: '2', maxlength: '3000' }, src.quote ?? ''))),
+          sub('.retrieved', field('', 'Retrieved', input('retrieved', src.retrieved, { placeholder: 'YYYY-MM-DD', 'data-date': '' }), DATE_HINT)),
+        ];
+        const said = [
+          kept.seed && `seed ${kept.seed}`,
+          kept.mirror && `data mirror: ${kept.mirror}`,
+          kept.derisk && `derisk: ${kept.derisk}`,
+          kept.issue && `issue ${kept.issue}`,
+          kept.cites && `cites ${kept.cites.length} text${kept.cites.length === 1 ? '' : 's'}`,
+          kept.checksum && 'checksum',
+        ].filter(Boolean);
+        if (said.length) row.push(h('p', { class: 'muted kb-kept', 'data-kept': JSON.stringify(kept) }, `Kept as it is: ${said.join(' · ')}`));
+        return row;
+      },
+      () => ({ title: '', url: '', retrieved: today }),
+      'Add a source',
+    );
+    const topicBoxes = h('div', { class: 'kb-checks' }, ...v.topics.map((t) => h('label', { class: t.parent ? 'kb-child' : '' }, h('input', { type: 'checkbox', name: 'topic', value: t.id, ...(doc.topics.includes(t.id) ? { checked: '' } : {}) }), ` ${t.label}`)));
+    // A link to a criterion no longer in the rulebook stays visible, so that it can be removed.
+    const criteria = [...v.criteria, ...doc.criteria.filter((c) => !v.criteria.some((x) => x.id === c)).map((c) => ({ id: c, title: 'not in the current rulebook' }))];
+    const criterionBoxes = h('div', { class: 'kb-checks' }, ...criteria.map((c) => h('label', {}, h('input', { type: 'checkbox', name: 'criterion', value: c.id, ...(doc.criteria.includes(c.id) ? { checked: '' } : {}) }), ` ${c.id}`, h('span', { class: 'muted' }, ` — ${c.title}`))));
+    const DATE_KEYS = ['issued', 'published', 'effective'];
+
     const box = h('p', { id: 'kb-edit-error', class: 'error', role: 'alert', hidden: '' });
-    const f = h('form', { id: 'kb-edit-form' }, area, h('label', { class: 'field wide' }, 'Note ', h('input', { name: 'note', maxlength: '1000', placeholder: 'what changed and why' })), h('p', {}, h('button', { type: 'submit' }, view ? `Save as version ${view.version + 1}` : 'Add as draft')), box);
+    const f = h(
+      'form',
+      { id: 'kb-edit-form', class: 'kb-form', novalidate: '' },
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, 'Title and issuer'),
+        field('id', 'Id', input('id', doc.id, { maxlength: '81', placeholder: 'e.g. cn-data-security-law', ...(view ? { readonly: '' } : {}) }), view ? 'the id stays' : 'lower-case letters, digits and dashes'),
+        field('title.en', 'Title in English', input('title_en', doc.title.en, { maxlength: '500' })),
+        field('title.short', 'Short title', input('title_short', doc.title.short, { maxlength: '100' })),
+        field('title.original', 'Original title', input('title_original', doc.title.original, { maxlength: '500' }), 'as the official text has it; empty when unknown'),
+        field('title.lang', 'Its language', choice('title_lang', languages, doc.title.lang, 'none')),
+        field('authority', 'Issued by', input('authority', doc.authority, { maxlength: '500' }), 'empty when unknown'),
+        field('jurisdiction', 'Jurisdiction', choice('jurisdiction', Object.entries(v.jurisdictions), doc.jurisdiction)),
+        field(
+          'type',
+          'Type',
+          choice(
+            'type',
+            v.types.map((t) => [t.id, t.label]),
+            doc.type,
+          ),
+        ),
+      ),
+      h('fieldset', {}, h('legend', {}, 'Status history, oldest first'), history.box, history.more),
+      h('fieldset', {}, h('legend', {}, 'Dates'), ...DATE_KEYS.map((k) => field(`dates.${k}`, k[0].toUpperCase() + k.slice(1), input(`date_${k}`, doc.dates[k], { placeholder: 'YYYY-MM-DD', 'data-date': '' }), DATE_HINT))),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, 'What it says'),
+        field('summary', 'Summary', h('textarea', { name: 'summary', rows: '5', maxlength: '8000' }, doc.summary)),
+        field('binds', 'Binds', input('binds', doc.binds, { maxlength: '500' }), 'who it binds, for briefing researchers; may be empty'),
+        field('clause', 'Clause', input('clause', doc.clause, { maxlength: '200' }), 'may be empty'),
+      ),
+      h('fieldset', { 'data-path': 'topics' }, h('legend', {}, 'Topics (at least one)'), topicBoxes, h('span', { class: 'kb-field-error', role: 'alert', hidden: '' })),
+      h('fieldset', { 'data-path': 'criteria' }, h('legend', {}, 'Rulebook criteria resting on it'), criterionBoxes, h('span', { class: 'kb-field-error', role: 'alert', hidden: '' })),
+      h('fieldset', {}, h('legend', {}, 'Sources (at least one; each names its text by an address)'), sources.box, sources.more),
+      h(
+        'fieldset',
+        {},
+        h('legend', {}, 'What is not known'),
+        field('unknown', 'Not known, one per line', h('textarea', { name: 'unknown', rows: '4' }, doc.unknown.join('\n')), 'every field left empty above needs a line "field: why", e.g. "authority: the seeds do not name the issuer"'),
+        field('notes', 'Notes, one per line', h('textarea', { name: 'notes', rows: '2' }, (doc.notes ?? []).join('\n'))),
+      ),
+      h('label', { class: 'field wide' }, 'Note on this version ', h('input', { name: 'note', maxlength: '1000', placeholder: 'what changed and why' })),
+      h('p', {}, h('button', { type: 'submit' }, view ? `Save as version ${view.version + 1}` : 'Add as draft')),
+      box,
+    );
+    const el = (name) => f.elements.namedItem(name);
+    const value = (node, name) => node.querySelector(`[name=${name}]`).value.trim();
+    /** The entry the form describes; what it does not edit (the official text, articles, application) is kept. */
+    const collect = () => {
+      const out = { ...doc };
+      delete out.status;
+      out.id = el('id').value.trim();
+      out.title = { en: el('title_en').value.trim(), original: el('title_original').value.trim() || null, lang: el('title_lang').value || null };
+      if (el('title_short').value.trim()) out.title.short = el('title_short').value.trim();
+      out.authority = el('authority').value.trim() || null;
+      out.jurisdiction = el('jurisdiction').value;
+      out.type = el('type').value;
+      out.status_history = history.rows().map((r) => ({ status: value(r, 'status'), date: value(r, 'date') || null, ...(value(r, 'note') ? { note: value(r, 'note') } : {}) }));
+      // A date the entry had, or one given now, is sent; one it never had stays out (nothing to explain).
+      out.dates = Object.fromEntries(DATE_KEYS.filter((k) => k in doc.dates || el(`date_${k}`).value.trim()).map((k) => [k, el(`date_${k}`).value.trim() || null]));
+      out.summary = el('summary').value.trim();
+      for (const k of ['binds', 'clause']) {
+        if (el(k).value.trim()) out[k] = el(k).value.trim();
+        else delete out[k];
+      }
+      // The entry's own order first (an unchanged list is no change), then what was ticked now.
+      const ticked = (name, before) => {
+        const now = [...f.querySelectorAll(`input[name=${name}]:checked`)].map((c) => c.value);
+        return [...before.filter((x) => now.includes(x)), ...now.filter((x) => !before.includes(x))];
+      };
+      out.topics = ticked('topic', doc.topics);
+      out.criteria = ticked('criterion', doc.criteria);
+      out.sources = sources.rows().map((r) => {
+        const s = JSON.parse(r.querySelector('[data-kept]')?.getAttribute('data-kept') ?? '{}');
+        for (const k of ['title', 'url', 'where', 'quote', 'retrieved']) if (value(r, k)) s[k] = value(r, k);
+        return s;
+      });
+      out.unknown = lines(el('unknown').value);
+      const notes = lines(el('notes').value);
+      if (notes.length) out.notes = notes;
+      else delete out.notes;
+      return out;
+    };
+    const clear = () => {
+      for (const e of f.querySelectorAll('.kb-field-error')) e.hidden = true;
+      for (const e of f.querySelectorAll('.kb-invalid')) e.classList.remove('kb-invalid');
+      box.hidden = true;
+    };
+    /** Says a problem beside the field it names (or the nearest enclosing one), or above the button when none is on the form. */
+    const flag = (path, problem) => {
+      const places = [...f.querySelectorAll('[data-path]')];
+      for (let p = path; p; p = p.replace(/(\.[a-z_]+|\[\d+\])$/, '')) {
+        const at = places.find((x) => x.getAttribute('data-path') === p);
+        const slot = at && [...at.querySelectorAll('.kb-field-error')].find((e) => e.closest('[data-path]') === at);
+        if (slot) {
+          slot.textContent = problem;
+          slot.hidden = false;
+          at.classList.add('kb-invalid');
+          return at;
+        }
+        if (p === p.replace(/(\.[a-z_]+|\[\d+\])$/, '')) break;
+      }
+      box.textContent = path ? `${path}: ${problem}` : problem;
+      box.hidden = false;
+      return box;
+    };
+    /** What the form can tell before asking the server, all at once. */
+    const problems = (e) => [
+      ...(e.id ? [] : [['id', 'give the entry an id']]),
+      ...(e.title.en ? [] : [['title.en', 'give the title in English']]),
+      ...(e.summary ? [] : [['summary', 'say what it says']]),
+      ...(e.topics.length ? [] : [['topics', 'pick at least one topic']]),
+      ...(e.sources.length ? [] : [['sources', 'add at least one source']]),
+      ...[...f.querySelectorAll('[data-date]')].filter((i) => i.value.trim() && !DATE.test(i.value.trim())).map((i) => [i.closest('[data-path]').getAttribute('data-path'), `${JSON.stringify(i.value.trim())} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)`]),
+    ];
     f.addEventListener('submit', async (event) => {
       event.preventDefault();
+      clear();
+      const entry = collect();
+      const found = problems(entry);
+      if (found.length) {
+        found.map(([path, problem]) => flag(path, problem))[0].scrollIntoView({ block: 'center' });
+        return;
+      }
       try {
-        const doc = JSON.parse(area.value);
-        const note = f.elements.note.value;
-        const r = view ? await send('PUT', `/api/kb/entries/${enc(id)}`, { entry: doc, base_version: view.version, note }) : await send('POST', '/api/kb/entries', { entry: doc, note });
+        const note = el('note').value;
+        const r = view ? await send('PUT', `/api/kb/entries/${enc(id)}`, { entry, base_version: view.version, note }) : await send('POST', '/api/kb/entries', { entry, note });
         location.hash = entryHref(r.id);
       } catch (e) {
-        box.textContent = e instanceof SyntaxError ? `not valid JSON: ${e.message}` : e.message;
-        box.hidden = false;
+        // The server names the field first ("entry: dates.effective: …"): the problem goes beside it.
+        const named = /^[^:]*: ([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): (.*)$/s.exec(e.message);
+        (named ? flag(named[1], named[2]) : flag('', e.message)).scrollIntoView({ block: 'center' });
       }
     });
     const c = card(
       view ? `Edit ${id} (from version ${view.version})` : 'New entry (a draft until an officer reviews it)',
       'kb-edit-card',
       nav(),
-      h('p', { class: 'muted' }, 'Every field left null needs a line in "unknown" saying why; every source names its text and, where it quotes, the words.'),
+      h('p', { class: 'muted' }, 'A field left empty is unknown: say why under “What is not known”. Every source names its text and, where it quotes, the words.'),
       f,
     );
     c.classList.add('wide');

@@ -40,3 +40,27 @@ test('an officer marks a match wrong on the institution page; it is listed and a
   await page.screenshot({ path: `${SHOTS}/corrections-institution.png`, fullPage: true });
   await page.close();
 });
+
+test('on a phone, a correction pointing to another institution names it, chosen from the registry by name, never a bare ROR id', { skip }, async () => {
+  const page = await env.loggedIn('phone', '#/institution/052gg0110');
+  try {
+    await page.waitForSelector('[data-testid=corrections-list] li');
+    // The correction made on Tsinghua's page, seen from Oxford's: Tsinghua by name.
+    assert.match(await page.locator('[data-testid=corrections-list]').innerText(), /is not Tsinghua University/);
+    const row = page.locator('[data-testid=matches-table] tbody tr', { hasText: AFF.oxford });
+    await row.getByTestId('wrong-match').click();
+    await row.locator('select[name=verdict]').selectOption('is');
+    await row.locator('input[name=other]').fill('delft');
+    await row.locator('.suggestions li[data-ror="02e2c7k09"]').click();
+    await row.locator('input[name=reason]').fill('checked: the Delft campus of the group');
+    await row.getByRole('button', { name: 'Save correction' }).click();
+    await page.waitForSelector('[data-testid=corrections-list] li:has-text("is Delft University of Technology")');
+    const listed = await page.locator('[data-testid=corrections-list]').innerText();
+    assert.doesNotMatch(listed, /ROR \w{9}/, listed);
+    assert.equal(await page.getAttribute('[data-testid=corrections-list] a:has-text("Delft University of Technology")', 'href'), '#/institution/02e2c7k09');
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
+    await page.screenshot({ path: `${SHOTS}/corrections-phone.png`, fullPage: true });
+  } finally {
+    await page.close();
+  }
+});

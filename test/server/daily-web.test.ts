@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
-import { browserService, SHOTS, SKIP_BROWSER as skip, type BrowserService } from '../helpers/browser.ts';
+import { browserService, SHOTS, SKIP_BROWSER as skip, typeWhileTheAddressArrives, type BrowserService } from '../helpers/browser.ts';
 import { GREEN_CASE } from '../helpers/cases.ts';
 import { AFF, landscapeStore } from '../helpers/landscape.ts';
 import { watchlist } from '../helpers/watchlist.ts';
@@ -153,7 +153,7 @@ test('the network zooms and pans, names what the pointer is on, filters by level
   }
 });
 
-test('the network on a phone: no sideways scroll, zoomed by its buttons', { skip }, async () => {
+test('the network on a phone: no sideways scroll, zoomed by its buttons and by pinching', { skip }, async () => {
   const page = await env.loggedIn('phone', '#/network');
   try {
     await page.waitForSelector('circle[data-node="03cve4549"]');
@@ -161,6 +161,20 @@ test('the network on a phone: no sideways scroll, zoomed by its buttons', { skip
     assert.match((await page.getAttribute('[data-testid=network-view]', 'transform')) ?? '', /scale\(1\.5\)/);
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
     await page.screenshot({ path: `${SHOTS}/daily-network-phone.png`, fullPage: true });
+    // Two fingers spread from 40 to 120 px apart: the drawing is three times as large (from the fitted view).
+    await page.click('[data-testid=zoom-reset]');
+    const box = (await page.locator('svg.network').boundingBox())!;
+    const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+    const cdp = await page.context().newCDPSession(page);
+    const fingers = (gap: number) => [
+      { x: x - gap / 2, y, id: 0 },
+      { x: x + gap / 2, y, id: 1 },
+    ];
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: fingers(40) });
+    for (const gap of [60, 80, 100, 120]) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: fingers(gap) });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    assert.equal(await page.getAttribute('svg.network', 'data-zoom'), '3.00');
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0, 'the page itself is not zoomed sideways');
   } finally {
     await page.close();
   }
@@ -211,6 +225,37 @@ test('the filters live in the address: a shared address opens the same figures, 
     assert.match((await page.textContent('dt#term-region-EU27AC + dd')) ?? '', /EU27 and associated countries \(NO, CH, GB\)/);
     assert.match((await page.textContent('dt#term-level-very-high + dd')) ?? '', /military or defence-industrial/);
     assert.match((await page.textContent('dt#term-unknown + dd')) ?? '', /Neither the registry nor any loaded list/);
+  } finally {
+    await page.close();
+  }
+});
+
+test('on a phone, the institution profile and the facts honour the filters, and the address keeps them', { skip }, async () => {
+  const page = await env.loggedIn('phone', '#/institution/02e2c7k09?from=2022');
+  try {
+    await page.waitForSelector('[data-testid=institution-scope]:has-text("2022")');
+    const years = await page.$$eval('[data-testid=works-table] tbody tr td:first-child', (tds) => tds.map((t) => Number(t.textContent)));
+    assert.deepEqual(years, [2022, 2022, THIS_YEAR], 'Delft’s co-publications from 2022 on, not 2021’s');
+    await page.selectOption('select[name=counting]', 'fractional');
+    await page.waitForSelector('[data-testid=institution-card] svg text:has-text("fractional counting")');
+    assert.match(decodeURIComponent(new URL(page.url()).hash), /^#\/institution\/02e2c7k09\?.*from=2022.*counting=fractional|^#\/institution\/02e2c7k09\?.*counting=fractional.*from=2022/);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
+    await page.screenshot({ path: `${SHOTS}/daily-institution-filtered-phone.png`, fullPage: true });
+    await page.click('header a[href="#/facts"]');
+    await page.waitForSelector('[data-testid=facts-scope]:has-text("2022–…")');
+    assert.match(decodeURIComponent(new URL(page.url()).hash), /from=2022/);
+    const shown = await page.$$eval('.fact .data-says', (f) => f.map((d) => d.textContent));
+    const api = (await (await fetch(`${env.base}/api/facts?from=2022&counting=fractional`, { headers: { authorization: `Bearer ${env.service.token}` } })).json()) as { dataSays: string }[];
+    assert.deepEqual(
+      shown,
+      api.map((f) => `data: ${f.dataSays}`),
+    );
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
+    // A year typed while the previous change's address arrives is kept, in the bar, the address and the view.
+    await typeWhileTheAddressArrives(page, '2021', '2021');
+    assert.equal(await page.inputValue('input[name=to]'), '2021');
+    assert.match(decodeURIComponent(new URL(page.url()).hash), /^#\/facts\?.*to=2021/);
+    await page.waitForSelector('[data-testid=facts-scope]:has-text("2021–2021")');
   } finally {
     await page.close();
   }

@@ -6,6 +6,7 @@ import { stixBundle } from '../../src/exchange/stix.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
+import { GREEN_CASE } from '../helpers/cases.ts';
 import { browserService, SHOTS, SKIP_BROWSER as skip, type BrowserService } from '../helpers/browser.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 import { watchlist } from '../helpers/watchlist.ts';
@@ -24,6 +25,10 @@ before(async () => {
     return store;
   });
   analyst = await env.service.accounts.createUser(OPERATOR, { orgId: 'local', email: 'analyst@example.org', name: 'Analyst', role: 'analyst', password: 'a very long password' });
+  // A verdict to share: the page names its case by title, not by id.
+  const headers = { authorization: `Bearer ${env.service.token}`, 'content-type': 'application/json' };
+  const made = (await (await fetch(`${env.base}/api/cases`, { method: 'POST', headers, body: JSON.stringify({ ...GREEN_CASE, title: 'Open sensor data with Delft' }) })).json()) as { id: string };
+  await fetch(`${env.base}/api/cases/${made.id}/assess`, { method: 'POST', headers, body: '{}' });
 });
 after(async () => {
   if (!skip) await env.close();
@@ -48,6 +53,9 @@ for (const device of ['desktop', 'phone'] as const) {
       await note.waitFor();
       assert.match((await note.textContent()) ?? '', /Note on Tsinghua University: .*<img src=x/, 'hostile text shown as text');
       assert.match((await note.locator('[data-testid=marking]').textContent()) ?? '', /TLP:AMBER\+STRICT our organisation only/, 'nothing leaves by default');
+      const verdict = (await item(page, 'Verdict').first().textContent()) ?? '';
+      assert.match(verdict, /of case Open sensor data with Delft/);
+      assert.doesNotMatch(verdict, /[0-9a-f]{8}-[0-9a-f]{4}-/, 'no raw case id');
 
       await note.locator('select[name=distribution]').selectOption('community');
       await note.locator('select[name=tlp]').selectOption('green');
