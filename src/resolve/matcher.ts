@@ -90,6 +90,8 @@ function wordsOutside(flat: string[], c: Candidate, folded: string): string {
 
 /** Fuzzy matching looks only at names sharing a word rarer than this. */
 const MAX_POSTINGS = 2000;
+/** Distinct parts whose inside names the resolver keeps worked out (a few MB). */
+const PARTS_KEPT = 100_000;
 
 /** A word found in this many registry names or more identifies nothing by itself. */
 const GENERIC_DF = 200;
@@ -242,6 +244,8 @@ export class AffiliationResolver {
   private readonly fuzzyNames: { id: string; tokens: string[]; weight: number }[] = [];
   private readonly idf = new Map<string, number>();
   private readonly maxSpan: number;
+  /** namesInside's answers by part, up to PARTS_KEPT of them (then forgotten all at once). */
+  private readonly namesInsidePart = new Map<string, [number, number][]>();
   /** Words this common among registry names do not identify anything on their own. */
   private readonly genericIdf: number;
 
@@ -522,6 +526,34 @@ export class AffiliationResolver {
     return w;
   }
 
+  /**
+   * Where registry names sit inside one part, other than the whole part: for each start, the
+   * longest run of two words or more that is a name, as offsets into `flat`. A part's words
+   * decide it alone, and parts recur across strings ("Department of Physics", a university's
+   * name), so it is worked out once per distinct part: joining every run of every part was the
+   * resolver's largest cost.
+   */
+  private namesInside(flat: string[], segStart: number, segEnd: number): [number, number][] {
+    const words = flat.slice(segStart, segEnd);
+    const part = words.join(' ');
+    let runs = this.namesInsidePart.get(part);
+    if (runs === undefined) {
+      runs = [];
+      for (let s = 0; s < words.length; s++) {
+        for (let e = Math.min(words.length, s + this.maxSpan); e >= s + 2; e--) {
+          if (s === 0 && e === words.length) continue;
+          if (this.exact.has(words.slice(s, e).join(' '))) {
+            runs.push([s, e]);
+            break;
+          }
+        }
+      }
+      if (this.namesInsidePart.size >= PARTS_KEPT) this.namesInsidePart.clear();
+      this.namesInsidePart.set(part, runs);
+    }
+    return runs.map(([s, e]) => [segStart + s, segStart + e]);
+  }
+
   /** Every run of words that is a registry name, within a part or across neighbouring parts. */
   private *spanCandidates(flat: string[], bounds: [number, number][], capitals: Set<string>): Generator<Candidate> {
     // Whole parts and runs of up to three neighbouring parts: the strongest evidence.
@@ -558,41 +590,36 @@ export class AffiliationResolver {
     }
     // Names inside a longer part: "Department of Physics University of Oxford".
     for (const [segStart, segEnd] of bounds) {
-      for (let s = segStart; s < segEnd; s++) {
-        for (let e = Math.min(segEnd, s + this.maxSpan); e >= s + 2; e--) {
-          if (s === segStart && e === segEnd) continue;
-          const key = flat.slice(s, e).join(' ');
-          const hit = this.exact.get(key);
-          if (!hit) continue;
-          // "Max Planck Florida Institute for Neuroscience" is not the "Institute for
-          // Neuroscience": a name glued to a distinctive word is part of a longer proper name.
-          const before = flat.slice(segStart, s);
-          const after = flat.slice(e, segEnd);
-          const ignorable = (t: string) => capitals.has(t) || PADDING.has(t) || this.gazetteer.isCountryOrRegion(t) || /\d/.test(t);
-          const last = before[before.length - 1];
-          // "Aalborg University Hospital" is not the "University Hospital": a place or a rare word right before a name is part of a longer one.
-          const properWord = (t: string) => !capitals.has(t) && !PADDING.has(t) && !UNIT_TOKEN.has(t) && (this.isDistinctive(t) || this.gazetteer.isPlace(t));
-          // "HafenCity University Hamburg" is not "University Hamburg": a proper word before the name, with no unit word to say what it is, makes a longer name.
-          // After a unit's words ("College of Optical Science and Engineering Zhejiang University") a rare word right before
-          // the name is the unit's subject, unless it is a place or the name is of common words alone ("Department of Sharif University of Technology").
-          const commonName = key.split(' ').every((t) => !this.isDistinctive(t));
-          const glued = last !== undefined && (before.some((t) => UNIT_TOKEN.has(t)) ? properWord(last) && (this.gazetteer.isPlace(last) || commonName) : before.some(properWord));
-          const how: How = HOSPITAL_WORD.test(` ${after.join(' ')}`)
-            ? 'inside-hospital'
-            : SCHOOL_WORD.test(` ${after.join(' ')}`)
-              ? 'inside-school'
-              : glued
-                ? 'inside-glued'
-                : [...before, ...after].some((t) => UNIT_TOKEN.has(t))
-                  ? 'inside-unit'
-                  : [...before, ...after].every(ignorable) || (before.every(ignorable) && this.gazetteer.isPlace(after.join(' ')))
-                    ? 'exact'
-                    : 'inside';
-          // Around the name only an acronym, a legal form, a career note or a place: the part is that name.
-          const said = how === 'exact' ? `"${key}" is a registry name ("${flat.slice(segStart, segEnd).join(' ')}" adds only acronyms, a legal form or a place)` : `"${key}" is a registry name inside "${flat.slice(segStart, segEnd).join(' ')}"`;
-          yield { ids: hit, key, how, said, similarity: 1, start: s, end: e };
-          break;
-        }
+      for (const [s, e] of this.namesInside(flat, segStart, segEnd)) {
+        const key = flat.slice(s, e).join(' ');
+        const hit = this.exact.get(key)!;
+        // "Max Planck Florida Institute for Neuroscience" is not the "Institute for
+        // Neuroscience": a name glued to a distinctive word is part of a longer proper name.
+        const before = flat.slice(segStart, s);
+        const after = flat.slice(e, segEnd);
+        const ignorable = (t: string) => capitals.has(t) || PADDING.has(t) || this.gazetteer.isCountryOrRegion(t) || /\d/.test(t);
+        const last = before[before.length - 1];
+        // "Aalborg University Hospital" is not the "University Hospital": a place or a rare word right before a name is part of a longer one.
+        const properWord = (t: string) => !capitals.has(t) && !PADDING.has(t) && !UNIT_TOKEN.has(t) && (this.isDistinctive(t) || this.gazetteer.isPlace(t));
+        // "HafenCity University Hamburg" is not "University Hamburg": a proper word before the name, with no unit word to say what it is, makes a longer name.
+        // After a unit's words ("College of Optical Science and Engineering Zhejiang University") a rare word right before
+        // the name is the unit's subject, unless it is a place or the name is of common words alone ("Department of Sharif University of Technology").
+        const commonName = key.split(' ').every((t) => !this.isDistinctive(t));
+        const glued = last !== undefined && (before.some((t) => UNIT_TOKEN.has(t)) ? properWord(last) && (this.gazetteer.isPlace(last) || commonName) : before.some(properWord));
+        const how: How = HOSPITAL_WORD.test(` ${after.join(' ')}`)
+          ? 'inside-hospital'
+          : SCHOOL_WORD.test(` ${after.join(' ')}`)
+            ? 'inside-school'
+            : glued
+              ? 'inside-glued'
+              : [...before, ...after].some((t) => UNIT_TOKEN.has(t))
+                ? 'inside-unit'
+                : [...before, ...after].every(ignorable) || (before.every(ignorable) && this.gazetteer.isPlace(after.join(' ')))
+                  ? 'exact'
+                  : 'inside';
+        // Around the name only an acronym, a legal form, a career note or a place: the part is that name.
+        const said = how === 'exact' ? `"${key}" is a registry name ("${flat.slice(segStart, segEnd).join(' ')}" adds only acronyms, a legal form or a place)` : `"${key}" is a registry name inside "${flat.slice(segStart, segEnd).join(' ')}"`;
+        yield { ids: hit, key, how, said, similarity: 1, start: s, end: e };
       }
     }
   }

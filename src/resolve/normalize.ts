@@ -34,6 +34,22 @@ export const hasCjk = (s: string): boolean => CJK.test(s);
  * together by a missing separator ("BerlinGermany") are split at the case change first.
  */
 export function foldText(s: string): string {
+  const known = foldedTexts.get(s);
+  if (known !== undefined) return known;
+  const folded = fold(s);
+  if (foldedTexts.size >= FOLDED_KEPT) foldedTexts.clear();
+  foldedTexts.set(s, folded);
+  return folded;
+}
+
+/**
+ * Folded texts kept (then forgotten all at once): the parts of affiliation strings recur ("Beijing",
+ * "China", a university's name) and the resolver folds each many times.
+ */
+const FOLDED_KEPT = 100_000;
+const foldedTexts = new Map<string, string>();
+
+function fold(s: string): string {
   return s
     .replace(/([a-z\u00df-\u00ff])([A-Z])/g, '$1 $2')
     .normalize('NFKD')

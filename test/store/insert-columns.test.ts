@@ -8,12 +8,12 @@ import type { Resolution } from '../../src/resolve/matcher.ts';
 import type { StoredHit } from '../../src/screening/context.ts';
 import { screenPending } from '../../src/screening/store.ts';
 import { listValue } from '../../src/store/duckdb.ts';
-import { Store } from '../../src/store/store.ts';
+import { insertColumns, Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 
-// More strings than one insert statement takes (2,000), written the way people write them:
+// More strings than one insert statement takes (10,000), written the way people write them:
 // quotes, commas, Chinese script; empty evidence, and nulls wherever a column takes them.
-const raws = Array.from({ length: 4_321 }, (_, i) => (i % 3 === 0 ? `Dept. of "Physics", O'Neill Hall ${i}, 北京大学` : `Institute ${i}; Leuven, Belgium`));
+const raws = Array.from({ length: 12_345 }, (_, i) => (i % 3 === 0 ? `Dept. of "Physics", O'Neill Hall ${i}, 北京大学` : `Institute ${i}; Leuven, Belgium`));
 
 const basis = { how: 'exact', held: 'name' } as Basis;
 
@@ -67,6 +67,27 @@ test('what resolution and screening store is exactly what the resolver and the s
     const hits = await store.all(`SELECT raw, list_id, entry_id, entry_name, level, match, score, inherited_via, evidence FROM screen_hits ORDER BY raw`);
     const expectedHits = raws.flatMap((raw, i) => hitsOf(raw, i).map((h) => ({ raw, list_id: h.list, entry_id: h.entryId, entry_name: h.entry, level: h.level, match: h.match, score: h.score, inherited_via: h.inheritedVia, evidence: h.evidence }))).sort((a, b) => (a.raw < b.raw ? -1 : 1));
     assert.deepEqual(hits, expectedHits);
+  } finally {
+    store.close();
+  }
+});
+
+test('columns go to DuckDB as a bound value would: a lone surrogate as U+FFFD, control characters and backslashes as written, a NaN score as NaN', async () => {
+  const store = await Store.open(':memory:');
+  try {
+    await store.run('CREATE TEMP TABLE t (s VARCHAR, d DOUBLE, b BOOLEAN)');
+    const strings = ['x\ud800y', 'a\u0000b\u001f"\\', '北京 😀', null];
+    await insertColumns(store, 't', { s: { type: 'VARCHAR', values: strings }, d: { type: 'DOUBLE', values: [0.1 + 0.2, 1 / 3, null, 5] }, b: { type: 'BOOLEAN', values: [true, false, null, true] } });
+    await insertColumns(store, 't', { s: { type: 'VARCHAR', values: ['nan'] }, d: { type: 'DOUBLE', values: [NaN] }, b: { type: 'BOOLEAN', values: [false] } });
+    const rows = await store.all<{ s: string | null; d: number | null; b: boolean | null }>('SELECT s, d, b FROM t');
+    assert.deepEqual(rows.slice(0, 4), [
+      { s: 'x\ufffdy', d: 0.1 + 0.2, b: true },
+      { s: 'a\u0000b\u001f"\\', d: 1 / 3, b: false },
+      { s: '北京 😀', d: null, b: null },
+      { s: null, d: 5, b: true },
+    ]);
+    assert.equal(rows[4]!.s, 'nan');
+    assert.ok(Number.isNaN(rows[4]!.d));
   } finally {
     store.close();
   }
