@@ -203,6 +203,8 @@ export interface PartyScreen {
   role: string;
   /** What the case names (null for a party not yet named). */
   query: string | null;
+  /** What the evidence calls it: the registry's name for a ROR id it knows, else as the case writes it. */
+  name?: string | null;
   description: string | null;
   /** Whether the name resolves to a known organisation: a registry institution or a listed entity. */
   identified: boolean;
@@ -360,6 +362,7 @@ function screenParty(sources: Pick<ObservationSources, 'screener' | 'resolver'>,
   return {
     role,
     query: ror ?? name,
+    name: (rorId ? r.institutions.find((i) => i.rorId === rorId)?.name : undefined) ?? name,
     description,
     identified,
     why,
@@ -469,7 +472,7 @@ function listingFacts(parties: PartyScreen[], unresolved: number, bundle: Policy
 
 function partyNote(parties: PartyScreen[], empty: string): string {
   if (parties.length === 0) return empty;
-  return parties.map((p) => `${p.query ?? p.description ?? 'not named'} (${p.role}): ${!p.identified ? p.why : p.hits.length ? p.hits.map(describeHit).join('; ') : 'on no loaded list'}`).join(' | ');
+  return parties.map((p) => `${p.name ?? p.query ?? p.description ?? 'not named'} (${p.role}): ${!p.identified ? p.why : p.hits.length ? p.hits.map(describeHit).join('; ') : 'on no loaded list'}`).join(' | ');
 }
 
 /**

@@ -33,11 +33,16 @@ function niceStep(max) {
   return Math.max(step, max <= 4 ? 1 : 0);
 }
 
+/** Charts are drawn about as wide as they are shown, so that their text stays legible on a phone. */
+function shownWidth() {
+  return typeof window !== 'undefined' && window.innerWidth < 640 ? 340 : 560;
+}
+
 /**
  * series: [{ name, points: [{ x: year, y }] }]. Counts are zero in a year a series does not
  * list, so every series is drawn over every year from the first to the last.
  */
-export function lineChart(series, { width = 560, height = 260, yLabel = '' } = {}) {
+export function lineChart(series, { width = shownWidth(), height = 260, yLabel = '' } = {}) {
   const svg = frame(width, height);
   const m = { l: 48, r: 24, t: 26, b: 28 };
   const listed = series.flatMap((s) => s.points.map((p) => p.x));
@@ -75,14 +80,15 @@ export function lineChart(series, { width = 560, height = 260, yLabel = '' } = {
 }
 
 /** bars: [{ label, value }] */
-export function barChart(bars, { width = 560, barHeight = 20, colour = COLOURS[0] } = {}) {
-  const labelWidth = 250;
+export function barChart(bars, { width = shownWidth(), barHeight = 20, colour = COLOURS[0] } = {}) {
+  const labelWidth = Math.round(width * 0.45);
+  const labelChars = width < 400 ? 24 : 40;
   const height = Math.max(40, bars.length * (barHeight + 6) + 10);
   const svg = frame(width, height);
   const max = Math.max(1, ...bars.map((b) => b.value));
   bars.forEach((b, i) => {
     const yy = 5 + i * (barHeight + 6);
-    svg.append(el('text', { x: labelWidth - 6, y: yy + barHeight * 0.7, 'text-anchor': 'end' }, b.label.length > 40 ? `${b.label.slice(0, 39)}…` : b.label));
+    svg.append(el('text', { x: labelWidth - 6, y: yy + barHeight * 0.7, 'text-anchor': 'end' }, b.label.length > labelChars ? `${b.label.slice(0, labelChars - 1)}…` : b.label));
     const w = ((width - labelWidth - 50) * b.value) / max;
     svg.append(el('rect', { x: labelWidth, y: yy, width: Math.max(1, w), height: barHeight, fill: colour, 'data-label': b.label, 'data-value': b.value }));
     svg.append(el('text', { x: labelWidth + w + 4, y: yy + barHeight * 0.7 }, b.value));

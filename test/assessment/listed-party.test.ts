@@ -53,6 +53,8 @@ async function assertYellowOrWorse(title: string, place: object, entry: string, 
   const shown = holding.flatMap((r) => r.evidence.map((e) => e.note ?? '')).join(' | ');
   const escaped = entry.replace(/[.()]/g, '\\$&');
   assert.match(shown, new RegExp(`${escaped} on my-watchlist \\(${level}, [^;]+; Our office watchlist, version [0-9a-f]+\\)`), `${title}: ${shown}`);
+  // A party given by its ROR id is named in words, as the registry names it: never a bare id.
+  assert.doesNotMatch(shown, /(^|\| )0[a-z0-9]{6}\d{2} \(/, `${title}: ${shown}`);
   if (relation) assert.match(shown, new RegExp(`${escaped} on my-watchlist \\(${level}, [a-z]+, inherited via [^;]+: ${relation}`), `${title}: ${shown}`);
 }
 

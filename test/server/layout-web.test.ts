@@ -19,6 +19,7 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
   test(`no page scrolls sideways (${device}, login included)`, { skip }, async () => {
     const page = await env.browser.newPage({ viewport });
     const wide: string[] = [];
+    const small: string[] = [];
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     try {
       await page.goto(`${env.base}/`);
@@ -47,9 +48,13 @@ for (const [device, viewport] of Object.entries(VIEWPORTS)) {
                 )
               : []),
           );
+        // A chart drawn wider than it is shown shrinks its text: on a phone a 560-unit chart in a 330 px card wrote its axes at 6 px.
+        for (const scale of await page.evaluate(() => [...document.querySelectorAll<SVGSVGElement>('svg[role=img]')].map((s) => ({ drawn: s.viewBox.baseVal.width, shown: s.getBoundingClientRect().width })).filter((s) => s.drawn > 0 && s.drawn <= 600 && s.shown > 0)))
+          if (scale.shown / scale.drawn < 0.8) small.push(`${name}: a chart ${scale.drawn} wide shown at ${Math.round(scale.shown)} px`);
         await page.screenshot({ path: `${SHOTS}/layout-${name}-${device}.png`, fullPage: true });
       }
       assert.deepEqual(wide, [], `wider than the ${viewport.width} px window`);
+      assert.deepEqual(small, [], 'charts shown smaller than drawn');
     } finally {
       await page.close();
     }
