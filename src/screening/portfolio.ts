@@ -39,6 +39,8 @@ export type PortfolioScope = { institution: string; rollUp?: boolean } | { fileI
 
 export interface FlaggedPartner {
   list: string;
+  /** The list's title, as its publisher names it. */
+  listName: string;
   entryId: string;
   entry: string;
   level: Level;
@@ -85,6 +87,7 @@ type FlagRow = {
   title: string | null;
   raw: string;
   list_id: string;
+  list_name: string;
   entry_id: string;
   entry_name: string;
   level: Level;
@@ -159,8 +162,8 @@ export async function portfolio(store: Store, scope: PortfolioScope, weights: We
     }`;
   const flags = await store.all<FlagRow>(
     `${base(t.scope)}
-    SELECT aff.work_id, aff.year, aff.title, aff.raw, h.list_id, h.entry_id, h.entry_name, h.level, h.match, h.inherited_via
-    FROM aff JOIN screen_hits h ON h.raw = aff.raw
+    SELECT aff.work_id, aff.year, aff.title, aff.raw, h.list_id, coalesce(l.title, h.list_id) AS list_name, h.entry_id, h.entry_name, h.level, h.match, h.inherited_via
+    FROM aff JOIN screen_hits h ON h.raw = aff.raw LEFT JOIN risk_lists l ON l.list_id = h.list_id
     ${homeIds ? 'WHERE NOT EXISTS (SELECT 1 FROM home WHERE home.work_id = aff.work_id AND home.author_seq = aff.author_seq AND home.aff_seq = aff.aff_seq)' : ''}
     ORDER BY aff.year, aff.work_id`,
     t.params,
@@ -202,7 +205,7 @@ export async function portfolio(store: Store, scope: PortfolioScope, weights: We
       byWork.set(f.work_id, work);
     }
     if (!work.partners.some((p) => p.list === f.list_id && p.entryId === f.entry_id && p.affiliation === f.raw)) {
-      work.partners.push({ list: f.list_id, entryId: f.entry_id, entry: f.entry_name, level: f.level, match: f.match, inheritedVia: f.inherited_via, affiliation: f.raw });
+      work.partners.push({ list: f.list_id, listName: f.list_name, entryId: f.entry_id, entry: f.entry_name, level: f.level, match: f.match, inheritedVia: f.inherited_via, affiliation: f.raw });
     }
   }
   const flagged = [...byWork.values()];

@@ -110,6 +110,7 @@ test('portfolio: co-publications with listed partners by year and field, ranked 
     );
     const w1 = oxford.flagged[0]!;
     assert.equal(w1.partners[0]!.entry, 'Chinese Academy of Sciences');
+    assert.equal(w1.partners[0]!.listName, list.provenance.title, 'the list by its title, not its id');
     assert.match(w1.partners[0]!.inheritedVia ?? '', /Chinese Academy of Sciences/, 'the Institute of Automation inherits its parent’s listing');
     assert.ok(w1.fields.includes('ai-image-processing'));
     assert.equal(w1.sensitivity, 3);
