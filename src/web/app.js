@@ -445,7 +445,7 @@ async function landscape(fieldId) {
   );
   return [
     card(
-      fieldId ? `Co-publications per year — field: ${fieldId}` : 'Co-publications per year',
+      fieldId ? `Co-publications per year — field: ${fields.find((f) => f.fieldId === fieldId)?.name ?? fieldId}` : 'Co-publications per year',
       'copubs-card',
       svgDownloads(copubSvg, 'copublications'),
       legend(PAIRS.map(([a, b]) => `${a}–${b}`)),
@@ -482,7 +482,13 @@ async function landscape(fieldId) {
       ),
       missingLevels(levels),
     ),
-    card('EU27/AC–China co-publications by field', 'fields-card', svgDownloads(fieldSvg, 'fields'), fieldSvg, h('p', { class: 'muted' }, 'A work counts in each of its fields. ', ...fields.map((f) => h('a', { href: `#/field/${f.fieldId}`, class: 'field-link' }, `${f.fieldId} `)))),
+    card(
+      'EU27/AC–China co-publications by field',
+      'fields-card',
+      svgDownloads(fieldSvg, 'fields'),
+      fieldSvg,
+      h('p', { class: 'muted' }, 'A work counts in each of its fields. Each field on its own: ', ...fields.flatMap((f, i) => [...(i ? [' · '] : []), h('a', { href: `#/field/${f.fieldId}`, class: 'field-link', 'data-field': f.fieldId }, f.name)])),
+    ),
   ];
 }
 

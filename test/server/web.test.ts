@@ -104,7 +104,10 @@ test('an institution profile: partners and works, with hostile strings rendered 
 
 test('a field view shows the figures for that field alone', { skip }, async () => {
   await page.goto(`${env.base}/#/field/ai-image-processing`);
-  await page.waitForFunction(() => document.querySelector('[data-testid=copubs-card] h2')?.textContent?.includes('ai-image-processing'));
+  // The field by its name, never its id, in the title and in the links to each field's view.
+  await page.waitForFunction(() => document.querySelector('[data-testid=copubs-card] h2')?.textContent?.endsWith('field: AI and image processing'));
+  const links = await page.$$eval('[data-testid=fields-card] a.field-link', (a) => a.map((l) => l.textContent));
+  assert.ok(links.includes('AI and image processing') && links.every((l) => !/^[a-z-]+$/.test(l ?? '')), links.join(', '));
   const shown = await page.$$eval('[data-testid=copubs-table] tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)).filter((r) => r[0] === 'EU27AC–CN'));
   const expected = (await apiRows('/api/indicators/copubs?regions=EU27AC,CN&field=ai-image-processing')).map((y: { year: number; full: number }) => ['EU27AC–CN', String(y.year), String(y.full)]);
   assert.deepEqual(shown, expected);
