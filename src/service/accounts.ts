@@ -293,9 +293,12 @@ export class Accounts {
   private async cutOff(tx: AppTx, userId: string): Promise<RowRef[]> {
     const tokens = await tx.query<{ id: string }>('SELECT id FROM api_tokens WHERE user_id = $1 AND NOT revoked', [userId]);
     await tx.query(`UPDATE api_tokens SET ${REVOKED} WHERE user_id = $1`, [userId]);
+    // The feed's address too: enabled again, the user asks for a new one; a leaked old one stays dead.
+    const feeds = await tx.query<{ id: string }>('SELECT id FROM feed_tokens WHERE user_id = $1 AND NOT revoked', [userId]);
+    await tx.query(`UPDATE feed_tokens SET ${REVOKED} WHERE user_id = $1 AND NOT revoked`, [userId]);
     await tx.query('DELETE FROM sessions WHERE user_id = $1', [userId]);
     await tx.query('DELETE FROM login_codes WHERE user_id = $1', [userId]);
-    return tokens.map((t) => ['api_tokens', t.id] as RowRef);
+    return [...tokens.map((t) => ['api_tokens', t.id] as RowRef), ...feeds.map((t) => ['feed_tokens', t.id] as RowRef)];
   }
 
   /** Disables (or enables again) a user: a disabled user's sessions end and tokens are revoked at once. */
@@ -345,13 +348,22 @@ export class Accounts {
       const user = await this.managed(tx, actor, userId);
       await this.keepsAnAdmin(tx, user, 'delete');
       const tokens = await tx.query<{ id: string }>('SELECT id FROM api_tokens WHERE user_id = $1', [userId]);
+      const feeds = await tx.query<{ id: string }>('SELECT id FROM feed_tokens WHERE user_id = $1', [userId]);
       await this.cutOff(tx, userId);
       await tx.query('DELETE FROM api_tokens WHERE user_id = $1', [userId]);
+      await tx.query('DELETE FROM feed_tokens WHERE user_id = $1', [userId]);
       await tx.query('DELETE FROM login_devices WHERE user_id = $1', [userId]);
       // Their mail setting too: its unsubscribe address would outlive them.
       await tx.query('DELETE FROM mail_subscriptions WHERE user_id = $1', [userId]);
       await tx.query('DELETE FROM users WHERE id = $1', [userId]);
-      await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: 'user.delete', target: userId, detail: { email: user.email, role: user.role }, rows: [['users', userId], ['mail_subscriptions', userId], ...tokens.map((t) => ['api_tokens', t.id] as RowRef)] });
+      await appendAudit(tx, {
+        actor: actor.userId,
+        orgId: user.org_id,
+        action: 'user.delete',
+        target: userId,
+        detail: { email: user.email, role: user.role },
+        rows: [['users', userId], ['mail_subscriptions', userId], ...tokens.map((t) => ['api_tokens', t.id] as RowRef), ...feeds.map((t) => ['feed_tokens', t.id] as RowRef)],
+      });
     });
   }
 

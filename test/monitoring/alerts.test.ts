@@ -209,10 +209,14 @@ test('Atom feed: a feed-only token opens the user’s feed and nothing else; a n
   await service.accounts.setDisabled(OPERATOR, userIds['org-a/viewer']!, true);
   assert.equal((await inject('', 'GET', `/feeds/${second.token}.atom`)).statusCode, 404, "a disabled user's feed is closed");
   await service.accounts.setDisabled(OPERATOR, userIds['org-a/viewer']!, false);
+  assert.equal((await inject('', 'GET', `/feeds/${second.token}.atom`)).statusCode, 404, 'enabled again, the old address stays closed (it may have leaked)');
   // Disabling revoked the viewer's API tokens too.
   tokens['org-a/viewer'] = (await service.accounts.createToken((await service.accounts.login('viewer@org-a.example', PASSWORD)).actor, 'test')).token;
+  assert.equal((await inject('org-a/viewer', 'DELETE', '/api/alerts/feed')).statusCode, 404, 'nothing left to revoke');
+  const third = (await inject('org-a/viewer', 'POST', '/api/alerts/feed')).json() as { token: string };
+  assert.equal((await inject('', 'GET', `/feeds/${third.token}.atom`)).statusCode, 200, 'a new address works');
   assert.equal((await inject('org-a/viewer', 'DELETE', '/api/alerts/feed')).statusCode, 204);
-  assert.equal((await inject('', 'GET', `/feeds/${second.token}.atom`)).statusCode, 404, 'revoked');
+  assert.equal((await inject('', 'GET', `/feeds/${third.token}.atom`)).statusCode, 404, 'revoked');
 });
 
 /** An HTTP receiver answering each request with the next status of its script (the last one repeats). */
