@@ -203,7 +203,7 @@ export interface PartyScreen {
   role: string;
   /** What the case names (null for a party not yet named). */
   query: string | null;
-  /** What the evidence calls it: the registry's name for a ROR id it knows, else as the case writes it. */
+  /** What the evidence calls it: as the case writes it, or the registry’s name for a party given only by its ROR id. */
   name?: string | null;
   description: string | null;
   /** Whether the name resolves to a known organisation: a registry institution or a listed entity. */
@@ -362,7 +362,7 @@ function screenParty(sources: Pick<ObservationSources, 'screener' | 'resolver'>,
   return {
     role,
     query: ror ?? name,
-    name: (rorId ? r.institutions.find((i) => i.rorId === rorId)?.name : undefined) ?? name,
+    name: name ?? (ror ? (r.institutions.find((i) => i.rorId === ror)?.name ?? null) : null),
     description,
     identified,
     why,

@@ -626,7 +626,7 @@ async function matchesCard(inst, affiliations) {
   return card(
     'Matched affiliation strings',
     'matches-card',
-    h('p', { class: 'muted' }, 'The affiliation strings of the loaded works matched to this institution. A correction applies to your organisation’s indicators, profiles, portfolios and verdicts only.'),
+    h('p', { class: 'muted' }, 'The affiliation strings of all loaded works matched to this institution, whatever the filters (a match holds for every year and field; uses count every work). A correction applies to your organisation’s indicators, profiles, portfolios and verdicts only.'),
     rows.length === 0
       ? h('p', { class: 'muted', 'data-testid': 'matches-empty' }, 'No affiliation string of the loaded works is matched to it.')
       : h('div', { class: 'table-scroll' }, h('table', { 'data-testid': 'matches-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'affiliation string'), h('th', { class: 'num' }, 'uses'), h('th', {}, 'matched'), h('th', {}, ''))), h('tbody', {}, ...rows))),
