@@ -461,7 +461,7 @@ export class AffiliationResolver {
       ...hints,
     ];
     const codes = new Set(soft.map((h) => h.code));
-    if (codes.size === 1) return { countryCode: soft[0]!.code, countryEvidence: `no place named; everything the string names is in ${soft[0]!.code}: ${soft.map((h) => h.why).join('; ')}` };
+    if (codes.size === 1) return { countryCode: soft[0]!.code, countryEvidence: `no country named; everything the string names is in ${soft[0]!.code}: ${soft.map((h) => h.why).join('; ')}` };
     return { countryCode: null, countryEvidence: primary ? `${country.evidence}; ${primary.name} is only a possible match` : country.evidence };
   }
 
