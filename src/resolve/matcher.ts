@@ -35,7 +35,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch';
 
 interface Entry {
   id: string;
@@ -67,6 +67,8 @@ interface Candidate {
   start: number;
   end: number;
   company?: CompanyMention;
+  /** The place the part adds after the name ("rabat" in "École Normale Supérieure de Rabat"), which the institution must be in. */
+  placeAfter?: string;
 }
 
 interface Picked {
@@ -384,17 +386,37 @@ export class AffiliationResolver {
     if (picked.length === 0) picked = this.pick(this.acronymCandidates(segs, text, country), context);
     if (picked.length === 0) hints.push(...this.acronymCountries(segs));
     const repaired = cleaned.repairs.length > 0 ? ` (after repairs: ${cleaned.repairs.join('; ')})` : '';
+    const placeAliases = new Map(picked.filter((p) => this.isPlaceAlias(p, picked, bounds, country)).map((p) => [p.id, p.c.key]));
     const { matches: folded, schoolsOnly, hospitals } = this.foldUnits(this.succeeded(picked.map((p) => this.toMatch(p, repaired))));
     // Scored once more now that it is known whether the institution is named with units of it.
     // A school named after the university ("Stanford University School of Medicine") names the
     // university itself, not a unit whose own record may be meant.
     // (Being named beside other institutions says which one is primary, not whether this one is named.)
     for (const m of folded) this.rescore(m, m.units.length > 0 && !schoolsOnly.has(m) ? 'with-units' : 'alone');
+    for (const m of folded) {
+      const place = placeAliases.get(m.rorId);
+      if (place === undefined || TIER_RANK[m.tier] <= TIER_RANK.possible) continue;
+      m.tier = 'possible';
+      m.evidence = `${m.evidence}; but "${place}" is the place the string names before its state or country, and the registry holds it only as an alias${this.entries.get(m.rorId)?.types.includes('company') ? ' of a company' : ', beside another institution named'}: kept as possible`;
+    }
     const matches = this.rankPrimary(folded, hospitals);
     const tier = matches.reduce<Tier>((best, m) => (TIER_RANK[m.tier] > TIER_RANK[best] ? m.tier : best), 'unresolved');
     const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints);
     const refusals = refused.size > 0 ? `; ${correction!.not.map(describeCorrection).join('; ')} (refused ${[...refused].join(', ')})` : '';
     return { raw, institutions: matches, countryCode, countryEvidence: countryEvidence + refusals, tier };
+  }
+
+  /**
+   * "Trinity College, Hartford, CT": a part that is only a place, followed by its state or country, is the
+   * address. That a company, or an institution beside another one named, holds the place as an alias
+   * ("Hartford": Hartford Financial Services) does not make the place an institution. An institution
+   * holding it as its name, or the only one the string can mean, stays.
+   */
+  private isPlaceAlias(p: Picked, picked: Picked[], bounds: [number, number][], country: CountryFinding): boolean {
+    if (p.c.how !== 'exact' || p.c.company || p.c.ids.get(p.id) !== 1 || !country.explicit || !this.gazetteer.isPlace(p.c.key)) return false;
+    const part = bounds.findIndex(([s, e]) => s === p.c.start && e === p.c.end);
+    if (part < 0 || part === bounds.length - 1) return false;
+    return this.entries.get(p.id)!.types.includes('company') || picked.some((o) => o.id !== p.id);
   }
 
   private corrected(raw: string, c: NonNullable<Thesaurus['corrections']>[number], country: CountryFinding): Resolution {
@@ -439,7 +461,7 @@ export class AffiliationResolver {
       ...hints,
     ];
     const codes = new Set(soft.map((h) => h.code));
-    if (codes.size === 1) return { countryCode: soft[0]!.code, countryEvidence: `no place named; everything the string names is in ${soft[0]!.code}: ${soft.map((h) => h.why).join('; ')}` };
+    if (codes.size === 1) return { countryCode: soft[0]!.code, countryEvidence: `no country named; everything the string names is in ${soft[0]!.code}: ${soft.map((h) => h.why).join('; ')}` };
     return { countryCode: null, countryEvidence: primary ? `${country.evidence}; ${primary.name} is only a possible match` : country.evidence };
   }
 
@@ -619,7 +641,8 @@ export class AffiliationResolver {
                   : 'inside';
         // Around the name only an acronym, a legal form, a career note or a place: the part is that name.
         const said = how === 'exact' ? `"${key}" is a registry name ("${flat.slice(segStart, segEnd).join(' ')}" adds only acronyms, a legal form or a place)` : `"${key}" is a registry name inside "${flat.slice(segStart, segEnd).join(' ')}"`;
-        yield { ids: hit, key, how, said, similarity: 1, start: s, end: e };
+        const placeAfter = how === 'exact' && after.length > 0 && !after.every(ignorable) ? after.join(' ') : undefined;
+        yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter };
       }
     }
   }
@@ -834,16 +857,30 @@ export class AffiliationResolver {
       let ids = [...c.ids.keys()].filter((id) => this.entries.has(id) && !refused.has(id));
       const outside = wordsOutside(flat, c, folded);
       const before = ids.length;
-      const agreeing = ids.filter((id) => placeOf(id) !== 'conflict');
+      // "École Normale Supérieure de Rabat": the city after the name is where the institution is, and
+      // the registry's École Normale Supérieure in Burundi is not it.
+      const after = c.placeAfter ? { text: c.placeAfter, code: this.gazetteer.detect(c.placeAfter).countryCode } : null;
+      // A country named that agrees, or a namesake city in the institution's country ("Panama City, FL"), keeps it.
+      const inPlaceAfter = (id: string) => {
+        const code = this.entries.get(id)!.countryCode;
+        return !after?.code || placeOf(id) === 'agrees' || code === after.code || this.cityNamed(id, ` ${after.text} `) || (code !== null && this.gazetteer.hasCity(after.text, code));
+      };
+      const agreeing = ids.filter((id) => placeOf(id) !== 'conflict' && inPlaceAfter(id));
       let note = '';
+      let elsewhere = false;
       // A company's record is chosen by the company rule, which knows where it has one.
-      if (c.company) return { c, ids, ambiguity: 'unique' as const, note };
+      if (c.company) return { c, ids, ambiguity: 'unique' as const, note, elsewhere };
+      const where = after?.code ?? country.countryCode;
       if (agreeing.length > 0) ids = agreeing;
-      else if (ids.length > 0 && country.countryCode) {
-        // Nothing with this name where the string says it is: perhaps the same name extended ("École Normale Supérieure" → "… - PSL").
-        const extended = c.how === 'exact' ? this.extensionIn(c, country.countryCode, outside) : null;
-        if (extended) return { c: { ...c, ids: new Map([[extended, 2]]), how: 'extension' as How, said: `${c.said}; in ${country.countryCode}, where the string is, the registry holds "${this.entries.get(extended)!.name}"` }, ids: [extended], ambiguity: 'place' as const, note };
-        note = `; but the string names ${country.countryCode} (${country.evidence}) and the registry places it elsewhere: kept as possible, the place gives the country`;
+      else if (ids.length > 0 && where) {
+        // Nothing with this name where the string says it is: perhaps the same name extended ("École Normale Supérieure" → "… - PSL"), in the city named if one is.
+        const extended = c.how === 'exact' ? this.extensionIn(c, where, outside) : null;
+        if (extended && (!after || this.cityNamed(extended, ` ${after.text} `)))
+          return { c: { ...c, ids: new Map([[extended, 2]]), how: 'extension' as How, said: `${c.said}; in ${where}, where the string is, the registry holds "${this.entries.get(extended)!.name}"` }, ids: [extended], ambiguity: 'place' as const, note, elsewhere };
+        const named = after?.code ? `"${after.text}", a place in ${after.code}` : `${country.countryCode} (${country.evidence})`;
+        note = `; but the string names ${named} and the registry places it elsewhere: kept as possible, the place gives the country`;
+        elsewhere = true;
+        if (after?.code) hints.push({ code: after.code, why: `"${after.text}" after the institution's name is a place in ${after.code}` });
       }
       // "Department of Biological Sciences" is a unit somewhere; it names nothing without its place.
       if (UNIT_WORD.test(c.key)) ids = ids.filter((id) => this.cityNamed(id, outside) || placeOf(id) === 'agrees');
@@ -852,7 +889,7 @@ export class AffiliationResolver {
       if (c.start >= 0 && this.isUnitName(c.key)) ids = ids.filter((id) => !this.placedElsewhere(id, c, kept, (cities ??= this.gazetteer.citiesNamed(text))));
       const placed = ids.length === 1 && before > 1;
       const tie = this.breakTies(ids, c.ids, outside, folded);
-      return { c, ids: tie.ids, ambiguity: placed ? ('place' as const) : tie.ambiguity, note };
+      return { c, ids: tie.ids, ambiguity: placed ? ('place' as const) : tie.ambiguity, note, elsewhere };
     });
     const resolved = narrowed.filter((n) => n.ids.length === 1);
     if (country.mentions.length === 0 && resolved.length > 0) {
@@ -874,7 +911,7 @@ export class AffiliationResolver {
       const chosen = n.c.company ? this.companyRecord(n.c.company, n.ids, country) : { id: n.ids[0]!, unplaced: false, elsewhere: false, note: '' };
       if (!chosen) continue;
       const id = chosen.id;
-      const place = chosen.elsewhere ? 'conflict' : n.c.company && chosen.unplaced ? 'none' : placeOf(id) === 'none' && this.cityNamed(id, wordsOutside(flat, n.c, folded)) ? 'city' : placeOf(id);
+      const place = chosen.elsewhere || n.elsewhere ? 'conflict' : n.c.company && chosen.unplaced ? 'none' : placeOf(id) === 'none' && this.cityNamed(id, wordsOutside(flat, n.c, folded)) ? 'city' : placeOf(id);
       const c = chosen.unplaced ? { ...n.c, how: 'company-unplaced' as How } : n.c;
       const picked: Picked = { id, c, ambiguity: n.ambiguity, place, note: n.note + chosen.note };
       const prior = out.get(id);

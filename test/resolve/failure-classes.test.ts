@@ -44,6 +44,18 @@ test('place-name: a city the registry holds only as some company\'s alias is sti
   }
 });
 
+test('place-name: a city before its state that a company holds as an alias is the address, not an institution ("Hartford": Hartford Financial Services)', { skip }, async () => {
+  const trinity = await resolve('Trinity College, Hartford, CT');
+  assert.equal(counted(trinity), 'Trinity College');
+  assert.ok(!trinity.institutions.some((m) => m.name.startsWith('Hartford') && TIER_RANK[m.tier] >= TIER_RANK.strong));
+  for (const s of ['Nonexistent Robotics GmbH, Hartford, CT', 'Glorp Institute, Hartford, Connecticut']) {
+    const r = await resolve(s);
+    assert.equal(counted(r), null, s);
+    assert.equal(r.countryCode, 'US', s);
+    assert.match(r.institutions[0]!.evidence, /"hartford" is the place the string names before its state or country, and the registry holds it only as an alias of a company: kept as possible/);
+  }
+});
+
 test('place-name: a place that names two countries and nothing else decides gives no country; the institution may', { skip }, async () => {
   const rutgers = await resolve('Rutgers State Univ, WINLAB, New Brunswick');
   assert.equal(rutgers.countryCode, null, 'New Brunswick, New Jersey or New Brunswick, Canada');
@@ -67,6 +79,14 @@ test('explicit-country: a country named must agree with the registry match; if n
   assert.equal(counted(await resolve('China Medical University, Taichung, Taiwan')), 'China Medical University');
   assert.equal((await resolve('China Medical University, Taichung, Taiwan')).institutions[0]!.countryCode, 'TW');
   assert.equal((await resolve('Universidad de los Andes, Santiago, Chile')).institutions[0]!.countryCode, 'CL');
+  // No École Normale Supérieure in Rabat: neither Burundi's nor Fès's is meant, and Rabat gives the country.
+  for (const s of ['École Normale Supérieure de Rabat', 'École Normale Supérieure de Rabat, Morocco']) {
+    const r = await resolve(s);
+    assert.equal(counted(r), null, s);
+    assert.equal(r.countryCode, 'MA', s);
+    assert.equal(r.institutions[0]?.tier, 'possible', s);
+    assert.match(r.institutions[0]!.evidence, /the string names "rabat", a place in MA and the registry places it elsewhere/, s);
+  }
 });
 
 test('explicit-country: a city named outside the institution, in a country it has no record in, is where the author is', { skip }, async () => {
