@@ -196,7 +196,7 @@ export function networkLayout(pairs, { width = 1000, height = 640 } = {}) {
       n.y += (n.dy / d) * Math.min(d, t);
     }
   }
-  // Fitted to the box, with room on the right for the names written beside the nodes (a force
+  // Fitted to the box; the names are written beside the nodes away from the nearer edge (a force
   // layout pushes the ends of a chain against the edges, where their names were cut off).
   const fit = (key, from, to) => {
     const lo = Math.min(...list.map((n) => n[key]));
@@ -204,7 +204,7 @@ export function networkLayout(pairs, { width = 1000, height = 640 } = {}) {
     for (const n of list) n[key] = hi > lo ? from + ((n[key] - lo) / (hi - lo)) * (to - from) : (from + to) / 2;
   };
   if (list.length) {
-    fit('x', 30, width - 200);
+    fit('x', 30, width - 30);
     fit('y', 30, height - 30);
   }
   return { nodes: list, links, width, height };
@@ -249,7 +249,10 @@ export function networkChart(layout, { levels = new Map(), cluster, worksOf, lab
     circle.append(el('title', {}, risk?.state === 'listed' ? `${n.name}: listed, ${risk.level.replace('-', ' ')} (${risk.lists.join('; ')})` : n.name));
     a.append(circle);
     g.append(a);
-    if (heaviest.has(n.id)) g.append(el('text', { x: n.x + 6 + 2 * Math.sqrt(n.weight), y: n.y + 4, 'data-label': n.id, class: 'node-label' }, n.name.length > 36 ? `${n.name.slice(0, 35)}…` : n.name));
+    // A name reads away from the nearer edge: to the right in the left half, to the left in the right half, so that a narrow screen does not cut it off.
+    const gap = 6 + 2 * Math.sqrt(n.weight);
+    const leftward = n.x > layout.width / 2;
+    if (heaviest.has(n.id)) g.append(el('text', { x: leftward ? n.x - gap : n.x + gap, y: n.y + 4, 'text-anchor': leftward ? 'end' : 'start', 'data-label': n.id, class: 'node-label' }, n.name.length > 36 ? `${n.name.slice(0, 35)}…` : n.name));
   }
   return svg;
 }

@@ -157,6 +157,15 @@ test('the network on a phone: no sideways scroll, zoomed by its buttons and by p
   const page = await env.loggedIn('phone', '#/network');
   try {
     await page.waitForSelector('circle[data-node="03cve4549"]');
+    // Every name shown is whole inside the drawing: a name by a node near the right edge was cut off on a phone.
+    const cut = await page.evaluate(() => {
+      const frame = document.querySelector('svg.network')!.getBoundingClientRect();
+      return [...document.querySelectorAll('svg.network text.node-label')]
+        .map((t) => [t.textContent, t.getBoundingClientRect()] as const)
+        .filter(([, b]) => b.left < frame.left - 1 || b.right > frame.right + 1)
+        .map(([name]) => name);
+    });
+    assert.deepEqual(cut, [], 'names cut off at the drawing’s edge');
     await page.click('[data-testid=zoom-in]');
     assert.match((await page.getAttribute('[data-testid=network-view]', 'transform')) ?? '', /scale\(1\.5\)/);
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
