@@ -6,6 +6,7 @@ import { loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { loadRegions, type RegionCatalogue } from '../regions/regions.ts';
 import { loadAliases } from '../screening/aliases.ts';
 import { loadListCatalogue } from '../screening/lists.ts';
+import { loadPlaceholders } from '../screening/placeholders.ts';
 import { loadWeights, type Weights } from '../screening/portfolio.ts';
 import { readTextFile } from '../text-file.ts';
 import { loadAiUses, type AiUse } from './ai-act.ts';
@@ -87,15 +88,6 @@ function loadLanguages(file: string): Map<string, string> {
   return new Map((doc.languages as { id: string; names: string[] }[]).flatMap((l) => l.names.map((n) => [n.toLowerCase(), l.id] as [string, string])));
 }
 
-/** How a written name is compared with the placeholders: case, spacing and a trailing full stop aside. */
-export const placeholderKey = (name: string): string => name.trim().toLowerCase().replace(/\s+/g, ' ').replace(/\.$/, '');
-
-function loadPlaceholders(file: string): Map<string, string> {
-  const doc = json(file);
-  if (!doc.provenance?.sources) throw new RulebookError(`${file}: the placeholder names need provenance`);
-  return new Map((doc.names as { name: string; reason: string }[]).map((n) => [placeholderKey(n.name), n.reason]));
-}
-
 /**
  * Loads the policy bundle named by the manifest. Any file may be replaced (`--rulebook x.yaml`
  * replaces "rulebook"); the record then keeps the repository path with the replacement's hash and
@@ -142,7 +134,7 @@ export function loadBundle(replace: Partial<Record<string, string>> = {}, manife
     listCategories: loadListCategories(path['list-categories']!),
     standards: loadStandards(path.standards!),
     languages: loadLanguages(path.languages!),
-    placeholders: loadPlaceholders(path['placeholder-names']!),
+    placeholders: loadPlaceholders(path['placeholder-names']!, (m) => new RulebookError(m)),
   };
 }
 

@@ -1,9 +1,10 @@
 import { listValue } from '../store/duckdb.ts';
 import type { Hit, ScreenResult, Screener } from '../screening/screener.ts';
 import { LEVELS, type Level } from '../screening/lists.ts';
+import { placeholderKey } from '../screening/placeholders.ts';
 import type { Store } from '../store/store.ts';
 import { TIERS } from './ai-act.ts';
-import { placeholderKey, type PolicyBundle } from './bundle.ts';
+import type { PolicyBundle } from './bundle.ts';
 import { MINORITY_POPULATIONS, type Answer, type Case, type PartyKind } from './case.ts';
 import type { Value } from './expression.ts';
 

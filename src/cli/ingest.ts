@@ -19,8 +19,9 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   const config = loadConfig();
   return withStore(config, async (store) => {
     const [outcome] = await runIngest(store, config, [{ scope: SHARED, kind: kind as IngestKind, files: files.map((path) => ({ path: at(path) })), resolve: !values['no-resolve'], batchSize }]);
-    // Where the source asserted an institution or country (OpenAlex does), how often derisk differs.
-    const agreement = await sourceAgreement(store);
+    // Where this ingest's records assert an institution or country (OpenAlex does), how often derisk differs.
+    const fileIds = outcome!.files.flatMap((f) => (f.fileId ? [f.fileId] : []));
+    const agreement = await sourceAgreement(store, fileIds);
     if (agreement.institutionBoth + agreement.countryBoth > 0) out.log(`  ${describeSourceAgreement(agreement)}`);
     if (config.evidenceUrl) await publishToClickHouse(store, config.evidenceUrl);
     return outcome!.quarantined > 0 ? EXIT.quarantined : EXIT.ok;

@@ -89,18 +89,22 @@ export interface SourceAgreement {
 /**
  * Compares, per distinct affiliation string, what the source asserted (kept in
  * `affiliations.given_ror_ids` / `given_countries`) with derisk's resolution. Either may be the
- * wrong one: the figure says how much rests on which matcher is believed.
+ * wrong one: the figure says how much rests on which matcher is believed. Only the records kept
+ * from `fileIds` count, so an ingest's summary speaks of that ingest, not of earlier ones.
  */
-export async function sourceAgreement(store: Store): Promise<SourceAgreement> {
+export async function sourceAgreement(store: Store, fileIds: readonly string[]): Promise<SourceAgreement> {
   const row = await store.one<{ ib: number; id: number; cb: number; cd: number }>(
-    `WITH given_ids AS (
+    `WITH these AS (
+       SELECT a.* FROM affiliations a JOIN records r ON r.source = a.source AND r.source_id = a.source_id
+       WHERE r.file_id IN (SELECT unnest(from_json($1, '["VARCHAR"]'))) AND a.raw <> ''),
+     given_ids AS (
        SELECT a.raw, list_distinct(list(i.ror_id)) AS ids
-       FROM affiliations a, unnest(a.given_ror_ids) AS g(ror_id) JOIN institutions i ON i.ror_id = g.ror_id
-       WHERE a.raw <> '' GROUP BY a.raw),
+       FROM these a, unnest(a.given_ror_ids) AS g(ror_id) JOIN institutions i ON i.ror_id = g.ror_id
+       GROUP BY a.raw),
      given_countries AS (
        SELECT a.raw, list_distinct(list(c.code)) AS codes
-       FROM affiliations a, unnest(a.given_countries) AS c(code)
-       WHERE a.raw <> '' GROUP BY a.raw),
+       FROM these a, unnest(a.given_countries) AS c(code)
+       GROUP BY a.raw),
      ours AS (
        SELECT raw, ror_id FROM resolution_institutions
        WHERE is_primary AND unit_of IS NULL AND tier IN ('exact', 'strong'))
@@ -109,6 +113,7 @@ export async function sourceAgreement(store: Store): Promise<SourceAgreement> {
        (SELECT count(*) FROM given_ids g JOIN ours o ON o.raw = g.raw WHERE NOT list_contains(g.ids, o.ror_id))::DOUBLE AS id,
        (SELECT count(*) FROM given_countries g JOIN resolutions r ON r.raw = g.raw WHERE r.country_code IS NOT NULL)::DOUBLE AS cb,
        (SELECT count(*) FROM given_countries g JOIN resolutions r ON r.raw = g.raw WHERE r.country_code IS NOT NULL AND NOT list_contains(g.codes, r.country_code))::DOUBLE AS cd`,
+    [JSON.stringify(fileIds)],
   );
   return { institutionBoth: row?.ib ?? 0, institutionDiffers: row?.id ?? 0, countryBoth: row?.cb ?? 0, countryDiffers: row?.cd ?? 0 };
 }

@@ -4,6 +4,7 @@ import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry
 import { cjkKey, fuzzyScore, isAcronym, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { DERIVED, legalFormKey, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
+import { placeholderReason, PLACEHOLDERS_FILE } from './placeholders.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
 
@@ -407,6 +408,12 @@ export class Screener {
   screen(query: string, options: { nearest?: boolean } = {}): ScreenResult {
     const text = query.normalize('NFKC').trim();
     if (text === '') throw new ScreenError('empty name: give a name or a ROR id to screen');
+    // "TBD" names nobody, whatever the registry resolves it to (Thai Binh Duong University): never recognised.
+    const placeholder = placeholderReason(text);
+    if (placeholder !== undefined) {
+      const headline = `Unknown organisation: "${text}" is a placeholder (${placeholder}; ${PLACEHOLDERS_FILE}), not a name: identify the partner (its registered name or ROR id) before relying on this.`;
+      return { query, state: 'unknown', level: null, headline, institutions: [], hits: [], organisations: [], choices: [], similar: [], registryCandidates: [], listedParts: [], related: [] };
+    }
     const hits = new Map<string, Hit>();
     const resolution = this.resolve(text);
     // A registry name the whole string is, held by one institution, is that institution even when

@@ -25,6 +25,10 @@ test('derisk screen: each state has its own words and exit code; ambiguous names
     const json = JSON.parse(derisk(['screen', STATE_NAMES[state as keyof typeof STATE_NAMES], '--json'], env).stdout);
     assert.equal(json.state, state);
   }
+  // A placeholder names nobody: unknown, not the institution the registry reads it as.
+  const tbd = derisk(['screen', 'TBD'], env);
+  assert.equal(tbd.status, 12, tbd.stdout);
+  assert.match(tbd.stdout, /^UNKNOWN ORGANISATION: Unknown organisation: "TBD" is a placeholder \(to be determined; [^)]+\), not a name: identify the partner/m);
   // A reader that stops early (`derisk screen … | head -1`) does not turn "listed" into success.
   const piped = deriskAsync(['screen', STATE_NAMES.listed], env);
   piped.stdout!.destroy();
@@ -48,6 +52,12 @@ test('derisk screen: each state has its own words and exit code; ambiguous names
   );
   const unknown = derisk(['screen', '--batch', '-'], env, 'University of Oxford\nAcme Widgets Ltd\n');
   assert.equal(unknown.status, 12, 'an unknown organisation in the batch is never a clear exit');
+  const placeholder = derisk(['screen', '--batch', '-', '--json'], env, 'University of Oxford\nTBA\n');
+  assert.equal(placeholder.status, 12, 'a placeholder in the batch is never a clear exit');
+  assert.deepEqual(
+    JSON.parse(placeholder.stdout).results.map((r: { state: string }) => r.state),
+    ['not-listed', 'unknown'],
+  );
   const empty = derisk(['screen', '--batch', '-'], env, '\n# nothing\n');
   assert.equal(empty.status, 2);
   assert.match(empty.stderr, /standard input: no names to screen/);
@@ -66,6 +76,9 @@ test('HTTP: /api/screen gives the state; /api/screen/batch screens a list, refus
       assert.equal(r.json().state, state, q);
       assert.ok(r.json().headline.length > 20);
     }
+    const na = (await app.inject({ url: '/api/screen?q=N%2FA', headers: auth })).json();
+    assert.equal(na.state, 'unknown');
+    assert.match(na.headline, /"N\/A" is a placeholder \(not applicable or not available; [^)]+\), not a name: identify the partner/);
     const amb = (await app.inject({ url: '/api/screen?q=Northeastern%20University', headers: auth })).json();
     assert.deepEqual(
       amb.choices.map((c: { query: string }) => c.query),

@@ -19,6 +19,19 @@ test('three states that never read as clear: listed, recognised and not listed, 
   for (const r of [hit, oxford, acme]) assert.equal(r.state === 'listed', r.hits.length > 0);
 });
 
+test('a placeholder ("TBD", "N/A") is not a name: an unknown organisation, never the institution the registry reads it as', async () => {
+  const screener = await realScreener();
+  for (const [q, reason] of [
+    ['TBD', 'to be determined'],
+    ['n/a', 'not applicable or not available'],
+  ]) {
+    const r = screener.screen(q!);
+    assert.equal(r.state, 'unknown', `${q}: ${r.headline}`);
+    assert.deepEqual(r.institutions, [], q);
+    assert.equal(r.headline, `Unknown organisation: "${q}" is a placeholder (${reason}; data/assessment/placeholder-names.json), not a name: identify the partner (its registered name or ROR id) before relying on this.`);
+  }
+});
+
 test('two typing slips still find the listed name, and the answer says it matched by a near spelling', async () => {
   const screener = await realScreener();
   const r = screener.screen('Harbin Insitute of Technolgy');
