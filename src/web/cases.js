@@ -12,6 +12,7 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
   const badge = (v) => h('span', { class: `badge ${v}` }, String(v).toUpperCase());
 
   const STATUS_WORDS = { 'not assessed': 'not assessed', 'awaiting sign-off': 'awaiting sign-off', 're-assessment due': 're-assessment due', approved: 'approved', 'approved-with-conditions': 'approved with conditions', rejected: 'rejected' };
+  const CASE_COLUMNS = ['Case', 'Status', 'Verdict', 'Owner', 'Re-assess by', 'Changed'];
   const PAGE = 25;
 
   // The list an officer works from: searched, sorted and paged by the server; the state lives in the address.
@@ -60,7 +61,7 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
           h(
             'table',
             { 'data-testid': 'cases' },
-            h('thead', {}, h('tr', {}, ...['Case', 'Status', 'Verdict', 'Owner', 'Re-assess by', 'Changed'].map((x) => h('th', {}, x)))),
+            h('thead', {}, h('tr', {}, ...CASE_COLUMNS.map((x) => h('th', {}, x)))),
             h(
               'tbody',
               {},
@@ -68,12 +69,12 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
                 h(
                   'tr',
                   { 'data-status': c.status },
-                  h('td', {}, h('a', { href: `#/cases/${c.id}` }, c.title), c.reference ? h('span', { class: 'muted' }, ` · ${c.reference}`) : ''),
-                  h('td', {}, h('span', { class: `status status-${c.status.replace(/ /g, '-')}` }, STATUS_WORDS[c.status] ?? c.status)),
-                  h('td', {}, c.overall ? badge(c.overall) : '—'),
-                  h('td', {}, c.owner),
-                  h('td', c.reassessBy && c.reassessBy <= today ? { class: 'warn' } : {}, c.reassessBy ?? '—'),
-                  h('td', {}, c.updatedAt.slice(0, 10), c.own ? '' : h('span', { class: 'muted' }, ' · shared with you')),
+                  h('td', { 'data-label': CASE_COLUMNS[0] }, h('a', { href: `#/cases/${c.id}` }, c.title), c.reference ? h('span', { class: 'muted' }, ` · ${c.reference}`) : ''),
+                  h('td', { 'data-label': CASE_COLUMNS[1] }, h('span', { class: `status status-${c.status.replace(/ /g, '-')}` }, STATUS_WORDS[c.status] ?? c.status)),
+                  h('td', { 'data-label': CASE_COLUMNS[2] }, c.overall ? badge(c.overall) : '—'),
+                  h('td', { 'data-label': CASE_COLUMNS[3] }, c.owner),
+                  h('td', { 'data-label': CASE_COLUMNS[4], ...(c.reassessBy && c.reassessBy <= today ? { class: 'warn' } : {}) }, c.reassessBy ?? '—'),
+                  h('td', { 'data-label': CASE_COLUMNS[5] }, c.updatedAt.slice(0, 10), c.own ? '' : h('span', { class: 'muted' }, ' · shared with you')),
                 ),
               ),
             ),

@@ -342,6 +342,15 @@ test('the case page on a phone: no sideways scroll, the verdict table one readab
       'each value under its column name',
     );
     await page.screenshot({ path: `${SHOTS}/daily-case-phone.png`, fullPage: true });
+    // The case list too: its right-hand columns (re-assess by, changed) were cut off inside their card.
+    await page.goto(`${env.base}/#/cases`);
+    await page.waitForSelector('[data-testid=cases] tbody td');
+    const listed = await page.$$eval('[data-testid=cases] tbody tr:first-child td', (tds) => tds.map((td) => ({ right: td.getBoundingClientRect().right, label: getComputedStyle(td, '::before').content })));
+    assert.deepEqual(
+      listed.map((c) => c.label),
+      ['"Case"', '"Status"', '"Verdict"', '"Owner"', '"Re-assess by"', '"Changed"'],
+    );
+    for (const c of listed) assert.ok(c.right <= 390, `a case list cell ends at ${c.right} px on a 390 px phone`);
   } finally {
     await page.close();
   }
