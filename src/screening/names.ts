@@ -36,8 +36,15 @@ export const isLegalForm = (word: string): boolean => LEGAL_FORM.has(word);
 /** Tokens a screening name is compared on: the resolver's tokens without trailing legal forms. */
 export function screenTokens(value: string): string[] {
   const tokens = wordsOf(unglueBrands(value));
-  while (tokens.length > 1 && LEGAL_FORM.has(tokens[tokens.length - 1]!)) tokens.pop();
+  tokens.length -= Math.max(0, Math.min(trailingLegalForms(tokens), tokens.length - 1));
   return tokens;
+}
+
+/** How many of the tokens' last words are legal forms ("Co", "Ltd"). */
+function trailingLegalForms(tokens: string[]): number {
+  let n = 0;
+  while (n < tokens.length && LEGAL_FORM.has(tokens[tokens.length - 1 - n]!)) n++;
+  return n;
 }
 
 /**
@@ -52,9 +59,11 @@ function wordsOf(value: string): string[] {
   const [first, ...rest] = value.trim().split(/\s+/);
   const folded = foldText(first!);
   if (!/^\p{Lu}{2,}$/u.test(first!.replace(/[^\p{L}]/gu, '')) || !isStopWord(folded)) return nameTokens(value, true);
-  // Kept only beside a word with letters, so that the tokens read again are still a name in lower case too ("VOOR den" is no name).
+  // Kept only beside a word with letters that screening keeps (not a trailing legal form), so that the tokens read again are
+  // still a name in lower case too ("VOOR den" and "DER Ltd" are no names).
   const others = nameTokens(rest.join(' '), true);
-  if (!others.some((t) => /\p{L}/u.test(t))) return nameTokens(value, true);
+  const kept = others.slice(0, others.length - trailingLegalForms(others));
+  if (!kept.some((t) => /\p{L}/u.test(t))) return nameTokens(value, true);
   return [folded.toUpperCase(), ...others];
 }
 
