@@ -3,7 +3,7 @@ import { loadConfig } from '../config.ts';
 import { loadTaxonomy } from '../fields/taxonomy.ts';
 import { IndicatorError, requestedRegions, runIndicator, STANDARD_PAIRS, validateRequest, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
 import { landscapeSummary, type LandscapeSummary } from '../indicators/copubs.ts';
-import { checkFacts } from '../indicators/facts.ts';
+import { basisWords, checkFacts } from '../indicators/facts.ts';
 import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
 import { chinaScopeNote } from '../regions/regions.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
@@ -113,7 +113,7 @@ export async function factsCommand(argv: string[]): Promise<number> {
     const facts = await checkFacts(store, catalogue);
     if (values.json) out.log(JSON.stringify(facts, null, 2));
     else {
-      for (const f of facts) out.log(`[${f.verdict}] ${f.claim}\n    data: ${f.dataSays}\n    source: ${f.source}\n`);
+      for (const f of facts) out.log(`[${f.judgement}] ${f.claim}\n    data: ${f.dataSays}\n    works: ${basisWords(f.basis) || 'none'}\n    source: ${f.source}\n`);
       out.log(`${chinaScopeNote(catalogue.settings)}.`);
     }
     return EXIT.ok;

@@ -3,9 +3,10 @@ import { fileURLToPath } from 'node:url';
 import type { RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
 import { copublications, type CopubYear } from './copubs.ts';
+import { SMALL_SAMPLE } from './corpus.ts';
 import { NO_FILTERS, type Filters } from './filters.ts';
 import { countryBreakdown, publicationsByRegion, topInstitutions } from './landscape.ts';
-import { topApplicants } from './patents.ts';
+import { copatents, topApplicants } from './patents.ts';
 
 export const BUNDLED_FACTS = fileURLToPath(new URL('../../data/facts/reconnect-brief-2.json', import.meta.url));
 
@@ -16,12 +17,40 @@ interface FactFile {
 
 export type Verdict = 'agrees' | 'differs' | 'not enough data';
 
+/** One count a verdict compares: the works behind it (co-patents for the patent fact), whatever the counting. */
+export interface FactBasis {
+  of: string;
+  works: number;
+}
+
 export interface FactCheck {
   id: string;
   claim: string;
   source: string;
+  /** What the data points to; read it with `tooFew`. */
   verdict: Verdict;
   dataSays: string;
+  /** Every count the verdict compares (both sides of a comparison), so a reader sees what it rests on. */
+  basis: FactBasis[];
+  /** A count of the basis is under the landscape's small-sample threshold: a difference of a few works is noise, so the fact cannot be judged. */
+  tooFew: boolean;
+  /** The verdict in the words every surface shows: `verdict`, or "few works — too few to judge (…)". */
+  judgement: string;
+}
+
+/** Whether a verdict rests on a count under the landscape's small-sample threshold ("not enough data" is already no judgement). */
+export function tooFewToJudge(verdict: Verdict, basis: FactBasis[]): boolean {
+  return verdict !== 'not enough data' && basis.some((b) => b.works < SMALL_SAMPLE);
+}
+
+/** How a check reads to a person: "too few to judge" wins over what a handful of works points to. */
+export function judgement(check: Pick<FactCheck, 'verdict' | 'tooFew'>): string {
+  return check.tooFew ? `few works — too few to judge (the data leans: ${check.verdict})` : check.verdict;
+}
+
+/** The basis in words: "EU27AC–CN co-publications in 2021: 2 works; …". */
+export function basisWords(basis: FactBasis[]): string {
+  return basis.map((b) => `${b.of}: ${b.works}`).join('; ');
 }
 
 /** What the facts are checked on: the works the filters admit, counted in full (as the brief counts) or fractionally. */
@@ -42,34 +71,43 @@ export async function checkFacts(store: Store, catalogue: RegionCatalogue, file 
   for (const fact of parsed.facts) {
     const check = CHECKS[fact.check];
     if (!check) throw new Error(`${file}: fact ${fact.id} uses unknown check ${JSON.stringify(fact.check)}; known: ${Object.keys(CHECKS).join(', ')}`);
-    const { verdict, dataSays } = await check(store, catalogue, fact.params, scope);
-    out.push({ id: fact.id, claim: fact.claim, source: `${parsed.provenance.document} (${parsed.provenance.date}), ${fact.where}`, verdict, dataSays });
+    const { verdict, dataSays, basis } = await check(store, catalogue, fact.params, scope);
+    const tooFew = tooFewToJudge(verdict, basis);
+    out.push({ id: fact.id, claim: fact.claim, source: `${parsed.provenance.document} (${parsed.provenance.date}), ${fact.where}`, verdict, dataSays, basis, tooFew, judgement: judgement({ verdict, tooFew }) });
   }
   return out;
 }
 
-type Check = (store: Store, catalogue: RegionCatalogue, params: Record<string, any>, scope: FactScope) => Promise<{ verdict: Verdict; dataSays: string }>;
+type Check = (store: Store, catalogue: RegionCatalogue, params: Record<string, any>, scope: FactScope) => Promise<{ verdict: Verdict; dataSays: string; basis: FactBasis[] }>;
 
 const byYear = (years: CopubYear[], counting: FactScope['counting']) => new Map(years.map((y) => [y.year, y[counting]]));
 const label = (pair: string[]) => pair.join('–');
 
 const CHECKS: Record<string, Check> = {
   async 'pair-overtakes'(store, catalogue, p, { filters, counting }) {
-    const leader = byYear(await copublications(store, catalogue, p.leader[0], p.leader[1], filters), counting);
-    const follower = byYear(await copublications(store, catalogue, p.follower[0], p.follower[1], filters), counting);
+    const leaderYears = await copublications(store, catalogue, p.leader[0], p.leader[1], filters);
+    const followerYears = await copublications(store, catalogue, p.follower[0], p.follower[1], filters);
+    const leader = byYear(leaderYears, counting);
+    const follower = byYear(followerYears, counting);
     const year = p.year as number;
-    if (![year, year - 1].every((y) => leader.has(y) || follower.has(y))) return { verdict: 'not enough data', dataSays: `need co-publications of either pair in ${year - 1} and ${year}` };
+    const years = [year - 1, year];
+    const works = (pair: string[], rows: CopubYear[]) => years.map((y) => ({ of: `${label(pair)} co-publications in ${y}`, works: rows.find((r) => r.year === y)?.full ?? 0 }));
+    const basis = [...works(p.leader, leaderYears), ...works(p.follower, followerYears)];
+    if (!years.every((y) => leader.has(y) || follower.has(y))) return { verdict: 'not enough data', dataSays: `need co-publications of either pair in ${year - 1} and ${year}`, basis };
     const at = (y: number) => `${y}: ${label(p.leader)} ${leader.get(y) ?? 0}, ${label(p.follower)} ${follower.get(y) ?? 0}`;
     const overtook = (leader.get(year) ?? 0) > (follower.get(year) ?? 0) && (leader.get(year - 1) ?? 0) <= (follower.get(year - 1) ?? 0);
-    return { verdict: overtook ? 'agrees' : 'differs', dataSays: `${at(year - 1)}; ${at(year)}` };
+    return { verdict: overtook ? 'agrees' : 'differs', dataSays: `${at(year - 1)}; ${at(year)}`, basis };
   },
   async 'pair-falls-after'(store, catalogue, p, { filters, counting }) {
-    const counts = byYear(await copublications(store, catalogue, p.pair[0], p.pair[1], filters), counting);
+    const rows = await copublications(store, catalogue, p.pair[0], p.pair[1], filters);
+    const counts = byYear(rows, counting);
     const base = counts.get(p.year);
     const later = [...counts.entries()].filter(([y]) => y > p.year).sort((a, b) => a[0] - b[0]);
-    if (base === undefined || later.length === 0) return { verdict: 'not enough data', dataSays: `need ${label(p.pair)} co-publications in ${p.year} and after` };
+    // The base year is compared with each later year: each of those counts is a side.
+    const basis = rows.filter((r) => r.year >= p.year).map((r) => ({ of: `${label(p.pair)} co-publications in ${r.year}`, works: r.full }));
+    if (base === undefined || later.length === 0) return { verdict: 'not enough data', dataSays: `need ${label(p.pair)} co-publications in ${p.year} and after`, basis };
     const falls = later.every(([, n]) => n < base);
-    return { verdict: falls ? 'agrees' : 'differs', dataSays: `${p.year}: ${base}; after: ${later.map(([y, n]) => `${y}: ${n}`).join(', ')}` };
+    return { verdict: falls ? 'agrees' : 'differs', dataSays: `${p.year}: ${base}; after: ${later.map(([y, n]) => `${y}: ${n}`).join(', ')}`, basis };
   },
   async 'region-rank-change'(store, catalogue, p, { filters, counting }) {
     const rows = await publicationsByRegion(store, catalogue, [p.region, ...p.others], filters);
@@ -77,38 +115,48 @@ const CHECKS: Record<string, Check> = {
     const start = at(p.from);
     const end = at(p.to);
     const regions = [p.region, ...p.others];
-    if (regions.some((r) => !start.has(r) || !end.has(r))) return { verdict: 'not enough data', dataSays: `need publications of ${regions.join(', ')} in both ${p.from} and ${p.to}` };
+    const basis = [p.from, p.to].flatMap((year) => regions.map((region) => ({ of: `${region} publications in ${year}`, works: rows.find((r) => r.region === region && r.year === year)?.full ?? 0 })));
+    if (regions.some((r) => !start.has(r) || !end.has(r))) return { verdict: 'not enough data', dataSays: `need publications of ${regions.join(', ')} in both ${p.from} and ${p.to}`, basis };
     const lowest = regions.every((r) => r === p.region || start.get(r)! > start.get(p.region)!);
     const highest = regions.every((r) => r === p.region || end.get(r)! < end.get(p.region)!);
     const fmt = (m: Map<string, number>) => regions.map((r) => `${r} ${m.get(r)}`).join(', ');
-    return { verdict: lowest && highest ? 'agrees' : 'differs', dataSays: `${p.from}: ${fmt(start)}; ${p.to}: ${fmt(end)}` };
+    return { verdict: lowest && highest ? 'agrees' : 'differs', dataSays: `${p.from}: ${fmt(start)}; ${p.to}: ${fmt(end)}`, basis };
   },
   async 'country-share'(store, catalogue, p, { filters }) {
     const shares = await countryBreakdown(store, catalogue, p.pair[0], p.pair[1], filters);
-    if (shares.length === 0) return { verdict: 'not enough data', dataSays: `no ${label(p.pair)} co-publications` };
+    const total = (await copublications(store, catalogue, p.pair[0], p.pair[1], filters)).reduce((sum, y) => sum + y.full, 0);
+    // A share is one count set against a published figure: the works it is a share of.
+    const basis = [{ of: `${label(p.pair)} co-publications`, works: total }];
+    if (shares.length === 0) return { verdict: 'not enough data', dataSays: `no ${label(p.pair)} co-publications`, basis };
     const own = shares.find((s) => s.countryCode === p.country)?.share ?? 0;
     const next = shares
       .filter((s) => s.countryCode !== p.country)
       .slice(0, p.next.length)
       .map((s) => s.countryCode);
     const close = Math.abs(own - p.share) <= p.tolerance;
-    return { verdict: close ? 'agrees' : 'differs', dataSays: `${p.country} ${(own * 100).toFixed(1)}% of ${label(p.pair)} co-publications; next: ${next.join(', ')}` };
+    return { verdict: close ? 'agrees' : 'differs', dataSays: `${p.country} ${(own * 100).toFixed(1)}% of ${label(p.pair)} co-publications; next: ${next.join(', ')}`, basis };
   },
   async 'main-partner'(store, catalogue, p, { filters }) {
     // The brief's claim is about parents: rolled up whatever the filter says.
     const top = await topInstitutions(store, catalogue, p.pair[0], p.pair[1], p.top, { ...filters, rollUp: true });
-    if (top.length === 0) return { verdict: 'not enough data', dataSays: `no ${label(p.pair)} co-publications with resolved institutions` };
+    if (top.length === 0) return { verdict: 'not enough data', dataSays: `no ${label(p.pair)} co-publications with resolved institutions`, basis: [] };
+    // Each institution's main partner is read from its own co-publications; the one with the fewest is the weakest reading.
+    const fewest = top.at(-1)!;
+    const basis = [{ of: `co-publications of ${fewest.name}, the last of the top ${top.length}`, works: fewest.copublications }];
     const n = top.filter((t) => t.mainPartnerId === p.partner).length;
-    return { verdict: n === p.count ? 'agrees' : 'differs', dataSays: `${p.partnerName} is the main partner of ${n} of the top ${top.length} institutions (parents rolled up)` };
+    return { verdict: n === p.count ? 'agrees' : 'differs', dataSays: `${p.partnerName} is the main partner of ${n} of the top ${top.length} institutions (parents rolled up)`, basis };
   },
   async 'copatent-sector'(store, catalogue, p, { filters }) {
     const top = await topApplicants(store, catalogue, 'EU27AC', 'CN', p.firms.length, filters);
-    if (top.length === 0) return { verdict: 'not enough data', dataSays: 'no EU27AC–CN co-patents in the loaded data (derisk ingest lens|patstat …)' };
+    const total = (await copatents(store, catalogue, 'EU27AC', 'CN', filters)).reduce((sum, y) => sum + y.copatents, 0);
+    const basis = [{ of: 'EU27AC–CN co-patents', works: total }];
+    if (top.length === 0) return { verdict: 'not enough data', dataSays: 'no EU27AC–CN co-patents in the loaded data (derisk ingest lens|patstat …)', basis };
     const firms = (p.firms as string[]).map((f) => f.toLowerCase());
     const named = top.filter((t) => firms.some((f) => t.applicant.toLowerCase().includes(f)));
     return {
       verdict: named.length * 2 >= top.length ? 'agrees' : 'differs',
       dataSays: `top applicants: ${top.map((t) => `${t.applicant} (${t.copatents})`).join(', ')}; ${named.length} of ${top.length} are among the named firms`,
+      basis,
     };
   },
 };

@@ -890,7 +890,18 @@ async function facts() {
     'The brief\u2019s published facts against the loaded data',
     'facts-card',
     h('p', { class: 'muted', 'data-testid': 'facts-scope' }, narrowed ? `Checked under the filters: ${narrowed}. A fact whose years the filters leave out has not enough data; the brief counts in full.` : 'Checked on all the loaded works, counted in full as the brief counts.'),
-    ...list.map((f) => h('div', { class: `fact ${f.verdict.replace(/ /g, '-')}` }, h('strong', {}, `[${f.verdict}] `), f.claim, h('div', { class: 'muted data-says' }, `data: ${f.dataSays}`), h('div', { class: 'muted' }, f.source))),
+    h('p', { class: 'muted' }, `A verdict resting on fewer than ${corpus.smallSample} works on either side is too few to judge: a difference of a few works is noise.`),
+    ...list.map((f) =>
+      h(
+        'div',
+        { class: `fact ${f.tooFew ? 'too-few' : f.verdict.replace(/ /g, '-')}`, 'data-fact': f.id },
+        h('strong', { class: 'judgement' }, `[${f.judgement}] `),
+        f.claim,
+        h('div', { class: 'muted data-says' }, `data: ${f.dataSays}`),
+        ...(f.basis.length ? [h('div', { class: 'muted fact-basis' }, `works: ${f.basis.map((b) => `${b.of}: ${b.works}`).join('; ')}`)] : []),
+        h('div', { class: 'muted' }, f.source),
+      ),
+    ),
   );
   c.classList.add('wide');
   return [c];

@@ -4,10 +4,12 @@ import { loadRegions } from '../../src/regions/regions.ts';
 import { Store } from '../../src/store/store.ts';
 import { copublications } from '../../src/indicators/copubs.ts';
 import { NO_FILTERS } from '../../src/indicators/filters.ts';
-import { checkFacts } from '../../src/indicators/facts.ts';
+import { checkFacts, tooFewToJudge } from '../../src/indicators/facts.ts';
+import { SMALL_SAMPLE } from '../../src/indicators/corpus.ts';
 import { parseFilters } from '../../src/indicators/filters.ts';
 import { copublicationWorks, countryBreakdown, fieldBreakdown, funders, leadership, publicationsByRegion, topInstitutions, topPairs } from '../../src/indicators/landscape.ts';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
+import { join } from 'node:path';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { AFF, landscapeStore } from '../helpers/landscape.ts';
 import { derisk } from '../helpers/cli.ts';
@@ -171,6 +173,43 @@ test("the brief's facts are each checked against the data, with what the data sa
   for (const f of facts.values()) assert.match(f.source, /Policy Brief 2/);
 });
 
+test('each fact says how many works its verdict rests on, both sides of a comparison, and a handful of works is too few to judge', async () => {
+  const facts = new Map((await checkFacts(store, regions)).map((f) => [f.id, f]));
+  const overtakes = facts.get('eu-overtakes-us-2022')!;
+  assert.deepEqual(overtakes.basis, [
+    { of: 'EU27AC–CN co-publications in 2021', works: 2 },
+    { of: 'EU27AC–CN co-publications in 2022', works: 3 },
+    { of: 'US–CN co-publications in 2021', works: 1 },
+    { of: 'US–CN co-publications in 2022', works: 1 },
+  ]);
+  assert.equal(overtakes.tooFew, true);
+  assert.equal(overtakes.judgement, 'few works — too few to judge (the data leans: differs)');
+  const share = facts.get('uk-share-44')!;
+  assert.deepEqual(share.basis, [{ of: 'EU27AC–CN co-publications', works: 5 }]);
+  assert.equal(share.tooFew, true, '"40% of 5 works" agrees by chance');
+  // Fractional counting weighs the works, but a verdict still rests on whole works.
+  const fractional = new Map((await checkFacts(store, regions, undefined, { filters: NO_FILTERS, counting: 'fractional' })).map((f) => [f.id, f]));
+  assert.deepEqual(fractional.get('eu-overtakes-us-2022')!.basis, overtakes.basis);
+  const none = facts.get('copatents-telecoms')!;
+  assert.equal(none.tooFew, false, 'not enough data is already no judgement');
+  assert.equal(none.judgement, 'not enough data');
+  // The landscape's threshold, on each side: one small side is enough to withhold the verdict.
+  assert.equal(
+    tooFewToJudge('agrees', [
+      { of: 'a', works: SMALL_SAMPLE },
+      { of: 'b', works: SMALL_SAMPLE },
+    ]),
+    false,
+  );
+  assert.equal(
+    tooFewToJudge('differs', [
+      { of: 'a', works: 500 },
+      { of: 'b', works: SMALL_SAMPLE - 1 },
+    ]),
+    true,
+  );
+});
+
 test('bad filters and unknown regions are refused with a message, never an empty result', () => {
   assert.throws(() => parseFilters({ from: '2023', to: '2011' }), /--from 2023 is after --to 2011/);
   assert.throws(() => parseFilters({ from: 'last year' }), /--from must be a year/);
@@ -182,4 +221,20 @@ test('bad filters and unknown regions are refused with a message, never an empty
   const unknown = derisk(['indicators', 'top-institutions', '--regions', 'EU27AC,MARS'], env);
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /unknown region "MARS"/);
+});
+
+test('`derisk facts` says on how many works each verdict rests, and which are too few to judge', async () => {
+  // The CLI opens the store's file itself: this file's connection lets go of it for the run.
+  store.close();
+  try {
+    const run = derisk(['facts'], { DERISK_HOME: home });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /\[few works — too few to judge \(the data leans: differs\)\] EU27\/AC–China co-publications overtook[^\n]*\n {4}data: [^\n]*\n {4}works: EU27AC–CN co-publications in 2021: 2; EU27AC–CN co-publications in 2022: 3; US–CN co-publications in 2021: 1; US–CN co-publications in 2022: 1\n/,
+    );
+    assert.match(run.stdout, /\[not enough data\] Co-patents/);
+  } finally {
+    store = await Store.open(join(home, 'derisk.duckdb'));
+  }
 });

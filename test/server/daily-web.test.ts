@@ -259,6 +259,14 @@ test('on a phone, the institution profile and the facts honour the filters, and 
       shown,
       api.map((f) => `data: ${f.dataSays}`),
     );
+    // Each verdict says how many works it rests on; from 2022 on, every one is too few to judge.
+    const few = await page.$$eval('.fact.too-few', (f) => f.map((d) => [d.querySelector('.judgement')?.textContent, d.querySelector('.fact-basis')?.textContent]));
+    assert.ok(few.length > 0);
+    for (const [judgement, basis] of few) {
+      assert.match(judgement ?? '', /^\[few works — too few to judge \(the data leans: (agrees|differs)\)\] $/);
+      assert.match(basis ?? '', /^works: .*: \d+/);
+    }
+    assert.equal(few.length, (api as unknown as { tooFew: boolean }[]).filter((f) => f.tooFew).length);
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
     // A year typed while the previous change's address arrives is kept, in the bar, the address and the view.
     await typeWhileTheAddressArrives(page, '2021', '2021');

@@ -135,4 +135,19 @@ test('the network and the facts pages render', { skip }, async () => {
     api.map((f: { dataSays: string }) => `data: ${f.dataSays}`),
   );
   assert.notDeepEqual(filtered, unfiltered);
+  // Under a field, the UK's share rests on one work: the page says it is too few to judge, and on how many works.
+  await page.goto(`${env.base}/#/facts?field=ai-image-processing`);
+  await page.waitForSelector('[data-testid=facts-scope]:has-text("AI and image processing")');
+  const uk = page.locator('.fact[data-fact=uk-share-44]');
+  assert.match((await uk.locator('.data-says').textContent()) ?? '', /GB 100\.0% of EU27AC–CN/);
+  assert.equal(await uk.getAttribute('class'), 'fact too-few');
+  assert.equal(await uk.locator('.judgement').textContent(), '[few works — too few to judge (the data leans: differs)] ');
+  assert.equal(await uk.locator('.fact-basis').textContent(), 'works: EU27AC–CN co-publications: 1');
+  const judged = await (await fetch(`${env.base}/api/facts?field=ai-image-processing`, { headers: { authorization: `Bearer ${env.service.token}` } })).json();
+  assert.deepEqual(
+    await page.$$eval('.fact .judgement', (j) => j.map((e) => e.textContent)),
+    judged.map((f: { judgement: string }) => `[${f.judgement}] `),
+  );
+  assert.deepEqual(judged.find((f: { id: string }) => f.id === 'uk-share-44').basis, [{ of: 'EU27AC–CN co-publications', works: 1 }]);
+  await page.screenshot({ path: `${SHOTS}/facts-few.png`, fullPage: true });
 });
