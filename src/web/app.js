@@ -1151,9 +1151,12 @@ async function screening(kind, arg) {
     void uploadExport(uploadForm, uploadStatus);
   });
   const nodes = [card('Screen a partner against the risk lists', 'screen-card', nameForm, batchForm, batchOut, portfolioForm, uploadForm, uploadStatus)];
-  // The answer reads across the page, under the question.
+  // The answer comes first and reads across the page: on a phone the forms would push it off the first screen.
+  // The route brings it into view (and focus) after a form below was used.
   const wide = (c) => {
     c.classList.add('wide');
+    c.setAttribute('data-answer', '');
+    c.setAttribute('tabindex', '-1');
     return c;
   };
   if (kind === 'name' && arg) {
@@ -1163,20 +1166,22 @@ async function screening(kind, arg) {
   }
   if (kind === 'brief' && arg) {
     const b = await api('/api/brief', new URLSearchParams({ q: arg }));
-    nodes.push(
-      card(
-        `Briefing: ${b.partner}`,
-        'brief-card',
-        rowsTable(b.listings, [
-          ['listName', 'List'],
-          ['entry', 'Entry'],
-          ['level', 'Level'],
-          ['sourceText', 'What the list says'],
-        ]),
-        h('h3', {}, 'Co-publications in the loaded data'),
-        h('p', {}, b.history.map((y) => `${y.year}: ${y.works}`).join(' · ') || 'none found'),
-        h('h3', {}, 'Chinese rules that bind this partner'),
-        h('ul', {}, ...b.rules.map((x) => h('li', {}, h('strong', {}, x.title), ` — ${x.summary} `, h('span', { class: 'muted' }, `(${x.source})`)))),
+    nodes.unshift(
+      wide(
+        card(
+          `Briefing: ${b.partner}`,
+          'brief-card',
+          rowsTable(b.listings, [
+            ['listName', 'List'],
+            ['entry', 'Entry'],
+            ['level', 'Level'],
+            ['sourceText', 'What the list says'],
+          ]),
+          h('h3', {}, 'Co-publications in the loaded data'),
+          h('p', {}, b.history.map((y) => `${y.year}: ${y.works}`).join(' · ') || 'none found'),
+          h('h3', {}, 'Chinese rules that bind this partner'),
+          h('ul', {}, ...b.rules.map((x) => h('li', {}, h('strong', {}, x.title), ` — ${x.summary} `, h('span', { class: 'muted' }, `(${x.source})`)))),
+        ),
       ),
     );
   }
@@ -1196,27 +1201,29 @@ async function screening(kind, arg) {
       ['weight', 'Weight'],
       ['years', 'Years'],
     ];
-    nodes.push(
-      card(
-        `Portfolio of ${named ? `${named.name} (ROR ${named.rorId})` : p.scope}: ${p.flagged.length} of ${p.works} works with a listed partner`,
-        'portfolio-card',
-        h('p', { class: 'muted' }, p.method),
-        csv,
-        h('h3', {}, 'Partner institutions'),
-        rowsTable(p.partners, cols),
-        h('h3', {}, 'Researchers'),
-        rowsTable(p.researchers.slice(0, 25), cols),
-        h('h3', {}, 'Departments'),
-        rowsTable(p.departments.slice(0, 25), cols),
-        h('h3', {}, 'Flagged co-publications'),
-        rowsTable(
-          p.flagged.map((w) => ({ year: w.year, title: w.title ?? w.workId, fields: w.fields.join(', '), partners: w.partners.map((x) => `${x.entry} (${x.listName}, ${x.level})`).join('; ') })),
-          [
-            ['year', 'Year'],
-            ['title', 'Title'],
-            ['fields', 'Fields'],
-            ['partners', 'Listed partners'],
-          ],
+    nodes.unshift(
+      wide(
+        card(
+          `Portfolio of ${named ? `${named.name} (ROR ${named.rorId})` : p.scope}: ${p.flagged.length} of ${p.works} works with a listed partner`,
+          'portfolio-card',
+          h('p', { class: 'muted' }, p.method),
+          csv,
+          h('h3', {}, 'Partner institutions'),
+          rowsTable(p.partners, cols),
+          h('h3', {}, 'Researchers'),
+          rowsTable(p.researchers.slice(0, 25), cols),
+          h('h3', {}, 'Departments'),
+          rowsTable(p.departments.slice(0, 25), cols),
+          h('h3', {}, 'Flagged co-publications'),
+          rowsTable(
+            p.flagged.map((w) => ({ year: w.year, title: w.title ?? w.workId, fields: w.fields.join(', '), partners: w.partners.map((x) => `${x.entry} (${x.listName}, ${x.level})`).join('; ') })),
+            [
+              ['year', 'Year'],
+              ['title', 'Title'],
+              ['fields', 'Fields'],
+              ['partners', 'Listed partners'],
+            ],
+          ),
         ),
       ),
     );
@@ -1272,6 +1279,11 @@ async function route() {
     if (mine !== latest) return;
     errorBox.hidden = true;
     page.replaceChildren(...(form.hidden ? [] : [note]), ...nodes);
+    const answer = /** @type {HTMLElement | null} */ (page.querySelector('[data-answer]'));
+    if (answer) {
+      answer.scrollIntoView({ block: 'start' });
+      answer.focus({ preventScroll: true });
+    }
   } catch (e) {
     if (mine !== latest) return;
     if (e instanceof LoginRequired) {

@@ -288,6 +288,17 @@ test('the portfolio asks for an institution by name, with the registry’s sugge
     assert.match(page.url(), /#\/screen\/portfolio\/052gg0110$/);
     assert.match((await page.textContent('[data-testid=portfolio-card] h2')) ?? '', /^Portfolio of University of Oxford \(ROR 052gg0110\)/);
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
+    // The answer is on the first screen after the form below was used, and has the focus; so is a briefing sheet.
+    const onFirstScreen = (testid: string) => page.$eval(`[data-testid=${testid}]`, (c) => ({ top: Math.round(c.getBoundingClientRect().top), height: window.innerHeight, focused: document.activeElement === c }));
+    const portfolio = await onFirstScreen('portfolio-card');
+    assert.ok(portfolio.top >= 0 && portfolio.top < portfolio.height / 2 && portfolio.focused, JSON.stringify(portfolio));
+    await page.fill('#screen-form input[name=q]', 'Tsinghua University');
+    await page.click('#screen-form button[type=submit]');
+    await page.click('[data-testid=hits-card] a:has-text("Briefing sheet")');
+    await page.waitForSelector('[data-testid=brief-card]');
+    const brief = await onFirstScreen('brief-card');
+    assert.ok(brief.top >= 0 && brief.top < brief.height / 2 && brief.focused, JSON.stringify(brief));
+    await page.screenshot({ path: `${SHOTS}/daily-brief-phone.png` });
   } finally {
     await page.close();
   }
