@@ -151,17 +151,87 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
     return row;
   }
 
+  /**
+   * Rows of labelled inputs with add and remove (funders, in-kind support, personnel): none to
+   * start with, which reads "none" unless "not known yet" is ticked.
+   */
+  function rowList(testid, addLabel, makeRow) {
+    const rows = h('div', { class: 'form-rows', 'data-testid': testid });
+    const add = h('button', { type: 'button', 'data-testid': `add-${testid}` }, addLabel);
+    add.addEventListener('click', () => {
+      const remove = h('button', { type: 'button', class: 'link' }, 'Remove');
+      const row = makeRow();
+      row.classList.add('form-row');
+      row.append(remove);
+      remove.addEventListener('click', () => row.remove());
+      rows.append(row);
+      row.querySelector('input')?.focus();
+    });
+    return { rows, add };
+  }
+
+  const kindChoice = (options, name) => select(name, [['', 'kind: not said'], ...options.choices.partyKind.map((c) => [c.value, c.label])], '');
+
+  // A funder is picked from the registry's suggestions as a partner is; one it does not know is kept as written.
+  function funderRow(options) {
+    const name = h('input', { name: 'funder_name', maxlength: '500', placeholder: 'name', 'aria-label': 'funder name' });
+    const country = h('input', { name: 'funder_country', maxlength: '60', placeholder: 'e.g. CN', size: '6', 'aria-label': 'funder country' });
+    const picker = institutionPicker(name, (r) => {
+      if (r.countryCode) country.value = r.countryCode;
+    });
+    return h(
+      'div',
+      { class: 'funder-row' },
+      h('label', { class: 'field partner-name' }, 'Funder ', picker),
+      h('label', { class: 'field' }, 'Country ', country),
+      h('label', { class: 'field' }, kindChoice(options, 'funder_kind')),
+      h('label', {}, h('input', { type: 'checkbox', name: 'funder_unnamed' }), ' not named yet'),
+    );
+  }
+
+  function inKindRow(options) {
+    return h(
+      'div',
+      { class: 'in-kind-row' },
+      h('label', { class: 'field' }, 'Provider ', h('input', { name: 'in_kind_from', maxlength: '500', 'aria-label': 'provider' })),
+      h('label', { class: 'field' }, 'What ', h('input', { name: 'in_kind_what', maxlength: '500', placeholder: 'equipment, data, staff…', 'aria-label': 'what is provided' })),
+      h('label', { class: 'field' }, kindChoice(options, 'in_kind_kind')),
+      h('label', {}, h('input', { type: 'checkbox', name: 'in_kind_unnamed' }), ' provider not named yet'),
+    );
+  }
+
+  function personRow(options) {
+    return h(
+      'div',
+      { class: 'person-row' },
+      h('label', { class: 'field' }, 'Name ', h('input', { name: 'person_name', maxlength: '300', 'aria-label': 'name' })),
+      h('label', { class: 'field wide' }, 'Affiliations ', h('input', { name: 'person_affiliations', maxlength: '1000', placeholder: 'separated by ;', 'aria-label': 'affiliations' })),
+      h('label', { class: 'field' }, 'Talent programmes ', h('input', { name: 'person_programmes', maxlength: '1000', placeholder: 'separated by ;, or none', 'aria-label': 'talent programmes' })),
+      h(
+        'div',
+        { class: 'field' },
+        'Mobility (none ticked: not known) ',
+        checks(
+          'person_mobility',
+          options.choices.mobility.map((c) => [c.value, c.label]),
+        ),
+      ),
+    );
+  }
+
   async function form() {
     // Every fixed choice comes from the server, which reads it from the case schema that checks the case.
     const options = await api('/api/assessment/options');
     const choices = (name) => options.choices[name].map((c) => [c.value, c.label]);
     const answer = (name, label) => h('label', { class: 'field' }, `${label} `, select(name, choices('answer'), 'unknown'));
     const unknownBox = (name, label = ' not known yet') => h('label', {}, h('input', { type: 'checkbox', name }), label);
-    const kinds = options.choices.partyKind.map((c) => c.value).join(', ');
     const partners = h('div', { class: 'partners', 'data-testid': 'partners' });
     const addPartner = h('button', { type: 'button', 'data-testid': 'add-partner' }, 'Add a partner');
     addPartner.addEventListener('click', () => partners.append(partnerRow(options)));
     partners.append(partnerRow(options));
+    const funders = rowList('funders', 'Add a funder', () => funderRow(options));
+    const inKind = rowList('in-kind', 'Add in-kind support', () => inKindRow(options));
+    const personnel = rowList('personnel', 'Add a person', () => personRow(options));
     const f = h(
       'form',
       { id: 'case-form', class: 'case-form' },
@@ -174,15 +244,7 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
         h('label', { class: 'field' }, 'Kind ', select('kind', choices('kind'))),
       ),
       h('fieldset', {}, h('legend', {}, '2. Partners'), h('p', { class: 'muted' }, 'Type a name and pick it from the registry’s suggestions; each partner is screened as you choose it. A partner the registry does not know is screened as written, and marked.'), partners, addPartner),
-      h(
-        'fieldset',
-        {},
-        h('legend', {}, '3. Funding and in-kind support (leave empty for none)'),
-        h('textarea', { name: 'funders', rows: '2', placeholder: `one funder per line: name | kind (${kinds}); "?" for a funder not yet named` }),
-        unknownBox('funders_unknown', ' funders not known yet'),
-        h('textarea', { name: 'in_kind', rows: '2', placeholder: 'one per line: provider | what (equipment, data, staff) | kind' }),
-        unknownBox('in_kind_unknown', ' in-kind support not known yet'),
-      ),
+      h('fieldset', {}, h('legend', {}, '3. Funding and in-kind support (leave empty for none)'), funders.rows, funders.add, unknownBox('funders_unknown', ' funders not known yet'), inKind.rows, inKind.add, unknownBox('in_kind_unknown', ' in-kind support not known yet')),
       h(
         'fieldset',
         {},
@@ -222,13 +284,7 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
         h('label', { class: 'field' }, 'Access to data ', select('access', choices('dataAccess'), 'unknown')),
       ),
       h('fieldset', {}, h('legend', {}, '8. Terms'), answer('equal_access_to_data', 'Equal access to data'), answer('equal_right_to_publish', 'Equal right to publish'), answer('ip_agreement', 'Written IP agreement'), answer('partner_veto_on_publication', 'Partner veto on publication')),
-      h(
-        'fieldset',
-        {},
-        h('legend', {}, '9. Personnel'),
-        h('textarea', { name: 'personnel', rows: '3', placeholder: `one per line: name | affiliations (;-separated) | talent programmes (;-separated, none, or unknown) | mobility (;-separated: ${options.choices.mobility.map((c) => c.value).join(', ')}; or unknown)` }),
-        unknownBox('personnel_unknown', ' personnel not known yet'),
-      ),
+      h('fieldset', {}, h('legend', {}, '9. Personnel'), personnel.rows, personnel.add, unknownBox('personnel_unknown', ' personnel not known yet')),
       h('fieldset', {}, h('legend', {}, '10. Duration'), h('label', { class: 'field' }, 'Start ', h('input', { name: 'start', type: 'date' })), h('label', { class: 'field' }, 'Months ', h('input', { name: 'months', type: 'number', min: '1', max: '240' }))),
       h(
         'fieldset',
@@ -260,7 +316,7 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
       event.preventDefault();
       const box = f.querySelector('#form-error');
       try {
-        const doc = caseFrom(new FormData(f), partners);
+        const doc = caseFrom(new FormData(f), partners, { funders: funders.rows, inKind: inKind.rows, personnel: personnel.rows });
         const { id } = await send('POST', '/api/cases', doc);
         await send('POST', `/api/cases/${id}/assess`, {});
         location.hash = `#/cases/${id}`;
@@ -275,13 +331,15 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
   }
 
   // Every answer may be unknown: a box left unticked with nothing chosen is "not known", never "none".
-  function caseFrom(data, partnerRows) {
-    const lines = (name) =>
-      String(data.get(name) ?? '')
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean);
-    const parts = (line) => line.split('|').map((x) => x.trim());
+  function caseFrom(data, partnerRows, rowsOf) {
+    // Each row's fields, trimmed; a row left empty is no entry.
+    const filled = (rows, read) =>
+      [...rows.children].flatMap((row) => {
+        const field = (name) => String(row.querySelector(`[name=${name}]`)?.value ?? '').trim();
+        const ticked = (name) => Boolean(row.querySelector(`[name=${name}]`)?.checked);
+        const entry = read(field, ticked, (name) => [...row.querySelectorAll(`[name=${name}]:checked`)].map((c) => c.value));
+        return entry ? [entry] : [];
+      });
     const all = (name) => data.getAll(name).map(String);
     const split = (s) =>
       s
@@ -289,7 +347,6 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
         .map((x) => x.trim())
         .filter(Boolean);
     const chosen = (name) => (data.get(`${name}_unknown`) ? 'unknown' : all(name).length ? all(name) : 'unknown');
-    const unnamed = (who) => who === '?' || who.startsWith('? ');
     const kind = (k) => (k ? { kind: k } : {});
     const standards = data.get('kind') === 'standards-engagement';
     /** @type {Record<string, unknown>} */
@@ -307,15 +364,17 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
       }),
       funders: data.get('funders_unknown')
         ? 'unknown'
-        : lines('funders').map((l) => {
-            const [who, k] = parts(l);
-            return { name: unnamed(who) ? 'unknown' : who, ...kind(k) };
+        : filled(rowsOf.funders, (field, ticked) => {
+            const who = field('funder_name');
+            if (!who && !ticked('funder_unnamed')) return null;
+            return { name: ticked('funder_unnamed') ? 'unknown' : who, ...(field('funder_country') ? { country: field('funder_country') } : {}), ...kind(field('funder_kind')) };
           }),
       in_kind: data.get('in_kind_unknown')
         ? 'unknown'
-        : lines('in_kind').map((l) => {
-            const [from, what, k] = parts(l);
-            return { from: unnamed(from) ? 'unknown' : from, what: what || 'not said', ...kind(k) };
+        : filled(rowsOf.inKind, (field, ticked) => {
+            const from = field('in_kind_from');
+            if (!from && !field('in_kind_what') && !ticked('in_kind_unnamed')) return null;
+            return { from: ticked('in_kind_unnamed') || !from ? 'unknown' : from, what: field('in_kind_what') || 'not said', ...kind(field('in_kind_kind')) };
           }),
       technology: { fields: data.get('fields_none') ? 'none' : chosen('fields'), dual_use: data.get('dual_use'), export_controlled: data.get('export_controlled') },
       application: {
@@ -336,11 +395,17 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
       terms: Object.fromEntries(['equal_access_to_data', 'equal_right_to_publish', 'ip_agreement', 'partner_veto_on_publication'].map((k) => [k, data.get(k)])),
       personnel: data.get('personnel_unknown')
         ? 'unknown'
-        : lines('personnel').map((l) => {
-            const [name, affiliations = '', programmes = 'unknown', mobility = 'unknown'] = parts(l);
-            const listOr = (s) => (s === 'unknown' || s === '' ? 'unknown' : s === 'none' ? 'none' : split(s));
-            const moves = listOr(mobility);
-            return { name, affiliations: split(affiliations), talent_programmes: listOr(programmes), mobility: moves === 'none' ? ['none'] : moves };
+        : filled(rowsOf.personnel, (field, _ticked, checked) => {
+            const name = field('person_name');
+            if (!name) return null;
+            const programmes = field('person_programmes');
+            const moves = checked('person_mobility');
+            return {
+              name,
+              affiliations: split(field('person_affiliations')),
+              talent_programmes: programmes === '' || programmes === 'unknown' ? 'unknown' : programmes === 'none' ? 'none' : split(programmes),
+              mobility: moves.length ? moves : 'unknown',
+            };
           }),
       ...(standards
         ? {

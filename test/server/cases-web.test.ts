@@ -65,7 +65,12 @@ test('an officer logs in, walks through the case form, and reads the verdict; ho
   await page.check('#case-form input[name=populations][value=general]');
   await page.check('#case-form input[name=subjects][value=eu-residents]');
   await page.selectOption('#case-form select[name=access]', 'none');
-  await page.fill('#case-form textarea[name=personnel]', 'A. Researcher | University of Oxford | none | visit');
+  // Personnel are rows of labelled inputs, not a line of |-separated fields.
+  await page.click('#case-form [data-testid=add-personnel]');
+  await page.fill('#case-form .person-row [name=person_name]', 'A. Researcher');
+  await page.fill('#case-form .person-row [name=person_affiliations]', 'University of Oxford');
+  await page.fill('#case-form .person-row [name=person_programmes]', 'none');
+  await page.check('#case-form .person-row input[name=person_mobility][value=visit]');
   await page.check('#case-form input[name=fields][value=eu-artificial-intelligence]');
   await page.check('#case-form input[name=uses][value=general-purpose-other]');
   await page.selectOption('#case-form select[name=research_type]', 'applied');
@@ -123,6 +128,45 @@ test('the case form offers the choices the server gives (read from the case sche
     );
   assert.match((await page.textContent('#case-form label:has(input[value=test-storage])')) ?? '', /Test storage/);
   await page.unroute('**/api/assessment/options');
+});
+
+test('on a phone, funders, in-kind support and personnel are rows of labelled inputs with add and remove; a funder is picked from the registry; hostile text stays inert', { skip }, async () => {
+  const phone = await env.loggedIn('phone', '#/cases/new');
+  try {
+    await phone.waitForSelector('#case-form');
+    await phone.fill('#case-form input[name=title]', 'Rows, not pipes');
+    await phone.fill('#case-form [name=partner_name]', 'tsing');
+    await phone.click('#case-form .partner-row .suggestions li[data-ror="03cve4549"]');
+    await phone.click('#case-form [data-testid=add-funders]');
+    await phone.fill('#case-form .funder-row [name=funder_name]', 'oxf');
+    await phone.click('#case-form .funder-row .suggestions li[data-ror="052gg0110"]');
+    assert.equal(await phone.inputValue('#case-form .funder-row [name=funder_country]'), 'GB', 'the country from the registry');
+    await phone.click('#case-form [data-testid=add-funders]');
+    await phone.check('#case-form .funder-row:nth-child(2) [name=funder_unnamed]');
+    await phone.click('#case-form [data-testid=add-in-kind]');
+    await phone.fill('#case-form .in-kind-row [name=in_kind_from]', HOSTILE);
+    await phone.fill('#case-form .in-kind-row [name=in_kind_what]', 'GPU time | not a field separator');
+    await phone.click('#case-form [data-testid=add-personnel]');
+    await phone.click('#case-form [data-testid=add-personnel]');
+    await phone.fill('#case-form .person-row:nth-child(1) [name=person_name]', 'A. Researcher');
+    await phone.fill('#case-form .person-row:nth-child(1) [name=person_affiliations]', 'University of Oxford; Tsinghua University');
+    await phone.check('#case-form .person-row:nth-child(1) input[name=person_mobility][value=visit]');
+    await phone.fill('#case-form .person-row:nth-child(2) [name=person_name]', 'Not this one');
+    await phone.click('#case-form .person-row:nth-child(2) button:has-text("Remove")');
+    assert.equal(await phone.locator('#case-form .person-row').count(), 1);
+    assert.equal(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0, 'no sideways scroll on a phone');
+    await phone.screenshot({ path: `${SHOTS}/case-form-rows-phone.png`, fullPage: true });
+    await phone.click('#case-form button[type=submit]');
+    await phone.waitForSelector('[data-testid=verdict-card]');
+    assert.equal(await phone.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+    const id = decodeURIComponent(new URL(phone.url()).hash.split('/')[2]!);
+    const stored = (await (await fetch(`${env.base}/api/cases/${id}`, { headers: { authorization: `Bearer ${env.service.token}` } })).json()) as { doc: Record<string, unknown> };
+    assert.deepEqual(stored.doc.funders, [{ name: 'University of Oxford', country: 'GB' }, { name: 'unknown' }]);
+    assert.deepEqual(stored.doc.in_kind, [{ from: HOSTILE, what: 'GPU time | not a field separator' }]);
+    assert.deepEqual(stored.doc.personnel, [{ name: 'A. Researcher', affiliations: ['University of Oxford', 'Tsinghua University'], talent_programmes: 'unknown', mobility: ['visit'] }]);
+  } finally {
+    await phone.close();
+  }
 });
 
 test('a partner the registry does not know is marked unknown in the verdict, on a phone too', { skip }, async () => {
