@@ -134,7 +134,7 @@ const CHECKS: Record<string, Check> = {
       .slice(0, p.next.length)
       .map((s) => s.countryCode);
     const close = Math.abs(own - p.share) <= p.tolerance;
-    return { verdict: close ? 'agrees' : 'differs', dataSays: `${p.country} ${(own * 100).toFixed(1)}% of ${label(p.pair)} co-publications; next: ${next.join(', ')}`, basis };
+    return { verdict: close ? 'agrees' : 'differs', dataSays: `${p.country} ${(own * 100).toFixed(1)}% of ${label(p.pair)} co-publications; next: ${next.join(', ') || 'no other country'}`, basis };
   },
   async 'main-partner'(store, catalogue, p, { filters }) {
     // The brief's claim is about parents: rolled up whatever the filter says.
@@ -142,7 +142,7 @@ const CHECKS: Record<string, Check> = {
     if (top.length === 0) return { verdict: 'not enough data', dataSays: `no ${label(p.pair)} co-publications with resolved institutions`, basis: [] };
     // Each institution's main partner is read from its own co-publications; the one with the fewest is the weakest reading.
     const fewest = top.at(-1)!;
-    const basis = [{ of: `co-publications of ${fewest.name}, the last of the top ${top.length}`, works: fewest.copublications }];
+    const basis = [{ of: top.length === 1 ? `co-publications of ${fewest.name}` : `co-publications of ${fewest.name}, the fewest of the top ${top.length}`, works: fewest.copublications }];
     const n = top.filter((t) => t.mainPartnerId === p.partner).length;
     return { verdict: n === p.count ? 'agrees' : 'differs', dataSays: `${p.partnerName} is the main partner of ${n} of the top ${top.length} institutions (parents rolled up)`, basis };
   },

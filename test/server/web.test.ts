@@ -143,6 +143,7 @@ test('the network and the facts pages render', { skip }, async () => {
   assert.equal(await uk.getAttribute('class'), 'fact too-few');
   assert.equal(await uk.locator('.judgement').textContent(), '[few works — too few to judge (the data leans: differs)] ');
   assert.equal(await uk.locator('.fact-basis').textContent(), 'works: EU27AC–CN co-publications: 1');
+  assert.match((await uk.locator('.data-says').textContent()) ?? '', /next: no other country$/);
   const judged = await (await fetch(`${env.base}/api/facts?field=ai-image-processing`, { headers: { authorization: `Bearer ${env.service.token}` } })).json();
   assert.deepEqual(
     await page.$$eval('.fact .judgement', (j) => j.map((e) => e.textContent)),
