@@ -17,7 +17,7 @@ import { registryVersion, screeningSignatureOf, type StoreFacts } from './signat
 /** Bumped when what the screening index file holds changes shape. */
 const FORMAT = 'screening-index/2';
 // Every class the resolver holds an instance of; a class missing here is refused when the index is written.
-const CLASSES = [AffiliationResolver, Gazetteer, Calibration, Companies, Thesaurus];
+export const RESOLVER_CLASSES = [AffiliationResolver, Gazetteer, Calibration, Companies, Thesaurus];
 
 /** Where the screening index of a store is kept: beside it, under DERISK_HOME (none for a store in memory). */
 export const screeningIndexPath = (store: Store): string | null => (store.path === ':memory:' ? null : indexFileOf(store.path));
@@ -129,7 +129,7 @@ export function saveScreeningIndex(path: string, signature: string, context: Scr
     signature,
     // The lists and what the screener derived from them in one plain object, which is kept whole: its entries stay one set of objects.
     { resolver: context.resolver, screening: { lists: context.lists, screener: derived.eager }, ...derived.lazy, links, linked: context.links.linked, ambiguous: context.links.ambiguous, countriesByName: context.links.countriesByName },
-    CLASSES,
+    RESOLVER_CLASSES,
     lazyFrom,
   );
 }
@@ -152,7 +152,7 @@ export function keepScreeningIndex(path: string, signature: string, context: Scr
 export function loadScreeningIndex(path: string, signature: string, refused?: (why: string) => void): ScreeningContext | null {
   let root: Record<string, unknown>;
   try {
-    root = openIndexFile(path, signature, CLASSES).root;
+    root = openIndexFile(path, signature, RESOLVER_CLASSES).root;
   } catch (e) {
     if (!(e instanceof IndexFileError)) throw e;
     if (existsSync(path)) refused?.(e.message);

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { aliasesFile } from '../../src/screening/aliases.ts';
 import { buildScreeningContext, type ScreeningContext } from '../../src/screening/context.ts';
 import type { Institution } from '../../src/ingest/ror.ts';
@@ -12,7 +10,7 @@ import type { Screener } from '../../src/screening/screener.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { MIRROR } from './fixtures.ts';
 import { landscapeStore, rorRecord } from './landscape.ts';
-import { realRegistry, ROR_DUMP } from './registry.ts';
+import { freshRealRegistry, inputsDigest, ROR_DUMP } from './registry.ts';
 import { watchlist, WATCHLIST_PROVENANCE } from './watchlist.ts';
 
 /**
@@ -71,31 +69,11 @@ export function realScreener(): Promise<Screener> {
  */
 export async function buildRealScreeningContext(): Promise<{ context: ScreeningContext; path: string; institutions: Institution[] }> {
   const path = realScreenerPath();
-  const { institutions, resolver } = await realRegistry();
+  const { institutions, resolver } = await freshRealRegistry();
   const context = buildScreeningContext(demoLists(), institutions, resolver);
   saveScreeningIndex(path, REAL_SCREENER_SIGNATURE, context);
   return { context, path, institutions };
 }
 
-const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
-
-/** A digest of what the real screener is built from. */
-function realScreenerInputs(): string {
-  const hash = createHash('sha256').update(process.versions.v8);
-  const tree = (dir: string) => {
-    for (const e of readdirSync(join(REPOSITORY, dir), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const path = join(dir, e.name);
-      if (e.isDirectory()) tree(path);
-      else hash.update(`${path}\u0000`).update(readFileSync(join(REPOSITORY, path)));
-    }
-  };
-  tree('src');
-  tree('data');
-  tree('test/helpers');
-  for (const file of [ROR_DUMP, ...loadListCatalogue().lists.map((spec) => join(MIRROR, spec.mirror_path))]) {
-    const { size, mtimeMs } = statSync(file);
-    hash.update(`${file}|${size}|${mtimeMs}\u0000`);
-  }
-  hash.update(readFileSync(aliasesFile()));
-  return hash.digest('hex').slice(0, 32);
-}
+/** A digest of what the real screener is built from: the code, the data directory, the lists and registry in the mirror, the alias file in use. */
+const realScreenerInputs = (): string => inputsDigest([ROR_DUMP, ...loadListCatalogue().lists.map((spec) => join(MIRROR, spec.mirror_path))], readFileSync(aliasesFile()));
