@@ -184,6 +184,9 @@ const PADDING = new Set([
 /** Words after which a name goes on ("… University of Posts and Telecommunications"); "and" joins another institution instead. */
 const NAME_GOES_ON = ['of', 'for', 'de', 'di', 'del', 'della', 'degli', 'des', 'du', 'fur', 'do', 'da'];
 
+/** Words that join two institutions' names in one part ("&" is folded to "and"). */
+const JOINING = ['and', 'und', 'et'];
+
 /** Words of an address after an institution's name ("Yuquan Campus", "Zhongguancun Road"): they do not make a longer name. */
 const ADDRESS_TOKEN = new Set([
   'campus',
@@ -517,6 +520,9 @@ export class AffiliationResolver {
     // A country named only inside the institution's own name ("University of Western Macedonia") is not the address.
     const insideName = solid && country.explicit && this.placeOf(primary.rorId, country) === 'none';
     if (country.explicit && country.countryCode && !insideName) return { countryCode: country.countryCode, countryEvidence: country.evidence };
+    // "ETH Zürich and Sapienza University of Rome" with no place: the author's country is one of two, and which is not said.
+    const several = country.countryCode ? [] : this.institutionsAbroad(matches);
+    if (several.length > 1) return { countryCode: null, countryEvidence: `the string names institutions in ${several.length} countries and no place: ${several.map((m) => `${m.countryCode} (${m.name})`).join(', ')}` };
     if (solid && primary.basis.how !== 'company-unplaced') return { countryCode: primary.countryCode, countryEvidence: `country of ${primary.name}` };
     const company = mentions[0];
     if (company && !country.countryCode) {
@@ -539,6 +545,15 @@ export class AffiliationResolver {
     const codes = new Set(soft.map((h) => h.code));
     if (codes.size === 1) return { countryCode: soft[0]!.code, countryEvidence: `no country named; everything the string names is in ${soft[0]!.code}: ${soft.map((h) => h.why).join('; ')}` };
     return { countryCode: null, countryEvidence: primary ? `${country.evidence}; ${primary.name} is only a possible match` : country.evidence };
+  }
+
+  /** One solid match per country when the solid matches, none a unit of another, are in more than one country; else none. */
+  private institutionsAbroad(matches: InstitutionMatch[]): InstitutionMatch[] {
+    const solid = matches.filter((m) => TIER_RANK[m.tier] >= TIER_RANK.strong && m.countryCode && m.basis.place !== 'conflict' && !m.basis.generic && m.basis.how !== 'company-unplaced');
+    const byCountry = new Map<string, InstitutionMatch>();
+    for (const m of solid) if (!byCountry.has(m.countryCode!)) byCountry.set(m.countryCode!, m);
+    const one = [...byCountry.values()];
+    return one.length > 1 && one.every((a) => one.every((b) => a === b || !this.sameTree(a.rorId, b.rorId))) ? one : [];
   }
 
   /** The active registry institutions that give `acronym` as theirs ("DFG": Deutsche Forschungsgemeinschaft). */
@@ -704,8 +719,12 @@ export class AffiliationResolver {
         const hit = this.exact.get(key)!;
         // "Max Planck Florida Institute for Neuroscience" is not the "Institute for
         // Neuroscience": a name glued to a distinctive word is part of a longer proper name.
+        // "University of Michigan and Google": the name written first, joined to another by "and", is read up to the
+        // conjunction, as if it were a part of its own. The name after "and" keeps its own reading: read whole too, it
+        // would outrank the first ("Charité – Universitätsmedizin Berlin, corporate member of … Humboldt-Universität").
+        const joined = !this.isGeneric(key) && !this.isUnitName(key) && this.joinedBefore([...hit.keys()], segs[part]!);
         const before = flat.slice(segStart, s);
-        const after = flat.slice(e, segEnd);
+        const after = joined ? [] : flat.slice(e, segEnd);
         const ignorable = (t: string) => capitals.has(t) || PADDING.has(t) || this.gazetteer.isCountryOrRegion(t) || /\d/.test(t);
         const last = before[before.length - 1];
         // "Aalborg University Hospital" is not the "University Hospital": a place or a rare word right before a name is part of a longer one.
@@ -734,15 +753,23 @@ export class AffiliationResolver {
         // Around the name only an acronym, a legal form, a career note or a place: the part is that name.
         const words = flat.slice(segStart, segEnd).join(' ');
         const said =
-          how === 'exact'
-            ? `"${key}" is a registry name ("${words}" adds only acronyms, a legal form or a place)`
-            : how === 'inside-longer'
-              ? `"${key}" is a registry name, but only the start of "${words}": "${after.join(' ')}", words rare in registry names and no place, make it another institution's name (kept as possible, the nearest registry name)`
-              : `"${key}" is a registry name inside "${words}"`;
+          how === 'exact' && joined
+            ? `"${key}" is a registry name, joined by "and" to another name in "${words}"`
+            : how === 'exact'
+              ? `"${key}" is a registry name ("${words}" adds only acronyms, a legal form or a place)`
+              : how === 'inside-longer'
+                ? `"${key}" is a registry name, but only the start of "${words}": "${after.join(' ')}", words rare in registry names and no place, make it another institution's name (kept as possible, the nearest registry name)`
+                : `"${key}" is a registry name inside "${words}"`;
         const placeAfter = how === 'exact' && after.length > 0 && !after.every(ignorable) ? after.join(' ') : undefined;
         yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter };
       }
     }
+  }
+
+  /** Whether the part writes one of the institutions' names, as the registry spells it, right before "and". */
+  private joinedBefore(ids: string[], part: string): boolean {
+    const folded = ` ${foldText(part)} `;
+    return ids.some((id) => (this.literal.get(id) ?? []).some((name) => JOINING.some((w) => folded.includes(`${name}${w} `))));
   }
 
   /** Whether the part writes one of the institutions' names, as the registry spells it, and goes on with "of", "for", "de"… ("Nanjing University of Posts"). */
@@ -1002,7 +1029,10 @@ export class AffiliationResolver {
       const specific = (n: { c: Candidate }) => (this.isGeneric(n.c.key) ? 0 : 1);
       const anchor = [...resolved].sort((a, b) => specific(b) - specific(a) || rankOf(b.c) - rankOf(a.c) || university(b) - university(a) || b.c.start - a.c.start || this.specificity(b.c.key) - this.specificity(a.c.key))[0]!;
       const anchorCountry = this.entries.get(anchor.ids[0]!)!.countryCode;
-      for (const n of narrowed) if (!n.c.company) n.ids = n.ids.filter((id) => this.entries.get(id)!.countryCode === anchorCountry);
+      // "University of Edinburgh, University of Maryland": institutions named in full, neither a unit of the other, are each
+      // where they are; only names that could be anywhere follow the anchor's country.
+      const independent = new Set(country.countryCode ? [] : resolved.filter((n) => n !== anchor && this.namesInstitution(n.c) && !this.sameTree(n.ids[0]!, anchor.ids[0]!) && this.namesInstitution(anchor.c)));
+      for (const n of narrowed) if (!n.c.company && !independent.has(n)) n.ids = n.ids.filter((id) => this.entries.get(id)!.countryCode === anchorCountry);
     }
     const out = new Map<string, Picked>();
     for (const n of narrowed) {
@@ -1047,6 +1077,11 @@ export class AffiliationResolver {
       if (id) return { id, unplaced: false, elsewhere: false, note: `; ${site.why}` };
     }
     return hq ? { id: hq, unplaced: true, elsewhere: false, note: `; company known, country unknown: ${site.why}` } : null;
+  }
+
+  /** A name that stands for one institution wherever it is written: a registry name read whole or with a unit's words, not common words or a unit's name. */
+  private namesInstitution(c: Candidate): boolean {
+    return !c.company && c.start >= 0 && rankOf(c) >= RULE_RANK.inside && !this.isGeneric(c.key) && !this.isUnitName(c.key);
   }
 
   /** In the country the string names, the one institution whose name extends the candidate's (its city named if several). */

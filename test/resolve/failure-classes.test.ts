@@ -204,6 +204,25 @@ test('company: a lab named with a place abroad gives the company and that countr
   }
 });
 
+test('two institutions in one part: the one written before "and" is read whole; in two countries with no place, no country is guessed', { skip }, async () => {
+  const firstNamed: [string, string][] = [
+    ['University of Michigan and Google', 'University of Michigan'],
+    ['Princeton University and Microsoft', 'Princeton University'],
+  ];
+  for (const [s, name] of firstNamed) {
+    const r = await resolve(s);
+    assert.equal(counted(r), name, s);
+    assert.equal(r.countryCode, 'US', s);
+  }
+  assert.equal(counted(await resolve('Nanjing University of Posts and Telecommunications')), null, '"of" goes on with the name; only "and" joins another');
+  const two = await resolve('University of Massachusetts Amherst and Microsoft Research Asia');
+  assert.equal(two.countryCode, null);
+  assert.match(two.countryEvidence, /the string names institutions in 2 countries and no place: US \(University of Massachusetts Amherst\), CN \(Microsoft Research Asia \(China\)\)/);
+  // A place named still decides, and a unit with its institution is one place.
+  assert.equal((await resolve('University of Massachusetts Amherst and Microsoft Research Asia, Beijing, China')).countryCode, 'CN');
+  assert.equal((await resolve('Department of Physics, Harvard University')).countryCode, 'US');
+});
+
 test('a college or lab written before the institution in one part is a unit of it; a proper name before it makes a longer name', { skip }, async () => {
   for (const s of ['College of Optical Science and Engineering Zhejiang University', 'Lab of Intelligent Systems Zhejiang University']) {
     const primary = (await resolve(s)).institutions.find((m) => m.primary)!;
