@@ -722,8 +722,8 @@ export class AffiliationResolver {
         // "University of Michigan and Google": the name written first, joined to another by "and", is read up to the
         // conjunction, as if it were a part of its own. The name after "and" keeps its own reading: read whole too, it
         // would outrank the first ("Charité – Universitätsmedizin Berlin, corporate member of … Humboldt-Universität").
-        const joined = !this.isGeneric(key) && !this.isUnitName(key) && this.joinedBefore([...hit.keys()], segs[part]!);
         const before = flat.slice(segStart, s);
+        const joined = e < segEnd && !this.isGeneric(key) && !this.isUnitName(key) && this.joinedBefore(hit.keys(), segs[part]!);
         const after = joined ? [] : flat.slice(e, segEnd);
         const ignorable = (t: string) => capitals.has(t) || PADDING.has(t) || this.gazetteer.isCountryOrRegion(t) || /\d/.test(t);
         const last = before[before.length - 1];
@@ -767,9 +767,12 @@ export class AffiliationResolver {
   }
 
   /** Whether the part writes one of the institutions' names, as the registry spells it, right before "and". */
-  private joinedBefore(ids: string[], part: string): boolean {
+  private joinedBefore(ids: Iterable<string>, part: string): boolean {
     const folded = ` ${foldText(part)} `;
-    return ids.some((id) => (this.literal.get(id) ?? []).some((name) => JOINING.some((w) => folded.includes(`${name}${w} `))));
+    const joining = JOINING.filter((w) => folded.includes(` ${w} `));
+    if (joining.length === 0) return false;
+    for (const id of ids) if ((this.literal.get(id) ?? []).some((name) => joining.some((w) => folded.includes(`${name}${w} `)))) return true;
+    return false;
   }
 
   /** Whether the part writes one of the institutions' names, as the registry spells it, and goes on with "of", "for", "de"… ("Nanjing University of Posts"). */
