@@ -99,6 +99,7 @@ export async function matchCommand(argv: string[]): Promise<number> {
         else {
           out.log(`${r.tier}; country ${r.countryCode ?? 'unknown'} (${r.countryEvidence})`);
           for (const m of r.institutions) out.log(`  ${m.primary ? '*' : ' '} ${m.name} (${m.rorId}, ${m.countryCode ?? '?'}) ${m.tier} ${m.score}: ${m.evidence}`);
+          for (const c of r.companies ?? []) out.log(`  company ${c.name}${c.lab ? ` (${c.lab})` : ''}, ${c.countryCode ?? 'country unknown'}: ${c.evidence}`);
         }
         return EXIT.ok;
       } finally {

@@ -34,6 +34,7 @@ export type How =
   | 'inside-school'
   | 'inside-hospital'
   | 'inside-glued'
+  | 'inside-longer'
   | 'extension'
   | 'fuzzy'
   | 'fuzzy-low'
@@ -46,8 +47,8 @@ export type How =
 
 /** Rules whose evidence is the registry's own name, the only ones that can make the "exact" tier. */
 const EXACT_HOWS = new Set<How>(['correction', 'exact', 'cjk']);
-/** Acronyms never decide a match, however often they were right. */
-const CAPPED_AT_POSSIBLE = new Set<How>(['acronym-city', 'acronym-country', 'company-unplaced']);
+/** Acronyms, a company without its country record, and a name that is only the start of a longer one never decide a match, however often they were right. */
+const CAPPED_AT_POSSIBLE = new Set<How>(['acronym-city', 'acronym-country', 'company-unplaced', 'inside-longer']);
 
 export type CalibratedTier = 'exact' | 'strong' | 'possible';
 
@@ -108,14 +109,26 @@ export class Calibration {
       rate = this.rateOf(key, rate);
       seen = n;
     }
-    const score = Math.round(rate * 1000) / 1000;
+    // A match a rule keeps at "possible" does not show the score of a strong one: a company's
+    // prior rate, say, is for its record where the string places it, not for a record elsewhere.
+    const score = Math.min(Math.round(rate * 1000) / 1000, this.cappedAt(b) ?? 1);
     this.memo.set(memoKey, score);
     return score;
   }
 
+  /** The highest score a "possible" match may show: just under the strong cut. */
+  get belowStrong(): number {
+    return Math.round(this.file.cuts.strong * 1000 - 1) / 1000;
+  }
+
+  /** The score a rule caps this basis at ("possible" whatever its rate), or null when none does. */
+  private cappedAt(b: Basis): number | null {
+    return b.how !== 'correction' && (b.place === 'conflict' || CAPPED_AT_POSSIBLE.has(b.how)) ? this.belowStrong : null;
+  }
+
   tier(b: Basis, score: number): CalibratedTier {
     if (b.how === 'correction') return 'exact';
-    if (b.place === 'conflict' || CAPPED_AT_POSSIBLE.has(b.how)) return 'possible';
+    if (this.cappedAt(b) !== null) return 'possible';
     if (score >= Math.max(this.file.cuts.exact, this.file.cuts.strong) && EXACT_HOWS.has(b.how)) return 'exact';
     return score >= this.file.cuts.strong ? 'strong' : 'possible';
   }

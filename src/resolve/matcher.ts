@@ -26,16 +26,34 @@ export interface InstitutionMatch {
   succeeds?: { rorId: string; name: string; status: Institution['status'] };
 }
 
+/**
+ * A company or corporate lab the string names (data/resolve/companies.json), whether or not the
+ * registry holds a record for it where the string places it ("IBM Research – Zurich": IBM, in CH).
+ */
+export interface CompanyFinding {
+  /** The company's id in the companies data, and its name. */
+  id: string;
+  name: string;
+  lab: string | null;
+  /** Where the string places it, or the lab's only country; null: company known, country unknown. */
+  countryCode: string | null;
+  /** The company's (or lab's) registry record in that country, when the registry holds one. */
+  rorId: string | null;
+  evidence: string;
+}
+
 export interface Resolution {
   raw: string;
   institutions: InstitutionMatch[];
   countryCode: string | null;
   countryEvidence: string;
   tier: Tier;
+  /** The companies named, when any is. */
+  companies?: CompanyFinding[];
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13';
 
 interface Entry {
   id: string;
@@ -161,6 +179,47 @@ const PADDING = new Set([
   'with',
   'formerly',
   'now',
+]);
+
+/** Words after which a name goes on ("… University of Posts and Telecommunications"); "and" joins another institution instead. */
+const NAME_GOES_ON = ['of', 'for', 'de', 'di', 'del', 'della', 'degli', 'des', 'du', 'fur', 'do', 'da'];
+
+/** Words that join two institutions' names in one part ("&" is folded to "and"). */
+const JOINING = ['and', 'und', 'et'];
+
+/** Words of an address after an institution's name ("Yuquan Campus", "Zhongguancun Road"): they do not make a longer name. */
+const ADDRESS_TOKEN = new Set([
+  'campus',
+  'road',
+  'rd',
+  'street',
+  'st',
+  'avenue',
+  'ave',
+  'boulevard',
+  'blvd',
+  'district',
+  'building',
+  'bldg',
+  'floor',
+  'room',
+  'box',
+  'campuses',
+  'site',
+  'park',
+  'square',
+  'lane',
+  'way',
+  'highway',
+  'hwy',
+  'drive',
+  'zone',
+  'town',
+  'village',
+  'county',
+  'province',
+  'city',
+  'state',
 ]);
 
 /** Words of a unit, before or after the institution's name in the same part: "State Key Laboratory of …, Xi'an Institute of Optics …". */
@@ -381,7 +440,7 @@ export class AffiliationResolver {
     const hints: { code: string; why: string }[] = [];
     const context = { country, text, flat, refused, mentions, hints };
     const capitals = new Set(segs.flatMap((seg) => (seg.match(/\b[A-Z][A-Z0-9&]{1,9}\b/g) ?? []).flatMap((w) => nameTokens(w, true))));
-    let picked = this.pick([...this.spanCandidates(flat, bounds, capitals), ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
+    let picked = this.pick([...this.spanCandidates(flat, bounds, capitals, segs), ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
     if (picked.length === 0) picked = this.pick(this.fuzzyCandidates(segs, segTokens), { ...context, flat: segs.map((x) => foldText(x)) });
     if (picked.length === 0) picked = this.pick(this.acronymCandidates(segs, text, country), context);
     if (picked.length === 0) hints.push(...this.acronymCountries(segs));
@@ -395,15 +454,32 @@ export class AffiliationResolver {
     for (const m of folded) this.rescore(m, m.units.length > 0 && !schoolsOnly.has(m) ? 'with-units' : 'alone');
     for (const m of folded) {
       const place = placeAliases.get(m.rorId);
-      if (place === undefined || TIER_RANK[m.tier] <= TIER_RANK.possible) continue;
-      m.tier = 'possible';
-      m.evidence = `${m.evidence}; but "${place}" is the place the string names before its state or country, and the registry holds it only as an alias${this.entries.get(m.rorId)?.types.includes('company') ? ' of a company' : ', beside another institution named'}: kept as possible`;
+      if (place !== undefined)
+        this.keepPossible(m, `but "${place}" is the place the string names before its state or country, and the registry holds it only as an alias${this.entries.get(m.rorId)?.types.includes('company') ? ' of a company' : ', beside another institution named'}: kept as possible`);
+      const e = this.entries.get(m.rorId)!;
+      // A withdrawn record was never an institution (a duplicate, an error) or its successor is not in the registry loaded.
+      if (e.status === 'withdrawn') this.keepPossible(m, `but ROR record ${e.id} is withdrawn${e.successors.length > 0 ? `; the registry names its successor ${e.successors.join(', ')}, which is not in the registry loaded` : ', with no successor named'}: kept as possible`);
+      else if (e.status === 'inactive' && !m.succeeds) m.evidence = `${m.evidence}; ROR record ${e.id} is inactive (the institution no longer operates as such)${e.successors.length > 0 ? `; its successors: ${e.successors.join(', ')}` : ''}`;
     }
     const matches = this.rankPrimary(folded, hospitals);
     const tier = matches.reduce<Tier>((best, m) => (TIER_RANK[m.tier] > TIER_RANK[best] ? m.tier : best), 'unresolved');
     const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints);
     const refusals = refused.size > 0 ? `; ${correction!.not.map(describeCorrection).join('; ')} (refused ${[...refused].join(', ')})` : '';
-    return { raw, institutions: matches, countryCode, countryEvidence: countryEvidence + refusals, tier };
+    const resolution: Resolution = { raw, institutions: matches, countryCode, countryEvidence: countryEvidence + refusals, tier };
+    if (mentions.length > 0) resolution.companies = mentions.map((m) => this.companyFinding(m, country));
+    return resolution;
+  }
+
+  /** The company a mention names and where: the place the string names, else the lab's only country, else "company known, country unknown". */
+  private companyFinding(m: CompanyMention, country: CountryFinding): CompanyFinding {
+    const name = m.company.names[0]!;
+    const site = this.companySite(m);
+    const code = country.countryCode ?? site.code;
+    const ror = code === null ? null : ((m.lab?.ror && m.lab.countries.includes(code) && (m.lab.rorCountry ?? m.lab.countries[0]) === code ? m.lab.ror : undefined) ?? m.company.registry[code] ?? null);
+    const held = ror && this.entries.has(ror) ? ror : null;
+    const record = code === null ? '' : held ? `; its registry record there: ${held} ${this.entries.get(held)!.name}` : `; the registry holds no record of ${name} in ${code}`;
+    const evidence = country.countryCode ? `${name} at a site in ${code}, where the string places it (${country.evidence})` : site.code ? site.why : `company known, country unknown: ${site.why}`;
+    return { id: m.company.id, name, lab: m.lab?.names[0] ?? null, countryCode: code, rorId: held, evidence: evidence + record };
   }
 
   /**
@@ -444,6 +520,9 @@ export class AffiliationResolver {
     // A country named only inside the institution's own name ("University of Western Macedonia") is not the address.
     const insideName = solid && country.explicit && this.placeOf(primary.rorId, country) === 'none';
     if (country.explicit && country.countryCode && !insideName) return { countryCode: country.countryCode, countryEvidence: country.evidence };
+    // "ETH Zürich and Sapienza University of Rome" with no place: the author's country is one of two, and which is not said.
+    const several = country.countryCode ? [] : this.institutionsAbroad(matches);
+    if (several.length > 1) return { countryCode: null, countryEvidence: `the string names institutions in ${several.length} countries and no place: ${several.map((m) => `${m.countryCode} (${m.name})`).join(', ')}` };
     if (solid && primary.basis.how !== 'company-unplaced') return { countryCode: primary.countryCode, countryEvidence: `country of ${primary.name}` };
     const company = mentions[0];
     if (company && !country.countryCode) {
@@ -457,12 +536,24 @@ export class AffiliationResolver {
     // A name glued to a longer proper name ("Max Planck Institute for Informatics" holds the Slovak
     // "Institute of Informatics") or of common words says nothing of where the author is.
     const soft = [
-      ...matches.filter((m) => m.score >= SOFT_COUNTRY_SCORE && m.basis.place !== 'conflict' && m.basis.how !== 'company-unplaced' && m.basis.how !== 'inside-glued' && !m.basis.generic && m.countryCode).map((m) => ({ code: m.countryCode!, why: `${m.name} (${m.tier}, score ${m.score})` })),
+      // A longer name that begins with a registry name ("Nanjing University of Posts and Telecommunications") is as a rule in its country.
+      ...matches
+        .filter((m) => (m.score >= SOFT_COUNTRY_SCORE || m.basis.how === 'inside-longer') && m.basis.place !== 'conflict' && m.basis.how !== 'company-unplaced' && m.basis.how !== 'inside-glued' && !m.basis.generic && m.countryCode)
+        .map((m) => ({ code: m.countryCode!, why: `${m.name} (${m.tier}, score ${m.score})` })),
       ...hints,
     ];
     const codes = new Set(soft.map((h) => h.code));
     if (codes.size === 1) return { countryCode: soft[0]!.code, countryEvidence: `no country named; everything the string names is in ${soft[0]!.code}: ${soft.map((h) => h.why).join('; ')}` };
     return { countryCode: null, countryEvidence: primary ? `${country.evidence}; ${primary.name} is only a possible match` : country.evidence };
+  }
+
+  /** One solid match per country when the solid matches, none a unit of another, are in more than one country; else none. */
+  private institutionsAbroad(matches: InstitutionMatch[]): InstitutionMatch[] {
+    const solid = matches.filter((m) => TIER_RANK[m.tier] >= TIER_RANK.strong && m.countryCode && m.basis.place !== 'conflict' && !m.basis.generic && m.basis.how !== 'company-unplaced');
+    const byCountry = new Map<string, InstitutionMatch>();
+    for (const m of solid) if (!byCountry.has(m.countryCode!)) byCountry.set(m.countryCode!, m);
+    const one = [...byCountry.values()];
+    return one.length > 1 && one.every((a) => one.every((b) => a === b || !this.sameTree(a.rorId, b.rorId))) ? one : [];
   }
 
   /** The active registry institutions that give `acronym` as theirs ("DFG": Deutsche Forschungsgemeinschaft). */
@@ -535,6 +626,17 @@ export class AffiliationResolver {
     return current === id ? null : current;
   }
 
+  /** Cuts a match to "possible" for the reason given, its score with it (just under the strong cut). */
+  private keepPossible(m: InstitutionMatch, why: string): void {
+    if (TIER_RANK[m.tier] <= TIER_RANK.possible) {
+      m.evidence = `${m.evidence}; ${why.replace(/: kept as possible$/, '')}`;
+      return;
+    }
+    m.tier = 'possible';
+    m.score = Math.min(m.score, this.calibration.belowStrong);
+    m.evidence = `${m.evidence}; ${why}, its score capped at ${m.score}`;
+  }
+
   private rescore(m: InstitutionMatch, named: Basis['named']): void {
     m.basis = { ...m.basis, named };
     m.score = this.calibration.score(m.basis);
@@ -577,7 +679,7 @@ export class AffiliationResolver {
   }
 
   /** Every run of words that is a registry name, within a part or across neighbouring parts. */
-  private *spanCandidates(flat: string[], bounds: [number, number][], capitals: Set<string>): Generator<Candidate> {
+  private *spanCandidates(flat: string[], bounds: [number, number][], capitals: Set<string>, segs: string[]): Generator<Candidate> {
     // Whole parts and runs of up to three neighbouring parts: the strongest evidence.
     for (let i = 0; i < bounds.length; i++) {
       for (let j = i; j < Math.min(bounds.length, i + 3); j++) {
@@ -611,14 +713,18 @@ export class AffiliationResolver {
       }
     }
     // Names inside a longer part: "Department of Physics University of Oxford".
-    for (const [segStart, segEnd] of bounds) {
+    for (const [part, [segStart, segEnd]] of bounds.entries()) {
       for (const [s, e] of this.namesInside(flat, segStart, segEnd)) {
         const key = flat.slice(s, e).join(' ');
         const hit = this.exact.get(key)!;
         // "Max Planck Florida Institute for Neuroscience" is not the "Institute for
         // Neuroscience": a name glued to a distinctive word is part of a longer proper name.
+        // "University of Michigan and Google": the name written first, joined to another by "and", is read up to the
+        // conjunction, as if it were a part of its own. The name after "and" keeps its own reading: read whole too, it
+        // would outrank the first ("Charité – Universitätsmedizin Berlin, corporate member of … Humboldt-Universität").
         const before = flat.slice(segStart, s);
-        const after = flat.slice(e, segEnd);
+        const joined = e < segEnd && !this.isGeneric(key) && !this.isUnitName(key) && this.joinedBefore(hit.keys(), segs[part]!);
+        const after = joined ? [] : flat.slice(e, segEnd);
         const ignorable = (t: string) => capitals.has(t) || PADDING.has(t) || this.gazetteer.isCountryOrRegion(t) || /\d/.test(t);
         const last = before[before.length - 1];
         // "Aalborg University Hospital" is not the "University Hospital": a place or a rare word right before a name is part of a longer one.
@@ -628,23 +734,51 @@ export class AffiliationResolver {
         // the name is the unit's subject, unless it is a place or the name is of common words alone ("Department of Sharif University of Technology").
         const commonName = key.split(' ').every((t) => !this.isDistinctive(t));
         const glued = last !== undefined && (before.some((t) => UNIT_TOKEN.has(t)) ? properWord(last) && (this.gazetteer.isPlace(last) || commonName) : before.some(properWord));
+        // "Nanjing University of Posts and Telecommunications" is not Nanjing University: rare words right after the
+        // name, none of them a place, an address's word or a unit's ("… Tongding Joint Laboratory"), make a longer name.
+        const longer = !glued && after.length > 0 && properWord(after[0]!) && after.every((t) => !this.gazetteer.isPlace(t) && !ADDRESS_TOKEN.has(t) && !UNIT_TOKEN.has(t)) && this.goesOnAsName([...hit.keys()], segs[part]!);
         const how: How = HOSPITAL_WORD.test(` ${after.join(' ')}`)
           ? 'inside-hospital'
           : SCHOOL_WORD.test(` ${after.join(' ')}`)
             ? 'inside-school'
             : glued
               ? 'inside-glued'
-              : [...before, ...after].some((t) => UNIT_TOKEN.has(t))
-                ? 'inside-unit'
-                : [...before, ...after].every(ignorable) || (before.every(ignorable) && this.gazetteer.isPlace(after.join(' ')))
-                  ? 'exact'
-                  : 'inside';
+              : longer
+                ? 'inside-longer'
+                : [...before, ...after].some((t) => UNIT_TOKEN.has(t))
+                  ? 'inside-unit'
+                  : [...before, ...after].every(ignorable) || (before.every(ignorable) && this.gazetteer.isPlace(after.join(' ')))
+                    ? 'exact'
+                    : 'inside';
         // Around the name only an acronym, a legal form, a career note or a place: the part is that name.
-        const said = how === 'exact' ? `"${key}" is a registry name ("${flat.slice(segStart, segEnd).join(' ')}" adds only acronyms, a legal form or a place)` : `"${key}" is a registry name inside "${flat.slice(segStart, segEnd).join(' ')}"`;
+        const words = flat.slice(segStart, segEnd).join(' ');
+        const said =
+          how === 'exact' && joined
+            ? `"${key}" is a registry name, joined by "and" to another name in "${words}"`
+            : how === 'exact'
+              ? `"${key}" is a registry name ("${words}" adds only acronyms, a legal form or a place)`
+              : how === 'inside-longer'
+                ? `"${key}" is a registry name, but only the start of "${words}": "${after.join(' ')}", words rare in registry names and no place, make it another institution's name (kept as possible, the nearest registry name)`
+                : `"${key}" is a registry name inside "${words}"`;
         const placeAfter = how === 'exact' && after.length > 0 && !after.every(ignorable) ? after.join(' ') : undefined;
         yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter };
       }
     }
+  }
+
+  /** Whether the part writes one of the institutions' names, as the registry spells it, right before "and". */
+  private joinedBefore(ids: Iterable<string>, part: string): boolean {
+    const folded = ` ${foldText(part)} `;
+    const joining = JOINING.filter((w) => folded.includes(` ${w} `));
+    if (joining.length === 0) return false;
+    for (const id of ids) if ((this.literal.get(id) ?? []).some((name) => joining.some((w) => folded.includes(`${name}${w} `)))) return true;
+    return false;
+  }
+
+  /** Whether the part writes one of the institutions' names, as the registry spells it, and goes on with "of", "for", "de"… ("Nanjing University of Posts"). */
+  private goesOnAsName(ids: string[], part: string): boolean {
+    const folded = ` ${foldText(part)} `;
+    return ids.some((id) => (this.literal.get(id) ?? []).some((name) => NAME_GOES_ON.some((w) => folded.includes(`${name}${w} `))));
   }
 
   /**
@@ -898,7 +1032,10 @@ export class AffiliationResolver {
       const specific = (n: { c: Candidate }) => (this.isGeneric(n.c.key) ? 0 : 1);
       const anchor = [...resolved].sort((a, b) => specific(b) - specific(a) || rankOf(b.c) - rankOf(a.c) || university(b) - university(a) || b.c.start - a.c.start || this.specificity(b.c.key) - this.specificity(a.c.key))[0]!;
       const anchorCountry = this.entries.get(anchor.ids[0]!)!.countryCode;
-      for (const n of narrowed) if (!n.c.company) n.ids = n.ids.filter((id) => this.entries.get(id)!.countryCode === anchorCountry);
+      // "University of Edinburgh, University of Maryland": institutions named in full, neither a unit of the other, are each
+      // where they are; only names that could be anywhere follow the anchor's country.
+      const independent = new Set(country.countryCode ? [] : resolved.filter((n) => n !== anchor && this.namesInstitution(n.c) && !this.sameTree(n.ids[0]!, anchor.ids[0]!) && this.namesInstitution(anchor.c)));
+      for (const n of narrowed) if (!n.c.company && !independent.has(n)) n.ids = n.ids.filter((id) => this.entries.get(id)!.countryCode === anchorCountry);
     }
     const out = new Map<string, Picked>();
     for (const n of narrowed) {
@@ -943,6 +1080,11 @@ export class AffiliationResolver {
       if (id) return { id, unplaced: false, elsewhere: false, note: `; ${site.why}` };
     }
     return hq ? { id: hq, unplaced: true, elsewhere: false, note: `; company known, country unknown: ${site.why}` } : null;
+  }
+
+  /** A name that stands for one institution wherever it is written: a registry name read whole or with a unit's words, not common words or a unit's name. */
+  private namesInstitution(c: Candidate): boolean {
+    return !c.company && c.start >= 0 && rankOf(c) >= RULE_RANK.inside && !this.isGeneric(c.key) && !this.isUnitName(c.key);
   }
 
   /** In the country the string names, the one institution whose name extends the candidate's (its city named if several). */
@@ -1092,6 +1234,7 @@ const RULE_RANK: Record<How, number> = {
   'inside-school': 5,
   extension: 5,
   'inside-glued': 4,
+  'inside-longer': 4,
   'inside-hospital': 4,
   'reordered-university': 3,
   'fuzzy-city': 3,

@@ -147,6 +147,82 @@ test('out-of-registry: the nearest registry name is reported as possible, never 
   assert.equal(hafen.countryCode, 'DE');
 });
 
+test('out-of-registry: a registry name that is only the start of a longer name, with rare words after it, is possible and says why', { skip }, async () => {
+  for (const s of ['College of integrated Circuit Science and Engineering, Nanjing University of Posts and Telecommunications, Nanjing China', 'Nanjing University of Posts and Telecommunications']) {
+    const r = await resolve(s);
+    assert.equal(counted(r), null, s);
+    assert.equal(r.institutions[0]?.name, 'Nanjing University', s);
+    assert.equal(r.institutions[0]?.tier, 'possible', s);
+    assert.match(r.institutions[0]!.evidence, /only the start of "nanjing university post telecommunication": "post telecommunication", words rare in registry names and no place, make it another institution's name/, s);
+    assert.equal(r.countryCode, 'CN', s);
+  }
+  // A place, or a unit's words, after the name leave it the institution.
+  assert.equal(counted(await resolve('Zhejiang University, Hangzhou')), 'Zhejiang University');
+  const tsinghua = await resolve('Tsinghua University Beijing');
+  assert.equal(counted(tsinghua), 'Tsinghua University');
+  assert.equal(tsinghua.tier, 'exact');
+  assert.equal(counted(await resolve('Nanjing University Tongding Joint Laboratory for Large Scale Photonics Integrated Circuits')), 'Nanjing University');
+});
+
+test('withdrawn: a withdrawn registry record is at most possible, naming the withdrawal and the successor the registry gives', { skip }, async () => {
+  for (const s of ['Lamar State College–Orange', 'Lamar State College Orange, Orange, TX']) {
+    const r = await resolve(s);
+    assert.equal(counted(r), null, s);
+    const m = r.institutions[0]!;
+    assert.equal(m.tier, 'possible', s);
+    assert.ok(m.score < (await realRegistry()).resolver.calibration.file.cuts.strong, `${s}: score ${m.score}`);
+    assert.match(m.evidence, /ROR record 037tfve16 is withdrawn; the registry names its successor 008ms5s18, which is not in the registry loaded: kept as possible/, s);
+    assert.equal(r.countryCode, 'US', s);
+  }
+});
+
+test('a match a rule keeps at "possible" shows a score under the strong cut, not the calibrated score of the rule that found it', { skip }, async () => {
+  const { resolver } = await realRegistry();
+  for (const s of ["Huawei Noah's Ark Lab, London, UK", 'IBM Research – Zurich', 'Institute of Pharmacology, Vienna, Austria', 'Nonexistent Robotics GmbH, Hartford, CT', 'Lamar State College–Orange']) {
+    const r = await resolve(s);
+    assert.ok(r.institutions.length > 0, s);
+    for (const m of r.institutions.filter((x) => x.tier === 'possible')) assert.ok(m.score < resolver.calibration.file.cuts.strong, `${s}: ${m.name} possible at score ${m.score}`);
+  }
+});
+
+test('company: a lab named with a place abroad gives the company and that country, with or without a registry record there', { skip }, async () => {
+  const cases: [string, string, string | null, string | null][] = [
+    ["Huawei Noah's Ark Lab, London, UK", 'Huawei', 'GB', null],
+    ['IBM Research – Zurich', 'IBM', 'CH', null],
+    ['Meta AI, Paris', 'Meta', 'FR', null],
+    ['IBM Research - Tokyo', 'IBM', 'JP', '04915qk43'],
+    ['Meta AI', 'Meta', null, null],
+  ];
+  for (const [s, company, code, ror] of cases) {
+    const r = await resolve(s);
+    assert.equal(r.companies?.[0]?.name, company, s);
+    assert.equal(r.companies[0]!.countryCode, code, s);
+    assert.equal(r.companies[0]!.rorId, ror, s);
+    assert.equal(r.countryCode, code, s);
+    if (code === null) assert.match(r.companies[0]!.evidence, /^company known, country unknown/, s);
+    else if (ror === null) assert.match(r.companies[0]!.evidence, new RegExp(`the registry holds no record of ${company} in ${code}`), s);
+  }
+});
+
+test('two institutions in one part: the one written before "and" is read whole; in two countries with no place, no country is guessed', { skip }, async () => {
+  const firstNamed: [string, string][] = [
+    ['University of Michigan and Google', 'University of Michigan'],
+    ['Princeton University and Microsoft', 'Princeton University'],
+  ];
+  for (const [s, name] of firstNamed) {
+    const r = await resolve(s);
+    assert.equal(counted(r), name, s);
+    assert.equal(r.countryCode, 'US', s);
+  }
+  assert.equal(counted(await resolve('Nanjing University of Posts and Telecommunications')), null, '"of" goes on with the name; only "and" joins another');
+  const two = await resolve('University of Massachusetts Amherst and Microsoft Research Asia');
+  assert.equal(two.countryCode, null);
+  assert.match(two.countryEvidence, /the string names institutions in 2 countries and no place: US \(University of Massachusetts Amherst\), CN \(Microsoft Research Asia \(China\)\)/);
+  // A place named still decides, and a unit with its institution is one place.
+  assert.equal((await resolve('University of Massachusetts Amherst and Microsoft Research Asia, Beijing, China')).countryCode, 'CN');
+  assert.equal((await resolve('Department of Physics, Harvard University')).countryCode, 'US');
+});
+
 test('a college or lab written before the institution in one part is a unit of it; a proper name before it makes a longer name', { skip }, async () => {
   for (const s of ['College of Optical Science and Engineering Zhejiang University', 'Lab of Intelligent Systems Zhejiang University']) {
     const primary = (await resolve(s)).institutions.find((m) => m.primary)!;
