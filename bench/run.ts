@@ -272,7 +272,8 @@ interface IngestComparison {
   derisk: IngestRun;
   /** The same file into a new store, with the resolution cache the cold run filled (a rebuilt store, another store of the same strings). */
   warm: IngestRun;
-  duckdb: { medianSeconds: number; mbPerSecond: number };
+  /** Every DuckDB time, in run order: under load they can differ by more than the ratio's margin. */
+  duckdb: { medianSeconds: number; mbPerSecond: number; runs: number[] };
   ratio: number;
   warmRatio: number;
 }
@@ -321,7 +322,7 @@ async function compareIngest(kind: SourceName, path: string, duckSelect: string,
   const k = median(duck);
   const derisk = summary(cold);
   const warmRun = summary(warm);
-  return { bytes, derisk, warm: warmRun, duckdb: { medianSeconds: k, mbPerSecond: bytes / 1e6 / k }, ratio: k / derisk.medianSeconds, warmRatio: k / warmRun.medianSeconds };
+  return { bytes, derisk, warm: warmRun, duckdb: { medianSeconds: k, mbPerSecond: bytes / 1e6 / k, runs: duck }, ratio: k / derisk.medianSeconds, warmRatio: k / warmRun.medianSeconds };
 }
 
 /** The baseline: DuckDB reading the same file itself and writing Parquet, no validation or resolution. */
@@ -340,7 +341,7 @@ async function duckDirect(select: string): Promise<number> {
 function printIngest(name: string, r: IngestComparison): void {
   const line = (label: string, x: IngestRun, ratio: number) =>
     `    derisk, ${label}: ${x.medianSeconds.toFixed(2)} s (${x.mbPerSecond.toFixed(1)} MB/s; read ${x.readSeconds.toFixed(2)} s, resolve ${x.resolveSeconds.toFixed(2)} s with ${x.fromCache} strings from the cache, refresh ${x.refreshSeconds.toFixed(2)} s; peak RSS ${x.peakRssMb.toFixed(0)} MB) | derisk/DuckDB throughput ratio ${ratio.toFixed(3)}`;
-  console.log(`  ${name}: ${(r.bytes / 1e6).toFixed(1)} MB — DuckDB direct ${r.duckdb.medianSeconds.toFixed(2)} s (${r.duckdb.mbPerSecond.toFixed(1)} MB/s)`);
+  console.log(`  ${name}: ${(r.bytes / 1e6).toFixed(1)} MB — DuckDB direct ${r.duckdb.medianSeconds.toFixed(2)} s (${r.duckdb.mbPerSecond.toFixed(1)} MB/s; runs ${r.duckdb.runs.map((x) => x.toFixed(2)).join(', ')} s)`);
   console.log(line('cold resolution cache', r.derisk, r.ratio));
   console.log(line('warm resolution cache', r.warm, r.warmRatio));
 }
