@@ -47,12 +47,16 @@ export class ResolutionCache {
   async lookUp(store: Store, pending: string, into: string): Promise<number> {
     const files = this.files();
     if (files.length === 0) return 0;
-    await store.run(
-      `CREATE OR REPLACE TEMP TABLE ${into} AS
-       SELECT c.* FROM read_parquet(${sqlList(files)}) c
-       WHERE c.raw IN (SELECT raw FROM ${pending})
-       QUALIFY row_number() OVER (PARTITION BY c.raw) = 1`,
-    );
+    await store
+      .run(
+        `CREATE OR REPLACE TEMP TABLE ${into} AS
+         SELECT c.* FROM read_parquet(${sqlList(files)}) c
+         WHERE c.raw IN (SELECT raw FROM ${pending})
+         QUALIFY row_number() OVER (PARTITION BY c.raw) = 1`,
+      )
+      .catch((e: Error) => {
+        throw new Error(`the resolution cache ${this.folder} cannot be read (${e.message}); deleting that folder is safe: its strings are resolved again`);
+      });
     return Number((await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${into}`))!.n);
   }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolvePending } from '../../src/resolve/apply.ts';
 import type { Basis } from '../../src/resolve/calibration.ts';
@@ -108,6 +108,9 @@ test('a store answers from the resolution cache what another store resolved, row
   assert.deepEqual(second.stored, (await run(all, 'r1', null)).stored, 'the cache gives what the resolver gives');
   // A new registry (or resolver) version never reads an older answer.
   assert.equal((await run(all, 'r2', cache)).asked.length, 3_000);
+  // A damaged file is named with what to do, never read as answers.
+  for (const folder of readdirSync(cache)) writeFileSync(join(cache, folder, 'damaged.parquet'), 'not parquet');
+  await assert.rejects(run(all, 'r1', cache), /resolution cache .* cannot be read .*deleting that folder is safe/);
 });
 
 test('columns go to DuckDB as a bound value would: a lone surrogate as U+FFFD, control characters and backslashes as written, a NaN score as NaN', async () => {
