@@ -254,42 +254,75 @@ function repeat<T>(n: number, f: () => T): T[] {
   return Array.from({ length: Math.max(1, n) }, f);
 }
 
+interface IngestRun {
+  medianSeconds: number;
+  readSeconds: number;
+  resolveSeconds: number;
+  refreshSeconds: number;
+  mbPerSecond: number;
+  /** Distinct strings the resolution cache answered. */
+  fromCache: number;
+  /** The process's peak resident memory after the run (it only grows: an upper bound for this run). */
+  peakRssMb: number;
+}
+
 interface IngestComparison {
   bytes: number;
-  derisk: { medianSeconds: number; readSeconds: number; resolveSeconds: number; refreshSeconds: number; mbPerSecond: number };
-  duckdb: { medianSeconds: number; mbPerSecond: number };
+  /** A first load: the resolution cache is empty. */
+  derisk: IngestRun;
+  /** The same file into a new store, with the resolution cache the cold run filled (a rebuilt store, another store of the same strings). */
+  warm: IngestRun;
+  /** Every DuckDB time, in run order: under load they can differ by more than the ratio's margin. */
+  duckdb: { medianSeconds: number; mbPerSecond: number; runs: number[] };
   ratio: number;
+  warmRatio: number;
 }
 
 async function compareIngest(kind: SourceName, path: string, duckSelect: string, runs: number, registry: Awaited<ReturnType<typeof loadRegistry>>): Promise<IngestComparison> {
   const bytes = statSync(path).size;
   const resolver = new AffiliationResolver(registry);
-  const derisk: { total: number; read: number; resolve: number; refresh: number }[] = [];
+  const cache = join(OUT, 'resolution-cache');
+  const cold: { total: number; read: number; resolve: number; refresh: number; fromCache: number; rss: number }[] = [];
+  const warm: typeof cold = [];
   const duck: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    // Alternate the two so that neither always runs on a warmer cache.
-    duck.push(await duckDirect(duckSelect));
+  const ingestOnce = async (into: typeof cold) => {
     const dir = join(OUT, 'store');
     rmSync(dir, { recursive: true, force: true });
     const store = await Store.open(join(dir, 'bench.duckdb'));
     const t0 = performance.now();
     await ingestWorks(store, kind, path, { quarantineDir: join(dir, 'quarantine') });
     const t1 = performance.now();
-    await resolvePending(store, resolver);
+    const { fromCache } = await resolvePending(store, resolver, undefined, undefined, cache);
     const t2 = performance.now();
     await refreshAnalytics(store);
     const t3 = performance.now();
     store.close();
-    derisk.push({ total: (t3 - t0) / 1000, read: (t1 - t0) / 1000, resolve: (t2 - t1) / 1000, refresh: (t3 - t2) / 1000 });
-  }
-  const d = median(derisk.map((x) => x.total));
-  const k = median(duck);
-  return {
-    bytes,
-    derisk: { medianSeconds: d, readSeconds: median(derisk.map((x) => x.read)), resolveSeconds: median(derisk.map((x) => x.resolve)), refreshSeconds: median(derisk.map((x) => x.refresh)), mbPerSecond: bytes / 1e6 / d },
-    duckdb: { medianSeconds: k, mbPerSecond: bytes / 1e6 / k },
-    ratio: k / d,
+    into.push({ total: (t3 - t0) / 1000, read: (t1 - t0) / 1000, resolve: (t2 - t1) / 1000, refresh: (t3 - t2) / 1000, fromCache, rss: process.resourceUsage().maxRSS / 1024 });
   };
+  for (let i = 0; i < runs; i++) {
+    // DuckDB runs before each of the two, so that neither always runs on a warmer page cache.
+    duck.push(await duckDirect(duckSelect));
+    rmSync(cache, { recursive: true, force: true });
+    await ingestOnce(cold);
+    duck.push(await duckDirect(duckSelect));
+    await ingestOnce(warm);
+  }
+  const summary = (xs: typeof cold): IngestRun => {
+    const d = median(xs.map((x) => x.total));
+    return {
+      medianSeconds: d,
+      readSeconds: median(xs.map((x) => x.read)),
+      resolveSeconds: median(xs.map((x) => x.resolve)),
+      refreshSeconds: median(xs.map((x) => x.refresh)),
+      mbPerSecond: bytes / 1e6 / d,
+      fromCache: median(xs.map((x) => x.fromCache)),
+      peakRssMb: Math.max(...xs.map((x) => x.rss)),
+    };
+  };
+  const k = median(duck);
+  const derisk = summary(cold);
+  const warmRun = summary(warm);
+  return { bytes, derisk, warm: warmRun, duckdb: { medianSeconds: k, mbPerSecond: bytes / 1e6 / k, runs: duck }, ratio: k / derisk.medianSeconds, warmRatio: k / warmRun.medianSeconds };
 }
 
 /** The baseline: DuckDB reading the same file itself and writing Parquet, no validation or resolution. */
@@ -306,9 +339,11 @@ async function duckDirect(select: string): Promise<number> {
 }
 
 function printIngest(name: string, r: IngestComparison): void {
-  console.log(
-    `  ${name}: ${(r.bytes / 1e6).toFixed(1)} MB — derisk ${r.derisk.medianSeconds.toFixed(2)} s (${r.derisk.mbPerSecond.toFixed(1)} MB/s; read ${r.derisk.readSeconds.toFixed(2)} s, resolve ${r.derisk.resolveSeconds.toFixed(2)} s, refresh ${r.derisk.refreshSeconds.toFixed(2)} s) | DuckDB direct ${r.duckdb.medianSeconds.toFixed(2)} s (${r.duckdb.mbPerSecond.toFixed(1)} MB/s) | derisk/DuckDB throughput ratio ${r.ratio.toFixed(3)}`,
-  );
+  const line = (label: string, x: IngestRun, ratio: number) =>
+    `    derisk, ${label}: ${x.medianSeconds.toFixed(2)} s (${x.mbPerSecond.toFixed(1)} MB/s; read ${x.readSeconds.toFixed(2)} s, resolve ${x.resolveSeconds.toFixed(2)} s with ${x.fromCache} strings from the cache, refresh ${x.refreshSeconds.toFixed(2)} s; peak RSS ${x.peakRssMb.toFixed(0)} MB) | derisk/DuckDB throughput ratio ${ratio.toFixed(3)}`;
+  console.log(`  ${name}: ${(r.bytes / 1e6).toFixed(1)} MB — DuckDB direct ${r.duckdb.medianSeconds.toFixed(2)} s (${r.duckdb.mbPerSecond.toFixed(1)} MB/s; runs ${r.duckdb.runs.map((x) => x.toFixed(2)).join(', ')} s)`);
+  console.log(line('cold resolution cache', r.derisk, r.ratio));
+  console.log(line('warm resolution cache', r.warm, r.warmRatio));
 }
 
 /**

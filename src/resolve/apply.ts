@@ -1,4 +1,5 @@
 import { EVIDENCE_STRINGS, insertColumns, type Store } from '../store/store.ts';
+import { ResolutionCache } from './cache.ts';
 import { resolutionVersionOf, type AffiliationResolver, type Resolution } from './matcher.ts';
 
 /** Version of resolutions in the store: the matcher's behaviour and the registry it matched against. */
@@ -20,7 +21,9 @@ export async function resolvePending(
   onProgress?: (done: number, total: number) => void,
   /** Which strings to look at (a query of `raw`s): by default every string of the evidence. */
   strings = EVIDENCE_STRINGS,
-): Promise<{ resolved: number; seconds: number }> {
+  /** The folder of resolutions kept across stores and runs (src/resolve/cache.ts); null for none. */
+  cacheDir: string | null = ResolutionCache.locate(store),
+): Promise<{ resolved: number; seconds: number; fromCache: number }> {
   const started = performance.now();
   const resolveMany: ResolveMany = typeof resolver === 'function' ? resolver : (raws) => raws.map((raw) => resolver.resolve(raw));
   const version = await resolutionVersion(store);
@@ -31,6 +34,8 @@ export async function resolvePending(
        WHERE a.raw <> '' AND NOT EXISTS (SELECT 1 FROM resolutions r WHERE r.raw = a.raw AND r.resolver_version = $1))`,
     [version],
   );
+  const cache = cacheDir === null ? null : new ResolutionCache(cacheDir, version);
+  const fromCache = cache ? await takeFromCache(store, cache, version) : 0;
   const total = Number((await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM pending_resolution'))!.n);
   // Strings come from the store and go to the resolver in small pieces (each takes this thread
   // a few milliseconds at most); results are written in transactions of `chunk` strings.
@@ -71,9 +76,34 @@ export async function resolvePending(
         unit_of: { type: 'VARCHAR', values: institutions.map((i) => i.unitOf) },
       });
     });
+    await cache?.keep(store, 'stage_raw');
     onProgress?.(Math.min(from + chunk, total), total);
   }
-  return { resolved: total, seconds: (performance.now() - started) / 1000 };
+  return { resolved: total + fromCache, seconds: (performance.now() - started) / 1000, fromCache };
+}
+
+/**
+ * Writes the cache's answers for pending strings into the store and leaves only the others
+ * pending (numbered anew); returns how many the cache answered.
+ */
+async function takeFromCache(store: Store, cache: ResolutionCache, version: string): Promise<number> {
+  const found = await cache.lookUp(store, 'pending_resolution', 'cached_resolution');
+  if (found === 0) return 0;
+  await store.transaction(async () => {
+    await store.run('DELETE FROM resolution_institutions WHERE raw IN (SELECT raw FROM cached_resolution)');
+    await store.run('DELETE FROM resolutions WHERE raw IN (SELECT raw FROM cached_resolution)');
+    await store.run('INSERT INTO resolutions (raw, resolver_version, country_code, country_evidence, tier) SELECT raw, $1, country_code, country_evidence, tier FROM cached_resolution', [version]);
+    await store.run(
+      `INSERT INTO resolution_institutions (raw, ror_id, tier, score, is_primary, evidence, unit_of)
+       SELECT raw, i.ror_id, i.tier, i.score, i.is_primary, i.evidence, i.unit_of FROM (SELECT raw, unnest(institutions) AS i FROM cached_resolution)`,
+    );
+  });
+  await store.run(
+    `CREATE OR REPLACE TEMP TABLE pending_resolution AS
+     SELECT raw, row_number() OVER () AS n FROM pending_resolution WHERE raw NOT IN (SELECT raw FROM cached_resolution)`,
+  );
+  await store.run('DROP TABLE cached_resolution');
+  return found;
 }
 
 /** How often the institution and country a source asserts for an affiliation (OpenAlex does) differ from derisk's own resolution of the same string. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolvePending } from '../../src/resolve/apply.ts';
 import type { Basis } from '../../src/resolve/calibration.ts';
@@ -70,6 +70,47 @@ test('what resolution and screening store is exactly what the resolver and the s
   } finally {
     store.close();
   }
+});
+
+/** The store's resolutions and their institutions, in one order. */
+const storedResolutions = async (store: Store) => ({
+  resolutions: await store.all(`SELECT raw, resolver_version, country_code, country_evidence, tier FROM resolutions ORDER BY raw`),
+  institutions: await store.all(`SELECT raw, ror_id, tier, score, is_primary, evidence, unit_of FROM resolution_institutions ORDER BY raw, ror_id`),
+});
+
+test('a store answers from the resolution cache what another store resolved, row for row, and resolves only what is new; another registry resolves everything again', async () => {
+  const cache = tempDir();
+  const index = new Map(raws.map((r, i) => [r, i]));
+  const run = async (strings: string[], registry: string, cacheDir: string | null) => {
+    const store = await Store.open(':memory:');
+    await store.run(`INSERT INTO affiliations (source, source_id, author_seq, aff_seq, raw) SELECT 'openalex', 'W1', 0, 0, unnest($1::VARCHAR[])`, [listValue(strings)]);
+    await store.run(`INSERT OR REPLACE INTO meta VALUES ('registry_version', $1)`, [registry]);
+    const asked: string[] = [];
+    await resolvePending(
+      store,
+      (batch) => {
+        asked.push(...batch);
+        return batch.map((raw) => resolutionOf(raw, index.get(raw)!));
+      },
+      undefined,
+      undefined,
+      cacheDir,
+    );
+    const stored = await storedResolutions(store);
+    store.close();
+    return { asked: asked.sort(), stored };
+  };
+  const first = raws.slice(0, 2_000);
+  const all = raws.slice(0, 3_000);
+  assert.equal((await run(first, 'r1', cache)).asked.length, 2_000);
+  const second = await run(all, 'r1', cache);
+  assert.deepEqual(second.asked, raws.slice(2_000, 3_000).sort(), 'only the strings no run resolved before');
+  assert.deepEqual(second.stored, (await run(all, 'r1', null)).stored, 'the cache gives what the resolver gives');
+  // A new registry (or resolver) version never reads an older answer.
+  assert.equal((await run(all, 'r2', cache)).asked.length, 3_000);
+  // A damaged file is named with what to do, never read as answers.
+  for (const folder of readdirSync(cache)) writeFileSync(join(cache, folder, 'damaged.parquet'), 'not parquet');
+  await assert.rejects(run(all, 'r1', cache), /resolution cache .* cannot be read .*deleting that folder is safe/);
 });
 
 test('columns go to DuckDB as a bound value would: a lone surrogate as U+FFFD, control characters and backslashes as written, a NaN score as NaN', async () => {
