@@ -2,7 +2,7 @@ import type { Taxonomy } from '../fields/taxonomy.ts';
 import { regionOf, type RegionCatalogue } from '../regions/regions.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import { named, validateRequest, type IndicatorName, type IndicatorRequest } from './catalog.ts';
-import type { CopubYear } from './copubs.ts';
+import type { CopubYear, ResolutionCounts } from './copubs.ts';
 import type { Filters } from './filters.ts';
 import type { AggregatePairYear, CountryShare, FieldShare, FunderCount, InstitutionPair, Leadership, RegionYear, SeriesRow, TopInstitution, WorkListing } from './landscape.ts';
 import type { ApplicantCount, ApplicantPair, CopatentYear, SectorShare } from './patents.ts';
@@ -76,6 +76,17 @@ export async function runClickHouseIndicator(evidence: ClickHouseEvidence, catal
     default:
       return PAIR_INDICATORS[request.name](evidence, q, a, b, limit);
   }
+}
+
+/** The works of the current snapshot and how far their affiliations were resolved, as `derisk summary` reports them from the embedded store. */
+export async function clickHouseResolutionCounts(ev: ClickHouseEvidence): Promise<ResolutionCounts> {
+  const snapshot = await ev.currentSnapshot();
+  if (snapshot === null) return { works: 0, affiliations: 0, withInstitution: 0, withCountry: 0 };
+  const [[works], [counts]] = await Promise.all([
+    ev.all<{ n: string }>(`SELECT count() AS n FROM works WHERE snapshot = '${snapshot}'`),
+    ev.all<{ affiliations: string; with_institution: string; with_country: string }>(`SELECT sum(affiliations) AS affiliations, sum(with_institution) AS with_institution, sum(with_country) AS with_country FROM work_affiliation_counts WHERE snapshot = '${snapshot}'`),
+  ]);
+  return { works: Number(works!.n), affiliations: Number(counts!.affiliations), withInstitution: Number(counts!.with_institution), withCountry: Number(counts!.with_country) };
 }
 
 type PairIndicator = (ev: ClickHouseEvidence, q: Query, a: string[], b: string[], limit: number) => Promise<object[]>;

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { RegionCatalogue } from '../regions/regions.ts';
-import type { Store } from '../store/store.ts';
-import { copublications, type CopubYear } from './copubs.ts';
+import type { AskIndicator, IndicatorName } from './catalog.ts';
+import type { CopubYear } from './copubs.ts';
 import { NO_FILTERS, type Filters } from './filters.ts';
-import { countryBreakdown, publicationsByRegion, topInstitutions } from './landscape.ts';
-import { topApplicants } from './patents.ts';
+import type { CountryShare, RegionYear, TopInstitution } from './landscape.ts';
+import type { ApplicantCount } from './patents.ts';
 
 export const BUNDLED_FACTS = fileURLToPath(new URL('../../data/facts/reconnect-brief-2.json', import.meta.url));
 
@@ -35,44 +34,46 @@ export interface FactScope {
  * year range that leaves out a fact's years makes it "not enough data"). The facts and their
  * parameters are data; each kind of check is a small function here.
  */
-export async function checkFacts(store: Store, catalogue: RegionCatalogue, file = BUNDLED_FACTS, scope: FactScope = { filters: NO_FILTERS, counting: 'full' }): Promise<FactCheck[]> {
+export async function checkFacts(ask: AskIndicator, file = BUNDLED_FACTS, scope: FactScope = { filters: NO_FILTERS, counting: 'full' }): Promise<FactCheck[]> {
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as FactFile;
   if (!parsed.provenance?.document) throw new Error(`${file}: a fact file must say which document its facts come from (provenance.document)`);
   const out: FactCheck[] = [];
   for (const fact of parsed.facts) {
     const check = CHECKS[fact.check];
     if (!check) throw new Error(`${file}: fact ${fact.id} uses unknown check ${JSON.stringify(fact.check)}; known: ${Object.keys(CHECKS).join(', ')}`);
-    const { verdict, dataSays } = await check(store, catalogue, fact.params, scope);
+    const { verdict, dataSays } = await check(ask, fact.params, scope);
     out.push({ id: fact.id, claim: fact.claim, source: `${parsed.provenance.document} (${parsed.provenance.date}), ${fact.where}`, verdict, dataSays });
   }
   return out;
 }
 
-type Check = (store: Store, catalogue: RegionCatalogue, params: Record<string, any>, scope: FactScope) => Promise<{ verdict: Verdict; dataSays: string }>;
+type Check = (ask: AskIndicator, params: Record<string, any>, scope: FactScope) => Promise<{ verdict: Verdict; dataSays: string }>;
 
 const byYear = (years: CopubYear[], counting: FactScope['counting']) => new Map(years.map((y) => [y.year, y[counting]]));
 const label = (pair: string[]) => pair.join('–');
+/** An indicator's rows, asked of whichever evidence store answers. */
+const rowsOf = async <T>(ask: AskIndicator, name: IndicatorName, regions: string[], filters: Filters, limit = 15) => (await ask({ name, regions, filters, limit, institution: null })) as T[];
 
 const CHECKS: Record<string, Check> = {
-  async 'pair-overtakes'(store, catalogue, p, { filters, counting }) {
-    const leader = byYear(await copublications(store, catalogue, p.leader[0], p.leader[1], filters), counting);
-    const follower = byYear(await copublications(store, catalogue, p.follower[0], p.follower[1], filters), counting);
+  async 'pair-overtakes'(ask, p, { filters, counting }) {
+    const leader = byYear(await rowsOf<CopubYear>(ask, 'copubs', p.leader, filters), counting);
+    const follower = byYear(await rowsOf<CopubYear>(ask, 'copubs', p.follower, filters), counting);
     const year = p.year as number;
     if (![year, year - 1].every((y) => leader.has(y) || follower.has(y))) return { verdict: 'not enough data', dataSays: `need co-publications of either pair in ${year - 1} and ${year}` };
     const at = (y: number) => `${y}: ${label(p.leader)} ${leader.get(y) ?? 0}, ${label(p.follower)} ${follower.get(y) ?? 0}`;
     const overtook = (leader.get(year) ?? 0) > (follower.get(year) ?? 0) && (leader.get(year - 1) ?? 0) <= (follower.get(year - 1) ?? 0);
     return { verdict: overtook ? 'agrees' : 'differs', dataSays: `${at(year - 1)}; ${at(year)}` };
   },
-  async 'pair-falls-after'(store, catalogue, p, { filters, counting }) {
-    const counts = byYear(await copublications(store, catalogue, p.pair[0], p.pair[1], filters), counting);
+  async 'pair-falls-after'(ask, p, { filters, counting }) {
+    const counts = byYear(await rowsOf<CopubYear>(ask, 'copubs', p.pair, filters), counting);
     const base = counts.get(p.year);
     const later = [...counts.entries()].filter(([y]) => y > p.year).sort((a, b) => a[0] - b[0]);
     if (base === undefined || later.length === 0) return { verdict: 'not enough data', dataSays: `need ${label(p.pair)} co-publications in ${p.year} and after` };
     const falls = later.every(([, n]) => n < base);
     return { verdict: falls ? 'agrees' : 'differs', dataSays: `${p.year}: ${base}; after: ${later.map(([y, n]) => `${y}: ${n}`).join(', ')}` };
   },
-  async 'region-rank-change'(store, catalogue, p, { filters, counting }) {
-    const rows = await publicationsByRegion(store, catalogue, [p.region, ...p.others], filters);
+  async 'region-rank-change'(ask, p, { filters, counting }) {
+    const rows = await rowsOf<RegionYear>(ask, 'publications', [p.region, ...p.others], filters);
     const at = (year: number) => new Map(rows.filter((r) => r.year === year).map((r) => [r.region, r[counting]]));
     const start = at(p.from);
     const end = at(p.to);
@@ -83,8 +84,8 @@ const CHECKS: Record<string, Check> = {
     const fmt = (m: Map<string, number>) => regions.map((r) => `${r} ${m.get(r)}`).join(', ');
     return { verdict: lowest && highest ? 'agrees' : 'differs', dataSays: `${p.from}: ${fmt(start)}; ${p.to}: ${fmt(end)}` };
   },
-  async 'country-share'(store, catalogue, p, { filters }) {
-    const shares = await countryBreakdown(store, catalogue, p.pair[0], p.pair[1], filters);
+  async 'country-share'(ask, p, { filters }) {
+    const shares = await rowsOf<CountryShare>(ask, 'countries', p.pair, filters);
     if (shares.length === 0) return { verdict: 'not enough data', dataSays: `no ${label(p.pair)} co-publications` };
     const own = shares.find((s) => s.countryCode === p.country)?.share ?? 0;
     const next = shares
@@ -94,15 +95,15 @@ const CHECKS: Record<string, Check> = {
     const close = Math.abs(own - p.share) <= p.tolerance;
     return { verdict: close ? 'agrees' : 'differs', dataSays: `${p.country} ${(own * 100).toFixed(1)}% of ${label(p.pair)} co-publications; next: ${next.join(', ')}` };
   },
-  async 'main-partner'(store, catalogue, p, { filters }) {
+  async 'main-partner'(ask, p, { filters }) {
     // The brief's claim is about parents: rolled up whatever the filter says.
-    const top = await topInstitutions(store, catalogue, p.pair[0], p.pair[1], p.top, { ...filters, rollUp: true });
+    const top = await rowsOf<TopInstitution>(ask, 'top-institutions', p.pair, { ...filters, rollUp: true }, p.top);
     if (top.length === 0) return { verdict: 'not enough data', dataSays: `no ${label(p.pair)} co-publications with resolved institutions` };
     const n = top.filter((t) => t.mainPartnerId === p.partner).length;
     return { verdict: n === p.count ? 'agrees' : 'differs', dataSays: `${p.partnerName} is the main partner of ${n} of the top ${top.length} institutions (parents rolled up)` };
   },
-  async 'copatent-sector'(store, catalogue, p, { filters }) {
-    const top = await topApplicants(store, catalogue, 'EU27AC', 'CN', p.firms.length, filters);
+  async 'copatent-sector'(ask, p, { filters }) {
+    const top = await rowsOf<ApplicantCount>(ask, 'applicants', ['EU27AC', 'CN'], filters, p.firms.length);
     if (top.length === 0) return { verdict: 'not enough data', dataSays: 'no EU27AC–CN co-patents in the loaded data (derisk ingest lens|patstat …)' };
     const firms = (p.firms as string[]).map((f) => f.toLowerCase());
     const named = top.filter((t) => firms.some((f) => t.applicant.toLowerCase().includes(f)));

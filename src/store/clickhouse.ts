@@ -147,6 +147,21 @@ export const TABLES: TableSpec[] = [
     source: 'SELECT DISTINCT work_id, funder FROM (SELECT rw.work_id, unnest(r.funders) AS funder FROM record_works rw JOIN records r USING (source, source_id))',
   },
   {
+    // What `derisk summary` says of resolution, per work: its author affiliations, and how many were placed at an institution, in a country.
+    name: 'work_affiliation_counts',
+    columns: [
+      ['work_id', 'String'],
+      ['affiliations', 'Int64'],
+      ['with_institution', 'Int64'],
+      ['with_country', 'Int64'],
+    ],
+    orderBy: 'work_id',
+    placement: 'by-work',
+    source: `SELECT work_id, count(*) AS affiliations, count(*) FILTER (WHERE has_inst) AS with_institution, count(*) FILTER (WHERE has_country) AS with_country
+      FROM (SELECT work_id, author_seq, aff_seq, bool_or(ror_id IS NOT NULL) AS has_inst, bool_or(country_code IS NOT NULL) AS has_country FROM work_affiliations GROUP BY ALL)
+      GROUP BY work_id`,
+  },
+  {
     name: 'institutions',
     columns: [
       ['ror_id', 'String'],

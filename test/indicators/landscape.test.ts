@@ -8,6 +8,7 @@ import { checkFacts } from '../../src/indicators/facts.ts';
 import { parseFilters } from '../../src/indicators/filters.ts';
 import { copublicationWorks, countryBreakdown, fieldBreakdown, funders, leadership, publicationsByRegion, topInstitutions, topPairs } from '../../src/indicators/landscape.ts';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
+import { indicatorsOf } from '../../src/indicators/catalog.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { AFF, landscapeStore } from '../helpers/landscape.ts';
 import { derisk } from '../helpers/cli.ts';
@@ -162,7 +163,7 @@ test('a taxonomy file with a bad rule is refused naming the file and the field',
 });
 
 test("the brief's facts are each checked against the data, with what the data says", async () => {
-  const facts = new Map((await checkFacts(store, regions)).map((f) => [f.id, f]));
+  const facts = new Map((await checkFacts(indicatorsOf(store, regions, loadTaxonomy()))).map((f) => [f.id, f]));
   assert.equal(facts.size, 6);
   assert.equal(facts.get('eu-overtakes-us-2022')!.verdict, 'differs', 'EU27AC–CN was already ahead in 2021 here');
   assert.match(facts.get('eu-overtakes-us-2022')!.dataSays, /2021: EU27AC–CN 2, US–CN 1; 2022: EU27AC–CN 3, US–CN 1/);
