@@ -1,4 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { createClient } from '@clickhouse/client';
 import { join } from 'node:path';
 import type { Config } from '../src/config.ts';
 import { loadTaxonomy } from '../src/fields/taxonomy.ts';
@@ -16,6 +19,7 @@ import { ClickHouseEvidence } from '../src/store/clickhouse.ts';
 import { refreshAnalytics } from '../src/store/refresh.ts';
 import { Store } from '../src/store/store.ts';
 import { startClickHouseCluster } from '../test/helpers/clickhouse.ts';
+import { baselineBin } from './baseline.ts';
 import { generateOpenAlex } from './generate-openalex.ts';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -31,13 +35,20 @@ async function timed(runs: number, f: () => Promise<unknown>): Promise<number> {
   return median(ms);
 }
 
+/** The revision whose publish and indicators the cluster's are set beside by default: rows converted to JSON in Node, patent sides joining the whole registry. */
+const CLICKHOUSE_BASELINE = '551907a';
+
+type ClickHouseModules = { evidence: typeof ClickHouseEvidence; run: typeof runClickHouseIndicator };
+
 /**
  * DuckDB (one process) beside a 2-shard ClickHouse cluster on this machine for the same synthetic
  * works: ingest (DuckDB: read, resolve, refresh; the cluster: the same, then publish) and each
- * indicator (EU27AC–CN, no filters). The cluster is DERISK_EVIDENCE_URL when
- * set, else two clickhouse-server processes started here on loopback (Debian's 18.16).
+ * indicator (EU27AC–CN, no filters). The cluster is two clickhouse-server processes started here on
+ * loopback (Debian's 18.16). The publish and the cluster's indicators of the baseline revision
+ * (--baseline REV) run in the same run on the same store, into a database of their own on the same
+ * cluster, each publish timed in turn (the snapshot's row dropped before each, so each writes it all).
  */
-export async function clickhouseBench(config: Config, registry: Institution[], works: number, runs: number, out: string) {
+export async function clickhouseBench(config: Config, registry: Institution[], works: number, runs: number, out: string, baseline = CLICKHOUSE_BASELINE) {
   const file = join(out, `openalex-synthetic-${works}.jsonl`);
   if (!existsSync(file)) await generateOpenAlex(file, works, registry);
   const dir = join(out, 'clickhouse');
@@ -51,43 +62,72 @@ export async function clickhouseBench(config: Config, registry: Institution[], w
   await refreshAnalytics(store);
   const duckIngest = (performance.now() - t0) / 1000;
 
-  const started = process.env.DERISK_EVIDENCE_URL ? null : await startClickHouseCluster('derisk_bench');
-  const url = process.env.DERISK_EVIDENCE_URL ?? `${started!.url}&shards=${started!.httpPorts.map((p) => `127.0.0.1:${p}`).join(',')}`;
+  const baseBin = baselineBin(out, baseline);
+  const started = await startClickHouseCluster('derisk_bench');
+  const shardClients = started.httpPorts.map((p) => createClient({ url: `http://127.0.0.1:${p}` }));
+  const urlOf = (database: string) => `${started.url.replace('/derisk_bench?', `/${database}?`)}&shards=${started.httpPorts.map((p) => `127.0.0.1:${p}`).join(',')}`;
   try {
-    const evidence = await ClickHouseEvidence.connect(url);
-    const t1 = performance.now();
-    const report = await evidence.publish(store);
-    const publish = (performance.now() - t1) / 1000;
+    const load = [loadavg()[0]!];
+    const trees: [string, ClickHouseModules, string][] = [['this tree', { evidence: ClickHouseEvidence, run: runClickHouseIndicator }, 'derisk_bench']];
+    if (baseBin) {
+      const dist = join(baseBin, '..', '..', 'dist');
+      const [store, indicators] = await Promise.all([import(pathToFileURL(join(dist, 'store', 'clickhouse.js')).href), import(pathToFileURL(join(dist, 'indicators', 'clickhouse.js')).href)]);
+      for (const c of shardClients) await c.command({ query: 'CREATE DATABASE IF NOT EXISTS derisk_bench_base' });
+      trees.unshift([`baseline ${baseline}`, { evidence: store.ClickHouseEvidence, run: indicators.runClickHouseIndicator }, 'derisk_bench_base']);
+    }
+    const connected = await Promise.all(trees.map(async ([label, m, database]) => ({ label, run: m.run, evidence: await m.evidence.connect(urlOf(database)), database, publish: [] as number[] })));
+    let report: Awaited<ReturnType<ClickHouseEvidence['publish']>> | undefined;
+    for (let i = 0; i < runs; i++) {
+      for (const t of connected) {
+        if (report) for (const c of shardClients) await c.command({ query: `ALTER TABLE ${t.database}.snapshots DROP PARTITION '${report.snapshot}'` });
+        const t1 = performance.now();
+        report = await t.evidence.publish(store);
+        t.publish.push((performance.now() - t1) / 1000);
+        load.push(loadavg()[0]!);
+      }
+    }
+    const publish = median(connected.at(-1)!.publish);
     const catalogue = loadRegions();
     const taxonomy = loadTaxonomy();
-    const indicators: Record<string, { duckdbMs: number; clickhouseMs: number; ratio: number }> = {};
-    console.log(`\nDuckDB (one process) and a ${evidence.shardCount}-shard ClickHouse cluster on ${works.toLocaleString('en')} synthetic works (${report.rows.work_institutions!.toLocaleString('en')} work × institution rows)`);
+    const indicators: Record<string, { duckdbMs: number; clickhouseMs: number; ratio: number; baselineMs: number | null }> = {};
+    console.log(`\nDuckDB (one process) and a ${connected[0]!.evidence.shardCount}-shard ClickHouse cluster on ${works.toLocaleString('en')} synthetic works (${report!.rows.work_institutions!.toLocaleString('en')} work × institution rows)`);
     console.log(`  ingest: DuckDB ${duckIngest.toFixed(1)} s (read, resolve, refresh); cluster ${(duckIngest + publish).toFixed(1)} s (the same, then publish ${publish.toFixed(1)} s): ${(duckIngest / (duckIngest + publish)).toFixed(2)}x`);
-    console.log(`  indicators EU27AC–CN (median of ${runs} runs, ms): DuckDB / cluster (cluster ÷ DuckDB)`);
+    for (const t of connected) console.log(`  publish, ${t.label}: median ${median(t.publish).toFixed(1)} s of ${t.publish.map((s) => s.toFixed(1)).join(', ')}`);
+    if (connected.length > 1) console.log(`  publish this tree / baseline: ${(publish / median(connected[0]!.publish)).toFixed(3)}x`);
+    console.log(`  indicators EU27AC–CN (median of ${runs} runs, ms): DuckDB / cluster (cluster ÷ DuckDB)${connected.length > 1 ? ' / cluster, baseline' : ''}`);
     for (const name of INDICATORS) {
       const request: IndicatorRequest = { name, regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 15, institution: null };
       const duckdbMs = await timed(runs, () => runIndicator(store, catalogue, taxonomy, request));
-      const clickhouseMs = await timed(runs, () => runClickHouseIndicator(evidence, catalogue, taxonomy, request));
-      indicators[name] = { duckdbMs, clickhouseMs, ratio: clickhouseMs / duckdbMs };
-      console.log(`    ${name.padEnd(18)} ${duckdbMs.toFixed(0).padStart(7)} ${clickhouseMs.toFixed(0).padStart(7)}  (${(clickhouseMs / duckdbMs).toFixed(2)}x)`);
+      const ms = [];
+      for (const t of connected) ms.push(await timed(runs, () => t.run(t.evidence, catalogue, taxonomy, request)));
+      const clickhouseMs = ms.at(-1)!;
+      const baselineMs = ms.length > 1 ? ms[0]! : null;
+      indicators[name] = { duckdbMs, clickhouseMs, ratio: clickhouseMs / duckdbMs, baselineMs };
+      console.log(`    ${name.padEnd(18)} ${duckdbMs.toFixed(0).padStart(7)} ${clickhouseMs.toFixed(0).padStart(7)}  (${(clickhouseMs / duckdbMs).toFixed(2)}x)${baselineMs === null ? '' : ` ${baselineMs.toFixed(0).padStart(7)}`}`);
     }
-    const bytes = await evidence.compressedBytes();
+    load.push(loadavg()[0]!);
+    const last = connected.at(-1)!.evidence;
+    const bytes = await last.compressedBytes();
     console.log(
       `  on the cluster (compressed, all shards): ${Object.entries(bytes)
         .map(([t, n]) => `${t} ${(n / 1e6).toFixed(1)} MB`)
         .join(', ')}`,
     );
-    await evidence.close();
+    console.log(`  load average (1 min) during the run: ${Math.min(...load).toFixed(1)}–${Math.max(...load).toFixed(1)}`);
+    for (const t of connected) await t.evidence.close();
     return {
       bytes,
       works,
-      shards: evidence.shardCount,
-      rows: report.rows,
-      ingest: { duckdbSeconds: duckIngest, publishSeconds: publish, ratio: duckIngest / (duckIngest + publish) },
+      shards: last.shardCount,
+      rows: report!.rows,
+      baseline: baseBin ? baseline : null,
+      loadAverage: { min: Math.min(...load), max: Math.max(...load) },
+      ingest: { duckdbSeconds: duckIngest, publishSeconds: publish, ratio: duckIngest / (duckIngest + publish), publishRuns: Object.fromEntries(connected.map((t) => [t.label, t.publish])) },
       indicators,
     };
   } finally {
     store.close();
-    await started?.stop();
+    for (const c of shardClients) await c.close();
+    await started.stop();
   }
 }

@@ -130,7 +130,7 @@ export async function runBench(argv: string[]): Promise<number> {
   if (want('stall')) results.stall = await stallBench(config, await registry(), OUT, values.works === undefined ? undefined : works, runs, values.baseline);
   if (want('kb')) results.kb = await kbBench(config, runs);
   if (want('suggest')) results.suggest = await suggestBench(config, runs, OUT, values.baseline);
-  if (want('clickhouse')) results.clickhouse = await clickhouseBench(config, await registry(), works, runs, OUT);
+  if (want('clickhouse')) results.clickhouse = await clickhouseBench(config, await registry(), works, runs, OUT, values.baseline);
   if (want('monitor') || want('monitor-ingest')) results.monitor = await monitorBench(config, await registry(), OUT, Math.min(works, 100_000));
   if (want('monitor') || want('verdicts')) results.verdicts = await verdictRecheckBench(config, OUT, Number(values.verdicts ?? 10_000), runs, values.baseline);
   if (want('monitor') || want('alerts-load')) results.alertsLoad = await alertsLoadBench(config, OUT, Number(values.seconds ?? 20), Number(values.connections ?? 32), runs, values.baseline);

@@ -1,6 +1,7 @@
 import { parseArgs } from './args.ts';
 import { loadConfig } from '../config.ts';
-import { landscapeSummary } from '../indicators/copubs.ts';
+import { landscapeSummary, resolutionCounts } from '../indicators/copubs.ts';
+import { loadTaxonomy } from '../fields/taxonomy.ts';
 import { aggregatePairs } from '../indicators/landscape.ts';
 import { SHARED } from '../ingest/pipeline.ts';
 import { SOURCES, locate } from '../sources.ts';
@@ -8,7 +9,7 @@ import { COMMON, EXIT, withStore } from './common.ts';
 import { regionsFrom } from './regions-option.ts';
 import { out } from './io.ts';
 import { runIngest } from './ingest.ts';
-import { STANDARD_PAIRS } from '../indicators/catalog.ts';
+import { indicatorsOf, STANDARD_PAIRS } from '../indicators/catalog.ts';
 import { printSummary } from './landscape.ts';
 import { catalogueLists } from '../screening/lists.ts';
 import { loadAndScreen } from './screening.ts';
@@ -25,7 +26,7 @@ export async function demo(argv: string[]): Promise<number> {
     // NSF rows set aside are the table's own totals and notes, not broken records.
     const quarantined = outcomes.flatMap((o) => o.files).reduce((n, f) => n + (f.kind === 'nsf' ? 0 : f.quarantined), 0);
     await loadAndScreen(store, catalogueLists(config));
-    printSummary(await landscapeSummary(store, catalogue, STANDARD_PAIRS));
+    printSummary(await landscapeSummary(indicatorsOf(store, catalogue, loadTaxonomy()), await resolutionCounts(store), catalogue, STANDARD_PAIRS));
     const baseline = (await aggregatePairs(store, catalogue, 'EU27AC', 'CN')).filter((y) => y.year >= 2019);
     if (baseline.length > 0) {
       out.log(`\nAll-fields baseline, EU27AC–CN (${baseline[0]!.dataset}): ${baseline.map((y) => `${y.year}: ${y.pairSum.toLocaleString('en')}`).join(', ')}`);

@@ -1,11 +1,11 @@
 import { parseArgs } from './args.ts';
 import { loadConfig } from '../config.ts';
 import { loadTaxonomy } from '../fields/taxonomy.ts';
-import { IndicatorError, requestedRegions, runIndicator, STANDARD_PAIRS, validateRequest, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
-import { landscapeSummary, type LandscapeSummary } from '../indicators/copubs.ts';
+import { IndicatorError, indicatorsOf, requestedRegions, STANDARD_PAIRS, validateRequest, type AskIndicator, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
+import { landscapeSummary, resolutionCounts, type LandscapeSummary, type ResolutionCounts } from '../indicators/copubs.ts';
 import { basisWords, checkFacts } from '../indicators/facts.ts';
 import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
-import { chinaScopeNote } from '../regions/regions.ts';
+import { chinaScopeNote, type RegionCatalogue } from '../regions/regions.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 import { regionsFrom } from './regions-option.ts';
 import { out } from './io.ts';
@@ -14,12 +14,34 @@ import { render, type Format } from './output.ts';
 export async function summaryCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: COMMON });
   const catalogue = await regionsFrom(values);
-  return withStore(loadConfig(), async (store) => {
-    const summary = await landscapeSummary(store, catalogue, STANDARD_PAIRS);
+  return withIndicators(catalogue, async (ask, counts) => {
+    const summary = await landscapeSummary(ask, await counts(), catalogue, STANDARD_PAIRS);
     if (values.json) out.log(JSON.stringify(summary, null, 2));
     else printSummary(summary);
     return EXIT.ok;
   });
+}
+
+/**
+ * Runs `work` with the indicators (and resolution counts) of the evidence store the setting
+ * names: the ClickHouse cluster with DERISK_EVIDENCE_URL, else the embedded store.
+ */
+async function withIndicators<T>(catalogue: RegionCatalogue, work: (ask: AskIndicator, counts: () => Promise<ResolutionCounts>) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const taxonomy = loadTaxonomy();
+  if (config.evidenceUrl) {
+    const [{ ClickHouseEvidence }, { runClickHouseIndicator, clickHouseResolutionCounts }] = await Promise.all([import('../store/clickhouse.ts'), import('../indicators/clickhouse.ts')]);
+    const evidence = await ClickHouseEvidence.connect(config.evidenceUrl);
+    try {
+      return await work(
+        (r) => runClickHouseIndicator(evidence, catalogue, taxonomy, r),
+        () => clickHouseResolutionCounts(evidence),
+      );
+    } finally {
+      await evidence.close();
+    }
+  }
+  return withStore(config, (store) => work(indicatorsOf(store, catalogue, taxonomy), () => resolutionCounts(store)));
 }
 
 export function printSummary(s: LandscapeSummary): void {
@@ -74,17 +96,7 @@ export async function indicatorsCommand(argv: string[]): Promise<number> {
     if (format === 'table') out.log(`\n${chinaScopeNote(catalogue.settings)}${filters.rollUp ? '; institutions rolled up to their ROR parents' : ''}.`);
     return EXIT.ok;
   };
-  const config = loadConfig();
-  if (config.evidenceUrl) {
-    const [{ ClickHouseEvidence }, { runClickHouseIndicator }] = await Promise.all([import('../store/clickhouse.ts'), import('../indicators/clickhouse.ts')]);
-    const evidence = await ClickHouseEvidence.connect(config.evidenceUrl);
-    try {
-      return print((await runClickHouseIndicator(evidence, catalogue, taxonomy, request)) as Record<string, unknown>[]);
-    } finally {
-      await evidence.close();
-    }
-  }
-  return withStore(config, async (store) => print((await runIndicator(store, catalogue, taxonomy, request)) as Record<string, unknown>[]));
+  return withIndicators(catalogue, async (ask) => print((await ask(request)) as Record<string, unknown>[]));
 }
 
 /**
@@ -109,8 +121,8 @@ function forText(name: IndicatorName, rows: Record<string, unknown>[], format: F
 export async function factsCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: COMMON });
   const catalogue = await regionsFrom(values);
-  return withStore(loadConfig(), async (store) => {
-    const facts = await checkFacts(store, catalogue);
+  return withIndicators(catalogue, async (ask) => {
+    const facts = await checkFacts(ask);
     if (values.json) out.log(JSON.stringify(facts, null, 2));
     else {
       for (const f of facts) out.log(`[${f.judgement}] ${f.claim}\n    data: ${f.dataSays}\n    works: ${basisWords(f.basis) || 'none'}\n    source: ${f.source}\n`);

@@ -68,6 +68,15 @@ export function validateRequest(request: IndicatorRequest, taxonomy: Taxonomy, c
 /** Field rows with the taxonomy's names. */
 export const named = <T extends { fieldId: string }>(rows: T[], taxonomy: Taxonomy) => rows.map((r) => ({ ...r, name: taxonomy.fields.get(r.fieldId)?.name ?? r.fieldId }));
 
+/** An indicator's answer from one evidence store: the embedded store's (runIndicator) or the cluster's (runClickHouseIndicator). */
+export type AskIndicator = (request: IndicatorRequest) => Promise<object[]>;
+
+/** The embedded store's indicators as an AskIndicator. */
+export const indicatorsOf =
+  (store: Store, catalogue: RegionCatalogue, taxonomy: Taxonomy): AskIndicator =>
+  (request) =>
+    runIndicator(store, catalogue, taxonomy, request);
+
 export async function runIndicator(store: Store, catalogue: RegionCatalogue, taxonomy: Taxonomy, request: IndicatorRequest): Promise<object[]> {
   validateRequest(request, taxonomy, catalogue);
   const { filters, limit, regions } = request;

@@ -1,8 +1,8 @@
 import type { Taxonomy } from '../fields/taxonomy.ts';
 import { regionOf, type RegionCatalogue } from '../regions/regions.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
-import { named, validateRequest, type IndicatorRequest } from './catalog.ts';
-import type { CopubYear } from './copubs.ts';
+import { named, validateRequest, type IndicatorName, type IndicatorRequest } from './catalog.ts';
+import type { CopubYear, ResolutionCounts } from './copubs.ts';
 import type { Filters } from './filters.ts';
 import type { AggregatePairYear, CountryShare, FieldShare, FunderCount, InstitutionPair, Leadership, RegionYear, SeriesRow, TopInstitution, WorkListing } from './landscape.ts';
 import type { ApplicantCount, ApplicantPair, CopatentYear, SectorShare } from './patents.ts';
@@ -61,38 +61,48 @@ export async function runClickHouseIndicator(evidence: ClickHouseEvidence, catal
   const members = (id: string) => regionOf(catalogue, id).countries;
   const [a, b] = [members(regions[0]!), members(regions[1] ?? regions[0]!)];
   switch (request.name) {
-    case 'copubs':
-      return copublications(evidence, q, a, b);
     case 'publications':
       return publicationsByRegion(evidence, q, catalogue, regions);
-    case 'top-institutions':
-      return topInstitutions(evidence, q, a, b, limit);
-    case 'top-pairs':
-      return topPairs(evidence, q, a, b, limit);
-    case 'countries':
-      return countryBreakdown(evidence, q, a, b);
     case 'fields':
       return named(await fieldBreakdown(evidence, q, a, b), taxonomy);
     case 'leadership':
       return leadership(evidence, q, a, b, regionOf(catalogue, regions[0]!).id, regionOf(catalogue, regions[1]!).id);
-    case 'funders':
-      return funders(evidence, q, a, b, limit);
     case 'works':
       return copublicationWorks(evidence, q, a, b, request.institution, limit);
-    case 'aggregate-copubs':
-      return aggregatePairs(evidence, q, a, b);
     case 'aggregate-series':
       return aggregateSeries(evidence, q, [...new Set(regions.flatMap((r) => members(r)))]);
-    case 'copatents':
-      return copatents(evidence, q, a, b);
-    case 'applicants':
-      return topApplicants(evidence, q, a, b, limit);
-    case 'applicant-pairs':
-      return topApplicantPairs(evidence, q, a, b, limit);
     case 'copatent-sectors':
       return named(await copatentSectors(evidence, q, a, b), taxonomy);
+    default:
+      return PAIR_INDICATORS[request.name](evidence, q, a, b, limit);
   }
 }
+
+/** The works of the current snapshot and how far their affiliations were resolved, as `derisk summary` reports them from the embedded store. */
+export async function clickHouseResolutionCounts(ev: ClickHouseEvidence): Promise<ResolutionCounts> {
+  const snapshot = await ev.currentSnapshot();
+  if (snapshot === null) return { works: 0, affiliations: 0, withInstitution: 0, withCountry: 0 };
+  const [[works], [counts]] = await Promise.all([
+    ev.all<{ n: string }>(`SELECT count() AS n FROM works WHERE snapshot = '${snapshot}'`),
+    ev.all<{ affiliations: string; with_institution: string; with_country: string }>(`SELECT sum(affiliations) AS affiliations, sum(with_institution) AS with_institution, sum(with_country) AS with_country FROM work_affiliation_counts WHERE snapshot = '${snapshot}'`),
+  ]);
+  return { works: Number(works!.n), affiliations: Number(counts!.affiliations), withInstitution: Number(counts!.with_institution), withCountry: Number(counts!.with_country) };
+}
+
+type PairIndicator = (ev: ClickHouseEvidence, q: Query, a: string[], b: string[], limit: number) => Promise<object[]>;
+
+/** The indicators that read a region pair (and a limit) and nothing else. */
+const PAIR_INDICATORS = {
+  copubs: copublications,
+  'top-institutions': topInstitutions,
+  'top-pairs': topPairs,
+  countries: countryBreakdown,
+  funders,
+  'aggregate-copubs': aggregatePairs,
+  copatents,
+  applicants: topApplicants,
+  'applicant-pairs': topApplicantPairs,
+} satisfies Record<Exclude<IndicatorName, 'publications' | 'fields' | 'leadership' | 'works' | 'aggregate-series' | 'copatent-sectors'>, PairIndicator>;
 
 async function copublications(ev: ClickHouseEvidence, q: Query, a: string[], b: string[]): Promise<CopubYear[]> {
   const inA = `ifNull(country_code, '') IN ${codes(a)}`;
@@ -317,11 +327,15 @@ class Patents {
     return `snapshot = '${this.q.snapshot}' AND year IS NOT NULL ${years(this.q, 'year')} ${field}`;
   }
 
-  /** The applicant rows of one side, labelled with the registry's name where resolved. */
+  /**
+   * The applicant rows of one side, labelled with the registry's name where resolved. The join
+   * reads only the registry rows of the side's resolved applicants: the whole `institutions`
+   * table took seconds to load into the join even with no patent at all.
+   */
   side(countries: string[]): string {
-    return `SELECT source, patent_id, ifNull(registry_name, name) AS label, country_code FROM (
-        SELECT source, patent_id, name, country_code, ifNull(ror_id, '') AS rk FROM patent_applicant_places WHERE ${this.placed()} AND ifNull(country_code, '') IN ${codes(countries)})
-      ALL LEFT JOIN (SELECT ror_id AS rk, name AS registry_name FROM institutions WHERE snapshot = '${this.q.snapshot}') USING rk`;
+    const applicants = `SELECT source, patent_id, name, country_code, ifNull(ror_id, '') AS rk FROM patent_applicant_places WHERE ${this.placed()} AND ifNull(country_code, '') IN ${codes(countries)}`;
+    return `SELECT source, patent_id, ifNull(registry_name, name) AS label, country_code FROM (${applicants})
+      ALL LEFT JOIN (SELECT ror_id AS rk, name AS registry_name FROM institutions WHERE snapshot = '${this.q.snapshot}' AND ror_id IN (SELECT rk FROM (${applicants}))) USING rk`;
   }
 
   /** (source, patent_id) of the co-patents. */

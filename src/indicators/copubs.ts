@@ -1,5 +1,6 @@
 import { chinaScopeNote, regionOf, type RegionCatalogue } from '../regions/regions.ts';
 import type { Store } from '../store/store.ts';
+import type { AskIndicator } from './catalog.ts';
 import { NO_FILTERS, workCondition, type Filters } from './filters.ts';
 
 export interface CopubYear {
@@ -55,12 +56,15 @@ export interface LandscapeSummary {
   chinaScope: string;
 }
 
-export async function landscapeSummary(store: Store, catalogue: RegionCatalogue, pairs: [string, string][]): Promise<LandscapeSummary> {
-  const out: LandscapeSummary['pairs'] = [];
-  for (const [a, b] of pairs) {
-    const years = await copublications(store, catalogue, a, b);
-    out.push({ a, b, years, total: years.reduce((s, y) => s + y.full, 0) });
-  }
+/** How many works the store holds and how many author affiliations were placed at an institution, in a country. */
+export interface ResolutionCounts {
+  works: number;
+  affiliations: number;
+  withInstitution: number;
+  withCountry: number;
+}
+
+export async function resolutionCounts(store: Store): Promise<ResolutionCounts> {
   const counts = await store.one<{ works: number; affiliations: number; with_inst: number; with_country: number }>(
     `SELECT (SELECT count(*) FROM works)::DOUBLE AS works,
        count(*)::DOUBLE AS affiliations,
@@ -69,12 +73,22 @@ export async function landscapeSummary(store: Store, catalogue: RegionCatalogue,
      FROM (SELECT work_id, author_seq, aff_seq, bool_or(ror_id IS NOT NULL) AS has_inst, bool_or(country_code IS NOT NULL) AS has_country
            FROM work_affiliations GROUP BY ALL)`,
   );
+  return { works: counts?.works ?? 0, affiliations: counts?.affiliations ?? 0, withInstitution: counts?.with_inst ?? 0, withCountry: counts?.with_country ?? 0 };
+}
+
+/** The co-publications of each pair per year and how far resolution got, from whichever evidence store `ask` and `counts` read. */
+export async function landscapeSummary(ask: AskIndicator, counts: ResolutionCounts, catalogue: RegionCatalogue, pairs: [string, string][]): Promise<LandscapeSummary> {
+  const out: LandscapeSummary['pairs'] = [];
+  for (const [a, b] of pairs) {
+    const years = (await ask({ name: 'copubs', regions: [a, b], filters: NO_FILTERS, limit: 15, institution: null })) as CopubYear[];
+    out.push({ a, b, years, total: years.reduce((s, y) => s + y.full, 0) });
+  }
   return {
     pairs: out,
-    works: counts?.works ?? 0,
-    affiliations: counts?.affiliations ?? 0,
-    affiliationsWithInstitution: counts?.with_inst ?? 0,
-    affiliationsWithCountry: counts?.with_country ?? 0,
+    works: counts.works,
+    affiliations: counts.affiliations,
+    affiliationsWithInstitution: counts.withInstitution,
+    affiliationsWithCountry: counts.withCountry,
     chinaScope: chinaScopeNote(catalogue.settings),
   };
 }

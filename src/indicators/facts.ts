@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { RegionCatalogue } from '../regions/regions.ts';
-import type { Store } from '../store/store.ts';
-import { copublications, type CopubYear } from './copubs.ts';
-import { SMALL_SAMPLE } from './corpus.ts';
+import type { AskIndicator, IndicatorName } from './catalog.ts';
+import type { CopubYear } from './copubs.ts';
 import { NO_FILTERS, type Filters } from './filters.ts';
-import { countryBreakdown, publicationsByRegion, topInstitutions } from './landscape.ts';
-import { copatents, topApplicants } from './patents.ts';
+import type { CountryShare, RegionYear, TopInstitution } from './landscape.ts';
+import type { ApplicantCount, CopatentYear } from './patents.ts';
+import { SMALL_SAMPLE } from './corpus.ts';
 
 export const BUNDLED_FACTS = fileURLToPath(new URL('../../data/facts/reconnect-brief-2.json', import.meta.url));
 
@@ -16,12 +15,6 @@ interface FactFile {
 }
 
 export type Verdict = 'agrees' | 'differs' | 'not enough data';
-
-/** One count a verdict compares: the works behind it (co-patents for the patent fact), whatever the counting. */
-export interface FactBasis {
-  of: string;
-  works: number;
-}
 
 export interface FactCheck {
   id: string;
@@ -36,6 +29,12 @@ export interface FactCheck {
   tooFew: boolean;
   /** The verdict in the words every surface shows: `verdict`, or "few works — too few to judge (…)". */
   judgement: string;
+}
+
+/** One count a verdict compares: the works behind it (co-patents for the patent fact), whatever the counting. */
+export interface FactBasis {
+  of: string;
+  works: number;
 }
 
 /** Whether a verdict rests on a count under the landscape's small-sample threshold ("not enough data" is already no judgement). */
@@ -64,29 +63,31 @@ export interface FactScope {
  * year range that leaves out a fact's years makes it "not enough data"). The facts and their
  * parameters are data; each kind of check is a small function here.
  */
-export async function checkFacts(store: Store, catalogue: RegionCatalogue, file = BUNDLED_FACTS, scope: FactScope = { filters: NO_FILTERS, counting: 'full' }): Promise<FactCheck[]> {
+export async function checkFacts(ask: AskIndicator, file = BUNDLED_FACTS, scope: FactScope = { filters: NO_FILTERS, counting: 'full' }): Promise<FactCheck[]> {
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as FactFile;
   if (!parsed.provenance?.document) throw new Error(`${file}: a fact file must say which document its facts come from (provenance.document)`);
   const out: FactCheck[] = [];
   for (const fact of parsed.facts) {
     const check = CHECKS[fact.check];
     if (!check) throw new Error(`${file}: fact ${fact.id} uses unknown check ${JSON.stringify(fact.check)}; known: ${Object.keys(CHECKS).join(', ')}`);
-    const { verdict, dataSays, basis } = await check(store, catalogue, fact.params, scope);
+    const { verdict, dataSays, basis } = await check(ask, fact.params, scope);
     const tooFew = tooFewToJudge(verdict, basis);
     out.push({ id: fact.id, claim: fact.claim, source: `${parsed.provenance.document} (${parsed.provenance.date}), ${fact.where}`, verdict, dataSays, basis, tooFew, judgement: judgement({ verdict, tooFew }) });
   }
   return out;
 }
 
-type Check = (store: Store, catalogue: RegionCatalogue, params: Record<string, any>, scope: FactScope) => Promise<{ verdict: Verdict; dataSays: string; basis: FactBasis[] }>;
+type Check = (ask: AskIndicator, params: Record<string, any>, scope: FactScope) => Promise<{ verdict: Verdict; dataSays: string; basis: FactBasis[] }>;
 
 const byYear = (years: CopubYear[], counting: FactScope['counting']) => new Map(years.map((y) => [y.year, y[counting]]));
 const label = (pair: string[]) => pair.join('–');
+/** An indicator's rows, asked of whichever evidence store answers. */
+const rowsOf = async <T>(ask: AskIndicator, name: IndicatorName, regions: string[], filters: Filters, limit = 15) => (await ask({ name, regions, filters, limit, institution: null })) as T[];
 
 const CHECKS: Record<string, Check> = {
-  async 'pair-overtakes'(store, catalogue, p, { filters, counting }) {
-    const leaderYears = await copublications(store, catalogue, p.leader[0], p.leader[1], filters);
-    const followerYears = await copublications(store, catalogue, p.follower[0], p.follower[1], filters);
+  async 'pair-overtakes'(ask, p, { filters, counting }) {
+    const leaderYears = await rowsOf<CopubYear>(ask, 'copubs', p.leader, filters);
+    const followerYears = await rowsOf<CopubYear>(ask, 'copubs', p.follower, filters);
     const leader = byYear(leaderYears, counting);
     const follower = byYear(followerYears, counting);
     const year = p.year as number;
@@ -98,8 +99,8 @@ const CHECKS: Record<string, Check> = {
     const overtook = (leader.get(year) ?? 0) > (follower.get(year) ?? 0) && (leader.get(year - 1) ?? 0) <= (follower.get(year - 1) ?? 0);
     return { verdict: overtook ? 'agrees' : 'differs', dataSays: `${at(year - 1)}; ${at(year)}`, basis };
   },
-  async 'pair-falls-after'(store, catalogue, p, { filters, counting }) {
-    const rows = await copublications(store, catalogue, p.pair[0], p.pair[1], filters);
+  async 'pair-falls-after'(ask, p, { filters, counting }) {
+    const rows = await rowsOf<CopubYear>(ask, 'copubs', p.pair, filters);
     const counts = byYear(rows, counting);
     const base = counts.get(p.year);
     const later = [...counts.entries()].filter(([y]) => y > p.year).sort((a, b) => a[0] - b[0]);
@@ -109,8 +110,8 @@ const CHECKS: Record<string, Check> = {
     const falls = later.every(([, n]) => n < base);
     return { verdict: falls ? 'agrees' : 'differs', dataSays: `${p.year}: ${base}; after: ${later.map(([y, n]) => `${y}: ${n}`).join(', ')}`, basis };
   },
-  async 'region-rank-change'(store, catalogue, p, { filters, counting }) {
-    const rows = await publicationsByRegion(store, catalogue, [p.region, ...p.others], filters);
+  async 'region-rank-change'(ask, p, { filters, counting }) {
+    const rows = await rowsOf<RegionYear>(ask, 'publications', [p.region, ...p.others], filters);
     const at = (year: number) => new Map(rows.filter((r) => r.year === year).map((r) => [r.region, r[counting]]));
     const start = at(p.from);
     const end = at(p.to);
@@ -122,9 +123,9 @@ const CHECKS: Record<string, Check> = {
     const fmt = (m: Map<string, number>) => regions.map((r) => `${r} ${m.get(r)}`).join(', ');
     return { verdict: lowest && highest ? 'agrees' : 'differs', dataSays: `${p.from}: ${fmt(start)}; ${p.to}: ${fmt(end)}`, basis };
   },
-  async 'country-share'(store, catalogue, p, { filters }) {
-    const shares = await countryBreakdown(store, catalogue, p.pair[0], p.pair[1], filters);
-    const total = (await copublications(store, catalogue, p.pair[0], p.pair[1], filters)).reduce((sum, y) => sum + y.full, 0);
+  async 'country-share'(ask, p, { filters }) {
+    const shares = await rowsOf<CountryShare>(ask, 'countries', p.pair, filters);
+    const total = (await rowsOf<CopubYear>(ask, 'copubs', p.pair, filters)).reduce((sum, y) => sum + y.full, 0);
     // A share is one count set against a published figure: the works it is a share of.
     const basis = [{ of: `${label(p.pair)} co-publications`, works: total }];
     if (shares.length === 0) return { verdict: 'not enough data', dataSays: `no ${label(p.pair)} co-publications`, basis };
@@ -136,9 +137,9 @@ const CHECKS: Record<string, Check> = {
     const close = Math.abs(own - p.share) <= p.tolerance;
     return { verdict: close ? 'agrees' : 'differs', dataSays: `${p.country} ${(own * 100).toFixed(1)}% of ${label(p.pair)} co-publications; next: ${next.join(', ') || 'no other country'}`, basis };
   },
-  async 'main-partner'(store, catalogue, p, { filters }) {
+  async 'main-partner'(ask, p, { filters }) {
     // The brief's claim is about parents: rolled up whatever the filter says.
-    const top = await topInstitutions(store, catalogue, p.pair[0], p.pair[1], p.top, { ...filters, rollUp: true });
+    const top = await rowsOf<TopInstitution>(ask, 'top-institutions', p.pair, { ...filters, rollUp: true }, p.top);
     if (top.length === 0) return { verdict: 'not enough data', dataSays: `no ${label(p.pair)} co-publications with resolved institutions`, basis: [] };
     // Each institution's main partner is read from its own co-publications; the one with the fewest is the weakest reading.
     const fewest = top.at(-1)!;
@@ -146,9 +147,9 @@ const CHECKS: Record<string, Check> = {
     const n = top.filter((t) => t.mainPartnerId === p.partner).length;
     return { verdict: n === p.count ? 'agrees' : 'differs', dataSays: `${p.partnerName} is the main partner of ${n} of the top ${top.length} institutions (parents rolled up)`, basis };
   },
-  async 'copatent-sector'(store, catalogue, p, { filters }) {
-    const top = await topApplicants(store, catalogue, 'EU27AC', 'CN', p.firms.length, filters);
-    const total = (await copatents(store, catalogue, 'EU27AC', 'CN', filters)).reduce((sum, y) => sum + y.copatents, 0);
+  async 'copatent-sector'(ask, p, { filters }) {
+    const top = await rowsOf<ApplicantCount>(ask, 'applicants', ['EU27AC', 'CN'], filters, p.firms.length);
+    const total = (await rowsOf<CopatentYear>(ask, 'copatents', ['EU27AC', 'CN'], filters)).reduce((sum, y) => sum + y.copatents, 0);
     const basis = [{ of: 'EU27AC–CN co-patents', works: total }];
     if (top.length === 0) return { verdict: 'not enough data', dataSays: 'no EU27AC–CN co-patents in the loaded data (derisk ingest lens|patstat …)', basis };
     const firms = (p.firms as string[]).map((f) => f.toLowerCase());

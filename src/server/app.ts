@@ -395,7 +395,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.get('/api/facts', { schema: { description: "The source brief's published facts against the loaded data, under the filters (years, field, Hong Kong and Macao, counting)", querystring: { type: 'object', additionalProperties: false, properties: viewFilters } } }, async (request) => {
     const q = request.query as ViewFilters;
-    return evidence.read(actorOf(request), (store) => checkFacts(store, catalogueFor(q), undefined, { filters: viewFiltersOf(q), counting: q.counting }));
+    return evidence.read(actorOf(request), (store) => checkFacts((r) => indicator(store, catalogueFor(q), r), undefined, { filters: viewFiltersOf(q), counting: q.counting }));
   });
 
   // One screening index per process, for the screening routes and the assessor alike (read from its file beside the store when it is there).

@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { sourceNamedSql } from '../indicators/unregistered.ts';
@@ -145,6 +147,21 @@ export const TABLES: TableSpec[] = [
     source: 'SELECT DISTINCT work_id, funder FROM (SELECT rw.work_id, unnest(r.funders) AS funder FROM record_works rw JOIN records r USING (source, source_id))',
   },
   {
+    // What `derisk summary` says of resolution, per work: its author affiliations, and how many were placed at an institution, in a country.
+    name: 'work_affiliation_counts',
+    columns: [
+      ['work_id', 'String'],
+      ['affiliations', 'Int64'],
+      ['with_institution', 'Int64'],
+      ['with_country', 'Int64'],
+    ],
+    orderBy: 'work_id',
+    placement: 'by-work',
+    source: `SELECT work_id, count(*) AS affiliations, count(*) FILTER (WHERE has_inst) AS with_institution, count(*) FILTER (WHERE has_country) AS with_country
+      FROM (SELECT work_id, author_seq, aff_seq, bool_or(ror_id IS NOT NULL) AS has_inst, bool_or(country_code IS NOT NULL) AS has_country FROM work_affiliations GROUP BY ALL)
+      GROUP BY work_id`,
+  },
+  {
     name: 'institutions',
     columns: [
       ['ror_id', 'String'],
@@ -256,9 +273,6 @@ function alive(pid: number): boolean {
   }
 }
 
-/** How many rows one insert carries. */
-const BATCH_ROWS = 50_000;
-
 export interface PublishReport {
   snapshot: string;
   /** False when the cluster already held this snapshot complete, so nothing was written. */
@@ -333,10 +347,10 @@ export class ClickHouseEvidence {
    * partial partition nobody reads; the next publish of the same content drops it and writes it
    * again, so a re-run ends with the counts of a clean run.
    */
-  async publish(store: Store, onProgress?: (table: string, rows: number) => void): Promise<PublishReport> {
+  async publish(store: Store): Promise<PublishReport> {
     const release = await this.takePublishLock();
     try {
-      return await this.publishLocked(store, onProgress);
+      return await this.publishLocked(store);
     } finally {
       await release();
     }
@@ -383,34 +397,18 @@ export class ClickHouseEvidence {
     };
   }
 
-  private async publishLocked(store: Store, onProgress?: (table: string, rows: number) => void): Promise<PublishReport> {
+  private async publishLocked(store: Store): Promise<PublishReport> {
     const snapshot = await snapshotOf(store);
     const expected: Record<string, number> = {};
     for (const t of TABLES) expected[t.name] = Number((await store.one<{ n: bigint }>(`SELECT count(*) AS n FROM (${t.source})`))!.n);
     const complete = await Promise.all(this.shards.map((s) => rows(s, `SELECT 1 FROM ${this.settings.database}.snapshots WHERE snapshot = '${snapshot}'`)));
     if (complete.every((r) => r.length > 0) && (await this.counts(snapshot, expected))) return { snapshot, written: false, rows: expected };
     await this.dropSnapshot(snapshot);
-    for (const t of TABLES) {
-      const local = t.placement === 'by-work' ? `${t.name}_local` : t.name;
-      const names = t.columns.map(([name, type]) => (type === 'Float64' ? EXACT_DOUBLE(name) : name));
-      let batches: Record<string, unknown>[][] = this.shards.map(() => []);
-      let sent = 0;
-      const flush = async () => {
-        await Promise.all(batches.flatMap((b, i) => (b.length > 0 ? [this.shards[i]!.insert({ table: `${this.settings.database}.${local}`, values: b, format: 'JSONEachRow' })] : [])));
-        sent += batches.reduce((n, b) => n + b.length, 0);
-        batches = this.shards.map(() => []);
-        onProgress?.(t.name, sent);
-      };
-      for await (const chunk of store.chunks(t.source)) {
-        for (const r of chunk) {
-          const row: Record<string, unknown> = { snapshot };
-          for (const [i, [name, type]] of t.columns.entries()) row[names[i]!] = type === 'Float64' ? doubleHex(Number(r[name])) : type === 'Int64' ? Number(r[name]) : (r[name] ?? null);
-          if (t.placement === 'every-shard') for (const b of batches) b.push(row);
-          else batches[shardOf(String(r.work_id), this.shards.length)]!.push(row);
-        }
-        if (batches.some((b) => b.length >= BATCH_ROWS)) await flush();
-      }
-      await flush();
+    const dir = mkdtempSync(join(tmpdir(), 'derisk-publish-'));
+    try {
+      for (const t of TABLES) if (expected[t.name]! > 0) await this.publishTable(store, t, snapshot, join(dir, t.name));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
     if (!(await this.counts(snapshot, expected))) throw new Error(`ClickHouse holds other counts than the store for snapshot ${snapshot} after publishing it`);
     const published = Date.now();
@@ -418,6 +416,40 @@ export class ClickHouseEvidence {
     // Older snapshots go once the new one is complete; readers switched to it with the row above.
     for (const old of await rows<{ snapshot: string }>(this.entry, `SELECT DISTINCT snapshot FROM ${this.settings.database}.snapshots WHERE snapshot != '${snapshot}'`)) await this.dropSnapshot(old.snapshot);
     return { snapshot, written: true, rows: expected };
+  }
+
+  /**
+   * One table of a snapshot, in the formats both engines speak natively: DuckDB writes CSV files
+   * (one per shard for the by-work tables, split in the same pass by a hash of the work id), and
+   * each file is streamed into `INSERT … FORMAT CSV` on its shard; no row passes through Node.
+   * The files live in `dir` until their shard has them (free space: the table's rows as text).
+   */
+  private async publishTable(store: Store, t: TableSpec, snapshot: string, dir: string): Promise<void> {
+    const byWork = t.placement === 'by-work';
+    const n = this.shards.length;
+    const strings = ['snapshot', ...t.columns.flatMap(([name, type]) => (/String/.test(type) ? [name] : type === 'Float64' ? [EXACT_DOUBLE(name)] : []))];
+    await store.run(`COPY (${exportSql(t, snapshot, byWork ? n : null)}) TO '${dir}' (FORMAT csv, HEADER false, NULLSTR '\\N', FORCE_QUOTE (${strings.map((c) => `"${c}"`).join(', ')})${byWork ? ', PARTITION_BY (shard__)' : ''})`);
+    const columns = ['snapshot', ...t.columns.map(([name, type]) => (type === 'Float64' ? EXACT_DOUBLE(name) : name))] as [string, ...string[]];
+    const insert = (shard: ClickHouseClient, file: string) =>
+      shard.insert({
+        table: `${this.settings.database}.${byWork ? `${t.name}_local` : t.name}`,
+        values: createReadStream(file),
+        format: 'CSV',
+        columns,
+        // 18.16 reads a field that begins with ' as a quoted string unless told not to.
+        clickhouse_settings: { format_csv_allow_single_quotes: 0 },
+      });
+    if (!byWork) {
+      await Promise.all(this.shards.map((s) => insert(s, dir)));
+      return;
+    }
+    await Promise.all(
+      this.shards.map(async (s, i) => {
+        const part = join(dir, `shard__=${i}`);
+        if (!existsSync(part)) return;
+        for (const file of readdirSync(part)) await insert(s, join(part, file));
+      }),
+    );
   }
 
   /** Whether the cluster holds exactly the expected rows of each table for the snapshot (by-work tables counted over all shards, registry tables on each). */
@@ -473,17 +505,35 @@ async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   return (await result.json()) as T[];
 }
 
-/** A double's IEEE 754 bytes, little-endian, as hex: what `reinterpretAsFloat64(unhex(…))` reads back exactly. */
-function doubleHex(x: number): string {
-  const b = Buffer.alloc(8);
-  b.writeDoubleLE(x);
-  return b.toString('hex');
+/**
+ * The rows DuckDB writes for a table of the snapshot: the snapshot's name first, the table's
+ * columns, each double as its IEEE bytes in hex (see EXACT_DOUBLE), and for a table split by work
+ * the shard each row goes to (`shard__`, which names the file and is not written in it).
+ */
+function exportSql(t: TableSpec, snapshot: string, shards: number | null): string {
+  const doubles = t.columns.filter(([, type]) => type === 'Float64').map(([name]) => name);
+  const out = [`'${snapshot}' AS snapshot`, ...t.columns.map(([name, type]) => (type === 'Float64' ? `${doubleHexSql(name)} AS ${EXACT_DOUBLE(name)}` : name))];
+  // A stable hash of the work id: all rows of a work on one shard, the same shard at every publish.
+  if (shards !== null) out.push(`('0x' || substr(sha1(work_id), 1, 8))::UBIGINT % ${shards} AS shard__`);
+  return `SELECT ${out.join(', ')} FROM (SELECT *, ${doubles.map(doubleBitsSql).join(', ') || 'NULL AS none__'} FROM (${t.source}))`;
 }
 
-/** The shard a work's rows live on: a stable hash of its id, so all rows of a work are together. */
-export function shardOf(workId: string, shards: number): number {
-  return createHash('sha1').update(workId).digest().readUInt32BE(0) % shards;
+/**
+ * A double's IEEE 754 bits (UBIGINT `<column>__bits`), worked out in SQL as DuckDB casts no DOUBLE
+ * to bytes: the exponent is floor(log2 |x|) corrected by one where log2 rounds across a power of
+ * two; dividing by a power of two and scaling the significand by 2^52 are exact.
+ */
+function doubleBitsSql(x: string): string {
+  const [a, e0, e] = [`abs(${x})`, `${x}__e0`, `${x}__e`];
+  return `CASE WHEN ${a} > 0 AND isfinite(${x}) THEN floor(log2(${a}))::INTEGER ELSE 0 END AS ${e0},
+    ${e0} + (${a} / pow(2.0, ${e0}) >= 2)::INTEGER - (${a} / pow(2.0, ${e0}) < 1)::INTEGER AS ${e},
+    (CASE WHEN isnan(${x}) THEN 9221120237041090560 WHEN isinf(${x}) THEN 9218868437227405312 WHEN ${a} = 0 THEN 0
+      WHEN ${a} < pow(2.0, -1022) THEN (${a} * pow(2.0, 1022) * pow(2.0, 52))::UBIGINT
+      ELSE ((${e} + 1023)::UBIGINT << 52) | ((${a} / pow(2.0, ${e}) - 1) * pow(2.0, 52))::UBIGINT END)::UBIGINT | (signbit(${x})::UBIGINT << 63) AS ${x}__bits`;
 }
+
+/** The bits of doubleBitsSql as little-endian hex: what `reinterpretAsFloat64(unhex(…))` reads back exactly. */
+const doubleHexSql = (x: string) => `printf('${'%02x'.repeat(8)}', ${[0, 1, 2, 3, 4, 5, 6, 7].map((k) => `(${x}__bits >> ${8 * k}) & 255`).join(', ')})`;
 
 /**
  * A digest of the analytics' content: the snapshot's name, the same for the same content. Doubles

@@ -10,6 +10,7 @@ import { parseFilters } from '../../src/indicators/filters.ts';
 import { copublicationWorks, countryBreakdown, fieldBreakdown, funders, leadership, publicationsByRegion, topInstitutions, topPairs } from '../../src/indicators/landscape.ts';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import { join } from 'node:path';
+import { indicatorsOf } from '../../src/indicators/catalog.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { AFF, landscapeStore } from '../helpers/landscape.ts';
 import { derisk } from '../helpers/cli.ts';
@@ -164,7 +165,7 @@ test('a taxonomy file with a bad rule is refused naming the file and the field',
 });
 
 test("the brief's facts are each checked against the data, with what the data says", async () => {
-  const facts = new Map((await checkFacts(store, regions)).map((f) => [f.id, f]));
+  const facts = new Map((await checkFacts(indicatorsOf(store, regions, loadTaxonomy()))).map((f) => [f.id, f]));
   assert.equal(facts.size, 6);
   assert.equal(facts.get('eu-overtakes-us-2022')!.verdict, 'differs', 'EU27AC–CN was already ahead in 2021 here');
   assert.match(facts.get('eu-overtakes-us-2022')!.dataSays, /2021: EU27AC–CN 2, US–CN 1; 2022: EU27AC–CN 3, US–CN 1/);
@@ -174,7 +175,7 @@ test("the brief's facts are each checked against the data, with what the data sa
 });
 
 test('each fact says how many works its verdict rests on, both sides of a comparison, and a handful of works is too few to judge', async () => {
-  const facts = new Map((await checkFacts(store, regions)).map((f) => [f.id, f]));
+  const facts = new Map((await checkFacts(indicatorsOf(store, regions, loadTaxonomy()))).map((f) => [f.id, f]));
   const overtakes = facts.get('eu-overtakes-us-2022')!;
   assert.deepEqual(overtakes.basis, [
     { of: 'EU27AC–CN co-publications in 2021', works: 2 },
@@ -188,7 +189,7 @@ test('each fact says how many works its verdict rests on, both sides of a compar
   assert.deepEqual(share.basis, [{ of: 'EU27AC–CN co-publications', works: 5 }]);
   assert.equal(share.tooFew, true, '"40% of 5 works" agrees by chance');
   // Fractional counting weighs the works, but a verdict still rests on whole works.
-  const fractional = new Map((await checkFacts(store, regions, undefined, { filters: NO_FILTERS, counting: 'fractional' })).map((f) => [f.id, f]));
+  const fractional = new Map((await checkFacts(indicatorsOf(store, regions, loadTaxonomy()), undefined, { filters: NO_FILTERS, counting: 'fractional' })).map((f) => [f.id, f]));
   assert.deepEqual(fractional.get('eu-overtakes-us-2022')!.basis, overtakes.basis);
   const none = facts.get('copatents-telecoms')!;
   assert.equal(none.tooFew, false, 'not enough data is already no judgement');

@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import { indicatorsOf } from '../../src/indicators/catalog.ts';
+import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openInput } from '../../src/ingest/lines.ts';
@@ -75,7 +77,7 @@ test("co-patents by region pair, applicants, pairs and sectors; the brief's co-p
   const sectors = new Map((await copatentSectors(store, regions, 'EU27AC', 'CN')).map((s) => [s.fieldId, s.copatents]));
   assert.equal(sectors.get('networking-telecommunications'), 3);
   assert.equal(sectors.get('ai-image-processing'), 2);
-  const fact = (await checkFacts(store, regions)).find((f) => f.id === 'copatents-telecoms')!;
+  const fact = (await checkFacts(indicatorsOf(store, regions, loadTaxonomy()))).find((f) => f.id === 'copatents-telecoms')!;
   assert.equal(fact.verdict, 'agrees');
   assert.match(fact.dataSays, /HUAWEI TECHNOLOGIES CO LTD \(2\)/);
   store.close();

@@ -8,8 +8,10 @@ import { gunzipSync } from 'node:zlib';
 import { createClient } from '@clickhouse/client';
 import { ConflictError } from '../../src/errors.ts';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
-import { INDICATORS, runIndicator, type IndicatorRequest } from '../../src/indicators/catalog.ts';
-import { round4, runClickHouseIndicator } from '../../src/indicators/clickhouse.ts';
+import { INDICATORS, indicatorsOf, runIndicator, STANDARD_PAIRS, type AskIndicator, type IndicatorRequest } from '../../src/indicators/catalog.ts';
+import { clickHouseResolutionCounts, round4, runClickHouseIndicator } from '../../src/indicators/clickhouse.ts';
+import { landscapeSummary, resolutionCounts } from '../../src/indicators/copubs.ts';
+import { checkFacts } from '../../src/indicators/facts.ts';
 import { NO_FILTERS, type Filters } from '../../src/indicators/filters.ts';
 import { ingestCountryPairs } from '../../src/ingest/aggregates.ts';
 import { ingestNsfSeries } from '../../src/ingest/nsf.ts';
@@ -159,6 +161,16 @@ test('every indicator the cluster computes answers exactly what DuckDB answers o
   );
   for (const name of INDICATORS) assert.ok(((await both({ name, regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 15, institution: null }))[0] as unknown[]).length > 0, name);
   assert.ok(compared > 300, `compared ${compared} rows`);
+  // The summary and the brief's facts, which read several indicators, under the filters and either counting.
+  const embedded = indicatorsOf(store, catalogue, taxonomy);
+  const clustered: AskIndicator = (r) => runClickHouseIndicator(evidence, catalogue, taxonomy, r);
+  assert.deepStrictEqual(await landscapeSummary(clustered, await clickHouseResolutionCounts(evidence), catalogue, STANDARD_PAIRS), await landscapeSummary(embedded, await resolutionCounts(store), catalogue, STANDARD_PAIRS));
+  for (const [[label, filters], counting] of [
+    [FILTERS[0]!, 'full'],
+    [FILTERS[2]!, 'fractional'],
+  ] as const) {
+    assert.deepStrictEqual(await checkFacts(clustered, undefined, { filters, counting }), await checkFacts(embedded, undefined, { filters, counting }), `facts (${label}, ${counting})`);
+  }
 });
 
 test('the works are spread over both shards, each work whole on one; the weights cross bit for bit', { skip }, async () => {
@@ -245,7 +257,7 @@ test('the server reads indicators and institution works from the cluster: its HT
     return r.json() as { rows?: unknown[]; works?: unknown[] };
   };
   try {
-    const paths = ['/api/indicators/top-institutions?regions=EU27AC,CN', '/api/indicators/leadership?regions=EU27AC,CN&rollup=true', '/api/indicators/copatents?regions=EU27AC,CN', '/api/indicators/works?regions=EU27AC,CN&from=2019'];
+    const paths = ['/api/indicators/top-institutions?regions=EU27AC,CN', '/api/facts?counting=fractional', '/api/indicators/leadership?regions=EU27AC,CN&rollup=true', '/api/indicators/copatents?regions=EU27AC,CN', '/api/indicators/works?regions=EU27AC,CN&from=2019'];
     for (const path of paths) assert.deepStrictEqual(await get(clustered, path), await get(embedded, path), path);
     const top = ((await get(embedded, paths[0]!)).rows as { rorId: string }[])[0]!.rorId;
     const profile = await get(clustered, `/api/institutions/${top}`);
@@ -302,6 +314,27 @@ test('the CLI: derisk ingest publishes to the cluster (once for the same content
     assert.equal(remote.status, 0, remote.stderr);
     answers[name] = JSON.parse(remote.stdout);
     assert.deepStrictEqual(answers[name], JSON.parse(local.stdout), name);
+  }
+  for (const command of ['summary', 'facts']) {
+    const remote = derisk([command, '--json'], withCluster);
+    assert.equal(remote.status, 0, remote.stderr);
+    assert.deepStrictEqual(JSON.parse(remote.stdout), JSON.parse(derisk([command, '--json'], env).stdout), command);
+  }
+  // It is the cluster that answers the summary: a newer, empty snapshot there empties it.
+  const shards = cluster.httpPorts.map((port) => createClient({ url: `http://127.0.0.1:${port}`, database: 'derisk' }));
+  for (const shard of shards) await shard.insert({ table: 'snapshots', values: [{ snapshot: 'empty', published_ms: Date.now() + 60_000, rows: '{}' }], format: 'JSONEachRow' });
+  try {
+    const summary = JSON.parse(derisk(['summary', '--json'], withCluster).stdout) as { works: number; pairs: { total: number }[] };
+    assert.equal(summary.works, 0);
+    assert.deepStrictEqual(
+      summary.pairs.map((p) => p.total),
+      [0, 0, 0],
+    );
+  } finally {
+    for (const shard of shards) {
+      await shard.command({ query: "ALTER TABLE snapshots DROP PARTITION 'empty'" });
+      await shard.close();
+    }
   }
   assert.equal((answers.copubs as { year: number; full: number }[]).find((y) => y.year === 2024)?.full, before2024 + 1, 'the new work counts in 2024 on the cluster');
 });

@@ -1,4 +1,6 @@
 import { before, test } from 'node:test';
+import { indicatorsOf } from '../../src/indicators/catalog.ts';
+import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +8,7 @@ import { ingestWorks } from '../../src/ingest/pipeline.ts';
 import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
 import { resolvePending } from '../../src/resolve/apply.ts';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
-import { copublications, landscapeSummary } from '../../src/indicators/copubs.ts';
+import { copublications, landscapeSummary, resolutionCounts } from '../../src/indicators/copubs.ts';
 import { loadRegions } from '../../src/regions/regions.ts';
 import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { Store } from '../../src/store/store.ts';
@@ -67,7 +69,7 @@ test('ingest, resolve and refresh: records merge on DOI, co-publications count b
     rows.map((r) => r.ror_id),
     ['02kkvpp62', '03cve4549'],
   );
-  const summary = await landscapeSummary(store, regions, [['EU27AC', 'CN']]);
+  const summary = await landscapeSummary(indicatorsOf(store, regions, loadTaxonomy()), await resolutionCounts(store), regions, [['EU27AC', 'CN']]);
   assert.equal(summary.works, 3);
   assert.equal(summary.affiliationsWithCountry, summary.affiliations);
   store.close();
