@@ -66,7 +66,7 @@ export async function ingestRegistry(store: Store, path: string, onProgress?: (n
     for (const r of rejected) {
       await store.run('INSERT INTO quarantine VALUES ($1, $2, $3, $4, $5)', [id, r.recordNo, r.lineNo, r.reason, r.excerpt]);
     }
-    await store.run(`INSERT OR REPLACE INTO meta VALUES ('registry_version', $1)`, [id.slice(0, 16)]);
+    await store.run(`INSERT OR REPLACE INTO meta VALUES ('registry_version', (${REGISTRY_DIGEST}))`);
   });
   return { file: path, fileId: id, status: 'ingested', institutions: institutions.length, quarantined: rejected.length, rejected, seconds: (performance.now() - started) / 1000 };
 }
@@ -95,6 +95,18 @@ function appendInstitution(a: DuckDBAppender, i: Institution, fileId: string): v
 export const REGISTRY_ROWS = `SELECT i.*, n.names FROM institutions i
   LEFT JOIN (SELECT ror_id, list({'name': name, 'name_types': name_types, 'lang': lang} ORDER BY rowid) AS names FROM institution_names GROUP BY ror_id) n USING (ror_id)
   ORDER BY i.ror_id`;
+
+/**
+ * The registry's version: a digest of what the store holds as the resolver reads it (records, and
+ * each record's names in their order; not which file gave them). Not the last file's hash: ingests
+ * add up and a later dump replaces records, so two stores that last ingested the same file may hold
+ * different registries, and resolutions (also in the shared cache), screening indexes and name
+ * indexes kept under this version would be served from one to the other. Under a second for all of ROR.
+ */
+const REGISTRY_DIGEST = `SELECT md5(
+    (SELECT coalesce(string_agg(to_json(i)::VARCHAR, chr(10) ORDER BY ror_id), '') FROM (SELECT * EXCLUDE (file_id) FROM institutions) i)
+    || chr(10) || chr(10) ||
+    (SELECT coalesce(string_agg(to_json(struct_pack(ror_id, name, name_types, lang))::VARCHAR, chr(10) ORDER BY ror_id, rowid), '') FROM institution_names))`;
 
 export interface RegistryRow {
   ror_id: string;

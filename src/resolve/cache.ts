@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '../store/store.ts';
@@ -15,6 +15,10 @@ import type { Store } from '../store/store.ts';
  * run adds Parquet files written aside and renamed into place: several processes may share one
  * cache, and a killed run leaves only whole files. Resolutions under an organisation's
  * corrections are not kept here (they depend on that organisation's corrections).
+ *
+ * An answer read from here is taken as the resolver's, so the cache is trusted only as far as who
+ * can write it: a folder or file that is not the user's own, or that group or others may write, is
+ * refused (anyone who can write it could plant answers).
  */
 export class ResolutionCache {
   private readonly folder: string;
@@ -35,9 +39,22 @@ export class ResolutionCache {
 
   private files(): string[] {
     if (!existsSync(this.folder)) return [];
-    return readdirSync(this.folder)
+    this.checkFolders();
+    const files = readdirSync(this.folder)
       .filter((f) => f.endsWith('.parquet'))
       .map((f) => join(this.folder, f));
+    for (const f of files) {
+      const stat = lstatSync(f);
+      if (!stat.isFile()) throw new Error(`the resolution cache file ${f} is not a plain file: refusing the cache (derisk writes plain files); delete it, its strings are resolved again`);
+      refuseUntrusted(stat, `the resolution cache file ${f}`, `delete it (its strings are resolved again)`);
+    }
+    return files;
+  }
+
+  private checkFolders(): void {
+    for (const folder of [this.dir, this.folder]) {
+      refuseUntrusted(statSync(folder), `the resolution cache folder ${folder}`, `make it yours alone (chmod 700 ${folder}) after checking that no one else wrote into it, or point DERISK_RESOLUTION_CACHE at a folder of your own`);
+    }
   }
 
   /**
@@ -64,6 +81,7 @@ export class ResolutionCache {
   async keep(store: Store, strings: string): Promise<void> {
     // Owner-only, as the store is: it holds every organisation's uploaded strings.
     mkdirSync(this.folder, { recursive: true, mode: 0o700 });
+    this.checkFolders();
     const name = `${Date.now()}-${process.pid}-${randomBytes(4).toString('hex')}`;
     const aside = join(this.folder, `${name}.tmp`);
     await store.run(
@@ -76,7 +94,17 @@ export class ResolutionCache {
        ) TO ${sqlString(aside)} (FORMAT parquet)`,
       [this.version],
     );
+    chmodSync(aside, 0o600);
     renameSync(aside, join(this.folder, `${name}.parquet`));
+  }
+}
+
+/** Refuses what is not the user's own or what group or others may write: its content could have been planted. */
+function refuseUntrusted(stat: Stats, what: string, todo: string): void {
+  const uid = process.getuid?.();
+  if (uid !== undefined && stat.uid !== uid) throw new Error(`${what} belongs to user ${stat.uid}, not to you (${uid}): refusing the resolution cache, whose answers would be taken as the resolver's; ${todo}`);
+  if ((stat.mode & 0o022) !== 0) {
+    throw new Error(`${what} has permissions ${(stat.mode & 0o777).toString(8).padStart(4, '0')}: group or others could write it and plant answers, so the resolution cache is refused; ${todo}`);
   }
 }
 

@@ -1,15 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
 import { resolvePending } from '../../src/resolve/apply.ts';
 import type { Basis } from '../../src/resolve/calibration.ts';
-import type { Resolution } from '../../src/resolve/matcher.ts';
+import { AffiliationResolver, type Resolution } from '../../src/resolve/matcher.ts';
 import type { StoredHit } from '../../src/screening/context.ts';
 import { screenPending } from '../../src/screening/store.ts';
 import { listValue } from '../../src/store/duckdb.ts';
 import { insertColumns, Store } from '../../src/store/store.ts';
-import { tempDir } from '../helpers/fixtures.ts';
+import { tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { rorRecord } from '../helpers/landscape.ts';
 
 // More strings than one insert statement takes (10,000), written the way people write them:
 // quotes, commas, Chinese script; empty evidence, and nulls wherever a column takes them.
@@ -109,8 +111,45 @@ test('a store answers from the resolution cache what another store resolved, row
   // A new registry (or resolver) version never reads an older answer.
   assert.equal((await run(all, 'r2', cache)).asked.length, 3_000);
   // A damaged file is named with what to do, never read as answers.
-  for (const folder of readdirSync(cache)) writeFileSync(join(cache, folder, 'damaged.parquet'), 'not parquet');
+  for (const folder of readdirSync(cache)) writeFileSync(join(cache, folder, 'damaged.parquet'), 'not parquet', { mode: 0o600 });
   await assert.rejects(run(all, 'r1', cache), /resolution cache .* cannot be read .*deleting that folder is safe/);
+  // Answers are only as trustworthy as who can write them: a folder or file group or others may write is refused.
+  for (const folder of readdirSync(cache)) rmSync(join(cache, folder, 'damaged.parquet'));
+  const folders = readdirSync(cache).map((f) => join(cache, f));
+  const files = folders.flatMap((folder) => readdirSync(folder).map((f) => join(folder, f)));
+  for (const [paths, mode, refusal] of [
+    [[cache], 0o777, /resolution cache folder .* has permissions 0777: group or others could write it .*chmod 700/],
+    [folders, 0o770, /resolution cache folder .* has permissions 0770/],
+    [files, 0o622, /resolution cache file .* has permissions 0622: .*delete it/],
+  ] as const) {
+    for (const path of paths) chmodSync(path, mode);
+    await assert.rejects(run(all, 'r1', cache), refusal);
+    for (const path of paths) chmodSync(path, path === cache || folders.includes(path) ? 0o700 : 0o600);
+  }
+  assert.equal((await run(all, 'r1', cache)).asked.length, 0, 'the cache as derisk leaves it is read');
+  // Owner-checked too, where the test may give a file away (as root).
+  if (process.getuid?.() === 0) {
+    for (const file of files) chownSync(file, 4242, 4242);
+    await assert.rejects(run(all, 'r1', cache), /resolution cache file .* belongs to user 4242, not to you/);
+  }
+});
+
+test('the resolution cache is keyed by the registry a store holds, not by the last file ingested: a store with Tsinghua and Oxford does not answer for one with only Oxford', async () => {
+  const cache = tempDir();
+  const rorA = writeTemp('rorA.jsonl', JSON.stringify(rorRecord('03cve4549', 'Tsinghua University', 'CN', 'Beijing')));
+  const rorB = writeTemp('rorB.jsonl', JSON.stringify(rorRecord('052gg0110', 'University of Oxford', 'GB', 'Oxford')));
+  const resolveWith = async (files: string[]) => {
+    const store = await Store.open(':memory:');
+    for (const f of files) await ingestRegistry(store, f);
+    await store.run(`INSERT INTO affiliations (source, source_id, author_seq, aff_seq, raw) VALUES ('openalex', 'W1', 0, 0, 'Tsinghua University, Beijing, China')`);
+    const { fromCache } = await resolvePending(store, new AffiliationResolver(await loadRegistry(store)), undefined, undefined, cache);
+    const found = (await store.all<{ ror_id: string }>('SELECT ror_id FROM resolution_institutions')).map((r) => r.ror_id);
+    store.close();
+    return { found, fromCache };
+  };
+  assert.deepEqual(await resolveWith([rorA, rorB]), { found: ['03cve4549'], fromCache: 0 });
+  assert.deepEqual(await resolveWith([rorB]), { found: [], fromCache: 0 }, 'a registry without Tsinghua never finds it');
+  assert.deepEqual(await resolveWith([rorB]), { found: [], fromCache: 1 }, 'the same registry reads what was kept');
 });
 
 test('columns go to DuckDB as a bound value would: a lone surrogate as U+FFFD, control characters and backslashes as written, a NaN score as NaN', async () => {
