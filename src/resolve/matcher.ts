@@ -53,7 +53,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13';
 
 interface Entry {
   id: string;
@@ -186,6 +186,21 @@ const NAME_GOES_ON = ['of', 'for', 'de', 'di', 'del', 'della', 'degli', 'des', '
 
 /** Words that join two institutions' names in one part ("&" is folded to "and"). */
 const JOINING = ['and', 'und', 'et'];
+
+/**
+ * The part's words after its first `nameLength` name tokens, when they go on as the same name: a
+ * word of NAME_GOES_ON right after it, or a joining word between two further words ("Posts &
+ * Telecommun"); a joining word right after the name starts another institution instead.
+ */
+function joinedWordsAfter(part: string, nameLength: number): string | undefined {
+  const words = foldText(part).split(' ');
+  let taken = 0;
+  let i = 0;
+  while (i < words.length && taken < nameLength) taken += nameTokens(words[i++]!).length;
+  const rest = words.slice(i);
+  const goesOn = rest.some((w, k) => k < rest.length - 1 && (NAME_GOES_ON.includes(w) || (k > 0 && JOINING.includes(w))));
+  return goesOn ? rest.join(' ') : undefined;
+}
 
 /** Words of an address after an institution's name ("Yuquan Campus", "Zhongguancun Road"): they do not make a longer name. */
 const ADDRESS_TOKEN = new Set([
@@ -736,7 +751,12 @@ export class AffiliationResolver {
         const glued = last !== undefined && (before.some((t) => UNIT_TOKEN.has(t)) ? properWord(last) && (this.gazetteer.isPlace(last) || commonName) : before.some(properWord));
         // "Nanjing University of Posts and Telecommunications" is not Nanjing University: rare words right after the
         // name, none of them a place, an address's word or a unit's ("… Tongding Joint Laboratory"), make a longer name.
-        const longer = !glued && after.length > 0 && properWord(after[0]!) && after.every((t) => !this.gazetteer.isPlace(t) && !ADDRESS_TOKEN.has(t) && !UNIT_TOKEN.has(t)) && this.goesOnAsName([...hit.keys()], segs[part]!);
+        const nameWordsAfter = !glued && after.length > 0 && after.every((t) => !this.gazetteer.isPlace(t) && !ADDRESS_TOKEN.has(t) && !UNIT_TOKEN.has(t));
+        const rareAfter = nameWordsAfter && properWord(after[0]!) && this.goesOnAsName([...hit.keys()], segs[part]!);
+        // Common words joined to the name by "of", "&"… go on as a name too: "Sichuan University of Science and
+        // Engineering", "Nanjing Univ Posts & Telecommun" (Web of Science's abbreviation, where the registry's spelling is not written).
+        const joinedAfter = nameWordsAfter && !rareAfter && !after.some(ignorable) ? joinedWordsAfter(segs[part]!, e - segStart) : undefined;
+        const longer = rareAfter || joinedAfter !== undefined;
         const how: How = HOSPITAL_WORD.test(` ${after.join(' ')}`)
           ? 'inside-hospital'
           : SCHOOL_WORD.test(` ${after.join(' ')}`)
@@ -757,9 +777,11 @@ export class AffiliationResolver {
             ? `"${key}" is a registry name, joined by "and" to another name in "${words}"`
             : how === 'exact'
               ? `"${key}" is a registry name ("${words}" adds only acronyms, a legal form or a place)`
-              : how === 'inside-longer'
-                ? `"${key}" is a registry name, but only the start of "${words}": "${after.join(' ')}", words rare in registry names and no place, make it another institution's name (kept as possible, the nearest registry name)`
-                : `"${key}" is a registry name inside "${words}"`;
+              : how === 'inside-longer' && joinedAfter !== undefined
+                ? `"${key}" is a registry name, but only the start of "${words}": it goes on "${joinedAfter}", name words and no place, making another institution's name (kept as possible, the nearest registry name)`
+                : how === 'inside-longer'
+                  ? `"${key}" is a registry name, but only the start of "${words}": "${after.join(' ')}", words rare in registry names and no place, make it another institution's name (kept as possible, the nearest registry name)`
+                  : `"${key}" is a registry name inside "${words}"`;
         const placeAfter = how === 'exact' && after.length > 0 && !after.every(ignorable) ? after.join(' ') : undefined;
         yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter };
       }

@@ -164,6 +164,23 @@ test('out-of-registry: a registry name that is only the start of a longer name, 
   assert.equal(counted(await resolve('Nanjing University Tongding Joint Laboratory for Large Scale Photonics Integrated Circuits')), 'Nanjing University');
 });
 
+test('out-of-registry: a registry name going on with "of", "&"… and common name words is only the start of another name, also abbreviated', { skip }, async () => {
+  const cases: [string, string][] = [
+    ['Sichuan University of Science and Engineering, Zigong, China', 'of science and engineering'],
+    ['Nanjing Univ Posts & Telecommun, Nanjing, Peoples R China', 'posts and telecommun'],
+  ];
+  for (const [s, goesOn] of cases) {
+    const r = await resolve(s);
+    assert.equal(counted(r), null, s);
+    assert.equal(r.institutions[0]?.tier, 'possible', s);
+    assert.match(r.institutions[0]!.evidence, new RegExp(`only the start of .*: it goes on "${goesOn}", name words and no place`), s);
+  }
+  // The longer name in the registry is that institution; "and" right after a name joins another one.
+  assert.equal(counted(await resolve('University of Science and Technology of China')), 'University of Science and Technology of China');
+  assert.equal(counted(await resolve('Zhejiang University of Technology')), 'Zhejiang University of Technology');
+  assert.equal(counted(await resolve('Zhejiang University and Alibaba Group, Hangzhou')), 'Zhejiang University');
+});
+
 test('withdrawn: a withdrawn registry record is at most possible, naming the withdrawal and the successor the registry gives', { skip }, async () => {
   for (const s of ['Lamar State College–Orange', 'Lamar State College Orange, Orange, TX']) {
     const r = await resolve(s);
