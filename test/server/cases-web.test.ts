@@ -174,7 +174,7 @@ test('a partner the registry does not know is marked unknown in the verdict, on 
   const made = await fetch(`${env.base}/api/cases`, {
     method: 'POST',
     headers: auth,
-    body: JSON.stringify({ ...GREEN_CASE, title: 'With an unknown partner', partners: [...GREEN_CASE.partners, { name: 'Acme Widgets Ltd', role: 'partner' }, { name: 'Evil\u202E Labs', role: 'partner' }] }),
+    body: JSON.stringify({ ...GREEN_CASE, title: `With an unknown partner ${'X'.repeat(300)}`, partners: [...GREEN_CASE.partners, { name: 'Acme Widgets Ltd', role: 'partner' }, { name: 'Evil\u202E Labs', role: 'partner' }] }),
   });
   const { id } = (await made.json()) as { id: string };
   assert.equal((await fetch(`${env.base}/api/cases/${id}/assess`, { method: 'POST', headers: auth, body: '{}' })).status, 201);
@@ -203,7 +203,7 @@ test('a partner the registry does not know is marked unknown in the verdict, on 
     // Reading order on a narrow cell: a line above, or the same line further left.
     const before = (a: typeof labs, b: typeof labs) => a!.bottom <= b!.top || (a!.top < b!.bottom && a!.left < b!.left);
     assert.ok(before(labs, resolves) && before(resolves, registry), `the words after the name read left to right: ${JSON.stringify([labs, resolves, registry])}`);
-    assert.equal(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
+    assert.equal(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0, 'an unbroken 300-character title wraps');
     await phone.screenshot({ path: `${SHOTS}/case-parties-phone.png`, fullPage: true });
   } finally {
     await phone.close();
