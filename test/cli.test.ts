@@ -73,17 +73,25 @@ test('ingest ror, ingest works, then resolve a CSV column and read the indicator
   assert.equal(ingest.status, 0, ingest.stderr);
   assert.match(ingest.stdout, /3 records kept, 0 already known, 0 quarantined/);
 
-  const input = writeTemp('affs.csv', 'id,affiliation\n1,"Tsinghua Univ, Dept Automat, Beijing 100084, Peoples R China"\n2,"Some Lab, Palau 3, Barcelona"\n3,"Department of Physiology, Howard Hughes Medical Institute, University of Texas Southwestern Medical Center, Dallas, TX, USA"\n4,""\n');
+  const input = writeTemp(
+    'affs.csv',
+    'id,affiliation\n1,"Tsinghua Univ, Dept Automat, Beijing 100084, Peoples R China"\n2,"Some Lab, Palau 3, Barcelona"\n3,"Department of Physiology, Howard Hughes Medical Institute, University of Texas Southwestern Medical Center, Dallas, TX, USA"\n4,""\n5,"Huawei Noah\'s Ark Lab, London"\n',
+  );
   const out = join(tempDir(), 'out.csv');
   const r = derisk(['resolve', input, '--column', 'affiliation', '--out', out], env);
   assert.equal(r.status, 0, r.stderr);
   const rows = (await collect(readCsv(streamOf(readFileSync(out))))).map((x) => ('fields' in x ? x.fields : []));
-  assert.deepEqual(rows[0], ['id', 'affiliation', 'ror_id', 'name', 'country_code', 'region', 'tier', 'score', 'evidence']);
-  assert.equal(rows.length, 5, 'every input row comes out');
+  assert.deepEqual(rows[0], ['id', 'affiliation', 'ror_id', 'name', 'country_code', 'region', 'tier', 'score', 'evidence', 'company', 'company_country', 'company_evidence']);
+  assert.equal(rows.length, 6, 'every input row comes out');
   assert.deepEqual(rows[1]!.slice(2, 7), ['https://ror.org/03cve4549', 'Tsinghua University', 'CN', 'CN', 'exact']);
   assert.deepEqual(rows[2]!.slice(2, 7), ['', '', 'ES', 'EU27;EU27AC', 'unresolved']);
   assert.equal(rows[3]![2]!.split(';').length, 2, 'two institutions, separated by ";"');
   assert.equal(rows[4]![6], 'unresolved');
+  // A corporate lab is a company, not a registry institution: the row says whose lab, and where.
+  assert.match(rows[5]![9]!, /^Huawei\b/);
+  assert.equal(rows[5]![10], 'GB');
+  assert.notEqual(rows[5]![11], '');
+  assert.deepEqual(rows[1]!.slice(9), ['', '', ''], 'no company named');
 
   const json = derisk(['indicators', 'copubs', '--regions', 'EU27AC,CN', '--json'], env);
   assert.equal(json.status, 0, json.stderr);

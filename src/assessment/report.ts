@@ -6,7 +6,11 @@ import type { Case } from './case.ts';
 import { evidenceInWords, type PartyScreen } from './evidence.ts';
 import type { CorrectionRead, CorrectionsRead } from '../resolve/org-view.ts';
 
-const esc = (v: unknown): string => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+// A bidirectional control in a name would reorder the report's own words after it: it is shown as a marker ("⟨U+202E⟩").
+const esc = (v: unknown): string =>
+  String(v ?? '')
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+    .replace(/[\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase()}⟩`);
 
 const COLOUR: Record<string, string> = { red: '#b3261e', yellow: '#b58900', green: '#2e7d32', 'needs-information': '#5c6bc0' };
 

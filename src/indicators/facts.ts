@@ -141,9 +141,16 @@ const CHECKS: Record<string, Check> = {
     // The brief's claim is about parents: rolled up whatever the filter says.
     const top = await rowsOf<TopInstitution>(ask, 'top-institutions', p.pair, { ...filters, rollUp: true }, p.top);
     if (top.length === 0) return { verdict: 'not enough data', dataSays: `no ${label(p.pair)} co-publications with resolved institutions`, basis: [] };
-    // Each institution's main partner is read from its own co-publications; the one with the fewest is the weakest reading.
-    const fewest = top.at(-1)!;
-    const basis = [{ of: top.length === 1 ? `co-publications of ${fewest.name}` : `co-publications of ${fewest.name}, the fewest of the top ${top.length}`, works: fewest.copublications }];
+    // The verdict counts main partners: each rests on the works an institution shares with its main partner,
+    // and an institution with hundreds of co-publications can have a main partner of one work.
+    const weakest = top.reduce((min, t) => (t.withMainPartner < min.withMainPartner ? t : min));
+    const partnerOf = weakest.mainPartnerName ?? 'its main partner';
+    const basis = [
+      {
+        of: top.length === 1 ? `co-publications of ${weakest.name} with ${partnerOf}` : `co-publications of ${weakest.name} with ${partnerOf}, the fewest behind a main partner of the top ${top.length}`,
+        works: weakest.withMainPartner,
+      },
+    ];
     const n = top.filter((t) => t.mainPartnerId === p.partner).length;
     return { verdict: n === p.count ? 'agrees' : 'differs', dataSays: `${p.partnerName} is the main partner of ${n} of the top ${top.length} institutions (parents rolled up)`, basis };
   },

@@ -12,7 +12,8 @@ export interface BatchOptions {
   onProgress?: (rows: number) => void;
 }
 
-export const ADDED_COLUMNS = ['ror_id', 'name', 'country_code', 'region', 'tier', 'score', 'evidence'];
+// A company or corporate lab named in the string ("Huawei Noah's Ark Lab, London": Huawei, GB) is a party the institution columns miss.
+export const ADDED_COLUMNS = ['ror_id', 'name', 'country_code', 'region', 'tier', 'score', 'evidence', 'company', 'company_country', 'company_evidence'];
 
 /**
  * Resolves one column of a CSV file and writes every input column plus the resolution. Rows
@@ -34,7 +35,7 @@ export async function resolveCsv(resolver: AffiliationResolver, inPath: string, 
       if (!header) throw new Error(`${inPath}: header row cannot be read: ${row.error}`);
       unreadable++;
       rows++;
-      await write([...header.map(() => ''), '', '', '', '', 'unreadable', '', `line ${row.lineNo}: ${row.error}`].map(safeCsvField).join(','));
+      await write([...header.map(() => ''), '', '', '', '', 'unreadable', '', `line ${row.lineNo}: ${row.error}`, '', '', ''].map(safeCsvField).join(','));
       continue;
     }
     if (!header) {
@@ -58,7 +59,9 @@ export async function resolveCsv(resolver: AffiliationResolver, inPath: string, 
     const tier = unique.length > 0 ? matches[0]!.tier : 'unresolved';
     const score = unique.length > 0 ? Math.max(...matches.map((m) => m.score)) : '';
     const evidence = [...matches.map((m) => m.evidence), `country: ${r.countryEvidence}`].join(' | ');
-    await write([...fields, unique.map((id) => `https://ror.org/${id}`).join(';'), names.join(';'), country ?? '', region, tier, score, evidence].map(safeCsvField).join(','));
+    const companies = r.companies ?? [];
+    const companyColumns = [companies.map((c) => (c.lab ? `${c.name} (${c.lab})` : c.name)).join(';'), companies.map((c) => c.countryCode ?? '').join(';'), companies.map((c) => c.evidence).join(' | ')];
+    await write([...fields, unique.map((id) => `https://ror.org/${id}`).join(';'), names.join(';'), country ?? '', region, tier, score, evidence, ...companyColumns].map(safeCsvField).join(','));
     if (rows % 5000 === 0) options.onProgress?.(rows);
   }
   out.end();

@@ -1,5 +1,5 @@
 // @ts-check
-import { barChart, clusterOf, levelRank, lineChart, networkChart, networkLayout, seriesColour } from './charts.js';
+import { barChart, clusterOf, levelRank, lineChart, networkChart, networkLayout, seriesColour, shownText } from './charts.js';
 import { casesModule } from './cases.js';
 import { accountModule } from './account.js';
 import { alertsModule } from './alerts.js';
@@ -15,10 +15,12 @@ const PAIRS = [
   ['EU27AC', 'US'],
 ];
 
+// Every text a view shows goes through here (shownText), but not a textarea's text: that is a value sent back as it is.
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  const shown = tag === 'textarea' ? String : shownText;
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, k === 'title' || k === 'aria-label' ? shownText(v) : v);
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(shown(c)));
   return node;
 }
 

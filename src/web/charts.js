@@ -12,10 +12,17 @@ const SERIES_COLOURS = { EU27AC: '#1f5fbf', CN: '#d1495b', US: '#2a9d8f', 'EU27A
 /** A series' colour: its own where it has one, else the palette's by position. */
 export const seriesColour = (/** @type {string} */ name, /** @type {number} */ i) => /** @type {Record<string, string>} */ (SERIES_COLOURS)[name] ?? COLOURS[i % COLOURS.length];
 
+// Bidirectional controls (embeddings, overrides, isolates, marks) in a name would reorder the text
+// around it, so derisk's own words could read backwards or one institution's name as another's.
+const BIDI_CONTROLS = /[\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/** Text from outside as it is shown: each bidirectional control is a visible marker ("⟨U+202E⟩") that reorders nothing. */
+export const shownText = (/** @type {unknown} */ text) => String(text).replace(BIDI_CONTROLS, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase()}⟩`);
+
 function el(name, attrs = {}, text) {
   const node = document.createElementNS(NS, name);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = String(text);
+  if (text !== undefined) node.textContent = shownText(text);
   return node;
 }
 

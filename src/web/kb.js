@@ -3,14 +3,14 @@
 // their sources and review, the timeline, what changed, version diffs, and the links between
 // entries, rulebook criteria and stored verdicts. Every text from the server goes in through
 // textContent (via h), never as HTML.
-import { COLOURS } from './charts.js';
+import { COLOURS, shownText } from './charts.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 
 function svgEl(name, attrs = {}, text) {
   const node = document.createElementNS(NS, name);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  if (text !== undefined) node.textContent = String(text);
+  if (text !== undefined) node.textContent = shownText(text);
   return node;
 }
 

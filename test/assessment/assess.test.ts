@@ -163,6 +163,7 @@ test('bug 1: a partner nobody identified is never "not listed": security needs i
   for (const partner of [
     { name: 'a partner university in Wuhan', country: 'CN' },
     { name: 'unknown', description: 'an unnamed company in Shenzhen', country: 'CN', kind: 'company' },
+    { name: 'Evil\u202E Labs', country: 'CN' },
   ]) {
     const { id } = await cases.create(OFFICER, {
       ...GREEN_CASE,
@@ -186,6 +187,9 @@ test('bug 1: a partner nobody identified is never "not listed": security needs i
     const html = reportHtml(assessor.validate(result.case), result, { caseId: id });
     assert.match(html, /<strong>unknown organisation<\/strong>: /);
     assert.match(html, /identify it before relying on this/);
+    // A right-to-left override in a name is shown as a marker, never left to reverse the report's words after it.
+    assert.ok(!/[\u202A-\u202E\u2066-\u2069]/.test(html));
+    if (partner.name.includes('\u202E')) assert.match(html, /Evil⟨U\+202E⟩ Labs/);
   }
   // The same case with the partner identified (Tsinghua, in the registry) is green.
   const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: 'Identified partner' });

@@ -211,6 +211,16 @@ test('each fact says how many works its verdict rests on, both sides of a compar
   );
 });
 
+test("the main-partner fact rests on the works behind each main partner, not on the institutions' co-publications", async () => {
+  // 15 universities with 40 co-publications each, whose main partner (CAS) co-authored one of them.
+  const top = Array.from({ length: 15 }, (_, i) => ({ rorId: `eu${i}`, name: `University ${i}`, countryCode: 'DE', copublications: 40, mainPartnerId: '034t30j35', mainPartnerName: 'Chinese Academy of Sciences', withMainPartner: i === 7 ? 1 : 2 }));
+  const ask = async (request: { name: string }) => (request.name === 'top-institutions' ? top : []);
+  const cas = (await checkFacts(ask)).find((f) => f.id === 'cas-main-partner')!;
+  assert.equal(cas.verdict, 'differs');
+  assert.deepEqual(cas.basis, [{ of: 'co-publications of University 7 with Chinese Academy of Sciences, the fewest behind a main partner of the top 15', works: 1 }]);
+  assert.equal(cas.tooFew, true, 'main partners of one or two works are too few to judge');
+});
+
 test('bad filters and unknown regions are refused with a message, never an empty result', () => {
   assert.throws(() => parseFilters({ from: '2023', to: '2011' }), /--from 2023 is after --to 2011/);
   assert.throws(() => parseFilters({ from: 'last year' }), /--from must be a year/);

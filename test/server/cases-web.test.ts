@@ -171,7 +171,11 @@ test('on a phone, funders, in-kind support and personnel are rows of labelled in
 
 test('a partner the registry does not know is marked unknown in the verdict, on a phone too', { skip }, async () => {
   const auth = { authorization: `Bearer ${env.service.token}`, 'content-type': 'application/json' };
-  const made = await fetch(`${env.base}/api/cases`, { method: 'POST', headers: auth, body: JSON.stringify({ ...GREEN_CASE, title: 'With an unknown partner', partners: [...GREEN_CASE.partners, { name: 'Acme Widgets Ltd', role: 'partner' }] }) });
+  const made = await fetch(`${env.base}/api/cases`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ ...GREEN_CASE, title: `With an unknown partner ${'X'.repeat(300)}`, partners: [...GREEN_CASE.partners, { name: 'Acme Widgets Ltd', role: 'partner' }, { name: 'Evil\u202E Labs', role: 'partner' }] }),
+  });
   const { id } = (await made.json()) as { id: string };
   assert.equal((await fetch(`${env.base}/api/cases/${id}/assess`, { method: 'POST', headers: auth, body: '{}' })).status, 201);
   const phone = await env.loggedIn('phone', `#/cases/${id}`);
@@ -181,8 +185,25 @@ test('a partner the registry does not know is marked unknown in the verdict, on 
     assert.match((await phone.textContent('[data-testid=parties] tr:has-text("Acme Widgets Ltd")')) ?? '', /unknown organisation.*resolves to no registry institution and no listed entity/);
     assert.equal(await phone.getAttribute('[data-testid=parties] tr:has-text("University of Oxford")', 'data-state'), 'not-listed');
     assert.match((await phone.textContent('[data-testid=parties] tbody')) ?? '', /Tsinghua University · ROR 03cve4549/, 'a partner given by ROR id is shown by its name');
-    assert.match((await phone.textContent('[data-testid=parties-unknown]')) ?? '', /1 party is not known to the registry or any list/);
-    assert.equal(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
+    assert.match((await phone.textContent('[data-testid=parties-unknown]')) ?? '', /2 parties are not known to the registry or any list/);
+    // A right-to-left override in a name shows as a marker and leaves derisk's words after it in reading order.
+    const why = phone.locator('[data-testid=parties] tr:has-text("Evil") td[data-label=Why]');
+    assert.match((await why.textContent()) ?? '', /"Evil⟨U\+202E⟩ Labs" resolves to no registry institution/);
+    // Where each word starts on screen (inline: the page cannot see this file's helpers).
+    const [labs, resolves, registry] = await why.evaluate((cell) =>
+      ['Labs', 'resolves', 'registry'].map((word) => {
+        const range = document.createRange();
+        const start = cell.firstChild!.textContent!.indexOf(word);
+        range.setStart(cell.firstChild!, start);
+        range.setEnd(cell.firstChild!, start + word.length);
+        const { top, bottom, left } = range.getClientRects()[0]!;
+        return { top, bottom, left };
+      }),
+    );
+    // Reading order on a narrow cell: a line above, or the same line further left.
+    const before = (a: typeof labs, b: typeof labs) => a!.bottom <= b!.top || (a!.top < b!.bottom && a!.left < b!.left);
+    assert.ok(before(labs, resolves) && before(resolves, registry), `the words after the name read left to right: ${JSON.stringify([labs, resolves, registry])}`);
+    assert.equal(await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0, 'an unbroken 300-character title wraps');
     await phone.screenshot({ path: `${SHOTS}/case-parties-phone.png`, fullPage: true });
   } finally {
     await phone.close();
