@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { distrust } from '../owner-only.ts';
 
 /**
  * `derisk serve` leaves this file in DERISK_HOME while it runs: the address of its console link and
@@ -39,11 +40,8 @@ export function runningServer(home: string): ControlFile | null {
     // Checked on the file opened, not on the name: it cannot be swapped in between.
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new Error(`${path} is not a plain file: refusing it as the server's control file`);
-    const uid = process.getuid?.();
-    if (uid !== undefined && stat.uid !== uid) throw new Error(`${path} belongs to user ${stat.uid}, not to you (${uid}): refusing the server's control file; only the user who runs derisk serve may use it`);
-    if ((stat.mode & 0o077) !== 0) {
-      throw new Error(`${path} has permissions ${(stat.mode & 0o777).toString(8).padStart(4, '0')}: other users could read its credential, so it is refused; derisk serve writes it owner-only (0600): stop the server (or delete the file if none runs) and start it again`);
-    }
+    const problem = distrust(stat, 0o077);
+    if (problem) throw new Error(`${path} ${problem}: refusing the server's control file, since another user could read or plant its credential; derisk serve writes it owner-only (0600): stop the server (or delete the file if none runs) and start it again`);
     const link = parse(readFileSync(fd, 'utf8'));
     if (!link) throw new Error(`${path} is not a control file written by derisk serve: refusing it (delete it if no server runs)`);
     return alive(link.pid) ? link : null;

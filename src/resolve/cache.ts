@@ -3,6 +3,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync,
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '../store/store.ts';
+import { distrust } from '../owner-only.ts';
 
 /**
  * Resolutions kept outside the store, so that a rebuilt store, another store or another machine's
@@ -101,11 +102,8 @@ export class ResolutionCache {
 
 /** Refuses what is not the user's own or what group or others may write: its content could have been planted. */
 function refuseUntrusted(stat: Stats, what: string, todo: string): void {
-  const uid = process.getuid?.();
-  if (uid !== undefined && stat.uid !== uid) throw new Error(`${what} belongs to user ${stat.uid}, not to you (${uid}): refusing the resolution cache, whose answers would be taken as the resolver's; ${todo}`);
-  if ((stat.mode & 0o022) !== 0) {
-    throw new Error(`${what} has permissions ${(stat.mode & 0o777).toString(8).padStart(4, '0')}: group or others could write it and plant answers, so the resolution cache is refused; ${todo}`);
-  }
+  const problem = distrust(stat, 0o022);
+  if (problem) throw new Error(`${what} ${problem}: someone other than you could write it and plant answers, so the resolution cache is refused; ${todo}`);
 }
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;

@@ -338,7 +338,7 @@ test('the control file: one left by kill -9 is ignored, one others may read or a
     const open = typed(copubs, dir, { DERISK_HOME: home });
     assert.equal(open.status, 1);
     assert.equal(open.stdout, '');
-    assert.match(open.stderr, /serve\.control\.json has permissions 0644: other users could read its credential, so it is refused/);
+    assert.match(open.stderr, /serve\.control\.json has permissions 0644: refusing the server's control file, since another user could read/);
     chmodSync(path, 0o600);
     if (process.getuid?.() === 0) {
       chownSync(path, 65534, 65534);

@@ -118,7 +118,7 @@ test('a store answers from the resolution cache what another store resolved, row
   const folders = readdirSync(cache).map((f) => join(cache, f));
   const files = folders.flatMap((folder) => readdirSync(folder).map((f) => join(folder, f)));
   for (const [paths, mode, refusal] of [
-    [[cache], 0o777, /resolution cache folder .* has permissions 0777: group or others could write it .*chmod 700/],
+    [[cache], 0o777, /resolution cache folder .* has permissions 0777: someone other than you could write it .*chmod 700/],
     [folders, 0o770, /resolution cache folder .* has permissions 0770/],
     [files, 0o622, /resolution cache file .* has permissions 0622: .*delete it/],
   ] as const) {
