@@ -106,7 +106,7 @@ export async function matchingBench(config: Config, registry: Institution[], run
     const d = (results[set.name] as { disagreement: Disagreement }).disagreement;
     console.log(`  ${set.name.padEnd(32)} institution differs ${pct(d.institutionDiffers, d.institutionBoth)} of ${d.institutionBoth}; country differs ${pct(d.countryDiffers, d.countryBoth)} of ${d.countryBoth}`);
   }
-  console.log('\nReliability of calibrated scores (primary match of each string with an institution label; right = the gold institution):');
+  console.log('\nReliability of calibrated scores (primary match of each string with an institution label; right = the gold institution, or its unit the match names):');
   console.log(
     `  ${'score'.padEnd(12)}${sets
       .filter((s) => s.items.some((i) => i.institutionsLabelled))

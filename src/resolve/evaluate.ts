@@ -88,7 +88,7 @@ export interface MatchingScore {
   noInstitutionMatched: number;
   country: CountryScore;
   stringsPerSecond: number;
-  /** The primary match of every labelled string, right or wrong: what calibration and the reliability table read. */
+  /** The primary match of every labelled string, right (the gold institution, or a unit of it the match names) or wrong: what calibration and the reliability table read. */
   observations: { basis: Basis; score: number; tier: Tier; right: boolean }[];
   errors: { affiliation: string; gold: string[]; predicted: string[]; kind: 'fp' | 'fn'; group?: string }[];
   countryErrors: { affiliation: string; gold: string[]; predicted: string | null; evidence: string; group?: string }[];
@@ -141,7 +141,11 @@ export function scoreResolutions(resolver: AffiliationResolver, items: LabelledS
     const predicted = accepted.map((m) => m.rorId);
     const known = item.gold.filter((g) => resolver.institution(g));
     const primary = r.institutions.find((m) => m.primary);
-    if (primary) observations.push({ basis: primary.basis, score: primary.score, tier: primary.tier, right: known.includes(primary.rorId) });
+    // What a score promises is that the string was read right: the institution, or a unit of it the string names and the
+    // match keeps ("Inst Automat, Chinese Acad Sci": CAS, its unit CASIA). ROR's labels name either level for strings of the
+    // same shape (crossref_train: the institution 189 times, the unit 89), so the level is not what the score is about;
+    // precision and recall still count the primary institution alone.
+    if (primary) observations.push({ basis: primary.basis, score: primary.score, tier: primary.tier, right: known.includes(primary.rorId) || primary.units.some((u) => known.includes(u.rorId)) });
     if (item.gold.length === 0) {
       none++;
       if (predicted.length > 0) noneMatched++;

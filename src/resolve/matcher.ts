@@ -53,7 +53,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14';
 
 interface Entry {
   id: string;
@@ -739,6 +739,9 @@ export class AffiliationResolver {
         // would outrank the first ("Charité – Universitätsmedizin Berlin, corporate member of … Humboldt-Universität").
         const before = flat.slice(segStart, s);
         const joined = e < segEnd && !this.isGeneric(key) && !this.isUnitName(key) && this.joinedBefore(hit.keys(), segs[part]!);
+        // "Tsinghua University and University of Oxford": the part is two whole registry names joined by "and", so the
+        // second is read whole as well; a part that only ends with a name ("… corporate member of … Humboldt-Universität") is not.
+        const secondOfTwo = e === segEnd && s > segStart && !this.isGeneric(key) && !this.isUnitName(key) && this.twoNamesJoined(flat.slice(segStart, s).join(' '), hit.keys(), segs[part]!);
         const after = joined ? [] : flat.slice(e, segEnd);
         const ignorable = (t: string) => capitals.has(t) || PADDING.has(t) || this.gazetteer.isCountryOrRegion(t) || /\d/.test(t);
         const last = before[before.length - 1];
@@ -748,7 +751,7 @@ export class AffiliationResolver {
         // After a unit's words ("College of Optical Science and Engineering Zhejiang University") a rare word right before
         // the name is the unit's subject, unless it is a place or the name is of common words alone ("Department of Sharif University of Technology").
         const commonName = key.split(' ').every((t) => !this.isDistinctive(t));
-        const glued = last !== undefined && (before.some((t) => UNIT_TOKEN.has(t)) ? properWord(last) && (this.gazetteer.isPlace(last) || commonName) : before.some(properWord));
+        const glued = !secondOfTwo && last !== undefined && (before.some((t) => UNIT_TOKEN.has(t)) ? properWord(last) && (this.gazetteer.isPlace(last) || commonName) : before.some(properWord));
         // "Nanjing University of Posts and Telecommunications" is not Nanjing University: rare words right after the
         // name, none of them a place, an address's word or a unit's ("… Tongding Joint Laboratory"), make a longer name.
         const nameWordsAfter = !glued && after.length > 0 && after.every((t) => !this.gazetteer.isPlace(t) && !ADDRESS_TOKEN.has(t) && !UNIT_TOKEN.has(t));
@@ -767,7 +770,7 @@ export class AffiliationResolver {
                 ? 'inside-longer'
                 : [...before, ...after].some((t) => UNIT_TOKEN.has(t))
                   ? 'inside-unit'
-                  : [...before, ...after].every(ignorable) || (before.every(ignorable) && this.gazetteer.isPlace(after.join(' ')))
+                  : secondOfTwo || [...before, ...after].every(ignorable) || (before.every(ignorable) && this.gazetteer.isPlace(after.join(' ')))
                     ? 'exact'
                     : 'inside';
         // Around the name only an acronym, a legal form, a career note or a place: the part is that name.
@@ -775,13 +778,15 @@ export class AffiliationResolver {
         const said =
           how === 'exact' && joined
             ? `"${key}" is a registry name, joined by "and" to another name in "${words}"`
-            : how === 'exact'
-              ? `"${key}" is a registry name ("${words}" adds only acronyms, a legal form or a place)`
-              : how === 'inside-longer' && joinedAfter !== undefined
-                ? `"${key}" is a registry name, but only the start of "${words}": it goes on "${joinedAfter}", name words and no place, making another institution's name (kept as possible, the nearest registry name)`
-                : how === 'inside-longer'
-                  ? `"${key}" is a registry name, but only the start of "${words}": "${after.join(' ')}", words rare in registry names and no place, make it another institution's name (kept as possible, the nearest registry name)`
-                  : `"${key}" is a registry name inside "${words}"`;
+            : how === 'exact' && secondOfTwo
+              ? `"${key}" is a registry name, joined by "and" after another registry name in "${words}"`
+              : how === 'exact'
+                ? `"${key}" is a registry name ("${words}" adds only acronyms, a legal form or a place)`
+                : how === 'inside-longer' && joinedAfter !== undefined
+                  ? `"${key}" is a registry name, but only the start of "${words}": it goes on "${joinedAfter}", name words and no place, making another institution's name (kept as possible, the nearest registry name)`
+                  : how === 'inside-longer'
+                    ? `"${key}" is a registry name, but only the start of "${words}": "${after.join(' ')}", words rare in registry names and no place, make it another institution's name (kept as possible, the nearest registry name)`
+                    : `"${key}" is a registry name inside "${words}"`;
         const placeAfter = how === 'exact' && after.length > 0 && !after.every(ignorable) ? after.join(' ') : undefined;
         yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter };
       }
@@ -795,6 +800,17 @@ export class AffiliationResolver {
     if (joining.length === 0) return false;
     for (const id of ids) if ((this.literal.get(id) ?? []).some((name) => joining.some((w) => folded.includes(`${name}${w} `)))) return true;
     return false;
+  }
+
+  /** Whether the part is, as the registry spells them, a name held under `firstKey`, a joining word and one of `ids`' names: "Tsinghua University and University of Oxford". */
+  private twoNamesJoined(firstKey: string, ids: Iterable<string>, part: string): boolean {
+    const first = this.exact.get(firstKey);
+    if (!first) return false;
+    const folded = ` ${foldText(part)} `;
+    const firstNames = [...first.keys()].flatMap((id) => this.literal.get(id) ?? []).filter((name) => folded.startsWith(name));
+    if (firstNames.length === 0) return false;
+    const secondNames = [...ids].flatMap((id) => this.literal.get(id) ?? []).filter((name) => folded.endsWith(name));
+    return firstNames.some((a) => secondNames.some((b) => JOINING.some((w) => folded === `${a}${w}${b}`)));
   }
 
   /** Whether the part writes one of the institutions' names, as the registry spells it, and goes on with "of", "for", "de"… ("Nanjing University of Posts"). */

@@ -423,9 +423,12 @@ export class Screener {
       .map((m) => (m.tier !== 'exact' && m.basis.how === 'exact' && m.basis.ambiguity === 'unique' && m.basis.place !== 'conflict' && this.isWholeName(text, m) ? { ...m, tier: 'exact' as const, evidence: `${m.evidence}; the whole string is this registry name` } : m))
       .filter((m) => m.tier !== 'possible');
     read.push(...this.acronymHolder(text, read));
-    if (!read.some((m) => m.tier === 'exact')) read.unshift(...this.namedUnits(resolution?.institutions ?? []));
+    // A parent matched with its unit ("Institute of Automation, Chinese Academy of Sciences": CAS, its unit CASIA) may be
+    // exact, yet the string is about the unit it names: its parent is not a second institution named.
+    const units = read.some((m) => m.tier === 'exact' && m.basis.named !== 'with-units') ? [] : this.namedUnits(resolution?.institutions ?? []);
+    const named = [...units, ...read.filter((m) => !m.units.some((u) => units.some((n) => n.rorId === u.rorId)))];
     const namesakes: Similar[] = [];
-    const institutions = read.filter((m) => !this.unitOfAnother(m, read, namesakes));
+    const institutions = named.filter((m) => !this.unitOfAnother(m, named, namesakes));
     // Only a country written in the string sets an exactly listed name apart as a namesake; the
     // country of the institution the registry matcher guessed narrows the spelling-slip matches only
     // ("Huawei Technologies Dusseldorf GmbH" is read as Huawei in China, yet is the listed German unit).
@@ -464,7 +467,7 @@ export class Screener {
     // An institution named with a part of it: the registry matcher may hold the whole as a weaker
     // match of the parent ("Inst Microelect, Chinese Acad Sci": the Academy, with its unit), yet the
     // part is named exactly.
-    const setAside = new Set(read.filter((m) => !institutions.includes(m)).map((m) => m.rorId));
+    const setAside = new Set(named.filter((m) => !institutions.includes(m)).map((m) => m.rorId));
     for (const m of resolution?.institutions ?? []) if ((m.tier === 'exact' || m.units.length > 0) && !setAside.has(m.rorId)) this.descendantHits(text, m, parts, hits);
     // Only an exact registry name recognises the organisation; a nearer guess is shown as a candidate.
     const guesses = (resolution?.institutions ?? []).filter((m) => m.tier !== 'exact').map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, why: `not taken: only a ${m.tier} match (${m.evidence})` }));

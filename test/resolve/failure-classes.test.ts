@@ -240,6 +240,44 @@ test('two institutions in one part: the one written before "and" is read whole; 
   assert.equal((await resolve('Department of Physics, Harvard University')).countryCode, 'US');
 });
 
+test('a unit that is a registry record, written with its institution, is counted: the institution, with the unit kept', { skip }, async () => {
+  for (const s of ['Institute of Automation, Chinese Academy of Sciences, Beijing, China', 'Inst Automat, Chinese Acad Sci, Beijing, Peoples R China']) {
+    const r = await resolve(s);
+    assert.equal(counted(r), 'Chinese Academy of Sciences', s);
+    assert.deepEqual(
+      r.institutions.find((m) => m.primary)!.units.map((u) => u.name),
+      ['Institute of Automation'],
+      s,
+    );
+    assert.equal(r.countryCode, 'CN', s);
+  }
+});
+
+test('two institutions in one part: two whole registry names joined by "and" or "&" are both counted, each in its own country', { skip }, async () => {
+  const both = await resolve('Tsinghua University and University of Oxford');
+  const solid = both.institutions.filter((m) => TIER_RANK[m.tier] >= TIER_RANK.strong).map((m) => m.name);
+  assert.deepEqual(solid.sort(), ['Tsinghua University', 'University of Oxford']);
+  assert.equal(counted(both), 'Tsinghua University', 'the name written first stays primary');
+  assert.equal(both.countryCode, null, 'two countries and no place');
+  assert.match(both.institutions.find((m) => m.name === 'University of Oxford')!.evidence, /joined by "and" after another registry name/);
+  const ampersand = await resolve('Peking University & University of Cambridge');
+  assert.ok(ampersand.institutions.some((m) => m.name === 'University of Cambridge' && TIER_RANK[m.tier] >= TIER_RANK.strong));
+  // A company after "and" stays the company rule's; a name that only begins the rest is no whole name.
+  const google = await resolve('University of Michigan and Google');
+  assert.deepEqual(
+    google.institutions.filter((m) => TIER_RANK[m.tier] >= TIER_RANK.strong).map((m) => m.name),
+    ['University of Michigan'],
+  );
+  const msra = await resolve('Tsinghua University & Microsoft Research Asia');
+  assert.deepEqual(
+    msra.institutions
+      .filter((m) => TIER_RANK[m.tier] >= TIER_RANK.strong)
+      .map((m) => m.name)
+      .sort(),
+    ['Microsoft Research Asia (China)', 'Tsinghua University'],
+  );
+});
+
 test('a college or lab written before the institution in one part is a unit of it; a proper name before it makes a longer name', { skip }, async () => {
   for (const s of ['College of Optical Science and Engineering Zhejiang University', 'Lab of Intelligent Systems Zhejiang University']) {
     const primary = (await resolve(s)).institutions.find((m) => m.primary)!;
