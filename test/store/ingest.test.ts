@@ -124,6 +124,11 @@ test('a company lab placed abroad is kept with the resolution (company, lab, cou
     (await copublicationWorks(store, loadRegions(), 'EU27AC', 'CN')).map((w) => w.workId),
     ['openalex:W4400000001'],
   );
+  // Counting possible matches too, the lab's possible match to Huawei's Chinese record keeps the London place.
+  await refreshAnalytics(store, 'possible');
+  assert.deepEqual(await store.all(`SELECT i.name, wa.country_code, wa.tier FROM work_affiliations wa LEFT JOIN institutions i USING (ror_id) WHERE wa.work_id = 'openalex:W4400000001' AND wa.ror_id IS DISTINCT FROM '03cve4549'`), [
+    { name: 'Huawei Technologies (China)', country_code: 'GB', tier: 'possible' },
+  ]);
   assert.deepEqual(Object.fromEntries(await companiesOfWorks(store, ['openalex:W4400000001', 'openalex:W4400000002'])), {
     'openalex:W4400000001': ["Huawei (Noah's Ark Lab), GB"],
     'openalex:W4400000002': ['Meta (Meta AI): company known, country unknown'],
