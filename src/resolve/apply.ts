@@ -2,10 +2,13 @@ import { EVIDENCE_STRINGS, insertColumns, type Store } from '../store/store.ts';
 import { ResolutionCache } from './cache.ts';
 import { resolutionVersionOf, type AffiliationResolver, type Resolution } from './matcher.ts';
 
-/** Version of resolutions in the store: the matcher's behaviour and the registry it matched against. */
+/** What the store keeps of a resolution; changed when it keeps more (the companies a string names, since round 14), so resolutions stored without it are redone. */
+const STORED_FORMAT = 'companies14';
+
+/** Version of resolutions in the store: the matcher's behaviour, the registry it matched against and what is kept of each. */
 export async function resolutionVersion(store: Store): Promise<string> {
   const registry = await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`);
-  return resolutionVersionOf(registry?.value ?? null);
+  return `${resolutionVersionOf(registry?.value ?? null)}+${STORED_FORMAT}`;
 }
 
 /** Resolves strings in batches, wherever that runs: here, or on a worker thread (src/workflows/offload.ts). */
@@ -52,7 +55,9 @@ export async function resolvePending(
       await store.run('DELETE FROM stage_raw');
       await store.run('INSERT INTO stage_raw SELECT raw FROM pending_resolution WHERE n > $1 AND n <= $2', [from, from + chunk]);
       await store.run('DELETE FROM resolution_institutions WHERE raw IN (SELECT raw FROM stage_raw)');
+      await store.run('DELETE FROM resolution_companies WHERE raw IN (SELECT raw FROM stage_raw)');
       await store.run('DELETE FROM resolutions WHERE raw IN (SELECT raw FROM stage_raw)');
+      const companies = results.flatMap((r) => (r.companies ?? []).map((c, seq) => ({ raw: r.raw, seq, ...c })));
       const institutions = results.flatMap((r) =>
         r.institutions.flatMap((m) => [
           { raw: r.raw, rorId: m.rorId, tier: m.tier, score: m.score, primary: m.primary, evidence: m.evidence, unitOf: null as string | null },
@@ -75,6 +80,17 @@ export async function resolvePending(
         evidence: { type: 'VARCHAR', values: institutions.map((i) => i.evidence) },
         unit_of: { type: 'VARCHAR', values: institutions.map((i) => i.unitOf) },
       });
+      await insertColumns(store, 'resolution_companies', {
+        raw: { type: 'VARCHAR', values: companies.map((c) => c.raw) },
+        resolver_version: { type: 'VARCHAR', values: companies.map(() => version) },
+        seq: { type: 'DOUBLE', values: companies.map((c) => c.seq) },
+        company_id: { type: 'VARCHAR', values: companies.map((c) => c.id) },
+        name: { type: 'VARCHAR', values: companies.map((c) => c.name) },
+        lab: { type: 'VARCHAR', values: companies.map((c) => c.lab) },
+        country_code: { type: 'VARCHAR', values: companies.map((c) => c.countryCode) },
+        ror_id: { type: 'VARCHAR', values: companies.map((c) => c.rorId) },
+        evidence: { type: 'VARCHAR', values: companies.map((c) => c.evidence) },
+      });
     });
     await cache?.keep(store, 'stage_raw');
     onProgress?.(Math.min(from + chunk, total), total);
@@ -91,11 +107,17 @@ async function takeFromCache(store: Store, cache: ResolutionCache, version: stri
   if (found === 0) return 0;
   await store.transaction(async () => {
     await store.run('DELETE FROM resolution_institutions WHERE raw IN (SELECT raw FROM cached_resolution)');
+    await store.run('DELETE FROM resolution_companies WHERE raw IN (SELECT raw FROM cached_resolution)');
     await store.run('DELETE FROM resolutions WHERE raw IN (SELECT raw FROM cached_resolution)');
     await store.run('INSERT INTO resolutions (raw, resolver_version, country_code, country_evidence, tier) SELECT raw, $1, country_code, country_evidence, tier FROM cached_resolution', [version]);
     await store.run(
       `INSERT INTO resolution_institutions (raw, ror_id, tier, score, is_primary, evidence, unit_of)
        SELECT raw, i.ror_id, i.tier, i.score, i.is_primary, i.evidence, i.unit_of FROM (SELECT raw, unnest(institutions) AS i FROM cached_resolution)`,
+    );
+    await store.run(
+      `INSERT INTO resolution_companies (raw, resolver_version, seq, company_id, name, lab, country_code, ror_id, evidence)
+       SELECT raw, $1, c.seq, c.company_id, c.name, c.lab, c.country_code, c.ror_id, c.evidence FROM (SELECT raw, unnest(companies) AS c FROM cached_resolution)`,
+      [version],
     );
   });
   await store.run(

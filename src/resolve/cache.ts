@@ -59,7 +59,7 @@ export class ResolutionCache {
   }
 
   /**
-   * Fills `into` (raw, country_code, country_evidence, tier, institutions) with the kept answers
+   * Fills `into` (raw, country_code, country_evidence, tier, institutions, companies) with the kept answers
    * for the strings of `pending` (a table with a `raw` column); returns how many were found.
    */
   async lookUp(store: Store, pending: string, into: string): Promise<number> {
@@ -88,7 +88,8 @@ export class ResolutionCache {
     await store.run(
       `COPY (
          SELECT r.raw, r.country_code, r.country_evidence, r.tier,
-           coalesce(list({ror_id: i.ror_id, tier: i.tier, score: i.score, is_primary: i.is_primary, evidence: i.evidence, unit_of: i.unit_of}) FILTER (WHERE i.raw IS NOT NULL), []) AS institutions
+           coalesce(list({ror_id: i.ror_id, tier: i.tier, score: i.score, is_primary: i.is_primary, evidence: i.evidence, unit_of: i.unit_of}) FILTER (WHERE i.raw IS NOT NULL), []) AS institutions,
+           coalesce((SELECT list({seq: c.seq, company_id: c.company_id, name: c.name, lab: c.lab, country_code: c.country_code, ror_id: c.ror_id, evidence: c.evidence} ORDER BY c.seq) FROM resolution_companies c WHERE c.raw = r.raw), []) AS companies
          FROM resolutions r LEFT JOIN resolution_institutions i ON i.raw = r.raw
          WHERE r.raw IN (SELECT raw FROM ${strings}) AND r.resolver_version = $1
          GROUP BY r.raw, r.country_code, r.country_evidence, r.tier

@@ -6,6 +6,8 @@ import { NotFoundError, RefusalError, STATUS_LABEL, ValidationError } from '../e
 import type { Taxonomy } from '../fields/taxonomy.ts';
 import { INDICATORS, IndicatorError, requestedRegions, runIndicator, STANDARD_PAIRS, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
 import { runClickHouseIndicator } from '../indicators/clickhouse.ts';
+import { affiliationsWithCompanies, withCompanies } from '../indicators/companies.ts';
+import type { WorkListing } from '../indicators/landscape.ts';
 import type { Filters } from '../indicators/filters.ts';
 import { listValue } from '../store/duckdb.ts';
 import { corpusNote } from '../indicators/corpus.ts';
@@ -291,8 +293,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       const name = (request.params as { name: IndicatorName }).name;
       const catalogue = catalogueFor(q);
       if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new IndicatorError(`from ${q.from} is after to ${q.to}`);
-      const rows = await evidence.read(actorOf(request), (store) =>
-        answer(
+      const rows = await evidence.read(actorOf(request), async (store) => {
+        const found = await answer(
           {
             name,
             regions: requestedRegions(name, q.regions),
@@ -302,8 +304,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           },
           q,
           store,
-        ),
-      );
+        );
+        return name === 'works' ? withCompanies(store, found as WorkListing[]) : found;
+      });
       return { indicator: name, chinaScope: chinaScopeNote(catalogue.settings), rows };
     },
   );
@@ -341,7 +344,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         const filters = viewFiltersOf(q);
         // The institution's co-publications between the two regions (it may sit on either side).
         const works = await indicator(store, catalogue, { name: 'works', regions: [q.region, q.partner], filters, limit: 1000, institution: rorId });
-        const list = works as { year: number; workId: string; title: string | null; institutions: string[] }[];
+        const list = await withCompanies(store, works as WorkListing[]);
         // Fractional counting: the institution's share of each work's authorship weight (its units' too, rolled up).
         const shares =
           q.counting === 'fractional' && list.length
@@ -373,10 +376,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
             .map(([name, n]) => ({ name, copublications: n })),
           works: list,
           // The shared base's affiliation strings matched to it (as the caller's corrections decide), each with how: what an analyst corrects.
-          affiliations: await store.all(
-            `SELECT ri.raw, ri.tier, ri.evidence, count(*)::INTEGER AS uses FROM resolution_institutions ri JOIN affiliations a ON a.raw = ri.raw
+          affiliations: await affiliationsWithCompanies(
+            store,
+            await store.all<{ raw: string; tier: string; evidence: string; uses: number }>(
+              `SELECT ri.raw, ri.tier, ri.evidence, count(*)::INTEGER AS uses FROM resolution_institutions ri JOIN affiliations a ON a.raw = ri.raw
          WHERE ri.ror_id = $1 AND ri.unit_of IS NULL GROUP BY ALL ORDER BY uses DESC, ri.raw LIMIT 100`,
-            [rorId],
+              [rorId],
+            ),
           ),
         };
       }),

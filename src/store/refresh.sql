@@ -49,11 +49,15 @@ matched AS (
   WHERE len(aff.given_ror_ids) = 0 AND ri.unit_of IS NULL
     AND CASE ri.tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END >= $1
 ),
+-- Where the string places a company's lab ("Huawei Noah's Ark Lab, London, UK": GB), a match to one of
+-- the company's registry records elsewhere (Huawei Technologies (China), when possible matches count)
+-- does not move the author there: the place named wins.
+placed_companies AS (SELECT raw, first(country_code ORDER BY seq) AS country_code FROM resolution_companies WHERE country_code IS NOT NULL GROUP BY raw),
 authors AS (SELECT work_id, count(DISTINCT author_seq) AS n FROM aff GROUP BY work_id),
 affs AS (SELECT work_id, author_seq, count(*) AS n FROM aff GROUP BY work_id, author_seq),
 insts AS (SELECT work_id, author_seq, aff_seq, count(*) AS n FROM matched GROUP BY work_id, author_seq, aff_seq)
 SELECT aff.work_id, aff.year, aff.author_seq, aff.aff_seq, m.ror_id,
-  coalesce(i.country_code, aff.given_countries[1], r.country_code) AS country_code,
+  coalesce(CASE WHEN m.matched_by = 'derisk' AND list_contains(i.types, 'company') THEN pc.country_code END, i.country_code, aff.given_countries[1], r.country_code) AS country_code,
   coalesce(m.tier, CASE WHEN coalesce(aff.given_countries[1], r.country_code) IS NOT NULL THEN 'country-only' ELSE 'unresolved' END) AS tier,
   m.matched_by,
   1.0 / authors.n / affs.n / coalesce(insts.n, 1) AS weight
@@ -64,6 +68,7 @@ LEFT JOIN insts USING (work_id, author_seq, aff_seq)
 LEFT JOIN matched m USING (work_id, author_seq, aff_seq)
 LEFT JOIN institutions i ON i.ror_id = m.ror_id
 LEFT JOIN {{resolutions}} r ON r.raw = aff.raw
+LEFT JOIN placed_companies pc ON pc.raw = aff.raw
 ORDER BY year;
 
 -- One row per work × institution (or × country where no institution is known): what the

@@ -119,6 +119,22 @@ CREATE TABLE IF NOT EXISTS resolution_institutions (
   unit_of VARCHAR
 );
 
+-- The companies and corporate labs a string names (data/resolve/companies.json): a party the
+-- institution rows miss when the registry holds no record of the company where the string places it
+-- ("Huawei Noah's Ark Lab, London": Huawei, GB, no record). country_code NULL: company known,
+-- country unknown. Written with the string's resolution, under the same resolver version.
+CREATE TABLE IF NOT EXISTS resolution_companies (
+  raw VARCHAR NOT NULL,
+  resolver_version VARCHAR NOT NULL,
+  seq INTEGER NOT NULL,
+  company_id VARCHAR NOT NULL,
+  name VARCHAR NOT NULL,
+  lab VARCHAR,
+  country_code VARCHAR,
+  ror_id VARCHAR,
+  evidence VARCHAR NOT NULL
+);
+
 -- Columns added after the first release, for stores created before them.
 ALTER TABLE resolution_institutions ADD COLUMN IF NOT EXISTS unit_of VARCHAR;
 ALTER TABLE affiliations ADD COLUMN IF NOT EXISTS given_names VARCHAR[];

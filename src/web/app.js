@@ -552,6 +552,7 @@ async function institution(id) {
           { key: 'title', label: 'title' },
           { key: 'doi', label: 'DOI' },
           { key: 'institutions', label: 'institutions' },
+          { key: 'companies', label: 'companies' },
         ],
         'works-table',
       ),
@@ -622,7 +623,9 @@ async function matchesCard(inst, affiliations) {
         f.querySelector('[role=status]').textContent = err.message;
       }
     });
-    return h('tr', {}, h('td', {}, a.raw), h('td', {}, String(a.uses)), h('td', {}, `${a.tier}: ${a.evidence}`), h('td', {}, toggle, f));
+    // A company the string names shows beside the institution, with its evidence (a lab's country, or none said in words).
+    const companies = a.companies.map((c) => h('span', { class: 'company', title: c.evidence, 'data-testid': 'match-company' }, c.label));
+    return h('tr', {}, h('td', {}, a.raw), h('td', {}, String(a.uses)), h('td', {}, `${a.tier}: ${a.evidence}`), h('td', {}, ...companies.flatMap((c, i) => (i ? ['; ', c] : [c]))), h('td', {}, toggle, f));
   });
   const own = corrections.map((c) => h('li', {}, h('q', {}, c.raw), ...(c.verdict === 'none' ? [' names no registry institution'] : [` ${c.verdict === 'is' ? 'is' : 'is not'} `, named(c.rorId)]), ` — ${c.reason} `, h('span', { class: 'muted' }, `(${c.createdAt.slice(0, 10)}, ${c.distribution})`)));
   return card(
@@ -631,7 +634,7 @@ async function matchesCard(inst, affiliations) {
     h('p', { class: 'muted' }, 'The affiliation strings of all loaded works matched to this institution, whatever the filters (a match holds for every year and field; uses count every work). A correction applies to your organisation’s indicators, profiles, portfolios and verdicts only.'),
     rows.length === 0
       ? h('p', { class: 'muted', 'data-testid': 'matches-empty' }, 'No affiliation string of the loaded works is matched to it.')
-      : h('div', { class: 'table-scroll' }, h('table', { 'data-testid': 'matches-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'affiliation string'), h('th', { class: 'num' }, 'uses'), h('th', {}, 'matched'), h('th', {}, ''))), h('tbody', {}, ...rows))),
+      : h('div', { class: 'table-scroll' }, h('table', { 'data-testid': 'matches-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'affiliation string'), h('th', { class: 'num' }, 'uses'), h('th', {}, 'matched'), h('th', {}, 'company'), h('th', {}, ''))), h('tbody', {}, ...rows))),
     h('h3', {}, 'Your organisation’s corrections'),
     own.length ? h('ul', { 'data-testid': 'corrections-list' }, ...own) : h('p', { class: 'muted', 'data-testid': 'corrections-list' }, 'None yet.'),
   );
@@ -667,6 +670,7 @@ async function works(pair, year, query) {
         { key: 'doi', label: 'DOI' },
         { key: 'countries', label: 'countries' },
         { key: 'institutions', label: 'institutions' },
+        { key: 'companies', label: 'companies' },
         { key: 'records', label: 'source records' },
       ],
       'drill-table',

@@ -5,13 +5,22 @@ import { browserService, SHOTS, SKIP_BROWSER as skip, typeWhileTheAddressArrives
 import { AFF, landscapeStore } from '../helpers/landscape.ts';
 
 const HOSTILE = '<img src=x onerror="window.__xss=1">Hostile <b>title</b>';
+// A company lab with its place (Huawei in London: GB) and one without (Meta AI beside Oxford: company known, country unknown), in a hostile string.
+const NOAH = "Huawei Noah's Ark Lab, London, UK";
+const META = 'University of Oxford; Meta AI; <img src=x onerror="window.__xss=2">';
 
 let env: BrowserService;
 let page: Page;
 
 before(async () => {
   if (skip) return;
-  env = await browserService((dir) => landscapeStore(dir, [{ id: 'https://openalex.org/W99', doi: '10.5555/hostile', title: HOSTILE, publication_year: 2023, authorships: [{ author_position: 'first', raw_affiliation_strings: [AFF.oxford] }, { raw_affiliation_strings: [AFF.thu] }] }]));
+  env = await browserService((dir) =>
+    landscapeStore(dir, [
+      { id: 'https://openalex.org/W99', doi: '10.5555/hostile', title: HOSTILE, publication_year: 2023, authorships: [{ author_position: 'first', raw_affiliation_strings: [AFF.oxford] }, { raw_affiliation_strings: [AFF.thu] }] },
+      { id: 'https://openalex.org/W98', doi: '10.5555/noah', title: 'A London lab and Tsinghua', publication_year: 2024, authorships: [{ author_position: 'first', raw_affiliation_strings: [NOAH] }, { raw_affiliation_strings: [AFF.thu] }] },
+      { id: 'https://openalex.org/W97', doi: '10.5555/meta', title: 'Oxford, Meta and Tsinghua', publication_year: 2021, authorships: [{ author_position: 'first', raw_affiliation_strings: [META] }, { raw_affiliation_strings: [AFF.thu] }] },
+    ]),
+  );
   page = await env.browser.newPage({ viewport: { width: 1300, height: 1000 } });
   page.on('dialog', (d) => void d.dismiss());
 });
@@ -100,6 +109,31 @@ test('an institution profile: partners and works, with hostile strings rendered 
   // An address naming a filter sets the whole bar: this one clears the years for the tests after.
   await page.goto(`${env.base}/#/institution/052gg0110?counting=full`);
   await page.waitForSelector('[data-testid=institution-scope]:has-text("all years")');
+});
+
+test('a company a string names shows beside the institution: a London lab in the drill-down, "company known, country unknown" on the profile', { skip }, async () => {
+  // The lab's country makes the work a UK–China co-publication; the drill-down names the company with it.
+  await page.goto(`${env.base}/#/works/EU27AC,CN/2024`);
+  await page.waitForSelector('[data-testid=drill-table] tbody tr');
+  assert.deepEqual(await page.$$eval('[data-testid=drill-table] tbody td[data-label=companies]', (tds) => tds.map((t) => t.textContent)), ["Huawei (Noah's Ark Lab), GB"]);
+  const profile = await (await fetch(`${env.base}/api/institutions/052gg0110`, { headers: { authorization: `Bearer ${env.service.token}` } })).json();
+  const matched = profile.affiliations.find((a: { raw: string }) => a.raw === META);
+  assert.deepEqual(
+    matched.companies.map((c: { company: string; lab: string; countryCode: string | null; label: string }) => [c.company, c.lab, c.countryCode, c.label]),
+    [['Meta', 'Meta AI', null, 'Meta (Meta AI): company known, country unknown']],
+  );
+  assert.match(matched.companies[0].evidence, /^company known, country unknown: Meta AI \(Meta\) works in /);
+  await page.goto(`${env.base}/#/institution/052gg0110`);
+  const row = page.locator('[data-testid=matches-table] tbody tr', { hasText: 'Meta AI' });
+  await row.waitFor();
+  assert.equal(await row.locator('td').first().textContent(), META, 'the string is shown as text');
+  assert.equal(await row.getByTestId('match-company').textContent(), 'Meta (Meta AI): company known, country unknown');
+  assert.match((await row.getByTestId('match-company').getAttribute('title')) ?? '', /works in US, FR, GB/);
+  assert.equal(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined);
+  assert.equal(await page.$$eval('[data-testid=matches-table] img', (imgs) => imgs.length), 0);
+  assert.ok((await page.$$eval('[data-testid=works-table] tbody td[data-label=companies]', (tds) => tds.map((t) => t.textContent))).includes('Meta (Meta AI): company known, country unknown'));
+  await row.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/institution-companies.png`, fullPage: true });
 });
 
 test('a field view shows the figures for that field alone', { skip }, async () => {

@@ -44,7 +44,7 @@ test('what resolution and screening store is exactly what the resolver and the s
     await screenPending(store, { lists: [{ id: 'L1', version: '1' }], screenMany: (batch) => batch.map((raw) => hitsOf(raw, index.get(raw)!)) });
 
     const expected = raws.map(resolutionOf);
-    const stored = await store.all(`SELECT raw, resolver_version LIKE '%/no-registry' AS versioned, country_code, country_evidence, tier FROM resolutions ORDER BY raw`);
+    const stored = await store.all(`SELECT raw, resolver_version LIKE '%/no-registry+%' AS versioned, country_code, country_evidence, tier FROM resolutions ORDER BY raw`);
     assert.deepEqual(
       stored,
       expected.map((r) => ({ raw: r.raw, versioned: true, country_code: r.countryCode, country_evidence: r.countryEvidence, tier: r.tier })).sort((a, b) => (a.raw < b.raw ? -1 : 1)),
