@@ -2,15 +2,19 @@ import { ScreenError } from '../screening/screener.ts';
 import { loadAliases } from '../screening/aliases.ts';
 import type { ScreeningContext } from '../screening/store.ts';
 import { correctionsRead, viewCorrections, type CorrectionsRead } from '../resolve/org-view.ts';
+import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
+import { clickHouseCopubYears } from './clickhouse.ts';
 import { assess, type Assessment } from './assess.ts';
 import type { PolicyBundle } from './bundle.ts';
 import { CaseError, validateCase, type Case, type KnownOptions } from './case.ts';
-import { copubYears, deriveFacts, observationsOf, observe, partnerRors, screenParties, type Observations, type PartyScreen } from './evidence.ts';
+import { copubYears, deriveFacts, type CopubYears, type ReadCopubYears, observationsOf, observe, partnerRors, screenParties, type Observations, type PartyScreen } from './evidence.ts';
 import type { ScreenResult } from '../screening/screener.ts';
 
 export interface AssessorParts {
   store: Store;
+  /** The evidence store on a ClickHouse cluster (DERISK_EVIDENCE_URL): the shared base's co-publications are read there; an organisation's corrected view stays on the embedded store. */
+  clickhouse?: ClickHouseEvidence;
   screening: ScreeningContext;
   bundle: PolicyBundle;
 }
@@ -65,13 +69,21 @@ export class Assessor {
     return orgId === undefined ? Promise.resolve(this.parts.store) : this.parts.store.viewOf(orgId);
   }
 
+  /** The co-publication rows as `orgId` reads them: from the cluster when there is one and no corrections apply, else from the embedded store. */
+  private async copubsFor(orgId: string | undefined): Promise<ReadCopubYears> {
+    const { clickhouse } = this.parts;
+    if (orgId === undefined && clickhouse) return (rorIds, from, to) => clickHouseCopubYears(clickhouse, rorIds, from, to);
+    const store = await this.storeFor(orgId);
+    return (rorIds, from, to) => copubYears(store, rorIds, from, to);
+  }
+
   /** Screens the parties and reads the evidence store (as `orgId` reads it): what the verdict observes, stored with it. */
   async snapshot(c: Case, asOf: string, orgId?: string): Promise<Snapshot> {
     const { screening } = this.parts;
-    const store = await this.storeFor(orgId);
+    const read = await this.copubsFor(orgId);
     let observations: Observations;
     try {
-      observations = await observe(c, { screener: screening.screener, store, resolver: screening.resolver }, asOf);
+      observations = await observe(c, { screener: screening.screener, copubYears: read, resolver: screening.resolver }, asOf);
     } catch (e) {
       if (e instanceof ScreenError) throw new CaseError(e.message);
       throw e;
@@ -130,10 +142,10 @@ export class Assessor {
       }
     });
     // Each organisation's partners are read through its own view of the evidence, in one query per organisation.
-    const yearsOf = new Map<string | undefined, Awaited<ReturnType<typeof copubYears>>>();
+    const yearsOf = new Map<string | undefined, CopubYears>();
     for (const orgId of new Set(items.map((item) => item.orgId))) {
       const rors = items.flatMap((item, i) => (item.orgId !== orgId || parties[i] instanceof Error ? [] : partnerRors(parties[i] as PartyScreen[])));
-      yearsOf.set(orgId, await copubYears(await this.storeFor(orgId), [...new Set(rors)]));
+      yearsOf.set(orgId, await (await this.copubsFor(orgId))([...new Set(rors)]));
     }
     const versions = await this.versions();
     const correctionsOf = new Map<string | undefined, CorrectionsRead>();

@@ -317,7 +317,8 @@ const tri = (a: Answer): boolean | null => (a === 'unknown' ? null : a === 'yes'
 
 export interface ObservationSources {
   screener: Pick<Screener, 'screen' | 'screenRor'>;
-  store: Store;
+  /** The co-publication rows of the evidence store the verdict reads (copubYears on the embedded store, clickHouseCopubYears on a cluster). */
+  copubYears: ReadCopubYears;
   resolver: { institution(id: string): { types: string[]; countryCode: string | null } | undefined };
 }
 
@@ -400,13 +401,16 @@ export const partnerRors = (parties: PartyScreen[]): string[] => [
 /** The five years before the assessment's year, whose co-publications a verdict counts. */
 export const copubWindow = (asOf: string): [number, number] => [Number(asOf.slice(0, 4)) - 5, Number(asOf.slice(0, 4)) - 1];
 
+export type CopubYears = Map<string, { year: number; works: number; listed: number }[]>;
+export type ReadCopubYears = (rorIds: string[], from?: number, to?: number) => Promise<CopubYears>;
+
 /** Per institution and year: its works and those with a listed co-author (the rows the window sums). */
-export async function copubYears(store: Store, rorIds: string[], from = 0, to = 9999): Promise<Map<string, { year: number; works: number; listed: number }[]>> {
-  const out = new Map<string, { year: number; works: number; listed: number }[]>();
+export async function copubYears(store: Store, rorIds: string[], from = 0, to = 9999): Promise<CopubYears> {
+  const out: CopubYears = new Map();
   if (rorIds.length === 0) return out;
   const rows = await store.all<{ ror_id: string; year: number; works: number | null; listed: number | null }>(
     `SELECT ror_id, year, sum(works)::DOUBLE AS works, sum(listed)::DOUBLE AS listed FROM institution_listed_copubs
-     WHERE list_contains($1::VARCHAR[], ror_id) AND year >= $2 AND year <= $3 GROUP BY ror_id, year`,
+     WHERE list_contains($1::VARCHAR[], ror_id) AND year >= $2 AND year <= $3 GROUP BY ror_id, year ORDER BY ror_id, year`,
     [listValue(rorIds), from, to],
   );
   for (const r of rows) out.set(r.ror_id, [...(out.get(r.ror_id) ?? []), { year: Number(r.year), works: Number(r.works ?? 0), listed: Number(r.listed ?? 0) }]);
@@ -428,7 +432,7 @@ export function observationsOf(parties: PartyScreen[], years: Map<string, { year
 export async function observe(c: Case, sources: ObservationSources, asOf: string): Promise<Observations> {
   const parties = screenParties(c, sources);
   const [from, to] = copubWindow(asOf);
-  return observationsOf(parties, await copubYears(sources.store, partnerRors(parties), from, to), asOf);
+  return observationsOf(parties, await sources.copubYears(partnerRors(parties), from, to), asOf);
 }
 
 const RELATION: Record<NonNullable<Hit['inherited']>['relation'], string> = { part: 'a part of the listed entity', successor: 'the listed successor of a withdrawn record', 'company-unit': 'a unit named after the listed company' };

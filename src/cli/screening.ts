@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from './args.ts';
 import { loadConfig, type Config } from '../config.ts';
 import type { RiskList } from '../screening/risk-list.ts';
-import type { Portfolio, PortfolioScope } from '../screening/portfolio.ts';
+import type { Portfolio, PortfolioScope, Weights } from '../screening/portfolio.ts';
 import type { BatchResult } from '../screening/batch.ts';
 import { levelWords, matchWords, SCREEN_STATES, ScreenError, screenJson, type Screener, type ScreenResult, type ScreenState } from '../screening/screener.ts';
 import type { StoreFacts } from '../screening/signature.ts';
@@ -236,7 +236,8 @@ export async function screenCommand(argv: string[]): Promise<number> {
         if (!(await store.one('SELECT 1 FROM input_files WHERE file_id = $1', [id]))) throw new UsageError(`${values.export} has not been ingested: run derisk ingest wos|scopus|openalex ${values.export} first`);
         scope = { fileId: id, label: `export ${values.export}` };
       }
-      const result = await portfolio(store, scope, loadWeights(loadTaxonomy()));
+      const weights = loadWeights(loadTaxonomy());
+      const result = 'institution' in scope && config.evidenceUrl ? await clusterPortfolio(config.evidenceUrl, scope, weights) : await portfolio(store, scope, weights);
       if (values.csv) writeFileSync(at(values.csv), portfolioCsv(result));
       if (values.json) out.log(JSON.stringify(result, null, 2));
       else printPortfolio(result, values.csv);
@@ -255,6 +256,17 @@ export async function screenCommand(argv: string[]): Promise<number> {
     printNamesakeInformation(query, namesakes, r.hits);
   }
   return SCREEN_EXIT[r.state];
+}
+
+/** An institution's portfolio from the evidence store on a ClickHouse cluster (DERISK_EVIDENCE_URL); an export's works are only in the embedded store. */
+async function clusterPortfolio(setting: string, scope: { institution: string; rollUp?: boolean }, weights: Weights): Promise<Portfolio> {
+  const [{ ClickHouseEvidence }, { clickHousePortfolio }] = await Promise.all([import('../store/clickhouse.ts'), import('../screening/clickhouse.ts')]);
+  const evidence = await ClickHouseEvidence.connect(setting);
+  try {
+    return await clickHousePortfolio(evidence, scope, weights);
+  } finally {
+    await evidence.close();
+  }
 }
 
 function printPortfolio(p: Portfolio, csv?: string): void {

@@ -81,7 +81,7 @@ export interface Portfolio {
   method: string;
 }
 
-type FlagRow = {
+export type FlagRow = {
   work_id: string;
   year: number | null;
   title: string | null;
@@ -136,6 +136,18 @@ function tablesFor(scope: PortfolioScope): WorkTables {
   };
 }
 
+/** What a portfolio is built from, as one evidence store answers it. */
+export interface PortfolioRows {
+  /** The scope's works. */
+  works: number;
+  /** Each listed affiliation of the scope's works with its hit, ordered by year, work, affiliation, list, entry. */
+  flags: FlagRow[];
+  /** The field ids of each flagged work, in order. */
+  fields: Map<string, string[]>;
+  /** The home authors of each flagged work and the affiliation they wrote, in order. */
+  homeAuthors: Map<string, { name: string; raw: string }[]>;
+}
+
 /**
  * Every co-publication of the scope with a listed entity. The scope is an institution (and with
  * rollUp its ROR children), the works of one file of the shared base, or those of an export an
@@ -143,6 +155,10 @@ function tablesFor(scope: PortfolioScope): WorkTables {
  * affiliation that names the home institution is not flagged.
  */
 export async function portfolio(store: Store, scope: PortfolioScope, weights: Weights): Promise<Portfolio> {
+  return portfolioOf(await portfolioRows(store, scope), scope, weights);
+}
+
+async function portfolioRows(store: Store, scope: PortfolioScope): Promise<PortfolioRows> {
   const t = tablesFor(scope);
   const homeIds = 'institution' in scope ? (scope.rollUp ? `SELECT ror_id FROM institution_rollup WHERE top_id = $1 OR ror_id = $1` : `SELECT $1::VARCHAR AS ror_id`) : null;
   const base = (scopeSql: string) => `
@@ -165,34 +181,44 @@ export async function portfolio(store: Store, scope: PortfolioScope, weights: We
     SELECT aff.work_id, aff.year, aff.title, aff.raw, h.list_id, coalesce(l.title, h.list_id) AS list_name, h.entry_id, h.entry_name, h.level, h.match, h.inherited_via
     FROM aff JOIN screen_hits h ON h.raw = aff.raw LEFT JOIN risk_lists l ON l.list_id = h.list_id
     ${homeIds ? 'WHERE NOT EXISTS (SELECT 1 FROM home WHERE home.work_id = aff.work_id AND home.author_seq = aff.author_seq AND home.aff_seq = aff.aff_seq)' : ''}
-    ORDER BY aff.year, aff.work_id`,
+    ORDER BY ${FLAG_ORDER}`,
     t.params,
   );
   const total = await store.one<{ n: bigint }>(`WITH scope AS (${t.scope}) SELECT count(*) AS n FROM scope`, t.params);
   const flaggedIds = [...new Set(flags.map((f) => f.work_id))];
   const fields = new Map<string, string[]>();
-  const authors = new Map<string, { name: string; department: string }[]>();
+  const homeAuthors = new Map<string, { name: string; raw: string }[]>();
   if (flaggedIds.length > 0) {
     await store.run('CREATE OR REPLACE TEMP TABLE portfolio_works AS SELECT unnest($1::VARCHAR[]) AS work_id', [listValue(flaggedIds)]);
-    for (const r of await store.all<{ work_id: string; field_id: string }>(`SELECT work_id, field_id FROM ${t.workFields} f JOIN portfolio_works USING (work_id) WHERE ${t.own('f')} ORDER BY field_id`, 'upload' in scope ? t.params : [])) {
+    for (const r of await store.all<{ work_id: string; field_id: string }>(`SELECT work_id, field_id FROM ${t.workFields} f JOIN portfolio_works USING (work_id) WHERE ${t.own('f')} ORDER BY work_id, field_id`, 'upload' in scope ? t.params : [])) {
       fields.set(r.work_id, [...(fields.get(r.work_id) ?? []), r.field_id]);
     }
     const flaggedScope = `SELECT work_id FROM portfolio_works INTERSECT ${t.scope}`;
-    const homeAuthors = `${base(flaggedScope)}
+    const authorsSql = `${base(flaggedScope)}
       SELECT DISTINCT aff.work_id, coalesce(au.author_name, 'author ' || aff.author_seq) AS name, aff.raw
       FROM aff ${homeIds ? 'JOIN home USING (work_id, author_seq, aff_seq)' : ''}
       JOIN ${t.works} w ON w.work_id = aff.work_id AND ${t.own('w')}
       LEFT JOIN ${t.authorships} au ON ${t.record('au', 'w')} AND au.author_seq = aff.author_seq
-      ${homeIds ? '' : 'WHERE NOT EXISTS (SELECT 1 FROM screen_hits h WHERE h.raw = aff.raw)'}`;
-    for (const r of await store.all<{ work_id: string; name: string; raw: string }>(homeAuthors, t.params)) {
-      authors.set(r.work_id, [...(authors.get(r.work_id) ?? []), { name: r.name, department: departmentOf(r.raw) }]);
+      ${homeIds ? '' : 'WHERE NOT EXISTS (SELECT 1 FROM screen_hits h WHERE h.raw = aff.raw)'}
+      ORDER BY ${AUTHOR_ORDER}`;
+    for (const r of await store.all<{ work_id: string; name: string; raw: string }>(authorsSql, t.params)) {
+      homeAuthors.set(r.work_id, [...(homeAuthors.get(r.work_id) ?? []), { name: r.name, raw: r.raw }]);
     }
   }
+  return { works: Number(total?.n ?? 0), flags, fields, homeAuthors };
+}
+
+/** The order of the flags and home authors, the same on every store (strings compared byte by byte on both engines) so that a portfolio reads the same wherever it is computed. */
+export const FLAG_ORDER = 'year, work_id, raw, list_id, entry_id, match, inherited_via';
+export const AUTHOR_ORDER = 'work_id, name, raw';
+
+/** The portfolio of a scope from the rows an evidence store answered. */
+export function portfolioOf(rows: PortfolioRows, scope: PortfolioScope, weights: Weights): Portfolio {
   const byWork = new Map<string, FlaggedWork>();
-  for (const f of flags) {
+  for (const f of rows.flags) {
     let work = byWork.get(f.work_id);
     if (!work) {
-      const workFields = fields.get(f.work_id) ?? [];
+      const workFields = rows.fields.get(f.work_id) ?? [];
       work = {
         workId: f.work_id,
         year: f.year,
@@ -200,7 +226,7 @@ export async function portfolio(store: Store, scope: PortfolioScope, weights: We
         fields: workFields,
         sensitivity: Math.max(weights.defaultField.weight, ...workFields.map((id) => weights.field.get(id)?.weight ?? weights.defaultField.weight)),
         partners: [],
-        homeAuthors: authors.get(f.work_id) ?? [],
+        homeAuthors: (rows.homeAuthors.get(f.work_id) ?? []).map((a) => ({ name: a.name, department: departmentOf(a.raw) })),
       };
       byWork.set(f.work_id, work);
     }
@@ -212,7 +238,7 @@ export async function portfolio(store: Store, scope: PortfolioScope, weights: We
   const label = 'institution' in scope ? `institution ${scope.institution}${scope.rollUp ? ' with its ROR children' : ''}` : scope.label;
   return {
     scope: label,
-    works: Number(total?.n ?? 0),
+    works: rows.works,
     flagged,
     partners: rank(flagged, weights, (w) => w.partners.map((p) => ({ key: p.entry, level: p.level }))),
     researchers: rank(flagged, weights, (w) => w.homeAuthors.map((a) => ({ key: a.name, level: highest(w) }))),

@@ -63,8 +63,9 @@ export interface ServerOptions {
   store: Store;
   /**
    * The evidence store on a ClickHouse cluster (DERISK_EVIDENCE_URL): the shared evidence's
-   * indicators and institution works are read there. An organisation whose corrections decide
-   * strings reads its corrected view, which only the embedded store holds.
+   * indicators, institution works, institutions' portfolios and the co-publications verdicts
+   * count are read there. An organisation whose corrections decide strings reads its corrected
+   * view, and an upload's portfolio its upload, which only the embedded store holds.
    */
   clickhouse?: ClickHouseEvidence;
   regionFiles: string[];
@@ -421,6 +422,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     (actor, fileId) => findUpload(options.store, options.db, actor, fileId),
     screening,
     (actor, query, hits) => exchange.namesakeVerdicts(actor.orgId, query, hits),
+    options.clickhouse,
   );
   const forgetScreening = () => {
     screeningIndex = null;
@@ -444,7 +446,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         servicesReady = null;
         throw e;
       });
-      const assessor = new Assessor({ store: options.store, screening: context, bundle: options.bundle ?? loadBundle() });
+      const assessor = new Assessor({ store: options.store, clickhouse: options.clickhouse, screening: context, bundle: options.bundle ?? loadBundle() });
       return { cases: new CaseService(options.db, assessor), assessor };
     })();
     return servicesReady;

@@ -2,13 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { Taxonomy } from '../fields/taxonomy.ts';
 import { briefing } from '../screening/briefing.ts';
-import { loadWeights, portfolio, portfolioCsv } from '../screening/portfolio.ts';
+import { clickHousePortfolio } from '../screening/clickhouse.ts';
+import { loadWeights, portfolio, portfolioCsv, type PortfolioScope } from '../screening/portfolio.ts';
 import { batchCsv, MAX_BATCH, parseNames, screenBatch } from '../screening/batch.ts';
 import { screenJson } from '../screening/screener.ts';
 import type { ScreeningContext } from '../screening/store.ts';
 import type { Actor } from '../service/authorize.ts';
 import type { NamesakeInfo } from '../exchange/service.ts';
 import type { EvidenceAccess } from '../service/evidence.ts';
+import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
 import type { UploadRef } from '../workflows/uploads.ts';
 import { actorOf } from './auth.ts';
@@ -25,6 +27,8 @@ export function registerScreeningRoutes(
   findUpload: (actor: Actor, fileId: string) => Promise<UploadRef>,
   screening: () => Promise<ScreeningContext>,
   namesakes: (actor: Actor, query: string, hits: { list: string; entryId: string; entry: string }[]) => Promise<NamesakeInfo[]>,
+  /** The evidence store on a ClickHouse cluster, where an institution's portfolio in the shared base is read. */
+  clickhouse: ClickHouseEvidence | undefined,
 ): void {
   const screen = async (q: string) => {
     const { screener } = await screening();
@@ -82,8 +86,10 @@ export function registerScreeningRoutes(
       // An upload of another organisation is not found, like one nobody made (checked in the core).
       const upload = q.file ? await findUpload(actorOf(request), q.file) : null;
       const label = `uploaded export ${q.file?.slice(0, 12)}`;
-      const scope = q.ror ? { institution: q.ror, rollUp: q.rollup } : upload!.scope.kind === 'shared' ? { fileId: upload!.fileId, label } : { upload: { orgId: upload!.scope.orgId, fileId: upload!.fileId }, label };
-      const result = await portfolio(view, scope, loadWeights(taxonomy));
+      const scope: PortfolioScope = q.ror ? { institution: q.ror, rollUp: q.rollup } : upload!.scope.kind === 'shared' ? { fileId: upload!.fileId, label } : { upload: { orgId: upload!.scope.orgId, fileId: upload!.fileId }, label };
+      const weights = loadWeights(taxonomy);
+      // Corrections (a view) and uploads are only in the embedded store.
+      const result = clickhouse && view.view === null && 'institution' in scope ? await clickHousePortfolio(clickhouse, scope, weights) : await portfolio(view, scope, weights);
       if (q.format === 'csv')
         return reply
           .type('text/csv; charset=utf-8')

@@ -162,6 +162,65 @@ export const TABLES: TableSpec[] = [
       GROUP BY work_id`,
   },
   {
+    // A work's author affiliations as written (its preferred record's), with the author's name: what a portfolio flags and whom it names.
+    name: 'work_affiliation_strings',
+    columns: [
+      ['work_id', 'String'],
+      ['year', 'Nullable(Int32)'],
+      ['author_seq', 'Int64'],
+      ['aff_seq', 'Int64'],
+      ['raw', 'String'],
+      ['author_name', 'Nullable(String)'],
+    ],
+    orderBy: 'work_id',
+    placement: 'by-work',
+    source: `SELECT w.work_id, w.year, a.author_seq, a.aff_seq, a.raw, au.author_name
+      FROM works w JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id
+      LEFT JOIN authorships au ON au.source = w.source AND au.source_id = w.source_id AND au.author_seq = a.author_seq`,
+  },
+  {
+    // The institutions each affiliation resolves to: a portfolio's home authors are those placed at the home institution.
+    name: 'work_affiliation_institutions',
+    columns: [
+      ['work_id', 'String'],
+      ['author_seq', 'Int64'],
+      ['aff_seq', 'Int64'],
+      ['ror_id', 'String'],
+    ],
+    orderBy: '(work_id, ror_id)',
+    placement: 'by-work',
+    source: 'SELECT DISTINCT work_id, author_seq, aff_seq, ror_id FROM work_affiliations WHERE ror_id IS NOT NULL',
+  },
+  {
+    // The works with an author affiliation on a list and the institution it resolves to: what an assessment counts a partner's listed co-publications from.
+    name: 'listed_affiliations',
+    columns: [
+      ['work_id', 'String'],
+      ['year', 'Nullable(Int32)'],
+      ['ror_id', 'Nullable(String)'],
+    ],
+    orderBy: 'work_id',
+    placement: 'by-work',
+    source: 'SELECT work_id, year, ror_id FROM listed_affiliations',
+  },
+  {
+    // The screening's hits on affiliation strings, with their list's title: small beside the works, whole on every shard.
+    name: 'screen_hits',
+    columns: [
+      ['raw', 'String'],
+      ['list_id', 'String'],
+      ['list_name', 'String'],
+      ['entry_id', 'String'],
+      ['entry_name', 'String'],
+      ['level', 'String'],
+      ['match', 'String'],
+      ['inherited_via', 'Nullable(String)'],
+    ],
+    orderBy: 'raw',
+    placement: 'every-shard',
+    source: 'SELECT h.raw, h.list_id, coalesce(l.title, h.list_id) AS list_name, h.entry_id, h.entry_name, h.level, h.match, h.inherited_via FROM screen_hits h LEFT JOIN risk_lists l USING (list_id)',
+  },
+  {
     name: 'institutions',
     columns: [
       ['ror_id', 'String'],

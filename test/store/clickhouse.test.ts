@@ -25,6 +25,16 @@ import { AffiliationResolver } from '../../src/resolve/matcher.ts';
 import { ClickHouseEvidence, PUBLISH_LOCK, parseClickHouseUrl } from '../../src/store/clickhouse.ts';
 import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { Store } from '../../src/store/store.ts';
+import { Assessor } from '../../src/assessment/assessor.ts';
+import { loadBundle } from '../../src/assessment/bundle.ts';
+import { clickHouseCopubYears } from '../../src/assessment/clickhouse.ts';
+import { copubYears, type Observations } from '../../src/assessment/evidence.ts';
+import { clickHousePortfolio } from '../../src/screening/clickhouse.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { loadWeights, portfolio, type Portfolio } from '../../src/screening/portfolio.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { GREEN_CASE } from '../helpers/cases.ts';
+import { watchlist } from '../helpers/watchlist.ts';
 import { startClickHouseCluster, type RunningCluster } from '../helpers/clickhouse.ts';
 import { derisk } from '../helpers/cli.ts';
 import { MIRROR, tempDir, writeTemp } from '../helpers/fixtures.ts';
@@ -79,6 +89,16 @@ async function realSampleStore(dir: string): Promise<Store> {
   await ingestNsfSeries(s, NSF, new Gazetteer([]));
   await resolvePending(s, new AffiliationResolver(await loadRegistry(s)));
   await refreshAnalytics(s);
+  // Chinese universities and a company the WoS export's authors name, on a watchlist: what portfolios flag and verdicts count.
+  const listed = [
+    { name: 'Tsinghua University', country: 'China', level: 'medium' },
+    { name: 'Harbin Institute of Technology', country: 'China', level: 'high' },
+    { name: 'Zhejiang University', country: 'China', level: 'medium' },
+    { name: 'Huawei Technologies', country: 'China', level: 'high' },
+    { name: 'Chinese Academy of Sciences', country: 'China', level: 'medium' },
+  ];
+  await saveLists(s, [readWatchlist(watchlist(listed))]);
+  await screenPending(s, await screeningContext(s));
   return s;
 }
 
@@ -173,6 +193,86 @@ test('every indicator the cluster computes answers exactly what DuckDB answers o
   }
 });
 
+test('portfolios and the co-publications a verdict counts are those of the embedded store, with each table they read published', { skip }, async () => {
+  // Every institution of the works, over all years and over a verdict's window.
+  const rors = (await store.all<{ ror_id: string }>('SELECT DISTINCT ror_id FROM work_institutions WHERE ror_id IS NOT NULL ORDER BY ror_id')).map((r) => r.ror_id);
+  const listedOf = (years: { listed: number }[]) => years.reduce((n, y) => n + y.listed, 0);
+  for (const [from, to] of [
+    [0, 9999],
+    [2021, 2025],
+  ] as const) {
+    const duck = [...(await copubYears(store, rors, from, to))];
+    assert.deepStrictEqual([...(await clickHouseCopubYears(evidence, rors, from, to))], duck, `${from}–${to}`);
+    const withListed = duck.filter(([, years]) => listedOf(years) > 0).length;
+    assert.ok(withListed > 3, `institutions with listed co-publications ${from}–${to}: ${withListed}`);
+  }
+  // The portfolios of the institutions with most listed co-publications, alone and with their ROR children.
+  const weights = loadWeights(taxonomy);
+  const mostListed = [...(await copubYears(store, rors))].sort(([, a], [, b]) => listedOf(b) - listedOf(a)).slice(0, 4);
+  let flagged = 0;
+  let complete = 0;
+  for (const [rorId] of mostListed) {
+    for (const rollUp of [false, true]) {
+      const scope = { institution: rorId, rollUp };
+      const duck = JSON.parse(JSON.stringify(await portfolio(store, scope, weights))) as Portfolio;
+      assert.deepStrictEqual(JSON.parse(JSON.stringify(await clickHousePortfolio(evidence, scope, weights))), duck, `portfolio of ${rorId}${rollUp ? ' rolled up' : ''}`);
+      flagged += duck.flagged.length;
+      complete += duck.flagged.filter((w) => w.homeAuthors.length > 0 && w.fields.length > 0 && w.title !== null).length;
+    }
+  }
+  // Each published table counts: flagged works (strings, hits), with home authors (their institutions), fields and titles.
+  assert.ok(flagged > 10, `flagged co-publications: ${flagged}`);
+  assert.ok(complete > 0, `flagged works with home authors, fields and a title: ${complete}`);
+  // A verdict on a partner with listed co-publications observes the same on either store.
+  const [partner] = [...(await copubYears(store, rors, 2021, 2025))].sort(([, a], [, b]) => listedOf(b) - listedOf(a))[0]!;
+  const parts = { store, screening: await screeningContext(store), bundle: loadBundle() };
+  const c = new Assessor(parts).validate({ ...GREEN_CASE, partners: [GREEN_CASE.partners[0], { ror: partner, role: 'partner', country: 'CN' }] });
+  const onCluster = await new Assessor({ ...parts, clickhouse: evidence }).run(c, '2026-06-01');
+  assert.deepStrictEqual(onCluster, await new Assessor(parts).run(c, '2026-06-01'));
+  assert.ok(
+    Object.values((onCluster as unknown as { snapshot: { observations: Observations } }).snapshot.observations.copubs).some((x) => x.listed > 0),
+    JSON.stringify(onCluster).slice(0, 200),
+  );
+});
+
+test('a hostile string crosses the CSV publish byte for byte: a quoted \\N, quotes, backslashes, line breaks, a tab, a leading quote, NUL, U+2028, 100 kB', { skip }, async () => {
+  const hostile = ['\\N', 'NULL', '', 'say ""hi"" \'there\'', '"', 'C:\\path\\', 'line\nbreak\r\nand\rcarriage', 'tab\there', "'leading quote", 'nul\u0000inside', 'line\u2028separator\u2029', '=cmd|', ' padded ', 'x'.repeat(100_000) + '"\\,\n'];
+  const dir = tempDir();
+  const s = await Store.open(join(dir, 'derisk.duckdb'));
+  const database = 'hostile';
+  const shards = cluster.httpPorts.map((port) => createClient({ url: `http://127.0.0.1:${port}` }));
+  try {
+    const works = [...hostile.keys(), hostile.length].map((i) => JSON.stringify({ id: `https://openalex.org/W${i}`, publication_year: 2020, title: 't', authorships: [{ author_position: 'first', raw_affiliation_strings: [`Affiliation ${i}`] }] }));
+    await ingestWorks(s, 'openalex', writeTemp('hostile.jsonl', works.join('\n')), { quarantineDir: join(dir, 'q') });
+    await refreshAnalytics(s);
+    // The strings go in after the refresh, so that no ingest rule stands between them and the publish; the last work keeps a NULL title.
+    for (const [i, text] of hostile.entries()) {
+      await s.run('UPDATE works SET title = $1 WHERE source_id = $2', [text, `W${i}`]);
+      await s.run('UPDATE affiliations SET raw = $1 WHERE source_id = $2', [text, `W${i}`]);
+    }
+    await s.run('UPDATE works SET title = NULL WHERE source_id = $1', [`W${hostile.length}`]);
+    for (const shard of shards) await shard.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+    const other = await ClickHouseEvidence.connect(url.replace('/derisk?', `/${database}?`));
+    try {
+      const { snapshot } = await other.publish(s);
+      const read = async (sql: string) => (await other.all<{ work_id: string; text: string | null }>(sql)).map((r) => [r.work_id, r.text]);
+      const duck = (sql: string) => s.all<{ work_id: string; text: string | null }>(sql).then((rows) => rows.map((r) => [r.work_id, r.text]));
+      assert.deepStrictEqual(await read(`SELECT work_id, title AS text FROM works WHERE snapshot = '${snapshot}' ORDER BY work_id`), await duck('SELECT work_id, title AS text FROM works ORDER BY work_id'));
+      assert.deepStrictEqual(await read(`SELECT work_id, raw AS text FROM work_affiliation_strings WHERE snapshot = '${snapshot}' ORDER BY work_id`), await duck('SELECT w.work_id, a.raw AS text FROM works w JOIN affiliations a USING (source, source_id) ORDER BY work_id'));
+      const titles = (await other.all<{ text: string | null }>(`SELECT title AS text FROM works WHERE snapshot = '${snapshot}'`)).map((r) => r.text);
+      assert.deepStrictEqual(titles.sort(), [...hostile, null].sort(), 'every string, and NULL only where the store has NULL');
+    } finally {
+      await other.close();
+    }
+  } finally {
+    s.close();
+    for (const shard of shards) {
+      await shard.command({ query: `DROP DATABASE IF EXISTS ${database}` });
+      await shard.close();
+    }
+  }
+});
+
 test('the works are spread over both shards, each work whole on one; the weights cross bit for bit', { skip }, async () => {
   const snapshot = (await evidence.currentSnapshot())!;
   const perShard: number[] = [];
@@ -262,12 +362,15 @@ test('the server reads indicators and institution works from the cluster: its HT
     const top = ((await get(embedded, paths[0]!)).rows as { rorId: string }[])[0]!.rorId;
     const profile = await get(clustered, `/api/institutions/${top}`);
     assert.deepStrictEqual(profile, await get(embedded, `/api/institutions/${top}`), top);
+    const portfolioPath = `/api/portfolio?ror=${top}&rollup=true`;
+    assert.deepStrictEqual(await get(clustered, portfolioPath), await get(embedded, portfolioPath), portfolioPath);
     assert.ok(profile.works!.length > 0);
     // It is the cluster that answers: a newer, empty snapshot there empties the server's answers and not the store's.
     const shards = cluster.httpPorts.map((port) => createClient({ url: `http://127.0.0.1:${port}`, database: 'derisk' }));
     for (const shard of shards) await shard.insert({ table: 'snapshots', values: [{ snapshot: 'empty', published_ms: Date.now() + 60_000, rows: '{}' }], format: 'JSONEachRow' });
     try {
       assert.deepStrictEqual((await get(clustered, paths[0]!)).rows, []);
+      assert.equal(((await get(clustered, portfolioPath)) as unknown as Portfolio).works, 0, 'the portfolio read from the cluster');
       assert.ok((await get(embedded, paths[0]!)).rows!.length > 0);
     } finally {
       for (const shard of shards) {
@@ -315,6 +418,10 @@ test('the CLI: derisk ingest publishes to the cluster (once for the same content
     answers[name] = JSON.parse(remote.stdout);
     assert.deepStrictEqual(answers[name], JSON.parse(local.stdout), name);
   }
+  const top = (answers['top-institutions'] as { rorId: string }[])[0]!.rorId;
+  const portfolioOnCluster = derisk(['screen', '--portfolio', top, '--json'], withCluster);
+  assert.equal(portfolioOnCluster.status, 0, portfolioOnCluster.stderr);
+  assert.deepStrictEqual(JSON.parse(portfolioOnCluster.stdout), JSON.parse(derisk(['screen', '--portfolio', top, '--json'], env).stdout), `screen --portfolio ${top}`);
   for (const command of ['summary', 'facts']) {
     const remote = derisk([command, '--json'], withCluster);
     assert.equal(remote.status, 0, remote.stderr);
@@ -330,6 +437,7 @@ test('the CLI: derisk ingest publishes to the cluster (once for the same content
       summary.pairs.map((p) => p.total),
       [0, 0, 0],
     );
+    assert.equal((JSON.parse(derisk(['screen', '--portfolio', top, '--json'], withCluster).stdout) as Portfolio).works, 0, 'the portfolio read from the cluster');
   } finally {
     for (const shard of shards) {
       await shard.command({ query: "ALTER TABLE snapshots DROP PARTITION 'empty'" });

@@ -1,0 +1,28 @@
+import { literal } from '../screening/clickhouse.ts';
+import type { ClickHouseEvidence } from '../store/clickhouse.ts';
+import type { CopubYears } from './evidence.ts';
+
+/**
+ * Per institution and year, over the evidence store on a ClickHouse cluster: its works and those
+ * co-authored with a listed entity other than itself, as copubYears reads them from the embedded
+ * store's institution_listed_copubs. Each work's listed affiliations are summed up on its own
+ * shard (all its rows live there), then joined to its institutions there.
+ */
+export async function clickHouseCopubYears(ev: ClickHouseEvidence, rorIds: string[], from = 0, to = 9999): Promise<CopubYears> {
+  const out: CopubYears = new Map();
+  const snapshot = await ev.currentSnapshot();
+  if (rorIds.length === 0 || snapshot === null) return out;
+  const current = `snapshot = '${snapshot}'`;
+  // Per work (on its shard, which runs the subquery in its default database: hence the database's name): whether an affiliation on a list is placed at no institution, how many listed institutions, and the one when there is one.
+  const listed = `SELECT work_id, max(isNull(ror_id)) AS unplaced, uniqExact(ifNull(ror_id, '')) - max(isNull(ror_id)) AS listed_rors, max(ifNull(ror_id, '')) AS sole_ror
+    FROM ${ev.settings.database}.listed_affiliations_local WHERE ${current} GROUP BY work_id`;
+  const rows = await ev.all<{ ror_id: string; year: number; works: string; listed: string }>(
+    `SELECT ror_id, year, uniqExact(work_id) AS works, uniqExactIf(work_id, with_listed) AS listed FROM (
+       SELECT work_id, ror_id, year, ifNull(unplaced, 0) = 1 OR ifNull(listed_rors, 0) > 1 OR (ifNull(listed_rors, 0) = 1 AND ifNull(sole_ror, '') != ror_id) AS with_listed
+       FROM work_institutions ALL LEFT JOIN (${listed}) USING work_id
+       WHERE ${current} AND ror_id IN (${rorIds.map(literal).join(', ')}) AND year >= ${Math.trunc(from)} AND year <= ${Math.trunc(to)})
+     GROUP BY ror_id, year ORDER BY ror_id, year`,
+  );
+  for (const r of rows) out.set(r.ror_id, [...(out.get(r.ror_id) ?? []), { year: Number(r.year), works: Number(r.works), listed: Number(r.listed) }]);
+  return out;
+}
