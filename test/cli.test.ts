@@ -11,10 +11,10 @@ import { ROR_DUMP } from './helpers/registry.ts';
 const skip = !existsSync(ROR_DUMP) && 'data mirror not present';
 
 /** The modules (outside Node's own) a run of the CLI loads, in order, as paths under the repository or node_modules. */
-function modulesLoaded(args: string[]): string[] {
+function modulesLoaded(args: string[], env: Record<string, string> = {}): string[] {
   const hook = `export async function load(url, context, next) { if (!url.startsWith('node:')) process.stderr.write('loaded ' + url + '\\n'); return next(url, context); }`;
   const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
-  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1', ...env } });
   assert.equal(r.status, 0, r.stderr);
   return [...r.stderr.matchAll(/^loaded file:\/\/.*?\/((?:bin|dist|node_modules)\/.*)$/gm)].map((m) => m[1]!);
 }
@@ -108,4 +108,11 @@ test('ingest ror, ingest works, then resolve a CSV column and read the indicator
     ],
   );
   assert.equal(derisk(['indicators', 'copubs', '--regions', 'EU27AC,ATLANTIS', '--json'], env).status, 2, 'an unknown region is a usage error');
+  // The bundled regions were checked when derisk was built: counting by region loads no TypeBox (half a second of every run).
+  const summary = modulesLoaded(['summary'], env);
+  assert.ok(summary.includes('dist/cli/landscape.js'), 'the modules summary loads are recorded');
+  assert.deepEqual(
+    summary.filter((m) => m.startsWith('node_modules/typebox/')),
+    [],
+  );
 });

@@ -1,10 +1,15 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { crashPoint } from '../crash.ts';
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from '../owner-only.ts';
 import { Mutex, type AppDb, type AppRow, type AppTx, type Param } from './db.ts';
+
+// CommonJS, required rather than imported: an import has Node parse its files for their export
+// names first (as for DuckDB's client, src/store/duckdb.ts), at every start of the server and CLI.
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 
 /**
  * How long a transaction waits for another process's write transaction (an administrative command
@@ -116,14 +121,14 @@ export class EmbeddedDb implements AppDb {
 }
 
 interface Prepared {
-  statement: Database.Statement;
+  statement: BetterSqlite3.Statement;
   /** Result columns declared BOOLEAN: SQLite stores 0/1, callers get false/true as from PostgreSQL. */
   booleans: string[];
 }
 
 /** One SQLite connection with its prepared statements. */
 class Connection {
-  readonly db: Database.Database;
+  readonly db: BetterSqlite3.Database;
   private readonly statements = new Map<string, Prepared>();
 
   constructor(path: string, queryOnly: boolean) {

@@ -5,7 +5,7 @@ import { IndicatorError, indicatorsOf, requestedRegions, STANDARD_PAIRS, validat
 import { landscapeSummary, resolutionCounts, type LandscapeSummary, type ResolutionCounts } from '../indicators/copubs.ts';
 import { basisWords, checkFacts } from '../indicators/facts.ts';
 import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
-import { chinaScopeNote, type RegionCatalogue } from '../regions/regions.ts';
+import { chinaScopeNote, type RegionCatalogue } from '../regions/catalogue.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 import { regionsFrom } from './regions-option.ts';
 import { out } from './io.ts';

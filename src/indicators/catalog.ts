@@ -1,5 +1,5 @@
 import { fieldOf, type Taxonomy } from '../fields/taxonomy.ts';
-import type { RegionCatalogue } from '../regions/regions.ts';
+import type { RegionCatalogue } from '../regions/catalogue.ts';
 import type { Store } from '../store/store.ts';
 import { copublications } from './copubs.ts';
 import type { Filters } from './filters.ts';

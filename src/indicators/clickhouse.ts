@@ -1,5 +1,5 @@
 import type { Taxonomy } from '../fields/taxonomy.ts';
-import { regionOf, type RegionCatalogue } from '../regions/regions.ts';
+import { regionOf, type RegionCatalogue } from '../regions/catalogue.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import { named, validateRequest, type IndicatorName, type IndicatorRequest } from './catalog.ts';
 import type { CopubYear, ResolutionCounts } from './copubs.ts';

@@ -1,4 +1,4 @@
-import { chinaScopeNote, regionOf, type RegionCatalogue } from '../regions/regions.ts';
+import { chinaScopeNote, regionOf, type RegionCatalogue } from '../regions/catalogue.ts';
 import type { Store } from '../store/store.ts';
 import type { AskIndicator } from './catalog.ts';
 import { NO_FILTERS, workCondition, type Filters } from './filters.ts';

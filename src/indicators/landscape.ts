@@ -1,5 +1,5 @@
 import { listValue } from '../store/duckdb.ts';
-import { regionOf, type RegionCatalogue } from '../regions/regions.ts';
+import { regionOf, type RegionCatalogue } from '../regions/catalogue.ts';
 import type { Store } from '../store/store.ts';
 import { regionMembersSql } from './copubs.ts';
 import { NO_FILTERS, workCondition, yearBounds, type Filters } from './filters.ts';

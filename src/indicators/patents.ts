@@ -1,4 +1,4 @@
-import { regionOf, type RegionCatalogue } from '../regions/regions.ts';
+import { regionOf, type RegionCatalogue } from '../regions/catalogue.ts';
 import type { Store } from '../store/store.ts';
 import { regionMembersSql } from './copubs.ts';
 import { NO_FILTERS, yearBounds, type Filters } from './filters.ts';

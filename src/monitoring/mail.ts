@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createTransport, type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type { Transporter } from 'nodemailer';
 import type { AppDb, AppTx } from '../appdb/db.ts';
 import { crashPoint } from '../crash.ts';
 import { ValidationError } from '../errors.ts';
@@ -107,6 +108,8 @@ export class MailSender extends DeliveryQueue<Mail> {
   ) {
     super('mail', options);
     const timeout = options.timeoutMs ?? 30_000;
+    // Loaded only by a server that sends mail: the mail client is forty modules for every start.
+    const { createTransport } = createRequire(import.meta.url)('nodemailer') as typeof import('nodemailer');
     this.transport = createTransport({ url: options.smtpUrl, connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout });
     const pub = new URL(options.publicUrl);
     if (pub.protocol !== 'https:') throw new ValidationError(`DERISK_PUBLIC_URL=${options.publicUrl}: must be an https address (RFC 8058 one-click unsubscribe needs one)`);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { listValue } from '@duckdb/node-api';
+import { listValue } from '../store/duckdb.ts';
 import { refreshListedIn } from '../screening/store.ts';
 import { rebuildOrgWorks } from '../store/refresh.ts';
 import { EVIDENCE_STRINGS, orgSchemaOf, orgSchemas, type Store } from '../store/store.ts';

@@ -51,6 +51,7 @@ import { suggestInstitutions } from '../ingest/registry.ts';
 import { migrateLegacyUploads } from '../workflows/legacy-uploads.ts';
 import { findUpload, Uploads } from '../workflows/uploads.ts';
 import { join } from 'node:path';
+import { compileOnFirstUse } from './lazy-validation.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -172,7 +173,7 @@ interface IndicatorQuery {
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   // Unknown query parameters are an error to report, not something to drop silently.
-  const app = Fastify({ logger: false, trustProxy: options.trustProxy ? options.trustProxy.split(',').map((s) => s.trim()) : false, bodyLimit: options.bodyLimit ?? 256 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } } });
+  const app = Fastify({ logger: false, trustProxy: options.trustProxy ? options.trustProxy.split(',').map((s) => s.trim()) : false, bodyLimit: options.bodyLimit ?? 256 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true }, onCreate: compileOnFirstUse } });
   if (options.onRoute) {
     const tell = options.onRoute;
     app.addHook('onRoute', (r) => {

@@ -4,6 +4,7 @@ import type { TSchema } from 'typebox';
 import type { TLocalizedValidationError } from 'typebox/error';
 import { ValidationError, type RefusalError } from '../errors.ts';
 import { refusalMessage } from '../schema.ts';
+import { compiledOnFirstUse } from './lazy-validation.ts';
 
 /**
  * Fastify's TypeBox validator, refusing the way the core refuses: a body that breaks a document's
@@ -12,7 +13,7 @@ import { refusalMessage } from '../schema.ts';
  */
 export function documentValidator(documentName: string, refuse: (message: string) => RefusalError): FastifySchemaCompiler<TSchema> {
   return (route) => {
-    const check = TypeBoxValidatorCompiler(route) as (value: unknown) => { value?: unknown; error?: TLocalizedValidationError[] };
+    const check = compiledOnFirstUse(() => TypeBoxValidatorCompiler(route) as (value: unknown) => { value?: unknown; error?: TLocalizedValidationError[] });
     return (value: unknown) => {
       const r = check(value);
       if (!r.error) return r;

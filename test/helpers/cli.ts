@@ -32,3 +32,19 @@ export function deriskModules(args: string[], env: Record<string, string>, recor
   const r = derisk(args, { ...env, NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(REGISTER)}`, DERISK_TEST_MODULES: recordIn });
   return { ...r, modules: readFileSync(recordIn, 'utf8').split('\n').filter(Boolean) };
 }
+
+// Also the CommonJS modules loaded with require (which the hook does not see), written when the process exits.
+const RECORD_REQUIRED = `import{createRequire}from'node:module';import{appendFileSync}from'node:fs';import{pathToFileURL}from'node:url';process.on('exit',()=>appendFileSync(process.env.DERISK_TEST_MODULES,'required:'+Object.keys(createRequire(process.execPath).cache).map((p)=>pathToFileURL(p).href).join('\\nrequired:')+'\\n'))`;
+
+/**
+ * The environment that has a derisk process record the modules it loads in `recordIn`: each imported
+ * one's URL as it is loaded, then, at exit, each one in require's cache prefixed "required:" (imported
+ * CommonJS modules are there too). `loadedModules` reads them.
+ */
+export function recordingModules(recordIn: string): Record<string, string> {
+  rmSync(recordIn, { force: true });
+  const imports = [REGISTER, RECORD_REQUIRED].map((s) => `--import=data:text/javascript,${encodeURIComponent(s)}`);
+  return { NODE_OPTIONS: imports.join(' '), DERISK_TEST_MODULES: recordIn };
+}
+
+export const loadedModules = (recordIn: string): string[] => readFileSync(recordIn, 'utf8').split('\n').filter(Boolean);

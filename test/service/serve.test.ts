@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { openAppDb } from '../../src/appdb/open.ts';
 import { loadConfig } from '../../src/config.ts';
 import { Accounts } from '../../src/service/accounts.ts';
-import { deriskAsync } from '../helpers/cli.ts';
+import { deriskAsync, loadedModules, recordingModules } from '../helpers/cli.ts';
 import { CONSOLE_ADDRESS, consoleSession } from '../helpers/console.ts';
 import { freePort, tempDir } from '../helpers/fixtures.ts';
 
@@ -19,8 +19,8 @@ interface Running {
   output: () => string;
 }
 
-async function start(home: string): Promise<Running> {
-  const proc = deriskAsync(['serve', '--port', String(await freePort())], { DERISK_HOME: home });
+async function start(home: string, env: Record<string, string> = {}): Promise<Running> {
+  const proc = deriskAsync(['serve', '--port', String(await freePort())], { DERISK_HOME: home, ...env });
   let out = '';
   proc.stderr!.on('data', (d) => (out += d));
   for await (const chunk of proc.stdout!) {
@@ -61,8 +61,12 @@ test('serve prints a one-time login code, never a token; after kill -9 the next 
     const legacy = await accounts.createToken(admin, 'derisk serve 2026-11-20T10:00:00.000Z');
     await db.close();
 
-    const second = await start(home);
+    const modules = join(home, 'modules.txt');
+    const second = await start(home, recordingModules(modules));
     try {
+      // The first request: its route's schema is compiled now, and refuses a bad body as it always did.
+      const bad = await fetch(`${second.base}/api/tokens`, { method: 'POST', headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'x', scope: 'all' }) });
+      assert.deepEqual([bad.status, await bad.json()], [400, { error: 'bad request', message: 'body must NOT have additional properties' }]);
       assert.equal(await get(second.base, '/api/tokens', session), 401, 'the session from the killed run ended');
       assert.equal(await get(second.base, '/api/tokens', { authorization: `Bearer ${legacy.token}` }), 401, 'the old start token is revoked');
       assert.equal(await get(second.base, '/api/tokens', { authorization: `Bearer ${token.token}` }), 200, 'a token the user made for a script lives on');
@@ -73,6 +77,16 @@ test('serve prints a one-time login code, never a token; after kill -9 the next 
       await stop(second, 'SIGTERM');
       assert.equal(second.proc.exitCode, 0);
       assert.ok(!existsSync(join(home, 'serve.run')), 'a clean stop ends its run');
+      // A start loads no module only some requests need (the password checker, the mail client),
+      // and requires CommonJS packages rather than importing them (Node parses each file of an imported one).
+      const loaded = loadedModules(modules);
+      assert.ok(loaded.some((m) => m.endsWith('/dist/server/app.js')) && loaded.some((m) => m.startsWith('required:') && m.includes('/node_modules/fastify/')), 'the modules are recorded');
+      const heavy = /\/node_modules\/(@zxcvbn-ts|nodemailer)\//;
+      const imported = /^file:.*\/node_modules\/(@duckdb\/node-api|better-sqlite3)\//;
+      assert.deepEqual(
+        loaded.filter((m) => heavy.test(m) || imported.test(m)),
+        [],
+      );
       const after = await openAppDb(loadConfig({ DERISK_HOME: home }));
       try {
         assert.equal((await after.query("SELECT count(*) AS n FROM sessions WHERE origin LIKE 'run:%'"))[0]!.n, 0, 'and its sessions');
