@@ -94,6 +94,12 @@ export interface ServerOptions {
   monitoring?: { deliveryIntervalMs?: number; checkIntervalMs?: number; webhooks?: SenderOptions; mail?: MailOptions; today?: () => string; openalex?: OpenAlexFetchSettings };
   /** Told of every route as it is added (the route-enumeration test listens here). */
   onRoute?: (method: string, url: string) => void;
+  /**
+   * Compile every route's schemas at start, as Fastify does by default, instead of at each route's
+   * first request: a schema that cannot compile then stops the start (the route-enumeration test
+   * does this, so such a schema fails a test rather than a user's first request).
+   */
+  compileSchemasAtStart?: boolean;
 }
 
 /** How many distinct indicator answers the server keeps. */
@@ -173,7 +179,12 @@ interface IndicatorQuery {
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   // Unknown query parameters are an error to report, not something to drop silently.
-  const app = Fastify({ logger: false, trustProxy: options.trustProxy ? options.trustProxy.split(',').map((s) => s.trim()) : false, bodyLimit: options.bodyLimit ?? 256 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true }, onCreate: compileOnFirstUse } });
+  const app = Fastify({
+    logger: false,
+    trustProxy: options.trustProxy ? options.trustProxy.split(',').map((s) => s.trim()) : false,
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true }, onCreate: options.compileSchemasAtStart ? undefined : compileOnFirstUse },
+  });
   if (options.onRoute) {
     const tell = options.onRoute;
     app.addHook('onRoute', (r) => {

@@ -18,7 +18,7 @@ const routes: [string, string][] = [];
 
 before(async () => {
   store = await landscapeStore(tempDir());
-  service = await testService(store, { onRoute: (m, u) => routes.push([m, u]) });
+  service = await testService(store, { onRoute: (m, u) => routes.push([m, u]), compileSchemasAtStart: true });
   app = service.app;
   TOKEN = service.token;
   auth = { authorization: `Bearer ${TOKEN}` };
