@@ -7,6 +7,7 @@ interface PlacesFile {
   countryAliases: Record<string, string[]>;
   placesByCountry: Record<string, { subdivisions?: string[]; postalCodes?: string[] }>;
   ambiguousPlaces: Record<string, { meanings: string[] }>;
+  placeInsideName: { links: string[]; heads: string[] };
 }
 
 // Read when a gazetteer is built, not when the module loads: one read from a kept screening index (src/screening/persisted.ts) needs neither file.
@@ -60,6 +61,8 @@ export class Gazetteer {
   private readonly usPostal = new Set(places().placesByCountry.US?.postalCodes ?? []);
   private readonly ambiguous = new Map(Object.entries(places().ambiguousPlaces).map(([k, v]) => [foldText(k), v.meanings]));
   private readonly cjkNames: [string, string][] = [];
+  private readonly nameLinks = new Set(places().placeInsideName.links);
+  private readonly nameHeads = new Set(places().placeInsideName.heads);
   readonly countryNames = new Map<string, string>();
 
   constructor(registry: Iterable<PlaceSource>) {
@@ -258,6 +261,7 @@ export class Gazetteer {
     const words = part.split(' ');
     for (let n = Math.min(4, words.length - 1); n >= 1; n--) {
       const tail = words.slice(-n).join(' ');
+      if (this.insideName(words, words.length - n) && (this.subdivisions.has(tail) || this.ambiguous.has(tail) || this.countries.has(tail))) return null;
       const sub = this.subdivisions.get(tail);
       if (sub) return { countryCode: sub, evidence: `"${tail}" at the end is a region of ${sub}`, explicit: true, text: tail };
       const ambiguous = this.ambiguous.get(tail);
@@ -269,6 +273,14 @@ export class Gazetteer {
       }
     }
     return null;
+  }
+
+  /**
+   * "University of Maryland", "Universidad de Chile": the place at `at` follows "of", "de"… after an
+   * institution's word, so it is the institution's name, not the address (data/geo/places.json, placeInsideName).
+   */
+  private insideName(words: string[], at: number): boolean {
+    return at >= 2 && this.nameLinks.has(words[at - 1]!) && words.slice(0, at - 1).some((w) => this.nameHeads.has(w));
   }
 
   private placeIn(part: string, raw: string): Finding | null {
