@@ -481,7 +481,7 @@ export class AffiliationResolver {
     }
     const matches = this.rankPrimary(folded, hospitals);
     const tier = matches.reduce<Tier>((best, m) => (TIER_RANK[m.tier] > TIER_RANK[best] ? m.tier : best), 'unresolved');
-    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints);
+    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, text);
     const refusals = refused.size > 0 ? `; ${correction!.not.map(describeCorrection).join('; ')} (refused ${[...refused].join(', ')})` : '';
     const resolution: Resolution = { raw, institutions: matches, countryCode, countryEvidence: countryEvidence + refusals, tier };
     if (mentions.length > 0) resolution.companies = mentions.map((m) => this.companyFinding(m, country));
@@ -532,7 +532,7 @@ export class AffiliationResolver {
    * registry record's, or a company's lab site); else a city that stands for one country.
    * A company known without its place says so instead of guessing.
    */
-  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: { code: string; why: string }[]): { countryCode: string | null; countryEvidence: string } {
+  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: { code: string; why: string }[], text: string): { countryCode: string | null; countryEvidence: string } {
     const primary = matches.find((m) => m.primary);
     const solid = primary && TIER_RANK[primary.tier] >= TIER_RANK.strong;
     // A country named only inside the institution's own name ("University of Western Macedonia") is not the address.
@@ -564,10 +564,18 @@ export class AffiliationResolver {
         )
         .map((m) => ({ code: m.countryCode!, why: `${m.name} (${m.tier}, score ${m.score})` })),
       ...hints,
+      ...(country.countryCode ? [] : this.placeInName(text)),
     ];
     const codes = new Set(soft.map((h) => h.code));
     if (codes.size === 1) return { countryCode: soft[0]!.code, countryEvidence: `no country named; everything the string names is in ${soft[0]!.code}: ${soft.map((h) => h.why).join('; ')}` };
     return { countryCode: null, countryEvidence: primary ? `${country.evidence}; ${primary.name} is only a possible match` : country.evidence };
+  }
+
+  /** "Universität Bochum": the place an institution's name holds, unless the registry holds that word as an institution's name ("Mila"). */
+  private placeInName(text: string): { code: string; why: string }[] {
+    const place = this.gazetteer.placeInName(text);
+    if (!place || [...(this.exact.get(nameTokens(place.text).join(' '))?.values() ?? [])].some((priority) => priority >= 2)) return [];
+    return [{ code: place.code, why: `"${place.text}", a place in ${place.code}, is named inside a part of the string (an institution's name, a town beside its postcode)` }];
   }
 
   /** One solid match per country when the solid matches, none a unit of another, are in more than one country; else none. */
@@ -588,12 +596,7 @@ export class AffiliationResolver {
     return [...(this.acronyms.get(acronym.replace(/[.\s]/g, '').toUpperCase()) ?? [])].map((id) => this.entries.get(id)!).filter((e) => e.status === 'active');
   }
 
-  /**
-   * A part that is an acronym ("KAIST", "EPFL", "NCSU") every registry holder of which is in one country. A
-   * research unit's acronym (a record with a parent that is not a university itself: "TTIC", a corneal
-   * research group in Paris) is known only around its parent, and an institution the registry lacks
-   * often bears the same letters (the Toyota Technological Institute at Chicago): then it tells nothing.
-   */
+  /** A part that is an acronym ("KAIST", "EPFL", "NCSU") every registry holder of which is in one country. */
   private acronymCountries(segs: string[]): { code: string; why: string }[] {
     const out: { code: string; why: string }[] = [];
     for (const seg of segs) {
@@ -601,7 +604,6 @@ export class AffiliationResolver {
       // Written as an acronym: one word, capital first, at least two capitals ("KAIST", "IMSc").
       if (!/^(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z0-9&-]{2,9}$/.test(acronym)) continue;
       const holders = [...(this.acronyms.get(acronym.toUpperCase()) ?? [])].map((id) => this.entries.get(id)!).filter((e) => e.status === 'active' && e.countryCode);
-      if (holders.some((e) => e.parents.length > 0 && !e.types.includes('education'))) continue;
       const codes = new Set(holders.map((e) => e.countryCode));
       if (holders.length > 0 && codes.size === 1) out.push({ code: holders[0]!.countryCode!, why: `every active registry institution with the acronym "${acronym}" is in ${holders[0]!.countryCode}` });
     }
