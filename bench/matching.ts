@@ -105,6 +105,7 @@ export async function matchingBench(config: Config, registry: Institution[], run
   for (const set of sets.filter((s) => s.assertedBy)) {
     const d = (results[set.name] as { disagreement: Disagreement }).disagreement;
     console.log(`  ${set.name.padEnd(32)} institution differs ${pct(d.institutionDiffers, d.institutionBoth)} of ${d.institutionBoth}; country differs ${pct(d.countryDiffers, d.countryBoth)} of ${d.countryBoth}`);
+    console.log(`  ${''.padEnd(32)} Hong Kong: derisk gives HK to ${d.hongKong.derisk} labelled strings; OpenAlex labels ${d.hongKong.labelHK} of them HK, ${d.hongKong.labelCN} CN and not HK (counted as derisk's errors; see bench/labelled/README.md)`);
   }
   console.log('\nReliability of calibrated scores (primary match of each string with an institution label; right = the gold institution, or its unit the match names):');
   console.log(
@@ -172,12 +173,14 @@ interface Disagreement {
   institutionDiffers: number;
   countryBoth: number;
   countryDiffers: number;
+  /** Strings derisk places in Hong Kong, and how OpenAlex labels them (HK is counted apart from CN, as ROR does). */
+  hongKong: { derisk: number; labelHK: number; labelCN: number };
   examples: { affiliation: string; openalex: string; derisk: string }[];
 }
 
 /** How often the institution or country OpenAlex asserts for a string differs from derisk's own resolution of it. */
 function disagreement(set: LabelledSet, resolutions: Resolution[], resolver: AffiliationResolver): Disagreement {
-  const d: Disagreement = { institutionBoth: 0, institutionDiffers: 0, countryBoth: 0, countryDiffers: 0, examples: [] };
+  const d: Disagreement = { institutionBoth: 0, institutionDiffers: 0, countryBoth: 0, countryDiffers: 0, hongKong: { derisk: 0, labelHK: 0, labelCN: 0 }, examples: [] };
   set.items.forEach((item, k) => {
     const r = resolutions[k]!;
     const ours = r.institutions.find((m) => m.primary && TIER_RANK[m.tier] >= TIER_RANK.strong);
@@ -192,6 +195,11 @@ function disagreement(set: LabelledSet, resolutions: Resolution[], resolver: Aff
     if (r.countryCode && item.countries && item.countries.length > 0) {
       d.countryBoth++;
       if (!item.countries.includes(r.countryCode)) d.countryDiffers++;
+      if (r.countryCode === 'HK') {
+        d.hongKong.derisk++;
+        if (item.countries.includes('HK')) d.hongKong.labelHK++;
+        else if (item.countries.includes('CN')) d.hongKong.labelCN++;
+      }
     }
   });
   return d;

@@ -7,6 +7,7 @@ interface PlacesFile {
   countryAliases: Record<string, string[]>;
   placesByCountry: Record<string, { subdivisions?: string[]; postalCodes?: string[] }>;
   ambiguousPlaces: Record<string, { meanings: string[] }>;
+  placeInsideName: { links: string[]; heads: string[]; streetWords: string[] };
 }
 
 // Read when a gazetteer is built, not when the module loads: one read from a kept screening index (src/screening/persisted.ts) needs neither file.
@@ -60,6 +61,9 @@ export class Gazetteer {
   private readonly usPostal = new Set(places().placesByCountry.US?.postalCodes ?? []);
   private readonly ambiguous = new Map(Object.entries(places().ambiguousPlaces).map(([k, v]) => [foldText(k), v.meanings]));
   private readonly cjkNames: [string, string][] = [];
+  private readonly nameLinks = new Set(places().placeInsideName.links);
+  private readonly nameHeads = new Set(places().placeInsideName.heads);
+  private readonly streetWords = new Set(places().placeInsideName.streetWords);
   readonly countryNames = new Map<string, string>();
 
   constructor(registry: Iterable<PlaceSource>) {
@@ -160,6 +164,39 @@ export class Gazetteer {
       .filter((p) => p !== '' && (this.cityCountries.has(p) || this.worldCities.has(p)));
   }
 
+  /**
+   * A place that only an institution's name holds: a city at the start or end of a part, or after "of",
+   * "de"… following an institution's word ("Universität Bochum", "Infineon Technologies Dresden",
+   * "University of Karlsruhe", "Tokyo Univ of Tech"), or a region or country after such a word
+   * ("University of Michigan"); written with a capital, and a city only where the registry's
+   * institutions in it are (nearly) all in one country. For when nothing else tells the country: an
+   * institution may be elsewhere than the place it is named after, so this is weaker than an address.
+   */
+  placeInName(raw: string): { code: string; text: string } | null {
+    const segs = segments(raw);
+    for (let i = segs.length - 1; i >= 0; i--) {
+      const rawWords = segs[i]!.split(/\s+/);
+      const words = rawWords.map((w) => foldText(w));
+      // A word folded into two ("UniversitätBochum") or into none would misalign the capitals, and a house number
+      // makes the part a street ("Albert Einstein 5"; "Tainan 701" is a town and its postcode): read nothing then.
+      // A place that names two ("New Brunswick") tells nothing, nor do its words ("Brunswick").
+      if (words.some((w) => w === '' || w.includes(' ')) || HOUSE_NUMBER.test(segs[i]!) || this.streetWords.has(words[words.length - 1]!) || this.ambiguous.has(placeText(segs[i]!))) continue;
+      // After "of", "at"… first ("Toyota Technological Institute at Chicago"), then the end, then the start.
+      const afterLinks: number[] = [];
+      for (let k = 1; k < words.length; k++) if (this.insideName(words, k)) afterLinks.push(k);
+      for (const n of [2, 1]) {
+        for (const at of [...afterLinks, words.length - n, 0]) {
+          if (at < 0 || at + n > words.length) continue;
+          const text = words.slice(at, at + n).join(' ');
+          const afterLink = afterLinks.includes(at);
+          const code = this.cities.get(text) ?? (afterLink ? (this.subdivisions.get(text) ?? this.countries.get(text)) : undefined);
+          if (code && /^\p{Lu}/u.test(rawWords[at]!)) return { code, text };
+        }
+      }
+    }
+    return null;
+  }
+
   /** The country an affiliation string names, reading its parts from the end as addresses are written. */
   detect(raw: string): CountryFinding {
     const { text, ...finding } = this.detectMain(raw);
@@ -258,6 +295,7 @@ export class Gazetteer {
     const words = part.split(' ');
     for (let n = Math.min(4, words.length - 1); n >= 1; n--) {
       const tail = words.slice(-n).join(' ');
+      if (this.insideName(words, words.length - n) && (this.subdivisions.has(tail) || this.ambiguous.has(tail) || this.countries.has(tail))) return null;
       const sub = this.subdivisions.get(tail);
       if (sub) return { countryCode: sub, evidence: `"${tail}" at the end is a region of ${sub}`, explicit: true, text: tail };
       const ambiguous = this.ambiguous.get(tail);
@@ -269,6 +307,14 @@ export class Gazetteer {
       }
     }
     return null;
+  }
+
+  /**
+   * "University of Maryland", "Universidad de Chile": the place at `at` follows "of", "de"… after an
+   * institution's word, so it is the institution's name, not the address (data/geo/places.json, placeInsideName).
+   */
+  private insideName(words: string[], at: number): boolean {
+    return at >= 2 && this.nameLinks.has(words[at - 1]!) && words.slice(0, at - 1).some((w) => this.nameHeads.has(w));
   }
 
   private placeIn(part: string, raw: string): Finding | null {
@@ -308,6 +354,9 @@ function canadianPostcode(segment: string): Finding | null {
   const m = /\b[A-CEGHJ-NPR-TVXY]\d[A-CEGHJ-NPR-TV-Z] ?\d[A-CEGHJ-NPR-TV-Z]\d\b/.exec(segment);
   return m ? { countryCode: 'CA', evidence: `"${m[0]}" is a Canadian postal code`, explicit: true, text: foldText(m[0]) } : null;
 }
+
+/** A standalone number of one or two digits: a house number (three may be a postcode, "Tainan 701"). */
+const HOUSE_NUMBER = /(^|\s)\d{1,2}[a-z]?(\s|$)/i;
 
 /** A standalone number of one to three digits: a house number, not a postal code. */
 const STREET_NUMBER = /(^|\s)\d{1,3}[a-z]?(\s|$)/i;

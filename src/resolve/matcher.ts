@@ -53,7 +53,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14';
 
 interface Entry {
   id: string;
@@ -458,7 +458,10 @@ export class AffiliationResolver {
     let picked = this.pick([...this.spanCandidates(flat, bounds, capitals, segs), ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
     if (picked.length === 0) picked = this.pick(this.fuzzyCandidates(segs, segTokens), { ...context, flat: segs.map((x) => foldText(x)) });
     if (picked.length === 0) picked = this.pick(this.acronymCandidates(segs, text, country), context);
-    if (picked.length === 0) hints.push(...this.acronymCountries(segs));
+    // An acronym whose holders share one country tells it even when a match found beside it stays possible, unless a match
+    // places the string elsewhere ("Weizmann Institute, KAIST"); a name glued to a longer one or of common words places nothing.
+    const elsewhere = (code: string) => picked.some((p) => p.c.how !== 'inside-glued' && !this.isGeneric(p.c.key) && this.entries.get(p.id)!.countryCode !== code);
+    hints.push(...this.acronymCountries(segs).filter((h) => !elsewhere(h.code)));
     const repaired = cleaned.repairs.length > 0 ? ` (after repairs: ${cleaned.repairs.join('; ')})` : '';
     const placeAliases = new Map(picked.filter((p) => this.isPlaceAlias(p, picked, bounds, country)).map((p) => [p.id, p.c.key]));
     const { matches: folded, schoolsOnly, hospitals } = this.foldUnits(this.succeeded(picked.map((p) => this.toMatch(p, repaired))));
@@ -478,7 +481,7 @@ export class AffiliationResolver {
     }
     const matches = this.rankPrimary(folded, hospitals);
     const tier = matches.reduce<Tier>((best, m) => (TIER_RANK[m.tier] > TIER_RANK[best] ? m.tier : best), 'unresolved');
-    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints);
+    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, text);
     const refusals = refused.size > 0 ? `; ${correction!.not.map(describeCorrection).join('; ')} (refused ${[...refused].join(', ')})` : '';
     const resolution: Resolution = { raw, institutions: matches, countryCode, countryEvidence: countryEvidence + refusals, tier };
     if (mentions.length > 0) resolution.companies = mentions.map((m) => this.companyFinding(m, country));
@@ -529,7 +532,7 @@ export class AffiliationResolver {
    * registry record's, or a company's lab site); else a city that stands for one country.
    * A company known without its place says so instead of guessing.
    */
-  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: { code: string; why: string }[]): { countryCode: string | null; countryEvidence: string } {
+  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: { code: string; why: string }[], text: string): { countryCode: string | null; countryEvidence: string } {
     const primary = matches.find((m) => m.primary);
     const solid = primary && TIER_RANK[primary.tier] >= TIER_RANK.strong;
     // A country named only inside the institution's own name ("University of Western Macedonia") is not the address.
@@ -551,15 +554,28 @@ export class AffiliationResolver {
     // A name glued to a longer proper name ("Max Planck Institute for Informatics" holds the Slovak
     // "Institute of Informatics") or of common words says nothing of where the author is.
     const soft = [
+      // A withdrawn record (a duplicate, an error, or known by a successor not loaded) tells no country beside a live one:
+      // "University Hospital RWTH Aachen" is not in the US for a withdrawn US "University Hospital" record.
       // A longer name that begins with a registry name ("Nanjing University of Posts and Telecommunications") is as a rule in its country.
       ...matches
-        .filter((m) => (m.score >= SOFT_COUNTRY_SCORE || m.basis.how === 'inside-longer') && m.basis.place !== 'conflict' && m.basis.how !== 'company-unplaced' && m.basis.how !== 'inside-glued' && !m.basis.generic && m.countryCode)
+        .filter(
+          (m) =>
+            (m.score >= SOFT_COUNTRY_SCORE || m.basis.how === 'inside-longer') && m.basis.place !== 'conflict' && m.basis.how !== 'company-unplaced' && m.basis.how !== 'inside-glued' && !m.basis.generic && m.countryCode && !(this.withdrawn(m.rorId) && matches.some((o) => !this.withdrawn(o.rorId))),
+        )
         .map((m) => ({ code: m.countryCode!, why: `${m.name} (${m.tier}, score ${m.score})` })),
       ...hints,
+      ...(country.countryCode ? [] : this.placeInName(text)),
     ];
     const codes = new Set(soft.map((h) => h.code));
     if (codes.size === 1) return { countryCode: soft[0]!.code, countryEvidence: `no country named; everything the string names is in ${soft[0]!.code}: ${soft.map((h) => h.why).join('; ')}` };
     return { countryCode: null, countryEvidence: primary ? `${country.evidence}; ${primary.name} is only a possible match` : country.evidence };
+  }
+
+  /** "Universität Bochum": the place an institution's name holds, unless the registry holds that word as an institution's name ("Mila"). */
+  private placeInName(text: string): { code: string; why: string }[] {
+    const place = this.gazetteer.placeInName(text);
+    if (!place || [...(this.exact.get(nameTokens(place.text).join(' '))?.values() ?? [])].some((priority) => priority >= 2)) return [];
+    return [{ code: place.code, why: `"${place.text}", a place in ${place.code}, is named inside a part of the string (an institution's name, a town beside its postcode)` }];
   }
 
   /** One solid match per country when the solid matches, none a unit of another, are in more than one country; else none. */
@@ -571,12 +587,16 @@ export class AffiliationResolver {
     return one.length > 1 && one.every((a) => one.every((b) => a === b || !this.sameTree(a.rorId, b.rorId))) ? one : [];
   }
 
+  private withdrawn(id: string): boolean {
+    return this.entries.get(id)?.status === 'withdrawn';
+  }
+
   /** The active registry institutions that give `acronym` as theirs ("DFG": Deutsche Forschungsgemeinschaft). */
   acronymHolders(acronym: string): Entry[] {
     return [...(this.acronyms.get(acronym.replace(/[.\s]/g, '').toUpperCase()) ?? [])].map((id) => this.entries.get(id)!).filter((e) => e.status === 'active');
   }
 
-  /** A part that is an acronym ("KAIST", "EPFL") every registry holder of which is in one country. */
+  /** A part that is an acronym ("KAIST", "EPFL", "NCSU") every registry holder of which is in one country. */
   private acronymCountries(segs: string[]): { code: string; why: string }[] {
     const out: { code: string; why: string }[] = [];
     for (const seg of segs) {
@@ -1079,7 +1099,8 @@ export class AffiliationResolver {
     for (const n of narrowed) {
       if (n.ids.length > 1 && !n.c.company) {
         // Namesakes the string cannot tell apart may still share a country.
-        const codes = new Set(n.ids.map((id) => this.entries.get(id)!.countryCode));
+        const live = n.ids.filter((id) => !this.withdrawn(id));
+        const codes = new Set((live.length > 0 ? live : n.ids).map((id) => this.entries.get(id)!.countryCode));
         if (codes.size === 1 && !n.ids.some((id) => placeOf(id) === 'conflict')) hints.push({ code: [...codes][0]!, why: `every registry institution named "${n.c.key}" is in ${[...codes][0]}` });
       }
       if (n.ids.length !== 1 && !n.c.company) continue;

@@ -25,6 +25,40 @@ test('us-state: a state code or name is the US, not the country or foreign city 
   assert.equal(athens.institutions[0]!.countryCode, 'US', 'the Georgian namesake in Tbilisi is not meant');
 });
 
+test('us-state: a state inside an institution\'s name ("University of Maryland") does not place the string; standing as a place it does', { skip }, async () => {
+  const two = await resolve('University of Edinburgh, University of Maryland');
+  assert.equal(two.countryCode, null, 'two institutions in two countries, and no address');
+  assert.match(two.countryEvidence, /institutions in 2 countries and no place: GB \(University of Edinburgh\), US/);
+  assert.ok(
+    two.institutions.some((m) => m.name === 'University of Edinburgh' && TIER_RANK[m.tier] >= TIER_RANK.strong),
+    'Edinburgh is not demoted as if the string were in Maryland',
+  );
+  assert.equal((await resolve('Glorp Institute, Baltimore, Maryland')).countryCode, 'US');
+  assert.equal((await resolve('University of Edinburgh, Department of Physics, College Park, MD 20742')).countryCode, 'US');
+});
+
+test('acronym: an acronym all of whose registry holders are in one country gives it, also beside a possible match', { skip }, async () => {
+  assert.equal((await resolve('NCSU')).countryCode, 'US');
+  const kaist = await resolve('Korea Advanced Inst Sci, KAIST');
+  assert.equal(counted(kaist), null);
+  assert.equal(kaist.countryCode, 'KR');
+  assert.match(kaist.countryEvidence, /every active registry institution with the acronym "KAIST" is in KR/);
+  assert.equal((await resolve('Weizmann Institute, KAIST')).countryCode, null, 'a match in Israel beside it');
+});
+
+test("place-name: a place only an institution's name holds gives the country when nothing else does, never against an institution named", { skip }, async () => {
+  for (const [s, code] of [
+    ['Universität Bochum', 'DE'],
+    ['Infineon Technologies Dresden', 'DE'],
+    ['Purdue University and University of Michigan', 'US'],
+  ] as const) {
+    const r = await resolve(s);
+    assert.equal(r.countryCode, code, s);
+    assert.match(r.countryEvidence, /a place in .*, is named inside a part of the string/, s);
+  }
+  assert.equal((await resolve('Tsinghua University, University of Toronto')).countryCode, null);
+});
+
 test('place-name: an institute named like a foreign city, and Greek institutions signed "Hellas"', { skip }, async () => {
   const mila = await resolve('Mila, Université de Montréal');
   assert.equal(mila.countryCode, 'CA', 'Mila is also a city in Algeria');
@@ -191,6 +225,12 @@ test('withdrawn: a withdrawn registry record is at most possible, naming the wit
     assert.match(m.evidence, /ROR record 037tfve16 is withdrawn; the registry names its successor 008ms5s18, which is not in the registry loaded: kept as possible/, s);
     assert.equal(r.countryCode, 'US', s);
   }
+});
+
+test('withdrawn: a withdrawn record tells no country beside a live one ("University Hospital", withdrawn, in the US)', { skip }, async () => {
+  const r = await resolve('Imaging in Neurodegenerative Diseases, University Hospital RWTH Aachen');
+  assert.equal(r.countryCode, 'DE');
+  assert.doesNotMatch(r.countryEvidence, /University Hospital \(/);
 });
 
 test('a match a rule keeps at "possible" shows a score under the strong cut, not the calibrated score of the rule that found it', { skip }, async () => {
