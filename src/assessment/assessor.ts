@@ -4,7 +4,7 @@ import type { ScreeningContext } from '../screening/store.ts';
 import { correctionsRead, viewCorrections, type CorrectionsRead } from '../resolve/org-view.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
-import { clickHouseCopubYears } from './clickhouse.ts';
+import { clickHouseCopubYears, clickHouseWorkCount } from './clickhouse.ts';
 import { assess, type Assessment } from './assess.ts';
 import type { PolicyBundle } from './bundle.ts';
 import { CaseError, validateCase, type Case, type KnownOptions } from './case.ts';
@@ -13,7 +13,7 @@ import type { ScreenResult } from '../screening/screener.ts';
 
 export interface AssessorParts {
   store: Store;
-  /** The evidence store on a ClickHouse cluster (DERISK_EVIDENCE_URL): the shared base's co-publications are read there; an organisation's corrected view stays on the embedded store. */
+  /** The evidence store on a ClickHouse cluster (DERISK_EVIDENCE_URL): the shared base's co-publications and size are read there; an organisation's corrected view stays on the embedded store. */
   clickhouse?: ClickHouseEvidence;
   screening: ScreeningContext;
   bundle: PolicyBundle;
@@ -64,31 +64,33 @@ export class Assessor {
     return validateCase(doc, null);
   }
 
-  /** The evidence store as an organisation reads it (through its match corrections), or the shared one. */
-  private storeFor(orgId: string | undefined): Promise<AssessorParts['store']> {
-    return orgId === undefined ? Promise.resolve(this.parts.store) : this.parts.store.viewOf(orgId);
-  }
-
-  /** The co-publication rows as `orgId` reads them: from the cluster when there is one and no corrections apply, else from the embedded store. */
-  private async copubsFor(orgId: string | undefined): Promise<ReadCopubYears> {
+  /**
+   * Where `orgId` reads its co-publications, and the size of that store: the cluster when there is
+   * one and no match corrections of the organisation apply (its view is the shared base, as the
+   * server's indicators decide), else the embedded store through the organisation's view.
+   */
+  private async evidenceFor(orgId: string | undefined): Promise<{ copubs: ReadCopubYears; works: () => Promise<number> }> {
     const { clickhouse } = this.parts;
-    if (orgId === undefined && clickhouse) return (rorIds, from, to) => clickHouseCopubYears(clickhouse, rorIds, from, to);
-    const store = await this.storeFor(orgId);
-    return (rorIds, from, to) => copubYears(store, rorIds, from, to);
+    const store = orgId === undefined ? this.parts.store : await this.parts.store.viewOf(orgId);
+    if (clickhouse && store.view === null) return { copubs: (rorIds, from, to) => clickHouseCopubYears(clickhouse, rorIds, from, to), works: () => clickHouseWorkCount(clickhouse) };
+    return {
+      copubs: (rorIds, from, to) => copubYears(store, rorIds, from, to),
+      works: async () => Number((await store.one<{ n: bigint }>('SELECT count(*) AS n FROM works'))?.n ?? 0),
+    };
   }
 
   /** Screens the parties and reads the evidence store (as `orgId` reads it): what the verdict observes, stored with it. */
   async snapshot(c: Case, asOf: string, orgId?: string): Promise<Snapshot> {
     const { screening } = this.parts;
-    const read = await this.copubsFor(orgId);
+    const evidence = await this.evidenceFor(orgId);
     let observations: Observations;
     try {
-      observations = await observe(c, { screener: screening.screener, copubYears: read, resolver: screening.resolver }, asOf);
+      observations = await observe(c, { screener: screening.screener, copubYears: evidence.copubs, resolver: screening.resolver }, asOf);
     } catch (e) {
       if (e instanceof ScreenError) throw new CaseError(e.message);
       throw e;
     }
-    return { ...(await this.versions()), corrections: await this.correctionsFor(orgId), observations };
+    return { ...(await this.versions()), works: await evidence.works(), corrections: await this.correctionsFor(orgId), observations };
   }
 
   /** The match corrections an organisation's evidence is read through now (none for the shared base). */
@@ -96,16 +98,14 @@ export class Assessor {
     return correctionsRead(orgId === undefined ? [] : await viewCorrections(this.parts.store, orgId));
   }
 
-  /** The versions of what the observations come from: lists, aliases, registry, the evidence store's size. */
-  private async versions(): Promise<Pick<Snapshot, 'lists' | 'aliases' | 'registry' | 'works'>> {
+  /** The versions of what the observations come from: lists, aliases, registry (the evidence store's size is read where the co-publications are). */
+  private async versions(): Promise<Pick<Snapshot, 'lists' | 'aliases' | 'registry'>> {
     const { store, screening } = this.parts;
     const registry = await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`);
-    const works = await store.one<{ n: bigint }>('SELECT count(*) AS n FROM works');
     return {
       lists: screening.lists.map((l) => ({ id: l.id, version: l.version, retrieved: l.provenance.retrieved })),
       aliases: loadAliases().version,
       registry: registry?.value ?? null,
-      works: Number(works?.n ?? 0),
     };
   }
 
@@ -143,9 +143,12 @@ export class Assessor {
     });
     // Each organisation's partners are read through its own view of the evidence, in one query per organisation.
     const yearsOf = new Map<string | undefined, CopubYears>();
+    const worksOf = new Map<string | undefined, number>();
     for (const orgId of new Set(items.map((item) => item.orgId))) {
       const rors = items.flatMap((item, i) => (item.orgId !== orgId || parties[i] instanceof Error ? [] : partnerRors(parties[i] as PartyScreen[])));
-      yearsOf.set(orgId, await (await this.copubsFor(orgId))([...new Set(rors)]));
+      const evidence = await this.evidenceFor(orgId);
+      yearsOf.set(orgId, await evidence.copubs([...new Set(rors)]));
+      worksOf.set(orgId, await evidence.works());
     }
     const versions = await this.versions();
     const correctionsOf = new Map<string | undefined, CorrectionsRead>();
@@ -155,7 +158,7 @@ export class Assessor {
       if (p instanceof Error) return p;
       try {
         // Each verdict gets its own copy: nothing one verdict holds is shared with another.
-        return this.replay(c, { ...versions, corrections: correctionsOf.get(orgId)!, observations: observationsOf(structuredClone(p), yearsOf.get(orgId)!, asOf) }, asOf, bundle);
+        return this.replay(c, { ...versions, works: worksOf.get(orgId)!, corrections: correctionsOf.get(orgId)!, observations: observationsOf(structuredClone(p), yearsOf.get(orgId)!, asOf) }, asOf, bundle);
       } catch (e) {
         return e as Error;
       }

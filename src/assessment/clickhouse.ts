@@ -26,3 +26,11 @@ export async function clickHouseCopubYears(ev: ClickHouseEvidence, rorIds: strin
   for (const r of rows) out.set(r.ror_id, [...(out.get(r.ror_id) ?? []), { year: Number(r.year), works: Number(r.works), listed: Number(r.listed) }]);
   return out;
 }
+
+/** The works of the current snapshot on the cluster: the evidence store's size a verdict records beside the counts read there. */
+export async function clickHouseWorkCount(ev: ClickHouseEvidence): Promise<number> {
+  const snapshot = await ev.currentSnapshot();
+  if (snapshot === null) return 0;
+  const [row] = await ev.all<{ n: string }>(`SELECT count() AS n FROM works WHERE snapshot = '${snapshot}'`);
+  return Number(row!.n);
+}

@@ -18,8 +18,9 @@ import type { Actor } from '../service/authorize.ts';
 import { assessmentDocument, CaseService, type StoredAssessment } from '../service/cases.ts';
 import { Accounts, OPERATOR } from '../service/accounts.ts';
 import type { CorrectionRead } from '../resolve/org-view.ts';
+import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
-import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore } from './common.ts';
 import { at, out } from './io.ts';
 
 /** The CLI acts for the operator of this installation: an admin of the local organisation. */
@@ -28,8 +29,9 @@ export async function cliActor(db: AppDb, org: string): Promise<Actor> {
   return { userId: `cli:${userInfo().username}`, orgId: org, role: 'admin', name: `command line (${userInfo().username})` };
 }
 
-export async function buildAssessor(store: Store, bundle: PolicyBundle): Promise<Assessor> {
-  return new Assessor({ store, screening: await screeningContext(store), bundle });
+/** The assessor over the store; with `clickhouse` (DERISK_EVIDENCE_URL) the shared evidence is read on the cluster, as the server reads it. */
+export async function buildAssessor(store: Store, bundle: PolicyBundle, clickhouse?: ClickHouseEvidence): Promise<Assessor> {
+  return new Assessor({ store, clickhouse, screening: await screeningContext(store), bundle });
 }
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -80,9 +82,11 @@ export async function assessCommand(argv: string[]): Promise<number> {
   const config = loadConfig();
   return withStore(config, async (store) => {
     const db = await openAppDb(config);
+    let clickhouse: ClickHouseEvidence | undefined;
     try {
       const actor = await cliActor(db, values.org ?? 'local');
-      const assessor = await buildAssessor(store, bundle);
+      clickhouse = await connectEvidenceCluster(config);
+      const assessor = await buildAssessor(store, bundle, clickhouse);
       const cases = new CaseService(db, assessor);
       if (values.rerun) {
         const { before, after, diff } = await cases.rerun(actor, values.rerun, bundle);
@@ -118,6 +122,7 @@ export async function assessCommand(argv: string[]): Promise<number> {
       if (values.report) await writeReport(values.report, assessor.asAssessed(stored.result.case), stored.result, { caseId: id, assessmentId: stored.id, assessedBy: actor.name });
       return EXIT.ok;
     } finally {
+      await clickhouse?.close();
       await db.close();
     }
   });

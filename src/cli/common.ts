@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
 import { invocation } from './io.ts';
 
@@ -28,4 +29,10 @@ export async function withStore<T>(config: Config, work: (store: Store) => Promi
   } finally {
     store.close();
   }
+}
+
+/** The evidence store on the ClickHouse cluster DERISK_EVIDENCE_URL names, or undefined without the setting; the caller closes it. */
+export async function connectEvidenceCluster(config: Config): Promise<ClickHouseEvidence | undefined> {
+  // Loaded only with the setting: the client is large, and most installations have no cluster.
+  return config.evidenceUrl ? (await import('../store/clickhouse.ts')).ClickHouseEvidence.connect(config.evidenceUrl) : undefined;
 }

@@ -10,7 +10,7 @@ import { Accounts } from '../service/accounts.ts';
 import { missingAnchor, sealOf } from '../service/audit.ts';
 import { beginServerRun } from '../service/server-run.ts';
 import type { Store } from '../store/store.ts';
-import { EXIT, UsageError, withStore } from './common.ts';
+import { connectEvidenceCluster, EXIT, UsageError, withStore } from './common.ts';
 import { openConsoleLink } from './console-link.ts';
 
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -33,7 +33,7 @@ export async function serveStore(store: Store, port: number, host: string, regio
   const destinations = { allowInternal: parseAllowList(config.webhookAllowInternal) };
   const feeds = parseFeedOrigins(config.exchangeAllow);
   const db = await openAppDb(config);
-  const clickhouse = config.evidenceUrl ? await (await import('../store/clickhouse.ts')).ClickHouseEvidence.connect(config.evidenceUrl) : undefined;
+  const clickhouse = await connectEvidenceCluster(config);
   try {
     // Not a reason to stay down (the trail is still written), but said at every start until accounted for.
     const missing = await missingAnchor(db, sealOf(db));

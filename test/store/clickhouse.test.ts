@@ -138,6 +138,18 @@ const PAIRS = [
 /** The indicators whose answers read the work × institution table, where rolling up to ROR parents applies. */
 const ROLLS_UP = new Set<string>(['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields', 'leadership', 'funders', 'works']);
 
+const VERDICT_AS_OF = '2026-06-01';
+
+/** A case whose partner is the institution with most co-publications with a listed entity in the verdict's five years. */
+async function listedPartnerCase(s: Store): Promise<typeof GREEN_CASE> {
+  const rors = (await s.all<{ ror_id: string }>('SELECT DISTINCT ror_id FROM work_institutions WHERE ror_id IS NOT NULL')).map((r) => r.ror_id);
+  const listedOf = (years: { listed: number }[]) => years.reduce((n, y) => n + y.listed, 0);
+  const [partner] = [...(await copubYears(s, rors, 2021, 2025))].sort(([ra, a], [rb, b]) => listedOf(b) - listedOf(a) || ra.localeCompare(rb))[0]!;
+  return { ...GREEN_CASE, partners: [GREEN_CASE.partners[0]!, { ror: partner, role: 'partner', country: 'CN' }] } as typeof GREEN_CASE;
+}
+
+const observationsOf = (verdict: unknown) => (verdict as { snapshot: { observations: Observations } }).snapshot.observations;
+
 /** What each engine answers, as the CLI's --json prints it. */
 async function both(request: IndicatorRequest): Promise<[unknown, unknown]> {
   const duck = await runIndicator(store, catalogue, taxonomy, request);
@@ -224,13 +236,12 @@ test('portfolios and the co-publications a verdict counts are those of the embed
   assert.ok(flagged > 10, `flagged co-publications: ${flagged}`);
   assert.ok(complete > 0, `flagged works with home authors, fields and a title: ${complete}`);
   // A verdict on a partner with listed co-publications observes the same on either store.
-  const [partner] = [...(await copubYears(store, rors, 2021, 2025))].sort(([, a], [, b]) => listedOf(b) - listedOf(a))[0]!;
   const parts = { store, screening: await screeningContext(store), bundle: loadBundle() };
-  const c = new Assessor(parts).validate({ ...GREEN_CASE, partners: [GREEN_CASE.partners[0], { ror: partner, role: 'partner', country: 'CN' }] });
-  const onCluster = await new Assessor({ ...parts, clickhouse: evidence }).run(c, '2026-06-01');
-  assert.deepStrictEqual(onCluster, await new Assessor(parts).run(c, '2026-06-01'));
+  const c = new Assessor(parts).validate(await listedPartnerCase(store));
+  const onCluster = await new Assessor({ ...parts, clickhouse: evidence }).run(c, VERDICT_AS_OF);
+  assert.deepStrictEqual(onCluster, await new Assessor(parts).run(c, VERDICT_AS_OF));
   assert.ok(
-    Object.values((onCluster as unknown as { snapshot: { observations: Observations } }).snapshot.observations.copubs).some((x) => x.listed > 0),
+    Object.values(observationsOf(onCluster).copubs).some((x) => x.listed > 0),
     JSON.stringify(onCluster).slice(0, 200),
   );
 });
@@ -385,9 +396,25 @@ test('the server reads indicators and institution works from the cluster: its HT
 });
 
 test('the CLI: derisk ingest publishes to the cluster (once for the same content) and derisk indicators reads it, answering as the embedded store does', { skip }, async () => {
+  // derisk assess on the cluster gives the verdict the embedded store gives (read here before the CLI takes the file).
+  const listedCase = await listedPartnerCase(store);
+  const assessor = new Assessor({ store, screening: await screeningContext(store), bundle: loadBundle() });
+  const embeddedVerdict = JSON.parse(JSON.stringify(await assessor.run(assessor.validate(listedCase), VERDICT_AS_OF))) as Record<string, unknown>;
+  assert.ok(
+    Object.values(observationsOf(embeddedVerdict).copubs).some((x) => x.listed > 0),
+    'the partner has listed co-publications',
+  );
   store.close();
   const env = { DERISK_HOME: home, DERISK_MIRROR: MIRROR };
   const withCluster = { ...env, DERISK_EVIDENCE_URL: url };
+  const caseFile = writeTemp('listed-partner-case.json', JSON.stringify(listedCase));
+  const assessOnCluster = () => {
+    const r = derisk(['assess', caseFile, '--as-of', VERDICT_AS_OF, '--json'], withCluster);
+    assert.equal(r.status, 0, r.stderr);
+    const { case: _case, assessment: _assessment, ...verdict } = JSON.parse(r.stdout) as Record<string, unknown>;
+    return verdict;
+  };
+  assert.deepStrictEqual(assessOnCluster(), embeddedVerdict, 'derisk assess');
   const more = writeTemp(
     'more.jsonl',
     JSON.stringify({
@@ -438,6 +465,13 @@ test('the CLI: derisk ingest publishes to the cluster (once for the same content
       [0, 0, 0],
     );
     assert.equal((JSON.parse(derisk(['screen', '--portfolio', top, '--json'], withCluster).stdout) as Portfolio).works, 0, 'the portfolio read from the cluster');
+    const verdict = assessOnCluster();
+    assert.equal((verdict.snapshot as { works: number }).works, 0, 'the verdict records the size of the store its counts come from');
+    assert.deepStrictEqual(
+      Object.values(observationsOf(verdict).copubs).map((x) => x.works + x.listed),
+      Object.values(observationsOf(embeddedVerdict).copubs).map(() => 0),
+      'the co-publications derisk assess counts, read from the cluster',
+    );
   } finally {
     for (const shard of shards) {
       await shard.command({ query: "ALTER TABLE snapshots DROP PARTITION 'empty'" });
