@@ -99,8 +99,12 @@ test('a code after a city of another country is that country, not a US state', (
 });
 
 test('a state or province is read before a country its name contains', () => {
-  assert.equal(country('Rutgers, The State University of New Jersey'), 'US');
-  assert.equal(country('Department of Computer Science, University of New Mexico'), 'US');
+  // Inside an institution's name ("… of New Jersey") a state is the name, not the address: the string's
+  // address names no place, and the state is only the place the name holds — still never Jersey or Mexico.
+  for (const s of ['Rutgers, The State University of New Jersey', 'Department of Computer Science, University of New Mexico']) {
+    assert.equal(country(s), null, s);
+    assert.equal(gazetteer.placeInName(s)?.code, 'US', s);
+  }
   assert.equal(country('University of New South Wales, Sydney, NSW'), 'AU');
   assert.equal(country('RMIT University, Melbourne, Vic 3000'), 'AU');
   assert.equal(country('Universidade Federal do Paraná, Curitiba, Paraná'), 'BR');
