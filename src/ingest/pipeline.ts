@@ -2,6 +2,7 @@ import { statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DuckDBAppender, DuckDBValue } from '@duckdb/node-api';
 import { crashPoint } from '../crash.ts';
+import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from '../owner-only.ts';
 import { appendInSlices, type Store } from '../store/store.ts';
 import { fileId as contentId } from './file-id.ts';
 import { capLines, overlongReason } from './limits.ts';
@@ -273,10 +274,11 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
 async function writeQuarantine(store: Store, scope: EvidenceScope, id: string, path: string, dir: string): Promise<string> {
   const t = tablesOf(scope);
   const out = scope.kind === 'shared' ? dir : join(dir, scope.orgId);
-  mkdirSync(out, { recursive: true });
+  // Excerpts of an organisation's records: owner-only, as the store they come from.
+  mkdirSync(out, { recursive: true, mode: OWNER_ONLY_DIR });
   const rows = await store.all(`SELECT record_no::DOUBLE AS record_no, line_no::DOUBLE AS line_no, reason, excerpt FROM ${t.quarantine} WHERE ${inScope(t)}file_id = $1 ORDER BY record_no`, paramsOf(scope, id));
   const file = join(out, `${basename(path)}.${id.slice(0, 12)}.quarantine.jsonl`);
-  writeFileSync(file, rows.map((r) => JSON.stringify({ file: path, recordNo: r.record_no, lineNo: r.line_no, reason: r.reason, excerpt: r.excerpt })).join('\n') + '\n');
+  writeFileSync(file, rows.map((r) => JSON.stringify({ file: path, recordNo: r.record_no, lineNo: r.line_no, reason: r.reason, excerpt: r.excerpt })).join('\n') + '\n', { mode: OWNER_ONLY_FILE });
   return file;
 }
 

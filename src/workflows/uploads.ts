@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSy
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { AppDb } from '../appdb/db.ts';
+import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from '../owner-only.ts';
 import { fileState, IngestFileError, organisationScope, SHARED, type EvidenceScope } from '../ingest/pipeline.ts';
 import { InputError } from '../ingest/records.ts';
 import { appendAudit } from '../service/audit.ts';
@@ -103,10 +104,11 @@ export class Uploads {
     this.mayUpload(actor, null);
     if (!ORG_ID.test(actor.orgId)) throw new Error(`organisation id ${JSON.stringify(actor.orgId)} cannot name an upload directory`);
     const dir = join(this.root, actor.orgId);
-    mkdirSync(dir, { recursive: true });
+    // An organisation's uploaded records: owner-only, as the store they go into.
+    mkdirSync(dir, { recursive: true, mode: OWNER_ONLY_DIR });
     const part = join(dir, `incoming-${randomUUID()}.part`);
     const hash = createHash('sha256');
-    const out = createWriteStream(part);
+    const out = createWriteStream(part, { mode: OWNER_ONLY_FILE });
     let bytes = 0;
     let head: Buffer | null = null;
     try {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { after, before, test } from 'node:test';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
@@ -142,6 +144,9 @@ test("B's upload is B's evidence: A's verdict, indicators, profiles and portfoli
   assert.deepEqual(await assessAsA(caseId), verdictBefore, "A's own uploads do not feed its verdicts either");
   assert.deepEqual(await sharedTables(), tablesBefore);
   assert.ok(!up.body.includes(home) && !('quarantinePath' in up.json()), 'the answer carries ids, never a path on the server');
+  // What an organisation uploads is kept owner-only, as the store it goes into.
+  for (const dir of [join(home, 'uploads'), join(home, 'uploads', 'org-b')]) assert.equal(statSync(dir).mode & 0o777, 0o700, dir);
+  for (const f of readdirSync(join(home, 'uploads', 'org-b'))) assert.equal(statSync(join(home, 'uploads', 'org-b', f)).mode & 0o777, 0o600, f);
 });
 
 test('sharing an upload: officers only, audited, read-only for the other organisation', async () => {

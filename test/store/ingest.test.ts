@@ -2,7 +2,7 @@ import { before, test } from 'node:test';
 import { indicatorsOf } from '../../src/indicators/catalog.ts';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ingestWorks } from '../../src/ingest/pipeline.ts';
 import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
@@ -184,6 +184,9 @@ test('quarantined records are counted, kept in the store and written to a file n
     [2, 3, 4, 5],
   );
   assert.ok(lines.every((l) => l.file.endsWith('openalex-broken.jsonl') && l.reason));
+  // Excerpts of the records: as private as the store they come from.
+  assert.equal(statSync(join(dir, 'q')).mode & 0o777, 0o700);
+  assert.equal(statSync(r.quarantinePath!).mode & 0o777, 0o600);
   store.close();
 });
 
