@@ -53,7 +53,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a';
 
 interface Entry {
   id: string;
@@ -79,6 +79,8 @@ interface Candidate {
   how: How;
   /** Said in the evidence. */
   said: string;
+  /** Said instead for one of several institutions the candidate holds, when the evidence names the institution. */
+  saidFor?: Map<string, string>;
   /** Fuzzy similarity, to rank fuzzy candidates; 1 for the others. */
   similarity: number;
   /** Token span inside the string, used to keep only the longest name among overlapping ones. */
@@ -472,8 +474,7 @@ export class AffiliationResolver {
     for (const m of folded) this.rescore(m, m.units.length > 0 && !schoolsOnly.has(m) ? 'with-units' : 'alone');
     for (const m of folded) {
       const place = placeAliases.get(m.rorId);
-      if (place !== undefined)
-        this.keepPossible(m, `but "${place}" is the place the string names before its state or country, and the registry holds it only as an alias${this.entries.get(m.rorId)?.types.includes('company') ? ' of a company' : ', beside another institution named'}: kept as possible`);
+      if (place !== undefined) this.keepPossible(m, `but "${place}" is the place the string names before its state or country, and the registry holds it only as an alias${this.placeAliasWhy(m.rorId, picked)}: kept as possible`);
       const e = this.entries.get(m.rorId)!;
       // A withdrawn record was never an institution (a duplicate, an error) or its successor is not in the registry loaded.
       if (e.status === 'withdrawn') this.keepPossible(m, `but ROR record ${e.id} is withdrawn${e.successors.length > 0 ? `; the registry names its successor ${e.successors.join(', ')}, which is not in the registry loaded` : ', with no successor named'}: kept as possible`);
@@ -504,13 +505,19 @@ export class AffiliationResolver {
    * "Trinity College, Hartford, CT": a part that is only a place, followed by its state or country, is the
    * address. That a company, or an institution beside another one named, holds the place as an alias
    * ("Hartford": Hartford Financial Services) does not make the place an institution. An institution
-   * holding it as its name, or the only one the string can mean, stays.
+   * holding it as its name, or the only one the string can mean, stays; written after another part
+   * ("Sanofi, Lyon, France"), the place is where that part's organisation is.
    */
   private isPlaceAlias(p: Picked, picked: Picked[], bounds: [number, number][], country: CountryFinding): boolean {
     if (p.c.how !== 'exact' || p.c.company || p.c.ids.get(p.id) !== 1 || !country.explicit || !this.gazetteer.isPlace(p.c.key)) return false;
     const part = bounds.findIndex(([s, e]) => s === p.c.start && e === p.c.end);
     if (part < 0 || part === bounds.length - 1) return false;
-    return this.entries.get(p.id)!.types.includes('company') || picked.some((o) => o.id !== p.id);
+    return this.entries.get(p.id)!.types.includes('company') || picked.some((o) => o.id !== p.id) || part > 0;
+  }
+
+  private placeAliasWhy(id: string, picked: Picked[]): string {
+    if (this.entries.get(id)?.types.includes('company')) return ' of a company';
+    return picked.some((o) => o.id !== id) ? ', beside another institution named' : ', after another part that names where the author works';
   }
 
   private corrected(raw: string, c: NonNullable<Thesaurus['corrections']>[number], country: CountryFinding): Resolution {
@@ -626,7 +633,7 @@ export class AffiliationResolver {
     const held = (p.c.ids.get(p.id) ?? 3) === 1 ? 'alias' : 'name';
     const basis: Basis = { how: p.c.how, held, ambiguity: p.ambiguity, place: p.place, generic: this.isGeneric(p.c.key), named: 'alone' };
     const score = this.calibration.score(basis);
-    return { rorId: e.id, name: e.name, countryCode: e.countryCode, tier: this.calibration.tier(basis, score), score, evidence: `${p.c.said}${p.note}${repaired}`, basis, units: [], primary: false };
+    return { rorId: e.id, name: e.name, countryCode: e.countryCode, tier: this.calibration.tier(basis, score), score, evidence: `${p.c.saidFor?.get(p.id) ?? p.c.said}${p.note}${repaired}`, basis, units: [], primary: false };
   }
 
   /**
@@ -946,7 +953,10 @@ export class AffiliationResolver {
           let commonWeight = 0;
           let missingInCity = true;
           const city = this.entries.get(name.id)?.city ?? '';
-          for (const x of name.tokens) {
+          // Each word once: "TU Dortmund University" reads "university" twice, which must not stand in for
+          // a word of the string ("Tallinn") that the name lacks.
+          const nameWords = new Set(name.tokens);
+          for (const x of nameWords) {
             if (tokenSet.has(x)) {
               common++;
               commonWeight += this.idf.get(x) ?? 0;
@@ -954,7 +964,7 @@ export class AffiliationResolver {
           }
           const score = (2 * commonWeight) / (weight + name.weight);
           // "Czech University of Life Sciences" for "… Prague": the only words missing are the place.
-          const placeOnly = common === tokenSet.size && common < name.tokens.length && missingInCity;
+          const placeOnly = common === tokenSet.size && common < nameWords.size && missingInCity;
           if (score >= 0.8 || placeOnly) scored.push({ index, score: placeOnly ? Math.max(score, 0.93) : score, placeOnly });
         }
       }
@@ -963,6 +973,7 @@ export class AffiliationResolver {
       if (!top) continue;
       const ties = new Map(scored.filter((b) => b.score >= top.score - 1e-9).map((b) => [this.fuzzyNames[b.index]!.id, 1]));
       const name = this.entries.get([...ties.keys()][0]!)!.name;
+      const said = (n: string) => (top.placeOnly ? `"${segs[i]}" is "${n}" without its city` : `"${segs[i]}" is close to "${n}" (similarity ${top.score.toFixed(2)})`);
       yield {
         ids: ties,
         key: tokens.join(' '),
@@ -970,7 +981,9 @@ export class AffiliationResolver {
         // hospital's or institute's ("Centre for Quantum Technologies") is often some other city's
         // namesake, and so is a university's name that the registry gives a college ("Lamar University-Orange").
         how: top.placeOnly ? (tokenSet.has('university') && foldText(name).includes('universit') ? 'fuzzy-city' : 'fuzzy-city-other') : top.score >= 0.9 ? 'fuzzy' : 'fuzzy-low',
-        said: top.placeOnly ? `"${segs[i]}" is "${name}" without its city` : `"${segs[i]}" is close to "${name}" (similarity ${top.score.toFixed(2)})`,
+        said: said(name),
+        // Ties are told apart later (by the place named): the evidence names the one chosen.
+        saidFor: new Map([...ties.keys()].map((id) => [id, said(this.entries.get(id)!.name)])),
         similarity: top.score,
         start: i,
         end: i + 1,

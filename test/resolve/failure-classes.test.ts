@@ -338,3 +338,31 @@ test('every hand-checked string of bench/labelled/failure-classes.csv names a re
   }
   assert.deepEqual([...new Set(items.map((i) => i.group))].sort(), ['company', 'explicit-country', 'noise', 'out-of-registry', 'place-name', 'us-state']);
 });
+
+test('fuzzy-city: a word where the record\'s city should be is not the city left out, even if the record names "university" twice', { skip }, async () => {
+  for (const s of ['Tallinn Technical University', 'Xyzzy Technical University']) {
+    const r = await resolve(s);
+    assert.equal(counted(r), null, s);
+    assert.ok(!r.institutions.some((m) => m.name === 'TU Dortmund University'), `${s}: not TU Dortmund University`);
+    assert.notEqual(r.countryCode, 'DE', s);
+  }
+  assert.equal(counted(await resolve('Radboud University')), 'Radboud University Nijmegen', 'a university without its city still is');
+});
+
+test('place-name: a city alone in an address part after an organisation is the address, not the record that has it as an alias', { skip }, async () => {
+  for (const s of ['Sanofi, Lyon, France', 'Acme Robotics SAS, Lyon, France']) {
+    const r = await resolve(s);
+    assert.equal(counted(r), null, s);
+    assert.ok(
+      r.institutions.every((m) => m.tier === 'possible' && /"lyon" is the place the string names/.test(m.evidence)),
+      s,
+    );
+    assert.equal(r.countryCode, 'FR', s);
+  }
+});
+
+test('evidence: a fuzzy match among ties names the record chosen, not another tie', { skip }, async () => {
+  const m = (await resolve('Technische Universität; Braunschweig Germany')).institutions.find((x) => x.primary)!;
+  assert.equal(m.name, 'Technische Universität Braunschweig');
+  assert.match(m.evidence, /"Technische Universität Braunschweig" without its city/);
+});
