@@ -450,8 +450,19 @@ export class AffiliationResolver {
     const sides = text.split(JOINED_SIDES).map((x) => x.replace(/^[\s,;]+|[\s,;]+$/g, ''));
     if (sides.length < 2 || sides.some((x) => x === '') || thesaurus?.lookup(raw)) return null;
     const solid = (r: Resolution) => r.institutions.filter((m) => TIER_RANK[m.tier] >= TIER_RANK.strong).map((m) => m.rorId);
+    // A generic name ("Institute of Virology") is no institution of its own beside the others.
+    const names = (r: Resolution) => r.institutions.some((m) => TIER_RANK[m.tier] >= TIER_RANK.strong && !m.basis.generic) || (r.companies ?? []).length > 0;
+    // What follows "and" must begin with a name: in "Institute of Ecology and Evolution, University of Bern" it is "Evolution",
+    // the rest of a unit's name; one word alone ("Mind", "Math") names only a company.
+    const begins = (first: string) => {
+      const r = this.resolvePart(first, thesaurus);
+      return nameTokens(first).length > 1 ? names(r) : (r.companies ?? []).length > 0;
+    };
+    if (!sides.slice(1).every((side) => begins(segments(side)[0]!))) return null;
     const read = sides.map((side) => ({ side, r: this.resolvePart(side, thesaurus) }));
-    if (read.some(({ r }) => solid(r).length === 0 && (r.companies ?? []).length === 0)) return null;
+    if (!read.every(({ r }) => names(r))) return null;
+    // "Beijing Institute of Genomics & China National Center for Bioinformation, Chinese Academy of Sciences": units of one institution, read with it whole.
+    if (read.some(({ r }, k) => read.some(({ r: o }, j) => j !== k && solid(r).some((a) => solid(o).some((b) => this.sameTree(a, b)))))) return null;
     const counted = new Set(solid(whole));
     if (read.every(({ r }) => solid(r).every((id) => counted.has(id)))) return null;
     const institutions: InstitutionMatch[] = [];
@@ -471,6 +482,8 @@ export class AffiliationResolver {
     const addressed = read.map(({ side }) => segments(side).length > 1 && this.gazetteer.detect(segments(side).slice(1).join(', ')).countryCode !== null);
     const last = read[read.length - 1]!.r;
     if (addressed.indexOf(true) === read.length - 1 && last.countryCode) return { countryCode: last.countryCode, countryEvidence: `${last.countryEvidence} (the address after the last of the names joined by "and")` };
+    // A first side whose country is unknown ("Google and University of Warsaw": Google works in many) leaves it unknown.
+    if (read[0]!.r.countryCode === null) return { countryCode: null, countryEvidence: read[0]!.r.countryEvidence };
     const placed = read.filter(({ r }) => r.countryCode !== null);
     const codes = [...new Set(placed.map(({ r }) => r.countryCode!))];
     if (codes.length === 1) return { countryCode: codes[0]!, countryEvidence: placed[0]!.r.countryEvidence };
