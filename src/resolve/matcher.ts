@@ -463,8 +463,11 @@ export class AffiliationResolver {
     if (!read.every(({ r }) => names(r))) return null;
     // "Beijing Institute of Genomics & China National Center for Bioinformation, Chinese Academy of Sciences": units of one institution, read with it whole.
     if (read.some(({ r }, k) => read.some(({ r: o }, j) => j !== k && solid(r).some((a) => solid(o).some((b) => this.sameTree(a, b)))))) return null;
+    // Read apart, the sides must still count all the whole string counted ("Microsoft and University of Southern California":
+    // Microsoft is placed by the university beside it) and more.
     const counted = new Set(solid(whole));
-    if (read.every(({ r }) => solid(r).every((id) => counted.has(id)))) return null;
+    const apart = new Set(read.flatMap(({ r }) => solid(r)));
+    if ([...counted].some((id) => !apart.has(id)) || [...apart].every((id) => counted.has(id))) return null;
     const institutions: InstitutionMatch[] = [];
     for (const [k, { side, r }] of read.entries()) for (const m of r.institutions) if (!institutions.some((o) => o.rorId === m.rorId)) institutions.push({ ...m, primary: k === 0 && m.primary, evidence: `${m.evidence} (read in "${side}", one side of "and")` });
     const companies = read.flatMap(({ r }) => r.companies ?? []);
