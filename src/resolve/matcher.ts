@@ -53,7 +53,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b';
 
 interface Entry {
   id: string;
@@ -188,6 +188,8 @@ const NAME_GOES_ON = ['of', 'for', 'de', 'di', 'del', 'della', 'degli', 'des', '
 
 /** Words that join two institutions' names in one part ("&" is folded to "and"). */
 const JOINING = ['and', 'und', 'et'];
+/** Where a string joins institutions: "and", "&", "und", "et" between words. */
+const JOINED_SIDES = /\s+(?:and|&|und|et)\s+/i;
 
 /**
  * The part's words after its first `nameLength` name tokens, when they go on as the same name: a
@@ -433,6 +435,75 @@ export class AffiliationResolver {
 
   /** `thesaurus`: the corrections in force for whoever asks (an organisation's own and those shared with it); by default the resolver's own. */
   resolve(raw: string, thesaurus: Thesaurus | null = this.thesaurus): Resolution {
+    const whole = this.resolvePart(raw, thesaurus);
+    return this.joinedSides(raw, whole, thesaurus) ?? whole;
+  }
+
+  /**
+   * "Tsinghua University, Beijing, China and University of Oxford, Oxford, UK": a string joining institutions by "and"
+   * is read one side at a time, each with its own address, when every side alone names an institution solidly (or a
+   * company) and the whole string did not already count them all; otherwise null, and the whole string's reading stands.
+   * A side that names nothing solidly ("Department of Physics", "Beijing") means the "and" was inside one name.
+   */
+  private joinedSides(raw: string, whole: Resolution, thesaurus: Thesaurus | null): Resolution | null {
+    const text = cleanAffiliation(raw, (w) => this.gazetteer.isPlace(w))
+      .text.normalize('NFKC')
+      .trim();
+    const sides = text.split(JOINED_SIDES).map((x) => x.replace(/^[\s,;]+|[\s,;]+$/g, ''));
+    if (sides.length < 2 || sides.some((x) => x === '') || thesaurus?.lookup(raw)) return null;
+    const solid = (r: Resolution) => r.institutions.filter((m) => TIER_RANK[m.tier] >= TIER_RANK.strong).map((m) => m.rorId);
+    // A generic name ("Institute of Virology") is no institution of its own beside the others.
+    const names = (r: Resolution) => r.institutions.some((m) => TIER_RANK[m.tier] >= TIER_RANK.strong && !m.basis.generic) || (r.companies ?? []).length > 0;
+    // What follows "and" must begin with a name: in "Institute of Ecology and Evolution, University of Bern" it is "Evolution",
+    // the rest of a unit's name; one word alone ("Mind", "Math") names only a company.
+    const begins = (first: string) => {
+      const r = this.resolvePart(first, thesaurus);
+      return nameTokens(first).length > 1 ? names(r) : (r.companies ?? []).length > 0;
+    };
+    if (!sides.slice(1).every((side) => begins(segments(side)[0]!))) return null;
+    const read = sides.map((side) => ({ side, r: this.resolvePart(side, thesaurus) }));
+    if (!read.every(({ r }) => names(r))) return null;
+    // "Beijing Institute of Genomics & China National Center for Bioinformation, Chinese Academy of Sciences": units of one institution, read with it whole.
+    if (read.some(({ r }, k) => read.some(({ r: o }, j) => j !== k && solid(r).some((a) => solid(o).some((b) => this.sameTree(a, b)))))) return null;
+    // Read apart, the sides must still count all the whole string counted ("Microsoft and University of Southern California":
+    // Microsoft is placed by the university beside it) and more.
+    const counted = new Set(solid(whole));
+    const apart = new Set(read.flatMap(({ r }) => solid(r)));
+    if ([...counted].some((id) => !apart.has(id)) || [...apart].every((id) => counted.has(id))) return null;
+    const institutions: InstitutionMatch[] = [];
+    for (const [k, { side, r }] of read.entries()) for (const m of r.institutions) if (!institutions.some((o) => o.rorId === m.rorId)) institutions.push({ ...m, primary: k === 0 && m.primary, evidence: `${m.evidence} (read in "${side}", one side of "and")` });
+    const companies = read.flatMap(({ r }) => r.companies ?? []);
+    const tier = institutions.reduce<Tier>((best, m) => (TIER_RANK[m.tier] > TIER_RANK[best] ? m.tier : best), 'unresolved');
+    const resolution: Resolution = { raw, institutions, tier, ...this.sidesCountry(read) };
+    if (companies.length > 0) resolution.companies = companies;
+    return resolution;
+  }
+
+  /**
+   * An address written only after the last side is the whole string's ("A and B, Beijing, China"); otherwise each side
+   * gives its own country, and sides in two countries give none: which one is the author's is not said.
+   */
+  private sidesCountry(read: { side: string; r: Resolution }[]): { countryCode: string | null; countryEvidence: string } {
+    const addressed = read.map(({ side }) => segments(side).length > 1 && this.gazetteer.detect(segments(side).slice(1).join(', ')).countryCode !== null);
+    const last = read[read.length - 1]!.r;
+    if (addressed.indexOf(true) === read.length - 1 && last.countryCode) return { countryCode: last.countryCode, countryEvidence: `${last.countryEvidence} (the address after the last of the names joined by "and")` };
+    // A first side whose country is unknown ("Google and University of Warsaw": Google works in many) leaves it unknown.
+    if (read[0]!.r.countryCode === null) return { countryCode: null, countryEvidence: read[0]!.r.countryEvidence };
+    const placed = read.filter(({ r }) => r.countryCode !== null);
+    const codes = [...new Set(placed.map(({ r }) => r.countryCode!))];
+    if (codes.length === 1) return { countryCode: codes[0]!, countryEvidence: placed[0]!.r.countryEvidence };
+    if (codes.length === 0) return { countryCode: null, countryEvidence: read[0]!.r.countryEvidence };
+    const named = codes.map((code) => {
+      const { side, r } = placed.find(({ r }) => r.countryCode === code)!;
+      return `${code} (${r.institutions.find((m) => m.primary)?.name ?? side})`;
+    });
+    return {
+      countryCode: null,
+      countryEvidence: addressed.some((a) => a) ? `the sides joined by "and" are placed in ${codes.length} countries: ${named.join(', ')}` : `the string names institutions in ${codes.length} countries and no place: ${named.join(', ')}`,
+    };
+  }
+
+  private resolvePart(raw: string, thesaurus: Thesaurus | null): Resolution {
     const cleaned = cleanAffiliation(raw, (w) => this.gazetteer.isPlace(w));
     const text = cleaned.text.normalize('NFKC').trim();
     if (text === '') return { raw, institutions: [], countryCode: null, countryEvidence: 'empty string', tier: 'unresolved' };

@@ -318,6 +318,51 @@ test('two institutions in one part: two whole registry names joined by "and" or 
   );
 });
 
+test('names joined by "and": each side is read as its own part, three names, a name the registry writes longer, each side with its own address', { skip }, async () => {
+  const solid = (r: Resolution) =>
+    r.institutions
+      .filter((m) => TIER_RANK[m.tier] >= TIER_RANK.strong)
+      .map((m) => m.name)
+      .sort();
+  const three = await resolve('Tsinghua University and University of Oxford and ETH Zurich');
+  assert.deepEqual(solid(three), ['ETH Zurich', 'Tsinghua University', 'University of Oxford']);
+  assert.equal(counted(three), 'Tsinghua University', 'the name written first stays primary');
+  assert.equal(three.countryCode, null);
+  assert.match(three.countryEvidence, /institutions in 3 countries and no place: CN \(Tsinghua University\), GB \(University of Oxford\), CH \(ETH Zurich\)/);
+  assert.deepEqual(solid(await resolve('Johns Hopkins University and Tsinghua University and Peking University')), ['Johns Hopkins University', 'Peking University', 'Tsinghua University']);
+  // The registry writes "University of Maryland, College Park": the side is no whole registry name, but read alone it is exact.
+  const maryland = await resolve('University of Maryland and Tsinghua University');
+  assert.deepEqual(solid(maryland), ['Tsinghua University', 'University of Maryland, College Park']);
+  assert.equal(maryland.countryCode, null, 'two countries and no place');
+  assert.match(maryland.institutions.find((m) => m.name === 'Tsinghua University')!.evidence, /read in "Tsinghua University", one side of "and"/);
+  // Each side with its own address: two places, two countries, no single country.
+  const addressed = await resolve('Tsinghua University, Beijing, China and University of Oxford, Oxford, UK');
+  assert.deepEqual(solid(addressed), ['Tsinghua University', 'University of Oxford']);
+  assert.equal(addressed.countryCode, null);
+  assert.match(addressed.countryEvidence, /placed in 2 countries: CN \(Tsinghua University\), GB \(University of Oxford\)/);
+  // An address after the last name only is the whole string's, as for "… and Microsoft Research Asia, Beijing, China".
+  const shared = await resolve('University of Oxford and Tsinghua University, Beijing, China');
+  assert.deepEqual(solid(shared), ['Tsinghua University', 'University of Oxford']);
+  assert.equal(shared.countryCode, 'CN');
+  const lab = await resolve("Tsinghua University and Huawei Noah's Ark Lab, London");
+  assert.deepEqual(solid(lab), ['Tsinghua University']);
+  assert.deepEqual(
+    lab.companies?.map((c) => [c.name, c.countryCode]),
+    [['Huawei', 'GB']],
+  );
+  // A side that names nothing solidly on its own means the "and" was inside one name, or joins a place.
+  const oneName: [string, string][] = [
+    ['University of Science and Technology of China', 'University of Science and Technology of China'],
+    ['Beijing Institute of Technology and Beijing', 'Beijing Institute of Technology'],
+    ['Department of Physics and Astronomy, Rice University', 'Rice University'],
+  ];
+  for (const [s, name] of oneName) {
+    const r = await resolve(s);
+    assert.deepEqual(solid(r), [name], s);
+  }
+  assert.equal((await resolve('University of Georgia and Tbilisi State University')).countryCode, 'GE', 'both sides in one country');
+});
+
 test('a college or lab written before the institution in one part is a unit of it; a proper name before it makes a longer name', { skip }, async () => {
   for (const s of ['College of Optical Science and Engineering Zhejiang University', 'Lab of Intelligent Systems Zhejiang University']) {
     const primary = (await resolve(s)).institutions.find((m) => m.primary)!;
