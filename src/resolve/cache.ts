@@ -102,9 +102,9 @@ export class ResolutionCache {
 }
 
 /** Refuses what is not the user's own or what group or others may write: its content could have been planted. */
-function refuseUntrusted(stat: Stats, what: string, todo: string): void {
+function refuseUntrusted(stat: Stats, what: string, remedy: string): void {
   const problem = distrust(stat, 0o022);
-  if (problem) throw new Error(`${what} ${problem}: someone other than you could write it and plant answers, so the resolution cache is refused; ${todo}`);
+  if (problem) throw new Error(`${what} ${problem}: someone other than you could write it and plant answers, so the resolution cache is refused; ${remedy}`);
 }
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
