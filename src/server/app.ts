@@ -51,7 +51,7 @@ import { suggestInstitutions } from '../ingest/registry.ts';
 import { migrateLegacyUploads } from '../workflows/legacy-uploads.ts';
 import { findUpload, Uploads } from '../workflows/uploads.ts';
 import { join } from 'node:path';
-import { compileOnFirstUse } from './lazy-validation.ts';
+import { bodiesValidatedAsWritten, compileOnFirstUse } from './lazy-validation.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -184,6 +184,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     trustProxy: options.trustProxy ? options.trustProxy.split(',').map((s) => s.trim()) : false,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true }, onCreate: options.compileSchemasAtStart ? undefined : compileOnFirstUse },
+    schemaController: bodiesValidatedAsWritten(),
   });
   if (options.onRoute) {
     const tell = options.onRoute;

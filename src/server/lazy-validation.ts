@@ -1,4 +1,5 @@
 import type { FastifyServerOptions } from 'fastify';
+import AjvCompiler from '@fastify/ajv-compiler';
 
 /** Fastify's Ajv instance, as its `ajv.onCreate` hook is given it. */
 type Ajv = Parameters<NonNullable<NonNullable<FastifyServerOptions['ajv']>['onCreate']>>[0];
@@ -26,3 +27,21 @@ export function compileOnFirstUse(ajv: Ajv): void {
   const compile = ajv.compile.bind(ajv);
   ajv.compile = ((schema: Parameters<Ajv['compile']>[0]) => compiledOnFirstUse(() => compile(schema))) as Ajv['compile'];
 }
+
+/**
+ * Query strings, path parameters and headers arrive as text, so Ajv coerces them to the schema's
+ * types; a JSON body already carries its types, so a body written `{"label": true}` is refused with
+ * the reason instead of being stored as "true".
+ */
+export function bodiesValidatedAsWritten(): NonNullable<FastifyServerOptions['schemaController']> {
+  // The package's types describe the compiler as taking a schema; at run time Fastify gives it the route part.
+  const pool = AjvCompiler() as unknown as (externalSchemas: object, options: ValidatorOptions) => (route: { httpPart?: string }) => unknown;
+  const buildValidator = (externalSchemas: object, options: ValidatorOptions) => {
+    const coercing = pool(externalSchemas, options);
+    const exact = pool(externalSchemas, { ...options, customOptions: { ...options.customOptions, coerceTypes: false } });
+    return (route: { httpPart?: string }) => (route.httpPart === 'body' ? exact : coercing)(route);
+  };
+  return { compilersFactory: { buildValidator: buildValidator as unknown as AjvCompiler.BuildCompilerFromPool } };
+}
+
+type ValidatorOptions = { customOptions?: Record<string, unknown> } & Record<string, unknown>;

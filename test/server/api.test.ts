@@ -124,6 +124,18 @@ test('bad input gets a 4xx that says what is wrong, never a 500 or an empty answ
   }
 });
 
+test('a JSON body keeps its types: a label written as true or 5 is refused, not stored as text; a query string is still read as numbers', async () => {
+  for (const label of [true, 5, null, ['a']]) {
+    const r = await app.inject({ method: 'POST', url: '/api/tokens', headers: auth, payload: { label } });
+    assert.equal(r.statusCode, 400, `${JSON.stringify(label)}: ${r.body}`);
+    assert.match(r.json().message, /label must be string/);
+  }
+  const made = await app.inject({ method: 'POST', url: '/api/tokens', headers: auth, payload: { label: 'notebook' } });
+  assert.equal(made.statusCode, 201, made.body);
+  const limited = await app.inject({ url: '/api/indicators/copubs?regions=EU27AC,CN&limit=1', headers: auth });
+  assert.equal(limited.statusCode, 200, limited.body);
+});
+
 test('the OpenAPI document describes the indicator route and its parameters', async () => {
   const doc = (await app.inject({ url: '/api/openapi.json', headers: auth })).json();
   const route = doc.paths['/api/indicators/{name}'].get;
