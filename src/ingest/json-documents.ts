@@ -188,11 +188,28 @@ function isApiPage(value: unknown): value is { results: unknown[] } {
 type Parsed = { ok: true; value: unknown } | { ok: false; error: string };
 
 function tryParse(text: string): Parsed {
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch (e) {
     return { ok: false, error: `invalid JSON: ${(e as Error).message}` };
   }
+  // A NUL written as \u0000 is refused like a raw NUL byte: the text is cut or not text at all.
+  const nul = text.includes('\\u0000') ? pathToNul(value, '') : null;
+  return nul === null ? { ok: true, value } : { ok: false, error: `a NUL character (written \\u0000) in ${nul || 'the document'}` };
+}
+
+/** Where the first string holding a NUL character is in a parsed document (a key or a value), or null. */
+function pathToNul(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\0') ? path : null;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, item] of Object.entries(value)) {
+    const at = Array.isArray(value) ? `${path}[${key}]` : `${path}${path ? '.' : ''}${key}`;
+    if (key.includes('\0')) return at;
+    const found = pathToNul(item, at);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 /**

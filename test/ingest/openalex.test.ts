@@ -174,6 +174,15 @@ test('a record longer than the limit, or with a value longer than the limit, is 
   assert.deepEqual(quarantined, ['2: affiliation 1 of author 1 is 100005 characters long (limit 2000)', `3: line is ${long.length} bytes long (limit 200000)`]);
 });
 
+test('a NUL written as \\u0000 inside a string is set aside like a raw NUL byte, naming where; a backslash before u0000 is text', async () => {
+  const escaped = line(2, { authorships: [{ raw_affiliation_strings: ['Tsinghua\u0000 University'] }] });
+  const literal = line(3, { title: 'a path C:\\u0000 on Windows' });
+  const { kept, quarantined } = outcome(await collect(readOpenAlex(streamOf(`${line(1)}\n${escaped}\n${literal}\n`))));
+  assert.ok(escaped.includes('\\u0000') && !escaped.includes('\u0000'));
+  assert.equal(kept, 2);
+  assert.deepEqual(quarantined, ['2: a NUL character (written \\u0000) in authorships[0].raw_affiliation_strings[0]']);
+});
+
 test('a JSON array on one line longer than the record limit is read element by element; a bad element is set aside alone', async () => {
   const works = Array.from({ length: 200 }, (_, i) => line(i + 1));
   works[50] = `${works[50]!.slice(0, 20)}\u0000${works[50]!.slice(20)}`;
