@@ -3,13 +3,16 @@ import { loadConfig } from '../config.ts';
 import { loadTaxonomy } from '../fields/taxonomy.ts';
 import { IndicatorError, indicatorsOf, requestedRegions, STANDARD_PAIRS, validateRequest, type AskIndicator, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
 import { landscapeSummary, resolutionCounts, type LandscapeSummary, type ResolutionCounts } from '../indicators/copubs.ts';
+import { withCompanies } from '../indicators/companies.ts';
 import { basisWords, checkFacts } from '../indicators/facts.ts';
+import type { WorkListing } from '../indicators/landscape.ts';
 import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
 import { chinaScopeNote, type RegionCatalogue } from '../regions/catalogue.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 import { regionsFrom } from './regions-option.ts';
 import { out } from './io.ts';
 import { render, type Format } from './output.ts';
+import type { Store } from '../store/store.ts';
 
 export async function summaryCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: COMMON });
@@ -33,16 +36,25 @@ async function withIndicators<T>(catalogue: RegionCatalogue, work: (ask: AskIndi
     const [{ ClickHouseEvidence }, { runClickHouseIndicator, clickHouseResolutionCounts }] = await Promise.all([import('../store/clickhouse.ts'), import('../indicators/clickhouse.ts')]);
     const evidence = await ClickHouseEvidence.connect(config.evidenceUrl);
     try {
+      const ask: AskIndicator = (r) => runClickHouseIndicator(evidence, catalogue, taxonomy, r);
       return await work(
-        (r) => runClickHouseIndicator(evidence, catalogue, taxonomy, r),
+        (r) => (r.name === 'works' ? withStore(config, (store) => namingCompanies(store, ask)(r)) : ask(r)),
         () => clickHouseResolutionCounts(evidence),
       );
     } finally {
       await evidence.close();
     }
   }
-  return withStore(config, (store) => work(indicatorsOf(store, catalogue, taxonomy), () => resolutionCounts(store)));
+  return withStore(config, (store) => work(namingCompanies(store, indicatorsOf(store, catalogue, taxonomy)), () => resolutionCounts(store)));
 }
+
+/** As on the server, listed works name the companies their affiliations name: this installation's resolutions, kept in the embedded store. */
+const namingCompanies =
+  (store: Store, ask: AskIndicator): AskIndicator =>
+  async (request) => {
+    const rows = await ask(request);
+    return request.name === 'works' ? withCompanies(store, rows as WorkListing[]) : rows;
+  };
 
 export function printSummary(s: LandscapeSummary): void {
   const years = [...new Set(s.pairs.flatMap((p) => p.years.map((y) => y.year)))].sort((a, b) => a - b);

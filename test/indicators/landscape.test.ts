@@ -249,3 +249,20 @@ test('`derisk facts` says on how many works each verdict rests, and which are to
     store = await Store.open(join(home, 'derisk.duckdb'));
   }
 });
+
+test("`derisk indicators works` names the companies a work's affiliations name, as the drill-down does", async () => {
+  const own = tempDir();
+  const noah = { id: 'https://openalex.org/W98', doi: '10.5555/noah', title: 'A London lab and Tsinghua', publication_year: 2024, authorships: [{ author_position: 'first', raw_affiliation_strings: ["Huawei Noah's Ark Lab, London, UK"] }, { raw_affiliation_strings: [AFF.thu] }] };
+  (await landscapeStore(own, [noah])).close();
+  const json = derisk(['indicators', 'works', '--regions', 'EU27AC,CN', '--from', '2024', '--json'], { DERISK_HOME: own });
+  assert.equal(json.status, 0, json.stderr);
+  const rows = JSON.parse(json.stdout) as { workId: string; companies: string[] }[];
+  assert.deepEqual(
+    rows.map((r) => r.companies),
+    [["Huawei (Noah's Ark Lab), GB"]],
+  );
+  const csv = derisk(['indicators', 'works', '--regions', 'EU27AC,CN', '--from', '2024', '--csv'], { DERISK_HOME: own });
+  assert.equal(csv.status, 0, csv.stderr);
+  assert.match(csv.stdout.split('\n')[0]!, /,companies/);
+  assert.match(csv.stdout, /Huawei \(Noah's Ark Lab\), GB/);
+});
