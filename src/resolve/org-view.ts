@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { listValue } from '../store/duckdb.ts';
 import { refreshListedIn } from '../screening/store.ts';
-import { rebuildOrgWorks } from '../store/refresh.ts';
+import { keepOwnCompanies, ownOrShared, rebuildOrgWorks } from '../store/refresh.ts';
 import { EVIDENCE_STRINGS, orgSchemaOf, orgSchemas, type Store } from '../store/store.ts';
 import { resolutionVersion } from './apply.ts';
 import type { Resolution } from './matcher.ts';
@@ -72,13 +72,19 @@ async function keyStrings(store: Store): Promise<void> {
 async function writeResolutions(store: Store, schema: string, version: string, resolutions: Resolution[]): Promise<void> {
   if (resolutions.length === 0) return;
   const raws = listValue(resolutions.map((r) => r.raw));
+  await keepOwnCompanies(store, schema);
   await store.run(`DELETE FROM ${schema}.own_resolution_institutions WHERE list_contains($1::VARCHAR[], raw)`, [raws]);
+  await store.run(`DELETE FROM ${schema}.own_resolution_companies WHERE list_contains($1::VARCHAR[], raw)`, [raws]);
   await store.run(`DELETE FROM ${schema}.own_resolutions WHERE list_contains($1::VARCHAR[], raw)`, [raws]);
   for (const r of resolutions) {
     await store.run(`INSERT INTO ${schema}.own_resolutions VALUES ($1, $2, $3, $4, $5)`, [r.raw, version, r.countryCode, r.countryEvidence, r.tier]);
     for (const m of r.institutions) {
       await store.run(`INSERT INTO ${schema}.own_resolution_institutions VALUES ($1, $2, $3, $4, $5, $6, NULL)`, [r.raw, m.rorId, m.tier, m.score, m.primary, m.evidence]);
       for (const u of m.units) await store.run(`INSERT INTO ${schema}.own_resolution_institutions VALUES ($1, $2, $3, $4, FALSE, $5, $6)`, [r.raw, u.rorId, m.tier, m.score, `unit of ${m.name} named in the string`, m.rorId]);
+    }
+    // A string a correction decides names the companies the corrected resolution names: none where it says which institution it is.
+    for (const [seq, c] of (r.companies ?? []).entries()) {
+      await store.run(`INSERT INTO ${schema}.own_resolution_companies (raw, resolver_version, seq, company_id, name, lab, country_code, ror_id, evidence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [r.raw, version, seq, c.id, c.name, c.lab, c.countryCode, c.rorId, c.evidence]);
     }
   }
 }
@@ -117,11 +123,8 @@ async function buildView(store: Store, orgId: string, corrections: Correction[],
     await store.run(`INSERT INTO ${schema}.corrections VALUES ($1)`, [JSON.stringify({ orgId, corrections })]);
     await store.run(`CREATE TABLE ${schema}.own_resolutions AS SELECT * FROM main.resolutions LIMIT 0`);
     await store.run(`CREATE TABLE ${schema}.own_resolution_institutions AS SELECT * FROM main.resolution_institutions LIMIT 0`);
-    for (const table of ['resolutions', 'resolution_institutions']) {
-      await store.run(`CREATE VIEW ${schema}.${table} AS
-        SELECT * FROM main.${table} WHERE raw NOT IN (SELECT raw FROM ${schema}.own_resolutions)
-        UNION ALL SELECT * FROM ${schema}.own_${table}`);
-    }
+    await store.run(`CREATE TABLE ${schema}.own_resolution_companies AS SELECT * FROM main.resolution_companies LIMIT 0`);
+    for (const table of ['resolutions', 'resolution_institutions', 'resolution_companies']) await store.run(`CREATE VIEW ${schema}.${table} AS ${ownOrShared(schema, table)}`);
     await writeResolutions(store, schema, version, resolutions);
     await rebuildOrgWorks(store, schema);
     await refreshListedIn(store, schema);

@@ -52,7 +52,7 @@ matched AS (
 -- Where the string places a company's lab ("Huawei Noah's Ark Lab, London, UK": GB), a match to one of
 -- the company's registry records elsewhere (Huawei Technologies (China), when possible matches count)
 -- does not move the author there: the place named wins.
-placed_companies AS (SELECT raw, first(country_code ORDER BY seq) AS country_code FROM resolution_companies WHERE country_code IS NOT NULL GROUP BY raw),
+placed_companies AS (SELECT raw, first(country_code ORDER BY seq) AS country_code FROM {{resolution_companies}} WHERE country_code IS NOT NULL GROUP BY raw),
 authors AS (SELECT work_id, count(DISTINCT author_seq) AS n FROM aff GROUP BY work_id),
 affs AS (SELECT work_id, author_seq, count(*) AS n FROM aff GROUP BY work_id, author_seq),
 insts AS (SELECT work_id, author_seq, aff_seq, count(*) AS n FROM matched GROUP BY work_id, author_seq, aff_seq)

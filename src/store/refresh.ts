@@ -16,6 +16,7 @@ export interface WorkTables {
   works: string;
   resolutions: string;
   resolution_institutions: string;
+  resolution_companies: string;
   work_affiliations: string;
   work_institutions: string;
 }
@@ -30,6 +31,7 @@ const SHARED_TABLES: WorkTables & PlaceTables = {
   works: 'works',
   resolutions: 'resolutions',
   resolution_institutions: 'resolution_institutions',
+  resolution_companies: 'resolution_companies',
   work_affiliations: 'work_affiliations',
   work_institutions: 'work_institutions',
   patent_applicants: 'patent_applicants',
@@ -76,10 +78,12 @@ export async function rebuildOrgWorks(store: Store, schema: string): Promise<voi
   await store.run(`CREATE OR REPLACE TABLE ${schema}.corrected_works AS
     SELECT DISTINCT w.work_id FROM main.works w JOIN main.affiliations a ON a.source = w.source AND a.source_id = w.source_id
     WHERE a.raw IN (SELECT raw FROM ${schema}.own_resolutions)`);
+  await keepOwnCompanies(store, schema);
   const tables: WorkTables = {
     works: `(SELECT * FROM main.works WHERE work_id IN (SELECT work_id FROM ${schema}.corrected_works))`,
     resolutions: `${schema}.resolutions`,
     resolution_institutions: `${schema}.resolution_institutions`,
+    resolution_companies: `${schema}.resolution_companies`,
     work_affiliations: `${schema}.own_work_affiliations`,
     work_institutions: `${schema}.own_work_institutions`,
   };
@@ -95,4 +99,14 @@ export async function rebuildOrgWorks(store: Store, schema: string): Promise<voi
   await store.run(`CREATE OR REPLACE VIEW ${schema}.patent_applicant_places AS
     SELECT * FROM main.patent_applicant_places WHERE name NOT IN (SELECT raw FROM ${schema}.own_resolutions)
     UNION ALL SELECT * FROM ${schema}.own_patent_applicant_places`);
+}
+
+/** The shared base's rows of a resolution table for the strings an organisation's view does not decide, and the view's own rows for those it does. */
+export const ownOrShared = (schema: string, table: string): string => `SELECT * FROM main.${table} WHERE raw NOT IN (SELECT raw FROM ${schema}.own_resolutions) UNION ALL SELECT * FROM ${schema}.own_${table}`;
+
+/** Gives a view built before views kept their own companies the shared base's for its strings, as it showed then. */
+export async function keepOwnCompanies(store: Store, schema: string): Promise<void> {
+  if (await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = $1 AND table_name = 'own_resolution_companies'`, [schema])) return;
+  await store.run(`CREATE TABLE ${schema}.own_resolution_companies AS SELECT * FROM main.resolution_companies WHERE raw IN (SELECT raw FROM ${schema}.own_resolutions)`);
+  await store.run(`CREATE OR REPLACE VIEW ${schema}.resolution_companies AS ${ownOrShared(schema, 'resolution_companies')}`);
 }

@@ -25,6 +25,7 @@ const TSINGHUA = '03cve4549';
 const X = 'Key Laboratory of Machine Perception, Beijing, China';
 const work = (n: number, year: number, affs: string[]) => ({ id: `https://openalex.org/W${n}`, doi: `10.5555/corr.${n}`, publication_year: year, authorships: affs.map((a, i) => ({ author_position: i === 0 ? 'first' : 'middle', raw_affiliation_strings: [a] })) });
 const APPLICANT = 'KEY LAB OF MACHINE PERCEPTION';
+const NOAH = "Huawei Noah's Ark Lab, London, UK";
 const PASSWORD = 'correct horse battery staple';
 
 let store: Store;
@@ -34,7 +35,7 @@ const tokens: Record<string, string> = {};
 
 before(async () => {
   home = tempDir();
-  store = await landscapeStore(home, [work(10, 2022, [AFF.delft, X]), work(11, 2021, [X, AFF.delft])]);
+  store = await landscapeStore(home, [work(10, 2022, [AFF.delft, X]), work(11, 2021, [X, AFF.delft]), work(13, 2024, [NOAH, AFF.thu])]);
   // A patent filed by Delft with an applicant the matcher cannot place (PATSTAT gives no country for it).
   await ingestPatents(store, 'patstat', writeTemp('patstat.csv', ['appln_id,appln_filing_year,person_name,person_ctry_code,applt_seq_nr,invt_seq_nr,cpc_class_symbol', `700001,2022,Delft University of Technology,NL,1,0,G06N 3/08`, `700001,2022,${APPLICANT},,2,0,G06N 3/08`].join('\n') + '\n'));
   await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
@@ -129,4 +130,18 @@ test("a correction places a patent applicant for that organisation's patent indi
   assert.deepEqual(afterA.copatents.rows, [{ year: 2022, copatents: 1 }], "org-a's co-patents count the applicant in China");
   assert.ok(JSON.stringify(afterA.applicants.rows).includes('Tsinghua University'), JSON.stringify(afterA.applicants.rows));
   assert.deepEqual(await patents('org-b'), beforeB, "org-a's correction changes nothing org-b reads");
+});
+
+test('a string an organisation corrects names the companies its corrected resolution names, for that organisation only', async () => {
+  const companiesOn = async (org: string) => {
+    const profile = (await get(org, `/api/institutions/${TSINGHUA}`)) as { works: { workId: string; companies: string[] }[]; affiliations: { raw: string; companies: { label: string }[] }[] };
+    return { work: profile.works.find((w) => w.workId === 'doi:10.5555/corr.13')?.companies, string: profile.affiliations.find((a) => a.raw === NOAH)?.companies.map((c) => c.label) };
+  };
+  assert.deepEqual((await companiesOn('org-a')).work, ["Huawei (Noah's Ark Lab), GB"]);
+  const beforeB = await companiesOn('org-b');
+
+  const made = await post('org-a', '/api/match/corrections', { string: NOAH, verdict: 'none', reason: 'a visiting researcher, not the lab' });
+  assert.equal(made.statusCode, 201, made.body);
+  assert.deepEqual((await companiesOn('org-a')).work, [], "org-a's correction says the string names no institution: no company either");
+  assert.deepEqual(await companiesOn('org-b'), beforeB);
 });
