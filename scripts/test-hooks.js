@@ -2,7 +2,7 @@
 // helpers are TypeScript, stripped here by esbuild. An import of `src/….ts` is answered by the
 // `dist/….js` the build (run-tests.js) has just compiled from it, so the code under test is the
 // code the CLI runs and is not transformed again in each test process: loading through tsx cost
-// each of the ~120 test processes about a second of CPU more (tsx also hooks every CommonJS file
+// each of the ~120 test processes about 3 s of CPU more (tsx also hooks every CommonJS file
 // of node_modules).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
