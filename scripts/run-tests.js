@@ -7,7 +7,7 @@
 // "data mirror not present"). A file belongs here when it needs none of those.
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
 
 const FAST = [
@@ -92,5 +92,8 @@ if (!/^[1-9]\d*$/.test(concurrency)) {
   console.error(`run-tests: DERISK_TEST_CONCURRENCY must be a whole number of files at a time, not ${JSON.stringify(concurrency)}`);
   process.exit(2);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'run-in-order.js'), concurrency, ...files], { stdio: 'inherit', env });
+// After the build, the test files load the compiled code under test (scripts/test-hooks.js); the fast
+// tier does not build, so it loads the sources through tsx.
+const loader = fast ? 'tsx' : pathToFileURL(join(here, 'test-register.js')).href;
+const result = spawnSync(process.execPath, ['--import', loader, join(here, 'run-in-order.js'), concurrency, ...files], { stdio: 'inherit', env });
 process.exit(result.status ?? 1);
