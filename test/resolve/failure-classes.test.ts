@@ -244,6 +244,8 @@ test('two countries: names parted by a bare "/" give no country from a possible 
   assert.equal(r.countryCode, null, 'the possible match of the first name does not place the second');
   assert.match(r.countryEvidence, /"\/" parts two names/);
   assert.equal((await resolve('IMEC, NL-5656 AE Eindhoven')).countryCode, 'NL');
+  // A part that is the country alone is the address, though a record elsewhere holds the country in its name.
+  assert.equal((await resolve('electricite de France - EdF (France)')).countryCode, 'FR');
   const exeter = await resolve('Univ Exeter, CEMPS, Exeter, Devon');
   assert.equal(exeter.countryCode, 'GB');
   assert.equal(counted(exeter), 'University of Exeter');
