@@ -8,6 +8,7 @@ interface PlacesFile {
   placesByCountry: Record<string, { subdivisions?: string[]; postalCodes?: string[] }>;
   ambiguousPlaces: Record<string, { meanings: string[] }>;
   placeInsideName: { links: string[]; heads: string[]; streetWords: string[] };
+  postalPrefixes: { codes: Record<string, string> };
 }
 
 // Read when a gazetteer is built, not when the module loads: one read from a kept screening index (src/screening/persisted.ts) needs neither file.
@@ -43,6 +44,8 @@ export interface CountryFinding {
   mentions: { code: string; text: string }[];
   /** The city (or guessed place) the country was read from when nothing was named outright. */
   city: { code: string; text: string } | null;
+  /** Set when the string holds several addresses placed in different countries: then it has no one country. */
+  addresses?: string[];
 }
 
 /**
@@ -64,6 +67,7 @@ export class Gazetteer {
   private readonly nameLinks = new Set(places().placeInsideName.links);
   private readonly nameHeads = new Set(places().placeInsideName.heads);
   private readonly streetWords = new Set(places().placeInsideName.streetWords);
+  private readonly postalPrefixes = new Map(Object.entries(places().postalPrefixes.codes));
   readonly countryNames = new Map<string, string>();
 
   constructor(registry: Iterable<PlaceSource>) {
@@ -207,7 +211,25 @@ export class Gazetteer {
       if (code && !mentions.some((m) => m.text === part)) mentions.push({ code, text: part });
     }
     const city = !finding.explicit && finding.countryCode && text ? { code: finding.countryCode, text } : null;
-    return { ...finding, named: [...new Set(mentions.map((m) => m.code))], mentions, city };
+    const named = [...new Set(mentions.map((m) => m.code))];
+    const addresses = this.addressesApart(raw);
+    if (addresses) return { countryCode: null, evidence: `the string holds addresses in ${addresses.length} countries: ${addresses.join('; ')}`, explicit: false, named, mentions, city: null, addresses };
+    return { ...finding, named, mentions, city };
+  }
+
+  /**
+   * "Kauvery Hosp, Chennai, India; Royal Stoke Hosp, Stoke On Trent, Staffs": addresses joined by ";" or
+   * ending a sentence, each with its own parts, placed in different countries. Which one is the author's
+   * the string does not say, so none is given. Hong Kong, Macao or Taiwan beside "China" are one address.
+   */
+  private addressesApart(raw: string): string[] | null {
+    const chunks = raw.split(/;|\.\s+(?=\p{Lu})/u).filter((c) => segments(c).length > 1);
+    if (chunks.length < 2) return null;
+    const placed = chunks.map((c) => ({ c: c.trim(), code: this.detectMain(c).countryCode })).filter((x): x is { c: string; code: string } => x.code !== null);
+    const codes = new Set(placed.map((x) => x.code));
+    if ([...codes].some((c) => APART_FROM_CN.has(c))) codes.delete('CN');
+    if (codes.size < 2) return null;
+    return [...codes].map((code) => `${code} ("${placed.find((x) => x.code === code)!.c}")`);
   }
 
   private detectMain(raw: string): Finding {
@@ -222,7 +244,7 @@ export class Gazetteer {
     // Addresses end with their country, or else with their region or city: "Norfolk, VA 23504 USA",
     // "Princeton, NJ" and "…, Palau, Barcelona" are decided by their last part before any earlier one is read.
     let found: Finding | null = last >= 0 ? this.lastPart(segs, parts) : null;
-    for (let i = last - 1; i >= 0 && !found; i--) found = this.countryIn(parts[i]!, parts, i) ?? this.subdivisionIn(parts[i]!) ?? canadianPostcode(segs[i]!);
+    for (let i = last - 1; i >= 0 && !found; i--) found = this.countryIn(parts[i]!, parts, i) ?? this.subdivisionIn(parts[i]!) ?? canadianPostcode(segs[i]!) ?? this.postalPrefix(segs[i]!);
     // "Univ Southampton Malaysia, …, Iskandar Puteri": a country ending an earlier part still names where the address is.
     for (let i = last - 1; i >= 0 && !found; i--) found = this.trailingPlace(parts[i]!, parts);
     for (let i = last - 1; i >= 0 && !found; i--) found = this.placeIn(parts[i]!, raw);
@@ -248,7 +270,14 @@ export class Gazetteer {
   private lastPart(segs: string[], parts: string[]): Finding | null {
     const last = parts.length - 1;
     const part = parts[last]!;
-    return this.countryIn(part, parts, last) ?? this.subdivisionIn(part) ?? canadianPostcode(segs[last]!) ?? this.stateCode(segs[last]!, parts[last - 1]) ?? this.trailingPlace(part, parts) ?? this.placeIn(part, segs.join(', '));
+    return this.countryIn(part, parts, last) ?? this.subdivisionIn(part) ?? canadianPostcode(segs[last]!) ?? this.postalPrefix(segs[last]!) ?? this.stateCode(segs[last]!, parts[last - 1]) ?? this.trailingPlace(part, parts) ?? this.placeIn(part, segs.join(', '));
+  }
+
+  /** "NL-5656 AE Eindhoven", "D-52425 Jülich", "SE-221 00 Lund": the country letters before a European postcode. */
+  private postalPrefix(segment: string): Finding | null {
+    const m = /(?:^|\s)([A-Z]{1,3})-(?:\d{4,6}|\d{3} \d{2})(?=\s|$)/.exec(segment);
+    const code = m ? this.postalPrefixes.get(m[1]!) : undefined;
+    return code ? { countryCode: code, evidence: `"${m![0].trim()}" is a postcode written with the letters of ${code}`, explicit: true, text: foldText(m![1]!) } : null;
   }
 
   private subdivisionIn(part: string): Finding | null {

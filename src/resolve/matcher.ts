@@ -53,7 +53,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15';
 
 interface Entry {
   id: string;
@@ -291,6 +291,9 @@ const AFFILIATE_BEFORE = /\b(hospital|center|clinic|school|college|infirmary)$/;
 const HOSPITAL_AFFILIATE = /\b(hospital|medical center|health|clinic|cancer center|infirmary|children)\b/;
 
 const ORG_WORD = /\b(universit|institut|college|hospital|academ|cent(er|re)|laborator|school|corporation|compan|gmbh|ltd|inc|foundation|council|agency|ministry|observator|museum|clinic|polytechn|hochschule|ecole|escuela|scuola)/;
+
+/** A bare "/" between two names, each a capitalised word and more ("Charles University/Rutgers University"; not "TU/e", "CNRS/IN2P3"). */
+const NAMES_PARTED = /(?<=\p{Ll}{3})\/(?=\p{Lu}\p{Ll}+\s\p{L})/u;
 
 /** A possible match this well scored may tell the country when nothing else does. */
 const SOFT_COUNTRY_SCORE = 0.3;
@@ -611,10 +614,16 @@ export class AffiliationResolver {
    * A company known without its place says so instead of guessing.
    */
   private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: { code: string; why: string }[], text: string): { countryCode: string | null; countryEvidence: string } {
+    // Addresses in two countries ("…, India; …, Staffs"): the author's is not said, whatever the institutions.
+    if (country.addresses) return { countryCode: null, countryEvidence: country.evidence };
     const primary = matches.find((m) => m.primary);
     const solid = primary && TIER_RANK[primary.tier] >= TIER_RANK.strong;
     // A country named only inside the institution's own name ("University of Western Macedonia") is not the address.
-    const insideName = solid && country.explicit && this.placeOf(primary.rorId, country) === 'none';
+    // A part that is the country's name alone ("electricite de France - EdF (France)", "…, Hong Kong") is the address, whatever a name holds.
+    const standsAlone = segments(text)
+      .slice(1)
+      .some((part) => this.gazetteer.countryCodeOf(part) === country.countryCode);
+    const insideName = solid && country.explicit && !standsAlone && this.placeOf(primary.rorId, country) === 'none';
     if (country.explicit && country.countryCode && !insideName) return { countryCode: country.countryCode, countryEvidence: country.evidence };
     // "ETH Zürich and Sapienza University of Rome" with no place: the author's country is one of two, and which is not said.
     const several = country.countryCode ? [] : this.institutionsAbroad(matches);
@@ -631,18 +640,20 @@ export class AffiliationResolver {
     // names is in one country ("Tsinghua University and BUPT", "Indian Institute of Technology", "KAIST").
     // A name glued to a longer proper name ("Max Planck Institute for Informatics" holds the Slovak
     // "Institute of Informatics") or of common words says nothing of where the author is.
+    // "Charles University/Rutgers University": a bare "/" between two names parts two institutions the matcher reads as one
+    // part, so the second may be unread; what was read says nothing of where the author is.
+    if (NAMES_PARTED.test(text)) return { countryCode: null, countryEvidence: `${country.evidence}; "/" parts two names and ${primary ? `${primary.name} is only a possible match` : 'neither is matched'}` };
     const soft = [
-      // A withdrawn record (a duplicate, an error, or known by a successor not loaded) tells no country beside a live one:
-      // "University Hospital RWTH Aachen" is not in the US for a withdrawn US "University Hospital" record.
+      // A withdrawn record tells no country beside a live one ("University Hospital RWTH Aachen" is not in the US for a
+      // withdrawn US "University Hospital" record), nor alone when the registry names no successor: then it was never an
+      // institution (a duplicate, an error; "Madison University"). One whose successor is not loaded still tells its place.
       // A longer name that begins with a registry name ("Nanjing University of Posts and Telecommunications") is as a rule in its country.
       ...matches
-        .filter(
-          (m) =>
-            (m.score >= SOFT_COUNTRY_SCORE || m.basis.how === 'inside-longer') && m.basis.place !== 'conflict' && m.basis.how !== 'company-unplaced' && m.basis.how !== 'inside-glued' && !m.basis.generic && m.countryCode && !(this.withdrawn(m.rorId) && matches.some((o) => !this.withdrawn(o.rorId))),
-        )
+        .filter((m) => (m.score >= SOFT_COUNTRY_SCORE || m.basis.how === 'inside-longer') && m.basis.place !== 'conflict' && m.basis.how !== 'company-unplaced' && m.basis.how !== 'inside-glued' && !m.basis.generic && m.countryCode && !this.placesNothing(m.rorId, matches))
         .map((m) => ({ code: m.countryCode!, why: `${m.name} (${m.tier}, score ${m.score})` })),
       ...hints,
-      ...(country.countryCode ? [] : this.placeInName(text)),
+      // Nor does a place inside the name of a withdrawn record the string names ("Madison University").
+      ...(country.countryCode || (primary && this.placesNothing(primary.rorId, matches)) ? [] : this.placeInName(text)),
     ];
     const codes = new Set(soft.map((h) => h.code));
     if (codes.size === 1) return { countryCode: soft[0]!.code, countryEvidence: `no country named; everything the string names is in ${soft[0]!.code}: ${soft.map((h) => h.why).join('; ')}` };
@@ -667,6 +678,11 @@ export class AffiliationResolver {
 
   private withdrawn(id: string): boolean {
     return this.entries.get(id)?.status === 'withdrawn';
+  }
+
+  /** A withdrawn record beside a live match, or one the registry names no successor for: it tells no country. */
+  private placesNothing(id: string, matches: InstitutionMatch[]): boolean {
+    return this.withdrawn(id) && (this.entries.get(id)!.successors.length === 0 || matches.some((o) => !this.withdrawn(o.rorId)));
   }
 
   /** The active registry institutions that give `acronym` as theirs ("DFG": Deutsche Forschungsgemeinschaft). */

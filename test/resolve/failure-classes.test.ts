@@ -233,6 +233,24 @@ test('withdrawn: a withdrawn record tells no country beside a live one ("Univers
   assert.doesNotMatch(r.countryEvidence, /University Hospital \(/);
 });
 
+test('withdrawn: a withdrawn record with no successor (never an institution) places the string nowhere, nor does the place its name holds', { skip }, async () => {
+  const r = await resolve('Madison University');
+  assert.equal(r.countryCode, null);
+  assert.equal(counted(r), null);
+});
+
+test('two countries: names parted by a bare "/" give no country from a possible match of one; a postcode\'s country letters outrank the institution', { skip }, async () => {
+  const r = await resolve('Charles University/Rutgers University');
+  assert.equal(r.countryCode, null, 'the possible match of the first name does not place the second');
+  assert.match(r.countryEvidence, /"\/" parts two names/);
+  assert.equal((await resolve('IMEC, NL-5656 AE Eindhoven')).countryCode, 'NL');
+  // A part that is the country alone is the address, though a record elsewhere holds the country in its name.
+  assert.equal((await resolve('electricite de France - EdF (France)')).countryCode, 'FR');
+  const exeter = await resolve('Univ Exeter, CEMPS, Exeter, Devon');
+  assert.equal(exeter.countryCode, 'GB');
+  assert.equal(counted(exeter), 'University of Exeter');
+});
+
 test('a match a rule keeps at "possible" shows a score under the strong cut, not the calibrated score of the rule that found it', { skip }, async () => {
   const { resolver } = await realRegistry();
   for (const s of ["Huawei Noah's Ark Lab, London, UK", 'IBM Research – Zurich', 'Institute of Pharmacology, Vienna, Austria', 'Nonexistent Robotics GmbH, Hartford, CT', 'Lamar State College–Orange']) {

@@ -25,6 +25,10 @@ const registryPlaces = [
   { countryCode: 'HK', countryName: 'Hong Kong', city: 'Kowloon' },
   { countryCode: 'GB', countryName: 'United Kingdom', city: 'Cambridge' },
   { countryCode: 'US', countryName: 'United States', city: 'Cambridge' },
+  { countryCode: 'CN', countryName: 'China', city: 'Anyang' },
+  { countryCode: 'US', countryName: 'United States', city: 'St Louis' },
+  { countryCode: 'CA', countryName: 'Canada', city: 'Surrey' },
+  { countryCode: 'IN', countryName: 'India', city: 'Chennai' },
 ];
 const gazetteer = new Gazetteer(registryPlaces);
 const country = (s: string) => gazetteer.detect(s).countryCode;
@@ -164,4 +168,31 @@ test('the GeoNames town list says where it comes from and under which licence', 
   assert.match(file.provenance.source, /GeoNames/);
   assert.equal(file.provenance.licence, 'CC-BY-4.0 (GeoNames)');
   assert.ok(Object.values(file.placesByCountry as Record<string, string[]>).every((names) => names.every((n) => n === n.toLowerCase())));
+});
+
+test('the country letters before a European postcode name the country; a room number does not', () => {
+  assert.equal(country('IMEC, NL-5656 AE Eindhoven'), 'NL');
+  assert.equal(country('Forschungszentrum Jülich, D-52425 Jülich'), 'DE');
+  assert.equal(country('Lund University, SE-221 00 Lund'), 'SE');
+  assert.equal(country('Lab B-305, Some Institute'), null);
+});
+
+test('addresses in two countries joined by ";" or a full stop give no country; Hong Kong beside China is one place', () => {
+  for (const s of ['Kauvery Hosp, Chennai, Tamil Nadu, India; Royal Stoke Hosp, Crit Care, Stoke On Trent, Staffs', 'Institute of High Performance Computing, Singapore. TCG CREST, Kolkata, India.']) {
+    const found = gazetteer.detect(s);
+    assert.equal(found.countryCode, null, s);
+    assert.equal(found.addresses?.length, 2, s);
+    assert.match(found.evidence, /the string holds addresses in 2 countries/, s);
+  }
+  assert.equal(country('City University of Hong Kong, Kowloon; Hong Kong SAR, China'), 'HK');
+  assert.equal(country('Dept Comp Sci; Wuhan Univ, Wuhan; Hubei, China'), 'CN');
+});
+
+test('English counties and Spanish regions place the string; Surrey, Anyang and St Louis each name two places', () => {
+  assert.equal(country('Univ Exeter, CEMPS, Exeter, Devon'), 'GB');
+  assert.equal(country('Royal Stoke Hosp, Crit Care, Stoke On Trent, Staffs'), 'GB');
+  assert.equal(country('Univ Basque Country, Dept Phys Act & Sport Sci, Vitoria 1007, Alava'), 'ES');
+  for (const s of ['Some College, Surrey', 'Sungkyul Univ, Coll Paideia, Anyang', 'Gaston Berger Univ, Dept Informat, St Louis']) assert.equal(country(s), null, s);
+  assert.equal(country('Some College, Guildford, Surrey, England'), 'GB');
+  assert.equal(country('Some University, St Louis, MO 63130'), 'US');
 });
