@@ -53,7 +53,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15';
 
 interface Entry {
   id: string;
@@ -182,6 +182,9 @@ const PADDING = new Set([
   'formerly',
   'now',
 ]);
+
+/** Words after a group's name that name the group itself ("Honeywell International Inc", "ZTE Corporation"), not another institution. */
+const GROUP_PADDING = new Set(['international', 'corporation', 'incorporated', 'company', 'group', 'holding', 'kabushiki', 'kaisha']);
 
 /** Words after which a name goes on ("… University of Posts and Telecommunications"); "and" joins another institution instead. */
 const NAME_GOES_ON = ['of', 'for', 'de', 'di', 'del', 'della', 'degli', 'des', 'du', 'fur', 'do', 'da'];
@@ -319,6 +322,8 @@ export class AffiliationResolver {
   private readonly bag = new Map<string, Map<string, number>>();
   /** Each institution's names as written (folded only), to prefer the one the string spells out. */
   private readonly literal = new Map<string, string[]>();
+  /** Names the registry writes only with a country in brackets ("canon" for "Canon (Japan)"), in name form. */
+  private readonly stems = new Set<string>();
   /** Order-free key → the names, in their own order, that share it. */
   private readonly bagNames = new Map<string, string[]>();
   private readonly acronyms = new Map<string, Set<string>>();
@@ -338,6 +343,8 @@ export class AffiliationResolver {
     this.calibration = options.calibration ?? Calibration.load();
     this.thesaurus = options.thesaurus ?? null;
     this.companies = options.companies ?? new Companies();
+    const companyRecords = new Set(this.companies.list.flatMap((c) => [...Object.values(c.registry), ...c.labs.flatMap((l) => (l.ror ? [l.ror] : []))]));
+    const companyNames = new Set(this.companies.list.flatMap((c) => [...c.names, ...c.labs.flatMap((l) => l.names)].map((name) => nameTokens(name).join(' '))));
     let longest = 1;
     const df = new Map<string, number>();
     const named: { id: string; tokens: string[] }[] = [];
@@ -361,13 +368,23 @@ export class AffiliationResolver {
           continue;
         }
         if (hasCjk(n.value)) this.cjk.push({ text: n.value.normalize('NFKC'), id: inst.id });
+        // "Canon (Japan)": the registry writes a group's records with their country, which strings never do ("Canon Inc,
+        // Tokyo"); the name is the words before it, and the country in brackets is no place the string names.
+        // A company of the companies data is read by the company rule, which knows where it works ("Apple", "Google").
+        const stem = companyRecords.has(inst.id) || companyNames.has(nameTokens(n.value.replace(/\s*\([^()]*\)$/, '')).join(' ')) ? null : countryStem(n.value, (place) => this.gazetteer.countryCodeOf(place) === inst.countryCode);
         const literals = this.literal.get(inst.id) ?? [];
-        literals.push(` ${foldText(n.value)} `);
+        literals.push(` ${foldText(stem ?? n.value)} `);
         this.literal.set(inst.id, literals);
         const tokens = nameTokens(n.value);
         if (tokens.length === 0) continue;
         const priority = n.types.includes('ror_display') ? 3 : n.types.includes('label') ? 2 : 1;
         addRanked(this.exact, tokens.join(' '), inst.id, priority);
+        const stemTokens = stem === null ? [] : nameTokens(stem);
+        // "Avon (United States)" is a company; "Avon" alone is the county.
+        if (stemTokens.length > 1 || (stemTokens.length === 1 && !this.gazetteer.isPlace(stemTokens[0]!))) {
+          addRanked(this.exact, stemTokens.join(' '), inst.id, priority);
+          this.stems.add(stemTokens.join(' '));
+        }
         if (tokens.length > 1) {
           addRanked(this.bag, bagKey(tokens), inst.id, priority);
           const names = this.bagNames.get(bagKey(tokens)) ?? [];
@@ -800,6 +817,8 @@ export class AffiliationResolver {
             break;
           }
         }
+        // "Canon Inc", "Fujitsu Laboratories": a group's one-word name opening the part, checked by the caller.
+        if (s === 0 && runs.length === 0 && words.length > 1 && this.isGroupWord(words[0]!)) runs.push([0, 1]);
       }
       if (this.namesInsidePart.size >= PARTS_KEPT) this.namesInsidePart.clear();
       this.namesInsidePart.set(part, runs);
@@ -818,7 +837,9 @@ export class AffiliationResolver {
         const words = flat.slice(start, end);
         const key = words.join(' ');
         const hit = this.exact.get(key);
-        if (hit && (words.length > 1 || (words[0]!.length > 3 && this.isDistinctive(words[0]!)))) yield { ids: hit, key, how: 'exact', said: `"${key}" is a registry name`, similarity: 1, start, end };
+        // A group's one-word name names the employer written first, not a later part ("Bristol, Avon": the county, not Avon Products).
+        const oneWord = words.length === 1 && (this.stems.has(key) ? i === 0 && (words[0]!.length > 3 || capitals.has(key)) : words[0]!.length > 3);
+        if (hit && (words.length > 1 || (oneWord && this.isDistinctive(words[0]!)))) yield { ids: hit, key, how: 'exact', said: `"${key}" is a registry name${this.stemNote(key)}`, similarity: 1, start, end };
         else if (words.length > 1) {
           const bagHit = this.bag.get(bagKey(words));
           if (bagHit) {
@@ -845,6 +866,11 @@ export class AffiliationResolver {
     for (const [part, [segStart, segEnd]] of bounds.entries()) {
       for (const [s, e] of this.namesInside(flat, segStart, segEnd)) {
         const key = flat.slice(s, e).join(' ');
+        // A group's one-word name opens a part of its own words: a legal form, a unit's, an acronym, a place ("Canon Inc",
+        // "DENSO IT Laboratory"); written with its capital ("canon law" is not Canon), and with no proper word after it
+        // ("Max Planck Inst" is not the company Max).
+        const groupWords = (t: string) => capitals.has(t) || PADDING.has(t) || GROUP_PADDING.has(t) || UNIT_TOKEN.has(t) || this.gazetteer.isPlace(t) || /\d/.test(t);
+        if (e - s === 1 && (!/^\p{Lu}/u.test(segs[part]!) || !flat.slice(e, segEnd).every(groupWords))) continue;
         const hit = this.exact.get(key)!;
         // "Max Planck Florida Institute for Neuroscience" is not the "Institute for
         // Neuroscience": a name glued to a distinctive word is part of a longer proper name.
@@ -857,7 +883,8 @@ export class AffiliationResolver {
         // second is read whole as well; a part that only ends with a name ("… corporate member of … Humboldt-Universität") is not.
         const secondOfTwo = e === segEnd && s > segStart && !this.isGeneric(key) && !this.isUnitName(key) && this.twoNamesJoined(flat.slice(segStart, s).join(' '), hit.keys(), segs[part]!);
         const after = joined ? [] : flat.slice(e, segEnd);
-        const ignorable = (t: string) => capitals.has(t) || PADDING.has(t) || this.gazetteer.isCountryOrRegion(t) || /\d/.test(t);
+        const stem = this.stems.has(key);
+        const ignorable = (t: string) => capitals.has(t) || PADDING.has(t) || (stem && GROUP_PADDING.has(t)) || this.gazetteer.isCountryOrRegion(t) || /\d/.test(t);
         const last = before[before.length - 1];
         // "Aalborg University Hospital" is not the "University Hospital": a place or a rare word right before a name is part of a longer one.
         const properWord = (t: string) => !capitals.has(t) && !PADDING.has(t) && !UNIT_TOKEN.has(t) && (this.isDistinctive(t) || this.gazetteer.isPlace(t));
@@ -895,7 +922,7 @@ export class AffiliationResolver {
             : how === 'exact' && secondOfTwo
               ? `"${key}" is a registry name, joined by "and" after another registry name in "${words}"`
               : how === 'exact'
-                ? `"${key}" is a registry name ("${words}" adds only acronyms, a legal form or a place)`
+                ? `"${key}" is a registry name${this.stemNote(key)} ("${words}" adds only acronyms, a legal form or a place)`
                 : how === 'inside-longer' && joinedAfter !== undefined
                   ? `"${key}" is a registry name, but only the start of "${words}": it goes on "${joinedAfter}", name words and no place, making another institution's name (kept as possible, the nearest registry name)`
                   : how === 'inside-longer'
@@ -905,6 +932,15 @@ export class AffiliationResolver {
         yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter };
       }
     }
+  }
+
+  /** A group's one-word name ("canon", "fujitsu"), rare among registry names. */
+  private isGroupWord(word: string): boolean {
+    return this.stems.has(word) && this.isDistinctive(word);
+  }
+
+  private stemNote(key: string): string {
+    return this.stems.has(key) ? ' (the registry writes it with its country in brackets)' : '';
   }
 
   /** Whether the part writes one of the institutions' names, as the registry spells it, right before "and". */
@@ -1405,6 +1441,12 @@ const RULE_RANK: Record<How, number> = {
   'acronym-country': 1,
 };
 const rankOf = (c: Candidate) => RULE_RANK[c.how];
+
+/** The name before a country in brackets, "Canon" of "Canon (Japan)", when `isOwnCountry` holds for that country; else null. */
+function countryStem(name: string, isOwnCountry: (place: string) => boolean): string | null {
+  const m = /^(.+?)\s*\(([^()]+)\)$/.exec(name.trim());
+  return m && isOwnCountry(m[2]!) ? m[1]! : null;
+}
 
 function addRanked(map: Map<string, Map<string, number>>, key: string, id: string, priority: number): void {
   const ids = map.get(key) ?? new Map<string, number>();

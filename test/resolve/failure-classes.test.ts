@@ -49,7 +49,7 @@ test('acronym: an acronym all of whose registry holders are in one country gives
 test("place-name: a place only an institution's name holds gives the country when nothing else does, never against an institution named", { skip }, async () => {
   for (const [s, code] of [
     ['Universität Bochum', 'DE'],
-    ['Infineon Technologies Dresden', 'DE'],
+    ['University of Karlsruhe', 'DE'],
     ['Purdue University and University of Michigan', 'US'],
   ] as const) {
     const r = await resolve(s);
@@ -168,6 +168,30 @@ test('company: the company is resolved; a named place gives the country; a multi
   assert.equal(ant.countryCode, 'CN');
   // A one-word company name that is also a common word counts only on its own or with a company word.
   assert.ok(!(await resolve('Department of Meta Research, University of Tartu')).institutions.some((m) => /^Meta/.test(m.name)));
+});
+
+test('company: a group the registry names "X (Country)" is the string\'s "X Inc", "X Ltd"…: the record where the string places it, else the group\'s', { skip }, async () => {
+  const written: [string, string, string][] = [
+    ['Canon Inc', 'Canon (Japan)', 'JP'],
+    ['Fujitsu Ltd', 'Fujitsu (Japan)', 'JP'],
+    ['ZTE Corporation Ltd', 'ZTE (China)', 'CN'],
+    ['Honeywell International Inc', 'Honeywell (United States)', 'US'],
+    ['Lockheed Martin', 'Lockheed Martin (United States)', 'US'],
+    ['Infineon Technologies Dresden', 'Infineon Technologies (Germany)', 'DE'],
+    ['ZTE USA, Richardson, TX', 'ZTE (United States)', 'US'],
+  ];
+  for (const [s, name, code] of written) {
+    const r = await resolve(s);
+    assert.equal(counted(r), name, s);
+    assert.equal(r.countryCode, code, s);
+  }
+  assert.match((await resolve('Canon Inc., Tokyo, Japan')).institutions[0]!.evidence, /"canon" is a registry name \(the registry writes it with its country in brackets\).*place agrees/);
+  // Where the registry holds no record of the group, the place wins and the group's record is only possible.
+  const brno = await resolve('Honeywell Aerospace, Brno, Czech Republic');
+  assert.equal(counted(brno), null);
+  assert.equal(brno.countryCode, 'CZ');
+  // A one-word group name is a proper name only written as one.
+  assert.deepEqual((await resolve('canon law studies')).institutions, []);
 });
 
 test('out-of-registry: the nearest registry name is reported as possible, never counted, and the place still gives the country', { skip }, async () => {
@@ -413,11 +437,14 @@ test('fuzzy-city: a word where the record\'s city should be is not the city left
 });
 
 test('place-name: a city alone in an address part after an organisation is the address, not the record that has it as an alias', { skip }, async () => {
-  for (const s of ['Sanofi, Lyon, France', 'Acme Robotics SAS, Lyon, France']) {
+  for (const [s, employer] of [
+    ['Sanofi, Lyon, France', 'Sanofi (France)'],
+    ['Acme Robotics SAS, Lyon, France', null],
+  ] as const) {
     const r = await resolve(s);
-    assert.equal(counted(r), null, s);
+    assert.equal(counted(r), employer, s);
     assert.ok(
-      r.institutions.every((m) => m.tier === 'possible' && /"lyon" is the place the string names/.test(m.evidence)),
+      r.institutions.filter((m) => m.name !== employer).every((m) => m.tier === 'possible' && /"lyon" is the place the string names/.test(m.evidence)),
       s,
     );
     assert.equal(r.countryCode, 'FR', s);
