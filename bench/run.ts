@@ -1,10 +1,8 @@
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { loadConfig } from '../src/config.ts';
 import { ingestWorks } from '../src/ingest/pipeline.ts';
-import type { SourceName } from '../src/ingest/records.ts';
 import { ingestRegistry, loadRegistry } from '../src/ingest/registry.ts';
 import { resolvePending } from '../src/resolve/apply.ts';
 import { AffiliationResolver } from '../src/resolve/matcher.ts';
@@ -39,6 +37,7 @@ import { Accounts, OPERATOR } from '../src/service/accounts.ts';
 import type { Institution } from '../src/ingest/ror.ts';
 import { readerBench } from './readers.ts';
 import { clickhouseBench } from './clickhouse.ts';
+import { compareIngest, ingestTrees, printIngest } from './ingest.ts';
 
 const OUT = 'bench-output';
 
@@ -56,7 +55,7 @@ const median = (xs: number[]) => {
 export async function runBench(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, calibrate: { type: 'boolean' }, seconds: { type: 'string' }, connections: { type: 'string' }, baseline: { type: 'string' }, verdicts: { type: 'string' } } });
   // Sections: startup (CLI commands as new processes on the demo store, beside node -e '' and the CLI of --baseline REV), matching, screening (names, labelled set, 100k-work portfolio), screening-demo (the demo's affiliation strings, beside the screeners of --baseline REV[,REV…], 6b20435 by default, with the answers that differ), assessment (real data and 10M works),
-  // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads, beside the server of --baseline REV), readers (read and validate only), ingest-real, ingest-synthetic, indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m, kb (knowledge base), suggest (registry suggestions as one types, on the full registry, beside --baseline REV's, 65120a8 by default), monitor (alerts after an ingest, verdicts and alerts-load), monitor-ingest (the alerts after a 100k-work ingest beside that ingest's time, alone), verdicts (re-check of --verdicts N stored verdicts, 10,000 by default, after a new bundle, and after a list change beside the baseline of --baseline REV, f7ace18 by default), alerts-load (inbox and feed p99 under load, beside the server of --baseline REV), clickhouse (DuckDB beside a 2-shard cluster: ingest and indicators).
+  // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads, beside the server of --baseline REV), readers (read and validate only), ingest-real, ingest-synthetic (`derisk ingest` beside DuckDB and the command of --baseline REV), indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m, kb (knowledge base), suggest (registry suggestions as one types, on the full registry, beside --baseline REV's, 65120a8 by default), monitor (alerts after an ingest, verdicts and alerts-load), monitor-ingest (the alerts after a 100k-work ingest beside that ingest's time, alone), verdicts (re-check of --verdicts N stored verdicts, 10,000 by default, after a new bundle, and after a list change beside the baseline of --baseline REV, f7ace18 by default), alerts-load (inbox and feed p99 under load, beside the server of --baseline REV), clickhouse (DuckDB beside a 2-shard cluster: ingest and indicators).
   const works = Number(values.works ?? 1_000_000);
   const runs = Number(values.runs ?? 3);
   const only = values.only?.split(',');
@@ -81,15 +80,18 @@ export async function runBench(argv: string[]): Promise<number> {
 
   if (want('readers')) results.readers = await readerBench(config, await registry(), works, runs, OUT);
 
+  // Both ingest sections run `derisk ingest` as users do, beside DuckDB and beside --baseline REV's command.
+  const trees = () => ingestTrees(OUT, locate(config, sourceById('ror')), values.baseline);
   if (want('ingest-real')) {
     const real: Record<string, unknown> = {};
-    console.log('\nIngest throughput on the real works in the mirror (median of runs; derisk includes resolution and refresh)');
+    console.log('\nIngest throughput on the real works in the mirror (`derisk ingest`, median of runs; derisk includes resolution, screening and refresh)');
+    const compared = await trees();
     for (const [id, kind, duck] of [
       ['wos-ble-sample', 'wos', (f: string) => `SELECT UT, PY, DI, C1, WC FROM read_csv('${f}', delim='\t', quote='', header=true, all_varchar=true, strict_mode=false)`],
       ['openalex-tu9-sample', 'openalex', (f: string) => `SELECT id, doi, publication_year, authorships FROM read_json('${f}', format='array', columns={id: 'VARCHAR', doi: 'VARCHAR', publication_year: 'INTEGER', authorships: 'JSON[]'})`],
     ] as const) {
       const path = locate(config, sourceById(id));
-      const r = await compareIngest(kind, path, duck(path), runs, await registry());
+      const r = await compareIngest(OUT, compared, kind, path, duck(path), runs);
       real[id] = r;
       printIngest(id, r);
     }
@@ -104,8 +106,8 @@ export async function runBench(argv: string[]): Promise<number> {
       console.log(`\ngenerated ${works} synthetic works (${(bytes / 1e9).toFixed(2)} GB) in ${((performance.now() - t) / 1000).toFixed(0)} s`);
     }
     const sql = `SELECT id, doi, publication_year, authorships FROM read_json('${file}', format='newline_delimited', columns={id: 'VARCHAR', doi: 'VARCHAR', publication_year: 'INTEGER', authorships: 'JSON[]'})`;
-    console.log(`\nIngest throughput on ${works} synthetic OpenAlex works (one run each: too long to repeat)`);
-    const r = await compareIngest('openalex', file, sql, 1, await registry());
+    console.log(`\nIngest throughput on ${works} synthetic OpenAlex works (\`derisk ingest\`, median of ${runs} runs)`);
+    const r = await compareIngest(OUT, await trees(), 'openalex', file, sql, runs, join(OUT, 'store'));
     printIngest(`synthetic-${works}`, r);
     results.ingestSynthetic = r;
   }
@@ -252,98 +254,6 @@ async function dashboardPaint(storePath: string, runs: number) {
 
 function repeat<T>(n: number, f: () => T): T[] {
   return Array.from({ length: Math.max(1, n) }, f);
-}
-
-interface IngestRun {
-  medianSeconds: number;
-  readSeconds: number;
-  resolveSeconds: number;
-  refreshSeconds: number;
-  mbPerSecond: number;
-  /** Distinct strings the resolution cache answered. */
-  fromCache: number;
-  /** The process's peak resident memory after the run (it only grows: an upper bound for this run). */
-  peakRssMb: number;
-}
-
-interface IngestComparison {
-  bytes: number;
-  /** A first load: the resolution cache is empty. */
-  derisk: IngestRun;
-  /** The same file into a new store, with the resolution cache the cold run filled (a rebuilt store, another store of the same strings). */
-  warm: IngestRun;
-  /** Every DuckDB time, in run order: under load they can differ by more than the ratio's margin. */
-  duckdb: { medianSeconds: number; mbPerSecond: number; runs: number[] };
-  ratio: number;
-  warmRatio: number;
-}
-
-async function compareIngest(kind: SourceName, path: string, duckSelect: string, runs: number, registry: Awaited<ReturnType<typeof loadRegistry>>): Promise<IngestComparison> {
-  const bytes = statSync(path).size;
-  const resolver = new AffiliationResolver(registry);
-  const cache = join(OUT, 'resolution-cache');
-  const cold: { total: number; read: number; resolve: number; refresh: number; fromCache: number; rss: number }[] = [];
-  const warm: typeof cold = [];
-  const duck: number[] = [];
-  const ingestOnce = async (into: typeof cold) => {
-    const dir = join(OUT, 'store');
-    rmSync(dir, { recursive: true, force: true });
-    const store = await Store.open(join(dir, 'bench.duckdb'));
-    const t0 = performance.now();
-    await ingestWorks(store, kind, path, { quarantineDir: join(dir, 'quarantine') });
-    const t1 = performance.now();
-    const { fromCache } = await resolvePending(store, resolver, undefined, undefined, cache);
-    const t2 = performance.now();
-    await refreshAnalytics(store);
-    const t3 = performance.now();
-    store.close();
-    into.push({ total: (t3 - t0) / 1000, read: (t1 - t0) / 1000, resolve: (t2 - t1) / 1000, refresh: (t3 - t2) / 1000, fromCache, rss: process.resourceUsage().maxRSS / 1024 });
-  };
-  for (let i = 0; i < runs; i++) {
-    // DuckDB runs before each of the two, so that neither always runs on a warmer page cache.
-    duck.push(await duckDirect(duckSelect));
-    rmSync(cache, { recursive: true, force: true });
-    await ingestOnce(cold);
-    duck.push(await duckDirect(duckSelect));
-    await ingestOnce(warm);
-  }
-  const summary = (xs: typeof cold): IngestRun => {
-    const d = median(xs.map((x) => x.total));
-    return {
-      medianSeconds: d,
-      readSeconds: median(xs.map((x) => x.read)),
-      resolveSeconds: median(xs.map((x) => x.resolve)),
-      refreshSeconds: median(xs.map((x) => x.refresh)),
-      mbPerSecond: bytes / 1e6 / d,
-      fromCache: median(xs.map((x) => x.fromCache)),
-      peakRssMb: Math.max(...xs.map((x) => x.rss)),
-    };
-  };
-  const k = median(duck);
-  const derisk = summary(cold);
-  const warmRun = summary(warm);
-  return { bytes, derisk, warm: warmRun, duckdb: { medianSeconds: k, mbPerSecond: bytes / 1e6 / k, runs: duck }, ratio: k / derisk.medianSeconds, warmRatio: k / warmRun.medianSeconds };
-}
-
-/** The baseline: DuckDB reading the same file itself and writing Parquet, no validation or resolution. */
-async function duckDirect(select: string): Promise<number> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const c = await instance.connect();
-  const target = join(OUT, 'duckdb-direct.parquet');
-  const t = performance.now();
-  await c.run(`COPY (${select}) TO '${target}' (FORMAT parquet)`);
-  const seconds = (performance.now() - t) / 1000;
-  c.closeSync();
-  instance.closeSync();
-  return seconds;
-}
-
-function printIngest(name: string, r: IngestComparison): void {
-  const line = (label: string, x: IngestRun, ratio: number) =>
-    `    derisk, ${label}: ${x.medianSeconds.toFixed(2)} s (${x.mbPerSecond.toFixed(1)} MB/s; read ${x.readSeconds.toFixed(2)} s, resolve ${x.resolveSeconds.toFixed(2)} s with ${x.fromCache} strings from the cache, refresh ${x.refreshSeconds.toFixed(2)} s; peak RSS ${x.peakRssMb.toFixed(0)} MB) | derisk/DuckDB throughput ratio ${ratio.toFixed(3)}`;
-  console.log(`  ${name}: ${(r.bytes / 1e6).toFixed(1)} MB — DuckDB direct ${r.duckdb.medianSeconds.toFixed(2)} s (${r.duckdb.mbPerSecond.toFixed(1)} MB/s; runs ${r.duckdb.runs.map((x) => x.toFixed(2)).join(', ')} s)`);
-  console.log(line('cold resolution cache', r.derisk, r.ratio));
-  console.log(line('warm resolution cache', r.warm, r.warmRatio));
 }
 
 /**

@@ -7,3 +7,10 @@ export async function fileId(path: string): Promise<string> {
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 22 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
+
+/** The hash of a file's first `bytes` bytes: whether it begins as a file seen before did. */
+export async function prefixId(path: string, bytes: number): Promise<string> {
+  const hash = createHash('sha256');
+  if (bytes > 0) for await (const chunk of createReadStream(path, { start: 0, end: bytes - 1, highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

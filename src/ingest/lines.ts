@@ -35,9 +35,9 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 
 /**
  * Opens a file for reading, decompressing it when its first bytes say it is gzip, whatever its
- * name (uploads are stored under a content hash). `onBytes` counts the bytes read from disk.
+ * name (uploads are stored under a content hash). `onBytes` sees the bytes read from disk, as they are read.
  */
-export function openInput(path: string, onBytes?: (n: number) => void): Readable {
+export function openInput(path: string, onBytes?: (chunk: Buffer) => void): Readable {
   const magic = Buffer.alloc(2);
   const fd = openSync(path, 'r');
   try {
@@ -46,7 +46,7 @@ export function openInput(path: string, onBytes?: (n: number) => void): Readable
     closeSync(fd);
   }
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (onBytes) raw.on('data', (chunk) => onBytes(chunk.length));
+  if (onBytes) raw.on('data', (chunk) => onBytes(chunk as Buffer));
   if (magic[0] !== GZIP_MAGIC[0] || magic[1] !== GZIP_MAGIC[1]) return raw;
   const gunzip = createGunzip();
   // A truncated or corrupt archive surfaces as a stream error on the gunzip side.

@@ -1,10 +1,11 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DuckDBAppender, DuckDBValue } from '@duckdb/node-api';
 import { crashPoint } from '../crash.ts';
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from '../owner-only.ts';
 import { appendInSlices, type Store } from '../store/store.ts';
-import { fileId as contentId } from './file-id.ts';
+import { fileId as contentId, prefixId } from './file-id.ts';
 import { capLines, overlongReason } from './limits.ts';
 import { openInput } from './lines.ts';
 import { readOpenAlex } from './openalex.ts';
@@ -37,6 +38,10 @@ export interface Batch {
   /** Records read so far, including those skipped on resuming. */
   seen: number;
   bytesDone: number;
+  /** The hash of the file's first `bytesDone` bytes: what a resumed run checks it reads the same bytes. */
+  prefixSha256: string;
+  /** The hash of the whole file, on the batch read last. */
+  fileSha256: string | null;
 }
 
 export interface ReadRequest {
@@ -104,13 +109,20 @@ const READERS: Record<SourceName, (stream: import('node:stream').Readable, limit
 export async function* readBatches(request: ReadRequest): AsyncGenerator<Batch> {
   const { kind, path, resumeAfter, batchSize, limits } = request;
   let bytesDone = 0;
+  // The file's id is hashed here, from the bytes as they are read: no second read of the file.
+  const hash = createHash('sha256');
   const overlong = new Map<number, number>();
   const stream = capLines(
-    openInput(path, (n) => (bytesDone += n)),
+    openInput(path, (chunk) => {
+      bytesDone += chunk.length;
+      hash.update(chunk);
+    }),
     limits.maxRecordBytes,
     overlong,
   );
-  let batch: Batch = { records: [], recordNos: [], rejects: [], lastNo: resumeAfter, seen: 0, bytesDone: 0 };
+  const progress = () => ({ bytesDone, prefixSha256: hash.copy().digest('hex') });
+  const empty = (lastNo: number): Batch => ({ records: [], recordNos: [], rejects: [], lastNo, seen: 0, bytesDone: 0, prefixSha256: '', fileSha256: null });
+  let batch = empty(resumeAfter);
   // Records read into the batch being filled: each batch reports its own, never a running total.
   let seen = 0;
   try {
@@ -127,15 +139,16 @@ export async function* readBatches(request: ReadRequest): AsyncGenerator<Batch> 
         batch.rejects.push(bytes === undefined ? rejected : { ...rejected, reason: overlongReason(item.lineNo!, bytes, limits) });
       }
       if (batch.records.length + batch.rejects.length >= batchSize) {
-        yield { ...batch, seen, bytesDone };
-        batch = { records: [], recordNos: [], rejects: [], lastNo: batch.lastNo, seen: 0, bytesDone: 0 };
+        yield { ...batch, seen, ...progress() };
+        batch = empty(batch.lastNo);
         seen = 0;
       }
     }
   } finally {
     stream.destroy();
   }
-  yield { ...batch, seen, bytesDone };
+  const last = progress();
+  yield { ...batch, seen, ...last, fileSha256: last.prefixSha256 };
 }
 
 /** Reads on the calling thread. */
@@ -219,12 +232,16 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   const scope = options.scope ?? SHARED;
   const t = tablesOf(scope);
   const bytes = statSync(path).size;
-  const id = options.fileId ?? (await contentId(path));
+  const known = options.fileId ? ({ kind: 'hashed', id: options.fileId } as const) : await recognise(store, scope, path, bytes);
+  // Bytes that may have been read before are hashed first (the exact id decides "already
+  // ingested" and where a legacy run resumes); other files are hashed as they are read.
+  const id = known.kind === 'hash first' ? await contentId(path) : known.id;
+  const provisional = known.kind === 'new' || known.kind === 'resume';
   const existing = await fileState(store, scope, id);
-  const report = (status: IngestReport['status'], counts: { kept: number; duplicates: number; quarantined: number }, quarantinePath: string | null): IngestReport => ({
+  const report = (status: IngestReport['status'], counts: { kept: number; duplicates: number; quarantined: number }, quarantinePath: string | null, finalId = id): IngestReport => ({
     file: path,
     kind,
-    fileId: id,
+    fileId: finalId,
     status,
     kept: counts.kept,
     duplicates: counts.duplicates,
@@ -238,36 +255,95 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   const resumeAfter = existing?.lastNo ?? 0;
   if (!existing) {
     await store.run(`INSERT INTO ${t.files} (${t.scoped ? 'scope, ' : ''}file_id, path, kind, bytes, started_at) VALUES (${scopeColumn(t)}$1, $${nextParam(t)}, $${nextParam(t) + 1}, $${nextParam(t) + 2}, now())`, paramsOf(scope, id, path, kind, bytes));
+    if (provisional) await store.run(`INSERT INTO input_file_prefixes VALUES ($1, $2, 0, $3)`, [scopeKey(scope), id, EMPTY_SHA256]);
   }
   await createStaging(store);
   const source = (options.open ?? readHere)({ kind, path, resumeAfter, batchSize: options.batchSize ?? 20_000, limits: options.limits ?? DEFAULT_LIMITS });
   let seen = 0;
   let lastNo = resumeAfter;
+  let read = { bytes: 0, sha256: null as string | null };
   // Reading the next batch overlaps with DuckDB merging the last one; batches still commit in order.
   let committing: Promise<void> = Promise.resolve();
   try {
     for (let batch = await source.next(); batch; batch = await source.next()) {
       seen += batch.seen;
       lastNo = batch.lastNo;
+      read = { bytes: batch.bytesDone, sha256: batch.fileSha256 };
       const b = batch;
       if (b.records.length === 0 && b.rejects.length === 0) continue;
       await committing;
-      committing = commitBatch(store, scope, id, b);
+      committing = commitBatch(store, scope, id, b, provisional);
       options.onProgress?.({ file: path, bytesDone: b.bytesDone, bytesTotal: bytes, records: seen });
     }
     await committing;
   } catch (e) {
     await committing.catch(() => undefined);
-    if (resumeAfter === 0 && lastNo === 0) await store.run(`DELETE FROM ${t.files} WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, id));
+    if (resumeAfter === 0 && lastNo === 0) await forgetProvisional(store, scope, id);
     throw e instanceof InputError ? e.inFile(path) : new IngestFileError(path, (e as Error).message);
   } finally {
     await source.close();
   }
   options.onProgress?.({ file: path, bytesDone: bytes, bytesTotal: bytes, records: seen });
-  await store.run(`UPDATE ${t.files} SET finished_at = now() WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, id));
-  const counts = (await fileState(store, scope, id))!;
-  const quarantinePath = counts.quarantined > 0 ? await writeQuarantine(store, scope, id, path, options.quarantineDir) : null;
-  return report(resumeAfter > 0 ? 'resumed' : 'ingested', counts, quarantinePath);
+  // A file that changed size while it was read is hashed as it is now, as before this pass existed.
+  const finalId = !provisional ? id : read.sha256 !== null && read.bytes === bytes ? read.sha256 : await contentId(path);
+  if (provisional) await settleId(store, scope, id, finalId, path, bytes);
+  else await store.run(`UPDATE ${t.files} SET finished_at = now() WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, id));
+  const counts = (await fileState(store, scope, finalId))!;
+  const quarantinePath = counts.quarantined > 0 ? await writeQuarantine(store, scope, finalId, path, options.quarantineDir) : null;
+  return report(resumeAfter > 0 ? 'resumed' : 'ingested', counts, quarantinePath, finalId);
+}
+
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
+/** A finished file keeps the hash of this many first bytes: enough to tell most exports apart. */
+const HEAD_BYTES = 1 << 20;
+const scopeKey = (scope: EvidenceScope) => (scope.kind === 'shared' ? '' : scope.orgId);
+
+/**
+ * What the scope's files say of these bytes before they are read: maybe ingested before (the
+ * same size and first MiB as a finished file, or a file with no prefix kept), a killed run of
+ * them to resume (a provisional id whose committed prefix they begin with), or new.
+ */
+async function recognise(store: Store, scope: EvidenceScope, path: string, bytes: number): Promise<{ kind: 'hash first' } | { kind: 'resume'; id: string } | { kind: 'new'; id: string }> {
+  const t = tablesOf(scope);
+  const key = scopeKey(scope);
+  // A run killed before its first commit left nothing to resume.
+  const stale = await store.all<{ file_id: string }>(`SELECT file_id FROM ${t.files} WHERE ${t.scoped ? 'scope = $1 AND ' : ''}file_id LIKE 'partial-%' AND finished_at IS NULL AND last_record_no = 0`, t.scoped ? [key] : []);
+  for (const { file_id } of stale) await forgetProvisional(store, scope, file_id);
+  const rows = await store.all<{ file_id: string; finished: boolean; prefix_bytes: number | null; prefix_sha256: string | null }>(
+    `SELECT f.file_id, f.finished_at IS NOT NULL AS finished, p.prefix_bytes::DOUBLE AS prefix_bytes, p.prefix_sha256
+     FROM ${t.files} f LEFT JOIN input_file_prefixes p ON p.scope = $1 AND p.file_id = f.file_id
+     WHERE ${t.scoped ? 'f.scope = $1 AND ' : ''}(f.finished_at IS NULL OR f.bytes = $2)`,
+    [key, bytes],
+  );
+  const prefixes = new Map<number, Promise<string>>();
+  const begins = (n: number, sha: string) => n <= bytes && (prefixes.get(n) ?? prefixes.set(n, prefixId(path, n)).get(n)!).then((h) => h === sha);
+  for (const r of rows) {
+    if (r.prefix_bytes === null || r.prefix_sha256 === null) return { kind: 'hash first' };
+    if (r.finished && (await begins(r.prefix_bytes, r.prefix_sha256))) return { kind: 'hash first' };
+  }
+  for (const r of rows) if (!r.finished && r.prefix_bytes! > 0 && (await begins(r.prefix_bytes!, r.prefix_sha256!))) return { kind: 'resume', id: r.file_id };
+  return { kind: 'new', id: `partial-${randomUUID()}` };
+}
+
+async function forgetProvisional(store: Store, scope: EvidenceScope, provisionalId: string): Promise<void> {
+  const t = tablesOf(scope);
+  await store.run(`DELETE FROM input_file_prefixes WHERE scope = $1 AND file_id = $2`, [scopeKey(scope), provisionalId]);
+  await store.run(`DELETE FROM ${t.files} WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, provisionalId));
+}
+
+/** Gives a file read under a provisional id its content hash, in one transaction with marking it finished. */
+async function settleId(store: Store, scope: EvidenceScope, provisionalId: string, id: string, path: string, bytes: number): Promise<void> {
+  const t = tablesOf(scope);
+  const head = await prefixId(path, Math.min(bytes, HEAD_BYTES));
+  await store.transaction(async () => {
+    if (await fileState(store, scope, id)) throw new Error(`these bytes (file ${id}) were ingested meanwhile by another run`);
+    const params = paramsOf(scope, provisionalId, id);
+    const p = nextParam(t);
+    await store.run(`INSERT INTO ${t.files} SELECT * REPLACE ($${p}::VARCHAR AS file_id, now()::TIMESTAMP AS finished_at) FROM ${t.files} WHERE ${inScope(t)}file_id = $1`, params);
+    await store.run(`DELETE FROM ${t.files} WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, provisionalId));
+    for (const table of [t.records, t.quarantine, ...(t.scoped ? ['upload_file_records'] : [])]) await store.run(`UPDATE ${table} SET file_id = $${p} WHERE ${inScope(t)}file_id = $1`, params);
+    await store.run(`UPDATE input_file_prefixes SET file_id = $3, prefix_bytes = $4, prefix_sha256 = $5 WHERE scope = $1 AND file_id = $2`, [scopeKey(scope), provisionalId, id, Math.min(bytes, HEAD_BYTES), head]);
+  });
 }
 
 /** The quarantine file is written from the store, so it always matches what was committed. */
@@ -320,7 +396,7 @@ const MERGE = new Map<boolean, string[]>([SHARED_TABLES, UPLOAD_TABLES].map((t) 
 const text = (a: DuckDBAppender, v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
 const list = (a: DuckDBAppender, v: string[]) => a.appendVarchar(v.join(SEP));
 
-async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch: Batch): Promise<void> {
+async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch: Batch, provisional: boolean): Promise<void> {
   const t = tablesOf(scope);
   const { records, recordNos, rejects, lastNo } = batch;
   await store.transaction(async () => {
@@ -397,6 +473,7 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
       `UPDATE ${t.files} f SET last_record_no = $${p}, records_kept = records_kept + $${p + 1}, records_duplicate = records_duplicate + $${p + 2}, records_quarantined = records_quarantined + $${p + 3} WHERE ${inScope(t)}file_id = $1`,
       paramsOf(scope, id, lastNo, newlyKept, records.length - newlyKept, rejects.length),
     );
+    if (provisional) await store.run(`UPDATE input_file_prefixes SET prefix_bytes = $3, prefix_sha256 = $4 WHERE scope = $1 AND file_id = $2`, [scopeKey(scope), id, batch.bytesDone, batch.prefixSha256]);
   });
   crashPoint('ingest.batch-committed');
 }

@@ -18,6 +18,18 @@ CREATE TABLE IF NOT EXISTS input_files (
   records_quarantined BIGINT NOT NULL DEFAULT 0
 );
 
+-- A file's id is the hash of its bytes, taken as they are read, so a file is read once. Until its
+-- last byte is hashed its rows carry a provisional id ('partial-…'); the hash of the bytes read
+-- by the last commit (prefix_*) lets a killed run resume only on the same bytes. A finished file
+-- keeps the hash of its first MiB, so that bytes given again are known before they are read.
+-- scope is '' for the shared base, else the organisation.
+CREATE TABLE IF NOT EXISTS input_file_prefixes (
+  scope VARCHAR NOT NULL,
+  file_id VARCHAR NOT NULL,
+  prefix_bytes BIGINT NOT NULL,
+  prefix_sha256 VARCHAR NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS quarantine (
   file_id VARCHAR NOT NULL,
   record_no BIGINT NOT NULL,

@@ -100,7 +100,7 @@ export class EvidenceWorker {
             done = true;
             break;
           }
-          batch = batch ? { records: batch.records.concat(piece.records), recordNos: batch.recordNos.concat(piece.recordNos), rejects: batch.rejects.concat(piece.rejects), lastNo: piece.lastNo, seen: batch.seen + piece.seen, bytesDone: piece.bytesDone } : piece;
+          batch = batch ? { ...piece, records: batch.records.concat(piece.records), recordNos: batch.recordNos.concat(piece.recordNos), rejects: batch.rejects.concat(piece.rejects), seen: batch.seen + piece.seen } : piece;
         }
         return batch;
       },

@@ -1,4 +1,7 @@
-import { before, test } from 'node:test';
+import { before, mock, test } from 'node:test';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { indicatorsOf } from '../../src/indicators/catalog.ts';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import assert from 'node:assert/strict';
@@ -167,6 +170,33 @@ test('re-ingesting the same file adds nothing, even under another name', async (
   assert.deepEqual([r.kept, r.duplicates], [0, 3]);
   assert.equal(await count(store, 'records'), before[0]);
   assert.equal(await count(store, 'affiliations'), before[1]);
+  store.close();
+});
+
+test('a new file is read once: its id is the hash of the bytes as they were read, and no provisional id is left', async () => {
+  const dir = tempDir();
+  const store = await Store.open(join(dir, 'derisk.duckdb'));
+  const file = writeTemp('read-once.jsonl', syntheticWorks(300));
+  const whole: unknown[] = [];
+  const original = fs.createReadStream;
+  const spy = mock.method(fs, 'createReadStream', (...args: Parameters<typeof fs.createReadStream>) => {
+    const options = args[1];
+    if (args[0] === file && !(typeof options === 'object' && options?.end !== undefined)) whole.push(args);
+    return original(...args);
+  });
+  syncBuiltinESMExports();
+  let report;
+  try {
+    report = await ingestWorks(store, 'openalex', file, { quarantineDir: join(dir, 'q') });
+  } finally {
+    spy.mock.restore();
+    syncBuiltinESMExports();
+  }
+  assert.equal(whole.length, 1, 'the file is read whole once');
+  const id = createHash('sha256').update(readFileSync(file)).digest('hex');
+  assert.equal(report.fileId, id);
+  for (const table of ['input_files', 'records', 'quarantine']) assert.equal(await count(store, `${table} WHERE file_id <> '${id}'`), 0, table);
+  assert.equal((await ingestWorks(store, 'openalex', writeTemp('read-once-again.jsonl', readFileSync(file)), { quarantineDir: join(dir, 'q') })).status, 'already ingested');
   store.close();
 });
 
