@@ -351,3 +351,35 @@ test('an OpenAlex update replaces the works it gives again, and the incremental 
     full.store.close();
   }
 });
+
+async function derived(store: Store) {
+  const out: Record<string, unknown> = { pending: await count(store, 'refresh_pending') };
+  for (const table of ['record_works', 'works', 'work_fields', 'work_affiliations', 'work_institutions', 'source_institutions']) out[table] = await store.all(`SELECT * FROM ${table} ORDER BY ALL`);
+  return out;
+}
+
+test('killed (SIGKILL) inside the incremental refresh: the update is still pending, and re-running the ingest ends with the rows of a full refresh', async () => {
+  const base = writeTemp('base.jsonl', syntheticWorks(40));
+  const work = (n: number, places: string[]) => JSON.stringify({ id: `https://openalex.org/W${n}`, doi: `10.5555/crash.${n}`, publication_year: 2024, authorships: places.map((p) => ({ raw_affiliation_strings: [p] })) });
+  const update = writeTemp('update.jsonl', [work(3, ['University of Oxford, Oxford, UK']), work(5, ['Lab 5, Zhejiang University, Hangzhou, China', 'ETH Zurich, Zurich, Switzerland']), work(41, ['Lab 1, Zhejiang University, Hangzhou, China', 'University of Oxford, Oxford, UK'])].join('\n'));
+  const home = tempDir();
+  assert.equal(derisk(['ingest', 'openalex', base], { DERISK_HOME: home }).status, 0);
+  const kill = derisk(['ingest', 'openalex', update], { DERISK_HOME: home, DERISK_CRASH_AT: 'refresh.before-commit:1' });
+  assert.equal(kill.signal, 'SIGKILL', kill.stderr);
+  let store = await Store.open(join(home, 'derisk.duckdb'));
+  assert.equal(await count(store, 'refresh_pending'), 3, 'the refresh left nothing half done');
+  assert.equal(await count(store, "works WHERE work_id = 'doi:10.5555/crash.41'"), 0);
+  store.close();
+  const rerun = derisk(['ingest', 'openalex', update], { DERISK_HOME: home });
+  assert.equal(rerun.status, 0, rerun.stderr);
+  assert.match(rerun.stdout, /already ingested/);
+  store = await Store.open(join(home, 'derisk.duckdb'));
+  try {
+    const incremental = await derived(store);
+    assert.equal(await count(store, "works WHERE work_id = 'doi:10.5555/crash.41'"), 1);
+    await refreshAnalytics(store, 'strong', loadTaxonomy(), { full: true });
+    assert.deepEqual(incremental, await derived(store));
+  } finally {
+    store.close();
+  }
+});
