@@ -141,8 +141,12 @@ async function refreshPendingWorks(store: Store, minTier: Exclude<Tier, 'unresol
     UNION SELECT work_key(source, source_id, doi, pmid) FROM records x WHERE ${pending}`);
   const touched = `(SELECT work_id FROM refresh_works)`;
   await store.run(`CREATE OR REPLACE TEMP TABLE refresh_rors AS SELECT DISTINCT ror_id FROM work_institutions WHERE work_id IN ${touched} AND ror_id IS NOT NULL`);
+  // Only ids the registry lacks are named from the sources (source_institutions).
   await store.run(`CREATE OR REPLACE TEMP TABLE refresh_given_rors AS
-    SELECT ror_id FROM refresh_pending_rors UNION SELECT DISTINCT unnest(given_ror_ids) FROM affiliations x WHERE ${pending}`);
+    SELECT ror_id FROM (SELECT ror_id FROM refresh_pending_rors UNION SELECT DISTINCT unnest(given_ror_ids) FROM affiliations x WHERE ${pending})
+    WHERE ror_id NOT IN (SELECT ror_id FROM institutions)`);
+  await store.run(`CREATE OR REPLACE TEMP TABLE refresh_given_affiliations AS
+    SELECT DISTINCT source, source_id, author_seq, aff_seq FROM (SELECT source, source_id, author_seq, aff_seq, unnest(given_ror_ids) AS ror_id FROM affiliations) JOIN refresh_given_rors USING (ror_id)`);
   const recordsOfWorks = `(SELECT * FROM record_works WHERE work_id IN ${touched})`;
   const tables: typeof SHARED_TABLES = {
     ...SHARED_TABLES,
@@ -154,7 +158,7 @@ async function refreshPendingWorks(store: Store, minTier: Exclude<Tier, 'unresol
     work_fields: DELTA('work_fields'),
     work_affiliations: DELTA('work_affiliations'),
     work_institutions: DELTA('work_institutions'),
-    given_affiliations: `(SELECT * FROM affiliations WHERE list_has_any(given_ror_ids, (SELECT list(ror_id) FROM refresh_given_rors)))`,
+    given_affiliations: `(SELECT a.* FROM affiliations a JOIN refresh_given_affiliations USING (source, source_id, author_seq, aff_seq))`,
     source_institutions: DELTA('source_institutions'),
   };
   const template = (table: string) =>
