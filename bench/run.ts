@@ -36,6 +36,7 @@ import { safeCsvField } from '../src/ingest/csv.ts';
 import { Accounts, OPERATOR } from '../src/service/accounts.ts';
 import type { Institution } from '../src/ingest/ror.ts';
 import { readerBench } from './readers.ts';
+import { refreshBench } from './refresh.ts';
 import { clickhouseBench } from './clickhouse.ts';
 import { compareIngest, ingestTrees, printIngest } from './ingest.ts';
 
@@ -55,7 +56,7 @@ const median = (xs: number[]) => {
 export async function runBench(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, calibrate: { type: 'boolean' }, seconds: { type: 'string' }, connections: { type: 'string' }, baseline: { type: 'string' }, verdicts: { type: 'string' } } });
   // Sections: startup (CLI commands as new processes on the demo store, beside node -e '' and the CLI of --baseline REV), matching, screening (names, labelled set, 100k-work portfolio), screening-demo (the demo's affiliation strings, beside the screeners of --baseline REV[,REV…], 6b20435 by default, with the answers that differ), assessment (real data and 10M works),
-  // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads, beside the server of --baseline REV), readers (read and validate only), ingest-real, ingest-synthetic (`derisk ingest` beside DuckDB and the command of --baseline REV), indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m, kb (knowledge base), suggest (registry suggestions as one types, on the full registry, beside --baseline REV's, 65120a8 by default), monitor (alerts after an ingest, verdicts and alerts-load), monitor-ingest (the alerts after a 100k-work ingest beside that ingest's time, alone), verdicts (re-check of --verdicts N stored verdicts, 10,000 by default, after a new bundle, and after a list change beside the baseline of --baseline REV, f7ace18 by default), alerts-load (inbox and feed p99 under load, beside the server of --baseline REV), clickhouse (DuckDB beside a 2-shard cluster: ingest and indicators).
+  // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads, beside the server of --baseline REV), readers (read and validate only), ingest-real, ingest-synthetic (`derisk ingest` beside DuckDB and the command of --baseline REV), indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m, kb (knowledge base), suggest (registry suggestions as one types, on the full registry, beside --baseline REV's, 65120a8 by default), monitor (alerts after an ingest, verdicts and alerts-load), monitor-ingest (the alerts after a 100k-work ingest beside that ingest's time, alone), verdicts (re-check of --verdicts N stored verdicts, 10,000 by default, after a new bundle, and after a list change beside the baseline of --baseline REV, f7ace18 by default), alerts-load (inbox and feed p99 under load, beside the server of --baseline REV), clickhouse (DuckDB beside a 2-shard cluster: ingest and indicators), refresh-incremental (the refresh after an update of 1,000 works to a store of 100,000 or --works: incremental beside full).
   const works = Number(values.works ?? 1_000_000);
   const runs = Number(values.runs ?? 3);
   const only = values.only?.split(',');
@@ -132,6 +133,8 @@ export async function runBench(argv: string[]): Promise<number> {
   if (want('stall')) results.stall = await stallBench(config, await registry(), OUT, values.works === undefined ? undefined : works, runs, values.baseline);
   if (want('kb')) results.kb = await kbBench(config, runs);
   if (want('suggest')) results.suggest = await suggestBench(config, runs, OUT, values.baseline);
+  // 100,000 works unless --works says otherwise: the update is 1,000 of them.
+  if (want('refresh-incremental')) results.refreshIncremental = await refreshBench(await registry(), values.works ? works : 100_000, 1_000, runs, OUT);
   if (want('clickhouse')) results.clickhouse = await clickhouseBench(config, await registry(), works, runs, OUT, values.baseline);
   if (want('monitor') || want('monitor-ingest')) results.monitor = await monitorBench(config, await registry(), OUT, Math.min(works, 100_000));
   if (want('monitor') || want('verdicts')) results.verdicts = await verdictRecheckBench(config, OUT, Number(values.verdicts ?? 10_000), runs, values.baseline);

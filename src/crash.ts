@@ -4,6 +4,7 @@
  * point, so crash tests hit exactly the moment they mean instead of racing a timer. Points:
  *
  * - `ingest.batch-committed`: a batch of records and the file's progress mark have committed
+ * - `refresh.before-commit`: the analytics refresh did its work but has not committed
  * - `appdb.before-commit`: an application-database transaction did its work but has not committed
  * - `appdb.committed`: an application-database transaction has committed, nothing answered yet
  * - `upload.ingested`: an upload's evidence is in the store, its audit entry not yet written

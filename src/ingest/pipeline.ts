@@ -375,10 +375,24 @@ async function createStaging(store: Store): Promise<void> {
 const SEP = '\u001f';
 const splitList = (column: string) => `CASE WHEN ${column} = '' THEN []::VARCHAR[] ELSE string_split(${column}, chr(31)) END`;
 
+/**
+ * OpenAlex gives a changed work again under its id (a snapshot's updated_date partitions): in the
+ * shared base, such a record from another file replaces the one held, rows and all, and its ROR
+ * ids are noted for the refresh. Records of the file itself (a resumed run) stay duplicates.
+ */
+const REPLACED_BY_BATCH = `SELECT DISTINCT r.source, r.source_id FROM records r JOIN stage_records s ON s.source = r.source AND s.source_id = r.source_id
+  WHERE s.file_id = $1 AND r.file_id <> $1 AND r.source = 'openalex'`;
+const REPLACE_HELD = [
+  `CREATE OR REPLACE TEMP TABLE stage_replaced AS ${REPLACED_BY_BATCH}`,
+  `INSERT INTO refresh_pending_rors SELECT DISTINCT unnest(a.given_ror_ids) FROM affiliations a JOIN stage_replaced USING (source, source_id)`,
+  ...['records', 'authorships', 'affiliations', 'record_fields'].map((table) => `DELETE FROM ${table} x WHERE EXISTS (SELECT 1 FROM stage_replaced p WHERE p.source = x.source AND p.source_id = x.source_id)`),
+];
+
 /** Moves a staged batch into the scope's tables: records not seen before in it, and the rows that belong to them. */
 function mergeBatch(t: Tables): string[] {
   const kept = (x: string) => `JOIN ${t.records} r ON ${inScope(t, 'r')} r.source = ${x}.source AND r.source_id = ${x}.source_id AND r.file_id = $1 AND r.record_no = ${x}.record_no`;
   return [
+    ...(t.scoped ? [] : REPLACE_HELD),
     `INSERT INTO ${t.records}
      SELECT ${scopeColumn(t)}s.* REPLACE (${splitList('s.funders')} AS funders) FROM stage_records s
      WHERE s.file_id = $1 AND NOT EXISTS (SELECT 1 FROM ${t.records} r WHERE ${inScope(t, 'r')} r.source = s.source AND r.source_id = s.source_id)
@@ -388,7 +402,8 @@ function mergeBatch(t: Tables): string[] {
      SELECT ${scopeColumn(t)}x.* EXCLUDE (record_no) REPLACE (${splitList('x.given_ror_ids')} AS given_ror_ids, ${splitList('x.given_countries')} AS given_countries, ${splitList('x.given_names')} AS given_names) FROM stage_affiliations x ${kept('x')}`,
     `INSERT INTO ${t.fields} SELECT ${scopeColumn(t)}x.* EXCLUDE (record_no) FROM stage_fields x ${kept('x')}`,
     `INSERT INTO ${t.quarantine} SELECT ${scopeColumn(t)}* FROM stage_quarantine WHERE file_id = $1`,
-    ...(t.scoped ? [`INSERT INTO upload_file_records SELECT DISTINCT $2::VARCHAR, $1::VARCHAR, source, source_id FROM stage_records WHERE file_id = $1`] : []),
+    // The shared records the batch brought are the next refresh's to count.
+    t.scoped ? `INSERT INTO upload_file_records SELECT DISTINCT $2::VARCHAR, $1::VARCHAR, source, source_id FROM stage_records WHERE file_id = $1` : `INSERT INTO refresh_pending SELECT s.source, s.source_id FROM stage_records s ${kept('s')}`,
   ];
 }
 const MERGE = new Map<boolean, string[]>([SHARED_TABLES, UPLOAD_TABLES].map((t) => [t.scoped, mergeBatch(t)]));
@@ -465,7 +480,7 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
       qua.endRow();
     }
     for (const a of [rec, aut, aff, fld, qua]) a.closeSync();
-    for (const sql of MERGE.get(t.scoped)!) await store.run(sql, paramsOf(scope, id));
+    for (const sql of MERGE.get(t.scoped)!) await store.run(sql, sql.includes('$1') ? paramsOf(scope, id) : undefined);
     const kept = await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${t.records} r JOIN stage_records s USING (source, source_id) WHERE ${inScope(t, 'r')} r.file_id = $1 AND r.record_no = s.record_no`, paramsOf(scope, id));
     const newlyKept = kept?.n ?? 0;
     const p = nextParam(t);

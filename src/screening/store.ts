@@ -175,27 +175,43 @@ export async function refreshListedAffiliations(store: Store): Promise<void> {
  */
 export async function refreshListedIn(store: Store, schema: string): Promise<void> {
   if (schema !== 'main' && !(await store.one(`SELECT 1 FROM duckdb_views() WHERE schema_name = $1 AND view_name = 'work_institutions'`, [schema]))) return;
-  await store.run(`CREATE OR REPLACE TABLE ${schema}.listed_affiliations AS
-    SELECT DISTINCT w.work_id, w.year, ri.ror_id
-    FROM main.works w
-    JOIN main.affiliations a ON a.source = w.source AND a.source_id = w.source_id
-    JOIN (SELECT DISTINCT raw FROM main.screen_hits) h ON h.raw = a.raw
-    LEFT JOIN ${schema}.resolution_institutions ri ON ri.raw = a.raw AND ri.unit_of IS NULL
-    ORDER BY work_id`);
+  await store.run(`CREATE OR REPLACE TABLE ${schema}.listed_affiliations AS ${listedAffiliations(schema, 'main.works')} ORDER BY work_id`);
   await refreshInstitutionListedCopubs(store, schema);
 }
+
+/** The listed affiliations of `works` (a table or a query of works rows). */
+const listedAffiliations = (schema: string, works: string) => `SELECT DISTINCT w.work_id, w.year, ri.ror_id
+    FROM ${works} w
+    JOIN main.affiliations a ON a.source = w.source AND a.source_id = w.source_id
+    JOIN (SELECT DISTINCT raw FROM main.screen_hits) h ON h.raw = a.raw
+    LEFT JOIN ${schema}.resolution_institutions ri ON ri.raw = a.raw AND ri.unit_of IS NULL`;
+
+/** Per institution and year, the works of those `institutions` (a query of ror_id) and how many of them are listed co-publications. */
+const listedCopubs = (schema: string, institutions: string | null) => `
+    WITH wi AS (SELECT * FROM ${schema}.work_institutions WHERE ror_id ${institutions ? `IN (${institutions})` : 'IS NOT NULL'}),
+    la AS (SELECT work_id, list(DISTINCT ror_id) FILTER (WHERE ror_id IS NOT NULL) AS rors, bool_or(ror_id IS NULL) AS unplaced FROM ${schema}.listed_affiliations
+      ${institutions ? 'WHERE work_id IN (SELECT work_id FROM wi)' : ''} GROUP BY work_id)
+    SELECT wi.ror_id, wi.year, count(DISTINCT wi.work_id) AS works,
+      count(DISTINCT CASE WHEN la.unplaced OR len(list_filter(la.rors, x -> x <> wi.ror_id)) > 0 THEN wi.work_id END) AS listed
+    FROM wi LEFT JOIN la USING (work_id)
+    GROUP BY wi.ror_id, wi.year`;
 
 /**
  * Per institution and year: its works, and those co-authored with a listed entity other than
  * itself. A case's partners are looked up here in a few rows instead of joining every work.
  */
 export async function refreshInstitutionListedCopubs(store: Store, schema = 'main'): Promise<void> {
-  await store.run(`CREATE OR REPLACE TABLE ${schema}.institution_listed_copubs AS
-    WITH la AS (SELECT work_id, list(DISTINCT ror_id) FILTER (WHERE ror_id IS NOT NULL) AS rors, bool_or(ror_id IS NULL) AS unplaced FROM ${schema}.listed_affiliations GROUP BY work_id)
-    SELECT wi.ror_id, wi.year, count(DISTINCT wi.work_id) AS works,
-      count(DISTINCT CASE WHEN la.unplaced OR len(list_filter(la.rors, x -> x <> wi.ror_id)) > 0 THEN wi.work_id END) AS listed
-    FROM ${schema}.work_institutions wi LEFT JOIN la USING (work_id)
-    WHERE wi.ror_id IS NOT NULL
-    GROUP BY wi.ror_id, wi.year
-    ORDER BY wi.ror_id`);
+  await store.run(`CREATE OR REPLACE TABLE ${schema}.institution_listed_copubs AS ${listedCopubs(schema, null)} ORDER BY wi.ror_id`);
+}
+
+/**
+ * The listed affiliations of the works in `works` (a table of work_id) counted again, and the
+ * rows of the institutions in `institutions` (a table of ror_id: every institution those works
+ * named before or after), as refreshListedIn would count them: the incremental refresh's share.
+ */
+export async function refreshListedWorks(store: Store, schema: string, works: string, institutions: string): Promise<void> {
+  await store.run(`DELETE FROM ${schema}.listed_affiliations WHERE work_id IN (SELECT work_id FROM ${works})`);
+  await store.run(`INSERT INTO ${schema}.listed_affiliations ${listedAffiliations(schema, `(SELECT * FROM main.works WHERE work_id IN (SELECT work_id FROM ${works}))`)}`);
+  await store.run(`DELETE FROM ${schema}.institution_listed_copubs WHERE ror_id IN (SELECT ror_id FROM ${institutions})`);
+  await store.run(`INSERT INTO ${schema}.institution_listed_copubs ${listedCopubs(schema, `SELECT ror_id FROM ${institutions}`)}`);
 }

@@ -1,24 +1,27 @@
 -- Rebuilds the analytics tables from the source tables. $1: the lowest accepted match tier
--- rank (exact 3, strong 2, possible 1).
+-- rank (exact 3, strong 2, possible 1). The {{…}} names are the shared tables in a full refresh; an
+-- incremental one (src/store/refresh.ts) runs the per-work statements over the works an ingest
+-- touched, into tables of their own, and moves their rows into the shared tables.
 
 -- A work is one DOI (else one PubMed id, else one source record): records from several sources
 -- merge on those ids, never on titles.
-CREATE OR REPLACE TABLE record_works AS
+CREATE OR REPLACE TABLE {{record_works}} AS
 SELECT source, source_id, work_key(source, source_id, doi, pmid) AS work_id, source_rank(source) AS source_rank
-FROM records;
+FROM {{records}};
 
 -- The preferred record (OpenAlex, then WoS, then Scopus) supplies the author list.
-CREATE OR REPLACE TABLE works AS
+-- The records of a work listed in that order too, so every refresh lists them alike.
+CREATE OR REPLACE TABLE {{works}} AS
 SELECT rw.work_id, r.source, r.source_id, r.doi, r.title, r.type,
   coalesce(r.year, max(r.year) OVER (PARTITION BY rw.work_id)) AS year,
-  list(r.source || ':' || r.source_id) OVER (PARTITION BY rw.work_id) AS records
-FROM records r JOIN record_works rw USING (source, source_id)
+  list(r.source || ':' || r.source_id ORDER BY rw.source_rank, r.source_id) OVER (PARTITION BY rw.work_id) AS records
+FROM records r JOIN {{work_records}} rw USING (source, source_id)
 QUALIFY row_number() OVER (PARTITION BY rw.work_id ORDER BY rw.source_rank, r.source_id) = 1;
 
 -- Technology fields of each work, from the classifications of all its records and the rules in
 -- the field taxonomy (loaded into field_rules before this runs).
-CREATE OR REPLACE TABLE work_fields AS
-WITH labels AS (SELECT DISTINCT scheme, field_id AS code, name FROM record_fields),
+CREATE OR REPLACE TABLE {{work_fields}} AS
+WITH labels AS (SELECT DISTINCT scheme, field_id AS code, name FROM {{record_fields}}),
 -- Rules run once per distinct label, not once per record: patterns are not constants here.
 classified AS (
   SELECT l.scheme, l.code, l.name, fr.field_id, fr.min_score
@@ -26,9 +29,9 @@ classified AS (
   WHERE field_rule_holds(fr.kind, fr.value, l.name, l.code)
 )
 SELECT DISTINCT rw.work_id, c.field_id
-FROM record_fields rf
+FROM {{record_fields}} rf
 JOIN classified c ON c.scheme = rf.scheme AND c.code = rf.field_id AND c.name IS NOT DISTINCT FROM rf.name
-JOIN record_works rw USING (source, source_id)
+JOIN {{work_records}} rw USING (source, source_id)
 WHERE coalesce(rf.score, 1) >= c.min_score;
 
 -- One row per work × author × affiliation × institution, with its fractional weight: each
@@ -104,10 +107,10 @@ SELECT ror_id, first(top_id ORDER BY depth DESC, top_id) AS top_id FROM up GROUP
 -- The name the sources give an institution by a ROR id the loaded registry lacks (the mirror's
 -- registry is partial): views show it, saying the registry lacks it, rather than a bare id. The
 -- name most records give, then the first in order. Shared evidence only: an upload's names stay its own.
-CREATE OR REPLACE TABLE source_institutions AS
+CREATE OR REPLACE TABLE {{source_institutions}} AS
 WITH given AS (
   SELECT unnest(given_ror_ids) AS ror_id, unnest(given_names) AS name
-  FROM affiliations WHERE len(given_names) = len(given_ror_ids) AND len(given_ror_ids) > 0
+  FROM {{given_affiliations}} WHERE len(given_names) = len(given_ror_ids) AND len(given_ror_ids) > 0
 )
 SELECT ror_id, first(name ORDER BY n DESC, name) AS name
 FROM (SELECT ror_id, name, count(*) AS n FROM given WHERE name <> '' AND ror_id NOT IN (SELECT ror_id FROM institutions) GROUP BY ALL)

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadFieldRules, loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { TIER_RANK, type Tier } from '../resolve/matcher.ts';
-import { refreshListedAffiliations } from '../screening/store.ts';
+import { createHash } from 'node:crypto';
+import { crashPoint } from '../crash.ts';
+import { resolutionVersion } from '../resolve/apply.ts';
+import { refreshListedAffiliations, refreshListedIn, refreshListedWorks } from '../screening/store.ts';
 import { orgSchemas, type Store } from './store.ts';
 
 const statements = (file: string) =>
@@ -27,7 +30,19 @@ interface PlaceTables {
   patent_applicant_places: string;
 }
 
-const SHARED_TABLES: WorkTables & PlaceTables = {
+/** The tables the per-work statements read and write besides those of WorkTables. */
+interface RecordTables {
+  records: string;
+  record_works: string;
+  /** record_works, over the works the refresh recomputes. */
+  work_records: string;
+  record_fields: string;
+  work_fields: string;
+  given_affiliations: string;
+  source_institutions: string;
+}
+
+const SHARED_TABLES: WorkTables & PlaceTables & RecordTables = {
   works: 'works',
   resolutions: 'resolutions',
   resolution_institutions: 'resolution_institutions',
@@ -36,26 +51,141 @@ const SHARED_TABLES: WorkTables & PlaceTables = {
   work_institutions: 'work_institutions',
   patent_applicants: 'patent_applicants',
   patent_applicant_places: 'patent_applicant_places',
+  records: 'records',
+  record_works: 'record_works',
+  work_records: 'record_works',
+  record_fields: 'record_fields',
+  work_fields: 'work_fields',
+  given_affiliations: 'affiliations',
+  source_institutions: 'source_institutions',
 };
 const naming = <T extends object>(sql: string, tables: T) => sql.replace(/\{\{(\w+)\}\}/g, (_, name: keyof T) => String(tables[name]));
 const REFRESH_TEMPLATES = statements('./refresh.sql');
 const REFRESH = REFRESH_TEMPLATES.map((sql) => naming(sql, SHARED_TABLES));
+const withTier = (sql: string, minTier: Exclude<Tier, 'unresolved'>) => (sql.includes('$1') ? [TIER_RANK[minTier]] : undefined);
 
 /** The statements that build work_affiliations and work_institutions, over other tables (an organisation's corrected view). */
 export const workInstitutionStatements = (tables: WorkTables, minTier: Exclude<Tier, 'unresolved'> = 'strong'): { sql: string; params: number[] }[] =>
   REFRESH_TEMPLATES.filter((sql) => sql.includes('{{work_affiliations}}')).map((sql) => ({ sql: naming(sql, tables), params: sql.includes('$1') ? [TIER_RANK[minTier]] : [] }));
 const PLACE_APPLICANTS = REFRESH_TEMPLATES.find((sql) => sql.includes('{{patent_applicant_places}}'))!;
+const PATENT_STATEMENTS = REFRESH.filter((sql) => /TABLE patent_/.test(sql));
 const UPLOAD_REFRESH = statements('./upload-refresh.sql');
 
-/** Rebuilds works, their fields, work_affiliations and work_institutions from the shared base (never from uploads). */
-export async function refreshAnalytics(store: Store, minTier: Exclude<Tier, 'unresolved'> = 'strong', taxonomy: Taxonomy = loadTaxonomy()): Promise<void> {
+/**
+ * What the analytics were last built from beside the records: the lowest tier counted, the field
+ * rules, the resolver and registry behind every resolution. Any change of it changes the derived
+ * rows of works no ingest touched, so the next refresh rebuilds everything.
+ */
+async function basisOf(store: Store, minTier: Exclude<Tier, 'unresolved'>, taxonomy: Taxonomy): Promise<string> {
+  const rules = createHash('sha256')
+    .update(JSON.stringify([...taxonomy.fields.values()].map((f) => [f.id, f.rules])))
+    .digest('hex')
+    .slice(0, 16);
+  return JSON.stringify({ minTier, rules, resolution: await resolutionVersion(store) });
+}
+
+/** Patent files only add rows: their counts say whether the patents' places and fields are due. */
+const patentsBasis = async (store: Store) => JSON.stringify(await store.one(`SELECT (SELECT count(*) FROM patents)::DOUBLE AS patents, (SELECT count(*) FROM patent_applicants)::DOUBLE AS applicants, (SELECT count(*) FROM patent_classes)::DOUBLE AS classes`));
+
+const metaValue = async (store: Store, key: string) => (await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = $1`, [key]))?.value ?? null;
+
+export interface RefreshOptions {
+  /** Rebuild everything even when only some records changed (evidence removed other than by an ingest). */
+  full?: boolean;
+}
+
+/**
+ * Rebuilds works, their fields, work_affiliations and work_institutions from the shared base (never
+ * from uploads). After the first, a refresh recomputes only the works whose records an ingest added,
+ * replaced or removed since (refresh_pending) and the aggregates over them, with the same statements
+ * and the same rows as a rebuild; it rebuilds everything when the tier, the field taxonomy, the
+ * resolver or the registry changed. Answers: `'full'` or `'incremental'`.
+ */
+export async function refreshAnalytics(store: Store, minTier: Exclude<Tier, 'unresolved'> = 'strong', taxonomy: Taxonomy = loadTaxonomy(), options: RefreshOptions = {}): Promise<'full' | 'incremental'> {
   await loadFieldRules(store, taxonomy);
+  const basis = await basisOf(store, minTier, taxonomy);
+  const built = await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'record_works'`);
+  const full = options.full || !built || (await metaValue(store, 'analytics_basis')) !== basis;
+  const patents = await patentsBasis(store);
   await store.transaction(async () => {
-    for (const sql of REFRESH) await store.run(sql, sql.includes('$1') ? [TIER_RANK[minTier]] : undefined);
-    await store.run(`INSERT OR REPLACE INTO meta VALUES ('analytics_min_tier', $1)`, [minTier]);
+    if (full) {
+      for (const sql of REFRESH) await store.run(sql, withTier(sql, minTier));
+    } else {
+      await refreshPendingWorks(store, minTier);
+      if ((await metaValue(store, 'analytics_patents')) !== patents) for (const sql of PATENT_STATEMENTS) await store.run(sql, withTier(sql, minTier));
+    }
+    await store.run('DELETE FROM refresh_pending');
+    await store.run('DELETE FROM refresh_pending_rors');
+    await store.run(`INSERT OR REPLACE INTO meta VALUES ('analytics_min_tier', $1), ('analytics_basis', $2), ('analytics_patents', $3)`, [minTier, basis, patents]);
     for (const schema of await orgSchemas(store)) await rebuildOrgWorks(store, schema);
-    await refreshListedAffiliations(store);
+    if (full) await refreshListedAffiliations(store);
+    else for (const schema of await orgSchemas(store)) await refreshListedIn(store, schema);
+    crashPoint('refresh.before-commit');
   });
+  return full ? 'full' : 'incremental';
+}
+
+/** A table of the refresh's own, for the rows of the works it recomputes before they replace theirs. */
+const DELTA = (table: string) => `refresh_delta_${table}`;
+const PER_WORK = ['works', 'work_fields', 'work_affiliations', 'work_institutions'];
+
+/**
+ * Recomputes the works of the records pending since the last refresh: the works those records
+ * belonged to then and belong to now (a changed DOI moves a record from one work to another), each
+ * from all of its records, by the statements of a full refresh over those works only; then what
+ * counts over them: the names sources give unregistered institutions, the listed affiliations,
+ * and the per-institution listed co-publications of every institution those works name.
+ */
+async function refreshPendingWorks(store: Store, minTier: Exclude<Tier, 'unresolved'>): Promise<void> {
+  const pending = `EXISTS (SELECT 1 FROM refresh_pending p WHERE p.source = x.source AND p.source_id = x.source_id)`;
+  await store.run(`CREATE OR REPLACE TEMP TABLE refresh_works AS
+    SELECT work_id FROM record_works x WHERE ${pending}
+    UNION SELECT work_key(source, source_id, doi, pmid) FROM records x WHERE ${pending}`);
+  const touched = `(SELECT work_id FROM refresh_works)`;
+  await store.run(`CREATE OR REPLACE TEMP TABLE refresh_rors AS SELECT DISTINCT ror_id FROM work_institutions WHERE work_id IN ${touched} AND ror_id IS NOT NULL`);
+  // Only ids the registry lacks are named from the sources (source_institutions).
+  await store.run(`CREATE OR REPLACE TEMP TABLE refresh_given_rors AS
+    SELECT ror_id FROM (SELECT ror_id FROM refresh_pending_rors UNION SELECT DISTINCT unnest(given_ror_ids) FROM affiliations x WHERE ${pending})
+    WHERE ror_id NOT IN (SELECT ror_id FROM institutions)`);
+  await store.run(`CREATE OR REPLACE TEMP TABLE refresh_given_affiliations AS
+    SELECT DISTINCT source, source_id, author_seq, aff_seq FROM (SELECT source, source_id, author_seq, aff_seq, unnest(given_ror_ids) AS ror_id FROM affiliations) JOIN refresh_given_rors USING (ror_id)`);
+  const recordsOfWorks = `(SELECT * FROM record_works WHERE work_id IN ${touched})`;
+  const tables: typeof SHARED_TABLES = {
+    ...SHARED_TABLES,
+    records: `(SELECT * FROM records x WHERE ${pending})`,
+    record_works: DELTA('record_works'),
+    work_records: recordsOfWorks,
+    record_fields: `(SELECT rf.* FROM record_fields rf JOIN ${recordsOfWorks} rw USING (source, source_id))`,
+    works: DELTA('works'),
+    work_fields: DELTA('work_fields'),
+    work_affiliations: DELTA('work_affiliations'),
+    work_institutions: DELTA('work_institutions'),
+    given_affiliations: `(SELECT a.* FROM affiliations a JOIN refresh_given_affiliations USING (source, source_id, author_seq, aff_seq))`,
+    source_institutions: DELTA('source_institutions'),
+  };
+  const template = (table: string) =>
+    naming(
+      REFRESH_TEMPLATES.find((sql) => sql.includes(`TABLE {{${table}}}`))!,
+      tables,
+    );
+  await store.run(template('record_works'));
+  await store.run(`DELETE FROM record_works x WHERE ${pending}`);
+  await store.run(`INSERT INTO record_works SELECT * FROM ${DELTA('record_works')}`);
+  for (const table of PER_WORK) {
+    const sql = template(table);
+    await store.run(sql, withTier(sql, minTier));
+  }
+  for (const table of PER_WORK) {
+    await store.run(`DELETE FROM ${table} WHERE work_id IN ${touched}`);
+    await store.run(`INSERT INTO ${table} SELECT * FROM ${DELTA(table)}`);
+  }
+  // An unregistered institution's name is the one most affiliations give it: counted again over all of them.
+  await store.run(template('source_institutions'));
+  await store.run(`DELETE FROM source_institutions WHERE ror_id IN (SELECT ror_id FROM refresh_given_rors)`);
+  await store.run(`INSERT INTO source_institutions SELECT * FROM ${DELTA('source_institutions')} WHERE ror_id IN (SELECT ror_id FROM refresh_given_rors)`);
+  for (const table of ['record_works', ...PER_WORK, 'source_institutions']) await store.run(`DROP TABLE ${DELTA(table)}`);
+  await store.run(`INSERT INTO refresh_rors SELECT DISTINCT ror_id FROM work_institutions WHERE work_id IN ${touched} AND ror_id IS NOT NULL`);
+  await refreshListedWorks(store, 'main', 'refresh_works', 'refresh_rors');
 }
 
 /** Builds the works and fields of one organisation's uploaded export, for its portfolio. */

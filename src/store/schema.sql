@@ -106,6 +106,12 @@ CREATE TABLE IF NOT EXISTS record_fields (
   score DOUBLE
 );
 
+-- Records of the shared base an ingest added, replaced or removed since the analytics were last
+-- refreshed, and the ROR ids the replaced ones gave: what the next refresh recomputes
+-- (src/store/refresh.ts). Cleared by the refresh that consumes them, in its transaction.
+CREATE TABLE IF NOT EXISTS refresh_pending (source VARCHAR NOT NULL, source_id VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS refresh_pending_rors (ror_id VARCHAR NOT NULL);
+
 -- One row per distinct raw affiliation string: resolution is done once per string, not per use.
 CREATE TABLE IF NOT EXISTS resolutions (
   raw VARCHAR PRIMARY KEY,

@@ -65,7 +65,8 @@ async function moveUploads(store: Store, db: AppDb, home: string): Promise<Legac
     const first = new Date(files[0]!.started_at).toISOString();
     report.overlapping = (await store.all<{ path: string }>(`SELECT path FROM input_files WHERE records_duplicate > 0 AND started_at > $1::TIMESTAMP ORDER BY path`, [first])).map((r) => r.path);
     const taxonomy = loadTaxonomy();
-    await refreshAnalytics(store, 'strong', taxonomy);
+    // Records left the shared base without an ingest: everything is counted again.
+    await refreshAnalytics(store, 'strong', taxonomy, { full: true });
     for (const m of report.moved) await refreshUpload(store, m.orgId, m.fileId, taxonomy);
     for (const m of report.moved) {
       await db.transaction((tx) => appendAudit(tx, { actor: 'migration', orgId: m.orgId, action: 'evidence.scope', target: m.fileId, detail: { from: 'shared base', to: 'the organisation’s own uploads' } }));

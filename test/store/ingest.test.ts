@@ -21,6 +21,13 @@ import { Store } from '../../src/store/store.ts';
 import { INPUT, tempDir, writeTemp, syntheticWorks } from '../helpers/fixtures.ts';
 import { ROR_DUMP } from '../helpers/registry.ts';
 import { derisk } from '../helpers/cli.ts';
+import { runIndicator, type IndicatorName } from '../../src/indicators/catalog.ts';
+import { NO_FILTERS } from '../../src/indicators/filters.ts';
+import { applyCorrections, resolveCorrectedPending } from '../../src/resolve/org-view.ts';
+import { correctionKey, Thesaurus, type Correction } from '../../src/resolve/thesaurus.ts';
+import { loadWeights, portfolio } from '../../src/screening/portfolio.ts';
+import { screenPending, screeningContext } from '../../src/screening/store.ts';
+import { AFF, listedLandscapeStore } from '../helpers/landscape.ts';
 
 const skip = !existsSync(ROR_DUMP) && 'data mirror not present';
 
@@ -293,4 +300,116 @@ test('the real WoS export re-derives the counts its data README publishes (China
   // Two of the 4,071 records carry the same DOI: they are one work.
   assert.equal(await count(store, 'works'), 4070);
   store.close();
+});
+
+// An OpenAlex update (a snapshot's updated_date partition) over the landscape store: works come
+// again under their ids, changed. X is a string org-a's correction places at Tsinghua.
+const X = 'Key Laboratory of Machine Perception, Beijing, China';
+const oaWork = (n: number, doi: string | null, year: number, affs: (string | { raw: string; ror: string; name: string })[], more: object = {}) => ({
+  id: `https://openalex.org/W${n}`,
+  doi,
+  publication_year: year,
+  authorships: affs.map((a) => (typeof a === 'string' ? { raw_affiliation_strings: [a] } : { raw_affiliation_strings: [a.raw], institutions: [{ id: 'https://openalex.org/I1', ror: `https://ror.org/${a.ror}`, display_name: a.name, country_code: 'CN' }] })),
+  ...more,
+});
+const FOO = (name: string) => ({ raw: 'Foo Institute, Shanghai, China', ror: '0unreg001', name });
+const BEFORE_UPDATE = [oaWork(12, '10.5555/incr.12', 2022, [X, AFF.oxford]), oaWork(13, null, 2022, [FOO('Foo Institute'), AFF.oxford]), oaWork(14, null, 2022, [FOO('Foo Institute'), AFF.delft])];
+const UPDATE = [
+  // Delft–Tsinghua becomes Delft–MIT: out of EU–CN, into EU–US.
+  oaWork(2, '10.5555/landscape.2', 2021, [AFF.delft, AFF.mit]),
+  // Oxford–CAS loses its Chinese author and moves to 2023: no longer an EU–CN work.
+  oaWork(5, '10.5555/landscape.5', 2023, [AFF.oxford]),
+  // Computer vision no more; wireless networking instead.
+  oaWork(1, '10.5555/landscape.1', 2021, [AFF.oxford, AFF.casia], { title: 'Retitled', topics: [{ id: 'https://openalex.org/T10796', display_name: 'Cooperative Communication and Network Coding', score: 0.9 }] }),
+  // A DOI corrected: the record moves to another work.
+  oaWork(12, '10.5555/incr.12b', 2022, [X, AFF.oxford]),
+  // The unregistered institution's name as OpenAlex now gives it.
+  oaWork(13, null, 2022, [FOO('Foo Institute of Technology'), AFF.oxford]),
+  // A new work with the corrected string and the listed Tsinghua.
+  oaWork(20, '10.5555/incr.20', 2023, [AFF.oxford, AFF.thu, X]),
+];
+const ANSWERED: IndicatorName[] = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields', 'works'];
+
+/** Every answer an update can change, for the shared base and for org-a's corrected view, and the derived tables themselves. */
+async function everyAnswer(store: Store) {
+  const [catalogue, taxonomy] = [loadRegions(), loadTaxonomy()];
+  const json = (x: unknown) => JSON.parse(JSON.stringify(x, (_, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))) as unknown;
+  const of = async (view: Store) => {
+    const indicators: Record<string, unknown> = {};
+    for (const name of ANSWERED) indicators[name] = json(await runIndicator(view, catalogue, taxonomy, { name, regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 20, institution: null }));
+    const tables: Record<string, unknown> = {};
+    for (const table of ['works', 'work_fields', 'work_affiliations', 'work_institutions', 'listed_affiliations', 'institution_listed_copubs', 'source_institutions', 'record_works']) tables[table] = json(await view.all(`SELECT * FROM ${table} ORDER BY ALL`));
+    return { indicators, tables, oxford: json(await portfolio(view, { institution: '052gg0110' }, loadWeights(taxonomy))) };
+  };
+  return { shared: await of(store), orgA: await of(await store.viewOf('org-a')) };
+}
+
+/** The landscape store, Tsinghua listed, org-a's correction of X in force, then the update ingested and refreshed as the ingest workflow does. */
+async function updatedStore(options: { full: boolean }) {
+  const home = tempDir();
+  const store = await listedLandscapeStore(home, 'high', BEFORE_UPDATE);
+  const registry = await loadRegistry(store);
+  const resolver = new AffiliationResolver(registry);
+  const correction = { id: 'c1', raw: X, key: correctionKey(X), rorId: '03cve4549', verdict: 'is' as const, reason: 'the lab is at Tsinghua', orgId: 'org-a', createdBy: 'test', createdAt: '2026-01-01' };
+  const resolveWith = (raws: string[], cs: Correction[]) => raws.map((raw) => resolver.resolve(raw, new Thesaurus(cs)));
+  await applyCorrections(store, 'org-a', [correction], resolveWith);
+  const report = await ingestWorks(store, 'openalex', writeTemp('update.jsonl', UPDATE.map((w) => JSON.stringify(w)).join('\n')), { quarantineDir: join(home, 'q') });
+  await resolvePending(store, resolver);
+  await resolveCorrectedPending(store, resolveWith);
+  await screenPending(store, await screeningContext(store), undefined, { rebuildListed: false });
+  const mode = await refreshAnalytics(store, 'strong', loadTaxonomy(), options);
+  return { store, report, mode };
+}
+
+test('an OpenAlex update replaces the works it gives again, and the incremental refresh answers as a full refresh does', async () => {
+  const incremental = await updatedStore({ full: false });
+  const full = await updatedStore({ full: true });
+  try {
+    assert.deepEqual([incremental.report.kept, incremental.report.duplicates, incremental.mode, full.mode], [UPDATE.length, 0, 'incremental', 'full']);
+    const pairOf = async (work: string) => (await incremental.store.all<{ c: string }>(`SELECT DISTINCT country_code AS c FROM work_institutions WHERE work_id = $1 ORDER BY c`, [`doi:10.5555/${work}`])).map((r) => r.c);
+    assert.deepEqual(await pairOf('landscape.2'), ['NL', 'US'], 'the changed affiliation moves the work from EU–CN to EU–US');
+    assert.deepEqual(await pairOf('landscape.5'), ['GB'], 'the work gone from the pair');
+    assert.deepEqual(await pairOf('incr.12'), [], 'the old DOI names no work any more');
+    assert.deepEqual(await pairOf('incr.20'), ['CN', 'GB'], 'the new work counts');
+    assert.deepEqual(await incremental.store.all(`SELECT ror_id, name FROM source_institutions`), [{ ror_id: '0unreg001', name: 'Foo Institute' }], 'two affiliations against one give the name');
+    assert.deepEqual(await incremental.store.all(`SELECT count(*)::DOUBLE AS n FROM refresh_pending`), [{ n: 0 }]);
+    const [a, b] = [await everyAnswer(incremental.store), await everyAnswer(full.store)];
+    assert.notDeepEqual(a.orgA.tables.work_institutions, a.shared.tables.work_institutions, 'the correction decides org-a’s view');
+    assert.deepEqual(a, b);
+  } finally {
+    incremental.store.close();
+    full.store.close();
+  }
+});
+
+async function derived(store: Store) {
+  const out: Record<string, unknown> = { pending: await count(store, 'refresh_pending') };
+  for (const table of ['record_works', 'works', 'work_fields', 'work_affiliations', 'work_institutions', 'source_institutions']) out[table] = await store.all(`SELECT * FROM ${table} ORDER BY ALL`);
+  return out;
+}
+
+test('killed (SIGKILL) inside the incremental refresh: the update is still pending, and re-running the ingest ends with the rows of a full refresh', async () => {
+  const base = writeTemp('base.jsonl', syntheticWorks(40));
+  const work = (n: number, places: string[]) => JSON.stringify({ id: `https://openalex.org/W${n}`, doi: `10.5555/crash.${n}`, publication_year: 2024, authorships: places.map((p) => ({ raw_affiliation_strings: [p] })) });
+  const update = writeTemp('update.jsonl', [work(3, ['University of Oxford, Oxford, UK']), work(5, ['Lab 5, Zhejiang University, Hangzhou, China', 'ETH Zurich, Zurich, Switzerland']), work(41, ['Lab 1, Zhejiang University, Hangzhou, China', 'University of Oxford, Oxford, UK'])].join('\n'));
+  const home = tempDir();
+  assert.equal(derisk(['ingest', 'openalex', base], { DERISK_HOME: home }).status, 0);
+  const kill = derisk(['ingest', 'openalex', update], { DERISK_HOME: home, DERISK_CRASH_AT: 'refresh.before-commit:1' });
+  assert.equal(kill.signal, 'SIGKILL', kill.stderr);
+  let store = await Store.open(join(home, 'derisk.duckdb'));
+  assert.equal(await count(store, 'refresh_pending'), 3, 'the refresh left nothing half done');
+  assert.equal(await count(store, "works WHERE work_id = 'doi:10.5555/crash.41'"), 0);
+  store.close();
+  const rerun = derisk(['ingest', 'openalex', update], { DERISK_HOME: home });
+  assert.equal(rerun.status, 0, rerun.stderr);
+  assert.match(rerun.stdout, /already ingested/);
+  store = await Store.open(join(home, 'derisk.duckdb'));
+  try {
+    const incremental = await derived(store);
+    assert.equal(await count(store, "works WHERE work_id = 'doi:10.5555/crash.41'"), 1);
+    await refreshAnalytics(store, 'strong', loadTaxonomy(), { full: true });
+    assert.deepEqual(incremental, await derived(store));
+  } finally {
+    store.close();
+  }
 });
