@@ -4,11 +4,11 @@ import type { ScreeningContext } from '../screening/store.ts';
 import { correctionsRead, viewCorrections, type CorrectionsRead } from '../resolve/org-view.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
-import { clickHouseCopubYears, clickHouseWorkCount } from './clickhouse.ts';
+import { clickHouseEvidenceAt, type VerdictEvidence } from './clickhouse.ts';
 import { assess, type Assessment } from './assess.ts';
 import type { PolicyBundle } from './bundle.ts';
 import { CaseError, validateCase, type Case, type KnownOptions } from './case.ts';
-import { copubYears, deriveFacts, type CopubYears, type ReadCopubYears, observationsOf, observe, partnerRors, screenParties, type Observations, type PartyScreen } from './evidence.ts';
+import { copubYears, deriveFacts, type CopubYears, observationsOf, observe, partnerRors, screenParties, type Observations, type PartyScreen } from './evidence.ts';
 import type { ScreenResult } from '../screening/screener.ts';
 
 export interface AssessorParts {
@@ -67,30 +67,34 @@ export class Assessor {
   /**
    * Where `orgId` reads its co-publications, and the size of that store: the cluster when there is
    * one and no match corrections of the organisation apply (its view is the shared base, as the
-   * server's indicators decide), else the embedded store through the organisation's view.
+   * server's indicators decide), else the embedded store through the organisation's view. `read`
+   * gets both over one snapshot of the cluster (a publish between its counts and the size would
+   * otherwise give a verdict the counts of one snapshot and the size of another).
    */
-  private async evidenceFor(orgId: string | undefined): Promise<{ copubs: ReadCopubYears; works: () => Promise<number> }> {
+  private async evidenceFor(orgId: string | undefined): Promise<<T>(read: (evidence: VerdictEvidence) => Promise<T>) => Promise<T>> {
     const { clickhouse } = this.parts;
     const store = orgId === undefined ? this.parts.store : await this.parts.store.viewOf(orgId);
-    if (clickhouse && store.view === null) return { copubs: (rorIds, from, to) => clickHouseCopubYears(clickhouse, rorIds, from, to), works: () => clickHouseWorkCount(clickhouse) };
-    return {
+    if (clickhouse && store.view === null) return (read) => clickhouse.atSnapshot((snapshot) => read(clickHouseEvidenceAt(clickhouse, snapshot)));
+    const embedded: VerdictEvidence = {
       copubs: (rorIds, from, to) => copubYears(store, rorIds, from, to),
       works: async () => Number((await store.one<{ n: bigint }>('SELECT count(*) AS n FROM works'))?.n ?? 0),
     };
+    return (read) => read(embedded);
   }
 
   /** Screens the parties and reads the evidence store (as `orgId` reads it): what the verdict observes, stored with it. */
   async snapshot(c: Case, asOf: string, orgId?: string): Promise<Snapshot> {
     const { screening } = this.parts;
-    const evidence = await this.evidenceFor(orgId);
-    let observations: Observations;
-    try {
-      observations = await observe(c, { screener: screening.screener, copubYears: evidence.copubs, resolver: screening.resolver }, asOf);
-    } catch (e) {
-      if (e instanceof ScreenError) throw new CaseError(e.message);
-      throw e;
-    }
-    return { ...(await this.versions()), works: await evidence.works(), corrections: await this.correctionsFor(orgId), observations };
+    const read = await this.evidenceFor(orgId);
+    const { observations, works } = await read(async (evidence): Promise<{ observations: Observations; works: number }> => {
+      try {
+        return { observations: await observe(c, { screener: screening.screener, copubYears: evidence.copubs, resolver: screening.resolver }, asOf), works: await evidence.works() };
+      } catch (e) {
+        if (e instanceof ScreenError) throw new CaseError(e.message);
+        throw e;
+      }
+    });
+    return { ...(await this.versions()), works, corrections: await this.correctionsFor(orgId), observations };
   }
 
   /** The match corrections an organisation's evidence is read through now (none for the shared base). */
@@ -146,9 +150,10 @@ export class Assessor {
     const worksOf = new Map<string | undefined, number>();
     for (const orgId of new Set(items.map((item) => item.orgId))) {
       const rors = items.flatMap((item, i) => (item.orgId !== orgId || parties[i] instanceof Error ? [] : partnerRors(parties[i] as PartyScreen[])));
-      const evidence = await this.evidenceFor(orgId);
-      yearsOf.set(orgId, await evidence.copubs([...new Set(rors)]));
-      worksOf.set(orgId, await evidence.works());
+      const read = await this.evidenceFor(orgId);
+      const [years, works] = await read(async (evidence) => [await evidence.copubs([...new Set(rors)]), await evidence.works()] as const);
+      yearsOf.set(orgId, years);
+      worksOf.set(orgId, works);
     }
     const versions = await this.versions();
     const correctionsOf = new Map<string | undefined, CorrectionsRead>();

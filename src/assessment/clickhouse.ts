@@ -1,6 +1,17 @@
 import { literal } from '../screening/clickhouse.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
-import type { CopubYears } from './evidence.ts';
+import type { CopubYears, ReadCopubYears } from './evidence.ts';
+
+/** What a verdict reads of the evidence store: co-publication counts and the store's size, both from one snapshot. */
+export interface VerdictEvidence {
+  copubs: ReadCopubYears;
+  works: () => Promise<number>;
+}
+
+/** The verdict's evidence over one snapshot of the cluster (null: none published yet, nothing to count). */
+export function clickHouseEvidenceAt(ev: ClickHouseEvidence, snapshot: string | null): VerdictEvidence {
+  return { copubs: (rorIds, from, to) => copubYearsAt(ev, snapshot, rorIds, from, to), works: () => workCountAt(ev, snapshot) };
+}
 
 /**
  * Per institution and year, over the evidence store on a ClickHouse cluster: its works and those
@@ -8,9 +19,12 @@ import type { CopubYears } from './evidence.ts';
  * store's institution_listed_copubs. Each work's listed affiliations are summed up on its own
  * shard (all its rows live there), then joined to its institutions there.
  */
-export async function clickHouseCopubYears(ev: ClickHouseEvidence, rorIds: string[], from = 0, to = 9999): Promise<CopubYears> {
+export function clickHouseCopubYears(ev: ClickHouseEvidence, rorIds: string[], from = 0, to = 9999): Promise<CopubYears> {
+  return ev.atSnapshot((snapshot) => copubYearsAt(ev, snapshot, rorIds, from, to));
+}
+
+async function copubYearsAt(ev: ClickHouseEvidence, snapshot: string | null, rorIds: string[], from = 0, to = 9999): Promise<CopubYears> {
   const out: CopubYears = new Map();
-  const snapshot = await ev.currentSnapshot();
   if (rorIds.length === 0 || snapshot === null) return out;
   const current = `snapshot = '${snapshot}'`;
   // Per work (on its shard, which runs the subquery in its default database: hence the database's name): whether an affiliation on a list is placed at no institution, how many listed institutions, and the one when there is one.
@@ -27,9 +41,8 @@ export async function clickHouseCopubYears(ev: ClickHouseEvidence, rorIds: strin
   return out;
 }
 
-/** The works of the current snapshot on the cluster: the evidence store's size a verdict records beside the counts read there. */
-export async function clickHouseWorkCount(ev: ClickHouseEvidence): Promise<number> {
-  const snapshot = await ev.currentSnapshot();
+/** The works of a snapshot on the cluster: the evidence store's size a verdict records beside the counts read there. */
+async function workCountAt(ev: ClickHouseEvidence, snapshot: string | null): Promise<number> {
   if (snapshot === null) return 0;
   const [row] = await ev.all<{ n: string }>(`SELECT count() AS n FROM works WHERE snapshot = '${snapshot}'`);
   return Number(row!.n);

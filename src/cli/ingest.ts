@@ -4,7 +4,7 @@ import { SHARED } from '../ingest/pipeline.ts';
 import { describeSourceAgreement, sourceAgreement } from '../resolve/apply.ts';
 import type { Store } from '../store/store.ts';
 import { INGEST_KINDS, IngestWorkflow, type FileReport, type IngestEvent, type IngestKind, type IngestOutcome, type IngestRequest } from '../workflows/ingest.ts';
-import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore } from './common.ts';
 import { asTyped, at, out } from './io.ts';
 import { ProgressReporter } from './progress.ts';
 
@@ -23,15 +23,14 @@ export async function ingestCommand(argv: string[]): Promise<number> {
     const fileIds = outcome!.files.flatMap((f) => (f.fileId ? [f.fileId] : []));
     const agreement = await sourceAgreement(store, fileIds);
     if (agreement.institutionBoth + agreement.countryBoth > 0) out.log(`  ${describeSourceAgreement(agreement)}`);
-    if (config.evidenceUrl) await publishToClickHouse(store, config.evidenceUrl);
     return outcome!.quarantined > 0 ? EXIT.quarantined : EXIT.ok;
   });
 }
 
-/** Publishes the refreshed analytics to the ClickHouse evidence store (DERISK_EVIDENCE_URL): the same content is written once. */
-async function publishToClickHouse(store: Store, url: string): Promise<void> {
-  const { ClickHouseEvidence } = await import('../store/clickhouse.ts');
-  const evidence = await ClickHouseEvidence.connect(url);
+/** Publishes the refreshed analytics to the ClickHouse evidence store when DERISK_EVIDENCE_URL names one: the same content is written once. */
+export async function publishToClickHouse(store: Store, config: Config): Promise<void> {
+  const evidence = await connectEvidenceCluster(config);
+  if (!evidence) return;
   try {
     const started = performance.now();
     const report = await evidence.publish(store);
@@ -47,14 +46,16 @@ async function publishToClickHouse(store: Store, url: string): Promise<void> {
 
 /** Runs the ingest workflow (one after another) with its progress on stderr (a bar on a terminal, JSON lines otherwise) and a line per file on stdout. */
 export async function runIngest(store: Store, config: Config, requests: IngestRequest[]): Promise<IngestOutcome[]> {
-  // After each ingest the monitor looks for alerts (loaded only then: it opens the application database).
-  const afterRun = async () => void (await (await import('./watch.ts')).checkAlerts(store, config, 'when-new'));
-  const workflow = new IngestWorkflow(store, { quarantineDir: config.quarantineDir, afterRun });
+  const workflow = new IngestWorkflow(store, { quarantineDir: config.quarantineDir });
   const printer = ingestPrinter();
   try {
     const outcomes: IngestOutcome[] = [];
     for (const request of requests) outcomes.push(await workflow.run(request, printer.onEvent));
     printer.end('done');
+    // The cluster gets the analytics before the monitor looks: its verdict re-checks read the cluster, as the indicators do.
+    await publishToClickHouse(store, config);
+    // Then the monitor looks for alerts (loaded only then: it opens the application database).
+    await (await import('./watch.ts')).checkAlerts(store, config, 'when-new').catch((e: Error) => out.error(`alerts not computed yet (the next check will): ${e.message}`));
     return outcomes;
   } catch (e) {
     printer.end('failed');

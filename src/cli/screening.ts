@@ -57,6 +57,8 @@ export async function listsCommand(argv: string[]): Promise<number> {
     const lists = [...catalogueLists(config), ...(values.watchlist ?? []).map((f) => readWatchlist(at(f)))];
     return withStore(config, async (store) => {
       await loadAndScreen(store, lists);
+      // The cluster's hits and listed affiliations follow the lists (portfolios and verdicts read them there).
+      await (await import('./ingest.ts')).publishToClickHouse(store, config);
       // A new list version may touch what organisations watch, their cases and verdicts.
       await (await import('./watch.ts')).checkAlerts(store, config, 'when-new');
       return EXIT.ok;
@@ -105,6 +107,7 @@ async function loadFtmFile(config: Config, file: string, values: Partial<Record<
   if (setAside.length) out.log(`${setAside.length} line${setAside.length === 1 ? '' : 's'} set aside (listed above), ${list.entries.length} organisations read`);
   return withStore(config, async (store) => {
     await loadAndScreen(store, [list]);
+    await (await import('./ingest.ts')).publishToClickHouse(store, config);
     await (await import('./watch.ts')).checkAlerts(store, config, 'when-new');
     return setAside.length ? EXIT.quarantined : EXIT.ok;
   });

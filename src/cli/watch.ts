@@ -9,7 +9,7 @@ import { StoreSubjects } from '../monitoring/subjects.ts';
 import { WATCH_KINDS, Watchlists, type WatchKind } from '../monitoring/watchlists.ts';
 import type { Store } from '../store/store.ts';
 import { buildAssessor, cliActor } from './assessment.ts';
-import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore } from './common.ts';
 import { render } from './output.ts';
 
 export const WATCH_USAGE = `derisk watch add <name|ROR id> [--kind ${WATCH_KINDS.join('|')}] [--org ID]   watch it for the organisation
@@ -121,11 +121,14 @@ function printReport(r: CheckReport): void {
 /** One pass of the monitor over the store at the console (after an ingest or a list load, or `derisk alerts check`). */
 export async function checkAlerts(store: Store, config: Config, quiet: 'quiet' | 'when-new' | 'always' = 'always'): Promise<CheckReport> {
   const db = await openAppDb(config);
+  // With DERISK_EVIDENCE_URL the verdicts are re-checked over the cluster, as the server's monitor and derisk assess read them.
+  const clickhouse = await connectEvidenceCluster(config);
   try {
-    const report = await new Monitor({ db, store, assessor: () => buildAssessor(store, loadBundle()) }).check();
+    const report = await new Monitor({ db, store, assessor: () => buildAssessor(store, loadBundle(), clickhouse) }).check();
     if (quiet === 'always' || (quiet === 'when-new' && Object.keys(report.alerts).length > 0)) printReport(report);
     return report;
   } finally {
+    await clickhouse?.close();
     await db.close();
   }
 }

@@ -54,9 +54,11 @@ class Query {
 
 export async function runClickHouseIndicator(evidence: ClickHouseEvidence, catalogue: RegionCatalogue, taxonomy: Taxonomy, request: IndicatorRequest): Promise<object[]> {
   validateRequest(request, taxonomy, catalogue);
-  const snapshot = await evidence.currentSnapshot();
-  if (snapshot === null) return [];
-  const q = new Query(snapshot, request.filters);
+  // An indicator of several queries (names beside counts, leadership's sides) reads one snapshot.
+  return evidence.atSnapshot((snapshot) => (snapshot === null ? Promise.resolve([] as object[]) : indicatorAt(evidence, catalogue, taxonomy, request, new Query(snapshot, request.filters))));
+}
+
+async function indicatorAt(evidence: ClickHouseEvidence, catalogue: RegionCatalogue, taxonomy: Taxonomy, request: IndicatorRequest, q: Query): Promise<object[]> {
   const { limit, regions } = request;
   const members = (id: string) => regionOf(catalogue, id).countries;
   const [a, b] = [members(regions[0]!), members(regions[1] ?? regions[0]!)];
@@ -80,8 +82,10 @@ export async function runClickHouseIndicator(evidence: ClickHouseEvidence, catal
 
 /** The works of the current snapshot and how far their affiliations were resolved, as `derisk summary` reports them from the embedded store. */
 export async function clickHouseResolutionCounts(ev: ClickHouseEvidence): Promise<ResolutionCounts> {
-  const snapshot = await ev.currentSnapshot();
-  if (snapshot === null) return { works: 0, affiliations: 0, withInstitution: 0, withCountry: 0 };
+  return ev.atSnapshot((snapshot) => (snapshot === null ? Promise.resolve({ works: 0, affiliations: 0, withInstitution: 0, withCountry: 0 }) : resolutionCountsAt(ev, snapshot)));
+}
+
+async function resolutionCountsAt(ev: ClickHouseEvidence, snapshot: string): Promise<ResolutionCounts> {
   const [[works], [counts]] = await Promise.all([
     ev.all<{ n: string }>(`SELECT count() AS n FROM works WHERE snapshot = '${snapshot}'`),
     ev.all<{ affiliations: string; with_institution: string; with_country: string }>(`SELECT sum(affiliations) AS affiliations, sum(with_institution) AS with_institution, sum(with_country) AS with_country FROM work_affiliation_counts WHERE snapshot = '${snapshot}'`),

@@ -12,12 +12,12 @@ export const literal = (s: string): string => `'${s.replace(/[\\']/g, (c) => `\\
  *
  * A work's rows all live on one shard, so the subqueries that narrow to the scope's works read
  * each shard's own tables (`_local`): every shard answers for its works and no set crosses the
- * network.
+ * network. Its five queries read one snapshot (ClickHouseEvidence.atSnapshot).
  */
 export async function clickHousePortfolio(ev: ClickHouseEvidence, scope: { institution: string; rollUp?: boolean }, weights: Weights): Promise<Portfolio> {
-  const snapshot = await ev.currentSnapshot();
   const none: PortfolioRows = { works: 0, flags: [], fields: new Map(), homeAuthors: new Map() };
-  return portfolioOf(snapshot === null ? none : await portfolioRows(ev, snapshot, scope), scope, weights);
+  const rows = await ev.atSnapshot((snapshot) => (snapshot === null ? Promise.resolve(none) : portfolioRows(ev, snapshot, scope)));
+  return portfolioOf(rows, scope, weights);
 }
 
 async function portfolioRows(ev: ClickHouseEvidence, snapshot: string, scope: { institution: string; rollUp?: boolean }): Promise<PortfolioRows> {

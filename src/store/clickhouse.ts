@@ -321,6 +321,8 @@ export const TABLES: TableSpec[] = [
 
 /** The table whose existence means a publish is running (see takePublishLock). */
 export const PUBLISH_LOCK = 'publish_lock';
+/** Reads of one answer before giving up when each one sees a new snapshot published meanwhile. */
+const SNAPSHOT_ATTEMPTS = 3;
 
 /** Whether a process of this machine is running. */
 function alive(pid: number): boolean {
@@ -396,6 +398,21 @@ export class ClickHouseEvidence {
   async currentSnapshot(): Promise<string | null> {
     const found = await rows<{ snapshot: string }>(this.entry, `SELECT snapshot FROM ${this.settings.database}.snapshots ORDER BY published_ms DESC, snapshot DESC LIMIT 1`);
     return found[0]?.snapshot ?? null;
+  }
+
+  /**
+   * An answer of several queries over one snapshot: the current one is read once and passed to
+   * every query `read` makes, so no answer mixes two snapshots. A publish retires the previous
+   * snapshot as soon as the next is complete; if the current one changed while `read` ran (its
+   * later queries may have found its rows gone), the answer is read again over the new one.
+   */
+  async atSnapshot<T>(read: (snapshot: string | null) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const snapshot = await this.currentSnapshot();
+      const answer = await read(snapshot);
+      if ((await this.currentSnapshot()) === snapshot) return answer;
+      if (attempt === SNAPSHOT_ATTEMPTS) throw new ConflictError(`the ClickHouse evidence store ${this.settings.database} published a new snapshot during each of ${SNAPSHOT_ATTEMPTS} reads of one answer; ask again when publishing has stopped`);
+    }
   }
 
   /**

@@ -6,6 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createClient } from '@clickhouse/client';
+import { openAppDb } from '../../src/appdb/open.ts';
+import { loadConfig } from '../../src/config.ts';
 import { ConflictError } from '../../src/errors.ts';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import { INDICATORS, indicatorsOf, runIndicator, STANDARD_PAIRS, type AskIndicator, type IndicatorRequest } from '../../src/indicators/catalog.ts';
@@ -21,6 +23,8 @@ import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
 import { loadRegions } from '../../src/regions/regions.ts';
 import { resolvePending } from '../../src/resolve/apply.ts';
 import { Gazetteer } from '../../src/resolve/gazetteer.ts';
+import { applyCorrections } from '../../src/resolve/org-view.ts';
+import { correctionKey, Thesaurus, type Correction } from '../../src/resolve/thesaurus.ts';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
 import { ClickHouseEvidence, PUBLISH_LOCK, parseClickHouseUrl } from '../../src/store/clickhouse.ts';
 import { refreshAnalytics } from '../../src/store/refresh.ts';
@@ -150,6 +154,34 @@ async function listedPartnerCase(s: Store): Promise<typeof GREEN_CASE> {
 
 const observationsOf = (verdict: unknown) => (verdict as { snapshot: { observations: Observations } }).snapshot.observations;
 
+/**
+ * The cluster's evidence as a publish in the middle of an answer leaves it: once the first query
+ * has answered, a newer (empty) snapshot `between` is current. `retire` drops it again.
+ */
+function publishedAfterFirstQuery(): { evidence: ClickHouseEvidence; retire: () => Promise<void> } {
+  const shards = cluster.httpPorts.map((port) => createClient({ url: `http://127.0.0.1:${port}`, database: 'derisk' }));
+  const hooked = Object.create(evidence) as ClickHouseEvidence;
+  let published = false;
+  hooked.all = async <T>(sql: string): Promise<T[]> => {
+    const rows = await evidence.all<T>(sql);
+    if (!published) {
+      published = true;
+      for (const shard of shards) await shard.insert({ table: 'snapshots', values: [{ snapshot: 'between', published_ms: Date.now() + 60_000, rows: '{}' }], format: 'JSONEachRow' });
+    }
+    return rows;
+  };
+  const retire = async () => {
+    for (const shard of shards) {
+      await shard.command({ query: "ALTER TABLE snapshots DROP PARTITION 'between'" });
+      await shard.close();
+    }
+  };
+  return { evidence: hooked, retire };
+}
+
+/** A verdict's co-publication counts and the evidence store's size it records, in one list. */
+const countsAndSize = (verdict: unknown) => [(verdict as { snapshot: { works: number } }).snapshot.works, ...Object.values(observationsOf(verdict).copubs).map((x) => x.works + x.listed)];
+
 /** What each engine answers, as the CLI's --json prints it. */
 async function both(request: IndicatorRequest): Promise<[unknown, unknown]> {
   const duck = await runIndicator(store, catalogue, taxonomy, request);
@@ -244,6 +276,43 @@ test('portfolios and the co-publications a verdict counts are those of the embed
     Object.values(observationsOf(onCluster).copubs).some((x) => x.listed > 0),
     JSON.stringify(onCluster).slice(0, 200),
   );
+  // A publish between a verdict's counts and its size: both come from the snapshot current after it (empty here), alone and in the monitor's re-check.
+  for (const [label, verdictOf] of [
+    ['run', (clickhouse: ClickHouseEvidence) => new Assessor({ ...parts, clickhouse }).run(c, VERDICT_AS_OF)],
+    ['runMany', async (clickhouse: ClickHouseEvidence) => (await new Assessor({ ...parts, clickhouse }).runMany([{ c, asOf: VERDICT_AS_OF }]))[0]!],
+  ] as const) {
+    const mid = publishedAfterFirstQuery();
+    try {
+      const verdict = await verdictOf(mid.evidence);
+      assert.deepStrictEqual(
+        countsAndSize(verdict),
+        countsAndSize(onCluster).map(() => 0),
+        `${label}: the counts and the size of one snapshot`,
+      );
+    } finally {
+      await mid.retire();
+    }
+  }
+  // An organisation whose match corrections place the partner's strings nowhere reads its corrected view on the embedded store, cluster or not, even when the cluster is empty.
+  const raws = (await store.all<{ raw: string }>('SELECT DISTINCT raw FROM resolution_institutions WHERE ror_id = $1 ORDER BY raw', [c.partners[1]!.ror!])).map((r) => r.raw);
+  const corrections = raws.map((raw, i): Correction => ({ id: `c${i}`, raw, key: correctionKey(raw), rorId: '', verdict: 'none', reason: 'test', orgId: 'corrected', createdBy: 'test', createdAt: VERDICT_AS_OF }));
+  const resolver = new AffiliationResolver(await loadRegistry(store));
+  const rebuildView = (inForce: Correction[]) => applyCorrections(store, 'corrected', inForce, (strings, cs) => strings.map((r) => resolver.resolve(r, new Thesaurus(cs))));
+  assert.ok((await rebuildView(corrections)).works > 0, 'the corrections count some works again');
+  const mid = publishedAfterFirstQuery();
+  try {
+    await mid.evidence.all('SELECT 1');
+    const corrected = await new Assessor(parts).run(c, VERDICT_AS_OF, undefined, 'corrected');
+    assert.deepStrictEqual(await new Assessor({ ...parts, clickhouse: evidence }).run(c, VERDICT_AS_OF, undefined, 'corrected'), corrected, 'the corrected view');
+    assert.ok(
+      countsAndSize(corrected).some((n) => n > 0),
+      'read while the cluster is empty: the corrected view is the embedded one',
+    );
+    assert.notDeepStrictEqual(observationsOf(corrected).copubs, observationsOf(onCluster).copubs, 'the corrections change what the verdict counts');
+  } finally {
+    await mid.retire();
+    await rebuildView([]);
+  }
 });
 
 test('a hostile string crosses the CSV publish byte for byte: a quoted \\N, quotes, backslashes, line breaks, a tab, a leading quote, NUL, U+2028, 100 kB', { skip }, async () => {
@@ -454,6 +523,27 @@ test('the CLI: derisk ingest publishes to the cluster (once for the same content
     assert.equal(remote.status, 0, remote.stderr);
     assert.deepStrictEqual(JSON.parse(remote.stdout), JSON.parse(derisk([command, '--json'], env).stdout), command);
   }
+  const exportPortfolio = (environment: Record<string, string>) => {
+    const r = derisk(['screen', '--export', WOS, '--json'], environment);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as Portfolio;
+  };
+  const embeddedExport = exportPortfolio(env);
+  assert.ok(embeddedExport.works > 0, 'the export has works');
+  // derisk alerts check re-checks the stored verdict (owed a re-check, as after a list change) where the setting says: what each run records.
+  const alertsCheck = async (environment: Record<string, string>) => {
+    const db = await openAppDb(loadConfig(env));
+    try {
+      await db.query("INSERT INTO monitor_seen (kind, ref, value, seen_at) VALUES ('owed', 'verdicts', '[\"test\"]', $1) ON CONFLICT (kind, ref) DO UPDATE SET value = excluded.value", [new Date().toISOString()]);
+    } finally {
+      await db.close();
+    }
+    const r = derisk(['alerts', 'check', '--json'], environment);
+    assert.equal(r.status, 0, r.stderr);
+    const { alerts, reassessed } = JSON.parse(r.stdout) as { alerts: Record<string, number>; reassessed: number };
+    // Verdict changes are what the stores could answer differently (a re-assessment date that has come is alerted once, by the first run).
+    return { verdictChanges: alerts['verdict-change'] ?? 0, reassessed };
+  };
   // It is the cluster that answers the summary: a newer, empty snapshot there empties it.
   const shards = cluster.httpPorts.map((port) => createClient({ url: `http://127.0.0.1:${port}`, database: 'derisk' }));
   for (const shard of shards) await shard.insert({ table: 'snapshots', values: [{ snapshot: 'empty', published_ms: Date.now() + 60_000, rows: '{}' }], format: 'JSONEachRow' });
@@ -465,6 +555,8 @@ test('the CLI: derisk ingest publishes to the cluster (once for the same content
       [0, 0, 0],
     );
     assert.equal((JSON.parse(derisk(['screen', '--portfolio', top, '--json'], withCluster).stdout) as Portfolio).works, 0, 'the portfolio read from the cluster');
+    // An export's portfolio reads the embedded store (no file is published): the embedded answer, with the setting and the cluster empty.
+    assert.deepStrictEqual(exportPortfolio(withCluster), embeddedExport, 'screen --export on the cluster');
     const verdict = assessOnCluster();
     assert.deepStrictEqual(
       Object.values(observationsOf(verdict).copubs).map((x) => x.works + x.listed),
@@ -479,4 +571,8 @@ test('the CLI: derisk ingest publishes to the cluster (once for the same content
     }
   }
   assert.equal((answers.copubs as { year: number; full: number }[]).find((y) => y.year === 2024)?.full, before2024 + 1, 'the new work counts in 2024 on the cluster');
+  // The stored verdicts re-checked on the cluster and on the embedded store give the same verdict alerts.
+  const onTheCluster = await alertsCheck(withCluster);
+  assert.ok(onTheCluster.reassessed > 0, JSON.stringify(onTheCluster));
+  assert.deepStrictEqual(await alertsCheck(env), onTheCluster, 'derisk alerts check with and without the setting');
 });
