@@ -79,7 +79,7 @@ export async function alertsCommand(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   if (sub === 'check') {
-    const report = await withStore(config, (store) => checkAlerts(store, config, values.json ? 'quiet' : 'always'));
+    const report = await withStore(config, (store) => checkAlerts(store, config, 'quiet'));
     if (values.json) out.log(JSON.stringify(report, null, 2));
     else printReport(report);
     return EXIT.ok;
