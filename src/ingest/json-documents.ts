@@ -204,7 +204,8 @@ function pathToNul(value: unknown, path: string): string | null {
   if (typeof value === 'string') return value.includes('\0') ? path : null;
   if (typeof value !== 'object' || value === null) return null;
   for (const [key, item] of Object.entries(value)) {
-    const at = Array.isArray(value) ? `${path}[${key}]` : `${path}${path ? '.' : ''}${key}`;
+    // The path names a key as written in the file: a NUL in it is shown as \u0000, not as the character.
+    const at = Array.isArray(value) ? `${path}[${key}]` : `${path}${path ? '.' : ''}${key.replaceAll('\0', '\\u0000')}`;
     if (key.includes('\0')) return at;
     const found = pathToNul(item, at);
     if (found !== null) return found;

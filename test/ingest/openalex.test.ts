@@ -181,6 +181,9 @@ test('a NUL written as \\u0000 inside a string is set aside like a raw NUL byte,
   assert.ok(escaped.includes('\\u0000') && !escaped.includes('\u0000'));
   assert.equal(kept, 2);
   assert.deepEqual(quarantined, ['2: a NUL character (written \\u0000) in authorships[0].raw_affiliation_strings[0]']);
+  // A NUL in a key is named as written, never printed as the character itself.
+  const inKey = outcome(await collect(readOpenAlex(streamOf(`${line(4, { 'ids\u0000x': 1 })}\n`))));
+  assert.deepEqual(inKey.quarantined, ['1: a NUL character (written \\u0000) in ids\\u0000x']);
 });
 
 test('a JSON array on one line longer than the record limit is read element by element; a bad element is set aside alone', async () => {
