@@ -206,8 +206,12 @@ export class Gazetteer {
     const { text, ...finding } = this.detectMain(raw);
     const mentions: CountryFinding['mentions'] = [];
     if (finding.explicit && finding.countryCode) mentions.push({ code: finding.countryCode, text: text ?? '' });
-    for (const part of segments(raw).map(placeText)) {
-      const code = this.countries.get(part);
+    const parts = segments(raw).map(placeText);
+    for (const [i, part] of parts.entries()) {
+      let code = this.countries.get(part);
+      // "Hong Kong, China", "Taipa, Macao, Peoples R China": China written after Hong Kong, Macao or Taiwan is that place's own.
+      const before = i > 0 ? (this.countries.get(parts[i - 1]!) ?? this.cities.get(parts[i - 1]!)) : undefined;
+      if (code === 'CN' && before && APART_FROM_CN.has(before)) code = before;
       if (code && !mentions.some((m) => m.text === part)) mentions.push({ code, text: part });
     }
     const city = !finding.explicit && finding.countryCode && text ? { code: finding.countryCode, text } : null;
@@ -219,15 +223,23 @@ export class Gazetteer {
 
   /**
    * "Kauvery Hosp, Chennai, India; Royal Stoke Hosp, Stoke On Trent, Staffs": addresses joined by ";" or
-   * ending a sentence, each with its own parts, placed in different countries. Which one is the author's
-   * the string does not say, so none is given. Hong Kong, Macao or Taiwan beside "China" are one address.
+   * ending a sentence or by ", and", each with its own parts, placed in different countries. Which one is the author's
+   * the string does not say, so none is given. Hong Kong, Macao or Taiwan beside "China" are one address,
+   * unless the Chinese one names a mainland place ("…, Shenzhen, China, and …, Hong Kong").
    */
   private addressesApart(raw: string): string[] | null {
-    const chunks = raw.split(/;|\.\s+(?=\p{Lu})/u).filter((c) => segments(c).length > 1);
+    const chunks = raw.split(/;|\.\s+(?=\p{Lu})|,\s+and\s+(?=\p{Lu})/u).filter((c) => segments(c).length > 1);
     if (chunks.length < 2) return null;
     const placed = chunks.map((c) => ({ c: c.trim(), code: this.detectMain(c).countryCode })).filter((x): x is { c: string; code: string } => x.code !== null);
     const codes = new Set(placed.map((x) => x.code));
-    if ([...codes].some((c) => APART_FROM_CN.has(c))) codes.delete('CN');
+    const mainland = placed.some(
+      (x) =>
+        x.code === 'CN' &&
+        segments(x.c)
+          .map(placeText)
+          .some((p) => this.cities.get(p) === 'CN' || this.subdivisions.get(p) === 'CN'),
+    );
+    if ([...codes].some((c) => APART_FROM_CN.has(c)) && !mainland) codes.delete('CN');
     if (codes.size < 2) return null;
     return [...codes].map((code) => `${code} ("${placed.find((x) => x.code === code)!.c}")`);
   }

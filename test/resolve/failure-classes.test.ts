@@ -129,6 +129,23 @@ test('explicit-country: a city named outside the institution, in a country it ha
   assert.ok(!r.institutions.some((m) => m.countryCode === 'HK' && TIER_RANK[m.tier] >= TIER_RANK.strong));
 });
 
+test('explicit-country: "Hong Kong, China" and "Macau, China" agree with a Hong Kong or Macao record; two addresses joined by ", and" give no country', { skip }, async () => {
+  for (const [s, name, code] of [
+    ['City University of Hong Kong, Hong Kong, China', 'City University of Hong Kong', 'HK'],
+    ['City Univ Hong Kong, Kowloon Tong, Hong Kong, Peoples R China', 'City University of Hong Kong', 'HK'],
+    ['University of Macau, Macau, China', 'University of Macau', 'MO'],
+  ] as const) {
+    const r = await resolve(s);
+    assert.equal(counted(r), name, s);
+    assert.equal(r.countryCode, code, s);
+  }
+  for (const s of ['Imperial College London, London, UK, and Peking University, Beijing, China', 'Peking University Shenzhen Graduate School, Shenzhen, China, and The Chinese University of Hong Kong, Hong Kong']) {
+    const r = await resolve(s);
+    assert.equal(r.countryCode, null, s);
+    assert.match(r.countryEvidence, /the string holds addresses in 2 countries/, s);
+  }
+});
+
 test('noise: export artefacts, detached accents, glued e-mail addresses and postcodes, footnote marks', { skip }, async () => {
   const darmstadt = await resolve('Technische Universit¨at Darmstadt#TAB#');
   assert.equal(counted(darmstadt), 'Technische Universität Darmstadt');

@@ -177,7 +177,7 @@ test('the country letters before a European postcode name the country; a room nu
   assert.equal(country('Lab B-305, Some Institute'), null);
 });
 
-test('addresses in two countries joined by ";" or a full stop give no country; Hong Kong beside China is one place', () => {
+test('addresses in two countries joined by ";", a full stop or ", and" give no country; Hong Kong beside China is one place', () => {
   for (const s of ['Kauvery Hosp, Chennai, Tamil Nadu, India; Royal Stoke Hosp, Crit Care, Stoke On Trent, Staffs', 'Institute of High Performance Computing, Singapore. TCG CREST, Kolkata, India.']) {
     const found = gazetteer.detect(s);
     assert.equal(found.countryCode, null, s);
@@ -186,6 +186,11 @@ test('addresses in two countries joined by ";" or a full stop give no country; H
   }
   assert.equal(country('City University of Hong Kong, Kowloon; Hong Kong SAR, China'), 'HK');
   assert.equal(country('Dept Comp Sci; Wuhan Univ, Wuhan; Hubei, China'), 'CN');
+  assert.equal(country('Some Univ, Boston, MA, USA, and Other Univ, Wuhan, China'), null);
+  // A mainland city makes "China" an address of its own beside Hong Kong's.
+  assert.equal(country('Some Univ, Shenzhen, China, and Other Univ, Kowloon, Hong Kong'), null);
+  // "China" after Hong Kong is Hong Kong's, not a second place an institution there would disagree with.
+  assert.deepEqual(gazetteer.detect('Some Univ, Kowloon, Hong Kong, China').named, ['HK']);
 });
 
 test('English counties and Spanish regions place the string; Surrey, Anyang and St Louis each name two places', () => {
