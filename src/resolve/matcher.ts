@@ -53,7 +53,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15b';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b';
 
 interface Entry {
   id: string;
@@ -185,6 +185,12 @@ const PADDING = new Set([
 
 /** Words after a group's name that name the group itself ("Honeywell International Inc", "ZTE Corporation"), not another institution. */
 const GROUP_PADDING = new Set(['international', 'corporation', 'incorporated', 'company', 'group', 'holding', 'kabushiki', 'kaisha']);
+
+/** Legal forms and company words: beside a group's one-word name they say the company is meant ("Canon Inc"), not a place or a word ("Avon, CT"). */
+const COMPANY_WORD = new Set([...GROUP_PADDING, 'gmbh', 'mbh', 'ag', 'kgaa', 'inc', 'ltd', 'limited', 'co', 'corp', 'sa', 'srl', 'spa', 'llc', 'plc', 'bv', 'nv', 'ab', 'oy', 'kk', 'pvt', 'pty']);
+
+/** Words after a group's name that name its laboratory ("Fujitsu Laboratories Ltd"): a unit of the group, read as the group. */
+const GROUP_LAB = new Set(['laboratory', 'laboratories', 'lab', 'labs', 'research']);
 
 /** Words after which a name goes on ("… University of Posts and Telecommunications"); "and" joins another institution instead. */
 const NAME_GOES_ON = ['of', 'for', 'de', 'di', 'del', 'della', 'degli', 'des', 'du', 'fur', 'do', 'da'];
@@ -838,7 +844,8 @@ export class AffiliationResolver {
         const key = words.join(' ');
         const hit = this.exact.get(key);
         // A group's one-word name names the employer written first, not a later part ("Bristol, Avon": the county, not Avon Products).
-        const oneWord = words.length === 1 && (this.stems.has(key) ? i === 0 && (words[0]!.length > 3 || capitals.has(key)) : words[0]!.length > 3);
+        // Alone in its part it needs a company word beside it, read below: "Avon, CT" is the town, "Canon Inc" the company.
+        const oneWord = words.length === 1 && !this.stems.has(key) && words[0]!.length > 3;
         if (hit && (words.length > 1 || (oneWord && this.isDistinctive(words[0]!)))) yield { ids: hit, key, how: 'exact', said: `"${key}" is a registry name${this.stemNote(key)}`, similarity: 1, start, end };
         else if (words.length > 1) {
           const bagHit = this.bag.get(bagKey(words));
@@ -869,8 +876,13 @@ export class AffiliationResolver {
         // A group's one-word name opens a part of its own words: a legal form, a unit's, an acronym, a place ("Canon Inc",
         // "DENSO IT Laboratory"); written with its capital ("canon law" is not Canon), and with no proper word after it
         // ("Max Planck Inst" is not the company Max).
-        const groupWords = (t: string) => capitals.has(t) || PADDING.has(t) || GROUP_PADDING.has(t) || UNIT_TOKEN.has(t) || this.gazetteer.isPlace(t) || /\d/.test(t);
-        if (e - s === 1 && (!/^\p{Lu}/u.test(segs[part]!) || !flat.slice(e, segEnd).every(groupWords))) continue;
+        // At least one of them a legal form, a company word or a laboratory's: a place alone after it ("Avon Park") is no company.
+        // A laboratory only in the part written first, the employer's: after another part it may be another's ("Nokia, Bell Labs").
+        const lab = (t: string) => part === 0 && GROUP_LAB.has(t);
+        const groupWords = (t: string) => capitals.has(t) || PADDING.has(t) || GROUP_PADDING.has(t) || UNIT_TOKEN.has(t) || lab(t) || this.gazetteer.isPlace(t) || /\d/.test(t);
+        // A country in the same part names the group's company there ("ZTE USA"); a city does not.
+        const companyWord = (t: string) => COMPANY_WORD.has(t) || lab(t) || this.gazetteer.countryCodeOf(t) !== null;
+        if (e - s === 1 && (!/^\p{Lu}/u.test(segs[part]!) || !flat.slice(e, segEnd).every(groupWords) || !flat.slice(e, segEnd).some(companyWord))) continue;
         const hit = this.exact.get(key)!;
         // "Max Planck Florida Institute for Neuroscience" is not the "Institute for
         // Neuroscience": a name glued to a distinctive word is part of a longer proper name.
@@ -901,6 +913,9 @@ export class AffiliationResolver {
         // Engineering", "Nanjing Univ Posts & Telecommun" (Web of Science's abbreviation, where the registry's spelling is not written).
         const joinedAfter = nameWordsAfter && !rareAfter && !after.some(ignorable) ? joinedWordsAfter(segs[part]!, e - segStart) : undefined;
         const longer = rareAfter || joinedAfter !== undefined;
+        // "Fujitsu Laboratories Ltd": the group's laboratory, written first as the employer, is the group, at the group's tier;
+        // its place is still checked.
+        const groupLab = stem && part === 0 && before.length === 0 && after.some((t) => GROUP_LAB.has(t)) && after.every((t) => ignorable(t) || GROUP_LAB.has(t) || this.gazetteer.isPlace(t));
         const how: How = HOSPITAL_WORD.test(` ${after.join(' ')}`)
           ? 'inside-hospital'
           : SCHOOL_WORD.test(` ${after.join(' ')}`)
@@ -909,11 +924,13 @@ export class AffiliationResolver {
               ? 'inside-glued'
               : longer
                 ? 'inside-longer'
-                : [...before, ...after].some((t) => UNIT_TOKEN.has(t))
-                  ? 'inside-unit'
-                  : secondOfTwo || [...before, ...after].every(ignorable) || (before.every(ignorable) && this.gazetteer.isPlace(after.join(' ')))
-                    ? 'exact'
-                    : 'inside';
+                : groupLab
+                  ? 'exact'
+                  : [...before, ...after].some((t) => UNIT_TOKEN.has(t))
+                    ? 'inside-unit'
+                    : secondOfTwo || [...before, ...after].every(ignorable) || (before.every(ignorable) && this.gazetteer.isPlace(after.join(' ')))
+                      ? 'exact'
+                      : 'inside';
         // Around the name only an acronym, a legal form, a career note or a place: the part is that name.
         const words = flat.slice(segStart, segEnd).join(' ');
         const said =
@@ -921,13 +938,15 @@ export class AffiliationResolver {
             ? `"${key}" is a registry name, joined by "and" to another name in "${words}"`
             : how === 'exact' && secondOfTwo
               ? `"${key}" is a registry name, joined by "and" after another registry name in "${words}"`
-              : how === 'exact'
-                ? `"${key}" is a registry name${this.stemNote(key)} ("${words}" adds only acronyms, a legal form or a place)`
-                : how === 'inside-longer' && joinedAfter !== undefined
-                  ? `"${key}" is a registry name, but only the start of "${words}": it goes on "${joinedAfter}", name words and no place, making another institution's name (kept as possible, the nearest registry name)`
-                  : how === 'inside-longer'
-                    ? `"${key}" is a registry name, but only the start of "${words}": "${after.join(' ')}", words rare in registry names and no place, make it another institution's name (kept as possible, the nearest registry name)`
-                    : `"${key}" is a registry name inside "${words}"`;
+              : how === 'exact' && groupLab
+                ? `"${key}" is a registry name${this.stemNote(key)}, and "${words}" is its laboratory`
+                : how === 'exact'
+                  ? `"${key}" is a registry name${this.stemNote(key)} ("${words}" adds only acronyms, a legal form or a place)`
+                  : how === 'inside-longer' && joinedAfter !== undefined
+                    ? `"${key}" is a registry name, but only the start of "${words}": it goes on "${joinedAfter}", name words and no place, making another institution's name (kept as possible, the nearest registry name)`
+                    : how === 'inside-longer'
+                      ? `"${key}" is a registry name, but only the start of "${words}": "${after.join(' ')}", words rare in registry names and no place, make it another institution's name (kept as possible, the nearest registry name)`
+                      : `"${key}" is a registry name inside "${words}"`;
         const placeAfter = how === 'exact' && after.length > 0 && !after.every(ignorable) ? after.join(' ') : undefined;
         yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter };
       }

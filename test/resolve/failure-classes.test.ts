@@ -209,6 +209,23 @@ test('company: a group the registry names "X (Country)" is the string\'s "X Inc"
   assert.equal(brno.countryCode, 'CZ');
   // A one-word group name is a proper name only written as one.
   assert.deepEqual((await resolve('canon law studies')).institutions, []);
+  // Alone, or before a place only, it is the place or the word ("Avon, CT" is the town): a company word must stand beside it.
+  for (const s of ['Avon, CT, USA', 'Avon', 'Fujitsu Kawasaki, Japan']) assert.deepEqual((await resolve(s)).institutions, [], s);
+  assert.equal((await resolve('Avon, CT, USA')).countryCode, 'US');
+  assert.equal(counted(await resolve('Avon Products Inc, Suffern, NY, USA')), 'Avon (United States)');
+});
+
+test('company: "Laboratories", "Labs", "Research" after a group\'s name are its laboratory, counted as the group where the place agrees', { skip }, async () => {
+  for (const s of ['Fujitsu Laboratories Ltd., Kawasaki, Japan', 'Fujitsu Research, Kawasaki, Japan']) {
+    const r = await resolve(s);
+    assert.equal(counted(r), 'Fujitsu (Japan)', s);
+    assert.equal(r.institutions[0]!.tier, 'exact', s);
+    assert.equal(r.countryCode, 'JP', s);
+  }
+  // The registry holds no American record of Fujitsu: the laboratory in California is not counted as the Japanese group.
+  const america = await resolve('Fujitsu Laboratories of America, Sunnyvale, CA');
+  assert.equal(counted(america), null);
+  assert.equal(america.countryCode, 'US');
 });
 
 test('out-of-registry: the nearest registry name is reported as possible, never counted, and the place still gives the country', { skip }, async () => {
@@ -455,7 +472,8 @@ test('fuzzy-city: a word where the record\'s city should be is not the city left
 
 test('place-name: a city alone in an address part after an organisation is the address, not the record that has it as an alias', { skip }, async () => {
   for (const [s, employer] of [
-    ['Sanofi, Lyon, France', 'Sanofi (France)'],
+    // A group's one-word name followed only by places is no company without a company word ("Avon, CT" is a town).
+    ['Sanofi, Lyon, France', null],
     ['Acme Robotics SAS, Lyon, France', null],
   ] as const) {
     const r = await resolve(s);
