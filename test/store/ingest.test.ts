@@ -207,6 +207,45 @@ test('a new file is read once: its id is the hash of the bytes as they were read
   store.close();
 });
 
+/** What a store holds of ingested files and what the refresh derives from them. */
+async function ingested(store: Store) {
+  await refreshAnalytics(store);
+  const out: Record<string, unknown> = await derived(store);
+  for (const table of ['input_files', 'input_file_prefixes', 'records', 'authorships', 'affiliations', 'record_fields', 'quarantine']) {
+    out[table] = await store.all(`SELECT * ${table === 'input_files' ? 'EXCLUDE (started_at, finished_at)' : ''} FROM ${table} ORDER BY ALL`);
+  }
+  return out;
+}
+
+test('a file truncated or appended to while it is read is not finished, and ingesting it again ends as a clean run of it', async () => {
+  const lines = syntheticWorks(300);
+  const changes = { truncated: (file: string) => fs.truncateSync(file, Math.floor(lines.length / 3)), appended: (file: string) => fs.appendFileSync(file, syntheticWorks(400).slice(lines.length)) };
+  for (const [change, write] of Object.entries(changes)) {
+    const dir = tempDir();
+    const file = writeTemp(`changing-${change}.jsonl`, lines);
+    const store = await Store.open(join(dir, 'derisk.duckdb'));
+    let changed = false;
+    const onProgress = () => {
+      if (!changed) write(file);
+      changed = true;
+    };
+    await assert.rejects(ingestWorks(store, 'openalex', file, { quarantineDir: join(dir, 'q'), batchSize: 100, onProgress }), (e: Error) => {
+      assert.match(e.message, new RegExp(`^${file}: changed while it was read: ${lines.length} bytes at the start, .*nothing was finished`));
+      return true;
+    });
+    for (const table of ['input_files', 'records', 'authorships', 'quarantine']) assert.equal(await count(store, table), 0, `${change}: ${table} keeps nothing of the unfinished run`);
+    const again = await ingestWorks(store, 'openalex', file, { quarantineDir: join(dir, 'q'), batchSize: 100 });
+    assert.equal(again.fileId, createHash('sha256').update(readFileSync(file)).digest('hex'), change);
+    const cleanDir = tempDir();
+    const clean = await Store.open(join(cleanDir, 'derisk.duckdb'));
+    const fresh = await ingestWorks(clean, 'openalex', file, { quarantineDir: join(cleanDir, 'q'), batchSize: 100 });
+    assert.deepEqual([again.status, again.kept, again.duplicates, again.quarantined], ['ingested', fresh.kept, fresh.duplicates, fresh.quarantined], change);
+    assert.deepEqual(await ingested(store), await ingested(clean), change);
+    store.close();
+    clean.close();
+  }
+});
+
 test('quarantined records are counted, kept in the store and written to a file naming file, line and reason', async () => {
   const dir = tempDir();
   const store = await Store.open(join(dir, 'derisk.duckdb'));
