@@ -220,27 +220,32 @@ async function ingested(store: Store) {
 test('a file truncated or appended to while it is read is not finished, and ingesting it again ends as a clean run of it', async () => {
   const lines = syntheticWorks(300);
   const changes = { truncated: (file: string) => fs.truncateSync(file, Math.floor(lines.length / 3)), appended: (file: string) => fs.appendFileSync(file, syntheticWorks(400).slice(lines.length)) };
-  for (const [change, write] of Object.entries(changes)) {
-    const dir = tempDir();
-    const file = writeTemp(`changing-${change}.jsonl`, lines);
-    const store = await Store.open(join(dir, 'derisk.duckdb'));
-    let changed = false;
-    const onProgress = () => {
-      if (!changed) write(file);
-      changed = true;
-    };
-    await assert.rejects(ingestWorks(store, 'openalex', file, { quarantineDir: join(dir, 'q'), batchSize: 100, onProgress }), (e: Error) => {
-      assert.match(e.message, new RegExp(`^${file}: changed while it was read: ${lines.length} bytes at the start, .*nothing was finished`));
-      return true;
-    });
-    for (const table of ['input_files', 'records', 'authorships', 'quarantine']) assert.equal(await count(store, table), 0, `${change}: ${table} keeps nothing of the unfinished run`);
-    const again = await ingestWorks(store, 'openalex', file, { quarantineDir: join(dir, 'q'), batchSize: 100 });
-    assert.equal(again.fileId, createHash('sha256').update(readFileSync(file)).digest('hex'), change);
-    const cleanDir = tempDir();
-    const clean = await Store.open(join(cleanDir, 'derisk.duckdb'));
-    const fresh = await ingestWorks(clean, 'openalex', file, { quarantineDir: join(cleanDir, 'q'), batchSize: 100 });
-    assert.deepEqual([again.status, again.kept, again.duplicates, again.quarantined], ['ingested', fresh.kept, fresh.duplicates, fresh.quarantined], change);
-    assert.deepEqual(await ingested(store), await ingested(clean), change);
+  const [dir, cleanDir] = [tempDir(), tempDir()];
+  const store = await Store.open(join(dir, 'derisk.duckdb'));
+  const clean = await Store.open(join(cleanDir, 'derisk.duckdb'));
+  try {
+    for (const [change, write] of Object.entries(changes)) {
+      // Other works in each file: a file's run is undone alone (an OpenAlex work it gave again would have replaced the one held).
+      const file = writeTemp(`changing-${change}.jsonl`, lines.replaceAll('openalex.org/W', `openalex.org/W${change}`));
+      const [records, size] = [await count(store, 'records'), statSync(file).size];
+      let changed = false;
+      const onProgress = () => {
+        if (!changed) write(file);
+        changed = true;
+      };
+      await assert.rejects(ingestWorks(store, 'openalex', file, { quarantineDir: join(dir, 'q'), batchSize: 100, onProgress }), (e: Error) => {
+        assert.match(e.message, new RegExp(`^${file}: changed while it was read: ${size} bytes at the start, .*nothing was finished`));
+        return true;
+      });
+      assert.equal(await count(store, 'records'), records, `${change}: nothing of the unfinished run is kept`);
+      assert.equal(await count(store, 'input_files WHERE finished_at IS NULL'), 0, change);
+      const again = await ingestWorks(store, 'openalex', file, { quarantineDir: join(dir, 'q'), batchSize: 100 });
+      assert.equal(again.fileId, createHash('sha256').update(readFileSync(file)).digest('hex'), change);
+      const fresh = await ingestWorks(clean, 'openalex', file, { quarantineDir: join(cleanDir, 'q'), batchSize: 100 });
+      assert.deepEqual([again.status, again.kept, again.duplicates, again.quarantined], ['ingested', fresh.kept, fresh.duplicates, fresh.quarantined], change);
+    }
+    assert.deepEqual(await ingested(store), await ingested(clean));
+  } finally {
     store.close();
     clean.close();
   }
