@@ -231,7 +231,8 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   const started = performance.now();
   const scope = options.scope ?? SHARED;
   const t = tablesOf(scope);
-  const bytes = statSync(path).size;
+  const atStart = statSync(path);
+  const bytes = atStart.size;
   const known = options.fileId ? ({ kind: 'hashed', id: options.fileId } as const) : await recognise(store, scope, path, bytes);
   // Bytes that may have been read before are hashed first (the exact id decides "already
   // ingested" and where a legacy run resumes); other files are hashed as they are read.
@@ -284,8 +285,14 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
     await source.close();
   }
   options.onProgress?.({ file: path, bytesDone: bytes, bytesTotal: bytes, records: seen });
-  // A file that changed size while it was read is hashed as it is now, as before this pass existed.
-  const finalId = !provisional ? id : read.sha256 !== null && read.bytes === bytes ? read.sha256 : await contentId(path);
+  // No id names bytes that were written while they were read: the run is undone, so that running
+  // again on the file as it is then ends as a clean run of it.
+  const atEnd = statSync(path, { throwIfNoEntry: false });
+  if (read.bytes !== bytes || atEnd?.size !== bytes || atEnd.mtimeMs !== atStart.mtimeMs) {
+    await forgetRun(store, scope, id);
+    throw new IngestFileError(path, `changed while it was read: ${bytes} bytes at the start, ${read.bytes} read, ${atEnd ? `${atEnd.size} now` : 'gone now'}; nothing was finished — ingest it again once it no longer changes`);
+  }
+  const finalId = provisional ? read.sha256! : id;
   if (provisional) await settleId(store, scope, id, finalId, path, bytes);
   else await store.run(`UPDATE ${t.files} SET finished_at = now() WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, id));
   const counts = (await fileState(store, scope, finalId))!;
@@ -329,6 +336,21 @@ async function forgetProvisional(store: Store, scope: EvidenceScope, provisional
   const t = tablesOf(scope);
   await store.run(`DELETE FROM input_file_prefixes WHERE scope = $1 AND file_id = $2`, [scopeKey(scope), provisionalId]);
   await store.run(`DELETE FROM ${t.files} WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, provisionalId));
+}
+
+/**
+ * Removes a run that did not finish, with the records, rows and quarantine it committed. The
+ * shared records stay in refresh_pending (each batch put them there), so the next refresh drops
+ * whatever it may already count of them.
+ */
+async function forgetRun(store: Store, scope: EvidenceScope, id: string): Promise<void> {
+  const t = tablesOf(scope);
+  const ofRun = (x: string) => `EXISTS (SELECT 1 FROM ${t.records} r WHERE ${inScope(t, 'r')}${t.scoped ? `r.scope = ${x}.scope AND ` : ''}r.file_id = $1 AND r.source = ${x}.source AND r.source_id = ${x}.source_id)`;
+  await store.transaction(async () => {
+    for (const table of [t.authorships, t.affiliations, t.fields]) await store.run(`DELETE FROM ${table} x WHERE ${ofRun('x')}`, paramsOf(scope, id));
+    for (const table of [t.records, t.quarantine, ...(t.scoped ? ['upload_file_records'] : [])]) await store.run(`DELETE FROM ${table} WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, id));
+    await forgetProvisional(store, scope, id);
+  });
 }
 
 /** Gives a file read under a provisional id its content hash, in one transaction with marking it finished. */

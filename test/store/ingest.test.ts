@@ -207,6 +207,50 @@ test('a new file is read once: its id is the hash of the bytes as they were read
   store.close();
 });
 
+/** What a store holds of ingested files and what the refresh derives from them. */
+async function ingested(store: Store) {
+  await refreshAnalytics(store);
+  const out: Record<string, unknown> = await derived(store);
+  for (const table of ['input_files', 'input_file_prefixes', 'records', 'authorships', 'affiliations', 'record_fields', 'quarantine']) {
+    out[table] = await store.all(`SELECT * ${table === 'input_files' ? 'EXCLUDE (started_at, finished_at)' : ''} FROM ${table} ORDER BY ALL`);
+  }
+  return out;
+}
+
+test('a file truncated or appended to while it is read is not finished, and ingesting it again ends as a clean run of it', async () => {
+  const lines = syntheticWorks(300);
+  const changes = { truncated: (file: string) => fs.truncateSync(file, Math.floor(lines.length / 3)), appended: (file: string) => fs.appendFileSync(file, syntheticWorks(400).slice(lines.length)) };
+  const [dir, cleanDir] = [tempDir(), tempDir()];
+  const store = await Store.open(join(dir, 'derisk.duckdb'));
+  const clean = await Store.open(join(cleanDir, 'derisk.duckdb'));
+  try {
+    for (const [change, write] of Object.entries(changes)) {
+      // Other works in each file: a file's run is undone alone (an OpenAlex work it gave again would have replaced the one held).
+      const file = writeTemp(`changing-${change}.jsonl`, lines.replaceAll('openalex.org/W', `openalex.org/W${change}`));
+      const [records, size] = [await count(store, 'records'), statSync(file).size];
+      let changed = false;
+      const onProgress = () => {
+        if (!changed) write(file);
+        changed = true;
+      };
+      await assert.rejects(ingestWorks(store, 'openalex', file, { quarantineDir: join(dir, 'q'), batchSize: 100, onProgress }), (e: Error) => {
+        assert.match(e.message, new RegExp(`^${file}: changed while it was read: ${size} bytes at the start, .*nothing was finished`));
+        return true;
+      });
+      assert.equal(await count(store, 'records'), records, `${change}: nothing of the unfinished run is kept`);
+      assert.equal(await count(store, 'input_files WHERE finished_at IS NULL'), 0, change);
+      const again = await ingestWorks(store, 'openalex', file, { quarantineDir: join(dir, 'q'), batchSize: 100 });
+      assert.equal(again.fileId, createHash('sha256').update(readFileSync(file)).digest('hex'), change);
+      const fresh = await ingestWorks(clean, 'openalex', file, { quarantineDir: join(cleanDir, 'q'), batchSize: 100 });
+      assert.deepEqual([again.status, again.kept, again.duplicates, again.quarantined], ['ingested', fresh.kept, fresh.duplicates, fresh.quarantined], change);
+    }
+    assert.deepEqual(await ingested(store), await ingested(clean));
+  } finally {
+    store.close();
+    clean.close();
+  }
+});
+
 test('quarantined records are counted, kept in the store and written to a file naming file, line and reason', async () => {
   const dir = tempDir();
   const store = await Store.open(join(dir, 'derisk.duckdb'));
