@@ -265,6 +265,8 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   let read = { bytes: 0, sha256: null as string | null };
   // Reading the next batch overlaps with DuckDB merging the last one; batches still commit in order.
   let committing: Promise<void> = Promise.resolve();
+  // OpenAlex works of this run that replaced works held from other files (gone from the store once replaced).
+  let replacedHeld = 0;
   try {
     for (let batch = await source.next(); batch; batch = await source.next()) {
       seen += batch.seen;
@@ -273,7 +275,7 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
       const b = batch;
       if (b.records.length === 0 && b.rejects.length === 0) continue;
       await committing;
-      committing = commitBatch(store, scope, id, b, provisional);
+      committing = commitBatch(store, scope, id, b, provisional).then((replaced) => void (replacedHeld += replaced));
       options.onProgress?.({ file: path, bytesDone: b.bytesDone, bytesTotal: bytes, records: seen });
     }
     await committing;
@@ -289,8 +291,11 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   // again on the file as it is then ends as a clean run of it.
   const atEnd = statSync(path, { throwIfNoEntry: false });
   if (read.bytes !== bytes || atEnd?.size !== bytes || atEnd.mtimeMs !== atStart.mtimeMs) {
+    const sizes = `${bytes} bytes at the start, ${read.bytes} read, ${atEnd ? `${atEnd.size} now` : 'gone now'}`;
+    // Undoing a run that replaced held works (or may have, before it resumed) would lose them: it is left unfinished instead, as a killed run is.
+    if (replacedHeld > 0 || resumeAfter > 0) throw new IngestFileError(path, `changed while it was read: ${sizes}; not finished, and what it read is kept (it may have replaced works held from other files, which undoing it would lose) — ingest it again once it no longer changes`);
     await forgetRun(store, scope, id);
-    throw new IngestFileError(path, `changed while it was read: ${bytes} bytes at the start, ${read.bytes} read, ${atEnd ? `${atEnd.size} now` : 'gone now'}; nothing was finished — ingest it again once it no longer changes`);
+    throw new IngestFileError(path, `changed while it was read: ${sizes}; nothing was finished — ingest it again once it no longer changes`);
   }
   const finalId = provisional ? read.sha256! : id;
   if (provisional) await settleId(store, scope, id, finalId, path, bytes);
@@ -433,9 +438,11 @@ const MERGE = new Map<boolean, string[]>([SHARED_TABLES, UPLOAD_TABLES].map((t) 
 const text = (a: DuckDBAppender, v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
 const list = (a: DuckDBAppender, v: string[]) => a.appendVarchar(v.join(SEP));
 
-async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch: Batch, provisional: boolean): Promise<void> {
+/** Commits one batch; answers how many works held from other files its OpenAlex records replaced. */
+async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch: Batch, provisional: boolean): Promise<number> {
   const t = tablesOf(scope);
   const { records, recordNos, rejects, lastNo } = batch;
+  let replaced = 0;
   await store.transaction(async () => {
     for (const x of ['records', 'authorships', 'affiliations', 'fields', 'quarantine']) await store.run(`DELETE FROM stage_${x}`);
     const c = store.connection;
@@ -503,6 +510,7 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
     }
     for (const a of [rec, aut, aff, fld, qua]) a.closeSync();
     for (const sql of MERGE.get(t.scoped)!) await store.run(sql, sql.includes('$1') ? paramsOf(scope, id) : undefined);
+    if (!t.scoped) replaced = (await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM stage_replaced`))?.n ?? 0;
     const kept = await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${t.records} r JOIN stage_records s USING (source, source_id) WHERE ${inScope(t, 'r')} r.file_id = $1 AND r.record_no = s.record_no`, paramsOf(scope, id));
     const newlyKept = kept?.n ?? 0;
     const p = nextParam(t);
@@ -513,4 +521,5 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
     if (provisional) await store.run(`UPDATE input_file_prefixes SET prefix_bytes = $3, prefix_sha256 = $4 WHERE scope = $1 AND file_id = $2`, [scopeKey(scope), id, batch.bytesDone, batch.prefixSha256]);
   });
   crashPoint('ingest.batch-committed');
+  return replaced;
 }

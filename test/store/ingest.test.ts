@@ -245,6 +245,16 @@ test('a file truncated or appended to while it is read is not finished, and inge
       assert.deepEqual([again.status, again.kept, again.duplicates, again.quarantined], ['ingested', fresh.kept, fresh.duplicates, fresh.quarantined], change);
     }
     assert.deepEqual(await ingested(store), await ingested(clean));
+    // An update giving held works again replaces them as it reads: undoing it would lose them, so it is left unfinished with what it read.
+    const update = writeTemp('changing-update.jsonl', syntheticWorks(400).slice(lines.length).replaceAll('"publication_year":', '"title":"updated","publication_year":'));
+    const works = await count(store, 'records');
+    let changed = false;
+    const onProgress = () => {
+      if (!changed) fs.truncateSync(update, 100);
+      changed = true;
+    };
+    await assert.rejects(ingestWorks(store, 'openalex', update, { quarantineDir: join(dir, 'q'), batchSize: 25, onProgress }), /changed while it was read: .*not finished, and what it read is kept/);
+    assert.equal(await count(store, 'records'), works, 'the held works replaced are kept in the versions read, none lost');
   } finally {
     store.close();
     clean.close();
