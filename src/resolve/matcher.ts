@@ -4,6 +4,7 @@ import { Companies, type CompanyMention } from './companies.ts';
 import { Gazetteer, type CountryFinding } from './gazetteer.ts';
 import { bagKey, cleanAffiliation, foldText, hasCjk, nameTokens, segments } from './normalize.ts';
 import { describeCorrection, type Thesaurus } from './thesaurus.ts';
+import { legalFormKey, loadAliases, type UnitRule } from '../screening/aliases.ts';
 
 export type Tier = 'exact' | 'strong' | 'possible' | 'unresolved';
 export const TIER_RANK: Record<Tier, number> = { exact: 3, strong: 2, possible: 1, unresolved: 0 };
@@ -53,7 +54,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c';
 
 interface Entry {
   id: string;
@@ -342,6 +343,8 @@ export class AffiliationResolver {
   private readonly namesInsidePart = new Map<string, [number, number][]>();
   /** Words this common among registry names do not identify anything on their own. */
   private readonly genericIdf: number;
+  /** The legal forms screening reads as placing a company (aliases.json placed_abroad), by key; read when first needed. */
+  private legalForms: Map<string, UnitRule['abroad']['legalForms'][number]> | null = null;
 
   constructor(institutions: Iterable<Institution>, options: ResolverOptions = {}) {
     const list = [...institutions];
@@ -953,6 +956,26 @@ export class AffiliationResolver {
     }
   }
 
+  /** The legal form closing the part of the string that holds token `start` ("GmbH" of "Hikvision GmbH"), if screening knows it. */
+  private closingLegalForm(text: string, start: number): UnitRule['abroad']['legalForms'][number] | null {
+    if (!this.legalForms) {
+      this.legalForms = new Map();
+      for (const f of loadAliases().units.abroad.legalForms) if (!this.legalForms.has(f.key)) this.legalForms.set(f.key, f);
+    }
+    let end = 0;
+    for (const seg of segments(text)) {
+      end += nameTokens(seg).length;
+      if (start >= end) continue;
+      const words = seg.trim().split(/\s+/);
+      for (let k = Math.min(4, words.length - 1); k >= 1; k--) {
+        const form = this.legalForms.get(legalFormKey(words.slice(-k).join('')));
+        if (form) return form;
+      }
+      return null;
+    }
+    return null;
+  }
+
   /** A group's one-word name ("canon", "fujitsu"), rare among registry names. */
   private isGroupWord(word: string): boolean {
     return this.stems.has(word) && this.isDistinctive(word);
@@ -1218,7 +1241,14 @@ export class AffiliationResolver {
       // A company's record is chosen by the company rule, which knows where it has one.
       if (c.company) return { c, ids, ambiguity: 'unique' as const, note, elsewhere };
       const where = after?.code ?? country.countryCode;
-      if (agreeing.length > 0) ids = agreeing;
+      // "Hikvision GmbH": a legal form closing the part, used only where the group has no record, names a company there.
+      const form = where === null && c.start >= 0 && this.stems.has(c.key) ? this.closingLegalForm(text, c.start) : null;
+      if (form && ids.every((id) => !form.countries.includes(this.entries.get(id)!.countryCode ?? ''))) {
+        const one = form.countries.length === 1 ? form.countries[0]! : null;
+        note = `; but its legal form "${form.form}" places it in ${form.countries.join(' or ')}, where the registry holds no record of it: kept as possible${one ? ', the legal form gives the country' : ''}`;
+        elsewhere = true;
+        if (one) hints.push({ code: one, why: `the legal form "${form.form}" is used only in ${one}` });
+      } else if (agreeing.length > 0) ids = agreeing;
       else if (ids.length > 0 && where) {
         // Nothing with this name where the string says it is: perhaps the same name extended ("École Normale Supérieure" → "… - PSL"), in the city named if one is.
         const extended = c.how === 'exact' ? this.extensionIn(c, where, outside) : null;

@@ -207,6 +207,11 @@ test('company: a group the registry names "X (Country)" is the string\'s "X Inc"
   const brno = await resolve('Honeywell Aerospace, Brno, Czech Republic');
   assert.equal(counted(brno), null);
   assert.equal(brno.countryCode, 'CZ');
+  // A legal form of other countries than the group's records' names a company there ("GmbH": DE, AT, CH…), not the group.
+  const gmbh = await resolve('Hikvision GmbH');
+  assert.equal(counted(gmbh), null);
+  assert.match(gmbh.institutions[0]!.evidence, /legal form "GmbH" places it in DE or AT/);
+  assert.equal(gmbh.countryCode, null, 'a legal form of several countries gives none');
   // A one-word group name is a proper name only written as one.
   assert.deepEqual((await resolve('canon law studies')).institutions, []);
   // Alone, or before a place only, it is the place or the word ("Avon, CT" is the town): a company word must stand beside it.
