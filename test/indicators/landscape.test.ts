@@ -12,7 +12,7 @@ import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import { join } from 'node:path';
 import { indicatorsOf } from '../../src/indicators/catalog.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
-import { AFF, landscapeStore } from '../helpers/landscape.ts';
+import { AFF, landscapeStore, rorRecord } from '../helpers/landscape.ts';
 import { derisk } from '../helpers/cli.ts';
 
 let store: Store;
@@ -253,14 +253,17 @@ test('`derisk facts` says on how many works each verdict rests, and which are to
 test("`derisk indicators works` names the companies a work's affiliations name, as the drill-down does", async () => {
   const own = tempDir();
   const noah = { id: 'https://openalex.org/W98', doi: '10.5555/noah', title: 'A London lab and Tsinghua', publication_year: 2024, authorships: [{ author_position: 'first', raw_affiliation_strings: ["Huawei Noah's Ark Lab, London, UK"] }, { raw_affiliation_strings: [AFF.thu] }] };
-  (await landscapeStore(own, [noah])).close();
+  // A company the registry holds as an institution counts among the work's companies too.
+  const zteRecord = { ...rorRecord('03dvw6z92', 'ZTE (China)', 'CN', 'Shenzhen'), types: ['company'], locations: [{ geonames_details: { country_code: 'CN', country_name: 'China', name: 'Shenzhen' } }] };
+  const zte = { id: 'https://openalex.org/W99', doi: '10.5555/zte', title: 'Delft and ZTE', publication_year: 2024, authorships: [{ author_position: 'first', raw_affiliation_strings: [AFF.delft] }, { raw_affiliation_strings: ['ZTE Corporation, Shenzhen, China'] }] };
+  (await landscapeStore(own, [noah, zte], [zteRecord])).close();
   const json = derisk(['indicators', 'works', '--regions', 'EU27AC,CN', '--from', '2024', '--json'], { DERISK_HOME: own });
   assert.equal(json.status, 0, json.stderr);
   const rows = JSON.parse(json.stdout) as { workId: string; companies: string[] }[];
-  assert.deepEqual(
-    rows.map((r) => r.companies),
-    [["Huawei (Noah's Ark Lab), GB"]],
-  );
+  assert.deepEqual(rows.map((r) => [r.workId, r.companies]).sort(), [
+    ['doi:10.5555/noah', ["Huawei (Noah's Ark Lab), GB"]],
+    ['doi:10.5555/zte', ['ZTE, CN']],
+  ]);
   const csv = derisk(['indicators', 'works', '--regions', 'EU27AC,CN', '--from', '2024', '--csv'], { DERISK_HOME: own });
   assert.equal(csv.status, 0, csv.stderr);
   assert.match(csv.stdout.split('\n')[0]!, /,companies/);
