@@ -26,12 +26,15 @@ export const matcherIndexPath = (store: Store): string | null => (store.path ===
  * data files it reads (data/geo, data/resolve, data/lists, within codeFingerprint) and the alias
  * file in use (DERISK_ALIASES_FILE may name one outside the data directory; the matcher reads its legal forms).
  */
-export function matcherIndexSignature(registry: string | null): string {
-  return createHash('sha256')
-    .update(`${FORMAT}|${resolutionVersionOf(registry)}|${codeFingerprint()}|`)
-    .update(readFileSync(aliasesFile()))
-    .digest('hex')
-    .slice(0, 32);
+export const matcherIndexInputs = (registry: string | null): { resolution: string; code: string; aliases: string } => ({
+  resolution: resolutionVersionOf(registry),
+  code: codeFingerprint(),
+  aliases: createHash('sha256').update(readFileSync(aliasesFile())).digest('hex'),
+});
+
+/** The signature a matcher index is kept under: every input it was built from. */
+export function matcherIndexSignature(registry: string | null, inputs = matcherIndexInputs(registry)): string {
+  return createHash('sha256').update(`${FORMAT}|${inputs.resolution}|${inputs.code}|${inputs.aliases}`).digest('hex').slice(0, 32);
 }
 
 /** Said on stderr when a kept index is refused: the rebuild takes a while, and a damaged file is worth knowing about. */
