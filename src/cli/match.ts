@@ -24,15 +24,15 @@ export const MATCH_USAGE = `derisk match correct "<string>" <ROR id|none> --reas
 
 const OPTIONS = { ...COMMON, reason: { type: 'string' }, not: { type: 'boolean' }, org: { type: 'string' } } as const;
 
-/** The resolver of the screening index kept beside the store, or one built from the registry when no lists are loaded. */
+/** The resolver of the screening index kept beside the store, or the matcher index when no lists are loaded. */
 async function resolverOf(store: Store): Promise<AffiliationResolver> {
   const { screeningContext, NoListsError } = await import('../screening/store.ts');
   try {
     return (await screeningContext(store)).resolver;
   } catch (e) {
     if (!(e instanceof NoListsError)) throw e;
-    const [{ loadRegistry }, { AffiliationResolver }] = await Promise.all([import('../ingest/registry.ts'), import('../resolve/matcher.ts')]);
-    return new AffiliationResolver(await loadRegistry(store));
+    const { keptMatcher } = await import('../resolve/kept.ts');
+    return (await keptMatcher(store)).resolver;
   }
 }
 

@@ -1,8 +1,8 @@
 import { parseArgs } from './args.ts';
 import { loadConfig } from '../config.ts';
-import { loadRegistry } from '../ingest/registry.ts';
 import { resolveCsv } from '../resolve/batch.ts';
-import { AffiliationResolver, type Tier } from '../resolve/matcher.ts';
+import { keptMatcher } from '../resolve/kept.ts';
+import type { Tier } from '../resolve/matcher.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 import { regionsFrom } from './regions-option.ts';
 import { at } from './io.ts';
@@ -19,9 +19,8 @@ export async function resolveCommand(argv: string[]): Promise<number> {
   const minTier = (values['min-tier'] ?? 'strong') as Tier;
   if (!['exact', 'strong', 'possible'].includes(minTier)) throw new UsageError('--min-tier is exact, strong or possible');
   const config = loadConfig();
-  const registry = await withStore(config, (store) => loadRegistry(store));
-  if (registry.length === 0) throw new Error(`no ROR registry in ${config.storePath}; run "derisk ingest ror <dump>" (or "derisk demo") first`);
-  const resolver = new AffiliationResolver(registry);
+  const { resolver, institutions } = await withStore(config, (store) => keptMatcher(store));
+  if (institutions === 0) throw new Error(`no ROR registry in ${config.storePath}; run "derisk ingest ror <dump>" (or "derisk demo") first`);
   const progress = new ProgressReporter(`resolving ${input}`);
   const r = await resolveCsv(resolver, at(input), at(values.out), {
     column: values.column,

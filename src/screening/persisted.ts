@@ -28,7 +28,7 @@ export const indexFileOf = (storePath: string): string => `${storePath}.screenin
  * reader or place list) never reads an index built by another, whatever its version constants say.
  */
 let fingerprint: string | null = null;
-function codeFingerprint(): string {
+export function codeFingerprint(): string {
   if (fingerprint) return fingerprint;
   const hash = createHash('sha256').update(process.versions.v8);
   for (const dir of ['../resolve/', './', '../ingest/', '../../data/geo/', '../../data/lists/', '../../data/resolve/']) {

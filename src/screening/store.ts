@@ -1,6 +1,7 @@
 import { ConflictError } from '../errors.ts';
 import { loadRegistry } from '../ingest/registry.ts';
 import type { Institution } from '../ingest/ror.ts';
+import { loadMatcherIndex, matcherIndexPath, matcherIndexSignature, refusedMatcherIndex } from '../resolve/kept.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
 import { EVIDENCE_STRINGS, insertColumns, orgSchemas, type Store } from '../store/store.ts';
 import { buildScreeningContext, screenStrings, type ScreeningContext, type StoredHit } from './context.ts';
@@ -66,7 +67,10 @@ export async function screeningContext(store: Store, resolver?: AffiliationResol
     return kept;
   }
   const registry = same?.registry ?? (await loadRegistry(store));
-  const context = buildScreeningContext(await loadedLists(store), registry, resolver ?? same?.resolver);
+  // The kept matcher index spares building the matcher (the registry is still read: the lists are linked to it).
+  const matcherPath = resolver || same ? null : matcherIndexPath(store);
+  const matcher = matcherPath ? loadMatcherIndex(matcherPath, matcherIndexSignature(facts.registry), refusedMatcherIndex)?.resolver : undefined;
+  const context = buildScreeningContext(await loadedLists(store), registry, resolver ?? same?.resolver ?? matcher);
   if (!resolver) registryParts.set(store, { version: facts.registry, registry, resolver: context.resolver });
   const unkept = path && signature ? keepScreeningIndex(path, signature, context) : null;
   if (unkept) process.emitWarning(`the screening index could not be kept in ${path} (${unkept}); the next call builds it again`);

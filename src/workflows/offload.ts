@@ -5,10 +5,12 @@ import type { Batch, BatchSource, ReadRequest } from '../ingest/pipeline.ts';
 import { InputError } from '../ingest/records.ts';
 import { REGISTRY_ROWS } from '../ingest/registry.ts';
 import { resolutionVersion } from '../resolve/apply.ts';
+import { matcherIndexPath, matcherIndexSignature } from '../resolve/kept.ts';
 import type { Resolution } from '../resolve/matcher.ts';
 import type { Correction } from '../resolve/thesaurus.ts';
 import type { StoredHit } from '../screening/context.ts';
 import { screeningIndexPath, screeningIndexSignature } from '../screening/persisted.ts';
+import { registryVersion } from '../screening/signature.ts';
 import { screeningSignature, type StringScreening } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
 
@@ -17,7 +19,8 @@ export type Request = { id: number } & (
   | { op: 'read-next'; readId: number }
   | { op: 'read-close'; readId: number }
   | { op: 'state' }
-  | { op: 'registry-rows'; key: string; rows: string[]; first: boolean; last: boolean }
+  | { op: 'registry-rows'; key: string; rows: string[]; first: boolean; last: boolean; matcher: { path: string; signature: string } | null }
+  | { op: 'matcher-index'; path: string; signature: string; registryKey: string }
   | { op: 'index'; path: string; signature: string; registryKey: string; screenerKey: string }
   | { op: 'lists'; key: string; docs: string[]; keep: { path: string; signature: string } | null }
   | { op: 'resolve'; raws: string[]; corrections?: Correction[] }
@@ -149,7 +152,17 @@ export class EvidenceWorker {
       }
       refused = read.refused;
     }
-    if (state.registryKey !== registryKey || (screenerKey && !state.registryRows)) await this.sendRegistry(store, registryKey);
+    if (state.registryKey !== registryKey || (screenerKey && !state.registryRows)) {
+      const matcherPath = matcherIndexPath(store);
+      const matcher = matcherPath ? { path: matcherPath, signature: matcherIndexSignature(await registryVersion(store)) } : null;
+      // Resolving alone needs no registry rows: the kept matcher index is enough.
+      if (!screenerKey && matcher) {
+        const read = await this.call<{ read: boolean; refused: string | null }, 'matcher-index'>('matcher-index', { ...matcher, registryKey });
+        if (read.read) return lists;
+        if (read.refused) note({ type: 'warning', message: `matcher index: the kept file was not used (${read.refused.replaceAll(`${matcher.path}: `, '')}); built again` });
+      }
+      await this.sendRegistry(store, registryKey, matcher);
+    }
     if (screenerKey) {
       const docs = (await store.all<{ doc: string }>('SELECT doc FROM risk_lists ORDER BY list_id')).map((r) => r.doc);
       const { unkept } = await this.call<{ unkept: string | null }, 'lists'>('lists', { key: screenerKey, docs, keep });
@@ -166,16 +179,16 @@ export class EvidenceWorker {
    * hold this thread for seconds. In ROR id order, as loadRegistry reads it (an outer query need
    * not keep a subquery's order).
    */
-  private async sendRegistry(store: Store, key: string): Promise<void> {
+  private async sendRegistry(store: Store, key: string, matcher: { path: string; signature: string } | null): Promise<void> {
     const connection = await store.connect();
     try {
       const result = await connection.connection.stream(`SELECT to_json(r)::VARCHAR AS j FROM (${REGISTRY_ROWS}) r ORDER BY r.ror_id`);
       let first = true;
       for await (const rows of result.yieldRowsJs()) {
-        await this.call('registry-rows', { key, rows: rows.map((r) => r[0] as string), first, last: false });
+        await this.call('registry-rows', { key, rows: rows.map((r) => r[0] as string), first, last: false, matcher });
         first = false;
       }
-      await this.call('registry-rows', { key, rows: [], first, last: true });
+      await this.call('registry-rows', { key, rows: [], first, last: true, matcher });
     } finally {
       connection.close();
     }

@@ -8,6 +8,7 @@ import { institutionOf, type RegistryRow } from '../ingest/registry.ts';
 import { readBatches, type Batch, type ReadRequest } from '../ingest/pipeline.ts';
 import { InputError } from '../ingest/records.ts';
 import type { Institution } from '../ingest/ror.ts';
+import { keepMatcherIndex, loadMatcherIndex } from '../resolve/kept.ts';
 import { AffiliationResolver } from '../resolve/matcher.ts';
 import { Thesaurus } from '../resolve/thesaurus.ts';
 import { buildScreeningContext, screenStrings } from '../screening/context.ts';
@@ -81,11 +82,25 @@ async function handle(request: Request): Promise<unknown> {
       }
       for (const row of request.rows as string[]) registry.push(institutionOf(JSON.parse(row) as RegistryRow));
       if (request.last) {
-        resolver = new AffiliationResolver(registry);
+        // The kept matcher index spares building the matcher; the rows are still needed to build a screener.
+        const kept = request.matcher ? loadMatcherIndex(request.matcher.path, request.matcher.signature) : null;
+        resolver = kept?.resolver ?? new AffiliationResolver(registry);
+        if (!kept && request.matcher) keepMatcherIndex(request.matcher.path, request.matcher.signature, { resolver, institutions: registry.length });
         registryRows = true;
         registryKey = request.key;
       }
       return null;
+    case 'matcher-index': {
+      let refused: string | null = null;
+      const kept = loadMatcherIndex(request.path, request.signature, (why) => (refused = why));
+      if (!kept) return { read: false, refused };
+      registry = [];
+      registryRows = false;
+      registryKey = request.registryKey;
+      resolver = kept.resolver;
+      screener = null;
+      return { read: true, refused: null };
+    }
     case 'lists': {
       if (!resolver || !registryRows) throw new Error('the registry is not loaded in the worker');
       const lists = (request.docs as string[]).map((d) => JSON.parse(d) as RiskList);

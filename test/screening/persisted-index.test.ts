@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
 import type { Institution } from '../../src/ingest/ror.ts';
+import { readLabelled } from '../../src/resolve/evaluate.ts';
+import { loadMatcherIndex, saveMatcherIndex } from '../../src/resolve/kept.ts';
 import { ALIASES_FILE } from '../../src/screening/aliases.ts';
 import { buildScreeningContext, type ScreeningContext } from '../../src/screening/context.ts';
 import { loadListCatalogue, readWatchlist, type RiskList } from '../../src/screening/lists.ts';
@@ -127,11 +129,34 @@ test('a kept screening index screens and resolves every name exactly as one buil
   }
 });
 
+/** The real screener's context built afresh once for this file (the two tests below compare what is kept of it with it). */
+let realBuilt: ReturnType<typeof buildRealScreeningContext> | null = null;
+const freshRealContext = () => (realBuilt ??= buildRealScreeningContext());
+
 test('a kept screening index screens exactly as one built afresh on the demo lists and the real registry', { skip: !haveMirror && 'data mirror not present' }, async () => {
   // Built as the other files' real screener is (test/helpers/screening.ts), from the registry read
   // without a store (test 1 reads it from one), and kept where they read it: they need not build it again.
-  const { context: fresh, path, institutions } = await buildRealScreeningContext();
+  const { context: fresh, path, institutions } = await freshRealContext();
   assertSameAsKept(fresh, loadScreeningIndex(path, REAL_SCREENER_SIGNATURE), institutions, 400, FUZZ_SEED + 2);
+});
+
+test('a kept matcher index resolves the labelled strings of the mirror exactly as the matcher built afresh on the real registry', { skip: !haveMirror && 'data mirror not present' }, async () => {
+  const { context, institutions } = await freshRealContext();
+  const dir = tempDir();
+  try {
+    const path = join(dir, 'matcher-index');
+    saveMatcherIndex(path, 'test-signature', { resolver: context.resolver, institutions: institutions.length });
+    const kept = loadMatcherIndex(path, 'test-signature');
+    assert.ok(kept, 'the index file just written is read back');
+    assert.equal(kept.institutions, institutions.length);
+    // ROR's query logs whole and every fourth Crossref string: about 2,400 strings, most of their variety at a third of the time.
+    const labelled = [...(await readLabelled(join(MIRROR, 'matching-dev/ror_logs_train.csv'))), ...(await readLabelled(join(MIRROR, 'matching-dev/crossref_train.csv'))).filter((_, i) => i % 4 === 0)];
+    assert.ok(labelled.length > 2_000);
+    // Every field of the answer: institutions (tier, score, evidence, basis, units), country and its evidence, companies.
+    for (const { affiliation } of labelled) assert.deepEqual(kept.resolver.resolve(affiliation), context.resolver.resolve(affiliation), affiliation);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const hitsOf = async (store: Store, q: string) => (await screeningContext(store)).screener.screen(q).hits.map((h) => `${h.list}:${h.entry}`);
