@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -9,8 +9,17 @@ import { loadConfig } from '../../src/config.ts';
 export const INPUT = new URL('../input/', import.meta.url).pathname;
 export const MIRROR = loadConfig().mirror;
 
+// Every directory a test file made goes when its process exits, passed or failed: the runs of
+// earlier rounds left thousands of them (tens of GB) in the temporary directory.
+const made: string[] = [];
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+});
+
 export function tempDir(prefix = 'derisk-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 export function writeTemp(name: string, content: string | Buffer, dir = tempDir()): string {

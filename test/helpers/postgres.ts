@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -64,6 +64,7 @@ export async function startPostgres(): Promise<RunningPostgres> {
     stop: async () => {
       server.kill('SIGTERM');
       await new Promise((r) => server.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Calibration, fitCalibration, type Basis } from '../../src/resolve/calibration.ts';
 import { Companies } from '../../src/resolve/companies.ts';
 import { reliabilityTable } from '../../src/resolve/evaluate.ts';
+import { tempDir } from '../helpers/fixtures.ts';
 
 const basis = (over: Partial<Basis>): Basis => ({ how: 'exact', held: 'name', ambiguity: 'unique', place: 'none', generic: false, named: 'alone', ...over });
 const meta = { title: 't', built: '2026-11-30', from: 'test', resolverVersion: 'x', registry: 'r', cuts: { exact: 0.95, strong: 0.7 }, priors: {} };
@@ -70,7 +70,7 @@ test('reliability bins compare the mean score with the share right', () => {
 });
 
 test('company data without provenance, or with a name matching cannot read as written, is refused', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'derisk-companies-'));
+  const dir = tempDir('derisk-companies-');
   const company = { id: 'x', names: ['Xcorp'], headquarters: 'US', nameAlone: 'headquarters', registry: {}, labs: [] };
   writeFileSync(join(dir, 'none.json'), JSON.stringify({ companies: [company] }));
   assert.throws(() => new Companies(join(dir, 'none.json')), /no provenance/);

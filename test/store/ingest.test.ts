@@ -295,8 +295,9 @@ async function countsIn(home: string) {
 }
 
 test('killed (SIGKILL) right after any committed batch, even twice: re-running ends with exactly the counts of a clean run', async () => {
-  // 24 batches of 100 lines, every 97th line broken: killed after the first, a middle one, the last.
-  const [batches, batch] = [24, 100];
+  // 12 batches of 100 lines, every 97th line broken: killed after the first, a middle one, the last,
+  // and twice (after the 3rd, then after the 10th: the 7th of the resumed run, so not the last).
+  const [batches, batch] = [12, 100];
   const file = writeTemp('works.jsonl', syntheticWorks(batches * batch));
   const args = ['ingest', 'openalex', file, '--no-resolve', '--batch-size', String(batch)];
   const clean = tempDir();
