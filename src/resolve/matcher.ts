@@ -115,6 +115,13 @@ function wordsOutside(flat: string[], c: Candidate, folded: string): string {
 const MAX_POSTINGS = 2000;
 /** Distinct parts whose inside names the resolver keeps worked out (a few MB). */
 const PARTS_KEPT = 100_000;
+/**
+ * namesInside's answers by part, per resolver, up to PARTS_KEPT of them (then forgotten all at
+ * once). Kept beside the resolver rather than in it: an index file keeps a resolver's own fields,
+ * and a large table of them comes back read-only, so a resolver kept after it had resolved could
+ * not remember a new part.
+ */
+const namesInsidePart = new WeakMap<object, Map<string, [number, number][]>>();
 
 /** A word found in this many registry names or more identifies nothing by itself. */
 const GENERIC_DF = 200;
@@ -339,8 +346,6 @@ export class AffiliationResolver {
   private readonly fuzzyNames: { id: string; tokens: string[]; weight: number }[] = [];
   private readonly idf = new Map<string, number>();
   private readonly maxSpan: number;
-  /** namesInside's answers by part, up to PARTS_KEPT of them (then forgotten all at once). */
-  private readonly namesInsidePart = new Map<string, [number, number][]>();
   /** Words this common among registry names do not identify anything on their own. */
   private readonly genericIdf: number;
   /** The legal forms screening reads as placing a company (aliases.json placed_abroad), by key; read when first needed. */
@@ -815,7 +820,9 @@ export class AffiliationResolver {
   private namesInside(flat: string[], segStart: number, segEnd: number): [number, number][] {
     const words = flat.slice(segStart, segEnd);
     const part = words.join(' ');
-    let runs = this.namesInsidePart.get(part);
+    let memo = namesInsidePart.get(this);
+    if (!memo) namesInsidePart.set(this, (memo = new Map()));
+    let runs = memo.get(part);
     if (runs === undefined) {
       runs = [];
       for (let s = 0; s < words.length; s++) {
@@ -829,8 +836,8 @@ export class AffiliationResolver {
         // "Canon Inc", "Fujitsu Laboratories": a group's one-word name opening the part, checked by the caller.
         if (s === 0 && runs.length === 0 && words.length > 1 && this.isGroupWord(words[0]!)) runs.push([0, 1]);
       }
-      if (this.namesInsidePart.size >= PARTS_KEPT) this.namesInsidePart.clear();
-      this.namesInsidePart.set(part, runs);
+      if (memo.size >= PARTS_KEPT) memo.clear();
+      memo.set(part, runs);
     }
     return runs.map(([s, e]) => [segStart + s, segStart + e]);
   }

@@ -145,3 +145,15 @@ test('derisk resolve keeps the matcher index beside the store and answers the sa
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('a matcher kept after it resolved many strings resolves new ones from its file: what it remembers of its answers is not kept read-only', async () => {
+  await withFixtureStore(async (store, dir) => {
+    const { resolver } = await keptMatcher(store);
+    // More distinct parts than an index file keeps eagerly: a remembered answer per part would come back as a read-only table.
+    for (let i = 0; i < 700; i++) resolver.resolve(`Laboratory of ${i.toString(26).replace(/\d/g, (d) => 'qrstuvwxyz'[Number(d)]!)} things, Harbin Institute of Technology`);
+    const path = join(dir, 'used.matcher-index');
+    saveMatcherIndex(path, 'used', { resolver, institutions: 1 });
+    const loaded = loadMatcherIndex(path, 'used')!;
+    assert.deepEqual(loaded.resolver.resolve('Department of never seen words, University of Oxford'), resolver.resolve('Department of never seen words, University of Oxford'));
+  });
+});
