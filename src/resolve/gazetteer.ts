@@ -177,7 +177,7 @@ export class Gazetteer {
    * institution may be elsewhere than the place it is named after, so this is weaker than an address.
    */
   placeInName(raw: string): { code: string; text: string } | null {
-    const segs = segments(raw);
+    const segs = segments(bracketedPlaceAsPart(raw));
     for (let i = segs.length - 1; i >= 0; i--) {
       const rawWords = segs[i]!.split(/\s+/);
       const words = rawWords.map((w) => foldText(w));
@@ -202,7 +202,8 @@ export class Gazetteer {
   }
 
   /** The country an affiliation string names, reading its parts from the end as addresses are written. */
-  detect(raw: string): CountryFinding {
+  detect(written: string): CountryFinding {
+    const raw = bracketedPlaceAsPart(written);
     const { text, ...finding } = this.detectMain(raw);
     const mentions: CountryFinding['mentions'] = [];
     if (finding.explicit && finding.countryCode) mentions.push({ code: finding.countryCode, text: text ?? '' });
@@ -343,7 +344,8 @@ export class Gazetteer {
       if (ambiguous) return this.disambiguate(tail, ambiguous, [...parts.slice(0, -1), words.slice(0, -n).join(' ')]);
       const code = this.countries.get(tail);
       if (code) {
-        if (NEW.has(words[words.length - n - 1]!)) return null;
+        // "Av Brasil 2147": a street named after a country is no address in it.
+        if (NEW.has(words[words.length - n - 1]!) || this.streetWords.has(words[words.length - n - 1]!)) return null;
         return { countryCode: code, evidence: `"${tail}" at the end names ${code}`, explicit: true, text: tail };
       }
     }
@@ -388,6 +390,14 @@ export class Gazetteer {
     }
     return best ? { countryCode: best[1], evidence: `"${best[0]}" names ${best[1]}`, explicit: true, text: best[0] } : null;
   }
+}
+
+/**
+ * "Department of Computer Science [Leuven]", "Orange Labs [Lannion]": HAL writes a laboratory's town in square brackets
+ * after its name. Read as a part of its own, the town is the address; a string wholly in brackets is left as written.
+ */
+function bracketedPlaceAsPart(raw: string): string {
+  return raw.replace(/(\S)\s*\[([^[\],;]+)\]/gu, '$1, $2');
 }
 
 /** "Ottawa, ON K2K 3J1", "St John, NF A1B 3X5": a Canadian postal code (letter-digit-letter digit-letter-digit). */
