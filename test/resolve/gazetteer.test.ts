@@ -215,3 +215,17 @@ test('a country name after a street word is the street ("Av Brasil 2147"), not t
   assert.equal(country('Pontificia Univ Catolica Valparaiso, Sch Elect Engn, Valparaiso, Chile'), 'CL');
   assert.equal(country('Univ Fed Rio de Janeiro, Rio de Janeiro, Brasil'), 'BR');
 });
+
+test('a city written in its own language or in German places the string; a country first in an institution name places it when nothing else does', () => {
+  assert.equal(country('Higher School of Economics, Moskau'), 'RU');
+  assert.equal(country('Dipartimento di Informatica, Torino'), 'IT');
+  assert.equal(gazetteer.placeInName('Economics and Statistics, University of Torino')?.code, 'IT');
+  assert.equal(gazetteer.placeInName('Qatar University')?.code, 'QA');
+  assert.equal(gazetteer.placeInName('Singapore Institute of Technology')?.code, 'SG');
+  assert.equal(gazetteer.placeInName('Qatar Airways'), null, 'a country first counts only before an institution word');
+});
+
+test('a part with a house number is a street, but a country name ending it is the address', () => {
+  assert.equal(country('DB Netz AG; Track Technology Management Structural Engineering; Richelstr. 3 Munich 80634 Germany'), 'DE');
+  assert.equal(country('Some Lab, Av Brasil 2147'), null);
+});
