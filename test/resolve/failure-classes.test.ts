@@ -530,3 +530,16 @@ test('every documented country label error has its right country and reason; the
     /not in openalex CS venues 2024: "INRIA"/,
   );
 });
+
+test("a shortened name only one registry name reads as stays possible but gives that record's country", { skip }, async () => {
+  for (const [s, name, code] of [
+    ['Weizmann Institute', 'Weizmann Institute of Science', 'IL'],
+    ['Ben Gurion University', 'Ben-Gurion University of the Negev', 'IL'],
+  ] as const) {
+    const r = await resolve(s);
+    assert.equal(counted(r), null, s);
+    assert.equal(r.institutions[0]?.name, name, s);
+    assert.equal(r.countryCode, code, s);
+    assert.match(r.countryEvidence, new RegExp(`everything the string names is in ${code}`), s);
+  }
+});
