@@ -5,11 +5,12 @@ import type { Config } from '../src/config.ts';
 import { csvField } from '../src/ingest/csv.ts';
 import type { Institution } from '../src/ingest/ror.ts';
 import { Calibration, fitCalibration } from '../src/resolve/calibration.ts';
-import { reliabilityTable, scoreResolutions, type MatchingScore } from '../src/resolve/evaluate.ts';
+import { readCountryLabelErrors, reliabilityTable, scoreResolutions, withCountryGoldCorrected, type MatchingScore } from '../src/resolve/evaluate.ts';
 import { AffiliationResolver, RESOLVER_VERSION, TIER_RANK, type Resolution, type Tier } from '../src/resolve/matcher.ts';
 import { labelledSets, type LabelledSet } from './labelled.ts';
 
 const CALIBRATION = fileURLToPath(new URL('../data/resolve/calibration.json', import.meta.url));
+const COUNTRY_LABEL_ERRORS = fileURLToPath(new URL('./labelled/country-label-errors.csv', import.meta.url));
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -75,6 +76,7 @@ export async function matchingBench(config: Config, registry: Institution[], run
   console.log(`${'set'.padEnd(34)} ${'strings'.padStart(7)}  inst P  inst R   F1     OOR matched     NP matched   ctry P  ctry R  no ctry  strings/s`);
   const results: Record<string, unknown> = { resolverVersion: RESOLVER_VERSION, calibration: cal.provenance, cuts: cal.cuts };
   const errorRows: string[] = ['set,group,kind,affiliation,gold,predicted,evidence'];
+  const labelErrors = await readCountryLabelErrors(COUNTRY_LABEL_ERRORS);
   const reliability: Record<string, unknown> = {};
   for (const set of sets) {
     const timed: { resolutions: Resolution[]; perSecond: number }[] = [];
@@ -90,6 +92,12 @@ export async function matchingBench(config: Config, registry: Institution[], run
     printRow(label, score);
     if (score.inRegistry > 0 && !set.assertedBy) console.log(`${''.padEnd(34)}   counting the gold's registry parent or unit as right: P ${f3(score.treePrecision)} R ${f3(score.treeRecall)}`);
     const entry: Record<string, unknown> = { gold: set.gold, ...summarise(score) };
+    const corrected = withCountryGoldCorrected(set.name, set.items, labelErrors);
+    if (corrected.corrected > 0) {
+      const c = scoreResolutions(resolver, corrected.items, resolutions, 'strong', true, perSecond).country;
+      console.log(`${''.padEnd(34)}   country with ${corrected.corrected} documented label errors corrected (bench/labelled/country-label-errors.csv): P ${f3(c.precision, c.predicted)} R ${f3(c.recall, c.labelled)}`);
+      entry.countryLabelErrorsCorrected = { documented: corrected.corrected, precision: c.precision, recall: c.recall };
+    }
     if (set.name === 'failure classes') entry.perClass = perClass(resolver, set, resolutions, perSecond);
     if (set.assertedBy) entry.disagreement = disagreement(set, resolutions, resolver);
     entry.perTier = perTier(set, resolutions, resolver);

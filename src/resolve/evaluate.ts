@@ -60,6 +60,46 @@ export async function readFailureClasses(path: string): Promise<LabelledString[]
   return out;
 }
 
+/** A labelled string whose gold country is documented wrong: the set, the string, the gold as labelled, the right country ("none" for no country) and why. */
+export interface CountryLabelError {
+  set: string;
+  affiliation: string;
+  gold: string[];
+  right: string[];
+  reason: string;
+}
+
+/** Reads `set,affiliation,gold,right,reason` (bench/labelled/country-label-errors.csv); every field is required. */
+export async function readCountryLabelErrors(path: string): Promise<CountryLabelError[]> {
+  const out: CountryLabelError[] = [];
+  for await (const row of rowsUnder(path, ['set', 'affiliation', 'gold', 'right', 'reason'])) {
+    const [set, affiliation, gold, right, reason] = row.fields;
+    if (!set || !affiliation || !gold || !right || !reason) throw new Error(`${path}:${row.lineNo}: set, affiliation, gold, right and reason are required`);
+    out.push({ set, affiliation, gold: gold.split(';'), right: right === 'none' ? [] : right.split(';'), reason });
+  }
+  return out;
+}
+
+/**
+ * The set's strings with the documented gold errors corrected, so that the bench prints the country figures both as
+ * labelled and with them corrected. A listed string whose gold is no longer as written names the row, so that the
+ * list cannot drift from the sets unseen.
+ */
+export function withCountryGoldCorrected(setName: string, items: LabelledString[], errors: CountryLabelError[]): { items: LabelledString[]; corrected: number } {
+  const mine = new Map(errors.filter((e) => e.set === setName).map((e) => [e.affiliation, e]));
+  const found = new Set<string>();
+  const out = items.map((item) => {
+    const e = mine.get(item.affiliation);
+    if (!e) return item;
+    if ((item.countries ?? []).join(';') !== e.gold.join(';')) throw new Error(`country label errors: "${e.affiliation}" in ${setName} is labelled ${(item.countries ?? []).join(';') || 'none'}, not ${e.gold.join(';')} as listed`);
+    found.add(item.affiliation);
+    return { ...item, countries: e.right };
+  });
+  const missing = [...mine.keys()].filter((a) => !found.has(a));
+  if (missing.length > 0) throw new Error(`country label errors: not in ${setName}: ${missing.map((a) => `"${a}"`).join(', ')}`);
+  return { items: out, corrected: out.filter((item, i) => item !== items[i]).length };
+}
+
 export interface Reliability {
   from: number;
   to: number;

@@ -5,7 +5,7 @@ import { foldText, hasCjk, segments } from './normalize.ts';
 interface PlacesFile {
   notACountry: string[];
   countryAliases: Record<string, string[]>;
-  placesByCountry: Record<string, { subdivisions?: string[]; postalCodes?: string[] }>;
+  placesByCountry: Record<string, { subdivisions?: string[]; postalCodes?: string[]; cities?: string[] }>;
   ambiguousPlaces: Record<string, { meanings: string[] }>;
   placeInsideName: { links: string[]; heads: string[]; streetWords: string[] };
   postalPrefixes: { codes: Record<string, string> };
@@ -115,6 +115,13 @@ export class Gazetteer {
       const [best, n] = [...votes.entries()].sort((x, y) => y[1] - x[1])[0]!;
       if (n / total >= 0.9) this.cities.set(city, best);
     }
+    // "Torino", "Moskau": a city's name in its own language or in German, where the registry writes it in English.
+    for (const [code, p] of Object.entries(places().placesByCountry)) {
+      for (const name of p.cities ?? []) {
+        const key = foldText(name);
+        if (!cityVotes.has(key) && !this.countries.has(key) && !this.subdivisions.has(key) && !this.ambiguous.has(key)) this.cities.set(key, code);
+      }
+    }
     for (const [code, names] of Object.entries(worldCities().placesByCountry)) {
       for (const name of names) {
         const key = foldText(name);
@@ -177,7 +184,7 @@ export class Gazetteer {
    * institution may be elsewhere than the place it is named after, so this is weaker than an address.
    */
   placeInName(raw: string): { code: string; text: string } | null {
-    const segs = segments(raw);
+    const segs = segments(bracketedPlaceAsPart(raw));
     for (let i = segs.length - 1; i >= 0; i--) {
       const rawWords = segs[i]!.split(/\s+/);
       const words = rawWords.map((w) => foldText(w));
@@ -193,7 +200,9 @@ export class Gazetteer {
           if (at < 0 || at + n > words.length) continue;
           const text = words.slice(at, at + n).join(' ');
           const afterLink = afterLinks.includes(at);
-          const code = this.cities.get(text) ?? (afterLink ? (this.subdivisions.get(text) ?? this.countries.get(text)) : undefined);
+          // "Qatar University", "Singapore Institute of Technology": a country's name followed by an institution's word.
+          const countryFirst = at === 0 && this.nameHeads.has(words[n] ?? '');
+          const code = this.cities.get(text) ?? (afterLink ? (this.subdivisions.get(text) ?? this.countries.get(text)) : countryFirst ? this.countries.get(text) : undefined);
           if (code && /^\p{Lu}/u.test(rawWords[at]!)) return { code, text };
         }
       }
@@ -202,7 +211,8 @@ export class Gazetteer {
   }
 
   /** The country an affiliation string names, reading its parts from the end as addresses are written. */
-  detect(raw: string): CountryFinding {
+  detect(written: string): CountryFinding {
+    const raw = bracketedPlaceAsPart(written);
     const { text, ...finding } = this.detectMain(raw);
     const mentions: CountryFinding['mentions'] = [];
     if (finding.explicit && finding.countryCode) mentions.push({ code: finding.countryCode, text: text ?? '' });
@@ -260,6 +270,12 @@ export class Gazetteer {
     // "Univ Southampton Malaysia, …, Iskandar Puteri": a country ending an earlier part still names where the address is.
     for (let i = last - 1; i >= 0 && !found; i--) found = this.trailingPlace(parts[i]!, parts);
     for (let i = last - 1; i >= 0 && !found; i--) found = this.placeIn(parts[i]!, raw);
+    // "Richelstr. 3 Munich 80634 Germany": a part with a house number is a street, but a country's name still ends it.
+    for (let i = last; i >= 0 && !found; i--) {
+      if (!STREET_NUMBER.test(segs[i]!)) continue;
+      const tail = this.trailingPlace(placeText(segs[i]!), parts);
+      if (tail && this.countries.has(tail.text ?? '')) found = tail;
+    }
     // "Natl Cheng Kung Univ, Dept Comp Sci, Tainan 701": a town the registry has no institution in, known to GeoNames in one
     // country only. Never the first part, where the institution is ("Nokia, Bell Labs"), nor a word written as an acronym ("SAMBa").
     // A short number beside it is a postcode here ("Tainan 701"), not a house number: the whole rest must be the town's name.
@@ -343,7 +359,8 @@ export class Gazetteer {
       if (ambiguous) return this.disambiguate(tail, ambiguous, [...parts.slice(0, -1), words.slice(0, -n).join(' ')]);
       const code = this.countries.get(tail);
       if (code) {
-        if (NEW.has(words[words.length - n - 1]!)) return null;
+        // "Av Brasil 2147": a street named after a country is no address in it.
+        if (NEW.has(words[words.length - n - 1]!) || this.streetWords.has(words[words.length - n - 1]!)) return null;
         return { countryCode: code, evidence: `"${tail}" at the end names ${code}`, explicit: true, text: tail };
       }
     }
@@ -388,6 +405,14 @@ export class Gazetteer {
     }
     return best ? { countryCode: best[1], evidence: `"${best[0]}" names ${best[1]}`, explicit: true, text: best[0] } : null;
   }
+}
+
+/**
+ * "Department of Computer Science [Leuven]", "Orange Labs [Lannion]": HAL writes a laboratory's town in square brackets
+ * after its name. Read as a part of its own, the town is the address; a string wholly in brackets is left as written.
+ */
+function bracketedPlaceAsPart(raw: string): string {
+  return raw.replace(/(\S)\s*\[([^[\],;]+)\]/gu, '$1, $2');
 }
 
 /** "Ottawa, ON K2K 3J1", "St John, NF A1B 3X5": a Canadian postal code (letter-digit-letter digit-letter-digit). */

@@ -130,6 +130,8 @@ export function cleanAffiliation(raw: string, isPlace: (word: string) => boolean
     if (accent) return `${name![0]}${accent}`.normalize('NFC');
     return ENTITIES[name!.toLowerCase()] ?? m;
   });
+  // "<org_name>University of Maribor, Slovenia</org_name>": a publisher's markup around the affiliation.
+  step('markup tags removed', /<\/?[a-z][\w:-]*>/gi, ' ');
   step('e-mail address removed', EMAIL, (_m, local) => {
     // "Chinazhang.san@…": an address glued to the word before it; keep that word if it is a place.
     for (let n = Math.min(local!.length - 1, 40); n >= 4; n--) {

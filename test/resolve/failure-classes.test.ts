@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFailureClasses } from '../../src/resolve/evaluate.ts';
+import { fileURLToPath } from 'node:url';
+import { readCountryLabelErrors, readFailureClasses, withCountryGoldCorrected } from '../../src/resolve/evaluate.ts';
 import { TIER_RANK, type Resolution } from '../../src/resolve/matcher.ts';
 import { FAILURE_CLASSES } from '../../bench/labelled.ts';
 import { ROR_DUMP, realRegistry } from '../helpers/registry.ts';
@@ -161,6 +162,9 @@ test('noise: export artefacts, detached accents, glued e-mail addresses and post
     two.institutions.some((m) => m.name === 'Alibaba Group (China)'),
     'the second institution after the footnote mark is found too',
   );
+  const tagged = await resolve('<org_name>University of Maribor, Slovenia</org_name>');
+  assert.equal(tagged.countryCode, 'SI', "a publisher's markup around the affiliation hides neither the country nor the institution");
+  assert.match(tagged.institutions[0]!.evidence, /after repairs: .*markup tags removed/);
 });
 
 test('company: the company is resolved; a named place gives the country; a multinational lab without a place says "company known, country unknown"', { skip }, async () => {
@@ -495,4 +499,47 @@ test('evidence: a fuzzy match among ties names the record chosen, not another ti
   const m = (await resolve('Technische Universität; Braunschweig Germany')).institutions.find((x) => x.primary)!;
   assert.equal(m.name, 'Technische Universität Braunschweig');
   assert.match(m.evidence, /"Technische Universität Braunschweig" without its city/);
+});
+
+test('every documented country label error has its right country and reason; the bench corrects exactly the strings listed, as labelled', async () => {
+  const errors = await readCountryLabelErrors(fileURLToPath(new URL('../../bench/labelled/country-label-errors.csv', import.meta.url)));
+  assert.ok(errors.length > 0);
+  for (const e of errors) assert.ok(e.reason.length > 20 && e.right.join(';') !== e.gold.join(';'), e.affiliation);
+  const items = [
+    { affiliation: 'INRIA', gold: [], institutionsLabelled: false, countries: ['CL'] },
+    { affiliation: 'Inria', gold: [], institutionsLabelled: false, countries: ['FR'] },
+  ];
+  const { items: corrected, corrected: n } = withCountryGoldCorrected(
+    'openalex CS venues 2024',
+    items,
+    errors.filter((e) => e.affiliation === 'INRIA'),
+  );
+  assert.equal(n, 1);
+  assert.deepEqual(
+    corrected.map((i) => i.countries),
+    [['FR'], ['FR']],
+  );
+  assert.throws(() => withCountryGoldCorrected('openalex CS venues 2024', [{ ...items[0]!, countries: ['US'] }], errors), /"INRIA" in openalex CS venues 2024 is labelled US, not CL as listed/);
+  assert.throws(
+    () =>
+      withCountryGoldCorrected(
+        'openalex CS venues 2024',
+        [],
+        errors.filter((e) => e.affiliation === 'INRIA'),
+      ),
+    /not in openalex CS venues 2024: "INRIA"/,
+  );
+});
+
+test("a shortened name only one registry name reads as stays possible but gives that record's country", { skip }, async () => {
+  for (const [s, name, code] of [
+    ['Weizmann Institute', 'Weizmann Institute of Science', 'IL'],
+    ['Ben Gurion University', 'Ben-Gurion University of the Negev', 'IL'],
+  ] as const) {
+    const r = await resolve(s);
+    assert.equal(counted(r), null, s);
+    assert.equal(r.institutions[0]?.name, name, s);
+    assert.equal(r.countryCode, code, s);
+    assert.match(r.countryEvidence, new RegExp(`everything the string names is in ${code}`), s);
+  }
 });

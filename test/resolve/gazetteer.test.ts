@@ -29,6 +29,7 @@ const registryPlaces = [
   { countryCode: 'US', countryName: 'United States', city: 'St Louis' },
   { countryCode: 'CA', countryName: 'Canada', city: 'Surrey' },
   { countryCode: 'IN', countryName: 'India', city: 'Chennai' },
+  { countryCode: 'BE', countryName: 'Belgium', city: 'Leuven' },
 ];
 const gazetteer = new Gazetteer(registryPlaces);
 const country = (s: string) => gazetteer.detect(s).countryCode;
@@ -200,4 +201,31 @@ test('English counties and Spanish regions place the string; Surrey, Anyang and 
   for (const s of ['Some College, Surrey', 'Sungkyul Univ, Coll Paideia, Anyang', 'Gaston Berger Univ, Dept Informat, St Louis']) assert.equal(country(s), null, s);
   assert.equal(country('Some College, Guildford, Surrey, England'), 'GB');
   assert.equal(country('Some University, St Louis, MO 63130'), 'US');
+});
+
+test('a town HAL writes in square brackets after a laboratory is its address; a string wholly in brackets is not split', () => {
+  assert.equal(country('Department of Computer Science [Leuven]'), 'BE');
+  assert.equal(country('Some Laboratory [Barcelona]'), 'ES');
+  assert.equal(gazetteer.placeInName('Department of Computer Science [Leuven]')?.code, 'BE');
+  assert.equal(country('[Some Laboratory]'), null);
+});
+
+test('a country name after a street word is the street ("Av Brasil 2147"), not the country', () => {
+  assert.equal(country('Pontificia Univ Catolica Valparaiso, Sch Elect Engn, Av Brasil 2147, Valparaiso 2362804'), null);
+  assert.equal(country('Pontificia Univ Catolica Valparaiso, Sch Elect Engn, Valparaiso, Chile'), 'CL');
+  assert.equal(country('Univ Fed Rio de Janeiro, Rio de Janeiro, Brasil'), 'BR');
+});
+
+test('a city written in its own language or in German places the string; a country first in an institution name places it when nothing else does', () => {
+  assert.equal(country('Higher School of Economics, Moskau'), 'RU');
+  assert.equal(country('Dipartimento di Informatica, Torino'), 'IT');
+  assert.equal(gazetteer.placeInName('Economics and Statistics, University of Torino')?.code, 'IT');
+  assert.equal(gazetteer.placeInName('Qatar University')?.code, 'QA');
+  assert.equal(gazetteer.placeInName('Singapore Institute of Technology')?.code, 'SG');
+  assert.equal(gazetteer.placeInName('Qatar Airways'), null, 'a country first counts only before an institution word');
+});
+
+test('a part with a house number is a street, but a country name ending it is the address', () => {
+  assert.equal(country('DB Netz AG; Track Technology Management Structural Engineering; Richelstr. 3 Munich 80634 Germany'), 'DE');
+  assert.equal(country('Some Lab, Av Brasil 2147'), null);
 });
