@@ -2,7 +2,7 @@ import type { Institution } from '../ingest/ror.ts';
 import { Calibration, describeBasis, type Basis, type How } from './calibration.ts';
 import { Companies, type CompanyMention } from './companies.ts';
 import { Gazetteer, type CountryFinding } from './gazetteer.ts';
-import { bagKey, cleanAffiliation, foldText, hasCjk, nameTokens, segments } from './normalize.ts';
+import { bagKey, cleanAffiliation, foldText, hasCjk, nameTokens, segments, withoutCareerNotes } from './normalize.ts';
 import { describeCorrection, type Thesaurus } from './thesaurus.ts';
 import { legalFormKey, loadAliases, type UnitRule } from '../screening/aliases.ts';
 
@@ -54,7 +54,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-match16';
 
 interface Entry {
   id: string;
@@ -318,6 +318,11 @@ const SOFT_COUNTRY_SCORE = 0.3;
  * disagreement stated, and the place decides the country. Each match's score is calibrated (the
  * share of matches made the same way that were right on the tuning set) and its tier is cut from it.
  */
+/** German umlauts and how they are spelt without them. */
+const UMLAUT_SPELT: Record<string, string> = { ä: 'ae', ö: 'oe', ü: 'ue', Ä: 'Ae', Ö: 'Oe', Ü: 'Ue' };
+const UMLAUT = /[äöüÄÖÜ]/;
+const UMLAUT_ALL = /[äöüÄÖÜ]/g;
+
 export class AffiliationResolver {
   readonly gazetteer: Gazetteer;
   readonly calibration: Calibration;
@@ -393,6 +398,12 @@ export class AffiliationResolver {
         if (stemTokens.length > 1 || (stemTokens.length === 1 && !this.gazetteer.isPlace(stemTokens[0]!))) {
           addRanked(this.exact, stemTokens.join(' '), inst.id, priority);
           this.stems.add(stemTokens.join(' '));
+        }
+        // "Universitaet Wien", "University of Wuerzburg": German umlauts as written without them, a second spelling of the name.
+        const umlautsSpelt = UMLAUT.test(n.value) ? nameTokens(n.value.replace(UMLAUT_ALL, (c) => UMLAUT_SPELT[c]!)) : [];
+        if (umlautsSpelt.length > 0) {
+          addRanked(this.exact, umlautsSpelt.join(' '), inst.id, priority);
+          if (umlautsSpelt.length > 1) addRanked(this.bag, bagKey(umlautsSpelt), inst.id, priority);
         }
         if (tokens.length > 1) {
           addRanked(this.bag, bagKey(tokens), inst.id, priority);
@@ -534,7 +545,12 @@ export class AffiliationResolver {
 
   private resolvePart(raw: string, thesaurus: Thesaurus | null): Resolution {
     const cleaned = cleanAffiliation(raw, (w) => this.gazetteer.isPlace(w));
-    const text = cleaned.text.normalize('NFKC').trim();
+    let text = cleaned.text.normalize('NFKC').trim();
+    const noted = withoutCareerNotes(text);
+    if (noted !== null) {
+      text = noted;
+      cleaned.repairs.push('a note that the institution is an address ("Currently at", "Present address") taken out');
+    }
     if (text === '') return { raw, institutions: [], countryCode: null, countryEvidence: 'empty string', tier: 'unresolved' };
     let country = this.gazetteer.detect(text);
     // "Mila" is a city in Algeria and the name of an institute in Montreal: a word the registry holds as an institution's
