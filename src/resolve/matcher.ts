@@ -2,9 +2,9 @@ import type { Institution } from '../ingest/ror.ts';
 import { Calibration, describeBasis, type Basis, type How } from './calibration.ts';
 import { Companies, type CompanyMention } from './companies.ts';
 import { Gazetteer, type CountryFinding } from './gazetteer.ts';
-import { bagKey, cleanAffiliation, foldText, hasCjk, nameTokens, segments, withoutCareerNotes } from './normalize.ts';
+import { bagKey, cleanAffiliation, foldText, hasCjk, isAcronym, nameTokens, segments, withoutCareerNotes } from './normalize.ts';
 import { describeCorrection, type Thesaurus } from './thesaurus.ts';
-import { legalFormKey, loadAliases, type UnitRule } from '../screening/aliases.ts';
+import { closingLegalForm, loadAliases, type UnitRule } from '../screening/aliases.ts';
 
 export type Tier = 'exact' | 'strong' | 'possible' | 'unresolved';
 export const TIER_RANK: Record<Tier, number> = { exact: 3, strong: 2, possible: 1, unresolved: 0 };
@@ -348,8 +348,8 @@ export class AffiliationResolver {
   private readonly namesInsidePart = new Map<string, [number, number][]>();
   /** Words this common among registry names do not identify anything on their own. */
   private readonly genericIdf: number;
-  /** The legal forms screening reads as placing a company (aliases.json placed_abroad), by key; read when first needed. */
-  private legalForms: Map<string, UnitRule['abroad']['legalForms'][number]> | null = null;
+  /** The legal forms screening reads as placing a company (aliases.json placed_abroad); read when first needed. */
+  private legalForms: UnitRule['abroad']['legalForms'] | null = null;
 
   constructor(institutions: Iterable<Institution>, options: ResolverOptions = {}) {
     const list = [...institutions];
@@ -572,7 +572,7 @@ export class AffiliationResolver {
     const mentions = this.companies.find(flat, bounds, segs);
     const hints: { code: string; why: string }[] = [];
     const context = { country, text, flat, refused, mentions, hints };
-    const capitals = new Set(segs.flatMap((seg) => (seg.match(/\b[A-Z][A-Z0-9&]{1,9}\b/g) ?? []).flatMap((w) => nameTokens(w, true))));
+    const capitals = new Set(segs.flatMap((seg) => (seg.match(/\b[A-Z][A-Za-z0-9&]{1,9}\b/g) ?? []).filter(isAcronym).flatMap((w) => nameTokens(w, true))));
     let picked = this.pick([...this.spanCandidates(flat, bounds, capitals, segs), ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
     if (picked.length === 0) picked = this.pick(this.fuzzyCandidates(segs, segTokens), { ...context, flat: segs.map((x) => foldText(x)) });
     if (picked.length === 0) picked = this.pick(this.acronymCandidates(segs, text, country), context);
@@ -973,21 +973,13 @@ export class AffiliationResolver {
   }
 
   /** The legal form closing the part of the string that holds token `start` ("GmbH" of "Hikvision GmbH"), if screening knows it. */
-  private closingLegalForm(text: string, start: number): UnitRule['abroad']['legalForms'][number] | null {
-    if (!this.legalForms) {
-      this.legalForms = new Map();
-      for (const f of loadAliases().units.abroad.legalForms) if (!this.legalForms.has(f.key)) this.legalForms.set(f.key, f);
-    }
+  private partLegalForm(text: string, start: number): UnitRule['abroad']['legalForms'][number] | null {
+    this.legalForms ??= loadAliases().units.abroad.legalForms;
     let end = 0;
     for (const seg of segments(text)) {
       end += nameTokens(seg).length;
       if (start >= end) continue;
-      const words = seg.trim().split(/\s+/);
-      for (let k = Math.min(4, words.length - 1); k >= 1; k--) {
-        const form = this.legalForms.get(legalFormKey(words.slice(-k).join('')));
-        if (form) return form;
-      }
-      return null;
+      return closingLegalForm(seg, this.legalForms)?.form ?? null;
     }
     return null;
   }
@@ -1258,7 +1250,7 @@ export class AffiliationResolver {
       if (c.company) return { c, ids, ambiguity: 'unique' as const, note, elsewhere };
       const where = after?.code ?? country.countryCode;
       // "Hikvision GmbH": a legal form closing the part, used only where the group has no record, names a company there.
-      const form = where === null && c.start >= 0 && this.stems.has(c.key) ? this.closingLegalForm(text, c.start) : null;
+      const form = where === null && c.start >= 0 && this.stems.has(c.key) ? this.partLegalForm(text, c.start) : null;
       if (form && ids.every((id) => !form.countries.includes(this.entries.get(id)!.countryCode ?? ''))) {
         const one = form.countries.length === 1 ? form.countries[0]! : null;
         note = `; but its legal form "${form.form}" places it in ${form.countries.join(' or ')}, where the registry holds no record of it: kept as possible${one ? ', the legal form gives the country' : ''}`;

@@ -51,8 +51,21 @@ export function foldText(s: string): string {
 const FOLDED_KEPT = 100_000;
 const foldedTexts = new Map<string, string>();
 
+/**
+ * A word written as an acronym: in capitals ("UNAM"), or short and mostly capitals with a small letter ("CNyN", "LaRC",
+ * "IMSc"). A proper name written in two words' capitals ("HafenCity", "McGill", "BerlinGermany") is none, nor is a
+ * longer word styled so ("PReCISE"), which may be a registry's word for another institution.
+ */
+export const isAcronym = (word: string): boolean => {
+  if (!/[a-z]/.test(word)) return true;
+  const capitals = word.replace(/[^A-Z]/g, '').length;
+  return word.length <= 5 && capitals >= 2 && capitals > word.replace(/[^a-z]/g, '').length;
+};
+
 function fold(s: string): string {
-  return s
+  // An acronym with a small letter is one word, not two glued ("LaRC" is not "La RC").
+  const acronymsWhole = s.replace(/\b[A-Z][A-Za-z]{1,9}\b/g, (w) => (/[a-z]/.test(w) && isAcronym(w) ? w.toLowerCase() : w));
+  return acronymsWhole
     .replace(/([a-z\u00df-\u00ff])([A-Z])/g, '$1 $2')
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
