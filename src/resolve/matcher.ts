@@ -2,9 +2,9 @@ import type { Institution } from '../ingest/ror.ts';
 import { Calibration, describeBasis, type Basis, type How } from './calibration.ts';
 import { Companies, type CompanyMention } from './companies.ts';
 import { Gazetteer, type CountryFinding } from './gazetteer.ts';
-import { bagKey, cleanAffiliation, foldText, hasCjk, nameTokens, segments } from './normalize.ts';
+import { bagKey, cleanAffiliation, foldText, hasCjk, isAcronym, nameTokens, segments, withoutCareerNotes } from './normalize.ts';
 import { describeCorrection, type Thesaurus } from './thesaurus.ts';
-import { legalFormKey, loadAliases, type UnitRule } from '../screening/aliases.ts';
+import { closingLegalForm, loadAliases, type UnitRule } from '../screening/aliases.ts';
 
 export type Tier = 'exact' | 'strong' | 'possible' | 'unresolved';
 export const TIER_RANK: Record<Tier, number> = { exact: 3, strong: 2, possible: 1, unresolved: 0 };
@@ -54,7 +54,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16';
 
 interface Entry {
   id: string;
@@ -334,6 +334,11 @@ const SOFT_COUNTRY_SHORTENED = 0.2;
  * disagreement stated, and the place decides the country. Each match's score is calibrated (the
  * share of matches made the same way that were right on the tuning set) and its tier is cut from it.
  */
+/** German umlauts and how they are spelt without them. */
+const UMLAUT_SPELT: Record<string, string> = { ä: 'ae', ö: 'oe', ü: 'ue', Ä: 'Ae', Ö: 'Oe', Ü: 'Ue' };
+const UMLAUT = /[äöüÄÖÜ]/;
+const UMLAUT_ALL = /[äöüÄÖÜ]/g;
+
 export class AffiliationResolver {
   readonly gazetteer: Gazetteer;
   readonly calibration: Calibration;
@@ -357,8 +362,8 @@ export class AffiliationResolver {
   private readonly maxSpan: number;
   /** Words this common among registry names do not identify anything on their own. */
   private readonly genericIdf: number;
-  /** The legal forms screening reads as placing a company (aliases.json placed_abroad), by key; read when first needed. */
-  private legalForms: Map<string, UnitRule['abroad']['legalForms'][number]> | null = null;
+  /** The legal forms screening reads as placing a company (aliases.json placed_abroad); read when first needed. */
+  private legalForms: UnitRule['abroad']['legalForms'] | null = null;
 
   constructor(institutions: Iterable<Institution>, options: ResolverOptions = {}) {
     const list = [...institutions];
@@ -407,6 +412,12 @@ export class AffiliationResolver {
         if (stemTokens.length > 1 || (stemTokens.length === 1 && !this.gazetteer.isPlace(stemTokens[0]!))) {
           addRanked(this.exact, stemTokens.join(' '), inst.id, priority);
           this.stems.add(stemTokens.join(' '));
+        }
+        // "Universitaet Wien", "University of Wuerzburg": German umlauts as written without them, a second spelling of the name.
+        const umlautsSpelt = UMLAUT.test(n.value) ? nameTokens(n.value.replace(UMLAUT_ALL, (c) => UMLAUT_SPELT[c]!)) : [];
+        if (umlautsSpelt.length > 0) {
+          addRanked(this.exact, umlautsSpelt.join(' '), inst.id, priority);
+          if (umlautsSpelt.length > 1) addRanked(this.bag, bagKey(umlautsSpelt), inst.id, priority);
         }
         if (tokens.length > 1) {
           addRanked(this.bag, bagKey(tokens), inst.id, priority);
@@ -548,7 +559,12 @@ export class AffiliationResolver {
 
   private resolvePart(raw: string, thesaurus: Thesaurus | null): Resolution {
     const cleaned = cleanAffiliation(raw, (w) => this.gazetteer.isPlace(w));
-    const text = cleaned.text.normalize('NFKC').trim();
+    let text = cleaned.text.normalize('NFKC').trim();
+    const noted = withoutCareerNotes(text);
+    if (noted !== null) {
+      text = noted;
+      cleaned.repairs.push('a note that the institution is an address ("Currently at", "Present address") taken out');
+    }
     if (text === '') return { raw, institutions: [], countryCode: null, countryEvidence: 'empty string', tier: 'unresolved' };
     let country = this.gazetteer.detect(text);
     // "Mila" is a city in Algeria and the name of an institute in Montreal: a word the registry holds as an institution's
@@ -570,7 +586,7 @@ export class AffiliationResolver {
     const mentions = this.companies.find(flat, bounds, segs);
     const hints: { code: string; why: string }[] = [];
     const context = { country, text, flat, refused, mentions, hints };
-    const capitals = new Set(segs.flatMap((seg) => (seg.match(/\b[A-Z][A-Z0-9&]{1,9}\b/g) ?? []).flatMap((w) => nameTokens(w, true))));
+    const capitals = new Set(segs.flatMap((seg) => (seg.match(/\b[A-Z][A-Za-z0-9&]{1,9}\b/g) ?? []).filter(isAcronym).flatMap((w) => nameTokens(w, true))));
     let picked = this.pick([...this.spanCandidates(flat, bounds, capitals, segs), ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
     if (picked.length === 0) picked = this.pick(this.fuzzyCandidates(segs, segTokens), { ...context, flat: segs.map((x) => foldText(x)) });
     if (picked.length === 0) picked = this.pick(this.acronymCandidates(segs, text, country), context);
@@ -982,21 +998,13 @@ export class AffiliationResolver {
   }
 
   /** The legal form closing the part of the string that holds token `start` ("GmbH" of "Hikvision GmbH"), if screening knows it. */
-  private closingLegalForm(text: string, start: number): UnitRule['abroad']['legalForms'][number] | null {
-    if (!this.legalForms) {
-      this.legalForms = new Map();
-      for (const f of loadAliases().units.abroad.legalForms) if (!this.legalForms.has(f.key)) this.legalForms.set(f.key, f);
-    }
+  private partLegalForm(text: string, start: number): UnitRule['abroad']['legalForms'][number] | null {
+    this.legalForms ??= loadAliases().units.abroad.legalForms;
     let end = 0;
     for (const seg of segments(text)) {
       end += nameTokens(seg).length;
       if (start >= end) continue;
-      const words = seg.trim().split(/\s+/);
-      for (let k = Math.min(4, words.length - 1); k >= 1; k--) {
-        const form = this.legalForms.get(legalFormKey(words.slice(-k).join('')));
-        if (form) return form;
-      }
-      return null;
+      return closingLegalForm(seg, this.legalForms)?.form ?? null;
     }
     return null;
   }
@@ -1267,7 +1275,7 @@ export class AffiliationResolver {
       if (c.company) return { c, ids, ambiguity: 'unique' as const, note, elsewhere };
       const where = after?.code ?? country.countryCode;
       // "Hikvision GmbH": a legal form closing the part, used only where the group has no record, names a company there.
-      const form = where === null && c.start >= 0 && this.stems.has(c.key) ? this.closingLegalForm(text, c.start) : null;
+      const form = where === null && c.start >= 0 && this.stems.has(c.key) ? this.partLegalForm(text, c.start) : null;
       if (form && ids.every((id) => !form.countries.includes(this.entries.get(id)!.countryCode ?? ''))) {
         const one = form.countries.length === 1 ? form.countries[0]! : null;
         note = `; but its legal form "${form.form}" places it in ${form.countries.join(' or ')}, where the registry holds no record of it: kept as possible${one ? ', the legal form gives the country' : ''}`;

@@ -6,6 +6,8 @@ interface AbbreviationFile {
   /** Abbreviations that stand for more than one word: the readings besides `expand`'s. */
   alternatives?: Record<string, string[]>;
   stopWords: string[];
+  /** Phrases saying the institution after them is an address the author had or has ("Currently at"). */
+  careerNotes: string[];
 }
 
 const abbreviations = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/geo/abbreviations.json', import.meta.url)), 'utf8')) as AbbreviationFile;
@@ -49,8 +51,21 @@ export function foldText(s: string): string {
 const FOLDED_KEPT = 100_000;
 const foldedTexts = new Map<string, string>();
 
+/**
+ * A word written as an acronym: in capitals ("UNAM"), or short and mostly capitals with a small letter ("CNyN", "LaRC",
+ * "IMSc"). A proper name written in two words' capitals ("HafenCity", "McGill", "BerlinGermany") is none, nor is a
+ * longer word styled so ("PReCISE"), which may be a registry's word for another institution.
+ */
+export const isAcronym = (word: string): boolean => {
+  if (!/[a-z]/.test(word)) return true;
+  const capitals = word.replace(/[^A-Z]/g, '').length;
+  return word.length <= 5 && capitals >= 2 && capitals > word.replace(/[^a-z]/g, '').length;
+};
+
 function fold(s: string): string {
-  return s
+  // An acronym with a small letter is one word, not two glued ("LaRC" is not "La RC").
+  const acronymsWhole = s.replace(/\b[A-Z][A-Za-z]{1,9}\b/g, (w) => (/[a-z]/.test(w) && isAcronym(w) ? w.toLowerCase() : w));
+  return acronymsWhole
     .replace(/([a-z\u00df-\u00ff])([A-Z])/g, '$1 $2')
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
@@ -154,6 +169,24 @@ export function cleanAffiliation(raw: string, isPlace: (word: string) => boolean
   step('footnote number before a new unit read as a separator', OPENS_UNIT, ', ');
   text = text.replace(/\s+/g, ' ').replace(/^[\s,;]+|[\s,;]+$/g, '');
   return { text, repairs };
+}
+
+/** A letter of a note phrase in either case: the phrase is matched case by case, since a capital after it marks where a glued name begins. */
+const eitherCase = (phrase: string) => phrase.replace(/\p{L}/gu, (c) => `[${c}${c.toUpperCase()}]`).replace(/ /g, '\\s*');
+/**
+ * A note opening a part ("Currently at", "Present address:"), ended by a separator or, glued to the name after it as
+ * exports leave it ("Currently atGoogle"), by a capital after a small letter.
+ */
+const CAREER_NOTE = new RegExp(`(^|[,;]\\s*)(?:${abbreviations.careerNotes.map(eitherCase).join('|')})(?:(?=[\\s:.,\\-–])|(?<=\\p{Ll})(?=\\p{Lu}))[\\s:.\\-–]*`, 'gu');
+
+/**
+ * Takes out the notes that say an institution is the author's present or former address ("Currently atJohnson & Johnson
+ * Vision", "Present address: Google"): their words are no part of the name after them, which read with them is only
+ * found inside a longer text. Null when the text has none.
+ */
+export function withoutCareerNotes(text: string): string | null {
+  const next = text.replace(CAREER_NOTE, '$1').trim();
+  return next === text || next === '' ? null : next;
 }
 
 /** Splits an affiliation into its comma/semicolon parts, the unit places and names live in. */

@@ -62,6 +62,30 @@ export const legalFormKey = (form: string): string =>
     .replace(/[^\p{L}]/gu, '')
     .toLowerCase();
 
+type LegalForm = UnitRule['abroad']['legalForms'][number];
+/** Each list of legal forms by key, the first form of a key kept ("GmbH" and "Gmbh" are one). */
+const formsByKey = new WeakMap<readonly LegalForm[], Map<string, LegalForm>>();
+
+/**
+ * The legal form of `forms` closing a name, of up to four words ("Hikvision Europe B.V.": "B.V."; "S. A. de C. V."), and
+ * the name before it; null when the last words are none. Screening reads with it where a subsidiary is, the matcher
+ * whether a group's name is written as its company abroad.
+ */
+export function closingLegalForm(part: string, forms: readonly LegalForm[]): { form: LegalForm; rest: string } | null {
+  let byKey = formsByKey.get(forms);
+  if (!byKey) {
+    byKey = new Map();
+    for (const f of forms) if (!byKey.has(f.key)) byKey.set(f.key, f);
+    formsByKey.set(forms, byKey);
+  }
+  const words = part.trim().split(/\s+/);
+  for (let k = Math.min(4, words.length - 1); k >= 1; k--) {
+    const form = byKey.get(legalFormKey(words.slice(-k).join('')));
+    if (form) return { form, rest: words.slice(0, -k).join(' ') };
+  }
+  return null;
+}
+
 /** The start of the source of a short name derived by rule (not curated). */
 export const DERIVED = 'derived by rule';
 

@@ -2,7 +2,7 @@ import { foldText, hasCjk, nameTokens, segments } from '../resolve/normalize.ts'
 import type { AffiliationResolver, InstitutionMatch } from '../resolve/matcher.ts';
 import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry, type RiskList } from './risk-list.ts';
 import { cjkKey, fuzzyScore, isAcronym, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
-import { DERIVED, legalFormKey, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
+import { closingLegalForm, DERIVED, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
 import { placeholderReason, PLACEHOLDERS_FILE } from './placeholders.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
@@ -661,19 +661,9 @@ export class Screener {
     return null;
   }
 
-  private formsByKey: Map<string, UnitRule['abroad']['legalForms'][number]> | null = null;
   /** A legal form of another country closing a name ("Hikvision Europe B.V."), and the name before it. */
   private legalFormAbroad(part: string): { form: UnitRule['abroad']['legalForms'][number]; rest: string } | null {
-    if (!this.formsByKey) {
-      this.formsByKey = new Map();
-      for (const f of this.units.abroad.legalForms) if (!this.formsByKey.has(f.key)) this.formsByKey.set(f.key, f);
-    }
-    const words = part.trim().split(/\s+/);
-    for (let k = Math.min(4, words.length - 1); k >= 1; k--) {
-      const form = this.formsByKey.get(legalFormKey(words.slice(-k).join('')));
-      if (form) return { form, rest: words.slice(0, -k).join(' ') };
-    }
-    return null;
+    return closingLegalForm(part, this.units.abroad.legalForms);
   }
 
   /** The place a legal form puts a company in: its one country, or its countries by name. */

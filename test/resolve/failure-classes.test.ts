@@ -167,6 +167,30 @@ test('noise: export artefacts, detached accents, glued e-mail addresses and post
   assert.match(tagged.institutions[0]!.evidence, /after repairs: .*markup tags removed/);
 });
 
+test('noise: a note that the institution is an address ("Currently atJohnson…", "Present address:") is no part of its name', { skip }, async () => {
+  const glued = await resolve('Currently atJohnson & Johnson Vision');
+  assert.equal(counted(glued), 'Johnson & Johnson Vision Care (United States)');
+  assert.match(glued.institutions[0]!.evidence, /after repairs: a note that the institution is an address/);
+  assert.equal(counted(await resolve('Currently atGeorg August Universität')), 'University of Göttingen');
+  const later = await resolve('Department of Physics, Now at Tsinghua University, Beijing, China');
+  assert.equal(counted(later), 'Tsinghua University');
+  assert.equal(later.institutions[0]!.tier, 'exact');
+  // A name beginning with the note's letters is no note.
+  assert.equal(counted(await resolve('Now Athens University')), null);
+});
+
+test('noise: German umlauts written without them ("Universitaet Wien", "University of Wuerzburg") are the registry\'s name', { skip }, async () => {
+  assert.equal(counted(await resolve('Universitaet Wien')), 'University of Vienna');
+  assert.equal(counted(await resolve('University of Wuerzburg')), 'University of Würzburg');
+  assert.equal(counted(await resolve('Technische Universitaet Muenchen, Munich, Germany')), 'Technical University of Munich');
+});
+
+test('acronym: an acronym written with a small letter ("CNyN", "LaRC") adds nothing to the name beside it; a proper name in two capitals ("HafenCity") does', { skip }, async () => {
+  assert.equal(counted(await resolve('Universidad Nacional Autonoma de Mexico CNyN')), 'Universidad Nacional Autónoma de México');
+  assert.equal(counted(await resolve('NASA Langley Research Center  LaRC')), 'Langley Research Center');
+  assert.equal(counted(await resolve('HafenCity University Hamburg')), null);
+});
+
 test('company: the company is resolved; a named place gives the country; a multinational lab without a place says "company known, country unknown"', { skip }, async () => {
   const noah = await resolve("Huawei Noah's Ark Lab");
   assert.equal(noah.countryCode, null);
