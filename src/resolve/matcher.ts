@@ -562,8 +562,8 @@ export class AffiliationResolver {
     let text = cleaned.text.normalize('NFKC').trim();
     const noted = withoutCareerNotes(text);
     if (noted !== null) {
-      text = noted;
-      cleaned.repairs.push('a note that the institution is an address ("Currently at", "Present address") taken out');
+      text = noted.text;
+      cleaned.repairs.push(`a note that the institution is an address (${noted.notes.map((n) => JSON.stringify(n)).join(', ')}) taken out`);
     }
     if (text === '') return { raw, institutions: [], countryCode: null, countryEvidence: 'empty string', tier: 'unresolved' };
     let country = this.gazetteer.detect(text);

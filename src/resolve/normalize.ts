@@ -177,16 +177,22 @@ const eitherCase = (phrase: string) => phrase.replace(/\p{L}/gu, (c) => `[${c}${
  * A note opening a part ("Currently at", "Present address:"), ended by a separator or, glued to the name after it as
  * exports leave it ("Currently atGoogle"), by a capital after a small letter.
  */
-const CAREER_NOTE = new RegExp(`(^|[,;]\\s*)(?:${abbreviations.careerNotes.map(eitherCase).join('|')})(?:(?=[\\s:.,\\-–])|(?<=\\p{Ll})(?=\\p{Lu}))[\\s:.\\-–]*`, 'gu');
+const CAREER_NOTE = new RegExp(`(^|[,;]\\s*)(${abbreviations.careerNotes.map(eitherCase).join('|')})(?:(?=[\\s:.,\\-–])|(?<=\\p{Ll})(?=\\p{Lu}))[\\s:.\\-–]*`, 'gu');
 
 /**
  * Takes out the notes that say an institution is the author's present or former address ("Currently atJohnson & Johnson
  * Vision", "Present address: Google"): their words are no part of the name after them, which read with them is only
- * found inside a longer text. Null when the text has none.
+ * found inside a longer text. The text without them and the notes as written; null when the text has none.
  */
-export function withoutCareerNotes(text: string): string | null {
-  const next = text.replace(CAREER_NOTE, '$1').trim();
-  return next === text || next === '' ? null : next;
+export function withoutCareerNotes(text: string): { text: string; notes: string[] } | null {
+  const notes: string[] = [];
+  const next = text
+    .replace(CAREER_NOTE, (_, before: string, note: string) => {
+      notes.push(note);
+      return before;
+    })
+    .trim();
+  return next === text || next === '' ? null : { text: next, notes };
 }
 
 /** Splits an affiliation into its comma/semicolon parts, the unit places and names live in. */
