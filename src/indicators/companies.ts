@@ -29,26 +29,26 @@ export async function companiesOfStrings(store: Store, raws: readonly string[]):
 /**
  * The companies named in the affiliations of each work (its preferred record's, as its
  * institutions are), labelled: a corporate lab the registry holds no record of where the string
- * places it shows here, beside the institutions; so does a company the work counts as one of its
- * institutions, a registry record of type company ("ZTE (China)"), unless the string already
- * named it as such.
+ * places it shows here, beside the institutions; so does a registry record of type company
+ * ("ZTE (China)") a string that names no company of the companies data resolves to, when the work
+ * counts it among its institutions.
  */
 export async function companiesOfWorks(store: Store, workIds: readonly string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (workIds.length === 0) return out;
   const rows = await store.all<Pick<NamedCompany, 'company' | 'lab' | 'countryCode'> & { work_id: string }>(
-    `WITH named AS (
-       SELECT DISTINCT w.work_id, c.name AS company, c.lab, c.country_code AS "countryCode", c.ror_id
-       FROM works w JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id
-       JOIN resolution_companies c ON c.raw = a.raw
+    `WITH strings AS (
+       SELECT DISTINCT w.work_id, a.raw FROM works w JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id
        WHERE list_contains($1::VARCHAR[], w.work_id))
-     SELECT work_id, company, lab, "countryCode" FROM named
+     SELECT DISTINCT s.work_id, c.name AS company, c.lab, c.country_code AS "countryCode"
+     FROM strings s JOIN resolution_companies c ON c.raw = s.raw
      UNION
      -- The registry writes a company with its country in brackets; the label gives the country after it.
-     SELECT DISTINCT wi.work_id, CASE WHEN suffix(i.name, ' (' || i.country_name || ')') THEN left(i.name, length(i.name) - length(i.country_name) - 3) ELSE i.name END AS company, NULL AS lab, i.country_code AS "countryCode"
-     FROM work_institutions wi JOIN institutions i ON i.ror_id = wi.ror_id
-     WHERE list_contains($1::VARCHAR[], wi.work_id) AND list_contains(i.types, 'company')
-       AND NOT EXISTS (SELECT 1 FROM named n WHERE n.work_id = wi.work_id AND n.ror_id = wi.ror_id)`,
+     SELECT DISTINCT s.work_id, CASE WHEN suffix(i.name, ' (' || i.country_name || ')') THEN left(i.name, length(i.name) - length(i.country_name) - 3) ELSE i.name END, NULL, i.country_code
+     FROM strings s JOIN resolution_institutions ri ON ri.raw = s.raw
+     JOIN work_institutions wi ON wi.work_id = s.work_id AND wi.ror_id = ri.ror_id
+     JOIN institutions i ON i.ror_id = ri.ror_id
+     WHERE list_contains(i.types, 'company') AND NOT EXISTS (SELECT 1 FROM resolution_companies c WHERE c.raw = s.raw)`,
     [listValue([...workIds])],
   );
   for (const { work_id, ...c } of rows) out.set(work_id, [...(out.get(work_id) ?? []), companyLabel(c)]);

@@ -93,7 +93,16 @@ export function openAlexWork(value: unknown): WorkRecord {
     authorships: out,
     fields: fieldTags(w),
     funders: funders(w),
+    updated: updatedDate(w.updated_date),
   };
+}
+
+/** OpenAlex's updated_date ("2024-05-23" or "2024-05-23T09:12:46.154419"), compared as text. */
+function updatedDate(v: unknown): string | null {
+  const date = str(v, '', 'updated_date');
+  if (date === null) return null;
+  if (!/^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?$/.test(date.trim())) throw new RecordError(`updated_date is not a date: ${JSON.stringify(date.slice(0, 40))}`);
+  return date.trim();
 }
 
 /** An affiliation string with the institutions OpenAlex tied to it. */

@@ -353,7 +353,7 @@ async function forgetRun(store: Store, scope: EvidenceScope, id: string): Promis
   const ofRun = (x: string) => `EXISTS (SELECT 1 FROM ${t.records} r WHERE ${inScope(t, 'r')}${t.scoped ? `r.scope = ${x}.scope AND ` : ''}r.file_id = $1 AND r.source = ${x}.source AND r.source_id = ${x}.source_id)`;
   await store.transaction(async () => {
     for (const table of [t.authorships, t.affiliations, t.fields]) await store.run(`DELETE FROM ${table} x WHERE ${ofRun('x')}`, paramsOf(scope, id));
-    for (const table of [t.records, t.quarantine, ...(t.scoped ? ['upload_file_records'] : [])]) await store.run(`DELETE FROM ${table} WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, id));
+    for (const table of [t.records, t.quarantine, ...(t.scoped ? ['upload_file_records'] : ['record_updated'])]) await store.run(`DELETE FROM ${table} WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, id));
     await forgetProvisional(store, scope, id);
   });
 }
@@ -368,7 +368,7 @@ async function settleId(store: Store, scope: EvidenceScope, provisionalId: strin
     const p = nextParam(t);
     await store.run(`INSERT INTO ${t.files} SELECT * REPLACE ($${p}::VARCHAR AS file_id, now()::TIMESTAMP AS finished_at) FROM ${t.files} WHERE ${inScope(t)}file_id = $1`, params);
     await store.run(`DELETE FROM ${t.files} WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, provisionalId));
-    for (const table of [t.records, t.quarantine, ...(t.scoped ? ['upload_file_records'] : [])]) await store.run(`UPDATE ${table} SET file_id = $${p} WHERE ${inScope(t)}file_id = $1`, params);
+    for (const table of [t.records, t.quarantine, ...(t.scoped ? ['upload_file_records'] : ['record_updated'])]) await store.run(`UPDATE ${table} SET file_id = $${p} WHERE ${inScope(t)}file_id = $1`, params);
     await store.run(`UPDATE input_file_prefixes SET file_id = $3, prefix_bytes = $4, prefix_sha256 = $5 WHERE scope = $1 AND file_id = $2`, [scopeKey(scope), provisionalId, id, Math.min(bytes, HEAD_BYTES), head]);
   });
 }
@@ -391,7 +391,7 @@ async function writeQuarantine(store: Store, scope: EvidenceScope, id: string, p
  */
 async function createStaging(store: Store): Promise<void> {
   await store.run(`
-    CREATE TEMP TABLE IF NOT EXISTS stage_records AS SELECT * REPLACE (''::VARCHAR AS funders) FROM records LIMIT 0;
+    CREATE TEMP TABLE IF NOT EXISTS stage_records AS SELECT * REPLACE (''::VARCHAR AS funders), NULL::VARCHAR AS updated FROM records LIMIT 0;
     CREATE TEMP TABLE IF NOT EXISTS stage_authorships AS SELECT *, 0::BIGINT AS record_no FROM authorships LIMIT 0;
     CREATE TEMP TABLE IF NOT EXISTS stage_affiliations AS SELECT * REPLACE (''::VARCHAR AS given_ror_ids, ''::VARCHAR AS given_countries, ''::VARCHAR AS given_names), 0::BIGINT AS record_no FROM affiliations LIMIT 0;
     CREATE TEMP TABLE IF NOT EXISTS stage_fields AS SELECT *, 0::BIGINT AS record_no FROM record_fields LIMIT 0;
@@ -402,17 +402,24 @@ async function createStaging(store: Store): Promise<void> {
 const SEP = '\u001f';
 const splitList = (column: string) => `CASE WHEN ${column} = '' THEN []::VARCHAR[] ELSE string_split(${column}, chr(31)) END`;
 
+/** Of the versions of a record a batch holds, the one kept: the newest by the source's updated date, else the first. */
+const NEWEST_IN_BATCH = `QUALIFY row_number() OVER (PARTITION BY s.source, s.source_id ORDER BY s.updated DESC NULLS LAST, s.record_no) = 1`;
+
 /**
  * OpenAlex gives a changed work again under its id (a snapshot's updated_date partitions): in the
- * shared base, such a record from another file replaces the one held, rows and all, and its ROR
- * ids are noted for the refresh. Records of the file itself (a resumed run) stay duplicates.
+ * shared base, such a record replaces the one held, rows and all, and its ROR ids are noted for
+ * the refresh. From another file it does unless it is older than the one held (partitions
+ * ingested out of order); from the same file (a work given twice in one file, or a resumed run)
+ * only when it is newer, so that without dates the first copy stays.
  */
-const REPLACED_BY_BATCH = `SELECT DISTINCT r.source, r.source_id FROM records r JOIN stage_records s ON s.source = r.source AND s.source_id = r.source_id
-  WHERE s.file_id = $1 AND r.file_id <> $1 AND r.source = 'openalex'`;
+const REPLACED_BY_BATCH = `SELECT DISTINCT r.source, r.source_id, r.file_id = $1 AS of_this_file
+  FROM records r JOIN (SELECT * FROM stage_records s WHERE s.file_id = $1 ${NEWEST_IN_BATCH}) s ON s.source = r.source AND s.source_id = r.source_id
+  LEFT JOIN record_updated u ON u.source = r.source AND u.source_id = r.source_id AND u.file_id = r.file_id AND u.record_no = r.record_no
+  WHERE r.source = 'openalex' AND (r.file_id <> $1 AND (s.updated IS NULL OR u.updated IS NULL OR s.updated >= u.updated) OR r.file_id = $1 AND s.updated > u.updated)`;
 const REPLACE_HELD = [
   `CREATE OR REPLACE TEMP TABLE stage_replaced AS ${REPLACED_BY_BATCH}`,
   `INSERT INTO refresh_pending_rors SELECT DISTINCT unnest(a.given_ror_ids) FROM affiliations a JOIN stage_replaced USING (source, source_id)`,
-  ...['records', 'authorships', 'affiliations', 'record_fields'].map((table) => `DELETE FROM ${table} x WHERE EXISTS (SELECT 1 FROM stage_replaced p WHERE p.source = x.source AND p.source_id = x.source_id)`),
+  ...['records', 'authorships', 'affiliations', 'record_fields', 'record_updated'].map((table) => `DELETE FROM ${table} x WHERE EXISTS (SELECT 1 FROM stage_replaced p WHERE p.source = x.source AND p.source_id = x.source_id)`),
 ];
 
 /** Moves a staged batch into the scope's tables: records not seen before in it, and the rows that belong to them. */
@@ -421,9 +428,10 @@ function mergeBatch(t: Tables): string[] {
   return [
     ...(t.scoped ? [] : REPLACE_HELD),
     `INSERT INTO ${t.records}
-     SELECT ${scopeColumn(t)}s.* REPLACE (${splitList('s.funders')} AS funders) FROM stage_records s
+     SELECT ${scopeColumn(t)}s.* EXCLUDE (updated) REPLACE (${splitList('s.funders')} AS funders) FROM stage_records s
      WHERE s.file_id = $1 AND NOT EXISTS (SELECT 1 FROM ${t.records} r WHERE ${inScope(t, 'r')} r.source = s.source AND r.source_id = s.source_id)
-     QUALIFY row_number() OVER (PARTITION BY s.source, s.source_id ORDER BY s.record_no) = 1`,
+     ${NEWEST_IN_BATCH}`,
+    ...(t.scoped ? [] : [`INSERT INTO record_updated SELECT s.source, s.source_id, s.file_id, s.record_no, s.updated FROM stage_records s ${kept('s')} WHERE s.updated IS NOT NULL`]),
     `INSERT INTO ${t.authorships} SELECT ${scopeColumn(t)}x.* EXCLUDE (record_no) FROM stage_authorships x ${kept('x')}`,
     `INSERT INTO ${t.affiliations}
      SELECT ${scopeColumn(t)}x.* EXCLUDE (record_no) REPLACE (${splitList('x.given_ror_ids')} AS given_ror_ids, ${splitList('x.given_countries')} AS given_countries, ${splitList('x.given_names')} AS given_names) FROM stage_affiliations x ${kept('x')}`,
@@ -464,6 +472,7 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
         list(rec, r.funders);
         text(rec, id);
         rec.appendInteger(no);
+        text(rec, r.updated ?? null);
         rec.endRow();
         r.authorships.forEach((a, authorSeq) => {
           text(aut, r.source);
@@ -510,13 +519,18 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
     }
     for (const a of [rec, aut, aff, fld, qua]) a.closeSync();
     for (const sql of MERGE.get(t.scoped)!) await store.run(sql, sql.includes('$1') ? paramsOf(scope, id) : undefined);
-    if (!t.scoped) replaced = (await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM stage_replaced`))?.n ?? 0;
+    // A record of this file a newer copy replaced was counted kept: now the copy is, and it a duplicate.
+    let replacedOwn = 0;
+    if (!t.scoped) {
+      const r = (await store.one<{ held: number; own: number }>(`SELECT count(*) FILTER (WHERE NOT of_this_file)::DOUBLE AS held, count(*) FILTER (WHERE of_this_file)::DOUBLE AS own FROM stage_replaced`))!;
+      [replaced, replacedOwn] = [r.held, r.own];
+    }
     const kept = await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${t.records} r JOIN stage_records s USING (source, source_id) WHERE ${inScope(t, 'r')} r.file_id = $1 AND r.record_no = s.record_no`, paramsOf(scope, id));
     const newlyKept = kept?.n ?? 0;
     const p = nextParam(t);
     await store.run(
       `UPDATE ${t.files} f SET last_record_no = $${p}, records_kept = records_kept + $${p + 1}, records_duplicate = records_duplicate + $${p + 2}, records_quarantined = records_quarantined + $${p + 3} WHERE ${inScope(t)}file_id = $1`,
-      paramsOf(scope, id, lastNo, newlyKept, records.length - newlyKept, rejects.length),
+      paramsOf(scope, id, lastNo, newlyKept - replacedOwn, records.length - newlyKept + replacedOwn, rejects.length),
     );
     if (provisional) await store.run(`UPDATE input_file_prefixes SET prefix_bytes = $3, prefix_sha256 = $4 WHERE scope = $1 AND file_id = $2`, [scopeKey(scope), id, batch.bytesDone, batch.prefixSha256]);
   });

@@ -39,6 +39,8 @@ export interface WorkRecord {
   authorships: Authorship[];
   fields: FieldTag[];
   funders: string[];
+  /** When the source last changed the record (OpenAlex's updated_date, ISO 8601): of two versions of a work, the newer is kept. Absent where the source does not say. */
+  updated?: string | null;
 }
 
 /** A record a reader could not accept, with where it stood and why. */

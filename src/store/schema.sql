@@ -76,6 +76,16 @@ CREATE TABLE IF NOT EXISTS records (
   record_no BIGINT NOT NULL
 );
 
+-- When the source last changed a record held (OpenAlex's updated_date), by the record's file and
+-- number: a version older than the one held replaces nothing.
+CREATE TABLE IF NOT EXISTS record_updated (
+  source VARCHAR NOT NULL,
+  source_id VARCHAR NOT NULL,
+  file_id VARCHAR NOT NULL,
+  record_no BIGINT NOT NULL,
+  updated VARCHAR NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS authorships (
   source VARCHAR NOT NULL,
   source_id VARCHAR NOT NULL,

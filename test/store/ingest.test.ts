@@ -437,6 +437,43 @@ test('an OpenAlex update replaces the works it gives again, and the incremental 
   }
 });
 
+test('of two versions of an OpenAlex work the newer by updated_date is kept: within a batch, across batches of one file, and when an older partition comes after a newer one', async () => {
+  const dir = tempDir();
+  const store = await Store.open(join(dir, 'derisk.duckdb'));
+  const version = (n: number, title: string, updated: string | null) => JSON.stringify({ id: `https://openalex.org/W${n}`, display_name: title, publication_year: 2024, updated_date: updated, authorships: [{ raw_affiliation_strings: ['University of Oxford, Oxford, UK'] }] });
+  const titles = async () => Object.fromEntries((await store.all<{ source_id: string; title: string }>(`SELECT source_id, title FROM records ORDER BY source_id`)).map((r) => [r.source_id, r.title]));
+  try {
+    const first = await ingestWorks(
+      store,
+      'openalex',
+      writeTemp(
+        'partition.jsonl',
+        [
+          // W1: both copies in the first batch, the older first. W2: the newer copy in the next batch. W3: no dates, the first copy stays.
+          version(1, 'W1 older', '2024-01-05'),
+          version(1, 'W1 newer', '2024-03-01T10:00:00.123'),
+          version(2, 'W2 older', '2024-01-05'),
+          version(3, 'W3 first', null),
+          version(2, 'W2 newer', '2024-02-01'),
+          version(3, 'W3 second', null),
+          version(4, 'W4 newer', '2024-06-01'),
+        ].join('\n'),
+      ),
+      { quarantineDir: join(dir, 'q'), batchSize: 3 },
+    );
+    assert.deepEqual([first.kept, first.duplicates], [4, 3]);
+    assert.deepEqual(await titles(), { W1: 'W1 newer', W2: 'W2 newer', W3: 'W3 first', W4: 'W4 newer' });
+    // An older partition ingested after the newer one replaces nothing newer; a newer or undated one replaces, as before.
+    const older = await ingestWorks(store, 'openalex', writeTemp('older.jsonl', [version(4, 'W4 older', '2024-02-01'), version(1, 'W1 newest', '2024-04-01'), version(3, 'W3 again', null)].join('\n')), { quarantineDir: join(dir, 'q') });
+    assert.deepEqual([older.kept, older.duplicates], [2, 1]);
+    assert.deepEqual(await titles(), { W1: 'W1 newest', W2: 'W2 newer', W3: 'W3 again', W4: 'W4 newer' });
+    const bad = await ingestWorks(store, 'openalex', writeTemp('bad-date.jsonl', version(5, 'W5', 'last Tuesday')), { quarantineDir: join(dir, 'q') });
+    assert.equal(bad.quarantined, 1, 'a date that is not one is set aside with the record');
+  } finally {
+    store.close();
+  }
+});
+
 async function derived(store: Store) {
   const out: Record<string, unknown> = { pending: await count(store, 'refresh_pending') };
   for (const table of ['record_works', 'works', 'work_fields', 'work_affiliations', 'work_institutions', 'source_institutions']) out[table] = await store.all(`SELECT * FROM ${table} ORDER BY ALL`);
