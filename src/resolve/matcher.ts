@@ -352,6 +352,8 @@ export class AffiliationResolver {
   private readonly literal = new Map<string, string[]>();
   /** Names the registry writes only with a country in brackets ("canon" for "Canon (Japan)"), in name form. */
   private readonly stems = new Set<string>();
+  /** Registry names with German umlauts, as written without them ("universitaet wien"): the evidence says so. */
+  private readonly umlautSpellings = new Set<string>();
   /** Order-free key → the names, in their own order, that share it. */
   private readonly bagNames = new Map<string, string[]>();
   private readonly acronyms = new Map<string, Set<string>>();
@@ -417,6 +419,7 @@ export class AffiliationResolver {
         const umlautsSpelt = UMLAUT.test(n.value) ? nameTokens(n.value.replace(UMLAUT_ALL, (c) => UMLAUT_SPELT[c]!)) : [];
         if (umlautsSpelt.length > 0) {
           addRanked(this.exact, umlautsSpelt.join(' '), inst.id, priority);
+          this.umlautSpellings.add(umlautsSpelt.join(' '));
           if (umlautsSpelt.length > 1) addRanked(this.bag, bagKey(umlautsSpelt), inst.id, priority);
         }
         if (tokens.length > 1) {
@@ -890,7 +893,7 @@ export class AffiliationResolver {
         // A group's one-word name names the employer written first, not a later part ("Bristol, Avon": the county, not Avon Products).
         // Alone in its part it needs a company word beside it, read below: "Avon, CT" is the town, "Canon Inc" the company.
         const oneWord = words.length === 1 && !this.stems.has(key) && words[0]!.length > 3;
-        if (hit && (words.length > 1 || (oneWord && this.isDistinctive(words[0]!)))) yield { ids: hit, key, how: 'exact', said: `"${key}" is a registry name${this.stemNote(key)}`, similarity: 1, start, end };
+        if (hit && (words.length > 1 || (oneWord && this.isDistinctive(words[0]!)))) yield { ids: hit, key, how: 'exact', said: `"${key}" is a registry name${this.spellingNote(key)}`, similarity: 1, start, end };
         else if (words.length > 1) {
           const bagHit = this.bag.get(bagKey(words));
           if (bagHit) {
@@ -983,9 +986,9 @@ export class AffiliationResolver {
             : how === 'exact' && secondOfTwo
               ? `"${key}" is a registry name, joined by "and" after another registry name in "${words}"`
               : how === 'exact' && groupLab
-                ? `"${key}" is a registry name${this.stemNote(key)}, and "${words}" is its laboratory`
+                ? `"${key}" is a registry name${this.spellingNote(key)}, and "${words}" is its laboratory`
                 : how === 'exact'
-                  ? `"${key}" is a registry name${this.stemNote(key)} ("${words}" adds only acronyms, a legal form or a place)`
+                  ? `"${key}" is a registry name${this.spellingNote(key)} ("${words}" adds only acronyms, a legal form or a place)`
                   : how === 'inside-longer' && joinedAfter !== undefined
                     ? `"${key}" is a registry name, but only the start of "${words}": it goes on "${joinedAfter}", name words and no place, making another institution's name (kept as possible, the nearest registry name)`
                     : how === 'inside-longer'
@@ -1014,8 +1017,10 @@ export class AffiliationResolver {
     return this.stems.has(word) && this.isDistinctive(word);
   }
 
-  private stemNote(key: string): string {
-    return this.stems.has(key) ? ' (the registry writes it with its country in brackets)' : '';
+  /** Where a name matched is the registry's written another way, the evidence says how the registry writes it. */
+  private spellingNote(key: string): string {
+    if (this.stems.has(key)) return ' (the registry writes it with its country in brackets)';
+    return this.umlautSpellings.has(key) ? ' (the registry writes it with umlauts)' : '';
   }
 
   /** Whether the part writes one of the institutions' names, as the registry spells it, right before "and". */
