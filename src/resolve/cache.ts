@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, type Stats } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Store } from '../store/store.ts';
 import { distrust } from '../owner-only.ts';
 
@@ -10,9 +9,9 @@ import { distrust } from '../owner-only.ts';
  * run resolves only the strings no run has resolved before: at ~0.2 ms of CPU per distinct string,
  * resolution is most of a first load's time.
  *
- * An answer is filed under its key: the resolution version (the matcher's version and the
- * registry's digest) and a digest of the data files the matcher reads (data/geo, data/resolve),
- * so a new matcher, registry or gazetteer reads another folder and never an older answer. Each
+ * An answer is filed under its key: the resolution version (the matcher's version, the registry's
+ * digest and a digest of the data files the matcher reads: data/geo, data/resolve, the alias file
+ * in use), so a new matcher, registry, gazetteer or alias file reads another folder and never an older answer. Each
  * run adds Parquet files written aside and renamed into place: several processes may share one
  * cache, and a killed run leaves only whole files. Resolutions under an organisation's
  * corrections are not kept here (they depend on that organisation's corrections).
@@ -28,7 +27,7 @@ export class ResolutionCache {
     readonly dir: string,
     readonly version: string,
   ) {
-    this.folder = join(dir, createHash('sha256').update(`${version}\n${matcherDataDigest()}`).digest('hex').slice(0, 32));
+    this.folder = join(dir, createHash('sha256').update(version).digest('hex').slice(0, 32));
   }
 
   /** Where the cache is: DERISK_RESOLUTION_CACHE (one folder shared by stores), else beside the store file; none for a store in memory. */
@@ -109,21 +108,3 @@ function refuseUntrusted(stat: Stats, what: string, remedy: string): void {
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const sqlList = (xs: string[]) => `[${xs.map(sqlString).join(', ')}]`;
-
-let dataDigest: string | null = null;
-
-/** The data files the matcher reads, hashed once per process. */
-function matcherDataDigest(): string {
-  if (dataDigest) return dataDigest;
-  const hash = createHash('sha256');
-  for (const folder of ['geo', 'resolve']) {
-    const dir = fileURLToPath(new URL(`../../data/${folder}/`, import.meta.url));
-    for (const f of readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => join(e.parentPath, e.name))
-      .sort()) {
-      hash.update(`${f.slice(dir.length)}\n`).update(readFileSync(f));
-    }
-  }
-  return (dataDigest = hash.digest('hex'));
-}

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { loadRegistry } from '../ingest/registry.ts';
-import { aliasesFile } from '../screening/aliases.ts';
-import { IndexFileError, openIndexFile, writeIndexFile } from '../screening/index-file.ts';
+import { discardIndexFile, IndexFileError, openIndexFile, writeIndexFile } from '../screening/index-file.ts';
 import { codeFingerprint, RESOLVER_CLASSES } from '../screening/persisted.ts';
 import { registryVersion } from '../screening/signature.ts';
 import type { Store } from '../store/store.ts';
@@ -22,19 +21,17 @@ const FORMAT = 'matcher-index/1';
 export const matcherIndexPath = (store: Store): string | null => (store.path === ':memory:' ? null : `${store.path}.matcher-index`);
 
 /**
- * What the matcher's answers depend on: its version and the registry's digest, the code and the
- * data files it reads (data/geo, data/resolve, data/lists, within codeFingerprint) and the alias
- * file in use (DERISK_ALIASES_FILE may name one outside the data directory; the matcher reads its legal forms).
+ * What the matcher's answers depend on: the version resolutions are kept under (its version, the
+ * registry's digest and the data files it reads, the alias file in use among them) and the code.
  */
-export const matcherIndexInputs = (registry: string | null): { resolution: string; code: string; aliases: string } => ({
+export const matcherIndexInputs = (registry: string | null): { resolution: string; code: string } => ({
   resolution: resolutionVersionOf(registry),
   code: codeFingerprint(),
-  aliases: createHash('sha256').update(readFileSync(aliasesFile())).digest('hex'),
 });
 
 /** The signature a matcher index is kept under: every input it was built from. */
 export function matcherIndexSignature(registry: string | null, inputs = matcherIndexInputs(registry)): string {
-  return createHash('sha256').update(`${FORMAT}|${inputs.resolution}|${inputs.code}|${inputs.aliases}`).digest('hex').slice(0, 32);
+  return createHash('sha256').update(`${FORMAT}|${inputs.resolution}|${inputs.code}`).digest('hex').slice(0, 32);
 }
 
 /** Said on stderr when a kept index is refused: the rebuild takes a while, and a damaged file is worth knowing about. */
@@ -72,7 +69,7 @@ export function loadMatcherIndex(path: string, signature: string, refused?: (why
   } catch (e) {
     if (!(e instanceof IndexFileError)) throw e;
     if (existsSync(path)) refused?.(e.message);
-    rmSync(path, { force: true });
+    discardIndexFile(path);
     return null;
   }
 }

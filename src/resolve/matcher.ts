@@ -2,6 +2,7 @@ import type { Institution } from '../ingest/ror.ts';
 import { Calibration, describeBasis, type Basis, type How } from './calibration.ts';
 import { Companies, type CompanyMention } from './companies.ts';
 import { Gazetteer, type CountryFinding } from './gazetteer.ts';
+import { matcherDataDigest } from './matcher-data.ts';
 import { bagKey, cleanAffiliation, foldText, hasCjk, isAcronym, nameTokens, segments, withoutCareerNotes } from './normalize.ts';
 import { describeCorrection, type Thesaurus } from './thesaurus.ts';
 import { closingLegalForm, loadAliases, type UnitRule } from '../screening/aliases.ts';
@@ -69,8 +70,11 @@ interface Entry {
   successors: string[];
 }
 
-/** Version of resolutions: the matcher's behaviour and the registry it matched against (its version in the store, null when none is loaded). */
-export const resolutionVersionOf = (registry: string | null): string => `${RESOLVER_VERSION}/${registry ?? 'no-registry'}`;
+/**
+ * Version of resolutions: the matcher's behaviour, the registry it matched against (its version in
+ * the store, null when none is loaded) and the data files it reads, the alias file in use among them.
+ */
+export const resolutionVersionOf = (registry: string | null): string => `${RESOLVER_VERSION}/${matcherDataDigest()}/${registry ?? 'no-registry'}`;
 
 interface Candidate {
   /** Institution → how the registry holds the matched name (display 3, label 2, alias 1). */

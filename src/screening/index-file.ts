@@ -1,7 +1,8 @@
-import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
+import { distrust, OWNER_ONLY_FILE } from '../owner-only.ts';
 
 /**
  * A file that keeps built objects (the matcher's index, the screener's inputs) so that a new
@@ -14,6 +15,10 @@ import { crc32 } from 'node:zlib';
  * entries or a long array becomes a section read lazily, anything else is kept whole (v8
  * serialization, so Maps, Sets and shared references survive). Nothing here knows the fields of
  * the objects it keeps, so their classes can change freely; the signature must change with them.
+ *
+ * The signature is computed from the store and the code, so anyone who can write the file could
+ * plant objects that answer otherwise under the right signature: a file that is not the user's own,
+ * or that group or others may write, is refused, as the resolution cache refuses one (src/resolve/cache.ts).
  */
 
 const MAGIC = Buffer.from('DRSKIX01');
@@ -103,6 +108,8 @@ class BodyWriter {
 
 /** Writes `root` to `path` (through a temporary file and a rename, so a reader never sees half a file). */
 export function writeIndexFile(path: string, signature: string, root: Record<string, unknown>, classes: readonly KeptClass[], lazyFrom = LAZY_FROM): void {
+  const there = notAFile(path);
+  if (there) throw new Error(`${path} is ${there}, not an index file: the index cannot be kept there (derisk removes only files)`);
   const byPrototype = new Map(classes.map((c) => [c.prototype, c.name]));
   // Offsets count from the body's start; 8 bytes of padding keep 0 free to mean "empty slot".
   const body = new BodyWriter();
@@ -151,16 +158,36 @@ export function writeIndexFile(path: string, signature: string, root: Record<str
   lead.writeUInt32LE(crc32(header), 12);
   // A worker thread of the same process may write it too: each thread its own temporary file.
   const tmp = `${path}.${process.pid}-${threadId}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
+  const fd = openSync(tmp, 'w', OWNER_ONLY_FILE);
   try {
-    for (const p of [lead, header, ...parts]) writeSync(fd, p);
+    try {
+      for (const p of [lead, header, ...parts]) writeSync(fd, p);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
   } catch (e) {
-    closeSync(fd);
     rmSync(tmp, { force: true });
     throw e;
   }
-  closeSync(fd);
-  renameSync(tmp, path);
+}
+
+/** What is at `path` when it is neither a file nor a link (a directory, a device…); null otherwise, or when nothing is. */
+function notAFile(path: string): string | null {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return null;
+  }
+  if (stat.isFile() || stat.isSymbolicLink()) return null;
+  return stat.isDirectory() ? 'a directory' : 'not a file';
+}
+
+/** Removes a refused index file (or a link in its place), never what is not a file: a directory there is the user's, and is left alone. */
+export function discardIndexFile(path: string): void {
+  if (notAFile(path)) return;
+  rmSync(path, { force: true });
 }
 
 /** An open index file: its objects, read lazily. Closing it ends lookups in its lazy maps and arrays. */
@@ -177,11 +204,15 @@ export function openIndexFile(path: string, signature: string, classes: readonly
   const byName = new Map(classes.map((c) => [c.name, c.prototype]));
   let fd: number;
   try {
+    // Only a file is opened: opening a FIFO would wait for a writer.
+    if (!statSync(path).isFile()) throw new Error('not a file');
     fd = openSync(path, 'r');
   } catch (e) {
     throw new IndexFileError(`${path}: ${(e as Error).message}`);
   }
   try {
+    const untrusted = distrust(fstatSync(fd), 0o022);
+    if (untrusted) throw new IndexFileError(`${path} ${untrusted}: someone other than you could write it and plant answers, so it is not trusted`);
     const read = (at: number, length: number): Buffer => {
       const b = Buffer.allocUnsafe(length);
       let got = 0;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Calibration } from '../resolve/calibration.ts';
 import { Companies } from '../resolve/companies.ts';
@@ -8,7 +8,7 @@ import { Thesaurus } from '../resolve/thesaurus.ts';
 import { AffiliationResolver, resolutionVersionOf } from '../resolve/matcher.ts';
 import type { Store } from '../store/store.ts';
 import type { ScreeningContext } from './context.ts';
-import { IndexFileError, LAZY_FROM, openIndexFile, writeIndexFile } from './index-file.ts';
+import { discardIndexFile, IndexFileError, LAZY_FROM, openIndexFile, writeIndexFile } from './index-file.ts';
 import type { RiskList } from './lists.ts';
 import type { UnitRule } from './aliases.ts';
 import { Screener, type EntryLink, type ScreenerDerived } from './screener.ts';
@@ -156,7 +156,7 @@ export function loadScreeningIndex(path: string, signature: string, refused?: (w
   } catch (e) {
     if (!(e instanceof IndexFileError)) throw e;
     if (existsSync(path)) refused?.(e.message);
-    rmSync(path, { force: true });
+    discardIndexFile(path);
     return null;
   }
   const screening = root.screening as { lists: RiskList[]; screener: ScreenerDerived };

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ingestRegistry } from '../../src/ingest/registry.ts';
+import { resolvePending } from '../../src/resolve/apply.ts';
 import { keptMatcher, loadMatcherIndex, matcherIndexInputs, matcherIndexPath, matcherIndexSignature, saveMatcherIndex } from '../../src/resolve/kept.ts';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
 import { ALIASES_FILE } from '../../src/screening/aliases.ts';
@@ -59,7 +60,6 @@ test('the matcher index is kept beside the store and read again; a new registry,
     for (const [what, other] of [
       ['another matcher version', { ...inputs, resolution: `${inputs.resolution.replace('/', '-older/')}` }],
       ['other code or data files', { ...inputs, code: `${inputs.code}0` }],
-      ['another alias file', { ...inputs, aliases: `${inputs.aliases}0` }],
     ] as const) {
       saveMatcherIndex(path, matcherIndexSignature(registry, other), first);
       refusals.length = 0;
@@ -76,6 +76,7 @@ test('the matcher index is kept beside the store and read again; a new registry,
       refusals.length = 0;
       await keptMatcher(store, refused);
       assert.match(refusals.join('\n'), /built from other inputs/, 'another alias file: the kept index is refused');
+      assert.notEqual(matcherIndexInputs(registry).resolution, inputs.resolution, 'and resolutions are kept under another version');
     } finally {
       delete process.env.DERISK_ALIASES_FILE;
     }
@@ -108,7 +109,11 @@ test('a truncated, damaged or foreign matcher index is detected and rebuilt, nev
       ['bytes appended', () => writeFileSync(path, Buffer.concat([good, Buffer.from('x')]))],
       ['not an index file', () => writeFileSync(path, 'hello')],
       ['a sound index file kept for something else', () => writeIndexFile(path, 'another-index', { resolver: null }, [])],
+      // Anyone who can write the file can compute the signature and plant a matcher that answers otherwise.
+      ['a sound index file that group and others may write', () => chmodSync(path, 0o666)],
     ];
+    // Tests run as root here can give the file away; as another user they cannot, and that case is not tried.
+    if (process.getuid?.() === 0) damages.push(['a sound index file owned by another user', () => chownSync(path, 65534, 65534)]);
     for (const [what, damage] of damages) {
       damage();
       const refusals: string[] = [];
@@ -116,6 +121,7 @@ test('a truncated, damaged or foreign matcher index is detected and rebuilt, nev
       assert.equal(refusals.length, 1, `${what}: refused, and said so`);
       assert.deepEqual(answers(rebuilt.resolver), expected, `${what}: answers unchanged`);
       assert.ok(loadMatcherIndex(path, signature), `${what}: a sound index is written again`);
+      assert.equal(statSync(path).mode & 0o777, 0o600, `${what}: kept for its owner alone`);
       writeFileSync(path, good);
     }
     assert.equal(loadMatcherIndex(path, 'another-signature'), null, 'an index for other inputs is refused');
@@ -141,6 +147,20 @@ test('derisk resolve keeps the matcher index beside the store and answers the sa
     const written = mtimeOf(path);
     assert.equal(run('kept.csv'), afresh);
     assert.equal(mtimeOf(path), written, 'and read, not built again');
+
+    // A directory where the index is kept is the user's: left as it is, the command answers from a matcher built in memory.
+    rmSync(path);
+    mkdirSync(path);
+    writeFileSync(join(path, 'notes.txt'), 'mine');
+    const r = derisk(['resolve', csv, '--column', 'affiliation', '--out', join(home, 'beside-a-directory.csv')], env);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(readFileSync(join(home, 'beside-a-directory.csv'), 'utf8'), afresh);
+    assert.match(r.stderr, /matcher index could not be kept in .*is a directory/);
+    assert.deepEqual(readdirSync(path), ['notes.txt'], 'the directory is left as it was');
+    assert.deepEqual(
+      readdirSync(home).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
@@ -155,5 +175,29 @@ test('a matcher kept after it resolved many strings resolves new ones from its f
     saveMatcherIndex(path, 'used', { resolver, institutions: 1 });
     const loaded = loadMatcherIndex(path, 'used')!;
     assert.deepEqual(loaded.resolver.resolve('Department of never seen words, University of Oxford'), resolver.resolve('Department of never seen words, University of Oxford'));
+  });
+});
+
+test('resolutions stored and cached under one alias file are not taken under another: the matcher reads its legal forms', async () => {
+  await withFixtureStore(async (store, dir) => {
+    const strings = `SELECT 'Harbin Institute of Technology' AS raw`;
+    const cache = join(dir, 'cache');
+    const { resolver } = await keptMatcher(store);
+    assert.equal((await resolvePending(store, resolver, undefined, strings, cache)).resolved, 1);
+    const resolvedAgain = () => {
+      throw new Error('resolved again under the same alias file');
+    };
+    assert.equal((await resolvePending(store, resolvedAgain, undefined, strings, cache)).resolved, 0, 'the stored answer is used');
+    const aliases = JSON.parse(readFileSync(ALIASES_FILE, 'utf8'));
+    aliases.placed_abroad.legal_forms.pop();
+    process.env.DERISK_ALIASES_FILE = writeTemp('aliases.json', JSON.stringify(aliases), dir);
+    try {
+      assert.equal((await resolvePending(store, resolver, undefined, strings, null)).resolved, 1, 'the stored answer is redone');
+      await store.run('DELETE FROM resolutions');
+      const shared = await resolvePending(store, resolver, undefined, strings, cache);
+      assert.deepEqual({ resolved: shared.resolved, fromCache: shared.fromCache }, { resolved: 1, fromCache: 0 }, 'the answer cached under the other alias file is not taken');
+    } finally {
+      delete process.env.DERISK_ALIASES_FILE;
+    }
   });
 });

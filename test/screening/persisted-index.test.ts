@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { join } from 'node:path';
-import { test } from 'node:test';
+import { dirname, join } from 'node:path';
+import { mock, test } from 'node:test';
 import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
 import type { Institution } from '../../src/ingest/ror.ts';
 import { readLabelled } from '../../src/resolve/evaluate.ts';
@@ -229,19 +229,37 @@ test('a truncated, damaged or foreign index file is detected and rebuilt, never 
       ['a byte flipped at the end', () => writeFileSync(path, Buffer.from(good).fill(good.at(-1)! ^ 0x01, good.length - 1))],
       ['bytes appended', () => writeFileSync(path, Buffer.concat([good, Buffer.from('x')]))],
       ['not an index file', () => writeFileSync(path, 'hello')],
+      // Anyone who can write the file can compute the signature and plant a screener that answers otherwise.
+      ['a sound index file that group and others may write', () => chmodSync(path, 0o666)],
     ];
+    // Tests run as root here can give the file away; as another user they cannot, and that case is not tried.
+    if (process.getuid?.() === 0) damages.push(['a sound index file owned by another user', () => chownSync(path, 65534, 65534)]);
     for (const [what, damage] of damages) {
       damage();
       assert.equal(loadScreeningIndex(path, readSignature(good)), null, `${what}: refused`);
       assert.ok(!existsSync(path), `${what}: the damaged file is removed`);
-      writeFileSync(path, good);
+      writeFileSync(path, good, { mode: 0o600 });
       damage();
       assert.deepEqual((await screeningContext(store)).screener.screen('Harbin Institute of Technology'), expected, `${what}: screening is unchanged`);
       assert.ok(loadScreeningIndex(path, readSignature(good)), `${what}: a sound index is written again`);
+      assert.equal(statSync(path).mode & 0o777, 0o600, `${what}: kept for its owner alone`);
     }
     assert.equal(loadScreeningIndex(path, 'another-signature'), null, 'an index for other inputs is refused');
+
+    // A directory where the index is kept is the user's: left as it is, screening goes on with what it built in memory.
+    mkdirSync(path);
+    writeFileSync(join(path, 'notes.txt'), 'mine');
+    const said = mock.method(console, 'error', () => undefined);
+    try {
+      assert.deepEqual((await screeningContext(store)).screener.screen('Harbin Institute of Technology'), expected, 'a directory at the path: screening is unchanged');
+    } finally {
+      said.mock.restore();
+    }
+    assert.match(said.mock.calls.map((c) => String(c.arguments[0])).join('\n'), /screening index is not used .*not a file/);
+    assert.deepEqual(readdirSync(path), ['notes.txt'], 'the directory is left as it was');
   } finally {
     store.close();
+    rmSync(dirname(store.path), { recursive: true, force: true });
   }
 });
 

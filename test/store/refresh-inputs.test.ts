@@ -17,7 +17,7 @@ const REVIEWED_INPUTS: Record<string, string> = {
   work_records: 'built by the refresh itself from records',
   works: 'built by the refresh itself',
   work_affiliations: 'built by the refresh itself',
-  resolutions: 'in the basis: the resolution version (matcher, registry, stored format); a new string belongs to a pending record',
+  resolutions: 'in the basis: the resolution version (matcher, registry, the data and alias files it reads, stored format); a new string belongs to a pending record',
   resolution_institutions: 'in the basis, as resolutions',
   resolution_companies: 'in the basis, as resolutions',
   institutions: 'in the basis: the registry version',
