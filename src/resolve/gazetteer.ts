@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { foldText, hasCjk, segments } from './normalize.ts';
+import { addUmlautWords, foldText, hasCjk, segments } from './normalize.ts';
 
 interface PlacesFile {
   notACountry: string[];
@@ -69,6 +69,8 @@ export class Gazetteer {
   private readonly streetWords = new Set(places().placeInsideName.streetWords);
   private readonly postalPrefixes = new Map(Object.entries(places().postalPrefixes.codes));
   readonly countryNames = new Map<string, string>();
+  /** The place names' words with umlauts, by their spelling without them ("duesseldorf"); the resolver adds its names'. */
+  readonly umlautWords = new Map<string, string>();
 
   constructor(registry: Iterable<PlaceSource>) {
     const skip = new Set(places().notACountry);
@@ -101,6 +103,7 @@ export class Gazetteer {
       if (!inst.countryCode) continue;
       if (inst.countryName) this.addCountryName(inst.countryName, inst.countryCode);
       if (!inst.city) continue;
+      addUmlautWords(this.umlautWords, inst.city);
       const key = foldText(inst.city);
       if (key.length < 3) continue;
       const votes = cityVotes.get(key) ?? new Map<string, number>();
@@ -118,12 +121,14 @@ export class Gazetteer {
     // "Torino", "Moskau": a city's name in its own language or in German, where the registry writes it in English.
     for (const [code, p] of Object.entries(places().placesByCountry)) {
       for (const name of p.cities ?? []) {
+        addUmlautWords(this.umlautWords, name);
         const key = foldText(name);
         if (!cityVotes.has(key) && !this.countries.has(key) && !this.subdivisions.has(key) && !this.ambiguous.has(key)) this.cities.set(key, code);
       }
     }
     for (const [code, names] of Object.entries(worldCities().placesByCountry)) {
       for (const name of names) {
+        addUmlautWords(this.umlautWords, name);
         const key = foldText(name);
         // The registry's own cities, and every country and region name, come first.
         if (!cityVotes.has(key) && !this.countries.has(key) && !this.subdivisions.has(key) && !this.ambiguous.has(key)) this.worldCities.set(key, code);
@@ -133,6 +138,7 @@ export class Gazetteer {
 
   private addCountryName(name: string, code: string): void {
     if (hasCjk(name)) this.cjkNames.push([name, code]);
+    addUmlautWords(this.umlautWords, name);
     const key = foldText(name);
     if (key === '' || this.ambiguous.has(key)) return;
     if (!this.countries.has(key)) this.countries.set(key, code);
@@ -140,6 +146,7 @@ export class Gazetteer {
 
   private addPlace(map: Map<string, string>, name: string, code: string): void {
     if (hasCjk(name)) this.cjkNames.push([name, code]);
+    addUmlautWords(this.umlautWords, name);
     const key = foldText(name);
     if (key !== '' && !this.ambiguous.has(key)) map.set(key, code);
   }
@@ -411,7 +418,7 @@ export class Gazetteer {
  * "Department of Computer Science [Leuven]", "Orange Labs [Lannion]": HAL writes a laboratory's town in square brackets
  * after its name. Read as a part of its own, the town is the address; a string wholly in brackets is left as written.
  */
-function bracketedPlaceAsPart(raw: string): string {
+export function bracketedPlaceAsPart(raw: string): string {
   return raw.replace(/(\S)\s*\[([^[\],;]+)\]/gu, '$1, $2');
 }
 

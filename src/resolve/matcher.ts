@@ -1,9 +1,9 @@
 import type { Institution } from '../ingest/ror.ts';
 import { Calibration, describeBasis, type Basis, type How } from './calibration.ts';
 import { Companies, type CompanyMention } from './companies.ts';
-import { Gazetteer, type CountryFinding } from './gazetteer.ts';
+import { Gazetteer, bracketedPlaceAsPart, type CountryFinding } from './gazetteer.ts';
 import { matcherDataDigest } from './matcher-data.ts';
-import { bagKey, cleanAffiliation, foldText, hasCjk, isAcronym, nameTokens, segments, withoutCareerNotes } from './normalize.ts';
+import { addUmlautWords, bagKey, cleanAffiliation, foldText, hasCjk, isAcronym, nameTokens, restoreUmlauts, segments, withoutCareerNotes } from './normalize.ts';
 import { describeCorrection, type Thesaurus } from './thesaurus.ts';
 import { closingLegalForm, loadAliases, type UnitRule } from '../screening/aliases.ts';
 
@@ -338,11 +338,6 @@ const SOFT_COUNTRY_SHORTENED = 0.2;
  * disagreement stated, and the place decides the country. Each match's score is calibrated (the
  * share of matches made the same way that were right on the tuning set) and its tier is cut from it.
  */
-/** German umlauts and how they are spelt without them. */
-const UMLAUT_SPELT: Record<string, string> = { ä: 'ae', ö: 'oe', ü: 'ue', Ä: 'Ae', Ö: 'Oe', Ü: 'Ue' };
-const UMLAUT = /[äöüÄÖÜ]/;
-const UMLAUT_ALL = /[äöüÄÖÜ]/g;
-
 export class AffiliationResolver {
   readonly gazetteer: Gazetteer;
   readonly calibration: Calibration;
@@ -356,8 +351,6 @@ export class AffiliationResolver {
   private readonly literal = new Map<string, string[]>();
   /** Names the registry writes only with a country in brackets ("canon" for "Canon (Japan)"), in name form. */
   private readonly stems = new Set<string>();
-  /** Registry names with German umlauts, as written without them ("universitaet wien"): the evidence says so. */
-  private readonly umlautSpellings = new Set<string>();
   /** Order-free key → the names, in their own order, that share it. */
   private readonly bagNames = new Map<string, string[]>();
   private readonly acronyms = new Map<string, Set<string>>();
@@ -419,13 +412,7 @@ export class AffiliationResolver {
           addRanked(this.exact, stemTokens.join(' '), inst.id, priority);
           this.stems.add(stemTokens.join(' '));
         }
-        // "Universitaet Wien", "University of Wuerzburg": German umlauts as written without them, a second spelling of the name.
-        const umlautsSpelt = UMLAUT.test(n.value) ? nameTokens(n.value.replace(UMLAUT_ALL, (c) => UMLAUT_SPELT[c]!)) : [];
-        if (umlautsSpelt.length > 0) {
-          addRanked(this.exact, umlautsSpelt.join(' '), inst.id, priority);
-          this.umlautSpellings.add(umlautsSpelt.join(' '));
-          if (umlautsSpelt.length > 1) addRanked(this.bag, bagKey(umlautsSpelt), inst.id, priority);
-        }
+        addUmlautWords(this.gazetteer.umlautWords, n.value);
         if (tokens.length > 1) {
           addRanked(this.bag, bagKey(tokens), inst.id, priority);
           const names = this.bagNames.get(bagKey(tokens)) ?? [];
@@ -566,7 +553,16 @@ export class AffiliationResolver {
 
   private resolvePart(raw: string, thesaurus: Thesaurus | null): Resolution {
     const cleaned = cleanAffiliation(raw, (w) => this.gazetteer.isPlace(w));
-    let text = cleaned.text.normalize('NFKC').trim();
+    // "Université de Montréal [Mila]": the bracketed word is a part of its own, as the gazetteer reads it, so a word the
+    // registry holds as an institution ("Mila") is matched as one, as it is when written ", Mila".
+    let text = bracketedPlaceAsPart(cleaned.text.normalize('NFKC').trim());
+    // "Universitaet Duesseldorf", "Goethe-Universitaet": a word of a registry or place name written without its umlauts
+    // is read as the name writes it, for every rule (names, words of names, places).
+    const umlauts = restoreUmlauts(this.gazetteer.umlautWords, text);
+    if (umlauts.read.length > 0) {
+      text = umlauts.text;
+      cleaned.repairs.push(`read ${umlauts.read.join(', ')} (registry and place names write them with umlauts)`);
+    }
     const noted = withoutCareerNotes(text);
     if (noted !== null) {
       text = noted.text;
@@ -1023,8 +1019,7 @@ export class AffiliationResolver {
 
   /** Where a name matched is the registry's written another way, the evidence says how the registry writes it. */
   private spellingNote(key: string): string {
-    if (this.stems.has(key)) return ' (the registry writes it with its country in brackets)';
-    return this.umlautSpellings.has(key) ? ' (the registry writes it with umlauts)' : '';
+    return this.stems.has(key) ? ' (the registry writes it with its country in brackets)' : '';
   }
 
   /** Whether the part writes one of the institutions' names, as the registry spells it, right before "and". */

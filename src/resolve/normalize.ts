@@ -202,3 +202,35 @@ export function segments(raw: string): string[] {
     .map((s) => s.trim())
     .filter((s) => s !== '');
 }
+
+/** German umlauts and how they are spelt without them. */
+const UMLAUT_SPELT: Record<string, string> = { ä: 'ae', ö: 'oe', ü: 'ue' };
+
+/**
+ * Adds the words with German umlauts of `name` to `words`, by their spelling without them ("universitaet" →
+ * "universität", "duesseldorf" → "düsseldorf"). Only those words are read back with umlauts: "ae" in "Raphael" or
+ * "Israel" is no umlaut, as no name holds "Raphäl". A word shorter than four letters ("TU/e" is no "Tü") is too likely
+ * another's.
+ */
+export function addUmlautWords(words: Map<string, string>, name: string): void {
+  if (!/[äöüÄÖÜ]/.test(name)) return;
+  for (const word of name.toLowerCase().match(/\p{L}+/gu) ?? [])
+    if (/[äöü]/.test(word) && word.length >= 4)
+      words.set(
+        word.replace(/[äöü]/g, (c) => UMLAUT_SPELT[c]!),
+        word,
+      );
+}
+
+/** `text` with each word of `words` spelt without its umlauts written with them, and the words read so. */
+export function restoreUmlauts(words: Map<string, string>, text: string): { text: string; read: string[] } {
+  const read: string[] = [];
+  const restored = text.replace(/\p{L}+/gu, (word) => {
+    const umlauts = /(ae|oe|ue)/i.test(word) ? words.get(word.toLowerCase()) : undefined;
+    if (umlauts === undefined) return word;
+    const written = word[0] === word[0]!.toUpperCase() ? umlauts[0]!.toUpperCase() + umlauts.slice(1) : umlauts;
+    read.push(`"${word}" as "${written}"`);
+    return written;
+  });
+  return { text: restored, read };
+}

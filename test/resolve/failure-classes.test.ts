@@ -182,9 +182,25 @@ test('noise: a note that the institution is an address ("Currently atJohnson…"
 test('noise: German umlauts written without them ("Universitaet Wien", "University of Wuerzburg") are the registry\'s name', { skip }, async () => {
   const wien = await resolve('Universitaet Wien');
   assert.equal(counted(wien), 'University of Vienna');
-  assert.match(wien.institutions[0]!.evidence, /"universitaet wien" is a registry name \(the registry writes it with umlauts\)/);
+  assert.match(wien.institutions[0]!.evidence, /read "Universitaet" as "Universität" \(registry and place names write them with umlauts\)/);
   assert.equal(counted(await resolve('University of Wuerzburg')), 'University of Würzburg');
   assert.equal(counted(await resolve('Technische Universitaet Muenchen, Munich, Germany')), 'Technical University of Munich');
+});
+
+test('noise: a word of a registry or place name written without umlauts reads as the name ("Goethe-Universitaet", "Duesseldorf"); "ae" in other words stays', { skip }, async () => {
+  assert.equal(counted(await resolve('Goethe-Universitaet Frankfurt')), 'Goethe University Frankfurt');
+  assert.equal((await resolve('Universitaet Duesseldorf')).countryCode, 'DE');
+  assert.equal((await resolve('Max Planck Institute, Koeln')).countryCode, 'DE');
+  const names = await resolve('Raphael Samuel, Israel Institute, Michael Goethe');
+  assert.doesNotMatch(JSON.stringify(names), /umlauts/);
+});
+
+test('place-name: a word in brackets after a lab that the registry holds as an institution ("[Mila]") is that institution, not a town', { skip }, async () => {
+  for (const s of ['DIRO, Université de Montréal [Mila]', 'Polytechnique Montréal [Mila]', 'Lab of AI [Mila]']) {
+    const r = await resolve(s);
+    assert.equal(r.countryCode, 'CA', s);
+    assert.equal(counted(r), 'Mila - Quebec Artificial Intelligence Institute', s);
+  }
 });
 
 test('acronym: an acronym written with a small letter ("CNyN", "LaRC") adds nothing to the name beside it; a proper name in two capitals ("HafenCity") does', { skip }, async () => {

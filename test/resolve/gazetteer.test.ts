@@ -219,6 +219,20 @@ test('a country name after a street word is the street ("Av Brasil 2147"), not t
 test('a city written in its own language or in German places the string; a country first in an institution name places it when nothing else does', () => {
   assert.equal(country('Higher School of Economics, Moskau'), 'RU');
   assert.equal(country('Dipartimento di Informatica, Torino'), 'IT');
+  for (const [town, code] of [
+    ['Mailand', 'IT'],
+    ['Neapel', 'IT'],
+    ['Venedig', 'IT'],
+    ['Bozen', 'IT'],
+    ['Prag', 'CZ'],
+    ['Warschau', 'PL'],
+    ['Genf', 'CH'],
+    ['Lissabon', 'PT'],
+    ['Kopenhagen', 'DK'],
+    ['Athen', 'GR'],
+  ]) {
+    assert.equal(country(`Institut für Informatik, ${town}`), code, town);
+  }
   assert.equal(gazetteer.placeInName('Economics and Statistics, University of Torino')?.code, 'IT');
   assert.equal(gazetteer.placeInName('Qatar University')?.code, 'QA');
   assert.equal(gazetteer.placeInName('Singapore Institute of Technology')?.code, 'SG');
