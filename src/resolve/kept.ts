@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { loadRegistry } from '../ingest/registry.ts';
-import { discardIndexFile, IndexFileError, openIndexFile, writeIndexFile } from '../screening/index-file.ts';
+import { readIndexRoot, writeIndexFile } from '../screening/index-file.ts';
 import { codeFingerprint, RESOLVER_CLASSES } from '../screening/persisted.ts';
 import { registryVersion } from '../screening/signature.ts';
 import type { Store } from '../store/store.ts';
@@ -63,15 +62,8 @@ export function keepMatcherIndex(path: string, signature: string, matcher: KeptM
  * null otherwise (a damaged or outdated file is removed, and `refused` hears why; a missing file is no news).
  */
 export function loadMatcherIndex(path: string, signature: string, refused?: (why: string) => void): KeptMatcher | null {
-  try {
-    const { root } = openIndexFile(path, signature, RESOLVER_CLASSES);
-    return { resolver: root.resolver as AffiliationResolver, institutions: root.institutions as number };
-  } catch (e) {
-    if (!(e instanceof IndexFileError)) throw e;
-    if (existsSync(path)) refused?.(e.message);
-    discardIndexFile(path);
-    return null;
-  }
+  const root = readIndexRoot(path, signature, RESOLVER_CLASSES, refused);
+  return root && { resolver: root.resolver as AffiliationResolver, institutions: root.institutions as number };
 }
 
 /** The matcher over the registry in the store: read from the kept index, or built from the registry and kept for the next process. */

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, lstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
@@ -410,4 +410,19 @@ function lazyArray(node: Extract<Node, { t: 'array' }>, body: Body, recordAt: Re
     deleteProperty: refuse,
     defineProperty: refuse,
   });
+}
+
+/**
+ * The root kept at `path` for `signature`, or null when it is missing or refused: a damaged,
+ * untrusted or outdated file is removed (to be built again) and `refused` hears why; a missing file is no news.
+ */
+export function readIndexRoot(path: string, signature: string, classes: readonly KeptClass[], refused?: (why: string) => void): Record<string, unknown> | null {
+  try {
+    return openIndexFile(path, signature, classes).root;
+  } catch (e) {
+    if (!(e instanceof IndexFileError)) throw e;
+    if (existsSync(path)) refused?.(e.message);
+    discardIndexFile(path);
+    return null;
+  }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Calibration } from '../resolve/calibration.ts';
 import { Companies } from '../resolve/companies.ts';
@@ -8,7 +8,7 @@ import { Thesaurus } from '../resolve/thesaurus.ts';
 import { AffiliationResolver, resolutionVersionOf } from '../resolve/matcher.ts';
 import type { Store } from '../store/store.ts';
 import type { ScreeningContext } from './context.ts';
-import { discardIndexFile, IndexFileError, LAZY_FROM, openIndexFile, writeIndexFile } from './index-file.ts';
+import { LAZY_FROM, readIndexRoot, writeIndexFile } from './index-file.ts';
 import type { RiskList } from './lists.ts';
 import type { UnitRule } from './aliases.ts';
 import { Screener, type EntryLink, type ScreenerDerived } from './screener.ts';
@@ -150,15 +150,8 @@ export function keepScreeningIndex(path: string, signature: string, context: Scr
  * `refused` hears why; a missing file is no news).
  */
 export function loadScreeningIndex(path: string, signature: string, refused?: (why: string) => void): ScreeningContext | null {
-  let root: Record<string, unknown>;
-  try {
-    root = openIndexFile(path, signature, RESOLVER_CLASSES).root;
-  } catch (e) {
-    if (!(e instanceof IndexFileError)) throw e;
-    if (existsSync(path)) refused?.(e.message);
-    discardIndexFile(path);
-    return null;
-  }
+  const root = readIndexRoot(path, signature, RESOLVER_CLASSES, refused);
+  if (!root) return null;
   const screening = root.screening as { lists: RiskList[]; screener: ScreenerDerived };
   const lists = screening.lists;
   const resolver = root.resolver as AffiliationResolver;
