@@ -295,6 +295,8 @@ const UNIT_TOKEN = new Set([
   'core',
   'service',
   'office',
+  // The ministry a key laboratory answers to, written before the university ("Ministry of Education Shandong University").
+  'ministry',
   'library',
   'key',
   'branch',

@@ -181,3 +181,12 @@ test('an elided article that lost its apostrophe reads as the registry writes it
   // A capital after a small letter still parts two words glued ("BerlinGermany").
   assert.deepEqual(nameTokens('lAdour BerlinGermany'), ['ladour', 'berlin', 'germany']);
 });
+
+test("a ministry written before a university's name in one part is the sponsor of the author's unit, not a longer name", () => {
+  // "Key Laboratory of …, Ministry of Education Shandong University": the words before the name are a unit's.
+  const r = withAcronyms.resolve('Ministry of Education Universidad Nacional de Vega');
+  assert.deepEqual(
+    r.institutions.map((m) => [m.rorId, m.tier, m.basis.how]),
+    [['0vega0022', 'strong', 'inside-unit']],
+  );
+});
