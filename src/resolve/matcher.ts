@@ -55,7 +55,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17';
 
 interface Entry {
   id: string;
@@ -218,14 +218,22 @@ const JOINED_SIDES = /\s+(?:and|&|und|et)\s+/i;
  * Telecommun"); a joining word right after the name starts another institution instead.
  */
 function joinedWordsAfter(part: string, nameLength: number): string | undefined {
+  const rest = wordsAfterName(part, nameLength);
+  const goesOn = rest.some((w, k) => k < rest.length - 1 && (NAME_GOES_ON.includes(w) || (k > 0 && JOINING.includes(w))));
+  return goesOn ? rest.join(' ') : undefined;
+}
+
+/** The part's words as written (folded, stop words kept) after its first `nameLength` name tokens. */
+function wordsAfterName(part: string, nameLength: number): string[] {
   const words = foldText(part).split(' ');
   let taken = 0;
   let i = 0;
   while (i < words.length && taken < nameLength) taken += nameTokens(words[i++]!).length;
-  const rest = words.slice(i);
-  const goesOn = rest.some((w, k) => k < rest.length - 1 && (NAME_GOES_ON.includes(w) || (k > 0 && JOINING.includes(w))));
-  return goesOn ? rest.join(' ') : undefined;
+  return words.slice(i);
 }
+
+/** Words that close the name of a campus or a street ("Medellín Campus", "Zhongguancun Road"): written after an institution's name, its address. */
+const ADDRESS_CLOSING = new Set(['campus', 'campuses', 'road', 'rd', 'street', 'avenue', 'ave', 'boulevard', 'blvd', 'lane', 'highway', 'hwy', 'drive']);
 
 /** Words of an address after an institution's name ("Yuquan Campus", "Zhongguancun Road"): they do not make a longer name. */
 const ADDRESS_TOKEN = new Set([
@@ -287,6 +295,8 @@ const UNIT_TOKEN = new Set([
   'core',
   'service',
   'office',
+  // The ministry a key laboratory answers to, written before the university ("Ministry of Education Shandong University").
+  'ministry',
   'library',
   'key',
   'branch',
@@ -954,7 +964,13 @@ export class AffiliationResolver {
         const glued = !secondOfTwo && last !== undefined && (before.some((t) => UNIT_TOKEN.has(t)) ? properWord(last) && (this.gazetteer.isPlace(last) || commonName) : before.some(properWord));
         // "Nanjing University of Posts and Telecommunications" is not Nanjing University: rare words right after the
         // name, none of them a place, an address's word or a unit's ("… Tongding Joint Laboratory"), make a longer name.
-        const nameWordsAfter = !glued && after.length > 0 && after.every((t) => !this.gazetteer.isPlace(t) && !ADDRESS_TOKEN.has(t) && !UNIT_TOKEN.has(t));
+        // "Universidad de Antioquia U de A": the words after the name, written together, are an acronym the registry gives
+        // the institution named, however they are spaced; "… Medellin Campus", "… Zhongguancun Road": the words after the
+        // name close with a campus's or a street's word, the institution's address. Either way the part is that name.
+        const written = after.length > 0 ? wordsAfterName(segs[part]!, e - segStart) : [];
+        const ownAcronym = written.length > 0 && [...hit.keys()].some((id) => this.acronyms.get(written.join('').toUpperCase())?.has(id)) ? written.join(' ') : undefined;
+        const address = after.length > 0 && ADDRESS_CLOSING.has(after[after.length - 1]!);
+        const nameWordsAfter = !glued && ownAcronym === undefined && after.length > 0 && after.every((t) => !this.gazetteer.isPlace(t) && !ADDRESS_TOKEN.has(t) && !UNIT_TOKEN.has(t));
         const rareAfter = nameWordsAfter && properWord(after[0]!) && this.goesOnAsName([...hit.keys()], segs[part]!);
         // Common words joined to the name by "of", "&"… go on as a name too: "Sichuan University of Science and
         // Engineering", "Nanjing Univ Posts & Telecommun" (Web of Science's abbreviation, where the registry's spelling is not written).
@@ -975,7 +991,7 @@ export class AffiliationResolver {
                   ? 'exact'
                   : [...before, ...after].some((t) => UNIT_TOKEN.has(t))
                     ? 'inside-unit'
-                    : secondOfTwo || [...before, ...after].every(ignorable) || (before.every(ignorable) && this.gazetteer.isPlace(after.join(' ')))
+                    : secondOfTwo || [...before, ...after].every(ignorable) || (before.every(ignorable) && (this.gazetteer.isPlace(after.join(' ')) || address || ownAcronym !== undefined))
                       ? 'exact'
                       : 'inside';
         // Around the name only an acronym, a legal form, a career note or a place: the part is that name.
@@ -987,13 +1003,17 @@ export class AffiliationResolver {
               ? `"${key}" is a registry name, joined by "and" after another registry name in "${words}"`
               : how === 'exact' && groupLab
                 ? `"${key}" is a registry name${this.spellingNote(key)}, and "${words}" is its laboratory`
-                : how === 'exact'
-                  ? `"${key}" is a registry name${this.spellingNote(key)} ("${words}" adds only acronyms, a legal form or a place)`
-                  : how === 'inside-longer' && joinedAfter !== undefined
-                    ? `"${key}" is a registry name, but only the start of "${words}": it goes on "${joinedAfter}", name words and no place, making another institution's name (kept as possible, the nearest registry name)`
-                    : how === 'inside-longer'
-                      ? `"${key}" is a registry name, but only the start of "${words}": "${after.join(' ')}", words rare in registry names and no place, make it another institution's name (kept as possible, the nearest registry name)`
-                      : `"${key}" is a registry name inside "${words}"`;
+                : how === 'exact' && ownAcronym !== undefined
+                  ? `"${key}" is a registry name${this.spellingNote(key)} ("${ownAcronym}" after it is its acronym in the registry)`
+                  : how === 'exact' && address && !after.every(ignorable)
+                    ? `"${key}" is a registry name${this.spellingNote(key)} ("${after.join(' ')}" after it is its address, a campus or a street)`
+                    : how === 'exact'
+                      ? `"${key}" is a registry name${this.spellingNote(key)} ("${words}" adds only acronyms, a legal form or a place)`
+                      : how === 'inside-longer' && joinedAfter !== undefined
+                        ? `"${key}" is a registry name, but only the start of "${words}": it goes on "${joinedAfter}", name words and no place, making another institution's name (kept as possible, the nearest registry name)`
+                        : how === 'inside-longer'
+                          ? `"${key}" is a registry name, but only the start of "${words}": "${after.join(' ')}", words rare in registry names and no place, make it another institution's name (kept as possible, the nearest registry name)`
+                          : `"${key}" is a registry name inside "${words}"`;
         const placeAfter = how === 'exact' && after.length > 0 && !after.every(ignorable) ? after.join(' ') : undefined;
         yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter };
       }

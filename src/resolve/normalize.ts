@@ -62,10 +62,17 @@ export const isAcronym = (word: string): boolean => {
   return word.length <= 5 && capitals >= 2 && capitals > word.replace(/[^a-z]/g, '').length;
 };
 
+/**
+ * "Pays de lAdour", "dellEnergia": an elided article that lost its apostrophe is still the article glued to the word, as
+ * "l'Adour" folds, and not a word of its own split at the capital.
+ */
+const ELIDED_ARTICLE = /(?<![\p{L}\p{N}])(l|d|dell|nell|dall|sull)(?=[AEIOUÀ-ÖØ-Ý]\p{Ll})/gu;
+
 function fold(s: string): string {
   // An acronym with a small letter is one word, not two glued ("LaRC" is not "La RC").
   const acronymsWhole = s.replace(/\b[A-Z][A-Za-z]{1,9}\b/g, (w) => (/[a-z]/.test(w) && isAcronym(w) ? w.toLowerCase() : w));
   return acronymsWhole
+    .replace(ELIDED_ARTICLE, '$1’')
     .replace(/([a-z\u00df-\u00ff])([A-Z])/g, '$1 $2')
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')

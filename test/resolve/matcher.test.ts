@@ -132,3 +132,61 @@ test("a hospital named after a university is the author's institution, the unive
   );
   assert.equal(r.countryCode, 'US');
 });
+
+// Two made-up universities, one with its acronym in the registry, and a namesake longer name.
+const lyra = [
+  ['0vega0011', 'Universidad de Lyra', 'UdeL'],
+  ['0vega0022', 'Universidad Nacional de Vega', null],
+].map(([id, name, acronym]) =>
+  rorInstitution({
+    id: `https://ror.org/${id!}`,
+    status: 'active',
+    types: ['education'],
+    names: [{ value: name!, types: ['ror_display', 'label'], lang: 'es' }, ...(acronym ? [{ value: acronym, types: ['acronym'], lang: 'es' }] : [])],
+    locations: [{ geonames_details: { country_code: 'CO', country_name: 'Colombia', name: 'Lyra' } }],
+    relationships: [],
+  }),
+);
+const withAcronyms = new AffiliationResolver(lyra);
+
+test('a registry name followed by its own acronym or by its campus or street is that institution, as with a place after it', () => {
+  const tierOf = (s: string) => withAcronyms.resolve(s).institutions.map((m) => [m.rorId, m.tier, m.basis.how]);
+  // "U de A" is "UdeA" spaced: the registry's acronym of the institution named.
+  assert.deepEqual(tierOf('Universidad de Lyra U de L'), [['0vega0011', 'exact', 'exact']]);
+  assert.match(withAcronyms.resolve('Universidad de Lyra U de L').institutions[0]!.evidence, /"u de l" after it is its acronym in the registry/);
+  assert.deepEqual(tierOf('Universidad Nacional de Vega—Medellin Campus'), [['0vega0022', 'exact', 'exact']]);
+  assert.deepEqual(tierOf('Universidad Nacional de Vega Carrera Road'), [['0vega0022', 'exact', 'exact']]);
+  // Another institution's acronym, or proper words after the name, still make a longer name the registry may not hold.
+  assert.notEqual(tierOf('Universidad Nacional de Vega U de L')[0]![1], 'exact');
+  assert.notEqual(tierOf('Universidad Nacional de Vega Jorge Basadre')[0]![1], 'exact');
+});
+
+test('an elided article that lost its apostrophe reads as the registry writes it ("Pays de lAdour" is "Pays de l\'Adour")', () => {
+  const adour = new AffiliationResolver([
+    rorInstitution({
+      id: 'https://ror.org/0pa000011',
+      status: 'active',
+      types: ['education'],
+      names: [{ value: "Université de Pau et des Pays de l'Adour", types: ['ror_display', 'label'], lang: 'fr' }],
+      locations: [{ geonames_details: { country_code: 'FR', country_name: 'France', name: 'Pau' } }],
+      relationships: [],
+    }),
+  ]);
+  for (const s of ['Univ de Pau et des Pays de lAdour', "Université de Pau et des Pays de l'Adour", 'Université de Pau et des Pays de l’Adour'])
+    assert.deepEqual(
+      adour.resolve(s).institutions.map((m) => [m.rorId, m.tier]),
+      [['0pa000011', 'exact']],
+      s,
+    );
+  // A capital after a small letter still parts two words glued ("BerlinGermany").
+  assert.deepEqual(nameTokens('lAdour BerlinGermany'), ['ladour', 'berlin', 'germany']);
+});
+
+test("a ministry written before a university's name in one part is the sponsor of the author's unit, not a longer name", () => {
+  // "Key Laboratory of …, Ministry of Education Shandong University": the words before the name are a unit's.
+  const r = withAcronyms.resolve('Ministry of Education Universidad Nacional de Vega');
+  assert.deepEqual(
+    r.institutions.map((m) => [m.rorId, m.tier, m.basis.how]),
+    [['0vega0022', 'strong', 'inside-unit']],
+  );
+});
