@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { ingestCountryPairs } from '../ingest/aggregates.ts';
 import { DEFAULT_LIMITS, type ReadLimits } from '../ingest/records.ts';
+import { ingestMergedWorks } from '../ingest/merged-ids.ts';
 import { ingestNsfSeries } from '../ingest/nsf.ts';
 import { ingestPatents } from '../ingest/patents.ts';
 import { ingestWorks, SHARED, type EvidenceScope, type IngestReport } from '../ingest/pipeline.ts';
@@ -17,9 +18,9 @@ import { EvidenceWorker } from './offload.ts';
 import { ValidationError } from '../errors.ts';
 
 export type WorkKind = SourceName;
-export type IngestKind = WorkKind | 'ror' | 'lens' | 'patstat' | 'aggregate' | 'nsf';
+export type IngestKind = WorkKind | 'openalex-merged' | 'ror' | 'lens' | 'patstat' | 'aggregate' | 'nsf';
 export const WORK_KINDS: readonly WorkKind[] = ['openalex', 'wos', 'scopus'];
-export const INGEST_KINDS: readonly IngestKind[] = ['ror', ...WORK_KINDS, 'lens', 'patstat', 'aggregate', 'nsf'];
+export const INGEST_KINDS: readonly IngestKind[] = ['ror', ...WORK_KINDS, 'openalex-merged', 'lens', 'patstat', 'aggregate', 'nsf'];
 
 /** The steps of the workflow, in the order they run. */
 export type IngestStage = 'read' | 'resolve' | 'screen' | 'refresh';
@@ -54,6 +55,8 @@ export interface FileReport {
   quarantinePath: string | null;
   bytes: number;
   seconds: number;
+  /** Of an OpenAlex merged_ids file: the works held that its merges took out of the shared base. */
+  mergedAway?: number;
 }
 
 export interface IngestRequest {
@@ -194,6 +197,10 @@ export class IngestWorkflow {
       case 'lens':
       case 'patstat':
         return whole('patents', await ingestPatents(store, request.kind, path));
+      case 'openalex-merged': {
+        const { removed, ...r } = await ingestMergedWorks(store, path);
+        return { ...whole('merged ids', r), mergedAway: removed };
+      }
       case 'aggregate':
         return whole('country-pair rows', await ingestCountryPairs(store, path));
       case 'nsf':
