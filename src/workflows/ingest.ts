@@ -91,6 +91,13 @@ export interface WorkflowOptions {
    * failure is reported as a warning, never as the ingest's: what it did not do, its next run does.
    */
   afterRun?: () => Promise<void>;
+  /**
+   * Publishes the shared base's refreshed analytics to the evidence store the indicators read (a
+   * ClickHouse cluster), after an ingest into the shared base and before afterRun, whose verdict
+   * re-checks read it. Its failure is a warning: the cluster keeps its last complete snapshot, and
+   * the next shared ingest publishes the same content again.
+   */
+  publish?: (store: Store) => Promise<void>;
   /** The thread that reads, resolves and screens; the workflow makes its own when not given (and ends it in close()). */
   worker?: EvidenceWorker;
 }
@@ -127,7 +134,13 @@ export class IngestWorkflow {
     // The worker loads its code while the file is hashed and looked up.
     if (request.files.length > 0 && (WORK_KINDS as readonly string[]).includes(request.kind)) this.worker.start();
     // One writer at a time over the store, whichever workflow or view rebuild it is (Store.exclusive).
-    const outcome = this.store.exclusive((writer) => this.runOn(writer, request, onEvent));
+    const publish = request.scope.kind === 'shared' ? this.options.publish : undefined;
+    const outcome = this.store.exclusive(async (writer) => {
+      const o = await this.runOn(writer, request, onEvent);
+      // Under the same turn as the writes, so what is published is what this run left.
+      await publish?.(writer).catch((e: Error) => onEvent({ type: 'warning', message: `the ClickHouse evidence store was not published to (it keeps its last snapshot; the next ingest publishes again): ${e.message}` }));
+      return o;
+    });
     const after = this.options.afterRun;
     if (!after) return outcome;
     return outcome.then(async (o) => {
