@@ -15,7 +15,7 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UsageError('--batch-size takes a positive whole number');
   const [kind, ...files] = positionals;
   if (!kind || files.length === 0) throw new UsageError('ingest needs a kind (ror, openalex, wos, scopus) and at least one file');
-  if (!(INGEST_KINDS as readonly string[]).includes(kind)) throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos, scopus, lens, patstat, aggregate or nsf`);
+  if (!(INGEST_KINDS as readonly string[]).includes(kind)) throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos, scopus, openalex-merged, lens, patstat, aggregate or nsf`);
   const config = loadConfig();
   return withStore(config, async (store) => {
     const [outcome] = await runIngest(store, config, [{ scope: SHARED, kind: kind as IngestKind, files: files.map((path) => ({ path: at(path) })), resolve: !values['no-resolve'], batchSize }]);
@@ -101,7 +101,8 @@ function printFile(r: FileReport): void {
     return;
   }
   const aggregate = r.kind === 'aggregate' || r.kind === 'nsf' ? ' (aggregate evidence)' : '';
-  const counts = r.unit === 'patents' ? `${r.kept} patents kept, ${r.duplicates} already known` : `${r.kept} ${r.unit}${aggregate}`;
-  out.log(`${r.file}: ${r.status}; ${counts}, ${r.quarantined} ${r.unit === 'values' ? 'rows set aside' : 'quarantined'}`);
-  for (const q of r.rejected) out.error(`  quarantined ${r.file} ${aggregate ? 'row' : 'record'} ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
+  const counts = r.unit === 'patents' || r.unit === 'merged ids' ? `${r.kept} ${r.unit === 'patents' ? 'patents kept' : 'merged ids recorded'}, ${r.duplicates} already known` : `${r.kept} ${r.unit}${aggregate}`;
+  out.log(`${r.file}: ${r.status}; ${counts}, ${r.quarantined} ${r.unit === 'values' || r.unit === 'merged ids' ? 'rows set aside' : 'quarantined'}`);
+  if (r.mergedAway !== undefined) out.log(`  ${r.mergedAway} works held merged away into their surviving works (removed from the evidence, the merge kept as the reason)`);
+  for (const q of r.rejected) out.error(`  quarantined ${r.file} ${aggregate || r.unit === 'merged ids' ? 'row' : 'record'} ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
 }

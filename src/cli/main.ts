@@ -11,6 +11,7 @@ Usage:
                                                and with --serve open the web app on it
   derisk ingest ror <dump.json|dump.zip|records.jsonl[.gz]>...
   derisk ingest openalex|wos|scopus <file>...  read bibliographic exports (resolves and refreshes after)
+  derisk ingest openalex-merged <merged_ids/works/DATE.csv[.gz]>...  works OpenAlex merged into others leave the evidence
   derisk ingest lens|patstat <file>...         patents: a Lens CSV export, or a PATSTAT-like applicant table
   derisk ingest aggregate <country_pairs.csv[.gz]>   aggregate country-pair co-authorship counts
   derisk ingest nsf <ncses-table/data.csv>     an NCSES row-hierarchical table (e.g. 10067, AI articles)

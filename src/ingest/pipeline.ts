@@ -446,6 +446,22 @@ const MERGE = new Map<boolean, string[]>([SHARED_TABLES, UPLOAD_TABLES].map((t) 
 const text = (a: DuckDBAppender, v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
 const list = (a: DuckDBAppender, v: string[]) => a.appendVarchar(v.join(SEP));
 
+/**
+ * OpenAlex works of the batch given under an id OpenAlex merged into another work (merged_works)
+ * are set aside with the merge as the reason, not counted: the survivor is the work, and a copy
+ * under the old id would count it twice. Answers how many.
+ */
+async function setAsideMerged(store: Store, id: string): Promise<number> {
+  const merged = `FROM stage_records s JOIN merged_works m ON m.source = s.source AND m.source_id = s.source_id JOIN input_files f ON f.file_id = m.file_id WHERE s.file_id = $1`;
+  await store.run(
+    `INSERT INTO stage_quarantine SELECT $1, s.record_no, NULL, 'OpenAlex merged ' || s.source_id || ' into ' || m.merged_into || ' on ' || m.merge_date || ' (' || f.path || ', row ' || m.record_no || '): the work is ' || m.merged_into || ', not counted twice', s.source_id ${merged}`,
+    [id],
+  );
+  const n = (await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n ${merged}`, [id]))!.n;
+  if (n > 0) await store.run(`DELETE FROM stage_records s WHERE s.file_id = $1 AND EXISTS (SELECT 1 FROM merged_works m WHERE m.source = s.source AND m.source_id = s.source_id)`, [id]);
+  return n;
+}
+
 /** Commits one batch; answers how many works held from other files its OpenAlex records replaced. */
 async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch: Batch, provisional: boolean): Promise<number> {
   const t = tablesOf(scope);
@@ -518,6 +534,7 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
       qua.endRow();
     }
     for (const a of [rec, aut, aff, fld, qua]) a.closeSync();
+    const setAside = t.scoped ? 0 : await setAsideMerged(store, id);
     for (const sql of MERGE.get(t.scoped)!) await store.run(sql, sql.includes('$1') ? paramsOf(scope, id) : undefined);
     // A record of this file a newer copy replaced was counted kept: now the copy is, and it a duplicate.
     let replacedOwn = 0;
@@ -530,7 +547,7 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
     const p = nextParam(t);
     await store.run(
       `UPDATE ${t.files} f SET last_record_no = $${p}, records_kept = records_kept + $${p + 1}, records_duplicate = records_duplicate + $${p + 2}, records_quarantined = records_quarantined + $${p + 3} WHERE ${inScope(t)}file_id = $1`,
-      paramsOf(scope, id, lastNo, newlyKept - replacedOwn, records.length - newlyKept + replacedOwn, rejects.length),
+      paramsOf(scope, id, lastNo, newlyKept - replacedOwn, records.length - setAside - newlyKept + replacedOwn, rejects.length + setAside),
     );
     if (provisional) await store.run(`UPDATE input_file_prefixes SET prefix_bytes = $3, prefix_sha256 = $4 WHERE scope = $1 AND file_id = $2`, [scopeKey(scope), id, batch.bytesDone, batch.prefixSha256]);
   });

@@ -508,7 +508,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // Uploads are each organisation's own evidence: they change no indicator, profile or
     // verdict, so the answers kept above stay true while organisations upload.
     const home = options.home;
-    const workflow = new IngestWorkflow(options.store, { quarantineDir: join(home, 'quarantine'), taxonomy: options.taxonomy, afterRun: check });
+    // An ingest into the shared base (the scheduled OpenAlex pull) is published to the cluster the indicators read, as derisk ingest does.
+    const clickhouse = options.clickhouse;
+    const publish = clickhouse ? async (store: Store) => void (await clickhouse.publish(store)) : undefined;
+    const workflow = new IngestWorkflow(options.store, { quarantineDir: join(home, 'quarantine'), taxonomy: options.taxonomy, afterRun: check, publish });
     app.addHook('onReady', async () => {
       if ((await migrateLegacyUploads(options.store, options.db, home)).moved.length > 0) answers.clear();
     });
@@ -520,7 +523,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         settings: openalex,
         dir: join(home, 'openalex-fetch'),
         ingest: async (path) => {
-          const outcome = await workflow.run({ scope: SHARED, kind: 'openalex', files: [{ path }] });
+          const outcome = await workflow.run({ scope: SHARED, kind: 'openalex', files: [{ path }] }, (e) => {
+            if (e.type === 'warning') console.error(`OpenAlex fetch: ${e.message}`);
+          });
           app.sharedEvidenceChanged();
           return outcome.files[0]!;
         },

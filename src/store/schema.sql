@@ -86,6 +86,21 @@ CREATE TABLE IF NOT EXISTS record_updated (
   updated VARCHAR NOT NULL
 );
 
+-- OpenAlex works merged into others (a snapshot's merged_ids/works files): the merged-away id is
+-- no longer a work, so its record is taken out of the shared base (removed_*: which record, from
+-- which file) and a copy ingested later under it is set aside with the reason. file_id and
+-- record_no name the merged_ids file and row that said so.
+CREATE TABLE IF NOT EXISTS merged_works (
+  source VARCHAR NOT NULL,
+  source_id VARCHAR NOT NULL,
+  merged_into VARCHAR NOT NULL,
+  merge_date DATE NOT NULL,
+  file_id VARCHAR NOT NULL,
+  record_no BIGINT NOT NULL,
+  removed_file_id VARCHAR,
+  removed_record_no BIGINT
+);
+
 CREATE TABLE IF NOT EXISTS authorships (
   source VARCHAR NOT NULL,
   source_id VARCHAR NOT NULL,

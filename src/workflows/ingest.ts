@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { ingestCountryPairs } from '../ingest/aggregates.ts';
 import { DEFAULT_LIMITS, type ReadLimits } from '../ingest/records.ts';
+import { ingestMergedWorks } from '../ingest/merged-ids.ts';
 import { ingestNsfSeries } from '../ingest/nsf.ts';
 import { ingestPatents } from '../ingest/patents.ts';
 import { ingestWorks, SHARED, type EvidenceScope, type IngestReport } from '../ingest/pipeline.ts';
@@ -17,9 +18,9 @@ import { EvidenceWorker } from './offload.ts';
 import { ValidationError } from '../errors.ts';
 
 export type WorkKind = SourceName;
-export type IngestKind = WorkKind | 'ror' | 'lens' | 'patstat' | 'aggregate' | 'nsf';
+export type IngestKind = WorkKind | 'openalex-merged' | 'ror' | 'lens' | 'patstat' | 'aggregate' | 'nsf';
 export const WORK_KINDS: readonly WorkKind[] = ['openalex', 'wos', 'scopus'];
-export const INGEST_KINDS: readonly IngestKind[] = ['ror', ...WORK_KINDS, 'lens', 'patstat', 'aggregate', 'nsf'];
+export const INGEST_KINDS: readonly IngestKind[] = ['ror', ...WORK_KINDS, 'openalex-merged', 'lens', 'patstat', 'aggregate', 'nsf'];
 
 /** The steps of the workflow, in the order they run. */
 export type IngestStage = 'read' | 'resolve' | 'screen' | 'refresh';
@@ -54,6 +55,8 @@ export interface FileReport {
   quarantinePath: string | null;
   bytes: number;
   seconds: number;
+  /** Of an OpenAlex merged_ids file: the works held that its merges took out of the shared base. */
+  mergedAway?: number;
 }
 
 export interface IngestRequest {
@@ -88,6 +91,13 @@ export interface WorkflowOptions {
    * failure is reported as a warning, never as the ingest's: what it did not do, its next run does.
    */
   afterRun?: () => Promise<void>;
+  /**
+   * Publishes the shared base's refreshed analytics to the evidence store the indicators read (a
+   * ClickHouse cluster), after an ingest into the shared base and before afterRun, whose verdict
+   * re-checks read it. Its failure is a warning: the cluster keeps its last complete snapshot, and
+   * the next shared ingest publishes the same content again.
+   */
+  publish?: (store: Store) => Promise<void>;
   /** The thread that reads, resolves and screens; the workflow makes its own when not given (and ends it in close()). */
   worker?: EvidenceWorker;
 }
@@ -124,7 +134,13 @@ export class IngestWorkflow {
     // The worker loads its code while the file is hashed and looked up.
     if (request.files.length > 0 && (WORK_KINDS as readonly string[]).includes(request.kind)) this.worker.start();
     // One writer at a time over the store, whichever workflow or view rebuild it is (Store.exclusive).
-    const outcome = this.store.exclusive((writer) => this.runOn(writer, request, onEvent));
+    const publish = request.scope.kind === 'shared' ? this.options.publish : undefined;
+    const outcome = this.store.exclusive(async (writer) => {
+      const o = await this.runOn(writer, request, onEvent);
+      // Under the same turn as the writes, so what is published is what this run left.
+      await publish?.(writer).catch((e: Error) => onEvent({ type: 'warning', message: `the ClickHouse evidence store was not published to (it keeps its last snapshot; the next ingest publishes again): ${e.message}` }));
+      return o;
+    });
     const after = this.options.afterRun;
     if (!after) return outcome;
     return outcome.then(async (o) => {
@@ -194,6 +210,10 @@ export class IngestWorkflow {
       case 'lens':
       case 'patstat':
         return whole('patents', await ingestPatents(store, request.kind, path));
+      case 'openalex-merged': {
+        const { removed, ...r } = await ingestMergedWorks(store, path);
+        return { ...whole('merged ids', r), mergedAway: removed };
+      }
       case 'aggregate':
         return whole('country-pair rows', await ingestCountryPairs(store, path));
       case 'nsf':

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ingestWorks } from '../../src/ingest/pipeline.ts';
+import { ingestMergedWorks } from '../../src/ingest/merged-ids.ts';
+import { gzipSync } from 'node:zlib';
 import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
 import { resolutionVersion, resolvePending } from '../../src/resolve/apply.ts';
 import { ResolutionCache } from '../../src/resolve/cache.ts';
@@ -501,6 +503,55 @@ test('killed (SIGKILL) inside the incremental refresh: the update is still pendi
     assert.equal(await count(store, "works WHERE work_id = 'doi:10.5555/crash.41'"), 1);
     await refreshAnalytics(store, 'strong', loadTaxonomy(), { full: true });
     assert.deepEqual(incremental, await derived(store));
+  } finally {
+    store.close();
+  }
+});
+
+// One paper under two OpenAlex ids (two DOIs, as a preprint and its article often are) until OpenAlex merged W31 into W30.
+const TWINS = [oaWork(30, '10.5555/merged.30', 2022, [AFF.delft, AFF.thu]), oaWork(31, '10.5555/merged.31', 2022, [AFF.delft, { raw: AFF.thu, ror: '03cve4549', name: 'Tsinghua University' }])];
+// A merged_ids/works/<date>.csv.gz file as the snapshot has it, with two bad rows.
+const MERGED_IDS = ['merge_date,id,merged_into_id', '2024-03-01,W31,W30', '2024-03-01,W900,W901', '2024-02-30,W902,W30', '2024-03-01,W903,I1', ''].join('\n');
+
+test('OpenAlex merged_ids: a work merged into another leaves the evidence (counted once), the merge is kept as the reason, and a copy ingested later under its old id is set aside', async () => {
+  const home = tempDir();
+  const store = await listedLandscapeStore(home, 'high', TWINS);
+  try {
+    const euCn2022 = async () => (await copublications(store, loadRegions(), 'EU27AC', 'CN')).find((r) => r.year === 2022)!.full;
+    const before = await euCn2022();
+    const path = join(home, '2024-03-01.csv.gz');
+    fs.writeFileSync(path, gzipSync(MERGED_IDS));
+    const report = await ingestMergedWorks(store, path);
+    assert.deepEqual([report.status, report.kept, report.quarantined, report.removed], ['ingested', 2, 2, 1]);
+    assert.deepEqual(
+      report.rejected.map((r) => [r.recordNo, r.reason]),
+      [
+        [3, 'merge_date is not a date (YYYY-MM-DD): "2024-02-30"'],
+        [4, 'merged_into_id is not an OpenAlex work id: "I1"'],
+      ],
+    );
+    assert.equal(await count(store, "records WHERE source_id = 'W31'"), 0);
+    assert.equal(await count(store, "affiliations WHERE source_id = 'W31'"), 0);
+    const kept = await store.all(`SELECT m.source_id, m.merged_into, m.merge_date::VARCHAR AS merge_date, f.path, m.record_no::DOUBLE AS row_no, m.removed_file_id IS NOT NULL AS removed FROM merged_works m JOIN input_files f USING (file_id) ORDER BY ALL`);
+    assert.deepEqual(kept, [
+      { source_id: 'W31', merged_into: 'W30', merge_date: '2024-03-01', path, row_no: 1, removed: true },
+      { source_id: 'W900', merged_into: 'W901', merge_date: '2024-03-01', path, row_no: 2, removed: false },
+    ]);
+    assert.equal((await ingestMergedWorks(store, path)).status, 'already ingested');
+    // The incremental refresh takes the merged-away work out and answers as a full refresh does.
+    assert.equal(await refreshAnalytics(store), 'incremental');
+    assert.equal(await euCn2022(), before - 1, 'the paper is one co-publication, not two');
+    assert.equal(await count(store, "works WHERE work_id = 'doi:10.5555/merged.31'"), 0);
+    const answers = async () => ({ ...(await derived(store)), listed: await store.all(`SELECT * FROM institution_listed_copubs ORDER BY ALL`), affiliations: await store.all(`SELECT * FROM listed_affiliations ORDER BY ALL`) });
+    const incremental = await answers();
+    await refreshAnalytics(store, 'strong', loadTaxonomy(), { full: true });
+    assert.deepEqual(incremental, await answers());
+    // An older partition giving W31 again: set aside, naming the merge; W30 stays the work.
+    const late = await ingestWorks(store, 'openalex', writeTemp('older-partition.jsonl', [JSON.stringify(TWINS[1]), JSON.stringify(oaWork(32, null, 2023, [AFF.oxford]))].join('\n')), { quarantineDir: join(home, 'q') });
+    assert.deepEqual([late.kept, late.duplicates, late.quarantined], [1, 0, 1]);
+    const [aside] = await store.all<{ reason: string }>(`SELECT reason FROM quarantine WHERE file_id = $1`, [late.fileId]);
+    assert.equal(aside!.reason, `OpenAlex merged W31 into W30 on 2024-03-01 (${path}, row 1): the work is W30, not counted twice`);
+    assert.equal(await count(store, "records WHERE source_id = 'W31'"), 0);
   } finally {
     store.close();
   }

@@ -1,0 +1,97 @@
+import type { Readable } from 'node:stream';
+import type { Store } from '../store/store.ts';
+import { aggregateCsvOptions } from './aggregates.ts';
+import { fileId as contentId } from './file-id.ts';
+import { csvRecords, requireColumns } from './csv.ts';
+import { openInput } from './lines.ts';
+import type { ReadLimits, Rejected } from './records.ts';
+import { ingestWholeFile, type WholeFileReport } from './whole-file.ts';
+
+/** One row of an OpenAlex snapshot's merged_ids/works/<date>.csv.gz: work `id` was merged into `mergedInto` on `mergeDate`. */
+export interface MergedWork {
+  recordNo: number;
+  mergeDate: string;
+  id: string;
+  mergedInto: string;
+}
+
+const COLUMNS = ['merge_date', 'id', 'merged_into_id'];
+// The key (W123) or the whole OpenAlex id (https://openalex.org/W123), in either case.
+const WORK_ID = /^(?:https?:\/\/openalex\.org\/)?(W\d+)$/i;
+const isDate = (s: string) => {
+  const day = new Date(`${s}T00:00:00Z`);
+  return /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(day.getTime()) && day.toISOString().startsWith(s);
+};
+
+/** Reads a merged_ids file of works; a bad row is set aside with its row number and the reason. */
+export async function* readMergedWorks(stream: Readable, options?: Partial<ReadLimits>): AsyncGenerator<({ ok: true } & MergedWork) | ({ ok: false } & Rejected)> {
+  for await (const r of csvRecords(stream, requireColumns(COLUMNS), aggregateCsvOptions(options))) {
+    if ('ok' in r) {
+      yield r;
+      continue;
+    }
+    const [mergeDate, id, into] = COLUMNS.map((c) => r.get.get(c) ?? '');
+    const work = WORK_ID.exec(id!)?.[1]?.toUpperCase();
+    const survivor = WORK_ID.exec(into!)?.[1]?.toUpperCase();
+    const reason = !isDate(mergeDate!)
+      ? `merge_date is not a date (YYYY-MM-DD): ${JSON.stringify(mergeDate)}`
+      : !work
+        ? `id is not an OpenAlex work id: ${JSON.stringify(id)}`
+        : !survivor
+          ? `merged_into_id is not an OpenAlex work id: ${JSON.stringify(into)}`
+          : work === survivor
+            ? `the work is merged into itself: ${work}`
+            : null;
+    if (reason) yield { ok: false, recordNo: r.recordNo, lineNo: r.lineNo, reason, excerpt: r.raw };
+    else yield { ok: true, recordNo: r.recordNo, mergeDate: mergeDate!, id: work!, mergedInto: survivor! };
+  }
+}
+
+export interface MergedWorksReport extends WholeFileReport {
+  /** Works held in the shared base that this file's merges removed (for a file ingested before: those it removed then). */
+  removed: number;
+}
+
+/**
+ * Records which OpenAlex works were merged into others and takes the merged-away works out of the
+ * shared base, rows and all, as pending for the next (incremental) refresh; merged_works keeps
+ * which record was removed, from which file, by which merge. A work merged twice keeps the first
+ * merge recorded. A work given later under a merged id is set aside by the works ingest.
+ */
+export async function ingestMergedWorks(store: Store, path: string): Promise<MergedWorksReport> {
+  const report = await ingestWholeFile(
+    store,
+    path,
+    'openalex-merged',
+    () => readMergedWorks(openInput(path)),
+    async (rows, fileId) => {
+      await store.run(`CREATE OR REPLACE TEMP TABLE stage_merged (source_id VARCHAR, merged_into VARCHAR, merge_date VARCHAR, record_no BIGINT)`);
+      const appender = await store.connection.createAppender('stage_merged');
+      for (const r of rows) {
+        appender.appendVarchar(r.id);
+        appender.appendVarchar(r.mergedInto);
+        appender.appendVarchar(r.mergeDate);
+        appender.appendInteger(r.recordNo);
+        appender.endRow();
+      }
+      appender.closeSync();
+      await store.run(
+        `INSERT INTO merged_works
+         SELECT 'openalex', s.source_id, s.merged_into, s.merge_date::DATE, $1, s.record_no, r.file_id, r.record_no FROM stage_merged s
+         LEFT JOIN records r ON r.source = 'openalex' AND r.source_id = s.source_id
+         WHERE NOT EXISTS (SELECT 1 FROM merged_works m WHERE m.source = 'openalex' AND m.source_id = s.source_id)
+         QUALIFY row_number() OVER (PARTITION BY s.source_id ORDER BY s.record_no) = 1`,
+        [fileId],
+      );
+      const removed = `(SELECT source_id FROM merged_works WHERE file_id = $1 AND removed_file_id IS NOT NULL)`;
+      // As an OpenAlex update replacing a work does: the works they counted in and the ids they gave are recomputed.
+      await store.run(`INSERT INTO refresh_pending SELECT 'openalex', source_id FROM ${removed}`, [fileId]);
+      await store.run(`INSERT INTO refresh_pending_rors SELECT DISTINCT unnest(given_ror_ids) FROM affiliations WHERE source = 'openalex' AND source_id IN ${removed}`, [fileId]);
+      for (const table of ['authorships', 'affiliations', 'record_fields', 'record_updated', 'records']) await store.run(`DELETE FROM ${table} WHERE source = 'openalex' AND source_id IN ${removed}`, [fileId]);
+      await store.run('DROP TABLE stage_merged');
+      return (await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM merged_works WHERE file_id = $1`, [fileId]))!.n;
+    },
+  );
+  const removed = await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM merged_works WHERE file_id = $1 AND removed_file_id IS NOT NULL`, [await contentId(path)]);
+  return { ...report, removed: removed!.n };
+}
