@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ingestWorks } from '../../src/ingest/pipeline.ts';
-import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
+import { loadRegistry } from '../../src/ingest/registry.ts';
 import { resolutionVersion, resolvePending } from '../../src/resolve/apply.ts';
 import { ResolutionCache } from '../../src/resolve/cache.ts';
 import { companiesOfWorks } from '../../src/indicators/companies.ts';
@@ -19,7 +19,7 @@ import { loadRegions } from '../../src/regions/regions.ts';
 import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { Store } from '../../src/store/store.ts';
 import { INPUT, tempDir, writeTemp, syntheticWorks } from '../helpers/fixtures.ts';
-import { ROR_DUMP } from '../helpers/registry.ts';
+import { realRegistryHome, ROR_DUMP } from '../helpers/registry.ts';
 import { derisk } from '../helpers/cli.ts';
 import { runIndicator, type IndicatorName } from '../../src/indicators/catalog.ts';
 import { NO_FILTERS } from '../../src/indicators/filters.ts';
@@ -31,15 +31,12 @@ import { AFF, listedLandscapeStore } from '../helpers/landscape.ts';
 
 const skip = !existsSync(ROR_DUMP) && 'data mirror not present';
 
-// The real registry is ingested once; each test that resolves against it opens its own copy.
+// The real registry is ingested once for the test run (test/helpers/registry.ts); each test that resolves against it opens its own copy.
 let registryTemplate: string;
 
-before(async () => {
+before(() => {
   if (skip) return;
-  registryTemplate = join(tempDir(), 'derisk.duckdb');
-  const store = await Store.open(registryTemplate);
-  await ingestRegistry(store, ROR_DUMP);
-  store.close();
+  registryTemplate = join(realRegistryHome(), 'derisk.duckdb');
 });
 
 async function storeWithRegistry(): Promise<{ store: Store; dir: string }> {
