@@ -1,16 +1,24 @@
 import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from './args.ts';
 import { backupAppDb, readBackupManifest, restoreAppDb } from '../appdb/backup.ts';
+import type { AppDb } from '../appdb/db.ts';
 import { openAppDb } from '../appdb/open.ts';
 import { loadConfig } from '../config.ts';
 import { Accounts, OPERATOR } from '../service/accounts.ts';
 import { anchorAnew, backupHeadProblems, sealOf, verifyAudit } from '../service/audit.ts';
-import { ROLES, type Role } from '../service/authorize.ts';
+import { ROLES, type Actor, type Role } from '../service/authorize.ts';
 import { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 import { at, out } from './io.ts';
+
+/** The CLI acts for the operator of this installation: an admin of the local organisation. */
+export async function cliActor(db: AppDb, org: string): Promise<Actor> {
+  await new Accounts(db).createOrganisation(OPERATOR, org, org === 'local' ? 'This installation' : org);
+  return { userId: `cli:${userInfo().username}`, orgId: org, role: 'admin', name: `command line (${userInfo().username})` };
+}
 
 const USERS_USAGE = 'users add-org <id> <name> | users add --org ID --email E --role R | users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role> | users reset-password <e-mail>';
 

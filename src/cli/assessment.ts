@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { cliActor } from './admin.ts';
 import { parseArgs } from './args.ts';
-import type { AppDb } from '../appdb/db.ts';
 import { openAppDb } from '../appdb/open.ts';
 import type { Assessment } from '../assessment/assess.ts';
 import { Assessor } from '../assessment/assessor.ts';
@@ -12,20 +11,12 @@ import { reportHtml, writePdf } from '../assessment/report.ts';
 import { DEFAULT_RULEBOOK } from '../assessment/rulebook.ts';
 import { loadConfig } from '../config.ts';
 import { screeningContext } from '../screening/store.ts';
-import type { Actor } from '../service/authorize.ts';
 import { assessmentDocument, CaseService, type StoredAssessment } from '../service/cases.ts';
-import { Accounts, OPERATOR } from '../service/accounts.ts';
 import type { CorrectionRead } from '../resolve/org-view.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
 import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore } from './common.ts';
 import { at, out } from './io.ts';
-
-/** The CLI acts for the operator of this installation: an admin of the local organisation. */
-export async function cliActor(db: AppDb, org: string): Promise<Actor> {
-  await new Accounts(db).createOrganisation(OPERATOR, org, org === 'local' ? 'This installation' : org);
-  return { userId: `cli:${userInfo().username}`, orgId: org, role: 'admin', name: `command line (${userInfo().username})` };
-}
 
 /** The assessor over the store; with `clickhouse` (DERISK_EVIDENCE_URL) the shared evidence is read on the cluster, as the server reads it. */
 export async function buildAssessor(store: Store, bundle: PolicyBundle, clickhouse?: ClickHouseEvidence): Promise<Assessor> {
