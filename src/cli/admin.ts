@@ -1,17 +1,24 @@
 import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from './args.ts';
-import { backupAppDb, restoreAppDb } from '../appdb/backup.ts';
+import { backupAppDb, readBackupManifest, restoreAppDb } from '../appdb/backup.ts';
+import type { AppDb } from '../appdb/db.ts';
 import { openAppDb } from '../appdb/open.ts';
 import { loadConfig } from '../config.ts';
 import { Accounts, OPERATOR } from '../service/accounts.ts';
 import { anchorAnew, backupHeadProblems, sealOf, verifyAudit } from '../service/audit.ts';
-import { ROLES, type Role } from '../service/authorize.ts';
-import { CaseService } from '../service/cases.ts';
+import { ROLES, type Actor, type Role } from '../service/authorize.ts';
 import { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 import { at, out } from './io.ts';
+
+/** The CLI acts for the operator of this installation: an admin of the local organisation. */
+export async function cliActor(db: AppDb, org: string): Promise<Actor> {
+  await new Accounts(db).createOrganisation(OPERATOR, org, org === 'local' ? 'This installation' : org);
+  return { userId: `cli:${userInfo().username}`, orgId: org, role: 'admin', name: `command line (${userInfo().username})` };
+}
 
 const USERS_USAGE = 'users add-org <id> <name> | users add --org ID --email E --role R | users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role> | users reset-password <e-mail>';
 
@@ -81,7 +88,9 @@ export async function casesCommand(argv: string[]): Promise<number> {
   try {
     const owner = (await db.query<{ org_id: string }>('SELECT org_id FROM cases WHERE id = $1', [caseId]))[0];
     if (!owner) throw new UsageError(`no case ${caseId}`);
-    // Sharing needs no assessor: the case service is used for its sharing only.
+    // Sharing needs no assessor: the case service is used for its sharing only. Imported here: it brings
+    // the rulebook's TypeBox schemas, which every other command of this file would load for nothing.
+    const { CaseService } = await import('../service/cases.ts');
     await new CaseService(db, null as never).unshare({ ...OPERATOR, orgId: owner.org_id }, caseId, orgId);
     out.log(`case ${caseId} is no longer shared with ${orgId}`);
     return EXIT.ok;
@@ -163,6 +172,37 @@ export async function restoreCommand(argv: string[]): Promise<number> {
         .join(', ')}; audit chain ${audit.problems.length === 0 ? 'verifies' : `has ${audit.problems.length} problems`}${differs ? ' (its head is not the one the manifest recorded!)' : ''}`,
     );
     return audit.problems.length === 0 ? EXIT.ok : EXIT.failed;
+  } finally {
+    await db.close();
+  }
+}
+
+const AUDIT_USAGE = 'audit verify [--backup <dir>]...: checks the audit trail for edited or deleted entries (and that it holds the head each backup recorded) | audit anchor --reason "…": anchors the trail as it stands, on purpose (audited)';
+
+export async function auditCommand(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, backup: { type: 'string', multiple: true }, reason: { type: 'string' } } });
+  const sub = positionals[0];
+  if ((sub !== 'verify' && sub !== 'anchor') || positionals.length > 1) throw new UsageError(AUDIT_USAGE);
+  if (sub === 'anchor' && !values.reason?.trim()) throw new UsageError('audit anchor --reason "…": say why the trail is anchored anew (the trail records it)');
+  // Read before the database is opened: a backup that cannot be read is an error, not a pass.
+  const backups = (values.backup ?? []).map((dir) => ({ dir, manifest: readBackupManifest(at(dir)) }));
+  const config = loadConfig();
+  const db = await openAppDb(config);
+  try {
+    if (sub === 'anchor') {
+      const head = await anchorAnew(db, values.reason!);
+      out.log(`the audit trail is anchored at entry ${head.seq} (${head.hash.slice(0, 16)}…), which records the reason; derisk audit verify checks it from now on`);
+      return EXIT.ok;
+    }
+    const r = await verifyAudit(db);
+    r.problems.push(...(await backupHeadProblems(db, backups)));
+    if (values.json) out.log(JSON.stringify(r, null, 2));
+    else {
+      out.log(`${r.entries} audit entries; head ${r.head.slice(0, 16)}…`);
+      for (const p of r.problems) out.log(`  ${p.seq === null ? '' : `entry ${p.seq}: `}${p.problem}`);
+      out.log(r.problems.length === 0 ? 'the chain verifies: no entry was edited or deleted' : `${r.problems.length} problem(s): the audit trail was tampered with`);
+    }
+    return r.problems.length === 0 ? EXIT.ok : EXIT.failed;
   } finally {
     await db.close();
   }

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { cliActor } from './admin.ts';
 import { parseArgs } from './args.ts';
-import type { AppDb } from '../appdb/db.ts';
 import { openAppDb } from '../appdb/open.ts';
 import type { Assessment } from '../assessment/assess.ts';
 import { Assessor } from '../assessment/assessor.ts';
@@ -12,22 +11,12 @@ import { reportHtml, writePdf } from '../assessment/report.ts';
 import { DEFAULT_RULEBOOK } from '../assessment/rulebook.ts';
 import { loadConfig } from '../config.ts';
 import { screeningContext } from '../screening/store.ts';
-import { readBackupManifest } from '../appdb/backup.ts';
-import { anchorAnew, backupHeadProblems, verifyAudit } from '../service/audit.ts';
-import type { Actor } from '../service/authorize.ts';
 import { assessmentDocument, CaseService, type StoredAssessment } from '../service/cases.ts';
-import { Accounts, OPERATOR } from '../service/accounts.ts';
 import type { CorrectionRead } from '../resolve/org-view.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
 import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore } from './common.ts';
 import { at, out } from './io.ts';
-
-/** The CLI acts for the operator of this installation: an admin of the local organisation. */
-export async function cliActor(db: AppDb, org: string): Promise<Actor> {
-  await new Accounts(db).createOrganisation(OPERATOR, org, org === 'local' ? 'This installation' : org);
-  return { userId: `cli:${userInfo().username}`, orgId: org, role: 'admin', name: `command line (${userInfo().username})` };
-}
 
 /** The assessor over the store; with `clickhouse` (DERISK_EVIDENCE_URL) the shared evidence is read on the cluster, as the server reads it. */
 export async function buildAssessor(store: Store, bundle: PolicyBundle, clickhouse?: ClickHouseEvidence): Promise<Assessor> {
@@ -126,37 +115,6 @@ export async function assessCommand(argv: string[]): Promise<number> {
       await db.close();
     }
   });
-}
-
-const AUDIT_USAGE = 'audit verify [--backup <dir>]...: checks the audit trail for edited or deleted entries (and that it holds the head each backup recorded) | audit anchor --reason "…": anchors the trail as it stands, on purpose (audited)';
-
-export async function auditCommand(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, backup: { type: 'string', multiple: true }, reason: { type: 'string' } } });
-  const sub = positionals[0];
-  if ((sub !== 'verify' && sub !== 'anchor') || positionals.length > 1) throw new UsageError(AUDIT_USAGE);
-  if (sub === 'anchor' && !values.reason?.trim()) throw new UsageError('audit anchor --reason "…": say why the trail is anchored anew (the trail records it)');
-  // Read before the database is opened: a backup that cannot be read is an error, not a pass.
-  const backups = (values.backup ?? []).map((dir) => ({ dir, manifest: readBackupManifest(at(dir)) }));
-  const config = loadConfig();
-  const db = await openAppDb(config);
-  try {
-    if (sub === 'anchor') {
-      const head = await anchorAnew(db, values.reason!);
-      out.log(`the audit trail is anchored at entry ${head.seq} (${head.hash.slice(0, 16)}…), which records the reason; derisk audit verify checks it from now on`);
-      return EXIT.ok;
-    }
-    const r = await verifyAudit(db);
-    r.problems.push(...(await backupHeadProblems(db, backups)));
-    if (values.json) out.log(JSON.stringify(r, null, 2));
-    else {
-      out.log(`${r.entries} audit entries; head ${r.head.slice(0, 16)}…`);
-      for (const p of r.problems) out.log(`  ${p.seq === null ? '' : `entry ${p.seq}: `}${p.problem}`);
-      out.log(r.problems.length === 0 ? 'the chain verifies: no entry was edited or deleted' : `${r.problems.length} problem(s): the audit trail was tampered with`);
-    }
-    return r.problems.length === 0 ? EXIT.ok : EXIT.failed;
-  } finally {
-    await db.close();
-  }
 }
 
 /** Checks the rulebook (its policy tests run on load) within the policy bundle, and lists its criteria. */

@@ -8,7 +8,7 @@ import type { FieldChange } from '../monitoring/diff.ts';
 import { EntryError, entryLabel } from '../monitoring/entry.ts';
 import { KnowledgeBase, type EntrySummary } from '../monitoring/knowledge-base.ts';
 import { readTextFile } from '../text-file.ts';
-import { cliActor } from './assessment.ts';
+import { cliActor } from './admin.ts';
 import { COMMON, EXIT, UsageError } from './common.ts';
 import { render } from './output.ts';
 

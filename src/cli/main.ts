@@ -92,7 +92,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
   assess: async (argv) => (await import('./assessment.ts')).assessCommand(argv),
   rulebook: async (argv) => (await import('./assessment.ts')).rulebookCommand(argv),
   assessments: async (argv) => (await import('./assessment.ts')).assessmentsCommand(argv),
-  audit: async (argv) => (await import('./assessment.ts')).auditCommand(argv),
+  audit: async (argv) => (await import('./admin.ts')).auditCommand(argv),
   users: async (argv) => (await import('./admin.ts')).usersCommand(argv),
   cases: async (argv) => (await import('./admin.ts')).casesCommand(argv),
   kb: async (argv) => (await import('./kb.ts')).kbCommand(argv),

@@ -7,7 +7,7 @@ import type { AffiliationResolver } from '../resolve/matcher.ts';
 import { applyCorrections } from '../resolve/org-view.ts';
 import { Thesaurus, type CorrectionVerdict } from '../resolve/thesaurus.ts';
 import type { Store } from '../store/store.ts';
-import { cliActor } from './assessment.ts';
+import { cliActor } from './admin.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 import { out } from './io.ts';
 

@@ -8,7 +8,8 @@ import { Monitor, type CheckReport } from '../monitoring/monitor.ts';
 import { StoreSubjects } from '../monitoring/subjects.ts';
 import { WATCH_KINDS, Watchlists, type WatchKind } from '../monitoring/watchlists.ts';
 import type { Store } from '../store/store.ts';
-import { buildAssessor, cliActor } from './assessment.ts';
+import { cliActor } from './admin.ts';
+import { buildAssessor } from './assessment.ts';
 import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore } from './common.ts';
 import { render } from './output.ts';
 

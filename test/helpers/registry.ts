@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,8 @@ import { readRor, type Institution } from '../../src/ingest/ror.ts';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
 import { IndexFileError, openIndexFile, writeIndexFile } from '../../src/screening/index-file.ts';
 import { RESOLVER_CLASSES } from '../../src/screening/persisted.ts';
-import { INPUT, MIRROR } from './fixtures.ts';
+import { derisk } from './cli.ts';
+import { INPUT, MIRROR, tempDir } from './fixtures.ts';
 
 export const ROR_DUMP = join(MIRROR, 'ror-records-union/ror_records_latest_v2.jsonl.gz');
 
@@ -62,6 +63,35 @@ function keptRealRegistry(): Registry | null {
     if (e instanceof IndexFileError) return null;
     throw e;
   }
+}
+
+/**
+ * A new home where `derisk ingest ror` has read the real registry: its store, and the matcher index
+ * kept beside it. The ingest costs a process about 40 s of CPU, so the first test file to ask runs it
+ * once and keeps the home in the temporary directory, named after the code, the data directory and
+ * the registry file; every caller gets its own copy of that.
+ */
+export function realRegistryHome(): string {
+  const kept = join(tmpdir(), `derisk-test-real-home-${inputsDigest([ROR_DUMP])}`);
+  if (!existsSync(kept)) {
+    // Built aside and renamed into place whole: a file running beside this one never copies half a home.
+    const building = mkdtempSync(`${kept}.building-`);
+    try {
+      const r = derisk(['ingest', 'ror', ROR_DUMP], { DERISK_HOME: building });
+      if (r.status !== 0) throw new Error(`derisk ingest ror ${ROR_DUMP} exited ${r.status}: ${r.stderr}`);
+      try {
+        renameSync(building, kept);
+      } catch (e) {
+        // Another file kept its own first: the same inputs, the same home.
+        if (!existsSync(kept)) throw e;
+      }
+    } finally {
+      rmSync(building, { recursive: true, force: true });
+    }
+  }
+  const home = tempDir();
+  cpSync(kept, home, { recursive: true });
+  return home;
 }
 
 const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));

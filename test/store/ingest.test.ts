@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ingestWorks } from '../../src/ingest/pipeline.ts';
 import { ingestMergedWorks } from '../../src/ingest/merged-ids.ts';
 import { gzipSync } from 'node:zlib';
-import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
+import { loadRegistry } from '../../src/ingest/registry.ts';
 import { resolutionVersion, resolvePending } from '../../src/resolve/apply.ts';
 import { ResolutionCache } from '../../src/resolve/cache.ts';
 import { companiesOfWorks } from '../../src/indicators/companies.ts';
@@ -21,7 +21,7 @@ import { loadRegions } from '../../src/regions/regions.ts';
 import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { Store } from '../../src/store/store.ts';
 import { INPUT, tempDir, writeTemp, syntheticWorks } from '../helpers/fixtures.ts';
-import { ROR_DUMP } from '../helpers/registry.ts';
+import { realRegistryHome, ROR_DUMP } from '../helpers/registry.ts';
 import { derisk } from '../helpers/cli.ts';
 import { runIndicator, type IndicatorName } from '../../src/indicators/catalog.ts';
 import { NO_FILTERS } from '../../src/indicators/filters.ts';
@@ -33,15 +33,12 @@ import { AFF, listedLandscapeStore } from '../helpers/landscape.ts';
 
 const skip = !existsSync(ROR_DUMP) && 'data mirror not present';
 
-// The real registry is ingested once; each test that resolves against it opens its own copy.
+// The real registry is ingested once for the test run (test/helpers/registry.ts); each test that resolves against it opens its own copy.
 let registryTemplate: string;
 
-before(async () => {
+before(() => {
   if (skip) return;
-  registryTemplate = join(tempDir(), 'derisk.duckdb');
-  const store = await Store.open(registryTemplate);
-  await ingestRegistry(store, ROR_DUMP);
-  store.close();
+  registryTemplate = join(realRegistryHome(), 'derisk.duckdb');
 });
 
 async function storeWithRegistry(): Promise<{ store: Store; dir: string }> {
