@@ -6,7 +6,7 @@ interface PlacesFile {
   notACountry: string[];
   countryAliases: Record<string, string[]>;
   placesByCountry: Record<string, { subdivisions?: string[]; postalCodes?: string[]; cities?: string[] }>;
-  ambiguousPlaces: Record<string, { meanings: string[] }>;
+  ambiguousPlaces: Record<string, { meanings: string[]; cities?: Record<string, string> }>;
   placeInsideName: { links: string[]; heads: string[]; streetWords: string[] };
   postalPrefixes: { codes: Record<string, string> };
 }
@@ -63,6 +63,8 @@ export class Gazetteer {
   private readonly cityCountries = new Map<string, Set<string>>();
   private readonly usPostal = new Set(places().placesByCountry.US?.postalCodes ?? []);
   private readonly ambiguous = new Map(Object.entries(places().ambiguousPlaces).map(([k, v]) => [foldText(k), v.meanings]));
+  /** "Rom": the city each meaning of an ambiguous name is, as the registry writes it ("Rome", IT; "Rom", DE). */
+  private readonly ambiguousCities = new Map(Object.entries(places().ambiguousPlaces).map(([k, v]) => [foldText(k), v.cities ?? {}]));
   private readonly cjkNames: [string, string][] = [];
   private readonly nameLinks = new Set(places().placeInsideName.links);
   private readonly nameHeads = new Set(places().placeInsideName.heads);
@@ -399,6 +401,14 @@ export class Gazetteer {
       if (code && meanings.includes(code)) return { countryCode: code, evidence: `"${name}" read as ${code} because "${other}" is in ${code}`, explicit: true, text: name };
       const postal = other.toUpperCase();
       if (meanings.includes('US') && (this.usPostal.has(postal) || /^\d{5}$/.test(other))) return { countryCode: 'US', evidence: `"${name}" read as the US state because of "${other}"`, explicit: true, text: name };
+    }
+    // "Rom" is Rome or a village in Mecklenburg: where the registry holds institutions in one meaning's city only, an affiliation means that one.
+    const cities = this.ambiguousCities.get(name) ?? {};
+    const held = meanings.filter((code) => cities[code] !== undefined && this.hasCity(foldText(cities[code]!), code));
+    if (held.length === 1 && Object.keys(cities).length === meanings.length) {
+      const [code] = held as [string];
+      const others = meanings.filter((c) => c !== code).map((c) => `${cities[c]} (${c})`);
+      return { countryCode: code, evidence: `"${name}" is ${cities[code]} (${code}) or ${others.join(' or ')}; the registry holds institutions in ${cities[code]} only`, explicit: false, text: name };
     }
     // Nothing else in the string tells: no guess ("New Brunswick" alone is New Jersey as often as Canada); the institution may still tell.
     return { countryCode: null, evidence: `"${name}" may be in ${meanings.join(' or ')} and nothing else in the string says which`, explicit: false, text: name };
