@@ -196,6 +196,9 @@ export class Gazetteer {
     const segs = segments(bracketedPlaceAsPart(raw));
     for (let i = segs.length - 1; i >= 0; i--) {
       const rawWords = segs[i]!.split(/\s+/);
+      // "U.S. Army Corps of Engineers", "U.K. Atomic Energy Authority": a country's initials with dots opening a name are its national body's.
+      const initials = /^(?:\p{Lu}\.)+\p{Lu}\.?$/u.test(rawWords[0]!) && /^\p{Lu}/u.test(rawWords[1] ?? '') ? this.countries.get(foldText(rawWords[0]!)) : undefined;
+      if (initials) return { code: initials, text: rawWords[0]! };
       const words = rawWords.map((w) => foldText(w));
       // A word folded into two ("UniversitätBochum") or into none would misalign the capitals, and a house number
       // makes the part a street ("Albert Einstein 5"; "Tainan 701" is a town and its postcode): read nothing then.

@@ -261,3 +261,11 @@ test('a German name that is also a smaller place elsewhere ("Rom", "Breslau", "S
   assert.equal(country('Breslau, Ontario'), 'CA', 'another place in the string decides first');
   assert.equal(new Gazetteer([]).detect('Institut für Informatik, Rom').countryCode, null, 'a registry with no institution in Rome tells nothing');
 });
+
+test('a country\'s initials with dots opening a name ("U.S. Army Corps of Engineers") place its national body; other dotted initials do not', () => {
+  assert.equal(gazetteer.placeInName('U.S. Army Corps of Engineers')?.code, 'US');
+  assert.equal(gazetteer.placeInName('U.S Department of the Interior, Bureau of Reclamation')?.code, 'US');
+  assert.equal(gazetteer.placeInName('U.K. Atomic Energy Authority')?.code, 'GB');
+  assert.equal(gazetteer.placeInName('U.S.-China Institute'), null);
+  assert.equal(gazetteer.placeInName('J.R. Simplot Company'), null);
+});
