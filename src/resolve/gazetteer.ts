@@ -6,7 +6,7 @@ interface PlacesFile {
   notACountry: string[];
   countryAliases: Record<string, string[]>;
   placesByCountry: Record<string, { subdivisions?: string[]; postalCodes?: string[]; cities?: string[] }>;
-  ambiguousPlaces: Record<string, { meanings: string[] }>;
+  ambiguousPlaces: Record<string, { meanings: string[]; cities?: Record<string, string> }>;
   placeInsideName: { links: string[]; heads: string[]; streetWords: string[] };
   postalPrefixes: { codes: Record<string, string> };
 }
@@ -63,6 +63,8 @@ export class Gazetteer {
   private readonly cityCountries = new Map<string, Set<string>>();
   private readonly usPostal = new Set(places().placesByCountry.US?.postalCodes ?? []);
   private readonly ambiguous = new Map(Object.entries(places().ambiguousPlaces).map(([k, v]) => [foldText(k), v.meanings]));
+  /** "Rom": the city each meaning of an ambiguous name is, as the registry writes it ("Rome", IT; "Rom", DE). */
+  private readonly ambiguousCities = new Map(Object.entries(places().ambiguousPlaces).map(([k, v]) => [foldText(k), v.cities ?? {}]));
   private readonly cjkNames: [string, string][] = [];
   private readonly nameLinks = new Set(places().placeInsideName.links);
   private readonly nameHeads = new Set(places().placeInsideName.heads);
@@ -194,6 +196,9 @@ export class Gazetteer {
     const segs = segments(bracketedPlaceAsPart(raw));
     for (let i = segs.length - 1; i >= 0; i--) {
       const rawWords = segs[i]!.split(/\s+/);
+      // "U.S. Army Corps of Engineers", "U.K. Atomic Energy Authority": a country's initials with dots opening a name are its national body's.
+      const initials = /^(?:\p{Lu}\.)+\p{Lu}\.?$/u.test(rawWords[0]!) && /^\p{Lu}/u.test(rawWords[1] ?? '') ? this.countries.get(foldText(rawWords[0]!)) : undefined;
+      if (initials) return { code: initials, text: rawWords[0]! };
       const words = rawWords.map((w) => foldText(w));
       // A word folded into two ("UniversitätBochum") or into none would misalign the capitals, and a house number
       // makes the part a street ("Albert Einstein 5"; "Tainan 701" is a town and its postcode): read nothing then.
@@ -399,6 +404,14 @@ export class Gazetteer {
       if (code && meanings.includes(code)) return { countryCode: code, evidence: `"${name}" read as ${code} because "${other}" is in ${code}`, explicit: true, text: name };
       const postal = other.toUpperCase();
       if (meanings.includes('US') && (this.usPostal.has(postal) || /^\d{5}$/.test(other))) return { countryCode: 'US', evidence: `"${name}" read as the US state because of "${other}"`, explicit: true, text: name };
+    }
+    // "Rom" is Rome or a village in Mecklenburg: where the registry holds institutions in one meaning's city only, an affiliation means that one.
+    const cities = this.ambiguousCities.get(name) ?? {};
+    const held = meanings.filter((code) => cities[code] !== undefined && this.hasCity(foldText(cities[code]!), code));
+    if (held.length === 1 && Object.keys(cities).length === meanings.length) {
+      const [code] = held as [string];
+      const others = meanings.filter((c) => c !== code).map((c) => `${cities[c]} (${c})`);
+      return { countryCode: code, evidence: `"${name}" is ${cities[code]} (${code}) or ${others.join(' or ')}; the registry holds institutions in ${cities[code]} only`, explicit: false, text: name };
     }
     // Nothing else in the string tells: no guess ("New Brunswick" alone is New Jersey as often as Canada); the institution may still tell.
     return { countryCode: null, evidence: `"${name}" may be in ${meanings.join(' or ')} and nothing else in the string says which`, explicit: false, text: name };

@@ -55,7 +55,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17';
 
 interface Entry {
   id: string;
@@ -607,6 +607,7 @@ export class AffiliationResolver {
     // places the string elsewhere ("Weizmann Institute, KAIST"); a name glued to a longer one or of common words places nothing.
     const elsewhere = (code: string) => picked.some((p) => p.c.how !== 'inside-glued' && !this.isGeneric(p.c.key) && this.entries.get(p.id)!.countryCode !== code);
     hints.push(...this.acronymCountries(segs).filter((h) => !elsewhere(h.code)));
+    if (picked.length === 0 && mentions.length === 0) hints.push(...this.wordCountry(text));
     const repaired = cleaned.repairs.length > 0 ? ` (after repairs: ${cleaned.repairs.join('; ')})` : '';
     const placeAliases = new Map(picked.filter((p) => this.isPlaceAlias(p, picked, bounds, country)).map((p) => [p.id, p.c.key]));
     const { matches: folded, schoolsOnly, hospitals } = this.foldUnits(this.succeeded(picked.map((p) => this.toMatch(p, repaired))));
@@ -628,14 +629,14 @@ export class AffiliationResolver {
     const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, text);
     const refusals = refused.size > 0 ? `; ${correction!.not.map(describeCorrection).join('; ')} (refused ${[...refused].join(', ')})` : '';
     const resolution: Resolution = { raw, institutions: matches, countryCode, countryEvidence: countryEvidence + refusals, tier };
-    if (mentions.length > 0) resolution.companies = mentions.map((m) => this.companyFinding(m, country));
+    if (mentions.length > 0) resolution.companies = mentions.map((m) => this.companyFinding(m, country, text));
     return resolution;
   }
 
   /** The company a mention names and where: the place the string names, else the lab's only country, else "company known, country unknown". */
-  private companyFinding(m: CompanyMention, country: CountryFinding): CompanyFinding {
+  private companyFinding(m: CompanyMention, country: CountryFinding, text: string): CompanyFinding {
     const name = m.company.names[0]!;
-    const site = this.companySite(m);
+    const site = this.companySite(m, text);
     const code = country.countryCode ?? site.code;
     const ror = code === null ? null : ((m.lab?.ror && m.lab.countries.includes(code) && (m.lab.rorCountry ?? m.lab.countries[0]) === code ? m.lab.ror : undefined) ?? m.company.registry[code] ?? null);
     const held = ror && this.entries.has(ror) ? ror : null;
@@ -700,7 +701,7 @@ export class AffiliationResolver {
     if (solid && primary.basis.how !== 'company-unplaced') return { countryCode: primary.countryCode, countryEvidence: `country of ${primary.name}` };
     const company = mentions[0];
     if (company && !country.countryCode) {
-      const site = this.companySite(company);
+      const site = this.companySite(company, text);
       if (site.code) return { countryCode: site.code, countryEvidence: site.why };
       return { countryCode: null, countryEvidence: `company known (${company.company.names[0]}), country unknown: ${site.why}` };
     }
@@ -768,6 +769,25 @@ export class AffiliationResolver {
     return [...(this.acronyms.get(acronym.replace(/[.\s]/g, '').toUpperCase()) ?? [])].map((id) => this.entries.get(id)!).filter((e) => e.status === 'active');
   }
 
+  /**
+   * "McGill", "Sapienza", "Inria": a string of one word, no acronym, that only active registry names in one country hold
+   * tells that country (not the institution: several may hold the word). A common word ("Independent") never does.
+   */
+  private wordCountry(text: string): { code: string; why: string }[] {
+    const word = text.trim();
+    if (!/^\p{L}+$/u.test(word) || isAcronym(word)) return [];
+    const tokens = nameTokens(word);
+    if (tokens.length === 0 || !tokens.some((t) => this.isDistinctive(t))) return [];
+    const ids = new Set([...(this.exact.get(tokens.join(' '))?.keys() ?? [])]);
+    const [first, ...rest] = tokens.map((t) => new Set((this.postings.get(t) ?? []).map((i) => this.fuzzyNames[i]!.id)));
+    for (const id of first!) if (rest.every((held) => held.has(id))) ids.add(id);
+    const holders = [...ids].map((id) => this.entries.get(id)!).filter((e) => e.status === 'active' && e.countryCode);
+    // A proper name: held by several records, one of which bears it in its own name ("Retired" is one record's alias).
+    const named = holders.find((e) => tokens.every((t) => nameTokens(e.name).includes(t)));
+    if (holders.length < 2 || !named || new Set(holders.map((e) => e.countryCode)).size !== 1) return [];
+    return [{ code: named.countryCode!, why: `every active registry name with the word "${word}" is in ${named.countryCode} (${holders.length} institutions, e.g. ${named.name})` }];
+  }
+
   /** A part that is an acronym ("KAIST", "EPFL", "NCSU") every registry holder of which is in one country. */
   private acronymCountries(segs: string[]): { code: string; why: string }[] {
     const out: { code: string; why: string }[] = [];
@@ -782,9 +802,13 @@ export class AffiliationResolver {
     return out;
   }
 
-  /** What a company mention without a place says about the country. */
-  private companySite(m: CompanyMention): { code: string | null; why: string } {
+  /** What a company mention without a place says about the country; with `text`, a town the string names where the lab works places it. */
+  private companySite(m: CompanyMention, text?: string): { code: string | null; why: string } {
     const name = m.company.names[0]!;
+    const works = new Set([...(m.lab ? m.lab.countries : m.company.labs.flatMap((l) => l.countries)), m.company.headquarters]);
+    // "Nokia Bell Labs, Murray Hill": a town the string names, in a country the lab works in, is its site.
+    const town = text === undefined || (m.lab?.countries.length ?? 0) === 1 ? undefined : this.placeInName(text).find((p) => works.has(p.code));
+    if (town) return { code: town.code, why: `${m.lab?.names[0] ?? name} (${name}) works in ${town.code}, and ${town.why}` };
     if (m.lab) {
       if (m.lab.countries.length === 1) return { code: m.lab.countries[0]!, why: `${m.lab.names[0]} (${name}) works only in ${m.lab.countries[0]}` };
       return { code: null, why: `${m.lab.names[0]} (${name}) works in ${m.lab.countries.join(', ')} and the string names no place` };

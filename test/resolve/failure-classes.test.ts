@@ -388,6 +388,37 @@ test('company: a lab named with a place abroad gives the company and that countr
   }
 });
 
+test('bare name: one proper word that only registry names in one country hold ("McGill", "Sapienza", "Inria") gives that country and no institution; one alias\'s word does not', { skip }, async () => {
+  for (const [word, code] of [
+    ['McGill', 'CA'],
+    ['Sapienza', 'IT'],
+    ['Inria', 'FR'],
+  ] as const) {
+    const r = await resolve(word);
+    assert.equal(r.countryCode, code, word);
+    assert.equal(counted(r), null, word);
+    assert.match(r.countryEvidence, new RegExp(`every active registry name with the word "${word}" is in ${code}`), word);
+  }
+  assert.equal((await resolve('Weizmann')).countryCode, null, 'held in Israel and by a foundation in the UK');
+  assert.equal((await resolve('Retired')).countryCode, null, 'the alias of one Spanish record');
+});
+
+test('company: a multinational\'s lab without a place is "company known, country unknown" whichever country record the registry holds ("Philips Research" is not NL); a lab in one country gives it', { skip }, async () => {
+  const cases: [string, string, string | null][] = [
+    ['Philips Research', 'Philips', null],
+    ['Hewlett Packard Labs', 'Hewlett-Packard', null],
+    ['Oracle Labs', 'Oracle', null],
+    ['Philips Research Hamburg', 'Philips', 'DE'],
+    ['Nokia Bell Labs, Murray Hill', 'Nokia', 'US'],
+  ];
+  for (const [s, company, code] of cases) {
+    const r = await resolve(s);
+    assert.equal(r.companies?.[0]?.name, company, s);
+    assert.equal(r.countryCode, code, s);
+    if (code === null) assert.match(r.countryEvidence, new RegExp(`^company known \\(${company}\\), country unknown`), s);
+  }
+});
+
 test('two institutions in one part: the one written before "and" is read whole; in two countries with no place, no country is guessed', { skip }, async () => {
   const firstNamed: [string, string][] = [
     ['University of Michigan and Google', 'University of Michigan'],

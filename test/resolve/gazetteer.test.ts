@@ -30,6 +30,9 @@ const registryPlaces = [
   { countryCode: 'CA', countryName: 'Canada', city: 'Surrey' },
   { countryCode: 'IN', countryName: 'India', city: 'Chennai' },
   { countryCode: 'BE', countryName: 'Belgium', city: 'Leuven' },
+  { countryCode: 'IT', countryName: 'Italy', city: 'Rome' },
+  { countryCode: 'PL', countryName: 'Poland', city: 'Wroclaw' },
+  { countryCode: 'FR', countryName: 'France', city: 'Strasbourg' },
 ];
 const gazetteer = new Gazetteer(registryPlaces);
 const country = (s: string) => gazetteer.detect(s).countryCode;
@@ -242,4 +245,27 @@ test('a city written in its own language or in German places the string; a count
 test('a part with a house number is a street, but a country name ending it is the address', () => {
   assert.equal(country('DB Netz AG; Track Technology Management Structural Engineering; Richelstr. 3 Munich 80634 Germany'), 'DE');
   assert.equal(country('Some Lab, Av Brasil 2147'), null);
+});
+
+test('a German name that is also a smaller place elsewhere ("Rom", "Breslau", "Straßburg") is the city the registry holds institutions in, and says so', () => {
+  for (const [town, code, city] of [
+    ['Rom', 'IT', 'Rome'],
+    ['Breslau', 'PL', 'Wrocław'],
+    ['Straßburg', 'FR', 'Strasbourg'],
+  ] as const) {
+    const found = gazetteer.detect(`Institut für Informatik, ${town}`);
+    assert.equal(found.countryCode, code, town);
+    assert.match(found.evidence, new RegExp(`is ${city} \\(${code}\\) or .+; the registry holds institutions in ${city} only`), town);
+  }
+  assert.equal(country('Sapienza Universität Rom'), 'IT');
+  assert.equal(country('Breslau, Ontario'), 'CA', 'another place in the string decides first');
+  assert.equal(new Gazetteer([]).detect('Institut für Informatik, Rom').countryCode, null, 'a registry with no institution in Rome tells nothing');
+});
+
+test('a country\'s initials with dots opening a name ("U.S. Army Corps of Engineers") place its national body; other dotted initials do not', () => {
+  assert.equal(gazetteer.placeInName('U.S. Army Corps of Engineers')?.code, 'US');
+  assert.equal(gazetteer.placeInName('U.S Department of the Interior, Bureau of Reclamation')?.code, 'US');
+  assert.equal(gazetteer.placeInName('U.K. Atomic Energy Authority')?.code, 'GB');
+  assert.equal(gazetteer.placeInName('U.S.-China Institute'), null);
+  assert.equal(gazetteer.placeInName('J.R. Simplot Company'), null);
 });
