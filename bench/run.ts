@@ -187,7 +187,7 @@ async function indicatorLatency(storePath: string, runs: number, what = 'synthet
   const n = Math.max(5, runs * 3);
   const summaryAside = (aside: boolean) => store.run(aside ? 'ALTER TABLE country_set_counts RENAME TO country_set_counts_aside' : 'ALTER TABLE country_set_counts_aside RENAME TO country_set_counts');
   // Alternating, so both ways see the same load; the first run of each is a warm-up.
-  const sideBySide = async (f: () => Promise<unknown>) => {
+  const sideBySide = async (label: string, f: () => Promise<unknown>) => {
     const ms = { summary: [] as number[], rows: [] as number[] };
     let same = true;
     for (let i = 0; i <= n; i++) {
@@ -203,16 +203,21 @@ async function indicatorLatency(storePath: string, runs: number, what = 'synthet
         await summaryAside(false);
       }
     }
-    return { summary: { median: median(ms.summary), p95: p95(ms.summary) }, rows: { median: median(ms.rows), p95: p95(ms.rows) }, same };
+    const t = { summary: { median: median(ms.summary), p95: p95(ms.summary) }, rows: { median: median(ms.rows), p95: p95(ms.rows) }, same };
+    console.log(
+      `  ${label.padEnd(40)} rows ${t.rows.median.toFixed(0).padStart(6)} / ${t.rows.p95.toFixed(0).padStart(6)} | summary ${t.summary.median.toFixed(0).padStart(5)} / ${t.summary.p95.toFixed(0).padStart(5)} | ×${(t.summary.median / t.rows.median).toFixed(3)} | same answers: ${t.same} | load ${loadavg()[0]!.toFixed(1)}`,
+    );
+    return t;
   };
   const load = [loadavg()[0]!];
+  console.log(`\nCountry-counting indicators on ${storePath}, every row beside the summary (ms, median / p95 over ${n} runs, alternating)`);
   const out = {
     works: (await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM works'))!.n,
     summaryRows: (await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM country_set_counts'))!.n,
-    copubs: await sideBySide(() => copublications(store, catalogue, 'EU27AC', 'CN')),
-    publications: await sideBySide(() => publicationsByRegion(store, catalogue, ['EU27AC', 'CN', 'US'])),
-    fields: await sideBySide(() => fieldBreakdown(store, catalogue, 'EU27AC', 'CN')),
-    countries: await sideBySide(() => countryBreakdown(store, catalogue, 'EU27AC', 'CN')),
+    copubs: await sideBySide('derisk copubs EU27AC–CN (full + fract.)', () => copublications(store, catalogue, 'EU27AC', 'CN')),
+    publications: await sideBySide('derisk publications EU27AC, CN, US', () => publicationsByRegion(store, catalogue, ['EU27AC', 'CN', 'US'])),
+    fields: await sideBySide('derisk fields EU27AC–CN', () => fieldBreakdown(store, catalogue, 'EU27AC', 'CN')),
+    countries: await sideBySide('derisk countries EU27AC–CN', () => countryBreakdown(store, catalogue, 'EU27AC', 'CN')),
     handWrittenTable: await timed(n, () => store.all(handWritten('work_institutions'))),
     handWrittenParquet: await timed(n, () => store.all(handWritten(`read_parquet('${parquet}/**/*.parquet', hive_partitioning = true)`))),
     topInstitutions: await timed(n, () => topInstitutions(store, catalogue, 'EU27AC', 'CN', 15)),
@@ -222,12 +227,6 @@ async function indicatorLatency(storePath: string, runs: number, what = 'synthet
   store.close();
   console.log(`\nIndicator latency on ${out.works.toLocaleString('en')} ${what} (ms, median / p95 over ${n} runs; summary of ${out.summaryRows.toLocaleString('en')} rows; load ${out.load.map((l) => l.toFixed(1)).join(' → ')})`);
   const row = (label: string, t: { median: number; p95: number }) => console.log(`  ${label.padEnd(52)} ${t.median.toFixed(0).padStart(6)} / ${t.p95.toFixed(0).padStart(6)}`);
-  const pair = (label: string, t: Awaited<ReturnType<typeof sideBySide>>) =>
-    console.log(`  ${label.padEnd(40)} rows ${t.rows.median.toFixed(0).padStart(6)} / ${t.rows.p95.toFixed(0).padStart(6)} | summary ${t.summary.median.toFixed(0).padStart(5)} / ${t.summary.p95.toFixed(0).padStart(5)} | ×${(t.summary.median / t.rows.median).toFixed(3)} | same answers: ${t.same}`);
-  pair('derisk copubs EU27AC–CN (full + fract.)', out.copubs);
-  pair('derisk publications EU27AC, CN, US', out.publications);
-  pair('derisk fields EU27AC–CN', out.fields);
-  pair('derisk countries EU27AC–CN', out.countries);
   row('hand-written SQL, same store table (full only)', out.handWrittenTable);
   row('hand-written SQL, Parquet partitioned by year (full only)', out.handWrittenParquet);
   row('derisk top-institutions (main partner; rows)', out.topInstitutions);

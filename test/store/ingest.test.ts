@@ -359,7 +359,7 @@ test('the real WoS export re-derives the counts its data README publishes (China
   // summary does not count, answers from its own rows. The correction puts a Chinese string in Germany.
   const resolver = new AffiliationResolver(await loadRegistry(store));
   const chinese = (await store.one<{ raw: string }>(`SELECT wa.raw FROM affiliations wa JOIN resolutions r USING (raw) WHERE r.country_code = 'CN' GROUP BY wa.raw ORDER BY count(*) DESC, wa.raw LIMIT 1`))!.raw;
-  const german = (await store.one<{ ror_id: string }>(`SELECT ror_id FROM work_institutions WHERE country_code = 'DE' GROUP BY ror_id ORDER BY count(*) DESC, ror_id LIMIT 1`))!.ror_id;
+  const german = (await store.one<{ ror_id: string }>(`SELECT ror_id FROM work_institutions WHERE country_code = 'DE' AND ror_id IS NOT NULL GROUP BY ror_id ORDER BY count(*) DESC, ror_id LIMIT 1`))!.ror_id;
   const correction = { id: 'c1', raw: chinese, key: correctionKey(chinese), rorId: german, verdict: 'is' as const, reason: 'test', orgId: 'org-a', createdBy: 'test', createdAt: '2026-01-01' };
   await applyCorrections(store, 'org-a', [correction], (raws, cs) => raws.map((raw) => resolver.resolve(raw, new Thesaurus(cs))));
   const field = (await store.one<{ field_id: string }>(`SELECT field_id FROM work_fields GROUP BY ALL ORDER BY count(*) DESC, field_id LIMIT 1`))!.field_id;
