@@ -8,7 +8,7 @@ import { yearBounds, type Filters } from './filters.ts';
  * organisation's corrected view has rows of its own that the shared summary does not count.
  */
 export async function readsCountrySets(store: Store): Promise<boolean> {
-  return store.view === null && (await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'country_set_counts'`)) !== null;
+  return store.view === null && Boolean(await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'country_set_counts'`));
 }
 
 /** The summary's rows the filters admit, as the row-by-row indicators' workCondition admits works (years and field ids validated at the boundary). */
