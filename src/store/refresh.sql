@@ -91,6 +91,25 @@ ORDER BY year;
 -- rather than a scan of every row.
 CREATE INDEX work_institutions_ror ON work_institutions (ror_id);
 
+-- The indicators that count works by country (co-publications, publications, fields, countries)
+-- read this summary rather than every work × institution row: one row per year, set of countries,
+-- set of fields and country, with how many works have that set and the weight the country has in
+-- them. Built whole by every refresh, full or incremental, from the tables above; sums in a fixed
+-- order, so each refresh gives the same bits. An organisation's corrected view counts its own rows.
+CREATE OR REPLACE TABLE country_set_counts AS
+WITH per_country AS (
+  SELECT work_id, any_value(year) AS year, country_code, sum(weight ORDER BY ror_id) AS weight
+  FROM work_institutions WHERE year IS NOT NULL AND country_code IS NOT NULL
+  GROUP BY work_id, country_code
+),
+sets AS (SELECT work_id, list(country_code ORDER BY country_code) AS countries FROM per_country GROUP BY work_id),
+fields AS (SELECT work_id, list(field_id ORDER BY field_id) AS fields FROM work_fields GROUP BY work_id)
+SELECT pc.year, s.countries, coalesce(f.fields, []::VARCHAR[]) AS fields, pc.country_code,
+  count(*) AS works, sum(pc.weight ORDER BY pc.work_id) AS weight
+FROM per_country pc JOIN sets s USING (work_id) LEFT JOIN fields f USING (work_id)
+GROUP BY ALL
+ORDER BY ALL;
+
 -- Each institution's topmost ancestor through ROR parent links (an institute of CAS → CAS),
 -- for indicators counted with parent roll-up. An institution with two tops at the same depth
 -- (1,555 in the full registry) takes the lowest ROR id, so every refresh rolls it up the same way.

@@ -69,6 +69,8 @@ export const workInstitutionStatements = (tables: WorkTables, minTier: Exclude<T
   REFRESH_TEMPLATES.filter((sql) => sql.includes('{{work_affiliations}}')).map((sql) => ({ sql: naming(sql, tables), params: sql.includes('$1') ? [TIER_RANK[minTier]] : [] }));
 const PLACE_APPLICANTS = REFRESH_TEMPLATES.find((sql) => sql.includes('{{patent_applicant_places}}'))!;
 const PATENT_STATEMENTS = REFRESH.filter((sql) => /TABLE patent_/.test(sql));
+/** The per-set summary the country-counting indicators read (src/indicators/country-sets.ts), built whole from work_institutions and work_fields. */
+export const COUNTRY_SET_COUNTS = REFRESH.find((sql) => sql.includes('TABLE country_set_counts'))!;
 const UPLOAD_REFRESH = statements('./upload-refresh.sql');
 
 /**
@@ -184,6 +186,8 @@ async function refreshPendingWorks(store: Store, minTier: Exclude<Tier, 'unresol
   await store.run(`DELETE FROM source_institutions WHERE ror_id IN (SELECT ror_id FROM refresh_given_rors)`);
   await store.run(`INSERT INTO source_institutions SELECT * FROM ${DELTA('source_institutions')} WHERE ror_id IN (SELECT ror_id FROM refresh_given_rors)`);
   for (const table of ['record_works', ...PER_WORK, 'source_institutions']) await store.run(`DROP TABLE ${DELTA(table)}`);
+  // Whole, as a full refresh builds it: a set's weights summed again over only some works would differ in the last bit.
+  await store.run(COUNTRY_SET_COUNTS);
   await store.run(`INSERT INTO refresh_rors SELECT DISTINCT ror_id FROM work_institutions WHERE work_id IN ${touched} AND ror_id IS NOT NULL`);
   await refreshListedWorks(store, 'main', 'refresh_works', 'refresh_rors');
 }
