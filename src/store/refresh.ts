@@ -138,8 +138,6 @@ export async function refreshAnalytics(store: Store, minTier: Exclude<Tier, 'unr
 /** A table of the refresh's own, for the rows of the works it recomputes before they replace theirs. */
 const DELTA = (table: string) => `refresh_delta_${table}`;
 const PER_WORK = ['works', 'work_fields', 'work_affiliations', 'work_institutions', 'work_country_sets'];
-/** Rows of a table whose set (year, countries, fields) is one of refresh_sets'. */
-const IN_REFRESH_SETS = (alias: string) => `EXISTS (SELECT 1 FROM refresh_sets s WHERE s.year = ${alias}.year AND s.countries = ${alias}.countries AND s.fields = ${alias}.fields)`;
 
 /**
  * Recomputes the works of the records pending since the last refresh: the works those records
@@ -177,7 +175,8 @@ async function refreshPendingWorks(store: Store, minTier: Exclude<Tier, 'unresol
     source_institutions: DELTA('source_institutions'),
     work_country_sets: DELTA('work_country_sets'),
     country_set_counts: DELTA('country_set_counts'),
-    set_works: `(SELECT * FROM work_country_sets w WHERE ${IN_REFRESH_SETS('w')})`,
+    // A join, not EXISTS: DuckDB runs a correlated EXISTS on list columns ~100× slower (1M works: 33 s against 0.4 s).
+    set_works: `(SELECT w.* FROM work_country_sets w SEMI JOIN refresh_sets USING (year, countries, fields))`,
   };
   const template = (table: string) =>
     naming(
@@ -200,7 +199,7 @@ async function refreshPendingWorks(store: Store, minTier: Exclude<Tier, 'unresol
     await store.run(`INSERT INTO ${table} SELECT * FROM ${DELTA(table)}`);
   }
   await store.run(template('country_set_counts'));
-  await store.run(`DELETE FROM country_set_counts c WHERE ${IN_REFRESH_SETS('c')}`);
+  await store.run(`DELETE FROM country_set_counts c USING refresh_sets s WHERE s.year = c.year AND s.countries = c.countries AND s.fields = c.fields`);
   await store.run(`INSERT INTO country_set_counts SELECT * FROM ${DELTA('country_set_counts')}`);
   // An unregistered institution's name is the one most affiliations give it: counted again over all of them.
   await store.run(template('source_institutions'));
