@@ -1,19 +1,20 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadavg } from 'node:os';
 import { loadConfig } from '../src/config.ts';
 import { ingestWorks } from '../src/ingest/pipeline.ts';
 import { ingestRegistry, loadRegistry } from '../src/ingest/registry.ts';
 import { resolvePending } from '../src/resolve/apply.ts';
 import { AffiliationResolver } from '../src/resolve/matcher.ts';
 import { locate, sourceById } from '../src/sources.ts';
-import { refreshAnalytics } from '../src/store/refresh.ts';
+import { COUNTRY_SET_STATEMENTS, refreshAnalytics } from '../src/store/refresh.ts';
 import { Store } from '../src/store/store.ts';
 import { generateOpenAlex } from './generate-openalex.ts';
 import { alertsLoadBench, monitorBench, verdictRecheckBench } from './monitor.ts';
 import { copublications } from '../src/indicators/copubs.ts';
 import { NO_FILTERS } from '../src/indicators/filters.ts';
-import { fieldBreakdown, topInstitutions } from '../src/indicators/landscape.ts';
+import { countryBreakdown, fieldBreakdown, publicationsByRegion, topInstitutions } from '../src/indicators/landscape.ts';
 import { loadRegions, regionOf } from '../src/regions/regions.ts';
 import { catalogueLists } from '../src/screening/lists.ts';
 import { assessmentBench, loadBench } from './service.ts';
@@ -56,7 +57,7 @@ const median = (xs: number[]) => {
 export async function runBench(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, calibrate: { type: 'boolean' }, seconds: { type: 'string' }, connections: { type: 'string' }, baseline: { type: 'string' }, verdicts: { type: 'string' } } });
   // Sections: startup (CLI commands as new processes on the demo store, beside node -e '' and the CLI of --baseline REV), matching, screening (names, labelled set, 100k-work portfolio), screening-demo (the demo's affiliation strings, beside the screeners of --baseline REV[,REV…], 6b20435 by default, with the answers that differ), assessment (real data and 10M works),
-  // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads, beside the server of --baseline REV), readers (read and validate only), ingest-real, ingest-synthetic (`derisk ingest` beside DuckDB and the command of --baseline REV), indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m, kb (knowledge base), suggest (registry suggestions as one types, on the full registry, beside --baseline REV's, 65120a8 by default), monitor (alerts after an ingest, verdicts and alerts-load), monitor-ingest (the alerts after a 100k-work ingest beside that ingest's time, alone), verdicts (re-check of --verdicts N stored verdicts, 10,000 by default, after a new bundle, and after a list change beside the baseline of --baseline REV, f7ace18 by default), alerts-load (inbox and feed p99 under load, beside the server of --baseline REV), clickhouse (DuckDB beside a 2-shard cluster: ingest and indicators), refresh-incremental (the refresh after an update of 1,000 works to a store of 100,000 or --works: incremental beside full).
+  // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads, beside the server of --baseline REV), readers (read and validate only), ingest-real, ingest-synthetic (`derisk ingest` beside DuckDB and the command of --baseline REV), indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m (an analytics-only store of 10M works, or --works), kb (knowledge base), suggest (registry suggestions as one types, on the full registry, beside --baseline REV's, 65120a8 by default), monitor (alerts after an ingest, verdicts and alerts-load), monitor-ingest (the alerts after a 100k-work ingest beside that ingest's time, alone), verdicts (re-check of --verdicts N stored verdicts, 10,000 by default, after a new bundle, and after a list change beside the baseline of --baseline REV, f7ace18 by default), alerts-load (inbox and feed p99 under load, beside the server of --baseline REV), clickhouse (DuckDB beside a 2-shard cluster: ingest and indicators), refresh-incremental (the refresh after an update of 1,000 works to a store of 100,000 or --works: incremental beside full).
   const works = Number(values.works ?? 1_000_000);
   const runs = Number(values.runs ?? 3);
   const only = values.only?.split(',');
@@ -124,7 +125,7 @@ export async function runBench(argv: string[]): Promise<number> {
     results.indicatorsReal = await indicatorLatency(config.storePath, runs, 'real works (the demo store)');
   }
   if (want('dashboard')) results.dashboard = await dashboardPaint(needStore(), runs);
-  if (want('indicators-10m')) results.indicators10m = await indicatorLatency(await analyticsOnlyStore(10_000_000), runs);
+  if (want('indicators-10m')) results.indicators10m = await indicatorLatency(await analyticsOnlyStore(values.works ? works : 10_000_000), runs);
 
   if (want('screening')) results.screening = await screeningBench(config, await registry(), runs);
   if (want('screening-demo')) results.screeningDemo = await screeningDemoBench(config, runs, OUT, values.baseline);
@@ -161,6 +162,9 @@ async function timed(n: number, f: () => Promise<unknown>): Promise<{ median: nu
 /**
  * Indicator latency on the synthetic store, beside the same question asked as hand-written
  * DuckDB SQL: over the store's own table, and over the flat Parquet export partitioned by year.
+ * The indicators that count by country are timed twice, alternating, on the same store: reading
+ * the refresh's summary (country_set_counts) and, with it set aside, every work × institution
+ * row as before it; with whether both give the same answers.
  */
 async function indicatorLatency(storePath: string, runs: number, what = 'synthetic works') {
   const store = await Store.open(storePath);
@@ -168,6 +172,11 @@ async function indicatorLatency(storePath: string, runs: number, what = 'synthet
   const eu = regionOf(catalogue, 'EU27AC')
     .countries.map((c) => `'${c}'`)
     .join(',');
+  if (!(await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE table_name = 'country_set_counts'`))) {
+    const t = performance.now();
+    for (const sql of COUNTRY_SET_STATEMENTS) await store.run(sql);
+    console.log(`\nbuilt country_set_counts (a store refreshed before it) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
   const parquet = join(OUT, 'parquet');
   rmSync(parquet, { recursive: true, force: true });
   await store.run(`COPY (SELECT work_id, year, ror_id, country_code, weight FROM work_institutions) TO '${parquet}' (FORMAT parquet, PARTITION_BY (year))`);
@@ -176,23 +185,53 @@ async function indicatorLatency(storePath: string, runs: number, what = 'synthet
       SELECT work_id, any_value(year) AS year, bool_or(country_code IN (${eu})) AS a, bool_or(country_code = 'CN') AS b
       FROM ${from} GROUP BY work_id) WHERE a AND b GROUP BY year ORDER BY year`;
   const n = Math.max(5, runs * 3);
+  const summaryAside = (aside: boolean) => store.run(aside ? 'ALTER TABLE country_set_counts RENAME TO country_set_counts_aside' : 'ALTER TABLE country_set_counts_aside RENAME TO country_set_counts');
+  // Alternating, so both ways see the same load; the first run of each is a warm-up.
+  const sideBySide = async (label: string, f: () => Promise<unknown>) => {
+    const ms = { summary: [] as number[], rows: [] as number[] };
+    let same = true;
+    for (let i = 0; i <= n; i++) {
+      let t = performance.now();
+      const fromSummary = JSON.stringify(await f());
+      if (i > 0) ms.summary.push(performance.now() - t);
+      await summaryAside(true);
+      try {
+        t = performance.now();
+        same &&= JSON.stringify(await f()) === fromSummary;
+        if (i > 0) ms.rows.push(performance.now() - t);
+      } finally {
+        await summaryAside(false);
+      }
+    }
+    const t = { summary: { median: median(ms.summary), p95: p95(ms.summary) }, rows: { median: median(ms.rows), p95: p95(ms.rows) }, same };
+    console.log(
+      `  ${label.padEnd(40)} rows ${t.rows.median.toFixed(0).padStart(6)} / ${t.rows.p95.toFixed(0).padStart(6)} | summary ${t.summary.median.toFixed(0).padStart(5)} / ${t.summary.p95.toFixed(0).padStart(5)} | ×${(t.summary.median / t.rows.median).toFixed(3)} | same answers: ${t.same} | load ${loadavg()[0]!.toFixed(1)}`,
+    );
+    return t;
+  };
+  const load = [loadavg()[0]!];
+  console.log(`\nCountry-counting indicators on ${storePath}, every row beside the summary (ms, median / p95 over ${n} runs, alternating)`);
   const out = {
     works: (await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM works'))!.n,
-    copubs: await timed(n, () => copublications(store, catalogue, 'EU27AC', 'CN')),
+    summaryRows: (await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM country_set_counts'))!.n,
+    copubs: await sideBySide('derisk copubs EU27AC–CN (full + fract.)', () => copublications(store, catalogue, 'EU27AC', 'CN')),
+    publications: await sideBySide('derisk publications EU27AC, CN, US', () => publicationsByRegion(store, catalogue, ['EU27AC', 'CN', 'US'])),
+    fields: await sideBySide('derisk fields EU27AC–CN', () => fieldBreakdown(store, catalogue, 'EU27AC', 'CN')),
+    countries: await sideBySide('derisk countries EU27AC–CN', () => countryBreakdown(store, catalogue, 'EU27AC', 'CN')),
     handWrittenTable: await timed(n, () => store.all(handWritten('work_institutions'))),
     handWrittenParquet: await timed(n, () => store.all(handWritten(`read_parquet('${parquet}/**/*.parquet', hive_partitioning = true)`))),
-    topInstitutions: await timed(n, () => topInstitutions(store, catalogue, 'EU27AC', 'CN', 15, { ...NO_FILTERS, rollUp: true })),
-    fields: await timed(n, () => fieldBreakdown(store, catalogue, 'EU27AC', 'CN')),
+    topInstitutions: await timed(n, () => topInstitutions(store, catalogue, 'EU27AC', 'CN', 15)),
+    topInstitutionsRolledUp: await timed(n, () => topInstitutions(store, catalogue, 'EU27AC', 'CN', 15, { ...NO_FILTERS, rollUp: true })),
+    load: [...load, loadavg()[0]!],
   };
   store.close();
-  console.log(`\nIndicator latency on ${out.works.toLocaleString('en')} ${what} (ms, median / p95 over ${n} runs)`);
+  console.log(`\nIndicator latency on ${out.works.toLocaleString('en')} ${what} (ms, median / p95 over ${n} runs; summary of ${out.summaryRows.toLocaleString('en')} rows; load ${out.load.map((l) => l.toFixed(1)).join(' → ')})`);
   const row = (label: string, t: { median: number; p95: number }) => console.log(`  ${label.padEnd(52)} ${t.median.toFixed(0).padStart(6)} / ${t.p95.toFixed(0).padStart(6)}`);
-  row('derisk copubs EU27AC–CN (full + fractional)', out.copubs);
   row('hand-written SQL, same store table (full only)', out.handWrittenTable);
   row('hand-written SQL, Parquet partitioned by year (full only)', out.handWrittenParquet);
-  row('derisk top-institutions (roll-up, main partner)', out.topInstitutions);
-  row('derisk fields', out.fields);
-  console.log(`  ratio derisk copubs / hand-written over Parquet: ${(out.copubs.median / out.handWrittenParquet.median).toFixed(2)}×`);
+  row('derisk top-institutions (main partner; rows)', out.topInstitutions);
+  row('derisk top-institutions (roll-up, main partner; rows)', out.topInstitutionsRolledUp);
+  console.log(`  ratio derisk copubs (summary) / hand-written over Parquet: ${(out.copubs.summary.median / out.handWrittenParquet.median).toFixed(2)}×`);
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { chinaScopeNote, regionOf, type RegionCatalogue } from '../regions/catalogue.ts';
 import type { Store } from '../store/store.ts';
 import type { AskIndicator } from './catalog.ts';
+import { pairSets, readsCountrySets } from './country-sets.ts';
 import { NO_FILTERS, workCondition, type Filters } from './filters.ts';
 
 export interface CopubYear {
@@ -28,6 +29,13 @@ export function regionMembersSql(catalogue: RegionCatalogue): string {
 export async function copublications(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<CopubYear[]> {
   const ra = regionOf(catalogue, a);
   const rb = regionOf(catalogue, b);
+  if (await readsCountrySets(store)) {
+    return store.all<CopubYear & Record<string, unknown>>(
+      `WITH ${regionMembersSql(catalogue)}, ${pairSets(filters)}
+       SELECT year::INTEGER AS year, sum(works)::INTEGER AS full, round(sum(share), 4)::DOUBLE AS fractional FROM copub_sets GROUP BY year ORDER BY year`,
+      [ra.id, rb.id],
+    );
+  }
   return store.all<CopubYear & Record<string, unknown>>(
     `WITH ${regionMembersSql(catalogue)},
      tagged AS (

@@ -2,6 +2,7 @@ import { listValue } from '../store/duckdb.ts';
 import { regionOf, type RegionCatalogue } from '../regions/catalogue.ts';
 import type { Store } from '../store/store.ts';
 import { regionMembersSql } from './copubs.ts';
+import { pairSets, publicationsFromSets, readsCountrySets } from './country-sets.ts';
 import { NO_FILTERS, workCondition, yearBounds, type Filters } from './filters.ts';
 import { unregisteredSql } from './unregistered.ts';
 
@@ -15,6 +16,7 @@ export interface RegionYear {
 /** Publications per year of each region: a work counts in full for every region it has an affiliation in. */
 export async function publicationsByRegion(store: Store, catalogue: RegionCatalogue, regions: string[], filters: Filters = NO_FILTERS): Promise<RegionYear[]> {
   const ids = regions.map((r) => regionOf(catalogue, r).id);
+  if (await readsCountrySets(store)) return publicationsFromSets(store, regionMembersSql(catalogue), ids, filters);
   return store.all<RegionYear & Record<string, unknown>>(
     `WITH ${regionMembersSql(catalogue)}
      SELECT rm.region_id AS region, wi.year::INTEGER AS year, count(DISTINCT wi.work_id)::INTEGER AS full, round(sum(wi.weight), 4)::DOUBLE AS fractional
@@ -113,7 +115,11 @@ export interface CountryShare {
 /** How region A's side of its co-publications with B splits by country (a work counts once per country). */
 export async function countryBreakdown(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<CountryShare[]> {
   const rows = await store.all<Record<string, unknown>>(
-    `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)},
+    (await readsCountrySets(store))
+      ? `WITH ${regionMembersSql(catalogue)}, ${pairSets(filters)},
+         per_country AS (SELECT a.country_code, sum(s.works) AS n FROM copub_sets s, unnest(s.a_countries) AS a(country_code) GROUP BY a.country_code)
+         SELECT country_code, n::INTEGER AS n, (n / (SELECT sum(works) FROM copub_sets))::DOUBLE AS share FROM per_country ORDER BY n DESC, country_code`
+      : `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)},
      per_country AS (SELECT country_code, count(DISTINCT work_id) AS n FROM side_a WHERE work_id IN (SELECT work_id FROM copubs) GROUP BY country_code)
      SELECT country_code, n::INTEGER AS n, (n / (SELECT count(*) FROM copubs))::DOUBLE AS share FROM per_country ORDER BY n DESC, country_code`,
     [regionOf(catalogue, a).id, regionOf(catalogue, b).id],
@@ -130,7 +136,11 @@ export interface FieldShare {
 /** How a pair's co-publications spread over technology fields (a work counts in each of its fields). */
 export async function fieldBreakdown(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<FieldShare[]> {
   const rows = await store.all<Record<string, unknown>>(
-    `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)}
+    (await readsCountrySets(store))
+      ? `WITH ${regionMembersSql(catalogue)}, ${pairSets(filters)}
+         SELECT f.field_id, sum(s.works)::INTEGER AS n, (sum(s.works) / (SELECT sum(works) FROM copub_sets))::DOUBLE AS share
+         FROM copub_sets s, unnest(s.fields) AS f(field_id) GROUP BY f.field_id ORDER BY n DESC, f.field_id`
+      : `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)}
      SELECT wf.field_id, count(*)::INTEGER AS n, (count(*) / (SELECT count(*) FROM copubs))::DOUBLE AS share
      FROM copubs JOIN work_fields wf USING (work_id) GROUP BY wf.field_id ORDER BY n DESC, wf.field_id`,
     [regionOf(catalogue, a).id, regionOf(catalogue, b).id],

@@ -91,6 +91,32 @@ ORDER BY year;
 -- rather than a scan of every row.
 CREATE INDEX work_institutions_ror ON work_institutions (ror_id);
 
+-- The indicators that count works by country (co-publications, publications, fields, countries)
+-- read a summary rather than every work × institution row. First each work's countries, with the
+-- work's set of countries and set of fields and the weight each country has in it: what a refresh
+-- recomputes for the works an ingest touched (src/store/refresh.ts), as it does their other rows.
+-- Weights are summed as decimals, which add exactly in any order: every refresh, full or
+-- incremental, gives the same bits, without the cost of summing in a fixed order.
+CREATE OR REPLACE TABLE {{work_country_sets}} AS
+WITH per_country AS (
+  SELECT work_id, any_value(year) AS year, country_code, sum(weight::DECIMAL(38, 24))::DOUBLE AS weight
+  FROM {{work_institutions}} WHERE year IS NOT NULL AND country_code IS NOT NULL
+  GROUP BY work_id, country_code
+),
+sets AS (SELECT work_id, list_sort(list(country_code)) AS countries FROM per_country GROUP BY work_id),
+fields AS (SELECT work_id, list_sort(list(field_id)) AS fields FROM {{work_fields}} GROUP BY work_id)
+SELECT pc.work_id, pc.year, s.countries, coalesce(f.fields, []::VARCHAR[]) AS fields, pc.country_code, pc.weight
+FROM per_country pc JOIN sets s USING (work_id) LEFT JOIN fields f USING (work_id);
+
+-- The summary: one row per year, set of countries, set of fields and country, with how many works
+-- have that set and the weight the country has in them. An incremental refresh counts again only
+-- the sets its works left or joined, each over all of the set's works. An organisation's corrected
+-- view counts its own rows.
+CREATE OR REPLACE TABLE {{country_set_counts}} AS
+SELECT year, countries, fields, country_code, count(*) AS works, sum(weight::DECIMAL(38, 24))::DOUBLE AS weight
+FROM {{set_works}}
+GROUP BY ALL;
+
 -- Each institution's topmost ancestor through ROR parent links (an institute of CAS → CAS),
 -- for indicators counted with parent roll-up. An institution with two tops at the same depth
 -- (1,555 in the full registry) takes the lowest ROR id, so every refresh rolls it up the same way.

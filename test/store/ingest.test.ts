@@ -23,8 +23,8 @@ import { Store } from '../../src/store/store.ts';
 import { INPUT, tempDir, writeTemp, syntheticWorks } from '../helpers/fixtures.ts';
 import { realRegistryHome, ROR_DUMP } from '../helpers/registry.ts';
 import { derisk } from '../helpers/cli.ts';
-import { runIndicator, type IndicatorName } from '../../src/indicators/catalog.ts';
-import { NO_FILTERS } from '../../src/indicators/filters.ts';
+import { runIndicator, STANDARD_PAIRS, type IndicatorName } from '../../src/indicators/catalog.ts';
+import { NO_FILTERS, parseFilters } from '../../src/indicators/filters.ts';
 import { applyCorrections, resolveCorrectedPending } from '../../src/resolve/org-view.ts';
 import { correctionKey, Thesaurus, type Correction } from '../../src/resolve/thesaurus.ts';
 import { loadWeights, portfolio } from '../../src/screening/portfolio.ts';
@@ -353,6 +353,36 @@ test('the real WoS export re-derives the counts its data README publishes (China
   assert.deepEqual(counts, { eu27: 39, uk: 14, europe: 54 });
   // Two of the 4,071 records carry the same DOI: they are one work.
   assert.equal(await count(store, 'works'), 4070);
+
+  // The indicators counting works by country read the refresh's summary (country_set_counts) and
+  // answer as every work × institution row does; an organisation's corrected view, which the
+  // summary does not count, answers from its own rows. The correction puts a Chinese string in Germany.
+  const resolver = new AffiliationResolver(await loadRegistry(store));
+  const chinese = (await store.one<{ raw: string }>(`SELECT wa.raw FROM affiliations wa JOIN resolutions r USING (raw) WHERE r.country_code = 'CN' GROUP BY wa.raw ORDER BY count(*) DESC, wa.raw LIMIT 1`))!.raw;
+  const german = (await store.one<{ ror_id: string }>(`SELECT ror_id FROM work_institutions WHERE country_code = 'DE' AND ror_id IS NOT NULL GROUP BY ror_id ORDER BY count(*) DESC, ror_id LIMIT 1`))!.ror_id;
+  const correction = { id: 'c1', raw: chinese, key: correctionKey(chinese), rorId: german, verdict: 'is' as const, reason: 'test', orgId: 'org-a', createdBy: 'test', createdAt: '2026-01-01' };
+  await applyCorrections(store, 'org-a', [correction], (raws, cs) => raws.map((raw) => resolver.resolve(raw, new Thesaurus(cs))));
+  const field = (await store.one<{ field_id: string }>(`SELECT field_id FROM work_fields GROUP BY ALL ORDER BY count(*) DESC, field_id LIMIT 1`))!.field_id;
+  const [catalogue, taxonomy] = [loadRegions(), loadTaxonomy()];
+  const answers = async (view: Store) => {
+    const out: unknown[] = [];
+    for (const filters of [NO_FILTERS, parseFilters({ from: '2018', to: '2022' }), parseFilters({ field }), parseFilters({ from: '2020', field, rollup: true })]) {
+      for (const regions of [...STANDARD_PAIRS, ['CN', 'EU27AC']]) {
+        for (const name of ['copubs', 'publications', 'fields', 'countries'] as const) out.push([name, regions, filters, await runIndicator(view, catalogue, taxonomy, { name, regions, filters, limit: 15, institution: null })]);
+      }
+    }
+    return out;
+  };
+  const orgA = await store.viewOf('org-a');
+  const [fromSummary, viewFromSummary] = [await answers(store), await answers(orgA)];
+  assert.notDeepEqual(viewFromSummary, fromSummary, 'the correction changes org-a’s counts');
+  await store.run('ALTER TABLE country_set_counts RENAME TO country_set_counts_aside');
+  assert.deepEqual(await answers(store), fromSummary);
+  assert.deepEqual(await answers(orgA), viewFromSummary);
+  // ...and the summary is what the shared answers were read from.
+  await store.run('ALTER TABLE country_set_counts_aside RENAME TO country_set_counts');
+  await store.run(`UPDATE country_set_counts SET works = works + 1 WHERE country_code = 'DE'`);
+  assert.notDeepEqual(await answers(store), fromSummary);
   store.close();
 });
 
@@ -392,7 +422,8 @@ async function everyAnswer(store: Store) {
     const indicators: Record<string, unknown> = {};
     for (const name of ANSWERED) indicators[name] = json(await runIndicator(view, catalogue, taxonomy, { name, regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 20, institution: null }));
     const tables: Record<string, unknown> = {};
-    for (const table of ['works', 'work_fields', 'work_affiliations', 'work_institutions', 'listed_affiliations', 'institution_listed_copubs', 'source_institutions', 'record_works']) tables[table] = json(await view.all(`SELECT * FROM ${table} ORDER BY ALL`));
+    for (const table of ['works', 'work_fields', 'work_affiliations', 'work_institutions', 'work_country_sets', 'country_set_counts', 'listed_affiliations', 'institution_listed_copubs', 'source_institutions', 'record_works'])
+      tables[table] = json(await view.all(`SELECT * FROM ${table} ORDER BY ALL`));
     return { indicators, tables, oxford: json(await portfolio(view, { institution: '052gg0110' }, loadWeights(taxonomy))) };
   };
   return { shared: await of(store), orgA: await of(await store.viewOf('org-a')) };
