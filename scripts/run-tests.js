@@ -6,6 +6,7 @@
 // and no data mirror (DERISK_MIRROR points nowhere, so tests of the real data in these files say
 // "data mirror not present"). A file belongs here when it needs none of those.
 import { readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
@@ -28,8 +29,8 @@ const FAST = [
 ];
 
 // The longest files, longest first (from a full run's durations): run-in-order.js starts the files
-// in the order given, two at a time (`node --test` would sort them by name), so these go first and
-// the two slots finish together instead of one of them starting a long file at the end. Every
+// in the order given, a few at a time (`node --test` would sort them by name), so these go first and
+// the slots finish together instead of one of them starting a long file at the end. Every
 // other file follows in name order. persisted-index.test.ts goes first also because it builds the
 // real screener (test/helpers/screening.ts) and keeps it: the files using it, which come later, read it.
 const LONGEST = [
@@ -85,9 +86,10 @@ else {
   const build = spawnSync(process.execPath, [join(here, 'build.js')], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
-// Two files at a time, as the CI machine has two cores; DERISK_TEST_CONCURRENCY sets another number
-// (to measure there whether files waiting on their child processes leave room for a third).
-const concurrency = process.env.DERISK_TEST_CONCURRENCY ?? '2';
+// One file more than there are cores: a file spends much of its time waiting on the processes and
+// servers it starts (the CLI, PostgreSQL, ClickHouse, Chromium), and a third file on two cores uses
+// that time. DERISK_TEST_CONCURRENCY sets another number.
+const concurrency = process.env.DERISK_TEST_CONCURRENCY ?? String(availableParallelism() + 1);
 if (!/^[1-9]\d*$/.test(concurrency)) {
   console.error(`run-tests: DERISK_TEST_CONCURRENCY must be a whole number of files at a time, not ${JSON.stringify(concurrency)}`);
   process.exit(2);
