@@ -104,5 +104,6 @@ function printFile(r: FileReport): void {
   const counts = r.unit === 'patents' || r.unit === 'merged ids' ? `${r.kept} ${r.unit === 'patents' ? 'patents kept' : 'merged ids recorded'}, ${r.duplicates} already known` : `${r.kept} ${r.unit}${aggregate}`;
   out.log(`${r.file}: ${r.status}; ${counts}, ${r.quarantined} ${r.unit === 'values' || r.unit === 'merged ids' ? 'rows set aside' : 'quarantined'}`);
   if (r.mergedAway !== undefined) out.log(`  ${r.mergedAway} works held merged away into their surviving works (removed from the evidence, the merge kept as the reason)`);
+  if (r.survivorNotHeld) out.log(`  ${r.survivorNotHeld} of them merged into works the store does not hold: their surviving record is not in the evidence; ingest it to count them again`);
   for (const q of r.rejected) out.error(`  quarantined ${r.file} ${aggregate || r.unit === 'merged ids' ? 'row' : 'record'} ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
 }

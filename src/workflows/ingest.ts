@@ -57,6 +57,8 @@ export interface FileReport {
   seconds: number;
   /** Of an OpenAlex merged_ids file: the works held that its merges took out of the shared base. */
   mergedAway?: number;
+  /** Of those, the works whose final survivor the store does not hold (they left the evidence with nothing in their place). */
+  survivorNotHeld?: number;
 }
 
 export interface IngestRequest {
@@ -211,8 +213,8 @@ export class IngestWorkflow {
       case 'patstat':
         return whole('patents', await ingestPatents(store, request.kind, path));
       case 'openalex-merged': {
-        const { removed, ...r } = await ingestMergedWorks(store, path);
-        return { ...whole('merged ids', r), mergedAway: removed };
+        const { removed, survivorNotHeld, ...r } = await ingestMergedWorks(store, path);
+        return { ...whole('merged ids', r), mergedAway: removed, survivorNotHeld };
       }
       case 'aggregate':
         return whole('country-pair rows', await ingestCountryPairs(store, path));

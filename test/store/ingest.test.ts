@@ -537,9 +537,24 @@ test('killed (SIGKILL) inside the incremental refresh: the update is still pendi
 });
 
 // One paper under two OpenAlex ids (two DOIs, as a preprint and its article often are) until OpenAlex merged W31 into W30.
-const TWINS = [oaWork(30, '10.5555/merged.30', 2022, [AFF.delft, AFF.thu]), oaWork(31, '10.5555/merged.31', 2022, [AFF.delft, { raw: AFF.thu, ror: '03cve4549', name: 'Tsinghua University' }])];
-// A merged_ids/works/<date>.csv.gz file as the snapshot has it, with two bad rows.
-const MERGED_IDS = ['merge_date,id,merged_into_id', '2024-03-01,W31,W30', '2024-03-01,W900,W901', '2024-02-30,W902,W30', '2024-03-01,W903,I1', ''].join('\n');
+const twin = (n: number) => oaWork(n, `10.5555/merged.${n}`, 2022, [AFF.delft, AFF.thu]);
+const TWINS = [twin(30), oaWork(31, '10.5555/merged.31', 2022, [AFF.delft, { raw: AFF.thu, ror: '03cve4549', name: 'Tsinghua University' }]), twin(9100), twin(9101), twin(9200), twin(9300), twin(9302)];
+// A merged_ids/works/<date>.csv.gz file as the snapshot has it, with bad rows (a bad date, an institution, a cycle, a leading zero) and chains of merges.
+const MERGED_IDS = [
+  'merge_date,id,merged_into_id',
+  '2024-03-01,W31,W30',
+  '2024-03-01,W900,W901',
+  '2024-02-30,W902,W30',
+  '2024-03-01,W903,I1',
+  '2024-03-01,W9100,W9101',
+  '2024-03-01,W9101,W9100',
+  '2024-03-01,W9200,W9201',
+  '2024-03-01,W9201,W9202',
+  '2024-03-01,W9300,W9301',
+  '2024-03-01,W9301,W9302',
+  '2024-03-01,W09600,W9600',
+  '',
+].join('\n');
 
 test('OpenAlex merged_ids: a work merged into another leaves the evidence (counted once), the merge is kept as the reason, and a copy ingested later under its old id is set aside', async () => {
   const home = tempDir();
@@ -550,25 +565,33 @@ test('OpenAlex merged_ids: a work merged into another leaves the evidence (count
     const path = join(home, '2024-03-01.csv.gz');
     fs.writeFileSync(path, gzipSync(MERGED_IDS));
     const report = await ingestMergedWorks(store, path);
-    assert.deepEqual([report.status, report.kept, report.quarantined, report.removed], ['ingested', 2, 2, 1]);
+    // W9200 went (through W9201) to W9202, which the store does not hold; W9300 went through W9301 to W9302, which it holds.
+    assert.deepEqual([report.status, report.kept, report.quarantined, report.removed, report.survivorNotHeld], ['ingested', 7, 4, 4, 1]);
     assert.deepEqual(
       report.rejected.map((r) => [r.recordNo, r.reason]),
       [
         [3, 'merge_date is not a date (YYYY-MM-DD): "2024-02-30"'],
         [4, 'merged_into_id is not an OpenAlex work id: "I1"'],
+        [6, 'merging W9101 into W9100 would close a cycle, as W9100 was merged into W9101 (row 5): set aside, the first merge recorded stands'],
+        [11, 'id is not an OpenAlex work id (a leading zero): "W09600"'],
       ],
     );
     assert.equal(await count(store, "records WHERE source_id = 'W31'"), 0);
     assert.equal(await count(store, "affiliations WHERE source_id = 'W31'"), 0);
+    assert.equal(await count(store, "records WHERE source_id IN ('W9100', 'W9101')"), 1, 'one work of the cycle survives');
     const kept = await store.all(`SELECT m.source_id, m.merged_into, m.merge_date::VARCHAR AS merge_date, f.path, m.record_no::DOUBLE AS row_no, m.removed_file_id IS NOT NULL AS removed FROM merged_works m JOIN input_files f USING (file_id) ORDER BY ALL`);
-    assert.deepEqual(kept, [
-      { source_id: 'W31', merged_into: 'W30', merge_date: '2024-03-01', path, row_no: 1, removed: true },
-      { source_id: 'W900', merged_into: 'W901', merge_date: '2024-03-01', path, row_no: 2, removed: false },
-    ]);
+    const merge = (source_id: string, merged_into: string, row_no: number, removed: boolean) => ({ source_id, merged_into, merge_date: '2024-03-01', path, row_no, removed });
+    assert.deepEqual(kept, [merge('W31', 'W30', 1, true), merge('W900', 'W901', 2, false), merge('W9100', 'W9101', 5, true), merge('W9200', 'W9201', 7, true), merge('W9201', 'W9202', 8, false), merge('W9300', 'W9301', 9, true), merge('W9301', 'W9302', 10, false)]);
     assert.equal((await ingestMergedWorks(store, path)).status, 'already ingested');
-    // The incremental refresh takes the merged-away work out and answers as a full refresh does.
+    // A later file closing a cycle with a merge recorded before: set aside naming that merge's file and row.
+    const later = join(home, '2024-04-01.csv');
+    fs.writeFileSync(later, ['merge_date,id,merged_into_id', '2024-04-01,W30,W31', ''].join('\n'));
+    const closing = await ingestMergedWorks(store, later);
+    assert.deepEqual([closing.kept, closing.removed, closing.rejected.map((r) => r.reason)], [0, 0, [`merging W30 into W31 would close a cycle, as W31 was merged into W30 (${path}, row 1): set aside, the first merge recorded stands`]]);
+    assert.equal(await count(store, "records WHERE source_id = 'W30'"), 1);
+    // The incremental refresh takes the merged-away works out and answers as a full refresh does.
     assert.equal(await refreshAnalytics(store), 'incremental');
-    assert.equal(await euCn2022(), before - 1, 'the paper is one co-publication, not two');
+    assert.equal(await euCn2022(), before - 4, 'each paper is one co-publication: W31 and W9100 counted once with their twins, W9200 and W9300 gone');
     assert.equal(await count(store, "works WHERE work_id = 'doi:10.5555/merged.31'"), 0);
     const answers = async () => ({ ...(await derived(store)), listed: await store.all(`SELECT * FROM institution_listed_copubs ORDER BY ALL`), affiliations: await store.all(`SELECT * FROM listed_affiliations ORDER BY ALL`) });
     const incremental = await answers();
