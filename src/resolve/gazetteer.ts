@@ -31,7 +31,7 @@ export interface PlaceSource {
 }
 
 /** What one reading of the string found, before the list of every named country is added. */
-type Finding = Omit<CountryFinding, 'named' | 'mentions' | 'city'> & { text?: string };
+type Finding = Omit<CountryFinding, 'named' | 'mentions' | 'city'> & { text?: string; exonym?: boolean };
 
 export interface CountryFinding {
   countryCode: string | null;
@@ -193,12 +193,41 @@ export class Gazetteer {
    * institution may be elsewhere than the place it is named after, so this is weaker than an address.
    */
   placeInName(raw: string): { code: string; text: string } | null {
-    const segs = segments(bracketedPlaceAsPart(raw));
+    // "U.S. Army Corps of Engineers", "U.K. Atomic Energy Authority": a country's initials with dots opening a part are its national body's,
+    // unless the string names another place: the city the body works in ("U.S. Army Corps of Engineers Tokyo") says where, and
+    // another country ("U.S. China Institute", "U.S. - China Institute") or a place read nowhere else makes it a guess between two.
+    let initials: { code: string; text: string } | null = null;
+    const rest = segments(bracketedPlaceAsPart(raw)).flatMap((seg) => {
+      const [first, ...after] = seg.split(/\s+/);
+      const code = DOTTED_INITIALS.test(first!) && (after.length === 0 || /^\p{Lu}/u.test(after[0]!)) ? this.countries.get(foldText(first!)) : undefined;
+      if (code === undefined) return [seg];
+      initials ??= { code, text: first! };
+      return after.length > 0 ? [after.join(' ')] : [];
+    });
+    const found = this.placeInParts(rest);
+    if (!initials) return found;
+    const { code } = initials;
+    if (found) return this.countries.has(found.text) && found.code !== code ? null : found;
+    return this.placesNamed(rest) ? null : initials;
+  }
+
+  /** Whether a capitalised word or run of up to three ("Cairo", "New York") is a country, region or city. */
+  private placesNamed(parts: string[]): boolean {
+    return parts.some((part) => {
+      const words = part.split(/\s+/);
+      for (let n = 1; n <= 3; n++) {
+        for (let at = 0; at + n <= words.length; at++) {
+          if (!words.slice(at, at + n).every((w) => /^\p{Lu}/u.test(w))) continue;
+          if (this.isPlace(foldText(words.slice(at, at + n).join(' ')))) return true;
+        }
+      }
+      return false;
+    });
+  }
+
+  private placeInParts(segs: string[]): { code: string; text: string } | null {
     for (let i = segs.length - 1; i >= 0; i--) {
       const rawWords = segs[i]!.split(/\s+/);
-      // "U.S. Army Corps of Engineers", "U.K. Atomic Energy Authority": a country's initials with dots opening a name are its national body's.
-      const initials = /^(?:\p{Lu}\.)+\p{Lu}\.?$/u.test(rawWords[0]!) && /^\p{Lu}/u.test(rawWords[1] ?? '') ? this.countries.get(foldText(rawWords[0]!)) : undefined;
-      if (initials) return { code: initials, text: rawWords[0]! };
       const words = rawWords.map((w) => foldText(w));
       // A word folded into two ("UniversitätBochum") or into none would misalign the capitals, and a house number
       // makes the part a street ("Albert Einstein 5"; "Tainan 701" is a town and its postcode): read nothing then.
@@ -225,7 +254,7 @@ export class Gazetteer {
   /** The country an affiliation string names, reading its parts from the end as addresses are written. */
   detect(written: string): CountryFinding {
     const raw = bracketedPlaceAsPart(written);
-    const { text, ...finding } = this.detectMain(raw);
+    const { text, exonym: _exonym, ...finding } = this.detectMain(raw);
     const mentions: CountryFinding['mentions'] = [];
     if (finding.explicit && finding.countryCode) mentions.push({ code: finding.countryCode, text: text ?? '' });
     const parts = segments(raw).map(placeText);
@@ -274,6 +303,11 @@ export class Gazetteer {
     const segs = segments(raw);
     // A part with a house number ("Carrer de Palau 3") is a street, whatever its words.
     const parts = segs.map((s) => (STREET_NUMBER.test(s) ? '' : placeText(s)));
+    // "U.S. - China Institute": a country's initials before a part that opens with another country's name begin a bilateral body's name.
+    const opening = segs.length > 1 && DOTTED_INITIALS.test(segs[0]!.trim()) ? this.countries.get(parts[0]!) : undefined;
+    const next = parts[1]?.split(' ') ?? [];
+    const paired = this.countries.get(next.slice(0, 2).join(' ')) ?? this.countries.get(next[0] ?? '');
+    if (opening && paired && paired !== opening) parts[0] = '';
     const last = parts.length - 1;
     // Addresses end with their country, or else with their region or city: "Norfolk, VA 23504 USA",
     // "Princeton, NJ" and "…, Palau, Barcelona" are decided by their last part before any earlier one is read.
@@ -297,6 +331,8 @@ export class Gazetteer {
       if (code) found = { countryCode: code, evidence: `"${town}" is a town in ${code} (GeoNames)`, explicit: false, text: town };
     }
     if (!found) return { countryCode: null, evidence: 'no country or known place named', explicit: false };
+    // "ROM": a word written in capitals is an acronym, not a German name of a city.
+    if (found.exonym && writtenInCapitals(raw).has(found.text!)) return { countryCode: null, evidence: `"${found.text}" is written in capitals: an acronym, not a place`, explicit: false };
     if (found.countryCode === 'CN') {
       // WoS writes "Hong Kong, Peoples R China"; HK, MO and TW are kept apart from CN.
       for (const p of parts) {
@@ -404,15 +440,21 @@ export class Gazetteer {
       if (code && meanings.includes(code)) return { countryCode: code, evidence: `"${name}" read as ${code} because "${other}" is in ${code}`, explicit: true, text: name };
       const postal = other.toUpperCase();
       if (meanings.includes('US') && (this.usPostal.has(postal) || /^\d{5}$/.test(other))) return { countryCode: 'US', evidence: `"${name}" read as the US state because of "${other}"`, explicit: true, text: name };
+      // "Shorter University, Rome, Georgia", "Athens, Georgia": a city the registry holds institutions in, in one of the meanings' countries only.
+      const [only, ...more] = meanings.filter((m) => this.hasCity(other, m));
+      if (only && more.length === 0) return { countryCode: only, evidence: `"${name}" read as ${only} because the registry has institutions in "${other}" there`, explicit: true, text: name };
     }
-    // "Rom" is Rome or a village in Mecklenburg: where the registry holds institutions in one meaning's city only, an affiliation means that one.
+    // "Rom" is Rome or a village in Mecklenburg: where the registry holds institutions in one meaning's city only, an affiliation means that one,
+    // unless the string names another place ("Straßburg, Kärnten"), which the exonym's guess yields to.
     const cities = this.ambiguousCities.get(name) ?? {};
     const held = meanings.filter((code) => cities[code] !== undefined && this.hasCity(foldText(cities[code]!), code));
-    if (held.length === 1 && Object.keys(cities).length === meanings.length) {
+    const elsewhere = others.find((o) => this.isPlace(o) || this.cityCountries.has(o) || this.worldCities.has(o));
+    if (held.length === 1 && Object.keys(cities).length === meanings.length && elsewhere === undefined) {
       const [code] = held as [string];
       const others = meanings.filter((c) => c !== code).map((c) => `${cities[c]} (${c})`);
-      return { countryCode: code, evidence: `"${name}" is ${cities[code]} (${code}) or ${others.join(' or ')}; the registry holds institutions in ${cities[code]} only`, explicit: false, text: name };
+      return { countryCode: code, evidence: `"${name}" is ${cities[code]} (${code}) or ${others.join(' or ')}; the registry holds institutions in ${cities[code]} only`, explicit: false, text: name, exonym: true };
     }
+    if (elsewhere !== undefined && held.length === 1) return { countryCode: null, evidence: `"${name}" may be in ${meanings.join(' or ')}, and "${elsewhere}", also named, is in neither`, explicit: false, text: name };
     // Nothing else in the string tells: no guess ("New Brunswick" alone is New Jersey as often as Canada); the institution may still tell.
     return { countryCode: null, evidence: `"${name}" may be in ${meanings.join(' or ')} and nothing else in the string says which`, explicit: false, text: name };
   }
@@ -439,6 +481,19 @@ export function bracketedPlaceAsPart(raw: string): string {
 function canadianPostcode(segment: string): Finding | null {
   const m = /\b[A-CEGHJ-NPR-TVXY]\d[A-CEGHJ-NPR-TV-Z] ?\d[A-CEGHJ-NPR-TV-Z]\d\b/.exec(segment);
   return m ? { countryCode: 'CA', evidence: `"${m[0]}" is a Canadian postal code`, explicit: true, text: foldText(m[0]) } : null;
+}
+
+/** "U.S.", "U.K.": a country's initials written with dots. */
+const DOTTED_INITIALS = /^(?:\p{Lu}\.)+\p{Lu}\.?$/u;
+
+/** The words of a string written wholly in capitals, folded ("ROM" → "rom"). */
+function writtenInCapitals(raw: string): Set<string> {
+  return new Set(
+    raw
+      .split(/[^\p{L}]+/u)
+      .filter((w) => w.length > 1 && w === w.toUpperCase() && w !== w.toLowerCase())
+      .map((w) => foldText(w)),
+  );
 }
 
 /** A standalone number of one or two digits: a house number (three may be a postcode, "Tainan 701"). */

@@ -55,7 +55,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17';
 
 interface Entry {
   id: string;
@@ -607,7 +607,6 @@ export class AffiliationResolver {
     // places the string elsewhere ("Weizmann Institute, KAIST"); a name glued to a longer one or of common words places nothing.
     const elsewhere = (code: string) => picked.some((p) => p.c.how !== 'inside-glued' && !this.isGeneric(p.c.key) && this.entries.get(p.id)!.countryCode !== code);
     hints.push(...this.acronymCountries(segs).filter((h) => !elsewhere(h.code)));
-    if (picked.length === 0 && mentions.length === 0) hints.push(...this.wordCountry(text));
     const repaired = cleaned.repairs.length > 0 ? ` (after repairs: ${cleaned.repairs.join('; ')})` : '';
     const placeAliases = new Map(picked.filter((p) => this.isPlaceAlias(p, picked, bounds, country)).map((p) => [p.id, p.c.key]));
     const { matches: folded, schoolsOnly, hospitals } = this.foldUnits(this.succeeded(picked.map((p) => this.toMatch(p, repaired))));
@@ -767,25 +766,6 @@ export class AffiliationResolver {
   /** The active registry institutions that give `acronym` as theirs ("DFG": Deutsche Forschungsgemeinschaft). */
   acronymHolders(acronym: string): Entry[] {
     return [...(this.acronyms.get(acronym.replace(/[.\s]/g, '').toUpperCase()) ?? [])].map((id) => this.entries.get(id)!).filter((e) => e.status === 'active');
-  }
-
-  /**
-   * "McGill", "Sapienza", "Inria": a string of one word, no acronym, that only active registry names in one country hold
-   * tells that country (not the institution: several may hold the word). A common word ("Independent") never does.
-   */
-  private wordCountry(text: string): { code: string; why: string }[] {
-    const word = text.trim();
-    if (!/^\p{L}+$/u.test(word) || isAcronym(word)) return [];
-    const tokens = nameTokens(word);
-    if (tokens.length === 0 || !tokens.some((t) => this.isDistinctive(t))) return [];
-    const ids = new Set([...(this.exact.get(tokens.join(' '))?.keys() ?? [])]);
-    const [first, ...rest] = tokens.map((t) => new Set((this.postings.get(t) ?? []).map((i) => this.fuzzyNames[i]!.id)));
-    for (const id of first!) if (rest.every((held) => held.has(id))) ids.add(id);
-    const holders = [...ids].map((id) => this.entries.get(id)!).filter((e) => e.status === 'active' && e.countryCode);
-    // A proper name: held by several records, one of which bears it in its own name ("Retired" is one record's alias).
-    const named = holders.find((e) => tokens.every((t) => nameTokens(e.name).includes(t)));
-    if (holders.length < 2 || !named || new Set(holders.map((e) => e.countryCode)).size !== 1) return [];
-    return [{ code: named.countryCode!, why: `every active registry name with the word "${word}" is in ${named.countryCode} (${holders.length} institutions, e.g. ${named.name})` }];
   }
 
   /** A part that is an acronym ("KAIST", "EPFL", "NCSU") every registry holder of which is in one country. */

@@ -388,19 +388,11 @@ test('company: a lab named with a place abroad gives the company and that countr
   }
 });
 
-test('bare name: one proper word that only registry names in one country hold ("McGill", "Sapienza", "Inria") gives that country and no institution; one alias\'s word does not', { skip }, async () => {
-  for (const [word, code] of [
-    ['McGill', 'CA'],
-    ['Sapienza', 'IT'],
-    ['Inria', 'FR'],
-  ] as const) {
+test('bare name: one word that registry names in one country hold places nothing: a company, a surname, a first name ("Orange", "Cohen", "Giuseppe")', { skip }, async () => {
+  for (const word of ['Orange', 'Tesla', 'Bose', 'Mayo', 'Müller', 'Cohen', 'Jones', 'Wright', 'Morgan', 'Watson', 'Evans', 'Fraser', 'Kumar', 'Patel', 'Singh', 'Tanaka', 'Zhou', 'Nguyen', 'Giuseppe', 'Broad', 'Permanente', 'Jade', 'Oy']) {
     const r = await resolve(word);
-    assert.equal(r.countryCode, code, word);
-    assert.equal(counted(r), null, word);
-    assert.match(r.countryEvidence, new RegExp(`every active registry name with the word "${word}" is in ${code}`), word);
+    assert.equal(r.countryCode, null, `${word}: ${r.countryEvidence}`);
   }
-  assert.equal((await resolve('Weizmann')).countryCode, null, 'held in Israel and by a foundation in the UK');
-  assert.equal((await resolve('Retired')).countryCode, null, 'the alias of one Spanish record');
 });
 
 test('company: a multinational\'s lab without a place is "company known, country unknown" whichever country record the registry holds ("Philips Research" is not NL); a lab in one country gives it', { skip }, async () => {

@@ -33,6 +33,7 @@ const registryPlaces = [
   { countryCode: 'IT', countryName: 'Italy', city: 'Rome' },
   { countryCode: 'PL', countryName: 'Poland', city: 'Wroclaw' },
   { countryCode: 'FR', countryName: 'France', city: 'Strasbourg' },
+  { countryCode: 'EG', countryName: 'Egypt', city: 'Cairo' },
 ];
 const gazetteer = new Gazetteer(registryPlaces);
 const country = (s: string) => gazetteer.detect(s).countryCode;
@@ -262,10 +263,24 @@ test('a German name that is also a smaller place elsewhere ("Rom", "Breslau", "S
   assert.equal(new Gazetteer([]).detect('Institut für Informatik, Rom').countryCode, null, 'a registry with no institution in Rome tells nothing');
 });
 
+test('a German exonym yields to another place or region the string names; a word in capitals ("ROM") is no exonym', () => {
+  assert.equal(country('Gemeindeamt, Straßburg, Kärnten'), 'AT', 'Kärnten is the Austrian state the village is in');
+  assert.equal(country('Rom, Mecklenburg-Vorpommern'), 'DE');
+  assert.equal(country('Institut für Informatik, Berlin, Straßburg'), null, 'Berlin is in neither country Straßburg may be in');
+  assert.equal(country('ROM'), null);
+  assert.equal(country('Department of Physics, ROM'), null);
+  assert.equal(country('University of Georgia, Athens, Georgia'), 'US', 'Athens is held in the US and in Greece, and Georgia may be the US state');
+});
+
 test('a country\'s initials with dots opening a name ("U.S. Army Corps of Engineers") place its national body; other dotted initials do not', () => {
   assert.equal(gazetteer.placeInName('U.S. Army Corps of Engineers')?.code, 'US');
   assert.equal(gazetteer.placeInName('U.S Department of the Interior, Bureau of Reclamation')?.code, 'US');
   assert.equal(gazetteer.placeInName('U.K. Atomic Energy Authority')?.code, 'GB');
   assert.equal(gazetteer.placeInName('U.S.-China Institute'), null);
+  assert.equal(gazetteer.placeInName('U.S. Army Corps of Engineers Berlin')?.code, 'DE', 'a city named is where the body works');
+  assert.equal(gazetteer.placeInName('U.S. Naval Medical Research Unit No. 3 Cairo'), null);
+  assert.equal(gazetteer.placeInName('U.S. China Institute'), null, 'a second country named after the initials');
+  assert.equal(gazetteer.placeInName('U.S. - China Institute'), null);
+  assert.equal(country('U.S. - China Institute'), null);
   assert.equal(gazetteer.placeInName('J.R. Simplot Company'), null);
 });
