@@ -55,7 +55,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17';
 
 interface Entry {
   id: string;
@@ -787,7 +787,7 @@ export class AffiliationResolver {
     const name = m.company.names[0]!;
     const works = new Set([...(m.lab ? m.lab.countries : m.company.labs.flatMap((l) => l.countries)), m.company.headquarters]);
     // "Nokia Bell Labs, Murray Hill": a town the string names, in a country the lab works in, is its site.
-    const town = text === undefined || (m.lab?.countries.length ?? 0) === 1 ? undefined : this.placeInName(text).find((p) => works.has(p.code));
+    const town = text === undefined || (m.lab?.countries.length ?? 0) === 1 ? undefined : this.placeInName(this.labAddress(m, text)).find((p) => works.has(p.code));
     if (town) return { code: town.code, why: `${m.lab?.names[0] ?? name} (${name}) works in ${town.code}, and ${town.why}` };
     if (m.lab) {
       if (m.lab.countries.length === 1) return { code: m.lab.countries[0]!, why: `${m.lab.names[0]} (${name}) works only in ${m.lab.countries[0]}` };
@@ -795,6 +795,21 @@ export class AffiliationResolver {
     }
     if (m.company.nameAlone === 'headquarters') return { code: m.company.headquarters, why: `${name} is headquartered in ${m.company.headquarters} and the string names no other place` };
     return { code: null, why: `${m.company.why ?? `${name} works in several countries`}, and the string names no place` };
+  }
+
+  /**
+   * The part of the string that can hold a lab's address: the part naming it and those after it ("Nokia Bell Labs, Murray
+   * Hill"). A town in an institution's name before it is that institution's ("University of Oxford; Meta AI" does not
+   * place Meta's lab in Oxford).
+   */
+  private labAddress(m: CompanyMention, text: string): string {
+    const parts = segments(text);
+    let at = 0;
+    for (let i = 0; i < parts.length; i++) {
+      at += nameTokens(parts[i]!).length;
+      if (m.start < at) return parts.slice(i).join(', ');
+    }
+    return '';
   }
 
   private toMatch(p: Picked, repaired: string): InstitutionMatch {

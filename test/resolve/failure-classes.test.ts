@@ -408,7 +408,13 @@ test('company: a multinational\'s lab without a place is "company known, country
     assert.equal(r.companies?.[0]?.name, company, s);
     assert.equal(r.countryCode, code, s);
     if (code === null) assert.match(r.countryEvidence, new RegExp(`^company known \\(${company}\\), country unknown`), s);
-  }
+  } // A town in another institution's name is not the lab's site.
+  const beside = await resolve('University of Oxford; Meta AI');
+  assert.deepEqual(
+    beside.companies?.map((c) => [c.name, c.countryCode]),
+    [['Meta', null]],
+    "Oxford is the university's town, not Meta AI's",
+  );
 });
 
 test('two institutions in one part: the one written before "and" is read whole; in two countries with no place, no country is guessed', { skip }, async () => {
