@@ -55,7 +55,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17';
 
 interface Entry {
   id: string;
@@ -988,7 +988,16 @@ export class AffiliationResolver {
         // name close with a campus's or a street's word, the institution's address. Either way the part is that name.
         const written = after.length > 0 ? wordsAfterName(segs[part]!, e - segStart) : [];
         const ownAcronym = written.length > 0 && [...hit.keys()].some((id) => this.acronyms.get(written.join('').toUpperCase())?.has(id)) ? written.join(' ') : undefined;
-        const address = after.length > 0 && ADDRESS_CLOSING.has(after[after.length - 1]!);
+        // The campus or street is the institution's own only where its words name no place abroad and no other institution:
+        // "University of Nottingham Ningbo Campus" is in China (the registry's "… Ningbo China"), "University of Texas MD
+        // Anderson Campus" is the cancer centre. A campus named by a place alone is read as that place after the name.
+        const closed = after.length > 0 && ADDRESS_CLOSING.has(after[after.length - 1]!);
+        const between = closed ? after.slice(0, -1) : [];
+        // A place at home that is also another institution's name's word ("University of Texas Anderson Campus") is not read as the place.
+        const abroad = this.placeAbroad(between, [...hit.keys()]);
+        const another = this.namesAnother(key, between, [...hit.keys()]);
+        const campusPlace = between.length > 0 && this.gazetteer.isPlace(between.join(' ')) && (abroad || !another) ? between.join(' ') : undefined;
+        const address = closed && campusPlace === undefined && !abroad && !another;
         const nameWordsAfter = !glued && ownAcronym === undefined && after.length > 0 && after.every((t) => !this.gazetteer.isPlace(t) && !ADDRESS_TOKEN.has(t) && !UNIT_TOKEN.has(t));
         const rareAfter = nameWordsAfter && properWord(after[0]!) && this.goesOnAsName([...hit.keys()], segs[part]!);
         // Common words joined to the name by "of", "&"… go on as a name too: "Sichuan University of Science and
@@ -1010,7 +1019,7 @@ export class AffiliationResolver {
                   ? 'exact'
                   : [...before, ...after].some((t) => UNIT_TOKEN.has(t))
                     ? 'inside-unit'
-                    : secondOfTwo || [...before, ...after].every(ignorable) || (before.every(ignorable) && (this.gazetteer.isPlace(after.join(' ')) || address || ownAcronym !== undefined))
+                    : secondOfTwo || [...before, ...after].every(ignorable) || (before.every(ignorable) && (this.gazetteer.isPlace(after.join(' ')) || campusPlace !== undefined || address || ownAcronym !== undefined))
                       ? 'exact'
                       : 'inside';
         // Around the name only an acronym, a legal form, a career note or a place: the part is that name.
@@ -1026,14 +1035,16 @@ export class AffiliationResolver {
                   ? `"${key}" is a registry name${this.spellingNote(key)} ("${ownAcronym}" after it is its acronym in the registry)`
                   : how === 'exact' && address && !after.every(ignorable)
                     ? `"${key}" is a registry name${this.spellingNote(key)} ("${after.join(' ')}" after it is its address, a campus or a street)`
-                    : how === 'exact'
-                      ? `"${key}" is a registry name${this.spellingNote(key)} ("${words}" adds only acronyms, a legal form or a place)`
-                      : how === 'inside-longer' && joinedAfter !== undefined
-                        ? `"${key}" is a registry name, but only the start of "${words}": it goes on "${joinedAfter}", name words and no place, making another institution's name (kept as possible, the nearest registry name)`
-                        : how === 'inside-longer'
-                          ? `"${key}" is a registry name, but only the start of "${words}": "${after.join(' ')}", words rare in registry names and no place, make it another institution's name (kept as possible, the nearest registry name)`
-                          : `"${key}" is a registry name inside "${words}"`;
-        const placeAfter = how === 'exact' && after.length > 0 && !after.every(ignorable) ? after.join(' ') : undefined;
+                    : how === 'exact' && campusPlace !== undefined
+                      ? `"${key}" is a registry name${this.spellingNote(key)} ("${after.join(' ')}" after it is a campus or a street in "${campusPlace}", read as that place)`
+                      : how === 'exact'
+                        ? `"${key}" is a registry name${this.spellingNote(key)} ("${words}" adds only acronyms, a legal form or a place)`
+                        : how === 'inside-longer' && joinedAfter !== undefined
+                          ? `"${key}" is a registry name, but only the start of "${words}": it goes on "${joinedAfter}", name words and no place, making another institution's name (kept as possible, the nearest registry name)`
+                          : how === 'inside-longer'
+                            ? `"${key}" is a registry name, but only the start of "${words}": "${after.join(' ')}", words rare in registry names and no place, make it another institution's name (kept as possible, the nearest registry name)`
+                            : `"${key}" is a registry name inside "${words}"`;
+        const placeAfter = how === 'exact' && campusPlace !== undefined ? campusPlace : how === 'exact' && after.length > 0 && !after.every(ignorable) ? after.join(' ') : undefined;
         yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter };
       }
     }
@@ -1079,6 +1090,29 @@ export class AffiliationResolver {
     if (firstNames.length === 0) return false;
     const secondNames = [...ids].flatMap((id) => this.literal.get(id) ?? []).filter((name) => folded.endsWith(name));
     return firstNames.some((a) => secondNames.some((b) => JOINING.some((w) => folded === `${a}${w}${b}`)));
+  }
+
+  /** Whether a word, or two together, names a place in none of the institutions' countries (nor a namesake city there). */
+  private placeAbroad(words: string[], ids: string[]): boolean {
+    const codes = ids.map((id) => this.entries.get(id)?.countryCode).filter((c): c is string => !!c);
+    const texts = [...words, ...words.slice(1).map((w, k) => `${words[k]!} ${w}`)].filter((t) => this.gazetteer.isPlace(t));
+    return texts.some((t) => {
+      const code = this.gazetteer.detect(t).countryCode;
+      return code !== null && !codes.includes(code) && !codes.some((c) => this.gazetteer.hasCity(t, c));
+    });
+  }
+
+  /** Whether another institution's registry name holds the name's words and all these words after it ("University of Texas" + "MD Anderson"), or they are its acronym. */
+  private namesAnother(key: string, words: string[], ids: string[]): boolean {
+    if (words.length === 0) return false;
+    const acronym = this.acronyms.get(words.join('').toUpperCase());
+    if (acronym && [...acronym].some((id) => !ids.includes(id))) return true;
+    const wanted = [...key.split(' '), ...words];
+    const rarest = [...words].sort((a, b) => (this.postings.get(a)?.length ?? 0) - (this.postings.get(b)?.length ?? 0))[0]!;
+    return (this.postings.get(rarest) ?? []).some((i) => {
+      const name = this.fuzzyNames[i]!;
+      return !ids.includes(name.id) && wanted.every((t) => name.tokens.includes(t));
+    });
   }
 
   /** Whether the part writes one of the institutions' names, as the registry spells it, and goes on with "of", "for", "de"… ("Nanjing University of Posts"). */

@@ -124,6 +124,23 @@ test('explicit-country: a country named must agree with the registry match; if n
   }
 });
 
+test('place-name: a campus named by a place abroad is read as that place ("… Ningbo Campus" is in China); one named by another institution\'s words is not the campus', { skip }, async () => {
+  const ningbo = await resolve('University of Nottingham Ningbo Campus');
+  assert.equal(counted(ningbo), 'University of Nottingham Ningbo China');
+  assert.equal(ningbo.countryCode, 'CN');
+  for (const [s, code] of [
+    ['Heriot-Watt University Dubai Campus', 'AE'],
+    ['Sorbonne University Abu Dhabi Campus', 'AE'],
+    ['Carnegie Mellon University Qatar Campus', 'QA'],
+  ] as const) {
+    const r = await resolve(s);
+    assert.equal(counted(r), null, s);
+    assert.equal(r.countryCode, code, s);
+  }
+  assert.notEqual(counted(await resolve('University of Texas MD Anderson Campus')), 'The University of Texas System');
+  assert.equal(counted(await resolve('Peking University Yuquan Campus')), 'Peking University');
+});
+
 test('explicit-country: a city named outside the institution, in a country it has no record in, is where the author is', { skip }, async () => {
   const r = await resolve('Hong Kong Polytech Univ, Shenzhen Res Inst, Shenzhen');
   assert.equal(r.countryCode, 'CN', 'a Hong Kong university’s institute in Shenzhen is in mainland China');

@@ -161,6 +161,48 @@ test('a registry name followed by its own acronym or by its campus or street is 
   assert.notEqual(tierOf('Universidad Nacional de Vega Jorge Basadre')[0]![1], 'exact');
 });
 
+// A made-up university with a campus abroad the registry holds apart, a cancer centre named after it, and a college abroad.
+const borrow = new AffiliationResolver(
+  [
+    ['0brw00011', 'University of Borrow', 'GB', 'Borrow'],
+    ['0brw00022', 'University of Borrow Quillan China', 'CN', 'Quillan'],
+    ['0brw00033', 'University of Borrow Pellam Cancer Center', 'GB', 'Borrow'],
+    ['0brw00044', 'Dunmore Polytechnic', 'AE', 'Dunmore'],
+  ].map(([id, name, code, city]) =>
+    rorInstitution({
+      id: `https://ror.org/${id!}`,
+      status: 'active',
+      types: ['education'],
+      names: [{ value: name!, types: ['ror_display', 'label'], lang: 'en' }],
+      locations: [{ geonames_details: { country_code: code!, country_name: code!, name: city! } }],
+      relationships: [],
+    }),
+  ),
+);
+
+test("a campus named by a place abroad or by another institution's words does not make the name exact", () => {
+  const read = (s: string) => borrow.resolve(s);
+  const exactIds = (s: string) =>
+    read(s)
+      .institutions.filter((m) => m.tier === 'exact')
+      .map((m) => m.rorId);
+  // Its own campus: the institution, as before.
+  assert.deepEqual(exactIds('University of Borrow Elmfield Campus'), ['0brw00011']);
+  // A campus in a city abroad is read as that city after the name: the registry's record there, or the city's country.
+  const quillan = read('University of Borrow Quillan Campus');
+  assert.deepEqual(
+    quillan.institutions.filter((m) => m.primary).map((m) => m.rorId),
+    ['0brw00022'],
+  );
+  assert.equal(quillan.countryCode, 'CN');
+  assert.match(quillan.institutions[0]!.evidence, /"quillan campus" after it is a campus or a street in "quillan", read as that place/);
+  const dunmore = read('University of Borrow Dunmore Campus');
+  assert.deepEqual(exactIds('University of Borrow Dunmore Campus'), []);
+  assert.notEqual(dunmore.countryCode, 'GB', 'the campus abroad does not place the string at home');
+  // Words of another institution's name ("University of Borrow Pellam Cancer Center") are not a campus of the university.
+  assert.deepEqual(exactIds('University of Borrow Pellam Campus'), []);
+});
+
 test('an elided article that lost its apostrophe reads as the registry writes it ("Pays de lAdour" is "Pays de l\'Adour")', () => {
   const adour = new AffiliationResolver([
     rorInstitution({
