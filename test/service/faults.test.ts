@@ -12,15 +12,25 @@ import { api, exited, startServer, stop, type Running } from '../helpers/serve.t
 // The server is killed (SIGKILL, as kill -9) at named points armed with DERISK_CRASH_AT (see
 // src/crash.ts): before and after the commit of application-database transactions while it writes
 // cases and verdicts, and after each committed batch of an upload's ingest. After each restart
-// nothing acknowledged is lost, nothing is duplicated, and the audit chain verifies. The points
-// come from a seeded generator: the same seed replays the same crashes.
-const ROUNDS = 20;
+// nothing acknowledged is lost, nothing is duplicated, and the audit chain verifies.
+//
+// A start of the server commits 1–5 (migrations, the audit trail, revoked start tokens, the login
+// code), the console login 6, the monitor's start-up pass and the audit check 7–8; then a case is
+// one commit and its verdict the next (from 9: case, verdict, case, case, case, verdict, …). The
+// rounds kill the server once at each place and on each side of the commit: 20 rounds at seeded
+// random points hit the same places, many of them several times, at a server start (a few seconds) each.
+const CRASHES = [
+  'appdb.before-commit:4', // starting up: it never serves
+  'appdb.committed:5', // starting up, the login code committed
+  'appdb.committed:8', // during the first check (the monitor's pass or the audit check)
+  'appdb.before-commit:9', // the first case, not committed
+  'appdb.committed:10', // a verdict committed, never answered
+  'appdb.before-commit:14', // a verdict, not committed
+  'appdb.committed:17', // a case committed, never answered: retried, it must not come twice
+  'appdb.before-commit:25', // a case after a dozen acknowledged
+];
+const ROUNDS = CRASHES.length;
 let template: string;
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-}
 
 /** Starts the server armed to crash; null when it crashed before it was serving (a start-up transaction). */
 async function startArmed(home: string, crashAt: string): Promise<Running | null> {
@@ -45,7 +55,6 @@ const CASE = (title: string) => ({ title, partners: [{ ror: '03cve4549', role: '
 test(`killed before and after ${ROUNDS} commits of case writes: acknowledged cases and verdicts survive once, the audit chain verifies`, async () => {
   const home = tempDir();
   cpSync(template, home, { recursive: true });
-  const next = random(20261122);
   const acked = new Map<string, string>();
   const attempted = new Set<string>();
   const verdicts = new Set<string>();
@@ -61,11 +70,14 @@ test(`killed before and after ${ROUNDS} commits of case writes: acknowledged cas
     for (const v of verdicts) assert.equal((await api(server, 'GET', `/api/assessments/${v}`)).status, 200, `round ${round}: acknowledged verdict ${v} lost`);
     assert.deepEqual((await api(server, 'GET', '/api/audit/verify')).body.problems, [], `round ${round}: audit chain`);
   };
-  let duringWrites = 0;
+  let [duringWrites, diedStarting] = [0, 0];
   for (let round = 0; round < ROUNDS; round++) {
-    const crashAt = `appdb.${next() < 0.5 ? 'before-commit' : 'committed'}:${3 + Math.floor(next() * 30)}`;
+    const crashAt = CRASHES[round]!;
     const server = await startArmed(home, crashAt);
-    if (!server) continue; // it died starting up: the next start must cope with that too
+    if (!server) {
+      diedStarting++; // the next start must cope with that too
+      continue;
+    }
     // The monitor's start-up check commits too: the armed commit may come before any write.
     const died = await check(server, round).then(
       () => false,
@@ -95,6 +107,7 @@ test(`killed before and after ${ROUNDS} commits of case writes: acknowledged cas
     }
   }
   assert.ok(duringWrites >= ROUNDS / 2, `${duringWrites} of ${ROUNDS} crashes came while cases were being written`);
+  assert.ok(diedStarting > 0, 'a crash came while the server was starting up');
   const server = await startServer(home);
   try {
     await check(server, ROUNDS);
