@@ -13,6 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { loadRegistry } from '../../src/ingest/registry.ts';
 import { resolutionVersion, resolvePending } from '../../src/resolve/apply.ts';
 import { ResolutionCache } from '../../src/resolve/cache.ts';
+import { keptMatcher } from '../../src/resolve/kept.ts';
 import { companiesOfWorks } from '../../src/indicators/companies.ts';
 import { copublicationWorks } from '../../src/indicators/landscape.ts';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
@@ -41,11 +42,21 @@ before(() => {
   registryTemplate = join(realRegistryHome(), 'derisk.duckdb');
 });
 
+/** A copy of the real registry's store with the matcher index `derisk ingest ror` kept beside it: building the matcher again costs about 9 s of CPU each time. */
 async function storeWithRegistry(): Promise<{ store: Store; dir: string }> {
   const dir = tempDir();
   copyFileSync(registryTemplate, join(dir, 'derisk.duckdb'));
+  copyFileSync(`${registryTemplate}.matcher-index`, join(dir, 'derisk.duckdb.matcher-index'));
   return { store: await Store.open(join(dir, 'derisk.duckdb')), dir };
 }
+
+/** The matcher as every command that resolves gets it (test/resolve/kept-index.test.ts: a kept one answers as one built afresh). */
+const keptResolver = async (store: Store) =>
+  (
+    await keptMatcher(store, (why) => {
+      throw new Error(`the kept matcher index was refused: ${why}`);
+    })
+  ).resolver;
 
 async function count(store: Store, table: string): Promise<number> {
   return (await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${table}`))!.n;
@@ -59,7 +70,7 @@ test('ingest, resolve and refresh: records merge on DOI, co-publications count b
   // The same work (same DOI) exported from Scopus: a second record, not a second work.
   const scopus = writeTemp('scopus.csv', 'Title,Year,DOI,Authors with affiliations,EID\n"Joint work on edge AI",2022,10.1109/TEST.2022.0001,"Li, W., Tsinghua University, Beijing, China",2-s2.0-85000000099\n');
   await ingestWorks(store, 'scopus', scopus, { quarantineDir: q });
-  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
+  await resolvePending(store, await keptResolver(store));
   await refreshAnalytics(store);
   assert.equal(await count(store, 'records'), 4);
   assert.equal(await count(store, 'works'), 3);
@@ -109,7 +120,7 @@ test('a company lab placed abroad is kept with the resolution (company, lab, cou
   const file = writeTemp('openalex-company.jsonl', `${openAlexWork('W4400000001', [noah, 'Tsinghua University, Beijing, China'])}\n${openAlexWork('W4400000002', ['Meta AI', 'Peking University, Beijing, China'])}\n`);
   const { store, dir } = await storeWithRegistry();
   await ingestWorks(store, 'openalex', file, { quarantineDir: join(dir, 'q') });
-  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
+  await resolvePending(store, await keptResolver(store));
   await refreshAnalytics(store);
   const companies = `SELECT raw, resolver_version, seq, company_id, name, lab, country_code, ror_id, evidence FROM resolution_companies ORDER BY raw, seq`;
   const rows = await store.all<Record<string, unknown>>(companies);
@@ -331,7 +342,8 @@ const WOS_SAMPLE = join(ROR_DUMP, '../../wos-export-sample-ble-scientopy/wos_ble
 test('the real WoS export re-derives the counts its data README publishes (China with EU27, UK, Europe)', { skip: (!existsSync(WOS_SAMPLE) || skip) && 'data mirror not present' }, async () => {
   const { store, dir } = await storeWithRegistry();
   await ingestWorks(store, 'wos', WOS_SAMPLE, { quarantineDir: join(dir, 'q') });
-  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
+  const resolver = await keptResolver(store);
+  await resolvePending(store, resolver);
   await refreshAnalytics(store);
   const eu27 = loadRegions()
     .regions.get('EU27')!
@@ -357,7 +369,6 @@ test('the real WoS export re-derives the counts its data README publishes (China
   // The indicators counting works by country read the refresh's summary (country_set_counts) and
   // answer as every work × institution row does; an organisation's corrected view, which the
   // summary does not count, answers from its own rows. The correction puts a Chinese string in Germany.
-  const resolver = new AffiliationResolver(await loadRegistry(store));
   const chinese = (await store.one<{ raw: string }>(`SELECT wa.raw FROM affiliations wa JOIN resolutions r USING (raw) WHERE r.country_code = 'CN' GROUP BY wa.raw ORDER BY count(*) DESC, wa.raw LIMIT 1`))!.raw;
   const german = (await store.one<{ ror_id: string }>(`SELECT ror_id FROM work_institutions WHERE country_code = 'DE' AND ror_id IS NOT NULL GROUP BY ror_id ORDER BY count(*) DESC, ror_id LIMIT 1`))!.ror_id;
   const correction = { id: 'c1', raw: chinese, key: correctionKey(chinese), rorId: german, verdict: 'is' as const, reason: 'test', orgId: 'org-a', createdBy: 'test', createdAt: '2026-01-01' };
