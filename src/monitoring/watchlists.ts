@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppDb } from '../appdb/db.ts';
 import { appendAudit } from '../service/audit.ts';
 import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
-import Type, { type Static } from 'typebox';
 import { ValidationError } from '../errors.ts';
-import { checkSchema } from '../schema.ts';
 
 /** What can be watched: institutions (ROR), entries of the loaded risk lists, technology fields, countries, knowledge-base topics, stored cases. */
 export const WATCH_KINDS = ['institution', 'list-entry', 'field', 'country', 'topic', 'case'] as const;
@@ -40,17 +38,13 @@ export interface SubjectFinder {
   find(kind: WatchKind, text: string): Promise<Found[]>;
 }
 
-/** A request to watch something, from the CLI or an HTTP body: one schema checks both and documents the API. */
-export const WatchRequest = Type.Object(
-  {
-    text: Type.String({ minLength: 1, maxLength: 300, pattern: '\\S', description: 'a name or an id to watch (at most 300 characters)' }),
-    /** What the text names; without it, an institution if the registry knows it, else a list entry. */
-    kind: Type.Optional(Type.Enum([...WATCH_KINDS])),
-    scope: Type.Optional(Type.Enum(['organisation', 'user'])),
-  },
-  { additionalProperties: false },
-);
-export type AddRequest = Static<typeof WatchRequest>;
+/** A request to watch something (its schema: ./watch-request.ts). */
+export interface AddRequest {
+  text: string;
+  /** What the text names; without it, an institution if the registry knows it, else a list entry. */
+  kind?: WatchKind;
+  scope?: 'organisation' | 'user';
+}
 
 type Row = { id: string; kind: WatchKind; ref: string; label: string; user_id: string; created_by: string; created_at: string };
 const item = (r: Row): WatchItem => ({ id: r.id, kind: r.kind, ref: r.ref, label: r.label, scope: r.user_id === '' ? 'organisation' : 'user', createdBy: r.created_by, createdAt: r.created_at });
@@ -67,6 +61,8 @@ export class Watchlists {
   ) {}
 
   async add(actor: Actor, request: AddRequest): Promise<{ item: WatchItem; created: boolean }> {
+    // The schema (TypeBox) is loaded by the call that needs it: listing or removing items, and the alerts, do without.
+    const [{ checkSchema }, { WatchRequest }] = await Promise.all([import('../schema.ts'), import('./watch-request.ts')]);
     checkSchema(WatchRequest, request, (m) => new WatchError(m), 'the watch request');
     const scope = request.scope ?? 'organisation';
     authorize(actor, scope === 'organisation' ? 'watch.organisation' : 'watch.own');

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { ALERT_KINDS, FEED_ENTRIES, INBOX_PAGE, type AlertInbox } from '../monitoring/alerts.ts';
 import { MAIL_MODES, type MailMode, type MailSettings } from '../monitoring/mail.ts';
-import { WatchError, WatchRequest, type AddRequest, type Watchlists } from '../monitoring/watchlists.ts';
+import { WatchRequest } from '../monitoring/watch-request.ts';
+import { WatchError, type AddRequest, type Watchlists } from '../monitoring/watchlists.ts';
 import { actorOf } from './auth.ts';
 import { documentValidator } from './typebox.ts';
 
