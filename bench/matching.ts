@@ -64,6 +64,10 @@ export async function matchingBench(config: Config, registry: Institution[], run
           rate: 0.25,
           why: 'the tuning sets hold two such strings (both another institution: the longer name was not in the registry); set at the rate of a name glued to a proper word before it (inside-glued, 31 of 127 right on the tuning sets), the same evidence from the other side, and never above possible',
         },
+        'acronym-beside': {
+          rate: 0.8,
+          why: "the tuning sets hold almost no such strings; the acronym is read only beside a whole registry name and only where exactly one registry institution in that name's country holds it (Harvard University MIT), so it is set at strong, not exact, as the second institution and never the primary, until a labelled set reaches it",
+        },
       },
     });
     writeFileSync(CALIBRATION, `${JSON.stringify(file, null, 2)}\n`);

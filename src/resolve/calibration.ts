@@ -42,6 +42,7 @@ export type How =
   | 'fuzzy-city-other'
   | 'acronym-city'
   | 'acronym-country'
+  | 'acronym-beside'
   | 'company'
   | 'company-unplaced';
 

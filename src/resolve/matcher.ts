@@ -55,7 +55,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18';
 
 interface Entry {
   id: string;
@@ -969,8 +969,11 @@ export class AffiliationResolver {
         const joined = e < segEnd && !this.isGeneric(key) && !this.isUnitName(key) && this.joinedBefore(hit.keys(), segs[part]!);
         // "Tsinghua University and University of Oxford": the part is two whole registry names joined by "and", so the
         // second is read whole as well; a part that only ends with a name ("… corporate member of … Humboldt-Universität") is not.
-        const secondOfTwo = e === segEnd && s > segStart && !this.isGeneric(key) && !this.isUnitName(key) && this.twoNamesJoined(flat.slice(segStart, s).join(' '), hit.keys(), segs[part]!);
-        const after = joined ? [] : flat.slice(e, segEnd);
+        const secondOfTwo = e === segEnd && s > segStart && !this.isGeneric(key) && !this.isUnitName(key) && (this.twoNamesJoined(flat.slice(segStart, s).join(' '), hit.keys(), segs[part]!) || this.twoNamesGlued(flat.slice(segStart, s).join(' '), key, segs[part]!));
+        // "Harvard University Massachusetts Institute of Technology": two whole registry names written one after the other,
+        // with nothing between them, are both read whole, the first written as the primary.
+        const firstOfTwo = s === segStart && e < segEnd && !this.isGeneric(key) && !this.isUnitName(key) && this.twoNamesGlued(key, flat.slice(e, segEnd).join(' '), segs[part]!);
+        const after = joined || firstOfTwo ? [] : flat.slice(e, segEnd);
         const stem = this.stems.has(key);
         const ignorable = (t: string) => capitals.has(t) || PADDING.has(t) || (stem && GROUP_PADDING.has(t)) || this.gazetteer.isCountryOrRegion(t) || /\d/.test(t);
         const last = before[before.length - 1];
@@ -1027,8 +1030,8 @@ export class AffiliationResolver {
         const said =
           how === 'exact' && joined
             ? `"${key}" is a registry name, joined by "and" to another name in "${words}"`
-            : how === 'exact' && secondOfTwo
-              ? `"${key}" is a registry name, joined by "and" after another registry name in "${words}"`
+            : how === 'exact' && (secondOfTwo || firstOfTwo)
+              ? `"${key}" is a registry name, ${firstOfTwo ? 'followed at once by' : / (and|und|et) /.test(` ${foldText(segs[part]!)} `) ? 'joined by "and" after' : 'written at once after'} another registry name in "${words}"`
               : how === 'exact' && groupLab
                 ? `"${key}" is a registry name${this.spellingNote(key)}, and "${words}" is its laboratory`
                 : how === 'exact' && ownAcronym !== undefined
@@ -1046,7 +1049,31 @@ export class AffiliationResolver {
                             : `"${key}" is a registry name inside "${words}"`;
         const placeAfter = how === 'exact' && campusPlace !== undefined ? campusPlace : how === 'exact' && after.length > 0 && !after.every(ignorable) ? after.join(' ') : undefined;
         yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter };
+        if (how === 'exact' && after.length > 0 && ownAcronym === undefined) yield* this.acronymsBeside(key, hit, after, segs[part]!);
       }
+    }
+  }
+
+  /**
+   * "Harvard University MIT", "Sorbonne University INSERM CNRS": an acronym written right after a whole registry name is
+   * another institution when exactly one registry institution in that name's country holds it. Never the name's own
+   * acronym ("Sichuan University SCU": its letters in order within the name), nor a place ("USA"), nor the named one's
+   * parent or unit ("Instituto de Ciencia de Materiales de Madrid CSIC": the institute, CSIC's, is what the string names),
+   * nor half of an acronym written with a slash ("UPV/EHU").
+   */
+  private *acronymsBeside(key: string, hit: Map<string, number>, after: string[], part: string): Generator<Candidate> {
+    const codes = new Set([...hit.keys()].map((id) => this.entries.get(id)?.countryCode));
+    const code = codes.size === 1 ? [...codes][0] : undefined;
+    if (!code) return;
+    const letters = key.replace(/ /g, '');
+    const initialsOf = (acronym: string) => new RegExp(`^${[...acronym.toLowerCase()].map((ch) => ch.replace(/[^a-z0-9]/g, '')).join('.*')}`).test(letters);
+    for (const acronym of new Set(part.match(/(?<![\p{L}\p{N}/])\p{Lu}[\p{Lu}&]{2,9}(?![\p{L}\p{N}/])/gu) ?? [])) {
+      const token = nameTokens(acronym).join(' ');
+      if (!after.includes(token) || this.gazetteer.isPlace(token) || initialsOf(acronym)) continue;
+      const holders = [...(this.acronyms.get(acronym) ?? [])].filter((id) => !this.withdrawn(id) && this.entries.get(id)!.countryCode === code && [...hit.keys()].every((named) => !this.sameTree(id, named)));
+      if (holders.length !== 1) continue;
+      const id = holders[0]!;
+      yield { ids: new Map([[id, 1]]), key: acronym, how: 'acronym-beside', said: `"${acronym}" after "${key}" is the acronym of ${this.entries.get(id)!.name}, the only registry institution in ${code} that holds it`, similarity: 1, start: -1, end: -1 };
     }
   }
 
@@ -1090,6 +1117,29 @@ export class AffiliationResolver {
     if (firstNames.length === 0) return false;
     const secondNames = [...ids].flatMap((id) => this.literal.get(id) ?? []).filter((name) => folded.endsWith(name));
     return firstNames.some((a) => secondNames.some((b) => JOINING.some((w) => folded === `${a}${w}${b}`)));
+  }
+
+  /**
+   * Whether the part is, as the registry spells them, a name held under `firstKey` followed at once by one held under
+   * `secondKey`, neither a generic name nor a unit's, and no registry name holds the two written together: "University of
+   * Texas" + "MD Anderson" is the cancer centre, one institution. (A name holding both apart, "Broad Institute of MIT and
+   * Harvard", is another institution, not these two.)
+   */
+  private twoNamesGlued(firstKey: string, secondKey: string, part: string): boolean {
+    const first = this.exact.get(firstKey);
+    const second = this.exact.get(secondKey);
+    // One word after a name is more often its acronym or a place, read by their own rules.
+    if (!first || !second || !firstKey.includes(' ') || !secondKey.includes(' ') || this.isGeneric(secondKey) || this.isUnitName(secondKey)) return false;
+    // A unit written with its parent ("European Molecular Biology Laboratory–European Bioinformatics Institute") is read by the unit rules.
+    if ([...first.keys()].some((a) => [...second.keys()].some((b) => this.sameTree(a, b)))) return false;
+    const folded = ` ${foldText(part)} `;
+    const firstNames = [...first.keys()].flatMap((id) => this.literal.get(id) ?? []).filter((name) => folded.startsWith(name));
+    const secondNames = [...second.keys()].flatMap((id) => this.literal.get(id) ?? []).filter((name) => folded.endsWith(name));
+    if (!firstNames.some((a) => secondNames.some((b) => folded === `${a.trimEnd()}${b}`))) return false;
+    const both = ` ${firstKey} ${secondKey} `;
+    const words = secondKey.split(' ');
+    const rarest = [...words].sort((a, b) => (this.postings.get(a)?.length ?? 0) - (this.postings.get(b)?.length ?? 0))[0]!;
+    return !(this.postings.get(rarest) ?? []).some((i) => ` ${this.fuzzyNames[i]!.tokens.join(' ')} `.includes(both));
   }
 
   /** Whether a word, or two together, names a place in none of the institutions' countries (nor a namesake city there). */
@@ -1531,9 +1581,11 @@ export class AffiliationResolver {
     };
     const placed = (m: InstitutionMatch) => (m.basis.place === 'conflict' ? 0 : 1);
     const hospital = (m: InstitutionMatch) => (hospitals.has(m) ? 1 : 0);
+    // An acronym read beside a whole name is the second institution the string names, never the first.
+    const beside = (m: InstitutionMatch) => (m.basis.how === 'acronym-beside' ? 0 : 1);
     const ranked = matches
       .map((m, position) => ({ m, position }))
-      .sort((a, b) => TIER_RANK[b.m.tier] - TIER_RANK[a.m.tier] || placed(b.m) - placed(a.m) || hospital(b.m) - hospital(a.m) || typeRank(b.m) - typeRank(a.m) || b.m.score - a.m.score || a.position - b.position)
+      .sort((a, b) => beside(b.m) - beside(a.m) || TIER_RANK[b.m.tier] - TIER_RANK[a.m.tier] || placed(b.m) - placed(a.m) || hospital(b.m) - hospital(a.m) || typeRank(b.m) - typeRank(a.m) || b.m.score - a.m.score || a.position - b.position)
       .map(({ m }) => m);
     if (ranked[0]) ranked[0].primary = true;
     return ranked;
@@ -1598,6 +1650,7 @@ const RULE_RANK: Record<How, number> = {
   'fuzzy-low': 2,
   'acronym-city': 1,
   'acronym-country': 1,
+  'acronym-beside': 1,
 };
 const rankOf = (c: Candidate) => RULE_RANK[c.how];
 

@@ -368,7 +368,8 @@ test('withdrawn: a withdrawn record with no successor (never an institution) pla
 test('two countries: names parted by a bare "/" give no country from a possible match of one; a postcode\'s country letters outrank the institution', { skip }, async () => {
   const r = await resolve('Charles University/Rutgers University');
   assert.equal(r.countryCode, null, 'the possible match of the first name does not place the second');
-  assert.match(r.countryEvidence, /"\/" parts two names/);
+  // Both names are whole registry names, so both are read (the two-names rule), each in its own country.
+  assert.match(r.countryEvidence, /institutions in 2 countries and no place: CZ \(Charles University\), US \(Rutgers/);
   assert.equal((await resolve('IMEC, NL-5656 AE Eindhoven')).countryCode, 'NL');
   // A part that is the country alone is the address, though a record elsewhere holds the country in its name.
   assert.equal((await resolve('electricite de France - EdF (France)')).countryCode, 'FR');
@@ -489,6 +490,35 @@ test('two institutions in one part: two whole registry names joined by "and" or 
       .sort(),
     ['Microsoft Research Asia (China)', 'Tsinghua University'],
   );
+});
+
+test('two institutions in one part with nothing between them: both are named, the one written first primary; one name holding another is not split', { skip }, async () => {
+  /** Each institution at tier strong or better, the primary first. */
+  const solid = async (s: string) =>
+    (await resolve(s)).institutions
+      .filter((m) => TIER_RANK[m.tier] >= TIER_RANK.strong)
+      .sort((a, b) => Number(b.primary) - Number(a.primary))
+      .map((m) => m.name);
+  // A registry name, then another institution's acronym that one registry institution in its country holds.
+  assert.deepEqual(await solid('Harvard University MIT'), ['Harvard University', 'Massachusetts Institute of Technology']);
+  assert.deepEqual(await solid('Universidad de Antioquia UNAL'), ['Universidad de Antioquia', 'Universidad Nacional de Colombia']);
+  assert.deepEqual(await solid('Sorbonne University INSERM CNRS'), ['Sorbonne Université', 'Inserm', 'Centre National de la Recherche Scientifique']);
+  assert.deepEqual(await solid('Universidad Nacional del Litoral-CONICET'), ['Universidad Nacional del Litoral', 'Consejo Nacional de Investigaciones Científicas y Técnicas']);
+  const mit = (await resolve('Harvard University MIT')).institutions.find((m) => m.name === 'Massachusetts Institute of Technology')!;
+  assert.equal(mit.primary, false);
+  assert.match(mit.evidence, /"MIT" after "harvard university" is the acronym of Massachusetts Institute of Technology, the only registry institution in US that holds it/);
+  // Two whole registry names written one after the other.
+  assert.deepEqual(await solid('Harvard University Massachusetts Institute of Technology'), ['Harvard University', 'Massachusetts Institute of Technology']);
+  assert.deepEqual(await solid('Tsinghua University Peking University'), ['Tsinghua University', 'Peking University']);
+  // Not split: a name holding another's ("University of Texas" + "MD Anderson"), a unit written with its parent, the
+  // name's own acronym, half of a slashed acronym, and the parent's acronym after a unit.
+  assert.deepEqual(await solid('University of Texas MD Anderson Cancer Center'), ['The University of Texas MD Anderson Cancer Center']);
+  assert.deepEqual(await solid('European Molecular Biology Laboratory–European Bioinformatics Institute'), ['European Bioinformatics Institute']);
+  assert.deepEqual(await solid('Sichuan University SCU'), ['Sichuan University']);
+  assert.deepEqual(await solid('Centro de Física de Materiales CFM  CSIC UPV/EHU'), ['Material Physics Center']);
+  assert.deepEqual(await solid('Instituto de Ciencia de Materiales de Madrid  ICMM CSIC'), ['Instituto de Ciencia de Materiales de Madrid']);
+  // A place in capitals is no acronym ("USA" is also the University of South Alabama's).
+  assert.deepEqual(await solid('Harvard University USA'), ['Harvard University']);
 });
 
 test('names joined by "and": each side is read as its own part, three names, a name the registry writes longer, each side with its own address', { skip }, async () => {
