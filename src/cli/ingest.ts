@@ -2,6 +2,7 @@ import { parseArgs } from './args.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { SHARED } from '../ingest/pipeline.ts';
 import { describeSourceAgreement, sourceAgreement } from '../resolve/apply.ts';
+import type { ClickHouseEvidence, PublishReport } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
 import { INGEST_KINDS, IngestWorkflow, type FileReport, type IngestEvent, type IngestKind, type IngestOutcome, type IngestRequest } from '../workflows/ingest.ts';
 import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore } from './common.ts';
@@ -27,33 +28,46 @@ export async function ingestCommand(argv: string[]): Promise<number> {
   });
 }
 
-/** Publishes the refreshed analytics to the ClickHouse evidence store when DERISK_EVIDENCE_URL names one: the same content is written once. */
+/** The line a publish to the ClickHouse evidence store prints: its snapshot, whether it was written and how long that took, its rows. */
+function printPublished(report: PublishReport, seconds: number): void {
+  const rows = Object.entries(report.rows)
+    .map(([table, n]) => `${n} ${table}`)
+    .join(', ');
+  out.log(`ClickHouse (${report.shards} shards): snapshot ${report.snapshot} ${report.written ? `published in ${seconds.toFixed(1)} s` : 'already published'}: ${rows}`);
+}
+
+/**
+ * Publishes the refreshed analytics to the ClickHouse evidence store when DERISK_EVIDENCE_URL
+ * names one, after a change made outside the ingest workflow (`derisk lists load`); the same
+ * content is written once. An ingest publishes within the workflow (runIngest).
+ */
 export async function publishToClickHouse(store: Store, config: Config): Promise<void> {
   const evidence = await connectEvidenceCluster(config);
   if (!evidence) return;
   try {
     const started = performance.now();
-    const report = await evidence.publish(store);
-    const rows = Object.entries(report.rows)
-      .map(([table, n]) => `${n} ${table}`)
-      .join(', ');
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    out.log(`ClickHouse (${evidence.shardCount} shards): snapshot ${report.snapshot} ${report.written ? `published in ${seconds} s` : 'already published'}: ${rows}`);
+    printPublished(await evidence.publish(store), (performance.now() - started) / 1000);
   } finally {
     await evidence.close();
   }
 }
 
-/** Runs the ingest workflow (one after another) with its progress on stderr (a bar on a terminal, JSON lines otherwise) and a line per file on stdout. */
+/**
+ * Runs the ingest workflow (one after another) with its progress on stderr (a bar on a terminal,
+ * JSON lines otherwise) and a line per file on stdout. With DERISK_EVIDENCE_URL the workflow
+ * publishes after the last run, as the server's scheduled pull does; a failed publish fails the
+ * command (connected only then, so an unreachable cluster fails it after the ingest, not before).
+ */
 export async function runIngest(store: Store, config: Config, requests: IngestRequest[]): Promise<IngestOutcome[]> {
-  const workflow = new IngestWorkflow(store, { quarantineDir: config.quarantineDir });
+  let evidence: ClickHouseEvidence | undefined;
+  const publish = config.evidenceUrl ? async (s: Store) => (evidence ??= (await connectEvidenceCluster(config))!).publish(s) : undefined;
+  const workflow = new IngestWorkflow(store, { quarantineDir: config.quarantineDir, publish, publishFailure: 'error' });
   const printer = ingestPrinter();
   try {
     const outcomes: IngestOutcome[] = [];
-    for (const request of requests) outcomes.push(await workflow.run(request, printer.onEvent));
+    // The cluster gets the analytics (after the last run) before the monitor looks: its verdict re-checks read the cluster, as the indicators do.
+    for (const [i, request] of requests.entries()) outcomes.push(await workflow.run({ ...request, publish: i === requests.length - 1 }, printer.onEvent));
     printer.end('done');
-    // The cluster gets the analytics before the monitor looks: its verdict re-checks read the cluster, as the indicators do.
-    await publishToClickHouse(store, config);
     // Then the monitor looks for alerts (loaded only then: it opens the application database).
     await (await import('./watch.ts')).checkAlerts(store, config, 'when-new').catch((e: Error) => out.error(`alerts not computed yet (the next check will): ${e.message}`));
     return outcomes;
@@ -62,6 +76,7 @@ export async function runIngest(store: Store, config: Config, requests: IngestRe
     throw e;
   } finally {
     await workflow.close();
+    await evidence?.close();
   }
 }
 
@@ -82,6 +97,9 @@ function ingestPrinter(): { onEvent: (e: IngestEvent) => void; end: (message: st
     } else if (e.type === 'file') {
       finish(e.report.status);
       printFile({ ...e.report, file: asTyped(e.report.file) });
+    } else if (e.type === 'published') {
+      finish('done');
+      printPublished(e.report, e.seconds);
     } else if (e.type === 'warning') {
       out.error(`derisk: ${asTyped(e.message)}`);
     }

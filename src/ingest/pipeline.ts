@@ -449,12 +449,19 @@ const list = (a: DuckDBAppender, v: string[]) => a.appendVarchar(v.join(SEP));
 /**
  * OpenAlex works of the batch given under an id OpenAlex merged into another work (merged_works)
  * are set aside with the merge as the reason, not counted: the survivor is the work, and a copy
- * under the old id would count it twice. Answers how many.
+ * under the old id would count it twice. The work named is the end of the chain of merges (W1 into
+ * W2, W2 into W3: W3), where the paper now is. Answers how many.
  */
 async function setAsideMerged(store: Store, id: string): Promise<number> {
   const merged = `FROM stage_records s JOIN merged_works m ON m.source = s.source AND m.source_id = s.source_id JOIN input_files f ON f.file_id = m.file_id WHERE s.file_id = $1`;
+  // Bounded: a cycle recorded before cycles were set aside must not hold the ingest.
+  const survivors = `WITH RECURSIVE chain(source, source_id, survivor, steps) AS (
+      SELECT m.source, m.source_id, m.merged_into, 1 FROM stage_records s JOIN merged_works m ON m.source = s.source AND m.source_id = s.source_id WHERE s.file_id = $1
+      UNION ALL SELECT c.source, c.source_id, m.merged_into, c.steps + 1 FROM chain c JOIN merged_works m ON m.source = c.source AND m.source_id = c.survivor WHERE c.steps < 1000)
+    SELECT source, source_id, arg_max(survivor, steps) AS survivor FROM chain GROUP BY ALL`;
   await store.run(
-    `INSERT INTO stage_quarantine SELECT $1, s.record_no, NULL, 'OpenAlex merged ' || s.source_id || ' into ' || m.merged_into || ' on ' || m.merge_date || ' (' || f.path || ', row ' || m.record_no || '): the work is ' || m.merged_into || ', not counted twice', s.source_id ${merged}`,
+    `INSERT INTO stage_quarantine SELECT $1, s.record_no, NULL, 'OpenAlex merged ' || s.source_id || ' into ' || m.merged_into || ' on ' || m.merge_date || ' (' || f.path || ', row ' || m.record_no || '): the work is ' || e.survivor || CASE WHEN e.survivor <> m.merged_into THEN ' (' || m.merged_into || ' was merged on into it)' ELSE '' END || ', not counted twice', s.source_id
+     ${merged.replace('WHERE', `JOIN (${survivors}) e ON e.source = s.source AND e.source_id = s.source_id WHERE`)}`,
     [id],
   );
   const n = (await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n ${merged}`, [id]))!.n;

@@ -510,7 +510,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const home = options.home;
     // An ingest into the shared base (the scheduled OpenAlex pull) is published to the cluster the indicators read, as derisk ingest does.
     const clickhouse = options.clickhouse;
-    const publish = clickhouse ? async (store: Store) => void (await clickhouse.publish(store)) : undefined;
+    const publish = clickhouse ? (store: Store) => clickhouse.publish(store) : undefined;
     const workflow = new IngestWorkflow(options.store, { quarantineDir: join(home, 'quarantine'), taxonomy: options.taxonomy, afterRun: check, publish });
     app.addHook('onReady', async () => {
       if ((await migrateLegacyUploads(options.store, options.db, home)).moved.length > 0) answers.clear();

@@ -336,6 +336,8 @@ function alive(pid: number): boolean {
 
 export interface PublishReport {
   snapshot: string;
+  /** The shards the snapshot went to. */
+  shards: number;
   /** False when the cluster already held this snapshot complete, so nothing was written. */
   written: boolean;
   rows: Record<string, number>;
@@ -478,7 +480,7 @@ export class ClickHouseEvidence {
     const expected: Record<string, number> = {};
     for (const t of TABLES) expected[t.name] = Number((await store.one<{ n: bigint }>(`SELECT count(*) AS n FROM (${t.source})`))!.n);
     const complete = await Promise.all(this.shards.map((s) => rows(s, `SELECT 1 FROM ${this.settings.database}.snapshots WHERE snapshot = '${snapshot}'`)));
-    if (complete.every((r) => r.length > 0) && (await this.counts(snapshot, expected))) return { snapshot, written: false, rows: expected };
+    if (complete.every((r) => r.length > 0) && (await this.counts(snapshot, expected))) return { snapshot, shards: this.shardCount, written: false, rows: expected };
     await this.dropSnapshot(snapshot);
     const dir = mkdtempSync(join(tmpdir(), 'derisk-publish-'));
     try {
@@ -491,7 +493,7 @@ export class ClickHouseEvidence {
     for (const s of this.shards) await s.insert({ table: `${this.settings.database}.snapshots`, values: [{ snapshot, published_ms: published, rows: JSON.stringify(expected) }], format: 'JSONEachRow' });
     // Older snapshots go once the new one is complete; readers switched to it with the row above.
     for (const old of await rows<{ snapshot: string }>(this.entry, `SELECT DISTINCT snapshot FROM ${this.settings.database}.snapshots WHERE snapshot != '${snapshot}'`)) await this.dropSnapshot(old.snapshot);
-    return { snapshot, written: true, rows: expected };
+    return { snapshot, shards: this.shardCount, written: true, rows: expected };
   }
 
   /**

@@ -13,6 +13,7 @@ import { resolvePending } from '../resolve/apply.ts';
 import { resolveCorrectedPending } from '../resolve/org-view.ts';
 import { screenPending } from '../screening/store.ts';
 import { refreshAnalytics, refreshUpload } from '../store/refresh.ts';
+import type { PublishReport } from '../store/clickhouse.ts';
 import { EVIDENCE_STRINGS, uploadStrings, type Store } from '../store/store.ts';
 import { EvidenceWorker } from './offload.ts';
 import { ValidationError } from '../errors.ts';
@@ -35,6 +36,8 @@ export type IngestEvent =
   | { type: 'progress'; stage: IngestStage; file: string | null; done: number; total: number; unit: 'bytes' | 'strings' | 'records'; records?: number }
   | { type: 'file'; report: FileReport }
   | { type: 'warning'; message: string }
+  /** The shared base's analytics published to the evidence store the indicators read (WorkflowOptions.publish). */
+  | { type: 'published'; report: PublishReport; seconds: number }
   /** What the job did worth a line in its log but not a word on the console (where its screening index came from). */
   | { type: 'note'; message: string };
 
@@ -70,6 +73,8 @@ export interface IngestRequest {
   /** Resolve, screen and refresh after reading (default true). */
   resolve?: boolean;
   batchSize?: number;
+  /** Publish after this run (default true; shared base only): a command of several runs publishes once, after the last. */
+  publish?: boolean;
 }
 
 export interface IngestOutcome {
@@ -99,7 +104,13 @@ export interface WorkflowOptions {
    * re-checks read it. Its failure is a warning: the cluster keeps its last complete snapshot, and
    * the next shared ingest publishes the same content again.
    */
-  publish?: (store: Store) => Promise<void>;
+  publish?: (store: Store) => Promise<PublishReport>;
+  /**
+   * What a failed publish is: a warning (the server's scheduled pull, which has no one to fail
+   * to), or the run's error (`derisk ingest`: a script must learn that the cluster lacks what it
+   * ingested; the evidence stays ingested in the store and the next run publishes it).
+   */
+  publishFailure?: 'warning' | 'error';
   /** The thread that reads, resolves and screens; the workflow makes its own when not given (and ends it in close()). */
   worker?: EvidenceWorker;
 }
@@ -136,11 +147,19 @@ export class IngestWorkflow {
     // The worker loads its code while the file is hashed and looked up.
     if (request.files.length > 0 && (WORK_KINDS as readonly string[]).includes(request.kind)) this.worker.start();
     // One writer at a time over the store, whichever workflow or view rebuild it is (Store.exclusive).
-    const publish = request.scope.kind === 'shared' ? this.options.publish : undefined;
+    const publish = request.scope.kind === 'shared' && request.publish !== false ? this.options.publish : undefined;
     const outcome = this.store.exclusive(async (writer) => {
       const o = await this.runOn(writer, request, onEvent);
       // Under the same turn as the writes, so what is published is what this run left.
-      await publish?.(writer).catch((e: Error) => onEvent({ type: 'warning', message: `the ClickHouse evidence store was not published to (it keeps its last snapshot; the next ingest publishes again): ${e.message}` }));
+      if (publish) {
+        const started = performance.now();
+        try {
+          onEvent({ type: 'published', report: await publish(writer), seconds: (performance.now() - started) / 1000 });
+        } catch (e) {
+          if (this.options.publishFailure === 'error') throw e;
+          onEvent({ type: 'warning', message: `the ClickHouse evidence store was not published to (it keeps its last snapshot; the next ingest publishes again): ${(e as Error).message}` });
+        }
+      }
       return o;
     });
     const after = this.options.afterRun;

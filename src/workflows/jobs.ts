@@ -41,6 +41,7 @@ export class Jobs {
         view.stage = e.stage;
         view.events.push({ at, type: 'stage', stage: e.stage });
       } else if (e.type === 'warning' || e.type === 'note') view.events.push({ at, type: e.type, message: e.message });
+      else if (e.type === 'published') view.events.push({ at, type: 'note', message: `ClickHouse snapshot ${e.report.snapshot} ${e.report.written ? 'published' : 'already published'}` });
       else view.events.push({ at, type: 'file', message: `${e.report.status}: ${e.report.kept} kept, ${e.report.duplicates} already known, ${e.report.quarantined} quarantined` });
       if (view.events.length > KEPT_EVENTS) view.events.splice(0, view.events.length - KEPT_EVENTS);
     };

@@ -567,7 +567,7 @@ const MERGED_IDS = [
   '',
 ].join('\n');
 
-test('OpenAlex merged_ids: a work merged into another leaves the evidence (counted once), the merge is kept as the reason, and a copy ingested later under its old id is set aside', async () => {
+test('OpenAlex merged_ids: a work merged into another leaves the evidence (counted once), the merge is kept as the reason, and a copy ingested later under its old id is set aside naming the work at the end of its chain of merges', async () => {
   const home = tempDir();
   const store = await listedLandscapeStore(home, 'high', TWINS);
   try {
@@ -608,11 +608,14 @@ test('OpenAlex merged_ids: a work merged into another leaves the evidence (count
     const incremental = await answers();
     await refreshAnalytics(store, 'strong', loadTaxonomy(), { full: true });
     assert.deepEqual(incremental, await answers());
-    // An older partition giving W31 again: set aside, naming the merge; W30 stays the work.
-    const late = await ingestWorks(store, 'openalex', writeTemp('older-partition.jsonl', [JSON.stringify(TWINS[1]), JSON.stringify(oaWork(32, null, 2023, [AFF.oxford]))].join('\n')), { quarantineDir: join(home, 'q') });
-    assert.deepEqual([late.kept, late.duplicates, late.quarantined], [1, 0, 1]);
-    const [aside] = await store.all<{ reason: string }>(`SELECT reason FROM quarantine WHERE file_id = $1`, [late.fileId]);
-    assert.equal(aside!.reason, `OpenAlex merged W31 into W30 on 2024-03-01 (${path}, row 1): the work is W30, not counted twice`);
+    // An older partition giving W31 again: set aside, naming the merge; W30 stays the work. W9300 went through W9301 to W9302: the work is W9302.
+    const late = await ingestWorks(store, 'openalex', writeTemp('older-partition.jsonl', [JSON.stringify(TWINS[1]), JSON.stringify(oaWork(32, null, 2023, [AFF.oxford])), JSON.stringify(TWINS[5])].join('\n')), { quarantineDir: join(home, 'q') });
+    assert.deepEqual([late.kept, late.duplicates, late.quarantined], [1, 0, 2]);
+    const aside = await store.all<{ reason: string }>(`SELECT reason FROM quarantine WHERE file_id = $1 ORDER BY record_no`, [late.fileId]);
+    assert.deepEqual(
+      aside.map((a) => a.reason),
+      [`OpenAlex merged W31 into W30 on 2024-03-01 (${path}, row 1): the work is W30, not counted twice`, `OpenAlex merged W9300 into W9301 on 2024-03-01 (${path}, row 9): the work is W9302 (W9301 was merged on into it), not counted twice`],
+    );
     assert.equal(await count(store, "records WHERE source_id = 'W31'"), 0);
   } finally {
     store.close();
