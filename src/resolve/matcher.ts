@@ -625,8 +625,9 @@ export class AffiliationResolver {
     }
     const matches = this.rankPrimary(folded, hospitals);
     const tier = matches.reduce<Tier>((best, m) => (TIER_RANK[m.tier] > TIER_RANK[best] ? m.tier : best), 'unresolved');
-    // "TOYOHASHI University of Technology": a name glued to the place before it is that place's longer name, no institution elsewhere.
-    const gluedToPlace = new Set(picked.filter((p) => p.c.how === 'inside-glued' && p.c.start > 0 && this.gazetteer.isPlace(flat[p.c.start - 1]!)).map((p) => p.id));
+    // "TOYOHASHI University of Technology", "École Normale Supérieure de Rabat": a name written with a place before or after it
+    // is that place's longer name, no institution elsewhere.
+    const gluedToPlace = new Set(picked.filter((p) => p.c.placeAfter !== undefined || (p.c.how === 'inside-glued' && p.c.start > 0 && this.gazetteer.isPlace(flat[p.c.start - 1]!))).map((p) => p.id));
     const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, text, gluedToPlace);
     const refusals = refused.size > 0 ? `; ${correction!.not.map(describeCorrection).join('; ')} (refused ${[...refused].join(', ')})` : '';
     const resolution: Resolution = { raw, institutions: matches, countryCode, countryEvidence: countryEvidence + refusals, tier };
