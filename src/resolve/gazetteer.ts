@@ -400,7 +400,10 @@ export class Gazetteer {
     const words = part.split(' ');
     for (let n = Math.min(4, words.length - 1); n >= 1; n--) {
       const tail = words.slice(-n).join(' ');
-      if (this.insideName(words, words.length - n) && (this.subdivisions.has(tail) || this.ambiguous.has(tail) || this.countries.has(tail))) return null;
+      // "Texas A&M University at Qatar": a country after "at" is a campus abroad, where the author is; a region after it
+      // stays the name's.
+      const campusAbroad = words[words.length - n - 1] === 'at' && this.countries.has(tail) && !this.ambiguous.has(tail);
+      if (!campusAbroad && this.insideName(words, words.length - n) && (this.subdivisions.has(tail) || this.ambiguous.has(tail) || this.countries.has(tail))) return null;
       const sub = this.subdivisions.get(tail);
       if (sub) return { countryCode: sub, evidence: `"${tail}" at the end is a region of ${sub}`, explicit: true, text: tail };
       const ambiguous = this.ambiguous.get(tail);

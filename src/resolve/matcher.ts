@@ -55,7 +55,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18';
 
 interface Entry {
   id: string;
@@ -625,7 +625,10 @@ export class AffiliationResolver {
     }
     const matches = this.rankPrimary(folded, hospitals);
     const tier = matches.reduce<Tier>((best, m) => (TIER_RANK[m.tier] > TIER_RANK[best] ? m.tier : best), 'unresolved');
-    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, text);
+    // "TOYOHASHI University of Technology", "École Normale Supérieure de Rabat": a name written with a place before or after it
+    // is that place's longer name, no institution elsewhere.
+    const gluedToPlace = new Set(picked.filter((p) => p.c.placeAfter !== undefined || (p.c.how === 'inside-glued' && p.c.start > 0 && this.gazetteer.isPlace(flat[p.c.start - 1]!))).map((p) => p.id));
+    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, text, gluedToPlace);
     const refusals = refused.size > 0 ? `; ${correction!.not.map(describeCorrection).join('; ')} (refused ${[...refused].join(', ')})` : '';
     const resolution: Resolution = { raw, institutions: matches, countryCode, countryEvidence: countryEvidence + refusals, tier };
     if (mentions.length > 0) resolution.companies = mentions.map((m) => this.companyFinding(m, country, text));
@@ -682,7 +685,7 @@ export class AffiliationResolver {
    * registry record's, or a company's lab site); else a city that stands for one country.
    * A company known without its place says so instead of guessing.
    */
-  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: { code: string; why: string }[], text: string): { countryCode: string | null; countryEvidence: string } {
+  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: { code: string; why: string }[], text: string, gluedToPlace: ReadonlySet<string>): { countryCode: string | null; countryEvidence: string } {
     // Addresses in two countries ("…, India; …, Staffs"): the author's is not said, whatever the institutions.
     if (country.addresses) return { countryCode: null, countryEvidence: country.evidence };
     const primary = matches.find((m) => m.primary);
@@ -693,7 +696,7 @@ export class AffiliationResolver {
       .slice(1)
       .some((part) => this.gazetteer.countryCodeOf(part) === country.countryCode);
     const insideName = solid && country.explicit && !standsAlone && this.placeOf(primary.rorId, country) === 'none';
-    if (country.explicit && country.countryCode && !insideName) return { countryCode: country.countryCode, countryEvidence: country.evidence };
+    if (country.explicit && country.countryCode && !insideName) return this.placeOfLastPart(country, matches, mentions, text) ?? { countryCode: country.countryCode, countryEvidence: country.evidence };
     // "ETH Zürich and Sapienza University of Rome" with no place: the author's country is one of two, and which is not said.
     const several = country.countryCode ? [] : this.institutionsAbroad(matches);
     if (several.length > 1) return { countryCode: null, countryEvidence: `the string names institutions in ${several.length} countries and no place: ${several.map((m) => `${m.countryCode} (${m.name})`).join(', ')}` };
@@ -712,6 +715,8 @@ export class AffiliationResolver {
     // "Charles University/Rutgers University": a bare "/" between two names parts two institutions the matcher reads as one
     // part, so the second may be unread; what was read says nothing of where the author is.
     if (NAMES_PARTED.test(text)) return { countryCode: null, countryEvidence: `${country.evidence}; "/" parts two names and ${primary ? `${primary.name} is only a possible match` : 'neither is matched'}` };
+    // Nor does a place inside the name of a withdrawn record the string names ("Madison University").
+    const inName = country.countryCode || (primary && this.placesNothing(primary.rorId, matches)) ? [] : this.placeInName(text);
     const soft = [
       // A withdrawn record tells no country beside a live one ("University Hospital RWTH Aachen" is not in the US for a
       // withdrawn US "University Hospital" record), nor alone when the registry names no successor: then it was never an
@@ -730,12 +735,33 @@ export class AffiliationResolver {
         )
         .map((m) => ({ code: m.countryCode!, why: `${m.name} (${m.tier}, score ${m.score})` })),
       ...hints,
-      // Nor does a place inside the name of a withdrawn record the string names ("Madison University").
-      ...(country.countryCode || (primary && this.placesNothing(primary.rorId, matches)) ? [] : this.placeInName(text)),
+      ...inName,
+      // "Charité Campus Benjamin Franklin": a place read inside a name (here a person's) is weaker than an institution the
+      // string names elsewhere, however loosely: the two disagree, and no country follows.
+      ...(inName.length === 0 ? [] : matches.filter((m) => m.countryCode && m.countryCode !== inName[0]!.code && !m.basis.generic && !this.withdrawn(m.rorId) && !gluedToPlace.has(m.rorId))).map((m) => ({ code: m.countryCode!, why: `${m.name} (${m.tier}) is named in the string` })),
     ];
     const codes = new Set(soft.map((h) => h.code));
     if (codes.size === 1) return { countryCode: soft[0]!.code, countryEvidence: `no country named; everything the string names is in ${soft[0]!.code}: ${soft.map((h) => h.why).join('; ')}` };
     return { countryCode: null, countryEvidence: primary ? `${country.evidence}; ${primary.name} is only a possible match` : country.evidence };
+  }
+
+  /**
+   * "UT Austin, MSR Asia Shanghai": a place written inside the last part, after a company or lab it names, is that
+   * lab's; an institution an earlier part names by its registry name in another country is the author's other
+   * affiliation, so the string has no one country. Null when the place is the whole string's.
+   */
+  private placeOfLastPart(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], text: string): { countryCode: null; countryEvidence: string } | null {
+    const parts = segments(text);
+    const last = nameTokens(parts[parts.length - 1]!);
+    if (parts.length < 2 || last.length < 2) return null;
+    const lab = mentions.find((m) => last.join(' ').startsWith(m.words) && (m.lab?.countries ?? [m.company.headquarters]).includes(country.countryCode!));
+    const companyRecord = (id: string) => mentions.some((x) => x.lab?.ror === id || Object.values(x.company.registry).includes(id));
+    const other = matches.find((m) => m.basis.how === 'exact' && m.basis.place === 'conflict' && m.countryCode !== null && m.countryCode !== country.countryCode && !companyRecord(m.rorId));
+    if (!lab || !other) return null;
+    return {
+      countryCode: null,
+      countryEvidence: `${country.evidence}, written in the part naming ${lab.lab?.names[0] ?? lab.company.names[0]}; ${other.name} (${other.countryCode}) is named in another part: institutions in 2 countries, and which is the author's is not said`,
+    };
   }
 
   /** "Universität Bochum": the place an institution's name holds, unless the registry holds that word as an institution's name ("Mila"). */
@@ -922,7 +948,10 @@ export class AffiliationResolver {
         // A group's one-word name names the employer written first, not a later part ("Bristol, Avon": the county, not Avon Products).
         // Alone in its part it needs a company word beside it, read below: "Avon, CT" is the town, "Canon Inc" the company.
         const oneWord = words.length === 1 && !this.stems.has(key) && words[0]!.length > 3;
-        if (hit && (words.length > 1 || (oneWord && this.isDistinctive(words[0]!)))) yield { ids: hit, key, how: 'exact', said: `"${key}" is a registry name${this.spellingNote(key)}`, similarity: 1, start, end };
+        // "Mathematics" is no name of the Toulon institute whose alias "iMath" normalises to the same word: one word counts only
+        // when a holder writes it so, up to its ending.
+        const writtenSo = () => [...hit!.keys()].some((id) => (this.literal.get(id) ?? []).some((name) => name.trim().startsWith(key.slice(0, 4))));
+        if (hit && (words.length > 1 || (oneWord && this.isDistinctive(words[0]!) && writtenSo()))) yield { ids: hit, key, how: 'exact', said: `"${key}" is a registry name${this.spellingNote(key)}`, similarity: 1, start, end };
         else if (words.length > 1) {
           const bagHit = this.bag.get(bagKey(words));
           if (bagHit) {
@@ -975,10 +1004,12 @@ export class AffiliationResolver {
         const firstOfTwo = s === segStart && e < segEnd && !this.isGeneric(key) && !this.isUnitName(key) && this.twoNamesGlued(key, flat.slice(e, segEnd).join(' '), segs[part]!);
         const after = joined || firstOfTwo ? [] : flat.slice(e, segEnd);
         const stem = this.stems.has(key);
-        const ignorable = (t: string) => capitals.has(t) || PADDING.has(t) || (stem && GROUP_PADDING.has(t)) || this.gazetteer.isCountryOrRegion(t) || /\d/.test(t);
+        // "TOYOHASHI University of Technology": a place written in capitals is the place, not an acronym beside the name.
+        const acronym = (t: string) => capitals.has(t) && !(t.length >= 5 && this.gazetteer.isPlace(t));
+        const ignorable = (t: string) => acronym(t) || PADDING.has(t) || (stem && GROUP_PADDING.has(t)) || this.gazetteer.isCountryOrRegion(t) || /\d/.test(t);
         const last = before[before.length - 1];
         // "Aalborg University Hospital" is not the "University Hospital": a place or a rare word right before a name is part of a longer one.
-        const properWord = (t: string) => !capitals.has(t) && !PADDING.has(t) && !UNIT_TOKEN.has(t) && (this.isDistinctive(t) || this.gazetteer.isPlace(t));
+        const properWord = (t: string) => !acronym(t) && !PADDING.has(t) && !UNIT_TOKEN.has(t) && (this.isDistinctive(t) || this.gazetteer.isPlace(t));
         // "HafenCity University Hamburg" is not "University Hamburg": a proper word before the name, with no unit word to say what it is, makes a longer name.
         // After a unit's words ("College of Optical Science and Engineering Zhejiang University") a rare word right before
         // the name is the unit's subject, unless it is a place or the name is of common words alone ("Department of Sharif University of Technology").
