@@ -8,7 +8,7 @@ import { ingestRegistry, loadRegistry } from '../src/ingest/registry.ts';
 import { resolvePending } from '../src/resolve/apply.ts';
 import { AffiliationResolver } from '../src/resolve/matcher.ts';
 import { locate, sourceById } from '../src/sources.ts';
-import { COUNTRY_SET_STATEMENTS, refreshAnalytics } from '../src/store/refresh.ts';
+import { COUNTRY_SET_STATEMENTS, INSTITUTION_SET_STATEMENTS, refreshAnalytics } from '../src/store/refresh.ts';
 import { Store } from '../src/store/store.ts';
 import { generateOpenAlex } from './generate-openalex.ts';
 import { alertsLoadBench, monitorBench, verdictRecheckBench } from './monitor.ts';
@@ -162,9 +162,9 @@ async function timed(n: number, f: () => Promise<unknown>): Promise<{ median: nu
 /**
  * Indicator latency on the synthetic store, beside the same question asked as hand-written
  * DuckDB SQL: over the store's own table, and over the flat Parquet export partitioned by year.
- * The indicators that count by country are timed twice, alternating, on the same store: reading
- * the refresh's summary (country_set_counts) and, with it set aside, every work × institution
- * row as before it; with whether both give the same answers.
+ * The indicators that count by country, and top institutions, are timed twice, alternating, on
+ * the same store: reading the refresh's summary (country_set_counts, institution_set_counts) and,
+ * with it set aside, every work × institution row as before it; with whether both give the same answers.
  */
 async function indicatorLatency(storePath: string, runs: number, what = 'synthetic works') {
   const store = await Store.open(storePath);
@@ -177,6 +177,11 @@ async function indicatorLatency(storePath: string, runs: number, what = 'synthet
     for (const sql of COUNTRY_SET_STATEMENTS) await store.run(sql);
     console.log(`\nbuilt country_set_counts (a store refreshed before it) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
+  if (!(await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE table_name = 'institution_set_counts'`))) {
+    const t = performance.now();
+    for (const sql of INSTITUTION_SET_STATEMENTS) await store.run(sql);
+    console.log(`\nbuilt institution_set_counts (a store refreshed before it) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
   const parquet = join(OUT, 'parquet');
   rmSync(parquet, { recursive: true, force: true });
   await store.run(`COPY (SELECT work_id, year, ror_id, country_code, weight FROM work_institutions) TO '${parquet}' (FORMAT parquet, PARTITION_BY (year))`);
@@ -185,22 +190,22 @@ async function indicatorLatency(storePath: string, runs: number, what = 'synthet
       SELECT work_id, any_value(year) AS year, bool_or(country_code IN (${eu})) AS a, bool_or(country_code = 'CN') AS b
       FROM ${from} GROUP BY work_id) WHERE a AND b GROUP BY year ORDER BY year`;
   const n = Math.max(5, runs * 3);
-  const summaryAside = (aside: boolean) => store.run(aside ? 'ALTER TABLE country_set_counts RENAME TO country_set_counts_aside' : 'ALTER TABLE country_set_counts_aside RENAME TO country_set_counts');
+  const summaryAside = (aside: boolean, table: string) => store.run(aside ? `ALTER TABLE ${table} RENAME TO ${table}_aside` : `ALTER TABLE ${table}_aside RENAME TO ${table}`);
   // Alternating, so both ways see the same load; the first run of each is a warm-up.
-  const sideBySide = async (label: string, f: () => Promise<unknown>) => {
+  const sideBySide = async (label: string, f: () => Promise<unknown>, summary = 'country_set_counts') => {
     const ms = { summary: [] as number[], rows: [] as number[] };
     let same = true;
     for (let i = 0; i <= n; i++) {
       let t = performance.now();
       const fromSummary = JSON.stringify(await f());
       if (i > 0) ms.summary.push(performance.now() - t);
-      await summaryAside(true);
+      await summaryAside(true, summary);
       try {
         t = performance.now();
         same &&= JSON.stringify(await f()) === fromSummary;
         if (i > 0) ms.rows.push(performance.now() - t);
       } finally {
-        await summaryAside(false);
+        await summaryAside(false, summary);
       }
     }
     const t = { summary: { median: median(ms.summary), p95: p95(ms.summary) }, rows: { median: median(ms.rows), p95: p95(ms.rows) }, same };
@@ -210,26 +215,29 @@ async function indicatorLatency(storePath: string, runs: number, what = 'synthet
     return t;
   };
   const load = [loadavg()[0]!];
-  console.log(`\nCountry-counting indicators on ${storePath}, every row beside the summary (ms, median / p95 over ${n} runs, alternating)`);
+  console.log(`\nCountry-counting indicators and top institutions on ${storePath}, every row beside the summary (ms, median / p95 over ${n} runs, alternating)`);
   const out = {
     works: (await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM works'))!.n,
     summaryRows: (await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM country_set_counts'))!.n,
+    institutionSummaryRows: (await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM institution_set_counts'))!.n,
+    workInstitutionRows: (await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM work_institutions'))!.n,
     copubs: await sideBySide('derisk copubs EU27AC–CN (full + fract.)', () => copublications(store, catalogue, 'EU27AC', 'CN')),
     publications: await sideBySide('derisk publications EU27AC, CN, US', () => publicationsByRegion(store, catalogue, ['EU27AC', 'CN', 'US'])),
     fields: await sideBySide('derisk fields EU27AC–CN', () => fieldBreakdown(store, catalogue, 'EU27AC', 'CN')),
     countries: await sideBySide('derisk countries EU27AC–CN', () => countryBreakdown(store, catalogue, 'EU27AC', 'CN')),
     handWrittenTable: await timed(n, () => store.all(handWritten('work_institutions'))),
     handWrittenParquet: await timed(n, () => store.all(handWritten(`read_parquet('${parquet}/**/*.parquet', hive_partitioning = true)`))),
-    topInstitutions: await timed(n, () => topInstitutions(store, catalogue, 'EU27AC', 'CN', 15)),
+    topInstitutions: await sideBySide('derisk top-institutions EU27AC–CN', () => topInstitutions(store, catalogue, 'EU27AC', 'CN', 15), 'institution_set_counts'),
     topInstitutionsRolledUp: await timed(n, () => topInstitutions(store, catalogue, 'EU27AC', 'CN', 15, { ...NO_FILTERS, rollUp: true })),
     load: [...load, loadavg()[0]!],
   };
   store.close();
-  console.log(`\nIndicator latency on ${out.works.toLocaleString('en')} ${what} (ms, median / p95 over ${n} runs; summary of ${out.summaryRows.toLocaleString('en')} rows; load ${out.load.map((l) => l.toFixed(1)).join(' → ')})`);
+  console.log(
+    `\nIndicator latency on ${out.works.toLocaleString('en')} ${what} (ms, median / p95 over ${n} runs; summaries of ${out.summaryRows.toLocaleString('en')} (countries) and ${out.institutionSummaryRows.toLocaleString('en')} (institutions) rows beside ${out.workInstitutionRows.toLocaleString('en')} work × institution rows; load ${out.load.map((l) => l.toFixed(1)).join(' → ')})`,
+  );
   const row = (label: string, t: { median: number; p95: number }) => console.log(`  ${label.padEnd(52)} ${t.median.toFixed(0).padStart(6)} / ${t.p95.toFixed(0).padStart(6)}`);
   row('hand-written SQL, same store table (full only)', out.handWrittenTable);
   row('hand-written SQL, Parquet partitioned by year (full only)', out.handWrittenParquet);
-  row('derisk top-institutions (main partner; rows)', out.topInstitutions);
   row('derisk top-institutions (roll-up, main partner; rows)', out.topInstitutionsRolledUp);
   console.log(`  ratio derisk copubs (summary) / hand-written over Parquet: ${(out.copubs.summary.median / out.handWrittenParquet.median).toFixed(2)}×`);
   return out;

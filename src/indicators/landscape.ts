@@ -3,6 +3,7 @@ import { regionOf, type RegionCatalogue } from '../regions/catalogue.ts';
 import type { Store } from '../store/store.ts';
 import { regionMembersSql } from './copubs.ts';
 import { pairSets, publicationsFromSets, readsCountrySets } from './country-sets.ts';
+import { readsInstitutionSets, topFromSets } from './institution-sets.ts';
 import { NO_FILTERS, workCondition, yearBounds, type Filters } from './filters.ts';
 import { unregisteredSql } from './unregistered.ts';
 
@@ -52,17 +53,21 @@ export interface TopInstitution {
 
 /**
  * The institutions of region A with the most co-publications with region B, each with the
- * partner institution in B it shares most of them with.
+ * partner institution in B it shares most of them with: ranked from the refresh's summary where
+ * it may be read (src/indicators/institution-sets.ts), else from every work × institution row.
  */
 export async function topInstitutions(store: Store, catalogue: RegionCatalogue, a: string, b: string, limit: number, filters: Filters = NO_FILTERS): Promise<TopInstitution[]> {
-  const rows = await store.all<Record<string, unknown>>(
-    `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)},
+  const ranking = (await readsInstitutionSets(store, filters))
+    ? topFromSets(filters, workCondition(filters, 'wi'))
+    : `${pairSides(filters)},
      pairs AS (
        SELECT sa.inst AS a_inst, sb.inst AS b_inst, count(DISTINCT sa.work_id) AS n
        FROM side_a sa JOIN side_b sb USING (work_id) WHERE sa.inst IS NOT NULL AND sb.inst IS NOT NULL GROUP BY ALL),
      top AS (
        SELECT inst, count(DISTINCT work_id) AS n, min(country_code) AS country_code FROM side_a WHERE inst IS NOT NULL AND work_id IN (SELECT work_id FROM copubs)
-       GROUP BY inst ORDER BY n DESC, inst LIMIT $3)
+       GROUP BY inst ORDER BY n DESC, inst LIMIT $3)`;
+  const rows = await store.all<Record<string, unknown>>(
+    `WITH ${regionMembersSql(catalogue)}, ${ranking}
      SELECT top.inst AS ror_id, coalesce(i.name, ${unregisteredSql('top.inst')}) AS name, coalesce(i.country_code, top.country_code) AS country_code, top.n::INTEGER AS copublications,
        p.b_inst AS partner_id, CASE WHEN p.b_inst IS NOT NULL THEN coalesce(pi.name, ${unregisteredSql('p.b_inst')}) END AS partner_name, p.n::INTEGER AS with_partner
      FROM top

@@ -117,6 +117,28 @@ SELECT year, countries, fields, country_code, count(*) AS works, sum(weight::DEC
 FROM {{set_works}}
 GROUP BY ALL;
 
+-- The institutions' side (top institutions): each work's institutions with the countries each has in
+-- it, beside the work's year, set of countries and set of fields; recomputed for the works an
+-- ingest touched, like work_country_sets. Only works with a year and a country can be counted.
+CREATE OR REPLACE TABLE {{work_institution_sets}} AS
+WITH insts AS (
+  SELECT work_id, ror_id, list_sort(list(DISTINCT country_code)) AS inst_countries
+  FROM {{work_institutions}} WHERE ror_id IS NOT NULL AND country_code IS NOT NULL AND year IS NOT NULL
+  GROUP BY work_id, ror_id
+),
+sets AS (SELECT DISTINCT ON (work_id) work_id, year, countries, fields FROM {{work_country_sets}})
+SELECT s.work_id, s.year, s.countries, s.fields, i.ror_id, i.inst_countries
+FROM insts i JOIN sets s USING (work_id);
+
+-- Its summary: how many works have each year, set of countries, set of fields, institution and
+-- countries of that institution. A work has one row per institution, so summing works counts each
+-- work once per institution, as counting distinct works does. An incremental refresh counts again
+-- only the keys its works left or joined, each over all of the key's works.
+CREATE OR REPLACE TABLE {{institution_set_counts}} AS
+SELECT year, countries, fields, ror_id, inst_countries, count(*) AS works
+FROM {{institution_set_works}}
+GROUP BY ALL;
+
 -- Each institution's topmost ancestor through ROR parent links (an institute of CAS → CAS),
 -- for indicators counted with parent roll-up. An institution with two tops at the same depth
 -- (1,555 in the full registry) takes the lowest ROR id, so every refresh rolls it up the same way.

@@ -44,6 +44,10 @@ interface RecordTables {
   country_set_counts: string;
   /** work_country_sets, over the sets the refresh counts again. */
   set_works: string;
+  work_institution_sets: string;
+  institution_set_counts: string;
+  /** work_institution_sets, over the keys the refresh counts again. */
+  institution_set_works: string;
 }
 
 const SHARED_TABLES: WorkTables & PlaceTables & RecordTables = {
@@ -65,6 +69,9 @@ const SHARED_TABLES: WorkTables & PlaceTables & RecordTables = {
   work_country_sets: 'work_country_sets',
   country_set_counts: 'country_set_counts',
   set_works: 'work_country_sets',
+  work_institution_sets: 'work_institution_sets',
+  institution_set_counts: 'institution_set_counts',
+  institution_set_works: 'work_institution_sets',
 };
 const naming = <T extends object>(sql: string, tables: T) => sql.replace(/\{\{(\w+)\}\}/g, (_, name: keyof T) => String(tables[name]));
 const REFRESH_TEMPLATES = statements('./refresh.sql');
@@ -78,6 +85,8 @@ const PLACE_APPLICANTS = REFRESH_TEMPLATES.find((sql) => sql.includes('{{patent_
 const PATENT_STATEMENTS = REFRESH.filter((sql) => /TABLE patent_/.test(sql));
 /** The per-set summary the country-counting indicators read (src/indicators/country-sets.ts) and the per-work rows it counts, built whole from work_institutions and work_fields. */
 export const COUNTRY_SET_STATEMENTS = REFRESH.filter((sql) => /TABLE (work_country_sets|country_set_counts) /.test(sql));
+/** The per-key summary top institutions read (src/indicators/institution-sets.ts), built whole from work_institutions and work_country_sets. */
+export const INSTITUTION_SET_STATEMENTS = REFRESH.filter((sql) => /TABLE (work_institution_sets|institution_set_counts) /.test(sql));
 const UPLOAD_REFRESH = statements('./upload-refresh.sql');
 
 /**
@@ -113,8 +122,8 @@ export interface RefreshOptions {
 export async function refreshAnalytics(store: Store, minTier: Exclude<Tier, 'unresolved'> = 'strong', taxonomy: Taxonomy = loadTaxonomy(), options: RefreshOptions = {}): Promise<'full' | 'incremental'> {
   await loadFieldRules(store, taxonomy);
   const basis = await basisOf(store, minTier, taxonomy);
-  // A store refreshed before the per-work country sets existed has none to recount from.
-  const built = (await store.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE schema_name = 'main' AND table_name IN ('record_works', 'work_country_sets')`))!.n === 2;
+  // A store refreshed before the per-work country or institution sets existed has none to recount from.
+  const built = (await store.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE schema_name = 'main' AND table_name IN ('record_works', 'work_country_sets', 'work_institution_sets')`))!.n === 3;
   const full = options.full || !built || (await metaValue(store, 'analytics_basis')) !== basis;
   const patents = await patentsBasis(store);
   await store.transaction(async () => {
@@ -137,13 +146,13 @@ export async function refreshAnalytics(store: Store, minTier: Exclude<Tier, 'unr
 
 /** A table of the refresh's own, for the rows of the works it recomputes before they replace theirs. */
 const DELTA = (table: string) => `refresh_delta_${table}`;
-const PER_WORK = ['works', 'work_fields', 'work_affiliations', 'work_institutions', 'work_country_sets'];
+const PER_WORK = ['works', 'work_fields', 'work_affiliations', 'work_institutions', 'work_country_sets', 'work_institution_sets'];
 
 /**
  * Recomputes the works of the records pending since the last refresh: the works those records
  * belonged to then and belong to now (a changed DOI moves a record from one work to another), each
  * from all of its records, by the statements of a full refresh over those works only; then what
- * counts over them: the country sets those works left or joined, the names sources give
+ * counts over them: the country sets and institution keys those works left or joined, the names sources give
  * unregistered institutions, the listed affiliations, and the per-institution listed
  * co-publications of every institution those works name.
  */
@@ -177,6 +186,9 @@ async function refreshPendingWorks(store: Store, minTier: Exclude<Tier, 'unresol
     country_set_counts: DELTA('country_set_counts'),
     // A join, not EXISTS: DuckDB runs a correlated EXISTS on list columns ~100× slower (1M works: 33 s against 0.4 s).
     set_works: `(SELECT w.* FROM work_country_sets w SEMI JOIN refresh_sets USING (year, countries, fields))`,
+    work_institution_sets: DELTA('work_institution_sets'),
+    institution_set_counts: DELTA('institution_set_counts'),
+    institution_set_works: `(SELECT w.* FROM work_institution_sets w SEMI JOIN refresh_institution_sets USING (year, countries, fields, ror_id, inst_countries))`,
   };
   const template = (table: string) =>
     naming(
@@ -194,6 +206,9 @@ async function refreshPendingWorks(store: Store, minTier: Exclude<Tier, 'unresol
   await store.run(`CREATE OR REPLACE TEMP TABLE refresh_sets AS
     SELECT DISTINCT year, countries, fields FROM work_country_sets WHERE work_id IN ${touched}
     UNION SELECT DISTINCT year, countries, fields FROM ${DELTA('work_country_sets')}`);
+  await store.run(`CREATE OR REPLACE TEMP TABLE refresh_institution_sets AS
+    SELECT DISTINCT year, countries, fields, ror_id, inst_countries FROM work_institution_sets WHERE work_id IN ${touched}
+    UNION SELECT DISTINCT year, countries, fields, ror_id, inst_countries FROM ${DELTA('work_institution_sets')}`);
   for (const table of PER_WORK) {
     await store.run(`DELETE FROM ${table} WHERE work_id IN ${touched}`);
     await store.run(`INSERT INTO ${table} SELECT * FROM ${DELTA(table)}`);
@@ -201,11 +216,15 @@ async function refreshPendingWorks(store: Store, minTier: Exclude<Tier, 'unresol
   await store.run(template('country_set_counts'));
   await store.run(`DELETE FROM country_set_counts c USING refresh_sets s WHERE s.year = c.year AND s.countries = c.countries AND s.fields = c.fields`);
   await store.run(`INSERT INTO country_set_counts SELECT * FROM ${DELTA('country_set_counts')}`);
+  await store.run(template('institution_set_counts'));
+  await store.run(`DELETE FROM institution_set_counts c USING refresh_institution_sets s
+    WHERE s.year = c.year AND s.countries = c.countries AND s.fields = c.fields AND s.ror_id = c.ror_id AND s.inst_countries = c.inst_countries`);
+  await store.run(`INSERT INTO institution_set_counts SELECT * FROM ${DELTA('institution_set_counts')}`);
   // An unregistered institution's name is the one most affiliations give it: counted again over all of them.
   await store.run(template('source_institutions'));
   await store.run(`DELETE FROM source_institutions WHERE ror_id IN (SELECT ror_id FROM refresh_given_rors)`);
   await store.run(`INSERT INTO source_institutions SELECT * FROM ${DELTA('source_institutions')} WHERE ror_id IN (SELECT ror_id FROM refresh_given_rors)`);
-  for (const table of ['record_works', ...PER_WORK, 'country_set_counts', 'source_institutions']) await store.run(`DROP TABLE ${DELTA(table)}`);
+  for (const table of ['record_works', ...PER_WORK, 'country_set_counts', 'institution_set_counts', 'source_institutions']) await store.run(`DROP TABLE ${DELTA(table)}`);
   await store.run(`INSERT INTO refresh_rors SELECT DISTINCT ror_id FROM work_institutions WHERE work_id IN ${touched} AND ror_id IS NOT NULL`);
   await refreshListedWorks(store, 'main', 'refresh_works', 'refresh_rors');
 }

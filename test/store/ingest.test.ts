@@ -366,7 +366,7 @@ test('the real WoS export re-derives the counts its data README publishes (China
   // Two of the 4,071 records carry the same DOI: they are one work.
   assert.equal(await count(store, 'works'), 4070);
 
-  // The indicators counting works by country read the refresh's summary (country_set_counts) and
+  // The indicators counting works by country read the refresh's summaries (country_set_counts, institution_set_counts) and
   // answer as every work × institution row does; an organisation's corrected view, which the
   // summary does not count, answers from its own rows. The correction puts a Chinese string in Germany.
   const chinese = (await store.one<{ raw: string }>(`SELECT wa.raw FROM affiliations wa JOIN resolutions r USING (raw) WHERE r.country_code = 'CN' GROUP BY wa.raw ORDER BY count(*) DESC, wa.raw LIMIT 1`))!.raw;
@@ -379,7 +379,7 @@ test('the real WoS export re-derives the counts its data README publishes (China
     const out: unknown[] = [];
     for (const filters of [NO_FILTERS, parseFilters({ from: '2018', to: '2022' }), parseFilters({ field }), parseFilters({ from: '2020', field, rollup: true })]) {
       for (const regions of [...STANDARD_PAIRS, ['CN', 'EU27AC']]) {
-        for (const name of ['copubs', 'publications', 'fields', 'countries'] as const) out.push([name, regions, filters, await runIndicator(view, catalogue, taxonomy, { name, regions, filters, limit: 15, institution: null })]);
+        for (const name of ['copubs', 'publications', 'fields', 'countries', 'top-institutions'] as const) out.push([name, regions, filters, await runIndicator(view, catalogue, taxonomy, { name, regions, filters, limit: 15, institution: null })]);
       }
     }
     return out;
@@ -387,11 +387,11 @@ test('the real WoS export re-derives the counts its data README publishes (China
   const orgA = await store.viewOf('org-a');
   const [fromSummary, viewFromSummary] = [await answers(store), await answers(orgA)];
   assert.notDeepEqual(viewFromSummary, fromSummary, 'the correction changes org-a’s counts');
-  await store.run('ALTER TABLE country_set_counts RENAME TO country_set_counts_aside');
+  for (const table of ['country_set_counts', 'institution_set_counts']) await store.run(`ALTER TABLE ${table} RENAME TO ${table}_aside`);
   assert.deepEqual(await answers(store), fromSummary);
   assert.deepEqual(await answers(orgA), viewFromSummary);
   // ...and the summary is what the shared answers were read from.
-  await store.run('ALTER TABLE country_set_counts_aside RENAME TO country_set_counts');
+  for (const table of ['country_set_counts', 'institution_set_counts']) await store.run(`ALTER TABLE ${table}_aside RENAME TO ${table}`);
   await store.run(`UPDATE country_set_counts SET works = works + 1 WHERE country_code = 'DE'`);
   assert.notDeepEqual(await answers(store), fromSummary);
   store.close();
@@ -433,7 +433,7 @@ async function everyAnswer(store: Store) {
     const indicators: Record<string, unknown> = {};
     for (const name of ANSWERED) indicators[name] = json(await runIndicator(view, catalogue, taxonomy, { name, regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 20, institution: null }));
     const tables: Record<string, unknown> = {};
-    for (const table of ['works', 'work_fields', 'work_affiliations', 'work_institutions', 'work_country_sets', 'country_set_counts', 'listed_affiliations', 'institution_listed_copubs', 'source_institutions', 'record_works'])
+    for (const table of ['works', 'work_fields', 'work_affiliations', 'work_institutions', 'work_country_sets', 'country_set_counts', 'work_institution_sets', 'institution_set_counts', 'listed_affiliations', 'institution_listed_copubs', 'source_institutions', 'record_works'])
       tables[table] = json(await view.all(`SELECT * FROM ${table} ORDER BY ALL`));
     return { indicators, tables, oxford: json(await portfolio(view, { institution: '052gg0110' }, loadWeights(taxonomy))) };
   };
@@ -472,6 +472,13 @@ test('an OpenAlex update replaces the works it gives again, and the incremental 
     const [a, b] = [await everyAnswer(incremental.store), await everyAnswer(full.store)];
     assert.notDeepEqual(a.orgA.tables.work_institutions, a.shared.tables.work_institutions, 'the correction decides org-a’s view');
     assert.deepEqual(a, b);
+    // The summary of institutions, counted again for the changed, moved and new works only, answers as every row does...
+    const both = await topInstitutionsBothWays(incremental.store);
+    assert.deepEqual(both.summary, both.rows);
+    // ...and is what the answers come from: Oxford made to lead EU27AC–CN by its count in the summary alone.
+    await incremental.store.run(`UPDATE institution_set_counts SET works = works + 100 WHERE ror_id = '052gg0110'`);
+    const [top] = await runIndicator(incremental.store, loadRegions(), loadTaxonomy(), { name: 'top-institutions', regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 1, institution: null });
+    assert.deepEqual([(top as { rorId: string }).rorId, (top as { copublications: number }).copublications > 100], ['052gg0110', true]);
   } finally {
     incremental.store.close();
     full.store.close();
@@ -517,8 +524,31 @@ test('of two versions of an OpenAlex work the newer by updated_date is kept: wit
 
 async function derived(store: Store) {
   const out: Record<string, unknown> = { pending: await count(store, 'refresh_pending') };
-  for (const table of ['record_works', 'works', 'work_fields', 'work_affiliations', 'work_institutions', 'source_institutions']) out[table] = await store.all(`SELECT * FROM ${table} ORDER BY ALL`);
+  for (const table of ['record_works', 'works', 'work_fields', 'work_affiliations', 'work_institutions', 'source_institutions', 'work_institution_sets', 'institution_set_counts']) out[table] = await store.all(`SELECT * FROM ${table} ORDER BY ALL`);
   return out;
+}
+
+/**
+ * Top institutions (with their main partners) as the refresh's summary answers them and as every
+ * work × institution row does, with the summary set aside: both ways round, filtered by years and
+ * by a field, and with roll-up (which the summary leaves to the rows).
+ */
+async function topInstitutionsBothWays(store: Store) {
+  const [catalogue, taxonomy] = [loadRegions(), loadTaxonomy()];
+  const field = (await store.one<{ field_id: string }>(`SELECT field_id FROM work_fields GROUP BY ALL ORDER BY count(*) DESC, field_id LIMIT 1`))!.field_id;
+  const ask = async () => {
+    const out: unknown[] = [];
+    for (const filters of [NO_FILTERS, parseFilters({ from: '2022', to: '2023' }), parseFilters({ field }), parseFilters({ rollup: true })])
+      for (const regions of [...STANDARD_PAIRS, ['CN', 'EU27AC'], ['CN', 'US']]) out.push([regions, filters, await runIndicator(store, catalogue, taxonomy, { name: 'top-institutions', regions, filters, limit: 20, institution: null })]);
+    return out;
+  };
+  const summary = await ask();
+  await store.run('ALTER TABLE institution_set_counts RENAME TO institution_set_counts_aside');
+  try {
+    return { summary, rows: await ask() };
+  } finally {
+    await store.run('ALTER TABLE institution_set_counts_aside RENAME TO institution_set_counts');
+  }
 }
 
 test('killed (SIGKILL) inside the incremental refresh: the update is still pending, and re-running the ingest ends with the rows of a full refresh', async () => {
@@ -606,6 +636,8 @@ test('OpenAlex merged_ids: a work merged into another leaves the evidence (count
     assert.equal(await count(store, "works WHERE work_id = 'doi:10.5555/merged.31'"), 0);
     const answers = async () => ({ ...(await derived(store)), listed: await store.all(`SELECT * FROM institution_listed_copubs ORDER BY ALL`), affiliations: await store.all(`SELECT * FROM listed_affiliations ORDER BY ALL`) });
     const incremental = await answers();
+    const both = await topInstitutionsBothWays(store);
+    assert.deepEqual(both.summary, both.rows, 'the summary of institutions, without the merged-away works, answers as the rows do');
     await refreshAnalytics(store, 'strong', loadTaxonomy(), { full: true });
     assert.deepEqual(incremental, await answers());
     // An older partition giving W31 again: set aside, naming the merge; W30 stays the work. W9300 went through W9301 to W9302: the work is W9302.

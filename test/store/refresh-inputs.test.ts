@@ -18,6 +18,7 @@ const REVIEWED_INPUTS: Record<string, string> = {
   works: 'built by the refresh itself',
   work_affiliations: 'built by the refresh itself',
   set_works: 'built by the refresh itself: work_country_sets, over the country sets the refresh counts again (src/store/refresh.ts)',
+  institution_set_works: 'built by the refresh itself: work_institution_sets, over the institution keys the refresh counts again (src/store/refresh.ts)',
   resolutions: 'in the basis: the resolution version (matcher, registry, the data and alias files it reads, stored format); a new string belongs to a pending record',
   resolution_institutions: 'in the basis, as resolutions',
   resolution_companies: 'in the basis, as resolutions',
