@@ -96,6 +96,13 @@ export async function matchingBench(config: Config, registry: Institution[], run
     printRow(label, score);
     if (score.inRegistry > 0 && !set.assertedBy) console.log(`${''.padEnd(34)}   counting the gold's registry parent or unit as right: P ${f3(score.treePrecision)} R ${f3(score.treeRecall)}`);
     const entry: Record<string, unknown> = { gold: set.gold, ...summarise(score) };
+    if (score.inRegistry > 0 && !set.assertedBy) {
+      // The indicators count every institution a string gives at strong or better, not only the primary
+      // (src/store/refresh.sql, work_affiliations): this is the precision the counts inherit.
+      const counted = scoreResolutions(resolver, set.items, resolutions, 'strong', false, perSecond);
+      console.log(`${''.padEnd(34)}   every institution the counts take (non-primary matches too): P ${f3(counted.precision)} R ${f3(counted.recall)} F1 ${f3(counted.f1)}`);
+      entry.counted = { precision: counted.precision, recall: counted.recall, f1: counted.f1 };
+    }
     const corrected = withCountryGoldCorrected(set.name, set.items, labelErrors);
     if (corrected.corrected > 0) {
       const c = scoreResolutions(resolver, corrected.items, resolutions, 'strong', true, perSecond).country;
