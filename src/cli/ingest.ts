@@ -53,6 +53,22 @@ export async function publishToClickHouse(store: Store, config: Config): Promise
 }
 
 /**
+ * What `derisk ingest` says when the ingest is kept but the publish to the cluster failed: that the
+ * evidence is in the local store, which cluster was not published to and why, and how to publish
+ * (one line: the client's own stack is not printed, see ClickHouseEvidence.connect).
+ */
+export function publishFailureMessage(evidenceUrl: string, e: Error): string {
+  let host: string;
+  try {
+    host = new URL(evidenceUrl).host;
+  } catch {
+    host = 'DERISK_EVIDENCE_URL';
+  }
+  const reason = e.message.split('\n')[0]!.trim() || e.name;
+  return `the ingest is kept in the local store, but the ClickHouse evidence store at ${host} was not published to (${reason}); it keeps its last snapshot until an ingest publishes: run \`derisk ingest\` again once it answers`;
+}
+
+/**
  * Runs the ingest workflow (one after another) with its progress on stderr (a bar on a terminal,
  * JSON lines otherwise) and a line per file on stdout. With DERISK_EVIDENCE_URL the workflow
  * publishes after the last run, as the server's scheduled pull does; a failed publish fails the
@@ -60,7 +76,16 @@ export async function publishToClickHouse(store: Store, config: Config): Promise
  */
 export async function runIngest(store: Store, config: Config, requests: IngestRequest[]): Promise<IngestOutcome[]> {
   let evidence: ClickHouseEvidence | undefined;
-  const publish = config.evidenceUrl ? async (s: Store) => (evidence ??= (await connectEvidenceCluster(config))!).publish(s) : undefined;
+  const evidenceUrl = config.evidenceUrl;
+  const publish = evidenceUrl
+    ? async (s: Store) => {
+        try {
+          return await (evidence ??= (await connectEvidenceCluster(config))!).publish(s);
+        } catch (e) {
+          throw new Error(publishFailureMessage(evidenceUrl, e as Error), { cause: e });
+        }
+      }
+    : undefined;
   const workflow = new IngestWorkflow(store, { quarantineDir: config.quarantineDir, publish, publishFailure: 'error' });
   const printer = ingestPrinter();
   try {

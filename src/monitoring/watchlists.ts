@@ -76,7 +76,7 @@ export class Watchlists {
       if (existing) return { item: item(existing), created: false };
       const row: Row = { id: randomUUID(), kind: found.kind, ref: found.ref, label: found.label, user_id: userId, created_by: actor.userId, created_at: new Date().toISOString() };
       await tx.query('INSERT INTO watch_items (id, org_id, user_id, kind, ref, label, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [row.id, actor.orgId, userId, row.kind, row.ref, row.label, row.created_by, row.created_at]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'watch.add', target: row.id, detail: { kind: row.kind, ref: row.ref, scope } });
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'watch.add', target: row.id, detail: { kind: row.kind, ref: row.ref, scope }, rows: [['watch_items', row.id]] });
       return { item: item(row), created: true };
     });
   }
@@ -96,7 +96,7 @@ export class Watchlists {
       if (!row) throw new NotFoundError(`no watch item ${id}`);
       authorize(actor, row.user_id === '' ? 'watch.organisation' : 'watch.own');
       await tx.query('DELETE FROM watch_items WHERE id = $1', [id]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'watch.remove', target: id, detail: { kind: row.kind, ref: row.ref } });
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'watch.remove', target: id, detail: { kind: row.kind, ref: row.ref }, rows: [['watch_items', id]] });
     });
   }
 

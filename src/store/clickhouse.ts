@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient, type Logger, type WarnLogParams } from '@clickhouse/client';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { sourceNamedSql } from '../indicators/unregistered.ts';
 import type { Store } from './store.ts';
@@ -343,6 +343,21 @@ export interface PublishReport {
   rows: Record<string, number>;
 }
 
+/**
+ * The client's logger: a warning is one line on stderr; an error is left out, because the client
+ * also rejects the call that met it and derisk reports that (its default logger prints each
+ * failed request's stack and arguments, before derisk's own line).
+ */
+export class QuietLogger implements Logger {
+  trace(): void {}
+  debug(): void {}
+  info(): void {}
+  warn({ module, message, err }: WarnLogParams): void {
+    process.stderr.write(`derisk: ClickHouse client${module ? ` (${module})` : ''}: ${message}${err ? ` (${err.message.split('\n')[0]})` : ''}\n`);
+  }
+  error(): void {}
+}
+
 export class ClickHouseEvidence {
   private constructor(
     readonly settings: ClickHouseSettings,
@@ -363,6 +378,8 @@ export class ClickHouseEvidence {
         // A publish batch or a query over a large snapshot may take minutes; progress headers keep the connection alive meanwhile.
         request_timeout: 600_000,
         clickhouse_settings: { send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '10000' },
+        // The client's errors reach the caller, which says what failed in a line; its default logger would print them again, stack and all.
+        log: { LoggerClass: QuietLogger },
       });
     const entry = client(settings.url);
     let shardUrls = settings.shardUrls;

@@ -9,6 +9,7 @@ import { migrate } from '../../src/appdb/migrate.ts';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { AlertInbox } from '../../src/monitoring/alerts.ts';
 import { MailSettings } from '../../src/monitoring/mail.ts';
+import { Watchlists } from '../../src/monitoring/watchlists.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
 import { screeningContext } from '../../src/screening/store.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
@@ -216,6 +217,40 @@ test('where alerts go is under the trail: a webhook or feed token inserted, chan
     await db.query('DELETE FROM webhooks WHERE id = $1', [kept.id]);
     found((await verifyAudit(db)).problems, new RegExp(`webhooks/${kept.id} was deleted outside derisk`));
     assert.ok(!(await verifyAudit(db)).problems.some((p) => p.problem.includes(removed.id)));
+  } finally {
+    await db.close();
+  }
+});
+
+test('what alerts are about is under the trail: a watch item deleted, changed or planted behind derisk is each found, naming the row', async () => {
+  const { db } = await installation();
+  try {
+    const accounts = new Accounts(db);
+    await accounts.createUser(OPERATOR, { orgId: 'org-b', email: 'analyst@org-b.example', name: 'B', role: 'analyst', password: PASSWORD });
+    const a = (await accounts.login('analyst@org-a.example', PASSWORD)).actor;
+    const b = (await accounts.login('analyst@org-b.example', PASSWORD)).actor;
+    const finder = { find: async (_kind: string, text: string) => [{ kind: 'institution' as const, ref: text, label: `Institution ${text}` }] };
+    const watch = new Watchlists(db, finder);
+    const kept = (await watch.add(a, { text: '03cve4549', kind: 'institution' })).item;
+    const other = (await watch.add(a, { text: '00f54p054', kind: 'institution' })).item;
+    const ofB = (await watch.add(b, { text: '02mhbdp94', kind: 'institution' })).item;
+    const removed = (await watch.add(a, { text: '05qbk4x57', kind: 'institution', scope: 'user' })).item;
+    await watch.remove(a, removed.id);
+    assert.deepEqual((await verifyAudit(db)).problems, [], 'items added and removed through derisk verify');
+    // An organisation's item pointed elsewhere, another deleted, one of org A's copied into org B.
+    await db.query("UPDATE watch_items SET ref = '05qbk4x57' WHERE id = $1", [kept.id]);
+    await db.query('DELETE FROM watch_items WHERE id = $1', [other.id]);
+    await db.query("INSERT INTO watch_items (id, org_id, user_id, kind, ref, label, created_by, created_at) SELECT 'planted', 'org-b', user_id, kind, ref, label, created_by, created_at FROM watch_items WHERE id = $1", [kept.id]);
+    let { problems } = await verifyAudit(db);
+    found(problems, new RegExp(`watch_items/${kept.id} was changed outside derisk`));
+    found(problems, new RegExp(`watch_items/${other.id} was deleted outside derisk`));
+    found(problems, /watch_items\/planted was written outside derisk/);
+    assert.equal(problems.find((p) => p.problem.includes('watch_items/planted'))!.orgId, 'org-b', 'a planted item names the organisation it was planted in');
+    assert.ok(!problems.some((p) => p.problem.includes(removed.id) || p.problem.includes(ofB.id)), 'items removed or left alone through derisk are not reported');
+    // Everything deleted: each item is named.
+    await db.query('DELETE FROM watch_items');
+    ({ problems } = await verifyAudit(db));
+    for (const id of [kept.id, ofB.id]) found(problems, new RegExp(`watch_items/${id} was deleted outside derisk`));
   } finally {
     await db.close();
   }
@@ -432,7 +467,7 @@ test('mail settings written by a version that did not track them are recorded as
     const sealed = await openSealedTrail(raw, paths(home));
     assert.deepEqual((await verifyAudit(sealed)).problems, []);
     const tracks = async () => (await sealed.query<{ target: string }>("SELECT target FROM audit WHERE action = 'audit.track' ORDER BY seq")).map((r) => r.target);
-    assert.deepEqual(await tracks(), ['webhooks,feed_tokens,kb_entries,kb_versions,kb_reviews', 'mail_subscriptions,match_corrections_accepted,exchange_recipients']);
+    assert.deepEqual(await tracks(), ['webhooks,feed_tokens,kb_entries,kb_versions,kb_reviews', 'mail_subscriptions,match_corrections_accepted,exchange_recipients,watch_items']);
     await openSealedTrail(raw, paths(home));
     assert.equal((await tracks()).length, 2, 'once');
     await raw.query("UPDATE mail_subscriptions SET mode = 'digest'");
