@@ -37,11 +37,13 @@ WHERE coalesce(rf.score, 1) >= c.min_score;
 -- One row per work × author × affiliation × institution, with its fractional weight: each
 -- author with an affiliation counts 1/authors, split over their affiliations and then over the
 -- institutions each names. The {{…}} names are the shared tables here; an organisation's view of
--- the works its corrections touch is built by the same two statements (src/resolve/org-view.ts).
+-- the works its corrections touch is built by the same two statements (src/resolve/org-view.ts),
+-- over {{counted_affiliations}}: the affiliations with the institutions the source gave each string,
+-- save where the organisation's corrections overrule the source (src/store/refresh.ts, rebuildOrgWorks).
 CREATE OR REPLACE TABLE {{work_affiliations}} AS
 WITH aff AS (
   SELECT w.work_id, w.year, a.author_seq, a.aff_seq, a.raw, a.given_ror_ids, a.given_countries
-  FROM {{works}} w JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id
+  FROM {{works}} w JOIN {{counted_affiliations}} a ON a.source = w.source AND a.source_id = w.source_id
 ),
 matched AS (
   SELECT aff.work_id, aff.author_seq, aff.aff_seq, g.ror_id, 'exact' AS tier, 'source' AS matched_by

@@ -22,6 +22,8 @@ export interface WorkTables {
   resolution_companies: string;
   work_affiliations: string;
   work_institutions: string;
+  /** The affiliations as counted: with the ROR ids the source gave each string (an organisation's corrections may overrule them). */
+  counted_affiliations: string;
 }
 
 /** The tables the statement placing patent applicants reads and writes. */
@@ -57,6 +59,7 @@ const SHARED_TABLES: WorkTables & PlaceTables & RecordTables = {
   resolution_companies: 'resolution_companies',
   work_affiliations: 'work_affiliations',
   work_institutions: 'work_institutions',
+  counted_affiliations: 'affiliations',
   patent_applicants: 'patent_applicants',
   patent_applicant_places: 'patent_applicant_places',
   records: 'records',
@@ -250,7 +253,21 @@ export async function rebuildOrgWorks(store: Store, schema: string): Promise<voi
     SELECT DISTINCT w.work_id FROM main.works w JOIN main.affiliations a ON a.source = w.source AND a.source_id = w.source_id
     WHERE a.raw IN (SELECT raw FROM ${schema}.own_resolutions)`);
   await keepOwnCompanies(store, schema);
+  await keepCorrectionKeys(store, schema);
+  // The organisation's corrections overrule the source's ROR ids for the strings they decide: an "is"
+  // or a "none" sets them all aside (the view's resolution says what the string is), a "not" sets
+  // its ROR id aside (the view's resolution counts where none of the source's is left). The
+  // source's countries go with its ROR ids where none is left.
+  const kept = `list_filter(a.given_ror_ids, x -> NOT o.decided AND NOT list_contains(o.not_ids, x))`;
+  const counted = `(SELECT a.* REPLACE (
+      CASE WHEN o.raw IS NULL THEN a.given_ror_ids ELSE ${kept} END AS given_ror_ids,
+      CASE WHEN o.raw IS NULL OR len(a.given_ror_ids) = 0 OR len(${kept}) > 0 THEN a.given_countries ELSE []::VARCHAR[] END AS given_countries)
+    FROM main.affiliations a LEFT JOIN (
+      SELECT sk.raw, ck.decided, ck.not_ids FROM main.string_keys sk JOIN ${schema}.correction_keys ck ON ck.key = sk.string_key
+      WHERE sk.raw IN (SELECT raw FROM ${schema}.own_resolutions)
+    ) o ON o.raw = a.raw)`;
   const tables: WorkTables = {
+    counted_affiliations: counted,
     works: `(SELECT * FROM main.works WHERE work_id IN (SELECT work_id FROM ${schema}.corrected_works))`,
     resolutions: `${schema}.resolutions`,
     resolution_institutions: `${schema}.resolution_institutions`,
@@ -274,6 +291,25 @@ export async function rebuildOrgWorks(store: Store, schema: string): Promise<voi
 
 /** The shared base's rows of a resolution table for the strings an organisation's view does not decide, and the view's own rows for those it does. */
 export const ownOrShared = (schema: string, table: string): string => `SELECT * FROM main.${table} WHERE raw NOT IN (SELECT raw FROM ${schema}.own_resolutions) UNION ALL SELECT * FROM ${schema}.own_${table}`;
+
+/**
+ * The view's corrections by the key of the strings they decide: whether an "is" or a "none"
+ * decides them, and the ROR ids "not" corrections set aside. Kept beside the corrections document
+ * the view was built from (written again from it at each rebuild, so a view built before keeps them too).
+ */
+async function keepCorrectionKeys(store: Store, schema: string): Promise<void> {
+  const doc = await store.one<{ doc: string }>(`SELECT doc FROM ${schema}.corrections`);
+  const corrections = doc ? (JSON.parse(doc.doc) as { corrections: { key: string; verdict: 'is' | 'not' | 'none'; rorId: string }[] }).corrections : [];
+  const byKey = new Map<string, { decided: boolean; not: string[] }>();
+  for (const c of corrections) {
+    const entry = byKey.get(c.key) ?? { decided: false, not: [] };
+    if (c.verdict === 'not') entry.not.push(c.rorId);
+    else entry.decided = true;
+    byKey.set(c.key, entry);
+  }
+  await store.run(`CREATE OR REPLACE TABLE ${schema}.correction_keys (key VARCHAR NOT NULL, decided BOOLEAN NOT NULL, not_ids VARCHAR[] NOT NULL)`);
+  for (const [key, e] of byKey) await store.run(`INSERT INTO ${schema}.correction_keys VALUES ($1, $2, list_filter(string_split($3, ' '), x -> x <> ''))`, [key, e.decided, e.not.join(' ')]);
+}
 
 /** Gives a view built before views kept their own companies the shared base's for its strings, as it showed then. */
 export async function keepOwnCompanies(store: Store, schema: string): Promise<void> {

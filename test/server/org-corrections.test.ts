@@ -24,6 +24,16 @@ import { watchlist } from '../helpers/watchlist.ts';
 const TSINGHUA = '03cve4549';
 const X = 'Key Laboratory of Machine Perception, Beijing, China';
 const work = (n: number, year: number, affs: string[]) => ({ id: `https://openalex.org/W${n}`, doi: `10.5555/corr.${n}`, publication_year: year, authorships: affs.map((a, i) => ({ author_position: i === 0 ? 'first' : 'middle', raw_affiliation_strings: [a] })) });
+// Strings OpenAlex tied to Tsinghua (a ROR id of the source's): org-a corrects one to the Institute of Automation, one to none, one to not Tsinghua.
+const CASIA = '022c3hy66';
+const GIVEN = { is: 'Lab of Pattern Recognition, Haidian, Beijing, China', none: 'Visiting scholar, Hangzhou, China', not: 'Center for Intelligent Systems, Haidian, Beijing, China' };
+const givenWork = (n: number, raw: string) => ({
+  ...work(n, 2023, [AFF.delft]),
+  authorships: [
+    { author_position: 'first', raw_affiliation_strings: [AFF.delft] },
+    { author_position: 'last', raw_affiliation_strings: [raw], institutions: [{ id: 'https://openalex.org/I99065089', ror: `https://ror.org/${TSINGHUA}`, display_name: 'Tsinghua University', country_code: 'CN' }] },
+  ],
+});
 const APPLICANT = 'KEY LAB OF MACHINE PERCEPTION';
 const NOAH = "Huawei Noah's Ark Lab, London, UK";
 const PASSWORD = 'correct horse battery staple';
@@ -35,7 +45,7 @@ const tokens: Record<string, string> = {};
 
 before(async () => {
   home = tempDir();
-  store = await landscapeStore(home, [work(10, 2022, [AFF.delft, X]), work(11, 2021, [X, AFF.delft]), work(13, 2024, [NOAH, AFF.thu])]);
+  store = await landscapeStore(home, [work(10, 2022, [AFF.delft, X]), work(11, 2021, [X, AFF.delft]), work(13, 2024, [NOAH, AFF.thu]), givenWork(20, GIVEN.is), givenWork(21, GIVEN.none), givenWork(22, GIVEN.not)]);
   // A patent filed by Delft with an applicant the matcher cannot place (PATSTAT gives no country for it).
   await ingestPatents(store, 'patstat', writeTemp('patstat.csv', ['appln_id,appln_filing_year,person_name,person_ctry_code,applt_seq_nr,invt_seq_nr,cpc_class_symbol', `700001,2022,Delft University of Technology,NL,1,0,G06N 3/08`, `700001,2022,${APPLICANT},,2,0,G06N 3/08`].join('\n') + '\n'));
   await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
@@ -144,4 +154,46 @@ test('a string an organisation corrects names the companies its corrected resolu
   assert.equal(made.statusCode, 201, made.body);
   assert.deepEqual((await companiesOn('org-a')).work, [], "org-a's correction says the string names no institution: no company either");
   assert.deepEqual(await companiesOn('org-b'), beforeB);
+});
+
+test("an organisation's correction overrules the ROR id the source gave a string, for that organisation only", async () => {
+  const read = async (org: string) => ({
+    thu: workIds(await get(org, `/api/institutions/${TSINGHUA}`)),
+    casia: workIds(await get(org, `/api/institutions/${CASIA}`)),
+    top: await get(org, '/api/indicators/top-institutions?regions=EU27AC,CN'),
+  });
+  const given = ['doi:10.5555/corr.20', 'doi:10.5555/corr.21', 'doi:10.5555/corr.22'];
+  const beforeA = await read('org-a');
+  const beforeB = await read('org-b');
+  for (const id of given) assert.ok(beforeA.thu.includes(id) && beforeB.thu.includes(id), `OpenAlex places ${id} at Tsinghua`);
+
+  const applied = [];
+  for (const [verdict, ror] of [
+    ['is', CASIA],
+    ['none', ''],
+    ['not', TSINGHUA],
+  ] as const) {
+    const made = await post('org-a', '/api/match/corrections', { string: GIVEN[verdict], verdict, ror, reason: 'the source tied the string to the wrong institution' });
+    assert.equal(made.statusCode, 201, made.body);
+    applied.push((made.json() as { applied: { strings: number; works: number } }).applied);
+  }
+  assert.ok(
+    applied.every((a) => a.strings >= 1 && a.works >= 1),
+    JSON.stringify(applied),
+  );
+
+  const afterA = await read('org-a');
+  for (const id of given) assert.ok(!afterA.thu.includes(id), `org-a's correction takes ${id} from Tsinghua`);
+  assert.ok(afterA.casia.includes('doi:10.5555/corr.20'), '"is" places the work at the institution the correction names');
+  assert.ok(!afterA.casia.includes('doi:10.5555/corr.21'));
+  // Delft's main partner in org-a's top institutions was Tsinghua: three works fewer with it now (all three stay co-publications with China).
+  type Row = { rorId: string; copublications: number; mainPartnerId: string; withMainPartner: number };
+  const delft = (top: { rows: Row[] }) => top.rows.find((r) => r.rorId === '02e2c7k09')!;
+  assert.equal(delft(beforeA.top).mainPartnerId, TSINGHUA);
+  assert.equal(delft(afterA.top).copublications, delft(beforeA.top).copublications);
+  const was = delft(beforeA.top).withMainPartner;
+  const now = delft(afterA.top);
+  assert.ok(now.mainPartnerId === TSINGHUA ? now.withMainPartner === was - 3 : now.withMainPartner <= was, `org-a's top institutions follow its corrections: ${JSON.stringify(now)}, was ${was} with Tsinghua`);
+  assert.notDeepEqual(afterA.top, beforeA.top);
+  assert.deepEqual(await read('org-b'), beforeB, "org-a's corrections change nothing org-b (the shared base) reads");
 });
