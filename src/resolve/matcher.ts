@@ -55,7 +55,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18';
 
 interface Entry {
   id: string;
@@ -134,6 +134,8 @@ const GENERIC_DF = 200;
 const UNIT_WORD = /^(department|division|section|faculty|laboratory|unit|program|programme|graduate|group|core|service|chair|clinic|key laboratory|state key laboratory|molecular|cell|school)\b/;
 
 /** The words that make "<university> School of Medicine" a school of that university rather than a campus. */
+/** A school's name: a university, a college, an institute of technology ("Massachusetts Institute of Technology"). */
+const SCHOOL_NAME = /\b(universi\w*|uniwersytet\w*|univ|tecnologico|college|colegio|polytechn\w*|politecnic\w*|politecnico|institute of technology|instituto tecnologico|hochschule|ecole|escuela|scuola|school|academy|akademi\w*)\b/;
 const SCHOOL_WORD = /^ (school|faculty|college|medical school|graduate school|law school|business school|medical college)\b/;
 
 /** "Aarhus University Hospital", "University of Minnesota Medical Center": a different organisation named after the university. */
@@ -1104,9 +1106,37 @@ export class AffiliationResolver {
       const holders = [...(this.acronyms.get(acronym) ?? [])].filter((id) => !this.withdrawn(id) && this.entries.get(id)!.countryCode === code && [...hit.keys()].every((named) => !this.sameTree(id, named)));
       if (holders.length !== 1) continue;
       const id = holders[0]!;
+      if (!this.employerBeside(id)) continue;
       yield { ids: new Map([[id, 1]]), key: acronym, how: 'acronym-beside', said: `"${acronym}" after "${key}" is the acronym of ${this.entries.get(id)!.name}, the only registry institution in ${code} that holds it`, similarity: 1, start: -1, end: -1 };
     }
   }
+
+  /**
+   * Whether a bare acronym beside another name can be read as a place the author works at, by the holder's registry record:
+   * a school (education, named a university, college or institute of technology: "MIT", "UNAL"), a hospital or a facility
+   * that funds nothing, or a body that runs its units jointly with universities (at least 3 of its registry children, and a
+   * quarter of them, have an education parent besides it: "INSERM", "CNRS", "CONICET"). A funder, a learned society, a
+   * ministry or an agency ("NSFC", "NIH", "HHMI", "IEEE", "MOE") written beside a name is a grant or a membership.
+   */
+  private employerBeside(id: string): boolean {
+    const e = this.entries.get(id);
+    if (!e) return false;
+    if (e.types.includes('education') && SCHOOL_NAME.test(e.name.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase())) return true;
+    if (!e.types.includes('funder') && (e.types.includes('healthcare') || e.types.includes('facility'))) return true;
+    this.childrenOf ??= (() => {
+      const out = new Map<string, Set<string>>();
+      for (const entry of this.entries.values()) {
+        for (const p of entry.parents) add(out, p, entry.id);
+        for (const c of entry.children) add(out, entry.id, c);
+      }
+      return out;
+    })();
+    const children = [...(this.childrenOf.get(id) ?? [])];
+    const joint = children.filter((c) => (this.entries.get(c)?.parents ?? []).some((p) => p !== id && this.entries.get(p)?.types.includes('education'))).length;
+    return joint >= 3 && joint * 4 >= children.length;
+  }
+
+  private childrenOf?: Map<string, Set<string>>;
 
   /** The legal form closing the part of the string that holds token `start` ("GmbH" of "Hikvision GmbH"), if screening knows it. */
   private partLegalForm(text: string, start: number): UnitRule['abroad']['legalForms'][number] | null {

@@ -699,3 +699,19 @@ test('company: companies of CS venues are resolved ("Netflix", "NTT Research" is
   assert.deepEqual(maths.institutions, [], '"iMath", the Toulon institute\'s alias, is not the subject');
   assert.equal(maths.countryCode, null);
 });
+
+test('acronym-beside: a funder, a learned society or a ministry written as a bare acronym beside a name is a grant or a membership, not a second institution', { skip }, async () => {
+  /** Each institution at tier strong or better. */
+  const solid = async (s: string) => (await resolve(s)).institutions.filter((m) => TIER_RANK[m.tier] >= TIER_RANK.strong).map((m) => m.name);
+  for (const [s, name] of [
+    ['Harvard University IEEE', 'Harvard University'],
+    ['Tsinghua University NSFC', 'Tsinghua University'],
+    ['Zhejiang University MOE', 'Zhejiang University'],
+    ['Harvard University NIH', 'Harvard University'],
+    ['Harvard University HHMI', 'Harvard University'],
+  ] as const)
+    assert.deepEqual(await solid(s), [name], s);
+  // Bodies whose units the registry shows run jointly with universities, and schools, stay.
+  assert.deepEqual(await solid('Universidad Nacional del Litoral-CONICET'), ['Universidad Nacional del Litoral', 'Consejo Nacional de Investigaciones Científicas y Técnicas']);
+  assert.deepEqual(await solid('Harvard University MIT'), ['Harvard University', 'Massachusetts Institute of Technology']);
+});
