@@ -89,6 +89,14 @@ export interface Choice {
   entry?: { list: string; listName: string; entryId: string; name: string; address: string | null };
 }
 
+/** A registry record holding a name the string writes. */
+interface HeldName {
+  rorId: string;
+  name: string;
+  countryCode: string | null;
+  city: string | null;
+}
+
 /** A registry institution the query resembles but was not taken as, and why. */
 export interface RegistryCandidate {
   rorId: string;
@@ -469,16 +477,68 @@ export class Screener {
     // part is named exactly.
     const setAside = new Set(named.filter((m) => !institutions.includes(m)).map((m) => m.rorId));
     for (const m of resolution?.institutions ?? []) if ((m.tier === 'exact' || m.units.length > 0) && !setAside.has(m.rorId)) this.descendantHits(text, m, parts, hits);
+    // A registry name several records hold ("University of Georgia": Athens, US, and Tbilisi, GE) the matcher leaves
+    // unresolved: it is in the registry all the same. A city or country the string writes that leaves one holder
+    // recognises it; otherwise the holders are the choices, never "not in the registry".
+    const held = institutions.some((m) => m.tier === 'exact') || hits.size > 0 ? [] : this.heldBy(text, written);
+    if (held.length === 1) {
+      const only = held[0]!;
+      this.registryHits(only.rorId, `the registry holds the name in "${text}" for several institutions, and for ${only.name} (${only.rorId}) alone where the string places it`, 1, hits, unit);
+    }
     // Only an exact registry name recognises the organisation; a nearer guess is shown as a candidate.
     const guesses = (resolution?.institutions ?? []).filter((m) => m.tier !== 'exact').map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, why: `not taken: only a ${m.tier} match (${m.evidence})` }));
     return this.finish(
       query,
-      institutions.map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier })),
+      [
+        ...institutions.filter((m) => held.length !== 1 || m.rorId !== held[0]!.rorId).map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier })),
+        ...(held.length === 1 ? [{ rorId: held[0]!.rorId, name: held[0]!.name, countryCode: held[0]!.countryCode, tier: 'exact' as const }] : []),
+      ],
       hits,
       namesakes,
       options.nearest === false ? [] : parts.length > 1 ? parts : [text],
       guesses,
+      held.length > 1 ? held : [],
     );
+  }
+
+  /**
+   * The active registry records that hold the string's name (its parts that only place it set aside), narrowed to
+   * those where the string places it (a country, or a city it writes); all of them when it places it where none is.
+   */
+  private heldBy(text: string, written: string | null): HeldName[] {
+    if (!this.resolver) return [];
+    const parts = segments(text);
+    const name = parts.filter((p) => !this.isPlacePart(p)).join(', ');
+    if (name === '') return [];
+    const holders = this.resolver
+      .nameHolders(name)
+      .map((id) => this.resolver!.institution(id))
+      .filter((i) => i !== undefined)
+      .map((i) => ({ rorId: i.id, name: i.name, countryCode: i.countryCode ?? null, city: i.city ?? null }));
+    // One holder the matcher did not take stays its call (a generic name, a unit's); only several holders are decided here.
+    if (holders.length <= 1) return [];
+    const cities = new Set(parts.filter((p) => p !== name && this.isPlacePart(p)).map((p) => foldText(p).replace(/\d+/g, ' ').trim()));
+    const inCity = holders.filter((h) => h.city !== null && cities.has(foldText(h.city)));
+    if (inCity.length > 0) return inCity;
+    const inCountry = written === null ? [] : holders.filter((h) => this.within(written, h.countryCode));
+    return inCountry.length > 0 ? inCountry : holders;
+  }
+
+  /** A name several registry records hold, none taken: each holder a choice, screened alone by its ROR id, and whether a list names it. */
+  private heldChoices(held: HeldName[]): Choice[] {
+    return held.map((h) => {
+      const found = new Map<string, Hit>();
+      this.registryHits(h.rorId, `the registry record ${h.rorId}`, 1, found);
+      const where = [h.city ? h.city.replace(/\b\w/g, (c) => c.toUpperCase()) : null, h.countryCode ? countryName(h.countryCode) : 'country unknown'].filter(Boolean).join(', ');
+      return { label: `${h.name} in ${where} (ROR ${h.rorId}): ${found.size > 0 ? 'listed' : 'on no loaded list'}`, query: h.rorId, countryCode: h.countryCode ?? '', listed: found.size > 0 };
+    });
+  }
+
+  /** The headline for a name several registry records hold: what could not be decided, and the candidates. */
+  private heldHeadline(query: string, choices: Choice[]): string {
+    const listed = choices.filter((c) => c.listed);
+    const status = listed.length === 0 ? `none of them is on the ${this.lists.length} loaded lists` : `${listed.length === 1 ? 'one of them is' : `${listed.length} of them are`} listed`;
+    return `Ambiguous: "${query.trim()}" is the name of ${choices.length} institutions in the registry, and which one is meant cannot be decided (${choices.map((c) => c.label).join('; ')}); ${status}. Say which one (add the city or country, or give its ROR id).`;
   }
 
   /**
@@ -507,7 +567,7 @@ export class Screener {
   }
 
   /** The answer: every entry of the organisations hit, the state, the headline and the nearest names not taken. */
-  private finish(query: string, institutions: ScreenResult['institutions'], found: Map<string, Hit>, namesakes: Similar[], parts: string[], registryCandidates: RegistryCandidate[]): ScreenResult {
+  private finish(query: string, institutions: ScreenResult['institutions'], found: Map<string, Hit>, namesakes: Similar[], parts: string[], registryCandidates: RegistryCandidate[], held: HeldName[] = []): ScreenResult {
     this.sameOrganisation(found);
     const hits = sortHits([...found.values()]);
     const similar = [...namesakes, ...this.similarNames(parts, found, namesakes)];
@@ -526,7 +586,10 @@ export class Screener {
     const lone = hits.length === 0 && sameName.length === 0 && placed.length === 0 ? namesakes.filter((n) => n.lone) : [];
     // An institution the registry lacks, tied to a listed one by a curated source (data/lists/aliases.json related).
     const tie = hits.length === 0 && listedParts.length === 0 && related.length === 0 && lone.length === 0 ? this.curatedTie(query) : null;
-    const choices = placed.length > 0 ? placed : lone.length > 0 ? this.loneChoices(query, lone, recognised) : tie ? this.tieChoices(query, tie) : sameName;
+    const named = placed.length > 0 ? placed : lone.length > 0 ? this.loneChoices(query, lone, recognised) : tie ? this.tieChoices(query, tie) : sameName;
+    // A name several registry records hold, nothing else deciding: the holders are the choices.
+    const holders = hits.length === 0 && named.length === 0 && !recognised && held.length > 1 ? this.heldChoices(held) : [];
+    const choices = holders.length > 0 ? holders : named;
     const state: ScreenState = hits.length > 0 ? 'listed' : choices.length > 0 ? 'ambiguous' : recognised ? 'not-listed' : 'unknown';
     const level = hits.length > 0 ? hits[0]!.level : null;
     const headline =
@@ -540,7 +603,9 @@ export class Screener {
               ? this.loneHeadline(query, lone)
               : tie
                 ? this.tieHeadline(query, tie)
-                : this.headline(query, state, organisations, recognised, namesakes, choices);
+                : holders.length > 0
+                  ? this.heldHeadline(query, holders)
+                  : this.headline(query, state, organisations, recognised, namesakes, choices);
     // A word nothing recognises that is a slip of a listed name: ambiguous, the listed name offered.
     const slips = state === 'unknown' && parts.length > 0 ? this.slipOffers(query) : [];
     if (slips.length > 0) {
