@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { addUmlautWords, foldText, hasCjk, segments } from './normalize.ts';
+import { addUmlautWords, foldText, hasCjk, nameKey, segments } from './normalize.ts';
 
 interface PlacesFile {
   notACountry: string[];
@@ -165,6 +165,44 @@ export class Gazetteer {
   /** Whether the registry has an institution in a city of this name in the given country. */
   hasCity(city: string, countryCode: string): boolean {
     return this.cityCountries.get(city)?.has(countryCode) ?? false;
+  }
+
+  /** Every country a place name may be in: as a country, a region, an ambiguous name or a city ("georgia": US or GE). */
+  placeMeanings(name: string): string[] {
+    const out = new Set<string>();
+    for (const m of [this.countries.get(name), this.subdivisions.get(name), this.cities.get(name), this.worldCities.get(name)]) if (m) out.add(m);
+    for (const m of this.ambiguous.get(name) ?? []) out.add(m);
+    for (const m of this.cityCountries.get(name) ?? []) out.add(m);
+    return [...out];
+  }
+
+  private worldTowns: Map<string, string[]> | undefined;
+
+  /** Whether a country's name is also a town or region of another country ("Lebanon", PA; "Jordan", MN). */
+  private placeElsewhere(name: string, code: string): boolean {
+    if (!this.worldTowns) {
+      this.worldTowns = new Map();
+      for (const [c, names] of Object.entries(worldCities().placesByCountry)) for (const n of names) this.worldTowns.set(foldText(n), [...(this.worldTowns.get(foldText(n)) ?? []), c]);
+    }
+    const world = (this.worldTowns.get(name) ?? []).some((c) => c !== code) || Object.entries(places().placesByCountry).some(([c, p]) => c !== code && (p.cities ?? []).some((t) => foldText(t) === name));
+    return [...(this.cityCountries.get(name) ?? [])].some((c) => c !== code) || world || this.subdivisions.has(name);
+  }
+
+  private cityKeys: Map<string, Set<string>> | undefined;
+
+  /** hasCity for a name read as match tokens ("athen" is "Athens"): the place after a registry name is held so. */
+  hasCityKey(key: string, countryCode: string): boolean {
+    if (this.hasCity(key, countryCode)) return true;
+    if (!this.cityKeys) {
+      this.cityKeys = new Map();
+      for (const [city, codes] of this.cityCountries) {
+        const k = nameKey(city);
+        const set = this.cityKeys.get(k) ?? new Set<string>();
+        for (const c of codes) set.add(c);
+        this.cityKeys.set(k, set);
+      }
+    }
+    return (this.cityKeys.get(key)?.has(countryCode) ?? false) || (places().placesByCountry[countryCode]?.cities ?? []).some((t) => nameKey(t) === key);
   }
 
   /** Whether a folded word is a country or region name (not merely a city). */
@@ -402,7 +440,9 @@ export class Gazetteer {
       const tail = words.slice(-n).join(' ');
       // "Texas A&M University at Qatar": a country after "at" is a campus abroad, where the author is; a region after it
       // stays the name's.
-      const campusAbroad = words[words.length - n - 1] === 'at' && this.countries.has(tail) && !this.ambiguous.has(tail);
+      // Only a country word that is no place elsewhere: "Penn State University at Lebanon" (Lebanon, PA) and "Indiana
+      // University at Jordan" may be towns of the home institution's country, and no country beats a wrong one.
+      const campusAbroad = words[words.length - n - 1] === 'at' && this.countries.has(tail) && !this.ambiguous.has(tail) && !this.placeElsewhere(tail, this.countries.get(tail)!);
       if (!campusAbroad && this.insideName(words, words.length - n) && (this.subdivisions.has(tail) || this.ambiguous.has(tail) || this.countries.has(tail))) return null;
       const sub = this.subdivisions.get(tail);
       if (sub) return { countryCode: sub, evidence: `"${tail}" at the end is a region of ${sub}`, explicit: true, text: tail };

@@ -3,7 +3,7 @@ import { Calibration, describeBasis, type Basis, type How } from './calibration.
 import { Companies, type CompanyMention } from './companies.ts';
 import { Gazetteer, bracketedPlaceAsPart, type CountryFinding } from './gazetteer.ts';
 import { matcherDataDigest } from './matcher-data.ts';
-import { addUmlautWords, bagKey, cleanAffiliation, foldText, hasCjk, isAcronym, nameTokens, restoreUmlauts, segments, withoutCareerNotes } from './normalize.ts';
+import { addUmlautWords, bagKey, cleanAffiliation, foldText, hasCjk, isAcronym, nameKey, nameTokens, restoreUmlauts, segments, withoutCareerNotes } from './normalize.ts';
 import { describeCorrection, type Thesaurus } from './thesaurus.ts';
 import { closingLegalForm, loadAliases, type UnitRule } from '../screening/aliases.ts';
 
@@ -55,7 +55,7 @@ export interface Resolution {
 }
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
-export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18';
+export const RESOLVER_VERSION = '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18';
 
 interface Entry {
   id: string;
@@ -94,6 +94,8 @@ interface Candidate {
   company?: CompanyMention;
   /** The place the part adds after the name ("rabat" in "École Normale Supérieure de Rabat"), which the institution must be in. */
   placeAfter?: string;
+  /** A place the longer name around a registry name holds ("georgia" in "University of West Georgia", "toyohashi" in "Toyohashi University of Technology"). */
+  placeAround?: string;
 }
 
 interface Picked {
@@ -1081,7 +1083,10 @@ export class AffiliationResolver {
                             ? `"${key}" is a registry name, but only the start of "${words}": "${after.join(' ')}", words rare in registry names and no place, make it another institution's name (kept as possible, the nearest registry name)`
                             : `"${key}" is a registry name inside "${words}"`;
         const placeAfter = how === 'exact' && campusPlace !== undefined ? campusPlace : how === 'exact' && after.length > 0 && !after.every(ignorable) ? after.join(' ') : undefined;
-        yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter };
+        // "University of West Georgia" is not University West (SE), "Toyohashi University of Technology" not the Sudanese
+        // University of Technology: the longer name holds a place, and a registry name inside it is only where that place may be.
+        const placeAround = how === 'inside' || how === 'inside-glued' ? (after.length > 0 && after.length <= 3 && this.gazetteer.placeMeanings(after.join(' ')).length > 0 ? after.join(' ') : last !== undefined && this.gazetteer.placeMeanings(last).length > 0 ? last : undefined) : undefined;
+        yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter, placeAround };
         if (how === 'exact' && after.length > 0 && ownAcronym === undefined) yield* this.acronymsBeside(key, hit, after, segs[part]!);
       }
     }
@@ -1448,13 +1453,20 @@ export class AffiliationResolver {
       let ids = [...c.ids.keys()].filter((id) => this.entries.has(id) && !refused.has(id));
       const outside = wordsOutside(flat, c, folded);
       const before = ids.length;
+      if (c.placeAround !== undefined) {
+        const where = this.gazetteer.placeMeanings(c.placeAround);
+        ids = ids.filter((id) => where.includes(this.entries.get(id)!.countryCode ?? ''));
+      }
       // "École Normale Supérieure de Rabat": the city after the name is where the institution is, and
       // the registry's École Normale Supérieure in Burundi is not it.
       const after = c.placeAfter ? { text: c.placeAfter, code: this.gazetteer.detect(c.placeAfter).countryCode } : null;
       // A country named that agrees, or a namesake city in the institution's country ("Panama City, FL"), keeps it.
       const inPlaceAfter = (id: string) => {
         const code = this.entries.get(id)!.countryCode;
-        return !after?.code || placeOf(id) === 'agrees' || code === after.code || this.cityNamed(id, ` ${after.text} `) || (code !== null && this.gazetteer.hasCity(after.text, code));
+        // "University of Georgia Athens": the place after the name is read in match tokens ("athen"); the US state's Athens is
+        // the institution's own city, not the Greek capital.
+        const city = this.entries.get(id)!.city;
+        return !after?.code || placeOf(id) === 'agrees' || code === after.code || this.cityNamed(id, ` ${after.text} `) || (city != null && nameKey(city) === after.text) || (code !== null && this.gazetteer.hasCityKey(after.text, code));
       };
       const agreeing = ids.filter((id) => placeOf(id) !== 'conflict' && inPlaceAfter(id));
       let note = '';

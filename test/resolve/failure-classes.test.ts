@@ -715,3 +715,29 @@ test('acronym-beside: a funder, a learned society or a ministry written as a bar
   assert.deepEqual(await solid('Universidad Nacional del Litoral-CONICET'), ['Universidad Nacional del Litoral', 'Consejo Nacional de Investigaciones Científicas y Técnicas']);
   assert.deepEqual(await solid('Harvard University MIT'), ['Harvard University', 'Massachusetts Institute of Technology']);
 });
+
+test('place-name: a place after or around a name is read at home first; "at" a country word that is also a town at home gives no country abroad', { skip }, async () => {
+  // The place after a name is read in match tokens ("athen"): the US state's Athens is the University of Georgia's own city.
+  for (const s of ['University of Georgia Athens', 'University of Georgia, Athens']) {
+    const r = await resolve(s);
+    assert.equal(r.countryCode, 'US', s);
+    assert.equal(counted(r), 'University of Georgia', s);
+  }
+  // A registry name inside a longer name that holds a place is only where that place may be.
+  for (const s of ['University of West Georgia', 'University of West Georgia, Carrollton, GA, USA']) {
+    const r = await resolve(s);
+    assert.notEqual(r.countryCode, 'SE', s);
+    assert.ok(!r.institutions.some((m) => m.rorId === '0257kt353'), `${s}: not University West (SE)`);
+  }
+  for (const s of ['Toyohashi University of Technology', 'TOYOHASHI University of Technology']) {
+    const r = await resolve(s);
+    assert.equal(r.countryCode, 'JP', s);
+    assert.ok(!r.institutions.some((m) => m.rorId === '04amnxx84'), `${s}: not the Sudanese University of Technology`);
+  }
+  // "at Lebanon", "at Jordan": US towns bear these names; never the country abroad.
+  for (const s of ['Penn State University at Lebanon', 'Indiana University at Jordan']) {
+    const r = await resolve(s);
+    assert.ok(r.countryCode === null || r.countryCode === 'US', `${s}: ${r.countryCode}`);
+  }
+  assert.equal((await resolve('Texas A&M University at Qatar')).countryCode, 'QA', 'a country word no town bears is still the campus abroad');
+});
