@@ -11,7 +11,7 @@ import { test } from 'node:test';
  */
 const REVIEWED_INPUTS: Record<string, string> = {
   records: 'per record: an ingest marks the records it adds or replaces pending (refresh_pending)',
-  affiliations: 'per record, as records; the ROR ids a replaced record gave are noted in refresh_pending_rors',
+  counted_affiliations: "affiliations on the shared base: per record, as records; the ROR ids a replaced record gave are noted in refresh_pending_rors. In an organisation's view, affiliations with its corrections' keys, rebuilt for the works its corrections touch (src/store/refresh.ts)",
   given_affiliations: "per record: the affiliations naming a pending record's unregistered ROR ids",
   record_fields: 'per record, as records',
   work_records: 'built by the refresh itself from records',
