@@ -298,17 +298,10 @@ export const ownOrShared = (schema: string, table: string): string => `SELECT * 
  * the view was built from (written again from it at each rebuild, so a view built before keeps them too).
  */
 async function keepCorrectionKeys(store: Store, schema: string): Promise<void> {
-  const doc = await store.one<{ doc: string }>(`SELECT doc FROM ${schema}.corrections`);
-  const corrections = doc ? (JSON.parse(doc.doc) as { corrections: { key: string; verdict: 'is' | 'not' | 'none'; rorId: string }[] }).corrections : [];
-  const byKey = new Map<string, { decided: boolean; not: string[] }>();
-  for (const c of corrections) {
-    const entry = byKey.get(c.key) ?? { decided: false, not: [] };
-    if (c.verdict === 'not') entry.not.push(c.rorId);
-    else entry.decided = true;
-    byKey.set(c.key, entry);
-  }
-  await store.run(`CREATE OR REPLACE TABLE ${schema}.correction_keys (key VARCHAR NOT NULL, decided BOOLEAN NOT NULL, not_ids VARCHAR[] NOT NULL)`);
-  for (const [key, e] of byKey) await store.run(`INSERT INTO ${schema}.correction_keys VALUES ($1, $2, list_filter(string_split($3, ' '), x -> x <> ''))`, [key, e.decided, e.not.join(' ')]);
+  const corrections = `SELECT unnest(from_json(doc, '{"corrections": [{"key": "VARCHAR", "verdict": "VARCHAR", "rorId": "VARCHAR"}]}').corrections, recursive := true) FROM ${schema}.corrections`;
+  await store.run(`CREATE OR REPLACE TABLE ${schema}.correction_keys AS
+    SELECT key, bool_or(verdict <> 'not') AS decided, coalesce(list(rorId ORDER BY rorId) FILTER (WHERE verdict = 'not'), []::VARCHAR[]) AS not_ids
+    FROM (${corrections}) GROUP BY key`);
 }
 
 /** Gives a view built before views kept their own companies the shared base's for its strings, as it showed then. */
