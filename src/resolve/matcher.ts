@@ -56,7 +56,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19';
 
 interface Entry {
   id: string;
@@ -237,6 +237,30 @@ function wordsAfterName(part: string, nameLength: number): string[] {
   return words.slice(i);
 }
 
+/** Numbers of up to four digits written as words of a name, leading zeros dropped ("Paris 06" → 6); longer ones are postcodes. */
+function nameNumbers(text: string): string[] {
+  return foldText(text)
+    .split(' ')
+    .filter((w) => /^\d{1,4}$/.test(w))
+    .map((w) => String(Number(w)));
+}
+
+/** The numbers written among a name's words inside a part, and right after them: `from` and `length` count name tokens. */
+function numbersWrittenWith(part: string, from: number, length: number): string[] {
+  const words = foldText(part).split(' ');
+  let taken = 0;
+  let i = 0;
+  while (i < words.length && taken < from) taken += nameTokens(words[i++]!).length;
+  const numbers: string[] = [];
+  while (i < words.length && (taken < from + length || /^\d+$/.test(words[i]!))) {
+    const word = words[i++]!;
+    if (/^\d{1,4}$/.test(word)) numbers.push(String(Number(word)));
+    else if (taken >= from + length) break;
+    taken += nameTokens(word).length;
+  }
+  return numbers;
+}
+
 /** Words that close the name of a campus or a street ("Medellín Campus", "Zhongguancun Road"): written after an institution's name, its address. */
 const ADDRESS_CLOSING = new Set(['campus', 'campuses', 'road', 'rd', 'street', 'avenue', 'ave', 'boulevard', 'blvd', 'lane', 'highway', 'hwy', 'drive']);
 
@@ -366,6 +390,8 @@ export class AffiliationResolver {
   private readonly literal = new Map<string, string[]>();
   /** Names the registry writes only with a country in brackets ("canon" for "Canon (Japan)"), in name form. */
   private readonly stems = new Set<string>();
+  /** Name keys some registry name holds with a number the key leaves out ("Université Paris 8", "INSERM U 1195"). */
+  private readonly numberedKeys = new Set<string>();
   /** Order-free key → the names, in their own order, that share it. */
   private readonly bagNames = new Map<string, string[]>();
   private readonly acronyms = new Map<string, Set<string>>();
@@ -421,6 +447,7 @@ export class AffiliationResolver {
         if (tokens.length === 0) continue;
         const priority = n.types.includes('ror_display') ? 3 : n.types.includes('label') ? 2 : 1;
         addRanked(this.exact, tokens.join(' '), inst.id, priority);
+        if (nameNumbers(n.value).length > 0) this.numberedKeys.add(bagKey(tokens));
         const stemTokens = stem === null ? [] : nameTokens(stem);
         // "Avon (United States)" is a company; "Avon" alone is the county.
         if (stemTokens.length > 1 || (stemTokens.length === 1 && !this.gazetteer.isPlace(stemTokens[0]!))) {
@@ -949,7 +976,7 @@ export class AffiliationResolver {
         if (end - start === 0) continue;
         const words = flat.slice(start, end);
         const key = words.join(' ');
-        const hit = this.exact.get(key);
+        const hit = this.heldWithNumber(key, this.exact.get(key), nameNumbers(segs.slice(i, j + 1).join(' ')));
         // A group's one-word name names the employer written first, not a later part ("Bristol, Avon": the county, not Avon Products).
         // Alone in its part it needs a company word beside it, read below: "Avon, CT" is the town, "Canon Inc" the company.
         const oneWord = words.length === 1 && !this.stems.has(key) && words[0]!.length > 3;
@@ -958,7 +985,7 @@ export class AffiliationResolver {
         const writtenSo = () => [...hit!.keys()].some((id) => (this.literal.get(id) ?? []).some((name) => name.trim().startsWith(key.slice(0, 4))));
         if (hit && (words.length > 1 || (oneWord && this.isDistinctive(words[0]!) && writtenSo()))) yield { ids: hit, key, how: 'exact', said: `"${key}" is a registry name${this.spellingNote(key)}`, similarity: 1, start, end };
         else if (words.length > 1) {
-          const bagHit = this.bag.get(bagKey(words));
+          const bagHit = this.heldWithNumber(key, this.bag.get(bagKey(words)), nameNumbers(segs.slice(i, j + 1).join(' ')));
           if (bagHit) {
             // "Medical University of Innsbruck" is "Innsbruck Medical University", but "Washington
             // University" is not "University of Washington": a reorder that only moves "university" is a trap.
@@ -993,7 +1020,8 @@ export class AffiliationResolver {
         // A country in the same part names the group's company there ("ZTE USA"); a city does not.
         const companyWord = (t: string) => COMPANY_WORD.has(t) || lab(t) || this.gazetteer.countryCodeOf(t) !== null;
         if (e - s === 1 && (!/^\p{Lu}/u.test(segs[part]!) || !flat.slice(e, segEnd).every(groupWords) || !flat.slice(e, segEnd).some(companyWord))) continue;
-        const hit = this.exact.get(key)!;
+        const hit = this.heldWithNumber(key, this.exact.get(key), numbersWrittenWith(segs[part]!, s - segStart, e - s));
+        if (!hit) continue;
         // "Max Planck Florida Institute for Neuroscience" is not the "Institute for
         // Neuroscience": a name glued to a distinctive word is part of a longer proper name.
         // "University of Michigan and Google": the name written first, joined to another by "and", is read up to the
@@ -1009,6 +1037,10 @@ export class AffiliationResolver {
         const firstOfTwo = s === segStart && e < segEnd && !this.isGeneric(key) && !this.isUnitName(key) && this.twoNamesGlued(key, flat.slice(e, segEnd).join(' '), segs[part]!);
         const after = joined || firstOfTwo ? [] : flat.slice(e, segEnd);
         const stem = this.stems.has(key);
+        // "Center for Neurogenetics and Cognitive Research": a company the registry writes only with its country in brackets
+        // ("Cognitive Research (United States)"), its name words a unit's subject, is not meant inside a unit's part unless
+        // a legal form or company word says so.
+        if (stem && e - s > 1 && flat.slice(segStart, segEnd).some((t) => UNIT_TOKEN.has(t)) && !flat.slice(segStart, segEnd).some((t) => COMPANY_WORD.has(t))) continue;
         // "TOYOHASHI University of Technology": a place written in capitals is the place, not an acronym beside the name.
         const acronym = (t: string) => capitals.has(t) && !(t.length >= 5 && this.gazetteer.isPlace(t));
         const ignorable = (t: string) => acronym(t) || PADDING.has(t) || (stem && GROUP_PADDING.has(t)) || this.gazetteer.isCountryOrRegion(t) || /\d/.test(t);
@@ -1252,6 +1284,26 @@ export class AffiliationResolver {
       const what = m.lab ? `${m.lab.names[0]}, a lab of ${m.company.names[0]}` : m.company.names[0];
       yield { ids, key: m.words, how: 'company', said: `"${m.words}" is ${what}`, similarity: 1, start: m.start, end: m.end, company: m };
     }
+  }
+
+  /**
+   * The holders of a name key (its words in any order) whose registry name carries the number the string writes with it,
+   * or none when the string writes none: "UPMC Univ Paris 06" is not Université Paris 8, "INSERM U1016" not the unit
+   * INSERM U 1195. Keys no registry name holds with a number are returned whole.
+   */
+  private heldWithNumber(key: string, hit: Map<string, number> | undefined, written: string[]): Map<string, number> | undefined {
+    const bag = bagKey(key.split(' '));
+    if (!hit || !this.numberedKeys.has(bag)) return hit;
+    const kept = new Map(
+      [...hit].filter(([id]) =>
+        (this.literal.get(id) ?? []).some((name) => {
+          if (bagKey(nameTokens(name)) !== bag) return false;
+          const held = nameNumbers(name);
+          return written.length === 0 ? held.length === 0 : held.some((n) => written.includes(n));
+        }),
+      ),
+    );
+    return kept.size > 0 ? kept : undefined;
   }
 
   /** A one-word name counts only if it is rare among registry names ("Inria" yes, "Research" no). */

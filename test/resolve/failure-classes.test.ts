@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { readCountryLabelErrors, readFailureClasses, withCountryGoldCorrected } from '../../src/resolve/evaluate.ts';
@@ -584,7 +585,7 @@ test('every hand-checked string of bench/labelled/failure-classes.csv names a re
     for (const id of item.gold) assert.ok(resolver.institution(id), `${item.affiliation}: ${id} is not in the registry`);
     assert.ok(item.reason && item.reason.length > 5, `${item.affiliation}: no reason`);
   }
-  assert.deepEqual([...new Set(items.map((i) => i.group))].sort(), ['company', 'explicit-country', 'noise', 'out-of-registry', 'place-name', 'us-state']);
+  assert.deepEqual([...new Set(items.map((i) => i.group))].sort(), ['company', 'explicit-country', 'noise', 'out-of-registry', 'place-name', 'second-institution', 'us-state']);
 });
 
 test('fuzzy-city: a word where the record\'s city should be is not the city left out, even if the record names "university" twice', { skip }, async () => {
@@ -740,4 +741,41 @@ test('place-name: a place after or around a name is read at home first; "at" a c
     assert.ok(r.countryCode === null || r.countryCode === 'US', `${s}: ${r.countryCode}`);
   }
   assert.equal((await resolve('Texas A&M University at Qatar')).countryCode, 'QA', 'a country word no town bears is still the campus abroad');
+});
+
+/** Every institution the counts take from a string (tier strong or better), by name. */
+const countedAll = async (s: string) => (await resolve(s)).institutions.filter((m) => TIER_RANK[m.tier] >= TIER_RANK.strong).map((m) => m.name);
+
+test('second-institution: a number written with a name is part of it ("Univ Paris 06" is not Université Paris 8, "INSERM U1216" not the unit INSERM U 1195)', { skip }, async () => {
+  const paris6 = await countedAll('Sorbonne Université, UPMC Univ Paris 06, INSERM, CNRS');
+  assert.ok(paris6.includes('Sorbonne Université'), paris6.join('; '));
+  assert.ok(!paris6.includes('Université Paris 8'), paris6.join('; '));
+  assert.deepEqual(await countedAll('Université Grenoble Alpes, INSERM, U1216, Grenoble Institut des Neurosciences'), ['Université Grenoble Alpes', 'Inserm']);
+  // The number the registry writes still finds its holder, and a name written without one the holder that has none.
+  assert.equal(counted(await resolve('Univ Paris 8, Saint-Denis')), 'Université Paris 8');
+  assert.equal(counted(await resolve('INSERM U 1195')), 'Maladies et hormones du système nerveux');
+  assert.equal(counted(await resolve('Université de Paris')), 'Université Paris Cité');
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 99 }).filter((n) => n !== 8),
+      fc.boolean(),
+      async (n, padded) => {
+        const names = await countedAll(`Université Paris ${padded && n < 10 ? `0${n}` : n}`);
+        assert.ok(!names.includes('Université Paris 8'), `Paris ${n}: ${names.join('; ')}`);
+      },
+    ),
+    { numRuns: 40 },
+  );
+});
+
+test("second-institution: a company the registry writes with its country in brackets is not read from a unit's subject words", { skip }, async () => {
+  for (const [s, name] of [
+    ['MOE Key Laboratory of Protein Sciences, Tsinghua University', 'Tsinghua University'],
+    ['Department of Applied Physical Sciences, University of North Carolina at Chapel Hill', 'University of North Carolina at Chapel Hill'],
+    ['Center for Neurogenetics and Cognitive Research, Universidad de Chile', 'University of Chile'],
+    ['Center for Molecular and Cellular Signaling in the Cardiovascular System, University of Nevada, Reno', 'University of Nevada, Reno'],
+  ] as const)
+    assert.deepEqual(await countedAll(s), [name], s);
+  // Written with a company word, the company is meant.
+  assert.equal(counted(await resolve('Cognitive Research Corporation')), 'Cognitive Research (United States)');
 });
