@@ -12,8 +12,8 @@ export interface Basis {
   how: How;
   /** Whether the registry holds the matched words as its name or label, or only as an alias. */
   held: 'name' | 'alias';
-  /** Whether one institution bore the name, or a place or a tie-break chose among several. */
-  ambiguity: 'unique' | 'place' | 'tiebreak';
+  /** Whether one institution bore the name, or a place, a unit of it the string names, or a tie-break chose among several. */
+  ambiguity: 'unique' | 'place' | 'unit' | 'tiebreak';
   /** Whether the string's place agrees with the institution's, names its city, names nothing, or disagrees. */
   place: 'agrees' | 'city' | 'none' | 'conflict';
   /** A short name of common words ("Heart Institute") that could be a unit anywhere. */

@@ -56,7 +56,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19';
 
 interface Entry {
   id: string;
@@ -1553,6 +1553,13 @@ export class AffiliationResolver {
       const placed = ids.length === 1 && before > 1;
       const tie = this.breakTies(ids, c.ids, outside, folded);
       return { c, ids: tie.ids, ambiguity: placed ? ('place' as const) : tie.ambiguity, note, elsewhere };
+    });
+    // Namesakes told apart by a unit of one of them the string also names: "National Cancer Institute, National
+    // Institutes of Health" is the US NIH and its institute, not Malaysia's NIH. Both sides are read at once, as
+    // either may be the ambiguous one; a pair of namesakes that could each be the other's is left alone.
+    const byUnit = narrowed.map((n) => (n.ids.length < 2 || n.c.company ? n.ids : n.ids.filter((id) => narrowed.some((o) => o !== n && !o.c.company && o.ids.some((other) => other !== id && this.sameTree(id, other))))));
+    narrowed.forEach((n, k) => {
+      if (byUnit[k]!.length === 1 && n.ids.length > 1) Object.assign(n, { ids: byUnit[k]!, ambiguity: 'unit' as const });
     });
     const resolved = narrowed.filter((n) => n.ids.length === 1);
     if (country.mentions.length === 0 && resolved.length > 0) {

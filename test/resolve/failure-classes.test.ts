@@ -39,6 +39,17 @@ test('us-state: a state inside an institution\'s name ("University of Maryland")
   assert.equal((await resolve('University of Edinburgh, Department of Physics, College Park, MD 20742')).countryCode, 'US');
 });
 
+test('namesake-unit: namesakes in several countries are told apart by a unit of one of them the string names; alone they stay unresolved', { skip }, async () => {
+  const nih = await resolve('Laboratory of Genetics, National Cancer Institute, National Institutes of Health');
+  assert.equal(counted(nih), 'National Institutes of Health');
+  assert.equal(nih.institutions.find((m) => m.primary)!.rorId, '01cwqze88', "the US NIH, whose child is the National Cancer Institute, not Malaysia's");
+  assert.equal(nih.institutions.find((m) => m.primary)!.basis.ambiguity, 'unit');
+  assert.equal(nih.countryCode, 'US');
+  const alone = await resolve('National Institutes of Health');
+  assert.equal(counted(alone), null, 'US, Malaysia and Pakistan hold the name; nothing tells them apart');
+  assert.equal(alone.countryCode, null);
+});
+
 test('acronym: an acronym all of whose registry holders are in one country gives it, also beside a possible match', { skip }, async () => {
   assert.equal((await resolve('NCSU')).countryCode, 'US');
   const kaist = await resolve('Korea Advanced Inst Sci, KAIST');
@@ -585,7 +596,7 @@ test('every hand-checked string of bench/labelled/failure-classes.csv names a re
     for (const id of item.gold) assert.ok(resolver.institution(id), `${item.affiliation}: ${id} is not in the registry`);
     assert.ok(item.reason && item.reason.length > 5, `${item.affiliation}: no reason`);
   }
-  assert.deepEqual([...new Set(items.map((i) => i.group))].sort(), ['company', 'explicit-country', 'noise', 'out-of-registry', 'place-name', 'second-institution', 'us-state']);
+  assert.deepEqual([...new Set(items.map((i) => i.group))].sort(), ['company', 'explicit-country', 'namesake-unit', 'noise', 'out-of-registry', 'place-name', 'second-institution', 'us-state']);
 });
 
 test('fuzzy-city: a word where the record\'s city should be is not the city left out, even if the record names "university" twice', { skip }, async () => {
