@@ -741,3 +741,9 @@ test('place-name: a place after or around a name is read at home first; "at" a c
   }
   assert.equal((await resolve('Texas A&M University at Qatar')).countryCode, 'QA', 'a country word no town bears is still the campus abroad');
 });
+
+test('acronym: an acronym written with a hyphen where the registry writes a space ("AGH-UST", "AGH UST") is the same acronym', { skip }, async () => {
+  const r = await resolve('AGH-UST');
+  assert.equal(r.countryCode, 'PL');
+  assert.match(r.countryEvidence, /every active registry institution with the acronym "AGH-UST" is in PL/);
+});
