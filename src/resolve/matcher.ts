@@ -56,7 +56,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19';
 
 interface Entry {
   id: string;
@@ -431,7 +431,7 @@ export class AffiliationResolver {
       });
       for (const n of inst.names) {
         if (n.types.includes('acronym')) {
-          const acronym = n.value.replace(/[.\s]/g, '').toUpperCase();
+          const acronym = acronymKey(n.value);
           if (acronym.length >= 2) add(this.acronyms, acronym, inst.id);
           continue;
         }
@@ -823,7 +823,7 @@ export class AffiliationResolver {
 
   /** The active registry institutions that give `acronym` as theirs ("DFG": Deutsche Forschungsgemeinschaft). */
   acronymHolders(acronym: string): Entry[] {
-    return [...(this.acronyms.get(acronym.replace(/[.\s]/g, '').toUpperCase()) ?? [])].map((id) => this.entries.get(id)!).filter((e) => e.status === 'active');
+    return [...(this.acronyms.get(acronymKey(acronym)) ?? [])].map((id) => this.entries.get(id)!).filter((e) => e.status === 'active');
   }
 
   /** A part that is an acronym ("KAIST", "EPFL", "NCSU") every registry holder of which is in one country. */
@@ -833,7 +833,7 @@ export class AffiliationResolver {
       const acronym = seg.replace(/\./g, '').trim();
       // Written as an acronym: one word, capital first, at least two capitals ("KAIST", "IMSc").
       if (!/^(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z0-9&-]{2,9}$/.test(acronym)) continue;
-      const holders = [...(this.acronyms.get(acronym.toUpperCase()) ?? [])].map((id) => this.entries.get(id)!).filter((e) => e.status === 'active' && e.countryCode);
+      const holders = [...(this.acronyms.get(acronymKey(acronym)) ?? [])].map((id) => this.entries.get(id)!).filter((e) => e.status === 'active' && e.countryCode);
       const codes = new Set(holders.map((e) => e.countryCode));
       if (holders.length > 0 && codes.size === 1) out.push({ code: holders[0]!.countryCode!, why: `every active registry institution with the acronym "${acronym}" is in ${holders[0]!.countryCode}` });
     }
@@ -1441,7 +1441,7 @@ export class AffiliationResolver {
     for (const seg of segs) {
       const acronym = seg.replace(/\./g, '').trim();
       if (!/^[A-Z][A-Z0-9&-]{1,9}$/.test(acronym)) continue;
-      const ids = [...(this.acronyms.get(acronym) ?? [])];
+      const ids = [...(this.acronyms.get(acronymKey(acronym)) ?? [])];
       const byCity = ids.filter((id) => this.cityNamed(id, folded));
       if (byCity.length > 0) yield { ids: new Map(byCity.map((id) => [id, 1])), key: acronym, how: 'acronym-city', said: `acronym "${acronym}" with its city named`, similarity: 1, start: -1, end: -1 };
       else if (country.explicit && country.countryCode) {
@@ -1792,6 +1792,9 @@ function countryStem(name: string, isOwnCountry: (place: string) => boolean): st
   const m = /^(.+?)\s*\(([^()]+)\)$/.exec(name.trim());
   return m && isOwnCountry(m[2]!) ? m[1]! : null;
 }
+
+/** An acronym as the registry and strings both write it, dots, spaces and hyphens aside ("AGH UST", "AGH-UST", "A.G.H."). */
+const acronymKey = (written: string): string => written.replace(/[.\s-]/g, '').toUpperCase();
 
 function addRanked(map: Map<string, Map<string, number>>, key: string, id: string, priority: number): void {
   const ids = map.get(key) ?? new Map<string, number>();

@@ -790,3 +790,9 @@ test("second-institution: a company the registry writes with its country in brac
   // Written with a company word, the company is meant.
   assert.equal(counted(await resolve('Cognitive Research Corporation')), 'Cognitive Research (United States)');
 });
+
+test('acronym: an acronym written with a hyphen where the registry writes a space ("AGH-UST", "AGH UST") is the same acronym', { skip }, async () => {
+  const r = await resolve('AGH-UST');
+  assert.equal(r.countryCode, 'PL');
+  assert.match(r.countryEvidence, /every active registry institution with the acronym "AGH-UST" is in PL/);
+});

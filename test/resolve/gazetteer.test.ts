@@ -243,6 +243,21 @@ test('a city written in its own language or in German places the string; a count
   assert.equal(gazetteer.placeInName('Qatar Airways'), null, 'a country first counts only before an institution word');
 });
 
+test('a city written in an older or Russian transliteration Web of Science uses places the string ("Lvov", "Touliu", "Pusan")', () => {
+  for (const [address, code] of [
+    ['SoftServe Inc, R&D Dept, V Velykogo 52, Lvov', 'UA'],
+    ['It Jim, Kharkov', 'UA'],
+    ['Natl Yunlin Univ Sci & Technol, Dept Elect Engn, Touliu 64002, Yunlin', 'TW'],
+    ['Chung Yuan Christian Univ, Dept Biomed Engn, Chungli 32023', 'TW'],
+    ['Hsun Hang Technol Co Ltd, 95 Zhuangjing St, Miaoli 360006, Miaoli County', 'TW'],
+    ['Dong eui Univ, Dept Comp Software Engn, Pusan 47340', 'KR'],
+    ['Elect & Telecommun Res Inst ETRI, Daejon 34129', 'KR'],
+    ['Korea Electrotechnol Res Inst, Power SoC Res Ctr, Chang Won', 'KR'],
+  ] as const)
+    assert.equal(country(address), code, address);
+  assert.equal(country('Natl Cent Univ, Dept Commun Engn, Zhongli 320'), null, 'Zhongli is also a town name in mainland China');
+});
+
 test('a part with a house number is a street, but a country name ending it is the address', () => {
   assert.equal(country('DB Netz AG; Track Technology Management Structural Engineering; Richelstr. 3 Munich 80634 Germany'), 'DE');
   assert.equal(country('Some Lab, Av Brasil 2147'), null);
