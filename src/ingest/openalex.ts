@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { convertDocuments } from './json-documents.ts';
-import { RecordError, checkFieldLengths, limitsOf, normalizeDoi, parseYear, stripRorPrefix, type Affiliation, type Authorship, type FieldTag, type ReadItem, type ReadLimits, type WorkRecord } from './records.ts';
+import { RecordError, checkFieldValues, limitsOf, normalizeDoi, parseYear, stripRorPrefix, type Affiliation, type Authorship, type FieldTag, type ReadItem, type ReadLimits, type WorkRecord } from './records.ts';
 
 type Json = Record<string, unknown>;
 
@@ -60,7 +60,7 @@ export async function* readOpenAlex(stream: Readable, options?: Partial<ReadLimi
   const limits = limitsOf(options);
   const convert = (value: unknown) => {
     const record = openAlexWork(value);
-    checkFieldLengths(record, limits);
+    checkFieldValues(record, limits);
     return record;
   };
   for await (const item of convertDocuments(stream, convert, options)) yield item.ok ? { ok: true, recordNo: item.recordNo, record: item.value } : item;

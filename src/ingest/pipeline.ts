@@ -9,7 +9,7 @@ import { fileId as contentId, prefixId } from './file-id.ts';
 import { capLines, overlongReason } from './limits.ts';
 import { openInput } from './lines.ts';
 import { readOpenAlex } from './openalex.ts';
-import { DEFAULT_LIMITS, InputError, type ReadItem, type ReadLimits, type Rejected, type SourceName, type WorkRecord } from './records.ts';
+import { DEFAULT_LIMITS, InputError, LIST_SEPARATOR, type ReadItem, type ReadLimits, type Rejected, type SourceName, type WorkRecord } from './records.ts';
 import { readScopus } from './scopus.ts';
 import { readWos } from './wos.ts';
 
@@ -399,8 +399,7 @@ async function createStaging(store: Store): Promise<void> {
   `);
 }
 
-const SEP = '\u001f';
-const splitList = (column: string) => `CASE WHEN ${column} = '' THEN []::VARCHAR[] ELSE string_split(${column}, chr(31)) END`;
+const splitList = (column: string) => `CASE WHEN ${column} = '' THEN []::VARCHAR[] ELSE string_split(${column}, chr(${LIST_SEPARATOR.charCodeAt(0)})) END`;
 
 /** Of the versions of a record a batch holds, the one kept: the newest by the source's updated date, else the first. */
 const NEWEST_IN_BATCH = `QUALIFY row_number() OVER (PARTITION BY s.source, s.source_id ORDER BY s.updated DESC NULLS LAST, s.record_no) = 1`;
@@ -416,35 +415,41 @@ const REPLACED_BY_BATCH = `SELECT DISTINCT r.source, r.source_id, r.file_id = $1
   FROM records r JOIN (SELECT * FROM stage_records s WHERE s.file_id = $1 ${NEWEST_IN_BATCH}) s ON s.source = r.source AND s.source_id = r.source_id
   LEFT JOIN record_updated u ON u.source = r.source AND u.source_id = r.source_id AND u.file_id = r.file_id AND u.record_no = r.record_no
   WHERE r.source = 'openalex' AND (r.file_id <> $1 AND (s.updated IS NULL OR u.updated IS NULL OR s.updated >= u.updated) OR r.file_id = $1 AND s.updated > u.updated)`;
+/** Run only when the batch replaced something: each statement scans a whole table of the store. */
 const REPLACE_HELD = [
-  `CREATE OR REPLACE TEMP TABLE stage_replaced AS ${REPLACED_BY_BATCH}`,
   `INSERT INTO refresh_pending_rors SELECT DISTINCT unnest(a.given_ror_ids) FROM affiliations a JOIN stage_replaced USING (source, source_id)`,
   ...['records', 'authorships', 'affiliations', 'record_fields', 'record_updated'].map((table) => `DELETE FROM ${table} x WHERE EXISTS (SELECT 1 FROM stage_replaced p WHERE p.source = x.source AND p.source_id = x.source_id)`),
 ];
 
-/** Moves a staged batch into the scope's tables: records not seen before in it, and the rows that belong to them. */
+/**
+ * Moves a staged batch into the scope's tables: records not seen before in it, and the rows that
+ * belong to them. The batch's kept records are worked out once into stage_kept, so the rows that
+ * follow them join the batch alone, never the whole (growing) records table.
+ */
 function mergeBatch(t: Tables): string[] {
-  const kept = (x: string) => `JOIN ${t.records} r ON ${inScope(t, 'r')} r.source = ${x}.source AND r.source_id = ${x}.source_id AND r.file_id = $1 AND r.record_no = ${x}.record_no`;
+  const kept = (x: string) => `JOIN stage_kept k ON k.source = ${x}.source AND k.source_id = ${x}.source_id AND k.record_no = ${x}.record_no`;
+  // The scope rides along in stage_kept: a statement naming $2 but not $1 binds one parameter only.
+  const keptScope = t.scoped ? 'k.scope, ' : '';
   return [
-    ...(t.scoped ? [] : REPLACE_HELD),
-    `INSERT INTO ${t.records}
-     SELECT ${scopeColumn(t)}s.* EXCLUDE (updated) REPLACE (${splitList('s.funders')} AS funders) FROM stage_records s
+    `CREATE OR REPLACE TEMP TABLE stage_kept AS SELECT ${t.scoped ? '$2::VARCHAR AS scope, ' : ''}s.source, s.source_id, s.record_no FROM stage_records s
      WHERE s.file_id = $1 AND NOT EXISTS (SELECT 1 FROM ${t.records} r WHERE ${inScope(t, 'r')} r.source = s.source AND r.source_id = s.source_id)
      ${NEWEST_IN_BATCH}`,
+    `INSERT INTO ${t.records}
+     SELECT ${keptScope}s.* EXCLUDE (updated) REPLACE (${splitList('s.funders')} AS funders) FROM stage_records s ${kept('s')}`,
     ...(t.scoped ? [] : [`INSERT INTO record_updated SELECT s.source, s.source_id, s.file_id, s.record_no, s.updated FROM stage_records s ${kept('s')} WHERE s.updated IS NOT NULL`]),
-    `INSERT INTO ${t.authorships} SELECT ${scopeColumn(t)}x.* EXCLUDE (record_no) FROM stage_authorships x ${kept('x')}`,
+    `INSERT INTO ${t.authorships} SELECT ${keptScope}x.* EXCLUDE (record_no) FROM stage_authorships x ${kept('x')}`,
     `INSERT INTO ${t.affiliations}
-     SELECT ${scopeColumn(t)}x.* EXCLUDE (record_no) REPLACE (${splitList('x.given_ror_ids')} AS given_ror_ids, ${splitList('x.given_countries')} AS given_countries, ${splitList('x.given_names')} AS given_names) FROM stage_affiliations x ${kept('x')}`,
-    `INSERT INTO ${t.fields} SELECT ${scopeColumn(t)}x.* EXCLUDE (record_no) FROM stage_fields x ${kept('x')}`,
+     SELECT ${keptScope}x.* EXCLUDE (record_no) REPLACE (${splitList('x.given_ror_ids')} AS given_ror_ids, ${splitList('x.given_countries')} AS given_countries, ${splitList('x.given_names')} AS given_names) FROM stage_affiliations x ${kept('x')}`,
+    `INSERT INTO ${t.fields} SELECT ${keptScope}x.* EXCLUDE (record_no) FROM stage_fields x ${kept('x')}`,
     `INSERT INTO ${t.quarantine} SELECT ${scopeColumn(t)}* FROM stage_quarantine WHERE file_id = $1`,
     // The shared records the batch brought are the next refresh's to count.
-    t.scoped ? `INSERT INTO upload_file_records SELECT DISTINCT $2::VARCHAR, $1::VARCHAR, source, source_id FROM stage_records WHERE file_id = $1` : `INSERT INTO refresh_pending SELECT s.source, s.source_id FROM stage_records s ${kept('s')}`,
+    t.scoped ? `INSERT INTO upload_file_records SELECT DISTINCT $2::VARCHAR, $1::VARCHAR, source, source_id FROM stage_records WHERE file_id = $1` : `INSERT INTO refresh_pending SELECT source, source_id FROM stage_kept`,
   ];
 }
 const MERGE = new Map<boolean, string[]>([SHARED_TABLES, UPLOAD_TABLES].map((t) => [t.scoped, mergeBatch(t)]));
 
 const text = (a: DuckDBAppender, v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
-const list = (a: DuckDBAppender, v: string[]) => a.appendVarchar(v.join(SEP));
+const list = (a: DuckDBAppender, v: string[]) => a.appendVarchar(v.join(LIST_SEPARATOR));
 
 /**
  * OpenAlex works of the batch given under an id OpenAlex merged into another work (merged_works)
@@ -542,15 +547,16 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
     }
     for (const a of [rec, aut, aff, fld, qua]) a.closeSync();
     const setAside = t.scoped ? 0 : await setAsideMerged(store, id);
-    for (const sql of MERGE.get(t.scoped)!) await store.run(sql, sql.includes('$1') ? paramsOf(scope, id) : undefined);
     // A record of this file a newer copy replaced was counted kept: now the copy is, and it a duplicate.
     let replacedOwn = 0;
     if (!t.scoped) {
+      await store.run(`CREATE OR REPLACE TEMP TABLE stage_replaced AS ${REPLACED_BY_BATCH}`, [id]);
       const r = (await store.one<{ held: number; own: number }>(`SELECT count(*) FILTER (WHERE NOT of_this_file)::DOUBLE AS held, count(*) FILTER (WHERE of_this_file)::DOUBLE AS own FROM stage_replaced`))!;
       [replaced, replacedOwn] = [r.held, r.own];
+      if (replaced + replacedOwn > 0) for (const sql of REPLACE_HELD) await store.run(sql);
     }
-    const kept = await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${t.records} r JOIN stage_records s USING (source, source_id) WHERE ${inScope(t, 'r')} r.file_id = $1 AND r.record_no = s.record_no`, paramsOf(scope, id));
-    const newlyKept = kept?.n ?? 0;
+    for (const sql of MERGE.get(t.scoped)!) await store.run(sql, /\$\d/.test(sql) ? paramsOf(scope, id) : undefined);
+    const newlyKept = (await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM stage_kept`))!.n;
     const p = nextParam(t);
     await store.run(
       `UPDATE ${t.files} f SET last_record_no = $${p}, records_kept = records_kept + $${p + 1}, records_duplicate = records_duplicate + $${p + 2}, records_quarantined = records_quarantined + $${p + 3} WHERE ${inScope(t)}file_id = $1`,

@@ -99,8 +99,34 @@ export const DEFAULT_LIMITS: ReadLimits = { maxRecordBytes: 32 * 1024 * 1024, ma
 
 export const limitsOf = (options?: Partial<ReadLimits>): ReadLimits => ({ ...DEFAULT_LIMITS, ...options });
 
-/** Refuses a record any of whose values is longer than the limit, naming the value. */
-export function checkFieldLengths(record: WorkRecord, limits: ReadLimits): void {
+/**
+ * The store's staging joins a list's values with this character and splits them again in SQL:
+ * a value holding it would come back as several values (a funder as two, an institution's name
+ * out of step with its ROR id), so a record with one is refused, never altered.
+ */
+export const LIST_SEPARATOR = '\u001f';
+
+/** Refuses a record any of whose list values holds LIST_SEPARATOR, naming the value. */
+function checkListValues(record: WorkRecord): void {
+  const check = (what: string, values: string[], at = '') => {
+    for (let i = 0; i < values.length; i++) if (values[i]!.includes(LIST_SEPARATOR)) throw new RecordError(`${what} ${i + 1}${at} holds the control character U+001F (unit separator): ${JSON.stringify(excerptOf(values[i]!, 80))}`);
+  };
+  check('funder', record.funders);
+  for (let i = 0; i < record.authorships.length; i++) {
+    const affiliations = record.authorships[i]!.affiliations;
+    for (let j = 0; j < affiliations.length; j++) {
+      const at = ` of affiliation ${j + 1} of author ${i + 1}`;
+      const f = affiliations[j]!;
+      check('ROR id', f.givenRorIds, at);
+      check('institution name', f.givenNames, at);
+      check('country', f.givenCountryCodes, at);
+    }
+  }
+}
+
+/** Refuses a record any of whose values is longer than the limit, or whose list values the store could not keep apart, naming the value. */
+export function checkFieldValues(record: WorkRecord, limits: ReadLimits): void {
+  checkListValues(record);
   // Loops, not callbacks: this runs for every record read.
   const maxChars = limits.maxFieldChars;
   const tooLong = (v: string | null) => v !== null && v.length > maxChars;

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { UNTERMINATED_ROW, readCsv } from './csv.ts';
 import { wrongFormat } from './lines.ts';
-import { InputError, RecordError, checkFieldLengths, excerptOf, limitsOf, normalizeDoi, parseYear, type Authorship, type FieldTag, type ReadItem, type ReadLimits, type WorkRecord } from './records.ts';
+import { InputError, RecordError, checkFieldValues, excerptOf, limitsOf, normalizeDoi, parseYear, type Authorship, type FieldTag, type ReadItem, type ReadLimits, type WorkRecord } from './records.ts';
 
 const REQUIRED = ['EID', 'Year'];
 
@@ -68,7 +68,7 @@ export async function* readScopus(stream: Readable, options?: Partial<ReadLimits
     const get = new Map(header.map((h, i) => [h, fields[i]!.trim()]));
     try {
       const record = scopusRecord(get);
-      checkFieldLengths(record, limits);
+      checkFieldValues(record, limits);
       yield { ok: true, recordNo, record };
     } catch (e) {
       if (!(e instanceof RecordError)) throw e;

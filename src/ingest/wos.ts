@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { readLines, wrongFormat, type Line, type TextLine } from './lines.ts';
-import { InputError, RecordError, checkFieldLengths, excerptOf, limitsOf, normalizeDoi, parseYear, type Authorship, type FieldTag, type ReadItem, type ReadLimits, type WorkRecord } from './records.ts';
+import { InputError, RecordError, checkFieldValues, excerptOf, limitsOf, normalizeDoi, parseYear, type Authorship, type FieldTag, type ReadItem, type ReadLimits, type WorkRecord } from './records.ts';
 
 /** Tag → values, the common ground of both Web of Science export formats. */
 type Tags = Map<string, string[]>;
@@ -187,7 +187,7 @@ const UNTERMINATED = 'the file ends inside this record, without a line break aft
 function toItem(tags: Tags, recordNo: number, lineNo: number, raw: string, limits: ReadLimits): ReadItem {
   try {
     const record = wosRecord(tags);
-    checkFieldLengths(record, limits);
+    checkFieldValues(record, limits);
     return { ok: true, recordNo, record };
   } catch (e) {
     if (!(e instanceof RecordError)) throw e;

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { capLines } from '../../src/ingest/limits.ts';
-import { checkFieldLengths, DEFAULT_LIMITS } from '../../src/ingest/records.ts';
+import { checkFieldValues, DEFAULT_LIMITS } from '../../src/ingest/records.ts';
 import { readLines } from '../../src/ingest/lines.ts';
 import { ingestWorks } from '../../src/ingest/pipeline.ts';
 import { openAlexWork } from '../../src/ingest/openalex.ts';
@@ -76,7 +76,7 @@ test('an all-zero gzip is one record set aside with the reason; a 100 KB affilia
 
 test('field limits name the first field over them, and let real records through', () => {
   const record = openAlexWork({ id: 'https://openalex.org/W9', display_name: 't'.repeat(10_001), authorships: [] });
-  assert.throws(() => checkFieldLengths(record, DEFAULT_LIMITS), /title is 10001 characters long \(limit 10000\)/);
-  checkFieldLengths(openAlexWork({ id: 'https://openalex.org/W9', display_name: 'A title', authorships: [{ raw_affiliation_strings: ['a'.repeat(2_000)] }] }), DEFAULT_LIMITS);
-  assert.throws(() => checkFieldLengths(openAlexWork({ id: 'https://openalex.org/W9', display_name: 'A title', authorships: [{ raw_affiliation_strings: ['a'.repeat(2_001)] }] }), DEFAULT_LIMITS), /affiliation 1 of author 1 is 2001 characters long \(limit 2000\)/);
+  assert.throws(() => checkFieldValues(record, DEFAULT_LIMITS), /title is 10001 characters long \(limit 10000\)/);
+  checkFieldValues(openAlexWork({ id: 'https://openalex.org/W9', display_name: 'A title', authorships: [{ raw_affiliation_strings: ['a'.repeat(2_000)] }] }), DEFAULT_LIMITS);
+  assert.throws(() => checkFieldValues(openAlexWork({ id: 'https://openalex.org/W9', display_name: 'A title', authorships: [{ raw_affiliation_strings: ['a'.repeat(2_001)] }] }), DEFAULT_LIMITS), /affiliation 1 of author 1 is 2001 characters long \(limit 2000\)/);
 });

@@ -213,3 +213,21 @@ test('a file that is not JSON (a Scopus export given as OpenAlex) is refused who
   await assert.rejects(collect(readOpenAlex(streamOf('Authors,Title,Year,EID\n"A","T","2020",2-s2.0-1\n'))), (e: Error) => e instanceof InputError && /^not JSON: it looks like a Scopus CSV export/.test(e.message));
   await assert.rejects(collect(readOpenAlex(streamOf('\n\n  \n'))), (e: Error) => e instanceof InputError && /holds no JSON document/.test(e.message));
 });
+
+test("a funder or institution name holding U+001F (the separator of the store's lists) sets the record aside with the reason; any other value is kept as given", async () => {
+  const value = fc.array(fc.constantFrom('a', 'Z', ' ', '\u001f', '\u001e', 'é', ','), { maxLength: 6 }).map((cs) => cs.join('').trim() || 'x');
+  await fc.assert(
+    fc.asyncProperty(value, value, async (funder, name) => {
+      const work = { id: 'https://openalex.org/W1', funders: [{ display_name: funder }], authorships: [{ raw_affiliation_strings: ['Delft'], institutions: [{ ror: 'https://ror.org/02e2c7k09', display_name: name, country_code: 'NL' }] }] };
+      const item = (await collect(readOpenAlex(streamOf(JSON.stringify(work)))))[0]!;
+      if (funder.includes('\u001f') || name.includes('\u001f')) {
+        assert.ok(!item.ok);
+        assert.match(item.reason, funder.includes('\u001f') ? /^funder 1 holds the control character U\+001F/ : /^institution name 1 of affiliation 1 of author 1 holds the control character U\+001F/);
+      } else {
+        assert.ok(item.ok);
+        assert.deepEqual([item.record.funders, item.record.authorships[0]!.affiliations[0]!.givenNames], [[funder], [name]]);
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
