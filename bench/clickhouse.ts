@@ -58,7 +58,8 @@ export async function clickhouseBench(config: Config, registry: Institution[], w
   await ingestRegistry(store, locate(config, sourceById('ror')));
   const t0 = performance.now();
   await ingestWorks(store, 'openalex', file, { quarantineDir: join(dir, 'quarantine') });
-  await resolvePending(store, new AffiliationResolver(registry));
+  const resolver = new AffiliationResolver(registry);
+  await resolvePending(store, resolver);
   await refreshAnalytics(store);
   const duckIngest = (performance.now() - t0) / 1000;
 
@@ -105,6 +106,7 @@ export async function clickhouseBench(config: Config, registry: Institution[], w
       indicators[name] = { duckdbMs, clickhouseMs, ratio: clickhouseMs / duckdbMs, baselineMs };
       console.log(`    ${name.padEnd(18)} ${duckdbMs.toFixed(0).padStart(7)} ${clickhouseMs.toFixed(0).padStart(7)}  (${(clickhouseMs / duckdbMs).toFixed(2)}x)${baselineMs === null ? '' : ` ${baselineMs.toFixed(0).padStart(7)}`}`);
     }
+    const update = await updateBench(store, resolver, registry, works, runs, out, connected.at(-1)!.evidence, urlOf, shardClients, load);
     load.push(loadavg()[0]!);
     const last = connected.at(-1)!.evidence;
     const bytes = await last.compressedBytes();
@@ -124,10 +126,50 @@ export async function clickhouseBench(config: Config, registry: Institution[], w
       loadAverage: { min: Math.min(...load), max: Math.max(...load) },
       ingest: { duckdbSeconds: duckIngest, publishSeconds: publish, ratio: duckIngest / (duckIngest + publish), publishRuns: Object.fromEntries(connected.map((t) => [t.label, t.publish])) },
       indicators,
+      update,
     };
   } finally {
     store.close();
     for (const c of shardClients) await c.close();
     await started.stop();
   }
+}
+
+/**
+ * The publish of a 1% update (works given again changed: other affiliations, years, DOIs), each
+ * run a new one, ingested, resolved and refreshed untimed; then published per snapshot (the
+ * changed works sent, the rest copied on each shard from the snapshot the store last completed)
+ * and, in turn on the same store, whole into a database of its own (whose current snapshot is
+ * never the store's last, so each publish there sends everything).
+ */
+async function updateBench(store: Store, resolver: AffiliationResolver, registry: Institution[], works: number, runs: number, out: string, evidence: ClickHouseEvidence, urlOf: (database: string) => string, shardClients: ReturnType<typeof createClient>[], load: number[]) {
+  const updated = Math.max(1, Math.round(works / 100));
+  for (const c of shardClients) await c.command({ query: 'CREATE DATABASE IF NOT EXISTS derisk_bench_whole' });
+  const whole = await ClickHouseEvidence.connect(urlOf('derisk_bench_whole'));
+  // The runs above dropped the snapshot's row before each publish: published again, it is the one the store last completed.
+  await evidence.publish(store);
+  const seconds = { perSnapshot: [] as number[], whole: [] as number[] };
+  let sent = 0;
+  for (let i = 0; i < runs; i++) {
+    const file = join(out, `openalex-update-${updated}-${i}.jsonl`);
+    if (!existsSync(file)) await generateOpenAlex(file, updated, registry, 100 + i);
+    await ingestWorks(store, 'openalex', file, { quarantineDir: join(out, 'clickhouse', 'quarantine') });
+    await resolvePending(store, resolver);
+    await refreshAnalytics(store);
+    let t = performance.now();
+    const report = await evidence.publish(store);
+    seconds.perSnapshot.push((performance.now() - t) / 1000);
+    if (report.touchedWorks === null) throw new Error(`the publish of update ${i} sent the whole store: no per-snapshot publish to measure`);
+    sent = report.touchedWorks;
+    load.push(loadavg()[0]!);
+    t = performance.now();
+    await whole.publish(store);
+    seconds.whole.push((performance.now() - t) / 1000);
+    load.push(loadavg()[0]!);
+  }
+  await whole.close();
+  const [perSnapshot, all] = [median(seconds.perSnapshot), median(seconds.whole)];
+  console.log(`  publish of a 1% update (${updated.toLocaleString('en')} works given again; ${sent.toLocaleString('en')} works sent), median of ${runs}, in turn:`);
+  console.log(`    per snapshot ${perSnapshot.toFixed(1)} s (${seconds.perSnapshot.map((x) => x.toFixed(1)).join(', ')}), whole ${all.toFixed(1)} s (${seconds.whole.map((x) => x.toFixed(1)).join(', ')}): ${(perSnapshot / all).toFixed(3)}x`);
+  return { updatedWorks: updated, sentWorks: sent, perSnapshotSeconds: seconds.perSnapshot, wholeSeconds: seconds.whole, ratio: perSnapshot / all };
 }

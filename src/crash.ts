@@ -13,6 +13,8 @@
  * - `monitor.alerts-committed`: a file's (or list version's) alerts and their delivery jobs have committed
  * - `webhook.answered`: a webhook endpoint answered a delivery, which is not yet marked delivered
  * - `mail.answered`: the mail server answered a mail (accepted or refused), which is not yet recorded
+ * - `publish.copied`: a publish to a ClickHouse cluster copied the previous snapshot's unchanged rows, the changed works not yet sent
+ * - `publish.complete`: a published snapshot is complete on every shard, its predecessor not yet dropped nor the store told
  *
  * Unset (always, outside tests) a point is an empty function call.
  */

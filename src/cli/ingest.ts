@@ -33,7 +33,8 @@ function printPublished(report: PublishReport, seconds: number): void {
   const rows = Object.entries(report.rows)
     .map(([table, n]) => `${n} ${table}`)
     .join(', ');
-  out.log(`ClickHouse (${report.shards} shards): snapshot ${report.snapshot} ${report.written ? `published in ${seconds.toFixed(1)} s` : 'already published'}: ${rows}`);
+  const sent = report.touchedWorks === null ? '' : ` (${report.touchedWorks} changed works sent, the rest copied from the previous snapshot)`;
+  out.log(`ClickHouse (${report.shards} shards): snapshot ${report.snapshot} ${report.written ? `published in ${seconds.toFixed(1)} s${sent}` : 'already published'}: ${rows}`);
 }
 
 /**

@@ -3,6 +3,7 @@ import { loadRegistry } from '../ingest/registry.ts';
 import type { Institution } from '../ingest/ror.ts';
 import { loadMatcherIndex, matcherIndexPath, matcherIndexSignature, refusedMatcherIndex } from '../resolve/kept.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
+import { markChangedWorks, publishBase } from '../store/publish-pending.ts';
 import { EVIDENCE_STRINGS, insertColumns, orgSchemas, type Store } from '../store/store.ts';
 import { buildScreeningContext, screenStrings, type ScreeningContext, type StoredHit } from './context.ts';
 import { keepScreeningIndex, loadScreeningIndex, refusedIndex, screeningIndexPath, indexSignatureOf } from './persisted.ts';
@@ -179,7 +180,14 @@ export async function refreshListedAffiliations(store: Store): Promise<void> {
  */
 export async function refreshListedIn(store: Store, schema: string): Promise<void> {
   if (schema !== 'main' && !(await store.one(`SELECT 1 FROM duckdb_views() WHERE schema_name = $1 AND view_name = 'work_institutions'`, [schema]))) return;
+  // The shared listed affiliations are published: a list change marks the works it moves in or out for the next publish.
+  const published = schema === 'main' && (await publishBase(store)) !== null;
+  if (published) await store.run('CREATE OR REPLACE TEMP TABLE listed_before AS SELECT * FROM main.listed_affiliations');
   await store.run(`CREATE OR REPLACE TABLE ${schema}.listed_affiliations AS ${listedAffiliations(schema, 'main.works')} ORDER BY work_id`);
+  if (published) {
+    await markChangedWorks(store, 'listed_before', 'main.listed_affiliations');
+    await store.run('DROP TABLE listed_before');
+  }
   await refreshInstitutionListedCopubs(store, schema);
 }
 

@@ -3,8 +3,10 @@ import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync } from '
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type ClickHouseClient, type Logger, type WarnLogParams } from '@clickhouse/client';
+import { crashPoint } from '../crash.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { sourceNamedSql } from '../indicators/unregistered.ts';
+import { forgetPublishBase, markPublished, publishBase, type PublishBase } from './publish-pending.ts';
 import type { Store } from './store.ts';
 
 /**
@@ -319,6 +321,18 @@ export const TABLES: TableSpec[] = [
   },
 ];
 
+/** A digest of the tables' definitions: a snapshot of another layout is never copied from. */
+const LAYOUT = createHash('sha256').update(JSON.stringify(TABLES)).digest('hex').slice(0, 16);
+
+/** The works a per-snapshot publish sends (publish_pending), on every shard: what each shard's copy of the previous snapshot leaves out. */
+const TOUCHED: TableSpec = {
+  name: 'publish_touched',
+  columns: [['work_id', 'String']],
+  orderBy: 'work_id',
+  placement: 'every-shard',
+  source: 'SELECT DISTINCT work_id FROM publish_pending',
+};
+
 /** The table whose existence means a publish is running (see takePublishLock). */
 export const PUBLISH_LOCK = 'publish_lock';
 /** Reads of one answer before giving up when each one sees a new snapshot published meanwhile. */
@@ -340,22 +354,34 @@ export interface PublishReport {
   shards: number;
   /** False when the cluster already held this snapshot complete, so nothing was written. */
   written: boolean;
+  /** The works sent when the rest was copied from the previous snapshot inside the cluster; null when the whole store was sent (or nothing). */
+  touchedWorks: number | null;
   rows: Record<string, number>;
 }
 
+/** One line on stderr for what the ClickHouse client logs: the module, the message, the error's first line. */
+const clientLine = ({ module, message, err }: WarnLogParams) => `derisk: ClickHouse client${module ? ` (${module})` : ''}: ${message}${err ? ` (${err.message.split('\n')[0]})` : ''}\n`;
+
 /**
- * The client's logger: a warning is one line on stderr; an error is left out, because the client
- * also rejects the call that met it and derisk reports that (its default logger prints each
- * failed request's stack and arguments, before derisk's own line).
+ * The client's logger (its default one prints each entry's stack and arguments): a warning is one
+ * line on stderr. A failed request's error is left out, as the call that met it is rejected and
+ * derisk reports that; any other error (its socket pool's housekeeping, a response it cannot
+ * decompress: nothing a call sees) is one line, once per message.
  */
 export class QuietLogger implements Logger {
+  private readonly said = new Set<string>();
   trace(): void {}
   debug(): void {}
   info(): void {}
-  warn({ module, message, err }: WarnLogParams): void {
-    process.stderr.write(`derisk: ClickHouse client${module ? ` (${module})` : ''}: ${message}${err ? ` (${err.message.split('\n')[0]})` : ''}\n`);
+  warn(params: WarnLogParams): void {
+    process.stderr.write(clientLine(params));
   }
-  error(): void {}
+  error(params: WarnLogParams): void {
+    const line = clientLine(params);
+    if (params.message.endsWith('HTTP request error.') || this.said.has(line)) return;
+    this.said.add(line);
+    process.stderr.write(line);
+  }
 }
 
 export class ClickHouseEvidence {
@@ -410,6 +436,7 @@ export class ClickHouseEvidence {
         // No sharding key: inserting through the Distributed table is refused, so rows land only where publish puts them.
         if (t.placement === 'by-work') await shard.command({ query: `CREATE TABLE IF NOT EXISTS ${db}.${t.name} AS ${db}.${local} ENGINE = Distributed(${cluster}, ${db}, ${local})` });
       }
+      await shard.command({ query: `CREATE TABLE IF NOT EXISTS ${db}.${TOUCHED.name} (snapshot String, work_id String) ENGINE = MergeTree PARTITION BY snapshot ORDER BY ${TOUCHED.orderBy}` });
     }
   }
 
@@ -436,11 +463,14 @@ export class ClickHouseEvidence {
 
   /**
    * Publishes the embedded store's analytics as one snapshot, named by a digest of its content:
-   * the same analytics always make the same snapshot. A snapshot counts once every shard holds all
-   * of its rows (checked against the store's counts) and its row is in `snapshots` on every
-   * shard; until then readers keep the previous one. A publish cut short (kill -9) leaves a
-   * partial partition nobody reads; the next publish of the same content drops it and writes it
-   * again, so a re-run ends with the counts of a clean run.
+   * the same analytics always make the same snapshot. When the cluster's current snapshot is the
+   * one this store last completed, in the same layout, each shard copies it into the new one
+   * minus the works changed since (publish_pending), and only those works are sent; otherwise
+   * the whole store is sent. A snapshot counts once every shard holds all of its rows (checked
+   * against the store's counts) and its row is in `snapshots` on every shard; until then readers
+   * keep the previous one, and the changed works stay pending. A publish cut short (kill -9)
+   * leaves a partial partition nobody reads; the next publish of the same content drops it and
+   * writes it again, so a re-run ends with the rows of a clean run.
    */
   async publish(store: Store): Promise<PublishReport> {
     const release = await this.takePublishLock();
@@ -493,24 +523,81 @@ export class ClickHouseEvidence {
   }
 
   private async publishLocked(store: Store): Promise<PublishReport> {
-    const snapshot = await snapshotOf(store);
+    const { snapshot, tables } = await snapshotOf(store);
+    const done: PublishBase = { snapshot, layout: LAYOUT, tables };
     const expected: Record<string, number> = {};
     for (const t of TABLES) expected[t.name] = Number((await store.one<{ n: bigint }>(`SELECT count(*) AS n FROM (${t.source})`))!.n);
-    const complete = await Promise.all(this.shards.map((s) => rows(s, `SELECT 1 FROM ${this.settings.database}.snapshots WHERE snapshot = '${snapshot}'`)));
-    if (complete.every((r) => r.length > 0) && (await this.counts(snapshot, expected))) return { snapshot, shards: this.shardCount, written: false, rows: expected };
+    if ((await this.completeOnEveryShard(snapshot)) && (await this.counts(snapshot, expected))) {
+      // A publish killed after the snapshot was complete left its predecessor or its pending works behind.
+      await this.retireAllBut(snapshot);
+      await markPublished(store, done);
+      return { snapshot, shards: this.shardCount, written: false, touchedWorks: null, rows: expected };
+    }
     await this.dropSnapshot(snapshot);
+    const previous = await this.copyableBase(store);
     const dir = mkdtempSync(join(tmpdir(), 'derisk-publish-'));
+    let touchedWorks: number | null = null;
     try {
-      for (const t of TABLES) if (expected[t.name]! > 0) await this.publishTable(store, t, snapshot, join(dir, t.name));
+      if (previous) touchedWorks = await this.publishChanges(store, previous, done, expected, dir);
+      else for (const t of TABLES) if (expected[t.name]! > 0) await this.publishTable(store, t, snapshot, join(dir, t.name));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    if (!(await this.counts(snapshot, expected))) throw new Error(`ClickHouse holds other counts than the store for snapshot ${snapshot} after publishing it`);
+    if (!(await this.counts(snapshot, expected))) {
+      // A change that marked no work would be copied stale forever: the next publish sends the whole store instead.
+      if (previous) await forgetPublishBase(store);
+      throw new Error(`ClickHouse holds other counts than the store for snapshot ${snapshot} after publishing it${previous ? ' from the previous one and the changed works; the next publish sends the whole store' : ''}`);
+    }
     const published = Date.now();
     for (const s of this.shards) await s.insert({ table: `${this.settings.database}.snapshots`, values: [{ snapshot, published_ms: published, rows: JSON.stringify(expected) }], format: 'JSONEachRow' });
+    crashPoint('publish.complete');
     // Older snapshots go once the new one is complete; readers switched to it with the row above.
-    for (const old of await rows<{ snapshot: string }>(this.entry, `SELECT DISTINCT snapshot FROM ${this.settings.database}.snapshots WHERE snapshot != '${snapshot}'`)) await this.dropSnapshot(old.snapshot);
-    return { snapshot, shards: this.shardCount, written: true, rows: expected };
+    await this.retireAllBut(snapshot);
+    await markPublished(store, done);
+    return { snapshot, shards: this.shardCount, written: true, touchedWorks, rows: expected };
+  }
+
+  private async completeOnEveryShard(snapshot: string): Promise<boolean> {
+    const found = await Promise.all(this.shards.map((s) => rows(s, `SELECT 1 FROM ${this.settings.database}.snapshots WHERE snapshot = '${snapshot}'`)));
+    return found.every((r) => r.length > 0);
+  }
+
+  /**
+   * The snapshot a publish may copy from: the one this store last completed (the works changed
+   * since are pending), if it is still what readers read, complete on every shard, in this layout.
+   */
+  private async copyableBase(store: Store): Promise<PublishBase | null> {
+    const base = await publishBase(store);
+    if (!base || base.layout !== LAYOUT || (await this.currentSnapshot()) !== base.snapshot) return null;
+    return (await this.completeOnEveryShard(base.snapshot)) ? base : null;
+  }
+
+  /**
+   * A snapshot made from the previous one: each shard copies its partition of every by-work table
+   * but the changed works' rows (INSERT … SELECT inside the shard), and of every registry table
+   * whose content is unchanged; then the changed works' rows and the changed registry tables are
+   * sent. A removed work has no rows to send: it is only left out. Answers how many works were sent.
+   */
+  private async publishChanges(store: Store, previous: PublishBase, next: PublishBase, expected: Record<string, number>, dir: string): Promise<number> {
+    const db = this.settings.database;
+    const touched = Number((await store.one<{ n: bigint }>(`SELECT count(*) AS n FROM (${TOUCHED.source})`))!.n);
+    if (touched > 0) await this.publishTable(store, TOUCHED, next.snapshot, join(dir, TOUCHED.name));
+    const sent: TableSpec[] = [];
+    for (const t of TABLES) {
+      const byWork = t.placement === 'by-work';
+      if (!byWork && previous.tables[t.name] !== next.tables[t.name]) {
+        sent.push(t);
+        continue;
+      }
+      const table = `${db}.${byWork ? `${t.name}_local` : t.name}`;
+      const columns = insertColumns(t).slice(1).join(', ');
+      const untouched = byWork && touched > 0 ? ` AND work_id NOT IN (SELECT work_id FROM ${db}.${TOUCHED.name} WHERE snapshot = '${next.snapshot}')` : '';
+      await Promise.all(this.shards.map((s) => s.command({ query: `INSERT INTO ${table} (snapshot, ${columns}) SELECT '${next.snapshot}', ${columns} FROM ${table} WHERE snapshot = '${previous.snapshot}'${untouched}` })));
+      if (byWork && touched > 0) sent.push({ ...t, source: `SELECT * FROM (${t.source}) WHERE work_id IN (${TOUCHED.source})` });
+    }
+    crashPoint('publish.copied');
+    for (const t of sent) if (expected[t.name]! > 0) await this.publishTable(store, t, next.snapshot, join(dir, t.name));
+    return touched;
   }
 
   /**
@@ -524,7 +611,7 @@ export class ClickHouseEvidence {
     const n = this.shards.length;
     const strings = ['snapshot', ...t.columns.flatMap(([name, type]) => (/String/.test(type) ? [name] : type === 'Float64' ? [EXACT_DOUBLE(name)] : []))];
     await store.run(`COPY (${exportSql(t, snapshot, byWork ? n : null)}) TO '${dir}' (FORMAT csv, HEADER false, NULLSTR '\\N', FORCE_QUOTE (${strings.map((c) => `"${c}"`).join(', ')})${byWork ? ', PARTITION_BY (shard__)' : ''})`);
-    const columns = ['snapshot', ...t.columns.map(([name, type]) => (type === 'Float64' ? EXACT_DOUBLE(name) : name))] as [string, ...string[]];
+    const columns = insertColumns(t);
     const insert = (shard: ClickHouseClient, file: string) =>
       shard.insert({
         table: `${this.settings.database}.${byWork ? `${t.name}_local` : t.name}`,
@@ -563,9 +650,16 @@ export class ClickHouseEvidence {
     return true;
   }
 
+  /** Drops every snapshot but `snapshot`, and the list of works sent for it (needed only while it was made). */
+  private async retireAllBut(snapshot: string): Promise<void> {
+    for (const old of await rows<{ snapshot: string }>(this.entry, `SELECT DISTINCT snapshot FROM ${this.settings.database}.snapshots WHERE snapshot != '${snapshot}'`)) await this.dropSnapshot(old.snapshot);
+    for (const s of this.shards) await s.command({ query: `ALTER TABLE ${this.settings.database}.${TOUCHED.name} DROP PARTITION '${snapshot}'` });
+  }
+
   private async dropSnapshot(snapshot: string): Promise<void> {
     for (const s of this.shards) {
       await s.command({ query: `ALTER TABLE ${this.settings.database}.snapshots DROP PARTITION '${snapshot}'` });
+      await s.command({ query: `ALTER TABLE ${this.settings.database}.${TOUCHED.name} DROP PARTITION '${snapshot}'` });
       for (const t of TABLES) {
         const local = t.placement === 'by-work' ? `${t.name}_local` : t.name;
         await s.command({ query: `ALTER TABLE ${this.settings.database}.${local} DROP PARTITION '${snapshot}'` });
@@ -600,6 +694,9 @@ async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
   return (await result.json()) as T[];
 }
 
+/** The columns a table's rows are inserted under: the snapshot's name, then each double as its IEEE bytes (see EXACT_DOUBLE). */
+const insertColumns = (t: TableSpec) => ['snapshot', ...t.columns.map(([name, type]) => (type === 'Float64' ? EXACT_DOUBLE(name) : name))] as [string, ...string[]];
+
 /**
  * The rows DuckDB writes for a table of the snapshot: the snapshot's name first, the table's
  * columns, each double as its IEEE bytes in hex (see EXACT_DOUBLE), and for a table split by work
@@ -631,15 +728,20 @@ function doubleBitsSql(x: string): string {
 const doubleHexSql = (x: string) => `printf('${'%02x'.repeat(8)}', ${[0, 1, 2, 3, 4, 5, 6, 7].map((k) => `(${x}__bits >> ${8 * k}) & 255`).join(', ')})`;
 
 /**
- * A digest of the analytics' content: the snapshot's name, the same for the same content. Doubles
- * count to 12 places: DuckDB sums a work's weights in a different order from one refresh to the
- * next (threads), which moves the last bit and nothing a figure shows.
+ * A digest of the analytics' content: the snapshot's name, the same for the same content; and
+ * each table's (its count and the sum of its rows' hashes), which says whether a registry table
+ * changed since the previous snapshot. Doubles count to 12 places: DuckDB sums a work's weights in
+ * a different order from one refresh to the next (threads), which moves the last bit and nothing
+ * a figure shows.
  */
-async function snapshotOf(store: Store): Promise<string> {
+async function snapshotOf(store: Store): Promise<{ snapshot: string; tables: Record<string, string> }> {
   const parts: unknown[] = [];
+  const tables: Record<string, string> = {};
   for (const t of TABLES) {
     const cols = t.columns.map(([name, type]) => (type === 'Float64' ? `round(${name}, 12)` : name)).join(', ');
-    parts.push(await store.one(`SELECT count(*)::VARCHAR AS n, coalesce(sum(hash(${cols})), 0)::VARCHAR AS h FROM (${t.source})`));
+    const part = await store.one(`SELECT count(*)::VARCHAR AS n, coalesce(sum(hash(${cols})), 0)::VARCHAR AS h FROM (${t.source})`);
+    parts.push(part);
+    tables[t.name] = JSON.stringify(part);
   }
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
+  return { snapshot: createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32), tables };
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { crashPoint } from '../crash.ts';
 import { resolutionVersion } from '../resolve/apply.ts';
 import { refreshListedAffiliations, refreshListedIn, refreshListedWorks } from '../screening/store.ts';
+import { forgetPublishBase } from './publish-pending.ts';
 import { orgSchemas, type Store } from './store.ts';
 
 const statements = (file: string) =>
@@ -132,6 +133,8 @@ export async function refreshAnalytics(store: Store, minTier: Exclude<Tier, 'unr
   await store.transaction(async () => {
     if (full) {
       for (const sql of REFRESH) await store.run(sql, withTier(sql, minTier));
+      // Any work's rows may have changed: the next publish to a cluster sends them all.
+      await forgetPublishBase(store);
     } else {
       await refreshPendingWorks(store, minTier);
       if ((await metaValue(store, 'analytics_patents')) !== patents) for (const sql of PATENT_STATEMENTS) await store.run(sql, withTier(sql, minTier));
@@ -228,6 +231,8 @@ async function refreshPendingWorks(store: Store, minTier: Exclude<Tier, 'unresol
   await store.run(`DELETE FROM source_institutions WHERE ror_id IN (SELECT ror_id FROM refresh_given_rors)`);
   await store.run(`INSERT INTO source_institutions SELECT * FROM ${DELTA('source_institutions')} WHERE ror_id IN (SELECT ror_id FROM refresh_given_rors)`);
   for (const table of ['record_works', ...PER_WORK, 'country_set_counts', 'institution_set_counts', 'source_institutions']) await store.run(`DROP TABLE ${DELTA(table)}`);
+  // Added, replaced, moved and removed works alike: the cluster's copy of each is replaced or dropped.
+  await store.run(`INSERT INTO publish_pending SELECT work_id FROM refresh_works`);
   await store.run(`INSERT INTO refresh_rors SELECT DISTINCT ror_id FROM work_institutions WHERE work_id IN ${touched} AND ror_id IS NOT NULL`);
   await refreshListedWorks(store, 'main', 'refresh_works', 'refresh_rors');
 }

@@ -137,6 +137,12 @@ CREATE TABLE IF NOT EXISTS record_fields (
 CREATE TABLE IF NOT EXISTS refresh_pending (source VARCHAR NOT NULL, source_id VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS refresh_pending_rors (ror_id VARCHAR NOT NULL);
 
+-- Works whose published rows changed since the snapshot the ClickHouse evidence store last
+-- completed (meta 'publish_base'): what the next publish sends, the rest being copied inside the
+-- cluster (src/store/clickhouse.ts). Filled by the refresh and by a screening that changes the
+-- listed affiliations; cleared once a snapshot is complete on every shard.
+CREATE TABLE IF NOT EXISTS publish_pending (work_id VARCHAR NOT NULL);
+
 -- One row per distinct raw affiliation string: resolution is done once per string, not per use.
 CREATE TABLE IF NOT EXISTS resolutions (
   raw VARCHAR PRIMARY KEY,
