@@ -14,7 +14,7 @@ import { generateOpenAlex } from './generate-openalex.ts';
 import { alertsLoadBench, monitorBench, verdictRecheckBench } from './monitor.ts';
 import { copublications } from '../src/indicators/copubs.ts';
 import { NO_FILTERS } from '../src/indicators/filters.ts';
-import { countryBreakdown, fieldBreakdown, publicationsByRegion, topInstitutions } from '../src/indicators/landscape.ts';
+import { countryBreakdown, fieldBreakdown, publicationsByRegion, topInstitutions, topPairs } from '../src/indicators/landscape.ts';
 import { loadRegions, regionOf } from '../src/regions/regions.ts';
 import { catalogueLists } from '../src/screening/lists.ts';
 import { assessmentBench, loadBench } from './service.ts';
@@ -162,7 +162,7 @@ async function timed(n: number, f: () => Promise<unknown>): Promise<{ median: nu
 /**
  * Indicator latency on the synthetic store, beside the same question asked as hand-written
  * DuckDB SQL: over the store's own table, and over the flat Parquet export partitioned by year.
- * The indicators that count by country, and top institutions, are timed twice, alternating, on
+ * The indicators that count by country, top institutions and top pairs, are timed twice, alternating, on
  * the same store: reading the refresh's summary (country_set_counts, institution_set_counts) and,
  * with it set aside, every work × institution row as before it; with whether both give the same answers.
  */
@@ -215,12 +215,13 @@ async function indicatorLatency(storePath: string, runs: number, what = 'synthet
     return t;
   };
   const load = [loadavg()[0]!];
-  console.log(`\nCountry-counting indicators and top institutions on ${storePath}, every row beside the summary (ms, median / p95 over ${n} runs, alternating)`);
+  console.log(`\nCountry-counting indicators, top institutions and top pairs on ${storePath}, every row beside the summary (ms, median / p95 over ${n} runs, alternating)`);
   const out = {
     works: (await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM works'))!.n,
     summaryRows: (await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM country_set_counts'))!.n,
     institutionSummaryRows: (await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM institution_set_counts'))!.n,
     workInstitutionRows: (await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM work_institutions'))!.n,
+    topPairs: await sideBySide('derisk top-pairs EU27AC–CN', () => topPairs(store, catalogue, 'EU27AC', 'CN', 15), 'institution_set_counts'),
     copubs: await sideBySide('derisk copubs EU27AC–CN (full + fract.)', () => copublications(store, catalogue, 'EU27AC', 'CN')),
     publications: await sideBySide('derisk publications EU27AC, CN, US', () => publicationsByRegion(store, catalogue, ['EU27AC', 'CN', 'US'])),
     fields: await sideBySide('derisk fields EU27AC–CN', () => fieldBreakdown(store, catalogue, 'EU27AC', 'CN')),

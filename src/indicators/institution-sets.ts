@@ -11,6 +11,26 @@ export async function readsInstitutionSets(store: Store, filters: Filters): Prom
   return !filters.rollUp && store.view === null && Boolean(await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'institution_set_counts'`));
 }
 
+/** Regions $1 and $2 as lists of countries (region_members must be in the query), read once by the CTEs below. */
+const regionLists = `
+  region_lists AS (
+    SELECT (SELECT list(country_code) FROM region_members WHERE region_id = $1) AS a_countries,
+      (SELECT list(country_code) FROM region_members WHERE region_id = $2) AS b_countries)`;
+
+/**
+ * Each institution of region $1 with its co-publications with region $2 that the filters admit,
+ * counted from the summary alone, as the CTE `a_counts` (inst, n).
+ */
+const copubCountsOfA = (filters: Filters): string => `${regionLists},
+  copub_countries AS (
+    SELECT countries FROM (SELECT DISTINCT countries FROM country_set_counts) CROSS JOIN region_lists r
+    WHERE list_has_any(countries, r.a_countries) AND list_has_any(countries, r.b_countries)),
+  a_counts AS MATERIALIZED (
+    SELECT c.ror_id AS inst, sum(c.works) AS n
+    FROM institution_set_counts c SEMI JOIN copub_countries USING (countries) CROSS JOIN region_lists r
+    WHERE ${[...yearBounds(filters, 'c.year'), filters.field !== null ? `list_contains(c.fields, '${filters.field}')` : '', 'list_has_any(c.inst_countries, r.a_countries)'].filter(Boolean).join(' AND ')}
+    GROUP BY c.ror_id)`;
+
 /**
  * The institutions of region $1 with the most co-publications with region $2 (region_members must
  * be in the query), the first $3 of them, as the CTEs `top` (inst, n, country_code) and `pairs`
@@ -18,16 +38,8 @@ export async function readsInstitutionSets(store: Store, filters: Filters): Prom
  * partners and the country an unregistered institution is given come from the work × institution
  * rows of those few institutions' co-publications only (a_rows, b_rows).
  */
-export const topFromSets = (filters: Filters, workCondition: string): string => `
-  copub_countries AS (
-    SELECT countries FROM (SELECT DISTINCT countries FROM country_set_counts)
-    WHERE list_has_any(countries, (SELECT list(country_code) FROM region_members WHERE region_id = $1))
-      AND list_has_any(countries, (SELECT list(country_code) FROM region_members WHERE region_id = $2))),
-  ranked AS (
-    SELECT c.ror_id AS inst, sum(c.works) AS n
-    FROM institution_set_counts c SEMI JOIN copub_countries USING (countries)
-    WHERE ${[...yearBounds(filters, 'c.year'), filters.field !== null ? `list_contains(c.fields, '${filters.field}')` : '', `list_has_any(c.inst_countries, (SELECT list(country_code) FROM region_members WHERE region_id = $1))`].filter(Boolean).join(' AND ')}
-    GROUP BY c.ror_id ORDER BY n DESC, inst LIMIT $3),
+export const topFromSets = (filters: Filters, workCondition: string): string => `${copubCountsOfA(filters)},
+  ranked AS (SELECT inst, n FROM a_counts ORDER BY n DESC, inst LIMIT $3),
   a_rows AS (
     SELECT DISTINCT wi.work_id, wi.ror_id AS inst, wi.country_code FROM work_institutions wi
     WHERE wi.ror_id IN (SELECT inst FROM ranked) AND wi.country_code IN (SELECT country_code FROM region_members WHERE region_id = $1) AND ${workCondition}),
@@ -38,3 +50,32 @@ export const topFromSets = (filters: Filters, workCondition: string): string => 
   top AS (
     SELECT r.inst, r.n, c.country_code FROM ranked r
     LEFT JOIN (SELECT inst, min(country_code) AS country_code FROM a_rows WHERE work_id IN (SELECT work_id FROM b_rows) GROUP BY inst) c USING (inst))`;
+
+/**
+ * The work × institution rows that can hold the top $3 institution pairs of regions $1 and $2, as
+ * the CTEs `side_a` and `side_b` (work_id, inst, country_code) that topPairs counts pairs from.
+ * A pair's works are at most its region-$1 institution's co-publications (a_counts, from the
+ * summary), so once some pairs are counted, only institutions whose own count can still reach
+ * the $3-th of them (in the order n DESC, a, b) need their rows read. Those pairs are counted
+ * first for a seed of $4 institutions by count and $4 by id (ties at the bottom go to the lowest
+ * ids); fewer than $3 seed pairs bound nothing, and every institution is read.
+ */
+export const pairSidesFromSets = (filters: Filters, workCondition: string): string => {
+  const rowsOf = (side: string, insts: string) => `
+  ${side}_a AS (
+    SELECT DISTINCT wi.work_id, wi.ror_id AS inst, wi.country_code FROM work_institutions wi
+    WHERE wi.ror_id IN (SELECT inst FROM ${insts}) AND wi.country_code IN (SELECT country_code FROM region_members WHERE region_id = $1) AND ${workCondition}),
+  ${side}_b AS (
+    SELECT DISTINCT wi.work_id, wi.ror_id AS inst, wi.country_code FROM work_institutions wi
+    WHERE wi.work_id IN (SELECT work_id FROM ${side}_a) AND wi.ror_id IS NOT NULL AND wi.country_code IN (SELECT country_code FROM region_members WHERE region_id = $2))`;
+  return `${copubCountsOfA(filters)},
+  seed AS ((SELECT inst FROM a_counts ORDER BY n DESC, inst LIMIT $4) UNION (SELECT inst FROM a_counts ORDER BY inst LIMIT $4)),
+  ${rowsOf('seed', 'seed')},
+  bound AS (
+    SELECT sa.inst AS a_inst, count(DISTINCT sa.work_id) AS n FROM seed_a sa JOIN seed_b sb USING (work_id)
+    GROUP BY sa.inst, sb.inst ORDER BY n DESC, sa.inst, sb.inst LIMIT 1 OFFSET $3 - 1),
+  reaching AS (
+    SELECT c.inst FROM a_counts c LEFT JOIN bound b ON true
+    WHERE b.n IS NULL OR c.n > b.n OR (c.n = b.n AND c.inst <= b.a_inst)),
+  ${rowsOf('side', 'reaching')}`;
+};

@@ -3,7 +3,7 @@ import { regionOf, type RegionCatalogue } from '../regions/catalogue.ts';
 import type { Store } from '../store/store.ts';
 import { regionMembersSql } from './copubs.ts';
 import { pairSets, publicationsFromSets, readsCountrySets } from './country-sets.ts';
-import { readsInstitutionSets, topFromSets } from './institution-sets.ts';
+import { pairSidesFromSets, readsInstitutionSets, topFromSets } from './institution-sets.ts';
 import { NO_FILTERS, workCondition, yearBounds, type Filters } from './filters.ts';
 import { unregisteredSql } from './unregistered.ts';
 
@@ -97,16 +97,25 @@ export interface InstitutionPair {
   copublications: number;
 }
 
+/** Institutions in A seeding the bound on the pairs' rows read, by count and by id (pairSidesFromSets): a few times the pairs asked for. */
+const PAIR_SEED_PER_PAIR = 4;
+
+/**
+ * The pairs of an institution in region A and one in region B with the most co-publications:
+ * bounded by the refresh's summary where it may be read (src/indicators/institution-sets.ts),
+ * else counted from every work × institution row; the same pairs and order either way.
+ */
 export async function topPairs(store: Store, catalogue: RegionCatalogue, a: string, b: string, limit: number, filters: Filters = NO_FILTERS): Promise<InstitutionPair[]> {
+  const fromSets = await readsInstitutionSets(store, filters);
   const rows = await store.all<Record<string, unknown>>(
-    `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)}
+    `WITH ${regionMembersSql(catalogue)}, ${fromSets ? pairSidesFromSets(filters, workCondition(filters, 'wi')) : pairSides(filters)}
      SELECT sa.inst AS a_id, any_value(coalesce(ia.name, ${unregisteredSql('sa.inst')})) AS a_name, any_value(coalesce(ia.country_code, sa.country_code)) AS a_country,
        sb.inst AS b_id, any_value(coalesce(ib.name, ${unregisteredSql('sb.inst')})) AS b_name, count(DISTINCT sa.work_id)::INTEGER AS n
      FROM side_a sa JOIN side_b sb USING (work_id)
      LEFT JOIN institutions ia ON ia.ror_id = sa.inst LEFT JOIN institutions ib ON ib.ror_id = sb.inst
      WHERE sa.inst IS NOT NULL AND sb.inst IS NOT NULL
      GROUP BY sa.inst, sb.inst ORDER BY n DESC, a_id, b_id LIMIT $3`,
-    [regionOf(catalogue, a).id, regionOf(catalogue, b).id, limit],
+    [regionOf(catalogue, a).id, regionOf(catalogue, b).id, limit, ...(fromSets ? [limit * PAIR_SEED_PER_PAIR] : [])],
   );
   return rows.map((r) => ({ aId: String(r.a_id), aName: String(r.a_name), aCountry: (r.a_country as string | null) ?? null, bId: String(r.b_id), bName: String(r.b_name), copublications: Number(r.n) }));
 }

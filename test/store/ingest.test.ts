@@ -473,8 +473,13 @@ test('an OpenAlex update replaces the works it gives again, and the incremental 
     assert.notDeepEqual(a.orgA.tables.work_institutions, a.shared.tables.work_institutions, 'the correction decides org-a’s view');
     assert.deepEqual(a, b);
     // The summary of institutions, counted again for the changed, moved and new works only, answers as every row does...
-    const both = await topInstitutionsBothWays(incremental.store);
+    const both = await rankingsBothWays(incremental.store);
     assert.deepEqual(both.summary, both.rows);
+    // ...top pairs read the rows of only the institutions whose count in the summary can reach the pairs asked for: the leading pair's European side, its count there made nothing, drops out...
+    const leadingPair = async () => ((await runIndicator(incremental.store, loadRegions(), loadTaxonomy(), { name: 'top-pairs', regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 1, institution: null })) as { aId: string }[])[0]?.aId;
+    const leading = await leadingPair();
+    await incremental.store.run(`UPDATE institution_set_counts SET works = 0 WHERE ror_id = '${leading}'`);
+    assert.notEqual(await leadingPair(), leading);
     // ...and is what the answers come from: Oxford made to lead EU27AC–CN by its count in the summary alone.
     await incremental.store.run(`UPDATE institution_set_counts SET works = works + 100 WHERE ror_id = '052gg0110'`);
     const [top] = await runIndicator(incremental.store, loadRegions(), loadTaxonomy(), { name: 'top-institutions', regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 1, institution: null });
@@ -529,17 +534,26 @@ async function derived(store: Store) {
 }
 
 /**
- * Top institutions (with their main partners) as the refresh's summary answers them and as every
- * work × institution row does, with the summary set aside: both ways round, filtered by years and
- * by a field, and with roll-up (which the summary leaves to the rows).
+ * Top institutions (with their main partners) and top institution pairs as the refresh's summary
+ * answers them and as every work × institution row does, with the summary set aside: both ways
+ * round, filtered by years and by a field, and with roll-up (which the summary leaves to the rows);
+ * pairs also with limits small enough that the summary's bound leaves institutions unread.
  */
-async function topInstitutionsBothWays(store: Store) {
+async function rankingsBothWays(store: Store) {
   const [catalogue, taxonomy] = [loadRegions(), loadTaxonomy()];
   const field = (await store.one<{ field_id: string }>(`SELECT field_id FROM work_fields GROUP BY ALL ORDER BY count(*) DESC, field_id LIMIT 1`))!.field_id;
   const ask = async () => {
     const out: unknown[] = [];
     for (const filters of [NO_FILTERS, parseFilters({ from: '2022', to: '2023' }), parseFilters({ field }), parseFilters({ rollup: true })])
       for (const regions of [...STANDARD_PAIRS, ['CN', 'EU27AC'], ['CN', 'US']]) out.push([regions, filters, await runIndicator(store, catalogue, taxonomy, { name: 'top-institutions', regions, filters, limit: 20, institution: null })]);
+    // Pairs cost a query each (~0.2 s under the suite's load): a limit the summary's bound acts on, unfiltered and filtered, both ways round, and one limit past every pair.
+    for (const filters of [NO_FILTERS, parseFilters({ from: '2022', to: '2023' }), parseFilters({ field })])
+      for (const regions of [
+        ['EU27AC', 'CN'],
+        ['CN', 'EU27AC'],
+      ])
+        out.push([regions, filters, await runIndicator(store, catalogue, taxonomy, { name: 'top-pairs', regions, filters, limit: 2, institution: null })]);
+    out.push(await runIndicator(store, catalogue, taxonomy, { name: 'top-pairs', regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 20, institution: null }));
     return out;
   };
   const summary = await ask();
@@ -636,7 +650,7 @@ test('OpenAlex merged_ids: a work merged into another leaves the evidence (count
     assert.equal(await count(store, "works WHERE work_id = 'doi:10.5555/merged.31'"), 0);
     const answers = async () => ({ ...(await derived(store)), listed: await store.all(`SELECT * FROM institution_listed_copubs ORDER BY ALL`), affiliations: await store.all(`SELECT * FROM listed_affiliations ORDER BY ALL`) });
     const incremental = await answers();
-    const both = await topInstitutionsBothWays(store);
+    const both = await rankingsBothWays(store);
     assert.deepEqual(both.summary, both.rows, 'the summary of institutions, without the merged-away works, answers as the rows do');
     await refreshAnalytics(store, 'strong', loadTaxonomy(), { full: true });
     assert.deepEqual(incremental, await answers());
