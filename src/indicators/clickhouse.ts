@@ -178,7 +178,7 @@ async function topInstitutions(ev: ClickHouseEvidence, q: Query, a: string[], b:
 
 async function topPairs(ev: ClickHouseEvidence, q: Query, a: string[], b: string[], limit: number): Promise<InstitutionPair[]> {
   const rows = await ev.all<{ a_id: string; b_id: string; side_country: string | null; n: string }>(
-    `SELECT inst AS a_id, b_inst AS b_id, any(country_code) AS side_country, uniqExact(work_id) AS n
+    `SELECT inst AS a_id, b_inst AS b_id, min(country_code) AS side_country, uniqExact(work_id) AS n
      FROM (SELECT work_id, inst, country_code FROM (${q.side(a)}) WHERE inst IS NOT NULL)
      ALL INNER JOIN (SELECT work_id, inst AS b_inst FROM (${q.side(b)}) WHERE b_inst IS NOT NULL) USING work_id
      GROUP BY inst, b_inst ORDER BY n DESC, a_id, b_id LIMIT ${limit}`,

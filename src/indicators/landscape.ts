@@ -109,7 +109,7 @@ export async function topPairs(store: Store, catalogue: RegionCatalogue, a: stri
   const fromSets = await readsInstitutionSets(store, filters);
   const rows = await store.all<Record<string, unknown>>(
     `WITH ${regionMembersSql(catalogue)}, ${fromSets ? pairSidesFromSets(filters, workCondition(filters, 'wi')) : pairSides(filters)}
-     SELECT sa.inst AS a_id, any_value(coalesce(ia.name, ${unregisteredSql('sa.inst')})) AS a_name, any_value(coalesce(ia.country_code, sa.country_code)) AS a_country,
+     SELECT sa.inst AS a_id, any_value(coalesce(ia.name, ${unregisteredSql('sa.inst')})) AS a_name, min(coalesce(ia.country_code, sa.country_code)) AS a_country,
        sb.inst AS b_id, any_value(coalesce(ib.name, ${unregisteredSql('sb.inst')})) AS b_name, count(DISTINCT sa.work_id)::INTEGER AS n
      FROM side_a sa JOIN side_b sb USING (work_id)
      LEFT JOIN institutions ia ON ia.ror_id = sa.inst LEFT JOIN institutions ib ON ib.ror_id = sb.inst
