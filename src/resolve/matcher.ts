@@ -56,7 +56,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19';
 
 interface Entry {
   id: string;
@@ -1039,8 +1039,8 @@ export class AffiliationResolver {
         const stem = this.stems.has(key);
         // "Center for Neurogenetics and Cognitive Research": a company the registry writes only with its country in brackets
         // ("Cognitive Research (United States)"), its name words a unit's subject, is not meant inside a unit's part unless
-        // a legal form or company word says so.
-        if (stem && e - s > 1 && flat.slice(segStart, segEnd).some((t) => UNIT_TOKEN.has(t)) && !flat.slice(segStart, segEnd).some((t) => COMPANY_WORD.has(t))) continue;
+        // a legal form or company word says so; "Group" is a unit's word here ("Photonic Systems Group, University College Cork").
+        if (stem && e - s > 1 && flat.slice(segStart, segEnd).some((t) => UNIT_TOKEN.has(t)) && !flat.slice(segStart, segEnd).some((t) => COMPANY_WORD.has(t) && !UNIT_TOKEN.has(t))) continue;
         // "TOYOHASHI University of Technology": a place written in capitals is the place, not an acronym beside the name.
         const acronym = (t: string) => capitals.has(t) && !(t.length >= 5 && this.gazetteer.isPlace(t));
         const ignorable = (t: string) => acronym(t) || PADDING.has(t) || (stem && GROUP_PADDING.has(t)) || this.gazetteer.isCountryOrRegion(t) || /\d/.test(t);

@@ -785,6 +785,9 @@ test("second-institution: a company the registry writes with its country in brac
     ['Department of Applied Physical Sciences, University of North Carolina at Chapel Hill', 'University of North Carolina at Chapel Hill'],
     ['Center for Neurogenetics and Cognitive Research, Universidad de Chile', 'University of Chile'],
     ['Center for Molecular and Cellular Signaling in the Cardiovascular System, University of Nevada, Reno', 'University of Nevada, Reno'],
+    // "Group" after the subject words is a research group, not the company's own word.
+    ['Photonic Systems Group, University College Cork', 'University College Cork'],
+    ['Benchmark Research Group, Delft University of Technology', 'Delft University of Technology'],
   ] as const)
     assert.deepEqual(await countedAll(s), [name], s);
   // Written with a company word, the company is meant.

@@ -253,6 +253,13 @@ test('a city written in an older or Russian transliteration Web of Science uses 
     ['Dong eui Univ, Dept Comp Software Engn, Pusan 47340', 'KR'],
     ['Elect & Telecommun Res Inst ETRI, Daejon 34129', 'KR'],
     ['Korea Electrotechnol Res Inst, Power SoC Res Ctr, Chang Won', 'KR'],
+    ['Dept Phys, Kiev', 'UA'],
+    ['Dept Phys, Taegu', 'KR'],
+    ['Dept Phys, Kwangju', 'KR'],
+    ['Dept Phys, Leningrad', 'RU'],
+    ['Dept Math, Tiflis', 'GE'],
+    ['Dept Chem, Alma-Ata', 'KZ'],
+    ['Sverdlovsk, USSR', 'RU'],
   ] as const)
     assert.equal(country(address), code, address);
   assert.equal(country('Natl Cent Univ, Dept Commun Engn, Zhongli 320'), null, 'Zhongli is also a town name in mainland China');
