@@ -56,7 +56,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19';
 
 interface Entry {
   id: string;
@@ -243,6 +243,14 @@ function nameNumbers(text: string): string[] {
     .split(' ')
     .filter((w) => /^\d{1,4}$/.test(w))
     .map((w) => String(Number(w)));
+}
+
+/**
+ * Numbers set off by a space before a comma ("University of Montpellier 3 , Montpellier"): how Crossref writes an author's
+ * affiliation footnote mark, leading zeros dropped. Whether one is a name's number is up to the registry (heldWithNumber).
+ */
+function footnoteMarks(text: string): Set<string> {
+  return new Set([...text.matchAll(/(?:^|\s)(\d{1,3})\s+,/g)].map((m) => String(Number(m[1]))));
 }
 
 /** The numbers written among a name's words inside a part, and right after them: `from` and `length` count name tokens. */
@@ -632,7 +640,7 @@ export class AffiliationResolver {
     const hints: { code: string; why: string }[] = [];
     const context = { country, text, flat, refused, mentions, hints };
     const capitals = new Set(segs.flatMap((seg) => (seg.match(/\b[A-Z][A-Za-z0-9&]{1,9}\b/g) ?? []).filter(isAcronym).flatMap((w) => nameTokens(w, true))));
-    let picked = this.pick([...this.spanCandidates(flat, bounds, capitals, segs), ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
+    let picked = this.pick([...this.spanCandidates(flat, bounds, capitals, segs, footnoteMarks(text)), ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
     if (picked.length === 0) picked = this.pick(this.fuzzyCandidates(segs, segTokens), { ...context, flat: segs.map((x) => foldText(x)) });
     if (picked.length === 0) picked = this.pick(this.acronymCandidates(segs, text, country), context);
     // An acronym whose holders share one country tells it even when a match found beside it stays possible, unless a match
@@ -655,7 +663,13 @@ export class AffiliationResolver {
       if (e.status === 'withdrawn') this.keepPossible(m, `but ROR record ${e.id} is withdrawn${e.successors.length > 0 ? `; the registry names its successor ${e.successors.join(', ')}, which is not in the registry loaded` : ', with no successor named'}: kept as possible`);
       else if (e.status === 'inactive' && !m.succeeds) m.evidence = `${m.evidence}; ROR record ${e.id} is inactive (the institution no longer operates as such)${e.successors.length > 0 ? `; its successors: ${e.successors.join(', ')}` : ''}`;
     }
-    const matches = this.rankPrimary(folded, hospitals);
+    // Where in the string each institution is first named (an acronym read beside a name has no place of its own).
+    const writtenAt = new Map<string, number>();
+    for (const p of picked) {
+      const at = writtenAt.get(p.id);
+      if (p.c.start >= 0 && (at === undefined || p.c.start < at)) writtenAt.set(p.id, p.c.start);
+    }
+    const matches = this.rankPrimary(folded, hospitals, writtenAt);
     const tier = matches.reduce<Tier>((best, m) => (TIER_RANK[m.tier] > TIER_RANK[best] ? m.tier : best), 'unresolved');
     // "TOYOHASHI University of Technology", "École Normale Supérieure de Rabat": a name written with a place before or after it
     // is that place's longer name, no institution elsewhere.
@@ -967,7 +981,7 @@ export class AffiliationResolver {
   }
 
   /** Every run of words that is a registry name, within a part or across neighbouring parts. */
-  private *spanCandidates(flat: string[], bounds: [number, number][], capitals: Set<string>, segs: string[]): Generator<Candidate> {
+  private *spanCandidates(flat: string[], bounds: [number, number][], capitals: Set<string>, segs: string[], footnotes: ReadonlySet<string>): Generator<Candidate> {
     // Whole parts and runs of up to three neighbouring parts: the strongest evidence.
     for (let i = 0; i < bounds.length; i++) {
       for (let j = i; j < Math.min(bounds.length, i + 3); j++) {
@@ -976,7 +990,7 @@ export class AffiliationResolver {
         if (end - start === 0) continue;
         const words = flat.slice(start, end);
         const key = words.join(' ');
-        const hit = this.heldWithNumber(key, this.exact.get(key), nameNumbers(segs.slice(i, j + 1).join(' ')));
+        const hit = this.heldWithNumber(key, this.exact.get(key), nameNumbers(segs.slice(i, j + 1).join(' ')), footnotes);
         // A group's one-word name names the employer written first, not a later part ("Bristol, Avon": the county, not Avon Products).
         // Alone in its part it needs a company word beside it, read below: "Avon, CT" is the town, "Canon Inc" the company.
         const oneWord = words.length === 1 && !this.stems.has(key) && words[0]!.length > 3;
@@ -985,7 +999,7 @@ export class AffiliationResolver {
         const writtenSo = () => [...hit!.keys()].some((id) => (this.literal.get(id) ?? []).some((name) => name.trim().startsWith(key.slice(0, 4))));
         if (hit && (words.length > 1 || (oneWord && this.isDistinctive(words[0]!) && writtenSo()))) yield { ids: hit, key, how: 'exact', said: `"${key}" is a registry name${this.spellingNote(key)}`, similarity: 1, start, end };
         else if (words.length > 1) {
-          const bagHit = this.heldWithNumber(key, this.bag.get(bagKey(words)), nameNumbers(segs.slice(i, j + 1).join(' ')));
+          const bagHit = this.heldWithNumber(key, this.bag.get(bagKey(words)), nameNumbers(segs.slice(i, j + 1).join(' ')), footnotes);
           if (bagHit) {
             // "Medical University of Innsbruck" is "Innsbruck Medical University", but "Washington
             // University" is not "University of Washington": a reorder that only moves "university" is a trap.
@@ -1020,7 +1034,7 @@ export class AffiliationResolver {
         // A country in the same part names the group's company there ("ZTE USA"); a city does not.
         const companyWord = (t: string) => COMPANY_WORD.has(t) || lab(t) || this.gazetteer.countryCodeOf(t) !== null;
         if (e - s === 1 && (!/^\p{Lu}/u.test(segs[part]!) || !flat.slice(e, segEnd).every(groupWords) || !flat.slice(e, segEnd).some(companyWord))) continue;
-        const hit = this.heldWithNumber(key, this.exact.get(key), numbersWrittenWith(segs[part]!, s - segStart, e - s));
+        const hit = this.heldWithNumber(key, this.exact.get(key), numbersWrittenWith(segs[part]!, s - segStart, e - s), footnotes);
         if (!hit) continue;
         // "Max Planck Florida Institute for Neuroscience" is not the "Institute for
         // Neuroscience": a name glued to a distinctive word is part of a longer proper name.
@@ -1152,15 +1166,19 @@ export class AffiliationResolver {
   /**
    * Whether a bare acronym beside another name can be read as a place the author works at, by the holder's registry record:
    * a school (education, named a university, college or institute of technology: "MIT", "UNAL"), a hospital or a facility
-   * that funds nothing, or a body that runs its units jointly with universities (at least 3 of its registry children, and a
-   * quarter of them, have an education parent besides it: "INSERM", "CNRS", "CONICET"). A funder, a learned society, a
-   * ministry or an agency ("NSFC", "NIH", "HHMI", "IEEE", "MOE") written beside a name is a grant or a membership.
+   * that funds nothing, or a body that runs its units jointly with universities ("INSERM", "CNRS", "CONICET"). A funder, a
+   * learned society, a ministry or an agency ("NSFC", "NIH", "HHMI", "IEEE", "MOE") written beside a name is a grant or a membership.
    */
   private employerBeside(id: string): boolean {
     const e = this.entries.get(id);
     if (!e) return false;
     if (e.types.includes('education') && SCHOOL_NAME.test(e.name.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase())) return true;
     if (!e.types.includes('funder') && (e.types.includes('healthcare') || e.types.includes('facility'))) return true;
+    return this.runsJointUnits(id);
+  }
+
+  /** Whether a body runs its units jointly with universities: at least 3 of its registry children, and a quarter of them, have an education parent besides it ("INSERM", "CNRS", "CONICET"). */
+  private runsJointUnits(id: string): boolean {
     this.childrenOf ??= (() => {
       const out = new Map<string, Set<string>>();
       for (const entry of this.entries.values()) {
@@ -1289,20 +1307,26 @@ export class AffiliationResolver {
   /**
    * The holders of a name key (its words in any order) whose registry name carries the number the string writes with it,
    * or none when the string writes none: "UPMC Univ Paris 06" is not Université Paris 8, "INSERM U1016" not the unit
-   * INSERM U 1195. Keys no registry name holds with a number are returned whole.
+   * INSERM U 1195. Keys no registry name holds with a number are returned whole. A footnote mark (`footnotes`) counts as
+   * the name's number only if a holder has it.
    */
-  private heldWithNumber(key: string, hit: Map<string, number> | undefined, written: string[]): Map<string, number> | undefined {
+  private heldWithNumber(key: string, hit: Map<string, number> | undefined, written: string[], footnotes: ReadonlySet<string>): Map<string, number> | undefined {
     const bag = bagKey(key.split(' '));
     if (!hit || !this.numberedKeys.has(bag)) return hit;
-    const kept = new Map(
-      [...hit].filter(([id]) =>
-        (this.literal.get(id) ?? []).some((name) => {
-          if (bagKey(nameTokens(name)) !== bag) return false;
-          const held = nameNumbers(name);
-          return written.length === 0 ? held.length === 0 : held.some((n) => written.includes(n));
-        }),
-      ),
-    );
+    const holding = (numbers: string[]) =>
+      new Map(
+        [...hit].filter(([id]) =>
+          (this.literal.get(id) ?? []).some((name) => {
+            if (bagKey(nameTokens(name)) !== bag) return false;
+            const held = nameNumbers(name);
+            return numbers.length === 0 ? held.length === 0 : held.some((n) => numbers.includes(n));
+          }),
+        ),
+      );
+    let kept = holding(written);
+    // "Inserm 12 , Gif-sur-Yvette": a footnote mark no holder has as its number is no part of the name.
+    const unmarked = written.filter((n) => !footnotes.has(n));
+    if (kept.size === 0 && unmarked.length < written.length) kept = holding(unmarked);
     return kept.size > 0 ? kept : undefined;
   }
 
@@ -1707,7 +1731,7 @@ export class AffiliationResolver {
    * hospital is its own organisation, and the one the author works for), and among equals the
    * university: an author listing "HHMI, UT Southwestern" is at UT Southwestern.
    */
-  private rankPrimary(matches: InstitutionMatch[], hospitals: ReadonlySet<InstitutionMatch>): InstitutionMatch[] {
+  private rankPrimary(matches: InstitutionMatch[], hospitals: ReadonlySet<InstitutionMatch>, writtenAt: ReadonlyMap<string, number>): InstitutionMatch[] {
     const typeRank = (m: InstitutionMatch) => {
       const types = this.entries.get(m.rorId)?.types ?? [];
       return types.includes('education') ? 2 : types.includes('funder') && types.length === 1 ? 0 : 1;
@@ -1720,6 +1744,11 @@ export class AffiliationResolver {
       .map((m, position) => ({ m, position }))
       .sort((a, b) => beside(b.m) - beside(a.m) || TIER_RANK[b.m.tier] - TIER_RANK[a.m.tier] || placed(b.m) - placed(a.m) || hospital(b.m) - hospital(a.m) || typeRank(b.m) - typeRank(a.m) || b.m.score - a.m.score || a.position - b.position)
       .map(({ m }) => m);
+    // "Aix-Marseille University, INSERM": a university written before a body that runs joint units with universities is
+    // where the author works, the body the partner of a joint unit, however much more firmly the body's name is held.
+    const body = ranked[0];
+    const university = body && this.runsJointUnits(body.rorId) ? ranked.find((m) => m !== body && typeRank(m) === 2 && TIER_RANK[m.tier] >= TIER_RANK.strong && placed(m) === 1 && (writtenAt.get(m.rorId) ?? Infinity) < (writtenAt.get(body.rorId) ?? Infinity)) : undefined;
+    if (university) ranked.splice(0, 0, ...ranked.splice(ranked.indexOf(university), 1));
     if (ranked[0]) ranked[0].primary = true;
     return ranked;
   }

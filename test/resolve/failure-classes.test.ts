@@ -799,3 +799,23 @@ test('acronym: an acronym written with a hyphen where the registry writes a spac
   assert.equal(r.countryCode, 'PL');
   assert.match(r.countryEvidence, /every active registry institution with the acronym "AGH-UST" is in PL/);
 });
+
+test('second-institution: a university written before a body that runs joint units with universities (Inserm, CNRS) stays the primary', { skip }, async () => {
+  for (const [s, university] of [
+    ['Aix-Marseille University, INSERM, Marseille', 'Aix-Marseille Université'],
+    ['Univ. Lille, Inserm', 'Université de Lille'],
+  ] as const) {
+    assert.equal(counted(await resolve(s)), university, s);
+    assert.ok((await countedAll(s)).includes('Inserm'), `${s}: Inserm is still counted`);
+  }
+  // Written first, the body is the primary; a university written after it is named alongside.
+  assert.equal(counted(await resolve('INSERM, Aix-Marseille University')), 'Inserm');
+});
+
+test("second-institution: a number set off before a comma that no holder of the name has is a footnote mark, not the name's number", { skip }, async () => {
+  assert.equal(counted(await resolve('Inserm 12 , Gif-sur-Yvette, France')), 'Inserm');
+  assert.equal(counted(await resolve('Phymedexp INSERM, CNRS, University of Montpellier 3 , Montpellier, France')), 'Université de Montpellier');
+  // A number some holder has stays its number, set off or not; written into the name it stays no footnote.
+  assert.equal(counted(await resolve('Univ Paris 8 , Saint-Denis')), 'Université Paris 8');
+  assert.equal(counted(await resolve('Université Paris 12')), null);
+});
