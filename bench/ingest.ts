@@ -90,14 +90,14 @@ function runCli(bin: string, home: string, args: string[], onLine: (line: string
 }
 
 /** One `derisk ingest` into a copy of the template home (with the resolution cache of `cacheFrom`, when given); the stages are timed by when their end is printed. */
-async function ingestOnce(tree: Tree, kind: SourceName, file: string, home: string, cacheFrom: string | null): Promise<Timing> {
+async function ingestOnce(tree: Tree, kind: SourceName, file: string, home: string, cacheFrom: string | null, batchSize: number | undefined): Promise<Timing> {
   rmSync(home, { recursive: true, force: true });
   cpSync(tree.template, home, { recursive: true });
   const cache = (h: string) => join(h, 'derisk.duckdb.resolution-cache');
   if (cacheFrom && existsSync(cache(cacheFrom))) cpSync(cache(cacheFrom), cache(home), { recursive: true });
   const started = performance.now();
   const ends: Record<string, number> = {};
-  const r = await runCli(tree.bin, home, ['ingest', kind, file], (line, at) => {
+  const r = await runCli(tree.bin, home, ['ingest', kind, file, ...(batchSize ? ['--batch-size', String(batchSize)] : [])], (line, at) => {
     if (!line.startsWith('{')) return;
     const e = JSON.parse(line) as { progress?: string; finished?: boolean };
     if (!e.finished || !e.progress) return;
@@ -131,8 +131,11 @@ export async function ingestTrees(out: string, registry: string, baseline: strin
   return trees;
 }
 
-/** `keepStore`: a directory to leave this tree's store of its last cold run in as `bench.duckdb` (the indicator sections read it). */
-export async function compareIngest(out: string, trees: Tree[], kind: SourceName, path: string, duckSelect: string, runs: number, keepStore?: string): Promise<IngestComparison> {
+/**
+ * `keepStore`: a directory to leave this tree's store of its last cold run in as `bench.duckdb` (the indicator sections read it), and the baseline's as `bench-baseline.duckdb`.
+ * `batchSize`: works per batch (derisk's --batch-size), so that a small file merges in many batches as a large one does.
+ */
+export async function compareIngest(out: string, trees: Tree[], kind: SourceName, path: string, duckSelect: string, runs: number, keepStore?: string, batchSize?: number): Promise<IngestComparison> {
   const bytes = statSync(path).size;
   const timings = new Map(trees.map((t) => [t.label, { cold: [] as Timing[], warm: [] as Timing[] }]));
   const duck: number[] = [];
@@ -142,11 +145,11 @@ export async function compareIngest(out: string, trees: Tree[], kind: SourceName
     duck.push(await duckDirect(out, duckSelect));
     for (const [k, tree] of trees.entries()) {
       const cold = resolve(out, `ingest-run-${k}-cold`);
-      timings.get(tree.label)!.cold.push(await ingestOnce(tree, kind, path, cold, null));
+      timings.get(tree.label)!.cold.push(await ingestOnce(tree, kind, path, cold, null, batchSize));
     }
     duck.push(await duckDirect(out, duckSelect));
     for (const [k, tree] of trees.entries()) {
-      timings.get(tree.label)!.warm.push(await ingestOnce(tree, kind, path, resolve(out, `ingest-run-${k}-warm`), resolve(out, `ingest-run-${k}-cold`)));
+      timings.get(tree.label)!.warm.push(await ingestOnce(tree, kind, path, resolve(out, `ingest-run-${k}-warm`), resolve(out, `ingest-run-${k}-cold`), batchSize));
     }
     load.push(loadavg()[0]!);
   }
@@ -154,6 +157,8 @@ export async function compareIngest(out: string, trees: Tree[], kind: SourceName
     rmSync(keepStore, { recursive: true, force: true });
     mkdirSync(keepStore, { recursive: true });
     cpSync(resolve(out, 'ingest-run-0-cold', 'derisk.duckdb'), join(keepStore, 'bench.duckdb'));
+    // The baseline's store beside it, for bench/ingest-parity.ts.
+    if (trees.length > 1) cpSync(resolve(out, 'ingest-run-1-cold', 'derisk.duckdb'), join(keepStore, 'bench-baseline.duckdb'));
   }
   for (const k of trees.keys()) for (const w of ['cold', 'warm']) rmSync(resolve(out, `ingest-run-${k}-${w}`), { recursive: true, force: true });
   const d = median(duck);

@@ -55,11 +55,16 @@ const median = (xs: number[]) => {
  * rather than absolute numbers. Nothing here asserts a threshold.
  */
 export async function runBench(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, calibrate: { type: 'boolean' }, seconds: { type: 'string' }, connections: { type: 'string' }, baseline: { type: 'string' }, verdicts: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { works: { type: 'string' }, runs: { type: 'string' }, only: { type: 'string' }, calibrate: { type: 'boolean' }, seconds: { type: 'string' }, connections: { type: 'string' }, baseline: { type: 'string' }, verdicts: { type: 'string' }, 'batch-size': { type: 'string' } },
+  });
   // Sections: startup (CLI commands as new processes on the demo store, beside node -e '' and the CLI of --baseline REV), matching, screening (names, labelled set, 100k-work portfolio), screening-demo (the demo's affiliation strings, beside the screeners of --baseline REV[,REV…], 6b20435 by default, with the answers that differ), assessment (real data and 10M works),
-  // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads, beside the server of --baseline REV), readers (read and validate only), ingest-real, ingest-synthetic (`derisk ingest` beside DuckDB and the command of --baseline REV), indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m (an analytics-only store of 10M works, or --works), kb (knowledge base), suggest (registry suggestions as one types, on the full registry, beside --baseline REV's, 65120a8 by default), monitor (alerts after an ingest, verdicts and alerts-load), monitor-ingest (the alerts after a 100k-work ingest beside that ingest's time, alone), verdicts (re-check of --verdicts N stored verdicts, 10,000 by default, after a new bundle, and after a list change beside the baseline of --baseline REV, f7ace18 by default), alerts-load (inbox and feed p99 under load, beside the server of --baseline REV), clickhouse (DuckDB beside a 2-shard cluster: ingest and indicators), refresh-incremental (the refresh after an update of 1,000 works to a store of 100,000 or --works: incremental beside full).
+  // load (a served store under concurrent requests; --seconds, --connections), stall (/health during uploads, beside the server of --baseline REV), readers (read and validate only), ingest-real, ingest-synthetic (`derisk ingest` beside DuckDB and the command of --baseline REV; --batch-size N merges in batches of N works), indicators and dashboard (read the synthetic store), indicators-real (the demo store), indicators-10m (an analytics-only store of 10M works, or --works), kb (knowledge base), suggest (registry suggestions as one types, on the full registry, beside --baseline REV's, 65120a8 by default), monitor (alerts after an ingest, verdicts and alerts-load), monitor-ingest (the alerts after a 100k-work ingest beside that ingest's time, alone), verdicts (re-check of --verdicts N stored verdicts, 10,000 by default, after a new bundle, and after a list change beside the baseline of --baseline REV, f7ace18 by default), alerts-load (inbox and feed p99 under load, beside the server of --baseline REV), clickhouse (DuckDB beside a 2-shard cluster: ingest and indicators), refresh-incremental (the refresh after an update of 1,000 works to a store of 100,000 or --works: incremental beside full).
   const works = Number(values.works ?? 1_000_000);
   const runs = Number(values.runs ?? 3);
+  const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new Error('--batch-size takes a positive whole number');
   const only = values.only?.split(',');
   const want = (name: string) => !only || only.includes(name);
   const config = loadConfig();
@@ -108,8 +113,8 @@ export async function runBench(argv: string[]): Promise<number> {
       console.log(`\ngenerated ${works} synthetic works (${(bytes / 1e9).toFixed(2)} GB) in ${((performance.now() - t) / 1000).toFixed(0)} s`);
     }
     const sql = `SELECT id, doi, publication_year, authorships FROM read_json('${file}', format='newline_delimited', columns={id: 'VARCHAR', doi: 'VARCHAR', publication_year: 'INTEGER', authorships: 'JSON[]'})`;
-    console.log(`\nIngest throughput on ${works} synthetic OpenAlex works (\`derisk ingest\`, median of ${runs} runs)`);
-    const r = await compareIngest(OUT, await trees(), 'openalex', file, sql, runs, join(OUT, 'store'));
+    console.log(`\nIngest throughput on ${works} synthetic OpenAlex works (\`derisk ingest\`${batchSize ? ` --batch-size ${batchSize}` : ''}, median of ${runs} runs)`);
+    const r = await compareIngest(OUT, await trees(), 'openalex', file, sql, runs, join(OUT, 'store'), batchSize);
     printIngest(`synthetic-${works}`, r);
     results.ingestSynthetic = r;
   }

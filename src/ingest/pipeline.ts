@@ -399,7 +399,8 @@ async function createStaging(store: Store): Promise<void> {
   `);
 }
 
-const splitList = (column: string) => `CASE WHEN ${column} = '' THEN []::VARCHAR[] ELSE string_split(${column}, chr(${LIST_SEPARATOR.charCodeAt(0)})) END`;
+// An empty list is staged as NULL: '' is the list of one empty string (an institution OpenAlex gives a ROR id but no name).
+const splitList = (column: string) => `CASE WHEN ${column} IS NULL THEN []::VARCHAR[] ELSE string_split(${column}, chr(${LIST_SEPARATOR.charCodeAt(0)})) END`;
 
 /** Of the versions of a record a batch holds, the one kept: the newest by the source's updated date, else the first. */
 const NEWEST_IN_BATCH = `QUALIFY row_number() OVER (PARTITION BY s.source, s.source_id ORDER BY s.updated DESC NULLS LAST, s.record_no) = 1`;
@@ -449,7 +450,7 @@ function mergeBatch(t: Tables): string[] {
 const MERGE = new Map<boolean, string[]>([SHARED_TABLES, UPLOAD_TABLES].map((t) => [t.scoped, mergeBatch(t)]));
 
 const text = (a: DuckDBAppender, v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
-const list = (a: DuckDBAppender, v: string[]) => a.appendVarchar(v.join(LIST_SEPARATOR));
+const list = (a: DuckDBAppender, v: string[]) => (v.length === 0 ? a.appendNull() : a.appendVarchar(v.join(LIST_SEPARATOR)));
 
 /**
  * OpenAlex works of the batch given under an id OpenAlex merged into another work (merged_works)

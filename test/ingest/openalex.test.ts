@@ -7,7 +7,9 @@ import { openInput } from '../../src/ingest/lines.ts';
 import { readOpenAlex } from '../../src/ingest/openalex.ts';
 import { gzipSync } from 'node:zlib';
 import { InputError } from '../../src/ingest/records.ts';
-import { INPUT, MIRROR, collect, streamOf, writeTemp } from '../helpers/fixtures.ts';
+import { ingestWorks } from '../../src/ingest/pipeline.ts';
+import { Store } from '../../src/store/store.ts';
+import { INPUT, MIRROR, collect, streamOf, tempDir, writeTemp } from '../helpers/fixtures.ts';
 
 test('reads the current snapshot schema: ids, DOI, PMID, authorships, topics, funders', async () => {
   const items = await collect(readOpenAlex(openInput(join(INPUT, 'openalex-current.jsonl'))));
@@ -230,4 +232,41 @@ test("a funder or institution name holding U+001F (the separator of the store's 
     }),
     { numRuns: 200 },
   );
+});
+
+test("property: funders' and institution names' lists come out of the store as OpenAlex gave them, a name-less institution's '' included", async () => {
+  // A blank name is read as ''; only names can be '' (blank funders and countries are read as absent).
+  const text = fc
+    .array(fc.constantFrom('a', 'Z', ' ', '\u001e', 'é', ','), { minLength: 1, maxLength: 4 })
+    .map((cs) => cs.join(''))
+    .filter((n) => n.trim() !== '');
+  const given = fc.record({ funders: fc.uniqueArray(text, { maxLength: 3 }), names: fc.array(fc.oneof(fc.constant(''), text), { maxLength: 3 }) });
+  const store = await Store.open(':memory:');
+  const dir = tempDir();
+  let file = 0;
+  try {
+    await fc.assert(
+      fc.asyncProperty(fc.array(given, { minLength: 1, maxLength: 40 }), async (works) => {
+        const ids = works.map((_, i) => `W${file * 100 + i + 1}`);
+        const lines = works.map((w, i) => ({
+          id: `https://openalex.org/${ids[i]}`,
+          funders: w.funders.map((display_name) => ({ display_name })),
+          authorships: [{ raw_affiliation_strings: ['Delft'], institutions: w.names.map((display_name, j) => ({ ror: `https://ror.org/0${j}e2c7k09`, display_name })) }],
+        }));
+        await ingestWorks(store, 'openalex', writeTemp(`works-${file++}.jsonl`, lines.map((l) => JSON.stringify(l)).join('\n'), dir), { quarantineDir: join(dir, 'q') });
+        const stored = await store.all(
+          `SELECT to_json(r.funders)::VARCHAR AS funders, to_json(a.given_names)::VARCHAR AS names, len(a.given_ror_ids)::DOUBLE AS rors
+           FROM records r JOIN affiliations a USING (source, source_id) WHERE r.source_id IN (${ids.map((id) => `'${id}'`).join(', ')}) ORDER BY r.source_id`,
+        );
+        const byId = works.map((w, i) => ({ id: ids[i]!, w })).sort((x, y) => (x.id < y.id ? -1 : 1));
+        assert.deepEqual(
+          stored.map((r) => ({ funders: JSON.parse(r.funders as string), names: JSON.parse(r.names as string), rors: r.rors })),
+          byId.map(({ w }) => ({ funders: w.funders, names: w.names, rors: w.names.length })),
+        );
+      }),
+      { numRuns: 4 },
+    );
+  } finally {
+    store.close();
+  }
 });
