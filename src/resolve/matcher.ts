@@ -56,7 +56,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c';
 
 interface Entry {
   id: string;
@@ -1585,6 +1585,19 @@ export class AffiliationResolver {
     narrowed.forEach((n, k) => {
       if (byUnit[k]!.length === 1 && n.ids.length > 1) Object.assign(n, { ids: byUnit[k]!, ambiguity: 'unit' as const });
     });
+    // "Section on Neuroplasticity, National Institute of Mental Health, National Institutes of Health": an institution
+    // written before a name the registry holds only in other countries (the US, Malaysia and Pakistan), and in none of
+    // their trees, is that parent's unit, which the registry lacks; its namesake elsewhere (a Czech institute) is kept as possible.
+    if (country.mentions.length === 0)
+      for (const n of narrowed) {
+        const own = n.ids.length === 1 ? this.entries.get(n.ids[0]!)! : undefined;
+        // A university is nobody's unit; a ministry after a key laboratory is the one it answers to, not its parent.
+        if (!own || own.types.includes('education') || n.c.company || n.c.start < 0 || n.elsewhere) continue;
+        const parent = narrowed.find((o) => o !== n && !o.c.company && o.c.start > n.c.start && !UNIT_TOKEN.has(o.c.key.split(' ')[0]!) && o.ids.length > 1 && o.ids.every((id) => this.entries.get(id)!.countryCode !== own.countryCode && !this.sameTree(id, own.id)));
+        if (!parent) continue;
+        const countries = [...new Set(parent.ids.map((id) => this.entries.get(id)!.countryCode))].sort().join(', ');
+        Object.assign(n, { elsewhere: true, note: `${n.note}; but it is written as a unit of "${parent.c.key}", which the registry holds only in ${countries}: kept as possible` });
+      }
     const resolved = narrowed.filter((n) => n.ids.length === 1);
     if (country.mentions.length === 0 && resolved.length > 0) {
       // Addresses go from the unit to the institution: the university, and the institution named last, set the country.

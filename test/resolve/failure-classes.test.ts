@@ -48,6 +48,12 @@ test('namesake-unit: namesakes in several countries are told apart by a unit of 
   const alone = await resolve('National Institutes of Health');
   assert.equal(counted(alone), null, 'US, Malaysia and Pakistan hold the name; nothing tells them apart');
   assert.equal(alone.countryCode, null);
+  // Written as a unit of a name held only in other countries, the registry's namesake elsewhere (a Czech institute) is not counted.
+  const nimh = await resolve('Section on Neuroplasticity, National Institute of Mental Health, National Institutes of Health');
+  assert.equal(counted(nimh), null);
+  assert.notEqual(nimh.countryCode, 'CZ');
+  assert.match(nimh.institutions[0]!.evidence, /written as a unit of "national institute health", which the registry holds only in MY, US/);
+  assert.equal(counted(await resolve('National Institute of Mental Health, Klecany, Czech Republic')), 'National Institute of Mental Health');
 });
 
 test('acronym: an acronym all of whose registry holders are in one country gives it, also beside a possible match', { skip }, async () => {
