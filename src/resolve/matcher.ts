@@ -1179,6 +1179,8 @@ export class AffiliationResolver {
 
   /** Whether a body runs its units jointly with universities: at least 3 of its registry children, and a quarter of them, have an education parent besides it ("INSERM", "CNRS", "CONICET"). */
   private runsJointUnits(id: string): boolean {
+    const known = this.jointBodies.get(id);
+    if (known !== undefined) return known;
     this.childrenOf ??= (() => {
       const out = new Map<string, Set<string>>();
       for (const entry of this.entries.values()) {
@@ -1189,10 +1191,14 @@ export class AffiliationResolver {
     })();
     const children = [...(this.childrenOf.get(id) ?? [])];
     const joint = children.filter((c) => (this.entries.get(c)?.parents ?? []).some((p) => p !== id && this.entries.get(p)?.types.includes('education'))).length;
-    return joint >= 3 && joint * 4 >= children.length;
+    const runs = joint >= 3 && joint * 4 >= children.length;
+    this.jointBodies.set(id, runs);
+    return runs;
   }
 
   private childrenOf?: Map<string, Set<string>>;
+  /** runsJointUnits' answers: asked of every string's leading match, and a large body has a thousand children to look at. */
+  private readonly jointBodies = new Map<string, boolean>();
 
   /** The legal form closing the part of the string that holds token `start` ("GmbH" of "Hikvision GmbH"), if screening knows it. */
   private partLegalForm(text: string, start: number): UnitRule['abroad']['legalForms'][number] | null {
