@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { crashPoint } from '../crash.ts';
 import { resolutionVersion } from '../resolve/apply.ts';
 import { refreshListedAffiliations, refreshListedIn, refreshListedWorks } from '../screening/store.ts';
-import { forgetPublishBase } from './publish-pending.ts';
+import { forgetPublishBase, publishBase } from './publish-pending.ts';
 import { orgSchemas, type Store } from './store.ts';
 
 const statements = (file: string) =>
@@ -232,7 +232,10 @@ async function refreshPendingWorks(store: Store, minTier: Exclude<Tier, 'unresol
   await store.run(`INSERT INTO source_institutions SELECT * FROM ${DELTA('source_institutions')} WHERE ror_id IN (SELECT ror_id FROM refresh_given_rors)`);
   for (const table of ['record_works', ...PER_WORK, 'country_set_counts', 'institution_set_counts', 'source_institutions']) await store.run(`DROP TABLE ${DELTA(table)}`);
   // Added, replaced, moved and removed works alike: the cluster's copy of each is replaced or dropped.
-  await store.run(`INSERT INTO publish_pending SELECT work_id FROM refresh_works`);
+  // With no completed publish the next one is full: nothing is marked, and what a version before this
+  // one marked regardless is let go (the table only grew).
+  if ((await publishBase(store)) !== null) await store.run(`INSERT INTO publish_pending SELECT work_id FROM refresh_works`);
+  else await store.run('DELETE FROM publish_pending');
   await store.run(`INSERT INTO refresh_rors SELECT DISTINCT ror_id FROM work_institutions WHERE work_id IN ${touched} AND ror_id IS NOT NULL`);
   await refreshListedWorks(store, 'main', 'refresh_works', 'refresh_rors');
 }

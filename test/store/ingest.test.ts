@@ -469,6 +469,8 @@ test('an OpenAlex update replaces the works it gives again, and the incremental 
     assert.deepEqual(await pairOf('incr.20'), ['CN', 'GB'], 'the new work counts');
     assert.deepEqual(await incremental.store.all(`SELECT ror_id, name FROM source_institutions`), [{ ror_id: '0unreg001', name: 'Foo Institute' }], 'two affiliations against one give the name');
     assert.deepEqual(await incremental.store.all(`SELECT count(*)::DOUBLE AS n FROM refresh_pending`), [{ n: 0 }]);
+    // Nothing was ever published to a cluster: the next publish is a full one, and no work is kept marked for it.
+    assert.deepEqual(await incremental.store.all(`SELECT count(*)::DOUBLE AS n FROM publish_pending`), [{ n: 0 }], 'no publish pending without a cluster');
     const [a, b] = [await everyAnswer(incremental.store), await everyAnswer(full.store)];
     assert.notDeepEqual(a.orgA.tables.work_institutions, a.shared.tables.work_institutions, 'the correction decides org-a’s view');
     assert.deepEqual(a, b);
