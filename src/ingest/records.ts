@@ -106,33 +106,22 @@ export const limitsOf = (options?: Partial<ReadLimits>): ReadLimits => ({ ...DEF
  */
 export const LIST_SEPARATOR = '\u001f';
 
-/** Refuses a record any of whose list values holds LIST_SEPARATOR, naming the value. */
-function checkListValues(record: WorkRecord): void {
-  const check = (what: string, values: string[], at = '') => {
-    for (let i = 0; i < values.length; i++) if (values[i]!.includes(LIST_SEPARATOR)) throw new RecordError(`${what} ${i + 1}${at} holds the control character U+001F (unit separator): ${JSON.stringify(excerptOf(values[i]!, 80))}`);
-  };
-  check('funder', record.funders);
-  for (let i = 0; i < record.authorships.length; i++) {
-    const affiliations = record.authorships[i]!.affiliations;
-    for (let j = 0; j < affiliations.length; j++) {
-      const at = ` of affiliation ${j + 1} of author ${i + 1}`;
-      const f = affiliations[j]!;
-      check('ROR id', f.givenRorIds, at);
-      check('institution name', f.givenNames, at);
-      check('country', f.givenCountryCodes, at);
-    }
-  }
-}
-
 /** Refuses a record any of whose values is longer than the limit, or whose list values the store could not keep apart, naming the value. */
 export function checkFieldValues(record: WorkRecord, limits: ReadLimits): void {
-  checkListValues(record);
-  // Loops, not callbacks: this runs for every record read.
+  // One pass of loops, not callbacks: this runs for every record read.
   const maxChars = limits.maxFieldChars;
   const tooLong = (v: string | null) => v !== null && v.length > maxChars;
   const fail = (what: string, v: string, max = maxChars): never => {
     throw new RecordError(`${what} is ${v.length} characters long (limit ${max})`);
   };
+  const separated = (what: string, values: string[], author = 0, affiliation = 0) => {
+    for (let i = 0; i < values.length; i++) {
+      if (!values[i]!.includes(LIST_SEPARATOR)) continue;
+      const at = author ? ` of affiliation ${affiliation} of author ${author}` : '';
+      throw new RecordError(`${what} ${i + 1}${at} holds the control character U+001F (unit separator): ${JSON.stringify(excerptOf(values[i]!, 80))}`);
+    }
+  };
+  separated('funder', record.funders);
   if (tooLong(record.title)) fail('title', record.title!);
   if (tooLong(record.type)) fail('type', record.type!);
   if (tooLong(record.doi)) fail('DOI', record.doi!);
@@ -140,8 +129,11 @@ export function checkFieldValues(record: WorkRecord, limits: ReadLimits): void {
     const a = record.authorships[i]!;
     if (tooLong(a.name)) fail(`author ${i + 1} name`, a.name!);
     for (let j = 0; j < a.affiliations.length; j++) {
-      const raw = a.affiliations[j]!.raw;
-      if (raw !== null && raw.length > limits.maxAffiliationChars) fail(`affiliation ${j + 1} of author ${i + 1}`, raw, limits.maxAffiliationChars);
+      const f = a.affiliations[j]!;
+      if (f.raw !== null && f.raw.length > limits.maxAffiliationChars) fail(`affiliation ${j + 1} of author ${i + 1}`, f.raw, limits.maxAffiliationChars);
+      separated('ROR id', f.givenRorIds, i + 1, j + 1);
+      separated('institution name', f.givenNames, i + 1, j + 1);
+      separated('country', f.givenCountryCodes, i + 1, j + 1);
     }
   }
   for (let i = 0; i < record.fields.length; i++) {
