@@ -990,7 +990,7 @@ export class AffiliationResolver {
         if (end - start === 0) continue;
         const words = flat.slice(start, end);
         const key = words.join(' ');
-        const hit = this.heldWithNumber(key, this.exact.get(key), nameNumbers(segs.slice(i, j + 1).join(' ')), footnotes);
+        const hit = this.heldWithNumber(key, this.exact.get(key), () => nameNumbers(segs.slice(i, j + 1).join(' ')), footnotes);
         // A group's one-word name names the employer written first, not a later part ("Bristol, Avon": the county, not Avon Products).
         // Alone in its part it needs a company word beside it, read below: "Avon, CT" is the town, "Canon Inc" the company.
         const oneWord = words.length === 1 && !this.stems.has(key) && words[0]!.length > 3;
@@ -999,7 +999,7 @@ export class AffiliationResolver {
         const writtenSo = () => [...hit!.keys()].some((id) => (this.literal.get(id) ?? []).some((name) => name.trim().startsWith(key.slice(0, 4))));
         if (hit && (words.length > 1 || (oneWord && this.isDistinctive(words[0]!) && writtenSo()))) yield { ids: hit, key, how: 'exact', said: `"${key}" is a registry name${this.spellingNote(key)}`, similarity: 1, start, end };
         else if (words.length > 1) {
-          const bagHit = this.heldWithNumber(key, this.bag.get(bagKey(words)), nameNumbers(segs.slice(i, j + 1).join(' ')), footnotes);
+          const bagHit = this.heldWithNumber(key, this.bag.get(bagKey(words)), () => nameNumbers(segs.slice(i, j + 1).join(' ')), footnotes);
           if (bagHit) {
             // "Medical University of Innsbruck" is "Innsbruck Medical University", but "Washington
             // University" is not "University of Washington": a reorder that only moves "university" is a trap.
@@ -1034,7 +1034,7 @@ export class AffiliationResolver {
         // A country in the same part names the group's company there ("ZTE USA"); a city does not.
         const companyWord = (t: string) => COMPANY_WORD.has(t) || lab(t) || this.gazetteer.countryCodeOf(t) !== null;
         if (e - s === 1 && (!/^\p{Lu}/u.test(segs[part]!) || !flat.slice(e, segEnd).every(groupWords) || !flat.slice(e, segEnd).some(companyWord))) continue;
-        const hit = this.heldWithNumber(key, this.exact.get(key), numbersWrittenWith(segs[part]!, s - segStart, e - s), footnotes);
+        const hit = this.heldWithNumber(key, this.exact.get(key), () => numbersWrittenWith(segs[part]!, s - segStart, e - s), footnotes);
         if (!hit) continue;
         // "Max Planck Florida Institute for Neuroscience" is not the "Institute for
         // Neuroscience": a name glued to a distinctive word is part of a longer proper name.
@@ -1316,9 +1316,12 @@ export class AffiliationResolver {
    * INSERM U 1195. Keys no registry name holds with a number are returned whole. A footnote mark (`footnotes`) counts as
    * the name's number only if a holder has it.
    */
-  private heldWithNumber(key: string, hit: Map<string, number> | undefined, written: string[], footnotes: ReadonlySet<string>): Map<string, number> | undefined {
+  private heldWithNumber(key: string, hit: Map<string, number> | undefined, numbersWritten: () => string[], footnotes: ReadonlySet<string>): Map<string, number> | undefined {
+    // Read the string's numbers only for a key some registry name holds with one: this runs for every run of words.
+    if (!hit) return hit;
     const bag = bagKey(key.split(' '));
-    if (!hit || !this.numberedKeys.has(bag)) return hit;
+    if (!this.numberedKeys.has(bag)) return hit;
+    const written = numbersWritten();
     const holding = (numbers: string[]) =>
       new Map(
         [...hit].filter(([id]) =>
