@@ -10,10 +10,26 @@ const instance = await DuckDBInstance.create(':memory:');
 const c = await instance.connect();
 await c.run(`ATTACH '${a}' AS a (READ_ONLY); ATTACH '${b}' AS b (READ_ONLY)`);
 const rows = async (sql: string) => (await c.runAndReadAll(sql)).getRowObjectsJS();
-const tables = await rows(`SELECT table_name FROM duckdb_tables() WHERE database_name = 'a' AND schema_name = 'main' ORDER BY 1`);
+const tablesOf = async (db: string) => new Set(((await rows(`SELECT table_name FROM duckdb_tables() WHERE database_name = '${db}' AND schema_name = 'main'`)) as { table_name: string }[]).map((r) => r.table_name));
+const columnsOf = async (db: string, table: string) => (await rows(`SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = '${db}' AND schema_name = 'main' AND table_name = '${table}' ORDER BY column_index`)) as { column_name: string; data_type: string }[];
+const [inA, inB] = [await tablesOf('a'), await tablesOf('b')];
+const tables = [...new Set([...inA, ...inB])].sort();
 let differing = 0;
-for (const { table_name: table } of tables as { table_name: string }[]) {
-  const columns = (await rows(`SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'a' AND schema_name = 'main' AND table_name = '${table}' ORDER BY column_index`)) as { column_name: string; data_type: string }[];
+for (const table of tables) {
+  // A table one store has and the other lacks (a schema change between the two trees) differs, and is named, not compared.
+  if (!inA.has(table) || !inB.has(table)) {
+    differing++;
+    console.log(`DIFFERS ${table}: only in ${inA.has(table) ? 'A' : 'B'}`);
+    continue;
+  }
+  const columns = await columnsOf('a', table);
+  const columnsB = new Set((await columnsOf('b', table)).map((x) => `${x.column_name} ${x.data_type}`));
+  const missing = columns.filter((x) => !columnsB.has(`${x.column_name} ${x.data_type}`)).map((x) => x.column_name);
+  if (missing.length > 0 || columnsB.size !== columns.length) {
+    differing++;
+    console.log(`DIFFERS ${table}: the columns differ (${missing.length > 0 ? `only in A: ${missing.join(', ')}` : 'B has more'})`);
+    continue;
+  }
   const kept = columns.filter((x) => !x.data_type.startsWith('TIMESTAMP')).map((x) => `"${x.column_name}"`);
   if (kept.length === 0) continue;
   const list = kept.join(', ');
