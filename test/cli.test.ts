@@ -115,3 +115,24 @@ test('ingest ror, ingest works, then resolve a CSV column and read the indicator
     [],
   );
 });
+
+test('on a new home, before any ingest, every read command answers with nothing rather than a missing table', () => {
+  const env = { DERISK_HOME: tempDir() };
+  const read = (args: string[]) => {
+    const r = derisk(args, env);
+    assert.equal(r.status, 0, `derisk ${args.join(' ')}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /Catalog Error|does not exist/, `derisk ${args.join(' ')}`);
+    return r.stdout;
+  };
+  const summary = JSON.parse(read(['summary', '--json'])) as { pairs: { total: number }[]; works: number };
+  assert.equal(summary.works, 0);
+  assert.deepEqual(
+    summary.pairs.map((p) => p.total),
+    [0, 0, 0],
+  );
+  const facts = JSON.parse(read(['facts', '--json'])) as { verdict: string }[];
+  assert.ok(facts.length > 0 && facts.every((f) => f.verdict === 'not enough data'), JSON.stringify(facts.map((f) => f.verdict)));
+  // Every indicator over HTTP: test/server/matching-routes.test.ts. Here one of the works' and one of the patents'.
+  for (const kind of ['copubs', 'copatents']) assert.deepEqual(JSON.parse(read(['indicators', kind, '--regions', 'EU27AC,CN', '--json'])), [], kind);
+  read(['export', 'parquet', join(tempDir(), 'parquet')]);
+});

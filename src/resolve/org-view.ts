@@ -128,8 +128,7 @@ async function buildView(store: Store, orgId: string, corrections: Correction[],
     await writeResolutions(store, schema, version, resolutions);
     await rebuildOrgWorks(store, schema);
     await refreshListedIn(store, schema);
-    const refreshed = await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = $1 AND table_name = 'corrected_works'`, [schema]);
-    const works = refreshed ? Number((await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${schema}.corrected_works`))!.n) : 0;
+    const works = Number((await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${schema}.corrected_works`))!.n);
     return { strings: resolutions.length, works };
   });
 }

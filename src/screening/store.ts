@@ -169,8 +169,6 @@ export async function screenPending(
  * without scanning every affiliation per question. Rebuilt after screening and after refresh.
  */
 export async function refreshListedAffiliations(store: Store): Promise<void> {
-  // A store whose shared base was never refreshed has no works to list yet.
-  if (!(await store.one(`SELECT 1 FROM duckdb_tables() WHERE table_name = 'works' AND schema_name = 'main'`))) return;
   for (const schema of ['main', ...(await orgSchemas(store))]) await refreshListedIn(store, schema);
 }
 

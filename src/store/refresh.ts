@@ -150,6 +150,21 @@ export async function refreshAnalytics(store: Store, minTier: Exclude<Tier, 'unr
   return full ? 'full' : 'incremental';
 }
 
+/**
+ * Creates the analytics tables of a store never refreshed, empty, by the refresh's own statements
+ * over no evidence, so every reader finds them (an empty answer, not a missing table) before the
+ * first ingest. It notes no analytics basis: the first refresh still rebuilds everything.
+ */
+export async function createEmptyAnalytics(store: Store): Promise<void> {
+  const none = (table: string) => `(SELECT * FROM ${table} LIMIT 0)`;
+  const empty = { ...SHARED_TABLES, records: none('records'), counted_affiliations: none('affiliations'), given_affiliations: none('affiliations'), record_fields: none('record_fields'), patent_applicants: none('patent_applicants') };
+  await loadFieldRules(store, loadTaxonomy());
+  await store.transaction(async () => {
+    for (const sql of REFRESH_TEMPLATES) await store.run(naming(sql, empty), withTier(sql, 'strong'));
+    await refreshListedIn(store, 'main');
+  });
+}
+
 /** A table of the refresh's own, for the rows of the works it recomputes before they replace theirs. */
 const DELTA = (table: string) => `refresh_delta_${table}`;
 const PER_WORK = ['works', 'work_fields', 'work_affiliations', 'work_institutions', 'work_country_sets', 'work_institution_sets'];
@@ -252,10 +267,9 @@ export async function refreshUpload(store: Store, orgId: string, fileId: string,
  * An organisation view's works: those with a string its corrections decide, rebuilt by the shared
  * statements from the view's resolutions, and the shared tables' names over them (every other work
  * as the shared tables have it); so are the places of patent applicants whose names they decide. Needs the view's resolutions (src/resolve/org-view.ts) and the
- * shared analytics; does nothing before the shared base was first refreshed.
+ * shared analytics (empty before the first refresh: src/store/store.ts creates them).
  */
 export async function rebuildOrgWorks(store: Store, schema: string): Promise<void> {
-  if (!(await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'work_institutions'`))) return;
   const minTier = ((await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'analytics_min_tier'`))?.value ?? 'strong') as Exclude<Tier, 'unresolved'>;
   await store.run(`CREATE OR REPLACE TABLE ${schema}.corrected_works AS
     SELECT DISTINCT w.work_id FROM main.works w JOIN main.affiliations a ON a.source = w.source AND a.source_id = w.source_id

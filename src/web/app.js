@@ -403,7 +403,7 @@ async function corpusLine() {
   );
 }
 /** The corpus note of the view shown last: tables mark the partial year and small counts by it. */
-let corpus = { partialYear: null, smallSample: 0 };
+let corpus = { works: 0, partialYear: null, smallSample: 0 };
 const yearNote = (year, n) => [year === corpus.partialYear ? 'partial year' : '', n < corpus.smallSample ? 'few' : ''].filter(Boolean).join(', ');
 
 function card(title, testid, ...content) {
@@ -423,6 +423,19 @@ function legend(names) {
 }
 
 async function landscape(fieldId) {
+  // A new installation: charts of nothing would read as a fault, so say what fills them.
+  if (!corpus.works) {
+    return [
+      card(
+        'No publications loaded yet',
+        'empty-evidence',
+        h('p', {}, 'The landscape counts the co-publications of the evidence store, and it holds none yet. An administrator loads them on the server:'),
+        h('p', {}, h('code', {}, 'derisk ingest openalex|wos|scopus <export file>')),
+        h('p', {}, 'or ', h('code', {}, 'derisk demo'), ' for the sample from the data mirror.'),
+        h('p', { class: 'muted' }, 'Screening, cases and the knowledge base work without them.'),
+      ),
+    ];
+  }
   const [pairs, pubs, top, fields] = await Promise.all([
     Promise.all(PAIRS.map(([a, b]) => indicator('copubs', { regions: `${a},${b}` }))),
     indicator('publications', { regions: 'EU27AC,CN,US' }),

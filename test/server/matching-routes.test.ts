@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { INDICATORS } from '../../src/indicators/catalog.ts';
 import { ingestRegistry } from '../../src/ingest/registry.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists } from '../../src/screening/store.ts';
@@ -77,4 +78,24 @@ test('a viewer may not correct; a bad correction is a 400 naming the field; no t
   const badVerdict = await inject('org-a/analyst', 'POST', '/api/match/corrections', { string: RAW, verdict: 'maybe', reason: 'x' });
   assert.equal(badVerdict.statusCode, 400);
   assert.equal((await service.app.inject({ method: 'GET', url: `/api/match/resolve?q=x` })).statusCode, 401);
+});
+
+test('before any works are ingested, the routes the web app reads answer 200 with nothing, through a corrected view and without one', async () => {
+  // org-a corrected a string in the first test: it reads through its own view of the (empty) evidence.
+  for (const who of ['org-a/viewer', 'org-b/viewer']) {
+    const ok = async (url: string) => {
+      const r = await inject(who, 'GET', url);
+      assert.equal(r.statusCode, 200, `${who} ${url}: ${r.body}`);
+      return r.json() as Record<string, unknown>;
+    };
+    assert.equal((await ok('/api/corpus')).works, 0);
+    for (const name of INDICATORS) assert.deepEqual((await ok(`/api/indicators/${name}?regions=EU27AC,CN`)).rows, [], `${who} ${name}`);
+    assert.deepEqual((await ok(`/api/indicators/works?regions=EU27AC,CN&institution=${TSINGHUA}`)).rows, []);
+    assert.deepEqual((await ok('/api/indicators/top-institutions?regions=EU27AC,CN&rollup=true')).rows, []);
+    assert.ok(((await ok('/api/facts')) as unknown as { verdict: string }[]).every((f) => f.verdict === 'not enough data'));
+    assert.equal(((await ok(`/api/institutions?q=${TSINGHUA}`)) as unknown as unknown[]).length, 1);
+    await ok(`/api/institutions/${TSINGHUA}`);
+    await ok(`/api/brief?q=${TSINGHUA}`);
+    await ok(`/api/portfolio?ror=${TSINGHUA}`);
+  }
 });
