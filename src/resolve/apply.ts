@@ -146,25 +146,28 @@ export interface SourceAgreement {
  */
 export async function sourceAgreement(store: Store, fileIds: readonly string[]): Promise<SourceAgreement> {
   const row = await store.one<{ ib: number; id: number; cb: number; cd: number }>(
-    `WITH these AS (
-       SELECT a.* FROM affiliations a JOIN records r ON r.source = a.source AND r.source_id = a.source_id
+    // The file's affiliations are read once and each pair of counts taken in one pass: four scalar
+    // subqueries over inlined CTEs read them four times, which cost an ingest of 50,000 works more
+    // than any statement of its refresh.
+    `WITH these AS MATERIALIZED (
+       SELECT a.raw, a.given_ror_ids, a.given_countries FROM affiliations a JOIN records r ON r.source = a.source AND r.source_id = a.source_id
        WHERE r.file_id IN (SELECT unnest(from_json($1, '["VARCHAR"]'))) AND a.raw <> ''),
      given_ids AS (
-       SELECT a.raw, list_distinct(list(i.ror_id)) AS ids
-       FROM these a, unnest(a.given_ror_ids) AS g(ror_id) JOIN institutions i ON i.ror_id = g.ror_id
-       GROUP BY a.raw),
+       SELECT g.raw, list_distinct(list(i.ror_id)) AS ids
+       FROM (SELECT raw, unnest(given_ror_ids) AS ror_id FROM these) g JOIN institutions i ON i.ror_id = g.ror_id
+       GROUP BY g.raw),
      given_countries AS (
-       SELECT a.raw, list_distinct(list(c.code)) AS codes
-       FROM these a, unnest(a.given_countries) AS c(code)
-       GROUP BY a.raw),
-     ours AS (
-       SELECT raw, ror_id FROM resolution_institutions
-       WHERE is_primary AND unit_of IS NULL AND tier IN ('exact', 'strong'))
-     SELECT
-       (SELECT count(*) FROM given_ids g JOIN ours o ON o.raw = g.raw)::DOUBLE AS ib,
-       (SELECT count(*) FROM given_ids g JOIN ours o ON o.raw = g.raw WHERE NOT list_contains(g.ids, o.ror_id))::DOUBLE AS id,
-       (SELECT count(*) FROM given_countries g JOIN resolutions r ON r.raw = g.raw WHERE r.country_code IS NOT NULL)::DOUBLE AS cb,
-       (SELECT count(*) FROM given_countries g JOIN resolutions r ON r.raw = g.raw WHERE r.country_code IS NOT NULL AND NOT list_contains(g.codes, r.country_code))::DOUBLE AS cd`,
+       SELECT raw, list_distinct(list(code)) AS codes
+       FROM (SELECT raw, unnest(given_countries) AS code FROM these)
+       GROUP BY raw),
+     institution AS (
+       SELECT count(*)::DOUBLE AS ib, count(*) FILTER (WHERE NOT list_contains(g.ids, o.ror_id))::DOUBLE AS id
+       FROM given_ids g JOIN resolution_institutions o ON o.raw = g.raw
+       WHERE o.is_primary AND o.unit_of IS NULL AND o.tier IN ('exact', 'strong')),
+     country AS (
+       SELECT count(*)::DOUBLE AS cb, count(*) FILTER (WHERE NOT list_contains(g.codes, r.country_code))::DOUBLE AS cd
+       FROM given_countries g JOIN resolutions r ON r.raw = g.raw WHERE r.country_code IS NOT NULL)
+     SELECT ib, id, cb, cd FROM institution, country`,
     [JSON.stringify(fileIds)],
   );
   return { institutionBoth: row?.ib ?? 0, institutionDiffers: row?.id ?? 0, countryBoth: row?.cb ?? 0, countryDiffers: row?.cd ?? 0 };
