@@ -119,14 +119,18 @@ function printReport(r: CheckReport): void {
 
 /** One pass of the monitor over the store at the console (after an ingest or a list load, or `derisk alerts check`). */
 export async function checkAlerts(store: Store, config: Config, quiet: 'quiet' | 'when-new' | 'always' = 'always'): Promise<CheckReport> {
-  // Loaded here, not at start-up: the monitor, the rulebook and the assessor (TypeBox, YAML) cost
-  // every other watch and alerts command about 1 s of CPU for nothing.
-  const [{ Monitor }, { loadBundle }, { buildAssessor }] = await Promise.all([import('../monitoring/monitor.ts'), import('../assessment/bundle.ts'), import('./assessment.ts')]);
+  // Loaded here, not at start-up, and the rulebook and the assessor (TypeBox's compiler, YAML: about
+  // 1 s of CPU) only when there are verdicts to re-check: every `derisk ingest` runs a pass.
+  const { Monitor } = await import('../monitoring/monitor.ts');
+  const assessor = async () => {
+    const [{ loadBundle }, { buildAssessor }] = await Promise.all([import('../assessment/bundle.ts'), import('./assessment.ts')]);
+    return buildAssessor(store, loadBundle(), clickhouse);
+  };
   const db = await openAppDb(config);
   // With DERISK_EVIDENCE_URL the verdicts are re-checked over the cluster, as the server's monitor and derisk assess read them.
   const clickhouse = await connectEvidenceCluster(config);
   try {
-    const report = await new Monitor({ db, store, assessor: () => buildAssessor(store, loadBundle(), clickhouse) }).check();
+    const report = await new Monitor({ db, store, assessor }).check();
     if (quiet === 'always' || (quiet === 'when-new' && Object.keys(report.alerts).length > 0)) printReport(report);
     return report;
   } finally {

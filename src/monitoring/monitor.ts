@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
 import { Mutex, numberedParameters } from '../appdb/db.ts';
-import { compareAssessments, type Assessment } from '../assessment/assess.ts';
+import type { Assessment, compareAssessments as compare } from '../assessment/assess.ts';
 import type { Assessor, ScreenMemo } from '../assessment/assessor.ts';
 import type { Case } from '../assessment/case.ts';
 import { crashPoint } from '../crash.ts';
@@ -539,6 +539,8 @@ export class Monitor {
    */
   private async verdictChanges(assessor: Assessor, triggers: string[]): Promise<{ alerts: NewAlert[]; reassessed: number }> {
     const { db } = this.options;
+    // Loaded with the assessor only: the rulebook it brings costs a pass with no verdicts about 1 s of CPU.
+    const { compareAssessments } = await import('../assessment/assess.ts');
     const rows = await db.query<{ id: string; case_id: string; org_id: string; overall: string; as_of: string; title: string }>(LATEST_VERDICTS);
     const alerts: NewAlert[] = [];
     // In chunks, each chunk run together: each party screened once in the whole re-check, its
@@ -584,7 +586,7 @@ export class Monitor {
           )
         ).map((r) => [r.id, r.result]),
       );
-      for (const row of flips) alerts.push(...verdictAlert(row, JSON.parse(before.get(row.id)!) as Assessment, results.get(keyOf(row))!, triggers));
+      for (const row of flips) alerts.push(...verdictAlert(row, JSON.parse(before.get(row.id)!) as Assessment, results.get(keyOf(row))!, triggers, compareAssessments));
     }
     return { alerts, reassessed: rows.length };
   }
@@ -609,7 +611,7 @@ export class Monitor {
 }
 
 /** The alert for a verdict that would flip, with before, after and the deciding criteria; none when it holds. */
-function verdictAlert(row: { id: string; case_id: string; org_id: string; title: string }, before: Assessment, rerun: Assessment | Error, triggers: string[]): NewAlert[] {
+function verdictAlert(row: { id: string; case_id: string; org_id: string; title: string }, before: Assessment, rerun: Assessment | Error, triggers: string[], compareAssessments: typeof compare): NewAlert[] {
   let after: Assessment;
   if (rerun instanceof Error) {
     // A case today's bundle cannot read (a field or use it no longer knows) is itself news.
