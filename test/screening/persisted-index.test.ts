@@ -21,18 +21,16 @@ import { watchlist } from '../helpers/watchlist.ts';
 
 const FIXTURE_ROR = join(INPUT, 'ror-small.jsonl');
 const haveMirror = existsSync(MIRROR) && loadListCatalogue().lists.every((spec) => existsSync(join(MIRROR, spec.mirror_path)));
-/** The demo's lists when the mirror is here; a watchlist of listed-looking names otherwise. */
-const listsForTest = (): RiskList[] =>
-  haveMirror
-    ? demoLists()
-    : [
-        readWatchlist(
-          watchlist([
-            { name: 'Harbin Institute of Technology', country: 'China', level: 'very-high', aliases: ['HIT'] },
-            { name: 'Beijing Institute of Technology', country: 'China', level: 'high' },
-          ]),
-        ),
-      ];
+/** Two listed-looking names on a watchlist: lists enough for what a test proves of the index file itself, whatever the lists hold. */
+const officeWatchlist = (): RiskList =>
+  readWatchlist(
+    watchlist([
+      { name: 'Harbin Institute of Technology', country: 'China', level: 'very-high', aliases: ['HIT'] },
+      { name: 'Beijing Institute of Technology', country: 'China', level: 'high' },
+    ]),
+  );
+/** The demo's lists when the mirror is here; the watchlist above otherwise. */
+const listsForTest = (): RiskList[] => (haveMirror ? demoLists() : [officeWatchlist()]);
 
 async function storeWith(lists: RiskList[], ror = FIXTURE_ROR): Promise<Store> {
   const store = await Store.open(join(tempDir(), 'derisk.duckdb'));
@@ -92,12 +90,27 @@ function observe(context: ScreeningContext, names: string[]): unknown[] {
   });
 }
 
-async function assertSameScreening(store: Store, n: number, seed: number, lazyFrom?: number): Promise<void> {
-  const registry = await loadRegistry(store);
-  const fresh = buildScreeningContext(await loadedLists(store), registry);
+/**
+ * The fixture registry and the lists for the test in a store, and the screening context built
+ * afresh from what it holds: built once for the tests that compare with it or write it (tests 1 and 7).
+ */
+let fixtureBuilt: Promise<{ context: ScreeningContext; registry: Institution[] }> | null = null;
+const fixtureContext = () =>
+  (fixtureBuilt ??= (async () => {
+    const store = await storeWith(listsForTest());
+    try {
+      const registry = await loadRegistry(store);
+      return { context: buildScreeningContext(await loadedLists(store), registry), registry };
+    } finally {
+      store.close();
+    }
+  })());
+
+/** `fresh` kept in an index file (a map or array from `lazyFrom` entries on read lazily), and read back. */
+function keptIndex(fresh: ScreeningContext, lazyFrom?: number): ScreeningContext | null {
   const path = join(tempDir(), 'screening-index');
   saveScreeningIndex(path, 'test-signature', fresh, lazyFrom);
-  assertSameAsKept(fresh, loadScreeningIndex(path, 'test-signature'), registry, n, seed);
+  return loadScreeningIndex(path, 'test-signature');
 }
 
 function assertSameAsKept(fresh: ScreeningContext, kept: ScreeningContext | null, registry: Institution[], n: number, seed: number): void {
@@ -120,13 +133,12 @@ function assertSameAsKept(fresh: ScreeningContext, kept: ScreeningContext | null
 }
 
 test('a kept screening index screens and resolves every name exactly as one built afresh (fixture registry, every map read lazily)', async () => {
-  const store = await storeWith(listsForTest());
-  try {
-    await assertSameScreening(store, 600, FUZZ_SEED, 1);
-    await assertSameScreening(store, 300, FUZZ_SEED + 1);
-  } finally {
-    store.close();
-  }
+  const { context: fresh, registry } = await fixtureContext();
+  // Both files are written before either is screened: each keeps the context as it was built.
+  const everyMapLazy = keptIndex(fresh, 1);
+  const asDefault = keptIndex(fresh);
+  assertSameAsKept(fresh, everyMapLazy, registry, 600, FUZZ_SEED);
+  assertSameAsKept(fresh, asDefault, registry, 300, FUZZ_SEED + 1);
 });
 
 /** The real screener's context built afresh once for this file (the two tests below compare what is kept of it with it). */
@@ -215,7 +227,8 @@ test('the index is kept beside the store and used again; a new list version, reg
 });
 
 test('a truncated, damaged or foreign index file is detected and rebuilt, never trusted', async () => {
-  const store = await storeWith(listsForTest());
+  // Each damage costs a rebuild; what is refused is the file, whatever lists it was built from: the small watchlist (the demo's lists cost 2 s of CPU a rebuild).
+  const store = await storeWith([officeWatchlist()]);
   try {
     const expected = (await screeningContext(store)).screener.screen('Harbin Institute of Technology');
     const path = screeningIndexPath(store)!;
@@ -302,27 +315,28 @@ test('derisk screen and brief print the same bytes and exit the same from the ke
     afresh.map((r) => r.status),
     [10, 0, 12, 11, 10, 10, 0, 10, 10, 0],
   );
+  // The first run (a listed name) and the last (a briefing) record the modules they load, looked at below: the same runs, not two more.
+  const modules: string[][] = [];
   runs.forEach((args, i) => {
-    const kept = derisk(args, env);
+    const recorded = i === 0 || i === runs.length - 1 ? deriskModules(args, env, join(home, 'modules.txt')) : null;
+    const kept = recorded ?? derisk(args, env);
+    if (recorded) modules.push(recorded.modules);
     assert.equal(kept.stdout, afresh[i]!.stdout, `${args.join(' ')}: the same output from the kept index`);
     assert.equal(kept.status, afresh[i]!.status, `${args.join(' ')}: the same exit code`);
     assert.doesNotMatch(kept.stderr, /screening index/);
   });
+  const [listed, brief] = modules as [string[], string[]];
   // A name screens without loading TypeBox (the list catalogue's and the regions' schemas): it cost each call more than half a second;
   // nor DuckDB, while the store is as it was when last screened: opening it cost about half a second more.
-  const listed = deriskModules(runs[0]!, env, join(home, 'modules.txt'));
-  assert.equal(listed.stdout, afresh[0]!.stdout, 'the same output with the modules recorded');
-  assert.ok(listed.modules.some((m) => m.endsWith('/dist/cli/screening.js')) && listed.modules.some((m) => m.endsWith('/dist/cli/namesakes.js')), 'the modules screening loads are recorded');
+  assert.ok(listed.some((m) => m.endsWith('/dist/cli/screening.js')) && listed.some((m) => m.endsWith('/dist/cli/namesakes.js')), 'the modules screening loads are recorded');
   assert.deepEqual(
-    listed.modules.filter((m) => m.includes('/node_modules/typebox/') || m.includes('/node_modules/@duckdb/') || m.endsWith('/dist/store/store.js')),
+    listed.filter((m) => m.includes('/node_modules/typebox/') || m.includes('/node_modules/@duckdb/') || m.endsWith('/dist/store/store.js')),
     [],
     'derisk screen loads no TypeBox module, and no DuckDB',
   );
   // Nor a briefing sheet TypeBox: the bundled regions were checked against their schema when derisk was built.
-  const brief = deriskModules(runs.at(-1)!, env, join(home, 'modules.txt'));
-  assert.equal(brief.stdout, afresh.at(-1)!.stdout, 'the same briefing with the modules recorded');
   assert.deepEqual(
-    brief.modules.filter((m) => m.includes('/node_modules/typebox/')),
+    brief.filter((m) => m.includes('/node_modules/typebox/')),
     [],
     'derisk brief loads no TypeBox module',
   );
@@ -338,7 +352,7 @@ test('derisk screen and brief print the same bytes and exit the same from the ke
     assert.match(r.stderr, new RegExp(`derisk: the screening index is not used \\(.*${why.source}.*\\); building it again`), `${what}: said on stderr`);
     assert.equal(r.stdout, afresh[0]!.stdout, `${what}: the answer is unchanged`);
     assert.equal(r.status, afresh[0]!.status);
-    assert.doesNotMatch(derisk(runs[0]!, env).stderr, /screening index/, `${what}: a sound index is kept again`);
+    assert.ok(loadScreeningIndex(path, readSignature(good)), `${what}: a sound index is kept again`);
   }
   // A new version of a list written since, the file's modification time put back as a coarse clock would leave it: the store is opened, the new version screened.
   const storeFile = join(home, 'derisk.duckdb');
@@ -355,23 +369,23 @@ test('derisk screen and brief print the same bytes and exit the same from the ke
 });
 
 test('a screener field that is not plain data, or an input that is not the one it was built from, is refused when the index is written, never kept changed', async () => {
-  const store = await storeWith(listsForTest());
+  // The context test 1 compared: its screener is changed here and put back as it was.
+  const { context } = await fixtureContext();
+  const path = join(tempDir(), 'screening-index');
+  const screener = context.screener as unknown as Record<string, unknown>;
+  const lists = screener.lists;
   try {
-    const context = buildScreeningContext(await loadedLists(store), await loadRegistry(store));
-    const path = join(tempDir(), 'screening-index');
-    const screener = context.screener as unknown as Record<string, unknown>;
     screener.extra = new (class Tally {})();
     assert.throws(() => saveScreeningIndex(path, 'sig', context), /screener\.extra: an instance of Tally cannot be kept/);
     screener.extra = new Map([['a', new URL('https://example.org')]]);
     assert.throws(() => saveScreeningIndex(path, 'sig', context), /an instance of URL cannot be kept/);
     delete screener.extra;
-    const lists = screener.lists;
     screener.lists = [...context.lists];
     assert.throws(() => saveScreeningIndex(path, 'sig', context), /the screener's lists is not the one it was built from/);
-    screener.lists = lists;
-    saveScreeningIndex(path, 'sig', context);
-    assert.ok(loadScreeningIndex(path, 'sig'));
   } finally {
-    store.close();
+    delete screener.extra;
+    screener.lists = lists;
   }
+  saveScreeningIndex(path, 'sig', context);
+  assert.ok(loadScreeningIndex(path, 'sig'));
 });
