@@ -245,6 +245,22 @@ function nameNumbers(text: string): string[] {
     .map((w) => String(Number(w)));
 }
 
+const READINGS_KEPT = 50_000;
+const numberedReadings = new Map<string, { bag: string; numbers: string[] }>();
+/**
+ * A registry name's order-free key and numbers, by the name as the registry writes it (folded only): read for every
+ * holder of a numbered key each time a string names one ("Université Paris 8"), so kept, up to READINGS_KEPT names,
+ * then forgotten all at once.
+ */
+function numberedReading(name: string): { bag: string; numbers: string[] } {
+  let reading = numberedReadings.get(name);
+  if (reading === undefined) {
+    if (numberedReadings.size >= READINGS_KEPT) numberedReadings.clear();
+    numberedReadings.set(name, (reading = { bag: bagKey(nameTokens(name)), numbers: nameNumbers(name) }));
+  }
+  return reading;
+}
+
 /**
  * Numbers set off by a space before a comma ("University of Montpellier 3 , Montpellier"): how Crossref writes an author's
  * affiliation footnote mark, leading zeros dropped. Whether one is a name's number is up to the registry (heldWithNumber).
@@ -405,7 +421,15 @@ export class AffiliationResolver {
   private readonly acronyms = new Map<string, Set<string>>();
   private readonly cjk: { text: string; id: string }[] = [];
   private readonly postings = new Map<string, number[]>();
-  private readonly fuzzyNames: { id: string; tokens: string[]; weight: number }[] = [];
+  /** Names of two words or more, each with its distinct words and its institution's city (padded with spaces), read by fuzzy matching. */
+  private readonly fuzzyNames: { id: string; tokens: string[]; words: string[]; city: string }[] = [];
+  /**
+   * Each fuzzy name's weight and word count, by index, kept apart from the names: fuzzy matching tells most names of a
+   * posting list apart by these two alone, and reading them from two arrays of numbers is much faster than visiting every
+   * name. (Plain arrays: the matcher index file keeps no typed array.)
+   */
+  private readonly fuzzyWeights: number[] = [];
+  private readonly fuzzyLengths: number[] = [];
   private readonly idf = new Map<string, number>();
   private readonly maxSpan: number;
   /** Words this common among registry names do not identify anything on their own. */
@@ -479,11 +503,17 @@ export class AffiliationResolver {
     const total = named.length;
     for (const [t, n] of df) this.idf.set(t, Math.log(1 + total / n));
     this.genericIdf = Math.log(1 + total / GENERIC_DF);
+    const paddedCity = new Map<string, string>();
     for (const { id, tokens } of named) {
       if (tokens.length < 2) continue;
       const index = this.fuzzyNames.length;
-      this.fuzzyNames.push({ id, tokens, weight: this.weight(tokens) });
-      for (const t of new Set(tokens)) {
+      const words = [...new Set(tokens)];
+      let city = paddedCity.get(id);
+      if (city === undefined) paddedCity.set(id, (city = ` ${this.entries.get(id)?.city ?? ''} `));
+      this.fuzzyNames.push({ id, tokens, words: words.length === tokens.length ? tokens : words, city });
+      this.fuzzyWeights.push(this.weight(tokens));
+      this.fuzzyLengths.push(tokens.length);
+      for (const t of words) {
         const list = this.postings.get(t) ?? [];
         list.push(index);
         this.postings.set(t, list);
@@ -1314,10 +1344,9 @@ export class AffiliationResolver {
    * The holders of a name key (its words in any order) whose registry name carries the number the string writes with it,
    * or none when the string writes none: "UPMC Univ Paris 06" is not Université Paris 8, "INSERM U1016" not the unit
    * INSERM U 1195. Keys no registry name holds with a number are returned whole. A footnote mark (`footnotes`) counts as
-   * the name's number only if a holder has it.
+   * the name's number only if a holder has it. `numbersWritten` is asked only then: most spans are no name at all.
    */
   private heldWithNumber(key: string, hit: Map<string, number> | undefined, numbersWritten: () => string[], footnotes: ReadonlySet<string>): Map<string, number> | undefined {
-    // Read the string's numbers only for a key some registry name holds with one: this runs for every run of words.
     if (!hit) return hit;
     const bag = bagKey(key.split(' '));
     if (!this.numberedKeys.has(bag)) return hit;
@@ -1326,9 +1355,9 @@ export class AffiliationResolver {
       new Map(
         [...hit].filter(([id]) =>
           (this.literal.get(id) ?? []).some((name) => {
-            if (bagKey(nameTokens(name)) !== bag) return false;
-            const held = nameNumbers(name);
-            return numbers.length === 0 ? held.length === 0 : held.some((n) => numbers.includes(n));
+            const reading = numberedReading(name);
+            if (reading.bag !== bag) return false;
+            return numbers.length === 0 ? reading.numbers.length === 0 : reading.numbers.some((n) => numbers.includes(n));
           }),
         ),
       );
@@ -1412,38 +1441,40 @@ export class AffiliationResolver {
         .sort((a, b) => this.postings.get(a)!.length - this.postings.get(b)!.length)
         .slice(0, 2);
       const weight = this.weight(tokens);
-      const seen = new Set<number>();
       const scored: { index: number; score: number; placeOnly: boolean }[] = [];
+      // Posting lists hold indexes in ascending order: a name of the first list met again in the second is found by walking both.
+      let firstList: number[] = [];
       for (const t of rare) {
         const list = this.postings.get(t)!;
         if (list.length > MAX_POSTINGS) continue;
+        let inFirst = 0;
         for (const index of list) {
-          if (seen.has(index)) continue;
-          seen.add(index);
-          const name = this.fuzzyNames[index]!;
+          while (inFirst < firstList.length && firstList[inFirst]! < index) inFirst++;
+          if (firstList[inFirst] === index) continue;
           // Dice can reach 0.8 only if the two weights are within a factor 1.5; a name that is
           // the string plus its city (at most three more words) is the one exception.
-          const extra = name.tokens.length - tokenSet.size;
-          const ratio = Math.min(weight, name.weight) / Math.max(weight, name.weight);
+          const nameWeight = this.fuzzyWeights[index]!;
+          const extra = this.fuzzyLengths[index]! - tokenSet.size;
+          const ratio = Math.min(weight, nameWeight) / Math.max(weight, nameWeight);
           if (ratio < 2 / 3 && (extra < 1 || extra > 3)) continue;
+          const name = this.fuzzyNames[index]!;
           let common = 0;
           let commonWeight = 0;
           let missingInCity = true;
-          const city = this.entries.get(name.id)?.city ?? '';
           // Each word once: "TU Dortmund University" reads "university" twice, which must not stand in for
           // a word of the string ("Tallinn") that the name lacks.
-          const nameWords = new Set(name.tokens);
-          for (const x of nameWords) {
+          for (const x of name.words) {
             if (tokenSet.has(x)) {
               common++;
               commonWeight += this.idf.get(x) ?? 0;
-            } else if (!` ${city} `.includes(` ${x} `)) missingInCity = false;
+            } else if (!name.city.includes(` ${x} `)) missingInCity = false;
           }
-          const score = (2 * commonWeight) / (weight + name.weight);
+          const score = (2 * commonWeight) / (weight + nameWeight);
           // "Czech University of Life Sciences" for "… Prague": the only words missing are the place.
-          const placeOnly = common === tokenSet.size && common < nameWords.size && missingInCity;
+          const placeOnly = common === tokenSet.size && common < name.words.length && missingInCity;
           if (score >= 0.8 || placeOnly) scored.push({ index, score: placeOnly ? Math.max(score, 0.93) : score, placeOnly });
         }
+        firstList = list;
       }
       scored.sort((a, b) => b.score - a.score);
       const top = scored[0];

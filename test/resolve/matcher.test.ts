@@ -232,3 +232,24 @@ test("a ministry written before a university's name in one part is the sponsor o
     [['0vega0022', 'strong', 'inside-unit']],
   );
 });
+
+test('namesakes told apart by their number each keep their own number, whichever is read first', () => {
+  // The numbers of a registry name are kept once read: kept under anything but the name itself, the second would take the first's.
+  const numbered = [3, 7].map((n) =>
+    rorInstitution({
+      id: `https://ror.org/0nvx0000${n}`,
+      status: 'active',
+      types: ['education'],
+      names: [{ value: `Université Nova ${n}`, types: ['ror_display', 'label'], lang: 'fr' }],
+      locations: [{ geonames_details: { country_code: 'FR', country_name: 'France', name: 'Novaville' } }],
+      relationships: [],
+    }),
+  );
+  const resolver = new AffiliationResolver(numbered);
+  for (const n of [7, 3, 7]) {
+    assert.deepEqual(
+      resolver.resolve(`Université Nova ${n}, France`).institutions.map((m) => [m.rorId, m.basis.how]),
+      [[`0nvx0000${n}`, 'exact']],
+    );
+  }
+});
