@@ -134,7 +134,8 @@ export class Monitor {
       const added = await this.options.db.transaction(async (tx) => {
         const ids = await recordAlerts(tx, alerts);
         await see(tx, 'list', change.newer.id, JSON.stringify(change.newer));
-        if (change.older) await owe(tx, `list ${change.newer.id} version ${change.newer.version.slice(0, 12)}`);
+        // A list loaded for the first time may name a party that verdicts made before it was loaded did not see.
+        await owe(tx, change.older ? `list ${change.newer.id} version ${change.newer.version.slice(0, 12)}` : `list ${change.newer.id} first loaded (version ${change.newer.version.slice(0, 12)})`);
         return ids;
       });
       crashPoint('monitor.alerts-committed');
@@ -165,6 +166,10 @@ export class Monitor {
         return ids;
       });
       tally(report, added);
+    } else if (!verdicts) {
+      // Nothing to re-check, so nothing is owed; in one statement, so that a verdict stored since the
+      // check above keeps what it is owed for the next pass.
+      await this.options.db.query("DELETE FROM monitor_seen WHERE kind = 'owed' AND ref = 'verdicts' AND NOT EXISTS (SELECT 1 FROM assessments)");
     }
     const added = await this.options.db.transaction(async (tx) => {
       const alerts = [...kb.alerts, ...(await this.reassessmentsDue(tx))];
@@ -369,7 +374,7 @@ export class Monitor {
     return alerts;
   }
 
-  /** Lists whose loaded version differs from the one the monitor saw last; a list seen for the first time is remembered, not announced. */
+  /** Lists whose loaded version differs from the one the monitor saw last; a list seen for the first time is remembered, not announced (the verdicts are still re-checked against it). */
   private async listChanges(): Promise<{ older: RiskList | null; newer: RiskList }[]> {
     // The documents (megabytes: the Entity List alone is 2.5 MB) are read and parsed on the thread
     // that answers requests, so only when a list's version differs from the one last seen recorded.

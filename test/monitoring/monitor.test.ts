@@ -455,3 +455,57 @@ test('a list change reads the snapshots only of verdicts that recorded something
     JSON.stringify(changed.evidence),
   );
 });
+
+test('a list loaded for the first time re-checks the verdicts made before it: a verdict it flips is told, citing the first load', async () => {
+  const fresh = await testService(store);
+  try {
+    const assessor = async () => new Assessor({ store, screening: await screeningContext(store), bundle });
+    const watching = new Monitor({ db: fresh.db, store, assessor, today: () => today });
+    await watching.check();
+    const assessing = new CaseService(fresh.db, await assessor());
+    const created = await assessing.create(who['org-b/analyst']!, { title: 'Materials with KU Leuven', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE', kind: 'university' }], research: { type: 'basic', open_publication: 'yes' } });
+    const stored = await assessing.assess(who['org-b/analyst']!, created.id, '2026-06-01');
+    await watching.check();
+    const flipsIn = async () => (await new AlertInbox(fresh.db).list(who['org-b/viewer']!)).filter((a) => a.kind === 'verdict-change');
+    assert.deepEqual(await flipsIn(), [], 'nothing changed yet');
+
+    const second = { ...WATCHLIST_PROVENANCE, id: 'second-watchlist', title: 'A list loaded after the verdict' };
+    await saveLists(store, [readWatchlist(writeTemp('second.json', JSON.stringify({ list: second, entries: [{ name: 'KU Leuven', level: 'very-high', ror_ids: [KU_LEUVEN] }] })))]);
+    const report = await watching.check();
+    assert.ok(report.reassessed >= 1, JSON.stringify(report));
+    const flips = await flipsIn();
+    assert.equal(flips.length, 1, JSON.stringify(flips));
+    const ev = flips[0]!.evidence as { assessment: string; before: { overall: string }; after: { overall: string }; because: string[] };
+    assert.equal(ev.assessment, stored.id);
+    assert.notEqual(ev.after.overall, stored.overall);
+    assert.ok(
+      ev.because.some((b) => b.startsWith(`list ${second.id} first loaded`)),
+      JSON.stringify(ev.because),
+    );
+  } finally {
+    await fresh.close();
+  }
+});
+
+test('with no verdict stored, the re-checks owed are dropped: a later first verdict is not re-checked for changes it already saw', async () => {
+  const fresh = await testService(store);
+  try {
+    const assessor = async () => new Assessor({ store, screening: await screeningContext(store), bundle });
+    const watching = new Monitor({ db: fresh.db, store, assessor, today: () => today });
+    await watching.check();
+    const version = (retrieved: string) => readWatchlist(writeTemp(`owed-${retrieved}.json`, JSON.stringify({ list: { ...WATCHLIST_PROVENANCE, id: 'owed-watchlist', retrieved }, entries: [{ name: 'Some Other Institute', level: 'high' }] })));
+    await saveLists(store, [version('2026-11-20')]);
+    await watching.check();
+    await saveLists(store, [version('2026-11-21')]);
+    await watching.check();
+    const owedRows = () => fresh.db.query("SELECT value FROM monitor_seen WHERE kind = 'owed'");
+    assert.deepEqual(await owedRows(), [], 'nothing is owed without verdicts');
+
+    const assessing = new CaseService(fresh.db, await assessor());
+    const created = await assessing.create(who['org-a/analyst']!, { title: 'First verdict', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE', kind: 'university' }], research: { type: 'basic', open_publication: 'yes' } });
+    await assessing.assess(who['org-a/analyst']!, created.id, '2026-06-01');
+    assert.equal((await watching.check()).reassessed, 0, 'nothing changed since the verdict');
+  } finally {
+    await fresh.close();
+  }
+});
