@@ -114,10 +114,12 @@ export function checkFieldValues(record: WorkRecord, limits: ReadLimits): void {
   const fail = (what: string, v: string, max = maxChars): never => {
     throw new RecordError(`${what} is ${v.length} characters long (limit ${max})`);
   };
+  // List values are checked for length too: a source's institution names reach the store and the screens as they are.
   const separated = (what: string, values: string[], author = 0, affiliation = 0) => {
     for (let i = 0; i < values.length; i++) {
-      if (!values[i]!.includes(LIST_SEPARATOR)) continue;
       const at = author ? ` of affiliation ${affiliation} of author ${author}` : '';
+      if (tooLong(values[i]!)) fail(`${what} ${i + 1}${at}`, values[i]!);
+      if (!values[i]!.includes(LIST_SEPARATOR)) continue;
       throw new RecordError(`${what} ${i + 1}${at} holds the control character U+001F (unit separator): ${JSON.stringify(excerptOf(values[i]!, 80))}`);
     }
   };
@@ -141,7 +143,6 @@ export function checkFieldValues(record: WorkRecord, limits: ReadLimits): void {
     if (tooLong(f.id)) fail(`field tag ${i + 1} id`, f.id);
     if (tooLong(f.name)) fail(`field tag ${i + 1} name`, f.name);
   }
-  for (let i = 0; i < record.funders.length; i++) if (tooLong(record.funders[i]!)) fail(`funder ${i + 1}`, record.funders[i]!);
 }
 
 export function excerptOf(text: string, max = 300): string {

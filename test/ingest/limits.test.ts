@@ -80,3 +80,12 @@ test('field limits name the first field over them, and let real records through'
   checkFieldValues(openAlexWork({ id: 'https://openalex.org/W9', display_name: 'A title', authorships: [{ raw_affiliation_strings: ['a'.repeat(2_000)] }] }), DEFAULT_LIMITS);
   assert.throws(() => checkFieldValues(openAlexWork({ id: 'https://openalex.org/W9', display_name: 'A title', authorships: [{ raw_affiliation_strings: ['a'.repeat(2_001)] }] }), DEFAULT_LIMITS), /affiliation 1 of author 1 is 2001 characters long \(limit 2000\)/);
 });
+
+test('the institutions a source attaches are held to the field limit too, naming which', () => {
+  const work = (institution: object) =>
+    openAlexWork({ id: 'https://openalex.org/W9', display_name: 'A title', authorships: [{ raw_affiliation_strings: ['Oxford, UK'] }, { raw_affiliation_strings: ['KU Leuven'], institutions: [{ ror: 'https://ror.org/05f950310', display_name: 'KU Leuven', country_code: 'BE', ...institution }] }] });
+  checkFieldValues(work({}), DEFAULT_LIMITS);
+  assert.throws(() => checkFieldValues(work({ display_name: 'n'.repeat(10_001) }), DEFAULT_LIMITS), /^Error: institution name 1 of affiliation 1 of author 2 is 10001 characters long \(limit 10000\)$/);
+  assert.throws(() => checkFieldValues(work({ ror: `https://ror.org/${'0'.repeat(10_001)}` }), DEFAULT_LIMITS), /^Error: ROR id 1 of affiliation 1 of author 2 is 10001 characters long/);
+  assert.throws(() => checkFieldValues(work({ country_code: 'B'.repeat(10_001) }), DEFAULT_LIMITS), /^Error: country 1 of affiliation 1 of author 2 is 10001 characters long/);
+});
