@@ -3,6 +3,7 @@ import type { Hit, ScreenResult, Screener } from '../screening/screener.ts';
 import { LEVELS, type Level } from '../screening/lists.ts';
 import { placeholderKey } from '../screening/placeholders.ts';
 import type { Store } from '../store/store.ts';
+import { rorIdWritten } from '../resolve/ror-id.ts';
 import { TIERS } from './ai-act.ts';
 import type { PolicyBundle } from './bundle.ts';
 import { MINORITY_POPULATIONS, type Answer, type Case, type PartyKind } from './case.ts';
@@ -324,11 +325,9 @@ export interface ObservationSources {
 
 const ROR_TIE = 'in the ROR registry';
 
-/** A ROR id written where a name goes ("https://ror.org/03cve4549", "03cve4549"), as `derisk screen` takes it. */
-const ROR_ID_AS_NAME = /^(?:https?:\/\/ror\.org\/)?(0[a-hj-km-np-tv-z0-9]{6}\d{2})$/i;
-
 function screenParty(sources: Pick<ObservationSources, 'screener' | 'resolver'>, role: string, written: string | null, givenRor: string | null, description: string | null = null): PartyScreen {
-  const idAsName = givenRor ? null : (ROR_ID_AS_NAME.exec(written?.trim() ?? '')?.[1]?.toLowerCase() ?? null);
+  // A ROR id written where a name goes is read as `derisk screen` reads it.
+  const idAsName = givenRor || !written ? null : rorIdWritten(written);
   const [name, ror] = idAsName ? [null, idAsName] : [written, givenRor];
   if (!name && !ror) return { role, query: null, description, identified: false, why: `not named yet${description ? ` ("${description}")` : ''}: identify the partner`, rorId: null, countryCode: null, rorTypes: [], hits: [], similar: [] };
   const r = ror ? sources.screener.screenRor(ror) : sources.screener.screen(name!);

@@ -7,6 +7,7 @@ import type { BatchResult } from '../screening/batch.ts';
 import { levelWords, matchWords, SCREEN_STATES, ScreenError, screenJson, type Screener, type ScreenResult, type ScreenState } from '../screening/screener.ts';
 import type { StoreFacts } from '../screening/signature.ts';
 import { readTextFile } from '../text-file.ts';
+import { rorIdWritten } from '../resolve/ror-id.ts';
 import type { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 import { at, invocation, out, standardInput } from './io.ts';
@@ -16,8 +17,6 @@ import { ProgressReporter } from './progress.ts';
 // What only some commands or branches need is imported where they run: `derisk screen NAME` must
 // not pay for the list readers (and their TypeBox schemas), portfolios, batches or regions, nor
 // for DuckDB when the kept screening index answers (src/screening/kept.ts).
-
-const ROR_ID = /^(https?:\/\/ror\.org\/)?0[a-z0-9]{6}\d{2}$/;
 
 /** Loads lists into the store and screens every affiliation string against them. */
 export async function loadAndScreen(store: Store, lists: RiskList[]): Promise<void> {
@@ -166,7 +165,7 @@ function printBatch(b: BatchResult): void {
 
 function screenWith(screener: Screener, query: string): ScreenResult {
   try {
-    return ROR_ID.test(query.trim()) ? screener.screenRor(query.trim()) : screener.screen(query);
+    return rorIdWritten(query) ? screener.screenRor(query.trim()) : screener.screen(query);
   } catch (e) {
     if (e instanceof ScreenError) throw new UsageError(e.message);
     throw e;
@@ -218,7 +217,7 @@ export async function screenCommand(argv: string[]): Promise<number> {
     }
     return withStore(config, async (store) => {
       const { screener } = await (await import('../screening/store.ts')).screeningContext(store);
-      const b = screenBatch(screener, names, (q) => ROR_ID.test(q.trim()));
+      const b = screenBatch(screener, names);
       if (values.csv) writeFileSync(at(values.csv), batchCsv(b));
       if (values.json) out.log(JSON.stringify({ state: b.state, counts: b.counts, results: b.results.map(screenJson) }, null, 2));
       else printBatch(b);
@@ -230,8 +229,8 @@ export async function screenCommand(argv: string[]): Promise<number> {
     return withStore(config, async (store) => {
       let scope: PortfolioScope;
       if (values.portfolio) {
-        const id = values.portfolio.replace(/^https?:\/\/ror\.org\//, '');
-        if (!ROR_ID.test(id)) throw new UsageError(`--portfolio takes a ROR id, got ${JSON.stringify(values.portfolio)}`);
+        const id = rorIdWritten(values.portfolio);
+        if (!id) throw new UsageError(`--portfolio takes a ROR id, got ${JSON.stringify(values.portfolio)}`);
         if (!(await store.one('SELECT 1 FROM institutions WHERE ror_id = $1', [id]))) throw new UsageError(`unknown ROR id ${id}: not in the loaded registry`);
         scope = { institution: id, rollUp: values.rollup };
       } else {

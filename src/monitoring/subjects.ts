@@ -1,12 +1,12 @@
 import { loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { Gazetteer } from '../resolve/gazetteer.ts';
+import { rorIdWritten } from '../resolve/ror-id.ts';
 import { screenKey } from '../screening/names.ts';
 import { loadedLists } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
 import { loadVocabulary, type Vocabulary } from './vocabulary.ts';
 import type { Found, SubjectFinder, WatchKind } from './watchlists.ts';
 
-const ROR_ID = /^(?:https?:\/\/ror\.org\/)?(0[a-hj-km-np-tv-z0-9]{6}[0-9]{2})$/i;
 const fold = (s: string) => s.normalize('NFKC').trim().toLowerCase();
 
 /**
@@ -46,7 +46,7 @@ export class StoreSubjects implements SubjectFinder {
   }
 
   private async institutions(text: string): Promise<Found[]> {
-    const id = ROR_ID.exec(text.trim())?.[1]?.toLowerCase();
+    const id = rorIdWritten(text);
     const rows = id
       ? await this.store.all<{ ror_id: string; name: string; country_code: string | null }>('SELECT ror_id, name, country_code FROM institutions WHERE ror_id = $1', [id])
       : await this.store.all<{ ror_id: string; name: string; country_code: string | null }>('SELECT DISTINCT i.ror_id, i.name, i.country_code FROM institution_names n JOIN institutions i USING (ror_id) WHERE lower(n.name) = $1 ORDER BY i.ror_id', [fold(text)]);

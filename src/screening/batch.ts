@@ -1,6 +1,7 @@
 import { csvRowsOf, safeCsvField } from '../ingest/csv.ts';
 import { SCREEN_STATES, ScreenError, type ScreenResult, type ScreenState, type Screener } from './screener.ts';
 import { ValidationError } from '../errors.ts';
+import { rorIdWritten } from '../resolve/ror-id.ts';
 
 /** Names screened in one go at most: a partner list, not a bibliography (use a portfolio for that). */
 export const MAX_BATCH = 500;
@@ -74,10 +75,10 @@ export interface BatchResult {
 }
 
 /** Screens every name; a ROR id that is not in the registry is an unknown organisation, not a failure of the batch. */
-export function screenBatch(screener: Screener, names: string[], isRorId: (q: string) => boolean): BatchResult {
+export function screenBatch(screener: Screener, names: string[]): BatchResult {
   const results = names.map((q): ScreenResult => {
     try {
-      return isRorId(q) ? screener.screenRor(q) : screener.screen(q);
+      return rorIdWritten(q) ? screener.screenRor(q) : screener.screen(q);
     } catch (e) {
       if (!(e instanceof ScreenError)) throw e;
       return { query: q, state: 'unknown', level: null, headline: `Unknown organisation: ${e.message}. Identify it before relying on this.`, institutions: [], hits: [], organisations: [], choices: [], similar: [], registryCandidates: [], listedParts: [], related: [] };

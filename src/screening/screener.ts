@@ -7,6 +7,7 @@ import { tickerOf, TICKERS_FILE } from './tickers.ts';
 import { placeholderReason, PLACEHOLDERS_FILE } from './placeholders.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
+import { rorIdWritten } from '../resolve/ror-id.ts';
 
 export type MatchKind = 'exact' | 'alias' | 'translated' | 'ticker' | 'registry' | 'fuzzy';
 
@@ -987,7 +988,7 @@ export class Screener {
 
   /** Screens a registry institution: its own names, its links, and the links of its parents. */
   screenRor(rorId: string): ScreenResult {
-    const id = rorId.replace(/^https?:\/\/ror\.org\//, '').trim();
+    const id = rorIdWritten(rorId) ?? rorId.trim();
     const inst = this.resolver?.institution(id);
     if (!inst) throw new ScreenError(`unknown ROR id ${JSON.stringify(rorId)}: not in the loaded registry`);
     const hits = new Map<string, Hit>();

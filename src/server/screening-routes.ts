@@ -6,6 +6,7 @@ import { clickHousePortfolio } from '../screening/clickhouse.ts';
 import { loadWeights, portfolio, portfolioCsv, type PortfolioScope } from '../screening/portfolio.ts';
 import { batchCsv, MAX_BATCH, parseNames, screenBatch } from '../screening/batch.ts';
 import { screenJson } from '../screening/screener.ts';
+import { rorIdWritten } from '../resolve/ror-id.ts';
 import type { ScreeningContext } from '../screening/store.ts';
 import type { Actor } from '../service/authorize.ts';
 import type { NamesakeInfo } from '../exchange/service.ts';
@@ -32,7 +33,8 @@ export function registerScreeningRoutes(
 ): void {
   const screen = async (q: string) => {
     const { screener } = await screening();
-    return new RegExp(ROR).test(q.trim()) ? screener.screenRor(q.trim()) : screener.screen(q);
+    const ror = rorIdWritten(q);
+    return ror ? screener.screenRor(ror) : screener.screen(q);
   };
   const query = { type: 'object', additionalProperties: false, required: ['q'], properties: { q: { type: 'string', minLength: 1, maxLength: 500, description: 'a name, an affiliation string or a ROR id' } } } as const;
 
@@ -62,7 +64,7 @@ export function registerScreeningRoutes(
     async (request, reply) =>
       evidence.screen(actorOf(request), async () => {
         const names = parseNames((request.body as { text: string }).text);
-        const b = screenBatch((await screening()).screener, names, (q) => new RegExp(ROR).test(q.trim()));
+        const b = screenBatch((await screening()).screener, names);
         if ((request.query as { format: string }).format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="screening.csv"').send(batchCsv(b));
         return { state: b.state, counts: b.counts, rows: b.rows };
       }),

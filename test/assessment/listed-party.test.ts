@@ -109,10 +109,11 @@ test('a partner the ROR registry marks as related to a listed university is neve
 
 // A ROR id written where the name goes is the registry institution, as `derisk screen` reads it.
 test('a partner given as a ROR id in its name is identified by the registry, listed or not', async () => {
-  for (const name of ['03cve4549', 'https://ror.org/03cve4549']) {
+  for (const name of ['03cve4549', 'https://ror.org/03cve4549', 'https://ror.org/03cve4549/', 'ROR.org/03CVE4549']) {
     const { id } = await cases.create(OFFICER, { ...GREEN_UNSENSITIVE_CASE, title: `ROR id as name ${name}`, partners: [GREEN_UNSENSITIVE_CASE.partners[0], { name, role: 'partner' }] });
     assert.equal((await cases.assess(OFFICER, id, '2026-11-22')).result.overall, 'green', name);
   }
   await assertYellowOrWorse('listed ROR id as name', ROLES.partner('https://ror.org/01yqg2h08'), ENTRIES.high, 'high');
+  await assertYellowOrWorse('listed ROR id as name, with a trailing slash', ROLES.partner('https://ror.org/01yqg2h08/'), ENTRIES.high, 'high');
   await assertYellowOrWorse('listed ROR id as funder', ROLES.funder('01yqg2h08'), ENTRIES.high, 'high');
 });

@@ -113,3 +113,37 @@ test('HTTP: /api/screen gives the state; /api/screen/batch screens a list, refus
     store.close();
   }
 });
+
+test('a ROR id is read the same however it is written, by the CLI and by every HTTP route that screens: bare, as its URL, with a trailing slash, in capitals', async () => {
+  const home = tempDir();
+  const store = await statesStore(home);
+  const service = await testService(store);
+  const written = ['03cve4549', 'https://ror.org/03cve4549', 'http://ror.org/03cve4549/', 'ror.org/03CVE4549', ' https://www.ror.org/03cve4549 '];
+  try {
+    const auth = { authorization: `Bearer ${service.token}` };
+    for (const q of written) {
+      const r = (await service.app.inject({ url: `/api/screen?q=${encodeURIComponent(q)}`, headers: auth })).json();
+      assert.equal(r.state, 'listed', `${q}: ${r.headline}`);
+      assert.deepEqual(
+        r.institutions.map((i: { rorId: string; tier: string }) => [i.rorId, i.tier]),
+        [['03cve4549', 'exact']],
+        q,
+      );
+      const brief = await service.app.inject({ url: `/api/brief?q=${encodeURIComponent(q)}`, headers: auth });
+      assert.equal(brief.statusCode, 200, brief.body);
+      assert.match(brief.body, /Our office watchlist/, q);
+    }
+    const b = (await service.app.inject({ method: 'POST', url: '/api/screen/batch', headers: auth, payload: { text: written.join('\n') } })).json();
+    assert.deepEqual(
+      b.rows.map((r: { state: string }) => r.state),
+      written.map(() => 'listed'),
+    );
+  } finally {
+    await service.close();
+    store.close();
+  }
+  for (const q of ['http://ror.org/03cve4549/', 'ror.org/03CVE4549']) {
+    const r = derisk(['screen', q, '--json'], { DERISK_HOME: home });
+    assert.equal(JSON.parse(r.stdout).state, 'listed', `${q}: ${r.stdout}${r.stderr}`);
+  }
+});
