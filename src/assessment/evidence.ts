@@ -3,6 +3,7 @@ import type { Hit, ScreenResult, Screener } from '../screening/screener.ts';
 import { LEVELS, type Level } from '../screening/lists.ts';
 import { placeholderKey } from '../screening/placeholders.ts';
 import type { Store } from '../store/store.ts';
+import { Gazetteer } from '../resolve/gazetteer.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
 import { TIERS } from './ai-act.ts';
 import type { PolicyBundle } from './bundle.ts';
@@ -243,7 +244,6 @@ export interface Evidence {
 }
 
 const CHINA_CODES = new Set(['CN', 'HK', 'MO']);
-const CHINA_NAMES = new Set(['cn', 'hk', 'mo', 'china', 'prc', 'p.r. china', 'pr china', 'mainland china', "people's republic of china", 'people’s republic of china', 'hong kong', 'macao', 'macau', '中国']);
 
 /**
  * Whether a partner is in China: as the registry places it, else as the case writes its country
@@ -252,25 +252,28 @@ const CHINA_NAMES = new Set(['cn', 'hk', 'mo', 'china', 'prc', 'p.r. china', 'pr
  */
 function inChina(written: string | null, party: PartyScreen | undefined): boolean | null {
   const placed = party && (party.identified || party.rorId !== null) ? party.countryCode : null;
-  if ((placed && CHINA_CODES.has(placed)) || (written && CHINA_NAMES.has(written.toLowerCase()))) return true;
+  const said = countryCodeOf(written);
+  if ((placed && CHINA_CODES.has(placed)) || (said && CHINA_CODES.has(said))) return true;
   return placed || written ? false : null;
 }
 
-// Names a case may write for a country that are not its CLDR English name; "UK" and "EL" are the EU's own codes for GB and GR.
-const COUNTRY_ALIASES: Record<string, string> = { uk: 'GB', el: 'GR', prc: 'CN', 'p.r. china': 'CN', 'pr china': 'CN', 'mainland china': 'CN', "people's republic of china": 'CN', 'people’s republic of china': 'CN', 中国: 'CN', 'hong kong': 'HK', macao: 'MO', macau: 'MO' };
-const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region' });
-let countryNames: Map<string, string> | undefined;
+// "UK" and "EL" are the EU's own codes for GB and GR.
+const EU_CODES: Record<string, string> = { UK: 'GB', EL: 'GR' };
+const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+let gazetteer: Gazetteer | undefined;
 
-/** The country code a case's written country stands for ("CN", "China", "Vietnam"), or null when it names none derisk knows (then nothing is compared). */
+/**
+ * The country code a case's written country stands for ("CN", "China", "Peoples R China", "Chine",
+ * "中国"), read as an address's country is read; null when it names none derisk knows (then nothing is compared).
+ */
 function countryCodeOf(written: string | null): string | null {
-  if (!written) return null;
-  const w = written.trim().toLowerCase();
-  if (COUNTRY_ALIASES[w]) return COUNTRY_ALIASES[w];
-  if (!countryNames) {
-    const letters = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
-    countryNames = new Map(letters.flatMap((a) => letters.map((b) => [a + b, REGION_NAMES.of(a + b)!] as const)).flatMap(([code, name]) => (name === code || code === 'ZZ' ? [] : [[code.toLowerCase(), code] as [string, string], [name.toLowerCase(), code] as [string, string]])));
+  const w = written?.trim();
+  if (!w) return null;
+  if (/^[A-Za-z]{2}$/.test(w)) {
+    const code = EU_CODES[w.toUpperCase()] ?? w.toUpperCase();
+    return code !== 'ZZ' && REGION_NAMES.of(code) !== code ? code : null;
   }
-  return countryNames.get(w) ?? null;
+  return (gazetteer ??= new Gazetteer([])).countryCodeOf(w);
 }
 
 /**

@@ -232,6 +232,11 @@ test('bug 1 class: a partner the registry places in another country than the cas
   for (const p of agreeing) {
     assert.equal((await partner(p)).evidence!.facts['partners.identified'], true, JSON.stringify(p));
   }
+  // China as sources and people write it places a partner nobody identified in China, as "CN" does.
+  for (const country of ['CN', 'China', 'Peoples R China', 'P. R. China', 'Chine', 'mainland China', '中华人民共和国']) {
+    const unidentified = await partner({ name: 'Great Future Robotics Lab', country });
+    assert.equal(unidentified.evidence!.facts['partners.chinese'], true, country);
+  }
 });
 
 test('bug 1 for funders: a funder given by a name nobody can resolve, or funders not given, leave security at needs information', async () => {
