@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { INDICATOR_COLUMNS, INDICATORS } from '../src/indicators/catalog.ts';
 import { readCsv } from '../src/ingest/csv.ts';
 import { collect, streamOf, tempDir, writeTemp, INPUT } from './helpers/fixtures.ts';
 import { BIN, derisk } from './helpers/cli.ts';
@@ -134,5 +135,13 @@ test('on a new home, before any ingest, every read command answers with nothing 
   assert.ok(facts.length > 0 && facts.every((f) => f.verdict === 'not enough data'), JSON.stringify(facts.map((f) => f.verdict)));
   // Every indicator over HTTP: test/server/matching-routes.test.ts. Here one of the works' and one of the patents'.
   for (const kind of ['copubs', 'copatents']) assert.deepEqual(JSON.parse(read(['indicators', kind, '--regions', 'EU27AC,CN', '--json'])), [], kind);
+  // A CSV with no rows is still a CSV: each indicator's header row, and nothing else.
+  for (const name of INDICATORS) {
+    const csv = read(['indicators', name, ...(name === 'publications' || name === 'aggregate-series' ? [] : ['--regions', 'EU27AC,CN']), '--csv'])
+      .trimEnd()
+      .split('\n');
+    assert.equal(csv.length, 1, `${name}: ${csv.join('|')}`);
+    assert.deepEqual(csv[0]!.split(',').slice(0, INDICATOR_COLUMNS[name].length), INDICATOR_COLUMNS[name], name);
+  }
   read(['export', 'parquet', join(tempDir(), 'parquet')]);
 });

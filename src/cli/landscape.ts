@@ -1,7 +1,7 @@
 import { parseArgs } from './args.ts';
 import { loadConfig } from '../config.ts';
 import { loadTaxonomy } from '../fields/taxonomy.ts';
-import { IndicatorError, indicatorsOf, requestedRegions, STANDARD_PAIRS, validateRequest, type AskIndicator, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
+import { INDICATOR_COLUMNS, IndicatorError, indicatorsOf, requestedRegions, STANDARD_PAIRS, validateRequest, type AskIndicator, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
 import { landscapeSummary, resolutionCounts, type LandscapeSummary, type ResolutionCounts } from '../indicators/copubs.ts';
 import { withCompanies } from '../indicators/companies.ts';
 import { basisWords, checkFacts } from '../indicators/facts.ts';
@@ -104,11 +104,21 @@ export async function indicatorsCommand(argv: string[]): Promise<number> {
   }
   const format: Format = values.json ? 'json' : values.csv ? 'csv' : 'table';
   const print = (rows: Record<string, unknown>[]) => {
-    out.log(render(format === 'json' ? rows : forText(name, rows, format), format));
+    if (format === 'json') out.log(render(rows, format));
+    else out.log(render(forText(name, rows, format), format, textColumns(name, format)));
     if (format === 'table') out.log(`\n${chinaScopeNote(catalogue.settings)}${filters.rollUp ? '; institutions rolled up to their ROR parents' : ''}.`);
     return EXIT.ok;
   };
   return withIndicators(catalogue, async (ask) => print((await ask(request)) as Record<string, unknown>[]));
+}
+
+/** The columns of an indicator's table or CSV, with or without rows: its own and those forText and namingCompanies add. */
+function textColumns(name: IndicatorName, format: Format): string[] {
+  const columns = [...INDICATOR_COLUMNS[name]];
+  if (name === 'works') columns.push('companies');
+  if (name === 'copubs') columns.push('difference', 'growth');
+  if ((name === 'aggregate-copubs' || name === 'aggregate-series') && format === 'table') return columns.filter((c) => c !== 'caveats');
+  return columns;
 }
 
 /**

@@ -24,16 +24,10 @@ export const MATCH_USAGE = `derisk match correct "<string>" <ROR id|none> --reas
 
 const OPTIONS = { ...COMMON, reason: { type: 'string' }, not: { type: 'boolean' }, org: { type: 'string' } } as const;
 
-/** The resolver of the screening index kept beside the store, or the matcher index when no lists are loaded. */
+/** The resolver of the store, read like the server's (src/screening/store.ts), loaded only by the commands that resolve. */
 async function resolverOf(store: Store): Promise<AffiliationResolver> {
-  const { screeningContext, NoListsError } = await import('../screening/store.ts');
-  try {
-    return (await screeningContext(store)).resolver;
-  } catch (e) {
-    if (!(e instanceof NoListsError)) throw e;
-    const { keptMatcher } = await import('../resolve/kept.ts');
-    return (await keptMatcher(store)).resolver;
-  }
+  const { storeResolver } = await import('../screening/store.ts');
+  return storeResolver(store);
 }
 
 /** The organisation's view of the evidence rebuilt from the corrections in force for it. */

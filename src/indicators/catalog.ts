@@ -11,6 +11,28 @@ import { ValidationError } from '../errors.ts';
 export const INDICATORS = ['copubs', 'publications', 'top-institutions', 'top-pairs', 'countries', 'fields', 'leadership', 'funders', 'works', 'aggregate-copubs', 'copatents', 'applicants', 'applicant-pairs', 'copatent-sectors', 'aggregate-series'] as const;
 export type IndicatorName = (typeof INDICATORS)[number];
 
+/**
+ * The columns of each indicator's rows, in order, as data: a table or CSV of an answer with no
+ * rows (an empty home, a narrow filter) still has its header, and the same one as a full answer.
+ */
+export const INDICATOR_COLUMNS: Record<IndicatorName, readonly string[]> = {
+  copubs: ['year', 'full', 'fractional'],
+  publications: ['region', 'year', 'full', 'fractional'],
+  'top-institutions': ['rorId', 'name', 'countryCode', 'copublications', 'mainPartnerId', 'mainPartnerName', 'withMainPartner'],
+  'top-pairs': ['aId', 'aName', 'aCountry', 'bId', 'bName', 'copublications'],
+  countries: ['countryCode', 'copublications', 'share'],
+  fields: ['fieldId', 'copublications', 'share', 'name'],
+  leadership: ['region', 'role', 'works', 'share'],
+  funders: ['funder', 'works'],
+  works: ['workId', 'year', 'title', 'doi', 'records', 'institutions', 'countries'],
+  'aggregate-copubs': ['year', 'pairSum', 'dataset', 'caveats'],
+  copatents: ['year', 'copatents'],
+  applicants: ['applicant', 'countryCode', 'copatents'],
+  'applicant-pairs': ['applicantA', 'applicantB', 'copatents'],
+  'copatent-sectors': ['fieldId', 'copatents', 'share', 'name'],
+  'aggregate-series': ['countryCode', 'place', 'attribute', 'year', 'value', 'dataset', 'caveats'],
+};
+
 export interface IndicatorRequest {
   name: IndicatorName;
   /** Two region ids; "publications" and "aggregate-series" take any number. */

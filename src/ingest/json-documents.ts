@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { badBytes, isCut, lossyExcerpt, splitLines, textChunks, wrongFormat, type BadLine, type Cut, type Line, type TextLine } from './lines.ts';
+import { isOverlongStandIn } from './limits.ts';
 import { InputError, RecordError, excerptOf, excerptOfValue, limitsOf, type ReadLimits, type Rejected } from './records.ts';
 
 /**
@@ -73,6 +74,34 @@ const isBlank = (line: Line) => 'text' in line && isBlankText(line.text);
 /** A line that could be a whole document by itself (cheap test before trying to parse it). */
 const mayBeWhole = (text: string) => /^\s*[[{]/.test(text) && /[\]}]\s*$/.test(text);
 
+/** Why a line cannot be JSON text at all (bad bytes, control characters, replacement characters), or null. */
+function notTextReason(line: Line): string | null {
+  if ('error' in line) return line.kind === 'encoding' && !isOverlongStandIn(line) ? line.error : null;
+  const at = line.text.search(/[\u0000-\u0008\u000b\u000e-\u001f\ufffd]/);
+  if (at === -1) return null;
+  const code = line.text.charCodeAt(at);
+  return `${code === 0xfffd ? 'a replacement character' : 'a control character'} (U+${code.toString(16).toUpperCase().padStart(4, '0')}) at character ${at + 1}`;
+}
+
+/**
+ * Whether the first line of a file starts its JSON: text opening an object or an array. A line
+ * with binary in it only counts when it is a whole document by itself (a record may hold U+FFFD).
+ */
+function opensDocument(line: Line): line is TextLine {
+  if ('error' in line || !/^\s*[[{]/.test(line.text)) return false;
+  return notTextReason(line) === null || isDocument(tryParse(line.text));
+}
+
+/** The refusal of a file with no JSON document near its start: binary, or what its first line looks like. */
+function notJson(ahead: Line[]): InputError {
+  for (const line of ahead) {
+    const reason = notTextReason(line);
+    if (reason !== null) return new InputError(`the file is binary, not JSON text (line ${line.lineNo}: ${reason})`);
+  }
+  const first = ahead.find((line): line is TextLine => 'text' in line);
+  return wrongFormat('JSON', first?.text ?? '');
+}
+
 /**
  * JSON Lines, or one pretty-printed document (an API page). A file whose first line is cut short
  * is still JSON Lines: two consecutive lines that each parse alone cannot be parts of one
@@ -94,31 +123,40 @@ async function* lineDocuments(lines: AsyncGenerator<Line>, limits: ReadLimits, c
     }
     return;
   }
-  let first: TextLine | null = null;
+  // Lines too long to read say nothing about the file's kind: they are set aside once it is known.
+  const overlong: BadLine[] = [];
+  let opening: Line | null = null;
   for (let next = await lines.next(); !next.done; next = await lines.next()) {
     const line = next.value;
-    if ('error' in line) {
-      yield badItem(line, counter);
-      if (line.kind === 'cut') return;
-      continue;
+    if ('error' in line && line.kind === 'cut') {
+      for (const skipped of [...overlong, line]) yield badItem(skipped, counter);
+      return;
     }
-    if (line.text.trim() === '') continue;
-    first = line;
-    break;
+    if ('error' in line && (line.kind === 'too-long' || isOverlongStandIn(line))) overlong.push(line);
+    else if (!isBlank(line)) {
+      opening = line;
+      break;
+    }
   }
-  if (first === null) {
+  const setAsideOverlong = function* (): Generator<JsonItem> {
+    for (const line of overlong) yield badItem(line, counter);
+  };
+  if (opening === null) {
+    yield* setAsideOverlong();
     if (counter.n === 0) throw new InputError('the file holds no JSON document');
     return;
   }
-  if (!/^\s*[[{]/.test(first.text) && counter.n === 0) {
+  if (!opensDocument(opening)) {
     // A first record cut at its start (a split file), or a line some tool wrote before the data, is
     // not another format: a whole document on one of the next lines settles it, and the lines
-    // before it are set aside one by one. A file with none near its start is refused as what it looks like.
-    const ahead: Line[] = [first];
-    let bytes = first.bytes;
+    // before it are set aside one by one. A file with none near its start is refused as what it
+    // looks like; lines of bad bytes count among them, so binary data is refused whole.
+    const ahead: Line[] = [opening];
+    let bytes = opening.bytes;
     for (let next = await lines.next(); !next.done; next = await lines.next()) {
       const line = next.value;
       if ('text' in line && mayBeWhole(line.text) && isDocument(tryParse(line.text))) {
+        yield* setAsideOverlong();
         for (const skipped of ahead) {
           if ('error' in skipped) yield badItem(skipped, counter);
           else if (!isBlankText(skipped.text)) yield* lineItems(skipped, counter);
@@ -130,8 +168,10 @@ async function* lineDocuments(lines: AsyncGenerator<Line>, limits: ReadLimits, c
       bytes += line.bytes;
       if (('error' in line && line.kind === 'cut') || ahead.length > LOOK_AHEAD_LINES || bytes > limits.maxRecordBytes) break;
     }
-    throw wrongFormat('JSON', first.text);
+    throw notJson(ahead);
   }
+  yield* setAsideOverlong();
+  const first = opening;
   const parsed = tryParse(first.text);
   if (parsed.ok || /[\]}]\s*$/.test(first.text)) {
     yield* lineItems(first, counter, parsed);

@@ -1,8 +1,9 @@
 import { closeSync, existsSync, fstatSync, lstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { deserialize, serialize } from 'node:v8';
+import { deserialize } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
 import { distrust, OWNER_ONLY_FILE } from '../owner-only.ts';
+import { canonicalSerialize } from './canonical-serialize.ts';
 
 /**
  * A file that keeps built objects (the matcher's index, the screener's inputs) so that a new
@@ -13,7 +14,8 @@ import { distrust, OWNER_ONLY_FILE } from '../owner-only.ts';
  *
  * Objects are taken as they are: a class instance is kept as its own fields, a Map with many
  * entries or a long array becomes a section read lazily, anything else is kept whole (v8
- * serialization, so Maps, Sets and shared references survive). Nothing here knows the fields of
+ * serialization, so Maps, Sets and shared references survive; written canonically, so the same
+ * inputs give the same bytes: src/screening/canonical-serialize.ts). Nothing here knows the fields of
  * the objects it keeps, so their classes can change freely; the signature must change with them.
  *
  * The signature is computed from the store and the code, so anyone who can write the file could
@@ -85,9 +87,9 @@ class BodyWriter {
     return at;
   }
 
-  /** A record: key and value lengths (8 bytes), the key (UTF-8), the value (v8 serialization). */
+  /** A record: key and value lengths (8 bytes), the key (UTF-8), the value (v8 serialization, canonical). */
   record(key: string, value: unknown): number {
-    const v = serialize(value);
+    const v = canonicalSerialize(value);
     const keyLength = Buffer.byteLength(key, 'utf8');
     const at = this.size;
     this.room(8 + keyLength + v.length);
@@ -145,7 +147,7 @@ export function writeIndexFile(path: string, signature: string, root: Record<str
     return { t: 'value', i: eager.length - 1 };
   };
   const rootNode: Node = { t: 'object', cls: '', fields: Object.fromEntries(Object.entries(root).map(([k, v]) => [k, node(v, k)])) };
-  const eagerBlob = serialize(eager);
+  const eagerBlob = canonicalSerialize(eager);
   const eagerAt = body.put(eagerBlob);
   const size = body.size;
   const parts = body.parts();

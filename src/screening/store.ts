@@ -1,7 +1,7 @@
 import { ConflictError } from '../errors.ts';
 import { loadRegistry } from '../ingest/registry.ts';
 import type { Institution } from '../ingest/ror.ts';
-import { loadMatcherIndex, matcherIndexPath, matcherIndexSignature, refusedMatcherIndex } from '../resolve/kept.ts';
+import { keptMatcher, loadMatcherIndex, matcherIndexPath, matcherIndexSignature, refusedMatcherIndex } from '../resolve/kept.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
 import { markChangedWorks, publishBase } from '../store/publish-pending.ts';
 import { EVIDENCE_STRINGS, insertColumns, orgSchemas, type Store } from '../store/store.ts';
@@ -76,6 +76,20 @@ export async function screeningContext(store: Store, resolver?: AffiliationResol
   const unkept = path && signature ? keepScreeningIndex(path, signature, context) : null;
   if (unkept) process.emitWarning(`the screening index could not be kept in ${path} (${unkept}); the next call builds it again`);
   return context;
+}
+
+/**
+ * The resolver a string and the corrections to it are resolved with, in the CLI and the server
+ * alike: the screening index's, or the matcher index's while no risk lists are loaded (a home
+ * holding only the registry). `context` is the screening context as the caller keeps it.
+ */
+export async function storeResolver(store: Store, context: () => Promise<ScreeningContext> = () => screeningContext(store)): Promise<AffiliationResolver> {
+  try {
+    return (await context()).resolver;
+  } catch (e) {
+    if (!(e instanceof NoListsError)) throw e;
+    return (await keptMatcher(store)).resolver;
+  }
 }
 
 /**

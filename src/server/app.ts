@@ -19,7 +19,7 @@ import type { AppDb } from '../appdb/db.ts';
 import { Assessor } from '../assessment/assessor.ts';
 import { loadBundle, type PolicyBundle } from '../assessment/bundle.ts';
 import { loadListCatalogue } from '../screening/lists.ts';
-import { screeningContext, type ScreeningContext } from '../screening/store.ts';
+import { screeningContext, storeResolver, type ScreeningContext } from '../screening/store.ts';
 import { Accounts } from '../service/accounts.ts';
 import { EvidenceAccess } from '../service/evidence.ts';
 import type { LoginThrottle } from '../service/throttle.ts';
@@ -444,7 +444,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     app,
     options.db,
     options.store,
-    async () => (await screening()).resolver,
+    () => storeResolver(options.store, screening),
     () => {
       retired.push(Promise.allSettled(answers.values()));
       answers.clear();

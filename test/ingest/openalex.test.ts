@@ -125,7 +125,7 @@ test('a JSON Lines file whose first line is cut and one of 999 lines has a 0xFF 
 
 test('a first line cut at its start (the tail of a record, as a split or tail -c leaves it) or junk before the data is one quarantined record, not another format', async () => {
   const lines = Array.from({ length: 999 }, (_, i) => line(i + 1));
-  for (const head of [lines[0]!.slice(20), 'exported by some tool, 2026-11-30', `{"id":"W0", "cut`]) {
+  for (const head of [lines[0]!.slice(20), 'exported by some tool, 2026-11-30', `{"id":"W0", "cut`, '{\u0017\u0001 a line of control characters']) {
     const { kept, quarantined } = outcome(await collect(readOpenAlex(streamOf([head, ...lines.slice(1)].join('\n')))));
     assert.equal(kept, 998, head);
     assert.equal(quarantined.length, 1);

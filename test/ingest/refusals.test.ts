@@ -14,9 +14,20 @@ import { tempDir, writeTemp } from '../helpers/fixtures.ts';
  * kept, and the same file can be tried again once fixed.
  */
 
+/** Random bytes without NULs (the first bytes of a file are checked for those on their own), from a fixed seed. */
+function binaryNoise(length: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  let seed = 22;
+  for (let i = 0; i < length; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    bytes[i] = ((seed >>> 16) % 255) + 1;
+  }
+  return bytes;
+}
+
 const SCOPUS = 'Authors,Title,Year,Authors with affiliations,EID\n"Li W.","Edge AI","2022","Li, W., Tsinghua University, Beijing, China",2-s2.0-85000000099\n';
 
-test('a Scopus export ingested as Web of Science, a PDF, an empty or a UTF-16 file: a 422 InputError naming the file', async () => {
+test('a Scopus export ingested as Web of Science, a PDF, an empty, a UTF-16 or a binary file: a 422 InputError naming the file', async () => {
   const dir = tempDir();
   const store = await Store.open(join(dir, 'derisk.duckdb'));
   const cases: [string, string | Buffer, 'wos' | 'scopus' | 'openalex', RegExp][] = [
@@ -25,6 +36,8 @@ test('a Scopus export ingested as Web of Science, a PDF, an empty or a UTF-16 fi
     ['empty.jsonl', '', 'openalex', /^empty\.jsonl: the file is empty$/],
     ['utf16.csv', Buffer.from(`\ufeff${SCOPUS}`, 'utf16le'), 'scopus', /^utf16\.csv: the file is UTF-16 encoded/],
     ['wos-as-scopus.csv', 'FN Clarivate Analytics Web of Science\nVR 1.0\nEF\n', 'scopus', /^wos-as-scopus\.csv: not a Scopus CSV export: it looks like a Web of Science export/],
+    ['noise.jsonl', binaryNoise(300_000), 'openalex', /^noise\.jsonl: the file is binary, not JSON text \(line 1: invalid UTF-8 \(byte 0x[0-9A-F]{2}\) at byte offset \d+/],
+    ['control.jsonl', Buffer.concat([Buffer.from('{\u0017\u0001\n'), binaryNoise(3_000)]), 'openalex', /^control\.jsonl: the file is binary, not JSON text \(line 1: a control character \(U\+0017\) at character 2\)$/],
   ];
   for (const [name, content, kind, message] of cases) {
     const path = writeTemp(name, content, dir);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ConflictError, NotFoundError, RefusalError, ValidationError } from '../../src/errors.ts';
 import { IndicatorError } from '../../src/indicators/catalog.ts';
-import { NoListsError } from '../../src/screening/store.ts';
+import { MatchCorrections } from '../../src/resolve/corrections.ts';
+import { NoListsError, storeResolver } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
 import { LoginThrottle, type BackOff, type ThrottleKind } from '../../src/service/throttle.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -103,4 +104,20 @@ test('a login throttled after repeated failures answers 429 with Retry-After', a
   assert.equal(last.statusCode, 429, last.body);
   assert.equal(last.json().error, 'too many requests');
   assert.ok(Number(last.headers['retry-after']) > 0);
+});
+
+test('on a home holding only the registry (no risk lists), a correction is recorded, applied and resolves as the CLI resolves it', async () => {
+  const raw = 'Institute for Interdisciplinary Information Sciences, THU, Beijing';
+  const admin = { authorization: `Bearer ${noLists.token}` };
+  const made = await call(noLists, 'POST', '/api/match/corrections', admin, { string: raw, verdict: 'is', ror: '03cve4549', reason: 'THU is Tsinghua' });
+  assert.equal(made.statusCode, 201, made.body);
+  const resolved = await call(noLists, 'GET', `/api/match/resolve?q=${encodeURIComponent(raw)}`, admin);
+  assert.equal(resolved.statusCode, 200, resolved.body);
+  const server = resolved.json() as { institutions: { rorId: string }[]; countryCode: string | null };
+  assert.deepEqual(
+    server.institutions.map((m) => m.rorId),
+    ['03cve4549'],
+  );
+  const cli = (await storeResolver(bare)).resolve(raw, await new MatchCorrections(noLists.db, () => undefined).thesaurusFor(noLists.admin.orgId));
+  assert.deepEqual([server.institutions.map((m) => m.rorId), server.countryCode], [cli.institutions.map((m) => m.rorId), cli.countryCode]);
 });
