@@ -3,10 +3,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openAppDb } from '../src/appdb/open.ts';
+import { loadConfig } from '../src/config.ts';
 import { INDICATOR_COLUMNS, INDICATORS } from '../src/indicators/catalog.ts';
 import { readCsv } from '../src/ingest/csv.ts';
 import { collect, streamOf, tempDir, writeTemp, INPUT } from './helpers/fixtures.ts';
 import { BIN, derisk } from './helpers/cli.ts';
+import { storedVerdict } from './helpers/kb.ts';
 import { realRegistryHome, ROR_DUMP } from './helpers/registry.ts';
 
 const skip = !existsSync(ROR_DUMP) && 'data mirror not present';
@@ -22,6 +25,20 @@ function modulesLoaded(args: string[], env: Record<string, string> = {}): string
 
 test('derisk --help loads the dispatcher alone: no package (TypeBox, DuckDB) and no command of its own', () => {
   assert.deepEqual(modulesLoaded(['--help']), ['bin/derisk.js', 'dist/cli/main.js', 'dist/cli/args.js', 'dist/cli/common.js', 'dist/cli/io.js']);
+});
+
+test("derisk assessments show: an id that is not there, or is another organisation's, is no assessment ID, on a home with no store and no risk lists", async () => {
+  const home = tempDir();
+  const db = await openAppDb(loadConfig({ DERISK_HOME: home }));
+  const theirs = await storedVerdict(db, { org: 'org-b', title: 'B: private', holds: [] });
+  await db.close();
+  for (const id of ['00000000-0000-4000-8000-000000000000', theirs.assessmentId]) {
+    const r = derisk(['assessments', 'show', id, '--json'], { DERISK_HOME: home });
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stderr, `derisk: no assessment ${id}\n`);
+    assert.equal(r.stdout, '');
+  }
+  assert.ok(!existsSync(join(home, 'derisk.duckdb')), 'the evidence store is not opened');
 });
 
 test('usage errors exit 2 and say what is wrong', () => {

@@ -57,14 +57,6 @@ export class Assessor {
   }
 
   /**
-   * A case stored with a verdict, as it was assessed: checked when it was, it is not checked again
-   * against today's vocabularies or registry (a use renamed since must not make an old report unprintable).
-   */
-  asAssessed(doc: unknown): Case {
-    return validateCase(doc, null);
-  }
-
-  /**
    * Where `orgId` reads its co-publications, and the size of that store: the cluster when there is
    * one and no match corrections of the organisation apply (its view is the shared base, as the
    * server's indicators decide), else the embedded store through the organisation's view. `read`

@@ -254,6 +254,12 @@ export function readCase(file: string, known: KnownOptions): Case {
 }
 
 /**
+ * A case stored with a verdict, as it was assessed: checked when it was, it is not checked again
+ * against today's vocabularies or registry (a use renamed since must not make an old report unprintable).
+ */
+export const caseAsAssessed = (doc: unknown): Case => validateCase(doc, null);
+
+/**
  * Validates a case given as data (from a file, the web form or the HTTP API): the schema, then the
  * bundle's vocabularies and the answers together. Without vocabularies (null), a case stored with a
  * verdict is read as it was assessed, whatever today's bundle calls its fields and uses.

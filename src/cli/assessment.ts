@@ -6,12 +6,12 @@ import { openAppDb } from '../appdb/open.ts';
 import type { Assessment } from '../assessment/assess.ts';
 import { Assessor } from '../assessment/assessor.ts';
 import { loadBundle, type PolicyBundle } from '../assessment/bundle.ts';
-import { readCase, readCaseDocument, type Case } from '../assessment/case.ts';
+import { caseAsAssessed, readCase, readCaseDocument, type Case } from '../assessment/case.ts';
 import { reportHtml, writePdf } from '../assessment/report.ts';
 import { DEFAULT_RULEBOOK } from '../assessment/rulebook.ts';
 import { loadConfig } from '../config.ts';
 import { screeningContext } from '../screening/store.ts';
-import { assessmentDocument, CaseService, type StoredAssessment } from '../service/cases.ts';
+import { assessmentDocument, CaseService, readAssessment } from '../service/cases.ts';
 import type { CorrectionRead } from '../resolve/org-view.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
@@ -108,7 +108,7 @@ export async function assessCommand(argv: string[]): Promise<number> {
       const { case: _asAssessed, ...result } = stored.result;
       if (values.json) out.log(JSON.stringify({ case: id, assessment: stored.id, ...result }, null, 2));
       else printAssessment(stored.result, stored.id);
-      if (values.report) await writeReport(values.report, assessor.asAssessed(stored.result.case), stored.result, { caseId: id, assessmentId: stored.id, assessedBy: actor.name });
+      if (values.report) await writeReport(values.report, caseAsAssessed(stored.result.case), stored.result, { caseId: id, assessmentId: stored.id, assessedBy: actor.name });
       return EXIT.ok;
     } finally {
       await clickhouse?.close();
@@ -140,19 +140,15 @@ export async function assessmentsCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, org: { type: 'string' }, report: { type: 'string' } } });
   if (positionals[0] !== 'show' || positionals.length !== 2) throw new UsageError('assessments show <assessment id> [--json] [--report out.html|out.pdf]: a stored verdict with the case as assessed');
   if (values.report && !/\.(html?|pdf)$/.test(values.report)) throw new UsageError('--report writes .html or .pdf');
-  const config = loadConfig();
-  return withStore(config, async (store) => {
-    const db = await openAppDb(config);
-    try {
-      const actor = await cliActor(db, values.org ?? 'local');
-      const assessor = await buildAssessor(store, loadBundle());
-      const stored: StoredAssessment = await new CaseService(db, assessor).assessment(actor, positionals[1]!);
-      if (values.json) out.log(JSON.stringify(assessmentDocument(stored), null, 2));
-      else printAssessment(stored.result, stored.id);
-      if (values.report) await writeReport(values.report, assessor.asAssessed(stored.result.case), stored.result, { caseId: stored.caseId, assessmentId: stored.id, assessedBy: stored.createdBy });
-      return EXIT.ok;
-    } finally {
-      await db.close();
-    }
-  });
+  // A stored verdict is read from the application database alone: no store, lists or assessor.
+  const db = await openAppDb(loadConfig());
+  try {
+    const stored = await readAssessment(db, await cliActor(db, values.org ?? 'local'), positionals[1]!);
+    if (values.json) out.log(JSON.stringify(assessmentDocument(stored), null, 2));
+    else printAssessment(stored.result, stored.id);
+    if (values.report) await writeReport(values.report, caseAsAssessed(stored.result.case), stored.result, { caseId: stored.caseId, assessmentId: stored.id, assessedBy: stored.createdBy });
+    return EXIT.ok;
+  } finally {
+    await db.close();
+  }
 }

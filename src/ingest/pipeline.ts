@@ -5,13 +5,9 @@ import type { DuckDBAppender, DuckDBValue } from '@duckdb/node-api';
 import { crashPoint } from '../crash.ts';
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from '../owner-only.ts';
 import { appendInSlices, type Store } from '../store/store.ts';
+import { readHere, type Batch, type BatchSource, type ReadRequest } from './batches.ts';
 import { fileId as contentId, prefixId } from './file-id.ts';
-import { capLines, overlongReason } from './limits.ts';
-import { openInput } from './lines.ts';
-import { readOpenAlex } from './openalex.ts';
-import { DEFAULT_LIMITS, InputError, LIST_SEPARATOR, type ReadItem, type ReadLimits, type Rejected, type SourceName, type WorkRecord } from './records.ts';
-import { readScopus } from './scopus.ts';
-import { readWos } from './wos.ts';
+import { DEFAULT_LIMITS, InputError, LIST_SEPARATOR, type ReadLimits, type SourceName } from './records.ts';
 
 /**
  * Whose evidence a file becomes: the shared base every organisation reads (changed only by an
@@ -26,36 +22,6 @@ export interface Progress {
   bytesDone: number;
   bytesTotal: number;
   records: number;
-}
-
-/** One batch of what a reader produced, in record order. */
-export interface Batch {
-  records: WorkRecord[];
-  recordNos: number[];
-  rejects: Rejected[];
-  /** The number of the last record in the batch (kept or not): where a resumed run goes on. */
-  lastNo: number;
-  /** Records read so far, including those skipped on resuming. */
-  seen: number;
-  bytesDone: number;
-  /** The hash of the file's first `bytesDone` bytes: what a resumed run checks it reads the same bytes. */
-  prefixSha256: string;
-  /** The hash of the whole file, on the batch read last. */
-  fileSha256: string | null;
-}
-
-export interface ReadRequest {
-  kind: SourceName;
-  path: string;
-  resumeAfter: number;
-  batchSize: number;
-  limits: ReadLimits;
-}
-
-/** Where batches come from: read here, or on a worker thread (src/workflows/offload.ts). */
-export interface BatchSource {
-  next(): Promise<Batch | null>;
-  close(): Promise<void>;
 }
 
 export interface IngestOptions {
@@ -93,76 +59,6 @@ export interface IngestReport {
   quarantinePath: string | null;
   bytes: number;
   seconds: number;
-}
-
-const READERS: Record<SourceName, (stream: import('node:stream').Readable, limits: ReadLimits) => AsyncGenerator<ReadItem>> = {
-  openalex: readOpenAlex,
-  wos: readWos,
-  scopus: readScopus,
-};
-
-/**
- * Reads a file into batches: lines over the size limit are set aside unread, records with a
- * field over its limit are set aside whole, each with the reason. The same code runs on the
- * calling thread or on a worker.
- */
-export async function* readBatches(request: ReadRequest): AsyncGenerator<Batch> {
-  const { kind, path, resumeAfter, batchSize, limits } = request;
-  let bytesDone = 0;
-  // The file's id is hashed here, from the bytes as they are read: no second read of the file.
-  const hash = createHash('sha256');
-  const overlong = new Map<number, number>();
-  const stream = capLines(
-    openInput(path, (chunk) => {
-      bytesDone += chunk.length;
-      hash.update(chunk);
-    }),
-    limits.maxRecordBytes,
-    overlong,
-  );
-  const progress = () => ({ bytesDone, prefixSha256: hash.copy().digest('hex') });
-  const empty = (lastNo: number): Batch => ({ records: [], recordNos: [], rejects: [], lastNo, seen: 0, bytesDone: 0, prefixSha256: '', fileSha256: null });
-  let batch = empty(resumeAfter);
-  // Records read into the batch being filled: each batch reports its own, never a running total.
-  let seen = 0;
-  try {
-    for await (const item of READERS[kind](stream, limits)) {
-      seen++;
-      if (item.recordNo <= resumeAfter) continue;
-      batch.lastNo = item.recordNo;
-      if (item.ok) {
-        batch.records.push(item.record);
-        batch.recordNos.push(item.recordNo);
-      } else {
-        const bytes = item.lineNo === null ? undefined : overlong.get(item.lineNo);
-        const { ok: _, ...rejected } = item;
-        batch.rejects.push(bytes === undefined ? rejected : { ...rejected, reason: overlongReason(item.lineNo!, bytes, limits) });
-      }
-      if (batch.records.length + batch.rejects.length >= batchSize) {
-        yield { ...batch, seen, ...progress() };
-        batch = empty(batch.lastNo);
-        seen = 0;
-      }
-    }
-  } finally {
-    stream.destroy();
-  }
-  const last = progress();
-  yield { ...batch, seen, ...last, fileSha256: last.prefixSha256 };
-}
-
-/** Reads on the calling thread. */
-export function readHere(request: ReadRequest): BatchSource {
-  const batches = readBatches(request);
-  return {
-    next: async () => {
-      const r = await batches.next();
-      return r.done ? null : r.value;
-    },
-    close: async () => {
-      await batches.return(undefined);
-    },
-  };
 }
 
 /**

@@ -6,6 +6,8 @@ import { fileId as contentId } from './file-id.ts';
 import type { Rejected } from './records.ts';
 import { readRor, type Institution } from './ror.ts';
 
+export { loadRegistry } from './registry-row.ts';
+
 export interface RegistryReport {
   file: string;
   fileId: string;
@@ -87,16 +89,6 @@ function appendInstitution(a: DuckDBAppender, i: Institution, fileId: string): v
 }
 
 /**
- * The registry held in the store, one row per institution with its names, in ROR id order and each
- * record's names in the order it gave them: where two candidates tie, the resolver and the screener
- * keep the registry's order, so an unordered scan (a join, a parallel aggregate) would let a
- * verdict's evidence depend on how the store happened to read its rows.
- */
-export const REGISTRY_ROWS = `SELECT i.*, n.names FROM institutions i
-  LEFT JOIN (SELECT ror_id, list({'name': name, 'name_types': name_types, 'lang': lang} ORDER BY rowid) AS names FROM institution_names GROUP BY ror_id) n USING (ror_id)
-  ORDER BY i.ror_id`;
-
-/**
  * The registry's version: a digest of what the store holds as the resolver reads it (records, and
  * each record's names in their order; not which file gave them). Not the last file's hash: ingests
  * add up and a later dump replaces records, so two stores that last ingested the same file may hold
@@ -107,45 +99,6 @@ const REGISTRY_DIGEST = `SELECT md5(
     (SELECT coalesce(string_agg(to_json(i)::VARCHAR, chr(10) ORDER BY ror_id), '') FROM (SELECT * EXCLUDE (file_id) FROM institutions) i)
     || chr(10) || chr(10) ||
     (SELECT coalesce(string_agg(to_json(struct_pack(ror_id, name, name_types, lang))::VARCHAR, chr(10) ORDER BY ror_id, rowid), '') FROM institution_names))`;
-
-export interface RegistryRow {
-  ror_id: string;
-  name: string;
-  country_code: string | null;
-  country_name: string | null;
-  city: string | null;
-  subdivision: string | null;
-  status: Institution['status'];
-  types: string[];
-  parents: string[];
-  children: string[];
-  related: string[];
-  successors: string[];
-  established: number | null;
-  names: { name: string; name_types: string[]; lang: string | null }[] | null;
-}
-
-export const institutionOf = (r: RegistryRow): Institution => ({
-  id: r.ror_id,
-  name: r.name,
-  names: (r.names ?? []).map((n) => ({ value: n.name, types: n.name_types as Institution['names'][number]['types'], lang: n.lang })),
-  countryCode: r.country_code,
-  countryName: r.country_name,
-  city: r.city,
-  subdivision: r.subdivision,
-  types: r.types,
-  status: r.status,
-  parents: r.parents,
-  children: r.children,
-  related: r.related,
-  successors: r.successors,
-  established: r.established,
-});
-
-/** Rebuilds the registry held in the store as Institution objects, for the resolver. */
-export async function loadRegistry(store: Store): Promise<Institution[]> {
-  return (await store.all<RegistryRow & Record<string, unknown>>(REGISTRY_ROWS)).map(institutionOf);
-}
 
 export interface InstitutionSuggestion {
   rorId: string;

@@ -93,6 +93,11 @@ export class Monitor {
   /** Each list's version as this process last saw it recorded in monitor_seen (null before the first pass). */
   private listVersionsSeen: Map<string, string> | null = null;
   private readonly vocabulary: Vocabulary;
+  /**
+   * The assessment code that compares verdicts, imported when a verdict first flips and kept for
+   * every later one: the rulebook it brings costs a pass with no verdicts about 1 s of CPU.
+   */
+  private assessCode: Promise<{ compareAssessments: typeof compare }> | null = null;
 
   constructor(private readonly options: MonitorOptions) {
     this.vocabulary = options.vocabulary ?? loadVocabulary();
@@ -544,8 +549,6 @@ export class Monitor {
    */
   private async verdictChanges(assessor: Assessor, triggers: string[]): Promise<{ alerts: NewAlert[]; reassessed: number }> {
     const { db } = this.options;
-    // Loaded with the assessor only: the rulebook it brings costs a pass with no verdicts about 1 s of CPU.
-    const { compareAssessments } = await import('../assessment/assess.ts');
     const rows = await db.query<{ id: string; case_id: string; org_id: string; overall: string; as_of: string; title: string }>(LATEST_VERDICTS);
     const alerts: NewAlert[] = [];
     // In chunks, each chunk run together: each party screened once in the whole re-check, its
@@ -591,7 +594,7 @@ export class Monitor {
           )
         ).map((r) => [r.id, r.result]),
       );
-      for (const row of flips) alerts.push(...verdictAlert(row, JSON.parse(before.get(row.id)!) as Assessment, results.get(keyOf(row))!, triggers, compareAssessments));
+      for (const row of flips) alerts.push(...(await this.verdictAlert(row, JSON.parse(before.get(row.id)!) as Assessment, results.get(keyOf(row))!, triggers)));
     }
     return { alerts, reassessed: rows.length };
   }
@@ -613,40 +616,41 @@ export class Monitor {
         link: `/api/assessments/${r.id}`,
       }));
   }
-}
 
-/** The alert for a verdict that would flip, with before, after and the deciding criteria; none when it holds. */
-function verdictAlert(row: { id: string; case_id: string; org_id: string; title: string }, before: Assessment, rerun: Assessment | Error, triggers: string[], compareAssessments: typeof compare): NewAlert[] {
-  let after: Assessment;
-  if (rerun instanceof Error) {
-    // A case today's bundle cannot read (a field or use it no longer knows) is itself news.
-    if (before.overall === 'needs-information') return [];
-    after = { ...before, overall: 'needs-information', error: rerun.message } as Assessment;
-  } else after = rerun;
-  if (after.overall === before.overall) return [];
-  const diff = compareAssessments(before, after);
-  const deciding = diff.changed.filter((c) => after.criteria.find((r) => r.id === c.id)?.effective === after.overall || before.criteria.find((r) => r.id === c.id)?.effective === before.overall);
-  return [
-    {
-      orgId: row.org_id,
-      userId: '',
-      kind: 'verdict-change',
-      dedupKey: `verdict:${row.id}:${after.overall}:${sha(JSON.stringify([diff.changed, after.bundle.hash, after.snapshot.lists]))}`,
-      title: `${row.title}: ${before.overall} → ${after.overall}${deciding[0] ? ` (${deciding.map((c) => c.id).join(', ')})` : ''}`,
-      subject: row.title,
-      evidence: {
-        assessment: row.id,
-        case: row.case_id,
-        asOf: before.asOf,
-        before: { overall: before.overall, bundle: before.bundle.hash, rulebook: before.rulebook.hash, lists: (before.snapshot as { lists?: unknown }).lists },
-        after: { overall: after.overall, bundle: after.bundle.hash, rulebook: after.rulebook.hash, lists: (after.snapshot as { lists?: unknown }).lists, ...((after as { error?: string }).error ? { error: (after as { error?: string }).error } : {}) },
-        deciding: deciding.length > 0 ? deciding : diff.changed,
-        files: diff.files,
-        because: triggers,
+  /** The alert for a verdict that would flip, with before, after and the deciding criteria; none when it holds. */
+  private async verdictAlert(row: { id: string; case_id: string; org_id: string; title: string }, before: Assessment, rerun: Assessment | Error, triggers: string[]): Promise<NewAlert[]> {
+    let after: Assessment;
+    if (rerun instanceof Error) {
+      // A case today's bundle cannot read (a field or use it no longer knows) is itself news.
+      if (before.overall === 'needs-information') return [];
+      after = { ...before, overall: 'needs-information', error: rerun.message } as Assessment;
+    } else after = rerun;
+    if (after.overall === before.overall) return [];
+    this.assessCode ??= import('../assessment/assess.ts');
+    const diff = (await this.assessCode).compareAssessments(before, after);
+    const deciding = diff.changed.filter((c) => after.criteria.find((r) => r.id === c.id)?.effective === after.overall || before.criteria.find((r) => r.id === c.id)?.effective === before.overall);
+    return [
+      {
+        orgId: row.org_id,
+        userId: '',
+        kind: 'verdict-change',
+        dedupKey: `verdict:${row.id}:${after.overall}:${sha(JSON.stringify([diff.changed, after.bundle.hash, after.snapshot.lists]))}`,
+        title: `${row.title}: ${before.overall} → ${after.overall}${deciding[0] ? ` (${deciding.map((c) => c.id).join(', ')})` : ''}`,
+        subject: row.title,
+        evidence: {
+          assessment: row.id,
+          case: row.case_id,
+          asOf: before.asOf,
+          before: { overall: before.overall, bundle: before.bundle.hash, rulebook: before.rulebook.hash, lists: (before.snapshot as { lists?: unknown }).lists },
+          after: { overall: after.overall, bundle: after.bundle.hash, rulebook: after.rulebook.hash, lists: (after.snapshot as { lists?: unknown }).lists, ...((after as { error?: string }).error ? { error: (after as { error?: string }).error } : {}) },
+          deciding: deciding.length > 0 ? deciding : diff.changed,
+          files: diff.files,
+          because: triggers,
+        },
+        link: `/api/assessments/${row.id}`,
       },
-      link: `/api/assessments/${row.id}`,
-    },
-  ];
+    ];
+  }
 }
 
 function tally(report: CheckReport, added: { kind: string }[]): void {

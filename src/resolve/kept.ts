@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { loadRegistry } from '../ingest/registry.ts';
+import { loadRegistry } from '../ingest/registry-row.ts';
 import { readIndexRoot, writeIndexFile } from '../screening/index-file.ts';
 import { codeFingerprint, RESOLVER_CLASSES } from '../screening/persisted.ts';
 import { registryVersion } from '../screening/signature.ts';

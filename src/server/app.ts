@@ -547,7 +547,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     app.addHook('onClose', async () => workflow.close());
     registerUploadRoutes(app, new Uploads(options.store, options.db, workflow, home, options.uploadLimit ?? 200 * 1024 * 1024));
   }
-  registerCaseRoutes(app, services);
+  registerCaseRoutes(app, options.db, services);
   registerExchangeRoutes(app, {
     service: exchange,
     home: options.home,

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppDb } from '../appdb/db.ts';
 import type { Assessor } from '../assessment/assessor.ts';
-import { caseChoices, CaseDocument, CaseError } from '../assessment/case.ts';
+import { caseAsAssessed, caseChoices, CaseDocument, CaseError } from '../assessment/case.ts';
 import { reportHtml, reportPdf } from '../assessment/report.ts';
-import { assessmentDocument, CASE_SORT_KEYS, DECISIONS, type CaseQuery, type CaseService } from '../service/cases.ts';
+import { assessmentDocument, CASE_SORT_KEYS, DECISIONS, readAssessment, type CaseQuery, type CaseService } from '../service/cases.ts';
 import { actorOf } from './auth.ts';
 import { documentValidator } from './typebox.ts';
 
@@ -13,10 +14,11 @@ const today = () => new Date().toISOString().slice(0, 10);
 const caseBody = documentValidator('the case', (m) => new CaseError(m));
 
 /**
- * Cases, verdicts, notes and sharing. Role and organisation are checked in the CaseService, not
- * here: these handlers only translate HTTP to the core and back.
+ * Cases, verdicts, notes and sharing. Role and organisation are checked in the core (CaseService,
+ * readAssessment), not here: these handlers only translate HTTP to the core and back. A stored
+ * verdict is read from `db` before the services (which load the lists and registry) are asked for.
  */
-export function registerCaseRoutes(app: FastifyInstance, services: () => Promise<{ cases: CaseService; assessor: Assessor }>): void {
+export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: () => Promise<{ cases: CaseService; assessor: Assessor }>): void {
   app.get('/api/assessment/options', { schema: { description: 'What a case may say: the fixed choices of the case schema with their labels (choices), technology fields, intended uses with their AI Act tier, standards forums and topics' } }, async (request) => {
     actorOf(request);
     const { assessor } = await services();
@@ -106,15 +108,15 @@ export function registerCaseRoutes(app: FastifyInstance, services: () => Promise
   });
 
   app.get('/api/assessments/:id', { schema: { description: 'A stored verdict as it was decided: {id, case (as assessed), overall, categories, criteria, bundle, snapshot, created_at}, with evidence, plan and sources', params: id } }, async (request) =>
-    assessmentDocument(await (await services()).cases.assessment(actorOf(request), (request.params as { id: string }).id)),
+    assessmentDocument(await readAssessment(db, actorOf(request), (request.params as { id: string }).id)),
   );
 
   const report = async (request: FastifyRequest) => {
     const actor = actorOf(request);
-    const { cases, assessor } = await services();
-    const a = await cases.assessment(actor, (request.params as { id: string }).id);
+    const a = await readAssessment(db, actor, (request.params as { id: string }).id);
+    const { cases } = await services();
     // The case as it was assessed, not as it reads today.
-    return reportHtml(assessor.asAssessed(a.result.case), a.result, await cases.reportMeta(actor, a));
+    return reportHtml(caseAsAssessed(a.result.case), a.result, await cases.reportMeta(actor, a));
   };
   app.get('/api/assessments/:id/report', { schema: { description: 'The report to file, as HTML', params: id } }, async (request, reply) =>
     // Inline styles only: the report is a document, served with its own strict policy.

@@ -100,6 +100,20 @@ type CaseRow = { id: string; org_id: string; title: string; doc: string; created
 type AssessmentRow = { id: string; case_id: string; created_at: string; created_by: string; overall: string; rulebook_id: string; rulebook_version: string; rulebook_hash: string; result: string };
 
 /**
+ * A stored verdict, read from the application database alone: showing one (\`derisk assessments
+ * show\`, \`GET /api/assessments/:id\`) needs no risk lists, registry or assessor, so an id that is
+ * not there is "no assessment ID" even on a home where those are missing or slow to load. Another
+ * organisation's assessment answers exactly like a missing one.
+ */
+export async function readAssessment(db: AppDb, actor: Actor, id: string): Promise<StoredAssessment> {
+  authorize(actor, 'assessment.read');
+  // One query, whether the verdict is missing or another organisation's: the same answer, the same work.
+  const row = (await db.query<AssessmentRow>(`SELECT a.* FROM assessments a JOIN cases c ON c.id = a.case_id WHERE a.id = $1 AND ${VISIBLE}`, [id, actor.orgId]))[0];
+  if (!row) throw new NotFoundError(`no assessment ${id}`);
+  return { id: row.id, caseId: row.case_id, createdAt: row.created_at, createdBy: row.created_by, overall: row.overall, rulebook: { id: row.rulebook_id, version: row.rulebook_version, hash: row.rulebook_hash }, result: JSON.parse(row.result) };
+}
+
+/**
  * Cases, verdicts and notes, kept per organisation. Every method takes the acting user and
  * checks role and tenant here, in the core, whichever door (CLI, HTTP, web) the call came
  * through. A case of another organisation that was not shared does not exist for the actor.
@@ -269,13 +283,9 @@ export class CaseService {
     return rows.map((r) => ({ id: r.id, caseId: r.case_id, createdAt: r.created_at, createdBy: r.created_by, overall: r.overall, rulebook: { id: r.rulebook_id, version: r.rulebook_version, hash: r.rulebook_hash }, result: JSON.parse(r.result) }));
   }
 
-  /** A stored verdict. Another organisation's assessment answers exactly like a missing one. */
-  async assessment(actor: Actor, id: string): Promise<StoredAssessment> {
-    authorize(actor, 'assessment.read');
-    // One query, whether the verdict is missing or another organisation's: the same answer, the same work.
-    const row = (await this.db.query<AssessmentRow>(`SELECT a.* FROM assessments a JOIN cases c ON c.id = a.case_id WHERE a.id = $1 AND ${VISIBLE}`, [id, actor.orgId]))[0];
-    if (!row) throw new NotFoundError(`no assessment ${id}`);
-    return { id: row.id, caseId: row.case_id, createdAt: row.created_at, createdBy: row.created_by, overall: row.overall, rulebook: { id: row.rulebook_id, version: row.rulebook_version, hash: row.rulebook_hash }, result: JSON.parse(row.result) };
+  /** A stored verdict (see readAssessment). */
+  assessment(actor: Actor, id: string): Promise<StoredAssessment> {
+    return readAssessment(this.db, actor, id);
   }
 
   /**

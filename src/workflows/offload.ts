@@ -1,9 +1,9 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Batch, BatchSource, ReadRequest } from '../ingest/pipeline.ts';
+import type { Batch, BatchSource, ReadRequest } from '../ingest/batches.ts';
 import { InputError } from '../ingest/records.ts';
-import { REGISTRY_ROWS } from '../ingest/registry.ts';
+import { REGISTRY_ROWS } from '../ingest/registry-row.ts';
 import { resolutionVersion } from '../resolve/apply.ts';
 import { matcherIndexPath, matcherIndexSignature } from '../resolve/kept.ts';
 import type { Resolution } from '../resolve/matcher.ts';

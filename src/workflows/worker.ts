@@ -4,8 +4,8 @@
 // Its resolver and screener come from the screening index kept beside the store when that file
 // checks out; they are built from streamed rows (and kept there) only when it does not.
 import { parentPort } from 'node:worker_threads';
-import { institutionOf, type RegistryRow } from '../ingest/registry.ts';
-import { readBatches, type Batch, type ReadRequest } from '../ingest/pipeline.ts';
+import { institutionOf, type RegistryRow } from '../ingest/registry-row.ts';
+import { readBatches, type Batch, type ReadRequest } from '../ingest/batches.ts';
 import { InputError } from '../ingest/records.ts';
 import type { Institution } from '../ingest/ror.ts';
 import { keepMatcherIndex, loadMatcherIndex } from '../resolve/kept.ts';

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
-import { CaseError, readCaseDocument } from '../../src/assessment/case.ts';
+import { caseAsAssessed, CaseError, readCaseDocument } from '../../src/assessment/case.ts';
 import { reportHtml, writePdf } from '../../src/assessment/report.ts';
 import { loadRulebook } from '../../src/assessment/rulebook.ts';
 import { verifyAudit } from '../../src/service/audit.ts';
@@ -335,7 +335,7 @@ test("a stored verdict's report reads the case as it was assessed, after the bun
   uses.uses = uses.uses.filter((u: { id: string }) => u.id !== 'scientific-research-only');
   const later = new Assessor({ ...assessor.parts, bundle: loadBundle({ 'ai-act-uses': writeTemp('ai-act-uses.json', JSON.stringify(uses)) }) });
   assert.throws(() => later.validate(stored.result.case), /unknown use "scientific-research-only"/, 'a new case may not name it');
-  const html = reportHtml(later.asAssessed(stored.result.case), stored.result, { caseId: id });
+  const html = reportHtml(caseAsAssessed(stored.result.case), stored.result, { caseId: id });
   assert.ok(html.includes('Assessed under an older use catalogue') && html.includes('scientific-research-only'));
 });
 

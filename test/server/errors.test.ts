@@ -9,6 +9,7 @@ import { LoginThrottle, type BackOff, type ThrottleKind } from '../../src/servic
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { landscapeStore, listedLandscapeStore } from '../helpers/landscape.ts';
+import { storedVerdict } from '../helpers/kb.ts';
 import { testService, type TestService } from '../helpers/service.ts';
 
 // Every status the API answers with, each from a real route: the kind of error the core throws
@@ -86,6 +87,19 @@ test('each status from a real route, with its label and a message that says what
     assert.equal(r.statusCode, status, `${what}: ${r.body}`);
     assert.equal(r.json().error, label, what);
     assert.match(r.json().message, message, what);
+  }
+});
+
+test("a verdict that is not there, or is another organisation's, is 404 no assessment ID, even where no risk list is loaded", async () => {
+  const theirs = await storedVerdict(noLists.db, { org: 'org-b', title: 'B: private', holds: [] });
+  const bearer = { authorization: `Bearer ${noLists.token}` };
+  for (const path of ['', '/report']) {
+    const [missing, other] = await Promise.all(['00000000-0000-4000-8000-000000000000', theirs.assessmentId].map(async (id) => ({ id, r: await call(noLists, 'GET', `/api/assessments/${id}${path}`, bearer) })));
+    for (const { id, r } of [missing!, other!]) {
+      assert.equal(r.statusCode, 404, `${id}${path}: ${r.body}`);
+      assert.equal(r.json().message, `no assessment ${id}`);
+    }
+    assert.equal(other!.r.body.replaceAll(other!.id, 'ID'), missing!.r.body.replaceAll(missing!.id, 'ID'), 'the same answer');
   }
 });
 
