@@ -24,7 +24,7 @@ export interface InstitutionMatch {
   units: { rorId: string; name: string }[];
   /** The institution the string is chiefly about; the others are named alongside it. */
   primary: boolean;
-  /** The withdrawn or inactive record the string names, when the match is that record's registry successor. */
+  /** The withdrawn or inactive record the string names, when the match is that record's registry successor (or, for a withdrawn school, its university). */
   succeeds?: { rorId: string; name: string; status: Institution['status'] };
 }
 
@@ -56,7 +56,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22';
 
 interface Entry {
   id: string;
@@ -143,6 +143,9 @@ const SCHOOL_WORD = /^ (school|faculty|college|medical school|graduate school|la
 
 /** "Aarhus University Hospital", "University of Minnesota Medical Center": a different organisation named after the university. */
 const HOSPITAL_WORD = /^ (hospital|university hospital|medical center|health science center|health center|health system|clinic|clinical center|cancer center|infirmary|health)\b/;
+
+/** A school's or faculty's own record ("University of Belgrade – Faculty of Medicine", "Medicinski fakultet …"), in folded form. */
+const SCHOOL_RECORD = /\b(school|faculty|college|fakultet|fakultat|facultad|faculdade|faculte|facolta)\b/;
 
 /**
  * Words around a registry name inside a part that leave it the institution meant: legal forms
@@ -932,9 +935,12 @@ export class AffiliationResolver {
     const out = new Map<string, InstitutionMatch>();
     for (const m of matches) {
       const next = this.successorOf(m.rorId);
+      const target = next ?? this.universityOfWithdrawnSchool(m.rorId);
       const e = this.entries.get(m.rorId)!;
-      const s = next ? this.entries.get(next)! : null;
-      const match = s ? { ...m, rorId: s.id, name: s.name, countryCode: s.countryCode, evidence: `${m.evidence}; ${e.status} ROR record ${e.id} (${e.name}), succeeded by ${s.id} ${s.name}`, succeeds: { rorId: e.id, name: e.name, status: e.status } } : m;
+      const s = target ? this.entries.get(target)! : null;
+      const how = next ? 'succeeded by' : 'a school of';
+      const why = next ? '' : ', its registry parent (no successor named)';
+      const match = s ? { ...m, rorId: s.id, name: s.name, countryCode: s.countryCode, evidence: `${m.evidence}; ${e.status} ROR record ${e.id} (${e.name}), ${how} ${s.id} ${s.name}${why}`, succeeds: { rorId: e.id, name: e.name, status: e.status } } : m;
       const prior = out.get(match.rorId);
       if (!prior || TIER_RANK[match.tier] > TIER_RANK[prior.tier] || (match.tier === prior.tier && match.score > prior.score)) out.set(match.rorId, match);
     }
@@ -952,6 +958,24 @@ export class AffiliationResolver {
       current = next[0]!;
     }
     return current === id ? null : current;
+  }
+
+  /**
+   * The university a withdrawn school or faculty record belongs to, when the registry names no successor for it but one
+   * parent, a university ("University of Maryland School of Medicine" → University of Maryland, Baltimore): the school
+   * record was folded into its university. Null for any other record: a withdrawn consortium's or company's parent is
+   * not the institution meant.
+   */
+  private universityOfWithdrawnSchool(id: string): string | null {
+    const e = this.entries.get(id);
+    if (!e || e.status !== 'withdrawn' || e.successors.length > 0 || e.parents.length !== 1 || !SCHOOL_RECORD.test(foldText(e.name))) return null;
+    const parent = this.entries.get(e.parents[0]!);
+    return parent?.status === 'active' && parent.types.includes('education') ? parent.id : null;
+  }
+
+  /** The institution a record counts for: its successor, or a withdrawn school's university, or itself. */
+  private countsFor(id: string): string {
+    return this.successorOf(id) ?? this.universityOfWithdrawnSchool(id) ?? id;
   }
 
   /** Cuts a match to "possible" for the reason given, its score with it (just under the strong cut). */
@@ -1561,7 +1585,15 @@ export class AffiliationResolver {
     // University School of Medicine" names Stanford University too.
     const contains = (o: Candidate, c: Candidate) => o !== c && o.start >= 0 && o.start <= c.start && o.end >= c.end && o.end - o.start > c.end - c.start;
     const notUniversity = (o: Candidate) => [...o.ids.keys()].every((id) => !this.entries.get(id)?.types.includes('education'));
-    const isParentOf = (c: Candidate, o: Candidate) => (o.key.startsWith(`${c.key} `) && SCHOOL_WORD.test(o.key.slice(c.key.length))) || (isAffiliateName(c.key, o.key) && notUniversity(o));
+    // …unless the registry ties the school's record to another university: "University of Maryland School of Medicine" is a
+    // school of the University of Maryland, Baltimore (its parent), not of College Park, which also holds "University of Maryland".
+    const schoolOf = (c: Candidate, o: Candidate) =>
+      [...o.ids.keys()].some((school) => {
+        const home = this.countsFor(school);
+        const tied = home !== school || (this.entries.get(school)?.parents.length ?? 0) > 0;
+        return !tied || [...c.ids.keys()].some((id) => this.sameTree(id, school) || this.sameTree(id, home));
+      });
+    const isParentOf = (c: Candidate, o: Candidate) => (o.key.startsWith(`${c.key} `) && SCHOOL_WORD.test(o.key.slice(c.key.length)) && schoolOf(c, o)) || (isAffiliateName(c.key, o.key) && notUniversity(o));
     const eligible = list.filter((c) => c.company || ![...c.ids.keys()].every((id) => companyIds.has(id)));
     const kept = eligible.filter((c) => c.start < 0 || !eligible.some((o) => contains(o, c) && [...o.ids.keys()].some((id) => placeOf(id) !== 'conflict') && !isParentOf(c, o)));
     const folded = ` ${foldText(text)} `;

@@ -253,3 +253,36 @@ test('namesakes told apart by their number each keep their own number, whichever
     );
   }
 });
+
+test("a withdrawn school's record with no successor counts for the university the registry names as its parent, not for a namesake of that university", () => {
+  // "University of Maryland School of Medicine": withdrawn, no successor, a school of the University of Maryland, Baltimore;
+  // College Park also holds "University of Maryland".
+  const record = (k: number, name: string, status: string, types: string[], relationships: { type: string; id: string; label: string }[], alias?: string) =>
+    rorInstitution({
+      id: `https://ror.org/0sch0000${k}`,
+      status,
+      types,
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }, ...(alias ? [{ value: alias, types: ['alias'], lang: 'en' }] : [])],
+      locations: [{ geonames_details: { country_code: 'US', country_name: 'United States', name: k === 1 ? 'Northtown' : 'Southtown' } }],
+      relationships,
+    });
+  const parent = (k: number) => [{ type: 'parent', id: `https://ror.org/0sch0000${k}`, label: '' }];
+  const schools = new AffiliationResolver([
+    record(1, 'University of Aurora, Northtown', 'active', ['education'], [], 'University of Aurora'),
+    record(2, 'University of Aurora, Southtown', 'active', ['education'], []),
+    record(3, 'University of Aurora School of Medicine', 'withdrawn', ['education'], parent(2)),
+    // A withdrawn consortium under the same university is no school of it: the registry's parent is not what it names.
+    record(4, 'Aurora Data Consortium', 'withdrawn', ['other'], parent(2)),
+  ]);
+  const school = schools.resolve('Department of Pharmacology, University of Aurora School of Medicine');
+  assert.deepEqual(
+    school.institutions.map((m) => [m.rorId, m.tier, m.primary]),
+    [['0sch00002', 'exact', true]],
+  );
+  assert.match(school.institutions[0]!.evidence, /withdrawn ROR record 0sch00003 \(University of Aurora School of Medicine\), a school of 0sch00002/);
+  assert.equal(school.institutions[0]!.succeeds?.rorId, '0sch00003');
+  assert.deepEqual(
+    schools.resolve('Aurora Data Consortium').institutions.map((m) => [m.rorId, m.tier]),
+    [['0sch00004', 'possible']],
+  );
+});
