@@ -424,20 +424,22 @@ export class ClickHouseEvidence {
     return this.shards.length;
   }
 
-  /** Local tables on each shard, partitioned by snapshot, and the Distributed tables over the by-work ones. */
+  /** Local tables on each shard, partitioned by snapshot, and the Distributed tables over the by-work ones: the shards at once, each in order (a Distributed table is made AS its local one). */
   private async createSchema(): Promise<void> {
     const { database: db, cluster } = this.settings;
-    for (const shard of this.shards) {
-      await shard.command({ query: `CREATE TABLE IF NOT EXISTS ${db}.snapshots (snapshot String, published_ms UInt64, rows String) ENGINE = MergeTree PARTITION BY snapshot ORDER BY snapshot` });
-      for (const t of TABLES) {
-        const columns = t.columns.map(([name, type]) => (type === 'Float64' ? `${EXACT_DOUBLE(name)} String, ${name} Float64 MATERIALIZED reinterpretAsFloat64(unhex(${EXACT_DOUBLE(name)}))` : `${name} ${type}`));
-        const local = t.placement === 'by-work' ? `${t.name}_local` : t.name;
-        await shard.command({ query: `CREATE TABLE IF NOT EXISTS ${db}.${local} (snapshot String, ${columns.join(', ')}) ENGINE = MergeTree PARTITION BY snapshot ORDER BY ${t.orderBy}` });
-        // No sharding key: inserting through the Distributed table is refused, so rows land only where publish puts them.
-        if (t.placement === 'by-work') await shard.command({ query: `CREATE TABLE IF NOT EXISTS ${db}.${t.name} AS ${db}.${local} ENGINE = Distributed(${cluster}, ${db}, ${local})` });
-      }
-      await shard.command({ query: `CREATE TABLE IF NOT EXISTS ${db}.${TOUCHED.name} (snapshot String, work_id String) ENGINE = MergeTree PARTITION BY snapshot ORDER BY ${TOUCHED.orderBy}` });
+    await Promise.all(this.shards.map((shard) => this.createShardSchema(shard, db, cluster)));
+  }
+
+  private async createShardSchema(shard: ClickHouseClient, db: string, cluster: string): Promise<void> {
+    await shard.command({ query: `CREATE TABLE IF NOT EXISTS ${db}.snapshots (snapshot String, published_ms UInt64, rows String) ENGINE = MergeTree PARTITION BY snapshot ORDER BY snapshot` });
+    for (const t of TABLES) {
+      const columns = t.columns.map(([name, type]) => (type === 'Float64' ? `${EXACT_DOUBLE(name)} String, ${name} Float64 MATERIALIZED reinterpretAsFloat64(unhex(${EXACT_DOUBLE(name)}))` : `${name} ${type}`));
+      const local = t.placement === 'by-work' ? `${t.name}_local` : t.name;
+      await shard.command({ query: `CREATE TABLE IF NOT EXISTS ${db}.${local} (snapshot String, ${columns.join(', ')}) ENGINE = MergeTree PARTITION BY snapshot ORDER BY ${t.orderBy}` });
+      // No sharding key: inserting through the Distributed table is refused, so rows land only where publish puts them.
+      if (t.placement === 'by-work') await shard.command({ query: `CREATE TABLE IF NOT EXISTS ${db}.${t.name} AS ${db}.${local} ENGINE = Distributed(${cluster}, ${db}, ${local})` });
     }
+    await shard.command({ query: `CREATE TABLE IF NOT EXISTS ${db}.${TOUCHED.name} (snapshot String, work_id String) ENGINE = MergeTree PARTITION BY snapshot ORDER BY ${TOUCHED.orderBy}` });
   }
 
   /** The snapshot the indicators read: the last one published complete, or null before any. */
