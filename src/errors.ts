@@ -40,6 +40,11 @@ export class UnprocessableError extends RefusalError {
   readonly statusCode = 422;
 }
 
+/** A change that must name the version it started from did not (an edit of a case without If-Match). */
+export class PreconditionRequiredError extends RefusalError {
+  readonly statusCode = 428;
+}
+
 export class TooManyRequestsError extends RefusalError {
   readonly statusCode = 429;
 }
@@ -50,4 +55,16 @@ export class UnavailableError extends RefusalError {
 }
 
 /** The word in an HTTP error answer beside the message. */
-export const STATUS_LABEL: Readonly<Record<number, string>> = { 400: 'bad request', 401: 'unauthorised', 403: 'forbidden', 404: 'not found', 409: 'conflict', 413: 'payload too large', 415: 'unsupported media type', 422: 'unprocessable', 429: 'too many requests', 503: 'service unavailable' };
+export const STATUS_LABEL: Readonly<Record<number, string>> = {
+  400: 'bad request',
+  401: 'unauthorised',
+  403: 'forbidden',
+  404: 'not found',
+  409: 'conflict',
+  413: 'payload too large',
+  415: 'unsupported media type',
+  422: 'unprocessable',
+  428: 'precondition required',
+  429: 'too many requests',
+  503: 'service unavailable',
+};

@@ -3,6 +3,7 @@ import type { AppDb } from '../appdb/db.ts';
 import type { Assessor } from '../assessment/assessor.ts';
 import { caseAsAssessed, caseChoices, CaseDocument, CaseError } from '../assessment/case.ts';
 import { reportHtml, reportPdf } from '../assessment/report.ts';
+import { ValidationError } from '../errors.ts';
 import { assessmentDocument, CASE_SORT_KEYS, DECISIONS, readAssessment, type CaseQuery, type CaseService } from '../service/cases.ts';
 import { actorOf } from './auth.ts';
 import { documentValidator } from './typebox.ts';
@@ -12,6 +13,19 @@ const asOf = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
 const today = () => new Date().toISOString().slice(0, 10);
 /** A case in a body is refused as a case file is: the same schema, the same CaseError. */
 const caseBody = documentValidator('the case', (m) => new CaseError(m));
+/** A case's version as an entity tag: GET gives it, an edit sends it back in If-Match. */
+const etag = (version: number) => `"${version}"`;
+
+/**
+ * The version an edit started from, read from If-Match (null without one). Only the one tag GET
+ * gave matches: a list, "*" (any version) or a weak tag would let an edit through unchecked.
+ */
+function baseVersion(ifMatch: string | undefined): number | null {
+  if (ifMatch === undefined) return null;
+  const tag = /^\s*"(\d{1,15})"\s*$/.exec(ifMatch);
+  if (!tag) throw new ValidationError(`If-Match: ${JSON.stringify(ifMatch)} is not a version of the case: send the ETag that GET /api/cases/:id gave, like "3"`);
+  return Number(tag[1]);
+}
 
 /**
  * Cases, verdicts, notes and sharing. Role and organisation are checked in the core (CaseService,
@@ -81,7 +95,7 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
     },
   );
 
-  app.get('/api/cases/:id', { schema: { description: 'A case, its verdicts and the notes of the caller’s organisation', params: id } }, async (request) => {
+  app.get('/api/cases/:id', { schema: { description: 'A case (with its version, also the ETag an edit sends back in If-Match), its verdicts and the notes of the caller’s organisation', params: id } }, async (request, reply) => {
     const actor = actorOf(request);
     const { cases } = await services();
     const caseId = (request.params as { id: string }).id;
@@ -89,6 +103,7 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
     const assessments = await cases.assessments(actor, caseId);
     const name = (userId: string) => cases.personName(actor, userId);
     const notes = await cases.notes(actor, caseId);
+    reply.header('etag', etag(c.version));
     return {
       ...c,
       createdByName: await name(c.createdBy),
@@ -97,10 +112,23 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
     };
   });
 
-  app.put('/api/cases/:id', { schema: { description: 'Replaces a case (owning organisation only)', params: id, body: CaseDocument }, validatorCompiler: caseBody }, async (request) => {
-    await (await services()).cases.update(actorOf(request), (request.params as { id: string }).id, request.body);
-    return { ok: true };
-  });
+  app.put(
+    '/api/cases/:id',
+    {
+      schema: {
+        description: 'Replaces a case (owning organisation only). If-Match names the version the edit started from (the ETag of GET): 428 without it, 409 if the case changed since; the answer carries the new version and ETag',
+        params: id,
+        body: CaseDocument,
+        headers: { type: 'object', properties: { 'if-match': { type: 'string', maxLength: 100 } } },
+      },
+      validatorCompiler: caseBody,
+    },
+    async (request, reply) => {
+      const ifMatch = request.headers['if-match'];
+      const { version } = await (await services()).cases.update(actorOf(request), (request.params as { id: string }).id, request.body, baseVersion(typeof ifMatch === 'string' ? ifMatch : undefined));
+      return reply.header('etag', etag(version)).send({ ok: true, version });
+    },
+  );
 
   app.post('/api/cases/:id/assess', { schema: { description: 'Runs the rulebook on a stored case and stores the verdict', params: id, body: { type: 'object', additionalProperties: false, properties: { as_of: asOf } } } }, async (request, reply) => {
     const stored = await (await services()).cases.assess(actorOf(request), (request.params as { id: string }).id, (request.body as { as_of?: string } | undefined)?.as_of ?? today());

@@ -5,7 +5,7 @@ import type { Assessor, Snapshot } from '../assessment/assessor.ts';
 import type { PolicyBundle } from '../assessment/bundle.ts';
 import { evidenceInWords } from '../assessment/evidence.ts';
 import type { ReportMeta } from '../assessment/report.ts';
-import { ConflictError, ValidationError } from '../errors.ts';
+import { ConflictError, PreconditionRequiredError, ValidationError } from '../errors.ts';
 import { correctionsChanged } from '../resolve/org-view.ts';
 import { appendAudit } from './audit.ts';
 import { authorize, NotFoundError, type Actor } from './authorize.ts';
@@ -18,6 +18,8 @@ export interface StoredCase {
   createdBy: string;
   createdAt: string;
   updatedAt: string;
+  /** Counts the edits of title and document (not verdicts); an edit names the version it started from. */
+  version: number;
   sharedWith: string[];
   /** Whether the actor's organisation owns it (else it was shared with them: read only). */
   own: boolean;
@@ -96,7 +98,7 @@ export function assessmentDocument(a: StoredAssessment) {
 /** A case the actor's organisation owns or was given a share of ($2: the organisation). */
 const VISIBLE = '(c.org_id = $2 OR EXISTS (SELECT 1 FROM case_shares s WHERE s.case_id = c.id AND s.org_id = $2))';
 
-type CaseRow = { id: string; org_id: string; title: string; doc: string; created_by: string; created_at: string; updated_at: string };
+type CaseRow = { id: string; org_id: string; title: string; doc: string; created_by: string; created_at: string; updated_at: string; version: number };
 type AssessmentRow = { id: string; case_id: string; created_at: string; created_by: string; overall: string; rulebook_id: string; rulebook_version: string; rulebook_hash: string; result: string };
 
 /**
@@ -194,12 +196,12 @@ export class CaseService {
 
   /** One query decides, so a case of another organisation answers exactly as a missing one. */
   private async visible(q: AppDb | AppTx, actor: Actor, id: string): Promise<StoredCase> {
-    const row = (await q.query<CaseRow>(`SELECT id, org_id, title, doc, created_by, created_at, updated_at FROM cases c WHERE c.id = $1 AND ${VISIBLE}`, [id, actor.orgId]))[0];
+    const row = (await q.query<CaseRow>(`SELECT id, org_id, title, doc, created_by, created_at, updated_at, version FROM cases c WHERE c.id = $1 AND ${VISIBLE}`, [id, actor.orgId]))[0];
     if (!row) throw new NotFoundError(`no case ${id}`);
     const own = row.org_id === actor.orgId;
     // Whom a case is shared with is the owner's business; a recipient sees only itself.
     const shares = own ? (await q.query<{ org_id: string }>('SELECT org_id FROM case_shares WHERE case_id = $1 ORDER BY org_id', [id])).map((r) => r.org_id) : [actor.orgId];
-    return { id: row.id, orgId: row.org_id, title: row.title, doc: JSON.parse(row.doc), createdBy: row.created_by, createdAt: row.created_at, updatedAt: row.updated_at, sharedWith: shares, own };
+    return { id: row.id, orgId: row.org_id, title: row.title, doc: JSON.parse(row.doc), createdBy: row.created_by, createdAt: row.created_at, updatedAt: row.updated_at, version: Number(row.version), sharedWith: shares, own };
   }
 
   /** Changes are for the owning organisation only; a shared case is read-only to others. */
@@ -209,13 +211,28 @@ export class CaseService {
     return c;
   }
 
-  async update(actor: Actor, id: string, doc: unknown): Promise<void> {
+  /**
+   * Replaces a case's title and document. `baseVersion` is the version the edit started from: an
+   * edit of a case someone changed since is refused rather than silently undoing their change (a
+   * partner added meanwhile would drop out of the next verdict), and so is one that names no
+   * version. Of two edits from the same version, the first to commit wins; transactions are
+   * serialised (AppDb.transaction), so the other then meets the new version. An edit whose
+   * document is the stored one (a retried request that already took effect) changes nothing.
+   */
+  async update(actor: Actor, id: string, doc: unknown, baseVersion: number | null): Promise<{ version: number; changed: boolean }> {
     authorize(actor, 'case.update');
     const c = this.assessor.validate(doc);
-    await this.db.transaction(async (tx) => {
-      await this.owned(tx, actor, id);
-      await tx.query('UPDATE cases SET title = $1, doc = $2, updated_at = $3 WHERE id = $4', [c.title, JSON.stringify(doc), new Date().toISOString(), id]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'case.update', target: id, detail: { title: c.title }, rows: [['cases', id]] });
+    return this.db.transaction(async (tx) => {
+      const stored = await this.owned(tx, actor, id);
+      const current = stored.version;
+      if (baseVersion === null) throw new PreconditionRequiredError(`case ${id} is at version ${current}: an edit names the version it started from (over HTTP, If-Match with the ETag of GET /api/cases/${id}), so that it cannot undo a change made since`);
+      const text = JSON.stringify(doc);
+      if (text === JSON.stringify(stored.doc)) return { version: current, changed: false };
+      if (baseVersion !== current) throw new ConflictError(`case ${id} is at version ${current}, not ${baseVersion}: someone changed it since; reload it and edit again`);
+      const version = current + 1;
+      await tx.query('UPDATE cases SET title = $1, doc = $2, updated_at = $3, version = $4 WHERE id = $5', [c.title, text, new Date().toISOString(), version, id]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'case.update', target: id, detail: { title: c.title, version }, rows: [['cases', id]] });
+      return { version, changed: true };
     });
   }
 

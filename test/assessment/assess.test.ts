@@ -312,7 +312,7 @@ test('bug 4: co-publications with listed entities count the non-European partner
 test('an edited case leaves its stored assessment unchanged: GET, report and re-run read the case as assessed', async () => {
   const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: 'Original title' });
   const first = await cases.assess(OFFICER, id, '2026-11-22');
-  await cases.update(OFFICER, id, { ...GREEN_CASE, title: 'Edited title', partners: [{ name: 'Harbin Institute of Technology', country: 'CN' }] });
+  await cases.update(OFFICER, id, { ...GREEN_CASE, title: 'Edited title', partners: [{ name: 'Harbin Institute of Technology', country: 'CN' }] }, 1);
   const stored = await cases.assessment(OFFICER, first.id);
   assert.equal((stored.result.case as { title: string }).title, 'Original title');
   const html = reportHtml(assessor.validate(stored.result.case), stored.result, { caseId: id, assessmentId: stored.id });

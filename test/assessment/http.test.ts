@@ -27,7 +27,7 @@ after(async () => {
   store.close();
 });
 
-const call = (method: string, url: string, body?: object, token = service.token) => service.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}` }, ...(body ? { payload: body } : {}) });
+const call = (method: string, url: string, body?: object, token = service.token, headers: Record<string, string> = {}) => service.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}`, ...headers }, ...(body ? { payload: body } : {}) });
 
 test('GET /api/assessments/:id and its report show the case as assessed, after the case was edited', async () => {
   const doc = { title: 'Joint lab as proposed', partners: [{ name: 'Tsinghua University', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] } };
@@ -37,7 +37,7 @@ test('GET /api/assessments/:id and its report show the case as assessed, after t
   const assessed = await call('POST', `/api/cases/${caseId}/assess`, { as_of: '2026-11-22' });
   assert.equal(assessed.statusCode, 201);
   const id = assessed.json().id as string;
-  assert.equal((await call('PUT', `/api/cases/${caseId}`, { ...doc, title: 'Joint lab, edited', partners: [{ name: 'University of Oxford', country: 'GB' }] })).statusCode, 200);
+  assert.equal((await call('PUT', `/api/cases/${caseId}`, { ...doc, title: 'Joint lab, edited', partners: [{ name: 'University of Oxford', country: 'GB' }] }, service.token, { 'if-match': '"1"' })).statusCode, 200);
   const got = await call('GET', `/api/assessments/${id}`);
   assert.equal(got.statusCode, 200);
   const a = got.json();
@@ -54,6 +54,65 @@ test('GET /api/assessments/:id and its report show the case as assessed, after t
   const missing = await call('GET', '/api/assessments/00000000-0000-4000-8000-000000000000', undefined, other);
   assert.equal(foreign.statusCode, 404);
   assert.equal(foreign.json().message.replace(id, 'X'), missing.json().message.replace('00000000-0000-4000-8000-000000000000', 'X'));
+});
+
+// Found by an outside tester: an officer added a listed partner while an admin saved a title from
+// the form as it was before; both were told "ok", and the partner silently vanished from the case
+// and from its next verdict.
+test('two edits of one case from the same version: the first wins, the other is refused (409) naming the current version', async () => {
+  const doc = { title: 'Joint lab', partners: [{ name: 'University of Oxford', country: 'GB' }] };
+  const caseId = (await call('POST', '/api/cases', doc)).json().id as string;
+  const loaded = await call('GET', `/api/cases/${caseId}`);
+  assert.equal(loaded.json().version, 1);
+  const base = loaded.headers.etag as string;
+  assert.equal(base, '"1"');
+  const withPartner = { ...doc, partners: [...doc.partners, { name: 'Beihang University', country: 'CN' }] };
+  const [partner, title] = await Promise.all([call('PUT', `/api/cases/${caseId}`, withPartner, service.token, { 'if-match': base }), call('PUT', `/api/cases/${caseId}`, { ...doc, title: 'Joint lab, renamed' }, service.token, { 'if-match': base })]);
+  assert.deepEqual([partner.statusCode, title.statusCode].sort(), [200, 409], 'exactly one of the two wins');
+  const [won, lost] = partner.statusCode === 200 ? [partner, title] : [title, partner];
+  assert.deepEqual(won.json(), { ok: true, version: 2 });
+  assert.equal(won.headers.etag, '"2"');
+  assert.match(lost.json().message, new RegExp(`case ${caseId} is at version 2, not 1: someone changed it since`));
+  const stored = await call('GET', `/api/cases/${caseId}`);
+  assert.equal(stored.headers.etag, '"2"');
+  assert.deepEqual(stored.json().doc, won === partner ? withPartner : { ...doc, title: 'Joint lab, renamed' }, "the stored case is the winner's");
+
+  // The loser reloads and edits again from the new version: both changes are kept.
+  const again = await call('PUT', `/api/cases/${caseId}`, { ...withPartner, title: 'Joint lab, renamed' }, service.token, { 'if-match': '"2"' });
+  assert.deepEqual(again.json(), { ok: true, version: 3 });
+  assert.deepEqual((await call('GET', `/api/cases/${caseId}`)).json().doc.partners, withPartner.partners);
+});
+
+test('an edit from a stale version, or naming none, changes nothing; another organisation still gets 404', async () => {
+  const doc = { title: 'Sensor network', partners: [{ name: 'Beihang University', country: 'CN' }] };
+  const caseId = (await call('POST', '/api/cases', doc)).json().id as string;
+  assert.equal((await call('PUT', `/api/cases/${caseId}`, { ...doc, title: 'Sensor network, phase 2' }, service.token, { 'if-match': '"1"' })).statusCode, 200);
+  const before = (await call('GET', `/api/cases/${caseId}`)).json();
+  const trail = async () => (await service.db.query('SELECT count(*) AS n FROM audit'))[0]!.n;
+  const entries = await trail();
+  const stale = await call('PUT', `/api/cases/${caseId}`, { title: 'Sensor network', partners: [{ name: 'University of Oxford', country: 'GB' }] }, service.token, { 'if-match': '"1"' });
+  assert.equal(stale.statusCode, 409);
+  assert.match(stale.json().message, /is at version 2, not 1/);
+  const missing = await call('PUT', `/api/cases/${caseId}`, { title: 'Sensor network', partners: [{ name: 'University of Oxford', country: 'GB' }] });
+  assert.equal(missing.statusCode, 428);
+  assert.match(missing.json().message, /at version 2: an edit names the version it started from \(over HTTP, If-Match/);
+  for (const ifMatch of ['"bogus"', '*', 'W/"2"', '"2", "3"']) {
+    const r = await call('PUT', `/api/cases/${caseId}`, { title: 'Sensor network', partners: [{ name: 'University of Oxford', country: 'GB' }] }, service.token, { 'if-match': ifMatch });
+    assert.equal(r.statusCode, 400, ifMatch);
+    assert.match(r.json().message, /is not a version of the case/);
+  }
+  assert.deepEqual((await call('GET', `/api/cases/${caseId}`)).json(), before, 'nothing changed');
+  assert.equal(await trail(), entries, 'nothing audited: a refused edit changes nothing, as a refused knowledge-base edit');
+
+  // A retried request that already took effect is not a conflict: it changes nothing.
+  const retried = await call('PUT', `/api/cases/${caseId}`, { ...doc, title: 'Sensor network, phase 2' }, service.token, { 'if-match': '"1"' });
+  assert.deepEqual([retried.statusCode, retried.json()], [200, { ok: true, version: 2 }]);
+
+  for (const ifMatch of [undefined, '"2"']) {
+    const foreign = await call('PUT', `/api/cases/${caseId}`, doc, other, ifMatch ? { 'if-match': ifMatch } : {});
+    assert.equal(foreign.statusCode, 404, `another organisation, If-Match ${ifMatch}`);
+  }
+  assert.equal((await call('GET', `/api/cases/${caseId}`)).json().version, 2);
 });
 
 test('the options the case form needs: every new answer, the case kinds, forums and topics', async () => {

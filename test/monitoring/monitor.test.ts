@@ -376,7 +376,7 @@ test('re-assessments due are selected by the verdicts’ dates in an index; a ve
   const research = { type: 'basic', open_publication: 'yes' };
   const { id } = await cases.create(who['org-a/analyst']!, { title: 'Due: Leuven', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }], research });
   const verdict = await cases.assess(who['org-a/analyst']!, id, '2020-01-01');
-  await cases.update(who['org-a/analyst']!, id, { title: 'Due: Leuven, edited', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }], research: { ...research, open_publication: 'no' } });
+  await cases.update(who['org-a/analyst']!, id, { title: 'Due: Leuven, edited', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }], research: { ...research, open_publication: 'no' } }, 1);
   const mine = async () => (await alerts('org-a', 'reassessment-due')).filter((a) => (a.evidence as { assessment: string }).assessment === verdict.id);
   await monitor.check();
   const due = await mine();

@@ -17,6 +17,7 @@ import { anchorAnew, appendAudit, openSealedTrail, sealAudit, verifyAudit } from
 import { loadAuditKey } from '../../src/service/audit-seal.ts';
 import { ExchangeService } from '../../src/exchange/service.ts';
 import { LoginThrottle } from '../../src/service/throttle.ts';
+import { ConflictError, PreconditionRequiredError } from '../../src/errors.ts';
 import { NotFoundError } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -178,6 +179,39 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
       assert.equal(audit.entries, start + 30);
       // A reader sees what the other handle committed.
       assert.equal((await two.query<{ n: number }>("SELECT count(*) AS n FROM cases WHERE title LIKE 'Concurrent %'"))[0]!.n, 30);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  test('two server processes editing one case from the same version: one edit wins, the other is refused naming the version, and a stale one changes nothing', async () => {
+    const [one, two] = [await driver.open(), await driver.open()];
+    try {
+      await migrate(one);
+      const actor = { userId: 'u1', orgId: 'org-a', role: 'analyst' as const, name: 'Analyst' };
+      const [onOne, onTwo] = [new CaseService(one, assessor), new CaseService(two, assessor)];
+      const { id } = await onOne.create(actor, { ...CASE, title: 'Edited twice at once' });
+      const base = (await onTwo.get(actor, id)).version;
+      assert.equal(base, 1);
+      const edits = [
+        { ...CASE, title: 'Edited twice at once', partners: [...CASE.partners, { name: 'Beihang University', country: 'CN' }] },
+        { ...CASE, title: 'Edited twice at once, renamed' },
+      ];
+      const results = await Promise.allSettled([onOne.update(actor, id, edits[0], base), onTwo.update(actor, id, edits[1], base)]);
+      assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected'], 'exactly one of the two wins');
+      const winner = results.findIndex((r) => r.status === 'fulfilled');
+      assert.deepEqual((results[winner] as PromiseFulfilledResult<unknown>).value, { version: 2, changed: true });
+      const refusal = (results[1 - winner] as PromiseRejectedResult).reason as Error;
+      assert.ok(refusal instanceof ConflictError, String(refusal));
+      assert.match(refusal.message, /is at version 2, not 1/);
+      const stored = await onOne.get(actor, id);
+      assert.deepEqual([stored.version, stored.doc], [2, edits[winner]], "the stored case is the winner's");
+      await assert.rejects(onTwo.update(actor, id, { ...CASE, title: 'From the old form' }, 1), ConflictError);
+      await assert.rejects(onTwo.update(actor, id, { ...CASE, title: 'Naming no version' }, null), PreconditionRequiredError);
+      await assert.rejects(onTwo.update({ ...actor, orgId: 'org-b' }, id, { ...CASE, title: 'Another organisation' }, 2), NotFoundError);
+      assert.deepEqual(await onTwo.get(actor, id), stored, 'the refused edits changed nothing');
+      assert.deepEqual((await verifyAudit(two)).problems, []);
     } finally {
       await one.close();
       await two.close();

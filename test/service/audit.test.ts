@@ -58,7 +58,7 @@ async function installation(): Promise<Installation> {
   const officer = { ...actor, role: 'officer' as const };
   const cases = new CaseService(db, assessor);
   const { id } = await cases.create(actor, CASE);
-  await cases.update(actor, id, { ...CASE, title: 'Joint lab with Tsinghua (revised)' });
+  await cases.update(actor, id, { ...CASE, title: 'Joint lab with Tsinghua (revised)' }, 1);
   const verdict = await cases.assess(actor, id, '2026-11-22');
   await cases.share(officer, id, 'org-b');
   const note = await cases.addNote(actor, id, 'spoke to the partner');

@@ -37,7 +37,7 @@ test('RBAC matrix: every role × every action, enforced in the core, as the perm
     'assessment.read': (a) => core.assessments(a, existing),
     'note.read': (a) => core.notes(a, existing),
     'case.create': (a) => core.create(a, CASE),
-    'case.update': (a) => core.update(a, existing, CASE),
+    'case.update': (a) => core.update(a, existing, CASE, 1),
     'assessment.run': (a) => core.assess(a, existing, '2026-11-22'),
     'note.create': (a) => core.addNote(a, existing, 'checked'),
     'case.share': (a) => core.share(a, existing, 'org-b'),
