@@ -31,6 +31,16 @@ const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
 export const hasCjk = (s: string): boolean => CJK.test(s);
 
 /**
+ * Format characters (Unicode category Cf: soft hyphen, zero-width space, joiner and non-joiner, word joiner, byte order
+ * mark, direction marks and isolates): invisible, so "Tech\u00adnology" reads as "Technology" to whoever sees it, and
+ * must to whatever compares names too, the word joined, not split.
+ */
+const INVISIBLE = /\p{Cf}/gu;
+
+/** The text without its invisible format characters. */
+export const withoutInvisibles = (s: string): string => s.replace(INVISIBLE, '');
+
+/**
  * Folds case, accents and punctuation so that spellings of one name meet: "Technische
  * Universität München" and "TECHNISCHE UNIVERSITAT MUNCHEN" give the same text. Words glued
  * together by a missing separator ("BerlinGermany") are split at the case change first.
@@ -70,7 +80,7 @@ const ELIDED_ARTICLE = /(?<![\p{L}\p{N}])(l|d|dell|nell|dall|sull)(?=[AEIOUÀ-Ö
 
 function fold(s: string): string {
   // An acronym with a small letter is one word, not two glued ("LaRC" is not "La RC").
-  const acronymsWhole = s.replace(/\b[A-Z][A-Za-z]{1,9}\b/g, (w) => (/[a-z]/.test(w) && isAcronym(w) ? w.toLowerCase() : w));
+  const acronymsWhole = withoutInvisibles(s).replace(/\b[A-Z][A-Za-z]{1,9}\b/g, (w) => (/[a-z]/.test(w) && isAcronym(w) ? w.toLowerCase() : w));
   return acronymsWhole
     .replace(ELIDED_ARTICLE, '$1’')
     .replace(/([a-z\u00df-\u00ff])([A-Z])/g, '$1 $2')
@@ -130,6 +140,7 @@ export interface Cleaned {
 
 /**
  * Repairs what exports and PDF extraction do to affiliation strings before anything reads them:
+ * invisible format characters (a soft hyphen left by hyphenation) are removed, joining the word;
  * `#TAB#`, `#N#`, `¶` and tabs become separators; HTML entities are decoded; e-mail addresses
  * are removed (keeping a place glued to their front: "Chinazhang@…" keeps "China" when
  * `isPlace` knows it); postcodes glued to words are split off; footnote marks (∗ † ‡ §,
@@ -144,6 +155,7 @@ export function cleanAffiliation(raw: string, isPlace: (word: string) => boolean
     text = next;
   };
   let text = raw;
+  step('invisible characters (soft hyphens, zero-width spaces and joiners, direction marks) removed', INVISIBLE, '');
   step('export separators (#TAB#, #N#, ¶, tabs, line breaks) read as separators', /#TAB#|#N#|¶|[\t\r\n\u2028\u2029]+/g, ', ');
   step('HTML entities decoded', /&(?:#(\d{1,6})|#x([0-9a-f]{1,6})|([a-z]{2,6}));/gi, (m, dec, hex, name) => {
     const code = dec ? Number(dec) : hex ? parseInt(hex, 16) : null;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ABBREVIATIONS_FILE, expansionOf, foldText, hasCjk, isStopWord, nameTokens, otherReadings } from '../resolve/normalize.ts';
+import { ABBREVIATIONS_FILE, expansionOf, foldText, hasCjk, isStopWord, nameTokens, otherReadings, withoutInvisibles } from '../resolve/normalize.ts';
 import { PLACEHOLDERS_FILE } from './placeholders.ts';
 
 /** Traditional Chinese characters and their simplified forms (OpenCC, with its provenance: scripts/build-traditional-simplified.mjs). */
@@ -72,7 +72,7 @@ function wordsOf(value: string): string[] {
  * glued together: the resolver splits such words for addresses, screening must not, or "iFlytek"
  * loses its "i" and "SenseTime" differs from "Sensetime".
  */
-const unglueBrands = (value: string): string => value.replace(/[\p{L}\p{N}]+/gu, (w) => (/\p{Ll}\p{Lu}/u.test(w) ? w.toLowerCase() : w));
+const unglueBrands = (value: string): string => withoutInvisibles(value).replace(/[\p{L}\p{N}]+/gu, (w) => (/\p{Ll}\p{Lu}/u.test(w) ? w.toLowerCase() : w));
 
 const GENERIC = new Set(['university', 'institute', 'academy', 'college', 'school', 'group', 'center', 'centre', 'laboratory', 'research', 'technology', 'science', 'china', 'chinese', 'national', 'limited']);
 

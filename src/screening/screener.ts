@@ -1,4 +1,4 @@
-import { foldText, hasCjk, nameTokens, segments } from '../resolve/normalize.ts';
+import { foldText, hasCjk, nameTokens, segments, withoutInvisibles } from '../resolve/normalize.ts';
 import type { AffiliationResolver, InstitutionMatch } from '../resolve/matcher.ts';
 import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry, type RiskList } from './risk-list.ts';
 import { cjkKey, fuzzyScore, isAcronym, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
@@ -415,7 +415,7 @@ export class Screener {
 
   /** `nearest: false` leaves out the nearest names not taken (stored screening of affiliation strings needs only the hits). */
   screen(query: string, options: { nearest?: boolean } = {}): ScreenResult {
-    const text = query.normalize('NFKC').trim();
+    const text = withoutInvisibles(query.normalize('NFKC')).trim();
     if (text === '') throw new ScreenError('empty name: give a name or a ROR id to screen');
     // "TBD" names nobody, whatever the registry resolves it to (Thai Binh Duong University): never recognised.
     const placeholder = placeholderReason(text);

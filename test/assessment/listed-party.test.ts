@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { LEVELS } from '../../src/screening/lists.ts';
 import { CaseService } from '../../src/service/cases.ts';
-import { casesOverWatchlist, OFFICER, GREEN_UNSENSITIVE_CASE } from '../helpers/cases.ts';
+import { casesOverWatchlist, OFFICER, GREEN_CASE, GREEN_UNSENSITIVE_CASE } from '../helpers/cases.ts';
 import { rorRecord } from '../helpers/landscape.ts';
 
 // A listing at any level, with no list category, on a topic in no sensitive field: no criterion
@@ -65,6 +65,18 @@ for (const [level, entry] of Object.entries(ENTRIES)) {
     });
   }
 }
+
+test('a partner whose name hides a soft hyphen, zero-width space or joiner gets the verdict of its name written plainly: red for one listed very high in a sensitive field', async () => {
+  const verdict = async (name: string) => {
+    const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: `${name} as partner`, partners: [GREEN_CASE.partners[0], { name, role: 'partner' }] });
+    return (await cases.assess(OFFICER, id, '2026-11-22')).result.overall;
+  };
+  assert.equal(await verdict(ENTRIES['very-high']), 'red');
+  for (const hidden of ['Bei\u00adhang University', 'Beihang Uni\u200bversity', 'Bei\u200dhang University']) assert.equal(await verdict(hidden), 'red', JSON.stringify(hidden));
+  const plainly = await verdict(ENTRIES.high);
+  assert.notEqual(plainly, 'green');
+  for (const hidden of ['Harbin Institute of Tech\u00adnology', 'Har\u200dbin Institute of Technology']) assert.equal(await verdict(hidden), plainly, JSON.stringify(hidden));
+});
 
 // Hits that are not the listed organisation itself: a part (a ROR child), a successor (a withdrawn
 // record), a unit named after a listed company.
