@@ -171,9 +171,10 @@ export class Monitor {
         return ids;
       });
       tally(report, added);
-    } else if (!verdicts) {
+    } else if (!verdicts && (await owed(this.options.db)).length > 0) {
       // Nothing to re-check, so nothing is owed; in one statement, so that a verdict stored since the
-      // check above keeps what it is owed for the next pass.
+      // check above keeps what it is owed for the next pass. Asked first: a write is a commit, and a
+      // pass with nothing to do commits nothing.
       await this.options.db.query("DELETE FROM monitor_seen WHERE kind = 'owed' AND ref = 'verdicts' AND NOT EXISTS (SELECT 1 FROM assessments)");
     }
     const added = await this.options.db.transaction(async (tx) => {
