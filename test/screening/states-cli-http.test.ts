@@ -118,7 +118,19 @@ test('a ROR id is read the same however it is written, by the CLI and by every H
   const home = tempDir();
   const store = await statesStore(home);
   const service = await testService(store);
-  const written = ['03cve4549', 'https://ror.org/03cve4549', 'http://ror.org/03cve4549/', 'ror.org/03CVE4549', ' https://www.ror.org/03cve4549 '];
+  const written = [
+    '03cve4549',
+    'https://ror.org/03cve4549',
+    'http://ror.org/03cve4549/',
+    'ror.org/03CVE4549',
+    ' https://www.ror.org/03cve4549 ',
+    'ror:03cve4549',
+    'https://ror.org/03cve4549?utm_source=x',
+    'https://ror.org//03cve4549#top',
+    '<https://ror.org/03cve4549>',
+    '\u200b03cve4549',
+    '０３ｃｖｅ４５４９',
+  ];
   try {
     const auth = { authorization: `Bearer ${service.token}` };
     for (const q of written) {
@@ -134,15 +146,16 @@ test('a ROR id is read the same however it is written, by the CLI and by every H
       assert.match(brief.body, /Our office watchlist/, q);
     }
     const b = (await service.app.inject({ method: 'POST', url: '/api/screen/batch', headers: auth, payload: { text: written.join('\n') } })).json();
+    // The zero-width space and the full-width digits read as the first spelling: one row for the three.
     assert.deepEqual(
       b.rows.map((r: { state: string }) => r.state),
-      written.map(() => 'listed'),
+      written.slice(2).map(() => 'listed'),
     );
   } finally {
     await service.close();
     store.close();
   }
-  for (const q of ['http://ror.org/03cve4549/', 'ror.org/03CVE4549']) {
+  for (const q of ['http://ror.org/03cve4549/', 'ror.org/03CVE4549', 'ror:03cve4549']) {
     const r = derisk(['screen', q, '--json'], { DERISK_HOME: home });
     assert.equal(JSON.parse(r.stdout).state, 'listed', `${q}: ${r.stdout}${r.stderr}`);
   }

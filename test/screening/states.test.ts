@@ -116,6 +116,8 @@ test('the nearest listed names are always shown with why they were not taken', a
 test('batch screening: a pasted list or a CSV name column, each name with its state, the batch with the most severe', async () => {
   assert.deepEqual(parseNames('Huawei\n\n# our partners\nUniversity of Oxford\r\nHuawei\nNortheastern University, China\n'), ['Huawei', 'University of Oxford', 'Northeastern University, China']);
   assert.deepEqual(parseNames('id,Name,country\n1,"Zhejiang Dahua Technology Co., Ltd.",CN\n2,University of Oxford,GB\n'), ['Zhejiang Dahua Technology Co., Ltd.', 'University of Oxford']);
+  // A line holding only invisible characters is blank; a name written with one is the name.
+  assert.deepEqual(parseNames('Harbin Institute of Technology\n\u200b\n\u00ad \nHarbin Institute of Tech\u00adnology\n'), ['Harbin Institute of Technology']);
   assert.deepEqual(parseNames('name,note\n"Beihang University","said ""BUAA""\nin the call"\n'), ['Beihang University']);
   // A one-column CSV's header is no name; the names under it keep their commas.
   assert.deepEqual(parseNames('\uFEFFname\r\nHuawei\r\nNortheastern University, China\r\n'), ['Huawei', 'Northeastern University, China']);
