@@ -22,7 +22,7 @@ const etag = (version: number) => `"${version}"`;
  */
 function baseVersion(ifMatch: string | undefined): number | null {
   if (ifMatch === undefined) return null;
-  const tag = /^\s*"(\d{1,15})"\s*$/.exec(ifMatch);
+  const tag = /^\s*"(0|[1-9]\d{0,14})"\s*$/.exec(ifMatch);
   if (!tag) throw new ValidationError(`If-Match: ${JSON.stringify(ifMatch)} is not a version of the case: send the ETag that GET /api/cases/:id gave, like "3"`);
   return Number(tag[1]);
 }

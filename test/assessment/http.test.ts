@@ -96,7 +96,7 @@ test('an edit from a stale version, or naming none, changes nothing; another org
   const missing = await call('PUT', `/api/cases/${caseId}`, { title: 'Sensor network', partners: [{ name: 'University of Oxford', country: 'GB' }] });
   assert.equal(missing.statusCode, 428);
   assert.match(missing.json().message, /at version 2: an edit names the version it started from \(over HTTP, If-Match/);
-  for (const ifMatch of ['"bogus"', '*', 'W/"2"', '"2", "3"']) {
+  for (const ifMatch of ['"bogus"', '*', 'W/"2"', '"2", "3"', '"02"']) {
     const r = await call('PUT', `/api/cases/${caseId}`, { title: 'Sensor network', partners: [{ name: 'University of Oxford', country: 'GB' }] }, service.token, { 'if-match': ifMatch });
     assert.equal(r.statusCode, 400, ifMatch);
     assert.match(r.json().message, /is not a version of the case/);
