@@ -1,3 +1,5 @@
+import { withoutInvisibles } from './normalize.ts';
+
 // Kept apart from the matcher so that the CLI, the HTTP routes and the assessment read a ROR id the
 // same way without loading the registry code.
 
@@ -13,9 +15,7 @@ const ROR_ID_WRITTEN = /^(?:ror:|(?:https?:\/\/)?(?:www\.)?ror\.org\/+)?(0[a-hj-
  * format characters (a zero-width space pasted with it) removed.
  */
 export function rorIdWritten(text: string): string | null {
-  const plain = text
-    .normalize('NFKC')
-    .replace(/\p{Cf}/gu, '')
+  const plain = withoutInvisibles(text.normalize('NFKC'))
     .trim()
     .replace(/^<\s*(.*?)\s*>$/, '$1');
   return ROR_ID_WRITTEN.exec(plain)?.[1]!.toLowerCase() ?? null;
