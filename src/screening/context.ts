@@ -1,5 +1,5 @@
 import type { Institution } from '../ingest/ror.ts';
-import { AffiliationResolver } from '../resolve/matcher.ts';
+import { AffiliationResolver, type Resolution } from '../resolve/matcher.ts';
 import { applyAliases, loadAliases, registryWordCounts } from './aliases.ts';
 import { linkEntries, type LinkReport } from './links.ts';
 import type { RiskList } from './lists.ts';
@@ -43,7 +43,7 @@ export interface StoredHit {
   evidence: string;
 }
 
-/** Screens strings for the store: each string's hits, in the order given. */
-export function screenStrings(screener: Screener, raws: string[]): StoredHit[][] {
-  return raws.map((raw) => screener.screen(raw, { nearest: false }).hits.map((h) => ({ list: h.list, entryId: h.entryId, entry: h.entry, level: h.level, match: h.match, score: h.score, inheritedVia: h.inherited?.via ?? null, evidence: h.evidence })));
+/** Screens strings for the store: each string's hits, in the order given; `resolutions[i]`, when given, is the screener's resolver's resolution of `raws[i]`, not made again. */
+export function screenStrings(screener: Screener, raws: string[], resolutions?: readonly Resolution[]): StoredHit[][] {
+  return raws.map((raw, i) => screener.screen(raw, { nearest: false, resolution: resolutions?.[i] }).hits.map((h) => ({ list: h.list, entryId: h.entryId, entry: h.entry, level: h.level, match: h.match, score: h.score, inheritedVia: h.inherited?.via ?? null, evidence: h.evidence })));
 }

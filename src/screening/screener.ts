@@ -1,5 +1,5 @@
 import { foldText, hasCjk, nameTokens, segments, withoutInvisibles } from '../resolve/normalize.ts';
-import type { AffiliationResolver, InstitutionMatch } from '../resolve/matcher.ts';
+import type { AffiliationResolver, InstitutionMatch, Resolution } from '../resolve/matcher.ts';
 import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry, type RiskList } from './risk-list.ts';
 import { cjkKey, fuzzyScore, isAcronym, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { closingLegalForm, DERIVED, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
@@ -413,8 +413,12 @@ export class Screener {
     return this.entryIndex.get(`${list}\u0000${entryId}`);
   }
 
-  /** `nearest: false` leaves out the nearest names not taken (stored screening of affiliation strings needs only the hits). */
-  screen(query: string, options: { nearest?: boolean } = {}): ScreenResult {
+  /**
+   * `nearest: false` leaves out the nearest names not taken (stored screening of affiliation strings needs only the hits).
+   * `resolution`: this screener's registry resolution of the string, already made (an ingest's resolution pass), so
+   * it is not resolved again; taken only when it is of the very text screened.
+   */
+  screen(query: string, options: { nearest?: boolean; resolution?: Resolution } = {}): ScreenResult {
     const text = withoutInvisibles(query.normalize('NFKC')).trim();
     if (text === '') throw new ScreenError('empty name: give a name or a ROR id to screen');
     // "TBD" names nobody, whatever the registry resolves it to (Thai Binh Duong University): never recognised.
@@ -424,7 +428,7 @@ export class Screener {
       return { query, state: 'unknown', level: null, headline, institutions: [], hits: [], organisations: [], choices: [], similar: [], registryCandidates: [], listedParts: [], related: [] };
     }
     const hits = new Map<string, Hit>();
-    const resolution = this.resolve(text);
+    const resolution = this.resolve(text, options.resolution?.raw === text ? options.resolution : undefined);
     // A registry name the whole string is, held by one institution, is that institution even when
     // its words are generic ("European Research Council"): the matcher only doubts such a name inside an address.
     // So is a whole string one registry institution alone holds as an alias ("Institute of Physics, Czech Academy of Sciences").
@@ -546,8 +550,8 @@ export class Screener {
    * What the registry makes of the string; a Chinese name in traditional characters the registry
    * does not hold (中國科學院計算技術研究所) is read again written simplified, as ROR records write Chinese names.
    */
-  private resolve(text: string): ReturnType<AffiliationResolver['resolve']> | undefined {
-    const resolution = this.resolver?.resolve(text);
+  private resolve(text: string, made?: Resolution): Resolution | undefined {
+    const resolution = made ?? this.resolver?.resolve(text);
     const simplified = hasCjk(text) ? toSimplified(text) : text;
     if (!this.resolver || simplified === text || resolution?.institutions.some((m) => m.tier === 'exact')) return resolution;
     const again = this.resolver.resolve(simplified);

@@ -190,17 +190,22 @@ export class IngestWorkflow {
       // An upload resolves and screens its own strings; what else is pending in the shared base
       // waits for an administrator's ingest, so that an upload changes nothing others read.
       const strings = request.scope.kind === 'shared' ? EVIDENCE_STRINGS : uploadStrings(request.scope.orgId);
-      const resolve = await this.worker.resolver(store, emit);
-      outcome.resolved = (await resolvePending(store, resolve, progress('resolve'), strings)).resolved;
-      // New shared strings an organisation's match corrections decide are resolved for its view too (the refresh counts them).
-      if (request.scope.kind === 'shared') await resolveCorrectedPending(store, resolve);
-      const screening = await this.worker.screening(store, emit);
-      if (screening) {
-        emit({ type: 'stage', stage: 'screen', file: null });
-        // The shared refresh below rebuilds what screening feeds; an upload's strings do not feed it.
-        const r = await screenPending(store, screening, progress('screen'), { rebuildListed: false, strings });
-        outcome.screened = r.screened;
-        outcome.hits = r.hits;
+      // The strings resolved here are screened next: the worker screens each as it resolves it.
+      const resolve = await this.worker.resolver(store, emit, { screenNext: true });
+      try {
+        outcome.resolved = (await resolvePending(store, resolve, progress('resolve'), strings)).resolved;
+        // New shared strings an organisation's match corrections decide are resolved for its view too (the refresh counts them).
+        if (request.scope.kind === 'shared') await resolveCorrectedPending(store, resolve);
+        const screening = await this.worker.screening(store, emit);
+        if (screening) {
+          emit({ type: 'stage', stage: 'screen', file: null });
+          // The shared refresh below rebuilds what screening feeds; an upload's strings do not feed it.
+          const r = await screenPending(store, screening, progress('screen'), { rebuildListed: false, strings });
+          outcome.screened = r.screened;
+          outcome.hits = r.hits;
+        }
+      } finally {
+        await this.worker.dropScreened();
       }
       emit({ type: 'stage', stage: 'refresh', file: null });
       const taxonomy = (this.options.taxonomy ??= loadTaxonomy());

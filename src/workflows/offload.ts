@@ -23,8 +23,10 @@ export type Request = { id: number } & (
   | { op: 'matcher-index'; path: string; signature: string; registryKey: string }
   | { op: 'index'; path: string; signature: string; registryKey: string; screenerKey: string }
   | { op: 'lists'; key: string; docs: string[]; keep: { path: string; signature: string } | null }
-  | { op: 'resolve'; raws: string[]; corrections?: Correction[] }
+  /** `screen`: screen the strings too, with the resolutions just made, for the screening pass to take (never with corrections: screening resolves without them). */
+  | { op: 'resolve'; raws: string[]; corrections?: Correction[]; screen?: boolean }
   | { op: 'screen'; raws: string[] }
+  | { op: 'drop-screened' }
 );
 /** A refusal of the whole file crosses as its reason, so it stays an InputError (a 422) on this side. */
 export type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string; refusal?: string };
@@ -114,10 +116,20 @@ export class EvidenceWorker {
     };
   }
 
-  /** Makes sure the worker resolves against the registry now in the store; returns the batch resolver (with an organisation's corrections when given). */
-  async resolver(store: Store, note: IndexNote = () => undefined): Promise<(raws: string[], corrections?: Correction[]) => Promise<Resolution[]>> {
-    await this.prepare(store, note);
-    return (raws, corrections) => this.call<Resolution[], 'resolve'>('resolve', corrections ? { raws, corrections } : { raws });
+  /**
+   * Makes sure the worker resolves against the registry now in the store; returns the batch resolver (with an organisation's corrections when given).
+   * `screenNext`: the strings are screened next (an ingest), so the worker screens each as it resolves it, with that resolution, and
+   * the screening pass takes those hits instead of resolving every string again; dropScreened() drops what it did not take.
+   */
+  async resolver(store: Store, note: IndexNote = () => undefined, options: { screenNext?: boolean } = {}): Promise<(raws: string[], corrections?: Correction[]) => Promise<Resolution[]>> {
+    const lists = await this.prepare(store, note);
+    const screen = options.screenNext === true && lists.length > 0;
+    return (raws, corrections) => this.call<Resolution[], 'resolve'>('resolve', corrections ? { raws, corrections } : { raws, screen });
+  }
+
+  /** Drops the hits of strings screened as they were resolved that no screening pass took. */
+  async dropScreened(): Promise<void> {
+    if (this.worker) await this.call('drop-screened', {});
   }
 
   /** Screening on the worker under the lists now in the store, or null when no list is loaded. */

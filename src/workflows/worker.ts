@@ -9,9 +9,9 @@ import { readBatches, type Batch, type ReadRequest } from '../ingest/batches.ts'
 import { InputError } from '../ingest/records.ts';
 import type { Institution } from '../ingest/ror.ts';
 import { keepMatcherIndex, loadMatcherIndex } from '../resolve/kept.ts';
-import { AffiliationResolver } from '../resolve/matcher.ts';
+import { AffiliationResolver, type Resolution } from '../resolve/matcher.ts';
 import { Thesaurus } from '../resolve/thesaurus.ts';
-import { buildScreeningContext, screenStrings } from '../screening/context.ts';
+import { buildScreeningContext, screenStrings, type StoredHit } from '../screening/context.ts';
 import { keepScreeningIndex, loadScreeningIndex } from '../screening/persisted.ts';
 import type { RiskList } from '../screening/lists.ts';
 import type { Screener } from '../screening/screener.ts';
@@ -25,6 +25,35 @@ let registryRows = false;
 let registryKey: string | null = null;
 let resolver: AffiliationResolver | null = null;
 let screener: { key: string; screener: Screener } | null = null;
+// The hits of strings screened as an ingest resolved them (each string resolved once), waiting for
+// its screening pass, which takes each once; only under the screener that found them.
+let screenedEarly: { screener: Screener; hits: Map<string, StoredHit[]> } | null = null;
+
+function screenEarly(raws: string[], resolutions: Resolution[]): void {
+  if (!screener) throw new Error('the lists are not loaded in the worker');
+  if (screenedEarly?.screener !== screener.screener) screenedEarly = { screener: screener.screener, hits: new Map() };
+  // A string blank once normalised is left to the screening pass, which refuses it as before.
+  const at = raws.flatMap((raw, i) => (raw.normalize('NFKC').trim() === '' ? [] : [i]));
+  const hits = screenStrings(
+    screener.screener,
+    at.map((i) => raws[i]!),
+    at.map((i) => resolutions[i]!),
+  );
+  at.forEach((i, k) => screenedEarly!.hits.set(raws[i]!, hits[k]!));
+}
+
+function screen(raws: string[]): StoredHit[][] {
+  if (!screener) throw new Error('the lists are not loaded in the worker');
+  const early = screenedEarly?.screener === screener.screener ? screenedEarly.hits : null;
+  const taken = raws.map((raw) => early?.get(raw));
+  for (const raw of raws) early?.delete(raw);
+  const rest = screenStrings(
+    screener.screener,
+    raws.filter((_, i) => taken[i] === undefined),
+  );
+  let next = 0;
+  return taken.map((hits) => hits ?? rest[next++]!);
+}
 
 async function handle(request: Request): Promise<unknown> {
   switch (request.op) {
@@ -110,12 +139,17 @@ async function handle(request: Request): Promise<unknown> {
     }
     case 'resolve': {
       if (!resolver) throw new Error('the registry is not loaded in the worker');
+      if (request.screen && request.corrections) throw new Error('strings resolved under corrections are not screened with those resolutions');
       const thesaurus = request.corrections ? new Thesaurus(request.corrections) : undefined;
-      return (request.raws as string[]).map((raw) => resolver!.resolve(raw, thesaurus));
+      const resolutions = (request.raws as string[]).map((raw) => resolver!.resolve(raw, thesaurus));
+      if (request.screen) screenEarly(request.raws as string[], resolutions);
+      return resolutions;
     }
     case 'screen':
-      if (!screener) throw new Error('the lists are not loaded in the worker');
-      return screenStrings(screener.screener, request.raws as string[]);
+      return screen(request.raws as string[]);
+    case 'drop-screened':
+      screenedEarly = null;
+      return null;
   }
 }
 

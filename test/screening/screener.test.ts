@@ -3,10 +3,10 @@ import { test } from 'node:test';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { loadWeights, portfolio } from '../../src/screening/portfolio.ts';
-import { buildScreeningContext } from '../../src/screening/context.ts';
+import { buildScreeningContext, screenStrings } from '../../src/screening/context.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
-import { realScreener } from '../helpers/screening.ts';
+import { realScreener, statesStore } from '../helpers/screening.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 import { realRegistry } from '../helpers/registry.ts';
 import { watchlist } from '../helpers/watchlist.ts';
@@ -178,4 +178,28 @@ test('short names keep the namesake guards: a subsidiary abroad, a place, a gene
   assert.deepEqual(screener.screen('Beijing').hits, []);
   assert.deepEqual(screener.screen('Hikvision, Berlin, Germany').hits, []);
   assert.deepEqual(entries(screener.screen('Beijing University of Technology')), [], 'no new name makes BJUT a hit');
+});
+
+test('strings screened with the resolutions an ingest already made are not resolved again, and answer as if they were', async () => {
+  const store = await statesStore(tempDir());
+  try {
+    const { screener, resolver } = await screeningContext(store);
+    const raws = ['Dept Comp Sci, Tsinghua University, Beijing, China', 'University of Oxford', 'Northeastern University', 'Dahua Technology Company', 'Acme Widgets Ltd'];
+    const answers = screenStrings(screener, raws);
+    assert.ok(answers.some((hits) => hits.length > 0) && answers.some((hits) => hits.length === 0), 'listed and unlisted strings alike');
+    const resolutions = raws.map((raw) => resolver.resolve(raw));
+    const resolved: string[] = [];
+    const resolve = resolver.resolve.bind(resolver);
+    resolver.resolve = (raw, thesaurus) => {
+      resolved.push(raw);
+      return resolve(raw, thesaurus);
+    };
+    assert.deepEqual(screenStrings(screener, raws, resolutions), answers);
+    assert.deepEqual(resolved, [], 'each string was resolved once');
+    // A resolution of the string as written, not as screened (trimmed), is not taken for it.
+    screener.screen(' University of Oxford', { resolution: resolve(' University of Oxford') });
+    assert.deepEqual(resolved, ['University of Oxford']);
+  } finally {
+    store.close();
+  }
 });
