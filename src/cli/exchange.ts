@@ -78,14 +78,14 @@ function findEntry(lists: RiskList[], key: string): ReturnType<typeof findListEn
   }
 }
 
-function outgoingOptions(values: Values): { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k: number } {
+function outgoingOptions(values: Values, to: 'feed' | 'file'): { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k: number; to: 'feed' | 'file' } {
   const maxTlp = parseTlp(values.tlp ?? 'green', '--tlp');
   if (!(EXPORTABLE_TLPS as readonly string[]).includes(maxTlp)) throw new UsageError('--tlp red: TLP:RED never leaves the installation; use clear, green, amber or amber+strict');
   const audience = values.audience ?? 'community';
   if (audience !== 'community' && audience !== 'everyone') throw new UsageError(`--audience takes community or everyone, got ${JSON.stringify(audience)}`);
   const k = values.k === undefined ? loadExchangePolicy().k : Number(values.k);
   if (!Number.isInteger(k) || k < 2) throw new UsageError(`--k takes a whole number of at least 2, got ${JSON.stringify(values.k)}`);
-  return { maxTlp: maxTlp as ExportableTlp, audience, k };
+  return { maxTlp: maxTlp as ExportableTlp, audience, k, to };
 }
 
 function printOutgoing(outgoing: Outgoing): void {
@@ -169,7 +169,7 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       if (args.length > 0) throw new UsageError('exchange export takes no positional arguments');
       if (values.format !== 'misp' && values.format !== 'stix' && values.format !== 'ftm') throw new UsageError(`--format takes misp, stix or ftm, got ${JSON.stringify(values.format)}`);
       if (!values.out) throw new UsageError('exchange export needs --out FILE');
-      const options = outgoingOptions(values);
+      const options = outgoingOptions(values, 'file');
       const lists = await loadedListsOf(config);
       const publisher = publisherOf(feedIdentity(config.home));
       return withService(config, async (service, db) => {
@@ -203,7 +203,7 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
     }
     case 'publish': {
       if (args.length !== 1) throw new UsageError('exchange publish needs the feed directory');
-      const options = outgoingOptions(values);
+      const options = outgoingOptions(values, 'feed');
       const lists = await loadedListsOf(config);
       const publisher = publisherOf(feedIdentity(config.home));
       return withService(config, async (service, db) => {

@@ -222,7 +222,7 @@ export async function readVerifiedFeed(read: FeedReader, subscribed: { publicKey
     events.push([`${uuid}.json`, JSON.parse(body.toString('utf8'))]);
   }
   for (const [file, doc] of events) {
-    const r = readMispEvent(doc, file, self);
+    const r = readMispEvent(doc, file, 'feed', self);
     items.push(...r.items);
     refused.push(...r.refused);
   }

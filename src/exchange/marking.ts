@@ -11,6 +11,12 @@ export type Tlp = (typeof TLPS)[number];
 /** The markings an export may carry (its --tlp is the most restrictive one included). */
 export const EXPORTABLE_TLPS = ['clear', 'green', 'amber', 'amber+strict'] as const satisfies readonly Tlp[];
 export type ExportableTlp = (typeof EXPORTABLE_TLPS)[number];
+/**
+ * The most restrictive marking a feed may carry: TLP:AMBER+STRICT is for one recipient organisation,
+ * and a feed is read for every organisation of the installation that pulls it.
+ */
+export const FEED_MAX_TLP = 'amber' satisfies ExportableTlp;
+export const FEED_TLPS = EXPORTABLE_TLPS.filter((t) => t !== 'amber+strict');
 
 /** Who may receive an item. No sharing row means 'organisation': nothing leaves by default. */
 export const DISTRIBUTIONS = ['organisation', 'community', 'everyone'] as const;

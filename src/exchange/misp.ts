@@ -368,11 +368,14 @@ export function receivedCorrection(string: string, verdict: string, rorId: strin
 }
 
 /**
- * Reads derisk's items back from a MISP event. An item marked TLP:RED or meant for its
- * organisation only should never have left it, and one for a sharing group is for its members
- * (`self`, the reading installation, by its organisation UUID): otherwise refused, with the reason, not kept.
+ * Reads derisk's items back from a MISP event, taken `via` a feed (kept for every organisation of
+ * the installation) or a file (imported into one organisation). An item marked TLP:RED or meant
+ * for its organisation only should never have left it, one marked TLP:AMBER+STRICT is for one
+ * recipient organisation (so never taken from a feed), and one for a sharing group is for its
+ * members (`self`, the reading installation, by its organisation UUID): otherwise refused, with the
+ * reason, not kept.
  */
-export function readMispEvent(doc: unknown, file: string, self?: Publisher): { items: ReceivedItem[]; refused: Refused[] } {
+export function readMispEvent(doc: unknown, file: string, via: 'feed' | 'file', self?: Publisher): { items: ReceivedItem[]; refused: Refused[] } {
   const ev = (doc as { Event?: Json })?.Event;
   if (!ev || typeof ev !== 'object') throw new Error(`${file}: not a MISP event (no "Event" object)`);
   const orgc = ev.Orgc as Json | undefined;
@@ -396,7 +399,8 @@ export function readMispEvent(doc: unknown, file: string, self?: Publisher): { i
       const tlpTag = tagged(a.Tag, 'tlp:') ?? eventTlp;
       // No marking: the most cautious reading that may still be shared within the organisation.
       const tlp = tlpTag === null ? 'amber' : parseTlp(tlpTag, `${uuid}: tlp tag`);
-      if (tlp === 'red') throw new Error('marked TLP:RED: for its named recipients only, never taken from a feed');
+      if (tlp === 'red') throw new Error(`marked TLP:RED: for its named recipients only, never taken from a ${via}`);
+      if (tlp === 'amber+strict' && via === 'feed') throw new Error("marked TLP:AMBER+STRICT: for its recipient's organisation only, and a feed is kept for every organisation of this installation (import it as a file into the organisation it was sent to)");
       // 5 is "inherit the event's" (core format §Attribute distribution).
       const own = String(a.distribution ?? '5');
       const distribution = own === '5' ? String(ev.distribution ?? '') : own;
@@ -439,7 +443,7 @@ export function readMispEvent(doc: unknown, file: string, self?: Publisher): { i
       }
       items.push({ kind, uuid, originOrg: origin, distribution, tlp, subjectKey, doc: docOut });
     } catch (e) {
-      refused.push({ uuid, reason: `${file}: ${(e as Error).message}` });
+      refused.push({ uuid, reason: `${uuid === written ? `${file}, attribute ${uuid}` : uuid}: ${(e as Error).message}` });
     }
   }
   return { items, refused };

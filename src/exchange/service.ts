@@ -7,7 +7,7 @@ import type { StoredResult } from '../service/cases.ts';
 import { appendAudit, type RowRef } from '../service/audit.ts';
 import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
 import { screenKey } from '../screening/names.ts';
-import { distributionAllows, ExchangeError, nameUuid, tlpAllows, type Distribution, type ExportableTlp, type Tlp } from './marking.ts';
+import { distributionAllows, ExchangeError, FEED_MAX_TLP, nameUuid, tlpAllows, type Distribution, type ExportableTlp, type Tlp } from './marking.ts';
 import { PayloadTooLargeError, UnprocessableError } from '../errors.ts';
 import { checkFeedSource, NO_FEED_ORIGINS, type FeedOrigins } from './origins.ts';
 import type { Publisher } from './misp.ts';
@@ -346,9 +346,16 @@ export class ExchangeService {
   /**
    * Everything that may leave the installation for `audience` with markings up to `maxTlp`: the one
    * gate every export and feed goes through. TLP:RED never passes, whatever its distribution.
+   * TLP:AMBER+STRICT keeps an item inside its recipient's organisation: a file is handed to one
+   * recipient, but a feed is read for every organisation of each installation that subscribes, so
+   * a feed carries nothing marked above AMBER.
    */
-  async outgoing(actor: Actor, options: { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k: number }): Promise<Outgoing> {
+  async outgoing(actor: Actor, options: { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k: number; to: 'feed' | 'file' }): Promise<Outgoing> {
     authorize(actor, 'exchange.publish');
+    if (options.to === 'feed' && !tlpAllows(options.maxTlp, FEED_MAX_TLP))
+      throw new ExchangeError(
+        `a feed carries markings up to TLP:AMBER, not TLP:${options.maxTlp.toUpperCase()}: TLP:AMBER+STRICT keeps an item inside its recipient's organisation, and a feed is read for every organisation of each installation that subscribes (hand such items to their one recipient as a file: derisk exchange export)`,
+      );
     if (!Number.isInteger(options.k) || options.k < 2) throw new ExchangeError(`k must be a whole number of at least 2 (got ${options.k})`);
     const passes = (s: Sharing) => distributionAllows(s.distribution, options.audience) && tlpAllows(s.tlp, options.maxTlp);
     const notes = (await this.db.query<NoteRow>(`${NOTES_SQL} ORDER BY n.created_at, n.id`)).map(noteOf).filter(passes);
@@ -638,13 +645,16 @@ export class ExchangeService {
     else {
       const { readMispEvent } = await import('./misp.ts');
       try {
-        read = readMispEvent(doc, file.name, self);
+        read = readMispEvent(doc, file.name, 'file', self);
       } catch (e) {
         // The reader's refusal of the whole document is the file's fault, not the server's.
         throw e instanceof ExchangeError ? e : new ExchangeError((e as Error).message);
       }
     }
     if (read.items.length === 0 && read.refused.length > 0) throw new ExchangeError(`${file.name}: nothing in it could be taken: ${read.refused.map((r) => r.reason).join('; ')}`);
+    // Importing nothing would answer "added 0" as if the file had been read: it is refused, naming what derisk takes.
+    if (read.items.length === 0)
+      throw new ExchangeError(`${file.name}: holds nothing derisk takes from ${file.format === 'stix' ? 'STIX (a note carrying x_derisk_match_correction)' : 'MISP (an attribute tagged derisk:subject, derisk:not-listed-entity, derisk:anonymised-assessment or derisk:match-correction)'}`);
     const report = await this.importItems(actor, { from: file.from, name: file.name, sha256: createHash('sha256').update(file.bytes).digest('hex') }, read.items);
     return { ...report, refused: read.refused };
   }

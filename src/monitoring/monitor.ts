@@ -162,10 +162,11 @@ export class Monitor {
       if (seenBundle !== undefined && seenBundle !== bundle.hash) triggers.push(`policy bundle ${bundle.version} (${bundle.hash})`);
       // Changes seen by a pass that was cut short before it re-checked the verdicts are still owed.
       triggers.unshift(...(await owed(this.options.db)));
-      const changes = triggers.length > 0 ? await this.verdictChanges(assessor, triggers) : { alerts: [], reassessed: 0 };
+      const changes = triggers.length > 0 ? await this.verdictChanges(assessor, triggers) : { alerts: [], reassessed: 0, told: new Map<string, Told>() };
       report.reassessed = changes.reassessed;
       const added = await this.options.db.transaction(async (tx) => {
         const ids = await recordAlerts(tx, changes.alerts);
+        for (const [assessment, told] of changes.told) await see(tx, 'verdict-change', assessment, JSON.stringify(told));
         await see(tx, 'bundle', 'policy', bundle.hash);
         await tx.query("DELETE FROM monitor_seen WHERE kind = 'owed' AND ref = 'verdicts'");
         return ids;
@@ -547,11 +548,16 @@ export class Monitor {
    * Re-runs each case's latest verdict with today's lists, evidence and policy bundle (the case as
    * it was assessed, on the day it was assessed) and reports those whose overall verdict would flip,
    * with the criteria that decide it. Nothing is stored as a verdict: an officer re-assesses.
+   * A flip already told (the same verdict, the same result, the same deciding criteria) is not told
+   * again because a list had a new version that changed nothing of it; once the verdict holds
+   * again, a later flip is news. `told`: what is now told of each verdict whose telling changed.
    */
-  private async verdictChanges(assessor: Assessor, triggers: string[]): Promise<{ alerts: NewAlert[]; reassessed: number }> {
+  private async verdictChanges(assessor: Assessor, triggers: string[]): Promise<{ alerts: NewAlert[]; reassessed: number; told: Map<string, Told> }> {
     const { db } = this.options;
     const rows = await db.query<{ id: string; case_id: string; org_id: string; overall: string; as_of: string; title: string }>(LATEST_VERDICTS);
     const alerts: NewAlert[] = [];
+    const toldBefore = new Map((await db.query<{ ref: string; value: string }>("SELECT ref, value FROM monitor_seen WHERE kind = 'verdict-change'")).map((r) => [r.ref, JSON.parse(r.value) as Told]));
+    const told = new Map<string, Told>();
     // In chunks, each chunk run together: each party screened once in the whole re-check, its
     // partners' co-publications read in one query. The same case on the same day is run once.
     const screened: ScreenMemo = new Map();
@@ -586,6 +592,10 @@ export class Monitor {
         const rerun = results.get(keyOf(row))!;
         return rerun instanceof Error ? row.overall !== 'needs-information' : rerun.overall !== row.overall;
       });
+      for (const row of chunk) {
+        const was = toldBefore.get(row.id);
+        if (was && was.change !== null && !flips.includes(row)) told.set(row.id, { change: null, flips: was.flips });
+      }
       if (flips.length === 0) continue;
       const before = new Map(
         (
@@ -595,9 +605,15 @@ export class Monitor {
           )
         ).map((r) => [r.id, r.result]),
       );
-      for (const row of flips) alerts.push(...(await this.verdictAlert(row, JSON.parse(before.get(row.id)!) as Assessment, results.get(keyOf(row))!, triggers)));
+      for (const row of flips) {
+        const was = toldBefore.get(row.id);
+        const alert = await this.verdictAlert(row, JSON.parse(before.get(row.id)!) as Assessment, results.get(keyOf(row))!, triggers, (was?.flips ?? 0) + 1);
+        if (!alert || was?.change === alert.change) continue;
+        alerts.push(alert.alert);
+        told.set(row.id, { change: alert.change, flips: (was?.flips ?? 0) + 1 });
+      }
     }
-    return { alerts, reassessed: rows.length };
+    return { alerts, reassessed: rows.length, told };
   }
   /** The alerts for re-assessment dates reached. */
   private async reassessmentsDue(tx: AppTx): Promise<NewAlert[]> {
@@ -618,24 +634,31 @@ export class Monitor {
       }));
   }
 
-  /** The alert for a verdict that would flip, with before, after and the deciding criteria; none when it holds. */
-  private async verdictAlert(row: { id: string; case_id: string; org_id: string; title: string }, before: Assessment, rerun: Assessment | Error, triggers: string[]): Promise<NewAlert[]> {
+  /**
+   * The alert for a verdict that would flip, with before, after and the deciding criteria, and the
+   * change it tells (the result and the deciding criteria, which a new list version may leave as
+   * they were); none when it holds.
+   */
+  private async verdictAlert(row: { id: string; case_id: string; org_id: string; title: string }, before: Assessment, rerun: Assessment | Error, triggers: string[], flip: number): Promise<{ alert: NewAlert; change: string } | null> {
     let after: Assessment;
     if (rerun instanceof Error) {
       // A case today's bundle cannot read (a field or use it no longer knows) is itself news.
-      if (before.overall === 'needs-information') return [];
+      if (before.overall === 'needs-information') return null;
       after = { ...before, overall: 'needs-information', error: rerun.message } as Assessment;
     } else after = rerun;
-    if (after.overall === before.overall) return [];
+    if (after.overall === before.overall) return null;
     this.assessCode ??= import('../assessment/assess.ts');
     const diff = (await this.assessCode).compareAssessments(before, after);
     const deciding = diff.changed.filter((c) => after.criteria.find((r) => r.id === c.id)?.effective === after.overall || before.criteria.find((r) => r.id === c.id)?.effective === before.overall);
-    return [
-      {
+    const change = JSON.stringify([after.overall, (deciding.length > 0 ? deciding : diff.changed).map((c) => [c.id, after.criteria.find((r) => r.id === c.id)?.effective ?? null]).sort()]);
+    return {
+      change,
+      alert: {
         orgId: row.org_id,
         userId: '',
         kind: 'verdict-change',
-        dedupKey: `verdict:${row.id}:${after.overall}:${sha(JSON.stringify([diff.changed, after.bundle.hash, after.snapshot.lists]))}`,
+        // The n-th flip of this verdict: one that returns after the verdict held again is news, even under list versions seen before.
+        dedupKey: `verdict:${row.id}:${flip}:${after.overall}:${sha(change)}`,
         title: `${row.title}: ${before.overall} → ${after.overall}${deciding[0] ? ` (${deciding.map((c) => c.id).join(', ')})` : ''}`,
         subject: row.title,
         evidence: {
@@ -650,7 +673,7 @@ export class Monitor {
         },
         link: `/api/assessments/${row.id}`,
       },
-    ];
+    };
   }
 }
 
@@ -660,6 +683,12 @@ function tally(report: CheckReport, added: { kind: string }[]): void {
 
 async function see(tx: AppTx, kind: string, ref: string, value: string): Promise<void> {
   await tx.query('INSERT INTO monitor_seen (kind, ref, value, seen_at) VALUES ($1, $2, $3, $4) ON CONFLICT (kind, ref) DO UPDATE SET value = excluded.value, seen_at = excluded.seen_at', [kind, ref, value, new Date().toISOString()]);
+}
+
+/** What the monitor last told of a verdict: the flip (null: it holds again) and how many flips it told. */
+interface Told {
+  change: string | null;
+  flips: number;
 }
 
 /** A change that calls for the verdicts to be re-checked, recorded with what was seen, so a crash before the re-check does not forget it. */

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { feedIdentity, keyIdOf, publisherOf, recipientNamed, writeFeed } from '../exchange/feed.ts';
-import { DISTRIBUTIONS, EXPORTABLE_TLPS, TLPS, type Distribution, type ExportableTlp, type Tlp } from '../exchange/marking.ts';
+import { DISTRIBUTIONS, FEED_TLPS, TLPS, type Distribution, type ExportableTlp, type Tlp } from '../exchange/marking.ts';
 import { exportFtm, ftmJsonLines, type RegistryLookup } from '../exchange/ftm.ts';
 import { mispEvents } from '../exchange/misp.ts';
 import { pullSubscription } from '../exchange/pull.ts';
@@ -204,13 +204,13 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     {
       schema: {
         description: `Publishes the installation's signed feed at ${EXCHANGE_FEED_ROUTE.replace(':file', '')} (public, as a MISP feed): items shared with the audience at markings up to tlp; anonymised verdicts only where k organisations assessed the partner (admin)`,
-        body: { type: 'object', additionalProperties: false, properties: { tlp: { type: 'string', enum: [...EXPORTABLE_TLPS], default: 'green' }, audience: { type: 'string', enum: ['community', 'everyone'], default: 'community' }, k: { type: 'integer', minimum: 2, maximum: 1000 } } },
+        body: { type: 'object', additionalProperties: false, properties: { tlp: { type: 'string', enum: [...FEED_TLPS], default: 'green' }, audience: { type: 'string', enum: ['community', 'everyone'], default: 'community' }, k: { type: 'integer', minimum: 2, maximum: 1000 } } },
       },
     },
     async (request) => {
       if (!feedDir || !options.home) throw new ConflictError('this server has no DERISK_HOME: nowhere to keep the feed key and feed');
       const body = (request.body ?? {}) as { tlp?: ExportableTlp; audience?: 'community' | 'everyone'; k?: number };
-      const outgoing = await service.outgoing(actorOf(request), { maxTlp: body.tlp ?? 'green', audience: body.audience ?? 'community', k: body.k ?? loadExchangePolicy().k });
+      const outgoing = await service.outgoing(actorOf(request), { maxTlp: body.tlp ?? 'green', audience: body.audience ?? 'community', k: body.k ?? loadExchangePolicy().k, to: 'feed' });
       const identity = feedIdentity(options.home);
       const written = writeFeed(options.home, feedDir, mispEvents(publisherOf(identity), outgoing, await options.lists()));
       return { ...written, publisher: identity.publisher, key: identity.publicKey, path: EXCHANGE_FEED_ROUTE.replace(':file', ''), notes: outgoing.notes.length, namesakes: outgoing.namesakes.length, assessments: outgoing.assessments.length, heldBack: outgoing.heldBack };

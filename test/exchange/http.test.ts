@@ -157,6 +157,8 @@ test('two servers on loopback: A serves its signed feed over HTTP, B subscribes 
   assert.equal(published.notes, 1);
   assert.equal(published.namesakes, 1);
   await expect(call(a, 'org-a/officer', 'POST', '/api/exchange/publish', {}), 403);
+  // TLP:AMBER+STRICT is for one recipient organisation; a feed is read for every organisation of each subscriber.
+  await expect(call(a, 'org-a/admin', 'POST', '/api/exchange/publish', { tlp: 'amber+strict' }), 400);
   const url = `${a.base}${published.path}`;
   const key = feedIdentity(a.home).publicKey;
   assert.equal(published.key, key);
@@ -343,6 +345,12 @@ test("importing a partner's file over HTTP: administrators only (refused before 
   const allBad = await sendFile(a, 'org-a/admin', query, JSON.stringify(broken));
   assert.equal(allBad.status, 400);
   assert.match(allBad.json.message, /nothing in it could be taken: .*verdict "maybe" is not is, not or none/);
+  // A bundle holding no item derisk takes (a note of another tool, a bare identity) is refused, not "added 0".
+  const foreignNote = { type: 'note', spec_version: '2.1', id: 'note--3f1b2c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d', created: '2026-11-20T10:00:00.000Z', modified: '2026-11-20T10:00:00.000Z', content: 'another tool', object_refs: ['identity--0b0e4c1a-1111-4222-8333-444455556666'] };
+  for (const objects of [[foreignNote], [{ type: 'note' }], []]) {
+    const none = await sendFile(a, 'org-a/admin', query, JSON.stringify({ type: 'bundle', id: 'bundle--0b0e4c1a-1111-4222-8333-444455556666', objects }));
+    assert.deepEqual([none.status, none.json.message], [400, 'partner.json: holds nothing derisk takes from STIX (a note carrying x_derisk_match_correction)'], JSON.stringify(objects));
+  }
   const tooBig = await fetch(`${a.base}/api/exchange/import?${query}`, { method: 'POST', headers: { authorization: `Bearer ${a.tokens['org-a/admin']}`, 'content-type': 'application/json' }, body: ' '.repeat(4 * 1024 * 1024 + 1) });
   assert.equal(tooBig.status, 413);
   assert.equal((await a.service.db.query("SELECT 1 FROM audit WHERE action = 'exchange.import'")).length, 0, 'nothing refused was recorded as imported');

@@ -50,7 +50,7 @@ test("MISP sharing groups: an item for a group is taken only by a member; inheri
       ],
     },
   };
-  const r = readMispEvent(event, 'e.json', ME);
+  const r = readMispEvent(event, 'e.json', 'feed', ME);
   assert.deepEqual(
     r.items.map((i) => [i.uuid, i.distribution]),
     [
@@ -68,23 +68,23 @@ test("MISP sharing groups: an item for a group is taken only by a member; inheri
   // Read by an installation that is in no group, or that does not say who it is: nothing for groups is taken.
   for (const self of [{ name: 'Gamma', uuid: nameUuid('publisher/delta') }, undefined]) {
     assert.deepEqual(
-      readMispEvent(event, 'e.json', self).items.map((i) => i.uuid),
+      readMispEvent(event, 'e.json', 'feed', self).items.map((i) => i.uuid),
       [U(7)],
     );
   }
   // Inheriting an event meant for its organisation only is refused like the event.
-  const own = readMispEvent({ Event: { ...event.Event, distribution: '0', Attribute: [note(U(8), { distribution: '5' })] } }, 'e.json', ME);
+  const own = readMispEvent({ Event: { ...event.Event, distribution: '0', Attribute: [note(U(8), { distribution: '5' })] } }, 'e.json', 'feed', ME);
   assert.match(own.refused[0]!.reason, /Your organisation only/);
   // Items are kept under their UUID (an organisation's imports under <org>/<UUID>): an attribute whose
   // uuid is anything else could take another item's key, so it is refused, naming it.
-  const hostile = readMispEvent({ Event: { ...event.Event, distribution: '1', Attribute: [note(`uni-a/${U(9)}`, { distribution: '5' }), note(U(10).toUpperCase(), { distribution: '5' }), { ...note(U(11), { distribution: '5' }), uuid: undefined }] } }, 'e.json', ME);
+  const hostile = readMispEvent({ Event: { ...event.Event, distribution: '1', Attribute: [note(`uni-a/${U(9)}`, { distribution: '5' }), note(U(10).toUpperCase(), { distribution: '5' }), { ...note(U(11), { distribution: '5' }), uuid: undefined }] } }, 'e.json', 'feed', ME);
   assert.deepEqual(
     hostile.items.map((i) => i.uuid),
     [U(10)],
   );
   assert.deepEqual(
     hostile.refused.map((x) => x.reason),
-    [`e.json: its uuid "uni-a/${U(9)}" is not a UUID`, 'e.json: its uuid is missing'],
+    [`e.json attribute 1: its uuid "uni-a/${U(9)}" is not a UUID`, 'e.json attribute 3: its uuid is missing'],
   );
 });
 
@@ -115,7 +115,7 @@ test('an item an administrator restricts to named partners leaves in a MISP shar
     ['A MISP partner', 'Beta University'],
   );
 
-  const events = mispEvents(publisherOf(a), await service.outgoing(admin, { maxTlp: 'green', audience: 'community', k: 3 }), []);
+  const events = mispEvents(publisherOf(a), await service.outgoing(admin, { maxTlp: 'green', audience: 'community', k: 3, to: 'file' }), []);
   const grouped = events.filter((e) => e.Event.distribution === '4');
   assert.equal(grouped.length, 1, 'the restricted note in an event of its own, for its sharing group');
   const g = grouped[0]!.Event as { sharing_group_id: string; SharingGroup: { id: string; SharingGroupOrg: { Organisation: { uuid: string; name: string } }[] }; Attribute: { distribution: string; Note: { note: string }[] }[] };
@@ -126,7 +126,7 @@ test('an item an administrator restricts to named partners leaves in a MISP shar
     [['5', 'FOR-BETA-ONLY']],
   );
   assert.ok(events.filter((e) => e.Event.distribution !== '4').every((e) => !JSON.stringify(e).includes('FOR-BETA-ONLY')));
-  assert.ok(!JSON.stringify(stixBundle(publisherOf(a), await service.outgoing(admin, { maxTlp: 'green', audience: 'community', k: 3 }), [])).includes('FOR-BETA-ONLY'), 'STIX cannot say who may read it: left out');
+  assert.ok(!JSON.stringify(stixBundle(publisherOf(a), await service.outgoing(admin, { maxTlp: 'green', audience: 'community', k: 3, to: 'file' }), [])).includes('FOR-BETA-ONLY'), 'STIX cannot say who may read it: left out');
 
   // Through A's signed feed: Beta, a member, takes both notes; Gamma, not in the group, only the open one.
   const feed = join(tempDir(), 'feed');
@@ -147,5 +147,45 @@ test('an item an administrator restricts to named partners leaves in a MISP shar
   assert.deepEqual((await verifyAudit(db)).problems, []);
   await db.query("INSERT INTO exchange_recipients VALUES ('note', $1, $2, 'Gamma', 'uni-a', 'intruder', '2026-11-30')", [only, publisherOf(c).uuid]);
   assert.match((await verifyAudit(db)).problems.map((p) => p.problem).join('\n'), /exchange_recipients\/note\/.* was written outside derisk/);
+  await db.close();
+});
+
+test("TLP:AMBER+STRICT is for its recipient's organisation only: a feed never carries it, a feed that does has it refused, naming the item; a file imported into one organisation takes it", async () => {
+  const db = await EmbeddedDb.open(':memory:');
+  await migrate(db);
+  const service = new ExchangeService(db, new Set(['NL']));
+  const admin: Actor = { userId: 'admin@uni-a', orgId: 'uni-a', role: 'admin', name: 'admin' };
+  const strict = await service.addNote(admin, { kind: 'name', value: 'Strict Lab', label: 'Strict Lab' }, 'AMBER-STRICT-TEXT');
+  const amber = await service.addNote(admin, { kind: 'name', value: 'Amber Lab', label: 'Amber Lab' }, 'AMBER-TEXT');
+  await service.share(admin, 'note', strict, { distribution: 'community', tlp: 'amber+strict' });
+  await service.share(admin, 'note', amber, { distribution: 'community', tlp: 'amber' });
+  await assert.rejects(service.outgoing(admin, { maxTlp: 'amber+strict', audience: 'community', k: 3, to: 'feed' }), /a feed carries markings up to TLP:AMBER, not TLP:AMBER\+STRICT/);
+  const toFeed = await service.outgoing(admin, { maxTlp: 'amber', audience: 'community', k: 3, to: 'feed' });
+  assert.deepEqual(
+    toFeed.notes.map((n) => n.body),
+    ['AMBER-TEXT'],
+  );
+  // An installation that published it anyway (another version, another tool): its subscribers refuse the item, naming it.
+  const toFile = await service.outgoing(admin, { maxTlp: 'amber+strict', audience: 'community', k: 3, to: 'file' });
+  assert.deepEqual(toFile.notes.map((n) => n.body).sort(), ['AMBER-STRICT-TEXT', 'AMBER-TEXT']);
+  const [homeA, homeB] = [tempDir(), tempDir()];
+  const [a, b] = [feedIdentity(homeA, 'Alpha'), feedIdentity(homeB, 'Beta')];
+  const events = mispEvents(publisherOf(a), toFile, []);
+  const feed = join(tempDir(), 'feed');
+  writeFeed(homeA, feed, events);
+  const pulled = await readVerifiedFeed(feedReader(feed), { publicKey: a.publicKey, keyId: a.keyId, lastSequence: null, lastManifest: null }, publisherOf(b));
+  assert.deepEqual(
+    pulled.items.map((i) => (i.doc as { body: string }).body),
+    ['AMBER-TEXT'],
+  );
+  assert.equal(pulled.refused.length, 1);
+  assert.match(pulled.refused[0]!.reason, /^[0-9a-f-]{36}\.json, attribute [0-9a-f-]{36}: marked TLP:AMBER\+STRICT: for its recipient's organisation only, and a feed is kept for every organisation of this installation/);
+  // The same event handed over as a file is imported into the one organisation it was sent to.
+  const asFile = events.map((e) => readMispEvent(e, 'sent.json', 'file', publisherOf(b)));
+  assert.deepEqual(asFile.flatMap((r) => r.items.map((i) => (i.doc as { body: string }).body)).sort(), ['AMBER-STRICT-TEXT', 'AMBER-TEXT']);
+  assert.deepEqual(
+    asFile.flatMap((r) => r.refused),
+    [],
+  );
   await db.close();
 });

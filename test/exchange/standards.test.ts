@@ -47,20 +47,20 @@ async function sharedItems() {
 
 test('sharing: nothing leaves by default, TLP:RED never, --tlp is a ceiling; only the owner may change it and only an officer', async () => {
   const { db, service, a, note } = await sharedItems();
-  const green = await service.outgoing(a, { maxTlp: 'green', audience: 'community', k: 3 });
+  const green = await service.outgoing(a, { maxTlp: 'green', audience: 'community', k: 3, to: 'file' });
   assert.deepEqual(
     green.notes.map((n) => n.body),
     ['Runs a joint lab with the PLA'],
   );
   assert.equal(green.namesakes.length, 1);
-  const amber = await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3 });
+  const amber = await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3, to: 'file' });
   assert.deepEqual(amber.notes.map((n) => n.body).sort(), ['AMBER-TEXT for partners only', 'Runs a joint lab with the PLA']);
-  const everyone = await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'everyone', k: 3 });
+  const everyone = await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'everyone', k: 3, to: 'file' });
   assert.deepEqual(everyone.notes, [], 'community items stay out of a feed for everyone; the RED one shared with everyone too');
   assert.equal(everyone.namesakes.length, 1);
   await assert.rejects(service.share({ ...a, role: 'analyst' }, 'note', note, { distribution: 'everyone', tlp: 'clear' }), ForbiddenError);
   await assert.rejects(service.share(admin('uni-b'), 'note', note, { distribution: 'everyone', tlp: 'clear' }), NotFoundError);
-  await assert.rejects(service.outgoing({ ...a, role: 'officer' }, { maxTlp: 'green', audience: 'community', k: 3 }), ForbiddenError);
+  await assert.rejects(service.outgoing({ ...a, role: 'officer' }, { maxTlp: 'green', audience: 'community', k: 3, to: 'file' }), ForbiddenError);
   const trail = await db.query<{ action: string; detail: string }>(`SELECT action, detail FROM audit WHERE action = 'exchange.share' ORDER BY seq`);
   assert.equal(trail.length, 4);
   assert.deepEqual(JSON.parse(trail[0]!.detail).from, { distribution: 'organisation', tlp: 'amber+strict' }, 'the level before is recorded');
@@ -90,7 +90,7 @@ test('MISP export: every field the core format requires, valid against its JSON 
   const restricted = await service.addNote(a, { kind: 'name', value: 'Closed Lab', label: 'Closed Lab' }, 'for one partner');
   await service.share(a, 'note', restricted, { distribution: 'community', tlp: 'green' });
   await service.restrict(a, 'note', restricted, [{ name: 'Partner University', uuid: nameUuid('publisher/partner') }]);
-  const events = mispEvents(publisher, await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3 }), [list], new Date('2026-11-30T10:00:00Z'), true);
+  const events = mispEvents(publisher, await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3, to: 'file' }), [list], new Date('2026-11-30T10:00:00Z'), true);
   assert.deepEqual(
     events.filter(({ Event: e }) => e.distribution === '4').map(({ Event: e }) => [e.sharing_group_id, (e.SharingGroup as { id: string }).id]),
     [['1', '1']],
@@ -182,7 +182,7 @@ function stixSchemas() {
 
 test('STIX 2.1 export validates against the official JSON schemas, TLP 2.0 markings, no TLP:RED', async () => {
   const { db, service, a } = await sharedItems();
-  const bundle = stixBundle(publisher, await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3 }), [list], new Date('2026-11-30T10:00:00Z'));
+  const bundle = stixBundle(publisher, await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3, to: 'file' }), [list], new Date('2026-11-30T10:00:00Z'));
   const { ajv, base, check } = stixSchemas();
   const types = new Map<string, number>();
   for (const o of bundle.objects) {
@@ -211,7 +211,7 @@ test('STIX 2.1 export validates against the official JSON schemas, TLP 2.0 marki
 
 test('FtM export: the items MISP and STIX carry as Notes on the listed Organization (the id export ftm gives it), valid against the FtM schema files; TLP and distribution in keywords; ids stable', async () => {
   const { db, service, a } = await sharedItems();
-  const outgoing = await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3 });
+  const outgoing = await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3, to: 'file' });
   // An anonymised verdict as outgoing lets one through (k organisations reached; that gate is outgoing's, for every format).
   const verdict: AnonymisedAssessment = {
     uuid: nameUuid('assessment/x'),
@@ -266,13 +266,13 @@ test('FtM export: the items MISP and STIX carry as Notes on the listed Organizat
   assert.deepEqual(byId.get('derisk-ror-01yqg2h08')!.properties.sourceUrl, ['https://ror.org/01yqg2h08']);
 
   // A feed for everyone leaves the community note out, keeps the decision shared with everyone.
-  const everyone = ftmOutgoingEntities(publisher, await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'everyone', k: 3 }), [list]);
+  const everyone = ftmOutgoingEntities(publisher, await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'everyone', k: 3, to: 'file' }), [list]);
   assert.ok(!everyone.some((e) => e.id === onNudt.id), 'the note shared with the community is not in an export for everyone');
   assert.ok(everyone.some((e) => e.id === namesake.id));
   assert.ok(!JSON.stringify(everyone).includes('AMBER-TEXT'));
   // Stable: the same items are the same entities at every export; each note's id is its own.
-  assert.deepEqual(ftmOutgoingEntities(publisher, { ...(await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3 })), assessments: [verdict] }, [list]), entities);
-  assert.equal(onNudt.id, ftmOutgoingEntities(publisher, await service.outgoing(a, { maxTlp: 'green', audience: 'community', k: 3 }), [list]).find((e) => e.schema === 'Note' && e.properties.entity?.[0] === nudt && !e.properties.keywords!.includes('derisk:namesake'))!.id);
+  assert.deepEqual(ftmOutgoingEntities(publisher, { ...(await service.outgoing(a, { maxTlp: 'amber+strict', audience: 'community', k: 3, to: 'file' })), assessments: [verdict] }, [list]), entities);
+  assert.equal(onNudt.id, ftmOutgoingEntities(publisher, await service.outgoing(a, { maxTlp: 'green', audience: 'community', k: 3, to: 'file' }), [list]).find((e) => e.schema === 'Note' && e.properties.entity?.[0] === nudt && !e.properties.keywords!.includes('derisk:namesake'))!.id);
   // The checker can fail: Note has no author.
   assert.equal(problems({ ...onNudt, properties: { ...onNudt.properties, author: ['x'] } }, byId, model, topics).length, 1);
   await db.close();
@@ -291,7 +291,7 @@ test('STIX 2.1 carries shared match corrections (a note with x_derisk_match_corr
   const exchangeA = new ExchangeService(dbA, new Set(['NL']));
   await exchangeA.share(a, 'correction', is.id, { distribution: 'community', tlp: 'green' });
   await exchangeA.share(a, 'correction', none.id, { distribution: 'community', tlp: 'clear' });
-  const bundle = stixBundle(publisher, await exchangeA.outgoing(a, { maxTlp: 'green', audience: 'community', k: 3 }), []);
+  const bundle = stixBundle(publisher, await exchangeA.outgoing(a, { maxTlp: 'green', audience: 'community', k: 3, to: 'file' }), []);
   assert.ok(!JSON.stringify(bundle).includes('PRIVATE-ONLY') && !JSON.stringify(bundle).includes(kept.id));
   const { check } = stixSchemas();
   const notes = bundle.objects.filter((o) => o.type === 'note');

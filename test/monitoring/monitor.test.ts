@@ -197,6 +197,22 @@ test('a list change that flips a stored verdict: re-run with the case as assesse
   assert.deepEqual(await alerts('org-b', 'verdict-change'), []);
   await monitor.check();
   assert.equal((await alerts('org-a', 'verdict-change')).length, 1, 'told once');
+
+  // A new version of the list that changes nothing of that flip (an alias added) is not told again.
+  const watchlistOf = (name: string, hit: object | null) => readWatchlist(writeTemp(name, JSON.stringify({ list: WATCHLIST_PROVENANCE, entries: [{ name: 'Some Other Institute', level: 'high' }, ...(hit ? [hit] : [])] })));
+  const listed = { name: 'Harbin Institute of Technology', level: 'very-high', ror_ids: [HIT] };
+  await saveLists(store, [watchlistOf('w3.json', { ...listed, aliases: ['HIT Harbin'] })]);
+  assert.ok((await monitor.check()).reassessed >= 1);
+  assert.equal((await alerts('org-a', 'verdict-change')).length, 1, 'the same flip under a new list version is not told again');
+  // HIT leaves the list: the verdict holds again (nothing to tell); listed again, the flip is news again.
+  await saveLists(store, [watchlistOf('w4.json', null)]);
+  await monitor.check();
+  assert.equal((await alerts('org-a', 'verdict-change')).length, 1);
+  await saveLists(store, [watchlistOf('w5.json', listed)]);
+  await monitor.check();
+  const again = await alerts('org-a', 'verdict-change');
+  assert.equal(again.length, 2, JSON.stringify(again.map((a) => a.title)));
+  assert.ok((again[0]!.evidence as { because: string[] }).because.some((b) => b.startsWith(`list ${WATCHLIST_PROVENANCE.id}`)));
 });
 
 test('knowledge-base changes in watched topics (and a change of status re-checks verdicts); re-assessment dates reached', async () => {

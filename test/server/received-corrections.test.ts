@@ -40,7 +40,7 @@ before(async () => {
     tokens[org] = (await service.accounts.createToken((await service.accounts.login(`u@${org}.example`, PASSWORD)).actor, 'test')).token;
   }
   const [event] = mispEvents(publisher, { notes: [], namesakes: [], corrections: [CORRECTION], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 } }, []);
-  const { items, refused } = readMispEvent(event, 'event.json');
+  const { items, refused } = readMispEvent(event, 'event.json', 'feed');
   assert.deepEqual(refused, []);
   const exchange = new ExchangeService(service.db, new Set());
   const subId = await exchange.subscribe(service.admin, tempDir(), 'ed25519:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'k1');
@@ -83,7 +83,7 @@ test('a feed whose correction tag names no decision is refused item by item, nam
   const [event] = mispEvents(publisher, { notes: [], namesakes: [], corrections: [CORRECTION], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 } }, []);
   const attr = (event!.Event.Attribute as { Tag: { name: string }[] }[])[0]!;
   attr.Tag = attr.Tag.map((t) => (t.name.startsWith('derisk:match-correction') ? { ...t, name: 'derisk:match-correction="is:Tsinghua"' } : t));
-  const { items, refused } = readMispEvent(event, 'event.json');
+  const { items, refused } = readMispEvent(event, 'event.json', 'feed');
   assert.deepEqual(items, []);
-  assert.match(refused[0]!.reason, /event\.json: tag derisk:match-correction says "is:Tsinghua", not is:<ROR id>, not:<ROR id> or none/);
+  assert.match(refused[0]!.reason, /event\.json, attribute [0-9a-f-]{36}: tag derisk:match-correction says "is:Tsinghua", not is:<ROR id>, not:<ROR id> or none/);
 });
