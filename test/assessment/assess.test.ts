@@ -197,7 +197,7 @@ test('bug 1: a partner nobody identified is never "not listed": security needs i
 });
 
 test('bug 1 class: a placeholder name ("TBD", "N/A") is a partner not named yet, whatever the registry resolves it to', async () => {
-  for (const name of ['TBD', 'tba', 'NN', 'N/A', 'to be named', '?']) {
+  for (const name of ['TBD', 'tba', 'NN', 'N/A', 'to be named', '?', 'T\u200bBD', '\u00adN/A\u200e', 'ＴＢＤ', 'to  be\u2060 named']) {
     const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: `Placeholder ${name}`, partners: [GREEN_CASE.partners[0], { name, role: 'partner', country: 'CN' }] });
     const { result } = await cases.assess(OFFICER, id, '2026-11-22');
     assert.equal(result.categories.security.verdict, 'needs-information', `${name}: ${JSON.stringify(result.categories)}`);
