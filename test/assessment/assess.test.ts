@@ -360,6 +360,16 @@ test('new answers: minority-language technology, mobility, data subjects and acc
   assert.match(result.evidence!.notes['application.minorities']!, /uyghur/);
 });
 
+test('a language of concern pasted with an invisible or full-width character, in another case or with extra spaces, is that language', async () => {
+  const minorities = async (language: string) => {
+    const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: `Speech recognition for ${language}`, application: { uses: ['general-purpose-other'], languages: [language], populations: ['general'] } });
+    const { result } = await cases.assess(OFFICER, id, '2026-11-22');
+    return result.criteria.find((r) => r.id === 'H-MINORITIES-CHINA')?.status;
+  };
+  assert.equal(await minorities('Uyghur'), 'holds');
+  for (const pasted of ['Uy\u00adghur', 'UYGHUR\u200b', '\ufeffＵｙｇｈｕｒ', '维吾尔\u200d语', 'korean  (Yanbian)']) assert.equal(await minorities(pasted), 'holds', JSON.stringify(pasted));
+});
+
 test('a project that is itself a prohibited practice is not offered "exclude a sub-topic"', async () => {
   const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: 'Social scoring platform', application: { uses: ['social-scoring'], populations: ['general'] } });
   const { result } = await cases.assess(OFFICER, id, '2026-11-22');
