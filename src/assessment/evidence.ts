@@ -4,6 +4,7 @@ import { LEVELS, type Level } from '../screening/lists.ts';
 import { placeholderKey } from '../screening/placeholders.ts';
 import type { Store } from '../store/store.ts';
 import { Gazetteer } from '../resolve/gazetteer.ts';
+import { withoutInvisibles } from '../resolve/normalize.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
 import { TIERS } from './ai-act.ts';
 import { languageKey, type PolicyBundle } from './bundle.ts';
@@ -267,7 +268,8 @@ let gazetteer: Gazetteer | undefined;
  * "中国"), read as an address's country is read; null when it names none derisk knows (then nothing is compared).
  */
 function countryCodeOf(written: string | null): string | null {
-  const w = written?.trim();
+  // Read as names are: "CN" pasted with a zero-width space, or written full-width, is CN.
+  const w = withoutInvisibles((written ?? '').normalize('NFKC')).trim();
   if (!w) return null;
   if (/^[A-Za-z]{2}$/.test(w)) {
     const code = EU_CODES[w.toUpperCase()] ?? w.toUpperCase();

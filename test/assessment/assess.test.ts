@@ -233,9 +233,9 @@ test('bug 1 class: a partner the registry places in another country than the cas
     assert.equal((await partner(p)).evidence!.facts['partners.identified'], true, JSON.stringify(p));
   }
   // China as sources and people write it places a partner nobody identified in China, as "CN" does.
-  for (const country of ['CN', 'China', 'Peoples R China', 'P. R. China', 'Chine', 'mainland China', '中华人民共和国']) {
+  for (const country of ['CN', 'China', 'Peoples R China', 'P. R. China', 'Chine', 'mainland China', '中华人民共和国', 'CN\u200b', '\u200eＣＮ', 'Chi\u00adna']) {
     const unidentified = await partner({ name: 'Great Future Robotics Lab', country });
-    assert.equal(unidentified.evidence!.facts['partners.chinese'], true, country);
+    assert.equal(unidentified.evidence!.facts['partners.chinese'], true, JSON.stringify(country));
   }
 });
 
