@@ -4,9 +4,10 @@ import { LEVELS, type Level } from '../screening/lists.ts';
 import { placeholderKey } from '../screening/placeholders.ts';
 import type { Store } from '../store/store.ts';
 import { Gazetteer } from '../resolve/gazetteer.ts';
+import { withoutInvisibles } from '../resolve/normalize.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
 import { TIERS } from './ai-act.ts';
-import type { PolicyBundle } from './bundle.ts';
+import { languageKey, type PolicyBundle } from './bundle.ts';
 import { MINORITY_POPULATIONS, type Answer, type Case, type PartyKind } from './case.ts';
 import type { Value } from './expression.ts';
 
@@ -267,7 +268,8 @@ let gazetteer: Gazetteer | undefined;
  * "中国"), read as an address's country is read; null when it names none derisk knows (then nothing is compared).
  */
 function countryCodeOf(written: string | null): string | null {
-  const w = written?.trim();
+  // Read as names are: "CN" pasted with a zero-width space, or written full-width, is CN.
+  const w = withoutInvisibles((written ?? '').normalize('NFKC')).trim();
   if (!w) return null;
   if (/^[A-Za-z]{2}$/.test(w)) {
     const code = EU_CODES[w.toUpperCase()] ?? w.toUpperCase();
@@ -513,7 +515,7 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
   const about = (...k: string[]) => (subjects === null ? (dataKinds?.includes('none') ? false : null) : subjects.some((x) => k.includes(x)));
   const equipmentControlled = c.equipment.some((e) => e.exportControlled === 'yes') ? true : c.equipment.every((e) => e.exportControlled === 'no') ? false : null;
   const technologyControlled = tri(c.technology.exportControlled) === true || equipmentControlled === true ? true : tri(c.technology.exportControlled) === false && equipmentControlled === false ? false : null;
-  const languages = (c.application.languages ?? []).map((l) => bundle.languages.get(l.toLowerCase())).filter((l): l is string => l !== undefined);
+  const languages = (c.application.languages ?? []).map((l) => bundle.languages.get(languageKey(l))).filter((l): l is string => l !== undefined);
   const populations = c.application.populations;
   const minorities = languages.length > 0 || (populations ?? []).some((p) => MINORITY_POPULATIONS.includes(p)) ? true : populations === null ? null : false;
   const vulnerable = populations === null ? null : populations.some((p) => ['minors', 'dissidents-or-journalists', 'migrants'].includes(p));

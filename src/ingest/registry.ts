@@ -1,5 +1,7 @@
 import { statSync } from 'node:fs';
 import type { DuckDBAppender } from '@duckdb/node-api';
+import { withoutInvisibles } from '../resolve/normalize.ts';
+import { rorIdWritten } from '../resolve/ror-id.ts';
 import { LIST, VARCHAR, listValue } from '../store/duckdb.ts';
 import type { Store } from '../store/store.ts';
 import { fileId as contentId } from './file-id.ts';
@@ -109,16 +111,19 @@ export interface InstitutionSuggestion {
   city: string | null;
 }
 
-const ROR_ID = /^(?:https?:\/\/ror\.org\/)?(0[a-hj-km-np-tv-z0-9]{6}\d{2})$/i;
+/**
+ * A name or a typed text as suggestions compare them: lower case, compatibility forms folded (full-width letters), invisible
+ * format characters removed, so that a name pasted with a soft hyphen or a zero-width space is the name.
+ */
+const lowerName = (text: string): string => withoutInvisibles(text.normalize('NFKC')).toLowerCase();
 
 /**
- * The words of a name or of a typed text, lower case: runs of letters and digits. A run of
+ * The words of a name or of a typed text, as lowerName reads it: runs of letters and digits. A run of
  * Chinese, Japanese or Korean characters, written without spaces, counts from each of its
  * characters on, so that typing a word inside it finds it.
  */
 function wordsOf(text: string): string[] {
-  return text
-    .toLowerCase()
+  return lowerName(text)
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean)
     .flatMap((w) => (/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u.test(w) ? [...w].slice(0, 40).map((_, i) => [...w].slice(i).join('')) : [w]));
@@ -153,7 +158,7 @@ class SuggestionIndex {
       const of = at.get(n.rorId);
       if (of === undefined || seen.has(`${of}\u0000${n.name}`)) continue;
       seen.add(`${of}\u0000${n.name}`);
-      const id = this.names.push({ of, text: n.name, lower: n.name.toLowerCase() }) - 1;
+      const id = this.names.push({ of, text: n.name, lower: lowerName(n.name) }) - 1;
       for (const w of new Set(wordsOf(n.name))) {
         const list = byWord.get(w);
         if (list) list.push(id);
@@ -191,8 +196,7 @@ class SuggestionIndex {
     ranges.sort((a, b) => a.size - b.size);
     const [first, ...rest] = ranges;
     if (!first || first.size === 0) return [];
-    const whole = text
-      .toLowerCase()
+    const whole = lowerName(text)
       .split(/[\s,;()]+/)
       .filter(Boolean)
       .join(' ');
@@ -259,7 +263,7 @@ async function suggestionIndex(store: Store): Promise<SuggestionIndex> {
  * its institution. Answered from an index of the names, built once per registry version.
  */
 export async function suggestInstitutions(store: Store, text: string, limit = 8): Promise<InstitutionSuggestion[]> {
-  const id = ROR_ID.exec(text.trim())?.[1]?.toLowerCase();
+  const id = rorIdWritten(text);
   if (id) {
     const rows = await store.all<{ ror_id: string; name: string; country_code: string | null; city: string | null }>('SELECT ror_id, name, country_code, city FROM institutions WHERE ror_id = $1', [id]);
     return rows.map((r) => ({ rorId: r.ror_id, name: r.name, matched: null, countryCode: r.country_code, city: r.city }));

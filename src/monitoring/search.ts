@@ -1,3 +1,4 @@
+import { withoutInvisibles } from '../resolve/normalize.ts';
 import type { EntryDoc } from './entry.ts';
 import type { Vocabulary } from './vocabulary.ts';
 
@@ -27,8 +28,9 @@ export function stem(word: string): string {
   return w;
 }
 
+/** Invisible format characters go first: a soft hyphen or zero-width space pasted into a word does not split it. */
 function normalise(text: string): string {
-  return text.normalize('NFKC').toLowerCase().normalize('NFD').replace(/\p{M}/gu, '');
+  return withoutInvisibles(text.normalize('NFKC')).toLowerCase().normalize('NFD').replace(/\p{M}/gu, '');
 }
 
 /**

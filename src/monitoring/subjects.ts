@@ -1,5 +1,6 @@
 import { loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { Gazetteer } from '../resolve/gazetteer.ts';
+import { withoutInvisibles } from '../resolve/normalize.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
 import { screenKey } from '../screening/names.ts';
 import { loadedLists } from '../screening/store.ts';
@@ -7,7 +8,17 @@ import type { Store } from '../store/store.ts';
 import { loadVocabulary, type Vocabulary } from './vocabulary.ts';
 import type { Found, SubjectFinder, WatchKind } from './watchlists.ts';
 
-const fold = (s: string) => s.normalize('NFKC').trim().toLowerCase();
+/**
+ * A name as typed or pasted, read as names are: compatibility forms folded, invisible format characters removed
+ * ("Tech\u00adnology" from a PDF), runs of spaces one space.
+ */
+const readName = (s: string) =>
+  withoutInvisibles(s.normalize('NFKC'))
+    .replace(/[\s\p{Z}]+/gu, ' ')
+    .trim();
+const fold = (s: string) => readName(s).toLowerCase();
+/** fold in SQL, for the registry's names: they hold invisible joiners too (in Persian and Sinhala names). */
+const FOLDED_REGISTRY_NAME = "trim(regexp_replace(regexp_replace(lower(n.name), '\\p{Cf}', '', 'g'), '[\\s\\p{Z}]+', ' ', 'g'))";
 
 /**
  * Finds watchable subjects where derisk keeps them: institutions in the loaded ROR registry,
@@ -24,7 +35,8 @@ export class StoreSubjects implements SubjectFinder {
     private readonly vocabulary: Vocabulary = loadVocabulary(),
   ) {}
 
-  async find(kind: WatchKind, text: string): Promise<Found[]> {
+  async find(kind: WatchKind, typed: string): Promise<Found[]> {
+    const text = readName(typed);
     switch (kind) {
       case 'institution':
         return this.institutions(text);
@@ -49,7 +61,7 @@ export class StoreSubjects implements SubjectFinder {
     const id = rorIdWritten(text);
     const rows = id
       ? await this.store.all<{ ror_id: string; name: string; country_code: string | null }>('SELECT ror_id, name, country_code FROM institutions WHERE ror_id = $1', [id])
-      : await this.store.all<{ ror_id: string; name: string; country_code: string | null }>('SELECT DISTINCT i.ror_id, i.name, i.country_code FROM institution_names n JOIN institutions i USING (ror_id) WHERE lower(n.name) = $1 ORDER BY i.ror_id', [fold(text)]);
+      : await this.store.all<{ ror_id: string; name: string; country_code: string | null }>(`SELECT DISTINCT i.ror_id, i.name, i.country_code FROM institution_names n JOIN institutions i USING (ror_id) WHERE ${FOLDED_REGISTRY_NAME} = $1 ORDER BY i.ror_id`, [fold(text)]);
     return rows.map((r) => ({ kind: 'institution', ref: r.ror_id, label: `${r.name}${r.country_code ? `, ${r.country_code}` : ''}` }));
   }
 

@@ -160,8 +160,11 @@ export const screenKey = (value: string): string => screenKeyOf(value, null);
 /** screenKey, given the value's screenTokens when they are at hand. */
 export const screenKeyOf = (value: string, tokens: string[] | null): string => (hasCjk(value) && cjkKey(value).length >= 2 ? cjkKey(value) : (tokens ?? screenTokens(value)).join(' '));
 
-/** An acronym alias ("BIT", "NUDT") names an entry only when it is the whole query or segment. */
-export const isAcronym = (value: string): boolean => /^[A-Z][A-Z0-9&-]{1,7}$/.test(value.trim());
+/**
+ * An acronym alias ("BIT", "NUDT") names an entry only when it is the whole query or segment. Read as the query is: a
+ * listed "NU\u200bDT" or "ＮＵＤＴ" is the acronym NUDT.
+ */
+export const isAcronym = (value: string): boolean => /^[A-Z][A-Z0-9&-]{1,7}$/.test(withoutInvisibles(value.normalize('NFKC')).trim());
 
 /** Edits between two words, a swap of neighbouring letters counting as one ("Acaedmy"); stops past `limit`. */
 export function editDistance(a: string, b: string, limit: number): number {

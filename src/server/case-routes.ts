@@ -161,7 +161,11 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
       .send(pdf);
   });
 
-  app.get('/api/assessments/:id/decision', { schema: { description: "A verdict's sign-off: {decision, conditions, decidedBy, decidedByName, decidedAt}, or null", params: id } }, async (request) => (await services()).cases.decision(actorOf(request), (request.params as { id: string }).id));
+  app.get('/api/assessments/:id/decision', { schema: { description: "A verdict's sign-off: {decision, conditions, decidedBy, decidedByName, decidedAt}, or null", params: id } }, async (request) => {
+    const actor = actorOf(request);
+    const a = await readAssessment(db, actor, (request.params as { id: string }).id);
+    return (await services()).cases.decision(actor, a.id);
+  });
   app.post(
     '/api/assessments/:id/decision',
     {
@@ -172,8 +176,10 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
       },
     },
     async (request, reply) => {
+      const actor = actorOf(request);
+      const a = await readAssessment(db, actor, (request.params as { id: string }).id);
       const body = request.body as { decision: string; conditions?: string[] };
-      return reply.code(201).send(await (await services()).cases.decide(actorOf(request), (request.params as { id: string }).id, body));
+      return reply.code(201).send(await (await services()).cases.decide(actor, a.id, body));
     },
   );
 

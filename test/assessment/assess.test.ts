@@ -197,7 +197,7 @@ test('bug 1: a partner nobody identified is never "not listed": security needs i
 });
 
 test('bug 1 class: a placeholder name ("TBD", "N/A") is a partner not named yet, whatever the registry resolves it to', async () => {
-  for (const name of ['TBD', 'tba', 'NN', 'N/A', 'to be named', '?']) {
+  for (const name of ['TBD', 'tba', 'NN', 'N/A', 'to be named', '?', 'T\u200bBD', '\u00adN/A\u200e', 'ＴＢＤ', 'to  be\u2060 named']) {
     const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: `Placeholder ${name}`, partners: [GREEN_CASE.partners[0], { name, role: 'partner', country: 'CN' }] });
     const { result } = await cases.assess(OFFICER, id, '2026-11-22');
     assert.equal(result.categories.security.verdict, 'needs-information', `${name}: ${JSON.stringify(result.categories)}`);
@@ -233,9 +233,9 @@ test('bug 1 class: a partner the registry places in another country than the cas
     assert.equal((await partner(p)).evidence!.facts['partners.identified'], true, JSON.stringify(p));
   }
   // China as sources and people write it places a partner nobody identified in China, as "CN" does.
-  for (const country of ['CN', 'China', 'Peoples R China', 'P. R. China', 'Chine', 'mainland China', '中华人民共和国']) {
+  for (const country of ['CN', 'China', 'Peoples R China', 'P. R. China', 'Chine', 'mainland China', '中华人民共和国', 'CN\u200b', '\u200eＣＮ', 'Chi\u00adna']) {
     const unidentified = await partner({ name: 'Great Future Robotics Lab', country });
-    assert.equal(unidentified.evidence!.facts['partners.chinese'], true, country);
+    assert.equal(unidentified.evidence!.facts['partners.chinese'], true, JSON.stringify(country));
   }
 });
 
@@ -358,6 +358,16 @@ test('new answers: minority-language technology, mobility, data subjects and acc
   assert.equal(status('S-TALENT-PROGRAMME'), 'needs-information', 'talent programmes unknown for one person');
   assert.equal(result.overall, 'red');
   assert.match(result.evidence!.notes['application.minorities']!, /uyghur/);
+});
+
+test('a language of concern pasted with an invisible or full-width character, in another case or with extra spaces, is that language', async () => {
+  const minorities = async (language: string) => {
+    const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: `Speech recognition for ${language}`, application: { uses: ['general-purpose-other'], languages: [language], populations: ['general'] } });
+    const { result } = await cases.assess(OFFICER, id, '2026-11-22');
+    return result.criteria.find((r) => r.id === 'H-MINORITIES-CHINA')?.status;
+  };
+  assert.equal(await minorities('Uyghur'), 'holds');
+  for (const pasted of ['Uy\u00adghur', 'UYGHUR\u200b', '\ufeffＵｙｇｈｕｒ', '维吾尔\u200d语', 'korean  (Yanbian)']) assert.equal(await minorities(pasted), 'holds', JSON.stringify(pasted));
 });
 
 test('a project that is itself a prohibited practice is not offered "exclude a sub-topic"', async () => {

@@ -122,3 +122,11 @@ test('the options the case form needs: every new answer, the case kinds, forums 
   assert.ok(o.partyKinds.includes('unknown') && o.dataAccess.includes('unknown'));
   assert.match(o.bundle.hash, /^[0-9a-f]{16}$/);
 });
+
+test('GET /api/cases?q= finds a case whatever a PDF pasted into the title or the query: invisible characters, full-width letters, spaces', async () => {
+  const pasted = (await call('POST', '/api/cases', { title: 'Joint lab with Harbin Institute of Tech\u00adnology', reference: 'REF\u200b-2026\u00a0-17', partners: [{ name: 'University of Oxford', country: 'GB' }] })).json().id as string;
+  const plain = (await call('POST', '/api/cases', { title: 'Sensor study with Harbin Institute of Technology', partners: [{ name: 'University of Oxford', country: 'GB' }] })).json().id as string;
+  const found = async (q: string) => ((await call('GET', `/api/cases?q=${encodeURIComponent(q)}`)).json() as { id: string }[]).map((c) => c.id).sort();
+  for (const q of ['harbin institute of technology', 'Harbin Institute of Tech\u200bnology', 'ＨＡＲＢＩＮ  institute']) assert.deepEqual(await found(q), [pasted, plain].sort(), JSON.stringify(q));
+  for (const q of ['ref-2026 -17', 'REF-2026\u2060 -17']) assert.deepEqual(await found(q), [pasted], JSON.stringify(q));
+});

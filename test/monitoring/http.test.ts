@@ -45,6 +45,15 @@ test('reading the knowledge base over HTTP: list, search in Chinese, an entry, t
     found.map((e: { id: string }) => e.id),
     ['cn-tc260-generative-ai-safety-requirements'],
   );
+  const searched = async (q: string) => ((await call('org-a/viewer', 'GET', `/api/kb/entries?q=${encodeURIComponent(q)}`)).json() as { id: string }[]).map((e) => e.id);
+  for (const [pasted, typed] of [
+    ['生成式\u200b人工智能', '生成式人工智能'],
+    ['gener\u00adative AI safety\u200e', 'generative AI safety'],
+  ]) {
+    const found = await searched(typed!);
+    assert.ok(found.length > 0, typed);
+    assert.deepEqual(await searched(pasted!), found, `${JSON.stringify(pasted)}: invisible characters pasted in split no word`);
+  }
   const nil = (await call('org-a/viewer', 'GET', '/api/kb/entries/cn-national-intelligence-law')).json();
   assert.equal(nil.entry.clause, 'Art. 7');
   assert.equal(nil.review.state, 'draft');

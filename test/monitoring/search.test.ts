@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { loadBundledEntries } from '../../src/monitoring/bundled-entries.ts';
 import { diffEntries, wordDiff } from '../../src/monitoring/diff.ts';
 import { indexTerms, queryTerms, SearchIndex } from '../../src/monitoring/search.ts';
@@ -20,6 +21,23 @@ test('Chinese text is indexed as characters and character pairs; a query asks fo
   assert.deepEqual(queryTerms('The standards of the EU'), ['standard', 'eu'], 'stop words dropped, plurals stemmed');
   assert.deepEqual(queryTerms('standardisation'), queryTerms('Standardization'));
   assert.deepEqual(queryTerms('Règlement'), ['reglement']);
+  assert.deepEqual(queryTerms('Stand\u00adardi\u200bsation\ufeff 数据\u200d安全'), queryTerms('Standardisation 数据安全'), 'invisible characters split no word');
+});
+
+test('property: invisible characters anywhere in a text never change its index or query terms', () => {
+  const invisible = fc.constantFrom('\u00ad', '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u200e', '\u202e', '\u2066');
+  const text = fc.array(fc.oneof(fc.stringMatching(/^[A-Za-z]{1,10}$/), fc.constantFrom('数据安全', '标准化', 'Règlement', 'ＡＩ', 'standardisation', 'the', '&')), { minLength: 1, maxLength: 6 }).map((words) => words.join(' '));
+  fc.assert(
+    fc.property(
+      text.chain((clean) => fc.tuple(fc.constant(clean), fc.array(fc.tuple(fc.nat({ max: clean.length }), invisible), { minLength: 1, maxLength: 4 }))),
+      ([clean, inserts]) => {
+        let hidden = clean;
+        for (const [at, c] of [...inserts].sort((a, b) => b[0] - a[0])) hidden = hidden.slice(0, at) + c + hidden.slice(at);
+        assert.deepEqual(indexTerms(hidden), indexTerms(clean));
+        assert.deepEqual(queryTerms(hidden), queryTerms(clean));
+      },
+    ),
+  );
 });
 
 test('search finds entries by their Chinese titles', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { ingestRegistry } from '../../src/ingest/registry.ts';
@@ -12,13 +13,15 @@ import { watchlist } from '../helpers/watchlist.ts';
 
 const KU_LEUVEN = '05f950310';
 const HIT = '01yqg2h08';
+/** Payame Noor University, its name written with a zero-width non-joiner as Persian writes it. */
+const PAYAME_NOOR = '031699d98';
 let env: Record<string, string>;
 
 before(async () => {
   const home = tempDir();
   env = { DERISK_HOME: home };
   const store = await Store.open(join(home, 'derisk.duckdb'));
-  await ingestRegistry(store, writeTemp('ror.jsonl', [rorRecord(KU_LEUVEN, 'KU Leuven', 'BE', 'Leuven'), rorRecord(HIT, 'Harbin Institute of Technology', 'CN', 'Harbin')].map((r) => JSON.stringify(r)).join('\n')));
+  await ingestRegistry(store, writeTemp('ror.jsonl', [rorRecord(KU_LEUVEN, 'KU Leuven', 'BE', 'Leuven'), rorRecord(HIT, 'Harbin Institute of Technology', 'CN', 'Harbin'), rorRecord(PAYAME_NOOR, 'دانشگاه پیام\u200cنور', 'IR', 'Tehran')].map((r) => JSON.stringify(r)).join('\n')));
   await saveLists(store, [readWatchlist(watchlist([{ name: 'Harbin Institute of Technology', level: 'high', ror_ids: [HIT] }]))]);
   store.close();
 });
@@ -66,4 +69,22 @@ test('derisk watch add / list, derisk ingest tells of new alerts, derisk alerts 
   assert.deepEqual(derisk(['alerts', 'check'], env).stderr.match(/alerts: .*/g), ['alerts: nothing new (0 evidence file(s), 0 list version(s) looked at)']);
   assert.equal(derisk(['alerts', 'read', parsed[0]!.id as string], env).status, 0);
   assert.match(derisk(['alerts', '--unread'], env).stdout, /no unread alerts/);
+});
+
+test('derisk watch add reads a name as written, whatever a PDF pasted into it: invisible characters, case, spaces, a ROR id in any form', () => {
+  const home = tempDir();
+  const own = { DERISK_HOME: home };
+  // The fixture's registry and list, in a home of this test's own: the items are each added once here.
+  cpSync(join(env.DERISK_HOME!, 'derisk.duckdb'), join(home, 'derisk.duckdb'));
+  const watching = (text: string, kind?: string) => {
+    const r = derisk(['watch', 'add', text, ...(kind ? ['--kind', kind] : []), '--json'], own);
+    assert.equal(r.status, 0, `${JSON.stringify(text)}: ${r.stderr}`);
+    const { kind: found, ref } = JSON.parse(r.stdout) as { kind: string; ref: string };
+    return { kind: found, ref };
+  };
+  for (const text of ['Harbin Institute of Tech\u00adnology', 'Har\u200dbin Institute of Technology\u2060', 'harbin  INSTITUTE of\u00a0technology', `ror:${HIT}`, `<https://ror.org/${HIT}/>`, `${HIT}\u200b`]) assert.deepEqual(watching(text), { kind: 'institution', ref: HIT }, JSON.stringify(text));
+  assert.deepEqual(watching('دانشگاه پیامنور'), { kind: 'institution', ref: PAYAME_NOOR }, "the registry's names are read the same way");
+  assert.match(watching('Harbin Institute of Tech\u00adnology', 'list-entry').ref, /^my-watchlist\//);
+  assert.deepEqual(watching('AI, machine\u200b learning and big data', 'field'), { kind: 'field', ref: 'ai-ml-big-data' });
+  assert.deepEqual(watching('Data  gover\u00adnance', 'topic'), { kind: 'topic', ref: 'data-governance' });
 });

@@ -9,7 +9,8 @@ import { resolvePending } from '../../src/resolve/apply.ts';
 import { AffiliationResolver, type Resolution } from '../../src/resolve/matcher.ts';
 import { foldText } from '../../src/resolve/normalize.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
-import { screenKey, screenReadings, screenTokens } from '../../src/screening/names.ts';
+import { isAcronym, screenKey, screenReadings, screenTokens } from '../../src/screening/names.ts';
+import { Screener } from '../../src/screening/screener.ts';
 import { loadWeights, portfolio } from '../../src/screening/portfolio.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { refreshAnalytics } from '../../src/store/refresh.ts';
@@ -44,6 +45,7 @@ test('property: an invisible character anywhere in a name never changes its fold
       ([clean, hidden]) => {
         assert.equal(foldText(hidden), foldText(clean));
         assert.equal(screenKey(hidden), screenKey(clean));
+        assert.equal(isAcronym(hidden), isAcronym(clean));
         assert.deepEqual(screenTokens(hidden), screenTokens(clean));
         assert.deepEqual(
           screenReadings(hidden).map((r) => r.tokens),
@@ -100,6 +102,16 @@ test('a soft hyphen, zero-width space or joiner inside a word hides no listed na
       r.hits.some((h) => h.entry === entry),
       JSON.stringify(hidden),
     );
+  }
+});
+
+test('a listed acronym holding an invisible or full-width character screens as the acronym it is', () => {
+  const screenerListing = (alias: string) => new Screener([readWatchlist(watchlist([{ name: 'National University of Defense Technology', level: 'high', aliases: [alias] }]))]);
+  const plain = screenerListing('NUDT');
+  const hits = (screener: Screener, query: string) => screener.screen(query).hits.map((h) => ({ entry: h.entry, match: h.match, score: h.score }));
+  for (const written of ['NU\u200bDT', '\u00adNUDT', 'NUDT\u2060', 'ＮＵＤＴ']) {
+    const listed = screenerListing(written);
+    for (const query of ['NUDT', 'Nudt', 'College of Computer, NUDT', 'NUDT Research Institute']) assert.deepEqual(hits(listed, query), hits(plain, query), `${JSON.stringify(written)} listed, ${query} screened`);
   }
 });
 

@@ -103,6 +103,12 @@ test('the registry suggests institutions as one types: every word, exact and pre
   assert.deepEqual(await suggest('acme widgets'), []);
 });
 
+test('the registry suggests as one types a name pasted with invisible or full-width characters, and a ROR id however written', async () => {
+  const suggest = async (q: string) => ((await app.inject({ url: `/api/institutions?q=${encodeURIComponent(q)}`, headers: auth })).json() as { rorId: string }[]).map((s) => s.rorId);
+  for (const q of ['Tsing\u00adhua', 'tsinghua\u200b univ', '\ufeffTsinghua University\u200e', 'ｔｓｉｎｇ', 'ror:03cve4549', '<https://www.ror.org/03cve4549/>', '03CVE4549\u200b']) assert.deepEqual(await suggest(q), ['03cve4549'], JSON.stringify(q));
+  assert.deepEqual(await suggest('of tech\u2060'), await suggest('of tech'));
+});
+
 test('bad input gets a 4xx that says what is wrong, never a 500 or an empty answer', async () => {
   const cases: [string, number, RegExp][] = [
     ['/api/indicators/copubs?regions=EU27AC,MARS', 400, /unknown region "MARS"/],

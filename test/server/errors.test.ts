@@ -90,13 +90,18 @@ test('each status from a real route, with its label and a message that says what
   }
 });
 
-test("a verdict that is not there, or is another organisation's, is 404 no assessment ID, even where no risk list is loaded", async () => {
+test("a verdict that is not there, or is another organisation's, is 404 no assessment ID, even where no risk list is loaded: read, its report, its sign-off read or given", async () => {
   const theirs = await storedVerdict(noLists.db, { org: 'org-b', title: 'B: private', holds: [] });
   const bearer = { authorization: `Bearer ${noLists.token}` };
-  for (const path of ['', '/report']) {
-    const [missing, other] = await Promise.all(['00000000-0000-4000-8000-000000000000', theirs.assessmentId].map(async (id) => ({ id, r: await call(noLists, 'GET', `/api/assessments/${id}${path}`, bearer) })));
+  for (const [method, path, body] of [
+    ['GET', ''],
+    ['GET', '/report'],
+    ['GET', '/decision'],
+    ['POST', '/decision', { decision: 'approved' }],
+  ] as const) {
+    const [missing, other] = await Promise.all(['00000000-0000-4000-8000-000000000000', theirs.assessmentId].map(async (id) => ({ id, r: await call(noLists, method, `/api/assessments/${id}${path}`, bearer, body) })));
     for (const { id, r } of [missing!, other!]) {
-      assert.equal(r.statusCode, 404, `${id}${path}: ${r.body}`);
+      assert.equal(r.statusCode, 404, `${method} ${id}${path}: ${r.body}`);
       assert.equal(r.json().message, `no assessment ${id}`);
     }
     assert.equal(other!.r.body.replaceAll(other!.id, 'ID'), missing!.r.body.replaceAll(missing!.id, 'ID'), 'the same answer');
