@@ -13,7 +13,7 @@ import { openAppDb } from '../../src/appdb/open.ts';
 import { loadConfig } from '../../src/config.ts';
 import { ConflictError } from '../../src/errors.ts';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
-import { INDICATORS, indicatorsOf, runIndicator, STANDARD_PAIRS, type AskIndicator, type IndicatorRequest } from '../../src/indicators/catalog.ts';
+import { INDICATOR_COLUMNS, INDICATORS, indicatorsOf, runIndicator, STANDARD_PAIRS, type AskIndicator, type IndicatorRequest } from '../../src/indicators/catalog.ts';
 import { clickHouseResolutionCounts, round4, runClickHouseIndicator } from '../../src/indicators/clickhouse.ts';
 import { landscapeSummary, resolutionCounts } from '../../src/indicators/copubs.ts';
 import { checkFacts } from '../../src/indicators/facts.ts';
@@ -271,6 +271,8 @@ test('every indicator the cluster computes answers exactly what DuckDB answers o
     'a fractional count that is not whole',
   );
   for (const name of INDICATORS) assert.ok(unfiltered(name).length > 0, name);
+  // The header a CSV with no rows prints is the one a full answer has (INDICATOR_COLUMNS is written by hand).
+  for (const name of INDICATORS) assert.deepEqual(Object.keys(unfiltered(name)[0] as object), INDICATOR_COLUMNS[name], `${name}: its rows' columns are not INDICATOR_COLUMNS`);
   assert.ok(compared > 300, `compared ${compared} rows`);
   // The summary and the brief's facts, which read several indicators, under the filters and either counting.
   const embedded = indicatorsOf(store, catalogue, taxonomy);
