@@ -934,12 +934,13 @@ export class AffiliationResolver {
   private succeeded(matches: InstitutionMatch[]): InstitutionMatch[] {
     const out = new Map<string, InstitutionMatch>();
     for (const m of matches) {
-      const next = this.successorOf(m.rorId);
-      const target = next ?? this.universityOfWithdrawnSchool(m.rorId);
+      const spelt = this.universitySpeltBySchool(m.rorId);
+      const next = spelt ? null : this.successorOf(m.rorId);
+      const target = spelt?.university ?? next ?? this.universityOfWithdrawnSchool(m.rorId);
       const e = this.entries.get(m.rorId)!;
       const s = target ? this.entries.get(target)! : null;
       const how = next ? 'succeeded by' : 'a school of';
-      const why = next ? '' : ', its registry parent (no successor named)';
+      const why = spelt ? `, the university its name spells (its registry successor ${spelt.successor} is no school)` : next ? '' : ', its registry parent (no successor named)';
       const match = s ? { ...m, rorId: s.id, name: s.name, countryCode: s.countryCode, evidence: `${m.evidence}; ${e.status} ROR record ${e.id} (${e.name}), ${how} ${s.id} ${s.name}${why}`, succeeds: { rorId: e.id, name: e.name, status: e.status } } : m;
       const prior = out.get(match.rorId);
       if (!prior || TIER_RANK[match.tier] > TIER_RANK[prior.tier] || (match.tier === prior.tier && match.score > prior.score)) out.set(match.rorId, match);
@@ -973,9 +974,29 @@ export class AffiliationResolver {
     return parent?.status === 'active' && parent.types.includes('education') ? parent.id : null;
   }
 
-  /** The institution a record counts for: its successor, or a withdrawn school's university, or itself. */
+  /**
+   * The university a withdrawn or inactive school record's name spells ("Johns Hopkins University School of Medicine" →
+   * Johns Hopkins University), when the registry's successor for it is no school (Johns Hopkins Medicine, a health
+   * system): the school is a unit of the university, as for schools the registry succeeded by their university (Stanford,
+   * Duke, Emory) or holds no record of; a successor that is itself a school (University of Alabama at Birmingham) stands.
+   * Null otherwise, and when the name spells no active university or several.
+   */
+  private universitySpeltBySchool(id: string): { university: string; successor: string } | null {
+    const e = this.entries.get(id);
+    const successor = this.successorOf(id);
+    if (!e || successor === null || !SCHOOL_RECORD.test(foldText(e.name)) || this.entries.get(successor)!.types.includes('education')) return null;
+    const tokens = nameTokens(e.name);
+    for (let k = tokens.length - 1; k > 0; k--) {
+      if (!SCHOOL_WORD.test(` ${tokens.slice(k).join(' ')}`)) continue;
+      const universities = [...(this.exact.get(tokens.slice(0, k).join(' ')) ?? [])].filter(([u, priority]) => priority >= 2 && this.entries.get(u)!.status === 'active' && this.entries.get(u)!.types.includes('education'));
+      if (universities.length === 1) return { university: universities[0]![0], successor: `${successor} ${this.entries.get(successor)!.name}` };
+    }
+    return null;
+  }
+
+  /** The institution a record counts for: the university a school's name spells, its successor, or a withdrawn school's university, or itself. */
   private countsFor(id: string): string {
-    return this.successorOf(id) ?? this.universityOfWithdrawnSchool(id) ?? id;
+    return this.universitySpeltBySchool(id)?.university ?? this.successorOf(id) ?? this.universityOfWithdrawnSchool(id) ?? id;
   }
 
   /** Cuts a match to "possible" for the reason given, its score with it (just under the strong cut). */

@@ -286,3 +286,33 @@ test("a withdrawn school's record with no successor counts for the university th
     [['0sch00004', 'possible']],
   );
 });
+
+test("a withdrawn school's record whose successor is no school counts for the university its name spells; a school successor stands", () => {
+  // "Johns Hopkins University School of Medicine": withdrawn, succeeded by Johns Hopkins Medicine, a health system; the string
+  // names the university's school. "University of Alabama School of Medicine" is succeeded by a university, which stands.
+  const record = (k: number, name: string, status: string, types: string[], successor?: number) =>
+    rorInstitution({
+      id: `https://ror.org/0scc0000${k}`,
+      status,
+      types,
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+      locations: [{ geonames_details: { country_code: 'US', country_name: 'United States', name: 'Northtown' } }],
+      relationships: successor === undefined ? [] : [{ type: 'successor', id: `https://ror.org/0scc0000${successor}`, label: '' }],
+    });
+  const schools = new AffiliationResolver([
+    record(1, 'Aurora University', 'active', ['education']),
+    record(2, 'Aurora Medicine', 'active', ['healthcare']),
+    record(3, 'Aurora University School of Medicine', 'withdrawn', ['education'], 2),
+    record(4, 'Borealis University', 'active', ['education']),
+    record(5, 'Borealis University at Northtown', 'active', ['education']),
+    record(6, 'Borealis University School of Medicine', 'withdrawn', ['education'], 5),
+  ]);
+  const aurora = schools.resolve('Department of Neurology, Aurora University School of Medicine');
+  assert.deepEqual(
+    aurora.institutions.map((m) => [m.rorId, m.tier, m.primary]),
+    [['0scc00001', 'exact', true]],
+  );
+  assert.match(aurora.institutions[0]!.evidence, /a school of 0scc00001 Aurora University, the university its name spells \(its registry successor 0scc00002 Aurora Medicine is no school\)/);
+  assert.equal(aurora.institutions[0]!.succeeds?.rorId, '0scc00003');
+  assert.equal(schools.resolve('Department of Neurology, Borealis University School of Medicine').institutions.find((m) => m.primary)?.rorId, '0scc00005');
+});
