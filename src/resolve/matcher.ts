@@ -1832,6 +1832,25 @@ export class AffiliationResolver {
   }
 
   /**
+   * Whether `member` is one of the universities of the system `parent`: a registry child, active, of the education type,
+   * named as a university, of a parent with at least two such children whose names do not spell the parent's own
+   * ("University of Massachusetts Amherst", "… Chan Medical School" under the "University of Massachusetts System"; not
+   * the "Johns Hopkins University SAIS Bologna Center" of Johns Hopkins University).
+   */
+  private isSystemMember(member: string, parent: string): boolean {
+    const system = this.entries.get(parent);
+    if (!system?.types.includes('education')) return false;
+    const own = foldText(system.name);
+    const universities = system.children.filter((id) => {
+      const child = this.entries.get(id);
+      if (child?.status !== 'active' || !child.types.includes('education') || !child.parents.includes(parent)) return false;
+      const name = foldText(child.name);
+      return /\buniversi/.test(name) && !name.includes(own);
+    });
+    return universities.length >= 2 && universities.includes(member);
+  }
+
+  /**
    * Of several institutions in one string, the primary one is the strongest match, one where
    * the string is rather than elsewhere, a hospital over the university it is named after (the
    * hospital is its own organisation, and the one the author works for), and among equals the
@@ -1874,6 +1893,13 @@ export class AffiliationResolver {
         if (parent === m) continue;
         const kind = this.unitKind(m, parent);
         if (kind === null) continue;
+        // "University of Massachusetts Medical School": a university of a system, named by a name its own record holds, is
+        // the institution; the system's name read inside it ("University of Massachusetts") is only its umbrella.
+        if (kind === 'child' && TIER_RANK[m.tier] >= TIER_RANK.strong && this.isSystemMember(m.rorId, parent.rorId)) {
+          m.evidence = `${m.evidence}; ${parent.name}, also read in the string, is the university system it belongs to and is not counted beside it`;
+          units.add(parent.rorId);
+          continue;
+        }
         if (kind === 'hospital') {
           hospitals.add(m);
           continue;

@@ -316,3 +316,37 @@ test("a withdrawn school's record whose successor is no school counts for the un
   assert.equal(aurora.institutions[0]!.succeeds?.rorId, '0scc00003');
   assert.equal(schools.resolve('Department of Neurology, Borealis University School of Medicine').institutions.find((m) => m.primary)?.rorId, '0scc00005');
 });
+
+test('a university of a system, named by a name its own record holds, is the institution, not the system whose name is read inside it', () => {
+  // "University of Massachusetts Medical School": an alias of UMass Chan Medical School, a university of the UMass System,
+  // which holds "University of Massachusetts". A system is a parent of two universities or more not named after it.
+  const record = (k: number, names: string[], relationships: { type: string; id: string; label: string }[]) =>
+    rorInstitution({
+      id: `https://ror.org/0sys0000${k}`,
+      status: 'active',
+      types: ['education'],
+      names: names.map((value, n) => ({ value, types: n === 0 ? ['ror_display', 'label'] : ['alias'], lang: 'en' })),
+      locations: [{ geonames_details: { country_code: 'US', country_name: 'United States', name: `Town ${k}` } }],
+      relationships,
+    });
+  const child = (k: number) => ({ type: 'child', id: `https://ror.org/0sys0000${k}`, label: '' });
+  const parent = (k: number) => [{ type: 'parent', id: `https://ror.org/0sys0000${k}`, label: '' }];
+  const systems = new AffiliationResolver([
+    record(1, ['University of Aurora System', 'University of Aurora'], [child(2), child(3)]),
+    record(2, ['University of Aurora Eastfield'], parent(1)),
+    record(3, ['University of Aurora Chan Medical School', 'University of Aurora Medical School'], parent(1)),
+    // A university with one school of its own record is no system: the school counts for it.
+    record(4, ['Borealis University'], [child(5)]),
+    record(5, ['Borealis University Law School'], parent(4)),
+  ]);
+  const member = systems.resolve('Department of Surgery, University of Aurora Medical School');
+  assert.deepEqual(
+    member.institutions.map((m) => [m.rorId, m.primary]),
+    [['0sys00003', true]],
+  );
+  assert.match(member.institutions[0]!.evidence, /University of Aurora System, also read in the string, is the university system it belongs to and is not counted beside it/);
+  assert.deepEqual(
+    systems.resolve('Department of Surgery, Borealis University Law School').institutions.map((m) => [m.rorId, m.primary]),
+    [['0sys00004', true]],
+  );
+});
