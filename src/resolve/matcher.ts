@@ -379,6 +379,9 @@ const HOSPITAL_AFFILIATE = /\b(hospital|medical center|health|clinic|cancer cent
 
 const ORG_WORD = /\b(universit|institut|college|hospital|academ|cent(er|re)|laborator|school|corporation|compan|gmbh|ltd|inc|foundation|council|agency|ministry|observator|museum|clinic|polytechn|hochschule|ecole|escuela|scuola)/;
 
+/** Words that make a part of a string an organisation's name ("Universidade Federal de Minas Gerais", "Rabin Medical Center"), in folded form. */
+const NAMES_ORGANISATION = /\b(universi|college|hospital|medical cent|clinic|academ|polytechn|hochschule|ecole|escuela|scuola)/;
+
 /** A bare "/" between two names, each a capitalised word and more ("Charles University/Rutgers University"; not "TU/e", "CNRS/IN2P3"). */
 const NAMES_PARTED = /(?<=\p{Ll}{3})\/(?=\p{Lu}\p{Ll}+\s\p{L})/u;
 
@@ -673,7 +676,8 @@ export class AffiliationResolver {
     const hints: { code: string; why: string }[] = [];
     const context = { country, text, flat, refused, mentions, hints };
     const capitals = new Set(segs.flatMap((seg) => (seg.match(/\b[A-Z][A-Za-z0-9&]{1,9}\b/g) ?? []).filter(isAcronym).flatMap((w) => nameTokens(w, true))));
-    let picked = this.pick([...this.spanCandidates(flat, bounds, capitals, segs, footnoteMarks(text)), ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
+    const spans = [...this.spanCandidates(flat, bounds, capitals, segs, footnoteMarks(text))];
+    let picked = this.pick([...spans, ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
     if (picked.length === 0) picked = this.pick(this.fuzzyCandidates(segs, segTokens), { ...context, flat: segs.map((x) => foldText(x)) });
     if (picked.length === 0) picked = this.pick(this.acronymCandidates(segs, text, country), context);
     // An acronym whose holders share one country tells it even when a match found beside it stays possible, unless a match
@@ -682,6 +686,7 @@ export class AffiliationResolver {
     hints.push(...this.acronymCountries(segs).filter((h) => !elsewhere(h.code)));
     const repaired = cleaned.repairs.length > 0 ? ` (after repairs: ${cleaned.repairs.join('; ')})` : '';
     const placeAliases = new Map(picked.filter((p) => this.isPlaceAlias(p, picked, bounds, country)).map((p) => [p.id, p.c.key]));
+    const unitsOfUnheld = this.unitsOfUnheld(picked, spans, mentions, bounds, segs);
     const { matches: folded, schoolsOnly, hospitals } = this.foldUnits(this.succeeded(picked.map((p) => this.toMatch(p, repaired))));
     // Scored once more now that it is known whether the institution is named with units of it.
     // A school named after the university ("Stanford University School of Medicine") names the
@@ -691,6 +696,8 @@ export class AffiliationResolver {
     for (const m of folded) {
       const place = placeAliases.get(m.rorId);
       if (place !== undefined) this.keepPossible(m, `but "${place}" is the place the string names before its state or country, and the registry holds it only as an alias${this.placeAliasWhy(m.rorId, picked)}: kept as possible`);
+      const unheld = unitsOfUnheld.get(m.succeeds?.rorId ?? m.rorId);
+      if (unheld !== undefined && m.basis.place === 'none') this.keepPossible(m, `but "${unheld.key}" is written as a unit of "${unheld.parent}", which the registry does not hold, and nothing places it where the registry's record is: kept as possible`);
       const e = this.entries.get(m.rorId)!;
       // A withdrawn record was never an institution (a duplicate, an error) or its successor is not in the registry loaded.
       if (e.status === 'withdrawn') this.keepPossible(m, `but ROR record ${e.id} is withdrawn${e.successors.length > 0 ? `; the registry names its successor ${e.successors.join(', ')}, which is not in the registry loaded` : ', with no successor named'}: kept as possible`);
@@ -707,7 +714,7 @@ export class AffiliationResolver {
     // "TOYOHASHI University of Technology", "École Normale Supérieure de Rabat": a name written with a place before or after it
     // is that place's longer name, no institution elsewhere.
     const gluedToPlace = new Set(picked.filter((p) => p.c.placeAfter !== undefined || (p.c.how === 'inside-glued' && p.c.start > 0 && this.gazetteer.isPlace(flat[p.c.start - 1]!))).map((p) => p.id));
-    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, text, gluedToPlace);
+    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, text, gluedToPlace, new Set(unitsOfUnheld.keys()));
     const refusals = refused.size > 0 ? `; ${correction!.not.map(describeCorrection).join('; ')} (refused ${[...refused].join(', ')})` : '';
     const resolution: Resolution = { raw, institutions: matches, countryCode, countryEvidence: countryEvidence + refusals, tier };
     if (mentions.length > 0) resolution.companies = mentions.map((m) => this.companyFinding(m, country, text));
@@ -740,6 +747,26 @@ export class AffiliationResolver {
     return this.entries.get(p.id)!.types.includes('company') || picked.some((o) => o.id !== p.id) || part > 0;
   }
 
+  /**
+   * "Institute of Molecular and Cellular Biology, National Tsing Hua University": a name of a unit's shape (its first word
+   * a unit's, no place in it) written before a part that names an organisation (a university, a hospital) the registry
+   * holds no name in, is that organisation's unit; the registry's namesake of the unit (a French institute) is a guess.
+   * By picked institution: the unit's name and the part naming the organisation.
+   */
+  private unitsOfUnheld(picked: Picked[], spans: Candidate[], mentions: CompanyMention[], bounds: [number, number][], segs: string[]): Map<string, { key: string; parent: string }> {
+    const out = new Map<string, { key: string; parent: string }>();
+    // Any registry name or company read over a word of the part ("Institute of Biomedical Sciences, Academia Sinica" is one registry name).
+    const read = (start: number, end: number) => [...spans, ...mentions].some((c) => c.start >= 0 && c.start < end && c.end > start);
+    for (const p of picked) {
+      const words = p.c.key.split(' ');
+      if (p.c.start < 0 || p.c.company || !UNIT_TOKEN.has(words[0]!) || words.some((w) => this.gazetteer.isPlace(w))) continue;
+      const own = bounds.findIndex(([start, end]) => p.c.start >= start && p.c.start < end);
+      const parent = segs.findIndex((seg, k) => k > own && NAMES_ORGANISATION.test(foldText(seg)) && !read(...bounds[k]!));
+      if (own >= 0 && parent > own) out.set(p.id, { key: p.c.key, parent: segs[parent]! });
+    }
+    return out;
+  }
+
   private placeAliasWhy(id: string, picked: Picked[]): string {
     if (this.entries.get(id)?.types.includes('company')) return ' of a company';
     return picked.some((o) => o.id !== id) ? ', beside another institution named' : ', after another part that names where the author works';
@@ -764,7 +791,7 @@ export class AffiliationResolver {
    * registry record's, or a company's lab site); else a city that stands for one country.
    * A company known without its place says so instead of guessing.
    */
-  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: { code: string; why: string }[], text: string, gluedToPlace: ReadonlySet<string>): { countryCode: string | null; countryEvidence: string } {
+  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: { code: string; why: string }[], text: string, gluedToPlace: ReadonlySet<string>, unitsOfUnheld: ReadonlySet<string>): { countryCode: string | null; countryEvidence: string } {
     // Addresses in two countries ("…, India; …, Staffs"): the author's is not said, whatever the institutions.
     if (country.addresses) return { countryCode: null, countryEvidence: country.evidence };
     const primary = matches.find((m) => m.primary);
@@ -810,7 +837,9 @@ export class AffiliationResolver {
             m.basis.how !== 'inside-glued' &&
             !m.basis.generic &&
             m.countryCode &&
-            !this.placesNothing(m.rorId, matches),
+            !this.placesNothing(m.rorId, matches) &&
+            // A namesake of a unit written under an organisation the registry does not hold is not where the author is.
+            !unitsOfUnheld.has(m.succeeds?.rorId ?? m.rorId),
         )
         .map((m) => ({ code: m.countryCode!, why: `${m.name} (${m.tier}, score ${m.score})` })),
       ...hints,

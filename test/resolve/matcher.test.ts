@@ -350,3 +350,28 @@ test('a university of a system, named by a name its own record holds, is the ins
     [['0sys00004', true]],
   );
 });
+
+test("a unit's name written before an organisation the registry does not hold is kept as possible, not read as the unit's namesake elsewhere", () => {
+  // "Institute of Molecular and Cellular Biology, National Tsing Hua University": the registry holds a French institute of
+  // that name (in English) and not the university.
+  const record = (k: number, name: string, code: string, country: string) =>
+    rorInstitution({
+      id: `https://ror.org/0nhd0000${k}`,
+      status: 'active',
+      types: ['facility'],
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+      locations: [{ geonames_details: { country_code: code, country_name: country, name: 'Northtown' } }],
+      relationships: [],
+    });
+  const units = new AffiliationResolver([record(1, 'Institute of Molecular and Cellular Biology', 'FR', 'France'), record(2, 'Aurora University', 'TW', 'Taiwan')]);
+  const unheld = units.resolve('Institute of Molecular and Cellular Biology, National Borealis University');
+  assert.deepEqual(
+    unheld.institutions.map((m) => [m.rorId, m.tier]),
+    [['0nhd00001', 'possible']],
+  );
+  assert.match(unheld.institutions[0]!.evidence, /is written as a unit of "National Borealis University", which the registry does not hold/);
+  assert.equal(unheld.countryCode, null);
+  // Alone, or before an organisation the registry holds, the name is read as it was.
+  assert.equal(units.resolve('Institute of Molecular and Cellular Biology').institutions[0]!.tier, 'exact');
+  assert.equal(units.resolve('Institute of Molecular and Cellular Biology, France').institutions[0]!.tier, 'exact');
+});
