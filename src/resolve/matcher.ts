@@ -95,6 +95,8 @@ interface Candidate {
   company?: CompanyMention;
   /** The place the part adds after the name ("rabat" in "École Normale Supérieure de Rabat"), which the institution must be in. */
   placeAfter?: string;
+  /** The place written after "at" right after the name ("University of Maine at Farmington"), in name form: a campus there. */
+  campusAt?: string;
   /** A place the longer name around a registry name holds ("georgia" in "University of West Georgia", "toyohashi" in "Toyohashi University of Technology"). */
   placeAround?: string;
 }
@@ -687,6 +689,16 @@ export class AffiliationResolver {
     const repaired = cleaned.repairs.length > 0 ? ` (after repairs: ${cleaned.repairs.join('; ')})` : '';
     const placeAliases = new Map(picked.filter((p) => this.isPlaceAlias(p, picked, bounds, country)).map((p) => [p.id, p.c.key]));
     const unitsOfUnheld = this.unitsOfUnheld(picked, spans, mentions, bounds, segs);
+    // "University of Maine at Farmington": a university's name written with "at" and a town it is not in names its campus
+    // in that town, another university the registry holds under a name of its own when it holds it at all.
+    const campusesElsewhere = new Map(
+      picked
+        .filter((p) => {
+          const e = this.entries.get(p.id)!;
+          return p.c.campusAt !== undefined && e.types.includes('education') && /\buniversi/.test(foldText(e.name)) && (e.city === null || nameKey(e.city) !== p.c.campusAt);
+        })
+        .map((p) => [p.id, p.c.campusAt!]),
+    );
     const { matches: folded, schoolsOnly, hospitals } = this.foldUnits(this.succeeded(picked.map((p) => this.toMatch(p, repaired))));
     // Scored once more now that it is known whether the institution is named with units of it.
     // A school named after the university ("Stanford University School of Medicine") names the
@@ -696,6 +708,8 @@ export class AffiliationResolver {
     for (const m of folded) {
       const place = placeAliases.get(m.rorId);
       if (place !== undefined) this.keepPossible(m, `but "${place}" is the place the string names before its state or country, and the registry holds it only as an alias${this.placeAliasWhy(m.rorId, picked)}: kept as possible`);
+      const campus = campusesElsewhere.get(m.succeeds?.rorId ?? m.rorId);
+      if (campus !== undefined) this.keepPossible(m, `but "at ${campus}" after the name names its campus there, and the registry places its record in "${this.entries.get(m.rorId)!.city ?? 'no town'}": kept as possible`);
       const unheld = unitsOfUnheld.get(m.succeeds?.rorId ?? m.rorId);
       if (unheld !== undefined && m.basis.place === 'none') this.keepPossible(m, `but "${unheld.key}" is written as a unit of "${unheld.parent}", which the registry does not hold, and nothing places it where the registry's record is: kept as possible`);
       const e = this.entries.get(m.rorId)!;
@@ -1237,7 +1251,8 @@ export class AffiliationResolver {
         // "University of West Georgia" is not University West (SE), "Toyohashi University of Technology" not the Sudanese
         // University of Technology: the longer name holds a place, and a registry name inside it is only where that place may be.
         const placeAround = how === 'inside' || how === 'inside-glued' ? (after.length > 0 && after.length <= 3 && this.gazetteer.placeMeanings(after.join(' ')).length > 0 ? after.join(' ') : last !== undefined && this.gazetteer.placeMeanings(last).length > 0 ? last : undefined) : undefined;
-        yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter, placeAround };
+        const campusAt = placeAfter !== undefined && campusPlace === undefined && written[0] === 'at' ? placeAfter : undefined;
+        yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter, placeAround, campusAt };
         if (how === 'exact' && after.length > 0 && ownAcronym === undefined) yield* this.acronymsBeside(key, hit, after, segs[part]!);
       }
     }

@@ -375,3 +375,25 @@ test("a unit's name written before an organisation the registry does not hold is
   assert.equal(units.resolve('Institute of Molecular and Cellular Biology').institutions[0]!.tier, 'exact');
   assert.equal(units.resolve('Institute of Molecular and Cellular Biology, France').institutions[0]!.tier, 'exact');
 });
+
+test('a university\'s name written with "at" and a town it is not in names its campus there, kept as possible', () => {
+  // "University of Maine at Farmington" is not the University of Maine (Orono), nor "The State University of New York at
+  // Buffalo" the SUNY system's record (Albany); "at" its own town, the name is the university's.
+  const record = (k: number, name: string, types: string[], city: string) =>
+    rorInstitution({
+      id: `https://ror.org/0cmp0000${k}`,
+      status: 'active',
+      types,
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+      locations: [{ geonames_details: { country_code: 'US', country_name: 'United States', name: city } }],
+      relationships: [],
+    });
+  const campuses = new AffiliationResolver([record(1, 'University of Aurora', ['education'], 'Northtown'), record(2, 'Borealis Hospital', ['healthcare'], 'Southtown')]);
+  const campus = campuses.resolve('University of Aurora at Southtown');
+  assert.deepEqual(
+    campus.institutions.map((m) => [m.rorId, m.tier]),
+    [['0cmp00001', 'possible']],
+  );
+  assert.match(campus.institutions[0]!.evidence, /"at southtown" after the name names its campus there, and the registry places its record in "northtown"/);
+  assert.notEqual(campuses.resolve('University of Aurora at Northtown').institutions[0]!.tier, 'possible');
+});
