@@ -56,7 +56,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23';
 
 interface Entry {
   id: string;
@@ -95,6 +95,8 @@ interface Candidate {
   company?: CompanyMention;
   /** The place the part adds after the name ("rabat" in "École Normale Supérieure de Rabat"), which the institution must be in. */
   placeAfter?: string;
+  /** The place written after "at" right after the name ("University of Maine at Farmington"), in name form: a campus there. */
+  campusAt?: string;
   /** A place the longer name around a registry name holds ("georgia" in "University of West Georgia", "toyohashi" in "Toyohashi University of Technology"). */
   placeAround?: string;
 }
@@ -378,6 +380,9 @@ const AFFILIATE_BEFORE = /\b(hospital|center|clinic|school|college|infirmary)$/;
 const HOSPITAL_AFFILIATE = /\b(hospital|medical center|health|clinic|cancer center|infirmary|children)\b/;
 
 const ORG_WORD = /\b(universit|institut|college|hospital|academ|cent(er|re)|laborator|school|corporation|compan|gmbh|ltd|inc|foundation|council|agency|ministry|observator|museum|clinic|polytechn|hochschule|ecole|escuela|scuola)/;
+
+/** Words that make a part of a string an organisation's name ("Universidade Federal de Minas Gerais", "Rabin Medical Center"), in folded form. */
+const NAMES_ORGANISATION = /\b(universi|college|hospital|medical cent|clinic|academ|polytechn|hochschule|ecole|escuela|scuola)/;
 
 /** A bare "/" between two names, each a capitalised word and more ("Charles University/Rutgers University"; not "TU/e", "CNRS/IN2P3"). */
 const NAMES_PARTED = /(?<=\p{Ll}{3})\/(?=\p{Lu}\p{Ll}+\s\p{L})/u;
@@ -673,7 +678,8 @@ export class AffiliationResolver {
     const hints: { code: string; why: string }[] = [];
     const context = { country, text, flat, refused, mentions, hints };
     const capitals = new Set(segs.flatMap((seg) => (seg.match(/\b[A-Z][A-Za-z0-9&]{1,9}\b/g) ?? []).filter(isAcronym).flatMap((w) => nameTokens(w, true))));
-    let picked = this.pick([...this.spanCandidates(flat, bounds, capitals, segs, footnoteMarks(text)), ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
+    const spans = [...this.spanCandidates(flat, bounds, capitals, segs, footnoteMarks(text))];
+    let picked = this.pick([...spans, ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
     if (picked.length === 0) picked = this.pick(this.fuzzyCandidates(segs, segTokens), { ...context, flat: segs.map((x) => foldText(x)) });
     if (picked.length === 0) picked = this.pick(this.acronymCandidates(segs, text, country), context);
     // An acronym whose holders share one country tells it even when a match found beside it stays possible, unless a match
@@ -682,6 +688,17 @@ export class AffiliationResolver {
     hints.push(...this.acronymCountries(segs).filter((h) => !elsewhere(h.code)));
     const repaired = cleaned.repairs.length > 0 ? ` (after repairs: ${cleaned.repairs.join('; ')})` : '';
     const placeAliases = new Map(picked.filter((p) => this.isPlaceAlias(p, picked, bounds, country)).map((p) => [p.id, p.c.key]));
+    const unitsOfUnheld = this.unitsOfUnheld(picked, spans, mentions, bounds, segs);
+    // "University of Maine at Farmington": a university's name written with "at" and a town it is not in names its campus
+    // in that town, another university the registry holds under a name of its own when it holds it at all.
+    const campusesElsewhere = new Map(
+      picked
+        .filter((p) => {
+          const e = this.entries.get(p.id)!;
+          return p.c.campusAt !== undefined && e.types.includes('education') && /\buniversi/.test(foldText(e.name)) && (e.city === null || nameKey(e.city) !== p.c.campusAt);
+        })
+        .map((p) => [p.id, p.c.campusAt!]),
+    );
     const { matches: folded, schoolsOnly, hospitals } = this.foldUnits(this.succeeded(picked.map((p) => this.toMatch(p, repaired))));
     // Scored once more now that it is known whether the institution is named with units of it.
     // A school named after the university ("Stanford University School of Medicine") names the
@@ -691,6 +708,10 @@ export class AffiliationResolver {
     for (const m of folded) {
       const place = placeAliases.get(m.rorId);
       if (place !== undefined) this.keepPossible(m, `but "${place}" is the place the string names before its state or country, and the registry holds it only as an alias${this.placeAliasWhy(m.rorId, picked)}: kept as possible`);
+      const campus = campusesElsewhere.get(m.succeeds?.rorId ?? m.rorId);
+      if (campus !== undefined) this.keepPossible(m, `but "at ${campus}" after the name names its campus there, and the registry places its record in "${this.entries.get(m.rorId)!.city ?? 'no town'}": kept as possible`);
+      const unheld = unitsOfUnheld.get(m.succeeds?.rorId ?? m.rorId);
+      if (unheld !== undefined && m.basis.place === 'none') this.keepPossible(m, `but "${unheld.key}" is written as a unit of "${unheld.parent}", which the registry does not hold, and nothing places it where the registry's record is: kept as possible`);
       const e = this.entries.get(m.rorId)!;
       // A withdrawn record was never an institution (a duplicate, an error) or its successor is not in the registry loaded.
       if (e.status === 'withdrawn') this.keepPossible(m, `but ROR record ${e.id} is withdrawn${e.successors.length > 0 ? `; the registry names its successor ${e.successors.join(', ')}, which is not in the registry loaded` : ', with no successor named'}: kept as possible`);
@@ -707,7 +728,7 @@ export class AffiliationResolver {
     // "TOYOHASHI University of Technology", "École Normale Supérieure de Rabat": a name written with a place before or after it
     // is that place's longer name, no institution elsewhere.
     const gluedToPlace = new Set(picked.filter((p) => p.c.placeAfter !== undefined || (p.c.how === 'inside-glued' && p.c.start > 0 && this.gazetteer.isPlace(flat[p.c.start - 1]!))).map((p) => p.id));
-    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, text, gluedToPlace);
+    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, text, gluedToPlace, new Set(unitsOfUnheld.keys()));
     const refusals = refused.size > 0 ? `; ${correction!.not.map(describeCorrection).join('; ')} (refused ${[...refused].join(', ')})` : '';
     const resolution: Resolution = { raw, institutions: matches, countryCode, countryEvidence: countryEvidence + refusals, tier };
     if (mentions.length > 0) resolution.companies = mentions.map((m) => this.companyFinding(m, country, text));
@@ -740,6 +761,26 @@ export class AffiliationResolver {
     return this.entries.get(p.id)!.types.includes('company') || picked.some((o) => o.id !== p.id) || part > 0;
   }
 
+  /**
+   * "Institute of Molecular and Cellular Biology, National Tsing Hua University": a name of a unit's shape (its first word
+   * a unit's, no place in it) written before a part that names an organisation (a university, a hospital) the registry
+   * holds no name in, is that organisation's unit; the registry's namesake of the unit (a French institute) is a guess.
+   * By picked institution: the unit's name and the part naming the organisation.
+   */
+  private unitsOfUnheld(picked: Picked[], spans: Candidate[], mentions: CompanyMention[], bounds: [number, number][], segs: string[]): Map<string, { key: string; parent: string }> {
+    const out = new Map<string, { key: string; parent: string }>();
+    // Any registry name or company read over a word of the part ("Institute of Biomedical Sciences, Academia Sinica" is one registry name).
+    const read = (start: number, end: number) => [...spans, ...mentions].some((c) => c.start >= 0 && c.start < end && c.end > start);
+    for (const p of picked) {
+      const words = p.c.key.split(' ');
+      if (p.c.start < 0 || p.c.company || !UNIT_TOKEN.has(words[0]!) || words.some((w) => this.gazetteer.isPlace(w))) continue;
+      const own = bounds.findIndex(([start, end]) => p.c.start >= start && p.c.start < end);
+      const parent = segs.findIndex((seg, k) => k > own && NAMES_ORGANISATION.test(foldText(seg)) && !read(...bounds[k]!));
+      if (own >= 0 && parent > own) out.set(p.id, { key: p.c.key, parent: segs[parent]! });
+    }
+    return out;
+  }
+
   private placeAliasWhy(id: string, picked: Picked[]): string {
     if (this.entries.get(id)?.types.includes('company')) return ' of a company';
     return picked.some((o) => o.id !== id) ? ', beside another institution named' : ', after another part that names where the author works';
@@ -764,7 +805,7 @@ export class AffiliationResolver {
    * registry record's, or a company's lab site); else a city that stands for one country.
    * A company known without its place says so instead of guessing.
    */
-  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: { code: string; why: string }[], text: string, gluedToPlace: ReadonlySet<string>): { countryCode: string | null; countryEvidence: string } {
+  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: { code: string; why: string }[], text: string, gluedToPlace: ReadonlySet<string>, unitsOfUnheld: ReadonlySet<string>): { countryCode: string | null; countryEvidence: string } {
     // Addresses in two countries ("…, India; …, Staffs"): the author's is not said, whatever the institutions.
     if (country.addresses) return { countryCode: null, countryEvidence: country.evidence };
     const primary = matches.find((m) => m.primary);
@@ -810,7 +851,9 @@ export class AffiliationResolver {
             m.basis.how !== 'inside-glued' &&
             !m.basis.generic &&
             m.countryCode &&
-            !this.placesNothing(m.rorId, matches),
+            !this.placesNothing(m.rorId, matches) &&
+            // A namesake of a unit written under an organisation the registry does not hold is not where the author is.
+            !unitsOfUnheld.has(m.succeeds?.rorId ?? m.rorId),
         )
         .map((m) => ({ code: m.countryCode!, why: `${m.name} (${m.tier}, score ${m.score})` })),
       ...hints,
@@ -934,12 +977,13 @@ export class AffiliationResolver {
   private succeeded(matches: InstitutionMatch[]): InstitutionMatch[] {
     const out = new Map<string, InstitutionMatch>();
     for (const m of matches) {
-      const next = this.successorOf(m.rorId);
-      const target = next ?? this.universityOfWithdrawnSchool(m.rorId);
+      const spelt = this.universitySpeltBySchool(m.rorId);
+      const next = spelt ? null : this.successorOf(m.rorId);
+      const target = spelt?.university ?? next ?? this.universityOfWithdrawnSchool(m.rorId);
       const e = this.entries.get(m.rorId)!;
       const s = target ? this.entries.get(target)! : null;
       const how = next ? 'succeeded by' : 'a school of';
-      const why = next ? '' : ', its registry parent (no successor named)';
+      const why = spelt ? `, the university its name spells (its registry successor ${spelt.successor} is no school)` : next ? '' : ', its registry parent (no successor named)';
       const match = s ? { ...m, rorId: s.id, name: s.name, countryCode: s.countryCode, evidence: `${m.evidence}; ${e.status} ROR record ${e.id} (${e.name}), ${how} ${s.id} ${s.name}${why}`, succeeds: { rorId: e.id, name: e.name, status: e.status } } : m;
       const prior = out.get(match.rorId);
       if (!prior || TIER_RANK[match.tier] > TIER_RANK[prior.tier] || (match.tier === prior.tier && match.score > prior.score)) out.set(match.rorId, match);
@@ -973,9 +1017,29 @@ export class AffiliationResolver {
     return parent?.status === 'active' && parent.types.includes('education') ? parent.id : null;
   }
 
-  /** The institution a record counts for: its successor, or a withdrawn school's university, or itself. */
+  /**
+   * The university a withdrawn or inactive school record's name spells ("Johns Hopkins University School of Medicine" →
+   * Johns Hopkins University), when the registry's successor for it is no school (Johns Hopkins Medicine, a health
+   * system): the school is a unit of the university, as for schools the registry succeeded by their university (Stanford,
+   * Duke, Emory) or holds no record of; a successor that is itself a school (University of Alabama at Birmingham) stands.
+   * Null otherwise, and when the name spells no active university or several.
+   */
+  private universitySpeltBySchool(id: string): { university: string; successor: string } | null {
+    const e = this.entries.get(id);
+    const successor = this.successorOf(id);
+    if (!e || successor === null || !SCHOOL_RECORD.test(foldText(e.name)) || this.entries.get(successor)!.types.includes('education')) return null;
+    const tokens = nameTokens(e.name);
+    for (let k = tokens.length - 1; k > 0; k--) {
+      if (!SCHOOL_WORD.test(` ${tokens.slice(k).join(' ')}`)) continue;
+      const universities = [...(this.exact.get(tokens.slice(0, k).join(' ')) ?? [])].filter(([u, priority]) => priority >= 2 && this.entries.get(u)!.status === 'active' && this.entries.get(u)!.types.includes('education'));
+      if (universities.length === 1) return { university: universities[0]![0], successor: `${successor} ${this.entries.get(successor)!.name}` };
+    }
+    return null;
+  }
+
+  /** The institution a record counts for: the university a school's name spells, its successor, or a withdrawn school's university, or itself. */
   private countsFor(id: string): string {
-    return this.successorOf(id) ?? this.universityOfWithdrawnSchool(id) ?? id;
+    return this.universitySpeltBySchool(id)?.university ?? this.successorOf(id) ?? this.universityOfWithdrawnSchool(id) ?? id;
   }
 
   /** Cuts a match to "possible" for the reason given, its score with it (just under the strong cut). */
@@ -1187,7 +1251,8 @@ export class AffiliationResolver {
         // "University of West Georgia" is not University West (SE), "Toyohashi University of Technology" not the Sudanese
         // University of Technology: the longer name holds a place, and a registry name inside it is only where that place may be.
         const placeAround = how === 'inside' || how === 'inside-glued' ? (after.length > 0 && after.length <= 3 && this.gazetteer.placeMeanings(after.join(' ')).length > 0 ? after.join(' ') : last !== undefined && this.gazetteer.placeMeanings(last).length > 0 ? last : undefined) : undefined;
-        yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter, placeAround };
+        const campusAt = placeAfter !== undefined && campusPlace === undefined && written[0] === 'at' ? placeAfter : undefined;
+        yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter, placeAround, campusAt };
         if (how === 'exact' && after.length > 0 && ownAcronym === undefined) yield* this.acronymsBeside(key, hit, after, segs[part]!);
       }
     }
@@ -1811,6 +1876,25 @@ export class AffiliationResolver {
   }
 
   /**
+   * Whether `member` is one of the universities of the system `parent`: a registry child, active, of the education type,
+   * named as a university, of a parent with at least two such children whose names do not spell the parent's own
+   * ("University of Massachusetts Amherst", "… Chan Medical School" under the "University of Massachusetts System"; not
+   * the "Johns Hopkins University SAIS Bologna Center" of Johns Hopkins University).
+   */
+  private isSystemMember(member: string, parent: string): boolean {
+    const system = this.entries.get(parent);
+    if (!system?.types.includes('education')) return false;
+    const own = foldText(system.name);
+    const universities = system.children.filter((id) => {
+      const child = this.entries.get(id);
+      if (child?.status !== 'active' || !child.types.includes('education') || !child.parents.includes(parent)) return false;
+      const name = foldText(child.name);
+      return /\buniversi/.test(name) && !name.includes(own);
+    });
+    return universities.length >= 2 && universities.includes(member);
+  }
+
+  /**
    * Of several institutions in one string, the primary one is the strongest match, one where
    * the string is rather than elsewhere, a hospital over the university it is named after (the
    * hospital is its own organisation, and the one the author works for), and among equals the
@@ -1853,6 +1937,13 @@ export class AffiliationResolver {
         if (parent === m) continue;
         const kind = this.unitKind(m, parent);
         if (kind === null) continue;
+        // "University of Massachusetts Medical School": a university of a system, named by a name its own record holds, is
+        // the institution; the system's name read inside it ("University of Massachusetts") is only its umbrella.
+        if (kind === 'child' && TIER_RANK[m.tier] >= TIER_RANK.strong && this.isSystemMember(m.rorId, parent.rorId)) {
+          m.evidence = `${m.evidence}; ${parent.name}, also read in the string, is the university system it belongs to and is not counted beside it`;
+          units.add(parent.rorId);
+          continue;
+        }
         if (kind === 'hospital') {
           hospitals.add(m);
           continue;

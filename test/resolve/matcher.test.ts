@@ -286,3 +286,114 @@ test("a withdrawn school's record with no successor counts for the university th
     [['0sch00004', 'possible']],
   );
 });
+
+test("a withdrawn school's record whose successor is no school counts for the university its name spells; a school successor stands", () => {
+  // "Johns Hopkins University School of Medicine": withdrawn, succeeded by Johns Hopkins Medicine, a health system; the string
+  // names the university's school. "University of Alabama School of Medicine" is succeeded by a university, which stands.
+  const record = (k: number, name: string, status: string, types: string[], successor?: number) =>
+    rorInstitution({
+      id: `https://ror.org/0scc0000${k}`,
+      status,
+      types,
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+      locations: [{ geonames_details: { country_code: 'US', country_name: 'United States', name: 'Northtown' } }],
+      relationships: successor === undefined ? [] : [{ type: 'successor', id: `https://ror.org/0scc0000${successor}`, label: '' }],
+    });
+  const schools = new AffiliationResolver([
+    record(1, 'Aurora University', 'active', ['education']),
+    record(2, 'Aurora Medicine', 'active', ['healthcare']),
+    record(3, 'Aurora University School of Medicine', 'withdrawn', ['education'], 2),
+    record(4, 'Borealis University', 'active', ['education']),
+    record(5, 'Borealis University at Northtown', 'active', ['education']),
+    record(6, 'Borealis University School of Medicine', 'withdrawn', ['education'], 5),
+  ]);
+  const aurora = schools.resolve('Department of Neurology, Aurora University School of Medicine');
+  assert.deepEqual(
+    aurora.institutions.map((m) => [m.rorId, m.tier, m.primary]),
+    [['0scc00001', 'exact', true]],
+  );
+  assert.match(aurora.institutions[0]!.evidence, /a school of 0scc00001 Aurora University, the university its name spells \(its registry successor 0scc00002 Aurora Medicine is no school\)/);
+  assert.equal(aurora.institutions[0]!.succeeds?.rorId, '0scc00003');
+  assert.equal(schools.resolve('Department of Neurology, Borealis University School of Medicine').institutions.find((m) => m.primary)?.rorId, '0scc00005');
+});
+
+test('a university of a system, named by a name its own record holds, is the institution, not the system whose name is read inside it', () => {
+  // "University of Massachusetts Medical School": an alias of UMass Chan Medical School, a university of the UMass System,
+  // which holds "University of Massachusetts". A system is a parent of two universities or more not named after it.
+  const record = (k: number, names: string[], relationships: { type: string; id: string; label: string }[]) =>
+    rorInstitution({
+      id: `https://ror.org/0sys0000${k}`,
+      status: 'active',
+      types: ['education'],
+      names: names.map((value, n) => ({ value, types: n === 0 ? ['ror_display', 'label'] : ['alias'], lang: 'en' })),
+      locations: [{ geonames_details: { country_code: 'US', country_name: 'United States', name: `Town ${k}` } }],
+      relationships,
+    });
+  const child = (k: number) => ({ type: 'child', id: `https://ror.org/0sys0000${k}`, label: '' });
+  const parent = (k: number) => [{ type: 'parent', id: `https://ror.org/0sys0000${k}`, label: '' }];
+  const systems = new AffiliationResolver([
+    record(1, ['University of Aurora System', 'University of Aurora'], [child(2), child(3)]),
+    record(2, ['University of Aurora Eastfield'], parent(1)),
+    record(3, ['University of Aurora Chan Medical School', 'University of Aurora Medical School'], parent(1)),
+    // A university with one school of its own record is no system: the school counts for it.
+    record(4, ['Borealis University'], [child(5)]),
+    record(5, ['Borealis University Law School'], parent(4)),
+  ]);
+  const member = systems.resolve('Department of Surgery, University of Aurora Medical School');
+  assert.deepEqual(
+    member.institutions.map((m) => [m.rorId, m.primary]),
+    [['0sys00003', true]],
+  );
+  assert.match(member.institutions[0]!.evidence, /University of Aurora System, also read in the string, is the university system it belongs to and is not counted beside it/);
+  assert.deepEqual(
+    systems.resolve('Department of Surgery, Borealis University Law School').institutions.map((m) => [m.rorId, m.primary]),
+    [['0sys00004', true]],
+  );
+});
+
+test("a unit's name written before an organisation the registry does not hold is kept as possible, not read as the unit's namesake elsewhere", () => {
+  // "Institute of Molecular and Cellular Biology, National Tsing Hua University": the registry holds a French institute of
+  // that name (in English) and not the university.
+  const record = (k: number, name: string, code: string, country: string) =>
+    rorInstitution({
+      id: `https://ror.org/0nhd0000${k}`,
+      status: 'active',
+      types: ['facility'],
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+      locations: [{ geonames_details: { country_code: code, country_name: country, name: 'Northtown' } }],
+      relationships: [],
+    });
+  const units = new AffiliationResolver([record(1, 'Institute of Molecular and Cellular Biology', 'FR', 'France'), record(2, 'Aurora University', 'TW', 'Taiwan')]);
+  const unheld = units.resolve('Institute of Molecular and Cellular Biology, National Borealis University');
+  assert.deepEqual(
+    unheld.institutions.map((m) => [m.rorId, m.tier]),
+    [['0nhd00001', 'possible']],
+  );
+  assert.match(unheld.institutions[0]!.evidence, /is written as a unit of "National Borealis University", which the registry does not hold/);
+  assert.equal(unheld.countryCode, null);
+  // Alone, or before an organisation the registry holds, the name is read as it was.
+  assert.equal(units.resolve('Institute of Molecular and Cellular Biology').institutions[0]!.tier, 'exact');
+  assert.equal(units.resolve('Institute of Molecular and Cellular Biology, France').institutions[0]!.tier, 'exact');
+});
+
+test('a university\'s name written with "at" and a town it is not in names its campus there, kept as possible', () => {
+  // "University of Maine at Farmington" is not the University of Maine (Orono), nor "The State University of New York at
+  // Buffalo" the SUNY system's record (Albany); "at" its own town, the name is the university's.
+  const record = (k: number, name: string, types: string[], city: string) =>
+    rorInstitution({
+      id: `https://ror.org/0cmp0000${k}`,
+      status: 'active',
+      types,
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+      locations: [{ geonames_details: { country_code: 'US', country_name: 'United States', name: city } }],
+      relationships: [],
+    });
+  const campuses = new AffiliationResolver([record(1, 'University of Aurora', ['education'], 'Northtown'), record(2, 'Borealis Hospital', ['healthcare'], 'Southtown')]);
+  const campus = campuses.resolve('University of Aurora at Southtown');
+  assert.deepEqual(
+    campus.institutions.map((m) => [m.rorId, m.tier]),
+    [['0cmp00001', 'possible']],
+  );
+  assert.match(campus.institutions[0]!.evidence, /"at southtown" after the name names its campus there, and the registry places its record in "northtown"/);
+  assert.notEqual(campuses.resolve('University of Aurora at Northtown').institutions[0]!.tier, 'possible');
+});
