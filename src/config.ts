@@ -23,6 +23,11 @@ export interface Config {
   webhookAllowInternal: string | null;
   /** The origins (and internal ranges) exchange feeds may be pulled from over HTTP (DERISK_EXCHANGE_ALLOW); by default none. */
   exchangeAllow: string | null;
+  /**
+   * The address users reach derisk at (DERISK_PUBLIC_URL): every absolute address the server gives
+   * (a feed's, a mail's links) starts there, never at the Host header a request brings.
+   */
+  publicUrl: string | null;
   /** Alerts by mail: the SMTP server (DERISK_SMTP_URL), the sender (DERISK_MAIL_FROM) and the https address users reach derisk at (DERISK_PUBLIC_URL); mail is off unless all three are set. */
   mail: { smtpUrl: string; from: string; publicUrl: string } | null;
   /** The scheduled OpenAlex fetch for watched institutions and countries (DERISK_OPENALEX_MAILTO, _API_KEY, _URL, _INTERVAL in minutes); off unless a contact address is set. */
@@ -48,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.DERISK_TRUST_PROXY || null,
     webhookAllowInternal: env.DERISK_WEBHOOK_ALLOW_INTERNAL || null,
     exchangeAllow: env.DERISK_EXCHANGE_ALLOW || null,
+    publicUrl: publicUrlOf(env.DERISK_PUBLIC_URL),
     mail: mailConfig(env),
     openalex: openAlexConfig(env),
   };
@@ -67,12 +73,23 @@ function openAlexConfig(env: NodeJS.ProcessEnv): Config['openalex'] {
   return { mailto, intervalMinutes, ...(env.DERISK_OPENALEX_API_KEY ? { apiKey: env.DERISK_OPENALEX_API_KEY } : {}), ...(env.DERISK_OPENALEX_URL ? { baseUrl: env.DERISK_OPENALEX_URL } : {}) };
 }
 
+/** An http(s) address without query or fragment, kept without its trailing slash so that paths append to it. */
+function publicUrlOf(value: string | undefined): string | null {
+  if (!value) return null;
+  const url = URL.canParse(value) ? new URL(value) : null;
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash) throw new ValidationError(`DERISK_PUBLIC_URL=${value}: give the http(s) address users reach derisk at, such as https://derisk.example.org`);
+  return url.origin + url.pathname.replace(/\/$/, '');
+}
+
 const MAIL_ENV = ['DERISK_SMTP_URL', 'DERISK_MAIL_FROM', 'DERISK_PUBLIC_URL'] as const;
 
-/** All three mail settings, or none: a mail server set without a sender or an address to link to would silently send nothing. */
+/**
+ * All three mail settings, or no mail server nor sender: a mail server set without a sender or an
+ * address to link to would silently send nothing. (DERISK_PUBLIC_URL alone is the server's address.)
+ */
 function mailConfig(env: NodeJS.ProcessEnv): Config['mail'] {
   const missing = MAIL_ENV.filter((k) => !env[k]);
-  if (missing.length === MAIL_ENV.length) return null;
+  if (!env.DERISK_SMTP_URL && !env.DERISK_MAIL_FROM) return null;
   if (missing.length > 0) throw new ValidationError(`alerts by mail need ${MAIL_ENV.join(', ')}; ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set`);
   return { smtpUrl: env.DERISK_SMTP_URL!, from: env.DERISK_MAIL_FROM!, publicUrl: env.DERISK_PUBLIC_URL! };
 }

@@ -50,6 +50,7 @@ export async function serveStore(store: Store, port: number, host: string, regio
       taxonomy: loadTaxonomy(),
       home: config.home,
       trustProxy: config.trustProxy,
+      publicUrl: config.publicUrl,
       exchange: { feeds },
       monitoring: { webhooks: { destinations }, mail: config.mail ?? undefined, openalex: config.openalex ?? undefined },
     });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ALERT_KINDS, FEED_ENTRIES, INBOX_PAGE, type AlertInbox } from '../monitoring/alerts.ts';
 import { MAIL_MODES, type MailMode, type MailSettings } from '../monitoring/mail.ts';
 import { WatchRequest } from '../monitoring/watch-request.ts';
@@ -17,7 +17,9 @@ export const FEED_ROUTE = '/feeds/:feed';
  * organisations are checked in the core (Watchlists, AlertInbox); the feed is the one route that
  * a feed token opens, and a feed token opens nothing else.
  */
-export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists, inbox: AlertInbox, mail: MailSettings): void {
+export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists, inbox: AlertInbox, mail: MailSettings, publicUrl: string | null): void {
+  // The Host header is the client's to write: a forged one must not become an address the server hands out.
+  const baseOf = (request: FastifyRequest) => publicUrl ?? `${request.protocol}://${request.host}`;
   app.get('/api/watchlist', { schema: { description: "Your organisation's watch items and your own" } }, async (request) => watchlists.list(actorOf(request)));
 
   app.post(
@@ -80,7 +82,7 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
 
   app.post('/api/alerts/feed', { schema: { description: 'A new address for your Atom feed (the one before stops working); shown once' } }, async (request, reply) => {
     const token = await inbox.newFeedToken(actorOf(request));
-    return reply.code(201).send({ token, url: `${request.protocol}://${request.host}/feeds/${token}.atom` });
+    return reply.code(201).send({ token, url: `${baseOf(request)}/feeds/${token}.atom` });
   });
 
   app.delete('/api/alerts/feed', { schema: { description: 'Revokes your Atom feed address' } }, async (request, reply) => {
@@ -116,7 +118,7 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
       const token = (request.params as { feed: string }).feed.slice(0, -'.atom'.length);
       const actor = await inbox.feedActor(token);
       if (!actor) return reply.code(404).send({ error: 'not found', message: 'no such feed (the address may have been revoked)' });
-      const base = `${request.protocol}://${request.host}`;
+      const base = baseOf(request);
       const { body, etag } = await inbox.taggedFeed(actor, { self: `${base}/feeds/${token}.atom`, base, limit: FEED_ENTRIES });
       reply.header('etag', etag);
       // A reader that has this feed already is told so (RFC 9110 If-None-Match), not sent it again.

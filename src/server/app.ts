@@ -88,6 +88,8 @@ export interface ServerOptions {
    * the cookies' Secure flag. Unset: the server is reached directly.
    */
   trustProxy?: string | null;
+  /** DERISK_PUBLIC_URL: the absolute addresses the server gives start there; unset, at the request's own address. */
+  publicUrl?: string | null;
   /** Watchlists and alerts: how often webhook deliveries and the monitor's checks run, the retry schedule, today's date (tests). */
   /** Where exchange feeds may be pulled from over HTTP (DERISK_EXCHANGE_ALLOW); by default nowhere. */
   exchange?: { feeds?: FeedOrigins };
@@ -489,7 +491,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     void run.finally(() => checks.delete(run));
     return run;
   };
-  registerAlertRoutes(app, new Watchlists(options.db, new StoreSubjects(options.store, options.taxonomy)), inbox, new MailSettings(options.db, mailer !== null));
+  registerAlertRoutes(app, new Watchlists(options.db, new StoreSubjects(options.store, options.taxonomy)), inbox, new MailSettings(options.db, mailer !== null), options.publicUrl ?? null);
   let checkTimer: NodeJS.Timeout | null = null;
   app.addHook('onReady', async () => {
     void check();

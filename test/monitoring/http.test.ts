@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { AppDb, Param } from '../../src/appdb/db.ts';
+import { loadConfig } from '../../src/config.ts';
 import { AlertInbox, recordAlerts, type NewAlert } from '../../src/monitoring/alerts.ts';
 import { loadBundledEntries } from '../../src/monitoring/bundled-entries.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
@@ -281,4 +282,22 @@ test('a kept feed or first page remembers no one: each poll checks its token and
   } finally {
     await service.accounts.setDisabled(OPERATOR, analystId, false);
   }
+});
+
+test('with DERISK_PUBLIC_URL set, the feed address and the feed’s own links start there, whatever Host a request names', async () => {
+  const exposed = await testService(store, { publicUrl: loadConfig({ DERISK_PUBLIC_URL: 'https://derisk.example.org/derisk/' }).publicUrl });
+  try {
+    const forged = { authorization: `Bearer ${exposed.token}`, host: 'evil.example' };
+    const { url } = (await exposed.app.inject({ method: 'POST', url: '/api/alerts/feed', headers: forged })).json() as { url: string };
+    assert.match(url, /^https:\/\/derisk\.example\.org\/derisk\/feeds\/drkf_[A-Za-z0-9_-]{32}\.atom$/);
+    const feed = await exposed.app.inject({ method: 'GET', url: url.slice('https://derisk.example.org/derisk'.length), headers: { host: 'evil.example' } });
+    assert.equal(feed.statusCode, 200);
+    assert.match(feed.body, /https:\/\/derisk\.example\.org\/derisk\/feeds\//);
+    assert.doesNotMatch(feed.body, /evil\.example/);
+  } finally {
+    await exposed.close();
+  }
+  // Unset, the address is the request's own, as a server reached directly is.
+  const direct = ((await call('org-a/viewer', 'POST', '/api/alerts/feed')).json() as { url: string }).url;
+  assert.match(direct, /^http:\/\/localhost(:80)?\/feeds\/drkf_/);
 });

@@ -225,6 +225,9 @@ test('HTTP: a user reads and sets their own mail mode; an installation without a
 
 test('configuration: all three mail settings or none; the public address must be https', () => {
   assert.equal(loadConfig({}).mail, null);
+  // The public address alone is the server's address, not half a mail configuration; it must be one.
+  assert.deepEqual([loadConfig({ DERISK_PUBLIC_URL: `${PUBLIC}/` }).publicUrl, loadConfig({ DERISK_PUBLIC_URL: PUBLIC }).mail], [PUBLIC, null]);
+  for (const bad of ['derisk.example', 'ftp://derisk.example', `${PUBLIC}/?next=x`]) assert.throws(() => loadConfig({ DERISK_PUBLIC_URL: bad }), /DERISK_PUBLIC_URL=.*give the http\(s\) address users reach derisk at/);
   assert.throws(() => loadConfig({ DERISK_SMTP_URL: 'smtp://mail.example:587' }), /DERISK_MAIL_FROM and DERISK_PUBLIC_URL are not set/);
   assert.deepEqual(loadConfig({ DERISK_SMTP_URL: 'smtp://mail.example:587', DERISK_MAIL_FROM: 'derisk <d@example.org>', DERISK_PUBLIC_URL: PUBLIC }).mail, { smtpUrl: 'smtp://mail.example:587', from: 'derisk <d@example.org>', publicUrl: PUBLIC });
   assert.throws(() => sender({ publicUrl: 'http://derisk.example' }), /must be an https address/);
