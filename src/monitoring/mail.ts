@@ -58,6 +58,11 @@ export class MailSettings {
     });
   }
 
+  /** Whether the token is a subscription's unsubscribe address (it changes nothing: link scanners fetch addresses in mails). */
+  async knows(token: string): Promise<boolean> {
+    return TOKEN.test(token) && (await this.db.query('SELECT 1 FROM mail_subscriptions WHERE unsubscribe_token = $1', [token])).length > 0;
+  }
+
   /** The one-click unsubscribe: the token is the credential. False when it opens nothing. */
   async unsubscribe(token: string): Promise<boolean> {
     if (!TOKEN.test(token)) return false;

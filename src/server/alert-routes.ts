@@ -142,12 +142,23 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
 
   // RFC 8058 one-click unsubscribe, public in auth.ts: mail clients POST `List-Unsubscribe=One-Click`
   // as a form, without credentials; the token in the address opens this and nothing else.
+  const tokenParams = { type: 'object', properties: { token: { type: 'string', maxLength: 100 } }, required: ['token'] } as const;
   app.register(async (scope) => {
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    // A click on the mail's link is a GET, and so is a link scanner's fetch: it only asks, with a button that POSTs.
+    scope.get('/unsubscribe/:token', { schema: { description: 'The page a click on the unsubscribe link in a mail opens: a button that stops alert mails (changes nothing itself)', security: [], params: tokenParams } }, async (request, reply) => {
+      const known = await mail.knows((request.params as { token: string }).token);
+      // The address is the credential: not sent on as a referrer, not kept in caches or indexes.
+      reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store').header('x-robots-tag', 'noindex');
+      return reply
+        .code(known ? 200 : 404)
+        .type('text/html; charset=utf-8')
+        .send(known ? UNSUBSCRIBE_PAGE : unsubscribePage('<p>This address stops no alert mails: it may be from an older subscription. Choose Mail on your Account page in derisk.</p>'));
+    });
     scope.post(
       '/unsubscribe/:token',
       {
-        schema: { description: 'One-click unsubscribe from alert mails (RFC 8058); the address is in every mail', security: [], params: { type: 'object', properties: { token: { type: 'string', maxLength: 100 } }, required: ['token'] } },
+        schema: { description: 'One-click unsubscribe from alert mails (RFC 8058); the address is in every mail', security: [], params: tokenParams },
       },
       async (request, reply) => {
         if (!(await mail.unsubscribe((request.params as { token: string }).token))) return reply.code(404).send({ error: 'not found', message: 'no such subscription (the address may be from an older subscription)' });
@@ -156,3 +167,10 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
     );
   });
 }
+
+const unsubscribePage = (body: string) =>
+  `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>derisk alert mails</title></head><body><h1>derisk alert mails</h1>${body}</body></html>\n`;
+/** Posts to its own address the form RFC 8058 names, as a mail client's one-click does. */
+const UNSUBSCRIBE_PAGE = unsubscribePage(
+  '<p>Stop the alert mails derisk sends you? Your alerts stay in derisk; you can choose Mail again on your Account page.</p><form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Stop alert mails</button></form>',
+);

@@ -8,10 +8,12 @@ import type { Actor } from '../service/authorize.ts';
  * Routes anyone may call (HEAD as GET); every other route needs a session or an API token. The
  * Atom feed is here on purpose: feed readers send no credentials, so the feed-only token in its
  * address is the credential (src/server/alert-routes.ts), and it opens that feed and nothing else;
- * so is the one-click unsubscribe of alert mails (RFC 8058), whose token only turns that mail off.
+ * so is the one-click unsubscribe of alert mails (RFC 8058), whose token only turns that mail off
+ * (its GET page only asks, with a button that POSTs).
  */
 export const PUBLIC_ROUTES = new Set([
   'GET /feeds/:feed',
+  'GET /unsubscribe/:token',
   'POST /unsubscribe/:token',
   'GET /health',
   'GET /ready',

@@ -155,6 +155,32 @@ test('the one-click POST stops further mail, with an audit entry; a wrong or gue
   }
 });
 
+test('a click on the mail’s unsubscribe link (a GET, as a link scanner’s too) opens a page whose button POSTs; the GET itself changes nothing and shows nothing of the user', async () => {
+  await settings.set(actors.alice!, 'immediate');
+  try {
+    const t = await token('alice');
+    const page = await service.app.inject({ method: 'GET', url: `/unsubscribe/${t}` });
+    assert.equal(page.statusCode, 200, page.body);
+    assert.match(String(page.headers['content-type']), /^text\/html/);
+    assert.equal(page.headers['referrer-policy'], 'no-referrer');
+    assert.match(page.body, /<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Stop alert mails<\/button><\/form>/);
+    assert.doesNotMatch(page.body, /alice|org-a|ORG-A/i, 'nothing of the user is shown');
+    assert.equal((await settings.get(actors.alice!)).mode, 'immediate', 'the GET unsubscribes nobody');
+    assert.equal((await service.db.query("SELECT 1 FROM audit WHERE action = 'mail.unsubscribe' AND actor = $1", [actors.alice!.userId])).length, 0);
+    for (const wrong of [`drku_${'A'.repeat(32)}`, t.slice(0, -1), 'x'.repeat(100)]) {
+      const refused = await service.app.inject({ method: 'GET', url: `/unsubscribe/${wrong}` });
+      assert.equal(refused.statusCode, 404);
+      assert.doesNotMatch(refused.body, /<form/);
+    }
+    // The button's POST, as a browser sends the form, stops the mail.
+    const posted = await service.app.inject({ method: 'POST', url: `/unsubscribe/${t}`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' });
+    assert.equal(posted.statusCode, 200, posted.body);
+    assert.equal((await settings.get(actors.alice!)).mode, 'off');
+  } finally {
+    await settings.set(actors.alice!, 'off');
+  }
+});
+
 test('a mail server that is down is retried on the schedule; one that hangs holds up neither the server nor the next tick', async () => {
   await settings.set(actors.alice!, 'immediate');
   // A server that takes connections and never greets.
