@@ -34,7 +34,7 @@ function statementsOf(name: string, db: Pick<AppDb, 'kind'>): string[] {
  * schema. A restore fills a database migrated while empty, so these run again on the rows it put
  * there (a backup made before them holds the rows where they were); each leaves rows already moved as they are.
  */
-const ROW_MIGRATIONS = ['020_exchange_import_keys.sql'];
+const ROW_MIGRATIONS = ['020_exchange_import_keys.sql', '026_alert_web_links.sql'];
 
 /** Runs the row-moving migrations again, in the restore's transaction (see ROW_MIGRATIONS). */
 export async function moveRestoredRows(tx: AppTx, db: Pick<AppDb, 'kind'>): Promise<void> {

@@ -86,7 +86,7 @@ export async function alertsCommand(argv: string[]): Promise<number> {
   const db = await openAppDb(config);
   try {
     const actor = await cliActor(db, values.org ?? 'local');
-    const inbox = new AlertInbox(db);
+    const inbox = new AlertInbox(db, {}, config.publicUrl);
     if (sub === 'read') {
       if (args.length !== 1) throw new UsageError('alerts read <id>');
       await inbox.mark(actor, args[0]!, true);

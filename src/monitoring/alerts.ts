@@ -5,6 +5,7 @@ import { appendAudit, sealOf, tokenMacFields, type RowRef } from '../service/aud
 import { credentialMac, credentialMacMatches } from '../service/audit-seal.ts';
 import { REVOKED } from '../service/accounts.ts';
 import { authorize, NotFoundError, type Actor, type Role } from '../service/authorize.ts';
+import { absoluteLink } from './alert-links.ts';
 import { atomFeed } from './atom.ts';
 import { checkDestination, type DestinationPolicy } from './destinations.ts';
 import { digestDue, mailSubscribers, mailTarget, type MailMode } from './mail.ts';
@@ -20,7 +21,10 @@ export interface AlertView {
   title: string;
   subject: string;
   evidence: unknown;
+  /** The page an officer opens: the web app's (absolute at DERISK_PUBLIC_URL when set) or another site's. */
   link: string;
+  /** The JSON route of what the alert is about, for machines; null when there is none. */
+  api: string | null;
   read: boolean;
 }
 
@@ -34,7 +38,10 @@ export interface NewAlert {
   title: string;
   subject: string;
   evidence: unknown;
+  /** The page an officer opens: a web app route (alert-links.ts) or another site's address. */
   link: string;
+  /** The JSON route of what the alert is about, where there is one. */
+  api?: string;
 }
 
 const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
@@ -51,7 +58,19 @@ export async function recordAlerts(tx: AppTx, alerts: NewAlert[], now = new Date
   for (const a of alerts) {
     if ((await tx.query('SELECT 1 FROM alerts WHERE org_id = $1 AND user_id = $2 AND dedup_key = $3', [a.orgId, a.userId, a.dedupKey]))[0]) continue;
     const id = randomUUID();
-    await tx.query('INSERT INTO alerts (id, org_id, user_id, kind, dedup_key, created_at, title, subject, evidence, link) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [id, a.orgId, a.userId, a.kind, a.dedupKey, now, a.title, a.subject, JSON.stringify(a.evidence), a.link]);
+    await tx.query('INSERT INTO alerts (id, org_id, user_id, kind, dedup_key, created_at, title, subject, evidence, link, api) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
+      id,
+      a.orgId,
+      a.userId,
+      a.kind,
+      a.dedupKey,
+      now,
+      a.title,
+      a.subject,
+      JSON.stringify(a.evidence),
+      a.link,
+      a.api ?? null,
+    ]);
     // Webhooks speak for the organisation: a user's own watch items reach that user's inbox and feed only.
     if (a.userId === '') {
       if (!hooks.has(a.orgId))
@@ -71,8 +90,7 @@ export async function recordAlerts(tx: AppTx, alerts: NewAlert[], now = new Date
   return added;
 }
 
-type AlertRow = { id: string; kind: AlertKind; created_at: string; title: string; subject: string; evidence: string; link: string; read_at: string | null };
-const view = (r: AlertRow): AlertView => ({ id: r.id, kind: r.kind, created_at: r.created_at, title: r.title, subject: r.subject, evidence: JSON.parse(r.evidence), link: r.link, read: r.read_at !== null });
+type AlertRow = { id: string; kind: AlertKind; created_at: string; title: string; subject: string; evidence: string; link: string; api: string | null; read_at: string | null };
 
 /** A page of the inbox, and the cursor of the next one (null: this was the last). */
 export interface AlertPage {
@@ -148,7 +166,14 @@ export class AlertInbox {
     private readonly db: AppDb,
     /** Where webhooks may point: public addresses, and the internal ranges an administrator allowed. */
     private readonly destinations: DestinationPolicy = {},
+    /** DERISK_PUBLIC_URL: alerts' addresses start there; unset, they are this server's paths. */
+    private readonly publicUrl: string | null = null,
   ) {}
+
+  private view(r: AlertRow): AlertView {
+    const api = r.api === null ? null : absoluteLink(this.publicUrl, r.api);
+    return { id: r.id, kind: r.kind, created_at: r.created_at, title: r.title, subject: r.subject, evidence: JSON.parse(r.evidence), link: absoluteLink(this.publicUrl, r.link), api, read: r.read_at !== null };
+  }
 
   /** The actor's alerts, newest first: the first `limit` (default 1,000); `page` goes on from a cursor. */
   async list(actor: Actor, options: { unread?: boolean; limit?: number } = {}): Promise<AlertView[]> {
@@ -164,14 +189,14 @@ export class AlertInbox {
     authorize(actor, 'alert.read');
     const after = options.before === undefined ? null : readCursor(options.before);
     const rows = await this.db.query<AlertRow>(
-      `SELECT a.id, a.kind, a.created_at, a.title, a.subject, a.evidence, a.link, r.read_at
+      `SELECT a.id, a.kind, a.created_at, a.title, a.subject, a.evidence, a.link, a.api, r.read_at
        FROM alerts a LEFT JOIN alert_reads r ON r.alert_id = a.id AND r.user_id = $2
        WHERE ${VISIBLE} ${after ? `AND ${AFTER_CURSOR}` : ''} ${options.unread ? 'AND r.read_at IS NULL' : ''}
        ${PAGE_ORDER} LIMIT $3`,
       [actor.orgId, actor.userId, options.limit + 1, ...(after ?? [])],
     );
     const more = rows.length > options.limit;
-    const alerts = rows.slice(0, options.limit).map(view);
+    const alerts = rows.slice(0, options.limit).map((r) => this.view(r));
     return { alerts, next: more ? cursorOf(alerts[alerts.length - 1]!) : null };
   }
 
@@ -255,14 +280,14 @@ export class AlertInbox {
     authorize(actor, 'alert.read');
     const row = (
       await this.db.query<AlertRow>(
-        `SELECT a.id, a.kind, a.created_at, a.title, a.subject, a.evidence, a.link, r.read_at
+        `SELECT a.id, a.kind, a.created_at, a.title, a.subject, a.evidence, a.link, a.api, r.read_at
        FROM alerts a LEFT JOIN alert_reads r ON r.alert_id = a.id AND r.user_id = $3
        WHERE a.id = $1 AND a.org_id = $2 AND (a.user_id = '' OR a.user_id = $3)`,
         [id, actor.orgId, actor.userId],
       )
     )[0];
     if (!row) throw new NotFoundError(`no alert ${id}`);
-    return view(row);
+    return this.view(row);
   }
 
   /** Marks an alert read (or unread again) for the actor alone. */

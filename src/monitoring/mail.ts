@@ -6,6 +6,7 @@ import { crashPoint } from '../crash.ts';
 import { ValidationError } from '../errors.ts';
 import { appendAudit } from '../service/audit.ts';
 import { authorize, type Actor } from '../service/authorize.ts';
+import { absoluteLink } from './alert-links.ts';
 import { DeliveryQueue, type QueueOptions } from './delivery-queue.ts';
 
 export const MAIL_MODES = ['off', 'immediate', 'digest'] as const;
@@ -150,9 +151,13 @@ export class MailSender extends DeliveryQueue<Mail> {
     const first = mail.items[0]!;
     const digest = first.mode === 'digest';
     const ids = mail.items.map((i) => i.alert_id);
-    const link = (l: string) => (l.startsWith('/') ? this.publicUrl + l : l);
     const unsubscribe = `${this.publicUrl}/unsubscribe/${first.unsubscribe_token}`;
-    const text = [digest ? `${ids.length} derisk alert${ids.length === 1 ? '' : 's'}:` : '', ...mail.items.map((i) => `${i.title}\n${i.subject}\n${i.created_at}\n${link(i.link)}\n`), `Your alerts: ${this.publicUrl}/`, `Stop these mails: ${unsubscribe} (or set Mail to off in derisk)`]
+    const text = [
+      digest ? `${ids.length} derisk alert${ids.length === 1 ? '' : 's'}:` : '',
+      ...mail.items.map((i) => `${i.title}\n${i.subject}\n${i.created_at}\n${absoluteLink(this.publicUrl, i.link)}\n`),
+      `Your alerts: ${this.publicUrl}/`,
+      `Stop these mails: ${unsubscribe} (or set Mail to off in derisk)`,
+    ]
       .filter(Boolean)
       .join('\n');
     let error: Error | null = null;

@@ -9,6 +9,7 @@ import { screenKey } from '../screening/names.ts';
 import type { RiskEntry, RiskList } from '../screening/lists.ts';
 import { loadedLists } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
+import { casePage, exportPage, kbDiffPage, kbEntryPage, portfolioPage, screeningPage } from './alert-links.ts';
 import { recordAlerts, type NewAlert } from './alerts.ts';
 import { loadVocabulary, topicWithChildren, type Vocabulary } from './vocabulary.ts';
 import type { WatchKind } from './watchlists.ts';
@@ -335,6 +336,10 @@ export class Monitor {
         const watched = [...new Set(reasons.map((r) => r.watch.label))];
         const evidence = file.scope === '' ? { base: 'shared', fileId: file.fileId, kind: file.kind } : { base: 'your upload', fileId: file.fileId, kind: file.kind };
         const watchedWhy = reasons.map((r) => ({ kind: r.watch.kind, ref: r.watch.ref, label: r.watch.label, why: r.why }));
+        // A work with no page elsewhere opens in the web app: the upload's, or the watched institution's,
+        // co-publications with listed entities, or else the flagged partner's screening.
+        const watchedRor = reasons.find((r) => r.watch.kind === 'institution')?.watch.ref;
+        const ownPage = file.scope !== '' ? exportPage(file.fileId) : watchedRor ? portfolioPage(watchedRor) : screeningPage(names[0]!);
         if (work.patent) {
           alerts.push({
             orgId,
@@ -350,7 +355,8 @@ export class Monitor {
               listed,
               applicants: work.affiliations.map((a) => ({ applicant: a.raw, institutions: a.rors, country: a.country, listed: a.hits.map((h) => `${h.list}/${h.entry}`) })),
             },
-            link: work.source === 'lens' ? `https://www.lens.org/lens/patent/${work.sourceId}` : '/api/indicators/applicant-pairs',
+            link: work.source === 'lens' ? `https://www.lens.org/lens/patent/${work.sourceId}` : ownPage,
+            api: '/api/indicators/applicant-pairs',
           });
           continue;
         }
@@ -368,13 +374,8 @@ export class Monitor {
             listed,
             affiliations: work.affiliations.map((a) => ({ affiliation: a.raw, institutions: a.rors, country: a.country, listed: a.hits.map((h) => `${h.list}/${h.entry}`) })),
           },
-          link: work.doi
-            ? `https://doi.org/${work.doi}`
-            : work.source === 'openalex'
-              ? `https://openalex.org/${work.sourceId.replace(/^https:\/\/openalex\.org\//, '')}`
-              : file.scope === ''
-                ? `/api/indicators/works?institution=${encodeURIComponent(reasons.find((r) => r.watch.kind === 'institution')?.watch.ref ?? '')}`
-                : `/api/portfolio?file=${file.fileId}`,
+          link: work.doi ? `https://doi.org/${work.doi}` : work.source === 'openalex' ? `https://openalex.org/${work.sourceId.replace(/^https:\/\/openalex\.org\//, '')}` : ownPage,
+          api: file.scope !== '' ? `/api/portfolio?file=${encodeURIComponent(file.fileId)}` : watchedRor ? `/api/portfolio?ror=${encodeURIComponent(watchedRor)}` : undefined,
         });
       }
     }
@@ -537,7 +538,8 @@ export class Monitor {
           title: `${r.title}: ${version === 1 ? 'new entry' : statusChange ? `status ${r.before_status} → ${r.status}` : `changed (${(JSON.parse(r.changed) as string[]).join(', ')})`}`,
           subject: r.title,
           evidence: { entry: r.entry_id, version, recordedAt: r.recorded_at, status: r.status, statusBefore: r.before_status, fields: JSON.parse(r.changed), topics: entryTopics, watchedTopic: w.ref },
-          link: version === 1 ? `/api/kb/entries/${r.entry_id}` : `/api/kb/entries/${r.entry_id}/diff?from=${version - 1}&to=${version}`,
+          link: version === 1 ? kbEntryPage(r.entry_id) : kbDiffPage(r.entry_id, version - 1, version),
+          api: version === 1 ? `/api/kb/entries/${r.entry_id}` : `/api/kb/entries/${r.entry_id}/diff?from=${version - 1}&to=${version}`,
         });
       }
     }
@@ -630,7 +632,8 @@ export class Monitor {
         title: `${r.title}: re-assessment due since ${r.reassess_by}`,
         subject: r.title,
         evidence: { assessment: r.id, case: r.case_id, overall: r.overall, asOf: r.as_of ?? undefined, reassessBy: r.reassess_by },
-        link: `/api/assessments/${r.id}`,
+        link: casePage(r.case_id),
+        api: `/api/assessments/${r.id}`,
       }));
   }
 
@@ -659,7 +662,8 @@ export class Monitor {
         kind: 'verdict-change',
         // The n-th flip of this verdict: one that returns after the verdict held again is news, even under list versions seen before.
         dedupKey: `verdict:${row.id}:${flip}:${after.overall}:${sha(change)}`,
-        title: `${row.title}: ${before.overall} → ${after.overall}${deciding[0] ? ` (${deciding.map((c) => c.id).join(', ')})` : ''}`,
+        // Said in the alert itself: an officer reading "A → B" alone took the stored verdict to have changed.
+        title: `${row.title}: ${before.overall} → ${after.overall}${deciding[0] ? ` (${deciding.map((c) => c.id).join(', ')})` : ''} if assessed again; the stored verdict stays ${before.overall} until an officer re-assesses`,
         subject: row.title,
         evidence: {
           assessment: row.id,
@@ -671,7 +675,8 @@ export class Monitor {
           files: diff.files,
           because: triggers,
         },
-        link: `/api/assessments/${row.id}`,
+        link: casePage(row.case_id),
+        api: `/api/assessments/${row.id}`,
       },
     };
   }

@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import type { AppDb } from '../appdb/db.ts';
 import { crashPoint } from '../crash.ts';
 import { appendAudit } from '../service/audit.ts';
+import { absoluteLink } from './alert-links.ts';
 import { DeliveryQueue, type QueueOptions } from './delivery-queue.ts';
 import { checkLiteral, guardedLookup, type DestinationPolicy } from './destinations.ts';
 
@@ -14,6 +15,8 @@ export interface SenderOptions extends QueueOptions {
   timeoutMs?: number;
   /** Internal ranges an administrator allowed (DERISK_WEBHOOK_ALLOW_INTERNAL); none by default. */
   destinations?: DestinationPolicy;
+  /** DERISK_PUBLIC_URL: the alerts' addresses start there; unset, they are this server's paths. */
+  publicUrl?: string | null;
 }
 
 /** The Standard Webhooks signature of one message: base64 HMAC-SHA256 of `id.timestamp.body` under the secret after `whsec_`. */
@@ -22,7 +25,7 @@ export function signWebhook(secret: string, id: string, timestamp: number, body:
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
-type Due = { rows: string[]; alert_id: string; webhook_id: string; attempts: number; url: string; secret: string; org_id: string; kind: string; created_at: string; title: string; subject: string; evidence: string; link: string };
+type Due = { rows: string[]; alert_id: string; webhook_id: string; attempts: number; url: string; secret: string; org_id: string; kind: string; created_at: string; title: string; subject: string; evidence: string; link: string; api: string | null };
 
 /**
  * Delivers alerts to the organisations' webhook endpoints as the Standard Webhooks specification
@@ -34,6 +37,7 @@ type Due = { rows: string[]; alert_id: string; webhook_id: string; attempts: num
 export class WebhookSender extends DeliveryQueue<Due> {
   private readonly timeoutMs: number;
   private readonly destinations: DestinationPolicy;
+  private readonly publicUrl: string | null;
 
   constructor(
     private readonly db: AppDb,
@@ -42,11 +46,12 @@ export class WebhookSender extends DeliveryQueue<Due> {
     super('webhooks', options);
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.destinations = options.destinations ?? {};
+    this.publicUrl = options.publicUrl ?? null;
   }
 
   protected async due(now: string): Promise<Due[]> {
     const due = await this.db.query<Omit<Due, 'rows'>>(
-      `SELECT d.alert_id, d.webhook_id, d.attempts, w.url, w.secret, w.org_id, a.kind, a.created_at, a.title, a.subject, a.evidence, a.link
+      `SELECT d.alert_id, d.webhook_id, d.attempts, w.url, w.secret, w.org_id, a.kind, a.created_at, a.title, a.subject, a.evidence, a.link, a.api
        FROM alert_deliveries d JOIN webhooks w ON w.id = d.webhook_id JOIN alerts a ON a.id = d.alert_id
        WHERE d.status = 'pending' AND NOT w.disabled AND d.next_attempt_at <= $1
        ORDER BY d.next_attempt_at, d.alert_id LIMIT 200`,
@@ -56,7 +61,11 @@ export class WebhookSender extends DeliveryQueue<Due> {
   }
 
   protected async attempt(d: Due): Promise<void> {
-    const body = JSON.stringify({ type: `alert.${d.kind.replace(/-/g, '_')}`, timestamp: d.created_at, data: { id: d.alert_id, kind: d.kind, created_at: d.created_at, title: d.title, subject: d.subject, evidence: JSON.parse(d.evidence), link: d.link } });
+    const body = JSON.stringify({
+      type: `alert.${d.kind.replace(/-/g, '_')}`,
+      timestamp: d.created_at,
+      data: { id: d.alert_id, kind: d.kind, created_at: d.created_at, title: d.title, subject: d.subject, evidence: JSON.parse(d.evidence), link: absoluteLink(this.publicUrl, d.link), api: d.api === null ? null : absoluteLink(this.publicUrl, d.api) },
+    });
     const timestamp = Math.floor(this.now() / 1000);
     let status: number | null = null;
     let error: string | null = null;

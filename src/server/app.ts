@@ -469,9 +469,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   // Watchlists and alerts: the monitor looks at what changed after every ingest, at start (a crash
   // may have cut a pass short) and periodically (re-assessment dates); webhooks go out on their own timer.
-  const inbox = new AlertInbox(options.db, options.monitoring?.webhooks?.destinations);
+  const inbox = new AlertInbox(options.db, options.monitoring?.webhooks?.destinations, options.publicUrl ?? null);
   const monitor = new Monitor({ db: options.db, store: options.store, assessor: async () => (await services()).assessor, today: options.monitoring?.today });
-  const sender = new WebhookSender(options.db, options.monitoring?.webhooks);
+  const sender = new WebhookSender(options.db, { ...options.monitoring?.webhooks, publicUrl: options.publicUrl ?? null });
   const mailer = options.monitoring?.mail ? new MailSender(options.db, options.monitoring.mail) : null;
   const checks = new Set<Promise<unknown>>();
   const check = (): Promise<void> => {

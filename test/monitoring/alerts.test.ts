@@ -6,6 +6,8 @@ import { after, before, test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { ingestWorks } from '../../src/ingest/pipeline.ts';
 import { loadRegistry } from '../../src/ingest/registry.ts';
+import { casePage } from '../../src/monitoring/alert-links.ts';
+import { recordAlerts } from '../../src/monitoring/alerts.ts';
 import { Monitor } from '../../src/monitoring/monitor.ts';
 import { WebhookSender } from '../../src/monitoring/webhooks.ts';
 import { resolvePending } from '../../src/resolve/apply.ts';
@@ -330,4 +332,30 @@ test("a large upload's works reach the monitor a chunk at a time: no result of t
   assert.equal(Number(alerts[0]!.n), 1_500, 'every listed co-publication gave its alert');
   assert.equal(Number((await service.db.query<{ n: number }>("SELECT count(*) AS n FROM alerts WHERE dedup_key LIKE 'copub:doi:10.5555/alerts.w6%'"))[0]!.n), 0);
   assert.ok(largest <= 2_048, `one store.all returned ${largest} rows at once`);
+});
+
+test("an alert's link opens the web app's page, at DERISK_PUBLIC_URL in the inbox, the feed and the webhook payload, whatever Host the request names; the API address is given beside it", async () => {
+  const pub = await testService(store, { publicUrl: 'https://derisk.example.org', monitoring: { deliveryIntervalMs: 3_600_000, checkIntervalMs: 3_600_000, webhooks: { destinations: LOOPBACK_RECEIVERS } } });
+  const hook = await receiver([200]);
+  try {
+    const members = await addMembers(pub.accounts, ['org-a']);
+    const call = (method: string, url: string, payload?: unknown) => pub.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${members.tokens['org-a/officer']}`, host: 'attacker.example' }, payload: payload as object });
+    const { secret } = (await call('POST', '/api/webhooks', { url: hook.url })).json() as { secret: string };
+    await pub.db.transaction((tx) => recordAlerts(tx, [{ orgId: 'org-a', userId: '', kind: 'reassessment-due', dedupKey: 'links', title: 'A case: re-assessment due', subject: 'A case', evidence: {}, link: casePage('case-1'), api: '/api/assessments/verdict-1' }]));
+    const page = '"https://derisk.example.org/#/cases/case-1"';
+    const api = '"https://derisk.example.org/api/assessments/verdict-1"';
+
+    const [listed] = (await call('GET', '/api/alerts')).json() as { link: string; api: string }[];
+    assert.deepEqual([JSON.stringify(listed!.link), JSON.stringify(listed!.api)], [page, api]);
+    const { token } = (await call('POST', '/api/alerts/feed')).json() as { token: string };
+    assert.ok((await pub.app.inject({ url: `/feeds/${token}.atom`, headers: { host: 'attacker.example' } })).body.includes(`<link rel="alternate" href=${page}/>`));
+    await new WebhookSender(pub.db, { destinations: LOOPBACK_RECEIVERS, publicUrl: 'https://derisk.example.org' }).drain();
+    const sent = hook.got[0]!;
+    const payload = new Webhook(secret).verify(sent.body, sent.headers as Record<string, string>) as { data: { link: string; api: string } };
+    assert.deepEqual([JSON.stringify(payload.data.link), JSON.stringify(payload.data.api)], [page, api]);
+  } finally {
+    hook.server.closeAllConnections();
+    hook.server.close();
+    await pub.close();
+  }
 });

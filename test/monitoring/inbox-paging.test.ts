@@ -191,7 +191,13 @@ test("the inbox's first page is serialised again only when its alerts or the rea
 test('the feed escapes what XML needs escaped and no more: quotation marks only in attributes, so JSON evidence keeps its bytes', () => {
   const evidence = { work: 'W1', why: 'a "listed" <entity> & more ]]>', 中文: '清华大学' };
   const link = '/api/works/W1?x="y"&z=<1>';
-  const xml = atomFeed({ userId: 'u', userName: 'A "quoted" <name>', self: 'https://derisk.example/feeds/drkf_x.atom', base: 'https://derisk.example', alerts: [{ id: 'a1', kind: 'list-change', created_at: '2026-01-01T00:00:00.000Z', title: 'T & "t"', subject: 's', evidence, link, read: false }] });
+  const xml = atomFeed({
+    userId: 'u',
+    userName: 'A "quoted" <name>',
+    self: 'https://derisk.example/feeds/drkf_x.atom',
+    base: 'https://derisk.example',
+    alerts: [{ id: 'a1', kind: 'list-change', created_at: '2026-01-01T00:00:00.000Z', title: 'T & "t"', subject: 's', evidence, link, api: null, read: false }],
+  });
   const unescape = (s: string) =>
     s
       .replace(/&lt;/g, '<')

@@ -190,8 +190,11 @@ test('a list change that flips a stored verdict: re-run with the case as assesse
     ev.because.some((b) => b.startsWith(`list ${WATCHLIST_PROVENANCE.id}`)),
     JSON.stringify(ev.because),
   );
-  assert.equal(flips[0]!.link, `/api/assessments/${stored.id}`);
+  // The officer's link opens the case in the web app; machines read the verdict at the API address.
+  assert.equal(flips[0]!.link, `/#/cases/${created.id}`);
+  assert.equal(flips[0]!.api, `/api/assessments/${stored.id}`);
   assert.match(flips[0]!.title, new RegExp(`^Robotics with HIT: ${stored.overall} → ${ev.after.overall}`));
+  assert.match(flips[0]!.title, new RegExp(`the stored verdict stays ${stored.overall} until an officer re-assesses$`));
   // The stored verdict itself is untouched: a verdict changes only when someone assesses again.
   assert.equal((await cases.assessment(who['org-a/viewer']!, stored.id)).overall, stored.overall);
   assert.deepEqual(await alerts('org-b', 'verdict-change'), []);
@@ -231,7 +234,8 @@ test('knowledge-base changes in watched topics (and a change of status re-checks
   const changes = await alerts('org-a', 'knowledge-change');
   assert.equal(changes.length, 1);
   assert.match(changes[0]!.title, /status adopted → amended/);
-  assert.equal(changes[0]!.link, `/api/kb/entries/cn-data-security-law/diff?from=${edited.version - 1}&to=${edited.version}`);
+  assert.equal(changes[0]!.link, `/#/kb/diff/cn-data-security-law/${edited.version - 1}/${edited.version}`);
+  assert.equal(changes[0]!.api, `/api/kb/entries/cn-data-security-law/diff?from=${edited.version - 1}&to=${edited.version}`);
   assert.deepEqual(
     (await inbox().list(who['org-a/analyst']!)).filter((a) => a.kind === 'knowledge-change'),
     [],
@@ -244,6 +248,10 @@ test('knowledge-base changes in watched topics (and a change of status re-checks
   await monitor.check();
   const due = await alerts('org-a', 'reassessment-due');
   assert.ok(due.length >= 1 && due.every((a) => /re-assessment due since \d{4}-\d{2}-\d{2}$/.test(a.title)), JSON.stringify(due.map((a) => a.title)));
+  assert.ok(
+    due.every((a) => a.link === `/#/cases/${(a.evidence as { case: string }).case}` && a.api === `/api/assessments/${(a.evidence as { assessment: string }).assessment}`),
+    JSON.stringify(due.map((a) => [a.link, a.api])),
+  );
   await monitor.check();
   assert.equal((await alerts('org-a', 'reassessment-due')).length, due.length, 'once');
 });

@@ -61,7 +61,7 @@ test('derisk watch add / list, derisk ingest tells of new alerts, derisk alerts 
   assert.equal(alerts.status, 0, alerts.stderr);
   const parsed = JSON.parse(alerts.stdout) as Record<string, unknown>[];
   assert.equal(parsed.length, 1);
-  assert.deepEqual(Object.keys(parsed[0]!), ['id', 'kind', 'created_at', 'title', 'subject', 'evidence', 'link']);
+  assert.deepEqual(Object.keys(parsed[0]!), ['id', 'kind', 'created_at', 'title', 'subject', 'evidence', 'link', 'api']);
   assert.equal(parsed[0]!.kind, 'new-copublication');
   assert.equal(parsed[0]!.link, 'https://doi.org/10.5555/cli.w77');
   // Checking again finds nothing new; reading marks it read.

@@ -333,6 +333,51 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
     }
   });
 
+  test('migration 026 gives alerts recorded before it the web app’s page as their link, the JSON route kept as api; a backup made before is restored the same', async () => {
+    const db = await (await driver.newDatabase())();
+    try {
+      await migrate(db, new Set(knownMigrations().filter((m) => m < '025')));
+      const old = [
+        ['verdict', 'verdict-change', { assessment: 'a-1', case: 'case-1' }, '/api/assessments/a-1'],
+        ['due', 'reassessment-due', { assessment: 'a-2', case: 'case-2' }, '/api/assessments/a-2'],
+        ['kb-new', 'knowledge-change', { entry: 'cn-civil-code', version: 1 }, '/api/kb/entries/cn-civil-code'],
+        ['kb-diff', 'knowledge-change', { entry: 'cn-civil-code', version: 3 }, '/api/kb/entries/cn-civil-code/diff?from=2&to=3'],
+        ['upload', 'new-copublication', {}, '/api/portfolio?file=f-1'],
+        ['works', 'new-copublication', {}, '/api/indicators/works?institution=05f950310'],
+        ['patent', 'new-copublication', {}, '/api/indicators/applicant-pairs'],
+        ['doi', 'new-copublication', {}, 'https://doi.org/10.1/x'],
+      ] as const;
+      for (const [id, kind, evidence, link] of old) {
+        await db.query("INSERT INTO alerts (id, org_id, user_id, kind, dedup_key, created_at, title, subject, evidence, link) VALUES ($1, 'org-a', '', $2, $1, '2026-01-01T00:00:00.000Z', 't', 's', $3, $4)", [id, kind, JSON.stringify(evidence), link]);
+      }
+      const links = {
+        doi: ['https://doi.org/10.1/x', null],
+        due: ['/#/cases/case-2', '/api/assessments/a-2'],
+        'kb-diff': ['/#/kb/diff/cn-civil-code/2/3', '/api/kb/entries/cn-civil-code/diff?from=2&to=3'],
+        'kb-new': ['/#/kb/entry/cn-civil-code', '/api/kb/entries/cn-civil-code'],
+        patent: ['/#/alerts', '/api/indicators/applicant-pairs'],
+        upload: ['/#/screen/export/f-1', '/api/portfolio?file=f-1'],
+        verdict: ['/#/cases/case-1', '/api/assessments/a-1'],
+        works: ['/#/screen/portfolio/05f950310', '/api/indicators/works?institution=05f950310'],
+      };
+      const linksOf = async (on: AppDb) => Object.fromEntries((await on.query<{ id: string; link: string; api: string | null }>('SELECT id, link, api FROM alerts ORDER BY id')).map((r) => [r.id, [r.link, r.api]]));
+      const backup = join(tempDir(), 'backup-before-025');
+      await backupAppDb(db, backup);
+      await migrate(db);
+      assert.deepEqual(await linksOf(db), links);
+      const restored = await (await driver.newDatabase())();
+      try {
+        await migrate(restored);
+        await restoreAppDb(restored, backup);
+        assert.deepEqual(await linksOf(restored), links);
+      } finally {
+        await restored.close();
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
   test('the monitor re-checks each latest verdict from its case as assessed and finds those due for re-assessment, reading both in SQL', async () => {
     const db = await driver.open();
     try {

@@ -1,0 +1,23 @@
+// An alert carries two addresses: `link`, the page an officer opens (the web app's view of the case,
+// entry or portfolio, or the work on the publisher's or patent office's site), and `api`, the JSON
+// route machines read. The web app's pages are hash routes under "/" (src/web/app.js).
+
+const part = encodeURIComponent;
+
+export const casePage = (caseId: string) => `/#/cases/${part(caseId)}`;
+export const kbEntryPage = (entryId: string) => `/#/kb/entry/${part(entryId)}`;
+export const kbDiffPage = (entryId: string, from: number, to: number) => `/#/kb/diff/${part(entryId)}/${from}/${to}`;
+/** An institution's co-publications with listed entities. */
+export const portfolioPage = (rorId: string) => `/#/screen/portfolio/${part(rorId)}`;
+/** An uploaded export's co-publications with listed entities. */
+export const exportPage = (fileId: string) => `/#/screen/export/${part(fileId)}`;
+export const screeningPage = (name: string) => `/#/screen/name/${part(name)}`;
+
+/**
+ * An address of this server made absolute at `base` (DERISK_PUBLIC_URL, or for the feed the
+ * address it was asked at); another site's address, or any address when there is no base, as it is.
+ */
+export function absoluteLink(base: string | null, link: string): string {
+  if (base === null || !link.startsWith('/')) return link;
+  return `${base.replace(/\/$/, '')}${link}`;
+}
