@@ -40,6 +40,8 @@ type Watch = { org_id: string; user_id: string; kind: WatchKind; ref: string; la
 interface Affiliation {
   raw: string;
   rors: string[];
+  /** The registry's names of the institutions it resolves to, by ROR id: how a title names the party. */
+  names?: Map<string, string>;
   country: string | null;
   hits: { list: string; entry: string; name: string; level: string; match: string }[];
 }
@@ -268,8 +270,12 @@ export class Monitor {
     }
     if (byWork.size > 0) {
       const rors = [...new Set([...byWork.values()].flatMap((w) => w.affiliations.flatMap((a) => a.rors)))];
-      const countries = new Map((await this.options.store.all<{ ror_id: string; country_code: string | null }>('SELECT ror_id, country_code FROM institutions WHERE ror_id IN (SELECT unnest(from_json($1, \'["VARCHAR"]\')))', [JSON.stringify(rors)])).map((r) => [r.ror_id, r.country_code]));
-      for (const w of byWork.values()) for (const a of w.affiliations) a.country ??= a.rors.map((r) => countries.get(r)).find(Boolean) ?? null;
+      const institutions = new Map((await this.options.store.all<{ ror_id: string; name: string; country_code: string | null }>('SELECT ror_id, name, country_code FROM institutions WHERE ror_id IN (SELECT unnest(from_json($1, \'["VARCHAR"]\')))', [JSON.stringify(rors)])).map((r) => [r.ror_id, r]));
+      for (const w of byWork.values())
+        for (const a of w.affiliations) {
+          a.country ??= a.rors.map((r) => institutions.get(r)?.country_code).find(Boolean) ?? null;
+          a.names = new Map(a.rors.flatMap((r) => (institutions.has(r) ? [[r, institutions.get(r)!.name]] : [])));
+        }
     }
     return [...byWork.values()];
   }
@@ -304,6 +310,11 @@ export class Monitor {
     } catch {
       // Before the first refresh there are no field tables: patents have no fields yet.
     }
+    const rors = [...new Set([...byPatent.values()].flatMap((w) => w.affiliations.flatMap((a) => a.rors)))];
+    if (rors.length > 0) {
+      const names = new Map((await this.options.store.all<{ ror_id: string; name: string }>('SELECT ror_id, name FROM institutions WHERE ror_id IN (SELECT unnest(from_json($1, \'["VARCHAR"]\')))', [JSON.stringify(rors)])).map((r) => [r.ror_id, r.name]));
+      for (const w of byPatent.values()) for (const a of w.affiliations) a.names = new Map(a.rors.flatMap((r) => (names.has(r) ? [[r, names.get(r)!]] : [])));
+    }
     return [...byPatent.values()];
   }
 
@@ -334,6 +345,11 @@ export class Monitor {
         );
         const names = [...new Set(listed.map((h) => h.name))];
         const watched = [...new Set(reasons.map((r) => r.watch.label))];
+        // The title names both sides, and the field when a watched one brought the work: the
+        // watched item's label alone (a list entry, a country, a field) did not say who co-published.
+        const parties = [...new Set(reasons.flatMap((r) => r.parties))].filter((p) => !names.includes(p));
+        const fields = reasons.filter((r) => r.watch.kind === 'field').map((r) => r.watch.label);
+        const said = `${parties.length > 0 ? parties.join(', ') : watched.join(', ')} with ${names.join(', ')}${fields.length > 0 ? ` in ${fields.join(', ')}` : ''}${work.year ? ` (${work.year})` : ''}`;
         const evidence = file.scope === '' ? { base: 'shared', fileId: file.fileId, kind: file.kind } : { base: 'your upload', fileId: file.fileId, kind: file.kind };
         const watchedWhy = reasons.map((r) => ({ kind: r.watch.kind, ref: r.watch.ref, label: r.watch.label, why: r.why }));
         // A work with no page elsewhere opens in the web app: the upload's, or the watched institution's,
@@ -346,7 +362,7 @@ export class Monitor {
             userId,
             kind: 'new-copublication',
             dedupKey: `copatent:${work.source}:${work.sourceId}`,
-            title: `New co-patent of ${watched.join(', ')} with ${names.join(', ')}${work.year ? ` (${work.year})` : ''}`,
+            title: `New co-patent of ${said}`,
             subject: watched.join(', '),
             evidence: {
               patent: { source: work.source, id: work.sourceId, title: work.title, year: work.year, fields: work.fields },
@@ -365,7 +381,7 @@ export class Monitor {
           userId,
           kind: 'new-copublication',
           dedupKey: `copub:${work.workId}`,
-          title: `New co-publication of ${watched.join(', ')} with ${names.join(', ')}${work.year ? ` (${work.year})` : ''}`,
+          title: `New co-publication of ${said}`,
           subject: watched.join(', '),
           evidence: {
             work: { id: work.workId, source: work.source, sourceId: work.sourceId, doi: work.doi, title: work.title, year: work.year, fields: work.fields },
@@ -714,7 +730,15 @@ function tables(scope: string) {
     : { records: 'upload_records', affiliations: 'upload_affiliations', join: '', where: 'r.scope = $2 AND a.scope = $2 AND', params: (fileId: string) => [fileId, scope] };
 }
 
-function copublicationReason(item: Watch, work: NewWork): { watch: Watch; why: string; listed: { list: string; entry: string; name: string; level: string; raw: string }[] }[] {
+/** How a title names an author's (or applicant's) party: the registry's name of its institution, or the affiliation as written. */
+const partyName = (a: Affiliation) => a.names?.values().next().value ?? a.raw;
+
+/**
+ * Why a work concerns a watch item: the listed co-authors it has, and `parties`, the names of the
+ * other side (the watched institution, or the co-authors in the watched country or field, or those
+ * of the watched listed entity).
+ */
+function copublicationReason(item: Watch, work: NewWork): { watch: Watch; why: string; parties: string[]; listed: { list: string; entry: string; name: string; level: string; raw: string }[] }[] {
   const hitsOf = (affs: Affiliation[]) => affs.flatMap((a) => a.hits.map((h) => ({ list: h.list, entry: h.entry, name: h.name, level: h.level, raw: a.raw })));
   const affs = work.affiliations;
   const joins = work.patent ? 'files a patent with' : 'co-authors with';
@@ -722,23 +746,23 @@ function copublicationReason(item: Watch, work: NewWork): { watch: Watch; why: s
     case 'institution': {
       if (!affs.some((a) => a.rors.includes(item.ref))) return [];
       const listed = hitsOf(affs.filter((a) => !a.rors.includes(item.ref)));
-      return listed.length > 0 ? [{ watch: item, why: `a watched institution ${joins} a listed entity`, listed }] : [];
+      return listed.length > 0 ? [{ watch: item, why: `a watched institution ${joins} a listed entity`, parties: [affs.map((a) => a.names?.get(item.ref)).find(Boolean) ?? item.label], listed }] : [];
     }
     case 'list-entry': {
       const [list, entry] = [item.ref.slice(0, item.ref.indexOf('/')), item.ref.slice(item.ref.indexOf('/') + 1)];
       const hit = (a: Affiliation) => a.hits.some((h) => h.list === list && h.entry === entry);
       if (!affs.some(hit) || !affs.some((a) => !hit(a))) return [];
-      return [{ watch: item, why: `a watched listed entity ${joins} others`, listed: hitsOf(affs.filter(hit)).filter((h) => h.list === list && h.entry === entry) }];
+      return [{ watch: item, why: `a watched listed entity ${joins} others`, parties: affs.filter((a) => !hit(a)).map(partyName), listed: hitsOf(affs.filter(hit)).filter((h) => h.list === list && h.entry === entry) }];
     }
     case 'country': {
       if (!affs.some((a) => a.country === item.ref)) return [];
       const listed = hitsOf(affs.filter((a) => a.country !== item.ref));
-      return listed.length > 0 ? [{ watch: item, why: `${work.patent ? 'an applicant' : 'an author'} in a watched country ${joins} a listed entity`, listed }] : [];
+      return listed.length > 0 ? [{ watch: item, why: `${work.patent ? 'an applicant' : 'an author'} in a watched country ${joins} a listed entity`, parties: affs.filter((a) => a.country === item.ref).map(partyName), listed }] : [];
     }
     case 'field': {
       if (!work.fields.includes(item.ref)) return [];
       const listed = hitsOf(affs);
-      return listed.length > 0 && affs.some((a) => a.hits.length === 0) ? [{ watch: item, why: `a ${work.patent ? 'co-patent' : 'co-publication'} with a listed entity in a watched field`, listed }] : [];
+      return listed.length > 0 && affs.some((a) => a.hits.length === 0) ? [{ watch: item, why: `a ${work.patent ? 'co-patent' : 'co-publication'} with a listed entity in a watched field`, parties: affs.filter((a) => a.hits.length === 0).map(partyName), listed }] : [];
     }
     default:
       return [];

@@ -359,3 +359,14 @@ test("an alert's link opens the web app's page, at DERISK_PUBLIC_URL in the inbo
     await pub.close();
   }
 });
+
+test('a co-publication alert names both sides, the watched side and the flagged partner, whatever the watched item is (an institution, a list entry, a country)', async () => {
+  const more = await addMembers(service.accounts, ['org-c', 'org-d']);
+  const as = (who: string, method: string, url: string, payload?: unknown) => service.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${more.tokens[who]}` }, payload: payload as object });
+  assert.equal((await as('org-c/analyst', 'POST', '/api/watchlist', { text: 'harbin institute of technology', kind: 'list-entry' })).statusCode, 201);
+  assert.equal((await as('org-d/analyst', 'POST', '/api/watchlist', { text: 'United Kingdom', kind: 'country' })).statusCode, 201);
+  await sharedIngest('both-sides.jsonl', [work('W7001', 2025, ['leuven', 'hit']), work('W7002', 2025, ['oxford', 'hit'])]);
+  const titles = async (who: string) => ((await as(who, 'GET', '/api/alerts')).json() as { title: string }[]).map((a) => a.title).sort();
+  assert.deepEqual(await titles('org-c/viewer'), ['New co-publication of KU Leuven with Harbin Institute of Technology (2025)', 'New co-publication of University of Oxford with Harbin Institute of Technology (2025)']);
+  assert.deepEqual(await titles('org-d/viewer'), ['New co-publication of University of Oxford with Harbin Institute of Technology (2025)']);
+});

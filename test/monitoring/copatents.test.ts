@@ -83,7 +83,7 @@ test('a PATSTAT co-patent of a watched institution with a listed entity: one ale
   const a = await alertsOf('org-a');
   assert.deepEqual(
     a.map((x) => x.title),
-    ['New co-patent of KU Leuven, BE with Harbin Institute of Technology (2022)'],
+    ['New co-patent of KU Leuven with Harbin Institute of Technology (2022)'],
     'only 600001: 600002 has no listed applicant, 600003 no watched one, 600004 an inventor only',
   );
   const alert = a[0]!;
@@ -122,7 +122,7 @@ test('a Lens co-patent (applicants without countries) of a watched institution w
   const b = await alertsOf('org-b');
   assert.deepEqual(
     b.map((x) => [x.title, x.link]),
-    [['New co-patent of Delft University of Technology, NL with Tsinghua University (2022)', 'https://www.lens.org/lens/patent/012-345-678-901-234']],
+    [['New co-patent of Delft University of Technology with Tsinghua University (2022)', 'https://www.lens.org/lens/patent/012-345-678-901-234']],
   );
   assert.equal((await alertsOf('org-a')).length, 1, 'A watches KU Leuven, on none of the Lens patents');
 });
