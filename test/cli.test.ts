@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openAppDb } from '../src/appdb/open.ts';
 import { loadConfig } from '../src/config.ts';
+import { Accounts, OPERATOR } from '../src/service/accounts.ts';
 import { INDICATOR_COLUMNS, INDICATORS } from '../src/indicators/catalog.ts';
 import { readCsv } from '../src/ingest/csv.ts';
 import { collect, streamOf, tempDir, writeTemp, INPUT } from './helpers/fixtures.ts';
@@ -35,10 +36,35 @@ test("derisk assessments show: an id that is not there, or is another organisati
   for (const id of ['00000000-0000-4000-8000-000000000000', theirs.assessmentId]) {
     const r = derisk(['assessments', 'show', id, '--json'], { DERISK_HOME: home });
     assert.equal(r.status, 1, r.stderr);
-    assert.equal(r.stderr, `derisk: no assessment ${id}\n`);
+    assert.equal(r.stderr, `derisk: no assessment ${id} in organisation local (a verdict made in another organisation is shown with --org <its id>)\n`);
     assert.equal(r.stdout, '');
   }
   assert.ok(!existsSync(join(home, 'derisk.duckdb')), 'the evidence store is not opened');
+});
+
+test("derisk assessments show --org: a verdict made in an organisation (through the server) is shown given it; another organisation's is not found; an unknown organisation is named, not created", async () => {
+  const home = tempDir();
+  const db = await openAppDb(loadConfig({ DERISK_HOME: home }));
+  for (const org of ['org-a', 'org-b']) await new Accounts(db).createOrganisation(OPERATOR, org, org.toUpperCase());
+  const theirs = await storedVerdict(db, { org: 'org-b', title: 'B: private', holds: [] });
+  await storedVerdict(db, { org: 'org-a', title: 'A: its own', holds: [] });
+  await db.close();
+  const shown = derisk(['assessments', 'show', theirs.assessmentId, '--org', 'org-b', '--json'], { DERISK_HOME: home });
+  assert.equal(shown.status, 0, shown.stderr);
+  assert.equal(JSON.parse(shown.stdout).id, theirs.assessmentId);
+  const elsewhere = derisk(['assessments', 'show', theirs.assessmentId, '--org', 'org-a', '--json'], { DERISK_HOME: home });
+  assert.equal(elsewhere.status, 1);
+  assert.equal(elsewhere.stderr, `derisk: no assessment ${theirs.assessmentId} in organisation org-a (a verdict made in another organisation is shown with --org <its id>)\n`);
+  const typo = derisk(['assessments', 'show', theirs.assessmentId, '--org', 'org-bb'], { DERISK_HOME: home });
+  assert.equal(typo.status, 1);
+  assert.equal(typo.stderr, `derisk: no organisation "org-bb" (derisk users list shows each user's)\n`);
+  const after = await openAppDb(loadConfig({ DERISK_HOME: home }));
+  try {
+    assert.deepEqual(await after.query("SELECT id FROM organisations WHERE id = 'org-bb'"), [], 'reading creates no organisation');
+  } finally {
+    await after.close();
+  }
+  assert.match(derisk(['assessments', '--help'], { DERISK_HOME: home }).stdout + derisk(['assessments'], { DERISK_HOME: home }).stderr, /assessments show <[^>]+> \[--org O\]/);
 });
 
 test('usage errors exit 2 and say what is wrong', () => {

@@ -11,6 +11,7 @@ import { reportHtml, writePdf } from '../assessment/report.ts';
 import { DEFAULT_RULEBOOK } from '../assessment/rulebook.ts';
 import { loadConfig } from '../config.ts';
 import { screeningContext } from '../screening/store.ts';
+import { NotFoundError } from '../service/authorize.ts';
 import { assessmentDocument, CaseService, readAssessment } from '../service/cases.ts';
 import type { CorrectionRead } from '../resolve/org-view.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
@@ -138,12 +139,19 @@ export function rulebookCommand(argv: string[]): number {
 /** derisk assessments show <id>: a stored verdict as it was decided, with the case as assessed. */
 export async function assessmentsCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, org: { type: 'string' }, report: { type: 'string' } } });
-  if (positionals[0] !== 'show' || positionals.length !== 2) throw new UsageError('assessments show <assessment id> [--json] [--report out.html|out.pdf]: a stored verdict with the case as assessed');
+  if (positionals[0] !== 'show' || positionals.length !== 2) throw new UsageError('assessments show <assessment id> [--org O] [--json] [--report out.html|out.pdf]: a stored verdict with the case as assessed');
   if (values.report && !/\.(html?|pdf)$/.test(values.report)) throw new UsageError('--report writes .html or .pdf');
   // A stored verdict is read from the application database alone: no store, lists or assessor.
   const db = await openAppDb(loadConfig());
   try {
-    const stored = await readAssessment(db, await cliActor(db, values.org ?? 'local'), positionals[1]!);
+    const org = values.org ?? 'local';
+    // Reading creates nothing: a mistyped --org is named, not made a new, empty organisation.
+    if (values.org !== undefined && !(await db.query('SELECT 1 FROM organisations WHERE id = $1', [org]))[0]) throw new NotFoundError(`no organisation ${JSON.stringify(org)} (derisk users list shows each user's)`);
+    const id = positionals[1]!;
+    // As the server answers: another organisation's verdict is not found, and said the same way as a missing one.
+    const stored = await readAssessment(db, await cliActor(db, org), id).catch((e: unknown) => {
+      throw e instanceof NotFoundError ? new NotFoundError(`no assessment ${id} in organisation ${org} (a verdict made in another organisation is shown with --org <its id>)`) : e;
+    });
     if (values.json) out.log(JSON.stringify(assessmentDocument(stored), null, 2));
     else printAssessment(stored.result, stored.id);
     if (values.report) await writeReport(values.report, caseAsAssessed(stored.result.case), stored.result, { caseId: stored.caseId, assessmentId: stored.id, assessedBy: stored.createdBy });

@@ -40,7 +40,8 @@ Usage:
   derisk assess <case.yaml|json> [--json] [--report out.html|out.pdf] [--rulebook F] [--as-of YYYY-MM-DD]
                                                red/yellow/green verdict from the rulebook, with evidence, sources and a mitigation plan
   derisk assess --rerun <assessment id> --rulebook F   a stored verdict replayed under another rulebook: criteria and files that changed
-  derisk assessments show <id> [--json] [--report F]   a stored verdict with the case as assessed, its snapshot and policy bundle
+  derisk assessments show <id> [--org O] [--json] [--report F]   a stored verdict of organisation O (default local) with the case as assessed,
+                                               its snapshot and policy bundle
   derisk rulebook [F] [--json]                 check a rulebook (its policy tests run) within the policy bundle
   derisk audit verify [--backup DIR]...        check the audit trail (anchored outside the database) and the rows it records
                                                (and that it still holds the head each backup recorded)
