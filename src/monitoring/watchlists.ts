@@ -46,6 +46,11 @@ export interface AddRequest {
   scope?: 'organisation' | 'user';
 }
 
+/** A case the organisation ($1) owns or that is shared with it. */
+const CASE_VISIBLE = '(c.org_id = $1 OR EXISTS (SELECT 1 FROM case_shares s WHERE s.case_id = c.id AND s.org_id = $1))';
+/** The label of a watched case the watcher may no longer read (unshared or deleted): nothing of it is shown. */
+const UNREADABLE_CASE = 'a case your organisation can no longer read';
+
 type Row = { id: string; kind: WatchKind; ref: string; label: string; user_id: string; created_by: string; created_at: string };
 const item = (r: Row): WatchItem => ({ id: r.id, kind: r.kind, ref: r.ref, label: r.label, scope: r.user_id === '' ? 'organisation' : 'user', createdBy: r.created_by, createdAt: r.created_at });
 
@@ -81,11 +86,19 @@ export class Watchlists {
     });
   }
 
-  /** The organisation's items and the actor's own. */
+  /**
+   * The organisation's items and the actor's own. A case's label is its title as the watcher may
+   * read it now: the label kept from when it was added would still name a case renamed since, or
+   * one its owner has stopped sharing with the watcher's organisation.
+   */
   async list(actor: Actor): Promise<WatchItem[]> {
     authorize(actor, 'watch.read');
-    const rows = await this.db.query<Row>("SELECT * FROM watch_items WHERE org_id = $1 AND (user_id = '' OR user_id = $2) ORDER BY created_at, id", [actor.orgId, actor.userId]);
-    return rows.map(item);
+    const rows = await this.db.query<Row & { case_title: string | null }>(
+      `SELECT w.*, (SELECT c.title FROM cases c WHERE w.kind = 'case' AND c.id = w.ref AND ${CASE_VISIBLE}) AS case_title
+       FROM watch_items w WHERE w.org_id = $1 AND (w.user_id = '' OR w.user_id = $2) ORDER BY w.created_at, w.id`,
+      [actor.orgId, actor.userId],
+    );
+    return rows.map(({ case_title, ...r }) => item(r.kind === 'case' ? { ...r, label: case_title ?? UNREADABLE_CASE } : r));
   }
 
   /** Another organisation's item, or another user's own, answers like one that does not exist. */
@@ -117,7 +130,7 @@ export class Watchlists {
   }
 
   private async visibleCase(actor: Actor, id: string): Promise<Found> {
-    const row = (await this.db.query<{ id: string; title: string }>('SELECT c.id, c.title FROM cases c WHERE c.id = $1 AND (c.org_id = $2 OR EXISTS (SELECT 1 FROM case_shares s WHERE s.case_id = c.id AND s.org_id = $2))', [id, actor.orgId]))[0];
+    const row = (await this.db.query<{ id: string; title: string }>(`SELECT c.id, c.title FROM cases c WHERE c.id = $2 AND ${CASE_VISIBLE}`, [actor.orgId, id]))[0];
     if (!row) throw new NotFoundError(`no case ${id}`);
     return { kind: 'case', ref: row.id, label: row.title };
   }

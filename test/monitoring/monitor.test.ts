@@ -17,6 +17,7 @@ import { Watchlists } from '../../src/monitoring/watchlists.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { buildScreeningContext } from '../../src/screening/context.ts';
 import { loadedLists, saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
 import { CaseService } from '../../src/service/cases.ts';
 import { Store } from '../../src/store/store.ts';
 import { MIRROR, tempDir, writeTemp } from '../helpers/fixtures.ts';
@@ -532,4 +533,24 @@ test('with no verdict stored, the re-checks owed are dropped: a later first verd
   } finally {
     await fresh.close();
   }
+});
+
+test('a watched case is labelled as the watcher may read it now: its title while shared, nothing of it once its owner stops sharing it', async () => {
+  const shared = await cases.create(who['org-a/analyst']!, { title: 'Quantum sensing with a secret partner', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }], research: { type: 'basic', open_publication: 'yes' } });
+  await new Accounts(service.db).createOrganisation(OPERATOR, 'org-b', 'B');
+  await cases.share(who['org-a/officer']!, shared.id, 'org-b');
+  const watchlists = new Watchlists(service.db, new StoreSubjects(store));
+  await watchlists.add(who['org-b/analyst']!, { text: shared.id, kind: 'case' });
+  const caseItems = async () => (await watchlists.list(who['org-b/viewer']!)).filter((w) => w.kind === 'case' && w.ref === shared.id);
+  assert.deepEqual(
+    (await caseItems()).map((w) => w.label),
+    ['Quantum sensing with a secret partner'],
+  );
+  await cases.unshare(who['org-a/officer']!, shared.id, 'org-b');
+  const after = await caseItems();
+  assert.deepEqual(
+    after.map((w) => w.label),
+    ['a case your organisation can no longer read'],
+  );
+  assert.doesNotMatch(JSON.stringify(await watchlists.list(who['org-b/viewer']!)), /Quantum sensing/);
 });
