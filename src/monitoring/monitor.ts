@@ -170,6 +170,9 @@ export class Monitor {
       const added = await this.options.db.transaction(async (tx) => {
         const ids = await recordAlerts(tx, changes.alerts);
         for (const [assessment, told] of changes.told) await see(tx, 'verdict-change', assessment, JSON.stringify(told));
+        // What was told of a verdict matters only while it is its case's latest: a newer one is
+        // re-checked (and told) under its own id, so the rows of superseded or deleted verdicts go.
+        await tx.query(`DELETE FROM monitor_seen WHERE kind = 'verdict-change' AND ref NOT IN (SELECT id FROM (${LATEST_VERDICTS}) latest)`);
         await see(tx, 'bundle', 'policy', bundle.hash);
         await tx.query("DELETE FROM monitor_seen WHERE kind = 'owed' AND ref = 'verdicts'");
         return ids;

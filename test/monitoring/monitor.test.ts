@@ -554,3 +554,17 @@ test('a watched case is labelled as the watcher may read it now: its title while
   );
   assert.doesNotMatch(JSON.stringify(await watchlists.list(who['org-b/viewer']!)), /Quantum sensing/);
 });
+
+test('what was told of a verdict is dropped once a newer assessment of its case supersedes it (or the verdict is gone); the latest keeps it', async () => {
+  const created = await cases.create(who['org-a/analyst']!, { title: 'Superseded verdicts', partners: [{ ror: KU_LEUVEN, role: 'partner', country: 'BE' }], research: { type: 'basic', open_publication: 'yes' } });
+  const older = await cases.assess(who['org-a/analyst']!, created.id, '2026-06-01');
+  const told = JSON.stringify({ change: null, flips: 1 });
+  const seen = async (latest = '') => (await service.db.query<{ ref: string }>("SELECT ref FROM monitor_seen WHERE kind = 'verdict-change' AND ref IN ($1, $2, $3) ORDER BY ref", [older.id, latest, 'a-verdict-deleted-since'])).map((r) => r.ref);
+  for (const ref of [older.id, 'a-verdict-deleted-since']) await service.db.query("INSERT INTO monitor_seen (kind, ref, value, seen_at) VALUES ('verdict-change', $1, $2, $3)", [ref, told, new Date().toISOString()]);
+  await monitor.check();
+  assert.deepEqual(await seen(), [older.id], 'the latest verdict keeps what was told of it');
+  const latest = await cases.assess(who['org-a/analyst']!, created.id, '2026-06-02');
+  await service.db.query("INSERT INTO monitor_seen (kind, ref, value, seen_at) VALUES ('verdict-change', $1, $2, $3)", [latest.id, told, new Date().toISOString()]);
+  await monitor.check();
+  assert.deepEqual(await seen(latest.id), [latest.id], 'the superseded verdict’s row is gone');
+});
