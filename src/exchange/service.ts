@@ -821,7 +821,7 @@ export async function namesakeVerdicts(db: AppDb, viewerOrg: string | null, name
       const d = JSON.parse(r.doc) as ReceivedNamesake;
       if (d.listId === e.list && d.entryId === e.entryId) judged.push({ institution: r.origin_org, publisher: r.publisher, reason: d.reason, tlp: r.tlp as Tlp, at: d.createdAt });
     }
-    if (judged.length > 0) out.push({ list: e.list, entryId: e.entryId, entry: e.entry ?? e.entryId, institutions: new Set(judged.map((j) => `${j.publisher ?? ''}\u0000${j.institution}`)).size, decisions: judged });
+    if (judged.length > 0) out.push({ list: e.list, entryId: e.entryId, entry: e.entry ?? e.entryId, institutions: new Set(judged.map((j) => j.institution)).size, decisions: judged });
   }
   return out;
 }

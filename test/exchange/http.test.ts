@@ -550,3 +550,27 @@ test('two servers on loopback exchange anonymised assessments through the signed
   }
   assert.ok(!JSON.stringify(received).includes('RED-ONLY') && !JSON.stringify(received).includes('CONFIDENTIAL'));
 });
+
+test('a decision another institution sent under new ids or through several publishers counts once: institutions are distinct institutions', async () => {
+  const name = 'Tsinghua University Beijing';
+  for (const [i, from] of ['Partner S', 'Partner S by mail', 'Partner S, sent again'].entries()) {
+    const decision = {
+      orgId: 'uni-s',
+      orgName: 'Partner S',
+      createdAt: '2026-11-20T09:00:00.000Z',
+      distribution: 'community' as const,
+      tlp: 'green' as const,
+      id: `7a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3${i}`,
+      name,
+      listId: 'my-watchlist',
+      entryId: 'tsinghua',
+      entryName: 'Tsinghua University',
+      reason: 'PARTNER-S: a namesake',
+    };
+    const event = mispEvents({ name: 'Partner S platform', uuid: '2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a' }, { notes: [], namesakes: [decision], corrections: [], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 } }, [readWatchlist(watchlist(ENTRIES))]);
+    assert.equal((await expect(sendFile(a, 'org-a/admin', `format=misp&from=${encodeURIComponent(from)}&name=s${i}.json`, JSON.stringify(event[0])), 200)).added, 1);
+  }
+  const [info] = (await expect(call(a, 'org-a/viewer', 'GET', `/api/screen?q=${encodeURIComponent(name)}`), 200)).namesake_decisions;
+  assert.equal(info.decisions.length, 3, 'each decision is shown, with who brought it');
+  assert.equal(info.institutions, 1);
+});
