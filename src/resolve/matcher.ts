@@ -56,7 +56,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24';
 
 interface Entry {
   id: string;
@@ -682,6 +682,8 @@ export class AffiliationResolver {
     let picked = this.pick([...spans, ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
     if (picked.length === 0) picked = this.pick(this.fuzzyCandidates(segs, segTokens), { ...context, flat: segs.map((x) => foldText(x)) });
     if (picked.length === 0) picked = this.pick(this.acronymCandidates(segs, text, country), context);
+    const systems = this.campusesRead(picked, flat, bounds, foldText(text));
+    picked = systems.picked;
     // An acronym whose holders share one country tells it even when a match found beside it stays possible, unless a match
     // places the string elsewhere ("Weizmann Institute, KAIST"); a name glued to a longer one or of common words places nothing.
     const elsewhere = (code: string) => picked.some((p) => p.c.how !== 'inside-glued' && !this.isGeneric(p.c.key) && this.entries.get(p.id)!.countryCode !== code);
@@ -710,6 +712,8 @@ export class AffiliationResolver {
       if (place !== undefined) this.keepPossible(m, `but "${place}" is the place the string names before its state or country, and the registry holds it only as an alias${this.placeAliasWhy(m.rorId, picked)}: kept as possible`);
       const campus = campusesElsewhere.get(m.succeeds?.rorId ?? m.rorId);
       if (campus !== undefined) this.keepPossible(m, `but "at ${campus}" after the name names its campus there, and the registry places its record in "${this.entries.get(m.rorId)!.city ?? 'no town'}": kept as possible`);
+      const system = systems.campusless.get(m.succeeds?.rorId ?? m.rorId);
+      if (system !== undefined) this.keepPossible(m, `but "${system.key}" begins the names of ${system.campuses.length} of its campuses (${system.campuses.slice(0, 3).join(', ')}${system.campuses.length > 3 ? ', …' : ''}), and the string names none of them: kept as possible`);
       const unheld = unitsOfUnheld.get(m.succeeds?.rorId ?? m.rorId);
       if (unheld !== undefined && m.basis.place === 'none') this.keepPossible(m, `but "${unheld.key}" is written as a unit of "${unheld.parent}", which the registry does not hold, and nothing places it where the registry's record is: kept as possible`);
       const e = this.entries.get(m.rorId)!;
@@ -759,6 +763,57 @@ export class AffiliationResolver {
     const part = bounds.findIndex(([s, e]) => s === p.c.start && e === p.c.end);
     if (part < 0 || part === bounds.length - 1) return false;
     return this.entries.get(p.id)!.types.includes('company') || picked.some((o) => o.id !== p.id) || part > 0;
+  }
+
+  /**
+   * "Department of Physics, University of California": the name a system's campuses begin with ("University of California,
+   * Berkeley", "… Los Angeles") is also a name of the system's record, but a department, a school or an author belongs to
+   * one campus, and ROR's labels give the campus. A campus written after the name ("University of California, Los Angeles
+   * School of Dentistry", "University of Texas Medical Branch": the start of "… Medical Branch at Galveston") or its town
+   * named elsewhere in the string is read as that campus; with none named, the system is returned among `campusless`, by
+   * id, with the name read and its campuses' names.
+   */
+  private campusesRead(picked: Picked[], flat: string[], bounds: [number, number][], folded: string): { picked: Picked[]; campusless: Map<string, { key: string; campuses: string[] }> } {
+    const campusless = new Map<string, { key: string; campuses: string[] }>();
+    const starts = (words: string[], head: string[]) => head.length > 0 && head.every((w, k) => words[k] === w);
+    const read = picked.map((p) => {
+      const campuses = p.c.start < 0 ? [] : this.campusesOf(p.id, p.c.key);
+      if (campuses.length === 0) return p;
+      const part = bounds.findIndex(([s, e]) => p.c.end > s && p.c.end <= e);
+      const own = flat.slice(p.c.end, bounds[part]![1]);
+      const next = part + 1 < bounds.length ? flat.slice(...bounds[part + 1]!) : [];
+      const after = own.length > 0 ? own : next;
+      // The campus's own words after the name, or, inside the name's part, the first of them ("University of Texas Southwestern").
+      const written = campuses.filter((c) => starts(after, c.rest) || (own.length > 0 && starts(c.rest, own)));
+      const outside = wordsOutside(flat, p.c, folded);
+      const placed = campuses.filter((c) => c.city && outside.includes(` ${c.city} `));
+      const [campus, why] = written.length === 1 ? [written[0]!, 'the words after it go on as the name of'] : placed.length === 1 ? [placed[0]!, `"${this.entries.get(placed[0]!.id)!.city}", named in the string, is the town of`] : [null, ''];
+      if (campus === null) {
+        campusless.set(p.id, { key: p.c.key, campuses: campuses.map((c) => this.entries.get(c.id)!.name) });
+        return p;
+      }
+      return { ...p, id: campus.id, note: `${p.note}; ${why} its campus ${campus.id} ${this.entries.get(campus.id)!.name}` };
+    });
+    return { picked: read, campusless };
+  }
+
+  /**
+   * The campuses of a university system whose names go on from the name `key` matched ("university california" →
+   * "… berkeley"), with the words that go on and the campus's town; none when fewer than two do (a university and one school
+   * of it is no system of campuses).
+   */
+  private campusesOf(id: string, key: string): { id: string; rest: string[]; city: string | null }[] {
+    const e = this.entries.get(id)!;
+    // Only a record the registry names a system ("University of California System"): a university's own name that its
+    // hospital or school records begin with ("University of Washington Medical Center") is that university's.
+    if (!e.types.includes('education') || !nameTokens(e.name).includes('system') || key.split(' ').includes('system')) return [];
+    const campuses = e.children.flatMap((c) => {
+      const child = this.entries.get(c);
+      if (!child || child.status !== 'active' || !child.types.includes('education')) return [];
+      const tokens = nameTokens(child.name);
+      return tokens.join(' ').startsWith(`${key} `) ? [{ id: c, rest: tokens.slice(key.split(' ').length), city: child.city === null ? null : nameKey(child.city) }] : [];
+    });
+    return campuses.length >= 2 ? campuses : [];
   }
 
   /**

@@ -397,3 +397,48 @@ test('a university\'s name written with "at" and a town it is not in names its c
   assert.match(campus.institutions[0]!.evidence, /"at southtown" after the name names its campus there, and the registry places its record in "northtown"/);
   assert.notEqual(campuses.resolve('University of Aurora at Northtown').institutions[0]!.tier, 'possible');
 });
+
+test("a system's name its campuses begin with is read as the campus the string names, and as a possible match when it names none", () => {
+  // "Department of Physics, University of California": the University of California System's record holds the name, but a
+  // department is one campus's, and ROR's labels give the campus (crossref_train: 30 such strings, none labelled the system).
+  const record = (k: number, names: { value: string; types: string[] }[], city: string, relationships: { type: string; id: string }[]) =>
+    rorInstitution({
+      id: `https://ror.org/0sys0000${k}`,
+      status: 'active',
+      types: ['education'],
+      names: names.map((n) => ({ ...n, lang: 'en' })),
+      locations: [{ geonames_details: { country_code: 'US', country_name: 'United States', name: city } }],
+      relationships,
+    });
+  const parent = [{ type: 'parent', id: 'https://ror.org/0sys00001' }];
+  const systems = new AffiliationResolver([
+    record(
+      1,
+      [
+        { value: 'University of Aurora System', types: ['ror_display', 'label'] },
+        { value: 'University of Aurora', types: ['label'] },
+      ],
+      'Capital City',
+      [
+        { type: 'child', id: 'https://ror.org/0sys00002' },
+        { type: 'child', id: 'https://ror.org/0sys00003' },
+      ],
+    ),
+    record(2, [{ value: 'University of Aurora, Northtown', types: ['ror_display', 'label'] }], 'Northtown', parent),
+    record(3, [{ value: 'University of Aurora Medical Branch at Southtown', types: ['ror_display', 'label'] }], 'Southtown', parent),
+  ]);
+  const read = (raw: string) => systems.resolve(raw).institutions.map((m) => [m.rorId, m.tier]);
+  const none = systems.resolve('Department of Physics, University of Aurora');
+  assert.deepEqual(
+    none.institutions.map((m) => [m.rorId, m.tier]),
+    [['0sys00001', 'possible']],
+  );
+  assert.match(none.institutions[0]!.evidence, /begins the names of 2 of its campuses \(University of Aurora, Northtown, University of Aurora Medical Branch at Southtown\), and the string names none of them/);
+  assert.equal(none.countryCode, 'US', 'the system still places the string');
+  // The campus written after the name, whole or its first words, or its town named in the string.
+  assert.deepEqual(read('Section of Pathology, University of Aurora, Northtown School of Dentistry'), [['0sys00002', 'exact']]);
+  assert.deepEqual(read('Department of Surgery, University of Aurora Medical Branch'), [['0sys00003', 'strong']]);
+  assert.deepEqual(read('Department of Chemistry, University of Aurora, Science Hall, Southtown'), [['0sys00003', 'exact']]);
+  // The system named as such is the system.
+  assert.deepEqual(read('University of Aurora System'), [['0sys00001', 'exact']]);
+});
