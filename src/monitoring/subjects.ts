@@ -3,7 +3,7 @@ import { Gazetteer } from '../resolve/gazetteer.ts';
 import { asTyped, typedKey } from '../resolve/normalize.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
 import { screenKey } from '../screening/names.ts';
-import { loadedLists } from '../screening/store.ts';
+import { NoListsError, screeningContext, type ScreeningContext } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
 import { loadVocabulary, type Vocabulary } from './vocabulary.ts';
 import type { Found, SubjectFinder, WatchKind } from './watchlists.ts';
@@ -13,15 +13,17 @@ const FOLDED_REGISTRY_NAME = "trim(regexp_replace(regexp_replace(lower(n.name), 
 
 /**
  * Finds watchable subjects where derisk keeps them: institutions in the loaded ROR registry,
- * entries of the loaded risk lists (by name, alias or Chinese name, or `<list>/<entry id>`),
+ * entries of the loaded risk lists (by any name screening reads for them, or `<list>/<entry id>`),
  * the field taxonomy, country codes and names, and the knowledge base's topics. Only exact
- * names count: a watch item says what it watches, it never guesses.
+ * names count: a watch item says what it watches, it never guesses. `screening`: the screening
+ * context as the caller keeps it (the server keeps one per process).
  */
 export class StoreSubjects implements SubjectFinder {
   private gazetteer: Gazetteer | null = null;
 
   constructor(
     private readonly store: Store,
+    private readonly screening: () => Promise<ScreeningContext> = () => screeningContext(store),
     private readonly taxonomy: Taxonomy = loadTaxonomy(),
     private readonly vocabulary: Vocabulary = loadVocabulary(),
   ) {}
@@ -56,15 +58,29 @@ export class StoreSubjects implements SubjectFinder {
     return rows.map((r) => ({ kind: 'institution', ref: r.ror_id, label: `${r.name}${r.country_code ? `, ${r.country_code}` : ''}` }));
   }
 
+  /**
+   * The entries `text` names as screening reads their names: the lists' names and aliases, and the names people write
+   * that derisk adds to them (data/lists/aliases.json: "Megvii" for the Entity List's Megvii Technology), each folded as
+   * a screened name is.
+   */
   private async listEntries(text: string): Promise<Found[]> {
     const key = screenKey(text);
     const out: Found[] = [];
-    for (const list of await loadedLists(this.store)) {
+    for (const list of await this.screenedLists()) {
       for (const e of list.entries) {
         const ref = `${list.id}/${e.id}`;
         if (ref === text || (key !== '' && (screenKey(e.name) === key || e.names.some((n) => screenKey(n.value) === key)))) out.push({ kind: 'list-entry', ref, label: `${e.name} (${list.provenance.title})` });
       }
     }
     return out;
+  }
+
+  private async screenedLists() {
+    try {
+      return (await this.screening()).lists;
+    } catch (e) {
+      if (e instanceof NoListsError) return [];
+      throw e;
+    }
   }
 }
