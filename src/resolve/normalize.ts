@@ -50,6 +50,14 @@ export const asTypedKeepingSpaces = (s: string): string => withoutInvisibles(s).
 /** asTypedKeepingSpaces with each run of spaces one space, and none at either end. */
 export const asTyped = (s: string): string => asTypedKeepingSpaces(s).replace(/\s+/g, ' ').trim();
 
+const LETTER_OR_DIGIT = /[0-9A-Za-z]/;
+
+/**
+ * Whether nothing is left of a name read as typed (asTyped): spaces and invisible characters alone, so there is nothing
+ * to resolve or screen. An ASCII letter or digit always remains, which spares reading most strings of an ingest.
+ */
+export const isBlank = (s: string): boolean => !LETTER_OR_DIGIT.test(s) && asTyped(s) === '';
+
 /**
  * The key typed names are compared by: asTyped in lower case. Normalised again, as lower-casing may leave a letter and
  * a mark NFKC composes ("Ά\u0345" becomes "ά\u0345", one letter "ᾴ"): the key of a key is the key.
