@@ -3,6 +3,8 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { organisationScope, SHARED } from '../../src/ingest/pipeline.ts';
+import { screenStrings } from '../../src/screening/context.ts';
+import { screeningContext, screenPending, setAsideMessage, type StringScreening } from '../../src/screening/store.ts';
 import { Store } from '../../src/store/store.ts';
 import { IngestWorkflow, type IngestEvent } from '../../src/workflows/ingest.ts';
 import { derisk } from '../helpers/cli.ts';
@@ -182,3 +184,46 @@ for (const { kind, file, kept, quarantined } of BLANK_AFFILIATIONS) {
     }
   });
 }
+
+test('strings of invisible characters alone that a store already holds are passed over by screening, as the ingest resolves them and after, not refused as an empty name', async () => {
+  const home = await listedHome();
+  const store = await Store.open(join(home, 'derisk.duckdb'));
+  const workflow = new IngestWorkflow(store, { quarantineDir: join(home, 'q') });
+  try {
+    await workflow.run({ scope: SHARED, kind: 'openalex', files: [{ path: writeTemp('held.jsonl', [openAlexWork(20, { raw_affiliation_strings: ['Held A'] }), openAlexWork(21, { raw_affiliation_strings: ['Held B'] })].join('\n')) }], resolve: false });
+    // As an ingest before invisible characters were read as blank stored them.
+    await store.run("UPDATE affiliations SET raw = CASE source_id WHEN 'W7020' THEN $1 ELSE $2 END WHERE source_id IN ('W7020', 'W7021')", [ZWSP, SHY_ZWJ]);
+    const events: IngestEvent[] = [];
+    const outcome = await workflow.run({ scope: SHARED, kind: 'openalex', files: [{ path: writeTemp('new.jsonl', NEW_WORK) }] }, (e) => events.push(e));
+    assert.equal(outcome.files[0]!.kept, 1);
+    assert.ok(await store.one("SELECT 1 FROM screened_strings WHERE raw LIKE 'Dept Comp Sci, Tsinghua%'"), 'the new string was screened');
+    assert.equal(await store.one('SELECT 1 FROM screened_strings WHERE raw IN ($1, $2)', [ZWSP, SHY_ZWJ]), undefined);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'warning' && /set aside/.test(e.message)),
+      [],
+    );
+  } finally {
+    await workflow.close();
+    store.close();
+  }
+});
+
+test('a string the screener refuses is set aside, naming the works that carry it and the reason; the strings beside it are screened', async () => {
+  const home = await listedHome();
+  const store = await Store.open(join(home, 'derisk.duckdb'));
+  const workflow = new IngestWorkflow(store, { quarantineDir: join(home, 'q') });
+  try {
+    const refused = 'Institute the screener refuses';
+    await workflow.run({ scope: SHARED, kind: 'openalex', files: [{ path: writeTemp('refused.jsonl', [openAlexWork(30, { raw_affiliation_strings: [refused] }), openAlexWork(31, { raw_affiliation_strings: [GOOD] })].join('\n')) }], resolve: false });
+    const context = await screeningContext(store);
+    const refusing: StringScreening = { lists: context.lists, screenMany: (raws) => raws.map((raw) => (raw === refused ? { refused: 'a reason' } : screenStrings(context.screener, [raw])[0]!)) };
+    const r = await screenPending(store, refusing);
+    assert.deepEqual(r.setAside, [{ raw: refused, reason: 'a reason', records: ['openalex W7030'] }]);
+    assert.equal(setAsideMessage({ ...r.setAside[0]!, raw: `${ZWSP}x` }), 'the string "\\u200bx" of openalex W7030 was set aside unscreened: a reason');
+    assert.ok(await store.one('SELECT 1 FROM screened_strings WHERE raw = $1', [GOOD]));
+    assert.equal(await store.one('SELECT 1 FROM screened_strings WHERE raw = $1', [refused]), undefined, 'left pending, to be screened again');
+  } finally {
+    await workflow.close();
+    store.close();
+  }
+});
