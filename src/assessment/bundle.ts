@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { loadRegions, type RegionCatalogue } from '../regions/regions.ts';
-import { withoutInvisibles } from '../resolve/normalize.ts';
+import { typedKey } from '../resolve/normalize.ts';
 import { loadAliases } from '../screening/aliases.ts';
 import { loadListCatalogue } from '../screening/lists.ts';
 import { loadPlaceholders } from '../screening/placeholders.ts';
@@ -48,7 +48,7 @@ export interface PolicyBundle {
   regions: RegionCatalogue;
   listCategories: ListCategories;
   standards: StandardsCatalogue;
-  /** Language names by languageKey → language id (data/assessment/languages.json). */
+  /** Language names by typedKey → language id (data/assessment/languages.json). */
   languages: Map<string, string>;
   /** Placeholder names ("TBD", "N/A") by placeholderKey → why they name nobody (data/assessment/placeholder-names.json). */
   placeholders: Map<string, string>;
@@ -86,14 +86,8 @@ function loadStandards(file: string): StandardsCatalogue {
 function loadLanguages(file: string): Map<string, string> {
   const doc = json(file);
   if (!doc.provenance?.sources) throw new RulebookError(`${file}: the languages of concern need provenance`);
-  return new Map((doc.languages as { id: string; names: string[] }[]).flatMap((l) => l.names.map((n) => [languageKey(n), l.id] as [string, string])));
+  return new Map((doc.languages as { id: string; names: string[] }[]).flatMap((l) => l.names.map((n) => [typedKey(n), l.id] as [string, string])));
 }
-
-/**
- * A language's name as the languages of concern are looked up: any letter case, full-width forms folded, invisible
- * characters (a soft hyphen pasted from a PDF) removed, runs of spaces one.
- */
-export const languageKey = (name: string): string => withoutInvisibles(name.normalize('NFKC')).replace(/\s+/g, ' ').trim().toLowerCase();
 
 /**
  * Loads the policy bundle named by the manifest. Any file may be replaced (`--rulebook x.yaml`

@@ -4,10 +4,10 @@ import { LEVELS, type Level } from '../screening/lists.ts';
 import { placeholderKey } from '../screening/placeholders.ts';
 import type { Store } from '../store/store.ts';
 import { Gazetteer } from '../resolve/gazetteer.ts';
-import { withoutInvisibles } from '../resolve/normalize.ts';
+import { asTyped, typedKey } from '../resolve/normalize.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
 import { TIERS } from './ai-act.ts';
-import { languageKey, type PolicyBundle } from './bundle.ts';
+import type { PolicyBundle } from './bundle.ts';
 import { MINORITY_POPULATIONS, type Answer, type Case, type PartyKind } from './case.ts';
 import type { Value } from './expression.ts';
 
@@ -269,7 +269,7 @@ let gazetteer: Gazetteer | undefined;
  */
 function countryCodeOf(written: string | null): string | null {
   // Read as names are: "CN" pasted with a zero-width space, or written full-width, is CN.
-  const w = withoutInvisibles((written ?? '').normalize('NFKC')).trim();
+  const w = asTyped(written ?? '');
   if (!w) return null;
   if (/^[A-Za-z]{2}$/.test(w)) {
     const code = EU_CODES[w.toUpperCase()] ?? w.toUpperCase();
@@ -515,7 +515,7 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
   const about = (...k: string[]) => (subjects === null ? (dataKinds?.includes('none') ? false : null) : subjects.some((x) => k.includes(x)));
   const equipmentControlled = c.equipment.some((e) => e.exportControlled === 'yes') ? true : c.equipment.every((e) => e.exportControlled === 'no') ? false : null;
   const technologyControlled = tri(c.technology.exportControlled) === true || equipmentControlled === true ? true : tri(c.technology.exportControlled) === false && equipmentControlled === false ? false : null;
-  const languages = (c.application.languages ?? []).map((l) => bundle.languages.get(languageKey(l))).filter((l): l is string => l !== undefined);
+  const languages = (c.application.languages ?? []).map((l) => bundle.languages.get(typedKey(l))).filter((l): l is string => l !== undefined);
   const populations = c.application.populations;
   const minorities = languages.length > 0 || (populations ?? []).some((p) => MINORITY_POPULATIONS.includes(p)) ? true : populations === null ? null : false;
   const vulnerable = populations === null ? null : populations.some((p) => ['minors', 'dissidents-or-journalists', 'migrants'].includes(p));

@@ -20,13 +20,14 @@ import { ProgressReporter } from './progress.ts';
 
 /** Loads lists into the store and screens every affiliation string against them. */
 export async function loadAndScreen(store: Store, lists: RiskList[]): Promise<void> {
-  const { saveLists, screenPending, screeningContext } = await import('../screening/store.ts');
+  const { saveLists, screenPending, screeningContext, setAsideMessage } = await import('../screening/store.ts');
   for (const r of await saveLists(store, lists)) out.log(`list ${r.list}: ${r.entries} entries, version ${r.version}${r.changed ? '' : ' (already loaded)'}`);
   const context = await screeningContext(store);
   out.log(`linked ${context.links.linked} list entries to ${context.links.links.size} ROR institutions${context.links.ambiguous.length ? `; ${context.links.ambiguous.length} names left unlinked because several institutions bear them` : ''}`);
   const progress = new ProgressReporter('screening affiliations');
   const r = await screenPending(store, context, (done, total) => progress.update(done, total, `${done}/${total} strings`));
   progress.finish(`${r.screened} strings screened, ${r.hits} list hits (${r.seconds.toFixed(1)} s)`);
+  for (const a of r.setAside) out.error(`derisk: ${setAsideMessage(a)}`);
 }
 
 export async function listsCommand(argv: string[]): Promise<number> {

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { isBlank } from '../resolve/normalize.ts';
 import { convertDocuments } from './json-documents.ts';
 import { RecordError, checkFieldValues, limitsOf, normalizeDoi, parseYear, stripRorPrefix, type Affiliation, type Authorship, type FieldTag, type ReadItem, type ReadLimits, type WorkRecord } from './records.ts';
 
@@ -27,6 +28,12 @@ function str(v: unknown, where: string, field: string): string | null {
   if (v === null || v === undefined) return null;
   if (typeof v !== 'string') throw new RecordError(`${where}${field} is not a string`);
   return v.trim() === '' ? null : v;
+}
+
+/** An affiliation string, or null for a missing one or one of spaces and invisible characters alone. */
+function affiliationString(v: unknown, where: string, field: string): string | null {
+  const s = str(v, where, field);
+  return s === null || isBlank(s) ? null : s;
 }
 
 /** The objects of an array field (null elements carry nothing and are passed over). */
@@ -131,8 +138,8 @@ function authorship(value: unknown, index: number): Authorship {
   for (const inst of institutions) byOpenAlexId.set(str(inst.id, at, '.institutions[].id') ?? '', inst);
   let affiliations: Affiliation[] = [];
   const detailed = objects(a.affiliations, at, '.affiliations');
-  const rawStrings = strings(a.raw_affiliation_strings, at, '.raw_affiliation_strings');
-  const rawSingle = str(a.raw_affiliation_string, at, '.raw_affiliation_string');
+  const rawStrings = strings(a.raw_affiliation_strings, at, '.raw_affiliation_strings').filter((s) => !isBlank(s));
+  const rawSingle = affiliationString(a.raw_affiliation_string, at, '.raw_affiliation_string');
   if (detailed.length > 0) {
     // Current schema: each raw string names the institutions OpenAlex matched to it.
     for (const d of detailed) {
@@ -141,7 +148,7 @@ function authorship(value: unknown, index: number): Authorship {
         const inst = byOpenAlexId.get(id);
         if (inst) matched.push(inst);
       }
-      affiliations.push(affiliation(str(d.raw_affiliation_string, at, '.affiliations[].raw_affiliation_string') ?? '', matched, at));
+      affiliations.push(affiliation(affiliationString(d.raw_affiliation_string, at, '.affiliations[].raw_affiliation_string') ?? '', matched, at));
     }
   } else if (rawStrings.length > 0 || rawSingle) {
     const list = rawStrings.length > 0 ? rawStrings : [rawSingle!];

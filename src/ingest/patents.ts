@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { isBlank } from '../resolve/normalize.ts';
 import type { Store } from '../store/store.ts';
 import { csvRecords, requireColumns } from './csv.ts';
 import { openInput } from './lines.ts';
@@ -50,7 +51,9 @@ export async function* readLens(stream: Readable, options?: Partial<ReadLimits>)
     try {
       const id = r.get.get('Lens ID') ?? '';
       if (!/^\d{3}-\d{3}-\d{3}-\d{3}-\d{3}$/.test(id)) throw new RecordError(`missing or malformed Lens ID: ${JSON.stringify(excerptOf(id, 60))}`);
-      const applicants = split(r.get.get('Applicants'), /;;/).map((name) => ({ name, countryCode: null }));
+      const applicants = split(r.get.get('Applicants'), /;;/)
+        .filter((name) => !isBlank(name))
+        .map((name) => ({ name, countryCode: null }));
       if (applicants.length === 0) throw new RecordError('no applicants');
       const year = parseYear(r.get.get('Publication Year') || r.get.get('Application Date')?.slice(0, 4) || null, 'Publication Year');
       const patent: PatentRecord = { source: 'lens', patentId: id, year, title: r.get.get('Title') || null, applicants, cpc: split(r.get.get('CPC Classifications'), /;;/) };
@@ -92,7 +95,7 @@ export async function* readPatstat(stream: Readable, options?: Partial<ReadLimit
       ? `applt_seq_nr is not a number: ${JSON.stringify(excerptOf(seq, 60))}`
       : country !== '' && !/^[A-Z]{2}$/.test(country)
         ? `person_ctry_code is not ISO 3166-1 alpha-2: ${JSON.stringify(excerptOf(country, 60))}`
-        : !name
+        : isBlank(name)
           ? 'person_name is empty'
           : name.length > limits.maxFieldChars
             ? `person_name is ${name.length} characters long (limit ${limits.maxFieldChars})`

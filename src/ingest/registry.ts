@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import type { DuckDBAppender } from '@duckdb/node-api';
-import { withoutInvisibles } from '../resolve/normalize.ts';
+import { asTypedKeepingSpaces } from '../resolve/normalize.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
 import { LIST, VARCHAR, listValue } from '../store/duckdb.ts';
 import type { Store } from '../store/store.ts';
@@ -112,10 +112,11 @@ export interface InstitutionSuggestion {
 }
 
 /**
- * A name or a typed text as suggestions compare them: lower case, compatibility forms folded (full-width letters), invisible
- * format characters removed, so that a name pasted with a soft hyphen or a zero-width space is the name.
+ * A name or a typed text as suggestions compare them: read as typed (compatibility forms folded, invisible format characters
+ * removed, so that a name pasted with a soft hyphen or a zero-width space is the name), in lower case. Spacing as written:
+ * the words are split out of it.
  */
-const lowerName = (text: string): string => withoutInvisibles(text.normalize('NFKC')).toLowerCase();
+const lowerName = (text: string): string => asTypedKeepingSpaces(text).toLowerCase();
 
 /**
  * The words of a name or of a typed text, as lowerName reads it: runs of letters and digits. A run of

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { isBlank } from '../resolve/normalize.ts';
 import { UNTERMINATED_ROW, readCsv } from './csv.ts';
 import { wrongFormat } from './lines.ts';
 import { InputError, RecordError, checkFieldValues, excerptOf, limitsOf, normalizeDoi, parseYear, type Authorship, type FieldTag, type ReadItem, type ReadLimits, type WorkRecord } from './records.ts';
@@ -103,7 +104,7 @@ export function scopusRecord(get: Map<string, string>): WorkRecord {
   if (!/^2-s2\.0-\d+$/.test(eid)) throw new RecordError(`missing or malformed EID: ${JSON.stringify(excerptOf(eid, 60))}`);
   const year = parseYear(get.get('Year'), 'Year');
   const authorships = authorsWithAffiliations(get.get('Authors with affiliations') ?? '');
-  if (authorships.length === 0 && get.get('Affiliations')) {
+  if (authorships.length === 0 && !isBlank(get.get('Affiliations') ?? '')) {
     authorships.push({
       name: null,
       position: null,
@@ -111,7 +112,7 @@ export function scopusRecord(get: Map<string, string>): WorkRecord {
       affiliations: get
         .get('Affiliations')!
         .split(/;\s*/)
-        .filter(Boolean)
+        .filter((raw) => !isBlank(raw))
         .map((raw) => ({ raw, givenRorIds: [], givenNames: [], givenCountryCodes: [] })),
     });
   }
@@ -141,7 +142,7 @@ export function scopusRecord(get: Map<string, string>): WorkRecord {
 function authorsWithAffiliations(value: string): Authorship[] {
   const authors: Authorship[] = [];
   for (const entry of value.split(/;\s*/)) {
-    if (!entry.trim()) continue;
+    if (isBlank(entry)) continue;
     const parts = entry.split(/,\s*/);
     const startsAuthor = parts.length >= 2 && INITIALS.test(parts[1]!.trim());
     const nameOnly = /^[^,]+\s(?:[\p{Lu}]\.)+$/u.test(parts[0]!.trim());
@@ -152,7 +153,7 @@ function authorsWithAffiliations(value: string): Authorship[] {
         name: parts.slice(0, nameParts).join(', ').trim(),
         position: null,
         isCorresponding: null,
-        affiliations: raw ? [{ raw, givenRorIds: [], givenNames: [], givenCountryCodes: [] }] : [],
+        affiliations: !isBlank(raw) ? [{ raw, givenRorIds: [], givenNames: [], givenCountryCodes: [] }] : [],
       });
     } else {
       authors[authors.length - 1]!.affiliations.push({ raw: entry.trim(), givenRorIds: [], givenNames: [], givenCountryCodes: [] });

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { isBlank } from '../resolve/normalize.ts';
 import { readLines, wrongFormat, type Line, type TextLine } from './lines.ts';
 import { InputError, RecordError, checkFieldValues, excerptOf, limitsOf, normalizeDoi, parseYear, type Authorship, type FieldTag, type ReadItem, type ReadLimits, type WorkRecord } from './records.ts';
 
@@ -266,7 +267,7 @@ function addressesOf(tags: Tags): Address[] {
           .slice(close + 1, next === -1 ? undefined : next)
           .replace(/;\s*$/, '')
           .trim();
-        if (address)
+        if (!isBlank(address))
           out.push({
             authors: value
               .slice(open + 1, close)
@@ -277,7 +278,7 @@ function addressesOf(tags: Tags): Address[] {
         open = next;
       }
     } else {
-      for (const address of value.split(/;\s*/)) if (address.trim()) out.push({ authors: [], address: address.trim() });
+      for (const address of value.split(/;\s*/)) if (!isBlank(address)) out.push({ authors: [], address: address.trim() });
     }
   }
   return out;

@@ -1,4 +1,4 @@
-import { withoutInvisibles } from '../resolve/normalize.ts';
+import { typedKey } from '../resolve/normalize.ts';
 import type { EntryDoc } from './entry.ts';
 import type { Vocabulary } from './vocabulary.ts';
 
@@ -30,7 +30,7 @@ export function stem(word: string): string {
 
 /** Invisible format characters go first: a soft hyphen or zero-width space pasted into a word does not split it. */
 function normalise(text: string): string {
-  return withoutInvisibles(text.normalize('NFKC')).toLowerCase().normalize('NFD').replace(/\p{M}/gu, '');
+  return typedKey(text).normalize('NFD').replace(/\p{M}/gu, '');
 }
 
 /**

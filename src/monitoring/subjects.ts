@@ -1,49 +1,42 @@
 import { loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { Gazetteer } from '../resolve/gazetteer.ts';
-import { withoutInvisibles } from '../resolve/normalize.ts';
+import { asTyped, typedKey } from '../resolve/normalize.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
 import { screenKey } from '../screening/names.ts';
-import { loadedLists } from '../screening/store.ts';
+import { NoListsError, screeningContext, type ScreeningContext } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
 import { loadVocabulary, type Vocabulary } from './vocabulary.ts';
 import type { Found, SubjectFinder, WatchKind } from './watchlists.ts';
 
-/**
- * A name as typed or pasted, read as names are: compatibility forms folded, invisible format characters removed
- * ("Tech\u00adnology" from a PDF), runs of spaces one space.
- */
-const readName = (s: string) =>
-  withoutInvisibles(s.normalize('NFKC'))
-    .replace(/[\s\p{Z}]+/gu, ' ')
-    .trim();
-const fold = (s: string) => readName(s).toLowerCase();
-/** fold in SQL, for the registry's names: they hold invisible joiners too (in Persian and Sinhala names). */
+/** typedKey in SQL, for the registry's names: they hold invisible joiners too (in Persian and Sinhala names). */
 const FOLDED_REGISTRY_NAME = "trim(regexp_replace(regexp_replace(lower(n.name), '\\p{Cf}', '', 'g'), '[\\s\\p{Z}]+', ' ', 'g'))";
 
 /**
  * Finds watchable subjects where derisk keeps them: institutions in the loaded ROR registry,
- * entries of the loaded risk lists (by name, alias or Chinese name, or `<list>/<entry id>`),
+ * entries of the loaded risk lists (by any name screening reads for them, or `<list>/<entry id>`),
  * the field taxonomy, country codes and names, and the knowledge base's topics. Only exact
- * names count: a watch item says what it watches, it never guesses.
+ * names count: a watch item says what it watches, it never guesses. `screening`: the screening
+ * context as the caller keeps it (the server keeps one per process).
  */
 export class StoreSubjects implements SubjectFinder {
   private gazetteer: Gazetteer | null = null;
 
   constructor(
     private readonly store: Store,
+    private readonly screening: () => Promise<ScreeningContext> = () => screeningContext(store),
     private readonly taxonomy: Taxonomy = loadTaxonomy(),
     private readonly vocabulary: Vocabulary = loadVocabulary(),
   ) {}
 
   async find(kind: WatchKind, typed: string): Promise<Found[]> {
-    const text = readName(typed);
+    const text = asTyped(typed);
     switch (kind) {
       case 'institution':
         return this.institutions(text);
       case 'list-entry':
         return this.listEntries(text);
       case 'field':
-        return [...this.taxonomy.fields.values()].filter((f) => f.id === text || fold(f.name) === fold(text)).map((f) => ({ kind, ref: f.id, label: f.name }));
+        return [...this.taxonomy.fields.values()].filter((f) => f.id === text || typedKey(f.name) === typedKey(text)).map((f) => ({ kind, ref: f.id, label: f.name }));
       case 'country': {
         const names = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
         const code = /^[A-Za-z]{2}$/.test(text) ? text.toUpperCase() : (this.gazetteer ??= new Gazetteer([])).countryCodeOf(text);
@@ -51,7 +44,7 @@ export class StoreSubjects implements SubjectFinder {
         return code && name ? [{ kind, ref: code, label: name }] : [];
       }
       case 'topic':
-        return [...this.vocabulary.topics.values()].filter((t) => t.id === text || fold(t.label) === fold(text)).map((t) => ({ kind, ref: t.id, label: t.label }));
+        return [...this.vocabulary.topics.values()].filter((t) => t.id === text || typedKey(t.label) === typedKey(text)).map((t) => ({ kind, ref: t.id, label: t.label }));
       case 'case':
         return [];
     }
@@ -61,19 +54,33 @@ export class StoreSubjects implements SubjectFinder {
     const id = rorIdWritten(text);
     const rows = id
       ? await this.store.all<{ ror_id: string; name: string; country_code: string | null }>('SELECT ror_id, name, country_code FROM institutions WHERE ror_id = $1', [id])
-      : await this.store.all<{ ror_id: string; name: string; country_code: string | null }>(`SELECT DISTINCT i.ror_id, i.name, i.country_code FROM institution_names n JOIN institutions i USING (ror_id) WHERE ${FOLDED_REGISTRY_NAME} = $1 ORDER BY i.ror_id`, [fold(text)]);
+      : await this.store.all<{ ror_id: string; name: string; country_code: string | null }>(`SELECT DISTINCT i.ror_id, i.name, i.country_code FROM institution_names n JOIN institutions i USING (ror_id) WHERE ${FOLDED_REGISTRY_NAME} = $1 ORDER BY i.ror_id`, [typedKey(text)]);
     return rows.map((r) => ({ kind: 'institution', ref: r.ror_id, label: `${r.name}${r.country_code ? `, ${r.country_code}` : ''}` }));
   }
 
+  /**
+   * The entries `text` names as screening reads their names: the lists' names and aliases, and the names people write
+   * that derisk adds to them (data/lists/aliases.json: "Megvii" for the Entity List's Megvii Technology), each folded as
+   * a screened name is.
+   */
   private async listEntries(text: string): Promise<Found[]> {
     const key = screenKey(text);
     const out: Found[] = [];
-    for (const list of await loadedLists(this.store)) {
+    for (const list of await this.screenedLists()) {
       for (const e of list.entries) {
         const ref = `${list.id}/${e.id}`;
         if (ref === text || (key !== '' && (screenKey(e.name) === key || e.names.some((n) => screenKey(n.value) === key)))) out.push({ kind: 'list-entry', ref, label: `${e.name} (${list.provenance.title})` });
       }
     }
     return out;
+  }
+
+  private async screenedLists() {
+    try {
+      return (await this.screening()).lists;
+    } catch (e) {
+      if (e instanceof NoListsError) return [];
+      throw e;
+    }
   }
 }

@@ -66,13 +66,13 @@ export class Watchlists {
   ) {}
 
   async add(actor: Actor, request: AddRequest): Promise<{ item: WatchItem; created: boolean }> {
-    // The schema (TypeBox) is loaded by the call that needs it: listing or removing items, and the alerts, do without.
-    const [{ checkSchema }, { WatchRequest }] = await Promise.all([import('../schema.ts'), import('./watch-request.ts')]);
+    // The schema (TypeBox) and the reading of names are loaded by the call that needs them: listing or removing items, and the alerts, do without.
+    const [{ checkSchema }, { WatchRequest }, { asTyped }] = await Promise.all([import('../schema.ts'), import('./watch-request.ts'), import('../resolve/normalize.ts')]);
     checkSchema(WatchRequest, request, (m) => new WatchError(m), 'the watch request');
     const scope = request.scope ?? 'organisation';
     authorize(actor, scope === 'organisation' ? 'watch.organisation' : 'watch.own');
-    const text = request.text.normalize('NFKC').trim();
-    // Normalising may lengthen the text the schema measured.
+    const text = asTyped(request.text);
+    // Read as typed, the text may be longer than the schema measured (NFKC), or nothing but invisible characters.
     if (text === '' || text.length > 300) throw new WatchError('give a name or an id to watch (at most 300 characters)');
     const found = request.kind === 'case' ? await this.visibleCase(actor, text) : await this.resolve(request.kind, text);
     const userId = scope === 'organisation' ? '' : actor.userId;

@@ -41,6 +41,30 @@ const INVISIBLE = /\p{Cf}/gu;
 export const withoutInvisibles = (s: string): string => s.replace(INVISIBLE, '');
 
 /**
+ * A name as a user typed or pasted it, read as derisk reads every such name: invisible format characters removed, then
+ * compatibility forms folded (full-width "ＮＵＤＴ", ligatures) by NFKC, spacing as written. Removed first, so that a
+ * zero-width space pasted before an accent leaves the letter and its accent to compose.
+ */
+export const asTypedKeepingSpaces = (s: string): string => withoutInvisibles(s).normalize('NFKC');
+
+/** asTypedKeepingSpaces with each run of spaces one space, and none at either end. */
+export const asTyped = (s: string): string => asTypedKeepingSpaces(s).replace(/\s+/g, ' ').trim();
+
+const LETTER_OR_DIGIT = /[0-9A-Za-z]/;
+
+/**
+ * Whether nothing is left of a name read as typed (asTyped): spaces and invisible characters alone, so there is nothing
+ * to resolve or screen. An ASCII letter or digit always remains, which spares reading most strings of an ingest.
+ */
+export const isBlank = (s: string): boolean => !LETTER_OR_DIGIT.test(s) && asTyped(s) === '';
+
+/**
+ * The key typed names are compared by: asTyped in lower case. Normalised again, as lower-casing may leave a letter and
+ * a mark NFKC composes ("Ά\u0345" becomes "ά\u0345", one letter "ᾴ"): the key of a key is the key.
+ */
+export const typedKey = (s: string): string => asTyped(s).toLowerCase().normalize('NFKC');
+
+/**
  * Folds case, accents and punctuation so that spellings of one name meet: "Technische
  * Universität München" and "TECHNISCHE UNIVERSITAT MUNCHEN" give the same text. Words glued
  * together by a missing separator ("BerlinGermany") are split at the case change first.

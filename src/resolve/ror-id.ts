@@ -1,4 +1,4 @@
-import { withoutInvisibles } from './normalize.ts';
+import { asTyped } from './normalize.ts';
 
 // Kept apart from the matcher so that the CLI, the HTTP routes and the assessment read a ROR id the
 // same way without loading the registry code.
@@ -15,8 +15,6 @@ const ROR_ID_WRITTEN = /^(?:ror:|(?:https?:\/\/)?(?:www\.)?ror\.org\/+)?(0[a-hj-
  * format characters (a zero-width space pasted with it) removed.
  */
 export function rorIdWritten(text: string): string | null {
-  const plain = withoutInvisibles(text.normalize('NFKC'))
-    .trim()
-    .replace(/^<\s*(.*?)\s*>$/, '$1');
+  const plain = asTyped(text).replace(/^<\s*(.*?)\s*>$/, '$1');
   return ROR_ID_WRITTEN.exec(plain)?.[1]!.toLowerCase() ?? null;
 }

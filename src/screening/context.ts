@@ -3,7 +3,7 @@ import { AffiliationResolver, type Resolution } from '../resolve/matcher.ts';
 import { applyAliases, loadAliases, registryWordCounts } from './aliases.ts';
 import { linkEntries, type LinkReport } from './links.ts';
 import type { RiskList } from './lists.ts';
-import { Screener, type Hit } from './screener.ts';
+import { ScreenError, Screener, type Hit } from './screener.ts';
 
 export interface ScreeningContext {
   screener: Screener;
@@ -43,7 +43,19 @@ export interface StoredHit {
   evidence: string;
 }
 
-/** Screens strings for the store: each string's hits, in the order given; `resolutions[i]`, when given, is the screener's resolver's resolution of `raws[i]`, not made again. */
-export function screenStrings(screener: Screener, raws: string[], resolutions?: readonly Resolution[]): StoredHit[][] {
-  return raws.map((raw, i) => screener.screen(raw, { nearest: false, resolution: resolutions?.[i] }).hits.map((h) => ({ list: h.list, entryId: h.entryId, entry: h.entry, level: h.level, match: h.match, score: h.score, inheritedVia: h.inherited?.via ?? null, evidence: h.evidence })));
+/** A string the screener refused (an empty name), with the reason: set aside, so that the strings beside it are screened. */
+export interface ScreenRefusal {
+  refused: string;
+}
+
+/** Screens strings for the store: each string's hits, or its refusal, in the order given; `resolutions[i]`, when given, is the screener's resolver's resolution of `raws[i]`, not made again. */
+export function screenStrings(screener: Screener, raws: string[], resolutions?: readonly Resolution[]): (StoredHit[] | ScreenRefusal)[] {
+  return raws.map((raw, i) => {
+    try {
+      return screener.screen(raw, { nearest: false, resolution: resolutions?.[i] }).hits.map((h) => ({ list: h.list, entryId: h.entryId, entry: h.entry, level: h.level, match: h.match, score: h.score, inheritedVia: h.inherited?.via ?? null, evidence: h.evidence }));
+    } catch (e) {
+      if (!(e instanceof ScreenError)) throw e;
+      return { refused: e.message };
+    }
+  });
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ABBREVIATIONS_FILE, expansionOf, foldText, hasCjk, isStopWord, nameTokens, otherReadings, withoutInvisibles } from '../resolve/normalize.ts';
+import { ABBREVIATIONS_FILE, asTyped, expansionOf, foldText, hasCjk, isStopWord, nameTokens, otherReadings, withoutInvisibles } from '../resolve/normalize.ts';
 import { PLACEHOLDERS_FILE } from './placeholders.ts';
 
 /** Traditional Chinese characters and their simplified forms (OpenCC, with its provenance: scripts/build-traditional-simplified.mjs). */
@@ -164,7 +164,7 @@ export const screenKeyOf = (value: string, tokens: string[] | null): string => (
  * An acronym alias ("BIT", "NUDT") names an entry only when it is the whole query or segment. Read as the query is: a
  * listed "NU\u200bDT" or "ＮＵＤＴ" is the acronym NUDT.
  */
-export const isAcronym = (value: string): boolean => /^[A-Z][A-Z0-9&-]{1,7}$/.test(withoutInvisibles(value.normalize('NFKC')).trim());
+export const isAcronym = (value: string): boolean => /^[A-Z][A-Z0-9&-]{1,7}$/.test(asTyped(value));
 
 /** Edits between two words, a swap of neighbouring letters counting as one ("Acaedmy"); stops past `limit`. */
 export function editDistance(a: string, b: string, limit: number): number {

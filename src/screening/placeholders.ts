@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { withoutInvisibles } from '../resolve/normalize.ts';
+import { typedKey } from '../resolve/normalize.ts';
 import { readTextFile } from '../text-file.ts';
 import { ListError } from './risk-list.ts';
 
@@ -11,7 +11,7 @@ import { ListError } from './risk-list.ts';
 export const PLACEHOLDERS_FILE = 'data/assessment/placeholder-names.json';
 
 /** How a written name is compared with the placeholders: case, spacing, invisible characters, full-width forms and a trailing full stop aside. */
-export const placeholderKey = (name: string): string => withoutInvisibles(name.normalize('NFKC')).trim().toLowerCase().replace(/\s+/g, ' ').replace(/\.$/, '');
+export const placeholderKey = (name: string): string => typedKey(name).replace(/\.$/, '');
 
 /** Placeholder key → why it names nobody; a bad file is refused with the error `fail` makes, naming the file. */
 export function loadPlaceholders(file: string, fail: (message: string) => Error): Map<string, string> {

@@ -1,4 +1,4 @@
-import { foldText, hasCjk, nameTokens, segments, withoutInvisibles } from '../resolve/normalize.ts';
+import { asTypedKeepingSpaces, foldText, hasCjk, nameTokens, segments } from '../resolve/normalize.ts';
 import type { AffiliationResolver, InstitutionMatch, Resolution } from '../resolve/matcher.ts';
 import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry, type RiskList } from './risk-list.ts';
 import { cjkKey, fuzzyScore, isAcronym, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
@@ -419,7 +419,8 @@ export class Screener {
    * it is not resolved again; taken only when it is of the very text screened.
    */
   screen(query: string, options: { nearest?: boolean; resolution?: Resolution } = {}): ScreenResult {
-    const text = withoutInvisibles(query.normalize('NFKC')).trim();
+    // Inner spacing as written: an ingest's resolution of the string is taken only when it is of the very text.
+    const text = asTypedKeepingSpaces(query).trim();
     if (text === '') throw new ScreenError('empty name: give a name or a ROR id to screen');
     // "TBD" names nobody, whatever the registry resolves it to (Thai Binh Duong University): never recognised.
     const placeholder = placeholderReason(text);

@@ -3,9 +3,10 @@ import { loadRegistry } from '../ingest/registry.ts';
 import type { Institution } from '../ingest/ror.ts';
 import { keptMatcher, loadMatcherIndex, matcherIndexPath, matcherIndexSignature, refusedMatcherIndex } from '../resolve/kept.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
+import { isBlank } from '../resolve/normalize.ts';
 import { markChangedWorks, publishBase } from '../store/publish-pending.ts';
 import { EVIDENCE_STRINGS, insertColumns, orgSchemas, type Store } from '../store/store.ts';
-import { buildScreeningContext, screenStrings, type ScreeningContext, type StoredHit } from './context.ts';
+import { buildScreeningContext, screenStrings, type ScreeningContext, type ScreenRefusal, type StoredHit } from './context.ts';
 import { keepScreeningIndex, loadScreeningIndex, refusedIndex, screeningIndexPath, indexSignatureOf } from './persisted.ts';
 import type { RiskList } from './lists.ts';
 import { registryVersion, screeningSignatureOf, storeFacts, type StoreFacts } from './signature.ts';
@@ -98,7 +99,7 @@ export async function storeResolver(store: Store, context: () => Promise<Screeni
  */
 export interface StringScreening {
   lists: { id: string; version: string }[];
-  screenMany(raws: string[]): StoredHit[][] | Promise<StoredHit[][]>;
+  screenMany(raws: string[]): (StoredHit[] | ScreenRefusal)[] | Promise<(StoredHit[] | ScreenRefusal)[]>;
 }
 
 const asStringScreening = (s: ScreeningContext | StringScreening): StringScreening => ('screener' in s ? { lists: s.lists, screenMany: (raws) => screenStrings(s.screener, raws) } : s);
@@ -122,7 +123,7 @@ export async function screenPending(
     /** Which strings to look at (a query of `raw`s): by default every string of the evidence. */
     strings?: string;
   } = {},
-): Promise<{ screened: number; hits: number; seconds: number }> {
+): Promise<{ screened: number; hits: number; setAside: SetAsideString[]; seconds: number }> {
   const started = performance.now();
   const screen = asStringScreening(screening);
   const sig = await screeningSignature(store, screen.lists);
@@ -142,19 +143,27 @@ export async function screenPending(
       WHERE trim(a.raw) <> '' AND NOT EXISTS (SELECT 1 FROM screened_strings s WHERE s.raw = a.raw))`);
   const total = Number((await store.one<{ n: number }>('SELECT count(*)::DOUBLE AS n FROM pending_screening'))!.n);
   let hits = 0;
+  let screened = 0;
+  const setAside: { raw: string; reason: string }[] = [];
   // As in resolvePending: small pieces to the screener, transactions of `chunk` strings.
   const chunk = 20_000;
   const piece = 2_000;
   for (let from = 0; from < total; from += chunk) {
     const part: { raw: string; hits: StoredHit[] }[] = [];
     for (let at = from; at < Math.min(from + chunk, total); at += piece) {
-      const raws = (await store.all<{ raw: string }>('SELECT raw FROM pending_screening WHERE n > $1 AND n <= $2 ORDER BY n', [at, Math.min(at + piece, from + chunk)])).map((r) => r.raw);
+      // A blank string (invisible characters alone) is passed over as an empty one is above.
+      const raws = (await store.all<{ raw: string }>('SELECT raw FROM pending_screening WHERE n > $1 AND n <= $2 ORDER BY n', [at, Math.min(at + piece, from + chunk)])).map((r) => r.raw).filter((raw) => !isBlank(raw));
       const found = await screen.screenMany(raws);
-      raws.forEach((raw, i) => part.push({ raw, hits: found[i]! }));
+      raws.forEach((raw, i) => {
+        const result = found[i]!;
+        if ('refused' in result) setAside.push({ raw, reason: result.refused });
+        else part.push({ raw, hits: result });
+      });
     }
     await store.transaction(async () => {
       const found = part.flatMap(({ raw, hits: hs }) => hs.map((h) => ({ raw, ...h })));
       hits += found.length;
+      screened += part.length;
       await insertColumns(store, 'screened_strings', { raw: { type: 'VARCHAR', values: part.map((p) => p.raw) } });
       await insertColumns(store, 'screen_hits', {
         raw: { type: 'VARCHAR', values: found.map((h) => h.raw) },
@@ -174,7 +183,36 @@ export async function screenPending(
   // unless the caller refreshes next, or the new strings are not in the shared base at all.
   const touchesShared = async () => Boolean(await store.one('SELECT 1 FROM pending_screening p JOIN screen_hits h USING (raw) JOIN affiliations a USING (raw) LIMIT 1'));
   if (reset || (total > 0 && (options.rebuildListed ?? true) && (await touchesShared()))) await refreshListedAffiliations(store);
-  return { screened: total, hits, seconds: (performance.now() - started) / 1000 };
+  return { screened, hits, setAside: await withRecords(store, setAside), seconds: (performance.now() - started) / 1000 };
+}
+
+/** A string the screener refused, left unscreened (and pending), with the records that carry it. */
+export interface SetAsideString {
+  raw: string;
+  reason: string;
+  /** The works ("openalex W501") and patents ("lens 012-…") carrying the string: the first few. */
+  records: string[];
+}
+
+const RECORDS_NAMED = 5;
+
+/** What a user is told of a string set aside: the string (its invisible characters written as escapes, to be seen), the records carrying it, and why. */
+export const setAsideMessage = (a: SetAsideString): string => `the string ${JSON.stringify(a.raw).replace(/\p{Cf}/gu, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`)} of ${a.records.join(', ') || 'no record held'} was set aside unscreened: ${a.reason}`;
+
+async function withRecords(store: Store, strings: { raw: string; reason: string }[]): Promise<SetAsideString[]> {
+  const out: SetAsideString[] = [];
+  for (const { raw, reason } of strings) {
+    const rows = await store.all<{ record: string }>(
+      `SELECT DISTINCT record FROM (
+         SELECT source || ' ' || source_id AS record FROM affiliations WHERE raw = $1
+         UNION ALL SELECT source || ' ' || source_id FROM upload_affiliations WHERE raw = $1
+         UNION ALL SELECT source || ' ' || patent_id FROM patent_applicants WHERE name = $1)
+       ORDER BY record LIMIT ${RECORDS_NAMED}`,
+      [raw],
+    );
+    out.push({ raw, reason, records: rows.map((r) => r.record) });
+  }
+  return out;
 }
 
 /**

@@ -491,7 +491,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     void run.finally(() => checks.delete(run));
     return run;
   };
-  registerAlertRoutes(app, new Watchlists(options.db, new StoreSubjects(options.store, options.taxonomy)), inbox, new MailSettings(options.db, mailer !== null), options.publicUrl ?? null);
+  registerAlertRoutes(app, new Watchlists(options.db, new StoreSubjects(options.store, screening, options.taxonomy)), inbox, new MailSettings(options.db, mailer !== null), options.publicUrl ?? null);
   let checkTimer: NodeJS.Timeout | null = null;
   app.addHook('onReady', async () => {
     void check();

@@ -6,7 +6,7 @@ import type { PolicyBundle } from '../assessment/bundle.ts';
 import { evidenceInWords } from '../assessment/evidence.ts';
 import type { ReportMeta } from '../assessment/report.ts';
 import { ConflictError, PreconditionRequiredError, ValidationError } from '../errors.ts';
-import { withoutInvisibles } from '../resolve/normalize.ts';
+import { typedKey } from '../resolve/normalize.ts';
 import { correctionsChanged } from '../resolve/org-view.ts';
 import { appendAudit } from './audit.ts';
 import { authorize, NotFoundError, type Actor } from './authorize.ts';
@@ -96,12 +96,6 @@ export function assessmentDocument(a: StoredAssessment) {
   return { id: a.id, case: doc, overall, categories, criteria, bundle, snapshot, created_at: a.createdAt, case_id: a.caseId, created_by: a.createdBy, ...rest };
 }
 
-/**
- * A title, reference or query as a case search compares them: any letter case, full-width forms folded, invisible
- * characters (a soft hyphen pasted from a PDF) removed, runs of spaces one.
- */
-const asSearched = (text: string): string => withoutInvisibles(text.normalize('NFKC')).replace(/\s+/g, ' ').toLowerCase();
-
 /** A case the actor's organisation owns or was given a share of ($2: the organisation). */
 const VISIBLE = '(c.org_id = $2 OR EXISTS (SELECT 1 FROM case_shares s WHERE s.case_id = c.id AND s.org_id = $2))';
 
@@ -162,7 +156,7 @@ export class CaseService {
   async page(actor: Actor, options: CaseQuery): Promise<{ total: number; rows: CaseSummary[] }> {
     authorize(actor, 'case.read');
     const today = options.today ?? new Date().toISOString().slice(0, 10);
-    const needle = asSearched(options.q ?? '').trim();
+    const needle = typedKey(options.q ?? '');
     const rows = await this.db.query<{ id: string; title: string; doc: string; org_id: string; created_by: string; updated_at: string; assessment_id: string | null; overall: string | null; reassess_by: string | null; decision: string | null }>(
       `WITH visible AS (
          SELECT id, title, doc, org_id, created_by, updated_at FROM cases WHERE org_id = $1
@@ -183,7 +177,7 @@ export class CaseService {
     for (const r of rows) {
       const reference = (JSON.parse(r.doc) as { reference?: string }).reference ?? null;
       // Searched here, not in SQL: SQLite's lower() folds only ASCII ("École" would be missed).
-      if (needle && !asSearched(r.title).includes(needle) && !asSearched(reference ?? '').includes(needle)) continue;
+      if (needle && !typedKey(r.title).includes(needle) && !typedKey(reference ?? '').includes(needle)) continue;
       const reassessBy = r.reassess_by;
       const own = r.org_id === actor.orgId;
       if (!names.has(r.created_by)) names.set(r.created_by, await this.personName(actor, r.created_by));

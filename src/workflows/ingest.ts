@@ -11,7 +11,7 @@ import { ingestRegistry, loadRegistry } from '../ingest/registry.ts';
 import { Gazetteer } from '../resolve/gazetteer.ts';
 import { resolvePending } from '../resolve/apply.ts';
 import { resolveCorrectedPending } from '../resolve/org-view.ts';
-import { screenPending } from '../screening/store.ts';
+import { screenPending, setAsideMessage } from '../screening/store.ts';
 import { refreshAnalytics, refreshUpload } from '../store/refresh.ts';
 import type { PublishReport } from '../store/clickhouse.ts';
 import { EVIDENCE_STRINGS, uploadStrings, type Store } from '../store/store.ts';
@@ -203,6 +203,7 @@ export class IngestWorkflow {
           const r = await screenPending(store, screening, progress('screen'), { rebuildListed: false, strings });
           outcome.screened = r.screened;
           outcome.hits = r.hits;
+          for (const a of r.setAside) emit({ type: 'warning', message: setAsideMessage(a) });
         }
       } finally {
         await this.worker.dropScreened();

@@ -8,7 +8,7 @@ import { resolutionVersion } from '../resolve/apply.ts';
 import { matcherIndexPath, matcherIndexSignature } from '../resolve/kept.ts';
 import type { Resolution } from '../resolve/matcher.ts';
 import type { Correction } from '../resolve/thesaurus.ts';
-import type { StoredHit } from '../screening/context.ts';
+import type { ScreenRefusal, StoredHit } from '../screening/context.ts';
 import { screeningIndexPath, screeningIndexSignature } from '../screening/persisted.ts';
 import { registryVersion } from '../screening/signature.ts';
 import { screeningSignature, type StringScreening } from '../screening/store.ts';
@@ -136,7 +136,7 @@ export class EvidenceWorker {
   async screening(store: Store, note: IndexNote = () => undefined): Promise<StringScreening | null> {
     const lists = await this.prepare(store, note);
     if (lists.length === 0) return null;
-    return { lists, screenMany: (raws) => this.call<StoredHit[][], 'screen'>('screen', { raws }) };
+    return { lists, screenMany: (raws) => this.call<(StoredHit[] | ScreenRefusal)[], 'screen'>('screen', { raws }) };
   }
 
   /**

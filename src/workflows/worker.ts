@@ -10,8 +10,9 @@ import { InputError } from '../ingest/records.ts';
 import type { Institution } from '../ingest/ror.ts';
 import { keepMatcherIndex, loadMatcherIndex } from '../resolve/kept.ts';
 import { AffiliationResolver, type Resolution } from '../resolve/matcher.ts';
+import { isBlank } from '../resolve/normalize.ts';
 import { Thesaurus } from '../resolve/thesaurus.ts';
-import { buildScreeningContext, screenStrings, type StoredHit } from '../screening/context.ts';
+import { buildScreeningContext, screenStrings, type ScreenRefusal, type StoredHit } from '../screening/context.ts';
 import { keepScreeningIndex, loadScreeningIndex } from '../screening/persisted.ts';
 import type { RiskList } from '../screening/lists.ts';
 import type { Screener } from '../screening/screener.ts';
@@ -27,13 +28,13 @@ let resolver: AffiliationResolver | null = null;
 let screener: { key: string; screener: Screener } | null = null;
 // The hits of strings screened as an ingest resolved them (each string resolved once), waiting for
 // its screening pass, which takes each once; only under the screener that found them.
-let screenedEarly: { screener: Screener; hits: Map<string, StoredHit[]> } | null = null;
+let screenedEarly: { screener: Screener; hits: Map<string, StoredHit[] | ScreenRefusal> } | null = null;
 
 function screenEarly(raws: string[], resolutions: Resolution[]): void {
   if (!screener) throw new Error('the lists are not loaded in the worker');
   if (screenedEarly?.screener !== screener.screener) screenedEarly = { screener: screener.screener, hits: new Map() };
-  // A string blank once normalised is left to the screening pass, which refuses it as before.
-  const at = raws.flatMap((raw, i) => (raw.normalize('NFKC').trim() === '' ? [] : [i]));
+  // A blank string (spaces and invisible characters alone) is left to the screening pass, which passes it over.
+  const at = raws.flatMap((raw, i) => (isBlank(raw) ? [] : [i]));
   const hits = screenStrings(
     screener.screener,
     at.map((i) => raws[i]!),
@@ -42,7 +43,7 @@ function screenEarly(raws: string[], resolutions: Resolution[]): void {
   at.forEach((i, k) => screenedEarly!.hits.set(raws[i]!, hits[k]!));
 }
 
-function screen(raws: string[]): StoredHit[][] {
+function screen(raws: string[]): (StoredHit[] | ScreenRefusal)[] {
   if (!screener) throw new Error('the lists are not loaded in the worker');
   const early = screenedEarly?.screener === screener.screener ? screenedEarly.hits : null;
   const taken = raws.map((raw) => early?.get(raw));

@@ -86,6 +86,9 @@ test('watchlists: anyone keeps their own, analysts the organisation’s; names a
   assert.match(entry.json().ref, /^my-watchlist\//);
   assert.deepEqual((await add('org-a/analyst', { text: 'China', kind: 'country' })).json().ref, 'CN');
   assert.equal((await add('org-a/analyst', { text: 'Atlantis', kind: 'country' })).statusCode, 400);
+  const invisible = await add('org-a/analyst', { text: '\u200b\u00ad' });
+  assert.equal(invisible.statusCode, 400);
+  assert.match(invisible.json().message, /give a name or an id to watch/, 'invisible characters alone are no name');
   const unknown = await add('org-a/analyst', { text: 'University of Nowhere' });
   assert.equal(unknown.statusCode, 400);
   assert.match(unknown.json().message, /names no institution and no list-entry/);

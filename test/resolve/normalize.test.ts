@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { cleanAffiliation, segments } from '../../src/resolve/normalize.ts';
+import { asTyped, asTypedKeepingSpaces, cleanAffiliation, segments, typedKey } from '../../src/resolve/normalize.ts';
 
 const clean = (s: string, isPlace?: (w: string) => boolean) => cleanAffiliation(s, isPlace).text;
 
@@ -65,6 +65,36 @@ test('property: cleaning is idempotent and never invents letters', () => {
       assert.equal(clean(once), once);
       const letters = (x: string) => x.normalize('NFKD').replace(/[^\p{L}]/gu, '').length;
       assert.ok(letters(once) <= letters(s) + 0, `${JSON.stringify(s)} → ${JSON.stringify(once)}`);
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('a typed name reads as written: full-width forms and ligatures folded, invisible characters removed, runs of spaces one', () => {
+  assert.equal(asTyped(' ＮＵＤＴ\u200b '), 'NUDT');
+  assert.equal(asTyped('Harbin\u00a0 Institute of Tech\u00adnology\u2060'), 'Harbin Institute of Technology');
+  assert.equal(asTypedKeepingSpaces(' Of\ufb01ce  of\u200b Science '), ' Office  of Science ');
+  assert.equal(typedKey('HARBIN  Institute of\u00a0Tech\u200bnology '), 'harbin institute of technology');
+  // A zero-width space pasted between a letter and its accent: removed before NFKC, the two compose as they do unpasted.
+  assert.equal(typedKey('Cafe\u200b\u0301'), typedKey('Café'));
+});
+
+test('property: the key of a typed name is its own key, and an invisible character inside a word changes no key', () => {
+  // Letters with accents and marks that compose (Greek with its iota), full-width forms and ligatures, besides any text.
+  const tricky = fc.constantFrom('e', 'E', 'é', '\u0301', '\u0308', '\u0345', 'Ά', 'Ω', 'İ', 'ß', 'Ａ', '\ufb01', '\u1100', '\u1161', '\u00a8', ' ', '\u00a0');
+  const word = fc.oneof(fc.string({ unit: 'grapheme', minLength: 2, maxLength: 12 }), fc.string({ unit: tricky, minLength: 2, maxLength: 12 }));
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (s) => assert.equal(typedKey(typedKey(s)), typedKey(s), JSON.stringify(s))),
+    { numRuns: 3000 },
+  );
+  fc.assert(
+    fc.property(word, fc.nat(), fc.constantFrom('\u200b', '\u00ad'), (w, at, invisible) => {
+      const points = [...w];
+      if (points.length < 2) return;
+      const inside = 1 + (at % (points.length - 1));
+      const pasted = [...points.slice(0, inside), invisible, ...points.slice(inside)].join('');
+      assert.equal(typedKey(pasted), typedKey(w), JSON.stringify(pasted));
+      assert.equal(typedKey(typedKey(w)), typedKey(w), JSON.stringify(w));
     }),
     { numRuns: 3000 },
   );

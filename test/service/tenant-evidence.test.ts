@@ -258,6 +258,15 @@ test('records over the size limits are set aside with the reason; the rest is ke
   assert.equal((await inject('org-a/admin', 'GET', `/api/uploads/jobs/${job}`)).statusCode, 404, "another organisation's job does not exist for it");
 });
 
+test('an upload whose affiliations are invisible characters alone reads them as none: it is screened, and every work kept', async () => {
+  const blank = ['\u200b', '\u00ad\u200d'].map((raw, i) => JSON.stringify({ id: `https://openalex.org/W64${i}`, publication_year: 2023, authorships: [{ raw_affiliation_strings: [raw] }] }));
+  const up = await upload('org-b/analyst', [...blank, work('W642', 2023, ['leuven', 'thu'])].join('\n'));
+  assert.equal(up.statusCode, 201, up.body);
+  assert.deepEqual([up.json().kept, up.json().quarantined], [3, 0]);
+  const strings = await store.all<{ raw: string }>("SELECT raw FROM upload_affiliations WHERE source_id IN ('W640', 'W641', 'W642')");
+  assert.ok(strings.length > 0 && strings.every((s) => !/[\u00ad\u200b\u200d]/.test(s.raw)), JSON.stringify(strings));
+});
+
 test('a file that is not of its kind answers 422 naming the reason, not a server path or a bare 500', async () => {
   const r = await upload('org-b/analyst', 'this is not a Web of Science export\n', 'wos');
   assert.equal(r.statusCode, 422, r.body);

@@ -140,7 +140,7 @@ test('a damaged kept index makes the worker say why and build again, with the sa
     assert.match(told[0]!.message!, /^screening index: the kept file was not used \(its content is damaged \(checksum differs\)\); built again$/);
     assert.ok(!JSON.stringify(view).includes(home), 'no server path in the job');
     // What the worker stored is what a screener built here from the same lists and registry finds.
-    const expected = screenStrings(buildScreeningContext(await loadedLists(store), await loadRegistry(store)).screener, raws);
+    const expected = screenStrings(buildScreeningContext(await loadedLists(store), await loadRegistry(store)).screener, raws).map((a) => ('refused' in a ? assert.fail(a.refused) : a));
     for (const [i, raw] of raws.entries()) {
       const stored = await store.all<{ list: string; entryId: string; level: string; score: number; evidence: string }>('SELECT list_id AS list, entry_id AS "entryId", level, score, evidence FROM screen_hits WHERE raw = $1 ORDER BY list_id, entry_id', [raw]);
       const want = expected[i]!.map((h) => ({ list: h.list, entryId: h.entryId, level: h.level, score: h.score, evidence: h.evidence })).sort((a, b) => a.list.localeCompare(b.list) || a.entryId.localeCompare(b.entryId));
