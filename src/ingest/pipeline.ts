@@ -55,6 +55,8 @@ export interface IngestReport {
   kept: number;
   duplicates: number;
   quarantined: number;
+  /** What was read all the same but weakens the evidence (a DOI column missing): said with the counts. */
+  warnings: string[];
   /** The quarantine file on this machine (for the command line; never sent over HTTP). */
   quarantinePath: string | null;
   bytes: number;
@@ -135,6 +137,8 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   const id = known.kind === 'hash first' ? await contentId(path) : known.id;
   const provisional = known.kind === 'new' || known.kind === 'resume';
   const existing = await fileState(store, scope, id);
+  // A file already ingested is not read again: its warnings were given when it was.
+  const warnings: string[] = [];
   const report = (status: IngestReport['status'], counts: { kept: number; duplicates: number; quarantined: number }, quarantinePath: string | null, finalId = id): IngestReport => ({
     file: path,
     kind,
@@ -143,6 +147,7 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
     kept: counts.kept,
     duplicates: counts.duplicates,
     quarantined: counts.quarantined,
+    warnings,
     quarantinePath,
     bytes,
     seconds: (performance.now() - started) / 1000,
@@ -165,6 +170,7 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   let replacedHeld = 0;
   try {
     for (let batch = await source.next(); batch; batch = await source.next()) {
+      warnings.push(...batch.warnings);
       seen += batch.seen;
       lastNo = batch.lastNo;
       read = { bytes: batch.bytesDone, sha256: batch.fileSha256 };
