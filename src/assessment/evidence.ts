@@ -481,7 +481,8 @@ function listingFacts(parties: PartyScreen[], unresolved: number, bundle: Policy
 
 function partyNote(parties: PartyScreen[], empty: string): string {
   if (parties.length === 0) return empty;
-  return parties.map((p) => `${p.name ?? p.query ?? p.description ?? 'not named'} (${p.role}): ${!p.identified ? p.why : p.hits.length ? p.hits.map(describeHit).join('; ') : 'on no loaded list'}`).join(' | ');
+  // A party on no list says which registry institution it was taken for, so that a wrong recognition shows.
+  return parties.map((p) => `${p.name ?? p.query ?? p.description ?? 'not named'} (${p.role}): ${!p.identified ? p.why : p.hits.length ? p.hits.map(describeHit).join('; ') : `on no loaded list (${p.why})`}`).join(' | ');
 }
 
 /**

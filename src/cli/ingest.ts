@@ -142,6 +142,7 @@ function printFile(r: FileReport): void {
     const mbps = r.seconds > 0 ? (r.bytes / 1e6 / r.seconds).toFixed(1) : '-';
     out.log(`${r.file}: ${r.status}; ${r.kept} records kept, ${r.duplicates} already known, ${r.quarantined} quarantined (${r.seconds.toFixed(1)} s, ${mbps} MB/s)`);
     if (r.quarantinePath) out.log(`  quarantined records and reasons: ${r.quarantinePath}`);
+    for (const warning of r.warnings ?? []) out.log(`  warning: ${warning}`);
     return;
   }
   const aggregate = r.kind === 'aggregate' || r.kind === 'nsf' ? ' (aggregate evidence)' : '';

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { capLines, overlongReason } from './limits.ts';
 import { openInput } from './lines.ts';
 import { readOpenAlex } from './openalex.ts';
-import type { ReadItem, ReadLimits, Rejected, SourceName, WorkRecord } from './records.ts';
+import type { ReadItem, ReadLimits, Rejected, SourceName, Warn, WorkRecord } from './records.ts';
 import { readScopus } from './scopus.ts';
 import { readWos } from './wos.ts';
 
@@ -24,6 +24,8 @@ export interface Batch {
   prefixSha256: string;
   /** The hash of the whole file, on the batch read last. */
   fileSha256: string | null;
+  /** What the reader said of the file while reading this batch (a DOI column missing). */
+  warnings: string[];
 }
 
 export interface ReadRequest {
@@ -40,7 +42,7 @@ export interface BatchSource {
   close(): Promise<void>;
 }
 
-const READERS: Record<SourceName, (stream: Readable, limits: ReadLimits) => AsyncGenerator<ReadItem>> = {
+const READERS: Record<SourceName, (stream: Readable, limits: ReadLimits, warn: Warn) => AsyncGenerator<ReadItem>> = {
   openalex: readOpenAlex,
   wos: readWos,
   scopus: readScopus,
@@ -66,12 +68,12 @@ export async function* readBatches(request: ReadRequest): AsyncGenerator<Batch> 
     overlong,
   );
   const progress = () => ({ bytesDone, prefixSha256: hash.copy().digest('hex') });
-  const empty = (lastNo: number): Batch => ({ records: [], recordNos: [], rejects: [], lastNo, seen: 0, bytesDone: 0, prefixSha256: '', fileSha256: null });
+  const empty = (lastNo: number): Batch => ({ records: [], recordNos: [], rejects: [], lastNo, seen: 0, bytesDone: 0, prefixSha256: '', fileSha256: null, warnings: [] });
   let batch = empty(resumeAfter);
   // Records read into the batch being filled: each batch reports its own, never a running total.
   let seen = 0;
   try {
-    for await (const item of READERS[kind](stream, limits)) {
+    for await (const item of READERS[kind](stream, limits, (warning) => batch.warnings.push(warning))) {
       seen++;
       if (item.recordNo <= resumeAfter) continue;
       batch.lastNo = item.recordNo;

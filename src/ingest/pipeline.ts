@@ -55,6 +55,8 @@ export interface IngestReport {
   kept: number;
   duplicates: number;
   quarantined: number;
+  /** What was read all the same but weakens the evidence (a DOI column missing): said with the counts. */
+  warnings: string[];
   /** The quarantine file on this machine (for the command line; never sent over HTTP). */
   quarantinePath: string | null;
   bytes: number;
@@ -135,6 +137,8 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   const id = known.kind === 'hash first' ? await contentId(path) : known.id;
   const provisional = known.kind === 'new' || known.kind === 'resume';
   const existing = await fileState(store, scope, id);
+  // A file already ingested is not read again: its warnings were given when it was.
+  const warnings: string[] = [];
   const report = (status: IngestReport['status'], counts: { kept: number; duplicates: number; quarantined: number }, quarantinePath: string | null, finalId = id): IngestReport => ({
     file: path,
     kind,
@@ -143,6 +147,7 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
     kept: counts.kept,
     duplicates: counts.duplicates,
     quarantined: counts.quarantined,
+    warnings,
     quarantinePath,
     bytes,
     seconds: (performance.now() - started) / 1000,
@@ -165,6 +170,7 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   let replacedHeld = 0;
   try {
     for (let batch = await source.next(); batch; batch = await source.next()) {
+      warnings.push(...batch.warnings);
       seen += batch.seen;
       lastNo = batch.lastNo;
       read = { bytes: batch.bytesDone, sha256: batch.fileSha256 };
@@ -371,6 +377,38 @@ async function setAsideMerged(store: Store, id: string): Promise<number> {
   return n;
 }
 
+const versionOf = (x: string) => `'DOI ' || coalesce(${x}.doi, 'none') || ', year ' || coalesce(${x}.year::VARCHAR, 'none') || ', title "' || coalesce(left(${x}.title, 120), '') || '"'`;
+
+/**
+ * A record given under an id already kept (a Scopus EID, a Web of Science UT, an OpenAlex id without an updated date)
+ * whose DOI, title or year differ is no re-send of it: the first stays kept, and this one is set aside with both
+ * versions in the reason, never counted with the duplicates. Dated OpenAlex versions replace one another by date
+ * instead (REPLACED_BY_BATCH). Answers how many.
+ */
+async function setAsideConflicts(store: Store, scope: EvidenceScope, id: string): Promise<number> {
+  const t = tablesOf(scope);
+  const params = paramsOf(scope, id);
+  await store.run(
+    `CREATE OR REPLACE TEMP TABLE stage_conflicts AS
+     WITH held AS (SELECT r.source, r.source_id, r.doi, r.title, r.year, r.file_id, r.record_no FROM ${t.records} r
+       WHERE ${inScope(t, 'r')}EXISTS (SELECT 1 FROM stage_records s WHERE s.file_id = $1 AND s.source = r.source AND s.source_id = r.source_id)),
+     firsts AS (SELECT s.source, s.source_id, s.doi, s.title, s.year, s.file_id, s.record_no FROM stage_records s
+       WHERE s.file_id = $1 AND NOT EXISTS (SELECT 1 FROM held h WHERE h.source = s.source AND h.source_id = s.source_id) ${NEWEST_IN_BATCH}),
+     kept AS (SELECT * FROM held UNION ALL SELECT * FROM firsts)
+     SELECT s.source, s.source_id, s.record_no, 'same id, different content: ' || s.source_id || ' is kept as record ' || k.record_no || CASE WHEN k.file_id = $1 THEN ' of this file' ELSE ' of file ' || k.file_id END
+       || ' (' || ${versionOf('k')} || '); this record gives ' || ${versionOf('s')} || ': the first is kept, this one set aside' AS reason
+     FROM stage_records s JOIN kept k ON k.source = s.source AND k.source_id = s.source_id
+     WHERE s.file_id = $1 AND s.updated IS NULL AND NOT (k.file_id = s.file_id AND k.record_no = s.record_no)
+       AND (s.doi IS DISTINCT FROM k.doi OR s.title IS DISTINCT FROM k.title OR s.year IS DISTINCT FROM k.year)`,
+    params,
+  );
+  const n = (await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM stage_conflicts`))!.n;
+  if (n === 0) return 0;
+  await store.run(`INSERT INTO stage_quarantine SELECT $1, c.record_no, NULL, c.reason, c.source_id FROM stage_conflicts c`, [id]);
+  await store.run(`DELETE FROM stage_records s WHERE s.file_id = $1 AND EXISTS (SELECT 1 FROM stage_conflicts c WHERE c.source = s.source AND c.source_id = s.source_id AND c.record_no = s.record_no)`, [id]);
+  return n;
+}
+
 /** Commits one batch; answers how many works held from other files its OpenAlex records replaced. */
 async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch: Batch, provisional: boolean): Promise<number> {
   const t = tablesOf(scope);
@@ -452,12 +490,13 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
       [replaced, replacedOwn] = [r.held, r.own];
       if (replaced + replacedOwn > 0) for (const sql of REPLACE_HELD) await store.run(sql);
     }
+    const conflicts = await setAsideConflicts(store, scope, id);
     for (const sql of MERGE.get(t.scoped)!) await store.run(sql, /\$\d/.test(sql) ? paramsOf(scope, id) : undefined);
     const newlyKept = (await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM stage_kept`))!.n;
     const p = nextParam(t);
     await store.run(
       `UPDATE ${t.files} f SET last_record_no = $${p}, records_kept = records_kept + $${p + 1}, records_duplicate = records_duplicate + $${p + 2}, records_quarantined = records_quarantined + $${p + 3} WHERE ${inScope(t)}file_id = $1`,
-      paramsOf(scope, id, lastNo, newlyKept - replacedOwn, records.length - setAside - newlyKept + replacedOwn, rejects.length + setAside),
+      paramsOf(scope, id, lastNo, newlyKept - replacedOwn, records.length - setAside - conflicts - newlyKept + replacedOwn, rejects.length + setAside + conflicts),
     );
     if (provisional) await store.run(`UPDATE input_file_prefixes SET prefix_bytes = $3, prefix_sha256 = $4 WHERE scope = $1 AND file_id = $2`, [scopeKey(scope), id, batch.bytesDone, batch.prefixSha256]);
   });

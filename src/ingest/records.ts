@@ -53,6 +53,15 @@ export interface Rejected {
 
 export type ReadItem = { ok: true; recordNo: number; record: WorkRecord } | ({ ok: false } & Rejected);
 
+/**
+ * Told of a file read all the same whose records lack what they need to join the rest of the evidence (a DOI column
+ * missing from the header): the reader goes on, and the ingest's result carries the warning.
+ */
+export type Warn = (warning: string) => void;
+
+/** Why records without a DOI column are weaker evidence: works from different sources are merged by DOI. */
+export const NO_DOI_EFFECT = 'every record is kept without its DOI, so none of them merges with the same work read from another source (works are merged across sources by DOI): each is counted once per source that holds it';
+
 /** A record the reader refuses: it is quarantined with this reason, and reading goes on. */
 export class RecordError extends Error {}
 

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { isBlank } from '../resolve/normalize.ts';
 import { UNTERMINATED_ROW, readCsv } from './csv.ts';
 import { wrongFormat } from './lines.ts';
-import { InputError, RecordError, checkFieldValues, excerptOf, limitsOf, normalizeDoi, parseYear, type Authorship, type FieldTag, type ReadItem, type ReadLimits, type WorkRecord } from './records.ts';
+import { InputError, NO_DOI_EFFECT, RecordError, checkFieldValues, excerptOf, limitsOf, normalizeDoi, parseYear, type Authorship, type FieldTag, type ReadItem, type ReadLimits, type Warn, type WorkRecord } from './records.ts';
 
 const REQUIRED = ['EID', 'Year'];
 
@@ -37,8 +37,8 @@ const SINGLE_LINE = new Set([
   'Source',
 ]);
 
-/** Reads Scopus CSV exports ("CSV, all information" or any export that keeps EID and Year). */
-export async function* readScopus(stream: Readable, options?: Partial<ReadLimits>): AsyncGenerator<ReadItem> {
+/** Reads Scopus CSV exports ("CSV, all information" or any export that keeps EID and Year); `warn` is told of a header without DOI. */
+export async function* readScopus(stream: Readable, options?: Partial<ReadLimits>, warn: Warn = () => {}): AsyncGenerator<ReadItem> {
   const limits = limitsOf(options);
   let header: string[] | null = null;
   let recordNo = 0;
@@ -54,6 +54,7 @@ export async function* readScopus(stream: Readable, options?: Partial<ReadLimits
       if (!header.includes('Authors with affiliations') && !header.includes('Affiliations')) missing.push('Authors with affiliations (or Affiliations)');
       if (missing.length === REQUIRED.length + 1) throw wrongFormat('a Scopus CSV export', row.fields.join(','));
       if (missing.length > 0) throw new InputError(`the Scopus export is missing column(s): ${missing.join(', ')}`);
+      if (!header.includes('DOI')) warn(`the Scopus export has no DOI column: ${NO_DOI_EFFECT}`);
       continue;
     }
     recordNo++;

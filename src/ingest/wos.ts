@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { isBlank } from '../resolve/normalize.ts';
 import { readLines, wrongFormat, type Line, type TextLine } from './lines.ts';
-import { InputError, RecordError, checkFieldValues, excerptOf, limitsOf, normalizeDoi, parseYear, type Authorship, type FieldTag, type ReadItem, type ReadLimits, type WorkRecord } from './records.ts';
+import { InputError, NO_DOI_EFFECT, RecordError, checkFieldValues, excerptOf, limitsOf, normalizeDoi, parseYear, type Authorship, type FieldTag, type ReadItem, type ReadLimits, type Warn, type WorkRecord } from './records.ts';
 
 /** Tag → values, the common ground of both Web of Science export formats. */
 type Tags = Map<string, string[]>;
@@ -10,9 +10,9 @@ const EXPECTED = 'a Web of Science export (plain text starting with "FN", or tab
 
 /**
  * Reads Web of Science exports in either format: the plain-text tagged one (`FN` … `ER` … `EF`)
- * or the tab-delimited full record (a `PT\tAU\t…` header, one record per line).
+ * or the tab-delimited full record (a `PT\tAU\t…` header, one record per line). `warn` is told of a header without DI.
  */
-export async function* readWos(stream: Readable, options?: Partial<ReadLimits>): AsyncGenerator<ReadItem> {
+export async function* readWos(stream: Readable, options?: Partial<ReadLimits>, warn: Warn = () => {}): AsyncGenerator<ReadItem> {
   const limits = limitsOf(options);
   const lines = readLines(stream, { maxLineBytes: limits.maxRecordBytes });
   let first: Line | null = null;
@@ -47,7 +47,7 @@ export async function* readWos(stream: Readable, options?: Partial<ReadLimits>):
     }
     start = found;
   }
-  if (start.text.startsWith('PT\t')) yield* readTabDelimited(start.text.split('\t'), lines, limits, recordNo);
+  if (start.text.startsWith('PT\t')) yield* readTabDelimited(start.text.split('\t'), lines, limits, recordNo, warn);
   else yield* readTagged(start, lines, limits, recordNo);
 }
 
@@ -55,11 +55,12 @@ export async function* readWos(stream: Readable, options?: Partial<ReadLimits>):
 const LOOK_AHEAD_LINES = 10;
 const startsExport = (line: TextLine) => /^(FN|PT) /.test(line.text) || line.text.startsWith('PT\t');
 
-async function* readTabDelimited(header: string[], lines: AsyncGenerator<Line>, limits: ReadLimits, recordsBefore: number): AsyncGenerator<ReadItem> {
+async function* readTabDelimited(header: string[], lines: AsyncGenerator<Line>, limits: ReadLimits, recordsBefore: number, warn: Warn): AsyncGenerator<ReadItem> {
   while (header.length > 0 && header[header.length - 1] === '') header.pop();
   for (const required of ['UT', 'PY', 'C1']) {
     if (!header.includes(required)) throw new InputError(`the Web of Science header has no ${required} column`);
   }
+  if (!header.includes('DI')) warn(`the Web of Science header has no DI (DOI) column: ${NO_DOI_EFFECT}`);
   let recordNo = recordsBefore;
   for await (const line of lines) {
     if ('error' in line) {

@@ -6,6 +6,7 @@ import { matcherDataDigest } from './matcher-data.ts';
 import { addUmlautWords, bagKey, cleanAffiliation, foldText, hasCjk, isAcronym, nameKey, nameTokens, restoreUmlauts, segments, withoutCareerNotes } from './normalize.ts';
 import { describeCorrection, type Thesaurus } from './thesaurus.ts';
 import { closingLegalForm, loadAliases, type UnitRule } from '../screening/aliases.ts';
+import { isKindOnlyName } from '../screening/names.ts';
 
 export type Tier = 'exact' | 'strong' | 'possible' | 'unresolved';
 export const TIER_RANK: Record<Tier, number> = { exact: 3, strong: 2, possible: 1, unresolved: 0 };
@@ -56,7 +57,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24';
 
 interface Entry {
   id: string;
@@ -716,6 +717,8 @@ export class AffiliationResolver {
       if (system !== undefined) this.keepPossible(m, `but "${system.key}" begins the names of ${system.campuses.length} of its campuses (${system.campuses.slice(0, 3).join(', ')}${system.campuses.length > 3 ? ', …' : ''}), and the string names none of them: kept as possible`);
       const unheld = unitsOfUnheld.get(m.succeeds?.rorId ?? m.rorId);
       if (unheld !== undefined && m.basis.place === 'none') this.keepPossible(m, `but "${unheld.key}" is written as a unit of "${unheld.parent}", which the registry does not hold, and nothing places it where the registry's record is: kept as possible`);
+      const kindOnly = this.namedOnlyByKind(m, picked);
+      if (kindOnly !== null) this.keepPossible(m, kindOnly);
       const e = this.entries.get(m.rorId)!;
       // A withdrawn record was never an institution (a duplicate, an error) or its successor is not in the registry loaded.
       if (e.status === 'withdrawn') this.keepPossible(m, `but ROR record ${e.id} is withdrawn${e.successors.length > 0 ? `; the registry names its successor ${e.successors.join(', ')}, which is not in the registry loaded` : ', with no successor named'}: kept as possible`);
@@ -1106,6 +1109,24 @@ export class AffiliationResolver {
     m.tier = 'possible';
     m.score = Math.min(m.score, this.calibration.belowStrong);
     m.evidence = `${m.evidence}; ${why}, its score capped at ${m.score}`;
+  }
+
+  /**
+   * Why a match made only by words saying what kind of institution it is ("Institute of Technology", "University of
+   * Technology") does not identify it, or null when it does or is named otherwise too. Many institutions bear such a
+   * name, as a label, an alias or a translation ("Institut Teknologi Del" is the "Del Institute of Technology"): it
+   * identifies one only when that is the record's own (display) name, word for word, and the string places it where
+   * the record is; an alias or a label in another language of kind words alone identifies nothing.
+   */
+  private namedOnlyByKind(m: InstitutionMatch, picked: Picked[]): string | null {
+    const named = picked.filter((p) => p.id === (m.succeeds?.rorId ?? m.rorId));
+    if (named.length === 0 || !named.every((p) => isKindOnlyName(p.c.key))) return null;
+    const key = named[0]!.c.key;
+    const e = this.entries.get(named[0]!.id)!;
+    const ownName = isKindOnlyName(e.name) && nameKey(e.name) === key;
+    if (ownName && m.basis.place === 'agrees') return null;
+    const why = ownName ? 'and the string does not place it where the registry does' : `and the record's own name is "${e.name}"`;
+    return `but "${key}" is made only of words saying what kind of institution it is, which many bear, ${why}: kept as possible`;
   }
 
   private rescore(m: InstitutionMatch, named: Basis['named']): void {

@@ -74,7 +74,23 @@ function wordsOf(value: string): string[] {
  */
 const unglueBrands = (value: string): string => withoutInvisibles(value).replace(/[\p{L}\p{N}]+/gu, (w) => (/\p{Ll}\p{Lu}/u.test(w) ? w.toLowerCase() : w));
 
-const GENERIC = new Set(['university', 'institute', 'academy', 'college', 'school', 'group', 'center', 'centre', 'laboratory', 'research', 'technology', 'science', 'china', 'chinese', 'national', 'limited']);
+/** Words that say what kind of institution one is, never which one ("Institute of Technology", "National Research University"). */
+export const INSTITUTION_KIND_WORDS: readonly string[] = ['university', 'institute', 'academy', 'college', 'school', 'group', 'center', 'centre', 'laboratory', 'research', 'technology', 'science', 'national', 'polytechnic', 'polytechnical', 'technical'];
+const INSTITUTION_KIND = new Set(INSTITUTION_KIND_WORDS);
+const GENERIC = new Set([...INSTITUTION_KIND_WORDS, 'china', 'chinese', 'limited']);
+/** The words that join kind words in English names ("Institute of the Sciences and Technology"); another language's ("Del") is a name's own word. */
+const JOINING = new Set(['of', 'the', 'and', 'for']);
+
+/**
+ * Whether a name is made only of words saying what kind of institution it is ("Institute of Technology", "Univ
+ * Technol", "Polytechnic University"): many institutions bear it, so it identifies none by itself.
+ */
+export function isKindOnlyName(value: string): boolean {
+  const words = foldText(value)
+    .split(' ')
+    .filter((w) => w !== '');
+  return words.some((w) => !JOINING.has(w)) && words.every((w) => JOINING.has(w) || (nameTokens(w).length > 0 && nameTokens(w).every((t) => INSTITUTION_KIND.has(t))));
+}
 
 /**
  * A name that names nothing by itself: only legal forms and generic words ("Research Institute"),

@@ -1,7 +1,7 @@
 import { asTypedKeepingSpaces, foldText, hasCjk, nameTokens, segments } from '../resolve/normalize.ts';
 import type { AffiliationResolver, InstitutionMatch, Resolution } from '../resolve/matcher.ts';
 import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry, type RiskList } from './risk-list.ts';
-import { cjkKey, fuzzyScore, isAcronym, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
+import { cjkKey, fuzzyScore, isAcronym, isKindOnlyName, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { closingLegalForm, DERIVED, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
 import { placeholderReason, PLACEHOLDERS_FILE } from './placeholders.ts';
@@ -433,8 +433,10 @@ export class Screener {
     // A registry name the whole string is, held by one institution, is that institution even when
     // its words are generic ("European Research Council"): the matcher only doubts such a name inside an address.
     // So is a whole string one registry institution alone holds as an alias ("Institute of Physics, Czech Academy of Sciences").
+    // Not a name of words saying only what kind of institution it is ("Institute of Technology"): the matcher decides those.
+    const kindOnly = isKindOnlyName(this.nameWithoutPlace(text));
     const read = (resolution?.institutions ?? [])
-      .map((m) => (m.tier !== 'exact' && m.basis.how === 'exact' && m.basis.ambiguity === 'unique' && m.basis.place !== 'conflict' && this.isWholeName(text, m) ? { ...m, tier: 'exact' as const, evidence: `${m.evidence}; the whole string is this registry name` } : m))
+      .map((m) => (!kindOnly && m.tier !== 'exact' && m.basis.how === 'exact' && m.basis.ambiguity === 'unique' && m.basis.place !== 'conflict' && this.isWholeName(text, m) ? { ...m, tier: 'exact' as const, evidence: `${m.evidence}; the whole string is this registry name` } : m))
       .filter((m) => m.tier !== 'possible');
     read.push(...this.acronymHolder(text, read));
     // A parent matched with its unit ("Institute of Automation, Chinese Academy of Sciences": CAS, its unit CASIA) may be
@@ -514,12 +516,15 @@ export class Screener {
   private heldBy(text: string, written: string | null): HeldName[] {
     if (!this.resolver) return [];
     const parts = segments(text);
-    const name = parts.filter((p) => !this.isPlacePart(p)).join(', ');
+    const name = this.nameWithoutPlace(text);
     if (name === '') return [];
+    // Words saying only what kind of institution it is are the name of a holder whose own name they are, not of one that bears them as an alias or translation.
+    const kindOnly = isKindOnlyName(name);
     const holders = this.resolver
       .nameHolders(name)
       .map((id) => this.resolver!.institution(id))
       .filter((i) => i !== undefined)
+      .filter((i) => !kindOnly || (isKindOnlyName(i.name) && screenKey(i.name) === screenKey(name)))
       .map((i) => ({ rorId: i.id, name: i.name, countryCode: i.countryCode ?? null, city: i.city ?? null }));
     // One holder the matcher did not take stays its call (a generic name, a unit's); only several holders are decided here.
     if (holders.length <= 1) return [];
@@ -1042,6 +1047,13 @@ export class Screener {
         .join(', ');
     const holders = this.resolver?.nameHolders(text) ?? [];
     return holders.length === 1 && holders[0] === m.rorId;
+  }
+
+  /** The string without its parts that only place it ("University of Technology, Khartoum": "University of Technology"). */
+  private nameWithoutPlace(text: string): string {
+    return segments(text)
+      .filter((p) => !this.isPlacePart(p))
+      .join(', ');
   }
 
   /** A part that is only a city, a country ("Peoples R China") or a postcode with a city ("Beijing 100190"). */
