@@ -23,7 +23,7 @@ import { canonicalSerialize } from './canonical-serialize.ts';
  * or that group or others may write, is refused, as the resolution cache refuses one (src/resolve/cache.ts).
  */
 
-const MAGIC = Buffer.from('DRSKIX01');
+const MAGIC = Buffer.from('DRSKIX02');
 /** By default a Map or array at least this large is read lazily; smaller ones are kept with the rest. */
 export const LAZY_FROM = 512;
 const CHUNK = 1 << 20;
@@ -122,18 +122,24 @@ export function writeIndexFile(path: string, signature: string, root: Record<str
     if (value instanceof Map && value.size >= lazyFrom && [...value.keys()].every((k) => typeof k === 'string')) {
       let slots = 1;
       while (slots < value.size * 2) slots <<= 1;
-      const table = new Uint32Array(slots);
+      // A slot holds its key's hash beside its record's offset: a lookup reads only the records whose hash is its own.
+      const table = new Uint32Array(slots * 2);
       const start = body.size;
       for (const [k, v] of value as Map<string, unknown>) {
-        let s = hash(k) & (slots - 1);
-        while (table[s] !== 0) s = (s + 1) & (slots - 1);
-        table[s] = body.record(k, v);
+        const h = hash(k);
+        let s = h & (slots - 1);
+        while (table[2 * s + 1] !== 0) s = (s + 1) & (slots - 1);
+        table[2 * s] = h;
+        table[2 * s + 1] = body.record(k, v);
       }
       const end = body.size;
       const at = body.put(Buffer.from(table.buffer));
       return { t: 'map', at, slots, size: value.size, start, end };
     }
-    if (Array.isArray(value) && value.length >= lazyFrom) {
+    // An array of numbers is kept whole: a few bytes an element, where read lazily each cost a record, a deserialization
+    // and a proxy's trap (the matcher reads its names' weights in its innermost loop: a resolver read back took half again
+    // the CPU of one just built).
+    if (Array.isArray(value) && value.length >= lazyFrom && !value.every((v) => typeof v === 'number')) {
       const offsets = new Uint32Array(value.length);
       value.forEach((v, i) => (offsets[i] = body.record('', v)));
       return { t: 'array', at: body.put(Buffer.from(offsets.buffer)), length: value.length };
@@ -257,8 +263,11 @@ export function openIndexFile(path: string, signature: string, classes: readonly
     let resident: Buffer | null = null;
     let reads = 0;
     let open = true;
-    const body = (at: number, length: number): Buffer => {
+    const stillOpen = (): void => {
       if (!open) throw new IndexFileError(`${path}: closed`);
+    };
+    const body = (at: number, length: number): Buffer => {
+      stillOpen();
       if (!resident && ++reads > residentAfter) resident = read(base, header.length);
       return resident ? resident.subarray(at, at + length) : read(base + at, length);
     };
@@ -282,7 +291,7 @@ export function openIndexFile(path: string, signature: string, classes: readonly
           return o;
         }
         case 'map':
-          return new LazyMap(n, body, recordAt);
+          return new LazyMap(n, body, recordAt, stillOpen);
         case 'array':
           return lazyArray(n, body, recordAt);
       }
@@ -308,15 +317,20 @@ export function openIndexFile(path: string, signature: string, classes: readonly
 type Body = (at: number, length: number) => Buffer;
 type RecordAt = (at: number) => { key: string; value: () => unknown };
 
-/** A read-only Map whose entries stay in the file until looked up (each read once, then kept). */
+/**
+ * A read-only Map whose entries stay in the file until looked up (each found one read once, then kept). Keys not
+ * there are not remembered: most never recur (a resolver asks for every word and phrase of every string), and
+ * remembering them filled a map that every lookup went through; telling them apart by hash costs no read.
+ */
 class LazyMap<V> extends Map<string, V> {
   private table: Uint32Array | null = null;
-  private readonly found = new Map<string, V | typeof MISSING>();
+  private readonly found = new Map<string, V>();
 
   constructor(
     private readonly node: Extract<Node, { t: 'map' }>,
     private readonly body: Body,
     private readonly recordAt: RecordAt,
+    private readonly stillOpen: () => void,
   ) {
     super();
   }
@@ -327,19 +341,21 @@ class LazyMap<V> extends Map<string, V> {
 
   override get(key: string): V | undefined {
     const known = this.found.get(key);
-    if (known !== undefined) return known === MISSING ? undefined : known;
+    if (known !== undefined) return known;
     if (typeof key !== 'string') return undefined;
-    const table = (this.table ??= new Uint32Array(new Uint8Array(this.body(this.node.at, this.node.slots * 4)).buffer));
+    this.stillOpen();
+    const table = (this.table ??= new Uint32Array(new Uint8Array(this.body(this.node.at, this.node.slots * 8)).buffer));
     const mask = this.node.slots - 1;
-    for (let s = hash(key) & mask; table[s] !== 0; s = (s + 1) & mask) {
-      const r = this.recordAt(table[s]!);
+    const h = hash(key);
+    for (let s = h & mask; table[2 * s + 1] !== 0; s = (s + 1) & mask) {
+      if (table[2 * s] !== h) continue;
+      const r = this.recordAt(table[2 * s + 1]!);
       if (r.key === key) {
         const value = r.value() as V;
         this.found.set(key, value);
         return value;
       }
     }
-    this.found.set(key, MISSING);
     return undefined;
   }
 
@@ -356,7 +372,7 @@ class LazyMap<V> extends Map<string, V> {
       const key = bytes.toString('utf8', at + 8, at + 8 + keyLength);
       const known = this.found.get(key);
       let value: V;
-      if (known !== undefined && known !== MISSING) value = known;
+      if (known !== undefined) value = known;
       else {
         value = deserialize(bytes.subarray(at + 8 + keyLength, at + 8 + keyLength + valueLength)) as V;
         this.found.set(key, value);
@@ -399,8 +415,6 @@ class LazyMap<V> extends Map<string, V> {
     throw new Error('an index read from its file cannot be changed');
   }
 }
-
-const MISSING = Symbol('missing');
 
 /** A read-only array whose elements stay in the file until read (each read once, then kept). */
 function lazyArray(node: Extract<Node, { t: 'array' }>, body: Body, recordAt: RecordAt): unknown[] {

@@ -92,3 +92,27 @@ test('a canonically written index file reads back the values written, shared ref
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('looking up names not kept, or reading an array of numbers, reads nothing more from the file', () => {
+  const dir = tempDir();
+  try {
+    const path = join(dir, 'kept.index');
+    const names = new Map(Array.from({ length: 2_000 }, (_, i) => [`name ${i}`, { id: i }]));
+    const weights = Array.from({ length: 1_000 }, (_, i) => i / 7);
+    writeIndexFile(path, 'sig', { names, weights }, []);
+    const file = openIndexFile(path, 'sig', [], Infinity);
+    const root = file.root as { names: Map<string, unknown>; weights: number[] };
+    assert.deepEqual(root.names.get('name 1'), { id: 1 });
+    const before = file.reads();
+    // Each a new name, as a resolver asks for every phrase of every string it meets: none is in the file.
+    assert.ok(Array.from({ length: 5_000 }, (_, i) => root.names.get(`other ${i}`)).every((v) => v === undefined));
+    assert.deepEqual(
+      Array.from({ length: weights.length }, (_, i) => root.weights[i]),
+      weights,
+    );
+    assert.equal(file.reads(), before);
+    file.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
