@@ -377,11 +377,13 @@ async function setAsideMerged(store: Store, id: string): Promise<number> {
   return n;
 }
 
-const versionOf = (x: string) => `'DOI ' || coalesce(${x}.doi, 'none') || ', year ' || coalesce(${x}.year::VARCHAR, 'none') || ', title "' || coalesce(left(${x}.title, 120), '') || '"'`;
+const versionOf = (x: string) => `'DOI ' || coalesce(${x}.doi, 'none') || ', year ' || coalesce(${x}.year::VARCHAR, 'none') || ', title "' || coalesce(left(${x}.title, 120), '') || '", affiliations "' || left(${x}.affs, 200) || CASE WHEN length(${x}.affs) > 200 THEN '…' ELSE '' END || '"'`;
+/** A record's affiliation strings in author and affiliation order: a co-author's institution added or changed is content. */
+const affiliationsOf = (table: string, keys: string) => `SELECT a.source, a.source_id${keys}, string_agg(a.raw, ' | ' ORDER BY a.author_seq, a.aff_seq) AS affs FROM ${table} a`;
 
 /**
  * A record given under an id already kept (a Scopus EID, a Web of Science UT, an OpenAlex id without an updated date)
- * whose DOI, title or year differ is no re-send of it: the first stays kept, and this one is set aside with both
+ * whose DOI, title, year or affiliation strings differ is no re-send of it: the first stays kept, and this one is set aside with both
  * versions in the reason, never counted with the duplicates. Dated OpenAlex versions replace one another by date
  * instead (REPLACED_BY_BATCH). Answers how many.
  */
@@ -390,16 +392,22 @@ async function setAsideConflicts(store: Store, scope: EvidenceScope, id: string)
   const params = paramsOf(scope, id);
   await store.run(
     `CREATE OR REPLACE TEMP TABLE stage_conflicts AS
-     WITH held AS (SELECT r.source, r.source_id, r.doi, r.title, r.year, r.file_id, r.record_no FROM ${t.records} r
+     WITH staged_affs AS (${affiliationsOf('stage_affiliations', ', a.record_no')} GROUP BY ALL),
+     held_affs AS (${affiliationsOf(t.affiliations, '')}
+       WHERE ${inScope(t, 'a')}EXISTS (SELECT 1 FROM stage_records s WHERE s.file_id = $1 AND s.source = a.source AND s.source_id = a.source_id) GROUP BY ALL),
+     staged AS (SELECT s.*, coalesce(sa.affs, '') AS affs FROM stage_records s
+       LEFT JOIN staged_affs sa ON sa.source = s.source AND sa.source_id = s.source_id AND sa.record_no = s.record_no WHERE s.file_id = $1),
+     held AS (SELECT r.source, r.source_id, r.doi, r.title, r.year, r.file_id, r.record_no, coalesce(ha.affs, '') AS affs FROM ${t.records} r
+       LEFT JOIN held_affs ha ON ha.source = r.source AND ha.source_id = r.source_id
        WHERE ${inScope(t, 'r')}EXISTS (SELECT 1 FROM stage_records s WHERE s.file_id = $1 AND s.source = r.source AND s.source_id = r.source_id)),
-     firsts AS (SELECT s.source, s.source_id, s.doi, s.title, s.year, s.file_id, s.record_no FROM stage_records s
-       WHERE s.file_id = $1 AND NOT EXISTS (SELECT 1 FROM held h WHERE h.source = s.source AND h.source_id = s.source_id) ${NEWEST_IN_BATCH}),
+     firsts AS (SELECT s.source, s.source_id, s.doi, s.title, s.year, s.file_id, s.record_no, s.affs FROM staged s
+       WHERE NOT EXISTS (SELECT 1 FROM held h WHERE h.source = s.source AND h.source_id = s.source_id) ${NEWEST_IN_BATCH}),
      kept AS (SELECT * FROM held UNION ALL SELECT * FROM firsts)
      SELECT s.source, s.source_id, s.record_no, 'same id, different content: ' || s.source_id || ' is kept as record ' || k.record_no || CASE WHEN k.file_id = $1 THEN ' of this file' ELSE ' of file ' || k.file_id END
        || ' (' || ${versionOf('k')} || '); this record gives ' || ${versionOf('s')} || ': the first is kept, this one set aside' AS reason
-     FROM stage_records s JOIN kept k ON k.source = s.source AND k.source_id = s.source_id
-     WHERE s.file_id = $1 AND s.updated IS NULL AND NOT (k.file_id = s.file_id AND k.record_no = s.record_no)
-       AND (s.doi IS DISTINCT FROM k.doi OR s.title IS DISTINCT FROM k.title OR s.year IS DISTINCT FROM k.year)`,
+     FROM staged s JOIN kept k ON k.source = s.source AND k.source_id = s.source_id
+     WHERE s.updated IS NULL AND NOT (k.file_id = s.file_id AND k.record_no = s.record_no)
+       AND (s.doi IS DISTINCT FROM k.doi OR s.title IS DISTINCT FROM k.title OR s.year IS DISTINCT FROM k.year OR s.affs <> k.affs)`,
     params,
   );
   const n = (await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM stage_conflicts`))!.n;
