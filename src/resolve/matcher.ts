@@ -679,7 +679,7 @@ export class AffiliationResolver {
     const hints: { code: string; why: string }[] = [];
     const context = { country, text, flat, refused, mentions, hints };
     const capitals = new Set(segs.flatMap((seg) => (seg.match(/\b[A-Z][A-Za-z0-9&]{1,9}\b/g) ?? []).filter(isAcronym).flatMap((w) => nameTokens(w, true))));
-    const spans = [...this.spanCandidates(flat, bounds, capitals, segs, footnoteMarks(text))];
+    const spans = [...this.spanCandidates(flat, bounds, capitals, segs, footnoteMarks(text)), ...this.schoolsOfUniversities(flat, bounds, segs)];
     let picked = this.pick([...spans, ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
     if (picked.length === 0) picked = this.pick(this.fuzzyCandidates(segs, segTokens), { ...context, flat: segs.map((x) => foldText(x)) });
     if (picked.length === 0) picked = this.pick(this.acronymCandidates(segs, text, country), context);
@@ -1330,6 +1330,34 @@ export class AffiliationResolver {
         const campusAt = placeAfter !== undefined && campusPlace === undefined && written[0] === 'at' ? placeAfter : undefined;
         yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter, placeAround, campusAt };
         if (how === 'exact' && after.length > 0 && ownAcronym === undefined) yield* this.acronymsBeside(key, hit, after, segs[part]!);
+      }
+    }
+  }
+
+  /**
+   * "Harvard T.H. Chan School of Public Health", "Johns Hopkins Bloomberg School of Public Health": a school of a subject
+   * written after the first words of a university's name ("Harvard", "Johns Hopkins") is that university's, where exactly one
+   * active registry university is named so, those words name no place ("Washington School of Medicine" may be either
+   * Washington's; Wake Forest is also a town) and the part holds no registry name of its own ("London School of
+   * Economics"). A university named in another part is the school's ("Brown School of Social Work, Washington University
+   * in St. Louis").
+   */
+  private *schoolsOfUniversities(flat: string[], bounds: [number, number][], segs: string[]): Generator<Candidate> {
+    for (const [part, [segStart, segEnd]] of bounds.entries()) {
+      if (segs.some((other, k) => k !== part && /\buniversi/.test(foldText(other)))) continue;
+      const school = flat.slice(segStart, segEnd).findIndex((t) => t === 'school' || t === 'college');
+      if (school < 1 || !/\b(school|college) of\b/i.test(segs[part]!)) continue;
+      const key = flat.slice(segStart, segEnd).join(' ');
+      if (this.exact.has(key) || this.bag.has(bagKey(flat.slice(segStart, segEnd))) || this.namesInside(flat, segStart, segEnd).length > 0) continue;
+      for (let n = Math.min(3, school); n >= 1; n--) {
+        const first = flat.slice(segStart, segStart + n);
+        if (first.some((t) => !this.isDistinctive(t) || SCHOOL_NAME.test(t) || UNIT_TOKEN.has(t) || PADDING.has(t) || this.gazetteer.isPlace(t)) || this.gazetteer.isPlace(first.join(' '))) continue;
+        const university = `${first.join(' ')} university`;
+        const holders = [...(this.exact.get(university) ?? new Map<string, number>())].filter(([id]) => this.entries.get(id)?.status === 'active' && this.entries.get(id)!.types.includes('education'));
+        if (holders.length !== 1) continue;
+        const name = this.entries.get(holders[0]![0])!.name;
+        yield { ids: new Map(holders), key: university, how: 'inside-school', said: `"${key}" is a school written after "${first.join(' ')}", the first words of ${name}, the one registry university so named`, similarity: 1, start: segStart, end: segEnd };
+        break;
       }
     }
   }

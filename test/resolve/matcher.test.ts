@@ -442,3 +442,32 @@ test("a system's name its campuses begin with is read as the campus the string n
   // The system named as such is the system.
   assert.deepEqual(read('University of Aurora System'), [['0sys00001', 'exact']]);
 });
+
+test("a school of a subject written after the first words of a university's name is that university's, unless namesakes, a place or another university say otherwise", () => {
+  // "Harvard T.H. Chan School of Public Health", "Yale School of Engineering & Applied Sciences": the registry holds no record
+  // of the school, and ROR's labels give the university (crossref_train: 10 such strings, all labelled so).
+  const record = (k: number, name: string, city: string) =>
+    rorInstitution({
+      id: `https://ror.org/0sch0000${k}`,
+      status: 'active',
+      types: ['education'],
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+      locations: [{ geonames_details: { country_code: 'US', country_name: 'United States', name: city } }],
+      relationships: [],
+    });
+  const schools = new AffiliationResolver([record(1, 'Aurora University', 'Northtown'), record(2, 'Borealis University', 'Southtown'), record(3, 'Borealis University', 'Easttown'), record(4, 'Boston University', 'Boston'), record(5, 'Cygnus State University', 'Westtown')]);
+  const read = (raw: string) => schools.resolve(raw).institutions.map((m) => [m.rorId, m.tier]);
+  const school = schools.resolve('Department of Nutrition, Aurora T.H. Chan School of Public Health');
+  assert.deepEqual(
+    school.institutions.map((m) => [m.rorId, m.tier]),
+    [['0sch00001', 'strong']],
+  );
+  assert.match(school.institutions[0]!.evidence, /is a school written after "aurora", the first words of Aurora University, the one registry university so named/);
+  assert.equal(school.countryCode, 'US');
+  // Two universities so named, a place's name ("Boston School of Public Health"), or a university named beside the school: not read.
+  assert.deepEqual(read('Borealis School of Medicine'), []);
+  assert.deepEqual(read('Boston School of Public Health'), []);
+  assert.deepEqual(read('Aurora School of Social Work, Cygnus State University'), [['0sch00005', 'exact']]);
+  // A college with no subject is a name of its own ("Aurora College"), not the university's school.
+  assert.deepEqual(read('Aurora College'), []);
+});
