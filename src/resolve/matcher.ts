@@ -1764,7 +1764,11 @@ export class AffiliationResolver {
       });
     const isParentOf = (c: Candidate, o: Candidate) => (o.key.startsWith(`${c.key} `) && SCHOOL_WORD.test(o.key.slice(c.key.length)) && schoolOf(c, o)) || (isAffiliateName(c.key, o.key) && notUniversity(o));
     const eligible = list.filter((c) => c.company || ![...c.ids.keys()].every((id) => companyIds.has(id)));
-    const kept = eligible.filter((c) => c.start < 0 || !eligible.some((o) => contains(o, c) && [...o.ids.keys()].some((id) => placeOf(id) !== 'conflict') && !isParentOf(c, o)));
+    // "BIO5 Institute, University of Arizona": a unit's registry name read child-first or in another order across the parts
+    // ("University of Arizona BIO5 Institute") names the unit and, written whole, its registry parent: the parent stays, with
+    // the unit as detail, as when the string names the unit by its own name.
+    const parentOfReordered = (c: Candidate, o: Candidate) => (o.how === 'reordered' || o.how === 'child-first') && c.how === 'exact' && [...o.ids.keys()].every((unit) => [...c.ids.keys()].some((id) => this.ancestors(unit).has(id)));
+    const kept = eligible.filter((c) => c.start < 0 || !eligible.some((o) => contains(o, c) && [...o.ids.keys()].some((id) => placeOf(id) !== 'conflict') && !isParentOf(c, o) && !parentOfReordered(c, o)));
     const folded = ` ${foldText(text)} `;
     let cities: string[] | undefined;
     const narrowed = kept.map((c) => {

@@ -471,3 +471,43 @@ test("a school of a subject written after the first words of a university's name
   // A college with no subject is a name of its own ("Aurora College"), not the university's school.
   assert.deepEqual(read('Aurora College'), []);
 });
+
+test("a unit the registry names after its parent, written before its parent's whole name, is the parent's unit, not a match of its own", () => {
+  // "BIO5 Institute, University of Arizona": the registry holds the institute as "BIO5 Institute" and "University of Arizona
+  // BIO5 Institute"; read child-first across the parts, that name swallowed the university's, and the string named the
+  // institute alone (crossref_train labels 13 such strings with the parent, 2 with the unit).
+  const record = (k: number, names: { value: string; types: string[] }[], relationships: { type: string; id: string }[]) =>
+    rorInstitution({
+      id: `https://ror.org/0cyg0000${k}`,
+      status: 'active',
+      types: [k === 1 ? 'education' : 'facility'],
+      names: names.map((n) => ({ ...n, lang: 'en' })),
+      locations: [{ geonames_details: { country_code: 'US', country_name: 'United States', name: 'Northtown' } }],
+      relationships,
+    });
+  const units = new AffiliationResolver([
+    record(1, [{ value: 'Aurora University', types: ['ror_display', 'label'] }], [{ type: 'child', id: 'https://ror.org/0cyg00002' }]),
+    record(
+      2,
+      [
+        { value: 'Cygnus Institute', types: ['ror_display', 'label'] },
+        { value: 'Aurora University Cygnus Institute', types: ['alias'] },
+      ],
+      [{ type: 'parent', id: 'https://ror.org/0cyg00001' }],
+    ),
+  ]);
+  const both = units.resolve('Cygnus Institute, Aurora University');
+  assert.deepEqual(
+    both.institutions.map((m) => [m.rorId, m.primary]),
+    [['0cyg00001', true]],
+  );
+  assert.deepEqual(
+    both.institutions[0]!.units.map((u) => u.rorId),
+    ['0cyg00002'],
+  );
+  // The registry's own order is the unit's name, read whole.
+  assert.deepEqual(
+    units.resolve('Aurora University Cygnus Institute').institutions.map((m) => m.rorId),
+    ['0cyg00002'],
+  );
+});
