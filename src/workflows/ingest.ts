@@ -52,6 +52,8 @@ export interface FileReport {
   kept: number;
   duplicates: number;
   quarantined: number;
+  /** Of a bibliographic file: records kept before without a DOI that it gave again with one, all else the same (they now carry it). */
+  doiGained?: number;
   /** Of a bibliographic file: what was read all the same but weakens the evidence (a DOI column missing). */
   warnings?: string[];
   /** Rejected rows of the kinds read whole (their reasons are printed); bibliographic files keep theirs in the quarantine file. */

@@ -27,6 +27,8 @@ export interface UploadResult {
   kept: number;
   duplicates: number;
   quarantined: number;
+  /** Records uploaded before without a DOI that this export gave again with one, all else the same: they now carry it (counted among the duplicates). */
+  doiGained: number;
   /** Where the quarantined records and their reasons can be read, when there are any. */
   quarantine: string | null;
   /** What was read all the same but weakens the evidence (a DOI column missing, so its works merge with no other source's). */
@@ -143,7 +145,7 @@ export class Uploads {
       async (emit) => {
         const outcome = await this.workflow.run({ scope: organisationScope(actor.orgId), kind, files: [{ path, fileId }] }, emit);
         const r = outcome.files[0]!;
-        const result: UploadResult = { fileId, kind, status: r.status, kept: r.kept, duplicates: r.duplicates, quarantined: r.quarantined, quarantine: r.quarantined > 0 ? `/api/uploads/${fileId}/quarantine` : null, warnings: r.warnings ?? [] };
+        const result: UploadResult = { fileId, kind, status: r.status, kept: r.kept, duplicates: r.duplicates, quarantined: r.quarantined, doiGained: r.doiGained ?? 0, quarantine: r.quarantined > 0 ? `/api/uploads/${fileId}/quarantine` : null, warnings: r.warnings ?? [] };
         crashPoint('upload.ingested');
         await this.db.transaction((tx) => appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'evidence.ingest', target: fileId, detail: { kind, status: r.status, kept: r.kept, quarantined: r.quarantined } }));
         crashPoint('upload.audited');
