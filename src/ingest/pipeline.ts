@@ -33,6 +33,8 @@ export interface IngestOptions {
   limits?: ReadLimits;
   /** The file's content hash when the caller already has it (an upload hashed as it arrived). */
   fileId?: string;
+  /** An upload's file name as the user gave it: reasons name the file by it (never by the server's path). */
+  name?: string;
   /** Reads the file; by default here, on the calling thread. */
   open?: (request: ReadRequest) => BatchSource;
 }
@@ -160,7 +162,8 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   if (existing?.finished) return report('already ingested', existing, null);
   const resumeAfter = existing?.lastNo ?? 0;
   if (!existing) {
-    await store.run(`INSERT INTO ${t.files} (${t.scoped ? 'scope, ' : ''}file_id, path, kind, bytes, started_at) VALUES (${scopeColumn(t)}$1, $${nextParam(t)}, $${nextParam(t) + 1}, $${nextParam(t) + 2}, now())`, paramsOf(scope, id, path, kind, bytes));
+    if (t.scoped) await store.run(`INSERT INTO ${t.files} (scope, file_id, path, kind, bytes, started_at, name) VALUES ($2, $1, $3, $4, $5, now(), $6)`, paramsOf(scope, id, path, kind, bytes, options.name ?? null));
+    else await store.run(`INSERT INTO ${t.files} (file_id, path, kind, bytes, started_at) VALUES ($1, $2, $3, $4, now())`, paramsOf(scope, id, path, kind, bytes));
     if (provisional) await store.run(`INSERT INTO input_file_prefixes VALUES ($1, $2, 0, $3)`, [scopeKey(scope), id, EMPTY_SHA256]);
   }
   await createStaging(store);
@@ -416,9 +419,12 @@ async function completeOrSetAside(store: Store, scope: EvidenceScope, id: string
      SELECT s.source, s.source_id, s.record_no, s.doi, k.held, k.file_id AS kept_file, k.record_no AS kept_no,
        s.doi IS DISTINCT FROM k.doi OR s.title IS DISTINCT FROM k.title OR s.year IS DISTINCT FROM k.year OR s.affs <> k.affs AS differs,
        k.doi IS NULL AND s.doi IS NOT NULL AND s.title IS NOT DISTINCT FROM k.title AND s.year IS NOT DISTINCT FROM k.year AND s.affs = k.affs AS completes,
-       'same id, different content: ' || s.source_id || ' is kept as record ' || k.record_no || CASE WHEN k.file_id = $1 THEN ' of this file' ELSE ' of file ' || k.file_id END AS kept_as,
+       'same id, different content: ' || s.source_id || ' is kept as record ' || k.record_no
+         || CASE WHEN k.file_id = $1 THEN ' of this file' ELSE ' of file ' || coalesce(${t.scoped ? 'f.name' : 'parse_filename(f.path)'} || ' (' || k.file_id || ')', k.file_id) END AS kept_as,
        k.doi AS kept_doi, ${restOf('k')} AS kept_rest, ${versionOf('s')} AS given
      FROM staged s JOIN kept k ON k.source = s.source AND k.source_id = s.source_id
+       -- The earlier file as the user gave it: a command line's base name (not its directories), an upload's name.
+       LEFT JOIN ${t.files} f ON ${inScope(t, 'f')}f.file_id = k.file_id
      WHERE s.updated IS NULL AND NOT (k.file_id = s.file_id AND k.record_no = s.record_no)`,
     params,
   );

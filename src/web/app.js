@@ -1049,7 +1049,7 @@ async function uploadExport(form, status) {
   const line = h('span', {}, `Sending ${file.name} (${Math.ceil(file.size / 1024)} KB)…`);
   status.replaceChildren(h('div', { id: 'upload-progress', class: 'upload-progress' }, line, bar));
   try {
-    const started = await send('POST', `/api/uploads?kind=${form.elements.kind.value}`, file, 'application/octet-stream', { prefer: 'respond-async' });
+    const started = await send('POST', `/api/uploads?kind=${form.elements.kind.value}&name=${encodeURIComponent(file.name)}`, file, 'application/octet-stream', { prefer: 'respond-async' });
     let job = await api(`/api/uploads/jobs/${started.job}`);
     while (job.status === 'queued' || job.status === 'running') {
       const now = job.stage ? job.progress[job.stage] : undefined;

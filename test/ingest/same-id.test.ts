@@ -70,7 +70,8 @@ test('derisk ingest: a record under a kept id with other content is quarantined 
     if (kind === 'openalex') continue;
     const later = ingest(home, kind, file([first, row('Federated learning for hospitals (corrected)', '10.1000/upload.2')]));
     assert.match(later.stdout, /ingested; 0 records kept, 1 already known, 1 quarantined/, `${kind}: ${later.stdout}`);
-    assert.match(later.quarantined[0]!.reason, new RegExp(`^same id, different content: ${id} is kept as record 1 of file [0-9a-f]{64} `), kind);
+    // The earlier file is named as it was given, its base name (not the directories it was in), and by its hash.
+    assert.match(later.quarantined[0]!.reason, new RegExp(`^same id, different content: ${id} is kept as record 1 of file ${kind}\\.txt \\([0-9a-f]{64}\\) `), kind);
   }
 });
 
@@ -176,6 +177,25 @@ test("POST /api/uploads: an upload that adds the DOIs an earlier one lacked comp
     assert.equal(works.length, 2, JSON.stringify(works));
     assert.deepEqual(new Set(works.map((w) => `${w.work_id} ${w.doi}`)).size, 1, JSON.stringify(works));
     assert.equal(works[0]!.doi, '10.1000/upload.2');
+  } finally {
+    await service.close();
+    store.close();
+  }
+});
+
+test("POST /api/uploads: a later upload's reason names the earlier one by the name it was uploaded as (never a server path), and by its hash", async () => {
+  const store = await landscapeStore(tempDir());
+  const service = await testService(store, { home: tempDir() });
+  try {
+    const upload = (query: string, title: string, doi: string) =>
+      service.app.inject({ method: 'POST', url: `/api/uploads?kind=scopus${query}`, headers: { authorization: `Bearer ${service.token}`, 'content-type': 'application/octet-stream' }, payload: [SCOPUS_HEADER, scopusRow(title, doi), ''].join('\n') });
+    const first = await upload(`&name=${encodeURIComponent('C:\\exports\\scopus 2023.csv')}`, 'Federated learning for hospitals', '10.1000/upload.2');
+    assert.equal(first.statusCode, 201, first.body);
+    const later = await upload('', 'Another paper entirely', '10.1000/other.9');
+    assert.equal(later.json().quarantined, 1, later.body);
+    const rows = (await service.app.inject({ method: 'GET', url: later.json().quarantine, headers: { authorization: `Bearer ${service.token}` } })).json() as Quarantined[];
+    assert.match(rows[0]!.reason, new RegExp(`^same id, different content: 2-s2\\.0-85000000102 is kept as record 1 of file scopus 2023\\.csv \\(${first.json().fileId}\\) `));
+    assert.doesNotMatch(rows[0]!.reason, /exports/);
   } finally {
     await service.close();
     store.close();
