@@ -141,6 +141,7 @@ function printFile(r: FileReport): void {
   if (r.unit === 'records') {
     const mbps = r.seconds > 0 ? (r.bytes / 1e6 / r.seconds).toFixed(1) : '-';
     out.log(`${r.file}: ${r.status}; ${r.kept} records kept, ${r.duplicates} already known, ${r.quarantined} quarantined (${r.seconds.toFixed(1)} s, ${mbps} MB/s)`);
+    if (r.doiGained) out.log(`  ${r.doiGained} records gained a DOI: kept before without one and given again with it, all else the same (among those already known; they now merge with other sources by it)`);
     if (r.quarantinePath) out.log(`  quarantined records and reasons: ${r.quarantinePath}`);
     for (const warning of r.warnings ?? []) out.log(`  warning: ${warning}`);
     return;

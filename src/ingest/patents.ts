@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { isBlank } from '../resolve/normalize.ts';
+import { hasNoLetterOrDigit } from '../resolve/normalize.ts';
 import type { Store } from '../store/store.ts';
 import { csvRecords, requireColumns } from './csv.ts';
 import { openInput } from './lines.ts';
@@ -31,6 +31,9 @@ const split = (v: string | undefined, sep: RegExp) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** A name without a letter or digit as a reason shows it: its invisible characters and lone marks escaped ("\\u200b,\\u200b"). */
+const shownName = (name: string) => JSON.stringify(excerptOf(name, 60)).replace(/[\p{Cf}\p{M}]/gu, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+
 /** Names are resolved to institutions like affiliations, so they get the same length limit. */
 function checkPatent(p: PatentRecord, maxChars: number): void {
   const values: [string, string | null][] = [['title', p.title], ...p.applicants.map((a, i): [string, string] => [`applicant ${i + 1}`, a.name]), ...p.cpc.map((c, i): [string, string] => [`CPC class ${i + 1}`, c])];
@@ -40,7 +43,11 @@ function checkPatent(p: PatentRecord, maxChars: number): void {
 /** Lens columns that never hold a line break (titles and abstracts may). */
 const LENS_SINGLE_LINE = new Set(['Lens ID', 'Publication Year', 'Publication Date', 'Application Date', 'Jurisdiction', 'Kind', 'Display Key', 'Applicants', 'Inventors', 'CPC Classifications', 'IPCR Classifications']);
 
-/** The Lens.org patent CSV export: one row per patent document, applicants and CPC joined by ";;". */
+/**
+ * The Lens.org patent CSV export: one row per patent document, applicants and CPC joined by ";;". A patent with an
+ * applicant whose name has no letter or digit is set aside whole, as PATSTAT's application is: its applicants would
+ * be incomplete.
+ */
 export async function* readLens(stream: Readable, options?: Partial<ReadLimits>): AsyncGenerator<PatentItem> {
   const limits = limitsOf(options);
   for await (const r of csvRecords(stream, requireColumns(['Lens ID', 'Applicants']), { maxRecordBytes: limits.maxRecordBytes, refuseUnterminated: true, lineBreaks: (c) => !LENS_SINGLE_LINE.has(c) })) {
@@ -51,10 +58,11 @@ export async function* readLens(stream: Readable, options?: Partial<ReadLimits>)
     try {
       const id = r.get.get('Lens ID') ?? '';
       if (!/^\d{3}-\d{3}-\d{3}-\d{3}-\d{3}$/.test(id)) throw new RecordError(`missing or malformed Lens ID: ${JSON.stringify(excerptOf(id, 60))}`);
-      const applicants = split(r.get.get('Applicants'), /;;/)
-        .filter((name) => !isBlank(name))
-        .map((name) => ({ name, countryCode: null }));
-      if (applicants.length === 0) throw new RecordError('no applicants');
+      const names = (r.get.get('Applicants') ?? '').split(/;;/).map((s) => s.trim());
+      if (names.every(hasNoLetterOrDigit)) throw new RecordError('no applicants');
+      const nameless = names.findIndex(hasNoLetterOrDigit);
+      if (nameless !== -1) throw new RecordError(`applicant ${nameless + 1} of ${names.length} has no name (no letter or digit: ${shownName(names[nameless]!)}): which applicant the export lost cannot be told, so the patent is set aside whole`);
+      const applicants = names.map((name) => ({ name, countryCode: null }));
       const year = parseYear(r.get.get('Publication Year') || r.get.get('Application Date')?.slice(0, 4) || null, 'Publication Year');
       const patent: PatentRecord = { source: 'lens', patentId: id, year, title: r.get.get('Title') || null, applicants, cpc: split(r.get.get('CPC Classifications'), /;;/) };
       checkPatent(patent, limits.maxFieldChars);
@@ -71,8 +79,8 @@ export async function* readLens(stream: Readable, options?: Partial<ReadLimits>)
  * tls206 and tls207 give it joined (`appln_id, appln_filing_year, person_name,
  * person_ctry_code, applt_seq_nr`, optional `cpc_class_symbol` with ";"). Only applicants
  * (applt_seq_nr > 0) count; rows of one application may be anywhere in the file. An application
- * with a row that is set aside is set aside whole: without that applicant its countries would be
- * wrong.
+ * with a row that is set aside (a person_name with no letter or digit among them) is set aside
+ * whole: without that applicant its countries would be wrong. So is one with no applicant row.
  */
 export async function* readPatstat(stream: Readable, options?: Partial<ReadLimits>): AsyncGenerator<PatentItem> {
   const limits = limitsOf(options);
@@ -95,8 +103,10 @@ export async function* readPatstat(stream: Readable, options?: Partial<ReadLimit
       ? `applt_seq_nr is not a number: ${JSON.stringify(excerptOf(seq, 60))}`
       : country !== '' && !/^[A-Z]{2}$/.test(country)
         ? `person_ctry_code is not ISO 3166-1 alpha-2: ${JSON.stringify(excerptOf(country, 60))}`
-        : isBlank(name)
-          ? 'person_name is empty'
+        : hasNoLetterOrDigit(name)
+          ? name.trim() === ''
+            ? 'person_name is empty'
+            : `person_name has no letter or digit: ${shownName(name)}`
           : name.length > limits.maxFieldChars
             ? `person_name is ${name.length} characters long (limit ${limits.maxFieldChars})`
             : null;
@@ -118,6 +128,7 @@ export async function* readPatstat(stream: Readable, options?: Partial<ReadLimit
   for (const { recordNo, lineNo, patent, fault } of byAppln.values()) {
     if (fault) yield { ok: false, recordNo, lineNo, reason: `application ${patent.patentId} has a row set aside: ${fault}`, excerpt: '' };
     else if (patent.applicants.length > 0) yield { ok: true, recordNo, patent };
+    else yield { ok: false, recordNo, lineNo, reason: `application ${patent.patentId} has no applicant row (every row has applt_seq_nr 0: inventors only)`, excerpt: '' };
   }
 }
 

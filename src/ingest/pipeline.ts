@@ -33,6 +33,8 @@ export interface IngestOptions {
   limits?: ReadLimits;
   /** The file's content hash when the caller already has it (an upload hashed as it arrived). */
   fileId?: string;
+  /** An upload's file name as the user gave it: reasons name the file by it (never by the server's path). */
+  name?: string;
   /** Reads the file; by default here, on the calling thread. */
   open?: (request: ReadRequest) => BatchSource;
 }
@@ -55,6 +57,8 @@ export interface IngestReport {
   kept: number;
   duplicates: number;
   quarantined: number;
+  /** Records kept before without a DOI that this file gave again with one, all else the same: they now carry it (counted among the duplicates). */
+  doiGained: number;
   /** What was read all the same but weakens the evidence (a DOI column missing): said with the counts. */
   warnings: string[];
   /** The quarantine file on this machine (for the command line; never sent over HTTP). */
@@ -90,14 +94,15 @@ const inScope = (t: Tables, alias?: string) => (t.scoped ? `${alias ? `${alias}.
 const scopeColumn = (t: Tables) => (t.scoped ? '$2::VARCHAR, ' : '');
 
 /** A file's progress row, with its counts: whose it is decides where it is looked up. */
-export async function fileState(store: Store, scope: EvidenceScope, id: string): Promise<{ kind: string; finished: boolean; lastNo: number; kept: number; duplicates: number; quarantined: number } | null> {
+export async function fileState(store: Store, scope: EvidenceScope, id: string): Promise<{ kind: string; finished: boolean; lastNo: number; kept: number; duplicates: number; quarantined: number; doiGained: number } | null> {
   const t = tablesOf(scope);
-  const row = await store.one<{ kind: string; finished: boolean; last_no: number; kept: number; duplicates: number; quarantined: number }>(
-    `SELECT kind, finished_at IS NOT NULL AS finished, last_record_no::DOUBLE AS last_no, records_kept::DOUBLE AS kept, records_duplicate::DOUBLE AS duplicates, records_quarantined::DOUBLE AS quarantined
+  const row = await store.one<{ kind: string; finished: boolean; last_no: number; kept: number; duplicates: number; quarantined: number; doi_gained: number }>(
+    `SELECT kind, finished_at IS NOT NULL AS finished, last_record_no::DOUBLE AS last_no, records_kept::DOUBLE AS kept, records_duplicate::DOUBLE AS duplicates, records_quarantined::DOUBLE AS quarantined,
+       coalesce(records_doi_gained, 0)::DOUBLE AS doi_gained
      FROM ${t.files} WHERE ${inScope(t)}file_id = $1`,
     paramsOf(scope, id),
   );
-  return row ? { kind: row.kind, finished: row.finished, lastNo: row.last_no, kept: row.kept, duplicates: row.duplicates, quarantined: row.quarantined } : null;
+  return row ? { kind: row.kind, finished: row.finished, lastNo: row.last_no, kept: row.kept, duplicates: row.duplicates, quarantined: row.quarantined, doiGained: row.doi_gained } : null;
 }
 
 /**
@@ -139,7 +144,7 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   const existing = await fileState(store, scope, id);
   // A file already ingested is not read again: its warnings were given when it was.
   const warnings: string[] = [];
-  const report = (status: IngestReport['status'], counts: { kept: number; duplicates: number; quarantined: number }, quarantinePath: string | null, finalId = id): IngestReport => ({
+  const report = (status: IngestReport['status'], counts: { kept: number; duplicates: number; quarantined: number; doiGained: number }, quarantinePath: string | null, finalId = id): IngestReport => ({
     file: path,
     kind,
     fileId: finalId,
@@ -147,6 +152,7 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
     kept: counts.kept,
     duplicates: counts.duplicates,
     quarantined: counts.quarantined,
+    doiGained: counts.doiGained,
     warnings,
     quarantinePath,
     bytes,
@@ -156,7 +162,8 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   if (existing?.finished) return report('already ingested', existing, null);
   const resumeAfter = existing?.lastNo ?? 0;
   if (!existing) {
-    await store.run(`INSERT INTO ${t.files} (${t.scoped ? 'scope, ' : ''}file_id, path, kind, bytes, started_at) VALUES (${scopeColumn(t)}$1, $${nextParam(t)}, $${nextParam(t) + 1}, $${nextParam(t) + 2}, now())`, paramsOf(scope, id, path, kind, bytes));
+    if (t.scoped) await store.run(`INSERT INTO ${t.files} (scope, file_id, path, kind, bytes, started_at, name) VALUES ($2, $1, $3, $4, $5, now(), $6)`, paramsOf(scope, id, path, kind, bytes, options.name ?? null));
+    else await store.run(`INSERT INTO ${t.files} (file_id, path, kind, bytes, started_at) VALUES ($1, $2, $3, $4, now())`, paramsOf(scope, id, path, kind, bytes));
     if (provisional) await store.run(`INSERT INTO input_file_prefixes VALUES ($1, $2, 0, $3)`, [scopeKey(scope), id, EMPTY_SHA256]);
   }
   await createStaging(store);
@@ -166,7 +173,7 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   let read = { bytes: 0, sha256: null as string | null };
   // Reading the next batch overlaps with DuckDB merging the last one; batches still commit in order.
   let committing: Promise<void> = Promise.resolve();
-  // OpenAlex works of this run that replaced works held from other files (gone from the store once replaced).
+  // Works held from other files this run replaced (OpenAlex, gone from the store once replaced) or gave a DOI.
   let replacedHeld = 0;
   try {
     for (let batch = await source.next(); batch; batch = await source.next()) {
@@ -194,8 +201,9 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   const atEnd = statSync(path, { throwIfNoEntry: false });
   if (read.bytes !== bytes || atEnd?.size !== bytes || atEnd.mtimeMs !== atStart.mtimeMs) {
     const sizes = `${bytes} bytes at the start, ${read.bytes} read, ${atEnd ? `${atEnd.size} now` : 'gone now'}`;
-    // Undoing a run that replaced held works (or may have, before it resumed) would lose them: it is left unfinished instead, as a killed run is.
-    if (replacedHeld > 0 || resumeAfter > 0) throw new IngestFileError(path, `changed while it was read: ${sizes}; not finished, and what it read is kept (it may have replaced works held from other files, which undoing it would lose) — ingest it again once it no longer changes`);
+    // Undoing a run that replaced held works or gave them a DOI (or may have, before it resumed) would lose them: it is left unfinished instead, as a killed run is.
+    if (replacedHeld > 0 || resumeAfter > 0)
+      throw new IngestFileError(path, `changed while it was read: ${sizes}; not finished, and what it read is kept (it may have replaced works held from other files, or given them a DOI, which undoing it would lose) — ingest it again once it no longer changes`);
     await forgetRun(store, scope, id);
     throw new IngestFileError(path, `changed while it was read: ${sizes}; nothing was finished — ingest it again once it no longer changes`);
   }
@@ -377,47 +385,71 @@ async function setAsideMerged(store: Store, id: string): Promise<number> {
   return n;
 }
 
-const versionOf = (x: string) => `'DOI ' || coalesce(${x}.doi, 'none') || ', year ' || coalesce(${x}.year::VARCHAR, 'none') || ', title "' || coalesce(left(${x}.title, 120), '') || '", affiliations "' || left(${x}.affs, 200) || CASE WHEN length(${x}.affs) > 200 THEN '…' ELSE '' END || '"'`;
+/** A version of a record as a reason shows it, but for its DOI. */
+const restOf = (x: string) => `', year ' || coalesce(${x}.year::VARCHAR, 'none') || ', title "' || coalesce(left(${x}.title, 120), '') || '", affiliations "' || left(${x}.affs, 200) || CASE WHEN length(${x}.affs) > 200 THEN '…' ELSE '' END || '"'`;
+const versionOf = (x: string) => `'DOI ' || coalesce(${x}.doi, 'none') || ${restOf(x)}`;
 /** A record's affiliation strings in author and affiliation order: a co-author's institution added or changed is content. */
 const affiliationsOf = (table: string, keys: string) => `SELECT a.source, a.source_id${keys}, string_agg(a.raw, ' | ' ORDER BY a.author_seq, a.aff_seq) AS affs FROM ${table} a`;
 
 /**
  * A record given under an id already kept (a Scopus EID, a Web of Science UT, an OpenAlex id without an updated date)
  * whose DOI, title, year or affiliation strings differ is no re-send of it: the first stays kept, and this one is set aside with both
- * versions in the reason, never counted with the duplicates. Dated OpenAlex versions replace one another by date
- * instead (REPLACED_BY_BATCH). Answers how many.
+ * versions in the reason, never counted with the duplicates. Save one difference: a DOI where the kept record has none,
+ * all else the same, is the record completed (an export read first without its DOI column, then again with it): the
+ * kept record takes the DOI, so that it merges with other sources' copies from now on, and this one is a duplicate.
+ * Dated OpenAlex versions replace one another by date instead (REPLACED_BY_BATCH). Answers how many were set aside,
+ * how many kept records gained a DOI, and how many of those another file holds.
  */
-async function setAsideConflicts(store: Store, scope: EvidenceScope, id: string): Promise<number> {
+async function completeOrSetAside(store: Store, scope: EvidenceScope, id: string): Promise<{ conflicts: number; gained: number; otherFilesGained: number }> {
   const t = tablesOf(scope);
   const params = paramsOf(scope, id);
   await store.run(
-    `CREATE OR REPLACE TEMP TABLE stage_conflicts AS
+    `CREATE OR REPLACE TEMP TABLE stage_compared AS
      WITH staged_affs AS (${affiliationsOf('stage_affiliations', ', a.record_no')} GROUP BY ALL),
      held_affs AS (${affiliationsOf(t.affiliations, '')}
        WHERE ${inScope(t, 'a')}EXISTS (SELECT 1 FROM stage_records s WHERE s.file_id = $1 AND s.source = a.source AND s.source_id = a.source_id) GROUP BY ALL),
      staged AS (SELECT s.*, coalesce(sa.affs, '') AS affs FROM stage_records s
        LEFT JOIN staged_affs sa ON sa.source = s.source AND sa.source_id = s.source_id AND sa.record_no = s.record_no WHERE s.file_id = $1),
-     held AS (SELECT r.source, r.source_id, r.doi, r.title, r.year, r.file_id, r.record_no, coalesce(ha.affs, '') AS affs FROM ${t.records} r
+     held AS (SELECT r.source, r.source_id, r.doi, r.title, r.year, r.file_id, r.record_no, coalesce(ha.affs, '') AS affs, true AS held FROM ${t.records} r
        LEFT JOIN held_affs ha ON ha.source = r.source AND ha.source_id = r.source_id
        WHERE ${inScope(t, 'r')}EXISTS (SELECT 1 FROM stage_records s WHERE s.file_id = $1 AND s.source = r.source AND s.source_id = r.source_id)),
-     firsts AS (SELECT s.source, s.source_id, s.doi, s.title, s.year, s.file_id, s.record_no, s.affs FROM staged s
+     firsts AS (SELECT s.source, s.source_id, s.doi, s.title, s.year, s.file_id, s.record_no, s.affs, false AS held FROM staged s
        WHERE NOT EXISTS (SELECT 1 FROM held h WHERE h.source = s.source AND h.source_id = s.source_id) ${NEWEST_IN_BATCH}),
      kept AS (SELECT * FROM held UNION ALL SELECT * FROM firsts)
-     SELECT s.source, s.source_id, s.record_no, 'same id, different content: ' || s.source_id || ' is kept as record ' || k.record_no || CASE WHEN k.file_id = $1 THEN ' of this file' ELSE ' of file ' || k.file_id END
-       || ' (' || ${versionOf('k')} || '); this record gives ' || ${versionOf('s')} || ': the first is kept, this one set aside' AS reason
+     SELECT s.source, s.source_id, s.record_no, s.doi, k.held, k.file_id AS kept_file, k.record_no AS kept_no,
+       s.doi IS DISTINCT FROM k.doi OR s.title IS DISTINCT FROM k.title OR s.year IS DISTINCT FROM k.year OR s.affs <> k.affs AS differs,
+       k.doi IS NULL AND s.doi IS NOT NULL AND s.title IS NOT DISTINCT FROM k.title AND s.year IS NOT DISTINCT FROM k.year AND s.affs = k.affs AS completes,
+       'same id, different content: ' || s.source_id || ' is kept as record ' || k.record_no
+         || CASE WHEN k.file_id = $1 THEN ' of this file' ELSE ' of file ' || coalesce(${t.scoped ? 'f.name' : 'parse_filename(f.path)'} || ' (' || k.file_id || ')', k.file_id) END AS kept_as,
+       k.doi AS kept_doi, ${restOf('k')} AS kept_rest, ${versionOf('s')} AS given
      FROM staged s JOIN kept k ON k.source = s.source AND k.source_id = s.source_id
-     WHERE s.updated IS NULL AND NOT (k.file_id = s.file_id AND k.record_no = s.record_no)
-       AND (s.doi IS DISTINCT FROM k.doi OR s.title IS DISTINCT FROM k.title OR s.year IS DISTINCT FROM k.year OR s.affs <> k.affs)`,
+       -- The earlier file as the user gave it: a command line's base name (not its directories), an upload's name.
+       LEFT JOIN ${t.files} f ON ${inScope(t, 'f')}f.file_id = k.file_id
+     WHERE s.updated IS NULL AND NOT (k.file_id = s.file_id AND k.record_no = s.record_no)`,
     params,
   );
-  const n = (await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM stage_conflicts`))!.n;
-  if (n === 0) return 0;
-  await store.run(`INSERT INTO stage_quarantine SELECT $1, c.record_no, NULL, c.reason, c.source_id FROM stage_conflicts c`, [id]);
-  await store.run(`DELETE FROM stage_records s WHERE s.file_id = $1 AND EXISTS (SELECT 1 FROM stage_conflicts c WHERE c.source = s.source AND c.source_id = s.source_id AND c.record_no = s.record_no)`, [id]);
-  return n;
+  // The first record to give the DOI completes the kept one; a later one giving another DOI differs from it.
+  await store.run(`CREATE OR REPLACE TEMP TABLE stage_gained AS SELECT source, source_id, held, kept_file, kept_no, arg_min(doi, record_no) AS doi FROM stage_compared WHERE completes GROUP BY ALL`);
+  // The kept version named is the completed one.
+  await store.run(`CREATE OR REPLACE TEMP TABLE stage_conflicts AS
+    SELECT c.source, c.source_id, c.record_no, c.kept_as || ' (DOI ' || coalesce(c.kept_doi, g.doi, 'none') || c.kept_rest || '); this record gives ' || c.given || ': the first is kept, this one set aside' AS reason
+    FROM stage_compared c LEFT JOIN stage_gained g USING (source, source_id) WHERE c.differs AND NOT (c.completes AND c.doi = g.doi)`);
+  const { conflicts, gained, held } = (await store.one<{ conflicts: number; gained: number; held: number }>(`SELECT (SELECT count(*) FROM stage_conflicts)::DOUBLE AS conflicts, count(*)::DOUBLE AS gained, count(*) FILTER (WHERE kept_file <> $1)::DOUBLE AS held FROM stage_gained`, [id]))!;
+  if (gained > 0) {
+    // The kept record of this batch is completed before it is merged; one held is completed where it is, and its work
+    // (keyed by its id until now, by the DOI from now on) is the next refresh's to move.
+    await store.run(`UPDATE stage_records s SET doi = g.doi FROM stage_gained g WHERE NOT g.held AND s.file_id = $1 AND s.source = g.source AND s.source_id = g.source_id AND s.record_no = g.kept_no`, [id]);
+    await store.run(`UPDATE ${t.records} r SET doi = g.doi FROM stage_gained g WHERE ${scope.kind === 'shared' ? '' : 'r.scope = $1 AND '}g.held AND r.source = g.source AND r.source_id = g.source_id AND r.doi IS NULL`, scope.kind === 'shared' ? undefined : [scope.orgId]);
+    if (!t.scoped) await store.run(`INSERT INTO refresh_pending SELECT source, source_id FROM stage_gained WHERE held`);
+  }
+  if (conflicts > 0) {
+    await store.run(`INSERT INTO stage_quarantine SELECT $1, c.record_no, NULL, c.reason, c.source_id FROM stage_conflicts c`, [id]);
+    await store.run(`DELETE FROM stage_records s WHERE s.file_id = $1 AND EXISTS (SELECT 1 FROM stage_conflicts c WHERE c.source = s.source AND c.source_id = s.source_id AND c.record_no = s.record_no)`, [id]);
+  }
+  return { conflicts, gained, otherFilesGained: held };
 }
 
-/** Commits one batch; answers how many works held from other files its OpenAlex records replaced. */
+/** Commits one batch; answers how many works held from other files its OpenAlex records replaced or its records gave a DOI. */
 async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch: Batch, provisional: boolean): Promise<number> {
   const t = tablesOf(scope);
   const { records, recordNos, rejects, lastNo } = batch;
@@ -498,13 +530,15 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
       [replaced, replacedOwn] = [r.held, r.own];
       if (replaced + replacedOwn > 0) for (const sql of REPLACE_HELD) await store.run(sql);
     }
-    const conflicts = await setAsideConflicts(store, scope, id);
+    const { conflicts, gained, otherFilesGained } = await completeOrSetAside(store, scope, id);
+    replaced += otherFilesGained;
     for (const sql of MERGE.get(t.scoped)!) await store.run(sql, /\$\d/.test(sql) ? paramsOf(scope, id) : undefined);
     const newlyKept = (await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM stage_kept`))!.n;
     const p = nextParam(t);
     await store.run(
-      `UPDATE ${t.files} f SET last_record_no = $${p}, records_kept = records_kept + $${p + 1}, records_duplicate = records_duplicate + $${p + 2}, records_quarantined = records_quarantined + $${p + 3} WHERE ${inScope(t)}file_id = $1`,
-      paramsOf(scope, id, lastNo, newlyKept - replacedOwn, records.length - setAside - conflicts - newlyKept + replacedOwn, rejects.length + setAside + conflicts),
+      `UPDATE ${t.files} f SET last_record_no = $${p}, records_kept = records_kept + $${p + 1}, records_duplicate = records_duplicate + $${p + 2}, records_quarantined = records_quarantined + $${p + 3},
+         records_doi_gained = coalesce(records_doi_gained, 0) + $${p + 4} WHERE ${inScope(t)}file_id = $1`,
+      paramsOf(scope, id, lastNo, newlyKept - replacedOwn, records.length - setAside - conflicts - newlyKept + replacedOwn, rejects.length + setAside + conflicts, gained),
     );
     if (provisional) await store.run(`UPDATE input_file_prefixes SET prefix_bytes = $3, prefix_sha256 = $4 WHERE scope = $1 AND file_id = $2`, [scopeKey(scope), id, batch.bytesDone, batch.prefixSha256]);
   });

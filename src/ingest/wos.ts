@@ -10,7 +10,8 @@ const EXPECTED = 'a Web of Science export (plain text starting with "FN", or tab
 
 /**
  * Reads Web of Science exports in either format: the plain-text tagged one (`FN` … `ER` … `EF`)
- * or the tab-delimited full record (a `PT\tAU\t…` header, one record per line). `warn` is told of a header without DI.
+ * or the tab-delimited full record (a `PT\tAU\t…` header, one record per line). `warn` is told of a header without DI,
+ * or of a plain-text export none of whose records has a DI field.
  */
 export async function* readWos(stream: Readable, options?: Partial<ReadLimits>, warn: Warn = () => {}): AsyncGenerator<ReadItem> {
   const limits = limitsOf(options);
@@ -48,7 +49,7 @@ export async function* readWos(stream: Readable, options?: Partial<ReadLimits>, 
     start = found;
   }
   if (start.text.startsWith('PT\t')) yield* readTabDelimited(start.text.split('\t'), lines, limits, recordNo, warn);
-  else yield* readTagged(start, lines, limits, recordNo);
+  else yield* readTagged(start, lines, limits, recordNo, warn);
 }
 
 /** How many lines after a first line that starts no export are looked at for its start. */
@@ -107,15 +108,21 @@ interface TaggedRecord {
  * next `PT` (or blank line) is set aside whole (a damaged line may have been a field), and
  * reading resumes at the next `PT`, so a damaged record never takes its neighbour with it.
  */
-async function* readTagged(first: TextLine, rest: AsyncGenerator<Line>, limits: ReadLimits, recordsBefore: number): AsyncGenerator<ReadItem> {
+async function* readTagged(first: TextLine, rest: AsyncGenerator<Line>, limits: ReadLimits, recordsBefore: number, warn: Warn): AsyncGenerator<ReadItem> {
   let recordNo = recordsBefore;
   let rec: TaggedRecord | null = null;
+  // The plain-text format has no header to miss DI from: an export without it has no DI line in any record.
+  let kept = 0;
+  let anyDoiField = false;
   const start = (lineNo: number, fault: string | null): TaggedRecord => ({ startLine: lineNo, tags: new Map(), current: null, raw: '', bytes: 0, fault });
   const close = (r: TaggedRecord, missingEnd: string | null = null): ReadItem => {
     recordNo++;
+    anyDoiField ||= r.tags.has('DI');
     const fault = r.fault ?? missingEnd;
     if (fault) return { ok: false, recordNo, lineNo: r.startLine, reason: fault, excerpt: excerptOf(r.raw) };
-    return toItem(r.tags, recordNo, r.startLine, r.raw, limits);
+    const item = toItem(r.tags, recordNo, r.startLine, r.raw, limits);
+    if (item.ok) kept++;
+    return item;
   };
   const take = (r: TaggedRecord, text: string, bytes: number) => {
     r.bytes += bytes;
@@ -131,7 +138,8 @@ async function* readTagged(first: TextLine, rest: AsyncGenerator<Line>, limits: 
       if (line.kind === 'cut') {
         if (rec) yield close(rec, `line ${line.lineNo}: ${line.error}`);
         else yield { ok: false, recordNo: ++recordNo, lineNo: line.lineNo, reason: line.error, excerpt: line.excerpt };
-        return;
+        rec = null;
+        break;
       }
       rec ??= start(line.lineNo, null);
       rec.fault ??= `line ${line.lineNo}: ${line.error}`;
@@ -177,6 +185,7 @@ async function* readTagged(first: TextLine, rest: AsyncGenerator<Line>, limits: 
     } else rec.fault = neither(line);
   }
   if (rec) yield close(rec, 'record has no closing ER line (the file ends inside it: truncated?)');
+  if (kept > 0 && !anyDoiField) warn(`no record of the Web of Science export has a DI (DOI) field: ${NO_DOI_EFFECT}`);
 }
 
 async function* prepend<T>(first: T, rest: AsyncIterable<T>): AsyncGenerator<T> {

@@ -59,6 +59,12 @@ const LETTER_OR_DIGIT = /[0-9A-Za-z]/;
 export const isBlank = (s: string): boolean => !LETTER_OR_DIGIT.test(s) && asTyped(s) === '';
 
 /**
+ * Whether a name read as typed has no letter or digit (Unicode \p{L}, \p{N}): "\u200b,\u200b" leaves "," and names
+ * nobody. Stricter than isBlank, for names that stand alone (a patent applicant); affiliations keep isBlank.
+ */
+export const hasNoLetterOrDigit = (s: string): boolean => !LETTER_OR_DIGIT.test(s) && !/[\p{L}\p{N}]/u.test(asTyped(s));
+
+/**
  * The key typed names are compared by: asTyped in lower case. Normalised again, as lower-casing may leave a letter and
  * a mark NFKC composes ("Ά\u0345" becomes "ά\u0345", one letter "ᾴ"): the key of a key is the key.
  */

@@ -34,14 +34,14 @@ export function registerUploadRoutes(app: FastifyInstance, uploads: Uploads): vo
         onRequest: refuseEarly,
         schema: {
           description: "Ingests a publication export sent as the raw body into the caller's organisation's own evidence (never into the shared base, indicators or verdicts). Answers 201 with the result when done, or at once 202 with a job to poll when sent with Prefer: respond-async",
-          querystring: { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { type: 'string', enum: ['openalex', 'wos', 'scopus'] } } },
+          querystring: { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { type: 'string', enum: ['openalex', 'wos', 'scopus'] }, name: { type: 'string', minLength: 1, maxLength: 255, description: "the uploaded file's name, by which reasons name it" } } },
           headers: { type: 'object', properties: { prefer: { type: 'string', maxLength: 200 } } },
         },
       },
       async (request, reply) => {
-        const kind = (request.query as { kind: WorkKind }).kind;
+        const { kind, name } = request.query as { kind: WorkKind; name?: string };
         if (!request.body || typeof (request.body as Readable).pipe !== 'function') return reply.code(415).send({ error: 'unsupported media type', message: 'send the export as the request body (Content-Type: application/octet-stream)' });
-        const { job, done } = await uploads.upload(actorOf(request), kind, request.body as Readable);
+        const { job, done } = await uploads.upload(actorOf(request), kind, request.body as Readable, name);
         if (/\brespond-async\b/.test(String(request.headers.prefer ?? ''))) {
           return reply
             .code(202)

@@ -255,11 +255,23 @@ async function refreshPendingWorks(store: Store, minTier: Exclude<Tier, 'unresol
   await refreshListedWorks(store, 'main', 'refresh_works', 'refresh_rors');
 }
 
-/** Builds the works and fields of one organisation's uploaded export, for its portfolio. */
+/**
+ * Builds the works and fields of one organisation's uploaded export, for its portfolio; and again those of its earlier
+ * uploads holding a record this one gave a DOI (their works were keyed by the record's id: kept so, the work would
+ * count twice in the organisation's portfolio, under the id and under the DOI).
+ */
 export async function refreshUpload(store: Store, orgId: string, fileId: string, taxonomy: Taxonomy = loadTaxonomy()): Promise<void> {
   await loadFieldRules(store, taxonomy);
   await store.transaction(async () => {
-    for (const sql of UPLOAD_REFRESH) await store.run(sql, [orgId, fileId]);
+    const moved = await store.all<{ file_id: string }>(
+      `SELECT DISTINCT m.file_id FROM upload_file_records m
+       JOIN upload_file_records own ON own.scope = m.scope AND own.file_id = $2 AND own.source = m.source AND own.source_id = m.source_id
+       JOIN upload_records r ON r.scope = m.scope AND r.source = m.source AND r.source_id = m.source_id
+       WHERE m.scope = $1 AND m.file_id <> $2
+         AND NOT EXISTS (SELECT 1 FROM upload_works w WHERE w.scope = m.scope AND w.file_id = m.file_id AND w.work_id = work_key(r.source, r.source_id, r.doi, r.pmid))`,
+      [orgId, fileId],
+    );
+    for (const id of [fileId, ...moved.map((m) => m.file_id)]) for (const sql of UPLOAD_REFRESH) await store.run(sql, [orgId, id]);
   });
 }
 

@@ -353,6 +353,11 @@ CREATE TABLE IF NOT EXISTS upload_affiliations (
   given_names VARCHAR[]
 );
 ALTER TABLE upload_affiliations ADD COLUMN IF NOT EXISTS given_names VARCHAR[];
+-- Records kept before without a DOI that a file gave again with one, all else the same (src/ingest/pipeline.ts): its summary says how many gained one.
+ALTER TABLE input_files ADD COLUMN IF NOT EXISTS records_doi_gained BIGINT DEFAULT 0;
+ALTER TABLE upload_files ADD COLUMN IF NOT EXISTS records_doi_gained BIGINT DEFAULT 0;
+-- An upload's file name as the user gave it (the server keeps the file under its hash): what a reason names it by.
+ALTER TABLE upload_files ADD COLUMN IF NOT EXISTS name VARCHAR;
 
 CREATE TABLE IF NOT EXISTS upload_record_fields (
   scope VARCHAR NOT NULL,

@@ -1049,7 +1049,7 @@ async function uploadExport(form, status) {
   const line = h('span', {}, `Sending ${file.name} (${Math.ceil(file.size / 1024)} KB)…`);
   status.replaceChildren(h('div', { id: 'upload-progress', class: 'upload-progress' }, line, bar));
   try {
-    const started = await send('POST', `/api/uploads?kind=${form.elements.kind.value}`, file, 'application/octet-stream', { prefer: 'respond-async' });
+    const started = await send('POST', `/api/uploads?kind=${form.elements.kind.value}&name=${encodeURIComponent(file.name)}`, file, 'application/octet-stream', { prefer: 'respond-async' });
     let job = await api(`/api/uploads/jobs/${started.job}`);
     while (job.status === 'queued' || job.status === 'running') {
       const now = job.stage ? job.progress[job.stage] : undefined;
@@ -1073,6 +1073,7 @@ async function uploadExport(form, status) {
 async function uploadReport(name, r) {
   const counts = h('p', {}, h('strong', {}, `${r.kept.toLocaleString('en')} records kept`), `, ${r.duplicates.toLocaleString('en')} already known, `, h('strong', { class: r.quarantined > 0 ? 'warn' : '' }, `${r.quarantined.toLocaleString('en')} quarantined`));
   const parts = [counts];
+  if (r.doiGained > 0) parts.push(h('p', {}, `${r.doiGained.toLocaleString('en')} records gained a DOI: uploaded before without one and given again with it, all else the same (among those already known).`));
   for (const warning of r.warnings ?? []) parts.push(h('p', { class: 'warn' }, `Warning: ${warning}`));
   if (r.quarantined > 0) {
     const rows = await api(`/api/uploads/${r.fileId}/quarantine`);

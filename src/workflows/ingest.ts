@@ -52,6 +52,8 @@ export interface FileReport {
   kept: number;
   duplicates: number;
   quarantined: number;
+  /** Of a bibliographic file: records kept before without a DOI that it gave again with one, all else the same (they now carry it). */
+  doiGained?: number;
   /** Of a bibliographic file: what was read all the same but weakens the evidence (a DOI column missing). */
   warnings?: string[];
   /** Rejected rows of the kinds read whole (their reasons are printed); bibliographic files keep theirs in the quarantine file. */
@@ -71,7 +73,7 @@ export interface IngestRequest {
   scope: EvidenceScope;
   kind: IngestKind;
   /** Paths, with the content hash where the caller already computed it. */
-  files: { path: string; fileId?: string }[];
+  files: { path: string; fileId?: string; name?: string }[];
   /** Resolve, screen and refresh after reading (default true). */
   resolve?: boolean;
   batchSize?: number;
@@ -175,9 +177,9 @@ export class IngestWorkflow {
   private async runOn(store: Store, request: IngestRequest, emit: (e: IngestEvent) => void): Promise<IngestOutcome> {
     const started = performance.now();
     const reports: FileReport[] = [];
-    for (const { path, fileId } of request.files) {
+    for (const { path, fileId, name } of request.files) {
       emit({ type: 'stage', stage: 'read', file: path });
-      const report = await this.readFile(store, request, path, fileId, emit);
+      const report = await this.readFile(store, request, path, fileId, name, emit);
       reports.push(report);
       emit({ type: 'file', report });
     }
@@ -219,7 +221,7 @@ export class IngestWorkflow {
     return outcome;
   }
 
-  private async readFile(store: Store, request: IngestRequest, path: string, fileId: string | undefined, emit: (e: IngestEvent) => void): Promise<FileReport> {
+  private async readFile(store: Store, request: IngestRequest, path: string, fileId: string | undefined, name: string | undefined, emit: (e: IngestEvent) => void): Promise<FileReport> {
     const started = performance.now();
     const whole = (unit: string, r: { status: 'ingested' | 'already ingested'; kept: number; duplicates: number; quarantined: number; rejected: Rejected[] }): FileReport => ({
       file: path,
@@ -254,6 +256,7 @@ export class IngestWorkflow {
           scope: request.scope ?? SHARED,
           limits: this.options.limits ?? DEFAULT_LIMITS,
           fileId,
+          name,
           open: (read) => this.worker.open(read),
           onProgress: (p) => emit({ type: 'progress', stage: 'read', file: path, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes', records: p.records }),
         });

@@ -82,7 +82,7 @@ async function moveUploads(store: Store, db: AppDb, home: string): Promise<Legac
 async function copyToScope(store: Store, fileId: string, org: string): Promise<void> {
   const ofFile = `JOIN records r USING (source, source_id) WHERE r.file_id = $1`;
   for (const sql of [
-    `INSERT INTO upload_files SELECT $2, file_id, path, kind, bytes, started_at, finished_at, last_record_no, records_kept, records_duplicate, records_quarantined FROM input_files WHERE file_id = $1`,
+    `INSERT INTO upload_files SELECT $2, file_id, path, kind, bytes, started_at, finished_at, last_record_no, records_kept, records_duplicate, records_quarantined, records_doi_gained, NULL FROM input_files WHERE file_id = $1`,
     `INSERT INTO upload_records SELECT $2, r.* FROM records r WHERE r.file_id = $1`,
     `INSERT INTO upload_file_records SELECT $2, $1, r.source, r.source_id FROM records r WHERE r.file_id = $1`,
     `INSERT INTO upload_authorships SELECT $2, x.* FROM authorships x ${ofFile}`,

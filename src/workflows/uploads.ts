@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { AppDb } from '../appdb/db.ts';
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from '../owner-only.ts';
 import { fileState, IngestFileError, organisationScope, SHARED, type EvidenceScope } from '../ingest/pipeline.ts';
@@ -27,6 +27,8 @@ export interface UploadResult {
   kept: number;
   duplicates: number;
   quarantined: number;
+  /** Records uploaded before without a DOI that this export gave again with one, all else the same: they now carry it (counted among the duplicates). */
+  doiGained: number;
   /** Where the quarantined records and their reasons can be read, when there are any. */
   quarantine: string | null;
   /** What was read all the same but weakens the evidence (a DOI column missing, so its works merge with no other source's). */
@@ -102,7 +104,7 @@ export class Uploads {
    * as it arrives (no copy of it in memory), and starts ingesting it. The job runs on; `done`
    * settles when it ends.
    */
-  async upload(actor: Actor, kind: WorkKind, body: AsyncIterable<Buffer>): Promise<{ job: string; done: Promise<JobView<UploadResult>> }> {
+  async upload(actor: Actor, kind: WorkKind, body: AsyncIterable<Buffer>, name?: string): Promise<{ job: string; done: Promise<JobView<UploadResult>> }> {
     this.mayUpload(actor, null);
     if (!ORG_ID.test(actor.orgId)) throw new Error(`organisation id ${JSON.stringify(actor.orgId)} cannot name an upload directory`);
     const dir = join(this.root, actor.orgId);
@@ -141,9 +143,9 @@ export class Uploads {
     const { id, done } = this.jobs.start<UploadResult>(
       actor.orgId,
       async (emit) => {
-        const outcome = await this.workflow.run({ scope: organisationScope(actor.orgId), kind, files: [{ path, fileId }] }, emit);
+        const outcome = await this.workflow.run({ scope: organisationScope(actor.orgId), kind, files: [{ path, fileId, name: name === undefined ? undefined : basename(name.replace(/\\/g, '/')) }] }, emit);
         const r = outcome.files[0]!;
-        const result: UploadResult = { fileId, kind, status: r.status, kept: r.kept, duplicates: r.duplicates, quarantined: r.quarantined, quarantine: r.quarantined > 0 ? `/api/uploads/${fileId}/quarantine` : null, warnings: r.warnings ?? [] };
+        const result: UploadResult = { fileId, kind, status: r.status, kept: r.kept, duplicates: r.duplicates, quarantined: r.quarantined, doiGained: r.doiGained ?? 0, quarantine: r.quarantined > 0 ? `/api/uploads/${fileId}/quarantine` : null, warnings: r.warnings ?? [] };
         crashPoint('upload.ingested');
         await this.db.transaction((tx) => appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'evidence.ingest', target: fileId, detail: { kind, status: r.status, kept: r.kept, quarantined: r.quarantined } }));
         crashPoint('upload.audited');

@@ -32,6 +32,12 @@ function withoutColumn(text: string, column: string): string {
 }
 
 const WOS = readFileSync(join(INPUT, 'wos-tab.txt'), 'utf8');
+// The plain-text export has no header: one exported without DOIs has no DI line in any record.
+const WOS_TAGGED = readFileSync(join(INPUT, 'wos-tagged.txt'), 'utf8');
+const withoutDiLines = (text: string) => {
+  assert.match(text, /^DI /m, 'the export has DI lines');
+  return text.replace(/^DI .*\n/gm, '');
+};
 const scopus = (doi: boolean) =>
   [
     `Authors,Title,Year,${doi ? 'DOI,' : ''}Affiliations,Authors with affiliations,Document Type,EID`,
@@ -41,10 +47,11 @@ const scopus = (doi: boolean) =>
 
 const EXPORTS = [
   { kind: 'wos', whole: WOS, without: withoutColumn(WOS, 'DI'), warning: /the Web of Science header has no DI \(DOI\) column: every record is kept without its DOI, so none of them merges with the same work read from another source/ },
+  { kind: 'wos', whole: WOS_TAGGED, without: withoutDiLines(WOS_TAGGED), warning: /no record of the Web of Science export has a DI \(DOI\) field: every record is kept without its DOI, so none of them merges with the same work read from another source/ },
   { kind: 'scopus', whole: scopus(true), without: scopus(false), warning: /the Scopus export has no DOI column: every record is kept without its DOI, so none of them merges with the same work read from another source/ },
 ] as const;
 
-test('derisk ingest wos|scopus: an export without its DOI column is kept, with a warning naming the column and what it costs', () => {
+test('derisk ingest wos|scopus: an export without its DOI column (or, plain text, no DI field in any record) is kept, with a warning naming it and what it costs', () => {
   for (const { kind, whole: complete, without, warning } of EXPORTS) {
     // The Web of Science fixture holds damaged rows on purpose: exit 3 says some were quarantined.
     const r = derisk(['ingest', kind, writeTemp(`no-doi-${kind}.txt`, without)], { DERISK_HOME: tempDir() });
@@ -70,7 +77,7 @@ after(async () => {
   store.close();
 });
 
-test('POST /api/uploads: an export without its DOI column is kept, and the result carries the warning', async () => {
+test('POST /api/uploads: an export without its DOI column or DI fields is kept, and the result carries the warning', async () => {
   for (const { kind, whole: complete, without, warning } of EXPORTS) {
     const upload = (payload: string) => service.app.inject({ method: 'POST', url: `/api/uploads?kind=${kind}`, headers: { authorization: `Bearer ${service.token}`, 'content-type': 'application/octet-stream' }, payload });
     const r = await upload(without);

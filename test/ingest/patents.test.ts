@@ -4,7 +4,7 @@ import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { openInput } from '../../src/ingest/lines.ts';
-import { ingestPatents, readLens, readPatstat } from '../../src/ingest/patents.ts';
+import { ingestPatents, readLens, readPatstat, type PatentItem } from '../../src/ingest/patents.ts';
 import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
 import { copatentSectors, copatents, topApplicantPairs, topApplicants } from '../../src/indicators/patents.ts';
 import { checkFacts } from '../../src/indicators/facts.ts';
@@ -90,4 +90,47 @@ test('PATSTAT: an application with a row set aside is set aside whole (its appli
     items.map((i) => (i.ok ? `kept ${i.patent.patentId} ${i.patent.applicants.length}` : `${i.lineNo}: ${i.reason}`)),
     ['2: application 700001 has a row set aside: line 3: person_ctry_code is not ISO 3166-1 alpha-2: "CHINA"', 'kept 700002 1'],
   );
+});
+
+const lensOf = (...rows: [string, string][]) => `Lens ID,Applicants\n${rows.map(([id, applicants]) => `${id},"${applicants}"`).join('\n')}\n`;
+const patstatOf = (...rows: [string, string, string][]) => `appln_id,appln_filing_year,person_name,person_ctry_code,applt_seq_nr\n${rows.map(([id, name, seq]) => `${id},2021,"${name}",CN,${seq}`).join('\n')}\n`;
+const outcomeOf = (i: PatentItem) => (i.ok ? `kept ${i.patent.patentId}: ${i.patent.applicants.map((a) => a.name).join(' | ')}` : `${i.lineNo}: ${i.reason}`);
+
+test('Lens and PATSTAT alike: a patent with an applicant whose name has no letter or digit is set aside whole, the name shown; none named is "no applicants"', async () => {
+  // Invisible characters around punctuation, a lone combining grapheme joiner, punctuation alone, nothing.
+  const lens = await collect(
+    readLens(
+      streamOf(
+        lensOf(
+          ['012-345-678-901-231', '\u200b,\u200b;;HUAWEI TECHNOLOGIES CO LTD'],
+          ['012-345-678-901-232', 'ZTE CORP;;\u034f'],
+          ['012-345-678-901-233', '-;;ZTE CORP'],
+          ['012-345-678-901-234', 'ZTE CORP;;'],
+          ['012-345-678-901-235', '\u200b;;\u034f'],
+          ['012-345-678-901-236', 'ZTE CORP;;HUAWEI TECHNOLOGIES CO LTD'],
+        ),
+      ),
+    ),
+  );
+  const lost = 'which applicant the export lost cannot be told, so the patent is set aside whole';
+  assert.deepEqual(lens.map(outcomeOf), [
+    `2: applicant 1 of 2 has no name (no letter or digit: "\\u200b,\\u200b"): ${lost}`,
+    `3: applicant 2 of 2 has no name (no letter or digit: "\\u034f"): ${lost}`,
+    `4: applicant 1 of 2 has no name (no letter or digit: "-"): ${lost}`,
+    `5: applicant 2 of 2 has no name (no letter or digit: ""): ${lost}`,
+    '6: no applicants',
+    'kept 012-345-678-901-236: ZTE CORP | HUAWEI TECHNOLOGIES CO LTD',
+  ]);
+  const patstat = await collect(readPatstat(streamOf(patstatOf(['700001', '\u200b,\u200b', '1'], ['700001', 'HUAWEI TECHNOLOGIES CO LTD', '2'], ['700002', 'ZTE CORP', '1'], ['700002', '\u034f', '2'], ['700003', ';', '1'], ['700004', 'ZTE CORP', '1']))));
+  assert.deepEqual(patstat.map(outcomeOf), [
+    '2: application 700001 has a row set aside: line 2: person_name has no letter or digit: "\\u200b,\\u200b"',
+    '4: application 700002 has a row set aside: line 5: person_name has no letter or digit: "\\u034f"',
+    '6: application 700003 has a row set aside: line 6: person_name has no letter or digit: ";"',
+    'kept 700004: ZTE CORP',
+  ]);
+});
+
+test('PATSTAT: an application with inventor rows only is set aside, naming it, no longer dropped without a word', async () => {
+  const patstat = await collect(readPatstat(streamOf(patstatOf(['700001', 'WANG LEI', '0'], ['700002', 'ZTE CORP', '1'], ['700001', 'LI NA', '0']))));
+  assert.deepEqual(patstat.map(outcomeOf), ['2: application 700001 has no applicant row (every row has applt_seq_nr 0: inventors only)', 'kept 700002: ZTE CORP']);
 });

@@ -147,11 +147,11 @@ const BLANK_AFFILIATIONS = [
     quarantined: 0,
   },
   {
-    // A patent with no applicant left is set aside, as one with an empty Applicants column is.
+    // A patent with an applicant of invisible characters alone is set aside whole, as in PATSTAT; with no applicant left, as one with an empty Applicants column is.
     kind: 'lens' as const,
     file: ['Lens ID,Publication Year,Title,Applicants', lensRow(1, `${ZWSP};;Tsinghua University`), lensRow(2, SHY_ZWJ), lensRow(3, 'Tsinghua University')].join('\n') + '\n',
-    kept: 2,
-    quarantined: 1,
+    kept: 1,
+    quarantined: 2,
   },
   {
     // An application with an applicant row set aside is set aside whole, as with an empty person_name.
