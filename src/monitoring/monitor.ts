@@ -12,7 +12,7 @@ import type { Store } from '../store/store.ts';
 import { casePage, exportPage, kbDiffPage, kbEntryPage, portfolioPage, screeningPage } from './alert-links.ts';
 import { recordAlerts, type NewAlert } from './alerts.ts';
 import { loadVocabulary, topicWithChildren, type Vocabulary } from './vocabulary.ts';
-import type { WatchKind } from './watchlists.ts';
+import { listEntryRefs, type WatchKind } from './watchlists.ts';
 
 /** What one pass found and recorded. */
 export interface CheckReport {
@@ -486,8 +486,8 @@ export class Monitor {
     const rorNames = await this.registryNames([...watches.filter((w) => w.kind === 'institution').map((w) => w.ref), ...cases.flatMap((c) => c.parties.rors)]);
     for (const w of watches) {
       if (w.kind === 'list-entry') {
-        const [list, entry] = [w.ref.slice(0, w.ref.indexOf('/')), w.ref.slice(w.ref.indexOf('/') + 1)];
-        if (list === listId) out.push({ where: { kind: 'watchlist', item: w.label }, matches: (e) => e.id === entry });
+        const entries = new Set(listEntryRefs(w.ref).filter((ref) => ref.startsWith(`${listId}/`)));
+        if (entries.size > 0) out.push({ where: { kind: 'watchlist', item: w.label }, matches: (e) => entries.has(`${listId}/${e.id}`) });
       } else if (w.kind === 'institution') {
         const names = rorNames.get(w.ref) ?? [];
         out.push({ where: { kind: 'watchlist', item: w.label }, matches: (e) => e.rorIds.includes(w.ref) || names.some((n) => entryKeys(e).has(n)) });
@@ -752,10 +752,11 @@ function copublicationReason(item: Watch, work: NewWork): { watch: Watch; why: s
       return listed.length > 0 ? [{ watch: item, why: `a watched institution ${joins} a listed entity`, parties: [affs.map((a) => a.names?.get(item.ref)).find(Boolean) ?? item.label], listed }] : [];
     }
     case 'list-entry': {
-      const [list, entry] = [item.ref.slice(0, item.ref.indexOf('/')), item.ref.slice(item.ref.indexOf('/') + 1)];
-      const hit = (a: Affiliation) => a.hits.some((h) => h.list === list && h.entry === entry);
+      const entries = new Set(listEntryRefs(item.ref));
+      const watched = (h: { list: string; entry: string }) => entries.has(`${h.list}/${h.entry}`);
+      const hit = (a: Affiliation) => a.hits.some(watched);
       if (!affs.some(hit) || !affs.some((a) => !hit(a))) return [];
-      return [{ watch: item, why: `a watched listed entity ${joins} others`, parties: affs.filter((a) => !hit(a)).map(partyName), listed: hitsOf(affs.filter(hit)).filter((h) => h.list === list && h.entry === entry) }];
+      return [{ watch: item, why: `a watched listed entity ${joins} others`, parties: affs.filter((a) => !hit(a)).map(partyName), listed: hitsOf(affs.filter(hit)).filter(watched) }];
     }
     case 'country': {
       if (!affs.some((a) => a.country === item.ref)) return [];
