@@ -37,7 +37,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
         if (args.length !== 1) throw new UsageError('watch add takes one name or id (quote a name with spaces)');
         const { item, created } = await withStore(config, (store) => new Watchlists(db, new StoreSubjects(store)).add(actor, { text: args[0]!, ...(values.kind ? { kind: values.kind as WatchKind } : {}) }));
         if (values.json) out.log(JSON.stringify(item, null, 2));
-        else out.log(`${created ? 'watching' : 'already watching'} ${item.kind} ${item.label} (${item.ref})  [${item.id}]`);
+        else out.log(`${created ? 'watching' : 'already watching'} ${item.kind} ${item.label} (${(item.entries ?? [item.ref]).join(', ')})  [${item.id}]`);
         return EXIT.ok;
       }
       case 'list': {

@@ -7,11 +7,12 @@ const part = encodeURIComponent;
 export const casePage = (caseId: string) => `/#/cases/${part(caseId)}`;
 export const kbEntryPage = (entryId: string) => `/#/kb/entry/${part(entryId)}`;
 export const kbDiffPage = (entryId: string, from: number, to: number) => `/#/kb/diff/${part(entryId)}/${from}/${to}`;
-/** An institution's co-publications with listed entities. */
-export const portfolioPage = (rorId: string) => `/#/screen/portfolio/${part(rorId)}`;
+/** An institution's co-publications with listed entities: its page, and the JSON route of the same portfolio. */
+export const portfolioLinks = (rorId: string) => ({ link: `/#/screen/portfolio/${part(rorId)}`, api: `/api/portfolio?ror=${part(rorId)}` });
 /** An uploaded export's co-publications with listed entities. */
-export const exportPage = (fileId: string) => `/#/screen/export/${part(fileId)}`;
-export const screeningPage = (name: string) => `/#/screen/name/${part(name)}`;
+export const exportLinks = (fileId: string) => ({ link: `/#/screen/export/${part(fileId)}`, api: `/api/portfolio?file=${part(fileId)}` });
+/** A name's screening against the risk lists. */
+export const screeningLinks = (name: string) => ({ link: `/#/screen/name/${part(name)}`, api: `/api/screen?q=${part(name)}` });
 
 /**
  * An address of this server made absolute at `base` (DERISK_PUBLIC_URL, or for the feed the

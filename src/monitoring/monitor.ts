@@ -9,10 +9,10 @@ import { screenKey } from '../screening/names.ts';
 import type { RiskEntry, RiskList } from '../screening/lists.ts';
 import { loadedLists } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
-import { casePage, exportPage, kbDiffPage, kbEntryPage, portfolioPage, screeningPage } from './alert-links.ts';
+import { casePage, exportLinks, kbDiffPage, kbEntryPage, portfolioLinks, screeningLinks } from './alert-links.ts';
 import { recordAlerts, type NewAlert } from './alerts.ts';
 import { loadVocabulary, topicWithChildren, type Vocabulary } from './vocabulary.ts';
-import type { WatchKind } from './watchlists.ts';
+import { listEntryRefs, type WatchKind } from './watchlists.ts';
 
 /** What one pass found and recorded. */
 export interface CheckReport {
@@ -346,11 +346,18 @@ export class Monitor {
           reasons.flatMap((r) => r.listed),
           (h) => `${h.list}/${h.entry}/${h.raw}`,
         );
-        const names = [...new Set(listed.map((h) => h.name))];
+        // Each affiliation stands on one side of the title, the side the first item that names it puts it on: a listed
+        // entity watched itself and also the partner of another watched item was named on both ("Megvii with Megvii Technology").
+        const side = new Map<string, 'listed' | 'other'>();
+        for (const r of reasons) {
+          for (const h of r.listed) if (!side.has(h.raw)) side.set(h.raw, 'listed');
+          for (const p of r.parties) if (!side.has(p.raw)) side.set(p.raw, 'other');
+        }
+        const names = [...new Set(listed.filter((h) => side.get(h.raw) === 'listed').map((h) => h.name))];
         const watched = [...new Set(reasons.map((r) => r.watch.label))];
         // The title names both sides, and the field when a watched one brought the work: the
         // watched item's label alone (a list entry, a country, a field) did not say who co-published.
-        const parties = [...new Set(reasons.flatMap((r) => r.parties))].filter((p) => !names.includes(p));
+        const parties = [...new Set(reasons.flatMap((r) => r.parties.filter((p) => side.get(p.raw) === 'other').map((p) => p.name)))].filter((p) => !names.includes(p));
         const fields = reasons.filter((r) => r.watch.kind === 'field').map((r) => r.watch.label);
         const said = `${parties.length > 0 ? parties.join(', ') : watched.join(', ')} with ${names.join(', ')}${fields.length > 0 ? ` in ${fields.join(', ')}` : ''}${work.year ? ` (${work.year})` : ''}`;
         const evidence = file.scope === '' ? { base: 'shared', fileId: file.fileId, kind: file.kind } : { base: 'your upload', fileId: file.fileId, kind: file.kind };
@@ -358,7 +365,9 @@ export class Monitor {
         // A work with no page elsewhere opens in the web app: the upload's, or the watched institution's,
         // co-publications with listed entities, or else the flagged partner's screening.
         const watchedRor = reasons.find((r) => r.watch.kind === 'institution')?.watch.ref;
-        const ownPage = file.scope !== '' ? exportPage(file.fileId) : watchedRor ? portfolioPage(watchedRor) : screeningPage(names[0]!);
+        const ownPage = file.scope !== '' ? exportLinks(file.fileId) : watchedRor ? portfolioLinks(watchedRor) : screeningLinks(names[0]!);
+        // A work's page elsewhere (its DOI, OpenAlex, Lens) has no JSON route here: `api` names what `link` opens, or nothing.
+        const elsewhere = (page: string | null) => (page ? { link: page } : ownPage);
         if (work.patent) {
           alerts.push({
             orgId,
@@ -374,8 +383,7 @@ export class Monitor {
               listed,
               applicants: work.affiliations.map((a) => ({ applicant: a.raw, institutions: a.rors, country: a.country, listed: a.hits.map((h) => `${h.list}/${h.entry}`) })),
             },
-            link: work.source === 'lens' ? `https://www.lens.org/lens/patent/${work.sourceId}` : ownPage,
-            api: '/api/indicators/applicant-pairs',
+            ...elsewhere(work.source === 'lens' ? `https://www.lens.org/lens/patent/${work.sourceId}` : null),
           });
           continue;
         }
@@ -393,8 +401,7 @@ export class Monitor {
             listed,
             affiliations: work.affiliations.map((a) => ({ affiliation: a.raw, institutions: a.rors, country: a.country, listed: a.hits.map((h) => `${h.list}/${h.entry}`) })),
           },
-          link: work.doi ? `https://doi.org/${work.doi}` : work.source === 'openalex' ? `https://openalex.org/${work.sourceId.replace(/^https:\/\/openalex\.org\//, '')}` : ownPage,
-          api: file.scope !== '' ? `/api/portfolio?file=${encodeURIComponent(file.fileId)}` : watchedRor ? `/api/portfolio?ror=${encodeURIComponent(watchedRor)}` : undefined,
+          ...elsewhere(work.doi ? `https://doi.org/${work.doi}` : work.source === 'openalex' ? `https://openalex.org/${work.sourceId.replace(/^https:\/\/openalex\.org\//, '')}` : null),
         });
       }
     }
@@ -486,8 +493,8 @@ export class Monitor {
     const rorNames = await this.registryNames([...watches.filter((w) => w.kind === 'institution').map((w) => w.ref), ...cases.flatMap((c) => c.parties.rors)]);
     for (const w of watches) {
       if (w.kind === 'list-entry') {
-        const [list, entry] = [w.ref.slice(0, w.ref.indexOf('/')), w.ref.slice(w.ref.indexOf('/') + 1)];
-        if (list === listId) out.push({ where: { kind: 'watchlist', item: w.label }, matches: (e) => e.id === entry });
+        const entries = new Set(listEntryRefs(w.ref).filter((ref) => ref.startsWith(`${listId}/`)));
+        if (entries.size > 0) out.push({ where: { kind: 'watchlist', item: w.label }, matches: (e) => entries.has(`${listId}/${e.id}`) });
       } else if (w.kind === 'institution') {
         const names = rorNames.get(w.ref) ?? [];
         out.push({ where: { kind: 'watchlist', item: w.label }, matches: (e) => e.rorIds.includes(w.ref) || names.some((n) => entryKeys(e).has(n)) });
@@ -734,14 +741,14 @@ function tables(scope: string) {
 }
 
 /** How a title names an author's (or applicant's) party: the registry's name of its institution, or the affiliation as written. */
-const partyName = (a: Affiliation) => a.names?.values().next().value ?? a.raw;
+const party = (a: Affiliation) => ({ raw: a.raw, name: a.names?.values().next().value ?? a.raw });
 
 /**
- * Why a work concerns a watch item: the listed co-authors it has, and `parties`, the names of the
- * other side (the watched institution, or the co-authors in the watched country or field, or those
+ * Why a work concerns a watch item: the listed co-authors it has, and `parties`, the affiliations of
+ * the other side, each with the name a title gives it (the watched institution, or the co-authors in the watched country or field, or those
  * of the watched listed entity).
  */
-function copublicationReason(item: Watch, work: NewWork): { watch: Watch; why: string; parties: string[]; listed: { list: string; entry: string; name: string; level: string; raw: string }[] }[] {
+function copublicationReason(item: Watch, work: NewWork): { watch: Watch; why: string; parties: { raw: string; name: string }[]; listed: { list: string; entry: string; name: string; level: string; raw: string }[] }[] {
   const hitsOf = (affs: Affiliation[]) => affs.flatMap((a) => a.hits.map((h) => ({ list: h.list, entry: h.entry, name: h.name, level: h.level, raw: a.raw })));
   const affs = work.affiliations;
   const joins = work.patent ? 'files a patent with' : 'co-authors with';
@@ -749,23 +756,24 @@ function copublicationReason(item: Watch, work: NewWork): { watch: Watch; why: s
     case 'institution': {
       if (!affs.some((a) => a.rors.includes(item.ref))) return [];
       const listed = hitsOf(affs.filter((a) => !a.rors.includes(item.ref)));
-      return listed.length > 0 ? [{ watch: item, why: `a watched institution ${joins} a listed entity`, parties: [affs.map((a) => a.names?.get(item.ref)).find(Boolean) ?? item.label], listed }] : [];
+      return listed.length > 0 ? [{ watch: item, why: `a watched institution ${joins} a listed entity`, parties: affs.filter((a) => a.rors.includes(item.ref)).map((a) => ({ raw: a.raw, name: a.names?.get(item.ref) ?? item.label })), listed }] : [];
     }
     case 'list-entry': {
-      const [list, entry] = [item.ref.slice(0, item.ref.indexOf('/')), item.ref.slice(item.ref.indexOf('/') + 1)];
-      const hit = (a: Affiliation) => a.hits.some((h) => h.list === list && h.entry === entry);
+      const entries = new Set(listEntryRefs(item.ref));
+      const watched = (h: { list: string; entry: string }) => entries.has(`${h.list}/${h.entry}`);
+      const hit = (a: Affiliation) => a.hits.some(watched);
       if (!affs.some(hit) || !affs.some((a) => !hit(a))) return [];
-      return [{ watch: item, why: `a watched listed entity ${joins} others`, parties: affs.filter((a) => !hit(a)).map(partyName), listed: hitsOf(affs.filter(hit)).filter((h) => h.list === list && h.entry === entry) }];
+      return [{ watch: item, why: `a watched listed entity ${joins} others`, parties: affs.filter((a) => !hit(a)).map(party), listed: hitsOf(affs.filter(hit)).filter(watched) }];
     }
     case 'country': {
       if (!affs.some((a) => a.country === item.ref)) return [];
       const listed = hitsOf(affs.filter((a) => a.country !== item.ref));
-      return listed.length > 0 ? [{ watch: item, why: `${work.patent ? 'an applicant' : 'an author'} in a watched country ${joins} a listed entity`, parties: affs.filter((a) => a.country === item.ref).map(partyName), listed }] : [];
+      return listed.length > 0 ? [{ watch: item, why: `${work.patent ? 'an applicant' : 'an author'} in a watched country ${joins} a listed entity`, parties: affs.filter((a) => a.country === item.ref).map(party), listed }] : [];
     }
     case 'field': {
       if (!work.fields.includes(item.ref)) return [];
       const listed = hitsOf(affs);
-      return listed.length > 0 && affs.some((a) => a.hits.length === 0) ? [{ watch: item, why: `a ${work.patent ? 'co-patent' : 'co-publication'} with a listed entity in a watched field`, parties: affs.filter((a) => a.hits.length === 0).map(partyName), listed }] : [];
+      return listed.length > 0 && affs.some((a) => a.hits.length === 0) ? [{ watch: item, why: `a ${work.patent ? 'co-patent' : 'co-publication'} with a listed entity in a watched field`, parties: affs.filter((a) => a.hits.length === 0).map(party), listed }] : [];
     }
     default:
       return [];

@@ -2,7 +2,7 @@ import { loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { Gazetteer } from '../resolve/gazetteer.ts';
 import { asTyped, typedKey } from '../resolve/normalize.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
-import { screenKey } from '../screening/names.ts';
+import type { RiskEntry, RiskList } from '../screening/risk-list.ts';
 import { NoListsError, screeningContext, type ScreeningContext } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
 import { loadVocabulary, type Vocabulary } from './vocabulary.ts';
@@ -13,9 +13,10 @@ const FOLDED_REGISTRY_NAME = "trim(regexp_replace(regexp_replace(lower(n.name), 
 
 /**
  * Finds watchable subjects where derisk keeps them: institutions in the loaded ROR registry,
- * entries of the loaded risk lists (by any name screening reads for them, or `<list>/<entry id>`),
+ * entries of the loaded risk lists (those screening matches a name to, or `<list>/<entry id>`),
  * the field taxonomy, country codes and names, and the knowledge base's topics. Only exact
- * names count: a watch item says what it watches, it never guesses. `screening`: the screening
+ * names count (of list entries, the hits screening reports, never the names it only offers): a watch item says what
+ * it watches, it never guesses. `screening`: the screening
  * context as the caller keeps it (the server keeps one per process).
  */
 export class StoreSubjects implements SubjectFinder {
@@ -59,27 +60,31 @@ export class StoreSubjects implements SubjectFinder {
   }
 
   /**
-   * The entries `text` names as screening reads their names: the lists' names and aliases, and the names people write
-   * that derisk adds to them (data/lists/aliases.json: "Megvii" for the Entity List's Megvii Technology), each folded as
-   * a screened name is.
+   * The entries screening matches `text` to (or the one `<list>/<entry id>` names): its hits, each a listing screening
+   * reports for the name — by the lists' names and aliases, the names derisk adds (data/lists/aliases.json: "Megvii" for
+   * the Entity List's Megvii Technology), a spelling slip, the registry institution an entry is linked to, and the other
+   * listings of an organisation matched — never the possible matches it only offers (namesakes, nearest names).
    */
   private async listEntries(text: string): Promise<Found[]> {
-    const key = screenKey(text);
-    const out: Found[] = [];
-    for (const list of await this.screenedLists()) {
-      for (const e of list.entries) {
-        const ref = `${list.id}/${e.id}`;
-        if (ref === text || (key !== '' && (screenKey(e.name) === key || e.names.some((n) => screenKey(n.value) === key)))) out.push({ kind: 'list-entry', ref, label: `${e.name} (${list.provenance.title})` });
-      }
+    const context = await this.screened();
+    if (!context) return [];
+    const label = (list: RiskList, entry: RiskEntry): Found => ({ kind: 'list-entry', ref: `${list.id}/${entry.id}`, label: `${entry.name} (${list.provenance.title})` });
+    for (const list of context.lists) for (const e of list.entries) if (`${list.id}/${e.id}` === text) return [label(list, e)];
+    const lists = new Map(context.lists.map((l) => [l.id, l]));
+    const out = new Map<string, Found>();
+    for (const hit of context.screener.screen(text, { nearest: false }).hits) {
+      const list = lists.get(hit.list);
+      const entry = list?.entries.find((e) => e.id === hit.entryId);
+      if (list && entry) out.set(`${list.id}/${entry.id}`, label(list, entry));
     }
-    return out;
+    return [...out.values()];
   }
 
-  private async screenedLists() {
+  private async screened(): Promise<ScreeningContext | null> {
     try {
-      return (await this.screening()).lists;
+      return await this.screening();
     } catch (e) {
-      if (e instanceof NoListsError) return [];
+      if (e instanceof NoListsError) return null;
       throw e;
     }
   }

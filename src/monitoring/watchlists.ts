@@ -11,9 +11,11 @@ export type WatchKind = (typeof WATCH_KINDS)[number];
 export interface WatchItem {
   id: string;
   kind: WatchKind;
-  /** ROR id, `<list id>/<entry id>`, field id, ISO country code, topic id or case id. */
+  /** ROR id, `<list id>/<entry id>` (or, for a name screening matches to several entries, their JSON array), field id, ISO country code, topic id or case id. */
   ref: string;
   label: string;
+  /** Of a list-entry item: every `<list id>/<entry id>` it covers. */
+  entries?: string[];
   /** 'organisation': everyone in it sees the item and its alerts; 'user': only its owner. */
   scope: 'organisation' | 'user';
   createdBy: string;
@@ -34,7 +36,7 @@ export interface Found {
  * where the registry and the lists live (the evidence store, or a test's fixtures).
  */
 export interface SubjectFinder {
-  /** Every subject of that kind the text names exactly (a ROR id, a registry name, a list entry's name or alias, a field, a country, a topic). */
+  /** Every subject of that kind the text names exactly (a ROR id, a registry name, a field, a country, a topic), or every list entry screening matches it to. */
   find(kind: WatchKind, text: string): Promise<Found[]>;
 }
 
@@ -52,7 +54,19 @@ const CASE_VISIBLE = '(c.org_id = $1 OR EXISTS (SELECT 1 FROM case_shares s WHER
 const UNREADABLE_CASE = 'a case your organisation can no longer read';
 
 type Row = { id: string; kind: WatchKind; ref: string; label: string; user_id: string; created_by: string; created_at: string };
-const item = (r: Row): WatchItem => ({ id: r.id, kind: r.kind, ref: r.ref, label: r.label, scope: r.user_id === '' ? 'organisation' : 'user', createdBy: r.created_by, createdAt: r.created_at });
+const item = (r: Row): WatchItem => ({ id: r.id, kind: r.kind, ref: r.ref, label: r.label, ...(r.kind === 'list-entry' ? { entries: listEntryRefs(r.ref) } : {}), scope: r.user_id === '' ? 'organisation' : 'user', createdBy: r.created_by, createdAt: r.created_at });
+
+/** The `<list id>/<entry id>` refs a list-entry item covers. A list id never starts with "[", so a JSON array of them reads apart from one ref. */
+export const listEntryRefs = (ref: string): string[] => (ref.startsWith('[') ? (JSON.parse(ref) as string[]) : [ref]);
+
+/**
+ * One item for every entry a name denotes: an officer watching "Huawei" means each listing screening would report for
+ * that name, not one of them picked. Sorted, so the same entries are the same item however they were found.
+ */
+function coveringEntries(text: string, found: Found[]): Found {
+  const entries = [...found].sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+  return { kind: 'list-entry', ref: JSON.stringify(entries.map((f) => f.ref)), label: `${text}: ${entries.map((f) => f.label).join('; ')}` };
+}
 
 /**
  * Watchlists of an organisation and of each of its users. Roles and organisations are checked
@@ -118,9 +132,10 @@ export class Watchlists {
     for (const k of kinds) {
       const found = await this.finder.find(k, text);
       if (found.length === 1) return found[0]!;
+      if (found.length > 1 && k === 'list-entry') return coveringEntries(text, found);
       if (found.length > 1)
         throw new WatchError(
-          `"${text}" names ${found.length} ${k === 'list-entry' ? 'list entries' : `${k}s`}: ${found
+          `"${text}" names ${found.length} ${k}s: ${found
             .slice(0, 5)
             .map((f) => `${f.label} (${f.ref})`)
             .join(', ')}; give the id`,

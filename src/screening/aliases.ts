@@ -23,6 +23,8 @@ export interface AliasData {
   derive: { rule: string; countries: Set<string>; legalForms: Set<string>; businessWords: Set<string>; minLetters: number; maxRegistryNames: number };
   /** Units named after a listed company ("Huawei Noah's Ark Lab"): the words that name a unit, and those that name something else. */
   units: UnitRule;
+  /** A city written by its initials in a Chinese company's name ("SZ DJI Technology"): the abbreviation and the city, by the countries it holds in. */
+  cities: { countries: Set<string>; byAbbreviation: Map<string, string> };
   curated: CuratedNames[];
 }
 
@@ -152,6 +154,14 @@ export function loadAliases(file = aliasesFile()): AliasData {
     abroad: { legalForms, regions },
     related,
   };
+  // An office's own alias file may leave the block out: then no city is written out.
+  const abbreviated = doc.city_abbreviations;
+  if (abbreviated !== undefined && (typeof abbreviated?.rule !== 'string' || typeof abbreviated.source !== 'string' || !Array.isArray(abbreviated.countries) || typeof abbreviated.cities !== 'object' || abbreviated.cities === null))
+    throw new ListError(`${file}: city_abbreviations needs rule, source, countries and cities`);
+  const cities = Object.entries((abbreviated?.cities ?? {}) as Record<string, unknown>).map(([abbreviation, city]): [string, string] => {
+    if (!/^[A-Z]{2,3}$/.test(abbreviation) || typeof city !== 'string' || nameTokens(city).length !== 1) throw new ListError(`${file}: city_abbreviations.cities.${abbreviation}: two or three capitals naming one city expected`);
+    return [abbreviation, city];
+  });
   const curated = ((doc.curated ?? []) as any[]).map((c, i): CuratedNames => {
     const where = `curated[${i}]${typeof c?.entity === 'string' ? ` (${c.entity})` : ''}`;
     if (typeof c?.entity !== 'string' || typeof c?.country !== 'string' || !Array.isArray(c?.names)) throw new ListError(`${file}: ${where}: needs entity, country and names`);
@@ -167,8 +177,19 @@ export function loadAliases(file = aliasesFile()): AliasData {
     version: createHash('sha256').update(text).digest('hex').slice(0, 16),
     derive: { rule: d.rule, countries: new Set(d.countries), legalForms: new Set(d.legal_forms), businessWords: new Set(d.business_words), minLetters: d.min_letters, maxRegistryNames: d.max_registry_names },
     units,
+    cities: { countries: new Set(abbreviated?.countries ?? []), byAbbreviation: new Map(cities) },
     curated,
   };
+}
+
+/**
+ * A listed company name with its city written out ("SZ DJI Technology Co., Ltd." is "Shenzhen DJI Technology Co., Ltd."),
+ * or null: only an abbreviation opening a name of three words or more, written in capitals as the file gives it.
+ */
+export function cityWrittenOut(name: string, cities: AliasData['cities']): { value: string; abbreviation: string; city: string } | null {
+  const [first, ...rest] = name.trim().split(/\s+/);
+  const city = first === undefined ? undefined : cities.byAbbreviation.get(first);
+  return city && rest.length >= 2 ? { value: `${city} ${rest.join(' ')}`, abbreviation: first!, city } : null;
 }
 
 /** How many registry institutions use each word in their display name: a brand is rare. */
@@ -221,6 +242,9 @@ export function applyAliases(lists: RiskList[], aliases: AliasData, isPlace: (wo
       // Curated names first: a name both curated and derived keeps its curated source.
       const keys = new Set(entry.names.filter((n) => n.kind !== 'subsidiary').map((n) => screenKey(n.value)));
       for (const key of keys) for (const c of curatedByKey.get(`${key}\u0000${country}`) ?? []) for (const n of c.names) added.push({ value: n.value, kind: n.kind, source: n.source });
+      // The listed name only, as only listed names join organisations: a list's alias may name a parent, not the entry.
+      const written = entry.country && aliases.cities.countries.has(entry.country) ? cityWrittenOut(entry.name, aliases.cities) : null;
+      if (written) added.push({ value: written.value, kind: 'alias', source: `the listed name with its city written out: "${written.abbreviation}" is ${written.city} (${aliases.file.split('/').slice(-3).join('/')}, city_abbreviations)` });
       if (entry.country && aliases.derive.countries.has(entry.country)) {
         const short = deriveShortName(entry.name, aliases.derive, isPlace, count);
         if (short && !listed.has(screenKey(short))) added.push({ value: short, kind: 'short', source: `${DERIVED} from the listed name "${entry.name}" (${aliases.file.split('/').slice(-3).join('/')})` });

@@ -285,6 +285,8 @@ export class CaseService {
           overall: result.overall,
           rulebook: `${result.rulebook.version}/${result.rulebook.hash}`,
           bundle: `${result.bundle.version}/${result.bundle.hash}`,
+          // The risk lists its screening read, as the snapshot records them: which edition of a list decided is read from the trail alone.
+          lists: ((result.snapshot as Partial<Snapshot>).lists ?? []).map((l) => `${l.id}/${l.version}`),
           ...(result.rerunOf ? { rerunOf: result.rerunOf } : {}),
           criteria: result.criteria.filter((r) => r.status === 'holds').map((r) => r.id),
         },

@@ -7,19 +7,25 @@ import { Webhook } from 'standardwebhooks';
 import { ingestWorks } from '../../src/ingest/pipeline.ts';
 import { loadRegistry } from '../../src/ingest/registry.ts';
 import { casePage } from '../../src/monitoring/alert-links.ts';
-import { recordAlerts } from '../../src/monitoring/alerts.ts';
+import { AlertInbox, recordAlerts } from '../../src/monitoring/alerts.ts';
 import { Monitor } from '../../src/monitoring/monitor.ts';
+import { StoreSubjects } from '../../src/monitoring/subjects.ts';
+import { Watchlists } from '../../src/monitoring/watchlists.ts';
 import { WebhookSender } from '../../src/monitoring/webhooks.ts';
 import { resolvePending } from '../../src/resolve/apply.ts';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
-import { screenPending, screeningContext } from '../../src/screening/store.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
 import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { Store } from '../../src/store/store.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
-import { DELFT, KU_LEUVEN, leuvenStore, leuvenWork } from '../helpers/leuven.ts';
+import { DELFT, HIT, KU_LEUVEN, leuvenStore, leuvenWork } from '../helpers/leuven.ts';
 import { addMembers, PASSWORD, testService, type TestService } from '../helpers/service.ts';
 import { LOOPBACK_RECEIVERS } from '../helpers/receivers.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+const TSINGHUA = '03cve4549';
 
 // Two organisations with every role over one store. The shared base holds KU Leuven's works with
 // Oxford; Harbin Institute of Technology is on a watchlist. New co-publications arrive by an
@@ -372,4 +378,30 @@ test('a co-publication alert names both sides, the watched side and the flagged 
   const titles = async (who: string) => ((await as(who, 'GET', '/api/alerts')).json() as { title: string }[]).map((a) => a.title).sort();
   assert.deepEqual(await titles('org-c/viewer'), ['New co-publication of KU Leuven with Harbin Institute of Technology (2025)', 'New co-publication of University of Oxford with Harbin Institute of Technology (2025)']);
   assert.deepEqual(await titles('org-d/viewer'), ['New co-publication of University of Oxford with Harbin Institute of Technology (2025)']);
+});
+
+test('a co-publication that two watch items bring names each party on one side of its title; link and api open the same thing', async () => {
+  // The registry's name and the listed one differ (the Entity List's "Megvii Technology" is the registry's "Megvii"): here in capitals, as OFAC writes names.
+  await saveLists(store, [
+    readWatchlist(
+      watchlist([
+        { name: 'Harbin Institute of Technology', level: 'high', ror_ids: [HIT] },
+        { name: 'TSINGHUA UNIVERSITY', level: 'high', ror_ids: [TSINGHUA] },
+      ]),
+    ),
+  ]);
+  const watchlists = new Watchlists(service.db, new StoreSubjects(store));
+  // The listed entity watched itself, and as an institution whose listed co-author is news.
+  await watchlists.add(service.admin, { text: 'TSINGHUA UNIVERSITY', kind: 'list-entry' });
+  await watchlists.add(service.admin, { text: TSINGHUA, kind: 'institution' });
+  await sharedIngest('two-items.jsonl', [work('W8001', 2025, ['thu', 'hit'])]);
+  const alert = (await new AlertInbox(service.db).list(service.admin)).find((a) => (a.evidence as { work?: { id: string } }).work?.id === 'doi:10.5555/alerts.w8001');
+  assert.ok(alert);
+  assert.deepEqual(
+    (alert.evidence as { watched: { kind: string }[] }).watched.map((w) => w.kind),
+    ['list-entry', 'institution'],
+  );
+  assert.equal(alert.title, 'New co-publication of Harbin Institute of Technology with TSINGHUA UNIVERSITY (2025)');
+  // The work's own page has no JSON route here: no api, rather than another object's (the watched institution's portfolio).
+  assert.deepEqual([alert.link, alert.api], ['https://doi.org/10.5555/alerts.w8001', null]);
 });

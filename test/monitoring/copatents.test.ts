@@ -88,6 +88,8 @@ test('a PATSTAT co-patent of a watched institution with a listed entity: one ale
   );
   const alert = a[0]!;
   assert.equal(alert.kind, 'new-copublication');
+  // A PATSTAT patent has no page elsewhere: it opens the watched institution's portfolio, and api is that portfolio's JSON.
+  assert.deepEqual([alert.link, alert.api], [`/#/screen/portfolio/${KU_LEUVEN}`, `/api/portfolio?ror=${KU_LEUVEN}`]);
   const evidence = alert.evidence as {
     patent: { source: string; id: string; year: number };
     watched: { kind: string; ref: string; why: string }[];
@@ -121,8 +123,9 @@ test('a Lens co-patent (applicants without countries) of a watched institution w
   await monitor.check();
   const b = await alertsOf('org-b');
   assert.deepEqual(
-    b.map((x) => [x.title, x.link]),
-    [['New co-patent of Delft University of Technology with Tsinghua University (2022)', 'https://www.lens.org/lens/patent/012-345-678-901-234']],
+    b.map((x) => [x.title, x.link, x.api]),
+    [['New co-patent of Delft University of Technology with Tsinghua University (2022)', 'https://www.lens.org/lens/patent/012-345-678-901-234', null]],
+    'the patent on lens.org, which has no JSON route here',
   );
   assert.equal((await alertsOf('org-a')).length, 1, 'A watches KU Leuven, on none of the Lens patents');
 });

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { AlertInbox } from '../../src/monitoring/alerts.ts';
+import { Monitor } from '../../src/monitoring/monitor.ts';
 import { StoreSubjects } from '../../src/monitoring/subjects.ts';
 import { Watchlists } from '../../src/monitoring/watchlists.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import type { RiskList } from '../../src/screening/lists.ts';
-import { saveLists } from '../../src/screening/store.ts';
+import { saveLists, screeningContext } from '../../src/screening/store.ts';
 import { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { testService, type TestService } from '../helpers/service.ts';
@@ -44,14 +46,33 @@ test('a list entry is watched by any name screening reads for it: an alias deris
   assert.equal(item.ref, megviiRef());
 });
 
-test('an alias two entries bear is ambiguous: the answer names each with its id, and picks none', async () => {
-  const theirs = readWatchlist(watchlist([MEGVII], { ...WATCHLIST_PROVENANCE, id: 'partner-watchlist', title: "A partner's watchlist" }));
+test('a name screening matches to entries on several lists watches each of them, named with its id, as one item', async () => {
+  // A second list gives the company under its registered name: "Megvii", the brand derived from it, screens both.
+  const theirs = readWatchlist(watchlist([{ name: 'Megvii Technology Limited', country: 'China', level: 'high' }], { ...WATCHLIST_PROVENANCE, id: 'partner-watchlist', title: "A partner's watchlist" }));
   await saveLists(store, [ours, theirs]);
   const theirRef = `${theirs.id}/${theirs.entries[0]!.id}`;
-  await assert.rejects(new Watchlists(service.db, new StoreSubjects(store)).add(service.admin, { text: 'Megvii', kind: 'list-entry' }), (e: Error) => {
-    assert.match(e.message, /^"Megvii" names 2 list entries: /);
-    assert.ok(e.message.includes(`(${megviiRef()})`) && e.message.includes(`(${theirRef})`), e.message);
-    assert.match(e.message, /; give the id$/);
-    return true;
-  });
+  const screened = (await screeningContext(store)).screener.screen('Megvii').hits.map((h) => `${h.list}/${h.entryId}`);
+  assert.deepEqual(screened.sort(), [megviiRef(), theirRef].sort(), 'screening reports both listings for the name');
+  const monitor = new Monitor({ db: service.db, store });
+  await monitor.check();
+  const subjects = new StoreSubjects(store);
+  const added = await new Watchlists(service.db, subjects).add(service.admin, { text: 'Megvii', kind: 'list-entry' });
+  assert.ok(added.created);
+  const item = added.item;
+  assert.deepEqual(item.entries, [theirRef, megviiRef()].sort());
+  assert.ok(item.label.includes('Megvii Technology Limited') && item.label.includes('Megvii Technology ('), item.label);
+  const again = await new Watchlists(service.db, subjects).add(service.admin, { text: 'megvii', kind: 'list-entry' });
+  assert.deepEqual([again.created, again.item.id], [false, item.id], 'the same entries are the same item');
+  // A possible match screening only offers is not watched: a name no list gives, one letter off a short one.
+  await assert.rejects(new Watchlists(service.db, subjects).add(service.admin, { text: 'Megvi', kind: 'list-entry' }), /names no list-entry/);
+
+  // The partner's list raises the level of its entry: the watch on "Megvii" covers it.
+  await saveLists(store, [ours, readWatchlist(watchlist([{ name: 'Megvii Technology Limited', country: 'China', level: 'very-high' }], { ...WATCHLIST_PROVENANCE, id: 'partner-watchlist', title: "A partner's watchlist" }))]);
+  await monitor.check();
+  const alerts = await new AlertInbox(service.db).list(service.admin);
+  const changed = alerts.find((a) => a.kind === 'list-change' && a.subject === 'Megvii Technology Limited');
+  assert.ok(changed, JSON.stringify(alerts.map((a) => a.title)));
+  assert.deepEqual((changed.evidence as { occursIn: unknown[] }).occursIn, [{ kind: 'watchlist', item: item.label }]);
+  await service.app.inject({ method: 'DELETE', url: `/api/watchlist/${item.id}`, headers: { authorization: `Bearer ${service.token}` } });
+  await saveLists(store, [ours]);
 });

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ALIASES_FILE, deriveShortName, loadAliases } from '../../src/screening/aliases.ts';
-import { ListError } from '../../src/screening/lists.ts';
+import { buildScreeningContext } from '../../src/screening/context.ts';
+import { ListError, readWatchlist } from '../../src/screening/lists.ts';
 import { writeTemp } from '../helpers/fixtures.ts';
+import { WATCHLIST_PROVENANCE, watchlist } from '../helpers/watchlist.ts';
 
 const rules = loadAliases().derive;
 const places = new Set(['hangzhou', 'zhejiang', 'beijing', 'shenzhen', 'china', 'chengdu']);
@@ -36,4 +38,33 @@ test('an alias file without provenance, or a curated name without its source, is
   );
   doc.curated[0].names[0].source = '';
   assert.throws(() => loadAliases(writeTemp('aliases.json', JSON.stringify(doc))), /curated\[0\] \(Huawei Technologies Co\., Ltd\.\)\.names\[0\] \(华为技术有限公司\): every curated name needs its source/);
+});
+
+test('a city written by its initials in a listed Chinese company name ("SZ DJI Technology") is screened written out, and joins the entries of other lists that write it so; the initials alone name nothing', () => {
+  const list = (id: string, entries: object[]) => readWatchlist(watchlist(entries, { ...WATCHLIST_PROVENANCE, id, title: id }));
+  const { screener } = buildScreeningContext(
+    [
+      list('dod', [{ name: 'Shenzhen DJI Technology Co., Ltd.', country: 'China', level: 'very-high' }]),
+      list('ofac', [
+        { name: 'SZ DJI Technology Co., Ltd.', country: 'China', level: 'high' },
+        { name: 'SZ Robotics', country: 'China', level: 'high' },
+        { name: 'SZ Optics Imaging GmbH', country: 'Germany', level: 'high' },
+      ]),
+      list('other', [{ name: 'Shenzhen Optics Imaging Co., Ltd.', country: 'China', level: 'high' }]),
+    ],
+    [],
+  );
+  const listed = (q: string) =>
+    screener
+      .screen(q)
+      .hits.map((h) => `${h.list}/${h.entry}`)
+      .sort();
+  assert.deepEqual(listed('SZ DJI Technology'), ['dod/Shenzhen DJI Technology Co., Ltd.', 'ofac/SZ DJI Technology Co., Ltd.'], 'one organisation, on both lists');
+  assert.deepEqual(listed('Shenzhen DJI Technology Co., Ltd.'), ['dod/Shenzhen DJI Technology Co., Ltd.', 'ofac/SZ DJI Technology Co., Ltd.']);
+  const dji = screener.screen('SZ DJI Technology Co., Ltd.');
+  assert.equal(dji.organisations.length, 1);
+  assert.match(screener.screen('Shenzhen DJI Technology').hits.find((h) => h.list === 'ofac')!.evidence, /city written out: "SZ" is Shenzhen/, 'the evidence says why');
+  assert.deepEqual(listed('SZ'), [], 'the initials alone');
+  assert.deepEqual(listed('Shenzhen Robotics'), [], 'a name of two words: the initials may be its own');
+  assert.deepEqual(listed('Shenzhen Optics Imaging'), ['other/Shenzhen Optics Imaging Co., Ltd.'], 'a company listed outside China keeps its name as written');
 });

@@ -13,7 +13,7 @@ import { Watchlists } from '../../src/monitoring/watchlists.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
 import { screeningContext } from '../../src/screening/store.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
-import { anchorAnew, openSealedTrail, verifyAudit } from '../../src/service/audit.ts';
+import { anchorAnew, auditTrailOf, openSealedTrail, verifyAudit } from '../../src/service/audit.ts';
 import type { Actor } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -122,6 +122,24 @@ test('an edited entry with every later hash recomputed is found (its MAC, every 
     );
     found(problems, /the trail was rewritten/);
     assert.ok(ids.user);
+  } finally {
+    await db.close();
+  }
+});
+
+test('a verdict’s audit entry names the risk lists and versions its screening read, as its snapshot records them', async () => {
+  const { db, ids } = await installation();
+  try {
+    const stored = (await db.query<{ snapshot: string }>('SELECT snapshot FROM assessments WHERE id = $1', [ids.assessment]))[0]!;
+    const lists = (JSON.parse(stored.snapshot) as { lists: { id: string; version: string }[] }).lists;
+    assert.ok(lists.length > 0);
+    // Where the trail is shown (GET /api/audit), with the entry's other details.
+    const officer: Actor = { userId: ids.user, orgId: 'org-a', role: 'officer', name: 'Analyst' };
+    const entry = (await auditTrailOf(db, officer)).find((e) => e.action === 'assessment.run' && e.target === ids.assessment)!;
+    assert.deepEqual(
+      JSON.parse(entry.detail).lists,
+      lists.map((l) => `${l.id}/${l.version}`),
+    );
   } finally {
     await db.close();
   }
