@@ -196,7 +196,10 @@ export class Screener {
   private readonly byWordAndLength = new Map<string, Map<number, IndexedName[]>>();
   /** Listed names of generic words only, matched by the whole query alone. */
   private readonly wholeOnly = new Map<string, IndexedName[]>();
-  private readonly cjkNames: IndexedName[] = [];
+  /** Every listed name's screenTokens, worked out once with the index: the names of an entry a query meets are read again for it. */
+  private readonly listedTokens = new Map<string, string[]>();
+  /** Listed Chinese names with their cjkKey, worked out once with the index: a Chinese part is compared with each of them. */
+  private readonly cjkNames: (IndexedName & { cjk: string })[] = [];
   private readonly entryCountry = new Map<RiskEntry, string | null>();
   /** How many registry names use each word. */
   private readonly wordCounts = new Map<string, number>();
@@ -248,8 +251,10 @@ export class Screener {
         const person = !linked.has(entry) && this.isPerson(entry);
         this.entryCountry.set(entry, entry.country && resolver ? resolver.gazetteer.countryCodeOf(entry.country) : null);
         if (entry.names.some((n) => !hasCjk(n.value) && (n.kind === 'short' || this.units.legalForms.has(foldText(n.value).split(' ').pop()!)))) this.companies.add(entry);
+        this.listedTokens.set(entry.name, screenTokens(entry.name));
         for (const name of entry.names) {
           const indexed: IndexedName = { list, entry, name, tokens: screenTokens(name.value), acronym: isAcronym(name.value) };
+          this.listedTokens.set(name.value, indexed.tokens);
           const lone = this.loneAlias(indexed, person, borne);
           if (lone) indexed.lone = lone;
           const key = screenKey(name.value);
@@ -264,7 +269,7 @@ export class Screener {
             continue;
           }
           push(this.byKey, key, indexed);
-          if (hasCjk(name.value)) this.cjkNames.push(indexed);
+          if (hasCjk(name.value)) this.cjkNames.push(Object.assign(indexed, { cjk: cjkKey(name.value) }));
           else if (!indexed.acronym) for (const t of new Set(indexed.tokens)) push(this.byToken, t, indexed);
         }
       }
@@ -1283,7 +1288,7 @@ export class Screener {
     if (hasCjk(part)) {
       const k = cjkKey(part);
       for (const n of this.cjkNames) {
-        const nk = cjkKey(n.name.value);
+        const nk = n.cjk;
         // Only an organisation's full Chinese name can head a unit's name; a bracketed place
         // ("（武汉）") cannot.
         if (nk === k || n.name.kind === 'subsidiary' || !ORGANISATION_SUFFIX.test(nk)) continue;
@@ -1555,11 +1560,11 @@ export class Screener {
         }
         // Or the rest is a listed unit of that organisation by its own generic name ("AMMS Institute of
         // Radiation Medicine": the listed "Academy of Military Medical Sciences, Institute of Radiation …").
-        const parent = head.entry.names.filter((x) => x !== head.name && !hasCjk(x.value) && !isAcronym(x.value) && x.kind !== 'subsidiary').map((x) => screenTokens(x.value));
+        const parent = head.entry.names.filter((x) => x !== head.name && !hasCjk(x.value) && !isAcronym(x.value) && x.kind !== 'subsidiary').map((x) => this.tokensOfListed(x.value));
         take(
           rest.join(' '),
           (n) => `"${part}" reads "${head.name.value}" as the listed ${head.entry.name}, named in the listed name "${n.entry.name}", and "${rest.join(' ')}" is that entry's ${n.name.kind === 'primary' ? 'listed name' : 'listed alias'} "${source(n)}: its unit`,
-          (n) => n.entry !== head.entry && n.entry.names.some((x) => !hasCjk(x.value) && parent.some((p) => containsRun(screenTokens(x.value), p))),
+          (n) => n.entry !== head.entry && n.entry.names.some((x) => !hasCjk(x.value) && parent.some((p) => containsRun(this.tokensOfListed(x.value), p))),
         );
       }
     }
@@ -1574,16 +1579,21 @@ export class Screener {
     }
   }
 
+  /** A listed name's screenTokens, as kept with the index (not to be changed). */
+  private tokensOfListed(value: string): string[] {
+    return this.listedTokens.get(value) ?? screenTokens(value);
+  }
+
   /** A Chinese company's registered name without its leading place, or a unit named after a company's Chinese brand. */
   private chineseFormHits(part: string, written: string | null, hits: Map<string, Hit>, namesakes: Similar[]): void {
     const k = cjkKey(part);
     for (const n of this.cjkNames) {
       if (n.name.kind === 'subsidiary') continue;
-      const nk = cjkKey(n.name.value);
+      const nk = n.cjk;
       // Registered names begin with the place a company is registered in: 杭州海康威视数字技术股份有限公司
       // is written 海康威视数字技术股份有限公司 too. The place is the one its English listed name begins with.
       if (k.length >= 8 && k.endsWith('公司') && nk.length > k.length && nk.endsWith(k)) {
-        const place = screenTokens(n.entry.name)[0] ?? '';
+        const place = this.tokensOfListed(n.entry.name)[0] ?? '';
         const chars = place.match(/[aeiouv]+/g)?.length ?? 0;
         const prefix = nk.slice(0, nk.length - k.length);
         if ((this.resolver?.gazetteer.isPlace(place) ?? false) && (prefix.length === chars || (prefix.length === chars + 1 && /[省市]$/.test(prefix)))) {
@@ -1596,7 +1606,7 @@ export class Screener {
         const suffix = this.units.unitSuffixesZh.find((w) => rest.endsWith(w));
         if (!suffix || this.units.otherWordsZh.some((w) => rest.includes(w))) continue;
         const abroad = this.abroad(n, written);
-        const other = abroad ? null : this.namesake(n, cjkKey(n.name.value), written);
+        const other = abroad ? null : this.namesake(n, nk, written);
         if (other) {
           if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name))
             namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after "${n.name.value}", but ${other.why}`, ...placing(other) });
