@@ -470,6 +470,8 @@ export class AffiliationResolver {
         related: inst.related,
         successors: inst.successors,
       });
+      for (const p of inst.parents) add(this.childrenOf, p, inst.id);
+      for (const c of inst.children) add(this.childrenOf, inst.id, c);
       for (const n of inst.names) {
         if (n.types.includes('acronym')) {
           const acronym = acronymKey(n.value);
@@ -1404,14 +1406,6 @@ export class AffiliationResolver {
   private runsJointUnits(id: string): boolean {
     const known = this.jointBodies.get(id);
     if (known !== undefined) return known;
-    this.childrenOf ??= (() => {
-      const out = new Map<string, Set<string>>();
-      for (const entry of this.entries.values()) {
-        for (const p of entry.parents) add(out, p, entry.id);
-        for (const c of entry.children) add(out, entry.id, c);
-      }
-      return out;
-    })();
     const children = [...(this.childrenOf.get(id) ?? [])];
     const joint = children.filter((c) => (this.entries.get(c)?.parents ?? []).some((p) => p !== id && this.entries.get(p)?.types.includes('education'))).length;
     const runs = joint >= 3 && joint * 4 >= children.length;
@@ -1419,7 +1413,11 @@ export class AffiliationResolver {
     return runs;
   }
 
-  private childrenOf?: Map<string, Set<string>>;
+  /**
+   * Each institution's children, as either side of the registry records it. Built with the index and kept in its file: worked
+   * out from a kept resolver's entries, it read all of them back (half a second a start).
+   */
+  private readonly childrenOf = new Map<string, Set<string>>();
   /** runsJointUnits' answers: asked of every string's leading match, and a large body has a thousand children to look at. */
   private readonly jointBodies = new Map<string, boolean>();
 

@@ -201,3 +201,17 @@ test('resolutions stored and cached under one alias file are not taken under ano
     }
   });
 });
+
+test("each institution's registry children are kept in the matcher index, not worked out again from all its entries at every start", async () => {
+  await withFixtureStore(async (store, dir) => {
+    const { resolver } = await keptMatcher(store);
+    const path = join(dir, 'children.matcher-index');
+    saveMatcherIndex(path, 'children', { resolver, institutions: 1 });
+    const loaded = loadMatcherIndex(path, 'children')!;
+    const childrenOf = (loaded.resolver as unknown as { childrenOf?: Map<string, Set<string>> }).childrenOf;
+    // The fixture records both sides of each tie: the parent names its child, the child its parent.
+    assert.deepEqual(childrenOf?.get('034t30j35'), new Set(['022c3hy66']));
+    assert.deepEqual(childrenOf?.get('042aqky30'), new Set(['056qj1t15']));
+    assert.equal(childrenOf?.get('022c3hy66'), undefined);
+  });
+});
