@@ -107,7 +107,7 @@ export interface Outgoing {
   namesakes: NamesakeDecision[];
   corrections: SharedCorrection[];
   assessments: AnonymisedAssessment[];
-  /** Partner groups shared by fewer than k organisations: held back, counted only. */
+  /** Partner groups without k organisations besides any one of them: held back, counted only. */
   heldBack: { groups: number; assessments: number; k: number };
 }
 
@@ -198,6 +198,8 @@ export class ExchangeService {
     private readonly european: ReadonlySet<string>,
     /** The origins feeds may be pulled from over HTTP (DERISK_EXCHANGE_ALLOW); none by default. */
     readonly feedOrigins: FeedOrigins = NO_FEED_ORIGINS,
+    /** The operator's anonymity threshold: a publish may ask for more, never less. */
+    readonly policy: ExchangePolicy = loadExchangePolicy(),
   ) {}
 
   async addNote(actor: Actor, subject: Subject, body: string, opinion: number | null = null): Promise<string> {
@@ -350,13 +352,16 @@ export class ExchangeService {
    * recipient, but a feed is read for every organisation of each installation that subscribes, so
    * a feed carries nothing marked above AMBER.
    */
-  async outgoing(actor: Actor, options: { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k: number; to: 'feed' | 'file' }): Promise<Outgoing> {
+  async outgoing(actor: Actor, options: { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k?: number; to: 'feed' | 'file' }): Promise<Outgoing> {
     authorize(actor, 'exchange.publish');
     if (options.to === 'feed' && !tlpAllows(options.maxTlp, FEED_MAX_TLP))
       throw new ExchangeError(
         `a feed carries markings up to TLP:AMBER, not TLP:${options.maxTlp.toUpperCase()}: TLP:AMBER+STRICT keeps an item inside its recipient's organisation, and a feed is read for every organisation of each installation that subscribes (hand such items to their one recipient as a file: derisk exchange export)`,
       );
-    if (!Number.isInteger(options.k) || options.k < 2) throw new ExchangeError(`k must be a whole number of at least 2 (got ${options.k})`);
+    const k = options.k ?? this.policy.k;
+    if (!Number.isInteger(k)) throw new ExchangeError(`k must be a whole number (got ${k})`);
+    // Whoever may publish could otherwise lower k until a group is small enough to tell who assessed.
+    if (k < this.policy.k) throw new ExchangeError(`k ${k} is below this installation's k = ${this.policy.k} (set by its operator in data/exchange/policy.json): a publish may ask for a higher k, never a lower one`);
     const passes = (s: Sharing) => distributionAllows(s.distribution, options.audience) && tlpAllows(s.tlp, options.maxTlp);
     const notes = (await this.db.query<NoteRow>(`${NOTES_SQL} ORDER BY n.created_at, n.id`)).map(noteOf).filter(passes);
     const namesakes = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} ORDER BY d.created_at, d.id`)).map(namesakeOf).filter(passes);
@@ -389,9 +394,11 @@ export class ExchangeService {
       groups.set(key, g);
     }
     const assessments: AnonymisedAssessment[] = [];
-    const heldBack = { groups: 0, assessments: 0, k: options.k };
+    const heldBack = { groups: 0, assessments: 0, k };
     for (const g of groups.values()) {
-      if (g.orgs.size >= options.k) assessments.push(...g.items);
+      // Every organisation in a group, the publishing one first, knows its own verdict and can set
+      // it aside: a group leaves only when k organisations remain besides any one of them.
+      if (g.orgs.size - 1 >= k) assessments.push(...g.items);
       else {
         heldBack.groups++;
         heldBack.assessments += g.items.length;
