@@ -9,7 +9,7 @@ import { DISTRIBUTIONS, ExchangeError, EXPORTABLE_TLPS, parseDistribution, parse
 import { ftmJsonLines, ftmOutgoingEntities, storeRegistry } from '../exchange/ftm.ts';
 import { mispEvents } from '../exchange/misp.ts';
 import { isFeedUrl, parseFeedOrigins } from '../exchange/origins.ts';
-import { ExchangeService, findListEntry, ITEM_KINDS, RESTRICTABLE, type ItemKind, type Outgoing, type Subject } from '../exchange/service.ts';
+import { ExchangeService, findListEntry, ITEM_KINDS, originText, RESTRICTABLE, type ItemKind, type Outgoing, type Subject } from '../exchange/service.ts';
 import { stixBundle } from '../exchange/stix.ts';
 import { regionOf } from '../regions/catalogue.ts';
 import type { RiskList } from '../screening/lists.ts';
@@ -265,7 +265,7 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       return withService(config, async (service, db) => {
         const items = await service.received(await cliActor(db, values.org ?? 'local'));
         if (values.json) out.log(JSON.stringify(items, null, 2));
-        else for (const r of items) out.log(`${r.kind} ${r.uuid}  from ${r.originOrg} via ${r.publisher} (key ${r.keyId}, published ${r.publishedAt}, pulled ${r.pulledAt}) TLP:${r.tlp.toUpperCase()}`);
+        else for (const r of items) out.log(`${r.kind} ${r.uuid}  from ${originText(r)} via ${r.publisher} (key ${r.keyId}, published ${r.publishedAt}, pulled ${r.pulledAt}) TLP:${r.tlp.toUpperCase()}`);
         return EXIT.ok;
       });
     case undefined:

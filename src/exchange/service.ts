@@ -667,13 +667,13 @@ export class ExchangeService {
   }
 
   /** What feeds brought in, and files the actor's organisation imported (another's imports are theirs). */
-  async received(actor: Actor, kind?: ItemKind): Promise<{ kind: ItemKind; uuid: string; publisher: string; keyId: string; publishedAt: string; pulledAt: string; originOrg: string; distribution: string; tlp: string; doc: unknown }[]> {
+  async received(actor: Actor, kind?: ItemKind): Promise<({ kind: ItemKind; uuid: string; publisher: string; keyId: string; publishedAt: string; pulledAt: string; distribution: string; tlp: string; doc: unknown } & Origin)[]> {
     authorize(actor, 'note.read');
     const rows = await this.db.query<{ kind: ItemKind; uuid: string; subscription_id: string; publisher: string; key_id: string; published_at: string; pulled_at: string; origin_org: string; distribution: string; tlp: string; doc: string }>(
       kind ? 'SELECT * FROM exchange_received WHERE kind = $1 ORDER BY kind, uuid' : 'SELECT * FROM exchange_received ORDER BY kind, uuid',
       kind ? [kind] : [],
     );
-    return receivedAsSeenBy(rows, actor.orgId).map((r) => ({ kind: r.kind, uuid: r.uuid, publisher: r.publisher, keyId: r.key_id, publishedAt: r.published_at, pulledAt: r.pulled_at, originOrg: r.origin_org, distribution: r.distribution, tlp: r.tlp, doc: JSON.parse(r.doc) }));
+    return receivedAsSeenBy(rows, actor.orgId).map((r) => ({ kind: r.kind, uuid: r.uuid, publisher: r.publisher, keyId: r.key_id, publishedAt: r.published_at, pulledAt: r.pulled_at, ...originOf(r), distribution: r.distribution, tlp: r.tlp, doc: JSON.parse(r.doc) }));
   }
 }
 
@@ -785,6 +785,28 @@ export interface ReceivedNamesake {
   createdAt: string;
 }
 
+/**
+ * Who wrote a received item, as far as this installation can tell: a feed it subscribed to by key
+ * signs for the organisations it names; a file an administrator imported is signed by nobody, so
+ * the organisation it names is only its claim.
+ */
+export interface Origin {
+  /** The organisation that wrote it, where a signed feed vouches for it; null for an unsigned file. */
+  originOrg: string | null;
+  /** What an unsigned file says of itself: a claim, not shown as the author. */
+  claimedOrigin?: string;
+  originVerified: boolean;
+}
+
+export const isSigned = (keyId: string) => !keyId.startsWith('unsigned:');
+
+export function originOf(r: { key_id: string; origin_org: string }): Origin {
+  return isSigned(r.key_id) ? { originOrg: r.origin_org, originVerified: true } : { originOrg: null, claimedOrigin: r.origin_org, originVerified: false };
+}
+
+/** The origin in a sentence: the organisation, or its claim marked unverified. */
+export const originText = (o: Origin) => o.originOrg ?? `"${o.claimedOrigin}" (unverified: an unsigned file's claim)`;
+
 export interface ReceivedItem {
   kind: ItemKind;
   uuid: string;
@@ -817,7 +839,9 @@ export async function namesakeVerdicts(db: AppDb, viewerOrg: string | null, name
   if (key === '' || entries.length === 0) return [];
   const local = (await db.query<NamesakeRow>(`${NAMESAKES_SQL} WHERE d.name_key = $1`, [key])).map(namesakeOf).filter((d) => d.orgId === viewerOrg || (d.distribution !== 'organisation' && d.tlp !== 'red'));
   const received = receivedAsSeenBy(
-    await db.query<{ uuid: string; subscription_id: string; publisher: string; origin_org: string; doc: string; tlp: string }>(`SELECT uuid, subscription_id, publisher, origin_org, doc, tlp FROM exchange_received WHERE kind = 'namesake' AND subject_key = $1 ORDER BY uuid`, [key]),
+    await db.query<{ uuid: string; subscription_id: string; publisher: string; key_id: string; origin_org: string; doc: string; tlp: string }>(`SELECT uuid, subscription_id, publisher, key_id, origin_org, doc, tlp FROM exchange_received WHERE kind = 'namesake' AND subject_key = $1 ORDER BY uuid`, [
+      key,
+    ]),
     viewerOrg,
   );
   const out: NamesakeInfo[] = [];
@@ -826,7 +850,7 @@ export async function namesakeVerdicts(db: AppDb, viewerOrg: string | null, name
     for (const d of local) if (d.listId === e.list && d.entryId === e.entryId) judged.push({ institution: d.orgName, publisher: null, reason: d.reason, tlp: d.tlp, at: d.createdAt });
     for (const r of received) {
       const d = JSON.parse(r.doc) as ReceivedNamesake;
-      if (d.listId === e.list && d.entryId === e.entryId) judged.push({ institution: r.origin_org, publisher: r.publisher, reason: d.reason, tlp: r.tlp as Tlp, at: d.createdAt });
+      if (d.listId === e.list && d.entryId === e.entryId) judged.push({ institution: originText(originOf(r)), publisher: r.publisher, reason: d.reason, tlp: r.tlp as Tlp, at: d.createdAt });
     }
     if (judged.length > 0) out.push({ list: e.list, entryId: e.entryId, entry: e.entry ?? e.entryId, institutions: new Set(judged.map((j) => j.institution)).size, decisions: judged });
   }

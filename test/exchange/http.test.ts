@@ -366,7 +366,21 @@ test("importing a partner's file over HTTP: administrators only (refused before 
 
   const listed = await expect(call(a, 'org-a/viewer', 'GET', '/api/match/received'), 200);
   const mine = listed.find((r: { uuid: string }) => r.uuid === correction.id);
-  assert.deepEqual([mine.publisher, mine.originOrg, mine.signed, mine.decision, mine.correction.raw], ['Partner University', 'Partner University', false, null, correction.string]);
+  // The file says who wrote it, signed by nobody: a claim, never shown as the author.
+  assert.deepEqual([mine.publisher, mine.originOrg, mine.claimedOrigin, mine.originVerified, mine.signed, mine.decision, mine.correction.raw], ['Partner University', null, 'Partner University', false, false, null, correction.string]);
+  assert.match(mine.correction.orgId, /^"Partner University" \(unverified: an unsigned file's claim\) \(via Partner University\)$/);
+  const asItem = (await expect(call(a, 'org-a/viewer', 'GET', '/api/exchange/received'), 200)).find((r: { uuid: string }) => r.uuid === correction.id);
+  assert.deepEqual([asItem.originOrg, asItem.claimedOrigin, asItem.originVerified], [null, 'Partner University', false]);
+  let cliLines = '';
+  const home = process.env.DERISK_HOME;
+  process.env.DERISK_HOME = a.service.home;
+  try {
+    await runAs({ cwd: tempDir(), stdout: { write: (t) => void (cliLines += t) }, stderr: { write: () => undefined }, progressBar: false, store: a.store }, () => exchangeCommand(['received', '--org', 'org-a']));
+  } finally {
+    if (home === undefined) delete process.env.DERISK_HOME;
+    else process.env.DERISK_HOME = home;
+  }
+  assert.match(cliLines, new RegExp(`correction ${correction.id}  from "Partner University" \\(unverified: an unsigned file's claim\\) via Partner University`));
   // Organisation B: not in its received corrections, nor in what it sees received, and it cannot decide on it.
   assert.ok(!(await expect(call(a, 'org-b/admin', 'GET', '/api/match/received'), 200)).some((r: { uuid: string }) => r.uuid === correction.id));
   assert.ok(!(await expect(call(a, 'org-b/admin', 'GET', '/api/exchange/received'), 200)).some((r: { uuid: string }) => r.uuid === correction.id));
