@@ -3,7 +3,7 @@ import type { AppDb } from '../appdb/db.ts';
 import { DEFAULT_LIMITS, stripRorPrefix } from '../ingest/records.ts';
 import { ValidationError } from '../errors.ts';
 import { appendAudit } from '../service/audit.ts';
-import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
+import { authorize, NotFoundError, OTHER_ORG_USER, type Actor } from '../service/authorize.ts';
 import { isSigned, originOf, originText, receivedAsSeenBy, type Origin, type ReceivedCorrection } from '../exchange/service.ts';
 import type { AffiliationResolver, Resolution } from './matcher.ts';
 import { correctionKey, Thesaurus, type Correction, type CorrectionVerdict } from './thesaurus.ts';
@@ -121,7 +121,8 @@ export class MatchCorrections {
       [orgId],
     );
     const accepted = (await this.received(orgId)).filter((r) => r.accepted);
-    return [...accepted.map((r) => r.correction), ...rows.map(correctionOf)];
+    // Another organisation's shared correction names the organisation (its sharing says so), never its author's id.
+    return [...accepted.map((r) => r.correction), ...rows.map((r) => (r.org_id === orgId ? correctionOf(r) : { ...correctionOf(r), createdBy: OTHER_ORG_USER }))];
   }
 
   /** Corrections other installations' feeds brought (exchange pull), each saying whether the organisation accepted it. */

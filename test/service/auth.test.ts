@@ -279,6 +279,25 @@ test('an organisation keeps an active admin: the last one can be neither disable
   assert.equal(r.statusCode, 409);
 });
 
+test("a shared case gives another organisation's reader no stable id of its authors: the case, each verdict, its sign-off and the stored verdict name 'a user of another organisation'", async () => {
+  const created = (await inject('org-a/analyst', 'POST', '/api/cases', { ...CASE, title: 'Shared with B' })).json().id as string;
+  const verdict = await inject('org-a/analyst', 'POST', `/api/cases/${created}/assess`, { as_of: '2026-11-22' });
+  assert.equal(verdict.statusCode, 201, verdict.body);
+  assert.equal((await inject('org-a/officer', 'POST', `/api/assessments/${verdict.json().id}/decision`, { decision: 'approved' })).statusCode, 201);
+  assert.equal((await inject('org-a/officer', 'POST', `/api/cases/${created}/share`, { organisation: 'org-b' })).statusCode, 200);
+  const own = (await inject('org-a/viewer', 'GET', `/api/cases/${created}`)).json();
+  assert.equal(own.createdBy, actors['org-a/analyst']!.userId, 'the owner sees its own users');
+  const seen = (await inject('org-b/viewer', 'GET', `/api/cases/${created}`)).json();
+  assert.deepEqual([seen.createdBy, seen.createdByName], [null, 'a user of another organisation']);
+  assert.deepEqual(
+    seen.assessments.map((a: { createdBy: string | null; createdByName: string; decision: { decidedBy: string | null; decidedByName: string } }) => [a.createdBy, a.createdByName, a.decision.decidedBy, a.decision.decidedByName]),
+    [[null, 'a user of another organisation', null, 'a user of another organisation']],
+  );
+  const answers = [seen, (await inject('org-b/viewer', 'GET', `/api/assessments/${verdict.json().id}`)).json(), (await inject('org-b/viewer', 'GET', `/api/assessments/${verdict.json().id}/decision`)).json()];
+  const ids = (await service.db.query<{ id: string }>("SELECT id FROM users WHERE org_id = 'org-a'")).map((u) => u.id);
+  for (const id of ids) assert.ok(!JSON.stringify(answers).includes(id), `org-a's user ${id} is not told to org-b`);
+});
+
 test('un-sharing a case takes effect at once; a recipient sees only itself in sharedWith', async () => {
   const created = (await inject('org-a/analyst', 'POST', '/api/cases', { ...CASE, title: 'Shared twice' })).json().id as string;
   for (const org of ['org-b', 'org-c']) assert.equal((await inject('org-a/officer', 'POST', `/api/cases/${created}/share`, { organisation: org })).statusCode, 200);
