@@ -52,12 +52,12 @@ export async function usersCommand(argv: string[]): Promise<number> {
     }
     if (sub === 'reset-password') {
       const [email] = rest;
-      if (!email || rest.length !== 1) throw new UsageError("users reset-password <e-mail>: a new password, shown once (or DERISK_NEW_PASSWORD); the user's sessions end");
+      if (!email || rest.length !== 1) throw new UsageError("users reset-password <e-mail>: a new password, shown once (or DERISK_NEW_PASSWORD); the user's sessions end and their tokens are revoked");
       const user = await accounts.userByEmail(email);
       if (!user) throw new UsageError(`no user ${email}`);
       const password = process.env.DERISK_NEW_PASSWORD ?? randomBytes(15).toString('base64url');
-      await accounts.resetPassword(OPERATOR, user.id, password);
-      out.log(`${email}: password reset (sessions ended)${process.env.DERISK_NEW_PASSWORD ? '' : `; new password (shown once): ${password}`}`);
+      const { tokensRevoked } = await accounts.resetPassword(OPERATOR, user.id, password);
+      out.log(`${email}: password reset (sessions ended, ${tokensRevoked} tokens revoked)${process.env.DERISK_NEW_PASSWORD ? '' : `; new password (shown once): ${password}`}`);
       return EXIT.ok;
     }
     if (['disable', 'enable', 'delete', 'role'].includes(sub ?? '')) {

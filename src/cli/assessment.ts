@@ -11,7 +11,7 @@ import { reportHtml, writePdf } from '../assessment/report.ts';
 import { DEFAULT_RULEBOOK } from '../assessment/rulebook.ts';
 import { loadConfig } from '../config.ts';
 import { screeningContext } from '../screening/store.ts';
-import { NotFoundError } from '../service/authorize.ts';
+import { NotFoundError, OTHER_ORG_USER } from '../service/authorize.ts';
 import { assessmentDocument, CaseService, readAssessment } from '../service/cases.ts';
 import type { CorrectionRead } from '../resolve/org-view.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
@@ -154,7 +154,7 @@ export async function assessmentsCommand(argv: string[]): Promise<number> {
     });
     if (values.json) out.log(JSON.stringify(assessmentDocument(stored), null, 2));
     else printAssessment(stored.result, stored.id);
-    if (values.report) await writeReport(values.report, caseAsAssessed(stored.result.case), stored.result, { caseId: stored.caseId, assessmentId: stored.id, assessedBy: stored.createdBy });
+    if (values.report) await writeReport(values.report, caseAsAssessed(stored.result.case), stored.result, { caseId: stored.caseId, assessmentId: stored.id, assessedBy: stored.createdBy ?? OTHER_ORG_USER });
     return EXIT.ok;
   } finally {
     await db.close();

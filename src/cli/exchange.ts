@@ -9,7 +9,7 @@ import { DISTRIBUTIONS, ExchangeError, EXPORTABLE_TLPS, parseDistribution, parse
 import { ftmJsonLines, ftmOutgoingEntities, storeRegistry } from '../exchange/ftm.ts';
 import { mispEvents } from '../exchange/misp.ts';
 import { isFeedUrl, parseFeedOrigins } from '../exchange/origins.ts';
-import { ExchangeService, findListEntry, ITEM_KINDS, loadExchangePolicy, RESTRICTABLE, type ItemKind, type Outgoing, type Subject } from '../exchange/service.ts';
+import { ExchangeService, findListEntry, ITEM_KINDS, originText, RESTRICTABLE, type ItemKind, type Outgoing, type Subject } from '../exchange/service.ts';
 import { stixBundle } from '../exchange/stix.ts';
 import { regionOf } from '../regions/catalogue.ts';
 import type { RiskList } from '../screening/lists.ts';
@@ -78,19 +78,20 @@ function findEntry(lists: RiskList[], key: string): ReturnType<typeof findListEn
   }
 }
 
-function outgoingOptions(values: Values, to: 'feed' | 'file'): { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k: number; to: 'feed' | 'file' } {
+function outgoingOptions(values: Values, to: 'feed' | 'file'): { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k?: number; to: 'feed' | 'file' } {
   const maxTlp = parseTlp(values.tlp ?? 'green', '--tlp');
   if (!(EXPORTABLE_TLPS as readonly string[]).includes(maxTlp)) throw new UsageError('--tlp red: TLP:RED never leaves the installation; use clear, green, amber or amber+strict');
   const audience = values.audience ?? 'community';
   if (audience !== 'community' && audience !== 'everyone') throw new UsageError(`--audience takes community or everyone, got ${JSON.stringify(audience)}`);
-  const k = values.k === undefined ? loadExchangePolicy().k : Number(values.k);
-  if (!Number.isInteger(k) || k < 2) throw new UsageError(`--k takes a whole number of at least 2, got ${JSON.stringify(values.k)}`);
+  // The installation's k (data/exchange/policy.json) unless a higher one is asked for: the service refuses a lower one.
+  const k = values.k === undefined ? undefined : Number(values.k);
+  if (k !== undefined && !Number.isInteger(k)) throw new UsageError(`--k takes a whole number, got ${JSON.stringify(values.k)}`);
   return { maxTlp: maxTlp as ExportableTlp, audience, k, to };
 }
 
 function printOutgoing(outgoing: Outgoing): void {
   out.log(`${outgoing.notes.length} notes, ${outgoing.namesakes.length} namesake decisions, ${outgoing.assessments.length} anonymised assessments, ${outgoing.corrections.length} match corrections`);
-  if (outgoing.heldBack.groups > 0) out.log(`held back: ${outgoing.heldBack.assessments} assessments of ${outgoing.heldBack.groups} partner groups assessed by fewer than ${outgoing.heldBack.k} organisations`);
+  if (outgoing.heldBack.groups > 0) out.log(`held back: ${outgoing.heldBack.assessments} assessments of ${outgoing.heldBack.groups} partner groups where fewer than ${outgoing.heldBack.k} organisations besides any one of them assessed`);
 }
 
 export async function exchangeCommand(argv: string[]): Promise<number> {
@@ -264,7 +265,7 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       return withService(config, async (service, db) => {
         const items = await service.received(await cliActor(db, values.org ?? 'local'));
         if (values.json) out.log(JSON.stringify(items, null, 2));
-        else for (const r of items) out.log(`${r.kind} ${r.uuid}  from ${r.originOrg} via ${r.publisher} (key ${r.keyId}, published ${r.publishedAt}, pulled ${r.pulledAt}) TLP:${r.tlp.toUpperCase()}`);
+        else for (const r of items) out.log(`${r.kind} ${r.uuid}  from ${originText(r)} via ${r.publisher} (key ${r.keyId}, published ${r.publishedAt}, pulled ${r.pulledAt}) TLP:${r.tlp.toUpperCase()}`);
         return EXIT.ok;
       });
     case undefined:

@@ -3,6 +3,7 @@ import { openAppDb } from '../appdb/open.ts';
 import { loadConfig } from '../config.ts';
 import { stripRorPrefix } from '../ingest/records.ts';
 import { MatchCorrections } from '../resolve/corrections.ts';
+import { originText } from '../exchange/service.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
 import { applyCorrections } from '../resolve/org-view.ts';
 import { Thesaurus, type CorrectionVerdict } from '../resolve/thesaurus.ts';
@@ -107,7 +108,7 @@ export async function matchCommand(argv: string[]): Promise<number> {
         if (values.json) out.log(JSON.stringify(list, null, 2));
         else
           for (const r of list)
-            out.log(`${r.uuid}  ${r.decision?.state ?? 'undecided'}  ${r.signed ? 'signed' : 'unsigned'}  ${r.correction.verdict.padEnd(4)} ${(r.correction.rorId || '-').padEnd(9)}  "${r.correction.raw}"  ${r.originOrg} via ${r.publisher}, TLP:${r.tlp.toUpperCase()}: ${r.correction.reason}`);
+            out.log(`${r.uuid}  ${r.decision?.state ?? 'undecided'}  ${r.signed ? 'signed' : 'unsigned'}  ${r.correction.verdict.padEnd(4)} ${(r.correction.rorId || '-').padEnd(9)}  "${r.correction.raw}"  ${originText(r)} via ${r.publisher}, TLP:${r.tlp.toUpperCase()}: ${r.correction.reason}`);
         if (!values.json && list.length === 0) out.log('no corrections received from feeds (derisk exchange pull brings them)');
         return EXIT.ok;
       } finally {
@@ -123,7 +124,7 @@ export async function matchCommand(argv: string[]): Promise<number> {
         const r = await corrections.accept(await cliActor(db, org), args[0]!);
         const applied = await applyFor(config, corrections, org);
         if (values.json) out.log(JSON.stringify({ ...r, applied }, null, 2));
-        else out.log(`accepted ${r.uuid} ("${r.correction.raw}" ${r.correction.verdict}${r.correction.rorId ? ` ${r.correction.rorId}` : ''}, from ${r.originOrg} via ${r.publisher}) for ${org}\n${describeApplied(applied, org)}`);
+        else out.log(`accepted ${r.uuid} ("${r.correction.raw}" ${r.correction.verdict}${r.correction.rorId ? ` ${r.correction.rorId}` : ''}, from ${originText(r)} via ${r.publisher}) for ${org}\n${describeApplied(applied, org)}`);
         return EXIT.ok;
       } finally {
         await db.close();
@@ -137,7 +138,7 @@ export async function matchCommand(argv: string[]): Promise<number> {
         const r = await corrections.reject(await cliActor(db, org), args[0]!, values.reason);
         const applied = await applyFor(config, corrections, org);
         if (values.json) out.log(JSON.stringify({ ...r, applied }, null, 2));
-        else out.log(`rejected ${r.uuid} ("${r.correction.raw}" ${r.correction.verdict}${r.correction.rorId ? ` ${r.correction.rorId}` : ''}, from ${r.originOrg} via ${r.publisher}) for ${org}\n${describeApplied(applied, org)}`);
+        else out.log(`rejected ${r.uuid} ("${r.correction.raw}" ${r.correction.verdict}${r.correction.rorId ? ` ${r.correction.rorId}` : ''}, from ${originText(r)} via ${r.publisher}) for ${org}\n${describeApplied(applied, org)}`);
         return EXIT.ok;
       } finally {
         await db.close();

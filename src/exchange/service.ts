@@ -107,7 +107,7 @@ export interface Outgoing {
   namesakes: NamesakeDecision[];
   corrections: SharedCorrection[];
   assessments: AnonymisedAssessment[];
-  /** Partner groups shared by fewer than k organisations: held back, counted only. */
+  /** Partner groups without k organisations besides any one of them: held back, counted only. */
   heldBack: { groups: number; assessments: number; k: number };
 }
 
@@ -198,6 +198,8 @@ export class ExchangeService {
     private readonly european: ReadonlySet<string>,
     /** The origins feeds may be pulled from over HTTP (DERISK_EXCHANGE_ALLOW); none by default. */
     readonly feedOrigins: FeedOrigins = NO_FEED_ORIGINS,
+    /** The operator's anonymity threshold: a publish may ask for more, never less. */
+    readonly policy: ExchangePolicy = loadExchangePolicy(),
   ) {}
 
   async addNote(actor: Actor, subject: Subject, body: string, opinion: number | null = null): Promise<string> {
@@ -350,13 +352,16 @@ export class ExchangeService {
    * recipient, but a feed is read for every organisation of each installation that subscribes, so
    * a feed carries nothing marked above AMBER.
    */
-  async outgoing(actor: Actor, options: { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k: number; to: 'feed' | 'file' }): Promise<Outgoing> {
+  async outgoing(actor: Actor, options: { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k?: number; to: 'feed' | 'file' }): Promise<Outgoing> {
     authorize(actor, 'exchange.publish');
     if (options.to === 'feed' && !tlpAllows(options.maxTlp, FEED_MAX_TLP))
       throw new ExchangeError(
         `a feed carries markings up to TLP:AMBER, not TLP:${options.maxTlp.toUpperCase()}: TLP:AMBER+STRICT keeps an item inside its recipient's organisation, and a feed is read for every organisation of each installation that subscribes (hand such items to their one recipient as a file: derisk exchange export)`,
       );
-    if (!Number.isInteger(options.k) || options.k < 2) throw new ExchangeError(`k must be a whole number of at least 2 (got ${options.k})`);
+    const k = options.k ?? this.policy.k;
+    if (!Number.isInteger(k)) throw new ExchangeError(`k must be a whole number (got ${k})`);
+    // Whoever may publish could otherwise lower k until a group is small enough to tell who assessed.
+    if (k < this.policy.k) throw new ExchangeError(`k ${k} is below this installation's k = ${this.policy.k} (set by its operator in data/exchange/policy.json): a publish may ask for a higher k, never a lower one`);
     const passes = (s: Sharing) => distributionAllows(s.distribution, options.audience) && tlpAllows(s.tlp, options.maxTlp);
     const notes = (await this.db.query<NoteRow>(`${NOTES_SQL} ORDER BY n.created_at, n.id`)).map(noteOf).filter(passes);
     const namesakes = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} ORDER BY d.created_at, d.id`)).map(namesakeOf).filter(passes);
@@ -389,9 +394,11 @@ export class ExchangeService {
       groups.set(key, g);
     }
     const assessments: AnonymisedAssessment[] = [];
-    const heldBack = { groups: 0, assessments: 0, k: options.k };
+    const heldBack = { groups: 0, assessments: 0, k };
     for (const g of groups.values()) {
-      if (g.orgs.size >= options.k) assessments.push(...g.items);
+      // Every organisation in a group, the publishing one first, knows its own verdict and can set
+      // it aside: a group leaves only when k organisations remain besides any one of them.
+      if (g.orgs.size - 1 >= k) assessments.push(...g.items);
       else {
         heldBack.groups++;
         heldBack.assessments += g.items.length;
@@ -660,13 +667,13 @@ export class ExchangeService {
   }
 
   /** What feeds brought in, and files the actor's organisation imported (another's imports are theirs). */
-  async received(actor: Actor, kind?: ItemKind): Promise<{ kind: ItemKind; uuid: string; publisher: string; keyId: string; publishedAt: string; pulledAt: string; originOrg: string; distribution: string; tlp: string; doc: unknown }[]> {
+  async received(actor: Actor, kind?: ItemKind): Promise<({ kind: ItemKind; uuid: string; publisher: string; keyId: string; publishedAt: string; pulledAt: string; distribution: string; tlp: string; doc: unknown } & Origin)[]> {
     authorize(actor, 'note.read');
     const rows = await this.db.query<{ kind: ItemKind; uuid: string; subscription_id: string; publisher: string; key_id: string; published_at: string; pulled_at: string; origin_org: string; distribution: string; tlp: string; doc: string }>(
       kind ? 'SELECT * FROM exchange_received WHERE kind = $1 ORDER BY kind, uuid' : 'SELECT * FROM exchange_received ORDER BY kind, uuid',
       kind ? [kind] : [],
     );
-    return receivedAsSeenBy(rows, actor.orgId).map((r) => ({ kind: r.kind, uuid: r.uuid, publisher: r.publisher, keyId: r.key_id, publishedAt: r.published_at, pulledAt: r.pulled_at, originOrg: r.origin_org, distribution: r.distribution, tlp: r.tlp, doc: JSON.parse(r.doc) }));
+    return receivedAsSeenBy(rows, actor.orgId).map((r) => ({ kind: r.kind, uuid: r.uuid, publisher: r.publisher, keyId: r.key_id, publishedAt: r.published_at, pulledAt: r.pulled_at, ...originOf(r), distribution: r.distribution, tlp: r.tlp, doc: JSON.parse(r.doc) }));
   }
 }
 
@@ -778,6 +785,28 @@ export interface ReceivedNamesake {
   createdAt: string;
 }
 
+/**
+ * Who wrote a received item, as far as this installation can tell: a feed it subscribed to by key
+ * signs for the organisations it names; a file an administrator imported is signed by nobody, so
+ * the organisation it names is only its claim.
+ */
+export interface Origin {
+  /** The organisation that wrote it, where a signed feed vouches for it; null for an unsigned file. */
+  originOrg: string | null;
+  /** What an unsigned file says of itself: a claim, not shown as the author. */
+  claimedOrigin?: string;
+  originVerified: boolean;
+}
+
+export const isSigned = (keyId: string) => !keyId.startsWith('unsigned:');
+
+export function originOf(r: { key_id: string; origin_org: string }): Origin {
+  return isSigned(r.key_id) ? { originOrg: r.origin_org, originVerified: true } : { originOrg: null, claimedOrigin: r.origin_org, originVerified: false };
+}
+
+/** The origin in a sentence: the organisation, or its claim marked unverified. */
+export const originText = (o: Origin) => o.originOrg ?? `"${o.claimedOrigin}" (unverified: an unsigned file's claim)`;
+
 export interface ReceivedItem {
   kind: ItemKind;
   uuid: string;
@@ -810,7 +839,9 @@ export async function namesakeVerdicts(db: AppDb, viewerOrg: string | null, name
   if (key === '' || entries.length === 0) return [];
   const local = (await db.query<NamesakeRow>(`${NAMESAKES_SQL} WHERE d.name_key = $1`, [key])).map(namesakeOf).filter((d) => d.orgId === viewerOrg || (d.distribution !== 'organisation' && d.tlp !== 'red'));
   const received = receivedAsSeenBy(
-    await db.query<{ uuid: string; subscription_id: string; publisher: string; origin_org: string; doc: string; tlp: string }>(`SELECT uuid, subscription_id, publisher, origin_org, doc, tlp FROM exchange_received WHERE kind = 'namesake' AND subject_key = $1 ORDER BY uuid`, [key]),
+    await db.query<{ uuid: string; subscription_id: string; publisher: string; key_id: string; origin_org: string; doc: string; tlp: string }>(`SELECT uuid, subscription_id, publisher, key_id, origin_org, doc, tlp FROM exchange_received WHERE kind = 'namesake' AND subject_key = $1 ORDER BY uuid`, [
+      key,
+    ]),
     viewerOrg,
   );
   const out: NamesakeInfo[] = [];
@@ -819,7 +850,7 @@ export async function namesakeVerdicts(db: AppDb, viewerOrg: string | null, name
     for (const d of local) if (d.listId === e.list && d.entryId === e.entryId) judged.push({ institution: d.orgName, publisher: null, reason: d.reason, tlp: d.tlp, at: d.createdAt });
     for (const r of received) {
       const d = JSON.parse(r.doc) as ReceivedNamesake;
-      if (d.listId === e.list && d.entryId === e.entryId) judged.push({ institution: r.origin_org, publisher: r.publisher, reason: d.reason, tlp: r.tlp as Tlp, at: d.createdAt });
+      if (d.listId === e.list && d.entryId === e.entryId) judged.push({ institution: originText(originOf(r)), publisher: r.publisher, reason: d.reason, tlp: r.tlp as Tlp, at: d.createdAt });
     }
     if (judged.length > 0) out.push({ list: e.list, entryId: e.entryId, entry: e.entry ?? e.entryId, institutions: new Set(judged.map((j) => j.institution)).size, decisions: judged });
   }

@@ -3,18 +3,17 @@ import type { AppDb } from '../appdb/db.ts';
 import { DEFAULT_LIMITS, stripRorPrefix } from '../ingest/records.ts';
 import { ValidationError } from '../errors.ts';
 import { appendAudit } from '../service/audit.ts';
-import { authorize, NotFoundError, type Actor } from '../service/authorize.ts';
-import { receivedAsSeenBy, type ReceivedCorrection } from '../exchange/service.ts';
+import { authorize, NotFoundError, OTHER_ORG_USER, type Actor } from '../service/authorize.ts';
+import { isSigned, originOf, originText, receivedAsSeenBy, type Origin, type ReceivedCorrection } from '../exchange/service.ts';
 import type { AffiliationResolver, Resolution } from './matcher.ts';
 import { correctionKey, Thesaurus, type Correction, type CorrectionVerdict } from './thesaurus.ts';
 
 export class CorrectionError extends ValidationError {}
 
 /** A correction another installation's feed brought, and whether the organisation accepted it. */
-export interface ReceivedCorrectionView {
+export interface ReceivedCorrectionView extends Origin {
   uuid: string;
   publisher: string;
-  originOrg: string;
   tlp: string;
   pulledAt: string;
   /** The feed key it came signed with, or `unsigned:<file digest>` for a file an administrator imported. */
@@ -122,7 +121,8 @@ export class MatchCorrections {
       [orgId],
     );
     const accepted = (await this.received(orgId)).filter((r) => r.accepted);
-    return [...accepted.map((r) => r.correction), ...rows.map(correctionOf)];
+    // Another organisation's shared correction names the organisation (its sharing says so), never its author's id.
+    return [...accepted.map((r) => r.correction), ...rows.map((r) => (r.org_id === orgId ? correctionOf(r) : { ...correctionOf(r), createdBy: OTHER_ORG_USER }))];
   }
 
   /** Corrections other installations' feeds brought (exchange pull), each saying whether the organisation accepted it. */
@@ -147,10 +147,10 @@ export class MatchCorrections {
     const rejected = await this.rejections(orgId);
     return rows.map((r) => {
       const d = JSON.parse(r.doc) as ReceivedCorrection;
-      const correction: Correction = { id: r.uuid, raw: d.string, key: correctionKey(d.string), rorId: d.rorId, verdict: d.verdict, reason: d.reason, orgId: `${r.origin_org} (via ${r.publisher})`, createdBy: r.publisher, createdAt: d.createdAt };
+      const correction: Correction = { id: r.uuid, raw: d.string, key: correctionKey(d.string), rorId: d.rorId, verdict: d.verdict, reason: d.reason, orgId: `${originText(originOf(r))} (via ${r.publisher})`, createdBy: r.publisher, createdAt: d.createdAt };
       const no = rejected.get(r.uuid);
       const decision: ReceivedCorrectionView['decision'] = r.accepted_at !== null ? { state: 'accepted', by: r.accepted_by ?? '', at: r.accepted_at, reason: null } : no ? { state: 'rejected', ...no } : null;
-      return { uuid: r.uuid, publisher: r.publisher, originOrg: r.origin_org, tlp: r.tlp, pulledAt: r.pulled_at, keyId: r.key_id, signed: !r.key_id.startsWith('unsigned:'), accepted: r.accepted_at !== null, acceptedAt: r.accepted_at, decision, correction };
+      return { uuid: r.uuid, publisher: r.publisher, ...originOf(r), tlp: r.tlp, pulledAt: r.pulled_at, keyId: r.key_id, signed: isSigned(r.key_id), accepted: r.accepted_at !== null, acceptedAt: r.accepted_at, decision, correction };
     });
   }
 
@@ -186,7 +186,7 @@ export class MatchCorrections {
         orgId: actor.orgId,
         action: 'match.reject',
         target: uuid,
-        detail: { string: found.correction.raw, verdict: found.correction.verdict, ror: found.correction.rorId || null, publisher: found.publisher, origin: found.originOrg, reason: why, withdrawn: found.accepted },
+        detail: { string: found.correction.raw, verdict: found.correction.verdict, ror: found.correction.rorId || null, publisher: found.publisher, origin: originText(found), reason: why, withdrawn: found.accepted },
         rows: found.accepted ? [['match_corrections_accepted', actor.orgId, uuid]] : [],
       });
     });
@@ -212,7 +212,7 @@ export class MatchCorrections {
         orgId: actor.orgId,
         action: 'match.accept',
         target: uuid,
-        detail: { string: found.correction.raw, verdict: found.correction.verdict, ror: found.correction.rorId || null, publisher: found.publisher, origin: found.originOrg },
+        detail: { string: found.correction.raw, verdict: found.correction.verdict, ror: found.correction.rorId || null, publisher: found.publisher, origin: originText(found) },
         rows: [['match_corrections_accepted', actor.orgId, uuid]],
       });
     });

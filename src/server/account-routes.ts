@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { auditTrailOf, verifyAuditOf } from '../service/audit.ts';
-import { ROLES, type Role } from '../service/authorize.ts';
-import { SESSION_HOURS, type Accounts } from '../service/accounts.ts';
+import { ForbiddenError, ROLES, type Role } from '../service/authorize.ts';
+import { SESSION_HOURS, TOKEN_DAYS, type Accounts } from '../service/accounts.ts';
 import { ThrottledError } from '../service/throttle.ts';
 import type { AppDb } from '../appdb/db.ts';
 import { actorOf, cookie, DEVICE_COOKIE, deviceCookie, SESSION_COOKIE, sessionCookie } from './auth.ts';
@@ -102,9 +102,20 @@ export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, 
 
   app.get('/api/tokens', { schema: { description: "The caller's API tokens (an admin's: their organisation's), without the secrets" } }, async (request) => accounts.tokens(actorOf(request)));
 
-  app.post('/api/tokens', { schema: { description: 'A new API token for the caller, shown once', body: { type: 'object', additionalProperties: false, required: ['label'], properties: { label: { type: 'string', minLength: 1, maxLength: 100 } } } } }, async (request, reply) => {
-    return reply.code(201).send(await accounts.createToken(actorOf(request), (request.body as { label: string }).label));
-  });
+  app.post(
+    '/api/tokens',
+    {
+      schema: {
+        description: `A new API token for the caller, shown once, good for days (at most and by default ${TOKEN_DAYS}). Only from a browser session (cookie and CSRF token): a token cannot make another, so a leaked one cannot outlive its own revocation`,
+        body: { type: 'object', additionalProperties: false, required: ['label'], properties: { label: { type: 'string', minLength: 1, maxLength: 100 }, days: { type: 'integer', minimum: 1, maximum: TOKEN_DAYS } } },
+      },
+    },
+    async (request, reply) => {
+      if (request.credential !== 'session') throw new ForbiddenError('an API token cannot make another token: log in to the web app (a browser session) and make it there');
+      const body = request.body as { label: string; days?: number };
+      return reply.code(201).send(await accounts.createToken(actorOf(request), body.label, body.days));
+    },
+  );
 
   app.delete('/api/tokens/:id', { schema: { description: 'Revokes an API token', params: userId } }, async (request) => {
     await accounts.revokeToken(actorOf(request), (request.params as { id: string }).id);

@@ -36,7 +36,7 @@ import { MailSender, MailSettings, type MailOptions } from '../monitoring/mail.t
 import { actorOf, registerAuth } from './auth.ts';
 import { registerCaseRoutes } from './case-routes.ts';
 import { registerExchangeRoutes } from './exchange-routes.ts';
-import { ExchangeService } from '../exchange/service.ts';
+import { ExchangeService, type ExchangePolicy } from '../exchange/service.ts';
 import { EXCHANGE_SCHEDULER, pullDue } from '../exchange/pull.ts';
 import { feedIdentity, publisherOf } from '../exchange/feed.ts';
 import { storeRegistry } from '../exchange/ftm.ts';
@@ -92,7 +92,7 @@ export interface ServerOptions {
   publicUrl?: string | null;
   /** Watchlists and alerts: how often webhook deliveries and the monitor's checks run, the retry schedule, today's date (tests). */
   /** Where exchange feeds may be pulled from over HTTP (DERISK_EXCHANGE_ALLOW); by default nowhere. */
-  exchange?: { feeds?: FeedOrigins };
+  exchange?: { feeds?: FeedOrigins; policy?: ExchangePolicy };
   monitoring?: { deliveryIntervalMs?: number; checkIntervalMs?: number; webhooks?: SenderOptions; mail?: MailOptions; today?: () => string; openalex?: OpenAlexFetchSettings };
   /** Told of every route as it is added (the route-enumeration test listens here). */
   onRoute?: (method: string, url: string) => void;
@@ -427,7 +427,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       screeningIndex = null;
       throw e;
     }));
-  const exchange = new ExchangeService(options.db, new Set(catalogueFor({}).regions.get('EU27AC')?.countries ?? []), options.exchange?.feeds);
+  const exchange = new ExchangeService(options.db, new Set(catalogueFor({}).regions.get('EU27AC')?.countries ?? []), options.exchange?.feeds, options.exchange?.policy);
   registerScreeningRoutes(
     app,
     evidence,

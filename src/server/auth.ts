@@ -45,6 +45,8 @@ export const DEVICE_COOKIE = 'derisk_device';
 declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
+    /** How the caller authenticated: some things (making a token) take an interactive session. */
+    credential: 'token' | 'session' | null;
   }
 }
 
@@ -78,6 +80,7 @@ export const deviceCookie = (request: FastifyRequest, value: string) => cookieHe
  */
 export function registerAuth(app: FastifyInstance, accounts: Accounts): void {
   app.decorateRequest('actor', null);
+  app.decorateRequest('credential', null);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const method = request.method === 'HEAD' ? 'GET' : request.method;
     const route = `${method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
@@ -85,11 +88,13 @@ export function registerAuth(app: FastifyInstance, accounts: Accounts): void {
     const header = request.headers.authorization;
     if (header?.startsWith('Bearer ')) {
       request.actor = await accounts.tokenActor(header.slice(7));
+      if (request.actor) request.credential = 'token';
     } else {
       const session = cookie(request, SESSION_COOKIE);
       const found = session ? await accounts.sessionActor(session) : null;
       if (found) {
         request.actor = found.actor;
+        request.credential = 'session';
         const unsafe = !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
         const given = request.headers['x-csrf-token'];
         if (unsafe && (typeof given !== 'string' || !same(given, found.csrf))) {

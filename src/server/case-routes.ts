@@ -101,7 +101,7 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
     const caseId = (request.params as { id: string }).id;
     const c = await cases.get(actor, caseId);
     const assessments = await cases.assessments(actor, caseId);
-    const name = (userId: string) => cases.personName(actor, userId);
+    const name = (userId: string | null) => cases.personName(actor, userId);
     const notes = await cases.notes(actor, caseId);
     reply.header('etag', etag(c.version));
     return {

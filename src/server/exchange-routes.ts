@@ -6,7 +6,7 @@ import { DISTRIBUTIONS, FEED_TLPS, TLPS, type Distribution, type ExportableTlp, 
 import { exportFtm, ftmJsonLines, type RegistryLookup } from '../exchange/ftm.ts';
 import { mispEvents } from '../exchange/misp.ts';
 import { pullSubscription } from '../exchange/pull.ts';
-import { findListEntry, IMPORT_MAX_BYTES, ITEM_KINDS, loadExchangePolicy, RESTRICTABLE, type ExchangeService, type ItemKind, type Subject } from '../exchange/service.ts';
+import { findListEntry, IMPORT_MAX_BYTES, ITEM_KINDS, RESTRICTABLE, type ExchangeService, type ItemKind, type Subject } from '../exchange/service.ts';
 import type { RiskList } from '../screening/lists.ts';
 import { ConflictError } from '../errors.ts';
 import { authorize } from '../service/authorize.ts';
@@ -203,14 +203,14 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     '/api/exchange/publish',
     {
       schema: {
-        description: `Publishes the installation's signed feed at ${EXCHANGE_FEED_ROUTE.replace(':file', '')} (public, as a MISP feed): items shared with the audience at markings up to tlp; anonymised verdicts only where k organisations assessed the partner (admin)`,
+        description: `Publishes the installation's signed feed at ${EXCHANGE_FEED_ROUTE.replace(':file', '')} (public, as a MISP feed): items shared with the audience at markings up to tlp; anonymised verdicts only where k organisations besides any one of them (the publishing one included) assessed the partner; k is the installation's (data/exchange/policy.json): a higher one may be asked for, never a lower one (admin)`,
         body: { type: 'object', additionalProperties: false, properties: { tlp: { type: 'string', enum: [...FEED_TLPS], default: 'green' }, audience: { type: 'string', enum: ['community', 'everyone'], default: 'community' }, k: { type: 'integer', minimum: 2, maximum: 1000 } } },
       },
     },
     async (request) => {
       if (!feedDir || !options.home) throw new ConflictError('this server has no DERISK_HOME: nowhere to keep the feed key and feed');
       const body = (request.body ?? {}) as { tlp?: ExportableTlp; audience?: 'community' | 'everyone'; k?: number };
-      const outgoing = await service.outgoing(actorOf(request), { maxTlp: body.tlp ?? 'green', audience: body.audience ?? 'community', k: body.k ?? loadExchangePolicy().k, to: 'feed' });
+      const outgoing = await service.outgoing(actorOf(request), { maxTlp: body.tlp ?? 'green', audience: body.audience ?? 'community', k: body.k, to: 'feed' });
       const identity = feedIdentity(options.home);
       const written = writeFeed(options.home, feedDir, mispEvents(publisherOf(identity), outgoing, await options.lists()));
       return { ...written, publisher: identity.publisher, key: identity.publicKey, path: EXCHANGE_FEED_ROUTE.replace(':file', ''), notes: outgoing.notes.length, namesakes: outgoing.namesakes.length, assessments: outgoing.assessments.length, heldBack: outgoing.heldBack };

@@ -49,6 +49,12 @@ export const REVOKED = 'revoked = true, mac = NULL';
 /** How long a browser that logged in is remembered as the account's own (its device cookie). */
 export const DEVICE_DAYS = 400;
 
+/** An API token lives this long unless made for less: a forgotten or leaked one stops on its own. */
+export const TOKEN_DAYS = 90;
+
+/** When a token stops: its own date, or (made before tokens carried one, migration 027) TOKEN_DAYS after it was made. */
+const tokenExpiry = (t: { created_at: string; expires_at: string | null }) => t.expires_at ?? new Date(Date.parse(t.created_at) + TOKEN_DAYS * 86_400_000).toISOString();
+
 /** A login code printed at the console is good for this long, once. */
 export const LOGIN_CODE_MINUTES = 10;
 
@@ -196,24 +202,27 @@ export class Accounts {
     return { actor: actorOf(row), csrf: row.csrf };
   }
 
-  /** A new API token for the actor: shown once, stored only as its hash, with its MAC. */
-  async createToken(actor: Actor, label: string): Promise<{ id: string; token: string }> {
+  /** A new API token for the actor, good for `days` (at most TOKEN_DAYS): shown once, stored only as its hash, with its MAC (which covers its expiry). */
+  async createToken(actor: Actor, label: string, days = TOKEN_DAYS): Promise<{ id: string; token: string; expiresAt: string }> {
+    if (!Number.isInteger(days) || days < 1 || days > TOKEN_DAYS) throw new PasswordPolicyError(`days: a token lives from 1 to ${TOKEN_DAYS} days, got ${days}`);
     const token = `drk_${randomBytes(32).toString('base64url')}`;
-    const row = { id: randomUUID(), token_hash: sha256(token), user_id: actor.userId, created_at: new Date().toISOString() };
+    const now = Date.now();
+    const row = { id: randomUUID(), token_hash: sha256(token), user_id: actor.userId, created_at: new Date(now).toISOString(), expires_at: new Date(now + days * 86_400_000).toISOString() };
     await this.db.transaction(async (tx) => {
-      await tx.query('INSERT INTO api_tokens (id, token_hash, user_id, label, revoked, created_at, mac) VALUES ($1, $2, $3, $4, false, $5, $6)', [row.id, row.token_hash, row.user_id, label.slice(0, 100), row.created_at, this.mac('api-token', tokenMacFields(row))]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'token.create', target: row.id, detail: { label: label.slice(0, 100) }, rows: [['api_tokens', row.id]] });
+      await tx.query('INSERT INTO api_tokens (id, token_hash, user_id, label, revoked, created_at, expires_at, mac) VALUES ($1, $2, $3, $4, false, $5, $6, $7)', [row.id, row.token_hash, row.user_id, label.slice(0, 100), row.created_at, row.expires_at, this.mac('api-token', tokenMacFields(row))]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'token.create', target: row.id, detail: { label: label.slice(0, 100), expiresAt: row.expires_at }, rows: [['api_tokens', row.id]] });
     });
-    return { id: row.id, token };
+    return { id: row.id, token, expiresAt: row.expires_at };
   }
 
-  /** The actor's own tokens (an admin: those of everyone in their organisation), never the secrets. */
-  async tokens(actor: Actor): Promise<{ id: string; label: string; userId: string; email: string; createdAt: string }[]> {
-    const rows = await this.db.query<{ id: string; label: string; user_id: string; email: string; created_at: string }>(
-      `SELECT t.id, t.label, t.user_id, u.email, t.created_at FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE NOT t.revoked AND ${actor.role === 'admin' ? 'u.org_id = $1' : 't.user_id = $1'} ORDER BY t.created_at`,
+  /** The actor's own tokens (an admin: those of everyone in their organisation), never the secrets; expired ones until revoked, marked so. */
+  async tokens(actor: Actor): Promise<{ id: string; label: string; userId: string; email: string; createdAt: string; expiresAt: string; expired: boolean }[]> {
+    const rows = await this.db.query<{ id: string; label: string; user_id: string; email: string; created_at: string; expires_at: string | null }>(
+      `SELECT t.id, t.label, t.user_id, u.email, t.created_at, t.expires_at FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE NOT t.revoked AND ${actor.role === 'admin' ? 'u.org_id = $1' : 't.user_id = $1'} ORDER BY t.created_at`,
       [actor.role === 'admin' ? actor.orgId : actor.userId],
     );
-    return rows.map((r) => ({ id: r.id, label: r.label, userId: r.user_id, email: r.email, createdAt: r.created_at }));
+    const now = new Date().toISOString();
+    return rows.map((r) => ({ id: r.id, label: r.label, userId: r.user_id, email: r.email, createdAt: r.created_at, expiresAt: tokenExpiry(r), expired: tokenExpiry(r) <= now }));
   }
 
   async revokeToken(actor: Actor, id: string): Promise<void> {
@@ -227,13 +236,14 @@ export class Accounts {
 
   async tokenActor(token: string): Promise<Actor | null> {
     const row = (
-      await this.db.query<UserRow & { token_id: string; token_hash: string; user_id: string; token_created: string; mac: string | null }>(
-        'SELECT u.*, t.id AS token_id, t.token_hash, t.user_id, t.created_at AS token_created, t.mac FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND NOT t.revoked',
+      await this.db.query<UserRow & { token_id: string; token_hash: string; user_id: string; token_created: string; token_expires: string | null; mac: string | null }>(
+        'SELECT u.*, t.id AS token_id, t.token_hash, t.user_id, t.created_at AS token_created, t.expires_at AS token_expires, t.mac FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND NOT t.revoked',
         [sha256(token)],
       )
     )[0];
     if (!row || row.disabled) return null;
-    if (!this.macMatches('api-token', tokenMacFields({ id: row.token_id, token_hash: row.token_hash, user_id: row.user_id, created_at: row.token_created }), row.mac)) return null;
+    if (tokenExpiry({ created_at: row.token_created, expires_at: row.token_expires }) <= new Date().toISOString()) return null;
+    if (!this.macMatches('api-token', tokenMacFields({ id: row.token_id, token_hash: row.token_hash, user_id: row.user_id, created_at: row.token_created, expires_at: row.token_expires }), row.mac)) return null;
     return actorOf(row);
   }
 
@@ -316,18 +326,20 @@ export class Accounts {
 
   /**
    * Gives a user a new password (the operator, when an administrator forgot theirs): the old
-   * password stops working and their browser sessions and login codes end; API tokens stay.
+   * password stops working, and their browser sessions and login codes end and their API tokens
+   * and feed address are revoked — a reset follows a suspicion, and a token taken with the old
+   * password would otherwise outlive it. The number of tokens revoked.
    */
-  async resetPassword(actor: Actor, userId: string, password: string): Promise<void> {
+  async resetPassword(actor: Actor, userId: string, password: string): Promise<{ tokensRevoked: number }> {
     const user = await this.managed(this.db, actor, userId);
     checkPassword(password, [user.email, user.name, user.org_id, await this.organisationName(user.org_id)]);
     const hash = await hashPassword(password);
-    await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       await this.managed(tx, actor, userId);
       await tx.query('UPDATE users SET password_hash = $1 WHERE id = $2', [hash, userId]);
-      await tx.query('DELETE FROM sessions WHERE user_id = $1', [userId]);
-      await tx.query('DELETE FROM login_codes WHERE user_id = $1', [userId]);
-      await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: 'user.password-reset', target: userId, detail: { email: user.email }, rows: [['users', userId]] });
+      const revoked = await this.cutOff(tx, userId);
+      await appendAudit(tx, { actor: actor.userId, orgId: user.org_id, action: 'user.password-reset', target: userId, detail: { email: user.email, tokensRevoked: revoked.length }, rows: [['users', userId], ...revoked] });
+      return { tokensRevoked: revoked.length };
     });
   }
 

@@ -320,7 +320,8 @@ export const TOKEN_TABLES = { api_tokens: 'api-token', feed_tokens: 'feed-token'
  * Gives tokens issued before they carried a MAC (migrations 021, 022) theirs, where the trail is
  * the evidence they were issued: the last entry recording the row records it as it stands, and
  * that entry's hash and MAC hold under the key. Any other token without one (planted in the
- * database, or changed since) is left without: it authenticates nobody, and verify names it.
+ * database, or changed since) is left without: it authenticates nobody, and verify names it. The MAC
+ * given covers no expiry, as such tokens have none (before 027): one given an expiry behind derisk is refused.
  */
 async function vouchForTokens(sealed: AppDb, seal: AuditSeal): Promise<void> {
   for (const [table, kind] of Object.entries(TOKEN_TABLES) as [keyof typeof TOKEN_TABLES, string][]) {
@@ -458,7 +459,7 @@ async function checkCredentials(db: AppTx, seal: AuditSeal): Promise<AuditProble
   }
   // A revoked token authenticates nobody whatever its MAC (revoking drops it).
   for (const [table, kind] of Object.entries(TOKEN_TABLES)) {
-    const tokens = await db.query(`SELECT t.id, t.token_hash, t.user_id, t.created_at, t.mac, u.org_id FROM ${table} t LEFT JOIN users u ON u.id = t.user_id WHERE NOT t.revoked`);
+    const tokens = await db.query(`SELECT t.*, u.org_id FROM ${table} t LEFT JOIN users u ON u.id = t.user_id WHERE NOT t.revoked`);
     for (const t of tokens) {
       if (!credentialMacMatches(seal, kind, tokenMacFields(t), t.mac))
         problems.push({
@@ -480,7 +481,8 @@ async function checkCredentials(db: AppTx, seal: AuditSeal): Promise<AuditProble
 export const sessionMacFields = (s: AppRow): unknown[] => [s.id_hash, s.user_id, s.csrf, s.created_at, s.expires_at, s.origin];
 export const loginCodeMacFields = (c: AppRow): unknown[] => [c.code_hash, c.user_id, c.origin, c.expires_at];
 /** The columns of an API or feed token its MAC covers: which token, whose, since when (revoking drops the MAC). */
-export const tokenMacFields = (t: AppRow): unknown[] => [t.id, t.token_hash, t.user_id, t.created_at];
+/** An API token's expiry (migration 027) is covered where it has one: moved in the database, the token authenticates nobody. */
+export const tokenMacFields = (t: AppRow): unknown[] => [t.id, t.token_hash, t.user_id, t.created_at, ...(t.expires_at == null ? [] : [t.expires_at])];
 
 /**
  * Each backup's manifest records the head of the trail it copied, outside the database and

@@ -31,3 +31,6 @@ export function can(actor: Actor, action: Action): boolean {
 export function authorize(actor: Actor, action: Action): void {
   if (!can(actor, action)) throw new ForbiddenError(`${actor.role} may not ${action}`);
 }
+
+/** Who wrote something, to a reader of another organisation: no name, no stable id. */
+export const OTHER_ORG_USER = 'a user of another organisation';

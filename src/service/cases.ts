@@ -9,14 +9,15 @@ import { ConflictError, PreconditionRequiredError, ValidationError } from '../er
 import { typedKey } from '../resolve/normalize.ts';
 import { correctionsChanged } from '../resolve/org-view.ts';
 import { appendAudit } from './audit.ts';
-import { authorize, NotFoundError, type Actor } from './authorize.ts';
+import { authorize, NotFoundError, OTHER_ORG_USER, type Actor } from './authorize.ts';
 
 export interface StoredCase {
   id: string;
   orgId: string;
   title: string;
   doc: unknown;
-  createdBy: string;
+  /** The author's user id; null to another organisation's reader (a stable id would tell who). */
+  createdBy: string | null;
   createdAt: string;
   updatedAt: string;
   /** Counts the edits of title and document (not verdicts); an edit names the version it started from. */
@@ -30,7 +31,8 @@ export interface StoredAssessment {
   id: string;
   caseId: string;
   createdAt: string;
-  createdBy: string;
+  /** Null to another organisation's reader, as StoredCase.createdBy. */
+  createdBy: string | null;
   overall: string;
   rulebook: { id: string; version: string; hash: string };
   /** The verdict with the case as assessed (`case`), its snapshot and the policy bundle. */
@@ -44,7 +46,8 @@ export interface Decision {
   assessmentId: string;
   decision: DecisionKind;
   conditions: string[];
-  decidedBy: string;
+  /** Null to another organisation's reader, as StoredCase.createdBy. */
+  decidedBy: string | null;
   /** The decider's name, or "a user of another organisation" on a shared case. */
   decidedByName: string;
   decidedAt: string;
@@ -100,7 +103,7 @@ export function assessmentDocument(a: StoredAssessment) {
 const VISIBLE = '(c.org_id = $2 OR EXISTS (SELECT 1 FROM case_shares s WHERE s.case_id = c.id AND s.org_id = $2))';
 
 type CaseRow = { id: string; org_id: string; title: string; doc: string; created_by: string; created_at: string; updated_at: string; version: number };
-type AssessmentRow = { id: string; case_id: string; created_at: string; created_by: string; overall: string; rulebook_id: string; rulebook_version: string; rulebook_hash: string; result: string };
+type AssessmentRow = { id: string; case_id: string; org_id: string; created_at: string; created_by: string; overall: string; rulebook_id: string; rulebook_version: string; rulebook_hash: string; result: string };
 
 /**
  * A stored verdict, read from the application database alone: showing one (\`derisk assessments
@@ -113,7 +116,7 @@ export async function readAssessment(db: AppDb, actor: Actor, id: string): Promi
   // One query, whether the verdict is missing or another organisation's: the same answer, the same work.
   const row = (await db.query<AssessmentRow>(`SELECT a.* FROM assessments a JOIN cases c ON c.id = a.case_id WHERE a.id = $1 AND ${VISIBLE}`, [id, actor.orgId]))[0];
   if (!row) throw new NotFoundError(`no assessment ${id}`);
-  return { id: row.id, caseId: row.case_id, createdAt: row.created_at, createdBy: row.created_by, overall: row.overall, rulebook: { id: row.rulebook_id, version: row.rulebook_version, hash: row.rulebook_hash }, result: JSON.parse(row.result) };
+  return { id: row.id, caseId: row.case_id, createdAt: row.created_at, createdBy: row.org_id === actor.orgId ? row.created_by : null, overall: row.overall, rulebook: { id: row.rulebook_id, version: row.rulebook_version, hash: row.rulebook_hash }, result: JSON.parse(row.result) };
 }
 
 /**
@@ -202,7 +205,7 @@ export class CaseService {
     const own = row.org_id === actor.orgId;
     // Whom a case is shared with is the owner's business; a recipient sees only itself.
     const shares = own ? (await q.query<{ org_id: string }>('SELECT org_id FROM case_shares WHERE case_id = $1 ORDER BY org_id', [id])).map((r) => r.org_id) : [actor.orgId];
-    return { id: row.id, orgId: row.org_id, title: row.title, doc: JSON.parse(row.doc), createdBy: row.created_by, createdAt: row.created_at, updatedAt: row.updated_at, version: Number(row.version), sharedWith: shares, own };
+    return { id: row.id, orgId: row.org_id, title: row.title, doc: JSON.parse(row.doc), createdBy: own ? row.created_by : null, createdAt: row.created_at, updatedAt: row.updated_at, version: Number(row.version), sharedWith: shares, own };
   }
 
   /** Changes are for the owning organisation only; a shared case is read-only to others. */
@@ -298,9 +301,9 @@ export class CaseService {
 
   async assessments(actor: Actor, caseId: string): Promise<StoredAssessment[]> {
     authorize(actor, 'assessment.read');
-    await this.visible(this.db, actor, caseId);
+    const { own } = await this.visible(this.db, actor, caseId);
     const rows = await this.db.query<AssessmentRow>('SELECT * FROM assessments WHERE case_id = $1 ORDER BY created_at DESC', [caseId]);
-    return rows.map((r) => ({ id: r.id, caseId: r.case_id, createdAt: r.created_at, createdBy: r.created_by, overall: r.overall, rulebook: { id: r.rulebook_id, version: r.rulebook_version, hash: r.rulebook_hash }, result: JSON.parse(r.result) }));
+    return rows.map((r) => ({ id: r.id, caseId: r.case_id, createdAt: r.created_at, createdBy: own ? r.created_by : null, overall: r.overall, rulebook: { id: r.rulebook_id, version: r.rulebook_version, hash: r.rulebook_hash }, result: JSON.parse(r.result) }));
   }
 
   /** A stored verdict (see readAssessment). */
@@ -354,7 +357,7 @@ export class CaseService {
     await this.assessment(actor, assessmentId);
     const row = await this.decisionRow(this.db, assessmentId);
     if (!row) return null;
-    return { assessmentId, decision: row.decision as DecisionKind, conditions: JSON.parse(row.conditions) as string[], decidedBy: row.decided_by, decidedByName: await this.personName(actor, row.decided_by), decidedAt: row.decided_at };
+    return { assessmentId, decision: row.decision as DecisionKind, conditions: JSON.parse(row.conditions) as string[], decidedBy: row.org_id === actor.orgId ? row.decided_by : null, decidedByName: await this.personName(actor, row.decided_by), decidedAt: row.decided_at };
   }
 
   /** What the report prints beside the verdict: names, not user ids, and the sign-off. */
@@ -363,17 +366,18 @@ export class CaseService {
   }
 
   private async decisionRow(q: AppDb | AppTx, assessmentId: string) {
-    return (await q.query<{ decision: string; conditions: string; decided_by: string; decided_at: string }>('SELECT decision, conditions, decided_by, decided_at FROM assessment_decisions WHERE assessment_id = $1', [assessmentId]))[0];
+    return (await q.query<{ org_id: string; decision: string; conditions: string; decided_by: string; decided_at: string }>('SELECT org_id, decision, conditions, decided_by, decided_at FROM assessment_decisions WHERE assessment_id = $1', [assessmentId]))[0];
   }
 
   /**
    * A user's name as the actor may see it: their own organisation's users by name (and e-mail),
    * anyone else as "a user of another organisation" (a shared case names nobody across organisations).
    */
-  async personName(actor: Actor, userId: string): Promise<string> {
+  async personName(actor: Actor, userId: string | null): Promise<string> {
+    if (userId === null) return OTHER_ORG_USER;
     const row = (await this.db.query<{ name: string; email: string; org_id: string }>('SELECT name, email, org_id FROM users WHERE id = $1', [userId]))[0];
     if (!row) return 'a user no longer registered';
-    if (row.org_id !== actor.orgId) return 'a user of another organisation';
+    if (row.org_id !== actor.orgId) return OTHER_ORG_USER;
     return row.name && row.name !== row.email ? `${row.name} (${row.email})` : row.email;
   }
 

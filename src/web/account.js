@@ -29,12 +29,18 @@ export function accountModule({ h, api, send, card }) {
 
   function tokensCard(tokens) {
     const shown = h('p', { class: 'muted', 'data-testid': 'new-token' });
-    const form = h('form', { class: 'inline' }, h('input', { name: 'label', required: '', maxlength: '100', placeholder: 'what the token is for' }), h('button', { type: 'submit' }, 'New token'));
+    const form = h(
+      'form',
+      { class: 'inline' },
+      h('input', { name: 'label', required: '', maxlength: '100', placeholder: 'what the token is for' }),
+      h('label', {}, 'days ', h('input', { name: 'days', type: 'number', min: '1', max: '90', value: '90', required: '' })),
+      h('button', { type: 'submit' }, 'New token'),
+    );
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       try {
-        const t = await send('POST', '/api/tokens', { label: form.elements.label.value });
-        shown.replaceChildren('Copy it now, it is shown once: ', h('code', {}, t.token));
+        const t = await send('POST', '/api/tokens', { label: form.elements.label.value, days: Number(form.elements.days.value) });
+        shown.replaceChildren('Copy it now, it is shown once (it expires ', t.expiresAt.slice(0, 10), '): ', h('code', {}, t.token));
       } catch (err) {
         alertBox(err.message);
       }
@@ -46,6 +52,7 @@ export function accountModule({ h, api, send, card }) {
         h('td', {}, t.label),
         h('td', {}, t.email),
         h('td', {}, t.createdAt.slice(0, 16).replace('T', ' ')),
+        h('td', {}, t.expired ? `expired ${t.expiresAt.slice(0, 10)}` : t.expiresAt.slice(0, 10)),
         h(
           'td',
           {},
@@ -53,7 +60,7 @@ export function accountModule({ h, api, send, card }) {
         ),
       ),
     );
-    return card('API tokens', 'tokens-card', h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Label'), h('th', {}, 'User'), h('th', {}, 'Created'), h('th', {}, ''))), h('tbody', {}, ...rows)), form, shown);
+    return card('API tokens', 'tokens-card', h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Label'), h('th', {}, 'User'), h('th', {}, 'Created'), h('th', {}, 'Expires'), h('th', {}, ''))), h('tbody', {}, ...rows)), form, shown);
   }
 
   function usersCard(users, me) {

@@ -118,7 +118,8 @@ export function exchangeModule({ h, api, send, card }) {
       h(
         'p',
         { class: 'muted provenance' },
-        `From ${r.originOrg}${r.publisher === r.originOrg ? '' : ` via ${r.publisher}`} · decided ${day(c.createdAt)} · received ${day(r.pulledAt)} · `,
+        r.originOrg === null ? h('span', { 'data-testid': 'claimed-origin' }, `Claims to be from ${r.claimedOrigin} (unverified: an unsigned file says so) via ${r.publisher}`) : `From ${r.originOrg}${r.publisher === r.originOrg ? '' : ` via ${r.publisher}`}`,
+        ` · decided ${day(c.createdAt)} · received ${day(r.pulledAt)} · `,
         how,
         ' ',
         h('span', { class: `badge tlp-${r.tlp.replace('+', '-')}` }, `TLP:${r.tlp.toUpperCase()}`),

@@ -22,7 +22,7 @@ import { ROLES, type Actor } from '../../src/service/authorize.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
-import { testService, type TestService } from '../helpers/service.ts';
+import { addMembers, testService, type TestService } from '../helpers/service.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
 const PASSWORD = 'a very long password';
@@ -366,7 +366,21 @@ test("importing a partner's file over HTTP: administrators only (refused before 
 
   const listed = await expect(call(a, 'org-a/viewer', 'GET', '/api/match/received'), 200);
   const mine = listed.find((r: { uuid: string }) => r.uuid === correction.id);
-  assert.deepEqual([mine.publisher, mine.originOrg, mine.signed, mine.decision, mine.correction.raw], ['Partner University', 'Partner University', false, null, correction.string]);
+  // The file says who wrote it, signed by nobody: a claim, never shown as the author.
+  assert.deepEqual([mine.publisher, mine.originOrg, mine.claimedOrigin, mine.originVerified, mine.signed, mine.decision, mine.correction.raw], ['Partner University', null, 'Partner University', false, false, null, correction.string]);
+  assert.match(mine.correction.orgId, /^"Partner University" \(unverified: an unsigned file's claim\) \(via Partner University\)$/);
+  const asItem = (await expect(call(a, 'org-a/viewer', 'GET', '/api/exchange/received'), 200)).find((r: { uuid: string }) => r.uuid === correction.id);
+  assert.deepEqual([asItem.originOrg, asItem.claimedOrigin, asItem.originVerified], [null, 'Partner University', false]);
+  let cliLines = '';
+  const home = process.env.DERISK_HOME;
+  process.env.DERISK_HOME = a.service.home;
+  try {
+    await runAs({ cwd: tempDir(), stdout: { write: (t) => void (cliLines += t) }, stderr: { write: () => undefined }, progressBar: false, store: a.store }, () => exchangeCommand(['received', '--org', 'org-a']));
+  } finally {
+    if (home === undefined) delete process.env.DERISK_HOME;
+    else process.env.DERISK_HOME = home;
+  }
+  assert.match(cliLines, new RegExp(`correction ${correction.id}  from "Partner University" \\(unverified: an unsigned file's claim\\) via Partner University`));
   // Organisation B: not in its received corrections, nor in what it sees received, and it cannot decide on it.
   assert.ok(!(await expect(call(a, 'org-b/admin', 'GET', '/api/match/received'), 200)).some((r: { uuid: string }) => r.uuid === correction.id));
   assert.ok(!(await expect(call(a, 'org-b/admin', 'GET', '/api/exchange/received'), 200)).some((r: { uuid: string }) => r.uuid === correction.id));
@@ -523,16 +537,42 @@ test('a feed bringing an item an organisation imported from a file: taken for th
   assert.deepEqual([again.unchanged, again.conflicts], [1, []]);
 });
 
-test('two servers on loopback exchange anonymised assessments through the signed feed, naming neither case nor organisation; a TLP:RED note never leaves A', async () => {
-  for (const org of ['org-a', 'org-b']) {
-    const { id } = await expect(call(a, `${org}/analyst`, 'POST', '/api/cases', { ...GREEN_CASE, title: `CONFIDENTIAL graph theory of ${org}` }), 201);
-    const verdict = await expect(call(a, `${org}/analyst`, 'POST', `/api/cases/${id}/assess`, { as_of: '2026-11-22' }), 201);
-    await expect(call(a, `${org}/officer`, 'PUT', `/api/exchange/sharing/assessment/${verdict.id}`, { distribution: 'community', tlp: 'green' }), 200);
+/** Shares a verdict on GREEN_CASE's partners from each of `orgs` with the community. */
+async function shareVerdicts(i: Installation, orgs: string[]): Promise<void> {
+  for (const org of orgs) {
+    const { id } = await expect(call(i, `${org}/analyst`, 'POST', '/api/cases', { ...GREEN_CASE, title: `CONFIDENTIAL graph theory of ${org}` }), 201);
+    const verdict = await expect(call(i, `${org}/analyst`, 'POST', `/api/cases/${id}/assess`, { as_of: '2026-11-22' }), 201);
+    await expect(call(i, `${org}/officer`, 'PUT', `/api/exchange/sharing/assessment/${verdict.id}`, { distribution: 'community', tlp: 'green' }), 200);
   }
+}
+
+test("an administrator cannot lower the installation's k, and a verdict group leaves only when k organisations besides any one of them assessed it: no organisation can set its own verdict aside to find another's", async () => {
+  const c = await installation();
+  try {
+    Object.assign(c.tokens, (await addMembers(c.service.accounts, ['org-c', 'org-d'], ['analyst', 'officer'])).tokens);
+    const publish = (body: unknown, status = 200) => expect(call(c, 'org-a/admin', 'POST', '/api/exchange/publish', body), status);
+    await shareVerdicts(c, ['org-a', 'org-b']);
+    assert.match((await publish({ k: 2 }, 400)).message, /k 2 is below this installation's k = 3 .*a publish may ask for a higher k, never a lower one/);
+    assert.deepEqual((await publish({})).heldBack, { groups: 1, assessments: 2, k: 3 });
+    // Three organisations: the publisher (or any of them) sets its own aside and two remain, fewer than k.
+    await shareVerdicts(c, ['org-c']);
+    assert.deepEqual(await publish({}).then((r) => [r.assessments, r.heldBack]), [0, { groups: 1, assessments: 3, k: 3 }]);
+    await shareVerdicts(c, ['org-d']);
+    assert.equal((await publish({})).assessments, 4);
+    assert.deepEqual(await publish({ k: 4 }).then((r) => [r.assessments, r.heldBack]), [0, { groups: 1, assessments: 4, k: 4 }], 'a higher k may be asked for');
+  } finally {
+    await c.service.close();
+    c.store.close();
+  }
+});
+
+test('two servers on loopback exchange anonymised assessments through the signed feed, naming neither case nor organisation; a TLP:RED note never leaves A', async () => {
+  Object.assign(a.tokens, (await addMembers(a.service.accounts, ['org-c', 'org-d'], ['analyst', 'officer'])).tokens);
+  await shareVerdicts(a, ['org-a', 'org-b', 'org-c', 'org-d']);
   const red = await expect(call(a, 'org-a/analyst', 'POST', '/api/exchange/notes', { subject: { kind: 'ror', value: '03cve4549' }, text: 'RED-ONLY informant says so' }), 201);
   await expect(call(a, 'org-a/officer', 'PUT', `/api/exchange/sharing/note/${red.id}`, { distribution: 'everyone', tlp: 'red' }), 200);
-  const published = await expect(call(a, 'org-a/admin', 'POST', '/api/exchange/publish', { tlp: 'amber', k: 2 }), 200);
-  assert.equal(published.assessments, 2, JSON.stringify(published));
+  const published = await expect(call(a, 'org-a/admin', 'POST', '/api/exchange/publish', { tlp: 'amber' }), 200);
+  assert.equal(published.assessments, 4, JSON.stringify(published));
   const feedDir = join(a.home, 'exchange', 'feed');
   const feed = readdirSync(feedDir)
     .map((f) => readFileSync(join(feedDir, f), 'utf8'))
@@ -543,9 +583,9 @@ test('two servers on loopback exchange anonymised assessments through the signed
   assert.equal((await expect(call(b, 'org-b/admin', 'POST', `/api/exchange/subscriptions/${sub.id}/pull`), 200)).status, 'pulled');
   const received = (await expect(call(b, 'org-b/viewer', 'GET', '/api/exchange/received'), 200)) as { kind: string; originOrg: string; doc: { overall: string; partners: { ror: string | null }[]; criteria: string[] } }[];
   const anonymised = received.filter((r) => r.kind === 'assessment');
-  assert.equal(anonymised.length, 2);
+  assert.equal(anonymised.length, 4);
   for (const r of anonymised) {
-    assert.ok(!['University A', 'University B'].includes(r.originOrg), 'an anonymised assessment names no organisation');
+    assert.ok(!['University A', 'University B', 'ORG-C', 'ORG-D'].includes(r.originOrg), 'an anonymised assessment names no organisation');
     assert.ok(['green', 'yellow', 'red'].includes(r.doc.overall) && Array.isArray(r.doc.criteria), JSON.stringify(r.doc));
   }
   assert.ok(!JSON.stringify(received).includes('RED-ONLY') && !JSON.stringify(received).includes('CONFIDENTIAL'));

@@ -64,7 +64,10 @@ test('two installations exchange notes, namesake decisions and anonymised assess
   const feed = join(tempDir(), 'feed');
   const first = ok(derisk(['exchange', 'publish', feed], a));
   assert.match(first, /1 notes, 1 namesake decisions, 0 anonymised assessments/);
-  assert.match(first, /held back: 2 assessments of 1 partner groups assessed by fewer than 3 organisations/);
+  assert.match(first, /held back: 2 assessments of 1 partner groups where fewer than 3 organisations besides any one of them assessed/);
+  const lowered = derisk(['exchange', 'publish', feed, '--k', '2'], a);
+  assert.equal(lowered.status, 1, lowered.stdout);
+  assert.match(lowered.stderr, /k 2 is below this installation's k = 3/);
   const ftmFile = join(tempDir(), 'items.ftm.json');
   const ftmItems = () =>
     readFileSync(ftmFile, 'utf8')
@@ -82,9 +85,11 @@ test('two installations exchange notes, namesake decisions and anonymised assess
   assert.match(pulled, /Alpha research-security platform, sequence 1: 2 new/);
   assert.match(ok(derisk(['exchange', 'pull'], b)), /up to date \(sequence 1\)/, 'the same manifest again is nothing new, not a replay');
 
-  // The third university's verdict makes the group big enough.
+  // A third university's verdict is not enough: each of the three could set its own aside and find two.
   assess('uni-c');
-  assert.match(ok(derisk(['exchange', 'publish', feed], a)), /1 notes, 1 namesake decisions, 3 anonymised assessments/);
+  assert.match(ok(derisk(['exchange', 'publish', feed], a)), /0 anonymised assessments[^]*held back: 3 assessments/);
+  assess('uni-d');
+  assert.match(ok(derisk(['exchange', 'publish', feed], a)), /1 notes, 1 namesake decisions, 4 anonymised assessments/);
   ok(derisk(['exchange', 'export', '--format', 'ftm', '--out', ftmFile], a));
   const entities = ftmItems();
   const byId = new Map(entities.map((e) => [e.id, e]));
@@ -92,15 +97,15 @@ test('two installations exchange notes, namesake decisions and anonymised assess
     entities.flatMap((e) => problems(e, byId, ftmModel(), loadFtmTopics().vocabulary)),
     [],
   );
-  assert.equal(entities.filter((e) => e.properties.keywords?.includes('derisk:assessment')).length, 3);
+  assert.equal(entities.filter((e) => e.properties.keywords?.includes('derisk:assessment')).length, 4);
   assert.ok(entities.some((e) => e.schema === 'Note' && e.properties.entity?.[0] === ftmEntityId('my-watchlist', 'tsinghua') && e.properties.keywords?.includes('derisk:namesake')));
   for (const secret of ['RED-ONLY', 'Shadow Partner', 'PRIVATE-ONLY', 'CONFIDENTIAL', 'Prof Wang', 'Delft', 'uni-c', 'tlp:red']) assert.ok(!readFileSync(ftmFile, 'utf8').includes(secret), `the FtM export must not contain ${secret}`);
   const text = feedText(feed);
   for (const secret of ['RED-ONLY', 'Shadow Partner', 'PRIVATE-ONLY', 'CONFIDENTIAL', 'Prof Wang', 'Delft', 'uni-c', 'tlp:red']) assert.ok(!text.includes(secret), `the feed must not contain ${secret}`);
-  assert.match(ok(derisk(['exchange', 'pull'], b)), /sequence 2: 3 new, 0 updated, 2 unchanged/);
+  assert.match(ok(derisk(['exchange', 'pull'], b)), /sequence 3: 4 new, 0 updated, 2 unchanged/);
 
   const received = JSON.parse(ok(derisk(['exchange', 'received', '--json'], b))) as { kind: string; publisher: string; keyId: string; originOrg: string; tlp: string; doc: Record<string, unknown> }[];
-  assert.deepEqual(received.map((r) => r.kind).sort(), ['assessment', 'assessment', 'assessment', 'namesake', 'note']);
+  assert.deepEqual(received.map((r) => r.kind).sort(), ['assessment', 'assessment', 'assessment', 'assessment', 'namesake', 'note']);
   for (const r of received) assert.equal(r.publisher, 'Alpha research-security platform');
   const note = received.find((r) => r.kind === 'note')!;
   assert.equal(note.originOrg, 'uni-a');
@@ -132,13 +137,13 @@ test('two installations exchange notes, namesake decisions and anonymised assess
   const fromMirror = (JSON.parse(again.stdout) as { source: string; status: string; report: { conflicts: unknown[]; added: number } }[]).find((r) => r.source === mirror)!;
   assert.equal(fromMirror.status, 'pulled');
   assert.equal(fromMirror.report.added, 0);
-  assert.equal(fromMirror.report.conflicts.length, 5);
+  assert.equal(fromMirror.report.conflicts.length, 6);
 
   // A replayed older manifest: the first feed's files served again.
   cpSync(firstCopy, feed, { recursive: true, force: true });
   const replay = derisk(['exchange', 'pull'], b);
   assert.equal(replay.status, 1);
-  assert.match(replay.stderr, /manifest sequence 1 is not newer than 2, already pulled: a replayed older manifest/);
+  assert.match(replay.stderr, /manifest sequence 1 is not newer than 3, already pulled: a replayed older manifest/);
 
   // A tampered file: one event edited after signing.
   const tampered = join(tempDir(), 'tampered');

@@ -63,7 +63,10 @@ test("a correction decides its organisation's resolution only; shared, it decide
 
     await assert.rejects(exchange.share(actor('org-b', 'officer'), 'correction', c.id, { distribution: 'community', tlp: 'green' }), /no correction/, 'another organisation cannot share it');
     await exchange.share(actor('org-a', 'officer'), 'correction', c.id, { distribution: 'community', tlp: 'green' });
-    assert.equal((await corrections.resolveFor(b, resolver, RAW)).institutions[0]?.rorId, borealis.id, 'shared, it applies to org-b');
+    const sharedForB = (await corrections.resolveFor(b, resolver, RAW)).institutions[0];
+    assert.equal(sharedForB?.rorId, borealis.id, 'shared, it applies to org-b');
+    assert.match(sharedForB!.evidence, /corrected by a user of another organisation \(org-a\)/, "org-b is told the organisation its sharing names, not the author's id");
+    assert.ok(!sharedForB!.evidence.includes(a.userId));
     assert.deepEqual(
       (await corrections.list(a)).map((x) => [x.id, x.distribution, x.tlp]),
       [[c.id, 'community', 'green']],

@@ -149,7 +149,7 @@ test("received corrections (desktop): an administrator imports a partner's file;
     const text = (await is.textContent()) ?? '';
     assert.match(text, /“Key Laboratory of Machine Perception, Beijing, China” is 03cve4549/);
     assert.match(text, /Their evidence: the laboratory's web page names Tsinghua <img src=x/, 'hostile text shown as text');
-    assert.match(text, /From Partner University · decided 2026-11-20 · received \d{4}-\d\d-\d\d · unsigned file TLP:GREEN file sha256 [0-9a-f]{16}/);
+    assert.match(text, /Claims to be from Partner University \(unverified: an unsigned file says so\) via Partner University · decided 2026-11-20 · received \d{4}-\d\d-\d\d · unsigned file TLP:GREEN file sha256 [0-9a-f]{16}/);
     assert.match(text, /Not decided: it changes nothing until you accept it/);
     assert.match((await received(page, NONE.id).textContent()) ?? '', /names no registry institution/);
     await page.screenshot({ path: `${SHOTS}/received-undecided-desktop.png`, fullPage: true });

@@ -505,9 +505,9 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
       const plantedFeed = `drkf_${'p'.repeat(32)}`;
       await raw.query('UPDATE feed_tokens SET mac = NULL');
       await raw.query('INSERT INTO feed_tokens (id, user_id, token_hash, created_at, revoked) VALUES ($1, $2, $3, $4, false)', ['planted-feed', actor.userId, createHash('sha256').update(plantedFeed).digest('hex'), new Date().toISOString()]);
-      // As migrations 021 and 022 leave the tokens of an earlier release: no MAC. Beside them, one planted
-      // before the upgrade, and one whose label was changed behind derisk.
-      await raw.query('UPDATE api_tokens SET mac = NULL');
+      // As migrations 021, 022 and 027 leave the tokens of an earlier release: no MAC, no expiry. Beside
+      // them, one planted before the upgrade, and one whose label was changed behind derisk.
+      await raw.query('UPDATE api_tokens SET mac = NULL, expires_at = NULL');
       await raw.query('INSERT INTO api_tokens (id, token_hash, user_id, label, revoked, created_at) VALUES ($1, $2, $3, $4, false, $5)', ['planted-before', createHash('sha256').update('drk_planted').digest('hex'), actor.userId, 'planted', new Date().toISOString()]);
       await raw.query("UPDATE api_tokens SET label = 'renamed' WHERE id = $1", [changed.id]);
       const upgraded = await openSealedTrail(await fresh(), seal);

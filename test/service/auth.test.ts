@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { OPERATOR, PasswordPolicyError } from '../../src/service/accounts.ts';
+import { after, before, mock, test } from 'node:test';
+import { OPERATOR, PasswordPolicyError, TOKEN_DAYS } from '../../src/service/accounts.ts';
 import { verifyAudit } from '../../src/service/audit.ts';
 import { ForbiddenError, type Actor } from '../../src/service/authorize.ts';
 import { checkPassword } from '../../src/service/passwords.ts';
@@ -220,12 +220,82 @@ test('disable, enable, change role, delete: each takes effect at the next reques
   assert.deepEqual((await verifyAudit(service.db)).problems, [], 'every change is recorded with its rows');
 });
 
+test('API tokens: made only from a browser session, never by a token; revoked by a password reset, which says so; they expire (90 days, or fewer when asked), shown in the list and refused after', async () => {
+  const admin = actors['org-a/admin']!;
+  const id = await service.accounts.createUser(admin, { orgId: 'org-a', email: 'scripter@org-a.example', name: 'Scripter', role: 'analyst', password: PASSWORD });
+  tick(2 * 3600_000);
+  const session = await login('scripter@org-a.example', PASSWORD, '10.4.0.1');
+  const cookie = String([session.headers['set-cookie']].flat()[0]).split(';')[0]!;
+  const bySession = (method: string, url: string, payload?: object) => service.app.inject({ method: method as 'GET', url, headers: { cookie, 'x-csrf-token': session.json().csrf }, payload });
+  const byToken = (token: string, method: string, url: string, payload?: object) => service.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}` }, payload });
+  const days = (iso: string) => Math.round((Date.parse(iso) - Date.now()) / 86_400_000);
+
+  const made = await bySession('POST', '/api/tokens', { label: 'nightly export' });
+  assert.equal(made.statusCode, 201, made.body);
+  const script = made.json() as { id: string; token: string; expiresAt: string };
+  assert.equal(days(script.expiresAt), TOKEN_DAYS);
+  const week = (await bySession('POST', '/api/tokens', { label: 'one week', days: 7 })).json() as { token: string; expiresAt: string };
+  assert.equal(days(week.expiresAt), 7);
+  assert.equal((await bySession('POST', '/api/tokens', { label: 'forever', days: TOKEN_DAYS + 1 })).statusCode, 400);
+  const listed = (await byToken(script.token, 'GET', '/api/tokens')).json() as { label: string; expiresAt: string; expired: boolean }[];
+  assert.deepEqual(
+    listed.map((t) => [t.label, days(t.expiresAt), t.expired]),
+    [
+      ['nightly export', TOKEN_DAYS, false],
+      ['one week', 7, false],
+    ],
+  );
+  // A token, even an admin's, cannot mint one that would survive revoking it.
+  for (const token of [script.token, tokens['org-a/admin']!]) {
+    const minted = await byToken(token, 'POST', '/api/tokens', { label: 'second key' });
+    assert.equal(minted.statusCode, 403, minted.body);
+    assert.match(minted.json().message, /an API token cannot make another token: log in to the web app/);
+  }
+
+  // Past its expiry a token opens nothing; its date moved in the database, neither.
+  mock.timers.enable({ apis: ['Date'], now: Date.parse(week.expiresAt) + 1000 });
+  try {
+    assert.equal((await byToken(week.token, 'GET', '/api/session')).statusCode, 401);
+    assert.equal((await byToken(script.token, 'GET', '/api/session')).statusCode, 200);
+  } finally {
+    mock.timers.reset();
+  }
+  await service.db.query("UPDATE api_tokens SET expires_at = '2099-01-01T00:00:00.000Z' WHERE label = 'one week'");
+  assert.equal((await byToken(week.token, 'GET', '/api/session')).statusCode, 401, 'the MAC covers the expiry');
+
+  // The operator resets the password: the tokens end with the sessions, and the reset says how many.
+  assert.deepEqual(await service.accounts.resetPassword(OPERATOR, id, 'Zweiundvierzig Kühe grasen am Deich'), { tokensRevoked: 2 });
+  assert.equal((await byToken(script.token, 'GET', '/api/session')).statusCode, 401);
+  assert.equal((await bySession('GET', '/api/session')).statusCode, 401);
+  const reset = (await service.db.query<{ detail: string }>("SELECT detail FROM audit WHERE action = 'user.password-reset' AND target = $1", [id]))[0]!;
+  assert.equal(JSON.parse(reset.detail).tokensRevoked, 2);
+});
+
 test('an organisation keeps an active admin: the last one can be neither disabled, demoted nor deleted', async () => {
   const admin = actors['org-c/admin']!;
   await assert.rejects(service.accounts.setDisabled(admin, admin.userId, true), /last active admin/);
   await assert.rejects(service.accounts.setRole(admin, admin.userId, 'officer'), /last active admin/);
   const r = await inject('org-c/admin', 'DELETE', `/api/users/${admin.userId}`);
   assert.equal(r.statusCode, 409);
+});
+
+test("a shared case gives another organisation's reader no stable id of its authors: the case, each verdict, its sign-off and the stored verdict name 'a user of another organisation'", async () => {
+  const created = (await inject('org-a/analyst', 'POST', '/api/cases', { ...CASE, title: 'Shared with B' })).json().id as string;
+  const verdict = await inject('org-a/analyst', 'POST', `/api/cases/${created}/assess`, { as_of: '2026-11-22' });
+  assert.equal(verdict.statusCode, 201, verdict.body);
+  assert.equal((await inject('org-a/officer', 'POST', `/api/assessments/${verdict.json().id}/decision`, { decision: 'approved' })).statusCode, 201);
+  assert.equal((await inject('org-a/officer', 'POST', `/api/cases/${created}/share`, { organisation: 'org-b' })).statusCode, 200);
+  const own = (await inject('org-a/viewer', 'GET', `/api/cases/${created}`)).json();
+  assert.equal(own.createdBy, actors['org-a/analyst']!.userId, 'the owner sees its own users');
+  const seen = (await inject('org-b/viewer', 'GET', `/api/cases/${created}`)).json();
+  assert.deepEqual([seen.createdBy, seen.createdByName], [null, 'a user of another organisation']);
+  assert.deepEqual(
+    seen.assessments.map((a: { createdBy: string | null; createdByName: string; decision: { decidedBy: string | null; decidedByName: string } }) => [a.createdBy, a.createdByName, a.decision.decidedBy, a.decision.decidedByName]),
+    [[null, 'a user of another organisation', null, 'a user of another organisation']],
+  );
+  const answers = [seen, (await inject('org-b/viewer', 'GET', `/api/assessments/${verdict.json().id}`)).json(), (await inject('org-b/viewer', 'GET', `/api/assessments/${verdict.json().id}/decision`)).json()];
+  const ids = (await service.db.query<{ id: string }>("SELECT id FROM users WHERE org_id = 'org-a'")).map((u) => u.id);
+  for (const id of ids) assert.ok(!JSON.stringify(answers).includes(id), `org-a's user ${id} is not told to org-b`);
 });
 
 test('un-sharing a case takes effect at once; a recipient sees only itself in sharedWith', async () => {
