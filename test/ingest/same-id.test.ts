@@ -112,7 +112,7 @@ test("POST /api/uploads: the same in an organisation's uploads, the reason in th
 // An export read without its DOIs (a column left out, or empty) is accepted with a warning that its works merge with no
 // other source. Exported again with the DOIs, each record was set aside as "same id, different content": the warning
 // could not be cured. A DOI where the kept record had none, all else the same, completes the kept record.
-test('derisk ingest: a record under a kept id that only adds the DOI the kept one lacked completes it ("N records gained a DOI"), in one file and across files; another DOI after it is a conflict', () => {
+test('derisk ingest: a record under a kept id that only adds the DOI the kept one lacked completes it ("N records gained a DOI"), in one file and across files; another DOI after it is a conflict, a copy without the DOI already known', () => {
   for (const { kind, id, file, row } of EXPORTS) {
     const home = tempDir();
     const bare = row('Federated learning for hospitals', '');
@@ -133,6 +133,13 @@ test('derisk ingest: a record under a kept id that only adds the DOI the kept on
     const later = ingest(other, kind, file([withDoi]));
     assert.match(later.stdout, /ingested; 0 records kept, 1 already known, 0 quarantined/, `${kind}: ${later.stdout}`);
     assert.match(later.stdout, /1 records gained a DOI/, `${kind}: ${later.stdout}`);
+    // The export without its DOIs given again, once the kept record was completed (or the DOI first, then without it):
+    // the same record, minus the DOI it has.
+    const again = ingest(other, kind, file([bare, bare]));
+    assert.match(again.stdout, /ingested; 0 records kept, 2 already known, 0 quarantined/, `${kind}: ${again.stdout}`);
+    assert.doesNotMatch(again.stdout, /gained a DOI/, kind);
+    const lacking = ingest(tempDir(), kind, file([withDoi, bare]));
+    assert.match(lacking.stdout, /ingested; 1 records kept, 1 already known, 0 quarantined/, `${kind}: ${lacking.stdout}`);
     // Given a title changed as well, it is no completion.
     const changed = ingest(tempDir(), kind, file([bare, row('Federated learning for hospitals (corrected)', '10.1000/upload.2')]));
     assert.match(changed.stdout, /ingested; 1 records kept, 0 already known, 1 quarantined/, `${kind}: ${changed.stdout}`);
