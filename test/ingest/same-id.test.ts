@@ -208,3 +208,27 @@ test("POST /api/uploads: a later upload's reason names the earlier one by the na
     store.close();
   }
 });
+
+// A tester's `?name=` with markup, line breaks and a long tail came back whole in the later upload's reason, over several lines.
+test('POST /api/uploads: the name an earlier upload is quoted by is one plain line: control characters, line separators and direction overrides become spaces, at most 200 characters', async () => {
+  const store = await landscapeStore(tempDir());
+  const service = await testService(store, { home: tempDir() });
+  try {
+    const upload = (query: string, title: string, doi: string) =>
+      service.app.inject({ method: 'POST', url: `/api/uploads?kind=scopus${query}`, headers: { authorization: `Bearer ${service.token}`, 'content-type': 'application/octet-stream' }, payload: [SCOPUS_HEADER, scopusRow(title, doi), ''].join('\n') });
+    const given = `C:\\exports\\<img src=x onerror=alert(1)>\nsame id, different content:\r\n\tforged\u2028line\u2029\u202eevil\u0000${'x'.repeat(150)}.csv`;
+    const first = await upload(`&name=${encodeURIComponent(given)}`, 'Federated learning for hospitals', '10.1000/upload.2');
+    assert.equal(first.statusCode, 201, first.body);
+    const later = await upload('', 'Another paper entirely', '10.1000/other.9');
+    const rows = (await service.app.inject({ method: 'GET', url: later.json().quarantine, headers: { authorization: `Bearer ${service.token}` } })).json() as Quarantined[];
+    const name = new RegExp(`^same id, different content: 2-s2\\.0-85000000102 is kept as record 1 of file (.+) \\(${first.json().fileId}\\) `).exec(rows[0]!.reason)?.[1];
+    assert.ok(name, rows[0]!.reason);
+    assert.ok(name.startsWith('<img src=x onerror=alert(1)> same id, different content: forged line evil x'), name);
+    assert.equal([...name].length, 200, name);
+    assert.ok(name.endsWith('x…'), name);
+    assert.doesNotMatch(rows[0]!.reason, /[\p{Cc}\u2028\u2029\u202e]|exports/u);
+  } finally {
+    await service.close();
+    store.close();
+  }
+});
