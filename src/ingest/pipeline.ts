@@ -396,7 +396,8 @@ const affiliationsOf = (table: string, keys: string) => `SELECT a.source, a.sour
  * whose DOI, title, year or affiliation strings differ is no re-send of it: the first stays kept, and this one is set aside with both
  * versions in the reason, never counted with the duplicates. Save one difference: a DOI where the kept record has none,
  * all else the same, is the record completed (an export read first without its DOI column, then again with it): the
- * kept record takes the DOI, so that it merges with other sources' copies from now on, and this one is a duplicate.
+ * kept record takes the DOI, so that it merges with other sources' copies from now on, and this one is a duplicate. So
+ * is a record without the DOI the kept one has, all else the same (such an export given again after it was completed).
  * Dated OpenAlex versions replace one another by date instead (REPLACED_BY_BATCH). Answers how many were set aside,
  * how many kept records gained a DOI, and how many of those another file holds.
  */
@@ -417,7 +418,7 @@ async function completeOrSetAside(store: Store, scope: EvidenceScope, id: string
        WHERE NOT EXISTS (SELECT 1 FROM held h WHERE h.source = s.source AND h.source_id = s.source_id) ${NEWEST_IN_BATCH}),
      kept AS (SELECT * FROM held UNION ALL SELECT * FROM firsts)
      SELECT s.source, s.source_id, s.record_no, s.doi, k.held, k.file_id AS kept_file, k.record_no AS kept_no,
-       s.doi IS DISTINCT FROM k.doi OR s.title IS DISTINCT FROM k.title OR s.year IS DISTINCT FROM k.year OR s.affs <> k.affs AS differs,
+       (s.doi IS NOT NULL AND s.doi IS DISTINCT FROM k.doi) OR s.title IS DISTINCT FROM k.title OR s.year IS DISTINCT FROM k.year OR s.affs <> k.affs AS differs,
        k.doi IS NULL AND s.doi IS NOT NULL AND s.title IS NOT DISTINCT FROM k.title AND s.year IS NOT DISTINCT FROM k.year AND s.affs = k.affs AS completes,
        'same id, different content: ' || s.source_id || ' is kept as record ' || k.record_no
          || CASE WHEN k.file_id = $1 THEN ' of this file' ELSE ' of file ' || coalesce(${t.scoped ? 'f.name' : 'parse_filename(f.path)'} || ' (' || k.file_id || ')', k.file_id) END AS kept_as,

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { AppDb, AppTx } from '../appdb/db.ts';
+import { numberedParameters, type AppDb, type AppTx } from '../appdb/db.ts';
 import { ValidationError } from '../errors.ts';
 import { appendAudit, sealOf, tokenMacFields, type RowRef } from '../service/audit.ts';
 import { credentialMac, credentialMacMatches } from '../service/audit-seal.ts';
@@ -35,6 +35,8 @@ export interface NewAlert {
   kind: AlertKind;
   /** The same fact seen again (a re-run, a restart) has the same key and is not recorded twice. */
   dedupKey: string;
+  /** Keys the same fact was recorded under before (a work keyed by its record's id until the record gained a DOI). */
+  earlierKeys?: string[];
   title: string;
   subject: string;
   evidence: unknown;
@@ -56,7 +58,8 @@ export async function recordAlerts(tx: AppTx, alerts: NewAlert[], now = new Date
   const hooks = new Map<string, string[]>();
   const mailTo = new Map<string, { user_id: string; mode: MailMode }[]>();
   for (const a of alerts) {
-    if ((await tx.query('SELECT 1 FROM alerts WHERE org_id = $1 AND user_id = $2 AND dedup_key = $3', [a.orgId, a.userId, a.dedupKey]))[0]) continue;
+    const keys = [a.dedupKey, ...(a.earlierKeys ?? [])];
+    if ((await tx.query(`SELECT 1 FROM alerts WHERE org_id = $1 AND user_id = $2 AND dedup_key IN (${numberedParameters(keys.length, 3)})`, [a.orgId, a.userId, ...keys]))[0]) continue;
     const id = randomUUID();
     await tx.query('INSERT INTO alerts (id, org_id, user_id, kind, dedup_key, created_at, title, subject, evidence, link, api) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)', [
       id,

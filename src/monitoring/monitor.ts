@@ -57,6 +57,8 @@ interface NewWork {
   fields: string[];
   /** A patent (its applicants as the affiliations) rather than a publication. */
   patent: boolean;
+  /** The keys the work had before its records gave its DOI (their ids, or PMIDs): one alerted under them is not new. */
+  earlierIds?: string[];
 }
 
 const MIGRATION = '005_monitoring.sql';
@@ -260,6 +262,15 @@ export class Monitor {
         w.affiliations.push({ raw: r.raw, rors: given.length > 0 ? given : ((JSON.parse(r.rors ?? 'null') ?? []) as string[]), country: r.country, hits: (JSON.parse(r.hits ?? 'null') ?? []) as Affiliation['hits'] });
       }
     }
+    // A record completed with a DOI later (src/ingest/pipeline.ts completeOrSetAside) moved its work from its own key to
+    // the DOI's, in the shared base or any upload: what was alerted under the old key is the same work.
+    const earlier = await this.options.store.all<{ work_id: string; keys: string }>(
+      `SELECT 'doi:' || o.doi AS work_id, to_json(list(DISTINCT work_key(o.source, o.source_id, NULL, o.pmid)))::VARCHAR AS keys
+       FROM (SELECT source, source_id, doi, pmid FROM records UNION ALL SELECT source, source_id, doi, pmid FROM upload_records) o
+       WHERE 'doi:' || o.doi IN (SELECT unnest(from_json($1, '["VARCHAR"]'))) GROUP BY ALL`,
+      [JSON.stringify([...byWork.keys()].filter((k) => k.startsWith('doi:')))],
+    );
+    for (const e of earlier) byWork.get(e.work_id)!.earlierIds = JSON.parse(e.keys) as string[];
     const fields = this.options.store.chunks<{ work_id: string; field_id: string }>(
       file.scope === ''
         ? `SELECT DISTINCT wf.work_id, wf.field_id FROM work_fields wf JOIN records r ON wf.work_id = work_key(r.source, r.source_id, r.doi, r.pmid) WHERE r.file_id = $1 AND wf.work_id IN (${listed})`
@@ -392,6 +403,7 @@ export class Monitor {
           userId,
           kind: 'new-copublication',
           dedupKey: `copub:${work.workId}`,
+          earlierKeys: work.earlierIds?.map((id) => `copub:${id}`),
           title: `New co-publication of ${said}`,
           subject: watched.join(', '),
           evidence: {

@@ -16,6 +16,24 @@ import { crashPoint } from '../crash.ts';
 
 const EXTENSION: Record<WorkKind, string> = { openalex: 'jsonl', wos: 'txt', scopus: 'csv' };
 const GZIP_MAGIC = [0x1f, 0x8b];
+/** The longest upload name a reason quotes, in characters. */
+const UPLOAD_NAME_CHARS = 200;
+
+/**
+ * The name an upload is given by (`?name=`) as reasons quote it: one plain line, its base name (never the directories of
+ * the sender's machine), without control characters, line or paragraph separators and direction overrides, which would
+ * break a reason across lines or reorder what it reads, and at most UPLOAD_NAME_CHARS characters. Undefined when nothing is left.
+ */
+function uploadName(given: string): string | undefined {
+  const plain = basename(given.replace(/\\/g, '/'))
+    .replace(/[\p{Cc}\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = [...plain];
+  if (chars.length === 0) return undefined;
+  return chars.length > UPLOAD_NAME_CHARS ? `${chars.slice(0, UPLOAD_NAME_CHARS - 1).join('')}…` : plain;
+}
+
 /** Organisation ids are checked when organisations are created; checked again before one names a directory. */
 const ORG_ID = /^[a-z0-9][a-z0-9-]{0,40}$/;
 
@@ -143,7 +161,7 @@ export class Uploads {
     const { id, done } = this.jobs.start<UploadResult>(
       actor.orgId,
       async (emit) => {
-        const outcome = await this.workflow.run({ scope: organisationScope(actor.orgId), kind, files: [{ path, fileId, name: name === undefined ? undefined : basename(name.replace(/\\/g, '/')) }] }, emit);
+        const outcome = await this.workflow.run({ scope: organisationScope(actor.orgId), kind, files: [{ path, fileId, name: name === undefined ? undefined : uploadName(name) }] }, emit);
         const r = outcome.files[0]!;
         const result: UploadResult = { fileId, kind, status: r.status, kept: r.kept, duplicates: r.duplicates, quarantined: r.quarantined, doiGained: r.doiGained ?? 0, quarantine: r.quarantined > 0 ? `/api/uploads/${fileId}/quarantine` : null, warnings: r.warnings ?? [] };
         crashPoint('upload.ingested');

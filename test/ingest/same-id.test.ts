@@ -112,7 +112,7 @@ test("POST /api/uploads: the same in an organisation's uploads, the reason in th
 // An export read without its DOIs (a column left out, or empty) is accepted with a warning that its works merge with no
 // other source. Exported again with the DOIs, each record was set aside as "same id, different content": the warning
 // could not be cured. A DOI where the kept record had none, all else the same, completes the kept record.
-test('derisk ingest: a record under a kept id that only adds the DOI the kept one lacked completes it ("N records gained a DOI"), in one file and across files; another DOI after it is a conflict', () => {
+test('derisk ingest: a record under a kept id that only adds the DOI the kept one lacked completes it ("N records gained a DOI"), in one file and across files; another DOI after it is a conflict, a copy without the DOI already known', () => {
   for (const { kind, id, file, row } of EXPORTS) {
     const home = tempDir();
     const bare = row('Federated learning for hospitals', '');
@@ -133,6 +133,13 @@ test('derisk ingest: a record under a kept id that only adds the DOI the kept on
     const later = ingest(other, kind, file([withDoi]));
     assert.match(later.stdout, /ingested; 0 records kept, 1 already known, 0 quarantined/, `${kind}: ${later.stdout}`);
     assert.match(later.stdout, /1 records gained a DOI/, `${kind}: ${later.stdout}`);
+    // The export without its DOIs given again, once the kept record was completed (or the DOI first, then without it):
+    // the same record, minus the DOI it has.
+    const again = ingest(other, kind, file([bare, bare]));
+    assert.match(again.stdout, /ingested; 0 records kept, 2 already known, 0 quarantined/, `${kind}: ${again.stdout}`);
+    assert.doesNotMatch(again.stdout, /gained a DOI/, kind);
+    const lacking = ingest(tempDir(), kind, file([withDoi, bare]));
+    assert.match(lacking.stdout, /ingested; 1 records kept, 1 already known, 0 quarantined/, `${kind}: ${lacking.stdout}`);
     // Given a title changed as well, it is no completion.
     const changed = ingest(tempDir(), kind, file([bare, row('Federated learning for hospitals (corrected)', '10.1000/upload.2')]));
     assert.match(changed.stdout, /ingested; 1 records kept, 0 already known, 1 quarantined/, `${kind}: ${changed.stdout}`);
@@ -196,6 +203,30 @@ test("POST /api/uploads: a later upload's reason names the earlier one by the na
     const rows = (await service.app.inject({ method: 'GET', url: later.json().quarantine, headers: { authorization: `Bearer ${service.token}` } })).json() as Quarantined[];
     assert.match(rows[0]!.reason, new RegExp(`^same id, different content: 2-s2\\.0-85000000102 is kept as record 1 of file scopus 2023\\.csv \\(${first.json().fileId}\\) `));
     assert.doesNotMatch(rows[0]!.reason, /exports/);
+  } finally {
+    await service.close();
+    store.close();
+  }
+});
+
+// A tester's `?name=` with markup, line breaks and a long tail came back whole in the later upload's reason, over several lines.
+test('POST /api/uploads: the name an earlier upload is quoted by is one plain line: control characters, line separators and direction overrides become spaces, at most 200 characters', async () => {
+  const store = await landscapeStore(tempDir());
+  const service = await testService(store, { home: tempDir() });
+  try {
+    const upload = (query: string, title: string, doi: string) =>
+      service.app.inject({ method: 'POST', url: `/api/uploads?kind=scopus${query}`, headers: { authorization: `Bearer ${service.token}`, 'content-type': 'application/octet-stream' }, payload: [SCOPUS_HEADER, scopusRow(title, doi), ''].join('\n') });
+    const given = `C:\\exports\\<img src=x onerror=alert(1)>\nsame id, different content:\r\n\tforged\u2028line\u2029\u202eevil\u0000${'x'.repeat(150)}.csv`;
+    const first = await upload(`&name=${encodeURIComponent(given)}`, 'Federated learning for hospitals', '10.1000/upload.2');
+    assert.equal(first.statusCode, 201, first.body);
+    const later = await upload('', 'Another paper entirely', '10.1000/other.9');
+    const rows = (await service.app.inject({ method: 'GET', url: later.json().quarantine, headers: { authorization: `Bearer ${service.token}` } })).json() as Quarantined[];
+    const name = new RegExp(`^same id, different content: 2-s2\\.0-85000000102 is kept as record 1 of file (.+) \\(${first.json().fileId}\\) `).exec(rows[0]!.reason)?.[1];
+    assert.ok(name, rows[0]!.reason);
+    assert.ok(name.startsWith('<img src=x onerror=alert(1)> same id, different content: forged line evil x'), name);
+    assert.equal([...name].length, 200, name);
+    assert.ok(name.endsWith('x…'), name);
+    assert.doesNotMatch(rows[0]!.reason, /[\p{Cc}\u2028\u2029\u202e]|exports/u);
   } finally {
     await service.close();
     store.close();

@@ -20,7 +20,7 @@ import { OPERATOR } from '../../src/service/accounts.ts';
 import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { Store } from '../../src/store/store.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
-import { DELFT, HIT, KU_LEUVEN, leuvenStore, leuvenWork } from '../helpers/leuven.ts';
+import { DELFT, HIT, KU_LEUVEN, LEUVEN_AFF, leuvenStore, leuvenWork } from '../helpers/leuven.ts';
 import { addMembers, PASSWORD, testService, type TestService } from '../helpers/service.ts';
 import { LOOPBACK_RECEIVERS } from '../helpers/receivers.ts';
 import { watchlist } from '../helpers/watchlist.ts';
@@ -65,8 +65,8 @@ const alertsOf = async (who: string) => {
 };
 
 /** An administrator's ingest into the shared base, as `derisk ingest` runs it, then the monitor's pass. */
-async function sharedIngest(name: string, lines: string[]) {
-  await ingestWorks(store, 'openalex', writeTemp(name, lines.join('\n') + '\n'), { quarantineDir: join(home, 'q') });
+async function sharedIngest(name: string, lines: string[], kind: 'openalex' | 'scopus' = 'openalex') {
+  await ingestWorks(store, kind, writeTemp(name, lines.join('\n') + '\n'), { quarantineDir: join(home, 'q') });
   await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
   await screenPending(store, await screeningContext(store));
   await refreshAnalytics(store);
@@ -404,4 +404,33 @@ test('a co-publication that two watch items bring names each party on one side o
   assert.equal(alert.title, 'New co-publication of Harbin Institute of Technology with TSINGHUA UNIVERSITY (2025)');
   // The work's own page has no JSON route here: no api, rather than another object's (the watched institution's portfolio).
   assert.deepEqual([alert.link, alert.api], ['https://doi.org/10.5555/alerts.w8001', null]);
+});
+
+// A Scopus record read first without its DOI was alerted under its EID; completed with the DOI later, its work is keyed
+// by the DOI, and an OpenAlex copy of it told officers of the same co-publication a second time.
+test('a co-publication alerted before its record gained a DOI is not alerted again when another source brings the work under that DOI, in the shared base and in uploads', async () => {
+  const SCOPUS_HEADER = 'Authors,Title,Year,DOI,Affiliations,Authors with affiliations,Document Type,EID';
+  const scopus = (eid: string, title: string, doi: string) => [SCOPUS_HEADER, `"Peeters A.; Li B.","${title}","2025","${doi}","${LEUVEN_AFF.leuven}; ${LEUVEN_AFF.hit}","Peeters, A., ${LEUVEN_AFF.leuven}; Li, B., ${LEUVEN_AFF.hit}","Article","${eid}"`].join('\n');
+  for (const who of ['org-a/analyst', 'org-b/analyst']) assert.ok([200, 201].includes((await inject(who, 'POST', '/api/watchlist', { text: KU_LEUVEN })).statusCode));
+  const told = async (who: string, title: string) => (await alertsOf(who)).filter((a) => (a.evidence.work as { title: string } | undefined)?.title === title).map((a) => (a.evidence.work as { id: string }).id);
+
+  await sharedIngest('al3.csv', [scopus('2-s2.0-85000000301', 'Gained a DOI in the shared base', '')], 'scopus');
+  assert.deepEqual(await told('org-a/analyst', 'Gained a DOI in the shared base'), ['scopus:2-s2.0-85000000301']);
+  await sharedIngest('al4.csv', [scopus('2-s2.0-85000000301', 'Gained a DOI in the shared base', '10.5555/alerts.gained')], 'scopus');
+  const oa3 = JSON.parse(work('W7301', 2025, ['leuven', 'hit'], 'Gained a DOI in the shared base')) as { doi: string };
+  oa3.doi = '10.5555/alerts.gained';
+  await sharedIngest('oa3.jsonl', [JSON.stringify(oa3)]);
+  assert.deepEqual(await told('org-a/analyst', 'Gained a DOI in the shared base'), ['scopus:2-s2.0-85000000301'], 'the same work, told once');
+
+  const upload = async (kind: string, body: string) => {
+    const r = await inject('org-b/analyst', 'POST', `/api/uploads?kind=${kind}`, body + '\n', { 'content-type': 'application/octet-stream' });
+    assert.equal(r.statusCode, 201, r.body);
+  };
+  await upload('scopus', scopus('2-s2.0-85000000302', 'Gained a DOI in an upload', ''));
+  assert.deepEqual(await told('org-b/analyst', 'Gained a DOI in an upload'), ['scopus:2-s2.0-85000000302']);
+  await upload('scopus', scopus('2-s2.0-85000000302', 'Gained a DOI in an upload', '10.5555/alerts.gained-upload'));
+  const copy = JSON.parse(work('W7302', 2025, ['leuven', 'hit'], 'Gained a DOI in an upload')) as { doi: string };
+  copy.doi = '10.5555/alerts.gained-upload';
+  await upload('openalex', JSON.stringify(copy));
+  assert.deepEqual(await told('org-b/analyst', 'Gained a DOI in an upload'), ['scopus:2-s2.0-85000000302'], 'the same work, told once');
 });
