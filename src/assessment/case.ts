@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import Type, { type Static, type TSchema } from 'typebox';
 import { ValidationError } from '../errors.ts';
 import { checkSchema, choicesAt, type Choice } from '../schema.ts';
+import { countryCodeOf } from '../regions/countries.ts';
 
 /** An answer a case may not have yet: unknown is never read as "no". */
 export type Answer = 'yes' | 'no' | 'unknown';
@@ -274,7 +275,7 @@ export function validateCase(doc: unknown, known: KnownOptions | null): Case {
     const description = trimmed(p.description);
     // A partner not yet named is allowed, but must be said so: it is screened as unknown, never as unlisted.
     if (!named && !ror && p.name !== 'unknown' && !description) throw new CaseError(`partners[${i}]: give a name or a ROR id (or name: unknown with a description of who is meant)`);
-    return { name: named, ror, description, role: p.role ?? 'partner', country: trimmed(p.country), kind: p.kind ?? 'unknown' };
+    return { name: named, ror, description, role: p.role ?? 'partner', country: countryOf(`partners[${i}].country`, p.country, known), kind: p.kind ?? 'unknown' };
   });
   const technology = root.technology ?? {};
   const fields = listOf(technology.fields);
@@ -291,7 +292,7 @@ export function validateCase(doc: unknown, known: KnownOptions | null): Case {
     title: root.title.trim(),
     reference: trimmed(root.reference),
     partners,
-    funders: listOf(root.funders)?.map((f) => ({ name: f.name === 'unknown' ? null : f.name.trim(), country: trimmed(f.country), kind: f.kind ?? 'unknown' })) ?? null,
+    funders: listOf(root.funders)?.map((f, i) => ({ name: f.name === 'unknown' ? null : f.name.trim(), country: countryOf(`funders[${i}].country`, f.country, known), kind: f.kind ?? 'unknown' })) ?? null,
     inKind: listOf(root.in_kind)?.map((f) => ({ from: f.from === 'unknown' ? null : f.from.trim(), what: f.what.trim(), kind: f.kind ?? 'unknown' })) ?? null,
     technology: { fields, description: trimmed(technology.description), dualUse: answerOf(technology.dual_use), exportControlled: answerOf(technology.export_controlled) },
     application: { uses, description: trimmed(application.description), populations: listOf(application.populations), languages: listOf(application.languages), minoritiesWholeProject: answerOf(application.minorities_whole_project) },
@@ -319,6 +320,18 @@ export function validateCase(doc: unknown, known: KnownOptions | null): Case {
   if (kind === 'research' && c.standards) throw new CaseError('standards: only a case of kind standards-engagement describes a standards forum');
   checkConsistency(c);
   return c;
+}
+
+/**
+ * A party's country as written, when derisk reads it as a country: an ISO 3166-1 alpha-2 code
+ * ("UK" and "EL", common but not ISO, are read as GB and GR) or a country's name. Anything else is
+ * refused: the screening and the exchange tell where a partner is, and whether it is European, by
+ * it. A case stored with a verdict keeps the country it was assessed with.
+ */
+function countryOf(where: string, given: string | null | undefined, known: KnownOptions | null): string | null {
+  const country = trimmed(given);
+  if (country === null || known === null || countryCodeOf(country) !== null) return country;
+  throw new CaseError(`${where}: ${JSON.stringify(country)} is no country derisk knows: give its ISO 3166-1 alpha-2 code (GB for the United Kingdom, GR for Greece, CN for China; data/regions/countries.json lists them) or its name`);
 }
 
 function standardsOf(o: NonNullable<CaseDocument['standards']>, known: KnownOptions | null): Standards {

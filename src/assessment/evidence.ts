@@ -3,9 +3,9 @@ import type { Hit, ScreenResult, Screener } from '../screening/screener.ts';
 import { LEVELS, type Level } from '../screening/lists.ts';
 import { placeholderKey } from '../screening/placeholders.ts';
 import type { Store } from '../store/store.ts';
-import { Gazetteer } from '../resolve/gazetteer.ts';
-import { asTyped, typedKey } from '../resolve/normalize.ts';
+import { typedKey } from '../resolve/normalize.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
+import { countryCodeOf } from '../regions/countries.ts';
 import { TIERS } from './ai-act.ts';
 import type { PolicyBundle } from './bundle.ts';
 import { MINORITY_POPULATIONS, type Answer, type Case, type PartyKind } from './case.ts';
@@ -258,25 +258,7 @@ function inChina(written: string | null, party: PartyScreen | undefined): boolea
   return placed || written ? false : null;
 }
 
-// "UK" and "EL" are the EU's own codes for GB and GR.
-const EU_CODES: Record<string, string> = { UK: 'GB', EL: 'GR' };
 const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
-let gazetteer: Gazetteer | undefined;
-
-/**
- * The country code a case's written country stands for ("CN", "China", "Peoples R China", "Chine",
- * "中国"), read as an address's country is read; null when it names none derisk knows (then nothing is compared).
- */
-function countryCodeOf(written: string | null): string | null {
-  // Read as names are: "CN" pasted with a zero-width space, or written full-width, is CN.
-  const w = asTyped(written ?? '');
-  if (!w) return null;
-  if (/^[A-Za-z]{2}$/.test(w)) {
-    const code = EU_CODES[w.toUpperCase()] ?? w.toUpperCase();
-    return code !== 'ZZ' && REGION_NAMES.of(code) !== code ? code : null;
-  }
-  return (gazetteer ??= new Gazetteer([])).countryCodeOf(w);
-}
 
 /**
  * The parties as the bundle reads them. A placeholder ("TBD") names nobody: not named yet, whatever

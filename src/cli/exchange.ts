@@ -11,11 +11,10 @@ import { mispEvents } from '../exchange/misp.ts';
 import { isFeedUrl, parseFeedOrigins } from '../exchange/origins.ts';
 import { ExchangeService, findListEntry, ITEM_KINDS, originText, RESTRICTABLE, type ItemKind, type Outgoing, type Subject } from '../exchange/service.ts';
 import { stixBundle } from '../exchange/stix.ts';
-import { regionOf } from '../regions/catalogue.ts';
+import { EUROPE } from '../regions/countries.ts';
 import type { RiskList } from '../screening/lists.ts';
 import { cliActor } from './admin.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
-import { regionsFrom } from './regions-option.ts';
 
 export const EXCHANGE_USAGE = `derisk exchange keys [--publisher NAME]          this installation's feed key (Ed25519; made on first use) and publisher name
   derisk exchange note --entry LIST/ENTRY|--ror ID|--name S --text T [--opinion 0-100] [--org O]   a note on an entity
@@ -58,7 +57,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 async function withService<T>(config: Config, work: (service: ExchangeService, db: AppDb) => Promise<T>): Promise<T> {
   const db = await openAppDb(config);
   try {
-    return await work(new ExchangeService(db, new Set(regionOf(await regionsFrom({}), 'EU27AC').countries), parseFeedOrigins(config.exchangeAllow)), db);
+    return await work(new ExchangeService(db, EUROPE, parseFeedOrigins(config.exchangeAllow)), db);
   } finally {
     await db.close();
   }

@@ -12,6 +12,7 @@ import { PayloadTooLargeError, UnprocessableError } from '../errors.ts';
 import { checkFeedSource, NO_FEED_ORIGINS, type FeedOrigins } from './origins.ts';
 import type { Publisher } from './misp.ts';
 import type { FtmEntity, RegistryLookup } from './ftm.ts';
+import { countryCodeOf } from '../regions/countries.ts';
 
 /** A correction is a match correction (src/resolve/corrections.ts): shared within the installation, and carried by feeds. */
 export type ItemKind = 'note' | 'namesake' | 'assessment' | 'correction';
@@ -411,9 +412,10 @@ export class ExchangeService {
   private anonymise(id: string, result: StoredResult, createdAt: string, sharing: Sharing): AnonymisedAssessment {
     const doc = (result.case ?? {}) as { partners?: { name?: unknown; ror?: unknown; country?: unknown }[]; technology?: { fields?: unknown } };
     const partners = (doc.partners ?? [])
-      .map((p) => ({ name: typeof p.name === 'string' && p.name !== 'unknown' ? p.name : null, ror: typeof p.ror === 'string' ? p.ror.replace(/^https?:\/\/ror\.org\//, '') : null, country: typeof p.country === 'string' ? p.country.toUpperCase() : '' }))
-      // A partner of unknown country could be the European institution: left out.
-      .filter((p) => p.country !== '' && !this.european.has(p.country) && (p.name || p.ror));
+      .map((p) => ({ name: typeof p.name === 'string' && p.name !== 'unknown' ? p.name : null, ror: typeof p.ror === 'string' ? p.ror.replace(/^https?:\/\/ror\.org\//, '') : null, country: typeof p.country === 'string' ? countryCodeOf(p.country) : null }))
+      // Kept only when its country is known and outside Europe, as its ISO code: a partner of no
+      // country, or of one derisk cannot read (a case stored before countries were checked), could be the European institution.
+      .filter((p): p is typeof p & { country: string } => p.country !== null && !this.european.has(p.country) && (p.name !== null || p.ror !== null));
     const fields = doc.technology?.fields === 'none' ? [] : Array.isArray(doc.technology?.fields) ? (doc.technology!.fields as unknown[]).filter((f): f is string => typeof f === 'string').sort() : null;
     const snapshot = result.snapshot as { lists?: { id: string; version: string }[] };
     return {

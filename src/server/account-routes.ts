@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { auditTrailOf, verifyAuditOf } from '../service/audit.ts';
-import { ForbiddenError, ROLES, type Role } from '../service/authorize.ts';
+import { ROLES, type Role } from '../service/authorize.ts';
 import { SESSION_HOURS, TOKEN_DAYS, type Accounts } from '../service/accounts.ts';
 import { ThrottledError } from '../service/throttle.ts';
 import type { AppDb } from '../appdb/db.ts';
@@ -111,7 +111,6 @@ export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, 
       },
     },
     async (request, reply) => {
-      if (request.credential !== 'session') throw new ForbiddenError('an API token cannot make another token: log in to the web app (a browser session) and make it there');
       const body = request.body as { label: string; days?: number };
       return reply.code(201).send(await accounts.createToken(actorOf(request), body.label, body.days));
     },

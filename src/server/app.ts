@@ -13,6 +13,7 @@ import { listValue } from '../store/duckdb.ts';
 import { corpusNote } from '../indicators/corpus.ts';
 import { checkFacts } from '../indicators/facts.ts';
 import { chinaScopeNote, loadRegions, RegionCatalogueAnswer, type RegionCatalogue } from '../regions/regions.ts';
+import { EUROPE } from '../regions/countries.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
 import type { AppDb } from '../appdb/db.ts';
@@ -427,7 +428,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       screeningIndex = null;
       throw e;
     }));
-  const exchange = new ExchangeService(options.db, new Set(catalogueFor({}).regions.get('EU27AC')?.countries ?? []), options.exchange?.feeds, options.exchange?.policy);
+  const exchange = new ExchangeService(options.db, EUROPE, options.exchange?.feeds, options.exchange?.policy);
   registerScreeningRoutes(
     app,
     evidence,

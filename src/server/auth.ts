@@ -38,6 +38,21 @@ export const PUBLIC_ROUTES = new Set([
  */
 const ATOM_FEED = 'GET /feeds/:feed';
 
+/**
+ * Routes that make or change a credential or a standing channel out of the installation: only
+ * from an interactive session (cookie and CSRF token), never with an API token, so a leaked
+ * token cannot leave behind a user, role, token, feed address or webhook that outlives revoking
+ * it. Revoking (DELETE of a token, feed address or webhook) stays open to tokens.
+ */
+export const SESSION_ONLY_ROUTES = new Map([
+  ['POST /api/users', 'add a user'],
+  ['PATCH /api/users/:id', "change a user's role or access"],
+  ['DELETE /api/users/:id', 'delete a user'],
+  ['POST /api/tokens', 'make another token'],
+  ['POST /api/alerts/feed', 'make a feed address'],
+  ['POST /api/webhooks', 'add a webhook'],
+]);
+
 export const SESSION_COOKIE = 'derisk_session';
 /** A browser that logged in to an account before: its logins are throttled apart from strangers'. */
 export const DEVICE_COOKIE = 'derisk_device';
@@ -45,7 +60,7 @@ export const DEVICE_COOKIE = 'derisk_device';
 declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
-    /** How the caller authenticated: some things (making a token) take an interactive session. */
+    /** How the caller authenticated: some things (SESSION_ONLY_ROUTES) take an interactive session. */
     credential: 'token' | 'session' | null;
   }
 }
@@ -102,6 +117,11 @@ export function registerAuth(app: FastifyInstance, accounts: Accounts): void {
           return reply;
         }
       }
+    }
+    const sessionOnly = SESSION_ONLY_ROUTES.get(route);
+    if (sessionOnly && request.credential === 'token') {
+      reply.code(403).send({ error: 'forbidden', message: `an API token cannot ${sessionOnly}: log in to the web app (a browser session) and do it there` });
+      return reply;
     }
     if (PUBLIC_ROUTES.has(route) || request.actor) return;
     reply.code(401).send({ error: 'unauthorised', message: 'log in, or send Authorization: Bearer <API token>' });

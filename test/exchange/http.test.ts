@@ -566,6 +566,40 @@ test("an administrator cannot lower the installation's k, and a verdict group le
   }
 });
 
+test('an anonymised verdict keeps only partners known to be outside Europe: written "UK" or "EL", named, anywhere in geographic Europe, or of a country no code names, each is left out', async () => {
+  const c = await installation();
+  try {
+    Object.assign(c.tokens, (await addMembers(c.service.accounts, ['org-c', 'org-d'], ['analyst', 'officer'])).tokens);
+    const partners = [
+      { name: 'University of Oxford', role: 'lead', country: 'UK' },
+      { name: 'National and Kapodistrian University of Athens', role: 'partner', country: 'EL' },
+      { name: 'University of Belgrade', role: 'partner', country: 'RS' },
+      { name: 'University of Iceland', role: 'partner', country: 'Iceland' },
+      { name: 'Taras Shevchenko National University of Kyiv', role: 'partner', country: 'ua' },
+      { name: 'Nowhere Institute', role: 'partner', country: 'QA' },
+      { ror: '03cve4549', role: 'partner', country: 'CN' },
+    ];
+    for (const org of ['org-a', 'org-b', 'org-c', 'org-d']) {
+      const { id } = await expect(call(c, `${org}/analyst`, 'POST', '/api/cases', { ...GREEN_CASE, title: `Graph theory of ${org}`, partners }), 201);
+      const verdict = await expect(call(c, `${org}/analyst`, 'POST', `/api/cases/${id}/assess`, { as_of: '2026-11-22' }), 201);
+      await expect(call(c, `${org}/officer`, 'PUT', `/api/exchange/sharing/assessment/${verdict.id}`, { distribution: 'community', tlp: 'green' }), 200);
+    }
+    // A case stored before countries were checked may name a country no code stands for.
+    await c.service.db.query(`UPDATE assessments SET result = replace(result, '"country":"QA"', '"country":"Q1"')`);
+    const published = await expect(call(c, 'org-a/admin', 'POST', '/api/exchange/publish', {}), 200);
+    assert.equal(published.assessments, 4, JSON.stringify(published));
+    const feedDir = join(c.home, 'exchange', 'feed');
+    const feed = readdirSync(feedDir)
+      .map((f) => readFileSync(join(feedDir, f), 'utf8'))
+      .join('\n');
+    for (const left of ['Oxford', 'Athens', 'Belgrade', 'Iceland', 'Kyiv', 'Nowhere', '\\"UK\\"', '\\"Q1\\"']) assert.ok(!feed.includes(left), `the feed must not carry ${left}`);
+    assert.ok(feed.includes('03cve4549') && feed.includes('\\"country\\":\\"CN\\"'), 'the partner outside Europe stays, by its ISO code');
+  } finally {
+    await c.service.close();
+    c.store.close();
+  }
+});
+
 test('two servers on loopback exchange anonymised assessments through the signed feed, naming neither case nor organisation; a TLP:RED note never leaves A', async () => {
   Object.assign(a.tokens, (await addMembers(a.service.accounts, ['org-c', 'org-d'], ['analyst', 'officer'])).tokens);
   await shareVerdicts(a, ['org-a', 'org-b', 'org-c', 'org-d']);

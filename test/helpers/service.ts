@@ -6,6 +6,7 @@ import type { AppDb } from '../../src/appdb/db.ts';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import { BUNDLED_REGIONS } from '../../src/regions/regions.ts';
 import { buildServer, type ServerOptions } from '../../src/server/app.ts';
+import { SESSION_COOKIE } from '../../src/server/auth.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
 import { openSealedTrail } from '../../src/service/audit.ts';
 import { ROLES, type Actor, type Role } from '../../src/service/authorize.ts';
@@ -56,18 +57,20 @@ export const PASSWORD = 'correct horse battery staple';
 
 /**
  * Organisations `orgs` (named `org.toUpperCase()`), each with a user of every role in `roles`
- * (`role@org.example`, logged in once, with an API token): their actors, tokens and user ids keyed `org/role`.
+ * (`role@org.example`, logged in once, with an API token): their actors, tokens, user ids and the
+ * headers of their browser session (cookie and CSRF token, for what a token may not do) keyed `org/role`.
  */
 export async function addMembers(accounts: Accounts, orgs: string[], roles: readonly Role[] = ROLES) {
-  const members = { actors: {} as Record<string, Actor>, tokens: {} as Record<string, string>, userIds: {} as Record<string, string> };
+  const members = { actors: {} as Record<string, Actor>, tokens: {} as Record<string, string>, userIds: {} as Record<string, string>, sessions: {} as Record<string, Record<string, string>> };
   for (const org of orgs) {
     await accounts.createOrganisation(OPERATOR, org, org.toUpperCase());
     for (const role of roles) {
       const email = `${role}@${org}.example`;
       const key = `${org}/${role}`;
       members.userIds[key] = await accounts.createUser(OPERATOR, { orgId: org, email, name: `${role} of ${org}`, role, password: PASSWORD });
-      const { actor } = await accounts.login(email, PASSWORD);
+      const { actor, session, csrf } = await accounts.login(email, PASSWORD);
       members.actors[key] = actor;
+      members.sessions[key] = { cookie: `${SESSION_COOKIE}=${session}`, 'x-csrf-token': csrf };
       members.tokens[key] = (await accounts.createToken(actor, 'test')).token;
     }
   }

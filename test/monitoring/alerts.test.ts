@@ -16,6 +16,7 @@ import { resolvePending } from '../../src/resolve/apply.ts';
 import { AffiliationResolver } from '../../src/resolve/matcher.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { SESSION_COOKIE } from '../../src/server/auth.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
 import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { Store } from '../../src/store/store.ts';
@@ -38,6 +39,7 @@ let service: TestService;
 let monitor: Monitor;
 let tokens: Record<string, string>;
 let userIds: Record<string, string>;
+let sessions: Record<string, Record<string, string>>;
 
 before(async () => {
   home = tempDir();
@@ -48,7 +50,7 @@ before(async () => {
   // The server's own deliveries and checks wait an hour here: the tests drive them.
   service = await testService(store, { home, monitoring: { deliveryIntervalMs: 3_600_000, checkIntervalMs: 3_600_000, webhooks: { destinations: LOOPBACK_RECEIVERS } } });
   monitor = new Monitor({ db: service.db, store });
-  ({ tokens, userIds } = await addMembers(service.accounts, ['org-a', 'org-b']));
+  ({ tokens, userIds, sessions } = await addMembers(service.accounts, ['org-a', 'org-b']));
   await service.app.ready();
 });
 
@@ -58,6 +60,8 @@ after(async () => {
 });
 
 const inject = (who: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) => service.app.inject({ method: method as 'GET', url, headers: { ...(who ? { authorization: `Bearer ${tokens[who]}` } : {}), ...headers }, payload: payload as object });
+/** Feed addresses and webhooks are made in a browser session only (an API token may not). */
+const inSession = (who: string, method: string, url: string, payload?: unknown) => service.app.inject({ method: method as 'GET', url, headers: sessions[who], payload: payload as object });
 const alertsOf = async (who: string) => {
   const r = await inject(who, 'GET', '/api/alerts');
   assert.equal(r.statusCode, 200, r.body);
@@ -188,7 +192,7 @@ test('inbox: read and unread per user; another organisation’s alert is not fou
 });
 
 test('Atom feed: a feed-only token opens the user’s feed and nothing else; a new token or a revocation closes the old address', async () => {
-  const made = await inject('org-a/viewer', 'POST', '/api/alerts/feed');
+  const made = await inSession('org-a/viewer', 'POST', '/api/alerts/feed');
   assert.equal(made.statusCode, 201, made.body);
   const { token, url } = made.json() as { token: string; url: string };
   assert.match(url, /\/feeds\/drkf_[A-Za-z0-9_-]{32}\.atom$/);
@@ -214,7 +218,7 @@ test('Atom feed: a feed-only token opens the user’s feed and nothing else; a n
   assert.equal((await inject('', 'GET', '/feeds/drkf_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.atom')).statusCode, 404);
   assert.equal((await inject('', 'GET', '/feeds/whatever.atom')).statusCode, 400);
 
-  const second = (await inject('org-a/viewer', 'POST', '/api/alerts/feed')).json() as { token: string };
+  const second = (await inSession('org-a/viewer', 'POST', '/api/alerts/feed')).json() as { token: string };
   assert.equal((await inject('', 'GET', `/feeds/${token}.atom`)).statusCode, 404, 'a new address closes the old one');
   assert.equal((await inject('', 'GET', `/feeds/${second.token}.atom`)).statusCode, 200);
   await service.accounts.setDisabled(OPERATOR, userIds['org-a/viewer']!, true);
@@ -222,9 +226,11 @@ test('Atom feed: a feed-only token opens the user’s feed and nothing else; a n
   await service.accounts.setDisabled(OPERATOR, userIds['org-a/viewer']!, false);
   assert.equal((await inject('', 'GET', `/feeds/${second.token}.atom`)).statusCode, 404, 'enabled again, the old address stays closed (it may have leaked)');
   // Disabling revoked the viewer's API tokens too.
-  tokens['org-a/viewer'] = (await service.accounts.createToken((await service.accounts.login('viewer@org-a.example', PASSWORD)).actor, 'test')).token;
+  const again = await service.accounts.login('viewer@org-a.example', PASSWORD);
+  tokens['org-a/viewer'] = (await service.accounts.createToken(again.actor, 'test')).token;
+  sessions['org-a/viewer'] = { cookie: `${SESSION_COOKIE}=${again.session}`, 'x-csrf-token': again.csrf };
   assert.equal((await inject('org-a/viewer', 'DELETE', '/api/alerts/feed')).statusCode, 404, 'nothing left to revoke');
-  const third = (await inject('org-a/viewer', 'POST', '/api/alerts/feed')).json() as { token: string };
+  const third = (await inSession('org-a/viewer', 'POST', '/api/alerts/feed')).json() as { token: string };
   assert.equal((await inject('', 'GET', `/feeds/${third.token}.atom`)).statusCode, 200, 'a new address works');
   assert.equal((await inject('org-a/viewer', 'DELETE', '/api/alerts/feed')).statusCode, 204);
   assert.equal((await inject('', 'GET', `/feeds/${third.token}.atom`)).statusCode, 404, 'revoked');
@@ -247,8 +253,8 @@ async function receiver(statuses: number[], delayMs = 0): Promise<{ server: Serv
 }
 
 test('webhooks: Standard Webhooks headers verified by the standardwebhooks package; retries with back-off; 410 disables; a hanging endpoint holds up no other', async () => {
-  const add = (url: string) => inject('org-a/officer', 'POST', '/api/webhooks', { url });
-  assert.equal((await inject('org-a/analyst', 'POST', '/api/webhooks', { url: 'http://127.0.0.1:9/x' })).statusCode, 403);
+  const add = (url: string) => inSession('org-a/officer', 'POST', '/api/webhooks', { url });
+  assert.equal((await inSession('org-a/analyst', 'POST', '/api/webhooks', { url: 'http://127.0.0.1:9/x' })).statusCode, 403);
   assert.equal((await add('ftp://example.org/x')).statusCode, 400);
   const metadata = await add('http://169.254.169.254/latest/meta-data/');
   assert.equal(metadata.statusCode, 400, 'the cloud metadata service is no receiver, whatever the loopback opt-in');
@@ -348,7 +354,7 @@ test("an alert's link opens the web app's page, at DERISK_PUBLIC_URL in the inbo
   const hook = await receiver([200]);
   try {
     const members = await addMembers(pub.accounts, ['org-a']);
-    const call = (method: string, url: string, payload?: unknown) => pub.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${members.tokens['org-a/officer']}`, host: 'attacker.example' }, payload: payload as object });
+    const call = (method: string, url: string, payload?: unknown) => pub.app.inject({ method: method as 'GET', url, headers: { ...members.sessions['org-a/officer'], host: 'attacker.example' }, payload: payload as object });
     const { secret } = (await call('POST', '/api/webhooks', { url: hook.url })).json() as { secret: string };
     await pub.db.transaction((tx) => recordAlerts(tx, [{ orgId: 'org-a', userId: '', kind: 'reassessment-due', dedupKey: 'links', title: 'A case: re-assessment due', subject: 'A case', evidence: {}, link: casePage('case-1'), api: '/api/assessments/verdict-1' }]));
     const page = '"https://derisk.example.org/#/cases/case-1"';

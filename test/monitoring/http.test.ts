@@ -5,6 +5,7 @@ import type { AppDb, Param } from '../../src/appdb/db.ts';
 import { loadConfig } from '../../src/config.ts';
 import { AlertInbox, recordAlerts, type NewAlert } from '../../src/monitoring/alerts.ts';
 import { loadBundledEntries } from '../../src/monitoring/bundled-entries.ts';
+import { SESSION_COOKIE } from '../../src/server/auth.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
 import { ROLES } from '../../src/service/authorize.ts';
 import { Store } from '../../src/store/store.ts';
@@ -16,6 +17,7 @@ const PASSWORD = 'correct horse battery staple';
 let store: Store;
 let service: TestService;
 const tokens: Record<string, string> = {};
+const sessions: Record<string, Record<string, string>> = {};
 
 before(async () => {
   store = await Store.open(join(tempDir(), 'store.duckdb'));
@@ -24,7 +26,8 @@ before(async () => {
     await service.accounts.createOrganisation(OPERATOR, org, org);
     for (const role of ROLES) {
       await service.accounts.createUser(OPERATOR, { orgId: org, email: `${role}@${org}.example`, name: `${role} of ${org}`, role, password: PASSWORD });
-      const { actor } = await service.accounts.login(`${role}@${org}.example`, PASSWORD);
+      const { actor, session, csrf } = await service.accounts.login(`${role}@${org}.example`, PASSWORD);
+      sessions[`${org}/${role}`] = { cookie: `${SESSION_COOKIE}=${session}`, 'x-csrf-token': csrf };
       tokens[`${org}/${role}`] = (await service.accounts.createToken(actor, 'test')).token;
     }
   }
@@ -34,6 +37,8 @@ after(async () => {
   store.close();
 });
 
+/** A feed address is made in a browser session only (an API token may not). */
+const inSession = (who: string, method: string, url: string) => service.app.inject({ method: method as 'GET', url, headers: sessions[who] });
 const call = (who: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) => service.app.inject({ method: method as 'GET', url, headers: { ...(who ? { authorization: `Bearer ${tokens[who]}` } : {}), ...headers }, payload: payload as object });
 const civil = () => structuredClone(loadBundledEntries().entries.find((e) => e.id === 'cn-civil-code')!);
 
@@ -181,7 +186,7 @@ test('the inbox over HTTP comes 50 alerts a page unless limit says otherwise, th
   assert.equal(unchanged.statusCode, 304);
   assert.equal(unchanged.body, '');
   const analystTag = String((await call('org-a/analyst', 'GET', '/api/alerts')).headers.etag);
-  const feedUrl = `/feeds/${((await call('org-a/viewer', 'POST', '/api/alerts/feed')).json() as { token: string }).token}.atom`;
+  const feedUrl = `/feeds/${((await inSession('org-a/viewer', 'POST', '/api/alerts/feed')).json() as { token: string }).token}.atom`;
   const feed = await call('', 'GET', feedUrl);
   const entries = (xml: string) => [...xml.matchAll(/<id>urn:uuid:([0-9a-f-]{36})<\/id>\n {4}<title/g)].map((m) => m[1]);
   assert.deepEqual(
@@ -215,7 +220,7 @@ test('the inbox over HTTP comes 50 alerts a page unless limit says otherwise, th
 
 test('a kept feed or first page remembers no one: each poll checks its token and reads one counter row, so a revoked token, a disabled user, a new alert or a read tells at the next request, and no other user is sent it', async () => {
   const alert = (n: number): NewAlert => ({ orgId: 'org-a', userId: '', kind: 'list-change', dedupKey: `kept-${n}`, title: `Kept ${n}`, subject: 'a list', evidence: {}, link: '/x' });
-  const feedOf = async (who: string) => `/feeds/${((await call(who, 'POST', '/api/alerts/feed')).json() as { token: string }).token}.atom`;
+  const feedOf = async (who: string) => `/feeds/${((await inSession(who, 'POST', '/api/alerts/feed')).json() as { token: string }).token}.atom`;
   const viewerFeed = await feedOf('org-a/viewer');
   const kept = await call('', 'GET', viewerFeed);
   assert.equal(kept.statusCode, 200);
@@ -287,7 +292,8 @@ test('a kept feed or first page remembers no one: each poll checks its token and
 test('with DERISK_PUBLIC_URL set, the feed address and the feed’s own links start there, whatever Host a request names', async () => {
   const exposed = await testService(store, { publicUrl: loadConfig({ DERISK_PUBLIC_URL: 'https://derisk.example.org/derisk/' }).publicUrl });
   try {
-    const forged = { authorization: `Bearer ${exposed.token}`, host: 'evil.example' };
+    const { session, csrf } = await exposed.accounts.redeemLoginCode(await exposed.loginCode());
+    const forged = { cookie: `${SESSION_COOKIE}=${session}`, 'x-csrf-token': csrf, host: 'evil.example' };
     const { url } = (await exposed.app.inject({ method: 'POST', url: '/api/alerts/feed', headers: forged })).json() as { url: string };
     assert.match(url, /^https:\/\/derisk\.example\.org\/derisk\/feeds\/drkf_[A-Za-z0-9_-]{32}\.atom$/);
     const feed = await exposed.app.inject({ method: 'GET', url: url.slice('https://derisk.example.org/derisk'.length), headers: { host: 'evil.example' } });
@@ -298,6 +304,6 @@ test('with DERISK_PUBLIC_URL set, the feed address and the feed’s own links st
     await exposed.close();
   }
   // Unset, the address is the request's own, as a server reached directly is.
-  const direct = ((await call('org-a/viewer', 'POST', '/api/alerts/feed')).json() as { url: string }).url;
+  const direct = ((await inSession('org-a/viewer', 'POST', '/api/alerts/feed')).json() as { url: string }).url;
   assert.match(direct, /^http:\/\/localhost(:80)?\/feeds\/drkf_/);
 });

@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError, RefusalError, ValidationError } from '../
 import { IndicatorError } from '../../src/indicators/catalog.ts';
 import { MatchCorrections } from '../../src/resolve/corrections.ts';
 import { NoListsError, storeResolver } from '../../src/screening/store.ts';
+import { SESSION_COOKIE } from '../../src/server/auth.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
 import { LoginThrottle, type BackOff, type ThrottleKind } from '../../src/service/throttle.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -26,11 +27,15 @@ let service: TestService;
 let noLists: TestService;
 let auth: { authorization: string };
 let viewer: { authorization: string };
+/** The local admin's browser session: managing users takes one. */
+let session: Record<string, string>;
 
 before(async () => {
   store = await listedLandscapeStore(tempDir(), 'high');
   service = await testService(store, { home: tempDir(), uploadLimit: 4096, bodyLimit: 8192, loginThrottle: (db) => new LoginThrottle(db, POLICY) });
   auth = { authorization: `Bearer ${service.token}` };
+  const opened = await service.accounts.redeemLoginCode(await service.loginCode());
+  session = { cookie: `${SESSION_COOKIE}=${opened.session}`, 'x-csrf-token': opened.csrf };
   await service.accounts.createOrganisation(OPERATOR, 'org-v', 'V');
   const id = await service.accounts.createUser(OPERATOR, { orgId: 'org-v', email: 'viewer@org-v.example', name: 'Viewer', role: 'viewer', password: PASSWORD });
   viewer = { authorization: `Bearer ${(await service.accounts.createToken({ userId: id, orgId: 'org-v', role: 'viewer', name: 'Viewer' }, 'probe')).token}` };
@@ -75,7 +80,7 @@ test('each status from a real route, with its label and a message that says what
     ['a viewer assessing a case unsaved', () => call(service, 'POST', '/api/assess', viewer, { title: 'Joint lab', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }] }), 403, 'forbidden', /viewer may not assessment.run/],
     ['a case nobody made', () => call(service, 'GET', '/api/cases/00000000-0000-4000-8000-000000000000', auth), 404, 'not found', /case/],
     ['an institution not in the registry', () => call(service, 'GET', '/api/portfolio?ror=0abcdef12', auth), 404, 'not found', /no institution 0abcdef12/],
-    ['demoting the last admin', () => call(service, 'PATCH', `/api/users/${admin.find((u) => u.role === 'admin')!.id}`, auth, { role: 'officer' }), 409, 'conflict', /last active admin/],
+    ['demoting the last admin', () => call(service, 'PATCH', `/api/users/${admin.find((u) => u.role === 'admin')!.id}`, session, { role: 'officer' }), 409, 'conflict', /last active admin/],
     ['screening before any list is loaded', () => call(noLists, 'GET', '/api/screen?q=Tsinghua', { authorization: `Bearer ${noLists.token}` }), 409, 'conflict', /no risk lists loaded yet/],
     ['assessing before any list is loaded', () => call(noLists, 'POST', '/api/assess', { authorization: `Bearer ${noLists.token}` }, { title: 'x', partners: [{ name: 'Tsinghua University', country: 'CN' }] }), 409, 'conflict', /no risk lists loaded yet/],
     ["a JSON body over the limit (Fastify's own refusal)", () => call(service, 'POST', '/api/screen/batch', auth, { text: 'x\n'.repeat(5000) }), 413, 'payload too large', /too large/i],

@@ -116,6 +116,8 @@ function fromFile(doc: object, ext: 'yaml' | 'json'): string | null {
   }
 }
 
+const NO_COUNTRY = 'is no country derisk knows: give its ISO 3166-1 alpha-2 code (GB for the United Kingdom, GR for Greece, CN for China; data/regions/countries.json lists them) or its name';
+
 async function fromHttp(doc: object): Promise<string | null> {
   const r = await service.app.inject({ method: 'POST', url: '/api/cases', headers: { authorization: `Bearer ${service.token}` }, payload: doc });
   if (r.statusCode === 201) return null;
@@ -152,12 +154,25 @@ test('named defects: the field and the reason, from the file and over HTTP', asy
     [(d) => (d.personnel[0].affiliations = ['']), 'personnel[0].affiliations[0]: expected a non-empty text'],
     [(d) => (d.budget = 3), 'budget: unknown field (known: kind, title, reference, partners, funders, in_kind, technology, application, research, data, terms, personnel, equipment, duration, standards)'],
     [(d) => (d.partners = []), 'partners: a case needs at least one partner'],
+    [(d) => (d.partners[1].country = 'XX'), `partners[1].country: "XX" ${NO_COUNTRY}`],
+    [(d) => (d.partners[0].country = 'Oxfordshire Republic'), `partners[0].country: "Oxfordshire Republic" ${NO_COUNTRY}`],
+    [(d) => (d.funders[0].country = 'EU'), `funders[0].country: "EU" ${NO_COUNTRY}`],
   ];
   for (const [change, message] of cases) {
     const doc = structuredClone(VALID) as Record<string, any>;
     change(doc);
     assert.equal(await fromHttp(doc), message);
     assert.equal(fromFile(doc, 'yaml'), message);
+  }
+});
+
+test("a country is an ISO 3166-1 alpha-2 code, the EU's own UK and EL (GB and GR), or a country's name: each is taken", async () => {
+  for (const country of ['GB', 'gb', 'UK', 'EL', 'XK', 'United Kingdom', 'China', 'Peoples R China']) {
+    const doc = structuredClone(VALID) as Record<string, any>;
+    doc.partners[0].country = country;
+    doc.funders[0].country = country;
+    assert.equal(await fromHttp(doc), null, country);
+    assert.equal(fromFile(doc, 'yaml'), null, country);
   }
 });
 

@@ -23,12 +23,13 @@ const POLICY: Record<ThrottleKind, BackOff> = {
 };
 let actors: Record<string, Actor>;
 let tokens: Record<string, string>;
+let sessions: Record<string, Record<string, string>>;
 const CASE = { title: 'Graph theory with Tsinghua', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], research: { type: 'basic', open_publication: 'yes' } };
 
 before(async () => {
   store = await listedLandscapeStore(tempDir(), 'medium');
   service = await testService(store, { loginThrottle: (db) => new LoginThrottle(db, POLICY, () => clock) });
-  ({ actors, tokens } = await addMembers(service.accounts, ['org-a', 'org-b', 'org-c']));
+  ({ actors, tokens, sessions } = await addMembers(service.accounts, ['org-a', 'org-b', 'org-c']));
 });
 after(async () => {
   await service.close();
@@ -37,6 +38,8 @@ after(async () => {
 
 const as = (who: string) => ({ authorization: `Bearer ${tokens[who]}` });
 const inject = (who: string, method: string, url: string, payload?: unknown) => service.app.inject({ method: method as 'GET', url, headers: as(who), payload: payload as object });
+/** A member's browser session: what managing users, tokens, feed addresses and webhooks takes. */
+const inSession = (who: string, method: string, url: string, payload?: unknown) => service.app.inject({ method: method as 'GET', url, headers: sessions[who], payload: payload as object });
 const login = (email: string, password: string, remoteAddress = '10.0.0.1', cookie?: string) => service.app.inject({ method: 'POST', url: '/api/login', payload: { email, password }, remoteAddress, headers: cookie ? { cookie } : {} });
 const tick = (ms: number) => (clock += ms);
 
@@ -160,7 +163,7 @@ test('weak passwords are refused with the reason: length, only spaces, repetitio
   for (const good of [PASSWORD, 'Zweiundvierzig Kühe grasen', '天地玄黄宇宙洪荒日月盈昃辰宿列张', 'tr0ub4dor&3 on a ferry', 'a long enough password']) {
     for (const context of [newbie, stein]) assert.equal(refusal(good, context), null, good);
   }
-  const r = await inject('org-a/admin', 'POST', '/api/users', { email: 'new@org-a.example', name: 'New', role: 'viewer', password: 'password1234' });
+  const r = await inSession('org-a/admin', 'POST', '/api/users', { email: 'new@org-a.example', name: 'New', role: 'viewer', password: 'password1234' });
   assert.equal(r.statusCode, 400);
   assert.match(r.json().message, /password/);
   // Each place a password is set gives the check the organisation's name: adding a user, and the operator's reset.
@@ -184,19 +187,19 @@ test('disable, enable, change role, delete: each takes effect at the next reques
   const byToken = (method: string, url: string, payload?: object) => service.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}` }, payload });
   assert.equal((await bySession('POST', '/api/cases', CASE)).statusCode, 201);
   // Demoted to viewer: the very next request may not create.
-  assert.equal((await inject('org-a/admin', 'PATCH', `/api/users/${id}`, { role: 'viewer' })).statusCode, 200);
+  assert.equal((await inSession('org-a/admin', 'PATCH', `/api/users/${id}`, { role: 'viewer' })).statusCode, 200);
   assert.equal((await bySession('POST', '/api/cases', CASE)).statusCode, 403);
   assert.equal((await byToken('POST', '/api/cases', CASE)).statusCode, 403);
   assert.equal((await byToken('GET', '/api/cases')).statusCode, 200);
   // Disabled: session and token end at once, and the password no longer opens one.
-  assert.equal((await inject('org-a/admin', 'PATCH', `/api/users/${id}`, { disabled: true })).statusCode, 200);
+  assert.equal((await inSession('org-a/admin', 'PATCH', `/api/users/${id}`, { disabled: true })).statusCode, 200);
   assert.equal((await bySession('GET', '/api/cases')).statusCode, 401);
   assert.equal((await byToken('GET', '/api/cases')).statusCode, 401);
   assert.equal((await login('leaver@org-a.example', PASSWORD, '10.3.0.2')).statusCode, 401);
   const listed = (await inject('org-a/admin', 'GET', '/api/users')).json().find((u: { id: string }) => u.id === id);
   assert.equal(listed.disabled, true);
   // Enabled again: the password works; the revoked token stays revoked.
-  assert.equal((await inject('org-a/admin', 'PATCH', `/api/users/${id}`, { disabled: false })).statusCode, 200);
+  assert.equal((await inSession('org-a/admin', 'PATCH', `/api/users/${id}`, { disabled: false })).statusCode, 200);
   assert.equal((await login('leaver@org-a.example', PASSWORD, '10.3.0.3')).statusCode, 200);
   assert.equal((await byToken('GET', '/api/cases')).statusCode, 401);
   // Another organisation's admin cannot touch the user: it does not exist for them.
@@ -205,13 +208,13 @@ test('disable, enable, change role, delete: each takes effect at the next reques
     ['PATCH', { role: 'admin' }],
     ['DELETE', undefined],
   ] as const) {
-    assert.equal((await inject('org-b/admin', method, `/api/users/${id}`, payload)).statusCode, 404);
+    assert.equal((await inSession('org-b/admin', method, `/api/users/${id}`, payload)).statusCode, 404);
   }
-  assert.equal((await inject('org-a/officer', 'PATCH', `/api/users/${id}`, { role: 'admin' })).statusCode, 403, 'only an admin manages users');
+  assert.equal((await inSession('org-a/officer', 'PATCH', `/api/users/${id}`, { role: 'admin' })).statusCode, 403, 'only an admin manages users');
   // Deleted: gone from the list, every way in closed, the address free again, the trail keeps the story.
   const again = await login('leaver@org-a.example', PASSWORD, '10.3.0.4');
   const cookie2 = String([again.headers['set-cookie']].flat()[0]).split(';')[0]!;
-  assert.equal((await inject('org-a/admin', 'DELETE', `/api/users/${id}`)).statusCode, 200);
+  assert.equal((await inSession('org-a/admin', 'DELETE', `/api/users/${id}`)).statusCode, 200);
   assert.equal((await service.app.inject({ url: '/api/cases', headers: { cookie: cookie2 } })).statusCode, 401);
   assert.ok(!(await inject('org-a/admin', 'GET', '/api/users')).json().some((u: { id: string }) => u.id === id));
   assert.equal((await login('leaver@org-a.example', PASSWORD, '10.3.0.5')).statusCode, 401);
@@ -271,11 +274,41 @@ test('API tokens: made only from a browser session, never by a token; revoked by
   assert.equal(JSON.parse(reset.detail).tokensRevoked, 2);
 });
 
+test('a leaked token leaves nothing behind that outlives its revocation: users, roles, tokens, feed addresses and webhooks are made only in a browser session', async () => {
+  const admin = actors['org-a/admin']!;
+  const { id: leakedId, token: leaked } = await service.accounts.createToken(admin, 'leaked');
+  const byLeaked = (method: string, url: string, payload?: object) => service.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${leaked}` }, payload });
+  const attempts: [string, string, object | undefined, RegExp][] = [
+    ['POST', '/api/users', { email: 'backdoor@org-a.example', name: 'Backdoor', role: 'admin', password: PASSWORD }, /cannot add a user/],
+    ['PATCH', `/api/users/${actors['org-a/viewer']!.userId}`, { role: 'admin' }, /cannot change a user's role or access/],
+    ['DELETE', `/api/users/${actors['org-a/officer']!.userId}`, undefined, /cannot delete a user/],
+    ['POST', '/api/tokens', { label: 'second key' }, /cannot make another token/],
+    ['POST', '/api/alerts/feed', undefined, /cannot make a feed address/],
+    ['POST', '/api/webhooks', { url: 'https://8.8.8.8/hook' }, /cannot add a webhook/],
+  ];
+  for (const [method, url, payload, why] of attempts) {
+    const r = await byLeaked(method, url, payload);
+    assert.equal(r.statusCode, 403, `${method} ${url}: ${r.body}`);
+    assert.match(r.json().message, why);
+    assert.match(r.json().message, /log in to the web app \(a browser session\)/);
+  }
+  assert.equal((await inSession('org-a/viewer', 'POST', '/api/alerts/feed')).statusCode, 201, 'a browser session still makes them');
+  // Reading, and revoking itself, stay open to the token; after that nothing it tried is left.
+  assert.equal((await byLeaked('GET', '/api/users')).statusCode, 200);
+  assert.equal((await byLeaked('DELETE', `/api/tokens/${leakedId}`)).statusCode, 200);
+  assert.equal((await byLeaked('GET', '/api/users')).statusCode, 401);
+  const users = (await inSession('org-a/admin', 'GET', '/api/users')).json() as { email: string; role: string }[];
+  assert.ok(!users.some((u) => u.email === 'backdoor@org-a.example'));
+  assert.equal(users.find((u) => u.email === 'viewer@org-a.example')!.role, 'viewer');
+  assert.ok(users.some((u) => u.email === 'officer@org-a.example'));
+  assert.deepEqual((await inSession('org-a/officer', 'GET', '/api/webhooks')).json(), []);
+});
+
 test('an organisation keeps an active admin: the last one can be neither disabled, demoted nor deleted', async () => {
   const admin = actors['org-c/admin']!;
   await assert.rejects(service.accounts.setDisabled(admin, admin.userId, true), /last active admin/);
   await assert.rejects(service.accounts.setRole(admin, admin.userId, 'officer'), /last active admin/);
-  const r = await inject('org-c/admin', 'DELETE', `/api/users/${admin.userId}`);
+  const r = await inSession('org-c/admin', 'DELETE', `/api/users/${admin.userId}`);
   assert.equal(r.statusCode, 409);
 });
 
@@ -316,7 +349,7 @@ test('un-sharing a case takes effect at once; a recipient sees only itself in sh
 test('a tenant admin sees their own organisation only: users, audit count, verification; e-mail addresses of other tenants are not told', async () => {
   const users = (await inject('org-b/admin', 'GET', '/api/users')).json() as { email: string }[];
   assert.ok(users.length > 0 && users.every((u) => u.email.endsWith('@org-b.example')));
-  const taken = await inject('org-b/admin', 'POST', '/api/users', { email: 'viewer@org-a.example', name: 'X', role: 'viewer', password: PASSWORD });
+  const taken = await inSession('org-b/admin', 'POST', '/api/users', { email: 'viewer@org-a.example', name: 'X', role: 'viewer', password: PASSWORD });
   assert.equal(taken.statusCode, 400);
   assert.doesNotMatch(taken.json().message, /exists|organisation/);
   const verify = (await inject('org-b/admin', 'GET', '/api/audit/verify')).json();
