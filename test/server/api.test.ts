@@ -130,14 +130,14 @@ test('bad input gets a 4xx that says what is wrong, never a 500 or an empty answ
   }
 });
 
-test('a JSON body keeps its types: a label written as true or 5 is refused, not stored as text; a query string is still read as numbers', async () => {
-  for (const label of [true, 5, null, ['a']]) {
-    const r = await app.inject({ method: 'POST', url: '/api/tokens', headers: auth, payload: { label } });
-    assert.equal(r.statusCode, 400, `${JSON.stringify(label)}: ${r.body}`);
-    assert.match(r.json().message, /label must be string/);
+test('a JSON body keeps its types: a mode written as true or 5 is refused, not stored as text; a query string is still read as numbers', async () => {
+  for (const mode of [true, 5, null, ['off']]) {
+    const r = await app.inject({ method: 'PUT', url: '/api/alerts/mail', headers: auth, payload: { mode } });
+    assert.equal(r.statusCode, 400, `${JSON.stringify(mode)}: ${r.body}`);
+    assert.match(r.json().message, /mode must be string/);
   }
-  const made = await app.inject({ method: 'POST', url: '/api/tokens', headers: auth, payload: { label: 'notebook' } });
-  assert.equal(made.statusCode, 403, 'a well-typed body passes validation: a token is then refused making another');
+  const set = await app.inject({ method: 'PUT', url: '/api/alerts/mail', headers: auth, payload: { mode: 'off' } });
+  assert.equal(set.statusCode, 204, `a well-typed body passes validation: ${set.body}`);
   const limited = await app.inject({ url: '/api/indicators/copubs?regions=EU27AC,CN&limit=1', headers: auth });
   assert.equal(limited.statusCode, 200, limited.body);
 });

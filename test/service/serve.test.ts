@@ -65,7 +65,7 @@ test('serve prints a one-time login code, never a token; after kill -9 the next 
     const second = await start(home, recordingModules(modules));
     try {
       // The first request: its route's schema is compiled now, and refuses a bad body as it always did.
-      const bad = await fetch(`${second.base}/api/tokens`, { method: 'POST', headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'x', scope: 'all' }) });
+      const bad = await fetch(`${second.base}/api/alerts/mail`, { method: 'PUT', headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'off', scope: 'all' }) });
       assert.deepEqual([bad.status, await bad.json()], [400, { error: 'bad request', message: 'body must NOT have additional properties' }]);
       assert.equal(await get(second.base, '/api/tokens', session), 401, 'the session from the killed run ended');
       assert.equal(await get(second.base, '/api/tokens', { authorization: `Bearer ${legacy.token}` }), 401, 'the old start token is revoked');
