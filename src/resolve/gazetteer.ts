@@ -265,7 +265,9 @@ export class Gazetteer {
 
   private placeInParts(segs: string[]): { code: string; text: string } | null {
     for (let i = segs.length - 1; i >= 0; i--) {
-      const rawWords = segs[i]!.split(/\s+/);
+      // "Bahir-Dar University", "Paris-Belleville", "Universitï¿½t Hannover": a hyphen or a character that is no letter parts
+      // words as folding does, so each written word is one folded word; a dot or "&" stays inside its word ("U.S.", "A&M").
+      const rawWords = segs[i]!.split(/[^\p{L}\p{Nd}\p{M}'’`´&.]+/u).filter((w) => w !== '');
       const words = rawWords.map((w) => foldText(w));
       // A word folded into two ("UniversitätBochum") or into none would misalign the capitals, and a house number
       // makes the part a street ("Albert Einstein 5"; "Tainan 701" is a town and its postcode): read nothing then.

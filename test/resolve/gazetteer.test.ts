@@ -34,6 +34,9 @@ const registryPlaces = [
   { countryCode: 'PL', countryName: 'Poland', city: 'Wroclaw' },
   { countryCode: 'FR', countryName: 'France', city: 'Strasbourg' },
   { countryCode: 'EG', countryName: 'Egypt', city: 'Cairo' },
+  { countryCode: 'ET', countryName: 'Ethiopia', city: 'Bahir Dar' },
+  { countryCode: 'FR', countryName: 'France', city: 'Paris' },
+  { countryCode: 'DE', countryName: 'Germany', city: 'Hannover' },
 ];
 const gazetteer = new Gazetteer(registryPlaces);
 const country = (s: string) => gazetteer.detect(s).countryCode;
@@ -241,6 +244,13 @@ test('a city written in its own language or in German places the string; a count
   assert.equal(gazetteer.placeInName('Qatar University')?.code, 'QA');
   assert.equal(gazetteer.placeInName('Singapore Institute of Technology')?.code, 'SG');
   assert.equal(gazetteer.placeInName('Qatar Airways'), null, 'a country first counts only before an institution word');
+});
+
+test('a place in an institution name is read when a hyphen or a garbled letter sits in the name ("Bahir-Dar University", "Universitï¿½t Hannover")', () => {
+  assert.equal(gazetteer.placeInName('Bahir-Dar University')?.code, 'ET');
+  assert.equal(gazetteer.placeInName("École nationale supérieure d'architecture de Paris-Belleville")?.code, 'FR');
+  assert.equal(gazetteer.placeInName('Leibniz Universitï¿½t Hannover')?.code, 'DE');
+  assert.equal(gazetteer.placeInName('U.S.-China Institute'), null, 'dotted initials stay one word');
 });
 
 test('a city written in an older or Russian transliteration Web of Science uses places the string ("Lvov", "Touliu", "Pusan")', () => {
