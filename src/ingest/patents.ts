@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { hasNoLetterOrDigit } from '../resolve/normalize.ts';
+import { hasNoLetterOrDigit, isBlank } from '../resolve/normalize.ts';
 import type { Store } from '../store/store.ts';
 import { csvRecords, requireColumns } from './csv.ts';
 import { openInput } from './lines.ts';
@@ -40,6 +40,16 @@ function checkPatent(p: PatentRecord, maxChars: number): void {
   for (const [what, v] of values) if (v !== null && v.length > maxChars) throw new RecordError(`${what} is ${v.length} characters long (limit ${maxChars})`);
 }
 
+/**
+ * Lens joins a patent's applicants with ";;". A longer run of ";" is that separator with a stray ";" ("A;;;B"), not a
+ * name beginning ";B", and a blank piece between two separators ("A;;;;B") is the separator doubled, not an applicant
+ * the export lost. A blank piece at either end is kept, to be told as a lost applicant: nothing shows it was doubled.
+ */
+const lensApplicants = (field: string): string[] => {
+  const pieces = field.split(/;{2,}/).map((s) => s.trim());
+  return pieces.filter((piece, i) => i === 0 || i === pieces.length - 1 || !isBlank(piece));
+};
+
 /** Lens columns that never hold a line break (titles and abstracts may). */
 const LENS_SINGLE_LINE = new Set(['Lens ID', 'Publication Year', 'Publication Date', 'Application Date', 'Jurisdiction', 'Kind', 'Display Key', 'Applicants', 'Inventors', 'CPC Classifications', 'IPCR Classifications']);
 
@@ -58,13 +68,13 @@ export async function* readLens(stream: Readable, options?: Partial<ReadLimits>)
     try {
       const id = r.get.get('Lens ID') ?? '';
       if (!/^\d{3}-\d{3}-\d{3}-\d{3}-\d{3}$/.test(id)) throw new RecordError(`missing or malformed Lens ID: ${JSON.stringify(excerptOf(id, 60))}`);
-      const names = (r.get.get('Applicants') ?? '').split(/;;/).map((s) => s.trim());
+      const names = lensApplicants(r.get.get('Applicants') ?? '');
       if (names.every(hasNoLetterOrDigit)) throw new RecordError('no applicants');
       const nameless = names.findIndex(hasNoLetterOrDigit);
       if (nameless !== -1) throw new RecordError(`applicant ${nameless + 1} of ${names.length} has no name (no letter or digit: ${shownName(names[nameless]!)}): which applicant the export lost cannot be told, so the patent is set aside whole`);
       const applicants = names.map((name) => ({ name, countryCode: null }));
       const year = parseYear(r.get.get('Publication Year') || r.get.get('Application Date')?.slice(0, 4) || null, 'Publication Year');
-      const patent: PatentRecord = { source: 'lens', patentId: id, year, title: r.get.get('Title') || null, applicants, cpc: split(r.get.get('CPC Classifications'), /;;/) };
+      const patent: PatentRecord = { source: 'lens', patentId: id, year, title: r.get.get('Title') || null, applicants, cpc: split(r.get.get('CPC Classifications'), /;{2,}/) };
       checkPatent(patent, limits.maxFieldChars);
       yield { ok: true, recordNo: r.recordNo, patent };
     } catch (e) {

@@ -1,5 +1,5 @@
 import { loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
-import { Gazetteer } from '../resolve/gazetteer.ts';
+import { countryNameGazetteer } from '../resolve/gazetteer.ts';
 import { asTyped, typedKey } from '../resolve/normalize.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
 import type { RiskEntry, RiskList } from '../screening/risk-list.ts';
@@ -20,8 +20,6 @@ const FOLDED_REGISTRY_NAME = "trim(regexp_replace(regexp_replace(lower(n.name), 
  * context as the caller keeps it (the server keeps one per process).
  */
 export class StoreSubjects implements SubjectFinder {
-  private gazetteer: Gazetteer | null = null;
-
   constructor(
     private readonly store: Store,
     private readonly screening: () => Promise<ScreeningContext> = () => screeningContext(store),
@@ -40,7 +38,7 @@ export class StoreSubjects implements SubjectFinder {
         return [...this.taxonomy.fields.values()].filter((f) => f.id === text || typedKey(f.name) === typedKey(text)).map((f) => ({ kind, ref: f.id, label: f.name }));
       case 'country': {
         const names = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
-        const code = /^[A-Za-z]{2}$/.test(text) ? text.toUpperCase() : (this.gazetteer ??= new Gazetteer([])).countryCodeOf(text);
+        const code = /^[A-Za-z]{2}$/.test(text) ? text.toUpperCase() : countryNameGazetteer().countryCodeOf(text);
         const name = code ? names.of(code) : undefined;
         return code && name ? [{ kind, ref: code, label: name }] : [];
       }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Gazetteer } from '../resolve/gazetteer.ts';
+import { countryNameGazetteer } from '../resolve/gazetteer.ts';
 import { asTyped } from '../resolve/normalize.ts';
 
 /** ISO 3166-1 alpha-2 codes, the aliases in common use and the countries the exchange counts as Europe. */
@@ -18,8 +18,6 @@ const CODES: ReadonlySet<string> = new Set(file.codes);
 /** Every country whose institutions an anonymised verdict leaves out: any could be a European institution's own. */
 export const EUROPE: ReadonlySet<string> = new Set(file.europe);
 
-let gazetteer: Gazetteer | undefined;
-
 /**
  * The ISO 3166-1 alpha-2 code a written country stands for: a code in any case ("UK" and "EL", the
  * EU's own codes, are GB and GR, as data/regions/countries.json notes) or a name read as an
@@ -33,6 +31,6 @@ export function countryCodeOf(written: string | null): string | null {
     const code = w.toUpperCase();
     return CODES.has(code) ? code : (file.aliases[code]?.code ?? null);
   }
-  const named = (gazetteer ??= new Gazetteer([])).countryCodeOf(w);
+  const named = countryNameGazetteer().countryCodeOf(w);
   return named !== null && CODES.has(named) ? named : null;
 }

@@ -514,6 +514,14 @@ export class Gazetteer {
   }
 }
 
+let countryNames: Gazetteer | undefined;
+
+/**
+ * The gazetteer of no registry that reads a country's name where no resolver is at hand (a case's partner country, a
+ * country to watch): one instance, made on first use, as it reads every CLDR language's country names.
+ */
+export const countryNameGazetteer = (): Gazetteer => (countryNames ??= new Gazetteer([]));
+
 /**
  * "Department of Computer Science [Leuven]", "Orange Labs [Lannion]": HAL writes a laboratory's town in square brackets
  * after its name. Read as a part of its own, the town is the address; a string wholly in brackets is left as written.

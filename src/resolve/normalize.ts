@@ -59,10 +59,12 @@ const LETTER_OR_DIGIT = /[0-9A-Za-z]/;
 export const isBlank = (s: string): boolean => !LETTER_OR_DIGIT.test(s) && asTyped(s) === '';
 
 /**
- * Whether a name read as typed has no letter or digit (Unicode \p{L}, \p{N}): "\u200b,\u200b" leaves "," and names
- * nobody. Stricter than isBlank, for names that stand alone (a patent applicant); affiliations keep isBlank.
+ * Whether a name has no letter or digit (Unicode \p{L}, \p{N}) once its invisible characters are gone: "\u200b,\u200b"
+ * leaves "," and names nobody. Read before NFKC, which spells a symbol out in letters ("™" as "TM", "㍿" as "株式会社"):
+ * a symbol alone names nobody either. Stricter than isBlank, for names that stand alone (a patent applicant);
+ * affiliations keep isBlank.
  */
-export const hasNoLetterOrDigit = (s: string): boolean => !LETTER_OR_DIGIT.test(s) && !/[\p{L}\p{N}]/u.test(asTyped(s));
+export const hasNoLetterOrDigit = (s: string): boolean => !LETTER_OR_DIGIT.test(s) && !/[\p{L}\p{N}]/u.test(withoutInvisibles(s));
 
 /**
  * The key typed names are compared by: asTyped in lower case. Normalised again, as lower-casing may leave a letter and

@@ -23,8 +23,6 @@ export interface AliasData {
   derive: { rule: string; countries: Set<string>; legalForms: Set<string>; businessWords: Set<string>; minLetters: number; maxRegistryNames: number };
   /** Units named after a listed company ("Huawei Noah's Ark Lab"): the words that name a unit, and those that name something else. */
   units: UnitRule;
-  /** A city written by its initials in a Chinese company's name ("SZ DJI Technology"): the abbreviation and the city, by the countries it holds in. */
-  cities: { countries: Set<string>; byAbbreviation: Map<string, string> };
   curated: CuratedNames[];
 }
 
@@ -46,6 +44,11 @@ export interface UnitRule {
   abroad: { legalForms: { form: string; key: string; countries: string[] }[]; regions: { name: string; words: string[]; countries: string[] }[] };
   /** Institutions the registry lacks, tied to a listed one, each with its source (related). */
   related: RelatedInstitution[];
+  /**
+   * A city written by its initials in a Chinese company's name ("SZ DJI Technology"): the abbreviation and the city, by
+   * the countries it holds in. Read on both sides: in a listed name, and in a screened name where a place may stand.
+   */
+  cities: { countries: Set<string>; byAbbreviation: Map<string, string> };
 }
 
 export interface RelatedInstitution {
@@ -142,6 +145,14 @@ export function loadAliases(file = aliasesFile()): AliasData {
     for (const [j, n] of (r.names as any[]).entries()) if (typeof n?.value !== 'string' || typeof n.source !== 'string' || n.source.trim() === '') throw new ListError(`${file}: ${where}.names[${j}]: every name needs its value and source`);
     return { name: r.name, country: r.country, names: r.names, relatedTo: { name: r.related_to.name, ror: r.related_to.ror }, relation: r.relation, source: r.source };
   });
+  // An office's own alias file may leave the block out: then no city is written out.
+  const abbreviated = doc.city_abbreviations;
+  if (abbreviated !== undefined && (typeof abbreviated?.rule !== 'string' || typeof abbreviated.source !== 'string' || !Array.isArray(abbreviated.countries) || typeof abbreviated.cities !== 'object' || abbreviated.cities === null))
+    throw new ListError(`${file}: city_abbreviations needs rule, source, countries and cities`);
+  const cities = Object.entries((abbreviated?.cities ?? {}) as Record<string, unknown>).map(([abbreviation, city]): [string, string] => {
+    if (!/^[A-Z]{2,3}$/.test(abbreviation) || typeof city !== 'string' || nameTokens(city).length !== 1) throw new ListError(`${file}: city_abbreviations.cities.${abbreviation}: two or three capitals naming one city expected`);
+    return [abbreviation, city];
+  });
   const units: UnitRule = {
     file: file.split('/').slice(-3).join('/'),
     unitWords: words(u.unit_words, 'unit_words'),
@@ -153,15 +164,8 @@ export function loadAliases(file = aliasesFile()): AliasData {
     organisationWords: new Set((lone.organisation_words as unknown[]).filter((w): w is string => typeof w === 'string').flatMap((w) => nameTokens(w))),
     abroad: { legalForms, regions },
     related,
+    cities: { countries: new Set(abbreviated?.countries ?? []), byAbbreviation: new Map(cities) },
   };
-  // An office's own alias file may leave the block out: then no city is written out.
-  const abbreviated = doc.city_abbreviations;
-  if (abbreviated !== undefined && (typeof abbreviated?.rule !== 'string' || typeof abbreviated.source !== 'string' || !Array.isArray(abbreviated.countries) || typeof abbreviated.cities !== 'object' || abbreviated.cities === null))
-    throw new ListError(`${file}: city_abbreviations needs rule, source, countries and cities`);
-  const cities = Object.entries((abbreviated?.cities ?? {}) as Record<string, unknown>).map(([abbreviation, city]): [string, string] => {
-    if (!/^[A-Z]{2,3}$/.test(abbreviation) || typeof city !== 'string' || nameTokens(city).length !== 1) throw new ListError(`${file}: city_abbreviations.cities.${abbreviation}: two or three capitals naming one city expected`);
-    return [abbreviation, city];
-  });
   const curated = ((doc.curated ?? []) as any[]).map((c, i): CuratedNames => {
     const where = `curated[${i}]${typeof c?.entity === 'string' ? ` (${c.entity})` : ''}`;
     if (typeof c?.entity !== 'string' || typeof c?.country !== 'string' || !Array.isArray(c?.names)) throw new ListError(`${file}: ${where}: needs entity, country and names`);
@@ -177,7 +181,6 @@ export function loadAliases(file = aliasesFile()): AliasData {
     version: createHash('sha256').update(text).digest('hex').slice(0, 16),
     derive: { rule: d.rule, countries: new Set(d.countries), legalForms: new Set(d.legal_forms), businessWords: new Set(d.business_words), minLetters: d.min_letters, maxRegistryNames: d.max_registry_names },
     units,
-    cities: { countries: new Set(abbreviated?.countries ?? []), byAbbreviation: new Map(cities) },
     curated,
   };
 }
@@ -186,7 +189,7 @@ export function loadAliases(file = aliasesFile()): AliasData {
  * A listed company name with its city written out ("SZ DJI Technology Co., Ltd." is "Shenzhen DJI Technology Co., Ltd."),
  * or null: only an abbreviation opening a name of three words or more, written in capitals as the file gives it.
  */
-export function cityWrittenOut(name: string, cities: AliasData['cities']): { value: string; abbreviation: string; city: string } | null {
+export function cityWrittenOut(name: string, cities: UnitRule['cities']): { value: string; abbreviation: string; city: string } | null {
   const [first, ...rest] = name.trim().split(/\s+/);
   const city = first === undefined ? undefined : cities.byAbbreviation.get(first);
   return city && rest.length >= 2 ? { value: `${city} ${rest.join(' ')}`, abbreviation: first!, city } : null;
@@ -243,7 +246,7 @@ export function applyAliases(lists: RiskList[], aliases: AliasData, isPlace: (wo
       const keys = new Set(entry.names.filter((n) => n.kind !== 'subsidiary').map((n) => screenKey(n.value)));
       for (const key of keys) for (const c of curatedByKey.get(`${key}\u0000${country}`) ?? []) for (const n of c.names) added.push({ value: n.value, kind: n.kind, source: n.source });
       // The listed name only, as only listed names join organisations: a list's alias may name a parent, not the entry.
-      const written = entry.country && aliases.cities.countries.has(entry.country) ? cityWrittenOut(entry.name, aliases.cities) : null;
+      const written = entry.country && aliases.units.cities.countries.has(entry.country) ? cityWrittenOut(entry.name, aliases.units.cities) : null;
       if (written) added.push({ value: written.value, kind: 'alias', source: `the listed name with its city written out: "${written.abbreviation}" is ${written.city} (${aliases.file.split('/').slice(-3).join('/')}, city_abbreviations)` });
       if (entry.country && aliases.derive.countries.has(entry.country)) {
         const short = deriveShortName(entry.name, aliases.derive, isPlace, count);

@@ -1522,10 +1522,16 @@ export class Screener {
     const source = (n: IndexedName) => `${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''}`;
     // Places before, business words, legal forms and places after: what is left must be a listed name.
     // A place may be written in words that are no place each ("Hong Kong", "New Zealand"): the longest place is set aside, one word of the name always kept.
+    // A city written by its initials stands there too, in capitals as the lists' side reads it ("SH DJI Technology"); it is
+    // that city only for names listed in the countries the abbreviations hold in (data/lists/aliases.json city_abbreviations).
+    const cityOf = new Map(part.split(/[^\p{L}\p{N}]+/u).flatMap((w): [string, string][] => (this.units.cities.byAbbreviation.has(w) ? [[foldText(w), w]] : [])));
+    const abbreviations: string[] = [];
     const places: string[] = [];
     const placeWords = (at: (k: number) => [number, number]): number => {
       for (let k = Math.min(3, end - start - 1); k >= 1; k--) {
         const words = tokens.slice(...at(k)).join(' ');
+        const abbreviation = cityOf.get(words);
+        if (abbreviation) return (abbreviations.push(abbreviation), places.push(this.units.cities.byAbbreviation.get(abbreviation)!), k);
         if (isPlace(words)) return (places.push(words), k);
       }
       return 0;
@@ -1539,10 +1545,11 @@ export class Screener {
       const aside = [...tokens.slice(0, start), ...tokens.slice(end), ...(form ? [form.form.form] : [])];
       // The places set aside place the name: "Shanghai" before the Russian "Institute of Technical Physics" is another institute.
       const apart = this.placeOf(places.join(', ')) ?? (form ? this.formPlace(form.form) : null);
+      const read = abbreviations.map((a) => `; "${a}" is ${this.units.cities.byAbbreviation.get(a)} (${this.units.file} city_abbreviations)`).join('');
       take(
         core.join(' '),
-        (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${aside.join(' ')}" around it (places, business words or a legal form: ${this.units.file} derive)`,
-        undefined,
+        (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${aside.join(' ')}" around it (places, business words or a legal form: ${this.units.file} derive)${read}`,
+        (n) => abbreviations.length === 0 || this.units.cities.countries.has(n.entry.country ?? ''),
         written ?? apart,
         apart,
       );

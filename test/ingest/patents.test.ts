@@ -130,6 +130,36 @@ test('Lens and PATSTAT alike: a patent with an applicant whose name has no lette
   ]);
 });
 
+test('Lens: a run of ";" is one separator and a blank piece between two separators is none; a symbol alone ("™") is no name, in PATSTAT too', async () => {
+  const lens = await collect(
+    readLens(
+      streamOf(
+        lensOf(
+          ['012-345-678-901-231', 'ZTE CORP;;;TU Berlin'],
+          ['012-345-678-901-232', 'ZTE CORP;;;;TU Berlin'],
+          ['012-345-678-901-233', 'ZTE CORP;; \u200b ;;TU Berlin'],
+          ['012-345-678-901-234', 'ZTE CORP;;\u2122'],
+          ['012-345-678-901-235', '\u337f;;TU Berlin'],
+          ['012-345-678-901-236', 'ACME\u2122;;TU Berlin'],
+        ),
+      ),
+    ),
+  );
+  const lost = 'which applicant the export lost cannot be told, so the patent is set aside whole';
+  assert.deepEqual(lens.map(outcomeOf), [
+    'kept 012-345-678-901-231: ZTE CORP | TU Berlin',
+    'kept 012-345-678-901-232: ZTE CORP | TU Berlin',
+    'kept 012-345-678-901-233: ZTE CORP | TU Berlin',
+    `5: applicant 2 of 2 has no name (no letter or digit: "\u2122"): ${lost}`,
+    `6: applicant 1 of 2 has no name (no letter or digit: "\u337f"): ${lost}`,
+    'kept 012-345-678-901-236: ACME\u2122 | TU Berlin',
+  ]);
+  const cpc = await collect(readLens(streamOf('Lens ID,Applicants,CPC Classifications\n012-345-678-901-231,ZTE CORP,G06V10/82;;;G06N3/08\n')));
+  assert.deepEqual(cpc[0]!.ok && cpc[0]!.patent.cpc, ['G06V10/82', 'G06N3/08']);
+  const patstat = await collect(readPatstat(streamOf(patstatOf(['700001', '\u2122', '1'], ['700002', 'ZTE CORP', '1']))));
+  assert.deepEqual(patstat.map(outcomeOf), ['2: application 700001 has a row set aside: line 2: person_name has no letter or digit: "\u2122"', 'kept 700002: ZTE CORP']);
+});
+
 test('PATSTAT: an application with inventor rows only is set aside, naming it, no longer dropped without a word', async () => {
   const patstat = await collect(readPatstat(streamOf(patstatOf(['700001', 'WANG LEI', '0'], ['700002', 'ZTE CORP', '1'], ['700001', 'LI NA', '0']))));
   assert.deepEqual(patstat.map(outcomeOf), ['2: application 700001 has no applicant row (every row has applt_seq_nr 0: inventors only)', 'kept 700002: ZTE CORP']);

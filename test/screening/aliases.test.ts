@@ -68,3 +68,23 @@ test('a city written by its initials in a listed Chinese company name ("SZ DJI T
   assert.deepEqual(listed('Shenzhen Robotics'), [], 'a name of two words: the initials may be its own');
   assert.deepEqual(listed('Shenzhen Optics Imaging'), ['other/Shenzhen Optics Imaging Co., Ltd.'], 'a company listed outside China keeps its name as written');
 });
+
+test('a city written by its initials in a screened name ("SH DJI Technology") is read as the city where a place may stand around a name listed in China, in capitals only', () => {
+  const list = (id: string, entries: object[]) => readWatchlist(watchlist(entries, { ...WATCHLIST_PROVENANCE, id, title: id }));
+  const { screener } = buildScreeningContext(
+    [
+      list('bis', [
+        { name: 'DJI', country: 'China', level: 'high' },
+        { name: 'Quintara', country: 'Germany', level: 'high' },
+      ]),
+    ],
+    [],
+  );
+  const listed = (q: string) => screener.screen(q).hits.map((h) => `${h.list}/${h.entry}`);
+  for (const q of ['Shanghai DJI Technology', 'SH DJI Technology', 'BJ DJI Technology Co., Ltd.', 'DJI Technology SZ', 'SZ DJI']) assert.deepEqual(listed(q), ['bis/DJI'], q);
+  assert.match(screener.screen('SH DJI Technology').hits[0]!.evidence, /"SH" is Shanghai \(data\/lists\/aliases\.json city_abbreviations\)/, 'the evidence says how "SH" was read');
+  assert.deepEqual(listed('sh DJI Technology'), [], "in capitals only, as the lists' side reads them");
+  assert.deepEqual(listed('SH'), [], 'the initials alone');
+  assert.deepEqual(listed('DJI SH Technology Labs'), [], 'only where a place may stand: before or after the name, not inside other words');
+  assert.deepEqual(listed('SZ Quintara'), [], 'read as Shenzhen, it places a name listed in Germany elsewhere');
+});
