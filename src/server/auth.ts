@@ -39,10 +39,11 @@ export const PUBLIC_ROUTES = new Set([
 const ATOM_FEED = 'GET /feeds/:feed';
 
 /**
- * Routes that make or change a credential or a standing channel out of the installation: only
- * from an interactive session (cookie and CSRF token), never with an API token, so a leaked
- * token cannot leave behind a user, role, token, feed address or webhook that outlives revoking
- * it. Revoking (DELETE of a token, feed address or webhook) stays open to tokens.
+ * Routes that make or change a credential, a grant of access or a standing channel into or out of
+ * the installation: only from an interactive session (cookie and CSRF token), never with an API
+ * token, so a leaked token cannot leave behind a user, role, token, feed address, webhook, trusted
+ * feed key or share with another organisation that outlives revoking it. Revoking (DELETE of a
+ * token, feed address, webhook or share) stays open to tokens.
  */
 export const SESSION_ONLY_ROUTES = new Map([
   ['POST /api/users', 'add a user'],
@@ -51,6 +52,9 @@ export const SESSION_ONLY_ROUTES = new Map([
   ['POST /api/tokens', 'make another token'],
   ['POST /api/alerts/feed', 'make a feed address'],
   ['POST /api/webhooks', 'add a webhook'],
+  ['POST /api/exchange/subscriptions', "subscribe to a feed (trust another installation's key)"],
+  ['POST /api/cases/:id/share', 'share a case with another organisation'],
+  ['POST /api/uploads/:fileId/share', 'share an upload with another organisation'],
 ]);
 
 export const SESSION_COOKIE = 'derisk_session';
@@ -120,7 +124,7 @@ export function registerAuth(app: FastifyInstance, accounts: Accounts): void {
     }
     const sessionOnly = SESSION_ONLY_ROUTES.get(route);
     if (sessionOnly && request.credential === 'token') {
-      reply.code(403).send({ error: 'forbidden', message: `an API token cannot ${sessionOnly}: log in to the web app (a browser session) and do it there` });
+      reply.code(403).send({ error: 'forbidden', message: `an API token cannot ${sessionOnly}: log in to the web app (a browser session) and do it there, or send this request with that session's cookie and X-CSRF-Token` });
       return reply;
     }
     if (PUBLIC_ROUTES.has(route) || request.actor) return;

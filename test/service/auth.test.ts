@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, mock, test } from 'node:test';
+import { feedIdentity } from '../../src/exchange/feed.ts';
+import { parseFeedOrigins } from '../../src/exchange/origins.ts';
 import { OPERATOR, PasswordPolicyError, TOKEN_DAYS } from '../../src/service/accounts.ts';
 import { verifyAudit } from '../../src/service/audit.ts';
 import { ForbiddenError, type Actor } from '../../src/service/authorize.ts';
@@ -28,7 +30,11 @@ const CASE = { title: 'Graph theory with Tsinghua', partners: [{ ror: '03cve4549
 
 before(async () => {
   store = await listedLandscapeStore(tempDir(), 'medium');
-  service = await testService(store, { loginThrottle: (db) => new LoginThrottle(db, POLICY, () => clock) });
+  service = await testService(store, {
+    loginThrottle: (db) => new LoginThrottle(db, POLICY, () => clock),
+    // Feeds from one public address, so that a subscription can be made.
+    exchange: { feeds: parseFeedOrigins('https://8.8.8.8') },
+  });
   ({ actors, tokens, sessions } = await addMembers(service.accounts, ['org-a', 'org-b', 'org-c']));
 });
 after(async () => {
@@ -274,9 +280,10 @@ test('API tokens: made only from a browser session, never by a token; revoked by
   assert.equal(JSON.parse(reset.detail).tokensRevoked, 2);
 });
 
-test('a leaked token leaves nothing behind that outlives its revocation: users, roles, tokens, feed addresses and webhooks are made only in a browser session', async () => {
+test('a leaked token leaves nothing behind that outlives its revocation: users, roles, tokens, feed addresses, webhooks, feed subscriptions and shares are made only in a browser session', async () => {
   const admin = actors['org-a/admin']!;
   const { id: leakedId, token: leaked } = await service.accounts.createToken(admin, 'leaked');
+  const caseId = (await inSession('org-a/analyst', 'POST', '/api/cases', { ...CASE, title: 'Not for org-b' })).json().id as string;
   const byLeaked = (method: string, url: string, payload?: object) => service.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${leaked}` }, payload });
   const attempts: [string, string, object | undefined, RegExp][] = [
     ['POST', '/api/users', { email: 'backdoor@org-a.example', name: 'Backdoor', role: 'admin', password: PASSWORD }, /cannot add a user/],
@@ -285,6 +292,8 @@ test('a leaked token leaves nothing behind that outlives its revocation: users, 
     ['POST', '/api/tokens', { label: 'second key' }, /cannot make another token/],
     ['POST', '/api/alerts/feed', undefined, /cannot make a feed address/],
     ['POST', '/api/webhooks', { url: 'https://8.8.8.8/hook' }, /cannot add a webhook/],
+    ['POST', '/api/exchange/subscriptions', { url: 'https://8.8.8.8/feed/', key: feedIdentity(tempDir()).publicKey, every: 60 }, /cannot subscribe to a feed/],
+    ['POST', `/api/cases/${caseId}/share`, { organisation: 'org-b' }, /cannot share a case with another organisation/],
   ];
   for (const [method, url, payload, why] of attempts) {
     const r = await byLeaked(method, url, payload);
@@ -302,6 +311,8 @@ test('a leaked token leaves nothing behind that outlives its revocation: users, 
   assert.equal(users.find((u) => u.email === 'viewer@org-a.example')!.role, 'viewer');
   assert.ok(users.some((u) => u.email === 'officer@org-a.example'));
   assert.deepEqual((await inSession('org-a/officer', 'GET', '/api/webhooks')).json(), []);
+  assert.deepEqual((await inSession('org-a/admin', 'GET', '/api/exchange/subscriptions')).json(), []);
+  assert.equal((await inSession('org-b/admin', 'GET', `/api/cases/${caseId}`)).statusCode, 404);
 });
 
 test('an organisation keeps an active admin: the last one can be neither disabled, demoted nor deleted', async () => {
@@ -317,7 +328,7 @@ test("a shared case gives another organisation's reader no stable id of its auth
   const verdict = await inject('org-a/analyst', 'POST', `/api/cases/${created}/assess`, { as_of: '2026-11-22' });
   assert.equal(verdict.statusCode, 201, verdict.body);
   assert.equal((await inject('org-a/officer', 'POST', `/api/assessments/${verdict.json().id}/decision`, { decision: 'approved' })).statusCode, 201);
-  assert.equal((await inject('org-a/officer', 'POST', `/api/cases/${created}/share`, { organisation: 'org-b' })).statusCode, 200);
+  assert.equal((await inSession('org-a/officer', 'POST', `/api/cases/${created}/share`, { organisation: 'org-b' })).statusCode, 200);
   const own = (await inject('org-a/viewer', 'GET', `/api/cases/${created}`)).json();
   assert.equal(own.createdBy, actors['org-a/analyst']!.userId, 'the owner sees its own users');
   const seen = (await inject('org-b/viewer', 'GET', `/api/cases/${created}`)).json();
@@ -333,7 +344,7 @@ test("a shared case gives another organisation's reader no stable id of its auth
 
 test('un-sharing a case takes effect at once; a recipient sees only itself in sharedWith', async () => {
   const created = (await inject('org-a/analyst', 'POST', '/api/cases', { ...CASE, title: 'Shared twice' })).json().id as string;
-  for (const org of ['org-b', 'org-c']) assert.equal((await inject('org-a/officer', 'POST', `/api/cases/${created}/share`, { organisation: org })).statusCode, 200);
+  for (const org of ['org-b', 'org-c']) assert.equal((await inSession('org-a/officer', 'POST', `/api/cases/${created}/share`, { organisation: org })).statusCode, 200);
   assert.deepEqual((await inject('org-a/viewer', 'GET', `/api/cases/${created}`)).json().sharedWith, ['org-b', 'org-c'], 'the owner sees every share');
   assert.deepEqual((await inject('org-b/viewer', 'GET', `/api/cases/${created}`)).json().sharedWith, ['org-b'], 'a recipient learns no other organisation');
   assert.equal((await inject('org-a/analyst', 'DELETE', `/api/cases/${created}/share/org-b`)).statusCode, 403, 'un-sharing is an officer’s');
