@@ -26,14 +26,18 @@ const POLICY: Record<ThrottleKind, BackOff> = {
 let actors: Record<string, Actor>;
 let tokens: Record<string, string>;
 let sessions: Record<string, Record<string, string>>;
+/** Every route the server registers, and what an API token cannot do there when it is session-only. */
+const routes: { method: string; url: string; sessionOnly: string | undefined }[] = [];
 const CASE = { title: 'Graph theory with Tsinghua', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], research: { type: 'basic', open_publication: 'yes' } };
 
 before(async () => {
   store = await listedLandscapeStore(tempDir(), 'medium');
   service = await testService(store, {
     loginThrottle: (db) => new LoginThrottle(db, POLICY, () => clock),
-    // Feeds from one public address, so that a subscription can be made.
+    // A home, so that every route is registered (uploads too); feeds from one public address, so that a subscription can be made.
+    home: tempDir(),
     exchange: { feeds: parseFeedOrigins('https://8.8.8.8') },
+    onRoute: (method, url, sessionOnly) => routes.push({ method, url, sessionOnly }),
   });
   ({ actors, tokens, sessions } = await addMembers(service.accounts, ['org-a', 'org-b', 'org-c']));
 });
@@ -313,6 +317,72 @@ test('a leaked token leaves nothing behind that outlives its revocation: users, 
   assert.deepEqual((await inSession('org-a/officer', 'GET', '/api/webhooks')).json(), []);
   assert.deepEqual((await inSession('org-a/admin', 'GET', '/api/exchange/subscriptions')).json(), []);
   assert.equal((await inSession('org-b/admin', 'GET', `/api/cases/${caseId}`)).statusCode, 404);
+});
+
+/**
+ * Routes that change something and stay open to an API token, each with the reason a leaked token
+ * may do it: it changes content the token's role may change anyway, it revokes or narrows, or it
+ * is what a script is for. Everything else that changes something is marked sessionOnly where the
+ * route is registered (the decision per route is in the README, under Security).
+ */
+const TOKEN_MAY: Record<string, string> = {
+  'POST /api/login': 'a password opens the session, not the token',
+  'POST /api/login/code': "a console's one-time code opens the session, not the token",
+  'POST /api/logout': 'ends a session',
+  'DELETE /api/tokens/:id': 'revokes a token (a leaked one, itself)',
+  'DELETE /api/alerts/feed': 'revokes the feed address',
+  'DELETE /api/webhooks/:id': 'removes a webhook',
+  'PUT /api/alerts/mail': "alert mails go only to the user's own address, which this does not change",
+  'POST /unsubscribe/:token': 'public, its token only turns mail off',
+  'POST /api/watchlist': 'what alerts are about; they go only where the organisation already sends them',
+  'DELETE /api/watchlist/:id': 'stops watching',
+  'PUT /api/alerts/:id/read': "the caller's own read mark",
+  'DELETE /api/alerts/:id/read': "the caller's own read mark",
+  'POST /api/assess': 'assesses without storing',
+  'POST /api/cases': 'case content, audited',
+  'PUT /api/cases/:id': 'case content, audited',
+  'POST /api/cases/:id/assess': 'a verdict, audited',
+  'POST /api/assessments/:id/decision': "a sign-off, audited: the officer's decision, no access for anyone",
+  'DELETE /api/cases/:id/share/:organisation': 'takes a share back',
+  'POST /api/cases/:id/notes': 'case content, audited',
+  'POST /api/screen/batch': 'reads',
+  'POST /api/uploads': "evidence for the caller's organisation only, audited",
+  'POST /api/match/corrections': 'content, audited',
+  'POST /api/match/apply': "recomputes the organisation's view",
+  'POST /api/match/received/:uuid/accept': 'content from a feed already trusted, audited',
+  'POST /api/match/received/:uuid/reject': 'content, audited',
+  'POST /api/kb/entries': 'content, audited',
+  'PUT /api/kb/entries/:id': 'content, audited',
+  'POST /api/kb/entries/:id/review': 'content, audited',
+  'POST /api/exchange/notes': 'content, audited',
+  'POST /api/exchange/namesakes': 'content, audited',
+  'PUT /api/exchange/sharing/:kind/:id': "one item's marking (what the token can read anyway), named to nobody, audited",
+  'DELETE /api/exchange/sharing/:kind/:id': 'narrows',
+  'PUT /api/exchange/recipients/:kind/:id': "narrows an item's sharing to named partners, never past its marking",
+  'POST /api/exchange/import': 'content for review (received corrections, accepted one by one), audited',
+  'POST /api/exchange/publish': 'writes the feed from what is already marked shared',
+  'PUT /api/exchange/subscriptions/:id/schedule': 'when an already trusted feed is pulled',
+  'POST /api/exchange/subscriptions/:id/pull': 'pulls an already trusted feed',
+};
+
+test('every route that changes something is decided: session-only where it is registered, or open to API tokens here with the reason; each session-only route refuses a token', async () => {
+  const key = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
+  const changing = routes.filter((r) => r.method !== 'GET');
+  assert.deepEqual(changing.filter((r) => !r.sessionOnly && !(key(r) in TOKEN_MAY)).map(key), [], 'a new route that changes something: mark it config.sessionOnly where it is registered, or add it to TOKEN_MAY with the reason a leaked token may do it');
+  assert.deepEqual(changing.filter((r) => r.sessionOnly && key(r) in TOKEN_MAY).map(key), [], 'session-only and open to tokens at once');
+  assert.deepEqual(
+    Object.keys(TOKEN_MAY).filter((k) => !changing.some((r) => key(r) === k)),
+    [],
+    'every route open to tokens here exists',
+  );
+  const sessionOnly = changing.filter((r) => r.sessionOnly);
+  assert.ok(sessionOnly.length >= 9, `session-only routes seen: ${sessionOnly.length}`);
+  for (const r of sessionOnly) {
+    const url = r.url.replace(/:\w+/g, '00000000-0000-4000-8000-000000000000');
+    const refused = await inject('org-a/admin', r.method, url, r.method === 'DELETE' ? undefined : {});
+    assert.equal(refused.statusCode, 403, `${key(r)}: ${refused.body}`);
+    assert.equal(refused.json().message, `an API token cannot ${r.sessionOnly}: log in to the web app (a browser session) and do it there, or send this request with that session's cookie and X-CSRF-Token`);
+  }
 });
 
 test('an organisation keeps an active admin: the last one can be neither disabled, demoted nor deleted', async () => {
