@@ -58,6 +58,7 @@ export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, 
   app.post(
     '/api/users',
     {
+      config: { sessionOnly: 'add a user' },
       schema: {
         description: "Adds a user to the caller's organisation (admin)",
         body: {
@@ -79,6 +80,7 @@ export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, 
   app.patch(
     '/api/users/:id',
     {
+      config: { sessionOnly: "change a user's role or access" },
       schema: {
         description: "Changes a user's role, or disables (enables) them: a disabled user's sessions end and tokens are revoked at once (admin, own organisation)",
         params: userId,
@@ -95,7 +97,7 @@ export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, 
     },
   );
 
-  app.delete('/api/users/:id', { schema: { description: 'Deletes a user with their sessions and tokens; the audit trail keeps what they did (admin, own organisation)', params: userId } }, async (request) => {
+  app.delete('/api/users/:id', { config: { sessionOnly: 'delete a user' }, schema: { description: 'Deletes a user with their sessions and tokens; the audit trail keeps what they did (admin, own organisation)', params: userId } }, async (request) => {
     await accounts.deleteUser(actorOf(request), (request.params as { id: string }).id);
     return { ok: true };
   });
@@ -105,6 +107,7 @@ export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, 
   app.post(
     '/api/tokens',
     {
+      config: { sessionOnly: 'make another token' },
       schema: {
         description: `A new API token for the caller, shown once, good for days (at most and by default ${TOKEN_DAYS}). Only from a browser session (cookie and CSRF token): a token cannot make another, so a leaked one cannot outlive its own revocation`,
         body: { type: 'object', additionalProperties: false, required: ['label'], properties: { label: { type: 'string', minLength: 1, maxLength: 100 }, days: { type: 'integer', minimum: 1, maximum: TOKEN_DAYS } } },

@@ -80,7 +80,7 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
     return reply.code(204).send();
   });
 
-  app.post('/api/alerts/feed', { schema: { description: 'A new address for your Atom feed (the one before stops working); shown once' } }, async (request, reply) => {
+  app.post('/api/alerts/feed', { config: { sessionOnly: 'make a feed address' }, schema: { description: 'A new address for your Atom feed (the one before stops working); shown once' } }, async (request, reply) => {
     const token = await inbox.newFeedToken(actorOf(request));
     return reply.code(201).send({ token, url: `${baseOf(request)}/feeds/${token}.atom` });
   });
@@ -95,6 +95,7 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
   app.post(
     '/api/webhooks',
     {
+      config: { sessionOnly: 'add a webhook' },
       schema: {
         description: "Sends the organisation's alerts to an endpoint, signed as Standard Webhooks says; the whsec_ secret is shown once (officer)",
         body: { type: 'object', additionalProperties: false, required: ['url'], properties: { url: { type: 'string', minLength: 8, maxLength: 2000 } } },

@@ -38,29 +38,25 @@ export const PUBLIC_ROUTES = new Set([
  */
 const ATOM_FEED = 'GET /feeds/:feed';
 
-/**
- * Routes that make or change a credential or a standing channel out of the installation: only
- * from an interactive session (cookie and CSRF token), never with an API token, so a leaked
- * token cannot leave behind a user, role, token, feed address or webhook that outlives revoking
- * it. Revoking (DELETE of a token, feed address or webhook) stays open to tokens.
- */
-export const SESSION_ONLY_ROUTES = new Map([
-  ['POST /api/users', 'add a user'],
-  ['PATCH /api/users/:id', "change a user's role or access"],
-  ['DELETE /api/users/:id', 'delete a user'],
-  ['POST /api/tokens', 'make another token'],
-  ['POST /api/alerts/feed', 'make a feed address'],
-  ['POST /api/webhooks', 'add a webhook'],
-]);
-
 export const SESSION_COOKIE = 'derisk_session';
 /** A browser that logged in to an account before: its logins are throttled apart from strangers'. */
 export const DEVICE_COOKIE = 'derisk_device';
 
 declare module 'fastify' {
+  /**
+   * A route that makes or changes a credential, a grant of access or a standing channel into or out
+   * of the installation declares it where it is registered: `config: { sessionOnly: 'add a user' }`,
+   * what an API token cannot do, for the refusal. Such a route takes an interactive session (cookie
+   * and CSRF token), never an API token, so a leaked token cannot leave behind something that
+   * outlives revoking it. Revoking (DELETE of a token, feed address, webhook or share) stays open
+   * to tokens. test/service/auth.test.ts makes every new changing route decide.
+   */
+  interface FastifyContextConfig {
+    sessionOnly?: string;
+  }
   interface FastifyRequest {
     actor: Actor | null;
-    /** How the caller authenticated: some things (SESSION_ONLY_ROUTES) take an interactive session. */
+    /** How the caller authenticated: some things (routes marked sessionOnly) take an interactive session. */
     credential: 'token' | 'session' | null;
   }
 }
@@ -118,9 +114,9 @@ export function registerAuth(app: FastifyInstance, accounts: Accounts): void {
         }
       }
     }
-    const sessionOnly = SESSION_ONLY_ROUTES.get(route);
+    const sessionOnly = request.routeOptions.config.sessionOnly;
     if (sessionOnly && request.credential === 'token') {
-      reply.code(403).send({ error: 'forbidden', message: `an API token cannot ${sessionOnly}: log in to the web app (a browser session) and do it there` });
+      reply.code(403).send({ error: 'forbidden', message: `an API token cannot ${sessionOnly}: log in to the web app (a browser session) and do it there, or send this request with that session's cookie and X-CSRF-Token` });
       return reply;
     }
     if (PUBLIC_ROUTES.has(route) || request.actor) return;

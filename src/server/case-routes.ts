@@ -185,7 +185,10 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
 
   app.post(
     '/api/cases/:id/share',
-    { schema: { description: 'Shares a case (read only) with another organisation (officer)', params: id, body: { type: 'object', additionalProperties: false, required: ['organisation'], properties: { organisation: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,40}$' } } } } },
+    {
+      config: { sessionOnly: 'share a case with another organisation' },
+      schema: { description: 'Shares a case (read only) with another organisation (officer)', params: id, body: { type: 'object', additionalProperties: false, required: ['organisation'], properties: { organisation: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,40}$' } } } },
+    },
     async (request) => {
       await (await services()).cases.share(actorOf(request), (request.params as { id: string }).id, (request.body as { organisation: string }).organisation);
       return { ok: true };

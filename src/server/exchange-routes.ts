@@ -269,6 +269,8 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
   app.post(
     '/api/exchange/subscriptions',
     {
+      // A trusted key stays behind the token: whatever it signs is taken in, pulled on its schedule.
+      config: { sessionOnly: "subscribe to a feed (trust another installation's key)" },
       schema: {
         description: "Subscribes to another installation's feed by its URL, trusting only the given key (as its `derisk exchange keys` prints it); with every, the server pulls it on that schedule (admin)",
         body: { type: 'object', additionalProperties: false, required: ['url', 'key'], properties: { url: { type: 'string', pattern: '^https?://', maxLength: 2000 }, key: { type: 'string', maxLength: 100 }, every } },

@@ -76,6 +76,7 @@ export function registerUploadRoutes(app: FastifyInstance, uploads: Uploads): vo
   app.post(
     '/api/uploads/:fileId/share',
     {
+      config: { sessionOnly: 'share an upload with another organisation' },
       schema: {
         description: "Shares one of the organisation's uploads read-only with another organisation (officers; audited)",
         params: { type: 'object', properties: { fileId: FILE_ID }, required: ['fileId'] },

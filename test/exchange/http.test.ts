@@ -17,6 +17,7 @@ import { GREEN_CASE } from '../helpers/cases.ts';
 import { ftmModel, problems } from '../helpers/ftm-schema.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { SESSION_COOKIE } from '../../src/server/auth.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
 import { ROLES, type Actor } from '../../src/service/authorize.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -33,6 +34,8 @@ interface Installation {
   service: TestService;
   base: string;
   tokens: Record<string, string>;
+  /** Each member's browser session (cookie and CSRF token): subscribing takes one, an API token cannot. */
+  sessions: Record<string, Record<string, string>>;
   /** DERISK_HOME: the feed key and published feed. */
   home: string;
 }
@@ -45,24 +48,28 @@ async function installation(monitoring?: { checkIntervalMs: number }, feeds?: Fe
   await screenPending(store, await screeningContext(store));
   const service = await testService(store, { home, exchange: { feeds }, monitoring: { deliveryIntervalMs: 3_600_000, checkIntervalMs: monitoring?.checkIntervalMs ?? 3_600_000 } });
   const tokens: Record<string, string> = {};
+  const sessions: Record<string, Record<string, string>> = {};
   for (const org of ['org-a', 'org-b']) {
     await service.accounts.createOrganisation(OPERATOR, org, org === 'org-a' ? 'University A' : 'University B');
     for (const role of ROLES) {
       const email = `${role}@${org}.example`;
       await service.accounts.createUser(OPERATOR, { orgId: org, email, name: `${role} of ${org}`, role, password: PASSWORD });
-      const { actor } = await service.accounts.login(email, PASSWORD);
+      const { actor, session, csrf } = await service.accounts.login(email, PASSWORD);
       tokens[`${org}/${role}`] = (await service.accounts.createToken(actor, 'test')).token;
+      sessions[`${org}/${role}`] = { cookie: `${SESSION_COOKIE}=${session}`, 'x-csrf-token': csrf };
     }
   }
   const base = await service.app.listen({ port: 0, host: '127.0.0.1' });
-  return { store, service, base, tokens, home };
+  return { store, service, base, tokens, sessions, home };
 }
 
-async function call(i: Installation, who: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${i.base}${path}`, { method, headers: { authorization: `Bearer ${i.tokens[who]}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+async function call(i: Installation, who: string, method: string, path: string, body?: unknown, credential: Record<string, string> = { authorization: `Bearer ${i.tokens[who]}` }): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${i.base}${path}`, { method, headers: { ...credential, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };
 }
+/** As `call`, in the member's browser session. */
+const inSession = (i: Installation, who: string, method: string, path: string, body?: unknown) => call(i, who, method, path, body, i.sessions[who]);
 const expect = async (p: Promise<{ status: number; json: any }>, status: number) => {
   const r = await p;
   assert.equal(r.status, status, JSON.stringify(r.json));
@@ -167,10 +174,10 @@ test('two servers on loopback: A serves its signed feed over HTTP, B subscribes 
   assert.equal((await fetch(`${url}..%2Fapp.sqlite`)).status, 400);
   assert.equal((await fetch(`${url}00000000-0000-5000-8000-000000000000.json`)).status, 404);
 
-  await expect(call(b, 'org-a/officer', 'POST', '/api/exchange/subscriptions', { url, key }), 403);
-  await expect(call(b, 'org-a/officer', 'POST', '/api/exchange/subscriptions', { url, key: 'not a key' }), 403);
-  await expect(call(b, 'org-a/admin', 'POST', '/api/exchange/subscriptions', { url: '/etc', key }), 400);
-  const sub = await expect(call(b, 'org-a/admin', 'POST', '/api/exchange/subscriptions', { url, key }), 201);
+  await expect(inSession(b, 'org-a/officer', 'POST', '/api/exchange/subscriptions', { url, key }), 403);
+  await expect(inSession(b, 'org-a/officer', 'POST', '/api/exchange/subscriptions', { url, key: 'not a key' }), 403);
+  await expect(inSession(b, 'org-a/admin', 'POST', '/api/exchange/subscriptions', { url: '/etc', key }), 400);
+  const sub = await expect(inSession(b, 'org-a/admin', 'POST', '/api/exchange/subscriptions', { url, key }), 201);
   assert.equal(sub.pullEveryMinutes, null);
   const pulled = await expect(call(b, 'org-a/admin', 'POST', `/api/exchange/subscriptions/${sub.id}/pull`), 200);
   assert.equal(pulled.status, 'pulled');
@@ -207,7 +214,7 @@ test('two servers on loopback: A serves its signed feed over HTTP, B subscribes 
   assert.match((await expect(call(b, 'org-a/admin', 'POST', `/api/exchange/subscriptions/${sub.id}/pull`), 422)).message, /manifest sequence 1 is not newer than 2, already pulled: a replayed older manifest/);
 
   // Unknown key: B subscribes to A's URL trusting B's own key.
-  const other = await expect(call(b, 'org-b/admin', 'POST', '/api/exchange/subscriptions', { url: `${url}?again`, key: feedIdentity(b.home).publicKey }), 201);
+  const other = await expect(inSession(b, 'org-b/admin', 'POST', '/api/exchange/subscriptions', { url: `${url}?again`, key: feedIdentity(b.home).publicKey }), 201);
   assert.match((await expect(call(b, 'org-b/admin', 'POST', `/api/exchange/subscriptions/${other.id}/pull`), 422)).message, /signed with an unknown key [0-9a-f]{16} \(this subscription trusts [0-9a-f]{16} only\)/);
 
   const refusals = await b.service.db.query<{ action: string; detail: string }>("SELECT action, detail FROM audit WHERE action = 'exchange.pull.refused' ORDER BY seq");
@@ -221,8 +228,8 @@ test("a scheduled pull is kept with the subscription and run by the server's mon
   const url = `${a.base}/exchange/feed/`;
   const key = feedIdentity(a.home).publicKey;
   await expect(call(a, 'org-a/admin', 'POST', '/api/exchange/publish', { tlp: 'amber' }), 200);
-  assert.match((await expect(call(b, 'org-a/admin', 'POST', '/api/exchange/subscriptions', { url: `${url}?scheduled`, key, every: 1 }), 400)).message, /every: a whole number of minutes from 5/);
-  const sub = await expect(call(b, 'org-a/admin', 'POST', '/api/exchange/subscriptions', { url: `${url}?scheduled`, key, every: 60 }), 201);
+  assert.match((await expect(inSession(b, 'org-a/admin', 'POST', '/api/exchange/subscriptions', { url: `${url}?scheduled`, key, every: 1 }), 400)).message, /every: a whole number of minutes from 5/);
+  const sub = await expect(inSession(b, 'org-a/admin', 'POST', '/api/exchange/subscriptions', { url: `${url}?scheduled`, key, every: 60 }), 201);
   assert.equal(sub.pullEveryMinutes, 60);
 
   // The server's pass (every 150 ms here) finds it due (never pulled) and pulls it.
@@ -613,7 +620,7 @@ test('two servers on loopback exchange anonymised assessments through the signed
     .join('\n');
   for (const secret of ['RED-ONLY', 'tlp:red', 'CONFIDENTIAL']) assert.ok(!feed.includes(secret), `the feed must not contain ${secret}`);
 
-  const sub = await expect(call(b, 'org-b/admin', 'POST', '/api/exchange/subscriptions', { url: `${a.base}${published.path}?assessments`, key: feedIdentity(a.home).publicKey }), 201);
+  const sub = await expect(inSession(b, 'org-b/admin', 'POST', '/api/exchange/subscriptions', { url: `${a.base}${published.path}?assessments`, key: feedIdentity(a.home).publicKey }), 201);
   assert.equal((await expect(call(b, 'org-b/admin', 'POST', `/api/exchange/subscriptions/${sub.id}/pull`), 200)).status, 'pulled');
   const received = (await expect(call(b, 'org-b/viewer', 'GET', '/api/exchange/received'), 200)) as { kind: string; originOrg: string; doc: { overall: string; partners: { ror: string | null }[]; criteria: string[] } }[];
   const anonymised = received.filter((r) => r.kind === 'assessment');

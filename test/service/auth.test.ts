@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, mock, test } from 'node:test';
+import { feedIdentity } from '../../src/exchange/feed.ts';
+import { parseFeedOrigins } from '../../src/exchange/origins.ts';
 import { OPERATOR, PasswordPolicyError, TOKEN_DAYS } from '../../src/service/accounts.ts';
 import { verifyAudit } from '../../src/service/audit.ts';
 import { ForbiddenError, type Actor } from '../../src/service/authorize.ts';
@@ -24,11 +26,19 @@ const POLICY: Record<ThrottleKind, BackOff> = {
 let actors: Record<string, Actor>;
 let tokens: Record<string, string>;
 let sessions: Record<string, Record<string, string>>;
+/** Every route the server registers, and what an API token cannot do there when it is session-only. */
+const routes: { method: string; url: string; sessionOnly: string | undefined }[] = [];
 const CASE = { title: 'Graph theory with Tsinghua', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], research: { type: 'basic', open_publication: 'yes' } };
 
 before(async () => {
   store = await listedLandscapeStore(tempDir(), 'medium');
-  service = await testService(store, { loginThrottle: (db) => new LoginThrottle(db, POLICY, () => clock) });
+  service = await testService(store, {
+    loginThrottle: (db) => new LoginThrottle(db, POLICY, () => clock),
+    // A home, so that every route is registered (uploads too); feeds from one public address, so that a subscription can be made.
+    home: tempDir(),
+    exchange: { feeds: parseFeedOrigins('https://8.8.8.8') },
+    onRoute: (method, url, sessionOnly) => routes.push({ method, url, sessionOnly }),
+  });
   ({ actors, tokens, sessions } = await addMembers(service.accounts, ['org-a', 'org-b', 'org-c']));
 });
 after(async () => {
@@ -274,9 +284,10 @@ test('API tokens: made only from a browser session, never by a token; revoked by
   assert.equal(JSON.parse(reset.detail).tokensRevoked, 2);
 });
 
-test('a leaked token leaves nothing behind that outlives its revocation: users, roles, tokens, feed addresses and webhooks are made only in a browser session', async () => {
+test('a leaked token leaves nothing behind that outlives its revocation: users, roles, tokens, feed addresses, webhooks, feed subscriptions and shares are made only in a browser session', async () => {
   const admin = actors['org-a/admin']!;
   const { id: leakedId, token: leaked } = await service.accounts.createToken(admin, 'leaked');
+  const caseId = (await inSession('org-a/analyst', 'POST', '/api/cases', { ...CASE, title: 'Not for org-b' })).json().id as string;
   const byLeaked = (method: string, url: string, payload?: object) => service.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${leaked}` }, payload });
   const attempts: [string, string, object | undefined, RegExp][] = [
     ['POST', '/api/users', { email: 'backdoor@org-a.example', name: 'Backdoor', role: 'admin', password: PASSWORD }, /cannot add a user/],
@@ -285,6 +296,8 @@ test('a leaked token leaves nothing behind that outlives its revocation: users, 
     ['POST', '/api/tokens', { label: 'second key' }, /cannot make another token/],
     ['POST', '/api/alerts/feed', undefined, /cannot make a feed address/],
     ['POST', '/api/webhooks', { url: 'https://8.8.8.8/hook' }, /cannot add a webhook/],
+    ['POST', '/api/exchange/subscriptions', { url: 'https://8.8.8.8/feed/', key: feedIdentity(tempDir()).publicKey, every: 60 }, /cannot subscribe to a feed/],
+    ['POST', `/api/cases/${caseId}/share`, { organisation: 'org-b' }, /cannot share a case with another organisation/],
   ];
   for (const [method, url, payload, why] of attempts) {
     const r = await byLeaked(method, url, payload);
@@ -302,6 +315,74 @@ test('a leaked token leaves nothing behind that outlives its revocation: users, 
   assert.equal(users.find((u) => u.email === 'viewer@org-a.example')!.role, 'viewer');
   assert.ok(users.some((u) => u.email === 'officer@org-a.example'));
   assert.deepEqual((await inSession('org-a/officer', 'GET', '/api/webhooks')).json(), []);
+  assert.deepEqual((await inSession('org-a/admin', 'GET', '/api/exchange/subscriptions')).json(), []);
+  assert.equal((await inSession('org-b/admin', 'GET', `/api/cases/${caseId}`)).statusCode, 404);
+});
+
+/**
+ * Routes that change something and stay open to an API token, each with the reason a leaked token
+ * may do it: it changes content the token's role may change anyway, it revokes or narrows, or it
+ * is what a script is for. Everything else that changes something is marked sessionOnly where the
+ * route is registered (the decision per route is in the README, under Security).
+ */
+const TOKEN_MAY: Record<string, string> = {
+  'POST /api/login': 'a password opens the session, not the token',
+  'POST /api/login/code': "a console's one-time code opens the session, not the token",
+  'POST /api/logout': 'ends a session',
+  'DELETE /api/tokens/:id': 'revokes a token (a leaked one, itself)',
+  'DELETE /api/alerts/feed': 'revokes the feed address',
+  'DELETE /api/webhooks/:id': 'removes a webhook',
+  'PUT /api/alerts/mail': "alert mails go only to the user's own address, which this does not change",
+  'POST /unsubscribe/:token': 'public, its token only turns mail off',
+  'POST /api/watchlist': 'what alerts are about; they go only where the organisation already sends them',
+  'DELETE /api/watchlist/:id': 'stops watching',
+  'PUT /api/alerts/:id/read': "the caller's own read mark",
+  'DELETE /api/alerts/:id/read': "the caller's own read mark",
+  'POST /api/assess': 'assesses without storing',
+  'POST /api/cases': 'case content, audited',
+  'PUT /api/cases/:id': 'case content, audited',
+  'POST /api/cases/:id/assess': 'a verdict, audited',
+  'POST /api/assessments/:id/decision': "a sign-off, audited: the officer's decision, no access for anyone",
+  'DELETE /api/cases/:id/share/:organisation': 'takes a share back',
+  'POST /api/cases/:id/notes': 'case content, audited',
+  'POST /api/screen/batch': 'reads',
+  'POST /api/uploads': "evidence for the caller's organisation only, audited",
+  'POST /api/match/corrections': 'content, audited',
+  'POST /api/match/apply': "recomputes the organisation's view",
+  'POST /api/match/received/:uuid/accept': 'content from a feed already trusted, audited',
+  'POST /api/match/received/:uuid/reject': 'content, audited',
+  'POST /api/kb/entries': 'content, audited',
+  'PUT /api/kb/entries/:id': 'content, audited',
+  'POST /api/kb/entries/:id/review': 'content, audited',
+  'POST /api/exchange/notes': 'content, audited',
+  'POST /api/exchange/namesakes': 'content, audited',
+  'PUT /api/exchange/sharing/:kind/:id': "one item's marking (what the token can read anyway), named to nobody, audited",
+  'DELETE /api/exchange/sharing/:kind/:id': 'narrows',
+  'PUT /api/exchange/recipients/:kind/:id': "narrows an item's sharing to named partners, never past its marking",
+  'POST /api/exchange/import': 'content for review (received corrections, accepted one by one), audited',
+  'POST /api/exchange/publish': 'writes the feed from what is already marked shared',
+  'PUT /api/exchange/subscriptions/:id/schedule': 'when an already trusted feed is pulled',
+  'POST /api/exchange/subscriptions/:id/pull': 'pulls an already trusted feed',
+};
+
+test('every route that changes something is decided: session-only where it is registered, or open to API tokens here with the reason; each session-only route refuses a token', async () => {
+  const key = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
+  const changing = routes.filter((r) => r.method !== 'GET');
+  assert.deepEqual(changing.filter((r) => !r.sessionOnly && !(key(r) in TOKEN_MAY)).map(key), [], 'a new route that changes something: mark it config.sessionOnly where it is registered, or add it to TOKEN_MAY with the reason a leaked token may do it');
+  assert.deepEqual(changing.filter((r) => r.sessionOnly && key(r) in TOKEN_MAY).map(key), [], 'session-only and open to tokens at once');
+  assert.deepEqual(
+    Object.keys(TOKEN_MAY).filter((k) => !changing.some((r) => key(r) === k)),
+    [],
+    'every route open to tokens here exists',
+  );
+  const sessionOnly = changing.filter((r) => r.sessionOnly);
+  assert.ok(sessionOnly.length >= 9, `session-only routes seen: ${sessionOnly.length}`);
+  for (const r of sessionOnly) {
+    const url = r.url.replace(/:\w+/g, '00000000-0000-4000-8000-000000000000');
+    const refused = await inject('org-a/admin', r.method, url, r.method === 'DELETE' ? undefined : {});
+    assert.equal(refused.statusCode, 403, `${key(r)}: ${refused.body}`);
+    assert.equal(refused.json().message, `an API token cannot ${r.sessionOnly}: log in to the web app (a browser session) and do it there, or send this request with that session's cookie and X-CSRF-Token`);
+  }
 });
 
 test('an organisation keeps an active admin: the last one can be neither disabled, demoted nor deleted', async () => {
@@ -317,7 +398,7 @@ test("a shared case gives another organisation's reader no stable id of its auth
   const verdict = await inject('org-a/analyst', 'POST', `/api/cases/${created}/assess`, { as_of: '2026-11-22' });
   assert.equal(verdict.statusCode, 201, verdict.body);
   assert.equal((await inject('org-a/officer', 'POST', `/api/assessments/${verdict.json().id}/decision`, { decision: 'approved' })).statusCode, 201);
-  assert.equal((await inject('org-a/officer', 'POST', `/api/cases/${created}/share`, { organisation: 'org-b' })).statusCode, 200);
+  assert.equal((await inSession('org-a/officer', 'POST', `/api/cases/${created}/share`, { organisation: 'org-b' })).statusCode, 200);
   const own = (await inject('org-a/viewer', 'GET', `/api/cases/${created}`)).json();
   assert.equal(own.createdBy, actors['org-a/analyst']!.userId, 'the owner sees its own users');
   const seen = (await inject('org-b/viewer', 'GET', `/api/cases/${created}`)).json();
@@ -333,7 +414,7 @@ test("a shared case gives another organisation's reader no stable id of its auth
 
 test('un-sharing a case takes effect at once; a recipient sees only itself in sharedWith', async () => {
   const created = (await inject('org-a/analyst', 'POST', '/api/cases', { ...CASE, title: 'Shared twice' })).json().id as string;
-  for (const org of ['org-b', 'org-c']) assert.equal((await inject('org-a/officer', 'POST', `/api/cases/${created}/share`, { organisation: org })).statusCode, 200);
+  for (const org of ['org-b', 'org-c']) assert.equal((await inSession('org-a/officer', 'POST', `/api/cases/${created}/share`, { organisation: org })).statusCode, 200);
   assert.deepEqual((await inject('org-a/viewer', 'GET', `/api/cases/${created}`)).json().sharedWith, ['org-b', 'org-c'], 'the owner sees every share');
   assert.deepEqual((await inject('org-b/viewer', 'GET', `/api/cases/${created}`)).json().sharedWith, ['org-b'], 'a recipient learns no other organisation');
   assert.equal((await inject('org-a/analyst', 'DELETE', `/api/cases/${created}/share/org-b`)).statusCode, 403, 'un-sharing is an officer’s');

@@ -12,12 +12,13 @@ let store: Store;
 let service: TestService;
 let actors: Record<string, Actor>;
 let tokens: Record<string, string>;
+let sessions: Record<string, Record<string, string>>;
 const CASE = { title: 'Graph theory with Tsinghua', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], research: { type: 'basic', open_publication: 'yes' } };
 
 before(async () => {
   store = await listedLandscapeStore(tempDir(), 'medium');
   service = await testService(store);
-  ({ actors, tokens } = await addMembers(service.accounts, ['org-a', 'org-b']));
+  ({ actors, tokens, sessions } = await addMembers(service.accounts, ['org-a', 'org-b']));
 });
 after(async () => {
   await service.close();
@@ -26,6 +27,8 @@ after(async () => {
 
 const as = (who: string) => ({ authorization: `Bearer ${tokens[who]}` });
 const inject = (who: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) => service.app.inject({ method: method as 'GET', url, headers: { ...as(who), ...headers }, payload: payload as object });
+/** A member's browser session: sharing a case takes one (an API token cannot). */
+const inSession = (who: string, method: string, url: string, payload?: unknown) => service.app.inject({ method: method as 'GET', url, headers: sessions[who], payload: payload as object });
 
 test('RBAC matrix: every role × every action, enforced in the core, as the permissions file says', async () => {
   // One real core call per action; each role either gets through or is refused with ForbiddenError.
@@ -80,7 +83,7 @@ test('RBAC matrix: every role × every action, enforced in the core, as the perm
   // Over HTTP too: a viewer cannot create, an analyst cannot share, an officer cannot manage users.
   assert.equal((await inject('org-a/viewer', 'POST', '/api/cases', CASE)).statusCode, 403);
   const created = (await inject('org-a/analyst', 'POST', '/api/cases', CASE)).json().id;
-  assert.equal((await inject('org-a/analyst', 'POST', `/api/cases/${created}/share`, { organisation: 'org-b' })).statusCode, 403);
+  assert.equal((await inSession('org-a/analyst', 'POST', `/api/cases/${created}/share`, { organisation: 'org-b' })).statusCode, 403);
   assert.equal((await inject('org-a/officer', 'GET', '/api/users')).statusCode, 403);
   assert.equal((await inject('org-a/admin', 'GET', '/api/users')).statusCode, 200);
 });
@@ -115,16 +118,16 @@ test('tenant isolation: another organisation can neither read nor infer a case, 
       ['POST', `/api/cases/${id}/assess`, {}],
       ['PUT', `/api/cases/${id}`, CASE],
       ['POST', `/api/cases/${id}/notes`, { body: 'x' }],
-      ['POST', `/api/cases/${id}/share`, { organisation: 'org-b' }],
     ] as const) {
       assert.ok([403, 404].includes((await inject(who, method, url, body)).statusCode), `${who} ${method} ${url}`);
     }
+    assert.ok([403, 404].includes((await inSession(who, 'POST', `/api/cases/${id}/share`, { organisation: 'org-b' })).statusCode), `${who} shares A's case`);
   }
   const assessmentId = (await inject('org-a/viewer', 'GET', `/api/cases/${id}`)).json().assessments[0].id;
   assert.equal((await inject('org-b/admin', 'GET', `/api/assessments/${assessmentId}`)).statusCode, 404);
   assert.equal((await inject('org-b/admin', 'GET', `/api/assessments/${assessmentId}/report`)).statusCode, 404);
   // Shared: B may read the case and its verdicts, not A's notes, and may not change it.
-  assert.equal((await inject('org-a/officer', 'POST', `/api/cases/${id}/share`, { organisation: 'org-b' })).statusCode, 200);
+  assert.equal((await inSession('org-a/officer', 'POST', `/api/cases/${id}/share`, { organisation: 'org-b' })).statusCode, 200);
   const shared = await inject('org-b/viewer', 'GET', `/api/cases/${id}`);
   assert.equal(shared.statusCode, 200);
   assert.equal(shared.json().own, false);

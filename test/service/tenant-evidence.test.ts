@@ -38,12 +38,13 @@ let home: string;
 let store: Store;
 let service: TestService;
 let tokens: Record<string, string>;
+let sessions: Record<string, Record<string, string>>;
 
 before(async () => {
   home = tempDir();
   store = await leuvenStore(home, SHARED_WORKS);
   service = await testService(store, { home });
-  ({ tokens } = await addMembers(service.accounts, ['org-a', 'org-b']));
+  ({ tokens, sessions } = await addMembers(service.accounts, ['org-a', 'org-b']));
 });
 
 after(async () => {
@@ -52,6 +53,8 @@ after(async () => {
 });
 
 const inject = (who: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) => service.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${tokens[who]}`, ...headers }, payload: payload as object });
+/** A member's browser session: sharing an upload takes one (an API token cannot). */
+const inSession = (who: string, method: string, url: string, payload?: unknown) => service.app.inject({ method: method as 'GET', url, headers: sessions[who], payload: payload as object });
 const upload = (who: string, body: string | Buffer, kind = 'openalex', headers: Record<string, string> = {}) => inject(who, 'POST', `/api/uploads?kind=${kind}`, body, { 'content-type': 'application/octet-stream', ...headers });
 
 /** Everything organisation A reads that the shared base decides. */
@@ -124,7 +127,7 @@ test("B's upload is B's evidence: A's verdict, indicators, profiles and portfoli
     assert.equal((await inject(who, 'GET', `/api/uploads/${fileId}/quarantine`)).statusCode, 404);
     assert.equal((await inject(who, 'GET', `/api/uploads/jobs/${up.json().job}`)).statusCode, 404);
     assert.ok(!(await inject(who, 'GET', '/api/uploads')).json().some((u: { fileId: string }) => u.fileId === fileId));
-    assert.equal((await inject(who, 'POST', `/api/uploads/${fileId}/share`, { organisation: 'org-a' })).statusCode, role === 'officer' || role === 'admin' ? 404 : 403);
+    assert.equal((await inSession(who, 'POST', `/api/uploads/${fileId}/share`, { organisation: 'org-a' })).statusCode, role === 'officer' || role === 'admin' ? 404 : 403);
   }
   // Every role of B reads its own upload's portfolio: 8 works, each with the listed partner.
   for (const role of ROLES) {
@@ -155,14 +158,14 @@ test('sharing an upload: officers only, audited, read-only for the other organis
   assert.equal(up.statusCode, 201, up.body);
   const fileId = up.json().fileId as string;
   assert.equal((await inject('org-a/viewer', 'GET', `/api/portfolio?file=${fileId}`)).statusCode, 404);
-  assert.equal((await inject('org-b/analyst', 'POST', `/api/uploads/${fileId}/share`, { organisation: 'org-a' })).statusCode, 403);
-  assert.equal((await inject('org-b/officer', 'POST', `/api/uploads/${fileId}/share`, { organisation: 'org-nobody' })).statusCode, 404);
-  assert.equal((await inject('org-b/officer', 'POST', `/api/uploads/${fileId}/share`, { organisation: 'org-a' })).statusCode, 200);
+  assert.equal((await inSession('org-b/analyst', 'POST', `/api/uploads/${fileId}/share`, { organisation: 'org-a' })).statusCode, 403);
+  assert.equal((await inSession('org-b/officer', 'POST', `/api/uploads/${fileId}/share`, { organisation: 'org-nobody' })).statusCode, 404);
+  assert.equal((await inSession('org-b/officer', 'POST', `/api/uploads/${fileId}/share`, { organisation: 'org-a' })).statusCode, 200);
   const shared = await inject('org-a/viewer', 'GET', `/api/portfolio?file=${fileId}`);
   assert.equal(shared.statusCode, 200);
   assert.deepEqual([shared.json().works, shared.json().flagged.length], [2, 1]);
   assert.ok((await inject('org-a/viewer', 'GET', '/api/uploads')).json().some((u: { fileId: string; own: boolean }) => u.fileId === fileId && !u.own));
-  assert.equal((await inject('org-a/officer', 'POST', `/api/uploads/${fileId}/share`, { organisation: 'org-a' })).statusCode, 404, 'a shared upload is not the reader’s to share');
+  assert.equal((await inSession('org-a/officer', 'POST', `/api/uploads/${fileId}/share`, { organisation: 'org-a' })).statusCode, 404, 'a shared upload is not the reader’s to share');
   const audit = await service.db.query<{ action: string; org_id: string; target: string; detail: string }>("SELECT action, org_id, target, detail FROM audit WHERE action IN ('evidence.share', 'evidence.ingest') AND target = $1 ORDER BY seq", [fileId]);
   assert.deepEqual(
     audit.map((a) => [a.action, a.org_id]),
