@@ -8,16 +8,19 @@ import { saveLists, screenPending, screeningContext } from '../../src/screening/
 import { derisk } from '../helpers/cli.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { ftmModel, problems } from '../helpers/ftm-schema.ts';
-import { landscapeStore } from '../helpers/landscape.ts';
+import { keptStore, landscapeStore } from '../helpers/landscape.ts';
 import { watchlist } from '../helpers/watchlist.ts';
 
 const ENTRIES = [{ id: 'tsinghua', name: 'Tsinghua University', level: 'very-high', country: 'CN' }];
 
 async function installation(): Promise<Record<string, string>> {
   const home = tempDir();
-  const store = await landscapeStore(home);
-  await saveLists(store, [readWatchlist(watchlist(ENTRIES))]);
-  await screenPending(store, await screeningContext(store));
+  const store = await keptStore(home, 'two installations', async (dir) => {
+    const store = await landscapeStore(dir);
+    await saveLists(store, [readWatchlist(watchlist(ENTRIES))]);
+    await screenPending(store, await screeningContext(store));
+    return store;
+  });
   store.close();
   return { DERISK_HOME: home };
 }

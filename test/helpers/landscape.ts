@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingestWorks } from '../../src/ingest/pipeline.ts';
 import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
@@ -8,6 +11,7 @@ import { Store } from '../../src/store/store.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { writeTemp } from './fixtures.ts';
+import { inputsDigest } from './registry.ts';
 import { watchlist } from './watchlist.ts';
 
 /** A ROR v2 record, as the registry dump has it. */
@@ -57,6 +61,12 @@ const FIELDS: Record<number, object> = {
 
 /** A store with the small registry (and any extra records) and the nine works above, resolved and refreshed. */
 export async function landscapeStore(home: string, extraWorks: object[] = [], extraRegistry: object[] = []): Promise<Store> {
+  // Extra works may be set aside, and a store names the quarantine file it wrote in its own home: such a store is built where it is used.
+  if (extraWorks.length) return buildLandscape(home, extraWorks, extraRegistry);
+  return keptStore(home, `landscape ${JSON.stringify(extraRegistry)}`, (dir) => buildLandscape(dir, [], extraRegistry));
+}
+
+async function buildLandscape(home: string, extraWorks: object[], extraRegistry: object[]): Promise<Store> {
   const store = await Store.open(join(home, 'derisk.duckdb'));
   await ingestRegistry(store, writeTemp('ror.jsonl', [...REGISTRY, ...extraRegistry].map((r) => JSON.stringify(r)).join('\n')));
   const works = WORKS.map(([n, year, affs]) =>
@@ -70,8 +80,48 @@ export async function landscapeStore(home: string, extraWorks: object[] = [], ex
 
 /** The landscape store with Tsinghua University on a watchlist at `level`, screened: the set-up of most service and server tests. */
 export async function listedLandscapeStore(home: string, level: 'high' | 'medium' = 'high', extraWorks: object[] = []): Promise<Store> {
-  const store = await landscapeStore(home, extraWorks);
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level }]))]);
-  await screenPending(store, await screeningContext(store));
-  return store;
+  const build = async (dir: string) => {
+    const store = await landscapeStore(dir, extraWorks);
+    await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level }]))]);
+    await screenPending(store, await screeningContext(store));
+    return store;
+  };
+  return extraWorks.length ? build(home) : keptStore(home, `listed landscape ${level}`, build);
+}
+
+let digest: string | null = null;
+
+/**
+ * The store `build` makes, in `home`: built once per test run and kept, and copied for every later
+ * caller. A landscape store costs about 3 s of CPU to build, and some 40 test files build one, most
+ * of them the same. Kept in the temporary directory, named after what it is built from: the code,
+ * the data directory and the test helpers, `recipe` (what `build` makes of them), and the day (a
+ * store records when its works were loaded). A home that already has a store gets `build` run on it.
+ */
+export async function keptStore(home: string, recipe: string, build: (home: string) => Promise<Store>): Promise<Store> {
+  const path = join(home, 'derisk.duckdb');
+  if (existsSync(path)) return build(home);
+  digest ??= inputsDigest([]);
+  const name = createHash('sha256')
+    .update(`${digest}\n${recipe}\n${new Date().toISOString().slice(0, 10)}`)
+    .digest('hex')
+    .slice(0, 32);
+  const kept = join(tmpdir(), `derisk-test-store-${name}`);
+  if (!existsSync(kept)) {
+    // Built aside and renamed into place whole: a file running beside this one never copies half a store.
+    const building = mkdtempSync(`${kept}.building-`);
+    try {
+      (await build(building)).close();
+      try {
+        renameSync(building, kept);
+      } catch (e) {
+        // Another file kept its own first: the same inputs, the same store.
+        if (!existsSync(kept)) throw e;
+      }
+    } finally {
+      rmSync(building, { recursive: true, force: true });
+    }
+  }
+  cpSync(kept, home, { recursive: true });
+  return Store.open(path);
 }

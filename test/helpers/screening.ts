@@ -7,9 +7,10 @@ import type { Institution } from '../../src/ingest/ror.ts';
 import { loadListCatalogue, readCatalogueList, readWatchlist, type RiskList } from '../../src/screening/lists.ts';
 import { loadScreeningIndex, saveScreeningIndex } from '../../src/screening/persisted.ts';
 import type { Screener } from '../../src/screening/screener.ts';
+import type { Store } from '../../src/store/store.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { MIRROR } from './fixtures.ts';
-import { landscapeStore, rorRecord } from './landscape.ts';
+import { keptStore, landscapeStore, rorRecord } from './landscape.ts';
 import { freshRealRegistry, inputsDigest, ROR_DUMP } from './registry.ts';
 import { watchlist, WATCHLIST_PROVENANCE } from './watchlist.ts';
 
@@ -18,7 +19,9 @@ import { watchlist, WATCHLIST_PROVENANCE } from './watchlist.ts';
  * list, "Northeastern University" is listed in China and also in the registry in the US, and
  * Dahua is on two lists under two spellings of one company.
  */
-export async function statesStore(home: string) {
+export const statesStore = (home: string): Promise<Store> => keptStore(home, 'screening states', buildStatesStore);
+
+async function buildStatesStore(home: string): Promise<Store> {
   const store = await landscapeStore(home, [], [rorRecord('03awzbc87', 'Northeastern University', 'CN', 'Shenyang'), rorRecord('04t5xt781', 'Northeastern University', 'US', 'Boston')]);
   const ours = readWatchlist(
     watchlist([
