@@ -27,6 +27,7 @@ const TABLES = [
   'exchange_sharing',
   'exchange_subscriptions',
   'exchange_received',
+  'exchange_releases',
   'watch_items',
   'alerts',
   'alert_reads',

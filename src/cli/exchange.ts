@@ -91,6 +91,7 @@ function outgoingOptions(values: Values, to: 'feed' | 'file'): { maxTlp: Exporta
 function printOutgoing(outgoing: Outgoing): void {
   out.log(`${outgoing.notes.length} notes, ${outgoing.namesakes.length} namesake decisions, ${outgoing.assessments.length} anonymised assessments, ${outgoing.corrections.length} match corrections`);
   if (outgoing.heldBack.groups > 0) out.log(`held back: ${outgoing.heldBack.assessments} assessments of ${outgoing.heldBack.groups} partner groups where fewer than ${outgoing.heldBack.k} organisations besides any one of them assessed`);
+  if (outgoing.keptAsReleased > 0) out.log(`kept as last released: ${outgoing.keptAsReleased} partner groups, whose verdicts changed since by fewer than ${outgoing.heldBack.k} organisations besides any one of them`);
 }
 
 export async function exchangeCommand(argv: string[]): Promise<number> {

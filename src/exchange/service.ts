@@ -110,6 +110,51 @@ export interface Outgoing {
   assessments: AnonymisedAssessment[];
   /** Partner groups without k organisations besides any one of them: held back, counted only. */
   heldBack: { groups: number; assessments: number; k: number };
+  /** Partner groups published as they were last released: the change since is not yet k organisations' (nextRelease). */
+  keptAsReleased: number;
+}
+
+/** An anonymised verdict with the organisation it came from, which never leaves the installation. */
+type Sourced = { org: string; item: AnonymisedAssessment };
+
+/** What a group of verdicts last released (exchange_releases): a withdrawn group keeps its last released items to compare with. */
+interface Release {
+  state: 'released' | 'withdrawn';
+  items: Sourced[];
+}
+
+/** At least k organisations besides any one of them: each knows its own verdicts and can set them aside. */
+const enoughOrgs = (orgs: ReadonlySet<string>, k: number) => orgs.size - 1 >= k;
+
+/**
+ * What a group of verdicts releases at this publish, given `now`, its verdicts as they stand, and
+ * `last`, what it last released (null: nothing to release or record). Whoever compares two
+ * publishes sees which items came, went or changed and which stayed; so the group's content moves
+ * to `now` only when the organisations behind what changed (verdicts added, changed or withdrawn)
+ * are at least k besides any one of them, and so are those behind what stayed, unless none did.
+ * Until then it publishes what it last released, unchanged. When fewer than k organisations
+ * besides any one remain, or what it last released cannot go in this publish (a higher k, a lower
+ * marking), the whole group is withdrawn: that says nothing of anyone's verdict, and its last
+ * released items remain what a later release is compared with.
+ */
+function nextRelease(last: Release | undefined, now: Sourced[], k: number, passes: (s: Sharing) => boolean): Release | null {
+  const nowOrgs = new Set(now.map((i) => i.org));
+  if (!last) return enoughOrgs(nowOrgs, k) ? { state: 'released', items: now } : null;
+  if (!enoughOrgs(nowOrgs, k)) return { state: 'withdrawn', items: last.items };
+  const before = new Map(last.items.map((i) => [i.item.uuid, JSON.stringify(i.item)]));
+  const stayed = new Set<string>();
+  const changedOrgs = new Set<string>();
+  const unchangedOrgs = new Set<string>();
+  for (const i of now) {
+    if (before.get(i.item.uuid) === JSON.stringify(i.item)) {
+      stayed.add(i.item.uuid);
+      unchangedOrgs.add(i.org);
+    } else changedOrgs.add(i.org);
+  }
+  for (const i of last.items) if (!stayed.has(i.item.uuid)) changedOrgs.add(i.org);
+  if (changedOrgs.size === 0 || (enoughOrgs(changedOrgs, k) && (unchangedOrgs.size === 0 || enoughOrgs(unchangedOrgs, k)))) return { state: 'released', items: now };
+  if (last.state === 'released' && enoughOrgs(new Set(last.items.map((i) => i.org)), k) && last.items.every((i) => passes(i.item))) return last;
+  return { state: 'withdrawn', items: last.items };
 }
 
 export interface ExchangePolicy {
@@ -351,7 +396,8 @@ export class ExchangeService {
    * gate every export and feed goes through. TLP:RED never passes, whatever its distribution.
    * TLP:AMBER+STRICT keeps an item inside its recipient's organisation: a file is handed to one
    * recipient, but a feed is read for every organisation of each installation that subscribes, so
-   * a feed carries nothing marked above AMBER.
+   * a feed carries nothing marked above AMBER. Anonymised verdicts go as their groups' releases
+   * (releaseAssessments): each call is a release, recorded, since any may be compared with the next.
    */
   async outgoing(actor: Actor, options: { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k?: number; to: 'feed' | 'file' }): Promise<Outgoing> {
     authorize(actor, 'exchange.publish');
@@ -375,37 +421,61 @@ export class ExchangeService {
     ] as const) {
       for (const item of items) item.recipients = restricted.get(`${kind}/${item.id}`) ?? [];
     }
-    const rows = await this.db.query<{ id: string; case_id: string; org_id: string; created_at: string; result: string; distribution: string; tlp: string }>(
-      `SELECT a.id, a.case_id, a.org_id, a.created_at, a.result, s.distribution, s.tlp FROM assessments a JOIN exchange_sharing s ON s.kind = 'assessment' AND s.item_id = a.id ORDER BY a.created_at, a.id`,
-    );
-    // The latest shared verdict per case: a case re-assessed five times is one organisation's view, once.
-    const latest = new Map<string, (typeof rows)[number]>();
-    for (const r of rows) if (passes(sharingOf(r))) latest.set(r.case_id, r);
-    const groups = new Map<string, { orgs: Set<string>; items: AnonymisedAssessment[] }>();
-    for (const r of latest.values()) {
-      const a = this.anonymise(r.id, JSON.parse(r.result) as StoredResult, r.created_at, sharingOf(r));
-      if (a.partners.length === 0) continue;
-      const key = a.partners
-        .map((p) => p.ror ?? `name:${screenKey(p.name ?? '')}`)
-        .sort()
-        .join('|');
-      const g = groups.get(key) ?? { orgs: new Set(), items: [] };
-      g.orgs.add(r.org_id);
-      g.items.push(a);
-      groups.set(key, g);
-    }
-    const assessments: AnonymisedAssessment[] = [];
-    const heldBack = { groups: 0, assessments: 0, k };
-    for (const g of groups.values()) {
-      // Every organisation in a group, the publishing one first, knows its own verdict and can set
-      // it aside: a group leaves only when k organisations remain besides any one of them.
-      if (g.orgs.size - 1 >= k) assessments.push(...g.items);
-      else {
-        heldBack.groups++;
-        heldBack.assessments += g.items.length;
+    return { notes, namesakes, corrections, ...(await this.releaseAssessments(actor, k, passes)) };
+  }
+
+  /**
+   * The anonymised verdicts this publish carries, group by group (the same partners), each group
+   * compared with what it last released (exchange_releases, see nextRelease); each new release or
+   * withdrawal is recorded and audited with the group and its number of items, never whose they are.
+   */
+  private async releaseAssessments(actor: Actor, k: number, passes: (s: Sharing) => boolean): Promise<Pick<Outgoing, 'assessments' | 'heldBack' | 'keptAsReleased'>> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.query<{ id: string; case_id: string; org_id: string; created_at: string; result: string; distribution: string; tlp: string }>(
+        `SELECT a.id, a.case_id, a.org_id, a.created_at, a.result, s.distribution, s.tlp FROM assessments a JOIN exchange_sharing s ON s.kind = 'assessment' AND s.item_id = a.id ORDER BY a.created_at, a.id`,
+      );
+      // The latest shared verdict per case: a case re-assessed five times is one organisation's view, once.
+      const latest = new Map<string, (typeof rows)[number]>();
+      for (const r of rows) if (passes(sharingOf(r))) latest.set(r.case_id, r);
+      const groups = new Map<string, Sourced[]>();
+      for (const r of latest.values()) {
+        const a = this.anonymise(r.id, JSON.parse(r.result) as StoredResult, r.created_at, sharingOf(r));
+        if (a.partners.length === 0) continue;
+        const key = a.partners
+          .map((p) => p.ror ?? `name:${screenKey(p.name ?? '')}`)
+          .sort()
+          .join('|');
+        groups.set(key, [...(groups.get(key) ?? []), { org: r.org_id, item: a }]);
       }
-    }
-    return { notes, namesakes, corrections, assessments, heldBack };
+      const released = new Map((await tx.query<{ group_key: string; state: Release['state']; items: string }>('SELECT group_key, state, items FROM exchange_releases')).map((r) => [r.group_key, { state: r.state, items: JSON.parse(r.items) as Sourced[] }]));
+      const assessments: AnonymisedAssessment[] = [];
+      const heldBack = { groups: 0, assessments: 0, k };
+      let keptAsReleased = 0;
+      for (const key of new Set([...groups.keys(), ...released.keys()])) {
+        const now = groups.get(key) ?? [];
+        const last = released.get(key);
+        const next = nextRelease(last, now, k, passes);
+        if (next?.state === 'released') assessments.push(...next.items.map((i) => i.item));
+        else if (now.length > 0) {
+          heldBack.groups++;
+          heldBack.assessments += now.length;
+        }
+        if (next === last) keptAsReleased++;
+        if (!next || (last && JSON.stringify(next) === JSON.stringify(last))) continue;
+        const at = new Date().toISOString();
+        await tx.query('DELETE FROM exchange_releases WHERE group_key = $1', [key]);
+        await tx.query('INSERT INTO exchange_releases (group_key, state, items, released_at) VALUES ($1, $2, $3, $4)', [key, next.state, JSON.stringify(next.items), at]);
+        await appendAudit(tx, {
+          actor: actor.userId,
+          orgId: actor.orgId,
+          action: next.state === 'released' ? 'exchange.release' : 'exchange.withdraw',
+          target: `assessments/${key}`,
+          detail: { partners: key, items: next.state === 'released' ? next.items.length : 0 },
+          rows: [['exchange_releases', key]],
+        });
+      }
+      return { assessments, heldBack, keptAsReleased };
+    });
   }
 
   /** The verdict without case text, people, dates to the day or the European institution. */

@@ -213,7 +213,17 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
       const outgoing = await service.outgoing(actorOf(request), { maxTlp: body.tlp ?? 'green', audience: body.audience ?? 'community', k: body.k, to: 'feed' });
       const identity = feedIdentity(options.home);
       const written = writeFeed(options.home, feedDir, mispEvents(publisherOf(identity), outgoing, await options.lists()));
-      return { ...written, publisher: identity.publisher, key: identity.publicKey, path: EXCHANGE_FEED_ROUTE.replace(':file', ''), notes: outgoing.notes.length, namesakes: outgoing.namesakes.length, assessments: outgoing.assessments.length, heldBack: outgoing.heldBack };
+      return {
+        ...written,
+        publisher: identity.publisher,
+        key: identity.publicKey,
+        path: EXCHANGE_FEED_ROUTE.replace(':file', ''),
+        notes: outgoing.notes.length,
+        namesakes: outgoing.namesakes.length,
+        assessments: outgoing.assessments.length,
+        heldBack: outgoing.heldBack,
+        keptAsReleased: outgoing.keptAsReleased,
+      };
     },
   );
 

@@ -70,6 +70,8 @@ export const TRACKED = {
   match_corrections_accepted: { key: ['org_id', 'uuid'], columns: ['org_id', 'uuid', 'accepted_by', 'accepted_at'], org: 'org_id' },
   // Who a shared item is restricted to: a recipient planted behind derisk's back would receive it.
   exchange_recipients: { key: ['kind', 'item_id', 'recipient_uuid'], columns: ['kind', 'item_id', 'recipient_uuid', 'recipient_name', 'org_id', 'added_by', 'added_at'], org: 'org_id' },
+  // What each group of anonymised verdicts last released: a release rewritten behind derisk's back would let one organisation's verdict out alone.
+  exchange_releases: { key: ['group_key'], columns: ['group_key', 'state', 'items', 'released_at'], org: null },
   // What alerts are about: an item deleted or changed behind derisk's back would silence an organisation's alerts, one planted would watch for it.
   watch_items: { key: ['id'], columns: ['id', 'org_id', 'user_id', 'kind', 'ref', 'label', 'created_by', 'created_at'], org: 'org_id' },
 } as const;
@@ -87,7 +89,7 @@ const REPEATED: Partial<Record<TrackedTable, { document: string; columns: Record
  * Tables tracked since a trail may have been sealed: their rows as they stand are recorded once,
  * by an `audit.track` entry, the first time a sealed trail is opened by a version that tracks them.
  */
-const TRACKED_LATER: readonly TrackedTable[] = ['webhooks', 'feed_tokens', 'kb_entries', 'kb_versions', 'kb_reviews', 'mail_subscriptions', 'match_corrections_accepted', 'exchange_recipients', 'watch_items'];
+const TRACKED_LATER: readonly TrackedTable[] = ['webhooks', 'feed_tokens', 'kb_entries', 'kb_versions', 'kb_reviews', 'mail_subscriptions', 'match_corrections_accepted', 'exchange_recipients', 'watch_items', 'exchange_releases'];
 export type TrackedTable = keyof typeof TRACKED;
 
 const GENESIS = '0'.repeat(64);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -16,6 +16,8 @@ import { loadFtmTopics, type FtmEntity } from '../../src/exchange/ftm.ts';
 import { GREEN_CASE } from '../helpers/cases.ts';
 import { ftmModel, problems } from '../helpers/ftm-schema.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
+import { EUROPE } from '../../src/regions/countries.ts';
+import type { AppDb, Param } from '../../src/appdb/db.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { SESSION_COOKIE } from '../../src/server/auth.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
@@ -338,7 +340,7 @@ test("importing a partner's file over HTTP: administrators only (refused before 
     distribution: 'community',
     tlp: 'green',
   };
-  const file = JSON.stringify(stixBundle({ name: 'Partner platform', uuid: '0b0e4c1a-1111-4222-8333-444455556666' }, { notes: [], namesakes: [], corrections: [correction], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 } }, []));
+  const file = JSON.stringify(stixBundle({ name: 'Partner platform', uuid: '0b0e4c1a-1111-4222-8333-444455556666' }, { notes: [], namesakes: [], corrections: [correction], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 }, keptAsReleased: 0 }, []));
   const query = 'format=stix&from=Partner%20University&name=partner.json';
   for (const who of ['org-a/viewer', 'org-a/analyst', 'org-a/officer']) assert.equal(await partialBody(a, who, 'POST', `/api/exchange/import?${query}`, 'application/json'), 403, `${who} is refused before sending the file`);
 
@@ -482,7 +484,7 @@ test('the same file imported by two organisations: each holds its own copy, deci
   // An item with the id of one of A's own corrections, kept to A (organisation only): local to A, to B just an item of the file.
   const own = (await expect(call(a, 'org-a/analyst', 'POST', '/api/match/corrections', { string: 'Shenzhen Lab of Private Things', verdict: 'none', reason: 'A-PRIVATE' }), 201)).id as string;
   const echo: SharedCorrection = { ...correction, id: own, string: 'Shenzhen Lab of Echoed Things' };
-  const event = mispEvents({ name: 'Partner Q platform', uuid: '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f' }, { notes: [], namesakes: [namesake], corrections: [correction, echo], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 } }, [readWatchlist(watchlist(ENTRIES))]);
+  const event = mispEvents({ name: 'Partner Q platform', uuid: '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f' }, { notes: [], namesakes: [namesake], corrections: [correction, echo], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 }, keptAsReleased: 0 }, [readWatchlist(watchlist(ENTRIES))]);
   const file = JSON.stringify(event[0]);
   const query = 'format=misp&from=Partner%20Q&name=q.json';
   const qDecisions = async (who: string) => ((await expect(call(a, who, 'GET', `/api/screen?q=${encodeURIComponent('Tsinghua University')}`), 200)).namesake_decisions as { decisions: { reason: string }[] }[]).flatMap((d) => d.decisions).filter((d) => d.reason.startsWith('PARTNER-Q'));
@@ -573,6 +575,105 @@ test("an administrator cannot lower the installation's k, and a verdict group le
   }
 });
 
+/** Another organisation's verdict on the same partners: a copy of `assessmentId`'s case and verdict (its own case re-assessed, for the same organisation), shared with the community. */
+async function copiedVerdict(db: AppDb, exchange: ExchangeService, assessmentId: string, org: string, at: string): Promise<string> {
+  const verdict = (await db.query<Record<string, Param>>('SELECT * FROM assessments WHERE id = $1', [assessmentId]))[0]!;
+  const kase = (await db.query<Record<string, Param>>('SELECT * FROM cases WHERE id = $1', [verdict.case_id!]))[0]!;
+  const insert = (table: string, row: Record<string, Param>) => db.query(`INSERT INTO ${table} (${Object.keys(row).join(', ')}) VALUES (${Object.keys(row).map((_, i) => `$${i + 1}`)})`, Object.values(row));
+  const caseId = org === kase.org_id ? String(kase.id) : randomUUID();
+  if (caseId !== kase.id) await insert('cases', { ...kase, id: caseId, org_id: org });
+  const id = randomUUID();
+  await insert('assessments', { ...verdict, id, case_id: caseId, org_id: org, created_at: at });
+  await exchange.share({ userId: `officer@${org}`, orgId: org, role: 'officer', name: org }, 'assessment', id, { distribution: 'community', tlp: 'green' });
+  return id;
+}
+
+/** A fresh installation with org-a's verdict on GREEN_CASE's partners and copies of it from `orgs`: a group of one verdict each. */
+async function verdictGroup(orgs: string[]) {
+  const c = await installation();
+  // As the server builds it: Oxford, in Europe, is left out of the verdicts.
+  const exchange = new ExchangeService(c.service.db, EUROPE);
+  const admin: Actor = { userId: 'admin@org-a', orgId: 'org-a', role: 'admin', name: 'admin of org-a' };
+  await shareVerdicts(c, ['org-a']);
+  const first = (await c.service.db.query<{ id: string }>("SELECT id FROM assessments WHERE org_id = 'org-a'"))[0]!.id;
+  const add = (org: string, at = '2026-11-22T10:00:00.000Z') => copiedVerdict(c.service.db, exchange, first, org, at);
+  for (const org of orgs) await add(org);
+  const publish = () => exchange.outgoing(admin, { maxTlp: 'green', audience: 'community', to: 'feed' });
+  const officer = (org: string): Actor => ({ userId: `officer@${org}`, orgId: org, role: 'officer', name: org });
+  return { c, exchange, publish, add, officer };
+}
+
+test("k-anonymity across successive publishes: one organisation's verdict added leaves its group as released, unchanged; it changes when k organisations besides any one of them were added, and the audit trail records each release without naming whose", async () => {
+  const { c, publish, add } = await verdictGroup(['org-b', 'org-c', 'org-d']);
+  try {
+    const released = await publish();
+    assert.equal(released.assessments.length, 4);
+    // One organisation more: comparing the two publishes would single out its verdict.
+    await add('org-e', '2026-11-23T10:00:00.000Z');
+    const afterOne = await publish();
+    assert.deepEqual(afterOne.assessments, released.assessments);
+    assert.deepEqual([afterOne.keptAsReleased, afterOne.heldBack.groups], [1, 0]);
+    assert.deepEqual(await publish().then((o) => o.assessments), released.assessments, 'and again at the next publish');
+    // Three new organisations are k, but one of them can set its own verdict aside: two remain.
+    for (const org of ['org-f', 'org-g']) await add(org, '2026-11-23T10:00:00.000Z');
+    assert.deepEqual(await publish().then((o) => o.assessments), released.assessments);
+    // The fourth: the change is k organisations' besides any one of them, and as many stayed as they were.
+    await add('org-h', '2026-11-23T10:00:00.000Z');
+    const grown = await publish();
+    assert.equal(grown.assessments.length, 8);
+    assert.deepEqual(
+      released.assessments.map((v) => grown.assessments.find((g) => g.uuid === v.uuid)),
+      released.assessments,
+      'the verdicts released before keep their ids and content: an importer updates them',
+    );
+    const releases = await c.service.db.query<{ action: string; target: string; detail: string }>("SELECT action, target, detail FROM audit WHERE action LIKE 'exchange.re%' ORDER BY seq");
+    assert.deepEqual(
+      releases.map((r) => [r.action, r.target, JSON.parse(r.detail).items]),
+      [
+        ['exchange.release', 'assessments/03cve4549', 4],
+        ['exchange.release', 'assessments/03cve4549', 8],
+      ],
+    );
+    assert.ok(!releases.some((r) => r.detail.includes('org-')), 'no organisation named');
+  } finally {
+    await c.service.close();
+    c.store.close();
+  }
+});
+
+test('k-anonymity across successive publishes: a single changed or withdrawn verdict waits, the group published as released; organisations leaving so that fewer than k remain withdraw the whole group, which returns only as it was or after a change of k organisations', async () => {
+  const { c, exchange, publish, add, officer } = await verdictGroup(['org-b', 'org-c', 'org-d', 'org-e']);
+  try {
+    const released = await publish();
+    assert.equal(released.assessments.length, 5);
+    // org-a re-assesses its case: a new verdict, the latest, in place of the one released.
+    await add('org-a', new Date().toISOString());
+    assert.deepEqual(await publish().then((o) => [o.assessments, o.keptAsReleased]), [released.assessments, 1]);
+    const ofOrg = async (org: string) => (await c.service.db.query<{ id: string }>('SELECT id FROM assessments WHERE org_id = $1 ORDER BY created_at', [org]))[0]!.id;
+    await exchange.unshare(officer('org-b'), 'assessment', await ofOrg('org-b'));
+    assert.deepEqual(await publish().then((o) => o.assessments), released.assessments, 'a withdrawn verdict waits too');
+
+    // org-c leaves as well: three organisations remain, fewer than k besides any one of them, and the group goes whole.
+    await exchange.unshare(officer('org-c'), 'assessment', await ofOrg('org-c'));
+    const gone = await publish();
+    assert.deepEqual([gone.assessments, gone.heldBack.groups], [[], 1]);
+    // A newcomer makes four again, but the group would return differing from its last release by too few organisations' verdicts.
+    await add('org-f');
+    assert.deepEqual(await publish().then((o) => o.assessments), []);
+    const audited = await c.service.db.query<{ action: string; detail: string }>("SELECT action, detail FROM audit WHERE action IN ('exchange.release', 'exchange.withdraw') ORDER BY seq");
+    assert.deepEqual(
+      audited.map((r) => [r.action, JSON.parse(r.detail).items]),
+      [
+        ['exchange.release', 5],
+        ['exchange.withdraw', 0],
+      ],
+    );
+  } finally {
+    await c.service.close();
+    c.store.close();
+  }
+});
+
 test('an anonymised verdict keeps only partners known to be outside Europe: written "UK" or "EL", named, anywhere in geographic Europe, or of a country no code names, each is left out', async () => {
   const c = await installation();
   try {
@@ -648,7 +749,7 @@ test('a decision another institution sent under new ids or through several publi
       entryName: 'Tsinghua University',
       reason: 'PARTNER-S: a namesake',
     };
-    const event = mispEvents({ name: 'Partner S platform', uuid: '2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a' }, { notes: [], namesakes: [decision], corrections: [], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 } }, [readWatchlist(watchlist(ENTRIES))]);
+    const event = mispEvents({ name: 'Partner S platform', uuid: '2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a' }, { notes: [], namesakes: [decision], corrections: [], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 }, keptAsReleased: 0 }, [readWatchlist(watchlist(ENTRIES))]);
     assert.equal((await expect(sendFile(a, 'org-a/admin', `format=misp&from=${encodeURIComponent(from)}&name=s${i}.json`, JSON.stringify(event[0])), 200)).added, 1);
   }
   const [info] = (await expect(call(a, 'org-a/viewer', 'GET', `/api/screen?q=${encodeURIComponent(name)}`), 200)).namesake_decisions;

@@ -131,7 +131,7 @@ test("received corrections (desktop): an administrator imports a partner's file;
   try {
     await page.click('[data-testid=received-link]');
     await page.waitForSelector('#import-form');
-    const file = JSON.stringify(stixBundle({ name: 'Partner platform', uuid: '0b0e4c1a-1111-4222-8333-444455556666' }, { notes: [], namesakes: [], corrections: [IS, NONE], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 } }, []));
+    const file = JSON.stringify(stixBundle({ name: 'Partner platform', uuid: '0b0e4c1a-1111-4222-8333-444455556666' }, { notes: [], namesakes: [], corrections: [IS, NONE], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 }, keptAsReleased: 0 }, []));
     // A file that is not a bundle is refused in words, and nothing is listed.
     await page.setInputFiles('#import-form input[name=file]', { name: 'partner.json', mimeType: 'application/json', buffer: Buffer.from('{"type":"report"}') });
     await page.fill('#import-form input[name=from]', 'Partner University');

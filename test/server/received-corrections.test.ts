@@ -39,7 +39,7 @@ before(async () => {
     await service.accounts.createUser(OPERATOR, { orgId: org, email: `u@${org}.example`, name: org, role, password: PASSWORD });
     tokens[org] = (await service.accounts.createToken((await service.accounts.login(`u@${org}.example`, PASSWORD)).actor, 'test')).token;
   }
-  const [event] = mispEvents(publisher, { notes: [], namesakes: [], corrections: [CORRECTION], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 } }, []);
+  const [event] = mispEvents(publisher, { notes: [], namesakes: [], corrections: [CORRECTION], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 }, keptAsReleased: 0 }, []);
   const { items, refused } = readMispEvent(event, 'event.json', 'feed');
   assert.deepEqual(refused, []);
   const exchange = new ExchangeService(service.db, new Set());
@@ -80,7 +80,7 @@ test('a received correction is accepted over HTTP for one organisation, applied 
 });
 
 test('a feed whose correction tag names no decision is refused item by item, naming why', () => {
-  const [event] = mispEvents(publisher, { notes: [], namesakes: [], corrections: [CORRECTION], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 } }, []);
+  const [event] = mispEvents(publisher, { notes: [], namesakes: [], corrections: [CORRECTION], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 }, keptAsReleased: 0 }, []);
   const attr = (event!.Event.Attribute as { Tag: { name: string }[] }[])[0]!;
   attr.Tag = attr.Tag.map((t) => (t.name.startsWith('derisk:match-correction') ? { ...t, name: 'derisk:match-correction="is:Tsinghua"' } : t));
   const { items, refused } = readMispEvent(event, 'event.json', 'feed');

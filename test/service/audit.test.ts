@@ -485,7 +485,7 @@ test('mail settings written by a version that did not track them are recorded as
     const sealed = await openSealedTrail(raw, paths(home));
     assert.deepEqual((await verifyAudit(sealed)).problems, []);
     const tracks = async () => (await sealed.query<{ target: string }>("SELECT target FROM audit WHERE action = 'audit.track' ORDER BY seq")).map((r) => r.target);
-    assert.deepEqual(await tracks(), ['webhooks,feed_tokens,kb_entries,kb_versions,kb_reviews', 'mail_subscriptions,match_corrections_accepted,exchange_recipients,watch_items']);
+    assert.deepEqual(await tracks(), ['webhooks,feed_tokens,kb_entries,kb_versions,kb_reviews', 'mail_subscriptions,match_corrections_accepted,exchange_recipients,watch_items,exchange_releases']);
     await openSealedTrail(raw, paths(home));
     assert.equal((await tracks()).length, 2, 'once');
     await raw.query("UPDATE mail_subscriptions SET mode = 'digest'");
