@@ -423,6 +423,11 @@ export class AffiliationResolver {
   private readonly literal = new Map<string, string[]>();
   /** Names the registry writes only with a country in brackets ("canon" for "Canon (Japan)"), in name form. */
   private readonly stems = new Set<string>();
+  /**
+   * A school's registry name with its town left out, in name form → the institutions holding it: "Washington University in
+   * St. Louis" is written "Washington University" (display 3, label 2, alias 1).
+   */
+  private readonly withoutTown = new Map<string, Map<string, number>>();
   /** Name keys some registry name holds with a number the key leaves out ("Université Paris 8", "INSERM U 1195"). */
   private readonly numberedKeys = new Set<string>();
   /** Order-free key → the names, in their own order, that share it. */
@@ -498,6 +503,8 @@ export class AffiliationResolver {
           this.stems.add(stemTokens.join(' '));
         }
         addUmlautWords(this.gazetteer.umlautWords, n.value);
+        const rest = inst.types.includes('education') ? withoutRun(tokens, nameTokens(inst.city ?? '')) : null;
+        if (rest && rest.length > 1) addRanked(this.withoutTown, rest.join(' '), inst.id, priority);
         if (tokens.length > 1) {
           addRanked(this.bag, bagKey(tokens), inst.id, priority);
           const names = this.bagNames.get(bagKey(tokens)) ?? [];
@@ -1196,17 +1203,23 @@ export class AffiliationResolver {
         if (hit && (words.length > 1 || (oneWord && this.isDistinctive(words[0]!) && writtenSo()))) yield { ids: hit, key, how: 'exact', said: `"${key}" is a registry name${this.spellingNote(key)}`, similarity: 1, start, end };
         else if (words.length > 1) {
           const bagHit = this.heldWithNumber(key, this.bag.get(bagKey(words)), () => nameNumbers(segs.slice(i, j + 1).join(' ')), footnotes);
-          if (bagHit) {
-            // "Medical University of Innsbruck" is "Innsbruck Medical University", but "Washington
-            // University" is not "University of Washington": a reorder that only moves "university" is a trap.
-            const withoutUniversity = (k: string) =>
-              k
-                .split(' ')
-                .filter((t) => t !== 'university')
-                .join(' ');
-            const trap = this.bagNames.get(bagKey(words))!.some((n) => withoutUniversity(n) === withoutUniversity(key));
-            yield { ids: bagHit, key, how: trap ? 'reordered-university' : 'reordered', said: `"${key}" has the words of a registry name in another order`, similarity: 1, start, end };
-          }
+          // "Medical University of Innsbruck" is "Innsbruck Medical University", but "Washington
+          // University" is not "University of Washington": a reorder that only moves "university" is a trap.
+          const withoutUniversity = (k: string) =>
+            k
+              .split(' ')
+              .filter((t) => t !== 'university')
+              .join(' ');
+          const trap = bagHit !== undefined && this.bagNames.get(bagKey(words))!.some((n) => withoutUniversity(n) === withoutUniversity(key));
+          // "Washington University School of Medicine": the words as written, in their order, are a university's registry
+          // name with its town left out ("Washington University in St. Louis School of Medicine"), read as that name, not as
+          // a reorder of another one; as the fuzzy reading reads a university's name whose only missing words are its town.
+          // A part holding a registry name of its own ("German Center for Neurodegenerative Diseases (DZNE)") is read by it.
+          const townless = bagHit === undefined || trap ? this.townlessUniversity(key, () => bounds.slice(i, j + 1).some(([s, e]) => this.namesInside(flat, s, e).length > 0)) : undefined;
+          if (townless) {
+            const said = (id: string) => `"${key}" is "${this.entries.get(id)!.name}" without its town`;
+            yield { ids: townless, key, how: 'fuzzy-city', said: said([...townless.keys()][0]!), saidFor: new Map([...townless.keys()].map((id) => [id, said(id)])), similarity: 1, start, end };
+          } else if (bagHit) yield { ids: bagHit, key, how: trap ? 'reordered-university' : 'reordered', said: `"${key}" has the words of a registry name in another order`, similarity: 1, start, end };
         }
         if (i !== j) {
           // "Inst Automat, Chinese Acad Sci" is written child-first; the registry may name it parent-first.
@@ -1557,6 +1570,16 @@ export class AffiliationResolver {
     const unmarked = written.filter((n) => !footnotes.has(n));
     if (kept.size === 0 && unmarked.length < written.length) kept = holding(unmarked);
     return kept.size > 0 ? kept : undefined;
+  }
+
+  /**
+   * The universities whose registry name, its town left out, is `key` ("washington university" for "Washington University
+   * in St. Louis"); undefined when none is, or when `holdsName` says the words hold a registry name of their own.
+   */
+  private townlessUniversity(key: string, holdsName: () => boolean): Map<string, number> | undefined {
+    const ids = this.withoutTown.get(key);
+    if (!ids || !key.split(' ').includes('university') || ![...ids.keys()].every((id) => /\buniversi/.test(foldText(this.entries.get(id)!.name))) || holdsName()) return undefined;
+    return ids;
   }
 
   /** A one-word name counts only if it is rare among registry names ("Inria" yes, "Research" no). */
@@ -2102,6 +2125,13 @@ const rankOf = (c: Candidate) => RULE_RANK[c.how];
 function countryStem(name: string, isOwnCountry: (place: string) => boolean): string | null {
   const m = /^(.+?)\s*\(([^()]+)\)$/.exec(name.trim());
   return m && isOwnCountry(m[2]!) ? m[1]! : null;
+}
+
+/** `tokens` without the first run of `run` in them ("washington university saint louis" without "saint louis"); null when it is not there. */
+function withoutRun(tokens: string[], run: string[]): string[] | null {
+  if (run.length === 0) return null;
+  for (let k = 0; k + run.length <= tokens.length; k++) if (run.every((t, j) => tokens[k + j] === t)) return [...tokens.slice(0, k), ...tokens.slice(k + run.length)];
+  return null;
 }
 
 /** An acronym as the registry and strings both write it, dots, spaces and hyphens aside ("AGH UST", "AGH-UST", "A.G.H."). */

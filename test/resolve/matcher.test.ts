@@ -511,3 +511,37 @@ test("a unit the registry names after its parent, written before its parent's wh
     ['0cyg00002'],
   );
 });
+
+test("a university's registry name written without its town is that university, not a reorder of another university's name", () => {
+  // "Washington University School of Medicine" is Washington University in St. Louis, not the University of Washington,
+  // whose name has the same words in another order; the town is read in name form ("St." is "Saint").
+  const record = (k: number, name: string, types: string[], city: string) =>
+    rorInstitution({
+      id: `https://ror.org/0twn0000${k}`,
+      status: 'active',
+      types,
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+      locations: [{ geonames_details: { country_code: 'US', country_name: 'United States', name: city } }],
+      relationships: [],
+    });
+  const towns = new AffiliationResolver([
+    record(1, 'University of Aurora', ['education'], 'Northtown'),
+    record(2, 'Aurora University in St. Borealis', ['education'], 'St. Borealis'),
+    record(3, 'Cygnus Medical Center Westfield', ['healthcare'], 'Westfield'),
+    record(4, 'Aurora University School of Medicine', ['education'], 'Southtown'),
+  ]);
+  const read = (raw: string) => towns.resolve(raw).institutions.map((m) => [m.rorId, m.tier]);
+  const townless = towns.resolve('Department of Biology, Aurora University');
+  assert.deepEqual(
+    townless.institutions.map((m) => [m.rorId, m.tier]),
+    [['0twn00002', 'strong']],
+  );
+  assert.match(townless.institutions[0]!.evidence, /"aurora university" is "Aurora University in St\. Borealis" without its town/);
+  assert.deepEqual(read('University of Aurora'), [['0twn00001', 'exact']]);
+  // A registry name written whole is read as it is; a centre's name without its town may be a namesake's, and is not read so.
+  assert.deepEqual(read('Department of Surgery, Aurora University School of Medicine'), [['0twn00004', 'exact']]);
+  assert.deepEqual(
+    read('Cygnus Medical Center').filter(([, tier]) => tier !== 'possible'),
+    [],
+  );
+});
