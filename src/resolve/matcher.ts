@@ -1341,7 +1341,11 @@ export class AffiliationResolver {
         const placeAfter = how === 'exact' && campusPlace !== undefined ? campusPlace : how === 'exact' && after.length > 0 && !after.every(ignorable) ? after.join(' ') : undefined;
         // "University of West Georgia" is not University West (SE), "Toyohashi University of Technology" not the Sudanese
         // University of Technology: the longer name holds a place, and a registry name inside it is only where that place may be.
-        const placeAround = how === 'inside' || how === 'inside-glued' ? (after.length > 0 && after.length <= 3 && this.gazetteer.placeMeanings(after.join(' ')).length > 0 ? after.join(' ') : last !== undefined && this.gazetteer.placeMeanings(last).length > 0 ? last : undefined) : undefined;
+        // "Saint Mary's University of Minnesota", "Cancer Prevention Institute of California": a part closing with "of" and a
+        // place is a longer name of an institution in that place, whatever the name inside it reads as.
+        const placeAround =
+          this.placeClosingName(written) ??
+          (how === 'inside' || how === 'inside-glued' ? (after.length > 0 && after.length <= 3 && this.gazetteer.placeMeanings(after.join(' ')).length > 0 ? after.join(' ') : last !== undefined && this.gazetteer.placeMeanings(last).length > 0 ? last : undefined) : undefined);
         const campusAt = placeAfter !== undefined && campusPlace === undefined && written[0] === 'at' ? placeAfter : undefined;
         yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter, placeAround, campusAt };
         if (how === 'exact' && after.length > 0 && ownAcronym === undefined) yield* this.acronymsBeside(key, hit, after, segs[part]!);
@@ -1497,6 +1501,14 @@ export class AffiliationResolver {
     const words = secondKey.split(' ');
     const rarest = [...words].sort((a, b) => (this.postings.get(a)?.length ?? 0) - (this.postings.get(b)?.length ?? 0))[0]!;
     return !(this.postings.get(rarest) ?? []).some((i) => ` ${this.fuzzyNames[i]!.tokens.join(' ')} `.includes(both));
+  }
+
+  /** The place that the words after a name (folded, as written) close with when a word by which a name goes on ("of", "de") comes before it: "minnesota" in "… of Minnesota". */
+  private placeClosingName(written: string[]): string | undefined {
+    let k = written.length - 2;
+    while (k >= 0 && !NAME_GOES_ON.includes(written[k]!)) k--;
+    const place = written.slice(k + 1);
+    return k >= 0 && place.length <= 3 && this.gazetteer.placeMeanings(place.join(' ')).length > 0 ? place.join(' ') : undefined;
   }
 
   /** Whether a word, or two together, names a place in none of the institutions' countries (nor a namesake city there). */

@@ -545,3 +545,29 @@ test("a university's registry name written without its town is that university, 
     [],
   );
 });
+
+test('a registry name inside a longer name that closes with "of" and a place is only an institution in that place', () => {
+  // "Saint Mary's University of Minnesota" is not Saint Mary's University (Halifax), nor "Cancer Prevention Institute of
+  // California" the French "Cancer Prevention": a place after "of" is part of the longer name, not an address to skip.
+  const record = (k: number, name: string, code: string, country: string) =>
+    rorInstitution({
+      id: `https://ror.org/0cxp0000${k}`,
+      status: 'active',
+      types: ['education'],
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+      locations: [{ geonames_details: { country_code: code, country_name: country, name: 'Northtown' } }],
+      relationships: [],
+    });
+  const closing = new AffiliationResolver([record(1, 'Saint Aurora University', 'CA', 'Canada'), record(2, 'Cancer Prevention', 'FR', 'France'), record(3, 'National Borealis Council', 'IT', 'Italy')]);
+  // At most a possible match: the fuzzy reading may still find the shorter name close.
+  const read = (raw: string) =>
+    closing
+      .resolve(raw)
+      .institutions.filter((m) => m.tier !== 'possible')
+      .map((m) => [m.rorId, m.tier]);
+  assert.deepEqual(read('Saint Aurora University of Minnesota'), []);
+  assert.deepEqual(read('Cancer Prevention Institute of California'), []);
+  // The place where the registry's institution is keeps it.
+  assert.deepEqual(read('National Borealis Council of Italy, Institute of Neuroscience'), [['0cxp00003', 'exact']]);
+  assert.deepEqual(read('Saint Aurora University'), [['0cxp00001', 'exact']]);
+});
