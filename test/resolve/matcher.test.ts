@@ -511,3 +511,63 @@ test("a unit the registry names after its parent, written before its parent's wh
     ['0cyg00002'],
   );
 });
+
+test("a university's registry name written without its town is that university, not a reorder of another university's name", () => {
+  // "Washington University School of Medicine" is Washington University in St. Louis, not the University of Washington,
+  // whose name has the same words in another order; the town is read in name form ("St." is "Saint").
+  const record = (k: number, name: string, types: string[], city: string) =>
+    rorInstitution({
+      id: `https://ror.org/0twn0000${k}`,
+      status: 'active',
+      types,
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+      locations: [{ geonames_details: { country_code: 'US', country_name: 'United States', name: city } }],
+      relationships: [],
+    });
+  const towns = new AffiliationResolver([
+    record(1, 'University of Aurora', ['education'], 'Northtown'),
+    record(2, 'Aurora University in St. Borealis', ['education'], 'St. Borealis'),
+    record(3, 'Cygnus Medical Center Westfield', ['healthcare'], 'Westfield'),
+    record(4, 'Aurora University School of Medicine', ['education'], 'Southtown'),
+  ]);
+  const read = (raw: string) => towns.resolve(raw).institutions.map((m) => [m.rorId, m.tier]);
+  const townless = towns.resolve('Department of Biology, Aurora University');
+  assert.deepEqual(
+    townless.institutions.map((m) => [m.rorId, m.tier]),
+    [['0twn00002', 'strong']],
+  );
+  assert.match(townless.institutions[0]!.evidence, /"aurora university" is "Aurora University in St\. Borealis" without its town/);
+  assert.deepEqual(read('University of Aurora'), [['0twn00001', 'exact']]);
+  // A registry name written whole is read as it is; a centre's name without its town may be a namesake's, and is not read so.
+  assert.deepEqual(read('Department of Surgery, Aurora University School of Medicine'), [['0twn00004', 'exact']]);
+  assert.deepEqual(
+    read('Cygnus Medical Center').filter(([, tier]) => tier !== 'possible'),
+    [],
+  );
+});
+
+test('a registry name inside a longer name that closes with "of" and a place is only an institution in that place', () => {
+  // "Saint Mary's University of Minnesota" is not Saint Mary's University (Halifax), nor "Cancer Prevention Institute of
+  // California" the French "Cancer Prevention": a place after "of" is part of the longer name, not an address to skip.
+  const record = (k: number, name: string, code: string, country: string) =>
+    rorInstitution({
+      id: `https://ror.org/0cxp0000${k}`,
+      status: 'active',
+      types: ['education'],
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+      locations: [{ geonames_details: { country_code: code, country_name: country, name: 'Northtown' } }],
+      relationships: [],
+    });
+  const closing = new AffiliationResolver([record(1, 'Saint Aurora University', 'CA', 'Canada'), record(2, 'Cancer Prevention', 'FR', 'France'), record(3, 'National Borealis Council', 'IT', 'Italy')]);
+  // At most a possible match: the fuzzy reading may still find the shorter name close.
+  const read = (raw: string) =>
+    closing
+      .resolve(raw)
+      .institutions.filter((m) => m.tier !== 'possible')
+      .map((m) => [m.rorId, m.tier]);
+  assert.deepEqual(read('Saint Aurora University of Minnesota'), []);
+  assert.deepEqual(read('Cancer Prevention Institute of California'), []);
+  // The place where the registry's institution is keeps it.
+  assert.deepEqual(read('National Borealis Council of Italy, Institute of Neuroscience'), [['0cxp00003', 'exact']]);
+  assert.deepEqual(read('Saint Aurora University'), [['0cxp00001', 'exact']]);
+});
