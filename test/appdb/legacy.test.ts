@@ -28,7 +28,7 @@ const TABLES = ['organisations', 'users', 'sessions', 'api_tokens', 'cases', 'ca
  * not. But 024, the case version, and 027, the token expiry: the services of today, which write the old home here, read
  * and write them (a home without them is the last test's, the later migrations applied after the move).
  */
-const DUCKDB_MIGRATIONS = new Set(knownMigrations().filter((m) => m < '023' || m === '024_case_versions.sql' || m === '027_token_expiry.sql'));
+const DUCKDB_MIGRATIONS = new Set(knownMigrations().filter((m) => m < '023' || m === '024_case_versions.sql' || m === '027_token_expiry.sql' || m === '028_assessment_case_versions.sql'));
 let oldHome: string;
 let oldToken: string;
 

@@ -130,3 +130,50 @@ test('GET /api/cases?q= finds a case whatever a PDF pasted into the title or the
   for (const q of ['harbin institute of technology', 'Harbin Institute of Tech\u200bnology', 'ＨＡＲＢＩＮ  institute']) assert.deepEqual(await found(q), [pasted, plain].sort(), JSON.stringify(q));
   for (const q of ['ref-2026 -17', 'REF-2026\u2060 -17']) assert.deepEqual(await found(q), [pasted], JSON.stringify(q));
 });
+
+// Found by an outside tester: a verdict of Beijing Normal University was approved after the case's
+// partner had become the National University of Defence Technology; the list then showed the case
+// approved, yellow, as if the new partner had been assessed.
+test('a decision on a verdict of a case edited since is refused (409, both versions named); the list and the case say "edited since verdict"', async () => {
+  const doc = { title: 'Verdict of an older version', partners: [{ name: 'Tsinghua University', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] } };
+  const caseId = (await call('POST', '/api/cases', doc)).json().id as string;
+  const old = (await call('POST', `/api/cases/${caseId}/assess`, {})).json();
+  assert.equal(old.caseVersion, 1, 'a verdict records the version it assessed');
+  assert.equal((await call('PUT', `/api/cases/${caseId}`, { ...doc, partners: [{ name: 'University of Oxford', country: 'GB' }] }, service.token, { 'if-match': '"1"' })).statusCode, 200);
+  const refused = await call('POST', `/api/assessments/${old.id}/decision`, { decision: 'approved' });
+  assert.equal(refused.statusCode, 409, refused.body);
+  assert.match(refused.json().message, new RegExp(`assessment ${old.id} is of version 1 of case ${caseId}, which was edited since \\(now version 2\\): assess the current version first`));
+  assert.equal((await call('GET', `/api/assessments/${old.id}/decision`)).json(), null, 'nothing was recorded');
+  const listed = (await call('GET', '/api/cases?q=older+version')).json()[0];
+  assert.equal(listed.status, 'awaiting sign-off');
+  assert.equal(listed.editedSinceVerdict, true);
+  assert.deepEqual(
+    (await call('GET', `/api/cases/${caseId}`)).json().assessments.map((a: { caseVersion: number; editedSince: boolean }) => [a.caseVersion, a.editedSince]),
+    [[1, true]],
+  );
+
+  // Assessed again, the current version is decided, and the case no longer says it was edited since.
+  const current = (await call('POST', `/api/cases/${caseId}/assess`, {})).json();
+  assert.equal(current.caseVersion, 2);
+  assert.equal((await call('POST', `/api/assessments/${current.id}/decision`, { decision: 'approved' })).statusCode, 201);
+  assert.equal((await call('GET', '/api/cases?q=older+version')).json()[0].editedSinceVerdict, false);
+});
+
+test('a verdict stored before verdicts recorded their case version is decided only while the case reads as it assessed it', async () => {
+  const doc = { title: 'Verdict without a version', partners: [{ name: 'Tsinghua University', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] } };
+  const caseId = (await call('POST', '/api/cases', doc)).json().id as string;
+  const unchanged = (await call('POST', `/api/cases/${caseId}/assess`, {})).json().id as string;
+  const edited = (await call('POST', `/api/cases/${caseId}/assess`, {})).json().id as string;
+  // As migration 028 left the verdicts stored before it (their results carry no version either).
+  for (const id of [unchanged, edited]) {
+    const { result } = (await service.db.query<{ result: string }>('SELECT result FROM assessments WHERE id = $1', [id]))[0]!;
+    const { caseVersion: _dropped, ...old } = JSON.parse(result) as Record<string, unknown>;
+    await service.db.query('UPDATE assessments SET case_version = NULL, result = $1 WHERE id = $2', [JSON.stringify(old), id]);
+  }
+  assert.equal((await call('POST', `/api/assessments/${unchanged}/decision`, { decision: 'rejected' })).statusCode, 201, 'the case reads as that verdict assessed it');
+  assert.equal((await call('PUT', `/api/cases/${caseId}`, { ...doc, title: 'Verdict without a version, edited' }, service.token, { 'if-match': '"1"' })).statusCode, 200);
+  const refused = await call('POST', `/api/assessments/${edited}/decision`, { decision: 'approved' });
+  assert.equal(refused.statusCode, 409);
+  assert.match(refused.json().message, /was stored before verdicts recorded the case version they assessed, and case .* \(now version 2\) reads differently from the case it assessed: assess the current version first/);
+  assert.equal((await call('GET', '/api/cases?q=without+a+version')).json()[0].editedSinceVerdict, true);
+});
