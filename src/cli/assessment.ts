@@ -7,12 +7,12 @@ import type { Assessment } from '../assessment/assess.ts';
 import { Assessor } from '../assessment/assessor.ts';
 import { loadBundle, type PolicyBundle } from '../assessment/bundle.ts';
 import { caseAsAssessed, readCase, readCaseDocument, type Case } from '../assessment/case.ts';
-import { reportHtml, writePdf } from '../assessment/report.ts';
+import { backdatedNote, reportHtml, writePdf } from '../assessment/report.ts';
 import { DEFAULT_RULEBOOK } from '../assessment/rulebook.ts';
 import { loadConfig } from '../config.ts';
 import { screeningContext } from '../screening/store.ts';
 import { NotFoundError, OTHER_ORG_USER } from '../service/authorize.ts';
-import { assessmentDocument, CaseService, readAssessment } from '../service/cases.ts';
+import { assessmentDocument, CaseService, checkAsOf, readAssessment } from '../service/cases.ts';
 import type { CorrectionRead } from '../resolve/org-view.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
@@ -28,6 +28,8 @@ const today = () => new Date().toISOString().slice(0, 10);
 
 function printAssessment(a: Assessment, id?: string): void {
   out.log(`${a.title}${id ? `  (assessment ${id})` : ''}`);
+  const backdated = backdatedNote(a);
+  if (backdated) out.log(backdated);
   out.log(`Overall: ${a.overall.toUpperCase()}${a.provisional ? ' (provisional: questions unanswered)' : ''}   rulebook ${a.rulebook.version} [${a.rulebook.hash}], bundle ${a.bundle.version} [${a.bundle.hash}], as of ${a.asOf}`);
   for (const [cat, v] of Object.entries(a.categories)) out.log(`  ${cat.padEnd(16)} ${v.verdict.padEnd(18)} ${v.holding.join(', ')}${v.needsInformation.length ? `   needs information: ${v.needsInformation.join(', ')}` : ''}`);
   for (const r of a.criteria.filter((x) => x.status !== 'does-not-hold' && x.outcome !== 'green')) {
@@ -66,7 +68,7 @@ export async function assessCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: { ...COMMON, report: { type: 'string' }, rulebook: { type: 'string' }, 'as-of': { type: 'string' }, rerun: { type: 'string' }, org: { type: 'string' } },
   });
-  if (values['as-of'] && !/^\d{4}-\d{2}-\d{2}$/.test(values['as-of'])) throw new UsageError('--as-of takes a date, YYYY-MM-DD');
+  if (values['as-of'] !== undefined) checkAsOf(values['as-of'], '--as-of');
   if (values.report && !/\.(html?|pdf)$/.test(values.report)) throw new UsageError('--report writes .html or .pdf');
   const bundle = loadBundle(values.rulebook ? { rulebook: at(values.rulebook) } : {});
   const config = loadConfig();

@@ -92,6 +92,18 @@ const CASE_SORTS: Record<(typeof CASE_SORT_KEYS)[number], ((a: CaseSummary, b: C
   status: (a, b) => a.status.localeCompare(b.status) || a.id.localeCompare(b.id),
 };
 
+/**
+ * Refuses an as-of date that is no calendar day, or one after today: a verdict observes the lists,
+ * registry and evidence of today, so it cannot speak for a day to come. (A past date is allowed:
+ * the report says that the lists and rulebook were those of the day it was made.)
+ */
+export function checkAsOf(asOf: string, field = 'as_of', today = new Date().toISOString().slice(0, 10)): string {
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(asOf) ? new Date(`${asOf}T00:00:00Z`) : null;
+  if (!day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== asOf) throw new ValidationError(`${field}: ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD, a day of the calendar)`);
+  if (asOf > today) throw new ValidationError(`${field}: ${asOf} is after today (${today}): a verdict reads today's lists and evidence, so it cannot be dated in the future`);
+  return asOf;
+}
+
 /** What is stored of a verdict: everything needed to show, report and replay it, and the version of the case it assessed. */
 export type StoredResult = Assessment & { case: unknown; caseVersion?: number; rerunOf?: string };
 
@@ -277,6 +289,7 @@ export class CaseService {
    */
   async assess(actor: Actor, id: string, asOf: string, bundle?: PolicyBundle): Promise<StoredAssessment> {
     authorize(actor, 'assessment.run');
+    checkAsOf(asOf);
     const stored = await this.owned(this.db, actor, id);
     const result = await this.assessor.run(this.assessor.validate(stored.doc, bundle), asOf, bundle, actor.orgId);
     return this.store(actor, id, { ...result, case: stored.doc, caseVersion: stored.version });
@@ -285,6 +298,7 @@ export class CaseService {
   /** Runs the policy bundle on a case given whole, without storing the case or its verdict. */
   async assessUnsaved(actor: Actor, doc: unknown, asOf: string): Promise<Awaited<ReturnType<Assessor['run']>>> {
     authorize(actor, 'assessment.run');
+    checkAsOf(asOf);
     return this.assessor.run(this.assessor.validate(doc), asOf, undefined, actor.orgId);
   }
 

@@ -177,3 +177,36 @@ test('a verdict stored before verdicts recorded their case version is decided on
   assert.match(refused.json().message, /was stored before verdicts recorded the case version they assessed, and case .* \(now version 2\) reads differently from the case it assessed: assess the current version first/);
   assert.equal((await call('GET', '/api/cases?q=without+a+version')).json()[0].editedSinceVerdict, true);
 });
+
+// Found by an outside tester: as_of 2099-12-31 counted co-publications in 2094–2098, found none and
+// said S-COPUBS-LISTED "does not hold"; 1990-01-01 backdated a verdict made with today's lists; 2026-02-30 was stored.
+test('as_of: a day not on the calendar or after today is refused naming the field; a window the store holds no works of leaves co-publications unknown; a past date says whose lists decided', async () => {
+  const doc = { title: 'Dated verdicts', partners: [{ name: 'Tsinghua University', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] }, research: { type: 'basic', open_publication: 'yes' } };
+  const caseId = (await call('POST', '/api/cases', doc)).json().id as string;
+  for (const [asOf, reason] of [
+    ['2026-02-30', /^as_of: "2026-02-30" is not a date/],
+    ['2099-12-31', /^as_of: 2099-12-31 is after today \(\d{4}-\d{2}-\d{2}\): a verdict reads today's lists and evidence/],
+  ] as const) {
+    for (const [url, body] of [
+      [`/api/cases/${caseId}/assess`, { as_of: asOf }],
+      [`/api/assess?as_of=${asOf}`, doc],
+    ] as const) {
+      const refused = await call('POST', url, body);
+      assert.equal(refused.statusCode, 400, `${url}: ${refused.body}`);
+      assert.match(refused.json().message, reason);
+    }
+  }
+  assert.equal((await call('GET', `/api/cases/${caseId}`)).json().assessments.length, 0, 'nothing stored');
+
+  const criterion = (a: { criteria: { id: string; status: string; evidence: { path: string; note?: string }[]; requests: string[] }[] }) => a.criteria.find((r) => r.id === 'S-COPUBS-LISTED')!;
+  const today = (await call('POST', `/api/cases/${caseId}/assess`, {})).json();
+  assert.notEqual(criterion(today.result).status, 'needs-information', 'the store covers the five years before today');
+  const old = (await call('POST', `/api/cases/${caseId}/assess`, { as_of: '1990-01-01' })).json();
+  const copubs = criterion(old.result);
+  assert.equal(copubs.status, 'needs-information');
+  assert.match(copubs.evidence.find((e) => e.path === 'copubs.listed_5y')!.note!, /the evidence store holds no works of 1985–1989/);
+  assert.match(copubs.requests.join(' '), /load publications of 1985–1989/);
+  const report = (await call('GET', `/api/assessments/${old.id}/report`)).body;
+  assert.match(report, /Dated 1990-01-01, but made on \d{4}-\d{2}-\d{2}: the parties were screened against the lists as retrieved then \([^)]*retrieved [^)]*\)[^<]*not those in force on 1990-01-01/);
+  assert.doesNotMatch((await call('GET', `/api/assessments/${today.id}/report`)).body, /data-testid="backdated"/);
+});
