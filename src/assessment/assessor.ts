@@ -35,6 +35,23 @@ export interface Snapshot extends Record<string, unknown> {
   observations: Observations;
 }
 
+type ListVersion = Snapshot['lists'][number];
+/** What screening reads from besides the lists' entries: how one edition differs from another. */
+export interface SourceChanges {
+  /** Each list whose version or retrieval differs, with null where it was (or is) not loaded. */
+  lists: { id: string; before: Omit<ListVersion, 'id'> | null; after: Omit<ListVersion, 'id'> | null }[];
+  aliases: [string, string] | null;
+  registry: [string | null, string | null] | null;
+}
+
+/** The lists, aliases and registry a snapshot was screened against, beside those loaded now. */
+export function sourceChanges(before: Pick<Snapshot, 'lists' | 'aliases' | 'registry'>, now: Pick<Snapshot, 'lists' | 'aliases' | 'registry'>): SourceChanges {
+  const edition = (l: ListVersion | undefined) => (l ? { version: l.version, retrieved: l.retrieved } : null);
+  const ids = [...new Set([...before.lists.map((l) => l.id), ...now.lists.map((l) => l.id)])].sort();
+  const lists = ids.map((id) => ({ id, before: edition(before.lists.find((l) => l.id === id)), after: edition(now.lists.find((l) => l.id === id)) })).filter((l) => JSON.stringify(l.before) !== JSON.stringify(l.after));
+  return { lists, aliases: before.aliases === undefined || before.aliases === now.aliases ? null : [before.aliases, now.aliases], registry: before.registry === now.registry ? null : [before.registry, now.registry] };
+}
+
 /** Parties screened during a re-check, by what was screened: the result, or why it could not be. */
 export type ScreenMemo = Map<string, ScreenResult | ScreenError>;
 
@@ -99,7 +116,7 @@ export class Assessor {
   }
 
   /** The versions of what the observations come from: lists, aliases, registry (the evidence store's size is read where the co-publications are). */
-  private async versions(): Promise<Pick<Snapshot, 'observedOn' | 'lists' | 'aliases' | 'registry'>> {
+  async versions(): Promise<Pick<Snapshot, 'observedOn' | 'lists' | 'aliases' | 'registry'>> {
     const { store, screening } = this.parts;
     const registry = await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`);
     return {

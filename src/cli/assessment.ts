@@ -90,6 +90,15 @@ export async function assessCommand(argv: string[]): Promise<number> {
           if (diff.changed.length === 0) out.log('  no criterion changed');
           for (const f of diff.files) out.log(`  file changed: ${f.file} ${f.before ?? '(absent)'} → ${f.after ?? '(absent)'}`);
           if (diff.files.length === 0) out.log('  no file of the policy bundle changed');
+          const src = diff.sources;
+          if (src.lists.length === 0 && !src.aliases && !src.registry) out.log('  lists, aliases and registry loaded now: the ones this verdict was screened against');
+          else {
+            out.log("  screening sources changed since (the replay screens as it did then; assess the case again to screen against today's):");
+            const edition = (e: { version: string; retrieved: string } | null) => (e ? `${e.version} (retrieved ${e.retrieved})` : '(not loaded)');
+            for (const l of src.lists) out.log(`    list ${l.id}: ${edition(l.before)} → ${edition(l.after)}`);
+            if (src.aliases) out.log(`    aliases: ${src.aliases[0]} → ${src.aliases[1]}`);
+            if (src.registry) out.log(`    registry: ${src.registry[0] ?? 'unknown'} → ${src.registry[1] ?? 'unknown'}`);
+          }
           const mc = diff.corrections;
           if (!mc.recorded) out.log('  match corrections: not recorded with this verdict (stored before they were)');
           else if (!mc.changed) out.log(`  match corrections in force unchanged [${mc.now}]`);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
 import { compareAssessments, type Assessment } from '../assessment/assess.ts';
-import type { Assessor, Snapshot } from '../assessment/assessor.ts';
+import { sourceChanges, type Assessor, type SourceChanges, type Snapshot } from '../assessment/assessor.ts';
 import type { PolicyBundle } from '../assessment/bundle.ts';
 import { evidenceInWords } from '../assessment/evidence.ts';
 import type { ReportMeta } from '../assessment/report.ts';
@@ -360,10 +360,11 @@ export class CaseService {
   /**
    * An old verdict replayed under another policy bundle: the case as it was assessed and what was
    * observed then, not today's case or today's lists. The diff names the criteria and files that
-   * changed, and the match corrections in force for the organisation that differ from those the
-   * stored evidence was read through (the replay still reads the evidence as it was then).
+   * changed, the match corrections in force for the organisation that differ from those the
+   * stored evidence was read through, and the lists (version, retrieval), alias file and registry
+   * loaded now that differ from those it was screened against (the replay still reads both as they were then).
    */
-  async rerun(actor: Actor, assessmentId: string, bundle: PolicyBundle): Promise<{ before: StoredAssessment; after: StoredAssessment; diff: ReturnType<typeof compareAssessments> & { corrections: ReturnType<typeof correctionsChanged> } }> {
+  async rerun(actor: Actor, assessmentId: string, bundle: PolicyBundle): Promise<{ before: StoredAssessment; after: StoredAssessment; diff: ReturnType<typeof compareAssessments> & { corrections: ReturnType<typeof correctionsChanged>; sources: SourceChanges } }> {
     authorize(actor, 'assessment.run');
     const before = await this.assessment(actor, assessmentId);
     await this.owned(this.db, actor, before.caseId);
@@ -374,7 +375,9 @@ export class CaseService {
     // The replay assesses the case as it was then: the version the replayed verdict assessed.
     const after = await this.store(actor, before.caseId, { ...replayed, case: before.result.case, ...(before.caseVersion === null ? {} : { caseVersion: before.caseVersion }), rerunOf: before.id });
     const corrections = correctionsChanged(snapshot.corrections, await this.assessor.correctionsFor(actor.orgId));
-    return { before, after, diff: { ...compareAssessments(before.result, after.result), corrections } };
+    // The replay screens as it did then; a list, alias file or registry loaded since would screen otherwise today.
+    const sources = sourceChanges(snapshot, await this.assessor.versions());
+    return { before, after, diff: { ...compareAssessments(before.result, after.result), corrections, sources } };
   }
 
   /**
