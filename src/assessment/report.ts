@@ -43,6 +43,8 @@ export interface ReportMeta {
   assessmentId?: string;
   /** Who ran the assessment, by name. */
   assessedBy?: string;
+  /** The digest of the stored verdict the audit trail records (verdictDigest), to check a printed copy against. */
+  digest?: string;
   /** The sign-off, when an officer recorded one; null prints an empty block to sign on paper. */
   decision?: { decision: string; conditions: string[]; decidedByName: string; decidedAt: string } | null;
 }
@@ -85,7 +87,7 @@ table{border-collapse:collapse;width:100%;font-size:9.5pt}td,th{border:1px solid
 @media (max-width:600px){body{margin:.6em}table{font-size:9pt}td,th{padding:2px}}.route{margin-top:.3em;padding:.2em .4em;border-left:3px solid #b3261e}
 </style></head><body>
 <h1>Collaboration assessment: ${esc(c.title)}</h1>
-<div class="muted">${c.reference ? `Reference ${esc(c.reference)} · ` : ''}${meta.caseId ? `case ${esc(meta.caseId)} · ` : ''}${meta.assessmentId ? `assessment ${esc(meta.assessmentId)} · ` : ''}as of ${esc(a.asOf)}${meta.assessedBy ? ` · by ${esc(meta.assessedBy)}` : ''}</div>
+<div class="muted">${c.reference ? `Reference ${esc(c.reference)} · ` : ''}${meta.caseId ? `case ${esc(meta.caseId)} · ` : ''}${meta.assessmentId ? `assessment ${esc(meta.assessmentId)} · ` : ''}as of ${esc(a.asOf)}${meta.assessedBy ? ` · by ${esc(meta.assessedBy)}` : ''}${meta.digest ? ` · <span data-testid="digest">verdict digest ${esc(meta.digest)}</span>` : ''}</div>
 ${backdatedNote(a) ? `<p class="route" data-testid="backdated">${esc(backdatedNote(a))}</p>` : ''}
 <div class="verdict">Overall verdict: ${badge(a.overall)}${a.provisional ? ' <span class="muted">provisional: some questions are unanswered</span>' : ''}</div>
 <table><tr><th>Risk category</th><th>Verdict</th><th>Criteria that hold</th><th>Needs information</th></tr>
@@ -123,8 +125,9 @@ ${signOff(meta.decision)}
     Object.entries(a.bundle?.files ?? {})
       .map(([f, h]) => `${f} ${h}`)
       .join(', '),
-  )}. Lists: ${esc(((a.snapshot.lists ?? []) as { id: string; version: string }[]).map((l) => `${l.id} ${l.version}`).join(', '))}; registry ${esc(String(a.snapshot.registry ?? 'unknown'))}; ${esc(String(a.snapshot.works ?? 0))} works in the evidence store.</p>
+  )}. Lists: ${esc(((a.snapshot.lists ?? []) as { id: string; version: string; retrieved?: string }[]).map((l) => `${l.id} ${l.version}${l.retrieved ? ` (retrieved ${l.retrieved})` : ''}`).join(', '))}; registry ${esc(String(a.snapshot.registry ?? 'unknown'))}; ${esc(String(a.snapshot.works ?? 0))} works in the evidence store.</p>
 ${correctionsBasis(a.snapshot.corrections as CorrectionsRead | undefined)}
+${meta.digest ? `<p class="muted">Verdict digest (SHA-256 of the stored verdict, as its audit entry <code>assessment.run</code> records it; <code>derisk audit verify</code> checks the stored verdict against it): <code>${esc(meta.digest)}</code></p>` : ''}
 </body></html>`;
 }
 

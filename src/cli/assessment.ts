@@ -12,7 +12,7 @@ import { DEFAULT_RULEBOOK } from '../assessment/rulebook.ts';
 import { loadConfig } from '../config.ts';
 import { screeningContext } from '../screening/store.ts';
 import { NotFoundError, OTHER_ORG_USER } from '../service/authorize.ts';
-import { assessmentDocument, CaseService, checkAsOf, readAssessment } from '../service/cases.ts';
+import { assessmentDocument, CaseService, checkAsOf, readAssessment, verdictDigest } from '../service/cases.ts';
 import type { CorrectionRead } from '../resolve/org-view.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
@@ -26,7 +26,7 @@ export async function buildAssessor(store: Store, bundle: PolicyBundle, clickhou
 
 const today = () => new Date().toISOString().slice(0, 10);
 
-function printAssessment(a: Assessment, id?: string): void {
+function printAssessment(a: Assessment, id?: string, digest?: string): void {
   out.log(`${a.title}${id ? `  (assessment ${id})` : ''}`);
   const backdated = backdatedNote(a);
   if (backdated) out.log(backdated);
@@ -51,6 +51,10 @@ function printAssessment(a: Assessment, id?: string): void {
   for (const [kind, items] of Object.entries(a.plan)) for (const m of items) out.log(`  [${kind}] ${m.text}`);
   for (const w of a.withheld ?? []) out.log(`  [not offered] ${w.text} (${w.why})`);
   out.log(`\nRe-assess by ${a.reassessBy}.`);
+  const lists = (a.snapshot.lists ?? []) as { id: string; version: string; retrieved?: string }[];
+  out.log(`Lists: ${lists.map((l) => `${l.id} ${l.version}${l.retrieved ? ` (retrieved ${l.retrieved})` : ''}`).join(', ') || 'none loaded'}`);
+  // The digest the audit trail records for the stored verdict: a printed copy is checked against it.
+  if (digest) out.log(`Verdict digest: ${digest}`);
 }
 
 const describeRead = (c: CorrectionRead) => `${JSON.stringify(c.string)} ${c.decision}${c.ror ? ` ${c.ror}` : ''} (${c.org}, ${c.id})`;
@@ -118,9 +122,10 @@ export async function assessCommand(argv: string[]): Promise<number> {
       const { id } = await cases.create(actor, readCaseDocument(file), key);
       const stored = await cases.assess(actor, id, values['as-of'] ?? today(), bundle);
       const { case: _asAssessed, ...result } = stored.result;
+      const digest = await verdictDigest(db, stored.id);
       if (values.json) out.log(JSON.stringify({ case: id, assessment: stored.id, ...result }, null, 2));
-      else printAssessment(stored.result, stored.id);
-      if (values.report) await writeReport(values.report, caseAsAssessed(stored.result.case), stored.result, { caseId: id, assessmentId: stored.id, assessedBy: actor.name });
+      else printAssessment(stored.result, stored.id, digest);
+      if (values.report) await writeReport(values.report, caseAsAssessed(stored.result.case), stored.result, { caseId: id, assessmentId: stored.id, assessedBy: actor.name, digest });
       return EXIT.ok;
     } finally {
       await clickhouse?.close();
@@ -163,9 +168,10 @@ export async function assessmentsCommand(argv: string[]): Promise<number> {
     const stored = await readAssessment(db, await cliActor(db, org), id).catch((e: unknown) => {
       throw e instanceof NotFoundError ? new NotFoundError(`no assessment ${id} in organisation ${org} (a verdict made in another organisation is shown with --org <its id>)`) : e;
     });
+    const digest = await verdictDigest(db, stored.id);
     if (values.json) out.log(JSON.stringify(assessmentDocument(stored), null, 2));
-    else printAssessment(stored.result, stored.id);
-    if (values.report) await writeReport(values.report, caseAsAssessed(stored.result.case), stored.result, { caseId: stored.caseId, assessmentId: stored.id, assessedBy: stored.createdBy ?? OTHER_ORG_USER });
+    else printAssessment(stored.result, stored.id, digest);
+    if (values.report) await writeReport(values.report, caseAsAssessed(stored.result.case), stored.result, { caseId: stored.caseId, assessmentId: stored.id, assessedBy: stored.createdBy ?? OTHER_ORG_USER, digest });
     return EXIT.ok;
   } finally {
     await db.close();

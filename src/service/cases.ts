@@ -8,7 +8,7 @@ import type { ReportMeta } from '../assessment/report.ts';
 import { ConflictError, PreconditionRequiredError, ValidationError } from '../errors.ts';
 import { typedKey } from '../resolve/normalize.ts';
 import { correctionsChanged } from '../resolve/org-view.ts';
-import { appendAudit } from './audit.ts';
+import { appendAudit, rowDigest, TRACKED } from './audit.ts';
 import { authorize, NotFoundError, OTHER_ORG_USER, type Actor } from './authorize.ts';
 
 export interface StoredCase {
@@ -153,6 +153,16 @@ export async function readAssessment(db: AppDb, actor: Actor, id: string): Promi
     caseVersion: caseVersionOf(row),
     result: JSON.parse(row.result),
   };
+}
+
+/**
+ * The digest of a stored verdict's row, as the audit entry that stored it recorded it (and as
+ * `derisk audit verify` checks it): printed on the report, so a printed copy can be checked against the trail.
+ */
+export async function verdictDigest(db: AppDb, id: string): Promise<string> {
+  const row = (await db.query(`SELECT ${TRACKED.assessments.columns.join(', ')} FROM assessments WHERE id = $1`, [id]))[0];
+  if (!row) throw new NotFoundError(`no assessment ${id}`);
+  return rowDigest('assessments', row);
 }
 
 /**
@@ -421,7 +431,7 @@ export class CaseService {
 
   /** What the report prints beside the verdict: names, not user ids, and the sign-off. */
   async reportMeta(actor: Actor, a: StoredAssessment): Promise<ReportMeta> {
-    return { caseId: a.caseId, assessmentId: a.id, assessedBy: await this.personName(actor, a.createdBy), decision: await this.decision(actor, a.id) };
+    return { caseId: a.caseId, assessmentId: a.id, assessedBy: await this.personName(actor, a.createdBy), decision: await this.decision(actor, a.id), digest: await verdictDigest(this.db, a.id) };
   }
 
   private async decisionRow(q: AppDb | AppTx, assessmentId: string) {

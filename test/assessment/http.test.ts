@@ -210,3 +210,16 @@ test('as_of: a day not on the calendar or after today is refused naming the fiel
   assert.match(report, /Dated 1990-01-01, but made on \d{4}-\d{2}-\d{2}: the parties were screened against the lists as retrieved then \([^)]*retrieved [^)]*\)[^<]*not those in force on 1990-01-01/);
   assert.doesNotMatch((await call('GET', `/api/assessments/${today.id}/report`)).body, /data-testid="backdated"/);
 });
+
+test("the report carries the verdict's digest, the one its audit entry records, and each list's retrieval date", async () => {
+  const doc = { title: 'Report with its digest', partners: [{ name: 'Tsinghua University', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] } };
+  const caseId = (await call('POST', '/api/cases', doc)).json().id as string;
+  const id = (await call('POST', `/api/cases/${caseId}/assess`, {})).json().id as string;
+  const entry = (await service.db.query<{ row_digests: string }>("SELECT row_digests FROM audit WHERE action = 'assessment.run' AND target = $1", [id]))[0]!;
+  const audited = (JSON.parse(entry.row_digests) as Record<string, string>)[`assessments/${id}`]!;
+  assert.match(audited, /^[0-9a-f]{64}$/);
+  const report = (await call('GET', `/api/assessments/${id}/report`)).body;
+  assert.ok(report.includes(`verdict digest ${audited}`), 'beside the assessment id at the top');
+  assert.ok(report.includes(`<code>${audited}</code>`), 'and under Basis');
+  assert.match(report, /Lists: [^<]*my-watchlist [0-9a-f]+ \(retrieved 2026-11-01\)/);
+});
