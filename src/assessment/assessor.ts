@@ -8,7 +8,7 @@ import { clickHouseEvidenceAt, type VerdictEvidence } from './clickhouse.ts';
 import { assess, type Assessment } from './assess.ts';
 import type { PolicyBundle } from './bundle.ts';
 import { CaseError, validateCase, type Case, type KnownOptions } from './case.ts';
-import { copubYears, deriveFacts, type CopubYears, observationsOf, observe, partnerRors, screenParties, type Observations, type PartyScreen } from './evidence.ts';
+import { copubWindow, copubYears, deriveFacts, type CopubYears, observationsOf, observe, partnerRors, screenParties, type Observations, type PartyScreen } from './evidence.ts';
 import type { ScreenResult } from '../screening/screener.ts';
 
 export interface AssessorParts {
@@ -24,6 +24,8 @@ export interface AssessorParts {
  * size, and everything observed (every party's screening, the co-publication counts).
  */
 export interface Snapshot extends Record<string, unknown> {
+  /** The day the world was observed (YYYY-MM-DD): lists, registry and rulebook are those of this day, whatever the verdict's as-of date. */
+  observedOn?: string;
   lists: { id: string; version: string; retrieved: string }[];
   aliases: string;
   registry: string | null;
@@ -31,6 +33,23 @@ export interface Snapshot extends Record<string, unknown> {
   /** The match corrections the evidence was read through (the organisation's view), with a hash of the set. */
   corrections?: CorrectionsRead;
   observations: Observations;
+}
+
+type ListVersion = Snapshot['lists'][number];
+/** What screening reads from besides the lists' entries: how one edition differs from another. */
+export interface SourceChanges {
+  /** Each list whose version or retrieval differs, with null where it was (or is) not loaded. */
+  lists: { id: string; before: Omit<ListVersion, 'id'> | null; after: Omit<ListVersion, 'id'> | null }[];
+  aliases: [string, string] | null;
+  registry: [string | null, string | null] | null;
+}
+
+/** The lists, aliases and registry a snapshot was screened against, beside those loaded now. */
+export function sourceChanges(before: Pick<Snapshot, 'lists' | 'aliases' | 'registry'>, now: Pick<Snapshot, 'lists' | 'aliases' | 'registry'>): SourceChanges {
+  const edition = (l: ListVersion | undefined) => (l ? { version: l.version, retrieved: l.retrieved } : null);
+  const ids = [...new Set([...before.lists.map((l) => l.id), ...now.lists.map((l) => l.id)])].sort();
+  const lists = ids.map((id) => ({ id, before: edition(before.lists.find((l) => l.id === id)), after: edition(now.lists.find((l) => l.id === id)) })).filter((l) => JSON.stringify(l.before) !== JSON.stringify(l.after));
+  return { lists, aliases: before.aliases === undefined || before.aliases === now.aliases ? null : [before.aliases, now.aliases], registry: before.registry === now.registry ? null : [before.registry, now.registry] };
 }
 
 /** Parties screened during a re-check, by what was screened: the result, or why it could not be. */
@@ -70,6 +89,7 @@ export class Assessor {
     const embedded: VerdictEvidence = {
       copubs: (rorIds, from, to) => copubYears(store, rorIds, from, to),
       works: async () => Number((await store.one<{ n: bigint }>('SELECT count(*) AS n FROM works'))?.n ?? 0),
+      worksIn: async (from, to) => Number((await store.one<{ n: bigint }>('SELECT count(*) AS n FROM works WHERE year >= $1 AND year <= $2', [from, to]))?.n ?? 0),
     };
     return (read) => read(embedded);
   }
@@ -80,7 +100,8 @@ export class Assessor {
     const read = await this.evidenceFor(orgId);
     const { observations, works } = await read(async (evidence): Promise<{ observations: Observations; works: number }> => {
       try {
-        return { observations: await observe(c, { screener: screening.screener, copubYears: evidence.copubs, resolver: screening.resolver }, asOf), works: await evidence.works() };
+        const observed = await observe(c, { screener: screening.screener, copubYears: evidence.copubs, resolver: screening.resolver }, asOf);
+        return { observations: { ...observed, windowWorks: await evidence.worksIn(...observed.window) }, works: await evidence.works() };
       } catch (e) {
         if (e instanceof ScreenError) throw new CaseError(e.message);
         throw e;
@@ -95,10 +116,11 @@ export class Assessor {
   }
 
   /** The versions of what the observations come from: lists, aliases, registry (the evidence store's size is read where the co-publications are). */
-  private async versions(): Promise<Pick<Snapshot, 'lists' | 'aliases' | 'registry'>> {
+  async versions(): Promise<Pick<Snapshot, 'observedOn' | 'lists' | 'aliases' | 'registry'>> {
     const { store, screening } = this.parts;
     const registry = await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`);
     return {
+      observedOn: new Date().toISOString().slice(0, 10),
       lists: screening.lists.map((l) => ({ id: l.id, version: l.version, retrieved: l.provenance.retrieved })),
       aliases: loadAliases().version,
       registry: registry?.value ?? null,
@@ -140,12 +162,16 @@ export class Assessor {
     // Each organisation's partners are read through its own view of the evidence, in one query per organisation.
     const yearsOf = new Map<string | undefined, CopubYears>();
     const worksOf = new Map<string | undefined, number>();
+    // Per organisation, the works of each window its verdicts count (keyed by the window's first year).
+    const windowWorksOf = new Map<string | undefined, Map<number, number>>();
     for (const orgId of new Set(items.map((item) => item.orgId))) {
       const rors = items.flatMap((item, i) => (item.orgId !== orgId || parties[i] instanceof Error ? [] : partnerRors(parties[i] as PartyScreen[])));
+      const windows = new Map(items.filter((item) => item.orgId === orgId).map((item) => [copubWindow(item.asOf)[0], copubWindow(item.asOf)] as const));
       const read = await this.evidenceFor(orgId);
-      const [years, works] = await read(async (evidence) => [await evidence.copubs([...new Set(rors)]), await evidence.works()] as const);
+      const [years, works, windowWorks] = await read(async (evidence) => [await evidence.copubs([...new Set(rors)]), await evidence.works(), new Map(await Promise.all([...windows].map(async ([from, w]) => [from, await evidence.worksIn(...w)] as const)))] as const);
       yearsOf.set(orgId, years);
       worksOf.set(orgId, works);
+      windowWorksOf.set(orgId, windowWorks);
     }
     const versions = await this.versions();
     const correctionsOf = new Map<string | undefined, CorrectionsRead>();
@@ -155,7 +181,8 @@ export class Assessor {
       if (p instanceof Error) return p;
       try {
         // Each verdict gets its own copy: nothing one verdict holds is shared with another.
-        return this.replay(c, { ...versions, works: worksOf.get(orgId)!, corrections: correctionsOf.get(orgId)!, observations: observationsOf(structuredClone(p), yearsOf.get(orgId)!, asOf) }, asOf, bundle);
+        const observations = { ...observationsOf(structuredClone(p), yearsOf.get(orgId)!, asOf), windowWorks: windowWorksOf.get(orgId)!.get(copubWindow(asOf)[0])! };
+        return this.replay(c, { ...versions, works: worksOf.get(orgId)!, corrections: correctionsOf.get(orgId)!, observations }, asOf, bundle);
       } catch (e) {
         return e as Error;
       }

@@ -2,15 +2,17 @@ import { literal } from '../screening/clickhouse.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { CopubYears, ReadCopubYears } from './evidence.ts';
 
-/** What a verdict reads of the evidence store: co-publication counts and the store's size, both from one snapshot. */
+/** What a verdict reads of the evidence store: co-publication counts, the store's size and its works of some years, all from one snapshot. */
 export interface VerdictEvidence {
   copubs: ReadCopubYears;
   works: () => Promise<number>;
+  /** The works of the years from–to, whoever wrote them: none means the store holds nothing of those years. */
+  worksIn: (from: number, to: number) => Promise<number>;
 }
 
 /** The verdict's evidence over one snapshot of the cluster (null: none published yet, nothing to count). */
 export function clickHouseEvidenceAt(ev: ClickHouseEvidence, snapshot: string | null): VerdictEvidence {
-  return { copubs: (rorIds, from, to) => copubYearsAt(ev, snapshot, rorIds, from, to), works: () => workCountAt(ev, snapshot) };
+  return { copubs: (rorIds, from, to) => copubYearsAt(ev, snapshot, rorIds, from, to), works: () => workCountAt(ev, snapshot), worksIn: (from, to) => workCountAt(ev, snapshot, [from, to]) };
 }
 
 /**
@@ -41,9 +43,9 @@ async function copubYearsAt(ev: ClickHouseEvidence, snapshot: string | null, ror
   return out;
 }
 
-/** The works of a snapshot on the cluster: the evidence store's size a verdict records beside the counts read there. */
-async function workCountAt(ev: ClickHouseEvidence, snapshot: string | null): Promise<number> {
+/** The works of a snapshot on the cluster (of the years from–to, if given): the evidence store's size a verdict records beside the counts read there. */
+async function workCountAt(ev: ClickHouseEvidence, snapshot: string | null, years?: [number, number]): Promise<number> {
   if (snapshot === null) return 0;
-  const [row] = await ev.all<{ n: string }>(`SELECT count() AS n FROM works WHERE snapshot = '${snapshot}'`);
+  const [row] = await ev.all<{ n: string }>(`SELECT count() AS n FROM works WHERE snapshot = '${snapshot}'${years ? ` AND year >= ${Math.trunc(years[0])} AND year <= ${Math.trunc(years[1])}` : ''}`);
   return Number(row!.n);
 }

@@ -233,6 +233,8 @@ export interface Observations {
   /** Per registry institution: its works and those co-authored with a listed entity, in the window. */
   copubs: Record<string, { works: number; listed: number }>;
   window: [number, number];
+  /** The works of the evidence store in the window's years, any institution's (not recorded before verdicts kept it). */
+  windowWorks?: number;
 }
 
 export interface Evidence {
@@ -516,7 +518,9 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
   const perPartner = counted.map(({ p, country }) => ({ p, country, ...(obs.copubs[p.rorId!] ?? { works: 0, listed: 0 }) }));
   const skipped = partnerParties.map((p, i) => ({ p, country: countryOf(i) })).filter(({ p, country }) => p.rorId !== null && country && europe.has(country));
   const nonEuropean = partnerParties.filter((_, i) => !(countryOf(i) && europe.has(countryOf(i)!)));
-  const copubsKnown = nonEuropean.length > 0 && nonEuropean.every((p) => p.rorId !== null);
+  // A window the store holds no works of (years never loaded) says nothing about co-publications: unknown, not none.
+  const windowEmpty = obs.windowWorks === 0;
+  const copubsKnown = !windowEmpty && nonEuropean.length > 0 && nonEuropean.every((p) => p.rorId !== null);
   const listedMax = perPartner.reduce((m, x) => Math.max(m, x.listed), 0);
 
   const standards = c.standards;
@@ -602,12 +606,13 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
   notes['personnel.affiliation_listed'] = [...(affiliationParties.length > 0 || unstated.length === 0 ? [partyNote(affiliationParties, people === null ? 'personnel not given' : 'no affiliation given')] : []), ...unstated].join(' | ');
   notes['application.ai_act_tier'] = uses === null ? 'intended uses not given' : uses.length === 0 ? 'no use with specific obligations' : uses.map((u) => `${u.label}: ${u.tier} (${u.cite})`).join('; ');
   if (languages.length) notes['application.minorities'] = `languages of concern: ${languages.join(', ')} (data/assessment/languages.json)`;
-  notes['copubs.listed_5y'] =
-    [
-      ...perPartner.map((x) => `${x.p.query}${x.country ? ` (${x.country})` : ''}: ${x.listed} of its ${x.works} works in ${obs.window[0]}–${obs.window[1]} co-authored with a listed entity other than itself`),
-      ...skipped.map(({ p, country }) => `${p.query} (${country}) not counted: a European partner`),
-      ...nonEuropean.filter((p) => p.rorId === null).map((p) => `${p.query ?? p.description ?? 'a partner'}: not resolved to a registry institution, so its co-publications are unknown`),
-    ].join('; ') || 'no non-European partner';
+  notes['copubs.listed_5y'] = windowEmpty
+    ? `the evidence store holds no works of ${obs.window[0]}–${obs.window[1]} (no publications of those years were loaded): co-publications unknown`
+    : [
+        ...perPartner.map((x) => `${x.p.query}${x.country ? ` (${x.country})` : ''}: ${x.listed} of its ${x.works} works in ${obs.window[0]}–${obs.window[1]} co-authored with a listed entity other than itself`),
+        ...skipped.map(({ p, country }) => `${p.query} (${country}) not counted: a European partner`),
+        ...nonEuropean.filter((p) => p.rorId === null).map((p) => `${p.query ?? p.description ?? 'a partner'}: not resolved to a registry institution, so its co-publications are unknown`),
+      ].join('; ') || 'no non-European partner';
   if (forum) notes['standards.forum_kind'] = `${forum.name}: ${forum.note}`;
   const requests: Record<string, string> = {};
   const institutes = partnerParties.filter((p) => (p.listedParts ?? []).length > 0);
@@ -638,5 +643,6 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
     const ask = `${asks.join('; ')}${partnerParties.some((p) => !p.identified && !p.listedParts && !p.related) ? `; ${REQUESTS['partners.identified']}` : ''}`;
     for (const k of ['partners.identified', 'partners.max_level', 'partners.level_without_third_country', 'partners.listed', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level', 'partners.defence_level_without_third_country']) requests[k] = ask;
   }
-  return { facts, notes, parties, ...(asks.length > 0 ? { requests } : {}) };
+  if (windowEmpty) for (const k of ['copubs.listed_5y', 'copubs.partner_works_5y']) requests[k] = `load publications of ${obs.window[0]}–${obs.window[1]} into the evidence store (it holds none), or assess as of a date whose five years before it the store covers`;
+  return { facts, notes, parties, ...(Object.keys(requests).length > 0 ? { requests } : {}) };
 }

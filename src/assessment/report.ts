@@ -25,12 +25,26 @@ function criterionRow(r: CriterionResult): string {
   return `<tr><td>${esc(r.id)}</td><td>${esc(r.title)}<div class="muted">${esc(r.rationale)}</div>${route}${asks}</td><td>${badge(r.effective)}${r.loweredBy.length ? `<div class="muted">lowered from ${esc(r.outcome)} by ${esc(r.loweredBy.join(', '))}</div>` : ''}</td><td>${evidence}</td><td>${esc(r.source.title)}, ${esc(r.source.clause)}</td></tr>`;
 }
 
+/**
+ * For a verdict dated before the day it was made: that its lists, registry and rulebook are those of
+ * that day, not of its as-of date (derisk keeps no dated history of them); only the co-publication
+ * window follows the as-of date. Null for a verdict as of the day it was made.
+ */
+export function backdatedNote(a: Assessment): string | null {
+  const observedOn = a.snapshot.observedOn as string | undefined;
+  if (!observedOn || a.asOf >= observedOn) return null;
+  const lists = ((a.snapshot.lists ?? []) as { id: string; version: string; retrieved: string }[]).map((l) => `${l.id} ${l.version}, retrieved ${l.retrieved}`).join('; ');
+  return `Dated ${a.asOf}, but made on ${observedOn}: the parties were screened against the lists as retrieved then (${lists || 'no list loaded'}), the registry ${String(a.snapshot.registry ?? 'unknown')} and rulebook ${a.rulebook.version} were those of ${observedOn} — not those in force on ${a.asOf}. Only the co-publication window follows the as-of date.`;
+}
+
 /** The report an officer files: case, verdict, evidence, sources, plan, rulebook version. Self-contained HTML. */
 export interface ReportMeta {
   caseId?: string;
   assessmentId?: string;
   /** Who ran the assessment, by name. */
   assessedBy?: string;
+  /** The digest of the stored verdict the audit trail records (verdictDigest), to check a printed copy against. */
+  digest?: string;
   /** The sign-off, when an officer recorded one; null prints an empty block to sign on paper. */
   decision?: { decision: string; conditions: string[]; decidedByName: string; decidedAt: string } | null;
 }
@@ -73,7 +87,8 @@ table{border-collapse:collapse;width:100%;font-size:9.5pt}td,th{border:1px solid
 @media (max-width:600px){body{margin:.6em}table{font-size:9pt}td,th{padding:2px}}.route{margin-top:.3em;padding:.2em .4em;border-left:3px solid #b3261e}
 </style></head><body>
 <h1>Collaboration assessment: ${esc(c.title)}</h1>
-<div class="muted">${c.reference ? `Reference ${esc(c.reference)} · ` : ''}${meta.caseId ? `case ${esc(meta.caseId)} · ` : ''}${meta.assessmentId ? `assessment ${esc(meta.assessmentId)} · ` : ''}as of ${esc(a.asOf)}${meta.assessedBy ? ` · by ${esc(meta.assessedBy)}` : ''}</div>
+<div class="muted">${c.reference ? `Reference ${esc(c.reference)} · ` : ''}${meta.caseId ? `case ${esc(meta.caseId)} · ` : ''}${meta.assessmentId ? `assessment ${esc(meta.assessmentId)} · ` : ''}as of ${esc(a.asOf)}${meta.assessedBy ? ` · by ${esc(meta.assessedBy)}` : ''}${meta.digest ? ` · <span data-testid="digest">verdict digest ${esc(meta.digest)}</span>` : ''}</div>
+${backdatedNote(a) ? `<p class="route" data-testid="backdated">${esc(backdatedNote(a))}</p>` : ''}
 <div class="verdict">Overall verdict: ${badge(a.overall)}${a.provisional ? ' <span class="muted">provisional: some questions are unanswered</span>' : ''}</div>
 <table><tr><th>Risk category</th><th>Verdict</th><th>Criteria that hold</th><th>Needs information</th></tr>
 ${Object.entries(a.categories)
@@ -110,8 +125,9 @@ ${signOff(meta.decision)}
     Object.entries(a.bundle?.files ?? {})
       .map(([f, h]) => `${f} ${h}`)
       .join(', '),
-  )}. Lists: ${esc(((a.snapshot.lists ?? []) as { id: string; version: string }[]).map((l) => `${l.id} ${l.version}`).join(', '))}; registry ${esc(String(a.snapshot.registry ?? 'unknown'))}; ${esc(String(a.snapshot.works ?? 0))} works in the evidence store.</p>
+  )}. Lists: ${esc(((a.snapshot.lists ?? []) as { id: string; version: string; retrieved?: string }[]).map((l) => `${l.id} ${l.version}${l.retrieved ? ` (retrieved ${l.retrieved})` : ''}`).join(', '))}; registry ${esc(String(a.snapshot.registry ?? 'unknown'))}; ${esc(String(a.snapshot.works ?? 0))} works in the evidence store.</p>
 ${correctionsBasis(a.snapshot.corrections as CorrectionsRead | undefined)}
+${meta.digest ? `<p class="muted">Verdict digest (SHA-256 of the stored verdict, as its audit entry <code>assessment.run</code> records it; <code>derisk audit verify</code> checks the stored verdict against it): <code>${esc(meta.digest)}</code></p>` : ''}
 </body></html>`;
 }
 

@@ -7,12 +7,12 @@ import type { Assessment } from '../assessment/assess.ts';
 import { Assessor } from '../assessment/assessor.ts';
 import { loadBundle, type PolicyBundle } from '../assessment/bundle.ts';
 import { caseAsAssessed, readCase, readCaseDocument, type Case } from '../assessment/case.ts';
-import { reportHtml, writePdf } from '../assessment/report.ts';
+import { backdatedNote, reportHtml, writePdf } from '../assessment/report.ts';
 import { DEFAULT_RULEBOOK } from '../assessment/rulebook.ts';
 import { loadConfig } from '../config.ts';
 import { screeningContext } from '../screening/store.ts';
 import { NotFoundError, OTHER_ORG_USER } from '../service/authorize.ts';
-import { assessmentDocument, CaseService, readAssessment } from '../service/cases.ts';
+import { assessmentDocument, CaseService, checkAsOf, readAssessment, verdictDigest } from '../service/cases.ts';
 import type { CorrectionRead } from '../resolve/org-view.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
@@ -26,8 +26,10 @@ export async function buildAssessor(store: Store, bundle: PolicyBundle, clickhou
 
 const today = () => new Date().toISOString().slice(0, 10);
 
-function printAssessment(a: Assessment, id?: string): void {
+function printAssessment(a: Assessment, id?: string, digest?: string): void {
   out.log(`${a.title}${id ? `  (assessment ${id})` : ''}`);
+  const backdated = backdatedNote(a);
+  if (backdated) out.log(backdated);
   out.log(`Overall: ${a.overall.toUpperCase()}${a.provisional ? ' (provisional: questions unanswered)' : ''}   rulebook ${a.rulebook.version} [${a.rulebook.hash}], bundle ${a.bundle.version} [${a.bundle.hash}], as of ${a.asOf}`);
   for (const [cat, v] of Object.entries(a.categories)) out.log(`  ${cat.padEnd(16)} ${v.verdict.padEnd(18)} ${v.holding.join(', ')}${v.needsInformation.length ? `   needs information: ${v.needsInformation.join(', ')}` : ''}`);
   for (const r of a.criteria.filter((x) => x.status !== 'does-not-hold' && x.outcome !== 'green')) {
@@ -49,6 +51,10 @@ function printAssessment(a: Assessment, id?: string): void {
   for (const [kind, items] of Object.entries(a.plan)) for (const m of items) out.log(`  [${kind}] ${m.text}`);
   for (const w of a.withheld ?? []) out.log(`  [not offered] ${w.text} (${w.why})`);
   out.log(`\nRe-assess by ${a.reassessBy}.`);
+  const lists = (a.snapshot.lists ?? []) as { id: string; version: string; retrieved?: string }[];
+  out.log(`Lists: ${lists.map((l) => `${l.id} ${l.version}${l.retrieved ? ` (retrieved ${l.retrieved})` : ''}`).join(', ') || 'none loaded'}`);
+  // The digest the audit trail records for the stored verdict: a printed copy is checked against it.
+  if (digest) out.log(`Verdict digest: ${digest}`);
 }
 
 const describeRead = (c: CorrectionRead) => `${JSON.stringify(c.string)} ${c.decision}${c.ror ? ` ${c.ror}` : ''} (${c.org}, ${c.id})`;
@@ -66,7 +72,7 @@ export async function assessCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: { ...COMMON, report: { type: 'string' }, rulebook: { type: 'string' }, 'as-of': { type: 'string' }, rerun: { type: 'string' }, org: { type: 'string' } },
   });
-  if (values['as-of'] && !/^\d{4}-\d{2}-\d{2}$/.test(values['as-of'])) throw new UsageError('--as-of takes a date, YYYY-MM-DD');
+  if (values['as-of'] !== undefined) checkAsOf(values['as-of'], '--as-of');
   if (values.report && !/\.(html?|pdf)$/.test(values.report)) throw new UsageError('--report writes .html or .pdf');
   const bundle = loadBundle(values.rulebook ? { rulebook: at(values.rulebook) } : {});
   const config = loadConfig();
@@ -88,6 +94,15 @@ export async function assessCommand(argv: string[]): Promise<number> {
           if (diff.changed.length === 0) out.log('  no criterion changed');
           for (const f of diff.files) out.log(`  file changed: ${f.file} ${f.before ?? '(absent)'} → ${f.after ?? '(absent)'}`);
           if (diff.files.length === 0) out.log('  no file of the policy bundle changed');
+          const src = diff.sources;
+          if (src.lists.length === 0 && !src.aliases && !src.registry) out.log('  lists, aliases and registry loaded now: the ones this verdict was screened against');
+          else {
+            out.log("  screening sources changed since (the replay screens as it did then; assess the case again to screen against today's):");
+            const edition = (e: { version: string; retrieved: string } | null) => (e ? `${e.version} (retrieved ${e.retrieved})` : '(not loaded)');
+            for (const l of src.lists) out.log(`    list ${l.id}: ${edition(l.before)} → ${edition(l.after)}`);
+            if (src.aliases) out.log(`    aliases: ${src.aliases[0]} → ${src.aliases[1]}`);
+            if (src.registry) out.log(`    registry: ${src.registry[0] ?? 'unknown'} → ${src.registry[1] ?? 'unknown'}`);
+          }
           const mc = diff.corrections;
           if (!mc.recorded) out.log('  match corrections: not recorded with this verdict (stored before they were)');
           else if (!mc.changed) out.log(`  match corrections in force unchanged [${mc.now}]`);
@@ -107,9 +122,10 @@ export async function assessCommand(argv: string[]): Promise<number> {
       const { id } = await cases.create(actor, readCaseDocument(file), key);
       const stored = await cases.assess(actor, id, values['as-of'] ?? today(), bundle);
       const { case: _asAssessed, ...result } = stored.result;
+      const digest = await verdictDigest(db, stored.id);
       if (values.json) out.log(JSON.stringify({ case: id, assessment: stored.id, ...result }, null, 2));
-      else printAssessment(stored.result, stored.id);
-      if (values.report) await writeReport(values.report, caseAsAssessed(stored.result.case), stored.result, { caseId: id, assessmentId: stored.id, assessedBy: actor.name });
+      else printAssessment(stored.result, stored.id, digest);
+      if (values.report) await writeReport(values.report, caseAsAssessed(stored.result.case), stored.result, { caseId: id, assessmentId: stored.id, assessedBy: actor.name, digest });
       return EXIT.ok;
     } finally {
       await clickhouse?.close();
@@ -152,9 +168,10 @@ export async function assessmentsCommand(argv: string[]): Promise<number> {
     const stored = await readAssessment(db, await cliActor(db, org), id).catch((e: unknown) => {
       throw e instanceof NotFoundError ? new NotFoundError(`no assessment ${id} in organisation ${org} (a verdict made in another organisation is shown with --org <its id>)`) : e;
     });
+    const digest = await verdictDigest(db, stored.id);
     if (values.json) out.log(JSON.stringify(assessmentDocument(stored), null, 2));
-    else printAssessment(stored.result, stored.id);
-    if (values.report) await writeReport(values.report, caseAsAssessed(stored.result.case), stored.result, { caseId: stored.caseId, assessmentId: stored.id, assessedBy: stored.createdBy ?? OTHER_ORG_USER });
+    else printAssessment(stored.result, stored.id, digest);
+    if (values.report) await writeReport(values.report, caseAsAssessed(stored.result.case), stored.result, { caseId: stored.caseId, assessmentId: stored.id, assessedBy: stored.createdBy ?? OTHER_ORG_USER, digest });
     return EXIT.ok;
   } finally {
     await db.close();

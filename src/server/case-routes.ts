@@ -4,7 +4,7 @@ import type { Assessor } from '../assessment/assessor.ts';
 import { caseAsAssessed, caseChoices, CaseDocument, CaseError } from '../assessment/case.ts';
 import { reportHtml, reportPdf } from '../assessment/report.ts';
 import { ValidationError } from '../errors.ts';
-import { assessmentDocument, CASE_SORT_KEYS, DECISIONS, readAssessment, type CaseQuery, type CaseService } from '../service/cases.ts';
+import { assessedCurrentVersion, assessmentDocument, CASE_SORT_KEYS, DECISIONS, readAssessment, type CaseQuery, type CaseService } from '../service/cases.ts';
 import { actorOf } from './auth.ts';
 import { documentValidator } from './typebox.ts';
 
@@ -95,22 +95,38 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
     },
   );
 
-  app.get('/api/cases/:id', { schema: { description: 'A case (with its version, also the ETag an edit sends back in If-Match), its verdicts and the notes of the caller’s organisation', params: id } }, async (request, reply) => {
-    const actor = actorOf(request);
-    const { cases } = await services();
-    const caseId = (request.params as { id: string }).id;
-    const c = await cases.get(actor, caseId);
-    const assessments = await cases.assessments(actor, caseId);
-    const name = (userId: string | null) => cases.personName(actor, userId);
-    const notes = await cases.notes(actor, caseId);
-    reply.header('etag', etag(c.version));
-    return {
-      ...c,
-      createdByName: await name(c.createdBy),
-      assessments: await Promise.all(assessments.map(async (a) => ({ id: a.id, createdAt: a.createdAt, createdBy: a.createdBy, createdByName: await name(a.createdBy), overall: a.overall, rulebook: a.rulebook, decision: await cases.decision(actor, a.id) }))),
-      notes: await Promise.all(notes.map(async (n) => ({ ...n, authorName: await name(n.author) }))),
-    };
-  });
+  app.get(
+    '/api/cases/:id',
+    { schema: { description: 'A case (with its version, also the ETag an edit sends back in If-Match), its verdicts (each with the case version it assessed; editedSince: the case was edited after it, so it cannot be decided on) and the notes of the caller’s organisation', params: id } },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const { cases } = await services();
+      const caseId = (request.params as { id: string }).id;
+      const c = await cases.get(actor, caseId);
+      const assessments = await cases.assessments(actor, caseId);
+      const name = (userId: string | null) => cases.personName(actor, userId);
+      const notes = await cases.notes(actor, caseId);
+      reply.header('etag', etag(c.version));
+      return {
+        ...c,
+        createdByName: await name(c.createdBy),
+        assessments: await Promise.all(
+          assessments.map(async (a) => ({
+            id: a.id,
+            createdAt: a.createdAt,
+            createdBy: a.createdBy,
+            createdByName: await name(a.createdBy),
+            overall: a.overall,
+            rulebook: a.rulebook,
+            caseVersion: a.caseVersion,
+            editedSince: !assessedCurrentVersion(a, c),
+            decision: await cases.decision(actor, a.id),
+          })),
+        ),
+        notes: await Promise.all(notes.map(async (n) => ({ ...n, authorName: await name(n.author) }))),
+      };
+    },
+  );
 
   app.put(
     '/api/cases/:id',
@@ -170,7 +186,7 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
     '/api/assessments/:id/decision',
     {
       schema: {
-        description: 'Signs a verdict off, once (officer): approved, approved-with-conditions (with conditions) or rejected',
+        description: 'Signs a verdict off, once (officer): approved, approved-with-conditions (with conditions) or rejected; 409 when the case was edited after the version the verdict assessed (assess the current version first)',
         params: id,
         body: { type: 'object', additionalProperties: false, required: ['decision'], properties: { decision: { type: 'string', enum: [...DECISIONS] }, conditions: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 2000 } } } },
       },

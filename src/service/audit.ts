@@ -79,10 +79,11 @@ export const TRACKED = {
 /**
  * Columns that repeat a value of a tracked JSON column, for indexes: they are left out of the row
  * digest (verdicts audited before they existed would all differ) and checked against the document
- * instead — a re-assessment date moved behind derisk's back would silence its alert.
+ * instead — a re-assessment date moved behind derisk's back would silence its alert, a case version
+ * moved would let a verdict of an edited case be decided.
  */
 const REPEATED: Partial<Record<TrackedTable, { document: string; columns: Record<string, string> }>> = {
-  assessments: { document: 'result', columns: { as_of: 'asOf', reassess_by: 'reassessBy' } },
+  assessments: { document: 'result', columns: { as_of: 'asOf', reassess_by: 'reassessBy', case_version: 'caseVersion' } },
 };
 
 /**

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
 import { compareAssessments, type Assessment } from '../assessment/assess.ts';
-import type { Assessor, Snapshot } from '../assessment/assessor.ts';
+import { sourceChanges, type Assessor, type SourceChanges, type Snapshot } from '../assessment/assessor.ts';
 import type { PolicyBundle } from '../assessment/bundle.ts';
 import { evidenceInWords } from '../assessment/evidence.ts';
 import type { ReportMeta } from '../assessment/report.ts';
 import { ConflictError, PreconditionRequiredError, ValidationError } from '../errors.ts';
 import { typedKey } from '../resolve/normalize.ts';
 import { correctionsChanged } from '../resolve/org-view.ts';
-import { appendAudit } from './audit.ts';
+import { appendAudit, rowDigest, TRACKED } from './audit.ts';
 import { authorize, NotFoundError, OTHER_ORG_USER, type Actor } from './authorize.ts';
 
 export interface StoredCase {
@@ -35,6 +35,8 @@ export interface StoredAssessment {
   createdBy: string | null;
   overall: string;
   rulebook: { id: string; version: string; hash: string };
+  /** The version of the case it assessed; null for a verdict stored before verdicts recorded it (migration 029). */
+  caseVersion: number | null;
   /** The verdict with the case as assessed (`case`), its snapshot and the policy bundle. */
   result: StoredResult;
 }
@@ -68,6 +70,8 @@ export interface CaseSummary {
   owner: string;
   /** The latest verdict's re-assessment date. */
   reassessBy: string | null;
+  /** Whether the case was edited after the version its latest verdict assessed: that verdict cannot be decided on. */
+  editedSinceVerdict: boolean;
 }
 export const CASE_SORT_KEYS = ['updated', 'title', 'reassess', 'verdict', 'status'] as const;
 export interface CaseQuery {
@@ -88,8 +92,29 @@ const CASE_SORTS: Record<(typeof CASE_SORT_KEYS)[number], ((a: CaseSummary, b: C
   status: (a, b) => a.status.localeCompare(b.status) || a.id.localeCompare(b.id),
 };
 
-/** What is stored of a verdict: everything needed to show, report and replay it. */
-export type StoredResult = Assessment & { case: unknown; rerunOf?: string };
+/**
+ * Refuses an as-of date that is no calendar day, or one after today: a verdict observes the lists,
+ * registry and evidence of today, so it cannot speak for a day to come. (A past date is allowed:
+ * the report says that the lists and rulebook were those of the day it was made.)
+ */
+export function checkAsOf(asOf: string, field = 'as_of', today = new Date().toISOString().slice(0, 10)): string {
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(asOf) ? new Date(`${asOf}T00:00:00Z`) : null;
+  if (!day || Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== asOf) throw new ValidationError(`${field}: ${JSON.stringify(asOf)} is not a date (YYYY-MM-DD, a day of the calendar)`);
+  if (asOf > today) throw new ValidationError(`${field}: ${asOf} is after today (${today}): a verdict reads today's lists and evidence, so it cannot be dated in the future`);
+  return asOf;
+}
+
+/** What is stored of a verdict: everything needed to show, report and replay it, and the version of the case it assessed. */
+export type StoredResult = Assessment & { case: unknown; caseVersion?: number; rerunOf?: string };
+
+/**
+ * Whether a verdict assessed the case as it stands: its recorded version is the case's. A verdict
+ * stored before verdicts recorded the version assessed the current case only if the case it
+ * assessed reads as the case does now.
+ */
+export function assessedCurrentVersion(a: Pick<StoredAssessment, 'caseVersion'> & { result: { case: unknown } }, c: Pick<StoredCase, 'version' | 'doc'>): boolean {
+  return a.caseVersion === null ? JSON.stringify(a.result.case) === JSON.stringify(c.doc) : a.caseVersion === c.version;
+}
 
 /** The contract of `derisk assessments show <id> --json` and `GET /api/assessments/:id`. */
 export function assessmentDocument(a: StoredAssessment) {
@@ -103,7 +128,9 @@ export function assessmentDocument(a: StoredAssessment) {
 const VISIBLE = '(c.org_id = $2 OR EXISTS (SELECT 1 FROM case_shares s WHERE s.case_id = c.id AND s.org_id = $2))';
 
 type CaseRow = { id: string; org_id: string; title: string; doc: string; created_by: string; created_at: string; updated_at: string; version: number };
-type AssessmentRow = { id: string; case_id: string; org_id: string; created_at: string; created_by: string; overall: string; rulebook_id: string; rulebook_version: string; rulebook_hash: string; result: string };
+type AssessmentRow = { id: string; case_id: string; org_id: string; created_at: string; created_by: string; overall: string; rulebook_id: string; rulebook_version: string; rulebook_hash: string; result: string; case_version: number | null };
+
+const caseVersionOf = (row: AssessmentRow): number | null => (row.case_version === null || row.case_version === undefined ? null : Number(row.case_version));
 
 /**
  * A stored verdict, read from the application database alone: showing one (\`derisk assessments
@@ -116,7 +143,26 @@ export async function readAssessment(db: AppDb, actor: Actor, id: string): Promi
   // One query, whether the verdict is missing or another organisation's: the same answer, the same work.
   const row = (await db.query<AssessmentRow>(`SELECT a.* FROM assessments a JOIN cases c ON c.id = a.case_id WHERE a.id = $1 AND ${VISIBLE}`, [id, actor.orgId]))[0];
   if (!row) throw new NotFoundError(`no assessment ${id}`);
-  return { id: row.id, caseId: row.case_id, createdAt: row.created_at, createdBy: row.org_id === actor.orgId ? row.created_by : null, overall: row.overall, rulebook: { id: row.rulebook_id, version: row.rulebook_version, hash: row.rulebook_hash }, result: JSON.parse(row.result) };
+  return {
+    id: row.id,
+    caseId: row.case_id,
+    createdAt: row.created_at,
+    createdBy: row.org_id === actor.orgId ? row.created_by : null,
+    overall: row.overall,
+    rulebook: { id: row.rulebook_id, version: row.rulebook_version, hash: row.rulebook_hash },
+    caseVersion: caseVersionOf(row),
+    result: JSON.parse(row.result),
+  };
+}
+
+/**
+ * The digest of a stored verdict's row, as the audit entry that stored it recorded it (and as
+ * `derisk audit verify` checks it): printed on the report, so a printed copy can be checked against the trail.
+ */
+export async function verdictDigest(db: AppDb, id: string): Promise<string> {
+  const row = (await db.query(`SELECT ${TRACKED.assessments.columns.join(', ')} FROM assessments WHERE id = $1`, [id]))[0];
+  if (!row) throw new NotFoundError(`no assessment ${id}`);
+  return rowDigest('assessments', row);
 }
 
 /**
@@ -160,16 +206,16 @@ export class CaseService {
     authorize(actor, 'case.read');
     const today = options.today ?? new Date().toISOString().slice(0, 10);
     const needle = typedKey(options.q ?? '');
-    const rows = await this.db.query<{ id: string; title: string; doc: string; org_id: string; created_by: string; updated_at: string; assessment_id: string | null; overall: string | null; reassess_by: string | null; decision: string | null }>(
+    const rows = await this.db.query<{ id: string; title: string; doc: string; org_id: string; created_by: string; updated_at: string; version: number; assessment_id: string | null; overall: string | null; reassess_by: string | null; case_version: number | null; decision: string | null }>(
       `WITH visible AS (
-         SELECT id, title, doc, org_id, created_by, updated_at FROM cases WHERE org_id = $1
-         UNION SELECT c.id, c.title, c.doc, c.org_id, c.created_by, c.updated_at FROM cases c JOIN case_shares s ON s.case_id = c.id WHERE s.org_id = $1
+         SELECT id, title, doc, org_id, created_by, updated_at, version FROM cases WHERE org_id = $1
+         UNION SELECT c.id, c.title, c.doc, c.org_id, c.created_by, c.updated_at, c.version FROM cases c JOIN case_shares s ON s.case_id = c.id WHERE s.org_id = $1
        ),
        latest AS (
-         SELECT a.id, a.case_id, a.overall, a.reassess_by, row_number() OVER (PARTITION BY a.case_id ORDER BY a.created_at DESC) AS n
+         SELECT a.id, a.case_id, a.overall, a.reassess_by, a.case_version, row_number() OVER (PARTITION BY a.case_id ORDER BY a.created_at DESC) AS n
          FROM assessments a JOIN visible v ON v.id = a.case_id
        )
-       SELECT v.id, v.title, v.doc, v.org_id, v.created_by, v.updated_at, l.id AS assessment_id, l.overall, l.reassess_by, d.decision
+       SELECT v.id, v.title, v.doc, v.org_id, v.created_by, v.updated_at, v.version, l.id AS assessment_id, l.overall, l.reassess_by, l.case_version, d.decision
        FROM visible v LEFT JOIN latest l ON l.case_id = v.id AND l.n = 1
        LEFT JOIN assessment_decisions d ON d.assessment_id = l.id
        ORDER BY v.updated_at DESC, v.id`,
@@ -185,12 +231,19 @@ export class CaseService {
       const own = r.org_id === actor.orgId;
       if (!names.has(r.created_by)) names.set(r.created_by, await this.personName(actor, r.created_by));
       const status: CaseStatus = !r.overall ? 'not assessed' : reassessBy && reassessBy <= today ? 're-assessment due' : r.decision ? (r.decision as DecisionKind) : 'awaiting sign-off';
-      out.push({ id: r.id, title: r.title, reference, own, updatedAt: r.updated_at, overall: r.overall, status, owner: own ? names.get(r.created_by)! : 'another organisation', reassessBy });
+      const editedSinceVerdict = r.assessment_id !== null && !(await this.latestOfCurrentVersion(r.assessment_id, r.case_version, { version: Number(r.version), doc: JSON.parse(r.doc) }));
+      out.push({ id: r.id, title: r.title, reference, own, updatedAt: r.updated_at, overall: r.overall, status, owner: own ? names.get(r.created_by)! : 'another organisation', reassessBy, editedSinceVerdict });
     }
     const order = CASE_SORTS[options.sort ?? 'updated'];
     const sorted = order ? [...out].sort(order) : out;
     const offset = options.offset ?? 0;
     return { total: sorted.length, rows: sorted.slice(offset, options.limit === undefined ? undefined : offset + options.limit) };
+  }
+
+  /** assessedCurrentVersion for a case's latest verdict; the case it assessed is read only for a verdict stored before verdicts recorded the version. */
+  private async latestOfCurrentVersion(assessmentId: string, caseVersion: number | null, c: Pick<StoredCase, 'version' | 'doc'>): Promise<boolean> {
+    const result = caseVersion === null ? (JSON.parse((await this.db.query<{ result: string }>('SELECT result FROM assessments WHERE id = $1', [assessmentId]))[0]!.result) as StoredResult) : { case: null };
+    return assessedCurrentVersion({ caseVersion: caseVersion === null ? null : Number(caseVersion), result }, c);
   }
 
   async get(actor: Actor, id: string): Promise<StoredCase> {
@@ -246,14 +299,16 @@ export class CaseService {
    */
   async assess(actor: Actor, id: string, asOf: string, bundle?: PolicyBundle): Promise<StoredAssessment> {
     authorize(actor, 'assessment.run');
+    checkAsOf(asOf);
     const stored = await this.owned(this.db, actor, id);
     const result = await this.assessor.run(this.assessor.validate(stored.doc, bundle), asOf, bundle, actor.orgId);
-    return this.store(actor, id, { ...result, case: stored.doc });
+    return this.store(actor, id, { ...result, case: stored.doc, caseVersion: stored.version });
   }
 
   /** Runs the policy bundle on a case given whole, without storing the case or its verdict. */
   async assessUnsaved(actor: Actor, doc: unknown, asOf: string): Promise<Awaited<ReturnType<Assessor['run']>>> {
     authorize(actor, 'assessment.run');
+    checkAsOf(asOf);
     return this.assessor.run(this.assessor.validate(doc), asOf, undefined, actor.orgId);
   }
 
@@ -262,7 +317,7 @@ export class CaseService {
       await this.owned(tx, actor, id);
       const aid = randomUUID();
       const now = new Date().toISOString();
-      await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result, as_of, reassess_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)', [
+      await tx.query('INSERT INTO assessments (id, case_id, org_id, created_by, created_at, rulebook_id, rulebook_version, rulebook_hash, snapshot, overall, result, as_of, reassess_by, case_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)', [
         aid,
         id,
         actor.orgId,
@@ -276,6 +331,7 @@ export class CaseService {
         JSON.stringify(result),
         result.asOf,
         result.reassessBy,
+        result.caseVersion ?? null,
       ]);
       await tx.query('UPDATE cases SET updated_at = $1 WHERE id = $2', [now, id]);
       await appendAudit(tx, {
@@ -295,7 +351,7 @@ export class CaseService {
         },
         rows: [['assessments', aid]],
       });
-      return { id: aid, caseId: id, createdAt: now, createdBy: actor.userId, overall: result.overall, rulebook: result.rulebook, result };
+      return { id: aid, caseId: id, createdAt: now, createdBy: actor.userId, overall: result.overall, rulebook: result.rulebook, caseVersion: result.caseVersion ?? null, result };
     });
   }
 
@@ -303,7 +359,7 @@ export class CaseService {
     authorize(actor, 'assessment.read');
     const { own } = await this.visible(this.db, actor, caseId);
     const rows = await this.db.query<AssessmentRow>('SELECT * FROM assessments WHERE case_id = $1 ORDER BY created_at DESC', [caseId]);
-    return rows.map((r) => ({ id: r.id, caseId: r.case_id, createdAt: r.created_at, createdBy: own ? r.created_by : null, overall: r.overall, rulebook: { id: r.rulebook_id, version: r.rulebook_version, hash: r.rulebook_hash }, result: JSON.parse(r.result) }));
+    return rows.map((r) => ({ id: r.id, caseId: r.case_id, createdAt: r.created_at, createdBy: own ? r.created_by : null, overall: r.overall, rulebook: { id: r.rulebook_id, version: r.rulebook_version, hash: r.rulebook_hash }, caseVersion: caseVersionOf(r), result: JSON.parse(r.result) }));
   }
 
   /** A stored verdict (see readAssessment). */
@@ -314,10 +370,11 @@ export class CaseService {
   /**
    * An old verdict replayed under another policy bundle: the case as it was assessed and what was
    * observed then, not today's case or today's lists. The diff names the criteria and files that
-   * changed, and the match corrections in force for the organisation that differ from those the
-   * stored evidence was read through (the replay still reads the evidence as it was then).
+   * changed, the match corrections in force for the organisation that differ from those the
+   * stored evidence was read through, and the lists (version, retrieval), alias file and registry
+   * loaded now that differ from those it was screened against (the replay still reads both as they were then).
    */
-  async rerun(actor: Actor, assessmentId: string, bundle: PolicyBundle): Promise<{ before: StoredAssessment; after: StoredAssessment; diff: ReturnType<typeof compareAssessments> & { corrections: ReturnType<typeof correctionsChanged> } }> {
+  async rerun(actor: Actor, assessmentId: string, bundle: PolicyBundle): Promise<{ before: StoredAssessment; after: StoredAssessment; diff: ReturnType<typeof compareAssessments> & { corrections: ReturnType<typeof correctionsChanged>; sources: SourceChanges } }> {
     authorize(actor, 'assessment.run');
     const before = await this.assessment(actor, assessmentId);
     await this.owned(this.db, actor, before.caseId);
@@ -325,14 +382,20 @@ export class CaseService {
     if (!before.result.case || !snapshot.observations) throw new NotFoundError(`assessment ${assessmentId} was stored before snapshots were kept: assess the case again instead`);
     const c = this.assessor.validate(before.result.case, bundle);
     const replayed = this.assessor.replay(c, snapshot, before.result.asOf, bundle);
-    const after = await this.store(actor, before.caseId, { ...replayed, case: before.result.case, rerunOf: before.id });
+    // The replay assesses the case as it was then: the version the replayed verdict assessed.
+    const after = await this.store(actor, before.caseId, { ...replayed, case: before.result.case, ...(before.caseVersion === null ? {} : { caseVersion: before.caseVersion }), rerunOf: before.id });
     const corrections = correctionsChanged(snapshot.corrections, await this.assessor.correctionsFor(actor.orgId));
-    return { before, after, diff: { ...compareAssessments(before.result, after.result), corrections } };
+    // The replay screens as it did then; a list, alias file or registry loaded since would screen otherwise today.
+    const sources = sourceChanges(snapshot, await this.assessor.versions());
+    return { before, after, diff: { ...compareAssessments(before.result, after.result), corrections, sources } };
   }
 
   /**
    * Signs a verdict off: approved, approved with conditions (at least one) or rejected. Once
    * only, by an officer of the organisation that owns the case; deciding again needs a new verdict.
+   * Only a verdict of the case as it stands: one of a version edited since (another partner, say)
+   * would be filed against a case nobody assessed in that form. A verdict stored before verdicts
+   * recorded their case version is decided only while the case reads as it assessed it.
    */
   async decide(actor: Actor, assessmentId: string, input: { decision: string; conditions?: string[] }): Promise<Decision> {
     authorize(actor, 'assessment.decide');
@@ -343,11 +406,17 @@ export class CaseService {
     if (decision !== 'approved-with-conditions' && conditions.length > 0) throw new ValidationError(`a decision "${decision}" carries no conditions: approve with conditions instead`);
     const verdict = await this.assessment(actor, assessmentId);
     await this.db.transaction(async (tx) => {
-      await this.owned(tx, actor, verdict.caseId);
+      const c = await this.owned(tx, actor, verdict.caseId);
+      if (!assessedCurrentVersion(verdict, c))
+        throw new ConflictError(
+          verdict.caseVersion === null
+            ? `assessment ${assessmentId} was stored before verdicts recorded the case version they assessed, and case ${c.id} (now version ${c.version}) reads differently from the case it assessed: assess the current version first`
+            : `assessment ${assessmentId} is of version ${verdict.caseVersion} of case ${c.id}, which was edited since (now version ${c.version}): assess the current version first`,
+        );
       const before = await this.decisionRow(tx, assessmentId);
       if (before) throw new ConflictError(`this verdict was already decided (${before.decision}, ${before.decided_at}): assess the case again to decide anew`);
       await tx.query('INSERT INTO assessment_decisions (assessment_id, org_id, decision, conditions, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6)', [assessmentId, actor.orgId, decision, JSON.stringify(conditions), actor.userId, new Date().toISOString()]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'assessment.decide', target: assessmentId, detail: { case: verdict.caseId, decision, conditions }, rows: [['assessment_decisions', assessmentId]] });
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'assessment.decide', target: assessmentId, detail: { case: verdict.caseId, caseVersion: c.version, decision, conditions }, rows: [['assessment_decisions', assessmentId]] });
     });
     return (await this.decision(actor, assessmentId))!;
   }
@@ -362,7 +431,7 @@ export class CaseService {
 
   /** What the report prints beside the verdict: names, not user ids, and the sign-off. */
   async reportMeta(actor: Actor, a: StoredAssessment): Promise<ReportMeta> {
-    return { caseId: a.caseId, assessmentId: a.id, assessedBy: await this.personName(actor, a.createdBy), decision: await this.decision(actor, a.id) };
+    return { caseId: a.caseId, assessmentId: a.id, assessedBy: await this.personName(actor, a.createdBy), decision: await this.decision(actor, a.id), digest: await verdictDigest(this.db, a.id) };
   }
 
   private async decisionRow(q: AppDb | AppTx, assessmentId: string) {

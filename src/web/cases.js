@@ -70,7 +70,7 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
                   'tr',
                   { 'data-status': c.status },
                   h('td', { 'data-label': CASE_COLUMNS[0] }, h('a', { href: `#/cases/${c.id}` }, c.title), c.reference ? h('span', { class: 'muted' }, ` · ${c.reference}`) : ''),
-                  h('td', { 'data-label': CASE_COLUMNS[1] }, h('span', { class: `status status-${c.status.replace(/ /g, '-')}` }, STATUS_WORDS[c.status] ?? c.status)),
+                  h('td', { 'data-label': CASE_COLUMNS[1] }, h('span', { class: `status status-${c.status.replace(/ /g, '-')}` }, STATUS_WORDS[c.status] ?? c.status), c.editedSinceVerdict ? h('span', { class: 'edited-since', 'data-testid': 'edited-since-verdict' }, ' · edited since verdict') : ''),
                   h('td', { 'data-label': CASE_COLUMNS[2] }, c.overall ? badge(c.overall) : '—'),
                   h('td', { 'data-label': CASE_COLUMNS[3] }, c.owner),
                   h('td', { 'data-label': CASE_COLUMNS[4], ...(c.reassessBy && c.reassessBy <= today ? { class: 'warn' } : {}) }, c.reassessBy ?? '—'),
@@ -496,6 +496,13 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
   // The sign-off of the latest verdict: shown once recorded; an officer of the owning organisation records it, once.
   async function signOff(c, latest) {
     const d = latest.decision;
+    // The core refuses a decision on a verdict of a version edited since: no form to fill in vain.
+    if (!d && latest.editedSince)
+      return card(
+        'Decision and sign-off',
+        'decision-card',
+        h('p', { class: 'edited-since', 'data-testid': 'decision-refused' }, `The case was edited since this verdict (it assessed version ${latest.caseVersion ?? 'unknown'}, the case is at version ${c.version}): assess the current version first, then decide.`),
+      );
     if (d) {
       return card(
         'Decision and sign-off',
@@ -555,6 +562,7 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
         'verdict-card',
         h('p', { class: 'verdict' }, 'Overall ', badge(a.overall), a.provisional ? h('span', { class: 'muted' }, ' provisional: questions unanswered') : ''),
         h('p', { class: 'muted' }, `assessed by ${latest.createdByName} on ${latest.createdAt.slice(0, 10)} · as of ${a.asOf} · re-assess by ${a.reassessBy}`),
+        latest.editedSince ? h('p', { class: 'edited-since', 'data-testid': 'verdict-edited-since' }, `Edited since verdict: this verdict assessed ${latest.caseVersion === null ? 'an earlier form of the case' : `version ${latest.caseVersion}`}; the case is at version ${c.version}.`) : '',
         rowsTable(
           Object.entries(a.categories).map(([category, v]) => ({ category, verdict: v.verdict, holding: named(v.holding), needs: named(v.needsInformation) })),
           [

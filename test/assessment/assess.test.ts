@@ -12,17 +12,22 @@ import { loadRulebook } from '../../src/assessment/rulebook.ts';
 import { verifyAudit } from '../../src/service/audit.ts';
 import type { Actor } from '../../src/service/authorize.ts';
 import { CaseService } from '../../src/service/cases.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists, screeningContext } from '../../src/screening/store.ts';
+import type { Store } from '../../src/store/store.ts';
 import { casesOverWatchlist, OFFICER, GREEN_CASE } from '../helpers/cases.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { rorRecord } from '../helpers/landscape.ts';
+import { WATCHLIST_PROVENANCE, watchlist } from '../helpers/watchlist.ts';
 
 let db: EmbeddedDb;
 let cases: CaseService;
 let assessor: Assessor;
 let close: () => Promise<void>;
+let store: Store;
 
 before(async () => {
-  ({ db, cases, assessor, close } = await casesOverWatchlist(
+  ({ db, cases, assessor, close, store } = await casesOverWatchlist(
     [
       { name: 'Chinese Academy of Sciences', name_zh: '中国科学院', level: 'very-high', ror_ids: ['034t30j35'] },
       { name: 'Thousand Talents Plan', level: 'high', category: 'talent programme' },
@@ -440,4 +445,24 @@ test('verdicts run together (the monitor’s re-check) equal each run alone, par
   const [bad, good] = await assessor.runMany([{ c: blank, asOf: '2026-11-22' }, items[0]!]);
   assert.ok(bad instanceof CaseError && /empty name/.test(bad.message), String(bad));
   assert.deepEqual(good, together[0]);
+});
+
+// Found by an outside tester: after the watchlist changed, `derisk assess --rerun` said "no criterion
+// changed / no file of the policy bundle changed" though a fresh verdict differed. (Last: it changes the store's lists.)
+test('a re-run names the lists loaded since that differ from those the verdict was screened against, by version and retrieval date', async () => {
+  const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: 'Re-run after a list changed' });
+  const first = await cases.assess(OFFICER, id, '2026-11-22');
+  const unchanged = await cases.rerun(OFFICER, first.id, loadBundle());
+  assert.deepEqual(unchanged.diff.sources, { lists: [], aliases: null, registry: null });
+  const before = (first.result.snapshot as { lists: { id: string; version: string }[] }).lists.find((l) => l.id === WATCHLIST_PROVENANCE.id)!;
+  await saveLists(store, [readWatchlist(watchlist([{ name: 'Tsinghua University', level: 'very-high' }], { ...WATCHLIST_PROVENANCE, retrieved: '2026-12-01' }))]);
+  const today = new CaseService(db, new Assessor({ store, screening: await screeningContext(store), bundle: loadBundle() }));
+  const { diff } = await today.rerun(OFFICER, first.id, loadBundle());
+  assert.deepEqual(diff.changed, [], 'the replay screens as it did then');
+  assert.equal(diff.sources.lists.length, 1);
+  const [list] = diff.sources.lists;
+  assert.equal(list!.id, WATCHLIST_PROVENANCE.id);
+  assert.deepEqual(list!.before, { version: before.version, retrieved: '2026-11-01' });
+  assert.equal(list!.after?.retrieved, '2026-12-01');
+  assert.notEqual(list!.after?.version, before.version);
 });

@@ -130,3 +130,96 @@ test('GET /api/cases?q= finds a case whatever a PDF pasted into the title or the
   for (const q of ['harbin institute of technology', 'Harbin Institute of Tech\u200bnology', 'ＨＡＲＢＩＮ  institute']) assert.deepEqual(await found(q), [pasted, plain].sort(), JSON.stringify(q));
   for (const q of ['ref-2026 -17', 'REF-2026\u2060 -17']) assert.deepEqual(await found(q), [pasted], JSON.stringify(q));
 });
+
+// Found by an outside tester: a verdict of Beijing Normal University was approved after the case's
+// partner had become the National University of Defence Technology; the list then showed the case
+// approved, yellow, as if the new partner had been assessed.
+test('a decision on a verdict of a case edited since is refused (409, both versions named); the list and the case say "edited since verdict"', async () => {
+  const doc = { title: 'Verdict of an older version', partners: [{ name: 'Tsinghua University', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] } };
+  const caseId = (await call('POST', '/api/cases', doc)).json().id as string;
+  const old = (await call('POST', `/api/cases/${caseId}/assess`, {})).json();
+  assert.equal(old.caseVersion, 1, 'a verdict records the version it assessed');
+  assert.equal((await call('PUT', `/api/cases/${caseId}`, { ...doc, partners: [{ name: 'University of Oxford', country: 'GB' }] }, service.token, { 'if-match': '"1"' })).statusCode, 200);
+  const refused = await call('POST', `/api/assessments/${old.id}/decision`, { decision: 'approved' });
+  assert.equal(refused.statusCode, 409, refused.body);
+  assert.match(refused.json().message, new RegExp(`assessment ${old.id} is of version 1 of case ${caseId}, which was edited since \\(now version 2\\): assess the current version first`));
+  assert.equal((await call('GET', `/api/assessments/${old.id}/decision`)).json(), null, 'nothing was recorded');
+  const listed = (await call('GET', '/api/cases?q=older+version')).json()[0];
+  assert.equal(listed.status, 'awaiting sign-off');
+  assert.equal(listed.editedSinceVerdict, true);
+  assert.deepEqual(
+    (await call('GET', `/api/cases/${caseId}`)).json().assessments.map((a: { caseVersion: number; editedSince: boolean }) => [a.caseVersion, a.editedSince]),
+    [[1, true]],
+  );
+
+  // Assessed again, the current version is decided, and the case no longer says it was edited since.
+  const current = (await call('POST', `/api/cases/${caseId}/assess`, {})).json();
+  assert.equal(current.caseVersion, 2);
+  assert.equal((await call('POST', `/api/assessments/${current.id}/decision`, { decision: 'approved' })).statusCode, 201);
+  assert.equal((await call('GET', '/api/cases?q=older+version')).json()[0].editedSinceVerdict, false);
+});
+
+test('a verdict stored before verdicts recorded their case version is decided only while the case reads as it assessed it', async () => {
+  const doc = { title: 'Verdict without a version', partners: [{ name: 'Tsinghua University', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] } };
+  const caseId = (await call('POST', '/api/cases', doc)).json().id as string;
+  const unchanged = (await call('POST', `/api/cases/${caseId}/assess`, {})).json().id as string;
+  const edited = (await call('POST', `/api/cases/${caseId}/assess`, {})).json().id as string;
+  // As migration 029 left the verdicts stored before it (their results carry no version either).
+  for (const id of [unchanged, edited]) {
+    const { result } = (await service.db.query<{ result: string }>('SELECT result FROM assessments WHERE id = $1', [id]))[0]!;
+    const { caseVersion: _dropped, ...old } = JSON.parse(result) as Record<string, unknown>;
+    await service.db.query('UPDATE assessments SET case_version = NULL, result = $1 WHERE id = $2', [JSON.stringify(old), id]);
+  }
+  assert.equal((await call('POST', `/api/assessments/${unchanged}/decision`, { decision: 'rejected' })).statusCode, 201, 'the case reads as that verdict assessed it');
+  assert.equal((await call('PUT', `/api/cases/${caseId}`, { ...doc, title: 'Verdict without a version, edited' }, service.token, { 'if-match': '"1"' })).statusCode, 200);
+  const refused = await call('POST', `/api/assessments/${edited}/decision`, { decision: 'approved' });
+  assert.equal(refused.statusCode, 409);
+  assert.match(refused.json().message, /was stored before verdicts recorded the case version they assessed, and case .* \(now version 2\) reads differently from the case it assessed: assess the current version first/);
+  assert.equal((await call('GET', '/api/cases?q=without+a+version')).json()[0].editedSinceVerdict, true);
+});
+
+// Found by an outside tester: as_of 2099-12-31 counted co-publications in 2094–2098, found none and
+// said S-COPUBS-LISTED "does not hold"; 1990-01-01 backdated a verdict made with today's lists; 2026-02-30 was stored.
+test('as_of: a day not on the calendar or after today is refused naming the field; a window the store holds no works of leaves co-publications unknown; a past date says whose lists decided', async () => {
+  const doc = { title: 'Dated verdicts', partners: [{ name: 'Tsinghua University', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] }, research: { type: 'basic', open_publication: 'yes' } };
+  const caseId = (await call('POST', '/api/cases', doc)).json().id as string;
+  for (const [asOf, reason] of [
+    ['2026-02-30', /^as_of: "2026-02-30" is not a date/],
+    ['2099-12-31', /^as_of: 2099-12-31 is after today \(\d{4}-\d{2}-\d{2}\): a verdict reads today's lists and evidence/],
+  ] as const) {
+    for (const [url, body] of [
+      [`/api/cases/${caseId}/assess`, { as_of: asOf }],
+      [`/api/assess?as_of=${asOf}`, doc],
+    ] as const) {
+      const refused = await call('POST', url, body);
+      assert.equal(refused.statusCode, 400, `${url}: ${refused.body}`);
+      assert.match(refused.json().message, reason);
+    }
+  }
+  assert.equal((await call('GET', `/api/cases/${caseId}`)).json().assessments.length, 0, 'nothing stored');
+
+  const criterion = (a: { criteria: { id: string; status: string; evidence: { path: string; note?: string }[]; requests: string[] }[] }) => a.criteria.find((r) => r.id === 'S-COPUBS-LISTED')!;
+  const today = (await call('POST', `/api/cases/${caseId}/assess`, {})).json();
+  assert.notEqual(criterion(today.result).status, 'needs-information', 'the store covers the five years before today');
+  const old = (await call('POST', `/api/cases/${caseId}/assess`, { as_of: '1990-01-01' })).json();
+  const copubs = criterion(old.result);
+  assert.equal(copubs.status, 'needs-information');
+  assert.match(copubs.evidence.find((e) => e.path === 'copubs.listed_5y')!.note!, /the evidence store holds no works of 1985–1989/);
+  assert.match(copubs.requests.join(' '), /load publications of 1985–1989/);
+  const report = (await call('GET', `/api/assessments/${old.id}/report`)).body;
+  assert.match(report, /Dated 1990-01-01, but made on \d{4}-\d{2}-\d{2}: the parties were screened against the lists as retrieved then \([^)]*retrieved [^)]*\)[^<]*not those in force on 1990-01-01/);
+  assert.doesNotMatch((await call('GET', `/api/assessments/${today.id}/report`)).body, /data-testid="backdated"/);
+});
+
+test("the report carries the verdict's digest, the one its audit entry records, and each list's retrieval date", async () => {
+  const doc = { title: 'Report with its digest', partners: [{ name: 'Tsinghua University', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] } };
+  const caseId = (await call('POST', '/api/cases', doc)).json().id as string;
+  const id = (await call('POST', `/api/cases/${caseId}/assess`, {})).json().id as string;
+  const entry = (await service.db.query<{ row_digests: string }>("SELECT row_digests FROM audit WHERE action = 'assessment.run' AND target = $1", [id]))[0]!;
+  const audited = (JSON.parse(entry.row_digests) as Record<string, string>)[`assessments/${id}`]!;
+  assert.match(audited, /^[0-9a-f]{64}$/);
+  const report = (await call('GET', `/api/assessments/${id}/report`)).body;
+  assert.ok(report.includes(`verdict digest ${audited}`), 'beside the assessment id at the top');
+  assert.ok(report.includes(`<code>${audited}</code>`), 'and under Basis');
+  assert.match(report, /Lists: [^<]*my-watchlist [0-9a-f]+ \(retrieved 2026-11-01\)/);
+});
