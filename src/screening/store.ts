@@ -241,20 +241,31 @@ export async function refreshListedIn(store: Store, schema: string): Promise<voi
   await refreshInstitutionListedCopubs(store, schema);
 }
 
-/** The listed affiliations of `works` (a table or a query of works rows). */
-const listedAffiliations = (schema: string, works: string) => `SELECT DISTINCT w.work_id, w.year, ri.ror_id
+/**
+ * The listed affiliations of `works` (a table or a query of works rows): each author affiliation
+ * with a screening hit and the institutions it is counted at (work_affiliations: none when it is
+ * placed at none). One affiliation may be counted at several ("Wuhan Univ, Zhongnan Hosp": the
+ * university and its hospital); it is an institution's own affiliation when it is counted there.
+ */
+const listedAffiliations = (schema: string, works: string) => `SELECT DISTINCT w.work_id, w.year, a.author_seq, a.aff_seq, wa.ror_id
     FROM ${works} w
     JOIN main.affiliations a ON a.source = w.source AND a.source_id = w.source_id
     JOIN (SELECT DISTINCT raw FROM main.screen_hits) h ON h.raw = a.raw
-    LEFT JOIN ${schema}.resolution_institutions ri ON ri.raw = a.raw AND ri.unit_of IS NULL`;
+    LEFT JOIN ${schema}.work_affiliations wa ON wa.work_id = w.work_id AND wa.author_seq = a.author_seq AND wa.aff_seq = a.aff_seq AND wa.ror_id IS NOT NULL`;
 
-/** Per institution and year, the works of those `institutions` (a query of ror_id) and how many of them are listed co-publications. */
+/**
+ * Per institution and year, the works of those `institutions` (a query of ror_id) and how many of
+ * them are listed co-publications: works with a listed affiliation that is not the institution's
+ * own, as a portfolio flags them (src/screening/portfolio.ts).
+ */
 const listedCopubs = (schema: string, institutions: string | null) => `
     WITH wi AS (SELECT * FROM ${schema}.work_institutions WHERE ror_id ${institutions ? `IN (${institutions})` : 'IS NOT NULL'}),
-    la AS (SELECT work_id, list(DISTINCT ror_id) FILTER (WHERE ror_id IS NOT NULL) AS rors, bool_or(ror_id IS NULL) AS unplaced FROM ${schema}.listed_affiliations
-      ${institutions ? 'WHERE work_id IN (SELECT work_id FROM wi)' : ''} GROUP BY work_id)
+    la AS (SELECT work_id, list(rors) AS slots FROM (
+        SELECT work_id, list(ror_id) FILTER (WHERE ror_id IS NOT NULL) AS rors FROM ${schema}.listed_affiliations
+        ${institutions ? 'WHERE work_id IN (SELECT work_id FROM wi)' : ''} GROUP BY work_id, author_seq, aff_seq)
+      GROUP BY work_id)
     SELECT wi.ror_id, wi.year, count(DISTINCT wi.work_id) AS works,
-      count(DISTINCT CASE WHEN la.unplaced OR len(list_filter(la.rors, x -> x <> wi.ror_id)) > 0 THEN wi.work_id END) AS listed
+      count(DISTINCT CASE WHEN len(list_filter(la.slots, s -> NOT list_contains(s, wi.ror_id))) > 0 THEN wi.work_id END) AS listed
     FROM wi LEFT JOIN la USING (work_id)
     GROUP BY wi.ror_id, wi.year`;
 
