@@ -4,7 +4,6 @@ import type { Institution } from '../ingest/ror.ts';
 import { keptMatcher, loadMatcherIndex, matcherIndexPath, matcherIndexSignature, refusedMatcherIndex } from '../resolve/kept.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
 import { isBlank } from '../resolve/normalize.ts';
-import { markChangedWorks, publishBase } from '../store/publish-pending.ts';
 import { EVIDENCE_STRINGS, insertColumns, orgSchemas, type Store } from '../store/store.ts';
 import { buildScreeningContext, screenStrings, type ScreeningContext, type ScreenRefusal, type StoredHit } from './context.ts';
 import { keepScreeningIndex, loadScreeningIndex, refusedIndex, screeningIndexPath, indexSignatureOf } from './persisted.ts';
@@ -230,15 +229,23 @@ export async function refreshListedAffiliations(store: Store): Promise<void> {
  */
 export async function refreshListedIn(store: Store, schema: string): Promise<void> {
   if (schema !== 'main' && !(await store.one(`SELECT 1 FROM duckdb_views() WHERE schema_name = $1 AND view_name = 'work_institutions'`, [schema]))) return;
-  // The shared listed affiliations are published: a list change marks the works it moves in or out for the next publish.
-  const published = schema === 'main' && (await publishBase(store)) !== null;
-  if (published) await store.run('CREATE OR REPLACE TEMP TABLE listed_before AS SELECT * FROM main.listed_affiliations');
+  // Not published: a cluster counts from the screening hits and the works' affiliations it holds (src/assessment/clickhouse.ts).
   await store.run(`CREATE OR REPLACE TABLE ${schema}.listed_affiliations AS ${listedAffiliations(schema, 'main.works')} ORDER BY work_id`);
-  if (published) {
-    await markChangedWorks(store, 'listed_before', 'main.listed_affiliations');
-    await store.run('DROP TABLE listed_before');
-  }
   await refreshInstitutionListedCopubs(store, schema);
+  if (schema === 'main') await store.run(`INSERT OR REPLACE INTO meta VALUES ('listed_definition', $1)`, [LISTED_DEFINITION]);
+}
+
+/**
+ * What the listed affiliations hold and how a co-publication is counted from them. A store whose
+ * tables were built by another definition (before 2: one row per work and institution, which
+ * counted a partner's own hospital as another listed entity) has them rebuilt when it is opened.
+ */
+const LISTED_DEFINITION = '2';
+
+/** Rebuilds the listed affiliations and counts of a store built by another definition; a store at this one is left as it was. */
+export async function upgradeListedAffiliations(store: Store): Promise<void> {
+  if ((await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'listed_definition'`))?.value === LISTED_DEFINITION) return;
+  await store.transaction(() => refreshListedAffiliations(store));
 }
 
 /**

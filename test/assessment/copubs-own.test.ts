@@ -71,3 +71,19 @@ test('a partner whose own hospital is its only listed co-author has no co-public
     store.close();
   }
 });
+
+test('a store whose listed affiliations were kept per work and institution, by a version before, counts as this one does once opened', async () => {
+  const built = await wuhanStore([work('W1', ['wuhan', 'hospital']), work('W2', ['wuhan', 'harbin'])]);
+  // As such a version left it: no author affiliation in the rows, the partner's own hospital counted as another listed entity, no definition noted.
+  await built.run('CREATE OR REPLACE TABLE listed_affiliations AS SELECT DISTINCT work_id, year, ror_id FROM listed_affiliations');
+  await built.run('UPDATE institution_listed_copubs SET listed = works');
+  await built.run(`DELETE FROM meta WHERE key = 'listed_definition'`);
+  built.close();
+  const store = await Store.open(built.path);
+  try {
+    assert.equal(await listedIn(store, WUHAN), 1);
+    assert.ok(await store.one(`SELECT 1 FROM duckdb_columns() WHERE table_name = 'listed_affiliations' AND column_name = 'author_seq'`));
+  } finally {
+    store.close();
+  }
+});
