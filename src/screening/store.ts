@@ -237,10 +237,11 @@ export async function refreshListedIn(store: Store, schema: string): Promise<voi
 
 /**
  * What the listed affiliations hold and how a co-publication is counted from them. A store whose
- * tables were built by another definition (before 2: one row per work and institution, which
- * counted a partner's own hospital as another listed entity) has them rebuilt when it is opened.
+ * tables were built by another definition has them rebuilt when it is opened: before 2, one row
+ * per work and institution counted a partner's own hospital as another listed entity; 2 missed a
+ * listed affiliation placed at no institution.
  */
-const LISTED_DEFINITION = '2';
+const LISTED_DEFINITION = '3';
 
 /** Rebuilds the listed affiliations and counts of a store built by another definition; a store at this one is left as it was. */
 export async function upgradeListedAffiliations(store: Store): Promise<void> {
@@ -268,7 +269,7 @@ const listedAffiliations = (schema: string, works: string) => `SELECT DISTINCT w
 const listedCopubs = (schema: string, institutions: string | null) => `
     WITH wi AS (SELECT * FROM ${schema}.work_institutions WHERE ror_id ${institutions ? `IN (${institutions})` : 'IS NOT NULL'}),
     la AS (SELECT work_id, list(rors) AS slots FROM (
-        SELECT work_id, list(ror_id) FILTER (WHERE ror_id IS NOT NULL) AS rors FROM ${schema}.listed_affiliations
+        SELECT work_id, coalesce(list(ror_id) FILTER (WHERE ror_id IS NOT NULL), []) AS rors FROM ${schema}.listed_affiliations
         ${institutions ? 'WHERE work_id IN (SELECT work_id FROM wi)' : ''} GROUP BY work_id, author_seq, aff_seq)
       GROUP BY work_id)
     SELECT wi.ror_id, wi.year, count(DISTINCT wi.work_id) AS works,
