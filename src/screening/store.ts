@@ -4,7 +4,6 @@ import type { Institution } from '../ingest/ror.ts';
 import { keptMatcher, loadMatcherIndex, matcherIndexPath, matcherIndexSignature, refusedMatcherIndex } from '../resolve/kept.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
 import { isBlank } from '../resolve/normalize.ts';
-import { markChangedWorks, publishBase } from '../store/publish-pending.ts';
 import { EVIDENCE_STRINGS, insertColumns, orgSchemas, type Store } from '../store/store.ts';
 import { buildScreeningContext, screenStrings, type ScreeningContext, type ScreenRefusal, type StoredHit } from './context.ts';
 import { keepScreeningIndex, loadScreeningIndex, refusedIndex, screeningIndexPath, indexSignatureOf } from './persisted.ts';
@@ -230,31 +229,51 @@ export async function refreshListedAffiliations(store: Store): Promise<void> {
  */
 export async function refreshListedIn(store: Store, schema: string): Promise<void> {
   if (schema !== 'main' && !(await store.one(`SELECT 1 FROM duckdb_views() WHERE schema_name = $1 AND view_name = 'work_institutions'`, [schema]))) return;
-  // The shared listed affiliations are published: a list change marks the works it moves in or out for the next publish.
-  const published = schema === 'main' && (await publishBase(store)) !== null;
-  if (published) await store.run('CREATE OR REPLACE TEMP TABLE listed_before AS SELECT * FROM main.listed_affiliations');
+  // Not published: a cluster counts from the screening hits and the works' affiliations it holds (src/assessment/clickhouse.ts).
   await store.run(`CREATE OR REPLACE TABLE ${schema}.listed_affiliations AS ${listedAffiliations(schema, 'main.works')} ORDER BY work_id`);
-  if (published) {
-    await markChangedWorks(store, 'listed_before', 'main.listed_affiliations');
-    await store.run('DROP TABLE listed_before');
-  }
   await refreshInstitutionListedCopubs(store, schema);
+  if (schema === 'main') await store.run(`INSERT OR REPLACE INTO meta VALUES ('listed_definition', $1)`, [LISTED_DEFINITION]);
 }
 
-/** The listed affiliations of `works` (a table or a query of works rows). */
-const listedAffiliations = (schema: string, works: string) => `SELECT DISTINCT w.work_id, w.year, ri.ror_id
+/**
+ * What the listed affiliations hold and how a co-publication is counted from them. A store whose
+ * tables were built by another definition has them rebuilt when it is opened: before 2, one row
+ * per work and institution counted a partner's own hospital as another listed entity; 2 missed a
+ * listed affiliation placed at no institution.
+ */
+const LISTED_DEFINITION = '3';
+
+/** Rebuilds the listed affiliations and counts of a store built by another definition; a store at this one is left as it was. */
+export async function upgradeListedAffiliations(store: Store): Promise<void> {
+  if ((await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'listed_definition'`))?.value === LISTED_DEFINITION) return;
+  await store.transaction(() => refreshListedAffiliations(store));
+}
+
+/**
+ * The listed affiliations of `works` (a table or a query of works rows): each author affiliation
+ * with a screening hit and the institutions it is counted at (work_affiliations: none when it is
+ * placed at none). One affiliation may be counted at several ("Wuhan Univ, Zhongnan Hosp": the
+ * university and its hospital); it is an institution's own affiliation when it is counted there.
+ */
+const listedAffiliations = (schema: string, works: string) => `SELECT DISTINCT w.work_id, w.year, a.author_seq, a.aff_seq, wa.ror_id
     FROM ${works} w
     JOIN main.affiliations a ON a.source = w.source AND a.source_id = w.source_id
     JOIN (SELECT DISTINCT raw FROM main.screen_hits) h ON h.raw = a.raw
-    LEFT JOIN ${schema}.resolution_institutions ri ON ri.raw = a.raw AND ri.unit_of IS NULL`;
+    LEFT JOIN ${schema}.work_affiliations wa ON wa.work_id = w.work_id AND wa.author_seq = a.author_seq AND wa.aff_seq = a.aff_seq AND wa.ror_id IS NOT NULL`;
 
-/** Per institution and year, the works of those `institutions` (a query of ror_id) and how many of them are listed co-publications. */
+/**
+ * Per institution and year, the works of those `institutions` (a query of ror_id) and how many of
+ * them are listed co-publications: works with a listed affiliation that is not the institution's
+ * own, as a portfolio flags them (src/screening/portfolio.ts).
+ */
 const listedCopubs = (schema: string, institutions: string | null) => `
     WITH wi AS (SELECT * FROM ${schema}.work_institutions WHERE ror_id ${institutions ? `IN (${institutions})` : 'IS NOT NULL'}),
-    la AS (SELECT work_id, list(DISTINCT ror_id) FILTER (WHERE ror_id IS NOT NULL) AS rors, bool_or(ror_id IS NULL) AS unplaced FROM ${schema}.listed_affiliations
-      ${institutions ? 'WHERE work_id IN (SELECT work_id FROM wi)' : ''} GROUP BY work_id)
+    la AS (SELECT work_id, list(rors) AS slots FROM (
+        SELECT work_id, coalesce(list(ror_id) FILTER (WHERE ror_id IS NOT NULL), []) AS rors FROM ${schema}.listed_affiliations
+        ${institutions ? 'WHERE work_id IN (SELECT work_id FROM wi)' : ''} GROUP BY work_id, author_seq, aff_seq)
+      GROUP BY work_id)
     SELECT wi.ror_id, wi.year, count(DISTINCT wi.work_id) AS works,
-      count(DISTINCT CASE WHEN la.unplaced OR len(list_filter(la.rors, x -> x <> wi.ror_id)) > 0 THEN wi.work_id END) AS listed
+      count(DISTINCT CASE WHEN len(list_filter(la.slots, s -> NOT list_contains(s, wi.ror_id))) > 0 THEN wi.work_id END) AS listed
     FROM wi LEFT JOIN la USING (work_id)
     GROUP BY wi.ror_id, wi.year`;
 

@@ -164,7 +164,7 @@ export const TABLES: TableSpec[] = [
       GROUP BY work_id`,
   },
   {
-    // A work's author affiliations as written (its preferred record's), with the author's name: what a portfolio flags and whom it names.
+    // A work's author affiliations as written (its preferred record's), with the author's name: what a portfolio flags and whom it names, and what a verdict counts.
     name: 'work_affiliation_strings',
     columns: [
       ['work_id', 'String'],
@@ -181,7 +181,7 @@ export const TABLES: TableSpec[] = [
       LEFT JOIN authorships au ON au.source = w.source AND au.source_id = w.source_id AND au.author_seq = a.author_seq`,
   },
   {
-    // The institutions each affiliation resolves to: a portfolio's home authors are those placed at the home institution.
+    // The institutions each affiliation resolves to: a portfolio's home authors are those placed at the home institution, and a listed affiliation counted at a verdict's partner is the partner's own.
     name: 'work_affiliation_institutions',
     columns: [
       ['work_id', 'String'],
@@ -192,18 +192,6 @@ export const TABLES: TableSpec[] = [
     orderBy: '(work_id, ror_id)',
     placement: 'by-work',
     source: 'SELECT DISTINCT work_id, author_seq, aff_seq, ror_id FROM work_affiliations WHERE ror_id IS NOT NULL',
-  },
-  {
-    // The works with an author affiliation on a list and the institution it resolves to: what an assessment counts a partner's listed co-publications from.
-    name: 'listed_affiliations',
-    columns: [
-      ['work_id', 'String'],
-      ['year', 'Nullable(Int32)'],
-      ['ror_id', 'Nullable(String)'],
-    ],
-    orderBy: 'work_id',
-    placement: 'by-work',
-    source: 'SELECT work_id, year, ror_id FROM listed_affiliations',
   },
   {
     // The screening's hits on affiliation strings, with their list's title: small beside the works, whole on every shard.

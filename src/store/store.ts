@@ -206,8 +206,10 @@ export class Store {
       await store.run(`INSERT OR REPLACE INTO meta VALUES ('schema_digest', $1)`, [SCHEMA_DIGEST]);
     }
     // A store no ingest has refreshed yet answers every question with nothing rather than a missing
-    // table. Loaded only then: the refresh's module imports this one, and the matcher with it.
+    // table; one a version before counted listed co-publications in otherwise has them counted again.
+    // Loaded only then: the refresh's module imports this one, and the matcher with it.
     if (!(await store.one(`SELECT 1 FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'work_institutions'`))) await (await import('./refresh.ts')).createEmptyAnalytics(store);
+    else await (await import('../screening/store.ts')).upgradeListedAffiliations(store);
     return store;
   }
 
