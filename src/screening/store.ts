@@ -5,6 +5,7 @@ import { keptMatcher, loadMatcherIndex, matcherIndexPath, matcherIndexSignature,
 import type { AffiliationResolver } from '../resolve/matcher.ts';
 import { isBlank } from '../resolve/normalize.ts';
 import { EVIDENCE_STRINGS, insertColumns, orgSchemas, type Store } from '../store/store.ts';
+import { LISTED_DEFINITION } from './listed-definition.ts';
 import { buildScreeningContext, screenStrings, type ScreeningContext, type ScreenRefusal, type StoredHit } from './context.ts';
 import { keepScreeningIndex, loadScreeningIndex, refusedIndex, screeningIndexPath, indexSignatureOf } from './persisted.ts';
 import type { RiskList } from './lists.ts';
@@ -235,17 +236,8 @@ export async function refreshListedIn(store: Store, schema: string): Promise<voi
   if (schema === 'main') await store.run(`INSERT OR REPLACE INTO meta VALUES ('listed_definition', $1)`, [LISTED_DEFINITION]);
 }
 
-/**
- * What the listed affiliations hold and how a co-publication is counted from them. A store whose
- * tables were built by another definition has them rebuilt when it is opened: before 2, one row
- * per work and institution counted a partner's own hospital as another listed entity; 2 missed a
- * listed affiliation placed at no institution.
- */
-const LISTED_DEFINITION = '3';
-
-/** Rebuilds the listed affiliations and counts of a store built by another definition; a store at this one is left as it was. */
+/** Rebuilds the listed affiliations and counts of a store built by another definition (LISTED_DEFINITION). */
 export async function upgradeListedAffiliations(store: Store): Promise<void> {
-  if ((await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'listed_definition'`))?.value === LISTED_DEFINITION) return;
   await store.transaction(() => refreshListedAffiliations(store));
 }
 

@@ -6,6 +6,7 @@ import { Mutex } from '../appdb/db.ts';
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from '../owner-only.ts';
 import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { BOOLEAN, DOUBLE, DuckDBInstance, LIST, listValue, VARCHAR } from './duckdb.ts';
+import { LISTED_DEFINITION } from '../screening/listed-definition.ts';
 
 const SCHEMA = readFileSync(fileURLToPath(new URL('./schema.sql', import.meta.url)), 'utf8');
 /** Noted in the store (meta key schema_digest) once the schema is applied, so opening a store already at it writes nothing. */
@@ -209,7 +210,9 @@ export class Store {
     // table; one a version before counted listed co-publications in otherwise has them counted again.
     // Loaded only then: the refresh's module imports this one, and the matcher with it.
     if (!(await store.one(`SELECT 1 FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'work_institutions'`))) await (await import('./refresh.ts')).createEmptyAnalytics(store);
-    else await (await import('../screening/store.ts')).upgradeListedAffiliations(store);
+    else if ((await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'listed_definition'`))?.value !== LISTED_DEFINITION) {
+      await (await import('../screening/store.ts')).upgradeListedAffiliations(store);
+    }
     return store;
   }
 
