@@ -183,7 +183,12 @@ const READS: string[][] = [
 const runAll = (home: string, cwd: string) =>
   READS.map((args) => {
     const r = typed(args, cwd, { DERISK_HOME: home });
-    const id = (t: string) => t.replace(/\(assessment [\w-]+\)/g, '(assessment ID)').replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, 'ID');
+    // A verdict's id and its digest (which covers the id and when it was made) are its own each run.
+    const id = (t: string) =>
+      t
+        .replace(/\(assessment [\w-]+\)/g, '(assessment ID)')
+        .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, 'ID')
+        .replace(/Verdict digest: [0-9a-f]{64}/g, 'Verdict digest: DIGEST');
     return { args: args.join(' '), status: r.status, stdout: id(r.stdout), stderr: id(r.stderr) };
   });
 
