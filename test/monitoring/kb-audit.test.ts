@@ -110,7 +110,7 @@ test('knowledge-base rows written by a version that did not track them are recor
     const sealed = await openSealedTrail(raw, paths(home));
     assert.deepEqual((await verifyAudit(sealed)).problems, []);
     const tracks = async () => (await sealed.query<{ target: string }>("SELECT target FROM audit WHERE action = 'audit.track' ORDER BY seq")).map((r) => r.target);
-    assert.deepEqual(await tracks(), ['webhooks,feed_tokens', 'kb_entries,kb_versions,kb_reviews,mail_subscriptions,match_corrections_accepted,exchange_recipients,watch_items'], 'only the tables not tracked yet');
+    assert.deepEqual(await tracks(), ['webhooks,feed_tokens', 'kb_entries,kb_versions,kb_reviews,mail_subscriptions,match_corrections_accepted,exchange_recipients,watch_items,exchange_releases'], 'only the tables not tracked yet');
     await openSealedTrail(raw, paths(home));
     assert.equal((await tracks()).length, 2, 'once');
     await raw.query('UPDATE kb_entries SET version = 1 WHERE id = $1', [ENTRY]);
