@@ -582,7 +582,8 @@ test('the CLI: derisk ingest publishes to the cluster (once for the same content
   const assessOnCluster = () => {
     const r = derisk(['assess', caseFile, '--as-of', VERDICT_AS_OF, '--json'], withCluster);
     assert.equal(r.status, 0, r.stderr);
-    const { case: _case, assessment: _assessment, ...verdict } = JSON.parse(r.stdout) as Record<string, unknown>;
+    // The CLI files the verdict under a case (its id and version), which a verdict made in memory has not.
+    const { case: _case, assessment: _assessment, caseVersion: _caseVersion, ...verdict } = JSON.parse(r.stdout) as Record<string, unknown>;
     return verdict;
   };
   assert.deepStrictEqual(assessOnCluster(), embeddedVerdict, 'derisk assess');
