@@ -124,6 +124,8 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
   app.put(
     '/api/exchange/recipients/:kind/:id',
     {
+      // An empty or longer list widens whom the item reaches, and it outlives a leaked token.
+      config: { sessionOnly: 'change whom an exchange item is shared with' },
       // An administrator's decision: anyone else is refused before the body is read.
       onRequest: async (request) => authorize(actorOf(request), 'exchange.publish'),
       schema: {

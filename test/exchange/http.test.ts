@@ -301,21 +301,21 @@ test("restricting an item to named partners over HTTP: administrators of its org
   for (const who of ['org-a/viewer', 'org-a/analyst', 'org-a/officer']) assert.equal(await partialBody(a, who, 'PUT', path, 'application/json'), 403, `${who} is refused before sending the body`);
   const partner = { recipients: [{ name: 'University C', partner: PARTNER_KEY }] };
   // B's administrator: A's item does not exist for her, exactly like an id nobody made.
-  const foreign = await expect(call(a, 'org-b/admin', 'PUT', path, partner), 404);
-  const nobody = await expect(call(a, 'org-b/admin', 'PUT', '/api/exchange/recipients/correction/00000000-0000-4000-8000-000000000000', partner), 404);
+  const foreign = await expect(inSession(a, 'org-b/admin', 'PUT', path, partner), 404);
+  const nobody = await expect(inSession(a, 'org-b/admin', 'PUT', '/api/exchange/recipients/correction/00000000-0000-4000-8000-000000000000', partner), 404);
   assert.equal(foreign.message.replace(made.id, 'ID'), nobody.message.replace('00000000-0000-4000-8000-000000000000', 'ID'));
-  const bad = await expect(call(a, 'org-a/admin', 'PUT', path, { recipients: [{ name: 'University C', partner: 'University C' }] }), 400);
+  const bad = await expect(inSession(a, 'org-a/admin', 'PUT', path, { recipients: [{ name: 'University C', partner: 'University C' }] }), 400);
   assert.match(bad.message, /recipients\/0\/partner/);
-  await expect(call(a, 'org-a/admin', 'PUT', '/api/exchange/recipients/assessment/x', partner), 400);
+  await expect(inSession(a, 'org-a/admin', 'PUT', '/api/exchange/recipients/assessment/x', partner), 400);
 
-  const done = await expect(call(a, 'org-a/admin', 'PUT', path, partner), 200);
+  const done = await expect(inSession(a, 'org-a/admin', 'PUT', path, partner), 200);
   assert.deepEqual(
     done.recipients.map((r: { name: string }) => r.name),
     ['University C'],
   );
   const rows = await a.service.db.query<{ recipient_name: string; org_id: string }>('SELECT recipient_name, org_id FROM exchange_recipients WHERE item_id = $1', [made.id]);
   assert.deepEqual(rows, [{ recipient_name: 'University C', org_id: 'org-a' }]);
-  await expect(call(a, 'org-a/admin', 'PUT', path, { recipients: [] }), 200);
+  await expect(inSession(a, 'org-a/admin', 'PUT', path, { recipients: [] }), 200);
   assert.deepEqual(await a.service.db.query('SELECT 1 FROM exchange_recipients WHERE item_id = $1', [made.id]), []);
   const audit = await a.service.db.query<{ org_id: string; detail: string }>("SELECT org_id, detail FROM audit WHERE action = 'exchange.restrict' AND target = $1 ORDER BY seq", [`correction/${made.id}`]);
   assert.deepEqual(

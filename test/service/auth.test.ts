@@ -358,7 +358,6 @@ const TOKEN_MAY: Record<string, string> = {
   'POST /api/exchange/namesakes': 'content, audited',
   'PUT /api/exchange/sharing/:kind/:id': "one item's marking (what the token can read anyway), named to nobody, audited",
   'DELETE /api/exchange/sharing/:kind/:id': 'narrows',
-  'PUT /api/exchange/recipients/:kind/:id': "narrows an item's sharing to named partners, never past its marking",
   'POST /api/exchange/import': 'content for review (received corrections, accepted one by one), audited',
   'POST /api/exchange/publish': 'writes the feed from what is already marked shared',
   'PUT /api/exchange/subscriptions/:id/schedule': 'when an already trusted feed is pulled',
