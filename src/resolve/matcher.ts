@@ -57,7 +57,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match26b';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26';
 
 interface Entry {
   id: string;
@@ -423,11 +423,6 @@ export class AffiliationResolver {
   private readonly literal = new Map<string, string[]>();
   /** Names the registry writes only with a country in brackets ("canon" for "Canon (Japan)"), in name form. */
   private readonly stems = new Set<string>();
-  /**
-   * A school's registry name with its town left out, in name form → the institutions holding it: "Washington University in
-   * St. Louis" is written "Washington University" (display 3, label 2, alias 1).
-   */
-  private readonly withoutTown = new Map<string, Map<string, number>>();
   /** Name keys some registry name holds with a number the key leaves out ("Université Paris 8", "INSERM U 1195"). */
   private readonly numberedKeys = new Set<string>();
   /** Order-free key → the names, in their own order, that share it. */
@@ -503,8 +498,6 @@ export class AffiliationResolver {
           this.stems.add(stemTokens.join(' '));
         }
         addUmlautWords(this.gazetteer.umlautWords, n.value);
-        const rest = inst.types.includes('education') ? withoutRun(tokens, nameTokens(inst.city ?? '')) : null;
-        if (rest && rest.length > 1) addRanked(this.withoutTown, rest.join(' '), inst.id, priority);
         if (tokens.length > 1) {
           addRanked(this.bag, bagKey(tokens), inst.id, priority);
           const names = this.bagNames.get(bagKey(tokens)) ?? [];
@@ -1203,23 +1196,17 @@ export class AffiliationResolver {
         if (hit && (words.length > 1 || (oneWord && this.isDistinctive(words[0]!) && writtenSo()))) yield { ids: hit, key, how: 'exact', said: `"${key}" is a registry name${this.spellingNote(key)}`, similarity: 1, start, end };
         else if (words.length > 1) {
           const bagHit = this.heldWithNumber(key, this.bag.get(bagKey(words)), () => nameNumbers(segs.slice(i, j + 1).join(' ')), footnotes);
-          // "Medical University of Innsbruck" is "Innsbruck Medical University", but "Washington
-          // University" is not "University of Washington": a reorder that only moves "university" is a trap.
-          const withoutUniversity = (k: string) =>
-            k
-              .split(' ')
-              .filter((t) => t !== 'university')
-              .join(' ');
-          const trap = bagHit !== undefined && this.bagNames.get(bagKey(words))!.some((n) => withoutUniversity(n) === withoutUniversity(key));
-          // "Washington University School of Medicine": the words as written, in their order, are a university's registry
-          // name with its town left out ("Washington University in St. Louis School of Medicine"), read as that name, not as
-          // a reorder of another one; as the fuzzy reading reads a university's name whose only missing words are its town.
-          // A part holding a registry name of its own ("German Center for Neurodegenerative Diseases (DZNE)") is read by it.
-          const townless = bagHit === undefined || trap ? this.townlessUniversity(key, () => bounds.slice(i, j + 1).some(([s, e]) => this.namesInside(flat, s, e).length > 0)) : undefined;
-          if (townless) {
-            const said = (id: string) => `"${key}" is "${this.entries.get(id)!.name}" without its town`;
-            yield { ids: townless, key, how: 'fuzzy-city', said: said([...townless.keys()][0]!), saidFor: new Map([...townless.keys()].map((id) => [id, said(id)])), similarity: 1, start, end };
-          } else if (bagHit) yield { ids: bagHit, key, how: trap ? 'reordered-university' : 'reordered', said: `"${key}" has the words of a registry name in another order`, similarity: 1, start, end };
+          if (bagHit) {
+            // "Medical University of Innsbruck" is "Innsbruck Medical University", but "Washington
+            // University" is not "University of Washington": a reorder that only moves "university" is a trap.
+            const withoutUniversity = (k: string) =>
+              k
+                .split(' ')
+                .filter((t) => t !== 'university')
+                .join(' ');
+            const trap = this.bagNames.get(bagKey(words))!.some((n) => withoutUniversity(n) === withoutUniversity(key));
+            yield { ids: bagHit, key, how: trap ? 'reordered-university' : 'reordered', said: `"${key}" has the words of a registry name in another order`, similarity: 1, start, end };
+          }
         }
         if (i !== j) {
           // "Inst Automat, Chinese Acad Sci" is written child-first; the registry may name it parent-first.
@@ -1341,11 +1328,7 @@ export class AffiliationResolver {
         const placeAfter = how === 'exact' && campusPlace !== undefined ? campusPlace : how === 'exact' && after.length > 0 && !after.every(ignorable) ? after.join(' ') : undefined;
         // "University of West Georgia" is not University West (SE), "Toyohashi University of Technology" not the Sudanese
         // University of Technology: the longer name holds a place, and a registry name inside it is only where that place may be.
-        // "Saint Mary's University of Minnesota", "Cancer Prevention Institute of California": a part closing with "of" and a
-        // place is a longer name of an institution in that place, whatever the name inside it reads as.
-        const placeAround =
-          this.placeClosingName(written) ??
-          (how === 'inside' || how === 'inside-glued' ? (after.length > 0 && after.length <= 3 && this.gazetteer.placeMeanings(after.join(' ')).length > 0 ? after.join(' ') : last !== undefined && this.gazetteer.placeMeanings(last).length > 0 ? last : undefined) : undefined);
+        const placeAround = how === 'inside' || how === 'inside-glued' ? (after.length > 0 && after.length <= 3 && this.gazetteer.placeMeanings(after.join(' ')).length > 0 ? after.join(' ') : last !== undefined && this.gazetteer.placeMeanings(last).length > 0 ? last : undefined) : undefined;
         const campusAt = placeAfter !== undefined && campusPlace === undefined && written[0] === 'at' ? placeAfter : undefined;
         yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter, placeAround, campusAt };
         if (how === 'exact' && after.length > 0 && ownAcronym === undefined) yield* this.acronymsBeside(key, hit, after, segs[part]!);
@@ -1503,14 +1486,6 @@ export class AffiliationResolver {
     return !(this.postings.get(rarest) ?? []).some((i) => ` ${this.fuzzyNames[i]!.tokens.join(' ')} `.includes(both));
   }
 
-  /** The place that the words after a name (folded, as written) close with when a word by which a name goes on ("of", "de") comes before it: "minnesota" in "… of Minnesota". */
-  private placeClosingName(written: string[]): string | undefined {
-    let k = written.length - 2;
-    while (k >= 0 && !NAME_GOES_ON.includes(written[k]!)) k--;
-    const place = written.slice(k + 1);
-    return k >= 0 && place.length <= 3 && this.gazetteer.placeMeanings(place.join(' ')).length > 0 ? place.join(' ') : undefined;
-  }
-
   /** Whether a word, or two together, names a place in none of the institutions' countries (nor a namesake city there). */
   private placeAbroad(words: string[], ids: string[]): boolean {
     const codes = ids.map((id) => this.entries.get(id)?.countryCode).filter((c): c is string => !!c);
@@ -1582,16 +1557,6 @@ export class AffiliationResolver {
     const unmarked = written.filter((n) => !footnotes.has(n));
     if (kept.size === 0 && unmarked.length < written.length) kept = holding(unmarked);
     return kept.size > 0 ? kept : undefined;
-  }
-
-  /**
-   * The universities whose registry name, its town left out, is `key` ("washington university" for "Washington University
-   * in St. Louis"); undefined when none is, or when `holdsName` says the words hold a registry name of their own.
-   */
-  private townlessUniversity(key: string, holdsName: () => boolean): Map<string, number> | undefined {
-    const ids = this.withoutTown.get(key);
-    if (!ids || !key.split(' ').includes('university') || ![...ids.keys()].every((id) => /\buniversi/.test(foldText(this.entries.get(id)!.name))) || holdsName()) return undefined;
-    return ids;
   }
 
   /** A one-word name counts only if it is rare among registry names ("Inria" yes, "Research" no). */
@@ -2137,13 +2102,6 @@ const rankOf = (c: Candidate) => RULE_RANK[c.how];
 function countryStem(name: string, isOwnCountry: (place: string) => boolean): string | null {
   const m = /^(.+?)\s*\(([^()]+)\)$/.exec(name.trim());
   return m && isOwnCountry(m[2]!) ? m[1]! : null;
-}
-
-/** `tokens` without the first run of `run` in them ("washington university saint louis" without "saint louis"); null when it is not there. */
-function withoutRun(tokens: string[], run: string[]): string[] | null {
-  if (run.length === 0) return null;
-  for (let k = 0; k + run.length <= tokens.length; k++) if (run.every((t, j) => tokens[k + j] === t)) return [...tokens.slice(0, k), ...tokens.slice(k + run.length)];
-  return null;
 }
 
 /** An acronym as the registry and strings both write it, dots, spaces and hyphens aside ("AGH UST", "AGH-UST", "A.G.H."). */
