@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Vocabulary } from './vocabulary.ts';
 import { ValidationError } from '../errors.ts';
+import { canonicalJson } from '../canonical-json.ts';
 
 /** A date as precise as the source gives it: a year, a month or a day. */
 export type PartialDate = string;
@@ -286,20 +287,6 @@ export function parseEntry(input: unknown, vocabulary: Vocabulary, criteria: Set
   }
   if (JSON.stringify(entry).length > 400_000) fail('', 'the entry is larger than 400 kB');
   return entry;
-}
-
-/** JSON with keys in a fixed order, so equal entries have equal hashes. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const o = value as Json;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 export const entryHash = (doc: EntryDoc): string => createHash('sha256').update(canonicalJson(doc)).digest('hex');

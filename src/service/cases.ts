@@ -4,6 +4,7 @@ import { compareAssessments, type Assessment } from '../assessment/assess.ts';
 import { sourceChanges, type Assessor, type SourceChanges, type Snapshot } from '../assessment/assessor.ts';
 import type { PolicyBundle } from '../assessment/bundle.ts';
 import { evidenceInWords } from '../assessment/evidence.ts';
+import { canonicalJson } from '../canonical-json.ts';
 import type { ReportMeta } from '../assessment/report.ts';
 import { ConflictError, PreconditionRequiredError, ValidationError } from '../errors.ts';
 import { typedKey } from '../resolve/normalize.ts';
@@ -113,7 +114,7 @@ export type StoredResult = Assessment & { case: unknown; caseVersion?: number; r
  * assessed reads as the case does now.
  */
 export function assessedCurrentVersion(a: Pick<StoredAssessment, 'caseVersion'> & { result: { case: unknown } }, c: Pick<StoredCase, 'version' | 'doc'>): boolean {
-  return a.caseVersion === null ? JSON.stringify(a.result.case) === JSON.stringify(c.doc) : a.caseVersion === c.version;
+  return a.caseVersion === null ? canonicalJson(a.result.case) === canonicalJson(c.doc) : a.caseVersion === c.version;
 }
 
 /** The contract of `derisk assessments show <id> --json` and `GET /api/assessments/:id`. */
@@ -283,8 +284,10 @@ export class CaseService {
       const stored = await this.owned(tx, actor, id);
       const current = stored.version;
       if (baseVersion === null) throw new PreconditionRequiredError(`case ${id} is at version ${current}: an edit names the version it started from (over HTTP, If-Match with the ETag of GET /api/cases/${id}), so that it cannot undo a change made since`);
+      // The same document with its keys in another order is no edit: it would count a version and
+      // leave the verdict of the case as it stands undecidable.
+      if (canonicalJson(doc) === canonicalJson(stored.doc)) return { version: current, changed: false };
       const text = JSON.stringify(doc);
-      if (text === JSON.stringify(stored.doc)) return { version: current, changed: false };
       if (baseVersion !== current) throw new ConflictError(`case ${id} is at version ${current}, not ${baseVersion}: someone changed it since; reload it and edit again`);
       const version = current + 1;
       await tx.query('UPDATE cases SET title = $1, doc = $2, updated_at = $3, version = $4 WHERE id = $5', [c.title, text, new Date().toISOString(), version, id]);

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
+import { assessedCurrentVersion } from '../../src/service/cases.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
@@ -157,6 +158,28 @@ test('a decision on a verdict of a case edited since is refused (409, both versi
   assert.equal(current.caseVersion, 2);
   assert.equal((await call('POST', `/api/assessments/${current.id}/decision`, { decision: 'approved' })).statusCode, 201);
   assert.equal((await call('GET', '/api/cases?q=older+version')).json()[0].editedSinceVerdict, false);
+});
+
+// Found by a red team: the same case saved with its keys in another order (another client, a
+// form that builds the object afresh) counted as an edit, and the verdict could no longer be decided.
+test('a case saved again with its keys in another order keeps its version and its verdict decidable; a real edit still counts', async () => {
+  const doc = { title: 'Reordered keys', partners: [{ name: 'Tsinghua University', country: 'CN', role: 'partner' }], technology: { fields: ['eu-artificial-intelligence'] } };
+  const caseId = (await call('POST', '/api/cases', doc)).json().id as string;
+  const verdict = (await call('POST', `/api/cases/${caseId}/assess`, {})).json();
+  const reordered = { technology: { fields: ['eu-artificial-intelligence'] }, partners: [{ role: 'partner', country: 'CN', name: 'Tsinghua University' }], title: 'Reordered keys' };
+  const saved = await call('PUT', `/api/cases/${caseId}`, reordered, service.token, { 'if-match': '"1"' });
+  assert.deepEqual([saved.statusCode, saved.json()], [200, { ok: true, version: 1 }]);
+  assert.equal((await call('GET', `/api/cases/${caseId}`)).json().version, 1);
+  assert.equal((await call('GET', '/api/cases?q=reordered+keys')).json()[0].editedSinceVerdict, false);
+  // A verdict stored before verdicts recorded their case version compares the case itself, in any key order.
+  assert.ok(assessedCurrentVersion({ caseVersion: null, result: { case: reordered } }, { version: 1, doc }));
+  assert.ok(!assessedCurrentVersion({ caseVersion: null, result: { case: { ...reordered, partners: [{ name: 'Tsinghua University', country: 'CN' }] } } }, { version: 1, doc }));
+  assert.equal((await call('POST', `/api/assessments/${verdict.id}/decision`, { decision: 'approved' })).statusCode, 201);
+  const two = { ...doc, partners: [...doc.partners, { name: 'University of Oxford', country: 'GB', role: 'partner' }] };
+  assert.deepEqual((await call('PUT', `/api/cases/${caseId}`, two, service.token, { 'if-match': '"1"' })).json(), { ok: true, version: 2 });
+  // The order of a list is content: partners swapped is an edit.
+  assert.deepEqual((await call('PUT', `/api/cases/${caseId}`, { ...two, partners: [...two.partners].reverse() }, service.token, { 'if-match': '"2"' })).json(), { ok: true, version: 3 });
+  assert.equal((await call('GET', '/api/cases?q=reordered+keys')).json()[0].editedSinceVerdict, true);
 });
 
 test('a verdict stored before verdicts recorded their case version is decided only while the case reads as it assessed it', async () => {
