@@ -1,4 +1,5 @@
-import type { Stats } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, writeFileSync, type Stats } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /**
  * The mode of a directory derisk creates (a home, the folder of a store or application database):
@@ -25,4 +26,27 @@ export function distrust(stat: Stats, forbiddenBits: number): string | null {
   if (uid !== undefined && stat.uid !== uid) return `belongs to user ${stat.uid}, not to you (${uid})`;
   if ((stat.mode & forbiddenBits) !== 0) return `has permissions ${(stat.mode & 0o777).toString(8).padStart(4, '0')}`;
   return null;
+}
+
+/**
+ * Writes a file owner-only, and its missing folders owner-only: a file that already exists is
+ * made owner-only too (writeFileSync's mode applies only to a file it creates).
+ */
+export function writeOwnerOnly(path: string, data: string | Buffer): void {
+  mkdirSync(dirname(path), { recursive: true, mode: OWNER_ONLY_DIR });
+  writeFileSync(path, data, { mode: OWNER_ONLY_FILE });
+  chmodSync(path, OWNER_ONLY_FILE);
+}
+
+/**
+ * Makes a folder another program wrote (DuckDB's EXPORT DATABASE, with the process's umask) and
+ * everything in it owner-only.
+ */
+export function makeOwnerOnly(dir: string): void {
+  chmodSync(dir, OWNER_ONLY_DIR);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) makeOwnerOnly(path);
+    else if (entry.isFile()) chmodSync(path, OWNER_ONLY_FILE);
+  }
 }

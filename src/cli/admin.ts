@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from './args.ts';
-import { backupAppDb, readBackupManifest, restoreAppDb } from '../appdb/backup.ts';
+import { backupAppDb, checkCarriedFiles, homeFilesOf, readBackupManifest, restoreAppDb, restoreExchange, type ExchangeRestore } from '../appdb/backup.ts';
 import type { AppDb } from '../appdb/db.ts';
 import { openAppDb } from '../appdb/open.ts';
 import { loadConfig } from '../config.ts';
 import { Accounts, OPERATOR } from '../service/accounts.ts';
-import { anchorAnew, backupHeadProblems, sealOf, verifyAudit } from '../service/audit.ts';
+import { anchorAnew, appendAudit, backupHeadProblems, sealOf, verifyAudit } from '../service/audit.ts';
+import { makeOwnerOnly, OWNER_ONLY_DIR, writeOwnerOnly } from '../owner-only.ts';
 import { ROLES, type Actor, type Role } from '../service/authorize.ts';
 import { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
@@ -109,16 +110,20 @@ export async function backupCommand(argv: string[]): Promise<number> {
   if (!dir) throw new UsageError('backup <directory>');
   if (existsSync(at(dir)) && readdirSync(at(dir)).length > 0) throw new UsageError(`${dir} is not empty: back up into a new directory`);
   const config = loadConfig();
+  // Owner-only, like the home, also when the folder was there (empty) before.
+  mkdirSync(at(dir), { recursive: true, mode: OWNER_ONLY_DIR });
+  chmodSync(at(dir), OWNER_ONLY_DIR);
   const db = await openAppDb(config);
   try {
-    const m = await backupAppDb(db, join(at(dir), 'app'));
-    // The audit key goes with the backup, so the restored trail verifies: keep backups as safe as DERISK_HOME.
+    // The audit key goes with the backup, so the restored trail verifies, and so does the exchange
+    // feed's identity, so partners still trust the restored feed: keep backups as safe as DERISK_HOME.
     const seal = sealOf(db);
-    if (seal) copyFileSync(seal.keyPath, join(at(dir), 'app', 'audit.key'));
+    const m = await backupAppDb(db, join(at(dir), 'app'), [...(seal ? [{ from: seal.keyPath, as: 'audit.key' }] : []), ...homeFilesOf(config.home)]);
+    const feedKey = 'exchange/identity.json' in (m.files ?? {}) ? (JSON.parse(readFileSync(join(at(dir), 'app', 'exchange', 'identity.json'), 'utf8')) as { keyId: string }).keyId : null;
     out.log(
       `application database (${m.source}): ${Object.entries(m.tables)
         .map(([t, n]) => `${t} ${n}`)
-        .join(', ')}; audit head ${m.auditHead ? `${m.auditHead.seq} ${m.auditHead.hash.slice(0, 16)}…` : 'empty'}${seal ? '; audit key included (keep this backup as safe as DERISK_HOME)' : ''}`,
+        .join(', ')}; audit head ${m.auditHead ? `${m.auditHead.seq} ${m.auditHead.hash.slice(0, 16)}…` : 'empty'}${seal ? '; audit key included (keep this backup as safe as DERISK_HOME)' : ''}${feedKey ? `; exchange feed identity included (key id ${feedKey})` : ''}`,
     );
   } finally {
     await db.close();
@@ -133,6 +138,8 @@ export async function backupCommand(argv: string[]): Promise<number> {
       } finally {
         own.close();
       }
+      // DuckDB writes the export with the process's umask, inside the owner-only backup folder.
+      makeOwnerOnly(join(at(dir), 'store'));
       out.log(`evidence store exported to ${join(dir, 'store')}`);
     });
   }
@@ -145,6 +152,8 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   const dir = positionals[0];
   if (!dir) throw new UsageError('restore <backup directory>');
   const config = loadConfig();
+  // The carried files are checked before the store is imported: a changed backup restores nothing.
+  checkCarriedFiles(join(dir, 'app'), readBackupManifest(join(dir, 'app')));
   if (existsSync(join(dir, 'store'))) {
     if (existsSync(config.storePath)) throw new UsageError(`${config.storePath} exists: restore into a new DERISK_HOME`);
     (await Store.importFrom(config.storePath, join(at(dir), 'store'))).close();
@@ -159,11 +168,14 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     if (sealOf(db)) {
       await db.close();
       const key = join(dir, 'app', 'audit.key');
-      if (existsSync(key)) copyFileSync(key, config.auditKeyPath);
+      if (existsSync(key)) writeOwnerOnly(config.auditKeyPath, readFileSync(key));
       rmSync(config.auditAnchorPath, { force: true });
       db = await openAppDb(config);
       await anchorAnew(db, `restored from the backup ${dir} made ${m.createdAt}${m.auditHead ? `, whose head was entry ${m.auditHead.seq}` : ''}`);
     }
+    const exchange = restoreExchange(join(dir, 'app'), m, config.home);
+    await db.transaction((tx) => appendAudit(tx, { actor: 'operator', orgId: null, action: 'exchange.identity.restore', target: 'exchange', detail: { ...exchange, files: exchange.files.length, backup: dir } }));
+    out.log(exchangeRestored(exchange));
     const audit = await verifyAudit(db);
     const differs = (await backupHeadProblems(db, [{ dir, manifest: m }])).length > 0;
     out.log(
@@ -175,6 +187,17 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   } finally {
     await db.close();
   }
+}
+
+/** What a restore says of the exchange feed's identity: partners pinned its key. */
+function exchangeRestored(e: ExchangeRestore): string {
+  if (e.files.length > 0) {
+    const aside = e.setAside ? `; this home's own (${e.own ? `key id ${e.own}` : 'no identity'}) was set aside in ${e.setAside}` : '';
+    return `exchange feed identity restored (${e.restored ? `key id ${e.restored}` : 'no identity, its feed only'}): partners subscribed to it read this installation's feed as before${aside}`;
+  }
+  const kept = e.own ? `this home keeps its own feed identity (key id ${e.own}), not the backed-up installation's` : "this installation's first publish makes a new feed key";
+  if (!e.backupCarriesHome) return `the exchange feed identity is not in the backup (made by a derisk that did not carry DERISK_HOME/exchange): ${kept}; partners who subscribed to the old feed must be given the new key (derisk exchange keys) and subscribe anew`;
+  return `the backed-up installation had no exchange feed identity (it never published)${e.own ? `; ${kept}` : ''}`;
 }
 
 const AUDIT_USAGE = 'audit verify [--backup <dir>]...: checks the audit trail for edited or deleted entries (and that it holds the head each backup recorded) | audit anchor --reason "…": anchors the trail as it stands, on purpose (audited)';

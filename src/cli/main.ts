@@ -59,7 +59,8 @@ Usage:
   derisk users add-org <id> <name> | users add --org ID --email E --role viewer|analyst|officer|admin
   derisk users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role> | users reset-password <e-mail>
   derisk cases unshare <case id> <organisation>
-  derisk backup <dir> | derisk restore <dir>   application database and evidence store, to and from a directory
+  derisk backup <dir> | derisk restore <dir>   application database, evidence store, audit key and exchange feed identity,
+                                               to and from a directory (owner-only)
   derisk serve [--port 8720] [--host 127.0.0.1]   the web app and HTTP API over the store
   derisk export parquet <dir>                  work × institution table as Parquet, partitioned by year
   derisk export ftm --out FILE [--list ID]... [--hits]   the loaded risk lists (--hits: the evidence's screening hits) as FollowTheMoney entities

@@ -172,6 +172,8 @@ export class Store {
     if (existsSync(path)) throw new Error(`${path} exists: a store is imported into a new file only`);
     mkdirSync(dirname(path), { recursive: true, mode: OWNER_ONLY_DIR });
     const instance = await DuckDBInstance.create(path);
+    // Owner-only before the import fills it, as open() makes a new store.
+    chmodSync(path, OWNER_ONLY_FILE);
     try {
       const connection = await instance.connect();
       await connection.run(`IMPORT DATABASE '${dir.replace(/'/g, "''")}'`);

@@ -191,8 +191,8 @@ test('the other way over: a backup the old version made restores into a new home
     assert.deepEqual(await db.query('SELECT hash FROM audit WHERE seq = $1', [manifest.auditHead!.seq]), [{ hash: manifest.auditHead!.hash }], 'the head the backup recorded, kept');
     assert.deepEqual(
       (await db.query<{ action: string }>('SELECT action FROM audit WHERE seq > $1 ORDER BY seq', [manifest.auditHead!.seq])).map((e) => e.action),
-      ['audit.anchor'],
-      'then the restore, anchoring the trail on purpose',
+      ['audit.anchor', 'exchange.identity.restore'],
+      'then the restore, anchoring the trail on purpose, and what it did with the exchange feed identity',
     );
     assert.deepEqual((await verifyAudit(db)).problems, []);
     assert.deepEqual(await db.query('SELECT email, disabled FROM users WHERE org_id = $1 ORDER BY email', ['org-a']), [
