@@ -5,6 +5,7 @@ import type { Assessment, compareAssessments as compare } from '../assessment/as
 import type { Assessor, ScreenMemo } from '../assessment/assessor.ts';
 import type { Case } from '../assessment/case.ts';
 import { crashPoint } from '../crash.ts';
+import { isBlank } from '../resolve/normalize.ts';
 import { screenKey } from '../screening/names.ts';
 import type { RiskEntry, RiskList } from '../screening/lists.ts';
 import { loadedLists } from '../screening/store.ts';
@@ -208,23 +209,25 @@ export class Monitor {
     return rows.filter((r) => Number(r.finished_ms) >= startedMs && !seen.has(`${r.scope}/${r.file_id}`)).map((r) => ({ scope: r.scope, fileId: r.file_id, kind: r.kind }));
   }
 
-  /** A file is looked at once its affiliations are resolved and (when lists are loaded) screened: a crash before that leaves it for the next pass. */
+  /**
+   * A file is looked at once its affiliations are resolved and (when lists are loaded) screened: a crash before that
+   * leaves it for the next pass. Strings no pass answers hold no file back: the resolution pass passes over the empty
+   * string (an authorship that names institutions or countries only), the screening pass over a blank one (invisible
+   * characters alone, which the screener refuses). A string with an ASCII letter or digit is never blank, so only the
+   * file's few others are read here to be told apart.
+   */
   private async ready(file: { scope: string; fileId: string; kind: string }): Promise<boolean> {
     const t = tables(file.scope);
+    const { from, raw, params } = isPatentFile(file)
+      ? { from: 'patents p JOIN patent_applicants pa USING (source, patent_id) WHERE p.file_id = $1', raw: 'pa.name', params: [file.fileId] }
+      : { from: `${t.records} r JOIN ${t.affiliations} a ON a.source = r.source AND a.source_id = r.source_id ${t.join} WHERE ${t.where} r.file_id = $1`, raw: 'a.raw', params: t.params(file.fileId) };
     const lists = await this.options.store.one('SELECT 1 FROM risk_lists LIMIT 1');
-    if (isPatentFile(file)) {
-      return !(await this.options.store.one(
-        `SELECT 1 FROM patents p JOIN patent_applicants pa USING (source, patent_id)
-         WHERE p.file_id = $1 AND (pa.name NOT IN (SELECT raw FROM resolutions) ${lists ? 'OR pa.name NOT IN (SELECT raw FROM screened_strings)' : ''}) LIMIT 1`,
-        [file.fileId],
-      ));
-    }
-    const pending = await this.options.store.one(
-      `SELECT 1 FROM ${t.records} r JOIN ${t.affiliations} a ON a.source = r.source AND a.source_id = r.source_id ${t.join}
-       WHERE ${t.where} r.file_id = $1 AND (a.raw NOT IN (SELECT raw FROM resolutions) ${lists ? 'OR a.raw NOT IN (SELECT raw FROM screened_strings)' : ''}) LIMIT 1`,
-      t.params(file.fileId),
-    );
-    return !pending;
+    const unscreened = `${raw} NOT IN (SELECT raw FROM screened_strings)`;
+    const pending = await this.options.store.one(`SELECT 1 FROM ${from} AND ((${raw} <> '' AND ${raw} NOT IN (SELECT raw FROM resolutions)) ${lists ? `OR (${unscreened} AND regexp_matches(${raw}, '[0-9A-Za-z]'))` : ''}) LIMIT 1`, params);
+    if (pending) return false;
+    if (!lists) return true;
+    const maybeBlank = await this.options.store.all<{ raw: string }>(`SELECT DISTINCT ${raw} AS raw FROM ${from} AND ${unscreened} AND NOT regexp_matches(${raw}, '[0-9A-Za-z]')`, params);
+    return maybeBlank.every((r) => isBlank(r.raw));
   }
 
   /** Whether the file brought any work with an affiliation (records already known from an earlier file are not new). */

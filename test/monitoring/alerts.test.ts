@@ -157,6 +157,30 @@ test('a new co-publication of a watched institution with a listed entity: an ale
   assert.equal((await alertsOf('org-a/analyst')).length, 2);
 });
 
+test('a file in which some affiliation has no text (institutions only, countries only, invisible characters, a mark alone) is still looked at: its listed co-publications alert', async () => {
+  const textless = JSON.stringify({
+    id: 'https://openalex.org/W3502',
+    doi: '10.5555/alerts.w3502',
+    display_name: 'Work with affiliations that carry no text',
+    publication_year: 2025,
+    authorships: [
+      { author: { display_name: 'Institutions only' }, raw_affiliation_string: null, institutions: [{ id: 'https://openalex.org/I1', ror: `https://ror.org/${DELFT}`, display_name: 'Delft University of Technology', country_code: 'NL' }] },
+      { author: { display_name: 'Countries only' }, countries: ['NL'] },
+      { author: { display_name: 'Invisible' }, raw_affiliation_strings: ['\u200b\u00ad'] },
+      { author: { display_name: 'A mark alone' }, raw_affiliation_strings: ['™'] },
+    ],
+  });
+  const report = await sharedIngest('textless.jsonl', [work('W3501', 2025, ['leuven', 'hit']), textless]);
+  assert.ok((report.alerts['new-copublication'] ?? 0) >= 1, `the file is not left waiting for strings no pass answers: ${JSON.stringify(report)}`);
+  const workOf = (x: { evidence: Record<string, unknown> }) => (x.evidence.work as { id: string }).id;
+  assert.ok((await alertsOf('org-a/analyst')).map(workOf).includes('doi:10.5555/alerts.w3501'));
+  assert.deepEqual((await monitor.check()).alerts, {}, 'and it is looked at once');
+
+  const up = await inject('org-b/analyst', 'POST', '/api/uploads?kind=openalex', [work('W9502', 2025, ['leuven', 'hit']), textless.replaceAll('W3502', 'W9503').replaceAll('w3502', 'w9503')].join('\n') + '\n', { 'content-type': 'application/octet-stream' });
+  assert.equal(up.statusCode, 201, up.body);
+  assert.ok((await alertsOf('org-b/analyst')).map(workOf).includes('doi:10.5555/alerts.w9502'), 'an upload with such an affiliation alerts too');
+});
+
 test('inbox: read and unread per user; another organisation’s alert is not found', async () => {
   const [alert] = await alertsOf('org-a/analyst');
   assert.ok(alert);
