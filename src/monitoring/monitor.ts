@@ -213,8 +213,8 @@ export class Monitor {
    * A file is looked at once its affiliations are resolved and (when lists are loaded) screened: a crash before that
    * leaves it for the next pass. Strings no pass answers hold no file back: the resolution pass passes over the empty
    * string (an authorship that names institutions or countries only), the screening pass over a blank one (invisible
-   * characters alone, which the screener refuses). A string with an ASCII letter or digit is never blank, so only the
-   * file's few others are read here to be told apart.
+   * characters alone, which the screener refuses). A string with a letter or digit in any script is never blank, so only
+   * the file's few others (marks, spaces, invisible characters) are read here to be told apart.
    */
   private async ready(file: { scope: string; fileId: string; kind: string }): Promise<boolean> {
     const t = tables(file.scope);
@@ -223,10 +223,10 @@ export class Monitor {
       : { from: `${t.records} r JOIN ${t.affiliations} a ON a.source = r.source AND a.source_id = r.source_id ${t.join} WHERE ${t.where} r.file_id = $1`, raw: 'a.raw', params: t.params(file.fileId) };
     const lists = await this.options.store.one('SELECT 1 FROM risk_lists LIMIT 1');
     const unscreened = `${raw} NOT IN (SELECT raw FROM screened_strings)`;
-    const pending = await this.options.store.one(`SELECT 1 FROM ${from} AND ((${raw} <> '' AND ${raw} NOT IN (SELECT raw FROM resolutions)) ${lists ? `OR (${unscreened} AND regexp_matches(${raw}, '[0-9A-Za-z]'))` : ''}) LIMIT 1`, params);
+    const pending = await this.options.store.one(`SELECT 1 FROM ${from} AND ((${raw} <> '' AND ${raw} NOT IN (SELECT raw FROM resolutions)) ${lists ? `OR (${unscreened} AND regexp_matches(${raw}, '[\\p{L}\\p{N}]'))` : ''}) LIMIT 1`, params);
     if (pending) return false;
     if (!lists) return true;
-    const maybeBlank = await this.options.store.all<{ raw: string }>(`SELECT DISTINCT ${raw} AS raw FROM ${from} AND ${unscreened} AND NOT regexp_matches(${raw}, '[0-9A-Za-z]')`, params);
+    const maybeBlank = await this.options.store.all<{ raw: string }>(`SELECT DISTINCT ${raw} AS raw FROM ${from} AND ${unscreened} AND NOT regexp_matches(${raw}, '[\\p{L}\\p{N}]')`, params);
     return maybeBlank.every((r) => isBlank(r.raw));
   }
 
