@@ -13,8 +13,8 @@ import { openAppDb } from '../../src/appdb/open.ts';
 import { loadConfig } from '../../src/config.ts';
 import { ConflictError } from '../../src/errors.ts';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
-import { INDICATOR_COLUMNS, INDICATORS, indicatorsOf, runIndicator, STANDARD_PAIRS, type AskIndicator, type IndicatorRequest } from '../../src/indicators/catalog.ts';
-import { clickHouseResolutionCounts, round4, runClickHouseIndicator } from '../../src/indicators/clickhouse.ts';
+import { INDICATOR_COLUMNS, INDICATORS, indicatorsOf, runIndicator, STANDARD_PAIRS, workCountOf, type AskIndicator, type IndicatorRequest } from '../../src/indicators/catalog.ts';
+import { clickHouseResolutionCounts, clickHouseWorkCount, round4, runClickHouseIndicator } from '../../src/indicators/clickhouse.ts';
 import { landscapeSummary, resolutionCounts } from '../../src/indicators/copubs.ts';
 import { checkFacts } from '../../src/indicators/facts.ts';
 import { NO_FILTERS, type Filters } from '../../src/indicators/filters.ts';
@@ -261,6 +261,10 @@ test('every indicator the cluster computes answers exactly what DuckDB answers o
     assert.deepStrictEqual(click[i], duck[i], label);
     compared += (duck[i] as unknown[]).length;
   }
+  // How many works a listing cut at its limit leaves out: the same count on both, more than the 15 shown unfiltered.
+  const workCounts = requests.filter(([, r]) => r.name === 'works');
+  for (const [label, request] of workCounts) assert.equal(await clickHouseWorkCount(evidence, catalogue, taxonomy, request), await workCountOf(store, catalogue, taxonomy)(request), `works total: ${label}`);
+  assert.ok((await workCountOf(store, catalogue, taxonomy)(workCounts[0]![1])) > 15, 'a works listing the limit cuts');
   // The comparison has something in it: co-publications with China, fractional counts that are not whole, every indicator non-empty
   // (read from the answers just compared, unfiltered over EU27AC–CN: asking both engines again would prove nothing more).
   const unfiltered = (name: string) => duck[requests.findIndex(([label]) => label === `${name} EU27AC–CN (no filters)`)] as unknown[];
