@@ -1,6 +1,6 @@
 import { bundleChanges, type BundleRecord } from './bundle.ts';
 import type { Case } from './case.ts';
-import { EVIDENCE_LABELS, evidenceInWords, REQUESTS, type Evidence } from './evidence.ts';
+import { EVIDENCE_LABELS, evidenceInWords, REQUESTS, type CopubWorks, type Evidence } from './evidence.ts';
 import { evaluateTruth, type Value } from './expression.ts';
 import { CATEGORIES, OUTCOMES, type Category, type Mitigation, type Outcome, type RedRoute, type Rulebook } from './rulebook.ts';
 
@@ -48,7 +48,7 @@ export interface Assessment {
   withheld: { id: string; text: string; why: string }[];
   reassessBy: string;
   /** The screening results and facts the criteria read (filled in by the Assessor). */
-  evidence?: { partners: unknown[]; funders: unknown[]; parties: unknown[]; facts: Record<string, Value>; notes: Record<string, string> };
+  evidence?: { partners: unknown[]; funders: unknown[]; parties: unknown[]; facts: Record<string, Value>; notes: Record<string, string>; /** The works behind each partner's co-publications with listed entities (absent before verdicts kept them). */ copubWorks?: CopubWorks[] };
 }
 
 const rank = (o: Outcome) => OUTCOMES.indexOf(o);
@@ -64,7 +64,10 @@ export function assess(c: Case, evidence: Evidence, rulebook: Rulebook, asOf: st
   const criteria = rulebook.criteria.filter((cr) => cr.appliesTo.includes(c.kind));
   const truths = new Map(criteria.map((cr) => [cr.id, evaluateTruth(cr.condition, lookup)]));
   const results: CriterionResult[] = criteria.map((cr) => {
-    const t = truths.get(cr.id)!;
+    const truth = truths.get(cr.id)!;
+    // A thin record proves presence, not absence: "does not hold" on it is a question still open.
+    const thin = truth === false ? cr.reads.filter((p) => evidence.thin?.[p] !== undefined) : [];
+    const t = thin.length > 0 ? null : truth;
     const lowered = cr.outcome !== 'green' && cr.loweredBy.length > 0 && cr.loweredBy.every((l) => truths.get(l) === true);
     const source = rulebook.sources.get(cr.source.ref)!;
     return {
@@ -78,8 +81,8 @@ export function assess(c: Case, evidence: Evidence, rulebook: Rulebook, asOf: st
       loweredBy: lowered ? cr.loweredBy : [],
       condition: cr.when,
       evidence: cr.reads.map((path) => ({ path, value: lookup(path), words: evidenceInWords(path, lookup(path)), ...(evidence.notes[path] ? { note: evidence.notes[path] } : {}) })),
-      missing: cr.reads.filter((p) => lookup(p) === null),
-      requests: t === null ? [...new Set(cr.reads.filter((p) => lookup(p) === null).map((p) => evidence.requests?.[p] ?? REQUESTS[p] ?? `answer the question on ${EVIDENCE_LABELS[p] ?? p} (${p.split('.')[0]})`))] : [],
+      missing: cr.reads.filter((p) => lookup(p) === null || thin.includes(p)),
+      requests: t === null ? [...new Set(cr.reads.filter((p) => lookup(p) === null || thin.includes(p)).map((p) => evidence.thin?.[p] ?? evidence.requests?.[p] ?? REQUESTS[p] ?? `answer the question on ${EVIDENCE_LABELS[p] ?? p} (${p.split('.')[0]})`))] : [],
       rationale: cr.rationale,
       source: { title: source.title, where: source.where, clause: cr.source.clause },
       mitigations: cr.mitigations,

@@ -8,7 +8,7 @@ import { clickHouseEvidenceAt, type VerdictEvidence } from './clickhouse.ts';
 import { assess, type Assessment } from './assess.ts';
 import type { PolicyBundle } from './bundle.ts';
 import { CaseError, validateCase, type Case, type KnownOptions } from './case.ts';
-import { copubWindow, copubYears, deriveFacts, type CopubYears, observationsOf, observe, partnerRors, screenParties, type Observations, type PartyScreen } from './evidence.ts';
+import { copubWindow, copubYears, deriveFacts, listedWorks, type CopubYears, type ListedWorks, observationsOf, observe, partnerRors, screenParties, type Observations, type PartyScreen } from './evidence.ts';
 import type { ScreenResult } from '../screening/screener.ts';
 
 export interface AssessorParts {
@@ -90,6 +90,7 @@ export class Assessor {
       copubs: (rorIds, from, to) => copubYears(store, rorIds, from, to),
       works: async () => Number((await store.one<{ n: bigint }>('SELECT count(*) AS n FROM works'))?.n ?? 0),
       worksIn: async (from, to) => Number((await store.one<{ n: bigint }>('SELECT count(*) AS n FROM works WHERE year >= $1 AND year <= $2', [from, to]))?.n ?? 0),
+      listedWorks: (rorIds, from, to) => listedWorks(store, rorIds, from, to),
     };
     return (read) => read(embedded);
   }
@@ -101,7 +102,7 @@ export class Assessor {
     const { observations, works } = await read(async (evidence): Promise<{ observations: Observations; works: number }> => {
       try {
         const observed = await observe(c, { screener: screening.screener, copubYears: evidence.copubs, resolver: screening.resolver }, asOf);
-        return { observations: { ...observed, windowWorks: await evidence.worksIn(...observed.window) }, works: await evidence.works() };
+        return { observations: { ...observed, windowWorks: await evidence.worksIn(...observed.window), listedWorks: await evidence.listedWorks(partnerRors(observed.parties), ...observed.window) }, works: await evidence.works() };
       } catch (e) {
         if (e instanceof ScreenError) throw new CaseError(e.message);
         throw e;
@@ -162,16 +163,28 @@ export class Assessor {
     // Each organisation's partners are read through its own view of the evidence, in one query per organisation.
     const yearsOf = new Map<string | undefined, CopubYears>();
     const worksOf = new Map<string | undefined, number>();
-    // Per organisation, the works of each window its verdicts count (keyed by the window's first year).
+    // Per organisation, the works of each window its verdicts count (keyed by the window's first year), and the listed works behind the counts.
     const windowWorksOf = new Map<string | undefined, Map<number, number>>();
+    const listedWorksOf = new Map<string | undefined, Map<number, ListedWorks>>();
     for (const orgId of new Set(items.map((item) => item.orgId))) {
-      const rors = items.flatMap((item, i) => (item.orgId !== orgId || parties[i] instanceof Error ? [] : partnerRors(parties[i] as PartyScreen[])));
+      const mine = items.map((item, i) => ({ item, p: parties[i]! })).filter(({ item, p }) => item.orgId === orgId && !(p instanceof Error));
+      const rors = mine.flatMap(({ p }) => partnerRors(p as PartyScreen[]));
       const windows = new Map(items.filter((item) => item.orgId === orgId).map((item) => [copubWindow(item.asOf)[0], copubWindow(item.asOf)] as const));
       const read = await this.evidenceFor(orgId);
-      const [years, works, windowWorks] = await read(async (evidence) => [await evidence.copubs([...new Set(rors)]), await evidence.works(), new Map(await Promise.all([...windows].map(async ([from, w]) => [from, await evidence.worksIn(...w)] as const)))] as const);
+      const [years, works, windowWorks, listed] = await read(
+        async (evidence) =>
+          [
+            await evidence.copubs([...new Set(rors)]),
+            await evidence.works(),
+            new Map(await Promise.all([...windows].map(async ([from, w]) => [from, await evidence.worksIn(...w)] as const))),
+            // Each window's own pick: the first works of a window are not the first of all years.
+            new Map(await Promise.all([...windows].map(async ([from, w]) => [from, await evidence.listedWorks([...new Set(mine.filter(({ item }) => copubWindow(item.asOf)[0] === from).flatMap(({ p }) => partnerRors(p as PartyScreen[])))], ...w)] as const))),
+          ] as const,
+      );
       yearsOf.set(orgId, years);
       worksOf.set(orgId, works);
       windowWorksOf.set(orgId, windowWorks);
+      listedWorksOf.set(orgId, listed);
     }
     const versions = await this.versions();
     const correctionsOf = new Map<string | undefined, CorrectionsRead>();
@@ -181,7 +194,18 @@ export class Assessor {
       if (p instanceof Error) return p;
       try {
         // Each verdict gets its own copy: nothing one verdict holds is shared with another.
-        const observations = { ...observationsOf(structuredClone(p), yearsOf.get(orgId)!, asOf), windowWorks: windowWorksOf.get(orgId)!.get(copubWindow(asOf)[0])! };
+        const observed = observationsOf(structuredClone(p), yearsOf.get(orgId)!, asOf);
+        const listed = listedWorksOf.get(orgId)!.get(copubWindow(asOf)[0])!;
+        const observations = {
+          ...observed,
+          windowWorks: windowWorksOf.get(orgId)!.get(copubWindow(asOf)[0])!,
+          listedWorks: Object.fromEntries(
+            partnerRors(observed.parties)
+              .filter((id) => id in listed)
+              .sort()
+              .map((id) => [id, structuredClone(listed[id]!)]),
+          ),
+        };
         return this.replay(c, { ...versions, works: worksOf.get(orgId)!, corrections: correctionsOf.get(orgId)!, observations }, asOf, bundle);
       } catch (e) {
         return e as Error;
@@ -200,6 +224,6 @@ export class Assessor {
     const result = assess(c, evidence, bundle.rulebook, asOf, snapshot, bundle.record);
     // partners and funders as before (the shape scripts read), every party beside them.
     const byRole = (test: (role: string) => boolean) => evidence.parties.filter((p) => test(p.role));
-    return { ...result, evidence: { partners: byRole((r) => r.startsWith('partner')), funders: byRole((r) => r === 'funder' || r.startsWith('in kind')), parties: evidence.parties, facts: evidence.facts, notes: evidence.notes } };
+    return { ...result, evidence: { partners: byRole((r) => r.startsWith('partner')), funders: byRole((r) => r === 'funder' || r.startsWith('in kind')), parties: evidence.parties, facts: evidence.facts, notes: evidence.notes, ...(evidence.copubWorks ? { copubWorks: evidence.copubWorks } : {}) } };
   }
 }

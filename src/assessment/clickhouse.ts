@@ -1,6 +1,6 @@
 import { literal } from '../screening/clickhouse.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
-import type { CopubYears, ReadCopubYears } from './evidence.ts';
+import { LISTED_WORKS_KEPT, listedWorksOf, type CopubYears, type ListedSlot, type ListedWorks, type PickedWork, type ReadCopubYears } from './evidence.ts';
 
 /** What a verdict reads of the evidence store: co-publication counts, the store's size and its works of some years, all from one snapshot. */
 export interface VerdictEvidence {
@@ -8,11 +8,13 @@ export interface VerdictEvidence {
   works: () => Promise<number>;
   /** The works of the years from–to, whoever wrote them: none means the store holds nothing of those years. */
   worksIn: (from: number, to: number) => Promise<number>;
+  /** The works behind each institution's count of listed co-publications in the years from–to. */
+  listedWorks: (rorIds: string[], from: number, to: number) => Promise<ListedWorks>;
 }
 
 /** The verdict's evidence over one snapshot of the cluster (null: none published yet, nothing to count). */
 export function clickHouseEvidenceAt(ev: ClickHouseEvidence, snapshot: string | null): VerdictEvidence {
-  return { copubs: (rorIds, from, to) => copubYearsAt(ev, snapshot, rorIds, from, to), works: () => workCountAt(ev, snapshot), worksIn: (from, to) => workCountAt(ev, snapshot, [from, to]) };
+  return { copubs: (rorIds, from, to) => copubYearsAt(ev, snapshot, rorIds, from, to), works: () => workCountAt(ev, snapshot), worksIn: (from, to) => workCountAt(ev, snapshot, [from, to]), listedWorks: (rorIds, from, to) => listedWorksAt(ev, snapshot, rorIds, from, to) };
 }
 
 /**
@@ -26,9 +28,24 @@ export function clickHouseCopubYears(ev: ClickHouseEvidence, rorIds: string[], f
   return ev.atSnapshot((snapshot) => copubYearsAt(ev, snapshot, rorIds, from, to));
 }
 
+/** The works behind each institution's count of listed co-publications on the cluster, as listedWorks reads them from the embedded store. */
+export function clickHouseListedWorks(ev: ClickHouseEvidence, rorIds: string[], from = 0, to = 9999, kept = LISTED_WORKS_KEPT): Promise<ListedWorks> {
+  return ev.atSnapshot((snapshot) => listedWorksAt(ev, snapshot, rorIds, from, to, kept));
+}
+
 async function copubYearsAt(ev: ClickHouseEvidence, snapshot: string | null, rorIds: string[], from = 0, to = 9999): Promise<CopubYears> {
   const out: CopubYears = new Map();
   if (rorIds.length === 0 || snapshot === null) return out;
+  const rows = await ev.all<{ ror_id: string; year: number; works: string; listed: string }>(
+    `SELECT ror_id, year, uniqExact(work_id) AS works, uniqExactIf(work_id, with_listed) AS listed FROM (${withListed(ev, snapshot, rorIds, from, to)})
+     GROUP BY ror_id, year ORDER BY ror_id, year`,
+  );
+  for (const r of rows) out.set(r.ror_id, [...(out.get(r.ror_id) ?? []), { year: Number(r.year), works: Number(r.works), listed: Number(r.listed) }]);
+  return out;
+}
+
+/** Each work of the institutions in the years from–to, with whether it is a co-publication with a listed entity other than the institution. */
+function withListed(ev: ClickHouseEvidence, snapshot: string, rorIds: string[], from: number, to: number): string {
   const current = `snapshot = '${snapshot}'`;
   const db = ev.settings.database;
   // Per work and institution (on the work's shard, which runs the subquery in its default database: hence the database's name): whether a listed affiliation is not counted there.
@@ -41,15 +58,39 @@ async function copubYearsAt(ev: ClickHouseEvidence, snapshot: string | null, ror
       GROUP BY s.work_id, s.author_seq, s.aff_seq) AS la
     JOIN (SELECT work_id, ror_id FROM ${db}.work_institutions_local WHERE ${current}) AS wi ON wi.work_id = la.work_id
     GROUP BY work_id, ror_id`;
-  const rows = await ev.all<{ ror_id: string; year: number; works: string; listed: string }>(
-    `SELECT ror_id, year, uniqExact(work_id) AS works, uniqExactIf(work_id, with_listed) AS listed FROM (
-       SELECT work_id, ror_id, year, ifNull(by_another, 0) = 1 AS with_listed
+  return `SELECT work_id, ror_id, year, ifNull(by_another, 0) = 1 AS with_listed
        FROM work_institutions ALL LEFT JOIN (${listed}) USING (work_id, ror_id)
-       WHERE ${current} AND ror_id IN (${rorIds.map(literal).join(', ')}) AND year >= ${Math.trunc(from)} AND year <= ${Math.trunc(to)})
-     GROUP BY ror_id, year ORDER BY ror_id, year`,
+       WHERE ${current} AND ror_id IN (${rorIds.map(literal).join(', ')}) AND year >= ${Math.trunc(from)} AND year <= ${Math.trunc(to)}`;
+}
+
+/** The works behind each institution's listed count on the cluster, picked and described as listedWorks picks them from the embedded store. */
+async function listedWorksAt(ev: ClickHouseEvidence, snapshot: string | null, rorIds: string[], from: number, to: number, kept = LISTED_WORKS_KEPT): Promise<ListedWorks> {
+  if (rorIds.length === 0 || snapshot === null) return {};
+  const current = `snapshot = '${snapshot}'`;
+  const picked = await ev.all<PickedWork>(
+    `SELECT assumeNotNull(ror_id) AS ror_id, work_id, assumeNotNull(year) AS year FROM (${withListed(ev, snapshot, rorIds, from, to)})
+     WHERE with_listed GROUP BY ror_id, work_id, year ORDER BY ror_id, year, work_id LIMIT ${Math.trunc(kept)} BY ror_id`,
   );
-  for (const r of rows) out.set(r.ror_id, [...(out.get(r.ror_id) ?? []), { year: Number(r.year), works: Number(r.works), listed: Number(r.listed) }]);
-  return out;
+  if (picked.length === 0) return {};
+  const works = [...new Set(picked.map((p) => p.work_id))].map(literal).join(', ');
+  const [strings, placed, titles] = await Promise.all([
+    ev.all<{ work_id: string; author_seq: string; aff_seq: string; raw: string }>(`SELECT work_id, author_seq, aff_seq, raw FROM work_affiliation_strings WHERE ${current} AND work_id IN (${works})`),
+    ev.all<{ work_id: string; author_seq: string; aff_seq: string; ror_id: string }>(`SELECT work_id, author_seq, aff_seq, ror_id FROM work_affiliation_institutions WHERE ${current} AND work_id IN (${works})`),
+    ev.all<{ work_id: string; title: string | null }>(`SELECT work_id, title FROM works WHERE ${current} AND work_id IN (${works})`),
+  ]);
+  const raws = [...new Set(strings.map((s) => s.raw))];
+  const hits = raws.length === 0 ? [] : await ev.all<{ raw: string; list_id: string; entry_name: string; level: string }>(`SELECT DISTINCT raw, list_id, entry_name, level FROM screen_hits WHERE ${current} AND raw IN (${raws.map(literal).join(', ')})`);
+  const slot = (r: { work_id: string; author_seq: string; aff_seq: string }) => `${r.work_id}\u0000${r.author_seq}\u0000${r.aff_seq}`;
+  const rorsOf = new Map<string, string[]>();
+  for (const p of placed) rorsOf.set(slot(p), [...new Set([...(rorsOf.get(slot(p)) ?? []), p.ror_id])]);
+  const titleOf = new Map(titles.map((t) => [t.work_id, t.title]));
+  const slots: ListedSlot[] = strings.flatMap((s) =>
+    hits.filter((h) => h.raw === s.raw).map((h) => ({ work_id: s.work_id, title: titleOf.get(s.work_id) ?? null, author_seq: Number(s.author_seq), aff_seq: Number(s.aff_seq), raw: s.raw, rors: rorsOf.get(slot(s)) ?? [], list_id: h.list_id, entry_name: h.entry_name, level: h.level })),
+  );
+  return listedWorksOf(
+    picked.map((p) => ({ ...p, year: Number(p.year) })),
+    slots,
+  );
 }
 
 /** The works of a snapshot on the cluster (of the years from–to, if given): the evidence store's size a verdict records beside the counts read there. */

@@ -235,7 +235,23 @@ export interface Observations {
   window: [number, number];
   /** The works of the evidence store in the window's years, any institution's (not recorded before verdicts kept it). */
   windowWorks?: number;
+  /** Per registry institution: the works behind its `listed` count, the first LISTED_WORKS_KEPT (not recorded before verdicts kept them). */
+  listedWorks?: ListedWorks;
 }
+
+/** A co-publication with a listed entity behind a verdict's count: the work, and each affiliation of another listed entity that made it count. */
+export interface ListedWork {
+  workId: string;
+  year: number;
+  title: string | null;
+  listed: { affiliation: string; hits: { list: string; entry: string; level: string }[] }[];
+}
+
+/** Per institution, its listed co-publications in the window by year and id; how many there are in all is its `listed` count. */
+export type ListedWorks = Record<string, ListedWork[]>;
+
+/** How many listed co-publications a verdict keeps per partner: enough to check a count by hand, few enough to store with every verdict. */
+export const LISTED_WORKS_KEPT = 200;
 
 export interface Evidence {
   facts: Record<string, Value>;
@@ -244,6 +260,19 @@ export interface Evidence {
   /** What to ask for an unknown fact where the case says more than REQUESTS does (which institute of a partner). */
   requests?: Record<string, string>;
   parties: PartyScreen[];
+  /** Facts whose "does not hold" the store cannot support (too few works to show absence), with why: a criterion they leave false needs information instead. */
+  thin?: Record<string, string>;
+  /** Per counted partner with co-publications with listed entities: the works behind its count (absent when the observations did not keep them). */
+  copubWorks?: CopubWorks[];
+}
+
+/** A partner's count of co-publications with listed entities and the works behind it, as kept (at most LISTED_WORKS_KEPT). */
+export interface CopubWorks {
+  partner: string;
+  rorId: string;
+  listed: number;
+  window: [number, number];
+  works: ListedWork[];
 }
 
 const CHINA_CODES = new Set(['CN', 'HK', 'MO']);
@@ -403,6 +432,73 @@ export async function copubYears(store: Store, rorIds: string[], from = 0, to = 
   );
   for (const r of rows) out.set(r.ror_id, [...(out.get(r.ror_id) ?? []), { year: Number(r.year), works: Number(r.works ?? 0), listed: Number(r.listed ?? 0) }]);
   return out;
+}
+
+/** The works an institution's `listed` count counts, as both stores pick them: by year, then id, the first `kept` of each. */
+export type PickedWork = {
+  ror_id: string;
+  work_id: string;
+  year: number;
+};
+
+/** An author affiliation with a screening hit on a picked work, once per hit, with the institutions it is counted at. */
+export type ListedSlot = {
+  work_id: string;
+  title: string | null;
+  author_seq: number;
+  aff_seq: number;
+  raw: string;
+  rors: string[];
+  list_id: string;
+  entry_name: string;
+  level: string;
+};
+
+/** The picked works with the listed affiliations that made each count: those not counted at the institution itself. */
+export function listedWorksOf(picked: PickedWork[], slots: ListedSlot[]): ListedWorks {
+  const byWork = new Map<string, ListedSlot[]>();
+  for (const s of slots) byWork.set(s.work_id, [...(byWork.get(s.work_id) ?? []), s]);
+  const out: ListedWorks = {};
+  for (const p of [...picked].sort((a, b) => a.ror_id.localeCompare(b.ror_id) || a.year - b.year || a.work_id.localeCompare(b.work_id))) {
+    const mine = byWork.get(p.work_id) ?? [];
+    const others = mine.filter((s) => !s.rors.includes(p.ror_id)).sort((a, b) => a.author_seq - b.author_seq || a.aff_seq - b.aff_seq || a.list_id.localeCompare(b.list_id) || a.entry_name.localeCompare(b.entry_name));
+    // One entry per author affiliation, with every list entry its string hit.
+    const listed = new Map<string, ListedWork['listed'][number]>();
+    for (const s of others) {
+      const slot = listed.get(`${s.author_seq}/${s.aff_seq}`) ?? { affiliation: s.raw, hits: [] };
+      if (!slot.hits.some((h) => h.list === s.list_id && h.entry === s.entry_name)) slot.hits.push({ list: s.list_id, entry: s.entry_name, level: s.level });
+      listed.set(`${s.author_seq}/${s.aff_seq}`, slot);
+    }
+    (out[p.ror_id] ??= []).push({ workId: p.work_id, year: p.year, title: mine[0]?.title ?? null, listed: [...listed.values()] });
+  }
+  return out;
+}
+
+/** The works behind each institution's `listed` count in the years from–to (the first `kept` of each), from the embedded store. */
+export async function listedWorks(store: Store, rorIds: string[], from = 0, to = 9999, kept = LISTED_WORKS_KEPT): Promise<ListedWorks> {
+  if (rorIds.length === 0) return {};
+  // As institution_listed_copubs counts them (src/screening/store.ts): a listed affiliation not counted at the institution.
+  const picked = await store.all<PickedWork>(
+    `WITH wi AS (SELECT DISTINCT ror_id, work_id, year FROM work_institutions WHERE list_contains($1::VARCHAR[], ror_id) AND year >= $2 AND year <= $3),
+     slots AS (SELECT work_id, coalesce(list(ror_id) FILTER (WHERE ror_id IS NOT NULL), []) AS rors FROM listed_affiliations
+       WHERE work_id IN (SELECT work_id FROM wi) GROUP BY work_id, author_seq, aff_seq),
+     counted AS (SELECT DISTINCT wi.ror_id, wi.work_id, wi.year FROM wi JOIN slots s USING (work_id) WHERE NOT list_contains(s.rors, wi.ror_id))
+     SELECT ror_id, work_id, year::INTEGER AS year FROM (SELECT *, row_number() OVER (PARTITION BY ror_id ORDER BY year, work_id) AS n FROM counted) WHERE n <= $4`,
+    [listValue(rorIds), from, to, kept],
+  );
+  if (picked.length === 0) return {};
+  const slots = await store.all<ListedSlot>(
+    `SELECT w.work_id, w.title, a.author_seq::INTEGER AS author_seq, a.aff_seq::INTEGER AS aff_seq, a.raw, h.list_id, h.entry_name, h.level,
+       coalesce((SELECT list(DISTINCT wa.ror_id) FROM work_affiliations wa WHERE wa.work_id = w.work_id AND wa.author_seq = a.author_seq AND wa.aff_seq = a.aff_seq AND wa.ror_id IS NOT NULL), []) AS rors
+     FROM works w JOIN affiliations a ON a.source = w.source AND a.source_id = w.source_id
+     JOIN (SELECT DISTINCT raw, list_id, entry_name, level FROM screen_hits) h ON h.raw = a.raw
+     WHERE list_contains($1::VARCHAR[], w.work_id)`,
+    [listValue([...new Set(picked.map((p) => p.work_id))])],
+  );
+  return listedWorksOf(
+    picked.map((p) => ({ ...p, year: Number(p.year) })),
+    slots.map((s) => ({ ...s, author_seq: Number(s.author_seq), aff_seq: Number(s.aff_seq), rors: [...s.rors] })),
+  );
 }
 
 /** What a verdict observes, from its screened parties and the co-publication rows of its partners. */
@@ -613,6 +709,16 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
         ...skipped.map(({ p, country }) => `${p.query} (${country}) not counted: a European partner`),
         ...nonEuropean.filter((p) => p.rorId === null).map((p) => `${p.query ?? p.description ?? 'a partner'}: not resolved to a registry institution, so its co-publications are unknown`),
       ].join('; ') || 'no non-European partner';
+  // Few works in the window can show a pattern of co-publication but not its absence: "does not hold" needs a record of some size.
+  const minimum = bundle.rulebook.minimumEvidence?.copubsPartnerWorks;
+  const thinPartners = minimum && !windowEmpty ? perPartner.filter((x) => x.works < minimum.atLeast) : [];
+  const thin: Record<string, string> = {};
+  if (thinPartners.length > 0) {
+    const why = `${thinPartners.map((x) => `only ${x.works} work${x.works === 1 ? '' : 's'} of ${x.p.query} in ${obs.window[0]}–${obs.window[1]} in the store`).join('; ')}; at least ${minimum!.atLeast} needed to say it does not hold`;
+    for (const k of ['copubs.listed_5y', 'copubs.partner_works_5y']) thin[k] = `${why}: load more of the partner's publications, or establish its co-publications with listed entities otherwise`;
+    notes['copubs.listed_5y'] = `${notes['copubs.listed_5y']} | too few works to show absence: ${minimum!.rationale} (rulebook minimum_evidence)`;
+  }
+  const copubWorks = obs.listedWorks === undefined || windowEmpty ? undefined : perPartner.filter((x) => x.listed > 0).map((x): CopubWorks => ({ partner: x.p.query ?? x.p.rorId!, rorId: x.p.rorId!, listed: x.listed, window: obs.window, works: obs.listedWorks![x.p.rorId!] ?? [] }));
   if (forum) notes['standards.forum_kind'] = `${forum.name}: ${forum.note}`;
   const requests: Record<string, string> = {};
   const institutes = partnerParties.filter((p) => (p.listedParts ?? []).length > 0);
@@ -644,5 +750,5 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
     for (const k of ['partners.identified', 'partners.max_level', 'partners.level_without_third_country', 'partners.listed', 'partners.binding_listed', 'partners.third_country_listed', 'partners.defence_level', 'partners.defence_level_without_third_country']) requests[k] = ask;
   }
   if (windowEmpty) for (const k of ['copubs.listed_5y', 'copubs.partner_works_5y']) requests[k] = `load publications of ${obs.window[0]}–${obs.window[1]} into the evidence store (it holds none), or assess as of a date whose five years before it the store covers`;
-  return { facts, notes, parties, ...(Object.keys(requests).length > 0 ? { requests } : {}) };
+  return { facts, notes, parties, ...(Object.keys(requests).length > 0 ? { requests } : {}), ...(Object.keys(thin).length > 0 ? { thin } : {}), ...(copubWorks ? { copubWorks } : {}) };
 }

@@ -3,7 +3,7 @@ import { CHROMIUM, hasChromium, launchChromium } from '../chromium.ts';
 import { UnavailableError } from '../errors.ts';
 import type { Assessment, CriterionResult } from './assess.ts';
 import type { Case } from './case.ts';
-import { evidenceInWords, type PartyScreen } from './evidence.ts';
+import { evidenceInWords, LISTED_WORKS_KEPT, type CopubWorks, type ListedWork, type PartyScreen } from './evidence.ts';
 import type { CorrectionRead, CorrectionsRead } from '../resolve/org-view.ts';
 
 // A bidirectional control in a name would reorder the report's own words after it: it is shown as a marker ("⟨U+202E⟩").
@@ -35,6 +35,29 @@ export function backdatedNote(a: Assessment): string | null {
   if (!observedOn || a.asOf >= observedOn) return null;
   const lists = ((a.snapshot.lists ?? []) as { id: string; version: string; retrieved: string }[]).map((l) => `${l.id} ${l.version}, retrieved ${l.retrieved}`).join('; ');
   return `Dated ${a.asOf}, but made on ${observedOn}: the parties were screened against the lists as retrieved then (${lists || 'no list loaded'}), the registry ${String(a.snapshot.registry ?? 'unknown')} and rulebook ${a.rulebook.version} were those of ${observedOn} — not those in force on ${a.asOf}. Only the co-publication window follows the as-of date.`;
+}
+
+/** How many of a partner's listed co-publications a report shows; the verdict keeps more. */
+export const WORKS_SHOWN = 10;
+
+const workLine = (w: ListedWork) => `${w.year} ${w.title ?? '(no title in the store)'} [${w.workId}] — with ${w.listed.map((l) => `"${l.affiliation}" (${l.hits.map((h) => `${h.entry} on ${h.list}, ${h.level}`).join('; ')})`).join(', ')}`;
+
+/**
+ * The works behind each partner's count of co-publications with listed entities, in lines: a
+ * heading per partner, its first WORKS_SHOWN works and how many more. Null for a verdict made
+ * before verdicts kept them.
+ */
+export function copubWorksLines(a: Assessment): { heading: string; works: string[]; more: string | null }[] | null {
+  const kept = a.evidence?.copubWorks;
+  if (!kept) return null;
+  return kept.map((p: CopubWorks) => {
+    const rest = p.listed - Math.min(WORKS_SHOWN, p.works.length);
+    return {
+      heading: `${p.partner}: ${p.listed} work${p.listed === 1 ? '' : 's'} in ${p.window[0]}–${p.window[1]} co-authored with a listed entity other than itself`,
+      works: p.works.slice(0, WORKS_SHOWN).map(workLine),
+      more: rest > 0 ? `and ${rest} more (the verdict keeps ${Math.min(p.works.length, LISTED_WORKS_KEPT)} in its evidence; derisk screen --portfolio ${p.rorId} lists all)` : null,
+    };
+  });
 }
 
 /** The report an officer files: case, verdict, evidence, sources, plan, rulebook version. Self-contained HTML. */
@@ -112,6 +135,7 @@ ${c.standards ? `<tr><th>Standards engagement</th><td>forum: ${esc(c.standards.f
 <table><tr><th>Party</th><th>Identified as</th><th>Listings (list, entry, level, match, source)</th></tr>
 ${parties.map((p) => `<tr><td>${esc(p.query ?? 'not named yet')} <span class="muted">(${esc(p.role)})</span></td><td>${p.identified ? esc(p.why) : `<strong>unknown organisation</strong>: ${esc(p.why)}`}</td><td>${p.hits.length ? p.hits.map((h) => `${badge(h.level)} ${esc(h.entry)} — ${esc(h.list)}, ${esc(h.match)}${h.inherited ? `, inherited via ${esc(h.inherited.via)}` : ''} <span class="muted">(${esc(h.listTitle)}, version ${esc(h.listVersion)}; ${esc(h.evidence)})</span>`).join('<br>') : p.identified ? 'recognised, not listed' : 'unknown: identify it before relying on this'}</td></tr>`).join('')}
 </table>
+${copubsSection(a)}
 <h2>Criteria that hold</h2>
 ${holding.length ? `<table><tr><th>Id</th><th>Criterion and rationale</th><th>Outcome</th><th>Evidence</th><th>Source</th></tr>${holding.map(criterionRow).join('')}</table>` : '<p>None.</p>'}
 ${open.length ? `<h2>Needs information</h2><table><tr><th>Id</th><th>Criterion and rationale</th><th>Outcome if it holds</th><th>Evidence</th><th>Source</th></tr>${open.map(criterionRow).join('')}</table>` : ''}
@@ -129,6 +153,13 @@ ${signOff(meta.decision)}
 ${correctionsBasis(a.snapshot.corrections as CorrectionsRead | undefined)}
 ${meta.digest ? `<p class="muted">Verdict digest (SHA-256 of the stored verdict, as its audit entry <code>assessment.run</code> records it; <code>derisk audit verify</code> checks the stored verdict against it): <code>${esc(meta.digest)}</code></p>` : ''}
 </body></html>`;
+}
+
+/** The works behind the co-publication count, for a verdict that kept them and counted some. */
+function copubsSection(a: Assessment): string {
+  const partners = copubWorksLines(a);
+  if (partners === null || partners.length === 0) return '';
+  return `<h2>Co-publications with listed entities</h2><div data-testid="copub-works">${partners.map((p) => `<h3>${esc(p.heading)}</h3><ol>${p.works.map((w) => `<li>${esc(w)}</li>`).join('')}</ol>${p.more ? `<p class="muted">${esc(p.more)}</p>` : ''}`).join('')}</div>`;
 }
 
 /** Prints the HTML report to PDF with headless Chromium (Debian's package), Chinese names included. */

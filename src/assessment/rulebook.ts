@@ -65,6 +65,13 @@ export interface Criterion {
   tests: PolicyTest[];
 }
 
+/** How much evidence a fact needs before its "does not hold" is evidence of absence, with why (kept as data, cited). */
+export interface MinimumEvidence {
+  atLeast: number;
+  rationale: string;
+  source: { ref: string; clause: string };
+}
+
 export interface Rulebook {
   id: string;
   version: string;
@@ -77,6 +84,8 @@ export interface Rulebook {
   mitigations: Map<string, Mitigation>;
   categories: Record<Category, string>;
   criteria: Criterion[];
+  /** Thresholds below which the evidence store cannot show that something is absent (null: none set). */
+  minimumEvidence: { copubsPartnerWorks?: MinimumEvidence } | null;
 }
 
 export class RulebookError extends Error {}
@@ -134,6 +143,19 @@ export const RulebookDocument = Type.Object(
             ),
           ),
           tests: policyTests,
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    minimum_evidence: Type.Optional(
+      Type.Object(
+        {
+          copubs_partner_works: Type.Optional(
+            Type.Object(
+              { at_least: Type.Integer({ minimum: 1, description: 'a whole number of works' }), rationale: text, source: citation },
+              { additionalProperties: false, description: "the works of each non-European partner in the co-publication window below which the store's count cannot say the co-publication criteria do not hold" },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -273,6 +295,8 @@ export function loadRulebook(file = DEFAULT_RULEBOOK): Rulebook {
       if (factor!.outcome !== 'green') fail(`criterion ${c.id}`, `lowered_by ${l}, which is not a risk-lowering (green) criterion`);
     }
   }
+  const partnerWorks = doc.minimum_evidence?.copubs_partner_works;
+  if (partnerWorks && !sources.has(partnerWorks.source.ref)) fail('minimum_evidence.copubs_partner_works', `source ${JSON.stringify(partnerWorks.source.ref)} is not one of the rulebook's sources`);
   return {
     id: head.id,
     version: head.version,
@@ -284,5 +308,6 @@ export function loadRulebook(file = DEFAULT_RULEBOOK): Rulebook {
     mitigations,
     categories,
     criteria,
+    minimumEvidence: doc.minimum_evidence ? { ...(partnerWorks ? { copubsPartnerWorks: { atLeast: partnerWorks.at_least, rationale: partnerWorks.rationale.trim(), source: partnerWorks.source } } : {}) } : null,
   };
 }

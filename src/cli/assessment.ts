@@ -7,7 +7,7 @@ import type { Assessment } from '../assessment/assess.ts';
 import { Assessor } from '../assessment/assessor.ts';
 import { loadBundle, type PolicyBundle } from '../assessment/bundle.ts';
 import { caseAsAssessed, readCase, readCaseDocument, type Case } from '../assessment/case.ts';
-import { backdatedNote, reportHtml, writePdf } from '../assessment/report.ts';
+import { backdatedNote, copubWorksLines, reportHtml, writePdf } from '../assessment/report.ts';
 import { DEFAULT_RULEBOOK } from '../assessment/rulebook.ts';
 import { loadConfig } from '../config.ts';
 import { screeningContext } from '../screening/store.ts';
@@ -43,6 +43,11 @@ function printAssessment(a: Assessment, id?: string, digest?: string): void {
       for (const x of r.redRoute.conditions) out.log(`    - ${x}`);
       out.log(`    (${r.redRoute.sourceTitle}, ${r.redRoute.source.clause})`);
     }
+  }
+  for (const p of copubWorksLines(a) ?? []) {
+    out.log(`\nCo-publications with listed entities — ${p.heading}:`);
+    for (const w of p.works) out.log(`  - ${w}`);
+    if (p.more) out.log(`  ${p.more}`);
   }
   if (a.lowering.length) out.log(`\nFactors lowering risk: ${a.lowering.join(', ')}`);
   out.log('\nWhat would change the verdict:');

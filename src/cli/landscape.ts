@@ -1,7 +1,7 @@
 import { parseArgs } from './args.ts';
 import { loadConfig } from '../config.ts';
 import { loadTaxonomy } from '../fields/taxonomy.ts';
-import { INDICATOR_COLUMNS, IndicatorError, indicatorsOf, requestedRegions, STANDARD_PAIRS, validateRequest, type AskIndicator, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
+import { INDICATOR_COLUMNS, IndicatorError, indicatorsOf, requestedRegions, STANDARD_PAIRS, validateRequest, workCountOf, type AskIndicator, type CountWorks, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
 import { landscapeSummary, resolutionCounts, type LandscapeSummary, type ResolutionCounts } from '../indicators/copubs.ts';
 import { withCompanies } from '../indicators/companies.ts';
 import { basisWords, checkFacts } from '../indicators/facts.ts';
@@ -29,23 +29,24 @@ export async function summaryCommand(argv: string[]): Promise<number> {
  * Runs `work` with the indicators (and resolution counts) of the evidence store the setting
  * names: the ClickHouse cluster with DERISK_EVIDENCE_URL, else the embedded store.
  */
-async function withIndicators<T>(catalogue: RegionCatalogue, work: (ask: AskIndicator, counts: () => Promise<ResolutionCounts>) => Promise<T>): Promise<T> {
+async function withIndicators<T>(catalogue: RegionCatalogue, work: (ask: AskIndicator, counts: () => Promise<ResolutionCounts>, countWorks: CountWorks) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const taxonomy = loadTaxonomy();
   if (config.evidenceUrl) {
-    const [{ ClickHouseEvidence }, { runClickHouseIndicator, clickHouseResolutionCounts }] = await Promise.all([import('../store/clickhouse.ts'), import('../indicators/clickhouse.ts')]);
+    const [{ ClickHouseEvidence }, { runClickHouseIndicator, clickHouseResolutionCounts, clickHouseWorkCount }] = await Promise.all([import('../store/clickhouse.ts'), import('../indicators/clickhouse.ts')]);
     const evidence = await ClickHouseEvidence.connect(config.evidenceUrl);
     try {
       const ask: AskIndicator = (r) => runClickHouseIndicator(evidence, catalogue, taxonomy, r);
       return await work(
         (r) => (r.name === 'works' ? withStore(config, (store) => namingCompanies(store, ask)(r)) : ask(r)),
         () => clickHouseResolutionCounts(evidence),
+        (r) => clickHouseWorkCount(evidence, catalogue, taxonomy, r),
       );
     } finally {
       await evidence.close();
     }
   }
-  return withStore(config, (store) => work(namingCompanies(store, indicatorsOf(store, catalogue, taxonomy)), () => resolutionCounts(store)));
+  return withStore(config, (store) => work(namingCompanies(store, indicatorsOf(store, catalogue, taxonomy)), () => resolutionCounts(store), workCountOf(store, catalogue, taxonomy)));
 }
 
 /** As on the server, listed works name the companies their affiliations name: this installation's resolutions, kept in the embedded store. */
@@ -76,8 +77,10 @@ export async function indicatorsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...COMMON, regions: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, rollup: { type: 'boolean' }, field: { type: 'string' }, limit: { type: 'string' }, csv: { type: 'boolean' }, institution: { type: 'string' } },
+    options: { ...COMMON, regions: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, rollup: { type: 'boolean' }, field: { type: 'string' }, limit: { type: 'string' }, all: { type: 'boolean' }, csv: { type: 'boolean' }, institution: { type: 'string' } },
   });
+  if (values.all && positionals[0] !== 'works') throw new UsageError('--all lists every work of `derisk indicators works`; other indicators take --limit');
+  if (values.all && values.limit !== undefined) throw new UsageError('give --limit or --all, not both');
   const name = positionals[0] as IndicatorName;
   const regions = requestedRegions(name, values.regions);
   let filters: Filters;
@@ -109,7 +112,17 @@ export async function indicatorsCommand(argv: string[]): Promise<number> {
     if (format === 'table') out.log(`\n${chinaScopeNote(catalogue.settings)}${filters.rollUp ? '; institutions rolled up to their ROR parents' : ''}.`);
     return EXIT.ok;
   };
-  return withIndicators(catalogue, async (ask) => print((await ask(request)) as Record<string, unknown>[]));
+  return withIndicators(catalogue, async (ask, _counts, countWorks) => {
+    if (name !== 'works') return print((await ask(request)) as Record<string, unknown>[]);
+    const total = await countWorks(request);
+    const rows = (await ask(values.all ? { ...request, limit: Math.max(1, total) } : request)) as Record<string, unknown>[];
+    print(rows);
+    // The JSON and CSV stay rows alone (scripts read them): the notice goes where a reader sees it.
+    const notice = rows.length < total ? `${rows.length} of ${total} works shown (the first by year and id): --limit N for more, --all for every one.` : `${total} work${total === 1 ? '' : 's'}.`;
+    if (format === 'table') out.log(notice);
+    else if (rows.length < total) out.error(notice);
+    return EXIT.ok;
+  });
 }
 
 /** The columns of an indicator's table or CSV, with or without rows: its own and those forText and namingCompanies add. */

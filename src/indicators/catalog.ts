@@ -3,7 +3,7 @@ import type { RegionCatalogue } from '../regions/catalogue.ts';
 import type { Store } from '../store/store.ts';
 import { copublications } from './copubs.ts';
 import type { Filters } from './filters.ts';
-import { aggregatePairs, aggregateSeries, copublicationWorks, countryBreakdown, fieldBreakdown, funders, leadership, publicationsByRegion, topInstitutions, topPairs } from './landscape.ts';
+import { aggregatePairs, aggregateSeries, copublicationWorkCount, copublicationWorks, countryBreakdown, fieldBreakdown, funders, leadership, publicationsByRegion, topInstitutions, topPairs } from './landscape.ts';
 import { copatentSectors, copatents, topApplicantPairs, topApplicants } from './patents.ts';
 import { ValidationError } from '../errors.ts';
 
@@ -84,7 +84,10 @@ export function validateRequest(request: IndicatorRequest, taxonomy: Taxonomy, c
     }
   }
   if (request.institution !== null && !ROR_ID.test(request.institution)) throw new IndicatorError(`institution must be a ROR id, got ${JSON.stringify(request.institution)}`);
-  if (!Number.isInteger(request.limit) || request.limit < 1 || request.limit > 1000) throw new IndicatorError('limit must be a whole number from 1 to 1000');
+  // A listing of works may be asked for whole (`derisk indicators works --all`); ranked indicators stop at 1000.
+  if (request.name === 'works' ? !Number.isSafeInteger(request.limit) || request.limit < 1 : !Number.isInteger(request.limit) || request.limit < 1 || request.limit > 1000) {
+    throw new IndicatorError(`limit must be a whole number from 1${request.name === 'works' ? '' : ' to 1000'}`);
+  }
 }
 
 /** Field rows with the taxonomy's names. */
@@ -92,6 +95,17 @@ export const named = <T extends { fieldId: string }>(rows: T[], taxonomy: Taxono
 
 /** An indicator's answer from one evidence store: the embedded store's (runIndicator) or the cluster's (runClickHouseIndicator). */
 export type AskIndicator = (request: IndicatorRequest) => Promise<object[]>;
+
+/** How many works the `works` indicator lists without its limit (its rows are the first `limit` of them). */
+export type CountWorks = (request: IndicatorRequest) => Promise<number>;
+
+/** The embedded store's count of the works a `works` request lists. */
+export const workCountOf =
+  (store: Store, catalogue: RegionCatalogue, taxonomy: Taxonomy): CountWorks =>
+  (request) => {
+    validateRequest(request, taxonomy, catalogue);
+    return copublicationWorkCount(store, catalogue, request.regions[0]!, request.regions[1]!, request.filters, request.institution);
+  };
 
 /** The embedded store's indicators as an AskIndicator. */
 export const indicatorsOf =

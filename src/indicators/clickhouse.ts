@@ -254,11 +254,25 @@ async function funders(ev: ClickHouseEvidence, q: Query, a: string[], b: string[
   return rows.map((r) => ({ funder: String(r.funder), works: Number(r.n) }));
 }
 
+/** The co-publications a `works` request lists, of one institution when it names one (a validated ROR id). */
+const listedCopubs = (q: Query, a: string[], b: string[], institution: string | null) =>
+  `SELECT work_id FROM (${q.copubs(a, b)}) WHERE 1 ${institution === null ? '' : `AND (work_id IN (SELECT work_id FROM (${q.side(a)}) WHERE inst = '${institution}') OR work_id IN (SELECT work_id FROM (${q.side(b)}) WHERE inst = '${institution}'))`}`;
+
+/** How many works the `works` indicator lists on the cluster without its limit, as copublicationWorkCount counts them in the embedded store. */
+export async function clickHouseWorkCount(evidence: ClickHouseEvidence, catalogue: RegionCatalogue, taxonomy: Taxonomy, request: IndicatorRequest): Promise<number> {
+  validateRequest(request, taxonomy, catalogue);
+  const members = (id: string) => regionOf(catalogue, id).countries;
+  return evidence.atSnapshot(async (snapshot) => {
+    if (snapshot === null) return 0;
+    const q = new Query(snapshot, request.filters);
+    const [row] = await evidence.all<{ n: string }>(`SELECT count() AS n FROM works WHERE snapshot = '${snapshot}' AND work_id GLOBAL IN (${listedCopubs(q, members(request.regions[0]!), members(request.regions[1]!), request.institution)})`);
+    return Number(row!.n);
+  });
+}
+
 async function copublicationWorks(ev: ClickHouseEvidence, q: Query, a: string[], b: string[], institution: string | null, limit: number): Promise<WorkListing[]> {
-  // The institution is a validated ROR id.
-  const of = institution === null ? '' : `AND (work_id IN (SELECT work_id FROM (${q.side(a)}) WHERE inst = '${institution}') OR work_id IN (SELECT work_id FROM (${q.side(b)}) WHERE inst = '${institution}'))`;
   const works = await ev.all<{ work_id: string; year: number; title: string | null; doi: string | null }>(
-    `SELECT work_id, year, title, doi FROM works WHERE snapshot = '${q.snapshot}' AND work_id GLOBAL IN (SELECT work_id FROM (${q.copubs(a, b)}) WHERE 1 ${of})
+    `SELECT work_id, year, title, doi FROM works WHERE snapshot = '${q.snapshot}' AND work_id GLOBAL IN (${listedCopubs(q, a, b, institution)})
      ORDER BY year, work_id LIMIT ${limit}`,
   );
   if (works.length === 0) return [];

@@ -177,6 +177,17 @@ export interface WorkListing {
  * optionally only those of one institution (rolled up when the filters say so), with what it
  * was counted on.
  */
+/** How many works copublicationWorks lists without a limit: what a listing cut at its limit leaves out. */
+export async function copublicationWorkCount(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS, institution: string | null = null): Promise<number> {
+  const row = await store.one<{ n: bigint }>(
+    `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)},
+     chosen AS (SELECT work_id FROM copubs WHERE $3::VARCHAR IS NULL OR work_id IN (SELECT work_id FROM side_a WHERE inst = $3 UNION SELECT work_id FROM side_b WHERE inst = $3))
+     SELECT count(DISTINCT work_id) AS n FROM chosen JOIN works USING (work_id) WHERE work_id IN (SELECT work_id FROM work_institutions)`,
+    [regionOf(catalogue, a).id, regionOf(catalogue, b).id, institution],
+  );
+  return Number(row?.n ?? 0);
+}
+
 export async function copublicationWorks(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS, institution: string | null = null, limit = 1000): Promise<WorkListing[]> {
   const inst = filters.rollUp ? 'coalesce(ru.top_id, wi.ror_id)' : 'wi.ror_id';
   const rows = await store.all<Record<string, unknown>>(

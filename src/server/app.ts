@@ -4,8 +4,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { NotFoundError, RefusalError, STATUS_LABEL, ValidationError } from '../errors.ts';
 import type { Taxonomy } from '../fields/taxonomy.ts';
-import { INDICATORS, IndicatorError, requestedRegions, runIndicator, STANDARD_PAIRS, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
-import { runClickHouseIndicator } from '../indicators/clickhouse.ts';
+import { INDICATORS, IndicatorError, requestedRegions, runIndicator, STANDARD_PAIRS, workCountOf, type IndicatorName, type IndicatorRequest } from '../indicators/catalog.ts';
+import { clickHouseWorkCount, runClickHouseIndicator } from '../indicators/clickhouse.ts';
 import { affiliationsWithCompanies, withCompanies } from '../indicators/companies.ts';
 import type { WorkListing } from '../indicators/landscape.ts';
 import type { Filters } from '../indicators/filters.ts';
@@ -300,7 +300,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     '/api/indicators/:name',
     {
       schema: {
-        description: 'One indicator as rows; every response states the China scope it was computed with',
+        description: 'One indicator as rows; every response states the China scope it was computed with. works lists the first `limit` by year and id, with `total` (how many there are) and `truncated`',
         params: { type: 'object', properties: { name: { type: 'string', enum: [...INDICATORS] } }, required: ['name'] },
         querystring: indicatorQuery,
       },
@@ -310,21 +310,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       const name = (request.params as { name: IndicatorName }).name;
       const catalogue = catalogueFor(q);
       if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new IndicatorError(`from ${q.from} is after to ${q.to}`);
-      const rows = await evidence.read(actorOf(request), async (store) => {
-        const found = await answer(
-          {
-            name,
-            regions: requestedRegions(name, q.regions),
-            filters: { from: q.from ?? null, to: q.to ?? null, rollUp: q.rollup ?? false, field: q.field ?? null },
-            limit: q.limit,
-            institution: q.institution ?? null,
-          },
-          q,
-          store,
-        );
-        return name === 'works' ? withCompanies(store, found as WorkListing[]) : found;
+      const asked: IndicatorRequest = {
+        name,
+        regions: requestedRegions(name, q.regions),
+        filters: { from: q.from ?? null, to: q.to ?? null, rollUp: q.rollup ?? false, field: q.field ?? null },
+        limit: q.limit,
+        institution: q.institution ?? null,
+      };
+      const { rows, total } = await evidence.read(actorOf(request), async (store) => {
+        const found = await answer(asked, q, store);
+        if (name !== 'works') return { rows: found, total: null };
+        // A listing of works is cut at its limit: how many there are says what it leaves out.
+        const count = options.clickhouse && store.view === null ? await clickHouseWorkCount(options.clickhouse, catalogue, options.taxonomy, asked) : await workCountOf(store, catalogue, options.taxonomy)(asked);
+        return { rows: await withCompanies(store, found as WorkListing[]), total: count };
       });
-      return { indicator: name, chinaScope: chinaScopeNote(catalogue.settings), rows };
+      return { indicator: name, chinaScope: chinaScopeNote(catalogue.settings), rows, ...(total === null ? {} : { total, truncated: rows.length < total }) };
     },
   );
 

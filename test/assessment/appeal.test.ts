@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { assess, type Assessment } from '../../src/assessment/assess.ts';
 import { loadBundle, type PolicyBundle } from '../../src/assessment/bundle.ts';
 import { validateCase } from '../../src/assessment/case.ts';
-import { deriveFacts, screenParties } from '../../src/assessment/evidence.ts';
+import { deriveFacts, partnerRors, screenParties } from '../../src/assessment/evidence.ts';
 import type { Level } from '../../src/screening/lists.ts';
 import type { Hit, ScreenResult } from '../../src/screening/screener.ts';
 import { GREEN_UNSENSITIVE_CASE } from '../helpers/cases.ts';
@@ -77,7 +77,8 @@ const known = { fields: new Set(bundle.taxonomy.fields.keys()), uses: new Set(bu
 function verdict(changes: object, policy: PolicyBundle = bundle): Assessment {
   const c = validateCase({ ...GREEN_UNSENSITIVE_CASE, partners: [OXFORD, { name: 'East China Normal University', role: 'partner', kind: 'university' }], ...changes }, known);
   const parties = screenParties(c, { screener: { screen, screenRor: screen }, resolver: { institution: () => undefined } });
-  const evidence = deriveFacts(c, { parties, copubs: {}, window: [2021, 2025] }, policy);
+  // A store that holds the partners' records well (20 works each in the window): no co-publication criterion is left open for want of evidence.
+  const evidence = deriveFacts(c, { parties, copubs: Object.fromEntries(partnerRors(parties).map((id) => [id, { works: 20, listed: 0 }])), window: [2021, 2025] }, policy);
   return { ...assess(c, evidence, policy.rulebook, '2026-12-01', {}, policy.record), evidence: { partners: [], funders: [], parties, facts: evidence.facts, notes: evidence.notes } };
 }
 const criterion = (a: Assessment, id: string) => a.criteria.find((r) => r.id === id)!;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { copubYears } from '../../src/assessment/evidence.ts';
+import { copubYears, listedWorks } from '../../src/assessment/evidence.ts';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
 import { ingestWorks } from '../../src/ingest/pipeline.ts';
 import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
@@ -83,6 +83,32 @@ test('a store whose listed affiliations were kept per work and institution, by a
   try {
     assert.equal(await listedIn(store, WUHAN), 1);
     assert.ok(await store.one(`SELECT 1 FROM duckdb_columns() WHERE table_name = 'listed_affiliations' AND column_name = 'author_seq'`));
+  } finally {
+    store.close();
+  }
+});
+
+test('a verdict keeps the works behind its count, each with the listed affiliation of another entity that made it count', async () => {
+  const store = await wuhanStore([work('W1', ['wuhan', 'hospital']), work('W2', ['wuhan', 'harbin']), work('W3', ['wuhan']), work('W4', ['harbin', 'wuhan'])]);
+  try {
+    const works = await listedWorks(store, [WUHAN, ZHONGNAN], 2021, 2025);
+    const harbin = [{ affiliation: AFF.harbin, hits: [{ list: 'my-watchlist', entry: 'Harbin Institute of Technology', level: 'high' }] }];
+    assert.deepEqual(works[WUHAN], [
+      { workId: 'doi:10.5555/own.w2', year: 2023, title: 'Work W2', listed: harbin },
+      { workId: 'doi:10.5555/own.w4', year: 2023, title: 'Work W4', listed: harbin },
+    ]);
+    // The hospital's count is the university's work: the shared string is its own, the university's alone is another listed entity.
+    assert.deepEqual(
+      works[ZHONGNAN]?.map((w) => [w.workId, w.listed.map((l) => l.affiliation)]),
+      [['doi:10.5555/own.w1', [AFF.wuhan]]],
+    );
+    assert.equal(works[WUHAN]!.length, await listedIn(store, WUHAN), 'as many works as the count');
+    // Bounded: the first of each institution by year and id, the count telling how many there are.
+    assert.deepEqual(await listedWorks(store, [WUHAN], 2024, 2025), {});
+    assert.deepEqual(
+      (await listedWorks(store, [WUHAN, ZHONGNAN], 2021, 2025, 1))[WUHAN]!.map((w) => w.workId),
+      ['doi:10.5555/own.w2'],
+    );
   } finally {
     store.close();
   }

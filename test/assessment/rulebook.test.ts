@@ -78,7 +78,7 @@ test('the shipped rulebook passes its schema; a defect in its shape is refused n
     [(d) => (d.criteria[6].when = '  '), /^criteria\[6\]\.when: required text is missing/],
     [(d) => (d.criteria[7].lowered_by = 'L-OPEN-BASIC-RESEARCH'), /^criteria\[7\]\.lowered_by: expected a list/],
     [(d) => (d.criteria[8].colour = 'red'), /^criteria\[8\]\.colour: unknown field \(known: id, title, /],
-    [(d) => (d.budget = 1), /^budget: unknown field \(known: rulebook, categories, sources, mitigations, criteria\)$/],
+    [(d) => (d.budget = 1), /^budget: unknown field \(known: rulebook, categories, sources, mitigations, criteria, minimum_evidence\)$/],
     [(d) => delete d.criteria, /^criteria: /],
   ];
   for (const [edit, expected] of defects) {

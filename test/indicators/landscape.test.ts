@@ -269,3 +269,23 @@ test("`derisk indicators works` names the companies a work's affiliations name, 
   assert.match(csv.stdout.split('\n')[0]!, /,companies/);
   assert.match(csv.stdout, /Huawei \(Noah's Ark Lab\), GB/);
 });
+
+test('`derisk indicators works` says how many works there are when it shows fewer, and lists them all with --all', async () => {
+  const own = tempDir();
+  (await landscapeStore(own)).close();
+  const env = { DERISK_HOME: own };
+  const table = derisk(['indicators', 'works', '--regions', 'EU27AC,CN', '--limit', '2'], env);
+  assert.equal(table.status, 0, table.stderr);
+  assert.match(table.stdout, /\n2 of 5 works shown \(the first by year and id\): --limit N for more, --all for every one\.\n/);
+  assert.match(derisk(['indicators', 'works', '--regions', 'EU27AC,CN'], env).stdout, /\n5 works\.\n/);
+  // JSON stays the rows alone, as scripts read it; the notice goes to stderr.
+  const json = derisk(['indicators', 'works', '--regions', 'EU27AC,CN', '--limit', '2', '--json'], env);
+  assert.equal((JSON.parse(json.stdout) as unknown[]).length, 2);
+  assert.match(json.stderr, /2 of 5 works shown/);
+  const all = derisk(['indicators', 'works', '--regions', 'EU27AC,CN', '--all', '--json'], env);
+  assert.equal(all.status, 0, all.stderr);
+  assert.equal((JSON.parse(all.stdout) as unknown[]).length, 5);
+  assert.equal(all.stderr, '');
+  assert.match(derisk(['indicators', 'works', '--regions', 'EU27AC,CN', '--all', '--limit', '2'], env).stderr, /give --limit or --all, not both/);
+  assert.match(derisk(['indicators', 'copubs', '--regions', 'EU27AC,CN', '--all'], env).stderr, /--all lists every work/);
+});

@@ -29,6 +29,17 @@ after(async () => {
   store.close();
 });
 
+test('a listing of works says how many there are and whether it was cut at its limit', async () => {
+  const cut = (await app.inject({ url: '/api/indicators/works?regions=EU27AC,CN&limit=2', headers: auth })).json();
+  assert.equal(cut.rows.length, 2);
+  assert.equal(cut.total, 5);
+  assert.equal(cut.truncated, true);
+  const whole = (await app.inject({ url: '/api/indicators/works?regions=EU27AC,CN', headers: auth })).json();
+  assert.deepEqual([whole.rows.length, whole.total, whole.truncated], [5, 5, false]);
+  // Other indicators keep their shape.
+  assert.equal('total' in (await app.inject({ url: '/api/indicators/copubs?regions=EU27AC,CN', headers: auth })).json(), false);
+});
+
 test('every route needs a session or a token unless it is on the public list', async () => {
   assert.ok(routes.length >= 25, `routes seen: ${routes.length}`);
   for (const [method, url] of routes) {

@@ -13,8 +13,8 @@ import { openAppDb } from '../../src/appdb/open.ts';
 import { loadConfig } from '../../src/config.ts';
 import { ConflictError } from '../../src/errors.ts';
 import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
-import { INDICATOR_COLUMNS, INDICATORS, indicatorsOf, runIndicator, STANDARD_PAIRS, type AskIndicator, type IndicatorRequest } from '../../src/indicators/catalog.ts';
-import { clickHouseResolutionCounts, round4, runClickHouseIndicator } from '../../src/indicators/clickhouse.ts';
+import { INDICATOR_COLUMNS, INDICATORS, indicatorsOf, runIndicator, STANDARD_PAIRS, workCountOf, type AskIndicator, type IndicatorRequest } from '../../src/indicators/catalog.ts';
+import { clickHouseResolutionCounts, clickHouseWorkCount, round4, runClickHouseIndicator } from '../../src/indicators/clickhouse.ts';
 import { landscapeSummary, resolutionCounts } from '../../src/indicators/copubs.ts';
 import { checkFacts } from '../../src/indicators/facts.ts';
 import { NO_FILTERS, type Filters } from '../../src/indicators/filters.ts';
@@ -34,8 +34,8 @@ import { refreshAnalytics } from '../../src/store/refresh.ts';
 import { Store } from '../../src/store/store.ts';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
-import { clickHouseCopubYears } from '../../src/assessment/clickhouse.ts';
-import { copubYears, type Observations } from '../../src/assessment/evidence.ts';
+import { clickHouseCopubYears, clickHouseListedWorks } from '../../src/assessment/clickhouse.ts';
+import { copubYears, listedWorks, type Observations } from '../../src/assessment/evidence.ts';
 import { clickHousePortfolio } from '../../src/screening/clickhouse.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { loadWeights, portfolio, type Portfolio } from '../../src/screening/portfolio.ts';
@@ -261,6 +261,10 @@ test('every indicator the cluster computes answers exactly what DuckDB answers o
     assert.deepStrictEqual(click[i], duck[i], label);
     compared += (duck[i] as unknown[]).length;
   }
+  // How many works a listing cut at its limit leaves out: the same count on both, more than the 15 shown unfiltered.
+  const workCounts = requests.filter(([, r]) => r.name === 'works');
+  for (const [label, request] of workCounts) assert.equal(await clickHouseWorkCount(evidence, catalogue, taxonomy, request), await workCountOf(store, catalogue, taxonomy)(request), `works total: ${label}`);
+  assert.ok((await workCountOf(store, catalogue, taxonomy)(workCounts[0]![1])) > 15, 'a works listing the limit cuts');
   // The comparison has something in it: co-publications with China, fractional counts that are not whole, every indicator non-empty
   // (read from the answers just compared, unfiltered over EU27AC–CN: asking both engines again would prove nothing more).
   const unfiltered = (name: string) => duck[requests.findIndex(([label]) => label === `${name} EU27AC–CN (no filters)`)] as unknown[];
@@ -298,6 +302,13 @@ test('portfolios and the co-publications a verdict counts are those of the embed
     assert.deepStrictEqual([...(await clickHouseCopubYears(evidence, rors, from, to))], duck, `${from}–${to}`);
     const withListed = duck.filter(([, years]) => listedOf(years) > 0).length;
     assert.ok(withListed > 3, `institutions with listed co-publications ${from}–${to}: ${withListed}`);
+    // The works behind the counts, each with the listed affiliations that made it count; the first 3 of each when bounded.
+    for (const kept of [3, 200]) {
+      const works = await listedWorks(store, rors, from, to, kept);
+      assert.deepStrictEqual(await clickHouseListedWorks(evidence, rors, from, to, kept), works, `listed works ${from}–${to}, ${kept} kept`);
+      for (const [rorId, years] of duck) assert.equal(works[rorId]?.length ?? 0, Math.min(kept, listedOf(years)), `listed works of ${rorId}`);
+      assert.ok(Object.values(works).some((ws) => ws.some((w) => w.title !== null && w.listed.length > 0 && w.listed.every((l) => l.hits.length > 0))));
+    }
   }
   // The portfolios of the institutions with most listed co-publications, alone and with their ROR children.
   const weights = loadWeights(taxonomy);
@@ -324,6 +335,10 @@ test('portfolios and the co-publications a verdict counts are those of the embed
   assert.ok(
     Object.values(observationsOf(onCluster).copubs).some((x) => x.listed > 0),
     JSON.stringify(onCluster).slice(0, 200),
+  );
+  assert.ok(
+    Object.values(observationsOf(onCluster).listedWorks ?? {}).some((ws) => ws.length > 0),
+    'the verdict keeps the works behind its count',
   );
   // A publish between a verdict's counts and its size: both come from the snapshot current after it (empty here), alone and in the monitor's re-check.
   for (const [label, verdictOf] of [
