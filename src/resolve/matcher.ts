@@ -57,7 +57,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27';
 
 interface Entry {
   id: string;
@@ -427,6 +427,8 @@ export class AffiliationResolver {
   private readonly numberedKeys = new Set<string>();
   /** Order-free key → the names, in their own order, that share it. */
   private readonly bagNames = new Map<string, string[]>();
+  /** A university's name with its town taken out ("hebrew university" for "Hebrew University of Jerusalem") → the one registry university so named. */
+  private readonly townless = new Map<string, string>();
   private readonly acronyms = new Map<string, Set<string>>();
   private readonly cjk: { text: string; id: string }[] = [];
   private readonly postings = new Map<string, number[]>();
@@ -514,6 +516,7 @@ export class AffiliationResolver {
     const total = named.length;
     for (const [t, n] of df) this.idf.set(t, Math.log(1 + total / n));
     this.genericIdf = Math.log(1 + total / GENERIC_DF);
+    this.indexTownless(named);
     const paddedCity = new Map<string, string>();
     for (const { id, tokens } of named) {
       if (tokens.length < 2) continue;
@@ -530,6 +533,28 @@ export class AffiliationResolver {
         this.postings.set(t, list);
       }
     }
+  }
+
+  /**
+   * "Hebrew University" for "Hebrew University of Jerusalem": a university's registry name with its town taken out is
+   * that university only where no other record's name reads so, with or without its own town, or begins so ("University
+   * of the Philippines" begins the names of its campuses other than Manila), and a word of it is rare.
+   */
+  private indexTownless(named: { id: string; tokens: string[] }[]): void {
+    const holders = new Map<string, Set<string>>();
+    for (const { id, tokens } of named) {
+      const e = this.entries.get(id)!;
+      if (e.city === null || e.status !== 'active' || !e.types.includes('education')) continue;
+      const town = nameTokens(e.city);
+      const at = tokens.findIndex((_, i) => town.length > 0 && town.every((t, k) => tokens[i + k] === t));
+      if (at < 0) continue;
+      const rest = [...tokens.slice(0, at), ...tokens.slice(at + town.length)];
+      if (rest.length >= 2 && rest.includes('university') && rest.some((t) => (this.idf.get(t) ?? 0) > this.genericIdf)) add(holders, rest.join(' '), id);
+    }
+    for (const { id, tokens } of named) {
+      for (let n = 2; n < tokens.length; n++) holders.get(tokens.slice(0, n).join(' '))?.add(id);
+    }
+    for (const [key, ids] of holders) if (ids.size === 1 && !this.exact.has(key)) this.townless.set(key, [...ids][0]!);
   }
 
   /** Replaces the corrections consulted before matching (after a user adds or removes one). */
@@ -682,7 +707,7 @@ export class AffiliationResolver {
     const context = { country, text, flat, refused, mentions, hints };
     const capitals = new Set(segs.flatMap((seg) => (seg.match(/\b[A-Z][A-Za-z0-9&]{1,9}\b/g) ?? []).filter(isAcronym).flatMap((w) => nameTokens(w, true))));
     const spans = [...this.spanCandidates(flat, bounds, capitals, segs, footnoteMarks(text)), ...this.schoolsOfUniversities(flat, bounds, segs)];
-    let picked = this.pick([...spans, ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
+    let picked = this.pick([...spans, ...this.townlessCandidates(segs, bounds, flat), ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
     if (picked.length === 0) picked = this.pick(this.fuzzyCandidates(segs, segTokens), { ...context, flat: segs.map((x) => foldText(x)) });
     if (picked.length === 0) picked = this.pick(this.acronymCandidates(segs, text, country), context);
     const systems = this.campusesRead(picked, flat, bounds, foldText(text));
@@ -690,7 +715,21 @@ export class AffiliationResolver {
     // An acronym whose holders share one country tells it even when a match found beside it stays possible, unless a match
     // places the string elsewhere ("Weizmann Institute, KAIST"); a name glued to a longer one or of common words places nothing.
     const elsewhere = (code: string) => picked.some((p) => p.c.how !== 'inside-glued' && !this.isGeneric(p.c.key) && this.entries.get(p.id)!.countryCode !== code);
-    hints.push(...this.acronymCountries(segs).filter((h) => !elsewhere(h.code)));
+    // "Toyota Technological Institute at Chicago (TTIC)": an acronym whose registry holders are all in another country than
+    // the place the string names (outside the names matched) is some other name's letters; it is set aside, and said so.
+    const place = country.countryCode ?? this.placeOutsideNames(text, picked);
+    const setAside: string[] = [];
+    const atPlace = (h: { code: string; acronym: string }) => {
+      if (place === null || place === h.code) return true;
+      setAside.push(`the acronym "${h.acronym}" is held in the registry only in ${h.code}, not where the string places it (${place}): not read`);
+      return false;
+    };
+    hints.push(...this.acronymCountries(segs).filter((h) => !elsewhere(h.code) && atPlace(h)));
+    // "ETH Zürich and BUPT": a university's acronym joined by "and" to a name is a second institution, wherever the first is.
+    const joined = this.acronymCountries(
+      segs.flatMap((seg) => seg.split(JOINED_SIDES).slice(1)),
+      true,
+    ).filter(atPlace);
     const repaired = cleaned.repairs.length > 0 ? ` (after repairs: ${cleaned.repairs.join('; ')})` : '';
     const placeAliases = new Map(picked.filter((p) => this.isPlaceAlias(p, picked, bounds, country)).map((p) => [p.id, p.c.key]));
     const unitsOfUnheld = this.unitsOfUnheld(picked, spans, mentions, bounds, segs);
@@ -737,9 +776,10 @@ export class AffiliationResolver {
     // "TOYOHASHI University of Technology", "École Normale Supérieure de Rabat": a name written with a place before or after it
     // is that place's longer name, no institution elsewhere.
     const gluedToPlace = new Set(picked.filter((p) => p.c.placeAfter !== undefined || (p.c.how === 'inside-glued' && p.c.start > 0 && this.gazetteer.isPlace(flat[p.c.start - 1]!))).map((p) => p.id));
-    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, text, gluedToPlace, new Set(unitsOfUnheld.keys()));
+    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, joined, text, gluedToPlace, new Set(unitsOfUnheld.keys()));
     const refusals = refused.size > 0 ? `; ${correction!.not.map(describeCorrection).join('; ')} (refused ${[...refused].join(', ')})` : '';
-    const resolution: Resolution = { raw, institutions: matches, countryCode, countryEvidence: countryEvidence + refusals, tier };
+    const asideNote = setAside.length > 0 ? `; ${setAside.join('; ')}` : '';
+    const resolution: Resolution = { raw, institutions: matches, countryCode, countryEvidence: countryEvidence + asideNote + refusals, tier };
     if (mentions.length > 0) resolution.companies = mentions.map((m) => this.companyFinding(m, country, text));
     return resolution;
   }
@@ -865,7 +905,16 @@ export class AffiliationResolver {
    * registry record's, or a company's lab site); else a city that stands for one country.
    * A company known without its place says so instead of guessing.
    */
-  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: { code: string; why: string }[], text: string, gluedToPlace: ReadonlySet<string>, unitsOfUnheld: ReadonlySet<string>): { countryCode: string | null; countryEvidence: string } {
+  private countryOf(
+    country: CountryFinding,
+    matches: InstitutionMatch[],
+    mentions: CompanyMention[],
+    hints: { code: string; why: string }[],
+    joined: { code: string; why: string }[],
+    text: string,
+    gluedToPlace: ReadonlySet<string>,
+    unitsOfUnheld: ReadonlySet<string>,
+  ): { countryCode: string | null; countryEvidence: string } {
     // Addresses in two countries ("…, India; …, Staffs"): the author's is not said, whatever the institutions.
     if (country.addresses) return { countryCode: null, countryEvidence: country.evidence };
     const primary = matches.find((m) => m.primary);
@@ -880,6 +929,8 @@ export class AffiliationResolver {
     // "ETH Zürich and Sapienza University of Rome" with no place: the author's country is one of two, and which is not said.
     const several = country.countryCode ? [] : this.institutionsAbroad(matches);
     if (several.length > 1) return { countryCode: null, countryEvidence: `the string names institutions in ${several.length} countries and no place: ${several.map((m) => `${m.countryCode} (${m.name})`).join(', ')}` };
+    const apart = solid && !country.countryCode ? joined.find((h) => h.code !== primary.countryCode) : undefined;
+    if (solid && apart) return { countryCode: null, countryEvidence: `the string names institutions in 2 countries and no place: ${primary.countryCode} (${primary.name}), ${apart.code} (${apart.why})` };
     if (solid && primary.basis.how !== 'company-unplaced') return { countryCode: primary.countryCode, countryEvidence: `country of ${primary.name}` };
     const company = mentions[0];
     if (company && !country.countryCode) {
@@ -917,6 +968,7 @@ export class AffiliationResolver {
         )
         .map((m) => ({ code: m.countryCode!, why: `${m.name} (${m.tier}, score ${m.score})` })),
       ...hints,
+      ...joined,
       ...inName,
       // "Charité Campus Benjamin Franklin": a place read inside a name (here a person's) is weaker than an institution the
       // string names elsewhere, however loosely: the two disagree, and no country follows.
@@ -976,18 +1028,32 @@ export class AffiliationResolver {
     return [...(this.acronyms.get(acronymKey(acronym)) ?? [])].map((id) => this.entries.get(id)!).filter((e) => e.status === 'active');
   }
 
-  /** A part that is an acronym ("KAIST", "EPFL", "NCSU") every registry holder of which is in one country. */
-  private acronymCountries(segs: string[]): { code: string; why: string }[] {
-    const out: { code: string; why: string }[] = [];
+  /**
+   * A part that is an acronym ("KAIST", "EPFL", "NCSU") every registry holder of which is in one country; with
+   * `universities`, only where every holder is a university (a team's or a facility's letters spell many names).
+   */
+  private acronymCountries(segs: string[], universities = false): { code: string; why: string; acronym: string }[] {
+    const out: { code: string; why: string; acronym: string }[] = [];
     for (const seg of segs) {
       const acronym = seg.replace(/\./g, '').trim();
       // Written as an acronym: one word, capital first, at least two capitals ("KAIST", "IMSc").
       if (!/^(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z0-9&-]{2,9}$/.test(acronym)) continue;
       const holders = [...(this.acronyms.get(acronymKey(acronym)) ?? [])].map((id) => this.entries.get(id)!).filter((e) => e.status === 'active' && e.countryCode);
       const codes = new Set(holders.map((e) => e.countryCode));
-      if (holders.length > 0 && codes.size === 1) out.push({ code: holders[0]!.countryCode!, why: `every active registry institution with the acronym "${acronym}" is in ${holders[0]!.countryCode}` });
+      if (holders.length === 0 || codes.size !== 1 || (universities && !holders.every((e) => e.types.includes('education')))) continue;
+      const code = holders[0]!.countryCode!;
+      out.push({ code, acronym, why: universities && holders.length === 1 ? `"${acronym}", the acronym of ${holders[0]!.name}, joined by "and"` : `every active registry institution with the acronym "${acronym}" is in ${code}` });
     }
     return out;
+  }
+
+  /** The country of a place the string names inside a part, when the place is in no name of an institution matched ("Chicago" in a name the registry lacks). */
+  private placeOutsideNames(text: string, picked: Picked[]): string | null {
+    const place = this.gazetteer.placeInName(text);
+    // Only a place a name is said to be at or of ("… Institute at Chicago"): a word of a team's name ("Memphis Team") places nothing.
+    if (!place || !new RegExp(`\\b(at|of|in|de|di) ${foldText(place.text)}\\b`).test(foldText(text))) return null;
+    const inside = picked.some((p) => p.c.how !== 'inside-glued' && (this.literal.get(p.id) ?? []).some((n) => n.includes(` ${foldText(place.text)} `)));
+    return inside ? null : place.code;
   }
 
   /** What a company mention without a place says about the country; with `text`, a town the string names where the lab works places it. */
@@ -1687,6 +1753,22 @@ export class AffiliationResolver {
         start: i,
         end: i + 1,
       };
+    }
+  }
+
+  /**
+   * A part that is a university's registry name without its town, which no other record's name reads as (indexTownless),
+   * where no other part names another town ("Hebrew University, Haifa" is not the one in Jerusalem).
+   */
+  private *townlessCandidates(segs: string[], bounds: [number, number][], flat: string[]): Generator<Candidate> {
+    for (const [i, [start, end]] of bounds.entries()) {
+      const key = flat.slice(start, end).join(' ');
+      const id = this.townless.get(key);
+      if (id === undefined) continue;
+      const { city: town, name } = this.entries.get(id)!;
+      if (segs.some((seg, k) => k !== i && (this.gazetteer.detect(seg).city?.text ?? town) !== town)) continue;
+      // As the fuzzy rule scores it: a university's name the registry gives a college ("Lamar University-Orange") is weaker.
+      yield { ids: new Map([[id, 1]]), key, how: foldText(name).includes('universit') ? 'fuzzy-city' : 'fuzzy-city-other', said: `"${segs[i]}" is "${name}" without its town, and no other registry name reads so`, similarity: 1, start, end };
     }
   }
 

@@ -825,3 +825,48 @@ test("second-institution: a number set off before a comma that no holder of the 
   assert.equal(counted(await resolve('Univ Paris 8 , Saint-Denis')), 'Université Paris 8');
   assert.equal(counted(await resolve('Université Paris 12')), null);
 });
+
+test("place-name: a university's registry name written without its town is it where no other record reads so and no other town is named; else not", { skip }, async () => {
+  const hebrew = await resolve('Institute of Environmental Sciences, Hebrew University');
+  assert.equal(counted(hebrew), 'Hebrew University of Jerusalem', 'not the Japanese institute of that subject');
+  assert.equal(hebrew.countryCode, 'IL');
+  assert.match(hebrew.institutions.find((m) => m.primary)!.evidence, /"Hebrew University" is "Hebrew University of Jerusalem" without its town, and no other registry name reads so/);
+  // "Purdue University" is also Purdue University in Indianapolis without its town: not told apart, not counted.
+  assert.equal(counted(await resolve('Department of Psychological Sciences, Purdue University')), null);
+  // Written with another town, the name is not the university in Jerusalem.
+  for (const s of ['Institute of Environmental Sciences, Hebrew University, Haifa', 'Hebrew University of Haifa']) assert.ok(!(await resolve(s)).institutions.some((m) => m.name === 'Hebrew University of Jerusalem'), s);
+});
+
+test('second-institution: a university\'s acronym joined by "and" to a university in another country gives no single country; nothing is merged', { skip }, async () => {
+  const eth = await resolve('ETH Zürich and BUPT');
+  assert.deepEqual(await countedAll('ETH Zürich and BUPT'), ['ETH Zurich']);
+  assert.equal(eth.countryCode, null);
+  assert.match(eth.countryEvidence, /institutions in 2 countries and no place: CH \(ETH Zurich\), CN \("BUPT", the acronym of Beijing University of Posts and Telecommunications, joined by "and"\)/);
+  assert.equal((await resolve('Tsinghua University and BUPT')).countryCode, 'CN', 'both in China');
+  // A research team's letters ("TTIC", a French team) are no second institution beside a university.
+  assert.equal((await resolve('University of Chicago and TTIC')).countryCode, 'US');
+  // Purdue, which the registry holds only with its town, is not merged into the University of Michigan written after it.
+  const purdue = await resolve('Purdue University and University of Michigan');
+  assert.deepEqual(await countedAll('Purdue University and University of Michigan'), []);
+  assert.equal(purdue.countryCode, 'US', 'both in the US');
+});
+
+test('acronym: an acronym whose registry holders are all in another country than the place the string names is not read ("TTIC" in Chicago)', { skip }, async () => {
+  for (const s of ['Toyota Technological Institute at Chicago (TTIC)', 'Toyota Technological Institute at Chicago, TTIC']) {
+    const r = await resolve(s);
+    assert.equal(r.countryCode, 'US', s);
+    assert.deepEqual(r.institutions, [], s);
+    assert.match(r.countryEvidence, /the acronym "TTIC" is held in the registry only in FR, not where the string places it \(US\): not read/, s);
+  }
+  // Where the string places it, the holder is still found.
+  assert.equal((await resolve('TTIC, Paris')).institutions[0]?.name, 'Transplantation et Thérapies Innovantes de la Cornée');
+});
+
+test('explicit-country: a country named against the institution\'s ("Universität Graz, Deutschland"): the place wins, the match is only possible, and the evidence says so', { skip }, async () => {
+  const graz = await resolve('Universität Graz, Deutschland');
+  assert.equal(graz.countryCode, 'DE');
+  assert.equal(counted(graz), null);
+  assert.equal(graz.institutions[0]?.name, 'University of Graz');
+  assert.equal(graz.institutions[0]?.tier, 'possible');
+  assert.match(graz.institutions[0]!.evidence, /the string names DE \("deutschland" names DE\) and the registry places it elsewhere: kept as possible, the place gives the country/);
+});
