@@ -375,13 +375,15 @@ async function setAsideMerged(store: Store, id: string): Promise<number> {
       SELECT m.source, m.source_id, m.merged_into, 1 FROM stage_records s JOIN merged_works m ON m.source = s.source AND m.source_id = s.source_id WHERE s.file_id = $1
       UNION ALL SELECT c.source, c.source_id, m.merged_into, c.steps + 1 FROM chain c JOIN merged_works m ON m.source = c.source AND m.source_id = c.survivor WHERE c.steps < 1000)
     SELECT source, source_id, arg_max(survivor, steps) AS survivor FROM chain GROUP BY ALL`;
+  // Counted first: most batches hold no merged work, and the chain of merges is not worth following for none.
+  const n = (await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n ${merged}`, [id]))!.n;
+  if (n === 0) return 0;
   await store.run(
     `INSERT INTO stage_quarantine SELECT $1, s.record_no, NULL, 'OpenAlex merged ' || s.source_id || ' into ' || m.merged_into || ' on ' || m.merge_date || ' (' || f.path || ', row ' || m.record_no || '): the work is ' || e.survivor || CASE WHEN e.survivor <> m.merged_into THEN ' (' || m.merged_into || ' was merged on into it)' ELSE '' END || ', not counted twice', s.source_id
      ${merged.replace('WHERE', `JOIN (${survivors}) e ON e.source = s.source AND e.source_id = s.source_id WHERE`)}`,
     [id],
   );
-  const n = (await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n ${merged}`, [id]))!.n;
-  if (n > 0) await store.run(`DELETE FROM stage_records s WHERE s.file_id = $1 AND EXISTS (SELECT 1 FROM merged_works m WHERE m.source = s.source AND m.source_id = s.source_id)`, [id]);
+  await store.run(`DELETE FROM stage_records s WHERE s.file_id = $1 AND EXISTS (SELECT 1 FROM merged_works m WHERE m.source = s.source AND m.source_id = s.source_id)`, [id]);
   return n;
 }
 
@@ -404,16 +406,25 @@ const affiliationsOf = (table: string, keys: string) => `SELECT a.source, a.sour
 async function completeOrSetAside(store: Store, scope: EvidenceScope, id: string): Promise<{ conflicts: number; gained: number; otherFilesGained: number }> {
   const t = tablesOf(scope);
   const params = paramsOf(scope, id);
+  // Only a record whose id is held already or given again in the batch has a kept version to be compared with: the
+  // rest (all of a new file's records, mostly) are left out before their affiliation strings are put together.
+  await store.run(
+    `CREATE OR REPLACE TEMP TABLE stage_again AS SELECT s.* FROM stage_records s
+     WHERE s.file_id = $1 AND (EXISTS (SELECT 1 FROM ${t.records} r WHERE ${inScope(t, 'r')}r.source = s.source AND r.source_id = s.source_id)
+       OR EXISTS (SELECT 1 FROM stage_records o WHERE o.file_id = $1 AND o.source = s.source AND o.source_id = s.source_id AND o.record_no <> s.record_no))`,
+    params,
+  );
+  if ((await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM stage_again`))!.n === 0) return { conflicts: 0, gained: 0, otherFilesGained: 0 };
   await store.run(
     `CREATE OR REPLACE TEMP TABLE stage_compared AS
-     WITH staged_affs AS (${affiliationsOf('stage_affiliations', ', a.record_no')} GROUP BY ALL),
+     WITH staged_affs AS (${affiliationsOf('stage_affiliations', ', a.record_no')} SEMI JOIN stage_again s ON s.source = a.source AND s.source_id = a.source_id AND s.record_no = a.record_no GROUP BY ALL),
      held_affs AS (${affiliationsOf(t.affiliations, '')}
-       WHERE ${inScope(t, 'a')}EXISTS (SELECT 1 FROM stage_records s WHERE s.file_id = $1 AND s.source = a.source AND s.source_id = a.source_id) GROUP BY ALL),
-     staged AS (SELECT s.*, coalesce(sa.affs, '') AS affs FROM stage_records s
-       LEFT JOIN staged_affs sa ON sa.source = s.source AND sa.source_id = s.source_id AND sa.record_no = s.record_no WHERE s.file_id = $1),
+       WHERE ${inScope(t, 'a')}EXISTS (SELECT 1 FROM stage_again s WHERE s.source = a.source AND s.source_id = a.source_id) GROUP BY ALL),
+     staged AS (SELECT s.*, coalesce(sa.affs, '') AS affs FROM stage_again s
+       LEFT JOIN staged_affs sa ON sa.source = s.source AND sa.source_id = s.source_id AND sa.record_no = s.record_no),
      held AS (SELECT r.source, r.source_id, r.doi, r.title, r.year, r.file_id, r.record_no, coalesce(ha.affs, '') AS affs, true AS held FROM ${t.records} r
        LEFT JOIN held_affs ha ON ha.source = r.source AND ha.source_id = r.source_id
-       WHERE ${inScope(t, 'r')}EXISTS (SELECT 1 FROM stage_records s WHERE s.file_id = $1 AND s.source = r.source AND s.source_id = r.source_id)),
+       WHERE ${inScope(t, 'r')}EXISTS (SELECT 1 FROM stage_again s WHERE s.source = r.source AND s.source_id = r.source_id)),
      firsts AS (SELECT s.source, s.source_id, s.doi, s.title, s.year, s.file_id, s.record_no, s.affs, false AS held FROM staged s
        WHERE NOT EXISTS (SELECT 1 FROM held h WHERE h.source = s.source AND h.source_id = s.source_id) ${NEWEST_IN_BATCH}),
      kept AS (SELECT * FROM held UNION ALL SELECT * FROM firsts)

@@ -11,12 +11,20 @@ FROM {{records}};
 
 -- The preferred record (OpenAlex, then WoS, then Scopus) supplies the author list.
 -- The records of a work listed in that order too, so every refresh lists them alike.
+-- The year and the list are aggregated per work and joined back: as window aggregates over one
+-- partition per work they cost DuckDB about four times the CPU (20,000 works: 1.1 s against 0.3 s).
 CREATE OR REPLACE TABLE {{works}} AS
-SELECT rw.work_id, r.source, r.source_id, r.doi, r.title, r.type,
-  coalesce(r.year, max(r.year) OVER (PARTITION BY rw.work_id)) AS year,
-  list(r.source || ':' || r.source_id ORDER BY rw.source_rank, r.source_id) OVER (PARTITION BY rw.work_id) AS records
-FROM records r JOIN {{work_records}} rw USING (source, source_id)
-QUALIFY row_number() OVER (PARTITION BY rw.work_id ORDER BY rw.source_rank, r.source_id) = 1;
+WITH ranked AS (
+  SELECT rw.work_id, r.source, r.source_id, r.doi, r.title, r.type, r.year, rw.source_rank
+  FROM records r JOIN {{work_records}} rw USING (source, source_id)
+),
+per_work AS (
+  SELECT work_id, max(year) AS max_year, list(source || ':' || source_id ORDER BY source_rank, source_id) AS records
+  FROM ranked GROUP BY work_id
+)
+SELECT k.work_id, k.source, k.source_id, k.doi, k.title, k.type, coalesce(k.year, p.max_year) AS year, p.records
+FROM ranked k JOIN per_work p USING (work_id)
+QUALIFY row_number() OVER (PARTITION BY k.work_id ORDER BY k.source_rank, k.source_id) = 1;
 
 -- Technology fields of each work, from the classifications of all its records and the rules in
 -- the field taxonomy (loaded into field_rules before this runs).
@@ -78,16 +86,31 @@ ORDER BY year;
 
 -- One row per work × institution (or × country where no institution is known): what the
 -- co-operation indicators count.
+-- Summed in a fixed order: threads adding doubles in any order change the last bit from one refresh to the next.
+-- An ordered or distinct aggregate costs DuckDB a sort state per group, and most work × institution
+-- keys have one row (its weight and its author are the key's): only keys of several rows take them
+-- (20,000 synthetic works: 0.76 s of CPU against 0.30 s). Keys hold NULLs, so they are joined as not distinct.
 CREATE OR REPLACE TABLE {{work_institutions}} AS
-SELECT work_id, year, ror_id, country_code,
-  CASE max(CASE tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END)
-    WHEN 3 THEN 'exact' WHEN 2 THEN 'strong' WHEN 1 THEN 'possible' ELSE min(tier) END AS tier,
-  -- Summed in a fixed order: threads adding doubles in any order change the last bit from one refresh to the next.
-  sum(weight ORDER BY author_seq, aff_seq) AS weight,
-  count(DISTINCT author_seq) AS authors
-FROM {{work_affiliations}}
-GROUP BY work_id, year, ror_id, country_code
-ORDER BY year;
+WITH per_key AS (
+  SELECT work_id, year, ror_id, country_code, count(*) AS n,
+    max(CASE tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END) AS best, min(tier) AS least,
+    any_value(weight) AS one_weight, count(author_seq) AS one_author
+  FROM {{work_affiliations}}
+  GROUP BY work_id, year, ror_id, country_code
+),
+several AS (
+  SELECT a.work_id, a.year, a.ror_id, a.country_code, sum(a.weight ORDER BY a.author_seq, a.aff_seq) AS weight, count(DISTINCT a.author_seq) AS authors
+  FROM {{work_affiliations}} a SEMI JOIN (SELECT * FROM per_key WHERE n > 1) k
+    ON k.work_id = a.work_id AND k.year IS NOT DISTINCT FROM a.year AND k.ror_id IS NOT DISTINCT FROM a.ror_id AND k.country_code IS NOT DISTINCT FROM a.country_code
+  GROUP BY a.work_id, a.year, a.ror_id, a.country_code
+)
+SELECT k.work_id, k.year, k.ror_id, k.country_code,
+  CASE k.best WHEN 3 THEN 'exact' WHEN 2 THEN 'strong' WHEN 1 THEN 'possible' ELSE k.least END AS tier,
+  CASE WHEN k.n = 1 THEN k.one_weight ELSE s.weight END AS weight,
+  CASE WHEN k.n = 1 THEN k.one_author ELSE s.authors END AS authors
+FROM per_key k
+LEFT JOIN several s ON s.work_id = k.work_id AND s.year IS NOT DISTINCT FROM k.year AND s.ror_id IS NOT DISTINCT FROM k.ror_id AND s.country_code IS NOT DISTINCT FROM k.country_code
+ORDER BY k.year;
 
 -- Point look-ups of one institution's works (profiles, case assessment) use this index
 -- rather than a scan of every row.
