@@ -8,6 +8,7 @@ import { manifestEntry, readMispEvent, type Publisher, type Refused } from './mi
 import { allowedFeedUrl, isFeedUrl, NO_FEED_ORIGINS, type FeedOrigins } from './origins.ts';
 import { ExchangeError, nameUuid, UUID } from './marking.ts';
 import { FeedRefused, type ReceivedItem, type Recipient } from './service.ts';
+import { keyIdOfSpki, SPKI_ED25519 } from './feed-key.ts';
 
 /**
  * Signed static feeds. A feed is a directory (or the same files over HTTP) in MISP's feed layout:
@@ -18,7 +19,6 @@ import { FeedRefused, type ReceivedItem, type Recipient } from './service.ts';
  * than the last it took.
  */
 const SIG_FORMAT = 'derisk-feed-signature/1';
-const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
 /** A feed file larger than this is refused unread: events of notes and decisions are small. */
 const MAX_FILE = 64 * 1024 * 1024;
 
@@ -33,7 +33,7 @@ export interface Identity {
 
 const keyPaths = (home: string) => ({ dir: join(home, 'exchange'), key: join(home, 'exchange', 'feed-key.pem'), identity: join(home, 'exchange', 'identity.json'), state: join(home, 'exchange', 'published.json') });
 
-export const keyIdOf = (publicKey: string) => sha256(parsePublicKey(publicKey).export({ format: 'der', type: 'spki' })).slice(0, 16);
+export const keyIdOf = (publicKey: string) => keyIdOfSpki(parsePublicKey(publicKey).export({ format: 'der', type: 'spki' }));
 
 export function parsePublicKey(text: string): KeyObject {
   const m = /^ed25519:([A-Za-z0-9+/]{43}=)$/.exec(text.trim());
@@ -92,8 +92,11 @@ export function recipientNamed(name: string, who: string): Recipient {
 
 const signedPayload = (s: { publisher: string; keyId: string; sequence: number; publishedAt: string; manifestSha256: string }) => Buffer.from(JSON.stringify([SIG_FORMAT, s.publisher, s.keyId, s.sequence, s.publishedAt, s.manifestSha256]));
 
-/** Writes the events, the manifest and its signature into `dir`; the sequence only grows. */
-export function writeFeed(home: string, dir: string, events: { Event: Record<string, unknown> }[], now = new Date()): { files: number; sequence: number; manifestSha256: string } {
+/**
+ * Writes the events, the manifest and its signature into `dir`; the sequence only grows, and is
+ * above `sequenceAfter` (after a restore, the last sequence a partner took from a later feed).
+ */
+export function writeFeed(home: string, dir: string, events: { Event: Record<string, unknown> }[], now = new Date(), sequenceAfter = 0): { files: number; sequence: number; manifestSha256: string } {
   const id = feedIdentity(home);
   const p = keyPaths(home);
   const privateKey = createPrivateKey(readFileSync(p.key));
@@ -105,7 +108,7 @@ export function writeFeed(home: string, dir: string, events: { Event: Record<str
     manifest[e.Event.uuid as string] = manifestEntry(e, sha256(body));
   }
   const manifestText = JSON.stringify(manifest, null, 1);
-  const previous = Math.max(existsSync(p.state) ? (JSON.parse(readFileSync(p.state, 'utf8')) as { sequence: number }).sequence : 0, readSequence(dir));
+  const previous = Math.max(existsSync(p.state) ? (JSON.parse(readFileSync(p.state, 'utf8')) as { sequence: number }).sequence : 0, readSequence(dir), sequenceAfter);
   const sig = { format: SIG_FORMAT, publisher: id.publisher, keyId: id.keyId, sequence: previous + 1, publishedAt: now.toISOString(), manifestSha256: sha256(manifestText) };
   writeFileSync(join(dir, 'manifest.json'), manifestText);
   writeFileSync(join(dir, 'manifest.json.sig'), JSON.stringify({ ...sig, signature: sign(null, signedPayload(sig), privateKey).toString('base64') }, null, 1) + '\n');
