@@ -4,7 +4,7 @@ import { join, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { numberedParameters, type AppDb, type Param } from './db.ts';
-import { OWNER_ONLY_DIR, OWNER_ONLY_FILE, writeOwnerOnly } from '../owner-only.ts';
+import { distrust, OWNER_ONLY_DIR, OWNER_ONLY_FILE, writeOwnerOnly } from '../owner-only.ts';
 import { moveRestoredRows } from './migrate.ts';
 import { publicIdentityOf } from '../exchange/feed-key.ts';
 
@@ -263,6 +263,19 @@ export function readCarriedFiles(dir: string, manifest: BackupManifest): Map<str
     carried.set(as, data);
   }
   return carried;
+}
+
+/**
+ * Refuses a backup of which anything (the folder itself, a folder or file in it) another user owns
+ * or may write: they could have put in it the rows, keys and feed a restore takes as this
+ * installation's, as derisk refuses such a home or key file.
+ */
+export function checkBackupTrusted(dir: string): void {
+  const stat = lstatSync(dir);
+  // A link's own mode means nothing (its target's does): readCarriedFiles refuses the links it meets.
+  const problem = distrust(stat, stat.isSymbolicLink() ? 0 : 0o022);
+  if (problem) throw new Error(`${dir} ${problem}: others could have changed the backup, so it is not restored (make it yours alone: chmod -R go-w, and check it)`);
+  if (stat.isDirectory()) for (const name of readdirSync(dir)) checkBackupTrusted(join(dir, name));
 }
 
 /**

@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from './args.ts';
-import { applyExchangeRestore, backupAppDb, homeFilesOf, planExchangeRestore, readBackupManifest, readCarriedFiles, readPlainFile, restoreAppDb, type ExchangeRestore } from '../appdb/backup.ts';
+import { applyExchangeRestore, backupAppDb, backupAppDir, checkBackupTrusted, homeFilesOf, planExchangeRestore, readBackupManifest, readCarriedFiles, readPlainFile, restoreAppDb, type ExchangeRestore } from '../appdb/backup.ts';
 import type { AppDb } from '../appdb/db.ts';
 import { openAppDb } from '../appdb/open.ts';
 import { loadConfig } from '../config.ts';
@@ -159,6 +159,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   // Everything is read and checked, the backup's side and the home's, before anything is written:
   // a backup or home file that cannot be used restores nothing. The carried files are read once
   // here, and these bytes are what is written.
+  checkBackupTrusted(at(dir));
   const app = join(at(dir), 'app');
   const manifest = readBackupManifest(app);
   const carried = readCarriedFiles(app, manifest);
@@ -223,8 +224,13 @@ export async function auditCommand(argv: string[]): Promise<number> {
   const sub = positionals[0];
   if ((sub !== 'verify' && sub !== 'anchor') || positionals.length > 1) throw new UsageError(AUDIT_USAGE);
   if (sub === 'anchor' && !values.reason?.trim()) throw new UsageError('audit anchor --reason "…": say why the trail is anchored anew (the trail records it)');
-  // Read before the database is opened: a backup that cannot be read is an error, not a pass.
-  const backups = (values.backup ?? []).map((dir) => ({ dir, manifest: readBackupManifest(at(dir)) }));
+  // Read before the database is opened: a backup that cannot be read, or whose carried files (the
+  // audit key, the feed identity) are not the ones its manifest lists, is an error, not a pass.
+  const backups = (values.backup ?? []).map((dir) => {
+    const manifest = readBackupManifest(at(dir));
+    readCarriedFiles(backupAppDir(at(dir)), manifest);
+    return { dir, manifest };
+  });
   const config = loadConfig();
   const db = await openAppDb(config);
   try {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { applyExchangeRestore, planExchangeRestore, readBackupManifest, readCarriedFiles } from '../../src/appdb/backup.ts';
@@ -294,4 +294,24 @@ test('a home whose exchange state cannot be read stops a restore before it write
   rmSync(join(target, 'exchange'), { recursive: true });
   const again = derisk(['restore', backup], { DERISK_HOME: target });
   assert.equal(again.status, 0, again.stdout + again.stderr);
+});
+
+test('a backup that others may write is not restored', async () => {
+  const { backup } = await backedUp();
+  const exchange = join(backup, 'app', 'exchange');
+  chmodSync(exchange, 0o777);
+  const home = join(tempDir(), 'home');
+  const r = derisk(['restore', backup], { DERISK_HOME: home });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, new RegExp(`${pattern(exchange)} has permissions 0777: others could have changed the backup, so it is not restored`));
+  assert.ok(nothingRestored(home));
+});
+
+test('audit verify --backup checks the files a backup carries, as a restore does', async () => {
+  const { backup, env } = await backedUp();
+  const published = join(backup, 'app', 'exchange', 'published.json');
+  writeFileSync(published, '{"sequence": 1}\n');
+  const v = derisk(['audit', 'verify', '--backup', backup], env);
+  assert.notEqual(v.status, 0, v.stdout);
+  assert.match(v.stderr, new RegExp(`${pattern(published)} is not the file the manifest lists`));
 });
