@@ -315,3 +315,11 @@ test('audit verify --backup checks the files a backup carries, as a restore does
   assert.notEqual(v.status, 0, v.stdout);
   assert.match(v.stderr, new RegExp(`${pattern(published)} is not the file the manifest lists`));
 });
+
+test('exchange keys and publish write the feed identity, the sequence and the feed in the home owner-only (test/exchange/http.test.ts: the server still serves it)', async () => {
+  const home = join(tempDir(), 'home');
+  assert.equal(derisk(['exchange', 'keys', '--publisher', 'University A'], { DERISK_HOME: home }).status, 0);
+  const p = derisk(['exchange', 'publish', join(home, 'exchange', 'feed')], { DERISK_HOME: home });
+  assert.equal(p.status, 0, p.stdout + p.stderr);
+  assertOwnerOnly(join(home, 'exchange'), 'the exchange folder');
+});
