@@ -296,6 +296,28 @@ test('a home whose exchange state cannot be read stops a restore before it write
   assert.equal(again.status, 0, again.stdout + again.stderr);
 });
 
+test('a backup leaves out, and names, files in the exchange folders that derisk does not write there, so its restore takes it', async () => {
+  const { home, env } = await publishedHome();
+  for (const stray of ['.DS_Store', 'manifest.json~']) writeFileSync(join(home, 'exchange', 'feed', stray), 'x');
+  const backup = join(tempDir(), 'backup');
+  const b = derisk(['backup', backup], env);
+  assert.equal(b.status, 0, b.stderr);
+  assert.match(b.stdout, new RegExp(`left out, not files derisk writes there: ${pattern(join(home, 'exchange', 'feed', '.DS_Store'))}, ${pattern(join(home, 'exchange', 'feed', 'manifest.json~'))}`));
+  const r = derisk(['restore', backup], { DERISK_HOME: join(tempDir(), 'restored') });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+test('a home whose feed identity cannot be read makes no backup, and says which file', async () => {
+  const { home, env } = await publishedHome();
+  const identityPath = join(home, 'exchange', 'identity.json');
+  writeFileSync(identityPath, readFileSync(identityPath, 'utf8').slice(0, 20));
+  const backup = join(tempDir(), 'backup');
+  const b = derisk(['backup', backup], env);
+  assert.equal(b.status, 1, b.stdout);
+  assert.match(b.stderr, new RegExp(`${pattern(identityPath)} is not valid JSON`));
+  assert.ok(!existsSync(backup), 'no half-made backup');
+});
+
 test('a backup that others may write is not restored', async () => {
   const { backup } = await backedUp();
   const exchange = join(backup, 'app', 'exchange');
