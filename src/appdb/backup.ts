@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, createReadStream, createWriteStream, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, type Stats } from 'node:fs';
+import { join, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { numberedParameters, type AppDb, type Param } from './db.ts';
-import { OWNER_ONLY_DIR, OWNER_ONLY_FILE, writeOwnerOnly } from '../owner-only.ts';
+import { distrust, OWNER_ONLY_DIR, OWNER_ONLY_FILE, writeOwnerOnly } from '../owner-only.ts';
 import { moveRestoredRows } from './migrate.ts';
+import { publicIdentityOf } from '../exchange/feed-key.ts';
 
 /** Tables a backup holds, parents before children. */
 export const BACKED_UP_TABLES = [
@@ -84,27 +85,98 @@ export const HOME_FILES: Readonly<Record<string, string>> = {
   'exchange/feed/': 'the feed as last published, which a restored server serves until its next publish',
 };
 
-/** A file a backup carries: where it is now, and its path in the backup's app folder. */
+/** A file a backup carries: its path in the backup's app folder, and what it holds (read once). */
 export interface CarriedFile {
-  from: string;
   as: string;
+  data: Buffer;
 }
 
-/** The HOME_FILES that `home` holds, as files to carry (the same paths in the backup's app folder). */
-export function homeFilesOf(home: string): CarriedFile[] {
-  const files: CarriedFile[] = [];
+const kindOf = (s: Stats): string => (s.isSymbolicLink() ? 'a symbolic link' : s.isDirectory() ? 'a folder' : s.isFIFO() ? 'a named pipe' : s.isSocket() ? 'a socket' : s.isCharacterDevice() || s.isBlockDevice() ? 'a device' : 'not a plain file');
+
+/**
+ * Reads a file that must be a plain file, once. A link could lead anywhere, a named pipe would block
+ * the read for ever, a device is no file of derisk's: each is refused before it is opened, and the
+ * file opened (without following a link) must be the one looked at. `why` says what follows.
+ */
+export function readPlainFile(path: string, why: string): Buffer {
+  const seen = lstatSync(path);
+  if (!seen.isFile()) throw new Error(`${path} is ${kindOf(seen)}, not a plain file: ${why}`);
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const opened = fstatSync(fd);
+    if (!opened.isFile() || opened.ino !== seen.ino || opened.dev !== seen.dev) throw new Error(`${path} was replaced while it was read: ${why}`);
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Parses a JSON file's contents, naming the file when they are not JSON. */
+function parseJson<T>(data: Buffer, path: string): T {
+  try {
+    return JSON.parse(data.toString('utf8')) as T;
+  } catch (e) {
+    throw new Error(`${path} is not valid JSON (${(e as Error).message})`, { cause: e });
+  }
+}
+
+/**
+ * The feed identity of an exchange folder's files, from its key: identity.json must claim the key
+ * feed-key.pem holds (an edited identity.json is no way to claim another installation's key).
+ */
+function identityOfFiles(key: Buffer | undefined, identity: Buffer | undefined, where: string): { publicKey: string; keyId: string } | null {
+  if (!key && !identity) return null;
+  if (!key || !identity) throw new Error(`${where} holds ${key ? 'feed-key.pem without identity.json' : 'identity.json without feed-key.pem'}: a feed identity is both files`);
+  let derived: { publicKey: string; keyId: string };
+  try {
+    derived = publicIdentityOf(key);
+  } catch (e) {
+    throw new Error(`${join(where, 'feed-key.pem')} is not a feed key (${(e as Error).message})`, { cause: e });
+  }
+  const claimed = parseJson<{ publicKey?: unknown; keyId?: unknown }>(identity, join(where, 'identity.json'));
+  if (claimed.publicKey !== derived.publicKey || claimed.keyId !== derived.keyId) throw new Error(`${join(where, 'identity.json')} does not match ${join(where, 'feed-key.pem')}: it claims key id ${JSON.stringify(claimed.keyId)}, the key's is ${derived.keyId}`);
+  return derived;
+}
+
+/** The sequence a published.json records, naming the file when it records none. */
+function sequenceOf(data: Buffer, path: string): number {
+  const { sequence } = parseJson<{ sequence?: unknown }>(data, path);
+  if (!Number.isSafeInteger(sequence) || (sequence as number) < 0) throw new Error(`${path} records no sequence (${JSON.stringify(sequence)})`);
+  return sequence as number;
+}
+
+/** What of DERISK_HOME/exchange a backup carries: the files, read once and checked; the key id; what it left out. */
+export interface HomeFiles {
+  files: CarriedFile[];
+  keyId: string | null;
+  /** Files in the carried folders a backup does not carry (an editor's or a file manager's), by path. */
+  leftOut: string[];
+}
+
+/**
+ * The HOME_FILES that `home` holds, read and checked before a backup writes anything: a backup
+ * its own restore would refuse (a link, an identity that is not its key's) is not made.
+ */
+export function homeFilesOf(home: string): HomeFiles {
+  const found: HomeFiles = { files: [], keyId: null, leftOut: [] };
   for (const path of Object.keys(HOME_FILES)) {
     const from = join(home, path);
-    if (!existsSync(from)) continue;
-    const names = path.endsWith('/') ? readdirSync(from).sort() : [''];
-    for (const name of names) {
-      const file = join(from, name);
-      // The folders hold what derisk wrote: anything else there (a link, a folder) is not carried unsaid.
-      if (!lstatSync(file).isFile()) throw new Error(`${file} is not a plain file: a backup carries ${path}${name ? ' and the files in it' : ''} only as plain files; move it out of ${home} and back up again`);
-      files.push({ from: file, as: path + name });
+    const stat = lstatSync(from, { throwIfNoEntry: false });
+    if (!stat) continue;
+    if (path.endsWith('/') && !stat.isDirectory()) throw new Error(`${from} is ${kindOf(stat)}, not a folder: a backup carries ${path} only as a folder of plain files; move it out of ${home} and back up again`);
+    for (const name of path.endsWith('/') ? readdirSync(from).sort() : ['']) {
+      if (!carriable(path + name)) {
+        found.leftOut.push(join(from, name));
+        continue;
+      }
+      found.files.push({ as: path + name, data: readPlainFile(join(from, name), `a backup carries ${path}${name ? ' and the files in it' : ''} only as plain files; move it out of ${home} and back up again`) });
     }
   }
-  return files;
+  const data = (as: string) => found.files.find((f) => f.as === as)?.data;
+  found.keyId = identityOfFiles(data('exchange/feed-key.pem'), data('exchange/identity.json'), join(home, 'exchange'))?.keyId ?? null;
+  const published = data('exchange/published.json');
+  if (published) sequenceOf(published, join(home, 'exchange', 'published.json'));
+  return found;
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -119,8 +191,7 @@ const carriable = (as: string): boolean => as === 'audit.key' || (Object.hasOwn(
 export async function backupAppDb(db: AppDb, dir: string, carried: CarriedFile[] = []): Promise<BackupManifest> {
   mkdirSync(dir, { recursive: true, mode: OWNER_ONLY_DIR });
   const files: BackupManifest['files'] = {};
-  for (const { from, as } of carried) {
-    const data = readFileSync(from);
+  for (const { as, data } of carried) {
     writeOwnerOnly(join(dir, as), data);
     files[as] = { sha256: sha256(data), bytes: data.length };
   }
@@ -142,33 +213,80 @@ export async function backupAppDb(db: AppDb, dir: string, carried: CarriedFile[]
   return manifest;
 }
 
+/** The folder of a backup that holds its manifest: `dir` is what `derisk backup` wrote (its app/ folder) or that folder itself. */
+export function backupAppDir(dir: string): string {
+  const app = [join(dir, 'app'), dir].find((d) => existsSync(join(d, 'manifest.json')));
+  if (!app) throw new Error(`${dir}: no manifest.json, so not a derisk backup`);
+  return app;
+}
+
 /** The manifest of a backup: `dir` is what `derisk backup` wrote (its app/ folder) or that folder itself. */
 export function readBackupManifest(dir: string): BackupManifest {
-  const manifestPath = [join(dir, 'app', 'manifest.json'), join(dir, 'manifest.json')].find((p) => existsSync(p));
-  if (!manifestPath) throw new Error(`${dir}: no manifest.json, so not a derisk backup`);
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as BackupManifest;
+  const manifestPath = join(backupAppDir(dir), 'manifest.json');
+  const manifest = parseJson<BackupManifest>(readPlainFile(manifestPath, 'a backup holds only plain files'), manifestPath);
   if (manifest.format !== 'derisk-appdb-backup/1') throw new Error(`${manifestPath}: unknown backup format ${JSON.stringify(manifest.format)}`);
   return manifest;
 }
 
 /**
- * Checks the files a backup carries against its manifest before anything is written: a restore
- * takes all of the backup or none of it.
+ * Reads the files a backup carries, each once, and checks each against the manifest (size and
+ * SHA-256) before anything is written: a restore writes these very bytes (a file swapped after a
+ * check would otherwise be written unchecked), and takes all of the backup or none of it. Only
+ * plain files in the backup's own folders are read: a link could lead anywhere (a restored feed is
+ * served publicly). A backup made before manifests listed files carries at most the audit key.
  */
-export function checkCarriedFiles(dir: string, manifest: BackupManifest): void {
-  for (const [as, { sha256: expected, bytes }] of Object.entries(manifest.files ?? {})) {
+export function readCarriedFiles(dir: string, manifest: BackupManifest): Map<string, Buffer> {
+  const why = 'a backup holds only plain files in folders of its own: it was changed since it was made';
+  const carried = new Map<string, Buffer>();
+  const top = lstatSync(dir);
+  if (!top.isDirectory()) throw new Error(`${dir} is ${kindOf(top)}, not a folder: ${why}`);
+  if (manifest.files === undefined) {
+    const key = join(dir, 'audit.key');
+    if (lstatSync(key, { throwIfNoEntry: false })) carried.set('audit.key', readPlainFile(key, why));
+    return carried;
+  }
+  const root = realpathSync(dir);
+  for (const [as, { sha256: expected, bytes }] of Object.entries(manifest.files)) {
     if (!carriable(as)) throw new Error(`${dir}/manifest.json lists ${JSON.stringify(as)}, which is not a file a backup carries (${['audit.key', ...Object.keys(HOME_FILES)].join(', ')})`);
     const path = join(dir, as);
-    if (!existsSync(path)) throw new Error(`${path} is missing, the manifest lists it (${bytes} bytes): the backup is incomplete`);
-    if (sha256(readFileSync(path)) !== expected) throw new Error(`${path} is not the file the manifest lists (its SHA-256 differs): the backup was changed since it was made`);
+    const parts = as.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+      const on = join(dir, ...parts.slice(0, i));
+      const stat = lstatSync(on, { throwIfNoEntry: false });
+      if (!stat) throw new Error(`${path} is missing, the manifest lists it (${bytes} bytes): the backup is incomplete`);
+      if (i < parts.length && !stat.isDirectory()) throw new Error(`${on} is ${kindOf(stat)}, not a folder: ${why}`);
+      if (i === parts.length && !stat.isFile()) throw new Error(`${on} is ${kindOf(stat)}, not a plain file: ${why}`);
+    }
+    if (!realpathSync(path).startsWith(root + sep)) throw new Error(`${path} leads outside the backup: ${why}`);
+    const data = readPlainFile(path, why);
+    if (data.length !== bytes || sha256(data) !== expected) throw new Error(`${path} is not the file the manifest lists (its ${data.length !== bytes ? 'size' : 'SHA-256'} differs): the backup was changed since it was made`);
+    carried.set(as, data);
   }
+  return carried;
 }
 
-/** Restores a backup into an empty, migrated database, in one transaction: all of it or none. */
-export async function restoreAppDb(db: AppDb, dir: string): Promise<BackupManifest> {
+/**
+ * Refuses a backup of which anything (the folder itself, a folder or file in it) another user owns
+ * or may write: they could have put in it the rows, keys and feed a restore takes as this
+ * installation's, as derisk refuses such a home or key file.
+ */
+export function checkBackupTrusted(dir: string): void {
+  const stat = lstatSync(dir);
+  // A link's own mode means nothing (its target's does): readCarriedFiles refuses the links it meets.
+  const problem = distrust(stat, stat.isSymbolicLink() ? 0 : 0o022);
+  if (problem) throw new Error(`${dir} ${problem}: others could have changed the backup, so it is not restored (make it yours alone: chmod -R go-w, and check it)`);
+  if (stat.isDirectory()) for (const name of readdirSync(dir)) checkBackupTrusted(join(dir, name));
+}
+
+/**
+ * Restores a backup into an empty, migrated database, in one transaction: all of it or none. A
+ * caller that read the manifest and the carried files (readCarriedFiles) passes that manifest;
+ * otherwise they are read and checked here.
+ */
+export async function restoreAppDb(db: AppDb, dir: string, read?: BackupManifest): Promise<BackupManifest> {
   if (!existsSync(join(dir, 'manifest.json'))) throw new Error(`${dir}: no manifest.json, so not a derisk backup`);
-  const manifest = readBackupManifest(dir);
-  checkCarriedFiles(dir, manifest);
+  const manifest = read ?? readBackupManifest(dir);
+  if (!read) readCarriedFiles(dir, manifest);
   await db.transaction(async (tx) => {
     for (const table of BACKED_UP_TABLES) {
       const existing = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
@@ -205,38 +323,74 @@ export async function restoreAppDb(db: AppDb, dir: string): Promise<BackupManife
   return manifest;
 }
 
-/** What a restore did with the installation's exchange feed identity (DERISK_HOME/exchange/). */
+/** What a restore does with the installation's exchange feed identity (DERISK_HOME/exchange/). */
 export interface ExchangeRestore {
-  /** The exchange files the backup carried, now this home's (none: the home's own are left as they were). */
+  /** The exchange files of the backup written into this home (none: the home's own are left as they were). */
   files: string[];
-  /** The key id of the feed identity the backup carried, now this home's; null when it carried none. */
+  /** The key id of the feed key the backup carried (from the key itself); null when it carried none. */
   restored: string | null;
+  /** The sequence the backed-up installation had last published; null when it never published. */
+  restoredSequence: number | null;
   /** False for a backup made before backups carried DERISK_HOME/exchange. */
   backupCarriesHome: boolean;
-  /** The key id of this home's own feed identity before the restore, if it had one. */
+  /** The key id of this home's own feed key before the restore (from the key itself), if it had one. */
   own: string | null;
-  /** Where this home's own exchange folder was set aside, when the backup's identity replaced it. */
+  /** The sequence this home had last published, if it had. */
+  ownSequence: number | null;
+  /** True when this home holds the backup's key already and published later than the backup: kept as it is. */
+  kept: boolean;
+  /** Where this home's own exchange folder is set aside, when the backup's identity replaces it. */
   setAside: string | null;
 }
 
-const keyIdIn = (path: string): string | null => (existsSync(path) ? ((JSON.parse(readFileSync(path, 'utf8')) as { keyId?: string }).keyId ?? null) : null);
+/** A restore of the exchange files, decided before anything is written: what it does, and the bytes it writes. */
+export interface ExchangePlan {
+  report: ExchangeRestore;
+  writes: CarriedFile[];
+}
 
 /**
- * Writes the exchange files a restored backup carries (checked by restoreAppDb) into `home`,
- * owner-only. A home with an exchange folder of another identity has it set aside whole, never
- * mixed with the backup's, and never deleted: its key may be pinned by someone too.
+ * Decides what a restore does with DERISK_HOME/exchange from the backup's carried files (read and
+ * checked) and this home's own, all read and parsed here, before anything is written: a file that
+ * cannot be read stops the restore before it starts, naming the file. Identities are compared by
+ * their keys, never by the ids files claim. A home whose own key is the backup's and that published
+ * after the backup keeps its exchange folder (a restored older sequence would make every partner
+ * that took the later one refuse the next publish); a home with another identity, or none that
+ * can be told, has its folder set aside whole, never mixed with the backup's and never deleted.
  */
-export function restoreExchange(dir: string, manifest: BackupManifest, home: string, now = new Date()): ExchangeRestore {
+export function planExchangeRestore(dir: string, manifest: BackupManifest, carried: Map<string, Buffer>, home: string, now = new Date()): ExchangePlan {
   const exchange = join(home, 'exchange');
-  const own = keyIdIn(join(exchange, 'identity.json'));
-  const carried = Object.keys(manifest.files ?? {}).filter((as) => as.startsWith('exchange/'));
-  const report: ExchangeRestore = { files: carried, restored: null, backupCarriesHome: manifest.files !== undefined, own, setAside: null };
-  if (carried.length === 0) return report;
-  report.restored = keyIdIn(join(dir, 'exchange', 'identity.json'));
-  if (existsSync(exchange) && (own === null || own !== report.restored)) {
-    report.setAside = join(home, `exchange.before-restore-${now.toISOString().replace(/[:.]/g, '-')}`);
-    renameSync(exchange, report.setAside);
+  const homeFile = (name: string): Buffer | undefined => (lstatSync(join(exchange, name), { throwIfNoEntry: false }) ? readPlainFile(join(exchange, name), `derisk keeps ${name} in ${exchange} as a plain file; move it out and restore again`) : undefined);
+  const exists = lstatSync(exchange, { throwIfNoEntry: false }) !== undefined;
+  const ownKey = exists ? homeFile('feed-key.pem') : undefined;
+  let own: string | null = null;
+  if (ownKey) {
+    try {
+      own = publicIdentityOf(ownKey).keyId;
+    } catch (e) {
+      throw new Error(`${join(exchange, 'feed-key.pem')} is not a feed key (${(e as Error).message}): move ${exchange} out of the home and restore again`, { cause: e });
+    }
   }
-  for (const as of carried) writeOwnerOnly(join(home, as), readFileSync(join(dir, as)));
-  return report;
+  const ownIdentity = exists ? homeFile('identity.json') : undefined;
+  if (ownIdentity) parseJson(ownIdentity, join(exchange, 'identity.json'));
+  const ownPublished = exists ? homeFile('published.json') : undefined;
+  const ownSequence = ownPublished ? sequenceOf(ownPublished, join(exchange, 'published.json')) : null;
+
+  const writes = [...carried].filter(([as]) => as.startsWith('exchange/')).map(([as, data]) => ({ as, data }));
+  const from = (as: string) => carried.get(as);
+  const restored = identityOfFiles(from('exchange/feed-key.pem'), from('exchange/identity.json'), join(dir, 'exchange'))?.keyId ?? null;
+  const published = from('exchange/published.json');
+  const restoredSequence = published ? sequenceOf(published, join(dir, 'exchange', 'published.json')) : null;
+  const report: ExchangeRestore = { files: [], restored, restoredSequence, backupCarriesHome: manifest.files !== undefined, own, ownSequence, kept: false, setAside: null };
+  if (writes.length === 0) return { report, writes };
+  const same = own !== null && own === restored;
+  if (same && ownSequence !== null && ownSequence > (restoredSequence ?? 0)) return { report: { ...report, kept: true }, writes: [] };
+  if (exists && !same) report.setAside = join(home, `exchange.before-restore-${now.toISOString().replace(/[:.]/g, '-')}`);
+  return { report: { ...report, files: writes.map((w) => w.as) }, writes };
+}
+
+/** Writes what planExchangeRestore decided, owner-only. */
+export function applyExchangeRestore(home: string, plan: ExchangePlan): void {
+  if (plan.report.setAside) renameSync(join(home, 'exchange'), plan.report.setAside);
+  for (const { as, data } of plan.writes) writeOwnerOnly(join(home, as), data);
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from './args.ts';
-import { backupAppDb, checkCarriedFiles, homeFilesOf, readBackupManifest, restoreAppDb, restoreExchange, type ExchangeRestore } from '../appdb/backup.ts';
+import { applyExchangeRestore, backupAppDb, backupAppDir, checkBackupTrusted, homeFilesOf, planExchangeRestore, readBackupManifest, readCarriedFiles, readPlainFile, restoreAppDb, type ExchangeRestore } from '../appdb/backup.ts';
 import type { AppDb } from '../appdb/db.ts';
 import { openAppDb } from '../appdb/open.ts';
 import { loadConfig } from '../config.ts';
@@ -110,6 +110,8 @@ export async function backupCommand(argv: string[]): Promise<number> {
   if (!dir) throw new UsageError('backup <directory>');
   if (existsSync(at(dir)) && readdirSync(at(dir)).length > 0) throw new UsageError(`${dir} is not empty: back up into a new directory`);
   const config = loadConfig();
+  // Read and checked before the backup folder is made: a home file a restore would refuse makes no backup.
+  const home = homeFilesOf(config.home);
   // Owner-only, like the home, also when the folder was there (empty) before.
   mkdirSync(at(dir), { recursive: true, mode: OWNER_ONLY_DIR });
   chmodSync(at(dir), OWNER_ONLY_DIR);
@@ -118,12 +120,14 @@ export async function backupCommand(argv: string[]): Promise<number> {
     // The audit key goes with the backup, so the restored trail verifies, and so does the exchange
     // feed's identity, so partners still trust the restored feed: keep backups as safe as DERISK_HOME.
     const seal = sealOf(db);
-    const m = await backupAppDb(db, join(at(dir), 'app'), [...(seal ? [{ from: seal.keyPath, as: 'audit.key' }] : []), ...homeFilesOf(config.home)]);
-    const feedKey = 'exchange/identity.json' in (m.files ?? {}) ? (JSON.parse(readFileSync(join(at(dir), 'app', 'exchange', 'identity.json'), 'utf8')) as { keyId: string }).keyId : null;
+    const auditKey = seal ? [{ as: 'audit.key', data: readPlainFile(seal.keyPath, 'derisk keeps the audit key as a plain file') }] : [];
+    const m = await backupAppDb(db, join(at(dir), 'app'), [...auditKey, ...home.files]);
     out.log(
       `application database (${m.source}): ${Object.entries(m.tables)
         .map(([t, n]) => `${t} ${n}`)
-        .join(', ')}; audit head ${m.auditHead ? `${m.auditHead.seq} ${m.auditHead.hash.slice(0, 16)}…` : 'empty'}${seal ? '; audit key included (keep this backup as safe as DERISK_HOME)' : ''}${feedKey ? `; exchange feed identity included (key id ${feedKey})` : ''}`,
+        .join(
+          ', ',
+        )}; audit head ${m.auditHead ? `${m.auditHead.seq} ${m.auditHead.hash.slice(0, 16)}…` : 'empty'}${seal ? '; audit key included (keep this backup as safe as DERISK_HOME)' : ''}${home.keyId ? `; exchange feed identity included (key id ${home.keyId})` : ''}${home.leftOut.length > 0 ? `; left out, not files derisk writes there: ${home.leftOut.join(', ')}` : ''}`,
     );
   } finally {
     await db.close();
@@ -152,8 +156,14 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   const dir = positionals[0];
   if (!dir) throw new UsageError('restore <backup directory>');
   const config = loadConfig();
-  // The carried files are checked before the store is imported: a changed backup restores nothing.
-  checkCarriedFiles(join(dir, 'app'), readBackupManifest(join(dir, 'app')));
+  // Everything is read and checked, the backup's side and the home's, before anything is written:
+  // a backup or home file that cannot be used restores nothing. The carried files are read once
+  // here, and these bytes are what is written.
+  checkBackupTrusted(at(dir));
+  const app = join(at(dir), 'app');
+  const manifest = readBackupManifest(app);
+  const carried = readCarriedFiles(app, manifest);
+  const exchange = planExchangeRestore(app, manifest, carried, config.home);
   if (existsSync(join(dir, 'store'))) {
     if (existsSync(config.storePath)) throw new UsageError(`${config.storePath} exists: restore into a new DERISK_HOME`);
     (await Store.importFrom(config.storePath, join(at(dir), 'store'))).close();
@@ -161,21 +171,22 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   }
   let db = await openAppDb(config);
   try {
-    const m = await restoreAppDb(db, join(dir, 'app'));
+    const m = await restoreAppDb(db, app, manifest);
     // The restored trail is sealed with the key of the installation it came from: take that key,
     // and anchor the restored trail on purpose, with an entry saying so (a trail kept before
     // sealing is sealed by it).
     if (sealOf(db)) {
       await db.close();
-      const key = join(dir, 'app', 'audit.key');
-      if (existsSync(key)) writeOwnerOnly(config.auditKeyPath, readFileSync(key));
+      const key = carried.get('audit.key');
+      if (key) writeOwnerOnly(config.auditKeyPath, key);
       rmSync(config.auditAnchorPath, { force: true });
       db = await openAppDb(config);
       await anchorAnew(db, `restored from the backup ${dir} made ${m.createdAt}${m.auditHead ? `, whose head was entry ${m.auditHead.seq}` : ''}`);
     }
-    const exchange = restoreExchange(join(dir, 'app'), m, config.home);
-    await db.transaction((tx) => appendAudit(tx, { actor: 'operator', orgId: null, action: 'exchange.identity.restore', target: 'exchange', detail: { ...exchange, files: exchange.files.length, backup: dir } }));
-    out.log(exchangeRestored(exchange));
+    applyExchangeRestore(config.home, exchange);
+    const e = exchange.report;
+    await db.transaction((tx) => appendAudit(tx, { actor: 'operator', orgId: null, action: 'exchange.identity.restore', target: 'exchange', detail: { ...e, files: e.files.length, backup: dir } }));
+    out.log(exchangeRestored(e));
     const audit = await verifyAudit(db);
     const differs = (await backupHeadProblems(db, [{ dir, manifest: m }])).length > 0;
     out.log(
@@ -189,11 +200,17 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** What a restore says of the exchange feed's identity: partners pinned its key. */
+/**
+ * What a restore says of the exchange feed's identity: partners pinned its key, and each refuses a
+ * feed whose sequence is not newer than the last it took.
+ */
 function exchangeRestored(e: ExchangeRestore): string {
+  const published = (n: number | null) => (n === null ? 'never published' : `last published at sequence ${n}`);
+  if (e.kept) return `exchange feed identity: this home holds the backup's key already (key id ${e.own}), ${published(e.ownSequence)}, later than the backup (${published(e.restoredSequence)}): its exchange folder is kept as it is, so partners that took its later feed take its next publish`;
   if (e.files.length > 0) {
-    const aside = e.setAside ? `; this home's own (${e.own ? `key id ${e.own}` : 'no identity'}) was set aside in ${e.setAside}` : '';
-    return `exchange feed identity restored (${e.restored ? `key id ${e.restored}` : 'no identity, its feed only'}): partners subscribed to it read this installation's feed as before${aside}`;
+    const aside = e.setAside ? `; this home's own (${e.own ? `key id ${e.own}` : 'no feed key'}) was set aside in ${e.setAside}` : '';
+    const next = (e.restoredSequence ?? 0) + 1;
+    return `exchange feed identity restored (${e.restored ? `key id ${e.restored}` : 'no feed key, its feed only'}), ${published(e.restoredSequence)} when backed up: partners subscribed to it take its next publish (sequence ${next}) unless they pulled a feed it published after this backup, which makes them refuse its feeds until its sequence passes theirs; ask them for the last sequence they took and publish once with derisk exchange publish <dir> --sequence-after <that sequence>${aside}`;
   }
   const kept = e.own ? `this home keeps its own feed identity (key id ${e.own}), not the backed-up installation's` : "this installation's first publish makes a new feed key";
   if (!e.backupCarriesHome) return `the exchange feed identity is not in the backup (made by a derisk that did not carry DERISK_HOME/exchange): ${kept}; partners who subscribed to the old feed must be given the new key (derisk exchange keys) and subscribe anew`;
@@ -207,8 +224,13 @@ export async function auditCommand(argv: string[]): Promise<number> {
   const sub = positionals[0];
   if ((sub !== 'verify' && sub !== 'anchor') || positionals.length > 1) throw new UsageError(AUDIT_USAGE);
   if (sub === 'anchor' && !values.reason?.trim()) throw new UsageError('audit anchor --reason "…": say why the trail is anchored anew (the trail records it)');
-  // Read before the database is opened: a backup that cannot be read is an error, not a pass.
-  const backups = (values.backup ?? []).map((dir) => ({ dir, manifest: readBackupManifest(at(dir)) }));
+  // Read before the database is opened: a backup that cannot be read, or whose carried files (the
+  // audit key, the feed identity) are not the ones its manifest lists, is an error, not a pass.
+  const backups = (values.backup ?? []).map((dir) => {
+    const manifest = readBackupManifest(at(dir));
+    readCarriedFiles(backupAppDir(at(dir)), manifest);
+    return { dir, manifest };
+  });
   const config = loadConfig();
   const db = await openAppDb(config);
   try {

@@ -24,7 +24,7 @@ export const EXCHANGE_USAGE = `derisk exchange keys [--publisher NAME]          
   derisk exchange items [--org O] [--json]         the organisation's notes, decisions and verdicts with how far each may travel
   derisk exchange export --format misp|stix|ftm --out FILE [--tlp clear|green|amber|amber+strict] [--audience community|everyone] [--k N]
   derisk exchange ftm-partners [--out FILE] [--org O]   (admin) the organisation's cases and their partners as FollowTheMoney, one entity a line (as GET /api/exchange/ftm/partners)
-  derisk exchange publish <dir> [--tlp …] [--audience …] [--k N]   a signed static feed (MISP feed layout, manifest.json signed)
+  derisk exchange publish <dir> [--tlp …] [--audience …] [--k N] [--sequence-after N]   a signed static feed (MISP feed layout, manifest.json signed); --sequence-after: numbered above N (after a restore, the last sequence a partner took)
   derisk exchange subscribe <url|dir> --key ed25519:…              trust a feed signed with that key
   derisk exchange pull [--json]                    take what every subscribed feed published since the last pull (the server can pull on a schedule: POST /api/exchange/subscriptions with every)
   derisk exchange import FILE --format stix|misp --from NAME [--org O]   (admin) the match corrections a STIX 2.1 bundle or MISP event another institution sent carries, as the organisation's received items, as received items (derisk match received / accept)
@@ -50,6 +50,7 @@ const OPTIONS = {
   to: { type: 'string', multiple: true },
   from: { type: 'string' },
   none: { type: 'boolean' },
+  'sequence-after': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
@@ -205,11 +206,13 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
     case 'publish': {
       if (args.length !== 1) throw new UsageError('exchange publish needs the feed directory');
       const options = outgoingOptions(values, 'feed');
+      const after = values['sequence-after'];
+      if (after !== undefined && !/^\d{1,15}$/.test(after)) throw new UsageError('--sequence-after is the last sequence a partner took (a whole number)');
       const lists = await loadedListsOf(config);
       const publisher = publisherOf(feedIdentity(config.home));
       return withService(config, async (service, db) => {
         const outgoing = await service.outgoing(await cliActor(db, values.org ?? 'local'), options);
-        const r = writeFeed(config.home, at(args[0]!), mispEvents(publisher, outgoing, lists));
+        const r = writeFeed(config.home, at(args[0]!), mispEvents(publisher, outgoing, lists), new Date(), Number(after ?? 0));
         printOutgoing(outgoing);
         out.log(`published ${r.files} event files to ${args[0]}, manifest sequence ${r.sequence}, signed by ${publisher.name}`);
         return EXIT.ok;

@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { checkLiteral, DestinationError, guardedLookup, type DestinationPolicy } from '../monitoring/destinations.ts';
@@ -8,6 +8,8 @@ import { manifestEntry, readMispEvent, type Publisher, type Refused } from './mi
 import { allowedFeedUrl, isFeedUrl, NO_FEED_ORIGINS, type FeedOrigins } from './origins.ts';
 import { ExchangeError, nameUuid, UUID } from './marking.ts';
 import { FeedRefused, type ReceivedItem, type Recipient } from './service.ts';
+import { keyIdOfSpki, SPKI_ED25519 } from './feed-key.ts';
+import { OWNER_ONLY_DIR, writeOwnerOnly } from '../owner-only.ts';
 
 /**
  * Signed static feeds. A feed is a directory (or the same files over HTTP) in MISP's feed layout:
@@ -18,7 +20,6 @@ import { FeedRefused, type ReceivedItem, type Recipient } from './service.ts';
  * than the last it took.
  */
 const SIG_FORMAT = 'derisk-feed-signature/1';
-const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
 /** A feed file larger than this is refused unread: events of notes and decisions are small. */
 const MAX_FILE = 64 * 1024 * 1024;
 
@@ -33,7 +34,7 @@ export interface Identity {
 
 const keyPaths = (home: string) => ({ dir: join(home, 'exchange'), key: join(home, 'exchange', 'feed-key.pem'), identity: join(home, 'exchange', 'identity.json'), state: join(home, 'exchange', 'published.json') });
 
-export const keyIdOf = (publicKey: string) => sha256(parsePublicKey(publicKey).export({ format: 'der', type: 'spki' })).slice(0, 16);
+export const keyIdOf = (publicKey: string) => keyIdOfSpki(parsePublicKey(publicKey).export({ format: 'der', type: 'spki' }));
 
 export function parsePublicKey(text: string): KeyObject {
   const m = /^ed25519:([A-Za-z0-9+/]{43}=)$/.exec(text.trim());
@@ -49,18 +50,18 @@ export function feedIdentity(home: string, publisher?: string): Identity {
   if (existsSync(p.identity)) {
     const id = JSON.parse(readFileSync(p.identity, 'utf8')) as Identity;
     if (publisher && publisher !== id.publisher) {
-      writeFileSync(p.identity, JSON.stringify({ ...id, publisher }, null, 2) + '\n');
+      writeOwnerOnly(p.identity, JSON.stringify({ ...id, publisher }, null, 2) + '\n');
       return { ...id, publisher };
     }
     return id;
   }
-  mkdirSync(p.dir, { recursive: true, mode: 0o700 });
+  mkdirSync(p.dir, { recursive: true, mode: OWNER_ONLY_DIR });
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   writeFileSync(p.key, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
   const raw = (publicKey.export({ format: 'der', type: 'spki' }) as Buffer).subarray(SPKI_ED25519.length);
   const text = `ed25519:${raw.toString('base64')}`;
   const id: Identity = { publisher: publisher ?? 'derisk installation', publicKey: text, keyId: keyIdOf(text) };
-  writeFileSync(p.identity, JSON.stringify(id, null, 2) + '\n');
+  writeOwnerOnly(p.identity, JSON.stringify(id, null, 2) + '\n');
   return id;
 }
 
@@ -92,24 +93,31 @@ export function recipientNamed(name: string, who: string): Recipient {
 
 const signedPayload = (s: { publisher: string; keyId: string; sequence: number; publishedAt: string; manifestSha256: string }) => Buffer.from(JSON.stringify([SIG_FORMAT, s.publisher, s.keyId, s.sequence, s.publishedAt, s.manifestSha256]));
 
-/** Writes the events, the manifest and its signature into `dir`; the sequence only grows. */
-export function writeFeed(home: string, dir: string, events: { Event: Record<string, unknown> }[], now = new Date()): { files: number; sequence: number; manifestSha256: string } {
+/**
+ * Writes the events, the manifest and its signature into `dir`; the sequence only grows, and is
+ * above `sequenceAfter` (after a restore, the last sequence a partner took from a later feed).
+ */
+export function writeFeed(home: string, dir: string, events: { Event: Record<string, unknown> }[], now = new Date(), sequenceAfter = 0): { files: number; sequence: number; manifestSha256: string } {
   const id = feedIdentity(home);
   const p = keyPaths(home);
   const privateKey = createPrivateKey(readFileSync(p.key));
-  mkdirSync(dir, { recursive: true });
+  // A feed in the home (the one derisk serve serves) is owner-only, as the home is; one published
+  // elsewhere is for another server to serve, and keeps the umask's modes.
+  const inHome = resolve(dir).startsWith(resolve(home) + sep);
+  const write = (path: string, data: string) => (inHome ? writeOwnerOnly(path, data) : writeFileSync(path, data));
+  mkdirSync(dir, { recursive: true, ...(inHome ? { mode: OWNER_ONLY_DIR } : {}) });
   const manifest: Record<string, unknown> = {};
   for (const e of events) {
     const body = JSON.stringify(e, null, 1);
-    writeFileSync(join(dir, `${e.Event.uuid}.json`), body);
+    write(join(dir, `${e.Event.uuid}.json`), body);
     manifest[e.Event.uuid as string] = manifestEntry(e, sha256(body));
   }
   const manifestText = JSON.stringify(manifest, null, 1);
-  const previous = Math.max(existsSync(p.state) ? (JSON.parse(readFileSync(p.state, 'utf8')) as { sequence: number }).sequence : 0, readSequence(dir));
+  const previous = Math.max(existsSync(p.state) ? (JSON.parse(readFileSync(p.state, 'utf8')) as { sequence: number }).sequence : 0, readSequence(dir), sequenceAfter);
   const sig = { format: SIG_FORMAT, publisher: id.publisher, keyId: id.keyId, sequence: previous + 1, publishedAt: now.toISOString(), manifestSha256: sha256(manifestText) };
-  writeFileSync(join(dir, 'manifest.json'), manifestText);
-  writeFileSync(join(dir, 'manifest.json.sig'), JSON.stringify({ ...sig, signature: sign(null, signedPayload(sig), privateKey).toString('base64') }, null, 1) + '\n');
-  writeFileSync(p.state, JSON.stringify({ sequence: sig.sequence, publishedAt: sig.publishedAt }) + '\n');
+  write(join(dir, 'manifest.json'), manifestText);
+  write(join(dir, 'manifest.json.sig'), JSON.stringify({ ...sig, signature: sign(null, signedPayload(sig), privateKey).toString('base64') }, null, 1) + '\n');
+  writeOwnerOnly(p.state, JSON.stringify({ sequence: sig.sequence, publishedAt: sig.publishedAt }) + '\n');
   return { files: events.length, sequence: sig.sequence, manifestSha256: sig.manifestSha256 };
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { backupAppDb } from '../../src/appdb/backup.ts';
@@ -182,6 +182,9 @@ test('the other way over: a backup the old version made restores into a new home
   const manifest = await backupAppDb(old, join(dir, 'app'));
   await old.close();
   copyFileSync(join(h, 'audit.key'), join(dir, 'app', 'audit.key'));
+  // That version's manifest listed no carried files: the audit key lay beside it, unlisted.
+  const { files: _files, ...older } = JSON.parse(readFileSync(join(dir, 'app', 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(dir, 'app', 'manifest.json'), JSON.stringify(older));
   const fresh = tempDir();
   const r = derisk(['restore', dir], { DERISK_HOME: fresh });
   assert.equal(r.status, 0, r.stderr + r.stdout);

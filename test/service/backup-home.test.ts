@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { applyExchangeRestore, planExchangeRestore, readBackupManifest, readCarriedFiles } from '../../src/appdb/backup.ts';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { feedIdentity, writeFeed } from '../../src/exchange/feed.ts';
 import { Store } from '../../src/store/store.ts';
@@ -79,10 +82,16 @@ test('a backup carries the exchange feed identity, listed and hashed in its mani
   const restored = join(tempDir(), 'restored');
   const r = derisk(['restore', backup], { DERISK_HOME: restored });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, new RegExp(`exchange feed identity restored \\(key id ${keyId}\\): partners subscribed to it read this installation's feed as before\\n`));
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `exchange feed identity restored \\(key id ${keyId}\\), last published at sequence 2 when backed up: partners subscribed to it take its next publish \\(sequence 3\\) unless they pulled a feed it published after this backup, which makes them refuse its feeds until its sequence passes theirs; ask them for the last sequence they took and publish once with derisk exchange publish <dir> --sequence-after <that sequence>\\n`,
+    ),
+  );
+  assert.doesNotMatch(r.stdout, /as before/, 'a restore cannot know what partners took since the backup');
   assert.deepEqual(feedIdentity(restored), { publisher: 'University A', publicKey, keyId });
   assert.equal(writeFeed(restored, join(restored, 'exchange', 'feed'), []).sequence, 3, 'the next publish is newer than the last partners took');
-  assert.deepEqual(await auditEntries(restored, 'exchange.identity.restore'), [{ files: 5, restored: keyId, backupCarriesHome: true, own: null, setAside: null, backup }]);
+  assert.deepEqual(await auditEntries(restored, 'exchange.identity.restore'), [{ files: 5, restored: keyId, restoredSequence: 2, backupCarriesHome: true, own: null, ownSequence: null, kept: false, setAside: null, backup }]);
   for (const [h, e] of [
     [restored, { DERISK_HOME: restored }],
     [home, env],
@@ -106,7 +115,7 @@ test('a restore into a home with a feed identity of its own sets that aside, say
   assert.match(r.stdout, new RegExp(`exchange feed identity restored \\(key id ${keyId}\\).*; this home's own \\(key id ${own.keyId}\\) was set aside in ${join(target, aside).replace(/[.]/g, '\\.')}`));
   assert.equal(feedIdentity(target).keyId, keyId);
   assert.equal((JSON.parse(readFileSync(join(target, aside, 'identity.json'), 'utf8')) as { keyId: string }).keyId, own.keyId, 'the home’s own key is kept, not deleted');
-  assert.deepEqual(await auditEntries(target, 'exchange.identity.restore'), [{ files: 5, restored: keyId, backupCarriesHome: true, own: own.keyId, setAside: join(target, aside), backup }]);
+  assert.deepEqual(await auditEntries(target, 'exchange.identity.restore'), [{ files: 5, restored: keyId, restoredSequence: 2, backupCarriesHome: true, own: own.keyId, ownSequence: null, kept: false, setAside: join(target, aside), backup }]);
 
   // As a backup made before backups carried DERISK_HOME/exchange.
   const manifestPath = join(backup, 'app', 'manifest.json');
@@ -135,7 +144,7 @@ test('a backup whose carried files were changed, or that lists a file a backup d
   const changed = join(tempDir(), 'changed');
   const r = derisk(['restore', backup], { DERISK_HOME: changed });
   assert.equal(r.status, 1);
-  assert.match(r.stderr, new RegExp(`${key.replace(/[.]/g, '\\.')} is not the file the manifest lists \\(its SHA-256 differs\\): the backup was changed since it was made`));
+  assert.match(r.stderr, new RegExp(`${key.replace(/[.]/g, '\\.')} is not the file the manifest lists \\(its size differs\\): the backup was changed since it was made`));
   assert.ok(!existsSync(join(changed, 'derisk.duckdb')) && !existsSync(join(changed, 'exchange')), 'nothing restored');
 
   writeFileSync(key, pem);
@@ -146,4 +155,193 @@ test('a backup whose carried files were changed, or that lists a file a backup d
   const escaping = derisk(['restore', backup], { DERISK_HOME: join(tempDir(), 'escaping') });
   assert.equal(escaping.status, 1);
   assert.match(escaping.stderr, /lists "exchange\/feed\/\.\.\/\.\.\/\.\.\/\.bashrc", which is not a file a backup carries/);
+});
+
+// Found by a red team in the first version of the above: a restore followed links out of the
+// backup, wrote files it had read again after checking them, trusted the key id identity.json
+// claims, moved a feed's sequence back, and died half done on a home file it could not parse.
+
+const pattern = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Nothing of a backup was written into `home`. */
+const nothingRestored = (home: string) => ['derisk.duckdb', 'app.sqlite', 'audit.key'].every((f) => !existsSync(join(home, f)));
+
+/** Records a carried file's new contents in the manifest, as someone who changed the backup would. */
+function rehash(backup: string, as: string): void {
+  const manifestPath = join(backup, 'app', 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { files: Record<string, { sha256: string; bytes: number }> };
+  const data = readFileSync(join(backup, 'app', as));
+  manifest.files[as] = { sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length };
+  writeFileSync(manifestPath, JSON.stringify(manifest));
+}
+
+async function backedUp(): Promise<{ home: string; env: Record<string, string>; keyId: string; backup: string }> {
+  const published = await publishedHome();
+  const backup = join(tempDir(), 'backup');
+  const b = derisk(['backup', backup], published.env);
+  assert.equal(b.status, 0, b.stderr);
+  return { ...published, backup };
+}
+
+test('a restore refuses a link in the backup, to a file or a folder, even one whose target matches the manifest, and restores nothing', async () => {
+  const { backup } = await backedUp();
+  const outside = tempDir();
+  const feedManifest = join(backup, 'app', 'exchange', 'feed', 'manifest.json');
+  cpSync(feedManifest, join(outside, 'manifest.json'));
+  rmSync(feedManifest);
+  symlinkSync(join(outside, 'manifest.json'), feedManifest);
+  const linkedFile = join(tempDir(), 'home');
+  const r = derisk(['restore', backup], { DERISK_HOME: linkedFile });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, new RegExp(`${pattern(feedManifest)} is a symbolic link, not a plain file: a backup holds only plain files in folders of its own`));
+  assert.ok(nothingRestored(linkedFile) && !existsSync(join(linkedFile, 'exchange')));
+
+  rmSync(feedManifest);
+  cpSync(join(outside, 'manifest.json'), feedManifest);
+  const exchange = join(backup, 'app', 'exchange');
+  renameSync(exchange, join(outside, 'exchange'));
+  symlinkSync(join(outside, 'exchange'), exchange);
+  const linkedFolder = join(tempDir(), 'home');
+  const f = derisk(['restore', backup], { DERISK_HOME: linkedFolder });
+  assert.equal(f.status, 1, f.stdout + f.stderr);
+  assert.match(f.stderr, new RegExp(`${pattern(exchange)} is a symbolic link, not a folder`));
+  assert.ok(nothingRestored(linkedFolder) && !existsSync(join(linkedFolder, 'exchange')));
+});
+
+test('a named pipe in a backup is refused unopened (reading it would block for ever)', async () => {
+  const { backup } = await backedUp();
+  const app = join(backup, 'app');
+  const published = join(app, 'exchange', 'published.json');
+  rmSync(published);
+  execFileSync('mkfifo', [published]);
+  assert.throws(() => readCarriedFiles(app, readBackupManifest(app)), new RegExp(`${pattern(published)} is a named pipe, not a plain file`));
+});
+
+test('a restore writes the bytes it checked: a file swapped in the backup after the check is not what is written', async () => {
+  const { backup } = await backedUp();
+  const app = join(backup, 'app');
+  const manifest = readBackupManifest(app);
+  const carried = readCarriedFiles(app, manifest);
+  const home = join(tempDir(), 'home');
+  const plan = planExchangeRestore(app, manifest, carried, home);
+  writeFileSync(join(app, 'exchange', 'feed', 'manifest.json'), '{"swapped": true}');
+  applyExchangeRestore(home, plan);
+  assert.deepEqual(readFileSync(join(home, 'exchange', 'feed', 'manifest.json')), carried.get('exchange/feed/manifest.json'));
+});
+
+test("identities are compared by their keys: a backup's identity.json claiming another key is refused, a home's claiming the backup's is set aside", async () => {
+  const { backup, keyId } = await backedUp();
+  const target = join(tempDir(), 'target');
+  const own = feedIdentity(target, 'A home of its own');
+  const ownKey = readFileSync(join(target, 'exchange', 'feed-key.pem'));
+
+  // The backup's identity.json edited to claim the target's key, its hash in the manifest too.
+  const identityPath = join(backup, 'app', 'exchange', 'identity.json');
+  const identity = readFileSync(identityPath);
+  writeFileSync(identityPath, JSON.stringify({ publisher: 'University A', publicKey: own.publicKey, keyId: own.keyId }));
+  rehash(backup, 'exchange/identity.json');
+  const claimed = derisk(['restore', backup], { DERISK_HOME: target });
+  assert.equal(claimed.status, 1, claimed.stdout + claimed.stderr);
+  assert.match(claimed.stderr, new RegExp(`${pattern(identityPath)} does not match ${pattern(join(backup, 'app', 'exchange', 'feed-key.pem'))}: it claims key id "${own.keyId}", the key's is ${keyId}`));
+  assert.deepEqual(readFileSync(join(target, 'exchange', 'feed-key.pem')), ownKey, "the home's key is untouched");
+  assert.ok(nothingRestored(target));
+
+  // The home's identity.json claiming the backup's key id: its own key is still another, set aside.
+  writeFileSync(identityPath, identity);
+  rehash(backup, 'exchange/identity.json');
+  const ownIdentity = JSON.parse(readFileSync(join(target, 'exchange', 'identity.json'), 'utf8')) as Record<string, string>;
+  writeFileSync(join(target, 'exchange', 'identity.json'), JSON.stringify({ ...ownIdentity, keyId }));
+  const r = derisk(['restore', backup], { DERISK_HOME: target });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const aside = readdirSync(target).find((n) => n.startsWith('exchange.before-restore-'));
+  assert.ok(aside, r.stdout);
+  assert.match(r.stdout, new RegExp(`this home's own \\(key id ${own.keyId}\\) was set aside`));
+  assert.deepEqual(readFileSync(join(target, aside, 'feed-key.pem')), ownKey, "the home's key is kept");
+  assert.equal((await auditEntries(target, 'exchange.identity.restore'))[0]!.own, own.keyId);
+});
+
+test('a restore into a home of the same key that published since keeps its later sequence; elsewhere, --sequence-after moves it past a partner', async () => {
+  const { home, keyId, backup } = await backedUp();
+  assert.equal(writeFeed(home, join(home, 'exchange', 'feed'), []).sequence, 3, 'published after the backup');
+  const target = join(tempDir(), 'target');
+  cpSync(join(home, 'exchange'), join(target, 'exchange'), { recursive: true });
+  const r = derisk(['restore', backup], { DERISK_HOME: target });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, new RegExp(`this home holds the backup's key already \\(key id ${keyId}\\), last published at sequence 3, later than the backup \\(last published at sequence 2\\): its exchange folder is kept as it is`));
+  assert.deepEqual(readFileSync(join(target, 'exchange', 'published.json')), readFileSync(join(home, 'exchange', 'published.json')));
+  assert.equal(writeFeed(target, join(target, 'exchange', 'feed'), []).sequence, 4, 'newer than the 3 partners took');
+  assert.deepEqual(await auditEntries(target, 'exchange.identity.restore'), [{ files: 0, restored: keyId, restoredSequence: 2, backupCarriesHome: true, own: keyId, ownSequence: 3, kept: true, setAside: null, backup }]);
+
+  // A fresh home cannot know what partners took since the backup: the operator moves the sequence past it.
+  const fresh = join(tempDir(), 'fresh');
+  assert.equal(derisk(['restore', backup], { DERISK_HOME: fresh }).status, 0);
+  assert.equal(derisk(['exchange', 'publish', join(fresh, 'exchange', 'feed'), '--sequence-after', 'x'], { DERISK_HOME: fresh }).status, 2);
+  const p = derisk(['exchange', 'publish', join(fresh, 'exchange', 'feed'), '--sequence-after', '7'], { DERISK_HOME: fresh });
+  assert.equal(p.status, 0, p.stdout + p.stderr);
+  assert.match(p.stdout, /manifest sequence 8,/);
+});
+
+test('a home whose exchange state cannot be read stops a restore before it writes anything, naming the file; once fixed, it restores', async () => {
+  const { backup } = await backedUp();
+  const target = join(tempDir(), 'target');
+  feedIdentity(target);
+  const identityPath = join(target, 'exchange', 'identity.json');
+  writeFileSync(identityPath, readFileSync(identityPath, 'utf8').slice(0, 20));
+  const r = derisk(['restore', backup], { DERISK_HOME: target });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, new RegExp(`${pattern(identityPath)} is not valid JSON \\(`));
+  assert.ok(nothingRestored(target), readdirSync(target).join(', '));
+  rmSync(join(target, 'exchange'), { recursive: true });
+  const again = derisk(['restore', backup], { DERISK_HOME: target });
+  assert.equal(again.status, 0, again.stdout + again.stderr);
+});
+
+test('a backup leaves out, and names, files in the exchange folders that derisk does not write there, so its restore takes it', async () => {
+  const { home, env } = await publishedHome();
+  for (const stray of ['.DS_Store', 'manifest.json~']) writeFileSync(join(home, 'exchange', 'feed', stray), 'x');
+  const backup = join(tempDir(), 'backup');
+  const b = derisk(['backup', backup], env);
+  assert.equal(b.status, 0, b.stderr);
+  assert.match(b.stdout, new RegExp(`left out, not files derisk writes there: ${pattern(join(home, 'exchange', 'feed', '.DS_Store'))}, ${pattern(join(home, 'exchange', 'feed', 'manifest.json~'))}`));
+  const r = derisk(['restore', backup], { DERISK_HOME: join(tempDir(), 'restored') });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+test('a home whose feed identity cannot be read makes no backup, and says which file', async () => {
+  const { home, env } = await publishedHome();
+  const identityPath = join(home, 'exchange', 'identity.json');
+  writeFileSync(identityPath, readFileSync(identityPath, 'utf8').slice(0, 20));
+  const backup = join(tempDir(), 'backup');
+  const b = derisk(['backup', backup], env);
+  assert.equal(b.status, 1, b.stdout);
+  assert.match(b.stderr, new RegExp(`${pattern(identityPath)} is not valid JSON`));
+  assert.ok(!existsSync(backup), 'no half-made backup');
+});
+
+test('a backup that others may write is not restored', async () => {
+  const { backup } = await backedUp();
+  const exchange = join(backup, 'app', 'exchange');
+  chmodSync(exchange, 0o777);
+  const home = join(tempDir(), 'home');
+  const r = derisk(['restore', backup], { DERISK_HOME: home });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, new RegExp(`${pattern(exchange)} has permissions 0777: others could have changed the backup, so it is not restored`));
+  assert.ok(nothingRestored(home));
+});
+
+test('audit verify --backup checks the files a backup carries, as a restore does', async () => {
+  const { backup, env } = await backedUp();
+  const published = join(backup, 'app', 'exchange', 'published.json');
+  writeFileSync(published, '{"sequence": 1}\n');
+  const v = derisk(['audit', 'verify', '--backup', backup], env);
+  assert.notEqual(v.status, 0, v.stdout);
+  assert.match(v.stderr, new RegExp(`${pattern(published)} is not the file the manifest lists`));
+});
+
+test('exchange keys and publish write the feed identity, the sequence and the feed in the home owner-only (test/exchange/http.test.ts: the server still serves it)', async () => {
+  const home = join(tempDir(), 'home');
+  assert.equal(derisk(['exchange', 'keys', '--publisher', 'University A'], { DERISK_HOME: home }).status, 0);
+  const p = derisk(['exchange', 'publish', join(home, 'exchange', 'feed')], { DERISK_HOME: home });
+  assert.equal(p.status, 0, p.stdout + p.stderr);
+  assertOwnerOnly(join(home, 'exchange'), 'the exchange folder');
 });
