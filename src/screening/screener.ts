@@ -1634,9 +1634,12 @@ export class Screener {
     let own = this.entryCities.get(entry);
     if (!own) {
       // The listed name and the addresses only: a list's alias may be a subsidiary's, elsewhere ("Chengdu Dahua …" for Zhejiang Dahua).
-      // Cities that are no province: a province ("Zhejiang Dahua") holds cities the gazetteer cannot tell apart from others.
+      // A province in a listed name ("Zhejiang Dahua") holds cities the gazetteer cannot tell apart from others; in an
+      // address it is the city-province the address is in ("Haidian District, Beijing").
+      const fold = (t: string) => foldText(t).split(' ');
+      const gazetteer = this.resolver?.gazetteer;
+      const cities = [...fold(entry.name).filter((w) => !gazetteer?.isCountryOrRegion(w)), ...(entry.addresses ?? []).flatMap(fold)].filter((w) => this.isCity(w));
       const text = ` ${[entry.name, ...(entry.addresses ?? [])].map(foldText).join(' ')} `;
-      const cities = text.split(' ').filter((w) => this.isCity(w) && !this.resolver?.gazetteer.isCountryOrRegion(w));
       own = { cities: [...new Set(cities)], text };
       this.entryCities.set(entry, own);
     }
