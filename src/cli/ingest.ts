@@ -140,7 +140,9 @@ function ingestPrinter(): { onEvent: (e: IngestEvent) => void; end: (message: st
 function printFile(r: FileReport): void {
   if (r.unit === 'records') {
     const mbps = r.seconds > 0 ? (r.bytes / 1e6 / r.seconds).toFixed(1) : '-';
-    out.log(`${r.file}: ${r.status}; ${r.kept} records kept, ${r.duplicates} already known, ${r.quarantined} quarantined (${r.seconds.toFixed(1)} s, ${mbps} MB/s)`);
+    // A file ingested before is not read again: the counts are those of the run that read it, and say so.
+    if (r.status === 'already ingested') out.log(`${r.file}: already ingested, not read again; when it was read, ${r.kept} records were kept, ${r.duplicates} already known, ${r.quarantined} quarantined`);
+    else out.log(`${r.file}: ${r.status}; ${r.kept} records kept, ${r.duplicates} already known, ${r.quarantined} quarantined (${r.seconds.toFixed(1)} s, ${mbps} MB/s)`);
     if (r.doiGained) out.log(`  ${r.doiGained} records gained a DOI: kept before without one and given again with it, all else the same (among those already known; they now merge with other sources by it)`);
     if (r.quarantinePath) out.log(`  quarantined records and reasons: ${r.quarantinePath}`);
     for (const warning of r.warnings ?? []) out.log(`  warning: ${warning}`);

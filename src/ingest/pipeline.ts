@@ -159,7 +159,8 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
     seconds: (performance.now() - started) / 1000,
   });
   if (existing && existing.kind !== kind) await refuseOtherKind(kind, existing.kind, id, path, options.open ?? readHere, options.limits ?? DEFAULT_LIMITS);
-  if (existing?.finished) return report('already ingested', existing, null);
+  // Its quarantined records are still set aside: say where, as the run that read it did.
+  if (existing?.finished) return report('already ingested', existing, existing.quarantined > 0 ? await writeQuarantine(store, scope, id, path, options.quarantineDir) : null);
   const resumeAfter = existing?.lastNo ?? 0;
   if (!existing) {
     if (t.scoped) await store.run(`INSERT INTO ${t.files} (scope, file_id, path, kind, bytes, started_at, name) VALUES ($2, $1, $3, $4, $5, now(), $6)`, paramsOf(scope, id, path, kind, bytes, options.name ?? null));

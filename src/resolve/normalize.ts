@@ -41,11 +41,17 @@ const INVISIBLE = /\p{Cf}/gu;
 export const withoutInvisibles = (s: string): string => s.replace(INVISIBLE, '');
 
 /**
- * A name as a user typed or pasted it, read as derisk reads every such name: invisible format characters removed, then
+ * Trademark, registered and copyright signs (™ ® © ℠) say nothing of whom a name names, and NFKC would spell some out as
+ * letters ("DJI™" as "DJITM"): a sign glued before a word parts the words ("Huawei®Technologies"), any other goes.
+ */
+const withoutTrademarks = (s: string): string => s.replace(/[\u2122\u00ae\u00a9\u2120]+(?=[\p{L}\p{N}])/gu, ' ').replace(/[\u2122\u00ae\u00a9\u2120]+/g, '');
+
+/**
+ * A name as a user typed or pasted it, read as derisk reads every such name: invisible format characters and trademark signs removed, then
  * compatibility forms folded (full-width "ＮＵＤＴ", ligatures) by NFKC, spacing as written. Removed first, so that a
  * zero-width space pasted before an accent leaves the letter and its accent to compose.
  */
-export const asTypedKeepingSpaces = (s: string): string => withoutInvisibles(s).normalize('NFKC');
+export const asTypedKeepingSpaces = (s: string): string => withoutTrademarks(withoutInvisibles(s)).normalize('NFKC');
 
 /** asTypedKeepingSpaces with each run of spaces one space, and none at either end. */
 export const asTyped = (s: string): string => asTypedKeepingSpaces(s).replace(/\s+/g, ' ').trim();
@@ -112,7 +118,7 @@ const ELIDED_ARTICLE = /(?<![\p{L}\p{N}])(l|d|dell|nell|dall|sull)(?=[AEIOUÀ-Ö
 
 function fold(s: string): string {
   // An acronym with a small letter is one word, not two glued ("LaRC" is not "La RC").
-  const acronymsWhole = withoutInvisibles(s).replace(/\b[A-Z][A-Za-z]{1,9}\b/g, (w) => (/[a-z]/.test(w) && isAcronym(w) ? w.toLowerCase() : w));
+  const acronymsWhole = withoutTrademarks(withoutInvisibles(s)).replace(/\b[A-Z][A-Za-z]{1,9}\b/g, (w) => (/[a-z]/.test(w) && isAcronym(w) ? w.toLowerCase() : w));
   return acronymsWhole
     .replace(ELIDED_ARTICLE, '$1’')
     .replace(/([a-z\u00df-\u00ff])([A-Z])/g, '$1 $2')

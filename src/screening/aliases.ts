@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Institution } from '../ingest/ror.ts';
 import { foldText, hasCjk, nameTokens } from '../resolve/normalize.ts';
 import { readTextFile } from '../text-file.ts';
-import { ListError, type EntryName, type NameKind, type RiskList } from './risk-list.ts';
+import { ListError, type EntryName, type NameKind, type RiskEntry, type RiskList } from './risk-list.ts';
 import { isNondistinctive, screenKey } from './names.ts';
 
 export const ALIASES_FILE = fileURLToPath(new URL('../../data/lists/aliases.json', import.meta.url));
@@ -24,6 +24,8 @@ export interface AliasData {
   /** Units named after a listed company ("Huawei Noah's Ark Lab"): the words that name a unit, and those that name something else. */
   units: UnitRule;
   curated: CuratedNames[];
+  /** A Chinese company listed where it is registered offshore is read as in its home country (registered_offshore); null where the file has no such block. */
+  offshore: { home: string; native: string[] } | null;
 }
 
 export interface UnitRule {
@@ -153,6 +155,9 @@ export function loadAliases(file = aliasesFile()): AliasData {
     if (!/^[A-Z]{2,3}$/.test(abbreviation) || typeof city !== 'string' || nameTokens(city).length !== 1) throw new ListError(`${file}: city_abbreviations.cities.${abbreviation}: two or three capitals naming one city expected`);
     return [abbreviation, city];
   });
+  const offshore = doc.registered_offshore;
+  if (offshore !== undefined && (typeof offshore?.rule !== 'string' || typeof offshore.source !== 'string' || typeof offshore.home !== 'string' || !Array.isArray(offshore.native) || offshore.native.some((c: unknown) => typeof c !== 'string')))
+    throw new ListError(`${file}: registered_offshore needs rule, source, home and native (a list of countries)`);
   const units: UnitRule = {
     file: file.split('/').slice(-3).join('/'),
     unitWords: words(u.unit_words, 'unit_words'),
@@ -182,6 +187,7 @@ export function loadAliases(file = aliasesFile()): AliasData {
     derive: { rule: d.rule, countries: new Set(d.countries), legalForms: new Set(d.legal_forms), businessWords: new Set(d.business_words), minLetters: d.min_letters, maxRegistryNames: d.max_registry_names },
     units,
     curated,
+    offshore: offshore === undefined ? null : { home: offshore.home, native: offshore.native },
   };
 }
 
@@ -227,7 +233,7 @@ export function deriveShortName(name: string, rules: AliasData['derive'], isPlac
  * The lists with the names people write added to their entries: short names derived by rule,
  * and curated names matched to entries by name and country. Added names carry their source.
  */
-export function applyAliases(lists: RiskList[], aliases: AliasData, isPlace: (word: string) => boolean, countryCodeOf: (name: string) => string | null, wordCounts: Map<string, number>): RiskList[] {
+export function applyAliases(lists: RiskList[], aliases: AliasData, isPlace: (word: string) => boolean, countryCodeOf: (name: string) => string | null, wordCounts: Map<string, number>, addressCountryOf: (address: string) => string | null): RiskList[] {
   const curatedByKey = new Map<string, CuratedNames[]>();
   for (const c of aliases.curated) {
     const key = `${screenKey(c.entity)}\u0000${countryCodeOf(c.country) ?? c.country}`;
@@ -239,7 +245,8 @@ export function applyAliases(lists: RiskList[], aliases: AliasData, isPlace: (wo
   const listed = new Set(lists.flatMap((l) => l.entries.flatMap((e) => e.names.filter((n) => n.kind !== 'subsidiary').map((n) => screenKey(n.value)))));
   return lists.map((list) => ({
     ...list,
-    entries: list.entries.map((entry) => {
+    entries: list.entries.map((asListed) => {
+      const entry = atHome(asListed, aliases.offshore, countryCodeOf, addressCountryOf);
       const country = entry.country ? (countryCodeOf(entry.country) ?? entry.country) : null;
       const added: EntryName[] = [];
       // Curated names first: a name both curated and derived keeps its curated source.
@@ -260,4 +267,20 @@ export function applyAliases(lists: RiskList[], aliases: AliasData, isPlace: (wo
       return fresh.length ? { ...entry, names: [...entry.names, ...fresh] } : entry;
     }),
   }));
+}
+
+/**
+ * A Chinese company a list places where it is registered offshore ("Megvii Technology Limited", Cayman Islands), read as
+ * in its home country (registered_offshore): the list gives it a name in Chinese characters or an address there. Where
+ * it is registered is kept (registeredIn), as a string may still place it there.
+ */
+export function atHome(entry: RiskEntry, offshore: AliasData['offshore'], countryCodeOf: (name: string) => string | null, addressCountryOf: (address: string) => string | null): RiskEntry {
+  if (!offshore || !entry.country) return entry;
+  const code = (c: string) => countryCodeOf(c) ?? c;
+  const home = code(offshore.home);
+  const listed = code(entry.country);
+  if (listed === home || offshore.native.some((c) => code(c) === listed)) return entry;
+  const chinese = entry.names.some((n) => n.kind !== 'subsidiary' && hasCjk(n.value));
+  if (!chinese && !(entry.addresses ?? []).some((a) => addressCountryOf(a) === home)) return entry;
+  return { ...entry, country: offshore.home, registeredIn: entry.country };
 }

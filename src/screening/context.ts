@@ -26,6 +26,7 @@ export function buildScreeningContext(loaded: RiskList[], registry: Institution[
     (w) => res.gazetteer.isPlace(w),
     (c) => res.gazetteer.countryCodeOf(c),
     registryWordCounts(registry),
+    (a) => res.gazetteer.detect(a).countryCode ?? null,
   );
   const links = linkEntries(lists, registry, res.gazetteer);
   return { screener: new Screener(lists, res, links.links, links.countriesByName, aliases.units), resolver: res, links, lists };

@@ -72,7 +72,11 @@ function wordsOf(value: string): string[] {
  * glued together: the resolver splits such words for addresses, screening must not, or "iFlytek"
  * loses its "i" and "SenseTime" differs from "Sensetime".
  */
-const unglueBrands = (value: string): string => withoutInvisibles(value).replace(/[\p{L}\p{N}]+/gu, (w) => (/\p{Ll}\p{Lu}/u.test(w) ? w.toLowerCase() : w));
+const unglueBrands = (value: string): string =>
+  withoutInvisibles(value)
+    .replace(/[\p{L}\p{N}]+/gu, (w) => (/\p{Ll}\p{Lu}/u.test(w) ? w.toLowerCase() : w))
+    // Pluses closing a word are part of the brand ("Face++", Megvii's): read as words, not dropped as punctuation, or "Face++" would be "Face".
+    .replace(/(?<=[\p{L}\p{N}])\++(?![\p{L}\p{N}])/gu, (p) => ' plus'.repeat(p.length));
 
 /** Words that say what kind of institution one is, never which one ("Institute of Technology", "National Research University"). */
 export const INSTITUTION_KIND_WORDS: readonly string[] = ['university', 'institute', 'academy', 'college', 'school', 'group', 'center', 'centre', 'laboratory', 'research', 'technology', 'science', 'national', 'polytechnic', 'polytechnical', 'technical'];

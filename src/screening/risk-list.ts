@@ -38,6 +38,11 @@ export interface RiskEntry {
    * subsidiary of a listed group is placed ("Huawei Device (Hong Kong) Co., Limited": Kowloon, Hong Kong).
    */
   addresses?: string[];
+  /**
+   * Where the list places an entry screening reads as in its home country (data/lists/aliases.json registered_offshore:
+   * "Megvii Technology Limited", registered in the Cayman Islands, is a Chinese company): the list's own country.
+   */
+  registeredIn?: string;
   /** FollowTheMoney topics ("sanction", "export.control") a list loaded from FtM gives the entry. */
   topics?: string[];
   /**

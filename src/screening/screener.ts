@@ -58,7 +58,12 @@ export interface Similar {
   placed?: { listed: string; written: string };
   /** Matched only by a one-word alias that alone is no evidence (`person`: the entry is a person's): a question. */
   lone?: { alias: string; person: boolean };
+  /** A listed company's name written after another city than the entry's ("SH Hikvision": Shanghai, the entry in Hangzhou): a question. */
+  city?: { listed: string[]; written: string };
 }
+
+/** A folded place written with capitals again ("hangzhou" as "Hangzhou"). */
+const titled = (place: string): string => place.replace(/\b\w/g, (c) => c.toUpperCase());
 
 type NamesakeWhy = { why: string; countries?: Similar['countries']; placed?: Similar['placed'] };
 const placing = (o: NamesakeWhy) => ({ ...(o.countries ? { countries: o.countries } : {}), ...(o.placed ? { placed: o.placed } : {}) });
@@ -201,6 +206,8 @@ export class Screener {
   /** Listed Chinese names with their cjkKey, worked out once with the index: a Chinese part is compared with each of them. */
   private readonly cjkNames: (IndexedName & { cjk: string })[] = [];
   private readonly entryCountry = new Map<RiskEntry, string | null>();
+  /** The cities an entry's listed name and addresses name, and those folded (worked out as strings ask). */
+  private readonly entryCities = new Map<RiskEntry, { cities: string[]; text: string }>();
   /** How many registry names use each word. */
   private readonly wordCounts = new Map<string, number>();
   /**
@@ -598,11 +605,13 @@ export class Screener {
     // A registry match placed where the string places it ("Northeastern University, Boston") recognises the namesake.
     const recognised = exact ?? institutions.find((i) => namesakes.some((n) => n.placed && this.within(n.placed.written, i.countryCode)));
     const placed = hits.length === 0 && sameName.length === 0 && !recognised ? this.placedChoices(query, namesakes) : [];
+    // A listed company's name after another city than the lists': a question, never a listing.
+    const city = hits.length === 0 && sameName.length === 0 && placed.length === 0 && !recognised ? namesakes.filter((n) => n.city) : [];
     // A one-word alias alone (a person's, a place, a word institutions abroad bear): a question, never a listing.
-    const lone = hits.length === 0 && sameName.length === 0 && placed.length === 0 ? namesakes.filter((n) => n.lone) : [];
+    const lone = hits.length === 0 && sameName.length === 0 && placed.length === 0 && city.length === 0 ? namesakes.filter((n) => n.lone) : [];
     // An institution the registry lacks, tied to a listed one by a curated source (data/lists/aliases.json related).
-    const tie = hits.length === 0 && listedParts.length === 0 && related.length === 0 && lone.length === 0 ? this.curatedTie(query) : null;
-    const named = placed.length > 0 ? placed : lone.length > 0 ? this.loneChoices(query, lone, recognised) : tie ? this.tieChoices(query, tie) : sameName;
+    const tie = hits.length === 0 && listedParts.length === 0 && related.length === 0 && lone.length === 0 && city.length === 0 ? this.curatedTie(query) : null;
+    const named = placed.length > 0 ? placed : city.length > 0 ? this.cityChoices(query, city) : lone.length > 0 ? this.loneChoices(query, lone, recognised) : tie ? this.tieChoices(query, tie) : sameName;
     // A name several registry records hold, nothing else deciding: the holders are the choices.
     const holders = hits.length === 0 && named.length === 0 && !recognised && held.length > 1 ? this.heldChoices(held) : [];
     const choices = holders.length > 0 ? holders : named;
@@ -615,13 +624,15 @@ export class Screener {
           ? this.relatedHeadline(exact!, related)
           : placed.length > 0
             ? this.placedHeadline(query, placed)
-            : lone.length > 0
-              ? this.loneHeadline(query, lone)
-              : tie
-                ? this.tieHeadline(query, tie)
-                : holders.length > 0
-                  ? this.heldHeadline(query, holders)
-                  : this.headline(query, state, organisations, recognised, namesakes, choices);
+            : city.length > 0
+              ? this.cityHeadline(query, city)
+              : lone.length > 0
+                ? this.loneHeadline(query, lone)
+                : tie
+                  ? this.tieHeadline(query, tie)
+                  : holders.length > 0
+                    ? this.heldHeadline(query, holders)
+                    : this.headline(query, state, organisations, recognised, namesakes, choices);
     // A word nothing recognises that is a slip of a listed name: ambiguous, the listed name offered.
     const slips = state === 'unknown' && parts.length > 0 ? this.slipOffers(query) : [];
     if (slips.length > 0) {
@@ -1031,8 +1042,12 @@ export class Screener {
     // company at its listed address. A group with addresses in several places (one of Huawei Technologies' is in Kowloon) stays a question there.
     const addresses = n.entry.addresses ?? [];
     const atAddress = (n.name.kind === 'primary' || n.name.kind === 'alias') && !n.acronym && addresses.length > 0 && addresses.every((a) => this.within(country, this.addressCountry(a)));
+    // A Chinese company read at home is still the listed one where it is registered ("Megvii Technology Limited, Cayman Islands").
+    const registered = n.entry.registeredIn ? (this.resolver?.gazetteer.countryCodeOf(n.entry.registeredIn) ?? null) : null;
     if (country)
-      return this.within(country, own) || atAddress || n.entry.names.some((x) => [...this.countriesNamedIn(x.value)].some((c) => this.within(country, c))) ? null : { why: `same name, but the string is in ${country} and the listed entry in ${own}`, placed: { listed: own, written: country } };
+      return this.within(country, own) || this.within(country, registered) || atAddress || n.entry.names.some((x) => [...this.countriesNamedIn(x.value)].some((c) => this.within(country, c)))
+        ? null
+        : { why: `same name, but the string is in ${country} and the listed entry in ${own}`, placed: { listed: own, written: country } };
     const abroad = [...(this.countriesByName.get(key) ?? [])].filter((c) => c !== own);
     return abroad.length > 0 ? { why: `the string names no country, and the registry also knows "${n.name.value}" in ${abroad.join(', ')}`, countries: { name: n.name.value, listed: own, elsewhere: abroad } } : null;
   }
@@ -1503,11 +1518,27 @@ export class Screener {
     const form = this.legalFormAbroad(part);
     const tokens = screenTokens(form?.rest ?? part);
     // `apart`: where what is set aside places the name (a place alias cannot place itself).
-    const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true, country = written, apart: string | null = null) => {
+    // `leading`: the cities written before the name, each as written ("SH") and read ("shanghai").
+    const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true, country = written, apart: string | null = null, leading: { as: string; city: string }[] = []) => {
       for (const n of this.byKey.get(key) ?? []) {
         if ((n.name.kind === 'subsidiary' && !whole) || n.name.source?.startsWith(DERIVED) || !ok(n)) continue;
         if (n.lone) {
           if (!(n.lone === 'place' && address)) this.loneName(n, part, n.lone === 'place' ? apart : country, hits, namesakes, '', true);
+          continue;
+        }
+        const elsewhere = this.otherCity(n.entry, leading);
+        if (elsewhere) {
+          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name))
+            namesakes.push({
+              list: n.list.id,
+              listName: listName(n.list),
+              entry: n.entry.name,
+              entryId: n.entry.id,
+              level: n.entry.level,
+              score: 1,
+              why: `"${part}" is written as the name "${n.name.value}" after ${elsewhere.written}, but the listed entry is in ${elsewhere.listed.join(' or ')} (its listed names and addresses)`,
+              city: elsewhere,
+            });
           continue;
         }
         const other = this.namesake(n, key, country);
@@ -1539,7 +1570,14 @@ export class Screener {
     let start = 0;
     let end = tokens.length;
     for (let k = 1; k > 0 && end - start > 1; end -= k) k = this.units.trailingWords.has(tokens[end - 1]!) ? 1 : placeWords((n) => [end - n, end]);
+    const after = places.length;
     for (let k = 1; k > 0 && end - start > 1; start += k) k = placeWords((n) => [start, start + n]);
+    // A city written before a company's name is where that company is registered ("Shanghai X Co." is not "Hangzhou X Co."); one after it may be an office's.
+    const leading = places.slice(after).flatMap((p) => {
+      const abbreviation = abbreviations.find((a) => foldText(this.units.cities.byAbbreviation.get(a)!) === foldText(p));
+      const city = foldText(p);
+      return this.isCity(city) ? [{ as: abbreviation ? `"${abbreviation}" (${p})` : titled(p), city }] : [];
+    });
     if (end - start < tokens.length || form) {
       const core = tokens.slice(start, end);
       const aside = [...tokens.slice(0, start), ...tokens.slice(end), ...(form ? [form.form.form] : [])];
@@ -1552,6 +1590,7 @@ export class Screener {
         (n) => abbreviations.length === 0 || this.units.cities.countries.has(n.entry.country ?? ''),
         written ?? apart,
         apart,
+        leading,
       );
     }
     // An acronym or short name of a listed organisation read as its full name ("CETC 38th Research Institute").
@@ -1584,6 +1623,59 @@ export class Screener {
         (n) => n.tokens.length === 1 && !n.acronym && glued.length >= 6,
       );
     }
+  }
+
+  /**
+   * A city written before a listed name that is none of the entry's cities (those its listed names and addresses name):
+   * "SH Hikvision" writes Shanghai, and Hikvision is listed in Hangzhou. Null where the entry names no city, or the string writes one of its own.
+   */
+  private otherCity(entry: RiskEntry, leading: { as: string; city: string }[]): Similar['city'] | null {
+    if (leading.length === 0) return null;
+    let own = this.entryCities.get(entry);
+    if (!own) {
+      // The listed name and the addresses only: a list's alias may be a subsidiary's, elsewhere ("Chengdu Dahua …" for Zhejiang Dahua).
+      // A province in a listed name ("Zhejiang Dahua") holds cities the gazetteer cannot tell apart from others; in an
+      // address it is the city-province the address is in ("Haidian District, Beijing").
+      const fold = (t: string) => foldText(t).split(' ');
+      const gazetteer = this.resolver?.gazetteer;
+      const cities = [...fold(entry.name).filter((w) => !gazetteer?.isCountryOrRegion(w)), ...(entry.addresses ?? []).flatMap(fold)].filter((w) => this.isCity(w));
+      const text = ` ${[entry.name, ...(entry.addresses ?? [])].map(foldText).join(' ')} `;
+      own = { cities: [...new Set(cities)], text };
+      this.entryCities.set(entry, own);
+    }
+    const { cities, text } = own;
+    const written = leading.find((l) => !text.includes(` ${l.city} `));
+    return cities.length > 0 && written ? { listed: cities.map(titled), written: written.as } : null;
+  }
+
+  /** Whether a folded word or words name a city, never a country (Shanghai and Beijing are cities as well as regions). */
+  private isCity(words: string): boolean {
+    const gazetteer = this.resolver?.gazetteer;
+    return !!gazetteer && words !== '' && gazetteer.countryCodeOf(words) === null && gazetteer.citiesNamed(words).length > 0;
+  }
+
+  /** A listed name the string writes after another city than the entry's ("SH Hikvision"): the listed company offered, and another of that name. */
+  private cityChoices(query: string, namesakes: Similar[]): Choice[] {
+    const orgs = new Map<string, { name: string; cities: string[]; country: string; level: Level; lists: Set<string> }>();
+    for (const n of namesakes) {
+      const entry = this.entryOf(n.list, n.entryId);
+      const id = entry ? this.organisationId(entry) : n.entryId;
+      const org = orgs.get(id) ?? { name: n.entry, cities: n.city!.listed, country: (entry && this.entryCountry.get(entry)) ?? '', level: n.level, lists: new Set<string>() };
+      org.lists.add(n.listName);
+      if (LEVELS.indexOf(n.level) < LEVELS.indexOf(org.level)) org.level = n.level;
+      orgs.set(id, org);
+    }
+    const written = namesakes[0]!.city!.written;
+    return [
+      ...[...orgs.values()].map((o) => ({ label: `${o.name} in ${o.cities.join(' or ')}: listed (${[...o.lists].join('; ')}, ${levelWords(o.level)})`, query: o.name, countryCode: o.country, listed: true })),
+      { label: `"${query.trim()}" in ${written}: another company of that name, which no list names (identify it by its registered name before relying on this)`, query: query.trim(), countryCode: [...orgs.values()][0]!.country, listed: false },
+    ];
+  }
+
+  private cityHeadline(query: string, namesakes: Similar[]): string {
+    const names = [...new Set(namesakes.map((n) => n.entry))];
+    const cities = [...new Set(namesakes.flatMap((n) => n.city!.listed))];
+    return `Ambiguous: "${query.trim()}" writes the listed name of ${names.join('; ')} after ${namesakes[0]!.city!.written}, but the lists place it in ${cities.join(' or ')}: is it the listed company, a unit of it there, or another company of that name? Identify it before relying on this.`;
   }
 
   /** A listed name's screenTokens, as kept with the index (not to be changed). */
