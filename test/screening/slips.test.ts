@@ -130,9 +130,11 @@ test('real names near a listed one stay as they are: places, registry names, nam
     'University of Twente': ['not-listed', null, false],
     'Harbin Engineering University': ['listed', 'Harbin Engineering University', false],
     'Zhejiang University': ['listed', 'Zhejiang University', false],
-    Megvii: ['listed', 'Megvii Technology', false],
-    MEGVII: ['listed', 'Megvii Technology', false],
-    'Megvii Technology': ['listed', 'Megvii Technology', false],
+    // One organisation on two lists: the Entity List's "Megvii Technology" and OFAC's "Megvii Technology Limited"
+    // (registered in the Cayman Islands, found since screen27), named as the latter.
+    Megvii: ['listed', 'Megvii Technology Limited', false],
+    MEGVII: ['listed', 'Megvii Technology Limited', false],
+    'Megvii Technology': ['listed', 'Megvii Technology Limited', false],
   });
 });
 
