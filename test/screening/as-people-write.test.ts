@@ -1,19 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { join } from 'node:path';
-import { loadListCatalogue, readCatalogueList } from '../../src/screening/lists.ts';
-import { buildScreeningContext } from '../../src/screening/context.ts';
 import { asTyped, foldText } from '../../src/resolve/normalize.ts';
-import { MIRROR } from '../helpers/fixtures.ts';
-import { realRegistry } from '../helpers/registry.ts';
+import { realScreener } from '../helpers/screening.ts';
 
-let built: ReturnType<typeof build> | null = null;
-async function build() {
-  const { institutions, resolver } = await realRegistry();
-  const lists = loadListCatalogue().lists.map((spec) => readCatalogueList(spec, join(MIRROR, spec.mirror_path)));
-  return buildScreeningContext(lists, institutions, resolver).screener;
-}
-const realScreener = () => (built ??= build());
 const listedAs = async (q: string) => {
   const r = (await realScreener()).screen(q);
   return { state: r.state, entries: [...new Set(r.hits.map((h) => `${h.list}: ${h.entry}`))].sort(), matches: [...new Set(r.hits.map((h) => h.match))] };
