@@ -714,7 +714,7 @@ export function deriveFacts(c: Case, obs: Observations, bundle: PolicyBundle): E
   const thinPartners = minimum && !windowEmpty ? perPartner.filter((x) => x.works < minimum.atLeast) : [];
   const thin: Record<string, string> = {};
   if (thinPartners.length > 0) {
-    const why = `${thinPartners.map((x) => `only ${x.works} work${x.works === 1 ? '' : 's'} of ${x.p.query} in ${obs.window[0]}–${obs.window[1]} in the store`).join('; ')}; at least ${minimum!.atLeast} needed to say it does not hold`;
+    const why = `${thinPartners.map((x) => `${x.works === 0 ? 'no works' : `only ${x.works} work${x.works === 1 ? '' : 's'}`} of ${x.p.query} in ${obs.window[0]}–${obs.window[1]} in the store`).join('; ')}; at least ${minimum!.atLeast} needed to say it does not hold`;
     for (const k of ['copubs.listed_5y', 'copubs.partner_works_5y']) thin[k] = `${why}: load more of the partner's publications, or establish its co-publications with listed entities otherwise`;
     notes['copubs.listed_5y'] = `${notes['copubs.listed_5y']} | too few works to show absence: ${minimum!.rationale} (rulebook minimum_evidence)`;
   }
