@@ -188,6 +188,9 @@ const UNIT_SUFFIX = /^(.{0,12}?)(学院|系|研究所|实验室|重点实验室|
 /** Every field a Screener works out from its constructor's inputs, by name. */
 export type ScreenerDerived = Record<string, unknown>;
 
+/** What every namesake of an indexed name names: the listed entry it is not, at full score. */
+const namesakeEntry = (n: IndexedName) => ({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1 });
+
 /**
  * Screens names and affiliation strings against risk lists. A name is looked up whole and part by
  * part; a part matches an entry's own name, an alias (acronyms only as a whole part), its Chinese
@@ -659,12 +662,7 @@ export class Screener {
     const question = written === null && !(person && company);
     const against = written !== null ? `, and the string places it in ${this.placeName(written)}, the list in ${own ?? n.entry.country ?? 'no country'}` : person && company ? `, and "${part}" names a company` : '';
     namesakes.push({
-      list: n.list.id,
-      listName: listName(n.list),
-      entry: n.entry.name,
-      entryId: n.entry.id,
-      level: n.entry.level,
-      score: 1,
+      ...namesakeEntry(n),
       why: `"${part}" is only "${n.name.value}", ${what}: one word is no evidence on its own${against}${question ? '' : '; not taken'}`,
       ...(question ? { lone: { alias: n.name.value, person } } : {}),
     });
@@ -1295,7 +1293,7 @@ export class Screener {
       }
       const other = (whole ? null : this.besideOtherParent(n, part, country)) ?? this.namesake(n, key, country.written);
       if (other) {
-        if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: other.why, ...placing(other) });
+        if (!namesakes.some((s) => s.list === n.list.id && s.entry === n.entry.name)) namesakes.push({ ...namesakeEntry(n), why: other.why, ...placing(other) });
         continue;
       }
       this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : n.name.kind === 'chinese' || (n.name.kind === 'short' && hasCjk(n.name.value)) ? 'translated' : 'alias', n.acronym ? 0.9 : 1, hits, undefined, unit, note());
@@ -1458,8 +1456,7 @@ export class Screener {
           const abroad = this.abroad(n, at);
           const other = abroad ? this.commonBrandAbroad(n, part, at!) : this.namesake(n, key, written);
           if (other) {
-            if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name))
-              namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: abroad ? other.why : `"${part}" names a unit after the name "${n.name.value}", but ${other.why}`, ...placing(other) });
+            if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ ...namesakeEntry(n), why: abroad ? other.why : `"${part}" names a unit after the name "${n.name.value}", but ${other.why}`, ...placing(other) });
             continue;
           }
           const what = n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'short' ? 'short name' : 'listed alias';
@@ -1530,12 +1527,7 @@ export class Screener {
         if (elsewhere) {
           if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name))
             namesakes.push({
-              list: n.list.id,
-              listName: listName(n.list),
-              entry: n.entry.name,
-              entryId: n.entry.id,
-              level: n.entry.level,
-              score: 1,
+              ...namesakeEntry(n),
               why: `"${part}" is written as the name "${n.name.value}" after ${elsewhere.written}, but the listed entry is in ${elsewhere.listed.join(' or ')} (its listed names and addresses)`,
               city: elsewhere,
             });
@@ -1543,8 +1535,7 @@ export class Screener {
         }
         const other = this.namesake(n, key, country);
         if (other) {
-          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name))
-            namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" is written as the name "${n.name.value}", but ${other.why}`, ...placing(other) });
+          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ ...namesakeEntry(n), why: `"${part}" is written as the name "${n.name.value}", but ${other.why}`, ...placing(other) });
           continue;
         }
         this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : 'alias', n.acronym ? 0.9 : 1, hits, how(n), null, readingNote(part));
@@ -1707,8 +1698,7 @@ export class Screener {
         const abroad = this.abroad(n, written);
         const other = abroad ? null : this.namesake(n, nk, written);
         if (other) {
-          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name))
-            namesakes.push({ list: n.list.id, listName: listName(n.list), entry: n.entry.name, entryId: n.entry.id, level: n.entry.level, score: 1, why: `"${part}" names a unit after "${n.name.value}", but ${other.why}`, ...placing(other) });
+          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ ...namesakeEntry(n), why: `"${part}" names a unit after "${n.name.value}", but ${other.why}`, ...placing(other) });
           continue;
         }
         this.addNameHit(n, part, 'translated', 1, hits, `"${part}" names a unit of ${n.entry.name}: it begins with the company's Chinese name "${n.name.value}" (${n.name.source}) and ends "${suffix}", a word naming a unit (${this.units.file})${abroad}`, null, '', {
