@@ -81,11 +81,22 @@ async function listedWorksAt(ev: ClickHouseEvidence, snapshot: string | null, ro
   const raws = [...new Set(strings.map((s) => s.raw))];
   const hits = raws.length === 0 ? [] : await ev.all<{ raw: string; list_id: string; entry_name: string; level: string }>(`SELECT DISTINCT raw, list_id, entry_name, level FROM screen_hits WHERE ${current} AND raw IN (${raws.map(literal).join(', ')})`);
   const slot = (r: { work_id: string; author_seq: string; aff_seq: string }) => `${r.work_id}\u0000${r.author_seq}\u0000${r.aff_seq}`;
-  const rorsOf = new Map<string, string[]>();
-  for (const p of placed) rorsOf.set(slot(p), [...new Set([...(rorsOf.get(slot(p)) ?? []), p.ror_id])]);
+  // Grouped once by key, not filtered per row: a work of many authors meets many hits.
+  const rorsOf = new Map<string, Set<string>>();
+  for (const p of placed) {
+    const rors = rorsOf.get(slot(p));
+    if (rors) rors.add(p.ror_id);
+    else rorsOf.set(slot(p), new Set([p.ror_id]));
+  }
+  const hitsOf = new Map<string, typeof hits>();
+  for (const h of hits) {
+    const mine = hitsOf.get(h.raw);
+    if (mine) mine.push(h);
+    else hitsOf.set(h.raw, [h]);
+  }
   const titleOf = new Map(titles.map((t) => [t.work_id, t.title]));
   const slots: ListedSlot[] = strings.flatMap((s) =>
-    hits.filter((h) => h.raw === s.raw).map((h) => ({ work_id: s.work_id, title: titleOf.get(s.work_id) ?? null, author_seq: Number(s.author_seq), aff_seq: Number(s.aff_seq), raw: s.raw, rors: rorsOf.get(slot(s)) ?? [], list_id: h.list_id, entry_name: h.entry_name, level: h.level })),
+    (hitsOf.get(s.raw) ?? []).map((h) => ({ work_id: s.work_id, title: titleOf.get(s.work_id) ?? null, author_seq: Number(s.author_seq), aff_seq: Number(s.aff_seq), raw: s.raw, rors: [...(rorsOf.get(slot(s)) ?? [])], list_id: h.list_id, entry_name: h.entry_name, level: h.level })),
   );
   return listedWorksOf(
     picked.map((p) => ({ ...p, year: Number(p.year) })),

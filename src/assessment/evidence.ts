@@ -244,7 +244,8 @@ export interface ListedWork {
   workId: string;
   year: number;
   title: string | null;
-  listed: { affiliation: string; hits: { list: string; entry: string; level: string }[] }[];
+  /** Each listed affiliation string once, with how many of the work's authors it names when more than one (absent before verdicts counted them). */
+  listed: { affiliation: string; hits: { list: string; entry: string; level: string }[]; authors?: number }[];
 }
 
 /** Per institution, its listed co-publications in the window by year and id; how many there are in all is its `listed` count. */
@@ -454,22 +455,35 @@ export type ListedSlot = {
   level: string;
 };
 
-/** The picked works with the listed affiliations that made each count: those not counted at the institution itself. */
+/**
+ * The picked works with the listed affiliations that made each count: those not counted at the
+ * institution itself. Each distinct affiliation string once per work, with every list entry it hit
+ * and, when several author affiliations on the work read it, how many authors did.
+ */
 export function listedWorksOf(picked: PickedWork[], slots: ListedSlot[]): ListedWorks {
   const byWork = new Map<string, ListedSlot[]>();
-  for (const s of slots) byWork.set(s.work_id, [...(byWork.get(s.work_id) ?? []), s]);
+  for (const s of slots) {
+    const mine = byWork.get(s.work_id);
+    if (mine) mine.push(s);
+    else byWork.set(s.work_id, [s]);
+  }
   const out: ListedWorks = {};
   for (const p of [...picked].sort((a, b) => a.ror_id.localeCompare(b.ror_id) || a.year - b.year || a.work_id.localeCompare(b.work_id))) {
     const mine = byWork.get(p.work_id) ?? [];
     const others = mine.filter((s) => !s.rors.includes(p.ror_id)).sort((a, b) => a.author_seq - b.author_seq || a.aff_seq - b.aff_seq || a.list_id.localeCompare(b.list_id) || a.entry_name.localeCompare(b.entry_name));
-    // One entry per author affiliation, with every list entry its string hit.
-    const listed = new Map<string, ListedWork['listed'][number]>();
+    const listed = new Map<string, { entry: ListedWork['listed'][number]; authors: Set<number>; hits: Set<string> }>();
     for (const s of others) {
-      const slot = listed.get(`${s.author_seq}/${s.aff_seq}`) ?? { affiliation: s.raw, hits: [] };
-      if (!slot.hits.some((h) => h.list === s.list_id && h.entry === s.entry_name)) slot.hits.push({ list: s.list_id, entry: s.entry_name, level: s.level });
-      listed.set(`${s.author_seq}/${s.aff_seq}`, slot);
+      let seen = listed.get(s.raw);
+      if (!seen) listed.set(s.raw, (seen = { entry: { affiliation: s.raw, hits: [] }, authors: new Set(), hits: new Set() }));
+      seen.authors.add(s.author_seq);
+      const hit = `${s.list_id}\u0000${s.entry_name}`;
+      if (!seen.hits.has(hit)) {
+        seen.hits.add(hit);
+        seen.entry.hits.push({ list: s.list_id, entry: s.entry_name, level: s.level });
+      }
     }
-    (out[p.ror_id] ??= []).push({ workId: p.work_id, year: p.year, title: mine[0]?.title ?? null, listed: [...listed.values()] });
+    const entries = [...listed.values()].map(({ entry, authors }) => (authors.size > 1 ? { ...entry, authors: authors.size } : entry));
+    (out[p.ror_id] ??= []).push({ workId: p.work_id, year: p.year, title: mine[0]?.title ?? null, listed: entries });
   }
   return out;
 }

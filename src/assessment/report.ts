@@ -40,7 +40,24 @@ export function backdatedNote(a: Assessment): string | null {
 /** How many of a partner's listed co-publications a report shows; the verdict keeps more. */
 export const WORKS_SHOWN = 10;
 
-const workLine = (w: ListedWork) => `${w.year} ${w.title ?? '(no title in the store)'} [${w.workId}] — with ${w.listed.map((l) => `"${l.affiliation}" (${l.hits.map((h) => `${h.entry} on ${h.list}, ${h.level}`).join('; ')})`).join(', ')}`;
+/** Each affiliation string of a work once, with how many authors it names: a verdict stored before verdicts merged them keeps one per author affiliation. */
+function distinctListed(listed: ListedWork['listed']): Required<ListedWork['listed'][number]>[] {
+  const merged = new Map<string, Required<ListedWork['listed'][number]>>();
+  for (const l of listed) {
+    const seen = merged.get(l.affiliation);
+    if (!seen) merged.set(l.affiliation, { affiliation: l.affiliation, hits: [...l.hits], authors: l.authors ?? 1 });
+    else {
+      seen.authors += l.authors ?? 1;
+      for (const h of l.hits) if (!seen.hits.some((x) => x.list === h.list && x.entry === h.entry)) seen.hits.push(h);
+    }
+  }
+  return [...merged.values()];
+}
+
+const workLine = (w: ListedWork) =>
+  `${w.year} ${w.title ?? '(no title in the store)'} [${w.workId}] — with ${distinctListed(w.listed)
+    .map((l) => `"${l.affiliation}" (${l.hits.map((h) => `${h.entry} on ${h.list}, ${h.level}`).join('; ')}${l.authors > 1 ? `; ${l.authors} authors` : ''})`)
+    .join(', ')}`;
 
 /**
  * The works behind each partner's count of co-publications with listed entities, in lines: a
