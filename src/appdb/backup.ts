@@ -3,7 +3,7 @@ import { closeSync, constants, createReadStream, createWriteStream, existsSync, 
 import { join, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
-import { numberedParameters, type AppDb, type Param } from './db.ts';
+import { numberedParameters, type AppDb, type AppTx, type Param } from './db.ts';
 import { distrust, OWNER_ONLY_DIR, OWNER_ONLY_FILE, writeOwnerOnly } from '../owner-only.ts';
 import { moveRestoredRows } from './migrate.ts';
 import { publicIdentityOf } from '../exchange/feed-key.ts';
@@ -278,6 +278,49 @@ export function checkBackupTrusted(dir: string): void {
   if (stat.isDirectory()) for (const name of readdirSync(dir)) checkBackupTrusted(join(dir, name));
 }
 
+/** Refuses a database that holds rows of any backed-up table: a restore goes only into a new one. */
+export async function checkRestoreTarget(db: Pick<AppTx, 'query'>): Promise<void> {
+  for (const table of BACKED_UP_TABLES) {
+    const existing = await db.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
+    if (Number(existing[0]?.n ?? 0) > 0) throw new Error(`the target database is not empty (${table} has rows): restore only into a new database`);
+  }
+}
+
+/** Each row of a backup's table file, parsed and checked, with its line number; the file holds as many as the manifest says. */
+async function* backupRows(dir: string, manifest: BackupManifest, table: string): AsyncGenerator<{ row: Record<string, Param>; line: number }> {
+  let n = 0;
+  let line = 0;
+  const lines = createInterface({ input: createReadStream(join(dir, `${table}.jsonl`)), crlfDelay: Infinity });
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === '') continue;
+    let row: Record<string, Param>;
+    try {
+      row = JSON.parse(text) as Record<string, Param>;
+    } catch (e) {
+      throw new Error(`${dir}/${table}.jsonl line ${line} is not JSON (${(e as Error).message}): the backup was changed since it was made`, { cause: e });
+    }
+    const odd = Object.keys(row).find((c) => !/^[a-z_]{1,40}$/.test(c));
+    if (odd) throw new Error(`${dir}/${table}.jsonl line ${line}: ${JSON.stringify(odd)} is not a column name`);
+    n++;
+    yield { row, line };
+  }
+  if (n !== manifest.tables[table]) throw new Error(`${dir}/${table}.jsonl holds ${n} rows, the manifest says ${manifest.tables[table]}: the backup is incomplete`);
+}
+
+/**
+ * Reads every table file of a backup and checks it as a restore reads it (JSON rows, column names,
+ * as many rows as the manifest says) without writing anything: a restore that would stop half-way
+ * is refused before it starts.
+ */
+export async function checkBackupTables(dir: string, manifest: BackupManifest): Promise<void> {
+  for (const table of BACKED_UP_TABLES) {
+    if (!(table in manifest.tables)) continue;
+    if (!existsSync(join(dir, `${table}.jsonl`))) throw new Error(`${dir}/${table}.jsonl is missing, the manifest lists ${manifest.tables[table]} rows of ${table}: the backup is incomplete`);
+    for await (const _ of backupRows(dir, manifest, table));
+  }
+}
+
 /**
  * Restores a backup into an empty, migrated database, in one transaction: all of it or none. A
  * caller that read the manifest and the carried files (readCarriedFiles) passes that manifest;
@@ -288,33 +331,23 @@ export async function restoreAppDb(db: AppDb, dir: string, read?: BackupManifest
   const manifest = read ?? readBackupManifest(dir);
   if (!read) readCarriedFiles(dir, manifest);
   await db.transaction(async (tx) => {
-    for (const table of BACKED_UP_TABLES) {
-      const existing = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`);
-      if (Number(existing[0]?.n ?? 0) > 0) throw new Error(`the target database is not empty (${table} has rows): restore only into a new database`);
-    }
+    // Checked again in the transaction that writes: another process may have written since the caller looked.
+    await checkRestoreTarget(tx);
     for (const table of BACKED_UP_TABLES) {
       // A backup made by an earlier version has no file for a table added since: it had no rows.
       if (!(table in manifest.tables)) continue;
-      let n = 0;
-      const lines = createInterface({ input: createReadStream(join(dir, `${table}.jsonl`)), crlfDelay: Infinity });
-      for await (const line of lines) {
-        if (line.trim() === '') continue;
-        const row = JSON.parse(line) as Record<string, Param>;
+      for await (const { row } of backupRows(dir, manifest, table)) {
         // A backup made before migration 018 has a verdict's dates only in its result, where the migration read them from.
         if (table === 'assessments' && !('as_of' in row)) {
           const { asOf, reassessBy } = JSON.parse(String(row.result)) as { asOf?: string; reassessBy?: string };
           Object.assign(row, { as_of: asOf ?? null, reassess_by: reassessBy ?? null });
         }
         const columns = Object.keys(row);
-        const odd = columns.find((c) => !/^[a-z_]{1,40}$/.test(c));
-        if (odd) throw new Error(`${dir}/${table}.jsonl line ${n + 1}: ${JSON.stringify(odd)} is not a column name`);
         await tx.query(
           `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${numberedParameters(columns.length)})`,
           columns.map((c) => row[c] ?? null),
         );
-        n++;
       }
-      if (n !== manifest.tables[table]) throw new Error(`${dir}/${table}.jsonl holds ${n} rows, the manifest says ${manifest.tables[table]}: the backup is incomplete`);
     }
     // A backup made before migration 020 holds items imported from a file under their old keys: they
     // move as the migration moved them, noted for the audit trail to record at the next open.

@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from './args.ts';
-import { applyExchangeRestore, backupAppDb, backupAppDir, checkBackupTrusted, homeFilesOf, planExchangeRestore, readBackupManifest, readCarriedFiles, readPlainFile, restoreAppDb, type ExchangeRestore } from '../appdb/backup.ts';
+import { applyExchangeRestore, backupAppDb, backupAppDir, checkBackupTables, checkBackupTrusted, checkRestoreTarget, homeFilesOf, planExchangeRestore, readBackupManifest, readCarriedFiles, readPlainFile, restoreAppDb, type BackupManifest, type ExchangeRestore } from '../appdb/backup.ts';
 import type { AppDb } from '../appdb/db.ts';
 import { openAppDb } from '../appdb/open.ts';
 import { loadConfig } from '../config.ts';
@@ -164,14 +164,25 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   const manifest = readBackupManifest(app);
   const carried = readCarriedFiles(app, manifest);
   const exchange = planExchangeRestore(app, manifest, carried, config.home);
-  if (existsSync(join(dir, 'store'))) {
-    if (existsSync(config.storePath)) throw new UsageError(`${config.storePath} exists: restore into a new DERISK_HOME`);
-    (await Store.importFrom(config.storePath, join(at(dir), 'store'))).close();
-    out.log(`evidence store restored to ${config.storePath}`);
-  }
+  const backedUpStore = existsSync(join(at(dir), 'store'));
+  if (backedUpStore && existsSync(config.storePath)) throw new UsageError(`${config.storePath} exists: restore into a new DERISK_HOME`);
+  await checkBackupTables(app, manifest);
   let db = await openAppDb(config);
   try {
-    const m = await restoreAppDb(db, app, manifest);
+    // Every refusal comes before the first write: a database with rows refuses the restore before the store is imported.
+    await checkRestoreTarget(db);
+    let m: BackupManifest;
+    try {
+      if (backedUpStore) {
+        (await Store.importFrom(config.storePath, join(at(dir), 'store'))).close();
+        out.log(`evidence store restored to ${config.storePath}`);
+      }
+      m = await restoreAppDb(db, app, manifest);
+    } catch (e) {
+      // The store was not there before (checked above): one imported beside a database the restore could not fill is taken away again.
+      if (backedUpStore) for (const f of [config.storePath, `${config.storePath}.wal`]) rmSync(f, { force: true });
+      throw e;
+    }
     // The restored trail is sealed with the key of the installation it came from: take that key,
     // and anchor the restored trail on purpose, with an entry saying so (a trail kept before
     // sealing is sealed by it).

@@ -345,3 +345,42 @@ test('exchange keys and publish write the feed identity, the sequence and the fe
   assert.equal(p.status, 0, p.stdout + p.stderr);
   assertOwnerOnly(join(home, 'exchange'), 'the exchange folder');
 });
+
+// Found in round 28: a restore imported the evidence store, then found the application database not
+// empty and stopped, leaving the home with a store of another installation beside its own database.
+
+/** Every file of a home with its SHA-256: what "left unchanged" is checked against. */
+const digests = (dir: string): Map<string, string> => new Map([...modes(dir).keys()].filter((p) => lstatSync(p).isFile()).map((p) => [p, createHash('sha256').update(readFileSync(p)).digest('hex')]));
+
+test('a restore into a database with rows is refused before it writes anything: no store is imported, the database is unchanged byte for byte', async () => {
+  const { backup } = await backedUp();
+  const target = join(tempDir(), 'target');
+  assert.equal(derisk(['users', 'add-org', 'org-b', 'Org', 'B'], { DERISK_HOME: target }).status, 0);
+  const before = digests(target);
+  const r = derisk(['restore', backup], { DERISK_HOME: target });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /the target database is not empty \(organisations has rows\): restore only into a new database/);
+  assert.doesNotMatch(r.stdout, /evidence store restored/);
+  assert.ok(!existsSync(join(target, 'derisk.duckdb')), readdirSync(target).join(', '));
+  assert.deepEqual(digests(target), before);
+});
+
+test('a backup whose table file lacks rows the manifest counts restores nothing, naming the file; nor does one with a line that is not JSON', async () => {
+  const { backup } = await backedUp();
+  const organisations = join(backup, 'app', 'organisations.jsonl');
+  const rows = readFileSync(organisations, 'utf8');
+  writeFileSync(organisations, '');
+  const target = join(tempDir(), 'target');
+  const r = derisk(['restore', backup], { DERISK_HOME: target });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, new RegExp(`${pattern(organisations)} holds 0 rows, the manifest says 1: the backup is incomplete`));
+  assert.ok(nothingRestored(target), existsSync(target) ? readdirSync(target).join(', ') : 'no home');
+  writeFileSync(organisations, `${rows.trimEnd()}\n{"id": "org-c",\n`);
+  const broken = derisk(['restore', backup], { DERISK_HOME: target });
+  assert.equal(broken.status, 1, broken.stdout + broken.stderr);
+  assert.match(broken.stderr, new RegExp(`${pattern(organisations)} line 2 is not JSON \\(`));
+  assert.ok(nothingRestored(target), existsSync(target) ? readdirSync(target).join(', ') : 'no home');
+  writeFileSync(organisations, rows);
+  const again = derisk(['restore', backup], { DERISK_HOME: target });
+  assert.equal(again.status, 0, again.stdout + again.stderr);
+});
