@@ -206,15 +206,24 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     {
       schema: {
         description: `Publishes the installation's signed feed at ${EXCHANGE_FEED_ROUTE.replace(':file', '')} (public, as a MISP feed): items shared with the audience at markings up to tlp; anonymised verdicts only where k organisations besides any one of them (the publishing one included) assessed the partner; k is the installation's (data/exchange/policy.json): a higher one may be asked for, never a lower one (admin)`,
-        body: { type: 'object', additionalProperties: false, properties: { tlp: { type: 'string', enum: [...FEED_TLPS], default: 'green' }, audience: { type: 'string', enum: ['community', 'everyone'], default: 'community' }, k: { type: 'integer', minimum: 2, maximum: 1000 } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            tlp: { type: 'string', enum: [...FEED_TLPS], default: 'green' },
+            audience: { type: 'string', enum: ['community', 'everyone'], default: 'community' },
+            k: { type: 'integer', minimum: 2, maximum: 1000 },
+            sequence_after: { type: 'integer', minimum: 0, maximum: 999_999_999_999_999, description: 'number the feed above this sequence: after a restore, the last sequence a partner took from a later feed (as derisk exchange publish --sequence-after)' },
+          },
+        },
       },
     },
     async (request) => {
       if (!feedDir || !options.home) throw new ConflictError('this server has no DERISK_HOME: nowhere to keep the feed key and feed');
-      const body = (request.body ?? {}) as { tlp?: ExportableTlp; audience?: 'community' | 'everyone'; k?: number };
+      const body = (request.body ?? {}) as { tlp?: ExportableTlp; audience?: 'community' | 'everyone'; k?: number; sequence_after?: number };
       const outgoing = await service.outgoing(actorOf(request), { maxTlp: body.tlp ?? 'green', audience: body.audience ?? 'community', k: body.k, to: 'feed' });
       const identity = feedIdentity(options.home);
-      const written = writeFeed(options.home, feedDir, mispEvents(publisherOf(identity), outgoing, await options.lists()));
+      const written = writeFeed(options.home, feedDir, mispEvents(publisherOf(identity), outgoing, await options.lists()), new Date(), body.sequence_after ?? 0);
       return {
         ...written,
         publisher: identity.publisher,

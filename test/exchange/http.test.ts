@@ -756,3 +756,23 @@ test('a decision another institution sent under new ids or through several publi
   assert.equal(info.decisions.length, 3, 'each decision is shown, with who brought it');
   assert.equal(info.institutions, 1);
 });
+
+test('a publish over HTTP may be numbered above a sequence a partner took, as the CLI’s --sequence-after: a whole number, never one that moves the feed back', async () => {
+  const c = await installation();
+  try {
+    const publish = (body: unknown, status = 200) => expect(call(c, 'org-a/admin', 'POST', '/api/exchange/publish', body), status);
+    assert.equal((await publish({})).sequence, 1);
+    // After a restore, a partner took sequence 7 from the feed as it was before: the next is 8.
+    assert.equal((await publish({ sequence_after: 7 })).sequence, 8);
+    const sig = JSON.parse(readFileSync(join(c.home, 'exchange', 'feed', 'manifest.json.sig'), 'utf8')) as { sequence: number };
+    assert.equal(sig.sequence, 8, 'the signed manifest carries it');
+    // A sequence below the last published never moves the feed back.
+    assert.equal((await publish({ sequence_after: 2 })).sequence, 9);
+    for (const bad of [-1, 1.5, 'seven', 1e15, null]) assert.match((await publish({ sequence_after: bad }, 400)).message, /sequence_after/, JSON.stringify(bad));
+    await expect(call(c, 'org-a/officer', 'POST', '/api/exchange/publish', { sequence_after: 20 }), 403);
+    assert.equal((await publish({})).sequence, 10, 'a refused publish numbers nothing');
+  } finally {
+    await c.service.close();
+    c.store.close();
+  }
+});
