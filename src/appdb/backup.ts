@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { closeSync, constants, createReadStream, createWriteStream, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import { numberedParameters, type AppDb, type AppTx, type Param } from './db.ts';
 import { distrust, OWNER_ONLY_DIR, OWNER_ONLY_FILE, writeOwnerOnly } from '../owner-only.ts';
 import { moveRestoredRows } from './migrate.ts';
-import { publicIdentityOf } from '../exchange/feed-key.ts';
+import { canonicalJson } from '../canonical-json.ts';
+import { keyIdOfSpki, publicIdentityOf, SPKI_ED25519 } from '../exchange/feed-key.ts';
 
 /** Tables a backup holds, parents before children. */
 export const BACKED_UP_TABLES = [
@@ -210,7 +211,54 @@ export async function backupAppDb(db: AppDb, dir: string, carried: CarriedFile[]
   const head = (await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0] ?? null;
   const manifest: BackupManifest = { format: 'derisk-appdb-backup/1', createdAt: new Date().toISOString(), source: db.kind, tables, auditHead: head ? { seq: Number(head.seq), hash: head.hash } : null, files };
   writeOwnerOnly(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  const key = carried.find((f) => f.as === 'exchange/feed-key.pem')?.data;
+  if (key) writeOwnerOnly(join(dir, MANIFEST_SIGNATURE), JSON.stringify(signManifest(manifest, key), null, 2) + '\n');
   return manifest;
+}
+
+/** Beside a backup's manifest: its signature by the installation's exchange feed key, the key partners pinned. */
+export const MANIFEST_SIGNATURE = 'manifest.json.sig';
+
+interface ManifestSignature {
+  format: 'derisk-backup-signature/1';
+  keyId: string;
+  /** `ed25519:…`, as `derisk exchange keys` prints it. */
+  publicKey: string;
+  /** Ed25519 over the manifest's canonical JSON (src/canonical-json.ts), base64. */
+  signature: string;
+}
+
+function signManifest(manifest: BackupManifest, keyPem: Buffer): ManifestSignature {
+  const { publicKey, keyId } = publicIdentityOf(keyPem);
+  return { format: 'derisk-backup-signature/1', keyId, publicKey, signature: sign(null, Buffer.from(canonicalJson(manifest)), createPrivateKey(keyPem)).toString('base64') };
+}
+
+/** Who signed a backup's manifest (null: not signed — made before backups were signed, or by an installation with no feed key). */
+export interface BackupSigner {
+  keyId: string;
+  publicKey: string;
+}
+
+/**
+ * Checks the signature beside a backup's manifest: it must verify over the manifest as read, with
+ * the key it names, and that key must be the feed key the backup carries. Says which key signed;
+ * whether that key is this installation's is the caller's to judge.
+ */
+export function checkManifestSignature(dir: string, manifest: BackupManifest, carried: Map<string, Buffer>): BackupSigner | null {
+  const path = join(dir, MANIFEST_SIGNATURE);
+  if (!lstatSync(path, { throwIfNoEntry: false })) return null;
+  const s = parseJson<Partial<ManifestSignature>>(readPlainFile(path, 'a backup holds only plain files'), path);
+  const raw = /^ed25519:([A-Za-z0-9+/]{43}=)$/.exec(String(s.publicKey))?.[1];
+  if (s.format !== 'derisk-backup-signature/1' || !raw || typeof s.signature !== 'string') throw new Error(`${path} is not a backup signature (format ${JSON.stringify(s.format)}, key ${JSON.stringify(s.publicKey)})`);
+  const spki = Buffer.concat([SPKI_ED25519, Buffer.from(raw, 'base64')]);
+  const keyId = keyIdOfSpki(spki);
+  if (s.keyId !== keyId) throw new Error(`${path} claims key id ${JSON.stringify(s.keyId)}, its key's is ${keyId}`);
+  if (!verify(null, Buffer.from(canonicalJson(manifest)), createPublicKey({ key: spki, format: 'der', type: 'spki' }), Buffer.from(s.signature, 'base64')))
+    throw new Error(`${path}: the signature does not verify with key ${keyId}: the manifest was changed since the backup was made (or signed by another key)`);
+  const carriedKey = carried.get('exchange/feed-key.pem');
+  const carriedId = carriedKey ? publicIdentityOf(carriedKey).keyId : null;
+  if (carriedId !== keyId) throw new Error(`${path}: the manifest is signed with key ${keyId}, but the backup carries ${carriedId ? `the feed key ${carriedId}` : 'no feed key'}: a backup is signed by the key it carries`);
+  return { keyId, publicKey: s.publicKey! };
 }
 
 /** The folder of a backup that holds its manifest: `dir` is what `derisk backup` wrote (its app/ folder) or that folder itself. */

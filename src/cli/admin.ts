@@ -3,7 +3,23 @@ import { userInfo } from 'node:os';
 import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from './args.ts';
-import { applyExchangeRestore, backupAppDb, backupAppDir, checkBackupTables, checkBackupTrusted, checkRestoreTarget, homeFilesOf, planExchangeRestore, readBackupManifest, readCarriedFiles, readPlainFile, restoreAppDb, type BackupManifest, type ExchangeRestore } from '../appdb/backup.ts';
+import {
+  applyExchangeRestore,
+  backupAppDb,
+  backupAppDir,
+  checkBackupTables,
+  checkBackupTrusted,
+  checkManifestSignature,
+  checkRestoreTarget,
+  homeFilesOf,
+  planExchangeRestore,
+  readBackupManifest,
+  readCarriedFiles,
+  readPlainFile,
+  restoreAppDb,
+  type BackupManifest,
+  type ExchangeRestore,
+} from '../appdb/backup.ts';
 import type { AppDb } from '../appdb/db.ts';
 import { openAppDb } from '../appdb/open.ts';
 import { loadConfig } from '../config.ts';
@@ -11,6 +27,7 @@ import { Accounts, OPERATOR } from '../service/accounts.ts';
 import { anchorAnew, appendAudit, backupHeadProblems, sealOf, verifyAudit } from '../service/audit.ts';
 import { makeOwnerOnly, OWNER_ONLY_DIR, writeOwnerOnly } from '../owner-only.ts';
 import { ROLES, type Actor, type Role } from '../service/authorize.ts';
+import { publicIdentityOf } from '../exchange/feed-key.ts';
 import { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 import { at, out } from './io.ts';
@@ -228,7 +245,7 @@ function exchangeRestored(e: ExchangeRestore): string {
   return `the backed-up installation had no exchange feed identity (it never published)${e.own ? `; ${kept}` : ''}`;
 }
 
-const AUDIT_USAGE = 'audit verify [--backup <dir>]...: checks the audit trail for edited or deleted entries (and that it holds the head each backup recorded) | audit anchor --reason "…": anchors the trail as it stands, on purpose (audited)';
+const AUDIT_USAGE = 'audit verify [--backup <dir>]...: checks the audit trail for edited or deleted entries (and that it holds the head each backup recorded, and which feed key signed its manifest) | audit anchor --reason "…": anchors the trail as it stands, on purpose (audited)';
 
 export async function auditCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, backup: { type: 'string', multiple: true }, reason: { type: 'string' } } });
@@ -239,10 +256,12 @@ export async function auditCommand(argv: string[]): Promise<number> {
   // audit key, the feed identity) are not the ones its manifest lists, is an error, not a pass.
   const backups = (values.backup ?? []).map((dir) => {
     const manifest = readBackupManifest(at(dir));
-    readCarriedFiles(backupAppDir(at(dir)), manifest);
-    return { dir, manifest };
+    const carried = readCarriedFiles(backupAppDir(at(dir)), manifest);
+    return { dir, manifest, signer: checkManifestSignature(backupAppDir(at(dir)), manifest, carried) };
   });
   const config = loadConfig();
+  const ownKeyPath = join(config.home, 'exchange', 'feed-key.pem');
+  const ownKey = backups.length > 0 && existsSync(ownKeyPath) ? publicIdentityOf(readPlainFile(ownKeyPath, 'derisk keeps the feed key as a plain file')).keyId : null;
   const db = await openAppDb(config);
   try {
     if (sub === 'anchor') {
@@ -252,9 +271,17 @@ export async function auditCommand(argv: string[]): Promise<number> {
     }
     const r = await verifyAudit(db);
     r.problems.push(...(await backupHeadProblems(db, backups)));
-    if (values.json) out.log(JSON.stringify(r, null, 2));
+    // A backup signed by another key than this installation's is another installation's, or was re-signed by whoever replaced its key.
+    for (const { dir, signer } of backups)
+      if (signer && ownKey && signer.keyId !== ownKey) r.problems.push({ seq: null, problem: `the backup ${dir} is signed by the feed key ${signer.keyId}, not this installation's (${ownKey}): it is another installation's backup, or its key was replaced`, orgId: null });
+    const signatures = backups.map(({ dir, signer }) => ({ backup: dir, signedBy: signer?.keyId ?? null, thisInstallationsKey: signer && ownKey ? signer.keyId === ownKey : null }));
+    if (values.json) out.log(JSON.stringify({ ...r, ...(backups.length > 0 ? { backupSignatures: signatures } : {}) }, null, 2));
     else {
       out.log(`${r.entries} audit entries; head ${r.head.slice(0, 16)}…`);
+      for (const s of signatures)
+        out.log(
+          `  backup ${s.backup}: ${s.signedBy === null ? 'manifest not signed (made before backups were signed, or by an installation with no exchange feed key)' : `manifest signed by the exchange feed key ${s.signedBy}${s.thisInstallationsKey === null ? ', and this installation has no feed key to compare it with' : s.thisInstallationsKey ? ", this installation's" : `, NOT this installation's (${ownKey})`}`}`,
+        );
       for (const p of r.problems) out.log(`  ${p.seq === null ? '' : `entry ${p.seq}: `}${p.problem}`);
       out.log(r.problems.length === 0 ? 'the chain verifies: no entry was edited or deleted' : `${r.problems.length} problem(s): the audit trail was tampered with`);
     }

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { applyExchangeRestore, planExchangeRestore, readBackupManifest, readCarriedFiles } from '../../src/appdb/backup.ts';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
+import { canonicalJson } from '../../src/canonical-json.ts';
+import { keyIdOfSpki } from '../../src/exchange/feed-key.ts';
 import { feedIdentity, writeFeed } from '../../src/exchange/feed.ts';
 import { Store } from '../../src/store/store.ts';
 import { derisk } from '../helpers/cli.ts';
@@ -121,6 +123,8 @@ test('a restore into a home with a feed identity of its own sets that aside, say
   const manifestPath = join(backup, 'app', 'manifest.json');
   const { files: _files, ...older } = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
   writeFileSync(manifestPath, JSON.stringify(older));
+  // Nor was such a backup signed.
+  rmSync(join(backup, 'app', 'manifest.json.sig'));
   for (const [home, says] of [
     [join(tempDir(), 'fresh'), /the exchange feed identity is not in the backup \(made by a derisk that did not carry DERISK_HOME\/exchange\): this installation's first publish makes a new feed key; partners who subscribed to the old feed must be given the new key/],
     [join(tempDir(), 'keyed'), /the exchange feed identity is not in the backup .*: this home keeps its own feed identity \(key id [0-9a-f]{16}\), not the backed-up installation's/],
@@ -383,4 +387,54 @@ test('a backup whose table file lacks rows the manifest counts restores nothing,
   writeFileSync(organisations, rows);
   const again = derisk(['restore', backup], { DERISK_HOME: target });
   assert.equal(again.status, 0, again.stdout + again.stderr);
+});
+
+test("a backup's manifest is signed with the exchange feed key it carries; audit verify --backup checks the signature and says which key signed it", async () => {
+  const { env, keyId, backup } = await backedUp();
+  const sigPath = join(backup, 'app', 'manifest.json.sig');
+  assert.equal((JSON.parse(readFileSync(sigPath, 'utf8')) as { keyId: string }).keyId, keyId);
+  assert.equal(lstatSync(sigPath).mode & 0o777, 0o600);
+  const v = derisk(['audit', 'verify', '--backup', backup], env);
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+  assert.match(v.stdout, new RegExp(`backup ${pattern(backup)}: manifest signed by the exchange feed key ${keyId}, this installation's\\n`));
+  const json = derisk(['audit', 'verify', '--json', '--backup', backup], env);
+  assert.deepEqual((JSON.parse(json.stdout) as { backupSignatures: unknown }).backupSignatures, [{ backup, signedBy: keyId, thisInstallationsKey: true }]);
+
+  // Another installation, with a key of its own, is told the backup is not signed by its key.
+  const other = join(tempDir(), 'other');
+  const otherKey = feedIdentity(other, 'University B').keyId;
+  const elsewhere = derisk(['audit', 'verify', '--backup', backup], { DERISK_HOME: other });
+  assert.equal(elsewhere.status, 1, elsewhere.stdout + elsewhere.stderr);
+  assert.match(elsewhere.stdout, new RegExp(`the backup ${pattern(backup)} is signed by the feed key ${keyId}, not this installation's \\(${otherKey}\\)`));
+
+  // A manifest changed after the backup was made (here the row count of a table) no longer verifies.
+  const manifestPath = join(backup, 'app', 'manifest.json');
+  const manifest = readFileSync(manifestPath, 'utf8');
+  assert.match(manifest, /"organisations": 1,/);
+  writeFileSync(manifestPath, manifest.replace('"organisations": 1,', '"organisations": 2,'));
+  const changed = derisk(['audit', 'verify', '--backup', backup], env);
+  assert.equal(changed.status, 1, changed.stdout);
+  assert.match(changed.stderr, new RegExp(`${pattern(sigPath)}: the signature does not verify with key ${keyId}: the manifest was changed since the backup was made`));
+  writeFileSync(manifestPath, manifest);
+
+  // Re-signed with a key of someone else's: it is not the feed key the backup carries.
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  const forged = { format: 'derisk-backup-signature/1', keyId: keyIdOfSpki(spki), publicKey: `ed25519:${spki.subarray(12).toString('base64')}`, signature: sign(null, Buffer.from(canonicalJson(JSON.parse(manifest))), privateKey).toString('base64') };
+  writeFileSync(sigPath, JSON.stringify(forged));
+  const reSigned = derisk(['audit', 'verify', '--backup', backup], env);
+  assert.equal(reSigned.status, 1, reSigned.stdout);
+  assert.match(reSigned.stderr, new RegExp(`the manifest is signed with key ${forged.keyId}, but the backup carries the feed key ${keyId}: a backup is signed by the key it carries`));
+});
+
+test('a backup of an installation with no exchange feed key is not signed, and audit verify --backup says so', async () => {
+  const home = join(tempDir(), 'home');
+  const env = { DERISK_HOME: home };
+  assert.equal(derisk(['users', 'add-org', 'org-a', 'Org', 'A'], env).status, 0);
+  const backup = join(tempDir(), 'backup');
+  assert.equal(derisk(['backup', backup], env).status, 0);
+  assert.ok(!existsSync(join(backup, 'app', 'manifest.json.sig')));
+  const v = derisk(['audit', 'verify', '--backup', backup], env);
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+  assert.match(v.stdout, /manifest not signed \(made before backups were signed, or by an installation with no exchange feed key\)/);
 });
