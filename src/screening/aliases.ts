@@ -51,6 +51,11 @@ export interface UnitRule {
    * the countries it holds in. Read on both sides: in a listed name, and in a screened name where a place may stand.
    */
   cities: { countries: Set<string>; byAbbreviation: Map<string, string> };
+  /**
+   * A company named after a listed institution ("Beihang Technology Co"): the words that make a listed name an institution's
+   * that is no company, and the legal forms and company words (as screening reads them, and in Chinese) that name a company (named_after).
+   */
+  namedAfter: { institutionWords: Set<string>; companyWords: Set<string>; fieldWords: Set<string>; companyWordsZh: string[] };
 }
 
 export interface RelatedInstitution {
@@ -155,6 +160,20 @@ export function loadAliases(file = aliasesFile()): AliasData {
     if (!/^[A-Z]{2,3}$/.test(abbreviation) || typeof city !== 'string' || nameTokens(city).length !== 1) throw new ListError(`${file}: city_abbreviations.cities.${abbreviation}: two or three capitals naming one city expected`);
     return [abbreviation, city];
   });
+  // An office's own alias file may leave the block out: then a listed institution's name takes company words as before.
+  const after = doc.named_after;
+  if (
+    after !== undefined &&
+    (typeof after?.rule !== 'string' ||
+      typeof after.source !== 'string' ||
+      !Array.isArray(after.institution_words) ||
+      !Array.isArray(after.company_words) ||
+      !Array.isArray(after.field_words) ||
+      !Array.isArray(after.company_words_zh) ||
+      after.company_words_zh.some((w: unknown) => typeof w !== 'string' || !hasCjk(w)))
+  )
+    throw new ListError(`${file}: named_after needs rule, source, institution_words, company_words, field_words and company_words_zh (Chinese words)`);
+  const asRead = (ws: string[]) => new Set(ws.flatMap((w) => [foldText(w), ...nameTokens(w)]).filter((w) => w !== ''));
   const offshore = doc.registered_offshore;
   if (offshore !== undefined && (typeof offshore?.rule !== 'string' || typeof offshore.source !== 'string' || typeof offshore.home !== 'string' || !Array.isArray(offshore.native) || offshore.native.some((c: unknown) => typeof c !== 'string')))
     throw new ListError(`${file}: registered_offshore needs rule, source, home and native (a list of countries)`);
@@ -170,6 +189,12 @@ export function loadAliases(file = aliasesFile()): AliasData {
     abroad: { legalForms, regions },
     related,
     cities: { countries: new Set(abbreviated?.countries ?? []), byAbbreviation: new Map(cities) },
+    namedAfter: {
+      institutionWords: asRead(after?.institution_words ?? []),
+      companyWords: asRead(after ? [...d.legal_forms, ...after.company_words] : []),
+      fieldWords: asRead(after?.field_words ?? []),
+      companyWordsZh: after?.company_words_zh ?? [],
+    },
   };
   const curated = ((doc.curated ?? []) as any[]).map((c, i): CuratedNames => {
     const where = `curated[${i}]${typeof c?.entity === 'string' ? ` (${c.entity})` : ''}`;

@@ -60,6 +60,8 @@ export interface Similar {
   lone?: { alias: string; person: boolean };
   /** A listed company's name written after another city than the entry's ("SH Hikvision": Shanghai, the entry in Hangzhou): a question. */
   city?: { listed: string[]; written: string };
+  /** A listed institution's name written with a legal form or company words ("Beihang Technology Co"): a company named after it, a question. */
+  namedAfter?: { listed: string; words: string };
 }
 
 /** A folded place written with capitals again ("hangzhou" as "Hangzhou"). */
@@ -481,10 +483,14 @@ export class Screener {
       this.companyUnitHits(part, written, hits, namesakes);
       this.writtenFormHits(part, part === text, written, hits, namesakes, part !== text && part !== parts[0]);
     }
+    // A company named after a listed institution is not the institution the registry reads in its name ("清华大学控股有限公司": Tsinghua University).
+    const companyOf = new Set(namesakes.filter((n) => n.namedAfter).map((n) => `${n.list}\u0000${n.entryId}`));
+    const namedAfter = (rorId: string) => companyOf.size > 0 && (this.links.get(rorId) ?? []).length > 0 && this.links.get(rorId)!.every((l) => companyOf.has(`${l.list.id}\u0000${l.entry.id}`));
+    const taken = institutions.filter((m) => !(m.tier === 'exact' && namedAfter(m.rorId)));
     // Only an exact registry name counts: a strong match ("Nanjing University" inside "Nanjing
     // University of Posts and Telecommunications") is a guess, not grounds for a flag. A withdrawn
     // or inactive record is followed to its successors, and the hit says so.
-    for (const m of institutions.filter((i) => i.tier === 'exact')) {
+    for (const m of taken.filter((i) => i.tier === 'exact')) {
       const named = m.succeeds ? `${m.succeeds.name} (${m.succeeds.rorId})` : `${m.name} (${m.rorId})`;
       const why = `the registry resolves "${text}" to ${named} (${m.tier}: ${m.evidence})`;
       if (m.succeeds) {
@@ -499,21 +505,23 @@ export class Screener {
     // match of the parent ("Inst Microelect, Chinese Acad Sci": the Academy, with its unit), yet the
     // part is named exactly.
     const setAside = new Set(named.filter((m) => !institutions.includes(m)).map((m) => m.rorId));
-    for (const m of resolution?.institutions ?? []) if ((m.tier === 'exact' || m.units.length > 0) && !setAside.has(m.rorId)) this.descendantHits(text, m, parts, hits);
+    for (const m of resolution?.institutions ?? []) if ((m.tier === 'exact' || m.units.length > 0) && !setAside.has(m.rorId) && !namedAfter(m.rorId)) this.descendantHits(text, m, parts, hits);
     // A registry name several records hold ("University of Georgia": Athens, US, and Tbilisi, GE) the matcher leaves
     // unresolved: it is in the registry all the same. A city or country the string writes that leaves one holder
     // recognises it; otherwise the holders are the choices, never "not in the registry".
-    const held = institutions.some((m) => m.tier === 'exact') || hits.size > 0 ? [] : this.heldBy(text, written);
+    const held = taken.some((m) => m.tier === 'exact') || hits.size > 0 || companyOf.size > 0 ? [] : this.heldBy(text, written);
     if (held.length === 1) {
       const only = held[0]!;
       this.registryHits(only.rorId, `the registry holds the name in "${text}" for several institutions, and for ${only.name} (${only.rorId}) alone where the string places it`, 1, hits, unit);
     }
     // Only an exact registry name recognises the organisation; a nearer guess is shown as a candidate.
-    const guesses = (resolution?.institutions ?? []).filter((m) => m.tier !== 'exact').map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, why: `not taken: only a ${m.tier} match (${m.evidence})` }));
+    const guesses = (resolution?.institutions ?? [])
+      .filter((m) => m.tier !== 'exact' || namedAfter(m.rorId))
+      .map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, why: m.tier === 'exact' ? `not taken: the string names a company named after it (${m.evidence})` : `not taken: only a ${m.tier} match (${m.evidence})` }));
     return this.finish(
       query,
       [
-        ...institutions.filter((m) => held.length !== 1 || m.rorId !== held[0]!.rorId).map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier })),
+        ...taken.filter((m) => held.length !== 1 || m.rorId !== held[0]!.rorId).map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier })),
         ...(held.length === 1 ? [{ rorId: held[0]!.rorId, name: held[0]!.name, countryCode: held[0]!.countryCode, tier: 'exact' as const }] : []),
       ],
       hits,
@@ -610,11 +618,13 @@ export class Screener {
     const placed = hits.length === 0 && sameName.length === 0 && !recognised ? this.placedChoices(query, namesakes) : [];
     // A listed company's name after another city than the lists': a question, never a listing.
     const city = hits.length === 0 && sameName.length === 0 && placed.length === 0 && !recognised ? namesakes.filter((n) => n.city) : [];
+    // A company named after a listed institution ("Beihang Technology Co"): a question, never the institution.
+    const company = hits.length === 0 && sameName.length === 0 && placed.length === 0 && city.length === 0 && !recognised ? namesakes.filter((n) => n.namedAfter) : [];
     // A one-word alias alone (a person's, a place, a word institutions abroad bear): a question, never a listing.
-    const lone = hits.length === 0 && sameName.length === 0 && placed.length === 0 && city.length === 0 ? namesakes.filter((n) => n.lone) : [];
+    const lone = hits.length === 0 && sameName.length === 0 && placed.length === 0 && city.length === 0 && company.length === 0 ? namesakes.filter((n) => n.lone) : [];
     // An institution the registry lacks, tied to a listed one by a curated source (data/lists/aliases.json related).
-    const tie = hits.length === 0 && listedParts.length === 0 && related.length === 0 && lone.length === 0 && city.length === 0 ? this.curatedTie(query) : null;
-    const named = placed.length > 0 ? placed : city.length > 0 ? this.cityChoices(query, city) : lone.length > 0 ? this.loneChoices(query, lone, recognised) : tie ? this.tieChoices(query, tie) : sameName;
+    const tie = hits.length === 0 && listedParts.length === 0 && related.length === 0 && lone.length === 0 && city.length === 0 && company.length === 0 ? this.curatedTie(query) : null;
+    const named = placed.length > 0 ? placed : city.length > 0 ? this.cityChoices(query, city) : company.length > 0 ? this.namedAfterChoices(query, company) : lone.length > 0 ? this.loneChoices(query, lone, recognised) : tie ? this.tieChoices(query, tie) : sameName;
     // A name several registry records hold, nothing else deciding: the holders are the choices.
     const holders = hits.length === 0 && named.length === 0 && !recognised && held.length > 1 ? this.heldChoices(held) : [];
     const choices = holders.length > 0 ? holders : named;
@@ -629,13 +639,15 @@ export class Screener {
             ? this.placedHeadline(query, placed)
             : city.length > 0
               ? this.cityHeadline(query, city)
-              : lone.length > 0
-                ? this.loneHeadline(query, lone)
-                : tie
-                  ? this.tieHeadline(query, tie)
-                  : holders.length > 0
-                    ? this.heldHeadline(query, holders)
-                    : this.headline(query, state, organisations, recognised, namesakes, choices);
+              : company.length > 0
+                ? this.namedAfterHeadline(query, company)
+                : lone.length > 0
+                  ? this.loneHeadline(query, lone)
+                  : tie
+                    ? this.tieHeadline(query, tie)
+                    : holders.length > 0
+                      ? this.heldHeadline(query, holders)
+                      : this.headline(query, state, organisations, recognised, namesakes, choices);
     // A word nothing recognises that is a slip of a listed name: ambiguous, the listed name offered.
     const slips = state === 'unknown' && parts.length > 0 ? this.slipOffers(query) : [];
     if (slips.length > 0) {
@@ -1516,9 +1528,14 @@ export class Screener {
     const tokens = screenTokens(form?.rest ?? part);
     // `apart`: where what is set aside places the name (a place alias cannot place itself).
     // `leading`: the cities written before the name, each as written ("SH") and read ("shanghai").
-    const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true, country = written, apart: string | null = null, leading: { as: string; city: string }[] = []) => {
+    // `company`: the legal form or company words written around the name, which make it a company's (named_after).
+    const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true, country = written, apart: string | null = null, leading: { as: string; city: string }[] = [], company = '') => {
       for (const n of this.byKey.get(key) ?? []) {
         if ((n.name.kind === 'subsidiary' && !whole) || n.name.source?.startsWith(DERIVED) || !ok(n)) continue;
+        if (company !== '' && this.isInstitution(n.entry)) {
+          this.namedAfter(n, part, company, namesakes);
+          continue;
+        }
         if (n.lone) {
           if (!(n.lone === 'place' && address)) this.loneName(n, part, n.lone === 'place' ? apart : country, hits, namesakes, '', true);
           continue;
@@ -1575,6 +1592,9 @@ export class Screener {
       // The places set aside place the name: "Shanghai" before the Russian "Institute of Technical Physics" is another institute.
       const apart = this.placeOf(places.join(', ')) ?? (form ? this.formPlace(form.form) : null);
       const read = abbreviations.map((a) => `; "${a}" is ${this.units.cities.byAbbreviation.get(a)} (${this.units.file} city_abbreviations)`).join('');
+      // After a word naming a field only a legal form names a company: "Science and Technology" is a field.
+      const field = tokens.slice(end).some((w) => this.units.namedAfter.fieldWords.has(w));
+      const companyWords = [...tokens.slice(end).filter((w) => this.units.namedAfter.companyWords.has(w) && (!field || this.units.legalForms.has(w))), ...(form ? [form.form.form] : [])];
       take(
         core.join(' '),
         (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${aside.join(' ')}" around it (places, business words or a legal form: ${this.units.file} derive)${read}`,
@@ -1582,6 +1602,7 @@ export class Screener {
         written ?? apart,
         apart,
         leading,
+        companyWords.join(' '),
       );
     }
     // An acronym or short name of a listed organisation read as its full name ("CETC 38th Research Institute").
@@ -1614,6 +1635,47 @@ export class Screener {
         (n) => n.tokens.length === 1 && !n.acronym && glued.length >= 6,
       );
     }
+  }
+
+  /**
+   * A listed institution that is no company (data/lists/aliases.json named_after): none of its names ends in a legal
+   * form, and one names an institution (a university, an academy). A listed company's name takes business words as people write them.
+   */
+  private isInstitution(entry: RiskEntry): boolean {
+    const latin = entry.names.filter((x) => x.kind !== 'subsidiary' && !hasCjk(x.value)).map((x) => this.tokensOfListed(x.value));
+    return !latin.some((t) => this.units.legalForms.has(t[t.length - 1] ?? '')) && latin.some((t) => t.some((w) => this.units.namedAfter.institutionWords.has(w)));
+  }
+
+  /** A listed institution's name written with company words ("Beihang Technology Co"): a company named after it, a question. */
+  private namedAfter(n: IndexedName, part: string, words: string, namesakes: Similar[]): void {
+    if (namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) return;
+    namesakes.push({
+      ...namesakeEntry(n),
+      why: `"${part}" is the listed name "${n.name.value}" of ${n.entry.name}, an institution that is no company, with "${words}" (a legal form or company words: ${this.units.file} named_after): it names a company named after it, another legal entity that no list names`,
+      namedAfter: { listed: n.entry.name, words },
+    });
+  }
+
+  /** A company named after a listed institution: the institution offered as what it may be tied to, and the company as written. */
+  private namedAfterChoices(query: string, namesakes: Similar[]): Choice[] {
+    const orgs = new Map<string, { name: string; country: string; level: Level; lists: Set<string> }>();
+    for (const n of namesakes) {
+      const entry = this.entryOf(n.list, n.entryId);
+      const id = entry ? this.organisationId(entry) : n.entryId;
+      const org = orgs.get(id) ?? { name: (entry && this.organisationNames.get(id)) ?? n.entry, country: (entry && this.entryCountry.get(entry)) ?? '', level: n.level, lists: new Set<string>() };
+      org.lists.add(n.listName);
+      if (LEVELS.indexOf(n.level) < LEVELS.indexOf(org.level)) org.level = n.level;
+      orgs.set(id, org);
+    }
+    return [
+      ...[...orgs.values()].map((o) => ({ label: `${o.name}: listed (${[...o.lists].join('; ')}, ${levelWords(o.level)}); the company may be one it founded or holds`, query: o.name, countryCode: o.country, listed: true })),
+      { label: `"${query.trim()}": a company named after it, another legal entity that no list names (identify it by its registered name and its owners before relying on this)`, query: query.trim(), countryCode: [...orgs.values()][0]!.country, listed: false },
+    ];
+  }
+
+  private namedAfterHeadline(query: string, namesakes: Similar[]): string {
+    const names = [...new Set(namesakes.map((n) => this.organisationNames.get(this.organisationId(this.entryOf(n.list, n.entryId)!)) ?? n.entry))];
+    return `Ambiguous: "${query.trim()}" names a company named after ${names.join('; ')} (listed), not the institution itself: a company is another legal entity. Is it tied to the listed institution (founded, owned or run by it)? Establish the tie before relying on this: it is neither the listing nor a clearance.`;
   }
 
   /**
@@ -1689,6 +1751,11 @@ export class Screener {
         if ((this.resolver?.gazetteer.isPlace(place) ?? false) && (prefix.length === chars || (prefix.length === chars + 1 && /[省市]$/.test(prefix)))) {
           this.addNameHit(n, part, 'translated', 1, hits, `"${part}" is the listed Chinese name "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} without its leading place "${prefix}" (${place}, where the listed name places it)`);
         }
+      }
+      // A company named after a listed institution's Chinese name: 清华控股有限公司, 北航科技.
+      if (k.length > nk.length && k.startsWith(nk) && this.units.namedAfter.companyWordsZh.some((w) => k.endsWith(w)) && this.isInstitution(n.entry)) {
+        this.namedAfter(n, part, k.slice(nk.length), namesakes);
+        continue;
       }
       // A unit named after a company's Chinese brand: 华为诺亚方舟实验室.
       if ((n.name.kind === 'short' || n.name.kind === 'chinese') && n.name.source && !n.name.source.startsWith(DERIVED) && this.companies.has(n.entry) && k.length > nk.length && k.startsWith(nk)) {

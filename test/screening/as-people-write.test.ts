@@ -62,3 +62,41 @@ test('short forms, Chinese short names and pinyin find the listed university', a
   }
   assert.deepEqual(missed, []);
 });
+
+test('a company named after a listed university is a question, not the university (data/lists/aliases.json named_after)', async () => {
+  const screener = await realScreener();
+  const cases: [string, string][] = [
+    ['Beihang Technology Co', 'Beihang University'],
+    ['Tsinghua University Holdings', 'Tsinghua University'],
+    ['Beihang University Technology Co., Ltd.', 'Beihang University'],
+    ['清华控股有限公司', 'Tsinghua University'],
+    // The registry reads Tsinghua University in it: the company is still not the university.
+    ['清华大学控股有限公司', 'Tsinghua University'],
+    ['北航科技', 'Beihang University'],
+  ];
+  for (const [q, listed] of cases) {
+    const r = screener.screen(q);
+    assert.equal(r.state, 'ambiguous', `${q}: ${r.headline}`);
+    assert.deepEqual(r.hits, [], q);
+    assert.ok(r.headline.includes(`named after ${listed}`), `${q}: ${r.headline}`);
+    assert.ok(
+      r.choices.some((c) => c.listed && c.query === listed),
+      `${q}: the listed university is offered`,
+    );
+    assert.ok(
+      r.choices.some((c) => !c.listed),
+      `${q}: the company as written is offered`,
+    );
+  }
+  // A listed company takes its business words; a field after the university's name names no company; the short name alone is the university.
+  const kept: [string, string][] = [
+    ['Hikvision Technology Co', 'us-bis-entity-list: Hangzhou Hikvision Digital Technology Co., Ltd.'],
+    ['Tsinghua University Science and Technology', 'aspi-unitracker: Tsinghua University'],
+    ['Beihang', 'aspi-unitracker: Beihang University'],
+  ];
+  for (const [q, entry] of kept) {
+    const r = await listedAs(q);
+    assert.equal(r.state, 'listed', q);
+    assert.ok(r.entries.includes(entry), `${q}: ${r.entries.join('; ')}`);
+  }
+});
