@@ -449,11 +449,14 @@ export class Screener {
     const resolution = this.resolve(text, options.resolution?.raw === text ? options.resolution : undefined);
     // A registry name the whole string is, held by one institution, is that institution even when
     // its words are generic ("European Research Council"): the matcher only doubts such a name inside an address.
-    // So is a whole string one registry institution alone holds as an alias ("Institute of Physics, Czech Academy of Sciences").
+    // So is a whole string one registry institution alone holds as an alias ("Institute of Physics, Czech Academy of Sciences"),
+    // and a company's registry name the matcher reads by its brand ("Alibaba Group": its label, matched as the company Alibaba).
     // Not a name of words saying only what kind of institution it is ("Institute of Technology"): the matcher decides those.
     const kindOnly = isKindOnlyName(this.nameWithoutPlace(text));
     const read = (resolution?.institutions ?? [])
-      .map((m) => (!kindOnly && m.tier !== 'exact' && m.basis.how === 'exact' && m.basis.ambiguity === 'unique' && m.basis.place !== 'conflict' && this.isWholeName(text, m) ? { ...m, tier: 'exact' as const, evidence: `${m.evidence}; the whole string is this registry name` } : m))
+      .map((m) =>
+        !kindOnly && m.tier !== 'exact' && (m.basis.how === 'exact' || m.basis.how === 'company') && m.basis.ambiguity === 'unique' && m.basis.place !== 'conflict' && this.isWholeName(text, m) ? { ...m, tier: 'exact' as const, evidence: `${m.evidence}; the whole string is this registry name` } : m,
+      )
       .filter((m) => m.tier !== 'possible');
     read.push(...this.acronymHolder(text, read));
     // A parent matched with its unit ("Institute of Automation, Chinese Academy of Sciences": CAS, its unit CASIA) may be
@@ -1459,7 +1462,8 @@ export class Screener {
         const tail = tokens.slice(k);
         const places: string[] = [];
         while (tail.length > 1 && isPlace(tail[tail.length - 1]!)) places.unshift(tail.pop()!);
-        if (!this.units.unitWords.has(tail[tail.length - 1]!) || tail.some((w) => this.units.otherWords.has(w))) continue;
+        const branch = this.units.branchWords.has(tail[tail.length - 1]!);
+        if (!(branch || this.units.unitWords.has(tail[tail.length - 1]!)) || tail.some((w) => this.units.otherWords.has(w))) continue;
         const key = tokens.slice(0, k).join(' ');
         const found = (this.byKey.get(key) ?? []).filter((n) => this.opensUnit(n));
         // The place after the unit's words places the unit ("… Studio Paris").
@@ -1472,8 +1476,10 @@ export class Screener {
             continue;
           }
           const what = n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'short' ? 'short name' : 'listed alias';
-          const detail = `"${part}" names a unit of ${n.entry.name}: it begins with the company's ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} and goes on "${tail.join(' ')}", words naming a unit (${this.units.file})${abroad}`;
-          this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : 'alias', n.acronym ? 0.9 : 1, hits, detail, null, readingNote(part, reading.read), { via: part, how: `a unit named after ${n.entry.name}, not the listed company itself`, relation: 'company-unit' });
+          const detail = `"${part}" names a ${branch ? 'branch' : 'unit'} of ${n.entry.name}: it begins with the company's ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} and goes on "${tail.join(' ')}", words naming a ${branch ? 'branch, which is the company itself' : 'unit'} (${this.units.file})${abroad}`;
+          // A branch is the company itself, no legal entity of its own: the hit is the company's, the branch said in its evidence.
+          const unit = branch ? null : { via: part, how: `a unit named after ${n.entry.name}, not the listed company itself`, relation: 'company-unit' as const };
+          this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : 'alias', n.acronym ? 0.9 : 1, hits, detail, null, readingNote(part, reading.read), unit);
         }
         if (found.length > 0) return;
       }
@@ -1545,7 +1551,7 @@ export class Screener {
           if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name))
             namesakes.push({
               ...namesakeEntry(n),
-              why: `"${part}" is written as the name "${n.name.value}" after ${elsewhere.written}, but the listed entry is in ${elsewhere.listed.join(' or ')} (its listed names and addresses)`,
+              why: `"${part}" is written as the name "${n.name.value}" after ${elsewhere.written}, but ${elsewhere.listed.length > 0 ? `the listed entry is in ${elsewhere.listed.join(' or ')}` : 'the lists give the listed entry no city'} (the listed names and addresses of its organisation; ${this.units.file} leading_city)`,
               city: elsewhere,
             });
           continue;
@@ -1584,7 +1590,8 @@ export class Screener {
     const leading = places.slice(after).flatMap((p) => {
       const abbreviation = abbreviations.find((a) => foldText(this.units.cities.byAbbreviation.get(a)!) === foldText(p));
       const city = foldText(p);
-      return this.isCity(city) ? [{ as: abbreviation ? `"${abbreviation}" (${p})` : titled(p), city }] : [];
+      // A province is no city here, as in a listed name: it holds many cities ("Guangdong Hikvision"); a city-province is one.
+      return this.units.cityProvinces.has(city) || (this.isCity(city) && !this.resolver?.gazetteer.isCountryOrRegion(city)) ? [{ as: abbreviation ? `"${abbreviation}" (${p})` : titled(p), city }] : [];
     });
     if (end - start < tokens.length || form) {
       const core = tokens.slice(start, end);
@@ -1679,26 +1686,32 @@ export class Screener {
   }
 
   /**
-   * A city written before a listed name that is none of the entry's cities (those its listed names and addresses name):
-   * "SH Hikvision" writes Shanghai, and Hikvision is listed in Hangzhou. Null where the entry names no city, or the string writes one of its own.
+   * A city written before a listed name that is none of the cities the lists give its organisation (every entry's listed
+   * name and addresses, in any list), or where they give none (data/lists/aliases.json leading_city): "SH Hikvision"
+   * writes Shanghai, and Hikvision is listed in Hangzhou. Null where the string writes one of its cities.
    */
   private otherCity(entry: RiskEntry, leading: { as: string; city: string }[]): Similar['city'] | null {
     if (leading.length === 0) return null;
+    const own = (this.organisations.get(entry)?.members.map((m) => m.entry) ?? [entry]).map((e) => this.citiesOf(e));
+    const written = leading.find((l) => !own.some((o) => o.text.includes(` ${l.city} `)));
+    return written ? { listed: [...new Set(own.flatMap((o) => o.cities))].map(titled), written: written.as } : null;
+  }
+
+  /** The cities an entry's listed name and addresses name, and those folded. */
+  private citiesOf(entry: RiskEntry): { cities: string[]; text: string } {
     let own = this.entryCities.get(entry);
     if (!own) {
       // The listed name and the addresses only: a list's alias may be a subsidiary's, elsewhere ("Chengdu Dahua …" for Zhejiang Dahua).
-      // A province in a listed name ("Zhejiang Dahua") holds cities the gazetteer cannot tell apart from others; in an
-      // address it is the city-province the address is in ("Haidian District, Beijing").
+      // A province in a listed name ("Zhejiang Dahua") holds cities the gazetteer cannot tell apart from others, unless it is a
+      // city-province ("Shanghai Yitu"); in an address it is the city-province the address is in ("Haidian District, Beijing").
       const fold = (t: string) => foldText(t).split(' ');
       const gazetteer = this.resolver?.gazetteer;
-      const cities = [...fold(entry.name).filter((w) => !gazetteer?.isCountryOrRegion(w)), ...(entry.addresses ?? []).flatMap(fold)].filter((w) => this.isCity(w));
+      const cities = [...fold(entry.name).filter((w) => this.units.cityProvinces.has(w) || !gazetteer?.isCountryOrRegion(w)), ...(entry.addresses ?? []).flatMap(fold)].filter((w) => this.units.cityProvinces.has(w) || this.isCity(w));
       const text = ` ${[entry.name, ...(entry.addresses ?? [])].map(foldText).join(' ')} `;
       own = { cities: [...new Set(cities)], text };
       this.entryCities.set(entry, own);
     }
-    const { cities, text } = own;
-    const written = leading.find((l) => !text.includes(` ${l.city} `));
-    return cities.length > 0 && written ? { listed: cities.map(titled), written: written.as } : null;
+    return own;
   }
 
   /** Whether a folded word or words name a city, never a country (Shanghai and Beijing are cities as well as regions). */
@@ -1720,7 +1733,7 @@ export class Screener {
     }
     const written = namesakes[0]!.city!.written;
     return [
-      ...[...orgs.values()].map((o) => ({ label: `${o.name} in ${o.cities.join(' or ')}: listed (${[...o.lists].join('; ')}, ${levelWords(o.level)})`, query: o.name, countryCode: o.country, listed: true })),
+      ...[...orgs.values()].map((o) => ({ label: `${o.name} ${o.cities.length > 0 ? `in ${o.cities.join(' or ')}` : '(the lists give no city)'}: listed (${[...o.lists].join('; ')}, ${levelWords(o.level)})`, query: o.name, countryCode: o.country, listed: true })),
       { label: `"${query.trim()}" in ${written}: another company of that name, which no list names (identify it by its registered name before relying on this)`, query: query.trim(), countryCode: [...orgs.values()][0]!.country, listed: false },
     ];
   }
@@ -1728,7 +1741,7 @@ export class Screener {
   private cityHeadline(query: string, namesakes: Similar[]): string {
     const names = [...new Set(namesakes.map((n) => n.entry))];
     const cities = [...new Set(namesakes.flatMap((n) => n.city!.listed))];
-    return `Ambiguous: "${query.trim()}" writes the listed name of ${names.join('; ')} after ${namesakes[0]!.city!.written}, but the lists place it in ${cities.join(' or ')}: is it the listed company, a unit of it there, or another company of that name? Identify it before relying on this.`;
+    return `Ambiguous: "${query.trim()}" writes the listed name of ${names.join('; ')} after ${namesakes[0]!.city!.written}, but ${cities.length > 0 ? `the lists place it in ${cities.join(' or ')}` : 'the lists give it no city'}: is it the listed company, a unit of it there, or another company of that name? Identify it before relying on this.`;
   }
 
   /** A listed name's screenTokens, as kept with the index (not to be changed). */
