@@ -1969,7 +1969,7 @@ export const screenJson = (r: ScreenResult) => ({
   hits: r.hits.map((h) => ({ list: h.list, entry: h.entry, level: h.level, match: h.match, score: h.score, inherited: h.inherited, same_as: h.sameAs, list_name: h.listName, list_version: h.listVersion, organisation: h.organisation, evidence: h.evidence })),
   organisations: r.organisations.map((o) => ({ id: o.id, name: o.name, level: o.level, listings: o.listings.map((h) => ({ list: h.list, list_name: h.listName, entry: h.entry, level: h.level, match: h.match, how: h.sameAs ? `same organisation as "${h.sameAs.entry}"` : matchWords(h) })) })),
   choices: r.choices,
-  similar: r.similar.map(({ countries: _c, placed: _p, lone: _l, ...s }) => s),
+  similar: r.similar.map(({ countries: _c, placed: _p, lone: _l, namedAfter: _n, ...s }) => s),
   registry_candidates: r.registryCandidates,
   institutions: r.institutions,
   listed_parts: r.listedParts.map(listedPartJson),
