@@ -32,6 +32,8 @@ export interface UnitRule {
   /** Where the rule comes from, to say so in a hit's evidence. */
   file: string;
   unitWords: Set<string>;
+  /** Words that name a branch of a company ("Branch Office"), which is the company itself (units.branch_words). */
+  branchWords: Set<string>;
   otherWords: Set<string>;
   /** The legal forms that make a listed name a company's (derive.legal_forms). */
   legalForms: Set<string>;
@@ -51,6 +53,13 @@ export interface UnitRule {
    * the countries it holds in. Read on both sides: in a listed name, and in a screened name where a place may stand.
    */
   cities: { countries: Set<string>; byAbbreviation: Map<string, string> };
+  /**
+   * A company named after a listed institution ("Beihang Technology Co"): the words that make a listed name an institution's
+   * that is no company, and the legal forms and company words (as screening reads them, and in Chinese) that name a company (named_after).
+   */
+  /** Places that are cities as well as provinces (Beijing, Shanghai): a city in a listed name too (leading_city). */
+  cityProvinces: Set<string>;
+  namedAfter: { institutionWords: Set<string>; companyWords: Set<string>; fieldWords: Set<string>; companyWordsZh: string[] };
 }
 
 export interface RelatedInstitution {
@@ -155,12 +164,30 @@ export function loadAliases(file = aliasesFile()): AliasData {
     if (!/^[A-Z]{2,3}$/.test(abbreviation) || typeof city !== 'string' || nameTokens(city).length !== 1) throw new ListError(`${file}: city_abbreviations.cities.${abbreviation}: two or three capitals naming one city expected`);
     return [abbreviation, city];
   });
+  // An office's own alias file may leave the block out: then a listed institution's name takes company words as before.
+  const after = doc.named_after;
+  if (
+    after !== undefined &&
+    (typeof after?.rule !== 'string' ||
+      typeof after.source !== 'string' ||
+      !Array.isArray(after.institution_words) ||
+      !Array.isArray(after.company_words) ||
+      !Array.isArray(after.field_words) ||
+      !Array.isArray(after.company_words_zh) ||
+      after.company_words_zh.some((w: unknown) => typeof w !== 'string' || !hasCjk(w)))
+  )
+    throw new ListError(`${file}: named_after needs rule, source, institution_words, company_words, field_words and company_words_zh (Chinese words)`);
+  const asRead = (ws: string[]) => new Set(ws.flatMap((w) => [foldText(w), ...nameTokens(w)]).filter((w) => w !== ''));
+  const leadingCity = doc.leading_city;
+  if (leadingCity !== undefined && (typeof leadingCity?.rule !== 'string' || typeof leadingCity.source !== 'string' || !Array.isArray(leadingCity.city_provinces) || leadingCity.city_provinces.some((c: unknown) => typeof c !== 'string')))
+    throw new ListError(`${file}: leading_city needs rule, source and city_provinces (a list of places)`);
   const offshore = doc.registered_offshore;
   if (offshore !== undefined && (typeof offshore?.rule !== 'string' || typeof offshore.source !== 'string' || typeof offshore.home !== 'string' || !Array.isArray(offshore.native) || offshore.native.some((c: unknown) => typeof c !== 'string')))
     throw new ListError(`${file}: registered_offshore needs rule, source, home and native (a list of countries)`);
   const units: UnitRule = {
     file: file.split('/').slice(-3).join('/'),
     unitWords: words(u.unit_words, 'unit_words'),
+    branchWords: words(u.branch_words ?? [], 'branch_words'),
     otherWords: words(u.other_organisation_words, 'other_organisation_words'),
     legalForms: new Set(d.legal_forms),
     trailingWords,
@@ -170,6 +197,13 @@ export function loadAliases(file = aliasesFile()): AliasData {
     abroad: { legalForms, regions },
     related,
     cities: { countries: new Set(abbreviated?.countries ?? []), byAbbreviation: new Map(cities) },
+    cityProvinces: new Set(((leadingCity?.city_provinces ?? []) as string[]).map(foldText)),
+    namedAfter: {
+      institutionWords: asRead(after?.institution_words ?? []),
+      companyWords: asRead(after ? [...d.legal_forms, ...after.company_words] : []),
+      fieldWords: asRead(after?.field_words ?? []),
+      companyWordsZh: after?.company_words_zh ?? [],
+    },
   };
   const curated = ((doc.curated ?? []) as any[]).map((c, i): CuratedNames => {
     const where = `curated[${i}]${typeof c?.entity === 'string' ? ` (${c.entity})` : ''}`;

@@ -60,6 +60,8 @@ export interface Similar {
   lone?: { alias: string; person: boolean };
   /** A listed company's name written after another city than the entry's ("SH Hikvision": Shanghai, the entry in Hangzhou): a question. */
   city?: { listed: string[]; written: string };
+  /** A listed institution's name written with a legal form or company words ("Beihang Technology Co"): a company named after it, a question. */
+  namedAfter?: { listed: string; words: string };
 }
 
 /** A folded place written with capitals again ("hangzhou" as "Hangzhou"). */
@@ -447,11 +449,14 @@ export class Screener {
     const resolution = this.resolve(text, options.resolution?.raw === text ? options.resolution : undefined);
     // A registry name the whole string is, held by one institution, is that institution even when
     // its words are generic ("European Research Council"): the matcher only doubts such a name inside an address.
-    // So is a whole string one registry institution alone holds as an alias ("Institute of Physics, Czech Academy of Sciences").
+    // So is a whole string one registry institution alone holds as an alias ("Institute of Physics, Czech Academy of Sciences"),
+    // and a company's registry name the matcher reads by its brand ("Alibaba Group": its label, matched as the company Alibaba).
     // Not a name of words saying only what kind of institution it is ("Institute of Technology"): the matcher decides those.
     const kindOnly = isKindOnlyName(this.nameWithoutPlace(text));
     const read = (resolution?.institutions ?? [])
-      .map((m) => (!kindOnly && m.tier !== 'exact' && m.basis.how === 'exact' && m.basis.ambiguity === 'unique' && m.basis.place !== 'conflict' && this.isWholeName(text, m) ? { ...m, tier: 'exact' as const, evidence: `${m.evidence}; the whole string is this registry name` } : m))
+      .map((m) =>
+        !kindOnly && m.tier !== 'exact' && (m.basis.how === 'exact' || m.basis.how === 'company') && m.basis.ambiguity === 'unique' && m.basis.place !== 'conflict' && this.isWholeName(text, m) ? { ...m, tier: 'exact' as const, evidence: `${m.evidence}; the whole string is this registry name` } : m,
+      )
       .filter((m) => m.tier !== 'possible');
     read.push(...this.acronymHolder(text, read));
     // A parent matched with its unit ("Institute of Automation, Chinese Academy of Sciences": CAS, its unit CASIA) may be
@@ -481,10 +486,14 @@ export class Screener {
       this.companyUnitHits(part, written, hits, namesakes);
       this.writtenFormHits(part, part === text, written, hits, namesakes, part !== text && part !== parts[0]);
     }
+    // A company named after a listed institution is not the institution the registry reads in its name ("清华大学控股有限公司": Tsinghua University).
+    const companyOf = new Set(namesakes.filter((n) => n.namedAfter).map((n) => `${n.list}\u0000${n.entryId}`));
+    const namedAfter = (rorId: string) => companyOf.size > 0 && (this.links.get(rorId) ?? []).length > 0 && this.links.get(rorId)!.every((l) => companyOf.has(`${l.list.id}\u0000${l.entry.id}`));
+    const taken = institutions.filter((m) => !(m.tier === 'exact' && namedAfter(m.rorId)));
     // Only an exact registry name counts: a strong match ("Nanjing University" inside "Nanjing
     // University of Posts and Telecommunications") is a guess, not grounds for a flag. A withdrawn
     // or inactive record is followed to its successors, and the hit says so.
-    for (const m of institutions.filter((i) => i.tier === 'exact')) {
+    for (const m of taken.filter((i) => i.tier === 'exact')) {
       const named = m.succeeds ? `${m.succeeds.name} (${m.succeeds.rorId})` : `${m.name} (${m.rorId})`;
       const why = `the registry resolves "${text}" to ${named} (${m.tier}: ${m.evidence})`;
       if (m.succeeds) {
@@ -499,21 +508,23 @@ export class Screener {
     // match of the parent ("Inst Microelect, Chinese Acad Sci": the Academy, with its unit), yet the
     // part is named exactly.
     const setAside = new Set(named.filter((m) => !institutions.includes(m)).map((m) => m.rorId));
-    for (const m of resolution?.institutions ?? []) if ((m.tier === 'exact' || m.units.length > 0) && !setAside.has(m.rorId)) this.descendantHits(text, m, parts, hits);
+    for (const m of resolution?.institutions ?? []) if ((m.tier === 'exact' || m.units.length > 0) && !setAside.has(m.rorId) && !namedAfter(m.rorId)) this.descendantHits(text, m, parts, hits);
     // A registry name several records hold ("University of Georgia": Athens, US, and Tbilisi, GE) the matcher leaves
     // unresolved: it is in the registry all the same. A city or country the string writes that leaves one holder
     // recognises it; otherwise the holders are the choices, never "not in the registry".
-    const held = institutions.some((m) => m.tier === 'exact') || hits.size > 0 ? [] : this.heldBy(text, written);
+    const held = taken.some((m) => m.tier === 'exact') || hits.size > 0 || companyOf.size > 0 ? [] : this.heldBy(text, written);
     if (held.length === 1) {
       const only = held[0]!;
       this.registryHits(only.rorId, `the registry holds the name in "${text}" for several institutions, and for ${only.name} (${only.rorId}) alone where the string places it`, 1, hits, unit);
     }
     // Only an exact registry name recognises the organisation; a nearer guess is shown as a candidate.
-    const guesses = (resolution?.institutions ?? []).filter((m) => m.tier !== 'exact').map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, why: `not taken: only a ${m.tier} match (${m.evidence})` }));
+    const guesses = (resolution?.institutions ?? [])
+      .filter((m) => m.tier !== 'exact' || namedAfter(m.rorId))
+      .map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, why: m.tier === 'exact' ? `not taken: the string names a company named after it (${m.evidence})` : `not taken: only a ${m.tier} match (${m.evidence})` }));
     return this.finish(
       query,
       [
-        ...institutions.filter((m) => held.length !== 1 || m.rorId !== held[0]!.rorId).map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier })),
+        ...taken.filter((m) => held.length !== 1 || m.rorId !== held[0]!.rorId).map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, tier: m.tier })),
         ...(held.length === 1 ? [{ rorId: held[0]!.rorId, name: held[0]!.name, countryCode: held[0]!.countryCode, tier: 'exact' as const }] : []),
       ],
       hits,
@@ -610,11 +621,13 @@ export class Screener {
     const placed = hits.length === 0 && sameName.length === 0 && !recognised ? this.placedChoices(query, namesakes) : [];
     // A listed company's name after another city than the lists': a question, never a listing.
     const city = hits.length === 0 && sameName.length === 0 && placed.length === 0 && !recognised ? namesakes.filter((n) => n.city) : [];
+    // A company named after a listed institution ("Beihang Technology Co"): a question, never the institution.
+    const company = hits.length === 0 && sameName.length === 0 && placed.length === 0 && city.length === 0 && !recognised ? namesakes.filter((n) => n.namedAfter) : [];
     // A one-word alias alone (a person's, a place, a word institutions abroad bear): a question, never a listing.
-    const lone = hits.length === 0 && sameName.length === 0 && placed.length === 0 && city.length === 0 ? namesakes.filter((n) => n.lone) : [];
+    const lone = hits.length === 0 && sameName.length === 0 && placed.length === 0 && city.length === 0 && company.length === 0 ? namesakes.filter((n) => n.lone) : [];
     // An institution the registry lacks, tied to a listed one by a curated source (data/lists/aliases.json related).
-    const tie = hits.length === 0 && listedParts.length === 0 && related.length === 0 && lone.length === 0 && city.length === 0 ? this.curatedTie(query) : null;
-    const named = placed.length > 0 ? placed : city.length > 0 ? this.cityChoices(query, city) : lone.length > 0 ? this.loneChoices(query, lone, recognised) : tie ? this.tieChoices(query, tie) : sameName;
+    const tie = hits.length === 0 && listedParts.length === 0 && related.length === 0 && lone.length === 0 && city.length === 0 && company.length === 0 ? this.curatedTie(query) : null;
+    const named = placed.length > 0 ? placed : city.length > 0 ? this.cityChoices(query, city) : company.length > 0 ? this.namedAfterChoices(query, company) : lone.length > 0 ? this.loneChoices(query, lone, recognised) : tie ? this.tieChoices(query, tie) : sameName;
     // A name several registry records hold, nothing else deciding: the holders are the choices.
     const holders = hits.length === 0 && named.length === 0 && !recognised && held.length > 1 ? this.heldChoices(held) : [];
     const choices = holders.length > 0 ? holders : named;
@@ -629,13 +642,15 @@ export class Screener {
             ? this.placedHeadline(query, placed)
             : city.length > 0
               ? this.cityHeadline(query, city)
-              : lone.length > 0
-                ? this.loneHeadline(query, lone)
-                : tie
-                  ? this.tieHeadline(query, tie)
-                  : holders.length > 0
-                    ? this.heldHeadline(query, holders)
-                    : this.headline(query, state, organisations, recognised, namesakes, choices);
+              : company.length > 0
+                ? this.namedAfterHeadline(query, company)
+                : lone.length > 0
+                  ? this.loneHeadline(query, lone)
+                  : tie
+                    ? this.tieHeadline(query, tie)
+                    : holders.length > 0
+                      ? this.heldHeadline(query, holders)
+                      : this.headline(query, state, organisations, recognised, namesakes, choices);
     // A word nothing recognises that is a slip of a listed name: ambiguous, the listed name offered.
     const slips = state === 'unknown' && parts.length > 0 ? this.slipOffers(query) : [];
     if (slips.length > 0) {
@@ -1447,7 +1462,8 @@ export class Screener {
         const tail = tokens.slice(k);
         const places: string[] = [];
         while (tail.length > 1 && isPlace(tail[tail.length - 1]!)) places.unshift(tail.pop()!);
-        if (!this.units.unitWords.has(tail[tail.length - 1]!) || tail.some((w) => this.units.otherWords.has(w))) continue;
+        const branch = this.units.branchWords.has(tail[tail.length - 1]!);
+        if (!(branch || this.units.unitWords.has(tail[tail.length - 1]!)) || tail.some((w) => this.units.otherWords.has(w))) continue;
         const key = tokens.slice(0, k).join(' ');
         const found = (this.byKey.get(key) ?? []).filter((n) => this.opensUnit(n));
         // The place after the unit's words places the unit ("… Studio Paris").
@@ -1460,8 +1476,10 @@ export class Screener {
             continue;
           }
           const what = n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'short' ? 'short name' : 'listed alias';
-          const detail = `"${part}" names a unit of ${n.entry.name}: it begins with the company's ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} and goes on "${tail.join(' ')}", words naming a unit (${this.units.file})${abroad}`;
-          this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : 'alias', n.acronym ? 0.9 : 1, hits, detail, null, readingNote(part, reading.read), { via: part, how: `a unit named after ${n.entry.name}, not the listed company itself`, relation: 'company-unit' });
+          const detail = `"${part}" names a ${branch ? 'branch' : 'unit'} of ${n.entry.name}: it begins with the company's ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} and goes on "${tail.join(' ')}", words naming a ${branch ? 'branch, which is the company itself' : 'unit'} (${this.units.file})${abroad}`;
+          // A branch is the company itself, no legal entity of its own: the hit is the company's, the branch said in its evidence.
+          const unit = branch ? null : { via: part, how: `a unit named after ${n.entry.name}, not the listed company itself`, relation: 'company-unit' as const };
+          this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : 'alias', n.acronym ? 0.9 : 1, hits, detail, null, readingNote(part, reading.read), unit);
         }
         if (found.length > 0) return;
       }
@@ -1516,9 +1534,14 @@ export class Screener {
     const tokens = screenTokens(form?.rest ?? part);
     // `apart`: where what is set aside places the name (a place alias cannot place itself).
     // `leading`: the cities written before the name, each as written ("SH") and read ("shanghai").
-    const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true, country = written, apart: string | null = null, leading: { as: string; city: string }[] = []) => {
+    // `company`: the legal form or company words written around the name, which make it a company's (named_after).
+    const take = (key: string, how: (n: IndexedName) => string, ok: (n: IndexedName) => boolean = () => true, country = written, apart: string | null = null, leading: { as: string; city: string }[] = [], company = '') => {
       for (const n of this.byKey.get(key) ?? []) {
         if ((n.name.kind === 'subsidiary' && !whole) || n.name.source?.startsWith(DERIVED) || !ok(n)) continue;
+        if (company !== '' && this.isInstitution(n.entry)) {
+          this.namedAfter(n, part, company, namesakes);
+          continue;
+        }
         if (n.lone) {
           if (!(n.lone === 'place' && address)) this.loneName(n, part, n.lone === 'place' ? apart : country, hits, namesakes, '', true);
           continue;
@@ -1528,7 +1551,7 @@ export class Screener {
           if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name))
             namesakes.push({
               ...namesakeEntry(n),
-              why: `"${part}" is written as the name "${n.name.value}" after ${elsewhere.written}, but the listed entry is in ${elsewhere.listed.join(' or ')} (its listed names and addresses)`,
+              why: `"${part}" is written as the name "${n.name.value}" after ${elsewhere.written}, but ${elsewhere.listed.length > 0 ? `the listed entry is in ${elsewhere.listed.join(' or ')}` : 'the lists give the listed entry no city'} (the listed names and addresses of its organisation; ${this.units.file} leading_city)`,
               city: elsewhere,
             });
           continue;
@@ -1567,7 +1590,8 @@ export class Screener {
     const leading = places.slice(after).flatMap((p) => {
       const abbreviation = abbreviations.find((a) => foldText(this.units.cities.byAbbreviation.get(a)!) === foldText(p));
       const city = foldText(p);
-      return this.isCity(city) ? [{ as: abbreviation ? `"${abbreviation}" (${p})` : titled(p), city }] : [];
+      // A province is no city here, as in a listed name: it holds many cities ("Guangdong Hikvision"); a city-province is one.
+      return this.units.cityProvinces.has(city) || (this.isCity(city) && !this.resolver?.gazetteer.isCountryOrRegion(city)) ? [{ as: abbreviation ? `"${abbreviation}" (${p})` : titled(p), city }] : [];
     });
     if (end - start < tokens.length || form) {
       const core = tokens.slice(start, end);
@@ -1575,6 +1599,9 @@ export class Screener {
       // The places set aside place the name: "Shanghai" before the Russian "Institute of Technical Physics" is another institute.
       const apart = this.placeOf(places.join(', ')) ?? (form ? this.formPlace(form.form) : null);
       const read = abbreviations.map((a) => `; "${a}" is ${this.units.cities.byAbbreviation.get(a)} (${this.units.file} city_abbreviations)`).join('');
+      // After a word naming a field only a legal form names a company: "Science and Technology" is a field.
+      const field = tokens.slice(end).some((w) => this.units.namedAfter.fieldWords.has(w));
+      const companyWords = [...tokens.slice(end).filter((w) => this.units.namedAfter.companyWords.has(w) && (!field || this.units.legalForms.has(w))), ...(form ? [form.form.form] : [])];
       take(
         core.join(' '),
         (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${aside.join(' ')}" around it (places, business words or a legal form: ${this.units.file} derive)${read}`,
@@ -1582,6 +1609,7 @@ export class Screener {
         written ?? apart,
         apart,
         leading,
+        companyWords.join(' '),
       );
     }
     // An acronym or short name of a listed organisation read as its full name ("CETC 38th Research Institute").
@@ -1617,26 +1645,73 @@ export class Screener {
   }
 
   /**
-   * A city written before a listed name that is none of the entry's cities (those its listed names and addresses name):
-   * "SH Hikvision" writes Shanghai, and Hikvision is listed in Hangzhou. Null where the entry names no city, or the string writes one of its own.
+   * A listed institution that is no company (data/lists/aliases.json named_after): none of its names ends in a legal
+   * form, and one names an institution (a university, an academy). A listed company's name takes business words as people write them.
+   */
+  private isInstitution(entry: RiskEntry): boolean {
+    const latin = entry.names.filter((x) => x.kind !== 'subsidiary' && !hasCjk(x.value)).map((x) => this.tokensOfListed(x.value));
+    return !latin.some((t) => this.units.legalForms.has(t[t.length - 1] ?? '')) && latin.some((t) => t.some((w) => this.units.namedAfter.institutionWords.has(w)));
+  }
+
+  /** A listed institution's name written with company words ("Beihang Technology Co"): a company named after it, a question. */
+  private namedAfter(n: IndexedName, part: string, words: string, namesakes: Similar[]): void {
+    if (namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) return;
+    namesakes.push({
+      ...namesakeEntry(n),
+      why: `"${part}" is the listed name "${n.name.value}" of ${n.entry.name}, an institution that is no company, with "${words}" (a legal form or company words: ${this.units.file} named_after): it names a company named after it, another legal entity that no list names`,
+      namedAfter: { listed: n.entry.name, words },
+    });
+  }
+
+  /** A company named after a listed institution: the institution offered as what it may be tied to, and the company as written. */
+  private namedAfterChoices(query: string, namesakes: Similar[]): Choice[] {
+    const orgs = new Map<string, { name: string; country: string; level: Level; lists: Set<string> }>();
+    for (const n of namesakes) {
+      const entry = this.entryOf(n.list, n.entryId);
+      const id = entry ? this.organisationId(entry) : n.entryId;
+      const org = orgs.get(id) ?? { name: (entry && this.organisationNames.get(id)) ?? n.entry, country: (entry && this.entryCountry.get(entry)) ?? '', level: n.level, lists: new Set<string>() };
+      org.lists.add(n.listName);
+      if (LEVELS.indexOf(n.level) < LEVELS.indexOf(org.level)) org.level = n.level;
+      orgs.set(id, org);
+    }
+    return [
+      ...[...orgs.values()].map((o) => ({ label: `${o.name}: listed (${[...o.lists].join('; ')}, ${levelWords(o.level)}); the company may be one it founded or holds`, query: o.name, countryCode: o.country, listed: true })),
+      { label: `"${query.trim()}": a company named after it, another legal entity that no list names (identify it by its registered name and its owners before relying on this)`, query: query.trim(), countryCode: [...orgs.values()][0]!.country, listed: false },
+    ];
+  }
+
+  private namedAfterHeadline(query: string, namesakes: Similar[]): string {
+    const names = [...new Set(namesakes.map((n) => this.organisationNames.get(this.organisationId(this.entryOf(n.list, n.entryId)!)) ?? n.entry))];
+    return `Ambiguous: "${query.trim()}" names a company named after ${names.join('; ')} (listed), not the institution itself: a company is another legal entity. Is it tied to the listed institution (founded, owned or run by it)? Establish the tie before relying on this: it is neither the listing nor a clearance.`;
+  }
+
+  /**
+   * A city written before a listed name that is none of the cities the lists give its organisation (every entry's listed
+   * name and addresses, in any list), or where they give none (data/lists/aliases.json leading_city): "SH Hikvision"
+   * writes Shanghai, and Hikvision is listed in Hangzhou. Null where the string writes one of its cities.
    */
   private otherCity(entry: RiskEntry, leading: { as: string; city: string }[]): Similar['city'] | null {
     if (leading.length === 0) return null;
+    const own = (this.organisations.get(entry)?.members.map((m) => m.entry) ?? [entry]).map((e) => this.citiesOf(e));
+    const written = leading.find((l) => !own.some((o) => o.text.includes(` ${l.city} `)));
+    return written ? { listed: [...new Set(own.flatMap((o) => o.cities))].map(titled), written: written.as } : null;
+  }
+
+  /** The cities an entry's listed name and addresses name, and those folded. */
+  private citiesOf(entry: RiskEntry): { cities: string[]; text: string } {
     let own = this.entryCities.get(entry);
     if (!own) {
       // The listed name and the addresses only: a list's alias may be a subsidiary's, elsewhere ("Chengdu Dahua …" for Zhejiang Dahua).
-      // A province in a listed name ("Zhejiang Dahua") holds cities the gazetteer cannot tell apart from others; in an
-      // address it is the city-province the address is in ("Haidian District, Beijing").
+      // A province in a listed name ("Zhejiang Dahua") holds cities the gazetteer cannot tell apart from others, unless it is a
+      // city-province ("Shanghai Yitu"); in an address it is the city-province the address is in ("Haidian District, Beijing").
       const fold = (t: string) => foldText(t).split(' ');
       const gazetteer = this.resolver?.gazetteer;
-      const cities = [...fold(entry.name).filter((w) => !gazetteer?.isCountryOrRegion(w)), ...(entry.addresses ?? []).flatMap(fold)].filter((w) => this.isCity(w));
+      const cities = [...fold(entry.name).filter((w) => this.units.cityProvinces.has(w) || !gazetteer?.isCountryOrRegion(w)), ...(entry.addresses ?? []).flatMap(fold)].filter((w) => this.units.cityProvinces.has(w) || this.isCity(w));
       const text = ` ${[entry.name, ...(entry.addresses ?? [])].map(foldText).join(' ')} `;
       own = { cities: [...new Set(cities)], text };
       this.entryCities.set(entry, own);
     }
-    const { cities, text } = own;
-    const written = leading.find((l) => !text.includes(` ${l.city} `));
-    return cities.length > 0 && written ? { listed: cities.map(titled), written: written.as } : null;
+    return own;
   }
 
   /** Whether a folded word or words name a city, never a country (Shanghai and Beijing are cities as well as regions). */
@@ -1658,7 +1733,7 @@ export class Screener {
     }
     const written = namesakes[0]!.city!.written;
     return [
-      ...[...orgs.values()].map((o) => ({ label: `${o.name} in ${o.cities.join(' or ')}: listed (${[...o.lists].join('; ')}, ${levelWords(o.level)})`, query: o.name, countryCode: o.country, listed: true })),
+      ...[...orgs.values()].map((o) => ({ label: `${o.name} ${o.cities.length > 0 ? `in ${o.cities.join(' or ')}` : '(the lists give no city)'}: listed (${[...o.lists].join('; ')}, ${levelWords(o.level)})`, query: o.name, countryCode: o.country, listed: true })),
       { label: `"${query.trim()}" in ${written}: another company of that name, which no list names (identify it by its registered name before relying on this)`, query: query.trim(), countryCode: [...orgs.values()][0]!.country, listed: false },
     ];
   }
@@ -1666,7 +1741,7 @@ export class Screener {
   private cityHeadline(query: string, namesakes: Similar[]): string {
     const names = [...new Set(namesakes.map((n) => n.entry))];
     const cities = [...new Set(namesakes.flatMap((n) => n.city!.listed))];
-    return `Ambiguous: "${query.trim()}" writes the listed name of ${names.join('; ')} after ${namesakes[0]!.city!.written}, but the lists place it in ${cities.join(' or ')}: is it the listed company, a unit of it there, or another company of that name? Identify it before relying on this.`;
+    return `Ambiguous: "${query.trim()}" writes the listed name of ${names.join('; ')} after ${namesakes[0]!.city!.written}, but ${cities.length > 0 ? `the lists place it in ${cities.join(' or ')}` : 'the lists give it no city'}: is it the listed company, a unit of it there, or another company of that name? Identify it before relying on this.`;
   }
 
   /** A listed name's screenTokens, as kept with the index (not to be changed). */
@@ -1689,6 +1764,11 @@ export class Screener {
         if ((this.resolver?.gazetteer.isPlace(place) ?? false) && (prefix.length === chars || (prefix.length === chars + 1 && /[省市]$/.test(prefix)))) {
           this.addNameHit(n, part, 'translated', 1, hits, `"${part}" is the listed Chinese name "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} without its leading place "${prefix}" (${place}, where the listed name places it)`);
         }
+      }
+      // A company named after a listed institution's Chinese name: 清华控股有限公司, 北航科技.
+      if (k.length > nk.length && k.startsWith(nk) && this.units.namedAfter.companyWordsZh.some((w) => k.endsWith(w)) && this.isInstitution(n.entry)) {
+        this.namedAfter(n, part, k.slice(nk.length), namesakes);
+        continue;
       }
       // A unit named after a company's Chinese brand: 华为诺亚方舟实验室.
       if ((n.name.kind === 'short' || n.name.kind === 'chinese') && n.name.source && !n.name.source.startsWith(DERIVED) && this.companies.has(n.entry) && k.length > nk.length && k.startsWith(nk)) {
@@ -1889,7 +1969,7 @@ export const screenJson = (r: ScreenResult) => ({
   hits: r.hits.map((h) => ({ list: h.list, entry: h.entry, level: h.level, match: h.match, score: h.score, inherited: h.inherited, same_as: h.sameAs, list_name: h.listName, list_version: h.listVersion, organisation: h.organisation, evidence: h.evidence })),
   organisations: r.organisations.map((o) => ({ id: o.id, name: o.name, level: o.level, listings: o.listings.map((h) => ({ list: h.list, list_name: h.listName, entry: h.entry, level: h.level, match: h.match, how: h.sameAs ? `same organisation as "${h.sameAs.entry}"` : matchWords(h) })) })),
   choices: r.choices,
-  similar: r.similar.map(({ countries: _c, placed: _p, lone: _l, ...s }) => s),
+  similar: r.similar.map(({ countries: _c, placed: _p, lone: _l, namedAfter: _n, ...s }) => s),
   registry_candidates: r.registryCandidates,
   institutions: r.institutions,
   listed_parts: r.listedParts.map(listedPartJson),

@@ -74,15 +74,21 @@ test('a city written by its initials in a screened name ("SH DJI Technology") is
   const { screener } = buildScreeningContext(
     [
       list('bis', [
-        { name: 'DJI', country: 'China', level: 'high' },
+        { name: 'Shenzhen DJI Technology Co., Ltd.', aliases: ['DJI'], country: 'China', level: 'high' },
         { name: 'Quintara', country: 'Germany', level: 'high' },
       ]),
     ],
     [],
   );
   const listed = (q: string) => screener.screen(q).hits.map((h) => `${h.list}/${h.entry}`);
-  for (const q of ['Shanghai DJI Technology', 'SH DJI Technology', 'BJ DJI Technology Co., Ltd.', 'DJI Technology SZ', 'SZ DJI']) assert.deepEqual(listed(q), ['bis/DJI'], q);
-  assert.match(screener.screen('SH DJI Technology').hits[0]!.evidence, /"SH" is Shanghai \(data\/lists\/aliases\.json city_abbreviations\)/, 'the evidence says how "SH" was read');
+  for (const q of ['Shenzhen DJI Technology', 'SZ DJI Technology', 'SZ DJI Technology Co., Ltd.', 'DJI Technology SZ', 'DJI Technology SH', 'SZ DJI']) assert.deepEqual(listed(q), ['bis/Shenzhen DJI Technology Co., Ltd.'], q);
+  assert.match(screener.screen('SZ DJI Technology').hits[0]!.evidence, /"SZ" is Shenzhen \(data\/lists\/aliases\.json city_abbreviations\)/, 'the evidence says how "SZ" was read');
+  // Read as Shanghai and Beijing, the initials before the name write another city than the entry's: a question (leading_city).
+  for (const q of ['SH DJI Technology', 'BJ DJI Technology Co., Ltd.']) {
+    const r = screener.screen(q);
+    assert.equal(r.state, 'ambiguous', q);
+    assert.match(r.headline, new RegExp(`after "${q.slice(0, 2)}" \\((Shanghai|Beijing)\\)`), r.headline);
+  }
   assert.deepEqual(listed('sh DJI Technology'), [], "in capitals only, as the lists' side reads them");
   assert.deepEqual(listed('SH'), [], 'the initials alone');
   assert.deepEqual(listed('DJI SH Technology Labs'), [], 'only where a place may stand: before or after the name, not inside other words');

@@ -62,3 +62,108 @@ test('short forms, Chinese short names and pinyin find the listed university', a
   }
   assert.deepEqual(missed, []);
 });
+
+test('a company named after a listed university is a question, not the university (data/lists/aliases.json named_after)', async () => {
+  const screener = await realScreener();
+  const cases: [string, string][] = [
+    ['Beihang Technology Co', 'Beihang University'],
+    ['Tsinghua University Holdings', 'Tsinghua University'],
+    ['Beihang University Technology Co., Ltd.', 'Beihang University'],
+    ['清华控股有限公司', 'Tsinghua University'],
+    // The registry reads Tsinghua University in it: the company is still not the university.
+    ['清华大学控股有限公司', 'Tsinghua University'],
+    ['北航科技', 'Beihang University'],
+  ];
+  for (const [q, listed] of cases) {
+    const r = screener.screen(q);
+    assert.equal(r.state, 'ambiguous', `${q}: ${r.headline}`);
+    assert.deepEqual(r.hits, [], q);
+    assert.ok(r.headline.includes(`named after ${listed}`), `${q}: ${r.headline}`);
+    assert.ok(
+      r.choices.some((c) => c.listed && c.query === listed),
+      `${q}: the listed university is offered`,
+    );
+    assert.ok(
+      r.choices.some((c) => !c.listed),
+      `${q}: the company as written is offered`,
+    );
+  }
+  // A listed company takes its business words; a field after the university's name names no company; the short name alone is the university.
+  const kept: [string, string][] = [
+    ['Hikvision Technology Co', 'us-bis-entity-list: Hangzhou Hikvision Digital Technology Co., Ltd.'],
+    ['Tsinghua University Science and Technology', 'aspi-unitracker: Tsinghua University'],
+    ['Beihang', 'aspi-unitracker: Beihang University'],
+  ];
+  for (const [q, entry] of kept) {
+    const r = await listedAs(q);
+    assert.equal(r.state, 'listed', q);
+    assert.ok(r.entries.includes(entry), `${q}: ${r.entries.join('; ')}`);
+  }
+});
+
+test('related names people write: a parent brand before the name, a branch, a subsidiary named with the brand, a former name, pinyin', async () => {
+  const screener = await realScreener();
+  const cases: [string, string][] = [
+    ['Tsinghua Tongfang Nuctech', 'us-bis-entity-list: Tongfang NucTech Technology Ltd.'],
+    ['DJI Innovations', 'us-bis-entity-list: DJI'],
+    ['Kuangshi', 'us-ofac-nscmic: Megvii Technology Limited'],
+    ['Beijing Daxue', 'aspi-unitracker: Peking University'],
+    ['Hikvision Shanghai Branch Office', 'us-bis-entity-list: Hangzhou Hikvision Digital Technology Co., Ltd.'],
+  ];
+  for (const [q, entry] of cases) {
+    const r = await listedAs(q);
+    assert.equal(r.state, 'listed', q);
+    assert.ok(r.entries.includes(entry), `${q}: ${r.entries.join('; ')}`);
+  }
+  // Nuctech's parent brand is no name of Tsinghua University.
+  assert.ok(!(await listedAs('Tsinghua Tongfang Nuctech')).entries.some((e) => e.endsWith(': Tsinghua University')));
+  // A branch is the company itself, the branch said; a unit is marked as reached through it.
+  const branch = screener.screen('Hikvision Shanghai Branch Office');
+  assert.ok(
+    branch.hits.every((h) => h.inherited === null && h.evidence.includes('names a branch of')),
+    branch.hits.map((h) => h.evidence).join('\n'),
+  );
+  // A subsidiary named with the brand after another city than the lists give the group: is it covered? A question, the group offered.
+  const sub = screener.screen('Shanghai SenseTime Intelligent Technology');
+  assert.equal(sub.state, 'ambiguous', sub.headline);
+  assert.ok(
+    sub.choices.some((c) => c.listed && /SenseTime/i.test(c.query)),
+    sub.choices.map((c) => c.label).join('; '),
+  );
+});
+
+test('a leading city is read alike for every entry: city-provinces are cities, provinces never contradict, no city given is a question', async () => {
+  const screener = await realScreener();
+  // Shanghai Yitu is listed in Shanghai, a city-province; Alibaba with no city; Hikvision in Hangzhou.
+  for (const q of ['Beijing Yitu', 'Hangzhou Alibaba', 'Beijing Hikvision', 'Tianjin Megvii']) {
+    const r = screener.screen(q);
+    assert.equal(r.state, 'ambiguous', `${q}: ${r.headline}`);
+    assert.deepEqual(r.hits, [], q);
+    assert.ok(
+      r.choices.some((c) => c.listed),
+      q,
+    );
+  }
+  assert.match(screener.screen('Hangzhou Alibaba').headline, /the lists give it no city/);
+  for (const q of ['Shanghai Yitu', 'Beijing Megvii', 'Guangdong Hikvision', 'Zhejiang Hikvision', 'Beijing SenseTime']) assert.equal((await listedAs(q)).state, 'listed', q);
+});
+
+test('a trademark sign inside a word neither breaks screening nor makes a name of its own', async () => {
+  const screener = await realScreener();
+  const hik = await listedAs('Hik™vision');
+  assert.equal(hik.state, 'listed');
+  assert.ok(hik.entries.includes('us-bis-entity-list: Hangzhou Hikvision Digital Technology Co., Ltd.'), hik.entries.join('; '));
+  assert.deepEqual((await listedAs('Beihang™ Technology Co')).entries, []);
+  assert.deepEqual((await listedAs('Hik™')).entries, []);
+  assert.throws(() => screener.screen('™'), /empty name/);
+});
+
+test('Alibaba Group is the registry company and is screened against the lists as the listed group', async () => {
+  const r = (await realScreener()).screen('Alibaba Group');
+  assert.equal(r.state, 'listed', r.headline);
+  assert.deepEqual(
+    r.institutions.map((i) => [i.rorId, i.tier]),
+    [['00k642b80', 'exact']],
+  );
+  assert.ok(r.hits.some((h) => h.list === 'us-dow-1260h' && h.entry === 'Alibaba Group Holding Limited'));
+});
