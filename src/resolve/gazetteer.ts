@@ -210,6 +210,11 @@ export class Gazetteer {
     return this.countries.has(word) || this.subdivisions.has(word);
   }
 
+  /** The country a folded name stands for as a country or a region of one (not as a city), if any. */
+  regionOrCountryOf(name: string): string | null {
+    return this.countries.get(name) ?? this.subdivisions.get(name) ?? null;
+  }
+
   /** Whether a folded word is a country, region or city name. */
   isPlace(word: string): boolean {
     return this.countries.has(word) || this.subdivisions.has(word) || this.cities.has(word);

@@ -57,7 +57,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28';
 
 interface Entry {
   id: string;
@@ -925,6 +925,8 @@ export class AffiliationResolver {
       .slice(1)
       .some((part) => this.gazetteer.countryCodeOf(part) === country.countryCode);
     const insideName = solid && country.explicit && !standsAlone && this.placeOf(primary.rorId, country) === 'none';
+    const twoTowns = country.explicit && country.countryCode && primary?.basis.place === 'conflict' ? this.ownTownAgainstPlace(primary, country, text) : null;
+    if (twoTowns !== null) return { countryCode: null, countryEvidence: twoTowns };
     if (country.explicit && country.countryCode && !insideName) return this.placeOfLastPart(country, matches, mentions, text) ?? { countryCode: country.countryCode, countryEvidence: country.evidence };
     // "ETH Zürich and Sapienza University of Rome" with no place: the author's country is one of two, and which is not said.
     const several = country.countryCode ? [] : this.institutionsAbroad(matches);
@@ -960,6 +962,9 @@ export class AffiliationResolver {
             m.basis.place !== 'conflict' &&
             m.basis.how !== 'company-unplaced' &&
             m.basis.how !== 'inside-glued' &&
+            // "Institute of Neuroscience and Medicine" holds the Swiss "Institute for Neuroscience": a short unit's name read
+            // inside a longer one is another unit of that name, somewhere else.
+            !(m.basis.how === 'inside' && this.isUnitName(nameTokens(m.name).join(' '))) &&
             !m.basis.generic &&
             m.countryCode &&
             !this.placesNothing(m.rorId, matches) &&
@@ -998,10 +1003,37 @@ export class AffiliationResolver {
     };
   }
 
+  /**
+   * "Universität Graz, Deutschland", "ETH Zürich and BUPT, Beijing": the name matched holds the institution's own town, in
+   * another country than the place the string names outright, and that place is a country's bare name (no town of it
+   * written) or is written after a second name joined by "and". The string then names two countries, and which is the
+   * author's it does not say. A town of the named country written beside the name ("Univ Nottingham, Ningbo, China") is
+   * the address of a campus there, and stands.
+   */
+  private ownTownAgainstPlace(m: InstitutionMatch, country: CountryFinding, text: string): string | null {
+    const e = this.entries.get(m.rorId)!;
+    if (e.city === null || e.countryCode === null || e.countryCode === country.countryCode) return null;
+    const town = foldText(e.city);
+    const holds = (part: string, words: string) => ` ${foldText(part)} `.includes(` ${words} `);
+    // The one part the town is written in, which must not name the other place too ("Univ Southampton Malaysia": a campus);
+    // a town written again as an address of its own ("Univ Puerto Rico Bayamon, …, Bayamon, PR 00959 USA") is no name's only.
+    const [part, ...again] = segments(text).filter((seg) => holds(seg, town));
+    if (part === undefined || again.length > 0 || country.mentions.some((p) => holds(part, p.text)) || !(this.literal.get(e.id) ?? []).some((n) => n.includes(` ${town} `))) return null;
+    const bare = country.mentions.every((p) => this.gazetteer.countryCodeOf(p.text) !== null) && !this.gazetteer.citiesNamed(text).some((c) => this.gazetteer.hasCity(c, country.countryCode!));
+    const sides = part.split(JOINED_SIDES);
+    const afterAnd = sides.length > 1 && holds(sides[0]!, town);
+    if (!bare && !afterAnd) return null;
+    return `${country.evidence}, but "${e.city}", written in the name of ${e.name}, is in ${e.countryCode}: the string names two countries, and which is the author's it does not say`;
+  }
+
   /** "Universität Bochum": the place an institution's name holds, unless the registry holds that word as an institution's name ("Mila"). */
   private placeInName(text: string): { code: string; why: string }[] {
     const place = this.gazetteer.placeInName(text);
     if (!place || [...(this.exact.get(nameTokens(place.text).join(' '))?.values() ?? [])].some((priority) => priority >= 2)) return [];
+    // "National Institute of Oceanography of Goa": a town's name that is also a region or country of another country (Goa, a
+    // town in the Philippines and a state of India) does not tell which.
+    const region = this.gazetteer.regionOrCountryOf(place.text);
+    if (region !== null && region !== place.code) return [];
     return [{ code: place.code, why: `"${place.text}", a place in ${place.code}, is named inside a part of the string (an institution's name, a town beside its postcode)` }];
   }
 
