@@ -32,7 +32,8 @@ export async function copublications(store: Store, catalogue: RegionCatalogue, a
   if (await readsCountrySets(store)) {
     return store.all<CopubYear & Record<string, unknown>>(
       `WITH ${regionMembersSql(catalogue)}, ${pairSets(filters)}
-       SELECT year::INTEGER AS year, sum(works)::INTEGER AS full, round(sum(share), 4)::DOUBLE AS fractional FROM copub_sets GROUP BY year ORDER BY year`,
+       SELECT year::INTEGER AS year, sum(works) FILTER (WHERE first_of_set)::INTEGER AS full, round(sum(weight) FILTER (WHERE in_a OR in_b), 4)::DOUBLE AS fractional
+       FROM copub_rows GROUP BY year ORDER BY year`,
       [ra.id, rb.id],
     );
   }

@@ -4,11 +4,18 @@ import { yearBounds, type Filters } from './filters.ts';
 
 /**
  * Whether an indicator may count from country_set_counts (src/store/refresh.sql) rather than
- * from every work × institution row: on the shared base once a refresh has built it. An
- * organisation's corrected view has rows of its own that the shared summary does not count.
+ * from every work × institution row: on the shared base once a refresh has built it, with its keys
+ * (a store refreshed before them counts from the rows until its next refresh). An organisation's
+ * corrected view has rows of its own that the shared summary does not count.
  */
 export async function readsCountrySets(store: Store): Promise<boolean> {
-  return store.view === null && Boolean(await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'country_set_counts'`));
+  return store.view === null && (await hasKeyedSummaries(store, ['country_set_counts']));
+}
+
+/** Whether the refresh built each of these summaries with its keys. */
+export async function hasKeyedSummaries(store: Store, tables: string[]): Promise<boolean> {
+  const found = await store.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM duckdb_columns() WHERE schema_name = 'main' AND column_name = 'countries_key' AND table_name IN (SELECT unnest($1::VARCHAR[]))`, [listValue([...tables, 'summary_keys'])]);
+  return found!.n === tables.length + 1;
 }
 
 /** The summary's rows the filters admit, as the row-by-row indicators' workCondition admits works (years and field ids validated at the boundary). */
@@ -17,33 +24,40 @@ function setCondition(f: Filters): string {
 }
 
 /**
- * One row per set of works with the same year, countries and fields, tagged for regions $1 and
- * $2 (region_members must be in the query): whether the set has a country in each, the weight in
- * either, and its countries in $1. A set is a pair's co-publications when it has both.
+ * The summary's rows of the sets with a country in each of regions $1 and $2 (region_members must
+ * be in the query): a pair's co-publications, as the CTE copub_rows. Each row is one country of
+ * one set (year, countries, fields) with the set's works and the country's weight in them; a set's
+ * works count on its first row (first_of_set), and in_a, in_b say whether the row's country is in
+ * either region. The regions are tested on the sets' distinct keys (summary_keys), not on every row.
  */
 export const pairSets = (filters: Filters): string => `
-  pair_sets AS (
-    SELECT c.year, c.countries, c.fields, any_value(c.works) AS works,
-      bool_or(c.in_a) AS has_a, bool_or(c.in_b) AS has_b,
-      sum(c.weight) FILTER (WHERE c.in_a OR c.in_b) AS share,
-      list(c.country_code) FILTER (WHERE c.in_a) AS a_countries
-    FROM (SELECT *, country_code IN (SELECT country_code FROM region_members WHERE region_id = $1) AS in_a,
-            country_code IN (SELECT country_code FROM region_members WHERE region_id = $2) AS in_b
-          FROM country_set_counts) c
-    WHERE ${setCondition(filters)}
-    GROUP BY c.year, c.countries, c.fields),
-  copub_sets AS (SELECT * FROM pair_sets WHERE has_a AND has_b)`;
+  copub_keys AS (
+    SELECT countries_key FROM summary_keys
+    WHERE list_has_any(countries, (SELECT list(country_code) FROM region_members WHERE region_id = $1))
+      AND list_has_any(countries, (SELECT list(country_code) FROM region_members WHERE region_id = $2))),
+  copub_rows AS (
+    SELECT c.year, c.fields_key, c.country_code, c.works, c.weight, c.first_of_set,
+      c.country_code IN (SELECT country_code FROM region_members WHERE region_id = $1) AS in_a,
+      c.country_code IN (SELECT country_code FROM region_members WHERE region_id = $2) AS in_b
+    FROM country_set_counts c SEMI JOIN copub_keys USING (countries_key)
+    WHERE ${setCondition(filters)})`;
 
-/** Publications per region and year from the summary: a set counts its works once in each region it has a country in. */
+/**
+ * Publications per region and year from the summary: a set counts its works once in each region it
+ * has a country in, on its first row, and the weight of its countries in the region.
+ */
 export const publicationsFromSets = (store: Store, regionMembers: string, ids: string[], filters: Filters) =>
   store.all<{ region: string; year: number; full: number; fractional: number }>(
     `WITH ${regionMembers},
-     region_sets AS (
-       SELECT rm.region_id, c.year, c.countries, c.fields, any_value(c.works) AS works, sum(c.weight) AS weight
-       FROM country_set_counts c JOIN region_members rm ON rm.country_code = c.country_code
-       WHERE rm.region_id IN (SELECT unnest($1::VARCHAR[])) AND ${setCondition(filters)}
-       GROUP BY rm.region_id, c.year, c.countries, c.fields)
-     SELECT region_id AS region, year::INTEGER AS year, sum(works)::INTEGER AS full, round(sum(weight), 4)::DOUBLE AS fractional
-     FROM region_sets GROUP BY ALL ORDER BY region, year`,
+     asked AS (SELECT region_id, list(country_code) AS countries FROM region_members WHERE region_id IN (SELECT unnest($1::VARCHAR[])) GROUP BY region_id),
+     region_keys AS (SELECT a.region_id, k.countries_key FROM summary_keys k JOIN asked a ON list_has_any(k.countries, a.countries)),
+     counted AS (
+       SELECT rk.region_id, c.year, sum(c.works) AS works FROM country_set_counts c JOIN region_keys rk USING (countries_key)
+       WHERE c.first_of_set AND ${setCondition(filters)} GROUP BY ALL),
+     weighed AS (
+       SELECT rm.region_id, c.year, sum(c.weight) AS weight FROM country_set_counts c JOIN region_members rm USING (country_code)
+       WHERE rm.region_id IN (SELECT region_id FROM asked) AND ${setCondition(filters)} GROUP BY ALL)
+     SELECT region_id AS region, year::INTEGER AS year, works::INTEGER AS full, round(weight, 4)::DOUBLE AS fractional
+     FROM counted JOIN weighed USING (region_id, year) ORDER BY region, year`,
     [listValue(ids)],
   );

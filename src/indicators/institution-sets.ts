@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.ts';
+import { hasKeyedSummaries } from './country-sets.ts';
 import { yearBounds, type Filters } from './filters.ts';
 
 /**
@@ -8,7 +9,7 @@ import { yearBounds, type Filters } from './filters.ts';
  * over institutions would count twice). An organisation's corrected view counts its own rows.
  */
 export async function readsInstitutionSets(store: Store, filters: Filters): Promise<boolean> {
-  return !filters.rollUp && store.view === null && Boolean(await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'institution_set_counts'`));
+  return !filters.rollUp && store.view === null && (await hasKeyedSummaries(store, ['country_set_counts', 'institution_set_counts']));
 }
 
 /** Regions $1 and $2 as lists of countries (region_members must be in the query), read once by the CTEs below. */
@@ -19,16 +20,21 @@ const regionLists = `
 
 /**
  * Each institution of region $1 with its co-publications with region $2 that the filters admit,
- * counted from the summary alone, as the CTE `a_counts` (inst, n).
+ * counted from the summary alone, as the CTE `a_counts` (inst, n). The regions are tested on the
+ * distinct keys of the sets of countries (summary_keys), and the summary's rows joined by key.
  */
 const copubCountsOfA = (filters: Filters): string => `${regionLists},
-  copub_countries AS (
-    SELECT countries FROM (SELECT DISTINCT countries FROM country_set_counts) CROSS JOIN region_lists r
-    WHERE list_has_any(countries, r.a_countries) AND list_has_any(countries, r.b_countries)),
+  copub_keys AS (
+    SELECT k.countries_key FROM summary_keys k CROSS JOIN region_lists r
+    WHERE list_has_any(k.countries, r.a_countries) AND list_has_any(k.countries, r.b_countries)),
+  a_keys AS (SELECT k.countries_key FROM summary_keys k CROSS JOIN region_lists r WHERE list_has_any(k.countries, r.a_countries)),
   a_counts AS MATERIALIZED (
     SELECT c.ror_id AS inst, sum(c.works) AS n
-    FROM institution_set_counts c SEMI JOIN copub_countries USING (countries) CROSS JOIN region_lists r
-    WHERE ${[...yearBounds(filters, 'c.year'), filters.field !== null ? `list_contains(c.fields, '${filters.field}')` : '', 'list_has_any(c.inst_countries, r.a_countries)'].filter(Boolean).join(' AND ')}
+    FROM institution_set_counts c SEMI JOIN copub_keys USING (countries_key) SEMI JOIN a_keys ON a_keys.countries_key = c.inst_countries_key
+    ${[...yearBounds(filters, 'c.year'), filters.field !== null ? `list_contains(c.fields, '${filters.field}')` : '']
+      .filter(Boolean)
+      .map((c, i) => `${i === 0 ? 'WHERE' : 'AND'} ${c}`)
+      .join(' ')}
     GROUP BY c.ror_id)`;
 
 /**

@@ -131,8 +131,8 @@ export async function countryBreakdown(store: Store, catalogue: RegionCatalogue,
   const rows = await store.all<Record<string, unknown>>(
     (await readsCountrySets(store))
       ? `WITH ${regionMembersSql(catalogue)}, ${pairSets(filters)},
-         per_country AS (SELECT a.country_code, sum(s.works) AS n FROM copub_sets s, unnest(s.a_countries) AS a(country_code) GROUP BY a.country_code)
-         SELECT country_code, n::INTEGER AS n, (n / (SELECT sum(works) FROM copub_sets))::DOUBLE AS share FROM per_country ORDER BY n DESC, country_code`
+         per_country AS (SELECT country_code, sum(works) AS n FROM copub_rows WHERE in_a GROUP BY country_code)
+         SELECT country_code, n::INTEGER AS n, (n / (SELECT sum(works) FROM copub_rows WHERE first_of_set))::DOUBLE AS share FROM per_country ORDER BY n DESC, country_code`
       : `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)},
      per_country AS (SELECT country_code, count(DISTINCT work_id) AS n FROM side_a WHERE work_id IN (SELECT work_id FROM copubs) GROUP BY country_code)
      SELECT country_code, n::INTEGER AS n, (n / (SELECT count(*) FROM copubs))::DOUBLE AS share FROM per_country ORDER BY n DESC, country_code`,
@@ -152,8 +152,9 @@ export async function fieldBreakdown(store: Store, catalogue: RegionCatalogue, a
   const rows = await store.all<Record<string, unknown>>(
     (await readsCountrySets(store))
       ? `WITH ${regionMembersSql(catalogue)}, ${pairSets(filters)}
-         SELECT f.field_id, sum(s.works)::INTEGER AS n, (sum(s.works) / (SELECT sum(works) FROM copub_sets))::DOUBLE AS share
-         FROM copub_sets s, unnest(s.fields) AS f(field_id) GROUP BY f.field_id ORDER BY n DESC, f.field_id`
+         SELECT f.field_id, sum(s.works)::INTEGER AS n, (sum(s.works) / (SELECT sum(works) FROM copub_rows WHERE first_of_set))::DOUBLE AS share
+         FROM (SELECT fields_key, sum(works) AS works FROM copub_rows WHERE first_of_set GROUP BY fields_key) s, unnest(from_json(s.fields_key, '["VARCHAR"]')) AS f(field_id)
+         GROUP BY f.field_id ORDER BY n DESC, f.field_id`
       : `WITH ${regionMembersSql(catalogue)}, ${pairSides(filters)}
      SELECT wf.field_id, count(*)::INTEGER AS n, (count(*) / (SELECT count(*) FROM copubs))::DOUBLE AS share
      FROM copubs JOIN work_fields wf USING (work_id) GROUP BY wf.field_id ORDER BY n DESC, wf.field_id`,

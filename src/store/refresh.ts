@@ -51,6 +51,7 @@ interface RecordTables {
   institution_set_counts: string;
   /** work_institution_sets, over the keys the refresh counts again. */
   institution_set_works: string;
+  summary_keys: string;
 }
 
 const SHARED_TABLES: WorkTables & PlaceTables & RecordTables = {
@@ -76,6 +77,7 @@ const SHARED_TABLES: WorkTables & PlaceTables & RecordTables = {
   work_institution_sets: 'work_institution_sets',
   institution_set_counts: 'institution_set_counts',
   institution_set_works: 'work_institution_sets',
+  summary_keys: 'summary_keys',
 };
 const naming = <T extends object>(sql: string, tables: T) => sql.replace(/\{\{(\w+)\}\}/g, (_, name: keyof T) => String(tables[name]));
 const REFRESH_TEMPLATES = statements('./refresh.sql');
@@ -89,8 +91,8 @@ const PLACE_APPLICANTS = REFRESH_TEMPLATES.find((sql) => sql.includes('{{patent_
 const PATENT_STATEMENTS = REFRESH.filter((sql) => /TABLE patent_/.test(sql));
 /** The per-set summary the country-counting indicators read (src/indicators/country-sets.ts) and the per-work rows it counts, built whole from work_institutions and work_fields. */
 export const COUNTRY_SET_STATEMENTS = REFRESH.filter((sql) => /TABLE (work_country_sets|country_set_counts) /.test(sql));
-/** The per-key summary top institutions read (src/indicators/institution-sets.ts), built whole from work_institutions and work_country_sets. */
-export const INSTITUTION_SET_STATEMENTS = REFRESH.filter((sql) => /TABLE (work_institution_sets|institution_set_counts) /.test(sql));
+/** The per-key summary top institutions read (src/indicators/institution-sets.ts), built whole from work_institutions and work_country_sets, and both summaries' keys. */
+export const INSTITUTION_SET_STATEMENTS = REFRESH.filter((sql) => /TABLE (work_institution_sets|institution_set_counts|summary_keys) /.test(sql));
 const UPLOAD_REFRESH = statements('./upload-refresh.sql');
 
 /**
@@ -126,8 +128,13 @@ export interface RefreshOptions {
 export async function refreshAnalytics(store: Store, minTier: Exclude<Tier, 'unresolved'> = 'strong', taxonomy: Taxonomy = loadTaxonomy(), options: RefreshOptions = {}): Promise<'full' | 'incremental'> {
   await loadFieldRules(store, taxonomy);
   const basis = await basisOf(store, minTier, taxonomy);
-  // A store refreshed before the per-work country or institution sets existed has none to recount from.
-  const built = (await store.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE schema_name = 'main' AND table_name IN ('record_works', 'work_country_sets', 'work_institution_sets')`))!.n === 3;
+  // A store refreshed before the per-work country or institution sets existed has none to recount
+  // from, and one refreshed before their summaries were keyed (countries_key) has summaries to rebuild.
+  const built =
+    (await store.one<{ n: number }>(
+      `SELECT ((SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name IN ('record_works', 'work_country_sets', 'work_institution_sets', 'summary_keys'))
+        + (SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'main' AND table_name IN ('country_set_counts', 'institution_set_counts') AND column_name = 'countries_key'))::INTEGER AS n`,
+    ))!.n === 6;
   const full = options.full || !built || (await metaValue(store, 'analytics_basis')) !== basis;
   const patents = await patentsBasis(store);
   await store.transaction(async () => {
@@ -241,6 +248,13 @@ async function refreshPendingWorks(store: Store, minTier: Exclude<Tier, 'unresol
   await store.run(`DELETE FROM institution_set_counts c USING refresh_institution_sets s
     WHERE s.year = c.year AND s.countries = c.countries AND s.fields = c.fields AND s.ror_id = c.ror_id AND s.inst_countries = c.inst_countries`);
   await store.run(`INSERT INTO institution_set_counts SELECT * FROM ${DELTA('institution_set_counts')}`);
+  // A key of a set counted again stays while a row of either summary has it; no other key's rows changed.
+  await store.run(`CREATE OR REPLACE TEMP TABLE refresh_keys AS
+    SELECT to_json(countries)::VARCHAR AS countries_key FROM refresh_sets
+    UNION SELECT to_json(countries)::VARCHAR FROM refresh_institution_sets UNION SELECT to_json(inst_countries)::VARCHAR FROM refresh_institution_sets`);
+  await store.run(`DELETE FROM summary_keys WHERE countries_key IN (SELECT countries_key FROM refresh_keys)`);
+  await store.run(`INSERT INTO summary_keys SELECT countries_key, from_json(countries_key, '["VARCHAR"]') FROM refresh_keys
+    WHERE countries_key IN (SELECT countries_key FROM country_set_counts) OR countries_key IN (SELECT inst_countries_key FROM institution_set_counts)`);
   // An unregistered institution's name is the one most affiliations give it: counted again over all of them.
   await store.run(template('source_institutions'));
   await store.run(`DELETE FROM source_institutions WHERE ror_id IN (SELECT ror_id FROM refresh_given_rors)`);

@@ -472,7 +472,7 @@ async function everyAnswer(store: Store) {
     const indicators: Record<string, unknown> = {};
     for (const name of ANSWERED) indicators[name] = json(await runIndicator(view, catalogue, taxonomy, { name, regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 20, institution: null }));
     const tables: Record<string, unknown> = {};
-    for (const table of ['works', 'work_fields', 'work_affiliations', 'work_institutions', 'work_country_sets', 'country_set_counts', 'work_institution_sets', 'institution_set_counts', 'listed_affiliations', 'institution_listed_copubs', 'source_institutions', 'record_works'])
+    for (const table of ['works', 'work_fields', 'work_affiliations', 'work_institutions', 'work_country_sets', 'country_set_counts', 'work_institution_sets', 'institution_set_counts', 'summary_keys', 'listed_affiliations', 'institution_listed_copubs', 'source_institutions', 'record_works'])
       tables[table] = json(await view.all(`SELECT * FROM ${table} ORDER BY ALL`));
     return { indicators, tables, oxford: json(await portfolio(view, { institution: '052gg0110' }, loadWeights(taxonomy))) };
   };
