@@ -11,7 +11,6 @@ import { Accounts, OPERATOR } from '../service/accounts.ts';
 import { anchorAnew, appendAudit, backupHeadProblems, sealOf, verifyAudit } from '../service/audit.ts';
 import { makeOwnerOnly, OWNER_ONLY_DIR, writeOwnerOnly } from '../owner-only.ts';
 import { ROLES, type Actor, type Role } from '../service/authorize.ts';
-import { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 import { at, out } from './io.ts';
 
@@ -166,6 +165,8 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   const exchange = planExchangeRestore(app, manifest, carried, config.home);
   if (existsSync(join(dir, 'store'))) {
     if (existsSync(config.storePath)) throw new UsageError(`${config.storePath} exists: restore into a new DERISK_HOME`);
+    // Loaded here, not above: DuckDB takes a while to load, and the users, audit and backup commands of this module never need it.
+    const { Store } = await import('../store/store.ts');
     (await Store.importFrom(config.storePath, join(at(dir), 'store'))).close();
     out.log(`evidence store restored to ${config.storePath}`);
   }
