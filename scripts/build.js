@@ -17,15 +17,6 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const built = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (built.status !== 0) process.exit(built.status ?? 1);
 
-// A package made of hundreds of small ES modules is bundled into one file (src/vendor/*.ts, each the
-// one door to its package): Node 20 resolves, reads and compiles every file of it apart, which cost
-// each process loading TypeBox about half a second of CPU; one file costs a few hundredths.
-const { buildSync } = createRequire(import.meta.url)('esbuild');
-for (const name of readdirSync(join(src, 'vendor'))) {
-  const out = join(dist, 'vendor', name.replace(/\.ts$/, '.js'));
-  buildSync({ entryPoints: [join(src, 'vendor', name)], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
-}
-
 const files = (dir) => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? files(join(dir, name)) : [join(dir, name)]));
 
 for (const file of files(src)) {
@@ -34,6 +25,17 @@ for (const file of files(src)) {
   if (existsSync(target) && statSync(target).mtimeMs >= statSync(file).mtimeMs) continue;
   mkdirSync(dirname(target), { recursive: true });
   copyFileSync(file, target);
+}
+
+// A package made of hundreds of small modules is bundled into one file, written over what was
+// compiled or copied from its door in src/vendor/: Node 20 resolves, reads and compiles every file
+// of it apart, which cost each process loading TypeBox about half a second of CPU; one file costs a
+// few hundredths. A native binding cannot be bundled: it is loaded from where it is installed.
+const { buildSync } = createRequire(import.meta.url)('esbuild');
+for (const name of readdirSync(join(src, 'vendor'))) {
+  const commonJs = name.endsWith('.cjs');
+  const out = join(dist, 'vendor', commonJs ? name : name.replace(/\.ts$/, '.js'));
+  buildSync({ entryPoints: [join(src, 'vendor', name)], outfile: out, bundle: true, format: commonJs ? 'cjs' : 'esm', platform: 'node', target: 'node20', external: ['@duckdb/node-bindings'], logLevel: 'warning' });
 }
 
 // What no longer has a source goes: a deleted migration must not be applied from an old build.
