@@ -1,6 +1,4 @@
-import type { TSchema } from 'typebox';
-import { Compile } from 'typebox/compile';
-import type { TLocalizedValidationError } from 'typebox/error';
+import { Compile, type TLocalizedValidationError, type TSchema } from './vendor/typebox.ts';
 
 /**
  * One schema checks a document wherever it comes from (a file, an HTTP body): TypeBox finds what is

@@ -1,6 +1,6 @@
 import { readTextFile } from '../text-file.ts';
 import { parse as parseYaml } from 'yaml';
-import Type, { type Static, type TSchema } from 'typebox';
+import Type, { type Static, type TSchema } from '../vendor/typebox.ts';
 import { ValidationError } from '../errors.ts';
 import { checkSchema, choicesAt, type Choice } from '../schema.ts';
 import { countryCodeOf } from '../regions/countries.ts';

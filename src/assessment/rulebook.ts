@@ -1,7 +1,7 @@
 import { readTextFile } from '../text-file.ts';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import Type, { type Static } from 'typebox';
+import Type, { type Static } from '../vendor/typebox.ts';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { checkSchema } from '../schema.ts';
 import { CASE_KINDS } from './case.ts';

@@ -28,7 +28,6 @@ import { anchorAnew, appendAudit, backupHeadProblems, sealOf, verifyAudit } from
 import { makeOwnerOnly, OWNER_ONLY_DIR, writeOwnerOnly } from '../owner-only.ts';
 import { ROLES, type Actor, type Role } from '../service/authorize.ts';
 import { publicIdentityOf } from '../exchange/feed-key.ts';
-import { Store } from '../store/store.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 import { at, out } from './io.ts';
 
@@ -191,6 +190,8 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     let m: BackupManifest;
     try {
       if (backedUpStore) {
+        // Loaded here, not at the top: DuckDB takes a while to load, and the users, audit and backup commands of this module never need it.
+        const { Store } = await import('../store/store.ts');
         (await Store.importFrom(config.storePath, join(at(dir), 'store'))).close();
         out.log(`evidence store restored to ${config.storePath}`);
       }

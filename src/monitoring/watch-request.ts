@@ -1,4 +1,4 @@
-import Type, { type Static } from 'typebox';
+import Type, { type Static } from '../vendor/typebox.ts';
 import { WATCH_KINDS, type AddRequest } from './watchlists.ts';
 
 /** A request to watch something, from the CLI or an HTTP body: one schema checks both and documents the API. */

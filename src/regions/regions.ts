@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import Type, { type Static } from 'typebox';
+import Type, { type Static } from '../vendor/typebox.ts';
 import { checkSchema } from '../schema.ts';
 import { BUNDLED_REGIONS, expandRegions, SETTING_NAMES, type RegionCatalogue, type RegionSettings } from './catalogue.ts';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import Type, { type Static } from 'typebox';
+import Type, { type Static } from '../vendor/typebox.ts';
 import type { Config } from '../config.ts';
 import { LEVELS, LIST_CATALOGUE, ListError, parseListJson, type EntryName, type Level, type Provenance, type RiskEntry, type RiskList } from './risk-list.ts';
 import { hasCjk } from '../resolve/normalize.ts';

@@ -1,7 +1,5 @@
-import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { FastifySchemaCompiler } from 'fastify';
-import type { TSchema } from 'typebox';
-import type { TLocalizedValidationError } from 'typebox/error';
+import { TypeBoxValidatorCompiler, type TLocalizedValidationError, type TSchema } from '../vendor/typebox.ts';
 import { ValidationError, type RefusalError } from '../errors.ts';
 import { refusalMessage } from '../schema.ts';
 import { compiledOnFirstUse } from './lazy-validation.ts';

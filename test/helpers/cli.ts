@@ -48,3 +48,6 @@ export function recordingModules(recordIn: string): Record<string, string> {
 }
 
 export const loadedModules = (recordIn: string): string[] => readFileSync(recordIn, 'utf8').split('\n').filter(Boolean);
+
+/** Whether a loaded module's URL or path is TypeBox: the package's own files, or the one file the build bundles it into. */
+export const isTypeBox = (module: string): boolean => /(^|\/)node_modules\/typebox\/|(^|\/)dist\/vendor\/typebox\.js$/.test(module);

@@ -21,7 +21,8 @@ async function requiredOnAThread(module: string): Promise<string[]> {
   }
 }
 
-const duckdb = (paths: string[]) => paths.filter((p) => p.includes('/node_modules/@duckdb/'));
+// The client as installed, or bundled by the build (dist/vendor/duckdb.cjs).
+const duckdb = (paths: string[]) => paths.filter((p) => p.includes('/node_modules/@duckdb/') || p.endsWith('/dist/vendor/duckdb.cjs'));
 
 test('the evidence worker loads no DuckDB: it reads, resolves and screens, and never queries the store', async () => {
   assert.notDeepEqual(duckdb(await requiredOnAThread('ingest/pipeline.js')), [], 'the probe sees DuckDB where the store is loaded');
