@@ -18,6 +18,7 @@ import {
   readPlainFile,
   restoreAppDb,
   type BackupManifest,
+  type BackupSigner,
   type ExchangeRestore,
 } from '../appdb/backup.ts';
 import type { AppDb } from '../appdb/db.ts';
@@ -166,11 +167,23 @@ export async function backupCommand(argv: string[]): Promise<number> {
   return EXIT.ok;
 }
 
+/**
+ * Why an unsigned backup is restored only on --allow-unsigned: nothing shows its manifest (and so
+ * its files' hashes and row counts) is as derisk wrote it, and a signature removed looks like none made.
+ */
+function unsignedRefusal(dir: string, manifest: BackupManifest): string {
+  const carriesKey = manifest.files !== undefined && 'exchange/feed-key.pem' in manifest.files;
+  const why = carriesKey
+    ? 'it carries the exchange feed key, and derisk signs every backup that carries one: its signature was removed, or it was made before backups were signed'
+    : 'it was made before backups were signed, or by an installation with no exchange feed key, or its signature was removed';
+  return `the backup ${dir} is not signed (no app/manifest.json.sig): ${why}, so nothing shows that its manifest is the one derisk wrote. If you know where it came from, restore it with --allow-unsigned`;
+}
+
 /** Restores a backup into a new installation (empty application database, no evidence store yet). */
 export async function restoreCommand(argv: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, 'allow-unsigned': { type: 'boolean' } } });
   const dir = positionals[0];
-  if (!dir) throw new UsageError('restore <backup directory>');
+  if (!dir) throw new UsageError('restore <backup directory> [--allow-unsigned]');
   const config = loadConfig();
   // Everything is read and checked, the backup's side and the home's, before anything is written:
   // a backup or home file that cannot be used restores nothing. The carried files are read once
@@ -180,6 +193,9 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   const manifest = readBackupManifest(app);
   const carried = readCarriedFiles(app, manifest);
   const exchange = planExchangeRestore(app, manifest, carried, config.home);
+  // An edited manifest, or one signed by a key other than the feed key the backup carries, is refused.
+  const signer = checkManifestSignature(app, manifest, carried);
+  if (!signer && !values['allow-unsigned']) throw new Error(unsignedRefusal(dir, manifest));
   const backedUpStore = existsSync(join(at(dir), 'store'));
   if (backedUpStore && existsSync(config.storePath)) throw new UsageError(`${config.storePath} exists: restore into a new DERISK_HOME`);
   await checkBackupTables(app, manifest);
@@ -210,11 +226,12 @@ export async function restoreCommand(argv: string[]): Promise<number> {
       if (key) writeOwnerOnly(config.auditKeyPath, key);
       rmSync(config.auditAnchorPath, { force: true });
       db = await openAppDb(config);
-      await anchorAnew(db, `restored from the backup ${dir} made ${m.createdAt}${m.auditHead ? `, whose head was entry ${m.auditHead.seq}` : ''}`);
+      await anchorAnew(db, `restored from the backup ${dir} made ${m.createdAt}${m.auditHead ? `, whose head was entry ${m.auditHead.seq}` : ''}, ${signedText(signer)}`);
     }
     applyExchangeRestore(config.home, exchange);
     const e = exchange.report;
     await db.transaction((tx) => appendAudit(tx, { actor: 'operator', orgId: null, action: 'exchange.identity.restore', target: 'exchange', detail: { ...e, files: e.files.length, backup: dir } }));
+    out.log(`backup manifest ${signedText(signer)}`);
     out.log(exchangeRestored(e));
     const audit = await verifyAudit(db);
     const differs = (await backupHeadProblems(db, [{ dir, manifest: m }])).length > 0;
@@ -228,6 +245,8 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     await db.close();
   }
 }
+
+const signedText = (signer: BackupSigner | null): string => (signer ? `signed by the exchange feed key ${signer.keyId}` : 'not signed (restored on --allow-unsigned)');
 
 /**
  * What a restore says of the exchange feed's identity: partners pinned its key, and each refuses a

@@ -60,7 +60,8 @@ Usage:
   derisk users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role> | users reset-password <e-mail>
   derisk cases unshare <case id> <organisation>
   derisk backup <dir> | derisk restore <dir>   application database, evidence store, audit key and exchange feed identity,
-                                               to and from a directory (owner-only)
+                                               to and from a directory (owner-only); a restore refuses a backup whose
+                                               signed manifest was changed, and an unsigned one without --allow-unsigned
   derisk serve [--port 8720] [--host 127.0.0.1]   the web app and HTTP API over the store
   derisk export parquet <dir>                  work × institution table as Parquet, partitioned by year
   derisk export ftm --out FILE [--list ID]... [--hits]   the loaded risk lists (--hits: the evidence's screening hits) as FollowTheMoney entities

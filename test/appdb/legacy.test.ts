@@ -186,7 +186,8 @@ test('the other way over: a backup the old version made restores into a new home
   const { files: _files, ...older } = JSON.parse(readFileSync(join(dir, 'app', 'manifest.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(join(dir, 'app', 'manifest.json'), JSON.stringify(older));
   const fresh = tempDir();
-  const r = derisk(['restore', dir], { DERISK_HOME: fresh });
+  // Made before backups were signed.
+  const r = derisk(['restore', dir, '--allow-unsigned'], { DERISK_HOME: fresh });
   assert.equal(r.status, 0, r.stderr + r.stdout);
   assert.match(r.stdout, /application database restored: .*audit chain verifies/);
   const db = await EmbeddedDb.open(join(fresh, 'app.sqlite'));

@@ -130,7 +130,7 @@ test('a restore into a home with a feed identity of its own sets that aside, say
     [join(tempDir(), 'keyed'), /the exchange feed identity is not in the backup .*: this home keeps its own feed identity \(key id [0-9a-f]{16}\), not the backed-up installation's/],
   ] as const) {
     if (home.endsWith('keyed')) feedIdentity(home);
-    const old = derisk(['restore', backup], { DERISK_HOME: home });
+    const old = derisk(['restore', backup, '--allow-unsigned'], { DERISK_HOME: home });
     assert.equal(old.status, 0, old.stdout + old.stderr);
     assert.match(old.stdout, says);
     assert.equal((await auditEntries(home, 'exchange.identity.restore'))[0]!.backupCarriesHome, false);
@@ -437,4 +437,78 @@ test('a backup of an installation with no exchange feed key is not signed, and a
   const v = derisk(['audit', 'verify', '--backup', backup], env);
   assert.equal(v.status, 0, v.stdout + v.stderr);
   assert.match(v.stdout, /manifest not signed \(made before backups were signed, or by an installation with no exchange feed key\)/);
+});
+
+// Found in round 32: a restore did not check the manifest's signature that audit verify --backup
+// checks, so a backup whose manifest was edited (or re-signed, or unsigned) restored quietly.
+
+test('a restore refuses a manifest edited since it was signed, signed by another backup or by a key the backup does not carry, and restores nothing', async () => {
+  const { backup, keyId } = await backedUp();
+  const manifestPath = join(backup, 'app', 'manifest.json');
+  const sigPath = join(backup, 'app', 'manifest.json.sig');
+  const manifest = readFileSync(manifestPath, 'utf8');
+  const signature = readFileSync(sigPath);
+  const refused = (why: RegExp) => {
+    const target = join(tempDir(), 'target');
+    const r = derisk(['restore', backup], { DERISK_HOME: target });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, why);
+    assert.ok(nothingRestored(target) && !existsSync(join(target, 'exchange')), existsSync(target) ? readdirSync(target).join(', ') : 'no home');
+  };
+
+  // Edited where nothing else looks: only the signature tells.
+  const edited = JSON.parse(manifest) as { createdAt: string };
+  writeFileSync(manifestPath, JSON.stringify({ ...edited, createdAt: '2020-01-01T00:00:00.000Z' }));
+  refused(new RegExp(`${pattern(sigPath)}: the signature does not verify with key ${keyId}: the manifest was changed since the backup was made`));
+  writeFileSync(manifestPath, manifest);
+
+  // The signature of another installation's backup.
+  const other = await backedUp();
+  writeFileSync(sigPath, readFileSync(join(other.backup, 'app', 'manifest.json.sig')));
+  refused(new RegExp(`${pattern(sigPath)}: the signature does not verify with key ${other.keyId}`));
+
+  // Signed anew, by a key that is not the feed key the backup carries.
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  const forged = { format: 'derisk-backup-signature/1', keyId: keyIdOfSpki(spki), publicKey: `ed25519:${spki.subarray(12).toString('base64')}`, signature: sign(null, Buffer.from(canonicalJson(JSON.parse(manifest))), privateKey).toString('base64') };
+  writeFileSync(sigPath, JSON.stringify(forged));
+  refused(new RegExp(`the manifest is signed with key ${forged.keyId}, but the backup carries the feed key ${keyId}: a backup is signed by the key it carries`));
+
+  writeFileSync(sigPath, signature);
+  const target = join(tempDir(), 'target');
+  const r = derisk(['restore', backup], { DERISK_HOME: target });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, new RegExp(`backup manifest signed by the exchange feed key ${keyId}\\n`));
+});
+
+test('an unsigned backup restores only on --allow-unsigned, which the restore says and the audit trail records; a stripped signature is named as possible', async () => {
+  const { backup, keyId } = await backedUp();
+  rmSync(join(backup, 'app', 'manifest.json.sig'));
+  const target = join(tempDir(), 'target');
+  const r = derisk(['restore', backup], { DERISK_HOME: target });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `the backup ${pattern(backup)} is not signed \\(no app/manifest\\.json\\.sig\\): it carries the exchange feed key, and derisk signs every backup that carries one: its signature was removed, or it was made before backups were signed, so nothing shows that its manifest is the one derisk wrote\\. If you know where it came from, restore it with --allow-unsigned`,
+    ),
+  );
+  assert.ok(nothingRestored(target) && !existsSync(join(target, 'exchange')));
+
+  const allowed = derisk(['restore', backup, '--allow-unsigned'], { DERISK_HOME: target });
+  assert.equal(allowed.status, 0, allowed.stdout + allowed.stderr);
+  assert.match(allowed.stdout, /backup manifest not signed \(restored on --allow-unsigned\)\n/);
+  assert.equal(feedIdentity(target).keyId, keyId);
+  const anchors = await auditEntries(target, 'audit.anchor');
+  assert.match(JSON.stringify(anchors.at(-1)), /not signed \(restored on --allow-unsigned\)/);
+
+  // An installation with no feed key makes unsigned backups: the same flag, another likely reason.
+  const home = join(tempDir(), 'keyless');
+  assert.equal(derisk(['users', 'add-org', 'org-a', 'Org', 'A'], { DERISK_HOME: home }).status, 0);
+  const keyless = join(tempDir(), 'keyless-backup');
+  assert.equal(derisk(['backup', keyless], { DERISK_HOME: home }).status, 0);
+  const k = derisk(['restore', keyless], { DERISK_HOME: join(tempDir(), 'k') });
+  assert.equal(k.status, 1, k.stdout + k.stderr);
+  assert.match(k.stderr, /is not signed \(no app\/manifest\.json\.sig\): it was made before backups were signed, or by an installation with no exchange feed key, or its signature was removed/);
+  assert.equal(derisk(['restore', keyless, '--allow-unsigned'], { DERISK_HOME: join(tempDir(), 'k') }).status, 0);
 });
