@@ -209,10 +209,11 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       const after = values['sequence-after'];
       if (after !== undefined && !/^\d{1,15}$/.test(after)) throw new UsageError('--sequence-after is the last sequence a partner took (a whole number)');
       const lists = await loadedListsOf(config);
-      const publisher = publisherOf(feedIdentity(config.home));
+      const identity = feedIdentity(config.home);
+      const publisher = publisherOf(identity);
       return withService(config, async (service, db) => {
-        const outgoing = await service.outgoing(await cliActor(db, values.org ?? 'local'), options);
-        const r = writeFeed(config.home, at(args[0]!), mispEvents(publisher, outgoing, lists), new Date(), Number(after ?? 0));
+        const sequenceAfter = Number(after ?? 0);
+        const { outgoing, written: r } = await service.publish(await cliActor(db, values.org ?? 'local'), { ...options, sequenceAfter }, identity, (outgoing) => writeFeed(config.home, at(args[0]!), mispEvents(publisher, outgoing, lists), new Date(), sequenceAfter));
         printOutgoing(outgoing);
         out.log(`published ${r.files} event files to ${args[0]}, manifest sequence ${r.sequence}, signed by ${publisher.name}`);
         return EXIT.ok;

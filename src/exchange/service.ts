@@ -114,6 +114,13 @@ export interface Outgoing {
   keptAsReleased: number;
 }
 
+/** A feed as written: its event files, the sequence it was signed with, its manifest's SHA-256. */
+export interface PublishedFeed {
+  files: number;
+  sequence: number;
+  manifestSha256: string;
+}
+
 /** An anonymised verdict with the organisation it came from, which never leaves the installation. */
 type Sourced = { org: string; item: AnonymisedAssessment };
 
@@ -422,6 +429,41 @@ export class ExchangeService {
       for (const item of items) item.recipients = restricted.get(`${kind}/${item.id}`) ?? [];
     }
     return { notes, namesakes, corrections, ...(await this.releaseAssessments(actor, k, passes)) };
+  }
+
+  /**
+   * Publishes the feed, for the CLI and HTTP alike: what may leave (outgoing), written and signed by
+   * `write`, and audited in the same transaction with who published, the sequence, the key that
+   * signed it and what it carries, counted (never the items: those are in the feed itself). A write
+   * that fails leaves no entry.
+   */
+  async publish(actor: Actor, options: { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k?: number; sequenceAfter: number }, signer: { keyId: string }, write: (outgoing: Outgoing) => PublishedFeed): Promise<{ outgoing: Outgoing; written: PublishedFeed }> {
+    const outgoing = await this.outgoing(actor, { maxTlp: options.maxTlp, audience: options.audience, k: options.k, to: 'feed' });
+    return this.db.transaction(async (tx) => {
+      const written = write(outgoing);
+      await appendAudit(tx, {
+        actor: actor.userId,
+        orgId: actor.orgId,
+        action: 'exchange.publish',
+        target: `feed/${written.sequence}`,
+        detail: {
+          sequence: written.sequence,
+          sequenceAfter: options.sequenceAfter,
+          keyId: signer.keyId,
+          manifestSha256: written.manifestSha256,
+          tlp: options.maxTlp,
+          audience: options.audience,
+          k: options.k ?? this.policy.k,
+          files: written.files,
+          notes: outgoing.notes.length,
+          namesakes: outgoing.namesakes.length,
+          corrections: outgoing.corrections.length,
+          assessments: outgoing.assessments.length,
+          heldBack: outgoing.heldBack.assessments,
+        },
+      });
+      return { outgoing, written };
+    });
   }
 
   /**

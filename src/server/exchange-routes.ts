@@ -221,9 +221,12 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     async (request) => {
       if (!feedDir || !options.home) throw new ConflictError('this server has no DERISK_HOME: nowhere to keep the feed key and feed');
       const body = (request.body ?? {}) as { tlp?: ExportableTlp; audience?: 'community' | 'everyone'; k?: number; sequence_after?: number };
-      const outgoing = await service.outgoing(actorOf(request), { maxTlp: body.tlp ?? 'green', audience: body.audience ?? 'community', k: body.k, to: 'feed' });
       const identity = feedIdentity(options.home);
-      const written = writeFeed(options.home, feedDir, mispEvents(publisherOf(identity), outgoing, await options.lists()), new Date(), body.sequence_after ?? 0);
+      const lists = await options.lists();
+      const sequenceAfter = body.sequence_after ?? 0;
+      const { outgoing, written } = await service.publish(actorOf(request), { maxTlp: body.tlp ?? 'green', audience: body.audience ?? 'community', k: body.k, sequenceAfter }, identity, (out) =>
+        writeFeed(options.home!, feedDir, mispEvents(publisherOf(identity), out, lists), new Date(), sequenceAfter),
+      );
       return {
         ...written,
         publisher: identity.publisher,

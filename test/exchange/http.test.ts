@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { userInfo } from 'node:os';
 import { after, before, test } from 'node:test';
 import { feedIdentity } from '../../src/exchange/feed.ts';
 import { parseFeedOrigins, type FeedOrigins } from '../../src/exchange/origins.ts';
@@ -771,6 +772,46 @@ test('a publish over HTTP may be numbered above a sequence a partner took, as th
     for (const bad of [-1, 1.5, 'seven', 1e15, null]) assert.match((await publish({ sequence_after: bad }, 400)).message, /sequence_after/, JSON.stringify(bad));
     await expect(call(c, 'org-a/officer', 'POST', '/api/exchange/publish', { sequence_after: 20 }), 403);
     assert.equal((await publish({})).sequence, 10, 'a refused publish numbers nothing');
+  } finally {
+    await c.service.close();
+    c.store.close();
+  }
+});
+
+// Found in round 32: publishing the feed left no entry in the audit trail, at the console or over HTTP.
+test('every publish is audited, over HTTP and at the console: who, the sequence, the signing key and what it carried, counted', async () => {
+  const c = await installation();
+  try {
+    await expect(call(c, 'org-a/officer', 'POST', '/api/exchange/publish', {}), 403);
+    const published = await expect(call(c, 'org-a/admin', 'POST', '/api/exchange/publish', { tlp: 'amber', sequence_after: 4 }), 200);
+    assert.equal(published.sequence, 5);
+    const { keyId } = feedIdentity(c.home);
+    let stdout = '';
+    const home = process.env.DERISK_HOME;
+    process.env.DERISK_HOME = c.service.home;
+    try {
+      const status = await runAs({ cwd: tempDir(), stdout: { write: (t) => void (stdout += t) }, stderr: { write: () => undefined }, progressBar: false, store: c.store }, () => exchangeCommand(['publish', join(c.home, 'exchange', 'feed')]));
+      assert.equal(status, 0, stdout);
+    } finally {
+      if (home === undefined) delete process.env.DERISK_HOME;
+      else process.env.DERISK_HOME = home;
+    }
+    const audit = await c.service.db.query<{ actor: string; org_id: string; target: string; detail: string }>("SELECT actor, org_id, target, detail FROM audit WHERE action = 'exchange.publish' ORDER BY seq");
+    const admin = (await c.service.db.query<{ id: string }>("SELECT id FROM users WHERE email = 'admin@org-a.example'"))[0]!.id;
+    const counts = { files: 0, notes: 0, namesakes: 0, corrections: 0, assessments: 0, heldBack: 0, k: 3 };
+    assert.deepEqual(
+      audit.map((e) => ({ ...e, detail: JSON.parse(e.detail) as unknown })),
+      [
+        { actor: admin, org_id: 'org-a', target: 'feed/5', detail: { sequence: 5, sequenceAfter: 4, keyId, manifestSha256: published.manifestSha256, tlp: 'amber', audience: 'community', ...counts } },
+        {
+          actor: `cli:${userInfo().username}`,
+          org_id: 'local',
+          target: 'feed/6',
+          detail: { sequence: 6, sequenceAfter: 0, keyId: feedIdentity(c.service.home).keyId, manifestSha256: (JSON.parse(readFileSync(join(c.home, 'exchange', 'feed', 'manifest.json.sig'), 'utf8')) as { manifestSha256: string }).manifestSha256, tlp: 'green', audience: 'community', ...counts },
+        },
+      ],
+      'the refused publish left no entry',
+    );
   } finally {
     await c.service.close();
     c.store.close();
