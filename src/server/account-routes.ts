@@ -53,12 +53,12 @@ export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, 
     return { user: actor, csrf: found?.csrf ?? null };
   });
 
-  app.get('/api/users', { schema: { description: "Users of the caller's organisation (admin)" } }, async (request) => accounts.users(actorOf(request)));
+  app.get('/api/users', { config: { requires: 'user.manage' }, schema: { description: "Users of the caller's organisation (admin)" } }, async (request) => accounts.users(actorOf(request)));
 
   app.post(
     '/api/users',
     {
-      config: { sessionOnly: 'add a user' },
+      config: { sessionOnly: 'add a user', requires: 'user.manage' },
       schema: {
         description: "Adds a user to the caller's organisation (admin)",
         body: {
@@ -80,7 +80,7 @@ export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, 
   app.patch(
     '/api/users/:id',
     {
-      config: { sessionOnly: "change a user's role or access" },
+      config: { sessionOnly: "change a user's role or access", requires: 'user.manage' },
       schema: {
         description: "Changes a user's role, or disables (enables) them: a disabled user's sessions end and tokens are revoked at once (admin, own organisation)",
         params: userId,
@@ -97,7 +97,7 @@ export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, 
     },
   );
 
-  app.delete('/api/users/:id', { config: { sessionOnly: 'delete a user' }, schema: { description: 'Deletes a user with their sessions and tokens; the audit trail keeps what they did (admin, own organisation)', params: userId } }, async (request) => {
+  app.delete('/api/users/:id', { config: { sessionOnly: 'delete a user', requires: 'user.manage' }, schema: { description: 'Deletes a user with their sessions and tokens; the audit trail keeps what they did (admin, own organisation)', params: userId } }, async (request) => {
     await accounts.deleteUser(actorOf(request), (request.params as { id: string }).id);
     return { ok: true };
   });
@@ -128,7 +128,7 @@ export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, 
     return auditTrailOf(db, actorOf(request), (request.query as { limit: number }).limit);
   });
 
-  app.get('/api/audit/verify', { schema: { description: "Checks the audit chain, its anchor outside the database and the rows it records; an admin sees their organisation's part (the console sees all)" } }, async (request) => {
+  app.get('/api/audit/verify', { config: { requires: 'audit.verify' }, schema: { description: "Checks the audit chain, its anchor outside the database and the rows it records; an admin sees their organisation's part (the console sees all)" } }, async (request) => {
     return verifyAuditOf(db, actorOf(request));
   });
 }

@@ -95,8 +95,8 @@ export interface ServerOptions {
   /** Where exchange feeds may be pulled from over HTTP (DERISK_EXCHANGE_ALLOW); by default nowhere. */
   exchange?: { feeds?: FeedOrigins; policy?: ExchangePolicy };
   monitoring?: { deliveryIntervalMs?: number; checkIntervalMs?: number; webhooks?: SenderOptions; mail?: MailOptions; today?: () => string; openalex?: OpenAlexFetchSettings };
-  /** Told of every route as it is added, with what an API token cannot do there if it is session-only (the route-enumeration tests listen here). */
-  onRoute?: (method: string, url: string, sessionOnly: string | undefined) => void;
+  /** Told of every route as it is added, with what an API token cannot do there if it is session-only and what its caller must be allowed (the route-enumeration tests listen here). */
+  onRoute?: (method: string, url: string, sessionOnly: string | undefined, requires: string | undefined) => void;
   /**
    * Compile every route's schemas at start, as Fastify does by default, instead of at each route's
    * first request: a schema that cannot compile then stops the start (the route-enumeration test
@@ -192,7 +192,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.onRoute) {
     const tell = options.onRoute;
     app.addHook('onRoute', (r) => {
-      for (const m of [r.method].flat()) if (m !== 'HEAD') tell(m, r.url, r.config?.sessionOnly);
+      for (const m of [r.method].flat()) if (m !== 'HEAD') tell(m, r.url, r.config?.sessionOnly, r.config?.requires);
     });
   }
   await app.register(swagger, { openapi: { info: { title: 'derisk API', version: '0.1.0', description: 'Co-operation indicators over the loaded evidence.' }, components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } }, security: [{ token: [] }] } });

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UnauthenticatedError } from '../errors.ts';
 import { DEVICE_DAYS, type Accounts } from '../service/accounts.ts';
-import type { Actor } from '../service/authorize.ts';
+import { authorize, type Action, type Actor } from '../service/authorize.ts';
 
 /**
  * Routes anyone may call (HEAD as GET); every other route needs a session or an API token. The
@@ -53,6 +53,13 @@ declare module 'fastify' {
    */
   interface FastifyContextConfig {
     sessionOnly?: string;
+    /**
+     * What a route's caller must be allowed to do (an action of data/service/permissions.json),
+     * checked before its body, query or parameters are read or validated: a caller without it is
+     * told 403 whatever they sent, so validation tells nothing to those who may not use the route.
+     * The core checks it again on the action.
+     */
+    requires?: Action;
   }
   interface FastifyRequest {
     actor: Actor | null;
@@ -119,7 +126,12 @@ export function registerAuth(app: FastifyInstance, accounts: Accounts): void {
       reply.code(403).send({ error: 'forbidden', message: `an API token cannot ${sessionOnly}: log in to the web app (a browser session) and do it there, or send this request with that session's cookie and X-CSRF-Token` });
       return reply;
     }
-    if (PUBLIC_ROUTES.has(route) || request.actor) return;
+    if (request.actor) {
+      const requires = request.routeOptions.config.requires;
+      if (requires) authorize(request.actor, requires);
+      return;
+    }
+    if (PUBLIC_ROUTES.has(route)) return;
     reply.code(401).send({ error: 'unauthorised', message: 'log in, or send Authorization: Bearer <API token>' });
     return reply;
   });

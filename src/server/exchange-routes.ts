@@ -125,9 +125,8 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     '/api/exchange/recipients/:kind/:id',
     {
       // An empty or longer list widens whom the item reaches, and it outlives a leaked token.
-      config: { sessionOnly: 'change whom an exchange item is shared with' },
       // An administrator's decision: anyone else is refused before the body is read.
-      onRequest: async (request) => authorize(actorOf(request), 'exchange.publish'),
+      config: { sessionOnly: 'change whom an exchange item is shared with', requires: 'exchange.publish' },
       schema: {
         description:
           "Restricts one of your organisation's shared items to named partner institutions (a MISP sharing group on export; STIX and FtM leave it out); an empty list lifts the restriction. Each partner is named by its derisk feed key (ed25519:…) or its MISP organisation UUID. Audited with the partners before (admin)",
@@ -176,6 +175,7 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     scope.post(
       '/api/exchange/import',
       {
+        config: { requires: 'exchange.subscribe' },
         onRequest: refuseEarly,
         bodyLimit: IMPORT_MAX_BYTES,
         schema: {
@@ -204,6 +204,7 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
   app.post(
     '/api/exchange/publish',
     {
+      config: { requires: 'exchange.publish' },
       schema: {
         description: `Publishes the installation's signed feed at ${EXCHANGE_FEED_ROUTE.replace(':file', '')} (public, as a MISP feed): items shared with the audience at markings up to tlp; anonymised verdicts only where k organisations besides any one of them (the publishing one included) assessed the partner; k is the installation's (data/exchange/policy.json): a higher one may be asked for, never a lower one (admin)`,
         body: {
@@ -244,6 +245,7 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
   app.get(
     '/api/exchange/ftm',
     {
+      config: { requires: 'exchange.publish' },
       schema: {
         description: 'The loaded risk lists (all, or those named) as FollowTheMoney entities, one JSON object a line: an Organization and a Sanction per entry (admin, as publishing)',
         querystring: { type: 'object', additionalProperties: false, properties: { list: { type: 'string', maxLength: 2000, description: 'list ids, separated by commas (default: every loaded list)' } } },
@@ -263,6 +265,7 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
   app.get(
     '/api/exchange/ftm/partners',
     {
+      config: { requires: 'exchange.publish' },
       schema: {
         description:
           "Your organisation's own cases as FollowTheMoney entities, one JSON object a line: each case a Project, each partner an Organization (one per ROR id across cases, named and placed as the loaded ROR registry has it, or saying in its notes that the registry lacks it) tied to it by a ProjectParticipant with its role (admin, as every export)",
@@ -288,13 +291,13 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     },
   );
 
-  app.get('/api/exchange/subscriptions', { schema: { description: 'Feeds this installation subscribes to, with their schedule and what the last pull came to (admin)' } }, async (request) => service.listSubscriptions(actorOf(request)));
+  app.get('/api/exchange/subscriptions', { config: { requires: 'exchange.subscribe' }, schema: { description: 'Feeds this installation subscribes to, with their schedule and what the last pull came to (admin)' } }, async (request) => service.listSubscriptions(actorOf(request)));
 
   app.post(
     '/api/exchange/subscriptions',
     {
       // A trusted key stays behind the token: whatever it signs is taken in, pulled on its schedule.
-      config: { sessionOnly: "subscribe to a feed (trust another installation's key)" },
+      config: { sessionOnly: "subscribe to a feed (trust another installation's key)", requires: 'exchange.subscribe' },
       schema: {
         description: "Subscribes to another installation's feed by its URL, trusting only the given key (as its `derisk exchange keys` prints it); with every, the server pulls it on that schedule (admin)",
         body: { type: 'object', additionalProperties: false, required: ['url', 'key'], properties: { url: { type: 'string', pattern: '^https?://', maxLength: 2000 }, key: { type: 'string', maxLength: 100 }, every } },
@@ -302,8 +305,6 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      // The role first: the key is read for those who may subscribe only.
-      authorize(actor, 'exchange.subscribe');
       const body = request.body as { url: string; key: string; every?: number | null };
       const keyId = keyIdOf(body.key);
       const id = await service.subscribe(actor, body.url, body.key.trim(), keyId, body.every ?? null);
@@ -314,6 +315,7 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
   app.put(
     '/api/exchange/subscriptions/:id/schedule',
     {
+      config: { requires: 'exchange.subscribe' },
       schema: { description: 'Pulls the feed every so many minutes, or (null) only when asked (admin)', params: uuidParams, body: { type: 'object', additionalProperties: false, required: ['every'], properties: { every } } },
     },
     async (request) => {
@@ -327,6 +329,7 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
   app.post(
     '/api/exchange/subscriptions/:id/pull',
     {
+      config: { requires: 'exchange.subscribe' },
       schema: { description: 'Pulls the feed now: verified against its key, its files against the signed manifest, its sequence against the last taken; a feed that fails is refused whole (422) with the reason (admin)', params: uuidParams },
     },
     async (request, reply) => {

@@ -4,7 +4,7 @@ import { feedIdentity } from '../../src/exchange/feed.ts';
 import { parseFeedOrigins } from '../../src/exchange/origins.ts';
 import { OPERATOR, PasswordPolicyError, TOKEN_DAYS } from '../../src/service/accounts.ts';
 import { verifyAudit } from '../../src/service/audit.ts';
-import { ForbiddenError, type Actor } from '../../src/service/authorize.ts';
+import { can, ForbiddenError, type Actor } from '../../src/service/authorize.ts';
 import { checkPassword } from '../../src/service/passwords.ts';
 import { LoginThrottle, waitMs, BACK_OFF, type BackOff, type ThrottleKind } from '../../src/service/throttle.ts';
 import type { Store } from '../../src/store/store.ts';
@@ -27,7 +27,7 @@ let actors: Record<string, Actor>;
 let tokens: Record<string, string>;
 let sessions: Record<string, Record<string, string>>;
 /** Every route the server registers, and what an API token cannot do there when it is session-only. */
-const routes: { method: string; url: string; sessionOnly: string | undefined }[] = [];
+const routes: { method: string; url: string; sessionOnly: string | undefined; requires: string | undefined }[] = [];
 const CASE = { title: 'Graph theory with Tsinghua', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], research: { type: 'basic', open_publication: 'yes' } };
 
 before(async () => {
@@ -37,7 +37,7 @@ before(async () => {
     // A home, so that every route is registered (uploads too); feeds from one public address, so that a subscription can be made.
     home: tempDir(),
     exchange: { feeds: parseFeedOrigins('https://8.8.8.8') },
-    onRoute: (method, url, sessionOnly) => routes.push({ method, url, sessionOnly }),
+    onRoute: (method, url, sessionOnly, requires) => routes.push({ method, url, sessionOnly, requires }),
   });
   ({ actors, tokens, sessions } = await addMembers(service.accounts, ['org-a', 'org-b', 'org-c']));
 });
@@ -381,6 +381,55 @@ test('every route that changes something is decided: session-only where it is re
     const refused = await inject('org-a/admin', r.method, url, r.method === 'DELETE' ? undefined : {});
     assert.equal(refused.statusCode, 403, `${key(r)}: ${refused.body}`);
     assert.equal(refused.json().message, `an API token cannot ${r.sessionOnly}: log in to the web app (a browser session) and do it there, or send this request with that session's cookie and X-CSRF-Token`);
+  }
+});
+
+// Found in round 32: POST /api/users answered a non-admin's bad body with 400, telling them how the
+// route validates before telling them they may not use it.
+
+const NOT_A_UUID = 'not-a-uuid';
+/**
+ * Every admin-only route, with a request that fails its validation (body, parameters or query),
+ * and what an admin is answered for it: 400 shows the request is invalid, 200 that the route has
+ * nothing to validate. Whoever is not an admin is told 403 all the same.
+ */
+const ADMIN_ONLY: Record<string, { url: string; payload?: unknown; admin: number }> = {
+  'GET /api/users': { url: '/api/users', admin: 200 },
+  'POST /api/users': { url: '/api/users', payload: { email: 'x', role: 'emperor' }, admin: 400 },
+  'PATCH /api/users/:id': { url: `/api/users/${NOT_A_UUID}`, payload: { role: 'emperor' }, admin: 400 },
+  'DELETE /api/users/:id': { url: `/api/users/${NOT_A_UUID}`, admin: 400 },
+  'GET /api/audit/verify': { url: '/api/audit/verify', admin: 200 },
+  'PUT /api/exchange/recipients/:kind/:id': { url: '/api/exchange/recipients/verdict/1', payload: { recipients: 'everyone' }, admin: 400 },
+  'POST /api/exchange/import': { url: '/api/exchange/import?format=docx', payload: {}, admin: 400 },
+  'POST /api/exchange/publish': { url: '/api/exchange/publish', payload: { k: 1, tlp: 'red' }, admin: 400 },
+  'GET /api/exchange/ftm': { url: '/api/exchange/ftm?list=x&unknown=1', admin: 400 },
+  'GET /api/exchange/ftm/partners': { url: '/api/exchange/ftm/partners', admin: 200 },
+  'GET /api/exchange/subscriptions': { url: '/api/exchange/subscriptions', admin: 200 },
+  'POST /api/exchange/subscriptions': { url: '/api/exchange/subscriptions', payload: { url: 'ftp://x' }, admin: 400 },
+  'PUT /api/exchange/subscriptions/:id/schedule': { url: `/api/exchange/subscriptions/${NOT_A_UUID}/schedule`, payload: { every: 'often' }, admin: 400 },
+  'POST /api/exchange/subscriptions/:id/pull': { url: `/api/exchange/subscriptions/${NOT_A_UUID}/pull`, admin: 400 },
+};
+
+test('an admin-only route refuses anyone else with 403 before it validates what they sent: the same answer whatever the body, parameters or query', async () => {
+  const key = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
+  const officer: Actor = { ...actors['org-a/officer']!, role: 'officer' };
+  // Checked where the route is registered (config.requires), so a route is in this table when its action is an admin's alone.
+  assert.deepEqual(
+    routes
+      .filter((r) => r.requires && !can(officer, r.requires))
+      .map(key)
+      .sort(),
+    Object.keys(ADMIN_ONLY).sort(),
+    'an admin-only route declares config.requires, and is listed here',
+  );
+  for (const [route, { url, payload, admin }] of Object.entries(ADMIN_ONLY)) {
+    const method = route.split(' ')[0]!;
+    for (const role of ['viewer', 'analyst', 'officer']) {
+      const refused = await inSession(`org-b/${role}`, method, url, payload);
+      assert.equal(refused.statusCode, 403, `${route} as ${role}: ${refused.body}`);
+    }
+    const answered = await inSession('org-b/admin', method, url, payload);
+    assert.equal(answered.statusCode, admin, `${route} as admin: ${answered.body}`);
   }
 });
 
