@@ -76,6 +76,16 @@ export function validateRequest(request: IndicatorRequest, taxonomy: Taxonomy, c
     throw new IndicatorError(anyNumber ? 'give at least one region' : 'give two region ids, e.g. EU27AC,CN');
   }
   for (const r of request.regions) if (!catalogue.regions.has(r.toUpperCase())) throw new IndicatorError(`unknown region ${JSON.stringify(r)}; known: ${[...catalogue.regions.keys()].join(', ')}`);
+  const ids = request.regions.map((r) => r.toUpperCase());
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  // A pair counts a work with an affiliation in each region: with one region twice, or two that share
+  // a country, a work from that country alone would count as co-operation between them.
+  if (twice) throw new IndicatorError(`regions: ${twice} is given twice; ${anyNumber ? 'name each region once' : 'a pair is two regions with no country in common (what one region publishes is the publications indicator)'}`);
+  if (!anyNumber) {
+    const [a, b] = ids.map((id) => catalogue.regions.get(id)!);
+    const shared = a!.countries.filter((c) => b!.countries.includes(c));
+    if (shared.length > 0) throw new IndicatorError(`regions: ${a!.id} and ${b!.id} share ${shared.join(', ')}: a work with an affiliation there alone would count as co-operation between them; a pair is two regions with no country in common`);
+  }
   if (request.filters.field !== null) {
     try {
       fieldOf(taxonomy, request.filters.field);

@@ -127,6 +127,12 @@ test('bad input gets a 4xx that says what is wrong, never a 500 or an empty answ
     ['/api/indicators/copubs?regions=EU27AC,CN&from=last', 400, /from/],
     ['/api/indicators/copubs?regions=EU27AC,CN&colour=red', 400, /additional properties/],
     ['/api/indicators/copubs?regions=EU27AC', 400, /two region ids/],
+    // A pair counts works with an affiliation in each region: one region twice, or two that share a country, would count a single country's works.
+    ['/api/indicators/copubs?regions=EU27AC,EU27AC', 400, /^regions: EU27AC is given twice; a pair is two regions with no country in common/],
+    ['/api/indicators/top-institutions?regions=eu27ac,EU27AC', 400, /^regions: EU27AC is given twice/],
+    ['/api/indicators/copubs?regions=EU27AC,GB', 400, /^regions: EU27AC and GB share GB: a work with an affiliation there alone would count as co-operation between them/],
+    ['/api/indicators/copubs?regions=CN,HK&china_hk=true', 400, /^regions: CN and HK share HK/],
+    ['/api/indicators/publications?regions=CN,US,CN', 400, /^regions: CN is given twice; name each region once/],
     ['/api/indicators/copubs?regions=EU27AC,CN&field=astrology', 400, /unknown field "astrology"/],
     ['/api/indicators/magic?regions=EU27AC,CN', 400, /name must be equal to one of the allowed values/],
     ['/api/indicators/works?regions=EU27AC,CN&institution=not-a-ror', 400, /institution/],
