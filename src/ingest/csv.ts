@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { readLines, type Line, type TextLine } from './lines.ts';
 import { DEFAULT_LIMITS, InputError, excerptOf, type Rejected } from './records.ts';
+import { csvCell } from '../csv-cell.js';
 
 /**
  * A row, or why it cannot be read. `unterminated` marks a last row with no line break after it
@@ -214,14 +215,11 @@ export function csvField(value: unknown): string {
 }
 
 /**
- * One field of a CSV file meant for people and their spreadsheets: text a spreadsheet would run
- * as a formula (=, +, -, @, tab or carriage return first, OWASP's list) gets a leading apostrophe;
- * numbers stay numbers. Every CSV derisk writes for a reader goes through this.
+ * One field of a CSV file meant for people and their spreadsheets: never a formula, bidirectional
+ * and invisible characters shown as markers (src/csv-cell.js, which the web app's CSV uses too).
+ * Every CSV derisk writes for a reader goes through this.
  */
-export function safeCsvField(value: unknown): string {
-  const raw = value === null || value === undefined ? '' : String(value);
-  return csvField(typeof value !== 'number' && /^[=+\-@\t\r]/.test(raw) && !/^[+-]?\d+(\.\d+)?$/.test(raw) ? `'${raw}` : raw);
-}
+export const safeCsvField: (value: unknown) => string = csvCell;
 
 export interface CsvRecord {
   recordNo: number;

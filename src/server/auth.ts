@@ -29,6 +29,7 @@ export const PUBLIC_ROUTES = new Set([
   'GET /exchange.js',
   'GET /exchange/feed/:file',
   'GET /style.css',
+  'GET /csv-cell.js',
 ]);
 
 /**

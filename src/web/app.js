@@ -5,6 +5,7 @@ import { accountModule } from './account.js';
 import { alertsModule } from './alerts.js';
 import { kbModule } from './kb.js';
 import { exchangeModule, namesakeBlock } from './exchange.js';
+import { csvCell } from './csv-cell.js';
 
 const page = document.getElementById('page');
 const form = /** @type {HTMLFormElement} */ (document.getElementById('filters'));
@@ -183,11 +184,14 @@ function svgDownloads(svg, name) {
   return h('span', { class: 'tools' }, svgButton, pngButton);
 }
 
-// As the server's CSV: text a spreadsheet would run as a formula gets a leading apostrophe.
-function csvCell(v) {
-  const raw = v === null || v === undefined ? '' : Array.isArray(v) ? v.join('; ') : String(v);
-  const s = typeof v !== 'number' && /^[=+\-@\t\r]/.test(raw) && !/^[+-]?\d+(\.\d+)?$/.test(raw) ? `'${raw}` : raw;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+// The server's own rule (src/csv-cell.js): never a formula, hidden characters shown; a list as its items.
+const cellOf = (v) => csvCell(Array.isArray(v) ? v.join('; ') : v);
+
+/** A button that downloads `rows` as `name`.csv, a column for each of `columns` (by key). */
+function csvButton(rows, columns, name) {
+  const csv = h('button', { type: 'button', 'data-testid': `${name}-csv` }, 'CSV');
+  csv.addEventListener('click', () => download(`${name}.csv`, new Blob([[columns.map((c) => c.key).join(','), ...rows.map((r) => columns.map((c) => cellOf(r[c.key])).join(','))].join('\n')], { type: 'text/csv' })));
+  return csv;
 }
 
 const TABLE_PAGE = 25;
@@ -197,8 +201,7 @@ const TABLE_PAGE = 25;
  * one gets a search over its text and pages of TABLE_PAGE rows.
  */
 function table(rows, columns, name, link, decorate = (_tr, _row) => undefined) {
-  const csv = h('button', { type: 'button' }, 'CSV');
-  csv.addEventListener('click', () => download(`${name}.csv`, new Blob([[columns.map((c) => c.key).join(','), ...rows.map((r) => columns.map((c) => csvCell(r[c.key])).join(','))].join('\n')], { type: 'text/csv' })));
+  const csv = csvButton(rows, columns, name);
   const rowOf = (r) => {
     const tr = h(
       'tr',

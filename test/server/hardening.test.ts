@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { AppDb } from '../../src/appdb/db.ts';
 import { hasChromium, launchChromium } from '../../src/chromium.ts';
@@ -19,6 +19,10 @@ import { testService, type TestService } from '../helpers/service.ts';
 // verdict ids that tell another tenant's case from a missing one.
 const SHOTS = 'test-output';
 const FORMULA = "=cmd|' /C calc'!A0";
+/** A title that a right-to-left override shows as "Joint lab pdf.exe" (U+202E turns what follows around). */
+const BIDI = 'Joint lab \u202Eexe.fdp';
+/** Bidirectional controls, invisible and control characters, as none may stand raw in a CSV. */
+const HIDDEN_RAW = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/;
 const PASSWORD = 'correct horse battery staple';
 const CASE = { title: 'Joint lab with Tsinghua', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] } };
 let store: Store;
@@ -26,7 +30,10 @@ let service: TestService;
 let auth: { authorization: string };
 
 before(async () => {
-  store = await listedLandscapeStore(tempDir(), 'high', [{ id: 'https://openalex.org/W77', doi: '10.5555/formula', title: FORMULA, publication_year: 2022, authorships: [{ author_position: 'first', raw_affiliation_strings: [AFF.oxford] }, { raw_affiliation_strings: [AFF.thu] }] }]);
+  store = await listedLandscapeStore(tempDir(), 'high', [
+    { id: 'https://openalex.org/W77', doi: '10.5555/formula', title: FORMULA, publication_year: 2022, authorships: [{ author_position: 'first', raw_affiliation_strings: [AFF.oxford] }, { raw_affiliation_strings: [AFF.thu] }] },
+    { id: 'https://openalex.org/W78', doi: '10.5555/bidi', title: BIDI, publication_year: 2022, authorships: [{ author_position: 'first', raw_affiliation_strings: [AFF.oxford] }, { raw_affiliation_strings: [AFF.thu] }] },
+  ]);
   service = await testService(store);
   auth = { authorization: `Bearer ${service.token}` };
 });
@@ -137,6 +144,34 @@ test('CSV never carries a live formula: portfolio CSV over HTTP, the CLI tables,
   const csv = (await service.app.inject({ url: '/api/portfolio?ror=052gg0110&format=csv', headers: auth })).body;
   assert.ok(csv.includes(`'=cmd|`), csv);
   for (const line of csv.split('\n')) for (const cell of line.split(',')) assert.doesNotMatch(cell.replace(/^"/, ''), /^[=+@]/, line);
+});
+
+// Found in round 32: a right-to-left override and other bidirectional or invisible characters
+// reached the CSV raw, where a spreadsheet shows "Joint lab pdf.exe" for what reads otherwise.
+test('CSV shows bidirectional, invisible and control characters as visible markers, by one rule for every CSV: the portfolio and batch screening over HTTP, the CLI tables, the web app', async () => {
+  assert.equal(safeCsvField(BIDI), 'Joint lab ⟨U+202E⟩exe.fdp');
+  for (const c of ['\u200E', '\u200F', '\u202A', '\u202B', '\u202C', '\u202D', '\u2066', '\u2067', '\u2068', '\u2069', '\u061C', '\u200B', '\u200D', '\u2060', '\uFEFF', '\u0007', '\u009B']) {
+    assert.equal(safeCsvField(`a${c}b`), `a⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩b`, JSON.stringify(c));
+  }
+  assert.equal(safeCsvField('Tsinghua University, 北京'), '"Tsinghua University, 北京"', 'other text as it is');
+  assert.ok(safeCsvField('\t=1').startsWith("'"), 'a tab stays a formula character, neutralised as such');
+  assert.equal(render([{ name: BIDI, n: 1 }], 'csv'), 'name,n\nJoint lab ⟨U+202E⟩exe.fdp,1');
+
+  const portfolio = await service.app.inject({ url: '/api/portfolio?ror=052gg0110&format=csv', headers: auth });
+  assert.equal(portfolio.statusCode, 200, portfolio.body);
+  assert.ok(portfolio.body.includes('Joint lab ⟨U+202E⟩exe.fdp'), portfolio.body);
+  assert.doesNotMatch(portfolio.body, HIDDEN_RAW);
+  const batch = await service.app.inject({ method: 'POST', url: '/api/screen/batch?format=csv', headers: auth, payload: { text: `${BIDI}\nTsinghua\u200b University\n=\u2066cmd` } });
+  assert.equal(batch.statusCode, 200, batch.body);
+  // The names are read without their invisible characters (src/screening/batch.ts): nothing hidden reaches the CSV.
+  assert.doesNotMatch(batch.body, HIDDEN_RAW);
+  assert.match(batch.body, /^Joint lab exe\.fdp,/m);
+
+  // The web app's tables write their CSV with the very file the server's CSV follows.
+  const served = await service.app.inject({ url: '/csv-cell.js' });
+  assert.equal(served.statusCode, 200, "public, as the page's other scripts");
+  assert.equal(served.body, readFileSync(new URL('../../src/csv-cell.js', import.meta.url), 'utf8'));
+  assert.match(readFileSync(new URL('../../src/web/app.js', import.meta.url), 'utf8'), /import \{ csvCell \} from '\.\/csv-cell\.js';/);
 });
 
 test('a verdict id of another organisation answers exactly as a missing one: the same message, the same work (no oracle, no timing)', async () => {
