@@ -4,7 +4,7 @@ import type { Assessor } from '../assessment/assessor.ts';
 import { caseAsAssessed, caseChoices, CaseDocument, CaseError } from '../assessment/case.ts';
 import { reportHtml, reportPdf } from '../assessment/report.ts';
 import { ValidationError } from '../errors.ts';
-import { assessedCurrentVersion, assessmentDocument, CASE_SORT_KEYS, DECISIONS, readAssessment, type CaseQuery, type CaseService } from '../service/cases.ts';
+import { assessedCurrentVersion, assessmentDocument, CASE_SORT_KEYS, caseListCsv, DECISIONS, readAssessment, type CaseQuery, type CaseService } from '../service/cases.ts';
 import { actorOf } from './auth.ts';
 import { documentValidator } from './typebox.ts';
 
@@ -71,16 +71,25 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
     '/api/cases',
     {
       schema: {
-        description: "Cases of the caller's organisation and cases shared with it, each with its status, owner, latest verdict and re-assessment date; q searches title and reference, sort orders them (default: last changed first), limit and offset page them (x-total-count: how many match)",
+        description:
+          "Cases of the caller's organisation and cases shared with it, each with its status, owner, latest verdict and re-assessment date; q searches title and reference, sort orders them (default: last changed first), limit and offset page them (x-total-count: how many match); format=csv: every case that matches, as CSV",
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { q: { type: 'string', maxLength: 200 }, sort: { type: 'string', enum: [...CASE_SORT_KEYS] }, limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0 } },
+          properties: {
+            q: { type: 'string', maxLength: 200 },
+            sort: { type: 'string', enum: [...CASE_SORT_KEYS] },
+            limit: { type: 'integer', minimum: 1, maximum: 1000 },
+            offset: { type: 'integer', minimum: 0 },
+            format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
+          },
         },
       },
     },
     async (request, reply) => {
-      const page = await (await services()).cases.page(actorOf(request), request.query as CaseQuery);
+      const { format, ...query } = request.query as CaseQuery & { format: 'json' | 'csv' };
+      const page = await (await services()).cases.page(actorOf(request), query);
+      if (format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="cases.csv"').header('x-total-count', String(page.total)).send(caseListCsv(page.rows));
       return reply.header('x-total-count', String(page.total)).send(page.rows);
     },
   );

@@ -7,6 +7,7 @@ import { evidenceInWords } from '../assessment/evidence.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import type { ReportMeta } from '../assessment/report.ts';
 import { ConflictError, PreconditionRequiredError, ValidationError } from '../errors.ts';
+import { safeCsvField } from '../ingest/csv.ts';
 import { typedKey } from '../resolve/normalize.ts';
 import { correctionsChanged } from '../resolve/org-view.ts';
 import { appendAudit, rowDigest, TRACKED } from './audit.ts';
@@ -75,6 +76,14 @@ export interface CaseSummary {
   editedSinceVerdict: boolean;
 }
 export const CASE_SORT_KEYS = ['updated', 'title', 'reassess', 'verdict', 'status'] as const;
+
+const CASE_CSV_COLUMNS = ['id', 'reference', 'title', 'status', 'editedSinceVerdict', 'verdict', 'owner', 'reassessBy', 'updatedAt', 'shared'] as const;
+
+/** The case list as CSV, as the list shows it (safeCsvField: never a formula, hidden characters shown). */
+export function caseListCsv(rows: CaseSummary[]): string {
+  const values = (c: CaseSummary): Record<(typeof CASE_CSV_COLUMNS)[number], unknown> => ({ ...c, verdict: c.overall, shared: c.own ? 'no' : 'shared with you', editedSinceVerdict: c.editedSinceVerdict ? 'yes' : 'no' });
+  return [CASE_CSV_COLUMNS.join(','), ...rows.map((c) => CASE_CSV_COLUMNS.map((k) => safeCsvField(values(c)[k])).join(','))].join('\n') + '\n';
+}
 export interface CaseQuery {
   q?: string;
   sort?: (typeof CASE_SORT_KEYS)[number];

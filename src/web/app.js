@@ -544,7 +544,9 @@ async function institution(id) {
       'institution-card',
       h('p', {}, `${p.institution.country_code ?? ''} · ${p.institution.city ?? ''} · ROR ${p.institution.ror_id} · ${p.regions.join('–')} co-publications`, ...riskMarks(p.institution.ror_id, await riskOf([p.institution.ror_id]), p.institution.country_code === 'CN')),
       h('p', { class: 'muted', 'data-testid': 'institution-scope' }, `${p.works.length} co-publication${p.works.length === 1 ? '' : 's'}${narrowed ? ` under the filters: ${narrowed}` : ', all years and fields'}.`),
-      ...(p.works.length ? [svgDownloads(trend, 'trend'), trend] : [h('p', { class: 'muted', 'data-testid': 'no-copubs' }, narrowed ? 'No co-publication under these filters: widen the years or the field above.' : `No ${p.regions.join('–')} co-publication in the loaded works.`)]),
+      ...(p.works.length
+        ? [h('span', { class: 'tools' }, svgDownloads(trend, 'trend'), csvButton(p.copublicationsByYear, [{ key: 'year' }, { key: 'copublications' }], 'trend')), trend]
+        : [h('p', { class: 'muted', 'data-testid': 'no-copubs' }, narrowed ? 'No co-publication under these filters: widen the years or the field above.' : `No ${p.regions.join('–')} co-publication in the loaded works.`)]),
     ),
     card(
       'Partners',

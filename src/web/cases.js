@@ -81,7 +81,9 @@ export function casesModule({ h, api, apiPage, pager, send, card, rowsTable, ins
           ),
         )
       : h('p', {}, q ? `No case matches “${q}”.` : 'No cases yet.');
-    return [card('Cases', 'cases-card', h('p', {}, h('a', { href: '#/cases/new', class: 'button' }, 'New case')), search, body, pager({ total, offset, limit: PAGE, go: (o) => go({ offset: String(o) }) }))];
+    // Every matching case, not only this page, as the server writes CSV (the session's cookie goes with the link).
+    const csv = rows.length ? h('p', {}, h('a', { href: `/api/cases?${new URLSearchParams({ ...(q ? { q } : {}), sort, format: 'csv' })}`, download: 'cases.csv', 'data-testid': 'cases-csv' }, `CSV of ${total === 1 ? 'the matching case' : `all ${total} matching cases`}`)) : '';
+    return [card('Cases', 'cases-card', h('p', {}, h('a', { href: '#/cases/new', class: 'button' }, 'New case')), search, body, pager({ total, offset, limit: PAGE, go: (o) => go({ offset: String(o) }) }), csv)];
   }
 
   /**

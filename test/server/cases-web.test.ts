@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { readWatchlist } from '../../src/screening/lists.ts';
@@ -207,5 +208,49 @@ test('a partner the registry does not know is marked unknown in the verdict, on 
     await phone.screenshot({ path: `${SHOTS}/case-parties-phone.png`, fullPage: true });
   } finally {
     await phone.close();
+  }
+});
+
+// Found in round 32: the case list and the institution page had no CSV, where the other pages' tables have one.
+test('the case list downloads every matching case as CSV, of its organisation only, never a formula, hidden characters shown; the institution page its trend', { skip }, async () => {
+  const auth = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+  for (const title of ['=HYPERLINK("http://x","CSV export")', 'CSV export \u202Eexe.fdp']) {
+    const made = await fetch(`${env.base}/api/cases`, { method: 'POST', headers: auth(env.service.token), body: JSON.stringify({ ...GREEN_CASE, title }) });
+    assert.equal(made.status, 201);
+  }
+  // Another organisation's case matches the search too, and is in neither its list nor its CSV.
+  await env.service.accounts.createOrganisation(OPERATOR, 'org-csv', 'Other');
+  await env.service.accounts.createUser(OPERATOR, { orgId: 'org-csv', email: 'analyst@org-csv.example', name: 'Other analyst', role: 'analyst', password: PASSWORD });
+  const other = (await env.service.accounts.createToken((await env.service.accounts.login('analyst@org-csv.example', PASSWORD)).actor, 'test')).token;
+  assert.equal((await fetch(`${env.base}/api/cases`, { method: 'POST', headers: auth(other), body: JSON.stringify({ ...GREEN_CASE, title: 'CSV export of another organisation' }) })).status, 201);
+  assert.equal((await fetch(`${env.base}/api/cases?format=csv`)).status, 401, 'not without a login');
+
+  const desktop = await env.loggedIn('desktop', `#/cases?q=${encodeURIComponent('CSV export')}`);
+  try {
+    await desktop.waitForSelector('[data-testid=cases-csv]');
+    assert.equal(await desktop.textContent('[data-testid=cases-csv]'), 'CSV of all 2 matching cases');
+    const [download] = await Promise.all([desktop.waitForEvent('download'), desktop.click('[data-testid=cases-csv]')]);
+    assert.equal(download.suggestedFilename(), 'cases.csv');
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const lines = csv.trimEnd().split('\n');
+    assert.equal(lines[0], 'id,reference,title,status,editedSinceVerdict,verdict,owner,reassessBy,updatedAt,shared');
+    assert.equal(lines.length, 3, csv);
+    assert.ok(
+      lines.some((l) => l.includes(`,"'=HYPERLINK(""http://x"",""CSV export"")",`)),
+      csv,
+    );
+    assert.ok(
+      lines.some((l) => l.includes(',CSV export ⟨U+202E⟩exe.fdp,')),
+      csv,
+    );
+    assert.doesNotMatch(csv, /\u202E|another organisation/);
+
+    await desktop.goto(`${env.base}/#/institution/03cve4549`);
+    await desktop.waitForSelector('[data-testid=trend-csv]');
+    const [trend] = await Promise.all([desktop.waitForEvent('download'), desktop.click('[data-testid=trend-csv]')]);
+    assert.equal(trend.suggestedFilename(), 'trend.csv');
+    assert.match(readFileSync((await trend.path())!, 'utf8'), /^year,copublications\n(\d{4},\d+\n)*\d{4},\d+$/);
+  } finally {
+    await desktop.close();
   }
 });
