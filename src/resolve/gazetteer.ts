@@ -108,9 +108,12 @@ export class Gazetteer {
       addUmlautWords(this.umlautWords, inst.city);
       const key = foldText(inst.city);
       if (key.length < 3) continue;
-      const votes = cityVotes.get(key) ?? new Map<string, number>();
-      votes.set(inst.countryCode, (votes.get(inst.countryCode) ?? 0) + 1);
-      cityVotes.set(key, votes);
+      // "St. Louis" and "Saint-Louis" are one name: a town so named in one country does not make "Saint Louis University" French.
+      for (const spelling of saintSpellings(key)) {
+        const votes = cityVotes.get(spelling) ?? new Map<string, number>();
+        votes.set(inst.countryCode, (votes.get(inst.countryCode) ?? 0) + 1);
+        cityVotes.set(spelling, votes);
+      }
     }
     for (const key of foreignOnly) if (cityVotes.has(key)) this.countries.delete(key);
     for (const [city, votes] of cityVotes) {
@@ -539,6 +542,14 @@ export function bracketedPlaceAsPart(raw: string): string {
 function canadianPostcode(segment: string): Finding | null {
   const m = /\b[A-CEGHJ-NPR-TVXY]\d[A-CEGHJ-NPR-TV-Z] ?\d[A-CEGHJ-NPR-TV-Z]\d\b/.exec(segment);
   return m ? { countryCode: 'CA', evidence: `"${m[0]}" is a Canadian postal code`, explicit: true, text: foldText(m[0]) } : null;
+}
+
+/** A place's name and, when it opens with a saint's title, its other spelling ("st louis" and "saint louis", "ste foy" and "sainte foy"). */
+function saintSpellings(key: string): string[] {
+  const m = /^(st|saint|ste|sainte) (.+)$/.exec(key);
+  if (!m) return [key];
+  const other = { st: 'saint', saint: 'st', ste: 'sainte', sainte: 'ste' }[m[1] as 'st' | 'saint' | 'ste' | 'sainte'];
+  return [key, `${other} ${m[2]!}`];
 }
 
 /** "U.S.", "U.K.": a country's initials written with dots. */

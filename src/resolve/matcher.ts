@@ -57,7 +57,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32';
 
 interface Entry {
   id: string;
@@ -100,6 +100,13 @@ interface Candidate {
   campusAt?: string;
   /** A place the longer name around a registry name holds ("georgia" in "University of West Georgia", "toyohashi" in "Toyohashi University of Technology"). */
   placeAround?: string;
+}
+
+/** Something the string names that tells a country when nothing is placed outright; `acronym` when it is an acronym's registry holders. */
+interface Hint {
+  code: string;
+  why: string;
+  acronym?: string;
 }
 
 interface Picked {
@@ -703,7 +710,7 @@ export class AffiliationResolver {
       flat.push(...toks);
     }
     const mentions = this.companies.find(flat, bounds, segs);
-    const hints: { code: string; why: string }[] = [];
+    const hints: Hint[] = [];
     const context = { country, text, flat, refused, mentions, hints };
     const capitals = new Set(segs.flatMap((seg) => (seg.match(/\b[A-Z][A-Za-z0-9&]{1,9}\b/g) ?? []).filter(isAcronym).flatMap((w) => nameTokens(w, true))));
     const spans = [...this.spanCandidates(flat, bounds, capitals, segs, footnoteMarks(text)), ...this.schoolsOfUniversities(flat, bounds, segs)];
@@ -724,7 +731,15 @@ export class AffiliationResolver {
       setAside.push(`the acronym "${h.acronym}" is held in the registry only in ${h.code}, not where the string places it (${place}): not read`);
       return false;
     };
-    hints.push(...this.acronymCountries(segs).filter((h) => !elsewhere(h.code) && atPlace(h)));
+    // "Forschungsgruppe Agrar- und Regionalentwicklung Triesdorf (ART)": an acronym whose letters are the initials of the name
+    // written before it is that name's own, whatever registry institution elsewhere also holds it; it is set aside, and said so.
+    // Unless the name is read as a holder of the acronym ("Nuclear Energy Agency of the OECD (NEA)").
+    const ownLetters = (h: { code: string; acronym: string }, k: number) => {
+      const spelt = k > 0 && spellsInitials(h.acronym, segs[k - 1]!) && !picked.some((p) => this.holdsAcronym(p.id, h.acronym));
+      if (spelt) setAside.push(`the acronym "${h.acronym}" spells the initials of "${segs[k - 1]}", written before it, so it is that name's own, not the registry's holders' in ${h.code}: not read`);
+      return spelt;
+    };
+    hints.push(...this.acronymCountries(segs).filter((h) => !elsewhere(h.code) && atPlace(h) && !ownLetters(h, h.part)));
     // "ETH Zürich and BUPT": a university's acronym joined by "and" to a name is a second institution, wherever the first is.
     const joined = this.acronymCountries(
       segs.flatMap((seg) => seg.split(JOINED_SIDES).slice(1)),
@@ -905,16 +920,7 @@ export class AffiliationResolver {
    * registry record's, or a company's lab site); else a city that stands for one country.
    * A company known without its place says so instead of guessing.
    */
-  private countryOf(
-    country: CountryFinding,
-    matches: InstitutionMatch[],
-    mentions: CompanyMention[],
-    hints: { code: string; why: string }[],
-    joined: { code: string; why: string }[],
-    text: string,
-    gluedToPlace: ReadonlySet<string>,
-    unitsOfUnheld: ReadonlySet<string>,
-  ): { countryCode: string | null; countryEvidence: string } {
+  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: Hint[], joined: Hint[], text: string, gluedToPlace: ReadonlySet<string>, unitsOfUnheld: ReadonlySet<string>): { countryCode: string | null; countryEvidence: string } {
     // Addresses in two countries ("…, India; …, Staffs"): the author's is not said, whatever the institutions.
     if (country.addresses) return { countryCode: null, countryEvidence: country.evidence };
     const primary = matches.find((m) => m.primary);
@@ -950,7 +956,7 @@ export class AffiliationResolver {
     if (NAMES_PARTED.test(text)) return { countryCode: null, countryEvidence: `${country.evidence}; "/" parts two names and ${primary ? `${primary.name} is only a possible match` : 'neither is matched'}` };
     // Nor does a place inside the name of a withdrawn record the string names ("Madison University").
     const inName = country.countryCode || (primary && this.placesNothing(primary.rorId, matches)) ? [] : this.placeInName(text);
-    const soft = [
+    const soft: Hint[] = [
       // A withdrawn record tells no country beside a live one ("University Hospital RWTH Aachen" is not in the US for a
       // withdrawn US "University Hospital" record), nor alone when the registry names no successor: then it was never an
       // institution (a duplicate, an error; "Madison University"). One whose successor is not loaded still tells its place.
@@ -980,6 +986,17 @@ export class AffiliationResolver {
       ...(inName.length === 0 ? [] : matches.filter((m) => m.countryCode && m.countryCode !== inName[0]!.code && !m.basis.generic && !this.withdrawn(m.rorId) && !gluedToPlace.has(m.rorId))).map((m) => ({ code: m.countryCode!, why: `${m.name} (${m.tier}) is named in the string` })),
     ];
     const codes = new Set(soft.map((h) => h.code));
+    // "ART", "NCSU": an acronym tells a country only beside other evidence that agrees with it. The registry holds one
+    // institution's letters in one country, but the string may spell another name that the registry does not hold.
+    // "Korea Advanced Inst Sci, KAIST": the country's own name written in the string agrees with it.
+    // So does a match, however loose, to a holder of the acronym ("…, Nuclear Energy Agency … (NEA)").
+    const lettersOnly = soft.length > 0 && soft.every((h) => h.acronym !== undefined && !matches.some((m) => this.holdsAcronym(m.succeeds?.rorId ?? m.rorId, h.acronym!)));
+    const countryWritten = codes.size === 1 && lettersOnly ? this.countryNameWritten(text, soft[0]!.code) : null;
+    if (countryWritten !== null) return { countryCode: soft[0]!.code, countryEvidence: `no country named as an address; "${countryWritten}", written in the string, names ${soft[0]!.code}, and ${soft.map((h) => h.why).join('; ')}` };
+    if (codes.size === 1 && lettersOnly) {
+      const acronyms = [...new Set(soft.map((h) => `"${h.acronym!}"`))].join(', ');
+      return { countryCode: null, countryEvidence: `${country.evidence}; every registry holder of the acronym ${acronyms} is in ${soft[0]!.code}, but nothing else in the string places it there, and an acronym alone decides no country` };
+    }
     if (codes.size === 1) return { countryCode: soft[0]!.code, countryEvidence: `no country named; everything the string names is in ${soft[0]!.code}: ${soft.map((h) => h.why).join('; ')}` };
     return { countryCode: null, countryEvidence: primary ? `${country.evidence}; ${primary.name} is only a possible match` : country.evidence };
   }
@@ -1064,9 +1081,9 @@ export class AffiliationResolver {
    * A part that is an acronym ("KAIST", "EPFL", "NCSU") every registry holder of which is in one country; with
    * `universities`, only where every holder is a university (a team's or a facility's letters spell many names).
    */
-  private acronymCountries(segs: string[], universities = false): { code: string; why: string; acronym: string }[] {
-    const out: { code: string; why: string; acronym: string }[] = [];
-    for (const seg of segs) {
+  private acronymCountries(segs: string[], universities = false): (Hint & { acronym: string; part: number })[] {
+    const out: (Hint & { acronym: string; part: number })[] = [];
+    for (const [part, seg] of segs.entries()) {
       const acronym = seg.replace(/\./g, '').trim();
       // Written as an acronym: one word, capital first, at least two capitals ("KAIST", "IMSc").
       if (!/^(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z0-9&-]{2,9}$/.test(acronym)) continue;
@@ -1074,9 +1091,26 @@ export class AffiliationResolver {
       const codes = new Set(holders.map((e) => e.countryCode));
       if (holders.length === 0 || codes.size !== 1 || (universities && !holders.every((e) => e.types.includes('education')))) continue;
       const code = holders[0]!.countryCode!;
-      out.push({ code, acronym, why: universities && holders.length === 1 ? `"${acronym}", the acronym of ${holders[0]!.name}, joined by "and"` : `every active registry institution with the acronym "${acronym}" is in ${code}` });
+      out.push({ code, acronym, part, why: universities && holders.length === 1 ? `"${acronym}", the acronym of ${holders[0]!.name}, joined by "and"` : `every active registry institution with the acronym "${acronym}" is in ${code}` });
     }
     return out;
+  }
+
+  /** Whether the registry gives an institution this acronym. */
+  private holdsAcronym(id: string, acronym: string): boolean {
+    return this.acronyms.get(acronymKey(acronym))?.has(id) ?? false;
+  }
+
+  /** A country's own name (one to three words, no region's) written anywhere in the string that names `code`, or null. */
+  private countryNameWritten(text: string, code: string): string | null {
+    const words = foldText(text).split(' ');
+    for (let n = 1; n <= 3; n++) {
+      for (let at = 0; at + n <= words.length; at++) {
+        const name = words.slice(at, at + n).join(' ');
+        if (this.gazetteer.regionOrCountryOf(name) === code && this.gazetteer.countryCodeOf(name) === code) return name;
+      }
+    }
+    return null;
   }
 
   /** The country of a place the string names inside a part, when the place is in no name of an institution matched ("Chicago" in a name the registry lacks). */
@@ -1851,7 +1885,7 @@ export class AffiliationResolver {
    * display name, the named city, active records, successors. With no country named, the strongest match sets the country for
    * the rest (one address, one country).
    */
-  private pick(all: Iterable<Candidate>, ctx: { country: CountryFinding; text: string; flat: string[]; refused: Set<string>; mentions: CompanyMention[]; hints: { code: string; why: string }[] }): Picked[] {
+  private pick(all: Iterable<Candidate>, ctx: { country: CountryFinding; text: string; flat: string[]; refused: Set<string>; mentions: CompanyMention[]; hints: Hint[] }): Picked[] {
     const { country, text, flat, refused, hints } = ctx;
     const list = [...all];
     const placeCache = new Map<string, 'agrees' | 'none' | 'conflict'>();
@@ -2216,6 +2250,21 @@ const rankOf = (c: Candidate) => RULE_RANK[c.how];
 function countryStem(name: string, isOwnCountry: (place: string) => boolean): string | null {
   const m = /^(.+?)\s*\(([^()]+)\)$/.exec(name.trim());
   return m && isOwnCountry(m[2]!) ? m[1]! : null;
+}
+
+/**
+ * Whether an acronym's letters are, in order, the initials of words of `name` ("ART": Agrar- und Regionalentwicklung
+ * Triesdorf; "TTIC": Toyota Technological Institute at Chicago), so that it abbreviates that name.
+ */
+function spellsInitials(acronym: string, name: string): boolean {
+  const letters = foldText(acronym).replace(/[^a-z]/g, '');
+  const initials = foldText(name)
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w !== '')
+    .map((w) => w[0]!);
+  let k = 0;
+  for (const initial of initials) if (initial === letters[k]) k++;
+  return letters.length >= 3 && k === letters.length;
 }
 
 /** An acronym as the registry and strings both write it, dots, spaces and hyphens aside ("AGH UST", "AGH-UST", "A.G.H."). */

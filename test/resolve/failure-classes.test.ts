@@ -56,12 +56,22 @@ test('namesake-unit: namesakes in several countries are told apart by a unit of 
   assert.equal(counted(await resolve('National Institute of Mental Health, Klecany, Czech Republic')), 'National Institute of Mental Health');
 });
 
-test('acronym: an acronym all of whose registry holders are in one country gives it, also beside a possible match', { skip }, async () => {
-  assert.equal((await resolve('NCSU')).countryCode, 'US');
+test('acronym: an acronym all of whose registry holders are in one country gives it only beside other evidence that agrees', { skip }, async () => {
+  // Alone, the letters may be any name's the registry does not hold ("TTIC": the registry's holder is a French team).
+  for (const [s, code] of [
+    ['NCSU', 'US'],
+    ['TTIC', 'FR'],
+    ['ART', 'US'],
+  ] as const) {
+    const alone = await resolve(s);
+    assert.equal(alone.countryCode, null, s);
+    assert.deepEqual(alone.institutions, [], s);
+    assert.match(alone.countryEvidence, new RegExp(`every registry holder of the acronym "${s}" is in ${code}, but nothing else in the string places it there, and an acronym alone decides no country`), s);
+  }
   const kaist = await resolve('Korea Advanced Inst Sci, KAIST');
   assert.equal(counted(kaist), null);
-  assert.equal(kaist.countryCode, 'KR');
-  assert.match(kaist.countryEvidence, /every active registry institution with the acronym "KAIST" is in KR/);
+  assert.equal(kaist.countryCode, 'KR', "the country's own name, written in the string, agrees");
+  assert.match(kaist.countryEvidence, /"korea", written in the string, names KR, and every active registry institution with the acronym "KAIST" is in KR/);
   assert.equal((await resolve('Weizmann Institute, KAIST')).countryCode, null, 'a match in Israel beside it');
 });
 
@@ -802,8 +812,8 @@ test("second-institution: a company the registry writes with its country in brac
 
 test('acronym: an acronym written with a hyphen where the registry writes a space ("AGH-UST", "AGH UST") is the same acronym', { skip }, async () => {
   const r = await resolve('AGH-UST');
-  assert.equal(r.countryCode, 'PL');
-  assert.match(r.countryEvidence, /every active registry institution with the acronym "AGH-UST" is in PL/);
+  assert.equal(r.countryCode, null, 'an acronym alone decides no country');
+  assert.match(r.countryEvidence, /every registry holder of the acronym "AGH-UST" is in PL/);
 });
 
 test('second-institution: a university written before a body that runs joint units with universities (Inserm, CNRS) stays the primary', { skip }, async () => {
@@ -860,6 +870,47 @@ test('acronym: an acronym whose registry holders are all in another country than
   }
   // Where the string places it, the holder is still found.
   assert.equal((await resolve('TTIC, Paris')).institutions[0]?.name, 'Transplantation et Thérapies Innovantes de la Cornée');
+});
+
+test('acronym: an acronym spelling the initials of the name written before it is that name\'s own; the town in the name places the string ("Triesdorf (ART)")', { skip }, async () => {
+  // OpenAlex doi:10.1007/978-3-662-58656-3, a German-only book: the registry's only "ART" holders are in the US.
+  const r = await resolve('Forschungsgruppe Agrar- und Regionalentwicklung Triesdorf (ART)');
+  assert.equal(r.countryCode, 'DE');
+  assert.deepEqual(r.institutions, []);
+  assert.match(r.countryEvidence, /"triesdorf", a place in DE, is named inside a part of the string/);
+  assert.match(r.countryEvidence, /the acronym "ART" spells the initials of "Forschungsgruppe Agrar- und Regionalentwicklung Triesdorf", written before it, so it is that name's own, not the registry's holders' in US: not read/);
+  // Letters that are not the name's initials stay corroborating evidence ("KAIST" beside "Korea Advanced Inst Sci").
+  assert.equal((await resolve('Korea Advanced Inst Sci, KAIST')).countryCode, 'KR');
+});
+
+test("place-name: a city's older English name places the string; one another country's town bears decides nothing alone", { skip }, async () => {
+  for (const [s, code] of [
+    ['Glorp Institute, Bangalore', 'IN'],
+    ['Glorp Institute, Bombay', 'IN'],
+    ['Glorp Institute, Madras', 'IN'],
+    ['Glorp Institute, Calcutta', 'IN'],
+    ['Glorp Institute, Poona', 'IN'],
+    ['Glorp Institute, Saigon', 'VN'],
+    ['Glorp Institute, Peking', 'CN'],
+    ['Glorp Institute, Rangoon', 'MM'],
+  ] as const)
+    assert.equal((await resolve(s)).countryCode, code, s);
+  // Canton is Guangzhou, and towns in Ohio and New York: another place, or the institution, decides.
+  assert.equal((await resolve('Glorp Institute, Canton')).countryCode, null);
+  assert.equal((await resolve('Glorp Institute, Canton, Ohio')).countryCode, 'US');
+  assert.equal((await resolve('Sun Yat-sen University, Canton')).countryCode, 'CN');
+  // A company's record is where its headquarters are; the place named is where the author works.
+  const ti = await resolve('Texas Instruments Inc, Bangalore');
+  assert.equal(ti.countryCode, 'IN');
+  assert.equal(counted(ti), null, 'the registry holds Texas Instruments only in the US: kept as possible');
+});
+
+test('place-name: "Saint Louis" and "St. Louis" are one town\'s name, so a French Saint-Louis does not place "Saint Louis University"', { skip }, async () => {
+  const r = await resolve('Saint Louis University');
+  assert.notEqual(r.countryCode, 'FR');
+  assert.equal(r.countryCode, 'US', 'the registry holds far more institutions in St. Louis, MO than in Saint-Louis, Haut-Rhin');
+  assert.equal((await resolve('Department of Biology, Saint Louis University')).countryCode, 'US');
+  assert.equal((await resolve('Glorp Institute, Saint-Louis, France')).countryCode, 'FR');
 });
 
 test('explicit-country: a country named against the town in the institution\'s own name ("Universität Graz, Deutschland") names two countries: none is given, the match stays possible, and the evidence says so', { skip }, async () => {
