@@ -281,8 +281,8 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
     const dir = tempDir();
     const raw = await (await driver.newDatabase())();
     try {
-      // 028's table is tracked by the audit trail this version opens.
-      await migrate(raw, new Set(knownMigrations().filter((m) => m < '020' || m === '028_exchange_releases.sql')));
+      // 028's and 030's tables are tracked by the audit trail this version opens.
+      await migrate(raw, new Set(knownMigrations().filter((m) => m < '020' || ['028_exchange_releases.sql', '030_match_withdrawals.sql'].includes(m))));
       const paths = { keyPath: join(dir, 'audit.key'), anchorPath: join(dir, 'audit.anchor.json') };
       const db = sealAudit(raw, { key: loadAuditKey(paths.keyPath), ...paths });
       // Anchored, as a home of a release before 020 is: only the trail's first anchor is made by itself.
@@ -360,8 +360,8 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
   test('migration 026 gives alerts recorded before it the web app’s page as their link, the JSON route kept as api; a backup made before is restored the same', async () => {
     const db = await (await driver.newDatabase())();
     try {
-      // 028's table is in the backup this version makes.
-      await migrate(db, new Set(knownMigrations().filter((m) => m < '025' || m === '028_exchange_releases.sql')));
+      // 028's and 030's tables are in the backup this version makes.
+      await migrate(db, new Set(knownMigrations().filter((m) => m < '025' || ['028_exchange_releases.sql', '030_match_withdrawals.sql'].includes(m))));
       const old = [
         ['verdict', 'verdict-change', { assessment: 'a-1', case: 'case-1' }, '/api/assessments/a-1'],
         ['due', 'reassessment-due', { assessment: 'a-2', case: 'case-2' }, '/api/assessments/a-2'],
