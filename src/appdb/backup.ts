@@ -27,6 +27,7 @@ export const BACKED_UP_TABLES = [
   'entity_notes',
   'namesake_decisions',
   'match_corrections',
+  'match_correction_withdrawals',
   'exchange_sharing',
   'exchange_recipients',
   'exchange_subscriptions',

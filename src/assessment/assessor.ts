@@ -113,7 +113,14 @@ export class Assessor {
 
   /** The match corrections an organisation's evidence is read through now (none for the shared base). */
   async correctionsFor(orgId: string | undefined): Promise<CorrectionsRead> {
-    return correctionsRead(orgId === undefined ? [] : await viewCorrections(this.parts.store, orgId));
+    const corrections = orgId === undefined ? [] : await viewCorrections(this.parts.store, orgId);
+    // The institutions' names as the registry gives them today: the report shows the verdict's, not a later registry's.
+    const names = new Map<string, string>();
+    for (const ror of new Set(corrections.map((c) => c.rorId).filter((id) => id !== ''))) {
+      const found = await this.parts.store.one<{ name: string }>('SELECT name FROM institutions WHERE ror_id = $1', [ror]);
+      if (found) names.set(ror, found.name);
+    }
+    return correctionsRead(corrections, names);
   }
 
   /** The versions of what the observations come from: lists, aliases, registry (the evidence store's size is read where the co-publications are). */

@@ -101,7 +101,10 @@ function signOff(d: ReportMeta['decision']): string {
 function correctionsBasis(mc: CorrectionsRead | undefined): string {
   if (!mc) return '<p class="muted" data-testid="corrections">Match corrections: not recorded with this verdict.</p>';
   if (mc.items.length === 0) return `<p class="muted" data-testid="corrections">Evidence read through no match corrections [${esc(mc.hash)}].</p>`;
-  const item = (c: CorrectionRead) => `<li>${esc(JSON.stringify(c.string))} ${esc(c.decision === 'is' ? `is ${c.ror}` : c.decision === 'not' ? `is not ${c.ror}` : 'names no registry institution')} <span class="muted">(${esc(c.org)}, ${esc(c.id)})</span></li>`;
+  // Names as the verdict recorded them; a verdict made before they were recorded shows the ROR id alone.
+  const institution = (c: CorrectionRead) => (c.rorName ? `${c.rorName} (ROR ${c.ror})` : `ROR ${c.ror}`);
+  const author = (c: CorrectionRead) => (c.by === undefined ? '' : `, by ${c.byName ? `${c.byName} (${c.by})` : c.by}`);
+  const item = (c: CorrectionRead) => `<li>${esc(JSON.stringify(c.string))} ${esc(c.decision === 'is' ? `is ${institution(c)}` : c.decision === 'not' ? `is not ${institution(c)}` : 'names no registry institution')} <span class="muted">(${esc(c.org)}, ${esc(c.id)}${esc(author(c))})</span></li>`;
   return `<div class="muted" data-testid="corrections">Evidence read through ${mc.items.length} match correction${mc.items.length === 1 ? '' : 's'} [${esc(mc.hash)}]:<ul>${mc.items.map(item).join('')}</ul></div>`;
 }
 

@@ -2,7 +2,7 @@ import { parseArgs } from './args.ts';
 import { openAppDb } from '../appdb/open.ts';
 import { loadConfig } from '../config.ts';
 import { stripRorPrefix } from '../ingest/records.ts';
-import { MatchCorrections } from '../resolve/corrections.ts';
+import { MatchCorrections, type StoredCorrection } from '../resolve/corrections.ts';
 import { originText } from '../exchange/service.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
 import { applyCorrections } from '../resolve/org-view.ts';
@@ -14,7 +14,9 @@ import { out } from './io.ts';
 
 export const MATCH_USAGE = `derisk match correct "<string>" <ROR id|none> --reason T [--not] [--org O]
                                    "this string is that institution" (with --not: "is not that one"; none: "names no registry institution")
-  derisk match list [--org O] [--json]             the organisation's corrections, with how far each is shared
+  derisk match list [--org O] [--json]             the organisation's corrections (in force, superseded or withdrawn; who made each), with how far
+                                                   each is shared, then those other organisations shared with it
+  derisk match withdraw <id> --reason T [--org O]  one of the organisation's corrections in force stops applying (it stays listed, withdrawn); audited
   derisk match resolve "<string>" [--org O] [--json]   the string resolved with the organisation's corrections (and those shared with it)
   derisk match apply [--org O]                     resolve again the strings the organisation's corrections decide and count their works again,
                                                    in its view only (match correct does this itself; run it after corrections were shared with it)
@@ -42,6 +44,13 @@ async function applyFor(config: ReturnType<typeof loadConfig>, corrections: Matc
     });
   });
 }
+
+/** One line of `match list`: what it says, whether it is in force, who made it (name and id) or which organisation shared it. */
+const describeStored = (c: StoredCorrection): string => {
+  const state = c.state === 'withdrawn' ? `withdrawn ${c.withdrawal!.at.slice(0, 10)} by ${c.withdrawal!.byName ?? c.withdrawal!.by}: ${c.withdrawal!.reason}` : c.state === 'superseded' ? `superseded by ${c.supersededBy}` : 'in force';
+  const who = c.sharedBy ? `shared by ${c.sharedBy.name} (${c.sharedBy.org})` : c.createdByName ? `${c.createdByName} (${c.createdBy})` : c.createdBy;
+  return `${c.id}  ${c.verdict.padEnd(4)} ${(c.rorId || '-').padEnd(9)}  ${c.distribution}/TLP:${c.tlp.toUpperCase()}  "${c.raw}"  ${who} ${c.createdAt.slice(0, 10)}: ${c.reason}  [${state}]`;
+};
 
 const describeApplied = (a: { strings: number; works: number }, org: string) => `applied to ${org}'s view of the evidence: ${a.strings} string(s) resolved again, ${a.works} work(s) counted again (no other organisation's)`;
 
@@ -76,7 +85,7 @@ export async function matchCommand(argv: string[]): Promise<number> {
       try {
         const list = await new MatchCorrections(db, () => undefined).list(await cliActor(db, org));
         if (values.json) out.log(JSON.stringify(list, null, 2));
-        else for (const c of list) out.log(`${c.id}  ${c.verdict.padEnd(4)} ${(c.rorId || '-').padEnd(9)}  ${c.distribution}/TLP:${c.tlp.toUpperCase()}  "${c.raw}"  ${c.createdBy} ${c.createdAt.slice(0, 10)}: ${c.reason}`);
+        else for (const c of list) out.log(describeStored(c));
         if (!values.json && list.length === 0) out.log(`no corrections for ${org}`);
         return EXIT.ok;
       } finally {
@@ -139,6 +148,20 @@ export async function matchCommand(argv: string[]): Promise<number> {
         const applied = await applyFor(config, corrections, org);
         if (values.json) out.log(JSON.stringify({ ...r, applied }, null, 2));
         else out.log(`rejected ${r.uuid} ("${r.correction.raw}" ${r.correction.verdict}${r.correction.rorId ? ` ${r.correction.rorId}` : ''}, from ${originText(r)} via ${r.publisher}) for ${org}\n${describeApplied(applied, org)}`);
+        return EXIT.ok;
+      } finally {
+        await db.close();
+      }
+    }
+    case 'withdraw': {
+      if (args.length !== 1 || !values.reason) throw new UsageError("match withdraw needs the id of one of the organisation's corrections (derisk match list shows them) and --reason TEXT");
+      const db = await openAppDb(config);
+      try {
+        const corrections = new MatchCorrections(db, () => undefined);
+        const c = await corrections.withdraw(await cliActor(db, org), args[0]!, values.reason);
+        const applied = await applyFor(config, corrections, org);
+        if (values.json) out.log(JSON.stringify({ ...c, applied }, null, 2));
+        else out.log(`withdrawn: ${describeStored(c)}\n${describeApplied(applied, org)}`);
         return EXIT.ok;
       } finally {
         await db.close();

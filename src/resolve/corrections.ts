@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AppDb } from '../appdb/db.ts';
 import { DEFAULT_LIMITS, stripRorPrefix } from '../ingest/records.ts';
-import { ValidationError } from '../errors.ts';
 import { appendAudit } from '../service/audit.ts';
 import { authorize, NotFoundError, OTHER_ORG_USER, type Actor } from '../service/authorize.ts';
+import { ConflictError, ValidationError } from '../errors.ts';
 import { isSigned, originOf, originText, receivedAsSeenBy, type Origin, type ReceivedCorrection } from '../exchange/service.ts';
 import type { AffiliationResolver, Resolution } from './matcher.ts';
 import { correctionKey, Thesaurus, type Correction, type CorrectionVerdict } from './thesaurus.ts';
@@ -27,17 +27,43 @@ export interface ReceivedCorrectionView extends Origin {
   correction: Correction;
 }
 
-/** A stored correction with how far it may travel (exchange_sharing; no row: the organisation only). */
+/** Who withdrew a correction, when and why. */
+export interface Withdrawal {
+  by: string;
+  /** The user's name (a console user's login), null for a user since deleted. */
+  byName: string | null;
+  at: string;
+  reason: string;
+}
+
+/**
+ * A stored correction with how far it may travel (exchange_sharing; no row: the organisation
+ * only), who made it by name, and whether it is in force: a later correction of its organisation
+ * on the same string that contradicts it supersedes it (see supersedes), and a withdrawal ends it.
+ * Neither brings an ended one back.
+ */
 export interface StoredCorrection extends Correction {
   distribution: string;
   tlp: string;
+  /** The author's name beside `createdBy` (their id); null when another organisation's, or for a user since deleted. */
+  createdByName: string | null;
+  state: 'in force' | 'superseded' | 'withdrawn';
+  supersededBy: string | null;
+  withdrawal: Withdrawal | null;
+  /** Another organisation's correction it shared with this one: that organisation, never its author. */
+  sharedBy: { org: string; name: string } | null;
 }
 
-type Row = { id: string; org_id: string; raw: string; string_key: string; ror_id: string; verdict: string; reason: string; author: string; created_at: string; distribution: string | null; tlp: string | null };
+type Row = { id: string; org_id: string; raw: string; string_key: string; ror_id: string; verdict: string; reason: string; author: string; created_at: string; distribution: string | null; tlp: string | null; author_name: string | null; org_name: string | null };
+type WithdrawalRow = { correction_id: string; reason: string; withdrawn_by: string; withdrawn_at: string; by_name: string | null };
 
-const SELECT = `SELECT c.*, s.distribution, s.tlp FROM match_corrections c LEFT JOIN exchange_sharing s ON s.kind = 'correction' AND s.item_id = c.id`;
+const SELECT = `SELECT c.*, s.distribution, s.tlp, u.name AS author_name, o.name AS org_name FROM match_corrections c
+  LEFT JOIN exchange_sharing s ON s.kind = 'correction' AND s.item_id = c.id LEFT JOIN users u ON u.id = c.author LEFT JOIN organisations o ON o.id = c.org_id`;
 
-const correctionOf = (r: Row): StoredCorrection => ({
+// A correction made at the console has no user row: its id says which login made it.
+const nameOf = (id: string, userName: string | null): string | null => userName ?? (id.startsWith('cli:') ? `command line (${id.slice(4)})` : null);
+
+const correctionOf = (r: Row): Correction => ({
   id: r.id,
   raw: r.raw,
   key: r.string_key,
@@ -46,16 +72,30 @@ const correctionOf = (r: Row): StoredCorrection => ({
   reason: r.reason,
   orgId: r.org_id,
   createdBy: r.author,
+  createdByName: nameOf(r.author, r.author_name),
   createdAt: r.created_at,
-  distribution: r.distribution ?? 'organisation',
-  tlp: r.tlp ?? 'amber+strict',
 });
+
+/**
+ * Whether a later correction of an organisation takes an earlier one's place on the same string:
+ * of two that decide it (is, none) the later does, restating or not; "is X" and "not X" contradict
+ * each other whichever came first; "not X" twice is said once. "Not X" beside "is Y" or "none" both
+ * stay in force: they agree.
+ */
+export function supersedes(later: Pick<Correction, 'key' | 'verdict' | 'rorId'>, earlier: Pick<Correction, 'key' | 'verdict' | 'rorId'>): boolean {
+  if (later.key !== earlier.key) return false;
+  if (later.verdict !== 'not' && earlier.verdict !== 'not') return true;
+  if (later.verdict === 'not' && earlier.verdict === 'not') return later.rorId === earlier.rorId;
+  const [not, other] = later.verdict === 'not' ? [later, earlier] : [earlier, later];
+  return other.verdict === 'is' && other.rorId === not.rorId;
+}
 
 /**
  * Analysts' corrections to affiliation matching, kept per organisation in the application
  * database, each written with its audit entry. An organisation's resolutions consult its own
- * corrections and those another organisation shared (`derisk exchange share correction <id>`),
- * never another's unshared ones; its own win over shared ones on the same string.
+ * corrections in force and those another organisation shared (`derisk exchange share correction <id>`),
+ * never another's unshared ones; its own win over shared ones on the same string. Corrections are
+ * never changed or deleted: a later one supersedes, a withdrawal is a record of its own.
  */
 export class MatchCorrections {
   constructor(
@@ -64,7 +104,7 @@ export class MatchCorrections {
     private readonly institution: (rorId: string) => { name: string } | undefined,
   ) {}
 
-  async correct(actor: Actor, c: { raw: string; verdict: CorrectionVerdict; rorId?: string | null; reason: string }): Promise<StoredCorrection> {
+  async correct(actor: Actor, c: { raw: string; verdict: CorrectionVerdict; rorId?: string | null; reason: string }): Promise<StoredCorrection & { supersedes: string[] }> {
     authorize(actor, 'match.correct');
     if (typeof c.raw !== 'string' || c.raw.trim() === '') throw new CorrectionError('string: give the affiliation string as written');
     if (c.raw.length > DEFAULT_LIMITS.maxAffiliationChars) throw new CorrectionError(`string: at most ${DEFAULT_LIMITS.maxAffiliationChars} characters (got ${c.raw.length})`);
@@ -81,19 +121,88 @@ export class MatchCorrections {
       if (!/^0[a-hj-km-np-tv-z0-9]{6}\d{2}$/.test(rorId)) throw new CorrectionError(`ror: ${JSON.stringify(c.rorId ?? '')} is not a ROR id (nine characters, e.g. 03cve4549)`);
       if (!this.institution(rorId)) throw new CorrectionError(`ror: ${rorId} is not in the loaded registry`);
     }
-    return this.db.transaction(async (tx) => {
+    const reason = c.reason.trim();
+    const id = await this.db.transaction(async (tx) => {
       const id = randomUUID();
       const createdAt = new Date().toISOString();
-      await tx.query('INSERT INTO match_corrections (id, org_id, raw, string_key, ror_id, verdict, reason, author, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [id, actor.orgId, c.raw, key, rorId, c.verdict, c.reason.trim(), actor.userId, createdAt]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'match.correct', target: id, detail: { string: c.raw, verdict: c.verdict, ror: rorId || null }, rows: [['match_corrections', id]] });
-      return { id, raw: c.raw, key, rorId, verdict: c.verdict, reason: c.reason.trim(), orgId: actor.orgId, createdBy: actor.userId, createdAt, distribution: 'organisation', tlp: 'amber+strict' };
+      // The audit entry names the corrections in force this one takes the place of (transactions serialise, so none is missed).
+      const before = (await this.own(tx, actor.orgId)).filter((o) => o.state === 'in force' && supersedes({ key, verdict: c.verdict, rorId }, o)).map((o) => o.id);
+      await tx.query('INSERT INTO match_corrections (id, org_id, raw, string_key, ror_id, verdict, reason, author, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [id, actor.orgId, c.raw, key, rorId, c.verdict, reason, actor.userId, createdAt]);
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'match.correct', target: id, detail: { string: c.raw, verdict: c.verdict, ror: rorId || null, reason, supersedes: before }, rows: [['match_corrections', id]] });
+      return id;
+    });
+    const own = await this.own(this.db, actor.orgId);
+    return { ...own.find((o) => o.id === id)!, supersedes: own.filter((o) => o.supersededBy === id).map((o) => o.id) };
+  }
+
+  /**
+   * Withdraws one of the organisation's corrections in force, saying why (analysts and up, like
+   * correcting): it stops applying, to the organisation and to those it was shared with, and stays
+   * listed as withdrawn; audited with the reason. One withdrawn or superseded is refused (409),
+   * naming what ended it.
+   */
+  async withdraw(actor: Actor, id: string, reason: string): Promise<StoredCorrection> {
+    authorize(actor, 'match.correct');
+    const why = typeof reason === 'string' ? reason.trim() : '';
+    if (why === '') throw new CorrectionError('reason: say why the correction is withdrawn (who checked what)');
+    if (why.length > 5_000) throw new CorrectionError(`reason: at most 5000 characters (got ${why.length})`);
+    await this.db.transaction(async (tx) => {
+      const found = (await this.own(tx, actor.orgId)).find((o) => o.id === id);
+      if (!found) throw new NotFoundError(`no correction ${id} of your organisation (derisk match list shows them)`);
+      if (found.withdrawal) throw new ConflictError(`correction ${id} was withdrawn already, on ${found.withdrawal.at.slice(0, 10)} by ${found.withdrawal.byName ?? found.withdrawal.by}: ${found.withdrawal.reason}`);
+      if (found.supersededBy) throw new ConflictError(`correction ${id} is not in force: correction ${found.supersededBy}, made later on the same string, superseded it (withdraw that one)`);
+      await tx.query('INSERT INTO match_correction_withdrawals (correction_id, org_id, reason, withdrawn_by, withdrawn_at) VALUES ($1, $2, $3, $4, $5)', [id, actor.orgId, why, actor.userId, new Date().toISOString()]);
+      await appendAudit(tx, {
+        actor: actor.userId,
+        orgId: actor.orgId,
+        action: 'match.withdraw',
+        target: id,
+        detail: { string: found.raw, verdict: found.verdict, ror: found.rorId || null, reason: why },
+        rows: [['match_correction_withdrawals', id]],
+      });
+    });
+    return (await this.own(this.db, actor.orgId)).find((o) => o.id === id)!;
+  }
+
+  /**
+   * The organisation's own corrections, oldest first, each in force, superseded or withdrawn; then
+   * those other organisations shared with it that are in force, marked with the organisation that
+   * shared them (never its author). Another organisation's unshared corrections never appear.
+   */
+  async list(actor: Actor): Promise<StoredCorrection[]> {
+    authorize(actor, 'evidence.read');
+    return [...(await this.own(this.db, actor.orgId)), ...(await this.sharedWith(actor.orgId))];
+  }
+
+  /** An organisation's corrections, oldest first, with their sharing and whether each is in force. */
+  private async own(db: Pick<AppDb, 'query'>, orgId: string): Promise<StoredCorrection[]> {
+    const rows = await db.query<Row>(`${SELECT} WHERE c.org_id = $1 ORDER BY c.created_at, c.id`, [orgId]);
+    const withdrawn = new Map(
+      (await db.query<WithdrawalRow>('SELECT w.correction_id, w.reason, w.withdrawn_by, w.withdrawn_at, u.name AS by_name FROM match_correction_withdrawals w LEFT JOIN users u ON u.id = w.withdrawn_by WHERE w.org_id = $1', [orgId])).map((w) => [
+        w.correction_id,
+        { by: w.withdrawn_by, byName: nameOf(w.withdrawn_by, w.by_name), at: w.withdrawn_at, reason: w.reason },
+      ]),
+    );
+    const corrections = rows.map(correctionOf);
+    return rows.map((r, k) => {
+      const c = corrections[k]!;
+      const supersededBy = corrections.slice(k + 1).find((later) => supersedes(later, c))?.id ?? null;
+      const withdrawal = withdrawn.get(c.id) ?? null;
+      return { ...c, distribution: r.distribution ?? 'organisation', tlp: r.tlp ?? 'amber+strict', createdByName: c.createdByName ?? null, state: withdrawal ? 'withdrawn' : supersededBy ? 'superseded' : 'in force', supersededBy, withdrawal, sharedBy: null };
     });
   }
 
-  /** The organisation's own corrections, oldest first, with their sharing. */
-  async list(actor: Actor): Promise<StoredCorrection[]> {
-    authorize(actor, 'evidence.read');
-    return (await this.db.query<Row>(`${SELECT} WHERE c.org_id = $1 ORDER BY c.created_at, c.id`, [actor.orgId])).map(correctionOf);
+  /** Other organisations' corrections in force that they shared (beyond the organisation, not TLP:RED), oldest first; authors not named. */
+  private async sharedWith(orgId: string): Promise<StoredCorrection[]> {
+    const owners = await this.db.query<{ org_id: string }>(`SELECT DISTINCT c.org_id FROM match_corrections c JOIN exchange_sharing s ON s.kind = 'correction' AND s.item_id = c.id WHERE c.org_id <> $1 AND s.distribution <> 'organisation' AND s.tlp <> 'red' ORDER BY c.org_id`, [orgId]);
+    const shared: StoredCorrection[] = [];
+    for (const { org_id } of owners)
+      for (const c of await this.own(this.db, org_id)) if (c.state === 'in force' && c.distribution !== 'organisation' && c.tlp !== 'red') shared.push({ ...c, createdBy: OTHER_ORG_USER, createdByName: null, sharedBy: { org: c.orgId, name: (await this.orgName(c.orgId)) ?? c.orgId } });
+    return shared.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  private async orgName(orgId: string): Promise<string | null> {
+    return (await this.db.query<{ name: string }>('SELECT name FROM organisations WHERE id = $1', [orgId]))[0]?.name ?? null;
   }
 
   /** A string resolved for the actor's organisation: its corrections and those shared with it apply, no other organisation's. */
@@ -112,17 +221,14 @@ export class MatchCorrections {
   /**
    * The corrections in force for an organisation, in the order a Thesaurus takes them (the later
    * decides): those it accepted from other installations' feeds, then those shared within this
-   * installation, then its own.
+   * installation, then its own. Superseded and withdrawn ones are not among them.
    */
   async inForce(orgId: string): Promise<Correction[]> {
-    const rows = await this.db.query<Row>(
-      `${SELECT} WHERE c.org_id = $1 OR (s.distribution IS NOT NULL AND s.distribution <> 'organisation' AND s.tlp <> 'red')
-       ORDER BY CASE WHEN c.org_id = $1 THEN 1 ELSE 0 END, c.created_at, c.id`,
-      [orgId],
-    );
     const accepted = (await this.received(orgId)).filter((r) => r.accepted);
-    // Another organisation's shared correction names the organisation (its sharing says so), never its author's id.
-    return [...accepted.map((r) => r.correction), ...rows.map((r) => (r.org_id === orgId ? correctionOf(r) : { ...correctionOf(r), createdBy: OTHER_ORG_USER }))];
+    const bare = ({ distribution: _d, tlp: _t, state: _s, supersededBy: _b, withdrawal: _w, sharedBy: _o, ...c }: StoredCorrection): Correction => c;
+    const own = (await this.own(this.db, orgId)).filter((c) => c.state === 'in force');
+    // Another organisation's shared correction names the organisation (its sharing says so), never its author.
+    return [...accepted.map((r) => r.correction), ...(await this.sharedWith(orgId)).map(bare), ...own.map(bare)];
   }
 
   /** Corrections other installations' feeds brought (exchange pull), each saying whether the organisation accepted it. */

@@ -17,6 +17,11 @@ export interface CorrectionRead {
   decision: Correction['verdict'];
   ror: string | null;
   org: string;
+  /** The institution's registry name when the verdict was made (verdicts made before this was recorded have none). */
+  rorName?: string | null;
+  /** Who made it: their id, and their name where this installation knew it (another organisation's author is not named). */
+  by?: string;
+  byName?: string | null;
 }
 
 /** The corrections an organisation's evidence was read through, in the order they applied, and a hash of that set. */
@@ -25,10 +30,13 @@ export interface CorrectionsRead {
   items: CorrectionRead[];
 }
 
-export function correctionsRead(corrections: readonly Correction[]): CorrectionsRead {
-  const items = corrections.map((c) => ({ id: c.id, string: c.raw, decision: c.verdict, ror: c.rorId || null, org: c.orgId }));
-  // Order is part of the set: of two corrections on one string the later decides.
-  return { hash: createHash('sha256').update(JSON.stringify(items)).digest('hex').slice(0, 16), items };
+export function correctionsRead(corrections: readonly Correction[], names: ReadonlyMap<string, string> = new Map()): CorrectionsRead {
+  const decided = corrections.map((c) => ({ id: c.id, string: c.raw, decision: c.verdict, ror: c.rorId || null, org: c.orgId }));
+  // Order is part of the set: of two corrections on one string the later decides. Names are not: the
+  // hash stays what verdicts made before they were recorded say, so a rerun compares like with like.
+  const hash = createHash('sha256').update(JSON.stringify(decided)).digest('hex').slice(0, 16);
+  const items = decided.map((d, k) => ({ ...d, rorName: d.ror === null ? null : (names.get(d.ror) ?? null), by: corrections[k]!.createdBy, byName: corrections[k]!.createdByName ?? null }));
+  return { hash, items };
 }
 
 /** What changed between the corrections a verdict's evidence was read through and those in force now. */

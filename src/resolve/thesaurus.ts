@@ -15,6 +15,8 @@ export interface Correction {
   reason: string;
   orgId: string;
   createdBy: string;
+  /** The author's name beside their id, where this installation knows it (not for another organisation's or installation's). */
+  createdByName?: string | null;
   createdAt: string;
 }
 

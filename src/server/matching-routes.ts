@@ -29,14 +29,23 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
     return applied;
   };
 
-  app.get('/api/match/corrections', { schema: { description: "Your organisation's corrections to affiliation matching, oldest first, with how far each is shared" } }, async (request) => new MatchCorrections(db, () => undefined).list(actorOf(request)));
+  app.get(
+    '/api/match/corrections',
+    {
+      schema: {
+        description:
+          "Your organisation's corrections to affiliation matching, oldest first, each with its author (createdBy, createdByName), how far it is shared and whether it is in force (state: in force, superseded by a later one on the same string, or withdrawn, with who, when and why); then the corrections in force other organisations shared with yours (sharedBy: the organisation, never its author)",
+      },
+    },
+    async (request) => new MatchCorrections(db, () => undefined).list(actorOf(request)),
+  );
 
   app.post(
     '/api/match/corrections',
     {
       schema: {
         description:
-          'Records a correction for your organisation (analysts and up; audited): verdict is ("this string is that institution"), not ("is not that one") or none ("names no registry institution", no ror). It applies to the same string however it is cased or punctuated, at once, to your organisation\'s indicators, institution profiles, portfolios and assessments (applied: strings resolved again, works counted again), never to another organisation\'s.',
+          'Records a correction for your organisation (analysts and up; audited): verdict is ("this string is that institution"), not ("is not that one") or none ("names no registry institution", no ror). It supersedes your organisation\'s earlier corrections of the same string it contradicts (supersedes: their ids; they stay listed, superseded). It applies to the same string however it is cased or punctuated, at once, to your organisation\'s indicators, institution profiles, portfolios and assessments (applied: strings resolved again, works counted again), never to another organisation\'s.',
         body: {
           type: 'object',
           additionalProperties: false,
@@ -51,6 +60,23 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
       const actor = actorOf(request);
       const correction = await service.correct(actor, { raw: body.string, verdict: body.verdict, rorId: body.ror ?? null, reason: body.reason });
       return reply.code(201).send({ ...correction, applied: await apply(actor.orgId) });
+    },
+  );
+
+  app.post(
+    '/api/match/corrections/:id/withdraw',
+    {
+      schema: {
+        description:
+          "Withdraws one of your organisation's corrections in force, saying why (analysts and up; audited): it stays listed as withdrawn and stops applying at once to your organisation's view (applied: strings, works) and to those it was shared with. One withdrawn or superseded already answers 409 naming what ended it; another organisation's, 404",
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } },
+        body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 5000 } } },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const withdrawn = await new MatchCorrections(db, () => undefined).withdraw(actor, (request.params as { id: string }).id, (request.body as { reason: string }).reason);
+      return { ...withdrawn, applied: await apply(actor.orgId) };
     },
   );
 

@@ -68,6 +68,8 @@ export const TRACKED = {
   mail_subscriptions: { key: ['user_id'], columns: ['user_id', 'mode', 'unsubscribe_token', 'updated_at'], org: null },
   // A received correction accepted behind derisk's back would change what an organisation's evidence says.
   match_corrections_accepted: { key: ['org_id', 'uuid'], columns: ['org_id', 'uuid', 'accepted_by', 'accepted_at'], org: 'org_id' },
+  // A withdrawal deleted behind derisk's back would put a correction back in force, one planted would take it out.
+  match_correction_withdrawals: { key: ['correction_id'], columns: ['correction_id', 'org_id', 'reason', 'withdrawn_by', 'withdrawn_at'], org: 'org_id' },
   // Who a shared item is restricted to: a recipient planted behind derisk's back would receive it.
   exchange_recipients: { key: ['kind', 'item_id', 'recipient_uuid'], columns: ['kind', 'item_id', 'recipient_uuid', 'recipient_name', 'org_id', 'added_by', 'added_at'], org: 'org_id' },
   // What each group of anonymised verdicts last released: a release rewritten behind derisk's back would let one organisation's verdict out alone.

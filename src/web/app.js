@@ -645,7 +645,34 @@ async function matchesCard(inst, affiliations) {
     const companies = a.companies.map((c) => h('span', { class: 'company', title: c.evidence, 'data-testid': 'match-company' }, c.label));
     return h('tr', {}, h('td', {}, a.raw), h('td', {}, String(a.uses)), h('td', {}, `${a.tier}: ${a.evidence}`), h('td', {}, ...companies.flatMap((c, i) => (i ? ['; ', c] : [c]))), h('td', {}, toggle, f));
   });
-  const own = corrections.map((c) => h('li', {}, h('q', {}, c.raw), ...(c.verdict === 'none' ? [' names no registry institution'] : [` ${c.verdict === 'is' ? 'is' : 'is not'} `, named(c.rorId)]), ` — ${c.reason} `, h('span', { class: 'muted' }, `(${c.createdAt.slice(0, 10)}, ${c.distribution})`)));
+  const said = (c) => [h('q', {}, c.raw), ...(c.verdict === 'none' ? [' names no registry institution'] : [` ${c.verdict === 'is' ? 'is' : 'is not'} `, named(c.rorId)]), ` — ${c.reason} `];
+  // In force, or what ended it: a superseded or withdrawn correction stays listed (the history an officer defends).
+  const state = (c) =>
+    c.state === 'withdrawn'
+      ? h('span', { class: 'muted', 'data-testid': 'correction-state' }, ` withdrawn ${c.withdrawal.at.slice(0, 10)} by ${c.withdrawal.byName ?? c.withdrawal.by}: ${c.withdrawal.reason}`)
+      : c.state === 'superseded'
+        ? h('span', { class: 'muted', 'data-testid': 'correction-state' }, ' superseded by a later correction of the same string')
+        : withdrawControl(c);
+  const withdrawControl = (c) => {
+    const reason = h('input', { name: 'reason', required: '', maxlength: '5000', placeholder: 'why it no longer holds', 'aria-label': 'reason for withdrawing' });
+    const f = h('form', { class: 'correction-form', hidden: '' }, reason, h('button', { type: 'submit' }, 'Withdraw'), h('span', { class: 'muted', role: 'status' }));
+    const toggle = h('button', { type: 'button', class: 'link', 'data-testid': 'withdraw-correction' }, 'Withdraw…');
+    toggle.addEventListener('click', () => {
+      f.hidden = !f.hidden;
+    });
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      try {
+        await send('POST', `/api/match/corrections/${encodeURIComponent(c.id)}/withdraw`, { reason: reason.value });
+        await route();
+      } catch (err) {
+        f.querySelector('[role=status]').textContent = err.message;
+      }
+    });
+    return h('span', {}, ' ', toggle, f);
+  };
+  const own = corrections.filter((c) => !c.sharedBy).map((c) => h('li', { 'data-state': c.state }, ...said(c), h('span', { class: 'muted' }, `(${c.createdByName ? `${c.createdByName}, ${c.createdBy}` : c.createdBy}, ${c.createdAt.slice(0, 10)}, ${c.distribution})`), state(c)));
+  const shared = corrections.filter((c) => c.sharedBy).map((c) => h('li', {}, ...said(c), h('span', { class: 'muted' }, `(shared by ${c.sharedBy.name}, ${c.createdAt.slice(0, 10)})`)));
   return card(
     'Matched affiliation strings',
     'matches-card',
@@ -655,6 +682,7 @@ async function matchesCard(inst, affiliations) {
       : h('div', { class: 'table-scroll' }, h('table', { 'data-testid': 'matches-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'affiliation string'), h('th', { class: 'num' }, 'uses'), h('th', {}, 'matched'), h('th', {}, 'company'), h('th', {}, ''))), h('tbody', {}, ...rows))),
     h('h3', {}, 'Your organisation’s corrections'),
     own.length ? h('ul', { 'data-testid': 'corrections-list' }, ...own) : h('p', { class: 'muted', 'data-testid': 'corrections-list' }, 'None yet.'),
+    ...(shared.length ? [h('h3', {}, 'Shared with your organisation by others'), h('ul', { 'data-testid': 'shared-corrections-list' }, ...shared)] : []),
   );
 }
 

@@ -26,10 +26,10 @@ const TABLES = ['organisations', 'users', 'sessions', 'api_tokens', 'cases', 'ca
 /**
  * The DuckDB releases' schema: the migrations from 023 on add triggers, which SQLite and PostgreSQL have and DuckDB has
  * not. But 024, the case version, 027, the token expiry, 028, the anonymised verdicts' releases (a table the audit
- * trail tracks), and 029, the case version a verdict assessed: the services of today, which write the old home here, read and write them (a home without them is the
+ * trail tracks), 029, the case version a verdict assessed, and 030, match corrections' withdrawals (a table a backup holds): the services of today, which write the old home here, read and write them (a home without them is the
  * last test's, the later migrations applied after the move).
  */
-const DUCKDB_MIGRATIONS = new Set(knownMigrations().filter((m) => m < '023' || ['024_case_versions.sql', '027_token_expiry.sql', '028_exchange_releases.sql', '029_assessment_case_versions.sql'].includes(m)));
+const DUCKDB_MIGRATIONS = new Set(knownMigrations().filter((m) => m < '023' || ['024_case_versions.sql', '027_token_expiry.sql', '028_exchange_releases.sql', '029_assessment_case_versions.sql', '030_match_withdrawals.sql'].includes(m)));
 let oldHome: string;
 let oldToken: string;
 

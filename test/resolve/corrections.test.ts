@@ -11,7 +11,8 @@ import { AffiliationResolver } from '../../src/resolve/matcher.ts';
 import { correctionKey, Thesaurus } from '../../src/resolve/thesaurus.ts';
 import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
 import { openSealedTrail, verifyAudit } from '../../src/service/audit.ts';
-import { ForbiddenError, type Actor } from '../../src/service/authorize.ts';
+import { ForbiddenError, NotFoundError, OTHER_ORG_USER, type Actor } from '../../src/service/authorize.ts';
+import { ConflictError } from '../../src/errors.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 
 const institution = (k: number, name: string, code: string, country: string) =>
@@ -156,4 +157,108 @@ test('property: a correction is found for its string written in any case, with a
       assert.equal(thesaurus.lookup(`${rewritten} ${extra}`), null);
     }),
   );
+});
+
+test('a later correction of the same string supersedes the earlier it contradicts; a withdrawal ends one, stays listed, and is audited with its reason', async () => {
+  const { db, corrections } = await installation();
+  try {
+    const a = actor('org-a');
+    const first = await corrections.correct(a, { raw: RAW, verdict: 'is', rorId: aurora.id, reason: 'the first look' });
+    const keep = await corrections.correct(a, { raw: RAW, verdict: 'not', rorId: borealis.id, reason: 'not the French one' });
+    const second = await corrections.correct(a, { raw: RAW, verdict: 'is', rorId: borealis.id, reason: 'the author page says Borealis' });
+    assert.deepEqual(second.supersedes, [first.id, keep.id], '"is B" takes the place of "is A" and contradicts "not B"');
+    const not = await corrections.correct(a, { raw: 'LAB OF POLAR LIGHT; SOMEPLACE', verdict: 'not', rorId: borealis.id, reason: 'Borealis denies it' });
+    assert.deepEqual(not.supersedes, [second.id], '"not B" contradicts "is B", whichever spelling');
+    assert.deepEqual(
+      (await corrections.list(a)).map((c) => [c.id, c.state, c.supersededBy]),
+      [
+        [first.id, 'superseded', second.id],
+        [keep.id, 'superseded', second.id],
+        [second.id, 'superseded', not.id],
+        [not.id, 'in force', null],
+      ],
+      'every correction stays listed, with what ended it',
+    );
+    assert.deepEqual(
+      (await corrections.inForce('org-a')).map((c) => c.id),
+      [not.id],
+      'only the one in force applies',
+    );
+    assert.deepEqual((await corrections.resolveFor(a, resolver, RAW)).institutions, []);
+
+    await assert.rejects(corrections.withdraw(a, second.id, 'x'), (e: Error) => e instanceof ConflictError && e.message.includes(`correction ${not.id}, made later on the same string, superseded it`));
+    await assert.rejects(corrections.withdraw(actor('org-b'), not.id, 'x'), NotFoundError, "another organisation's correction is not found");
+    await assert.rejects(corrections.withdraw(actor('org-a', 'viewer'), not.id, 'x'), ForbiddenError);
+    await assert.rejects(corrections.withdraw(a, not.id, '  '), /reason: say why/);
+    const withdrawn = await corrections.withdraw(a, not.id, 'Borealis confirmed it after all');
+    assert.equal(withdrawn.state, 'withdrawn');
+    assert.deepEqual([withdrawn.withdrawal?.by, withdrawn.withdrawal?.reason], [a.userId, 'Borealis confirmed it after all']);
+    assert.deepEqual(await corrections.inForce('org-a'), [], 'withdrawing the latest brings no earlier one back');
+    await assert.rejects(corrections.withdraw(a, not.id, 'again'), (e: Error) => e instanceof ConflictError && /was withdrawn already, on \d{4}-\d\d-\d\d by analyst@org-a\.example: Borealis confirmed/.test(e.message));
+    assert.equal((await corrections.list(a)).length, 4, 'the history stays');
+
+    const entries = await db.query<{ action: string; target: string; detail: string }>("SELECT action, target, detail FROM audit WHERE action IN ('match.correct', 'match.withdraw') ORDER BY seq");
+    assert.deepEqual(JSON.parse(entries[0]!.detail), { string: RAW, verdict: 'is', ror: aurora.id, reason: 'the first look', supersedes: [] }, 'the reason the user gave is in the audit entry');
+    assert.deepEqual(JSON.parse(entries[3]!.detail).supersedes, [second.id]);
+    assert.deepEqual([entries[4]!.action, entries[4]!.target, JSON.parse(entries[4]!.detail)], ['match.withdraw', not.id, { string: 'LAB OF POLAR LIGHT; SOMEPLACE', verdict: 'not', ror: borealis.id, reason: 'Borealis confirmed it after all' }]);
+    assert.deepEqual((await verifyAudit(db)).problems, []);
+    await db.transaction((tx) => tx.query('DELETE FROM match_correction_withdrawals'));
+    assert.ok((await verifyAudit(db)).problems.some((p) => /match_correction_withdrawals\/.* was deleted outside derisk/.test(p.problem)));
+  } finally {
+    await db.close();
+  }
+});
+
+test('"not A" beside "is B" or "none" on the same string both stay in force', async () => {
+  const { db, corrections } = await installation();
+  try {
+    const a = actor('org-a');
+    const is = await corrections.correct(a, { raw: RAW, verdict: 'is', rorId: borealis.id, reason: 'r' });
+    const not = await corrections.correct(a, { raw: RAW, verdict: 'not', rorId: aurora.id, reason: 'r' });
+    assert.deepEqual(not.supersedes, []);
+    const none = await corrections.correct(a, { raw: RAW, verdict: 'none', reason: 'r' });
+    assert.deepEqual(none.supersedes, [is.id]);
+    assert.deepEqual(
+      (await corrections.inForce('org-a')).map((c) => c.id),
+      [not.id, none.id],
+    );
+  } finally {
+    await db.close();
+  }
+});
+
+test("the list shows the corrections other organisations shared, marked with the organisation and not its author; never another's private ones, nor one withdrawn", async () => {
+  const { db, corrections, exchange } = await installation();
+  try {
+    await new Accounts(db).createOrganisation(OPERATOR, 'org-c', 'Org C');
+    const shared = await corrections.correct(actor('org-a'), { raw: RAW, verdict: 'is', rorId: borealis.id, reason: 'checked' });
+    await exchange.share(actor('org-a', 'officer'), 'correction', shared.id, { distribution: 'community', tlp: 'green' });
+    const red = await corrections.correct(actor('org-a'), { raw: 'Borealis Lab', verdict: 'none', reason: 'r' });
+    await exchange.share(actor('org-a', 'officer'), 'correction', red.id, { distribution: 'community', tlp: 'red' });
+    const mine = await corrections.correct(actor('org-c'), { raw: 'Aurora Annex', verdict: 'is', rorId: aurora.id, reason: 'private' });
+    const own = await corrections.correct(actor('org-b'), { raw: 'Boreal Station', verdict: 'none', reason: 'ours' });
+    const listed = await corrections.list(actor('org-b'));
+    assert.deepEqual(
+      listed.map((c) => [c.id, c.sharedBy, c.createdBy, c.createdByName]),
+      [
+        [own.id, null, 'analyst@org-b.example', null],
+        [shared.id, { org: 'org-a', name: 'org-a' }, OTHER_ORG_USER, null],
+      ],
+    );
+    assert.ok(!JSON.stringify(listed).includes('analyst@org-a'), "no author of another organisation's");
+    assert.ok(!listed.some((c) => c.id === mine.id || c.id === red.id), "org-c's private and org-a's TLP:RED ones never appear");
+    assert.deepEqual(
+      (await corrections.list(actor('org-c'))).map((c) => c.id),
+      [mine.id, shared.id],
+    );
+    await corrections.withdraw(actor('org-a'), shared.id, 'it was wrong');
+    assert.deepEqual(
+      (await corrections.list(actor('org-b'))).map((c) => c.id),
+      [own.id],
+      'withdrawn, it is no longer shared',
+    );
+    assert.deepEqual((await corrections.resolveFor(actor('org-b'), resolver, RAW)).institutions, [], 'nor applied');
+  } finally {
+    await db.close();
+  }
 });

@@ -34,7 +34,16 @@ test("derisk match: a correction at the console changes its organisation's resol
   const forB = JSON.parse(derisk(['match', 'resolve', RAW, '--org', 'org-b', '--json'], env).stdout) as { institutions: { rorId: string }[] };
   assert.notEqual(forB.institutions[0]?.rorId, HIT);
   assert.match(derisk(['match', 'list', '--org', 'org-b'], env).stdout, /no corrections for org-b/);
-  assert.match(derisk(['match', 'list', '--org', 'org-a'], env).stdout, /is\s+01yqg2h08 .*organisation\/TLP:AMBER\+STRICT/);
+  assert.match(derisk(['match', 'list', '--org', 'org-a'], env).stdout, /is\s+01yqg2h08 .*organisation\/TLP:AMBER\+STRICT .*command line \(\w+\) \(cli:\w+\) .*\[in force\]/);
+  const id = (JSON.parse(derisk(['match', 'list', '--org', 'org-a', '--json'], env).stdout) as { id: string }[])[0]!.id;
+  assert.equal(derisk(['match', 'withdraw', id, '--org', 'org-a'], env).status, 2, '--reason is required');
+  const withdrawn = derisk(['match', 'withdraw', id, '--reason', 'the group moved', '--org', 'org-a'], env);
+  assert.equal(withdrawn.status, 0, withdrawn.stderr);
+  assert.match(withdrawn.stdout, /withdrawn: .*\[withdrawn \d{4}-\d\d-\d\d by command line \(\w+\): the group moved\]/);
+  assert.notEqual((JSON.parse(derisk(['match', 'resolve', RAW, '--org', 'org-a', '--json'], env).stdout) as { institutions: { rorId: string }[] }).institutions[0]?.rorId, HIT, 'withdrawn, it no longer applies');
+  const twice = derisk(['match', 'withdraw', id, '--reason', 'again', '--org', 'org-a'], env);
+  assert.equal(twice.status, 1);
+  assert.match(twice.stderr, /was withdrawn already/);
   assert.equal(derisk(['audit', 'verify'], env).status, 0);
   // Tampering as with a database tool: the correction now says the string names nothing.
   const raw = await EmbeddedDb.open(join(env.DERISK_HOME, 'app.sqlite'));

@@ -64,3 +64,20 @@ test('on a phone, a correction pointing to another institution names it, chosen 
     await page.close();
   }
 });
+
+test('the correction is listed with its author by name; withdrawn with a reason, it stays listed as withdrawn and the string is matched again', { skip }, async () => {
+  const page = await env.loggedIn('desktop', `#/institution/${TSINGHUA}`);
+  try {
+    const item = page.locator('[data-testid=corrections-list] li', { hasText: AFF.thu });
+    await item.waitFor();
+    assert.match(await item.innerText(), /\(Local administrator, /);
+    await item.getByTestId('withdraw-correction').click();
+    await item.locator('input[name=reason]').fill('the namesake was the university after all');
+    await item.getByRole('button', { name: 'Withdraw', exact: true }).click();
+    await page.waitForSelector('[data-testid=corrections-list] li[data-state=withdrawn]');
+    assert.match(await page.locator('[data-testid=corrections-list] li[data-state=withdrawn]', { hasText: AFF.thu }).innerText(), /withdrawn \d{4}-\d\d-\d\d by Local administrator: the namesake was the university after all/);
+    await page.waitForSelector(`[data-testid=matches-table] tbody tr:has-text("${AFF.thu}")`);
+  } finally {
+    await page.close();
+  }
+});

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
@@ -49,7 +50,7 @@ const call = async (method: 'GET' | 'POST', url: string, payload?: object) => {
   return r;
 };
 
-type Read = { hash: string; items: { id: string; string: string; decision: string; ror: string | null; org: string }[] };
+type Read = { hash: string; items: { id: string; string: string; decision: string; ror: string | null; org: string; rorName?: string | null; by?: string; byName?: string | null }[] };
 
 test('a stored verdict names the corrections its evidence was read through; a rerun names those changed since', async () => {
   const first = (await call('POST', '/api/match/corrections', { string: X, verdict: 'is', ror: TSINGHUA, reason: 'the lab is at Tsinghua (its web page)' })).json() as { id: string };
@@ -57,11 +58,14 @@ test('a stored verdict names the corrections its evidence was read through; a re
   const assessed = (await call('POST', `/api/cases/${caseId}/assess`, { as_of: '2023-06-01' })).json() as { id: string };
   const shown = (await call('GET', `/api/assessments/${assessed.id}`)).json() as { snapshot: { corrections: Read } };
   const read = shown.snapshot.corrections;
-  assert.deepEqual(read.items, [{ id: first.id, string: X, decision: 'is', ror: TSINGHUA, org: 'org-a' }]);
+  assert.deepEqual(read.items, [{ id: first.id, string: X, decision: 'is', ror: TSINGHUA, org: 'org-a', rorName: 'Tsinghua University', by: actor.userId, byName: 'officer of org-a' }]);
   assert.match(read.hash, /^[0-9a-f]{16}$/);
   const report = (await call('GET', `/api/assessments/${assessed.id}/report`)).body;
   assert.match(report, new RegExp(`Evidence read through 1 match correction \\[${read.hash}\\]`));
   assert.ok(report.includes(first.id));
+  // The institution by name beside its ROR id, and the author by name beside their id, as the verdict recorded them.
+  assert.ok(report.includes(`is Tsinghua University (ROR ${TSINGHUA})`), report);
+  assert.ok(report.includes(`by officer of org-a (${actor.userId})`));
 
   const second = (await call('POST', '/api/match/corrections', { string: 'Institute of Perception, Beijing', verdict: 'none', reason: 'a company lab, not in the registry' })).json() as { id: string };
   const cases = new CaseService(service.db, new Assessor({ store, screening: await screeningContext(store), bundle: loadBundle() }));
@@ -95,4 +99,51 @@ test('a verdict of an organisation without corrections records an empty set', as
   const { id } = await cases.create(b, CASE);
   const stored = await cases.assess(b, id, '2023-06-01');
   assert.deepEqual((stored.result.snapshot as { corrections: Read }).corrections.items, [], "org-a's corrections are not org-b's");
+  // The same case assessed by org-a reads the evidence through org-a's corrections: the two verdicts do not mean the same.
+  const { id: aCase } = await cases.create(actor, CASE);
+  const forA = (await cases.assess(actor, aCase, '2023-06-01')).result.snapshot as { corrections: Read; observations: unknown };
+  assert.notEqual(forA.corrections.items.length, 0);
+  assert.notDeepEqual(forA.observations, (stored.result.snapshot as { observations: unknown }).observations, "org-a's corrections change what its verdict observes");
+  // So the README says what a verdict reads, not that it means the same for every organisation.
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+  assert.ok(!readme.includes('a verdict means the same for every organisation'));
+  assert.ok(readme.includes('A verdict reads the shared base as its organisation sees it: through the match corrections in force for that organisation'));
 });
+
+test('corrections list their author by name beside the id; a withdrawal (409 a second time) and a superseding correction leave a filed verdict byte for byte as it was', async () => {
+  const made = (await call('POST', '/api/match/corrections', { string: 'Perception Group, Haidian', verdict: 'is', ror: TSINGHUA, reason: 'checked its web page' })).json() as { id: string; createdBy: string; createdByName: string };
+  assert.deepEqual([made.createdBy, made.createdByName], [actor.userId, 'officer of org-a']);
+  const listed = (await call('GET', '/api/match/corrections')).json() as { id: string; createdByName: string; state: string }[];
+  assert.deepEqual(
+    listed.filter((c) => c.id === made.id).map((c) => [c.createdByName, c.state]),
+    [['officer of org-a', 'in force']],
+  );
+  const caseId = ((await call('POST', '/api/cases', CASE)).json() as { id: string }).id;
+  const filed = (await call('POST', `/api/cases/${caseId}/assess`, { as_of: '2023-06-01' })).json() as { id: string };
+  const before = await filedVerdict(filed.id);
+
+  const superseding = (await call('POST', '/api/match/corrections', { string: 'PERCEPTION GROUP; HAIDIAN', verdict: 'none', reason: 'a company lab after all' })).json() as { id: string; supersedes: string[] };
+  assert.deepEqual(superseding.supersedes, [made.id]);
+  assert.deepEqual(await filedVerdict(filed.id), before, 'a superseding correction leaves the filed verdict as it was');
+  const withdrawn = await service.app.inject({ method: 'POST', url: `/api/match/corrections/${superseding.id}/withdraw`, headers: { authorization: `Bearer ${token}` }, payload: { reason: 'not checked well enough' } });
+  assert.equal(withdrawn.statusCode, 200, withdrawn.body);
+  const body = withdrawn.json() as { state: string; withdrawal: { by: string; byName: string; reason: string }; applied: { strings: number } };
+  assert.deepEqual([body.state, body.withdrawal.by, body.withdrawal.byName, body.withdrawal.reason], ['withdrawn', actor.userId, 'officer of org-a', 'not checked well enough']);
+  assert.deepEqual(await filedVerdict(filed.id), before, 'a withdrawal leaves the filed verdict as it was');
+  const again = await service.app.inject({ method: 'POST', url: `/api/match/corrections/${superseding.id}/withdraw`, headers: { authorization: `Bearer ${token}` }, payload: { reason: 'again' } });
+  assert.equal(again.statusCode, 409);
+  assert.match((again.json() as { message: string }).message, /was withdrawn already, on \d{4}-\d\d-\d\d by officer of org-a: not checked well enough/);
+  const superseded = await service.app.inject({ method: 'POST', url: `/api/match/corrections/${made.id}/withdraw`, headers: { authorization: `Bearer ${token}` }, payload: { reason: 'x' } });
+  assert.equal(superseded.statusCode, 409);
+  assert.match((superseded.json() as { message: string }).message, new RegExp(`correction ${superseding.id}, made later on the same string, superseded it`));
+  const shown = ((await call('GET', '/api/match/corrections')).json() as { id: string; state: string }[]).filter((c) => [made.id, superseding.id].includes(c.id));
+  assert.deepEqual(
+    shown.map((c) => c.state),
+    ['superseded', 'withdrawn'],
+  );
+});
+
+const filedVerdict = async (id: string) => {
+  const [json, report] = await Promise.all([call('GET', `/api/assessments/${id}`), call('GET', `/api/assessments/${id}/report`)]);
+  return { json: json.body, report: report.body };
+};

@@ -16,6 +16,7 @@ import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
 import { anchorAnew, appendAudit, openSealedTrail, sealAudit, verifyAudit } from '../../src/service/audit.ts';
 import { loadAuditKey } from '../../src/service/audit-seal.ts';
 import { ExchangeService } from '../../src/exchange/service.ts';
+import { MatchCorrections } from '../../src/resolve/corrections.ts';
 import { LoginThrottle } from '../../src/service/throttle.ts';
 import { ConflictError, PreconditionRequiredError } from '../../src/errors.ts';
 import { NotFoundError } from '../../src/service/authorize.ts';
@@ -105,6 +106,28 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
       assert.ok(audit.entries >= 6);
     } finally {
       await db.close();
+    }
+  });
+
+  test('match corrections: a later one supersedes, a withdrawal ends one and refuses a second; authors by name; the trail verifies', async () => {
+    const { raw, db } = await sealedTrail();
+    try {
+      const accounts = new Accounts(db);
+      await accounts.createOrganisation(OPERATOR, 'org-m', 'Org M');
+      await accounts.createUser(OPERATOR, { orgId: 'org-m', email: 'analyst@m.example', name: 'Ana Lyst', role: 'analyst', password: PASSWORD });
+      const analyst = (await accounts.login('analyst@m.example', PASSWORD)).actor;
+      const corrections = new MatchCorrections(db, () => ({ name: 'an institution' }));
+      const first = await corrections.correct(analyst, { raw: 'Perception Lab, Beijing', verdict: 'is', rorId: '03cve4549', reason: 'its web page' });
+      const second = await corrections.correct(analyst, { raw: 'PERCEPTION LAB; BEIJING', verdict: 'none', reason: 'a company lab' });
+      assert.deepEqual(second.supersedes, [first.id]);
+      assert.deepEqual([second.createdBy, second.createdByName], [analyst.userId, 'Ana Lyst']);
+      const withdrawn = await corrections.withdraw(analyst, second.id, 'not checked well enough');
+      assert.deepEqual([withdrawn.state, withdrawn.withdrawal?.byName], ['withdrawn', 'Ana Lyst']);
+      await assert.rejects(corrections.withdraw(analyst, second.id, 'again'), ConflictError);
+      assert.deepEqual(await corrections.inForce('org-m'), []);
+      assert.deepEqual((await verifyAudit(db)).problems, []);
+    } finally {
+      await raw.close();
     }
   });
 
@@ -258,8 +281,8 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
     const dir = tempDir();
     const raw = await (await driver.newDatabase())();
     try {
-      // 028's table is tracked by the audit trail this version opens.
-      await migrate(raw, new Set(knownMigrations().filter((m) => m < '020' || m === '028_exchange_releases.sql')));
+      // 028's and 030's tables are tracked by the audit trail this version opens.
+      await migrate(raw, new Set(knownMigrations().filter((m) => m < '020' || ['028_exchange_releases.sql', '030_match_withdrawals.sql'].includes(m))));
       const paths = { keyPath: join(dir, 'audit.key'), anchorPath: join(dir, 'audit.anchor.json') };
       const db = sealAudit(raw, { key: loadAuditKey(paths.keyPath), ...paths });
       // Anchored, as a home of a release before 020 is: only the trail's first anchor is made by itself.
@@ -290,7 +313,7 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
 
       assert.deepEqual(
         await migrate(raw),
-        knownMigrations().filter((m) => m >= '020' && m !== '028_exchange_releases.sql'),
+        knownMigrations().filter((m) => m >= '020' && !['028_exchange_releases.sql', '030_match_withdrawals.sql'].includes(m)),
       );
       const keysOf = async (on: AppDb) => (await on.query<{ kind: string; uuid: string; subscription_id: string }>('SELECT kind, uuid, subscription_id FROM exchange_received')).map((r) => `${r.kind} ${r.uuid} ${r.subscription_id}`).sort();
       const keys = [`correction org-a/u-1 file:org-a:${sha}`, `correction org-b/u-1 file:org-b:${sha}`, `correction u-3 file:${sha}`, 'correction u-4 subscription-1', `namesake org-a/u-2 file:org-a:${sha}`];
@@ -337,8 +360,8 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
   test('migration 026 gives alerts recorded before it the web app’s page as their link, the JSON route kept as api; a backup made before is restored the same', async () => {
     const db = await (await driver.newDatabase())();
     try {
-      // 028's table is in the backup this version makes.
-      await migrate(db, new Set(knownMigrations().filter((m) => m < '025' || m === '028_exchange_releases.sql')));
+      // 028's and 030's tables are in the backup this version makes.
+      await migrate(db, new Set(knownMigrations().filter((m) => m < '025' || ['028_exchange_releases.sql', '030_match_withdrawals.sql'].includes(m))));
       const old = [
         ['verdict', 'verdict-change', { assessment: 'a-1', case: 'case-1' }, '/api/assessments/a-1'],
         ['due', 'reassessment-due', { assessment: 'a-2', case: 'case-2' }, '/api/assessments/a-2'],
@@ -380,7 +403,7 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
     }
   });
 
-  test('a backup holds every table the migrations make, but those it names as left out and why; sharing restrictions, mail settings and accepted corrections come back', async () => {
+  test('a backup holds every table the migrations make, but those it names as left out and why; sharing restrictions, mail settings, accepted and withdrawn corrections come back', async () => {
     const db = await (await driver.newDatabase())();
     try {
       await migrate(db);
@@ -395,6 +418,7 @@ export function appDbSuite(start: () => Promise<AppDbDriver>): void {
         exchange_recipients: ['verdict', 'item-1', 'peer-uuid', 'Peer University', 'org-a', 'u-1', '2026-01-01T00:00:00.000Z'],
         mail_subscriptions: ['u-1', 'daily', 'unsubscribe-token', '2026-01-01T00:00:00.000Z'],
         match_corrections_accepted: ['org-a', 'correction-uuid', 'u-1', '2026-01-01T00:00:00.000Z'],
+        match_correction_withdrawals: ['correction-id', 'org-a', 'the group moved', 'u-1', '2026-01-02T00:00:00.000Z'],
       };
       for (const [table, values] of Object.entries(rows)) await db.query(`INSERT INTO ${table} VALUES (${numberedParameters(values.length)})`, values);
       const backup = join(tempDir(), 'backup-all-tables');

@@ -348,6 +348,7 @@ const TOKEN_MAY: Record<string, string> = {
   'POST /api/screen/batch': 'reads',
   'POST /api/uploads': "evidence for the caller's organisation only, audited",
   'POST /api/match/corrections': 'content, audited',
+  'POST /api/match/corrections/:id/withdraw': 'content (the correction stays, marked withdrawn), audited',
   'POST /api/match/apply': "recomputes the organisation's view",
   'POST /api/match/received/:uuid/accept': 'content from a feed already trusted, audited',
   'POST /api/match/received/:uuid/reject': 'content, audited',
