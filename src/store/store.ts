@@ -40,17 +40,16 @@ export async function orgSchemas(store: Store): Promise<string[]> {
 }
 
 /**
- * Appends rows for `items` in slices: after each slice the appenders hand their rows to DuckDB
- * and other work gets its turn. Appending is synchronous, so a server appending a large batch
- * in one go (or flushing it all at close) would answer nobody meanwhile.
+ * Appends rows for `items` in slices: after each slice other work gets its turn, and after every
+ * `flushEvery` items the appenders hand their rows to DuckDB. Appending is synchronous, so a
+ * server appending a large batch in one go (or flushing it all at close) would answer nobody
+ * meanwhile; but each flush has a cost of its own, so it waits for a few slices' rows.
  */
-export async function appendInSlices<T>(items: readonly T[], appenders: DuckDBAppender[], append: (item: T) => void, slice = 250): Promise<void> {
+export async function appendInSlices<T>(items: readonly T[], appenders: DuckDBAppender[], append: (item: T) => void, slice = 250, flushEvery = 2_000): Promise<void> {
   for (let i = 0; i < items.length; i++) {
     append(items[i]!);
-    if (i % slice === slice - 1) {
-      for (const a of appenders) a.flushSync();
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    if (i % flushEvery === flushEvery - 1) for (const a of appenders) a.flushSync();
+    if (i % slice === slice - 1) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 
