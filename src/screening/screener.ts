@@ -1321,9 +1321,15 @@ export class Screener {
       const k = cjkKey(part);
       for (const n of this.cjkNames) {
         const nk = n.cjk;
+        if (nk === k || n.name.kind === 'subsidiary') continue;
+        // A code name with its number (63820部队, CARDC's unit number) names the entry after whoever it is written under (中国人民解放军63820部队).
+        if (/[0-9]/.test(nk) && k.endsWith(nk)) {
+          this.addNameHit(n, part, 'translated', 0.95, hits, `"${part}" ends with the listed code name "${n.name.value}", whose number names the unit`);
+          continue;
+        }
         // Only an organisation's full Chinese name can head a unit's name; a bracketed place
         // ("（武汉）") cannot.
-        if (nk === k || n.name.kind === 'subsidiary' || !ORGANISATION_SUFFIX.test(nk)) continue;
+        if (!ORGANISATION_SUFFIX.test(nk)) continue;
         const unit = k.startsWith(nk) ? UNIT_SUFFIX.exec(k.slice(nk.length)) : null;
         if (unit && !unit[0].includes('大学')) this.addNameHit(n, part, 'translated', 0.95, hits, `"${part}" is a unit (${unit[0]}) of ${n.name.value}`);
       }

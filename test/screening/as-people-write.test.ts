@@ -250,6 +250,7 @@ test('every name ASPI gives an entry (former names, code names, Chinese short na
   assert.deepEqual(missed, ['Space Engineering University: A/SEU → listed Southeast University']);
   for (const [q, entry] of [
     ['63820部队', 'China Aerodynamics Research and Development Center'],
+    ['中国人民解放军63820部队', 'China Aerodynamics Research and Development Center'],
     ['九院', 'Chinese Academy of Engineering Physics'],
     ['北大', 'Peking University'],
     ['南京841研究所', 'Nanjing Institute of Information Technology'],
@@ -259,6 +260,7 @@ test('every name ASPI gives an entry (former names, code names, Chinese short na
   }
   // Two characters are a name only as the whole string, and a place in brackets after a Chinese name is none.
   assert.deepEqual((await listedAs('武汉')).entries, []);
+  assert.deepEqual((await listedAs('南京研究所')).entries, [], 'the number is what names 南京841研究所');
   assert.ok(!(await listedAs('东北大学')).entries.includes('aspi-unitracker: Peking University'), '北大 inside another name');
   assert.ok(!(await listedAs('北京航空航天大学 100191')).entries.some((e) => !e.endsWith('Beihang University') && !e.endsWith('Beijing University of Aeronautics and Astronautics')), 'a postcode after the name');
 });
