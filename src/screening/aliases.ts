@@ -13,7 +13,8 @@ export const aliasesFile = (): string => process.env.DERISK_ALIASES_FILE || ALIA
 export interface CuratedNames {
   entity: string;
   country: string;
-  names: { value: string; kind: Exclude<NameKind, 'primary' | 'subsidiary'>; source: string }[];
+  /** `unverified`: why no source bears the name out; shown with it wherever it is the evidence. */
+  names: { value: string; kind: Exclude<NameKind, 'primary' | 'subsidiary'>; source: string; unverified?: string }[];
 }
 
 export interface AliasData {
@@ -212,6 +213,7 @@ export function loadAliases(file = aliasesFile()): AliasData {
       if (typeof n?.value !== 'string' || n.value.trim() === '') throw new ListError(`${file}: ${where}.names[${j}]: no name`);
       if (!(KINDS as readonly string[]).includes(n.kind)) throw new ListError(`${file}: ${where}.names[${j}] (${n.value}): kind must be one of ${KINDS.join(', ')}`);
       if (typeof n.source !== 'string' || n.source.trim() === '') throw new ListError(`${file}: ${where}.names[${j}] (${n.value}): every curated name needs its source`);
+      if (n.unverified !== undefined && (typeof n.unverified !== 'string' || n.unverified.trim() === '')) throw new ListError(`${file}: ${where}.names[${j}] (${n.value}): unverified must say why`);
     }
     return { entity: c.entity, country: c.country, names: c.names };
   });
@@ -285,7 +287,7 @@ export function applyAliases(lists: RiskList[], aliases: AliasData, isPlace: (wo
       const added: EntryName[] = [];
       // Curated names first: a name both curated and derived keeps its curated source.
       const keys = new Set(entry.names.filter((n) => n.kind !== 'subsidiary').map((n) => screenKey(n.value)));
-      for (const key of keys) for (const c of curatedByKey.get(`${key}\u0000${country}`) ?? []) for (const n of c.names) added.push({ value: n.value, kind: n.kind, source: n.source });
+      for (const key of keys) for (const c of curatedByKey.get(`${key}\u0000${country}`) ?? []) for (const n of c.names) added.push({ value: n.value, kind: n.kind, source: n.unverified ? `${n.source}; UNVERIFIED: ${n.unverified}` : n.source });
       // The listed name only, as only listed names join organisations: a list's alias may name a parent, not the entry.
       const written = entry.country && aliases.units.cities.countries.has(entry.country) ? cityWrittenOut(entry.name, aliases.units.cities) : null;
       if (written) added.push({ value: written.value, kind: 'alias', source: `the listed name with its city written out: "${written.abbreviation}" is ${written.city} (${aliases.file.split('/').slice(-3).join('/')}, city_abbreviations)` });

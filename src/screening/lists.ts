@@ -104,7 +104,15 @@ export function splitBracketed(value: string): EntryName[] {
 }
 
 function aliasNames(values: unknown[]): EntryName[] {
-  return values.filter((v): v is string => typeof v === 'string' && v.trim() !== '').flatMap((v) => splitBracketed(v).map((n) => ({ value: n.value, kind: n.kind === 'primary' ? (hasCjk(n.value) ? ('chinese' as const) : ('alias' as const)) : n.kind })));
+  return values
+    .filter((v): v is string => typeof v === 'string' && v.trim() !== '')
+    .flatMap((v) => {
+      const parts = splitBracketed(v);
+      const [name, inner] = parts;
+      // Two characters in brackets after a Chinese name are its place or campus (中国地质大学(武汉)), no name of their own.
+      const qualifier = inner !== undefined && hasCjk(name!.value) && hasCjk(inner.value) && inner.value.length <= 2;
+      return (qualifier ? parts.slice(0, 1) : parts).map((n) => ({ value: n.value, kind: n.kind === 'primary' ? (hasCjk(n.value) ? ('chinese' as const) : ('alias' as const)) : n.kind }));
+    });
 }
 
 function dedupeNames(names: EntryName[]): EntryName[] {

@@ -172,8 +172,12 @@ export function readingNote(value: string, read: string[] = []): string {
   return ` (${parts.join('; ')}: ${ABBREVIATIONS_FILE})`;
 }
 
-/** Chinese names compare on their Han characters only, traditional ones written simplified ("華為" is "华为"). */
-export const cjkKey = (value: string): string => toSimplified(value.replace(/[^\u3400-\u9fff\uf900-\ufaff]/g, ''));
+/**
+ * Chinese names compare on their Han characters, traditional ones written simplified ("華為" is "华为"), and on a number
+ * before Han characters: it tells a unit's code name apart (63820部队, ASPI's MUCD for CARDC; 南京841研究所), where the
+ * characters alone name a kind (部队). A number ending the string is a postcode (北京航空航天大学 100191).
+ */
+export const cjkKey = (value: string): string => toSimplified(value.replace(/[^\u3400-\u9fff\uf900-\ufaff0-9]/g, '').replace(/[0-9]+(?![0-9\u3400-\u9fff\uf900-\ufaff])/g, ''));
 
 export const screenKey = (value: string): string => screenKeyOf(value, null);
 

@@ -270,8 +270,12 @@ export class Screener {
           const lone = this.loneAlias(indexed, person, borne);
           if (lone) indexed.lone = lone;
           const key = screenKey(name.value);
-          // Two Han characters name many things; only a curated short name ("华为") may be that short.
-          if (key === '' || (hasCjk(name.value) && key.length < (name.kind === 'short' ? 2 : 3))) continue;
+          // Two Han characters name many things; only a curated short name ("华为") may be that short. A list's own
+          // two-character name that is no place (ASPI's code name 九院, 北大) names its entry only as the whole query.
+          if (key === '' || (hasCjk(name.value) && key.length < (name.kind === 'short' ? 2 : 3))) {
+            if (hasCjk(name.value) && key.length === 2 && name.kind === 'chinese' && !resolver?.gazetteer.isPlace(key)) push(this.wholeOnly, key, indexed);
+            continue;
+          }
           // A listed name of generic words only ("LLC Center") names its entry only when it is the whole query.
           if (!hasCjk(name.value) && isNondistinctive(indexed.tokens, (w) => resolver?.gazetteer.isPlace(w) ?? false)) {
             if (name.kind === 'primary') push(this.wholeOnly, key, indexed);
@@ -475,7 +479,7 @@ export class Screener {
     const apart = (part: string) => this.placeOf(parts.filter((p) => p !== part).join(', '));
     this.tickerHits(text, hits);
     this.readHits(text, true, { written, country, apart }, hits, namesakes);
-    for (const n of this.wholeOnly.get(screenKey(text)) ?? []) if (!this.namesake(n, screenKey(text), written)) this.addNameHit(n, text, 'exact', 1, hits);
+    for (const n of this.wholeOnly.get(screenKey(text)) ?? []) if (!this.namesake(n, screenKey(text), written)) this.addNameHit(n, text, n.name.kind === 'chinese' ? 'translated' : 'exact', 1, hits);
     // When the whole string is a listed name, an organisation named in one of its parts is the
     // listed parent of that unit ("Academy of Military Medical Sciences, Field Blood Transfusion
     // Institution"): shown as inherited through the unit.
@@ -1317,9 +1321,15 @@ export class Screener {
       const k = cjkKey(part);
       for (const n of this.cjkNames) {
         const nk = n.cjk;
+        if (nk === k || n.name.kind === 'subsidiary') continue;
+        // A code name with its number (63820部队, CARDC's unit number) names the entry after whoever it is written under (中国人民解放军63820部队).
+        if (/[0-9]/.test(nk) && k.endsWith(nk)) {
+          this.addNameHit(n, part, 'translated', 0.95, hits, `"${part}" ends with the listed code name "${n.name.value}", whose number names the unit`);
+          continue;
+        }
         // Only an organisation's full Chinese name can head a unit's name; a bracketed place
         // ("（武汉）") cannot.
-        if (nk === k || n.name.kind === 'subsidiary' || !ORGANISATION_SUFFIX.test(nk)) continue;
+        if (!ORGANISATION_SUFFIX.test(nk)) continue;
         const unit = k.startsWith(nk) ? UNIT_SUFFIX.exec(k.slice(nk.length)) : null;
         if (unit && !unit[0].includes('大学')) this.addNameHit(n, part, 'translated', 0.95, hits, `"${part}" is a unit (${unit[0]}) of ${n.name.value}`);
       }
@@ -1611,6 +1621,18 @@ export class Screener {
         leading,
         companyWords.join(' '),
       );
+      // Only the place before it set aside: the listed name may end in business words itself ("Hong Kong AccoTest Technology").
+      if (start > 0 && end < tokens.length && !form) {
+        const before = tokens.slice(0, start).join(' ');
+        take(
+          tokens.slice(start).join(' '),
+          (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : n.name.kind === 'short' ? 'short name' : 'alias'} "${source(n)} with "${before}" before it (a place: ${this.units.file} leading_city)${read}`,
+          (n) => abbreviations.length === 0 || this.units.cities.countries.has(n.entry.country ?? ''),
+          written ?? apart,
+          apart,
+          leading,
+        );
+      }
     }
     // An acronym or short name of a listed organisation read as its full name ("CETC 38th Research Institute").
     for (let k = 1; k <= Math.min(2, tokens.length - 1); k++) {

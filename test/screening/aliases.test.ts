@@ -40,6 +40,26 @@ test('an alias file without provenance, or a curated name without its source, is
   assert.throws(() => loadAliases(writeTemp('aliases.json', JSON.stringify(doc))), /curated\[0\] \(Huawei Technologies Co\., Ltd\.\)\.names\[0\] \(华为技术有限公司\): every curated name needs its source/);
 });
 
+test('a curated name marked unverified must say why, and the mark goes with its source into the lists', () => {
+  const doc = JSON.parse(readFileSync(ALIASES_FILE, 'utf8'));
+  doc.curated[0].names[0].unverified = ' ';
+  assert.throws(() => loadAliases(writeTemp('aliases.json', JSON.stringify(doc))), /curated\[0\] \(Huawei Technologies Co\., Ltd\.\)\.names\[0\] \(华为技术有限公司\): unverified must say why/);
+  doc.curated[0].names[0].unverified = 'no source names it so';
+  const file = writeTemp('aliases.json', JSON.stringify(doc));
+  const list = readWatchlist(watchlist([{ name: 'Huawei Technologies Co., Ltd.', country: 'China', level: 'high' }]));
+  const prior = process.env.DERISK_ALIASES_FILE;
+  process.env.DERISK_ALIASES_FILE = file;
+  try {
+    const { screener } = buildScreeningContext([list], []);
+    const hit = screener.screen('华为技术有限公司').hits[0];
+    assert.ok(hit);
+    assert.match(hit.evidence, /ROR record 00cmhce21 \(Huawei Technologies \(China\)\), label 华为技术有限公司; UNVERIFIED: no source names it so/);
+  } finally {
+    if (prior === undefined) delete process.env.DERISK_ALIASES_FILE;
+    else process.env.DERISK_ALIASES_FILE = prior;
+  }
+});
+
 test('a city written by its initials in a listed Chinese company name ("SZ DJI Technology") is screened written out, and joins the entries of other lists that write it so; the initials alone name nothing', () => {
   const list = (id: string, entries: object[]) => readWatchlist(watchlist(entries, { ...WATCHLIST_PROVENANCE, id, title: id }));
   const { screener } = buildScreeningContext(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { asTyped, foldText } from '../../src/resolve/normalize.ts';
-import { realScreener } from '../helpers/screening.ts';
+import { demoLists, realScreener } from '../helpers/screening.ts';
 
 const listedAs = async (q: string) => {
   const r = (await realScreener()).screen(q);
@@ -166,4 +166,101 @@ test('Alibaba Group is the registry company and is screened against the lists as
     [['00k642b80', 'exact']],
   );
   assert.ok(r.hits.some((h) => h.list === 'us-dow-1260h' && h.entry === 'Alibaba Group Holding Limited'));
+});
+
+test('a known lab of a listed company named without its brand finds the company, with the curated source (Huawei 2012 Laboratories)', async () => {
+  const screener = await realScreener();
+  for (const q of ['2012 Labs, Shenzhen', '2012 Laboratories', '2012实验室']) {
+    const r = screener.screen(q);
+    assert.equal(r.state, 'listed', `${q}: ${r.headline}`);
+    const hit = r.hits.find((h) => h.list === 'us-bis-entity-list' && h.entry === 'Huawei Technologies Co., Ltd.');
+    assert.ok(hit, `${q}: ${r.hits.map((h) => h.entry).join('; ')}`);
+    assert.match(hit.evidence, /huawei\.com/, 'the evidence gives the source');
+  }
+  // The year alone names nothing.
+  assert.deepEqual((await listedAs('2012')).entries, []);
+});
+
+test('a curated name no source bears out is marked unverified where it is the evidence (Tsinghua Tongfang Nuctech)', async () => {
+  const r = (await realScreener()).screen('Tsinghua Tongfang Nuctech');
+  const hit = r.hits.find((h) => h.entry === 'Tongfang NucTech Technology Ltd.');
+  assert.ok(hit, r.headline);
+  assert.match(hit.evidence, /UNVERIFIED: no source found that writes the company itself 'Tsinghua Tongfang Nuctech'/);
+  assert.match(hit.evidence, /wikipedia\.org\/wiki\/Nuctech_Company/, 'what the sources do say is cited');
+  // A name with its source carries no such mark.
+  assert.doesNotMatch((await realScreener()).screen('Kuangshi').hits[0]!.evidence, /UNVERIFIED/);
+});
+
+test('a partner resolved to the registry company is screened as the listed entry it is linked to (Alibaba, ROR 00k642b80)', async () => {
+  const r = (await realScreener()).screenRor('00k642b80');
+  assert.equal(r.state, 'listed', r.headline);
+  const hit = r.hits.find((h) => h.list === 'us-dow-1260h' && h.entry === 'Alibaba Group Holding Limited');
+  assert.ok(hit, r.hits.map((h) => h.entry).join('; '));
+  assert.match(hit.evidence, /00k642b80 is linked to the entry/);
+});
+
+test('a department, college or campus of a listed university written in Chinese is that university', async () => {
+  const cases: [string, string][] = [
+    ['清华大学计算机科学与技术系', 'aspi-unitracker: Tsinghua University'],
+    ['北京航空航天大学自动化科学与电气工程学院', 'aspi-unitracker: Beihang University'],
+    ['哈尔滨工业大学（深圳）', 'aspi-unitracker: Harbin Institute of Technology'],
+    ['哈尔滨工业大学(威海)', 'aspi-unitracker: Harbin Institute of Technology'],
+  ];
+  for (const [q, entry] of cases) {
+    const r = await listedAs(q);
+    assert.equal(r.state, 'listed', q);
+    assert.ok(r.entries.includes(entry), `${q}: ${r.entries.join('; ')}`);
+  }
+});
+
+test("a place of several words before a listed name is read as one place (Hong Kong, Xi'an)", async () => {
+  const screener = await realScreener();
+  // AccoTest Technology Co., Ltd. is listed at an address in Hong Kong; Aerospace Star Technology Application Co., Ltd. in Xi'an.
+  const cases: [string, string][] = [
+    ['Hong Kong AccoTest Technology', 'us-bis-entity-list: AccoTest Technology Co., Ltd.'],
+    ["Xi'an Aerospace Star Technology Application", 'us-bis-entity-list: Aerospace Star Technology Application Co., Ltd.'],
+    ['Xian Aerospace Star Technology Application', 'us-bis-entity-list: Aerospace Star Technology Application Co., Ltd.'],
+  ];
+  for (const [q, entry] of cases) {
+    const r = await listedAs(q);
+    assert.equal(r.state, 'listed', q);
+    assert.ok(r.entries.includes(entry), `${q}: ${r.entries.join('; ')}`);
+  }
+  assert.match(screener.screen('Hong Kong AccoTest Technology').hits.find((h) => h.entry === 'AccoTest Technology Co., Ltd.')!.evidence, /with "hong kong" before it/);
+  // Another city than the listed one stays a question, the place read whole.
+  for (const q of ['Beijing Aerospace Star Technology Application', "Xi'an Hikvision", 'Hong Kong Hikvision']) {
+    const r = screener.screen(q);
+    assert.equal(r.state, 'ambiguous', `${q}: ${r.headline}`);
+    assert.deepEqual(r.hits, [], q);
+  }
+});
+
+test('every name ASPI gives an entry (former names, code names, Chinese short names) finds that entry, or asks between it and a namesake', async () => {
+  const screener = await realScreener();
+  const aspi = demoLists().find((l) => l.id === 'aspi-unitracker')!;
+  const missed: string[] = [];
+  for (const entry of aspi.entries)
+    for (const n of entry.names) {
+      if (n.kind === 'subsidiary') continue;
+      const r = screener.screen(n.value);
+      const found = r.hits.some((h) => h.list === aspi.id && h.entry === entry.name) || (r.state === 'ambiguous' && r.choices.some((c) => c.listed));
+      if (!found) missed.push(`${entry.name}: ${n.value} → ${r.state} ${r.hits.map((h) => h.entry).join('; ')}`);
+    }
+  // "A/SEU" (Space Engineering University) is read as SEU, Southeast University's acronym: left as it was, see the README.
+  assert.deepEqual(missed, ['Space Engineering University: A/SEU → listed Southeast University']);
+  for (const [q, entry] of [
+    ['63820部队', 'China Aerodynamics Research and Development Center'],
+    ['中国人民解放军63820部队', 'China Aerodynamics Research and Development Center'],
+    ['九院', 'Chinese Academy of Engineering Physics'],
+    ['北大', 'Peking University'],
+    ['南京841研究所', 'Nanjing Institute of Information Technology'],
+  ]) {
+    const r = await listedAs(q!);
+    assert.ok(r.entries.includes(`aspi-unitracker: ${entry}`), `${q}: ${r.state} ${r.entries.join('; ')}`);
+  }
+  // Two characters are a name only as the whole string, and a place in brackets after a Chinese name is none.
+  assert.deepEqual((await listedAs('武汉')).entries, []);
+  assert.deepEqual((await listedAs('南京研究所')).entries, [], 'the number is what names 南京841研究所');
+  assert.ok(!(await listedAs('东北大学')).entries.includes('aspi-unitracker: Peking University'), '北大 inside another name');
+  assert.ok(!(await listedAs('北京航空航天大学 100191')).entries.some((e) => !e.endsWith('Beihang University') && !e.endsWith('Beijing University of Aeronautics and Astronautics')), 'a postcode after the name');
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isStopWord } from '../../src/resolve/normalize.ts';
-import { editDistance, fuzzyScore, screenKey, screenTokens } from '../../src/screening/names.ts';
+import { cjkKey, editDistance, fuzzyScore, screenKey, screenTokens } from '../../src/screening/names.ts';
 
 const word = fc.stringMatching(/^[a-z]{1,12}$/);
 
@@ -56,4 +56,12 @@ test('different words never pass as spelling slips: Institute is not University,
       assert.equal(fuzzyScore(changed, words), 0);
     }),
   );
+});
+
+test('a Chinese name keeps a number written before Han characters, and drops one that ends it (a postcode)', () => {
+  assert.equal(cjkKey('63820部队'), '63820部队');
+  assert.equal(cjkKey('中国人民解放军63820部队'), '中国人民解放军63820部队');
+  assert.equal(cjkKey('南京841研究所'), '南京841研究所');
+  assert.equal(cjkKey('北京航空航天大学 100191'), '北京航空航天大学');
+  assert.equal(cjkKey('華為'), '华为');
 });
