@@ -10,6 +10,7 @@ import { saveLists, screenPending, screeningContext } from '../../src/screening/
 import { describeMerge, retractedWorks, workMerges } from '../../src/store/merges.ts';
 import { Store } from '../../src/store/store.ts';
 import { IngestWorkflow, type IngestOutcome } from '../../src/workflows/ingest.ts';
+import { derisk } from '../helpers/cli.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { AFF, landscapeStore } from '../helpers/landscape.ts';
 import { watchlist } from '../helpers/watchlist.ts';
@@ -51,7 +52,8 @@ before(async () => {
     await workflow.close();
   }
 });
-after(() => store.close());
+let closed = false;
+after(() => closed || store.close());
 
 test('the ingest says how many of its works another source recorded too, and how many of those differ and in what', () => {
   assert.deepEqual(outcome.merges, { merged: 2, differing: 1, year: 1, countries: 1, institutions: 1 });
@@ -123,4 +125,24 @@ test('a store made before retractions were kept opens, and reads no work as retr
   } finally {
     reopened.close();
   }
+});
+
+test('derisk merges lists the works whose sources differ, and one DOI’s records as JSON', () => {
+  // Last: the command opens the store file itself.
+  store.close();
+  closed = true;
+  const env = { DERISK_HOME: home, DERISK_MIRROR: process.env.DERISK_MIRROR ?? '' };
+  const listed = derisk(['merges', '--differing'], env);
+  assert.equal(listed.status, 0, listed.stderr);
+  const lines = listed.stdout.trim().split('\n');
+  assert.deepEqual([lines.length, lines[0]], [2, '2 works recorded by more than one source, each counted once by its preferred record (OpenAlex, then Web of Science, then Scopus); 1 differ (year 1, countries 1, institutions 1)']);
+  assert.match(lines[1]!, /^doi:10\.5555\/merge\.split: counted as OpenAlex W71 .* differs in year, countries, institutions/);
+  const one = derisk(['merges', '--doi', `https://doi.org/${SAME.toUpperCase()}`, '--json'], env);
+  assert.equal(one.status, 0, one.stderr);
+  const { works } = JSON.parse(one.stdout) as { works: { workId: string; others: { differs: string[] }[] }[] };
+  assert.deepEqual(
+    works.map((w) => [w.workId, w.others.map((o) => o.differs)]),
+    [[`doi:${SAME}`, [[]]]],
+  );
+  assert.equal(derisk(['merges', '--doi', 'not-a-doi'], env).status, 2);
 });
