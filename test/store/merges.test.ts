@@ -4,6 +4,8 @@ import { after, before, test } from 'node:test';
 import { listedWorks, withRecordNotes } from '../../src/assessment/evidence.ts';
 import { copubWorksLines } from '../../src/assessment/report.ts';
 import type { Assessment } from '../../src/assessment/assess.ts';
+import { loadTaxonomy } from '../../src/fields/taxonomy.ts';
+import { loadWeights, portfolio } from '../../src/screening/portfolio.ts';
 import { readOpenAlex } from '../../src/ingest/openalex.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
@@ -111,6 +113,18 @@ test('a verdict’s listed works say a work is retracted and which other source 
     `2022 Alike in both [doi:${SAME}] — with "${AFF.thu}" (Tsinghua University on my-watchlist, high) (counted as OpenAlex records it; also recorded by Web of Science WOS:000800000000072)`,
     `RETRACTED 2023 Split across sources [doi:${SPLIT}] — with "${AFF.thu}" (Tsinghua University on my-watchlist, high) (marked retracted by its source: it counts, as the co-authorship happened, but the evidence is retracted; counted as OpenAlex records it; also recorded by Web of Science WOS:000800000000071, differs in year, countries, institutions)`,
   ]);
+});
+
+test('a portfolio flags its retracted co-publications, and only those', async () => {
+  const p = await portfolio(store, { institution: MIT }, loadWeights(loadTaxonomy()));
+  const mine = p.flagged.filter((w) => w.workId.startsWith('doi:10.5555/merge.')).map((w) => [w.workId, w.retracted]);
+  assert.deepEqual(
+    mine,
+    [
+      [`doi:${SPLIT}`, true],
+      [`doi:${SAME}`, undefined],
+    ].sort(),
+  );
 });
 
 test('a store made before retractions were kept opens, and reads no work as retracted', async () => {
