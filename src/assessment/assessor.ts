@@ -8,7 +8,7 @@ import { clickHouseEvidenceAt, type VerdictEvidence } from './clickhouse.ts';
 import { assess, type Assessment } from './assess.ts';
 import type { PolicyBundle } from './bundle.ts';
 import { CaseError, validateCase, type Case, type KnownOptions } from './case.ts';
-import { copubWindow, copubYears, deriveFacts, listedWorks, type CopubYears, type ListedWorks, observationsOf, observe, partnerRors, screenParties, type Observations, type PartyScreen } from './evidence.ts';
+import { copubWindow, copubYears, deriveFacts, listedWorks, type CopubYears, type ListedWorks, observationsOf, withRecordNotes, observe, partnerRors, screenParties, type Observations, type PartyScreen } from './evidence.ts';
 import type { ScreenResult } from '../screening/screener.ts';
 
 export interface AssessorParts {
@@ -85,12 +85,19 @@ export class Assessor {
   private async evidenceFor(orgId: string | undefined): Promise<<T>(read: (evidence: VerdictEvidence) => Promise<T>) => Promise<T>> {
     const { clickhouse } = this.parts;
     const store = orgId === undefined ? this.parts.store : await this.parts.store.viewOf(orgId);
-    if (clickhouse && store.view === null) return (read) => clickhouse.atSnapshot((snapshot) => read(clickHouseEvidenceAt(clickhouse, snapshot)));
+    // Retractions and other sources' records are the shared base's, read from the embedded store on either path.
+    const noted = (listed: Promise<ListedWorks>) => listed.then((works) => withRecordNotes(this.parts.store, works));
+    if (clickhouse && store.view === null)
+      return (read) =>
+        clickhouse.atSnapshot((snapshot) => {
+          const cluster = clickHouseEvidenceAt(clickhouse, snapshot);
+          return read({ ...cluster, listedWorks: (rorIds, from, to) => noted(cluster.listedWorks(rorIds, from, to)) });
+        });
     const embedded: VerdictEvidence = {
       copubs: (rorIds, from, to) => copubYears(store, rorIds, from, to),
       works: async () => Number((await store.one<{ n: bigint }>('SELECT count(*) AS n FROM works'))?.n ?? 0),
       worksIn: async (from, to) => Number((await store.one<{ n: bigint }>('SELECT count(*) AS n FROM works WHERE year >= $1 AND year <= $2', [from, to]))?.n ?? 0),
-      listedWorks: (rorIds, from, to) => listedWorks(store, rorIds, from, to),
+      listedWorks: (rorIds, from, to) => noted(listedWorks(store, rorIds, from, to)),
     };
     return (read) => read(embedded);
   }

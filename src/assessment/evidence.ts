@@ -1,4 +1,5 @@
 import { listValue } from '../store/duckdb.ts';
+import { retractedWorks, workMerges, type MergeDifference } from '../store/merges.ts';
 import type { Hit, ScreenResult, Screener } from '../screening/screener.ts';
 import { LEVELS, type Level } from '../screening/lists.ts';
 import { placeholderKey } from '../screening/placeholders.ts';
@@ -246,6 +247,10 @@ export interface ListedWork {
   title: string | null;
   /** Each listed affiliation string once, with how many of the work's authors it names when more than one (absent before verdicts counted them). */
   listed: { affiliation: string; hits: { list: string; entry: string; level: string }[]; authors?: number }[];
+  /** A source marks the work retracted (OpenAlex's is_retracted): it still counts, as the co-authorship happened (absent when none does). */
+  retracted?: true;
+  /** When several sources recorded the work: the record counted and what each other record differs in from it (absent when one source did). */
+  sources?: { kept: string; others: { source: string; sourceId: string; differs: MergeDifference[] }[] };
 }
 
 /** Per institution, its listed co-publications in the window by year and id; how many there are in all is its `listed` count. */
@@ -513,6 +518,27 @@ export async function listedWorks(store: Store, rorIds: string[], from = 0, to =
     picked.map((p) => ({ ...p, year: Number(p.year) })),
     slots.map((s) => ({ ...s, author_seq: Number(s.author_seq), aff_seq: Number(s.aff_seq), rors: [...s.rors] })),
   );
+}
+
+/**
+ * The listed works with what the shared base's records say of them beyond the counted one: a
+ * retraction, and the other sources' records with what they differ in. Read from the embedded store
+ * whichever store counted them, so a verdict is the same on either.
+ */
+export async function withRecordNotes(store: Store, works: ListedWorks): Promise<ListedWorks> {
+  const ids = [...new Set(Object.values(works).flatMap((ws) => ws.map((w) => w.workId)))];
+  if (ids.length === 0) return works;
+  const [retracted, merges] = await Promise.all([retractedWorks(store, ids), workMerges(store, { workIds: ids })]);
+  const merged = new Map(merges.map((m) => [m.workId, m]));
+  const noted = (w: ListedWork): ListedWork => {
+    const m = merged.get(w.workId);
+    return {
+      ...w,
+      ...(retracted.has(w.workId) ? { retracted: true as const } : {}),
+      ...(m ? { sources: { kept: m.kept.source, others: m.others.map((o) => ({ source: o.source, sourceId: o.sourceId, differs: o.differs })) } } : {}),
+    };
+  };
+  return Object.fromEntries(Object.entries(works).map(([ror, ws]) => [ror, ws.map(noted)]));
 }
 
 /** What a verdict observes, from its screened parties and the co-publication rows of its partners. */

@@ -3,6 +3,7 @@ import { CHROMIUM, hasChromium, launchChromium } from '../chromium.ts';
 import { UnavailableError } from '../errors.ts';
 import type { Assessment, CriterionResult } from './assess.ts';
 import type { Case } from './case.ts';
+import { sourceName } from '../store/merges.ts';
 import { evidenceInWords, LISTED_WORKS_KEPT, type CopubWorks, type ListedWork, type PartyScreen } from './evidence.ts';
 import type { CorrectionRead, CorrectionsRead } from '../resolve/org-view.ts';
 
@@ -55,9 +56,20 @@ function distinctListed(listed: ListedWork['listed']): Required<ListedWork['list
 }
 
 const workLine = (w: ListedWork) =>
-  `${w.year} ${w.title ?? '(no title in the store)'} [${w.workId}] — with ${distinctListed(w.listed)
+  `${w.retracted ? 'RETRACTED ' : ''}${w.year} ${w.title ?? '(no title in the store)'} [${w.workId}] — with ${distinctListed(w.listed)
     .map((l) => `"${l.affiliation}" (${l.hits.map((h) => `${h.entry} on ${h.list}, ${h.level}`).join('; ')}${l.authors > 1 ? `; ${l.authors} authors` : ''})`)
-    .join(', ')}`;
+    .join(', ')}${recordNotes(w)}`;
+
+/** What the evidence of a work says beside its counted record: a retraction, the other sources that recorded it and what theirs differ in. */
+function recordNotes(w: ListedWork): string {
+  const notes: string[] = [];
+  if (w.retracted) notes.push('marked retracted by its source: it counts, as the co-authorship happened, but the evidence is retracted');
+  if (w.sources) {
+    const others = w.sources.others.map((o) => `${sourceName(o.source)} ${o.sourceId}${o.differs.length > 0 ? `, differs in ${o.differs.join(', ')}` : ''}`);
+    notes.push(`counted as ${sourceName(w.sources.kept)} records it; also recorded by ${others.join('; ')}`);
+  }
+  return notes.length > 0 ? ` (${notes.join('; ')})` : '';
+}
 
 /**
  * The works behind each partner's count of co-publications with listed entities, in lines: a

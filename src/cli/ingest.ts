@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../config.ts';
 import { SHARED } from '../ingest/pipeline.ts';
 import { describeSourceAgreement, sourceAgreement } from '../resolve/apply.ts';
 import type { ClickHouseEvidence, PublishReport } from '../store/clickhouse.ts';
+import { describeMergeSummary } from '../store/merges.ts';
 import type { Store } from '../store/store.ts';
 import { INGEST_KINDS, IngestWorkflow, type FileReport, type IngestEvent, type IngestKind, type IngestOutcome, type IngestRequest } from '../workflows/ingest.ts';
 import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore } from './common.ts';
@@ -24,6 +25,7 @@ export async function ingestCommand(argv: string[]): Promise<number> {
     const fileIds = outcome!.files.flatMap((f) => (f.fileId ? [f.fileId] : []));
     const agreement = await sourceAgreement(store, fileIds);
     if (agreement.institutionBoth + agreement.countryBoth > 0) out.log(`  ${describeSourceAgreement(agreement)}`);
+    if (outcome!.merges?.merged) out.log(`  ${describeMergeSummary(outcome!.merges)}`);
     return outcome!.quarantined > 0 ? EXIT.quarantined : EXIT.ok;
   });
 }

@@ -22,6 +22,8 @@ Usage:
         |copatents|applicants|applicant-pairs|copatent-sectors|aggregate-series
         [--regions A,B] [--from YEAR] [--to YEAR] [--field ID] [--rollup] [--limit N] [--json|--csv]
         [--institution ROR]                    ("works" lists the works behind any figure)
+  derisk merges [--differing] [--doi D] [--json]   works several sources recorded (one DOI): the record each is counted
+                                               by and what the other sources' records differ in (year, countries, institutions)
   derisk fields                                the technology fields and where their definitions come from
   derisk facts [--json]                        the brief's published facts against the loaded data
   derisk lists [show|load [--watchlist F]...|diff <old> <new>]   risk lists: what is loaded (with provenance),
@@ -112,6 +114,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
     return EXIT.ok;
   },
   export: async (argv) => (await import('./export.ts')).exportCommand(argv),
+  merges: async (argv) => (await import('./merges.ts')).mergesCommand(argv),
   sources: async () => {
     const { SOURCES } = await import('../sources.ts');
     for (const s of SOURCES) out.log(`${s.id}\t${s.kind}\t${s.title}\n  mirror: ${s.mirrorPath}\n  public: ${s.publicUrl}\n  licence: ${s.licence}`);
@@ -139,6 +142,7 @@ export const ON_THE_STORE: Readonly<Record<string, 'reads' | 'writes'>> = {
   // A correction rebuilds the organisation's view of the evidence in the store.
   match: 'writes',
   export: 'reads',
+  merges: 'reads',
   backup: 'reads',
   watch: 'reads',
   alerts: 'reads',

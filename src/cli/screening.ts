@@ -226,7 +226,7 @@ export async function screenCommand(argv: string[]): Promise<number> {
     });
   }
   if (values.portfolio || values.export) {
-    const [{ loadWeights, portfolio, portfolioCsv }, { loadTaxonomy }, { fileId }] = await Promise.all([import('../screening/portfolio.ts'), import('../fields/taxonomy.ts'), import('../ingest/file-id.ts')]);
+    const [{ flagRetracted, loadWeights, portfolio, portfolioCsv }, { loadTaxonomy }, { fileId }] = await Promise.all([import('../screening/portfolio.ts'), import('../fields/taxonomy.ts'), import('../ingest/file-id.ts')]);
     return withStore(config, async (store) => {
       let scope: PortfolioScope;
       if (values.portfolio) {
@@ -240,7 +240,7 @@ export async function screenCommand(argv: string[]): Promise<number> {
         scope = { fileId: id, label: `export ${values.export}` };
       }
       const weights = loadWeights(loadTaxonomy());
-      const result = 'institution' in scope && config.evidenceUrl ? await clusterPortfolio(config.evidenceUrl, scope, weights) : await portfolio(store, scope, weights);
+      const result = 'institution' in scope && config.evidenceUrl ? await flagRetracted(store, await clusterPortfolio(config.evidenceUrl, scope, weights)) : await portfolio(store, scope, weights);
       if (values.csv) writeFileSync(at(values.csv), portfolioCsv(result));
       if (values.json) out.log(JSON.stringify(result, null, 2));
       else printPortfolio(result, values.csv);
@@ -275,6 +275,8 @@ async function clusterPortfolio(setting: string, scope: { institution: string; r
 function printPortfolio(p: Portfolio, csv?: string): void {
   const works = new Set(p.flagged.map((w) => w.workId)).size;
   out.log(`Portfolio of ${p.scope}: ${p.works} works, ${works} co-published with a listed entity.`);
+  const retracted = new Set(p.flagged.filter((w) => w.retracted).map((w) => w.workId));
+  if (retracted.size > 0) out.log(`${retracted.size} of them marked retracted by their source (counted all the same; "retracted": true in --json): ${[...retracted].join(', ')}`);
   out.log(`Risk weight: ${p.method}.\n`);
   for (const [title, rows] of [
     ['Partner institutions', p.partners],

@@ -149,7 +149,7 @@ export async function ingestMergedWorks(store: Store, path: string): Promise<Mer
       // As an OpenAlex update replacing a work does: the works they counted in and the ids they gave are recomputed.
       await store.run(`INSERT INTO refresh_pending SELECT 'openalex', source_id FROM ${removed}`, [fileId]);
       await store.run(`INSERT INTO refresh_pending_rors SELECT DISTINCT unnest(given_ror_ids) FROM affiliations WHERE source = 'openalex' AND source_id IN ${removed}`, [fileId]);
-      for (const table of ['authorships', 'affiliations', 'record_fields', 'record_updated', 'records']) await store.run(`DELETE FROM ${table} WHERE source = 'openalex' AND source_id IN ${removed}`, [fileId]);
+      for (const table of ['authorships', 'affiliations', 'record_fields', 'record_updated', 'record_retracted', 'records']) await store.run(`DELETE FROM ${table} WHERE source = 'openalex' AND source_id IN ${removed}`, [fileId]);
       await store.run('DROP TABLE stage_merged');
       return (await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM merged_works WHERE file_id = $1`, [fileId]))!.n;
     },

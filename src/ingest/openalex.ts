@@ -101,7 +101,15 @@ export function openAlexWork(value: unknown): WorkRecord {
     fields: fieldTags(w),
     funders: funders(w),
     updated: updatedDate(w.updated_date),
+    retracted: retracted(w.is_retracted),
   };
+}
+
+/** OpenAlex's is_retracted: a boolean in every shape it has had (null or absent: not said). */
+function retracted(v: unknown): boolean | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'boolean') throw new RecordError(`is_retracted is not true or false: ${JSON.stringify(v).slice(0, 40)}`);
+  return v;
 }
 
 /** OpenAlex's updated_date ("2024-05-23" or "2024-05-23T09:12:46.154419"), compared as text. */

@@ -264,7 +264,7 @@ async function forgetRun(store: Store, scope: EvidenceScope, id: string): Promis
   const ofRun = (x: string) => `EXISTS (SELECT 1 FROM ${t.records} r WHERE ${inScope(t, 'r')}${t.scoped ? `r.scope = ${x}.scope AND ` : ''}r.file_id = $1 AND r.source = ${x}.source AND r.source_id = ${x}.source_id)`;
   await store.transaction(async () => {
     for (const table of [t.authorships, t.affiliations, t.fields]) await store.run(`DELETE FROM ${table} x WHERE ${ofRun('x')}`, paramsOf(scope, id));
-    for (const table of [t.records, t.quarantine, ...(t.scoped ? ['upload_file_records'] : ['record_updated'])]) await store.run(`DELETE FROM ${table} WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, id));
+    for (const table of [t.records, t.quarantine, ...(t.scoped ? ['upload_file_records'] : ['record_updated', 'record_retracted'])]) await store.run(`DELETE FROM ${table} WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, id));
     await forgetProvisional(store, scope, id);
   });
 }
@@ -279,7 +279,7 @@ async function settleId(store: Store, scope: EvidenceScope, provisionalId: strin
     const p = nextParam(t);
     await store.run(`INSERT INTO ${t.files} SELECT * REPLACE ($${p}::VARCHAR AS file_id, now()::TIMESTAMP AS finished_at) FROM ${t.files} WHERE ${inScope(t)}file_id = $1`, params);
     await store.run(`DELETE FROM ${t.files} WHERE ${inScope(t)}file_id = $1`, paramsOf(scope, provisionalId));
-    for (const table of [t.records, t.quarantine, ...(t.scoped ? ['upload_file_records'] : ['record_updated'])]) await store.run(`UPDATE ${table} SET file_id = $${p} WHERE ${inScope(t)}file_id = $1`, params);
+    for (const table of [t.records, t.quarantine, ...(t.scoped ? ['upload_file_records'] : ['record_updated', 'record_retracted'])]) await store.run(`UPDATE ${table} SET file_id = $${p} WHERE ${inScope(t)}file_id = $1`, params);
     await store.run(`UPDATE input_file_prefixes SET file_id = $3, prefix_bytes = $4, prefix_sha256 = $5 WHERE scope = $1 AND file_id = $2`, [scopeKey(scope), provisionalId, id, Math.min(bytes, HEAD_BYTES), head]);
   });
 }
@@ -302,7 +302,7 @@ async function writeQuarantine(store: Store, scope: EvidenceScope, id: string, p
  */
 async function createStaging(store: Store): Promise<void> {
   await store.run(`
-    CREATE TEMP TABLE IF NOT EXISTS stage_records AS SELECT * REPLACE (''::VARCHAR AS funders), NULL::VARCHAR AS updated FROM records LIMIT 0;
+    CREATE TEMP TABLE IF NOT EXISTS stage_records AS SELECT * REPLACE (''::VARCHAR AS funders), NULL::VARCHAR AS updated, NULL::BOOLEAN AS retracted FROM records LIMIT 0;
     CREATE TEMP TABLE IF NOT EXISTS stage_authorships AS SELECT *, 0::BIGINT AS record_no FROM authorships LIMIT 0;
     CREATE TEMP TABLE IF NOT EXISTS stage_affiliations AS SELECT * REPLACE (''::VARCHAR AS given_ror_ids, ''::VARCHAR AS given_countries, ''::VARCHAR AS given_names), 0::BIGINT AS record_no FROM affiliations LIMIT 0;
     CREATE TEMP TABLE IF NOT EXISTS stage_fields AS SELECT *, 0::BIGINT AS record_no FROM record_fields LIMIT 0;
@@ -330,7 +330,7 @@ const REPLACED_BY_BATCH = `SELECT DISTINCT r.source, r.source_id, r.file_id = $1
 /** Run only when the batch replaced something: each statement scans a whole table of the store. */
 const REPLACE_HELD = [
   `INSERT INTO refresh_pending_rors SELECT DISTINCT unnest(a.given_ror_ids) FROM affiliations a JOIN stage_replaced USING (source, source_id)`,
-  ...['records', 'authorships', 'affiliations', 'record_fields', 'record_updated'].map((table) => `DELETE FROM ${table} x WHERE EXISTS (SELECT 1 FROM stage_replaced p WHERE p.source = x.source AND p.source_id = x.source_id)`),
+  ...['records', 'authorships', 'affiliations', 'record_fields', 'record_updated', 'record_retracted'].map((table) => `DELETE FROM ${table} x WHERE EXISTS (SELECT 1 FROM stage_replaced p WHERE p.source = x.source AND p.source_id = x.source_id)`),
 ];
 
 /**
@@ -347,8 +347,13 @@ function mergeBatch(t: Tables): string[] {
      WHERE s.file_id = $1 AND NOT EXISTS (SELECT 1 FROM ${t.records} r WHERE ${inScope(t, 'r')} r.source = s.source AND r.source_id = s.source_id)
      ${NEWEST_IN_BATCH}`,
     `INSERT INTO ${t.records}
-     SELECT ${keptScope}s.* EXCLUDE (updated) REPLACE (${splitList('s.funders')} AS funders) FROM stage_records s ${kept('s')}`,
-    ...(t.scoped ? [] : [`INSERT INTO record_updated SELECT s.source, s.source_id, s.file_id, s.record_no, s.updated FROM stage_records s ${kept('s')} WHERE s.updated IS NOT NULL`]),
+     SELECT ${keptScope}s.* EXCLUDE (updated, retracted) REPLACE (${splitList('s.funders')} AS funders) FROM stage_records s ${kept('s')}`,
+    ...(t.scoped
+      ? []
+      : [
+          `INSERT INTO record_updated SELECT s.source, s.source_id, s.file_id, s.record_no, s.updated FROM stage_records s ${kept('s')} WHERE s.updated IS NOT NULL`,
+          `INSERT INTO record_retracted SELECT s.source, s.source_id, s.file_id, s.record_no FROM stage_records s ${kept('s')} WHERE s.retracted`,
+        ]),
     `INSERT INTO ${t.authorships} SELECT ${keptScope}x.* EXCLUDE (record_no) FROM stage_authorships x ${kept('x')}`,
     `INSERT INTO ${t.affiliations}
      SELECT ${keptScope}x.* EXCLUDE (record_no) REPLACE (${splitList('x.given_ror_ids')} AS given_ror_ids, ${splitList('x.given_countries')} AS given_countries, ${splitList('x.given_names')} AS given_names) FROM stage_affiliations x ${kept('x')}`,
@@ -489,6 +494,7 @@ async function commitBatch(store: Store, scope: EvidenceScope, id: string, batch
         text(rec, id);
         rec.appendInteger(no);
         text(rec, r.updated ?? null);
+        r.retracted === undefined || r.retracted === null ? rec.appendNull() : rec.appendBoolean(r.retracted);
         rec.endRow();
         r.authorships.forEach((a, authorSeq) => {
           text(aut, r.source);

@@ -41,6 +41,8 @@ export interface WorkRecord {
   funders: string[];
   /** When the source last changed the record (OpenAlex's updated_date, ISO 8601): of two versions of a work, the newer is kept. Absent where the source does not say. */
   updated?: string | null;
+  /** Whether the source marks the work retracted (OpenAlex's is_retracted); absent where the source does not say. */
+  retracted?: boolean | null;
 }
 
 /** A record a reader could not accept, with where it stood and why. */

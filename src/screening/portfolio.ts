@@ -1,3 +1,4 @@
+import { retractedWorks } from '../store/merges.ts';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { listValue } from '../store/duckdb.ts';
 import { readFileSync } from 'node:fs';
@@ -57,6 +58,8 @@ export interface FlaggedWork {
   sensitivity: number;
   partners: FlaggedPartner[];
   homeAuthors: { name: string; department: string }[];
+  /** A source of the shared base marks the work retracted (OpenAlex's is_retracted): it still counts (absent when none does). */
+  retracted?: true;
 }
 
 export interface Ranked {
@@ -155,7 +158,13 @@ export interface PortfolioRows {
  * affiliation that names the home institution is not flagged.
  */
 export async function portfolio(store: Store, scope: PortfolioScope, weights: Weights): Promise<Portfolio> {
-  return portfolioOf(await portfolioRows(store, scope), scope, weights);
+  return flagRetracted(store, portfolioOf(await portfolioRows(store, scope), scope, weights));
+}
+
+/** The portfolio with its retracted works flagged, from the embedded store's shared base whichever store counted them. */
+export async function flagRetracted(store: Store, p: Portfolio): Promise<Portfolio> {
+  const retracted = await retractedWorks(store, [...new Set(p.flagged.map((w) => w.workId))]);
+  return retracted.size === 0 ? p : { ...p, flagged: p.flagged.map((w) => (retracted.has(w.workId) ? { ...w, retracted: true as const } : w)) };
 }
 
 async function portfolioRows(store: Store, scope: PortfolioScope): Promise<PortfolioRows> {

@@ -3,7 +3,7 @@ import { NotFoundError, ValidationError } from '../errors.ts';
 import type { Taxonomy } from '../fields/taxonomy.ts';
 import { briefing } from '../screening/briefing.ts';
 import { clickHousePortfolio } from '../screening/clickhouse.ts';
-import { loadWeights, portfolio, portfolioCsv, type PortfolioScope } from '../screening/portfolio.ts';
+import { flagRetracted, loadWeights, portfolio, portfolioCsv, type PortfolioScope } from '../screening/portfolio.ts';
 import { batchCsv, MAX_BATCH, parseNames, screenBatch } from '../screening/batch.ts';
 import { screenJson } from '../screening/screener.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
@@ -91,7 +91,7 @@ export function registerScreeningRoutes(
       const scope: PortfolioScope = q.ror ? { institution: q.ror, rollUp: q.rollup } : upload!.scope.kind === 'shared' ? { fileId: upload!.fileId, label } : { upload: { orgId: upload!.scope.orgId, fileId: upload!.fileId }, label };
       const weights = loadWeights(taxonomy);
       // Corrections (a view) and uploads are only in the embedded store.
-      const result = clickhouse && view.view === null && 'institution' in scope ? await clickHousePortfolio(clickhouse, scope, weights) : await portfolio(view, scope, weights);
+      const result = clickhouse && view.view === null && 'institution' in scope ? await flagRetracted(view, await clickHousePortfolio(clickhouse, scope, weights)) : await portfolio(view, scope, weights);
       if (q.format === 'csv')
         return reply
           .type('text/csv; charset=utf-8')

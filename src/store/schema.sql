@@ -86,6 +86,15 @@ CREATE TABLE IF NOT EXISTS record_updated (
   updated VARCHAR NOT NULL
 );
 
+-- Records their source marks retracted (OpenAlex's is_retracted), by the record's file and number:
+-- the work stays counted (the co-authorship happened) and is flagged wherever it is shown.
+CREATE TABLE IF NOT EXISTS record_retracted (
+  source VARCHAR NOT NULL,
+  source_id VARCHAR NOT NULL,
+  file_id VARCHAR NOT NULL,
+  record_no BIGINT NOT NULL
+);
+
 -- OpenAlex works merged into others (a snapshot's merged_ids/works files): the merged-away id is
 -- no longer a work, so its record is taken out of the shared base (removed_*: which record, from
 -- which file) and a copy ingested later under it is set aside with the reason. file_id and

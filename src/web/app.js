@@ -1270,7 +1270,7 @@ async function screening(kind, arg) {
           rowsTable(p.departments.slice(0, 25), cols),
           h('h3', {}, 'Flagged co-publications'),
           rowsTable(
-            p.flagged.map((w) => ({ year: w.year, title: w.title ?? w.workId, fields: w.fields.join(', '), partners: w.partners.map((x) => `${x.entry} (${x.listName}, ${x.level})`).join('; ') })),
+            p.flagged.map((w) => ({ year: w.year, title: `${w.retracted ? 'RETRACTED ' : ''}${w.title ?? w.workId}`, fields: w.fields.join(', '), partners: w.partners.map((x) => `${x.entry} (${x.listName}, ${x.level})`).join('; ') })),
             [
               ['year', 'Year'],
               ['title', 'Title'],

@@ -14,6 +14,7 @@ import { resolveCorrectedPending } from '../resolve/org-view.ts';
 import { screenPending, setAsideMessage } from '../screening/store.ts';
 import { refreshAnalytics, refreshUpload } from '../store/refresh.ts';
 import type { PublishReport } from '../store/clickhouse.ts';
+import { summariseMerges, workMerges, type MergeSummary } from '../store/merges.ts';
 import { EVIDENCE_STRINGS, uploadStrings, type Store } from '../store/store.ts';
 import { EvidenceWorker } from './offload.ts';
 import { ValidationError } from '../errors.ts';
@@ -89,6 +90,8 @@ export interface IngestOutcome {
   hits: number;
   quarantined: number;
   seconds: number;
+  /** Of a shared ingest of works: how many works of its files other sources recorded too, counted once, and how many of those records differ (derisk merges lists them). */
+  merges?: MergeSummary;
 }
 
 export class IngestError extends ValidationError {}
@@ -214,8 +217,11 @@ export class IngestWorkflow {
       }
       emit({ type: 'stage', stage: 'refresh', file: null });
       const taxonomy = (this.options.taxonomy ??= loadTaxonomy());
-      if (request.scope.kind === 'shared') await refreshAnalytics(store, 'strong', taxonomy);
-      else for (const r of reports) if (r.fileId) await refreshUpload(store, request.scope.orgId, r.fileId, taxonomy);
+      if (request.scope.kind === 'shared') {
+        await refreshAnalytics(store, 'strong', taxonomy);
+        // A DOI several sources gave is counted once, by one record: how often the others differ is said, never left silent.
+        if ((WORK_KINDS as readonly string[]).includes(request.kind)) outcome.merges = summariseMerges(await workMerges(store, { fileIds: reports.flatMap((r) => (r.fileId ? [r.fileId] : [])) }));
+      } else for (const r of reports) if (r.fileId) await refreshUpload(store, request.scope.orgId, r.fileId, taxonomy);
     }
     outcome.seconds = (performance.now() - started) / 1000;
     return outcome;

@@ -101,13 +101,24 @@ test('a work arriving from OpenAlex, Scopus and Web of Science counts once, in i
     year: 2023,
     title: 'Graphs across three sources',
     listed: [{ affiliation: AFF.thu, hits: [{ list: 'my-watchlist', entry: 'Tsinghua University', level: 'high' }], authors: 3 }],
+    // Not counted, but never silent: the other sources' records and what they differ in (WoS's abbreviated strings resolve to other institutions).
+    sources: {
+      kept: 'openalex',
+      others: [
+        { source: 'wos', sourceId: 'WOS:000800000000950', differs: ['institutions'] },
+        { source: 'scopus', sourceId: '2-s2.0-85000000950', differs: ['year'] },
+      ],
+    },
   });
 });
 
 test('the printout and the report show a listed affiliation once per work, with how many authors it names', async () => {
   const result = await assessed();
   const [lines] = copubWorksLines(result)!;
-  assert.deepEqual(lines!.works, [`2021 (no title in the store) [doi:10.5555/landscape.3] — with "${AFF.thu}" (Tsinghua University on my-watchlist, high)`, `2023 Graphs across three sources [doi:${DOI}] — with "${AFF.thu}" (Tsinghua University on my-watchlist, high; 3 authors)`]);
+  assert.deepEqual(lines!.works, [
+    `2021 (no title in the store) [doi:10.5555/landscape.3] — with "${AFF.thu}" (Tsinghua University on my-watchlist, high)`,
+    `2023 Graphs across three sources [doi:${DOI}] — with "${AFF.thu}" (Tsinghua University on my-watchlist, high; 3 authors) (counted as OpenAlex records it; also recorded by Web of Science WOS:000800000000950, differs in institutions; Scopus 2-s2.0-85000000950, differs in year)`,
+  ]);
   const html = reportHtml(assessor.validate(MIT_CASE), result);
   assert.equal(html.split('Tsinghua University, Beijing, China&quot; (Tsinghua University on my-watchlist, high; 3 authors)').length, 2);
   // A verdict stored before verdicts merged them keeps one entry per author affiliation: the report merges them.
