@@ -1,13 +1,13 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { closeSync, constants, createReadStream, createWriteStream, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, type Stats } from 'node:fs';
-import { join, sep } from 'node:path';
-import { createInterface } from 'node:readline';
+import { basename, dirname, join, sep } from 'node:path';
 import { once } from 'node:events';
 import { numberedParameters, type AppDb, type AppTx, type Param } from './db.ts';
 import { distrust, OWNER_ONLY_DIR, OWNER_ONLY_FILE, writeOwnerOnly } from '../owner-only.ts';
 import { moveRestoredRows } from './migrate.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import { keyIdOfSpki, publicIdentityOf, SPKI_ED25519 } from '../exchange/feed-key.ts';
+import type { StoreImport } from '../store/store.ts';
 
 /** Tables a backup holds, parents before children. */
 export const BACKED_UP_TABLES = [
@@ -60,6 +60,12 @@ export const NOT_BACKED_UP: Readonly<Record<string, string>> = {
   exchange_received_moved: 'moves noted for the audit trail, emptied at the next start; a restore notes its own',
 };
 
+/** A file's size and SHA-256, as a manifest records it. */
+export interface FileDigest {
+  sha256: string;
+  bytes: number;
+}
+
 export interface BackupManifest {
   format: 'derisk-appdb-backup/1';
   createdAt: string;
@@ -71,7 +77,14 @@ export interface BackupManifest {
    * app folder, each with its SHA-256: a restore checks them as it counts the rows. Absent from a
    * backup made before backups carried them.
    */
-  files?: Record<string, { sha256: string; bytes: number }>;
+  files?: Record<string, FileDigest>;
+  /** Each table's file (`<table>.jsonl`), as written. Absent from a backup made before manifests listed them. */
+  tableFiles?: Record<string, FileDigest>;
+  /**
+   * The evidence store's export (the backup's `store/` folder, beside this app folder), by file
+   * name; null when the installation had no evidence store. Absent with tableFiles.
+   */
+  store?: Record<string, FileDigest> | null;
 }
 
 /**
@@ -190,7 +203,7 @@ const carriable = (as: string): boolean => as === 'audit.key' || (Object.hasOwn(
  * Writes every table as JSON Lines plus a manifest; the same format whichever database it came
  * from. Owner-only, like the home: it holds password hashes and every organisation's cases.
  */
-export async function backupAppDb(db: AppDb, dir: string, carried: CarriedFile[] = []): Promise<BackupManifest> {
+export async function backupAppDb(db: AppDb, dir: string, carried: CarriedFile[] = [], store: Record<string, FileDigest> | null = null): Promise<BackupManifest> {
   mkdirSync(dir, { recursive: true, mode: OWNER_ONLY_DIR });
   const files: BackupManifest['files'] = {};
   for (const { as, data } of carried) {
@@ -198,19 +211,29 @@ export async function backupAppDb(db: AppDb, dir: string, carried: CarriedFile[]
     files[as] = { sha256: sha256(data), bytes: data.length };
   }
   const tables: Record<string, number> = {};
+  const tableFiles: Record<string, FileDigest> = {};
   // One transaction: the tables are read at one point in time.
   await db.transaction(async (tx) => {
     for (const table of BACKED_UP_TABLES) {
       const rows = await tx.query(`SELECT * FROM ${table}`);
       const out = createWriteStream(join(dir, `${table}.jsonl`), { mode: OWNER_ONLY_FILE });
-      for (const r of rows) if (!out.write(`${JSON.stringify(r)}\n`)) await once(out, 'drain');
+      // Hashed as written: the manifest records the bytes this backup wrote.
+      const hash = createHash('sha256');
+      let bytes = 0;
+      for (const r of rows) {
+        const line = Buffer.from(`${JSON.stringify(r)}\n`);
+        hash.update(line);
+        bytes += line.length;
+        if (!out.write(line)) await once(out, 'drain');
+      }
       out.end();
       await once(out, 'finish');
       tables[table] = rows.length;
+      tableFiles[table] = { sha256: hash.digest('hex'), bytes };
     }
   });
   const head = (await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0] ?? null;
-  const manifest: BackupManifest = { format: 'derisk-appdb-backup/1', createdAt: new Date().toISOString(), source: db.kind, tables, auditHead: head ? { seq: Number(head.seq), hash: head.hash } : null, files };
+  const manifest: BackupManifest = { format: 'derisk-appdb-backup/1', createdAt: new Date().toISOString(), source: db.kind, tables, auditHead: head ? { seq: Number(head.seq), hash: head.hash } : null, files, tableFiles, store };
   writeOwnerOnly(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   const key = carried.find((f) => f.as === 'exchange/feed-key.pem')?.data;
   if (key) writeOwnerOnly(join(dir, MANIFEST_SIGNATURE), JSON.stringify(signManifest(manifest, key), null, 2) + '\n');
@@ -335,12 +358,55 @@ export async function checkRestoreTarget(db: Pick<AppTx, 'query'>): Promise<void
   }
 }
 
-/** Each row of a backup's table file, parsed and checked, with its line number; the file holds as many as the manifest says. */
+/** A plain file of a backup, opened without following a link, as a stream of its bytes. */
+function plainFileStream(path: string, why: string) {
+  const seen = lstatSync(path);
+  if (!seen.isFile()) throw new Error(`${path} is ${kindOf(seen)}, not a plain file: ${why}`);
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const opened = fstatSync(fd);
+  if (!opened.isFile() || opened.ino !== seen.ino || opened.dev !== seen.dev) {
+    closeSync(fd);
+    throw new Error(`${path} was replaced while it was read: ${why}`);
+  }
+  return createReadStream('', { fd });
+}
+
+const PLAIN = 'a backup holds only plain files in folders of its own: it was changed since it was made';
+
+/** The error for a file whose bytes are not those its manifest lists. */
+const differs = (path: string, expected: FileDigest, bytes: number, sha: string): Error | null =>
+  bytes !== expected.bytes || sha !== expected.sha256 ? new Error(`${path} is not the file the manifest lists (its ${bytes !== expected.bytes ? 'size' : 'SHA-256'} differs): the backup was changed since it was made`) : null;
+
+/** The lines of a plain file, split on its bytes, and its size and SHA-256 once the last line is read. */
+async function* hashedLines(path: string, digest: { sha256: string; bytes: number }): AsyncGenerator<string> {
+  const hash = createHash('sha256');
+  let rest = Buffer.alloc(0);
+  for await (const chunk of plainFileStream(path, PLAIN) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    digest.bytes += chunk.length;
+    let data = Buffer.concat([rest, chunk]);
+    // A newline byte never occurs inside a UTF-8 sequence: splitting on it splits between characters.
+    for (let at = data.indexOf(10); at >= 0; at = data.indexOf(10)) {
+      yield data.subarray(0, at).toString('utf8');
+      data = data.subarray(at + 1);
+    }
+    rest = data;
+  }
+  if (rest.length > 0) yield rest.toString('utf8');
+  digest.sha256 = hash.digest('hex');
+}
+
+/**
+ * Each row of a backup's table file, parsed and checked, with its line number; the file holds as
+ * many as the manifest says, and (a backup that lists its files) the very bytes it lists: the rows
+ * a restore inserts are those this read hashed, and a restore commits only once they are checked.
+ */
 async function* backupRows(dir: string, manifest: BackupManifest, table: string): AsyncGenerator<{ row: Record<string, Param>; line: number }> {
   let n = 0;
   let line = 0;
-  const lines = createInterface({ input: createReadStream(join(dir, `${table}.jsonl`)), crlfDelay: Infinity });
-  for await (const text of lines) {
+  const path = join(dir, `${table}.jsonl`);
+  const read = { sha256: '', bytes: 0 };
+  for await (const text of hashedLines(path, read)) {
     line++;
     if (text.trim() === '') continue;
     let row: Record<string, Param>;
@@ -355,6 +421,10 @@ async function* backupRows(dir: string, manifest: BackupManifest, table: string)
     yield { row, line };
   }
   if (n !== manifest.tables[table]) throw new Error(`${dir}/${table}.jsonl holds ${n} rows, the manifest says ${manifest.tables[table]}: the backup is incomplete`);
+  const listed = manifest.tableFiles?.[table];
+  if (manifest.tableFiles && !listed) throw new Error(`${dir}/manifest.json counts rows of ${table} but lists no SHA-256 of ${table}.jsonl: the backup was changed since it was made`);
+  const problem = listed && differs(path, listed, read.bytes, read.sha256);
+  if (problem) throw problem;
 }
 
 /**
@@ -368,6 +438,119 @@ export async function checkBackupTables(dir: string, manifest: BackupManifest): 
     if (!existsSync(join(dir, `${table}.jsonl`))) throw new Error(`${dir}/${table}.jsonl is missing, the manifest lists ${manifest.tables[table]} rows of ${table}: the backup is incomplete`);
     for await (const _ of backupRows(dir, manifest, table));
   }
+}
+
+/** Every file (anything not a folder) under `dir`, by its path relative to `dir`; links are not followed. */
+function filesUnder(dir: string): string[] {
+  const found: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (lstatSync(path).isDirectory()) found.push(...filesUnder(path).map((p) => join(name, p)));
+    else found.push(name);
+  }
+  return found;
+}
+
+/** The size and SHA-256 of a plain file, read as a stream (a store's Parquet files can be large). */
+async function digestOf(path: string): Promise<FileDigest> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of plainFileStream(path, PLAIN) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/** Each file of an evidence store's export folder, with its size and SHA-256: what a backup's manifest records of it. */
+export async function storeDigests(dir: string): Promise<Record<string, FileDigest>> {
+  const digests: Record<string, FileDigest> = {};
+  for (const name of filesUnder(dir)) digests[name] = await digestOf(join(dir, name));
+  return digests;
+}
+
+/** A table as DuckDB's EXPORT DATABASE names it in load.sql: a plain or double-quoted identifier, with its schema or without. */
+const IDENTIFIER = String.raw`(?:[A-Za-z_][A-Za-z0-9_]*|"(?:[^"]|"")+")`;
+const COPY_STATEMENT = new RegExp(String.raw`^COPY (${IDENTIFIER}(?:\.${IDENTIFIER})?) FROM '((?:[^']|'')*)' \(FORMAT 'parquet'\);$`);
+
+/**
+ * The tables a store export's load.sql loads, and from which of its files. Only the COPY
+ * statements EXPORT DATABASE writes are accepted, each naming a Parquet file of the folder: a
+ * restore runs its own COPY statements from these, never the backup's SQL (a statement added to
+ * load.sql would run with the restoring user's rights).
+ */
+function storeCopies(data: Buffer, path: string, files: ReadonlySet<string>): StoreImport['copies'] {
+  const copies: StoreImport['copies'] = [];
+  for (const [i, line] of data.toString('utf8').split('\n').entries()) {
+    if (line.trim() === '') continue;
+    const m = COPY_STATEMENT.exec(line);
+    const file = m ? basename(m[2]!.replace(/''/g, "'")) : '';
+    if (!m) throw new Error(`${path} line ${i + 1} is not a COPY statement of a store export (${JSON.stringify(line.slice(0, 80))}): the backup was changed since it was made, and a restore runs no other SQL from a backup`);
+    if (!/^[\w.-]+\.parquet$/.test(file) || !files.has(file)) throw new Error(`${path} line ${i + 1} loads ${JSON.stringify(m[2])}, which is not a Parquet file of ${dirname(path)}: the backup was changed since it was made`);
+    copies.push({ table: m[1]!, file });
+  }
+  return copies;
+}
+
+/** What checkBackupFiles found: whether the backup's files could be checked, and the evidence store to import. */
+export interface CheckedBackup {
+  /** False for a backup made before manifests listed a SHA-256 for every file: only its row counts and the files it carries were checked. */
+  verified: boolean;
+  /** The backup's evidence store, read and checked (null: it holds none). */
+  store: StoreImport | null;
+}
+
+/**
+ * Checks every file of a backup against its manifest before anything is written: nothing missing,
+ * nothing added (a file the manifest does not list is refused, naming it), and each store file's
+ * size and SHA-256 (the table files are checked as their rows are read, the carried files by
+ * readCarriedFiles). The store's schema.sql and load.sql are read once here, and these checked
+ * bytes are what the import runs. `app` is the backup's app folder; its store is `store/` beside it.
+ */
+export async function checkBackupFiles(app: string, manifest: BackupManifest): Promise<CheckedBackup> {
+  const top = dirname(app);
+  const storeDir = join(top, 'store');
+  const hasStore = basename(app) === 'app' && lstatSync(storeDir, { throwIfNoEntry: false }) !== undefined;
+  const verified = manifest.tableFiles !== undefined && manifest.store !== undefined;
+  if (verified) {
+    const listed = new Set(['manifest.json', MANIFEST_SIGNATURE, ...Object.keys(manifest.tableFiles!).map((t) => `${t}.jsonl`), ...Object.keys(manifest.files ?? {})]);
+    // A backup whose manifest lists no carried files kept the audit key beside it, unlisted.
+    if (manifest.files === undefined) listed.add('audit.key');
+    for (const file of filesUnder(app)) if (!listed.has(file.split(sep).join('/'))) throw new Error(`${join(app, file)} is not a file of this backup (its manifest does not list it): the backup was changed since it was made`);
+    for (const table of Object.keys(manifest.tableFiles!)) if (!(table in manifest.tables)) throw new Error(`${join(app, 'manifest.json')} lists ${table}.jsonl but counts no rows of ${table}: the backup was changed since it was made`);
+    if (basename(app) === 'app')
+      for (const name of readdirSync(top))
+        if (name !== 'app' && (name !== 'store' || manifest.store === null)) throw new Error(`${join(top, name)} is not part of this backup (its manifest ${name === 'store' ? 'lists no evidence store' : 'does not list it'}): the backup was changed since it was made`);
+    if (manifest.store && !hasStore) throw new Error(`${storeDir} is missing, the manifest lists the evidence store's ${Object.keys(manifest.store).length} files: the backup is incomplete`);
+  }
+  if (!hasStore) return { verified, store: null };
+  const folder = lstatSync(storeDir);
+  if (!folder.isDirectory()) throw new Error(`${storeDir} is ${kindOf(folder)}, not a folder: ${PLAIN}`);
+  const present = filesUnder(storeDir);
+  if (verified) {
+    const listed = manifest.store!;
+    for (const file of present) if (!Object.hasOwn(listed, file)) throw new Error(`${join(storeDir, file)} is not a file of this backup (its manifest does not list it): the backup was changed since it was made`);
+    for (const [file, expected] of Object.entries(listed)) {
+      if (!present.includes(file)) throw new Error(`${join(storeDir, file)} is missing, the manifest lists it (${expected.bytes} bytes): the backup is incomplete`);
+      if (file.endsWith('.sql')) continue;
+      const { sha256: sha, bytes } = await digestOf(join(storeDir, file));
+      const problem = differs(join(storeDir, file), expected, bytes, sha);
+      if (problem) throw problem;
+    }
+  }
+  // The SQL files are read once: the bytes checked are the bytes the import runs (schema.sql) or reads (load.sql).
+  const sql = (name: string): Buffer => {
+    const path = join(storeDir, name);
+    if (!lstatSync(path, { throwIfNoEntry: false })) throw new Error(`${path} is missing: the evidence store's export is incomplete`);
+    const data = readPlainFile(path, PLAIN);
+    // Listed: every file present is (checked above).
+    const problem = verified && differs(path, manifest.store![name]!, data.length, sha256(data));
+    if (problem) throw problem;
+    return data;
+  };
+  const schema = sql('schema.sql').toString('utf8');
+  const copies = storeCopies(sql('load.sql'), join(storeDir, 'load.sql'), new Set(present.filter((f) => lstatSync(join(storeDir, f)).isFile())));
+  return { verified, store: { dir: storeDir, schema, copies } };
 }
 
 /**

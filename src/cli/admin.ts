@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from './args.ts';
 import {
   applyExchangeRestore,
   backupAppDb,
   backupAppDir,
+  checkBackupFiles,
   checkBackupTables,
   checkBackupTrusted,
   checkManifestSignature,
@@ -17,6 +18,7 @@ import {
   readCarriedFiles,
   readPlainFile,
   restoreAppDb,
+  storeDigests,
   type BackupManifest,
   type BackupSigner,
   type ExchangeRestore,
@@ -27,7 +29,7 @@ import { loadConfig } from '../config.ts';
 import { Accounts, OPERATOR } from '../service/accounts.ts';
 import { anchorAnew, appendAudit, backupHeadProblems, sealOf, verifyAudit } from '../service/audit.ts';
 import { makeOwnerOnly, OWNER_ONLY_DIR, writeOwnerOnly } from '../owner-only.ts';
-import { ROLES, type Actor, type Role } from '../service/authorize.ts';
+import { cliActorId, cliActorName, ROLES, type Actor, type Role } from '../service/authorize.ts';
 import { publicIdentityOf } from '../exchange/feed-key.ts';
 import { COMMON, EXIT, UsageError, withStore } from './common.ts';
 import { at, out } from './io.ts';
@@ -35,7 +37,8 @@ import { at, out } from './io.ts';
 /** The CLI acts for the operator of this installation: an admin of the local organisation. */
 export async function cliActor(db: AppDb, org: string): Promise<Actor> {
   await new Accounts(db).createOrganisation(OPERATOR, org, org === 'local' ? 'This installation' : org);
-  return { userId: `cli:${userInfo().username}`, orgId: org, role: 'admin', name: `command line (${userInfo().username})` };
+  const userId = cliActorId(userInfo().username);
+  return { userId, orgId: org, role: 'admin', name: cliActorName(userId)! };
 }
 
 const USERS_USAGE = 'users add-org <id> <name> | users add --org ID --email E --role R | users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role> | users reset-password <e-mail>';
@@ -132,13 +135,32 @@ export async function backupCommand(argv: string[]): Promise<number> {
   // Owner-only, like the home, also when the folder was there (empty) before.
   mkdirSync(at(dir), { recursive: true, mode: OWNER_ONLY_DIR });
   chmodSync(at(dir), OWNER_ONLY_DIR);
+  // The evidence store is exported first: the manifest records the SHA-256 of each of its files.
+  let store: Awaited<ReturnType<typeof storeDigests>> | null = null;
+  if (existsSync(config.storePath)) {
+    const exported = join(at(dir), 'store');
+    await withStore(config, async (opened) => {
+      // On a connection of its own: it sees the last committed state (a server may be writing) and
+      // none of the temporary tables of the connection it came from, which the export would carry.
+      const own = await opened.connect();
+      try {
+        await own.run(`EXPORT DATABASE '${exported.replace(/'/g, "''")}' (FORMAT parquet)`);
+      } finally {
+        own.close();
+      }
+    });
+    // DuckDB writes the export with the process's umask, inside the owner-only backup folder.
+    makeOwnerOnly(exported);
+    store = await storeDigests(exported);
+    out.log(`evidence store exported to ${join(dir, 'store')}`);
+  }
   const db = await openAppDb(config);
   try {
     // The audit key goes with the backup, so the restored trail verifies, and so does the exchange
     // feed's identity, so partners still trust the restored feed: keep backups as safe as DERISK_HOME.
     const seal = sealOf(db);
     const auditKey = seal ? [{ as: 'audit.key', data: readPlainFile(seal.keyPath, 'derisk keeps the audit key as a plain file') }] : [];
-    const m = await backupAppDb(db, join(at(dir), 'app'), [...auditKey, ...home.files]);
+    const m = await backupAppDb(db, join(at(dir), 'app'), [...auditKey, ...home.files], store);
     out.log(
       `application database (${m.source}): ${Object.entries(m.tables)
         .map(([t, n]) => `${t} ${n}`)
@@ -148,21 +170,6 @@ export async function backupCommand(argv: string[]): Promise<number> {
     );
   } finally {
     await db.close();
-  }
-  if (existsSync(config.storePath)) {
-    await withStore(config, async (store) => {
-      // On a connection of its own: it sees the last committed state (a server may be writing) and
-      // none of the temporary tables of the connection it came from, which the export would carry.
-      const own = await store.connect();
-      try {
-        await own.run(`EXPORT DATABASE '${join(at(dir), 'store').replace(/'/g, "''")}' (FORMAT parquet)`);
-      } finally {
-        own.close();
-      }
-      // DuckDB writes the export with the process's umask, inside the owner-only backup folder.
-      makeOwnerOnly(join(at(dir), 'store'));
-      out.log(`evidence store exported to ${join(dir, 'store')}`);
-    });
   }
   return EXIT.ok;
 }
@@ -192,29 +199,36 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   const app = join(at(dir), 'app');
   const manifest = readBackupManifest(app);
   const carried = readCarriedFiles(app, manifest);
-  const exchange = planExchangeRestore(app, manifest, carried, config.home);
   // An edited manifest, or one signed by a key other than the feed key the backup carries, is refused.
   const signer = checkManifestSignature(app, manifest, carried);
   if (!signer && !values['allow-unsigned']) throw new Error(unsignedRefusal(dir, manifest));
-  const backedUpStore = existsSync(join(at(dir), 'store'));
-  if (backedUpStore && existsSync(config.storePath)) throw new UsageError(`${config.storePath} exists: restore into a new DERISK_HOME`);
+  const { verified, store } = await checkBackupFiles(app, manifest);
+  const exchange = planExchangeRestore(app, manifest, carried, config.home);
+  if (store && existsSync(config.storePath)) throw new UsageError(`${config.storePath} exists: restore into a new DERISK_HOME`);
   await checkBackupTables(app, manifest);
+  if (!verified) out.log(`${dir} was made before backups listed a SHA-256 for each of their files: its tables and evidence store are restored unverified (row counts and the files it carries are checked, nothing else)`);
+  // What the home held before: a restore refused from here on takes away what it made there, and only that.
+  const homeExisted = existsSync(config.home);
+  const before = new Set(homeExisted ? readdirSync(config.home) : []);
+  let refused = false;
   let db = await openAppDb(config);
   try {
     // Every refusal comes before the first write: a database with rows refuses the restore before the store is imported.
     await checkRestoreTarget(db);
     let m: BackupManifest;
     try {
-      if (backedUpStore) {
+      if (store) {
         // Loaded here, not at the top: DuckDB takes a while to load, and the users, audit and backup commands of this module never need it.
         const { Store } = await import('../store/store.ts');
-        (await Store.importFrom(config.storePath, join(at(dir), 'store'))).close();
+        const imported = await Store.importFrom(config.storePath, store).catch((e: unknown) => {
+          throw new Error(`the evidence store in ${join(dir, 'store')} could not be imported (${(e as Error).message}): nothing is restored`, { cause: e });
+        });
+        imported.close();
         out.log(`evidence store restored to ${config.storePath}`);
       }
       m = await restoreAppDb(db, app, manifest);
     } catch (e) {
-      // The store was not there before (checked above): one imported beside a database the restore could not fill is taken away again.
-      if (backedUpStore) for (const f of [config.storePath, `${config.storePath}.wal`]) rmSync(f, { force: true });
+      refused = true;
       throw e;
     }
     // The restored trail is sealed with the key of the installation it came from: take that key,
@@ -243,10 +257,20 @@ export async function restoreCommand(argv: string[]): Promise<number> {
     return audit.problems.length === 0 ? EXIT.ok : EXIT.failed;
   } finally {
     await db.close();
+    // Nothing of the backup was committed: the home is left as it was. The store was not there
+    // before (checked above); the database, the audit key and the anchor only if opening it made them.
+    if (refused) {
+      if (store) for (const f of [config.storePath, `${config.storePath}.wal`]) rmSync(f, { force: true });
+      for (const name of readdirSync(config.home)) if (!before.has(name) && MADE_BY_OPENING.test(name)) rmSync(join(config.home, name), { force: true });
+      if (!homeExisted && readdirSync(config.home).length === 0) rmdirSync(config.home);
+    }
   }
 }
 
 const signedText = (signer: BackupSigner | null): string => (signer ? `signed by the exchange feed key ${signer.keyId}` : 'not signed (restored on --allow-unsigned)');
+
+/** What opening the application database makes in an empty home: the embedded database (with its journal files), the audit key and anchor. */
+const MADE_BY_OPENING = /^(app\.sqlite(-wal|-shm|-journal)?|audit\.key|audit\.anchor\.json)$/;
 
 /**
  * What a restore says of the exchange feed's identity: partners pinned its key, and each refuses a
@@ -272,13 +296,19 @@ export async function auditCommand(argv: string[]): Promise<number> {
   const sub = positionals[0];
   if ((sub !== 'verify' && sub !== 'anchor') || positionals.length > 1) throw new UsageError(AUDIT_USAGE);
   if (sub === 'anchor' && !values.reason?.trim()) throw new UsageError('audit anchor --reason "…": say why the trail is anchored anew (the trail records it)');
-  // Read before the database is opened: a backup that cannot be read, or whose carried files (the
-  // audit key, the feed identity) are not the ones its manifest lists, is an error, not a pass.
-  const backups = (values.backup ?? []).map((dir) => {
+  // Read before the database is opened: a backup that cannot be read, or any of whose files (the
+  // tables, the evidence store, the audit key, the feed identity) is not the one its manifest lists, is an error, not a pass.
+  const backups = [];
+  for (const dir of values.backup ?? []) {
+    const app = backupAppDir(at(dir));
     const manifest = readBackupManifest(at(dir));
-    const carried = readCarriedFiles(backupAppDir(at(dir)), manifest);
-    return { dir, manifest, signer: checkManifestSignature(backupAppDir(at(dir)), manifest, carried) };
-  });
+    const carried = readCarriedFiles(app, manifest);
+    // The signature first: a manifest changed since it was signed is reported as such, not by the file it no longer matches.
+    const signer = checkManifestSignature(app, manifest, carried);
+    const { verified } = await checkBackupFiles(app, manifest);
+    await checkBackupTables(app, manifest);
+    backups.push({ dir, manifest, verified, signer });
+  }
   const config = loadConfig();
   const ownKeyPath = join(config.home, 'exchange', 'feed-key.pem');
   const ownKey = backups.length > 0 && existsSync(ownKeyPath) ? publicIdentityOf(readPlainFile(ownKeyPath, 'derisk keeps the feed key as a plain file')).keyId : null;
@@ -295,13 +325,16 @@ export async function auditCommand(argv: string[]): Promise<number> {
     for (const { dir, signer } of backups)
       if (signer && ownKey && signer.keyId !== ownKey) r.problems.push({ seq: null, problem: `the backup ${dir} is signed by the feed key ${signer.keyId}, not this installation's (${ownKey}): it is another installation's backup, or its key was replaced`, orgId: null });
     const signatures = backups.map(({ dir, signer }) => ({ backup: dir, signedBy: signer?.keyId ?? null, thisInstallationsKey: signer && ownKey ? signer.keyId === ownKey : null }));
-    if (values.json) out.log(JSON.stringify({ ...r, ...(backups.length > 0 ? { backupSignatures: signatures } : {}) }, null, 2));
+    // Each backup's files were checked above (a changed one is an error); one made before manifests listed them all could not be.
+    const files = backups.map(({ dir, verified }) => ({ backup: dir, verified }));
+    if (values.json) out.log(JSON.stringify({ ...r, ...(backups.length > 0 ? { backupSignatures: signatures, backupFiles: files } : {}) }, null, 2));
     else {
       out.log(`${r.entries} audit entries; head ${r.head.slice(0, 16)}…`);
       for (const s of signatures)
         out.log(
           `  backup ${s.backup}: ${s.signedBy === null ? 'manifest not signed (made before backups were signed, or by an installation with no exchange feed key)' : `manifest signed by the exchange feed key ${s.signedBy}${s.thisInstallationsKey === null ? ', and this installation has no feed key to compare it with' : s.thisInstallationsKey ? ", this installation's" : `, NOT this installation's (${ownKey})`}`}`,
         );
+      for (const f of files) out.log(`  backup ${f.backup}: ${f.verified ? 'every file is the one its manifest lists (size and SHA-256)' : 'made before backups listed a SHA-256 for each of their files: its tables and evidence store are unverified'}`);
       for (const p of r.problems) out.log(`  ${p.seq === null ? '' : `entry ${p.seq}: `}${p.problem}`);
       out.log(r.problems.length === 0 ? 'the chain verifies: no entry was edited or deleted' : `${r.problems.length} problem(s): the audit trail was tampered with`);
     }

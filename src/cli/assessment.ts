@@ -11,7 +11,8 @@ import { backdatedNote, copubWorksLines, reportHtml, writePdf } from '../assessm
 import { DEFAULT_RULEBOOK } from '../assessment/rulebook.ts';
 import { loadConfig } from '../config.ts';
 import { screeningContext } from '../screening/store.ts';
-import { NotFoundError, OTHER_ORG_USER } from '../service/authorize.ts';
+import { cliActorName, NotFoundError, OTHER_ORG_USER, type Actor } from '../service/authorize.ts';
+import type { AppDb } from '../appdb/db.ts';
 import { assessmentDocument, CaseService, checkAsOf, readAssessment, verdictDigest } from '../service/cases.ts';
 import type { CorrectionRead } from '../resolve/org-view.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
@@ -22,6 +23,12 @@ import { at, out } from './io.ts';
 /** The assessor over the store; with `clickhouse` (DERISK_EVIDENCE_URL) the shared evidence is read on the cluster, as the server reads it. */
 export async function buildAssessor(store: Store, bundle: PolicyBundle, clickhouse?: ClickHouseEvidence): Promise<Assessor> {
   return new Assessor({ store, clickhouse, screening: await screeningContext(store), bundle });
+}
+
+/** Who made a verdict, as its report names them (never by user id): as `assess --report` and the server's report do. */
+async function assessorName(db: AppDb, actor: Actor, createdBy: string | null): Promise<string> {
+  if (createdBy === null) return OTHER_ORG_USER;
+  return cliActorName(createdBy) ?? (await new CaseService(db, null as never).personName(actor, createdBy));
 }
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -170,13 +177,14 @@ export async function assessmentsCommand(argv: string[]): Promise<number> {
     if (values.org !== undefined && !(await db.query('SELECT 1 FROM organisations WHERE id = $1', [org]))[0]) throw new NotFoundError(`no organisation ${JSON.stringify(org)} (derisk users list shows each user's)`);
     const id = positionals[1]!;
     // As the server answers: another organisation's verdict is not found, and said the same way as a missing one.
-    const stored = await readAssessment(db, await cliActor(db, org), id).catch((e: unknown) => {
+    const actor = await cliActor(db, org);
+    const stored = await readAssessment(db, actor, id).catch((e: unknown) => {
       throw e instanceof NotFoundError ? new NotFoundError(`no assessment ${id} in organisation ${org} (a verdict made in another organisation is shown with --org <its id>)`) : e;
     });
     const digest = await verdictDigest(db, stored.id);
     if (values.json) out.log(JSON.stringify(assessmentDocument(stored), null, 2));
     else printAssessment(stored.result, stored.id, digest);
-    if (values.report) await writeReport(values.report, caseAsAssessed(stored.result.case), stored.result, { caseId: stored.caseId, assessmentId: stored.id, assessedBy: stored.createdBy ?? OTHER_ORG_USER, digest });
+    if (values.report) await writeReport(values.report, caseAsAssessed(stored.result.case), stored.result, { caseId: stored.caseId, assessmentId: stored.id, assessedBy: await assessorName(db, actor, stored.createdBy), digest });
     return EXIT.ok;
   } finally {
     await db.close();

@@ -34,3 +34,7 @@ export function authorize(actor: Actor, action: Action): void {
 
 /** Who wrote something, to a reader of another organisation: no name, no stable id. */
 export const OTHER_ORG_USER = 'a user of another organisation';
+
+/** The console's actor id for an operating-system user, and the name reports give it (never the id). */
+export const cliActorId = (username: string): string => `cli:${username}`;
+export const cliActorName = (actorId: string): string | null => (actorId.startsWith('cli:') ? `command line (${actorId.slice(4)})` : null);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Mutex } from '../appdb/db.ts';
 import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from '../owner-only.ts';
@@ -13,6 +13,16 @@ const SCHEMA = readFileSync(fileURLToPath(new URL('./schema.sql', import.meta.ur
 const SCHEMA_DIGEST = createHash('sha256').update(SCHEMA).digest('hex').slice(0, 16);
 
 export type Row = Record<string, unknown>;
+
+/** An evidence store's export (EXPORT DATABASE), read and checked: its schema, and which table each of its Parquet files fills. */
+export interface StoreImport {
+  /** The export's folder. */
+  dir: string;
+  /** Its schema.sql, as checked. */
+  schema: string;
+  /** Each table (as load.sql names it, a checked identifier) and its Parquet file in `dir`. */
+  copies: { table: string; file: string }[];
+}
 
 /**
  * Every distinct string screening and resolution are asked about: affiliations of the shared
@@ -164,20 +174,31 @@ export class Store {
   }
 
   /**
-   * A new store file from a directory `EXPORT DATABASE` wrote. The export creates its own tables,
-   * so it is imported before the schema is applied (which then adds anything newer).
+   * A new store file from a directory `EXPORT DATABASE` wrote, as a restore read and checked it
+   * (src/appdb/backup.ts checkBackupFiles): its schema, then each table from its Parquet file. The
+   * export creates its own tables, so it is imported before the schema is applied (which then adds
+   * anything newer). The import reads nothing but the export's folder and writes nothing but the new
+   * store: a schema.sql of a changed backup can reach no other file.
    */
-  static async importFrom(path: string, dir: string): Promise<Store> {
+  static async importFrom(path: string, from: StoreImport): Promise<Store> {
     if (existsSync(path)) throw new Error(`${path} exists: a store is imported into a new file only`);
     mkdirSync(dirname(path), { recursive: true, mode: OWNER_ONLY_DIR });
     const instance = await DuckDBInstance.create(path);
     // Owner-only before the import fills it, as open() makes a new store.
     chmodSync(path, OWNER_ONLY_FILE);
+    const quoted = (p: string) => `'${p.replace(/'/g, "''")}'`;
     try {
       const connection = await instance.connect();
-      await connection.run(`IMPORT DATABASE '${dir.replace(/'/g, "''")}'`);
+      // Locked, so that nothing the export's SQL runs can lift it.
+      await connection.run(`SET allowed_directories = [${quoted(from.dir + sep)}, ${quoted(`${path}.tmp${sep}`)}]`);
+      await connection.run(`SET enable_external_access = false`);
+      await connection.run(`SET lock_configuration = true`);
+      await connection.run('BEGIN TRANSACTION');
+      await connection.run(from.schema);
+      for (const { table, file } of from.copies) await connection.run(`COPY ${table} FROM ${quoted(join(from.dir, file))} (FORMAT 'parquet')`);
       // What the export noted of its schema is not the imported store's: open() applies the schema to it.
       await connection.run(`DELETE FROM meta WHERE key = 'schema_digest'`);
+      await connection.run('COMMIT');
       connection.closeSync();
     } finally {
       instance.closeSync();

@@ -39,6 +39,12 @@ test('derisk assess: verdict, report, the same file is the same case, bad cases 
   assert.deepEqual(shown.criteria, a.criteria);
   assert.ok(shown.snapshot.observations.parties.length > 0, 'every observation is kept');
   assert.equal(derisk(['assessments', 'show', '00000000-0000-4000-8000-000000000000'], env).status, 1);
+  // The stored verdict's report names who assessed it as assess --report did, never by an actor id (it printed "by cli:<user>").
+  const shownReport = join(home, 'shown.html');
+  assert.equal(derisk(['assessments', 'show', a.assessment, '--report', shownReport], env).status, 0);
+  const assessedBy = (path: string) => / · by ([^<·]+?) · /.exec(readFileSync(path, 'utf8'))?.[1];
+  assert.match(assessedBy(report) ?? '', /^command line \(.+\)$/);
+  assert.equal(assessedBy(shownReport), assessedBy(report));
   const second = JSON.parse(derisk(['assess', file, '--json', '--as-of', '2026-11-22'], env).stdout);
   assert.equal(second.case, a.case, 'assessing the same file again adds a verdict to the same case');
   assert.notEqual(second.assessment, a.assessment);
