@@ -126,9 +126,10 @@ function notAName(outer: string, inner: string, places: ListedPlaces): string | 
   if (LEGAL_FORM_FIRST.test(inner)) return 'a legal form';
   if (hasCjk(inner)) return null;
   if (/^\p{Ll}/u.test(inner) || /^see\b/i.test(inner) || /\bindividual$/i.test(inner)) return 'a note';
+  // Before the address: an address may name the entry by its acronym ("Air Weapons Complex (AWC)").
+  if (ACRONYM_WORD.test(inner)) return null;
   const words = foldedWords(inner);
   if ([places.country, ...(places.addresses ?? [])].some((p) => typeof p === 'string' && foldedWords(p).includes(words))) return 'the place the list gives it';
-  if (ACRONYM_WORD.test(inner)) return null;
   if (LABORATORY.test(outer) || (UNIT.test(outer) && !HOST.test(outer) && HOST.test(inner))) return 'the host of the unit';
   return null;
 }
