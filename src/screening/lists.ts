@@ -64,7 +64,7 @@ export function loadListCatalogue(path = LIST_CATALOGUE): ListCatalogue {
 }
 
 /** How list files are read: bumped when the same file is read into other names, so a list stored the old way is replaced at the next load. */
-const LIST_READER = '2026.12.01-hk8';
+const LIST_READER = '2026.12.01-hk8-lists32';
 const contentVersion = (path: string): string => createHash('sha256').update(`${LIST_READER}\u0000`).update(readFileSync(path)).digest('hex').slice(0, 16);
 
 function checkProvenance(file: string, provenance: Json): Provenance {
@@ -88,26 +88,77 @@ const slug = (s: string): string =>
     .replace(/^-|-$/g, '')
     .slice(0, 80);
 
+/** Where the list places an entry elsewhere in its record: a bracket naming one of these is where the entry is, no name of it. */
+export interface ListedPlaces {
+  country?: string | null;
+  addresses?: string[];
+}
+
+/** "a.k.a. AVIC Institute 625", "f.k.a., Esage Lab": the list's own marker before another name of the entry. */
+const NAME_MARKER = /^(?:a\.?k\.?a\.?|f\.?k\.?a\.?|formerly|former|also known as)[,:]?\s+/i;
+/** A laboratory's name: what it writes in brackets after it is its host ("(Central South University)", "(Xidian)"), unless an acronym. */
+const LABORATORY = /\b(?:laboratory|lab)\b/i;
+/** The words of a host institution a unit writes in brackets after its name. */
+const HOST = /\b(?:university|univ|academy)\b|大学|学院|研究院/i;
+/** A unit's own words: a bracket naming a university or academy after them is the unit's host, not the unit. */
+const UNIT = /\b(?:laboratory|lab|center|centre|institute|department|school|college|faculty)\b/i;
+/** "CETC 38", "JSC NICEVT", "TsAGI", "SAEN CO.": an acronym has a word of two capitals or more. */
+const ACRONYM_WORD = /(?:^|[\s-])[\p{Lu}\d&]*\p{Lu}[\p{Lu}\d&]*\p{Lu}/u;
+
+const foldedWords = (s: string): string =>
+  ` ${s
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()} `;
+
 /**
- * "Name (AASPT)" or "English name (中文名)": the part in brackets is an alias or the Chinese name.
- * A legal form in brackets ("China Communications Construction Group (Limited)") names nothing.
+ * Why what a list writes in brackets after a name is no name of the entry, or null where it is one:
+ * a legal form ("China Communications Construction Group (Limited)"); the list's note ("(affiliated
+ * with Tsinghua University)", "(a subsidiary of …)", "(PRC individual)", "(See alternate address under
+ * Russia)"); the place the list gives the entry in its country or address ("(Liyang)", its address
+ * being Liyang City; "(China)"); or a laboratory's or another unit's host ("State Key Laboratory for
+ * … (Central South University)", "… on Antennas and Microwaves (Xidian)"). A host is no name of the
+ * lab: screening it as the lab would list every author of that university under the lab's listing.
  */
-export function splitBracketed(value: string): EntryName[] {
+function notAName(outer: string, inner: string, places: ListedPlaces): string | null {
+  if (LEGAL_FORM_FIRST.test(inner)) return 'a legal form';
+  if (hasCjk(inner)) return null;
+  if (/^\p{Ll}/u.test(inner) || /^see\b/i.test(inner) || /\bindividual$/i.test(inner)) return 'a note';
+  // Before the address: an address may name the entry by its acronym ("Air Weapons Complex (AWC)").
+  if (ACRONYM_WORD.test(inner)) return null;
+  const words = foldedWords(inner);
+  if ([places.country, ...(places.addresses ?? [])].some((p) => typeof p === 'string' && foldedWords(p).includes(words))) return 'the place the list gives it';
+  if (LABORATORY.test(outer) || (UNIT.test(outer) && !HOST.test(outer) && HOST.test(inner))) return 'the host of the unit';
+  return null;
+}
+
+/**
+ * "Name (AASPT)" or "English name (中文名)": the part in brackets is an alias or the Chinese name,
+ * after the list's "a.k.a." if it writes one. What it holds that is no name (notAName) is left out.
+ */
+export function splitBracketed(value: string, places: ListedPlaces = {}): EntryName[] {
   const m = /^(.*\S)\s*[（(]([^()（）]+)[)）]\s*$/.exec(value.trim());
   if (!m) return [{ value: value.trim(), kind: 'primary' }];
-  const inner = m[2]!.trim();
-  if (LEGAL_FORM_FIRST.test(inner)) return [{ value: m[1]!.trim(), kind: 'primary' }];
+  const outer = m[1]!.trim();
+  const marked = NAME_MARKER.test(m[2]!.trim());
+  const inner = m[2]!
+    .trim()
+    .replace(NAME_MARKER, '')
+    .replace(/^["“”']+|["“”']+$/g, '');
+  if (inner === '' || (!marked && notAName(outer, inner, places))) return [{ value: outer, kind: 'primary' }];
   return [
-    { value: m[1]!.trim(), kind: 'primary' },
+    { value: outer, kind: 'primary' },
     { value: inner, kind: hasCjk(inner) ? 'chinese' : 'alias' },
   ];
 }
 
-function aliasNames(values: unknown[]): EntryName[] {
+function aliasNames(values: unknown[], places: ListedPlaces = {}): EntryName[] {
   return values
     .filter((v): v is string => typeof v === 'string' && v.trim() !== '')
     .flatMap((v) => {
-      const parts = splitBracketed(v);
+      const parts = splitBracketed(v, places);
       const [name, inner] = parts;
       // Two characters in brackets after a Chinese name are its place or campus (中国地质大学(武汉)), no name of their own.
       const qualifier = inner !== undefined && hasCjk(name!.value) && hasCjk(inner.value) && inner.value.length <= 2;
@@ -148,7 +199,8 @@ function readMispGalaxy(file: string, spec: CatalogueList): Omit<RiskList, 'prov
   if (!byCategory) throw new ListError(`${LIST_CATALOGUE}: list ${spec.id} needs level_by_category`);
   const entries = doc.values.map((v: Json, i: number): RiskEntry => {
     const where = `entry ${i + 1}${v.uuid ? ` (${v.uuid})` : ''}`;
-    const names = splitBracketed(entryName(file, where, v.value));
+    const places = { country: 'China' };
+    const names = splitBracketed(entryName(file, where, v.value), places);
     const meta: Json = v.meta ?? {};
     const categories: string[] = Array.isArray(meta.categories) ? meta.categories : [];
     if (categories.length === 0) throw new ListError(`${file}: ${where}: no category, so no level can be given`);
@@ -158,7 +210,7 @@ function readMispGalaxy(file: string, spec: CatalogueList): Omit<RiskList, 'prov
     return {
       id: typeof v.uuid === 'string' ? v.uuid : slug(names[0]!.value),
       name: names[0]!.value,
-      names: dedupeNames([...names, ...aliasNames(meta.aliases ?? []), ...subsidiaries]),
+      names: dedupeNames([...names, ...aliasNames(meta.aliases ?? [], places), ...subsidiaries]),
       country: 'China',
       category: categories.join('; '),
       level: highest,
@@ -274,20 +326,22 @@ function readNsfreg(file: string, spec: CatalogueList): Omit<RiskList, 'provenan
   if (!Array.isArray(doc.entities) || typeof doc.list_id !== 'string') throw new ListError(`${file}: not an nsfreg list file (needs "list_id" and "entities")`);
   if (spec.nsfreg_id && doc.list_id !== spec.nsfreg_id) throw new ListError(`${file}: holds list ${doc.list_id}, the catalogue expects ${spec.nsfreg_id}`);
   const entries = doc.entities.map((e: Json, i: number): RiskEntry => {
-    const names = splitBracketed(entryName(file, `entity ${i + 1}`, e.name));
+    const addresses = splitAddresses(e.address);
+    const country = typeof e.country === 'string' ? e.country : (spec.default_country ?? null);
+    const names = splitBracketed(entryName(file, `entity ${i + 1}`, e.name), { country, addresses });
     const text = [e.notes, e.federal_register ? `Federal Register: ${e.federal_register}` : null, e.address ? `Address: ${e.address}` : null].filter(Boolean).join(' — ');
     return {
       id: slug(names[0]!.value),
       name: names[0]!.value,
-      names: dedupeNames([...names, ...aliasNames(e.aliases ?? []), ...notedSubsidiaries(e.notes)]),
-      country: typeof e.country === 'string' ? e.country : (spec.default_country ?? null),
+      names: dedupeNames([...names, ...aliasNames(e.aliases ?? [], { country, addresses }), ...notedSubsidiaries(e.notes)]),
+      country,
       category: typeof e.notes === 'string' && /Table 2/.test(e.notes) ? 'talent programme' : null,
       level: level(LIST_CATALOGUE, `list ${spec.id}`, spec.level),
       sourceText: text || null,
       url: null,
       rorIds: [],
       parentEntry: null,
-      addresses: splitAddresses(e.address),
+      addresses,
     };
   });
   return { id: spec.id, entries: uniqueIds(file, entries) };
@@ -298,19 +352,21 @@ function readCanadaNro(file: string, spec: CatalogueList): Omit<RiskList, 'prove
   const doc = parseListJson(file) as Json;
   if (!Array.isArray(doc.organizations)) throw new ListError(`${file}: not a Named Research Organizations file (no "organizations" array)`);
   const entries = doc.organizations.map((o: Json, i: number): RiskEntry => {
-    const names = splitBracketed(entryName(file, `organisation ${i + 1}`, o.name));
+    const addresses = typeof o.city === 'string' && o.city.trim() !== '' ? [[o.city.trim(), o.country].filter((x) => typeof x === 'string').join(', ')] : [];
+    const places = { country: typeof o.country === 'string' ? o.country : null, addresses };
+    const names = splitBracketed(entryName(file, `organisation ${i + 1}`, o.name), places);
     return {
       id: typeof o.id === 'string' && o.id !== '' ? o.id : slug(names[0]!.value),
       name: names[0]!.value,
-      names: dedupeNames([...names, ...aliasNames(o.aliases ?? [])]),
-      country: typeof o.country === 'string' ? o.country : null,
+      names: dedupeNames([...names, ...aliasNames(o.aliases ?? [], places)]),
+      country: places.country,
       category: null,
       level: level(LIST_CATALOGUE, `list ${spec.id}`, spec.level),
       sourceText: [o.city ? `City: ${o.city}` : null, o.parentOrg ? `Part of: ${o.parentOrg}` : null].filter(Boolean).join(' — ') || null,
       url: (doc.sourceUrl as string | undefined) ?? null,
       rorIds: [],
       parentEntry: typeof o.parentOrg === 'string' ? o.parentOrg : null,
-      addresses: typeof o.city === 'string' && o.city.trim() !== '' ? [[o.city.trim(), o.country].filter((x) => typeof x === 'string').join(', ')] : [],
+      addresses,
     };
   });
   return { id: spec.id, entries: uniqueIds(file, entries) };
@@ -331,7 +387,8 @@ export function readWatchlist(file: string): RiskList {
   const entries = doc.entries.map((e: Json, i: number): RiskEntry => {
     const where = `entry ${i + 1}`;
     if (typeof e !== 'object' || e === null) throw new ListError(`${file}: ${where}: not an object`);
-    const names = splitBracketed(entryName(file, where, e.name));
+    const places = { country: typeof e.country === 'string' ? e.country : null };
+    const names = splitBracketed(entryName(file, where, e.name), places);
     const rorIds = e.ror_ids ?? [];
     if (!Array.isArray(rorIds) || rorIds.some((r: unknown) => typeof r !== 'string' || !/^0[a-z0-9]{6}\d{2}$/.test(r.replace(/^https:\/\/ror\.org\//, '')))) {
       throw new ListError(`${file}: ${where} (${names[0]!.value}): ror_ids must be ROR ids`);
@@ -339,8 +396,8 @@ export function readWatchlist(file: string): RiskList {
     return {
       id: typeof e.id === 'string' && e.id !== '' ? e.id : slug(names[0]!.value),
       name: names[0]!.value,
-      names: dedupeNames([...names, ...aliasNames(e.aliases ?? []), ...(typeof e.name_zh === 'string' ? [{ value: e.name_zh, kind: 'chinese' as const }] : [])]),
-      country: typeof e.country === 'string' ? e.country : null,
+      names: dedupeNames([...names, ...aliasNames(e.aliases ?? [], places), ...(typeof e.name_zh === 'string' ? [{ value: e.name_zh, kind: 'chinese' as const }] : [])]),
+      country: places.country,
       category: typeof e.category === 'string' ? e.category : null,
       level: level(file, `${where} (${names[0]!.value})`, e.level),
       sourceText: typeof e.note === 'string' ? e.note : null,
