@@ -199,11 +199,11 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   const app = join(at(dir), 'app');
   const manifest = readBackupManifest(app);
   const carried = readCarriedFiles(app, manifest);
+  const exchange = planExchangeRestore(app, manifest, carried, config.home);
   // An edited manifest, or one signed by a key other than the feed key the backup carries, is refused.
   const signer = checkManifestSignature(app, manifest, carried);
   if (!signer && !values['allow-unsigned']) throw new Error(unsignedRefusal(dir, manifest));
   const { verified, store } = await checkBackupFiles(app, manifest);
-  const exchange = planExchangeRestore(app, manifest, carried, config.home);
   if (store && existsSync(config.storePath)) throw new UsageError(`${config.storePath} exists: restore into a new DERISK_HOME`);
   await checkBackupTables(app, manifest);
   if (!verified) out.log(`${dir} was made before backups listed a SHA-256 for each of their files: its tables and evidence store are restored unverified (row counts and the files it carries are checked, nothing else)`);

@@ -59,13 +59,14 @@ function emptyHome(): string {
   return home;
 }
 
+// Unsigned backups (no exchange feed key in these homes), restored with --allow-unsigned: what is checked here is each file's SHA-256, which guards unsigned backups too.
 test('a restore brings back the evidence store as backed up; audit verify --backup says every file was checked', async () => {
   const { env, backup } = await backedUp();
   const manifest = JSON.parse(readFileSync(join(backup, 'app', 'manifest.json'), 'utf8')) as { store: Record<string, unknown>; tableFiles: Record<string, unknown> };
   assert.ok('risk_lists.parquet' in manifest.store && 'load.sql' in manifest.store && 'schema.sql' in manifest.store, Object.keys(manifest.store).join(', '));
   assert.ok('organisations' in manifest.tableFiles);
   const home = join(tempDir(), 'restored');
-  const r = derisk(['restore', backup], { DERISK_HOME: home });
+  const r = derisk(['restore', backup, '--allow-unsigned'], { DERISK_HOME: home });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.doesNotMatch(r.stdout, /unverified/);
   const store = await Store.open(join(home, 'derisk.duckdb'));
@@ -84,7 +85,7 @@ test("a risk list rewritten in the backup's store is refused by restore and by a
   const parquet = join(backup, 'store', 'risk_lists.parquet');
   await rewriteParquet(parquet, `SELECT * REPLACE ('{"entries":[]}' AS doc) FROM $file`);
   const home = emptyHome();
-  const r = derisk(['restore', backup], { DERISK_HOME: home });
+  const r = derisk(['restore', backup, '--allow-unsigned'], { DERISK_HOME: home });
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stderr, new RegExp(`${pattern(parquet)} is not the file the manifest lists \\(its (size|SHA-256) differs\\): the backup was changed since it was made`));
   assert.deepEqual(readdirSync(home), [], 'nothing restored');
@@ -98,7 +99,7 @@ test('a table file changed with its row count kept is refused, naming it', async
   const organisations = join(backup, 'app', 'organisations.jsonl');
   writeFileSync(organisations, readFileSync(organisations, 'utf8').replace('"Org A"', '"Org B"'));
   const home = emptyHome();
-  const r = derisk(['restore', backup], { DERISK_HOME: home });
+  const r = derisk(['restore', backup, '--allow-unsigned'], { DERISK_HOME: home });
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stderr, new RegExp(`${pattern(organisations)} is not the file the manifest lists \\(its SHA-256 differs\\)`));
   assert.deepEqual(readdirSync(home), []);
@@ -111,13 +112,13 @@ test('a statement added to load.sql is refused before anything is written, even 
   const outside = join(tempDir(), 'written-by-the-backup.csv');
   writeFileSync(load, `${readFileSync(load, 'utf8')}COPY (SELECT 1) TO '${outside}';\n`);
   const home = emptyHome();
-  const changed = derisk(['restore', backup], { DERISK_HOME: home });
+  const changed = derisk(['restore', backup, '--allow-unsigned'], { DERISK_HOME: home });
   assert.equal(changed.status, 1, changed.stdout + changed.stderr);
   assert.match(changed.stderr, new RegExp(`${pattern(load)} is not the file the manifest lists`));
   assert.deepEqual(readdirSync(home), []);
 
   rehashStoreFile(backup, 'load.sql');
-  const rehashed = derisk(['restore', backup], { DERISK_HOME: home });
+  const rehashed = derisk(['restore', backup, '--allow-unsigned'], { DERISK_HOME: home });
   assert.equal(rehashed.status, 1, rehashed.stdout + rehashed.stderr);
   assert.match(rehashed.stderr, new RegExp(`${pattern(load)} line \\d+ is not a COPY statement of a store export .*a restore runs no other SQL from a backup`));
   assert.deepEqual(readdirSync(home), [], 'no app.sqlite, audit.key or audit.anchor.json left behind');
@@ -135,18 +136,18 @@ test("the store's schema.sql of an old backup reaches no file outside the export
   const schema = join(backup, 'store', 'schema.sql');
   writeFileSync(schema, `${readFileSync(schema, 'utf8')}CREATE TABLE stolen AS SELECT * FROM read_text('${secret}');\n`);
   const home = emptyHome();
-  const r = derisk(['restore', backup], { DERISK_HOME: home });
+  const r = derisk(['restore', backup, '--allow-unsigned'], { DERISK_HOME: home });
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /was made before backups listed a SHA-256 for each of their files: its tables and evidence store are restored unverified/);
   assert.match(r.stderr, new RegExp(`the evidence store in .*store could not be imported \\(.*${pattern(secret)}.*\\): nothing is restored`));
   assert.deepEqual(readdirSync(home), []);
   const fresh = join(tempDir(), 'fresh');
-  derisk(['restore', backup], { DERISK_HOME: fresh });
+  derisk(['restore', backup, '--allow-unsigned'], { DERISK_HOME: fresh });
   assert.ok(!existsSync(fresh), 'a home the restore made is taken away again');
 
   // Without the added statement, the old backup restores, said to be unverified.
   writeFileSync(schema, readFileSync(schema, 'utf8').replace(/CREATE TABLE stolen.*\n/, ''));
-  const ok = derisk(['restore', backup], { DERISK_HOME: home });
+  const ok = derisk(['restore', backup, '--allow-unsigned'], { DERISK_HOME: home });
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /restored unverified/);
   const v = derisk(['audit', 'verify', '--backup', backup], { DERISK_HOME: home });
@@ -159,7 +160,7 @@ test('a file missing from the backup, or one its manifest does not list, is refu
   const extra = join(backup, 'store', 'extra.parquet');
   writeFileSync(extra, 'PAR1', { mode: 0o600 });
   const home = emptyHome();
-  const added = derisk(['restore', backup], { DERISK_HOME: home });
+  const added = derisk(['restore', backup, '--allow-unsigned'], { DERISK_HOME: home });
   assert.equal(added.status, 1, added.stdout + added.stderr);
   assert.match(added.stderr, new RegExp(`${pattern(extra)} is not a file of this backup \\(its manifest does not list it\\)`));
   assert.match(derisk(['audit', 'verify', '--backup', backup], env).stderr, new RegExp(`${pattern(extra)} is not a file of this backup`));
@@ -167,12 +168,12 @@ test('a file missing from the backup, or one its manifest does not list, is refu
 
   const beside = join(backup, 'app', 'users.jsonl.orig');
   writeFileSync(beside, '', { mode: 0o600 });
-  assert.match(derisk(['restore', backup], { DERISK_HOME: home }).stderr, new RegExp(`${pattern(beside)} is not a file of this backup`));
+  assert.match(derisk(['restore', backup, '--allow-unsigned'], { DERISK_HOME: home }).stderr, new RegExp(`${pattern(beside)} is not a file of this backup`));
   rmSync(beside);
 
   const works = join(backup, 'store', 'works.parquet');
   rmSync(works);
-  const missing = derisk(['restore', backup], { DERISK_HOME: home });
+  const missing = derisk(['restore', backup, '--allow-unsigned'], { DERISK_HOME: home });
   assert.equal(missing.status, 1, missing.stdout + missing.stderr);
   assert.match(missing.stderr, new RegExp(`${pattern(works)} is missing, the manifest lists it \\(\\d+ bytes\\): the backup is incomplete`));
   assert.match(derisk(['audit', 'verify', '--backup', backup], env).stderr, new RegExp(`${pattern(works)} is missing`));
