@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
+import fc from 'fast-check';
 import type { AppDb } from '../../src/appdb/db.ts';
 import { hasChromium, launchChromium } from '../../src/chromium.ts';
 import { render } from '../../src/cli/output.ts';
@@ -22,7 +23,7 @@ const FORMULA = "=cmd|' /C calc'!A0";
 /** A title that a right-to-left override shows as "Joint lab pdf.exe" (U+202E turns what follows around). */
 const BIDI = 'Joint lab \u202Eexe.fdp';
 /** Bidirectional controls, invisible and control characters, as none may stand raw in a CSV. */
-const HIDDEN_RAW = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/;
+const HIDDEN_RAW = /(?![\t\n\r])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
 const PASSWORD = 'correct horse battery staple';
 const CASE = { title: 'Joint lab with Tsinghua', partners: [{ ror: '03cve4549', role: 'partner', country: 'CN' }], technology: { fields: ['eu-artificial-intelligence'] } };
 let store: Store;
@@ -150,9 +151,18 @@ test('CSV never carries a live formula: portfolio CSV over HTTP, the CLI tables,
 // reached the CSV raw, where a spreadsheet shows "Joint lab pdf.exe" for what reads otherwise.
 test('CSV shows bidirectional, invisible and control characters as visible markers, by one rule for every CSV: the portfolio and batch screening over HTTP, the CLI tables, the web app', async () => {
   assert.equal(safeCsvField(BIDI), 'Joint lab ⟨U+202E⟩exe.fdp');
-  for (const c of ['\u200E', '\u200F', '\u202A', '\u202B', '\u202C', '\u202D', '\u2066', '\u2067', '\u2068', '\u2069', '\u061C', '\u200B', '\u200D', '\u2060', '\uFEFF', '\u0007', '\u009B']) {
-    assert.equal(safeCsvField(`a${c}b`), `a⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩b`, JSON.stringify(c));
+  // The second line: what an outside red team still found raw in round 32 (soft hyphen, a tag character that smuggles ASCII, interlinear annotation, line separator, variation selectors, fillers drawn as nothing).
+  for (const c of [
+    ...['\u200E', '\u200F', '\u202A', '\u202B', '\u202C', '\u202D', '\u2066', '\u2067', '\u2068', '\u2069', '\u061C', '\u200B', '\u200D', '\u2060', '\uFEFF', '\u0007', '\u009B'],
+    ...['\u00AD', '\u{E0041}', '\uFFF9', '\u2028', '\u2029', '\u034F', '\u180B', '\u17B4', '\uFE0F', '\u{E0100}', '\u115F', '\u3164'],
+  ]) {
+    assert.equal(safeCsvField(`a${c}b`), `a⟨U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}⟩b`, JSON.stringify(c));
   }
+  fc.assert(
+    fc.property(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), (a, b) => {
+      assert.doesNotMatch(safeCsvField(a + b), HIDDEN_RAW);
+    }),
+  );
   assert.equal(safeCsvField('Tsinghua University, 北京'), '"Tsinghua University, 北京"', 'other text as it is');
   assert.ok(safeCsvField('\t=1').startsWith("'"), 'a tab stays a formula character, neutralised as such');
   assert.equal(render([{ name: BIDI, n: 1 }], 'csv'), 'name,n\nJoint lab ⟨U+202E⟩exe.fdp,1');
