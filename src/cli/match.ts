@@ -5,7 +5,7 @@ import { stripRorPrefix } from '../ingest/records.ts';
 import { MatchCorrections, type StoredCorrection } from '../resolve/corrections.ts';
 import { originText } from '../exchange/service.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
-import { applyCorrections } from '../resolve/org-view.ts';
+import { applyCorrections, viewsReading } from '../resolve/org-view.ts';
 import { Thesaurus, type CorrectionVerdict } from '../resolve/thesaurus.ts';
 import type { Store } from '../store/store.ts';
 import { cliActor } from './admin.ts';
@@ -16,7 +16,8 @@ export const MATCH_USAGE = `derisk match correct "<string>" <ROR id|none> --reas
                                    "this string is that institution" (with --not: "is not that one"; none: "names no registry institution")
   derisk match list [--org O] [--json]             the organisation's corrections (in force, superseded or withdrawn; who made each), with how far
                                                    each is shared, then those other organisations shared with it
-  derisk match withdraw <id> --reason T [--org O]  one of the organisation's corrections in force stops applying (it stays listed, withdrawn); audited
+  derisk match withdraw <id> --reason T [--org O]  one of the organisation's corrections in force stops applying (it stays listed, withdrawn),
+                                                   to it and to the organisations it was shared with (their views rebuilt too); audited
   derisk match resolve "<string>" [--org O] [--json]   the string resolved with the organisation's corrections (and those shared with it)
   derisk match apply [--org O]                     resolve again the strings the organisation's corrections decide and count their works again,
                                                    in its view only (match correct does this itself; run it after corrections were shared with it)
@@ -43,6 +44,16 @@ async function applyFor(config: ReturnType<typeof loadConfig>, corrections: Matc
       return raws.map((raw) => resolver.resolve(raw, thesaurus));
     });
   });
+}
+
+/**
+ * The organisation's view rebuilt, and then those of the organisations the `ended` corrections
+ * (withdrawn, superseded) were shared with, so that none reads through them any longer.
+ */
+async function applyEndedFor(config: ReturnType<typeof loadConfig>, corrections: MatchCorrections, org: string, ended: string[]): Promise<{ strings: number; works: number }> {
+  const applied = await applyFor(config, corrections, org);
+  for (const other of await withStore(config, (store) => viewsReading(store, ended))) await applyFor(config, corrections, other);
+  return applied;
 }
 
 /** One line of `match list`: what it says, whether it is in force, who made it (name and id) or which organisation shared it. */
@@ -72,7 +83,7 @@ export async function matchCommand(argv: string[]): Promise<number> {
       try {
         const corrections = new MatchCorrections(db, (id) => (id === rorId && name !== null ? { name } : undefined));
         const c = await corrections.correct(await cliActor(db, org), { raw, verdict, rorId, reason: values.reason });
-        const applied = await applyFor(config, corrections, org);
+        const applied = await applyEndedFor(config, corrections, org, c.supersedes);
         if (values.json) out.log(JSON.stringify({ ...c, applied }, null, 2));
         else out.log(`${c.id}  "${raw}" ${verdict === 'none' ? 'names no registry institution' : `${verdict === 'is' ? 'is' : 'is not'} ${name} (${c.rorId})`}, for ${org}\n${describeApplied(applied, org)}`);
         return EXIT.ok;
@@ -159,7 +170,7 @@ export async function matchCommand(argv: string[]): Promise<number> {
       try {
         const corrections = new MatchCorrections(db, () => undefined);
         const c = await corrections.withdraw(await cliActor(db, org), args[0]!, values.reason);
-        const applied = await applyFor(config, corrections, org);
+        const applied = await applyEndedFor(config, corrections, org, [c.id]);
         if (values.json) out.log(JSON.stringify({ ...c, applied }, null, 2));
         else out.log(`withdrawn: ${describeStored(c)}\n${describeApplied(applied, org)}`);
         return EXIT.ok;

@@ -13,6 +13,7 @@ import { checkFeedSource, NO_FEED_ORIGINS, type FeedOrigins } from './origins.ts
 import type { Publisher } from './misp.ts';
 import type { FtmEntity, RegistryLookup } from './ftm.ts';
 import { countryCodeOf } from '../regions/countries.ts';
+import { supersedes, type CorrectionVerdict } from '../resolve/thesaurus.ts';
 
 /** A correction is a match correction (src/resolve/corrections.ts): shared within the installation, and carried by feeds. */
 export type ItemKind = 'note' | 'namesake' | 'assessment' | 'correction';
@@ -226,8 +227,27 @@ const correctionOf = (r: CorrectionRow): SharedCorrection => ({
   createdAt: r.created_at,
   ...sharingOf(r),
 });
-// Only corrections someone decided to share: no sharing row is the organisation only.
-const CORRECTIONS_SQL = `SELECT c.id, c.org_id, o.name AS org_name, c.raw, c.ror_id, c.verdict, c.reason, c.created_at, s.distribution, s.tlp FROM match_corrections c JOIN exchange_sharing s ON s.kind = 'correction' AND s.item_id = c.id LEFT JOIN organisations o ON o.id = c.org_id`;
+// Only corrections someone decided to share (no sharing row is the organisation only), and only while
+// in force: a withdrawn one never leaves again (a superseded one is set aside by correctionsSuperseded).
+const CORRECTIONS_SQL = `SELECT c.id, c.org_id, o.name AS org_name, c.raw, c.ror_id, c.verdict, c.reason, c.created_at, s.distribution, s.tlp FROM match_corrections c JOIN exchange_sharing s ON s.kind = 'correction' AND s.item_id = c.id LEFT JOIN organisations o ON o.id = c.org_id
+  WHERE NOT EXISTS (SELECT 1 FROM match_correction_withdrawals w WHERE w.correction_id = c.id)`;
+
+/**
+ * The corrections a later one of their organisation superseded (MatchCorrections says the same of
+ * each): the later may be unshared, it still ends the earlier, so every organisation's are read.
+ */
+async function correctionsSuperseded(db: Pick<AppDb, 'query'>): Promise<Set<string>> {
+  const rows = await db.query<{ id: string; org_id: string; string_key: string; verdict: CorrectionVerdict; ror_id: string }>('SELECT id, org_id, string_key, verdict, ror_id FROM match_corrections ORDER BY created_at, id');
+  const ended = new Set<string>();
+  const seen = new Map<string, { id: string; key: string; verdict: CorrectionVerdict; rorId: string }[]>();
+  for (const r of rows) {
+    const later = { id: r.id, key: r.string_key, verdict: r.verdict, rorId: r.ror_id };
+    const earlier = seen.get(`${r.org_id}\u0000${r.string_key}`) ?? [];
+    for (const e of earlier) if (supersedes(later, e)) ended.add(e.id);
+    seen.set(`${r.org_id}\u0000${r.string_key}`, [...earlier, later]);
+  }
+  return ended;
+}
 
 const NOTES_SQL = `SELECT n.*, o.name AS org_name, s.distribution, s.tlp FROM entity_notes n LEFT JOIN organisations o ON o.id = n.org_id LEFT JOIN exchange_sharing s ON s.kind = 'note' AND s.item_id = n.id`;
 const NAMESAKES_SQL = `SELECT d.*, o.name AS org_name, s.distribution, s.tlp FROM namesake_decisions d LEFT JOIN organisations o ON o.id = d.org_id LEFT JOIN exchange_sharing s ON s.kind = 'namesake' AND s.item_id = d.id`;
@@ -419,7 +439,11 @@ export class ExchangeService {
     const passes = (s: Sharing) => distributionAllows(s.distribution, options.audience) && tlpAllows(s.tlp, options.maxTlp);
     const notes = (await this.db.query<NoteRow>(`${NOTES_SQL} ORDER BY n.created_at, n.id`)).map(noteOf).filter(passes);
     const namesakes = (await this.db.query<NamesakeRow>(`${NAMESAKES_SQL} ORDER BY d.created_at, d.id`)).map(namesakeOf).filter(passes);
-    const corrections = (await this.db.query<CorrectionRow>(`${CORRECTIONS_SQL} ORDER BY c.created_at, c.id`)).map(correctionOf).filter(passes);
+    const superseded = await correctionsSuperseded(this.db);
+    const corrections = (await this.db.query<CorrectionRow>(`${CORRECTIONS_SQL} ORDER BY c.created_at, c.id`))
+      .filter((r) => !superseded.has(r.id))
+      .map(correctionOf)
+      .filter(passes);
     const restricted = await this.recipientsByItem();
     for (const [kind, items] of [
       ['note', notes],

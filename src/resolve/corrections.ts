@@ -6,7 +6,7 @@ import { authorize, NotFoundError, OTHER_ORG_USER, type Actor } from '../service
 import { ConflictError, ValidationError } from '../errors.ts';
 import { isSigned, originOf, originText, receivedAsSeenBy, type Origin, type ReceivedCorrection } from '../exchange/service.ts';
 import type { AffiliationResolver, Resolution } from './matcher.ts';
-import { correctionKey, Thesaurus, type Correction, type CorrectionVerdict } from './thesaurus.ts';
+import { correctionKey, supersedes, Thesaurus, type Correction, type CorrectionVerdict } from './thesaurus.ts';
 
 export class CorrectionError extends ValidationError {}
 
@@ -75,20 +75,6 @@ const correctionOf = (r: Row): Correction => ({
   createdByName: nameOf(r.author, r.author_name),
   createdAt: r.created_at,
 });
-
-/**
- * Whether a later correction of an organisation takes an earlier one's place on the same string:
- * of two that decide it (is, none) the later does, restating or not; "is X" and "not X" contradict
- * each other whichever came first; "not X" twice is said once. "Not X" beside "is Y" or "none" both
- * stay in force: they agree.
- */
-export function supersedes(later: Pick<Correction, 'key' | 'verdict' | 'rorId'>, earlier: Pick<Correction, 'key' | 'verdict' | 'rorId'>): boolean {
-  if (later.key !== earlier.key) return false;
-  if (later.verdict !== 'not' && earlier.verdict !== 'not') return true;
-  if (later.verdict === 'not' && earlier.verdict === 'not') return later.rorId === earlier.rorId;
-  const [not, other] = later.verdict === 'not' ? [later, earlier] : [earlier, later];
-  return other.verdict === 'is' && other.rorId === not.rorId;
-}
 
 /**
  * Analysts' corrections to affiliation matching, kept per organisation in the application

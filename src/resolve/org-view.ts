@@ -63,6 +63,24 @@ export async function viewCorrections(store: Store, orgId: string): Promise<Corr
   return doc ? (JSON.parse(doc.doc) as { corrections: Correction[] }).corrections : [];
 }
 
+/**
+ * The organisations whose views were built reading any of `ids`: when a correction ends (withdrawn,
+ * superseded), every view it reached, the sharing organisation's and those it was shared with,
+ * must be rebuilt, or their indicators and new verdicts would still read through it.
+ */
+export async function viewsReading(store: Store, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const ended = new Set(ids);
+  const orgs: string[] = [];
+  for (const schema of await orgSchemas(store)) {
+    const doc = await store.one<{ doc: string }>(`SELECT doc FROM ${schema}.corrections`);
+    if (!doc) continue;
+    const view = JSON.parse(doc.doc) as { orgId: string; corrections: Correction[] };
+    if (view.corrections.some((c) => ended.has(c.id))) orgs.push(view.orgId);
+  }
+  return orgs;
+}
+
 /** Files every evidence string not yet keyed under the key its corrections would be filed under. */
 async function keyStrings(store: Store): Promise<void> {
   const raws = await store.all<{ raw: string }>(`SELECT DISTINCT raw FROM (${EVIDENCE_STRINGS}) a WHERE raw <> '' AND raw NOT IN (SELECT raw FROM string_keys)`);

@@ -52,3 +52,17 @@ export class Thesaurus {
 }
 
 export const describeCorrection = (c: Correction): string => `corrected by ${c.createdBy} (${c.orgId}) on ${c.createdAt.slice(0, 10)}: ${c.reason}`;
+
+/**
+ * Whether a later correction of an organisation takes an earlier one's place on the same string:
+ * of two that decide it (is, none) the later does, restating or not; "is X" and "not X" contradict
+ * each other whichever came first; "not X" twice is said once. "Not X" beside "is Y" or "none" both
+ * stay in force: they agree.
+ */
+export function supersedes(later: Pick<Correction, 'key' | 'verdict' | 'rorId'>, earlier: Pick<Correction, 'key' | 'verdict' | 'rorId'>): boolean {
+  if (later.key !== earlier.key) return false;
+  if (later.verdict !== 'not' && earlier.verdict !== 'not') return true;
+  if (later.verdict === 'not' && earlier.verdict === 'not') return later.rorId === earlier.rorId;
+  const [not, other] = later.verdict === 'not' ? [later, earlier] : [earlier, later];
+  return other.verdict === 'is' && other.rorId === not.rorId;
+}

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDb } from '../appdb/db.ts';
 import { MatchCorrections } from '../resolve/corrections.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
-import { applyCorrections } from '../resolve/org-view.ts';
+import { applyCorrections, viewsReading } from '../resolve/org-view.ts';
 import { Thesaurus } from '../resolve/thesaurus.ts';
 import { authorize } from '../service/authorize.ts';
 import type { Store } from '../store/store.ts';
@@ -28,6 +28,12 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
     viewChanged();
     return applied;
   };
+  // Corrections that ended may have reached other organisations' views through sharing: those are rebuilt too, at once.
+  const applyEnded = async (orgId: string, ended: string[]) => {
+    const applied = await apply(orgId);
+    for (const other of await viewsReading(store, ended)) await apply(other);
+    return applied;
+  };
 
   app.get(
     '/api/match/corrections',
@@ -45,7 +51,7 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
     {
       schema: {
         description:
-          'Records a correction for your organisation (analysts and up; audited): verdict is ("this string is that institution"), not ("is not that one") or none ("names no registry institution", no ror). It supersedes your organisation\'s earlier corrections of the same string it contradicts (supersedes: their ids; they stay listed, superseded). It applies to the same string however it is cased or punctuated, at once, to your organisation\'s indicators, institution profiles, portfolios and assessments (applied: strings resolved again, works counted again), never to another organisation\'s.',
+          'Records a correction for your organisation (analysts and up; audited): verdict is ("this string is that institution"), not ("is not that one") or none ("names no registry institution", no ror). It supersedes your organisation\'s earlier corrections of the same string it contradicts (supersedes: their ids; they stay listed, superseded, and stop applying at once wherever they were shared). It applies to the same string however it is cased or punctuated, at once, to your organisation\'s indicators, institution profiles, portfolios and assessments (applied: strings resolved again, works counted again), never to another organisation\'s.',
         body: {
           type: 'object',
           additionalProperties: false,
@@ -59,7 +65,7 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
       const { service } = await corrections();
       const actor = actorOf(request);
       const correction = await service.correct(actor, { raw: body.string, verdict: body.verdict, rorId: body.ror ?? null, reason: body.reason });
-      return reply.code(201).send({ ...correction, applied: await apply(actor.orgId) });
+      return reply.code(201).send({ ...correction, applied: await applyEnded(actor.orgId, correction.supersedes) });
     },
   );
 
@@ -68,7 +74,7 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
     {
       schema: {
         description:
-          "Withdraws one of your organisation's corrections in force, saying why (analysts and up; audited): it stays listed as withdrawn and stops applying at once to your organisation's view (applied: strings, works) and to those it was shared with. One withdrawn or superseded already answers 409 naming what ended it; another organisation's, 404",
+          "Withdraws one of your organisation's corrections in force, saying why (analysts and up; audited): it stays listed as withdrawn and stops applying at once to your organisation's view (applied: strings, works) and to the views of those it was shared with, which are rebuilt too. One withdrawn or superseded already answers 409 naming what ended it; another organisation's, 404",
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } },
         body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 5000 } } },
       },
@@ -76,7 +82,7 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
     async (request) => {
       const actor = actorOf(request);
       const withdrawn = await new MatchCorrections(db, () => undefined).withdraw(actor, (request.params as { id: string }).id, (request.body as { reason: string }).reason);
-      return { ...withdrawn, applied: await apply(actor.orgId) };
+      return { ...withdrawn, applied: await applyEnded(actor.orgId, [withdrawn.id]) };
     },
   );
 

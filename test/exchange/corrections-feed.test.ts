@@ -69,3 +69,33 @@ test('a shared match correction travels in the signed feed and applies where an 
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /no correction 00000000-0000-4000-8000-000000000000 received/);
 });
+
+test('a shared correction withdrawn or superseded is no longer published: a subscriber pulls nothing it could accept', async () => {
+  const [a, b] = await Promise.all([installation(), installation()]);
+  const key = /key: (ed25519:\S+)/.exec(ok(derisk(['exchange', 'keys', '--publisher', 'Alpha platform'], a)))![1]!;
+  const share = (raw: string, reason: string) => {
+    const id = ok(derisk(['match', 'correct', raw, TSINGHUA, '--reason', reason, '--org', 'uni-a'], a)).split(/\s/)[0]!;
+    ok(derisk(['exchange', 'share', 'correction', id, '--distribution', 'community', '--tlp', 'green', '--org', 'uni-a'], a));
+    return id;
+  };
+  const withdrawn = share(X, 'WITHDRAWN-REASON the lab is at Tsinghua');
+  ok(derisk(['match', 'withdraw', withdrawn, '--reason', 'the web page was out of date', '--org', 'uni-a'], a));
+  share('Perception Group, Haidian', 'SUPERSEDED-REASON checked its web page');
+  // The later correction is not shared: it still ends the shared one.
+  ok(derisk(['match', 'correct', 'PERCEPTION GROUP; HAIDIAN', 'none', '--reason', 'a company lab after all', '--org', 'uni-a'], a));
+
+  const feed = join(tempDir(), 'feed');
+  assert.match(ok(derisk(['exchange', 'publish', feed], a)), /0 match corrections/);
+  const text = readdirSync(feed)
+    .map((f) => readFileSync(join(feed, f), 'utf8'))
+    .join('\n');
+  assert.ok(!text.includes('WITHDRAWN-REASON'), 'a withdrawn correction is not in the feed');
+  assert.ok(!text.includes('SUPERSEDED-REASON'), 'a superseded correction is not in the feed');
+
+  ok(derisk(['exchange', 'subscribe', feed, '--key', key], b));
+  ok(derisk(['exchange', 'pull'], b));
+  assert.deepEqual(JSON.parse(ok(derisk(['match', 'received', '--org', 'uni-x', '--json'], b))), []);
+  const accept = derisk(['match', 'accept', withdrawn, '--org', 'uni-x'], b);
+  assert.notEqual(accept.status, 0);
+  assert.match(accept.stderr, new RegExp(`no correction ${withdrawn} received`));
+});
