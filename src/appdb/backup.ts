@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { closeSync, constants, createReadStream, createWriteStream, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, type Stats } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { numberedParameters, type AppDb, type AppTx, type Param } from './db.ts';
 import { distrust, OWNER_ONLY_DIR, OWNER_ONLY_FILE, writeOwnerOnly } from '../owner-only.ts';
@@ -234,13 +235,28 @@ export async function backupAppDb(db: AppDb, dir: string, carried: CarriedFile[]
   });
   const head = (await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0] ?? null;
   const manifest: BackupManifest = { format: 'derisk-appdb-backup/1', createdAt: new Date().toISOString(), source: db.kind, tables, auditHead: head ? { seq: Number(head.seq), hash: head.hash } : null, files, tableFiles, store };
-  writeOwnerOnly(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  writeOwnerOnly(join(dir, 'manifest.json'), manifestBytes(manifest));
   const key = carried.find((f) => f.as === 'exchange/feed-key.pem')?.data;
   if (key) writeOwnerOnly(join(dir, MANIFEST_SIGNATURE), JSON.stringify(signManifest(manifest, key), null, 2) + '\n');
   return manifest;
 }
 
-/** Beside a backup's manifest: its signature by the installation's exchange feed key, the key partners pinned. */
+/** A manifest as a backup writes it to manifest.json. */
+const manifestBytes = (manifest: BackupManifest): Buffer => Buffer.from(JSON.stringify(manifest, null, 2));
+
+/**
+ * The SHA-256 of the manifest.json a backup wrote, which `derisk backup` prints and records in the
+ * audit trail. Kept apart from the backup, it is what shows that a backup is the one made: the
+ * signature cannot, as the backup carries the key that made it.
+ */
+export const manifestSha256 = (manifest: BackupManifest): string => sha256(manifestBytes(manifest));
+
+/**
+ * Beside a backup's manifest: its signature by the installation's exchange feed key, the key
+ * partners pinned. The backup carries that key, so the signature shows only that manifest and key
+ * agree: whoever holds the backup can change it and sign it again. What shows a backup is the one
+ * made is its manifest's SHA-256 kept apart (manifestSha256, readBackupManifest).
+ */
 export const MANIFEST_SIGNATURE = 'manifest.json.sig';
 
 interface ManifestSignature {
@@ -293,9 +309,14 @@ export function backupAppDir(dir: string): string {
 }
 
 /** The manifest of a backup: `dir` is what `derisk backup` wrote (its app/ folder) or that folder itself. */
-export function readBackupManifest(dir: string): BackupManifest {
+export function readBackupManifest(dir: string, expectedSha256?: string): BackupManifest {
   const manifestPath = join(backupAppDir(dir), 'manifest.json');
-  const manifest = parseJson<BackupManifest>(readPlainFile(manifestPath, 'a backup holds only plain files'), manifestPath);
+  const data = readPlainFile(manifestPath, 'a backup holds only plain files');
+  // The bytes hashed are the bytes parsed: the one check of a backup that does not come from the backup itself.
+  const actual = sha256(data);
+  if (expectedSha256 !== undefined && actual !== expectedSha256.toLowerCase())
+    throw new Error(`${manifestPath} has SHA-256 ${actual}, not ${expectedSha256.toLowerCase()} (--manifest-sha256): it is not the manifest derisk backup printed when it made this backup, so the backup was changed since, or it is another backup`);
+  const manifest = parseJson<BackupManifest>(data, manifestPath);
   if (manifest.format !== 'derisk-appdb-backup/1') throw new Error(`${manifestPath}: unknown backup format ${JSON.stringify(manifest.format)}`);
   return manifest;
 }
@@ -492,6 +513,65 @@ function storeCopies(data: Buffer, path: string, files: ReadonlySet<string>): St
   return copies;
 }
 
+/** The macros derisk's own schema creates: the only ones a store export's schema.sql may create (open() then replaces them with derisk's). */
+const OWN_MACROS: ReadonlySet<string> = new Set([...readFileSync(fileURLToPath(new URL('../store/schema.sql', import.meta.url)), 'utf8').matchAll(/^CREATE OR REPLACE MACRO (\w+)\(/gm)].map((m) => m[1]!));
+/** The views derisk makes in an organisation's corrected view (src/resolve/org-view.ts, src/store/refresh.ts). */
+const ORG_VIEWS = ['resolutions', 'resolution_institutions', 'resolution_companies', 'work_affiliations', 'work_institutions', 'patent_applicant_places'];
+const ORG_SCHEMA = 'org_[0-9a-f]{16}';
+/** A table or index as the export names it: unqualified, or in an organisation's view. */
+const OBJECT = String.raw`(?:${ORG_SCHEMA}\.)?${IDENTIFIER}`;
+/** The statements EXPORT DATABASE writes of a derisk store, each on one line: a store's schema.sql holds nothing else. */
+const SCHEMA_STATEMENTS = [
+  new RegExp(`^CREATE SCHEMA ${ORG_SCHEMA};+$`),
+  new RegExp(String.raw`^CREATE SEQUENCE ${OBJECT}(?: (?:INCREMENT BY|MINVALUE|MAXVALUE|START) -?\d+| NO CYCLE| CYCLE)*;+$`),
+  new RegExp(String.raw`^CREATE TABLE ${OBJECT}\(.*\);+$`),
+  new RegExp(String.raw`^CREATE (?:UNIQUE )?INDEX ${IDENTIFIER} ON ${OBJECT}\(.*\);+$`),
+  new RegExp(String.raw`^CREATE MACRO (?:${[...OWN_MACROS].join('|')}) \((?!.*\) AS TABLE ).*\) AS \(.*\);+$`),
+  new RegExp(String.raw`^CREATE VIEW ${ORG_SCHEMA}\.(?:${ORG_VIEWS.join('|')}) AS .*;+$`),
+];
+
+/**
+ * Why a line of schema.sql is not one statement alone, or null: a semicolon before its end, a
+ * comment, a dollar-quoted or prefixed (E'…') string, or a quote left open could each hide a
+ * second statement behind the one the line starts with. Strict on purpose: DuckDB's export writes
+ * none of these (its strings and identifiers are '…' and "…", doubled quotes inside).
+ */
+function notOneStatement(line: string): string | null {
+  let quote: string | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === quote) {
+        if (line[i + 1] === quote) i++;
+        else quote = null;
+      }
+      continue;
+    }
+    if (c === "'" && /\w/.test(line[i - 1] ?? '')) return 'a prefixed string';
+    if (c === "'" || c === '"') quote = c;
+    else if (c === '$') return 'a dollar sign outside a string';
+    else if ((c === '-' && line[i + 1] === '-') || (c === '/' && line[i + 1] === '*')) return 'a comment';
+    else if (c === ';' && !/^;*$/.test(line.slice(i))) return 'a second statement';
+  }
+  return quote ? 'a quote left open' : null;
+}
+
+/**
+ * Checks a store export's schema.sql before anything is written: each line must be one statement
+ * of those EXPORT DATABASE writes of a derisk store (its tables, sequences, indexes, its own
+ * macros, and organisations' views). Anything else — a macro that shadows a built-in
+ * (`CREATE MACRO sum(x) AS 1000`), a view or type of its own, a statement of another kind — would
+ * run with the restoring user's rights and stay in the restored store; it is refused, naming its line.
+ */
+function checkSchemaSql(schema: string, path: string): void {
+  for (const [i, line] of schema.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    const hidden = notOneStatement(line);
+    if (hidden || !SCHEMA_STATEMENTS.some((r) => r.test(line)))
+      throw new Error(`${path} line ${i + 1} is not a statement derisk's store export writes (${hidden ? `${hidden}: ` : ''}${JSON.stringify(line.slice(0, 80))}): the backup was changed since it was made, and a restore runs no other SQL from a backup`);
+  }
+}
+
 /** What checkBackupFiles found: whether the backup's files could be checked, and the evidence store to import. */
 export interface CheckedBackup {
   /** False for a backup made before manifests listed a SHA-256 for every file: only its row counts and the files it carries were checked. */
@@ -549,6 +629,7 @@ export async function checkBackupFiles(app: string, manifest: BackupManifest): P
     return data;
   };
   const schema = sql('schema.sql').toString('utf8');
+  checkSchemaSql(schema, join(storeDir, 'schema.sql'));
   const copies = storeCopies(sql('load.sql'), join(storeDir, 'load.sql'), new Set(present.filter((f) => lstatSync(join(storeDir, f)).isFile())));
   return { verified, store: { dir: storeDir, schema, copies } };
 }

@@ -14,6 +14,7 @@ import {
   checkRestoreTarget,
   homeFilesOf,
   planExchangeRestore,
+  manifestSha256,
   readBackupManifest,
   readCarriedFiles,
   readPlainFile,
@@ -161,6 +162,9 @@ export async function backupCommand(argv: string[]): Promise<number> {
     const seal = sealOf(db);
     const auditKey = seal ? [{ as: 'audit.key', data: readPlainFile(seal.keyPath, 'derisk keeps the audit key as a plain file') }] : [];
     const m = await backupAppDb(db, join(at(dir), 'app'), [...auditKey, ...home.files], store);
+    const digest = manifestSha256(m);
+    // Recorded where the backup cannot change it: the trail of the installation it was made from.
+    await db.transaction((tx) => appendAudit(tx, { actor: 'operator', orgId: null, action: 'backup.create', target: dir, detail: { manifestSha256: digest, auditHead: m.auditHead, signed: home.keyId !== null } }));
     out.log(
       `application database (${m.source}): ${Object.entries(m.tables)
         .map(([t, n]) => `${t} ${n}`)
@@ -168,6 +172,7 @@ export async function backupCommand(argv: string[]): Promise<number> {
           ', ',
         )}; audit head ${m.auditHead ? `${m.auditHead.seq} ${m.auditHead.hash.slice(0, 16)}…` : 'empty'}${seal ? '; audit key included (keep this backup as safe as DERISK_HOME)' : ''}${home.keyId ? `; exchange feed identity included (key id ${home.keyId})` : ''}${home.leftOut.length > 0 ? `; left out, not files derisk writes there: ${home.leftOut.join(', ')}` : ''}`,
     );
+    out.log(`manifest SHA-256 ${digest} (recorded in this installation's audit trail): keep it apart from the backup, and restore with derisk restore ${dir} --manifest-sha256 ${digest}; the backup's signature cannot show it is this backup, as the backup carries the key that signed it`);
   } finally {
     await db.close();
   }
@@ -186,18 +191,34 @@ function unsignedRefusal(dir: string, manifest: BackupManifest): string {
   return `the backup ${dir} is not signed (no app/manifest.json.sig): ${why}, so nothing shows that its manifest is the one derisk wrote. If you know where it came from, restore it with --allow-unsigned`;
 }
 
+/** A --manifest-sha256 value, checked: 64 hexadecimal digits, as derisk backup prints them. */
+function manifestDigestArg(value: string): string {
+  if (!/^[0-9a-fA-F]{64}$/.test(value)) throw new UsageError(`--manifest-sha256 ${JSON.stringify(value)} is not a SHA-256 (64 hexadecimal digits, as derisk backup prints it)`);
+  return value.toLowerCase();
+}
+
+/**
+ * What checked a backup's manifest: the SHA-256 kept apart from it, or nothing but the backup
+ * itself (its signature is by the key it carries, so whoever holds it can change it and sign again).
+ */
+const manifestCheckText = (digest: string | undefined): string =>
+  digest
+    ? `has the SHA-256 given with --manifest-sha256 (${digest}): it is the manifest derisk backup made`
+    : 'checked only against the backup itself (its signature is by the key the backup carries, so whoever holds the backup can change it and sign it again): give the manifest SHA-256 derisk backup printed with --manifest-sha256 to check that it is the backup made';
+
 /** Restores a backup into a new installation (empty application database, no evidence store yet). */
 export async function restoreCommand(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, 'allow-unsigned': { type: 'boolean' } } });
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, 'allow-unsigned': { type: 'boolean' }, 'manifest-sha256': { type: 'string' } } });
   const dir = positionals[0];
-  if (!dir) throw new UsageError('restore <backup directory> [--allow-unsigned]');
+  if (!dir) throw new UsageError('restore <backup directory> [--manifest-sha256 <hex>] [--allow-unsigned]');
+  const digest = values['manifest-sha256'] === undefined ? undefined : manifestDigestArg(values['manifest-sha256']);
   const config = loadConfig();
   // Everything is read and checked, the backup's side and the home's, before anything is written:
   // a backup or home file that cannot be used restores nothing. The carried files are read once
   // here, and these bytes are what is written.
   checkBackupTrusted(at(dir));
   const app = join(at(dir), 'app');
-  const manifest = readBackupManifest(app);
+  const manifest = readBackupManifest(app, digest);
   const carried = readCarriedFiles(app, manifest);
   const exchange = planExchangeRestore(app, manifest, carried, config.home);
   // An edited manifest, or one signed by a key other than the feed key the backup carries, is refused.
@@ -240,12 +261,13 @@ export async function restoreCommand(argv: string[]): Promise<number> {
       if (key) writeOwnerOnly(config.auditKeyPath, key);
       rmSync(config.auditAnchorPath, { force: true });
       db = await openAppDb(config);
-      await anchorAnew(db, `restored from the backup ${dir} made ${m.createdAt}${m.auditHead ? `, whose head was entry ${m.auditHead.seq}` : ''}, ${signedText(signer)}`);
+      await anchorAnew(db, `restored from the backup ${dir} made ${m.createdAt}${m.auditHead ? `, whose head was entry ${m.auditHead.seq}` : ''}, ${signedText(signer)}; manifest ${digest ? `SHA-256 ${digest}, as given with --manifest-sha256` : 'checked only against the backup itself'}`);
     }
     applyExchangeRestore(config.home, exchange);
     const e = exchange.report;
     await db.transaction((tx) => appendAudit(tx, { actor: 'operator', orgId: null, action: 'exchange.identity.restore', target: 'exchange', detail: { ...e, files: e.files.length, backup: dir } }));
     out.log(`backup manifest ${signedText(signer)}`);
+    out.log(`backup manifest ${manifestCheckText(digest)}`);
     out.log(exchangeRestored(e));
     const audit = await verifyAudit(db);
     const differs = (await backupHeadProblems(db, [{ dir, manifest: m }])).length > 0;
@@ -267,7 +289,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   }
 }
 
-const signedText = (signer: BackupSigner | null): string => (signer ? `signed by the exchange feed key ${signer.keyId}` : 'not signed (restored on --allow-unsigned)');
+const signedText = (signer: BackupSigner | null): string => (signer ? `signed by the exchange feed key ${signer.keyId}, the key the backup carries` : 'not signed (restored on --allow-unsigned)');
 
 /** What opening the application database makes in an empty home: the embedded database (with its journal files), the audit key and anchor. */
 const MADE_BY_OPENING = /^(app\.sqlite(-wal|-shm|-journal)?|audit\.key|audit\.anchor\.json)$/;
@@ -289,25 +311,29 @@ function exchangeRestored(e: ExchangeRestore): string {
   return `the backed-up installation had no exchange feed identity (it never published)${e.own ? `; ${kept}` : ''}`;
 }
 
-const AUDIT_USAGE = 'audit verify [--backup <dir>]...: checks the audit trail for edited or deleted entries (and that it holds the head each backup recorded, and which feed key signed its manifest) | audit anchor --reason "…": anchors the trail as it stands, on purpose (audited)';
+const AUDIT_USAGE =
+  'audit verify [--backup <dir> [--manifest-sha256 <hex>]]...: checks the audit trail for edited or deleted entries (and that it holds the head each backup recorded, which feed key signed its manifest, and that the manifest has the SHA-256 derisk backup printed, one --manifest-sha256 per --backup, in order) | audit anchor --reason "…": anchors the trail as it stands, on purpose (audited)';
 
 export async function auditCommand(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, backup: { type: 'string', multiple: true }, reason: { type: 'string' } } });
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, backup: { type: 'string', multiple: true }, 'manifest-sha256': { type: 'string', multiple: true }, reason: { type: 'string' } } });
   const sub = positionals[0];
   if ((sub !== 'verify' && sub !== 'anchor') || positionals.length > 1) throw new UsageError(AUDIT_USAGE);
   if (sub === 'anchor' && !values.reason?.trim()) throw new UsageError('audit anchor --reason "…": say why the trail is anchored anew (the trail records it)');
   // Read before the database is opened: a backup that cannot be read, or any of whose files (the
   // tables, the evidence store, the audit key, the feed identity) is not the one its manifest lists, is an error, not a pass.
+  const digests = (values['manifest-sha256'] ?? []).map(manifestDigestArg);
+  if (digests.length > 0 && digests.length !== (values.backup ?? []).length) throw new UsageError(`${digests.length} --manifest-sha256 for ${(values.backup ?? []).length} --backup: give one per backup, in the same order, or none`);
   const backups = [];
-  for (const dir of values.backup ?? []) {
+  for (const [i, dir] of (values.backup ?? []).entries()) {
     const app = backupAppDir(at(dir));
-    const manifest = readBackupManifest(at(dir));
+    const digest = digests[i];
+    const manifest = readBackupManifest(at(dir), digest);
     const carried = readCarriedFiles(app, manifest);
     // The signature first: a manifest changed since it was signed is reported as such, not by the file it no longer matches.
     const signer = checkManifestSignature(app, manifest, carried);
     const { verified } = await checkBackupFiles(app, manifest);
     await checkBackupTables(app, manifest);
-    backups.push({ dir, manifest, verified, signer });
+    backups.push({ dir, manifest, verified, signer, digest });
   }
   const config = loadConfig();
   const ownKeyPath = join(config.home, 'exchange', 'feed-key.pem');
@@ -324,7 +350,8 @@ export async function auditCommand(argv: string[]): Promise<number> {
     // A backup signed by another key than this installation's is another installation's, or was re-signed by whoever replaced its key.
     for (const { dir, signer } of backups)
       if (signer && ownKey && signer.keyId !== ownKey) r.problems.push({ seq: null, problem: `the backup ${dir} is signed by the feed key ${signer.keyId}, not this installation's (${ownKey}): it is another installation's backup, or its key was replaced`, orgId: null });
-    const signatures = backups.map(({ dir, signer }) => ({ backup: dir, signedBy: signer?.keyId ?? null, thisInstallationsKey: signer && ownKey ? signer.keyId === ownKey : null }));
+    // The signature is by the key the backup carries: only a SHA-256 kept apart shows the manifest is the one made (null: none was given).
+    const signatures = backups.map(({ dir, signer, digest }) => ({ backup: dir, signedBy: signer?.keyId ?? null, thisInstallationsKey: signer && ownKey ? signer.keyId === ownKey : null, manifestSha256: digest ?? null }));
     // Each backup's files were checked above (a changed one is an error); one made before manifests listed them all could not be.
     const files = backups.map(({ dir, verified }) => ({ backup: dir, verified }));
     if (values.json) out.log(JSON.stringify({ ...r, ...(backups.length > 0 ? { backupSignatures: signatures, backupFiles: files } : {}) }, null, 2));
@@ -334,6 +361,7 @@ export async function auditCommand(argv: string[]): Promise<number> {
         out.log(
           `  backup ${s.backup}: ${s.signedBy === null ? 'manifest not signed (made before backups were signed, or by an installation with no exchange feed key)' : `manifest signed by the exchange feed key ${s.signedBy}${s.thisInstallationsKey === null ? ', and this installation has no feed key to compare it with' : s.thisInstallationsKey ? ", this installation's" : `, NOT this installation's (${ownKey})`}`}`,
         );
+      for (const s of signatures) out.log(`  backup ${s.backup}: manifest ${manifestCheckText(s.manifestSha256 ?? undefined)}`);
       for (const f of files) out.log(`  backup ${f.backup}: ${f.verified ? 'every file is the one its manifest lists (size and SHA-256)' : 'made before backups listed a SHA-256 for each of their files: its tables and evidence store are unverified'}`);
       for (const p of r.problems) out.log(`  ${p.seq === null ? '' : `entry ${p.seq}: `}${p.problem}`);
       out.log(r.problems.length === 0 ? 'the chain verifies: no entry was edited or deleted' : `${r.problems.length} problem(s): the audit trail was tampered with`);

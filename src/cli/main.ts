@@ -45,8 +45,9 @@ Usage:
   derisk assessments show <id> [--org O] [--json] [--report F]   a stored verdict of organisation O (default local) with the case as assessed,
                                                its snapshot and policy bundle
   derisk rulebook [F] [--json]                 check a rulebook (its policy tests run) within the policy bundle
-  derisk audit verify [--backup DIR]...        check the audit trail (anchored outside the database) and the rows it records
-                                               (and that it still holds the head each backup recorded)
+  derisk audit verify [--backup DIR [--manifest-sha256 H]]...   check the audit trail (anchored outside the database) and the
+                                               rows it records (and that it still holds the head each backup recorded; with H,
+                                               that the backup's manifest is the one derisk backup printed)
   derisk audit anchor --reason T               anchor the trail as it stands, on purpose (after a restore, a lost anchor); audited
   derisk match correct "<string>" <ROR id|none> --reason T [--not] | match list | match resolve "<string>"
                                                analysts' corrections to affiliation matching, per organisation, audited
@@ -61,9 +62,10 @@ Usage:
   derisk users add-org <id> <name> | users add --org ID --email E --role viewer|analyst|officer|admin
   derisk users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role> | users reset-password <e-mail>
   derisk cases unshare <case id> <organisation>
-  derisk backup <dir> | derisk restore <dir>   application database, evidence store, audit key and exchange feed identity,
-                                               to and from a directory (owner-only); a restore refuses a backup whose
-                                               signed manifest was changed, and an unsigned one without --allow-unsigned
+  derisk backup <dir> | derisk restore <dir> [--manifest-sha256 H]   application database, evidence store, audit key and
+                                               exchange feed identity, to and from a directory (owner-only); backup prints its
+                                               manifest's SHA-256 H (keep it apart: the signature is by the key the backup
+                                               carries), restore refuses another manifest, and an unsigned one without --allow-unsigned
   derisk serve [--port 8720] [--host 127.0.0.1]   the web app and HTTP API over the store
   derisk export parquet <dir>                  work × institution table as Parquet, partitioned by year
   derisk export ftm --out FILE [--list ID]... [--hits]   the loaded risk lists (--hits: the evidence's screening hits) as FollowTheMoney entities

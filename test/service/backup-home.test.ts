@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, lstatSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -398,7 +398,7 @@ test("a backup's manifest is signed with the exchange feed key it carries; audit
   assert.equal(v.status, 0, v.stdout + v.stderr);
   assert.match(v.stdout, new RegExp(`backup ${pattern(backup)}: manifest signed by the exchange feed key ${keyId}, this installation's\\n`));
   const json = derisk(['audit', 'verify', '--json', '--backup', backup], env);
-  assert.deepEqual((JSON.parse(json.stdout) as { backupSignatures: unknown }).backupSignatures, [{ backup, signedBy: keyId, thisInstallationsKey: true }]);
+  assert.deepEqual((JSON.parse(json.stdout) as { backupSignatures: unknown }).backupSignatures, [{ backup, signedBy: keyId, thisInstallationsKey: true, manifestSha256: null }]);
 
   // Another installation, with a key of its own, is told the backup is not signed by its key.
   const other = join(tempDir(), 'other');
@@ -478,7 +478,7 @@ test('a restore refuses a manifest edited since it was signed, signed by another
   const target = join(tempDir(), 'target');
   const r = derisk(['restore', backup], { DERISK_HOME: target });
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, new RegExp(`backup manifest signed by the exchange feed key ${keyId}\\n`));
+  assert.match(r.stdout, new RegExp(`backup manifest signed by the exchange feed key ${keyId}, the key the backup carries\\n`));
 });
 
 test('an unsigned backup restores only on --allow-unsigned, which the restore says and the audit trail records; a stripped signature is named as possible', async () => {
@@ -511,4 +511,107 @@ test('an unsigned backup restores only on --allow-unsigned, which the restore sa
   assert.equal(k.status, 1, k.stdout + k.stderr);
   assert.match(k.stderr, /is not signed \(no app\/manifest\.json\.sig\): it was made before backups were signed, or by an installation with no exchange feed key, or its signature was removed/);
   assert.equal(derisk(['restore', keyless, '--allow-unsigned'], { DERISK_HOME: join(tempDir(), 'k') }).status, 0);
+});
+
+// Found by an outside red team (round 33): the backup carries the key that signs its manifest, so
+// whoever holds a backup can change it, rehash it and sign it again; the restore then said "signed
+// by the exchange feed key". And the store's schema.sql ran whatever it held: a macro appended to it
+// shadowed a built-in in the restored store for good.
+
+/** Changes a backup as someone holding it can: a store file rewritten, the manifest rehashed and signed again with the key the backup carries. */
+function tamper(backup: string, file: string, data: string): void {
+  writeFileSync(join(backup, 'store', file), data);
+  const manifestPath = join(backup, 'app', 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { store: Record<string, { sha256: string; bytes: number }> };
+  manifest.store[file] = { sha256: createHash('sha256').update(data).digest('hex'), bytes: Buffer.byteLength(data) };
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+  const key = readFileSync(join(backup, 'app', 'exchange', 'feed-key.pem'));
+  const privateKey = createPrivateKey(key);
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  const signature = { format: 'derisk-backup-signature/1', keyId: keyIdOfSpki(spki), publicKey: `ed25519:${spki.subarray(12).toString('base64')}`, signature: sign(null, Buffer.from(canonicalJson(manifest)), privateKey).toString('base64') };
+  writeFileSync(join(backup, 'app', 'manifest.json.sig'), JSON.stringify(signature));
+}
+
+test("a schema.sql statement derisk's export does not write (a macro shadowing a built-in) is refused, naming its line, though the backup is signed again with its own key", async () => {
+  const { env, backup } = await backedUp();
+  const schemaPath = join(backup, 'store', 'schema.sql');
+  const schema = readFileSync(schemaPath, 'utf8');
+  const lines = schema.split('\n').length;
+  for (const added of ['CREATE MACRO sum(x) AS 1000;', "CREATE MACRO lower(a) AS 'pwned';", "CREATE TABLE t(a INTEGER); CREATE MACRO upper(a) AS 'pwned';", "CREATE MACRO work_key (a) AS ('x'); CREATE MACRO lower(a) AS ('pwned');"]) {
+    tamper(backup, 'schema.sql', `${schema}${added}\n`);
+    const target = join(tempDir(), 'target');
+    const r = derisk(['restore', backup], { DERISK_HOME: target });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, new RegExp(`${pattern(schemaPath)} line ${lines} is not a statement derisk's store export writes \\(.*${pattern(JSON.stringify(added.slice(0, 30)).slice(1, -1))}`));
+    assert.ok(nothingRestored(target) && !existsSync(join(target, 'exchange')), existsSync(target) ? readdirSync(target).join(', ') : 'no home');
+    const v = derisk(['audit', 'verify', '--backup', backup], env);
+    assert.equal(v.status, 1, v.stdout + v.stderr);
+    assert.match(v.stderr, new RegExp(`${pattern(schemaPath)} line ${lines} is not a statement`));
+  }
+  // The export as derisk wrote it restores, its own macros with it.
+  tamper(backup, 'schema.sql', schema);
+  const target = join(tempDir(), 'target');
+  const r = derisk(['restore', backup], { DERISK_HOME: target });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const store = await Store.open(join(target, 'derisk.duckdb'));
+  try {
+    assert.deepEqual(await store.all(`SELECT sum(x)::INTEGER AS s, lower('AB') AS l, work_key('openalex', 'W1', NULL, NULL) AS k FROM (VALUES (1), (2)) v(x)`), [{ s: 3, l: 'ab', k: 'openalex:W1' }]);
+  } finally {
+    store.close();
+  }
+});
+
+test("derisk backup prints its manifest's SHA-256 and records it in the audit trail; restore and audit verify --backup refuse another manifest with --manifest-sha256 and say when none was given", async () => {
+  const { env, backup: first } = await backedUp();
+  const backup = join(tempDir(), 'backup');
+  const b = derisk(['backup', backup], env);
+  assert.equal(b.status, 0, b.stderr);
+  const digest = /manifest SHA-256 ([0-9a-f]{64}) /.exec(b.stdout)?.[1];
+  assert.ok(digest, b.stdout);
+  assert.equal(
+    createHash('sha256')
+      .update(readFileSync(join(backup, 'app', 'manifest.json')))
+      .digest('hex'),
+    digest,
+  );
+  const recorded = await auditEntries(env.DERISK_HOME!, 'backup.create');
+  assert.deepEqual(recorded.at(-1)?.manifestSha256, digest);
+
+  // Without it, each says the backup was checked only against itself.
+  const v = derisk(['audit', 'verify', '--backup', backup], env);
+  assert.equal(v.status, 0, v.stdout + v.stderr);
+  assert.match(v.stdout, new RegExp(`backup ${pattern(backup)}: manifest checked only against the backup itself \\(its signature is by the key the backup carries`));
+
+  // Changed and signed again with its own key: the signature passes, the SHA-256 kept apart does not.
+  const manifestPath = join(backup, 'app', 'manifest.json');
+  const manifest = readFileSync(manifestPath, 'utf8');
+  const signature = readFileSync(join(backup, 'app', 'manifest.json.sig'));
+  const schema = readFileSync(join(backup, 'store', 'schema.sql'), 'utf8');
+  tamper(backup, 'schema.sql', `${schema}\n`);
+  const mismatch = new RegExp(`${pattern(manifestPath)} has SHA-256 [0-9a-f]{64}, not ${digest} \\(--manifest-sha256\\): it is not the manifest derisk backup printed`);
+  const target = join(tempDir(), 'target');
+  const refused = derisk(['restore', backup, '--manifest-sha256', digest], { DERISK_HOME: target });
+  assert.equal(refused.status, 1, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, mismatch);
+  assert.ok(nothingRestored(target) && !existsSync(join(target, 'exchange')));
+  const changed = derisk(['audit', 'verify', '--backup', backup, '--manifest-sha256', digest], env);
+  assert.equal(changed.status, 1, changed.stdout + changed.stderr);
+  assert.match(changed.stderr, mismatch);
+  // Another backup's SHA-256 is refused the same way.
+  writeFileSync(manifestPath, manifest);
+  writeFileSync(join(backup, 'app', 'manifest.json.sig'), signature);
+  writeFileSync(join(backup, 'store', 'schema.sql'), schema);
+  const other = derisk(['audit', 'verify', '--backup', first, '--manifest-sha256', digest], env);
+  assert.equal(other.status, 1, other.stdout + other.stderr);
+  assert.match(other.stderr, /has SHA-256 [0-9a-f]{64}, not [0-9a-f]{64} \(--manifest-sha256\)/);
+  assert.equal(derisk(['restore', backup, '--manifest-sha256', 'abc'], { DERISK_HOME: target }).status, 2);
+
+  // The manifest as made: accepted, and said so (by restore, in the audit trail too).
+  const ok = derisk(['audit', 'verify', '--backup', backup, '--manifest-sha256', digest.toUpperCase()], env);
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, new RegExp(`backup ${pattern(backup)}: manifest has the SHA-256 given with --manifest-sha256 \\(${digest}\\): it is the manifest derisk backup made`));
+  const r = derisk(['restore', backup, '--manifest-sha256', digest], { DERISK_HOME: target });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, new RegExp(`backup manifest has the SHA-256 given with --manifest-sha256 \\(${digest}\\)`));
+  assert.match(JSON.stringify((await auditEntries(target, 'audit.anchor')).at(-1)), new RegExp(`manifest SHA-256 ${digest}, as given with --manifest-sha256`));
 });
