@@ -188,7 +188,7 @@ function unsignedRefusal(dir: string, manifest: BackupManifest): string {
   const why = carriesKey
     ? 'it carries the exchange feed key, and derisk signs every backup that carries one: its signature was removed, or it was made before backups were signed'
     : 'it was made before backups were signed, or by an installation with no exchange feed key, or its signature was removed';
-  return `the backup ${dir} is not signed (no app/manifest.json.sig): ${why}, so nothing shows that its manifest is the one derisk wrote. If you know where it came from, restore it with --allow-unsigned`;
+  return `the backup ${dir} is not signed (no app/manifest.json.sig): ${why}, so nothing shows that its manifest is the one derisk wrote. Give the manifest SHA-256 derisk backup printed with --manifest-sha256, or, if you know where it came from, restore it with --allow-unsigned`;
 }
 
 /** A --manifest-sha256 value, checked: 64 hexadecimal digits, as derisk backup prints them. */
@@ -223,7 +223,8 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   const exchange = planExchangeRestore(app, manifest, carried, config.home);
   // An edited manifest, or one signed by a key other than the feed key the backup carries, is refused.
   const signer = checkManifestSignature(app, manifest, carried);
-  if (!signer && !values['allow-unsigned']) throw new Error(unsignedRefusal(dir, manifest));
+  // The manifest's SHA-256 that derisk backup printed shows more than a signature can: an unsigned backup restores with it.
+  if (!signer && !digest && !values['allow-unsigned']) throw new Error(unsignedRefusal(dir, manifest));
   const { verified, store } = await checkBackupFiles(app, manifest);
   if (store && existsSync(config.storePath)) throw new UsageError(`${config.storePath} exists: restore into a new DERISK_HOME`);
   await checkBackupTables(app, manifest);
@@ -261,12 +262,12 @@ export async function restoreCommand(argv: string[]): Promise<number> {
       if (key) writeOwnerOnly(config.auditKeyPath, key);
       rmSync(config.auditAnchorPath, { force: true });
       db = await openAppDb(config);
-      await anchorAnew(db, `restored from the backup ${dir} made ${m.createdAt}${m.auditHead ? `, whose head was entry ${m.auditHead.seq}` : ''}, ${signedText(signer)}; manifest ${digest ? `SHA-256 ${digest}, as given with --manifest-sha256` : 'checked only against the backup itself'}`);
+      await anchorAnew(db, `restored from the backup ${dir} made ${m.createdAt}${m.auditHead ? `, whose head was entry ${m.auditHead.seq}` : ''}, ${signedText(signer, digest)}; manifest ${digest ? `SHA-256 ${digest}, as given with --manifest-sha256` : 'checked only against the backup itself'}`);
     }
     applyExchangeRestore(config.home, exchange);
     const e = exchange.report;
     await db.transaction((tx) => appendAudit(tx, { actor: 'operator', orgId: null, action: 'exchange.identity.restore', target: 'exchange', detail: { ...e, files: e.files.length, backup: dir } }));
-    out.log(`backup manifest ${signedText(signer)}`);
+    out.log(`backup manifest ${signedText(signer, digest)}`);
     out.log(`backup manifest ${manifestCheckText(digest)}`);
     out.log(exchangeRestored(e));
     const audit = await verifyAudit(db);
@@ -289,7 +290,7 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   }
 }
 
-const signedText = (signer: BackupSigner | null): string => (signer ? `signed by the exchange feed key ${signer.keyId}, the key the backup carries` : 'not signed (restored on --allow-unsigned)');
+const signedText = (signer: BackupSigner | null, digest: string | undefined): string => (signer ? `signed by the exchange feed key ${signer.keyId}, the key the backup carries` : digest ? 'not signed (its manifest SHA-256 given)' : 'not signed (restored on --allow-unsigned)');
 
 /** What opening the application database makes in an empty home: the embedded database (with its journal files), the audit key and anchor. */
 const MADE_BY_OPENING = /^(app\.sqlite(-wal|-shm|-journal)?|audit\.key|audit\.anchor\.json)$/;

@@ -490,7 +490,7 @@ test('an unsigned backup restores only on --allow-unsigned, which the restore sa
   assert.match(
     r.stderr,
     new RegExp(
-      `the backup ${pattern(backup)} is not signed \\(no app/manifest\\.json\\.sig\\): it carries the exchange feed key, and derisk signs every backup that carries one: its signature was removed, or it was made before backups were signed, so nothing shows that its manifest is the one derisk wrote\\. If you know where it came from, restore it with --allow-unsigned`,
+      `the backup ${pattern(backup)} is not signed \\(no app/manifest\\.json\\.sig\\): it carries the exchange feed key, and derisk signs every backup that carries one: its signature was removed, or it was made before backups were signed, so nothing shows that its manifest is the one derisk wrote\\. Give the manifest SHA-256 derisk backup printed with --manifest-sha256, or, if you know where it came from, restore it with --allow-unsigned`,
     ),
   );
   assert.ok(nothingRestored(target) && !existsSync(join(target, 'exchange')));
@@ -511,6 +511,17 @@ test('an unsigned backup restores only on --allow-unsigned, which the restore sa
   assert.equal(k.status, 1, k.stdout + k.stderr);
   assert.match(k.stderr, /is not signed \(no app\/manifest\.json\.sig\): it was made before backups were signed, or by an installation with no exchange feed key, or its signature was removed/);
   assert.equal(derisk(['restore', keyless, '--allow-unsigned'], { DERISK_HOME: join(tempDir(), 'k') }).status, 0);
+  // The manifest's SHA-256 that derisk backup printed shows what no signature can: such a backup restores with it, and not with another's.
+  const made = derisk(['backup', join(tempDir(), 'keyless-2')], { DERISK_HOME: home });
+  const digest = /manifest SHA-256 ([0-9a-f]{64})/.exec(made.stdout)![1]!;
+  const wrong = derisk(['restore', keyless, '--manifest-sha256', digest], { DERISK_HOME: join(tempDir(), 'k2') });
+  assert.equal(wrong.status, 1, wrong.stdout + wrong.stderr);
+  const own = createHash('sha256')
+    .update(readFileSync(join(keyless, 'app', 'manifest.json')))
+    .digest('hex');
+  const given = derisk(['restore', keyless, '--manifest-sha256', own], { DERISK_HOME: join(tempDir(), 'k3') });
+  assert.equal(given.status, 0, given.stdout + given.stderr);
+  assert.match(given.stdout, /backup manifest not signed \(its manifest SHA-256 given\)\n/);
 });
 
 // Found by an outside red team (round 33): the backup carries the key that signs its manifest, so
