@@ -67,6 +67,8 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((
 export async function workMerges(store: Store, selection: MergeSelection): Promise<WorkMerge[]> {
   // A store never refreshed has no works yet, merged or not.
   if (!(await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'record_works'`))) return [];
+  // No files or works selected (an ingest that only resolves and refreshes): none merged, and DuckDB cannot type an empty list parameter.
+  if (selection !== 'all' && ('fileIds' in selection ? selection.fileIds : selection.workIds).length === 0) return [];
   const minTier = await countedTier(store);
   const own = await store.connect();
   try {

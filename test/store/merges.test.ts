@@ -61,6 +61,20 @@ test('the ingest says how many of its works another source recorded too, and how
   assert.deepEqual(outcome.merges, { merged: 2, differing: 1, year: 1, countries: 1, institutions: 1 });
 });
 
+// Found running the demo (round 32): its last ingest names no file, only resolves and refreshes, and the merge report
+// asked DuckDB for an empty list parameter it cannot type ("Cannot create lists with item type of ANY").
+test('an ingest that names no file reports no merges, and succeeds', async () => {
+  assert.deepEqual(await workMerges(store, { fileIds: [] }), []);
+  assert.deepEqual(await workMerges(store, { workIds: [] }), []);
+  const workflow = new IngestWorkflow(store, { quarantineDir: join(home, 'q3') });
+  try {
+    const none = await workflow.run({ scope: { kind: 'shared' }, kind: 'openalex', files: [] });
+    assert.deepEqual(none.merges, { merged: 0, differing: 0, year: 0, countries: 0, institutions: 0 });
+  } finally {
+    await workflow.close();
+  }
+});
+
 test('the merge report lists each merged work: the record counted, and what the other record says that it does not', async () => {
   const merges = await workMerges(store, 'all');
   assert.deepEqual(merges, [
