@@ -45,6 +45,15 @@ export const GREEN_CASE = {
 /** The green case on a topic in no sensitive field: no criterion that reads the field applies. */
 export const GREEN_UNSENSITIVE_CASE = { ...GREEN_CASE, title: 'Open basic research on medieval manuscripts', technology: { fields: 'none', dual_use: 'no', export_controlled: 'no' } };
 
+/** That case with Oxford leading and `partner` as written as the partner, for the verdict to turn on how that name screens. */
+export const unsensitiveCaseWith = (partner: string) => ({
+  ...GREEN_UNSENSITIVE_CASE,
+  partners: [
+    { name: 'University of Oxford', role: 'lead', country: 'GB' },
+    { name: partner, role: 'partner' },
+  ],
+});
+
 /**
  * The set-up of the assessment tests: the landscape store (with `registry` records added to its
  * registry) and one watchlist of `entries`, screened when `screen` is set, and the case service

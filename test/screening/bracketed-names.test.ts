@@ -6,7 +6,7 @@ import { buildScreeningContext, type ScreeningContext } from '../../src/screenin
 import { splitBracketed } from '../../src/screening/lists.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
-import { GREEN_UNSENSITIVE_CASE } from '../helpers/cases.ts';
+import { unsensitiveCaseWith } from '../helpers/cases.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 import { realRegistry } from '../helpers/registry.ts';
 import { demoLists } from '../helpers/screening.ts';
@@ -98,14 +98,7 @@ test('the list’s notes in brackets are no names; its "a.k.a." gives the name a
   ]);
 });
 
-const caseWith = (partner: string) =>
-  assessor.validate({
-    ...GREEN_UNSENSITIVE_CASE,
-    partners: [
-      { name: 'University of Oxford', role: 'lead', country: 'GB' },
-      { name: partner, role: 'partner' },
-    ],
-  });
+const caseWith = (partner: string) => assessor.validate(unsensitiveCaseWith(partner));
 
 test('a case with a university in the bracketed place as partner does not hold the listing of the entry named there', async () => {
   const a = await assessor.run(caseWith('Jiangsu University of Technology, Liyang'), '2026-11-30');

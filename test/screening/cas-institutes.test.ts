@@ -11,7 +11,7 @@ import { buildScreeningContext, type ScreeningContext } from '../../src/screenin
 import { loadListCatalogue, readCatalogueList } from '../../src/screening/lists.ts';
 import type { Store } from '../../src/store/store.ts';
 import { MIRROR, tempDir } from '../helpers/fixtures.ts';
-import { GREEN_UNSENSITIVE_CASE } from '../helpers/cases.ts';
+import { unsensitiveCaseWith } from '../helpers/cases.ts';
 import { FUZZ_SEED, Rng } from '../helpers/fuzz.ts';
 import { landscapeStore } from '../helpers/landscape.ts';
 import { realRegistry } from '../helpers/registry.ts';
@@ -127,14 +127,7 @@ test('"Chinese Academy of Sciences" alone asks which institute: its listed insti
   assert.equal(ctx.screener.screenRor('034t30j35').state, 'ambiguous');
 });
 
-const caseWith = (partner: string) =>
-  assessor.validate({
-    ...GREEN_UNSENSITIVE_CASE,
-    partners: [
-      { name: 'University of Oxford', role: 'lead', country: 'GB' },
-      { name: partner, role: 'partner' },
-    ],
-  });
+const caseWith = (partner: string) => assessor.validate(unsensitiveCaseWith(partner));
 
 test('the open case is green with an unlisted partner, and not green with a CAS institute as written', async () => {
   assert.equal((await assessor.run(caseWith('China Pharmaceutical University'), '2026-11-30')).overall, 'green');
