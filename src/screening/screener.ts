@@ -204,6 +204,8 @@ export class Screener {
   private readonly byToken = new Map<string, IndexedName[]>();
   /** byToken's names by their number of words, for the words queries asked about (namesWith). */
   private readonly byWordAndLength = new Map<string, Map<number, IndexedName[]>>();
+  /** Listed names of two words or more by their letters run together ("harbininstituteoftechnology"), for a name written without spaces. */
+  private readonly glued = new Map<string, IndexedName[]>();
   /** Listed names of generic words only, matched by the whole query alone. */
   private readonly wholeOnly = new Map<string, IndexedName[]>();
   /** Every listed name's screenTokens, worked out once with the index: the names of an entry a query meets are read again for it. */
@@ -285,6 +287,7 @@ export class Screener {
             continue;
           }
           push(this.byKey, key, indexed);
+          if (!hasCjk(name.value) && !indexed.acronym && indexed.tokens.length >= 2) push(this.glued, gluedKey(name.value), indexed);
           if (hasCjk(name.value)) this.cjkNames.push(Object.assign(indexed, { cjk: cjkKey(name.value) }));
           else if (!indexed.acronym) for (const t of new Set(indexed.tokens)) push(this.byToken, t, indexed);
         }
@@ -480,6 +483,7 @@ export class Screener {
     this.tickerHits(text, hits);
     this.readHits(text, true, { written, country, apart }, hits, namesakes);
     for (const n of this.wholeOnly.get(screenKey(text)) ?? []) if (!this.namesake(n, screenKey(text), written)) this.addNameHit(n, text, n.name.kind === 'chinese' ? 'translated' : 'exact', 1, hits);
+    if (!/\s/.test(text) && !hasCjk(text)) this.gluedHits(text, written, hits, namesakes);
     // When the whole string is a listed name, an organisation named in one of its parts is the
     // listed parent of that unit ("Academy of Military Medical Sciences, Field Blood Transfusion
     // Institution"): shown as inherited through the unit.
@@ -537,6 +541,21 @@ export class Screener {
       guesses,
       held.length > 1 ? held : [],
     );
+  }
+
+  /** A name written without spaces ("HarbinInstituteofTechnology", "BeihangUniversity") is the listed name of those words run together. */
+  private gluedHits(text: string, written: string | null, hits: Map<string, Hit>, namesakes: Similar[]): void {
+    const key = gluedKey(text);
+    if (key.length < 8 || this.byKey.has(screenKey(text))) return;
+    for (const n of this.glued.get(key) ?? []) {
+      if (n.lone || this.isPerson(n.entry)) continue;
+      const other = this.namesake(n, screenKey(n.name.value), written);
+      if (other) {
+        if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ ...namesakeEntry(n), why: `"${text}" is the name "${n.name.value}" written without spaces, but ${other.why}`, ...placing(other) });
+        continue;
+      }
+      this.addNameHit(n, text, n.name.kind === 'primary' ? 'exact' : 'alias', 1, hits, `"${text}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} written without spaces`);
+    }
   }
 
   /**
@@ -1904,6 +1923,9 @@ export class Screener {
 }
 
 /** Whether `run` occurs in `tokens` as consecutive words. */
+/** A name's letters and digits run together, as a name written without spaces reads ("Harbin Institute of Technology": "harbininstituteoftechnology"). */
+const gluedKey = (name: string): string => foldText(name).replace(/ /g, '');
+
 function containsRun(tokens: string[], run: string[]): boolean {
   if (run.length === 0 || run.length > tokens.length) return false;
   for (let i = 0; i + run.length <= tokens.length; i++) if (run.every((t, j) => tokens[i + j] === t)) return true;
