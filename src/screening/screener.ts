@@ -581,7 +581,11 @@ export class Screener {
     const inCity = holders.filter((h) => h.city !== null && cities.has(foldText(h.city)));
     if (inCity.length > 0) return inCity;
     const inCountry = written === null ? [] : holders.filter((h) => this.within(written, h.countryCode));
-    return inCountry.length > 0 ? inCountry : holders;
+    const there = inCountry.length > 0 ? inCountry : holders;
+    // The one institution whose own name it is, not those that bear it as an alias, often a former name ("Tianjin Normal
+    // University": its own, and Hebei University's name until 1960).
+    const own = there.filter((h) => screenKey(h.name) === screenKey(name));
+    return own.length === 1 ? own : there;
   }
 
   /** A name several registry records hold, none taken: each holder a choice, screened alone by its ROR id, and whether a list names it. */
