@@ -49,6 +49,8 @@ export interface UnitRule {
   abroad: { legalForms: { form: string; key: string; countries: string[] }[]; regions: { name: string; words: string[]; countries: string[] }[] };
   /** Institutions the registry lacks, tied to a listed one, each with its source (related). */
   related: RelatedInstitution[];
+  /** Words that make a name a hospital's, read beside a listed institution's whole name as its hospital (related.hospitals). */
+  hospitals: { words: Set<string>; wordsZh: string[] };
   /**
    * A city written by its initials in a Chinese company's name ("SZ DJI Technology"): the abbreviation and the city, by
    * the countries it holds in. Read on both sides: in a listed name, and in a screened name where a place may stand.
@@ -128,7 +130,7 @@ export function loadAliases(file = aliasesFile()): AliasData {
   const words = (ws: unknown[], what: string) =>
     new Set(
       ws.map((w, i) => {
-        if (typeof w !== 'string' || nameTokens(w).length !== 1) throw new ListError(`${file}: units.${what}[${i}]: one word expected, found ${JSON.stringify(w)}`);
+        if (typeof w !== 'string' || nameTokens(w).length !== 1) throw new ListError(`${file}: ${what.includes('.') ? what : `units.${what}`}[${i}]: one word expected, found ${JSON.stringify(w)}`);
         return nameTokens(w)[0]!;
       }),
     );
@@ -157,6 +159,10 @@ export function loadAliases(file = aliasesFile()): AliasData {
     for (const [j, n] of (r.names as any[]).entries()) if (typeof n?.value !== 'string' || typeof n.source !== 'string' || n.source.trim() === '') throw new ListError(`${file}: ${where}.names[${j}]: every name needs its value and source`);
     return { name: r.name, country: r.country, names: r.names, relatedTo: { name: r.related_to.name, ror: r.related_to.ror }, relation: r.relation, source: r.source };
   });
+  // An office's own alias file may leave the block out: then a hospital is screened by its own name only.
+  const hospitals = doc.related?.hospitals;
+  if (hospitals !== undefined && (typeof hospitals?.rule !== 'string' || typeof hospitals.source !== 'string' || !Array.isArray(hospitals.words) || !Array.isArray(hospitals.words_zh) || hospitals.words_zh.some((w: unknown) => typeof w !== 'string' || !hasCjk(w))))
+    throw new ListError(`${file}: related.hospitals needs rule, source, words and words_zh (Chinese words)`);
   // An office's own alias file may leave the block out: then no city is written out.
   const abbreviated = doc.city_abbreviations;
   if (abbreviated !== undefined && (typeof abbreviated?.rule !== 'string' || typeof abbreviated.source !== 'string' || !Array.isArray(abbreviated.countries) || typeof abbreviated.cities !== 'object' || abbreviated.cities === null))
@@ -197,6 +203,7 @@ export function loadAliases(file = aliasesFile()): AliasData {
     organisationWords: new Set((lone.organisation_words as unknown[]).filter((w): w is string => typeof w === 'string').flatMap((w) => nameTokens(w))),
     abroad: { legalForms, regions },
     related,
+    hospitals: { words: hospitals ? words(hospitals.words, 'related.hospitals.words') : new Set(), wordsZh: hospitals?.words_zh ?? [] },
     cities: { countries: new Set(abbreviated?.countries ?? []), byAbbreviation: new Map(cities) },
     cityProvinces: new Set(((leadingCity?.city_provinces ?? []) as string[]).map(foldText)),
     namedAfter: {

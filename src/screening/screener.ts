@@ -497,7 +497,10 @@ export class Screener {
     // A company named after a listed institution is not the institution the registry reads in its name ("清华大学控股有限公司": Tsinghua University).
     const companyOf = new Set(namesakes.filter((n) => n.namedAfter).map((n) => `${n.list}\u0000${n.entryId}`));
     const namedAfter = (rorId: string) => companyOf.size > 0 && (this.links.get(rorId) ?? []).length > 0 && this.links.get(rorId)!.every((l) => companyOf.has(`${l.list.id}\u0000${l.entry.id}`));
-    const taken = institutions.filter((m) => !(m.tier === 'exact' && namedAfter(m.rorId)));
+    // Nor is a hospital of a listed institution that institution, which the registry may read in its name (西安交通大学第一附属医院).
+    const hospitalOf = this.hospitalOf(text)?.part.rorId || null;
+    const notIt = (rorId: string) => namedAfter(rorId) || rorId === hospitalOf;
+    const taken = institutions.filter((m) => !(m.tier === 'exact' && notIt(m.rorId)));
     // Only an exact registry name counts: a strong match ("Nanjing University" inside "Nanjing
     // University of Posts and Telecommunications") is a guess, not grounds for a flag. A withdrawn
     // or inactive record is followed to its successors, and the hit says so.
@@ -516,7 +519,7 @@ export class Screener {
     // match of the parent ("Inst Microelect, Chinese Acad Sci": the Academy, with its unit), yet the
     // part is named exactly.
     const setAside = new Set(named.filter((m) => !institutions.includes(m)).map((m) => m.rorId));
-    for (const m of resolution?.institutions ?? []) if ((m.tier === 'exact' || m.units.length > 0) && !setAside.has(m.rorId) && !namedAfter(m.rorId)) this.descendantHits(text, m, parts, hits);
+    for (const m of resolution?.institutions ?? []) if ((m.tier === 'exact' || m.units.length > 0) && !setAside.has(m.rorId) && !notIt(m.rorId)) this.descendantHits(text, m, parts, hits);
     // A registry name several records hold ("University of Georgia": Athens, US, and Tbilisi, GE) the matcher leaves
     // unresolved: it is in the registry all the same. A city or country the string writes that leaves one holder
     // recognises it; otherwise the holders are the choices, never "not in the registry".
@@ -527,8 +530,8 @@ export class Screener {
     }
     // Only an exact registry name recognises the organisation; a nearer guess is shown as a candidate.
     const guesses = (resolution?.institutions ?? [])
-      .filter((m) => m.tier !== 'exact' || namedAfter(m.rorId))
-      .map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, why: m.tier === 'exact' ? `not taken: the string names a company named after it (${m.evidence})` : `not taken: only a ${m.tier} match (${m.evidence})` }));
+      .filter((m) => m.tier !== 'exact' || notIt(m.rorId))
+      .map((m) => ({ rorId: m.rorId, name: m.name, countryCode: m.countryCode, why: m.tier === 'exact' ? `not taken: the string names ${m.rorId === hospitalOf ? 'a hospital of it' : 'a company named after it'} (${m.evidence})` : `not taken: only a ${m.tier} match (${m.evidence})` }));
     return this.finish(
       query,
       [
@@ -654,7 +657,22 @@ export class Screener {
     const lone = hits.length === 0 && sameName.length === 0 && placed.length === 0 && city.length === 0 && company.length === 0 ? namesakes.filter((n) => n.lone) : [];
     // An institution the registry lacks, tied to a listed one by a curated source (data/lists/aliases.json related).
     const tie = hits.length === 0 && listedParts.length === 0 && related.length === 0 && lone.length === 0 && city.length === 0 && company.length === 0 ? this.curatedTie(query) : null;
-    const named = placed.length > 0 ? placed : city.length > 0 ? this.cityChoices(query, city) : company.length > 0 ? this.namedAfterChoices(query, company) : lone.length > 0 ? this.loneChoices(query, lone, recognised) : tie ? this.tieChoices(query, tie) : sameName;
+    // A hospital named as a listed institution's (data/lists/aliases.json related.hospitals), whether or not the registry holds it.
+    const hospital = hits.length === 0 && listedParts.length === 0 && related.length === 0 && placed.length === 0 && lone.length === 0 && city.length === 0 && company.length === 0 && !tie ? this.hospitalOf(query) : null;
+    const named =
+      placed.length > 0
+        ? placed
+        : city.length > 0
+          ? this.cityChoices(query, city)
+          : company.length > 0
+            ? this.namedAfterChoices(query, company)
+            : lone.length > 0
+              ? this.loneChoices(query, lone, recognised)
+              : tie
+                ? this.tieChoices(query, tie)
+                : hospital
+                  ? this.hospitalChoices(query, hospital)
+                  : sameName;
     // A name several registry records hold, nothing else deciding: the holders are the choices.
     const holders = hits.length === 0 && named.length === 0 && !recognised && held.length > 1 ? this.heldChoices(held) : [];
     const choices = holders.length > 0 ? holders : named;
@@ -675,7 +693,9 @@ export class Screener {
                   ? this.loneHeadline(query, lone)
                   : tie
                     ? this.tieHeadline(query, tie)
-                    : holders.length > 0
+                    : hospital
+                      ? this.hospitalHeadline(query, hospital)
+                      : holders.length > 0
                       ? this.heldHeadline(query, holders)
                       : this.headline(query, state, organisations, recognised, namesakes, choices);
     // A word nothing recognises that is a slip of a listed name: ambiguous, the listed name offered.
@@ -684,7 +704,52 @@ export class Screener {
       const slip = slipAnswer(query, slips);
       return { query, state: 'ambiguous', level, headline: slip.headline, institutions, hits, organisations, choices: slip.choices, similar: [...slip.similar, ...similar], registryCandidates: registryCandidates.slice(0, 5), listedParts, related };
     }
-    return { query, state, level, headline, institutions, hits, organisations, choices, similar, registryCandidates: state === 'unknown' ? registryCandidates.slice(0, 5) : [], listedParts, related: tie ? [tie.part] : related };
+    return { query, state, level, headline, institutions, hits, organisations, choices, similar, registryCandidates: state === 'unknown' ? registryCandidates.slice(0, 5) : [], listedParts, related: tie ? [tie.part] : hospital ? [hospital.part] : related };
+  }
+
+  /**
+   * The listed institution a string names a hospital of ("The First Affiliated Hospital of Xi'an Jiaotong University"): a word
+   * naming a hospital and the institution's whole listed name beside it (data/lists/aliases.json related.hospitals), or null.
+   */
+  private hospitalOf(query: string): { part: ListedPart; country: string } | null {
+    const words = this.units.hospitals;
+    const text = asTypedKeepingSpaces(query);
+    const institution = (n: IndexedName) => n.name.kind !== 'subsidiary' && !n.acronym && !n.lone && this.isInstitution(n.entry);
+    let found: IndexedName[] = [];
+    if (hasCjk(text)) {
+      const k = cjkKey(text);
+      if (!words.wordsZh.some((w) => k.includes(w))) return null;
+      found = this.cjkNames.filter((n) => n.cjk.length >= 4 && k.includes(n.cjk) && !words.wordsZh.some((w) => n.cjk.includes(w)) && institution(n));
+    } else {
+      const tokens = screenTokens(text);
+      if (!tokens.some((t) => words.words.has(t))) return null;
+      // The longest listed name from each word on, the hospital word outside it.
+      for (let i = 0; i < tokens.length - 1 && found.length === 0; i++)
+        for (let j = tokens.length; j > i + 1 && found.length === 0; j--) if (!tokens.slice(i, j).some((t) => words.words.has(t))) found = (this.byKey.get(tokens.slice(i, j).join(' ')) ?? []).filter(institution);
+    }
+    if (found.length === 0) return null;
+    const entries = new Map<RiskEntry, RiskList>();
+    for (const n of found) for (const m of this.organisations.get(n.entry)?.members ?? [{ list: n.list, entry: n.entry }]) entries.set(m.entry, m.list);
+    const listings = [...entries]
+      .map(([entry, list]) => ({ list: list.id, listName: listName(list), entry: entry.name, level: entry.level }))
+      .sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.list.localeCompare(b.list));
+    const head = found[0]!;
+    const rorId = [...this.links].find(([, ls]) => ls.some((l) => entries.has(l.entry)))?.[0] ?? '';
+    const name = this.organisationNames.get(this.organisationId(head.entry)) ?? head.entry.name;
+    return { part: { rorId, name, level: listings[0]!.level, listings, tie: `"${text}" names a hospital of it (${this.units.file} related.hospitals)` }, country: this.entryCountry.get(head.entry) ?? '' };
+  }
+
+  private hospitalChoices(query: string, hospital: { part: ListedPart; country: string }): Choice[] {
+    const p = hospital.part;
+    return [
+      { label: `${p.name}, of which "${query.trim()}" names a hospital: listed (${[...new Set(p.listings.map((l) => l.listName))].join('; ')}, ${levelWords(p.level)})`, query: p.rorId || p.name, countryCode: hospital.country, listed: true },
+      { label: `"${query.trim()}" itself, a hospital no list names`, query: query.trim(), countryCode: hospital.country, listed: false },
+    ];
+  }
+
+  private hospitalHeadline(query: string, hospital: { part: ListedPart; country: string }): string {
+    const p = hospital.part;
+    return `Ambiguous: "${query.trim()}" names a hospital of ${p.name} (${p.rorId ? `ROR ${p.rorId}; ` : ''}${[...new Set(p.listings.map((l) => l.listName))].join('; ')}, ${levelWords(p.level)}), on none of the ${this.lists.length} loaded lists itself: a related institution, neither the listed one nor clear. Find out how closely it is tied (run by it, or only affiliated) before relying on this.`;
   }
 
   /**
@@ -1354,7 +1419,8 @@ export class Screener {
         // ("（武汉）") cannot.
         if (!ORGANISATION_SUFFIX.test(nk)) continue;
         const unit = k.startsWith(nk) ? UNIT_SUFFIX.exec(k.slice(nk.length)) : null;
-        if (unit && !unit[0].includes('大学')) this.addNameHit(n, part, 'translated', 0.95, hits, `"${part}" is a unit (${unit[0]}) of ${n.name.value}`);
+        // A hospital is related to the institution, not a unit of it (data/lists/aliases.json related.hospitals): 西安交通大学第一附属医院.
+        if (unit && !unit[0].includes('大学') && !this.units.hospitals.wordsZh.some((w) => unit[0].endsWith(w))) this.addNameHit(n, part, 'translated', 0.95, hits, `"${part}" is a unit (${unit[0]}) of ${n.name.value}`);
       }
       return;
     }
