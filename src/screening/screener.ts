@@ -1881,6 +1881,15 @@ export class Screener {
         this.namedAfter(n, part, k.slice(nk.length), namesakes);
         continue;
       }
+      // A company's Chinese brand with company words or a legal form after it is the company: 阿里巴巴集团, 华为公司.
+      if (n.name.source && !n.name.source.startsWith(DERIVED) && this.companies.has(n.entry) && k.length > nk.length && k.startsWith(nk)) {
+        let rest = k.slice(nk.length);
+        for (let w = this.companyWordZh(rest); w; w = this.companyWordZh(rest)) rest = rest.slice(0, -w.length);
+        if (rest === '') {
+          this.addNameHit(n, part, 'translated', 1, hits, `"${part}" is the listed company's Chinese name "${n.name.value}" (${n.name.source}) with "${k.slice(nk.length)}", company words (${this.units.file} named_after company_words_zh), after it`);
+          continue;
+        }
+      }
       // A unit named after a company's Chinese brand: 华为诺亚方舟实验室.
       if ((n.name.kind === 'short' || n.name.kind === 'chinese') && n.name.source && !n.name.source.startsWith(DERIVED) && this.companies.has(n.entry) && k.length > nk.length && k.startsWith(nk)) {
         const rest = k.slice(nk.length);
@@ -1899,6 +1908,11 @@ export class Screener {
         });
       }
     }
+  }
+
+  /** The company word (data/lists/aliases.json named_after company_words_zh) a Chinese name ends in, the longest, or undefined. */
+  private companyWordZh(text: string): string | undefined {
+    return this.units.namedAfter.companyWordsZh.filter((w) => text.endsWith(w)).sort((a, b) => b.length - a.length)[0];
   }
 
   /**
