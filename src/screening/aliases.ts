@@ -4,7 +4,7 @@ import type { Institution } from '../ingest/ror.ts';
 import { foldText, hasCjk, nameTokens } from '../resolve/normalize.ts';
 import { readTextFile } from '../text-file.ts';
 import { ListError, type EntryName, type NameKind, type RiskEntry, type RiskList } from './risk-list.ts';
-import { isNondistinctive, screenKey } from './names.ts';
+import { isNondistinctive, screenKey, screenTokens } from './names.ts';
 
 export const ALIASES_FILE = fileURLToPath(new URL('../../data/lists/aliases.json', import.meta.url));
 /** The alias file in use: DERISK_ALIASES_FILE (an office's own curated names, same format) or the bundled one. */
@@ -63,6 +63,8 @@ export interface UnitRule {
   /** Places that are cities as well as provinces (Beijing, Shanghai): a city in a listed name too (leading_city). */
   cityProvinces: Set<string>;
   namedAfter: { institutionWords: Set<string>; companyWords: Set<string>; fieldWords: Set<string>; companyWordsZh: string[] };
+  /** The armed forces' name written before a military institution's or not ("PLA Unit 63820", 军事科学院): the prefixes as screening reads them (armed_forces). */
+  armedForces: { countries: Set<string>; prefixes: string[][]; prefixesZh: string[]; militaryWordsZh: string[] };
 }
 
 export interface RelatedInstitution {
@@ -188,6 +190,11 @@ export function loadAliases(file = aliasesFile()): AliasData {
   const leadingCity = doc.leading_city;
   if (leadingCity !== undefined && (typeof leadingCity?.rule !== 'string' || typeof leadingCity.source !== 'string' || !Array.isArray(leadingCity.city_provinces) || leadingCity.city_provinces.some((c: unknown) => typeof c !== 'string')))
     throw new ListError(`${file}: leading_city needs rule, source and city_provinces (a list of places)`);
+  // An office's own alias file may leave the block out: then a name is screened with its prefix as written.
+  const forces = doc.armed_forces;
+  const strings = (v: unknown) => Array.isArray(v) && v.every((w) => typeof w === 'string' && w.trim() !== '');
+  if (forces !== undefined && (typeof forces?.rule !== 'string' || typeof forces.source !== 'string' || !strings(forces.countries) || !strings(forces.prefixes) || !strings(forces.prefixes_zh) || !strings(forces.military_words_zh) || [...forces.prefixes_zh, ...forces.military_words_zh].some((w: string) => !hasCjk(w))))
+    throw new ListError(`${file}: armed_forces needs rule, source, countries, prefixes, and prefixes_zh and military_words_zh (Chinese words)`);
   const offshore = doc.registered_offshore;
   if (offshore !== undefined && (typeof offshore?.rule !== 'string' || typeof offshore.source !== 'string' || typeof offshore.home !== 'string' || !Array.isArray(offshore.native) || offshore.native.some((c: unknown) => typeof c !== 'string')))
     throw new ListError(`${file}: registered_offshore needs rule, source, home and native (a list of countries)`);
@@ -211,6 +218,13 @@ export function loadAliases(file = aliasesFile()): AliasData {
       companyWords: asRead(after ? [...d.legal_forms, ...after.company_words] : []),
       fieldWords: asRead(after?.field_words ?? []),
       companyWordsZh: after?.company_words_zh ?? [],
+    },
+    armedForces: {
+      countries: new Set(forces?.countries ?? []),
+      prefixes: ((forces?.prefixes ?? []) as string[]).map((p) => screenTokens(p)),
+      // Longest first: 中国人民解放军 before 解放军.
+      prefixesZh: [...((forces?.prefixes_zh ?? []) as string[])].sort((a, b) => b.length - a.length),
+      militaryWordsZh: forces?.military_words_zh ?? [],
     },
   };
   const curated = ((doc.curated ?? []) as any[]).map((c, i): CuratedNames => {
@@ -242,6 +256,17 @@ export function cityWrittenOut(name: string, cities: UnitRule['cities']): { valu
   const [first, ...rest] = name.trim().split(/\s+/);
   const city = first === undefined ? undefined : cities.byAbbreviation.get(first);
   return city && rest.length >= 2 ? { value: `${city} ${rest.join(' ')}`, abbreviation: first!, city } : null;
+}
+
+/** A listed Chinese name without the armed forces' name before it (中国人民解放军军事科学院: 军事科学院), where what remains names a military institution by itself. */
+function withoutArmedForces(entry: RiskEntry, forces: UnitRule['armedForces'], file: string): EntryName[] {
+  return entry.names.flatMap((n): EntryName[] => {
+    if (n.kind === 'subsidiary' || !hasCjk(n.value)) return [];
+    const prefix = forces.prefixesZh.find((p) => n.value.startsWith(p));
+    const rest = prefix ? n.value.slice(prefix.length) : '';
+    if (!prefix || !forces.militaryWordsZh.some((w) => rest.includes(w))) return [];
+    return [{ value: rest, kind: 'chinese', source: `the listed name "${n.value}" without "${prefix}", the armed forces' name (${file.split('/').slice(-3).join('/')}, armed_forces)` }];
+  });
 }
 
 /** How many registry institutions use each word in their display name: a brand is rare. */
@@ -298,6 +323,7 @@ export function applyAliases(lists: RiskList[], aliases: AliasData, isPlace: (wo
       // The listed name only, as only listed names join organisations: a list's alias may name a parent, not the entry.
       const written = entry.country && aliases.units.cities.countries.has(entry.country) ? cityWrittenOut(entry.name, aliases.units.cities) : null;
       if (written) added.push({ value: written.value, kind: 'alias', source: `the listed name with its city written out: "${written.abbreviation}" is ${written.city} (${aliases.file.split('/').slice(-3).join('/')}, city_abbreviations)` });
+      if (entry.country && aliases.units.armedForces.countries.has(entry.country)) added.push(...withoutArmedForces(entry, aliases.units.armedForces, aliases.file));
       if (entry.country && aliases.derive.countries.has(entry.country)) {
         const short = deriveShortName(entry.name, aliases.derive, isPlace, count);
         if (short && !listed.has(screenKey(short))) added.push({ value: short, kind: 'short', source: `${DERIVED} from the listed name "${entry.name}" (${aliases.file.split('/').slice(-3).join('/')})` });

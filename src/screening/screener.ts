@@ -1623,6 +1623,12 @@ export class Screener {
     if (this.byKey.has(screenKey(part))) return;
     if (hasCjk(part)) {
       this.chineseFormHits(part, written, hits, namesakes);
+      // The armed forces' name before a military institution's (解放军军事科学院: the listed 军事科学院).
+      const k = cjkKey(part);
+      const prefix = this.units.armedForces.prefixesZh.find((p) => k.startsWith(p) && k.length > p.length);
+      for (const n of prefix ? (this.byKey.get(k.slice(prefix.length)) ?? []) : [])
+        if (n.name.kind !== 'subsidiary' && this.units.armedForces.countries.has(n.entry.country ?? ''))
+          this.addNameHit(n, part, 'translated', 1, hits, `"${part}" is the listed Chinese name "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} with "${prefix}", the armed forces' name, before it (${this.units.file} armed_forces)`);
       return;
     }
     // A region or another country's legal form is a place too ("Hikvision Europe B.V.": data/lists/aliases.json placed_abroad).
@@ -1743,6 +1749,32 @@ export class Screener {
           (n) => n.entry !== head.entry && n.entry.names.some((x) => !hasCjk(x.value) && parent.some((p) => containsRun(this.tokensOfListed(x.value), p))),
         );
       }
+    }
+    // A company with its own name after a listed institution's ("Peking University Founder Group", "Tsinghua Unigroup"): it ends in
+    // a company word, or one glued to its name ("Unigroup"), and names no unit between.
+    const last = tokens[tokens.length - 1] ?? '';
+    const companyWord = [...this.units.namedAfter.companyWords].find((w) => last === w || (w.length >= 4 && last.length > w.length + 1 && last.endsWith(w)));
+    if (companyWord && tokens.length >= 2 && !namesakes.some((x) => x.namedAfter)) {
+      const namedBy = this.units.namedAfter;
+      for (let k = tokens.length - 1; k >= 1; k--) {
+        if (tokens.slice(k, -1).some((w) => this.units.unitWords.has(w) || this.units.otherWords.has(w) || namedBy.fieldWords.has(w))) break;
+        const head = tokens.slice(0, k);
+        // The institution by its own name ("Peking University"), or by its name before the word saying what it is ("Tsinghua").
+        const named = [...(this.byKey.get(head.join(' ')) ?? []), ...(k === 1 ? (this.byToken.get(head[0]!) ?? []).filter((n) => n.tokens.length === 2 && n.tokens[0] === head[0] && namedBy.institutionWords.has(n.tokens[1]!) && !isPlace(head[0]!)) : [])].filter(
+          (n) => n.name.kind !== 'subsidiary' && !n.acronym && !n.lone && this.isInstitution(n.entry),
+        );
+        for (const n of named) this.namedAfter(n, part, tokens.slice(k).join(' '), namesakes);
+        if (named.length > 0) break;
+      }
+    }
+    // The armed forces' name before a military institution's ("PLA Unit 63820": the listed "Unit 63820").
+    for (const prefix of this.units.armedForces.prefixes) {
+      if (tokens.length <= prefix.length || prefix.some((w, i) => tokens[i] !== w)) continue;
+      take(
+        tokens.slice(prefix.length).join(' '),
+        (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${source(n)} with "${prefix.join(' ')}", the armed forces' name, before it (${this.units.file} armed_forces)`,
+        (n) => this.units.armedForces.countries.has(n.entry.country ?? ''),
+      );
     }
     // A one-word brand written in two or three words ("Hik Vision", "Sense Time").
     if (tokens.length >= 2 && tokens.length <= 3) {
