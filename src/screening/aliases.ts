@@ -193,7 +193,10 @@ export function loadAliases(file = aliasesFile()): AliasData {
   // An office's own alias file may leave the block out: then a name is screened with its prefix as written.
   const forces = doc.armed_forces;
   const strings = (v: unknown) => Array.isArray(v) && v.every((w) => typeof w === 'string' && w.trim() !== '');
-  if (forces !== undefined && (typeof forces?.rule !== 'string' || typeof forces.source !== 'string' || !strings(forces.countries) || !strings(forces.prefixes) || !strings(forces.prefixes_zh) || !strings(forces.military_words_zh) || [...forces.prefixes_zh, ...forces.military_words_zh].some((w: string) => !hasCjk(w))))
+  if (
+    forces !== undefined &&
+    (typeof forces?.rule !== 'string' || typeof forces.source !== 'string' || !strings(forces.countries) || !strings(forces.prefixes) || !strings(forces.prefixes_zh) || !strings(forces.military_words_zh) || [...forces.prefixes_zh, ...forces.military_words_zh].some((w: string) => !hasCjk(w)))
+  )
     throw new ListError(`${file}: armed_forces needs rule, source, countries, prefixes, and prefixes_zh and military_words_zh (Chinese words)`);
   const offshore = doc.registered_offshore;
   if (offshore !== undefined && (typeof offshore?.rule !== 'string' || typeof offshore.source !== 'string' || typeof offshore.home !== 'string' || !Array.isArray(offshore.native) || offshore.native.some((c: unknown) => typeof c !== 'string')))

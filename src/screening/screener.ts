@@ -696,8 +696,8 @@ export class Screener {
                     : hospital
                       ? this.hospitalHeadline(query, hospital)
                       : holders.length > 0
-                      ? this.heldHeadline(query, holders)
-                      : this.headline(query, state, organisations, recognised, namesakes, choices);
+                        ? this.heldHeadline(query, holders)
+                        : this.headline(query, state, organisations, recognised, namesakes, choices);
     // A word nothing recognises that is a slip of a listed name: ambiguous, the listed name offered.
     const slips = state === 'unknown' && parts.length > 0 ? this.slipOffers(query) : [];
     if (slips.length > 0) {
@@ -724,15 +724,12 @@ export class Screener {
       const tokens = screenTokens(text);
       if (!tokens.some((t) => words.words.has(t))) return null;
       // The longest listed name from each word on, the hospital word outside it.
-      for (let i = 0; i < tokens.length - 1 && found.length === 0; i++)
-        for (let j = tokens.length; j > i + 1 && found.length === 0; j--) if (!tokens.slice(i, j).some((t) => words.words.has(t))) found = (this.byKey.get(tokens.slice(i, j).join(' ')) ?? []).filter(institution);
+      for (let i = 0; i < tokens.length - 1 && found.length === 0; i++) for (let j = tokens.length; j > i + 1 && found.length === 0; j--) if (!tokens.slice(i, j).some((t) => words.words.has(t))) found = (this.byKey.get(tokens.slice(i, j).join(' ')) ?? []).filter(institution);
     }
     if (found.length === 0) return null;
     const entries = new Map<RiskEntry, RiskList>();
     for (const n of found) for (const m of this.organisations.get(n.entry)?.members ?? [{ list: n.list, entry: n.entry }]) entries.set(m.entry, m.list);
-    const listings = [...entries]
-      .map(([entry, list]) => ({ list: list.id, listName: listName(list), entry: entry.name, level: entry.level }))
-      .sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.list.localeCompare(b.list));
+    const listings = [...entries].map(([entry, list]) => ({ list: list.id, listName: listName(list), entry: entry.name, level: entry.level })).sort((a, b) => LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level) || a.list.localeCompare(b.list));
     const head = found[0]!;
     const rorId = [...this.links].find(([, ls]) => ls.some((l) => entries.has(l.entry)))?.[0] ?? '';
     const name = this.organisationNames.get(this.organisationId(head.entry)) ?? head.entry.name;
