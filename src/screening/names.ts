@@ -76,8 +76,9 @@ const unglueBrands = (value: string): string =>
   withoutInvisibles(value)
     .replace(/[\p{L}\p{N}]+/gu, (w) => (/\p{Ll}\p{Lu}/u.test(w) ? w.toLowerCase() : w))
     // Capitals joined by a slash are one acronym ("A/SEU", Space Engineering University's), not the article "a" and another
-    // acronym ("SEU", Southeast University's); two letters ("C/O") are an abbreviation of words.
-    .replace(/(?<![\p{L}\p{N}])(\p{Lu}+)\/(\p{Lu}+)(?![\p{L}\p{N}/])/gu, (w, a: string, b: string) => (a.length + b.length >= 3 ? a + b : w))
+    // acronym ("SEU", Southeast University's); two letters ("C/O") are an abbreviation of words, and words in capitals
+    // ("IMPORT/EXPORT") stay words.
+    .replace(/(?<![\p{L}\p{N}])(\p{Lu}{1,4})\/(\p{Lu}{1,4})(?![\p{L}\p{N}/])/gu, (w, a: string, b: string) => (a.length + b.length >= 3 ? a + b : w))
     // Pluses closing a word are part of the brand ("Face++", Megvii's): read as words, not dropped as punctuation, or "Face++" would be "Face".
     .replace(/(?<=[\p{L}\p{N}])\++(?![\p{L}\p{N}])/gu, (p) => ' plus'.repeat(p.length));
 

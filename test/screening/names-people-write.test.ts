@@ -154,6 +154,8 @@ test('capitals joined by a slash are one acronym: "A/SEU" is Space Engineering U
   const screener = await realScreener();
   assert.deepEqual(entriesOf(screener.screen('A/SEU')), ['Space Engineering University']);
   assert.deepEqual(entriesOf(screener.screen('SEU')), ['Southeast University']);
+  // Words in capitals are no acronym: the State Department's "IMPORT/EXPORT CORP." is read as written in lower case.
+  assert.equal(screenKey('CHINA NATIONAL PRECISION MACHINERY IMPORT/EXPORT CORP.'), screenKey('China National Precision Machinery Import/Export Corp.'));
   fc.assert(
     fc.property(fc.stringMatching(/^[A-Z]{1,4}$/), fc.stringMatching(/^[A-Z]{1,4}$/), (a, b) => {
       const joined = screenKey(`${a}/${b}`) === screenKey(`${a}${b}`);
