@@ -360,7 +360,7 @@ export class Gazetteer {
     // Addresses end with their country, or else with their region or city: "Norfolk, VA 23504 USA",
     // "Princeton, NJ" and "…, Palau, Barcelona" are decided by their last part before any earlier one is read.
     let found: Finding | null = last >= 0 ? this.lastPart(segs, parts) : null;
-    for (let i = last - 1; i >= 0 && !found; i--) found = this.countryIn(parts[i]!, parts, i) ?? this.subdivisionIn(parts[i]!) ?? canadianPostcode(segs[i]!) ?? this.postalPrefix(segs[i]!);
+    for (let i = last - 1; i >= 0 && !found; i--) found = this.countryIn(parts[i]!, parts, i) ?? this.subdivisionIn(parts[i]!) ?? canadianPostcode(segs[i]!) ?? britishPostcode(segs[i]!) ?? this.postalPrefix(segs[i]!);
     // "Univ Southampton Malaysia, …, Iskandar Puteri": a country ending an earlier part still names where the address is.
     for (let i = last - 1; i >= 0 && !found; i--) found = this.trailingPlace(parts[i]!, parts);
     for (let i = last - 1; i >= 0 && !found; i--) found = this.placeIn(parts[i]!, raw);
@@ -394,12 +394,12 @@ export class Gazetteer {
   private lastPart(segs: string[], parts: string[]): Finding | null {
     const last = parts.length - 1;
     const part = parts[last]!;
-    return this.countryIn(part, parts, last) ?? this.subdivisionIn(part) ?? canadianPostcode(segs[last]!) ?? this.postalPrefix(segs[last]!) ?? this.stateCode(segs[last]!, parts[last - 1]) ?? this.trailingPlace(part, parts) ?? this.placeIn(part, segs.join(', '));
+    return this.countryIn(part, parts, last) ?? this.subdivisionIn(part) ?? canadianPostcode(segs[last]!) ?? britishPostcode(segs[last]!) ?? this.postalPrefix(segs[last]!) ?? this.stateCode(segs[last]!, parts[last - 1]) ?? this.trailingPlace(part, parts) ?? this.placeIn(part, segs.join(', '));
   }
 
-  /** "NL-5656 AE Eindhoven", "D-52425 Jülich", "SE-221 00 Lund": the country letters before a European postcode. */
+  /** "NL-5656 AE Eindhoven", "D-52425 Jülich", "SE-221 00 Lund", "BR-97546550 Alegrete": the country letters before a postcode. */
   private postalPrefix(segment: string): Finding | null {
-    const m = /(?:^|\s)([A-Z]{1,3})-(?:\d{4,6}|\d{3} \d{2})(?=\s|$)/.exec(segment);
+    const m = /(?:^|\s)([A-Z]{1,3})-(?:\d{4,6}|\d{8}|\d{5}-\d{3}|\d{3} \d{2})(?=\s|$)/.exec(segment);
     const code = m ? this.postalPrefixes.get(m[1]!) : undefined;
     return code ? { countryCode: code, evidence: `"${m![0].trim()}" is a postcode written with the letters of ${code}`, explicit: true, text: foldText(m![1]!) } : null;
   }
@@ -536,6 +536,15 @@ export const countryNameGazetteer = (): Gazetteer => (countryNames ??= new Gazet
  */
 export function bracketedPlaceAsPart(raw: string): string {
   return raw.replace(/(\S)\s*\[([^[\],;]+)\]/gu, '$1, $2');
+}
+
+/**
+ * "Shefeld S1 3JD", "South Shields NE33 2RL": a British postcode, written whole (outward code, space, inward code); its
+ * inward letters leave out C, I, K, M, O and V, so a room or a grant number is not read as one.
+ */
+function britishPostcode(segment: string): Finding | null {
+  const m = /(?:^|\s)([A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2})(?=\s|$)/.exec(segment);
+  return m ? { countryCode: 'GB', evidence: `"${m[1]}" is a British postcode`, explicit: true, text: foldText(m[1]!) } : null;
 }
 
 /** "Ottawa, ON K2K 3J1", "St John, NF A1B 3X5": a Canadian postal code (letter-digit-letter digit-letter-digit). */
