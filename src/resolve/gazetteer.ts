@@ -272,7 +272,7 @@ export class Gazetteer {
   }
 
   private placeInParts(segs: string[]): { code: string; text: string } | null {
-    for (let i = segs.length - 1; i >= 0; i--) {
+    for (let i = segs.length - 1; i >= (acronymOpening(segs) ? 1 : 0); i--) {
       // "Bahir-Dar University", "Paris-Belleville", "Universitï¿½t Hannover": a hyphen or a character that is no letter parts
       // words as folding does, so each written word is one folded word; a dot or "&" stays inside its word ("U.S.", "A&M").
       const rawWords = segs[i]!.split(/[^\p{L}\p{Nd}\p{M}'’`´&.]+/u).filter((w) => w !== '');
@@ -363,7 +363,8 @@ export class Gazetteer {
     for (let i = last - 1; i >= 0 && !found; i--) found = this.countryIn(parts[i]!, parts, i) ?? this.subdivisionIn(parts[i]!) ?? canadianPostcode(segs[i]!) ?? britishPostcode(segs[i]!) ?? this.postalPrefix(segs[i]!);
     // "Univ Southampton Malaysia, …, Iskandar Puteri": a country ending an earlier part still names where the address is.
     for (let i = last - 1; i >= 0 && !found; i--) found = this.trailingPlace(parts[i]!, parts);
-    for (let i = last - 1; i >= 0 && !found; i--) found = this.placeIn(parts[i]!, raw);
+    const acronymFirst = acronymOpening(segs) && this.cities.has(parts[0]!) ? segs[0]!.trim() : null;
+    for (let i = last - 1; i >= 0 && !found; i--) found = i === 0 && acronymFirst !== null ? null : this.placeIn(parts[i]!, raw);
     // "Richelstr. 3 Munich 80634 Germany": a part with a house number is a street, but a country's name still ends it.
     for (let i = last; i >= 0 && !found; i--) {
       if (!STREET_NUMBER.test(segs[i]!)) continue;
@@ -378,7 +379,7 @@ export class Gazetteer {
       const code = /\p{Lu}\p{L}*\p{Lu}/u.test(segs[i]!) ? undefined : this.worldCities.get(town);
       if (code) found = { countryCode: code, evidence: `"${town}" is a town in ${code} (GeoNames)`, explicit: false, text: town };
     }
-    if (!found) return { countryCode: null, evidence: 'no country or known place named', explicit: false };
+    if (!found) return { countryCode: null, evidence: acronymFirst === null ? 'no country or known place named' : `no country or known place named; "${acronymFirst}", the first part, is written in capitals: an acronym, not the town of that name`, explicit: false };
     // "ROM": a word written in capitals is an acronym, not a German name of a city.
     if (found.exonym && writtenInCapitals(raw).has(found.text!)) return { countryCode: null, evidence: `"${found.text}" is written in capitals: an acronym, not a place`, explicit: false };
     if (found.countryCode === 'CN') {
@@ -573,6 +574,12 @@ function writtenInCapitals(raw: string): Set<string> {
       .map((w) => foldText(w)),
   );
 }
+
+/**
+ * "UNA, Fac Politecn, San Lorenzo": a first part of one word in capitals, before other parts, is the institution's
+ * acronym (the Universidad Nacional de Asunción), not the town of that name (Una, India).
+ */
+const acronymOpening = (segs: string[]): boolean => segs.length > 1 && /^\p{Lu}{2,}$/u.test(segs[0]!.trim());
 
 /** A standalone number of one or two digits: a house number (three may be a postcode, "Tainan 701"). */
 const HOUSE_NUMBER = /(^|\s)\d{1,2}[a-z]?(\s|$)/i;

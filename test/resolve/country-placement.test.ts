@@ -47,3 +47,12 @@ test('the country letters before a Turkish, Argentine or Brazilian postcode name
   assert.equal(country('Fed Univ Pampa, BR-97546-550 Alegrete'), 'BR');
   assert.equal(country('Glorp Lab, BR-305'), null, 'a room, not a postcode');
 });
+
+test('a first part of one word in capitals is an acronym, not the town it spells', { skip }, async () => {
+  // "UNA": the Universidad Nacional de Asunción, not Una in Himachal Pradesh (the registry holds an institution there).
+  const una = await resolve('UNA, Fac Politecn, San Lorenzo');
+  assert.equal(una.countryCode, null);
+  assert.match(una.countryEvidence, /"UNA", the first part, is written in capitals: an acronym, not the town of that name/);
+  assert.equal((await resolve('Glorp Institute, Una')).countryCode, 'IN', 'written as a town after the institution, it is one');
+  assert.equal((await resolve('KAIST, Daejeon')).countryCode, 'KR', 'the town after the acronym still places the string');
+});
