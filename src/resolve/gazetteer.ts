@@ -272,7 +272,7 @@ export class Gazetteer {
   }
 
   private placeInParts(segs: string[]): { code: string; text: string } | null {
-    for (let i = segs.length - 1; i >= 0; i--) {
+    for (let i = segs.length - 1; i >= (acronymOpening(segs) ? 1 : 0); i--) {
       // "Bahir-Dar University", "Paris-Belleville", "Universitï¿½t Hannover": a hyphen or a character that is no letter parts
       // words as folding does, so each written word is one folded word; a dot or "&" stays inside its word ("U.S.", "A&M").
       const rawWords = segs[i]!.split(/[^\p{L}\p{Nd}\p{M}'’`´&.]+/u).filter((w) => w !== '');
@@ -360,10 +360,11 @@ export class Gazetteer {
     // Addresses end with their country, or else with their region or city: "Norfolk, VA 23504 USA",
     // "Princeton, NJ" and "…, Palau, Barcelona" are decided by their last part before any earlier one is read.
     let found: Finding | null = last >= 0 ? this.lastPart(segs, parts) : null;
-    for (let i = last - 1; i >= 0 && !found; i--) found = this.countryIn(parts[i]!, parts, i) ?? this.subdivisionIn(parts[i]!) ?? canadianPostcode(segs[i]!) ?? this.postalPrefix(segs[i]!);
+    for (let i = last - 1; i >= 0 && !found; i--) found = this.countryIn(parts[i]!, parts, i) ?? this.subdivisionIn(parts[i]!) ?? canadianPostcode(segs[i]!) ?? britishPostcode(segs[i]!) ?? this.postalPrefix(segs[i]!);
     // "Univ Southampton Malaysia, …, Iskandar Puteri": a country ending an earlier part still names where the address is.
     for (let i = last - 1; i >= 0 && !found; i--) found = this.trailingPlace(parts[i]!, parts);
-    for (let i = last - 1; i >= 0 && !found; i--) found = this.placeIn(parts[i]!, raw);
+    const acronymFirst = acronymOpening(segs) && this.cities.has(parts[0]!) ? segs[0]!.trim() : null;
+    for (let i = last - 1; i >= 0 && !found; i--) found = i === 0 && acronymFirst !== null ? null : this.placeIn(parts[i]!, raw);
     // "Richelstr. 3 Munich 80634 Germany": a part with a house number is a street, but a country's name still ends it.
     for (let i = last; i >= 0 && !found; i--) {
       if (!STREET_NUMBER.test(segs[i]!)) continue;
@@ -378,7 +379,7 @@ export class Gazetteer {
       const code = /\p{Lu}\p{L}*\p{Lu}/u.test(segs[i]!) ? undefined : this.worldCities.get(town);
       if (code) found = { countryCode: code, evidence: `"${town}" is a town in ${code} (GeoNames)`, explicit: false, text: town };
     }
-    if (!found) return { countryCode: null, evidence: 'no country or known place named', explicit: false };
+    if (!found) return { countryCode: null, evidence: acronymFirst === null ? 'no country or known place named' : `no country or known place named; "${acronymFirst}", the first part, is written in capitals: an acronym, not the town of that name`, explicit: false };
     // "ROM": a word written in capitals is an acronym, not a German name of a city.
     if (found.exonym && writtenInCapitals(raw).has(found.text!)) return { countryCode: null, evidence: `"${found.text}" is written in capitals: an acronym, not a place`, explicit: false };
     if (found.countryCode === 'CN') {
@@ -394,12 +395,12 @@ export class Gazetteer {
   private lastPart(segs: string[], parts: string[]): Finding | null {
     const last = parts.length - 1;
     const part = parts[last]!;
-    return this.countryIn(part, parts, last) ?? this.subdivisionIn(part) ?? canadianPostcode(segs[last]!) ?? this.postalPrefix(segs[last]!) ?? this.stateCode(segs[last]!, parts[last - 1]) ?? this.trailingPlace(part, parts) ?? this.placeIn(part, segs.join(', '));
+    return this.countryIn(part, parts, last) ?? this.subdivisionIn(part) ?? canadianPostcode(segs[last]!) ?? britishPostcode(segs[last]!) ?? this.postalPrefix(segs[last]!) ?? this.stateCode(segs[last]!, parts[last - 1]) ?? this.trailingPlace(part, parts) ?? this.placeIn(part, segs.join(', '));
   }
 
-  /** "NL-5656 AE Eindhoven", "D-52425 Jülich", "SE-221 00 Lund": the country letters before a European postcode. */
+  /** "NL-5656 AE Eindhoven", "D-52425 Jülich", "SE-221 00 Lund", "BR-97546550 Alegrete": the country letters before a postcode. */
   private postalPrefix(segment: string): Finding | null {
-    const m = /(?:^|\s)([A-Z]{1,3})-(?:\d{4,6}|\d{3} \d{2})(?=\s|$)/.exec(segment);
+    const m = /(?:^|\s)([A-Z]{1,3})-(?:\d{4,6}|\d{8}|\d{5}-\d{3}|\d{3} \d{2})(?=\s|$)/.exec(segment);
     const code = m ? this.postalPrefixes.get(m[1]!) : undefined;
     return code ? { countryCode: code, evidence: `"${m![0].trim()}" is a postcode written with the letters of ${code}`, explicit: true, text: foldText(m![1]!) } : null;
   }
@@ -538,6 +539,15 @@ export function bracketedPlaceAsPart(raw: string): string {
   return raw.replace(/(\S)\s*\[([^[\],;]+)\]/gu, '$1, $2');
 }
 
+/**
+ * "Shefeld S1 3JD", "South Shields NE33 2RL": a British postcode, written whole (outward code, space, inward code); its
+ * inward letters leave out C, I, K, M, O and V, so a room or a grant number is not read as one.
+ */
+function britishPostcode(segment: string): Finding | null {
+  const m = /(?:^|\s)([A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2})(?=\s|$)/.exec(segment);
+  return m ? { countryCode: 'GB', evidence: `"${m[1]}" is a British postcode`, explicit: true, text: foldText(m[1]!) } : null;
+}
+
 /** "Ottawa, ON K2K 3J1", "St John, NF A1B 3X5": a Canadian postal code (letter-digit-letter digit-letter-digit). */
 function canadianPostcode(segment: string): Finding | null {
   const m = /\b[A-CEGHJ-NPR-TVXY]\d[A-CEGHJ-NPR-TV-Z] ?\d[A-CEGHJ-NPR-TV-Z]\d\b/.exec(segment);
@@ -564,6 +574,12 @@ function writtenInCapitals(raw: string): Set<string> {
       .map((w) => foldText(w)),
   );
 }
+
+/**
+ * "UNA, Fac Politecn, San Lorenzo": a first part of one word in capitals, before other parts, is the institution's
+ * acronym (the Universidad Nacional de Asunción), not the town of that name (Una, India).
+ */
+const acronymOpening = (segs: string[]): boolean => segs.length > 1 && /^\p{Lu}{2,}$/u.test(segs[0]!.trim());
 
 /** A standalone number of one or two digits: a house number (three may be a postcode, "Tainan 701"). */
 const HOUSE_NUMBER = /(^|\s)\d{1,2}[a-z]?(\s|$)/i;

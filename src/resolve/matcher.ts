@@ -57,7 +57,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32-country44';
 
 interface Entry {
   id: string;
@@ -974,6 +974,7 @@ export class AffiliationResolver {
             !m.basis.generic &&
             m.countryCode &&
             !this.placesNothing(m.rorId, matches) &&
+            !this.firmNameLonger(m, text) &&
             // A namesake of a unit written under an organisation the registry does not hold is not where the author is.
             !unitsOfUnheld.has(m.succeeds?.rorId ?? m.rorId),
         )
@@ -998,7 +999,8 @@ export class AffiliationResolver {
       return { countryCode: null, countryEvidence: `${country.evidence}; every registry holder of the acronym ${acronyms} is in ${soft[0]!.code}, but nothing else in the string places it there, and an acronym alone decides no country` };
     }
     if (codes.size === 1) return { countryCode: soft[0]!.code, countryEvidence: `no country named; everything the string names is in ${soft[0]!.code}: ${soft.map((h) => h.why).join('; ')}` };
-    return { countryCode: null, countryEvidence: primary ? `${country.evidence}; ${primary.name} is only a possible match` : country.evidence };
+    const longer = primary && this.firmNameLonger(primary, text) ? ", and the words written before its name make a longer firm's name the registry does not hold: its country is not the author's" : '';
+    return { countryCode: null, countryEvidence: primary ? `${country.evidence}; ${primary.name} is only a possible match${longer}` : country.evidence };
   }
 
   /**
@@ -1061,6 +1063,22 @@ export class AffiliationResolver {
     for (const m of solid) if (!byCountry.has(m.countryCode!)) byCountry.set(m.countryCode!, m);
     const one = [...byCountry.values()];
     return one.length > 1 && one.every((a) => one.every((b) => a === b || !this.sameTree(a.rorId, b.rorId))) ? one : [];
+  }
+
+  /**
+   * "LGI Sustainable Innovation": a company the registry writes with its country in brackets ("Sustainable Innovations
+   * (United States)"), matched only as possible, with words written before its name in the part, is a longer firm's
+   * name the registry does not hold (many firms are called so), and its country says nothing of the author's.
+   */
+  private firmNameLonger(m: InstitutionMatch, text: string): boolean {
+    if (m.tier !== 'possible') return false;
+    const stem = countryStem(m.name, () => true);
+    const key = stem === null ? [] : nameTokens(stem);
+    if (key.length === 0 || !this.stems.has(key.join(' '))) return false;
+    return segments(text).some((part) => {
+      const words = nameTokens(part);
+      return words.some((_, k) => k > 0 && key.every((w, j) => words[k + j] === w));
+    });
   }
 
   private withdrawn(id: string): boolean {
