@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rorInstitution } from '../../src/ingest/ror.ts';
+import { AffiliationResolver } from '../../src/resolve/matcher.ts';
+
+// A registry that lacks the institution a string names but holds a near name: the resolver must not
+// count the near name, and must still show it as the best candidate ("possible") where it may be meant.
+const record = (id: string, name: string, countryCode: string, city: string, types = ['education']) =>
+  rorInstitution({
+    id: `https://ror.org/${id}`,
+    status: 'active',
+    types,
+    names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+    locations: [{ geonames_details: { country_code: countryCode, name: city } }],
+    relationships: [],
+  });
+const resolver = new AffiliationResolver([
+  record('041pakw92', 'Renmin University of China', 'CN', 'Beijing'),
+  record('02v51f717', 'Peking University', 'CN', 'Beijing'),
+  record('010zh7098', "Saint Mary's University", 'CA', 'Halifax'),
+  record('017zqws13', 'University of Minnesota', 'US', 'Minneapolis'),
+  record('00cmhce21', 'Huawei Technologies (China)', 'CN', 'Shenzhen', ['company']),
+]);
+
+test("a company's lab named with a number is read with it: Huawei's 2012 Labs is Huawei; the year or the word alone is nothing", () => {
+  for (const raw of ['2012 Labs', 'Theory Lab, Central Research Institute, 2012 Labs, Huawei Technologies Co., Ltd.', '2012 Laboratories, Shenzhen']) {
+    const r = resolver.resolve(raw);
+    assert.deepEqual(
+      r.companies?.map((c) => [c.name, c.lab]),
+      raw.includes('Huawei')
+        ? [
+            ['Huawei', '2012 Labs'],
+            ['Huawei', null],
+          ]
+        : [['Huawei', '2012 Labs']],
+      raw,
+    );
+    assert.equal(r.institutions[0]?.rorId, '00cmhce21', raw);
+    assert.equal(r.countryCode, 'CN', raw);
+  }
+  for (const raw of ['2012', 'Labs 2012', 'Lab 2012']) assert.deepEqual(resolver.resolve(raw).companies ?? [], [], raw);
+});
