@@ -22,6 +22,34 @@ const resolver = new AffiliationResolver([
   record('00cmhce21', 'Huawei Technologies (China)', 'CN', 'Shenzhen', ['company']),
 ]);
 
+test('an abbreviation of an organisation word counts as the word for a near name: "Renmin Univ" is shown as a possible Renmin University of China', () => {
+  for (const raw of ['Renmin Univ, DEKE Lab', 'Renmin Univ']) {
+    const r = resolver.resolve(raw);
+    assert.deepEqual(
+      r.institutions.map((m) => [m.name, m.tier]),
+      [['Renmin University of China', 'possible']],
+      raw,
+    );
+    assert.match(r.institutions[0]!.evidence, /is close to "Renmin University of China"/);
+  }
+});
+
+test('a region written after "of" that the registry name is not in keeps the namesake possible: Saint Mary\'s University of Minnesota is not the Canadian one', () => {
+  const r = resolver.resolve("Saint Mary's University of Minnesota");
+  assert.deepEqual(
+    r.institutions.map((m) => [m.name, m.tier]),
+    [["Saint Mary's University", 'possible']],
+  );
+  assert.match(r.institutions[0]!.evidence, /"minnesota", a place in US/);
+  assert.notEqual(r.countryCode, 'CA');
+  // Its own town, or nothing after the name, keeps the match.
+  for (const raw of ["Saint Mary's University, Halifax", "Saint Mary's University"]) assert.ok(['exact', 'strong'].includes(resolver.resolve(raw).institutions[0]?.tier ?? ''), raw);
+  assert.deepEqual(
+    resolver.resolve('University of Minnesota').institutions.map((m) => m.name),
+    ['University of Minnesota'],
+  );
+});
+
 test("a company's lab named with a number is read with it: Huawei's 2012 Labs is Huawei; the year or the word alone is nothing", () => {
   for (const raw of ['2012 Labs', 'Theory Lab, Central Research Institute, 2012 Labs, Huawei Technologies Co., Ltd.', '2012 Laboratories, Shenzhen']) {
     const r = resolver.resolve(raw);
