@@ -1463,7 +1463,19 @@ export class AffiliationResolver {
         const placeAfter = how === 'exact' && campusPlace !== undefined ? campusPlace : how === 'exact' && after.length > 0 && (!after.every(ignorable) || regionOf) ? after.join(' ') : undefined;
         // "University of West Georgia" is not University West (SE), "Toyohashi University of Technology" not the Sudanese
         // University of Technology: the longer name holds a place, and a registry name inside it is only where that place may be.
-        const placeAround = how === 'inside' || how === 'inside-glued' ? (after.length > 0 && after.length <= 3 && this.gazetteer.placeMeanings(after.join(' ')).length > 0 ? after.join(' ') : last !== undefined && this.gazetteer.placeMeanings(last).length > 0 ? last : undefined) : undefined;
+        // "Cancer Prevention Institute of California" is not the French "Cancers et Préventions": a unit's name around the
+        // registry name that ends "of" a place is only where that place may be.
+        const ofPlace = written.lastIndexOf('of') >= 0 ? nameKey(written.slice(written.lastIndexOf('of') + 1).join(' ')) : '';
+        const placeAround =
+          how === 'inside' || how === 'inside-glued'
+            ? after.length > 0 && after.length <= 3 && this.gazetteer.placeMeanings(after.join(' ')).length > 0
+              ? after.join(' ')
+              : last !== undefined && this.gazetteer.placeMeanings(last).length > 0
+                ? last
+                : undefined
+            : how === 'inside-unit' && ofPlace !== '' && this.gazetteer.placeMeanings(ofPlace).length > 0
+              ? ofPlace
+              : undefined;
         const campusAt = placeAfter !== undefined && campusPlace === undefined && written[0] === 'at' ? placeAfter : undefined;
         yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter, placeAround, campusAt };
         if (how === 'exact' && after.length > 0 && ownAcronym === undefined) yield* this.acronymsBeside(key, hit, after, segs[part]!);

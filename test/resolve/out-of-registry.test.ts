@@ -20,6 +20,7 @@ const resolver = new AffiliationResolver([
   record('010zh7098', "Saint Mary's University", 'CA', 'Halifax'),
   record('017zqws13', 'University of Minnesota', 'US', 'Minneapolis'),
   record('00cmhce21', 'Huawei Technologies (China)', 'CN', 'Shenzhen', ['company']),
+  record('03v83q278', 'Cancers et Préventions', 'FR', 'Caen', ['facility']),
 ]);
 
 test('an abbreviation of an organisation word counts as the word for a near name: "Renmin Univ" is shown as a possible Renmin University of China', () => {
@@ -47,6 +48,16 @@ test('a region written after "of" that the registry name is not in keeps the nam
   assert.deepEqual(
     resolver.resolve('University of Minnesota').institutions.map((m) => m.name),
     ['University of Minnesota'],
+  );
+});
+
+test('a unit\'s name "of" a place around a registry name is only where that place may be: the Cancer Prevention Institute of California is not the French "Cancers et Préventions"', () => {
+  const r = resolver.resolve('Cancer Prevention Institute of California');
+  assert.deepEqual(r.institutions, []);
+  assert.equal(r.countryCode, 'US');
+  assert.deepEqual(
+    resolver.resolve('Cancer Prevention Institute of Caen').institutions.map((m) => m.name),
+    ['Cancers et Préventions'],
   );
 });
 
