@@ -1457,9 +1457,9 @@ export class AffiliationResolver {
                           : how === 'inside-longer'
                             ? `"${key}" is a registry name, but only the start of "${words}": "${after.join(' ')}", words rare in registry names and no place, make it another institution's name (kept as possible, the nearest registry name)`
                             : `"${key}" is a registry name inside "${words}"`;
-        // A region or country written after "of" or "at" ("Saint Mary's University of Minnesota") says where the institution is,
-        // as a town does: the Canadian Saint Mary's University is not it.
-        const regionOf = (written[0] === 'of' || written[0] === 'at') && this.gazetteer.isCountryOrRegion(after.join(' '));
+        // A region or country written after "of" ("Saint Mary's University of Minnesota") says where the institution is, as a
+        // town does: the Canadian Saint Mary's University is not it. ("Indiana University at Jordan" is read as a campus, below.)
+        const regionOf = written[0] === 'of' && this.gazetteer.isCountryOrRegion(after.join(' '));
         const placeAfter = how === 'exact' && campusPlace !== undefined ? campusPlace : how === 'exact' && after.length > 0 && (!after.every(ignorable) || regionOf) ? after.join(' ') : undefined;
         // "University of West Georgia" is not University West (SE), "Toyohashi University of Technology" not the Sudanese
         // University of Technology: the longer name holds a place, and a registry name inside it is only where that place may be.

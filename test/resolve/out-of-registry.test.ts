@@ -49,6 +49,13 @@ test('a region written after "of" that the registry name is not in keeps the nam
     resolver.resolve('University of Minnesota').institutions.map((m) => m.name),
     ['University of Minnesota'],
   );
+  // A country's name after "at" may be a town of the institution's own country ("Indiana University at Jordan"): not read so.
+  const at = resolver.resolve('University of Minnesota at Jordan');
+  assert.deepEqual(
+    at.institutions.map((m) => m.name),
+    ['University of Minnesota'],
+  );
+  assert.ok(['exact', 'strong'].includes(at.tier));
 });
 
 test('a unit\'s name "of" a place around a registry name is only where that place may be: the Cancer Prevention Institute of California is not the French "Cancers et Préventions"', () => {
