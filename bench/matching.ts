@@ -95,6 +95,10 @@ export async function matchingBench(config: Config, registry: Institution[], run
     const label = `${set.name}${set.tuning ? ' (tuning)' : ''}`;
     printRow(label, score);
     if (score.inRegistry > 0 && !set.assertedBy) console.log(`${''.padEnd(34)}   counting the gold's registry parent or unit as right: P ${f3(score.treePrecision)} R ${f3(score.treeRecall)}`);
+    if (score.outOfRegistryMatched > 0)
+      console.log(
+        `${''.padEnd(34)}   out of registry: ${score.outOfRegistryLinked} of the ${score.outOfRegistryMatched} matched to a record the registry links to the gold (its parent, a unit, a related hospital); another institution: ${score.outOfRegistryMatched - score.outOfRegistryLinked}/${score.outOfRegistry} ${pct(score.outOfRegistryMatched - score.outOfRegistryLinked, score.outOfRegistry).trim()}`,
+      );
     const entry: Record<string, unknown> = { gold: set.gold, ...summarise(score) };
     if (score.inRegistry > 0 && !set.assertedBy) {
       // The indicators count every institution a string gives at strong or better, not only the primary

@@ -58,6 +58,8 @@ const DEFAULT_PATH = fileURLToPath(new URL('../../data/resolve/companies.json', 
 export class Companies {
   readonly list: Company[];
   private readonly byFirst = new Map<string, Pattern[]>();
+  /** Names written with a number ("2012 Labs"): matching drops numbers, so these are looked for in each part with its numbers kept. */
+  private readonly numbered: Pattern[] = [];
 
   constructor(path = DEFAULT_PATH) {
     const doc = JSON.parse(readFileSync(path, 'utf8')) as { provenance?: unknown; companies: Company[] };
@@ -72,8 +74,12 @@ export class Companies {
 
   private add(name: string, company: Company, lab: Lab | null): void {
     const tokens = nameTokens(name);
-    // Matching drops numbers and stop words: "2012 Labs" would become any "Lab".
-    if (tokens.length === 0 || /\d/.test(name)) throw new Error(`company ${company.id}: the name ${JSON.stringify(name)} cannot be matched as written (no words, or a number)`);
+    if (tokens.length === 0) throw new Error(`company ${company.id}: the name ${JSON.stringify(name)} cannot be matched as written (no words)`);
+    if (/\d/.test(name)) {
+      // Matching drops numbers: "2012 Labs" is read with its number, or it would be any "Lab".
+      this.numbered.push({ tokens: nameTokens(name, true), company, lab, single: false, acronym: false });
+      return;
+    }
     const list = this.byFirst.get(tokens[0]!) ?? [];
     list.push({ tokens, company, lab, single: tokens.length === 1 && company.common === true, acronym: lab !== null && /^[A-Z]{2,6}$/.test(name) });
     this.byFirst.set(tokens[0]!, list);
@@ -100,8 +106,27 @@ export class Companies {
         break;
       }
     }
+    if (this.numbered.length > 0) this.findNumbered(bounds, upper, out);
     // "Huawei Noah's Ark Lab": the company named before its own lab is one mention, the lab's.
     return out.filter((m, k) => !(m.lab === null && out[k + 1]?.company === m.company && out[k + 1]!.lab !== null && out[k + 1]!.start === m.end));
+  }
+
+  /** Adds the names written with a number each part holds as written, where no other mention is, keeping `out` in string order. */
+  private findNumbered(bounds: [number, number][], upper: string[], out: CompanyMention[]): void {
+    const isNumber = (t: string) => /^\d+$/.test(t);
+    bounds.forEach(([ps], part) => {
+      const written = nameTokens(upper[part]!, true);
+      for (const p of this.numbered) {
+        const at = written.findIndex((_, i) => p.tokens.every((t, k) => written[i + k] === t));
+        if (at < 0) continue;
+        // Where the name sits among the part's tokens without numbers, the positions every other candidate uses.
+        const start = ps + written.slice(0, at).filter((t) => !isNumber(t)).length;
+        const end = start + p.tokens.filter((t) => !isNumber(t)).length;
+        if (out.some((m) => m.start < end && start < m.end)) continue;
+        out.push({ company: p.company, lab: p.lab, start, end, words: p.tokens.join(' ') });
+        out.sort((a, b) => a.start - b.start);
+      }
+    });
   }
 
   private isLabAfter(company: Company, flat: string[], at: number): boolean {

@@ -123,6 +123,12 @@ export interface MatchingScore {
   /** Strings whose institution is not in the registry that still got a (necessarily wrong) match. */
   outOfRegistry: number;
   outOfRegistryMatched: number;
+  /**
+   * Of those, matches to a record the registry itself links to the gold (its parent, a unit, a related hospital: "Department
+   * of Psychiatry, McLean Hospital, Harvard Medical School" labelled McLean Hospital, matched to Harvard University): the
+   * institution named, at another level than the label; the rest are some other institution.
+   */
+  outOfRegistryLinked: number;
   /** Strings naming no institution at all ("NP") that still got a match. */
   noInstitution: number;
   noInstitutionMatched: number;
@@ -130,7 +136,8 @@ export interface MatchingScore {
   stringsPerSecond: number;
   /** The primary match of every labelled string, right (the gold institution, or a unit of it the match names) or wrong: what calibration and the reliability table read. */
   observations: { basis: Basis; score: number; tier: Tier; right: boolean }[];
-  errors: { affiliation: string; gold: string[]; predicted: string[]; kind: 'fp' | 'fn'; group?: string }[];
+  /** `oor`: a string whose institution is not in the registry, matched to some other institution (not one the registry links to it). */
+  errors: { affiliation: string; gold: string[]; predicted: string[]; kind: 'fp' | 'fn' | 'oor'; group?: string }[];
   countryErrors: { affiliation: string; gold: string[]; predicted: string | null; evidence: string; group?: string }[];
 }
 
@@ -166,6 +173,7 @@ export function scoreResolutions(resolver: AffiliationResolver, items: LabelledS
   let inRegistry = 0;
   let outside = 0;
   let outsideMatched = 0;
+  let outsideLinked = 0;
   let none = 0;
   let noneMatched = 0;
   let treeHits = 0;
@@ -193,7 +201,14 @@ export function scoreResolutions(resolver: AffiliationResolver, items: LabelledS
     }
     if (known.length === 0) {
       outside++;
-      if (predicted.length > 0) outsideMatched++;
+      if (predicted.length === 0) return;
+      outsideMatched++;
+      const linked = (id: string) => {
+        const e = resolver.institution(id);
+        return e !== undefined && item.gold.some((g) => e.parents.includes(g) || e.children.includes(g) || e.related.includes(g));
+      };
+      if (predicted.every(linked)) outsideLinked++;
+      else errors.push({ affiliation: item.affiliation, gold: item.gold, predicted, kind: 'oor', group: item.group });
       return;
     }
     inRegistry++;
@@ -220,6 +235,7 @@ export function scoreResolutions(resolver: AffiliationResolver, items: LabelledS
     treeRecall: tp + fn === 0 ? 0 : Math.min(1, treeHits / (tp + fn)),
     outOfRegistry: outside,
     outOfRegistryMatched: outsideMatched,
+    outOfRegistryLinked: outsideLinked,
     noInstitution: none,
     noInstitutionMatched: noneMatched,
     country: {

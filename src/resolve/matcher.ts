@@ -57,7 +57,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32-country44';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32-country44-oor44';
 
 interface Entry {
   id: string;
@@ -1475,10 +1475,25 @@ export class AffiliationResolver {
                           : how === 'inside-longer'
                             ? `"${key}" is a registry name, but only the start of "${words}": "${after.join(' ')}", words rare in registry names and no place, make it another institution's name (kept as possible, the nearest registry name)`
                             : `"${key}" is a registry name inside "${words}"`;
-        const placeAfter = how === 'exact' && campusPlace !== undefined ? campusPlace : how === 'exact' && after.length > 0 && !after.every(ignorable) ? after.join(' ') : undefined;
+        // A region or country written after "of" ("Saint Mary's University of Minnesota") says where the institution is, as a
+        // town does: the Canadian Saint Mary's University is not it. ("Indiana University at Jordan" is read as a campus, below.)
+        const regionOf = written[0] === 'of' && this.gazetteer.isCountryOrRegion(after.join(' '));
+        const placeAfter = how === 'exact' && campusPlace !== undefined ? campusPlace : how === 'exact' && after.length > 0 && (!after.every(ignorable) || regionOf) ? after.join(' ') : undefined;
         // "University of West Georgia" is not University West (SE), "Toyohashi University of Technology" not the Sudanese
         // University of Technology: the longer name holds a place, and a registry name inside it is only where that place may be.
-        const placeAround = how === 'inside' || how === 'inside-glued' ? (after.length > 0 && after.length <= 3 && this.gazetteer.placeMeanings(after.join(' ')).length > 0 ? after.join(' ') : last !== undefined && this.gazetteer.placeMeanings(last).length > 0 ? last : undefined) : undefined;
+        // "Cancer Prevention Institute of California" is not the French "Cancers et Préventions": a unit's name around the
+        // registry name that ends "of" a place is only where that place may be.
+        const ofPlace = written.lastIndexOf('of') >= 0 ? nameKey(written.slice(written.lastIndexOf('of') + 1).join(' ')) : '';
+        const placeAround =
+          how === 'inside' || how === 'inside-glued'
+            ? after.length > 0 && after.length <= 3 && this.gazetteer.placeMeanings(after.join(' ')).length > 0
+              ? after.join(' ')
+              : last !== undefined && this.gazetteer.placeMeanings(last).length > 0
+                ? last
+                : undefined
+            : how === 'inside-unit' && ofPlace !== '' && this.gazetteer.placeMeanings(ofPlace).length > 0
+              ? ofPlace
+              : undefined;
         const campusAt = placeAfter !== undefined && campusPlace === undefined && written[0] === 'at' ? placeAfter : undefined;
         yield { ids: hit, key, how, said, similarity: 1, start: s, end: e, placeAfter, placeAround, campusAt };
         if (how === 'exact' && after.length > 0 && ownAcronym === undefined) yield* this.acronymsBeside(key, hit, after, segs[part]!);
@@ -1775,7 +1790,8 @@ export class AffiliationResolver {
   private *fuzzyCandidates(segs: string[], segTokens: string[][]): Generator<Candidate> {
     for (let i = 0; i < segTokens.length; i++) {
       const tokens = segTokens[i]!;
-      if (tokens.length < 2 || !ORG_WORD.test(foldText(segs[i]!))) continue;
+      // The words as read, abbreviations expanded: "Renmin Univ" names a university as "Renmin University" does.
+      if (tokens.length < 2 || !(ORG_WORD.test(foldText(segs[i]!)) || ORG_WORD.test(tokens.join(' ')))) continue;
       const tokenSet = new Set(tokens);
       const rare = [...tokenSet]
         .filter((t) => this.postings.has(t))

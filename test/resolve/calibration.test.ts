@@ -69,11 +69,12 @@ test('reliability bins compare the mean score with the share right', () => {
   assert.ok(Math.abs(bin.meanScore - 0.925) < 1e-9);
 });
 
-test('company data without provenance, or with a name matching cannot read as written, is refused', () => {
+test('company data without provenance, or with a name matching cannot read (a number alone), is refused', () => {
   const dir = tempDir('derisk-companies-');
   const company = { id: 'x', names: ['Xcorp'], headquarters: 'US', nameAlone: 'headquarters', registry: {}, labs: [] };
   writeFileSync(join(dir, 'none.json'), JSON.stringify({ companies: [company] }));
   assert.throws(() => new Companies(join(dir, 'none.json')), /no provenance/);
-  writeFileSync(join(dir, 'number.json'), JSON.stringify({ provenance: { title: 't' }, companies: [{ ...company, labs: [{ names: ['2012 Labs'], countries: ['CN'] }] }] }));
-  assert.throws(() => new Companies(join(dir, 'number.json')), /"2012 Labs" cannot be matched as written/);
+  // A number alone is no name; a number with a word ("2012 Labs") is read with its number.
+  writeFileSync(join(dir, 'number.json'), JSON.stringify({ provenance: { title: 't' }, companies: [{ ...company, labs: [{ names: ['2012'], countries: ['CN'] }] }] }));
+  assert.throws(() => new Companies(join(dir, 'number.json')), /"2012" cannot be matched as written/);
 });
