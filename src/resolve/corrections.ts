@@ -217,6 +217,14 @@ export class MatchCorrections {
     return [...accepted.map((r) => r.correction), ...(await this.sharedWith(orgId)).map(bare), ...own.map(bare)];
   }
 
+  /**
+   * A number that moves with every commit that may change the corrections in force (each writes
+   * its audit entry in the same transaction): the audit trail's last sequence number, read by its key.
+   */
+  async generation(): Promise<number> {
+    return Number((await this.db.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM audit'))[0]?.seq ?? 0);
+  }
+
   /** Corrections other installations' feeds brought (exchange pull), each saying whether the organisation accepted it. */
   async receivedFor(actor: Actor): Promise<ReceivedCorrectionView[]> {
     authorize(actor, 'evidence.read');
