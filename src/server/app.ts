@@ -497,6 +497,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       )
       // Subscribed feeds due a pull (their schedule is kept with the subscription).
       .then(() => pullDue(exchange, EXCHANGE_SCHEDULER, () => (options.home ? publisherOf(feedIdentity(options.home)) : undefined)))
+      // Corrections retracted by their publisher leave the views that accepted them now, not at their next read.
+      .then((outcomes) => correctionsEnded(outcomes.flatMap((o) => (o.status === 'pulled' ? o.report.retracted : []))))
       .then(
         () => undefined,
         (e: Error) => console.error(`exchange pull: ${e.message}`),

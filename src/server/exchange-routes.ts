@@ -198,7 +198,9 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
         const q = request.query as { format: 'stix' | 'misp'; from: string; name?: string };
         if (!Buffer.isBuffer(request.body)) return reply.code(415).send({ error: 'unsupported media type', message: 'send the file as the request body (Content-Type: application/json)' });
         const self = options.home ? publisherOf(feedIdentity(options.home)) : undefined;
-        return service.importFile(actorOf(request), { from: q.from, name: q.name ?? `upload.${q.format}.json`, format: q.format, bytes: request.body }, self);
+        const report = await service.importFile(actorOf(request), { from: q.from, name: q.name ?? `upload.${q.format}.json`, format: q.format, bytes: request.body }, self);
+        await options.correctionsEnded?.(report.retracted);
+        return report;
       },
     );
   });
@@ -341,6 +343,8 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     async (request, reply) => {
       const actor = actorOf(request);
       const outcome = await pullSubscription(service, actor, await service.subscription(actor, (request.params as { id: string }).id), options.home ? publisherOf(feedIdentity(options.home)) : undefined);
+      // Corrections their publisher retracted leave the views that accepted them at once.
+      if (outcome.status === 'pulled') await options.correctionsEnded?.(outcome.report.retracted);
       return outcome.status === 'refused' ? reply.code(422).send({ error: 'feed refused', message: outcome.reason, outcome }) : outcome;
     },
   );

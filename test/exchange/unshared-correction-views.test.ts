@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { SharedCorrection } from '../../src/exchange/service.ts';
+import { stixBundle } from '../../src/exchange/stix.ts';
 import { MatchCorrections } from '../../src/resolve/corrections.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists } from '../../src/screening/store.ts';
@@ -27,7 +29,7 @@ before(async () => {
   store = await landscapeStore(home, [work(10, 2022, [AFF.delft, X]), work(11, 2021, [X, AFF.delft])]);
   await saveLists(store, [readWatchlist(watchlist([{ name: 'Institute of Automation', level: 'high' }]))]);
   service = await testService(store, { home });
-  members = await addMembers(service.accounts, ['org-a', 'org-b'], ['analyst', 'officer']);
+  members = await addMembers(service.accounts, ['org-a', 'org-b'], ['analyst', 'officer', 'admin']);
 });
 
 after(async () => {
@@ -89,4 +91,26 @@ test('a withdrawal committed by another process leaves the views it reached befo
   // As `derisk match withdraw` on the same application database does when it cannot reach this server's store.
   await new MatchCorrections(service.db, () => undefined).withdraw(members.actors['org-a/analyst']!, id, 'the web page was out of date');
   assert.deepEqual(await readOfB(), before, "org-b's very next answers are without it");
+});
+
+test('a correction another installation retracts leaves the view of the organisation that accepted it when the retraction comes in', async () => {
+  const before = await readOfB();
+  const correction: SharedCorrection = { id: '6f1d2c3b-4a59-4e87-9d10-2b3c4d5e6f70', orgId: 'uni-p', orgName: 'Partner University', string: X, verdict: 'is', rorId: TSINGHUA, reason: 'their lab list', createdAt: '2026-11-20T10:00:00.000Z', distribution: 'community', tlp: 'green' };
+  const file = (retracted: boolean) =>
+    JSON.stringify(
+      stixBundle(
+        { name: 'Partner platform', uuid: '0b0e4c1a-1111-4222-8333-444455556666' },
+        { notes: [], namesakes: [], corrections: retracted ? [] : [correction], retractions: retracted ? [{ ...correction, retractedAt: '2026-12-01T09:00:00.000Z' }] : [], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 }, keptAsReleased: 0 },
+        [],
+      ),
+    );
+  const send = (retracted: boolean) => service.app.inject({ method: 'POST', url: '/api/exchange/import?format=stix&from=Partner%20University', headers: { authorization: `Bearer ${members.tokens['org-b/admin']}`, 'content-type': 'application/json' }, payload: file(retracted) });
+  assert.equal((await send(false)).statusCode, 200);
+  await call('org-b/analyst', 'POST', `/api/match/received/${correction.id}/accept`);
+  assert.deepEqual((await readOfB()).verdictReads, [correction.id]);
+  const retraction = await send(true);
+  assert.deepEqual((retraction.json() as { retracted: string[] }).retracted, [correction.id]);
+  assert.deepEqual(await readOfB(), before);
+  // Org-a never imported it: the retraction in org-b's file is org-b's alone, and org-a's admin cannot see it.
+  assert.deepEqual(await call('org-a/analyst', 'GET', '/api/match/received'), []);
 });
