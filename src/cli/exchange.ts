@@ -140,6 +140,8 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       const sharing = { distribution: parseDistribution(values.distribution), tlp: parseTlp(values.tlp, '--tlp') };
       return withService(config, async (service, db) => {
         await service.share(await cliActor(db, values.org ?? 'local'), kind as ItemKind, id, sharing);
+        // Shared less widely: the other organisations' views that read it are rebuilt.
+        if (kind === 'correction') await (await import('./match.ts')).rebuildViewsReading(config, db, [id]);
         out.log(`${kind} ${id}: ${sharing.distribution}, TLP:${sharing.tlp.toUpperCase()}${sharing.tlp === 'red' ? ' (never leaves this installation)' : ''}`);
         return EXIT.ok;
       });
@@ -243,11 +245,18 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
           else if (o.status === 'refused') out.error(`${o.source}: refused: ${o.reason}`);
           else {
             const r = o.report;
-            out.log(`${o.source}: ${r.publisher}, sequence ${r.sequence}: ${r.added} new, ${r.updated} updated, ${r.unchanged} unchanged`);
+            out.log(`${o.source}: ${r.publisher}, sequence ${r.sequence}: ${r.added} new, ${r.updated} updated, ${r.unchanged} unchanged${r.retracted.length ? `, ${r.retracted.length} match correction(s) retracted by their publisher (they apply to nobody now)` : ''}`);
             for (const c of r.conflicts) out.log(`  conflict: ${c.kind} ${c.uuid}: ${c.reason}`);
             for (const x of o.refusedItems) out.log(`  refused item ${x.uuid}: ${x.reason}`);
           }
         }
+        await (
+          await import('./match.ts')
+        ).rebuildViewsReading(
+          config,
+          db,
+          outcomes.flatMap((o) => (o.status === 'pulled' ? o.report.retracted : [])),
+        );
         if (values.json) out.log(JSON.stringify(outcomes, null, 2));
         return outcomes.some((o) => o.status === 'refused') ? EXIT.failed : EXIT.ok;
       });
@@ -256,9 +265,10 @@ export async function exchangeCommand(argv: string[]): Promise<number> {
       const bytes = readFileSync(at(args[0]!));
       return withService(config, async (service, db) => {
         const r = await service.importFile(await cliActor(db, values.org ?? 'local'), { from: values.from!, name: args[0]!, format: values.format as 'stix' | 'misp', bytes }, publisherOf(feedIdentity(config.home)));
+        await (await import('./match.ts')).rebuildViewsReading(config, db, r.retracted);
         if (values.json) out.log(JSON.stringify(r, null, 2));
         else {
-          out.log(`${args[0]} from ${r.publisher}: ${r.added} new, ${r.updated} updated, ${r.unchanged} unchanged (match corrections: derisk match received)`);
+          out.log(`${args[0]} from ${r.publisher}: ${r.added} new, ${r.updated} updated, ${r.unchanged} unchanged${r.retracted.length ? `, ${r.retracted.length} retracted` : ''} (match corrections: derisk match received)`);
           for (const c of r.conflicts) out.log(`  conflict: ${c.kind} ${c.uuid}: ${c.reason}`);
           for (const x of r.refused) out.log(`  refused item ${x.uuid}: ${x.reason}`);
         }

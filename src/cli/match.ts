@@ -1,5 +1,6 @@
 import { parseArgs } from './args.ts';
 import { openAppDb } from '../appdb/open.ts';
+import type { AppDb } from '../appdb/db.ts';
 import { loadConfig } from '../config.ts';
 import { stripRorPrefix } from '../ingest/records.ts';
 import { MatchCorrections, type StoredCorrection } from '../resolve/corrections.ts';
@@ -54,6 +55,16 @@ async function applyEndedFor(config: ReturnType<typeof loadConfig>, corrections:
   const applied = await applyFor(config, corrections, org);
   for (const other of await withStore(config, (store) => viewsReading(store, ended))) await applyFor(config, corrections, other);
   return applied;
+}
+
+/**
+ * The views that read `ended` corrections (unshared, retracted by their publisher) rebuilt from
+ * what is in force for each organisation now; a server running beside also checks before each read.
+ */
+export async function rebuildViewsReading(config: ReturnType<typeof loadConfig>, db: AppDb, ended: readonly string[]): Promise<void> {
+  if (ended.length === 0) return;
+  const corrections = new MatchCorrections(db, () => undefined);
+  for (const org of await withStore(config, (store) => viewsReading(store, ended))) await applyFor(config, corrections, org);
 }
 
 /** One line of `match list`: what it says, whether it is in force, who made it (name and id) or which organisation shared it. */
@@ -128,7 +139,9 @@ export async function matchCommand(argv: string[]): Promise<number> {
         if (values.json) out.log(JSON.stringify(list, null, 2));
         else
           for (const r of list)
-            out.log(`${r.uuid}  ${r.decision?.state ?? 'undecided'}  ${r.signed ? 'signed' : 'unsigned'}  ${r.correction.verdict.padEnd(4)} ${(r.correction.rorId || '-').padEnd(9)}  "${r.correction.raw}"  ${originText(r)} via ${r.publisher}, TLP:${r.tlp.toUpperCase()}: ${r.correction.reason}`);
+            out.log(
+              `${r.uuid}  ${r.retractedAt ? `retracted ${r.retractedAt.slice(0, 10)} (applies to nobody)` : (r.decision?.state ?? 'undecided')}  ${r.signed ? 'signed' : 'unsigned'}  ${r.correction.verdict.padEnd(4)} ${(r.correction.rorId || '-').padEnd(9)}  "${r.correction.raw}"  ${originText(r)} via ${r.publisher}, TLP:${r.tlp.toUpperCase()}: ${r.correction.reason}`,
+            );
         if (!values.json && list.length === 0) out.log('no corrections received from feeds (derisk exchange pull brings them)');
         return EXIT.ok;
       } finally {

@@ -89,5 +89,5 @@ export function nameUuid(name: string): string {
 /** What goes to a whole audience: the items restricted to named partners left out (for formats that cannot say who may read them). */
 export const unrestricted = (out: Outgoing): Outgoing => {
   const open = <T extends { recipients?: Recipient[] }>(items: T[]) => items.filter((i) => !i.recipients?.length);
-  return { ...out, notes: open(out.notes), namesakes: open(out.namesakes), corrections: open(out.corrections) };
+  return { ...out, notes: open(out.notes), namesakes: open(out.namesakes), corrections: open(out.corrections), retractions: open(out.retractions ?? []) };
 };

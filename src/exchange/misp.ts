@@ -254,7 +254,7 @@ export function mispEvents(publisher: Publisher, out: Outgoing, lists: RiskList[
   const byList = new Map(lists.map((l) => [l.id, l]));
   const orgIds = new Map<string, Org>();
   // One event per organisation, and one more per set of partners it restricted items to (the event carries their sharing group).
-  const orgs = new Map<string, { id: string; org: Org; recipients: Recipient[]; attrs: ReturnType<typeof noteAttribute | typeof namesakeAttribute | typeof correctionAttribute>[] }>();
+  const orgs = new Map<string, { id: string; org: Org; recipients: Recipient[]; attrs: (Json & { tlp: Tlp; distribution: string })[] }>();
   const orgOf = (id: string, name: string, recipients: Recipient[] = []) => {
     let org = orgIds.get(id);
     if (!org) orgIds.set(id, (org = { id: String(orgIds.size + 2), name, uuid: nameUuid(`org/${publisher.uuid}/${id}`) }));
@@ -274,6 +274,11 @@ export function mispEvents(publisher: Publisher, out: Outgoing, lists: RiskList[
   for (const c of out.corrections) {
     const o = orgOf(c.orgId, c.orgName, c.recipients);
     o.attrs.push(correctionAttribute(c, o.org, pub));
+  }
+  // A retraction is the attribute as it went out, revoked (core format §deleted), stamped when it ended so an instance takes it as the newer.
+  for (const c of out.retractions ?? []) {
+    const o = orgOf(c.orgId, c.orgName, c.recipients);
+    o.attrs.push({ ...correctionAttribute(c, o.org, pub), deleted: true, timestamp: unix(c.retractedAt) });
   }
   const groups = new Map<string, Json & { id: string }>();
   const groupOf = (recipients: Recipient[]) => {
@@ -396,6 +401,9 @@ export function readMispEvent(doc: unknown, file: string, via: 'feed' | 'file', 
       const isAssessment = tagged(a.Tag, TAG.assessment) !== null;
       const correction = tagged(a.Tag, `${TAG.correction}=`);
       if (subject === null && notListed === null && !isAssessment && correction === null) continue;
+      // Revoked (core format §deleted): not actionable. derisk reads a revoked correction as its retraction.
+      const deleted = a.deleted === true;
+      if (deleted && correction === null) throw new Error('deleted (revoked) in its event: nothing to take');
       const tlpTag = tagged(a.Tag, 'tlp:') ?? eventTlp;
       // No marking: the most cautious reading that may still be shared within the organisation.
       const tlp = tlpTag === null ? 'amber' : parseTlp(tlpTag, `${uuid}: tlp tag`);
@@ -441,7 +449,9 @@ export function readMispEvent(doc: unknown, file: string, via: 'feed' | 'file', 
           .sort()
           .join('|');
       }
-      items.push({ kind, uuid, originOrg: origin, distribution, tlp, subjectKey, doc: docOut });
+      const revokedAt = deleted ? new Date(Number(a.timestamp ?? ev.timestamp ?? 0) * 1000) : null;
+      if (revokedAt && Number.isNaN(revokedAt.getTime())) throw new Error(`deleted with a timestamp that is not one (${JSON.stringify(a.timestamp)})`);
+      items.push({ kind, uuid, originOrg: origin, distribution, tlp, subjectKey, doc: docOut, ...(revokedAt ? { retractedAt: revokedAt.toISOString() } : {}) });
     } catch (e) {
       refused.push({ uuid, reason: `${uuid === written ? `${file}, attribute ${uuid}` : uuid}: ${(e as Error).message}` });
     }

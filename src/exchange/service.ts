@@ -95,6 +95,15 @@ export interface SharedCorrection extends Sharing {
   recipients?: Recipient[];
 }
 
+/**
+ * A shared correction that went out and no longer does (withdrawn, superseded, unshared or shared
+ * less widely since): published once more as a retraction, with the marking it last went out with.
+ */
+export interface RetractedCorrection extends SharedCorrection {
+  /** When it stopped going out: the first of its withdrawal, the later correction that superseded it, its unsharing. */
+  retractedAt: string;
+}
+
 /** A correction another installation shared, as a feed brought it (exchange_received.doc). */
 export interface ReceivedCorrection {
   string: string;
@@ -102,12 +111,16 @@ export interface ReceivedCorrection {
   rorId: string;
   reason: string;
   createdAt: string;
+  /** Set once its publisher retracted it: it applies to nobody from then on. */
+  retractedAt?: string;
 }
 
 export interface Outgoing {
   notes: EntityNote[];
   namesakes: NamesakeDecision[];
   corrections: SharedCorrection[];
+  /** Corrections that went out at this level before and no longer do: published as retractions, so partners stop applying them. */
+  retractions?: RetractedCorrection[];
   assessments: AnonymisedAssessment[];
   /** Partner groups without k organisations besides any one of them: held back, counted only. */
   heldBack: { groups: number; assessments: number; k: number };
@@ -234,16 +247,17 @@ const CORRECTIONS_SQL = `SELECT c.id, c.org_id, o.name AS org_name, c.raw, c.ror
 
 /**
  * The corrections a later one of their organisation superseded (MatchCorrections says the same of
- * each): the later may be unshared, it still ends the earlier, so every organisation's are read.
+ * each), with when the first such later one was made: the later may be unshared, it still ends the
+ * earlier, so every organisation's are read.
  */
-async function correctionsSuperseded(db: Pick<AppDb, 'query'>): Promise<Set<string>> {
-  const rows = await db.query<{ id: string; org_id: string; string_key: string; verdict: CorrectionVerdict; ror_id: string }>('SELECT id, org_id, string_key, verdict, ror_id FROM match_corrections ORDER BY created_at, id');
-  const ended = new Set<string>();
+async function correctionsSuperseded(db: Pick<AppDb, 'query'>): Promise<Map<string, string>> {
+  const rows = await db.query<{ id: string; org_id: string; string_key: string; verdict: CorrectionVerdict; ror_id: string; created_at: string }>('SELECT id, org_id, string_key, verdict, ror_id, created_at FROM match_corrections ORDER BY created_at, id');
+  const ended = new Map<string, string>();
   const seen = new Map<string, { id: string; key: string; verdict: CorrectionVerdict; rorId: string }[]>();
   for (const r of rows) {
     const later = { id: r.id, key: r.string_key, verdict: r.verdict, rorId: r.ror_id };
     const earlier = seen.get(`${r.org_id}\u0000${r.string_key}`) ?? [];
-    for (const e of earlier) if (supersedes(later, e)) ended.add(e.id);
+    for (const e of earlier) if (supersedes(later, e) && !ended.has(e.id)) ended.set(e.id, r.created_at);
     seen.set(`${r.org_id}\u0000${r.string_key}`, [...earlier, later]);
   }
   return ended;
@@ -452,7 +466,42 @@ export class ExchangeService {
     ] as const) {
       for (const item of items) item.recipients = restricted.get(`${kind}/${item.id}`) ?? [];
     }
-    return { notes, namesakes, corrections, ...(await this.releaseAssessments(actor, k, passes)) };
+    const retractions = await this.retractions(corrections, passes, superseded, restricted);
+    return { notes, namesakes, corrections, retractions, ...(await this.releaseAssessments(actor, k, passes)) };
+  }
+
+  /**
+   * The shared corrections that went out at this level before (an `exchange.share` of theirs in the
+   * audit trail that `passes` lets through) and no longer do: withdrawn, superseded, unshared or
+   * shared less widely since. Each goes out as a retraction with the marking it last went out with
+   * (and its partners, if restricted), so that a partner who took it stops applying it; a correction
+   * that never went out at this level is not named.
+   */
+  private async retractions(live: SharedCorrection[], passes: (s: Sharing) => boolean, superseded: Map<string, string>, restricted: Map<string, Recipient[]>): Promise<RetractedCorrection[]> {
+    const out = new Set(live.map((c) => c.id));
+    const history = await this.db.query<{ target: string; detail: string; recorded_at: string }>(`SELECT target, detail, recorded_at FROM audit WHERE action IN ('exchange.share', 'exchange.unshare') AND target LIKE 'correction/%' ORDER BY seq`);
+    const went = new Map<string, { sharing: Sharing; stoppedAt: string | null }>();
+    for (const h of history) {
+      const id = h.target.slice('correction/'.length);
+      const to = (JSON.parse(h.detail) as { to: Sharing }).to;
+      const was = went.get(id);
+      if (passes(to)) went.set(id, { sharing: to, stoppedAt: null });
+      else if (was && was.stoppedAt === null) was.stoppedAt = h.recorded_at;
+    }
+    const ended = [...went.keys()].filter((id) => !out.has(id));
+    if (ended.length === 0) return [];
+    const withdrawn = new Map((await this.db.query<{ correction_id: string; withdrawn_at: string }>('SELECT correction_id, withdrawn_at FROM match_correction_withdrawals')).map((w) => [w.correction_id, w.withdrawn_at]));
+    const rows = new Map(
+      (await this.db.query<CorrectionRow>(`SELECT c.id, c.org_id, o.name AS org_name, c.raw, c.ror_id, c.verdict, c.reason, c.created_at, NULL AS distribution, NULL AS tlp FROM match_corrections c LEFT JOIN organisations o ON o.id = c.org_id ORDER BY c.created_at, c.id`)).map((r) => [r.id, r]),
+    );
+    const retracted: RetractedCorrection[] = [];
+    for (const [id, row] of rows) {
+      const w = went.get(id);
+      if (!w || out.has(id)) continue;
+      const at = [withdrawn.get(id), superseded.get(id), w.stoppedAt].filter((t): t is string => typeof t === 'string').sort()[0] ?? row.created_at;
+      retracted.push({ ...correctionOf({ ...row, distribution: w.sharing.distribution, tlp: w.sharing.tlp }), recipients: restricted.get(`correction/${id}`) ?? [], retractedAt: at });
+    }
+    return retracted;
   }
 
   /**
@@ -482,6 +531,7 @@ export class ExchangeService {
           notes: outgoing.notes.length,
           namesakes: outgoing.namesakes.length,
           corrections: outgoing.corrections.length,
+          retractions: outgoing.retractions?.length ?? 0,
           assessments: outgoing.assessments.length,
           heldBack: outgoing.heldBack.assessments,
         },
@@ -657,7 +707,7 @@ export class ExchangeService {
       if (last?.last_sequence !== null && last?.last_sequence !== undefined && feed.sequence <= Number(last.last_sequence) && !(feed.sequence === Number(last.last_sequence) && feed.manifestSha256 === last.last_manifest)) {
         throw new FeedRefused(`manifest sequence ${feed.sequence} is not newer than ${last.last_sequence}, already pulled: a replayed older manifest`);
       }
-      const report: PullReport = { source: sub.source, publisher: feed.publisher, sequence: feed.sequence, added: 0, updated: 0, unchanged: 0, conflicts: [] };
+      const report: PullReport = { source: sub.source, publisher: feed.publisher, sequence: feed.sequence, added: 0, updated: 0, unchanged: 0, retracted: [], conflicts: [] };
       const rows = await this.take(tx, { id: sub.id, publisher: feed.publisher, keyId: sub.keyId, publishedAt: feed.publishedAt }, feed.items, report);
       const now = new Date().toISOString();
       await tx.query('UPDATE exchange_subscriptions SET publisher = $1, last_sequence = $2, last_manifest = $3, last_pulled_at = $4, last_attempt_at = $4, last_outcome = $5 WHERE id = $6', [
@@ -669,7 +719,14 @@ export class ExchangeService {
         sub.id,
       ]);
       rows.push(['exchange_subscriptions', sub.id]);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.pull', target: sub.id, detail: { source: sub.source, publisher: feed.publisher, sequence: feed.sequence, added: report.added, updated: report.updated, conflicts: report.conflicts.length }, rows });
+      await appendAudit(tx, {
+        actor: actor.userId,
+        orgId: actor.orgId,
+        action: 'exchange.pull',
+        target: sub.id,
+        detail: { source: sub.source, publisher: feed.publisher, sequence: feed.sequence, added: report.added, updated: report.updated, retracted: report.retracted, conflicts: report.conflicts.length },
+        rows,
+      });
       return report;
     });
   }
@@ -684,9 +741,9 @@ export class ExchangeService {
     authorize(actor, 'exchange.subscribe');
     const from = text(file.from, 'from (who sent the file)', 200);
     return this.db.transaction(async (tx) => {
-      const report = { source: file.name, publisher: from, added: 0, updated: 0, unchanged: 0, conflicts: [] as PullReport['conflicts'] };
+      const report = { source: file.name, publisher: from, added: 0, updated: 0, unchanged: 0, retracted: [] as string[], conflicts: [] as PullReport['conflicts'] };
       const rows = await this.take(tx, { id: importSource(actor.orgId, file.sha256), publisher: from, keyId: `unsigned:${file.sha256.slice(0, 16)}`, publishedAt: new Date().toISOString() }, items, report);
-      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.import', target: `file:${file.sha256}`, detail: { file: file.name, from, added: report.added, updated: report.updated, conflicts: report.conflicts.length }, rows });
+      await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'exchange.import', target: `file:${file.sha256}`, detail: { file: file.name, from, added: report.added, updated: report.updated, retracted: report.retracted, conflicts: report.conflicts.length }, rows });
       return report;
     });
   }
@@ -696,11 +753,31 @@ export class ExchangeService {
    * provenance. An item with the id of a local one, or one another source brought first, is a
    * conflict, reported and not taken. The rows written, for the audit entry.
    */
-  private async take(tx: AppTx, from: { id: string; publisher: string; keyId: string; publishedAt: string }, items: ReceivedItem[], report: Pick<PullReport, 'added' | 'updated' | 'unchanged' | 'conflicts'>): Promise<RowRef[]> {
+  private async take(tx: AppTx, from: { id: string; publisher: string; keyId: string; publishedAt: string }, items: ReceivedItem[], report: Pick<PullReport, 'added' | 'updated' | 'unchanged' | 'retracted' | 'conflicts'>): Promise<RowRef[]> {
     const rows: RowRef[] = [];
     const now = new Date().toISOString();
     const importer = importerOf(from.id);
     for (const item of items) {
+      if (item.retractedAt !== undefined) {
+        const key = receivedKey(from.id, item.uuid);
+        const have = (await tx.query<{ subscription_id: string; doc: string; publisher: string }>('SELECT subscription_id, doc, publisher FROM exchange_received WHERE kind = $1 AND uuid = $2', [item.kind, key]))[0];
+        // Never taken here: nothing to retract, and nothing is kept of it.
+        if (!have) continue;
+        // A feed retracts only what it brought itself; an organisation's files, what that organisation imported.
+        if (importer === null && have.subscription_id !== from.id) {
+          report.conflicts.push({ kind: item.kind, uuid: item.uuid, reason: `retracted by ${from.publisher}, but received from ${have.publisher}: kept as it was` });
+          continue;
+        }
+        const held = JSON.parse(have.doc) as ReceivedCorrection;
+        if (held.retractedAt !== undefined) {
+          report.unchanged++;
+          continue;
+        }
+        await tx.query('UPDATE exchange_received SET doc = $1 WHERE kind = $2 AND uuid = $3', [JSON.stringify({ ...held, retractedAt: item.retractedAt }), item.kind, key]);
+        rows.push(['exchange_received', item.kind, key]);
+        report.retracted.push(item.uuid);
+        continue;
+      }
       const localTable = item.kind === 'note' ? 'entity_notes' : item.kind === 'namesake' ? 'namesake_decisions' : item.kind === 'correction' ? 'match_corrections' : null;
       // A file is its organisation's: only that organisation's own items are "local" to it.
       if (localTable && (await tx.query(`SELECT 1 FROM ${localTable} WHERE id = $1${importer === null ? '' : ' AND org_id = $2'}`, importer === null ? [item.uuid] : [item.uuid, importer]))[0]) {
@@ -953,6 +1030,8 @@ export interface ReceivedItem {
   tlp: Tlp;
   subjectKey: string;
   doc: unknown;
+  /** A correction its publisher retracted (MISP `deleted`, STIX `revoked`), and when. */
+  retractedAt?: string;
 }
 
 export interface PullReport {
@@ -962,6 +1041,8 @@ export interface PullReport {
   added: number;
   updated: number;
   unchanged: number;
+  /** Corrections taken before that their publisher retracted: they apply to nobody any longer. */
+  retracted: string[];
   conflicts: { kind: ItemKind; uuid: string; reason: string }[];
 }
 

@@ -1,7 +1,7 @@
 import type { RiskList } from '../screening/lists.ts';
 import { ExchangeError, nameUuid, STIX_TLP_ID, stixTlpMarking, TLPS, unrestricted, type ExportableTlp, type Tlp } from './marking.ts';
 import { receivedCorrection, type Publisher, type Refused } from './misp.ts';
-import type { Outgoing, ReceivedItem, Subject } from './service.ts';
+import type { Outgoing, ReceivedItem, SharedCorrection, Subject } from './service.ts';
 
 type Obj = Record<string, unknown> & { id: string };
 
@@ -73,7 +73,8 @@ export function stixBundle(publisher: Publisher, outgoing: Outgoing, lists: Risk
     const rel = add({ type: 'relationship', id: `relationship--${nameUuid(`namesake/${d.id}`)}`, ...common, relationship_type: 'duplicate-of', source_ref: written, target_ref: listed, description: `Screening matched "${d.name}" to the listed entity ${d.entryName}` });
     add({ type: 'opinion', id: `opinion--${d.id}`, ...common, opinion: 'strongly-disagree', explanation: `Not the listed entity: ${d.reason}`, object_refs: [rel] });
   }
-  for (const c of out.corrections) {
+  const corrections: (SharedCorrection & { retractedAt?: string })[] = [...out.corrections, ...(out.retractions ?? [])];
+  for (const c of corrections) {
     const by = orgIdentity(c.orgId, c.orgName);
     const written = subjectIdentity({ kind: 'name', value: c.string, label: c.string });
     const refs = c.verdict === 'none' ? [written] : [written, subjectIdentity({ kind: 'ror', value: c.rorId, label: c.rorId })];
@@ -82,7 +83,9 @@ export function stixBundle(publisher: Publisher, outgoing: Outgoing, lists: Risk
       spec_version: '2.1',
       id: `note--${c.id}`,
       created: ts(c.createdAt),
-      modified: ts(c.createdAt),
+      // A retraction re-issues the note revoked (STIX 2.1 §3.6), modified when it ended: a consumer keeps the newest version.
+      modified: c.retractedAt === undefined ? ts(c.createdAt) : ts(c.retractedAt > c.createdAt ? c.retractedAt : c.createdAt),
+      ...(c.retractedAt === undefined ? {} : { revoked: true }),
       created_by_ref: by,
       object_marking_refs: marked(c.tlp),
       abstract: c.verdict === 'none' ? `derisk match correction: "${c.string}" names no ROR institution` : `derisk match correction: "${c.string}" ${c.verdict === 'is' ? 'is' : 'is not'} https://ror.org/${c.rorId}`,
@@ -145,7 +148,8 @@ export function readStixBundle(doc: unknown, file: string): { items: ReceivedIte
       const c = o[STIX_CORRECTION] as { string?: unknown; verdict?: unknown; ror_id?: unknown };
       if (typeof c !== 'object' || c === null || typeof c.string !== 'string' || typeof c.verdict !== 'string') throw new Error(`${STIX_CORRECTION} needs string and verdict`);
       const r = receivedCorrection(c.string, c.verdict, typeof c.ror_id === 'string' ? c.ror_id : '', typeof o.content === 'string' ? o.content : '', typeof o.created === 'string' ? o.created : '');
-      items.push({ kind: 'correction', uuid, originOrg: names.get(String(o.created_by_ref)) || 'unknown organisation', distribution: '1', tlp, subjectKey: r.subjectKey, doc: r.doc });
+      const revoked = o.revoked === true ? { retractedAt: typeof o.modified === 'string' ? o.modified : new Date().toISOString() } : {};
+      items.push({ kind: 'correction', uuid, originOrg: names.get(String(o.created_by_ref)) || 'unknown organisation', distribution: '1', tlp, subjectKey: r.subjectKey, doc: r.doc, ...revoked });
     } catch (e) {
       refused.push({ uuid: id, reason: `${file}: ${id}: ${(e as Error).message}` });
     }

@@ -21,6 +21,8 @@ export interface ReceivedCorrectionView extends Origin {
   signed: boolean;
   accepted: boolean;
   acceptedAt: string | null;
+  /** When the installation that published it retracted it (withdrawn, superseded or unshared there): it applies to nobody, accepted or not. */
+  retractedAt: string | null;
   /** The organisation's last decision on it: rejected stays rejected until someone accepts it. */
   decision: { state: 'accepted' | 'rejected'; by: string; at: string; reason: string | null } | null;
   /** As the resolver takes it: whose says the originating institution and the feed's publisher. */
@@ -210,11 +212,19 @@ export class MatchCorrections {
    * installation, then its own. Superseded and withdrawn ones are not among them.
    */
   async inForce(orgId: string): Promise<Correction[]> {
-    const accepted = (await this.received(orgId)).filter((r) => r.accepted);
+    const accepted = (await this.received(orgId)).filter((r) => r.accepted && r.retractedAt === null);
     const bare = ({ distribution: _d, tlp: _t, state: _s, supersededBy: _b, withdrawal: _w, sharedBy: _o, ...c }: StoredCorrection): Correction => c;
     const own = (await this.own(this.db, orgId)).filter((c) => c.state === 'in force');
     // Another organisation's shared correction names the organisation (its sharing says so), never its author.
     return [...accepted.map((r) => r.correction), ...(await this.sharedWith(orgId)).map(bare), ...own.map(bare)];
+  }
+
+  /**
+   * A number that moves with every commit that may change the corrections in force (each writes
+   * its audit entry in the same transaction): the audit trail's last sequence number, read by its key.
+   */
+  async generation(): Promise<number> {
+    return Number((await this.db.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM audit'))[0]?.seq ?? 0);
   }
 
   /** Corrections other installations' feeds brought (exchange pull), each saying whether the organisation accepted it. */
@@ -242,7 +252,7 @@ export class MatchCorrections {
       const correction: Correction = { id: r.uuid, raw: d.string, key: correctionKey(d.string), rorId: d.rorId, verdict: d.verdict, reason: d.reason, orgId: `${originText(originOf(r))} (via ${r.publisher})`, createdBy: r.publisher, createdAt: d.createdAt };
       const no = rejected.get(r.uuid);
       const decision: ReceivedCorrectionView['decision'] = r.accepted_at !== null ? { state: 'accepted', by: r.accepted_by ?? '', at: r.accepted_at, reason: null } : no ? { state: 'rejected', ...no } : null;
-      return { uuid: r.uuid, publisher: r.publisher, ...originOf(r), tlp: r.tlp, pulledAt: r.pulled_at, keyId: r.key_id, signed: isSigned(r.key_id), accepted: r.accepted_at !== null, acceptedAt: r.accepted_at, decision, correction };
+      return { uuid: r.uuid, publisher: r.publisher, ...originOf(r), tlp: r.tlp, pulledAt: r.pulled_at, keyId: r.key_id, signed: isSigned(r.key_id), accepted: r.accepted_at !== null, acceptedAt: r.accepted_at, retractedAt: d.retractedAt ?? null, decision, correction };
     });
   }
 
@@ -294,6 +304,7 @@ export class MatchCorrections {
     authorize(actor, 'match.correct');
     const found = (await this.received(actor.orgId)).find((r) => r.uuid === uuid);
     if (!found) throw new NotFoundError(`no correction ${uuid} received from a feed (derisk exchange pull brings them)`);
+    if (found.retractedAt !== null) throw new ConflictError(`correction ${uuid} was retracted by ${found.publisher} on ${found.retractedAt.slice(0, 10)}: it applies to nobody`);
     if (found.correction.rorId && !this.institution(found.correction.rorId)) throw new CorrectionError(`correction ${uuid} names ${found.correction.rorId}, which is not in the loaded registry: it cannot be applied here`);
     if (found.accepted) return found;
     await this.db.transaction(async (tx) => {

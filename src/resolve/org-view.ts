@@ -81,6 +81,63 @@ export async function viewsReading(store: Store, ids: readonly string[]): Promis
   return orgs;
 }
 
+/** What the views are kept current against: a number that moves with every commit that may end a correction, and the corrections in force. */
+export interface InForceSource {
+  generation: () => Promise<number>;
+  inForce: (orgId: string) => Promise<Correction[]>;
+}
+
+/**
+ * Makes every read through an organisation's view (Store.viewOf) free of corrections that ended
+ * (withdrawn, superseded, unshared, retracted by the installation that published them, rejected)
+ * from the commit that ended them on, whichever process committed it: before a read, a view built
+ * through a correction no longer in force for its organisation is rebuilt, and the reader waits
+ * for it. The generation (the audit trail's last entry, written in every such commit) is read
+ * first, so a read after no change costs one query. `rebuilt` is told of every view whose
+ * corrections changed since it was last read, here or by another writer, so answers kept from it
+ * are forgotten. Returns what a writer calls with the corrections it ended, to rebuild the views
+ * they reached at once rather than at their next read.
+ */
+export function keepViewsCurrent(store: Store, source: InForceSource, resolve: () => Promise<ResolveWith>, rebuilt: (orgId: string) => void): (ended: readonly string[]) => Promise<void> {
+  const checkedAt = new Map<string, number>();
+  const seen = new Map<string, string>();
+  const queue = new Map<string, Promise<void>>();
+  const check = async (orgId: string) => {
+    const generation = await source.generation();
+    if (checkedAt.get(orgId) === generation) return;
+    const inForce = await source.inForce(orgId);
+    const now = new Set(inForce.map((c) => c.id));
+    const endedIn = (built: Correction[]) => built.some((c) => !now.has(c.id));
+    let built = await viewCorrections(store, orgId);
+    if (endedIn(built)) {
+      const read = await resolve();
+      // Another writer may have rebuilt it meanwhile: asked again once the store is ours.
+      built = await store.exclusive(async (writer) => {
+        if (!endedIn(await viewCorrections(writer, orgId))) return viewCorrections(writer, orgId);
+        await buildView(writer, orgId, inForce, read);
+        return inForce;
+      });
+    }
+    const hash = correctionsRead(built).hash;
+    if (seen.has(orgId) && seen.get(orgId) !== hash) rebuilt(orgId);
+    seen.set(orgId, hash);
+    checkedAt.set(orgId, generation);
+  };
+  // One check at a time per organisation, each after the one before it: a reader never joins a check begun before its own start.
+  const current = (orgId: string): Promise<void> => {
+    const turn = (queue.get(orgId) ?? Promise.resolve()).then(() => check(orgId));
+    queue.set(
+      orgId,
+      turn.catch(() => undefined),
+    );
+    return turn;
+  };
+  store.checkViewsWith(current);
+  return async (ended) => {
+    for (const orgId of await viewsReading(store, ended)) await current(orgId);
+  };
+}
+
 /** Files every evidence string not yet keyed under the key its corrections would be filed under. */
 async function keyStrings(store: Store): Promise<void> {
   const raws = await store.all<{ raw: string }>(`SELECT DISTINCT raw FROM (${EVIDENCE_STRINGS}) a WHERE raw <> '' AND raw NOT IN (SELECT raw FROM string_keys)`);

@@ -21,6 +21,9 @@ import { Assessor } from '../assessment/assessor.ts';
 import { loadBundle, type PolicyBundle } from '../assessment/bundle.ts';
 import { loadListCatalogue } from '../screening/lists.ts';
 import { screeningContext, storeResolver, type ScreeningContext } from '../screening/store.ts';
+import { MatchCorrections } from '../resolve/corrections.ts';
+import { keepViewsCurrent } from '../resolve/org-view.ts';
+import { Thesaurus } from '../resolve/thesaurus.ts';
 import { Accounts } from '../service/accounts.ts';
 import { EvidenceAccess } from '../service/evidence.ts';
 import type { LoginThrottle } from '../service/throttle.ts';
@@ -444,15 +447,24 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const forgetScreening = () => {
     screeningIndex = null;
   };
-  registerMatchingRoutes(
-    app,
-    options.db,
+  const forgetAnswers = () => {
+    retired.push(Promise.allSettled(answers.values()));
+    answers.clear();
+  };
+  registerMatchingRoutes(app, options.db, options.store, () => storeResolver(options.store, screening), forgetAnswers);
+  // A correction that ended leaves every view from its commit on, however it ended (here, at the
+  // console, through a feed's retraction): views are checked before each read (keepViewsCurrent).
+  const correctionsEnded = keepViewsCurrent(
     options.store,
-    () => storeResolver(options.store, screening),
-    () => {
-      retired.push(Promise.allSettled(answers.values()));
-      answers.clear();
+    new MatchCorrections(options.db, () => undefined),
+    async () => {
+      const resolver = await storeResolver(options.store, screening);
+      return (raws, cs) => {
+        const thesaurus = new Thesaurus(cs);
+        return raws.map((raw) => resolver.resolve(raw, thesaurus));
+      };
     },
+    forgetAnswers,
   );
   registerAccountRoutes(app, accounts, options.db);
   // The assessor loads the registry, lists and rulebook once, on first use.
@@ -485,6 +497,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       )
       // Subscribed feeds due a pull (their schedule is kept with the subscription).
       .then(() => pullDue(exchange, EXCHANGE_SCHEDULER, () => (options.home ? publisherOf(feedIdentity(options.home)) : undefined)))
+      // Corrections retracted by their publisher leave the views that accepted them now, not at their next read.
+      .then((outcomes) => correctionsEnded(outcomes.flatMap((o) => (o.status === 'pulled' ? o.report.retracted : []))))
       .then(
         () => undefined,
         (e: Error) => console.error(`exchange pull: ${e.message}`),
@@ -554,6 +568,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerCaseRoutes(app, options.db, services);
   registerExchangeRoutes(app, {
     service: exchange,
+    correctionsEnded,
     home: options.home,
     registry: storeRegistry(options.store),
     lists: () =>

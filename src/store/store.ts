@@ -121,12 +121,23 @@ export class Store {
 
   private readonly views = new Map<string, Promise<Store>>();
   private readonly viewConnections: Store[] = [];
+  private viewCheck: ((orgId: string) => Promise<void>) | null = null;
+
+  /**
+   * Run before each read through an organisation's view (viewOf): it may rebuild the view first,
+   * so that what was decided elsewhere (a correction withdrawn, unshared, retracted) is true of
+   * every answer from its commit on (see keepViewsCurrent).
+   */
+  checkViewsWith(check: (orgId: string) => Promise<void>): void {
+    this.viewCheck = check;
+  }
 
   /**
    * The store as an organisation reads it: through its corrected view when its corrections decide
    * any evidence string, else the shared tables as they are. One connection per view, kept.
    */
   async viewOf(orgId: string): Promise<Store> {
+    await this.viewCheck?.(orgId);
     const schema = orgSchemaOf(orgId);
     if (!(await this.one(`SELECT 1 AS x FROM duckdb_schemas() WHERE database_name = current_database() AND schema_name = $1`, [schema]))) return this;
     let view = this.views.get(schema);

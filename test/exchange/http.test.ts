@@ -798,7 +798,7 @@ test('every publish is audited, over HTTP and at the console: who, the sequence,
     }
     const audit = await c.service.db.query<{ actor: string; org_id: string; target: string; detail: string }>("SELECT actor, org_id, target, detail FROM audit WHERE action = 'exchange.publish' ORDER BY seq");
     const admin = (await c.service.db.query<{ id: string }>("SELECT id FROM users WHERE email = 'admin@org-a.example'"))[0]!.id;
-    const counts = { files: 0, notes: 0, namesakes: 0, corrections: 0, assessments: 0, heldBack: 0, k: 3 };
+    const counts = { files: 0, notes: 0, namesakes: 0, corrections: 0, retractions: 0, assessments: 0, heldBack: 0, k: 3 };
     assert.deepEqual(
       audit.map((e) => ({ ...e, detail: JSON.parse(e.detail) as unknown })),
       [

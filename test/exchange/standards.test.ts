@@ -9,7 +9,7 @@ import { EmbeddedDb } from '../../src/appdb/embedded.ts';
 import { migrate } from '../../src/appdb/migrate.ts';
 import { ftmEntityId, ftmListEntities, ftmOutgoingEntities, loadFtmTopics } from '../../src/exchange/ftm.ts';
 import { nameUuid } from '../../src/exchange/marking.ts';
-import { mispEvents } from '../../src/exchange/misp.ts';
+import { mispEvents, readMispEvent } from '../../src/exchange/misp.ts';
 import { ExchangeService, type AnonymisedAssessment } from '../../src/exchange/service.ts';
 import { readStixBundle, STIX_CORRECTION, stixBundle } from '../../src/exchange/stix.ts';
 import { MatchCorrections } from '../../src/resolve/corrections.ts';
@@ -149,20 +149,26 @@ test('MISP export: every field the core format requires, valid against its JSON 
   assert.ok(clusters >= 2, 'the lists as galaxies, and the entry a note is about on its attribute');
   assert.ok(events.some(({ Event: e }) => (e.Attribute as { distribution: string }[]).some((x) => x.distribution === '3')) && events.every(({ Event: e }) => (e.Attribute as { distribution: string }[]).every((x) => x.distribution !== '0')));
 
-  // The schema the core format gives (draft-04; its event and attribute predate analyst data, which
-  // are added here with the fields the text requires of them).
+  const validate = mispCoreSchema();
+  for (const e of events) assert.ok(validate(e), JSON.stringify(validate.errors?.slice(0, 5)));
+  await db.close();
+});
+
+/**
+ * The schema the core format gives (draft-04; its event and attribute predate analyst data, which
+ * are added here with the fields the text requires of them).
+ */
+function mispCoreSchema() {
   const block = MISP_CORE.slice(MISP_CORE.indexOf('# JSON Schema'));
   const schema = JSON.parse(block.slice(block.indexOf('~~~~') + 4, block.indexOf('~~~~', block.indexOf('~~~~') + 4)));
   delete schema.$schema;
   delete schema.id;
   const analyst = (fields: string[]) => ({ type: 'array', items: { type: 'object', required: fields } });
-  schema.defs.attribute.properties.Note = analyst(noteFields);
-  schema.defs.attribute.properties.Opinion = analyst(opinionFields);
-  schema.defs.sighthing.required = sightingFields;
-  const validate = new Ajv({ strict: false, allErrors: true }).compile(schema);
-  for (const e of events) assert.ok(validate(e), JSON.stringify(validate.errors?.slice(0, 5)));
-  await db.close();
-});
+  schema.defs.attribute.properties.Note = analyst(required('### Note'));
+  schema.defs.attribute.properties.Opinion = analyst(required('### Opinion'));
+  schema.defs.sighthing.required = required('## Sighting');
+  return new Ajv({ strict: false, allErrors: true }).compile(schema);
+}
 
 /** The official STIX 2.1 JSON schemas, and a check of one object against the schema of its id. */
 function stixSchemas() {
@@ -340,4 +346,67 @@ test('STIX 2.1 carries shared match corrections (a note with x_derisk_match_corr
   assert.deepEqual((await verifyAudit(dbB)).problems, []);
   await dbA.close();
   await dbB.close();
+});
+
+test('a shared correction withdrawn, superseded or unshared goes out once more as its retraction: the MISP attribute deleted, the STIX note revoked and modified later, both valid against the schemas; one never shared at that level is not named', async () => {
+  const TSINGHUA = '03cve4549';
+  const db = await EmbeddedDb.open(':memory:');
+  await migrate(db);
+  const a = admin('uni-a');
+  const mine = new MatchCorrections(db, (id) => (id === TSINGHUA ? { name: 'Tsinghua University' } : undefined));
+  const exchange = new ExchangeService(db, new Set(['NL']));
+  const made = async (raw: string, tlp: 'green' | 'amber' = 'green') => {
+    const c = await mine.correct(a, { raw, verdict: 'is', rorId: TSINGHUA, reason: `checked ${raw}` });
+    await exchange.share(a, 'correction', c.id, { distribution: 'community', tlp });
+    return c.id;
+  };
+  const [withdrawn, superseded, unshared, live, amberOnly] = [await made('Lab W, Beijing'), await made('Lab S, Beijing'), await made('Lab U, Beijing'), await made('Lab L, Beijing'), await made('Lab A, Beijing', 'amber')];
+  const green = { maxTlp: 'green', audience: 'community', k: 3, to: 'feed' } as const;
+  assert.deepEqual((await exchange.outgoing(a, green)).retractions, [], 'nothing ended yet');
+  await mine.withdraw(a, withdrawn, 'the web page was out of date');
+  await mine.correct(a, { raw: 'LAB S, BEIJING', verdict: 'none', reason: 'a company lab' });
+  await exchange.unshare(a, 'correction', unshared);
+  await mine.withdraw(a, amberOnly, 'wrong');
+  const out = await exchange.outgoing(a, green);
+  assert.deepEqual(
+    out.corrections.map((c) => c.id),
+    [live],
+  );
+  // The AMBER one never went out at TLP:GREEN: a green publish does not name it.
+  assert.deepEqual(out.retractions!.map((c) => c.id).sort(), [withdrawn, superseded, unshared].sort());
+  for (const r of out.retractions!) assert.ok(r.retractedAt > r.createdAt && r.tlp === 'green', r.id);
+
+  const events = mispEvents(publisher, out, [], new Date('2026-12-04T10:00:00Z'));
+  const attributes = events.flatMap(({ Event: e }) => e.Attribute as Record<string, unknown>[]);
+  assert.deepEqual(
+    attributes
+      .filter((x) => x.deleted === true)
+      .map((x) => x.uuid)
+      .sort(),
+    [withdrawn, superseded, unshared].sort(),
+  );
+  const validate = mispCoreSchema();
+  for (const e of events) assert.ok(validate(e), JSON.stringify(validate.errors?.slice(0, 5)));
+  const back = events.flatMap((e) => readMispEvent(e, 'feed.json', 'feed').items);
+  assert.deepEqual(
+    back
+      .filter((i) => i.retractedAt !== undefined)
+      .map((i) => i.uuid)
+      .sort(),
+    [withdrawn, superseded, unshared].sort(),
+  );
+  assert.deepEqual(
+    back.filter((i) => i.retractedAt === undefined).map((i) => i.uuid),
+    [live],
+  );
+
+  const bundle = stixBundle(publisher, out, []);
+  const { check } = stixSchemas();
+  for (const o of bundle.objects) check(o.type === 'marking-definition' ? 'common/marking-definition.json' : `sdos/${o.type as string}.json`, o);
+  const revoked = bundle.objects.filter((o) => o.revoked === true);
+  assert.deepEqual(revoked.map((o) => o.id).sort(), [withdrawn, superseded, unshared].map((id) => `note--${id}`).sort());
+  for (const o of revoked) assert.ok(String(o.modified) > String(o.created), 'a revoked object is re-issued with a newer modified');
+  assert.deepEqual(readStixBundle(bundle, 'b.json').items.filter((i) => i.retractedAt !== undefined).length, 3);
+  assert.deepEqual((await verifyAudit(db)).problems, []);
+  await db.close();
 });
