@@ -9,6 +9,7 @@ import { moveRestoredRows } from './migrate.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import { keyIdOfSpki, publicIdentityOf, SPKI_ED25519 } from '../exchange/feed-key.ts';
 import type { StoreImport } from '../store/store.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /** Tables a backup holds, parents before children. */
 export const BACKED_UP_TABLES = [
@@ -195,8 +196,6 @@ export function homeFilesOf(home: string): HomeFiles {
   return found;
 }
 
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
 /** Whether a path a manifest lists is one a backup carries: a restore writes each into the home. */
 const carriable = (as: string): boolean => as === 'audit.key' || (Object.hasOwn(HOME_FILES, as) && !as.endsWith('/')) || Object.keys(HOME_FILES).some((folder) => folder.endsWith('/') && as.startsWith(folder) && /^[\w-][\w.-]*$/.test(as.slice(folder.length)));
 
@@ -209,7 +208,7 @@ export async function backupAppDb(db: AppDb, dir: string, carried: CarriedFile[]
   const files: BackupManifest['files'] = {};
   for (const { as, data } of carried) {
     writeOwnerOnly(join(dir, as), data);
-    files[as] = { sha256: sha256(data), bytes: data.length };
+    files[as] = { sha256: sha256Hex(data), bytes: data.length };
   }
   const tables: Record<string, number> = {};
   const tableFiles: Record<string, FileDigest> = {};
@@ -249,7 +248,7 @@ const manifestBytes = (manifest: BackupManifest): Buffer => Buffer.from(JSON.str
  * audit trail. Kept apart from the backup, it is what shows that a backup is the one made: the
  * signature cannot, as the backup carries the key that made it.
  */
-export const manifestSha256 = (manifest: BackupManifest): string => sha256(manifestBytes(manifest));
+export const manifestSha256 = (manifest: BackupManifest): string => sha256Hex(manifestBytes(manifest));
 
 /**
  * Beside a backup's manifest: its signature by the installation's exchange feed key, the key
@@ -313,7 +312,7 @@ export function readBackupManifest(dir: string, expectedSha256?: string): Backup
   const manifestPath = join(backupAppDir(dir), 'manifest.json');
   const data = readPlainFile(manifestPath, 'a backup holds only plain files');
   // The bytes hashed are the bytes parsed: the one check of a backup that does not come from the backup itself.
-  const actual = sha256(data);
+  const actual = sha256Hex(data);
   if (expectedSha256 !== undefined && actual !== expectedSha256.toLowerCase())
     throw new Error(`${manifestPath} has SHA-256 ${actual}, not ${expectedSha256.toLowerCase()} (--manifest-sha256): it is not the manifest derisk backup printed when it made this backup, so the backup was changed since, or it is another backup`);
   const manifest = parseJson<BackupManifest>(data, manifestPath);
@@ -352,7 +351,7 @@ export function readCarriedFiles(dir: string, manifest: BackupManifest): Map<str
     }
     if (!realpathSync(path).startsWith(root + sep)) throw new Error(`${path} leads outside the backup: ${why}`);
     const data = readPlainFile(path, why);
-    if (data.length !== bytes || sha256(data) !== expected) throw new Error(`${path} is not the file the manifest lists (its ${data.length !== bytes ? 'size' : 'SHA-256'} differs): the backup was changed since it was made`);
+    if (data.length !== bytes || sha256Hex(data) !== expected) throw new Error(`${path} is not the file the manifest lists (its ${data.length !== bytes ? 'size' : 'SHA-256'} differs): the backup was changed since it was made`);
     carried.set(as, data);
   }
   return carried;
@@ -624,7 +623,7 @@ export async function checkBackupFiles(app: string, manifest: BackupManifest): P
     if (!lstatSync(path, { throwIfNoEntry: false })) throw new Error(`${path} is missing: the evidence store's export is incomplete`);
     const data = readPlainFile(path, PLAIN);
     // Listed: every file present is (checked above).
-    const problem = verified && differs(path, manifest.store![name]!, data.length, sha256(data));
+    const problem = verified && differs(path, manifest.store![name]!, data.length, sha256Hex(data));
     if (problem) throw problem;
     return data;
   };

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { listValue } from '../store/duckdb.ts';
 import { refreshListedIn } from '../screening/store.ts';
 import { keepOwnCompanies, ownOrShared, rebuildOrgWorks } from '../store/refresh.ts';
@@ -6,6 +5,7 @@ import { EVIDENCE_STRINGS, orgSchemaOf, orgSchemas, type Store } from '../store/
 import { resolutionVersion } from './apply.ts';
 import type { Resolution } from './matcher.ts';
 import { correctionKey, type Correction } from './thesaurus.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /** Resolves strings with an organisation's corrections in force: here, or on the evidence worker. */
 export type ResolveWith = (raws: string[], corrections: Correction[]) => Resolution[] | Promise<Resolution[]>;
@@ -34,7 +34,7 @@ export function correctionsRead(corrections: readonly Correction[], names: Reado
   const decided = corrections.map((c) => ({ id: c.id, string: c.raw, decision: c.verdict, ror: c.rorId || null, org: c.orgId }));
   // Order is part of the set: of two corrections on one string the later decides. Names are not: the
   // hash stays what verdicts made before they were recorded say, so a rerun compares like with like.
-  const hash = createHash('sha256').update(JSON.stringify(decided)).digest('hex').slice(0, 16);
+  const hash = sha256Hex(JSON.stringify(decided)).slice(0, 16);
   const items = decided.map((d, k) => ({ ...d, rorName: d.ror === null ? null : (names.get(d.ror) ?? null), by: corrections[k]!.createdBy, byName: corrections[k]!.createdByName ?? null }));
   return { hash, items };
 }

@@ -1,8 +1,9 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { AppDb, AppRow, AppTx } from '../appdb/db.ts';
 import { credentialMac, credentialMacMatches, loadAuditKey, readAnchor, writeAnchor, type Anchor, type AuditSeal } from './audit-seal.ts';
 import { authorize, type Actor } from './authorize.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /** A row of the application database an entry created, changed or deleted: its table and key values. */
 export type RowRef = [table: TrackedTable, ...key: string[]];
@@ -96,16 +97,15 @@ const TRACKED_LATER: readonly TrackedTable[] = ['webhooks', 'feed_tokens', 'kb_e
 export type TrackedTable = keyof typeof TRACKED;
 
 const GENESIS = '0'.repeat(64);
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 // Entries written before the trail was sealed have neither row digests nor a MAC; their hash keeps its old form.
-const entryHash = (e: Omit<Stored, 'hash' | 'mac'>): string => sha256(JSON.stringify([e.seq, e.recorded_at, e.actor, e.org_id, e.action, e.target, e.detail, e.prev_hash, ...(e.row_digests === null ? [] : [e.row_digests])]));
+const entryHash = (e: Omit<Stored, 'hash' | 'mac'>): string => sha256Hex(JSON.stringify([e.seq, e.recorded_at, e.actor, e.org_id, e.action, e.target, e.detail, e.prev_hash, ...(e.row_digests === null ? [] : [e.row_digests])]));
 
 /** The same value whichever database returns it (a boolean may come back as 0/1, a BIGINT as a number). */
 const canonical = (v: unknown): unknown => (v === null || v === undefined ? null : typeof v === 'boolean' ? Number(v) : typeof v === 'number' || typeof v === 'bigint' ? Number(v) : String(v));
 
 export function rowDigest(table: TrackedTable, row: AppRow): string {
-  return sha256(JSON.stringify([table, ...TRACKED[table].columns.map((c) => canonical(row[c]))]));
+  return sha256Hex(JSON.stringify([table, ...TRACKED[table].columns.map((c) => canonical(row[c]))]));
 }
 
 const refName = (table: string, key: unknown[]) => [table, ...key.map(String)].join('/');

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadFieldRules, loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { TIER_RANK, type Tier } from '../resolve/matcher.ts';
-import { createHash } from 'node:crypto';
 import { crashPoint } from '../crash.ts';
 import { resolutionVersion } from '../resolve/apply.ts';
 import { refreshListedAffiliations, refreshListedIn, refreshListedWorks } from '../screening/store.ts';
 import { forgetPublishBase, publishBase } from './publish-pending.ts';
 import { orgSchemas, type Store } from './store.ts';
+import { sha256Hex } from '../sha256.ts';
 
 const statements = (file: string) =>
   readFileSync(fileURLToPath(new URL(file, import.meta.url)), 'utf8')
@@ -101,10 +101,7 @@ const UPLOAD_REFRESH = statements('./upload-refresh.sql');
  * rows of works no ingest touched, so the next refresh rebuilds everything.
  */
 async function basisOf(store: Store, minTier: Exclude<Tier, 'unresolved'>, taxonomy: Taxonomy): Promise<string> {
-  const rules = createHash('sha256')
-    .update(JSON.stringify([...taxonomy.fields.values()].map((f) => [f.id, f.rules])))
-    .digest('hex')
-    .slice(0, 16);
+  const rules = sha256Hex(JSON.stringify([...taxonomy.fields.values()].map((f) => [f.id, f.rules]))).slice(0, 16);
   return JSON.stringify({ minTier, rules, resolution: await resolutionVersion(store) });
 }
 

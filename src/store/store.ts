@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,10 +6,11 @@ import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from '../owner-only.ts';
 import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { BOOLEAN, DOUBLE, DuckDBInstance, LIST, listValue, VARCHAR } from './duckdb.ts';
 import { LISTED_DEFINITION } from '../screening/listed-definition.ts';
+import { sha256Hex } from '../sha256.ts';
 
 const SCHEMA = readFileSync(fileURLToPath(new URL('./schema.sql', import.meta.url)), 'utf8');
 /** Noted in the store (meta key schema_digest) once the schema is applied, so opening a store already at it writes nothing. */
-const SCHEMA_DIGEST = createHash('sha256').update(SCHEMA).digest('hex').slice(0, 16);
+const SCHEMA_DIGEST = sha256Hex(SCHEMA).slice(0, 16);
 
 export type Row = Record<string, unknown>;
 
@@ -41,7 +41,7 @@ export const uploadStrings = (orgId: string) => `SELECT raw FROM upload_affiliat
  * its own resolutions of the strings its corrections decide and the works they touch, with views of
  * the shared tables' names over them. A connection reading for that organisation searches it first.
  */
-export const orgSchemaOf = (orgId: string): string => `org_${createHash('sha256').update(orgId).digest('hex').slice(0, 16)}`;
+export const orgSchemaOf = (orgId: string): string => `org_${sha256Hex(orgId).slice(0, 16)}`;
 
 /** Every organisation view the store holds. */
 export async function orgSchemas(store: Store): Promise<string[]> {
