@@ -9,6 +9,7 @@ import { moveRestoredRows } from './migrate.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import { keyIdOfSpki, publicIdentityOf, SPKI_ED25519 } from '../exchange/feed-key.ts';
 import type { StoreImport } from '../store/store.ts';
+import { ORG_VIEWS } from '../store/org-views.ts';
 import { sha256Hex } from '../sha256.ts';
 
 /** Tables a backup holds, parents before children. */
@@ -514,8 +515,6 @@ function storeCopies(data: Buffer, path: string, files: ReadonlySet<string>): St
 
 /** The macros derisk's own schema creates: the only ones a store export's schema.sql may create (open() then replaces them with derisk's). */
 const OWN_MACROS: ReadonlySet<string> = new Set([...readFileSync(fileURLToPath(new URL('../store/schema.sql', import.meta.url)), 'utf8').matchAll(/^CREATE OR REPLACE MACRO (\w+)\(/gm)].map((m) => m[1]!));
-/** The views derisk makes in an organisation's corrected view (src/resolve/org-view.ts, src/store/refresh.ts). */
-const ORG_VIEWS = ['resolutions', 'resolution_institutions', 'resolution_companies', 'work_affiliations', 'work_institutions', 'patent_applicant_places'];
 const ORG_SCHEMA = 'org_[0-9a-f]{16}';
 /** A table or index as the export names it: unqualified, or in an organisation's view. */
 const OBJECT = String.raw`(?:${ORG_SCHEMA}\.)?${IDENTIFIER}`;
@@ -526,8 +525,9 @@ const SCHEMA_STATEMENTS = [
   new RegExp(String.raw`^CREATE TABLE ${OBJECT}\(.*\);+$`),
   new RegExp(String.raw`^CREATE (?:UNIQUE )?INDEX ${IDENTIFIER} ON ${OBJECT}\(.*\);+$`),
   new RegExp(String.raw`^CREATE MACRO (?:${[...OWN_MACROS].join('|')}) \((?!.*\) AS TABLE ).*\) AS \(.*\);+$`),
-  new RegExp(String.raw`^CREATE VIEW ${ORG_SCHEMA}\.(?:${ORG_VIEWS.join('|')}) AS .*;+$`),
 ];
+/** An organisation's view as the export writes it: its schema and name are kept, its body never run. */
+const VIEW_STATEMENT = new RegExp(String.raw`^CREATE VIEW (${ORG_SCHEMA})\.(${Object.keys(ORG_VIEWS).join('|')}) AS .*;+$`);
 
 /**
  * Why a line of schema.sql is not one statement alone, or null: a semicolon before its end, a
@@ -561,14 +561,22 @@ function notOneStatement(line: string): string | null {
  * macros, and organisations' views). Anything else — a macro that shadows a built-in
  * (`CREATE MACRO sum(x) AS 1000`), a view or type of its own, a statement of another kind — would
  * run with the restoring user's rights and stay in the restored store; it is refused, naming its line.
+ * An organisation's view is taken by its schema and name only: its body could select anything
+ * (another organisation's rows, a file), so the import makes it from derisk's own definition.
  */
-function checkSchemaSql(schema: string, path: string): void {
+function checkSchemaSql(schema: string, path: string): Pick<StoreImport, 'schema' | 'views'> {
+  const kept: string[] = [];
+  const views: StoreImport['views'] = [];
   for (const [i, line] of schema.split('\n').entries()) {
     if (line.trim() === '') continue;
     const hidden = notOneStatement(line);
-    if (hidden || !SCHEMA_STATEMENTS.some((r) => r.test(line)))
+    const view = VIEW_STATEMENT.exec(line);
+    if (hidden || (!view && !SCHEMA_STATEMENTS.some((r) => r.test(line))))
       throw new Error(`${path} line ${i + 1} is not a statement derisk's store export writes (${hidden ? `${hidden}: ` : ''}${JSON.stringify(line.slice(0, 80))}): the backup was changed since it was made, and a restore runs no other SQL from a backup`);
+    if (view) views.push({ schema: view[1]!, name: view[2]! });
+    else kept.push(line);
   }
+  return { schema: kept.join('\n'), views };
 }
 
 /** What checkBackupFiles found: whether the backup's files could be checked, and the evidence store to import. */
@@ -627,10 +635,9 @@ export async function checkBackupFiles(app: string, manifest: BackupManifest): P
     if (problem) throw problem;
     return data;
   };
-  const schema = sql('schema.sql').toString('utf8');
-  checkSchemaSql(schema, join(storeDir, 'schema.sql'));
+  const { schema, views } = checkSchemaSql(sql('schema.sql').toString('utf8'), join(storeDir, 'schema.sql'));
   const copies = storeCopies(sql('load.sql'), join(storeDir, 'load.sql'), new Set(present.filter((f) => lstatSync(join(storeDir, f)).isFile())));
-  return { verified, store: { dir: storeDir, schema, copies } };
+  return { verified, store: { dir: storeDir, schema, views, copies } };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { listValue } from '../store/duckdb.ts';
 import { refreshListedIn } from '../screening/store.ts';
-import { keepOwnCompanies, ownOrShared, rebuildOrgWorks } from '../store/refresh.ts';
+import { keepOwnCompanies, rebuildOrgWorks } from '../store/refresh.ts';
+import { ORG_VIEWS } from '../store/org-views.ts';
 import { EVIDENCE_STRINGS, orgSchemaOf, orgSchemas, type Store } from '../store/store.ts';
 import { resolutionVersion } from './apply.ts';
 import type { Resolution } from './matcher.ts';
@@ -150,7 +151,7 @@ async function buildView(store: Store, orgId: string, corrections: Correction[],
     await store.run(`CREATE TABLE ${schema}.own_resolutions AS SELECT * FROM main.resolutions LIMIT 0`);
     await store.run(`CREATE TABLE ${schema}.own_resolution_institutions AS SELECT * FROM main.resolution_institutions LIMIT 0`);
     await store.run(`CREATE TABLE ${schema}.own_resolution_companies AS SELECT * FROM main.resolution_companies LIMIT 0`);
-    for (const table of ['resolutions', 'resolution_institutions', 'resolution_companies']) await store.run(`CREATE VIEW ${schema}.${table} AS ${ownOrShared(schema, table)}`);
+    for (const table of ['resolutions', 'resolution_institutions', 'resolution_companies']) await store.run(`CREATE VIEW ${schema}.${table} AS ${ORG_VIEWS[table]!(schema)}`);
     await writeResolutions(store, schema, version, resolutions);
     await rebuildOrgWorks(store, schema);
     await refreshListedIn(store, schema);

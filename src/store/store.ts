@@ -6,6 +6,7 @@ import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from '../owner-only.ts';
 import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { BOOLEAN, DOUBLE, DuckDBInstance, LIST, listValue, VARCHAR } from './duckdb.ts';
 import { LISTED_DEFINITION } from '../screening/listed-definition.ts';
+import { ORG_SCHEMA, ORG_VIEWS } from './org-views.ts';
 import { sha256Hex } from '../sha256.ts';
 
 const SCHEMA = readFileSync(fileURLToPath(new URL('./schema.sql', import.meta.url)), 'utf8');
@@ -18,8 +19,10 @@ export type Row = Record<string, unknown>;
 export interface StoreImport {
   /** The export's folder. */
   dir: string;
-  /** Its schema.sql, as checked. */
+  /** Its schema.sql, as checked, without the organisations' views. */
   schema: string;
+  /** The organisations' views it holds, by schema and name: made from derisk's definitions (src/store/org-views.ts), never from the export's bodies. */
+  views: { schema: string; name: string }[];
   /** Each table (as load.sql names it, a checked identifier) and its Parquet file in `dir`. */
   copies: { table: string; file: string }[];
 }
@@ -195,6 +198,11 @@ export class Store {
       await connection.run(`SET lock_configuration = true`);
       await connection.run('BEGIN TRANSACTION');
       await connection.run(from.schema);
+      for (const { schema, name } of from.views) {
+        const definition = ORG_SCHEMA.test(schema) && Object.hasOwn(ORG_VIEWS, name) ? ORG_VIEWS[name]! : null;
+        if (!definition) throw new Error(`${schema}.${name} is not a view derisk makes`);
+        await connection.run(`CREATE VIEW ${schema}.${name} AS ${definition(schema)}`);
+      }
       for (const { table, file } of from.copies) await connection.run(`COPY ${table} FROM ${quoted(join(from.dir, file))} (FORMAT 'parquet')`);
       // What the export noted of its schema is not the imported store's: open() applies the schema to it.
       await connection.run(`DELETE FROM meta WHERE key = 'schema_digest'`);
