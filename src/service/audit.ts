@@ -407,9 +407,26 @@ export async function verifyAudit(db: AppDb, tables: ReadonlySet<string> = new S
   return db.transaction((tx) => verifyIn(tx, seal, tables));
 }
 
-async function verifyIn(db: AppTx, seal: ReturnType<typeof sealOf>, tables: ReadonlySet<string>): Promise<AuditReport> {
+/**
+ * What is wrong with a trail being restored, checked in the transaction that writes it, before it
+ * commits: its chain, its MACs under the backup's audit key (null: the backup carries none), every
+ * row against the entry that last recorded it, and its head against the one the backup's manifest
+ * recorded (in place of the anchor, which a restore sets anew). Tables tracked later that the trail
+ * has not tracked yet, tokens' MACs and rows a migration moved are left to the open after the
+ * restore, which records and vouches for them.
+ */
+export async function restoringTrailProblems(tx: AppTx, key: Buffer | null, head: { seq: number; hash: string } | null, manifestPath: string): Promise<AuditProblem[]> {
+  const seal = key ? { key, keyPath: '', anchorPath: manifestPath } : null;
+  const sealedFrom = Number((await tx.query<{ seq: number | null }>('SELECT min(seq) AS seq FROM audit WHERE mac IS NOT NULL'))[0]?.seq ?? 0);
+  const tracked = new Set((await tx.query<{ target: string }>("SELECT target FROM audit WHERE action = 'audit.track'")).flatMap((r) => r.target.split(',')));
+  const tables = new Set(Object.keys(TRACKED).filter((t) => !TRACKED_LATER.includes(t as TrackedTable) || tracked.has(t)));
+  const anchor = head ? { sealedFrom, seq: head.seq, hash: head.hash, at: '' } : null;
+  return (await verifyIn(tx, seal, tables, { anchor, credentials: false })).problems;
+}
+
+async function verifyIn(db: AppTx, seal: ReturnType<typeof sealOf>, tables: ReadonlySet<string>, restoring?: { anchor: Anchor | null; credentials: false }): Promise<AuditReport> {
   // The anchor first: it is written after each commit, so the rows read next reach at least as far.
-  const anchor = seal ? readAnchor(seal) : null;
+  const anchor = restoring ? restoring.anchor : seal ? readAnchor(seal) : null;
   // Every column: a trail kept before the columns for row digests and MACs existed verifies too.
   const rows = await db.query<Stored>('SELECT * FROM audit ORDER BY seq');
   // Without an anchor, MACs are checked from the first entry that has one.
@@ -442,10 +459,10 @@ async function verifyIn(db: AppTx, seal: ReturnType<typeof sealOf>, tables: Read
     if (!hashAt.has(anchor.seq)) problems.push({ seq: anchor.seq, problem: `the trail ends at entry ${last} but entry ${anchor.seq} was recorded outside the database (${seal!.anchorPath}): entries were deleted`, orgId: null });
     else if (hashAt.get(anchor.seq) !== anchor.hash) problems.push({ seq: anchor.seq, problem: `entry ${anchor.seq} is not the one recorded outside the database (${seal!.anchorPath}): the trail was rewritten`, orgId: null });
   }
-  const missing = await missingAnchor(db, seal, anchor);
+  const missing = restoring ? null : await missingAnchor(db, seal, anchor);
   if (missing) problems.push({ seq: null, problem: missing, orgId: null, forEveryone: "the audit trail's anchor outside the database is missing, so entries deleted from its end would go unnoticed: the operator checks it (derisk audit verify) and anchors it anew" });
   problems.push(...(await checkRows(db, latest, tables)));
-  if (seal) problems.push(...(await checkCredentials(db, seal)));
+  if (seal && !restoring) problems.push(...(await checkCredentials(db, seal)));
   return { entries: rows.length, problems, head: prev, sealed: Boolean(seal && anchor) };
 }
 

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { orgSchemaOf, Store } from '../../src/store/store.ts';
 import { ORG_VIEWS } from '../../src/store/org-views.ts';
+import { checkBackupFiles, readBackupManifest } from '../../src/appdb/backup.ts';
 import { derisk } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 
@@ -105,6 +106,39 @@ test('a table file changed with its row count kept is refused, naming it', async
   assert.match(r.stderr, new RegExp(`${pattern(organisations)} is not the file the manifest lists \\(its SHA-256 differs\\)`));
   assert.deepEqual(readdirSync(home), []);
   assert.equal(derisk(['audit', 'verify', '--backup', backup], env).status, 1);
+});
+
+test('a backup whose rows were changed, its manifest rehashed, is refused before anything is written: its own audit trail disagrees', async () => {
+  const { backup } = await backedUp();
+  const organisations = join(backup, 'app', 'organisations.jsonl');
+  writeFileSync(organisations, readFileSync(organisations, 'utf8').replace('"Org A"', '"Org B"'));
+  const manifestPath = join(backup, 'app', 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { tableFiles: Record<string, { sha256: string; bytes: number }> };
+  const data = readFileSync(organisations);
+  manifest.tableFiles.organisations = { sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length };
+  writeFileSync(manifestPath, JSON.stringify(manifest));
+  const home = emptyHome();
+  const r = derisk(['restore', backup, '--allow-unsigned'], { DERISK_HOME: home });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /does not agree with its own audit trail \(1 problem\(s\): entry \d+: organisations\/org-a was changed outside derisk .*nothing of it is restored/);
+  assert.deepEqual(readdirSync(home), [], 'the home is left as it was: no store, database or key');
+});
+
+test('the store files a restore imports are its own copies, checked: a file changed in the backup after the check is not what is imported', async () => {
+  const { backup } = await backedUp();
+  const app = join(backup, 'app');
+  const manifest = readBackupManifest(app);
+  const scratch = mkdtempSync(join(tempDir(), 'copies-'));
+  const { store } = await checkBackupFiles(app, manifest, scratch);
+  assert.equal(store!.dir, scratch);
+  // Between the check and the import, someone who may write the backup's folder rewrites the risk list.
+  await rewriteParquet(join(backup, 'store', 'risk_lists.parquet'), `SELECT * REPLACE ('{"entries":[]}' AS doc) FROM $file`);
+  const imported = await Store.importFrom(join(tempDir(), 'imported.duckdb'), store!);
+  try {
+    assert.deepEqual(await imported.all('SELECT doc FROM risk_lists'), [{ doc: DOC }]);
+  } finally {
+    imported.close();
+  }
 });
 
 test('a statement added to load.sql is refused before anything is written, even with the manifest rehashed; the home is left as it was', async () => {
