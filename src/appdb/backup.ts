@@ -3,12 +3,17 @@ import { closeSync, constants, createReadStream, createWriteStream, existsSync, 
 import { basename, dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
+import { pipeline } from 'node:stream/promises';
 import { numberedParameters, type AppDb, type AppTx, type Param } from './db.ts';
 import { distrust, OWNER_ONLY_DIR, OWNER_ONLY_FILE, writeOwnerOnly } from '../owner-only.ts';
 import { moveRestoredRows } from './migrate.ts';
+import { restoringTrailProblems } from '../service/audit.ts';
+import { parseAuditKey } from '../service/audit-seal.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import { keyIdOfSpki, publicIdentityOf, SPKI_ED25519 } from '../exchange/feed-key.ts';
 import type { StoreImport } from '../store/store.ts';
+import { ORG_VIEWS } from '../store/org-views.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /** Tables a backup holds, parents before children. */
 export const BACKED_UP_TABLES = [
@@ -195,8 +200,6 @@ export function homeFilesOf(home: string): HomeFiles {
   return found;
 }
 
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
 /** Whether a path a manifest lists is one a backup carries: a restore writes each into the home. */
 const carriable = (as: string): boolean => as === 'audit.key' || (Object.hasOwn(HOME_FILES, as) && !as.endsWith('/')) || Object.keys(HOME_FILES).some((folder) => folder.endsWith('/') && as.startsWith(folder) && /^[\w-][\w.-]*$/.test(as.slice(folder.length)));
 
@@ -209,12 +212,12 @@ export async function backupAppDb(db: AppDb, dir: string, carried: CarriedFile[]
   const files: BackupManifest['files'] = {};
   for (const { as, data } of carried) {
     writeOwnerOnly(join(dir, as), data);
-    files[as] = { sha256: sha256(data), bytes: data.length };
+    files[as] = { sha256: sha256Hex(data), bytes: data.length };
   }
   const tables: Record<string, number> = {};
   const tableFiles: Record<string, FileDigest> = {};
-  // One transaction: the tables are read at one point in time.
-  await db.transaction(async (tx) => {
+  // One transaction: the tables, and the head of the trail that records them, are read at one point in time.
+  const head = await db.transaction(async (tx) => {
     for (const table of BACKED_UP_TABLES) {
       const rows = await tx.query(`SELECT * FROM ${table}`);
       const out = createWriteStream(join(dir, `${table}.jsonl`), { mode: OWNER_ONLY_FILE });
@@ -232,8 +235,8 @@ export async function backupAppDb(db: AppDb, dir: string, carried: CarriedFile[]
       tables[table] = rows.length;
       tableFiles[table] = { sha256: hash.digest('hex'), bytes };
     }
+    return (await tx.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0] ?? null;
   });
-  const head = (await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'))[0] ?? null;
   const manifest: BackupManifest = { format: 'derisk-appdb-backup/1', createdAt: new Date().toISOString(), source: db.kind, tables, auditHead: head ? { seq: Number(head.seq), hash: head.hash } : null, files, tableFiles, store };
   writeOwnerOnly(join(dir, 'manifest.json'), manifestBytes(manifest));
   const key = carried.find((f) => f.as === 'exchange/feed-key.pem')?.data;
@@ -249,7 +252,7 @@ const manifestBytes = (manifest: BackupManifest): Buffer => Buffer.from(JSON.str
  * audit trail. Kept apart from the backup, it is what shows that a backup is the one made: the
  * signature cannot, as the backup carries the key that made it.
  */
-export const manifestSha256 = (manifest: BackupManifest): string => sha256(manifestBytes(manifest));
+export const manifestSha256 = (manifest: BackupManifest): string => sha256Hex(manifestBytes(manifest));
 
 /**
  * Beside a backup's manifest: its signature by the installation's exchange feed key, the key
@@ -313,7 +316,7 @@ export function readBackupManifest(dir: string, expectedSha256?: string): Backup
   const manifestPath = join(backupAppDir(dir), 'manifest.json');
   const data = readPlainFile(manifestPath, 'a backup holds only plain files');
   // The bytes hashed are the bytes parsed: the one check of a backup that does not come from the backup itself.
-  const actual = sha256(data);
+  const actual = sha256Hex(data);
   if (expectedSha256 !== undefined && actual !== expectedSha256.toLowerCase())
     throw new Error(`${manifestPath} has SHA-256 ${actual}, not ${expectedSha256.toLowerCase()} (--manifest-sha256): it is not the manifest derisk backup printed when it made this backup, so the backup was changed since, or it is another backup`);
   const manifest = parseJson<BackupManifest>(data, manifestPath);
@@ -352,7 +355,7 @@ export function readCarriedFiles(dir: string, manifest: BackupManifest): Map<str
     }
     if (!realpathSync(path).startsWith(root + sep)) throw new Error(`${path} leads outside the backup: ${why}`);
     const data = readPlainFile(path, why);
-    if (data.length !== bytes || sha256(data) !== expected) throw new Error(`${path} is not the file the manifest lists (its ${data.length !== bytes ? 'size' : 'SHA-256'} differs): the backup was changed since it was made`);
+    if (data.length !== bytes || sha256Hex(data) !== expected) throw new Error(`${path} is not the file the manifest lists (its ${data.length !== bytes ? 'size' : 'SHA-256'} differs): the backup was changed since it was made`);
     carried.set(as, data);
   }
   return carried;
@@ -483,6 +486,12 @@ async function digestOf(path: string): Promise<FileDigest> {
   return { sha256: hash.digest('hex'), bytes };
 }
 
+/** Copies a plain file of a backup to a new file `to`, owner-only (its folder made so too). */
+async function copyPlainFile(from: string, to: string): Promise<void> {
+  mkdirSync(dirname(to), { recursive: true, mode: OWNER_ONLY_DIR });
+  await pipeline(plainFileStream(from, PLAIN), createWriteStream(to, { flags: 'wx', mode: OWNER_ONLY_FILE }));
+}
+
 /** Each file of an evidence store's export folder, with its size and SHA-256: what a backup's manifest records of it. */
 export async function storeDigests(dir: string): Promise<Record<string, FileDigest>> {
   const digests: Record<string, FileDigest> = {};
@@ -515,8 +524,6 @@ function storeCopies(data: Buffer, path: string, files: ReadonlySet<string>): St
 
 /** The macros derisk's own schema creates: the only ones a store export's schema.sql may create (open() then replaces them with derisk's). */
 const OWN_MACROS: ReadonlySet<string> = new Set([...readFileSync(fileURLToPath(new URL('../store/schema.sql', import.meta.url)), 'utf8').matchAll(/^CREATE OR REPLACE MACRO (\w+)\(/gm)].map((m) => m[1]!));
-/** The views derisk makes in an organisation's corrected view (src/resolve/org-view.ts, src/store/refresh.ts). */
-const ORG_VIEWS = ['resolutions', 'resolution_institutions', 'resolution_companies', 'work_affiliations', 'work_institutions', 'patent_applicant_places'];
 const ORG_SCHEMA = 'org_[0-9a-f]{16}';
 /** A table or index as the export names it: unqualified, or in an organisation's view. */
 const OBJECT = String.raw`(?:${ORG_SCHEMA}\.)?${IDENTIFIER}`;
@@ -527,8 +534,9 @@ const SCHEMA_STATEMENTS = [
   new RegExp(String.raw`^CREATE TABLE ${OBJECT}\(.*\);+$`),
   new RegExp(String.raw`^CREATE (?:UNIQUE )?INDEX ${IDENTIFIER} ON ${OBJECT}\(.*\);+$`),
   new RegExp(String.raw`^CREATE MACRO (?:${[...OWN_MACROS].join('|')}) \((?!.*\) AS TABLE ).*\) AS \(.*\);+$`),
-  new RegExp(String.raw`^CREATE VIEW ${ORG_SCHEMA}\.(?:${ORG_VIEWS.join('|')}) AS .*;+$`),
 ];
+/** An organisation's view as the export writes it: its schema and name are kept, its body never run. */
+const VIEW_STATEMENT = new RegExp(String.raw`^CREATE VIEW (${ORG_SCHEMA})\.(${Object.keys(ORG_VIEWS).join('|')}) AS .*;+$`);
 
 /**
  * Why a line of schema.sql is not one statement alone, or null: a semicolon before its end, a
@@ -562,14 +570,22 @@ function notOneStatement(line: string): string | null {
  * macros, and organisations' views). Anything else — a macro that shadows a built-in
  * (`CREATE MACRO sum(x) AS 1000`), a view or type of its own, a statement of another kind — would
  * run with the restoring user's rights and stay in the restored store; it is refused, naming its line.
+ * An organisation's view is taken by its schema and name only: its body could select anything
+ * (another organisation's rows, a file), so the import makes it from derisk's own definition.
  */
-function checkSchemaSql(schema: string, path: string): void {
+function checkSchemaSql(schema: string, path: string): Pick<StoreImport, 'schema' | 'views'> {
+  const kept: string[] = [];
+  const views: StoreImport['views'] = [];
   for (const [i, line] of schema.split('\n').entries()) {
     if (line.trim() === '') continue;
     const hidden = notOneStatement(line);
-    if (hidden || !SCHEMA_STATEMENTS.some((r) => r.test(line)))
+    const view = VIEW_STATEMENT.exec(line);
+    if (hidden || (!view && !SCHEMA_STATEMENTS.some((r) => r.test(line))))
       throw new Error(`${path} line ${i + 1} is not a statement derisk's store export writes (${hidden ? `${hidden}: ` : ''}${JSON.stringify(line.slice(0, 80))}): the backup was changed since it was made, and a restore runs no other SQL from a backup`);
+    if (view) views.push({ schema: view[1]!, name: view[2]! });
+    else kept.push(line);
   }
+  return { schema: kept.join('\n'), views };
 }
 
 /** What checkBackupFiles found: whether the backup's files could be checked, and the evidence store to import. */
@@ -586,8 +602,11 @@ export interface CheckedBackup {
  * size and SHA-256 (the table files are checked as their rows are read, the carried files by
  * readCarriedFiles). The store's schema.sql and load.sql are read once here, and these checked
  * bytes are what the import runs. `app` is the backup's app folder; its store is `store/` beside it.
+ * With `copyTo` (an empty folder of the caller's alone, mode 0700), the store's files are copied
+ * there first and the copies are checked and imported: a backup's file changed after its check
+ * would otherwise be imported unchecked.
  */
-export async function checkBackupFiles(app: string, manifest: BackupManifest): Promise<CheckedBackup> {
+export async function checkBackupFiles(app: string, manifest: BackupManifest, copyTo?: string): Promise<CheckedBackup> {
   const top = dirname(app);
   const storeDir = join(top, 'store');
   const hasStore = basename(app) === 'app' && lstatSync(storeDir, { throwIfNoEntry: false }) !== undefined;
@@ -607,13 +626,16 @@ export async function checkBackupFiles(app: string, manifest: BackupManifest): P
   const folder = lstatSync(storeDir);
   if (!folder.isDirectory()) throw new Error(`${storeDir} is ${kindOf(folder)}, not a folder: ${PLAIN}`);
   const present = filesUnder(storeDir);
+  if (copyTo) for (const file of present) await copyPlainFile(join(storeDir, file), join(copyTo, file));
+  // Where the files checked and imported are: the copies, if made.
+  const from = copyTo ?? storeDir;
   if (verified) {
     const listed = manifest.store!;
     for (const file of present) if (!Object.hasOwn(listed, file)) throw new Error(`${join(storeDir, file)} is not a file of this backup (its manifest does not list it): the backup was changed since it was made`);
     for (const [file, expected] of Object.entries(listed)) {
       if (!present.includes(file)) throw new Error(`${join(storeDir, file)} is missing, the manifest lists it (${expected.bytes} bytes): the backup is incomplete`);
       if (file.endsWith('.sql')) continue;
-      const { sha256: sha, bytes } = await digestOf(join(storeDir, file));
+      const { sha256: sha, bytes } = await digestOf(join(from, file));
       const problem = differs(join(storeDir, file), expected, bytes, sha);
       if (problem) throw problem;
     }
@@ -622,24 +644,25 @@ export async function checkBackupFiles(app: string, manifest: BackupManifest): P
   const sql = (name: string): Buffer => {
     const path = join(storeDir, name);
     if (!lstatSync(path, { throwIfNoEntry: false })) throw new Error(`${path} is missing: the evidence store's export is incomplete`);
-    const data = readPlainFile(path, PLAIN);
+    const data = readPlainFile(join(from, name), PLAIN);
     // Listed: every file present is (checked above).
-    const problem = verified && differs(path, manifest.store![name]!, data.length, sha256(data));
+    const problem = verified && differs(path, manifest.store![name]!, data.length, sha256Hex(data));
     if (problem) throw problem;
     return data;
   };
-  const schema = sql('schema.sql').toString('utf8');
-  checkSchemaSql(schema, join(storeDir, 'schema.sql'));
-  const copies = storeCopies(sql('load.sql'), join(storeDir, 'load.sql'), new Set(present.filter((f) => lstatSync(join(storeDir, f)).isFile())));
-  return { verified, store: { dir: storeDir, schema, copies } };
+  const { schema, views } = checkSchemaSql(sql('schema.sql').toString('utf8'), join(storeDir, 'schema.sql'));
+  const copies = storeCopies(sql('load.sql'), join(storeDir, 'load.sql'), new Set(present.filter((f) => lstatSync(join(from, f)).isFile())));
+  return { verified, store: { dir: from, schema, views, copies } };
 }
 
 /**
  * Restores a backup into an empty, migrated database, in one transaction: all of it or none. A
  * caller that read the manifest and the carried files (readCarriedFiles) passes that manifest;
- * otherwise they are read and checked here.
+ * otherwise they are read and checked here. With `trail`, the backup's audit trail is checked
+ * against its rows (under the audit key it carries) before the transaction commits: a backup
+ * whose rows were changed since it was made is refused, and nothing of it is written.
  */
-export async function restoreAppDb(db: AppDb, dir: string, read?: BackupManifest): Promise<BackupManifest> {
+export async function restoreAppDb(db: AppDb, dir: string, read?: BackupManifest, trail?: { auditKey: Buffer | null }): Promise<BackupManifest> {
   if (!existsSync(join(dir, 'manifest.json'))) throw new Error(`${dir}: no manifest.json, so not a derisk backup`);
   const manifest = read ?? readBackupManifest(dir);
   if (!read) readCarriedFiles(dir, manifest);
@@ -661,6 +684,17 @@ export async function restoreAppDb(db: AppDb, dir: string, read?: BackupManifest
           columns.map((c) => row[c] ?? null),
         );
       }
+    }
+    if (trail) {
+      const key = trail.auditKey && parseAuditKey(trail.auditKey.toString('utf8'), join(dir, 'audit.key'));
+      const problems = await restoringTrailProblems(tx, key, manifest.auditHead, join(dir, 'manifest.json'));
+      if (problems.length > 0)
+        throw new Error(
+          `the backup ${dir} does not agree with its own audit trail (${problems.length} problem(s): ${problems
+            .slice(0, 3)
+            .map((p) => `${p.seq === null ? '' : `entry ${p.seq}: `}${p.problem}`)
+            .join('; ')}${problems.length > 3 ? '; …' : ''}): it was changed since it was made, so nothing of it is restored`,
+        );
     }
     // A backup made before migration 020 holds items imported from a file under their old keys: they
     // move as the migration moved them, noted for the audit trail to record at the next open.

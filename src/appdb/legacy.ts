@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -8,6 +7,7 @@ import { verifyAudit } from '../service/audit.ts';
 import { numberedParameters, type AppDb, type AppRow, type AppTx, type Param } from './db.ts';
 import { EmbeddedDb } from './embedded.ts';
 import { knownMigrations, migrate } from './migrate.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /**
  * Before SQLite, the embedded application database was a DuckDB file, `app.duckdb`, which only
@@ -158,7 +158,7 @@ function retire(legacyPath: string): void {
 }
 
 function sha256File(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+  return sha256Hex(readFileSync(path));
 }
 
 /** The old DuckDB file, read-only: enough of AppDb for reading rows and verifying the audit chain. */

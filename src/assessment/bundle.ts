@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import { loadWeights, type Weights } from '../screening/portfolio.ts';
 import { readTextFile } from '../text-file.ts';
 import { loadAiUses, type AiUse } from './ai-act.ts';
 import { loadRulebook, RulebookError, type Rulebook } from './rulebook.ts';
+import { sha256Hex } from '../sha256.ts';
 
 export const BUNDLE_MANIFEST = fileURLToPath(new URL('../../data/assessment/bundle.json', import.meta.url));
 const REPO = resolve(dirname(BUNDLE_MANIFEST), '..', '..');
@@ -54,7 +54,7 @@ export interface PolicyBundle {
   placeholders: Map<string, string>;
 }
 
-const hashOf = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
+const hashOf = (file: string) => sha256Hex(readFileSync(file)).slice(0, 16);
 
 function json(file: string): any {
   const text = readTextFile(file, (m) => new RulebookError(m));
@@ -110,15 +110,12 @@ export function loadBundle(replace: Partial<Record<string, string>> = {}, manife
   const taxonomy = loadTaxonomy(path['field-taxonomy']!);
   const record: BundleRecord = {
     version: doc.version,
-    hash: createHash('sha256')
-      .update(
-        Object.keys(files)
-          .sort()
-          .map((p) => `${p}\t${files[p]}`)
-          .join('\n'),
-      )
-      .digest('hex')
-      .slice(0, 16),
+    hash: sha256Hex(
+      Object.keys(files)
+        .sort()
+        .map((p) => `${p}\t${files[p]}`)
+        .join('\n'),
+    ).slice(0, 16),
     files,
     ...(Object.keys(overrides).length ? { overrides } : {}),
   };

@@ -1,5 +1,4 @@
 import { readTextFile } from '../text-file.ts';
-import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import Type, { type Static } from '../vendor/typebox.ts';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -7,6 +6,7 @@ import { checkSchema } from '../schema.ts';
 import { CASE_KINDS } from './case.ts';
 import { EVIDENCE } from './evidence.ts';
 import { evaluateTruth, ExpressionError, parse, pathsOf, type Node, type Value } from './expression.ts';
+import { sha256Hex } from '../sha256.ts';
 
 export const DEFAULT_RULEBOOK = fileURLToPath(new URL('../../data/assessment/rulebook.yaml', import.meta.url));
 
@@ -301,7 +301,7 @@ export function loadRulebook(file = DEFAULT_RULEBOOK): Rulebook {
     id: head.id,
     version: head.version,
     title: head.title,
-    hash: createHash('sha256').update(text).digest('hex').slice(0, 16),
+    hash: sha256Hex(text).slice(0, 16),
     file,
     reassessMonths: reassess,
     sources,

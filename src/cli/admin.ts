@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { userInfo } from 'node:os';
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from './args.ts';
 import {
@@ -225,68 +225,75 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   const signer = checkManifestSignature(app, manifest, carried);
   // The manifest's SHA-256 that derisk backup printed shows more than a signature can: an unsigned backup restores with it.
   if (!signer && !digest && !values['allow-unsigned']) throw new Error(unsignedRefusal(dir, manifest));
-  const { verified, store } = await checkBackupFiles(app, manifest);
-  if (store && existsSync(config.storePath)) throw new UsageError(`${config.storePath} exists: restore into a new DERISK_HOME`);
-  await checkBackupTables(app, manifest);
-  if (!verified) out.log(`${dir} was made before backups listed a SHA-256 for each of their files: its tables and evidence store are restored unverified (row counts and the files it carries are checked, nothing else)`);
-  // What the home held before: a restore refused from here on takes away what it made there, and only that.
-  const homeExisted = existsSync(config.home);
-  const before = new Set(homeExisted ? readdirSync(config.home) : []);
-  let refused = false;
-  let db = await openAppDb(config);
+  // The evidence store's files are copied into a folder of this user's alone, checked there and imported from there:
+  // the backup's own could change between the check and the import (its folder may be shared), the copies cannot.
+  const scratch = mkdtempSync(join(tmpdir(), 'derisk-restore-'));
   try {
-    // Every refusal comes before the first write: a database with rows refuses the restore before the store is imported.
-    await checkRestoreTarget(db);
-    let m: BackupManifest;
+    const { verified, store } = await checkBackupFiles(app, manifest, scratch);
+    if (store && existsSync(config.storePath)) throw new UsageError(`${config.storePath} exists: restore into a new DERISK_HOME`);
+    await checkBackupTables(app, manifest);
+    if (!verified) out.log(`${dir} was made before backups listed a SHA-256 for each of their files: its tables and evidence store are restored unverified (row counts and the files it carries are checked, nothing else)`);
+    // What the home held before: a restore refused from here on takes away what it made there, and only that.
+    const homeExisted = existsSync(config.home);
+    const before = new Set(homeExisted ? readdirSync(config.home) : []);
+    let refused = false;
+    let db = await openAppDb(config);
     try {
-      if (store) {
-        // Loaded here, not at the top: DuckDB takes a while to load, and the users, audit and backup commands of this module never need it.
-        const { Store } = await import('../store/store.ts');
-        const imported = await Store.importFrom(config.storePath, store).catch((e: unknown) => {
-          throw new Error(`the evidence store in ${join(dir, 'store')} could not be imported (${(e as Error).message}): nothing is restored`, { cause: e });
-        });
-        imported.close();
-        out.log(`evidence store restored to ${config.storePath}`);
+      // Every refusal comes before the first write: a database with rows refuses the restore before the store is imported.
+      await checkRestoreTarget(db);
+      let m: BackupManifest;
+      try {
+        if (store) {
+          // Loaded here, not at the top: DuckDB takes a while to load, and the users, audit and backup commands of this module never need it.
+          const { Store } = await import('../store/store.ts');
+          const imported = await Store.importFrom(config.storePath, store).catch((e: unknown) => {
+            throw new Error(`the evidence store in ${join(dir, 'store')} could not be imported (${(e as Error).message}): nothing is restored`, { cause: e });
+          });
+          imported.close();
+          out.log(`evidence store restored to ${config.storePath}`);
+        }
+        m = await restoreAppDb(db, app, manifest, { auditKey: carried.get('audit.key') ?? null });
+      } catch (e) {
+        refused = true;
+        throw e;
       }
-      m = await restoreAppDb(db, app, manifest);
-    } catch (e) {
-      refused = true;
-      throw e;
-    }
-    // The restored trail is sealed with the key of the installation it came from: take that key,
-    // and anchor the restored trail on purpose, with an entry saying so (a trail kept before
-    // sealing is sealed by it).
-    if (sealOf(db)) {
+      // The restored trail is sealed with the key of the installation it came from: take that key,
+      // and anchor the restored trail on purpose, with an entry saying so (a trail kept before
+      // sealing is sealed by it).
+      if (sealOf(db)) {
+        await db.close();
+        const key = carried.get('audit.key');
+        if (key) writeOwnerOnly(config.auditKeyPath, key);
+        rmSync(config.auditAnchorPath, { force: true });
+        db = await openAppDb(config);
+        await anchorAnew(db, `restored from the backup ${dir} made ${m.createdAt}${m.auditHead ? `, whose head was entry ${m.auditHead.seq}` : ''}, ${signedText(signer, digest)}; manifest ${digest ? `SHA-256 ${digest}, as given with --manifest-sha256` : 'checked only against the backup itself'}`);
+      }
+      applyExchangeRestore(config.home, exchange);
+      const e = exchange.report;
+      await db.transaction((tx) => appendAudit(tx, { actor: 'operator', orgId: null, action: 'exchange.identity.restore', target: 'exchange', detail: { ...e, files: e.files.length, backup: dir } }));
+      out.log(`backup manifest ${signedText(signer, digest)}`);
+      out.log(`backup manifest ${manifestCheckText(digest)}`);
+      out.log(exchangeRestored(e));
+      const audit = await verifyAudit(db);
+      const differs = (await backupHeadProblems(db, [{ dir, manifest: m }])).length > 0;
+      out.log(
+        `application database restored: ${Object.entries(m.tables)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(', ')}; audit chain ${audit.problems.length === 0 ? 'verifies' : `has ${audit.problems.length} problems`}${differs ? ' (its head is not the one the manifest recorded!)' : ''}`,
+      );
+      return audit.problems.length === 0 ? EXIT.ok : EXIT.failed;
+    } finally {
       await db.close();
-      const key = carried.get('audit.key');
-      if (key) writeOwnerOnly(config.auditKeyPath, key);
-      rmSync(config.auditAnchorPath, { force: true });
-      db = await openAppDb(config);
-      await anchorAnew(db, `restored from the backup ${dir} made ${m.createdAt}${m.auditHead ? `, whose head was entry ${m.auditHead.seq}` : ''}, ${signedText(signer, digest)}; manifest ${digest ? `SHA-256 ${digest}, as given with --manifest-sha256` : 'checked only against the backup itself'}`);
+      // Nothing of the backup was committed: the home is left as it was. The store was not there
+      // before (checked above); the database, the audit key and the anchor only if opening it made them.
+      if (refused) {
+        if (store) for (const f of [config.storePath, `${config.storePath}.wal`]) rmSync(f, { force: true });
+        for (const name of readdirSync(config.home)) if (!before.has(name) && MADE_BY_OPENING.test(name)) rmSync(join(config.home, name), { force: true });
+        if (!homeExisted && readdirSync(config.home).length === 0) rmdirSync(config.home);
+      }
     }
-    applyExchangeRestore(config.home, exchange);
-    const e = exchange.report;
-    await db.transaction((tx) => appendAudit(tx, { actor: 'operator', orgId: null, action: 'exchange.identity.restore', target: 'exchange', detail: { ...e, files: e.files.length, backup: dir } }));
-    out.log(`backup manifest ${signedText(signer, digest)}`);
-    out.log(`backup manifest ${manifestCheckText(digest)}`);
-    out.log(exchangeRestored(e));
-    const audit = await verifyAudit(db);
-    const differs = (await backupHeadProblems(db, [{ dir, manifest: m }])).length > 0;
-    out.log(
-      `application database restored: ${Object.entries(m.tables)
-        .map(([t, n]) => `${t} ${n}`)
-        .join(', ')}; audit chain ${audit.problems.length === 0 ? 'verifies' : `has ${audit.problems.length} problems`}${differs ? ' (its head is not the one the manifest recorded!)' : ''}`,
-    );
-    return audit.problems.length === 0 ? EXIT.ok : EXIT.failed;
   } finally {
-    await db.close();
-    // Nothing of the backup was committed: the home is left as it was. The store was not there
-    // before (checked above); the database, the audit key and the anchor only if opening it made them.
-    if (refused) {
-      if (store) for (const f of [config.storePath, `${config.storePath}.wal`]) rmSync(f, { force: true });
-      for (const name of readdirSync(config.home)) if (!before.has(name) && MADE_BY_OPENING.test(name)) rmSync(join(config.home, name), { force: true });
-      if (!homeExisted && readdirSync(config.home).length === 0) rmdirSync(config.home);
-    }
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cliActor } from './admin.ts';
 import { parseArgs } from './args.ts';
@@ -19,6 +18,7 @@ import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
 import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore } from './common.ts';
 import { at, out } from './io.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /** The assessor over the store; with `clickhouse` (DERISK_EVIDENCE_URL) the shared evidence is read on the cluster, as the server reads it. */
 export async function buildAssessor(store: Store, bundle: PolicyBundle, clickhouse?: ClickHouseEvidence): Promise<Assessor> {
@@ -130,7 +130,7 @@ export async function assessCommand(argv: string[]): Promise<number> {
       const file = at(positionals[0]!);
       readCase(file, assessor.known);
       // The same file is the same case: assessing it again adds a verdict, not another case.
-      const key = `file:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
+      const key = `file:${sha256Hex(readFileSync(file))}`;
       const { id } = await cases.create(actor, readCaseDocument(file), key);
       const stored = await cases.assess(actor, id, values['as-of'] ?? today(), bundle);
       const { case: _asAssessed, ...result } = stored.result;

@@ -1,10 +1,11 @@
-import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { sha256Hex } from '../sha256.ts';
 
 /** The DER prefix of an Ed25519 public key in SPKI form: the key's 32 bytes follow it. */
 export const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
 
 /** A feed key's id: the start of the SHA-256 of its public half in SPKI form. */
-export const keyIdOfSpki = (spki: Buffer): string => createHash('sha256').update(spki).digest('hex').slice(0, 16);
+export const keyIdOfSpki = (spki: Buffer): string => sha256Hex(spki).slice(0, 16);
 
 /**
  * The public key (`ed25519:…`, as subscribers pass it) and key id of a feed's private key, taken

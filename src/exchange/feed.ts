@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { request as httpRequest } from 'node:http';
@@ -10,6 +10,7 @@ import { ExchangeError, nameUuid, UUID } from './marking.ts';
 import { FeedRefused, type ReceivedItem, type Recipient } from './service.ts';
 import { keyIdOfSpki, SPKI_ED25519 } from './feed-key.ts';
 import { OWNER_ONLY_DIR, writeOwnerOnly } from '../owner-only.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /**
  * Signed static feeds. A feed is a directory (or the same files over HTTP) in MISP's feed layout:
@@ -22,8 +23,6 @@ import { OWNER_ONLY_DIR, writeOwnerOnly } from '../owner-only.ts';
 const SIG_FORMAT = 'derisk-feed-signature/1';
 /** A feed file larger than this is refused unread: events of notes and decisions are small. */
 const MAX_FILE = 64 * 1024 * 1024;
-
-const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 export interface Identity {
   publisher: string;
@@ -110,11 +109,11 @@ export function writeFeed(home: string, dir: string, events: { Event: Record<str
   for (const e of events) {
     const body = JSON.stringify(e, null, 1);
     write(join(dir, `${e.Event.uuid}.json`), body);
-    manifest[e.Event.uuid as string] = manifestEntry(e, sha256(body));
+    manifest[e.Event.uuid as string] = manifestEntry(e, sha256Hex(body));
   }
   const manifestText = JSON.stringify(manifest, null, 1);
   const previous = Math.max(existsSync(p.state) ? (JSON.parse(readFileSync(p.state, 'utf8')) as { sequence: number }).sequence : 0, readSequence(dir), sequenceAfter);
-  const sig = { format: SIG_FORMAT, publisher: id.publisher, keyId: id.keyId, sequence: previous + 1, publishedAt: now.toISOString(), manifestSha256: sha256(manifestText) };
+  const sig = { format: SIG_FORMAT, publisher: id.publisher, keyId: id.keyId, sequence: previous + 1, publishedAt: now.toISOString(), manifestSha256: sha256Hex(manifestText) };
   write(join(dir, 'manifest.json'), manifestText);
   write(join(dir, 'manifest.json.sig'), JSON.stringify({ ...sig, signature: sign(null, signedPayload(sig), privateKey).toString('base64') }, null, 1) + '\n');
   writeOwnerOnly(p.state, JSON.stringify({ sequence: sig.sequence, publishedAt: sig.publishedAt }) + '\n');
@@ -214,7 +213,7 @@ export async function readVerifiedFeed(read: FeedReader, subscribed: { publicKey
   if (s.keyId !== subscribed.keyId) throw new FeedRefused(`signed with an unknown key ${s.keyId} (this subscription trusts ${subscribed.keyId} only)`);
   if (!verify(null, signedPayload(s), parsePublicKey(subscribed.publicKey), Buffer.from(s.signature, 'base64'))) throw new FeedRefused(`the signature does not verify with key ${subscribed.keyId}: the signed manifest record was changed or signed by another key`);
   const manifestText = await read('manifest.json');
-  if (sha256(manifestText) !== s.manifestSha256) throw new FeedRefused('manifest.json does not match the SHA-256 that was signed: it was changed after signing (tampered)');
+  if (sha256Hex(manifestText) !== s.manifestSha256) throw new FeedRefused('manifest.json does not match the SHA-256 that was signed: it was changed after signing (tampered)');
   if (subscribed.lastSequence !== null && s.sequence === subscribed.lastSequence && s.manifestSha256 === subscribed.lastManifest) return { publisher: s.publisher, sequence: s.sequence, publishedAt: s.publishedAt, manifestSha256: s.manifestSha256, items: [], refused: [], unchanged: true };
   if (subscribed.lastSequence !== null && s.sequence <= subscribed.lastSequence) throw new FeedRefused(`manifest sequence ${s.sequence} is not newer than ${subscribed.lastSequence}, already pulled: a replayed older manifest`);
   const manifest = JSON.parse(manifestText.toString('utf8')) as Record<string, { 'integrity:sha256'?: unknown }>;
@@ -226,7 +225,7 @@ export async function readVerifiedFeed(read: FeedReader, subscribed: { publicKey
     if (!UUID.test(uuid)) throw new FeedRefused(`manifest.json lists ${JSON.stringify(uuid.slice(0, 80))}, which is not an event UUID`);
     const body = await read(`${uuid}.json`);
     if (typeof entry['integrity:sha256'] !== 'string') throw new FeedRefused(`manifest.json gives no integrity:sha256 for ${uuid}.json`);
-    if (sha256(body) !== entry['integrity:sha256']) throw new FeedRefused(`${uuid}.json does not match its SHA-256 in the signed manifest (tampered)`);
+    if (sha256Hex(body) !== entry['integrity:sha256']) throw new FeedRefused(`${uuid}.json does not match its SHA-256 in the signed manifest (tampered)`);
     events.push([`${uuid}.json`, JSON.parse(body.toString('utf8'))]);
   }
   for (const [file, doc] of events) {

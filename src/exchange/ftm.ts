@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RiskEntry, RiskList } from '../screening/lists.ts';
@@ -8,6 +7,7 @@ import { authorize, type Actor } from '../service/authorize.ts';
 import type { Publisher } from './misp.ts';
 import { unrestricted } from './marking.ts';
 import type { Outgoing, Sharing, Subject } from './service.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /** One FollowTheMoney entity as OpenSanctions writes them, one per line: `{id, schema, properties}`. */
 export interface FtmEntity {
@@ -35,7 +35,7 @@ export function loadFtmTopics(path = FTM_TOPICS): FtmTopics {
 }
 
 /** Stable across runs and installations: the same listing is the same entity wherever it is exported. */
-export const ftmEntityId = (listId: string, entryId: string, kind: 'entity' | 'sanction' = 'entity'): string => `derisk-${kind === 'sanction' ? 'sanction-' : ''}${createHash('sha256').update(`${listId}/${entryId}`).digest('hex').slice(0, 24)}`;
+export const ftmEntityId = (listId: string, entryId: string, kind: 'entity' | 'sanction' = 'entity'): string => `derisk-${kind === 'sanction' ? 'sanction-' : ''}${sha256Hex(`${listId}/${entryId}`).slice(0, 24)}`;
 
 let countryCodes: Map<string, string> | null = null;
 
@@ -122,7 +122,7 @@ export function ftmListEntities(lists: RiskList[], topics = loadFtmTopics()): Ft
   return lists.flatMap((list) => list.entries.flatMap((entry) => entryEntities(list, entry, topics)));
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
+const digest = (s: string) => sha256Hex(s).slice(0, 24);
 
 /** A name as written in the evidence: the same string is the same entity in every export. */
 const ftmStringId = (raw: string) => `derisk-string-${digest(raw)}`;
@@ -155,7 +155,7 @@ export function ftmHitEntities(hits: ScreenedHit[], lists: RiskList[], screener:
     const candidate = ftmStringId(h.raw);
     if (!strings.has(candidate)) strings.set(candidate, { id: candidate, schema: 'LegalEntity', properties: { name: [h.raw] } });
     links.push({
-      id: `derisk-hit-${createHash('sha256').update(`${h.raw}\u0000${h.list}/${h.entryId}`).digest('hex').slice(0, 24)}`,
+      id: `derisk-hit-${sha256Hex(`${h.raw}\u0000${h.list}/${h.entryId}`).slice(0, 24)}`,
       schema: 'Similar',
       properties: props({ candidate: [candidate], match: [match], confidenceScore: [String(h.score)], criteria: [`${h.match}: ${h.evidence}`], matcher: [`derisk screener ${screener}`] }),
     });
@@ -276,7 +276,7 @@ interface CasePartnerInput {
   description?: unknown;
 }
 
-const hashId = (prefix: string, key: string) => `derisk-${prefix}-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
+const hashId = (prefix: string, key: string) => `derisk-${prefix}-${sha256Hex(key).slice(0, 24)}`;
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
 
 /** What the loaded ROR registry says of an institution: its name and country (ISO code). */

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AppDb, AppTx } from '../appdb/db.ts';
@@ -14,6 +14,7 @@ import type { Publisher } from './misp.ts';
 import type { FtmEntity, RegistryLookup } from './ftm.ts';
 import { countryCodeOf } from '../regions/countries.ts';
 import { supersedes, type CorrectionVerdict } from '../resolve/thesaurus.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /** A correction is a match correction (src/resolve/corrections.ts): shared within the installation, and carried by feeds. */
 export type ItemKind = 'note' | 'namesake' | 'assessment' | 'correction';
@@ -877,7 +878,7 @@ export class ExchangeService {
     // Importing nothing would answer "added 0" as if the file had been read: it is refused, naming what derisk takes.
     if (read.items.length === 0)
       throw new ExchangeError(`${file.name}: holds nothing derisk takes from ${file.format === 'stix' ? 'STIX (a note carrying x_derisk_match_correction)' : 'MISP (an attribute tagged derisk:subject, derisk:not-listed-entity, derisk:anonymised-assessment or derisk:match-correction)'}`);
-    const report = await this.importItems(actor, { from: file.from, name: file.name, sha256: createHash('sha256').update(file.bytes).digest('hex') }, read.items);
+    const report = await this.importItems(actor, { from: file.from, name: file.name, sha256: sha256Hex(file.bytes) }, read.items);
     return { ...report, refused: read.refused };
   }
 

@@ -3,7 +3,7 @@
 // src/ingest/pipeline.ts's, on the calling thread.
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { capLines, overlongReason } from './limits.ts';
+import { capLines, overlongExcerpt, overlongReason, type Overlong } from './limits.ts';
 import { openInput } from './lines.ts';
 import { readOpenAlex } from './openalex.ts';
 import type { ReadItem, ReadLimits, Rejected, SourceName, Warn, WorkRecord } from './records.ts';
@@ -58,7 +58,7 @@ export async function* readBatches(request: ReadRequest): AsyncGenerator<Batch> 
   let bytesDone = 0;
   // The file's id is hashed here, from the bytes as they are read: no second read of the file.
   const hash = createHash('sha256');
-  const overlong = new Map<number, number>();
+  const overlong = new Map<number, Overlong>();
   const stream = capLines(
     openInput(path, (chunk) => {
       bytesDone += chunk.length;
@@ -81,9 +81,9 @@ export async function* readBatches(request: ReadRequest): AsyncGenerator<Batch> 
         batch.records.push(item.record);
         batch.recordNos.push(item.recordNo);
       } else {
-        const bytes = item.lineNo === null ? undefined : overlong.get(item.lineNo);
+        const unread = item.lineNo === null ? undefined : overlong.get(item.lineNo);
         const { ok: _, ...rejected } = item;
-        batch.rejects.push(bytes === undefined ? rejected : { ...rejected, reason: overlongReason(item.lineNo!, bytes, limits) });
+        batch.rejects.push(unread === undefined ? rejected : { ...rejected, reason: overlongReason(item.lineNo!, unread.bytes, limits), excerpt: overlongExcerpt(unread) });
       }
       if (batch.records.length + batch.rejects.length >= batchSize) {
         yield { ...batch, seen, ...progress() };

@@ -10,20 +10,29 @@ const NEWLINE = Buffer.from([0x0a]);
 export const isOverlongStandIn = (line: BadLine) => line.kind === 'encoding' && line.bytes === OVERLONG_MARKER.length && line.lossy === '\ufffd';
 /** Output is handed on in pieces of whole lines of about this size, never byte by byte. */
 const OUTPUT_CHUNK = 1 << 20;
+/** How much of an overlong line's beginning is kept, for the quarantine to show where it is. */
+const HEAD_BYTES = 240;
+
+/** A line capLines left unread: its length, and its first bytes. */
+export interface Overlong {
+  bytes: number;
+  head: Buffer;
+}
 
 /**
  * Passes a byte stream on line by line, replacing each line longer than `maxLineBytes` by a
- * one-byte stand-in (its length noted in `overlong` under its line number) without keeping
- * it. Lines are handed on whole, so splitting them later costs time linear in the input
+ * one-byte stand-in (its length and first bytes noted in `overlong` under its line number)
+ * without keeping the rest of it. Lines are handed on whole, so splitting them later costs time linear in the input
  * however small the chunks of a decompressor are. A stream that fails hands on the unfinished
  * line before the error, as the line splitter expects.
  */
-export function capLines(input: Readable, maxLineBytes: number, overlong: Map<number, number>): Readable {
+export function capLines(input: Readable, maxLineBytes: number, overlong: Map<number, Overlong>): Readable {
   async function* lines(): AsyncGenerator<Buffer> {
     let lineNo = 1;
     let parts: Buffer[] = [];
     let partBytes = 0;
     let skipped = -1;
+    let head = Buffer.alloc(0);
     let out: Buffer[] = [];
     let outBytes = 0;
     try {
@@ -35,6 +44,7 @@ export function capLines(input: Readable, maxLineBytes: number, overlong: Map<nu
           if (skipped >= 0) skipped += end - start;
           else if (partBytes + end - start > maxLineBytes) {
             skipped = partBytes + end - start;
+            head = Buffer.concat([...parts, chunk.subarray(start, end)], Math.min(HEAD_BYTES, skipped));
             parts = [];
             partBytes = 0;
           } else if (end > start) {
@@ -43,7 +53,7 @@ export function capLines(input: Readable, maxLineBytes: number, overlong: Map<nu
           }
           if (nl === -1) break;
           if (skipped >= 0) {
-            overlong.set(lineNo, skipped);
+            overlong.set(lineNo, { bytes: skipped, head });
             out.push(OVERLONG_MARKER, NEWLINE);
             outBytes += 2;
           } else {
@@ -68,19 +78,30 @@ export function capLines(input: Readable, maxLineBytes: number, overlong: Map<nu
         }
       }
     } catch (e) {
-      if (skipped >= 0) overlong.set(lineNo, skipped);
+      if (skipped >= 0) overlong.set(lineNo, { bytes: skipped, head });
       const unfinished = skipped >= 0 ? [OVERLONG_MARKER] : parts;
       if (unfinished.length > 0) yield Buffer.concat(unfinished);
       throw e;
     }
     if (skipped >= 0) {
-      overlong.set(lineNo, skipped);
+      overlong.set(lineNo, { bytes: skipped, head });
       yield OVERLONG_MARKER;
     } else if (parts.length > 0) yield Buffer.concat(parts, partBytes);
   }
   const output = Readable.from(lines(), { objectMode: false });
   output.on('close', () => input.destroy());
   return output;
+}
+
+/**
+ * What the quarantine shows of a line set aside by capLines, in place of the reader's stand-in:
+ * its beginning, cut on a character boundary (a character cut in two would show as nothing
+ * useful), and its length, so that an officer can find the record in the file.
+ */
+export function overlongExcerpt({ bytes, head }: Overlong): string {
+  // Streaming decode holds back an incomplete last character instead of replacing it.
+  const text = new TextDecoder('utf-8').decode(head, { stream: true });
+  return `${text}… (${bytes.toLocaleString('en')} bytes in all)`;
 }
 
 /** The reason a line set aside by capLines gives, in place of the reader's. */

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DuckDBAppender, DuckDBValue } from '@duckdb/node-api';
@@ -8,6 +8,7 @@ import { appendInSlices, type Store } from '../store/store.ts';
 import { readHere, type Batch, type BatchSource, type ReadRequest } from './batches.ts';
 import { fileId as contentId, prefixId } from './file-id.ts';
 import { DEFAULT_LIMITS, InputError, LIST_SEPARATOR, type ReadLimits, type SourceName } from './records.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /**
  * Whose evidence a file becomes: the shared base every organisation reads (changed only by an
@@ -216,7 +217,7 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   return report(resumeAfter > 0 ? 'resumed' : 'ingested', counts, quarantinePath, finalId);
 }
 
-const EMPTY_SHA256 = createHash('sha256').digest('hex');
+const EMPTY_SHA256 = sha256Hex('');
 /** A finished file keeps the hash of this many first bytes: enough to tell most exports apart. */
 const HEAD_BYTES = 1 << 20;
 const scopeKey = (scope: EvidenceScope) => (scope.kind === 'shared' ? '' : scope.orgId);

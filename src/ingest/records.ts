@@ -157,7 +157,10 @@ export function checkFieldValues(record: WorkRecord, limits: ReadLimits): void {
 }
 
 export function excerptOf(text: string, max = 300): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  if (text.length <= max) return text;
+  // A cut between the halves of a surrogate pair would show as a replacement character.
+  const end = /[\uD800-\uDBFF]/.test(text[max - 1]!) ? max - 1 : max;
+  return `${text.slice(0, end)}…`;
 }
 
 /** An excerpt of a parsed value, safe for values nested too deeply to serialise. */

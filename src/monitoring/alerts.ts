@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { numberedParameters, type AppDb, type AppTx } from '../appdb/db.ts';
 import { ValidationError } from '../errors.ts';
 import { appendAudit, sealOf, tokenMacFields, type RowRef } from '../service/audit.ts';
@@ -9,6 +9,7 @@ import { absoluteLink } from './alert-links.ts';
 import { atomFeed } from './atom.ts';
 import { checkDestination, type DestinationPolicy } from './destinations.ts';
 import { digestDue, mailSubscribers, mailTarget, type MailMode } from './mail.ts';
+import { sha256Hex } from '../sha256.ts';
 
 export const ALERT_KINDS = ['new-copublication', 'list-change', 'verdict-change', 'knowledge-change', 'reassessment-due'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -45,8 +46,6 @@ export interface NewAlert {
   /** The JSON route of what the alert is about, where there is one. */
   api?: string;
 }
-
-const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
 /**
  * Records alerts, each once, with a delivery job for every active webhook of its organisation and
@@ -113,7 +112,7 @@ export interface ServedPage {
 
 const served = (page: AlertPage): ServedPage => {
   const body = Buffer.from(JSON.stringify(page.alerts));
-  return { body, etag: `"${sha256(body).slice(0, 32)}"`, next: page.next };
+  return { body, etag: `"${sha256Hex(body).slice(0, 32)}"`, next: page.next };
 };
 
 /** An alert page's cursor: where the page ended, (created_at, id) in the inbox's order, opaque to the reader. */
@@ -272,7 +271,7 @@ export class AlertInbox {
     const alerts = (await this.page(actor, { limit: options.limit })).alerts;
     const xml = atomFeed({ userId: actor.userId, userName: actor.name, self: options.self, base: options.base, alerts });
     const body = Buffer.from(xml);
-    const made = { key, xml, body, etag: `"${sha256(body).slice(0, 32)}"` };
+    const made = { key, xml, body, etag: `"${sha256Hex(body).slice(0, 32)}"` };
     this.feeds.delete(actor.userId);
     this.feeds.set(actor.userId, made);
     if (this.feeds.size > FEEDS_KEPT) this.feeds.delete(this.feeds.keys().next().value!);
@@ -310,7 +309,7 @@ export class AlertInbox {
     await this.db.transaction(async (tx) => {
       const live = await tx.query<{ id: string }>('SELECT id FROM feed_tokens WHERE user_id = $1 AND NOT revoked', [actor.userId]);
       await tx.query(`UPDATE feed_tokens SET ${REVOKED} WHERE user_id = $1 AND NOT revoked`, [actor.userId]);
-      const row = { id: randomUUID(), user_id: actor.userId, token_hash: sha256(token), created_at: new Date().toISOString() };
+      const row = { id: randomUUID(), user_id: actor.userId, token_hash: sha256Hex(token), created_at: new Date().toISOString() };
       const seal = sealOf(this.db);
       // Under the audit key, as API tokens are (see Accounts): a row planted with SQL opens no feed.
       const mac = seal ? credentialMac(seal, 'feed-token', tokenMacFields(row)) : null;
@@ -338,7 +337,7 @@ export class AlertInbox {
     const row = (
       await this.db.query<{ id: string; org_id: string; role: Role; name: string; disabled: boolean | number; token_id: string; token_hash: string; created_at: string; mac: string | null }>(
         'SELECT u.id, u.org_id, u.role, u.name, u.disabled, t.id AS token_id, t.token_hash, t.created_at, t.mac FROM feed_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND NOT t.revoked',
-        [sha256(token)],
+        [sha256Hex(token)],
       )
     )[0];
     if (!row || row.disabled) return null;

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { AlertView } from './alerts.ts';
+import { sha256Hex } from '../sha256.ts';
 
 // Characters XML 1.0 does not allow at all (a title copied from a damaged record may hold them).
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
@@ -10,7 +10,7 @@ const attribute = (s: string) => text(s).replace(/"/g, '&quot;');
 
 /** A stable urn:uuid for a user's feed that says nothing about the user or the token. */
 function feedUuid(userId: string): string {
-  const h = createHash('sha256').update(`derisk feed ${userId}`).digest('hex');
+  const h = sha256Hex(`derisk feed ${userId}`);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 

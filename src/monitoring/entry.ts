@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Vocabulary } from './vocabulary.ts';
 import { ValidationError } from '../errors.ts';
 import { canonicalJson } from '../canonical-json.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /** A date as precise as the source gives it: a year, a month or a day. */
 export type PartialDate = string;
@@ -289,7 +289,7 @@ export function parseEntry(input: unknown, vocabulary: Vocabulary, criteria: Set
   return entry;
 }
 
-export const entryHash = (doc: EntryDoc): string => createHash('sha256').update(canonicalJson(doc)).digest('hex');
+export const entryHash = (doc: EntryDoc): string => sha256Hex(canonicalJson(doc));
 
 /** The entry's title as a line: English title, clause and the year it was issued when known. */
 export function entryLabel(doc: EntryDoc): string {

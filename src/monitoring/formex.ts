@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { ApplicationDate, Article } from './entry.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /**
  * What an act of the Official Journal of the European Union says about itself, read from its
@@ -178,6 +178,6 @@ export function readFormexAct(file: string): OfficialAct {
       if (note) out.note = note.join('; ');
       return out;
     }),
-    checksum: `sha256:${createHash('sha256').update(xml).digest('hex')}`,
+    checksum: `sha256:${sha256Hex(xml)}`,
   };
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Transporter } from 'nodemailer';
 import type { AppDb, AppTx } from '../appdb/db.ts';
@@ -8,6 +8,7 @@ import { appendAudit } from '../service/audit.ts';
 import { authorize, type Actor } from '../service/authorize.ts';
 import { absoluteLink } from './alert-links.ts';
 import { DeliveryQueue, type QueueOptions } from './delivery-queue.ts';
+import { sha256Hex } from '../sha256.ts';
 
 export const MAIL_MODES = ['off', 'immediate', 'digest'] as const;
 export type MailMode = (typeof MAIL_MODES)[number];
@@ -167,10 +168,7 @@ export class MailSender extends DeliveryQueue<Mail> {
         to: { name: first.name, address: first.email },
         subject: digest ? `derisk: ${ids.length} alert${ids.length === 1 ? '' : 's'} of ${first.created_at.slice(0, 10)}` : `derisk: ${first.title}`,
         text,
-        messageId: `<${createHash('sha256')
-          .update([first.webhook_id, ...ids].join('\n'))
-          .digest('hex')
-          .slice(0, 40)}@${this.domain}>`,
+        messageId: `<${sha256Hex([first.webhook_id, ...ids].join('\n')).slice(0, 40)}@${this.domain}>`,
         headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', 'Auto-Submitted': 'auto-generated' },
       });
     } catch (e) {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
 import { Mutex, numberedParameters } from '../appdb/db.ts';
 import type { Assessment, compareAssessments as compare } from '../assessment/assess.ts';
@@ -14,6 +13,7 @@ import { casePage, exportLinks, kbDiffPage, kbEntryPage, portfolioLinks, screeni
 import { recordAlerts, type NewAlert } from './alerts.ts';
 import { loadVocabulary, topicWithChildren, type Vocabulary } from './vocabulary.ts';
 import { listEntryRefs, type WatchKind } from './watchlists.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /** What one pass found and recorded. */
 export interface CheckReport {
@@ -63,7 +63,7 @@ interface NewWork {
 }
 
 const MIGRATION = '005_monitoring.sql';
-const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
+const sha = (s: string) => sha256Hex(s).slice(0, 16);
 const WORK_KINDS = "('openalex', 'wos', 'scopus')";
 /** Patent files of the shared base: new co-patents are alerted as new co-publications are. */
 const PATENT_KINDS = "('patents-lens', 'patents-patstat')";

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../errors.ts';
 import type { RegionFile } from './regions.ts';
+import { sha256Hex } from '../sha256.ts';
 
 // Apart from regions.ts, which holds the region files' schema (TypeBox takes a while to load): the
 // regions as commands use them, and the bundled file without its schema when the build checked it.
@@ -31,7 +31,7 @@ export interface RegionCatalogue {
 
 export const SETTING_NAMES = ['chinaIncludesHongKong', 'chinaIncludesMacao'] as const;
 
-export const regionsDigest = (text: string): string => createHash('sha256').update(text).digest('hex');
+export const regionsDigest = (text: string): string => sha256Hex(text);
 
 /**
  * The bundled regions, if the file is the one the build checked (its digest unchanged); null

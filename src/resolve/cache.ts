@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { Store } from '../store/store.ts';
 import { distrust } from '../owner-only.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /**
  * Resolutions kept outside the store, so that a rebuilt store, another store or another machine's
@@ -27,7 +28,7 @@ export class ResolutionCache {
     readonly dir: string,
     readonly version: string,
   ) {
-    this.folder = join(dir, createHash('sha256').update(version).digest('hex').slice(0, 32));
+    this.folder = join(dir, sha256Hex(version).slice(0, 32));
   }
 
   /** Where the cache is: DERISK_RESOLUTION_CACHE (one folder shared by stores), else beside the store file; none for a store in memory. */

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { loadRegistry } from '../ingest/registry-row.ts';
 import { readIndexRoot, writeIndexFile } from '../screening/index-file.ts';
 import { codeFingerprint, RESOLVER_CLASSES } from '../screening/persisted.ts';
 import { registryVersion } from '../screening/signature.ts';
 import type { Store } from '../store/store.ts';
 import { AffiliationResolver, resolutionVersionOf } from './matcher.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /**
  * The matcher's index kept beside the store, as the screening index is (src/screening/index-file.ts):
@@ -30,7 +30,7 @@ export const matcherIndexInputs = (registry: string | null): { resolution: strin
 
 /** The signature a matcher index is kept under: every input it was built from. */
 export function matcherIndexSignature(registry: string | null, inputs = matcherIndexInputs(registry)): string {
-  return createHash('sha256').update(`${FORMAT}|${inputs.resolution}|${inputs.code}`).digest('hex').slice(0, 32);
+  return sha256Hex(`${FORMAT}|${inputs.resolution}|${inputs.code}`).slice(0, 32);
 }
 
 /** Said on stderr when a kept index is refused: the rebuild takes a while, and a damaged file is worth knowing about. */

@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
 import { listValue } from '../store/duckdb.ts';
 import { refreshListedIn } from '../screening/store.ts';
-import { keepOwnCompanies, ownOrShared, rebuildOrgWorks } from '../store/refresh.ts';
+import { keepOwnCompanies, rebuildOrgWorks } from '../store/refresh.ts';
+import { ORG_VIEWS } from '../store/org-views.ts';
 import { EVIDENCE_STRINGS, orgSchemaOf, orgSchemas, type Store } from '../store/store.ts';
 import { resolutionVersion } from './apply.ts';
 import type { Resolution } from './matcher.ts';
 import { correctionKey, type Correction } from './thesaurus.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /** Resolves strings with an organisation's corrections in force: here, or on the evidence worker. */
 export type ResolveWith = (raws: string[], corrections: Correction[]) => Resolution[] | Promise<Resolution[]>;
@@ -34,7 +35,7 @@ export function correctionsRead(corrections: readonly Correction[], names: Reado
   const decided = corrections.map((c) => ({ id: c.id, string: c.raw, decision: c.verdict, ror: c.rorId || null, org: c.orgId }));
   // Order is part of the set: of two corrections on one string the later decides. Names are not: the
   // hash stays what verdicts made before they were recorded say, so a rerun compares like with like.
-  const hash = createHash('sha256').update(JSON.stringify(decided)).digest('hex').slice(0, 16);
+  const hash = sha256Hex(JSON.stringify(decided)).slice(0, 16);
   const items = decided.map((d, k) => ({ ...d, rorName: d.ror === null ? null : (names.get(d.ror) ?? null), by: corrections[k]!.createdBy, byName: corrections[k]!.createdByName ?? null }));
   return { hash, items };
 }
@@ -207,7 +208,7 @@ async function buildView(store: Store, orgId: string, corrections: Correction[],
     await store.run(`CREATE TABLE ${schema}.own_resolutions AS SELECT * FROM main.resolutions LIMIT 0`);
     await store.run(`CREATE TABLE ${schema}.own_resolution_institutions AS SELECT * FROM main.resolution_institutions LIMIT 0`);
     await store.run(`CREATE TABLE ${schema}.own_resolution_companies AS SELECT * FROM main.resolution_companies LIMIT 0`);
-    for (const table of ['resolutions', 'resolution_institutions', 'resolution_companies']) await store.run(`CREATE VIEW ${schema}.${table} AS ${ownOrShared(schema, table)}`);
+    for (const table of ['resolutions', 'resolution_institutions', 'resolution_companies']) await store.run(`CREATE VIEW ${schema}.${table} AS ${ORG_VIEWS[table]!(schema)}`);
     await writeResolutions(store, schema, version, resolutions);
     await rebuildOrgWorks(store, schema);
     await refreshListedIn(store, schema);

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Institution } from '../ingest/ror.ts';
 import { foldText, hasCjk, nameTokens } from '../resolve/normalize.ts';
 import { readTextFile } from '../text-file.ts';
 import { ListError, type EntryName, type NameKind, type RiskEntry, type RiskList } from './risk-list.ts';
 import { isNondistinctive, screenKey, screenTokens } from './names.ts';
+import { sha256Hex } from '../sha256.ts';
 
 export const ALIASES_FILE = fileURLToPath(new URL('../../data/lists/aliases.json', import.meta.url));
 /** The alias file in use: DERISK_ALIASES_FILE (an office's own curated names, same format) or the bundled one. */
@@ -243,7 +243,7 @@ export function loadAliases(file = aliasesFile()): AliasData {
   });
   return {
     file,
-    version: createHash('sha256').update(text).digest('hex').slice(0, 16),
+    version: sha256Hex(text).slice(0, 16),
     derive: { rule: d.rule, countries: new Set(d.countries), legalForms: new Set(d.legal_forms), businessWords: new Set(d.business_words), minLetters: d.min_letters, maxRegistryNames: d.max_registry_names },
     units,
     curated,

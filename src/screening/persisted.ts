@@ -13,6 +13,7 @@ import type { RiskList } from './lists.ts';
 import type { UnitRule } from './aliases.ts';
 import { Screener, type EntryLink, type ScreenerDerived } from './screener.ts';
 import { registryVersion, screeningSignatureOf, type StoreFacts } from './signature.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /** Bumped when what the screening index file holds changes shape. */
 const FORMAT = 'screening-index/2';
@@ -53,10 +54,7 @@ export async function screeningIndexSignature(store: Store, screening: string): 
 export const indexSignatureOf = (facts: StoreFacts): string => indexSignature(screeningSignatureOf(facts.registry, facts.lists), facts.registry);
 
 function indexSignature(screening: string, registry: string | null): string {
-  return createHash('sha256')
-    .update(`${FORMAT}|${screening}|${resolutionVersionOf(registry)}|${codeFingerprint()}`)
-    .digest('hex')
-    .slice(0, 32);
+  return sha256Hex(`${FORMAT}|${screening}|${resolutionVersionOf(registry)}|${codeFingerprint()}`).slice(0, 32);
 }
 
 /** Said on stderr when a kept index is refused: the rebuild takes a while, and a damaged file is worth knowing about. */

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Store } from '../store/store.ts';
 import { loadAliases } from './aliases.ts';
 import { screeningDataDigest } from './names.ts';
+import { sha256Hex } from '../sha256.ts';
 
 // Apart from store.ts, which loads DuckDB: `derisk screen NAME` signs the kept screening index from
 // the store's facts noted beside it (src/screening/store-facts.ts) without opening the store.
@@ -26,8 +26,5 @@ export async function storeFacts(store: Store): Promise<StoreFacts> {
 /** What screening results are computed under: the screener, the registry, the lists' versions, the aliases and the data files names are read through. */
 export function screeningSignatureOf(registry: string | null, lists: { id: string; version: string }[]): string {
   const versions = lists.map((l) => `${l.id}@${l.version}`).join(',');
-  return createHash('sha256')
-    .update(`${SCREENER_VERSION}|${registry ?? ''}|${versions}|aliases@${loadAliases().version}|data@${screeningDataDigest()}`)
-    .digest('hex')
-    .slice(0, 16);
+  return sha256Hex(`${SCREENER_VERSION}|${registry ?? ''}|${versions}|aliases@${loadAliases().version}|data@${screeningDataDigest()}`).slice(0, 16);
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { AppDb, AppTx } from '../appdb/db.ts';
 import { appendAudit, loginCodeMacFields, sealOf, sessionMacFields, tokenMacFields, type RowRef } from './audit.ts';
 import { credentialMac, credentialMacMatches } from './audit-seal.ts';
@@ -6,6 +6,7 @@ import { ConflictError, UnauthenticatedError } from '../errors.ts';
 import { authorize, ForbiddenError, NotFoundError, ROLES, type Actor, type Role } from './authorize.ts';
 import { checkPassword, PasswordPolicyError } from './passwords.ts';
 import { LoginThrottle, type ThrottleKey } from './throttle.ts';
+import { sha256Hex } from '../sha256.ts';
 
 export { PasswordPolicyError } from './passwords.ts';
 
@@ -27,8 +28,6 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const got = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem });
   return timingSafeEqual(got, expected);
 }
-
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export class AuthError extends UnauthenticatedError {}
 
@@ -152,8 +151,8 @@ export class Accounts {
   async login(emailGiven: string, password: string, context: LoginContext = {}): Promise<{ session: string; csrf: string; actor: Actor; device: string | null }> {
     const email = emailGiven.toLowerCase();
     const user = (await this.db.query<UserRow>('SELECT * FROM users WHERE email = $1', [email]))[0];
-    const knownDevice = user && context.device ? (await this.db.query('SELECT 1 FROM login_devices WHERE id_hash = $1 AND user_id = $2', [sha256(context.device), user.id]))[0] : undefined;
-    const keys: ThrottleKey[] = [knownDevice ? { kind: 'device', key: sha256(context.device!) } : { kind: 'account', key: email }];
+    const knownDevice = user && context.device ? (await this.db.query('SELECT 1 FROM login_devices WHERE id_hash = $1 AND user_id = $2', [sha256Hex(context.device), user.id]))[0] : undefined;
+    const keys: ThrottleKey[] = [knownDevice ? { kind: 'device', key: sha256Hex(context.device!) } : { kind: 'account', key: email }];
     if (context.address) keys.push({ kind: 'address', key: context.address });
     await this.throttle.reserve(keys);
     // A missing user costs as much time as a wrong password, so timing does not tell them apart.
@@ -167,7 +166,7 @@ export class Accounts {
     if (device) {
       // A device cookie lives 400 days (the most a browser keeps one); older records are of no use.
       await this.db.query('DELETE FROM login_devices WHERE created_at < $1', [new Date(Date.now() - DEVICE_DAYS * 86_400_000).toISOString()]);
-      await this.db.query('INSERT INTO login_devices (id_hash, user_id, created_at) VALUES ($1, $2, $3)', [sha256(device), user.id, new Date().toISOString()]);
+      await this.db.query('INSERT INTO login_devices (id_hash, user_id, created_at) VALUES ($1, $2, $3)', [sha256Hex(device), user.id, new Date().toISOString()]);
     }
     return { ...(await this.openSession(actorOf(user), 'password', 'login')), actor: actorOf(user), device };
   }
@@ -176,7 +175,7 @@ export class Accounts {
     const session = randomBytes(32).toString('base64url');
     const csrf = randomBytes(24).toString('base64url');
     const now = new Date();
-    const row = { id_hash: sha256(session), user_id: actor.userId, csrf, created_at: now.toISOString(), expires_at: new Date(now.getTime() + SESSION_HOURS * 3600_000).toISOString(), origin };
+    const row = { id_hash: sha256Hex(session), user_id: actor.userId, csrf, created_at: now.toISOString(), expires_at: new Date(now.getTime() + SESSION_HOURS * 3600_000).toISOString(), origin };
     const write = async (t: AppTx) => {
       await t.query('INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at, origin, mac) VALUES ($1, $2, $3, $4, $5, $6, $7)', [row.id_hash, row.user_id, row.csrf, row.created_at, row.expires_at, row.origin, this.mac('session', sessionMacFields(row))]);
       await appendAudit(t, { actor: actor.userId, orgId: actor.orgId, action, target: actor.userId, detail: origin === 'password' ? {} : { origin } });
@@ -187,14 +186,14 @@ export class Accounts {
   }
 
   async logout(session: string): Promise<void> {
-    await this.db.query('DELETE FROM sessions WHERE id_hash = $1', [sha256(session)]);
+    await this.db.query('DELETE FROM sessions WHERE id_hash = $1', [sha256Hex(session)]);
   }
 
   async sessionActor(session: string): Promise<{ actor: Actor; csrf: string } | null> {
     const row = (
       await this.db.query<UserRow & { id_hash: string; user_id: string; csrf: string; session_created: string; expires_at: string; origin: string | null; mac: string | null }>(
         'SELECT u.*, s.id_hash, s.user_id, s.csrf, s.created_at AS session_created, s.expires_at, s.origin, s.mac FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1',
-        [sha256(session)],
+        [sha256Hex(session)],
       )
     )[0];
     if (!row || row.disabled || row.expires_at < new Date().toISOString()) return null;
@@ -207,7 +206,7 @@ export class Accounts {
     if (!Number.isInteger(days) || days < 1 || days > TOKEN_DAYS) throw new PasswordPolicyError(`days: a token lives from 1 to ${TOKEN_DAYS} days, got ${days}`);
     const token = `drk_${randomBytes(32).toString('base64url')}`;
     const now = Date.now();
-    const row = { id: randomUUID(), token_hash: sha256(token), user_id: actor.userId, created_at: new Date(now).toISOString(), expires_at: new Date(now + days * 86_400_000).toISOString() };
+    const row = { id: randomUUID(), token_hash: sha256Hex(token), user_id: actor.userId, created_at: new Date(now).toISOString(), expires_at: new Date(now + days * 86_400_000).toISOString() };
     await this.db.transaction(async (tx) => {
       await tx.query('INSERT INTO api_tokens (id, token_hash, user_id, label, revoked, created_at, expires_at, mac) VALUES ($1, $2, $3, $4, false, $5, $6, $7)', [row.id, row.token_hash, row.user_id, label.slice(0, 100), row.created_at, row.expires_at, this.mac('api-token', tokenMacFields(row))]);
       await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'token.create', target: row.id, detail: { label: label.slice(0, 100), expiresAt: row.expires_at }, rows: [['api_tokens', row.id]] });
@@ -238,7 +237,7 @@ export class Accounts {
     const row = (
       await this.db.query<UserRow & { token_id: string; token_hash: string; user_id: string; token_created: string; token_expires: string | null; mac: string | null }>(
         'SELECT u.*, t.id AS token_id, t.token_hash, t.user_id, t.created_at AS token_created, t.expires_at AS token_expires, t.mac FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND NOT t.revoked',
-        [sha256(token)],
+        [sha256Hex(token)],
       )
     )[0];
     if (!row || row.disabled) return null;
@@ -255,7 +254,7 @@ export class Accounts {
   async mintLoginCode(actor: Actor, userId: string, origin: string): Promise<string> {
     if (actor !== OPERATOR) throw new ForbiddenError('login codes are minted at the console only');
     const code = randomBytes(24).toString('base64url');
-    const row = { code_hash: sha256(code), user_id: userId, origin, expires_at: new Date(Date.now() + LOGIN_CODE_MINUTES * 60_000).toISOString() };
+    const row = { code_hash: sha256Hex(code), user_id: userId, origin, expires_at: new Date(Date.now() + LOGIN_CODE_MINUTES * 60_000).toISOString() };
     await this.db.query('INSERT INTO login_codes (code_hash, user_id, origin, expires_at, mac) VALUES ($1, $2, $3, $4, $5)', [row.code_hash, row.user_id, row.origin, row.expires_at, this.mac('login-code', loginCodeMacFields(row))]);
     return code;
   }
@@ -264,9 +263,9 @@ export class Accounts {
   async redeemLoginCode(code: string): Promise<{ session: string; csrf: string; actor: Actor }> {
     return this.db.transaction(async (tx) => {
       const row = (
-        await tx.query<UserRow & { code_hash: string; user_id: string; origin: string; expires_at: string; mac: string | null }>('SELECT u.*, c.code_hash, c.user_id, c.origin, c.expires_at, c.mac FROM login_codes c JOIN users u ON u.id = c.user_id WHERE c.code_hash = $1', [sha256(code)])
+        await tx.query<UserRow & { code_hash: string; user_id: string; origin: string; expires_at: string; mac: string | null }>('SELECT u.*, c.code_hash, c.user_id, c.origin, c.expires_at, c.mac FROM login_codes c JOIN users u ON u.id = c.user_id WHERE c.code_hash = $1', [sha256Hex(code)])
       )[0];
-      if (row) await tx.query('DELETE FROM login_codes WHERE code_hash = $1', [sha256(code)]);
+      if (row) await tx.query('DELETE FROM login_codes WHERE code_hash = $1', [sha256Hex(code)]);
       if (!row || row.disabled || row.expires_at < new Date().toISOString() || !this.macMatches('login-code', loginCodeMacFields(row), row.mac)) throw new AuthError('this login code is unknown, used or expired: ask the console for a new one');
       return { ...(await this.openSession(actorOf(row), row.origin, 'login.code', tx)), actor: actorOf(row) };
     });

@@ -36,7 +36,12 @@ export function loadAuditKey(path: string): Buffer {
     }
   }
   if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) throw new Error(`the audit key ${path} may be read by others: chmod 600 ${path}`);
-  const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
+  return parseAuditKey(readFileSync(path, 'utf8'), path);
+}
+
+/** The key an audit key file holds (32 bytes or more, in hex), naming the file when it holds none. */
+export function parseAuditKey(text: string, path: string): Buffer {
+  const key = Buffer.from(text.trim(), 'hex');
   if (key.length < 32) throw new Error(`the audit key ${path} is not 32 bytes of hex`);
   return key;
 }

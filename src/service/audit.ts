@@ -1,8 +1,9 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { AppDb, AppRow, AppTx } from '../appdb/db.ts';
 import { credentialMac, credentialMacMatches, loadAuditKey, readAnchor, writeAnchor, type Anchor, type AuditSeal } from './audit-seal.ts';
 import { authorize, type Actor } from './authorize.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /** A row of the application database an entry created, changed or deleted: its table and key values. */
 export type RowRef = [table: TrackedTable, ...key: string[]];
@@ -96,16 +97,15 @@ const TRACKED_LATER: readonly TrackedTable[] = ['webhooks', 'feed_tokens', 'kb_e
 export type TrackedTable = keyof typeof TRACKED;
 
 const GENESIS = '0'.repeat(64);
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 // Entries written before the trail was sealed have neither row digests nor a MAC; their hash keeps its old form.
-const entryHash = (e: Omit<Stored, 'hash' | 'mac'>): string => sha256(JSON.stringify([e.seq, e.recorded_at, e.actor, e.org_id, e.action, e.target, e.detail, e.prev_hash, ...(e.row_digests === null ? [] : [e.row_digests])]));
+const entryHash = (e: Omit<Stored, 'hash' | 'mac'>): string => sha256Hex(JSON.stringify([e.seq, e.recorded_at, e.actor, e.org_id, e.action, e.target, e.detail, e.prev_hash, ...(e.row_digests === null ? [] : [e.row_digests])]));
 
 /** The same value whichever database returns it (a boolean may come back as 0/1, a BIGINT as a number). */
 const canonical = (v: unknown): unknown => (v === null || v === undefined ? null : typeof v === 'boolean' ? Number(v) : typeof v === 'number' || typeof v === 'bigint' ? Number(v) : String(v));
 
 export function rowDigest(table: TrackedTable, row: AppRow): string {
-  return sha256(JSON.stringify([table, ...TRACKED[table].columns.map((c) => canonical(row[c]))]));
+  return sha256Hex(JSON.stringify([table, ...TRACKED[table].columns.map((c) => canonical(row[c]))]));
 }
 
 const refName = (table: string, key: unknown[]) => [table, ...key.map(String)].join('/');
@@ -407,9 +407,26 @@ export async function verifyAudit(db: AppDb, tables: ReadonlySet<string> = new S
   return db.transaction((tx) => verifyIn(tx, seal, tables));
 }
 
-async function verifyIn(db: AppTx, seal: ReturnType<typeof sealOf>, tables: ReadonlySet<string>): Promise<AuditReport> {
+/**
+ * What is wrong with a trail being restored, checked in the transaction that writes it, before it
+ * commits: its chain, its MACs under the backup's audit key (null: the backup carries none), every
+ * row against the entry that last recorded it, and its head against the one the backup's manifest
+ * recorded (in place of the anchor, which a restore sets anew). Tables tracked later that the trail
+ * has not tracked yet, tokens' MACs and rows a migration moved are left to the open after the
+ * restore, which records and vouches for them.
+ */
+export async function restoringTrailProblems(tx: AppTx, key: Buffer | null, head: { seq: number; hash: string } | null, manifestPath: string): Promise<AuditProblem[]> {
+  const seal = key ? { key, keyPath: '', anchorPath: manifestPath } : null;
+  const sealedFrom = Number((await tx.query<{ seq: number | null }>('SELECT min(seq) AS seq FROM audit WHERE mac IS NOT NULL'))[0]?.seq ?? 0);
+  const tracked = new Set((await tx.query<{ target: string }>("SELECT target FROM audit WHERE action = 'audit.track'")).flatMap((r) => r.target.split(',')));
+  const tables = new Set(Object.keys(TRACKED).filter((t) => !TRACKED_LATER.includes(t as TrackedTable) || tracked.has(t)));
+  const anchor = head ? { sealedFrom, seq: head.seq, hash: head.hash, at: '' } : null;
+  return (await verifyIn(tx, seal, tables, { anchor, credentials: false })).problems;
+}
+
+async function verifyIn(db: AppTx, seal: ReturnType<typeof sealOf>, tables: ReadonlySet<string>, restoring?: { anchor: Anchor | null; credentials: false }): Promise<AuditReport> {
   // The anchor first: it is written after each commit, so the rows read next reach at least as far.
-  const anchor = seal ? readAnchor(seal) : null;
+  const anchor = restoring ? restoring.anchor : seal ? readAnchor(seal) : null;
   // Every column: a trail kept before the columns for row digests and MACs existed verifies too.
   const rows = await db.query<Stored>('SELECT * FROM audit ORDER BY seq');
   // Without an anchor, MACs are checked from the first entry that has one.
@@ -442,10 +459,10 @@ async function verifyIn(db: AppTx, seal: ReturnType<typeof sealOf>, tables: Read
     if (!hashAt.has(anchor.seq)) problems.push({ seq: anchor.seq, problem: `the trail ends at entry ${last} but entry ${anchor.seq} was recorded outside the database (${seal!.anchorPath}): entries were deleted`, orgId: null });
     else if (hashAt.get(anchor.seq) !== anchor.hash) problems.push({ seq: anchor.seq, problem: `entry ${anchor.seq} is not the one recorded outside the database (${seal!.anchorPath}): the trail was rewritten`, orgId: null });
   }
-  const missing = await missingAnchor(db, seal, anchor);
+  const missing = restoring ? null : await missingAnchor(db, seal, anchor);
   if (missing) problems.push({ seq: null, problem: missing, orgId: null, forEveryone: "the audit trail's anchor outside the database is missing, so entries deleted from its end would go unnoticed: the operator checks it (derisk audit verify) and anchors it anew" });
   problems.push(...(await checkRows(db, latest, tables)));
-  if (seal) problems.push(...(await checkCredentials(db, seal)));
+  if (seal && !restoring) problems.push(...(await checkCredentials(db, seal)));
   return { entries: rows.length, problems, head: prev, sealed: Boolean(seal && anchor) };
 }
 

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { ConflictError, ValidationError } from '../errors.ts';
 import { sourceNamedSql } from '../indicators/unregistered.ts';
 import { forgetPublishBase, markPublished, publishBase, type PublishBase } from './publish-pending.ts';
 import type { Store } from './store.ts';
+import { sha256Hex } from '../sha256.ts';
 
 /**
  * The evidence store on a ClickHouse cluster: the analytics tables the indicators read, sharded
@@ -310,7 +311,7 @@ export const TABLES: TableSpec[] = [
 ];
 
 /** A digest of the tables' definitions: a snapshot of another layout is never copied from. */
-const LAYOUT = createHash('sha256').update(JSON.stringify(TABLES)).digest('hex').slice(0, 16);
+const LAYOUT = sha256Hex(JSON.stringify(TABLES)).slice(0, 16);
 
 /** The works a per-snapshot publish sends (publish_pending), on every shard: what each shard's copy of the previous snapshot leaves out. */
 const TOUCHED: TableSpec = {
@@ -733,5 +734,5 @@ async function snapshotOf(store: Store): Promise<{ snapshot: string; tables: Rec
     parts.push(part);
     tables[t.name] = JSON.stringify(part);
   }
-  return { snapshot: createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32), tables };
+  return { snapshot: sha256Hex(JSON.stringify(parts)).slice(0, 32), tables };
 }

@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadFieldRules, loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { TIER_RANK, type Tier } from '../resolve/matcher.ts';
-import { createHash } from 'node:crypto';
 import { crashPoint } from '../crash.ts';
 import { resolutionVersion } from '../resolve/apply.ts';
 import { refreshListedAffiliations, refreshListedIn, refreshListedWorks } from '../screening/store.ts';
 import { forgetPublishBase, publishBase } from './publish-pending.ts';
 import { orgSchemas, type Store } from './store.ts';
+import { sha256Hex } from '../sha256.ts';
+import { ORG_VIEWS } from './org-views.ts';
 
 const statements = (file: string) =>
   readFileSync(fileURLToPath(new URL(file, import.meta.url)), 'utf8')
@@ -101,10 +102,7 @@ const UPLOAD_REFRESH = statements('./upload-refresh.sql');
  * rows of works no ingest touched, so the next refresh rebuilds everything.
  */
 async function basisOf(store: Store, minTier: Exclude<Tier, 'unresolved'>, taxonomy: Taxonomy): Promise<string> {
-  const rules = createHash('sha256')
-    .update(JSON.stringify([...taxonomy.fields.values()].map((f) => [f.id, f.rules])))
-    .digest('hex')
-    .slice(0, 16);
+  const rules = sha256Hex(JSON.stringify([...taxonomy.fields.values()].map((f) => [f.id, f.rules]))).slice(0, 16);
   return JSON.stringify({ minTier, rules, resolution: await resolutionVersion(store) });
 }
 
@@ -324,21 +322,12 @@ export async function rebuildOrgWorks(store: Store, schema: string): Promise<voi
     work_institutions: `${schema}.own_work_institutions`,
   };
   for (const { sql, params } of workInstitutionStatements(tables, minTier)) await store.run(sql, params.length > 0 ? params : undefined);
-  for (const table of ['work_affiliations', 'work_institutions']) {
-    await store.run(`CREATE OR REPLACE VIEW ${schema}.${table} AS
-      SELECT * FROM main.${table} WHERE work_id NOT IN (SELECT work_id FROM ${schema}.corrected_works)
-      UNION ALL SELECT * FROM ${schema}.own_${table}`);
-  }
+  for (const table of ['work_affiliations', 'work_institutions']) await store.run(`CREATE OR REPLACE VIEW ${schema}.${table} AS ${ORG_VIEWS[table]!(schema)}`);
   // Patent applicants whose names the corrections decide are placed again from the view's resolutions.
   const decided = `(SELECT * FROM main.patent_applicants WHERE name IN (SELECT raw FROM ${schema}.own_resolutions))`;
   await store.run(naming(PLACE_APPLICANTS, { ...tables, patent_applicants: decided, patent_applicant_places: `${schema}.own_patent_applicant_places` }), [TIER_RANK[minTier]]);
-  await store.run(`CREATE OR REPLACE VIEW ${schema}.patent_applicant_places AS
-    SELECT * FROM main.patent_applicant_places WHERE name NOT IN (SELECT raw FROM ${schema}.own_resolutions)
-    UNION ALL SELECT * FROM ${schema}.own_patent_applicant_places`);
+  await store.run(`CREATE OR REPLACE VIEW ${schema}.patent_applicant_places AS ${ORG_VIEWS.patent_applicant_places!(schema)}`);
 }
-
-/** The shared base's rows of a resolution table for the strings an organisation's view does not decide, and the view's own rows for those it does. */
-export const ownOrShared = (schema: string, table: string): string => `SELECT * FROM main.${table} WHERE raw NOT IN (SELECT raw FROM ${schema}.own_resolutions) UNION ALL SELECT * FROM ${schema}.own_${table}`;
 
 /**
  * The view's corrections by the key of the strings they decide: whether an "is" or a "none"
@@ -356,5 +345,5 @@ async function keepCorrectionKeys(store: Store, schema: string): Promise<void> {
 export async function keepOwnCompanies(store: Store, schema: string): Promise<void> {
   if (await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = $1 AND table_name = 'own_resolution_companies'`, [schema])) return;
   await store.run(`CREATE TABLE ${schema}.own_resolution_companies AS SELECT * FROM main.resolution_companies WHERE raw IN (SELECT raw FROM ${schema}.own_resolutions)`);
-  await store.run(`CREATE OR REPLACE VIEW ${schema}.resolution_companies AS ${ownOrShared(schema, 'resolution_companies')}`);
+  await store.run(`CREATE OR REPLACE VIEW ${schema}.resolution_companies AS ${ORG_VIEWS.resolution_companies!(schema)}`);
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,10 +6,12 @@ import { OWNER_ONLY_DIR, OWNER_ONLY_FILE } from '../owner-only.ts';
 import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { BOOLEAN, DOUBLE, DuckDBInstance, LIST, listValue, VARCHAR } from './duckdb.ts';
 import { LISTED_DEFINITION } from '../screening/listed-definition.ts';
+import { ORG_SCHEMA, ORG_VIEWS } from './org-views.ts';
+import { sha256Hex } from '../sha256.ts';
 
 const SCHEMA = readFileSync(fileURLToPath(new URL('./schema.sql', import.meta.url)), 'utf8');
 /** Noted in the store (meta key schema_digest) once the schema is applied, so opening a store already at it writes nothing. */
-const SCHEMA_DIGEST = createHash('sha256').update(SCHEMA).digest('hex').slice(0, 16);
+const SCHEMA_DIGEST = sha256Hex(SCHEMA).slice(0, 16);
 
 export type Row = Record<string, unknown>;
 
@@ -18,8 +19,10 @@ export type Row = Record<string, unknown>;
 export interface StoreImport {
   /** The export's folder. */
   dir: string;
-  /** Its schema.sql, as checked. */
+  /** Its schema.sql, as checked, without the organisations' views. */
   schema: string;
+  /** The organisations' views it holds, by schema and name: made from derisk's definitions (src/store/org-views.ts), never from the export's bodies. */
+  views: { schema: string; name: string }[];
   /** Each table (as load.sql names it, a checked identifier) and its Parquet file in `dir`. */
   copies: { table: string; file: string }[];
 }
@@ -41,7 +44,7 @@ export const uploadStrings = (orgId: string) => `SELECT raw FROM upload_affiliat
  * its own resolutions of the strings its corrections decide and the works they touch, with views of
  * the shared tables' names over them. A connection reading for that organisation searches it first.
  */
-export const orgSchemaOf = (orgId: string): string => `org_${createHash('sha256').update(orgId).digest('hex').slice(0, 16)}`;
+export const orgSchemaOf = (orgId: string): string => `org_${sha256Hex(orgId).slice(0, 16)}`;
 
 /** Every organisation view the store holds. */
 export async function orgSchemas(store: Store): Promise<string[]> {
@@ -206,6 +209,11 @@ export class Store {
       await connection.run(`SET lock_configuration = true`);
       await connection.run('BEGIN TRANSACTION');
       await connection.run(from.schema);
+      for (const { schema, name } of from.views) {
+        const definition = ORG_SCHEMA.test(schema) && Object.hasOwn(ORG_VIEWS, name) ? ORG_VIEWS[name]! : null;
+        if (!definition) throw new Error(`${schema}.${name} is not a view derisk makes`);
+        await connection.run(`CREATE VIEW ${schema}.${name} AS ${definition(schema)}`);
+      }
       for (const { table, file } of from.copies) await connection.run(`COPY ${table} FROM ${quoted(join(from.dir, file))} (FORMAT 'parquet')`);
       // What the export noted of its schema is not the imported store's: open() applies the schema to it.
       await connection.run(`DELETE FROM meta WHERE key = 'schema_digest'`);

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { capLines } from '../../src/ingest/limits.ts';
-import { checkFieldValues, DEFAULT_LIMITS } from '../../src/ingest/records.ts';
+import { capLines, overlongExcerpt, type Overlong } from '../../src/ingest/limits.ts';
+import { checkFieldValues, DEFAULT_LIMITS, excerptOf } from '../../src/ingest/records.ts';
+import fc from 'fast-check';
 import { readLines } from '../../src/ingest/lines.ts';
 import { ingestWorks } from '../../src/ingest/pipeline.ts';
 import { openAlexWork } from '../../src/ingest/openalex.ts';
@@ -30,14 +31,35 @@ test('long lines pass on whole, however small the pieces they arrive in: splitti
 });
 
 test('a line over the cap is set aside unread, with its length and line number; its neighbours are kept', async () => {
-  const overlong = new Map<number, number>();
-  const input = Buffer.concat([Buffer.from('{"a":1}\n'), Buffer.alloc(3 << 20, 0), Buffer.from('\n{"b":2}\n')]);
+  const overlong = new Map<number, Overlong>();
+  const input = Buffer.concat([Buffer.from('{"a":1}\n'), Buffer.alloc(3 << 20, 0x61), Buffer.from('\n{"b":2}\n')]);
   const lines = await collect(readLines(capLines(pieces(input, 16 << 10), 1 << 20, overlong)));
   assert.deepEqual(
     lines.map((l) => ('text' in l ? l.text : `error ${l.lineNo}`)),
     ['{"a":1}', 'error 2', '{"b":2}'],
   );
-  assert.deepEqual([...overlong], [[2, 3 << 20]]);
+  assert.deepEqual([...overlong], [[2, { bytes: 3 << 20, head: Buffer.alloc(240, 0x61) }]]);
+});
+
+test("an overlong line's excerpt is its beginning, cut between characters, with its length", async () => {
+  // 239 bytes of ASCII, then characters of 3 bytes: the 240 bytes kept end inside the first of them.
+  const line = `{"id":"${'x'.repeat(231)}${'研'.repeat(200_000)}"}`;
+  const overlong = new Map<number, Overlong>();
+  await collect(readLines(capLines(pieces(Buffer.from(`${line}\n`), 7), 1 << 10, overlong)));
+  const excerpt = overlongExcerpt(overlong.get(1)!);
+  assert.equal(excerpt, `{"id":"${'x'.repeat(231)}… (${Buffer.byteLength(line).toLocaleString('en')} bytes in all)`);
+  assert.ok(!excerpt.includes('\ufffd'));
+});
+
+test('an excerpt never cuts a character in two, and keeps all it can of the beginning', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.integer({ min: 1, max: 30 }), (text, max) => {
+      const excerpt = excerptOf(text, max);
+      const shown = excerpt.endsWith('…') && text.length > max ? excerpt.slice(0, -1) : excerpt;
+      assert.equal(Buffer.from(shown).toString(), shown, 'no half of a surrogate pair');
+      assert.ok(text.startsWith(shown) && shown.length >= Math.min(text.length, max - 1));
+    }),
+  );
 });
 
 test('a truncated stream still hands on the line it was in, as the splitter expects', async () => {
@@ -61,6 +83,12 @@ test('an all-zero gzip is one record set aside with the reason; a 100 KB affilia
     assert.deepEqual([r.kept, r.quarantined], [0, 1]);
     const reason = (await store.one<{ reason: string }>('SELECT reason FROM quarantine'))!.reason;
     assert.equal(reason, 'line 1 is 33,554,432 bytes, longer than the 8,388,608 a record may take; set aside unread');
+    const title = 'Ünïcode title of a work whose abstract is far too long';
+    const huge = writeTemp('huge.jsonl', `${JSON.stringify({ id: 'https://openalex.org/W7', display_name: title, abstract: 'é'.repeat(1 << 20) })}\n`);
+    const h = await ingestWorks(store, 'openalex', huge, { quarantineDir: join(home, 'q'), limits: { ...DEFAULT_LIMITS, maxRecordBytes: 1 << 20 } });
+    const { excerpt } = (await store.one<{ excerpt: string }>('SELECT excerpt FROM quarantine WHERE file_id = $1', [h.fileId]))!;
+    // The officer sees which record it is: its id and title, not a replacement character.
+    assert.match(excerpt, /^\{"id":"https:\/\/openalex\.org\/W7","display_name":"Ünïcode title[^\ufffd]*… \(2,097,\d{3} bytes in all\)$/);
     const long = 'x'.repeat(100_000);
     const file = writeTemp(
       'long.jsonl',

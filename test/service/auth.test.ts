@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, mock, test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import { feedIdentity } from '../../src/exchange/feed.ts';
 import { parseFeedOrigins } from '../../src/exchange/origins.ts';
+import { PUBLIC_ROUTES } from '../../src/server/auth.ts';
 import { OPERATOR, PasswordPolicyError, TOKEN_DAYS } from '../../src/service/accounts.ts';
 import { verifyAudit } from '../../src/service/audit.ts';
 import { can, ForbiddenError, type Actor } from '../../src/service/authorize.ts';
@@ -383,6 +385,26 @@ test('every route that changes something is decided: session-only where it is re
     assert.equal(refused.statusCode, 403, `${key(r)}: ${refused.body}`);
     assert.equal(refused.json().message, `an API token cannot ${r.sessionOnly}: log in to the web app (a browser session) and do it there, or send this request with that session's cookie and X-CSRF-Token`);
   }
+});
+
+/**
+ * The /api routes any logged-in user may call, each with why no `config.requires` guards it (what
+ * it shows or changes is the caller's own, or its organisation's that every role may read; the
+ * service checks the rest). Data, so that a new route without `requires` fails the test below
+ * until it is classified here or guarded.
+ */
+const ANY_USER: Record<string, string> = JSON.parse(readFileSync(new URL('any-user-routes.json', import.meta.url), 'utf8')) as Record<string, string>;
+
+test('every /api route is public by declaration (PUBLIC_ROUTES), guarded by config.requires, or a documented any-user route', () => {
+  const key = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
+  const api = routes.filter((r) => r.url.startsWith('/api/') || r.url === '/api');
+  assert.ok(api.length >= 40, `/api routes seen: ${api.length}`);
+  assert.deepEqual(api.filter((r) => !PUBLIC_ROUTES.has(key(r)) && !r.requires && !(key(r) in ANY_USER)).map(key), [], 'a new /api route: guard it with config.requires where it is registered, or add it to test/service/any-user-routes.json with the reason any user may call it');
+  assert.deepEqual(
+    Object.keys(ANY_USER).filter((k) => !api.some((r) => key(r) === k && !r.requires)),
+    [],
+    'every route listed as any-user exists and is not guarded',
+  );
 });
 
 // Found in round 32: POST /api/users answered a non-admin's bad body with 400, telling them how the

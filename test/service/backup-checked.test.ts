@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Store } from '../../src/store/store.ts';
+import { orgSchemaOf, Store } from '../../src/store/store.ts';
+import { ORG_VIEWS } from '../../src/store/org-views.ts';
+import { checkBackupFiles, readBackupManifest } from '../../src/appdb/backup.ts';
 import { derisk } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 
@@ -106,6 +108,39 @@ test('a table file changed with its row count kept is refused, naming it', async
   assert.equal(derisk(['audit', 'verify', '--backup', backup], env).status, 1);
 });
 
+test('a backup whose rows were changed, its manifest rehashed, is refused before anything is written: its own audit trail disagrees', async () => {
+  const { backup } = await backedUp();
+  const organisations = join(backup, 'app', 'organisations.jsonl');
+  writeFileSync(organisations, readFileSync(organisations, 'utf8').replace('"Org A"', '"Org B"'));
+  const manifestPath = join(backup, 'app', 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { tableFiles: Record<string, { sha256: string; bytes: number }> };
+  const data = readFileSync(organisations);
+  manifest.tableFiles.organisations = { sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length };
+  writeFileSync(manifestPath, JSON.stringify(manifest));
+  const home = emptyHome();
+  const r = derisk(['restore', backup, '--allow-unsigned'], { DERISK_HOME: home });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /does not agree with its own audit trail \(1 problem\(s\): entry \d+: organisations\/org-a was changed outside derisk .*nothing of it is restored/);
+  assert.deepEqual(readdirSync(home), [], 'the home is left as it was: no store, database or key');
+});
+
+test('the store files a restore imports are its own copies, checked: a file changed in the backup after the check is not what is imported', async () => {
+  const { backup } = await backedUp();
+  const app = join(backup, 'app');
+  const manifest = readBackupManifest(app);
+  const scratch = mkdtempSync(join(tempDir(), 'copies-'));
+  const { store } = await checkBackupFiles(app, manifest, scratch);
+  assert.equal(store!.dir, scratch);
+  // Between the check and the import, someone who may write the backup's folder rewrites the risk list.
+  await rewriteParquet(join(backup, 'store', 'risk_lists.parquet'), `SELECT * REPLACE ('{"entries":[]}' AS doc) FROM $file`);
+  const imported = await Store.importFrom(join(tempDir(), 'imported.duckdb'), store!);
+  try {
+    assert.deepEqual(await imported.all('SELECT doc FROM risk_lists'), [{ doc: DOC }]);
+  } finally {
+    imported.close();
+  }
+});
+
 test('a statement added to load.sql is refused before anything is written, even with the manifest rehashed; the home is left as it was', async () => {
   const { backup } = await backedUp();
   const load = join(backup, 'store', 'load.sql');
@@ -146,7 +181,7 @@ test("the store's schema.sql of an old backup is refused with a statement derisk
   assert.ok(!existsSync(fresh), 'a refused restore makes no home');
   // Beneath that check, the import's own sandbox: what it runs reaches no file outside the export.
   const statement = `CREATE TABLE stolen AS SELECT * FROM read_text('${secret}');`;
-  await assert.rejects(Store.importFrom(join(tempDir(), 'sandboxed.duckdb'), { dir: join(backup, 'store'), schema: statement, copies: [] }), new RegExp(pattern(secret)));
+  await assert.rejects(Store.importFrom(join(tempDir(), 'sandboxed.duckdb'), { dir: join(backup, 'store'), schema: statement, views: [], copies: [] }), new RegExp(pattern(secret)));
 
   // Without the added statement, the old backup restores, said to be unverified.
   writeFileSync(schema, readFileSync(schema, 'utf8').replace(/CREATE TABLE stolen.*\n/, ''));
@@ -156,6 +191,39 @@ test("the store's schema.sql of an old backup is refused with a statement derisk
   const v = derisk(['audit', 'verify', '--backup', backup], { DERISK_HOME: home });
   assert.equal(v.status, 0, v.stdout + v.stderr);
   assert.match(v.stdout, /made before backups listed a SHA-256 for each of their files: its tables and evidence store are unverified/);
+});
+
+test("an organisation view's body in schema.sql is never run: the restored view is derisk's own, whatever the backup says", async () => {
+  const home = join(tempDir(), 'home');
+  assert.equal(derisk(['users', 'add-org', 'org-a', 'Org', 'A'], { DERISK_HOME: home }).status, 0);
+  const org = orgSchemaOf('org-a');
+  const store = await Store.open(join(home, 'derisk.duckdb'));
+  await store.run(`INSERT INTO risk_lists VALUES ('test-list', 'v1', 'Test list', 1, TIMESTAMP '2026-11-01 00:00:00', $1)`, [DOC]);
+  // An organisation's view as src/resolve/org-view.ts makes one: its own resolutions, the shared base's name over them.
+  await store.run(`CREATE SCHEMA ${org}`);
+  await store.run(`CREATE TABLE ${org}.own_resolutions AS SELECT * FROM main.resolutions LIMIT 0`);
+  await store.run(`CREATE VIEW ${org}.resolutions AS ${ORG_VIEWS.resolutions!(org)}`);
+  store.close();
+  const backup = join(tempDir(), 'backup');
+  assert.equal(derisk(['backup', backup], { DERISK_HOME: home }).status, 0);
+  const schema = join(backup, 'store', 'schema.sql');
+  const exported = readFileSync(schema, 'utf8');
+  assert.match(exported, new RegExp(`^CREATE VIEW ${org}\\.resolutions AS `, 'm'));
+  // Someone who holds the backup makes the view read other rows (another organisation's, a file's) and rehashes the manifest.
+  writeFileSync(schema, exported.replace(new RegExp(`^(CREATE VIEW ${org}\\.resolutions AS ).*$`, 'm'), '$1SELECT doc AS raw FROM main.risk_lists;'));
+  rehashStoreFile(backup, 'schema.sql');
+  const restored = join(tempDir(), 'restored');
+  const r = derisk(['restore', backup, '--allow-unsigned'], { DERISK_HOME: restored });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const back = await Store.open(join(restored, 'derisk.duckdb'));
+  try {
+    const [view] = await back.all<{ sql: string }>(`SELECT sql FROM duckdb_views() WHERE schema_name = $1 AND view_name = 'resolutions'`, [org]);
+    assert.doesNotMatch(view!.sql, /risk_lists/);
+    assert.match(view!.sql, new RegExp(`FROM main\\.resolutions WHERE .* UNION ALL \\(SELECT \\* FROM ${org}\\.own_resolutions\\)`));
+    assert.deepEqual(await back.all(`SELECT * FROM ${org}.resolutions`), []);
+  } finally {
+    back.close();
+  }
 });
 
 test('a file missing from the backup, or one its manifest does not list, is refused by restore and audit verify --backup, naming it', async () => {
