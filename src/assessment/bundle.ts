@@ -6,7 +6,7 @@ import { loadRegions, type RegionCatalogue } from '../regions/regions.ts';
 import { typedKey } from '../resolve/normalize.ts';
 import { loadAliases } from '../screening/aliases.ts';
 import { loadListCatalogue } from '../screening/lists.ts';
-import { loadPlaceholders } from '../screening/placeholders.ts';
+import { loadPlaceholders, type Placeholders } from '../screening/placeholders.ts';
 import { loadWeights, type Weights } from '../screening/portfolio.ts';
 import { readTextFile } from '../text-file.ts';
 import { loadAiUses, type AiUse } from './ai-act.ts';
@@ -50,8 +50,8 @@ export interface PolicyBundle {
   standards: StandardsCatalogue;
   /** Language names by typedKey → language id (data/assessment/languages.json). */
   languages: Map<string, string>;
-  /** Placeholder names ("TBD", "N/A") by placeholderKey → why they name nobody (data/assessment/placeholder-names.json). */
-  placeholders: Map<string, string>;
+  /** Placeholder names ("TBD", "N/A") and descriptions ("a university in Hong Kong") that name nobody (data/assessment/placeholder-names.json). */
+  placeholders: Placeholders;
 }
 
 const hashOf = (file: string) => sha256Hex(readFileSync(file)).slice(0, 16);

@@ -2,7 +2,6 @@ import { listValue } from '../store/duckdb.ts';
 import { retractedWorks, workMerges, type MergeDifference } from '../store/merges.ts';
 import type { Hit, ScreenResult, Screener } from '../screening/screener.ts';
 import { LEVELS, type Level } from '../screening/lists.ts';
-import { placeholderKey } from '../screening/placeholders.ts';
 import type { Store } from '../store/store.ts';
 import { typedKey } from '../resolve/normalize.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
@@ -306,7 +305,7 @@ const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region', fallback: '
 function judgeParties(c: Case, parties: PartyScreen[], bundle: PolicyBundle): PartyScreen[] {
   const stated = [...c.partners.map((p) => p.country), ...(c.funders ?? []).map((f) => f.country)];
   return parties.map((p, i) => {
-    const placeholder = p.query === null ? undefined : bundle.placeholders.get(placeholderKey(p.query));
+    const placeholder = p.query === null ? undefined : bundle.placeholders.reasonFor(p.query);
     if (placeholder !== undefined) {
       return {
         role: p.role,

@@ -13,8 +13,53 @@ export const PLACEHOLDERS_FILE = 'data/assessment/placeholder-names.json';
 /** How a written name is compared with the placeholders: case, spacing, invisible characters, full-width forms and a trailing full stop aside. */
 export const placeholderKey = (name: string): string => typedKey(name).replace(/\.$/, '');
 
-/** Placeholder key → why it names nobody; a bad file is refused with the error `fail` makes, naming the file. */
-export function loadPlaceholders(file: string, fail: (message: string) => Error): Map<string, string> {
+/** What a party's name is read against: placeholder words, and the shapes of a description that names nobody. */
+export interface Placeholders {
+  /** Why the written name names nobody, or undefined for a name. */
+  reasonFor(name: string): string | undefined;
+}
+
+interface DescriptionRules {
+  indefinite: string[];
+  kinds: string[];
+  placeLinks: string[];
+  toBe: string;
+}
+
+const words = (key: string): string[] => key.split(/[\s,;:]+/).filter((w) => w !== '');
+
+/**
+ * Reads a name as a description when it only says what kind of organisation and where ("a
+ * university in Hong Kong", "university (Hong Kong)") or carries a placeholder beside it
+ * ("University in Macau (TBD)"): the registry resolves such strings to some real institution (the
+ * University of Hong Kong), which would then be screened in the partner's place.
+ */
+function describer(names: Map<string, string>, rules: DescriptionRules): (key: string, written: string) => string | undefined {
+  const kinds = new Set(rules.kinds);
+  const indefinite = new Set(rules.indefinite);
+  const links = rules.placeLinks.map((l) => ` ${l} `);
+  return (key, written) => {
+    for (const aside of key.matchAll(/[([]([^)\]]*)[)\]]|\s[-–—]\s+(.+)$/g)) {
+      const inner = (aside[1] ?? aside[2] ?? '').trim().replace(/\.$/, '');
+      if (names.has(inner) || inner.startsWith(`${rules.toBe} `)) return `a placeholder beside the words ("${inner}"): not a name yet`;
+    }
+    const bare = key.replace(/[([][^)\]]*[)\]]/g, ' ').trim();
+    const link = links.map((l) => bare.indexOf(l)).filter((i) => i > 0);
+    // "An Giang University" is a name: after an indefinite word, a kind must follow, or a kind and a place.
+    const [first, second] = words(key);
+    if (first !== undefined && second !== undefined && indefinite.has(first) && (kinds.has(second) || (link.length > 0 && words(bare).some((w) => kinds.has(w))))) {
+      return `a description ("${first} …"), not a name`;
+    }
+    // Only kind words before a bracket ("University (Hong Kong)"), or before a place when written in lower
+    // case ("university in Tokyo"): capitalised, that is a name ("University at Albany", "University in Bitola").
+    const before = bare !== key.trim() ? bare : link.length > 0 && /^\p{Ll}/u.test(written.trim()) ? bare.slice(0, Math.min(...link)) : null;
+    if (before !== null && words(before).length > 0 && words(before).every((w) => kinds.has(w))) return 'a kind of organisation and a place, not a name';
+    return undefined;
+  };
+}
+
+/** The placeholder file read; a bad file is refused with the error `fail` makes, naming the file. */
+export function loadPlaceholders(file: string, fail: (message: string) => Error): Placeholders {
   const text = readTextFile(file, fail);
   let doc;
   try {
@@ -23,13 +68,24 @@ export function loadPlaceholders(file: string, fail: (message: string) => Error)
     throw fail(`${file}: not valid JSON (${(e as Error).message})`);
   }
   if (!doc.provenance?.sources) throw fail(`${file}: the placeholder names need provenance`);
-  return new Map((doc.names as { name: string; reason: string }[]).map((n) => [placeholderKey(n.name), n.reason]));
+  const rules = doc.descriptions as DescriptionRules | undefined;
+  if (!rules || ![rules.indefinite, rules.kinds, rules.placeLinks].every((l) => Array.isArray(l) && l.every((w) => typeof w === 'string')) || typeof rules.toBe !== 'string') {
+    throw fail(`${file}: descriptions needs the word lists indefinite, kinds and placeLinks, and toBe`);
+  }
+  const names = new Map((doc.names as { name: string; reason: string }[]).map((n) => [placeholderKey(n.name), n.reason]));
+  const describes = describer(names, rules);
+  return {
+    reasonFor: (name) => {
+      const key = placeholderKey(name).replace(/\s+/g, ' ').trim();
+      return names.get(key) ?? describes(key, name);
+    },
+  };
 }
 
-let bundled: Map<string, string> | null = null;
+let bundled: Placeholders | null = null;
 
 /** Why a written name is a placeholder (the repository's list), or undefined for a name. */
 export function placeholderReason(name: string): string | undefined {
   bundled ??= loadPlaceholders(fileURLToPath(new URL(`../../${PLACEHOLDERS_FILE}`, import.meta.url)), (m) => new ListError(m));
-  return bundled.get(placeholderKey(name));
+  return bundled.reasonFor(name);
 }

@@ -216,6 +216,26 @@ test('bug 1 class: a placeholder name ("TBD", "N/A") is a partner not named yet,
   }
 });
 
+test('red team F1 class: a description ("a university in Hong Kong") is a partner not named yet, never the institution it resembles', async () => {
+  for (const [name, country] of [
+    ['a university in Hong Kong', 'HK'],
+    ['university (Hong Kong)', 'HK'],
+    ['University in Macau (TBD)', 'MO'],
+    ['a university of Hong Kong', 'HK'],
+  ] as const) {
+    const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: `Described ${name}`, partners: [GREEN_CASE.partners[0], { name, role: 'partner', country }] });
+    const { result } = await cases.assess(OFFICER, id, '2026-11-22');
+    assert.notEqual(result.overall, 'green', name);
+    assert.equal(result.categories.security.verdict, 'needs-information', `${name}: ${JSON.stringify(result.categories)}`);
+    const party = (result.evidence!.parties as { query: string; rorId: string | null; why: string }[]).find((p) => p.query === name)!;
+    assert.equal(party.rorId, null, `${name} is not screened as the University of Hong Kong`);
+    assert.match(party.why, /^not named yet: .*not a name/);
+  }
+  const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: 'Named HKU', partners: [GREEN_CASE.partners[0], { name: 'University of Hong Kong', role: 'partner', country: 'HK' }] });
+  const party = ((await cases.assess(OFFICER, id, '2026-11-22')).result.evidence!.parties as { query: string; rorId: string | null }[]).find((p) => p.query === 'University of Hong Kong')!;
+  assert.equal(party.rorId, '02zhqgq86', 'the name itself is identified');
+});
+
 test('bug 1 class: a partner the registry places in another country than the case says is not identified; the note names both', async () => {
   const partner = async (p: Record<string, string>) => {
     const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: `Placed: ${JSON.stringify(p)}`, partners: [GREEN_CASE.partners[0], { role: 'partner', ...p }] });
