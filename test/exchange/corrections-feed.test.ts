@@ -70,7 +70,7 @@ test('a shared match correction travels in the signed feed and applies where an 
   assert.match(missing.stderr, /no correction 00000000-0000-4000-8000-000000000000 received/);
 });
 
-test('a shared correction withdrawn or superseded is no longer published: a subscriber pulls nothing it could accept', async () => {
+test('a shared correction withdrawn or superseded goes out only as its retraction: a subscriber pulls nothing it could accept', async () => {
   const [a, b] = await Promise.all([installation(), installation()]);
   const key = /key: (ed25519:\S+)/.exec(ok(derisk(['exchange', 'keys', '--publisher', 'Alpha platform'], a)))![1]!;
   const share = (raw: string, reason: string) => {
@@ -89,8 +89,26 @@ test('a shared correction withdrawn or superseded is no longer published: a subs
   const text = readdirSync(feed)
     .map((f) => readFileSync(join(feed, f), 'utf8'))
     .join('\n');
-  assert.ok(!text.includes('WITHDRAWN-REASON'), 'a withdrawn correction is not in the feed');
-  assert.ok(!text.includes('SUPERSEDED-REASON'), 'a superseded correction is not in the feed');
+  // Each is in the feed only as its retraction (MISP `deleted`, STIX `revoked`), for a subscriber that pulled it before.
+  // Objects holding the mark, each with whether it sits inside a retraction (itself or an enclosing object).
+  const carrying = (node: unknown, mark: string, retracted = false): boolean[] => {
+    if (Array.isArray(node)) return node.flatMap((n) => carrying(n, mark, retracted));
+    if (node === null || typeof node !== 'object') return [];
+    const o = node as Record<string, unknown>;
+    const here = retracted || o.deleted === true || o.revoked === true;
+    return Object.values(o).some((v) => typeof v === 'string' && v.includes(mark)) ? [here] : Object.values(o).flatMap((v) => carrying(v, mark, here));
+  };
+  const docs = readdirSync(feed)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(feed, f), 'utf8')) as unknown);
+  for (const mark of ['WITHDRAWN-REASON', 'SUPERSEDED-REASON']) {
+    const items = carrying(docs, mark);
+    assert.ok(text.includes(mark) === items.length > 0, `${mark}: found where the feed's JSON holds it`);
+    assert.ok(
+      items.every((retracted) => retracted),
+      `${mark} goes out only inside a retraction`,
+    );
+  }
 
   ok(derisk(['exchange', 'subscribe', feed, '--key', key], b));
   ok(derisk(['exchange', 'pull'], b));
