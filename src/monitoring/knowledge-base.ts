@@ -64,8 +64,9 @@ export interface EntryView {
 
 /**
  * One thing that changed in the knowledge base, for "what changed since" and for watchers:
- * an entry added, changed, changed in status, or reviewed. `seq` is the audit entry's sequence
- * number: a cursor that only grows.
+ * an entry added, changed, changed in status, or reviewed. `seq` is the change's number in the
+ * knowledge base's own history (1, 2, …; the changes one audit entry records share it): a cursor
+ * that only grows. Not the audit trail's number, whose gaps would show how much every organisation does.
  */
 export interface ChangeEvent {
   seq: number;
@@ -504,9 +505,11 @@ export class KnowledgeBase {
        WHERE r.reviewed_at >= $1`,
       [from],
     );
+    const history = await this.db.query<{ s: number }>('SELECT audit_seq AS s FROM kb_versions UNION SELECT audit_seq FROM kb_reviews ORDER BY s');
+    const numbered = new Map(history.map((r, i) => [Number(r.s), i + 1]));
     const topics = options.topic ? topicWithChildren(this.vocabulary, options.topic) : null;
     const event = (r: Row, kind: ChangeEvent['kind']): ChangeEvent => ({
-      seq: Number(r.audit_seq),
+      seq: numbered.get(Number(r.audit_seq))!,
       at: r.at,
       kind,
       entry: r.entry_id,

@@ -540,7 +540,7 @@ async function checkRows(db: AppTx, latest: Map<string, { digest: string | null;
       const recorded = latest.get(ref);
       const orgId = spec.org ? String(row[spec.org]) : (recorded?.orgId ?? null);
       if (!recorded || recorded.digest === null) problems.push({ seq: recorded?.seq ?? null, problem: `${ref} was written outside derisk (no audit entry records it)`, orgId });
-      else if (recorded.digest !== rowDigest(table, row)) problems.push({ seq: recorded.seq, problem: `${ref} was changed outside derisk (it differs from what entry ${recorded.seq} recorded)`, orgId });
+      else if (recorded.digest !== rowDigest(table, row)) problems.push({ seq: recorded.seq, problem: `${ref} was changed outside derisk (it differs from what the entry recorded)`, orgId });
       else if (repeated) {
         const stated = repeatedDiffering(row, repeated);
         if (stated) problems.push({ seq: recorded.seq, problem: `${ref} was changed outside derisk (its ${stated} is not what its ${repeated.document} says)`, orgId });
@@ -548,7 +548,7 @@ async function checkRows(db: AppTx, latest: Map<string, { digest: string | null;
     }
   }
   for (const [ref, r] of latest) {
-    if (r.digest !== null && !seen.has(ref)) problems.push({ seq: r.seq, problem: `${ref} was deleted outside derisk (entry ${r.seq} recorded it)`, orgId: r.orgId });
+    if (r.digest !== null && !seen.has(ref)) problems.push({ seq: r.seq, problem: `${ref} was deleted outside derisk (the entry recorded it)`, orgId: r.orgId });
   }
   return problems;
 }
@@ -573,12 +573,32 @@ export async function allRows(tx: AppTx): Promise<RowRef[]> {
   return refs;
 }
 
-export async function auditEntries(db: AppDb, orgId: string | null, limit = 200): Promise<Stored[]> {
-  return orgId === null ? db.query<Stored>('SELECT * FROM audit ORDER BY seq DESC LIMIT $1', [limit]) : db.query<Stored>('SELECT * FROM audit WHERE org_id = $1 ORDER BY seq DESC LIMIT $2', [orgId, limit]);
+/**
+ * An entry as its organisation sees it. `seq` is the entry's number among the organisation's own
+ * (1, 2, … without gaps): the trail's own number, and the hashes chaining it (from which that number
+ * can be recomputed), would show by their gaps how much every other organisation does.
+ */
+export type OrgAuditEntry = {
+  seq: number;
+  recorded_at: string;
+  actor: string;
+  org_id: string;
+  action: string;
+  target: string;
+  detail: string;
+};
+
+/** The organisation's entries, newest first, numbered within the organisation. */
+export async function auditEntries(db: AppDb, orgId: string, limit = 200): Promise<OrgAuditEntry[]> {
+  const rows = await db.query<OrgAuditEntry & { n: number }>('SELECT n, recorded_at, actor, org_id, action, target, detail FROM (SELECT row_number() OVER (ORDER BY seq) AS n, seq, recorded_at, actor, org_id, action, target, detail FROM audit WHERE org_id = $1) own ORDER BY seq DESC LIMIT $2', [
+    orgId,
+    limit,
+  ]);
+  return rows.map(({ n, recorded_at, actor, org_id, action, target, detail }) => ({ seq: Number(n), recorded_at, actor, org_id, action, target, detail }));
 }
 
 /** The audit trail of the actor's organisation, newest first (officers and admins). */
-export async function auditTrailOf(db: AppDb, actor: Actor, limit = 200): Promise<Stored[]> {
+export async function auditTrailOf(db: AppDb, actor: Actor, limit = 200): Promise<OrgAuditEntry[]> {
   authorize(actor, 'audit.read');
   return auditEntries(db, actor.orgId, limit);
 }
@@ -595,9 +615,10 @@ export async function verifyAuditOf(db: AppDb, actor: Actor): Promise<Awaited<Re
  * the console's `derisk audit verify`).
  */
 export async function verifyAuditFor(db: AppDb, orgId: string, report: AuditReport): Promise<{ entries: number; problems: { seq: number | null; problem: string }[]; sealed: boolean }> {
-  const own = await db.query<{ n: number }>('SELECT count(*) AS n FROM audit WHERE org_id = $1', [orgId]);
-  const problems = report.problems.filter((p) => p.orgId === orgId).map(({ seq, problem }) => ({ seq, problem }));
+  // A problem's entry by its number in the organisation's view (auditEntries); an entry of another or of the operator by none.
+  const own = new Map((await db.query<{ seq: number }>('SELECT seq FROM audit WHERE org_id = $1 ORDER BY seq', [orgId])).map((r, i) => [Number(r.seq), i + 1]));
+  const problems = report.problems.filter((p) => p.orgId === orgId).map(({ seq, problem }) => ({ seq: seq === null ? null : (own.get(seq) ?? null), problem }));
   for (const p of report.problems) if (p.orgId === null && p.forEveryone) problems.push({ seq: null, problem: p.forEveryone });
   if (report.problems.some((p) => p.orgId !== orgId && !p.forEveryone)) problems.push({ seq: null, problem: "the installation's audit trail has problems outside your organisation: the operator sees them with derisk audit verify" });
-  return { entries: Number(own[0]?.n ?? 0), problems, sealed: report.sealed };
+  return { entries: own.size, problems, sealed: report.sealed };
 }
