@@ -32,7 +32,7 @@ import { anchorAnew, appendAudit, backupHeadProblems, sealOf, verifyAudit } from
 import { makeOwnerOnly, OWNER_ONLY_DIR, writeOwnerOnly } from '../owner-only.ts';
 import { cliActorId, cliActorName, ROLES, type Actor, type Role } from '../service/authorize.ts';
 import { publicIdentityOf } from '../exchange/feed-key.ts';
-import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { COMMON, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { at, out } from './io.ts';
 
 /** The CLI acts for the operator of this installation: an admin of the local organisation. */
@@ -45,7 +45,7 @@ export async function cliActor(db: AppDb, org: string): Promise<Actor> {
 const USERS_USAGE = 'users add-org <id> <name> | users add --org ID --email E --role R | users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role> | users reset-password <e-mail>';
 
 /** Organisations and users, managed by the operator at the console (every change audited). */
-export async function usersCommand(argv: string[]): Promise<number> {
+export async function usersCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, org: { type: 'string' }, email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } } });
   const [sub, ...rest] = positionals;
   const db = await openAppDb(loadConfig());
@@ -102,7 +102,7 @@ export async function usersCommand(argv: string[]): Promise<number> {
 }
 
 /** Cases, from the console: take back a share (the other organisation loses sight of the case at once). */
-export async function casesCommand(argv: string[]): Promise<number> {
+export async function casesCommand(argv: string[]): Promise<ExitCode> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
   const [sub, caseId, orgId] = positionals;
   if (sub !== 'unshare' || !caseId || !orgId) throw new UsageError('cases unshare <case id> <organisation>');
@@ -125,7 +125,7 @@ export async function casesCommand(argv: string[]): Promise<number> {
  * Backs up the application database (JSON Lines, whichever database holds it) and the evidence
  * store (DuckDB's EXPORT DATABASE, Parquet) into one directory.
  */
-export async function backupCommand(argv: string[]): Promise<number> {
+export async function backupCommand(argv: string[]): Promise<ExitCode> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
   const dir = positionals[0];
   if (!dir) throw new UsageError('backup <directory>');
@@ -207,7 +207,7 @@ const manifestCheckText = (digest: string | undefined): string =>
     : 'checked only against the backup itself (its signature is by the key the backup carries, so whoever holds the backup can change it and sign it again): give the manifest SHA-256 derisk backup printed with --manifest-sha256 to check that it is the backup made';
 
 /** Restores a backup into a new installation (empty application database, no evidence store yet). */
-export async function restoreCommand(argv: string[]): Promise<number> {
+export async function restoreCommand(argv: string[]): Promise<ExitCode> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, 'allow-unsigned': { type: 'boolean' }, 'manifest-sha256': { type: 'string' } } });
   const dir = positionals[0];
   if (!dir) throw new UsageError('restore <backup directory> [--manifest-sha256 <hex>] [--allow-unsigned]');
@@ -322,7 +322,7 @@ function exchangeRestored(e: ExchangeRestore): string {
 const AUDIT_USAGE =
   'audit verify [--backup <dir> [--manifest-sha256 <hex>]]...: checks the audit trail for edited or deleted entries (and that it holds the head each backup recorded, which feed key signed its manifest, and that the manifest has the SHA-256 derisk backup printed, one --manifest-sha256 per --backup, in order) | audit anchor --reason "…": anchors the trail as it stands, on purpose (audited)';
 
-export async function auditCommand(argv: string[]): Promise<number> {
+export async function auditCommand(argv: string[]): Promise<ExitCode> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, backup: { type: 'string', multiple: true }, 'manifest-sha256': { type: 'string', multiple: true }, reason: { type: 'string' } } });
   const sub = positionals[0];
   if ((sub !== 'verify' && sub !== 'anchor') || positionals.length > 1) throw new UsageError(AUDIT_USAGE);

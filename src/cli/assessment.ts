@@ -16,7 +16,7 @@ import { assessmentDocument, CaseService, checkAsOf, readAssessment, verdictDige
 import type { CorrectionRead } from '../resolve/org-view.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
-import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore } from './common.ts';
+import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { at, out } from './io.ts';
 import { sha256Hex } from '../sha256.ts';
 
@@ -78,7 +78,7 @@ async function writeReport(path: string, c: Case, a: Assessment, meta: Parameter
   out.error(`report written to ${path}`);
 }
 
-export async function assessCommand(argv: string[]): Promise<number> {
+export async function assessCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -147,7 +147,7 @@ export async function assessCommand(argv: string[]): Promise<number> {
 }
 
 /** Checks the rulebook (its policy tests run on load) within the policy bundle, and lists its criteria. */
-export function rulebookCommand(argv: string[]): number {
+export function rulebookCommand(argv: string[]): ExitCode {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
   const bundle = loadBundle({ rulebook: positionals[0] ?? DEFAULT_RULEBOOK });
   const rb = bundle.rulebook;
@@ -165,7 +165,7 @@ export function rulebookCommand(argv: string[]): number {
 }
 
 /** derisk assessments show <id>: a stored verdict as it was decided, with the case as assessed. */
-export async function assessmentsCommand(argv: string[]): Promise<number> {
+export async function assessmentsCommand(argv: string[]): Promise<ExitCode> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, org: { type: 'string' }, report: { type: 'string' } } });
   if (positionals[0] !== 'show' || positionals.length !== 2) throw new UsageError('assessments show <assessment id> [--org O] [--json] [--report out.html|out.pdf]: a stored verdict with the case as assessed');
   if (values.report && !/\.(html?|pdf)$/.test(values.report)) throw new UsageError('--report writes .html or .pdf');

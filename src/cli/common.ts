@@ -3,8 +3,28 @@ import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
 import { invocation } from './io.ts';
 
-/** Exit codes: 0 all good, 1 failed, 2 usage error, 3 finished but some records were quarantined. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, quarantined: 3 } as const;
+/**
+ * Every exit code a command returns, what it means and which commands return it: the one source of
+ * the codes the commands return (EXIT, the screening states') and of README's table of them
+ * (test/cli/exit-codes.test.ts holds the two together).
+ */
+export const EXIT_CODES = {
+  ok: { code: 0, means: 'done', commands: 'every command; `screen`: the registry recognises it and no list names it' },
+  failed: {
+    code: 1,
+    means: 'failed: the reason is on stderr',
+    commands: 'every command; also `audit verify` and `restore` when the trail has problems, `exchange pull` when a feed was refused, `monitor fetch` when a pull failed (kept for the next pass)',
+  },
+  usage: { code: 2, means: 'usage error: every mistake in the command line is named, with the usage of that command', commands: 'every command' },
+  quarantined: { code: 3, means: 'done, but some records were quarantined (set aside with their file, line and reason)', commands: '`ingest`, `lists load --format ftm`, `resolve`, `monitor fetch`, `demo`' },
+  listed: { code: 10, means: 'a list names it', commands: '`screen` (a batch: at least one name)' },
+  ambiguous: { code: 11, means: 'ambiguous: choose the institution meant', commands: '`screen` (a batch: at least one name, and none listed)' },
+  unknown: { code: 12, means: 'unknown organisation: identify it first', commands: '`screen` (a batch: at least one name, and none listed or ambiguous)' },
+} as const;
+
+export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES]['code'];
+
+export const EXIT = { ok: EXIT_CODES.ok.code, failed: EXIT_CODES.failed.code, usage: EXIT_CODES.usage.code, quarantined: EXIT_CODES.quarantined.code } as const;
 
 /** A mistake in the command line: reported with the usage text and exit code 2. */
 export class UsageError extends Error {}

@@ -5,7 +5,7 @@ import { loadTaxonomy } from '../fields/taxonomy.ts';
 import { aggregatePairs } from '../indicators/landscape.ts';
 import { SHARED } from '../ingest/pipeline.ts';
 import { SOURCES, locate } from '../sources.ts';
-import { COMMON, EXIT, withStore } from './common.ts';
+import { COMMON, EXIT, withStore, type ExitCode } from './common.ts';
 import { regionsFrom } from './regions-option.ts';
 import { out } from './io.ts';
 import { runIngest } from './ingest.ts';
@@ -15,7 +15,7 @@ import { catalogueLists } from '../screening/lists.ts';
 import { loadAndScreen } from './screening.ts';
 import { serveStore } from './serve.ts';
 
-export async function demo(argv: string[]): Promise<number> {
+export async function demo(argv: string[]): Promise<ExitCode> {
   const { values } = parseArgs({ args: argv, options: { ...COMMON, serve: { type: 'boolean' }, port: { type: 'string' } } });
   const config = loadConfig();
   const catalogue = await regionsFrom(values);

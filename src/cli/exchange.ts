@@ -14,7 +14,7 @@ import { stixBundle } from '../exchange/stix.ts';
 import { EUROPE } from '../regions/countries.ts';
 import type { RiskList } from '../screening/lists.ts';
 import { cliActor } from './admin.ts';
-import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { COMMON, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 
 export const EXCHANGE_USAGE = `derisk exchange keys [--publisher NAME]          this installation's feed key (Ed25519; made on first use) and publisher name
   derisk exchange note --entry LIST/ENTRY|--ror ID|--name S --text T [--opinion 0-100] [--org O]   a note on an entity
@@ -95,7 +95,7 @@ function printOutgoing(outgoing: Outgoing): void {
   if (outgoing.keptAsReleased > 0) out.log(`kept as last released: ${outgoing.keptAsReleased} partner groups, whose verdicts changed since by fewer than ${outgoing.heldBack.k} organisations besides any one of them`);
 }
 
-export async function exchangeCommand(argv: string[]): Promise<number> {
+export async function exchangeCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   const [sub, ...args] = positionals;
   const config = loadConfig();

@@ -6,12 +6,12 @@ import { exportFtm, ftmHitEntities, ftmJsonLines, type ScreenedHit } from '../ex
 import { ValidationError } from '../errors.ts';
 import { loadedLists, SCREENER_VERSION } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
-import { EXIT, UsageError, withStore } from './common.ts';
+import { EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { at, out } from './io.ts';
 
 const USAGE = 'export parquet <dir> | export ftm --out FILE [--list ID]... [--hits]';
 
-export async function exportCommand(argv: string[]): Promise<number> {
+export async function exportCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' }, list: { type: 'string', multiple: true }, hits: { type: 'boolean' } } });
   if (positionals[0] === 'ftm') return exportFtmCommand(positionals.slice(1), values);
   if (positionals[0] !== 'parquet' || !positionals[1]) throw new UsageError(USAGE);
@@ -33,7 +33,7 @@ async function sharedBaseHits(store: Store, lists: string[]): Promise<ScreenedHi
 }
 
 /** The loaded risk lists as FollowTheMoney JSON Lines, for FtM tools (yente, Aleph, nomenklatura). */
-async function exportFtmCommand(rest: string[], values: { out?: string; list?: string[]; hits?: boolean }): Promise<number> {
+async function exportFtmCommand(rest: string[], values: { out?: string; list?: string[]; hits?: boolean }): Promise<ExitCode> {
   if (rest.length > 0 || !values.out) throw new UsageError('export ftm needs --out FILE (and takes no other argument)');
   // The console is the installation's operator: allowed what an admin is.
   const operator = { userId: `cli:${userInfo().username}`, orgId: 'local', role: 'admin' as const, name: `command line (${userInfo().username})` };

@@ -1,9 +1,9 @@
 import { parseArgs } from './args.ts';
 import { fetchOpenAlexWorks } from '../fetch/openalex-api.ts';
-import { EXIT, UsageError } from './common.ts';
+import { EXIT, UsageError, type ExitCode } from './common.ts';
 import { ProgressReporter } from './progress.ts';
 
-export async function fetchCommand(argv: string[]): Promise<number> {
+export async function fetchCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

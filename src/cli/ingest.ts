@@ -6,12 +6,12 @@ import type { ClickHouseEvidence, PublishReport } from '../store/clickhouse.ts';
 import { describeMergeSummary } from '../store/merges.ts';
 import type { Store } from '../store/store.ts';
 import { INGEST_KINDS, IngestWorkflow, type FileReport, type IngestEvent, type IngestKind, type IngestOutcome, type IngestRequest } from '../workflows/ingest.ts';
-import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore } from './common.ts';
+import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { asTyped, at, out } from './io.ts';
 import { ProgressReporter } from './progress.ts';
 
 /** derisk ingest KIND FILE…: an administrator's ingest into the shared evidence base. */
-export async function ingestCommand(argv: string[]): Promise<number> {
+export async function ingestCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, 'no-resolve': { type: 'boolean' }, 'batch-size': { type: 'string' } } });
   const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
   if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UsageError('--batch-size takes a positive whole number');

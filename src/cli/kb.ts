@@ -9,7 +9,7 @@ import { EntryError, entryLabel } from '../monitoring/entry.ts';
 import { KnowledgeBase, type EntrySummary } from '../monitoring/knowledge-base.ts';
 import { readTextFile } from '../text-file.ts';
 import { cliActor } from './admin.ts';
-import { COMMON, EXIT, UsageError } from './common.ts';
+import { COMMON, EXIT, UsageError, type ExitCode } from './common.ts';
 import { render } from './output.ts';
 
 export const KB_USAGE = `derisk kb list [--search Q] [--topic T] [--jurisdiction CN|EU|INT…] [--type T] [--status S] [--review draft|reviewed] [--criterion ID] [--json]
@@ -69,7 +69,7 @@ function printChanges(changes: FieldChange[]): void {
 }
 
 /** derisk kb …: the knowledge base of the policy and standards landscape, for the operator at the console. */
-export async function kbCommand(argv: string[]): Promise<number> {
+export async function kbCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   const [sub, ...args] = positionals;
   if (!sub || values.help) {

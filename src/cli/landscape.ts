@@ -8,13 +8,13 @@ import { basisWords, checkFacts } from '../indicators/facts.ts';
 import type { WorkListing } from '../indicators/landscape.ts';
 import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
 import { chinaScopeNote, type RegionCatalogue } from '../regions/catalogue.ts';
-import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { COMMON, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { regionsFrom } from './regions-option.ts';
 import { out } from './io.ts';
 import { render, type Format } from './output.ts';
 import type { Store } from '../store/store.ts';
 
-export async function summaryCommand(argv: string[]): Promise<number> {
+export async function summaryCommand(argv: string[]): Promise<ExitCode> {
   const { values } = parseArgs({ args: argv, options: COMMON });
   const catalogue = await regionsFrom(values);
   return withIndicators(catalogue, async (ask, counts) => {
@@ -73,7 +73,7 @@ export function printSummary(s: LandscapeSummary): void {
   out.log(`Regions: EU27AC = EU27 + NO + CH + GB; ${s.chinaScope}.`);
 }
 
-export async function indicatorsCommand(argv: string[]): Promise<number> {
+export async function indicatorsCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -153,7 +153,7 @@ function forText(name: IndicatorName, rows: Record<string, unknown>[], format: F
   return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.isArray(v) ? v.join('; ') : v])));
 }
 
-export async function factsCommand(argv: string[]): Promise<number> {
+export async function factsCommand(argv: string[]): Promise<ExitCode> {
   const { values } = parseArgs({ args: argv, options: COMMON });
   const catalogue = await regionsFrom(values);
   return withIndicators(catalogue, async (ask) => {

@@ -1,7 +1,7 @@
 // The dispatcher stays thin: it loads only the module of the command that runs (each command's
 // dependencies cost start-up time: DuckDB, Fastify, the matcher, the rulebook…).
 import { nearest } from './args.ts';
-import { EXIT, UsageError } from './common.ts';
+import { EXIT, UsageError, type ExitCode } from './common.ts';
 import { asTyped, out } from './io.ts';
 
 const USAGE = `derisk — evidence for de-risking AI and big-data co-operation with China
@@ -84,7 +84,7 @@ Environment: DERISK_HOME (store, default ./.derisk), DERISK_MIRROR (data mirror,
 Exit codes: 0 ok, 1 failed, 2 usage error, 3 done but some records were quarantined (see the files named)`;
 
 /** Each command and the module that runs it, loaded on demand. */
-const COMMANDS: Record<string, (argv: string[]) => Promise<number> | number> = {
+const COMMANDS: Record<string, (argv: string[]) => Promise<ExitCode> | ExitCode> = {
   demo: async (argv) => (await import('./demo.ts')).demo(argv),
   ingest: async (argv) => (await import('./ingest.ts')).ingestCommand(argv),
   resolve: async (argv) => (await import('./resolve.ts')).resolveCommand(argv),
@@ -183,9 +183,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Runs a command in this process: at the console, or in the server for a console that forwarded it. */
-export const runHere = (argv: string[]): Promise<number> => reported(argv[0], () => dispatch(argv));
+export const runHere = (argv: string[]): Promise<ExitCode> => reported(argv[0], () => dispatch(argv));
 
-async function dispatch(argv: string[]): Promise<number> {
+async function dispatch(argv: string[]): Promise<ExitCode> {
   const [command, ...rest] = argv;
   switch (command) {
     case undefined:
@@ -209,7 +209,7 @@ async function dispatch(argv: string[]): Promise<number> {
  * A failure as the user reads it: for a mistake in the command line, each mistake and the usage of
  * that command (the commands' names for a mistyped command), exit code 2; exit code 1 otherwise.
  */
-async function reported(command: string | undefined, work: () => Promise<number>): Promise<number> {
+async function reported<T extends number>(command: string | undefined, work: () => Promise<T>): Promise<T | ExitCode> {
   try {
     return await work();
   } catch (e) {

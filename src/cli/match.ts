@@ -10,7 +10,7 @@ import { applyCorrections, viewsReading } from '../resolve/org-view.ts';
 import { Thesaurus, type CorrectionVerdict } from '../resolve/thesaurus.ts';
 import type { Store } from '../store/store.ts';
 import { cliActor } from './admin.ts';
-import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { COMMON, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { out } from './io.ts';
 
 export const MATCH_USAGE = `derisk match correct "<string>" <ROR id|none> --reason T [--not] [--org O]
@@ -76,7 +76,7 @@ const describeStored = (c: StoredCorrection): string => {
 
 const describeApplied = (a: { strings: number; works: number }, org: string) => `applied to ${org}'s view of the evidence: ${a.strings} string(s) resolved again, ${a.works} work(s) counted again (no other organisation's)`;
 
-export async function matchCommand(argv: string[]): Promise<number> {
+export async function matchCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   const [sub, ...args] = positionals;
   const config = loadConfig();

@@ -2,14 +2,14 @@ import { parseArgs } from './args.ts';
 import { loadConfig } from '../config.ts';
 import { describeMerge, summariseMerges, workMerges, type WorkMerge } from '../store/merges.ts';
 import { normalizeDoi } from '../ingest/records.ts';
-import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { COMMON, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { out } from './io.ts';
 
 /**
  * derisk merges [--differing] [--doi D] [--json]: the works several sources recorded, which record
  * each is counted by and what the others differ in (README: Works from several sources).
  */
-export async function mergesCommand(argv: string[]): Promise<number> {
+export async function mergesCommand(argv: string[]): Promise<ExitCode> {
   const { values } = parseArgs({ args: argv, options: { ...COMMON, differing: { type: 'boolean' }, doi: { type: 'string' } } });
   return withStore(loadConfig(), async (store) => {
     const doi = values.doi === undefined ? null : normalizeDoi(values.doi);

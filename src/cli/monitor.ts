@@ -4,14 +4,14 @@ import { openAppDb } from '../appdb/open.ts';
 import { loadConfig } from '../config.ts';
 import { SHARED } from '../ingest/pipeline.ts';
 import { OpenAlexFetchJob } from '../monitoring/openalex-fetch.ts';
-import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { COMMON, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { runIngest } from './ingest.ts';
 import { out } from './io.ts';
 
 export const MONITOR_USAGE = `derisk monitor fetch [--mailto E] [--base-url URL] [--json]   one pass of the OpenAlex fetch for watched institutions and countries`;
 
 /** derisk monitor fetch: one pass of the scheduled OpenAlex fetch, at the console (or inside the running server). */
-export async function monitorCommand(argv: string[]): Promise<number> {
+export async function monitorCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, mailto: { type: 'string' }, 'base-url': { type: 'string' } } });
   if (values.help || positionals[0] !== 'fetch' || positionals.length !== 1) {
     if (values.help) {

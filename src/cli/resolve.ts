@@ -3,12 +3,12 @@ import { loadConfig } from '../config.ts';
 import { resolveCsv } from '../resolve/batch.ts';
 import { keptMatcher } from '../resolve/kept.ts';
 import type { Tier } from '../resolve/matcher.ts';
-import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { COMMON, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { regionsFrom } from './regions-option.ts';
 import { at } from './io.ts';
 import { ProgressReporter } from './progress.ts';
 
-export async function resolveCommand(argv: string[]): Promise<number> {
+export async function resolveCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

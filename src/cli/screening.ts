@@ -9,7 +9,7 @@ import type { StoreFacts } from '../screening/signature.ts';
 import { readTextFile } from '../text-file.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
 import type { Store } from '../store/store.ts';
-import { COMMON, EXIT, UsageError, withStore } from './common.ts';
+import { COMMON, EXIT, UsageError, withStore, EXIT_CODES, type ExitCode } from './common.ts';
 import { at, invocation, out, standardInput } from './io.ts';
 import { render } from './output.ts';
 import { ProgressReporter } from './progress.ts';
@@ -30,7 +30,7 @@ export async function loadAndScreen(store: Store, lists: RiskList[]): Promise<vo
   for (const a of r.setAside) out.error(`derisk: ${setAsideMessage(a)}`);
 }
 
-export async function listsCommand(argv: string[]): Promise<number> {
+export async function listsCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, watchlist: { type: 'string', multiple: true }, ...FTM_OPTIONS } });
   const [sub, ...files] = positionals;
   const config = loadConfig();
@@ -90,7 +90,7 @@ const FTM_OPTIONS = {
 } as const;
 
 /** A FollowTheMoney file as one more list beside those loaded: its lines that cannot be read are named, the rest loaded. */
-async function loadFtmFile(config: Config, file: string, values: Partial<Record<keyof typeof FTM_OPTIONS, string | undefined>>): Promise<number> {
+async function loadFtmFile(config: Config, file: string, values: Partial<Record<keyof typeof FTM_OPTIONS, string | undefined>>): Promise<ExitCode> {
   const [{ ftmListMeta, readFtmList }, { ListError, loadListCatalogue }] = await Promise.all([import('../screening/ftm.ts'), import('../screening/lists.ts')]);
   let meta;
   try {
@@ -117,7 +117,7 @@ async function loadFtmFile(config: Config, file: string, values: Partial<Record<
  * Exit codes of `derisk screen`: a script may treat only 0 as "no listing for a recognised
  * organisation"; every other answer needs a person.
  */
-export const SCREEN_EXIT: Record<ScreenState, number> = { 'not-listed': 0, listed: 10, ambiguous: 11, unknown: 12 };
+export const SCREEN_EXIT: Record<ScreenState, ExitCode> = { 'not-listed': EXIT_CODES.ok.code, listed: EXIT_CODES.listed.code, ambiguous: EXIT_CODES.ambiguous.code, unknown: EXIT_CODES.unknown.code };
 
 const STATE_LABEL: Record<ScreenState, string> = { listed: 'LISTED', ambiguous: 'AMBIGUOUS', 'not-listed': 'RECOGNISED, NOT LISTED', unknown: 'UNKNOWN ORGANISATION' };
 
@@ -199,7 +199,7 @@ async function screenName(config: Config, query: string): Promise<ScreenResult> 
   return result;
 }
 
-export async function screenCommand(argv: string[]): Promise<number> {
+export async function screenCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -290,7 +290,7 @@ function printPortfolio(p: Portfolio, csv?: string): void {
   if (csv) out.log(`Every flagged co-publication: ${csv}`);
 }
 
-export async function briefCommand(argv: string[]): Promise<number> {
+export async function briefCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
   if (positionals.length !== 1 || positionals[0]!.trim() === '') throw new UsageError('brief needs one partner name or ROR id');
   const [{ regionsFrom }, { regionOf }, { briefing, briefingMarkdown }] = await Promise.all([import('./regions-option.ts'), import('../regions/catalogue.ts'), import('../screening/briefing.ts')]);

@@ -10,10 +10,10 @@ import { Accounts } from '../service/accounts.ts';
 import { missingAnchor, sealOf } from '../service/audit.ts';
 import { beginServerRun } from '../service/server-run.ts';
 import type { Store } from '../store/store.ts';
-import { connectEvidenceCluster, EXIT, UsageError, withStore } from './common.ts';
+import { connectEvidenceCluster, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { openConsoleLink } from './console-link.ts';
 
-export async function serveCommand(argv: string[]): Promise<number> {
+export async function serveCommand(argv: string[]): Promise<ExitCode> {
   const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, 'regions-file': { type: 'string', multiple: true } } });
   return withStore(loadConfig(), async (store) => {
     await serveStore(store, Number(values.port ?? 8720), values.host ?? '127.0.0.1', values['regions-file'] ?? []);

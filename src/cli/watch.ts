@@ -8,7 +8,7 @@ import { StoreSubjects } from '../monitoring/subjects.ts';
 import { WATCH_KINDS, Watchlists, type WatchKind } from '../monitoring/watchlists.ts';
 import type { Store } from '../store/store.ts';
 import { cliActor } from './admin.ts';
-import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore } from './common.ts';
+import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { render } from './output.ts';
 
 export const WATCH_USAGE = `derisk watch add <name|ROR id> [--kind ${WATCH_KINDS.join('|')}] [--org ID]   watch it for the organisation
@@ -20,7 +20,7 @@ export const ALERTS_USAGE = `derisk alerts [--unread] [--json] [--org ID]   the 
   derisk alerts read <id> [--org ID]           mark an alert read`;
 
 /** derisk watch …: the organisation's watchlist, at the console. */
-export async function watchCommand(argv: string[]): Promise<number> {
+export async function watchCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, kind: { type: 'string' }, org: { type: 'string' } } });
   const [sub, ...args] = positionals;
   if (!sub || values.help) {
@@ -69,7 +69,7 @@ export async function watchCommand(argv: string[]): Promise<number> {
 }
 
 /** derisk alerts …: the organisation's alerts at the console. */
-export async function alertsCommand(argv: string[]): Promise<number> {
+export async function alertsCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, unread: { type: 'boolean' }, org: { type: 'string' } } });
   const [sub, ...args] = positionals;
   if (values.help) {
