@@ -563,7 +563,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       });
     }
     app.addHook('onClose', async () => workflow.close());
-    registerUploadRoutes(app, new Uploads(options.store, options.db, workflow, home, options.uploadLimit ?? 200 * 1024 * 1024));
+    const uploads = new Uploads(options.store, options.db, workflow, home, options.uploadLimit ?? 200 * 1024 * 1024);
+    app.addHook('onReady', async () => {
+      const removed = await uploads.removeRefusedEarlier();
+      if (removed > 0) console.error(`derisk: removed ${removed} refused upload(s) that an earlier version kept in ${join(home, 'uploads')}`);
+    });
+    registerUploadRoutes(app, uploads);
   }
   registerCaseRoutes(app, options.db, services);
   registerExchangeRoutes(app, {

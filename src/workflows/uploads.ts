@@ -161,7 +161,10 @@ export class Uploads {
     const { id, done } = this.jobs.start<UploadResult>(
       actor.orgId,
       async (emit) => {
-        const outcome = await this.workflow.run({ scope: organisationScope(actor.orgId), kind, files: [{ path, fileId, name: name === undefined ? undefined : uploadName(name) }] }, emit);
+        const outcome = await this.workflow.run({ scope: organisationScope(actor.orgId), kind, files: [{ path, fileId, name: name === undefined ? undefined : uploadName(name) }] }, emit).catch(async (e: unknown) => {
+          await this.removeRefused(actor.orgId, kind, fileId, path);
+          throw e;
+        });
         const r = outcome.files[0]!;
         const result: UploadResult = { fileId, kind, status: r.status, kept: r.kept, duplicates: r.duplicates, quarantined: r.quarantined, doiGained: r.doiGained ?? 0, quarantine: r.quarantined > 0 ? `/api/uploads/${fileId}/quarantine` : null, warnings: r.warnings ?? [] };
         crashPoint('upload.ingested');
@@ -178,6 +181,39 @@ export class Uploads {
       },
     );
     return { job: id, done };
+  }
+
+  /**
+   * A refused upload's bytes are not kept: the organisation did not get them as evidence, and the
+   * server should not hold what it refused. Only a file the organisation's evidence holds as
+   * ingested stays (the same bytes uploaded before, and ingested, under the same kind).
+   */
+  private async removeRefused(orgId: string, kind: WorkKind, fileId: string, path: string): Promise<void> {
+    const held = await fileState(this.store, organisationScope(orgId), fileId);
+    if (!held?.finished || held.kind !== kind) rmSync(path, { force: true });
+  }
+
+  /**
+   * Removes what earlier versions kept of refused uploads: every file under an organisation's
+   * upload directory, named as an upload is, that the organisation's evidence does not hold as
+   * ingested under its kind. Run before uploads are taken; returns how many went.
+   */
+  async removeRefusedEarlier(): Promise<number> {
+    const kinds = new Map(Object.entries(EXTENSION).map(([kind, ext]) => [ext, kind as WorkKind]));
+    let removed = 0;
+    for (const dir of existsSync(this.root) ? readdirSync(this.root, { withFileTypes: true }) : []) {
+      const org = dir.name;
+      if (!dir.isDirectory() || !ORG_ID.test(org)) continue;
+      for (const f of readdirSync(join(this.root, org))) {
+        const m = /^([0-9a-f]{64})\.(\w+)(\.gz)?$/.exec(f);
+        const kind = m ? kinds.get(m[2]!) : undefined;
+        if (!m || !kind) continue;
+        const path = join(this.root, org, f);
+        await this.removeRefused(org, kind, m[1]!, path);
+        if (!existsSync(path)) removed++;
+      }
+    }
+    return removed;
   }
 
   job(actor: Actor, id: string): JobView {
