@@ -219,6 +219,14 @@ export class MatchCorrections {
     return [...accepted.map((r) => r.correction), ...(await this.sharedWith(orgId)).map(bare), ...own.map(bare)];
   }
 
+  /** The organisations for which any of `ids` is in force now (its own, shared with them, or accepted from a feed). */
+  async inForceFor(ids: readonly string[]): Promise<string[]> {
+    const wanted = new Set(ids);
+    const orgs: string[] = [];
+    for (const { id } of await this.db.query<{ id: string }>('SELECT id FROM organisations ORDER BY id')) if ((await this.inForce(id)).some((c) => wanted.has(c.id))) orgs.push(id);
+    return orgs;
+  }
+
   /**
    * A number that moves with every commit that may change the corrections in force (each writes
    * its audit entry in the same transaction): the audit trail's last sequence number, read by its key.

@@ -89,7 +89,7 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
   app.post(
     '/api/match/apply',
     {
-      schema: { description: "Resolves again every evidence string your organisation's corrections (and those shared with it) decide, and counts their works again, in your organisation's view only (analysts and up): after corrections were shared with you or recorded from the console" },
+      schema: { description: "Resolves again every evidence string your organisation's corrections (and those shared with it) decide, and counts their works again, in your organisation's view only (analysts and up): sharing, accepting, rejecting, withdrawing and retracting corrections do this themselves, and every read checks it first" },
     },
     async (request) => {
       const actor = actorOf(request);
