@@ -139,10 +139,13 @@ export async function matchCommand(argv: string[]): Promise<number> {
         const list = await new MatchCorrections(db, () => undefined).receivedFor(await cliActor(db, org));
         if (values.json) out.log(JSON.stringify(list, null, 2));
         else
-          for (const r of list)
+          for (const r of list) {
             out.log(
               `${r.uuid}  ${r.retractedAt ? `retracted ${r.retractedAt.slice(0, 10)} (applies to nobody)` : (r.decision?.state ?? 'undecided')}  ${r.signed ? 'signed' : 'unsigned'}  ${r.correction.verdict.padEnd(4)} ${(r.correction.rorId || '-').padEnd(9)}  "${r.correction.raw}"  ${originText(r)} via ${r.publisher}, TLP:${r.tlp.toUpperCase()}: ${r.correction.reason}`,
             );
+            const x = r.retraction;
+            if (x) out.log(`  retracted ${x.at.slice(0, 10)} by ${x.by} via ${x.via}${x.takenIn ? `, taken in by the ${x.takenIn} on ${x.takenAt!.slice(0, 10)}` : ''}: ${x.why}`);
+          }
         if (!values.json && list.length === 0) out.log('no corrections received from feeds (derisk exchange pull brings them)');
         return EXIT.ok;
       } finally {
