@@ -140,8 +140,8 @@ export async function exchangeCommand(argv: string[]): Promise<ExitCode> {
       const sharing = { distribution: parseDistribution(values.distribution), tlp: parseTlp(values.tlp, '--tlp') };
       return withService(config, async (service, db) => {
         await service.share(await cliActor(db, values.org ?? 'local'), kind as ItemKind, id, sharing);
-        // Shared less widely: the other organisations' views that read it are rebuilt.
-        if (kind === 'correction') await (await import('./match.ts')).rebuildViewsReading(config, db, [id]);
+        // Shared more widely, the views of the organisations it now reaches are rebuilt; less widely, those that read it.
+        if (kind === 'correction') await (await import('./match.ts')).rebuildViewsReached(config, db, [id]);
         out.log(`${kind} ${id}: ${sharing.distribution}, TLP:${sharing.tlp.toUpperCase()}${sharing.tlp === 'red' ? ' (never leaves this installation)' : ''}`);
         return EXIT.ok;
       });
@@ -252,7 +252,7 @@ export async function exchangeCommand(argv: string[]): Promise<ExitCode> {
         }
         await (
           await import('./match.ts')
-        ).rebuildViewsReading(
+        ).rebuildViewsReached(
           config,
           db,
           outcomes.flatMap((o) => (o.status === 'pulled' ? o.report.retracted : [])),
@@ -265,7 +265,7 @@ export async function exchangeCommand(argv: string[]): Promise<ExitCode> {
       const bytes = readFileSync(at(args[0]!));
       return withService(config, async (service, db) => {
         const r = await service.importFile(await cliActor(db, values.org ?? 'local'), { from: values.from!, name: args[0]!, format: values.format as 'stix' | 'misp', bytes }, publisherOf(feedIdentity(config.home)));
-        await (await import('./match.ts')).rebuildViewsReading(config, db, r.retracted);
+        await (await import('./match.ts')).rebuildViewsReached(config, db, r.retracted);
         if (values.json) out.log(JSON.stringify(r, null, 2));
         else {
           out.log(`${args[0]} from ${r.publisher}: ${r.added} new, ${r.updated} updated, ${r.unchanged} unchanged${r.retracted.length ? `, ${r.retracted.length} retracted` : ''} (match corrections: derisk match received)`);

@@ -6,7 +6,7 @@ import { stripRorPrefix } from '../ingest/records.ts';
 import { MatchCorrections, type StoredCorrection } from '../resolve/corrections.ts';
 import { originText } from '../exchange/service.ts';
 import type { AffiliationResolver } from '../resolve/matcher.ts';
-import { applyCorrections, viewsReading } from '../resolve/org-view.ts';
+import { applyCorrections, viewsReachedBy, viewsReading } from '../resolve/org-view.ts';
 import { Thesaurus, type CorrectionVerdict } from '../resolve/thesaurus.ts';
 import type { Store } from '../store/store.ts';
 import { cliActor } from './admin.ts';
@@ -21,7 +21,7 @@ export const MATCH_USAGE = `derisk match correct "<string>" <ROR id|none> --reas
                                                    to it and to the organisations it was shared with (their views rebuilt too); audited
   derisk match resolve "<string>" [--org O] [--json]   the string resolved with the organisation's corrections (and those shared with it)
   derisk match apply [--org O]                     resolve again the strings the organisation's corrections decide and count their works again,
-                                                   in its view only (match correct does this itself; run it after corrections were shared with it)
+                                                   in its view only (match correct, accept, reject and exchange share do this themselves)
   derisk match received [--org O] [--json]         corrections other installations' feeds brought (derisk exchange pull), and whether the organisation accepted each
   derisk match accept <uuid> [--org O]             take one into the organisation's corrections in force (below its own) and apply it to its view
   derisk match reject <uuid> --reason T [--org O]  not for the organisation (an accepted one is withdrawn and its view rebuilt); audited
@@ -58,13 +58,14 @@ async function applyEndedFor(config: ReturnType<typeof loadConfig>, corrections:
 }
 
 /**
- * The views that read `ended` corrections (unshared, retracted by their publisher) rebuilt from
- * what is in force for each organisation now; a server running beside also checks before each read.
+ * The views that read `changed` corrections (unshared, retracted by their publisher), or should
+ * (shared with their organisation), rebuilt from what is in force for each organisation now; a
+ * server running beside also checks before each read.
  */
-export async function rebuildViewsReading(config: ReturnType<typeof loadConfig>, db: AppDb, ended: readonly string[]): Promise<void> {
-  if (ended.length === 0) return;
+export async function rebuildViewsReached(config: ReturnType<typeof loadConfig>, db: AppDb, changed: readonly string[]): Promise<void> {
+  if (changed.length === 0) return;
   const corrections = new MatchCorrections(db, () => undefined);
-  for (const org of await withStore(config, (store) => viewsReading(store, ended))) await applyFor(config, corrections, org);
+  for (const org of await withStore(config, (store) => viewsReachedBy(store, corrections, changed))) await applyFor(config, corrections, org);
 }
 
 /** One line of `match list`: what it says, whether it is in force, who made it (name and id) or which organisation shared it. */
@@ -138,10 +139,13 @@ export async function matchCommand(argv: string[]): Promise<ExitCode> {
         const list = await new MatchCorrections(db, () => undefined).receivedFor(await cliActor(db, org));
         if (values.json) out.log(JSON.stringify(list, null, 2));
         else
-          for (const r of list)
+          for (const r of list) {
             out.log(
               `${r.uuid}  ${r.retractedAt ? `retracted ${r.retractedAt.slice(0, 10)} (applies to nobody)` : (r.decision?.state ?? 'undecided')}  ${r.signed ? 'signed' : 'unsigned'}  ${r.correction.verdict.padEnd(4)} ${(r.correction.rorId || '-').padEnd(9)}  "${r.correction.raw}"  ${originText(r)} via ${r.publisher}, TLP:${r.tlp.toUpperCase()}: ${r.correction.reason}`,
             );
+            const x = r.retraction;
+            if (x) out.log(`  retracted ${x.at.slice(0, 10)} by ${x.by} via ${x.via}${x.takenIn ? `, taken in by the ${x.takenIn} on ${x.takenAt!.slice(0, 10)}` : ''}: ${x.why}`);
+          }
         if (!values.json && list.length === 0) out.log('no corrections received from feeds (derisk exchange pull brings them)');
         return EXIT.ok;
       } finally {

@@ -23,11 +23,32 @@ export interface ReceivedCorrectionView extends Origin {
   acceptedAt: string | null;
   /** When the installation that published it retracted it (withdrawn, superseded or unshared there): it applies to nobody, accepted or not. */
   retractedAt: string | null;
+  /** That retraction told in full (null while it stands). */
+  retraction: Retraction | null;
   /** The organisation's last decision on it: rejected stays rejected until someone accepts it. */
   decision: { state: 'accepted' | 'rejected'; by: string; at: string; reason: string | null } | null;
   /** As the resolver takes it: whose says the originating institution and the feed's publisher. */
   correction: Correction;
 }
+
+/**
+ * A received correction its publisher retracted: when it ended there, who says so, why as far as
+ * the feed tells, and the pull or import here that brought the retraction.
+ */
+export interface Retraction {
+  at: string;
+  /** The organisation it came from, as its feed or file names it (originText: a file's name is a claim). */
+  by: string;
+  /** The feed's publisher, or whom an imported file came from. */
+  via: string;
+  /** A retraction carries no reason of its own (MISP `deleted`, STIX `revoked`): what it means at a derisk publisher. */
+  why: string;
+  /** When this installation took it in, and from where (`pull of <feed>`, `import of <file>`); null where the audit trail has no such entry. */
+  takenAt: string | null;
+  takenIn: string | null;
+}
+
+const RETRACTION_WHY = 'its publisher no longer shares it: withdrawn, superseded by a later correction or shared less widely there (a feed says no more)';
 
 /** Who withdrew a correction, when and why. */
 export interface Withdrawal {
@@ -219,6 +240,14 @@ export class MatchCorrections {
     return [...accepted.map((r) => r.correction), ...(await this.sharedWith(orgId)).map(bare), ...own.map(bare)];
   }
 
+  /** The organisations for which any of `ids` is in force now (its own, shared with them, or accepted from a feed). */
+  async inForceFor(ids: readonly string[]): Promise<string[]> {
+    const wanted = new Set(ids);
+    const orgs: string[] = [];
+    for (const { id } of await this.db.query<{ id: string }>('SELECT id FROM organisations ORDER BY id')) if ((await this.inForce(id)).some((c) => wanted.has(c.id))) orgs.push(id);
+    return orgs;
+  }
+
   /**
    * A number that moves with every commit that may change the corrections in force (each writes
    * its audit entry in the same transaction): the audit trail's last sequence number, read by its key.
@@ -247,12 +276,14 @@ export class MatchCorrections {
       // Undecided first, then in the order they were accepted (the order they apply in).
       .sort((a, b) => (a.accepted_at ?? '').localeCompare(b.accepted_at ?? '') || a.uuid.localeCompare(b.uuid));
     const rejected = await this.rejections(orgId);
+    const taken = await this.retractionsTaken(orgId);
     return rows.map((r) => {
       const d = JSON.parse(r.doc) as ReceivedCorrection;
       const correction: Correction = { id: r.uuid, raw: d.string, key: correctionKey(d.string), rorId: d.rorId, verdict: d.verdict, reason: d.reason, orgId: `${originText(originOf(r))} (via ${r.publisher})`, createdBy: r.publisher, createdAt: d.createdAt };
       const no = rejected.get(r.uuid);
       const decision: ReceivedCorrectionView['decision'] = r.accepted_at !== null ? { state: 'accepted', by: r.accepted_by ?? '', at: r.accepted_at, reason: null } : no ? { state: 'rejected', ...no } : null;
-      return { uuid: r.uuid, publisher: r.publisher, ...originOf(r), tlp: r.tlp, pulledAt: r.pulled_at, keyId: r.key_id, signed: isSigned(r.key_id), accepted: r.accepted_at !== null, acceptedAt: r.accepted_at, retractedAt: d.retractedAt ?? null, decision, correction };
+      const retraction: Retraction | null = d.retractedAt === undefined ? null : { at: d.retractedAt, by: originText(originOf(r)), via: r.publisher, why: RETRACTION_WHY, takenAt: taken.get(r.uuid)?.at ?? null, takenIn: taken.get(r.uuid)?.in ?? null };
+      return { uuid: r.uuid, publisher: r.publisher, ...originOf(r), tlp: r.tlp, pulledAt: r.pulled_at, keyId: r.key_id, signed: isSigned(r.key_id), accepted: r.accepted_at !== null, acceptedAt: r.accepted_at, retractedAt: d.retractedAt ?? null, retraction, decision, correction };
     });
   }
 
@@ -267,6 +298,21 @@ export class MatchCorrections {
     for (const e of entries) {
       if (e.action === 'match.accept') out.delete(e.target);
       else out.set(e.target, { by: e.actor, at: e.recorded_at, reason: (JSON.parse(e.detail) as { reason?: string }).reason ?? null });
+    }
+    return out;
+  }
+
+  /**
+   * Where each retraction the organisation sees was taken in: a feed's pull (the installation's,
+   * whoever ran it) or the organisation's own import of a file, as its audit entry names them.
+   */
+  private async retractionsTaken(orgId: string): Promise<Map<string, { at: string; in: string }>> {
+    const entries = await this.db.query<{ action: string; org_id: string | null; recorded_at: string; detail: string }>(`SELECT action, org_id, recorded_at, detail FROM audit WHERE action IN ('exchange.pull', 'exchange.import') AND detail LIKE '%"retracted":["%' ORDER BY seq`);
+    const out = new Map<string, { at: string; in: string }>();
+    for (const e of entries) {
+      if (e.action === 'exchange.import' && e.org_id !== orgId) continue;
+      const d = JSON.parse(e.detail) as { retracted: string[]; source?: string; file?: string };
+      for (const uuid of d.retracted) if (!out.has(uuid)) out.set(uuid, { at: e.recorded_at, in: e.action === 'exchange.pull' ? `pull of ${d.source}` : `import of ${d.file}` });
     }
     return out;
   }

@@ -82,24 +82,27 @@ export async function viewsReading(store: Store, ids: readonly string[]): Promis
   return orgs;
 }
 
-/** What the views are kept current against: a number that moves with every commit that may end a correction, and the corrections in force. */
+/** What the views are kept current against: a number that moves with every commit that may change the corrections in force, those in force, and whom some apply to. */
 export interface InForceSource {
   generation: () => Promise<number>;
   inForce: (orgId: string) => Promise<Correction[]>;
+  /** The organisations for which any of these corrections is in force now. */
+  inForceFor: (ids: readonly string[]) => Promise<string[]>;
 }
 
 /**
- * Makes every read through an organisation's view (Store.viewOf) free of corrections that ended
- * (withdrawn, superseded, unshared, retracted by the installation that published them, rejected)
- * from the commit that ended them on, whichever process committed it: before a read, a view built
- * through a correction no longer in force for its organisation is rebuilt, and the reader waits
- * for it. The generation (the audit trail's last entry, written in every such commit) is read
- * first, so a read after no change costs one query. `rebuilt` is told of every view whose
- * corrections changed since it was last read, here or by another writer, so answers kept from it
- * are forgotten. Returns what a writer calls with the corrections it ended, to rebuild the views
- * they reached at once rather than at their next read.
+ * Makes every read through an organisation's view (Store.viewOf) read the corrections in force for
+ * it from the commit that changed them on, whichever process committed it: one shared with it,
+ * accepted, withdrawn, superseded, unshared, retracted by the installation that published it or
+ * rejected. Before a read, a view built from other corrections than those in force for its
+ * organisation is rebuilt, and the reader waits for it. The generation (the audit trail's last
+ * entry, written in every such commit) is read first, so a read after no change costs one query.
+ * `rebuilt` is told of every view whose corrections changed since it was last read, here or by
+ * another writer, so answers kept from it are forgotten. Returns what a writer calls with the
+ * corrections it changed, to bring the views they reach, or reached, up to date at once rather
+ * than at their next read.
  */
-export function keepViewsCurrent(store: Store, source: InForceSource, resolve: () => Promise<ResolveWith>, rebuilt: (orgId: string) => void): (ended: readonly string[]) => Promise<void> {
+export function keepViewsCurrent(store: Store, source: InForceSource, resolve: () => Promise<ResolveWith>, rebuilt: (orgId: string) => void): (changed: readonly string[]) => Promise<void> {
   const checkedAt = new Map<string, number>();
   const seen = new Map<string, string>();
   const queue = new Map<string, Promise<void>>();
@@ -107,14 +110,15 @@ export function keepViewsCurrent(store: Store, source: InForceSource, resolve: (
     const generation = await source.generation();
     if (checkedAt.get(orgId) === generation) return;
     const inForce = await source.inForce(orgId);
-    const now = new Set(inForce.map((c) => c.id));
-    const endedIn = (built: Correction[]) => built.some((c) => !now.has(c.id));
+    // The set and its order: of two corrections on one string the later decides.
+    const wanted = correctionsRead(inForce).hash;
+    const behind = (built: Correction[]) => correctionsRead(built).hash !== wanted;
     let built = await viewCorrections(store, orgId);
-    if (endedIn(built)) {
+    if (behind(built)) {
       const read = await resolve();
       // Another writer may have rebuilt it meanwhile: asked again once the store is ours.
       built = await store.exclusive(async (writer) => {
-        if (!endedIn(await viewCorrections(writer, orgId))) return viewCorrections(writer, orgId);
+        if (!behind(await viewCorrections(writer, orgId))) return viewCorrections(writer, orgId);
         await buildView(writer, orgId, inForce, read);
         return inForce;
       });
@@ -134,9 +138,15 @@ export function keepViewsCurrent(store: Store, source: InForceSource, resolve: (
     return turn;
   };
   store.checkViewsWith(current);
-  return async (ended) => {
-    for (const orgId of await viewsReading(store, ended)) await current(orgId);
+  return async (changed) => {
+    if (changed.length === 0) return;
+    for (const orgId of await viewsReachedBy(store, source, changed)) await current(orgId);
   };
+}
+
+/** The organisations whose views read any of `ids` or should: those built through them, and those they are in force for now. */
+export async function viewsReachedBy(store: Store, source: Pick<InForceSource, 'inForceFor'>, ids: readonly string[]): Promise<string[]> {
+  return [...new Set([...(await viewsReading(store, ids)), ...(await source.inForceFor(ids))])].sort();
 }
 
 /** Files every evidence string not yet keyed under the key its corrections would be filed under. */

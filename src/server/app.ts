@@ -452,9 +452,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     answers.clear();
   };
   registerMatchingRoutes(app, options.db, options.store, () => storeResolver(options.store, screening), forgetAnswers);
-  // A correction that ended leaves every view from its commit on, however it ended (here, at the
-  // console, through a feed's retraction): views are checked before each read (keepViewsCurrent).
-  const correctionsEnded = keepViewsCurrent(
+  // A correction shared, accepted or ended is in, or out of, every view it concerns from its commit on,
+  // wherever it was committed (here, at the console, through a feed's retraction): views are checked
+  // before each read (keepViewsCurrent).
+  const correctionsChanged = keepViewsCurrent(
     options.store,
     new MatchCorrections(options.db, () => undefined),
     async () => {
@@ -498,7 +499,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       // Subscribed feeds due a pull (their schedule is kept with the subscription).
       .then(() => pullDue(exchange, EXCHANGE_SCHEDULER, () => (options.home ? publisherOf(feedIdentity(options.home)) : undefined)))
       // Corrections retracted by their publisher leave the views that accepted them now, not at their next read.
-      .then((outcomes) => correctionsEnded(outcomes.flatMap((o) => (o.status === 'pulled' ? o.report.retracted : []))))
+      .then((outcomes) => correctionsChanged(outcomes.flatMap((o) => (o.status === 'pulled' ? o.report.retracted : []))))
       .then(
         () => undefined,
         (e: Error) => console.error(`exchange pull: ${e.message}`),
@@ -573,7 +574,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerCaseRoutes(app, options.db, services);
   registerExchangeRoutes(app, {
     service: exchange,
-    correctionsEnded,
+    correctionsChanged,
     home: options.home,
     registry: storeRegistry(options.store),
     lists: () =>

@@ -29,8 +29,8 @@ export interface ExchangeRouteOptions {
   lists: () => Promise<RiskList[]>;
   /** The loaded ROR registry: exported partners given by ROR id are named as it has them. */
   registry: RegistryLookup;
-  /** Rebuilds at once the views that read corrections a change here may have ended (unshared, retracted by a feed). */
-  correctionsEnded?: (ids: readonly string[]) => Promise<void>;
+  /** Brings up to date at once the views of the organisations corrections changed here reach or reached (shared, unshared, retracted by a feed). */
+  correctionsChanged?: (ids: readonly string[]) => Promise<void>;
 }
 
 /**
@@ -113,8 +113,8 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
       const { kind, id } = request.params as { kind: ItemKind; id: string };
       const sharing = request.body as { distribution: Distribution; tlp: Tlp };
       await service.share(actorOf(request), kind, id, sharing);
-      // Shared less widely (with the organisation only, or TLP:RED): the others stop reading it.
-      if (kind === 'correction') await options.correctionsEnded?.([id]);
+      // Shared more widely, the organisations it now reaches read through it; less widely, the others stop.
+      if (kind === 'correction') await options.correctionsChanged?.([id]);
       return { kind, id, ...sharing };
     },
   );
@@ -123,7 +123,7 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     const { kind, id } = request.params as { kind: ItemKind; id: string };
     await service.unshare(actorOf(request), kind, id);
     // The other organisations' views that read an unshared correction are rebuilt, as a withdrawal's are.
-    if (kind === 'correction') await options.correctionsEnded?.([id]);
+    if (kind === 'correction') await options.correctionsChanged?.([id]);
     return reply.code(204).send();
   });
 
@@ -199,7 +199,7 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
         if (!Buffer.isBuffer(request.body)) return reply.code(415).send({ error: 'unsupported media type', message: 'send the file as the request body (Content-Type: application/json)' });
         const self = options.home ? publisherOf(feedIdentity(options.home)) : undefined;
         const report = await service.importFile(actorOf(request), { from: q.from, name: q.name ?? `upload.${q.format}.json`, format: q.format, bytes: request.body }, self);
-        await options.correctionsEnded?.(report.retracted);
+        await options.correctionsChanged?.(report.retracted);
         return report;
       },
     );
@@ -344,7 +344,7 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
       const actor = actorOf(request);
       const outcome = await pullSubscription(service, actor, await service.subscription(actor, (request.params as { id: string }).id), options.home ? publisherOf(feedIdentity(options.home)) : undefined);
       // Corrections their publisher retracted leave the views that accepted them at once.
-      if (outcome.status === 'pulled') await options.correctionsEnded?.(outcome.report.retracted);
+      if (outcome.status === 'pulled') await options.correctionsChanged?.(outcome.report.retracted);
       return outcome.status === 'refused' ? reply.code(422).send({ error: 'feed refused', message: outcome.reason, outcome }) : outcome;
     },
   );

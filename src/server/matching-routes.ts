@@ -89,7 +89,10 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
   app.post(
     '/api/match/apply',
     {
-      schema: { description: "Resolves again every evidence string your organisation's corrections (and those shared with it) decide, and counts their works again, in your organisation's view only (analysts and up): after corrections were shared with you or recorded from the console" },
+      schema: {
+        description:
+          "Resolves again every evidence string your organisation's corrections (and those shared with it) decide, and counts their works again, in your organisation's view only (analysts and up): sharing, accepting, rejecting, withdrawing and retracting corrections do this themselves, and every read checks it first",
+      },
     },
     async (request) => {
       const actor = actorOf(request);
@@ -98,7 +101,16 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
     },
   );
 
-  app.get('/api/match/received', { schema: { description: 'Match corrections other installations shared through the feeds this one pulls, each saying whether your organisation accepted it' } }, async (request) => (await corrections()).service.receivedFor(actorOf(request)));
+  app.get(
+    '/api/match/received',
+    {
+      schema: {
+        description:
+          'Match corrections other installations shared through the feeds this one pulls (or files your organisation imported), each saying whether your organisation accepted it, and, once its publisher retracted it (retractedAt; retraction: when, by whom, via whom, why as far as the feed tells, and the pull or import that brought it), that it applies to nobody',
+      },
+    },
+    async (request) => (await corrections()).service.receivedFor(actorOf(request)),
+  );
 
   app.post(
     '/api/match/received/:uuid/accept',

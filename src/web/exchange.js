@@ -103,16 +103,27 @@ export function exchangeModule({ h, api, send, card }) {
     const state = r.decision?.state ?? 'undecided';
     const says = [h('strong', {}, `“${c.raw}” `), VERDICTS[c.verdict] ?? c.verdict, c.rorId ? [' ', h('a', { href: `#/institution/${encodeURIComponent(c.rorId)}` }, c.rorId)] : ''].flat();
     const how = r.signed ? h('span', { class: 'badge signed', 'data-testid': 'signed' }, 'signed feed') : h('span', { class: 'badge unsigned', 'data-testid': 'signed' }, 'unsigned file');
+    // A retracted one applies to nobody and cannot be accepted again: what is left to say is who ended it, when and why.
+    const x = r.retraction;
     const decided =
       state === 'accepted'
-        ? h('p', { class: 'decision accepted', 'data-testid': 'decision' }, `Accepted ${day(r.decision.at)}: in force for your organisation, below its own corrections.`)
+        ? h('p', { class: `decision${x ? '' : ' accepted'}`, 'data-testid': 'decision' }, `Accepted ${day(r.decision.at)}: ${x ? 'no longer in force, since its retraction.' : 'in force for your organisation, below its own corrections.'}`)
         : state === 'rejected'
           ? h('p', { class: 'decision rejected', 'data-testid': 'decision' }, `Rejected ${day(r.decision.at)}: ${r.decision.reason ?? ''}`)
-          : h('p', { class: 'decision', 'data-testid': 'decision' }, 'Not decided: it changes nothing until you accept it.');
-    const buttons = WRITERS.has(role) ? decideForm(r, state, refresh) : '';
+          : h('p', { class: 'decision', 'data-testid': 'decision' }, x ? 'Not decided, and no longer to decide.' : 'Not decided: it changes nothing until you accept it.');
+    const retracted = x
+      ? h(
+          'p',
+          { class: 'decision retracted', 'data-testid': 'retraction' },
+          h('strong', {}, `Retracted ${day(x.at)}`),
+          ` by ${x.by}${x.via === x.by ? '' : ` via ${x.via}`}: ${x.why}. It applies to nobody.`,
+          x.takenIn ? h('span', { class: 'muted' }, ` Taken in by the ${x.takenIn} on ${day(x.takenAt)}.`) : '',
+        )
+      : '';
+    const buttons = WRITERS.has(role) && !x ? decideForm(r, state, refresh) : '';
     return h(
       'li',
-      { class: 'exchange-item', 'data-testid': 'received-correction', 'data-uuid': r.uuid, 'data-state': state },
+      { class: 'exchange-item', 'data-testid': 'received-correction', 'data-uuid': r.uuid, 'data-state': state, 'data-retracted': x ? 'yes' : 'no' },
       h('div', {}, ...says),
       h('p', { class: 'evidence' }, h('span', { class: 'muted' }, 'Their evidence: '), c.reason || h('em', {}, 'none given')),
       h(
@@ -125,6 +136,7 @@ export function exchangeModule({ h, api, send, card }) {
         h('span', { class: `badge tlp-${r.tlp.replace('+', '-')}` }, `TLP:${r.tlp.toUpperCase()}`),
         h('span', { class: 'key' }, ` ${r.signed ? 'key' : 'file'} ${r.keyId.replace(/^unsigned:/, 'sha256 ')}`),
       ),
+      retracted,
       decided,
       buttons,
     );
@@ -165,7 +177,8 @@ export function exchangeModule({ h, api, send, card }) {
       await send('POST', `/api/exchange/import?${q}`, await file.text(), 'application/octet-stream').then(async (r) => {
         await refresh();
         const note = document.querySelector('[data-testid=import-result]');
-        if (note) note.textContent = `${file.name}: ${r.added} new, ${r.updated} updated, ${r.unchanged} unchanged${r.conflicts.length ? `, ${r.conflicts.length} not taken` : ''}${r.refused.length ? `, ${r.refused.length} refused` : ''}.`;
+        if (note)
+          note.textContent = `${file.name}: ${r.added} new, ${r.updated} updated, ${r.unchanged} unchanged${r.retracted.length ? `, ${r.retracted.length} retracted by their publisher` : ''}${r.conflicts.length ? `, ${r.conflicts.length} not taken` : ''}${r.refused.length ? `, ${r.refused.length} refused` : ''}.`;
       }, showError);
     });
     return f;
@@ -177,7 +190,11 @@ export function exchangeModule({ h, api, send, card }) {
       document.getElementById('error').hidden = true;
       document.getElementById('page').replaceChildren(...(await received()));
     };
-    const intro = h('p', { class: 'muted' }, 'Decisions other institutions shared about affiliation strings. None applies to your organisation until you accept it; your own corrections still decide the same string. A rejected one stays listed with your reason.');
+    const intro = h(
+      'p',
+      { class: 'muted' },
+      'Decisions other institutions shared about affiliation strings. None applies to your organisation until you accept it; your own corrections still decide the same string. A rejected one stays listed with your reason; one its publisher retracted stays listed too, and applies to nobody.',
+    );
     const body = list.length ? h('ul', { class: 'exchange-items' }, ...list.map((r) => receivedRow(r, user.role, refresh))) : h('p', {}, 'None yet: subscribed feeds and imported files bring them.');
     const nodes = [card('Corrections received from other institutions', 'received-card', intro, body, h('p', {}, h('a', { href: '#/exchange' }, 'Back to what your organisation shares')))];
     nodes[0].classList.add('wide');

@@ -74,6 +74,12 @@ test("a withdrawn, superseded or unshared correction a partner pulled leaves the
       .sort(),
     report.retracted.sort(),
   );
+  const told = received.find((r) => r.uuid === ids.withdrawn)!;
+  assert.deepEqual(
+    { ...told.retraction, takenAt: typeof told.retraction?.takenAt },
+    { at: told.retractedAt, by: told.originOrg, via: told.publisher, why: 'its publisher no longer shares it: withdrawn, superseded by a later correction or shared less widely there (a feed says no more)', takenAt: 'string', takenIn: `pull of ${feed}` },
+  );
+  assert.equal(received.find((r) => r.uuid === ids.live)!.retraction, null);
   await assert.rejects(B.corrections.accept(analyst, ids.withdrawn), ConflictError);
   // The pull that retracted them is in B's audit trail, naming them; the trail verifies.
   const pulls = await B.db.query<{ detail: string }>(`SELECT detail FROM audit WHERE action = 'exchange.pull' ORDER BY seq`);

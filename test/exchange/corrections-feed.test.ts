@@ -68,6 +68,17 @@ test('a shared match correction travels in the signed feed and applies where an 
   const missing = derisk(['match', 'accept', '00000000-0000-4000-8000-000000000000', '--org', 'uni-x'], b);
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /no correction 00000000-0000-4000-8000-000000000000 received/);
+
+  // A withdraws it: its next feed retracts it, and B's listing says when, by whom, via whom, why and how it came.
+  ok(derisk(['match', 'withdraw', shared, '--reason', 'the web page was out of date', '--org', 'uni-a'], a));
+  ok(derisk(['exchange', 'publish', feed], a));
+  assert.match(ok(derisk(['exchange', 'pull'], b)), /1 match correction\(s\) retracted by their publisher/);
+  assert.match(
+    ok(derisk(['match', 'received', '--org', 'uni-x'], b)),
+    new RegExp(
+      `^${shared}  retracted \\d{4}-\\d\\d-\\d\\d \\(applies to nobody\\)  signed .*\\n  retracted \\d{4}-\\d\\d-\\d\\d by .+ via Alpha platform, taken in by the pull of ${feed.replaceAll('/', '\\/')} on \\d{4}-\\d\\d-\\d\\d: its publisher no longer shares it: withdrawn, superseded by a later correction or shared less widely there`,
+    ),
+  );
 });
 
 test('a shared correction withdrawn or superseded goes out only as its retraction: a subscriber pulls nothing it could accept', async () => {

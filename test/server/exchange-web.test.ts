@@ -190,3 +190,63 @@ test('received corrections (phone): the state persists; an accepted one is withd
     await page.close();
   }
 });
+
+const RETRACTED = sent('7a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c03', 'Joint Lab of Intelligent Sensing, Beijing, China', 'is', '03cve4549', 'their 2025 annual report');
+
+test('a retracted correction (desktop and phone): the page says when, by whom, via whom and why, that it applies to nobody, and offers no decision; the API says the same', { skip }, async () => {
+  const bundle = (retracted: boolean) =>
+    JSON.stringify(
+      stixBundle(
+        { name: 'Partner platform', uuid: '0b0e4c1a-1111-4222-8333-444455556666' },
+        { notes: [], namesakes: [], corrections: retracted ? [] : [RETRACTED], retractions: retracted ? [{ ...RETRACTED, retractedAt: '2026-12-01T09:00:00.000Z' }] : [], assessments: [], heldBack: { groups: 0, assessments: 0, k: 3 }, keptAsReleased: 0 },
+        [],
+      ),
+    );
+  const headers = { authorization: `Bearer ${env.service.token}`, 'content-type': 'application/json' };
+  assert.equal((await fetch(`${env.base}/api/exchange/import?format=stix&from=Partner%20University&name=partner-2.json`, { method: 'POST', headers, body: bundle(false) })).status, 200);
+  assert.equal((await fetch(`${env.base}/api/match/received/${RETRACTED.id}/accept`, { method: 'POST', headers: { authorization: headers.authorization } })).status, 200);
+  const page = await env.loggedIn('desktop', '#/exchange/received');
+  try {
+    await inState(page, RETRACTED.id, 'accepted');
+    assert.equal(await received(page, RETRACTED.id).getAttribute('data-retracted'), 'no');
+    await page.setInputFiles('#import-form input[name=file]', { name: 'partner-retraction.json', mimeType: 'application/json', buffer: Buffer.from(bundle(true)) });
+    await page.fill('#import-form input[name=from]', 'Partner University');
+    await page.click('#import-form button[type=submit]');
+    await page.waitForSelector(`[data-testid=received-correction][data-uuid="${RETRACTED.id}"][data-retracted=yes]`);
+    const row = received(page, RETRACTED.id);
+    assert.match((await page.textContent('[data-testid=import-result]')) ?? '', /partner-retraction\.json: 0 new, 0 updated, 0 unchanged, 1 retracted by their publisher\./);
+    assert.match(
+      (await row.locator('[data-testid=retraction]').textContent()) ?? '',
+      /^Retracted 2026-12-01 by "Partner University" \(unverified: an unsigned file's claim\) via Partner University: its publisher no longer shares it: withdrawn, superseded by a later correction or shared less widely there \(a feed says no more\)\. It applies to nobody\. Taken in by the import of partner-retraction\.json on \d{4}-\d\d-\d\d\.$/,
+    );
+    assert.match((await row.locator('[data-testid=decision]').textContent()) ?? '', /Accepted \d{4}-\d\d-\d\d: no longer in force, since its retraction/);
+    assert.equal(await row.locator('button').count(), 0, 'nothing left to decide: accepting it again is refused');
+    assert.ok((await sideways(page)) <= 0);
+    await page.screenshot({ path: `${SHOTS}/received-retracted-desktop.png`, fullPage: true });
+  } finally {
+    await page.close();
+  }
+  const phone = await env.loggedIn('phone', '#/exchange/received', analyst);
+  try {
+    await phone.waitForSelector(`[data-testid=received-correction][data-uuid="${RETRACTED.id}"][data-retracted=yes]`);
+    assert.ok((await sideways(phone)) <= 0, 'the retraction fits a phone');
+    await phone.screenshot({ path: `${SHOTS}/received-retracted-phone.png`, fullPage: true });
+  } finally {
+    await phone.close();
+  }
+  const listed = (await (await fetch(`${env.base}/api/match/received`, { headers })).json()) as { uuid: string; retractedAt: string | null; retraction: Record<string, unknown> | null }[];
+  const got = listed.find((r) => r.uuid === RETRACTED.id)!;
+  assert.equal(got.retractedAt, '2026-12-01T09:00:00.000Z');
+  assert.deepEqual(
+    { ...got.retraction, takenAt: typeof got.retraction?.takenAt },
+    {
+      at: '2026-12-01T09:00:00.000Z',
+      by: `"Partner University" (unverified: an unsigned file's claim)`,
+      via: 'Partner University',
+      why: 'its publisher no longer shares it: withdrawn, superseded by a later correction or shared less widely there (a feed says no more)',
+      takenAt: 'string',
+      takenIn: 'import of partner-retraction.json',
+    },
+  );
+  assert.equal(listed.find((r) => r.uuid === NONE.id)!.retraction, null);
+});

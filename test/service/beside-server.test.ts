@@ -320,6 +320,44 @@ test('an ingest through the server prints what it prints without it, with its pr
   assert.equal(server.proc.exitCode, 0);
 });
 
+test("a correction shared or unshared at the console beside the server is in, then out of, the other organisation's next answers", async () => {
+  const home = copy();
+  const dir = tempDir();
+  const env = { DERISK_HOME: home, DERISK_NEW_PASSWORD: 'a long enough password' };
+  const server = await startServer(home);
+  try {
+    // Org-b, with an analyst, added at the console beside the server; the console's session is the local organisation's.
+    assert.equal(typed(['users', 'add-org', 'org-b', 'Org B'], dir, env).status, 0);
+    assert.equal(typed(['users', 'add', '--org', 'org-b', '--email', 'analyst@b.example', '--role', 'analyst'], dir, env).status, 0);
+    const login = await fetch(`${server.base}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'analyst@b.example', password: env.DERISK_NEW_PASSWORD }) });
+    assert.equal(login.status, 200);
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const path = '/api/indicators/top-institutions?regions=EU27AC,CN';
+    const ofB = async () => ((await (await fetch(`${server.base}${path}`, { headers: { cookie } })).json()) as { rows: unknown[] }).rows;
+    const ofLocal = async () => ((await api(server, 'GET', path)).body as { rows: unknown[] }).rows;
+    const before = await ofB();
+
+    const corrected = typed(['match', 'correct', AFF.thu, 'none', '--reason', 'a company lab of that name'], dir, env);
+    assert.equal(corrected.status, 0, corrected.stderr);
+    const id = corrected.stdout.split(/\s/)[0]!;
+    assert.notDeepEqual(await ofLocal(), before, "the local organisation's view reads its correction");
+    assert.deepEqual(await ofB(), before, 'not shared: org-b reads the shared base');
+
+    const shared = typed(['exchange', 'share', 'correction', id, '--distribution', 'community', '--tlp', 'green'], dir, env);
+    assert.equal(shared.status, 0, shared.stderr);
+    assert.deepEqual(await ofB(), await ofLocal(), "shared: org-b's next answer reads through it, with no match apply");
+
+    assert.equal(typed(['exchange', 'share', 'correction', id, '--distribution', 'organisation', '--tlp', 'amber'], dir, env).status, 0);
+    assert.deepEqual(await ofB(), before, "shared with the organisation only again: out of org-b's next answer");
+  } finally {
+    await stop(server, 'SIGTERM');
+  }
+  assert.equal(server.proc.exitCode, 0);
+});
+
 test('the control file: one left by kill -9 is ignored, one others may read or another user owns is refused; a forged credential, a session or a token does not open the console link', async () => {
   const home = copy();
   const dir = tempDir();
