@@ -14,6 +14,8 @@ import { generateOpenAlex } from './generate-openalex.ts';
 import { alertsLoadBench, monitorBench, verdictRecheckBench } from './monitor.ts';
 import { copublications } from '../src/indicators/copubs.ts';
 import { NO_FILTERS } from '../src/indicators/filters.ts';
+import { buildPairTops, PAIR_TOPS_KEPT } from '../src/indicators/institution-sets.ts';
+import { STANDARD_PAIRS } from '../src/indicators/catalog.ts';
 import { countryBreakdown, fieldBreakdown, publicationsByRegion, topInstitutions, topPairs } from '../src/indicators/landscape.ts';
 import { loadRegions, regionOf } from '../src/regions/regions.ts';
 import { catalogueLists } from '../src/screening/lists.ts';
@@ -185,6 +187,12 @@ async function indicatorLatency(storePath: string, runs: number, what = 'synthet
     for (const sql of [...COUNTRY_SET_STATEMENTS, ...INSTITUTION_SET_STATEMENTS]) await store.run(sql);
     console.log(`\nbuilt country_set_counts, institution_set_counts and summary_keys in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
+  // The top institutions the refresh keeps for the standard pairs, as a refresh ends.
+  if (!(await store.one(`SELECT 1 FROM duckdb_tables() WHERE table_name = 'pair_top_keys'`))) {
+    const t = performance.now();
+    await buildPairTops(store, catalogue, STANDARD_PAIRS);
+    console.log(`\nbuilt pair_tops (${STANDARD_PAIRS.length} pairs, ${PAIR_TOPS_KEPT} institutions each) in ${((performance.now() - t) / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)})`);
+  }
   const parquet = join(OUT, 'parquet');
   rmSync(parquet, { recursive: true, force: true });
   await store.run(`COPY (SELECT work_id, year, ror_id, country_code, weight FROM work_institutions) TO '${parquet}' (FORMAT parquet, PARTITION_BY (year))`);
@@ -232,6 +240,8 @@ async function indicatorLatency(storePath: string, runs: number, what = 'synthet
     handWrittenTable: await timed(n, () => store.all(handWritten('work_institutions'))),
     handWrittenParquet: await timed(n, () => store.all(handWritten(`read_parquet('${parquet}/**/*.parquet', hive_partitioning = true)`))),
     topInstitutions: await sideBySide('derisk top-institutions EU27AC–CN', () => topInstitutions(store, catalogue, 'EU27AC', 'CN', 15), 'institution_set_counts'),
+    // "rows" here is the ranking from institution_set_counts, with pair_tops set aside.
+    topInstitutionsKept: await sideBySide('top-institutions EU27AC–CN, kept / summary', () => topInstitutions(store, catalogue, 'EU27AC', 'CN', 15), 'pair_top_keys'),
     topInstitutionsRolledUp: await timed(n, () => topInstitutions(store, catalogue, 'EU27AC', 'CN', 15, { ...NO_FILTERS, rollUp: true })),
     load: [...load, loadavg()[0]!],
   };

@@ -3,7 +3,7 @@ import { regionOf, type RegionCatalogue } from '../regions/catalogue.ts';
 import type { Store } from '../store/store.ts';
 import { regionMembersSql } from './copubs.ts';
 import { pairSets, publicationsFromSets, readsCountrySets } from './country-sets.ts';
-import { pairSidesFromSets, readsInstitutionSets, topFromSets } from './institution-sets.ts';
+import { pairSidesFromSets, readsInstitutionSets, readsPairTops, regionKey, topFromPairTops, topFromSets } from './institution-sets.ts';
 import { NO_FILTERS, workCondition, yearBounds, type Filters } from './filters.ts';
 import { unregisteredSql } from './unregistered.ts';
 
@@ -53,13 +53,18 @@ export interface TopInstitution {
 
 /**
  * The institutions of region A with the most co-publications with region B, each with the
- * partner institution in B it shares most of them with: ranked from the refresh's summary where
- * it may be read (src/indicators/institution-sets.ts), else from every work × institution row.
+ * partner institution in B it shares most of them with: read from the ranking the refresh keeps
+ * for the dashboard's pairs (pair_tops) when unfiltered, else ranked from the refresh's summary
+ * where it may be read (src/indicators/institution-sets.ts), else from every work × institution row.
  */
 export async function topInstitutions(store: Store, catalogue: RegionCatalogue, a: string, b: string, limit: number, filters: Filters = NO_FILTERS): Promise<TopInstitution[]> {
-  const ranking = (await readsInstitutionSets(store, filters))
-    ? topFromSets(filters, workCondition(filters, 'wi'))
-    : `${pairSides(filters)},
+  const keys: [string, string] = [regionKey(catalogue, a), regionKey(catalogue, b)];
+  const kept = await readsPairTops(store, filters, keys, limit);
+  const ranking = kept
+    ? topFromPairTops
+    : (await readsInstitutionSets(store, filters))
+      ? topFromSets(filters, workCondition(filters, 'wi'))
+      : `${pairSides(filters)},
      pairs AS (
        SELECT sa.inst AS a_inst, sb.inst AS b_inst, count(DISTINCT sa.work_id) AS n
        FROM side_a sa JOIN side_b sb USING (work_id) WHERE sa.inst IS NOT NULL AND sb.inst IS NOT NULL GROUP BY ALL),
@@ -75,7 +80,7 @@ export async function topInstitutions(store: Store, catalogue: RegionCatalogue, 
      LEFT JOIN (SELECT a_inst, b_inst, n FROM pairs QUALIFY row_number() OVER (PARTITION BY a_inst ORDER BY n DESC, b_inst) = 1) p ON p.a_inst = top.inst
      LEFT JOIN institutions pi ON pi.ror_id = p.b_inst
      ORDER BY copublications DESC, ror_id`,
-    [regionOf(catalogue, a).id, regionOf(catalogue, b).id, limit],
+    kept ? [...keys, limit] : [regionOf(catalogue, a).id, regionOf(catalogue, b).id, limit],
   );
   return rows.map((r) => ({
     rorId: String(r.ror_id),

@@ -9,6 +9,9 @@ import { forgetPublishBase, publishBase } from './publish-pending.ts';
 import { orgSchemas, type Store } from './store.ts';
 import { sha256Hex } from '../sha256.ts';
 import { ORG_VIEWS } from './org-views.ts';
+import { STANDARD_PAIRS } from '../indicators/catalog.ts';
+import { buildPairTops } from '../indicators/institution-sets.ts';
+import { loadRegions } from '../regions/regions.ts';
 
 const statements = (file: string) =>
   readFileSync(fileURLToPath(new URL(file, import.meta.url)), 'utf8')
@@ -144,6 +147,8 @@ export async function refreshAnalytics(store: Store, minTier: Exclude<Tier, 'unr
       await refreshPendingWorks(store, minTier);
       if ((await metaValue(store, 'analytics_patents')) !== patents) for (const sql of PATENT_STATEMENTS) await store.run(sql, withTier(sql, minTier));
     }
+    // The dashboard's pairs' top institutions, ranked once from the summary just counted.
+    await buildPairTops(store, loadRegions(), STANDARD_PAIRS);
     await store.run('DELETE FROM refresh_pending');
     await store.run('DELETE FROM refresh_pending_rors');
     await store.run(`INSERT OR REPLACE INTO meta VALUES ('analytics_min_tier', $1), ('analytics_basis', $2), ('analytics_patents', $3)`, [minTier, basis, patents]);

@@ -25,6 +25,7 @@ import { INPUT, tempDir, writeTemp, syntheticWorks } from '../helpers/fixtures.t
 import { realRegistryHome, ROR_DUMP } from '../helpers/registry.ts';
 import { derisk } from '../helpers/cli.ts';
 import { runIndicator, STANDARD_PAIRS, type IndicatorName } from '../../src/indicators/catalog.ts';
+import { buildPairTops } from '../../src/indicators/institution-sets.ts';
 import { NO_FILTERS, parseFilters } from '../../src/indicators/filters.ts';
 import { applyCorrections, resolveCorrectedPending } from '../../src/resolve/org-view.ts';
 import { correctionKey, Thesaurus, type Correction } from '../../src/resolve/thesaurus.ts';
@@ -515,16 +516,20 @@ test('an OpenAlex update replaces the works it gives again, and the incremental 
     assert.deepEqual(a, b);
     // The summary of institutions, counted again for the changed, moved and new works only, answers as every row does...
     const both = await rankingsBothWays(incremental.store);
+    assert.deepEqual(both.kept, both.summary);
     assert.deepEqual(both.summary, both.rows);
     // ...top pairs read the rows of only the institutions whose count in the summary can reach the pairs asked for: the leading pair's European side, its count there made nothing, drops out...
     const leadingPair = async () => ((await runIndicator(incremental.store, loadRegions(), loadTaxonomy(), { name: 'top-pairs', regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 1, institution: null })) as { aId: string }[])[0]?.aId;
     const leading = await leadingPair();
     await incremental.store.run(`UPDATE institution_set_counts SET works = 0 WHERE ror_id = '${leading}'`);
     assert.notEqual(await leadingPair(), leading);
-    // ...and is what the answers come from: Oxford made to lead EU27AC–CN by its count in the summary alone.
+    // ...and is what the answers come from: Oxford made to lead EU27AC–CN by its count in the summary alone, once the refresh's kept rankings are ranked from it again.
     await incremental.store.run(`UPDATE institution_set_counts SET works = works + 100 WHERE ror_id = '052gg0110'`);
-    const [top] = await runIndicator(incremental.store, loadRegions(), loadTaxonomy(), { name: 'top-institutions', regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 1, institution: null });
-    assert.deepEqual([(top as { rorId: string }).rorId, (top as { copublications: number }).copublications > 100], ['052gg0110', true]);
+    const leader = async () => (await runIndicator(incremental.store, loadRegions(), loadTaxonomy(), { name: 'top-institutions', regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 1, institution: null }))[0] as { rorId: string; copublications: number };
+    assert.ok((await leader()).copublications < 100, 'the kept ranking is read until it is ranked again');
+    await buildPairTops(incremental.store, loadRegions(), STANDARD_PAIRS);
+    const top = await leader();
+    assert.deepEqual([top.rorId, top.copublications > 100], ['052gg0110', true]);
   } finally {
     incremental.store.close();
     full.store.close();
@@ -576,8 +581,9 @@ async function derived(store: Store) {
 }
 
 /**
- * Top institutions (with their main partners) and top institution pairs as the refresh's summary
- * answers them and as every work × institution row does, with the summary set aside: both ways
+ * Top institutions (with their main partners) and top institution pairs as the refresh's kept
+ * rankings (pair_tops) and its summary answer them, and as every work × institution row does, with
+ * the kept rankings, then the summary, set aside: both ways
  * round, filtered by years and by a field, and with roll-up (which the summary leaves to the rows);
  * pairs also with limits small enough that the summary's bound leaves institutions unread.
  */
@@ -598,12 +604,15 @@ async function rankingsBothWays(store: Store) {
     out.push(await runIndicator(store, catalogue, taxonomy, { name: 'top-pairs', regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 20, institution: null }));
     return out;
   };
+  const kept = await ask();
+  await store.run('ALTER TABLE pair_top_keys RENAME TO pair_top_keys_aside');
   const summary = await ask();
   await store.run('ALTER TABLE institution_set_counts RENAME TO institution_set_counts_aside');
   try {
-    return { summary, rows: await ask() };
+    return { kept, summary, rows: await ask() };
   } finally {
     await store.run('ALTER TABLE institution_set_counts_aside RENAME TO institution_set_counts');
+    await store.run('ALTER TABLE pair_top_keys_aside RENAME TO pair_top_keys');
   }
 }
 
@@ -693,6 +702,7 @@ test('OpenAlex merged_ids: a work merged into another leaves the evidence (count
     const answers = async () => ({ ...(await derived(store)), listed: await store.all(`SELECT * FROM institution_listed_copubs ORDER BY ALL`), affiliations: await store.all(`SELECT * FROM listed_affiliations ORDER BY ALL`) });
     const incremental = await answers();
     const both = await rankingsBothWays(store);
+    assert.deepEqual(both.kept, both.summary, 'the kept rankings, without the merged-away works, answer as the summary does');
     assert.deepEqual(both.summary, both.rows, 'the summary of institutions, without the merged-away works, answers as the rows do');
     await refreshAnalytics(store, 'strong', loadTaxonomy(), { full: true });
     assert.deepEqual(incremental, await answers());
