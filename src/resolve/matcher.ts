@@ -57,7 +57,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32-country44-oor44';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32-country44-oor44-resolve45';
 
 interface Entry {
   id: string;
@@ -1326,6 +1326,30 @@ export class AffiliationResolver {
     return runs.map(([s, e]) => [segStart + s, segStart + e]);
   }
 
+  /**
+   * A registry name that ends with its city ("Swiss Federal Institute of Technology in Zurich"), written by Web of Science
+   * as the name's part and, after the units, the city's ("Swiss Fed Inst Technol, Dept ITET, Zurich, Switzerland"). Only
+   * for a part that is no registry name alone, and only with a city a later part names outright: the words are the
+   * registry's, split by the address's order. Neighbouring parts are read together above.
+   */
+  private *cityWrittenLater(flat: string[], bounds: [number, number][], segs: string[]): Generator<Candidate> {
+    for (let i = 0; i + 2 < bounds.length; i++) {
+      const [start, end] = bounds[i]!;
+      if (end - start < 2) continue;
+      const key = flat.slice(start, end).join(' ');
+      if (this.exact.has(key)) continue;
+      for (let k = i + 2; k < bounds.length; k++) {
+        const city = this.gazetteer.citiesNamed(segs[k]!)[0];
+        if (city === undefined) continue;
+        const named = `${key} ${nameKey(city)}`;
+        const hit = this.exact.get(named);
+        if (!hit) continue;
+        yield { ids: hit, key: named, how: 'exact', said: `"${named}" is a registry name, its city "${city}" written in a later part of the address`, similarity: 1, start, end };
+        break;
+      }
+    }
+  }
+
   /** Every run of words that is a registry name, within a part or across neighbouring parts. */
   private *spanCandidates(flat: string[], bounds: [number, number][], capitals: Set<string>, segs: string[], footnotes: ReadonlySet<string>): Generator<Candidate> {
     // Whole parts and runs of up to three neighbouring parts: the strongest evidence.
@@ -1366,6 +1390,7 @@ export class AffiliationResolver {
         }
       }
     }
+    yield* this.cityWrittenLater(flat, bounds, segs);
     // Names inside a longer part: "Department of Physics University of Oxford".
     for (const [part, [segStart, segEnd]] of bounds.entries()) {
       for (const [s, e] of this.namesInside(flat, segStart, segEnd)) {

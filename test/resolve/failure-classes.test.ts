@@ -612,7 +612,7 @@ test('every hand-checked string of bench/labelled/failure-classes.csv names a re
     for (const id of item.gold) assert.ok(resolver.institution(id), `${item.affiliation}: ${id} is not in the registry`);
     assert.ok(item.reason && item.reason.length > 5, `${item.affiliation}: no reason`);
   }
-  assert.deepEqual([...new Set(items.map((i) => i.group))].sort(), ['company', 'explicit-country', 'namesake-unit', 'noise', 'out-of-registry', 'place-name', 'second-institution', 'us-state']);
+  assert.deepEqual([...new Set(items.map((i) => i.group))].sort(), ['company', 'explicit-country', 'namesake-unit', 'noise', 'out-of-registry', 'place-name', 'second-institution', 'us-state', 'wos-abbreviated']);
 });
 
 test('fuzzy-city: a word where the record\'s city should be is not the city left out, even if the record names "university" twice', { skip }, async () => {
