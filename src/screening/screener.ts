@@ -469,7 +469,9 @@ export class Screener {
       const unit = words.slice(i).join(' ');
       if (!this.units.unitAfterName.has(screenTokens(words[i]!)[0] ?? '')) continue;
       // A listed name of generic words ("University of Science and Technology of China") is kept for the whole string: here it is whole.
-      const listed = [...(this.byKey.get(screenKey(name)) ?? []), ...(this.wholeOnly.get(screenKey(name)) ?? [])].some((n) => n.name.kind !== 'subsidiary' && !n.lone && !this.isPerson(n.entry) && this.isInstitution(n.entry));
+      // An acronym is borne by many organisations and their labs ("HIT Lab NZ"): it opens only a unit written "… of …" ("NUDT College of Computer").
+      const of = /\bof\b/i.test(unit);
+      const listed = [...(this.byKey.get(screenKey(name)) ?? []), ...(this.wholeOnly.get(screenKey(name)) ?? [])].some((n) => n.name.kind !== 'subsidiary' && !n.lone && (!n.acronym || of) && !this.isPerson(n.entry) && this.isInstitution(n.entry));
       if (listed) return { text: [name, unit, ...rest.map((r) => r.trim())].join(', '), name, unit };
     }
     return null;
