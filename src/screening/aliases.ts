@@ -64,7 +64,13 @@ export interface UnitRule {
   cityProvinces: Set<string>;
   namedAfter: { institutionWords: Set<string>; companyWords: Set<string>; fieldWords: Set<string>; companyWordsZh: string[] };
   /** The armed forces' name written before a military institution's or not ("PLA Unit 63820", 军事科学院): the prefixes as screening reads them (armed_forces). */
-  armedForces: { countries: Set<string>; prefixes: string[][]; prefixesZh: string[]; militaryWordsZh: string[] };
+  armedForces: { countries: Set<string>; prefixes: string[][]; suffixes: string[][]; prefixesZh: string[]; militaryWordsZh: string[] };
+  /** Words that open a unit written after a listed institution's whole name without a comma ("… School of Computer Science"), as screening reads them (unit_after_name). */
+  unitAfterName: Set<string>;
+  /** Compound words a name may write as two ("North Western": northwestern), as screening reads them (written_apart). */
+  writtenApart: Set<string>;
+  /** Chinese legal forms a company's Chinese name is written without (中国电子科技集团 for …有限公司), longest first (without_legal_form_zh). */
+  legalFormsZh: string[];
 }
 
 export interface RelatedInstitution {
@@ -198,6 +204,14 @@ export function loadAliases(file = aliasesFile()): AliasData {
     (typeof forces?.rule !== 'string' || typeof forces.source !== 'string' || !strings(forces.countries) || !strings(forces.prefixes) || !strings(forces.prefixes_zh) || !strings(forces.military_words_zh) || [...forces.prefixes_zh, ...forces.military_words_zh].some((w: string) => !hasCjk(w)))
   )
     throw new ListError(`${file}: armed_forces needs rule, source, countries, prefixes, and prefixes_zh and military_words_zh (Chinese words)`);
+  if (forces?.suffixes !== undefined && !strings(forces.suffixes)) throw new ListError(`${file}: armed_forces.suffixes must be a list of names`);
+  // Each optional: an office's own alias file may leave any out, and then names are screened as written.
+  const block = (key: string, list: string, zh = false): string[] => {
+    const b = doc[key];
+    if (b === undefined) return [];
+    if (typeof b?.rule !== 'string' || typeof b.source !== 'string' || !strings(b[list]) || (zh && (b[list] as string[]).some((w) => !hasCjk(w)))) throw new ListError(`${file}: ${key} needs rule, source and ${list} (a list of ${zh ? 'Chinese words' : 'words'})`);
+    return b[list];
+  };
   const offshore = doc.registered_offshore;
   if (offshore !== undefined && (typeof offshore?.rule !== 'string' || typeof offshore.source !== 'string' || typeof offshore.home !== 'string' || !Array.isArray(offshore.native) || offshore.native.some((c: unknown) => typeof c !== 'string')))
     throw new ListError(`${file}: registered_offshore needs rule, source, home and native (a list of countries)`);
@@ -225,10 +239,14 @@ export function loadAliases(file = aliasesFile()): AliasData {
     armedForces: {
       countries: new Set(forces?.countries ?? []),
       prefixes: ((forces?.prefixes ?? []) as string[]).map((p) => screenTokens(p)),
+      suffixes: ((forces?.suffixes ?? []) as string[]).map((p) => screenTokens(p)),
       // Longest first: 中国人民解放军 before 解放军.
       prefixesZh: [...((forces?.prefixes_zh ?? []) as string[])].sort((a, b) => b.length - a.length),
       militaryWordsZh: forces?.military_words_zh ?? [],
     },
+    unitAfterName: asRead(block('unit_after_name', 'words')),
+    writtenApart: new Set(block('written_apart', 'words').map(foldText)),
+    legalFormsZh: [...block('without_legal_form_zh', 'legal_forms_zh', true)].sort((a, b) => b.length - a.length),
   };
   const curated = ((doc.curated ?? []) as any[]).map((c, i): CuratedNames => {
     const where = `curated[${i}]${typeof c?.entity === 'string' ? ` (${c.entity})` : ''}`;

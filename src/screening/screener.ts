@@ -443,6 +443,41 @@ export class Screener {
    * it is not resolved again; taken only when it is of the very text screened.
    */
   screen(query: string, options: { nearest?: boolean; resolution?: Resolution } = {}): ScreenResult {
+    const asWritten = this.screenAsWritten(query, options);
+    // A listed institution's name, then its unit without a comma ("Harbin Institute of Technology School of Computer Science"):
+    // read as if the comma stood there, only where the string as written is recognised as nothing.
+    const split = asWritten.state === 'unknown' ? this.unitAfterName(query) : null;
+    if (!split) return asWritten;
+    const read = this.screenAsWritten(split.text, { ...options, resolution: undefined });
+    if (read.state === 'unknown') return asWritten;
+    const note = `"${query.trim()}" read as "${split.text}": "${split.unit}" names a unit of "${split.name}", written after it without a comma (${this.units.file} unit_after_name)`;
+    for (const h of read.hits) h.evidence = `${h.evidence}; ${note}`;
+    return { ...read, query, headline: `${read.headline} (${note}.)` };
+  }
+
+  /**
+   * The string's first part as a listed institution's whole name (a listed name or acronym of a university, an academy: no
+   * company) and words after it that open a unit of it (data/lists/aliases.json unit_after_name), the comma written between;
+   * or null. The longest such name is taken.
+   */
+  private unitAfterName(query: string): { text: string; name: string; unit: string } | null {
+    if (this.units.unitAfterName.size === 0 || hasCjk(query)) return null;
+    const [first, ...rest] = asTypedKeepingSpaces(query).split(',');
+    const words = first!.trim().split(/\s+/);
+    for (let i = words.length - 1; i >= 1; i--) {
+      const name = words.slice(0, i).join(' ');
+      const unit = words.slice(i).join(' ');
+      if (!this.units.unitAfterName.has(screenTokens(words[i]!)[0] ?? '')) continue;
+      // A listed name of generic words ("University of Science and Technology of China") is kept for the whole string: here it is whole.
+      // An acronym is borne by many organisations and their labs ("HIT Lab NZ"): it opens only a unit written "… of …" ("NUDT College of Computer").
+      const of = /\bof\b/i.test(unit);
+      const listed = [...(this.byKey.get(screenKey(name)) ?? []), ...(this.wholeOnly.get(screenKey(name)) ?? [])].some((n) => n.name.kind !== 'subsidiary' && !n.lone && (!n.acronym || of) && !this.isPerson(n.entry) && this.isInstitution(n.entry));
+      if (listed) return { text: [name, unit, ...rest.map((r) => r.trim())].join(', '), name, unit };
+    }
+    return null;
+  }
+
+  private screenAsWritten(query: string, options: { nearest?: boolean; resolution?: Resolution }): ScreenResult {
     // Inner spacing as written: an ingest's resolution of the string is taken only when it is of the very text.
     const text = asTypedKeepingSpaces(query).trim();
     if (text === '') throw new ScreenError('empty name: give a name or a ROR id to screen');
@@ -1748,13 +1783,13 @@ export class Screener {
       }
     }
     // A company with its own name after a listed institution's ("Peking University Founder Group", "Tsinghua Unigroup"): it ends in
-    // a company word, or one glued to its name ("Unigroup"), and names no unit between.
+    // a company word, or one glued to its name ("Unigroup"), and names no unit between ("… Department of Technology" is a unit: units and unit_after_name words).
     const last = tokens[tokens.length - 1] ?? '';
     const companyWord = [...this.units.namedAfter.companyWords].find((w) => last === w || (w.length >= 4 && last.length > w.length + 1 && last.endsWith(w)));
     if (companyWord && tokens.length >= 2 && !namesakes.some((x) => x.namedAfter)) {
       const namedBy = this.units.namedAfter;
       for (let k = tokens.length - 1; k >= 1; k--) {
-        if (tokens.slice(k, -1).some((w) => this.units.unitWords.has(w) || this.units.otherWords.has(w) || namedBy.fieldWords.has(w))) break;
+        if (tokens.slice(k, -1).some((w) => this.units.unitWords.has(w) || this.units.otherWords.has(w) || this.units.unitAfterName.has(w) || namedBy.fieldWords.has(w))) break;
         const head = tokens.slice(0, k);
         // The institution by its own name ("Peking University"), or by its name before the word saying what it is ("Tsinghua").
         const named = [...(this.byKey.get(head.join(' ')) ?? []), ...(k === 1 ? (this.byToken.get(head[0]!) ?? []).filter((n) => n.tokens.length === 2 && n.tokens[0] === head[0] && namedBy.institutionWords.has(n.tokens[1]!) && !isPlace(head[0]!)) : [])].filter(
@@ -1772,6 +1807,20 @@ export class Screener {
         (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${source(n)} with "${prefix.join(' ')}", the armed forces' name, before it (${this.units.file} armed_forces)`,
         (n) => this.units.armedForces.countries.has(n.entry.country ?? ''),
       );
+    }
+    // Or after it, as English texts translate 中国人民解放军陆军工程大学 ("Army Engineering University of the People's Liberation Army").
+    for (const suffix of this.units.armedForces.suffixes) {
+      if (tokens.length <= suffix.length || suffix.some((w, i) => tokens[tokens.length - suffix.length + i] !== w)) continue;
+      take(
+        tokens.slice(0, -suffix.length).join(' '),
+        (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${source(n)} with "${suffix.join(' ')}", the armed forces' name, after it (${this.units.file} armed_forces)`,
+        (n) => this.units.armedForces.countries.has(n.entry.country ?? ''),
+      );
+    }
+    // A compound word written as its two words ("North Western Polytechnical University": data/lists/aliases.json written_apart).
+    for (let i = 0; i + 1 < tokens.length; i++) {
+      const joined = `${tokens[i]}${tokens[i + 1]}`;
+      if (this.units.writtenApart.has(joined)) take([...tokens.slice(0, i), joined, ...tokens.slice(i + 2)].join(' '), (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${source(n)} with "${joined}" written as two words (${this.units.file} written_apart)`);
     }
     // A one-word brand written in two or three words ("Hik Vision", "Sense Time").
     if (tokens.length >= 2 && tokens.length <= 3) {
@@ -1904,6 +1953,12 @@ export class Screener {
         if ((this.resolver?.gazetteer.isPlace(place) ?? false) && (prefix.length === chars || (prefix.length === chars + 1 && /[省市]$/.test(prefix)))) {
           this.addNameHit(n, part, 'translated', 1, hits, `"${part}" is the listed Chinese name "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} without its leading place "${prefix}" (${place}, where the listed name places it)`);
         }
+      }
+      // A company's Chinese name written without its legal form: 中国电子科技集团 for 中国电子科技集团有限公司 (data/lists/aliases.json without_legal_form_zh).
+      const form = this.units.legalFormsZh.find((f) => nk.endsWith(f));
+      if (form && k.length >= 4 && nk === k + form && n.name.source?.startsWith(DERIVED) !== true && this.companies.has(n.entry)) {
+        this.addNameHit(n, part, 'translated', 1, hits, `"${part}" is the listed company's Chinese name "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} without "${form}", its legal form (${this.units.file} without_legal_form_zh)`);
+        continue;
       }
       // A company named after a listed institution's Chinese name: 清华控股有限公司, 北航科技.
       if (k.length > nk.length && k.startsWith(nk) && this.units.namedAfter.companyWordsZh.some((w) => k.endsWith(w)) && this.isInstitution(n.entry)) {
