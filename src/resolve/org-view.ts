@@ -98,11 +98,11 @@ export interface InForceSource {
  * organisation is rebuilt, and the reader waits for it. The generation (the audit trail's last
  * entry, written in every such commit) is read first, so a read after no change costs one query.
  * `rebuilt` is told of every view whose corrections changed since it was last read, here or by
- * another writer, so answers kept from it are forgotten. Returns what a writer calls with the
- * corrections it changed, to bring the views they reach, or reached, up to date at once rather
- * than at their next read.
+ * another writer, so answers kept from it are forgotten. Returns `changed`, what a writer calls
+ * with the corrections it changed, to bring the views they reach, or reached, up to date at once
+ * rather than at their next read; and `stop`, which ends the checks (the server, on close).
  */
-export function keepViewsCurrent(store: Store, source: InForceSource, resolve: () => Promise<ResolveWith>, rebuilt: (orgId: string) => void): (changed: readonly string[]) => Promise<void> {
+export function keepViewsCurrent(store: Store, source: InForceSource, resolve: () => Promise<ResolveWith>, rebuilt: (orgId: string) => void): { changed: (changed: readonly string[]) => Promise<void>; stop: () => void } {
   const checkedAt = new Map<string, number>();
   const seen = new Map<string, string>();
   const queue = new Map<string, Promise<void>>();
@@ -137,10 +137,13 @@ export function keepViewsCurrent(store: Store, source: InForceSource, resolve: (
     );
     return turn;
   };
-  store.checkViewsWith(current);
-  return async (changed) => {
-    if (changed.length === 0) return;
-    for (const orgId of await viewsReachedBy(store, source, changed)) await current(orgId);
+  const stop = store.checkViewsWith(current);
+  return {
+    changed: async (changed) => {
+      if (changed.length === 0) return;
+      for (const orgId of await viewsReachedBy(store, source, changed)) await current(orgId);
+    },
+    stop,
   };
 }
 

@@ -455,7 +455,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // A correction shared, accepted or ended is in, or out of, every view it concerns from its commit on,
   // wherever it was committed (here, at the console, through a feed's retraction): views are checked
   // before each read (keepViewsCurrent).
-  const correctionsChanged = keepViewsCurrent(
+  const views = keepViewsCurrent(
     options.store,
     new MatchCorrections(options.db, () => undefined),
     async () => {
@@ -467,6 +467,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     forgetAnswers,
   );
+  app.addHook('onClose', async () => views.stop());
   registerAccountRoutes(app, accounts, options.db);
   // The assessor loads the registry, lists and rulebook once, on first use.
   let servicesReady: Promise<{ cases: CaseService; assessor: Assessor }> | null = null;
@@ -499,7 +500,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       // Subscribed feeds due a pull (their schedule is kept with the subscription).
       .then(() => pullDue(exchange, EXCHANGE_SCHEDULER, () => (options.home ? publisherOf(feedIdentity(options.home)) : undefined)))
       // Corrections retracted by their publisher leave the views that accepted them now, not at their next read.
-      .then((outcomes) => correctionsChanged(outcomes.flatMap((o) => (o.status === 'pulled' ? o.report.retracted : []))))
+      .then((outcomes) => views.changed(outcomes.flatMap((o) => (o.status === 'pulled' ? o.report.retracted : []))))
       .then(
         () => undefined,
         (e: Error) => console.error(`exchange pull: ${e.message}`),
@@ -574,7 +575,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerCaseRoutes(app, options.db, services);
   registerExchangeRoutes(app, {
     service: exchange,
-    correctionsChanged,
+    correctionsChanged: views.changed,
     home: options.home,
     registry: storeRegistry(options.store),
     lists: () =>

@@ -124,15 +124,18 @@ export class Store {
 
   private readonly views = new Map<string, Promise<Store>>();
   private readonly viewConnections: Store[] = [];
-  private viewCheck: ((orgId: string) => Promise<void>) | null = null;
+  private readonly viewChecks = new Set<(orgId: string) => Promise<void>>();
 
   /**
    * Run before each read through an organisation's view (viewOf): it may rebuild the view first,
    * so that what was decided elsewhere (a correction withdrawn, unshared, retracted) is true of
-   * every answer from its commit on (see keepViewsCurrent).
+   * every answer from its commit on (see keepViewsCurrent). Returns what stops it: a server
+   * closed over a store that lives on (tests, a restart in one process) must not leave a check
+   * that reads its closed application database.
    */
-  checkViewsWith(check: (orgId: string) => Promise<void>): void {
-    this.viewCheck = check;
+  checkViewsWith(check: (orgId: string) => Promise<void>): () => void {
+    this.viewChecks.add(check);
+    return () => this.viewChecks.delete(check);
   }
 
   /**
@@ -140,7 +143,7 @@ export class Store {
    * any evidence string, else the shared tables as they are. One connection per view, kept.
    */
   async viewOf(orgId: string): Promise<Store> {
-    await this.viewCheck?.(orgId);
+    for (const check of this.viewChecks) await check(orgId);
     const schema = orgSchemaOf(orgId);
     if (!(await this.one(`SELECT 1 AS x FROM duckdb_schemas() WHERE database_name = current_database() AND schema_name = $1`, [schema]))) return this;
     let view = this.views.get(schema);
