@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { typedKey } from '../resolve/normalize.ts';
+import { countryNameGazetteer } from '../resolve/gazetteer.ts';
+import { foldText, typedKey } from '../resolve/normalize.ts';
 import { readTextFile } from '../text-file.ts';
 import { ListError } from './risk-list.ts';
 
@@ -28,6 +29,18 @@ interface DescriptionRules {
 
 const words = (key: string): string[] => key.split(/[\s,;:]+/).filter((w) => w !== '');
 
+/** Whether words name a country, a region or a town (CLDR, data/geo): "Hong Kong", "Shanghai", "Bavaria". */
+const isPlace = (text: string): boolean => {
+  const folded = foldText(text).trim();
+  return folded !== '' && (countryNameGazetteer().countryCodeOf(folded) !== null || countryNameGazetteer().placeMeanings(folded).length > 0);
+};
+
+/** Whether words name a country or a region of one, not merely a town: "University at Albany" is a name, "University in Hong Kong" none. */
+const isCountryOrRegion = (text: string): boolean => {
+  const folded = foldText(text).trim();
+  return folded !== '' && (countryNameGazetteer().countryCodeOf(folded) !== null || countryNameGazetteer().regionOrCountryOf(folded) !== null);
+};
+
 /**
  * Reads a name as a description when it only says what kind of organisation and where ("a
  * university in Hong Kong", "university (Hong Kong)") or carries a placeholder beside it
@@ -49,6 +62,28 @@ function describer(names: Map<string, string>, rules: DescriptionRules): (key: s
     const [first, second] = words(key);
     if (first !== undefined && second !== undefined && indefinite.has(first) && (kinds.has(second) || (link.length > 0 && words(bare).some((w) => kinds.has(w))))) {
       return `a description ("${first} …"), not a name`;
+    }
+    // An article, a place and a kind ("a Hong Kong university", "some Shanghai institute", "the Wuhan
+    // university"): "An Giang University" and "A Coruña University" are names, as their middle is no
+    // place. After "the", only a kind written in lower case beside capitals describes ("The Hong Kong
+    // Polytechnic University" is a name).
+    const all = words(bare);
+    const last = all.at(-1);
+    const writtenLast = words(written.replace(/[([][^)\]]*[)\]]/g, ' ')).at(-1) ?? '';
+    const article = first !== undefined && (indefinite.has(first) || (first === 'the' && /^\p{Ll}/u.test(writtenLast) && /\p{Lu}/u.test(written)));
+    if (article && last !== undefined && kinds.has(last) && all.length >= 3 && all.length <= 6) {
+      const middle = all.slice(1, -1);
+      if (middle.every((w) => kinds.has(w)) || isPlace(middle.filter((w) => !kinds.has(w)).join(' '))) return `a description ("${first} …"), not a name`;
+    }
+    // Kind words and a country or region ("University in Hong Kong", "University, Macau"), capitalised or not:
+    // no institution is named so; a town is another matter ("University at Albany", "University in Bitola").
+    const cut = [...links.map((l) => bare.indexOf(l)), bare.indexOf(',')].filter((i) => i > 0);
+    if (cut.length > 0) {
+      const at = Math.min(...cut);
+      const head = words(bare.slice(0, at));
+      const place = bare.slice(at).replace(/^,/, '').trim();
+      const tail = links.map((l) => l.trim()).reduce((p, l) => (p.startsWith(`${l} `) ? p.slice(l.length + 1) : p), place);
+      if (head.length > 0 && head.every((w) => kinds.has(w)) && isCountryOrRegion(tail)) return 'a kind of organisation and a place, not a name';
     }
     // Only kind words before a bracket ("University (Hong Kong)"), or before a place when written in lower
     // case ("university in Tokyo"): capitalised, that is a name ("University at Albany", "University in Bitola").

@@ -222,6 +222,11 @@ test('red team F1 class: a description ("a university in Hong Kong") is a partne
     ['university (Hong Kong)', 'HK'],
     ['University in Macau (TBD)', 'MO'],
     ['a university of Hong Kong', 'HK'],
+    // Red team round 45: an article, a place and a kind; kind words and a country or region.
+    ['a Hong Kong university', 'HK'],
+    ['the Hong Kong university', 'HK'],
+    ['University in Hong Kong', 'HK'],
+    ['University, Hong Kong', 'HK'],
   ] as const) {
     const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: `Described ${name}`, partners: [GREEN_CASE.partners[0], { name, role: 'partner', country }] });
     const { result } = await cases.assess(OFFICER, id, '2026-11-22');

@@ -22,6 +22,16 @@ const DESCRIPTIONS = [
   'some company in Shenzhen',
   'a Chinese university',
   'Huawei lab [TBC]',
+  // Red team round 45 (F1): an article, a place and a kind came back as the university of that place, and green.
+  'a Hong Kong university',
+  'A Hong Kong University',
+  'the Hong Kong university',
+  'a Shanghai university',
+  'a Wuhan university',
+  'some Beijing institute',
+  'University in Hong Kong',
+  'University, Macau',
+  'Institute in China',
 ];
 const NAMES = [
   'University of Hong Kong',
@@ -36,6 +46,11 @@ const NAMES = [
   'A*STAR',
   'Harbin Institute of Technology (HIT)',
   'Huawei - Shenzhen',
+  'The Hong Kong Polytechnic University',
+  'The Hong Kong University of Science and Technology',
+  'the hong kong polytechnic university',
+  'A Coruña University',
+  'University at Buffalo',
 ];
 
 test('a description of a kind of organisation and a place names nobody; a name written like one is still a name', () => {
@@ -62,11 +77,13 @@ test('a placeholder in brackets beside any words makes the whole a placeholder',
 
 test('screening a description answers unknown, never the institution the registry reads in it', async () => {
   const screener = await realScreener();
-  for (const d of ['a university in Hong Kong', 'university (Hong Kong)', 'University in Macau (TBD)']) {
+  for (const d of ['a university in Hong Kong', 'university (Hong Kong)', 'University in Macau (TBD)', 'a Hong Kong university', 'University in Hong Kong', 'University, Hong Kong', 'a Shanghai university']) {
     const r = screener.screen(d);
     assert.equal(r.state, 'unknown', `${d}: ${r.headline}`);
     assert.deepEqual(r.institutions, [], d);
     assert.match(r.headline, /not a name: identify the partner/);
   }
   assert.equal(screener.screen('University of Hong Kong').state, 'not-listed');
+  // Kind words and a place that an institution bears are its name.
+  for (const n of ['University at Albany', 'University in Bitola']) assert.notEqual(screener.screen(n).state, 'unknown', n);
 });
