@@ -103,6 +103,28 @@ test('every mistake of a command line is said at once', () => {
   assert.match(r.stderr, /derisk summary \[--json\]/);
 });
 
+// Found in round 45: a name beside --portfolio or --export, or --export beside --portfolio, was silently not used, and the run exited 0.
+test('screen names each part of its command line it would not use, at once: a name beside --batch, --portfolio or --export, two of those, --rollup without --portfolio, --csv with one name', () => {
+  const mistakes = (args: string[]) => {
+    const r = derisk(['screen', ...args], { DERISK_HOME: tempDir() });
+    assert.equal(r.status, 2, r.stderr);
+    return r.stderr.split('\n').filter((l) => l.startsWith('derisk: '));
+  };
+  assert.deepEqual(mistakes(['Harbin Institute of Technology', '--portfolio', '02kkvpp62']), ['derisk: screen --portfolio screens an institution\'s works, not a name: "Harbin Institute of Technology" not used (screen a name on its own)']);
+  assert.deepEqual(mistakes(['Harbin Institute of Technology', '--export', 'savedrecs.txt']), ['derisk: screen --export screens an ingested export\'s works, not a name: "Harbin Institute of Technology" not used (screen a name on its own)']);
+  assert.deepEqual(mistakes(['--portfolio', '02kkvpp62', '--export', 'x.txt']), ['derisk: --portfolio and --export: screen runs one of --batch, --portfolio or --export at a time']);
+  assert.deepEqual(mistakes(['--batch', 'names.txt', 'Harbin Institute of Technology']), ['derisk: screen --batch FILE takes the names from the file (or - for standard input), not from the command line: "Harbin Institute of Technology" not used']);
+  assert.deepEqual(mistakes(['Tsinghua University', '--csv', 'out.csv', '--rollup']), [
+    'derisk: --rollup rolls up a --portfolio (the institution with its children): not used without one',
+    'derisk: --csv writes the table of a --batch, --portfolio or --export: one name has none (--json gives its answer as data)',
+  ]);
+  assert.deepEqual(mistakes(['--batch', '-', '--export', 'x.txt', 'Tsinghua University', '--rollup']), [
+    'derisk: --batch and --export: screen runs one of --batch, --portfolio or --export at a time',
+    'derisk: screen --batch FILE takes the names from the file (or - for standard input), not from the command line: "Tsinghua University" not used',
+    'derisk: --rollup rolls up a --portfolio (the institution with its children): not used without one',
+  ]);
+});
+
 test('a missing input file fails with its name', () => {
   const r = derisk(['ingest', 'wos', '/nonexistent/savedrecs.txt'], { DERISK_HOME: tempDir() });
   assert.equal(r.status, 1);

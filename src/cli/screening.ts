@@ -199,15 +199,33 @@ async function screenName(config: Config, query: string): Promise<ScreenResult> 
   return result;
 }
 
+/**
+ * Each part of a screen command line that the others given leave unused, named: screen runs one of
+ * a name, --batch, --portfolio or --export, and a name or option it would not read must not pass
+ * for one it did (a portfolio run that ignored the name typed beside it exits 0 all the same).
+ */
+export function screenMistakes(values: { batch?: string; portfolio?: string; export?: string; rollup?: boolean; csv?: string }, positionals: string[]): string[] {
+  const modes = (['batch', 'portfolio', 'export'] as const).filter((m) => values[m] !== undefined).map((m) => `--${m}`);
+  const mistakes: string[] = [];
+  if (modes.length > 1) mistakes.push(`${modes.join(' and ')}: screen runs one of --batch, --portfolio or --export at a time`);
+  const names = positionals.map((p) => JSON.stringify(p)).join(', ');
+  if (values.batch !== undefined && positionals.length > 0) mistakes.push(`screen --batch FILE takes the names from the file (or - for standard input), not from the command line: ${names} not used`);
+  else if (modes.length > 0 && positionals.length > 0) mistakes.push(`screen ${modes[0]} screens ${modes[0] === '--portfolio' ? "an institution's" : "an ingested export's"} works, not a name: ${names} not used (screen a name on its own)`);
+  if (values.rollup && values.portfolio === undefined) mistakes.push('--rollup rolls up a --portfolio (the institution with its children): not used without one');
+  if (values.csv !== undefined && modes.length === 0) mistakes.push('--csv writes the table of a --batch, --portfolio or --export: one name has none (--json gives its answer as data)');
+  return mistakes;
+}
+
 export async function screenCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: { ...COMMON, portfolio: { type: 'string' }, rollup: { type: 'boolean' }, export: { type: 'string' }, csv: { type: 'string' }, batch: { type: 'string' } },
   });
+  const mistakes = screenMistakes(values, positionals);
+  if (mistakes.length > 0) throw new UsageError(mistakes.join('\n'));
   const config = loadConfig();
   if (values.batch !== undefined) {
-    if (positionals.length > 0) throw new UsageError('screen --batch FILE takes the names from the file (or - for standard input), not from the command line');
     const { BatchError, batchCsv, parseNames, screenBatch } = await import('../screening/batch.ts');
     let names: string[];
     try {
@@ -225,7 +243,7 @@ export async function screenCommand(argv: string[]): Promise<ExitCode> {
       return SCREEN_EXIT[b.state];
     });
   }
-  if (values.portfolio || values.export) {
+  if (values.portfolio !== undefined || values.export !== undefined) {
     const [{ flagRetracted, loadWeights, portfolio, portfolioCsv }, { loadTaxonomy }, { fileId }] = await Promise.all([import('../screening/portfolio.ts'), import('../fields/taxonomy.ts'), import('../ingest/file-id.ts')]);
     return withStore(config, async (store) => {
       let scope: PortfolioScope;

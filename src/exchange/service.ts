@@ -145,6 +145,46 @@ interface Release {
   items: Sourced[];
 }
 
+/** One partner group at a publish: its verdicts now, as last released, as released now, and whether it was kept as last released. */
+interface GroupOutcome {
+  now: Sourced[];
+  last: Sourced[];
+  released: Sourced[];
+  kept: boolean;
+}
+
+/**
+ * What of a publish is one organisation's own, counted: what its admin is told and its audit trail
+ * keeps. Counts over the whole installation would tell any admin how many verdicts other
+ * organisations shared, held back below k, or when they withdrew corrections: what k hides.
+ */
+export interface OwnShare {
+  notes: number;
+  namesakes: number;
+  corrections: number;
+  retractions: number;
+  assessments: number;
+  heldBack: { groups: number; assessments: number; k: number };
+  keptAsReleased: number;
+}
+
+function ownShare(outgoing: Outgoing, groups: GroupOutcome[], orgId: string): OwnShare {
+  const mine = (items: { orgId: string }[] | undefined) => (items ?? []).filter((i) => i.orgId === orgId).length;
+  const ofOrg = (items: Sourced[]) => items.filter((s) => s.org === orgId).length;
+  const heldBack = { groups: 0, assessments: 0, k: outgoing.heldBack.k };
+  let assessments = 0;
+  let keptAsReleased = 0;
+  for (const g of groups) {
+    assessments += ofOrg(g.released);
+    if (g.released.length === 0 && ofOrg(g.now) > 0) {
+      heldBack.groups++;
+      heldBack.assessments += ofOrg(g.now);
+    }
+    if (g.kept && ofOrg(g.now) + ofOrg(g.last) > 0) keptAsReleased++;
+  }
+  return { notes: mine(outgoing.notes), namesakes: mine(outgoing.namesakes), corrections: mine(outgoing.corrections), retractions: mine(outgoing.retractions), assessments, heldBack, keptAsReleased };
+}
+
 /** At least k organisations besides any one of them: each knows its own verdicts and can set them aside. */
 const enoughOrgs = (orgs: ReadonlySet<string>, k: number) => orgs.size - 1 >= k;
 
@@ -442,6 +482,10 @@ export class ExchangeService {
    * (releaseAssessments): each call is a release, recorded, since any may be compared with the next.
    */
   async outgoing(actor: Actor, options: { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k?: number; to: 'feed' | 'file' }): Promise<Outgoing> {
+    return (await this.assemble(actor, options)).outgoing;
+  }
+
+  private async assemble(actor: Actor, options: { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k?: number; to: 'feed' | 'file' }): Promise<{ outgoing: Outgoing; groups: GroupOutcome[] }> {
     authorize(actor, 'exchange.publish');
     if (options.to === 'feed' && !tlpAllows(options.maxTlp, FEED_MAX_TLP))
       throw new ExchangeError(
@@ -468,7 +512,8 @@ export class ExchangeService {
       for (const item of items) item.recipients = restricted.get(`${kind}/${item.id}`) ?? [];
     }
     const retractions = await this.retractions(corrections, passes, superseded, restricted);
-    return { notes, namesakes, corrections, retractions, ...(await this.releaseAssessments(actor, k, passes)) };
+    const { groups, ...released } = await this.releaseAssessments(actor, k, passes);
+    return { outgoing: { notes, namesakes, corrections, retractions, ...released }, groups };
   }
 
   /**
@@ -511,8 +556,9 @@ export class ExchangeService {
    * signed it and what it carries, counted (never the items: those are in the feed itself). A write
    * that fails leaves no entry.
    */
-  async publish(actor: Actor, options: { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k?: number; sequenceAfter: number }, signer: { keyId: string }, write: (outgoing: Outgoing) => PublishedFeed): Promise<{ outgoing: Outgoing; written: PublishedFeed }> {
-    const outgoing = await this.outgoing(actor, { maxTlp: options.maxTlp, audience: options.audience, k: options.k, to: 'feed' });
+  async publish(actor: Actor, options: { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k?: number; sequenceAfter: number }, signer: { keyId: string }, write: (outgoing: Outgoing) => PublishedFeed): Promise<{ outgoing: Outgoing; written: PublishedFeed; own: OwnShare }> {
+    const { outgoing, groups } = await this.assemble(actor, { maxTlp: options.maxTlp, audience: options.audience, k: options.k, to: 'feed' });
+    const own = ownShare(outgoing, groups, actor.orgId);
     return this.db.transaction(async (tx) => {
       const written = write(outgoing);
       await appendAudit(tx, {
@@ -528,16 +574,15 @@ export class ExchangeService {
           tlp: options.maxTlp,
           audience: options.audience,
           k: options.k ?? this.policy.k,
-          files: written.files,
-          notes: outgoing.notes.length,
-          namesakes: outgoing.namesakes.length,
-          corrections: outgoing.corrections.length,
-          retractions: outgoing.retractions?.length ?? 0,
-          assessments: outgoing.assessments.length,
-          heldBack: outgoing.heldBack.assessments,
+          notes: own.notes,
+          namesakes: own.namesakes,
+          corrections: own.corrections,
+          retractions: own.retractions,
+          assessments: own.assessments,
+          heldBack: own.heldBack.assessments,
         },
       });
-      return { outgoing, written };
+      return { outgoing, written, own };
     });
   }
 
@@ -546,7 +591,7 @@ export class ExchangeService {
    * compared with what it last released (exchange_releases, see nextRelease); each new release or
    * withdrawal is recorded and audited with the group and its number of items, never whose they are.
    */
-  private async releaseAssessments(actor: Actor, k: number, passes: (s: Sharing) => boolean): Promise<Pick<Outgoing, 'assessments' | 'heldBack' | 'keptAsReleased'>> {
+  private async releaseAssessments(actor: Actor, k: number, passes: (s: Sharing) => boolean): Promise<Pick<Outgoing, 'assessments' | 'heldBack' | 'keptAsReleased'> & { groups: GroupOutcome[] }> {
     return this.db.transaction(async (tx) => {
       const rows = await tx.query<{ id: string; case_id: string; org_id: string; created_at: string; result: string; distribution: string; tlp: string }>(
         `SELECT a.id, a.case_id, a.org_id, a.created_at, a.result, s.distribution, s.tlp FROM assessments a JOIN exchange_sharing s ON s.kind = 'assessment' AND s.item_id = a.id ORDER BY a.created_at, a.id`,
@@ -568,10 +613,12 @@ export class ExchangeService {
       const assessments: AnonymisedAssessment[] = [];
       const heldBack = { groups: 0, assessments: 0, k };
       let keptAsReleased = 0;
+      const outcomes: GroupOutcome[] = [];
       for (const key of new Set([...groups.keys(), ...released.keys()])) {
         const now = groups.get(key) ?? [];
         const last = released.get(key);
         const next = nextRelease(last, now, k, passes);
+        outcomes.push({ now, last: last?.items ?? [], released: next?.state === 'released' ? next.items : [], kept: next === last });
         if (next?.state === 'released') assessments.push(...next.items.map((i) => i.item));
         else if (now.length > 0) {
           heldBack.groups++;
@@ -591,7 +638,7 @@ export class ExchangeService {
           rows: [['exchange_releases', key]],
         });
       }
-      return { assessments, heldBack, keptAsReleased };
+      return { assessments, heldBack, keptAsReleased, groups: outcomes };
     });
   }
 

@@ -214,7 +214,7 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
     {
       config: { requires: 'exchange.publish' },
       schema: {
-        description: `Publishes the installation's signed feed at ${EXCHANGE_FEED_ROUTE.replace(':file', '')} (public, as a MISP feed): items shared with the audience at markings up to tlp; anonymised verdicts only where k organisations besides any one of them (the publishing one included) assessed the partner; k is the installation's (data/exchange/policy.json): a higher one may be asked for, never a lower one (admin)`,
+        description: `Publishes the installation's signed feed at ${EXCHANGE_FEED_ROUTE.replace(':file', '')} (public, as a MISP feed): items shared with the audience at markings up to tlp; anonymised verdicts only where k organisations besides any one of them (the publishing one included) assessed the partner; k is the installation's (data/exchange/policy.json): a higher one may be asked for, never a lower one. The answer counts only the caller's organisation's own items (held back, kept as released: its own verdicts' groups), never other organisations' (admin)`,
         body: {
           type: 'object',
           additionalProperties: false,
@@ -233,19 +233,15 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
       const identity = feedIdentity(options.home);
       const lists = await options.lists();
       const sequenceAfter = body.sequence_after ?? 0;
-      const { outgoing, written } = await service.publish(actorOf(request), { maxTlp: body.tlp ?? 'green', audience: body.audience ?? 'community', k: body.k, sequenceAfter }, identity, (out) =>
-        writeFeed(options.home!, feedDir, mispEvents(publisherOf(identity), out, lists), new Date(), sequenceAfter),
-      );
+      const { own, written } = await service.publish(actorOf(request), { maxTlp: body.tlp ?? 'green', audience: body.audience ?? 'community', k: body.k, sequenceAfter }, identity, (out) => writeFeed(options.home!, feedDir, mispEvents(publisherOf(identity), out, lists), new Date(), sequenceAfter));
+      // The feed itself is public; counts are the caller's organisation's own items only (OwnShare).
       return {
-        ...written,
+        sequence: written.sequence,
+        manifestSha256: written.manifestSha256,
         publisher: identity.publisher,
         key: identity.publicKey,
         path: EXCHANGE_FEED_ROUTE.replace(':file', ''),
-        notes: outgoing.notes.length,
-        namesakes: outgoing.namesakes.length,
-        assessments: outgoing.assessments.length,
-        heldBack: outgoing.heldBack,
-        keptAsReleased: outgoing.keptAsReleased,
+        ...own,
       };
     },
   );

@@ -563,17 +563,59 @@ test("an administrator cannot lower the installation's k, and a verdict group le
     const publish = (body: unknown, status = 200) => expect(call(c, 'org-a/admin', 'POST', '/api/exchange/publish', body), status);
     await shareVerdicts(c, ['org-a', 'org-b']);
     assert.match((await publish({ k: 2 }, 400)).message, /k 2 is below this installation's k = 3 .*a publish may ask for a higher k, never a lower one/);
-    assert.deepEqual((await publish({})).heldBack, { groups: 1, assessments: 2, k: 3 });
+    // The admin is told of its own organisation's verdict only: the other one held back is not its to count.
+    assert.deepEqual((await publish({})).heldBack, { groups: 1, assessments: 1, k: 3 });
     // Three organisations: the publisher (or any of them) sets its own aside and two remain, fewer than k.
     await shareVerdicts(c, ['org-c']);
-    assert.deepEqual(await publish({}).then((r) => [r.assessments, r.heldBack]), [0, { groups: 1, assessments: 3, k: 3 }]);
+    assert.deepEqual(await publish({}).then((r) => [r.assessments, r.heldBack]), [0, { groups: 1, assessments: 1, k: 3 }]);
     await shareVerdicts(c, ['org-d']);
-    assert.equal((await publish({})).assessments, 4);
-    assert.deepEqual(await publish({ k: 4 }).then((r) => [r.assessments, r.heldBack]), [0, { groups: 1, assessments: 4, k: 4 }], 'a higher k may be asked for');
+    assert.equal((await publish({})).assessments, 1);
+    assert.deepEqual(await publish({ k: 4 }).then((r) => [r.assessments, r.heldBack]), [0, { groups: 1, assessments: 1, k: 4 }], 'a higher k may be asked for');
   } finally {
     await c.service.close();
     c.store.close();
   }
+});
+
+// Found in round 45: an admin's publish reported the whole installation's counts, so any organisation's admin learnt how many verdicts others shared (held back below k) and when they withdrew corrections.
+test("a publish tells an organisation's admin, and records in its audit trail, only what is its own: the same whether another organisation shared no verdict, one or two, or withdrew shared corrections", async () => {
+  const seen: unknown[] = [];
+  for (const b of [0, 1, 2]) {
+    const c = await installation();
+    try {
+      Object.assign(c.tokens, (await addMembers(c.service.accounts, ['org-c'], ['analyst', 'officer'])).tokens);
+      // Verdicts of org-b (and org-c) on one partner group, held back: too few organisations assessed it.
+      if (b >= 1) await shareVerdicts(c, ['org-b']);
+      if (b >= 2) await shareVerdicts(c, ['org-c']);
+      for (let i = 0; i < b; i++) {
+        const made = await expect(call(c, 'org-b/analyst', 'POST', '/api/match/corrections', { string: `Beijing Key Lab of Withdrawn Things ${i}`, verdict: 'none', reason: 'a provincial label' }), 201);
+        await expect(call(c, 'org-b/officer', 'PUT', `/api/exchange/sharing/correction/${made.id}`, { distribution: 'community', tlp: 'green' }), 200);
+        await expect(call(c, 'org-b/admin', 'POST', '/api/exchange/publish', { tlp: 'green', audience: 'community' }), 200);
+        await expect(call(c, 'org-b/analyst', 'POST', `/api/match/corrections/${made.id}/withdraw`, { reason: 'not so after all' }), 200);
+      }
+      // What names the public feed (its sequence, manifest hash, this installation's key) is left aside.
+      const { manifestSha256: _feed, sequence: _sequence, key: _key, publisher: _publisher, ...response } = await expect(call(c, 'org-a/admin', 'POST', '/api/exchange/publish', { tlp: 'green', audience: 'community' }), 200);
+      const entry = (await c.service.db.query<{ detail: string }>("SELECT detail FROM audit WHERE action = 'exchange.publish' AND org_id = 'org-a' ORDER BY seq"))[0]!;
+      const { manifestSha256: _sha, sequence: _seq, keyId: _keyId, ...detail } = JSON.parse(entry.detail) as Record<string, unknown>;
+      if (b === 2) {
+        const all = await c.service.db.query<{ detail: string }>("SELECT detail FROM audit WHERE action = 'exchange.publish' ORDER BY seq");
+        assert.equal(all.length, 3, 'org-b published twice before');
+        // The feed itself is as it was: org-b's retractions go out.
+        const feedDir = join(c.home, 'exchange', 'feed');
+        const feed = readdirSync(feedDir)
+          .map((f) => readFileSync(join(feedDir, f), 'utf8'))
+          .join('\n');
+        assert.ok(feed.includes('Withdrawn Things 1'), 'the retraction is in the feed');
+      }
+      seen.push({ response, detail });
+    } finally {
+      await c.service.close();
+      c.store.close();
+    }
+  }
+  assert.deepEqual(seen[1], seen[0]);
+  assert.deepEqual(seen[2], seen[0]);
+  assert.deepEqual((seen[0] as { response: { heldBack: unknown; retractions: number } }).response.heldBack, { groups: 0, assessments: 0, k: 3 });
 });
 
 /** Another organisation's verdict on the same partners: a copy of `assessmentId`'s case and verdict (its own case re-assessed, for the same organisation), shared with the community. */
@@ -696,7 +738,7 @@ test('an anonymised verdict keeps only partners known to be outside Europe: writ
     // A case stored before countries were checked may name a country no code stands for.
     await c.service.db.query(`UPDATE assessments SET result = replace(result, '"country":"QA"', '"country":"Q1"')`);
     const published = await expect(call(c, 'org-a/admin', 'POST', '/api/exchange/publish', {}), 200);
-    assert.equal(published.assessments, 4, JSON.stringify(published));
+    assert.equal(published.assessments, 1, 'org-a is told of its own verdict released among the four');
     const feedDir = join(c.home, 'exchange', 'feed');
     const feed = readdirSync(feedDir)
       .map((f) => readFileSync(join(feedDir, f), 'utf8'))
@@ -715,7 +757,7 @@ test('two servers on loopback exchange anonymised assessments through the signed
   const red = await expect(call(a, 'org-a/analyst', 'POST', '/api/exchange/notes', { subject: { kind: 'ror', value: '03cve4549' }, text: 'RED-ONLY informant says so' }), 201);
   await expect(call(a, 'org-a/officer', 'PUT', `/api/exchange/sharing/note/${red.id}`, { distribution: 'everyone', tlp: 'red' }), 200);
   const published = await expect(call(a, 'org-a/admin', 'POST', '/api/exchange/publish', { tlp: 'amber' }), 200);
-  assert.equal(published.assessments, 4, JSON.stringify(published));
+  assert.equal(published.assessments, 1, 'org-a is told of its own verdict released among the four');
   const feedDir = join(a.home, 'exchange', 'feed');
   const feed = readdirSync(feedDir)
     .map((f) => readFileSync(join(feedDir, f), 'utf8'))
@@ -798,7 +840,7 @@ test('every publish is audited, over HTTP and at the console: who, the sequence,
     }
     const audit = await c.service.db.query<{ actor: string; org_id: string; target: string; detail: string }>("SELECT actor, org_id, target, detail FROM audit WHERE action = 'exchange.publish' ORDER BY seq");
     const admin = (await c.service.db.query<{ id: string }>("SELECT id FROM users WHERE email = 'admin@org-a.example'"))[0]!.id;
-    const counts = { files: 0, notes: 0, namesakes: 0, corrections: 0, retractions: 0, assessments: 0, heldBack: 0, k: 3 };
+    const counts = { notes: 0, namesakes: 0, corrections: 0, retractions: 0, assessments: 0, heldBack: 0, k: 3 };
     assert.deepEqual(
       audit.map((e) => ({ ...e, detail: JSON.parse(e.detail) as unknown })),
       [
