@@ -195,8 +195,9 @@ export class Uploads {
 
   /**
    * Removes what earlier versions kept of refused uploads: every file under an organisation's
-   * upload directory, named as an upload is, that the organisation's evidence does not hold as
-   * ingested under its kind. Run before uploads are taken; returns how many went.
+   * upload directory, named as an upload is, that the organisation's evidence does not hold under
+   * its kind. One it holds unfinished is an ingest a crash or a stop interrupted, not a refusal: it
+   * stays, so the same bytes sent again resume it. Run before uploads are taken; returns how many went.
    */
   async removeRefusedEarlier(): Promise<number> {
     const kinds = new Map(Object.entries(EXTENSION).map(([kind, ext]) => [ext, kind as WorkKind]));
@@ -209,8 +210,9 @@ export class Uploads {
         const kind = m ? kinds.get(m[2]!) : undefined;
         if (!m || !kind) continue;
         const path = join(this.root, org, f);
-        await this.removeRefused(org, kind, m[1]!, path);
-        if (!existsSync(path)) removed++;
+        if ((await fileState(this.store, organisationScope(org), m[1]!))?.kind === kind) continue;
+        rmSync(path, { force: true });
+        removed++;
       }
     }
     return removed;

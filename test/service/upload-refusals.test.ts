@@ -87,3 +87,24 @@ test('a refused upload an earlier version kept is removed when the server starts
     await restarted.close();
   }
 });
+
+test('an upload whose ingest a crash interrupted is not taken for a refused one at the next start: it stays, and the same bytes sent again finish it', async () => {
+  const interrupted = Array.from({ length: 2 }, (_, i) => work(`W8${String(i).padStart(3, '0')}`, 2023, ['leuven', 'thu'], `Interrupted work ${i}`)).join('\n') + '\n';
+  const first = await upload('org-a/analyst', interrupted);
+  assert.equal(first.statusCode, 201, first.body);
+  const { fileId } = first.json() as { fileId: string };
+  // As a kill -9 between the records and the end of the ingest leaves it.
+  await store.run('UPDATE upload_files SET finished_at = NULL WHERE file_id = $1', [fileId]);
+  const files = uploaded();
+  const restarted = await testService(store, { home, uploadLimit: LIMIT });
+  try {
+    await restarted.app.ready();
+    assert.deepEqual(uploaded(), files, 'the interrupted upload is kept');
+  } finally {
+    await restarted.close();
+  }
+  const again = await upload('org-a/analyst', interrupted);
+  assert.equal(again.statusCode, 201, again.body);
+  assert.equal(((await service.app.inject({ method: 'GET', url: '/api/uploads', headers: { authorization: `Bearer ${tokens['org-a/analyst']}` } })).json() as { fileId: string; finishedAt: string | null }[]).find((u) => u.fileId === fileId)?.finishedAt !== null, true, 'finished once sent again');
+  assert.deepEqual(uploaded(), files);
+});
