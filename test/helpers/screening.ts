@@ -6,7 +6,7 @@ import { buildScreeningContext, type ScreeningContext } from '../../src/screenin
 import type { Institution } from '../../src/ingest/ror.ts';
 import { loadListCatalogue, readCatalogueList, readWatchlist, type RiskList } from '../../src/screening/lists.ts';
 import { loadScreeningIndex, saveScreeningIndex } from '../../src/screening/persisted.ts';
-import type { Screener } from '../../src/screening/screener.ts';
+import type { ScreenResult, Screener } from '../../src/screening/screener.ts';
 import type { Store } from '../../src/store/store.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { MIRROR } from './fixtures.ts';
@@ -64,6 +64,18 @@ export function realScreener(): Promise<Screener> {
     return kept ? kept.screener : (await buildRealScreeningContext()).context.screener;
   })();
   return real;
+}
+
+/** The list entries a screening answer's hits name, each once. */
+export const entriesOf = (r: ScreenResult): string[] => [...new Set(r.hits.map((h) => h.entry))];
+
+/** Of [name, entry] pairs, those the real screener does not answer listed with `entry` among the entries found, with what it answered. */
+export async function missedListings(cases: [string, string][]): Promise<string[]> {
+  const screener = await realScreener();
+  return cases.flatMap(([q, entry]) => {
+    const r = screener.screen(q);
+    return r.state === 'listed' && entriesOf(r).includes(entry) ? [] : [`${q}: ${r.state} ${entriesOf(r).join('; ')}`];
+  });
 }
 
 /**

@@ -2,21 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { screenKey } from '../../src/screening/names.ts';
-import type { ScreenResult } from '../../src/screening/screener.ts';
-import { realScreener } from '../helpers/screening.ts';
+import { entriesOf, missedListings, realScreener } from '../helpers/screening.ts';
 
 // Names an outside red team found unanswered or misread, one test per way of writing them.
-
-const entriesOf = (r: ScreenResult) => [...new Set(r.hits.map((h) => h.entry))];
-
-/** The listed entries each name finds: every name must be listed, and find `entry` among them. */
-async function missed(cases: [string, string][]): Promise<string[]> {
-  const screener = await realScreener();
-  return cases.flatMap(([q, entry]) => {
-    const r = screener.screen(q);
-    return r.state === 'listed' && entriesOf(r).includes(entry) ? [] : [`${q}: ${r.state} ${entriesOf(r).join('; ')}`];
-  });
-}
 
 test('a listed name written without spaces is the listed name', async () => {
   const cases: [string, string][] = [
@@ -25,7 +13,7 @@ test('a listed name written without spaces is the listed name', async () => {
     ['HarbinEngineeringUniversity', 'Harbin Engineering University'],
     ['PekingUniversity', 'Peking University'],
   ];
-  assert.deepEqual(await missed(cases), []);
+  assert.deepEqual(await missedListings(cases), []);
   const hit = (await realScreener()).screen('HarbinInstituteofTechnology').hits.find((h) => h.list === 'aspi-unitracker')!;
   assert.match(hit.evidence, /written without spaces/);
   // Only a whole listed name: a city run together with a word of no listed name is none.
@@ -40,7 +28,7 @@ test('Chinese short names (简称) of listed universities and groups are curated
     ['电子科大', 'University of Electronic Science and Technology of China'],
     ['中航工业', 'Aviation Industry Corporation of China, Ltd.'],
   ];
-  assert.deepEqual(await missed(cases), []);
+  assert.deepEqual(await missedListings(cases), []);
   for (const [q] of cases) {
     const hit = (await realScreener()).screen(q).hits[0]!;
     assert.match(hit.evidence, /简称/, `${q}: the hit cites where the short name comes from`);
@@ -54,7 +42,7 @@ test("the armed forces' name is read written or left out (data/lists/aliases.jso
     ['PLA Unit 63820', 'China Aerodynamics Research and Development Center'],
     ["People's Liberation Army Unit 63820", 'China Aerodynamics Research and Development Center'],
   ];
-  assert.deepEqual(await missed(cases), []);
+  assert.deepEqual(await missedListings(cases), []);
   const screener = await realScreener();
   // Without the prefix, a name that does not name a military institution by itself names many civilian schools.
   assert.deepEqual(entriesOf(screener.screen('外国语学院')), []);
@@ -64,7 +52,7 @@ test("the armed forces' name is read written or left out (data/lists/aliases.jso
 
 test('a former name of a listed university finds it (curated with its source)', async () => {
   assert.deepEqual(
-    await missed([
+    await missedListings([
       ['Harbin Shipbuilding Engineering Institute', 'Harbin Engineering University'],
       ['哈尔滨船舶工程学院', 'Harbin Engineering University'],
     ]),
@@ -166,7 +154,7 @@ test('capitals joined by a slash are one acronym: "A/SEU" is Space Engineering U
 
 test("a listed company's Chinese brand with company words after it is the company (阿里巴巴集团, 华为公司)", async () => {
   assert.deepEqual(
-    await missed([
+    await missedListings([
       ['阿里巴巴集团', 'Alibaba Group Holding Limited'],
       ['华为公司', 'Huawei Technologies Co., Ltd.'],
     ]),
