@@ -91,6 +91,10 @@ export const pairSidesFromSets = (filters: Filters, workCondition: string): stri
 /** How many of each standard pair's top institutions the refresh keeps (pair_tops): a dashboard asks 15, the API at most 1,000 (more are counted from the summary). */
 export const PAIR_TOPS_KEPT = 100;
 
+/** The analytics basis and generation of the summaries as they are (meta), which a kept ranking is stamped with. */
+const metaValue = (key: string) => `(SELECT value FROM meta WHERE key = '${key}')`;
+const STAMP = `${metaValue('analytics_basis')}, ${metaValue('analytics_generation')}`;
+
 /** A region as pair_tops keys it: its countries, sorted, as JSON text. A region file or Hong Kong/Macao setting that changes its countries changes its key, so a kept ranking is read only for the countries it was counted for. */
 export const regionKey = (catalogue: RegionCatalogue, id: string): string => JSON.stringify([...regionOf(catalogue, id).countries].sort());
 
@@ -99,12 +103,13 @@ export const regionKey = (catalogue: RegionCatalogue, id: string): string => JSO
  * regions) with their main partners, unfiltered, by topFromSets itself, and keeps the first
  * PAIR_TOPS_KEPT: the first view's ranking is then a read of a few rows rather than a grouping of
  * every row of institution_set_counts by institution (1M synthetic works: 3.5M rows, 560,000
- * institutions). Built after every refresh, full or incremental, from the summary it read; the
+ * institutions). Built after every refresh, full or incremental, from the summary it read, and
+ * stamped with the analytics basis and generation the refresh wrote (meta) for readsPairTops; the
  * institutions' names are joined when asked, so a registry update shows at once.
  */
 export async function buildPairTops(store: Store, catalogue: RegionCatalogue, pairs: [string, string][]): Promise<void> {
   await store.run('CREATE OR REPLACE TABLE pair_tops (a_key VARCHAR, b_key VARCHAR, rank INTEGER, inst VARCHAR, n BIGINT, country_code VARCHAR, partner_id VARCHAR, with_partner BIGINT)');
-  await store.run('CREATE OR REPLACE TABLE pair_top_keys (a_key VARCHAR, b_key VARCHAR, kept INTEGER, asked INTEGER)');
+  await store.run('CREATE OR REPLACE TABLE pair_top_keys (a_key VARCHAR, b_key VARCHAR, kept INTEGER, asked INTEGER, basis VARCHAR, generation VARCHAR)');
   for (const [a, b] of pairs) {
     const keys = [regionKey(catalogue, a), regionKey(catalogue, b)];
     await store.run(
@@ -114,19 +119,23 @@ export async function buildPairTops(store: Store, catalogue: RegionCatalogue, pa
        FROM top LEFT JOIN partner p ON p.a_inst = top.inst`,
       [regionOf(catalogue, a).id, regionOf(catalogue, b).id, PAIR_TOPS_KEPT, ...keys],
     );
-    await store.run(`INSERT INTO pair_top_keys SELECT $1, $2, (SELECT count(*) FROM pair_tops WHERE a_key = $1 AND b_key = $2), $3`, [...keys, PAIR_TOPS_KEPT]);
+    await store.run(`INSERT INTO pair_top_keys SELECT $1, $2, (SELECT count(*) FROM pair_tops WHERE a_key = $1 AND b_key = $2), $3, ${STAMP}`, [...keys, PAIR_TOPS_KEPT]);
   }
 }
 
 /**
  * Whether top institutions of regions a and b may be read from pair_tops: unfiltered, on the
  * shared base whose summary it was ranked from, for the same countries, and with enough of the
- * ranking kept (all of it, or at least the limit).
+ * ranking kept (all of it, or at least the limit). Ranked from the summary as it is: stamped with
+ * the basis and generation in meta now. A refresh by a version that keeps no stamps (a round-45
+ * one's pair_top_keys has none) or keeps no rankings (it writes a basis of its own: refresh.ts
+ * basisOf), or any write that numbers the summaries anew without ranking again, leaves the
+ * ranking unread and the summary answers.
  */
 export async function readsPairTops(store: Store, filters: Filters, keys: [string, string], limit: number): Promise<boolean> {
   if (filters.from !== null || filters.to !== null || filters.field !== null || !(await readsInstitutionSets(store, filters))) return false;
-  if (!(await store.one(`SELECT 1 FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'pair_top_keys'`))) return false;
-  const kept = await store.one<{ kept: number; asked: number }>('SELECT kept, asked FROM pair_top_keys WHERE a_key = $1 AND b_key = $2', keys);
+  if (!(await store.one(`SELECT 1 FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = 'pair_top_keys' AND column_name = 'generation'`))) return false;
+  const kept = await store.one<{ kept: number; asked: number }>(`SELECT kept, asked FROM pair_top_keys WHERE a_key = $1 AND b_key = $2 AND basis IS NOT DISTINCT FROM ${metaValue('analytics_basis')} AND generation IS NOT DISTINCT FROM ${metaValue('analytics_generation')}`, keys);
   return kept !== undefined && (limit <= kept.kept || kept.kept < kept.asked);
 }
 

@@ -102,11 +102,14 @@ const UPLOAD_REFRESH = statements('./upload-refresh.sql');
 /**
  * What the analytics were last built from beside the records: the lowest tier counted, the field
  * rules, the resolver and registry behind every resolution. Any change of it changes the derived
- * rows of works no ingest touched, so the next refresh rebuilds everything.
+ * rows of works no ingest touched, so the next refresh rebuilds everything. `stamped` marks a
+ * version whose refresh stamps the rankings it keeps (pair_tops) with the basis and generation:
+ * an older version's refresh writes a basis without it, so its summaries are never answered from
+ * rankings it left as they were (readsPairTops).
  */
 async function basisOf(store: Store, minTier: Exclude<Tier, 'unresolved'>, taxonomy: Taxonomy): Promise<string> {
   const rules = sha256Hex(JSON.stringify([...taxonomy.fields.values()].map((f) => [f.id, f.rules]))).slice(0, 16);
-  return JSON.stringify({ minTier, rules, resolution: await resolutionVersion(store) });
+  return JSON.stringify({ minTier, rules, resolution: await resolutionVersion(store), stamped: 1 });
 }
 
 /** Patent files only add rows: their counts say whether the patents' places and fields are due. */
@@ -147,17 +150,27 @@ export async function refreshAnalytics(store: Store, minTier: Exclude<Tier, 'unr
       await refreshPendingWorks(store, minTier);
       if ((await metaValue(store, 'analytics_patents')) !== patents) for (const sql of PATENT_STATEMENTS) await store.run(sql, withTier(sql, minTier));
     }
-    // The dashboard's pairs' top institutions, ranked once from the summary just counted.
-    await buildPairTops(store, loadRegions(), STANDARD_PAIRS);
     await store.run('DELETE FROM refresh_pending');
     await store.run('DELETE FROM refresh_pending_rors');
     await store.run(`INSERT OR REPLACE INTO meta VALUES ('analytics_min_tier', $1), ('analytics_basis', $2), ('analytics_patents', $3)`, [minTier, basis, patents]);
+    await nextAnalyticsGeneration(store);
+    // The dashboard's pairs' top institutions, ranked once from the summary just counted, stamped with this generation.
+    await buildPairTops(store, loadRegions(), STANDARD_PAIRS);
     for (const schema of await orgSchemas(store)) await rebuildOrgWorks(store, schema);
     if (full) await refreshListedAffiliations(store);
     else for (const schema of await orgSchemas(store)) await refreshListedIn(store, schema);
     crashPoint('refresh.before-commit');
   });
   return full ? 'full' : 'incremental';
+}
+
+/**
+ * Numbers the state of the summaries anew (meta 'analytics_generation'): every write of them does
+ * it in its own transaction, and a ranking kept from them (pair_tops) is read only while it holds
+ * the same number, so a write that does not rank again leaves the kept rankings unread.
+ */
+export async function nextAnalyticsGeneration(store: Store): Promise<void> {
+  await store.run(`INSERT OR REPLACE INTO meta SELECT 'analytics_generation', (coalesce(max(value::BIGINT), 0) + 1)::VARCHAR FROM meta WHERE key = 'analytics_generation'`);
 }
 
 /**

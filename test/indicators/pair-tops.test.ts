@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { STANDARD_PAIRS } from '../../src/indicators/catalog.ts';
 import { NO_FILTERS, parseFilters } from '../../src/indicators/filters.ts';
-import { buildPairTops, PAIR_TOPS_KEPT } from '../../src/indicators/institution-sets.ts';
+import { buildPairTops, PAIR_TOPS_KEPT, readsPairTops, regionKey } from '../../src/indicators/institution-sets.ts';
 import { topInstitutions } from '../../src/indicators/landscape.ts';
 import { loadRegions } from '../../src/regions/regions.ts';
-import { COUNTRY_SET_STATEMENTS, INSTITUTION_SET_STATEMENTS } from '../../src/store/refresh.ts';
+import { COUNTRY_SET_STATEMENTS, INSTITUTION_SET_STATEMENTS, nextAnalyticsGeneration } from '../../src/store/refresh.ts';
 import { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 
@@ -74,6 +74,95 @@ test("the top institutions kept at refresh for the dashboard's pairs answer as t
     await store.run(`UPDATE pair_tops SET n = n + 100 WHERE rank = 1`);
     const [first] = await topInstitutions(store, loadRegions(), 'EU27AC', 'CN', 15);
     assert.equal(first!.copublications, top[0]!.copublications + 100);
+  } finally {
+    store.close();
+  }
+});
+
+/** The summaries rebuilt from the work × institution rows as they are, as a refresh's statements build them (no ranking kept). */
+const countSummaries = async (store: Store) => {
+  for (const sql of [...COUNTRY_SET_STATEMENTS, ...INSTITUTION_SET_STATEMENTS]) await store.run(sql);
+};
+
+/** What a refresh of this version writes after counting: its basis (marked as stamping its rankings), a new generation, and the rankings stamped with them. */
+async function refreshedHere(store: Store) {
+  await store.run(`INSERT OR REPLACE INTO meta VALUES ('analytics_basis', $1)`, [JSON.stringify({ minTier: 'strong', rules: 'r', resolution: 'v', stamped: 1 })]);
+  await nextAnalyticsGeneration(store);
+  await buildPairTops(store, loadRegions(), STANDARD_PAIRS);
+}
+
+/** A refresh by a version that keeps no rankings: it counts the summaries and writes its own basis, one without the mark, and leaves pair_tops as it was. */
+async function refreshedByOlderVersion(store: Store) {
+  await countSummaries(store);
+  await store.run(`INSERT OR REPLACE INTO meta VALUES ('analytics_basis', $1)`, [JSON.stringify({ minTier: 'strong', rules: 'r', resolution: 'v' })]);
+}
+
+/** Some European institution given co-publications with China enough to lead EU27AC–CN: new works, in the rows the summaries count from. */
+async function newLeader(store: Store, ror: string, works: number) {
+  await store.run(`INSERT INTO work_institutions SELECT 'lead:' || $1 || ':' || i, 2020, unnest([$1, '0i000001']), unnest(['DE', 'CN']), 'exact', 0.5, 1 FROM range($2) t(i)`, [ror, works]);
+  await store.run(`INSERT INTO works SELECT DISTINCT work_id, year FROM work_institutions WHERE work_id LIKE 'lead:' || $1 || ':%'`, [ror]);
+}
+
+test('a kept ranking answers only for the summaries it was ranked from: a refresh by an older version, by a round-45 one, or any write numbering the summaries anew leaves it unread, and the summary answers', async () => {
+  const store = await generatedStore();
+  const catalogue = loadRegions();
+  const keys: [string, string] = [regionKey(catalogue, 'EU27AC'), regionKey(catalogue, 'CN')];
+  const answer = () => topInstitutions(store, catalogue, 'EU27AC', 'CN', 15);
+  const fromSummary = async () => {
+    await aside(store, 'pair_top_keys', true);
+    try {
+      return await answer();
+    } finally {
+      await aside(store, 'pair_top_keys', false);
+    }
+  };
+  const readsKept = () => readsPairTops(store, NO_FILTERS, keys, 15);
+  try {
+    await refreshedHere(store);
+    assert.ok(await readsKept(), 'a refresh of this version reads its own ranking');
+    assert.deepEqual(await answer(), await fromSummary());
+
+    // A version before pair_tops refreshes, fully (the new works counted) and then incrementally (a count changed), its summaries ahead of the ranking.
+    const before = await answer();
+    await newLeader(store, '0older01', 40);
+    await refreshedByOlderVersion(store);
+    assert.equal(await readsKept(), false, 'an older full refresh leaves the ranking unread');
+    assert.equal((await answer())[0]!.rorId, '0older01');
+    assert.deepEqual(await answer(), await fromSummary());
+    await store.run(`UPDATE institution_set_counts SET works = works + 60 WHERE ror_id = (SELECT ror_id FROM institution_set_counts WHERE ror_id <> '0older01' AND 'DE' IN inst_countries AND 'CN' IN countries LIMIT 1)`);
+    await store.run(`INSERT OR REPLACE INTO meta VALUES ('analytics_basis', $1)`, [JSON.stringify({ minTier: 'strong', rules: 'r', resolution: 'v' })]);
+    assert.equal(await readsKept(), false, 'an older incremental refresh too');
+    assert.notEqual((await answer())[0]!.rorId, '0older01');
+    assert.deepEqual(await answer(), await fromSummary());
+    assert.notDeepEqual(await answer(), before);
+
+    // This version refreshes again: its ranking is read, and answers as the summary does.
+    await countSummaries(store);
+    await refreshedHere(store);
+    assert.ok(await readsKept());
+    assert.deepEqual(await answer(), await fromSummary());
+
+    // A round-45 version (rankings kept, without stamps) refreshes: its basis has no mark and its keys no stamp.
+    await newLeader(store, '0round45', 80);
+    await refreshedByOlderVersion(store);
+    await store.run('CREATE OR REPLACE TABLE pair_top_keys AS SELECT a_key, b_key, kept, asked FROM pair_top_keys');
+    assert.equal(await readsKept(), false, 'keys without stamps are not read');
+    assert.equal((await answer())[0]!.rorId, '0round45');
+    await store.run(`INSERT OR REPLACE INTO meta VALUES ('analytics_basis', $1)`, [JSON.stringify({ minTier: 'strong', rules: 'r', resolution: 'v', stamped: 1 })]);
+    assert.deepEqual(await answer(), await fromSummary());
+
+    // This version, then any of its writes to the summaries that does not rank again (it numbers them anew).
+    await refreshedHere(store);
+    assert.ok(await readsKept());
+    await newLeader(store, '0nogen01', 120);
+    await countSummaries(store);
+    await nextAnalyticsGeneration(store);
+    assert.equal(await readsKept(), false, 'a new generation without a new ranking is not read');
+    assert.equal((await answer())[0]!.rorId, '0nogen01');
+    assert.deepEqual(await answer(), await fromSummary());
+    await buildPairTops(store, catalogue, STANDARD_PAIRS);
+    assert.ok(await readsKept(), 'ranked again, it is read again');
+    assert.deepEqual(await answer(), await fromSummary());
   } finally {
     store.close();
   }

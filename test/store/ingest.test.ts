@@ -25,7 +25,7 @@ import { INPUT, tempDir, writeTemp, syntheticWorks } from '../helpers/fixtures.t
 import { realRegistryHome, ROR_DUMP } from '../helpers/registry.ts';
 import { derisk } from '../helpers/cli.ts';
 import { runIndicator, STANDARD_PAIRS, type IndicatorName } from '../../src/indicators/catalog.ts';
-import { buildPairTops } from '../../src/indicators/institution-sets.ts';
+import { buildPairTops, readsPairTops, regionKey } from '../../src/indicators/institution-sets.ts';
 import { NO_FILTERS, parseFilters } from '../../src/indicators/filters.ts';
 import { applyCorrections, resolveCorrectedPending } from '../../src/resolve/org-view.ts';
 import { correctionKey, Thesaurus, type Correction } from '../../src/resolve/thesaurus.ts';
@@ -530,6 +530,23 @@ test('an OpenAlex update replaces the works it gives again, and the incremental 
     await buildPairTops(incremental.store, loadRegions(), STANDARD_PAIRS);
     const top = await leader();
     assert.deepEqual([top.rorId, top.copublications > 100], ['052gg0110', true]);
+    // A version that keeps no rankings refreshes (Oxford's made count gone from its summary) and writes its own basis, one without the mark
+    // this version's has: the summary answers, not the ranking kept before; this version's next refresh is full and ranks again.
+    await incremental.store.run(`UPDATE institution_set_counts SET works = works - 100 WHERE ror_id = '052gg0110'`);
+    const basis = JSON.parse((await incremental.store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'analytics_basis'`))!.value) as Record<string, unknown>;
+    assert.equal(basis.stamped, 1);
+    await incremental.store.run(`INSERT OR REPLACE INTO meta VALUES ('analytics_basis', $1)`, [JSON.stringify({ ...basis, stamped: undefined })]);
+    const keys: [string, string] = [regionKey(loadRegions(), 'EU27AC'), regionKey(loadRegions(), 'CN')];
+    assert.equal(await readsPairTops(incremental.store, NO_FILTERS, keys, 1), false);
+    assert.ok((await leader()).copublications < 100, 'the summary answers');
+    assert.equal(await refreshAnalytics(incremental.store), 'full');
+    assert.ok(await readsPairTops(incremental.store, NO_FILTERS, keys, 1));
+    const kept = await leader();
+    await incremental.store.run('ALTER TABLE pair_top_keys RENAME TO pair_top_keys_aside');
+    const counted = await leader();
+    await incremental.store.run('ALTER TABLE pair_top_keys_aside RENAME TO pair_top_keys');
+    assert.deepEqual(kept, counted);
+    assert.ok(kept.copublications < 100);
   } finally {
     incremental.store.close();
     full.store.close();
