@@ -125,10 +125,31 @@ test('screen names each part of its command line it would not use, at once: a na
   ]);
 });
 
-test('a missing input file fails with its name', () => {
-  const r = derisk(['ingest', 'wos', '/nonexistent/savedrecs.txt'], { DERISK_HOME: tempDir() });
-  assert.equal(r.status, 1);
-  assert.match(r.stderr, /savedrecs\.txt/);
+// Round 46: `screen --batch` exited 2 (usage) for a missing file, `ingest` 1. A file the command line names that cannot be read is a failure (1, README's table), not a mistake in how the command was written.
+test('a missing input file fails with its name and exit code 1, whichever command reads it', () => {
+  const env = { DERISK_HOME: tempDir() };
+  // Lists loaded, so that `assess` gets as far as its file.
+  assert.equal(derisk(['lists', 'load'], env).status, 0);
+  const missing = '/nonexistent/input-46';
+  const ftm = ['--id', 't1', '--title', 'T', '--publisher', 'P', '--licence', 'L', '--source-url', 'https://x.example', '--retrieved', '2026-01-01', '--level', 'high'];
+  const commands = [
+    ['ingest', 'wos', missing],
+    ['ingest', 'ror', missing],
+    ['screen', '--batch', missing],
+    ['screen', '--export', missing],
+    ['lists', 'load', '--watchlist', missing],
+    ['lists', 'load', '--format', 'ftm', ...ftm, missing],
+    ['lists', 'diff', missing, missing],
+    ['kb', 'add', missing],
+    ['assess', missing],
+    ['rulebook', missing],
+    ['exchange', 'import', missing, '--format', 'stix', '--from', 'University A'],
+    ['restore', missing],
+  ];
+  for (const args of commands) {
+    const r = derisk(args, env);
+    assert.deepEqual([r.status, r.stderr.includes(missing)], [1, true], `derisk ${args.join(' ')}: ${r.stderr}`);
+  }
 });
 
 test('ingest ror, ingest works, then resolve a CSV column and read the indicator contract', { skip }, async () => {

@@ -13,7 +13,7 @@ export const EXIT_CODES = {
   failed: {
     code: 1,
     means: 'failed: the reason is on stderr',
-    commands: 'every command; also `audit verify` and `restore` when the trail has problems, `exchange pull` when a feed was refused, `monitor fetch` when a pull failed (kept for the next pass)',
+    commands: 'every command, a file it names that is missing or cannot be read included; also `audit verify` and `restore` when the trail has problems, `exchange pull` when a feed was refused, `monitor fetch` when a pull failed (kept for the next pass)',
   },
   usage: { code: 2, means: 'usage error: every mistake in the command line is named, with the usage of that command', commands: 'every command' },
   quarantined: { code: 3, means: 'done, but some records were quarantined (set aside with their file, line and reason)', commands: '`ingest`, `lists load --format ftm`, `resolve`, `monitor fetch`, `demo`' },

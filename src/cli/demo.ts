@@ -9,6 +9,7 @@ import { COMMON, EXIT, withStore, type ExitCode } from './common.ts';
 import { regionsFrom } from './regions-option.ts';
 import { out } from './io.ts';
 import { runIngest } from './ingest.ts';
+import { quarantinedNow } from '../workflows/ingest.ts';
 import { indicatorsOf, STANDARD_PAIRS } from '../indicators/catalog.ts';
 import { printSummary } from './landscape.ts';
 import { catalogueLists } from '../screening/lists.ts';
@@ -24,7 +25,7 @@ export async function demo(argv: string[]): Promise<ExitCode> {
     // Every file first, then resolve, screen and refresh once.
     const outcomes = await runIngest(store, config, [...SOURCES.filter((s) => s.inDemo).map((source) => ({ scope: SHARED, kind: source.kind, files: [{ path: locate(config, source) }], resolve: false })), { scope: SHARED, kind: 'openalex' as const, files: [] }]);
     // NSF rows set aside are the table's own totals and notes, not broken records.
-    const quarantined = outcomes.flatMap((o) => o.files).reduce((n, f) => n + (f.kind === 'nsf' ? 0 : f.quarantined), 0);
+    const quarantined = quarantinedNow(outcomes.flatMap((o) => o.files).filter((f) => f.kind !== 'nsf'));
     await loadAndScreen(store, catalogueLists(config));
     printSummary(await landscapeSummary(indicatorsOf(store, catalogue, loadTaxonomy()), await resolutionCounts(store), catalogue, STANDARD_PAIRS));
     const baseline = (await aggregatePairs(store, catalogue, 'EU27AC', 'CN')).filter((y) => y.year >= 2019);

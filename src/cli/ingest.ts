@@ -5,7 +5,7 @@ import { describeSourceAgreement, sourceAgreement } from '../resolve/apply.ts';
 import type { ClickHouseEvidence, PublishReport } from '../store/clickhouse.ts';
 import { describeMergeSummary } from '../store/merges.ts';
 import type { Store } from '../store/store.ts';
-import { INGEST_KINDS, IngestWorkflow, type FileReport, type IngestEvent, type IngestKind, type IngestOutcome, type IngestRequest } from '../workflows/ingest.ts';
+import { INGEST_KINDS, IngestWorkflow, quarantinedNow, type FileReport, type IngestEvent, type IngestKind, type IngestOutcome, type IngestRequest } from '../workflows/ingest.ts';
 import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { asTyped, at, out } from './io.ts';
 import { ProgressReporter } from './progress.ts';
@@ -26,7 +26,7 @@ export async function ingestCommand(argv: string[]): Promise<ExitCode> {
     const agreement = await sourceAgreement(store, fileIds);
     if (agreement.institutionBoth + agreement.countryBoth > 0) out.log(`  ${describeSourceAgreement(agreement)}`);
     if (outcome!.merges?.merged) out.log(`  ${describeMergeSummary(outcome!.merges)}`);
-    return outcome!.quarantined > 0 ? EXIT.quarantined : EXIT.ok;
+    return quarantinedNow(outcome!.files) > 0 ? EXIT.quarantined : EXIT.ok;
   });
 }
 
@@ -143,10 +143,10 @@ function printFile(r: FileReport): void {
   if (r.unit === 'records') {
     const mbps = r.seconds > 0 ? (r.bytes / 1e6 / r.seconds).toFixed(1) : '-';
     // A file ingested before is not read again: the counts are those of the run that read it, and say so.
-    if (r.status === 'already ingested') out.log(`${r.file}: already ingested, not read again; when it was read, ${r.kept} records were kept, ${r.duplicates} already known, ${r.quarantined} quarantined`);
+    if (r.status === 'already ingested') out.log(`${r.file}: already ingested${r.readAt ? ` on ${r.readAt} UTC` : ''} (file ${r.fileId}), not read again: nothing new set aside; when it was read, ${r.kept} records were kept, ${r.duplicates} already known, ${r.quarantined} quarantined`);
     else out.log(`${r.file}: ${r.status}; ${r.kept} records kept, ${r.duplicates} already known, ${r.quarantined} quarantined (${r.seconds.toFixed(1)} s, ${mbps} MB/s)`);
     if (r.doiGained) out.log(`  ${r.doiGained} records gained a DOI: kept before without one and given again with it, all else the same (among those already known; they now merge with other sources by it)`);
-    if (r.quarantinePath) out.log(`  quarantined records and reasons: ${r.quarantinePath}`);
+    if (r.quarantinePath) out.log(`  ${r.status === 'already ingested' ? 'records quarantined when it was read' : 'quarantined records'} and reasons: ${r.quarantinePath}`);
     for (const warning of r.warnings ?? []) out.log(`  warning: ${warning}`);
     return;
   }

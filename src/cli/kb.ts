@@ -116,7 +116,7 @@ export async function kbCommand(argv: string[]): Promise<ExitCode> {
         const version = whole(values.version, '--version');
         if (version !== undefined) {
           const v = await kb.version(actor, args[0]!, version);
-          out.log(values.json ? JSON.stringify(v, null, 2) : `${entryLabel(v.entry)} — version ${version} of ${v.info.at.slice(0, 10)} by ${v.info.by.name}\n${JSON.stringify(v.entry, null, 2)}`);
+          out.log(values.json ? JSON.stringify(v, null, 2) : `${entryLabel(v.entry)} — version ${version} ${v.info.at === null ? '(bundled with derisk)' : `of ${v.info.at.slice(0, 10)}`} by ${v.info.by.name}\n${JSON.stringify(v.entry, null, 2)}`);
           return EXIT.ok;
         }
         const view = await kb.get(actor, args[0]!);
@@ -159,7 +159,7 @@ export async function kbCommand(argv: string[]): Promise<ExitCode> {
         const r = view.review;
         out.log(`\n  review: ${r.current ? `version ${r.current.version} reviewed ${r.current.at.slice(0, 10)} by ${r.current.by.name}` : `draft${r.last ? ` (version ${r.last.version} was reviewed ${r.last.at.slice(0, 10)})` : ''}`}`);
         out.log('  versions:');
-        for (const v of view.versions) out.log(`    ${String(v.version).padStart(3)}  ${v.at.slice(0, 16).replace('T', ' ')}  ${v.by.name}${v.note ? ` — ${v.note}` : ''}${v.review ? '  [reviewed]' : ''}`);
+        for (const v of view.versions) out.log(`    ${String(v.version).padStart(3)}  ${(v.at?.slice(0, 16).replace('T', ' ') ?? 'bundled').padEnd(16)}  ${v.by.name}${v.note ? ` — ${v.note}` : ''}${v.review ? '  [reviewed]' : ''}`);
         if (view.verdicts.length) {
           out.log('  your verdicts that cited its criteria:');
           for (const v of view.verdicts) out.log(`    ${v.at.slice(0, 10)} ${v.overall.padEnd(6)} ${v.caseTitle} (assessment ${v.assessment}; ${v.criteria.join(', ')})`);

@@ -51,10 +51,10 @@ async function applyFor(config: ReturnType<typeof loadConfig>, corrections: Matc
  * The organisation's view rebuilt, and then those of the organisations the `ended` corrections
  * (withdrawn, superseded) were shared with, so that none reads through them any longer.
  */
-async function applyEndedFor(config: ReturnType<typeof loadConfig>, corrections: MatchCorrections, org: string, ended: string[]): Promise<{ strings: number; works: number }> {
+async function applyEndedFor(config: ReturnType<typeof loadConfig>, corrections: MatchCorrections, org: string, ended: string[]): Promise<{ strings: number; works: number; othersRebuilt: boolean }> {
   const applied = await applyFor(config, corrections, org);
   for (const other of await withStore(config, (store) => viewsReading(store, ended))) await applyFor(config, corrections, other);
-  return applied;
+  return { ...applied, othersRebuilt: await corrections.sharedBeyond(org, ended) };
 }
 
 /**
@@ -75,7 +75,8 @@ const describeStored = (c: StoredCorrection): string => {
   return `${c.id}  ${c.verdict.padEnd(4)} ${(c.rorId || '-').padEnd(9)}  ${c.distribution}/TLP:${c.tlp.toUpperCase()}  "${c.raw}"  ${who} ${c.createdAt.slice(0, 10)}: ${c.reason}  [${state}]`;
 };
 
-const describeApplied = (a: { strings: number; works: number }, org: string) => `applied to ${org}'s view of the evidence: ${a.strings} string(s) resolved again, ${a.works} work(s) counted again (no other organisation's)`;
+const describeApplied = (a: { strings: number; works: number; othersRebuilt?: boolean }, org: string) =>
+  `applied to ${org}'s view of the evidence: ${a.strings} string(s) resolved again, ${a.works} work(s) counted again` + (a.othersRebuilt ? `; the views of the organisations it was shared with were rebuilt too (their counts are theirs)` : ` (no other organisation's)`);
 
 export async function matchCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });

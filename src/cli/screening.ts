@@ -229,7 +229,7 @@ export async function screenCommand(argv: string[]): Promise<ExitCode> {
     const { BatchError, batchCsv, parseNames, screenBatch } = await import('../screening/batch.ts');
     let names: string[];
     try {
-      names = parseNames(values.batch === '-' ? batchInput() : readTextFile(at(values.batch), (m) => new UsageError(m)), values.batch === '-' ? 'standard input' : values.batch);
+      names = parseNames(values.batch === '-' ? batchInput() : readTextFile(at(values.batch), (m) => new Error(m)), values.batch === '-' ? 'standard input' : values.batch);
     } catch (e) {
       if (e instanceof BatchError) throw new UsageError(e.message);
       throw e;

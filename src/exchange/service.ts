@@ -589,7 +589,8 @@ export class ExchangeService {
   /**
    * The anonymised verdicts this publish carries, group by group (the same partners), each group
    * compared with what it last released (exchange_releases, see nextRelease); each new release or
-   * withdrawal is recorded and audited with the group and its number of items, never whose they are.
+   * withdrawal is recorded and audited with the group and its number of items, never whose they are,
+   * in the operator's part of the trail, and in each organisation concerned with its own count only.
    */
   private async releaseAssessments(actor: Actor, k: number, passes: (s: Sharing) => boolean): Promise<Pick<Outgoing, 'assessments' | 'heldBack' | 'keptAsReleased'> & { groups: GroupOutcome[] }> {
     return this.db.transaction(async (tx) => {
@@ -629,14 +630,16 @@ export class ExchangeService {
         const at = new Date().toISOString();
         await tx.query('DELETE FROM exchange_releases WHERE group_key = $1', [key]);
         await tx.query('INSERT INTO exchange_releases (group_key, state, items, released_at) VALUES ($1, $2, $3, $4)', [key, next.state, JSON.stringify(next.items), at]);
-        await appendAudit(tx, {
-          actor: actor.userId,
-          orgId: actor.orgId,
-          action: next.state === 'released' ? 'exchange.release' : 'exchange.withdraw',
-          target: `assessments/${key}`,
-          detail: { partners: key, items: next.state === 'released' ? next.items.length : 0 },
-          rows: [['exchange_releases', key]],
-        });
+        const action = next.state === 'released' ? 'exchange.release' : 'exchange.withdraw';
+        // The whole group is the installation's: the operator's part of the trail (no organisation) holds it.
+        await appendAudit(tx, { actor: actor.userId, orgId: null, action, target: `assessments/${key}`, detail: { partners: key, items: next.state === 'released' ? next.items.length : 0 }, rows: [['exchange_releases', key]] });
+        // Each organisation whose verdicts went out (or were taken out) is told in its own trail, of its
+        // own verdicts only, and by whom only when it published itself: another organisation's admin is "derisk".
+        const concerned = next.state === 'released' ? next.items : (last?.items ?? []);
+        for (const org of [...new Set(concerned.map((i) => i.org))].sort()) {
+          const own = concerned.filter((i) => i.org === org).length;
+          await appendAudit(tx, { actor: org === actor.orgId ? actor.userId : 'derisk', orgId: org, action, target: `assessments/${key}`, detail: next.state === 'released' ? { partners: key, yours: own } : { partners: key, yours: 0, withdrawn: own } });
+        }
       }
       return { assessments, heldBack, keptAsReleased, groups: outcomes };
     });

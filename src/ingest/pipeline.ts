@@ -55,6 +55,8 @@ export interface IngestReport {
   kind: SourceName;
   fileId: string;
   status: 'ingested' | 'resumed' | 'already ingested';
+  /** Of a file already ingested: when the run that read it finished (UTC, to the minute); its counts are that run's. */
+  readAt?: string;
   kept: number;
   duplicates: number;
   quarantined: number;
@@ -95,15 +97,15 @@ const inScope = (t: Tables, alias?: string) => (t.scoped ? `${alias ? `${alias}.
 const scopeColumn = (t: Tables) => (t.scoped ? '$2::VARCHAR, ' : '');
 
 /** A file's progress row, with its counts: whose it is decides where it is looked up. */
-export async function fileState(store: Store, scope: EvidenceScope, id: string): Promise<{ kind: string; finished: boolean; lastNo: number; kept: number; duplicates: number; quarantined: number; doiGained: number } | null> {
+export async function fileState(store: Store, scope: EvidenceScope, id: string): Promise<{ kind: string; finished: boolean; readAt: string | null; lastNo: number; kept: number; duplicates: number; quarantined: number; doiGained: number } | null> {
   const t = tablesOf(scope);
-  const row = await store.one<{ kind: string; finished: boolean; last_no: number; kept: number; duplicates: number; quarantined: number; doi_gained: number }>(
-    `SELECT kind, finished_at IS NOT NULL AS finished, last_record_no::DOUBLE AS last_no, records_kept::DOUBLE AS kept, records_duplicate::DOUBLE AS duplicates, records_quarantined::DOUBLE AS quarantined,
+  const row = await store.one<{ kind: string; finished: boolean; read_at: string | null; last_no: number; kept: number; duplicates: number; quarantined: number; doi_gained: number }>(
+    `SELECT kind, finished_at IS NOT NULL AS finished, strftime(finished_at, '%Y-%m-%d %H:%M') AS read_at, last_record_no::DOUBLE AS last_no, records_kept::DOUBLE AS kept, records_duplicate::DOUBLE AS duplicates, records_quarantined::DOUBLE AS quarantined,
        coalesce(records_doi_gained, 0)::DOUBLE AS doi_gained
      FROM ${t.files} WHERE ${inScope(t)}file_id = $1`,
     paramsOf(scope, id),
   );
-  return row ? { kind: row.kind, finished: row.finished, lastNo: row.last_no, kept: row.kept, duplicates: row.duplicates, quarantined: row.quarantined, doiGained: row.doi_gained } : null;
+  return row ? { kind: row.kind, finished: row.finished, readAt: row.read_at, lastNo: row.last_no, kept: row.kept, duplicates: row.duplicates, quarantined: row.quarantined, doiGained: row.doi_gained } : null;
 }
 
 /**
@@ -161,7 +163,7 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
   });
   if (existing && existing.kind !== kind) await refuseOtherKind(kind, existing.kind, id, path, options.open ?? readHere, options.limits ?? DEFAULT_LIMITS);
   // Its quarantined records are still set aside: say where, as the run that read it did.
-  if (existing?.finished) return report('already ingested', existing, existing.quarantined > 0 ? await writeQuarantine(store, scope, id, path, options.quarantineDir) : null);
+  if (existing?.finished) return { ...report('already ingested', existing, existing.quarantined > 0 ? await writeQuarantine(store, scope, id, path, options.quarantineDir) : null), ...(existing.readAt ? { readAt: existing.readAt } : {}) };
   const resumeAfter = existing?.lastNo ?? 0;
   if (!existing) {
     if (t.scoped) await store.run(`INSERT INTO ${t.files} (scope, file_id, path, kind, bytes, started_at, name) VALUES ($2, $1, $3, $4, $5, now(), $6)`, paramsOf(scope, id, path, kind, bytes, options.name ?? null));

@@ -34,7 +34,8 @@ export interface EntrySummary {
   criteria: string[];
   dates: EntryDoc['dates'];
   version: number;
-  updatedAt: string;
+  /** When the current version was recorded; null while it is the bundled entry as first seeded (see seededAt). */
+  updatedAt: string | null;
   review: { state: 'reviewed' | 'draft'; at?: string; by?: Recorder };
   /** With a search: how well it matched and where. */
   score?: number;
@@ -43,7 +44,8 @@ export interface EntrySummary {
 
 export interface VersionInfo {
   version: number;
-  at: string;
+  /** Null for the bundled entry as first seeded (see seededAt). */
+  at: string | null;
   by: Recorder;
   origin: 'bundled' | 'edit';
   note: string;
@@ -112,6 +114,15 @@ type Current = { row: VersionRow; doc: EntryDoc; review: ReviewRow | null };
 const BUNDLED_BY = 'derisk';
 const BUNDLED_NAME = 'derisk (bundled data)';
 
+/**
+ * When a version was recorded, as an organisation may see it. The bundled entries' first seeding
+ * (the first import, audit entry `seeding`) was recorded when the installation was set up, which is
+ * the operator's to know (the `kb.import` entry of the installation's part of the audit trail keeps
+ * it): it reads "bundled" with no time. Bundled entries added or changed by a later version of
+ * derisk are changes users must see, and keep their time.
+ */
+const seededAt = (v: { origin: string; audit_seq: number; recorded_at: string }, seeding: number | null): string | null => (v.origin === 'bundled' && Number(v.audit_seq) === seeding ? null : v.recorded_at);
+
 export interface KnowledgeBaseOptions {
   db: AppDb;
   /** The rulebook entries link to, read when first needed (another rulebook may be in use). */
@@ -138,6 +149,7 @@ export class KnowledgeBase {
   private readonly verdictLinks: VerdictLinks;
   private imported: Promise<ImportReport> | null = null;
   private cache: { v: number; r: number; current: Map<string, Current>; index: SearchIndex } | null = null;
+  private seededBy: number | null = null;
 
   constructor(private readonly options: KnowledgeBaseOptions) {
     this.db = options.db;
@@ -292,7 +304,7 @@ export class KnowledgeBase {
     return { version: Number(r.version), at: r.reviewed_at, by: this.recorder(actor, r.reviewed_by, r.reviewer_name, r.org_id), note: r.note };
   }
 
-  private summary(actor: Actor, c: Current): EntrySummary {
+  private summary(actor: Actor, c: Current, seeding: number | null): EntrySummary {
     const { doc, row, review } = c;
     return {
       id: doc.id,
@@ -304,7 +316,7 @@ export class KnowledgeBase {
       criteria: doc.criteria,
       dates: doc.dates,
       version: row.version,
-      updatedAt: row.recorded_at,
+      updatedAt: seededAt(row, seeding),
       review: review ? { state: 'reviewed', at: review.reviewed_at, by: this.reviewOf(actor, review).by } : { state: 'draft' },
     };
   }
@@ -313,6 +325,7 @@ export class KnowledgeBase {
   async list(actor: Actor, filter: ListFilter = {}): Promise<EntrySummary[]> {
     authorize(actor, 'kb.read');
     const { current, index } = await this.state();
+    const seeding = await this.seeding();
     if (filter.topic && !this.vocabulary.topics.has(filter.topic)) throw new EntryError(`topic ${JSON.stringify(filter.topic)} is not one of ${[...this.vocabulary.topics.keys()].join(', ')}`);
     const topics = filter.topic ? topicWithChildren(this.vocabulary, filter.topic) : null;
     const keep = (c: Current) =>
@@ -327,15 +340,24 @@ export class KnowledgeBase {
         .search(filter.q)
         .map((hit) => ({ hit, c: current.get(hit.id)! }))
         .filter(({ c }) => keep(c))
-        .map(({ hit, c }) => ({ ...this.summary(actor, c), score: hit.score, matched: hit.fields }));
+        .map(({ hit, c }) => ({ ...this.summary(actor, c, seeding), score: hit.score, matched: hit.fields }));
     }
     return [...current.values()]
       .filter(keep)
       .sort((a, b) => a.doc.id.localeCompare(b.doc.id))
-      .map((c) => this.summary(actor, c));
+      .map((c) => this.summary(actor, c, seeding));
   }
 
   /** An entry's versions up to its current one, and their reviews. */
+  /** The audit entry of the bundled entries' first import (see seededAt); fixed once made. */
+  private async seeding(): Promise<number | null> {
+    if (this.seededBy === null) {
+      const s = (await this.db.query<{ s: number | null }>("SELECT min(audit_seq) AS s FROM kb_versions WHERE origin = 'bundled'"))[0]?.s;
+      this.seededBy = s === null || s === undefined ? null : Number(s);
+    }
+    return this.seededBy;
+  }
+
   private async versionRows(id: string): Promise<{ versions: VersionRow[]; reviews: ReviewRow[] }> {
     const versions = (await this.db.query<VersionRow>('SELECT v.* FROM kb_versions v JOIN kb_entries e ON e.id = v.entry_id AND v.version <= e.version WHERE v.entry_id = $1 ORDER BY v.version', [id])).map((v) => ({ ...v, version: Number(v.version) }));
     if (versions.length === 0) throw new NotFoundError(`no knowledge-base entry ${id}`);
@@ -348,6 +370,7 @@ export class KnowledgeBase {
     authorize(actor, 'kb.read');
     await this.ready();
     const { versions, reviews } = await this.versionRows(id);
+    const seeding = await this.seeding();
     const latest = versions.at(-1)!;
     const entry = JSON.parse(latest.doc) as EntryDoc;
     const reviewFor = (v: number) => reviews.find((r) => r.version === v);
@@ -366,7 +389,7 @@ export class KnowledgeBase {
       versions: versions
         .map((v) => {
           const r = reviewFor(v.version);
-          return { version: v.version, at: v.recorded_at, by: this.recorder(actor, v.recorded_by, v.recorder_name, v.org_id), origin: v.origin, note: v.note, status: v.status, hash: v.doc_hash, review: r ? this.reviewOf(actor, r) : null };
+          return { version: v.version, at: seededAt(v, seeding), by: this.recorder(actor, v.recorded_by, v.recorder_name, v.org_id), origin: v.origin, note: v.note, status: v.status, hash: v.doc_hash, review: r ? this.reviewOf(actor, r) : null };
         })
         .reverse(),
       criteria: entry.criteria.map((c) => ({ id: c, title: titles.get(c) ?? null, missing: !titles.has(c) })),
@@ -385,7 +408,7 @@ export class KnowledgeBase {
         throw new NotFoundError(`entry ${id} has no version ${version} (it has 1 to ${versions.length})`);
       })();
     const r = reviews.find((x) => x.version === version);
-    return { entry: JSON.parse(v.doc), info: { version, at: v.recorded_at, by: this.recorder(actor, v.recorded_by, v.recorder_name, v.org_id), origin: v.origin, note: v.note, status: v.status, hash: v.doc_hash, review: r ? this.reviewOf(actor, r) : null } };
+    return { entry: JSON.parse(v.doc), info: { version, at: seededAt(v, await this.seeding()), by: this.recorder(actor, v.recorded_by, v.recorder_name, v.org_id), origin: v.origin, note: v.note, status: v.status, hash: v.doc_hash, review: r ? this.reviewOf(actor, r) : null } };
   }
 
   /** What differs between two versions of an entry (by default the one before the current, and the current). */
@@ -469,12 +492,15 @@ export class KnowledgeBase {
   /**
    * What changed in the knowledge base since a day (inclusive, UTC): entries added, changed,
    * changed in status, reviewed — in the order they happened. `topic` keeps the entries under it.
+   * The bundled entries' first seeding is the knowledge base's starting point, not a change, and
+   * its day would tell when the installation was set up (see seededAt), as alerts announce nothing of it.
    */
   async changes(actor: Actor, since: string, options: { topic?: string } = {}): Promise<ChangeEvent[]> {
     authorize(actor, 'kb.read');
     if (!/^\d{4}-\d{2}-\d{2}$/.test(since) || !isPartialDate(since)) throw new EntryError(`since: ${JSON.stringify(since)} is not a day (YYYY-MM-DD)`);
     if (options.topic && !this.vocabulary.topics.has(options.topic)) throw new EntryError(`topic ${JSON.stringify(options.topic)} is not one of ${[...this.vocabulary.topics.keys()].join(', ')}`);
     await this.ready();
+    const seeding = await this.seeding();
     const from = `${since}T00:00:00.000Z`;
     type Row = {
       entry_id: string;
@@ -496,8 +522,8 @@ export class KnowledgeBase {
     const versions = await this.db.query<Row>(
       `SELECT v.entry_id, v.version, v.recorded_at AS at, v.recorded_by AS by_id, v.recorder_name AS by_name, v.org_id, v.origin, v.note, v.status, v.title, v.jurisdiction, v.topics, v.changed, v.audit_seq, p.status AS before_status
        FROM kb_versions v LEFT JOIN kb_versions p ON p.entry_id = v.entry_id AND p.version = v.version - 1
-       WHERE v.recorded_at >= $1`,
-      [from],
+       WHERE v.recorded_at >= $1 AND NOT (v.origin = 'bundled' AND v.audit_seq = $2)`,
+      [from, seeding ?? -1],
     );
     const reviews = await this.db.query<Row>(
       `SELECT r.entry_id, r.version, r.reviewed_at AS at, r.reviewed_by AS by_id, r.reviewer_name AS by_name, r.org_id, 'review' AS origin, r.note, v.status, v.title, v.jurisdiction, v.topics, NULL AS changed, r.audit_seq, NULL AS before_status
@@ -505,7 +531,7 @@ export class KnowledgeBase {
        WHERE r.reviewed_at >= $1`,
       [from],
     );
-    const history = await this.db.query<{ s: number }>('SELECT audit_seq AS s FROM kb_versions UNION SELECT audit_seq FROM kb_reviews ORDER BY s');
+    const history = await this.db.query<{ s: number }>('SELECT audit_seq AS s FROM kb_versions WHERE audit_seq <> $1 UNION SELECT audit_seq FROM kb_reviews ORDER BY s', [seeding ?? -1]);
     const numbered = new Map(history.map((r, i) => [Number(r.s), i + 1]));
     const topics = options.topic ? topicWithChildren(this.vocabulary, options.topic) : null;
     const event = (r: Row, kind: ChangeEvent['kind']): ChangeEvent => ({
@@ -565,9 +591,10 @@ export class KnowledgeBase {
     authorize(actor, 'assessment.read');
     const { verdict, criteria } = await this.verdictLinks.verdict(actor, assessmentId);
     const { current } = await this.state();
+    const seeding = await this.seeding();
     return {
       verdict,
-      criteria: criteria.map((id) => ({ id, entries: [...current.values()].filter((c) => c.doc.criteria.includes(id)).map((c) => this.summary(actor, c)) })),
+      criteria: criteria.map((id) => ({ id, entries: [...current.values()].filter((c) => c.doc.criteria.includes(id)).map((c) => this.summary(actor, c, seeding)) })),
     };
   }
 }

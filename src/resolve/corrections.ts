@@ -145,6 +145,17 @@ export class MatchCorrections {
   }
 
   /**
+   * Whether any of the organisation's corrections `ids` is shared beyond it: ending one rebuilds the
+   * views of the organisations it reached. The caller is told that, never their counts: how many
+   * strings another organisation's view holds is that organisation's to know.
+   */
+  async sharedBeyond(orgId: string, ids: readonly string[]): Promise<boolean> {
+    if (ids.length === 0) return false;
+    const rows = await this.db.query(`SELECT 1 AS x FROM exchange_sharing WHERE kind = 'correction' AND org_id = $1 AND distribution <> 'organisation' AND item_id IN (${ids.map((_, i) => `$${i + 2}`).join(', ')})`, [orgId, ...ids]);
+    return rows.length > 0;
+  }
+
+  /**
    * Withdraws one of the organisation's corrections in force, saying why (analysts and up, like
    * correcting): it stops applying, to the organisation and to those it was shared with, and stays
    * listed as withdrawn; audited with the reason. One withdrawn or superseded is refused (409),

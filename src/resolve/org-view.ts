@@ -212,8 +212,9 @@ async function buildView(store: Store, orgId: string, corrections: Correction[],
   const resolutions = raws.length === 0 ? [] : await resolve(raws, corrections);
   const version = await resolutionVersion(store);
   return store.transaction(async () => {
+    const before = await viewContents(store, schema);
     await store.run(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    if (corrections.length === 0) return { strings: 0, works: 0 };
+    if (corrections.length === 0) return { strings: before.raws.size, works: before.works.size };
     await store.run(`CREATE SCHEMA ${schema}`);
     // What the view was built from, so an ingest can resolve new strings the same way.
     await store.run(`CREATE TABLE ${schema}.corrections (doc VARCHAR NOT NULL)`);
@@ -225,9 +226,21 @@ async function buildView(store: Store, orgId: string, corrections: Correction[],
     await writeResolutions(store, schema, version, resolutions);
     await rebuildOrgWorks(store, schema);
     await refreshListedIn(store, schema);
-    const works = Number((await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM ${schema}.corrected_works`))!.n);
-    return { strings: resolutions.length, works };
+    const after = await viewContents(store, schema);
+    return { strings: new Set([...before.raws, ...after.raws]).size, works: new Set([...before.works, ...after.works]).size };
   });
+}
+
+/**
+ * The strings an organisation's view resolves itself and the works it counts itself. A rebuild
+ * changes the answers for both its old and its new ones: a string a withdrawn correction decided
+ * goes back to the shared answer, which is resolved again too, however few corrections remain.
+ */
+async function viewContents(store: Store, schema: string): Promise<{ raws: Set<string>; works: Set<string> }> {
+  const has = async (table: string) => Boolean(await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = $1 AND table_name = $2`, [schema, table]));
+  const raws = (await has('own_resolutions')) ? await store.all<{ raw: string }>(`SELECT DISTINCT raw FROM ${schema}.own_resolutions`) : [];
+  const works = (await has('corrected_works')) ? await store.all<{ work_id: string }>(`SELECT work_id FROM ${schema}.corrected_works`) : [];
+  return { raws: new Set(raws.map((r) => r.raw)), works: new Set(works.map((w) => String(w.work_id))) };
 }
 
 /**

@@ -36,7 +36,7 @@ const ORGANISATION_SCHEMATA = new Set(['LegalEntity', 'Organization', 'Company',
 /** Those that say the entity is an organisation: a LegalEntity may be a company or a person. */
 const ORGANISATION_ONLY = new Set(['Organization', 'Company', 'PublicBody']);
 /** How a file is read, in its list's version: a file read anew (the entries' types) is stored anew. */
-const FTM_READER = '2026.12.01-scr10';
+const FTM_READER = '2026.12.01-scr10-ops46';
 /** Schemata read for what they say about an organisation rather than as an entry. */
 const SANCTION = 'Sanction';
 
@@ -79,11 +79,18 @@ function strings(properties: Record<string, unknown>, key: string): string[] {
   return Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string' && s.trim() !== '').map((s) => s.trim()) : [];
 }
 
+// FollowTheMoney's own rule for an entity id (followthemoney.types.EntityType.ID_RE): what other
+// tools reading the list (yente, Aleph, nomenklatura) would refuse is set aside here too.
+const ENTITY_ID = /^[0-9a-zA-Z]([0-9a-zA-Z.-]*[0-9a-zA-Z])?$/;
+
 /** Why an entity line cannot be taken, or null when it can. */
 function problemOf(e: unknown): string | null {
   if (typeof e !== 'object' || e === null || Array.isArray(e)) return 'not a JSON object';
   const o = e as Record<string, unknown>;
-  if (typeof o.id !== 'string' || o.id.trim() === '') return 'no "id"';
+  if (!('id' in o) || o.id === null) return 'no "id"';
+  if (typeof o.id !== 'string') return `"id" is ${Array.isArray(o.id) ? 'a list' : `a ${typeof o.id}`} (${JSON.stringify(o.id).slice(0, 40)}), not a string`;
+  if (o.id.trim() === '') return '"id" is empty';
+  if (!ENTITY_ID.test(o.id)) return `"id" ${JSON.stringify(o.id.length > 60 ? `${o.id.slice(0, 60)}…` : o.id)} is not a FollowTheMoney entity id (letters, digits, dots and dashes, beginning and ending with a letter or digit)`;
   if (typeof o.schema !== 'string' || o.schema === '') return 'no "schema"';
   if (typeof o.properties !== 'object' || o.properties === null || Array.isArray(o.properties)) return 'no "properties" object';
   for (const [k, v] of Object.entries(o.properties)) {

@@ -29,10 +29,11 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
     return applied;
   };
   // Corrections that ended may have reached other organisations' views through sharing: those are rebuilt too, at once.
+  // The caller learns its own counts and whether others' views were rebuilt, never their counts.
   const applyEnded = async (orgId: string, ended: string[]) => {
     const applied = await apply(orgId);
     for (const other of await viewsReading(store, ended)) await apply(other);
-    return applied;
+    return { ...applied, othersRebuilt: await new MatchCorrections(db, () => undefined).sharedBeyond(orgId, ended) };
   };
 
   app.get(
@@ -51,7 +52,7 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
     {
       schema: {
         description:
-          'Records a correction for your organisation (analysts and up; audited): verdict is ("this string is that institution"), not ("is not that one") or none ("names no registry institution", no ror). It supersedes your organisation\'s earlier corrections of the same string it contradicts (supersedes: their ids; they stay listed, superseded, and stop applying at once wherever they were shared). It applies to the same string however it is cased or punctuated, at once, to your organisation\'s indicators, institution profiles, portfolios and assessments (applied: strings resolved again, works counted again), never to another organisation\'s.',
+          'Records a correction for your organisation (analysts and up; audited): verdict is ("this string is that institution"), not ("is not that one") or none ("names no registry institution", no ror). It supersedes your organisation\'s earlier corrections of the same string it contradicts (supersedes: their ids; they stay listed, superseded, and stop applying at once wherever they were shared). It applies to the same string however it is cased or punctuated, at once, to your organisation\'s indicators, institution profiles, portfolios and assessments (applied: strings resolved again, works counted again, in your organisation\'s view; othersRebuilt: whether the corrections it supersedes were shared, so that the views of the organisations they reached were rebuilt too, whose counts are theirs), never to another organisation\'s.',
         body: {
           type: 'object',
           additionalProperties: false,
@@ -74,7 +75,7 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
     {
       schema: {
         description:
-          "Withdraws one of your organisation's corrections in force, saying why (analysts and up; audited): it stays listed as withdrawn and stops applying at once to your organisation's view (applied: strings, works) and to the views of those it was shared with, which are rebuilt too. One withdrawn or superseded already answers 409 naming what ended it; another organisation's, 404",
+          "Withdraws one of your organisation's corrections in force, saying why (analysts and up; audited): it stays listed as withdrawn and stops applying at once to your organisation's view (applied: strings resolved again and works counted again there, those it decided included, which read the shared answer again) and to the views of those it was shared with, which are rebuilt too (applied.othersRebuilt: true when it was shared; their counts are theirs and never told). One withdrawn or superseded already answers 409 naming what ended it; another organisation's, 404",
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } },
         body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 5000 } } },
       },

@@ -331,7 +331,7 @@ export function kbModule({ h, api, send, card, rowsTable }) {
                 'tr',
                 {},
                 h('td', {}, String(x.version)),
-                h('td', {}, x.at.slice(0, 16).replace('T', ' ')),
+                h('td', {}, x.at === null ? 'bundled' : x.at.slice(0, 16).replace('T', ' ')),
                 h('td', {}, x.by.name),
                 h('td', {}, x.note),
                 h('td', {}, label(v.statuses, x.status)),

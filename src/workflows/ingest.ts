@@ -48,6 +48,8 @@ export interface FileReport {
   kind: IngestKind;
   fileId: string | null;
   status: 'ingested' | 'resumed' | 'already ingested';
+  /** Of a bibliographic file already ingested: when it was read (UTC, to the minute); the counts are that run's. */
+  readAt?: string;
   /** What was counted: records, institutions, patents, values or country-pair rows. */
   unit: string;
   kept: number;
@@ -95,6 +97,9 @@ export interface IngestOutcome {
 }
 
 export class IngestError extends ValidationError {}
+
+/** What this run set aside: a file already ingested was not read again, so its earlier quarantine is no news (exit 3 means new records set aside). */
+export const quarantinedNow = (files: FileReport[]): number => files.reduce((n, f) => n + (f.status === 'already ingested' ? 0 : f.quarantined), 0);
 
 export interface WorkflowOptions {
   quarantineDir: string;

@@ -69,8 +69,12 @@ test('a shared match correction travels in the signed feed and applies where an 
   assert.notEqual(missing.status, 0);
   assert.match(missing.stderr, /no correction 00000000-0000-4000-8000-000000000000 received/);
 
-  // A withdraws it: its next feed retracts it, and B's listing says when, by whom, via whom, why and how it came.
-  ok(derisk(['match', 'withdraw', shared, '--reason', 'the web page was out of date', '--org', 'uni-a'], a));
+  // A withdraws it: X goes back to the shared answer in uni-a's view (the organisations it was shared with are told of by no count),
+  // its next feed retracts it, and B's listing says when, by whom, via whom, why and how it came.
+  assert.match(
+    ok(derisk(['match', 'withdraw', shared, '--reason', 'the web page was out of date', '--org', 'uni-a'], a)),
+    /applied to uni-a's view of the evidence: 1 string\(s\) resolved again, 1 work\(s\) counted again; the views of the organisations it was shared with were rebuilt too \(their counts are theirs\)$/,
+  );
   ok(derisk(['exchange', 'publish', feed], a));
   assert.match(ok(derisk(['exchange', 'pull'], b)), /1 match correction\(s\) retracted by their publisher/);
   assert.match(

@@ -120,6 +120,48 @@ test('input: an OpenSanctions-shaped file loads its organisations; broken lines 
   assert.equal(l.provenance.lines_set_aside, 5);
 });
 
+// Round 46: a line whose id was a number, a list or blank was set aside as having 'no "id"', and an id FollowTheMoney itself refuses was taken.
+test('input: a bad entity id sets its line aside, naming the line, the id and what is wrong with it; the good lines are kept', () => {
+  const line = (id: unknown, name: string) => JSON.stringify({ id, schema: 'Organization', properties: { name: [name] } });
+  const file = writeTemp(
+    'bad-ids.ftm.json',
+    [
+      line('NK-good.1', 'Good One Institute'),
+      line(12345, 'Numeric Id Institute'),
+      line(['NK-a'], 'Listed Id Institute'),
+      line('  ', 'Blank Id Institute'),
+      line('bad id/with slash', 'Slash Id Institute'),
+      line('-dash-first', 'Dash Id Institute'),
+      JSON.stringify({ schema: 'Organization', properties: { name: ['No Id Institute'] } }),
+      line('Q42', 'Good Two Institute'),
+    ].join('\n'),
+  );
+  const { list: l, setAside } = readFtmList(file, META);
+  assert.deepEqual(
+    setAside.map((s) => [s.line, s.reason]),
+    [
+      [2, '"id" is a number (12345), not a string'],
+      [3, '"id" is a list (["NK-a"]), not a string'],
+      [4, '"id" is empty'],
+      [5, '"id" "bad id/with slash" is not a FollowTheMoney entity id (letters, digits, dots and dashes, beginning and ending with a letter or digit)'],
+      [6, '"id" "-dash-first" is not a FollowTheMoney entity id (letters, digits, dots and dashes, beginning and ending with a letter or digit)'],
+      [7, 'no "id"'],
+    ],
+  );
+  assert.deepEqual(
+    l.entries.map((e) => [e.id, e.name]),
+    [
+      ['NK-good.1', 'Good One Institute'],
+      ['Q42', 'Good Two Institute'],
+    ],
+  );
+  // At the console: each line named with its file and number and the reason, the good ones loaded, exit 3 (records set aside).
+  const load = derisk(['lists', 'load', '--format', 'ftm', file, '--id', 'bad-ids', '--title', 'T', '--publisher', 'P', '--licence', 'L', '--source-url', 'https://x.org', '--retrieved', '2026-11-29', '--level', 'high'], { DERISK_HOME: tempDir() });
+  assert.equal(load.status, 3, load.stderr);
+  assert.match(load.stderr, /bad-ids\.ftm\.json, line 5: set aside: "id" "bad id\/with slash" is not a FollowTheMoney entity id/);
+  assert.match(load.stdout, /list bad-ids: 2 entries/);
+});
+
 test('input: list metadata the file lacks must be given, every missing option named; a file with no organisation is refused', () => {
   assert.throws(
     () => ftmListMeta({ title: 'X' }),

@@ -22,6 +22,7 @@ import type { AppDb, Param } from '../../src/appdb/db.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
 import { SESSION_COOKIE } from '../../src/server/auth.ts';
 import { OPERATOR } from '../../src/service/accounts.ts';
+import { verifyAudit } from '../../src/service/audit.ts';
 import { ROLES, type Actor } from '../../src/service/authorize.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../helpers/fixtures.ts';
@@ -618,6 +619,49 @@ test("a publish tells an organisation's admin, and records in its audit trail, o
   assert.deepEqual((seen[0] as { response: { heldBack: unknown; retractions: number } }).response.heldBack, { groups: 0, assessments: 0, k: 3 });
 });
 
+// Found in round 46: an admin's publish wrote the release and withdrawal of every verdict group, other organisations' included, into the publisher's own trail.
+test("a publish records a verdict group's release and withdrawal in the operator's part of the trail and, in each organisation whose verdicts it concerns, with that organisation's own count only and no other organisation's user", async () => {
+  const c = await installation();
+  try {
+    Object.assign(c.tokens, (await addMembers(c.service.accounts, ['org-c', 'org-d'], ['analyst', 'officer'])).tokens);
+    await shareVerdicts(c, ['org-a', 'org-b', 'org-c', 'org-d']);
+    await expect(call(c, 'org-a/admin', 'POST', '/api/exchange/publish', {}), 200);
+    // org-c and org-d leave: fewer than k besides any one remain, and org-b's admin publishes the withdrawal.
+    for (const org of ['org-c', 'org-d']) {
+      const { id } = (await c.service.db.query<{ id: string }>('SELECT id FROM assessments WHERE org_id = $1', [org]))[0]!;
+      await expect(call(c, `${org}/officer`, 'DELETE', `/api/exchange/sharing/assessment/${id}`), 204);
+    }
+    await expect(call(c, 'org-b/admin', 'POST', '/api/exchange/publish', {}), 200);
+    const trail = async (org: string) =>
+      ((await expect(call(c, `${org}/officer`, 'GET', '/api/audit'), 200)) as { action: string; actor: string; target: string; detail: string }[])
+        .filter((e) => e.action === 'exchange.release' || e.action === 'exchange.withdraw')
+        .reverse()
+        .map((e) => [e.action, e.actor, e.target, typeof e.detail === 'string' ? JSON.parse(e.detail) : e.detail]);
+    const group = 'assessments/03cve4549';
+    const admin = async (org: string) => (await c.service.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [`admin@${org}.example`]))[0]!.id;
+    assert.deepEqual(await trail('org-a'), [
+      ['exchange.release', await admin('org-a'), group, { partners: '03cve4549', yours: 1 }],
+      ['exchange.withdraw', 'derisk', group, { partners: '03cve4549', yours: 0, withdrawn: 1 }],
+    ]);
+    assert.deepEqual(await trail('org-b'), [
+      ['exchange.release', 'derisk', group, { partners: '03cve4549', yours: 1 }],
+      ['exchange.withdraw', await admin('org-b'), group, { partners: '03cve4549', yours: 0, withdrawn: 1 }],
+    ]);
+    const operator = await c.service.db.query<{ action: string; actor: string; detail: string }>("SELECT action, actor, detail FROM audit WHERE action IN ('exchange.release', 'exchange.withdraw') AND org_id IS NULL ORDER BY seq");
+    assert.deepEqual(
+      operator.map((e) => [e.action, JSON.parse(e.detail).items]),
+      [
+        ['exchange.release', 4],
+        ['exchange.withdraw', 0],
+      ],
+    );
+    assert.deepEqual((await verifyAudit(c.service.db)).problems, []);
+  } finally {
+    await c.service.close();
+    c.store.close();
+  }
+});
+
 /** Another organisation's verdict on the same partners: a copy of `assessmentId`'s case and verdict (its own case re-assessed, for the same organisation), shared with the community. */
 async function copiedVerdict(db: AppDb, exchange: ExchangeService, assessmentId: string, org: string, at: string): Promise<string> {
   const verdict = (await db.query<Record<string, Param>>('SELECT * FROM assessments WHERE id = $1', [assessmentId]))[0]!;
@@ -669,7 +713,7 @@ test("k-anonymity across successive publishes: one organisation's verdict added 
       released.assessments,
       'the verdicts released before keep their ids and content: an importer updates them',
     );
-    const releases = await c.service.db.query<{ action: string; target: string; detail: string }>("SELECT action, target, detail FROM audit WHERE action LIKE 'exchange.re%' ORDER BY seq");
+    const releases = await c.service.db.query<{ action: string; target: string; detail: string }>("SELECT action, target, detail FROM audit WHERE action LIKE 'exchange.re%' AND org_id IS NULL ORDER BY seq");
     assert.deepEqual(
       releases.map((r) => [r.action, r.target, JSON.parse(r.detail).items]),
       [
@@ -703,7 +747,7 @@ test('k-anonymity across successive publishes: a single changed or withdrawn ver
     // A newcomer makes four again, but the group would return differing from its last release by too few organisations' verdicts.
     await add('org-f');
     assert.deepEqual(await publish().then((o) => o.assessments), []);
-    const audited = await c.service.db.query<{ action: string; detail: string }>("SELECT action, detail FROM audit WHERE action IN ('exchange.release', 'exchange.withdraw') ORDER BY seq");
+    const audited = await c.service.db.query<{ action: string; detail: string }>("SELECT action, detail FROM audit WHERE action IN ('exchange.release', 'exchange.withdraw') AND org_id IS NULL ORDER BY seq");
     assert.deepEqual(
       audited.map((r) => [r.action, JSON.parse(r.detail).items]),
       [

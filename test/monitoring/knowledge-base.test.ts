@@ -431,6 +431,56 @@ test('bundled data that changes comes in as a new version; an entry users edited
   }
 });
 
+// Found in round 46: every organisation read in "what changed" (and each entry's versions) when the bundled entries were first seeded, that is when the installation was set up.
+test("the bundled entries' first seeding shows no time to any organisation, only in the installation's audit trail; bundled entries a later derisk adds or changes are dated changes", async () => {
+  const dir = tempDir();
+  cpSync(POLICY_DIR, dir, { recursive: true });
+  const own = await freshDb();
+  let at = new Date('2026-02-03T04:05:06Z');
+  try {
+    const first = knowledgeBase(own, { bundledDir: dir, clock: () => at });
+    await first.ready();
+    const viewer = who['org-a/viewer']!;
+    assert.deepEqual(await first.changes(viewer, '2000-01-01'), [], 'the starting point is no change');
+    const view = await first.get(viewer, 'cn-civil-code');
+    assert.deepEqual(
+      view.versions.map((v) => [v.version, v.at, v.origin, v.by.name]),
+      [[1, null, 'bundled', 'derisk (bundled data)']],
+    );
+    assert.equal((await first.version(viewer, 'cn-civil-code', 1)).info.at, null);
+    assert.ok((await first.list(viewer)).every((e) => e.updatedAt === null));
+    assert.ok(!JSON.stringify([await first.list(viewer), view]).includes('2026-02-03'), 'the seeding day nowhere');
+    // The installation keeps it: the version's row and the import's entry in the operator's part of the trail.
+    assert.deepEqual(await own.query("SELECT recorded_at FROM kb_versions WHERE entry_id = 'cn-civil-code'"), [{ recorded_at: '2026-02-03T04:05:06.000Z' }]);
+    assert.deepEqual(await own.query("SELECT org_id FROM audit WHERE action = 'kb.import'"), [{ org_id: null }]);
+
+    // A later derisk changes one bundled entry and adds another: both are changes, dated.
+    at = new Date('2026-05-06T07:08:09Z');
+    const file = join(dir, 'entries', 'cn-civil-code.json');
+    const raw = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...raw, summary: `${raw.summary} Updated by derisk.` }));
+    writeFileSync(join(dir, 'entries', 'cn-civil-code-copy.json'), JSON.stringify({ ...raw, id: 'cn-civil-code-copy' }));
+    const later = knowledgeBase(own, { bundledDir: dir, clock: () => at });
+    assert.deepEqual((await later.importBundled()).added, ['cn-civil-code-copy']);
+    assert.deepEqual(
+      (await later.changes(viewer, '2000-01-01')).map((e) => [e.seq, e.kind, e.entry, e.at]),
+      [
+        [1, 'changed', 'cn-civil-code', '2026-05-06T07:08:09.000Z'],
+        [1, 'added', 'cn-civil-code-copy', '2026-05-06T07:08:09.000Z'],
+      ],
+    );
+    assert.deepEqual(
+      (await later.get(viewer, 'cn-civil-code')).versions.map((v) => [v.version, v.at]),
+      [
+        [2, '2026-05-06T07:08:09.000Z'],
+        [1, null],
+      ],
+    );
+  } finally {
+    await own.close();
+  }
+});
+
 test('links are checked against the rulebook in use when the knowledge base loads: a criterion renamed away shows as missing', async () => {
   const own = await freshDb();
   try {
