@@ -43,6 +43,8 @@ export interface UnitRule {
   /** Chinese words that end a unit's name (实验室), and words that name another kind of organisation (大学). */
   unitSuffixesZh: string[];
   otherWordsZh: string[];
+  /** Chinese words naming a line of business, written between a company's brand and its legal form (计算, 技术: units.business_words_zh). */
+  businessWordsZh: string[];
   /** Words that make a listed name an organisation's, not a person's (one_word_aliases). */
   organisationWords: Set<string>;
   /** Legal forms and regions that place a company outside the country its name is listed in (placed_abroad). */
@@ -64,7 +66,7 @@ export interface UnitRule {
   cityProvinces: Set<string>;
   namedAfter: { institutionWords: Set<string>; companyWords: Set<string>; fieldWords: Set<string>; companyWordsZh: string[] };
   /** The armed forces' name written before a military institution's or not ("PLA Unit 63820", 军事科学院): the prefixes as screening reads them (armed_forces). */
-  armedForces: { countries: Set<string>; prefixes: string[][]; suffixes: string[][]; prefixesZh: string[]; militaryWordsZh: string[] };
+  armedForces: { countries: Set<string>; prefixes: string[][]; suffixes: string[][]; prefixesZh: string[]; militaryWordsZh: string[]; services: { names: string[][]; zh: string[] }[] };
   /** Words that open a unit written after a listed institution's whole name without a comma ("… School of Computer Science"), as screening reads them (unit_after_name). */
   unitAfterName: Set<string>;
   /** Compound words a name may write as two ("North Western": northwestern), as screening reads them (written_apart). */
@@ -134,6 +136,9 @@ export function loadAliases(file = aliasesFile()): AliasData {
   const u = doc.units;
   if (typeof u?.rule !== 'string' || typeof u.source !== 'string' || !Array.isArray(u.unit_words) || !Array.isArray(u.other_organisation_words)) throw new ListError(`${file}: units needs rule, source, unit_words and other_organisation_words`);
   for (const k of ['unit_suffixes_zh', 'other_organisation_words_zh']) if (!Array.isArray(u[k]) || u[k].some((w: unknown) => typeof w !== 'string' || !hasCjk(w))) throw new ListError(`${file}: units.${k} must be a list of Chinese words`);
+  // Optional, as an office's own alias file may leave it out: then only company words follow a brand.
+  if (u.business_words_zh !== undefined && (typeof u.business_rule_zh !== 'string' || typeof u.business_source !== 'string' || !Array.isArray(u.business_words_zh) || u.business_words_zh.some((w: unknown) => typeof w !== 'string' || !hasCjk(w))))
+    throw new ListError(`${file}: units.business_words_zh must be a list of Chinese words, with business_rule_zh and business_source`);
   // Compared as screening reads words: "Labs" is "laboratory".
   const words = (ws: unknown[], what: string) =>
     new Set(
@@ -205,6 +210,8 @@ export function loadAliases(file = aliasesFile()): AliasData {
   )
     throw new ListError(`${file}: armed_forces needs rule, source, countries, prefixes, and prefixes_zh and military_words_zh (Chinese words)`);
   if (forces?.suffixes !== undefined && !strings(forces.suffixes)) throw new ListError(`${file}: armed_forces.suffixes must be a list of names`);
+  if (forces?.services !== undefined && (!Array.isArray(forces.services) || forces.services.some((x: any) => !strings(x?.names) || !strings(x?.zh) || x.zh.some((w: string) => !hasCjk(w))) || typeof forces.services_rule !== 'string' || typeof forces.services_source !== 'string'))
+    throw new ListError(`${file}: armed_forces.services needs each service's names and zh (Chinese names), with services_rule and services_source`);
   // Each optional: an office's own alias file may leave any out, and then names are screened as written.
   const block = (key: string, list: string, zh = false): string[] => {
     const b = doc[key];
@@ -224,6 +231,7 @@ export function loadAliases(file = aliasesFile()): AliasData {
     trailingWords,
     unitSuffixesZh: u.unit_suffixes_zh,
     otherWordsZh: u.other_organisation_words_zh,
+    businessWordsZh: u.business_words_zh ?? [],
     organisationWords: new Set((lone.organisation_words as unknown[]).filter((w): w is string => typeof w === 'string').flatMap((w) => nameTokens(w))),
     abroad: { legalForms, regions },
     related,
@@ -243,6 +251,7 @@ export function loadAliases(file = aliasesFile()): AliasData {
       // Longest first: 中国人民解放军 before 解放军.
       prefixesZh: [...((forces?.prefixes_zh ?? []) as string[])].sort((a, b) => b.length - a.length),
       militaryWordsZh: forces?.military_words_zh ?? [],
+      services: ((forces?.services ?? []) as { names: string[]; zh: string[] }[]).map((x) => ({ names: x.names.map((n) => screenTokens(n)), zh: x.zh })),
     },
     unitAfterName: asRead(block('unit_after_name', 'words')),
     writtenApart: new Set(block('written_apart', 'words').map(foldText)),

@@ -194,6 +194,21 @@ export const screenKeyOf = (value: string, tokens: string[] | null): string => (
  */
 export const isAcronym = (value: string): boolean => /^[A-Z][A-Z0-9&-]{1,7}$/.test(asTyped(value));
 
+/**
+ * Whether words spell out an acronym by their initials, stop words aside, in a run of them ("Laboratory of Human Interface
+ * Technology" spells HIT): the acronym is then theirs ("HIT Laboratory of Human Interface Technology" is the HIT Lab).
+ */
+export function spellsOut(acronym: string, words: string): boolean {
+  const letters = acronym.toLowerCase().replace(/[^a-z]/g, '');
+  if (letters.length < 2) return false;
+  const initials = foldText(words)
+    .split(' ')
+    .filter((w) => w !== '' && !isStopWord(w))
+    .map((w) => w[0]!)
+    .join('');
+  return initials.includes(letters);
+}
+
 /** Edits between two words, a swap of neighbouring letters counting as one ("Acaedmy"); stops past `limit`. */
 export function editDistance(a: string, b: string, limit: number): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;

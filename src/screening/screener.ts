@@ -1,7 +1,7 @@
 import { asTypedKeepingSpaces, foldText, hasCjk, nameTokens, segments } from '../resolve/normalize.ts';
 import type { AffiliationResolver, InstitutionMatch, Resolution } from '../resolve/matcher.ts';
 import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry, type RiskList } from './risk-list.ts';
-import { cjkKey, fuzzyScore, isAcronym, isKindOnlyName, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
+import { cjkKey, fuzzyScore, isAcronym, isKindOnlyName, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, spellsOut, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { closingLegalForm, DERIVED, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
 import { placeholderReason, PLACEHOLDERS_FILE } from './placeholders.ts';
@@ -470,8 +470,9 @@ export class Screener {
       if (!this.units.unitAfterName.has(screenTokens(words[i]!)[0] ?? '')) continue;
       // A listed name of generic words ("University of Science and Technology of China") is kept for the whole string: here it is whole.
       // An acronym is borne by many organisations and their labs ("HIT Lab NZ"): it opens only a unit written "… of …" ("NUDT College of Computer").
+      // Nor one the unit's words spell out: that acronym is the unit's own ("HIT Laboratory of Human Interface Technology" is the HIT Lab).
       const of = /\bof\b/i.test(unit);
-      const listed = [...(this.byKey.get(screenKey(name)) ?? []), ...(this.wholeOnly.get(screenKey(name)) ?? [])].some((n) => n.name.kind !== 'subsidiary' && !n.lone && (!n.acronym || of) && !this.isPerson(n.entry) && this.isInstitution(n.entry));
+      const listed = [...(this.byKey.get(screenKey(name)) ?? []), ...(this.wholeOnly.get(screenKey(name)) ?? [])].some((n) => n.name.kind !== 'subsidiary' && !n.lone && (!n.acronym || (of && !spellsOut(name, unit))) && !this.isPerson(n.entry) && this.isInstitution(n.entry));
       if (listed) return { text: [name, unit, ...rest.map((r) => r.trim())].join(', '), name, unit };
     }
     return null;
@@ -523,7 +524,9 @@ export class Screener {
     // listed parent of that unit ("Academy of Military Medical Sciences, Field Blood Transfusion
     // Institution"): shown as inherited through the unit.
     const unit = [...hits.values()].find((h) => !h.inherited)?.entry ?? null;
-    if (parts.length > 1) parts.forEach((part, i) => this.readHits(part, false, { written, country, beside, address: i > 0, apart }, hits, namesakes, unit));
+    // An acronym the unit named in the next part spells out is that unit's own ("HIT, Laboratory of Human Interface Technology": the HIT Lab).
+    const ownAcronym = (i: number) => i + 1 < parts.length && isAcronym(parts[i]!) && screenTokens(parts[i + 1]!).some((w) => this.units.unitAfterName.has(w)) && spellsOut(parts[i]!, parts[i + 1]!);
+    if (parts.length > 1) parts.forEach((part, i) => ownAcronym(i) || this.readHits(part, false, { written, country, beside, address: i > 0, apart }, hits, namesakes, unit));
     this.neighbourHits(text, parts, { written, country, beside }, hits, namesakes);
     for (const part of parts.length > 1 ? [text, ...parts] : [text]) {
       this.companyUnitHits(part, written, hits, namesakes);
@@ -1586,7 +1589,9 @@ export class Screener {
    */
   private companyUnitHits(part: string, written: string | null, hits: Map<string, Hit>, namesakes: Similar[]): void {
     if (hasCjk(part)) return;
-    const isPlace = (w: string) => this.resolver?.gazetteer.isPlace(w) ?? false;
+    // A region places a unit as a country does ("Huawei Cloud Europe": data/lists/aliases.json placed_abroad regions).
+    const regionWords = (this.regionWords ??= new Set(this.units.abroad.regions.flatMap((r) => r.words)));
+    const isPlace = (w: string) => (this.resolver?.gazetteer.isPlace(w) ?? false) || regionWords.has(w);
     for (const reading of screenReadings(part)) {
       const tokens = reading.tokens;
       for (let k = tokens.length - 1; k >= 1; k--) {
@@ -1661,6 +1666,24 @@ export class Screener {
       for (const n of prefix ? (this.byKey.get(k.slice(prefix.length)) ?? []) : [])
         if (n.name.kind !== 'subsidiary' && this.units.armedForces.countries.has(n.entry.country ?? ''))
           this.addNameHit(n, part, 'translated', 1, hits, `"${part}" is the listed Chinese name "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} with "${prefix}", the armed forces' name, before it (${this.units.file} armed_forces)`);
+      // A service's name after it or alone (战略支援部队信息工程大学: the listed 中国人民解放军信息工程大学), what remains read with the armed forces' name or without.
+      const after = k.slice(prefix?.length ?? 0);
+      for (const s of this.units.armedForces.services) {
+        const service = s.zh.find((w) => after.startsWith(w) && after.length > w.length);
+        if (!service) continue;
+        const rest = after.slice(service.length);
+        for (const key of [rest, ...this.units.armedForces.prefixesZh.map((p) => p + rest)])
+          for (const n of this.byKey.get(key) ?? [])
+            if (n.name.kind !== 'subsidiary' && this.units.armedForces.countries.has(n.entry.country ?? '') && this.namesService(n.entry, s.names))
+              this.addNameHit(
+                n,
+                part,
+                'translated',
+                1,
+                hits,
+                `"${part}" is the listed Chinese name "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} with "${prefix ?? ''}${service}", the armed forces' name and the service its list names it under, written ${key === rest ? 'before it' : `for "${key.slice(0, -rest.length)}"`} (${this.units.file} armed_forces)`,
+              );
+      }
       return;
     }
     // A region or another country's legal form is a place too ("Hikvision Europe B.V.": data/lists/aliases.json placed_abroad).
@@ -1799,22 +1822,26 @@ export class Screener {
         if (named.length > 0) break;
       }
     }
-    // The armed forces' name before a military institution's ("PLA Unit 63820": the listed "Unit 63820").
-    for (const prefix of this.units.armedForces.prefixes) {
+    // The armed forces' name before a military institution's ("PLA Unit 63820": the listed "Unit 63820"), with a service's or a
+    // service's alone ("PLA Strategic Support Force Information Engineering University": data/lists/aliases.json armed_forces.services).
+    const forces = this.units.armedForces;
+    const withService = (names: string[][]) => [...names.map((words) => ({ words, service: null as string[][] | null })), ...forces.services.flatMap((s) => s.names.flatMap((name) => [name, ...names.map((p) => [...p, ...name])].map((words) => ({ words, service: s.names }))))];
+    const served = (n: IndexedName, service: string[][] | null) => forces.countries.has(n.entry.country ?? '') && (!service || (n.name.kind !== 'subsidiary' && this.namesService(n.entry, service)));
+    for (const { words: prefix, service } of withService(forces.prefixes)) {
       if (tokens.length <= prefix.length || prefix.some((w, i) => tokens[i] !== w)) continue;
       take(
         tokens.slice(prefix.length).join(' '),
-        (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${source(n)} with "${prefix.join(' ')}", the armed forces' name, before it (${this.units.file} armed_forces)`,
-        (n) => this.units.armedForces.countries.has(n.entry.country ?? ''),
+        (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${source(n)} with "${prefix.join(' ')}", the armed forces' name${service ? ' and the service its list names it under' : ''}, before it (${this.units.file} armed_forces)`,
+        (n) => served(n, service),
       );
     }
     // Or after it, as English texts translate 中国人民解放军陆军工程大学 ("Army Engineering University of the People's Liberation Army").
-    for (const suffix of this.units.armedForces.suffixes) {
+    for (const { words: suffix, service } of withService(forces.suffixes)) {
       if (tokens.length <= suffix.length || suffix.some((w, i) => tokens[tokens.length - suffix.length + i] !== w)) continue;
       take(
         tokens.slice(0, -suffix.length).join(' '),
-        (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${source(n)} with "${suffix.join(' ')}", the armed forces' name, after it (${this.units.file} armed_forces)`,
-        (n) => this.units.armedForces.countries.has(n.entry.country ?? ''),
+        (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${source(n)} with "${suffix.join(' ')}", the armed forces' name${service ? ' and the service its list names it under' : ''}, after it (${this.units.file} armed_forces)`,
+        (n) => served(n, service),
       );
     }
     // A compound word written as its two words ("North Western Polytechnical University": data/lists/aliases.json written_apart).
@@ -1965,18 +1992,26 @@ export class Screener {
         this.namedAfter(n, part, k.slice(nk.length), namesakes);
         continue;
       }
-      // A company's Chinese brand with company words or a legal form after it is the company: 阿里巴巴集团, 华为公司.
-      if (n.name.source && !n.name.source.startsWith(DERIVED) && this.companies.has(n.entry) && k.length > nk.length && k.startsWith(nk)) {
-        let rest = k.slice(nk.length);
-        for (let w = this.companyWordZh(rest); w; w = this.companyWordZh(rest)) rest = rest.slice(0, -w.length);
+      // A company's Chinese brand with company words or a legal form after it is the company: 阿里巴巴集团, 华为公司; so it is
+      // with words naming its line of business before them (华为软件技术有限公司: units.business_words_zh).
+      let rest = k.slice(nk.length);
+      if (n.name.source && !n.name.source.startsWith(DERIVED) && this.companies.has(n.entry) && k.length > nk.length && k.startsWith(nk) && this.companyWordZh(rest)) {
+        for (let w = this.companyWordZh(rest) ?? this.businessWordZh(rest); w; w = this.companyWordZh(rest) ?? this.businessWordZh(rest)) rest = rest.slice(0, -w.length);
+        const business = this.units.businessWordsZh.some((w) => k.slice(nk.length + rest.length).includes(w));
         if (rest === '') {
-          this.addNameHit(n, part, 'translated', 1, hits, `"${part}" is the listed company's Chinese name "${n.name.value}" (${n.name.source}) with "${k.slice(nk.length)}", company words (${this.units.file} named_after company_words_zh), after it`);
+          this.addNameHit(
+            n,
+            part,
+            'translated',
+            1,
+            hits,
+            `"${part}" is the listed company's Chinese name "${n.name.value}" (${n.name.source}) with "${k.slice(nk.length)}", ${business ? 'business and ' : ''}company words (${this.units.file} named_after company_words_zh${business ? ', units.business_words_zh' : ''}), after it`,
+          );
           continue;
         }
       }
-      // A unit named after a company's Chinese brand: 华为诺亚方舟实验室.
+      // A unit named after a company's Chinese brand: 华为诺亚方舟实验室, and a company named after that unit (华为云计算技术有限公司: 华为云, then business and company words).
       if ((n.name.kind === 'short' || n.name.kind === 'chinese') && n.name.source && !n.name.source.startsWith(DERIVED) && this.companies.has(n.entry) && k.length > nk.length && k.startsWith(nk)) {
-        const rest = k.slice(nk.length);
         const suffix = this.units.unitSuffixesZh.find((w) => rest.endsWith(w));
         if (!suffix || this.units.otherWordsZh.some((w) => rest.includes(w))) continue;
         const abroad = this.abroad(n, written);
@@ -1985,13 +2020,26 @@ export class Screener {
           if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ ...namesakeEntry(n), why: `"${part}" names a unit after "${n.name.value}", but ${other.why}`, ...placing(other) });
           continue;
         }
-        this.addNameHit(n, part, 'translated', 1, hits, `"${part}" names a unit of ${n.entry.name}: it begins with the company's Chinese name "${n.name.value}" (${n.name.source}) and ends "${suffix}", a word naming a unit (${this.units.file})${abroad}`, null, '', {
+        const after = k.slice(nk.length + rest.length);
+        const named = after === '' ? `ends "${suffix}", a word naming a unit` : `goes on "${rest}", ending in "${suffix}", a word naming a unit, then "${after}", words naming its business and a company (units.business_words_zh, named_after company_words_zh): a company of that unit`;
+        this.addNameHit(n, part, 'translated', 1, hits, `"${part}" names a unit of ${n.entry.name}: it begins with the company's Chinese name "${n.name.value}" (${n.name.source}) and ${named} (${this.units.file})${abroad}`, null, '', {
           via: part,
           how: `a unit named after ${n.entry.name}, not the listed company itself`,
           relation: 'company-unit',
         });
       }
     }
+  }
+
+  /** Whether a list's own words about an entry (ASPI's description) name one of a service's names ("Strategic Support Force"). */
+  private namesService(entry: RiskEntry, names: string[][]): boolean {
+    const text = ` ${screenTokens(entry.sourceText ?? '').join(' ')} `;
+    return names.some((name) => text.includes(` ${name.join(' ')} `));
+  }
+
+  /** The business word (data/lists/aliases.json units.business_words_zh) a Chinese name ends in, the longest, or undefined. */
+  private businessWordZh(text: string): string | undefined {
+    return this.units.businessWordsZh.filter((w) => text.endsWith(w)).sort((a, b) => b.length - a.length)[0];
   }
 
   /** The company word (data/lists/aliases.json named_after company_words_zh) a Chinese name ends in, the longest, or undefined. */
