@@ -57,7 +57,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32-country44-oor44-resolve45-screen45';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32-country44-oor44-resolve45-screen45-resolve46';
 
 interface Entry {
   id: string;
@@ -139,6 +139,11 @@ const PARTS_KEPT = 100_000;
  * not remember a new part.
  */
 const namesInsidePart = new WeakMap<object, Map<string, [number, number][]>>();
+/**
+ * The institutions whose registry name, a university's, is or begins with the words of a key ("washington university":
+ * Washington University in St. Louis), per resolver, built when a reorder first asks; beside the resolver, as above.
+ */
+const universityNamesBegun = new WeakMap<object, Map<string, Set<string>>>();
 
 /** A word found in this many registry names or more identifies nothing by itself. */
 const GENERIC_DF = 200;
@@ -1327,6 +1332,31 @@ export class AffiliationResolver {
   }
 
   /**
+   * Whether an active institution outside the families of `ids` (their tops' and related records) holds a university's
+   * name that is, or begins with, the words as written or their first words: "Washington University (School of
+   * Medicine)" begins Washington University in St. Louis, so it is no reorder of "University of Washington"; "Univ Ghent"
+   * is Ghent University, and "Purdue Univ" Purdue University West Lafayette, as the other records whose names begin
+   * "Purdue University" are its campuses and system.
+   */
+  private beginsAnotherFamily(words: string[], ids: string[]): boolean {
+    let begun = universityNamesBegun.get(this);
+    if (!begun) {
+      universityNamesBegun.set(this, (begun = new Map()));
+      for (const [name, holders] of this.exact) {
+        const tokens = name.split(' ');
+        if (!tokens.includes('university')) continue;
+        for (let n = 2; n <= tokens.length; n++) for (const id of holders.keys()) add(begun, tokens.slice(0, n).join(' '), id);
+      }
+    }
+    const family = new Set(ids.flatMap((id) => [this.rollUp(id), ...(this.entries.get(id)?.related ?? [])]));
+    const another = (id: string) => this.entries.get(id)?.status === 'active' && !ids.includes(id) && !family.has(this.rollUp(id)) && !family.has(id);
+    // From the first words that say which university ("National University" begins many names, and tells nothing).
+    const from = words.findIndex((t) => t !== 'university' && this.isDistinctive(t)) + 1;
+    for (let n = Math.max(2, from); from > 0 && n <= words.length; n++) if ([...(begun.get(words.slice(0, n).join(' ')) ?? [])].some(another)) return true;
+    return false;
+  }
+
+  /**
    * A registry name that ends with its city ("Swiss Federal Institute of Technology in Zurich"), written by Web of Science
    * as the name's part and, after the units, the city's ("Swiss Fed Inst Technol, Dept ITET, Zurich, Switzerland"). Only
    * for a part that is no registry name alone, and only with a city a later part names outright: the words are the
@@ -1372,13 +1402,14 @@ export class AffiliationResolver {
           const bagHit = this.heldWithNumber(key, this.bag.get(bagKey(words)), () => nameNumbers(segs.slice(i, j + 1).join(' ')), footnotes);
           if (bagHit) {
             // "Medical University of Innsbruck" is "Innsbruck Medical University", but "Washington
-            // University" is not "University of Washington": a reorder that only moves "university" is a trap.
+            // University" is not "University of Washington": a reorder that only moves "university" is a trap
+            // where the words, as written, are or begin another family's name ("Washington University in St. Louis").
             const withoutUniversity = (k: string) =>
               k
                 .split(' ')
                 .filter((t) => t !== 'university')
                 .join(' ');
-            const trap = this.bagNames.get(bagKey(words))!.some((n) => withoutUniversity(n) === withoutUniversity(key));
+            const trap = this.bagNames.get(bagKey(words))!.some((n) => withoutUniversity(n) === withoutUniversity(key)) && this.beginsAnotherFamily(words, [...bagHit.keys()]);
             yield { ids: bagHit, key, how: trap ? 'reordered-university' : 'reordered', said: `"${key}" has the words of a registry name in another order`, similarity: 1, start, end };
           }
         }

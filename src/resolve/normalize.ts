@@ -6,6 +6,8 @@ interface AbbreviationFile {
   /** Abbreviations that stand for more than one word: the readings besides `expand`'s. */
   alternatives?: Record<string, string[]>;
   stopWords: string[];
+  /** A place's one spelling (the registry city's) and the others it is written in ("milan": "milano", "mailand"). */
+  placeSpellings: Record<string, string[]>;
   /** Phrases saying the institution after them is an address the author had or has ("Currently at"). */
   careerNotes: string[];
 }
@@ -14,6 +16,7 @@ const abbreviations = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/
 const EXPAND = new Map(Object.entries(abbreviations.expand));
 const STOP = new Set(abbreviations.stopWords);
 const ALTERNATIVES = new Map(Object.entries(abbreviations.alternatives ?? {}));
+const PLACE_SPELLING = new Map(Object.entries(abbreviations.placeSpellings).flatMap(([one, others]) => others.map((o) => [o, one] as const)));
 export const ABBREVIATIONS_FILE = 'data/geo/abbreviations.json';
 
 /** What an abbreviation is read as ("technol" → "technology"), or null for a word that is no abbreviation. */
@@ -138,8 +141,9 @@ export function nameTokens(s: string, keepNumbers = false): string[] {
   const out: string[] = [];
   for (const raw of foldText(s).split(' ')) {
     if (raw === '' || STOP.has(raw) || (!keepNumbers && /^\d+$/.test(raw))) continue;
-    // A plural abbreviation ("Univs", "Depts") is the abbreviation: read once, a name reads the same twice.
-    const expanded = EXPAND.get(raw) ?? EXPAND.get(singular(raw)) ?? raw;
+    // A plural abbreviation ("Univs", "Depts") is the abbreviation: read once, a name reads the same twice. A place's
+    // spelling in another language is the registry city's ("Politecn Milan" is "Politecnico di Milano").
+    const expanded = EXPAND.get(raw) ?? EXPAND.get(singular(raw)) ?? PLACE_SPELLING.get(raw) ?? raw;
     for (const t of expanded.split(' ')) {
       const one = singular(t);
       if (!STOP.has(one)) out.push(one);

@@ -75,6 +75,40 @@ test('another order: the namesake trap stays ("Washington University" is not the
   assert.equal(washington.institutions[0]!.basis.how, 'reordered-university');
 });
 
+test('place spellings: a city or region written in English, in its own language or in Spanish is one place (data/geo/abbreviations.json placeSpellings)', { skip }, async () => {
+  for (const [s, name, code] of [
+    ['Politecn Milan, Dipartimento Elettron Informaz & Bioingn, Milan, Italy', 'Politecnico di Milano', 'IT'],
+    ['Univ Politecn Catalunya, Barcelona, Spain', 'Universitat Politècnica de Catalunya', 'ES'],
+    ['Univ Roma Tor Vergata, Dept Civil Engn, Rome, Italy', 'University of Rome Tor Vergata', 'IT'],
+    ['Univ Napoli Federico II, Naples, Italy', 'University of Naples Federico II', 'IT'],
+    ['Univ Politehn Bucuresti, Bucharest, Romania', 'Universitatea Națională de Știință și Tehnologie Politehnica București', 'RO'],
+    ['University of Firenze', 'University of Florence', 'IT'],
+  ] as const) {
+    const r = await resolve(s);
+    assert.equal(counted(r), name, s);
+    assert.equal(r.countryCode, code, s);
+  }
+  // Two spellings of a place never make two institutions' names one: the Brussels universities stay apart.
+  assert.equal(counted(await resolve('Vrije Univ Brussel, Brussels, Belgium')), 'Vrije Universiteit Brussel');
+  assert.equal(counted(await resolve('Univ Libre Bruxelles, Brussels, Belgium')), 'Université Libre de Bruxelles');
+});
+
+test('another order: "Univ X" is "X University" where no other family\'s university is named, or begins, "X University"', { skip }, async () => {
+  for (const [s, name] of [
+    ['Purdue Univ, Sch Elect & Comp Engn, W Lafayette, IN 47907 USA', 'Purdue University West Lafayette'],
+    ['Univ Loughborough, Loughborough, Leics, England', 'Loughborough University'],
+    ['Ulster Univ, Sch Comp, Newtownabbey, North Ireland', 'University of Ulster'],
+  ] as const) {
+    const r = await resolve(s);
+    assert.equal(counted(r), name, s);
+    assert.equal(r.institutions[0]!.basis.how, 'reordered', s);
+  }
+  // "Washington University", as written, begins the name of Washington University in St. Louis, another family than the
+  // University of Washington: the reorder stays a trap, even with a school's words after it.
+  const school = await resolve('Washington University School of Medicine, Department of Medicine, Saint Louis, MO, USA');
+  assert.notEqual(counted(school), 'University of Washington');
+});
+
 // Made-up records: an institute whose registry names end with its city, in two cities, and a university with a campus
 // elsewhere that the registry holds as its own record.
 const made = ['Aurora', 'Borealis', 'Cygnus', 'Draco'].flatMap((star, k) =>
