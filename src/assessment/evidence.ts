@@ -307,17 +307,14 @@ function judgeParties(c: Case, parties: PartyScreen[], bundle: PolicyBundle): Pa
   return parties.map((p, i) => {
     const placeholder = p.query === null ? undefined : bundle.placeholders.reasonFor(p.query);
     if (placeholder !== undefined) {
+      // What screening found on a list among the parties the field speaks of ("…, subcontracting to a Huawei subsidiary") stands.
       return {
-        role: p.role,
-        query: p.query,
-        description: p.description,
+        ...p,
         identified: false,
         why: `not named yet: "${p.query}" is a placeholder (${placeholder}; data/assessment/placeholder-names.json), not a name: identify the partner (registered name or ROR id)`,
         rorId: null,
         countryCode: null,
         rorTypes: [],
-        hits: [],
-        similar: [],
       };
     }
     const said = countryCodeOf(stated[i] ?? null);

@@ -18,6 +18,12 @@ export const placeholderKey = (name: string): string => typedKey(name).replace(/
 export interface Placeholders {
   /** Why the written name names nobody, or undefined for a name. */
   reasonFor(name: string): string | undefined;
+  /**
+   * The parties a written name speaks of when it names more than one, or one not identified
+   * beside a name ("East China Normal University, subcontracting to a Huawei subsidiary": the
+   * university and "huawei subsidiary"), to be screened each; undefined when it names one party.
+   */
+  partiesIn(name: string): { reason: string; parts: string[] } | undefined;
 }
 
 interface DescriptionRules {
@@ -25,6 +31,18 @@ interface DescriptionRules {
   kinds: string[];
   placeLinks: string[];
   toBe: string;
+  otherParties: OtherPartyRules;
+}
+
+interface OtherPartyRules {
+  links: string[];
+  quantifiers: string[];
+  closing: string[];
+  groups: string[];
+  cjkLinks: string[];
+  cjkIndefinite: string[];
+  cjkKinds: string[];
+  cjkClosing: string[];
 }
 
 const words = (key: string): string[] => key.split(/[\s,;:]+/).filter((w) => w !== '');
@@ -93,6 +111,67 @@ function describer(names: Map<string, string>, rules: DescriptionRules): (key: s
   };
 }
 
+const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const anyOf = (ws: string[]): string =>
+  [...ws]
+    .sort((a, b) => b.length - a.length)
+    .map(escape)
+    .join('|');
+
+/**
+ * Reads a name beside which another party is spoken of: a link and a description ("and a Chinese
+ * company", "plus one defence university"), a closing phrase ("et al."), a bracket or dash opening
+ * with a group word ("– consortium of …") or holding a placeholder word ("(second partner TBD)").
+ * Such a field is not one identified party, whatever the name beside it is; what follows a link
+ * in a real name ("Science and Technology of China", "Johnson & Johnson") is no description.
+ */
+function otherParties(names: Map<string, string>, rules: DescriptionRules): (key: string) => { reason: string; parts: string[] } | undefined {
+  const o = rules.otherParties;
+  const kinds = new Set(rules.kinds);
+  const opening = new Set([...rules.indefinite, ...o.quantifiers]);
+  const link = new RegExp(`(?:^|[\\s,;:(\\[–—-])(?:${anyOf(o.links)})\\s+`, 'gu');
+  // ", etc" needs its comma: "Grupo ETC" is a name.
+  const [commaFirst, plain] = [o.closing.filter((c) => c.startsWith(',')), o.closing.filter((c) => !c.startsWith(','))];
+  const endings = [...(plain.length > 0 ? [`[\\s,;(]+(?:${anyOf(plain)})`] : []), ...(commaFirst.length > 0 ? [`\\s*(?:${anyOf(commaFirst)})`] : [])];
+  const closing = endings.length > 0 ? new RegExp(`(?:${endings.join('|')})[)\\]]?$`, 'u') : null;
+  // Beside other words, a placeholder word of three letters or more ("na" is Portuguese), or "to be" and what is not a kind ("Deemed to be University").
+  const held = [...names.keys()].filter((n) => n.length >= 3);
+  const toBe = new RegExp(`(?:^|\\s)${escape(rules.toBe)}\\s+(\\S+)`, 'u');
+  const group = new RegExp(`^(?:${anyOf(o.groups)})\\s`, 'u');
+  const cjkLink = new RegExp(`(?:${anyOf(o.cjkLinks)})((?:${anyOf(o.cjkIndefinite)})\\p{Script=Han}*?(?:${anyOf(o.cjkKinds)}))$`, 'u');
+  const cjkClosing = new RegExp(`\\p{Script=Han}(?:${anyOf(o.cjkClosing)})$`, 'u');
+  const reason = (what: string) => `names more than one party, or a party not identified ("${what}"): name each partner on its own line`;
+  const head = (key: string, at: number) =>
+    key
+      .slice(0, at)
+      .replace(/[\s,;:([–—-]+$/u, '')
+      .trim();
+  return (key) => {
+    const parts: string[] = [];
+    let first = key.length;
+    for (const m of key.matchAll(link)) {
+      const rest = words(key.slice(m.index + m[0].length).replace(/[)\]]/g, ' '));
+      if (m.index > 0 && rest.length >= 2 && opening.has(rest[0]!) && kinds.has(rest.at(-1)!)) {
+        // What is left of "a Huawei subsidiary" once the kind words are aside is the party it names ("huawei").
+        parts.push(rest.filter((w) => !opening.has(w) && !kinds.has(w)).join(' '));
+        first = Math.min(first, m.index);
+      }
+    }
+    if (parts.length > 0) return { reason: reason(key.slice(first).replace(/^[\s,;:([–—-]+/u, '')), parts: [head(key, first), ...parts] };
+    const closed = closing?.exec(key) ?? cjkClosing.exec(key);
+    if (closed) return { reason: reason(closed[0].replace(/^[\s,;(]+/u, '').replace(/^\p{Script=Han}/u, '')), parts: [head(key, closed.index + (closed[0].match(/^\p{Script=Han}/u) ? 1 : 0))] };
+    const cjk = cjkLink.exec(key);
+    if (cjk) return { reason: reason(cjk[0]), parts: [key.slice(0, cjk.index)] };
+    for (const aside of key.matchAll(/[([]([^)\]]*)[)\]]|\s[-–—]\s+(.+)$/g)) {
+      const inner = (aside[1] ?? aside[2] ?? '').trim().replace(/\.$/, '');
+      const said = words(inner);
+      const after = toBe.exec(inner)?.[1];
+      if (group.test(inner) || (said.length > 1 && (said.some((w) => held.includes(w)) || (after !== undefined && !kinds.has(after) && !opening.has(after))))) return { reason: reason(inner), parts: [head(key, aside.index)] };
+    }
+    return undefined;
+  };
+}
+
 /** The placeholder file read; a bad file is refused with the error `fail` makes, naming the file. */
 export function loadPlaceholders(file: string, fail: (message: string) => Error): Placeholders {
   const text = readTextFile(file, fail);
@@ -104,16 +183,21 @@ export function loadPlaceholders(file: string, fail: (message: string) => Error)
   }
   if (!doc.provenance?.sources) throw fail(`${file}: the placeholder names need provenance`);
   const rules = doc.descriptions as DescriptionRules | undefined;
-  if (!rules || ![rules.indefinite, rules.kinds, rules.placeLinks].every((l) => Array.isArray(l) && l.every((w) => typeof w === 'string')) || typeof rules.toBe !== 'string') {
-    throw fail(`${file}: descriptions needs the word lists indefinite, kinds and placeLinks, and toBe`);
+  const others = rules?.otherParties;
+  const lists = others ? [others.links, others.quantifiers, others.closing, others.groups, others.cjkLinks, others.cjkIndefinite, others.cjkKinds, others.cjkClosing] : [];
+  if (!rules || !others || ![rules.indefinite, rules.kinds, rules.placeLinks, ...lists].every((l) => Array.isArray(l) && l.every((w) => typeof w === 'string')) || typeof rules.toBe !== 'string') {
+    throw fail(`${file}: descriptions needs the word lists indefinite, kinds and placeLinks, toBe, and otherParties with links, quantifiers, closing, groups, cjkLinks, cjkIndefinite, cjkKinds and cjkClosing`);
   }
   const names = new Map((doc.names as { name: string; reason: string }[]).map((n) => [placeholderKey(n.name), n.reason]));
   const describes = describer(names, rules);
+  const parties = otherParties(names, rules);
+  const keyOf = (name: string) => placeholderKey(name).replace(/\s+/g, ' ').trim();
   return {
     reasonFor: (name) => {
-      const key = placeholderKey(name).replace(/\s+/g, ' ').trim();
-      return names.get(key) ?? describes(key, name);
+      const key = keyOf(name);
+      return names.get(key) ?? describes(key, name) ?? parties(key)?.reason;
     },
+    partiesIn: (name) => parties(keyOf(name)),
   };
 }
 
@@ -123,4 +207,10 @@ let bundled: Placeholders | null = null;
 export function placeholderReason(name: string): string | undefined {
   bundled ??= loadPlaceholders(fileURLToPath(new URL(`../../${PLACEHOLDERS_FILE}`, import.meta.url)), (m) => new ListError(m));
   return bundled.reasonFor(name);
+}
+
+/** The parties a written name speaks of when it names more than one (the repository's rules), or undefined. */
+export function partiesIn(name: string): { reason: string; parts: string[] } | undefined {
+  bundled ??= loadPlaceholders(fileURLToPath(new URL(`../../${PLACEHOLDERS_FILE}`, import.meta.url)), (m) => new ListError(m));
+  return bundled.partiesIn(name);
 }

@@ -4,7 +4,7 @@ import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry
 import { cjkKey, fuzzyScore, isAcronym, isKindOnlyName, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, spellsOut, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { closingLegalForm, DERIVED, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
-import { placeholderReason, PLACEHOLDERS_FILE } from './placeholders.ts';
+import { partiesIn, placeholderReason, PLACEHOLDERS_FILE } from './placeholders.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
@@ -456,6 +456,21 @@ export class Screener {
   }
 
   /**
+   * For a field that speaks of more than one party, the first listed (else ambiguous) answer among the parties it
+   * names, each screened on its own, told as the whole field's; null when none is on a list.
+   */
+  private listedAmong(query: string, text: string, options: { nearest?: boolean }): ScreenResult | null {
+    const parties = partiesIn(text);
+    if (!parties) return null;
+    const read = parties.parts.filter((p) => p !== '' && p !== text).map((part) => ({ part, r: this.screen(part, { nearest: options.nearest }) }));
+    const found = read.find(({ r }) => r.state === 'listed') ?? read.find(({ r }) => r.state === 'ambiguous');
+    if (!found) return null;
+    const note = `"${text}" ${parties.reason}; of the parties it speaks of, "${found.part}" was screened`;
+    for (const h of found.r.hits) h.evidence = `${h.evidence}; ${note}`;
+    return { ...found.r, query, headline: `${found.r.headline} (${note}.)` };
+  }
+
+  /**
    * The string's first part as a listed institution's whole name (a listed name or acronym of a university, an academy: no
    * company) and words after it that open a unit of it (data/lists/aliases.json unit_after_name), the comma written between;
    * or null. The longest such name is taken.
@@ -485,6 +500,10 @@ export class Screener {
     // "TBD" names nobody, whatever the registry resolves it to (Thai Binh Duong University): never recognised.
     const placeholder = placeholderReason(text);
     if (placeholder !== undefined) {
+      // "East China Normal University, subcontracting to a Huawei subsidiary": never one identified party, yet a listed
+      // organisation it names is found, so the field is not read as clean on the listed party's behalf.
+      const found = this.listedAmong(query, text, options);
+      if (found) return found;
       const headline = `Unknown organisation: "${text}" is a placeholder (${placeholder}; ${PLACEHOLDERS_FILE}), not a name: identify the partner (its registered name or ROR id) before relying on this.`;
       return { query, state: 'unknown', level: null, headline, institutions: [], hits: [], organisations: [], choices: [], similar: [], registryCandidates: [], listedParts: [], related: [] };
     }

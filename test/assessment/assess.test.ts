@@ -241,6 +241,24 @@ test('red team F1 class: a description ("a university in Hong Kong") is a partne
   assert.equal(party.rorId, '02zhqgq86', 'the name itself is identified');
 });
 
+test('red team round 47: a partner field naming more than one party is not identified, never green; a listed party it names is found', async () => {
+  const ECNU = 'East China Normal University';
+  for (const name of [`${ECNU}, subcontracting to a Huawei subsidiary`, `${ECNU} (second partner TBD)`, `${ECNU} and a Chinese company`, `${ECNU} et al.`, `${ECNU} – consortium of Chinese universities`]) {
+    const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: `Several ${name}`, partners: [GREEN_CASE.partners[0], { name, role: 'partner', country: 'CN' }] });
+    const { result } = await cases.assess(OFFICER, id, '2026-11-22');
+    assert.notEqual(result.overall, 'green', name);
+    assert.equal(result.evidence!.facts['partners.identified'], false, name);
+    const party = (result.evidence!.parties as { query: string; rorId: string | null; why: string; hits: { entry: string }[] }[]).find((p) => p.query === name)!;
+    assert.equal(party.rorId, null, `${name} is not screened as East China Normal University alone`);
+    assert.match(party.why, /more than one party, or a party not identified .*name each partner on its own line/);
+    if (name.includes('Huawei'))
+      assert.ok(
+        party.hits.some((h) => /huawei/i.test(h.entry)),
+        `${name}: Huawei is found`,
+      );
+  }
+});
+
 test('bug 1 class: a partner the registry places in another country than the case says is not identified; the note names both', async () => {
   const partner = async (p: Record<string, string>) => {
     const { id } = await cases.create(OFFICER, { ...GREEN_CASE, title: `Placed: ${JSON.stringify(p)}`, partners: [GREEN_CASE.partners[0], { role: 'partner', ...p }] });

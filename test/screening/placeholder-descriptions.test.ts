@@ -87,3 +87,60 @@ test('screening a description answers unknown, never the institution the registr
   // Kind words and a place that an institution bears are its name.
   for (const n of ['University at Albany', 'University in Bitola']) assert.notEqual(screener.screen(n).state, 'unknown', n);
 });
+
+// Outside red team, round 47: a name and another party beside it came back as the name alone, and green.
+const ECNU = 'East China Normal University';
+const MORE_PARTIES = [
+  `${ECNU}, subcontracting to a Huawei subsidiary`,
+  `${ECNU} (second partner TBD)`,
+  `${ECNU} - partner company to be chosen`,
+  `${ECNU} — plus one defence university`,
+  `${ECNU} and a Chinese company`,
+  `${ECNU} and other Chinese universities`,
+  `${ECNU} et al.`,
+  `${ECNU} (lead) and others`,
+  `${ECNU} – consortium of Chinese universities`,
+  `${ECNU} together with an unnamed company`,
+  `${ECNU}, etc.`,
+  '华东师范大学和一家中国公司',
+  '华东师范大学与其他高校',
+  '华东师范大学等',
+];
+const NAMES_WITH_LINKS = [
+  'University of Science and Technology of China',
+  'Texas A&M University',
+  'Nanjing University of Aeronautics and Astronautics',
+  'Hunan University of Science and Technology',
+  'Johnson & Johnson',
+  'Garrad Hassan and Partners',
+  'Grupo ETC',
+  'Christ (Deemed to Be University)',
+  'CICON - Centro para a Inovação na Construção',
+  '中国科学院地理科学与资源研究所',
+];
+
+test('a field naming more than one party, or an unnamed one beside a name, names no one party; real names with "and" stay names', () => {
+  for (const n of MORE_PARTIES) assert.match(placeholderReason(n) ?? '', /more than one party, or a party not identified .*name each partner on its own line/, n);
+  for (const n of NAMES_WITH_LINKS) assert.equal(placeholderReason(n), undefined, `${n} is a name`);
+});
+
+test('a link followed by a description makes any name a field of several parties; followed by a name, it is one name', () => {
+  fc.assert(
+    fc.property(fc.stringMatching(/^[A-Z][a-z]{2,12}( [A-Z][a-z]{2,12}){0,3}$/), fc.constantFrom('and', 'plus', 'with', '&', 'together with'), fc.constantFrom('a Chinese company', 'another university', 'other institutes', 'one partner'), (name, link, described) => {
+      assert.ok(placeholderReason(`${name} ${link} ${described}`), `${name} ${link} ${described}`);
+      assert.equal(placeholderReason(`${name} ${link} Technology`), undefined, `${name} ${link} Technology`);
+    }),
+  );
+});
+
+test('screening a field of several parties is never clean, and a listed one it names is found', async () => {
+  const screener = await realScreener();
+  for (const n of MORE_PARTIES) assert.notEqual(screener.screen(n).state, 'not-listed', n);
+  const huawei = screener.screen(`${ECNU}, subcontracting to a Huawei subsidiary`);
+  assert.ok(['listed', 'ambiguous'].includes(huawei.state), huawei.headline);
+  assert.ok(huawei.hits.some((h) => /huawei/i.test(h.entry)) || huawei.choices.length > 0, huawei.headline);
+  assert.match(huawei.headline, /more than one party/);
+  for (const n of ['University of Science and Technology of China', 'Texas A&M University', 'Nanjing University of Aeronautics and Astronautics', 'Hunan University of Science and Technology']) {
+    assert.notEqual(screener.screen(n).state, 'unknown', n);
+  }
+});
