@@ -126,7 +126,7 @@ test('screen names each part of its command line it would not use, at once: a na
 });
 
 // Round 46: `screen --batch` exited 2 (usage) for a missing file, `ingest` 1. A file the command line names that cannot be read is a failure (1, README's table), not a mistake in how the command was written.
-test('a missing input file fails with its name and exit code 1, whichever command reads it', () => {
+test('a missing input file, or a directory in its place, fails with its name and exit code 1, whichever command reads it', () => {
   const env = { DERISK_HOME: tempDir() };
   // Lists loaded, so that `assess` gets as far as its file.
   assert.equal(derisk(['lists', 'load'], env).status, 0);
@@ -149,6 +149,13 @@ test('a missing input file fails with its name and exit code 1, whichever comman
   for (const args of commands) {
     const r = derisk(args, env);
     assert.deepEqual([r.status, r.stderr.includes(missing)], [1, true], `derisk ${args.join(' ')}: ${r.stderr}`);
+  }
+  // Round 47: a directory where a file goes printed only "EISDIR: illegal operation on a directory, read". A backup is a folder: restore is not asked.
+  const folder = tempDir();
+  const kinds = ['lens', 'patstat', 'aggregate', 'nsf', 'openalex-merged', 'openalex', 'scopus'].map((kind) => ['ingest', kind, missing]);
+  for (const args of [...commands.filter((c) => c[0] !== 'restore'), ...kinds].map((c) => c.map((a) => (a === missing ? folder : a)))) {
+    const r = derisk(args, env);
+    assert.deepEqual([r.status, r.stderr.includes(folder)], [1, true], `derisk ${args.join(' ')}: ${r.stderr}`);
   }
 });
 

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
@@ -8,7 +7,7 @@ import { loadAliases } from '../screening/aliases.ts';
 import { loadListCatalogue } from '../screening/lists.ts';
 import { loadPlaceholders, type Placeholders } from '../screening/placeholders.ts';
 import { loadWeights, type Weights } from '../screening/portfolio.ts';
-import { readTextFile } from '../text-file.ts';
+import { readFileBytes, readTextFile } from '../text-file.ts';
 import { loadAiUses, type AiUse } from './ai-act.ts';
 import { loadRulebook, RulebookError, type Rulebook } from './rulebook.ts';
 import { sha256Hex } from '../sha256.ts';
@@ -54,7 +53,7 @@ export interface PolicyBundle {
   placeholders: Placeholders;
 }
 
-const hashOf = (file: string) => sha256Hex(readFileSync(file)).slice(0, 16);
+const hashOf = (file: string) => sha256Hex(readFileBytes(file)).slice(0, 16);
 
 function json(file: string): any {
   const text = readTextFile(file, (m) => new RulebookError(m));

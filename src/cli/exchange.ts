@@ -1,5 +1,6 @@
 import { at, invocation, out } from './io.ts';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { readFileBytes } from '../text-file.ts';
 import { parseArgs } from './args.ts';
 import { openAppDb } from '../appdb/open.ts';
 import type { AppDb } from '../appdb/db.ts';
@@ -262,7 +263,7 @@ export async function exchangeCommand(argv: string[]): Promise<ExitCode> {
       });
     case 'import': {
       if (args.length !== 1 || (values.format !== 'stix' && values.format !== 'misp') || !values.from) throw new UsageError('exchange import needs FILE --format stix|misp --from NAME (who sent it)');
-      const bytes = readFileSync(at(args[0]!));
+      const bytes = readFileBytes(at(args[0]!));
       return withService(config, async (service, db) => {
         const r = await service.importFile(await cliActor(db, values.org ?? 'local'), { from: values.from!, name: args[0]!, format: values.format as 'stix' | 'misp', bytes }, publisherOf(feedIdentity(config.home)));
         await (await import('./match.ts')).rebuildViewsReached(config, db, r.retracted);

@@ -139,21 +139,28 @@ function ingestPrinter(): { onEvent: (e: IngestEvent) => void; end: (message: st
   return { onEvent, end: finish };
 }
 
+/** A file's counts in its kind's words: records, institutions, patents, merged ids, values or country-pair rows. */
+function countsOf(r: FileReport): string {
+  if (r.unit === 'records') return `${r.kept} records kept, ${r.duplicates} already known, ${r.quarantined} quarantined`;
+  const aggregate = r.kind === 'aggregate' || r.kind === 'nsf' ? ' (aggregate evidence)' : '';
+  const counts = r.unit === 'patents' || r.unit === 'merged ids' ? `${r.kept} ${r.unit === 'patents' ? 'patents kept' : 'merged ids recorded'}, ${r.duplicates} already known` : `${r.kept} ${r.unit}${aggregate}`;
+  return `${counts}, ${r.quarantined} ${r.unit === 'values' || r.unit === 'merged ids' ? 'rows set aside' : 'quarantined'}`;
+}
+
 function printFile(r: FileReport): void {
+  // A file ingested before is not read again, whatever its kind: the counts are those of the run that read it, and say so.
+  if (r.status === 'already ingested') out.log(`${r.file}: already ingested${r.readAt ? ` on ${r.readAt} UTC` : ''} (file ${r.fileId}), not read again: nothing new set aside; when it was read, ${countsOf(r)}`);
   if (r.unit === 'records') {
     const mbps = r.seconds > 0 ? (r.bytes / 1e6 / r.seconds).toFixed(1) : '-';
-    // A file ingested before is not read again: the counts are those of the run that read it, and say so.
-    if (r.status === 'already ingested') out.log(`${r.file}: already ingested${r.readAt ? ` on ${r.readAt} UTC` : ''} (file ${r.fileId}), not read again: nothing new set aside; when it was read, ${r.kept} records were kept, ${r.duplicates} already known, ${r.quarantined} quarantined`);
-    else out.log(`${r.file}: ${r.status}; ${r.kept} records kept, ${r.duplicates} already known, ${r.quarantined} quarantined (${r.seconds.toFixed(1)} s, ${mbps} MB/s)`);
+    if (r.status !== 'already ingested') out.log(`${r.file}: ${r.status}; ${countsOf(r)} (${r.seconds.toFixed(1)} s, ${mbps} MB/s)`);
     if (r.doiGained) out.log(`  ${r.doiGained} records gained a DOI: kept before without one and given again with it, all else the same (among those already known; they now merge with other sources by it)`);
     if (r.quarantinePath) out.log(`  ${r.status === 'already ingested' ? 'records quarantined when it was read' : 'quarantined records'} and reasons: ${r.quarantinePath}`);
     for (const warning of r.warnings ?? []) out.log(`  warning: ${warning}`);
     return;
   }
-  const aggregate = r.kind === 'aggregate' || r.kind === 'nsf' ? ' (aggregate evidence)' : '';
-  const counts = r.unit === 'patents' || r.unit === 'merged ids' ? `${r.kept} ${r.unit === 'patents' ? 'patents kept' : 'merged ids recorded'}, ${r.duplicates} already known` : `${r.kept} ${r.unit}${aggregate}`;
-  out.log(`${r.file}: ${r.status}; ${counts}, ${r.quarantined} ${r.unit === 'values' || r.unit === 'merged ids' ? 'rows set aside' : 'quarantined'}`);
+  if (r.status !== 'already ingested') out.log(`${r.file}: ${r.status}; ${countsOf(r)}`);
   if (r.mergedAway !== undefined) out.log(`  ${r.mergedAway} works held merged away into their surviving works (removed from the evidence, the merge kept as the reason)`);
   if (r.survivorNotHeld) out.log(`  ${r.survivorNotHeld} of them merged into works the store does not hold: their surviving record is not in the evidence; ingest it to count them again`);
-  for (const q of r.rejected) out.error(`  quarantined ${r.file} ${aggregate || r.unit === 'merged ids' ? 'row' : 'record'} ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
+  const rows = r.kind === 'aggregate' || r.kind === 'nsf' || r.unit === 'merged ids';
+  for (const q of r.rejected) out.error(`  quarantined ${r.file} ${rows ? 'row' : 'record'} ${q.recordNo} (line ${q.lineNo}): ${q.reason}`);
 }

@@ -76,7 +76,7 @@ const describeStored = (c: StoredCorrection): string => {
 };
 
 const describeApplied = (a: { strings: number; works: number; othersRebuilt?: boolean }, org: string) =>
-  `applied to ${org}'s view of the evidence: ${a.strings} string(s) resolved again, ${a.works} work(s) counted again` + (a.othersRebuilt ? `; the views of the organisations it was shared with were rebuilt too (their counts are theirs)` : ` (no other organisation's)`);
+  `applied to ${org}'s view of the evidence: ${a.strings} string(s) answered differently, ${a.works} work(s) counted differently` + (a.othersRebuilt ? `; the views of the organisations it was shared with were rebuilt too (their counts are theirs)` : ` (no other organisation's)`);
 
 export async function matchCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });

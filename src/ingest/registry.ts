@@ -6,6 +6,7 @@ import { LIST, VARCHAR, listValue } from '../store/duckdb.ts';
 import type { Store } from '../store/store.ts';
 import { fileId as contentId } from './file-id.ts';
 import type { Rejected } from './records.ts';
+import { alreadyIngested } from './whole-file.ts';
 import { readRor, type Institution } from './ror.ts';
 
 export { loadRegistry } from './registry-row.ts';
@@ -14,6 +15,8 @@ export interface RegistryReport {
   file: string;
   fileId: string;
   status: 'ingested' | 'already ingested';
+  /** Of a file already ingested: when it was read (UTC, to the minute); the counts are that run's. */
+  readAt?: string;
   institutions: number;
   quarantined: number;
   rejected: Rejected[];
@@ -30,8 +33,8 @@ export async function ingestRegistry(store: Store, path: string, onProgress?: (n
   const started = performance.now();
   statSync(path);
   const id = await contentId(path);
-  const done = await store.one<{ n: number }>('SELECT records_kept::DOUBLE AS n FROM input_files WHERE file_id = $1 AND finished_at IS NOT NULL', [id]);
-  if (done) return { file: path, fileId: id, status: 'already ingested', institutions: done.n, quarantined: 0, rejected: [], seconds: 0 };
+  const done = await alreadyIngested(store, id);
+  if (done) return { file: path, fileId: id, status: 'already ingested', ...(done.readAt ? { readAt: done.readAt } : {}), institutions: done.kept, quarantined: done.quarantined, rejected: [], seconds: 0 };
   const institutions: Institution[] = [];
   const rejected: Rejected[] = [];
   for await (const item of readRor(path)) {

@@ -1,10 +1,14 @@
 import { statSync } from 'node:fs';
 import type { Store } from '../store/store.ts';
 import { fileId as contentId } from './file-id.ts';
+import { fileState, SHARED } from './pipeline.ts';
 import { InputError, type Rejected } from './records.ts';
 
 export interface WholeFileReport {
   status: 'ingested' | 'already ingested';
+  fileId: string;
+  /** Of a file already ingested: when it was read (UTC, to the minute); the counts are that run's. */
+  readAt?: string;
   kept: number;
   duplicates: number;
   quarantined: number;
@@ -21,8 +25,8 @@ type Item = { ok: true } | ({ ok: false } & Rejected);
  */
 export async function ingestWholeFile<I extends Item>(store: Store, path: string, kind: string, read: () => AsyncIterable<I>, write: (accepted: Extract<I, { ok: true }>[], fileId: string) => Promise<number>): Promise<WholeFileReport> {
   const id = await contentId(path);
-  const done = await store.one<{ n: number }>('SELECT records_kept::DOUBLE AS n FROM input_files WHERE file_id = $1 AND finished_at IS NOT NULL', [id]);
-  if (done) return { status: 'already ingested', kept: done.n, duplicates: 0, quarantined: 0, rejected: [] };
+  const done = await alreadyIngested(store, id);
+  if (done) return done;
   const accepted: Extract<I, { ok: true }>[] = [];
   const rejected: Rejected[] = [];
   try {
@@ -43,5 +47,16 @@ export async function ingestWholeFile<I extends Item>(store: Store, path: string
     );
     for (const r of rejected) await store.run('INSERT INTO quarantine VALUES ($1, $2, $3, $4, $5)', [id, r.recordNo, r.lineNo, r.reason, r.excerpt]);
   });
-  return { status: 'ingested', kept, duplicates: accepted.length - kept, quarantined: rejected.length, rejected };
+  return { status: 'ingested', fileId: id, kept, duplicates: accepted.length - kept, quarantined: rejected.length, rejected };
+}
+
+/**
+ * A file of the shared base read before, as a new run of it reports: not read again, with the
+ * counts of the run that read it (what it kept, knew already and set aside) and when, the
+ * same for every kind; its rejected rows were told then, and stay in the quarantine.
+ */
+export async function alreadyIngested(store: Store, id: string): Promise<(Omit<WholeFileReport, 'status'> & { status: 'already ingested' }) | null> {
+  const state = await fileState(store, SHARED, id);
+  if (!state?.finished) return null;
+  return { status: 'already ingested', fileId: id, ...(state.readAt ? { readAt: state.readAt } : {}), kept: state.kept, duplicates: state.duplicates, quarantined: state.quarantined, rejected: [] };
 }

@@ -199,6 +199,8 @@ async function stringsDecided(store: Store, schema: string, corrections: Correct
  * MatchCorrections.inForce): every evidence string they decide is resolved again with them, and
  * the works those strings appear in are counted again from those resolutions, in a schema of its
  * own that only this organisation's reads go through (Store.viewOf). Nobody else's view changes.
+ * Answers what changed in that view: the strings whose answer, and the works whose counted
+ * institutions, differ from before the rebuild.
  */
 export function applyCorrections(store: Store, orgId: string, corrections: Correction[], resolve: ResolveWith): Promise<{ strings: number; works: number }> {
   // After any ingest under way (it may bring strings the corrections decide), never beside it.
@@ -208,39 +210,82 @@ export function applyCorrections(store: Store, orgId: string, corrections: Corre
 async function buildView(store: Store, orgId: string, corrections: Correction[], resolve: ResolveWith): Promise<{ strings: number; works: number }> {
   const schema = orgSchemaOf(orgId);
   await keyStrings(store);
-  const raws = corrections.length === 0 ? [] : await stringsDecided(store, schema, corrections, true);
-  const resolutions = raws.length === 0 ? [] : await resolve(raws, corrections);
+  const decided = corrections.length === 0 ? [] : await stringsDecided(store, schema, corrections, true);
+  const resolutions = decided.length === 0 ? [] : await resolve(decided, corrections);
   const version = await resolutionVersion(store);
   return store.transaction(async () => {
+    // What may change: the strings and works the view decided before, and those the corrections decide now.
     const before = await viewContents(store, schema);
+    const raws = [...new Set([...before.raws, ...decided])];
+    const works = [...new Set([...before.works, ...(await worksWith(store, decided))])];
+    const answeredBefore = await viewAnswers(store, schema, raws, works);
     await store.run(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    if (corrections.length === 0) return { strings: before.raws.size, works: before.works.size };
-    await store.run(`CREATE SCHEMA ${schema}`);
-    // What the view was built from, so an ingest can resolve new strings the same way.
-    await store.run(`CREATE TABLE ${schema}.corrections (doc VARCHAR NOT NULL)`);
-    await store.run(`INSERT INTO ${schema}.corrections VALUES ($1)`, [JSON.stringify({ orgId, corrections })]);
-    await store.run(`CREATE TABLE ${schema}.own_resolutions AS SELECT * FROM main.resolutions LIMIT 0`);
-    await store.run(`CREATE TABLE ${schema}.own_resolution_institutions AS SELECT * FROM main.resolution_institutions LIMIT 0`);
-    await store.run(`CREATE TABLE ${schema}.own_resolution_companies AS SELECT * FROM main.resolution_companies LIMIT 0`);
-    for (const table of ['resolutions', 'resolution_institutions', 'resolution_companies']) await store.run(`CREATE VIEW ${schema}.${table} AS ${ORG_VIEWS[table]!(schema)}`);
-    await writeResolutions(store, schema, version, resolutions);
-    await rebuildOrgWorks(store, schema);
-    await refreshListedIn(store, schema);
-    const after = await viewContents(store, schema);
-    return { strings: new Set([...before.raws, ...after.raws]).size, works: new Set([...before.works, ...after.works]).size };
+    if (corrections.length > 0) {
+      await store.run(`CREATE SCHEMA ${schema}`);
+      // What the view was built from, so an ingest can resolve new strings the same way.
+      await store.run(`CREATE TABLE ${schema}.corrections (doc VARCHAR NOT NULL)`);
+      await store.run(`INSERT INTO ${schema}.corrections VALUES ($1)`, [JSON.stringify({ orgId, corrections })]);
+      await store.run(`CREATE TABLE ${schema}.own_resolutions AS SELECT * FROM main.resolutions LIMIT 0`);
+      await store.run(`CREATE TABLE ${schema}.own_resolution_institutions AS SELECT * FROM main.resolution_institutions LIMIT 0`);
+      await store.run(`CREATE TABLE ${schema}.own_resolution_companies AS SELECT * FROM main.resolution_companies LIMIT 0`);
+      for (const table of ['resolutions', 'resolution_institutions', 'resolution_companies']) await store.run(`CREATE VIEW ${schema}.${table} AS ${ORG_VIEWS[table]!(schema)}`);
+      await writeResolutions(store, schema, version, resolutions);
+      await rebuildOrgWorks(store, schema);
+      await refreshListedIn(store, schema);
+    }
+    const answeredAfter = await viewAnswers(store, schema, raws, works);
+    const changed = (key: 'raws' | 'works') => [...answeredAfter[key]].filter(([id, answer]) => answeredBefore[key].get(id) !== answer).length;
+    return { strings: changed('raws'), works: changed('works') };
   });
 }
 
-/**
- * The strings an organisation's view resolves itself and the works it counts itself. A rebuild
- * changes the answers for both its old and its new ones: a string a withdrawn correction decided
- * goes back to the shared answer, which is resolved again too, however few corrections remain.
- */
+/** The strings an organisation's view resolves itself and the works it counts itself. */
 async function viewContents(store: Store, schema: string): Promise<{ raws: Set<string>; works: Set<string> }> {
-  const has = async (table: string) => Boolean(await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = $1 AND table_name = $2`, [schema, table]));
-  const raws = (await has('own_resolutions')) ? await store.all<{ raw: string }>(`SELECT DISTINCT raw FROM ${schema}.own_resolutions`) : [];
-  const works = (await has('corrected_works')) ? await store.all<{ work_id: string }>(`SELECT work_id FROM ${schema}.corrected_works`) : [];
+  const raws = (await hasTable(store, schema, 'own_resolutions')) ? await store.all<{ raw: string }>(`SELECT DISTINCT raw FROM ${schema}.own_resolutions`) : [];
+  const works = (await hasTable(store, schema, 'corrected_works')) ? await store.all<{ work_id: string }>(`SELECT work_id FROM ${schema}.corrected_works`) : [];
   return { raws: new Set(raws.map((r) => r.raw)), works: new Set(works.map((w) => String(w.work_id))) };
+}
+
+const hasTable = async (store: Store, schema: string, table: string) => Boolean(await store.one(`SELECT 1 AS x FROM duckdb_tables() WHERE schema_name = $1 AND table_name = $2`, [schema, table]));
+
+/** The works any of `raws` appears in. */
+async function worksWith(store: Store, raws: readonly string[]): Promise<string[]> {
+  if (raws.length === 0) return [];
+  const rows = await store.all<{ work_id: string }>(`SELECT DISTINCT w.work_id FROM main.works w JOIN main.affiliations a ON a.source = w.source AND a.source_id = w.source_id WHERE list_contains($1::VARCHAR[], a.raw)`, [listValue([...raws])]);
+  return rows.map((r) => String(r.work_id));
+}
+
+/**
+ * What the organisation reads for `raws` (country, tier, institutions, companies, the source's ROR ids set aside) and `works` (the
+ * institutions and countries counted, at which tier): through its view where it has one, the shared
+ * answer where not. Compared before and after a rebuild, it tells what the rebuild changed for the
+ * organisation rather than how much it resolved again. The evidence wording is left out: it names the correction.
+ */
+async function viewAnswers(store: Store, schema: string, raws: readonly string[], works: readonly string[]): Promise<{ raws: Map<string, string>; works: Map<string, string> }> {
+  const from = (await hasTable(store, schema, 'own_resolutions')) ? schema : 'main';
+  // Whether the view sets aside the ROR ids the source gave the string (all, or those "not" names): a "none" changes what it counts though the resolver answered nothing before either.
+  const overruled = from === 'main' || !(await hasTable(store, schema, 'correction_keys')) ? 'NULL' : `(SELECT concat_ws(':', ck.decided, array_to_string(ck.not_ids, ',')) FROM main.string_keys sk JOIN ${schema}.correction_keys ck ON ck.key = sk.string_key WHERE sk.raw = s.raw)`;
+  const strings =
+    raws.length === 0
+      ? []
+      : await store.all<{ id: string; answer: string }>(
+          `SELECT s.raw AS id, concat_ws(' | ', r.country_code, r.tier,
+             (SELECT string_agg(concat_ws(':', i.ror_id, i.tier, i.is_primary, i.unit_of), ',' ORDER BY i.ror_id, i.unit_of, i.tier, i.is_primary) FROM ${from}.resolution_institutions i WHERE i.raw = s.raw),
+             (SELECT string_agg(concat_ws(':', c.company_id, c.country_code, c.ror_id), ',' ORDER BY c.seq) FROM ${from}.resolution_companies c WHERE c.raw = s.raw),
+             ${overruled}) AS answer
+           FROM unnest($1::VARCHAR[]) s(raw) LEFT JOIN ${from}.resolutions r ON r.raw = s.raw`,
+          [listValue([...raws])],
+        );
+  const counted = (await hasTable(store, schema, 'corrected_works')) ? schema : 'main';
+  const workRows =
+    works.length === 0
+      ? []
+      : await store.all<{ id: string; answer: string }>(
+          `SELECT w.id, coalesce((SELECT string_agg(concat_ws(':', i.ror_id, i.country_code, i.tier), ',' ORDER BY i.ror_id, i.country_code, i.tier) FROM ${counted}.work_institutions i WHERE CAST(i.work_id AS VARCHAR) = w.id), '') AS answer
+           FROM unnest($1::VARCHAR[]) w(id)`,
+          [listValue([...works])],
+        );
+  return { raws: new Map(strings.map((r) => [r.id, r.answer ?? ''])), works: new Map(workRows.map((r) => [String(r.id), r.answer])) };
 }
 
 /**

@@ -52,7 +52,7 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
     {
       schema: {
         description:
-          'Records a correction for your organisation (analysts and up; audited): verdict is ("this string is that institution"), not ("is not that one") or none ("names no registry institution", no ror). It supersedes your organisation\'s earlier corrections of the same string it contradicts (supersedes: their ids; they stay listed, superseded, and stop applying at once wherever they were shared). It applies to the same string however it is cased or punctuated, at once, to your organisation\'s indicators, institution profiles, portfolios and assessments (applied: strings resolved again, works counted again, in your organisation\'s view; othersRebuilt: whether the corrections it supersedes were shared, so that the views of the organisations they reached were rebuilt too, whose counts are theirs), never to another organisation\'s.',
+          'Records a correction for your organisation (analysts and up; audited): verdict is ("this string is that institution"), not ("is not that one") or none ("names no registry institution", no ror). It supersedes your organisation\'s earlier corrections of the same string it contradicts (supersedes: their ids; they stay listed, superseded, and stop applying at once wherever they were shared). It applies to the same string however it is cased or punctuated, at once, to your organisation\'s indicators, institution profiles, portfolios and assessments (applied: the strings whose answer and the works whose counted institutions changed in your organisation\'s view; othersRebuilt: whether the corrections it supersedes were shared, so that the views of the organisations they reached were rebuilt too, whose counts are theirs), never to another organisation\'s.',
         body: {
           type: 'object',
           additionalProperties: false,
@@ -75,7 +75,7 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
     {
       schema: {
         description:
-          "Withdraws one of your organisation's corrections in force, saying why (analysts and up; audited): it stays listed as withdrawn and stops applying at once to your organisation's view (applied: strings resolved again and works counted again there, those it decided included, which read the shared answer again) and to the views of those it was shared with, which are rebuilt too (applied.othersRebuilt: true when it was shared; their counts are theirs and never told). One withdrawn or superseded already answers 409 naming what ended it; another organisation's, 404",
+          "Withdraws one of your organisation's corrections in force, saying why (analysts and up; audited): it stays listed as withdrawn and stops applying at once to your organisation's view (applied: the strings whose answer and the works whose counted institutions changed there, those it decided reading the shared answer again; the other corrections' strings and works, unchanged, are not counted) and to the views of those it was shared with, which are rebuilt too (applied.othersRebuilt: true when it was shared; their counts are theirs and never told). One withdrawn or superseded already answers 409 naming what ended it; another organisation's, 404",
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } },
         body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 1, maxLength: 5000 } } },
       },
@@ -92,7 +92,7 @@ export function registerMatchingRoutes(app: FastifyInstance, db: AppDb, store: S
     {
       schema: {
         description:
-          "Resolves again every evidence string your organisation's corrections (and those shared with it) decide, and counts their works again, in your organisation's view only (analysts and up): sharing, accepting, rejecting, withdrawing and retracting corrections do this themselves, and every read checks it first",
+          "Resolves again every evidence string your organisation's corrections (and those shared with it) decide, and counts their works again, in your organisation's view only (analysts and up; strings, works: those whose answer changed, 0 when the view was current): sharing, accepting, rejecting, withdrawing and retracting corrections do this themselves, and every read checks it first",
       },
     },
     async (request) => {

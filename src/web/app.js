@@ -635,7 +635,7 @@ async function matchesCard(inst, affiliations) {
       if (verdict === 'is') body.ror = rorInput.value || otherInput.value.trim();
       try {
         const made = await send('POST', '/api/match/corrections', body);
-        f.querySelector('[role=status]').textContent = `Saved: ${made.applied.strings} string(s) resolved again, ${made.applied.works} work(s) counted again for your organisation.`;
+        f.querySelector('[role=status]').textContent = `Saved: ${made.applied.strings} string(s) answered differently, ${made.applied.works} work(s) counted differently for your organisation.`;
         await route();
       } catch (err) {
         f.querySelector('[role=status]').textContent = err.message;

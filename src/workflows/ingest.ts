@@ -48,7 +48,7 @@ export interface FileReport {
   kind: IngestKind;
   fileId: string | null;
   status: 'ingested' | 'resumed' | 'already ingested';
-  /** Of a bibliographic file already ingested: when it was read (UTC, to the minute); the counts are that run's. */
+  /** Of a file already ingested: when it was read (UTC, to the minute); the counts are that run's. */
   readAt?: string;
   /** What was counted: records, institutions, patents, values or country-pair rows. */
   unit: string;
@@ -234,10 +234,9 @@ export class IngestWorkflow {
 
   private async readFile(store: Store, request: IngestRequest, path: string, fileId: string | undefined, name: string | undefined, emit: (e: IngestEvent) => void): Promise<FileReport> {
     const started = performance.now();
-    const whole = (unit: string, r: { status: 'ingested' | 'already ingested'; kept: number; duplicates: number; quarantined: number; rejected: Rejected[] }): FileReport => ({
+    const whole = (unit: string, r: { status: 'ingested' | 'already ingested'; fileId: string; readAt?: string; kept: number; duplicates: number; quarantined: number; rejected: Rejected[] }): FileReport => ({
       file: path,
       kind: request.kind,
-      fileId: null,
       unit,
       quarantinePath: null,
       bytes: statSync(path).size,
@@ -247,7 +246,7 @@ export class IngestWorkflow {
     switch (request.kind) {
       case 'ror': {
         const r = await ingestRegistry(store, path, (n) => emit({ type: 'progress', stage: 'read', file: path, done: n, total: n, unit: 'records' }));
-        return { ...whole('institutions', { status: r.status, kept: r.institutions, duplicates: 0, quarantined: r.quarantined, rejected: r.rejected }), fileId: r.fileId };
+        return whole('institutions', { status: r.status, fileId: r.fileId, ...(r.readAt ? { readAt: r.readAt } : {}), kept: r.institutions, duplicates: 0, quarantined: r.quarantined, rejected: r.rejected });
       }
       case 'lens':
       case 'patstat':

@@ -55,7 +55,7 @@ test('a shared match correction travels in the signed feed and applies where an 
     [received[0]!.uuid, received[0]!.accepted, received[0]!.correction.raw, received[0]!.correction.verdict, received[0]!.correction.rorId, received[0]!.correction.reason, received[0]!.publisher],
     [shared, false, X, 'is', TSINGHUA, 'the lab is at Tsinghua (its web page)', 'Alpha platform'],
   );
-  assert.match(ok(derisk(['match', 'accept', shared, '--org', 'uni-x'], b)), /^accepted [\s\S]*applied to uni-x's view of the evidence: 1 string\(s\) resolved again, 1 work\(s\) counted again/);
+  assert.match(ok(derisk(['match', 'accept', shared, '--org', 'uni-x'], b)), /^accepted [\s\S]*applied to uni-x's view of the evidence: 1 string\(s\) answered differently, 1 work\(s\) counted differently/);
   assert.deepEqual(resolved(b, 'uni-x'), [TSINGHUA], 'accepted: it decides the string for uni-x');
   assert.deepEqual(resolved(b, 'uni-y'), before, 'and for no organisation that did not accept it');
   assert.match(ok(derisk(['audit', 'verify'], b)), /the chain verifies/);
@@ -73,7 +73,7 @@ test('a shared match correction travels in the signed feed and applies where an 
   // its next feed retracts it, and B's listing says when, by whom, via whom, why and how it came.
   assert.match(
     ok(derisk(['match', 'withdraw', shared, '--reason', 'the web page was out of date', '--org', 'uni-a'], a)),
-    /applied to uni-a's view of the evidence: 1 string\(s\) resolved again, 1 work\(s\) counted again; the views of the organisations it was shared with were rebuilt too \(their counts are theirs\)$/,
+    /applied to uni-a's view of the evidence: 1 string\(s\) answered differently, 1 work\(s\) counted differently; the views of the organisations it was shared with were rebuilt too \(their counts are theirs\)$/,
   );
   ok(derisk(['exchange', 'publish', feed], a));
   assert.match(ok(derisk(['exchange', 'pull'], b)), /1 match correction\(s\) retracted by their publisher/);

@@ -21,7 +21,7 @@ let members: Awaited<ReturnType<typeof addMembers>>;
 
 before(async () => {
   const home = tempDir();
-  store = await landscapeStore(home, [work(10, [AFF.delft, X]), work(11, [X, AFF.oxford])]);
+  store = await landscapeStore(home, [work(10, [AFF.delft, X]), work(11, [X, AFF.oxford]), work(12, [AFF.oxford])]);
   service = await testService(store, { home });
   members = await addMembers(service.accounts, ['org-a', 'org-b'], ['analyst', 'officer']);
 });
@@ -52,7 +52,7 @@ async function sharedThenWithdrawn(distribution: 'community' | 'organisation'): 
   return withdrawn.applied;
 }
 
-test("a withdrawal answers the strings and works its own organisation's view resolved and counted again, and that the views it reached were rebuilt, never how much another organisation's view holds", async () => {
+test("a withdrawal answers the strings and works whose answer changed in its own organisation's view, and that the views it reached were rebuilt, never how much another organisation's view holds", async () => {
   const alone = await sharedThenWithdrawn('community');
   assert.deepEqual(alone, { strings: 1, works: 2, othersRebuilt: true }, 'X went back to the shared answer in the two works it is in');
   // Org-b now holds corrections of its own, deciding other strings: org-a's answer is the same.
@@ -60,4 +60,16 @@ test("a withdrawal answers the strings and works its own organisation's view res
   assert.deepEqual(await sharedThenWithdrawn('community'), alone);
   // Never shared, it was in no other view.
   assert.deepEqual(await sharedThenWithdrawn('organisation'), { strings: 1, works: 2, othersRebuilt: false });
+});
+
+// Found in round 47: with other corrections in force, a withdrawal answered the size of the whole
+// view (every string and work any of them decides) rather than what the withdrawal changed.
+test('with two corrections in force, withdrawing one answers the strings and works whose answer changed, those of the withdrawn one only', async () => {
+  const other = (await call('org-a/analyst', 'POST', '/api/match/corrections', { string: AFF.oxford, verdict: 'none', reason: 'org-a checked' })) as { id: string; applied: unknown };
+  assert.deepEqual(other.applied, { strings: 1, works: 6, othersRebuilt: false }, 'Oxford is in six works: four of the landscape, 11 and 12');
+  const { id, applied } = (await call('org-a/analyst', 'POST', '/api/match/corrections', { string: X, verdict: 'is', ror: TSINGHUA, reason: 'the lab is at Tsinghua (its web page)' })) as { id: string; applied: unknown };
+  assert.deepEqual(applied, { strings: 1, works: 2, othersRebuilt: false }, 'X is in works 10 and 11; Oxford reads as before');
+  const withdrawn = await call('org-a/analyst', 'POST', `/api/match/corrections/${id}/withdraw`, { reason: 'the web page was out of date' });
+  assert.deepEqual(withdrawn.applied, { strings: 1, works: 2, othersRebuilt: false }, 'X went back to the shared answer in works 10 and 11; Oxford and its other works read as before');
+  assert.deepEqual(await call('org-a/analyst', 'POST', '/api/match/apply', {}), { strings: 0, works: 0 }, 'applying again changes nothing');
 });

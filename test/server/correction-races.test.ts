@@ -80,9 +80,11 @@ test("a correction posted while an administrator's ingest writes the shared base
   const shared = writeTemp('shared.jsonl', JSON.stringify(work(30, 2023, [AFF.delft, Y])));
   const answers = await ingestWhileCorrecting(SHARED, shared, { resolve: [Y, CAS], refresh: [Y, CAS] });
   (service.app as unknown as { sharedEvidenceChanged(): void }).sharedEvidenceChanged();
-  assert.ok(
-    answers.every((a) => a.applied.works >= 1),
-    `each correction applied to the new work: ${JSON.stringify(answers)}`,
+  // Both wait for the ingest; the first rebuild counts the new work, the second (the same decision again) changes nothing more.
+  assert.equal(
+    answers.reduce((n, a) => n + a.applied.works, 0),
+    1,
+    `the corrections counted the new work: ${JSON.stringify(answers)}`,
   );
   assert.ok((await profileWorks(CAS)).includes('doi:10.5555/race.30'), 'the work the ingest brought counts for the corrected institution');
   assert.ok((await profileWorks(TSINGHUA)).includes('doi:10.5555/race.10'), 'the earlier correction still holds');
