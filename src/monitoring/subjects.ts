@@ -70,7 +70,7 @@ export class StoreSubjects implements SubjectFinder {
     for (const list of context.lists) for (const e of list.entries) if (`${list.id}/${e.id}` === text) return [label(list, e)];
     const lists = new Map(context.lists.map((l) => [l.id, l]));
     const out = new Map<string, Found>();
-    for (const hit of context.screener.screen(text, { nearest: false }).hits) {
+    for (const hit of context.screener.screen(text, { nearest: false, parties: false }).hits) {
       const list = lists.get(hit.list);
       const entry = list?.entries.find((e) => e.id === hit.entryId);
       if (list && entry) out.set(`${list.id}/${entry.id}`, label(list, entry));

@@ -53,7 +53,7 @@ export interface ScreenRefusal {
 export function screenStrings(screener: Screener, raws: string[], resolutions?: readonly Resolution[]): (StoredHit[] | ScreenRefusal)[] {
   return raws.map((raw, i) => {
     try {
-      return screener.screen(raw, { nearest: false, resolution: resolutions?.[i] }).hits.map((h) => ({ list: h.list, entryId: h.entryId, entry: h.entry, level: h.level, match: h.match, score: h.score, inheritedVia: h.inherited?.via ?? null, evidence: h.evidence }));
+      return screener.screen(raw, { nearest: false, resolution: resolutions?.[i], parties: false }).hits.map((h) => ({ list: h.list, entryId: h.entryId, entry: h.entry, level: h.level, match: h.match, score: h.score, inheritedVia: h.inherited?.via ?? null, evidence: h.evidence }));
     } catch (e) {
       if (!(e instanceof ScreenError)) throw e;
       return { refused: e.message };

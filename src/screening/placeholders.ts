@@ -24,6 +24,21 @@ export interface Placeholders {
    * university and "huawei subsidiary"), to be screened each; undefined when it names one party.
    */
   partiesIn(name: string): { reason: string; parts: string[] } | undefined;
+  /**
+   * The places a field may be split into two parties, in order: at a link ("and", "jointly with", "和"), where
+   * both sides must then be recognised, or at a comma or closing bracket (`weak`), where one side must be a group.
+   */
+  splitsIn(name: string): PartySplit[];
+  /** Why a side of a split names a party only by group wording ("partners", "industry partner tbc", "合作单位"), or undefined. */
+  groupReason(name: string): string | undefined;
+}
+
+/** A field cut in two at a link: the parties each side names are screened on their own. */
+export interface PartySplit {
+  left: string;
+  right: string;
+  link: string;
+  weak: boolean;
 }
 
 interface DescriptionRules {
@@ -43,6 +58,15 @@ interface OtherPartyRules {
   cjkIndefinite: string[];
   cjkKinds: string[];
   cjkClosing: string[];
+  several: SeveralRules;
+}
+
+interface SeveralRules {
+  links: string[];
+  cjkLinks: string[];
+  groupWords: string[];
+  roleWords: string[];
+  cjkGroupWords: string[];
 }
 
 const words = (key: string): string[] => key.split(/[\s,;:]+/).filter((w) => w !== '');
@@ -172,6 +196,46 @@ function otherParties(names: Map<string, string>, rules: DescriptionRules): (key
   };
 }
 
+/** Where a field may be cut into two parties, and whether a side only describes a group of them. */
+function severalParties(names: Map<string, string>, rules: DescriptionRules): Pick<Placeholders, 'splitsIn' | 'groupReason'> {
+  const o = rules.otherParties;
+  const s = o.several;
+  const wordy = s.links.filter((l) => /^\p{L}/u.test(l));
+  const symbols = s.links.filter((l) => !/^\p{L}/u.test(l));
+  // A word link stands between words (a comma or dash may come first); a symbol may be written without spaces ("Tsinghua/Huawei").
+  const link = new RegExp(`[\\s,;:–—-]*\\s(?:${anyOf(wordy)})\\s+|\\s*(?:${anyOf(symbols)})\\s*`, 'giu');
+  const cjkLink = new RegExp(`(?<=\\p{Script=Han})(?:${anyOf(s.cjkLinks)})(?=\\p{Script=Han})`, 'gu');
+  const grouping = new Set([...rules.kinds.filter((k) => k !== 'the'), ...s.groupWords]);
+  const allowed = new Set([...grouping, 'the', ...rules.indefinite, ...o.quantifiers, ...s.roleWords, ...names.keys()]);
+  const cjkGroup = new RegExp(`^(?:${anyOf([...o.cjkIndefinite, ...s.cjkGroupWords])})*(?:${anyOf(o.cjkKinds)})+$`, 'u');
+  const trimEnds = (t: string) => t.replace(/^[\s,;:–—-]+|[\s,;:–—-]+$/gu, '');
+  const balanced = (t: string) => (t.match(/[([]/g) ?? []).length === (t.match(/[)\]]/g) ?? []).length;
+  return {
+    splitsIn: (name) => {
+      const text = name.trim();
+      const out: (PartySplit & { at: number })[] = [];
+      const cut = (at: number, end: number, weak: boolean) => {
+        const [left, right] = [trimEnds(text.slice(0, at)), trimEnds(text.slice(end))];
+        // A link inside a bracket is the bracket's business ("(with Beihang University)"): only cuts between whole brackets.
+        if (left !== '' && right !== '' && balanced(left) && balanced(right)) out.push({ left, right, link: text.slice(at, end).trim(), weak, at });
+      };
+      for (const m of text.matchAll(link)) cut(m.index, m.index + m[0].length, false);
+      for (const m of text.matchAll(cjkLink)) cut(m.index, m.index + m[0].length, false);
+      for (const m of text.matchAll(/,/g)) cut(m.index, m.index + 1, true);
+      const bracket = /^(.*\S)\s*[([]([^()[\]]+)[)\]]$/u.exec(text);
+      if (bracket && balanced(bracket[1]!)) out.push({ left: bracket[1]!.trim(), right: bracket[2]!.trim(), link: '(…)', weak: true, at: bracket[1]!.length });
+      return out.sort((a, b) => a.at - b.at).map(({ at: _, ...split }) => split);
+    },
+    groupReason: (name) => {
+      const key = placeholderKey(name).replace(/\s+/g, ' ').trim();
+      if (/\p{Script=Han}/u.test(key)) return cjkGroup.test(key) ? `"${name.trim()}" names no organisation, only a kind of partner` : undefined;
+      const said = key.split(/[\s,;:()[\].]+/).filter((w) => w !== '');
+      const only = said.length > 0 && said.every((w) => allowed.has(w) || /^\d+$/.test(w)) && said.some((w) => grouping.has(w));
+      return only ? `"${name.trim()}" names no organisation, only a group or kind of partners` : undefined;
+    },
+  };
+}
+
 /** The placeholder file read; a bad file is refused with the error `fail` makes, naming the file. */
 export function loadPlaceholders(file: string, fail: (message: string) => Error): Placeholders {
   const text = readTextFile(file, fail);
@@ -184,15 +248,17 @@ export function loadPlaceholders(file: string, fail: (message: string) => Error)
   if (!doc.provenance?.sources) throw fail(`${file}: the placeholder names need provenance`);
   const rules = doc.descriptions as DescriptionRules | undefined;
   const others = rules?.otherParties;
-  const lists = others ? [others.links, others.quantifiers, others.closing, others.groups, others.cjkLinks, others.cjkIndefinite, others.cjkKinds, others.cjkClosing] : [];
+  const several = others?.several;
+  const lists = others && several ? [others.links, others.quantifiers, others.closing, others.groups, others.cjkLinks, others.cjkIndefinite, others.cjkKinds, others.cjkClosing, several.links, several.cjkLinks, several.groupWords, several.roleWords, several.cjkGroupWords] : [null];
   if (!rules || !others || ![rules.indefinite, rules.kinds, rules.placeLinks, ...lists].every((l) => Array.isArray(l) && l.every((w) => typeof w === 'string')) || typeof rules.toBe !== 'string') {
-    throw fail(`${file}: descriptions needs the word lists indefinite, kinds and placeLinks, toBe, and otherParties with links, quantifiers, closing, groups, cjkLinks, cjkIndefinite, cjkKinds and cjkClosing`);
+    throw fail(`${file}: descriptions needs the word lists indefinite, kinds and placeLinks, toBe, and otherParties with links, quantifiers, closing, groups, cjkLinks, cjkIndefinite, cjkKinds, cjkClosing and several (links, cjkLinks, groupWords, roleWords, cjkGroupWords)`);
   }
   const names = new Map((doc.names as { name: string; reason: string }[]).map((n) => [placeholderKey(n.name), n.reason]));
   const describes = describer(names, rules);
   const parties = otherParties(names, rules);
   const keyOf = (name: string) => placeholderKey(name).replace(/\s+/g, ' ').trim();
   return {
+    ...severalParties(names, rules),
     reasonFor: (name) => {
       const key = keyOf(name);
       return names.get(key) ?? describes(key, name) ?? parties(key)?.reason;
@@ -214,3 +280,11 @@ export function partiesIn(name: string): { reason: string; parts: string[] } | u
   bundled ??= loadPlaceholders(fileURLToPath(new URL(`../../${PLACEHOLDERS_FILE}`, import.meta.url)), (m) => new ListError(m));
   return bundled.partiesIn(name);
 }
+
+const bundle = (): Placeholders => (bundled ??= loadPlaceholders(fileURLToPath(new URL(`../../${PLACEHOLDERS_FILE}`, import.meta.url)), (m) => new ListError(m)));
+
+/** Where a field may be cut into two parties (the repository's rules). */
+export const splitsIn = (name: string): PartySplit[] => bundle().splitsIn(name);
+
+/** Why a side of a field names only a group or kind of partners (the repository's rules), or undefined. */
+export const groupReason = (name: string): string | undefined => bundle().groupReason(name);

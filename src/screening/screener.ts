@@ -4,7 +4,7 @@ import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry
 import { cjkKey, fuzzyScore, isAcronym, isKindOnlyName, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, spellsOut, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { closingLegalForm, DERIVED, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
-import { partiesIn, placeholderReason, PLACEHOLDERS_FILE } from './placeholders.ts';
+import { groupReason, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn } from './placeholders.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
@@ -442,7 +442,68 @@ export class Screener {
    * `resolution`: this screener's registry resolution of the string, already made (an ingest's resolution pass), so
    * it is not resolved again; taken only when it is of the very text screened.
    */
-  screen(query: string, options: { nearest?: boolean; resolution?: Resolution } = {}): ScreenResult {
+  screen(query: string, options: { nearest?: boolean; resolution?: Resolution; parties?: boolean } = {}): ScreenResult {
+    const one = this.screenOne(query, options);
+    // An affiliation string's links are a department's ("Physics and Astronomy"): only a party field is cut into parties.
+    return (options.parties !== false && this.severalParties(query, options)) || one;
+  }
+
+  /**
+   * For a field naming two parties at a link ("Stanford University and Huawei", "华东师范大学和华为"), or a party and a group
+   * ("… and partners", "… (consortium lead)"), each party screened on its own; the field's answer is the most severe
+   * party's (listed, ambiguous, unknown, not listed), told as the field's. Cut only where each side is recognised or a
+   * group (data/assessment/placeholder-names.json otherParties.several), never inside a name the registry or a list holds
+   * whole ("Johnson & Johnson"); null when no such cut is found. A party's country never places the other.
+   */
+  private severalParties(query: string, options: { nearest?: boolean }): ScreenResult | null {
+    const text = asTypedKeepingSpaces(query).trim();
+    if (text === '' || this.byKey.has(screenKey(text)) || this.wholeOnly.has(screenKey(text)) || (this.resolver?.nameHolders(text).length ?? 0) > 0) return null;
+    const group = (part: string) => groupReason(part) ?? placeholderReason(part);
+    for (const split of splitsIn(text)) {
+      const sides = [split.left, split.right].map((part, i) => {
+        const why = group(part);
+        if (why !== undefined) return { part, why, r: null, several: false };
+        // The right side may itself name several parties ("Stanford University and partners"); the left is cut at the first link that holds.
+        const several = i === 1 ? this.severalParties(part, options) : null;
+        return { part, why, r: several ?? this.screenOne(part, { nearest: options.nearest }), several: several !== null };
+      });
+      const named = sides.filter((s) => s.r !== null && (s.several || s.r.state !== 'unknown'));
+      const groups = sides.filter((s) => s.why !== undefined);
+      if (named.length + groups.length < 2 || named.length === 0 || (split.weak && groups.length === 0)) continue;
+      return this.fieldAnswer(query, text, sides);
+    }
+    return null;
+  }
+
+  private fieldAnswer(query: string, text: string, sides: { part: string; why: string | undefined; r: ScreenResult | null }[]): ScreenResult {
+    const severity: ScreenState[] = ['listed', 'ambiguous', 'unknown', 'not-listed'];
+    // Of two listed parties, the higher level answers ("Tsinghua University and Huawei": Huawei, very high), the other's hits beside it.
+    const rank = (r: ScreenResult | null) => severity.indexOf(r?.state ?? 'unknown') * LEVELS.length + (r?.level ? LEVELS.indexOf(r.level) : 0);
+    const ranked = [...sides].sort((a, b) => rank(a.r) - rank(b.r));
+    const worst = ranked[0]!;
+    const note = `"${text}" names several parties (${sides.map((s) => `"${s.part}"`).join(', ')}), each screened on its own: name each partner on its own line`;
+    if (worst.r === null) {
+      const headline = `Unknown organisation: ${note}; ${worst.why}, not an identified party: identify it (its registered name or ROR id) before relying on this.`;
+      return { query, state: 'unknown', level: null, headline, institutions: [], hits: [], organisations: [], choices: [], similar: [], registryCandidates: [], listedParts: [], related: [] };
+    }
+    const told = `${note}; the field's answer is that of "${worst.part}"`;
+    for (const h of worst.r.hits) h.evidence = `${h.evidence}; ${told}`;
+    const rest = sides.filter((s) => s !== worst && s.r !== null).map((s) => s.r!);
+    const others = rest.flatMap((r) => r.institutions.filter((i) => !worst.r!.institutions.some((w) => w.rorId === i.rorId)));
+    const alsoListed = worst.r.state === 'listed' ? rest.filter((r) => r.state === 'listed') : [];
+    for (const r of alsoListed) for (const h of r.hits) h.evidence = `${h.evidence}; ${note}`;
+    const also = alsoListed.map((r) => `; also listed: ${r.headline}`).join('');
+    return {
+      ...worst.r,
+      query,
+      institutions: [...worst.r.institutions, ...others],
+      hits: sortHits([...worst.r.hits, ...alsoListed.flatMap((r) => r.hits)]),
+      organisations: [...worst.r.organisations, ...alsoListed.flatMap((r) => r.organisations)],
+      headline: `${worst.r.headline} (${told}${also}.)`,
+    };
+  }
+
+  private screenOne(query: string, options: { nearest?: boolean; resolution?: Resolution }): ScreenResult {
     const asWritten = this.screenAsWritten(query, options);
     // A listed institution's name, then its unit without a comma ("Harbin Institute of Technology School of Computer Science"):
     // read as if the comma stood there, only where the string as written is recognised as nothing.
