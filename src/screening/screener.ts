@@ -459,7 +459,15 @@ export class Screener {
     const text = asTypedKeepingSpaces(query).trim();
     if (text === '' || this.byKey.has(screenKey(text)) || this.wholeOnly.has(screenKey(text)) || (this.resolver?.nameHolders(text).length ?? 0) > 0) return null;
     const group = (part: string) => groupReason(part) ?? placeholderReason(part);
+    // A party named at a link is one name, placed or with a legal form after a comma at most: "Institute of Optics, Fine
+    // Mechanics and Physics, Chinese Academy of Sciences" is one institute's address, not two parties.
+    const onlyName = (part: string) =>
+      part
+        .split(/[,;，；]/)
+        .slice(1)
+        .every((p) => this.isPlacePart(p) || screenWords(p).every(isLegalForm));
     for (const split of splitsIn(text)) {
+      if (!split.weak && !(onlyName(split.left) && onlyName(split.right))) continue;
       const sides = [split.left, split.right].map((part, i) => {
         const why = group(part);
         if (why !== undefined) return { part, why, r: null, several: false };
