@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { Assessor } from '../../src/assessment/assessor.ts';
+import { loadBundle } from '../../src/assessment/bundle.ts';
+import { buildScreeningContext } from '../../src/screening/context.ts';
+import { loadListCatalogue, readCatalogueList } from '../../src/screening/lists.ts';
+import { unsensitiveCaseWith } from '../helpers/cases.ts';
+import { MIRROR, tempDir } from '../helpers/fixtures.ts';
+import { landscapeStore } from '../helpers/landscape.ts';
+import { realRegistry } from '../helpers/registry.ts';
 import { groupReason, splitsIn } from '../../src/screening/placeholders.ts';
 import { realScreener } from '../helpers/screening.ts';
 
@@ -96,4 +105,24 @@ test('a recognised name, a link and a listed name: the listed one is found', asy
     ),
     { numRuns: 40 },
   );
+});
+
+test('a case whose partner field names a listed party or a group beside a name is never green', async () => {
+  const { institutions, resolver } = await realRegistry();
+  const ctx = buildScreeningContext(
+    loadListCatalogue().lists.map((spec) => readCatalogueList(spec, join(MIRROR, spec.mirror_path))),
+    institutions,
+    resolver,
+  );
+  // The verdicts are about screening: an empty evidence store, and no minimum evidence for co-publications.
+  const store = await landscapeStore(tempDir());
+  try {
+    const bundle = loadBundle();
+    const assessor = new Assessor({ store, screening: ctx, bundle: { ...bundle, rulebook: { ...bundle.rulebook, minimumEvidence: null } } });
+    const overall = async (partner: string) => (await assessor.run(assessor.validate(unsensitiveCaseWith(partner)), '2026-12-04')).overall;
+    assert.equal(await overall('Stanford University'), 'green');
+    for (const field of [...LISTED_BESIDE.map(([f]) => f), ...GROUP_BESIDE]) assert.notEqual(await overall(field), 'green', field);
+  } finally {
+    await store.close();
+  }
 });
