@@ -123,6 +123,6 @@ test('a case whose partner field names a listed party or a group beside a name i
     assert.equal(await overall('Stanford University'), 'green');
     for (const field of [...LISTED_BESIDE.map(([f]) => f), ...GROUP_BESIDE]) assert.notEqual(await overall(field), 'green', field);
   } finally {
-    await store.close();
+    store.close();
   }
 });
