@@ -15,7 +15,8 @@ import { alertsLoadBench, monitorBench, verdictRecheckBench } from './monitor.ts
 import { copublications } from '../src/indicators/copubs.ts';
 import { NO_FILTERS } from '../src/indicators/filters.ts';
 import { buildPairTops, PAIR_TOPS_KEPT } from '../src/indicators/institution-sets.ts';
-import { STANDARD_PAIRS } from '../src/indicators/catalog.ts';
+import { DEFAULT_REGIONS, STANDARD_PAIRS } from '../src/indicators/catalog.ts';
+import { buildKeptAnswers } from '../src/indicators/kept-answers.ts';
 import { countryBreakdown, fieldBreakdown, publicationsByRegion, topInstitutions, topPairs } from '../src/indicators/landscape.ts';
 import { loadRegions, regionOf } from '../src/regions/regions.ts';
 import { catalogueLists } from '../src/screening/lists.ts';
@@ -188,11 +189,12 @@ async function indicatorLatency(storePath: string, runs: number, what = 'synthet
     for (const sql of [...COUNTRY_SET_STATEMENTS, ...INSTITUTION_SET_STATEMENTS]) await store.run(sql);
     console.log(`\nbuilt country_set_counts, institution_set_counts and summary_keys in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
-  // The top institutions the refresh keeps for the standard pairs, as a refresh ends: again after the summaries were counted here, or when kept without stamps (round 45), which are never read.
-  if (counted || !(await store.one(`SELECT 1 FROM duckdb_columns() WHERE table_name = 'pair_top_keys' AND column_name = 'generation'`))) {
+  // The top institutions and first-view answers the refresh keeps, as a refresh ends: again after the summaries were counted here, when kept without stamps (round 45), which are never read, or not kept (before round 48).
+  if (counted || !(await store.one(`SELECT 1 FROM duckdb_columns() WHERE table_name = 'pair_top_keys' AND column_name = 'generation'`)) || !(await store.one(`SELECT 1 FROM duckdb_tables() WHERE table_name = 'kept_answers'`))) {
     const t = performance.now();
     await buildPairTops(store, catalogue, STANDARD_PAIRS);
-    console.log(`\nbuilt pair_tops (${STANDARD_PAIRS.length} pairs, ${PAIR_TOPS_KEPT} institutions each) in ${((performance.now() - t) / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)})`);
+    await buildKeptAnswers(store, catalogue, STANDARD_PAIRS, DEFAULT_REGIONS);
+    console.log(`\nbuilt pair_tops and kept_answers (${STANDARD_PAIRS.length} pairs, ${PAIR_TOPS_KEPT} institutions each) in ${((performance.now() - t) / 1000).toFixed(1)} s (load ${loadavg()[0]!.toFixed(1)})`);
   }
   const parquet = join(OUT, 'parquet');
   rmSync(parquet, { recursive: true, force: true });

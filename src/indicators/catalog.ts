@@ -52,7 +52,7 @@ export const STANDARD_PAIRS: [string, string][] = [
 ];
 
 /** Indicators over any number of regions compare these when the request names none (two-region indicators need two named). */
-const DEFAULT_REGIONS = ['EU27AC', 'CN', 'US'];
+export const DEFAULT_REGIONS = ['EU27AC', 'CN', 'US'];
 
 /**
  * The regions of a request as the CLI (--regions) and the HTTP API (regions=) take them: ids

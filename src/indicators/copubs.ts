@@ -1,7 +1,7 @@
 import { chinaScopeNote, regionOf, type RegionCatalogue } from '../regions/catalogue.ts';
 import type { Store } from '../store/store.ts';
 import type { AskIndicator } from './catalog.ts';
-import { pairSets, readsCountrySets } from './country-sets.ts';
+import { keptAnswer, pairSets, readsCountrySets } from './country-sets.ts';
 import { NO_FILTERS, workCondition, type Filters } from './filters.ts';
 
 export interface CopubYear {
@@ -29,6 +29,8 @@ export function regionMembersSql(catalogue: RegionCatalogue): string {
 export async function copublications(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<CopubYear[]> {
   const ra = regionOf(catalogue, a);
   const rb = regionOf(catalogue, b);
+  const kept = await keptAnswer<CopubYear>(store, catalogue, 'copubs', [ra.id, rb.id], filters);
+  if (kept) return kept;
   if (await readsCountrySets(store)) {
     return store.all<CopubYear & Record<string, unknown>>(
       `WITH ${regionMembersSql(catalogue)}, ${pairSets(filters)}

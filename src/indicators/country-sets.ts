@@ -1,3 +1,4 @@
+import { regionOf, type RegionCatalogue } from '../regions/catalogue.ts';
 import { listValue } from '../store/duckdb.ts';
 import type { Store } from '../store/store.ts';
 import { yearBounds, type Filters } from './filters.ts';
@@ -16,6 +17,35 @@ export async function readsCountrySets(store: Store): Promise<boolean> {
 export async function hasKeyedSummaries(store: Store, tables: string[]): Promise<boolean> {
   const found = await store.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM duckdb_columns() WHERE schema_name = 'main' AND column_name = 'countries_key' AND table_name IN (SELECT unnest($1::VARCHAR[]))`, [listValue([...tables, 'summary_keys'])]);
   return found!.n === tables.length + 1;
+}
+
+/** The analytics basis and generation of the summaries as they are (meta), which an answer kept from them is stamped with. */
+export const metaValue = (key: string) => `(SELECT value FROM meta WHERE key = '${key}')`;
+export const STAMP = `${metaValue('analytics_basis')}, ${metaValue('analytics_generation')}`;
+
+/** The indicators whose unfiltered answers the refresh keeps for the dashboard's first view (kept-answers.ts). */
+export type KeptIndicator = 'copubs' | 'publications' | 'fields';
+
+/** Regions as kept_answers keys them: each region's id (answers name it) and its countries, sorted; a region file or Hong Kong/Macao setting that changes either changes the key. */
+export const answerKey = (catalogue: RegionCatalogue, ids: string[]): string =>
+  JSON.stringify(
+    ids.map((id) => {
+      const r = regionOf(catalogue, id);
+      return [r.id, [...r.countries].sort()];
+    }),
+  );
+
+/**
+ * The answer the refresh kept for this indicator over these regions (kept_answers), or null:
+ * only unfiltered (roll-up does not change what counts by country), where the summary would be
+ * read, and only while its stamp is the basis and generation in meta now, so an answer is never
+ * read after a write that numbered the summaries anew without keeping answers again.
+ */
+export async function keptAnswer<T>(store: Store, catalogue: RegionCatalogue, name: KeptIndicator, ids: string[], filters: Filters): Promise<T[] | null> {
+  if (filters.from !== null || filters.to !== null || filters.field !== null || !(await readsCountrySets(store))) return null;
+  if (!(await store.one(`SELECT 1 FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'kept_answers'`))) return null;
+  const kept = await store.one<{ rows: string }>(`SELECT rows FROM kept_answers WHERE name = $1 AND regions_key = $2 AND basis IS NOT DISTINCT FROM ${metaValue('analytics_basis')} AND generation IS NOT DISTINCT FROM ${metaValue('analytics_generation')}`, [name, answerKey(catalogue, ids)]);
+  return kept ? (JSON.parse(kept.rows) as T[]) : null;
 }
 
 /** The summary's rows the filters admit, as the row-by-row indicators' workCondition admits works (years and field ids validated at the boundary). */

@@ -1,7 +1,7 @@
 import { regionOf, type RegionCatalogue } from '../regions/catalogue.ts';
 import type { Store } from '../store/store.ts';
 import { regionMembersSql } from './copubs.ts';
-import { hasKeyedSummaries } from './country-sets.ts';
+import { hasKeyedSummaries, metaValue, STAMP } from './country-sets.ts';
 import { NO_FILTERS, workCondition, yearBounds, type Filters } from './filters.ts';
 
 /**
@@ -90,10 +90,6 @@ export const pairSidesFromSets = (filters: Filters, workCondition: string): stri
 
 /** How many of each standard pair's top institutions the refresh keeps (pair_tops): a dashboard asks 15, the API at most 1,000 (more are counted from the summary). */
 export const PAIR_TOPS_KEPT = 100;
-
-/** The analytics basis and generation of the summaries as they are (meta), which a kept ranking is stamped with. */
-const metaValue = (key: string) => `(SELECT value FROM meta WHERE key = '${key}')`;
-const STAMP = `${metaValue('analytics_basis')}, ${metaValue('analytics_generation')}`;
 
 /** A region as pair_tops keys it: its countries, sorted, as JSON text. A region file or Hong Kong/Macao setting that changes its countries changes its key, so a kept ranking is read only for the countries it was counted for. */
 export const regionKey = (catalogue: RegionCatalogue, id: string): string => JSON.stringify([...regionOf(catalogue, id).countries].sort());

@@ -2,7 +2,7 @@ import { listValue } from '../store/duckdb.ts';
 import { regionOf, type RegionCatalogue } from '../regions/catalogue.ts';
 import type { Store } from '../store/store.ts';
 import { regionMembersSql } from './copubs.ts';
-import { pairSets, publicationsFromSets, readsCountrySets } from './country-sets.ts';
+import { keptAnswer, pairSets, publicationsFromSets, readsCountrySets } from './country-sets.ts';
 import { pairSidesFromSets, readsInstitutionSets, readsPairTops, regionKey, topFromPairTops, topFromSets } from './institution-sets.ts';
 import { NO_FILTERS, workCondition, yearBounds, type Filters } from './filters.ts';
 import { unregisteredSql } from './unregistered.ts';
@@ -17,6 +17,8 @@ export interface RegionYear {
 /** Publications per year of each region: a work counts in full for every region it has an affiliation in. */
 export async function publicationsByRegion(store: Store, catalogue: RegionCatalogue, regions: string[], filters: Filters = NO_FILTERS): Promise<RegionYear[]> {
   const ids = regions.map((r) => regionOf(catalogue, r).id);
+  const kept = await keptAnswer<RegionYear>(store, catalogue, 'publications', ids, filters);
+  if (kept) return kept;
   if (await readsCountrySets(store)) return publicationsFromSets(store, regionMembersSql(catalogue), ids, filters);
   return store.all<RegionYear & Record<string, unknown>>(
     `WITH ${regionMembersSql(catalogue)}
@@ -154,6 +156,8 @@ export interface FieldShare {
 
 /** How a pair's co-publications spread over technology fields (a work counts in each of its fields). */
 export async function fieldBreakdown(store: Store, catalogue: RegionCatalogue, a: string, b: string, filters: Filters = NO_FILTERS): Promise<FieldShare[]> {
+  const kept = await keptAnswer<FieldShare>(store, catalogue, 'fields', [regionOf(catalogue, a).id, regionOf(catalogue, b).id], filters);
+  if (kept) return kept;
   const rows = await store.all<Record<string, unknown>>(
     (await readsCountrySets(store))
       ? `WITH ${regionMembersSql(catalogue)}, ${pairSets(filters)}

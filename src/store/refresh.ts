@@ -9,8 +9,9 @@ import { forgetPublishBase, publishBase } from './publish-pending.ts';
 import { orgSchemas, type Store } from './store.ts';
 import { sha256Hex } from '../sha256.ts';
 import { ORG_VIEWS } from './org-views.ts';
-import { STANDARD_PAIRS } from '../indicators/catalog.ts';
+import { DEFAULT_REGIONS, STANDARD_PAIRS } from '../indicators/catalog.ts';
 import { buildPairTops } from '../indicators/institution-sets.ts';
+import { buildKeptAnswers } from '../indicators/kept-answers.ts';
 import { loadRegions } from '../regions/regions.ts';
 
 const statements = (file: string) =>
@@ -156,6 +157,8 @@ export async function refreshAnalytics(store: Store, minTier: Exclude<Tier, 'unr
     await nextAnalyticsGeneration(store);
     // The dashboard's pairs' top institutions, ranked once from the summary just counted, stamped with this generation.
     await buildPairTops(store, loadRegions(), STANDARD_PAIRS);
+    // ...and the rest of the first view's answers that count by country, likewise.
+    await buildKeptAnswers(store, loadRegions(), STANDARD_PAIRS, DEFAULT_REGIONS);
     for (const schema of await orgSchemas(store)) await rebuildOrgWorks(store, schema);
     if (full) await refreshListedAffiliations(store);
     else for (const schema of await orgSchemas(store)) await refreshListedIn(store, schema);

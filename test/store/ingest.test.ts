@@ -518,6 +518,18 @@ test('an OpenAlex update replaces the works it gives again, and the incremental 
     const both = await rankingsBothWays(incremental.store);
     assert.deepEqual(both.kept, both.summary);
     assert.deepEqual(both.summary, both.rows);
+    // The first view's answers the incremental refresh kept are stamped with its generation, and are the summary's.
+    const firstView = async () => {
+      const out: unknown[] = [];
+      for (const request of [...STANDARD_PAIRS.map((regions) => ({ name: 'copubs' as const, regions })), { name: 'fields' as const, regions: ['EU27AC', 'CN'] }, { name: 'publications' as const, regions: ['EU27AC', 'CN', 'US'] }])
+        out.push(await runIndicator(incremental.store, loadRegions(), loadTaxonomy(), { ...request, filters: NO_FILTERS, limit: 15, institution: null }));
+      return out;
+    };
+    assert.equal((await incremental.store.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM kept_answers WHERE generation = (SELECT value FROM meta WHERE key = 'analytics_generation')`))!.n, 2 * STANDARD_PAIRS.length + 1);
+    const keptView = await firstView();
+    await incremental.store.run('ALTER TABLE kept_answers RENAME TO kept_answers_aside');
+    assert.deepEqual(keptView, await firstView());
+    await incremental.store.run('ALTER TABLE kept_answers_aside RENAME TO kept_answers');
     // ...top pairs read the rows of only the institutions whose count in the summary can reach the pairs asked for: the leading pair's European side, its count there made nothing, drops out...
     const leadingPair = async () => ((await runIndicator(incremental.store, loadRegions(), loadTaxonomy(), { name: 'top-pairs', regions: ['EU27AC', 'CN'], filters: NO_FILTERS, limit: 1, institution: null })) as { aId: string }[])[0]?.aId;
     const leading = await leadingPair();
