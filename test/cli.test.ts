@@ -169,6 +169,9 @@ test('a missing input file, or a directory in its place, fails with its name and
     assert.deepEqual([r.status, r.stderr.includes(folder)], [1, true], `derisk ${args.join(' ')}: ${r.stderr}`);
     assert.doesNotMatch(r.stderr, raw, `derisk ${args.join(' ')}`);
   }
+  // Round 48: serve created the administrator and opened the store before it read the region file.
+  const serve = derisk(['serve', '--port', '0', '--regions-file', missing], env);
+  assert.deepEqual([serve.status, serve.stdout, serve.stderr], [1, '', `derisk: ${missing}: cannot read (ENOENT)\n`]);
   // Every kind of ingest says it the same way, before reading anything.
   for (const kind of ['openalex', 'wos', 'scopus', 'ror', 'lens']) {
     const r = derisk(['ingest', kind, folder], env);
