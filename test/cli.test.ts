@@ -346,6 +346,12 @@ test("derisk help COMMAND prints that command's usage, for every command; an unk
     assert.notEqual(usageOf(command), usageOf('no-such-command'), `${command} has usage lines of its own`);
     assert.match(r.stdout, new RegExp(`\\bderisk ${command}\\b`), `help ${command}`);
   }
+  // The commands whose own help derisk help advertises as `derisk X help`.
+  for (const command of ['kb', 'exchange']) {
+    const r = derisk([command, 'help'], { DERISK_HOME: tempDir() });
+    assert.equal(r.status, 0, `${command} help: ${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`derisk ${command} \\w`), `${command} help`);
+  }
   const none = derisk(['help', 'nosuch']);
   assert.equal(none.status, 2);
   assert.match(none.stderr, /^derisk: unknown command "nosuch"\n/);

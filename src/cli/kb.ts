@@ -77,7 +77,8 @@ function printChanges(changes: FieldChange[]): void {
 export async function kbCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   const [sub, ...args] = positionals;
-  if (!sub || values.help) {
+  // `derisk kb help`, as derisk help advertises it (round 48: it was an unknown kb command).
+  if (!sub || values.help || sub === 'help') {
     out.log(`Usage:\n  ${KB_USAGE}`);
     return sub ? EXIT.ok : EXIT.usage;
   }
