@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** "<file>: cannot read (<reason>)": Node's own message names no path for a directory ("EISDIR: illegal operation on a directory, read"). */
 const cannotRead = (file: string, e: unknown): string => `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
@@ -29,4 +30,31 @@ export function streamableFile(file: string): string {
     throw new Error(cannotRead(file, e));
   }
   return file;
+}
+
+/** "<file>: cannot write (<reason>)", as cannotRead says it of a file read. */
+export const cannotWrite = (file: string, e: unknown): string => `${file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+
+/**
+ * A file about to be written, checked before the work that makes its content: a directory in its
+ * place, a folder that does not exist or one that may not be written to is named then, not after.
+ */
+export function writableFile(file: string): string {
+  try {
+    const stat = statSync(file, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) throw Object.assign(new Error('a directory'), { code: 'EISDIR' });
+    accessSync(stat ? file : dirname(file), constants.W_OK);
+  } catch (e) {
+    throw new Error(cannotWrite(file, e));
+  }
+  return file;
+}
+
+/** Writes a file, or fails with "<file>: cannot write (<reason>)" (Node's own message names no path for a directory). */
+export function writeTextFile(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new Error(cannotWrite(file, e));
+  }
 }

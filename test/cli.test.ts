@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { join } from 'node:path';
 import { openAppDb } from '../src/appdb/open.ts';
+import { COMMAND_NAMES, usageOf } from '../src/cli/main.ts';
+import { DAY, PARTIAL_DATE, whole } from '../src/cli/option-values.ts';
 import { loadConfig } from '../src/config.ts';
 import { Accounts, OPERATOR } from '../src/service/accounts.ts';
 import { INDICATOR_COLUMNS, INDICATORS } from '../src/indicators/catalog.ts';
@@ -145,17 +148,34 @@ test('a missing input file, or a directory in its place, fails with its name and
     ['rulebook', missing],
     ['exchange', 'import', missing, '--format', 'stix', '--from', 'University A'],
     ['restore', missing],
+    // Round 48: the works kinds printed Node's "ENOENT: no such file or directory, stat 'missing'"; a region file its "cannot read region file: ENOENT: …, open".
+    ['ingest', 'openalex', missing],
+    ['ingest', 'scopus', missing],
+    ['summary', '--regions-file', missing],
+    ['indicators', 'copubs', '--regions', 'EU27AC,CN', '--regions-file', missing],
   ];
+  // Node's own wording, which names no path for a directory: never what the user reads.
+  const raw = /illegal operation|no such file or directory/;
   for (const args of commands) {
     const r = derisk(args, env);
     assert.deepEqual([r.status, r.stderr.includes(missing)], [1, true], `derisk ${args.join(' ')}: ${r.stderr}`);
+    if (args[0] !== 'restore') assert.doesNotMatch(r.stderr, raw, `derisk ${args.join(' ')}`);
   }
   // Round 47: a directory where a file goes printed only "EISDIR: illegal operation on a directory, read". A backup is a folder: restore is not asked.
   const folder = tempDir();
   const kinds = ['lens', 'patstat', 'aggregate', 'nsf', 'openalex-merged', 'openalex', 'scopus'].map((kind) => ['ingest', kind, missing]);
-  for (const args of [...commands.filter((c) => c[0] !== 'restore'), ...kinds].map((c) => c.map((a) => (a === missing ? folder : a)))) {
+  for (const args of [...commands.filter((c) => c[0] !== 'restore'), ...kinds, ['ingest', 'wos', missing, missing]].map((c) => c.map((a) => (a === missing ? folder : a)))) {
     const r = derisk(args, env);
     assert.deepEqual([r.status, r.stderr.includes(folder)], [1, true], `derisk ${args.join(' ')}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, raw, `derisk ${args.join(' ')}`);
+  }
+  // Round 48: serve created the administrator and opened the store before it read the region file.
+  const serve = derisk(['serve', '--port', '0', '--regions-file', missing], env);
+  assert.deepEqual([serve.status, serve.stdout, serve.stderr], [1, '', `derisk: ${missing}: cannot read (ENOENT)\n`]);
+  // Every kind of ingest says it the same way, before reading anything.
+  for (const kind of ['openalex', 'wos', 'scopus', 'ror', 'lens']) {
+    const r = derisk(['ingest', kind, folder], env);
+    assert.equal(r.stderr, `derisk: ${folder}: cannot read (EISDIR)\n`, kind);
   }
 });
 
@@ -234,4 +254,173 @@ test('on a new home, before any ingest, every read command answers with nothing 
     assert.deepEqual(csv[0]!.split(',').slice(0, INDICATOR_COLUMNS[name].length), INDICATOR_COLUMNS[name], name);
   }
   read(['export', 'parquet', join(tempDir(), 'parquet')]);
+});
+
+// Round 48: `assess --as-of 2026-13-01`, `kb changes --since yesterday` and `kb timeline --from abc` exited 1 (the core's refusal), `indicators --from abc` 2.
+test('a malformed option value is a usage error in every command, naming the option and the value, each at once', () => {
+  const env = { DERISK_HOME: tempDir() };
+  const ftm = ['--title', 'T', '--publisher', 'P', '--licence', 'L', '--source-url', 'https://x.example', '--level', 'high'];
+  const cases: [string[], string[]][] = [
+    [['assess', '--as-of', '2026-13-01', 'case.yaml'], ['--as-of: "2026-13-01" is not a date (YYYY-MM-DD, a day of the calendar)']],
+    [['assess', '--as-of', '2999-01-01', 'case.yaml'], ['--as-of: "2999-01-01" is after today']],
+    [['kb', 'changes', '--since', 'yesterday'], ['--since: "yesterday" is not a date (YYYY-MM-DD, a day of the calendar)']],
+    [
+      ['kb', 'timeline', '--from', 'abc', '--to', '2025-13'],
+      ['--from: "abc" is not a date (YYYY, YYYY-MM or YYYY-MM-DD)', '--to: "2025-13" is not a date (YYYY, YYYY-MM or YYYY-MM-DD)'],
+    ],
+    [
+      ['kb', 'list', '--topic', 'nosuch', '--jurisdiction', 'cn'],
+      ['--topic: "nosuch" is not one of ', '--jurisdiction: "cn" is not one of '],
+    ],
+    [['kb', 'show', 'eu-ai-act', '--version', '0'], ['--version: "0" is not a version number (1 or more)']],
+    [['kb', 'list', '--review', 'maybe'], ['--review: "maybe" is not one of draft, reviewed']],
+    [
+      ['indicators', 'copubs', '--regions', 'EU27AC,CN', '--from', 'abc', '--limit', 'many'],
+      ['--from: "abc" is not a year (1900 to 2100)', '--limit: "many" is not a whole number (1 or more)'],
+    ],
+    [['ingest', 'wos', 'savedrecs.txt', '--batch-size', '0'], ['--batch-size: "0" is not a whole number (1 or more)']],
+    [['fetch', 'openalex', '--filter', 'x', '--mailto', 'a@b.example', '--out', 'w.jsonl', '--max', 'ten'], ['--max: "ten" is not a whole number (1 or more)']],
+    [['demo', '--port', '99999'], ['--port: "99999" is not a port number (0 to 65535)']],
+    [['serve', '--port', 'http'], ['--port: "http" is not a port number (0 to 65535)']],
+    [['resolve', 'in.csv', '--column', 'a', '--out', 'out.csv', '--min-tier', 'best'], ['--min-tier: "best" is not one of exact, strong, possible']],
+    [
+      ['exchange', 'publish', 'feed', '--k', 'x', '--tlp', 'purple'],
+      ['--tlp: "purple" is not a TLP 2.0 marking', '--k: "x" is not a whole number (1 or more)'],
+    ],
+    [['exchange', 'note', '--name', 'X', '--text', 't', '--opinion', '101'], ['--opinion: "101" is not a whole number (0 to 100)']],
+    [['exchange', 'share', 'note', 'n1', '--distribution', 'world', '--tlp', 'green'], ['--distribution: "world" is not one of ']],
+    [['users', 'add', '--org', 'local', '--email', 'e@x.example', '--role', 'king'], ['--role: "king" is not one of ']],
+    [['watch', 'add', 'Tsinghua University', '--kind', 'person'], ['--kind: "person" is not one of ']],
+    [['lists', 'load', '--format', 'ftm', 'entities.json', ...ftm, '--retrieved', 'yesterday'], ['--retrieved must be a date (YYYY-MM-DD), got "yesterday"']],
+  ];
+  for (const [args, expected] of cases) {
+    const r = derisk(args, env);
+    const mistakes = r.stderr.split('\n').filter((l) => l.startsWith('derisk: '));
+    assert.equal(r.status, 2, `derisk ${args.join(' ')}: ${r.stderr}`);
+    assert.equal(mistakes.length, expected.length, `derisk ${args.join(' ')}: ${r.stderr}`);
+    for (const [i, m] of expected.entries()) assert.ok(mistakes[i]!.startsWith(`derisk: ${m}`), `derisk ${args.join(' ')}: ${mistakes[i]}`);
+    assert.match(r.stderr, new RegExp(`Usage:\\n  derisk ${args[0]}`), `derisk ${args.join(' ')}: the usage of that command`);
+  }
+});
+
+test('property: DAY admits exactly the days of the calendar, PARTIAL_DATE the years, months and days, whole the digits within bounds', () => {
+  const pad = (n: number, w: number) => String(n).padStart(w, '0');
+  const leap = (y: number) => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  const daysIn = (y: number, m: number) => [31, leap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }), (y, m, d) => {
+      const written = `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
+      const real = m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m);
+      assert.equal(DAY(written) === null, real, written);
+      assert.equal(PARTIAL_DATE(written) === null, real, written);
+      assert.equal(PARTIAL_DATE(`${pad(y, 4)}-${pad(m, 2)}`) === null, m >= 1 && m <= 12);
+      assert.equal(PARTIAL_DATE(pad(y, 4)), null);
+    }),
+  );
+  fc.assert(
+    fc.property(fc.string(), (s) => {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) assert.notEqual(DAY(s), null, s);
+      const n = Number(s);
+      assert.equal(whole(1, 100)(s) === null, /^\d+$/.test(s) && n >= 1 && n <= 100, s);
+    }),
+  );
+  fc.assert(fc.property(fc.integer({ min: 0, max: 65535 }), (port) => assert.equal(whole(0, 65535)(String(port)), null)));
+});
+
+// Round 48: `export ftm` with no list loaded exited 2, as if the command line were wrong; every read command on a new home answers with nothing.
+test('export ftm with no list loaded writes an empty file (valid JSON Lines), says so and exits 0', () => {
+  const env = { DERISK_HOME: tempDir() };
+  const file = join(tempDir(), 'lists.ftm.json');
+  const r = derisk(['export', 'ftm', '--out', file], env);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(readFileSync(file, 'utf8'), '');
+  assert.equal(r.stderr, `no risk lists loaded (derisk lists load loads them): 0 FollowTheMoney entities written to ${file}\n`);
+});
+
+// Round 48: `derisk help users` printed the help of every command.
+test("derisk help COMMAND prints that command's usage, for every command; an unknown one is named with the nearest", () => {
+  for (const command of COMMAND_NAMES) {
+    const r = derisk(['help', command]);
+    assert.equal(r.status, 0, `help ${command}: ${r.stderr}`);
+    assert.equal(r.stdout, `${usageOf(command)}\n`, `help ${command}`);
+    assert.notEqual(usageOf(command), usageOf('no-such-command'), `${command} has usage lines of its own`);
+    assert.match(r.stdout, new RegExp(`\\bderisk ${command}\\b`), `help ${command}`);
+  }
+  // The commands whose own help derisk help advertises as `derisk X help`.
+  for (const command of ['kb', 'exchange']) {
+    const r = derisk([command, 'help'], { DERISK_HOME: tempDir() });
+    assert.equal(r.status, 0, `${command} help: ${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`derisk ${command} \\w`), `${command} help`);
+  }
+  const none = derisk(['help', 'nosuch']);
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /^derisk: unknown command "nosuch"\n/);
+  assert.match(derisk(['help', 'indicaters']).stderr, /unknown command "indicaters" — did you mean derisk indicators\?/);
+  assert.equal(derisk(['help', 'users', 'list']).status, 2);
+});
+
+// Round 48: `lists load DIR` loaded the published lists and exited 0; `screen --regions-file MISSING` ran as if not given.
+test('an argument or option the command would not use is a usage error, named, in every command', () => {
+  const env = { DERISK_HOME: tempDir() };
+  const cases: [string[], string[]][] = [
+    [['lists', 'load', '/data/watch'], ['lists load takes no argument "/data/watch": not used (your own list: --watchlist FILE']],
+    [
+      ['lists', 'load', 'mine.json', 'theirs.json'],
+      ['lists load takes no argument "mine.json"', 'lists load takes no argument "theirs.json"'],
+    ],
+    [['lists', 'show', 'x'], ['lists show takes no argument "x"']],
+    [['lists', 'load', '--title', 'T'], ['--title describes a FollowTheMoney file']],
+    [['lists', 'diff', 'a.json', 'b.json', '--watchlist', 'w.json'], ['--watchlist loads your own list beside the published ones']],
+    [['kb', 'list', 'ai-act'], ['kb list takes no argument "ai-act": not used (search with --search Q)']],
+    [['kb', 'import', 'x'], ['kb import takes no argument "x"']],
+    [['rulebook', 'a.yaml', 'b.yaml'], ['rulebook takes no argument "b.yaml"']],
+    [['resolve', 'a.csv', 'b.csv', '--column', 'c', '--out', 'o.csv'], ['resolve takes no argument "b.csv"']],
+    [['fetch', 'openalex', 'cn', '--filter', 'x', '--mailto', 'a@b.example', '--out', 'w.jsonl'], ['fetch openalex takes no argument "cn"']],
+    [['screen', '--regions-file', '/nonexistent/regions.json', 'Tsinghua University'], ['--regions-file is for the commands that count by region (summary, indicators, facts, resolve, brief, demo, serve): not used here']],
+    [['lists', '--china-includes-hk'], ['--china-includes-hk is for the commands that count by region']],
+  ];
+  for (const [args, expected] of cases) {
+    const r = derisk(args, env);
+    const mistakes = r.stderr.split('\n').filter((l) => l.startsWith('derisk: '));
+    assert.equal(r.status, 2, `derisk ${args.join(' ')}: ${r.stderr}`);
+    assert.equal(mistakes.length, expected.length, `derisk ${args.join(' ')}: ${r.stderr}`);
+    for (const [i, m] of expected.entries()) assert.ok(mistakes[i]!.startsWith(`derisk: ${m}`), `derisk ${args.join(' ')}: ${mistakes[i]}`);
+  }
+  assert.ok(!existsSync(join(env.DERISK_HOME, 'derisk.duckdb')), 'nothing was loaded');
+});
+
+// Round 48: `resolve --out DIR` crashed on an unheard 'error' event, `screen --batch … --csv DIR` printed Node's pathless EISDIR.
+test('an output path that is a directory or in a folder that does not exist fails with its name (exit 1), before the work, never a stack trace', () => {
+  const env = { DERISK_HOME: tempDir() };
+  const folder = tempDir();
+  const report = join(folder, 'report.html');
+  mkdirSync(report);
+  const names = writeTemp('names.csv', 'name\nTsinghua University\n');
+  const affiliations = writeTemp('affs.csv', 'id,affiliation\n1,Tsinghua University\n');
+  const outputs = (out: string): string[][] => [
+    ['resolve', affiliations, '--column', 'affiliation', '--out', out],
+    ['screen', '--batch', names, '--csv', out],
+    ['export', 'ftm', '--out', out],
+    ['exchange', 'export', '--format', 'stix', '--out', out],
+    ['exchange', 'ftm-partners', '--out', out],
+    ['fetch', 'openalex', '--filter', 'x', '--mailto', 'a@b.example', '--out', out],
+  ];
+  for (const [out, reason] of [
+    [folder, 'EISDIR'],
+    [join(folder, 'no-such-folder', 'out.csv'), 'ENOENT'],
+  ] as const) {
+    const html = out === folder ? report : out.replace(/csv$/, 'html');
+    const runs: [string[], string][] = [...outputs(out).map((args): [string[], string] => [args, out]), [['assess', '--report', html, 'case.yaml'], html]];
+    for (const [args, named] of runs) {
+      const r = derisk(args, env);
+      assert.equal(r.status, 1, `derisk ${args.join(' ')}: ${r.stderr}`);
+      assert.equal(
+        r.stderr.split('\n').find((l) => l.startsWith('derisk: ')),
+        `derisk: ${named}: cannot write (${reason})`,
+        `derisk ${args.join(' ')}: ${r.stderr}`,
+      );
+      assert.doesNotMatch(r.stderr, /\n\s+at |illegal operation|Unhandled/, `derisk ${args.join(' ')}`);
+    }
+  }
+  assert.ok(!existsSync(join(env.DERISK_HOME, 'derisk.duckdb')), 'no store was opened: the path is checked first');
 });

@@ -33,6 +33,7 @@ import { makeOwnerOnly, OWNER_ONLY_DIR, writeOwnerOnly } from '../owner-only.ts'
 import { cliActorId, cliActorName, ROLES, type Actor, type Role } from '../service/authorize.ts';
 import { publicIdentityOf } from '../exchange/feed-key.ts';
 import { COMMON, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
+import { checkValues, oneOf } from './option-values.ts';
 import { at, out } from './io.ts';
 
 /** The CLI acts for the operator of this installation: an admin of the local organisation. */
@@ -60,7 +61,7 @@ export async function usersCommand(argv: string[]): Promise<ExitCode> {
     }
     if (sub === 'add') {
       if (!values.org || !values.email || !values.role) throw new UsageError('users add --org ID --email E --role viewer|analyst|officer|admin [--name N]');
-      if (!ROLES.includes(values.role as Role)) throw new UsageError(`--role is one of ${ROLES.join(', ')}`);
+      checkValues(values, { role: oneOf(ROLES) });
       const password = process.env.DERISK_NEW_PASSWORD ?? randomBytes(15).toString('base64url');
       await accounts.createUser(OPERATOR, { orgId: values.org, email: values.email, name: values.name ?? values.email, role: values.role as Role, password });
       out.log(`user ${values.email} (${values.role}) added to ${values.org}${process.env.DERISK_NEW_PASSWORD ? '' : `; password (shown once): ${password}`}`);
@@ -88,7 +89,7 @@ export async function usersCommand(argv: string[]): Promise<ExitCode> {
       const user = await accounts.userByEmail(email);
       if (!user) throw new UsageError(`no user ${email}`);
       if (sub === 'role') {
-        if (!ROLES.includes(role as Role)) throw new UsageError(`the role is one of ${ROLES.join(', ')}`);
+        if (!ROLES.includes(role as Role)) throw new UsageError(`the role ${JSON.stringify(role)} is not one of ${ROLES.join(', ')}`);
         await accounts.setRole(OPERATOR, user.id, role as Role);
       } else if (sub === 'delete') await accounts.deleteUser(OPERATOR, user.id);
       else await accounts.setDisabled(OPERATOR, user.id, sub === 'disable');

@@ -1,5 +1,5 @@
 import { parseArgs as parseStrictly, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './common.ts';
+import { COUNTING_BY_REGION, REGION_OPTIONS, UsageError } from './common.ts';
 
 /**
  * node:util's parseArgs, except that a bad command line is reported whole: every unknown option
@@ -16,7 +16,10 @@ export const parseArgs = (<T extends ParseArgsConfig>(config: T) => {
     afterUnknown = false;
     if (token.kind === 'option') {
       const spec = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
-      if (!spec) {
+      if (!spec && Object.hasOwn(REGION_OPTIONS, token.name)) {
+        problems.push(`${token.rawName} is for the commands that count by region (${COUNTING_BY_REGION.join(', ')}): not used here`);
+        afterUnknown = token.value === undefined && REGION_OPTIONS[token.name as keyof typeof REGION_OPTIONS].type === 'string';
+      } else if (!spec) {
         const near = nearest(token.name, Object.keys(options));
         problems.push(`unknown option ${token.rawName}${near ? ` — did you mean --${near}?` : ''}`);
         // Its value, if it had one, reads as an argument: one mistake, said once.
@@ -59,4 +62,12 @@ export function editDistance(a: string, b: string): number {
     }
   }
   return d[a.length]![b.length]!;
+}
+
+/**
+ * The arguments past those a command uses, each named as a mistake: an argument is never silently
+ * dropped (`lists load FILE` without --watchlist loaded the published lists alone and exited 0).
+ */
+export function unusedArguments(command: string, args: readonly string[], hint = ''): void {
+  if (args.length > 0) throw new UsageError(args.map((a) => `${command} takes no argument ${JSON.stringify(a)}: not used${hint ? ` (${hint})` : ''}`).join('\n'));
 }

@@ -1,6 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cliActor } from './admin.ts';
-import { parseArgs } from './args.ts';
+import { parseArgs, unusedArguments } from './args.ts';
 import { openAppDb } from '../appdb/open.ts';
 import type { Assessment } from '../assessment/assess.ts';
 import { Assessor } from '../assessment/assessor.ts';
@@ -12,13 +12,15 @@ import { loadConfig } from '../config.ts';
 import { screeningContext } from '../screening/store.ts';
 import { cliActorName, NotFoundError, OTHER_ORG_USER, type Actor } from '../service/authorize.ts';
 import type { AppDb } from '../appdb/db.ts';
-import { assessmentDocument, CaseService, checkAsOf, readAssessment, verdictDigest } from '../service/cases.ts';
+import { assessmentDocument, CaseService, readAssessment, verdictDigest } from '../service/cases.ts';
 import type { CorrectionRead } from '../resolve/org-view.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
 import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { at, out } from './io.ts';
+import { checkValues, DAY } from './option-values.ts';
 import { sha256Hex } from '../sha256.ts';
+import { writableFile, writeTextFile } from '../text-file.ts';
 
 /** The assessor over the store; with `clickhouse` (DERISK_EVIDENCE_URL) the shared evidence is read on the cluster, as the server reads it. */
 export async function buildAssessor(store: Store, bundle: PolicyBundle, clickhouse?: ClickHouseEvidence): Promise<Assessor> {
@@ -74,7 +76,7 @@ const describeRead = (c: CorrectionRead) => `${JSON.stringify(c.string)} ${c.dec
 async function writeReport(path: string, c: Case, a: Assessment, meta: Parameters<typeof reportHtml>[2]): Promise<void> {
   const html = reportHtml(c, a, meta);
   if (path.endsWith('.pdf')) await writePdf(html, at(path));
-  else writeFileSync(at(path), html);
+  else writeTextFile(at(path), html);
   out.error(`report written to ${path}`);
 }
 
@@ -84,8 +86,9 @@ export async function assessCommand(argv: string[]): Promise<ExitCode> {
     allowPositionals: true,
     options: { ...COMMON, report: { type: 'string' }, rulebook: { type: 'string' }, 'as-of': { type: 'string' }, rerun: { type: 'string' }, org: { type: 'string' } },
   });
-  if (values['as-of'] !== undefined) checkAsOf(values['as-of'], '--as-of');
+  checkValues(values, { 'as-of': (v) => DAY(v) ?? (v > today() ? `is after today (${today()}): a verdict reads today's lists and evidence, so it cannot be dated in the future` : null) });
   if (values.report && !/\.(html?|pdf)$/.test(values.report)) throw new UsageError('--report writes .html or .pdf');
+  if (values.report) writableFile(at(values.report));
   const bundle = loadBundle(values.rulebook ? { rulebook: at(values.rulebook) } : {});
   const config = loadConfig();
   return withStore(config, async (store) => {
@@ -149,6 +152,7 @@ export async function assessCommand(argv: string[]): Promise<ExitCode> {
 /** Checks the rulebook (its policy tests run on load) within the policy bundle, and lists its criteria. */
 export function rulebookCommand(argv: string[]): ExitCode {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
+  unusedArguments('rulebook', positionals.slice(1), 'one rulebook file at a time');
   const bundle = loadBundle({ rulebook: positionals[0] ?? DEFAULT_RULEBOOK });
   const rb = bundle.rulebook;
   const tests = rb.criteria.reduce((n, c) => n + c.tests.length, 0);
@@ -169,6 +173,7 @@ export async function assessmentsCommand(argv: string[]): Promise<ExitCode> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, org: { type: 'string' }, report: { type: 'string' } } });
   if (positionals[0] !== 'show' || positionals.length !== 2) throw new UsageError('assessments show <assessment id> [--org O] [--json] [--report out.html|out.pdf]: a stored verdict with the case as assessed');
   if (values.report && !/\.(html?|pdf)$/.test(values.report)) throw new UsageError('--report writes .html or .pdf');
+  if (values.report) writableFile(at(values.report));
   // A stored verdict is read from the application database alone: no store, lists or assessor.
   const db = await openAppDb(loadConfig());
   try {

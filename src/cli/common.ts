@@ -13,7 +13,8 @@ export const EXIT_CODES = {
   failed: {
     code: 1,
     means: 'failed: the reason is on stderr',
-    commands: 'every command, a file it names that is missing or cannot be read included; also `audit verify` and `restore` when the trail has problems, `exchange pull` when a feed was refused, `monitor fetch` when a pull failed (kept for the next pass)',
+    commands:
+      'every command, a file it names that is missing or cannot be read (or, to write, is a directory or in no folder) included; also `audit verify` and `restore` when the trail has problems, `exchange pull` when a feed was refused, `monitor fetch` when a pull failed (kept for the next pass)',
   },
   usage: { code: 2, means: 'usage error: every mistake in the command line is named, with the usage of that command', commands: 'every command' },
   quarantined: { code: 3, means: 'done, but some records were quarantined (set aside with their file, line and reason)', commands: '`ingest`, `lists load --format ftm`, `resolve`, `monitor fetch`, `demo`' },
@@ -29,10 +30,20 @@ export const EXIT = { ok: EXIT_CODES.ok.code, failed: EXIT_CODES.failed.code, us
 /** A mistake in the command line: reported with the usage text and exit code 2. */
 export class UsageError extends Error {}
 
-export const COMMON = {
+/** The commands that count by region, and so take REGION_OPTIONS (serve: --regions-file alone, for the web app's counts). */
+export const COUNTING_BY_REGION = ['summary', 'indicators', 'facts', 'resolve', 'brief', 'demo', 'serve'] as const;
+
+/**
+ * Options of the commands that count by region (src/cli/regions-option.ts). Round 48: every command
+ * took them and most ignored them (`screen --regions-file MISSING` exited as if not given).
+ */
+export const REGION_OPTIONS = {
   'regions-file': { type: 'string', multiple: true },
   'china-includes-hk': { type: 'boolean' },
   'china-includes-mo': { type: 'boolean' },
+} as const;
+
+export const COMMON = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -5,7 +5,7 @@ import { loadTaxonomy } from '../fields/taxonomy.ts';
 import { aggregatePairs } from '../indicators/landscape.ts';
 import { SHARED } from '../ingest/pipeline.ts';
 import { SOURCES, locate } from '../sources.ts';
-import { COMMON, EXIT, withStore, type ExitCode } from './common.ts';
+import { COMMON, EXIT, REGION_OPTIONS, withStore, type ExitCode } from './common.ts';
 import { regionsFrom } from './regions-option.ts';
 import { out } from './io.ts';
 import { runIngest } from './ingest.ts';
@@ -14,10 +14,12 @@ import { indicatorsOf, STANDARD_PAIRS } from '../indicators/catalog.ts';
 import { printSummary } from './landscape.ts';
 import { catalogueLists } from '../screening/lists.ts';
 import { loadAndScreen } from './screening.ts';
-import { serveStore } from './serve.ts';
+import { PORT, serveStore } from './serve.ts';
+import { checkValues } from './option-values.ts';
 
 export async function demo(argv: string[]): Promise<ExitCode> {
-  const { values } = parseArgs({ args: argv, options: { ...COMMON, serve: { type: 'boolean' }, port: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { ...COMMON, ...REGION_OPTIONS, serve: { type: 'boolean' }, port: { type: 'string' } } });
+  checkValues(values, { port: PORT });
   const config = loadConfig();
   const catalogue = await regionsFrom(values);
   out.log(`derisk demo: data mirror ${config.mirror}, store ${config.storePath}`);

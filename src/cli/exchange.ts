@@ -1,12 +1,11 @@
 import { at, invocation, out } from './io.ts';
-import { writeFileSync } from 'node:fs';
-import { readFileBytes } from '../text-file.ts';
+import { readFileBytes, writableFile, writeTextFile } from '../text-file.ts';
 import { parseArgs } from './args.ts';
 import { openAppDb } from '../appdb/open.ts';
 import type { AppDb } from '../appdb/db.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { feedIdentity, keyIdOf, publisherOf, recipientOf, writeFeed } from '../exchange/feed.ts';
-import { DISTRIBUTIONS, ExchangeError, EXPORTABLE_TLPS, parseDistribution, parseTlp, unrestricted, type ExportableTlp } from '../exchange/marking.ts';
+import { DISTRIBUTIONS, ExchangeError, EXPORTABLE_TLPS, parseDistribution, parseTlp, TLPS, unrestricted, type ExportableTlp, type Tlp } from '../exchange/marking.ts';
 import { ftmJsonLines, ftmOutgoingEntities, storeRegistry } from '../exchange/ftm.ts';
 import { mispEvents } from '../exchange/misp.ts';
 import { isFeedUrl, parseFeedOrigins } from '../exchange/origins.ts';
@@ -16,6 +15,7 @@ import { EUROPE } from '../regions/countries.ts';
 import type { RiskList } from '../screening/lists.ts';
 import { cliActor } from './admin.ts';
 import { COMMON, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
+import { checkValues, oneOf, whole } from './option-values.ts';
 
 export const EXCHANGE_USAGE = `derisk exchange keys [--publisher NAME]          this installation's feed key (Ed25519; made on first use) and publisher name
   derisk exchange note --entry LIST/ENTRY|--ror ID|--name S --text T [--opinion 0-100] [--org O]   a note on an entity
@@ -82,11 +82,9 @@ function findEntry(lists: RiskList[], key: string): ReturnType<typeof findListEn
 function outgoingOptions(values: Values, to: 'feed' | 'file'): { maxTlp: ExportableTlp; audience: 'community' | 'everyone'; k?: number; to: 'feed' | 'file' } {
   const maxTlp = parseTlp(values.tlp ?? 'green', '--tlp');
   if (!(EXPORTABLE_TLPS as readonly string[]).includes(maxTlp)) throw new UsageError('--tlp red: TLP:RED never leaves the installation; use clear, green, amber or amber+strict');
-  const audience = values.audience ?? 'community';
-  if (audience !== 'community' && audience !== 'everyone') throw new UsageError(`--audience takes community or everyone, got ${JSON.stringify(audience)}`);
+  const audience = (values.audience ?? 'community') as 'community' | 'everyone';
   // The installation's k (data/exchange/policy.json) unless a higher one is asked for: the service refuses a lower one.
   const k = values.k === undefined ? undefined : Number(values.k);
-  if (k !== undefined && !Number.isInteger(k)) throw new UsageError(`--k takes a whole number, got ${JSON.stringify(values.k)}`);
   return { maxTlp: maxTlp as ExportableTlp, audience, k, to };
 }
 
@@ -98,6 +96,15 @@ function printOutgoing(outgoing: Outgoing): void {
 
 export async function exchangeCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  checkValues(values, {
+    tlp: (v) => (TLPS.includes(v.trim().toLowerCase().replace(/^tlp:/, '') as Tlp) ? null : `is not a TLP 2.0 marking (${TLPS.join(', ')})`),
+    distribution: oneOf(DISTRIBUTIONS),
+    audience: oneOf(['community', 'everyone']),
+    format: oneOf(['misp', 'stix', 'ftm']),
+    k: whole(1),
+    opinion: whole(0, 100),
+    'sequence-after': whole(0, Number.MAX_SAFE_INTEGER, 'a sequence number'),
+  });
   const [sub, ...args] = positionals;
   const config = loadConfig();
   switch (sub) {
@@ -174,6 +181,7 @@ export async function exchangeCommand(argv: string[]): Promise<ExitCode> {
       if (args.length > 0) throw new UsageError('exchange export takes no positional arguments');
       if (values.format !== 'misp' && values.format !== 'stix' && values.format !== 'ftm') throw new UsageError(`--format takes misp, stix or ftm, got ${JSON.stringify(values.format)}`);
       if (!values.out) throw new UsageError('exchange export needs --out FILE');
+      writableFile(at(values.out));
       const options = outgoingOptions(values, 'file');
       const lists = await loadedListsOf(config);
       const publisher = publisherOf(feedIdentity(config.home));
@@ -182,11 +190,11 @@ export async function exchangeCommand(argv: string[]): Promise<ExitCode> {
         let written: string;
         if (values.format === 'ftm') {
           const entities = ftmOutgoingEntities(publisher, outgoing, lists);
-          writeFileSync(at(values.out!), ftmJsonLines(entities));
+          writeTextFile(at(values.out!), ftmJsonLines(entities));
           written = `${entities.length} FollowTheMoney entities, one a line`;
         } else {
           const doc = values.format === 'misp' ? mispEvents(publisher, outgoing, lists, new Date(), true) : stixBundle(publisher, outgoing, lists);
-          writeFileSync(at(values.out!), JSON.stringify(doc, null, 1) + '\n');
+          writeTextFile(at(values.out!), JSON.stringify(doc, null, 1) + '\n');
           written = values.format === 'misp' ? `${(doc as unknown[]).length} MISP events` : 'a STIX 2.1 bundle';
         }
         printOutgoing(outgoing);
@@ -199,9 +207,10 @@ export async function exchangeCommand(argv: string[]): Promise<ExitCode> {
     }
     case 'ftm-partners': {
       if (args.length > 0) throw new UsageError('exchange ftm-partners takes no positional arguments (--out FILE writes to a file)');
+      if (values.out) writableFile(at(values.out));
       const entities = await withStore(config, (store) => withService(config, async (service, db) => service.casePartnersFtm(await cliActor(db, values.org ?? 'local'), storeRegistry(store))));
       if (values.out) {
-        writeFileSync(at(values.out), ftmJsonLines(entities));
+        writeTextFile(at(values.out), ftmJsonLines(entities));
         out.log(`written: ${values.out} (${entities.length} FollowTheMoney entities, one a line)`);
       } else invocation().stdout.write(ftmJsonLines(entities));
       return EXIT.ok;
@@ -210,7 +219,6 @@ export async function exchangeCommand(argv: string[]): Promise<ExitCode> {
       if (args.length !== 1) throw new UsageError('exchange publish needs the feed directory');
       const options = outgoingOptions(values, 'feed');
       const after = values['sequence-after'];
-      if (after !== undefined && !/^\d{1,15}$/.test(after)) throw new UsageError('--sequence-after is the last sequence a partner took (a whole number)');
       const lists = await loadedListsOf(config);
       const identity = feedIdentity(config.home);
       const publisher = publisherOf(identity);

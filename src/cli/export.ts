@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs } from './args.ts';
 import { loadConfig } from '../config.ts';
@@ -8,6 +7,7 @@ import { loadedLists, SCREENER_VERSION } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
 import { EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { at, out } from './io.ts';
+import { writableFile, writeTextFile } from '../text-file.ts';
 
 const USAGE = 'export parquet <dir> | export ftm --out FILE [--list ID]... [--hits]';
 
@@ -35,6 +35,7 @@ async function sharedBaseHits(store: Store, lists: string[]): Promise<ScreenedHi
 /** The loaded risk lists as FollowTheMoney JSON Lines, for FtM tools (yente, Aleph, nomenklatura). */
 async function exportFtmCommand(rest: string[], values: { out?: string; list?: string[]; hits?: boolean }): Promise<ExitCode> {
   if (rest.length > 0 || !values.out) throw new UsageError('export ftm needs --out FILE (and takes no other argument)');
+  writableFile(at(values.out));
   // The console is the installation's operator: allowed what an admin is.
   const operator = { userId: `cli:${userInfo().username}`, orgId: 'local', role: 'admin' as const, name: `command line (${userInfo().username})` };
   return withStore(loadConfig(), async (store) => {
@@ -44,16 +45,21 @@ async function exportFtmCommand(rest: string[], values: { out?: string; list?: s
     } catch (e) {
       throw e instanceof ValidationError ? new UsageError(`--list: ${e.message}`) : e;
     }
-    if (exported.lists.length === 0) throw new UsageError('no risk lists loaded: run derisk lists load first');
+    // Nothing loaded is nothing to export, as every read command answers on a new home: an empty file, said so (round 48: it was a usage error).
+    if (exported.lists.length === 0) {
+      writeTextFile(at(values.out!), '');
+      out.error(`no risk lists loaded (derisk lists load loads them): 0 FollowTheMoney entities written to ${values.out}`);
+      return EXIT.ok;
+    }
     if (values.hits) {
       const lists = (await loadedLists(store)).filter((l) => exported.lists.includes(l.id));
       const hits = await sharedBaseHits(store, exported.lists);
       const entities = ftmHitEntities(hits, lists, SCREENER_VERSION);
-      writeFileSync(at(values.out!), ftmJsonLines(entities));
+      writeTextFile(at(values.out!), ftmJsonLines(entities));
       out.log(`${hits.length} screening hits of the shared evidence as FollowTheMoney (the strings as LegalEntity, each hit a Similar to the listed Organization): ${entities.length} entities written to ${values.out}`);
       return EXIT.ok;
     }
-    writeFileSync(at(values.out!), ftmJsonLines(exported.entities));
+    writeTextFile(at(values.out!), ftmJsonLines(exported.entities));
     out.log(`${exported.entities.length} FollowTheMoney entities (an Organization and a Sanction per entry) of ${exported.lists.join(', ')} written to ${values.out}`);
     return EXIT.ok;
   });

@@ -1,7 +1,9 @@
-import { parseArgs } from './args.ts';
+import { parseArgs, unusedArguments } from './args.ts';
 import { fetchOpenAlexWorks } from '../fetch/openalex-api.ts';
 import { EXIT, UsageError, type ExitCode } from './common.ts';
+import { checkValues, whole } from './option-values.ts';
 import { ProgressReporter } from './progress.ts';
+import { writableFile } from '../text-file.ts';
 
 export async function fetchCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
@@ -9,8 +11,11 @@ export async function fetchCommand(argv: string[]): Promise<ExitCode> {
     allowPositionals: true,
     options: { filter: { type: 'string' }, mailto: { type: 'string' }, out: { type: 'string' }, max: { type: 'string' }, 'base-url': { type: 'string' } },
   });
+  checkValues(values, { max: whole(1) });
   if (positionals[0] !== 'openalex') throw new UsageError('fetch supports: openalex');
+  unusedArguments('fetch openalex', positionals.slice(1), 'the works are chosen with --filter');
   if (!values.filter || !values.mailto || !values.out) throw new UsageError('fetch openalex needs --filter, --mailto and --out');
+  writableFile(values.out);
   const progress = new ProgressReporter('OpenAlex');
   const r = await fetchOpenAlexWorks({
     filter: values.filter,

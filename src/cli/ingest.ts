@@ -8,13 +8,14 @@ import type { Store } from '../store/store.ts';
 import { INGEST_KINDS, IngestWorkflow, quarantinedNow, type FileReport, type IngestEvent, type IngestKind, type IngestOutcome, type IngestRequest } from '../workflows/ingest.ts';
 import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { asTyped, at, out } from './io.ts';
+import { checkValues, whole } from './option-values.ts';
 import { ProgressReporter } from './progress.ts';
 
 /** derisk ingest KIND FILE…: an administrator's ingest into the shared evidence base. */
 export async function ingestCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, 'no-resolve': { type: 'boolean' }, 'batch-size': { type: 'string' } } });
+  checkValues(values, { 'batch-size': whole(1) });
   const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
-  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new UsageError('--batch-size takes a positive whole number');
   const [kind, ...files] = positionals;
   if (!kind || files.length === 0) throw new UsageError('ingest needs a kind (ror, openalex, wos, scopus) and at least one file');
   if (!(INGEST_KINDS as readonly string[]).includes(kind)) throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos, scopus, openalex-merged, lens, patstat, aggregate or nsf`);

@@ -1,5 +1,5 @@
 import { out } from './io.ts';
-import { parseArgs } from './args.ts';
+import { parseArgs, unusedArguments } from './args.ts';
 import { parse as parseYaml } from 'yaml';
 import { openAppDb } from '../appdb/open.ts';
 import { loadRulebook } from '../assessment/rulebook.ts';
@@ -10,6 +10,7 @@ import { KnowledgeBase, type EntrySummary } from '../monitoring/knowledge-base.t
 import { readTextFile } from '../text-file.ts';
 import { cliActor } from './admin.ts';
 import { COMMON, EXIT, UsageError, type ExitCode } from './common.ts';
+import { checkValues, DAY, oneOf, PARTIAL_DATE, whole } from './option-values.ts';
 import { render } from './output.ts';
 
 export const KB_USAGE = `derisk kb list [--search Q] [--topic T] [--jurisdiction CN|EU|INT…] [--type T] [--status S] [--review draft|reviewed] [--criterion ID] [--json]
@@ -42,9 +43,13 @@ const OPTIONS = {
   org: { type: 'string' },
 } as const;
 
-const whole = (v: string | undefined, name: string): number | undefined => {
+const VERSION = whole(1, Number.MAX_SAFE_INTEGER, 'a version number');
+
+/** A version number given as an argument (kb diff's FROM and TO); the options' are checked with the others. */
+const versionNumber = (v: string | undefined, name: string): number | undefined => {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`${name} takes a version number (1, 2, …)`);
+  const wrong = VERSION(v);
+  if (wrong) throw new UsageError(`${name}: ${JSON.stringify(v)} ${wrong}`);
   return Number(v);
 };
 
@@ -72,19 +77,25 @@ function printChanges(changes: FieldChange[]): void {
 export async function kbCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   const [sub, ...args] = positionals;
-  if (!sub || values.help) {
+  // `derisk kb help`, as derisk help advertises it (round 48: it was an unknown kb command).
+  if (!sub || values.help || sub === 'help') {
     out.log(`Usage:\n  ${KB_USAGE}`);
     return sub ? EXIT.ok : EXIT.usage;
   }
-  if (values.review !== undefined && !['draft', 'reviewed'].includes(values.review)) throw new UsageError('--review is draft or reviewed');
+  checkValues(values, { review: oneOf(['draft', 'reviewed']), version: VERSION, base: VERSION, since: DAY, from: PARTIAL_DATE, to: PARTIAL_DATE });
   const config = loadConfig();
   const db = await openAppDb(config);
   try {
     const actor = await cliActor(db, values.org ?? 'local');
     const kb = new KnowledgeBase({ db, rulebook: () => loadRulebook(), mirror: config.mirror });
+    const words = (m: ReadonlyMap<string, unknown>) => oneOf([...m.keys()]);
+    const { topics, jurisdictions, types, statuses } = kb.vocabulary;
+    checkValues(values, { topic: words(topics), jurisdiction: words(jurisdictions), type: words(types), status: words(statuses) });
     const report = await kb.ready();
     for (const n of report.notices) out.error(`note: ${n}`);
     for (const l of report.brokenLinks) out.error(`warning: ${l}: no such criterion in the rulebook`);
+    // These read no argument: one given is a mistake, not a filter.
+    if (['import', 'list', 'changes', 'timeline'].includes(sub)) unusedArguments(`kb ${sub}`, args, sub === 'list' ? 'search with --search Q' : '');
     switch (sub) {
       case 'import': {
         out.log(`bundled entries: ${report.added.length} added, ${report.updated.length} updated, ${report.kept.length} kept as edited`);
@@ -113,7 +124,7 @@ export async function kbCommand(argv: string[]): Promise<ExitCode> {
       }
       case 'show': {
         if (args.length !== 1) throw new UsageError('kb show <id>');
-        const version = whole(values.version, '--version');
+        const version = versionNumber(values.version, '--version');
         if (version !== undefined) {
           const v = await kb.version(actor, args[0]!, version);
           out.log(values.json ? JSON.stringify(v, null, 2) : `${entryLabel(v.entry)} — version ${version} ${v.info.at === null ? '(bundled with derisk)' : `of ${v.info.at.slice(0, 10)}`} by ${v.info.by.name}\n${JSON.stringify(v.entry, null, 2)}`);
@@ -168,7 +179,7 @@ export async function kbCommand(argv: string[]): Promise<ExitCode> {
       }
       case 'diff': {
         if (args.length < 1 || args.length > 3) throw new UsageError('kb diff <id> [FROM] [TO]');
-        const d = await kb.diff(actor, args[0]!, args[1] === undefined ? undefined : (whole(args[1], 'FROM') ?? 0), whole(args[2], 'TO'));
+        const d = await kb.diff(actor, args[0]!, args[1] === undefined ? undefined : (versionNumber(args[1], 'FROM') ?? 0), versionNumber(args[2], 'TO'));
         if (values.json) out.log(JSON.stringify(d, null, 2));
         else {
           out.log(`${d.id}: version ${d.from} → ${d.to}`);
@@ -185,7 +196,7 @@ export async function kbCommand(argv: string[]): Promise<ExitCode> {
           out.log(`added ${r.id}, version ${r.version} (draft: an officer reviews it with derisk kb review ${r.id})`);
         } else {
           const base =
-            whole(values.base, '--base') ??
+            versionNumber(values.base, '--base') ??
             (() => {
               throw new UsageError('kb edit needs --base N: the version your edit starts from (derisk kb show <id>)');
             })();
@@ -198,7 +209,7 @@ export async function kbCommand(argv: string[]): Promise<ExitCode> {
       }
       case 'review': {
         if (args.length !== 1) throw new UsageError('kb review <id> [--version N]');
-        const r = await kb.review(actor, args[0]!, whole(values.version, '--version'), values.note ?? '');
+        const r = await kb.review(actor, args[0]!, versionNumber(values.version, '--version'), values.note ?? '');
         out.log(`${args[0]}: version ${r.version} reviewed by ${r.by.name} at ${r.at}`);
         return EXIT.ok;
       }

@@ -8,14 +8,15 @@ import { basisWords, checkFacts } from '../indicators/facts.ts';
 import type { WorkListing } from '../indicators/landscape.ts';
 import { FilterError, parseFilters, type Filters } from '../indicators/filters.ts';
 import { chinaScopeNote, type RegionCatalogue } from '../regions/catalogue.ts';
-import { COMMON, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
+import { COMMON, EXIT, REGION_OPTIONS, UsageError, withStore, type ExitCode } from './common.ts';
+import { checkValues, whole } from './option-values.ts';
 import { regionsFrom } from './regions-option.ts';
 import { out } from './io.ts';
 import { render, type Format } from './output.ts';
 import type { Store } from '../store/store.ts';
 
 export async function summaryCommand(argv: string[]): Promise<ExitCode> {
-  const { values } = parseArgs({ args: argv, options: COMMON });
+  const { values } = parseArgs({ args: argv, options: { ...COMMON, ...REGION_OPTIONS } });
   const catalogue = await regionsFrom(values);
   return withIndicators(catalogue, async (ask, counts) => {
     const summary = await landscapeSummary(ask, await counts(), catalogue, STANDARD_PAIRS);
@@ -73,12 +74,16 @@ export function printSummary(s: LandscapeSummary): void {
   out.log(`Regions: EU27AC = EU27 + NO + CH + GB; ${s.chinaScope}.`);
 }
 
+/** The years the indicators count (src/indicators/filters.ts checks the same bounds for the API). */
+const YEAR = whole(1900, 2100, 'a year');
+
 export async function indicatorsCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...COMMON, regions: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, rollup: { type: 'boolean' }, field: { type: 'string' }, limit: { type: 'string' }, all: { type: 'boolean' }, csv: { type: 'boolean' }, institution: { type: 'string' } },
+    options: { ...COMMON, ...REGION_OPTIONS, regions: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, rollup: { type: 'boolean' }, field: { type: 'string' }, limit: { type: 'string' }, all: { type: 'boolean' }, csv: { type: 'boolean' }, institution: { type: 'string' } },
   });
+  checkValues(values, { from: YEAR, to: YEAR, limit: whole(1) });
   if (values.all && positionals[0] !== 'works') throw new UsageError('--all lists every work of `derisk indicators works`; other indicators take --limit');
   if (values.all && values.limit !== undefined) throw new UsageError('give --limit or --all, not both');
   const name = positionals[0] as IndicatorName;
@@ -154,7 +159,7 @@ function forText(name: IndicatorName, rows: Record<string, unknown>[], format: F
 }
 
 export async function factsCommand(argv: string[]): Promise<ExitCode> {
-  const { values } = parseArgs({ args: argv, options: COMMON });
+  const { values } = parseArgs({ args: argv, options: { ...COMMON, ...REGION_OPTIONS } });
   const catalogue = await regionsFrom(values);
   return withIndicators(catalogue, async (ask) => {
     const facts = await checkFacts(ask);

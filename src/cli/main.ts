@@ -72,7 +72,7 @@ Usage:
   derisk sources                               the datasets derisk knows and where they come from
   derisk bench                                 run the benchmarks
 
-Common options:
+Options of the commands that count by region (summary, indicators, facts, resolve, brief, demo; serve: --regions-file):
   --regions-file <file>   extra region definitions (JSON, with provenance)
   --china-includes-hk     count Hong Kong as China (default: apart)
   --china-includes-mo     count Macao as China (default: apart)
@@ -124,6 +124,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<ExitCode> | ExitCode>
   },
   bench: async (argv) => (await import('./bench.ts')).benchCommand(argv),
 };
+
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMANDS);
 
 /**
  * Commands that work on the evidence store, which one process holds at a time. While `derisk serve`
@@ -192,17 +194,26 @@ async function dispatch(argv: string[]): Promise<ExitCode> {
     case 'help':
     case '--help':
     case '-h':
+      // `derisk help users`: that command's usage, as `derisk users --help` gives it (round 48: it was all of it).
+      if (rest.length > 0) {
+        knownCommand(rest[0]!);
+        if (rest.length > 1) throw new UsageError(`help takes one command, got ${rest.map((a) => JSON.stringify(a)).join(' ')}`);
+        out.log(usageOf(rest[0]!));
+        return EXIT.ok;
+      }
       out.log(USAGE);
       return command === undefined ? EXIT.usage : EXIT.ok;
-    default: {
-      const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-      if (!run) {
-        const near = nearest(command, Object.keys(COMMANDS));
-        throw new UsageError(`unknown command ${JSON.stringify(command)}${near ? ` — did you mean derisk ${near}?` : ''}`);
-      }
-      return await run(rest);
-    }
+    default:
+      return await knownCommand(command)(rest);
   }
+}
+
+/** The command of that name, or a usage error naming it with the nearest command. */
+function knownCommand(command: string): (argv: string[]) => Promise<ExitCode> | ExitCode {
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (run) return run;
+  const near = nearest(command, COMMAND_NAMES);
+  throw new UsageError(`unknown command ${JSON.stringify(command)}${near ? ` — did you mean derisk ${near}?` : ''}`);
 }
 
 /**
@@ -219,7 +230,7 @@ async function reported<T extends number>(command: string | undefined, work: () 
         .map((m) => `derisk: ${m}`)
         .join('\n');
       const known = command !== undefined && Object.hasOwn(COMMANDS, command);
-      const usage = known ? usageOf(command) : `Commands: ${Object.keys(COMMANDS).join(', ')}\n(derisk help: what each does)`;
+      const usage = known ? usageOf(command) : `Commands: ${COMMAND_NAMES.join(', ')}\n(derisk help: what each does)`;
       out.error(`${mistakes}\n\n${usage}`);
       return EXIT.usage;
     }

@@ -1,23 +1,29 @@
-import { parseArgs } from './args.ts';
+import { parseArgs, unusedArguments } from './args.ts';
 import { loadConfig } from '../config.ts';
 import { resolveCsv } from '../resolve/batch.ts';
 import { keptMatcher } from '../resolve/kept.ts';
 import type { Tier } from '../resolve/matcher.ts';
-import { COMMON, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
+import { COMMON, EXIT, REGION_OPTIONS, UsageError, withStore, type ExitCode } from './common.ts';
 import { regionsFrom } from './regions-option.ts';
 import { at } from './io.ts';
+import { checkValues, oneOf } from './option-values.ts';
+import { streamableFile, writableFile } from '../text-file.ts';
 import { ProgressReporter } from './progress.ts';
 
 export async function resolveCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...COMMON, column: { type: 'string' }, out: { type: 'string' }, rollup: { type: 'boolean' }, 'min-tier': { type: 'string' } },
+    options: { ...COMMON, ...REGION_OPTIONS, column: { type: 'string' }, out: { type: 'string' }, rollup: { type: 'boolean' }, 'min-tier': { type: 'string' } },
   });
+  checkValues(values, { 'min-tier': oneOf(['exact', 'strong', 'possible']) });
   const input = positionals[0];
   if (!input || !values.column || !values.out) throw new UsageError('resolve needs <in.csv> --column <name> --out <out.csv>');
+  unusedArguments('resolve', positionals.slice(1), 'one input CSV at a time');
   const minTier = (values['min-tier'] ?? 'strong') as Tier;
-  if (!['exact', 'strong', 'possible'].includes(minTier)) throw new UsageError('--min-tier is exact, strong or possible');
+  // Both files are checked before the registry is read (seconds): a mistyped path is named at once.
+  streamableFile(at(input));
+  writableFile(at(values.out));
   const config = loadConfig();
   const { resolver, institutions } = await withStore(config, (store) => keptMatcher(store));
   if (institutions === 0) throw new Error(`no ROR registry in ${config.storePath}; run "derisk ingest ror <dump>" (or "derisk demo") first`);

@@ -1,15 +1,14 @@
-import { writeFileSync } from 'node:fs';
-import { parseArgs } from './args.ts';
+import { parseArgs, unusedArguments } from './args.ts';
 import { loadConfig, type Config } from '../config.ts';
 import type { RiskList } from '../screening/risk-list.ts';
 import type { Portfolio, PortfolioScope, Weights } from '../screening/portfolio.ts';
 import type { BatchResult } from '../screening/batch.ts';
 import { levelWords, matchWords, SCREEN_STATES, ScreenError, screenJson, type Screener, type ScreenResult, type ScreenState } from '../screening/screener.ts';
 import type { StoreFacts } from '../screening/signature.ts';
-import { readTextFile } from '../text-file.ts';
+import { readTextFile, writableFile, writeTextFile } from '../text-file.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
 import type { Store } from '../store/store.ts';
-import { COMMON, EXIT, UsageError, withStore, EXIT_CODES, type ExitCode } from './common.ts';
+import { COMMON, EXIT, REGION_OPTIONS, UsageError, withStore, EXIT_CODES, type ExitCode } from './common.ts';
 import { at, invocation, out, standardInput } from './io.ts';
 import { render } from './output.ts';
 import { ProgressReporter } from './progress.ts';
@@ -33,6 +32,12 @@ export async function loadAndScreen(store: Store, lists: RiskList[]): Promise<vo
 export async function listsCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, watchlist: { type: 'string', multiple: true }, ...FTM_OPTIONS } });
   const [sub, ...files] = positionals;
+  // An option the branch run would not read is named, never dropped (round 48).
+  const unused = [
+    ...(values.format === undefined ? Object.keys(FTM_OPTIONS).filter((o) => values[o as keyof typeof FTM_OPTIONS] !== undefined) : []).map((o) => `--${o} describes a FollowTheMoney file (lists load --format ftm FILE): not used without --format ftm`),
+    ...(values.watchlist !== undefined && (sub !== 'load' || values.format !== undefined) ? ['--watchlist loads your own list beside the published ones (lists load --watchlist FILE): not used here'] : []),
+  ];
+  if (unused.length > 0) throw new UsageError(unused.join('\n'));
   const config = loadConfig();
   if (values.format !== undefined) {
     if (sub !== 'load' || values.format !== 'ftm') throw new UsageError(`--format: only \`lists load --format ftm <file>\` takes a format, got ${JSON.stringify(values.format)}`);
@@ -53,6 +58,7 @@ export async function listsCommand(argv: string[]): Promise<ExitCode> {
     return EXIT.ok;
   }
   if (sub === 'load') {
+    unusedArguments('lists load', files, 'your own list: --watchlist FILE; a FollowTheMoney file: --format ftm FILE with its provenance');
     const { catalogueLists, readWatchlist } = await import('../screening/lists.ts');
     const lists = [...catalogueLists(config), ...(values.watchlist ?? []).map((f) => readWatchlist(at(f)))];
     return withStore(config, async (store) => {
@@ -65,6 +71,7 @@ export async function listsCommand(argv: string[]): Promise<ExitCode> {
     });
   }
   if (sub !== undefined && sub !== 'show') throw new UsageError(`unknown lists command ${JSON.stringify(sub)}: use show, load or diff`);
+  unusedArguments('lists show', files);
   return withStore(config, async (store) => {
     const rows = await store.all<{ list_id: string; version: string; entries: bigint; loaded_at: unknown; doc: string }>('SELECT * FROM risk_lists ORDER BY list_id');
     if (rows.length === 0) out.log('no lists loaded: run `derisk lists load`');
@@ -224,6 +231,7 @@ export async function screenCommand(argv: string[]): Promise<ExitCode> {
   });
   const mistakes = screenMistakes(values, positionals);
   if (mistakes.length > 0) throw new UsageError(mistakes.join('\n'));
+  if (values.csv !== undefined) writableFile(at(values.csv));
   const config = loadConfig();
   if (values.batch !== undefined) {
     const { BatchError, batchCsv, parseNames, screenBatch } = await import('../screening/batch.ts');
@@ -237,7 +245,7 @@ export async function screenCommand(argv: string[]): Promise<ExitCode> {
     return withStore(config, async (store) => {
       const { screener } = await (await import('../screening/store.ts')).screeningContext(store);
       const b = screenBatch(screener, names);
-      if (values.csv) writeFileSync(at(values.csv), batchCsv(b));
+      if (values.csv) writeTextFile(at(values.csv), batchCsv(b));
       if (values.json) out.log(JSON.stringify({ state: b.state, counts: b.counts, results: b.results.map(screenJson) }, null, 2));
       else printBatch(b);
       return SCREEN_EXIT[b.state];
@@ -259,7 +267,7 @@ export async function screenCommand(argv: string[]): Promise<ExitCode> {
       }
       const weights = loadWeights(loadTaxonomy());
       const result = 'institution' in scope && config.evidenceUrl ? await flagRetracted(store, await clusterPortfolio(config.evidenceUrl, scope, weights)) : await portfolio(store, scope, weights);
-      if (values.csv) writeFileSync(at(values.csv), portfolioCsv(result));
+      if (values.csv) writeTextFile(at(values.csv), portfolioCsv(result));
       if (values.json) out.log(JSON.stringify(result, null, 2));
       else printPortfolio(result, values.csv);
       return EXIT.ok;
@@ -309,7 +317,7 @@ function printPortfolio(p: Portfolio, csv?: string): void {
 }
 
 export async function briefCommand(argv: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, ...REGION_OPTIONS } });
   if (positionals.length !== 1 || positionals[0]!.trim() === '') throw new UsageError('brief needs one partner name or ROR id');
   const [{ regionsFrom }, { regionOf }, { briefing, briefingMarkdown }] = await Promise.all([import('./regions-option.ts'), import('../regions/catalogue.ts'), import('../screening/briefing.ts')]);
   const catalogue = await regionsFrom(values);

@@ -10,11 +10,19 @@ import { Accounts } from '../service/accounts.ts';
 import { missingAnchor, sealOf } from '../service/audit.ts';
 import { beginServerRun } from '../service/server-run.ts';
 import type { Store } from '../store/store.ts';
-import { connectEvidenceCluster, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
+import { connectEvidenceCluster, EXIT, withStore, type ExitCode } from './common.ts';
 import { openConsoleLink } from './console-link.ts';
+import { streamableFile } from '../text-file.ts';
+import { checkValues, whole } from './option-values.ts';
+
+/** --port: 0 asks the system for a free one. */
+export const PORT = whole(0, 65535, 'a port number');
 
 export async function serveCommand(argv: string[]): Promise<ExitCode> {
   const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, 'regions-file': { type: 'string', multiple: true } } });
+  checkValues(values, { port: PORT });
+  // Checked before the store and the application database open (and an administrator is created): the web app reads them at start.
+  for (const file of values['regions-file'] ?? []) streamableFile(file);
   return withStore(loadConfig(), async (store) => {
     await serveStore(store, Number(values.port ?? 8720), values.host ?? '127.0.0.1', values['regions-file'] ?? []);
     return EXIT.ok;
@@ -28,7 +36,6 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
  * (no credential is ever printed that outlives the run or its first use).
  */
 export async function serveStore(store: Store, port: number, host: string, regionFiles: string[]): Promise<void> {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a port number');
   const config = loadConfig();
   const destinations = { allowInternal: parseAllowList(config.webhookAllowInternal) };
   const feeds = parseFeedOrigins(config.exchangeAllow);

@@ -9,6 +9,7 @@ import { WATCH_KINDS, Watchlists, type WatchKind } from '../monitoring/watchlist
 import type { Store } from '../store/store.ts';
 import { cliActor } from './admin.ts';
 import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
+import { checkValues, oneOf } from './option-values.ts';
 import { render } from './output.ts';
 
 export const WATCH_USAGE = `derisk watch add <name|ROR id> [--kind ${WATCH_KINDS.join('|')}] [--org ID]   watch it for the organisation
@@ -27,7 +28,7 @@ export async function watchCommand(argv: string[]): Promise<ExitCode> {
     out.log(`Usage:\n  ${WATCH_USAGE}`);
     return sub ? EXIT.ok : EXIT.usage;
   }
-  if (values.kind !== undefined && !(WATCH_KINDS as readonly string[]).includes(values.kind)) throw new UsageError(`--kind is one of ${WATCH_KINDS.join(', ')}`);
+  checkValues(values, { kind: oneOf(WATCH_KINDS) });
   const config = loadConfig();
   const db = await openAppDb(config);
   try {

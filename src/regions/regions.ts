@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import Type, { type Static } from '../vendor/typebox.ts';
 import { checkSchema } from '../schema.ts';
+import { readTextFile } from '../text-file.ts';
 import { BUNDLED_REGIONS, expandRegions, SETTING_NAMES, type RegionCatalogue, type RegionSettings } from './catalogue.ts';
 
 export { BUNDLED_REGIONS, chinaScopeNote, regionOf, type Region, type RegionCatalogue, type RegionSettings } from './catalogue.ts';
@@ -47,11 +47,12 @@ export const RegionCatalogueAnswer = Type.Object(
  */
 export function loadRegions(files: string[] = [BUNDLED_REGIONS], overrides: Partial<RegionSettings> = {}): RegionCatalogue {
   const parsed = files.map((file) => {
+    const text = readTextFile(file, (m) => new Error(m));
     let json: unknown;
     try {
-      json = JSON.parse(readFileSync(file, 'utf8'));
+      json = JSON.parse(text);
     } catch (e) {
-      throw new Error(`${file}: cannot read region file: ${(e as Error).message}`);
+      throw new Error(`${file}: not a region file (not JSON: ${(e as Error).message})`);
     }
     checkSchema(RegionFile, json, (m) => new Error(`${file}: ${m}`), 'the region file');
     return json as RegionFile;

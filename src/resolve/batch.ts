@@ -1,5 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import { cannotWrite, streamableFile } from '../text-file.ts';
 import { readCsv, safeCsvField } from '../ingest/csv.ts';
 import type { RegionCatalogue } from '../regions/regions.ts';
 import { TIER_RANK, type AffiliationResolver, type Tier } from './matcher.ts';
@@ -21,6 +23,10 @@ export const ADDED_COLUMNS = ['ror_id', 'name', 'country_code', 'region', 'tier'
  */
 export async function resolveCsv(resolver: AffiliationResolver, inPath: string, outPath: string, options: BatchOptions): Promise<{ rows: number; resolved: number; withCountry: number; unreadable: number }> {
   const out = createWriteStream(outPath);
+  // Opened before any row is read: a write stream's failure names no path, and unheard it ends the process.
+  await once(out, 'open').catch((e: unknown) => {
+    throw new Error(cannotWrite(outPath, e));
+  });
   const write = async (line: string) => {
     if (!out.write(`${line}\n`)) await once(out, 'drain');
   };
@@ -30,7 +36,7 @@ export async function resolveCsv(resolver: AffiliationResolver, inPath: string, 
   let resolved = 0;
   let withCountry = 0;
   let unreadable = 0;
-  for await (const row of readCsv(createReadStream(inPath))) {
+  for await (const row of readCsv(createReadStream(streamableFile(inPath)))) {
     if ('error' in row) {
       if (!header) throw new Error(`${inPath}: header row cannot be read: ${row.error}`);
       unreadable++;
@@ -65,7 +71,9 @@ export async function resolveCsv(resolver: AffiliationResolver, inPath: string, 
     if (rows % 5000 === 0) options.onProgress?.(rows);
   }
   out.end();
-  await once(out, 'finish');
+  await finished(out).catch((e: unknown) => {
+    throw new Error(cannotWrite(outPath, e));
+  });
   return { rows, resolved, withCountry, unreadable };
 }
 

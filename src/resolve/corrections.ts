@@ -131,17 +131,17 @@ export class MatchCorrections {
       if (!this.institution(rorId)) throw new CorrectionError(`ror: ${rorId} is not in the loaded registry`);
     }
     const reason = c.reason.trim();
-    const id = await this.db.transaction(async (tx) => {
+    const { id, before } = await this.db.transaction(async (tx) => {
       const id = randomUUID();
       const createdAt = new Date().toISOString();
       // The audit entry names the corrections in force this one takes the place of (transactions serialise, so none is missed).
       const before = (await this.own(tx, actor.orgId)).filter((o) => o.state === 'in force' && supersedes({ key, verdict: c.verdict, rorId }, o)).map((o) => o.id);
       await tx.query('INSERT INTO match_corrections (id, org_id, raw, string_key, ror_id, verdict, reason, author, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [id, actor.orgId, c.raw, key, rorId, c.verdict, reason, actor.userId, createdAt]);
       await appendAudit(tx, { actor: actor.userId, orgId: actor.orgId, action: 'match.correct', target: id, detail: { string: c.raw, verdict: c.verdict, ror: rorId || null, reason, supersedes: before }, rows: [['match_corrections', id]] });
-      return id;
+      return { id, before };
     });
-    const own = await this.own(this.db, actor.orgId);
-    return { ...own.find((o) => o.id === id)!, supersedes: own.filter((o) => o.supersededBy === id).map((o) => o.id) };
+    // Those it took the place of, as the audit entry names them: a withdrawn one is no longer in force, so not superseded by it (round 48: it was listed).
+    return { ...(await this.own(this.db, actor.orgId)).find((o) => o.id === id)!, supersedes: before };
   }
 
   /**

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { streamableFile } from '../text-file.ts';
 import { loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { ingestCountryPairs } from '../ingest/aggregates.ts';
 import { DEFAULT_LIMITS, type ReadLimits } from '../ingest/records.ts';
@@ -185,6 +186,8 @@ export class IngestWorkflow {
   private async runOn(store: Store, request: IngestRequest, emit: (e: IngestEvent) => void): Promise<IngestOutcome> {
     const started = performance.now();
     const reports: FileReport[] = [];
+    // Every file is checked before the first is read, whatever its kind: a missing one or a directory is named ("<path>: cannot read (EISDIR)"), never Node's pathless message.
+    for (const { path } of request.files) streamableFile(path);
     for (const { path, fileId, name } of request.files) {
       emit({ type: 'stage', stage: 'read', file: path });
       const report = await this.readFile(store, request, path, fileId, name, emit);

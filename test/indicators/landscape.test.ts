@@ -228,7 +228,7 @@ test('bad filters and unknown regions are refused with a message, never an empty
   const env = { DERISK_HOME: tempDir() };
   const bad = derisk(['indicators', 'copubs', '--regions', 'EU27AC,CN', '--from', '20x1'], env);
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /--from must be a year/);
+  assert.match(bad.stderr, /--from: "20x1" is not a year \(1900 to 2100\)/);
   const unknown = derisk(['indicators', 'top-institutions', '--regions', 'EU27AC,MARS'], env);
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /unknown region "MARS"/);

@@ -209,6 +209,31 @@ test('a later correction of the same string supersedes the earlier it contradict
   }
 });
 
+// Round 48: a new correction listed one withdrawn before it as superseded, though a withdrawn one is in force no longer (the audit entry did not name it).
+test('a new correction supersedes only corrections in force: one withdrawn before is not listed as superseded by it', async () => {
+  const { db, corrections } = await installation();
+  try {
+    const a = actor('org-a');
+    const withdrawn = await corrections.correct(a, { raw: RAW, verdict: 'is', rorId: aurora.id, reason: 'the first look' });
+    await corrections.withdraw(a, withdrawn.id, 'wrong after all');
+    const inForce = await corrections.correct(a, { raw: RAW, verdict: 'not', rorId: borealis.id, reason: 'not the French one' });
+    const later = await corrections.correct(a, { raw: RAW, verdict: 'is', rorId: borealis.id, reason: 'the author page says Borealis' });
+    assert.deepEqual(later.supersedes, [inForce.id], 'the one in force it contradicts, not the withdrawn one');
+    const audited = await db.query<{ detail: string }>("SELECT detail FROM audit WHERE action = 'match.correct' AND target = $1", [later.id]);
+    assert.deepEqual(JSON.parse(audited[0]!.detail).supersedes, later.supersedes, 'what the command says is what the trail records');
+    assert.deepEqual(
+      (await corrections.list(a)).map((c) => [c.id, c.state]),
+      [
+        [withdrawn.id, 'withdrawn'],
+        [inForce.id, 'superseded'],
+        [later.id, 'in force'],
+      ],
+    );
+  } finally {
+    await db.close();
+  }
+});
+
 test('"not A" beside "is B" or "none" on the same string both stay in force', async () => {
   const { db, corrections } = await installation();
   try {
