@@ -37,6 +37,8 @@ export interface UnitRule {
   branchWords: Set<string>;
   /** Words naming a line of business that may follow a unit's word, a legal form after them or not ("Alibaba Cloud Computing Co., Ltd.": units.business_words). */
   businessWords: Set<string>;
+  /** Words saying a unit is run jointly with another party ("Joint Laboratory"), whose name may come first (units.joint_words). */
+  jointWords: Set<string>;
   otherWords: Set<string>;
   /** The legal forms that make a listed name a company's (derive.legal_forms). */
   legalForms: Set<string>;
@@ -240,6 +242,7 @@ export function loadAliases(file = aliasesFile()): AliasData {
     unitWords: words(u.unit_words, 'unit_words'),
     branchWords: words(u.branch_words ?? [], 'branch_words'),
     businessWords: words(u.business_words ?? [], 'business_words'),
+    jointWords: words(u.joint_words ?? [], 'joint_words'),
     otherWords: words(u.other_organisation_words, 'other_organisation_words'),
     legalForms: new Set(d.legal_forms),
     trailingWords,

@@ -459,13 +459,14 @@ export class Screener {
     const text = asTypedKeepingSpaces(query).trim();
     if (text === '' || this.byKey.has(screenKey(text)) || this.wholeOnly.has(screenKey(text)) || (this.resolver?.nameHolders(text).length ?? 0) > 0) return null;
     const group = (part: string) => groupReason(part) ?? placeholderReason(part);
-    // A party named at a link is one name, placed or with a legal form after a comma at most: "Institute of Optics, Fine
+    // A party named at a link is one name, placed, with a legal form or its unit after a comma at most ("Tsinghua University,
+    // Department of Computer Science and Huawei": data/lists/aliases.json unit_after_name): "Institute of Optics, Fine
     // Mechanics and Physics, Chinese Academy of Sciences" is one institute's address, not two parties.
     const onlyName = (part: string) =>
       part
         .split(/[,;，；]/)
         .slice(1)
-        .every((p) => this.isPlacePart(p) || screenWords(p).every(isLegalForm));
+        .every((p) => this.isPlacePart(p) || screenWords(p).every(isLegalForm) || this.units.unitAfterName.has(screenTokens(p)[0] ?? ''));
     for (const split of splitsIn(text)) {
       if (!split.weak && !(onlyName(split.left) && onlyName(split.right))) continue;
       const sides = [split.left, split.right].map((part, i) => {
@@ -969,6 +970,11 @@ export class Screener {
    * ("ZTE GmbH": the countries GmbH is a form in, by name). data/lists/aliases.json placed_abroad.
    */
   private placeOf(text: string): string | null {
+    // A region named in several words, or alone, is the region: "Latin America" is not the United States. A region's one
+    // word inside other words may be a country's name ("South Africa"), which the gazetteer reads.
+    const spaced = ` ${foldText(text).trim()} `;
+    const whole = this.units.abroad.regions.find((r) => r.words.some((w) => spaced === ` ${w} ` || (w.includes(' ') && spaced.includes(` ${w} `))));
+    if (whole) return whole.name;
     const code = this.resolver?.gazetteer.detect(text).countryCode ?? null;
     if (code || !this.resolver) return code;
     const folded = ` ${foldText(text)} `;
@@ -1699,10 +1705,17 @@ export class Screener {
         }
         const branch = this.units.branchWords.has(tail[tail.length - 1]!);
         if (!(branch || this.units.unitWords.has(tail[tail.length - 1]!)) || tail.some((w) => this.units.otherWords.has(w))) continue;
-        const key = tokens.slice(0, k).join(' ');
-        const found = (this.byKey.get(key) ?? []).filter((n) => this.opensUnit(n));
+        // A joint unit may be written with the other party first ("ECNU-Huawei Joint Laboratory", "East China Normal University
+        // Huawei Joint Lab"): the listed company's name may then start later, where the unit's words say it is joint (units.joint_words).
+        const joint = tail.some((w) => this.units.jointWords.has(w));
+        const starts = joint ? Array.from({ length: k }, (_, i) => i) : [0];
+        const [from, found] = starts.map((i) => [i, (this.byKey.get(tokens.slice(i, k).join(' ')) ?? []).filter((n) => this.opensUnit(n))] as const).find(([, f]) => f.length > 0) ?? [0, []];
+        const key = tokens.slice(from, k).join(' ');
+        const first = from > 0 ? `; "${tokens.slice(0, from).join(' ')}" is written before it, the other party of the joint unit, to be screened on its own (${this.units.file} units.joint_words)` : '';
         // The place after the unit's words places the unit ("… Studio Paris").
-        const at = written ?? (places.length > 0 ? this.placeOf(places.join(' ')) : null);
+        // A region is read whole: "Latin America" is no mention of the United States.
+        const region = regionWords.has(places.join(' ')) ? this.placeOf(places.join(' ')) : null;
+        const at = region ?? written ?? (places.length > 0 ? this.placeOf(places.join(' ')) : null);
         for (const n of found) {
           const abroad = this.abroad(n, at);
           const other = abroad ? this.commonBrandAbroad(n, part, at!) : this.namesake(n, key, written);
@@ -1711,7 +1724,7 @@ export class Screener {
             continue;
           }
           const what = n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'short' ? 'short name' : 'listed alias';
-          const detail = `"${part}" names a ${branch ? 'branch' : 'unit'} of ${n.entry.name}: it begins with the company's ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} and goes on "${tail.join(' ')}", words naming a ${branch ? 'branch, which is the company itself' : 'unit'}${business.length > 0 ? `, then "${business.join(' ')}", words naming its business (units.business_words)` : ''} (${this.units.file})${abroad}`;
+          const detail = `"${part}" names a ${branch ? 'branch' : 'unit'} of ${n.entry.name}: it ${from > 0 ? 'holds' : 'begins with'} the company's ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} and goes on "${tail.join(' ')}", words naming a ${branch ? 'branch, which is the company itself' : 'unit'}${business.length > 0 ? `, then "${business.join(' ')}", words naming its business (units.business_words)` : ''} (${this.units.file})${first}${abroad}`;
           // A branch is the company itself, no legal entity of its own: the hit is the company's, the branch said in its evidence.
           const unit = branch ? null : { via: part, how: `a unit named after ${n.entry.name}, not the listed company itself`, relation: 'company-unit' as const };
           this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : 'alias', n.acronym ? 0.9 : 1, hits, detail, null, readingNote(part, reading.read), unit);
