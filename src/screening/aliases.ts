@@ -77,7 +77,7 @@ export interface UnitRule {
     prefixesZh: string[];
     militaryWordsZh: string[];
     /** `listedAs`: the names a list's words may give the service under, its own and those of the services it succeeds (the Information Support Force, the Strategic Support Force's). */
-    services: { names: string[][]; zh: string[]; succeeds: string[]; listedAs: string[][] }[];
+    services: { name: string; names: string[][]; zh: string[]; succeeds: string[]; listedAs: string[][] }[];
   };
   /** Words that open a unit written after a listed institution's whole name without a comma ("… School of Computer Science"), as screening reads them (unit_after_name). */
   unitAfterName: Set<string>;
@@ -269,6 +269,7 @@ export function loadAliases(file = aliasesFile()): AliasData {
       prefixesZh: [...((forces?.prefixes_zh ?? []) as string[])].sort((a, b) => b.length - a.length),
       militaryWordsZh: forces?.military_words_zh ?? [],
       services: ((forces?.services ?? []) as { names: string[]; zh: string[]; succeeds?: string[] }[]).map((x) => ({
+        name: x.names[0]!,
         names: x.names.map((n) => screenTokens(n)),
         zh: x.zh,
         succeeds: x.succeeds ?? [],

@@ -1711,7 +1711,12 @@ export class Screener {
         const starts = joint ? Array.from({ length: k }, (_, i) => i) : [0];
         const [from, found] = starts.map((i) => [i, (this.byKey.get(tokens.slice(i, k).join(' ')) ?? []).filter((n) => this.opensUnit(n))] as const).find(([, f]) => f.length > 0) ?? [0, []];
         const key = tokens.slice(from, k).join(' ');
-        const first = from > 0 ? `; "${tokens.slice(0, from).join(' ')}" is written before it, the other party of the joint unit, to be screened on its own (${this.units.file} units.joint_words)` : '';
+        // The other party as written where the company's name is found in the string ("ECNU" of "ECNU-Huawei Joint Laboratory").
+        const before = (value: string) => {
+          const at = part.toLowerCase().indexOf(value.toLowerCase());
+          return at > 0 ? part.slice(0, at).replace(/[\s,;:–—-]+$/u, '') : tokens.slice(0, from).join(' ');
+        };
+        const first = (n: IndexedName) => (from > 0 ? `; "${before(n.name.value)}" is written before it, the other party of the joint unit, to be screened on its own (${this.units.file} units.joint_words)` : '');
         // The place after the unit's words places the unit ("… Studio Paris").
         // A region is read whole: "Latin America" is no mention of the United States.
         const region = regionWords.has(places.join(' ')) ? this.placeOf(places.join(' ')) : null;
@@ -1724,7 +1729,7 @@ export class Screener {
             continue;
           }
           const what = n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'short' ? 'short name' : 'listed alias';
-          const detail = `"${part}" names a ${branch ? 'branch' : 'unit'} of ${n.entry.name}: it ${from > 0 ? 'holds' : 'begins with'} the company's ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} and goes on "${tail.join(' ')}", words naming a ${branch ? 'branch, which is the company itself' : 'unit'}${business.length > 0 ? `, then "${business.join(' ')}", words naming its business (units.business_words)` : ''} (${this.units.file})${first}${abroad}`;
+          const detail = `"${part}" names a ${branch ? 'branch' : 'unit'} of ${n.entry.name}: it ${from > 0 ? 'holds' : 'begins with'} the company's ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} and goes on "${tail.join(' ')}", words naming a ${branch ? 'branch, which is the company itself' : 'unit'}${business.length > 0 ? `, then "${business.join(' ')}", words naming its business (units.business_words)` : ''} (${this.units.file})${first(n)}${abroad}`;
           // A branch is the company itself, no legal entity of its own: the hit is the company's, the branch said in its evidence.
           const unit = branch ? null : { via: part, how: `a unit named after ${n.entry.name}, not the listed company itself`, relation: 'company-unit' as const };
           this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : 'alias', n.acronym ? 0.9 : 1, hits, detail, null, readingNote(part, reading.read), unit);
@@ -2178,9 +2183,9 @@ export class Screener {
   }
 
   /** How the service written stands to the entry's list: the service it names, or that one's successor ("Information Support Force"). */
-  private serviceSaid(entry: RiskEntry, service: { names: string[][]; succeeds: string[] }): string {
+  private serviceSaid(entry: RiskEntry, service: { name: string; names: string[][]; succeeds: string[] }): string {
     if (this.namesService(entry, service.names)) return 'the service its list names it under';
-    return `"${service.names[0]!.join(' ')}", the successor of the ${service.succeeds.join(' or ')} its list names it under (armed_forces.services succeeds)`;
+    return `the ${service.name}, the successor of the ${service.succeeds.join(' or ')} its list names it under (armed_forces.services succeeds)`;
   }
 
   /** Whether a list's own words about an entry (ASPI's description) name one of a service's names ("Strategic Support Force"). */
