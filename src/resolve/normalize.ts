@@ -10,6 +10,8 @@ interface AbbreviationFile {
   placeSpellings: Record<string, string[]>;
   /** Phrases saying the institution after them is an address the author had or has ("Currently at"). */
   careerNotes: string[];
+  /** Kind abbreviations written before the field words they are "of" ("Harbin Univ Eng"), also read after them. */
+  kindsBeforeFields?: { words: string[] };
 }
 
 const abbreviations = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/geo/abbreviations.json', import.meta.url)), 'utf8')) as AbbreviationFile;
@@ -27,6 +29,11 @@ export const isStopWord = (word: string): boolean => STOP.has(word);
 
 /** The other words an abbreviation may stand for ("elect": "electronic" besides "electrical"). */
 export const otherReadings = (word: string): readonly string[] => ALTERNATIVES.get(word) ?? [];
+
+const KINDS_BEFORE_FIELDS = new Set(abbreviations.kindsBeforeFields?.words ?? []);
+
+/** Whether a folded word is a kind abbreviation that may be written before the field words it names ("univ": data/geo/abbreviations.json kindsBeforeFields). */
+export const isKindBeforeFields = (word: string): boolean => KINDS_BEFORE_FIELDS.has(word);
 
 const FOLD: Record<string, string> = { ß: 'ss', ø: 'o', æ: 'ae', œ: 'oe', ł: 'l', đ: 'd', ı: 'i', þ: 'th' };
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;

@@ -35,6 +35,10 @@ export interface UnitRule {
   unitWords: Set<string>;
   /** Words that name a branch of a company ("Branch Office"), which is the company itself (units.branch_words). */
   branchWords: Set<string>;
+  /** Words naming a line of business that may follow a unit's word, a legal form after them or not ("Alibaba Cloud Computing Co., Ltd.": units.business_words). */
+  businessWords: Set<string>;
+  /** Words saying a unit is run jointly with another party ("Joint Laboratory"), whose name may come first (units.joint_words). */
+  jointWords: Set<string>;
   otherWords: Set<string>;
   /** The legal forms that make a listed name a company's (derive.legal_forms). */
   legalForms: Set<string>;
@@ -66,7 +70,15 @@ export interface UnitRule {
   cityProvinces: Set<string>;
   namedAfter: { institutionWords: Set<string>; companyWords: Set<string>; fieldWords: Set<string>; companyWordsZh: string[] };
   /** The armed forces' name written before a military institution's or not ("PLA Unit 63820", 军事科学院): the prefixes as screening reads them (armed_forces). */
-  armedForces: { countries: Set<string>; prefixes: string[][]; suffixes: string[][]; prefixesZh: string[]; militaryWordsZh: string[]; services: { names: string[][]; zh: string[] }[] };
+  armedForces: {
+    countries: Set<string>;
+    prefixes: string[][];
+    suffixes: string[][];
+    prefixesZh: string[];
+    militaryWordsZh: string[];
+    /** `listedAs`: the names a list's words may give the service under, its own and those of the services it succeeds (the Information Support Force, the Strategic Support Force's). */
+    services: { name: string; names: string[][]; zh: string[]; succeeds: string[]; listedAs: string[][] }[];
+  };
   /** Words that open a unit written after a listed institution's whole name without a comma ("… School of Computer Science"), as screening reads them (unit_after_name). */
   unitAfterName: Set<string>;
   /** Compound words a name may write as two ("North Western": northwestern), as screening reads them (written_apart). */
@@ -210,8 +222,11 @@ export function loadAliases(file = aliasesFile()): AliasData {
   )
     throw new ListError(`${file}: armed_forces needs rule, source, countries, prefixes, and prefixes_zh and military_words_zh (Chinese words)`);
   if (forces?.suffixes !== undefined && !strings(forces.suffixes)) throw new ListError(`${file}: armed_forces.suffixes must be a list of names`);
-  if (forces?.services !== undefined && (!Array.isArray(forces.services) || forces.services.some((x: any) => !strings(x?.names) || !strings(x?.zh) || x.zh.some((w: string) => !hasCjk(w))) || typeof forces.services_rule !== 'string' || typeof forces.services_source !== 'string'))
-    throw new ListError(`${file}: armed_forces.services needs each service's names and zh (Chinese names), with services_rule and services_source`);
+  if (
+    forces?.services !== undefined &&
+    (!Array.isArray(forces.services) || forces.services.some((x: any) => !strings(x?.names) || !strings(x?.zh) || x.zh.some((w: string) => !hasCjk(w)) || (x.succeeds !== undefined && !strings(x.succeeds))) || typeof forces.services_rule !== 'string' || typeof forces.services_source !== 'string')
+  )
+    throw new ListError(`${file}: armed_forces.services needs each service's names and zh (Chinese names), succeeds (names) where given, with services_rule and services_source`);
   // Each optional: an office's own alias file may leave any out, and then names are screened as written.
   const block = (key: string, list: string, zh = false): string[] => {
     const b = doc[key];
@@ -226,6 +241,8 @@ export function loadAliases(file = aliasesFile()): AliasData {
     file: file.split('/').slice(-3).join('/'),
     unitWords: words(u.unit_words, 'unit_words'),
     branchWords: words(u.branch_words ?? [], 'branch_words'),
+    businessWords: words(u.business_words ?? [], 'business_words'),
+    jointWords: words(u.joint_words ?? [], 'joint_words'),
     otherWords: words(u.other_organisation_words, 'other_organisation_words'),
     legalForms: new Set(d.legal_forms),
     trailingWords,
@@ -251,7 +268,13 @@ export function loadAliases(file = aliasesFile()): AliasData {
       // Longest first: 中国人民解放军 before 解放军.
       prefixesZh: [...((forces?.prefixes_zh ?? []) as string[])].sort((a, b) => b.length - a.length),
       militaryWordsZh: forces?.military_words_zh ?? [],
-      services: ((forces?.services ?? []) as { names: string[]; zh: string[] }[]).map((x) => ({ names: x.names.map((n) => screenTokens(n)), zh: x.zh })),
+      services: ((forces?.services ?? []) as { names: string[]; zh: string[]; succeeds?: string[] }[]).map((x) => ({
+        name: x.names[0]!,
+        names: x.names.map((n) => screenTokens(n)),
+        zh: x.zh,
+        succeeds: x.succeeds ?? [],
+        listedAs: [...x.names, ...(x.succeeds ?? [])].map((n) => screenTokens(n)),
+      })),
     },
     unitAfterName: asRead(block('unit_after_name', 'words')),
     writtenApart: new Set(block('written_apart', 'words').map(foldText)),

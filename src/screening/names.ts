@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ABBREVIATIONS_FILE, asTyped, expansionOf, foldText, hasCjk, isStopWord, nameTokens, otherReadings, withoutInvisibles } from '../resolve/normalize.ts';
+import { ABBREVIATIONS_FILE, asTyped, expansionOf, foldText, hasCjk, isKindBeforeFields, isStopWord, nameTokens, otherReadings, withoutInvisibles } from '../resolve/normalize.ts';
 import { PLACEHOLDERS_FILE } from './placeholders.ts';
 
 /** Traditional Chinese characters and their simplified forms (OpenCC, with its provenance: scripts/build-traditional-simplified.mjs). */
@@ -135,6 +135,13 @@ export function screenReadings(value: string): Reading[] {
   let variants: { words: string[]; read: string[] }[] = [{ words, read: [] }];
   for (const a of ambiguous) variants = variants.flatMap((v) => [v, ...a.others.map((o) => ({ words: v.words.map((w, k) => (k === a.i ? o : w)), read: [...v.read, `"${a.w}" as "${o}"`] }))]);
   for (const v of variants.slice(1)) out.push({ tokens: screenTokens(v.words.join(' ')), read: v.read });
+  // "Harbin Univ Eng" in the order of "Harbin Eng Univ": a kind abbreviation before field words, moved after them.
+  const kind = words.findIndex((w, i) => i > 0 && i < words.length - 1 && isKindBeforeFields(w) && words.slice(i + 1).every((x) => !isStopWord(x)));
+  if (kind > 0)
+    for (const v of variants) {
+      const moved = [...v.words.slice(0, kind), ...v.words.slice(kind + 1), v.words[kind]!];
+      out.push({ tokens: screenTokens(moved.join(' ')), read: [...v.read, `"${words[kind]}" after the words that follow it ("${moved.join(' ')}")`] });
+    }
   const capitals = capitalsReading(value);
   if (capitals) out.push(capitals);
   return out;

@@ -58,6 +58,7 @@ interface OtherPartyRules {
   cjkIndefinite: string[];
   cjkKinds: string[];
   cjkClosing: string[];
+  relations: string[];
   several: SeveralRules;
 }
 
@@ -142,6 +143,37 @@ const anyOf = (ws: string[]): string =>
     .map(escape)
     .join('|');
 
+/** A link in a field between what it names: where it stands, as written, and which rule it serves. */
+interface FieldLink {
+  at: number;
+  end: number;
+  link: string;
+  /** A link a description of another party may follow (otherParties.links: "…, subcontracting to a Huawei subsidiary"). */
+  describes: boolean;
+  /** A link between two named parties (otherParties.several.links: "Stanford University and Huawei", "Tsinghua/Huawei"). */
+  joins: boolean;
+}
+
+/**
+ * The one reader of a field's links, for both rules that read its parties. A word link stands between words (a comma,
+ * bracket or dash may come first, and is the link's); a symbol may be written without spaces ("Tsinghua/Huawei").
+ */
+function linkReader(describing: string[], joining: string[]): (text: string) => FieldLink[] {
+  const [describes, joins] = [new Set(describing.map((l) => l.toLowerCase())), new Set(joining.map((l) => l.toLowerCase()))];
+  const all = [...new Set([...describes, ...joins])];
+  const wordy = all.filter((l) => /^\p{L}/u.test(l));
+  const symbols = all.filter((l) => !/^\p{L}/u.test(l));
+  const link = new RegExp(`[\\s,;:([–—-]*(?:^|(?<=[\\s,;:([–—-]))(?:${anyOf(wordy)})\\s+|\\s*(?:${anyOf(symbols)})\\s*`, 'giu');
+  return (text) =>
+    [...text.matchAll(link)].map((m) => {
+      const written = m[0].replace(/^[\s,;:([–—-]+(?=\p{L})/u, '').trim();
+      const key = written.toLowerCase().replace(/\s+/g, ' ');
+      // A description follows a symbol written between spaces only: "A&A Material Corporation" is a name.
+      const spaced = /^\p{L}/u.test(key) || /^\s.*\s$/u.test(m[0]);
+      return { at: m.index, end: m.index + m[0].length, link: written, describes: describes.has(key) && spaced, joins: joins.has(key) };
+    });
+}
+
 /**
  * Reads a name beside which another party is spoken of: a link and a description ("and a Chinese
  * company", "plus one defence university"), a closing phrase ("et al."), a bracket or dash opening
@@ -149,11 +181,11 @@ const anyOf = (ws: string[]): string =>
  * Such a field is not one identified party, whatever the name beside it is; what follows a link
  * in a real name ("Science and Technology of China", "Johnson & Johnson") is no description.
  */
-function otherParties(names: Map<string, string>, rules: DescriptionRules): (key: string) => { reason: string; parts: string[] } | undefined {
+function otherParties(names: Map<string, string>, rules: DescriptionRules, links: (text: string) => FieldLink[]): (key: string) => { reason: string; parts: string[] } | undefined {
   const o = rules.otherParties;
   const kinds = new Set(rules.kinds);
   const opening = new Set([...rules.indefinite, ...o.quantifiers]);
-  const link = new RegExp(`(?:^|[\\s,;:(\\[–—-])(?:${anyOf(o.links)})\\s+`, 'gu');
+  const relations = new Set(o.relations);
   // ", etc" needs its comma: "Grupo ETC" is a name.
   const [commaFirst, plain] = [o.closing.filter((c) => c.startsWith(',')), o.closing.filter((c) => !c.startsWith(','))];
   const endings = [...(plain.length > 0 ? [`[\\s,;(]+(?:${anyOf(plain)})`] : []), ...(commaFirst.length > 0 ? [`\\s*(?:${anyOf(commaFirst)})`] : [])];
@@ -173,15 +205,19 @@ function otherParties(names: Map<string, string>, rules: DescriptionRules): (key
   return (key) => {
     const parts: string[] = [];
     let first = key.length;
-    for (const m of key.matchAll(link)) {
-      const rest = words(key.slice(m.index + m[0].length).replace(/[)\]]/g, ' '));
-      if (m.index > 0 && rest.length >= 2 && opening.has(rest[0]!) && kinds.has(rest.at(-1)!)) {
-        // What is left of "a Huawei subsidiary" once the kind words are aside is the party it names ("huawei").
-        parts.push(rest.filter((w) => !opening.has(w) && !kinds.has(w)).join(' '));
-        first = Math.min(first, m.index);
+    // What is left of "a Huawei subsidiary" once the kind words are aside is the party it names ("huawei").
+    const named = (said: string[]) => said.filter((w) => !opening.has(w) && !kinds.has(w)).join(' ');
+    for (const m of links(key)) {
+      const rest = words(key.slice(m.end).replace(/[)\]]/g, ' '));
+      if (m.describes && m.at > 0 && rest.length >= 2 && opening.has(rest[0]!) && kinds.has(rest.at(-1)!)) {
+        parts.push(named(rest));
+        first = Math.min(first, m.at);
       }
     }
     if (parts.length > 0) return { reason: reason(key.slice(first).replace(/^[\s,;:([–—-]+/u, '')), parts: [head(key, first), ...parts] };
+    // The whole field a party named only by its tie to another ("a Huawei subsidiary"): the other is the name it holds.
+    const all = words(key);
+    if (all.length >= 3 && opening.has(all[0]!) && relations.has(all.at(-1)!) && named(all) !== '') return { reason: reason(key), parts: [named(all)] };
     const closed = closing?.exec(key) ?? cjkClosing.exec(key);
     if (closed) return { reason: reason(closed[0].replace(/^[\s,;(]+/u, '').replace(/^\p{Script=Han}/u, '')), parts: [head(key, closed.index + (closed[0].match(/^\p{Script=Han}/u) ? 1 : 0))] };
     const cjk = cjkLink.exec(key);
@@ -197,13 +233,9 @@ function otherParties(names: Map<string, string>, rules: DescriptionRules): (key
 }
 
 /** Where a field may be cut into two parties, and whether a side only describes a group of them. */
-function severalParties(names: Map<string, string>, rules: DescriptionRules): Pick<Placeholders, 'splitsIn' | 'groupReason'> {
+function severalParties(names: Map<string, string>, rules: DescriptionRules, links: (text: string) => FieldLink[]): Pick<Placeholders, 'splitsIn' | 'groupReason'> {
   const o = rules.otherParties;
   const s = o.several;
-  const wordy = s.links.filter((l) => /^\p{L}/u.test(l));
-  const symbols = s.links.filter((l) => !/^\p{L}/u.test(l));
-  // A word link stands between words (a comma or dash may come first); a symbol may be written without spaces ("Tsinghua/Huawei").
-  const link = new RegExp(`[\\s,;:–—-]*\\s(?:${anyOf(wordy)})\\s+|\\s*(?:${anyOf(symbols)})\\s*`, 'giu');
   const cjkLink = new RegExp(`(?<=\\p{Script=Han})(?:${anyOf(s.cjkLinks)})(?=\\p{Script=Han})`, 'gu');
   const grouping = new Set([...rules.kinds.filter((k) => k !== 'the'), ...s.groupWords]);
   const allowed = new Set([...grouping, 'the', ...rules.indefinite, ...o.quantifiers, ...s.roleWords, ...names.keys()]);
@@ -219,7 +251,7 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules): Pi
         // A link inside a bracket is the bracket's business ("(with Beihang University)"): only cuts between whole brackets.
         if (left !== '' && right !== '' && balanced(left) && balanced(right)) out.push({ left, right, link: text.slice(at, end).trim(), weak, at });
       };
-      for (const m of text.matchAll(link)) cut(m.index, m.index + m[0].length, false);
+      for (const m of links(text)) if (m.joins) cut(m.at, m.end, false);
       for (const m of text.matchAll(cjkLink)) cut(m.index, m.index + m[0].length, false);
       for (const m of text.matchAll(/,/g)) cut(m.index, m.index + 1, true);
       const bracket = /^(.*\S)\s*[([]([^()[\]]+)[)\]]$/u.exec(text);
@@ -249,21 +281,28 @@ export function loadPlaceholders(file: string, fail: (message: string) => Error)
   const rules = doc.descriptions as DescriptionRules | undefined;
   const others = rules?.otherParties;
   const several = others?.several;
-  const lists = others && several ? [others.links, others.quantifiers, others.closing, others.groups, others.cjkLinks, others.cjkIndefinite, others.cjkKinds, others.cjkClosing, several.links, several.cjkLinks, several.groupWords, several.roleWords, several.cjkGroupWords] : [null];
+  const lists = others && several ? [others.links, others.quantifiers, others.closing, others.groups, others.cjkLinks, others.cjkIndefinite, others.cjkKinds, others.cjkClosing, others.relations, several.links, several.cjkLinks, several.groupWords, several.roleWords, several.cjkGroupWords] : [null];
   if (!rules || !others || ![rules.indefinite, rules.kinds, rules.placeLinks, ...lists].every((l) => Array.isArray(l) && l.every((w) => typeof w === 'string')) || typeof rules.toBe !== 'string') {
-    throw fail(`${file}: descriptions needs the word lists indefinite, kinds and placeLinks, toBe, and otherParties with links, quantifiers, closing, groups, cjkLinks, cjkIndefinite, cjkKinds, cjkClosing and several (links, cjkLinks, groupWords, roleWords, cjkGroupWords)`);
+    throw fail(`${file}: descriptions needs the word lists indefinite, kinds and placeLinks, toBe, and otherParties with links, quantifiers, closing, groups, cjkLinks, cjkIndefinite, cjkKinds, cjkClosing, relations and several (links, cjkLinks, groupWords, roleWords, cjkGroupWords)`);
   }
   const names = new Map((doc.names as { name: string; reason: string }[]).map((n) => [placeholderKey(n.name), n.reason]));
   const describes = describer(names, rules);
-  const parties = otherParties(names, rules);
+  const links = linkReader(others.links, several!.links);
+  const parties = otherParties(names, rules, links);
   const keyOf = (name: string) => placeholderKey(name).replace(/\s+/g, ' ').trim();
   return {
-    ...severalParties(names, rules),
+    ...severalParties(names, rules, links),
     reasonFor: (name) => {
       const key = keyOf(name);
       return names.get(key) ?? describes(key, name) ?? parties(key)?.reason;
     },
-    partiesIn: (name) => parties(keyOf(name)),
+    partiesIn: (name) => {
+      const found = parties(keyOf(name));
+      // Each part as written where it can be found: an acronym is one in capitals only ("a NUDT spin-off").
+      const written = name.replace(/\s+/g, ' ');
+      const at = (part: string) => written.toLowerCase().indexOf(part);
+      return found && { ...found, parts: found.parts.map((p) => (at(p) >= 0 && p !== '' ? written.slice(at(p), at(p) + p.length) : p)) };
+    },
   };
 }
 

@@ -459,13 +459,14 @@ export class Screener {
     const text = asTypedKeepingSpaces(query).trim();
     if (text === '' || this.byKey.has(screenKey(text)) || this.wholeOnly.has(screenKey(text)) || (this.resolver?.nameHolders(text).length ?? 0) > 0) return null;
     const group = (part: string) => groupReason(part) ?? placeholderReason(part);
-    // A party named at a link is one name, placed or with a legal form after a comma at most: "Institute of Optics, Fine
+    // A party named at a link is one name, placed, with a legal form or its unit after a comma at most ("Tsinghua University,
+    // Department of Computer Science and Huawei": data/lists/aliases.json unit_after_name): "Institute of Optics, Fine
     // Mechanics and Physics, Chinese Academy of Sciences" is one institute's address, not two parties.
     const onlyName = (part: string) =>
       part
         .split(/[,;，；]/)
         .slice(1)
-        .every((p) => this.isPlacePart(p) || screenWords(p).every(isLegalForm));
+        .every((p) => this.isPlacePart(p) || screenWords(p).every(isLegalForm) || this.units.unitAfterName.has(screenTokens(p)[0] ?? ''));
     for (const split of splitsIn(text)) {
       if (!split.weak && !(onlyName(split.left) && onlyName(split.right))) continue;
       const sides = [split.left, split.right].map((part, i) => {
@@ -969,6 +970,11 @@ export class Screener {
    * ("ZTE GmbH": the countries GmbH is a form in, by name). data/lists/aliases.json placed_abroad.
    */
   private placeOf(text: string): string | null {
+    // A region named in several words, or alone, is the region: "Latin America" is not the United States. A region's one
+    // word inside other words may be a country's name ("South Africa"), which the gazetteer reads.
+    const spaced = ` ${foldText(text).trim()} `;
+    const whole = this.units.abroad.regions.find((r) => r.words.some((w) => spaced === ` ${w} ` || (w.includes(' ') && spaced.includes(` ${w} `))));
+    if (whole) return whole.name;
     const code = this.resolver?.gazetteer.detect(text).countryCode ?? null;
     if (code || !this.resolver) return code;
     const folded = ` ${foldText(text)} `;
@@ -1680,18 +1686,41 @@ export class Screener {
     // A region places a unit as a country does ("Huawei Cloud Europe": data/lists/aliases.json placed_abroad regions).
     const regionWords = (this.regionWords ??= new Set(this.units.abroad.regions.flatMap((r) => r.words)));
     const isPlace = (w: string) => (this.resolver?.gazetteer.isPlace(w) ?? false) || regionWords.has(w);
+    // A listed name is itself ("Huawei Cloud Computing Technology"), not a unit's business.
+    const listed = this.byKey.has(screenKey(part));
     for (const reading of screenReadings(part)) {
       const tokens = reading.tokens;
       for (let k = tokens.length - 1; k >= 1; k--) {
         const tail = tokens.slice(k);
         const places: string[] = [];
-        while (tail.length > 1 && isPlace(tail[tail.length - 1]!)) places.unshift(tail.pop()!);
+        // A place may be written in words ("Latin America", "New Zealand"): the longest run at the end is taken.
+        for (let run = 0; (run = [3, 2, 1].find((r) => tail.length > r && isPlace(tail.slice(-r).join(' '))) ?? 0) > 0;) places.unshift(...tail.splice(-run));
+        // After the unit's word, a legal form and words naming its business ("Cloud Computing Co., Ltd.": units.business_words) are the unit's company.
+        const business: string[] = [];
+        for (let end = tail.length; !listed && end > 1 && (this.units.businessWords.has(tail[end - 1]!) || this.units.legalForms.has(tail[end - 1]!)); end--) {
+          if (this.units.unitWords.has(tail[end - 2]!) && tail.slice(end - 1).some((w) => this.units.businessWords.has(w))) {
+            business.push(...tail.splice(end - 1));
+            break;
+          }
+        }
         const branch = this.units.branchWords.has(tail[tail.length - 1]!);
         if (!(branch || this.units.unitWords.has(tail[tail.length - 1]!)) || tail.some((w) => this.units.otherWords.has(w))) continue;
-        const key = tokens.slice(0, k).join(' ');
-        const found = (this.byKey.get(key) ?? []).filter((n) => this.opensUnit(n));
+        // A joint unit may be written with the other party first ("ECNU-Huawei Joint Laboratory", "East China Normal University
+        // Huawei Joint Lab"): the listed company's name may then start later, where the unit's words say it is joint (units.joint_words).
+        const joint = tail.some((w) => this.units.jointWords.has(w));
+        const starts = joint ? Array.from({ length: k }, (_, i) => i) : [0];
+        const [from, found] = starts.map((i) => [i, (this.byKey.get(tokens.slice(i, k).join(' ')) ?? []).filter((n) => this.opensUnit(n))] as const).find(([, f]) => f.length > 0) ?? [0, []];
+        const key = tokens.slice(from, k).join(' ');
+        // The other party as written where the company's name is found in the string ("ECNU" of "ECNU-Huawei Joint Laboratory").
+        const before = (value: string) => {
+          const at = part.toLowerCase().indexOf(value.toLowerCase());
+          return at > 0 ? part.slice(0, at).replace(/[\s,;:–—-]+$/u, '') : tokens.slice(0, from).join(' ');
+        };
+        const first = (n: IndexedName) => (from > 0 ? `; "${before(n.name.value)}" is written before it, the other party of the joint unit, to be screened on its own (${this.units.file} units.joint_words)` : '');
         // The place after the unit's words places the unit ("… Studio Paris").
-        const at = written ?? (places.length > 0 ? this.placeOf(places.join(' ')) : null);
+        // A region is read whole: "Latin America" is no mention of the United States.
+        const region = regionWords.has(places.join(' ')) ? this.placeOf(places.join(' ')) : null;
+        const at = region ?? written ?? (places.length > 0 ? this.placeOf(places.join(' ')) : null);
         for (const n of found) {
           const abroad = this.abroad(n, at);
           const other = abroad ? this.commonBrandAbroad(n, part, at!) : this.namesake(n, key, written);
@@ -1700,7 +1729,7 @@ export class Screener {
             continue;
           }
           const what = n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'short' ? 'short name' : 'listed alias';
-          const detail = `"${part}" names a ${branch ? 'branch' : 'unit'} of ${n.entry.name}: it begins with the company's ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} and goes on "${tail.join(' ')}", words naming a ${branch ? 'branch, which is the company itself' : 'unit'} (${this.units.file})${abroad}`;
+          const detail = `"${part}" names a ${branch ? 'branch' : 'unit'} of ${n.entry.name}: it ${from > 0 ? 'holds' : 'begins with'} the company's ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} and goes on "${tail.join(' ')}", words naming a ${branch ? 'branch, which is the company itself' : 'unit'}${business.length > 0 ? `, then "${business.join(' ')}", words naming its business (units.business_words)` : ''} (${this.units.file})${first(n)}${abroad}`;
           // A branch is the company itself, no legal entity of its own: the hit is the company's, the branch said in its evidence.
           const unit = branch ? null : { via: part, how: `a unit named after ${n.entry.name}, not the listed company itself`, relation: 'company-unit' as const };
           this.addNameHit(n, part, n.name.kind === 'primary' ? 'exact' : 'alias', n.acronym ? 0.9 : 1, hits, detail, null, readingNote(part, reading.read), unit);
@@ -1754,6 +1783,20 @@ export class Screener {
       for (const n of prefix ? (this.byKey.get(k.slice(prefix.length)) ?? []) : [])
         if (n.name.kind !== 'subsidiary' && this.units.armedForces.countries.has(n.entry.country ?? ''))
           this.addNameHit(n, part, 'translated', 1, hits, `"${part}" is the listed Chinese name "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} with "${prefix}", the armed forces' name, before it (${this.units.file} armed_forces)`);
+      // A listed company's Chinese name without its last business word and legal form (华为云计算 for 华为云计算技术有限公司).
+      if (this.businessWordZh(k))
+        for (const w of this.units.businessWordsZh)
+          for (const form of this.units.legalFormsZh)
+            for (const n of this.byKey.get(k + w + form) ?? [])
+              if (n.name.kind !== 'subsidiary' && n.name.source?.startsWith(DERIVED) !== true && !this.isInstitution(n.entry))
+                this.addNameHit(
+                  n,
+                  part,
+                  'translated',
+                  1,
+                  hits,
+                  `"${part}" is the listed company's Chinese name "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} without "${w}", its last word naming a line of business, and "${form}", its legal form (${this.units.file} units.business_words_zh)`,
+                );
       // A service's name after it or alone (战略支援部队信息工程大学: the listed 中国人民解放军信息工程大学), what remains read with the armed forces' name or without.
       const after = k.slice(prefix?.length ?? 0);
       for (const s of this.units.armedForces.services) {
@@ -1762,14 +1805,14 @@ export class Screener {
         const rest = after.slice(service.length);
         for (const key of [rest, ...this.units.armedForces.prefixesZh.map((p) => p + rest)])
           for (const n of this.byKey.get(key) ?? [])
-            if (n.name.kind !== 'subsidiary' && this.units.armedForces.countries.has(n.entry.country ?? '') && this.namesService(n.entry, s.names))
+            if (n.name.kind !== 'subsidiary' && this.units.armedForces.countries.has(n.entry.country ?? '') && this.namesService(n.entry, s.listedAs))
               this.addNameHit(
                 n,
                 part,
                 'translated',
                 1,
                 hits,
-                `"${part}" is the listed Chinese name "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} with "${prefix ?? ''}${service}", the armed forces' name and the service its list names it under, written ${key === rest ? 'before it' : `for "${key.slice(0, -rest.length)}"`} (${this.units.file} armed_forces)`,
+                `"${part}" is the listed Chinese name "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} with "${prefix ?? ''}${service}", the armed forces' name and ${this.serviceSaid(n.entry, s)}, written ${key === rest ? 'before it' : `for "${key.slice(0, -rest.length)}"`} (${this.units.file} armed_forces)`,
               );
       }
       return;
@@ -1913,13 +1956,14 @@ export class Screener {
     // The armed forces' name before a military institution's ("PLA Unit 63820": the listed "Unit 63820"), with a service's or a
     // service's alone ("PLA Strategic Support Force Information Engineering University": data/lists/aliases.json armed_forces.services).
     const forces = this.units.armedForces;
-    const withService = (names: string[][]) => [...names.map((words) => ({ words, service: null as string[][] | null })), ...forces.services.flatMap((s) => s.names.flatMap((name) => [name, ...names.map((p) => [...p, ...name])].map((words) => ({ words, service: s.names }))))];
-    const served = (n: IndexedName, service: string[][] | null) => forces.countries.has(n.entry.country ?? '') && (!service || (n.name.kind !== 'subsidiary' && this.namesService(n.entry, service)));
+    type Service = (typeof forces.services)[number];
+    const withService = (names: string[][]) => [...names.map((words) => ({ words, service: null as Service | null })), ...forces.services.flatMap((s) => s.names.flatMap((name) => [name, ...names.map((p) => [...p, ...name])].map((words) => ({ words, service: s as Service | null }))))];
+    const served = (n: IndexedName, service: Service | null) => forces.countries.has(n.entry.country ?? '') && (!service || (n.name.kind !== 'subsidiary' && this.namesService(n.entry, service.listedAs)));
     for (const { words: prefix, service } of withService(forces.prefixes)) {
       if (tokens.length <= prefix.length || prefix.some((w, i) => tokens[i] !== w)) continue;
       take(
         tokens.slice(prefix.length).join(' '),
-        (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${source(n)} with "${prefix.join(' ')}", the armed forces' name${service ? ' and the service its list names it under' : ''}, before it (${this.units.file} armed_forces)`,
+        (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${source(n)} with "${prefix.join(' ')}", the armed forces' name${service ? ` and ${this.serviceSaid(n.entry, service)}` : ''}, before it (${this.units.file} armed_forces)`,
         (n) => served(n, service),
       );
     }
@@ -1928,10 +1972,21 @@ export class Screener {
       if (tokens.length <= suffix.length || suffix.some((w, i) => tokens[tokens.length - suffix.length + i] !== w)) continue;
       take(
         tokens.slice(0, -suffix.length).join(' '),
-        (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${source(n)} with "${suffix.join(' ')}", the armed forces' name${service ? ' and the service its list names it under' : ''}, after it (${this.units.file} armed_forces)`,
+        (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${source(n)} with "${suffix.join(' ')}", the armed forces' name${service ? ` and ${this.serviceSaid(n.entry, service)}` : ''}, after it (${this.units.file} armed_forces)`,
         (n) => served(n, service),
       );
     }
+    // A listed company's name written without its last word naming a line of business, where the string ends in one too
+    // ("Huawei Cloud Computing" for the listed "Huawei Cloud Computing Technology": data/lists/aliases.json units.business_words).
+    let stem = tokens.length;
+    while (stem > 2 && this.units.legalForms.has(tokens[stem - 1]!)) stem--;
+    if (stem >= 2 && this.units.businessWords.has(tokens[stem - 1]!))
+      for (const w of this.units.businessWords)
+        take(
+          [...tokens.slice(0, stem), w].join(' '),
+          (n) => `"${part}" is the listed ${n.name.kind === 'primary' ? 'name' : 'alias'} "${source(n)} without "${w}", its last word naming a line of business (${this.units.file} units.business_words)`,
+          (n) => !this.isInstitution(n.entry),
+        );
     // A compound word written as its two words ("North Western Polytechnical University": data/lists/aliases.json written_apart).
     for (let i = 0; i + 1 < tokens.length; i++) {
       const joined = `${tokens[i]}${tokens[i + 1]}`;
@@ -2100,7 +2155,11 @@ export class Screener {
       }
       // A unit named after a company's Chinese brand: 华为诺亚方舟实验室, and a company named after that unit (华为云计算技术有限公司: 华为云, then business and company words).
       if ((n.name.kind === 'short' || n.name.kind === 'chinese') && n.name.source && !n.name.source.startsWith(DERIVED) && this.companies.has(n.entry) && k.length > nk.length && k.startsWith(nk)) {
-        const suffix = this.units.unitSuffixesZh.find((w) => rest.endsWith(w));
+        // After a unit word, words naming its business alone (阿里云计算, 华为云计算): the unit's business, as with a legal form after them.
+        for (let w = this.businessWordZh(rest); w && !this.units.unitSuffixesZh.some((u) => rest.endsWith(u)); w = this.businessWordZh(rest)) rest = rest.slice(0, -w.length);
+        // A brand that is itself a unit's name (阿里云, the cloud business) takes its business words directly (阿里云计算).
+        const unitName = rest === '' && this.units.unitSuffixesZh.some((w) => nk.endsWith(w)) ? nk : rest;
+        const suffix = this.units.unitSuffixesZh.find((w) => unitName.endsWith(w));
         if (!suffix || this.units.otherWordsZh.some((w) => rest.includes(w))) continue;
         const abroad = this.abroad(n, written);
         const other = abroad ? null : this.namesake(n, nk, written);
@@ -2109,7 +2168,11 @@ export class Screener {
           continue;
         }
         const after = k.slice(nk.length + rest.length);
-        const named = after === '' ? `ends "${suffix}", a word naming a unit` : `goes on "${rest}", ending in "${suffix}", a word naming a unit, then "${after}", words naming its business and a company (units.business_words_zh, named_after company_words_zh): a company of that unit`;
+        const company = this.companyWordZh(after) !== undefined;
+        const named =
+          after === ''
+            ? `ends "${suffix}", a word naming a unit`
+            : `${rest === '' ? 'ends' : `goes on "${rest}", ending`} in "${suffix}", a word naming a unit, then "${after}", words naming its business${company ? ' and a company (units.business_words_zh, named_after company_words_zh): a company of that unit' : " (units.business_words_zh): that unit's business"}`;
         this.addNameHit(n, part, 'translated', 1, hits, `"${part}" names a unit of ${n.entry.name}: it begins with the company's Chinese name "${n.name.value}" (${n.name.source}) and ${named} (${this.units.file})${abroad}`, null, '', {
           via: part,
           how: `a unit named after ${n.entry.name}, not the listed company itself`,
@@ -2117,6 +2180,12 @@ export class Screener {
         });
       }
     }
+  }
+
+  /** How the service written stands to the entry's list: the service it names, or that one's successor ("Information Support Force"). */
+  private serviceSaid(entry: RiskEntry, service: { name: string; names: string[][]; succeeds: string[] }): string {
+    if (this.namesService(entry, service.names)) return 'the service its list names it under';
+    return `the ${service.name}, the successor of the ${service.succeeds.join(' or ')} its list names it under (armed_forces.services succeeds)`;
   }
 
   /** Whether a list's own words about an entry (ASPI's description) name one of a service's names ("Strategic Support Force"). */

@@ -155,3 +155,79 @@ test('words spell out an acronym by their initials, stop words aside, wherever t
   assert.equal(spellsOut('NUDT', 'College of Computer'), false);
   assert.equal(spellsOut('H', 'Hospital'), false);
 });
+
+// Outside red team, round 48: longer forms still unknown after round 46.
+test("a unit's business words, a listed name without its last business word, and Aliyun find the listed company", async () => {
+  const cases: [string, string][] = [
+    // The Entity List's "Huawei Cloud Computing Technology", written without its last word; and the group, through the cloud unit.
+    ['Huawei Cloud Computing', 'Huawei Cloud Computing Technology'],
+    ['Huawei Cloud Computing', 'Huawei Technologies Co., Ltd.'],
+    ['华为云计算', 'Huawei Cloud Computing Technology'],
+    ['华为云计算', 'Huawei Technologies Co., Ltd.'],
+    ['阿里云计算', 'Alibaba Group Holding Limited'],
+    ['Alibaba Cloud Computing Co., Ltd.', 'Alibaba Group Holding Limited'],
+    ['Aliyun', 'Alibaba Group Holding Limited'],
+  ];
+  assert.deepEqual(await missedListings(cases), []);
+  const screener = await realScreener();
+  assert.match(screener.screen('Huawei Cloud Computing').hits.find((h) => h.entry === 'Huawei Cloud Computing Technology')!.evidence, /without "technology", its last word naming a line of business/);
+  assert.match(screener.screen('Alibaba Cloud Computing Co., Ltd.').hits[0]!.evidence, /then "computing", words naming its business/);
+  // The listed name itself is that entry alone, not also a unit's business; a business word alone after the brand names no unit.
+  assert.deepEqual(entriesOf(screener.screen('Huawei Cloud Computing Technology')), ['Huawei Cloud Computing Technology']);
+  assert.equal(screener.screen('Huawei Computing').state, 'unknown');
+});
+
+test('a unit of a listed company placed in Africa, Oceania or Latin America is the group; the bare brand there is the question', async () => {
+  const cases: [string, string][] = [
+    ['Huawei Cloud Africa', 'Huawei Technologies Co., Ltd.'],
+    ['Huawei Cloud Oceania', 'Huawei Technologies Co., Ltd.'],
+    ['Huawei Cloud Latin America', 'Huawei Technologies Co., Ltd.'],
+  ];
+  assert.deepEqual(await missedListings(cases), []);
+  const screener = await realScreener();
+  assert.match(screener.screen('Huawei Cloud Latin America').hits[0]!.evidence, /places it in Latin America/);
+  const africa = screener.screen('Huawei Africa');
+  assert.equal(africa.state, 'ambiguous');
+  assert.match(africa.headline, /Huawei Technologies Co., Ltd\..*places it in Africa/);
+  // A region of several words is the region, not a country one of its words names ("America"); "South Africa" stays the country.
+  assert.match(screener.screen('Huawei Latin America').headline, /places it in Latin America/);
+  assert.match(screener.screen('Huawei South Africa').headline, /places it in South Africa/);
+});
+
+test('the Information Support Force, successor of the Strategic Support Force its list names, finds the same institution', async () => {
+  const cases: [string, string][] = [
+    ['信息支援部队信息工程大学', 'Information Engineering University'],
+    ['PLA Information Support Force Information Engineering University', 'Information Engineering University'],
+    ['Information Engineering University of the PLA Information Support Force', 'Information Engineering University'],
+  ];
+  assert.deepEqual(await missedListings(cases), []);
+  const screener = await realScreener();
+  assert.match(screener.screen('信息支援部队信息工程大学').hits[0]!.evidence, /the successor of the Strategic Support Force its list names it under/);
+  for (const q of ['Navy Information Engineering University', 'Information Support Force Naval University of Engineering']) assert.ok(!entriesOf(screener.screen(q)).includes('Information Engineering University'), q);
+});
+
+test('"Univ" written before the field words is read after them too, as ISO 4 word order has it', async () => {
+  assert.deepEqual(await missedListings([['Harbin Univ Eng', 'Harbin Engineering University']]), []);
+  const screener = await realScreener();
+  assert.match(screener.screen('Harbin Univ Eng').hits[0]!.evidence, /"univ" after the words that follow it/);
+  // The usual reading stays first: "Harbin Univ Sci & Technol" is Harbin University of Science and Technology, not another.
+  assert.deepEqual(entriesOf(screener.screen('Harbin Univ Sci & Technol')), ['Harbin University of Science and Technology']);
+  // Written out, "University" is read as written.
+  assert.equal(screener.screen('Harbin University Engineering').state, 'unknown');
+});
+
+test("a joint lab written with the other party first is the listed company's unit, the other party named", async () => {
+  const cases: [string, string][] = [
+    ['ECNU-Huawei Joint Laboratory', 'Huawei Technologies Co., Ltd.'],
+    ['East China Normal University Huawei Joint Lab', 'Huawei Technologies Co., Ltd.'],
+    ['Huawei-ECNU Joint Lab', 'Huawei Technologies Co., Ltd.'],
+  ];
+  assert.deepEqual(await missedListings(cases), []);
+  const screener = await realScreener();
+  const r = screener.screen('East China Normal University Huawei Joint Lab');
+  assert.ok(r.hits.every((h) => h.inherited?.relation === 'company-unit'));
+  assert.match(screener.screen('ECNU-Huawei Joint Laboratory').hits[0]!.evidence, /"ECNU" is written before it/);
+  assert.match(r.hits[0]!.evidence, /"East China Normal University" is written before it, the other party of the joint unit/);
+  // Without a word saying it is joint, a company's name in the middle opens no unit.
+  assert.equal(screener.screen('Tsinghua Huawei Research Center').state, 'unknown');
+});

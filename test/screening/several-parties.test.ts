@@ -126,3 +126,61 @@ test('a case whose partner field names a listed party or a group beside a name i
     store.close();
   }
 });
+
+// Outside red team, round 48 (second pass): a unit after a comma before the link, a semicolon, and a party named only by
+// its tie to a listed one were the first party alone, or unknown with nothing shown.
+test('a unit after a comma before the link, or a semicolon between parties, still cuts the field into its parties', async () => {
+  const screener = await realScreener();
+  for (const field of ['Tsinghua University, Department of Computer Science and Huawei', 'Stanford University, School of Engineering and Huawei', 'Tsinghua University; Huawei', 'Stanford University; NUDT', 'Stanford University；Huawei']) {
+    const r = screener.screen(field);
+    assert.equal(r.state, 'listed', `${field}: ${r.headline}`);
+    assert.equal(r.level, 'very-high', `${field}: ${r.headline}`);
+    assert.match(r.headline, /names several parties/, field);
+  }
+  // The university is kept beside Huawei, with its unit.
+  const unit = screener.screen('Tsinghua University, Department of Computer Science and Huawei');
+  assert.ok(unit.hits.some((h) => /tsinghua/i.test(h.entry)));
+  assert.match(unit.headline, /"Tsinghua University, Department of Computer Science", "Huawei"/);
+  // An address whose "and" is a department's is not cut: its right side is no party ("Astronomy").
+  assert.doesNotMatch(screener.screen('Tsinghua University, Department of Physics and Astronomy').headline, /names several parties/);
+  assert.doesNotMatch(screener.screen('Institute of Optics, Fine Mechanics and Physics, Chinese Academy of Sciences').headline, /names several parties/);
+});
+
+test('a cut at a semicolon or after a unit is made wherever the parties stand', () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom('Stanford University', 'University of Tokyo', 'Tsinghua University'),
+      fc.constantFrom('', ', Department of Physics', ', School of Engineering', ', Faculty of Law'),
+      fc.constantFrom(';', ' ; ', '; ', '；', ' and ', ', jointly with '),
+      fc.constantFrom('Huawei', 'NUDT', 'Beihang University'),
+      (name, unit, link, other) => {
+        const field = `${name}${unit}${link}${other}`;
+        assert.ok(
+          splitsIn(field).some((s) => s.left === `${name}${unit}` && s.right === other && !s.weak),
+          `${field}: ${JSON.stringify(splitsIn(field))}`,
+        );
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+test('a party named only by its tie to a listed one ("a Huawei subsidiary") is found and shown, never a bare unknown', async () => {
+  const screener = await realScreener();
+  for (const [field, entry] of [
+    ['a Huawei subsidiary', /huawei/i],
+    ['an Alibaba affiliate', /alibaba/i],
+    ['a NUDT subsidiary', /defense technology/i],
+  ] as const) {
+    const r = screener.screen(field);
+    assert.equal(r.state, 'listed', `${field}: ${r.headline}`);
+    assert.ok(
+      r.hits.some((h) => entry.test(h.entry)),
+      `${field}: ${r.headline}`,
+    );
+    assert.match(r.headline, /a party not identified/, field);
+  }
+  // A tie to no listed name stays unknown; names of that shape are names.
+  assert.equal(screener.screen('a Stanford subsidiary').state, 'unknown');
+  assert.equal(screener.screen('An Giang University').state, 'not-listed');
+});
