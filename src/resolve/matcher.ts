@@ -1432,10 +1432,14 @@ export class AffiliationResolver {
     const out: Candidate[] = [];
     for (const c of candidates) {
       const part = partOf(c);
-      // The university's own name: the words matched hold the university word, or are written beside it ("Chang Gung
-      // Univ"); "Flanders Make" beside "Univ Antwerp &" is a name of its own.
+      // The university's name read as another's: the words matched are written beside the university word ("Chang Gung
+      // Univ", the hospital's alias "Chang Gung"), or hold it and are only close to the other's name ("Univ Antwerp" to
+      // "Antwerp University Hospital"). A whole registry name written ("Manchester University NHS Foundation Trust") is
+      // that record's, and "Flanders Make" beside "Univ Antwerp &" a name of its own.
       const written = ` ${part.join(' ')} `;
-      if (!c.key.split(' ').some((t) => UNIVERSITY_WORDS.has(t)) && ![...UNIVERSITY_WORDS].some((u) => written.includes(` ${c.key} ${u} `) || written.includes(` ${u} ${c.key} `))) {
+      const holds = c.key.split(' ').some((t) => UNIVERSITY_WORDS.has(t));
+      const beside = [...UNIVERSITY_WORDS].some((u) => written.includes(` ${c.key} ${u} `) || written.includes(` ${u} ${c.key} `));
+      if (!(holds ? c.how.startsWith('fuzzy') : beside)) {
         out.push(c);
         continue;
       }
