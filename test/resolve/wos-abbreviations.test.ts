@@ -233,7 +233,7 @@ test('a string naming a university is not read as a hospital or company whose na
   assert.equal(counted(byKind.resolve('Draco Univ Hosp, Dept Radiol, Draco, Germany')), 'Draco University Hospital');
 });
 
-test("the mirror's registry: 'Univ Antwerp' and 'Chang Gung Univ' are not their hospitals; 'Univ Hosp Antwerp' is", { skip }, async () => {
+test("the mirror's registry: 'Univ Antwerp' and 'Chang Gung Univ' are not their hospitals; 'Univ Hosp Antwerp' and a hospital's whole name are", { skip }, async () => {
   for (const s of ['Univ Antwerp, Dept Comp Sci, B-2000 Antwerp, Belgium', 'Chang Gung Univ, Dept Elect Engn, Taoyuan 33302, Taiwan', 'Univ Ulsan, Dept Elect Elect & Comp Engn, Ulsan 44610, South Korea']) {
     const r = await resolve(s);
     assert.deepEqual(
@@ -244,4 +244,7 @@ test("the mirror's registry: 'Univ Antwerp' and 'Chang Gung Univ' are not their 
     assert.match(r.countryEvidence, /is a hospital and the string names a university/, s);
   }
   assert.equal(counted(await resolve('Univ Hosp Antwerp, Dept Neurol, Edegem, Belgium')), 'Antwerp University Hospital');
+  // A hospital's whole registry name written is the hospital's, the university word in it or not.
+  assert.equal(counted(await resolve('Manchester University NHS Foundation Trust')), 'Manchester University NHS Foundation Trust');
+  assert.equal(counted(await resolve('Amsterdam UMC location Vrije Universiteit Amsterdam, Department of Anatomy & Neurosciences')), 'Amsterdam UMC Location Vrije Universiteit Amsterdam');
 });
