@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Institution } from '../ingest/ror.ts';
 import { Calibration, describeBasis, type Basis, type How } from './calibration.ts';
 import { Companies, type CompanyMention } from './companies.ts';
 import { Gazetteer, bracketedPlaceAsPart, type CountryFinding } from './gazetteer.ts';
 import { matcherDataDigest } from './matcher-data.ts';
-import { addUmlautWords, bagKey, cleanAffiliation, foldText, hasCjk, isAcronym, nameKey, nameTokens, restoreUmlauts, segments, withoutCareerNotes } from './normalize.ts';
+import { addUmlautWords, bagKey, cleanAffiliation, foldText, hasCjk, isAcronym, nameKey, nameTokens, ownLanguageReadings, restoreUmlauts, segments, withoutCareerNotes } from './normalize.ts';
 import { describeCorrection, type Thesaurus } from './thesaurus.ts';
 import { closingLegalForm, loadAliases, type UnitRule } from '../screening/aliases.ts';
 import { isKindOnlyName } from '../screening/names.ts';
@@ -57,7 +59,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32-country44-oor44-resolve45-screen45-resolve46';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32-country44-oor44-resolve45-screen45-resolve46-r48resolve';
 
 interface Entry {
   id: string;
@@ -217,6 +219,14 @@ const PADDING = new Set([
   'formerly',
   'now',
 ]);
+
+/** data/resolve/other-kinds.json: the kinds of registry record (ROR types) a part naming a university is not read as, unless it names the kind. */
+const OTHER_KINDS = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/resolve/other-kinds.json', import.meta.url)), 'utf8')) as {
+  universityWords: string[];
+  kinds: Record<string, { said: string; words: string[] }>;
+};
+const UNIVERSITY_WORDS = new Set(OTHER_KINDS.universityWords);
+const OTHER_KIND_WORDS = new Map(Object.entries(OTHER_KINDS.kinds).map(([type, k]) => [type, { said: k.said, words: new Set(k.words) }]));
 
 /** Words after a group's name that name the group itself ("Honeywell International Inc", "ZTE Corporation"), not another institution. */
 const GROUP_PADDING = new Set(['international', 'corporation', 'incorporated', 'company', 'group', 'holding', 'kabushiki', 'kaisha']);
@@ -718,9 +728,15 @@ export class AffiliationResolver {
     const hints: Hint[] = [];
     const context = { country, text, flat, refused, mentions, hints };
     const capitals = new Set(segs.flatMap((seg) => (seg.match(/\b[A-Z][A-Za-z0-9&]{1,9}\b/g) ?? []).filter(isAcronym).flatMap((w) => nameTokens(w, true))));
-    const spans = [...this.spanCandidates(flat, bounds, capitals, segs, footnoteMarks(text)), ...this.schoolsOfUniversities(flat, bounds, segs)];
-    let picked = this.pick([...spans, ...this.townlessCandidates(segs, bounds, flat), ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
-    if (picked.length === 0) picked = this.pick(this.fuzzyCandidates(segs, segTokens), { ...context, flat: segs.map((x) => foldText(x)) });
+    const otherKinds = new Map<string, string>();
+    const partsOf = (c: Candidate) => flat.slice(bounds.find(([s, e]) => c.start >= s && c.start < e)?.[0] ?? c.start, bounds.find(([s, e]) => c.end > s && c.end <= e)?.[1] ?? c.end);
+    const spans = this.ofTheKindNamed([...this.spanCandidates(flat, bounds, capitals, segs, footnoteMarks(text)), ...this.schoolsOfUniversities(flat, bounds, segs)], partsOf, otherKinds);
+    let picked = this.pick([...spans, ...this.ofTheKindNamed(this.townlessCandidates(segs, bounds, flat), partsOf, otherKinds), ...this.cjkCandidates(text), ...this.companyCandidates(mentions)], context);
+    if (picked.length === 0)
+      picked = this.pick(
+        this.ofTheKindNamed(this.fuzzyCandidates(segs, segTokens), (c) => segTokens[c.start] ?? [], otherKinds),
+        { ...context, flat: segs.map((x) => foldText(x)) },
+      );
     if (picked.length === 0) picked = this.pick(this.acronymCandidates(segs, text, country), context);
     const systems = this.campusesRead(picked, flat, bounds, foldText(text));
     picked = systems.picked;
@@ -798,7 +814,8 @@ export class AffiliationResolver {
     const gluedToPlace = new Set(picked.filter((p) => p.c.placeAfter !== undefined || (p.c.how === 'inside-glued' && p.c.start > 0 && this.gazetteer.isPlace(flat[p.c.start - 1]!))).map((p) => p.id));
     const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, joined, text, gluedToPlace, new Set(unitsOfUnheld.keys()));
     const refusals = refused.size > 0 ? `; ${correction!.not.map(describeCorrection).join('; ')} (refused ${[...refused].join(', ')})` : '';
-    const asideNote = setAside.length > 0 ? `; ${setAside.join('; ')}` : '';
+    const aside = [...otherKinds.values(), ...setAside];
+    const asideNote = aside.length > 0 ? `; ${aside.join('; ')}` : '';
     const resolution: Resolution = { raw, institutions: matches, countryCode, countryEvidence: countryEvidence + asideNote + refusals, tier };
     if (mentions.length > 0) resolution.companies = mentions.map((m) => this.companyFinding(m, country, text));
     return resolution;
@@ -1380,6 +1397,68 @@ export class AffiliationResolver {
     }
   }
 
+  /**
+   * A part Web of Science abbreviated word for word in its own language ("Ecole Polytech Fed Lausanne", "Univ Nacl
+   * Colombia"), read with its abbreviations as that language's words (data/geo/abbreviations.json ownLanguage), which
+   * meets the registry's name in that language whole: as written, with an acronym in capitals after it left out
+   * ("Ecole Polytech Fed Lausanne EPFL"), or with the city a later part names ("Ecole Normale Super Rennes" is whole).
+   * Never a name inside the part: "Univ Nacl Ingn" is not "Universidad Nacional".
+   */
+  private *ownLanguageCandidates(flat: string[], bounds: [number, number][], segs: string[], capitals: Set<string>, footnotes: ReadonlySet<string>): Generator<Candidate> {
+    for (const [i, [start, end]] of bounds.entries()) {
+      if (end - start < 2 || this.exact.has(flat.slice(start, end).join(' '))) continue;
+      const cities = segs.slice(i + 1).flatMap((seg) => this.gazetteer.citiesNamed(seg).slice(0, 1).map(nameKey));
+      for (const { language, tokens } of ownLanguageReadings(segs[i]!)) {
+        if (tokens.length !== end - start) continue;
+        let whole = tokens.length;
+        while (whole > 2 && capitals.has(tokens[whole - 1]!)) whole--;
+        const name = tokens.slice(0, whole).join(' ');
+        const key = [tokens.join(' '), name, ...cities.map((city) => `${name} ${city}`)].find((k) => this.exact.has(k));
+        const hit = key === undefined ? undefined : this.heldWithNumber(key, this.exact.get(key), () => nameNumbers(segs[i]!), footnotes);
+        if (!hit) continue;
+        yield { ids: hit, key: key!, how: 'exact', said: `"${key!}" is a registry name, "${segs[i]!}" read in its own language (${language}), as Web of Science abbreviates it word for word`, similarity: 1, start, end };
+        break;
+      }
+    }
+  }
+
+  /**
+   * The candidates without the records of another kind than the part names (data/resolve/other-kinds.json): "Univ
+   * Antwerp" names the university, not "Antwerp University Hospital", which merely contains its name, nor "Chang Gung
+   * Univ" the hospital whose alias is "Chang Gung"; "Univ Hosp Antwerp" names the hospital. A record of an education type
+   * is always read. Each record set aside is said in `said`, once.
+   */
+  private ofTheKindNamed(candidates: Iterable<Candidate>, partOf: (c: Candidate) => string[], said: Map<string, string>): Candidate[] {
+    const out: Candidate[] = [];
+    for (const c of candidates) {
+      const part = partOf(c);
+      // The university's name read as another's: the words matched are written beside the university word ("Chang Gung
+      // Univ", the hospital's alias "Chang Gung"), or hold it and are only close to the other's name ("Univ Antwerp" to
+      // "Antwerp University Hospital"). A whole registry name written ("Manchester University NHS Foundation Trust") is
+      // that record's, and "Flanders Make" beside "Univ Antwerp &" a name of its own.
+      const written = ` ${part.join(' ')} `;
+      const holds = c.key.split(' ').some((t) => UNIVERSITY_WORDS.has(t));
+      const beside = [...UNIVERSITY_WORDS].some((u) => written.includes(` ${c.key} ${u} `) || written.includes(` ${u} ${c.key} `));
+      if (!(holds ? c.how.startsWith('fuzzy') : beside)) {
+        out.push(c);
+        continue;
+      }
+      const ids = new Map(
+        [...c.ids].filter(([id]) => {
+          const e = this.entries.get(id);
+          if (!e || e.types.includes('education')) return true;
+          const kind = e.types.map((t) => OTHER_KIND_WORDS.get(t)).find((k) => k !== undefined);
+          if (kind === undefined || part.some((t) => kind.words.has(t))) return true;
+          if (!said.has(id)) said.set(id, `${e.name} (${e.id}) holds the words "${c.key}", but it is ${kind.said} and the string names a university, not ${kind.said}: not read`);
+          return false;
+        }),
+      );
+      if (ids.size === c.ids.size) out.push(c);
+      else if (ids.size > 0) out.push({ ...c, ids });
+    }
+    return out;
+  }
+
   /** Every run of words that is a registry name, within a part or across neighbouring parts. */
   private *spanCandidates(flat: string[], bounds: [number, number][], capitals: Set<string>, segs: string[], footnotes: ReadonlySet<string>): Generator<Candidate> {
     // Whole parts and runs of up to three neighbouring parts: the strongest evidence.
@@ -1422,6 +1501,7 @@ export class AffiliationResolver {
       }
     }
     yield* this.cityWrittenLater(flat, bounds, segs);
+    yield* this.ownLanguageCandidates(flat, bounds, segs, capitals, footnotes);
     // Names inside a longer part: "Department of Physics University of Oxford".
     for (const [part, [segStart, segEnd]] of bounds.entries()) {
       for (const [s, e] of this.namesInside(flat, segStart, segEnd)) {

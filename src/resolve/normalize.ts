@@ -12,6 +12,8 @@ interface AbbreviationFile {
   careerNotes: string[];
   /** Kind abbreviations written before the field words they are "of" ("Harbin Univ Eng"), also read after them. */
   kindsBeforeFields?: { words: string[] };
+  /** Per language, the words an abbreviation stands for in that language's names ("polytech": "polytechnique" in French). */
+  ownLanguage: Record<string, Record<string, string[]>>;
 }
 
 const abbreviations = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/geo/abbreviations.json', import.meta.url)), 'utf8')) as AbbreviationFile;
@@ -19,6 +21,7 @@ const EXPAND = new Map(Object.entries(abbreviations.expand));
 const STOP = new Set(abbreviations.stopWords);
 const ALTERNATIVES = new Map(Object.entries(abbreviations.alternatives ?? {}));
 const PLACE_SPELLING = new Map(Object.entries(abbreviations.placeSpellings).flatMap(([one, others]) => others.map((o) => [o, one] as const)));
+const OWN_LANGUAGE = Object.entries(abbreviations.ownLanguage).map(([language, words]) => ({ language, words: new Map(Object.entries(words)) }));
 export const ABBREVIATIONS_FILE = 'data/geo/abbreviations.json';
 
 /** What an abbreviation is read as ("technol" → "technology"), or null for a word that is no abbreviation. */
@@ -145,16 +148,46 @@ function fold(s: string): string {
 
 /** Tokens of a name with abbreviations expanded, stop words (and, unless kept, numbers) dropped and plurals folded. */
 export function nameTokens(s: string, keepNumbers = false): string[] {
-  const out: string[] = [];
+  return wordsRead(s, keepNumbers).flatMap((w) => w.tokens);
+}
+
+/** Each word of a name as nameTokens reads it (its tokens, none for a stop word) and as it is written, folded. */
+function wordsRead(s: string, keepNumbers = false): { raw: string; tokens: string[] }[] {
+  const out: { raw: string; tokens: string[] }[] = [];
   for (const raw of foldText(s).split(' ')) {
     if (raw === '' || STOP.has(raw) || (!keepNumbers && /^\d+$/.test(raw))) continue;
     // A plural abbreviation ("Univs", "Depts") is the abbreviation: read once, a name reads the same twice. A place's
     // spelling in another language is the registry city's ("Politecn Milan" is "Politecnico di Milano").
     const expanded = EXPAND.get(raw) ?? EXPAND.get(singular(raw)) ?? PLACE_SPELLING.get(raw) ?? raw;
-    for (const t of expanded.split(' ')) {
-      const one = singular(t);
-      if (!STOP.has(one)) out.push(one);
-    }
+    out.push({
+      raw,
+      tokens: expanded
+        .split(' ')
+        .map(singular)
+        .filter((one) => !STOP.has(one)),
+    });
+  }
+  return out;
+}
+
+/** Readings of a part at most: a part holds few abbreviations with a word in one language. */
+const OWN_READINGS_KEPT = 32;
+
+/**
+ * The readings of a name whose abbreviations stand for a word in one language, each read as that word or as usual
+ * ("Ecole Polytech Fed Lausanne" as "ecole polytechnique federale lausanne" in French), in that language's name. Each
+ * reading has as many tokens as nameTokens' (an abbreviation read as one word either way), so a token's place is the
+ * same in both; the usual reading is not among them. None when no word has a reading in any language.
+ */
+export function ownLanguageReadings(s: string): { language: string; tokens: string[] }[] {
+  const words = wordsRead(s);
+  const out: { language: string; tokens: string[] }[] = [];
+  for (const { language, words: own } of OWN_LANGUAGE) {
+    const choices = words.map(({ raw, tokens }) => [tokens, ...(tokens.length === 1 ? (own.get(raw) ?? own.get(singular(raw)) ?? []).map((w) => [w]) : [])]);
+    if (choices.every((c) => c.length === 1)) continue;
+    let readings: string[][][] = [[]];
+    for (const c of choices) readings = readings.flatMap((r) => c.map((t) => [...r, t])).slice(0, OWN_READINGS_KEPT);
+    for (const r of readings.slice(1)) out.push({ language, tokens: r.flat() });
   }
   return out;
 }

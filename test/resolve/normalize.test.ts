@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { asTyped, asTypedKeepingSpaces, cleanAffiliation, segments, typedKey } from '../../src/resolve/normalize.ts';
+import { asTyped, asTypedKeepingSpaces, cleanAffiliation, nameTokens, ownLanguageReadings, segments, typedKey } from '../../src/resolve/normalize.ts';
 
 const clean = (s: string, isPlace?: (w: string) => boolean) => cleanAffiliation(s, isPlace).text;
 
@@ -98,4 +98,29 @@ test('property: the key of a typed name is its own key, and an invisible charact
     }),
     { numRuns: 3000 },
   );
+});
+
+test('property: an own-language reading (round 48) reads each abbreviation as its word in that language or as usual, and keeps every other token', () => {
+  const abbreviations = ['Polytech', 'Fed', 'Natl', 'Super', 'Cent', 'Nacl', 'Tecn', 'Technol'];
+  const own = fc.constantFrom(...abbreviations);
+  const other = fc.constantFrom('Ecole', 'Univ', 'Inst', 'Lausanne', 'Colombia', 'Normale', 'Sci', 'de', 'Mines');
+  fc.assert(
+    fc.property(fc.array(fc.oneof(own, other), { minLength: 1, maxLength: 6 }), (words) => {
+      const s = words.join(' ');
+      const usual = nameTokens(s);
+      const readings = ownLanguageReadings(s);
+      const hasOwn = words.some((w) => abbreviations.includes(w));
+      if (!hasOwn) assert.deepEqual(readings, []);
+      for (const { tokens } of readings) {
+        assert.equal(tokens.length, usual.length, s);
+        assert.notDeepEqual(tokens, usual, s);
+        // Only an abbreviation's token differs, and never into an English word.
+        tokens.forEach((t, k) => {
+          if (t !== usual[k]) assert.ok(['polytechnic', 'federal', 'national', 'super', 'central', 'nacl', 'tecn', 'technology'].includes(usual[k]!), `${s}: ${usual[k]} → ${t}`);
+        });
+      }
+    }),
+  );
+  assert.ok(ownLanguageReadings('Ecole Polytech Fed Lausanne').some((r) => r.language === 'fr' && r.tokens.join(' ') === 'ecole polytechnique federale lausanne'));
+  assert.ok(ownLanguageReadings('Univ Nacl Colombia').some((r) => r.language === 'es' && r.tokens.join(' ') === 'university nacional colombia'));
 });

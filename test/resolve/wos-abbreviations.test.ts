@@ -36,6 +36,33 @@ test("abbreviations: Web of Science's Fed, Calif and a university's kind in its 
   assert.notEqual((await resolve('Univ Nacl Ingn, Ctr Informat & Commun Technol, Lima 25')).countryCode, 'CR');
 });
 
+test("own language (round 48): a French, Spanish or Portuguese name abbreviated word for word meets the registry's name in that language", { skip }, async () => {
+  for (const [s, name, code] of [
+    ['Ecole Polytech Fed Lausanne, Sch Comp & Commun Sci, CH-1015 Lausanne, Switzerland', 'École Polytechnique Fédérale de Lausanne', 'CH'],
+    ['Ecole Polytech Fed Lausanne EPFL, CH-1015 Lausanne, Switzerland', 'École Polytechnique Fédérale de Lausanne', 'CH'],
+    ['Ecole Polytech, Palaiseau, France', 'École Polytechnique', 'FR'],
+    ['Inst Polytech Paris, Palaiseau, France', 'Institut Polytechnique de Paris', 'FR'],
+    ['Ecole Cent Lyon, Ecully, France', 'École Centrale de Lyon', 'FR'],
+    ['Ecole Natl Super Mines, Paris, France', 'École Nationale Supérieure des Mines de Paris', 'FR'],
+    ['Ecole Normale Super Rennes, SATIE Lab, F-35170 Bruz, France', 'École Normale Supérieure de Rennes', 'FR'],
+    ['Ecole Technol Super, Dept Software & IT Engn, Montreal, PQ, Canada', 'École de Technologie Supérieure', 'CA'],
+    ['Univ Nacl Colombia, Dept Phys, Bogota, Colombia', 'Universidad Nacional de Colombia', 'CO'],
+    ['Inst Politecn Nacl, Ctr Invest Comp, Mexico City 07738, Mexico', 'Instituto Politécnico Nacional', 'MX'],
+    ['Inst Super Tecn, Lisbon, Portugal', 'Instituto Superior Técnico', 'PT'],
+  ] as const) {
+    const r = await resolve(s);
+    assert.equal(counted(r), name, s);
+    assert.equal(r.countryCode, code, s);
+    assert.match(r.institutions[0]!.evidence, /read in its own language/, s);
+  }
+  // The registry's names keep their own words: "Institut Polytechnique de Paris" is still a name, and "Univ Nacl Ingn"
+  // meets no name whole, so "Universidad Nacional" (Heredia, CR) is not read inside it.
+  assert.equal(counted(await resolve('Institut Polytechnique de Paris')), 'Institut Polytechnique de Paris');
+  const lima = await resolve('Univ Nacl Ingn, Ctr Informat & Commun Technol, Lima 25');
+  assert.notEqual(lima.countryCode, 'CR');
+  assert.equal(counted(lima), null);
+});
+
 test('city written later: a registry name that ends with its city is found when the address writes the city after the units', { skip }, async () => {
   for (const [s, name] of [
     ['Swiss Fed Inst Technol, Dept Math, CH-8092 Zurich, Switzerland', 'ETH Zurich'],
@@ -165,4 +192,59 @@ test('a campus the registry holds as its own record is found from its name with 
     assert.equal(r.countryCode, 'CN', s);
   }
   assert.equal(counted(small.resolve('Chinese Univ Hong Kong, Shatin, Hong Kong')), 'The Chinese University of Hong Kong');
+});
+
+// A university's name held by a hospital that merely contains it (round 48): made-up records, a hospital
+// named after a university the registry does not hold, with the university's own words as an alias, as
+// Chang Gung Memorial Hospital holds "Chang Gung", and a university with its hospital.
+const kinds = (
+  [
+    ['0xwsh0s01', ['Vega Cygnus Memorial Hospital', 'Vega Cygnus'], ['healthcare'], 'Cygnus'],
+    ['0xwsd0n03', ['Draco University'], ['education'], 'Draco'],
+    ['0xwsh0s04', ['Draco University Hospital', 'Draco'], ['healthcare'], 'Draco'],
+  ] as const
+).map(([id, [name, ...aliases], types, city]) =>
+  rorInstitution({
+    id: `https://ror.org/${id}`,
+    status: 'active',
+    types: [...types],
+    names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }, ...aliases.map((value) => ({ value, types: ['alias'], lang: 'en' }))],
+    locations: [{ geonames_details: { country_code: 'DE', country_name: 'Germany', name: city } }],
+    relationships: [],
+  }),
+);
+const byKind = new AffiliationResolver(kinds);
+
+test('a string naming a university is not read as a hospital or company whose name merely contains it, unless it names their kind', () => {
+  for (const units of ['Dept Comp Sci', 'Fac Appl Engn', 'Inst Phys']) {
+    const s = `Vega Cygnus Univ, ${units}, Germany`;
+    const r = byKind.resolve(s);
+    assert.deepEqual(
+      r.institutions.map((m) => m.name),
+      [],
+      s,
+    );
+    assert.equal(r.countryCode, 'DE', s);
+    assert.match(r.countryEvidence, /Vega Cygnus Memorial Hospital .* is a hospital and the string names a university, not a hospital: not read/, s);
+    assert.equal(counted(byKind.resolve(`Draco Univ, ${units}, Draco, Germany`)), 'Draco University');
+  }
+  // The hospital's kind named: the hospital.
+  assert.equal(counted(byKind.resolve('Vega Cygnus Univ, Vega Cygnus Mem Hosp, Dept Radiol, Germany')), 'Vega Cygnus Memorial Hospital');
+  assert.equal(counted(byKind.resolve('Draco Univ Hosp, Dept Radiol, Draco, Germany')), 'Draco University Hospital');
+});
+
+test("the mirror's registry: 'Univ Antwerp' and 'Chang Gung Univ' are not their hospitals; 'Univ Hosp Antwerp' and a hospital's whole name are", { skip }, async () => {
+  for (const s of ['Univ Antwerp, Dept Comp Sci, B-2000 Antwerp, Belgium', 'Chang Gung Univ, Dept Elect Engn, Taoyuan 33302, Taiwan', 'Univ Ulsan, Dept Elect Elect & Comp Engn, Ulsan 44610, South Korea']) {
+    const r = await resolve(s);
+    assert.deepEqual(
+      r.institutions.map((m) => m.name),
+      [],
+      s,
+    );
+    assert.match(r.countryEvidence, /is a hospital and the string names a university/, s);
+  }
+  assert.equal(counted(await resolve('Univ Hosp Antwerp, Dept Neurol, Edegem, Belgium')), 'Antwerp University Hospital');
+  // A hospital's whole registry name written is the hospital's, the university word in it or not.
+  assert.equal(counted(await resolve('Manchester University NHS Foundation Trust')), 'Manchester University NHS Foundation Trust');
+  assert.equal(counted(await resolve('Amsterdam UMC location Vrije Universiteit Amsterdam, Department of Anatomy & Neurosciences')), 'Amsterdam UMC Location Vrije Universiteit Amsterdam');
 });
