@@ -25,7 +25,7 @@ export async function ingestCommand(argv: string[]): Promise<ExitCode> {
     // Where this ingest's records assert an institution or country (OpenAlex does), how often derisk differs.
     const fileIds = outcome!.files.flatMap((f) => (f.fileId ? [f.fileId] : []));
     const agreement = await sourceAgreement(store, fileIds);
-    if (agreement.institutionBoth + agreement.countryBoth > 0) out.log(`  ${describeSourceAgreement(agreement)}`);
+    if (agreement.institutionBoth + agreement.countryBoth + agreement.unregistered > 0) for (const line of describeSourceAgreement(agreement)) out.log(`  ${line}`);
     if (outcome!.merges?.merged) out.log(`  ${describeMergeSummary(outcome!.merges)}`);
     return quarantinedNow(outcome!.files) > 0 ? EXIT.quarantined : EXIT.ok;
   });

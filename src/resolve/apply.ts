@@ -1,5 +1,6 @@
 import { EVIDENCE_STRINGS, insertColumns, type Store } from '../store/store.ts';
 import { ResolutionCache } from './cache.ts';
+import { sourceNamedSql } from '../indicators/unregistered.ts';
 import { resolutionVersionOf, type AffiliationResolver, type Resolution } from './matcher.ts';
 
 /** What the store keeps of a resolution; changed when it keeps more (the companies a string names, since round 14), so resolutions stored without it are redone. */
@@ -139,51 +140,80 @@ async function takeFromCache(store: Store, cache: ResolutionCache, version: stri
 
 /** How often the institution and country a source asserts for an affiliation (OpenAlex does) differ from derisk's own resolution of the same string. */
 export interface SourceAgreement {
-  /** Distinct strings where the source names a registry institution and derisk counts one (tier strong or better). */
+  /** Distinct strings where the source names an institution (in the loaded registry or not) and derisk resolves one (tier strong or better). */
   institutionBoth: number;
+  /** Of those, the strings where none of derisk's institutions (nor a unit it finds) is one the source names: derisk's is counted, the source's kept beside. */
   institutionDiffers: number;
   /** Distinct strings where both the source and derisk give a country. */
   countryBoth: number;
   countryDiffers: number;
+  /** Distinct strings where the source names an institution the loaded registry does not hold (counted without the source's country). */
+  unregistered: number;
+  /** A few of the differing strings, first by string: what the source says and what derisk counts. */
+  examples: { raw: string; source: string; derisk: string }[];
 }
+
+/** How many differing strings the summary names. */
+const EXAMPLES = 3;
 
 /**
  * Compares, per distinct affiliation string, what the source asserted (kept in
  * `affiliations.given_ror_ids` / `given_countries`) with derisk's resolution. Either may be the
- * wrong one: the figure says how much rests on which matcher is believed. Only the records kept
- * from `fileIds` count, so an ingest's summary speaks of that ingest, not of earlier ones.
+ * wrong one; where they differ the count is derisk's (src/store/refresh.sql). A source's
+ * institution the registry lacks is compared too (round 48: leaving it out hid a contradicted
+ * one). Only the records kept from `fileIds` count, so an ingest's summary speaks of that ingest,
+ * not of earlier ones.
  */
 export async function sourceAgreement(store: Store, fileIds: readonly string[]): Promise<SourceAgreement> {
-  const row = await store.one<{ ib: number; id: number; cb: number; cd: number }>(
+  const row = await store.one<{ ib: number; id: number; cb: number; cd: number; un: number; examples: { raw: string; source: string; derisk: string }[] | null }>(
     // The file's affiliations are read once and each pair of counts taken in one pass: four scalar
     // subqueries over inlined CTEs read them four times, which cost an ingest of 50,000 works more
     // than any statement of its refresh.
     `WITH these AS MATERIALIZED (
-       SELECT a.raw, a.given_ror_ids, a.given_countries FROM affiliations a JOIN records r ON r.source = a.source AND r.source_id = a.source_id
+       SELECT a.raw, a.given_ror_ids, a.given_names, a.given_countries FROM affiliations a JOIN records r ON r.source = a.source AND r.source_id = a.source_id
        WHERE r.file_id IN (SELECT unnest(from_json($1, '["VARCHAR"]'))) AND a.raw <> ''),
-     given_ids AS (
-       SELECT g.raw, list_distinct(list(i.ror_id)) AS ids
-       FROM (SELECT raw, unnest(given_ror_ids) AS ror_id FROM these) g JOIN institutions i ON i.ror_id = g.ror_id
-       GROUP BY g.raw),
+     given_named AS (SELECT DISTINCT raw, unnest(given_ror_ids) AS ror_id, unnest(given_names) AS name FROM these),
+     given_ids AS (SELECT raw, list(DISTINCT ror_id) AS ids FROM given_named GROUP BY raw),
      given_countries AS (
        SELECT raw, list_distinct(list(code)) AS codes
        FROM (SELECT raw, unnest(given_countries) AS code FROM these)
        GROUP BY raw),
-     institution AS (
-       SELECT count(*)::DOUBLE AS ib, count(*) FILTER (WHERE NOT list_contains(g.ids, o.ror_id))::DOUBLE AS id
+     ours AS (
+       SELECT g.raw, bool_or(list_contains(g.ids, o.ror_id)) AS agrees,
+         first(o.ror_id ORDER BY o.is_primary DESC, o.score DESC, o.ror_id) FILTER (WHERE o.unit_of IS NULL AND o.tier IN ('exact', 'strong')) AS ror_id
        FROM given_ids g JOIN resolution_institutions o ON o.raw = g.raw
-       WHERE o.is_primary AND o.unit_of IS NULL AND o.tier IN ('exact', 'strong')),
+       GROUP BY g.raw),
+     institution AS (
+       SELECT count(*) FILTER (WHERE ror_id IS NOT NULL)::DOUBLE AS ib, count(*) FILTER (WHERE ror_id IS NOT NULL AND NOT agrees)::DOUBLE AS id FROM ours),
+     differing AS (
+       SELECT o.raw, (SELECT string_agg(coalesce(i.name, ${sourceNamedSql("coalesce(nullif(n.name, ''), 'unnamed')", 'n.ror_id')}), '; ' ORDER BY n.ror_id)
+                      FROM given_named n LEFT JOIN institutions i ON i.ror_id = n.ror_id WHERE n.raw = o.raw) AS source,
+         d.name || ' (ROR ' || d.ror_id || ')' AS derisk
+       FROM ours o JOIN institutions d ON d.ror_id = o.ror_id WHERE NOT o.agrees
+       ORDER BY o.raw LIMIT ${EXAMPLES}),
+     unregistered AS (
+       SELECT count(DISTINCT raw)::DOUBLE AS un FROM given_named g WHERE NOT EXISTS (SELECT 1 FROM institutions i WHERE i.ror_id = g.ror_id)),
      country AS (
        SELECT count(*)::DOUBLE AS cb, count(*) FILTER (WHERE NOT list_contains(g.codes, r.country_code))::DOUBLE AS cd
        FROM given_countries g JOIN resolutions r ON r.raw = g.raw WHERE r.country_code IS NOT NULL)
-     SELECT ib, id, cb, cd FROM institution, country`,
+     SELECT ib, id, cb, cd, un, (SELECT list({'raw': raw, 'source': source, 'derisk': derisk} ORDER BY raw) FROM differing) AS examples
+     FROM institution, country, unregistered`,
     [JSON.stringify(fileIds)],
   );
-  return { institutionBoth: row?.ib ?? 0, institutionDiffers: row?.id ?? 0, countryBoth: row?.cb ?? 0, countryDiffers: row?.cd ?? 0 };
+  return {
+    institutionBoth: row?.ib ?? 0,
+    institutionDiffers: row?.id ?? 0,
+    countryBoth: row?.cb ?? 0,
+    countryDiffers: row?.cd ?? 0,
+    unregistered: row?.un ?? 0,
+    examples: row?.examples ?? [],
+  };
 }
 
 const share = (n: number, of: number) => (of === 0 ? 'n/a' : `${((100 * n) / of).toFixed(1)}%`);
 
-/** One line for the ingest summary. */
-export const describeSourceAgreement = (a: SourceAgreement): string =>
-  `source-asserted vs derisk: institution differs on ${a.institutionDiffers} of ${a.institutionBoth} strings (${share(a.institutionDiffers, a.institutionBoth)}), country on ${a.countryDiffers} of ${a.countryBoth} (${share(a.countryDiffers, a.countryBoth)})`;
+/** The ingest summary's lines: the figures, then each differing string named. */
+export const describeSourceAgreement = (a: SourceAgreement): string[] => [
+  `source-asserted vs derisk: institution differs on ${a.institutionDiffers} of ${a.institutionBoth} strings (${share(a.institutionDiffers, a.institutionBoth)}; derisk's counted, the source's kept beside), country on ${a.countryDiffers} of ${a.countryBoth} (${share(a.countryDiffers, a.countryBoth)}); ${a.unregistered} ${a.unregistered === 1 ? 'string names' : 'strings name'} an institution not in the loaded registry (counted without the source's country)`,
+  ...a.examples.map((e) => `  ${JSON.stringify(e.raw)}: the source says ${e.source}; derisk counts ${e.derisk}`),
+];

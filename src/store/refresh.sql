@@ -48,18 +48,34 @@ WHERE coalesce(rf.score, 1) >= c.min_score;
 -- the works its corrections touch is built by the same two statements (src/resolve/org-view.ts),
 -- over {{counted_affiliations}}: the affiliations with the institutions the source gave each string,
 -- save where the organisation's corrections overrule the source (src/store/refresh.ts, rebuildOrgWorks).
+-- The source's institutions count where the string does not contradict them (round 48): where derisk
+-- resolves the string, at the counted tier and at least strong, to institutions none of which is the
+-- source's (nor a unit derisk finds of one), derisk's count and the source's claim is kept beside
+-- (matched_by 'derisk-over-source', source_ror_ids). A source's institution the loaded registry does
+-- not hold counts (matched_by 'source-unregistered') without the source's country: only the string's.
 CREATE OR REPLACE TABLE {{work_affiliations}} AS
 WITH aff AS (
   SELECT w.work_id, w.year, a.author_seq, a.aff_seq, a.raw, a.given_ror_ids, a.given_countries
   FROM {{works}} w JOIN {{counted_affiliations}} a ON a.source = w.source AND a.source_id = w.source_id
 ),
-matched AS (
-  SELECT aff.work_id, aff.author_seq, aff.aff_seq, g.ror_id, 'exact' AS tier, 'source' AS matched_by
-  FROM aff, unnest(aff.given_ror_ids) AS g(ror_id)
-  UNION ALL
-  SELECT aff.work_id, aff.author_seq, aff.aff_seq, ri.ror_id, ri.tier, 'derisk' AS matched_by
+contradicted AS (
+  SELECT aff.work_id, aff.author_seq, aff.aff_seq
   FROM aff JOIN {{resolution_institutions}} ri ON ri.raw = aff.raw
-  WHERE len(aff.given_ror_ids) = 0 AND ri.unit_of IS NULL
+  WHERE len(aff.given_ror_ids) > 0
+  GROUP BY aff.work_id, aff.author_seq, aff.aff_seq
+  HAVING bool_or(ri.unit_of IS NULL AND CASE ri.tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 ELSE 0 END >= greatest($1, 2))
+    AND NOT bool_or(list_contains(aff.given_ror_ids, ri.ror_id))
+),
+matched AS (
+  SELECT g.work_id, g.author_seq, g.aff_seq, g.ror_id, 'exact' AS tier, CASE WHEN i.ror_id IS NULL THEN 'source-unregistered' ELSE 'source' END AS matched_by
+  FROM (SELECT work_id, author_seq, aff_seq, unnest(given_ror_ids) AS ror_id FROM aff) g
+  LEFT JOIN institutions i ON i.ror_id = g.ror_id
+  ANTI JOIN contradicted c ON c.work_id = g.work_id AND c.author_seq = g.author_seq AND c.aff_seq = g.aff_seq
+  UNION ALL
+  SELECT aff.work_id, aff.author_seq, aff.aff_seq, ri.ror_id, ri.tier, CASE WHEN len(aff.given_ror_ids) = 0 THEN 'derisk' ELSE 'derisk-over-source' END AS matched_by
+  FROM aff JOIN {{resolution_institutions}} ri ON ri.raw = aff.raw
+  LEFT JOIN contradicted c ON c.work_id = aff.work_id AND c.author_seq = aff.author_seq AND c.aff_seq = aff.aff_seq
+  WHERE (len(aff.given_ror_ids) = 0 OR c.work_id IS NOT NULL) AND ri.unit_of IS NULL
     AND CASE ri.tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END >= $1
 ),
 -- Where the string places a company's lab ("Huawei Noah's Ark Lab, London, UK": GB), a match to one of
@@ -70,10 +86,12 @@ authors AS (SELECT work_id, count(DISTINCT author_seq) AS n FROM aff GROUP BY wo
 affs AS (SELECT work_id, author_seq, count(*) AS n FROM aff GROUP BY work_id, author_seq),
 insts AS (SELECT work_id, author_seq, aff_seq, count(*) AS n FROM matched GROUP BY work_id, author_seq, aff_seq)
 SELECT aff.work_id, aff.year, aff.author_seq, aff.aff_seq, m.ror_id,
-  coalesce(CASE WHEN m.matched_by = 'derisk' AND list_contains(i.types, 'company') THEN pc.country_code END, i.country_code, aff.given_countries[1], r.country_code) AS country_code,
+  coalesce(CASE WHEN m.matched_by LIKE 'derisk%' AND list_contains(i.types, 'company') THEN pc.country_code END, i.country_code,
+    CASE WHEN m.matched_by IS DISTINCT FROM 'source-unregistered' THEN aff.given_countries[1] END, r.country_code) AS country_code,
   coalesce(m.tier, CASE WHEN coalesce(aff.given_countries[1], r.country_code) IS NOT NULL THEN 'country-only' ELSE 'unresolved' END) AS tier,
   m.matched_by,
-  1.0 / authors.n / affs.n / coalesce(insts.n, 1) AS weight
+  1.0 / authors.n / affs.n / coalesce(insts.n, 1) AS weight,
+  CASE WHEN m.matched_by = 'derisk-over-source' THEN aff.given_ror_ids END AS source_ror_ids
 FROM aff
 JOIN authors USING (work_id)
 JOIN affs USING (work_id, author_seq)

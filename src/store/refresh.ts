@@ -100,6 +100,9 @@ export const COUNTRY_SET_STATEMENTS = REFRESH.filter((sql) => /TABLE (work_count
 export const INSTITUTION_SET_STATEMENTS = REFRESH.filter((sql) => /TABLE (work_institution_sets|institution_set_counts|summary_keys) /.test(sql));
 const UPLOAD_REFRESH = statements('./upload-refresh.sql');
 
+/** How refresh.sql counts an affiliation; changed with it, so works counted by an earlier rule are counted again (round 48: the source's institution yields where the string contradicts it). */
+const COUNTING = 'source-checked-r48oa49';
+
 /**
  * What the analytics were last built from beside the records: the lowest tier counted, the field
  * rules, the resolver and registry behind every resolution. Any change of it changes the derived
@@ -110,7 +113,7 @@ const UPLOAD_REFRESH = statements('./upload-refresh.sql');
  */
 async function basisOf(store: Store, minTier: Exclude<Tier, 'unresolved'>, taxonomy: Taxonomy): Promise<string> {
   const rules = sha256Hex(JSON.stringify([...taxonomy.fields.values()].map((f) => [f.id, f.rules]))).slice(0, 16);
-  return JSON.stringify({ minTier, rules, resolution: await resolutionVersion(store), stamped: 1 });
+  return JSON.stringify({ minTier, rules, resolution: await resolutionVersion(store), stamped: 1, counting: COUNTING });
 }
 
 /** Patent files only add rows: their counts say whether the patents' places and fields are due. */

@@ -34,7 +34,8 @@ test('the ingest summary says how often the institution and country OpenAlex ass
         authorship('Aurora University of Technology, Auroraville, Germany', [{ ror: 'https://ror.org/0agree000', country_code: 'DE' }]),
         // OpenAlex placed the author at another institution, in another country.
         authorship('Borealis Institute of Science, Boreville, France', [{ ror: 'https://ror.org/0agree000', country_code: 'DE' }]),
-        // OpenAlex names an institution the registry does not hold: no institution to compare, the country agrees.
+        // OpenAlex names an institution the registry does not hold: compared all the same (round 48: left out, a contradicted one went
+        // unseen), and counted among the unregistered; the country agrees.
         authorship('Borealis Institute of Science, France', [{ ror: 'https://ror.org/0nxtxn200', country_code: 'FR' }]),
         // OpenAlex asserts nothing: not compared.
         authorship('Aurora University of Technology, Germany', []),
@@ -43,13 +44,23 @@ test('the ingest summary says how often the institution and country OpenAlex ass
     const first = await ingestWorks(store, 'openalex', writeTemp('works.jsonl', `${JSON.stringify(work)}\n`, dir), { quarantineDir: join(dir, 'q') });
     await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
     const agreement = await sourceAgreement(store, [first.fileId]);
-    assert.deepEqual(agreement, { institutionBoth: 2, institutionDiffers: 1, countryBoth: 3, countryDiffers: 1 });
-    assert.equal(describeSourceAgreement(agreement), 'source-asserted vs derisk: institution differs on 1 of 2 strings (50.0%), country on 1 of 3 (33.3%)');
+    assert.deepEqual(
+      { ...agreement, examples: agreement.examples.map((e) => e.raw) },
+      {
+        institutionBoth: 3,
+        institutionDiffers: 2,
+        countryBoth: 3,
+        countryDiffers: 1,
+        unregistered: 1,
+        examples: ['Borealis Institute of Science, Boreville, France', 'Borealis Institute of Science, France'],
+      },
+    );
+    assert.equal(describeSourceAgreement(agreement)[0], "source-asserted vs derisk: institution differs on 2 of 3 strings (66.7%; derisk's counted, the source's kept beside), country on 1 of 3 (33.3%); 1 string names an institution not in the loaded registry (counted without the source's country)");
     // A later file of another shape (openalex_id for id) is quarantined whole: its summary has nothing to compare, not the earlier figure.
     const { id: _id, ...misshapen } = work;
     const second = await ingestWorks(store, 'openalex', writeTemp('other.jsonl', `${JSON.stringify({ ...misshapen, openalex_id: work.id })}\n`, dir), { quarantineDir: join(dir, 'q') });
     assert.equal(second.quarantined, 1);
-    assert.deepEqual(await sourceAgreement(store, [second.fileId]), { institutionBoth: 0, institutionDiffers: 0, countryBoth: 0, countryDiffers: 0 });
+    assert.deepEqual(await sourceAgreement(store, [second.fileId]), { institutionBoth: 0, institutionDiffers: 0, countryBoth: 0, countryDiffers: 0, unregistered: 0, examples: [] });
   } finally {
     store.close();
   }
@@ -60,8 +71,8 @@ test('with nothing asserted by any source the figure says so instead of dividing
   const store = await Store.open(join(dir, 'derisk.duckdb'));
   try {
     const agreement = await sourceAgreement(store, []);
-    assert.deepEqual(agreement, { institutionBoth: 0, institutionDiffers: 0, countryBoth: 0, countryDiffers: 0 });
-    assert.match(describeSourceAgreement(agreement), /0 of 0 strings \(n\/a\)/);
+    assert.deepEqual(agreement, { institutionBoth: 0, institutionDiffers: 0, countryBoth: 0, countryDiffers: 0, unregistered: 0, examples: [] });
+    assert.match(describeSourceAgreement(agreement)[0]!, /0 of 0 strings \(n\/a;/);
   } finally {
     store.close();
   }

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ingestWorks } from '../../src/ingest/pipeline.ts';
+import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
+import { describeSourceAgreement, resolvePending, sourceAgreement } from '../../src/resolve/apply.ts';
+import { AffiliationResolver } from '../../src/resolve/matcher.ts';
+import { refreshAnalytics } from '../../src/store/refresh.ts';
+import { Store } from '../../src/store/store.ts';
+import { INPUT, tempDir } from '../helpers/fixtures.ts';
+
+// One work per case (test/input/openalex-source-claims.jsonl), each with a TU Dresden author the
+// source and the string agree on, and one author whose string and asserted institution are the case.
+const WORKS = join(INPUT, 'openalex-source-claims.jsonl');
+
+async function ingested() {
+  const dir = tempDir();
+  const store = await Store.open(join(dir, 'derisk.duckdb'));
+  await ingestRegistry(store, join(INPUT, 'ror-small.jsonl'));
+  const report = await ingestWorks(store, 'openalex', WORKS, { quarantineDir: join(dir, 'q') });
+  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)), undefined, undefined, null);
+  await refreshAnalytics(store);
+  return { store, fileId: report.fileId };
+}
+
+/** The counted rows of the case's second author: institution, country, how matched, the source's claim kept beside. */
+async function counted(store: Store, work: string) {
+  return store.all<{ ror_id: string | null; country_code: string | null; matched_by: string | null; source_ror_ids: string[] | null }>(`SELECT ror_id, country_code, matched_by, source_ror_ids FROM work_affiliations WHERE work_id = $1 AND author_seq = 1 ORDER BY ror_id`, [`openalex:${work}`]);
+}
+
+test('where the author’s string names another registry institution than the source asserts, derisk’s is counted and the source’s kept beside', async () => {
+  const { store } = await ingested();
+  try {
+    // The red team's case: Tsinghua written, Space Engineering University (not in the registry) asserted.
+    assert.deepEqual(await counted(store, 'W9000000001'), [{ ror_id: '03cve4549', country_code: 'CN', matched_by: 'derisk-over-source', source_ror_ids: ['04rj1td02'] }]);
+    // Oxford written, Harbin Engineering University (in the registry, in China) asserted: not a Chinese co-publication.
+    assert.deepEqual(await counted(store, 'W9000000002'), [{ ror_id: '052gg0110', country_code: 'GB', matched_by: 'derisk-over-source', source_ror_ids: ['03x80pn82'] }]);
+    const countries = await store.all<{ country_code: string }>(`SELECT DISTINCT country_code FROM work_institutions WHERE work_id = 'openalex:W9000000002' ORDER BY 1`);
+    assert.deepEqual(
+      countries.map((c) => c.country_code),
+      ['DE', 'GB'],
+    );
+  } finally {
+    store.close();
+  }
+});
+
+test('the source’s institution counts where the string agrees with it or says nothing derisk resolves', async () => {
+  const { store } = await ingested();
+  try {
+    assert.deepEqual(await counted(store, 'W9000000003'), [{ ror_id: '00a2xv884', country_code: 'CN', matched_by: 'source', source_ror_ids: null }]);
+    assert.deepEqual(await counted(store, 'W9000000005'), [{ ror_id: '01yqg2h08', country_code: 'CN', matched_by: 'source', source_ror_ids: null }]);
+  } finally {
+    store.close();
+  }
+});
+
+test('an institution the source asserts and the loaded registry lacks is marked so and not placed in the country only the source gives', async () => {
+  const { store } = await ingested();
+  try {
+    // OpenAlex places Danfoss in China; "Danfoss Drives" names no country.
+    assert.deepEqual(await counted(store, 'W9000000004'), [{ ror_id: '004hb4039', country_code: null, matched_by: 'source-unregistered', source_ror_ids: null }]);
+    const cn = await store.one<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM work_institutions WHERE work_id = 'openalex:W9000000004' AND country_code = 'CN'`);
+    assert.equal(cn!.n, 0);
+  } finally {
+    store.close();
+  }
+});
+
+test('the ingest summary counts a disagreement with an institution the registry lacks, and names the strings that differ', async () => {
+  const { store, fileId } = await ingested();
+  try {
+    const a = await sourceAgreement(store, [fileId]);
+    // Both name an institution: Dresden (once: the same string in each work), Tsinghua, Oxford, Zhejiang; two differ.
+    assert.equal(a.institutionBoth, 4);
+    assert.equal(a.institutionDiffers, 2);
+    // Space Engineering University and Danfoss.
+    assert.equal(a.unregistered, 2);
+    assert.deepEqual(a.examples, [
+      { raw: 'Tsinghua University, Beijing, China', source: 'Space Engineering University (ROR 04rj1td02, not in the loaded registry)', derisk: 'Tsinghua University (ROR 03cve4549)' },
+      { raw: 'University of Oxford, Oxford, UK', source: 'Harbin Engineering University', derisk: 'University of Oxford (ROR 052gg0110)' },
+    ]);
+    const lines = describeSourceAgreement(a);
+    assert.match(lines[0]!, /institution differs on 2 of 4 strings \(50\.0%; derisk's counted, the source's kept beside\).*2 strings name an institution not in the loaded registry/);
+    assert.equal(lines[1], '  "Tsinghua University, Beijing, China": the source says Space Engineering University (ROR 04rj1td02, not in the loaded registry); derisk counts Tsinghua University (ROR 03cve4549)');
+  } finally {
+    store.close();
+  }
+});
