@@ -120,24 +120,30 @@ test('who leads: first and corresponding authors by region, funders, and the wor
   );
 });
 
-test('an institution the source names by a ROR id the registry lacks is shown by the name and country the source gave, never as a bare id', async () => {
-  // OpenAlex ties an authorship to Danfoss (004hb4039, absent from the partial registry) without a raw string; another id it names without a name.
-  const openalexWork = (n: number, institutions: object[]) => ({
+test('an institution the source names by a ROR id the registry lacks is shown by the name the source gave, never as a bare id, in the country the string gives', async () => {
+  // OpenAlex ties authorships to Danfoss (004hb4039, absent from the partial registry) and places it in China; another id it names without a name.
+  const openalexWork = (n: number, institutions: object[], raw?: string) => ({
     id: `https://openalex.org/W${n}`,
     doi: `10.5555/unregistered.${n}`,
     publication_year: 2022,
     authorships: [
       { author_position: 'first', raw_affiliation_strings: [AFF.delft] },
-      { author_position: 'last', institutions, countries: ['CN'] },
+      { author_position: 'last', institutions, countries: ['CN'], ...(raw ? { raw_affiliation_strings: [raw] } : {}) },
     ],
   });
   const danfoss = { id: 'https://openalex.org/I1', display_name: 'Danfoss', ror: 'https://ror.org/004hb4039', country_code: 'CN' };
   const nameless = { id: 'https://openalex.org/I2', ror: 'https://ror.org/0unnamed0', country_code: 'CN' };
-  const own = await landscapeStore(tempDir(), [openalexWork(20, [danfoss]), openalexWork(21, [danfoss]), openalexWork(22, [nameless])]);
+  const own = await landscapeStore(tempDir(), [
+    openalexWork(20, [danfoss], 'Danfoss Power Electronics, Tianjin, China'),
+    openalexWork(21, [danfoss], 'Danfoss Power Electronics, Tianjin, China'),
+    openalexWork(22, [nameless], 'Power Electronics Laboratory, Tianjin, China'),
+    // Round 48: with no string, only the source places Danfoss in China, which the registry cannot confirm: not a Chinese partner.
+    openalexWork(23, [danfoss]),
+  ]);
   try {
     const top = await topInstitutions(own, regions, 'CN', 'EU27AC', 10);
     const byId = new Map(top.map((t) => [t.rorId, t]));
-    assert.deepEqual([byId.get('004hb4039')?.name, byId.get('004hb4039')?.countryCode], ['Danfoss (ROR 004hb4039, not in the loaded registry)', 'CN']);
+    assert.deepEqual([byId.get('004hb4039')?.name, byId.get('004hb4039')?.countryCode, byId.get('004hb4039')?.copublications], ['Danfoss (ROR 004hb4039, not in the loaded registry)', 'CN', 2]);
     assert.deepEqual([byId.get('0unnamed0')?.name, byId.get('0unnamed0')?.countryCode], ['ROR 0unnamed0 (not in the loaded registry)', 'CN']);
     const delft = (await topInstitutions(own, regions, 'EU27AC', 'CN', 1))[0]!;
     assert.equal(delft.name, 'Delft University of Technology');
