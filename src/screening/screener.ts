@@ -548,9 +548,11 @@ export class Screener {
       // address whose link is a department's ("Stanford University, Department of Physics and Astronomy").
       if (split.weak || named.length !== 1 || groups.length > 0) continue;
       const [known, other] = sides[0] === named[0] ? [sides[0]!, sides[1]!] : [sides[1]!, sides[0]!];
+      // Not at a symbol written inside a name ("S&C Trade": "S" is a listed acronym), nor beside an ambiguous side: a
+      // fragment of a name is often a namesake's ("China Coal Technology" of "China Coal Technology and Engineering Group").
       if (!split.spaced || other.r?.state !== 'unknown' || !this.mayName(other.part) || !(known.r!.state === 'listed' || this.wholeName(known.part))) continue;
       // Read whole, the field must be no other institution than the recognised party ("Tianjin University of Technology and
-      // Education" is one university, not Tianjin University of Technology and "Education").
+      // Education, Tianjin, China" is one university, not Tianjin University of Technology and "Education").
       const one = asOne();
       if (one.state === 'listed' || one.state === 'ambiguous' || one.institutions.some((i) => !known.r!.institutions.some((k) => k.rorId === i.rorId))) continue;
       return this.fieldAnswer(query, text, [known, { part: other.part, why: `it names a party not identified: "${other.part}"`, r: null, several: false }]);

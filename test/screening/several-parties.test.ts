@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
+import { batchCsv, screenBatch } from '../../src/screening/batch.ts';
 import { buildScreeningContext } from '../../src/screening/context.ts';
 import { loadListCatalogue, readCatalogueList } from '../../src/screening/lists.ts';
 import { unsensitiveCaseWith } from '../helpers/cases.ts';
@@ -225,6 +226,9 @@ test('a recognised name, a link and words naming no recognised party is never no
   }
   // A department's link is no second party.
   assert.doesNotMatch(screener.screen('Stanford University, Department of Physics and Astronomy').headline, /names a party not identified/);
+  // A symbol written without spaces joins one name; a field read whole as another institution is that institution.
+  assert.doesNotMatch(screener.screen('S&C Trade PTY Comapny Limited').headline, /names several parties/);
+  assert.equal(screener.screen('Tianjin University of Technology and Education, Tianjin, China').state, 'not-listed');
 });
 
 test('a unit after the first party and a comma, then a link and a listed name: the listed party is found', async () => {
@@ -306,6 +310,11 @@ test('three parties: the listed one is found, the field said to name several', a
     );
     assert.match(r.headline, /names several parties/, field);
   }
+  // The batch row is the same answer.
+  const batch = screenBatch(screener, ['ETH Zurich, Tsinghua University and Huawei']);
+  assert.equal(batch.rows[0]!.state, 'listed');
+  assert.equal(batch.rows[0]!.level, 'very-high');
+  assert.match(batchCsv(batch), /names several parties/);
 });
 
 test('a joint lab with the listed party first or second, and a Chinese field whose other party the registry lacks: the listed party is found', async () => {
