@@ -31,6 +31,8 @@ export interface Placeholders {
   splitsIn(name: string): PartySplit[];
   /** Why a side of a split names a party only by group wording ("partners", "industry partner tbc", "合作单位"), or undefined. */
   groupReason(name: string): string | undefined;
+  /** A name with a placeholder word after it ("Huawei TBC", "NUDT (to be confirmed)"): the name, and the word; undefined otherwise. */
+  tentative(name: string): { name: string; word: string } | undefined;
 }
 
 /** A field cut in two at a link: the parties each side names are screened on their own. */
@@ -39,6 +41,8 @@ export interface PartySplit {
   right: string;
   link: string;
   weak: boolean;
+  /** Whether the link is written apart from the words beside it (" and ", " & ", a Chinese link): "S&C Trade" is one name. */
+  spaced: boolean;
 }
 
 interface DescriptionRules {
@@ -68,6 +72,10 @@ interface SeveralRules {
   groupWords: string[];
   roleWords: string[];
   cjkGroupWords: string[];
+  /** Words closing a bracket that make what precedes them another party ("(Huawei-funded)"). Round 48 (party49); optional. */
+  trailingLinks: string[];
+  /** Kind words that, after a number or ordinal, name one unit ("31 Research Institute"), not a group. Round 48 (party49); optional. */
+  numberedUnitKinds: string[];
 }
 
 const words = (key: string): string[] => key.split(/[\s,;:]+/).filter((w) => w !== '');
@@ -137,11 +145,14 @@ function describer(names: Map<string, string>, rules: DescriptionRules): (key: s
 }
 
 const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// An empty list matches nothing: an office's own file may leave a list out.
 const anyOf = (ws: string[]): string =>
-  [...ws]
-    .sort((a, b) => b.length - a.length)
-    .map(escape)
-    .join('|');
+  ws.length === 0
+    ? '(?!)'
+    : [...ws]
+        .sort((a, b) => b.length - a.length)
+        .map(escape)
+        .join('|');
 
 /** A link in a field between what it names: where it stands, as written, and which rule it serves. */
 interface FieldLink {
@@ -233,7 +244,7 @@ function otherParties(names: Map<string, string>, rules: DescriptionRules, links
 }
 
 /** Where a field may be cut into two parties, and whether a side only describes a group of them. */
-function severalParties(names: Map<string, string>, rules: DescriptionRules, links: (text: string) => FieldLink[]): Pick<Placeholders, 'splitsIn' | 'groupReason'> {
+function severalParties(names: Map<string, string>, rules: DescriptionRules, links: (text: string) => FieldLink[]): Pick<Placeholders, 'splitsIn' | 'groupReason' | 'tentative'> {
   const o = rules.otherParties;
   const s = o.several;
   const cjkLink = new RegExp(`(?<=\\p{Script=Han})(?:${anyOf(s.cjkLinks)})(?=\\p{Script=Han})`, 'gu');
@@ -242,27 +253,47 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
   const cjkGroup = new RegExp(`^(?:${anyOf([...o.cjkIndefinite, ...s.cjkGroupWords])})*(?:${anyOf(o.cjkKinds)})+$`, 'u');
   const trimEnds = (t: string) => t.replace(/^[\s,;:–—-]+|[\s,;:–—-]+$/gu, '');
   const balanced = (t: string) => (t.match(/[([]/g) ?? []).length === (t.match(/[)\]]/g) ?? []).length;
+  const numberedUnit = new Set(s.numberedUnitKinds);
+  const trailing = new RegExp(`\\s*(?:${anyOf(s.trailingLinks)})$`, 'iu');
+  // A placeholder word after a name, bare or in brackets: of three letters or more, or one starting "to be" ("NA" is a word in many names).
+  const held = [...names.keys()].filter((n) => n.length >= 3 && /\p{L}/u.test(n));
+  const pending = new RegExp(`^(.*?\\S)(?:[\\s,;:–—-]+[([]?|\\s*[([])\\s*(${anyOf(held)})\\.?\\s*[)\\]]?$`, 'iu');
   return {
+    tentative: (name) => {
+      const m = pending.exec(name.trim());
+      return m && balanced(m[1]!) && /\p{L}/u.test(m[1]!) ? { name: m[1]!.trim(), word: m[2]! } : undefined;
+    },
     splitsIn: (name) => {
       const text = name.trim();
       const out: (PartySplit & { at: number })[] = [];
       const cut = (at: number, end: number, weak: boolean) => {
         const [left, right] = [trimEnds(text.slice(0, at)), trimEnds(text.slice(end))];
         // A link inside a bracket is the bracket's business ("(with Beihang University)"): only cuts between whole brackets.
-        if (left !== '' && right !== '' && balanced(left) && balanced(right)) out.push({ left, right, link: text.slice(at, end).trim(), weak, at });
+        const spaced = /^[\s,;:([–—-]|[\s,;:]$/u.test(text.slice(at, end)) || /\p{Script=Han}/u.test(text.slice(at, end));
+        if (left !== '' && right !== '' && balanced(left) && balanced(right)) out.push({ left, right, link: text.slice(at, end).trim(), weak, spaced, at });
       };
       for (const m of links(text)) if (m.joins) cut(m.at, m.end, false);
       for (const m of text.matchAll(cjkLink)) cut(m.index, m.index + m[0].length, false);
       for (const m of text.matchAll(/,/g)) cut(m.index, m.index + 1, true);
       const bracket = /^(.*\S)\s*[([]([^()[\]]+)[)\]]$/u.exec(text);
-      if (bracket && balanced(bracket[1]!)) out.push({ left: bracket[1]!.trim(), right: bracket[2]!.trim(), link: '(…)', weak: true, at: bracket[1]!.length });
+      if (bracket && balanced(bracket[1]!)) {
+        // A bracket opening with a link ("(partner: Huawei)", "(via NUDT)") or closing with one ("(Huawei-funded)") names another party.
+        const inner = bracket[2]!.trim();
+        const opening = links(inner).find((m) => m.joins && m.at === 0);
+        const closing = trailing.exec(inner);
+        const named = opening ? trimEnds(inner.slice(opening.end)) : closing ? trimEnds(inner.slice(0, closing.index)) : '';
+        if (named !== '') out.push({ left: bracket[1]!.trim(), right: named, link: opening?.link ?? closing![0].trim(), weak: false, spaced: true, at: bracket[1]!.length });
+        else out.push({ left: bracket[1]!.trim(), right: inner, link: '(…)', weak: true, spaced: true, at: bracket[1]!.length });
+      }
       return out.sort((a, b) => a.at - b.at).map(({ at: _, ...split }) => split);
     },
     groupReason: (name) => {
       const key = placeholderKey(name).replace(/\s+/g, ' ').trim();
       if (/\p{Script=Han}/u.test(key)) return cjkGroup.test(key) ? `"${name.trim()}" names no organisation, only a kind of partner` : undefined;
       const said = key.split(/[\s,;:()[\].]+/).filter((w) => w !== '');
-      const only = said.length > 0 && said.every((w) => allowed.has(w) || /^\d+$/.test(w)) && said.some((w) => grouping.has(w));
+      // A number or ordinal before a unit's kind word names one unit ("31 Research Institute", "3rd Academy"); "partner 2 pending" is a group.
+      const numbered = said.some((w, i) => /^\d+(?:st|nd|rd|th)?$/.test(w) && numberedUnit.has(said[i + 1] ?? ''));
+      const only = !numbered && said.length > 0 && said.every((w) => allowed.has(w) || /^\d+$/.test(w)) && said.some((w) => grouping.has(w));
       return only ? `"${name.trim()}" names no organisation, only a group or kind of partners` : undefined;
     },
   };
@@ -279,15 +310,22 @@ export function loadPlaceholders(file: string, fail: (message: string) => Error)
   }
   if (!doc.provenance?.sources) throw fail(`${file}: the placeholder names need provenance`);
   const rules = doc.descriptions as DescriptionRules | undefined;
-  const others = rules?.otherParties;
-  const several = others?.several;
-  const lists = others && several ? [others.links, others.quantifiers, others.closing, others.groups, others.cjkLinks, others.cjkIndefinite, others.cjkKinds, others.cjkClosing, others.relations, several.links, several.cjkLinks, several.groupWords, several.roleWords, several.cjkGroupWords] : [null];
-  if (!rules || !others || ![rules.indefinite, rules.kinds, rules.placeLinks, ...lists].every((l) => Array.isArray(l) && l.every((w) => typeof w === 'string')) || typeof rules.toBe !== 'string') {
-    throw fail(`${file}: descriptions needs the word lists indefinite, kinds and placeLinks, toBe, and otherParties with links, quantifiers, closing, groups, cjkLinks, cjkIndefinite, cjkKinds, cjkClosing, relations and several (links, cjkLinks, groupWords, roleWords, cjkGroupWords)`);
+  // otherParties (round 47) and its lists, several (round 48) and its lists are optional, each empty when left out: an
+  // office's own file written before them is read as it was written. A list given must be a list of words.
+  const optional = (o: Record<string, unknown> | undefined, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o?.[k] ?? []]));
+  const given = rules?.otherParties as unknown as Record<string, unknown> | undefined;
+  const several = optional(given?.several as Record<string, unknown> | undefined, ['links', 'cjkLinks', 'groupWords', 'roleWords', 'cjkGroupWords', 'trailingLinks', 'numberedUnitKinds']) as unknown as SeveralRules;
+  const others = { ...optional(given, ['links', 'quantifiers', 'closing', 'groups', 'cjkLinks', 'cjkIndefinite', 'cjkKinds', 'cjkClosing', 'relations']), several } as unknown as OtherPartyRules;
+  const lists = [...Object.values(others).filter((l) => l !== several), ...Object.values(several)];
+  if (!rules || ![rules.indefinite, rules.kinds, rules.placeLinks, ...lists].every((l) => Array.isArray(l) && l.every((w) => typeof w === 'string')) || typeof rules.toBe !== 'string') {
+    throw fail(
+      `${file}: descriptions needs the word lists indefinite, kinds and placeLinks, and toBe; otherParties (links, quantifiers, closing, groups, cjkLinks, cjkIndefinite, cjkKinds, cjkClosing, relations) and its several (links, cjkLinks, groupWords, roleWords, cjkGroupWords, trailingLinks, numberedUnitKinds) are optional, each a list of words`,
+    );
   }
+  rules.otherParties = others;
   const names = new Map((doc.names as { name: string; reason: string }[]).map((n) => [placeholderKey(n.name), n.reason]));
   const describes = describer(names, rules);
-  const links = linkReader(others.links, several!.links);
+  const links = linkReader(others.links, several.links);
   const parties = otherParties(names, rules, links);
   const keyOf = (name: string) => placeholderKey(name).replace(/\s+/g, ' ').trim();
   return {
@@ -327,3 +365,6 @@ export const splitsIn = (name: string): PartySplit[] => bundle().splitsIn(name);
 
 /** Why a side of a field names only a group or kind of partners (the repository's rules), or undefined. */
 export const groupReason = (name: string): string | undefined => bundle().groupReason(name);
+
+/** A name with a placeholder word after it ("Huawei TBC"): the name and the word (the repository's rules), or undefined. */
+export const tentative = (name: string): { name: string; word: string } | undefined => bundle().tentative(name);

@@ -4,7 +4,7 @@ import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry
 import { cjkKey, fuzzyScore, isAcronym, isKindOnlyName, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, spellsOut, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { closingLegalForm, DERIVED, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
-import { groupReason, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn } from './placeholders.ts';
+import { groupReason, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative } from './placeholders.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
@@ -443,9 +443,63 @@ export class Screener {
    * it is not resolved again; taken only when it is of the very text screened.
    */
   screen(query: string, options: { nearest?: boolean; resolution?: Resolution; parties?: boolean } = {}): ScreenResult {
+    // "Huawei (TBC)": the listed name is found, the party told as not confirmed.
+    const pending = options.parties !== false ? this.tentativeParty(query, options) : null;
+    // Only where the name beside the word is one party: "Stanford University; NUDT TBC" is read as its parties, NUDT's not confirmed.
+    if (pending && splitsIn(tentative(asTypedKeepingSpaces(query).trim())!.name).length === 0) return pending;
     const one = this.screenOne(query, options);
     // An affiliation string's links are a department's ("Physics and Astronomy"): only a party field is cut into parties.
-    return (options.parties !== false && this.severalParties(query, options)) || one;
+    return (options.parties !== false && this.severalParties(query, options, one)) || pending || one;
+  }
+
+  /**
+   * A name with a placeholder word after it ("Huawei TBC", "NUDT to be confirmed", "Huawei (TBC)"): when the name is
+   * listed (or ambiguous), that answer, told as a party not confirmed; null otherwise, the field read as written
+   * ("Stanford University (TBD)" stays a placeholder beside a name, unknown).
+   */
+  private tentativeParty(query: string, options: { nearest?: boolean }): ScreenResult | null {
+    const t = tentative(asTypedKeepingSpaces(query).trim());
+    if (!t) return null;
+    const r = this.screenOne(t.name, { nearest: options.nearest });
+    if (r.state !== 'listed' && r.state !== 'ambiguous') return null;
+    const note = `"${query.trim()}" names "${t.name}" with "${t.word}" beside it: the party is not confirmed (${PLACEHOLDERS_FILE})`;
+    for (const h of r.hits) h.evidence = `${h.evidence}; ${note}`;
+    return { ...r, query, headline: `${r.headline} (${note}.)` };
+  }
+
+  /**
+   * A joint unit of two parties written with a dash or slash between them ("NUDT-ETH Joint Lab", "Tsinghua-Huawei Joint
+   * Laboratory": data/lists/aliases.json units.joint_words): when the unit read whole is not listed, each party is screened
+   * on its own, so a listed one is found whichever it is and whatever its kind; null otherwise.
+   */
+  private jointUnit(query: string, text: string, asOne: () => ScreenResult, options: { nearest?: boolean }): ScreenResult | null {
+    const m = /^([^-–—/]+?)\s*[-–—/]\s*([^-–—/]+?)\s+(\S+(?:\s+\S+)*)$/u.exec(text);
+    if (!m || hasCjk(text)) return null;
+    // The pair's second word may be the name's last ("NUDT-ETH Joint Lab": "ETH", then "Joint Lab"): the joint word opens the unit.
+    const words = `${m[2]} ${m[3]}`.split(/\s+/);
+    const at = words.findIndex((w) => this.units.jointWords.has(screenTokens(w)[0] ?? ''));
+    const unit = words.slice(at + 1).flatMap((w) => screenTokens(w));
+    if (at < 1 || unit.length === 0 || !unit.every((w) => this.units.unitWords.has(w) || this.units.unitAfterName.has(w) || /^lab/.test(w))) return null;
+    if (asOne().state === 'listed' || asOne().state === 'ambiguous') return null;
+    const sides = [m[1]!.trim(), words.slice(0, at).join(' ')].map((part) => ({ part, why: undefined, r: this.screenOne(part, { nearest: options.nearest }), several: false }));
+    return sides.some((s) => s.r.state === 'listed' || s.r.state === 'ambiguous') ? this.fieldAnswer(query, text, sides) : null;
+  }
+
+  /** Whether a listed answer matched a list's name for (nearly) the whole string, not for a part of it. */
+  private readAsOne(r: ScreenResult, text: string): boolean {
+    const key = screenKey(text);
+    return r.state === 'listed' && r.hits.some((h) => !h.inherited && !h.sameAs && h.match !== 'registry' && h.match !== 'ticker' && screenKey(h.matchedName).length >= 0.8 * key.length);
+  }
+
+  /** Whether a side of a field is a name the registry or a list holds whole ("ETH Zurich"), not an address or a phrase. */
+  private wholeName(part: string): boolean {
+    const key = screenKey(part);
+    return this.byKey.has(key) || this.wholeOnly.has(key) || (this.resolver?.nameHolders(part).length ?? 0) > 0;
+  }
+
+  /** Whether words read as no recognised party may name one: written with a capital or in Chinese, and opening no unit ("Astronomy" after "Physics and" is a department's). */
+  private mayName(part: string): boolean {
+    return (/\p{Lu}/u.test(part) || hasCjk(part)) && !this.units.unitAfterName.has(screenTokens(part)[0] ?? '') && !isKindOnlyName(part);
   }
 
   /**
@@ -455,9 +509,15 @@ export class Screener {
    * group (data/assessment/placeholder-names.json otherParties.several), never inside a name the registry or a list holds
    * whole ("Johnson & Johnson"); null when no such cut is found. A party's country never places the other.
    */
-  private severalParties(query: string, options: { nearest?: boolean }): ScreenResult | null {
+  private severalParties(query: string, options: { nearest?: boolean }, read?: ScreenResult): ScreenResult | null {
     const text = asTypedKeepingSpaces(query).trim();
     if (text === '' || this.byKey.has(screenKey(text)) || this.wholeOnly.has(screenKey(text)) || (this.resolver?.nameHolders(text).length ?? 0) > 0) return null;
+    let whole = read ?? null;
+    const asOne = () => (whole ??= this.screenOne(text, { nearest: options.nearest }));
+    const jointly = this.jointUnit(query, text, asOne, options);
+    if (jointly) return jointly;
+    // A field read whole as one listed name, a spelling slip included ("Sinortans & CSC Holdings Co., Ltd." is Sinotrans & CSC): never cut.
+    if (splitsIn(text).length > 0 && this.readAsOne(asOne(), text)) return null;
     const group = (part: string) => groupReason(part) ?? placeholderReason(part);
     // A party named at a link is one name, placed, with a legal form or its unit after a comma at most ("Tsinghua University,
     // Department of Computer Science and Huawei": data/lists/aliases.json unit_after_name): "Institute of Optics, Fine
@@ -471,15 +531,31 @@ export class Screener {
       if (!split.weak && !(onlyName(split.left) && onlyName(split.right))) continue;
       const sides = [split.left, split.right].map((part, i) => {
         const why = group(part);
-        if (why !== undefined) return { part, why, r: null, several: false };
+        if (why !== undefined) return { part, why: `${why}, not an identified party`, r: null, several: false };
         // The right side may itself name several parties ("Stanford University and partners"); the left is cut at the first link that holds.
         const several = i === 1 ? this.severalParties(part, options) : null;
-        return { part, why, r: several ?? this.screenOne(part, { nearest: options.nearest }), several: several !== null };
+        // "Huawei TBC": the listed party named, not confirmed.
+        const pending = several ? null : this.tentativeParty(part, options);
+        return { part, why, r: several ?? pending ?? this.screenOne(part, { nearest: options.nearest }), several: several !== null || pending !== null };
       });
       const named = sides.filter((s) => s.r !== null && (s.several || s.r.state !== 'unknown'));
       const groups = sides.filter((s) => s.why !== undefined);
-      if (named.length + groups.length < 2 || named.length === 0 || (split.weak && groups.length === 0)) continue;
-      return this.fieldAnswer(query, text, sides);
+      // At a comma, the other side must be a group, several parties ("ETH Zurich, Tsinghua University and Huawei") or one not confirmed ("…, Huawei TBC").
+      if (named.length > 0 && named.length + groups.length >= 2 && (!split.weak || groups.length > 0 || named.some((s) => s.several))) return this.fieldAnswer(query, text, sides);
+      // A recognised party at a link and words that name no recognised party ("ETH Zurich and Unknown Corp Ltd", "斯坦福大学和国防科技大学"):
+      // the field names a party not identified, never the recognised one alone. Only where the field read whole is no listed
+      // name ("Sinortans & CSC Holdings" is a slip of one), and the recognised side is listed or a name held whole, not an
+      // address whose link is a department's ("Stanford University, Department of Physics and Astronomy").
+      if (split.weak || named.length !== 1 || groups.length > 0) continue;
+      const [known, other] = sides[0] === named[0] ? [sides[0]!, sides[1]!] : [sides[1]!, sides[0]!];
+      // Not at a symbol written inside a name ("S&C Trade": "S" is a listed acronym), nor beside an ambiguous side: a
+      // fragment of a name is often a namesake's ("China Coal Technology" of "China Coal Technology and Engineering Group").
+      if (!split.spaced || other.r?.state !== 'unknown' || !this.mayName(other.part) || !(known.r!.state === 'listed' || this.wholeName(known.part))) continue;
+      // Read whole, the field must be no other institution than the recognised party ("Tianjin University of Technology and
+      // Education, Tianjin, China" is one university, not Tianjin University of Technology and "Education").
+      const one = asOne();
+      if (one.state === 'listed' || one.state === 'ambiguous' || one.institutions.some((i) => !known.r!.institutions.some((k) => k.rorId === i.rorId))) continue;
+      return this.fieldAnswer(query, text, [known, { part: other.part, why: `it names a party not identified: "${other.part}"`, r: null, several: false }]);
     }
     return null;
   }
@@ -490,9 +566,13 @@ export class Screener {
     const rank = (r: ScreenResult | null) => severity.indexOf(r?.state ?? 'unknown') * LEVELS.length + (r?.level ? LEVELS.indexOf(r.level) : 0);
     const ranked = [...sides].sort((a, b) => rank(a.r) - rank(b.r));
     const worst = ranked[0]!;
-    const note = `"${text}" names several parties (${sides.map((s) => `"${s.part}"`).join(', ')}), each screened on its own: name each partner on its own line`;
+    const unnamed = sides
+      .filter((s) => s.r === null && s !== worst)
+      .map((s) => `; ${s.why}`)
+      .join('');
+    const note = `"${text}" names several parties (${sides.map((s) => `"${s.part}"`).join(', ')}), each screened on its own: name each partner on its own line${unnamed}`;
     if (worst.r === null) {
-      const headline = `Unknown organisation: ${note}; ${worst.why}, not an identified party: identify it (its registered name or ROR id) before relying on this.`;
+      const headline = `Unknown organisation: ${note}; ${worst.why}: identify it (its registered name or ROR id) before relying on this.`;
       return { query, state: 'unknown', level: null, headline, institutions: [], hits: [], organisations: [], choices: [], similar: [], registryCandidates: [], listedParts: [], related: [] };
     }
     const told = `${note}; the field's answer is that of "${worst.part}"`;
