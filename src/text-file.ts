@@ -50,6 +50,36 @@ export function writableFile(file: string): string {
   return file;
 }
 
+/**
+ * A folder about to be written into (made if missing; with `makesParents`, its missing parents too),
+ * checked before any work: a file in its place, or a parent that is not a writable folder, is named
+ * then (round 49: `export parquet FILE` failed with DuckDB's own "IO Error", `backup FILE` with a pathless ENOTDIR).
+ */
+export function writableFolder(dir: string, makesParents = false): string {
+  try {
+    let at = dir;
+    let stat = statSync(at, { throwIfNoEntry: false });
+    while (!stat && dirname(at) !== at && (makesParents || at === dir)) stat = statSync((at = dirname(at)), { throwIfNoEntry: false });
+    if (!stat) throw Object.assign(new Error('no such folder'), { code: 'ENOENT' });
+    if (!stat.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    accessSync(at, constants.W_OK);
+  } catch (e) {
+    throw new Error(cannotWrite(dir, e));
+  }
+  return dir;
+}
+
+/** A folder about to be read, checked first: missing, or a file in its place, is named with the folder's path. */
+export function readableFolder(dir: string): string {
+  try {
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    accessSync(dir, constants.R_OK | constants.X_OK);
+  } catch (e) {
+    throw new Error(cannotRead(dir, e));
+  }
+  return dir;
+}
+
 /** Writes a file, or fails with "<file>: cannot write (<reason>)" (Node's own message names no path for a directory). */
 export function writeTextFile(file: string, text: string): void {
   try {

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { openAppDb } from '../src/appdb/open.ts';
+import { mistakesIn } from '../src/cli/args.ts';
 import { COMMAND_NAMES, usageOf } from '../src/cli/main.ts';
 import { DAY, PARTIAL_DATE, whole } from '../src/cli/option-values.ts';
 import { loadConfig } from '../src/config.ts';
@@ -28,7 +29,8 @@ function modulesLoaded(args: string[], env: Record<string, string> = {}): string
 }
 
 test('derisk --help loads the dispatcher alone: no package (TypeBox, DuckDB) and no command of its own', () => {
-  assert.deepEqual(modulesLoaded(['--help']), ['bin/derisk.js', 'dist/cli/main.js', 'dist/cli/args.js', 'dist/cli/common.js', 'dist/cli/io.js']);
+  // The parser's value checks (option-values) are part of it since round 49: a command line's mistakes are named together.
+  assert.deepEqual(modulesLoaded(['--help']), ['bin/derisk.js', 'dist/cli/main.js', 'dist/cli/args.js', 'dist/cli/common.js', 'dist/cli/io.js', 'dist/cli/option-values.js']);
 });
 
 test("derisk assessments show: an id that is not there, or is another organisation's, is no assessment ID, on a home with no store and no risk lists", async () => {
@@ -60,7 +62,7 @@ test("derisk assessments show --org: a verdict made in an organisation (through 
   assert.equal(elsewhere.stderr, `derisk: no assessment ${theirs.assessmentId} in organisation org-a (a verdict made in another organisation is shown with --org <its id>)\n`);
   const typo = derisk(['assessments', 'show', theirs.assessmentId, '--org', 'org-bb'], { DERISK_HOME: home });
   assert.equal(typo.status, 1);
-  assert.equal(typo.stderr, `derisk: no organisation "org-bb" (derisk users list shows each user's)\n`);
+  assert.equal(typo.stderr, `derisk: no organisation "org-bb" (derisk users list shows each user's; derisk users add-org makes one)\n`);
   const after = await openAppDb(loadConfig({ DERISK_HOME: home }));
   try {
     assert.deepEqual(await after.query("SELECT id FROM organisations WHERE id = 'org-bb'"), [], 'reading creates no organisation');
@@ -102,7 +104,7 @@ test('every mistake of a command line is said at once', () => {
   const r = derisk(['summary', '--jsn', '--regions-file', '--china-includes-hk=yes', 'extra']);
   assert.equal(r.status, 2);
   const mistakes = r.stderr.split('\n').filter((l) => l.startsWith('derisk: '));
-  assert.deepEqual(mistakes, ['derisk: unknown option --jsn — did you mean --json?', 'derisk: --regions-file needs a value (got --china-includes-hk=yes; write --regions-file=--china-includes-hk=yes if that is the value)', 'derisk: unexpected argument "extra"']);
+  assert.deepEqual(mistakes, ['derisk: unknown option --jsn — did you mean --json?', 'derisk: --regions-file needs a value (got --china-includes-hk=yes; write --regions-file=--china-includes-hk=yes if that is the value)', 'derisk: summary takes no argument "extra": not used']);
   assert.match(r.stderr, /derisk summary \[--json\]/);
 });
 
@@ -292,6 +294,15 @@ test('a malformed option value is a usage error in every command, naming the opt
     [['users', 'add', '--org', 'local', '--email', 'e@x.example', '--role', 'king'], ['--role: "king" is not one of ']],
     [['watch', 'add', 'Tsinghua University', '--kind', 'person'], ['--kind: "person" is not one of ']],
     [['lists', 'load', '--format', 'ftm', 'entities.json', ...ftm, '--retrieved', 'yesterday'], ['--retrieved must be a date (YYYY-MM-DD), got "yesterday"']],
+    // Round 49: only --regoins was named, then only --from.
+    [
+      ['indicators', 'copubs', '--regions', 'EU27AC,CN', '--from', '20x2', '--to', 'abc', '--limit', 'zz', '--regoins', 'x'],
+      ['unknown option --regoins — did you mean --regions?', '--from: "20x2" is not a year', '--to: "abc" is not a year', '--limit: "zz" is not a whole number'],
+    ],
+    [
+      ['indicators', 'copubs', '--regions', 'EU27AC,XX,YY', '--from', '20x2'],
+      ['--from: "20x2" is not a year', '--regions: "XX", "YY" are not regions; known: '],
+    ],
   ];
   for (const [args, expected] of cases) {
     const r = derisk(args, env);
@@ -378,6 +389,20 @@ test('an argument or option the command would not use is a usage error, named, i
     [['fetch', 'openalex', 'cn', '--filter', 'x', '--mailto', 'a@b.example', '--out', 'w.jsonl'], ['fetch openalex takes no argument "cn"']],
     [['screen', '--regions-file', '/nonexistent/regions.json', 'Tsinghua University'], ['--regions-file is for the commands that count by region (summary, indicators, facts, resolve, brief, demo, serve): not used here']],
     [['lists', '--china-includes-hk'], ['--china-includes-hk is for the commands that count by region']],
+    // Round 49: these exited 0, each command counting its own arguments (or not); now each declares how many it takes.
+    [['fields', 'extra'], ['fields takes no argument "extra": not used']],
+    [['sources', 'extra'], ['sources takes no argument "extra": not used']],
+    [['exchange', 'items', 'extra'], ['exchange items takes no argument "extra": not used']],
+    [['exchange', 'received', 'extra'], ['exchange received takes no argument "extra": not used']],
+    [['watch', 'list', 'extra'], ['watch list takes no argument "extra": not used']],
+    [['match', 'list', 'extra'], ['match list takes no argument "extra": not used']],
+    [
+      ['users', 'list', 'extra', 'more'],
+      ['users list takes no argument "extra": not used', 'users list takes no argument "more": not used'],
+    ],
+    [['indicators', 'copubs', 'cn', '--regions', 'EU27AC,CN'], ['indicators takes no argument "cn": not used']],
+    // Round 49: serve was in the list it was told it is not in.
+    [['serve', '--china-includes-hk'], ['--china-includes-hk is for the commands that count by region (summary, indicators, facts, resolve, brief, demo): not used here']],
   ];
   for (const [args, expected] of cases) {
     const r = derisk(args, env);
@@ -423,4 +448,91 @@ test('an output path that is a directory or in a folder that does not exist fail
     }
   }
   assert.ok(!existsSync(join(env.DERISK_HOME, 'derisk.duckdb')), 'no store was opened: the path is checked first');
+});
+
+// Round 49: `users list --org nosuch` answered nothing (exit 0), and most commands made a mistyped organisation a new one.
+test('an unknown organisation is refused the same way by every command that takes --org, and none is made', async () => {
+  const env = { DERISK_HOME: tempDir() };
+  const refusal = 'derisk: no organisation "nosuch" (derisk users list shows each user\'s; derisk users add-org makes one)';
+  const commands = [
+    ['users', 'list', '--org', 'nosuch'],
+    ['watch', 'list', '--org', 'nosuch'],
+    ['watch', 'add', 'Tsinghua University', '--org', 'nosuch'],
+    ['alerts', '--org', 'nosuch'],
+    ['match', 'list', '--org', 'nosuch'],
+    ['exchange', 'items', '--org', 'nosuch'],
+    ['exchange', 'note', '--name', 'X', '--text', 't', '--org', 'nosuch'],
+    ['kb', 'list', '--org', 'nosuch'],
+    ['assessments', 'show', 'a1', '--org', 'nosuch'],
+  ];
+  for (const args of commands) {
+    const r = derisk(args, env);
+    assert.equal(r.status, 1, `derisk ${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr.split('\n')[0], refusal, `derisk ${args.join(' ')}`);
+  }
+  const db = await openAppDb(loadConfig(env));
+  try {
+    assert.deepEqual(await db.query("SELECT id FROM organisations WHERE id = 'nosuch'"), [], 'no organisation was made');
+  } finally {
+    await db.close();
+  }
+});
+
+// Round 49: DuckDB's "IO Error: Cannot write to …", Node's "ENOTDIR … scandir" and "ENOENT … lstat".
+test('a folder a command writes into or reads from that cannot be used is named with the reason (exit 1), before any work', () => {
+  const env = { DERISK_HOME: tempDir() };
+  const file = writeTemp('plain.txt', 'not a folder');
+  const missing = join(tempDir(), 'missing');
+  const cases: [string[], string][] = [
+    [['export', 'parquet', file], `${file}: cannot write (ENOTDIR)`],
+    [['export', 'parquet', join(missing, 'parquet')], `${join(missing, 'parquet')}: cannot write (ENOENT)`],
+    [['backup', file], `${file}: cannot write (ENOTDIR)`],
+    [['backup', join(file, 'inside')], `${join(file, 'inside')}: cannot write (ENOTDIR)`],
+    [['restore', missing], `${missing}: cannot read (ENOENT)`],
+    [['restore', file], `${file}: cannot read (ENOTDIR)`],
+  ];
+  for (const [args, said] of cases) {
+    const r = derisk(args, env);
+    assert.equal(r.status, 1, `derisk ${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, `derisk: ${said}\n`, `derisk ${args.join(' ')}`);
+  }
+  assert.ok(!existsSync(join(env.DERISK_HOME, 'derisk.duckdb')), 'no store was opened');
+});
+
+// Round 49: `demo` beside a running server printed its header, then DuckDB's lock error.
+test('demo and serve beside a running server on the same home say so before any work', () => {
+  const home = tempDir();
+  // A live process's id (this one's) in an owner-only control file, as derisk serve writes it.
+  writeFileSync(join(home, 'serve.control.json'), JSON.stringify({ pid: process.pid, address: 'http://127.0.0.1:1', credential: 'x'.repeat(43) }), { mode: 0o600 });
+  const env = { DERISK_HOME: home, DERISK_MIRROR: tempDir() };
+  const running = `derisk: a server is running on this DERISK_HOME (${home}, pid ${process.pid}, http://127.0.0.1:1): stop it first, or `;
+  for (const [args, instead] of [
+    [['demo'], 'use another DERISK_HOME for the demo'],
+    [['serve', '--port', '0'], 'use the one running'],
+  ] as const) {
+    // The timeout guards against a serve that would run on (it ends the run, failing the test, as it would hang).
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CI: '1', ...env }, timeout: 120_000 });
+    assert.equal(r.status, 1, `derisk ${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, `${running}${instead}\n`, `derisk ${args.join(' ')}`);
+    assert.equal(r.stdout, '', `derisk ${args.join(' ')}: nothing done`);
+  }
+  assert.ok(!existsSync(join(home, 'derisk.duckdb')), 'no store was opened');
+});
+
+test('property: a command refuses exactly the arguments past those it declares, each named', () => {
+  const argument = fc.stringMatching(/^[a-z0-9][a-z0-9.]{0,8}$/);
+  fc.assert(
+    fc.property(fc.nat(3), fc.array(argument, { maxLength: 6 }), fc.constantFrom('list', 'show'), (most, args, sub) => {
+      const whole = mistakesIn({ args, command: 'c', allowPositionals: true, takes: most, options: {} }).mistakes;
+      assert.deepEqual(
+        whole,
+        args.slice(most).map((a) => `c takes no argument ${JSON.stringify(a)}: not used`),
+      );
+      const perSub = mistakesIn({ args: [sub, ...args], command: 'c', allowPositionals: true, takes: { [sub]: most }, options: {} }).mistakes;
+      assert.deepEqual(
+        perSub,
+        args.slice(most).map((a) => `c ${sub} takes no argument ${JSON.stringify(a)}: not used`),
+      );
+    }),
+  );
 });

@@ -30,24 +30,42 @@ import { loadConfig } from '../config.ts';
 import { Accounts, OPERATOR } from '../service/accounts.ts';
 import { anchorAnew, appendAudit, backupHeadProblems, sealOf, verifyAudit } from '../service/audit.ts';
 import { makeOwnerOnly, OWNER_ONLY_DIR, writeOwnerOnly } from '../owner-only.ts';
-import { cliActorId, cliActorName, ROLES, type Actor, type Role } from '../service/authorize.ts';
+import { cliActorId, cliActorName, NotFoundError, ROLES, type Actor, type Role } from '../service/authorize.ts';
 import { publicIdentityOf } from '../exchange/feed-key.ts';
 import { COMMON, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
-import { checkValues, oneOf } from './option-values.ts';
+import { oneOf } from './option-values.ts';
 import { at, out } from './io.ts';
+import { readableFolder, writableFolder } from '../text-file.ts';
 
 /** The CLI acts for the operator of this installation: an admin of the local organisation. */
 export async function cliActor(db: AppDb, org: string): Promise<Actor> {
-  await new Accounts(db).createOrganisation(OPERATOR, org, org === 'local' ? 'This installation' : org);
+  if (org === 'local') await new Accounts(db).createOrganisation(OPERATOR, org, 'This installation');
+  else await knownOrganisation(db, org);
   const userId = cliActorId(userInfo().username);
   return { userId, orgId: org, role: 'admin', name: cliActorName(userId)! };
+}
+
+/**
+ * Refuses an organisation that is not there. The installation's own (local) is made on first use; any
+ * other with `users add-org`. Round 49: a mistyped --org was a new, empty organisation for most commands
+ * (`users list --org nosuch` answered nothing, `watch add --org nosuch` watched in it).
+ */
+export async function knownOrganisation(db: AppDb, org: string): Promise<void> {
+  if (!(await db.query('SELECT 1 FROM organisations WHERE id = $1', [org]))[0]) throw new NotFoundError(`no organisation ${JSON.stringify(org)} (derisk users list shows each user's; derisk users add-org makes one)`);
 }
 
 const USERS_USAGE = 'users add-org <id> <name> | users add --org ID --email E --role R | users list [--org ID] | users disable|enable|delete <e-mail> | users role <e-mail> <role> | users reset-password <e-mail>';
 
 /** Organisations and users, managed by the operator at the console (every change audited). */
 export async function usersCommand(argv: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, org: { type: 'string' }, email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    command: 'users',
+    allowPositionals: true,
+    takes: { 'add-org': Infinity, add: 0, list: 0, 'reset-password': 1, disable: 1, enable: 1, delete: 1, role: 2 },
+    options: { ...COMMON, org: { type: 'string' }, email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' } },
+    checks: { role: oneOf(ROLES) },
+  });
   const [sub, ...rest] = positionals;
   const db = await openAppDb(loadConfig());
   try {
@@ -61,13 +79,13 @@ export async function usersCommand(argv: string[]): Promise<ExitCode> {
     }
     if (sub === 'add') {
       if (!values.org || !values.email || !values.role) throw new UsageError('users add --org ID --email E --role viewer|analyst|officer|admin [--name N]');
-      checkValues(values, { role: oneOf(ROLES) });
       const password = process.env.DERISK_NEW_PASSWORD ?? randomBytes(15).toString('base64url');
       await accounts.createUser(OPERATOR, { orgId: values.org, email: values.email, name: values.name ?? values.email, role: values.role as Role, password });
       out.log(`user ${values.email} (${values.role}) added to ${values.org}${process.env.DERISK_NEW_PASSWORD ? '' : `; password (shown once): ${password}`}`);
       return EXIT.ok;
     }
     if (sub === 'list') {
+      if (values.org !== undefined) await knownOrganisation(db, values.org);
       const rows = await db.query<{ org_id: string; email: string; name: string; role: string; disabled: boolean | number }>(`SELECT org_id, email, name, role, disabled FROM users ${values.org ? 'WHERE org_id = $1 ' : ''}ORDER BY org_id, email`, values.org ? [values.org] : []);
       if (values.json) out.log(JSON.stringify(rows.map((r) => ({ ...r, disabled: Boolean(r.disabled) }))));
       else for (const r of rows) out.log(`${r.org_id.padEnd(16)} ${r.email.padEnd(36)} ${r.role.padEnd(8)} ${r.disabled ? 'disabled' : 'active'}  ${r.name}`);
@@ -75,7 +93,7 @@ export async function usersCommand(argv: string[]): Promise<ExitCode> {
     }
     if (sub === 'reset-password') {
       const [email] = rest;
-      if (!email || rest.length !== 1) throw new UsageError("users reset-password <e-mail>: a new password, shown once (or DERISK_NEW_PASSWORD); the user's sessions end and their tokens are revoked");
+      if (!email) throw new UsageError("users reset-password <e-mail>: a new password, shown once (or DERISK_NEW_PASSWORD); the user's sessions end and their tokens are revoked");
       const user = await accounts.userByEmail(email);
       if (!user) throw new UsageError(`no user ${email}`);
       const password = process.env.DERISK_NEW_PASSWORD ?? randomBytes(15).toString('base64url');
@@ -104,7 +122,7 @@ export async function usersCommand(argv: string[]): Promise<ExitCode> {
 
 /** Cases, from the console: take back a share (the other organisation loses sight of the case at once). */
 export async function casesCommand(argv: string[]): Promise<ExitCode> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
+  const { positionals } = parseArgs({ args: argv, command: 'cases', allowPositionals: true, takes: { unshare: 2 }, options: { ...COMMON } });
   const [sub, caseId, orgId] = positionals;
   if (sub !== 'unshare' || !caseId || !orgId) throw new UsageError('cases unshare <case id> <organisation>');
   const db = await openAppDb(loadConfig());
@@ -127,9 +145,10 @@ export async function casesCommand(argv: string[]): Promise<ExitCode> {
  * store (DuckDB's EXPORT DATABASE, Parquet) into one directory.
  */
 export async function backupCommand(argv: string[]): Promise<ExitCode> {
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
+  const { positionals } = parseArgs({ args: argv, command: 'backup', allowPositionals: true, takes: 1, options: { ...COMMON } });
   const dir = positionals[0];
   if (!dir) throw new UsageError('backup <directory>');
+  writableFolder(at(dir), true);
   if (existsSync(at(dir)) && readdirSync(at(dir)).length > 0) throw new UsageError(`${dir} is not empty: back up into a new directory`);
   const config = loadConfig();
   // Read and checked before the backup folder is made: a home file a restore would refuse makes no backup.
@@ -209,10 +228,11 @@ const manifestCheckText = (digest: string | undefined): string =>
 
 /** Restores a backup into a new installation (empty application database, no evidence store yet). */
 export async function restoreCommand(argv: string[]): Promise<ExitCode> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, 'allow-unsigned': { type: 'boolean' }, 'manifest-sha256': { type: 'string' } } });
+  const { positionals, values } = parseArgs({ args: argv, command: 'restore', allowPositionals: true, takes: 1, options: { ...COMMON, 'allow-unsigned': { type: 'boolean' }, 'manifest-sha256': { type: 'string' } } });
   const dir = positionals[0];
   if (!dir) throw new UsageError('restore <backup directory> [--manifest-sha256 <hex>] [--allow-unsigned]');
   const digest = values['manifest-sha256'] === undefined ? undefined : manifestDigestArg(values['manifest-sha256']);
+  readableFolder(at(dir));
   const config = loadConfig();
   // Everything is read and checked, the backup's side and the home's, before anything is written:
   // a backup or home file that cannot be used restores nothing. The carried files are read once
@@ -324,9 +344,9 @@ const AUDIT_USAGE =
   'audit verify [--backup <dir> [--manifest-sha256 <hex>]]...: checks the audit trail for edited or deleted entries (and that it holds the head each backup recorded, which feed key signed its manifest, and that the manifest has the SHA-256 derisk backup printed, one --manifest-sha256 per --backup, in order) | audit anchor --reason "…": anchors the trail as it stands, on purpose (audited)';
 
 export async function auditCommand(argv: string[]): Promise<ExitCode> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, backup: { type: 'string', multiple: true }, 'manifest-sha256': { type: 'string', multiple: true }, reason: { type: 'string' } } });
+  const { positionals, values } = parseArgs({ args: argv, command: 'audit', allowPositionals: true, takes: { verify: 0, anchor: 0 }, options: { ...COMMON, backup: { type: 'string', multiple: true }, 'manifest-sha256': { type: 'string', multiple: true }, reason: { type: 'string' } } });
   const sub = positionals[0];
-  if ((sub !== 'verify' && sub !== 'anchor') || positionals.length > 1) throw new UsageError(AUDIT_USAGE);
+  if (sub !== 'verify' && sub !== 'anchor') throw new UsageError(AUDIT_USAGE);
   if (sub === 'anchor' && !values.reason?.trim()) throw new UsageError('audit anchor --reason "…": say why the trail is anchored anew (the trail records it)');
   // Read before the database is opened: a backup that cannot be read, or any of whose files (the
   // tables, the evidence store, the audit key, the feed identity) is not the one its manifest lists, is an error, not a pass.

@@ -1,15 +1,31 @@
 import { parseArgs as parseStrictly, type ParseArgsConfig } from 'node:util';
-import { COUNTING_BY_REGION, REGION_OPTIONS, UsageError } from './common.ts';
+import { REGION_OPTIONS, TAKING_REGION_OPTION, UsageError } from './common.ts';
+import { valueMistakes, type ValueCheck } from './option-values.ts';
 
 /**
- * node:util's parseArgs, except that a bad command line is reported whole: every unknown option
- * (with the nearest one the command knows), every option missing its value, every argument the
- * command takes none of — instead of the first of them alone.
+ * How many arguments a command takes after its name: the most (Infinity: any number), or, for a command
+ * with subcommands, the most each subcommand takes after its own name ([most, hint] to say what to
+ * write instead). Round 49: each command checked its own count, and `users list extra`, `fields extra`…
+ * exited 0; now every command that takes arguments must declare this, and the parser refuses more.
  */
-export const parseArgs = (<T extends ParseArgsConfig>(config: T) => {
-  const options = config.options ?? {};
-  const { tokens = [] } = parseStrictly({ ...config, strict: false, tokens: true });
+export type Takes = number | readonly [most: number, hint: string] | { readonly [subcommand: string]: number | readonly [most: number, hint: string] };
+
+/** What a command says of its command line besides node:util's options: its name, the arguments it takes, its values' checks. */
+export type Declared = { command: string; checks?: Readonly<Record<string, ValueCheck>> } & ({ allowPositionals: true; takes: Takes } | { allowPositionals?: false; takes?: undefined });
+
+type Loose = ReturnType<typeof parseStrictly<{ strict: false; tokens: true }>>;
+
+/**
+ * Every mistake of a command line at once — each unknown option (with the nearest one the command
+ * knows), option missing its value, malformed value, argument more than the command takes — with its
+ * values as far as they could be read (for a command that adds mistakes of its own before saying them).
+ */
+export function mistakesIn(config: ParseArgsConfig & Declared): { mistakes: string[]; values: Loose['values']; positionals: string[] } {
+  const { command, takes: _takes, checks, ...nodeConfig } = config;
+  const options = nodeConfig.options ?? {};
+  const { tokens = [], values } = parseStrictly({ ...nodeConfig, strict: false, tokens: true });
   const problems: string[] = [];
+  const positionals: string[] = [];
   let afterUnknown = false;
   for (const token of tokens) {
     const follows = afterUnknown;
@@ -17,8 +33,9 @@ export const parseArgs = (<T extends ParseArgsConfig>(config: T) => {
     if (token.kind === 'option') {
       const spec = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
       if (!spec && Object.hasOwn(REGION_OPTIONS, token.name)) {
-        problems.push(`${token.rawName} is for the commands that count by region (${COUNTING_BY_REGION.join(', ')}): not used here`);
-        afterUnknown = token.value === undefined && REGION_OPTIONS[token.name as keyof typeof REGION_OPTIONS].type === 'string';
+        const option = token.name as keyof typeof REGION_OPTIONS;
+        problems.push(`${token.rawName} is for the commands that count by region (${TAKING_REGION_OPTION[option].join(', ')}): not used here`);
+        afterUnknown = token.value === undefined && REGION_OPTIONS[option].type === 'string';
       } else if (!spec) {
         const near = nearest(token.name, Object.keys(options));
         problems.push(`unknown option ${token.rawName}${near ? ` — did you mean --${near}?` : ''}`);
@@ -29,13 +46,36 @@ export const parseArgs = (<T extends ParseArgsConfig>(config: T) => {
       } else if (spec.type === 'boolean' && token.value !== undefined) {
         problems.push(`${token.rawName} takes no value`);
       }
-    } else if (token.kind === 'positional' && !config.allowPositionals && !follows) {
-      problems.push(`unexpected argument ${JSON.stringify(token.value)}`);
+    } else if (token.kind === 'positional' && !follows) {
+      if (config.allowPositionals) positionals.push(token.value);
+      else problems.push(`${command} takes no argument ${JSON.stringify(token.value)}: not used`);
     }
   }
-  if (problems.length > 0) throw new UsageError(problems.join('\n'));
-  return parseStrictly(config);
-}) as typeof parseStrictly;
+  if (config.allowPositionals) problems.push(...extraArguments(command, config.takes, positionals));
+  problems.push(...valueMistakes(values, checks ?? {}));
+  return { mistakes: problems, values, positionals };
+}
+
+/** The arguments past those the command (or its subcommand) takes, each named. */
+function extraArguments(command: string, takes: Takes, positionals: readonly string[]): string[] {
+  const perSubcommand = typeof takes === 'object' && !Array.isArray(takes);
+  const [sub, ...rest] = positionals;
+  const declared = perSubcommand ? (sub !== undefined && Object.hasOwn(takes, sub) ? (takes as Record<string, Takes>)[sub] : Infinity) : takes;
+  const [most, hint] = typeof declared === 'number' ? [declared, ''] : (declared as readonly [number, string]);
+  const name = perSubcommand ? `${command} ${sub}` : command;
+  return (perSubcommand ? rest : positionals).slice(most).map((a) => `${name} takes no argument ${JSON.stringify(a)}: not used${hint ? ` (${hint})` : ''}`);
+}
+
+/**
+ * node:util's parseArgs, except that a bad command line is reported whole (mistakesIn) instead of the
+ * first of its mistakes alone.
+ */
+export function parseArgs<T extends ParseArgsConfig & Declared>(config: T): ReturnType<typeof parseStrictly<T>> {
+  const { mistakes } = mistakesIn(config);
+  if (mistakes.length > 0) throw new UsageError(mistakes.join('\n'));
+  const { command: _command, takes: _takes, checks: _checks, ...nodeConfig } = config;
+  return parseStrictly(nodeConfig as T);
+}
 
 /** The candidate closest to what was typed, if close enough to be what was meant (or the one it begins). */
 export function nearest(typed: string, candidates: readonly string[]): string | undefined {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { cliActor } from './admin.ts';
-import { parseArgs, unusedArguments } from './args.ts';
+import { parseArgs } from './args.ts';
 import { openAppDb } from '../appdb/open.ts';
 import type { Assessment } from '../assessment/assess.ts';
 import { Assessor } from '../assessment/assessor.ts';
@@ -18,7 +18,7 @@ import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
 import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { at, out } from './io.ts';
-import { checkValues, DAY } from './option-values.ts';
+import { DAY } from './option-values.ts';
 import { sha256Hex } from '../sha256.ts';
 import { writableFile, writeTextFile } from '../text-file.ts';
 
@@ -83,10 +83,12 @@ async function writeReport(path: string, c: Case, a: Assessment, meta: Parameter
 export async function assessCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
     args: argv,
+    command: 'assess',
     allowPositionals: true,
+    takes: 1,
     options: { ...COMMON, report: { type: 'string' }, rulebook: { type: 'string' }, 'as-of': { type: 'string' }, rerun: { type: 'string' }, org: { type: 'string' } },
+    checks: { 'as-of': (v) => DAY(v) ?? (v > today() ? `is after today (${today()}): a verdict reads today's lists and evidence, so it cannot be dated in the future` : null) },
   });
-  checkValues(values, { 'as-of': (v) => DAY(v) ?? (v > today() ? `is after today (${today()}): a verdict reads today's lists and evidence, so it cannot be dated in the future` : null) });
   if (values.report && !/\.(html?|pdf)$/.test(values.report)) throw new UsageError('--report writes .html or .pdf');
   if (values.report) writableFile(at(values.report));
   const bundle = loadBundle(values.rulebook ? { rulebook: at(values.rulebook) } : {});
@@ -151,8 +153,7 @@ export async function assessCommand(argv: string[]): Promise<ExitCode> {
 
 /** Checks the rulebook (its policy tests run on load) within the policy bundle, and lists its criteria. */
 export function rulebookCommand(argv: string[]): ExitCode {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON } });
-  unusedArguments('rulebook', positionals.slice(1), 'one rulebook file at a time');
+  const { positionals, values } = parseArgs({ args: argv, command: 'rulebook', allowPositionals: true, takes: [1, 'one rulebook file at a time'], options: { ...COMMON } });
   const bundle = loadBundle({ rulebook: positionals[0] ?? DEFAULT_RULEBOOK });
   const rb = bundle.rulebook;
   const tests = rb.criteria.reduce((n, c) => n + c.tests.length, 0);
@@ -170,7 +171,7 @@ export function rulebookCommand(argv: string[]): ExitCode {
 
 /** derisk assessments show <id>: a stored verdict as it was decided, with the case as assessed. */
 export async function assessmentsCommand(argv: string[]): Promise<ExitCode> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, org: { type: 'string' }, report: { type: 'string' } } });
+  const { positionals, values } = parseArgs({ args: argv, command: 'assessments', allowPositionals: true, takes: { show: 1 }, options: { ...COMMON, org: { type: 'string' }, report: { type: 'string' } } });
   if (positionals[0] !== 'show' || positionals.length !== 2) throw new UsageError('assessments show <assessment id> [--org O] [--json] [--report out.html|out.pdf]: a stored verdict with the case as assessed');
   if (values.report && !/\.(html?|pdf)$/.test(values.report)) throw new UsageError('--report writes .html or .pdf');
   if (values.report) writableFile(at(values.report));
@@ -178,8 +179,6 @@ export async function assessmentsCommand(argv: string[]): Promise<ExitCode> {
   const db = await openAppDb(loadConfig());
   try {
     const org = values.org ?? 'local';
-    // Reading creates nothing: a mistyped --org is named, not made a new, empty organisation.
-    if (values.org !== undefined && !(await db.query('SELECT 1 FROM organisations WHERE id = $1', [org]))[0]) throw new NotFoundError(`no organisation ${JSON.stringify(org)} (derisk users list shows each user's)`);
     const id = positionals[1]!;
     // As the server answers: another organisation's verdict is not found, and said the same way as a missing one.
     const actor = await cliActor(db, org);

@@ -30,8 +30,8 @@ export const EXIT = { ok: EXIT_CODES.ok.code, failed: EXIT_CODES.failed.code, us
 /** A mistake in the command line: reported with the usage text and exit code 2. */
 export class UsageError extends Error {}
 
-/** The commands that count by region, and so take REGION_OPTIONS (serve: --regions-file alone, for the web app's counts). */
-export const COUNTING_BY_REGION = ['summary', 'indicators', 'facts', 'resolve', 'brief', 'demo', 'serve'] as const;
+/** The commands that count by region, and so take REGION_OPTIONS. */
+const COUNTING_BY_REGION = ['summary', 'indicators', 'facts', 'resolve', 'brief', 'demo'] as const;
 
 /**
  * Options of the commands that count by region (src/cli/regions-option.ts). Round 48: every command
@@ -42,6 +42,16 @@ export const REGION_OPTIONS = {
   'china-includes-hk': { type: 'boolean' },
   'china-includes-mo': { type: 'boolean' },
 } as const;
+
+/**
+ * The commands that take each of REGION_OPTIONS: serve takes --regions-file alone, for the web app's
+ * counts (round 49: `serve --china-includes-hk` was told the option is for commands that include serve).
+ */
+export const TAKING_REGION_OPTION: Readonly<Record<keyof typeof REGION_OPTIONS, readonly string[]>> = {
+  'regions-file': [...COUNTING_BY_REGION, 'serve'],
+  'china-includes-hk': COUNTING_BY_REGION,
+  'china-includes-mo': COUNTING_BY_REGION,
+};
 
 export const COMMON = {
   json: { type: 'boolean' },

@@ -68,3 +68,13 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Refuses a command that opens the store itself and cannot run inside the server (demo, serve) while a
+ * server holds this home's store: said before any work, not as DuckDB's lock error after the header
+ * (round 49). `instead` says what to do rather than stop the server.
+ */
+export function refuseBesideServer(home: string, instead: string): void {
+  const server = runningServer(home);
+  if (server) throw new Error(`a server is running on this DERISK_HOME (${home}, pid ${server.pid}, ${server.address}): stop it first, or ${instead}`);
+}

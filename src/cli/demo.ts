@@ -15,12 +15,12 @@ import { printSummary } from './landscape.ts';
 import { catalogueLists } from '../screening/lists.ts';
 import { loadAndScreen } from './screening.ts';
 import { PORT, serveStore } from './serve.ts';
-import { checkValues } from './option-values.ts';
+import { refuseBesideServer } from './control-file.ts';
 
 export async function demo(argv: string[]): Promise<ExitCode> {
-  const { values } = parseArgs({ args: argv, options: { ...COMMON, ...REGION_OPTIONS, serve: { type: 'boolean' }, port: { type: 'string' } } });
-  checkValues(values, { port: PORT });
+  const { values } = parseArgs({ args: argv, command: 'demo', options: { ...COMMON, ...REGION_OPTIONS, serve: { type: 'boolean' }, port: { type: 'string' } }, checks: { port: PORT } });
   const config = loadConfig();
+  refuseBesideServer(config.home, 'use another DERISK_HOME for the demo');
   const catalogue = await regionsFrom(values);
   out.log(`derisk demo: data mirror ${config.mirror}, store ${config.storePath}`);
   return withStore(config, async (store) => {

@@ -1,6 +1,6 @@
 import { at, invocation, out } from './io.ts';
 import { readFileBytes, writableFile, writeTextFile } from '../text-file.ts';
-import { parseArgs } from './args.ts';
+import { parseArgs, type Takes } from './args.ts';
 import { openAppDb } from '../appdb/open.ts';
 import type { AppDb } from '../appdb/db.ts';
 import { loadConfig, type Config } from '../config.ts';
@@ -15,7 +15,7 @@ import { EUROPE } from '../regions/countries.ts';
 import type { RiskList } from '../screening/lists.ts';
 import { cliActor } from './admin.ts';
 import { COMMON, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
-import { checkValues, oneOf, whole } from './option-values.ts';
+import { oneOf, whole } from './option-values.ts';
 
 export const EXCHANGE_USAGE = `derisk exchange keys [--publisher NAME]          this installation's feed key (Ed25519; made on first use) and publisher name
   derisk exchange note --entry LIST/ENTRY|--ror ID|--name S --text T [--opinion 0-100] [--org O]   a note on an entity
@@ -54,7 +54,7 @@ const OPTIONS = {
   'sequence-after': { type: 'string' },
 } as const;
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; command: string; takes: Takes }>>['values'];
 
 async function withService<T>(config: Config, work: (service: ExchangeService, db: AppDb) => Promise<T>): Promise<T> {
   const db = await openAppDb(config);
@@ -95,15 +95,21 @@ function printOutgoing(outgoing: Outgoing): void {
 }
 
 export async function exchangeCommand(argv: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
-  checkValues(values, {
-    tlp: (v) => (TLPS.includes(v.trim().toLowerCase().replace(/^tlp:/, '') as Tlp) ? null : `is not a TLP 2.0 marking (${TLPS.join(', ')})`),
-    distribution: oneOf(DISTRIBUTIONS),
-    audience: oneOf(['community', 'everyone']),
-    format: oneOf(['misp', 'stix', 'ftm']),
-    k: whole(1),
-    opinion: whole(0, 100),
-    'sequence-after': whole(0, Number.MAX_SAFE_INTEGER, 'a sequence number'),
+  const { values, positionals } = parseArgs({
+    args: argv,
+    command: 'exchange',
+    allowPositionals: true,
+    takes: { keys: 0, note: 0, namesake: 1, share: 2, restrict: 2, items: 0, export: 0, 'ftm-partners': 0, publish: 1, subscribe: 1, pull: 0, import: 1, received: 0 },
+    options: OPTIONS,
+    checks: {
+      tlp: (v) => (TLPS.includes(v.trim().toLowerCase().replace(/^tlp:/, '') as Tlp) ? null : `is not a TLP 2.0 marking (${TLPS.join(', ')})`),
+      distribution: oneOf(DISTRIBUTIONS),
+      audience: oneOf(['community', 'everyone']),
+      format: oneOf(['misp', 'stix', 'ftm']),
+      k: whole(1),
+      opinion: whole(0, 100),
+      'sequence-after': whole(0, Number.MAX_SAFE_INTEGER, 'a sequence number'),
+    },
   });
   const [sub, ...args] = positionals;
   const config = loadConfig();
@@ -178,7 +184,6 @@ export async function exchangeCommand(argv: string[]): Promise<ExitCode> {
         return EXIT.ok;
       });
     case 'export': {
-      if (args.length > 0) throw new UsageError('exchange export takes no positional arguments');
       if (values.format !== 'misp' && values.format !== 'stix' && values.format !== 'ftm') throw new UsageError(`--format takes misp, stix or ftm, got ${JSON.stringify(values.format)}`);
       if (!values.out) throw new UsageError('exchange export needs --out FILE');
       writableFile(at(values.out));
@@ -206,7 +211,6 @@ export async function exchangeCommand(argv: string[]): Promise<ExitCode> {
       });
     }
     case 'ftm-partners': {
-      if (args.length > 0) throw new UsageError('exchange ftm-partners takes no positional arguments (--out FILE writes to a file)');
       if (values.out) writableFile(at(values.out));
       const entities = await withStore(config, (store) => withService(config, async (service, db) => service.casePartnersFtm(await cliActor(db, values.org ?? 'local'), storeRegistry(store))));
       if (values.out) {

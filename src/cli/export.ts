@@ -7,15 +7,16 @@ import { loadedLists, SCREENER_VERSION } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
 import { EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { at, out } from './io.ts';
-import { writableFile, writeTextFile } from '../text-file.ts';
+import { writableFile, writableFolder, writeTextFile } from '../text-file.ts';
 
 const USAGE = 'export parquet <dir> | export ftm --out FILE [--list ID]... [--hits]';
 
 export async function exportCommand(argv: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string' }, list: { type: 'string', multiple: true }, hits: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ args: argv, command: 'export', allowPositionals: true, takes: { parquet: 1, ftm: 0 }, options: { out: { type: 'string' }, list: { type: 'string', multiple: true }, hits: { type: 'boolean' } } });
   if (positionals[0] === 'ftm') return exportFtmCommand(positionals.slice(1), values);
   if (positionals[0] !== 'parquet' || !positionals[1]) throw new UsageError(USAGE);
   const dir = positionals[1];
+  writableFolder(at(dir));
   return withStore(loadConfig(), async (store) => {
     await store.run(`COPY (SELECT * FROM work_institutions) TO '${at(dir).replace(/'/g, "''")}' (FORMAT parquet, PARTITION_BY (year), OVERWRITE_OR_IGNORE)`);
     out.log(`work_institutions written to ${dir}/year=…/ as Parquet`);

@@ -1,19 +1,20 @@
-import { parseArgs, unusedArguments } from './args.ts';
+import { parseArgs } from './args.ts';
 import { fetchOpenAlexWorks } from '../fetch/openalex-api.ts';
 import { EXIT, UsageError, type ExitCode } from './common.ts';
-import { checkValues, whole } from './option-values.ts';
+import { whole } from './option-values.ts';
 import { ProgressReporter } from './progress.ts';
 import { writableFile } from '../text-file.ts';
 
 export async function fetchCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
     args: argv,
+    command: 'fetch',
     allowPositionals: true,
+    takes: { openalex: [0, 'the works are chosen with --filter'] },
     options: { filter: { type: 'string' }, mailto: { type: 'string' }, out: { type: 'string' }, max: { type: 'string' }, 'base-url': { type: 'string' } },
+    checks: { max: whole(1) },
   });
-  checkValues(values, { max: whole(1) });
   if (positionals[0] !== 'openalex') throw new UsageError('fetch supports: openalex');
-  unusedArguments('fetch openalex', positionals.slice(1), 'the works are chosen with --filter');
   if (!values.filter || !values.mailto || !values.out) throw new UsageError('fetch openalex needs --filter, --mailto and --out');
   writableFile(values.out);
   const progress = new ProgressReporter('OpenAlex');

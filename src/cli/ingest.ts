@@ -8,13 +8,12 @@ import type { Store } from '../store/store.ts';
 import { INGEST_KINDS, IngestWorkflow, quarantinedNow, type FileReport, type IngestEvent, type IngestKind, type IngestOutcome, type IngestRequest } from '../workflows/ingest.ts';
 import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
 import { asTyped, at, out } from './io.ts';
-import { checkValues, whole } from './option-values.ts';
+import { whole } from './option-values.ts';
 import { ProgressReporter } from './progress.ts';
 
 /** derisk ingest KIND FILE…: an administrator's ingest into the shared evidence base. */
 export async function ingestCommand(argv: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, 'no-resolve': { type: 'boolean' }, 'batch-size': { type: 'string' } } });
-  checkValues(values, { 'batch-size': whole(1) });
+  const { values, positionals } = parseArgs({ args: argv, command: 'ingest', allowPositionals: true, takes: Infinity, options: { ...COMMON, 'no-resolve': { type: 'boolean' }, 'batch-size': { type: 'string' } }, checks: { 'batch-size': whole(1) } });
   const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
   const [kind, ...files] = positionals;
   if (!kind || files.length === 0) throw new UsageError('ingest needs a kind (ror, openalex, wos, scopus) and at least one file');

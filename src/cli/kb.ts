@@ -1,5 +1,5 @@
 import { out } from './io.ts';
-import { parseArgs, unusedArguments } from './args.ts';
+import { parseArgs } from './args.ts';
 import { parse as parseYaml } from 'yaml';
 import { openAppDb } from '../appdb/open.ts';
 import { loadRulebook } from '../assessment/rulebook.ts';
@@ -75,14 +75,21 @@ function printChanges(changes: FieldChange[]): void {
 
 /** derisk kb …: the knowledge base of the policy and standards landscape, for the operator at the console. */
 export async function kbCommand(argv: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    command: 'kb',
+    allowPositionals: true,
+    // Those that read no argument: one given is a mistake, not a filter.
+    takes: { import: 0, list: [0, 'search with --search Q'], changes: 0, timeline: 0, show: 1, diff: 3, add: 1, edit: 1, review: 1, criterion: 1 },
+    options: OPTIONS,
+    checks: { review: oneOf(['draft', 'reviewed']), version: VERSION, base: VERSION, since: DAY, from: PARTIAL_DATE, to: PARTIAL_DATE },
+  });
   const [sub, ...args] = positionals;
   // `derisk kb help`, as derisk help advertises it (round 48: it was an unknown kb command).
   if (!sub || values.help || sub === 'help') {
     out.log(`Usage:\n  ${KB_USAGE}`);
     return sub ? EXIT.ok : EXIT.usage;
   }
-  checkValues(values, { review: oneOf(['draft', 'reviewed']), version: VERSION, base: VERSION, since: DAY, from: PARTIAL_DATE, to: PARTIAL_DATE });
   const config = loadConfig();
   const db = await openAppDb(config);
   try {
@@ -94,8 +101,6 @@ export async function kbCommand(argv: string[]): Promise<ExitCode> {
     const report = await kb.ready();
     for (const n of report.notices) out.error(`note: ${n}`);
     for (const l of report.brokenLinks) out.error(`warning: ${l}: no such criterion in the rulebook`);
-    // These read no argument: one given is a mistake, not a filter.
-    if (['import', 'list', 'changes', 'timeline'].includes(sub)) unusedArguments(`kb ${sub}`, args, sub === 'list' ? 'search with --search Q' : '');
     switch (sub) {
       case 'import': {
         out.log(`bundled entries: ${report.added.length} added, ${report.updated.length} updated, ${report.kept.length} kept as edited`);

@@ -1,6 +1,6 @@
 // The dispatcher stays thin: it loads only the module of the command that runs (each command's
 // dependencies cost start-up time: DuckDB, Fastify, the matcher, the rulebook…).
-import { nearest } from './args.ts';
+import { nearest, parseArgs } from './args.ts';
 import { EXIT, UsageError, type ExitCode } from './common.ts';
 import { asTyped, out } from './io.ts';
 
@@ -110,14 +110,16 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<ExitCode> | ExitCode>
   monitor: async (argv) => (await import('./monitor.ts')).monitorCommand(argv),
   backup: async (argv) => (await import('./admin.ts')).backupCommand(argv),
   restore: async (argv) => (await import('./admin.ts')).restoreCommand(argv),
-  fields: async () => {
+  fields: async (argv) => {
+    parseArgs({ args: argv, command: 'fields', options: {} });
     const { loadTaxonomy } = await import('../fields/taxonomy.ts');
     for (const f of loadTaxonomy().fields.values()) out.log(`${f.id.padEnd(32)} ${f.family.padEnd(18)} ${f.name}`);
     return EXIT.ok;
   },
   export: async (argv) => (await import('./export.ts')).exportCommand(argv),
   merges: async (argv) => (await import('./merges.ts')).mergesCommand(argv),
-  sources: async () => {
+  sources: async (argv) => {
+    parseArgs({ args: argv, command: 'sources', options: {} });
     const { SOURCES } = await import('../sources.ts');
     for (const s of SOURCES) out.log(`${s.id}\t${s.kind}\t${s.title}\n  mirror: ${s.mirrorPath}\n  public: ${s.publicUrl}\n  licence: ${s.licence}`);
     return EXIT.ok;

@@ -79,7 +79,7 @@ const describeApplied = (a: { strings: number; works: number; othersRebuilt?: bo
   `applied to ${org}'s view of the evidence: ${a.strings} string(s) answered differently, ${a.works} work(s) counted differently` + (a.othersRebuilt ? `; the views of the organisations it was shared with were rebuilt too (their counts are theirs)` : ` (no other organisation's)`);
 
 export async function matchCommand(argv: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  const { values, positionals } = parseArgs({ args: argv, command: 'match', allowPositionals: true, takes: { correct: 2, list: 0, resolve: 1, received: 0, accept: 1, reject: 1, withdraw: 1, apply: 0 }, options: OPTIONS });
   const [sub, ...args] = positionals;
   const config = loadConfig();
   const org = values.org ?? 'local';
@@ -197,7 +197,6 @@ export async function matchCommand(argv: string[]): Promise<ExitCode> {
       }
     }
     case 'apply': {
-      if (args.length !== 0) throw new UsageError('match apply takes no string (it applies every correction in force for --org)');
       const db = await openAppDb(config);
       try {
         await cliActor(db, org);

@@ -10,7 +10,7 @@ import { out } from './io.ts';
  * each is counted by and what the others differ in (README: Works from several sources).
  */
 export async function mergesCommand(argv: string[]): Promise<ExitCode> {
-  const { values } = parseArgs({ args: argv, options: { ...COMMON, differing: { type: 'boolean' }, doi: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, command: 'merges', options: { ...COMMON, differing: { type: 'boolean' }, doi: { type: 'string' } } });
   return withStore(loadConfig(), async (store) => {
     const doi = values.doi === undefined ? null : normalizeDoi(values.doi);
     if (values.doi !== undefined && doi === null) throw new UsageError(`--doi ${JSON.stringify(values.doi)} is not a DOI`);

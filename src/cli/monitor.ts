@@ -12,7 +12,7 @@ export const MONITOR_USAGE = `derisk monitor fetch [--mailto E] [--base-url URL]
 
 /** derisk monitor fetch: one pass of the scheduled OpenAlex fetch, at the console (or inside the running server). */
 export async function monitorCommand(argv: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, mailto: { type: 'string' }, 'base-url': { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args: argv, command: 'monitor', allowPositionals: true, takes: { fetch: 0 }, options: { ...COMMON, mailto: { type: 'string' }, 'base-url': { type: 'string' } } });
   if (values.help || positionals[0] !== 'fetch' || positionals.length !== 1) {
     if (values.help) {
       out.log(`Usage:\n  ${MONITOR_USAGE}`);

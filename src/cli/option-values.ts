@@ -40,10 +40,10 @@ export const oneOf =
     choices.includes(v) ? null : `is not one of ${choices.join(', ')}`;
 
 /**
- * Every malformed option value of a command line at once, as one usage error naming each option and
- * the value given (`--since: "yesterday" is not a date (YYYY-MM-DD, a day of the calendar)`).
+ * Every malformed option value of a command line, each naming the option and the value given
+ * (`--since: "yesterday" is not a date (YYYY-MM-DD, a day of the calendar)`).
  */
-export function checkValues(values: Readonly<Record<string, unknown>>, checks: Readonly<Record<string, ValueCheck>>): void {
+export function valueMistakes(values: Readonly<Record<string, unknown>>, checks: Readonly<Record<string, ValueCheck>>): string[] {
   const problems: string[] = [];
   for (const [name, check] of Object.entries(checks)) {
     const given = values[name];
@@ -52,5 +52,11 @@ export function checkValues(values: Readonly<Record<string, unknown>>, checks: R
       if (wrong) problems.push(`--${name}: ${JSON.stringify(value)} ${wrong}`);
     }
   }
+  return problems;
+}
+
+/** The same, as one usage error (for values checked after the command line, once its subcommand is known). */
+export function checkValues(values: Readonly<Record<string, unknown>>, checks: Readonly<Record<string, ValueCheck>>): void {
+  const problems = valueMistakes(values, checks);
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
 }

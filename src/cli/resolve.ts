@@ -1,4 +1,4 @@
-import { parseArgs, unusedArguments } from './args.ts';
+import { parseArgs } from './args.ts';
 import { loadConfig } from '../config.ts';
 import { resolveCsv } from '../resolve/batch.ts';
 import { keptMatcher } from '../resolve/kept.ts';
@@ -6,20 +6,21 @@ import type { Tier } from '../resolve/matcher.ts';
 import { COMMON, EXIT, REGION_OPTIONS, UsageError, withStore, type ExitCode } from './common.ts';
 import { regionsFrom } from './regions-option.ts';
 import { at } from './io.ts';
-import { checkValues, oneOf } from './option-values.ts';
+import { oneOf } from './option-values.ts';
 import { streamableFile, writableFile } from '../text-file.ts';
 import { ProgressReporter } from './progress.ts';
 
 export async function resolveCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
     args: argv,
+    command: 'resolve',
     allowPositionals: true,
+    takes: [1, 'one input CSV at a time'],
     options: { ...COMMON, ...REGION_OPTIONS, column: { type: 'string' }, out: { type: 'string' }, rollup: { type: 'boolean' }, 'min-tier': { type: 'string' } },
+    checks: { 'min-tier': oneOf(['exact', 'strong', 'possible']) },
   });
-  checkValues(values, { 'min-tier': oneOf(['exact', 'strong', 'possible']) });
   const input = positionals[0];
   if (!input || !values.column || !values.out) throw new UsageError('resolve needs <in.csv> --column <name> --out <out.csv>');
-  unusedArguments('resolve', positionals.slice(1), 'one input CSV at a time');
   const minTier = (values['min-tier'] ?? 'strong') as Tier;
   // Both files are checked before the registry is read (seconds): a mistyped path is named at once.
   streamableFile(at(input));

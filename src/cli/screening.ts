@@ -30,7 +30,7 @@ export async function loadAndScreen(store: Store, lists: RiskList[]): Promise<vo
 }
 
 export async function listsCommand(argv: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, watchlist: { type: 'string', multiple: true }, ...FTM_OPTIONS } });
+  const { values, positionals } = parseArgs({ args: argv, command: 'lists', allowPositionals: true, takes: { show: 0, diff: 2 }, options: { ...COMMON, watchlist: { type: 'string', multiple: true }, ...FTM_OPTIONS } });
   const [sub, ...files] = positionals;
   // An option the branch run would not read is named, never dropped (round 48).
   const unused = [
@@ -71,7 +71,6 @@ export async function listsCommand(argv: string[]): Promise<ExitCode> {
     });
   }
   if (sub !== undefined && sub !== 'show') throw new UsageError(`unknown lists command ${JSON.stringify(sub)}: use show, load or diff`);
-  unusedArguments('lists show', files);
   return withStore(config, async (store) => {
     const rows = await store.all<{ list_id: string; version: string; entries: bigint; loaded_at: unknown; doc: string }>('SELECT * FROM risk_lists ORDER BY list_id');
     if (rows.length === 0) out.log('no lists loaded: run `derisk lists load`');
@@ -226,7 +225,10 @@ export function screenMistakes(values: { batch?: string; portfolio?: string; exp
 export async function screenCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({
     args: argv,
+    command: 'screen',
+    // screenMistakes names what a name beside --batch, --portfolio or --export is.
     allowPositionals: true,
+    takes: Infinity,
     options: { ...COMMON, portfolio: { type: 'string' }, rollup: { type: 'boolean' }, export: { type: 'string' }, csv: { type: 'string' }, batch: { type: 'string' } },
   });
   const mistakes = screenMistakes(values, positionals);
@@ -317,7 +319,7 @@ function printPortfolio(p: Portfolio, csv?: string): void {
 }
 
 export async function briefCommand(argv: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, ...REGION_OPTIONS } });
+  const { values, positionals } = parseArgs({ args: argv, command: 'brief', allowPositionals: true, takes: 1, options: { ...COMMON, ...REGION_OPTIONS } });
   if (positionals.length !== 1 || positionals[0]!.trim() === '') throw new UsageError('brief needs one partner name or ROR id');
   const [{ regionsFrom }, { regionOf }, { briefing, briefingMarkdown }] = await Promise.all([import('./regions-option.ts'), import('../regions/catalogue.ts'), import('../screening/briefing.ts')]);
   const catalogue = await regionsFrom(values);

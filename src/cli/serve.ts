@@ -13,17 +13,19 @@ import type { Store } from '../store/store.ts';
 import { connectEvidenceCluster, EXIT, withStore, type ExitCode } from './common.ts';
 import { openConsoleLink } from './console-link.ts';
 import { streamableFile } from '../text-file.ts';
-import { checkValues, whole } from './option-values.ts';
+import { whole } from './option-values.ts';
+import { refuseBesideServer } from './control-file.ts';
 
 /** --port: 0 asks the system for a free one. */
 export const PORT = whole(0, 65535, 'a port number');
 
 export async function serveCommand(argv: string[]): Promise<ExitCode> {
-  const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, 'regions-file': { type: 'string', multiple: true } } });
-  checkValues(values, { port: PORT });
+  const { values } = parseArgs({ args: argv, command: 'serve', options: { port: { type: 'string' }, host: { type: 'string' }, 'regions-file': { type: 'string', multiple: true } }, checks: { port: PORT } });
   // Checked before the store and the application database open (and an administrator is created): the web app reads them at start.
   for (const file of values['regions-file'] ?? []) streamableFile(file);
-  return withStore(loadConfig(), async (store) => {
+  const config = loadConfig();
+  refuseBesideServer(config.home, 'use the one running');
+  return withStore(config, async (store) => {
     await serveStore(store, Number(values.port ?? 8720), values.host ?? '127.0.0.1', values['regions-file'] ?? []);
     return EXIT.ok;
   });

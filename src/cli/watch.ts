@@ -9,7 +9,7 @@ import { WATCH_KINDS, Watchlists, type WatchKind } from '../monitoring/watchlist
 import type { Store } from '../store/store.ts';
 import { cliActor } from './admin.ts';
 import { COMMON, connectEvidenceCluster, EXIT, UsageError, withStore, type ExitCode } from './common.ts';
-import { checkValues, oneOf } from './option-values.ts';
+import { oneOf } from './option-values.ts';
 import { render } from './output.ts';
 
 export const WATCH_USAGE = `derisk watch add <name|ROR id> [--kind ${WATCH_KINDS.join('|')}] [--org ID]   watch it for the organisation
@@ -22,13 +22,12 @@ export const ALERTS_USAGE = `derisk alerts [--unread] [--json] [--org ID]   the 
 
 /** derisk watch …: the organisation's watchlist, at the console. */
 export async function watchCommand(argv: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, kind: { type: 'string' }, org: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args: argv, command: 'watch', allowPositionals: true, takes: { add: 1, list: 0, remove: 1 }, options: { ...COMMON, kind: { type: 'string' }, org: { type: 'string' } }, checks: { kind: oneOf(WATCH_KINDS) } });
   const [sub, ...args] = positionals;
   if (!sub || values.help) {
     out.log(`Usage:\n  ${WATCH_USAGE}`);
     return sub ? EXIT.ok : EXIT.usage;
   }
-  checkValues(values, { kind: oneOf(WATCH_KINDS) });
   const config = loadConfig();
   const db = await openAppDb(config);
   try {
@@ -71,7 +70,7 @@ export async function watchCommand(argv: string[]): Promise<ExitCode> {
 
 /** derisk alerts …: the organisation's alerts at the console. */
 export async function alertsCommand(argv: string[]): Promise<ExitCode> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON, unread: { type: 'boolean' }, org: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args: argv, command: 'alerts', allowPositionals: true, takes: { check: 0, read: 1 }, options: { ...COMMON, unread: { type: 'boolean' }, org: { type: 'string' } } });
   const [sub, ...args] = positionals;
   if (values.help) {
     out.log(`Usage:\n  ${ALERTS_USAGE}`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists } from '../../src/screening/store.ts';
-import { derisk } from '../helpers/cli.ts';
+import { addOrganisations, derisk } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { AFF, landscapeStore } from '../helpers/landscape.ts';
 import { watchlist } from '../helpers/watchlist.ts';
@@ -21,6 +21,7 @@ async function installation(): Promise<Record<string, string>> {
   const store = await landscapeStore(home, [WORK]);
   await saveLists(store, [readWatchlist(watchlist([{ name: 'Institute of Automation', level: 'high' }]))]);
   store.close();
+  await addOrganisations({ DERISK_HOME: home }, ['uni-a', 'uni-x', 'uni-y']);
   return { DERISK_HOME: home };
 }
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { ftmEntityId, loadFtmTopics, type FtmEntity } from '../../src/exchange/ftm.ts';
 import { readWatchlist } from '../../src/screening/lists.ts';
 import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
-import { derisk } from '../helpers/cli.ts';
+import { addOrganisations, derisk } from '../helpers/cli.ts';
 import { tempDir, writeTemp } from '../helpers/fixtures.ts';
 import { ftmModel, problems } from '../helpers/ftm-schema.ts';
 import { keptStore, landscapeStore } from '../helpers/landscape.ts';
@@ -22,6 +22,7 @@ async function installation(): Promise<Record<string, string>> {
     return store;
   });
   store.close();
+  await addOrganisations({ DERISK_HOME: home }, ['uni-a', 'uni-b', 'uni-c', 'uni-d']);
   return { DERISK_HOME: home };
 }
 

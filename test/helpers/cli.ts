@@ -1,6 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { openAppDb } from '../../src/appdb/open.ts';
+import { loadConfig } from '../../src/config.ts';
+import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
 
 export const BIN = fileURLToPath(new URL('../../bin/derisk.js', import.meta.url));
 
@@ -10,6 +13,16 @@ export interface CliResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+}
+
+/** Organisations as the operator makes them (derisk users add-org): a command's --org names one that is there (round 49). */
+export async function addOrganisations(env: Record<string, string>, ids: readonly string[]): Promise<void> {
+  const db = await openAppDb(loadConfig(env));
+  try {
+    for (const id of ids) await new Accounts(db).createOrganisation(OPERATOR, id, id);
+  } finally {
+    await db.close();
+  }
 }
 
 /** Runs the real CLI in a child process, as a user would (with `input` on its standard input). */

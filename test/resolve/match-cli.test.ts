@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { EmbeddedDb } from '../../src/appdb/embedded.ts';
-import { derisk } from '../helpers/cli.ts';
+import { addOrganisations, derisk } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 
 const ROR = fileURLToPath(new URL('../input/ror-small.jsonl', import.meta.url));
@@ -14,6 +14,7 @@ test("derisk match: a correction at the console changes its organisation's resol
   const env = { DERISK_HOME: join(tempDir(), 'home') };
   const ingest = derisk(['ingest', 'ror', ROR], env);
   assert.equal(ingest.status, 0, ingest.stderr);
+  await addOrganisations(env, ['org-a', 'org-b']);
   const before = derisk(['match', 'resolve', RAW, '--org', 'org-a', '--json'], env);
   assert.equal(before.status, 0, before.stderr);
   assert.notEqual((JSON.parse(before.stdout) as { institutions: { rorId: string }[] }).institutions[0]?.rorId, HIT);
