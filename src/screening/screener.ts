@@ -260,6 +260,7 @@ export class Screener {
     const aliasWords = new Set(lists.flatMap((l) => l.entries.flatMap((e) => e.names.filter((n) => this.isListWord(n)).map((n) => screenTokens(n.value)[0]!))));
     const borne = new Map<string, Set<string>>();
     for (const [key, countries] of countriesByName) for (const t of key.split(' ')) if (aliasWords.has(t)) borne.set(t, new Set([...(borne.get(t) ?? []), ...countries]));
+    const bareKeys: [string, IndexedName][] = [];
     for (const list of lists) {
       for (const entry of list.entries) {
         const person = !linked.has(entry) && this.isPerson(entry);
@@ -291,13 +292,16 @@ export class Screener {
           // S.A.", "… (Australia) Pty Ltd.", "… Madagascar Sarl": data/lists/aliases.json placed_abroad legal_forms): written without it, it is that entry.
           const bare = hasCjk(name.value) ? null : closingLegalForm(name.value, this.units.abroad.legalForms);
           const bareTokens = bare ? screenTokens(bare.rest) : [];
-          if (bareTokens.length >= 2 && bareTokens.join(' ') !== key && !isNondistinctive(bareTokens, (w) => resolver?.gazetteer.isPlace(w) ?? false)) push(this.byKey, bareTokens.join(' '), indexed);
+          if (bareTokens.length >= 2 && bareTokens.join(' ') !== key && !isNondistinctive(bareTokens, (w) => resolver?.gazetteer.isPlace(w) ?? false)) bareKeys.push([bareTokens.join(' '), indexed]);
           if (!hasCjk(name.value) && !indexed.acronym && indexed.tokens.length >= 2) push(this.glued, gluedKey(name.value), indexed);
           if (hasCjk(name.value)) this.cjkNames.push(Object.assign(indexed, { cjk: cjkKey(name.value) }));
           else if (!indexed.acronym) for (const t of new Set(indexed.tokens)) push(this.byToken, t, indexed);
         }
       }
     }
+    // Unless another entry bears that name with its own form ("Corad Technology Limited", Hong Kong, beside the Singapore
+    // "Corad Technology Pte Ltd"): written without a form, it is that one as before.
+    for (const [key, indexed] of bareKeys) if (!(this.byKey.get(key) ?? []).some((n) => n.entry.name !== indexed.entry.name)) push(this.byKey, key, indexed);
     for (const [key, names] of this.byKey) {
       // A short name derived by rule may be a plain word ("Planet", "Breeze"): only names the lists or the curated aliases give.
       const named = names.find((n) => !n.acronym && !hasCjk(n.name.value) && !n.name.source?.startsWith(DERIVED));
