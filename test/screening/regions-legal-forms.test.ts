@@ -90,9 +90,11 @@ test('a listed company abroad written without its legal form is that entry, what
     ]),
     [],
   );
+  const screener = await realScreener();
+  // Not where another entry bears the name with its own form: the Hong Kong company is not also the Singapore one.
+  for (const q of ['Corad Technology Limited', 'Huawei International Co., Limited']) assert.ok(!entriesOf(screener.screen(q)).some((e) => /Pte/.test(e)), q);
   // The class: every listed company name closing with a legal form of placed_abroad, written without it, is listed as that entry.
   const forms = loadAliases().units.abroad.legalForms;
-  const screener = await realScreener();
   const missed = demoLists().flatMap((l) =>
     l.entries.flatMap((e) => {
       const bare = closingLegalForm(e.name, forms);
