@@ -135,11 +135,13 @@ export function screenReadings(value: string): Reading[] {
   let variants: { words: string[]; read: string[] }[] = [{ words, read: [] }];
   for (const a of ambiguous) variants = variants.flatMap((v) => [v, ...a.others.map((o) => ({ words: v.words.map((w, k) => (k === a.i ? o : w)), read: [...v.read, `"${a.w}" as "${o}"`] }))]);
   for (const v of variants.slice(1)) out.push({ tokens: screenTokens(v.words.join(' ')), read: v.read });
-  // "Harbin Univ Eng" in the order of "Harbin Eng Univ": a kind abbreviation before field words, moved after them.
-  const kind = words.findIndex((w, i) => i > 0 && i < words.length - 1 && isKindBeforeFields(w) && words.slice(i + 1).every((x) => !isStopWord(x)));
-  if (kind > 0)
+  // "Harbin Univ Eng" in the order of "Harbin Eng Univ": a kind abbreviation before field words, moved after them; the "of" it
+  // stands for may be written after it ("Harbin Univ of Eng"), and it may come first ("Univ Harbin Eng"), two words after it then.
+  const of = (i: number) => (words[i + 1] === 'of' ? 2 : 1);
+  const kind = words.findIndex((w, i) => isKindBeforeFields(w) && words.length - i - of(i) >= (i === 0 ? 2 : 1) && words.slice(i + of(i)).every((x) => !isStopWord(x)));
+  if (kind >= 0)
     for (const v of variants) {
-      const moved = [...v.words.slice(0, kind), ...v.words.slice(kind + 1), v.words[kind]!];
+      const moved = [...v.words.slice(0, kind), ...v.words.slice(kind + of(kind)), v.words[kind]!];
       out.push({ tokens: screenTokens(moved.join(' ')), read: [...v.read, `"${words[kind]}" after the words that follow it ("${moved.join(' ')}")`] });
     }
   const capitals = capitalsReading(value);

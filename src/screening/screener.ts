@@ -260,6 +260,7 @@ export class Screener {
     const aliasWords = new Set(lists.flatMap((l) => l.entries.flatMap((e) => e.names.filter((n) => this.isListWord(n)).map((n) => screenTokens(n.value)[0]!))));
     const borne = new Map<string, Set<string>>();
     for (const [key, countries] of countriesByName) for (const t of key.split(' ')) if (aliasWords.has(t)) borne.set(t, new Set([...(borne.get(t) ?? []), ...countries]));
+    const bareKeys: [string, IndexedName][] = [];
     for (const list of lists) {
       for (const entry of list.entries) {
         const person = !linked.has(entry) && this.isPerson(entry);
@@ -287,12 +288,20 @@ export class Screener {
             continue;
           }
           push(this.byKey, key, indexed);
+          // The name without its closing legal form, which screening's tokens keep where it is another country's ("Huawei Chile
+          // S.A.", "… (Australia) Pty Ltd.", "… Madagascar Sarl": data/lists/aliases.json placed_abroad legal_forms): written without it, it is that entry.
+          const bare = hasCjk(name.value) ? null : closingLegalForm(name.value, this.units.abroad.legalForms);
+          const bareTokens = bare ? screenTokens(bare.rest) : [];
+          if (bareTokens.length >= 2 && bareTokens.join(' ') !== key && !isNondistinctive(bareTokens, (w) => resolver?.gazetteer.isPlace(w) ?? false)) bareKeys.push([bareTokens.join(' '), indexed]);
           if (!hasCjk(name.value) && !indexed.acronym && indexed.tokens.length >= 2) push(this.glued, gluedKey(name.value), indexed);
           if (hasCjk(name.value)) this.cjkNames.push(Object.assign(indexed, { cjk: cjkKey(name.value) }));
           else if (!indexed.acronym) for (const t of new Set(indexed.tokens)) push(this.byToken, t, indexed);
         }
       }
     }
+    // Unless another entry bears that name with its own form ("Corad Technology Limited", Hong Kong, beside the Singapore
+    // "Corad Technology Pte Ltd"): written without a form, it is that one as before.
+    for (const [key, indexed] of bareKeys) if (!(this.byKey.get(key) ?? []).some((n) => n.entry.name !== indexed.entry.name)) push(this.byKey, key, indexed);
     for (const [key, names] of this.byKey) {
       // A short name derived by rule may be a plain word ("Planet", "Breeze"): only names the lists or the curated aliases give.
       const named = names.find((n) => !n.acronym && !hasCjk(n.name.value) && !n.name.source?.startsWith(DERIVED));
@@ -1055,7 +1064,12 @@ export class Screener {
     const spaced = ` ${foldText(text).trim()} `;
     const whole = this.units.abroad.regions.find((r) => r.words.some((w) => spaced === ` ${w} ` || (w.includes(' ') && spaced.includes(` ${w} `))));
     if (whole) return whole.name;
-    const code = this.resolver?.gazetteer.detect(text).countryCode ?? null;
+    // A country named before a closing legal form places the company there, whatever other countries use the form: "Huawei Chile
+    // S.A." is in Chile (the form's countries in placed_abroad are where it tells the country, not every country using it).
+    const bare = segments(text)
+      .map((p) => this.legalFormAbroad(p)?.rest ?? p)
+      .join(', ');
+    const code = this.resolver?.gazetteer.detect(text).countryCode ?? (bare !== text ? (this.resolver?.gazetteer.detect(bare).countryCode ?? null) : null);
     if (code || !this.resolver) return code;
     const folded = ` ${foldText(text)} `;
     const region = this.units.abroad.regions.find((r) => r.words.some((w) => folded.includes(` ${w} `)));
@@ -1775,9 +1789,10 @@ export class Screener {
         const places: string[] = [];
         // A place may be written in words ("Latin America", "New Zealand"): the longest run at the end is taken.
         for (let run = 0; (run = [3, 2, 1].find((r) => tail.length > r && isPlace(tail.slice(-r).join(' '))) ?? 0) > 0;) places.unshift(...tail.splice(-run));
-        // After the unit's word, a legal form and words naming its business ("Cloud Computing Co., Ltd.": units.business_words) are the unit's company.
+        // After the unit's word, a legal form or company word and words naming its business ("Cloud Computing Co., Ltd.", "Cloud
+        // Intelligence Group", Alibaba Cloud's official name: units.business_words, named_after company_words) are the unit's company.
         const business: string[] = [];
-        for (let end = tail.length; !listed && end > 1 && (this.units.businessWords.has(tail[end - 1]!) || this.units.legalForms.has(tail[end - 1]!)); end--) {
+        for (let end = tail.length; !listed && end > 1 && (this.units.businessWords.has(tail[end - 1]!) || this.units.legalForms.has(tail[end - 1]!) || this.units.namedAfter.companyWords.has(tail[end - 1]!)); end--) {
           if (this.units.unitWords.has(tail[end - 2]!) && tail.slice(end - 1).some((w) => this.units.businessWords.has(w))) {
             business.push(...tail.splice(end - 1));
             break;
@@ -2188,9 +2203,53 @@ export class Screener {
     return this.listedTokens.get(value) ?? screenTokens(value);
   }
 
+  /**
+   * A Chinese name ending in a region's Chinese name (非洲, 中东: data/lists/aliases.json placed_abroad regions) or a country's
+   * (德国): the name before it, and the place. Two characters of name at least stay.
+   */
+  private trailingPlaceZh(k: string): { rest: string; word: string; place: string } | null {
+    const region = this.units.abroad.regions.flatMap((r) => r.words.filter((w) => hasCjk(w) && k.endsWith(w) && k.length - w.length >= 2).map((word) => ({ word, place: r.name }))).sort((a, b) => b.word.length - a.word.length)[0];
+    if (region) return { rest: k.slice(0, -region.word.length), ...region };
+    const country = this.resolver?.gazetteer.detect(k).mentions.find((m) => hasCjk(m.text) && k.endsWith(m.text) && k.length - m.text.length >= 2);
+    return country ? { rest: k.slice(0, -country.text.length), word: country.text, place: country.code } : null;
+  }
+
   /** A Chinese company's registered name without its leading place, or a unit named after a company's Chinese brand. */
-  private chineseFormHits(part: string, written: string | null, hits: Map<string, Hit>, namesakes: Similar[]): void {
-    const k = cjkKey(part);
+  private chineseFormHits(part: string, written: string | null, hits: Map<string, Hit>, namesakes: Similar[], key?: string): void {
+    const k = key ?? cjkKey(part);
+    // A place after the name places it as in English ("华为云非洲" is "Huawei Cloud Africa"): the name before it read there.
+    const placed = key === undefined ? this.trailingPlaceZh(k) : null;
+    if (placed) {
+      this.chineseFormHits(part, placed.place, hits, namesakes, placed.rest);
+      // The company's own Chinese name before the place (华为拉美): the company there, a question where it is not listed there.
+      for (const n of this.cjkNames) {
+        if (n.cjk !== placed.rest || n.name.kind === 'subsidiary' || n.name.source?.startsWith(DERIVED)) continue;
+        // A brand that is a unit's name (阿里云, the cloud business) is that unit wherever it sits, as "Alibaba Cloud Singapore" is.
+        const unit = n.name.source && this.companies.has(n.entry) && this.units.unitSuffixesZh.find((w) => n.cjk.endsWith(w));
+        if (unit) {
+          this.addNameHit(
+            n,
+            part,
+            'translated',
+            1,
+            hits,
+            `"${part}" names a unit of ${n.entry.name}: the company's Chinese name "${n.name.value}" (${n.name.source}), ending in "${unit}", a word naming a unit, with "${placed.word}", a place, after it (${this.units.file})${this.abroad(n, placed.place)}`,
+            null,
+            '',
+            {
+              via: part,
+              how: `a unit named after ${n.entry.name}, not the listed company itself`,
+              relation: 'company-unit',
+            },
+          );
+          continue;
+        }
+        const other = this.namesake(n, placed.rest, placed.place);
+        if (other) {
+          if (!namesakes.some((x) => x.list === n.list.id && x.entry === n.entry.name)) namesakes.push({ ...namesakeEntry(n), why: `"${part}" is the listed Chinese name "${n.name.value}" with "${placed.word}", a place, after it, but ${other.why}`, ...placing(other) });
+        } else this.addNameHit(n, part, 'translated', 1, hits, `"${part}" is the listed Chinese name "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''} with "${placed.word}" (${this.placeName(placed.place)}), where it is listed, after it`);
+      }
+    }
     for (const n of this.cjkNames) {
       if (n.name.kind === 'subsidiary') continue;
       const nk = n.cjk;
