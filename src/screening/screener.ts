@@ -183,6 +183,8 @@ type Predecessor = { rorId: string; name: string; status: string };
 const COUNTRY_CODE = /^[A-Z]{2}$/;
 /** A word at least this many registry names use is a common word ("computing": 97, "huawei": 3, "graphene": 1). */
 const COMMON_WORD = 20;
+/** The most words of a listed or registry name looked for in a party field's words. */
+const MAX_NAME_WORDS = 8;
 const MATCH_RANK: Record<MatchKind, number> = { exact: 5, alias: 4, translated: 4, ticker: 4, registry: 3, fuzzy: 2 };
 const ORGANISATION_SUFFIX = /(大学|学院|研究院|研究所|公司|集团|中心|实验室|科学院|工程院)$/;
 const UNIT_SUFFIX = /^(.{0,12}?)(学院|系|研究所|实验室|重点实验室|研究中心|中心|研究院|分院|医院)$/;
@@ -452,6 +454,16 @@ export class Screener {
    * it is not resolved again; taken only when it is of the very text screened.
    */
   screen(query: string, options: { nearest?: boolean; resolution?: Resolution; parties?: boolean } = {}): ScreenResult {
+    if (options.parties === false) return this.screenField(query, options);
+    // A party field pasted with its quotes or a zero-width space ('"ETH Zurich (with Huawei)"', "ETH Zurich and\u200bHuawei") is read as its words.
+    const field = partyFieldText(query);
+    const r = this.screenField(field, field === query ? options : { ...options, resolution: undefined });
+    // However the field's words are linked, a listed name written in it beside a recognised party is never passed over as clean.
+    const answer = r.state === 'not-listed' ? (this.mentionedListed(field, r) ?? r) : r;
+    return field === query ? answer : { ...answer, query };
+  }
+
+  private screenField(query: string, options: { nearest?: boolean; resolution?: Resolution; parties?: boolean }): ScreenResult {
     // "Huawei (TBC)": the listed name is found, the party told as not confirmed.
     const pending = options.parties !== false ? this.tentativeParty(query, options) : null;
     // Only where the name beside the word is one party: "Stanford University; NUDT TBC" is read as its parties, NUDT's not confirmed.
@@ -474,6 +486,71 @@ export class Screener {
     const note = `"${query.trim()}" names "${t.name}" with "${t.word}" beside it: the party is not confirmed (${PLACEHOLDERS_FILE})`;
     for (const h of r.hits) h.evidence = `${h.evidence}; ${note}`;
     return { ...r, query, headline: `${r.headline} (${note}.)` };
+  }
+
+  /**
+   * For a party field read as one recognised institution on no list: a listed organisation's distinctive name written as
+   * whole words elsewhere in it ("ETH Zurich [Huawei]", "ETH Zurich, subcontractor Huawei"), whatever links it, makes the
+   * field unknown, naming that party; null otherwise. Not a name inside the recognised institution's own, not a one-word
+   * form that is a generic word ("Telecom"), a place or a list's lone alias, not a person; an acronym only as written in capitals.
+   */
+  private mentionedListed(text: string, r: ScreenResult): ScreenResult | null {
+    if (hasCjk(text) || r.institutions.length === 0) return null;
+    const words = text.split(/[^\p{L}\p{M}\p{N}'’]+/u).filter((w) => w !== '');
+    const own = new Set(r.institutions.map((i) => i.rorId));
+    const held = (from: number, to: number) => {
+      const run = words.slice(from, to).join(' ');
+      return r.institutions.some((i) => screenKey(i.name) === screenKey(run)) || (this.resolver?.nameHolders(run).some((id) => own.has(id)) ?? false);
+    };
+    // Inside a run of words the recognised institution holds as its name ("Beihang" would be inside "Beihang University").
+    const insideOwn = (from: number, to: number) => {
+      for (let a = Math.max(0, from - MAX_NAME_WORDS); a <= from; a++) for (let b = to; b <= Math.min(words.length, a + MAX_NAME_WORDS); b++) if (held(a, b)) return true;
+      return false;
+    };
+    for (let from = 0; from < words.length; from++) {
+      for (let to = Math.min(words.length, from + MAX_NAME_WORDS); to > from; to--) {
+        const written = words.slice(from, to).join(' ');
+        const found = (this.byKey.get(screenKey(written)) ?? []).filter((n) => this.distinctiveMention(n, written));
+        if (found.length === 0 || insideOwn(from, to)) continue;
+        // The entry the name stands for as its own (a curated or listed name), before one a rule derived it for.
+        const n = found.find((f) => !f.name.source?.startsWith(DERIVED)) ?? found[0]!;
+        // The recognised parties beside it, not a registry record of the listed one ("Huawei Technologies (China)").
+        const others = r.institutions.filter((i) => !screenKey(i.name).includes(screenKey(written)));
+        const beside = (others.length > 0 ? others : r.institutions).map((i) => `"${i.name}"`).join(', ');
+        const note = `"${text}" mentions "${written}" (${listName(n.list)}: ${n.entry.name}) beside ${beside}: name each partner on its own line`;
+        return { ...r, state: 'unknown', level: null, hits: [], organisations: [], headline: `Unknown organisation: ${note}; screen each on its own before relying on this. (${r.headline})` };
+      }
+    }
+    return null;
+  }
+
+  /** Whether a listed name, written as these words in a party field, names its entry whatever words stand beside it. */
+  private distinctiveMention(n: IndexedName, written: string): boolean {
+    if (n.lone || this.isPerson(n.entry)) return false;
+    const tokens = screenTokens(written);
+    if (n.acronym) return written.length >= 3 && written === written.toUpperCase() && !isLegalForm(tokens[0] ?? '');
+    // A name of words each common in the registry is any institution's unit's ("Institute of Computing Technology, Vienna University of Technology").
+    if (tokens.length !== 1) return !isNondistinctive(tokens, (w) => this.resolver?.gazetteer.isPlace(w) ?? false) && !this.isGenericName(tokens);
+    const w = tokens[0]!;
+    return !isNondistinctive(tokens) && !isLegalForm(w) && !(this.resolver?.gazetteer.isPlace(w) ?? false) && (this.wordCounts.get(w) ?? 0) < COMMON_WORD;
+  }
+
+  /**
+   * Whether a listed answer rests only on one generic word a rule left of a listed name when it dropped its country word
+   * ("Telecom" of "China Telecom Group Co., Ltd.": Télécom SudParis, Mines et Télécom): as a side of a cut it names no party.
+   */
+  private genericWordOnly(r: ScreenResult | null): boolean {
+    if (r?.state !== 'listed') return false;
+    const own = r.hits.filter((h) => !h.inherited && !h.sameAs);
+    return (
+      own.length > 0 &&
+      own.every((h) => {
+        const tokens = screenTokens(h.matchedName);
+        const derived = (this.byKey.get(screenKey(h.matchedName)) ?? []).some((n) => n.entry.id === h.entryId && n.name.source?.startsWith(DERIVED) === true);
+        const dropped = this.resolver?.gazetteer.countryCodeOf(screenTokens(h.entry)[0] ?? '') != null;
+        return tokens.length === 1 && derived && dropped && this.isGenericName(tokens);
+      })
+    );
   }
 
   /**
@@ -547,7 +624,9 @@ export class Screener {
         const pending = several ? null : this.tentativeParty(part, options);
         return { part, why, r: several ?? pending ?? this.screenOne(part, { nearest: options.nearest }), several: several !== null || pending !== null };
       });
-      const named = sides.filter((s) => s.r !== null && (s.several || s.r.state !== 'unknown'));
+      // A side names a party by a distinctive name, not by one generic word left of a listed name ("Telecom & Management SudParis").
+      const generic = sides.filter((s) => this.genericWordOnly(s.r));
+      const named = sides.filter((s) => s.r !== null && (s.several || s.r.state !== 'unknown') && !generic.includes(s));
       const groups = sides.filter((s) => s.why !== undefined);
       // At a comma, the other side must be a group, several parties ("ETH Zurich, Tsinghua University and Huawei") or one not confirmed ("…, Huawei TBC").
       if (named.length > 0 && named.length + groups.length >= 2 && (!split.weak || groups.length > 0 || named.some((s) => s.several))) return this.fieldAnswer(query, text, sides);
@@ -559,7 +638,7 @@ export class Screener {
       const [known, other] = sides[0] === named[0] ? [sides[0]!, sides[1]!] : [sides[1]!, sides[0]!];
       // Not at a symbol written inside a name ("S&C Trade": "S" is a listed acronym), nor beside an ambiguous side: a
       // fragment of a name is often a namesake's ("China Coal Technology" of "China Coal Technology and Engineering Group").
-      if (!split.spaced || other.r?.state !== 'unknown' || !this.mayName(other.part) || !(known.r!.state === 'listed' || this.wholeName(known.part))) continue;
+      if (!split.spaced || (other.r?.state !== 'unknown' && !generic.includes(other)) || !this.mayName(other.part) || !(known.r!.state === 'listed' || this.wholeName(known.part))) continue;
       // Read whole, the field must be no other institution than the recognised party ("Tianjin University of Technology and
       // Education, Tianjin, China" is one university, not Tianjin University of Technology and "Education").
       const one = asOne();
@@ -2541,3 +2620,30 @@ export function matchWords(h: Hit): string {
 
 /** How what was screened stands to the listed entry, in words. */
 export const relationWords = (i: NonNullable<Hit['inherited']>): string => (i.relation === 'successor' ? `through ${i.via}, successor of the withdrawn or inactive registry record named` : i.relation === 'company-unit' ? `as "${i.via}", a unit named after the company` : `as a part of ${i.via}`);
+
+/** Quotes a pasted field may be wrapped in, opening → closing. */
+const OUTER_QUOTES = new Map([
+  ['"', '"'],
+  ["'", "'"],
+  ['“', '”'],
+  ['”', '”'],
+  ['„', '“'],
+  ['‘', '’'],
+  ['«', '»'],
+  ['‹', '›'],
+  ['「', '」'],
+]);
+
+/**
+ * A party field as its words: a zero-width space read as the space it stands for, other invisible joiners dropped, and
+ * quotes wrapping the whole field taken off (a copy from a document or a spreadsheet cell).
+ */
+export function partyFieldText(field: string): string {
+  let text = field.replace(/\u200B/g, ' ').replace(/\u200C|\u200D|\u2060|\uFEFF/g, '');
+  for (;;) {
+    const t = text.trim();
+    const close = OUTER_QUOTES.get(t[0] ?? '');
+    if (t.length < 2 || close === undefined || !t.endsWith(close) || t.slice(1, -1).includes(t[0]!) || t.slice(1, -1).includes(close)) return text;
+    text = t.slice(1, -1);
+  }
+}

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { Assessor } from '../../src/assessment/assessor.ts';
 import { loadBundle } from '../../src/assessment/bundle.ts';
-import { batchCsv, screenBatch } from '../../src/screening/batch.ts';
+import { batchCsv, parseNames, screenBatch } from '../../src/screening/batch.ts';
 import { buildScreeningContext } from '../../src/screening/context.ts';
 import { loadListCatalogue, readCatalogueList } from '../../src/screening/lists.ts';
 import { unsensitiveCaseWith } from '../helpers/cases.ts';
@@ -65,6 +65,24 @@ const NEVER_GREEN = [
   'Beijing Institute of Aeronautics',
 ];
 const WHOLE_NAMES = ['University of Science and Technology of China', 'Texas A&M University', 'Johnson & Johnson', 'Nanjing University of Aeronautics and Astronautics', 'Garrad Hassan and Partners', 'Hunan University of Science and Technology', '中国科学院地理科学与资源研究所'];
+
+// Outside red team, round 50 (net50): however a partner field links a listed organisation to a recognised one, it is never
+// read as the recognised one alone; link words cannot be enumerated, so the listed name written anywhere in it decides.
+const MENTIONS: [string, RegExp][] = [
+  ['ETH Zurich [Huawei]', /huawei/i],
+  ['NUDT [ETH Zurich]', /defense technology/i],
+  ['ETH Zurich <Huawei>', /huawei/i],
+  ['ETH Zurich and partner Huawei', /huawei/i],
+  ['ETH Zurich and probably Huawei', /huawei/i],
+  ['ETH Zurich, subcontractor Huawei', /huawei/i],
+  ['ETH Zurich, including Huawei', /huawei/i],
+  ['ETH Zurich (sponsor: Huawei)', /huawei/i],
+  ['ETH Zurich (incl. Huawei)', /huawei/i],
+  ['ETH Zurich and/or NUDT', /defense technology/i],
+  ['ETH Zurich & Co. Huawei', /huawei/i],
+  ['ETH Zurich and others including Huawei', /huawei/i],
+];
+const WRAPPED = ['ETH Zurich and\u200bHuawei', '"ETH Zurich (with Huawei)"', '\u201cETH Zurich (with Huawei)\u201d', '\u201eETH Zurich (with Huawei)\u201c', 'ETH\u200d Zurich (with Huawei)'];
 
 test('each listed party a field names is found, at the level of the most severe, and the field says it names several', async () => {
   const screener = await realScreener();
@@ -138,7 +156,7 @@ test('a case whose partner field names a listed party or a group beside a name i
     const assessor = new Assessor({ store, screening: ctx, bundle: { ...bundle, rulebook: { ...bundle.rulebook, minimumEvidence: null } } });
     const overall = async (partner: string) => (await assessor.run(assessor.validate(unsensitiveCaseWith(partner)), '2026-12-04')).overall;
     assert.equal(await overall('Stanford University'), 'green');
-    for (const field of [...LISTED_BESIDE.map(([f]) => f), ...GROUP_BESIDE, ...NEVER_GREEN]) assert.notEqual(await overall(field), 'green', field);
+    for (const field of [...LISTED_BESIDE.map(([f]) => f), ...GROUP_BESIDE, ...NEVER_GREEN, ...MENTIONS.map(([f]) => f), ...WRAPPED, 'Telecom & Management SudParis']) assert.notEqual(await overall(field), 'green', field);
   } finally {
     store.close();
   }
@@ -389,4 +407,61 @@ test('a placeholder file written before rounds 47 and 48 (no otherParties, no re
   const bad = join(tempDir(), 'placeholders.json');
   writeFileSync(bad, JSON.stringify({ ...doc, descriptions: { ...doc.descriptions, otherParties: { ...doc.descriptions.otherParties, relations: 'subsidiary' } } }));
   assert.throws(() => loadPlaceholders(bad, (m) => new Error(m)), /placeholders\.json: descriptions/);
+});
+
+test('a partner field that mentions a listed organisation beside a recognised one is never not listed', async () => {
+  const screener = await realScreener();
+  for (const [field, entry] of MENTIONS) {
+    const r = screener.screen(field);
+    assert.notEqual(r.state, 'not-listed', `${field}: ${r.headline}`);
+    if (r.state === 'unknown') {
+      assert.match(r.headline, /mentions "[^"]+" \([^:]+: [^)]+\) beside "ETH Zurich": name each partner on its own line/, field);
+      assert.match(r.headline, entry, field);
+    }
+  }
+  // An affiliation string is not a party field: it keeps its reading.
+  assert.equal(screener.screen('ETH Zurich [Huawei]', { parties: false }).state, 'not-listed');
+});
+
+test('a partner field pasted with its quotes or a zero-width space is read as its words', async () => {
+  const screener = await realScreener();
+  // The answer keeps the field as written.
+  for (const field of WRAPPED) {
+    const r = screener.screen(field);
+    assert.equal(r.state, 'listed', `${JSON.stringify(field)}: ${r.headline}`);
+    assert.equal(r.query, field);
+  }
+  const batch = screenBatch(screener, parseNames('name\n"ETH Zurich (with Huawei)"\n'));
+  assert.equal(batch.results[0]!.state, 'listed', batch.results[0]!.headline);
+});
+
+test('a name inside the recognised one, a generic word, a place or a person is no mention of another party', async () => {
+  const screener = await realScreener();
+  for (const field of [
+    'ETH Zurich',
+    'Beihang University',
+    'Stanford University, Department of Physics and Astronomy',
+    'ETH Zurich (Telecom group)',
+    'ETH Zurich, Zurich, Switzerland',
+    'Tianjin University of Technology and Education, Tianjin, China',
+    'Institute of Computing Technology, Vienna University of Technology',
+  ]) {
+    const r = screener.screen(field);
+    assert.doesNotMatch(r.headline, / mentions "/, field);
+  }
+  assert.equal(screener.screen('ETH Zurich (Telecom group)').state, 'not-listed');
+  assert.equal(screener.screen('Stanford University, Department of Physics and Astronomy').state, 'not-listed');
+});
+
+test('one generic word left of a listed name names no party at a cut: Télécom and Mines schools are not China Telecom', async () => {
+  const screener = await realScreener();
+  for (const field of ['Telecom & Management SudParis', 'Télécom et Management SudParis', 'Mines et Télécom']) {
+    const r = screener.screen(field);
+    assert.notEqual(r.state, 'listed', `${field}: ${r.headline}`);
+    assert.ok(!r.hits.some((h) => /china telecom/i.test(h.entry)), `${field}: ${r.headline}`);
+  }
+  assert.equal(screener.screen('China Telecom').state, 'listed');
+  assert.equal(screener.screen('Stanford University and China Telecom').state, 'listed');
+  // Beside a recognised party, the bare word is a party not identified, never clean.
+  assert.equal(screener.screen('ETH Zurich and Telecom').state, 'unknown');
 });
