@@ -595,8 +595,17 @@ export class Screener {
    * group (data/assessment/placeholder-names.json otherParties.several), never inside a name the registry or a list holds
    * whole ("Johnson & Johnson"); null when no such cut is found. A party's country never places the other.
    */
-  private severalParties(query: string, options: { nearest?: boolean }, read?: ScreenResult): ScreenResult | null {
+  private severalParties(query: string, options: { nearest?: boolean }, read?: ScreenResult, seen = new Map<string, ScreenResult | null>()): ScreenResult | null {
     const text = asTypedKeepingSpaces(query).trim();
+    // Each right side is read once per field: read again at every cut to its left, a long address of many commas and
+    // "and"s ("…; and Room 302, Bldg. 11, …; and …") took time exponential in its cuts.
+    if (seen.has(text)) return seen.get(text)!;
+    const answer = this.severalPartiesOnce(query, text, options, read, seen);
+    seen.set(text, answer);
+    return answer;
+  }
+
+  private severalPartiesOnce(query: string, text: string, options: { nearest?: boolean }, read: ScreenResult | undefined, seen: Map<string, ScreenResult | null>): ScreenResult | null {
     if (text === '' || this.byKey.has(screenKey(text)) || this.wholeOnly.has(screenKey(text)) || (this.resolver?.nameHolders(text).length ?? 0) > 0) return null;
     let whole = read ?? null;
     const asOne = () => (whole ??= this.screenOne(text, { nearest: options.nearest }));
@@ -619,7 +628,7 @@ export class Screener {
         const why = group(part);
         if (why !== undefined) return { part, why: `${why}, not an identified party`, r: null, several: false };
         // The right side may itself name several parties ("Stanford University and partners"); the left is cut at the first link that holds.
-        const several = i === 1 ? this.severalParties(part, options) : null;
+        const several = i === 1 ? this.severalParties(part, options, undefined, seen) : null;
         // "Huawei TBC": the listed party named, not confirmed.
         const pending = several ? null : this.tentativeParty(part, options);
         return { part, why, r: several ?? pending ?? this.screenOne(part, { nearest: options.nearest }), several: several !== null || pending !== null };
