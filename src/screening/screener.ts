@@ -645,9 +645,10 @@ export class Screener {
       // address whose link is a department's ("Stanford University, Department of Physics and Astronomy").
       if (split.weak || named.length !== 1 || groups.length > 0) continue;
       const [known, other] = sides[0] === named[0] ? [sides[0]!, sides[1]!] : [sides[1]!, sides[0]!];
-      // Not at a symbol written inside a name ("S&C Trade": "S" is a listed acronym), nor beside an ambiguous side: a
+      // Not at a symbol written inside a name ("S&C Trade": "S" is a listed acronym), nor beside an ambiguous side or an
+      // address (a postcode: "… & Phys, Beijing 100190, China" is an institute's address, not a party): a
       // fragment of a name is often a namesake's ("China Coal Technology" of "China Coal Technology and Engineering Group").
-      if (!split.spaced || (other.r?.state !== 'unknown' && !generic.includes(other)) || !this.mayName(other.part) || !(known.r!.state === 'listed' || this.wholeName(known.part))) continue;
+      if (!split.spaced || (other.r?.state !== 'unknown' && !generic.includes(other)) || !this.mayName(other.part) || /\d{4,}/.test(other.part) || !((known.r!.state === 'listed' && known.r!.hits.some((h) => h.match !== 'fuzzy')) || this.wholeName(known.part))) continue;
       // Read whole, the field must be no other institution than the recognised party ("Tianjin University of Technology and
       // Education, Tianjin, China" is one university, not Tianjin University of Technology and "Education").
       const one = asOne();
@@ -2644,11 +2645,11 @@ const OUTER_QUOTES = new Map([
 ]);
 
 /**
- * A party field as its words: a zero-width space read as the space it stands for, other invisible joiners dropped, and
+ * A party field as its words: invisible characters dropped (as in a name: "Hua\u200Bwei" is Huawei), and
  * quotes wrapping the whole field taken off (a copy from a document or a spreadsheet cell).
  */
 export function partyFieldText(field: string): string {
-  let text = field.replace(/\u200B/g, ' ').replace(/\u200C|\u200D|\u2060|\uFEFF/g, '');
+  let text = field.replace(/\u200B|\u200C|\u200D|\u2060|\uFEFF/g, '');
   for (;;) {
     const t = text.trim();
     const close = OUTER_QUOTES.get(t[0] ?? '');

@@ -82,7 +82,7 @@ const MENTIONS: [string, RegExp][] = [
   ['ETH Zurich & Co. Huawei', /huawei/i],
   ['ETH Zurich and others including Huawei', /huawei/i],
 ];
-const WRAPPED = ['ETH Zurich and\u200bHuawei', '"ETH Zurich (with Huawei)"', '\u201cETH Zurich (with Huawei)\u201d', '\u201eETH Zurich (with Huawei)\u201c', 'ETH\u200d Zurich (with Huawei)'];
+const WRAPPED = ['"ETH Zurich (with Huawei)"', '\u201cETH Zurich (with Huawei)\u201d', '\u201eETH Zurich (with Huawei)\u201c', 'ETH\u200d Zurich (with Huawei)'];
 
 test('each listed party a field names is found, at the level of the most severe, and the field says it names several', async () => {
   const screener = await realScreener();
