@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { openAppDb } from '../src/appdb/open.ts';
@@ -535,4 +535,52 @@ test('property: a command refuses exactly the arguments past those it declares, 
       );
     }),
   );
+});
+
+// Round 49 (cli51): `kb list --topic typo`, `users role E king`, `merges --doi x`, `screen --portfolio x` and `assess` without a
+// case file opened a database (beside a running server: a refusal or a lock wait) before naming the mistake.
+test('an option value or argument checked against data (the knowledge base vocabulary, roles, a DOI, a ROR id) is a usage error before any database opens', () => {
+  const cases: [string[], string][] = [
+    [['kb', 'list', '--topic', 'nosuch'], 'derisk: --topic: "nosuch" is not one of data-governance, '],
+    [['kb', 'timeline', '--jurisdiction', 'XX'], 'derisk: --jurisdiction: "XX" is not one of '],
+    [['kb', 'list', '--type', 'novel', '--status', 'dead'], 'derisk: --type: "novel" is not one of '],
+    [['users', 'role', 'a@b.example', 'king'], 'derisk: users role: "king" is not one of viewer, analyst, officer, admin'],
+    [['users', 'add', '--org', 'local'], 'derisk: users add --org ID --email E --role'],
+    [['users', 'disable'], 'derisk: users add-org'],
+    [['merges', '--doi', 'not-a-doi'], 'derisk: --doi "not-a-doi" is not a DOI'],
+    [['screen', '--portfolio', 'Tsinghua'], 'derisk: --portfolio takes a ROR id, got "Tsinghua"'],
+    [['assess'], 'derisk: assess needs one case file (YAML or JSON), or --rerun <assessment id>'],
+    [['assess', '--rerun', 'a1', 'case.yaml'], 'derisk: assess --rerun replays a stored verdict: the case file "case.yaml" is not used'],
+  ];
+  for (const [args, said] of cases) {
+    const home = tempDir();
+    const r = derisk(args, { DERISK_HOME: home });
+    assert.equal(r.status, 2, `derisk ${args.join(' ')}: ${r.stderr}`);
+    assert.ok(r.stderr.startsWith(said), `derisk ${args.join(' ')}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'never a stack trace');
+    assert.deepEqual(readdirSync(home), [], `derisk ${args.join(' ')}: no database was opened`);
+  }
+});
+
+// Round 49 (cli51): `users add --org nosuch` said the service's "no organisation nosuch"; `cases unshare CASE nosuch` that the case "is not shared with nosuch".
+test('cases unshare and users add name an unknown case, organisation or user, never a stack trace', async () => {
+  const env = { DERISK_HOME: tempDir() };
+  const db = await openAppDb(loadConfig(env));
+  for (const org of ['org-a', 'org-b']) await new Accounts(db).createOrganisation(OPERATOR, org, org.toUpperCase());
+  const { caseId } = await storedVerdict(db, { org: 'org-a', title: 'A: a case', holds: [] });
+  await db.close();
+  const refusal = 'derisk: no organisation "nosuch" (derisk users list shows each user\'s; derisk users add-org makes one)\n';
+  const runs: [string[], number, string][] = [
+    [['cases', 'unshare', caseId, 'nosuch'], 1, refusal],
+    [['users', 'add', '--org', 'nosuch', '--email', 'e@x.example', '--role', 'viewer'], 1, refusal],
+    [['cases', 'unshare', 'no-such-case', 'org-a'], 2, 'derisk: no case no-such-case\n'],
+    [['cases', 'unshare', caseId, 'org-b'], 1, `derisk: case ${caseId} is not shared with org-b\n`],
+    [['users', 'role', 'nobody@x.example', 'viewer'], 2, 'derisk: no user nobody@x.example\n'],
+  ];
+  for (const [args, status, said] of runs) {
+    const r = derisk(args, env);
+    assert.equal(r.status, status, `derisk ${args.join(' ')}: ${r.stderr}`);
+    assert.ok(r.stderr.startsWith(said), `derisk ${args.join(' ')}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'never a stack trace');
+  }
 });

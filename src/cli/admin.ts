@@ -67,20 +67,28 @@ export async function usersCommand(argv: string[]): Promise<ExitCode> {
     checks: { role: oneOf(ROLES) },
   });
   const [sub, ...rest] = positionals;
+  // The command line is checked whole before the database opens (beside a running server, an open may wait on its lock).
+  if (sub === 'add-org' && (!rest[0] || rest.length < 2)) throw new UsageError('users add-org <id> <name>');
+  if (sub === 'add' && (!values.org || !values.email || !values.role)) throw new UsageError('users add --org ID --email E --role viewer|analyst|officer|admin [--name N]');
+  if (sub === 'reset-password' && !rest[0]) throw new UsageError("users reset-password <e-mail>: a new password, shown once (or DERISK_NEW_PASSWORD); the user's sessions end and their tokens are revoked");
+  if (['disable', 'enable', 'delete', 'role'].includes(sub ?? '') && (!rest[0] || (sub === 'role') !== Boolean(rest[1]))) throw new UsageError(USERS_USAGE);
+  const wrongRole = sub === 'role' ? oneOf(ROLES)(rest[1]!) : null;
+  if (wrongRole) throw new UsageError(`users role: ${JSON.stringify(rest[1])} ${wrongRole}`);
+  if (!['add-org', 'add', 'list', 'reset-password', 'disable', 'enable', 'delete', 'role'].includes(sub ?? '')) throw new UsageError(USERS_USAGE);
   const db = await openAppDb(loadConfig());
   try {
     const accounts = new Accounts(db);
     if (sub === 'add-org') {
-      const [id, ...name] = rest;
-      if (!id || name.length === 0) throw new UsageError('users add-org <id> <name>');
+      const [id, ...name] = rest as [string, ...string[]];
       await accounts.createOrganisation(OPERATOR, id, name.join(' '));
       out.log(`organisation ${id} ready`);
       return EXIT.ok;
     }
     if (sub === 'add') {
-      if (!values.org || !values.email || !values.role) throw new UsageError('users add --org ID --email E --role viewer|analyst|officer|admin [--name N]');
+      // The round-49 refusal of an unknown organisation, the same as every --org's (the service's named no way out).
+      await knownOrganisation(db, values.org!);
       const password = process.env.DERISK_NEW_PASSWORD ?? randomBytes(15).toString('base64url');
-      await accounts.createUser(OPERATOR, { orgId: values.org, email: values.email, name: values.name ?? values.email, role: values.role as Role, password });
+      await accounts.createUser(OPERATOR, { orgId: values.org!, email: values.email!, name: values.name ?? values.email!, role: values.role as Role, password });
       out.log(`user ${values.email} (${values.role}) added to ${values.org}${process.env.DERISK_NEW_PASSWORD ? '' : `; password (shown once): ${password}`}`);
       return EXIT.ok;
     }
@@ -92,8 +100,7 @@ export async function usersCommand(argv: string[]): Promise<ExitCode> {
       return EXIT.ok;
     }
     if (sub === 'reset-password') {
-      const [email] = rest;
-      if (!email) throw new UsageError("users reset-password <e-mail>: a new password, shown once (or DERISK_NEW_PASSWORD); the user's sessions end and their tokens are revoked");
+      const email = rest[0]!;
       const user = await accounts.userByEmail(email);
       if (!user) throw new UsageError(`no user ${email}`);
       const password = process.env.DERISK_NEW_PASSWORD ?? randomBytes(15).toString('base64url');
@@ -101,20 +108,15 @@ export async function usersCommand(argv: string[]): Promise<ExitCode> {
       out.log(`${email}: password reset (sessions ended, ${tokensRevoked} tokens revoked)${process.env.DERISK_NEW_PASSWORD ? '' : `; new password (shown once): ${password}`}`);
       return EXIT.ok;
     }
-    if (['disable', 'enable', 'delete', 'role'].includes(sub ?? '')) {
-      const [email, role] = rest;
-      if (!email || (sub === 'role') !== Boolean(role)) throw new UsageError(USERS_USAGE);
-      const user = await accounts.userByEmail(email);
-      if (!user) throw new UsageError(`no user ${email}`);
-      if (sub === 'role') {
-        if (!ROLES.includes(role as Role)) throw new UsageError(`the role ${JSON.stringify(role)} is not one of ${ROLES.join(', ')}`);
-        await accounts.setRole(OPERATOR, user.id, role as Role);
-      } else if (sub === 'delete') await accounts.deleteUser(OPERATOR, user.id);
-      else await accounts.setDisabled(OPERATOR, user.id, sub === 'disable');
-      out.log(`${email}: ${sub === 'role' ? `role ${role}` : `${sub}d`}${sub === 'disable' || sub === 'delete' ? ' (sessions ended, tokens revoked)' : ''}`);
-      return EXIT.ok;
-    }
-    throw new UsageError(USERS_USAGE);
+    // disable, enable, delete or role: the others were refused above.
+    const [email, role] = rest as [string, string | undefined];
+    const user = await accounts.userByEmail(email);
+    if (!user) throw new UsageError(`no user ${email}`);
+    if (sub === 'role') await accounts.setRole(OPERATOR, user.id, role as Role);
+    else if (sub === 'delete') await accounts.deleteUser(OPERATOR, user.id);
+    else await accounts.setDisabled(OPERATOR, user.id, sub === 'disable');
+    out.log(`${email}: ${sub === 'role' ? `role ${role}` : `${sub}d`}${sub === 'disable' || sub === 'delete' ? ' (sessions ended, tokens revoked)' : ''}`);
+    return EXIT.ok;
   } finally {
     await db.close();
   }
@@ -129,6 +131,8 @@ export async function casesCommand(argv: string[]): Promise<ExitCode> {
   try {
     const owner = (await db.query<{ org_id: string }>('SELECT org_id FROM cases WHERE id = $1', [caseId]))[0];
     if (!owner) throw new UsageError(`no case ${caseId}`);
+    // An unknown organisation is named as every --org names one (the service said only "not shared with").
+    await knownOrganisation(db, orgId);
     // Sharing needs no assessor: the case service is used for its sharing only. Imported here: it brings
     // the rulebook's TypeBox schemas, which every other command of this file would load for nothing.
     const { CaseService } = await import('../service/cases.ts');

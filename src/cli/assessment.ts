@@ -90,6 +90,9 @@ export async function assessCommand(argv: string[]): Promise<ExitCode> {
     checks: { 'as-of': (v) => DAY(v) ?? (v > today() ? `is after today (${today()}): a verdict reads today's lists and evidence, so it cannot be dated in the future` : null) },
   });
   if (values.report && !/\.(html?|pdf)$/.test(values.report)) throw new UsageError('--report writes .html or .pdf');
+  // Before the store opens; a case file beside --rerun would be silently dropped.
+  if (values.rerun === undefined && positionals.length !== 1) throw new UsageError('assess needs one case file (YAML or JSON), or --rerun <assessment id>');
+  if (values.rerun !== undefined && positionals.length > 0) throw new UsageError(`assess --rerun replays a stored verdict: the case file ${JSON.stringify(positionals[0])} is not used`);
   if (values.report) writableFile(at(values.report));
   const bundle = loadBundle(values.rulebook ? { rulebook: at(values.rulebook) } : {});
   const config = loadConfig();
@@ -131,7 +134,6 @@ export async function assessCommand(argv: string[]): Promise<ExitCode> {
         }
         return EXIT.ok;
       }
-      if (positionals.length !== 1) throw new UsageError('assess needs one case file (YAML or JSON), or --rerun <assessment id>');
       const file = at(positionals[0]!);
       readCase(file, assessor.known);
       // The same file is the same case: assessing it again adds a verdict, not another case.

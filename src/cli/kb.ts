@@ -7,6 +7,7 @@ import { loadConfig } from '../config.ts';
 import type { FieldChange } from '../monitoring/diff.ts';
 import { EntryError, entryLabel } from '../monitoring/entry.ts';
 import { KnowledgeBase, type EntrySummary } from '../monitoring/knowledge-base.ts';
+import { loadVocabulary } from '../monitoring/vocabulary.ts';
 import { readTextFile } from '../text-file.ts';
 import { cliActor } from './admin.ts';
 import { COMMON, EXIT, UsageError, type ExitCode } from './common.ts';
@@ -90,14 +91,16 @@ export async function kbCommand(argv: string[]): Promise<ExitCode> {
     out.log(`Usage:\n  ${KB_USAGE}`);
     return sub ? EXIT.ok : EXIT.usage;
   }
+  // The words are data (data/policy/topics.json): checked before the database opens, so a typo is an
+  // immediate usage error, not an open beside a running server (round 49).
+  const vocabulary = loadVocabulary();
+  const words = (m: ReadonlyMap<string, unknown>) => oneOf([...m.keys()]);
+  checkValues(values, { topic: words(vocabulary.topics), jurisdiction: words(vocabulary.jurisdictions), type: words(vocabulary.types), status: words(vocabulary.statuses) });
   const config = loadConfig();
   const db = await openAppDb(config);
   try {
     const actor = await cliActor(db, values.org ?? 'local');
-    const kb = new KnowledgeBase({ db, rulebook: () => loadRulebook(), mirror: config.mirror });
-    const words = (m: ReadonlyMap<string, unknown>) => oneOf([...m.keys()]);
-    const { topics, jurisdictions, types, statuses } = kb.vocabulary;
-    checkValues(values, { topic: words(topics), jurisdiction: words(jurisdictions), type: words(types), status: words(statuses) });
+    const kb = new KnowledgeBase({ db, rulebook: () => loadRulebook(), mirror: config.mirror, vocabulary });
     const report = await kb.ready();
     for (const n of report.notices) out.error(`note: ${n}`);
     for (const l of report.brokenLinks) out.error(`warning: ${l}: no such criterion in the rulebook`);

@@ -11,9 +11,10 @@ import { out } from './io.ts';
  */
 export async function mergesCommand(argv: string[]): Promise<ExitCode> {
   const { values } = parseArgs({ args: argv, command: 'merges', options: { ...COMMON, differing: { type: 'boolean' }, doi: { type: 'string' } } });
+  // Checked before the store opens: a mistyped DOI is a usage error at once, not after DuckDB's lock.
+  const doi = values.doi === undefined ? null : normalizeDoi(values.doi);
+  if (values.doi !== undefined && doi === null) throw new UsageError(`--doi ${JSON.stringify(values.doi)} is not a DOI`);
   return withStore(loadConfig(), async (store) => {
-    const doi = values.doi === undefined ? null : normalizeDoi(values.doi);
-    if (values.doi !== undefined && doi === null) throw new UsageError(`--doi ${JSON.stringify(values.doi)} is not a DOI`);
     const all = await workMerges(store, doi ? { workIds: [`doi:${doi}`] } : 'all');
     const shown = values.differing ? all.filter((m: WorkMerge) => m.others.some((o) => o.differs.length > 0)) : all;
     if (values.json) out.log(JSON.stringify({ summary: summariseMerges(all), works: shown }, null, 2));

@@ -255,11 +255,13 @@ export async function screenCommand(argv: string[]): Promise<ExitCode> {
   }
   if (values.portfolio !== undefined || values.export !== undefined) {
     const [{ flagRetracted, loadWeights, portfolio, portfolioCsv }, { loadTaxonomy }, { fileId }] = await Promise.all([import('../screening/portfolio.ts'), import('../fields/taxonomy.ts'), import('../ingest/file-id.ts')]);
+    // The id's form is checked before the store opens; whether the registry has it, after.
+    const portfolioId = values.portfolio ? rorIdWritten(values.portfolio) : null;
+    if (values.portfolio && !portfolioId) throw new UsageError(`--portfolio takes a ROR id, got ${JSON.stringify(values.portfolio)}`);
     return withStore(config, async (store) => {
       let scope: PortfolioScope;
-      if (values.portfolio) {
-        const id = rorIdWritten(values.portfolio);
-        if (!id) throw new UsageError(`--portfolio takes a ROR id, got ${JSON.stringify(values.portfolio)}`);
+      if (portfolioId) {
+        const id = portfolioId;
         if (!(await store.one('SELECT 1 FROM institutions WHERE ror_id = $1', [id]))) throw new UsageError(`unknown ROR id ${id}: not in the loaded registry`);
         scope = { institution: id, rollUp: values.rollup };
       } else {
