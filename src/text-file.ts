@@ -1,5 +1,6 @@
-import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /** "<file>: cannot read (<reason>)": Node's own message names no path for a directory ("EISDIR: illegal operation on a directory, read"). */
 const cannotRead = (file: string, e: unknown): string => `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
@@ -80,11 +81,45 @@ export function readableFolder(dir: string): string {
   return dir;
 }
 
-/** Writes a file, or fails with "<file>: cannot write (<reason>)" (Node's own message names no path for a directory). */
-export function writeTextFile(file: string, text: string): void {
+/** A hidden file beside `file` (same folder, so same file system: the rename is atomic) that it is written as. */
+const partOf = (file: string): string => join(dirname(file), `.${basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.part`);
+
+/** Puts the written part in the file's place, or fails with "<file>: cannot write (<reason>)". */
+function renameInto(part: string, file: string): void {
   try {
-    writeFileSync(file, text);
+    renameSync(part, file);
   } catch (e) {
     throw new Error(cannotWrite(file, e));
+  }
+}
+
+/**
+ * Writes `file` whole or not at all: `write` writes a part beside it, which replaces `file` only once
+ * `write` has finished. Round 49: a failure midway (a bad row, a full disk, a kill) left a partial
+ * output that looked complete; now `file` keeps its old contents, or stays absent.
+ */
+export async function writeAtomically<T>(file: string, write: (part: string) => Promise<T>): Promise<T> {
+  const part = partOf(file);
+  try {
+    const result = await write(part);
+    renameInto(part, file);
+    return result;
+  } finally {
+    rmSync(part, { force: true });
+  }
+}
+
+/** Writes a file whole or not at all (as writeAtomically), or fails with "<file>: cannot write (<reason>)" (Node's own message names no path for a directory). */
+export function writeTextFile(file: string, content: string | Uint8Array): void {
+  const part = partOf(file);
+  try {
+    try {
+      writeFileSync(part, content);
+    } catch (e) {
+      throw new Error(cannotWrite(file, e));
+    }
+    renameInto(part, file);
+  } finally {
+    rmSync(part, { force: true });
   }
 }

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { CHROMIUM, hasChromium, launchChromium } from '../chromium.ts';
 import { UnavailableError } from '../errors.ts';
 import type { Assessment, CriterionResult } from './assess.ts';
@@ -6,6 +5,7 @@ import type { Case } from './case.ts';
 import { sourceName } from '../store/merges.ts';
 import { evidenceInWords, LISTED_WORKS_KEPT, type CopubWorks, type ListedWork, type PartyScreen } from './evidence.ts';
 import type { CorrectionRead, CorrectionsRead } from '../resolve/org-view.ts';
+import { writeTextFile } from '../text-file.ts';
 
 // A bidirectional control in a name would reorder the report's own words after it: it is shown as a marker ("⟨U+202E⟩").
 const esc = (v: unknown): string =>
@@ -207,6 +207,7 @@ export async function reportPdf(html: string): Promise<Buffer> {
   }
 }
 
+/** The report as PDF, written whole or not at all (a write that fails midway leaves no partial PDF). */
 export async function writePdf(html: string, out: string): Promise<void> {
-  writeFileSync(out, await reportPdf(html));
+  writeTextFile(out, await reportPdf(html));
 }

@@ -1,7 +1,7 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import { cannotWrite, streamableFile } from '../text-file.ts';
+import { cannotWrite, streamableFile, writeAtomically } from '../text-file.ts';
 import { readCsv, safeCsvField } from '../ingest/csv.ts';
 import type { RegionCatalogue } from '../regions/regions.ts';
 import { TIER_RANK, type AffiliationResolver, type Tier } from './matcher.ts';
@@ -21,13 +21,29 @@ export const ADDED_COLUMNS = ['ror_id', 'name', 'country_code', 'region', 'tier'
  * Resolves one column of a CSV file and writes every input column plus the resolution. Rows
  * the reader cannot parse are written out as errors, not skipped, so row counts always match.
  */
-export async function resolveCsv(resolver: AffiliationResolver, inPath: string, outPath: string, options: BatchOptions): Promise<{ rows: number; resolved: number; withCountry: number; unreadable: number }> {
-  const out = createWriteStream(outPath);
+export function resolveCsv(resolver: AffiliationResolver, inPath: string, outPath: string, options: BatchOptions): Promise<{ rows: number; resolved: number; withCountry: number; unreadable: number }> {
+  // Whole or not at all: a failure midway (a header without the column, a disk error) leaves outPath as it was.
+  return writeAtomically(outPath, async (part) => {
+    const out = createWriteStream(part);
+    try {
+      return await resolveInto(out, resolver, inPath, outPath, options);
+    } finally {
+      // Closed on failure too, before the part is removed (end() after finished() is a no-op).
+      out.destroy();
+    }
+  });
+}
+
+async function resolveInto(out: WriteStream, resolver: AffiliationResolver, inPath: string, outPath: string, options: BatchOptions): Promise<{ rows: number; resolved: number; withCountry: number; unreadable: number }> {
   // Opened before any row is read: a write stream's failure names no path, and unheard it ends the process.
   await once(out, 'open').catch((e: unknown) => {
     throw new Error(cannotWrite(outPath, e));
   });
+  // A write error between two waits for 'drain' is heard here, not left to end the process unheard.
+  let failed: unknown = null;
+  out.on('error', (e) => (failed ??= e));
   const write = async (line: string) => {
+    if (failed) throw new Error(cannotWrite(outPath, failed));
     if (!out.write(`${line}\n`)) await once(out, 'drain');
   };
   let header: string[] | null = null;
