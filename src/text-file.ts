@@ -14,9 +14,11 @@ export function readTextFile(file: string, fail: (message: string) => Error): st
   }
 }
 
-/** A file's bytes, or an error "<file>: cannot read (<reason>)". */
-export function readFileBytes(file: string): Buffer {
+/** A file's bytes, or an error "<file>: cannot read (<reason>)"; one larger than `maxBytes` is refused before it is read. */
+export function readFileBytes(file: string, maxBytes = Infinity): Buffer {
   try {
+    const { size } = statSync(file);
+    if (size > maxBytes) throw new Error(`too large: ${size.toLocaleString('en')} bytes, at most ${maxBytes.toLocaleString('en')}`);
     return readFileSync(file);
   } catch (e) {
     throw new Error(cannotRead(file, e));

@@ -584,3 +584,29 @@ test('cases unshare and users add name an unknown case, organisation or user, ne
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'never a stack trace');
   }
 });
+
+// Round 49 (cli51): `demo --help` ran the demo and `serve --help` was an unknown option; `summary|facts|lists|merges --help` ran
+// their command, `fetch|fields|export|sources|bench --help` were an unknown option, `ingest|screen|resolve|kb|watch --help` exited 2.
+test("COMMAND --help prints that command's usage and exits 0, in every command, doing nothing else", () => {
+  // demo and serve last: were they to run, every other command has been asked first.
+  const names = [...COMMAND_NAMES.filter((c) => c !== 'demo' && c !== 'serve'), 'demo', 'serve'];
+  for (const command of names) {
+    for (const help of ['--help', '-h']) {
+      const home = tempDir();
+      const r = derisk([command, help], { DERISK_HOME: home });
+      assert.equal(r.status, 0, `derisk ${command} ${help}: ${r.stderr}`);
+      assert.ok(r.stdout.startsWith(`Usage:\n  derisk ${command}`) || r.stdout.startsWith('Usage:\n  derisk backup'), `derisk ${command} ${help}: ${r.stdout.slice(0, 200)}`);
+      assert.equal(r.stderr, '', `derisk ${command} ${help}`);
+      assert.deepEqual(readdirSync(home), [], `derisk ${command} ${help}: nothing opened or made`);
+    }
+  }
+  // After `--` it is an argument, not a request for help.
+  assert.equal(derisk(['screen', '--', '-h'], { DERISK_HOME: tempDir() }).stdout.startsWith('Usage:'), false);
+});
+
+test('exchange import names a file too large to import, before reading it', () => {
+  const big = writeTemp('big.json', Buffer.alloc(4 * 1024 * 1024 + 1, 0x20));
+  const r = derisk(['exchange', 'import', big, '--format', 'stix', '--from', 'University A'], { DERISK_HOME: tempDir() });
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stderr, `derisk: ${big}: cannot read (too large: 4,194,305 bytes, at most 4,194,304)\n`);
+});

@@ -9,7 +9,7 @@ import { DISTRIBUTIONS, ExchangeError, EXPORTABLE_TLPS, parseDistribution, parse
 import { ftmJsonLines, ftmOutgoingEntities, storeRegistry } from '../exchange/ftm.ts';
 import { mispEvents } from '../exchange/misp.ts';
 import { isFeedUrl, parseFeedOrigins } from '../exchange/origins.ts';
-import { ExchangeService, findListEntry, ITEM_KINDS, originText, RESTRICTABLE, type ItemKind, type Outgoing, type Subject } from '../exchange/service.ts';
+import { ExchangeService, findListEntry, IMPORT_MAX_BYTES, ITEM_KINDS, originText, RESTRICTABLE, type ItemKind, type Outgoing, type Subject } from '../exchange/service.ts';
 import { stixBundle } from '../exchange/stix.ts';
 import { EUROPE } from '../regions/countries.ts';
 import type { RiskList } from '../screening/lists.ts';
@@ -112,6 +112,10 @@ export async function exchangeCommand(argv: string[]): Promise<ExitCode> {
     },
   });
   const [sub, ...args] = positionals;
+  if (values.help) {
+    out.log(`Usage:\n  ${EXCHANGE_USAGE}`);
+    return EXIT.ok;
+  }
   const config = loadConfig();
   switch (sub) {
     case 'keys': {
@@ -275,7 +279,8 @@ export async function exchangeCommand(argv: string[]): Promise<ExitCode> {
       });
     case 'import': {
       if (args.length !== 1 || (values.format !== 'stix' && values.format !== 'misp') || !values.from) throw new UsageError('exchange import needs FILE --format stix|misp --from NAME (who sent it)');
-      const bytes = readFileBytes(at(args[0]!));
+      // Refused by its size before it is read (round 49: a 50 MB file was read whole, then refused without its name).
+      const bytes = readFileBytes(at(args[0]!), IMPORT_MAX_BYTES);
       return withService(config, async (service, db) => {
         const r = await service.importFile(await cliActor(db, values.org ?? 'local'), { from: values.from!, name: args[0]!, format: values.format as 'stix' | 'misp', bytes }, publisherOf(feedIdentity(config.home)));
         await (await import('./match.ts')).rebuildViewsReached(config, db, r.retracted);

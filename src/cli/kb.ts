@@ -89,7 +89,7 @@ export async function kbCommand(argv: string[]): Promise<ExitCode> {
   // `derisk kb help`, as derisk help advertises it (round 48: it was an unknown kb command).
   if (!sub || values.help || sub === 'help') {
     out.log(`Usage:\n  ${KB_USAGE}`);
-    return sub ? EXIT.ok : EXIT.usage;
+    return sub || values.help ? EXIT.ok : EXIT.usage;
   }
   // The words are data (data/policy/topics.json): checked before the database opens, so a typo is an
   // immediate usage error, not an open beside a running server (round 49).

@@ -205,10 +205,28 @@ async function dispatch(argv: string[]): Promise<ExitCode> {
       }
       out.log(USAGE);
       return command === undefined ? EXIT.usage : EXIT.ok;
-    default:
-      return await knownCommand(command)(rest);
+    default: {
+      const run = knownCommand(command);
+      // `derisk COMMAND --help` prints its usage and does nothing else, in every command (round 49: `demo --help`
+      // ran the demo, `summary|facts|lists|merges --help` their command, `fetch|fields|export|sources|bench --help`
+      // were an unknown option, `ingest|screen|resolve --help` a usage error).
+      if (asksHelp(rest) && !HELPS_ITSELF.has(command)) {
+        out.log(usageOf(command));
+        return EXIT.ok;
+      }
+      return await run(rest);
+    }
   }
 }
+
+/** Commands whose own usage, printed on --help, says more than their lines in USAGE. */
+const HELPS_ITSELF: ReadonlySet<string> = new Set(['kb', 'exchange', 'match', 'watch', 'alerts', 'monitor']);
+
+/** Whether a command line asks for help: --help or -h among its options (not after `--`, where it is an argument). */
+const asksHelp = (args: readonly string[]): boolean => {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+};
 
 /** The command of that name, or a usage error naming it with the nearest command. */
 function knownCommand(command: string): (argv: string[]) => Promise<ExitCode> | ExitCode {

@@ -81,6 +81,10 @@ const describeApplied = (a: { strings: number; works: number; othersRebuilt?: bo
 export async function matchCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args: argv, command: 'match', allowPositionals: true, takes: { correct: 2, list: 0, resolve: 1, received: 0, accept: 1, reject: 1, withdraw: 1, apply: 0 }, options: OPTIONS });
   const [sub, ...args] = positionals;
+  if (values.help) {
+    out.log(`Usage:\n  ${MATCH_USAGE}`);
+    return EXIT.ok;
+  }
   const config = loadConfig();
   const org = values.org ?? 'local';
   switch (sub) {

@@ -26,7 +26,7 @@ export async function watchCommand(argv: string[]): Promise<ExitCode> {
   const [sub, ...args] = positionals;
   if (!sub || values.help) {
     out.log(`Usage:\n  ${WATCH_USAGE}`);
-    return sub ? EXIT.ok : EXIT.usage;
+    return sub || values.help ? EXIT.ok : EXIT.usage;
   }
   const config = loadConfig();
   const db = await openAppDb(config);

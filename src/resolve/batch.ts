@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { cannotWrite, streamableFile, writeAtomically } from '../text-file.ts';
 import { readCsv, safeCsvField } from '../ingest/csv.ts';
+import { InputError } from '../ingest/records.ts';
 import type { RegionCatalogue } from '../regions/regions.ts';
 import { TIER_RANK, type AffiliationResolver, type Tier } from './matcher.ts';
 
@@ -27,6 +28,9 @@ export function resolveCsv(resolver: AffiliationResolver, inPath: string, outPat
     const out = createWriteStream(part);
     try {
       return await resolveInto(out, resolver, inPath, outPath, options);
+    } catch (e) {
+      // The reader refuses a stream (empty, binary, UTF-16…) without knowing its path.
+      throw e instanceof InputError ? e.inFile(inPath) : e;
     } finally {
       // Closed on failure too, before the part is removed (end() after finished() is a no-op).
       out.destroy();
@@ -86,6 +90,8 @@ async function resolveInto(out: WriteStream, resolver: AffiliationResolver, inPa
     await write([...fields, unique.map((id) => `https://ror.org/${id}`).join(';'), names.join(';'), country ?? '', region, tier, score, evidence, ...companyColumns].map(safeCsvField).join(','));
     if (rows % 5000 === 0) options.onProgress?.(rows);
   }
+  // Blank lines only: an output with no header would look like a resolved file of no rows.
+  if (!header) throw new InputError('no header row', inPath);
   out.end();
   await finished(out).catch((e: unknown) => {
     throw new Error(cannotWrite(outPath, e));

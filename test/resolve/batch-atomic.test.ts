@@ -94,3 +94,16 @@ test('writeTextFile and writeAtomically: a file that cannot be put in place is n
   writeTextFile(file, 'new\n');
   assert.equal(readFileSync(file, 'utf8'), 'new\n');
 });
+
+test('resolve: an empty input, or one of blank lines, is named with its file, and writes no output', async () => {
+  for (const [content, said] of [
+    ['', 'in.csv: the file is empty'],
+    ['\n\n', 'in.csv: no header row'],
+  ]) {
+    const dir = tempDir();
+    const inPath = join(dir, 'in.csv');
+    writeFileSync(inPath, content!);
+    await assert.rejects(resolveCsv(new AffiliationResolver(registry), inPath, join(dir, 'out.csv'), options), { message: said });
+    assert.deepEqual(readdirSync(dir), ['in.csv']);
+  }
+});
