@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** "<file>: cannot read (<reason>)": Node's own message names no path for a directory ("EISDIR: illegal operation on a directory, read"). */
@@ -86,9 +86,26 @@ export function readableFolder(dir: string): string {
 /** A hidden file beside `file` (same folder, so same file system: the rename is atomic) that it is written as. */
 const partOf = (file: string): string => join(dirname(file), `.${basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.part`);
 
-/** Puts the written part in the file's place, or fails with "<file>: cannot write (<reason>)". */
-function renameInto(part: string, file: string): void {
+/**
+ * A new, empty part for `file`, made with the permissions of the file it replaces (an output the user
+ * made owner-only is never readable by others, not even while it is written), or fails naming `file`.
+ */
+function newPart(file: string): { part: string; mode: number | null } {
+  const part = partOf(file);
   try {
+    const old = statSync(file, { throwIfNoEntry: false });
+    const mode = old?.isFile() ? old.mode & 0o7777 : null;
+    writeFileSync(part, '', { flag: 'wx', mode: mode ?? 0o666 });
+    return { part, mode };
+  } catch (e) {
+    throw new Error(cannotWrite(file, e));
+  }
+}
+
+/** Puts the written part in the file's place (with the old file's permissions, which the umask may have narrowed), or fails with "<file>: cannot write (<reason>)". */
+function renameInto({ part, mode }: { part: string; mode: number | null }, file: string): void {
+  try {
+    if (mode !== null) chmodSync(part, mode);
     renameSync(part, file);
   } catch (e) {
     throw new Error(cannotWrite(file, e));
@@ -96,32 +113,32 @@ function renameInto(part: string, file: string): void {
 }
 
 /**
- * Writes `file` whole or not at all: `write` writes a part beside it, which replaces `file` only once
- * `write` has finished. Round 49: a failure midway (a bad row, a full disk, a kill) left a partial
- * output that looked complete; now `file` keeps its old contents, or stays absent.
+ * Writes `file` whole or not at all: `write` writes a part beside it (made empty, to be written over),
+ * which replaces `file` only once `write` has finished. Round 49: a failure midway (a bad row, a full
+ * disk, a kill) left a partial output that looked complete; now `file` keeps its old contents, or stays absent.
  */
 export async function writeAtomically<T>(file: string, write: (part: string) => Promise<T>): Promise<T> {
-  const part = partOf(file);
+  const made = newPart(file);
   try {
-    const result = await write(part);
-    renameInto(part, file);
+    const result = await write(made.part);
+    renameInto(made, file);
     return result;
   } finally {
-    rmSync(part, { force: true });
+    rmSync(made.part, { force: true });
   }
 }
 
 /** Writes a file whole or not at all (as writeAtomically), or fails with "<file>: cannot write (<reason>)" (Node's own message names no path for a directory). */
 export function writeTextFile(file: string, content: string | Uint8Array): void {
-  const part = partOf(file);
+  const made = newPart(file);
   try {
     try {
-      writeFileSync(part, content);
+      writeFileSync(made.part, content);
     } catch (e) {
       throw new Error(cannotWrite(file, e));
     }
-    renameInto(part, file);
+    renameInto(made, file);
   } finally {
-    rmSync(part, { force: true });
+    rmSync(made.part, { force: true });
   }
 }

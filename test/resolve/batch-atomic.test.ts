@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { rorInstitution } from '../../src/ingest/ror.ts';
@@ -71,7 +71,7 @@ test('resolve --out: an input without the column fails before any row and leaves
   assert.deepEqual(readdirSync(dir).sort(), ['in.csv', 'out.csv']);
 });
 
-test('writeTextFile and writeAtomically: a file that cannot be put in place is named, and leaves no part file; a write replaces the old contents whole', async () => {
+test('writeTextFile and writeAtomically: a file that cannot be put in place is named, and leaves no part file; a write replaces the old contents whole, keeping its permissions', async () => {
   const dir = tempDir();
   const taken = join(dir, 'out.json');
   mkdirSync(taken);
@@ -91,8 +91,15 @@ test('writeTextFile and writeAtomically: a file that cannot be put in place is n
   assert.deepEqual(readdirSync(dir), ['out.json'], 'no part file, no half report');
   const file = join(dir, 'out.csv');
   writeTextFile(file, 'a much longer old content\n');
+  chmodSync(file, 0o600);
   writeTextFile(file, 'new\n');
   assert.equal(readFileSync(file, 'utf8'), 'new\n');
+  assert.equal(statSync(file).mode & 0o777, 0o600, 'an owner-only output stays owner-only');
+  await writeAtomically(file, async (part) => {
+    assert.equal(statSync(part).mode & 0o777, 0o600, 'and its part is owner-only while it is written');
+    writeFileSync(part, 'newer\n');
+  });
+  assert.deepEqual([readFileSync(file, 'utf8'), statSync(file).mode & 0o777], ['newer\n', 0o600]);
 });
 
 test('resolve: an empty input, or one of blank lines, is named with its file, and writes no output', async () => {
