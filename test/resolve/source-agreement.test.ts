@@ -82,3 +82,19 @@ test('with nothing asserted by any source the figure says so instead of dividing
     store.close();
   }
 });
+
+test('a string derisk resolves to another institution only at the strong tier differs, and the summary says the source’s counts there', async () => {
+  const dir = tempDir();
+  const store = await Store.open(join(dir, 'derisk.duckdb'));
+  try {
+    await ingestRegistry(store, writeTemp('ror.jsonl', [ror('0agree000', 'Aurora University of Technology', 'DE', 'Germany', 'Auroraville'), ror('0bxrea000', 'Borealis Institute of Science', 'FR', 'France', 'Boreville')].join('\n'), dir));
+    const work = { id: 'https://openalex.org/W2', title: 'A work', publication_year: 2024, type: 'article', authorships: [authorship('Borealis Science Institute, France', [{ ror: 'https://ror.org/0agree000', country_code: 'DE' }])] };
+    const file = await ingestWorks(store, 'openalex', writeTemp('works.jsonl', `${JSON.stringify(work)}\n`, dir), { quarantineDir: join(dir, 'q') });
+    await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
+    const agreement = await sourceAgreement(store, [file.fileId]);
+    assert.deepEqual([agreement.institutionBoth, agreement.institutionDiffers, agreement.institutionOverruled], [1, 1, 0]);
+    assert.equal(describeSourceAgreement(agreement)[1], `  "Borealis Science Institute, France": the source says Aurora University of Technology; derisk resolves Borealis Institute of Science (ROR 0bxrea000) (not at the exact tier: the source's counts)`);
+  } finally {
+    store.close();
+  }
+});
