@@ -127,8 +127,10 @@ export async function matchingBench(config: Config, registry: Institution[], run
   console.log('\nOpenAlex against derisk on the same strings (institutions: both matched one in the registry; countries: both gave one):');
   for (const set of sets.filter((s) => s.assertedBy)) {
     const d = (results[set.name] as { disagreement: Disagreement }).disagreement;
-    console.log(`  ${set.name.padEnd(32)} institution differs ${pct(d.institutionDiffers, d.institutionBoth)} of ${d.institutionBoth}; country differs ${pct(d.countryDiffers, d.countryBoth)} of ${d.countryBoth}`);
-    console.log(`  ${''.padEnd(32)} an institution not in the loaded registry asserted on ${d.unregistered.asserted} strings; derisk resolves ${d.unregistered.contradicted} of them to another (counted instead)`);
+    console.log(
+      `  ${set.name.padEnd(32)} institution differs ${pct(d.institutionDiffers, d.institutionBoth)} of ${d.institutionBoth} (derisk's counted, resolved at the exact tier: ${d.institutionOverruled}), same institution family ${pct(d.institutionFamily, d.institutionBoth)}; country differs ${pct(d.countryDiffers, d.countryBoth)} of ${d.countryBoth}`,
+    );
+    console.log(`  ${''.padEnd(32)} an institution not in the loaded registry asserted on ${d.unregistered.asserted} strings; derisk resolves ${d.unregistered.contradicted} of them at the exact tier to another (counted instead)`);
     console.log(`  ${''.padEnd(32)} Hong Kong: derisk gives HK to ${d.hongKong.derisk} labelled strings; OpenAlex labels ${d.hongKong.labelHK} of them HK, ${d.hongKong.labelCN} CN and not HK (counted as derisk's errors; see bench/labelled/README.md)`);
   }
   console.log('\nReliability of calibrated scores (primary match of each string with an institution label; right = the gold institution, or its unit the match names):');
@@ -194,32 +196,44 @@ function perClass(resolver: AffiliationResolver, set: LabelledSet, resolutions: 
 
 interface Disagreement {
   institutionBoth: number;
+  /** Both name an institution and derisk's is neither OpenAlex's nor, in the registry, the parent or a child of one of them. */
   institutionDiffers: number;
+  /** Of the differing strings, those where the store counts derisk's: it resolves the string at the exact tier (src/store/schema.sql, source_counts). */
+  institutionOverruled: number;
+  /** Derisk's institution is the parent or a child of one OpenAlex asserts (the university and its unit): the same family, not a disagreement (round 49). */
+  institutionFamily: number;
   countryBoth: number;
   countryDiffers: number;
   /** Strings derisk places in Hong Kong, and how OpenAlex labels them (HK is counted apart from CN, as ROR does). */
   hongKong: { derisk: number; labelHK: number; labelCN: number };
   examples: { affiliation: string; openalex: string; derisk: string }[];
-  /** Strings where OpenAlex names an institution the loaded registry lacks, and of them those derisk resolves (strong or better) to none of OpenAlex's: derisk's counts there (round 48). */
+  /** Strings where OpenAlex names an institution the loaded registry lacks, and of them those derisk resolves at the exact tier to none of OpenAlex's: derisk's counts there (round 48). */
   unregistered: { asserted: number; contradicted: number };
 }
 
 /** How often the institution or country OpenAlex asserts for a string differs from derisk's own resolution of it. */
 function disagreement(set: LabelledSet, resolutions: Resolution[], resolver: AffiliationResolver): Disagreement {
-  const d: Disagreement = { institutionBoth: 0, institutionDiffers: 0, countryBoth: 0, countryDiffers: 0, hongKong: { derisk: 0, labelHK: 0, labelCN: 0 }, examples: [], unregistered: { asserted: 0, contradicted: 0 } };
+  const d: Disagreement = { institutionBoth: 0, institutionDiffers: 0, institutionOverruled: 0, institutionFamily: 0, countryBoth: 0, countryDiffers: 0, hongKong: { derisk: 0, labelHK: 0, labelCN: 0 }, examples: [], unregistered: { asserted: 0, contradicted: 0 } };
   set.items.forEach((item, k) => {
     const r = resolutions[k]!;
     const ours = r.institutions.find((m) => m.primary && TIER_RANK[m.tier] >= TIER_RANK.strong);
     const theirs = item.gold.filter((g) => resolver.institution(g));
+    // The store's rule (source_counts): derisk's counts where it resolves the string at the exact tier to none of OpenAlex's nor a unit of one.
+    const named = r.institutions.flatMap((m) => [m.rorId, ...m.units.map((u) => u.rorId)]);
+    const overrules = item.gold.length > 0 && r.institutions.some((m) => m.tier === 'exact') && !item.gold.some((g) => named.includes(g));
     if (item.gold.some((g) => !resolver.institution(g))) {
       d.unregistered.asserted++;
-      const named = r.institutions.flatMap((m) => [m.rorId, ...m.units.map((u) => u.rorId)]);
-      if (ours && !item.gold.some((g) => named.includes(g))) d.unregistered.contradicted++;
+      if (overrules) d.unregistered.contradicted++;
     }
     if (ours && theirs.length > 0) {
       d.institutionBoth++;
-      if (!theirs.includes(ours.rorId)) {
+      const entry = resolver.institution(ours.rorId);
+      if (theirs.includes(ours.rorId)) {
+        // The same institution.
+      } else if (entry && theirs.some((g) => entry.parents.includes(g) || entry.children.includes(g))) d.institutionFamily++;
+      else {
         d.institutionDiffers++;
+        if (overrules) d.institutionOverruled++;
         if (d.examples.length < 20) d.examples.push({ affiliation: item.affiliation, openalex: theirs.map((g) => resolver.institution(g)!.name).join('; '), derisk: ours.name });
       }
     }

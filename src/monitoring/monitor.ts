@@ -9,6 +9,8 @@ import { screenKey } from '../screening/names.ts';
 import type { RiskEntry, RiskList } from '../screening/lists.ts';
 import { loadedLists } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
+import { countedTier } from '../store/refresh.ts';
+import { TIER_RANK } from '../resolve/matcher.ts';
 import { casePage, exportLinks, kbDiffPage, kbEntryPage, portfolioLinks, screeningLinks } from './alert-links.ts';
 import { recordAlerts, type NewAlert } from './alerts.ts';
 import { loadVocabulary, topicWithChildren, type Vocabulary } from './vocabulary.ts';
@@ -245,15 +247,26 @@ export class Monitor {
     const t = tables(file.scope);
     const listed = `SELECT work_key(r.source, r.source_id, r.doi, r.pmid) FROM ${t.records} r JOIN ${t.affiliations} a ON a.source = r.source AND a.source_id = r.source_id
        WHERE ${t.where} r.file_id = $1 AND a.raw IN (SELECT raw FROM screen_hits)`;
-    const rows = this.options.store.chunks<{ work_id: string; source: string; source_id: string; doi: string | null; title: string | null; year: number | null; raw: string; given: string | null; rors: string | null; country: string | null; hits: string | null }>(
-      `SELECT work_key(r.source, r.source_id, r.doi, r.pmid) AS work_id, r.source, r.source_id, r.doi, r.title, r.year, a.raw,
-         to_json(a.given_ror_ids)::VARCHAR AS given,
-         (SELECT to_json(list(DISTINCT ri.ror_id ORDER BY ri.ror_id))::VARCHAR FROM resolution_institutions ri WHERE ri.raw = a.raw AND ri.unit_of IS NULL AND ri.tier IN ('exact', 'strong')) AS rors,
-         coalesce(a.given_countries[1], (SELECT x.country_code FROM resolutions x WHERE x.raw = a.raw)) AS country,
-         (SELECT to_json(list({'list': h.list_id, 'entry': h.entry_id, 'name': h.entry_name, 'level': h.level, 'match': h.match} ORDER BY h.list_id, h.entry_id))::VARCHAR FROM screen_hits h WHERE h.raw = a.raw) AS hits
-       FROM ${t.records} r JOIN ${t.affiliations} a ON a.source = r.source AND a.source_id = r.source_id ${t.join}
-       WHERE ${t.where} r.file_id = $1 AND work_key(r.source, r.source_id, r.doi, r.pmid) IN (${listed})
-       ORDER BY r.record_no, a.author_seq, a.aff_seq`,
+    // Each affiliation counts the institutions and country the evidence store counts for it (src/store/refresh.sql, by
+    // the same rules: source_counts, counted_by, counted_country), so an alert names what the landscape and the drill-down do.
+    const minRank = TIER_RANK[await countedTier(this.options.store)];
+    const rows = this.options.store.chunks<{ work_id: string; source: string; source_id: string; doi: string | null; title: string | null; year: number | null; raw: string; rors: string; country: string | null; hits: string | null }>(
+      `WITH these AS (
+         SELECT work_key(r.source, r.source_id, r.doi, r.pmid) AS work_id, r.source, r.source_id, r.doi, r.title, r.year, r.record_no, a.author_seq, a.aff_seq, a.raw, a.given_ror_ids, a.given_countries,
+           (SELECT list({'ror_id': ri.ror_id, 'tier': ri.tier, 'unit_of': ri.unit_of}) FROM resolution_institutions ri WHERE ri.raw = a.raw) AS found
+         FROM ${t.records} r JOIN ${t.affiliations} a ON a.source = r.source AND a.source_id = r.source_id ${t.join}
+         WHERE ${t.where} r.file_id = $1 AND work_key(r.source, r.source_id, r.doi, r.pmid) IN (${listed})),
+       decided AS (
+         SELECT *, CASE WHEN source_counted THEN given_ror_ids
+           ELSE coalesce(list_sort(list_distinct(list_transform(list_filter(found, f -> f.unit_of IS NULL AND tier_rank(f.tier) >= ${minRank}), f -> f.ror_id))), []) END AS rors
+         FROM (SELECT *, source_counts(given_ror_ids, found) AS source_counted FROM these))
+       SELECT d.work_id, d.source, d.source_id, d.doi, d.title, d.year, d.raw, to_json(d.rors)::VARCHAR AS rors,
+         counted_country(counted_by(d.source_counted, d.given_ror_ids, d.rors[1], i.ror_id IS NOT NULL), i.types,
+           (SELECT first(c.country_code ORDER BY c.seq) FROM resolution_companies c WHERE c.raw = d.raw AND c.country_code IS NOT NULL),
+           i.country_code, d.given_countries[1], (SELECT x.country_code FROM resolutions x WHERE x.raw = d.raw)) AS country,
+         (SELECT to_json(list({'list': h.list_id, 'entry': h.entry_id, 'name': h.entry_name, 'level': h.level, 'match': h.match} ORDER BY h.list_id, h.entry_id))::VARCHAR FROM screen_hits h WHERE h.raw = d.raw) AS hits
+       FROM decided d LEFT JOIN institutions i ON i.ror_id = d.rors[1]
+       ORDER BY d.record_no, d.author_seq, d.aff_seq`,
       t.params(file.fileId),
     );
     const byWork = new Map<string, NewWork>();
@@ -261,8 +274,7 @@ export class Monitor {
       for (const r of chunk) {
         let w = byWork.get(r.work_id);
         if (!w) byWork.set(r.work_id, (w = { workId: r.work_id, source: r.source, sourceId: r.source_id, doi: r.doi, title: r.title, year: r.year === null ? null : Number(r.year), affiliations: [], fields: [], patent: false }));
-        const given = (JSON.parse(r.given ?? 'null') ?? []) as string[];
-        w.affiliations.push({ raw: r.raw, rors: given.length > 0 ? given : ((JSON.parse(r.rors ?? 'null') ?? []) as string[]), country: r.country, hits: (JSON.parse(r.hits ?? 'null') ?? []) as Affiliation['hits'] });
+        w.affiliations.push({ raw: r.raw, rors: JSON.parse(r.rors) as string[], country: r.country, hits: (JSON.parse(r.hits ?? 'null') ?? []) as Affiliation['hits'] });
       }
     }
     // A record completed with a DOI later (src/ingest/pipeline.ts completeOrSetAside) moved its work from its own key to
@@ -287,12 +299,8 @@ export class Monitor {
     }
     if (byWork.size > 0) {
       const rors = [...new Set([...byWork.values()].flatMap((w) => w.affiliations.flatMap((a) => a.rors)))];
-      const institutions = new Map((await this.options.store.all<{ ror_id: string; name: string; country_code: string | null }>('SELECT ror_id, name, country_code FROM institutions WHERE ror_id IN (SELECT unnest(from_json($1, \'["VARCHAR"]\')))', [JSON.stringify(rors)])).map((r) => [r.ror_id, r]));
-      for (const w of byWork.values())
-        for (const a of w.affiliations) {
-          a.country ??= a.rors.map((r) => institutions.get(r)?.country_code).find(Boolean) ?? null;
-          a.names = new Map(a.rors.flatMap((r) => (institutions.has(r) ? [[r, institutions.get(r)!.name]] : [])));
-        }
+      const institutions = new Map((await this.options.store.all<{ ror_id: string; name: string }>('SELECT ror_id, name FROM institutions WHERE ror_id IN (SELECT unnest(from_json($1, \'["VARCHAR"]\')))', [JSON.stringify(rors)])).map((r) => [r.ror_id, r]));
+      for (const w of byWork.values()) for (const a of w.affiliations) a.names = new Map(a.rors.flatMap((r) => (institutions.has(r) ? [[r, institutions.get(r)!.name]] : [])));
     }
     return [...byWork.values()];
   }

@@ -142,15 +142,19 @@ async function takeFromCache(store: Store, cache: ResolutionCache, version: stri
 export interface SourceAgreement {
   /** Distinct strings where the source names an institution (in the loaded registry or not) and derisk resolves one (tier strong or better). */
   institutionBoth: number;
-  /** Of those, the strings where none of derisk's institutions (nor a unit it finds) is one the source names: derisk's is counted, the source's kept beside. */
+  /** Of those, the strings where none of derisk's institutions (nor a unit it finds) is one the source names, nor the parent or a child (in the registry) of one. */
   institutionDiffers: number;
+  /** Of the differing strings, those derisk resolves at the exact tier: derisk's is counted there, the source's kept beside (elsewhere the source's counts). */
+  institutionOverruled: number;
+  /** The strings where derisk's institution is, in the registry, the parent or a child of one the source names (the university and its unit): the same institution family, not a disagreement (round 49). */
+  institutionFamily: number;
   /** Distinct strings where both the source and derisk give a country. */
   countryBoth: number;
   countryDiffers: number;
   /** Distinct strings where the source names an institution the loaded registry does not hold (counted without the source's country). */
   unregistered: number;
-  /** A few of the differing strings, first by string: what the source says and what derisk counts. */
-  examples: { raw: string; source: string; derisk: string }[];
+  /** A few of the differing strings, first by string: what the source says, what derisk resolves and whether derisk's counts. */
+  examples: { raw: string; source: string; derisk: string; overruled: boolean }[];
 }
 
 /** How many differing strings the summary names. */
@@ -165,7 +169,7 @@ const EXAMPLES = 3;
  * not of earlier ones.
  */
 export async function sourceAgreement(store: Store, fileIds: readonly string[]): Promise<SourceAgreement> {
-  const row = await store.one<{ ib: number; id: number; cb: number; cd: number; un: number; examples: { raw: string; source: string; derisk: string }[] | null }>(
+  const row = await store.one<{ ib: number; id: number; io: number; fam: number; cb: number; cd: number; un: number; examples: { raw: string; source: string; derisk: string; overruled: boolean }[] | null }>(
     // The file's affiliations are read once and each pair of counts taken in one pass: four scalar
     // subqueries over inlined CTEs read them four times, which cost an ingest of 50,000 works more
     // than any statement of its refresh.
@@ -178,31 +182,40 @@ export async function sourceAgreement(store: Store, fileIds: readonly string[]):
        SELECT raw, list_distinct(list(code)) AS codes
        FROM (SELECT raw, unnest(given_countries) AS code FROM these)
        GROUP BY raw),
-     ours AS (
-       SELECT g.raw, bool_or(list_contains(g.ids, o.ror_id)) AS agrees,
-         first(o.ror_id ORDER BY o.is_primary DESC, o.score DESC, o.ror_id) FILTER (WHERE o.unit_of IS NULL AND o.tier IN ('exact', 'strong')) AS ror_id
+     resolved AS (
+       SELECT g.raw, g.ids, bool_or(list_contains(g.ids, o.ror_id)) AS agrees,
+         first(o.ror_id ORDER BY o.is_primary DESC, o.score DESC, o.ror_id) FILTER (WHERE o.unit_of IS NULL AND o.tier IN ('exact', 'strong')) AS ror_id,
+         list({'ror_id': o.ror_id, 'tier': o.tier, 'unit_of': o.unit_of}) AS found
        FROM given_ids g JOIN resolution_institutions o ON o.raw = g.raw
-       GROUP BY g.raw),
+       GROUP BY g.raw, g.ids),
+     -- Whether the store counts derisk's (the rule the refresh reads), and whether the two are one family in the registry.
+     ours AS (
+       SELECT r.raw, r.ror_id, r.agrees OR r.ror_id IS NULL AS agrees, NOT r.agrees AND list_has_any(list_concat(coalesce(d.parents, []), coalesce(d.children, [])), r.ids) AS family,
+         NOT source_counts(r.ids, r.found) AS overruled
+       FROM resolved r LEFT JOIN institutions d ON d.ror_id = r.ror_id),
      institution AS (
-       SELECT count(*) FILTER (WHERE ror_id IS NOT NULL)::DOUBLE AS ib, count(*) FILTER (WHERE ror_id IS NOT NULL AND NOT agrees)::DOUBLE AS id FROM ours),
+       SELECT count(*) FILTER (WHERE ror_id IS NOT NULL)::DOUBLE AS ib, count(*) FILTER (WHERE NOT agrees AND NOT family)::DOUBLE AS id,
+         count(*) FILTER (WHERE NOT agrees AND NOT family AND overruled)::DOUBLE AS io, count(*) FILTER (WHERE NOT agrees AND family)::DOUBLE AS fam FROM ours),
      differing AS (
        SELECT o.raw, (SELECT string_agg(coalesce(i.name, ${sourceNamedSql("coalesce(nullif(n.name, ''), 'unnamed')", 'n.ror_id')}), '; ' ORDER BY n.ror_id)
                       FROM given_named n LEFT JOIN institutions i ON i.ror_id = n.ror_id WHERE n.raw = o.raw) AS source,
-         d.name || ' (ROR ' || d.ror_id || ')' AS derisk
-       FROM ours o JOIN institutions d ON d.ror_id = o.ror_id WHERE NOT o.agrees
+         d.name || ' (ROR ' || d.ror_id || ')' AS derisk, o.overruled
+       FROM ours o JOIN institutions d ON d.ror_id = o.ror_id WHERE NOT o.agrees AND NOT o.family
        ORDER BY o.raw LIMIT ${EXAMPLES}),
      unregistered AS (
        SELECT count(DISTINCT raw)::DOUBLE AS un FROM given_named g WHERE NOT EXISTS (SELECT 1 FROM institutions i WHERE i.ror_id = g.ror_id)),
      country AS (
        SELECT count(*)::DOUBLE AS cb, count(*) FILTER (WHERE NOT list_contains(g.codes, r.country_code))::DOUBLE AS cd
        FROM given_countries g JOIN resolutions r ON r.raw = g.raw WHERE r.country_code IS NOT NULL)
-     SELECT ib, id, cb, cd, un, (SELECT list({'raw': raw, 'source': source, 'derisk': derisk} ORDER BY raw) FROM differing) AS examples
+     SELECT ib, id, io, fam, cb, cd, un, (SELECT list({'raw': raw, 'source': source, 'derisk': derisk, 'overruled': overruled} ORDER BY raw) FROM differing) AS examples
      FROM institution, country, unregistered`,
     [JSON.stringify(fileIds)],
   );
   return {
     institutionBoth: row?.ib ?? 0,
     institutionDiffers: row?.id ?? 0,
+    institutionOverruled: row?.io ?? 0,
+    institutionFamily: row?.fam ?? 0,
     countryBoth: row?.cb ?? 0,
     countryDiffers: row?.cd ?? 0,
     unregistered: row?.un ?? 0,
@@ -214,6 +227,6 @@ const share = (n: number, of: number) => (of === 0 ? 'n/a' : `${((100 * n) / of)
 
 /** The ingest summary's lines: the figures, then each differing string named. */
 export const describeSourceAgreement = (a: SourceAgreement): string[] => [
-  `source-asserted vs derisk: institution differs on ${a.institutionDiffers} of ${a.institutionBoth} strings (${share(a.institutionDiffers, a.institutionBoth)}; derisk's counted, the source's kept beside), country on ${a.countryDiffers} of ${a.countryBoth} (${share(a.countryDiffers, a.countryBoth)}); ${a.unregistered} ${a.unregistered === 1 ? 'string names' : 'strings name'} an institution not in the loaded registry (counted without the source's country)`,
-  ...a.examples.map((e) => `  ${JSON.stringify(e.raw)}: the source says ${e.source}; derisk counts ${e.derisk}`),
+  `source-asserted vs derisk: institution differs on ${a.institutionDiffers} of ${a.institutionBoth} strings (${share(a.institutionDiffers, a.institutionBoth)}; derisk's counted on the ${a.institutionOverruled} it resolves at the exact tier, the source's kept beside; elsewhere the source's), the same institution family (one the other's parent or unit in the registry, not counted as differing) on ${a.institutionFamily}, country on ${a.countryDiffers} of ${a.countryBoth} (${share(a.countryDiffers, a.countryBoth)}); ${a.unregistered} ${a.unregistered === 1 ? 'string names' : 'strings name'} an institution not in the loaded registry (counted without the source's country)`,
+  ...a.examples.map((e) => `  ${JSON.stringify(e.raw)}: the source says ${e.source}; ${e.overruled ? `derisk counts ${e.derisk}` : `derisk resolves ${e.derisk} (not at the exact tier: the source's counts)`}`),
 ];

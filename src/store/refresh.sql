@@ -48,36 +48,35 @@ WHERE coalesce(rf.score, 1) >= c.min_score;
 -- the works its corrections touch is built by the same two statements (src/resolve/org-view.ts),
 -- over {{counted_affiliations}}: the affiliations with the institutions the source gave each string,
 -- save where the organisation's corrections overrule the source (src/store/refresh.ts, rebuildOrgWorks).
--- The source's institutions count where the string does not contradict them (round 48): where derisk
--- resolves the string at the exact tier (right 9 times in 10 or more; strong is 0.79 on crossref_train,
--- no better than the source's own matching) to institutions none of which is the
--- source's (nor a unit derisk finds of one), derisk's count and the source's claim is kept beside
--- (matched_by 'derisk-over-source', source_ror_ids). A source's institution the loaded registry does
--- not hold counts (matched_by 'source-unregistered') without the source's country: only the string's.
+-- The source's institutions count where the string does not contradict them (round 48; the rule,
+-- source_counts in schema.sql, is monitoring's too): where derisk resolves the string at the exact
+-- tier to institutions none of which is the source's, derisk's count and the source's claim is kept
+-- beside (matched_by 'derisk-over-source', source_ror_ids). A source's institution the loaded
+-- registry does not hold counts (matched_by 'source-unregistered') without the source's country:
+-- only the string's.
 CREATE OR REPLACE TABLE {{work_affiliations}} AS
 WITH aff AS (
   SELECT w.work_id, w.year, a.author_seq, a.aff_seq, a.raw, a.given_ror_ids, a.given_countries
   FROM {{works}} w JOIN {{counted_affiliations}} a ON a.source = w.source AND a.source_id = w.source_id
 ),
-contradicted AS (
-  SELECT aff.work_id, aff.author_seq, aff.aff_seq
-  FROM aff JOIN {{resolution_institutions}} ri ON ri.raw = aff.raw
-  WHERE len(aff.given_ror_ids) > 0
-  GROUP BY aff.work_id, aff.author_seq, aff.aff_seq
-  HAVING bool_or(ri.unit_of IS NULL AND ri.tier = 'exact')
-    AND NOT bool_or(list_contains(aff.given_ror_ids, ri.ror_id))
+-- Only strings a source asserts institutions for are read whole: the others take derisk's answer.
+found AS (
+  SELECT raw, list({'ror_id': ror_id, 'tier': tier, 'unit_of': unit_of}) AS found
+  FROM {{resolution_institutions}} WHERE raw IN (SELECT raw FROM aff WHERE len(given_ror_ids) > 0)
+  GROUP BY raw
+),
+decided AS (
+  SELECT aff.work_id, aff.author_seq, aff.aff_seq, aff.raw, aff.given_ror_ids, source_counts(aff.given_ror_ids, f.found) AS source_counted
+  FROM aff LEFT JOIN found f USING (raw)
 ),
 matched AS (
-  SELECT g.work_id, g.author_seq, g.aff_seq, g.ror_id, 'exact' AS tier, CASE WHEN i.ror_id IS NULL THEN 'source-unregistered' ELSE 'source' END AS matched_by
-  FROM (SELECT work_id, author_seq, aff_seq, unnest(given_ror_ids) AS ror_id FROM aff) g
+  SELECT g.work_id, g.author_seq, g.aff_seq, g.ror_id, 'exact' AS tier, counted_by(TRUE, g.given_ror_ids, g.ror_id, i.ror_id IS NOT NULL) AS matched_by
+  FROM (SELECT work_id, author_seq, aff_seq, given_ror_ids, unnest(given_ror_ids) AS ror_id FROM decided WHERE source_counted) g
   LEFT JOIN institutions i ON i.ror_id = g.ror_id
-  ANTI JOIN contradicted c ON c.work_id = g.work_id AND c.author_seq = g.author_seq AND c.aff_seq = g.aff_seq
   UNION ALL
-  SELECT aff.work_id, aff.author_seq, aff.aff_seq, ri.ror_id, ri.tier, CASE WHEN len(aff.given_ror_ids) = 0 THEN 'derisk' ELSE 'derisk-over-source' END AS matched_by
-  FROM aff JOIN {{resolution_institutions}} ri ON ri.raw = aff.raw
-  LEFT JOIN contradicted c ON c.work_id = aff.work_id AND c.author_seq = aff.author_seq AND c.aff_seq = aff.aff_seq
-  WHERE (len(aff.given_ror_ids) = 0 OR c.work_id IS NOT NULL) AND ri.unit_of IS NULL
-    AND CASE ri.tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END >= $1
+  SELECT d.work_id, d.author_seq, d.aff_seq, ri.ror_id, ri.tier, counted_by(FALSE, d.given_ror_ids, ri.ror_id, TRUE) AS matched_by
+  FROM decided d JOIN {{resolution_institutions}} ri ON ri.raw = d.raw
+  WHERE NOT d.source_counted AND ri.unit_of IS NULL AND tier_rank(ri.tier) >= $1
 ),
 -- Where the string places a company's lab ("Huawei Noah's Ark Lab, London, UK": GB), a match to one of
 -- the company's registry records elsewhere (Huawei Technologies (China), when possible matches count)
@@ -87,8 +86,7 @@ authors AS (SELECT work_id, count(DISTINCT author_seq) AS n FROM aff GROUP BY wo
 affs AS (SELECT work_id, author_seq, count(*) AS n FROM aff GROUP BY work_id, author_seq),
 insts AS (SELECT work_id, author_seq, aff_seq, count(*) AS n FROM matched GROUP BY work_id, author_seq, aff_seq)
 SELECT aff.work_id, aff.year, aff.author_seq, aff.aff_seq, m.ror_id,
-  coalesce(CASE WHEN m.matched_by LIKE 'derisk%' AND list_contains(i.types, 'company') THEN pc.country_code END, i.country_code,
-    CASE WHEN m.matched_by IS DISTINCT FROM 'source-unregistered' THEN aff.given_countries[1] END, r.country_code) AS country_code,
+  counted_country(m.matched_by, i.types, pc.country_code, i.country_code, aff.given_countries[1], r.country_code) AS country_code,
   coalesce(m.tier, CASE WHEN coalesce(aff.given_countries[1], r.country_code) IS NOT NULL THEN 'country-only' ELSE 'unresolved' END) AS tier,
   m.matched_by,
   1.0 / authors.n / affs.n / coalesce(insts.n, 1) AS weight,

@@ -311,6 +311,9 @@ export async function refreshUpload(store: Store, orgId: string, fileId: string,
   });
 }
 
+/** The lowest match tier the last refresh counted (strong before any). */
+export const countedTier = async (store: Store): Promise<Exclude<Tier, 'unresolved'>> => ((await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'analytics_min_tier'`))?.value ?? 'strong') as Exclude<Tier, 'unresolved'>;
+
 /**
  * An organisation view's works: those with a string its corrections decide, rebuilt by the shared
  * statements from the view's resolutions, and the shared tables' names over them (every other work
@@ -318,7 +321,7 @@ export async function refreshUpload(store: Store, orgId: string, fileId: string,
  * shared analytics (empty before the first refresh: src/store/store.ts creates them).
  */
 export async function rebuildOrgWorks(store: Store, schema: string): Promise<void> {
-  const minTier = ((await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'analytics_min_tier'`))?.value ?? 'strong') as Exclude<Tier, 'unresolved'>;
+  const minTier = await countedTier(store);
   await store.run(`CREATE OR REPLACE TABLE ${schema}.corrected_works AS
     SELECT DISTINCT w.work_id FROM main.works w JOIN main.affiliations a ON a.source = w.source AND a.source_id = w.source_id
     WHERE a.raw IN (SELECT raw FROM ${schema}.own_resolutions)`);

@@ -404,6 +404,29 @@ CREATE TABLE IF NOT EXISTS upload_work_fields (
 CREATE OR REPLACE MACRO work_key(source, source_id, doi, pmid) AS coalesce('doi:' || doi, 'pmid:' || pmid, source || ':' || source_id);
 -- The preferred record of a work: OpenAlex, then WoS, then Scopus.
 CREATE OR REPLACE MACRO source_rank(source) AS CASE source WHEN 'openalex' THEN 1 WHEN 'wos' THEN 2 ELSE 3 END;
+-- A match tier's rank, against which the lowest accepted tier is compared.
+CREATE OR REPLACE MACRO tier_rank(tier) AS CASE tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END;
+-- Whether the institutions a source asserts for an author's string count (round 48/49), read by the
+-- evidence store (refresh.sql) and monitoring alike: the source asserts some, and derisk does not
+-- resolve the string at the exact tier (right 9 times in 10 or more; strong is no better than the
+-- source's own matching) to institutions none of which is the source's, nor a unit derisk finds of
+-- one. `found`: the string's resolution_institutions rows, as {ror_id, tier, unit_of} (NULL: none).
+CREATE OR REPLACE MACRO source_counts(given, found) AS len(given) > 0 AND NOT (
+  len(list_filter(coalesce(found, []), f -> f.unit_of IS NULL AND f.tier = 'exact')) > 0
+  AND NOT list_has_any(given, list_transform(coalesce(found, []), f -> f.ror_id)));
+-- How an institution an affiliation counts was found: the source's (one the loaded registry lacks marked
+-- so), or derisk's where the source asserts none or is overruled. NULL: the affiliation counts none.
+CREATE OR REPLACE MACRO counted_by(source_counted, given, ror_id, registered) AS CASE
+  WHEN ror_id IS NULL THEN NULL
+  WHEN source_counted THEN CASE WHEN registered THEN 'source' ELSE 'source-unregistered' END
+  WHEN len(given) = 0 THEN 'derisk' ELSE 'derisk-over-source' END;
+-- The country an affiliation counts in for an institution it counts: the place the string gives a
+-- company's lab derisk matched (its registry record may be elsewhere), else the registry's country,
+-- else the source's (never for an institution the source asserts and the registry lacks: OpenAlex
+-- places Danfoss in China), else the string's.
+CREATE OR REPLACE MACRO counted_country(matched_by, types, lab_country, registry_country, given_country, string_country) AS coalesce(
+  CASE WHEN matched_by LIKE 'derisk%' AND list_contains(types, 'company') THEN lab_country END, registry_country,
+  CASE WHEN matched_by IS DISTINCT FROM 'source-unregistered' THEN given_country END, string_country);
 -- Whether a field rule of the taxonomy holds for a classification label.
 CREATE OR REPLACE MACRO field_rule_holds(kind, rule_value, label_name, label_code) AS CASE kind
   WHEN 'name' THEN lower(label_name) = rule_value

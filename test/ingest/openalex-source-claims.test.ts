@@ -71,18 +71,42 @@ test('the ingest summary counts a disagreement with an institution the registry 
   const { store, fileId } = await ingested();
   try {
     const a = await sourceAgreement(store, [fileId]);
-    // Both name an institution: Dresden (once: the same string in each work), Tsinghua, Oxford, Zhejiang; two differ.
-    assert.equal(a.institutionBoth, 4);
+    // Both name an institution: Dresden (once: the same string in each work), Tsinghua, Oxford, Zhejiang and the two
+    // strings of one family; two differ, both at the exact tier.
+    assert.equal(a.institutionBoth, 6);
     assert.equal(a.institutionDiffers, 2);
+    assert.equal(a.institutionOverruled, 2);
     // Space Engineering University and Danfoss.
     assert.equal(a.unregistered, 2);
     assert.deepEqual(a.examples, [
-      { raw: 'Tsinghua University, Beijing, China', source: 'Space Engineering University (ROR 04rj1td02, not in the loaded registry)', derisk: 'Tsinghua University (ROR 03cve4549)' },
-      { raw: 'University of Oxford, Oxford, UK', source: 'Harbin Engineering University', derisk: 'University of Oxford (ROR 052gg0110)' },
+      { raw: 'Tsinghua University, Beijing, China', source: 'Space Engineering University (ROR 04rj1td02, not in the loaded registry)', derisk: 'Tsinghua University (ROR 03cve4549)', overruled: true },
+      { raw: 'University of Oxford, Oxford, UK', source: 'Harbin Engineering University', derisk: 'University of Oxford (ROR 052gg0110)', overruled: true },
     ]);
     const lines = describeSourceAgreement(a);
-    assert.match(lines[0]!, /institution differs on 2 of 4 strings \(50\.0%; derisk's counted, the source's kept beside\).*2 strings name an institution not in the loaded registry/);
+    assert.match(
+      lines[0]!,
+      /institution differs on 2 of 6 strings \(33\.3%; derisk's counted on the 2 it resolves at the exact tier, the source's kept beside; elsewhere the source's\), the same institution family \(one the other's parent or unit in the registry, not counted as differing\) on 2,.*2 strings name an institution not in the loaded registry/,
+    );
     assert.equal(lines[1], '  "Tsinghua University, Beijing, China": the source says Space Engineering University (ROR 04rj1td02, not in the loaded registry); derisk counts Tsinghua University (ROR 03cve4549)');
+  } finally {
+    store.close();
+  }
+});
+
+test('where the source names a university and derisk its unit, or the reverse (parent and child in the registry), the summary counts them as one family, not as differing', async () => {
+  const { store, fileId } = await ingested();
+  try {
+    // Case 6: TU Dresden asserted, "Institute of Automation, Dresden" resolved to TU Dresden's institute (its child);
+    // case 7: the institute asserted, TU Dresden written (its parent).
+    const parents = await store.all<{ ror_id: string; parents: string[] }>(`SELECT ror_id, parents FROM institutions WHERE ror_id IN ('056qj1t15', '042aqky30') ORDER BY ror_id`);
+    assert.deepEqual(parents, [
+      { ror_id: '042aqky30', parents: [] },
+      { ror_id: '056qj1t15', parents: ['042aqky30'] },
+    ]);
+    const a = await sourceAgreement(store, [fileId]);
+    assert.equal(a.institutionFamily, 2);
+    assert.equal(a.institutionDiffers, 2, 'Tsinghua and Oxford only');
+    assert.ok(!a.examples.some((e) => /Automation|01062/.test(e.raw)), JSON.stringify(a.examples));
   } finally {
     store.close();
   }

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { EmbeddedDb } from '../../src/appdb/embedded.ts';
+import { migrate } from '../../src/appdb/migrate.ts';
+import type { AppDb } from '../../src/appdb/db.ts';
+import { ingestWorks } from '../../src/ingest/pipeline.ts';
+import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
+import { AlertInbox } from '../../src/monitoring/alerts.ts';
+import { Monitor } from '../../src/monitoring/monitor.ts';
+import { StoreSubjects } from '../../src/monitoring/subjects.ts';
+import { Watchlists } from '../../src/monitoring/watchlists.ts';
+import { resolvePending } from '../../src/resolve/apply.ts';
+import { AffiliationResolver } from '../../src/resolve/matcher.ts';
+import { readWatchlist } from '../../src/screening/lists.ts';
+import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
+import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
+import type { Actor } from '../../src/service/authorize.ts';
+import { refreshAnalytics } from '../../src/store/refresh.ts';
+import { Store } from '../../src/store/store.ts';
+import { tempDir, writeTemp } from '../helpers/fixtures.ts';
+import { HIT, KU_LEUVEN, LEUVEN_AFF, LEUVEN_REGISTRY } from '../helpers/leuven.ts';
+import { watchlist } from '../helpers/watchlist.ts';
+
+// A co-publication alert names, for each affiliation, the institutions and country the evidence store counts
+// for it (round 49): where OpenAlex asserts one institution and derisk resolves the string at the exact tier to
+// another, derisk's; where derisk's resolution is only strong, the source's. A watches KU Leuven; Harbin
+// Institute of Technology is listed.
+const OXFORD = '052gg0110';
+const TSINGHUA = '03cve4549';
+const STRONG_HIT = 'Harbin Technology Institute, China';
+const NAMES: Record<string, [string, string]> = { [KU_LEUVEN]: ['KU Leuven', 'BE'], [OXFORD]: ['University of Oxford', 'GB'], [TSINGHUA]: ['Tsinghua University', 'CN'] };
+const author = (raw: string, asserted?: string) => ({
+  author: { display_name: raw.slice(0, 12) },
+  institutions: asserted ? [{ id: `https://openalex.org/I${asserted}`, display_name: NAMES[asserted]![0], ror: `https://ror.org/${asserted}`, country_code: NAMES[asserted]![1], type: 'education' }] : [],
+  raw_affiliation_strings: [raw],
+});
+const work = (id: string, authorships: object[]) => JSON.stringify({ id: `https://openalex.org/${id}`, doi: `10.5555/claims.${id.toLowerCase()}`, display_name: id, publication_year: 2024, authorships });
+
+let store: Store;
+let db: AppDb;
+let alertsOf: () => Promise<{ title: string; evidence: unknown }[]>;
+
+before(async () => {
+  const home = tempDir();
+  store = await Store.open(join(home, 'derisk.duckdb'));
+  await ingestRegistry(store, writeTemp('ror.jsonl', LEUVEN_REGISTRY.map((r) => JSON.stringify(r)).join('\n')));
+  await saveLists(store, [readWatchlist(watchlist([{ name: 'Harbin Institute of Technology', level: 'high', ror_ids: [HIT] }]))]);
+  db = await EmbeddedDb.open(join(home, 'app.sqlite'));
+  await migrate(db);
+  const accounts = new Accounts(db);
+  await accounts.createOrganisation(OPERATOR, 'org-a', 'ORG-A');
+  await accounts.createUser(OPERATOR, { orgId: 'org-a', email: 'analyst@org-a.example', name: 'Analyst', role: 'analyst', password: 'correct horse battery staple' });
+  const who: Actor = (await accounts.login('analyst@org-a.example', 'correct horse battery staple')).actor;
+  await new Watchlists(db, new StoreSubjects(store)).add(who, { text: 'KU Leuven' });
+  const inbox = new AlertInbox(db);
+  alertsOf = async () => (await inbox.list(who)).filter((a) => a.title.startsWith('New co-publication'));
+  await ingestWorks(
+    store,
+    'openalex',
+    writeTemp(
+      'claims.jsonl',
+      [
+        // The string is Harbin Institute of Technology at the exact tier; OpenAlex asserts Oxford.
+        work('W1', [author(LEUVEN_AFF.leuven, KU_LEUVEN), author(LEUVEN_AFF.hit, OXFORD)]),
+        // The listed co-author as written; a third author whose string derisk resolves to Harbin Institute of
+        // Technology only at the strong tier, and for which OpenAlex asserts Tsinghua.
+        work('W2', [author(LEUVEN_AFF.leuven, KU_LEUVEN), author(LEUVEN_AFF.hit), author(STRONG_HIT, TSINGHUA)]),
+      ].join('\n'),
+    ),
+    { quarantineDir: join(home, 'q') },
+  );
+  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
+  await refreshAnalytics(store);
+  await screenPending(store, await screeningContext(store));
+  await new Monitor({ db, store }).check();
+});
+after(async () => {
+  await db.close();
+  store.close();
+});
+
+/** Each affiliation of a work as the evidence store counts it: its institutions and its (first) country. */
+async function counted(workId: string) {
+  const rows = await store.all<{ rors: string[]; country: string | null }>(
+    `SELECT list(ror_id ORDER BY ror_id) FILTER (WHERE ror_id IS NOT NULL) AS rors, first(country_code ORDER BY ror_id) AS country
+     FROM work_affiliations WHERE work_id = $1 GROUP BY author_seq, aff_seq ORDER BY author_seq, aff_seq`,
+    [workId],
+  );
+  return rows.map((r) => ({ institutions: r.rors ?? [], country: r.country }));
+}
+
+async function alerted(doi: string) {
+  const alert = (await alertsOf()).find((a) => (a.evidence as { work: { doi: string } }).work.doi === doi);
+  assert.ok(alert, `an alert on ${doi}`);
+  return (alert.evidence as { affiliations: { institutions: string[]; country: string | null }[] }).affiliations.map((a) => ({ institutions: a.institutions, country: a.country }));
+}
+
+test('a string derisk resolves at the exact tier to a listed institution the source does not assert: the alert and the evidence store both name derisk’s', async () => {
+  const expected = [
+    { institutions: [KU_LEUVEN], country: 'BE' },
+    { institutions: [HIT], country: 'CN' },
+  ];
+  assert.deepEqual(await counted('doi:10.5555/claims.w1'), expected);
+  assert.deepEqual(await alerted('10.5555/claims.w1'), expected);
+});
+
+test('a string derisk resolves only at the strong tier: the alert and the evidence store both keep the institution the source asserts', async () => {
+  const expected = [
+    { institutions: [KU_LEUVEN], country: 'BE' },
+    { institutions: [HIT], country: 'CN' },
+    { institutions: [TSINGHUA], country: 'CN' },
+  ];
+  assert.deepEqual(await counted('doi:10.5555/claims.w2'), expected);
+  assert.deepEqual(await alerted('10.5555/claims.w2'), expected);
+});
