@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { entriesOf, missedListings, realScreener } from '../helpers/screening.ts';
 
 // Outside red team, round 49: former names of listed defence universities, and Chinese names of listed companies, came back
@@ -51,4 +52,54 @@ test('names left out stay out: no hit on the companies or universities above', a
   for (const name of ['曙光', '西安航空学院', '大华银行', '中国']) assert.notEqual(screener.screen(name).state, 'listed', name);
   // "East China Institute of Technology" was the English name of two institutions: never NJUST alone.
   assert.ok(!entriesOf(screener.screen('East China Institute of Technology')).includes('Nanjing University of Science and Technology'));
+});
+
+// Round 49: the safety net for a party field naming a recognised institution and, in its words, a listed one (mentionedListed)
+// did not look in Chinese fields, which have no spaces between words.
+const MENTIONS_ZH: [string, RegExp][] = [
+  ['华东师范大学，分包华为', /Huawei/],
+  ['华东师范大学委托华为', /Huawei/],
+  ['华东师范大学 分包给中国电信', /China Telecom/],
+  ['华东师范大学（合作：华为）', /Huawei/],
+  ['ETH Zurich, 分包华为', /Huawei/],
+];
+
+test('a Chinese party field mentioning a distinctive listed Chinese name beside a recognised institution is unknown, naming it', async () => {
+  const screener = await realScreener();
+  for (const [field, entry] of MENTIONS_ZH) {
+    const r = screener.screen(field);
+    assert.equal(r.state, 'unknown', `${field}: ${r.headline}`);
+    assert.match(r.headline, / mentions "[^"]+" \([^:]+: [^)]+\) beside "[^"]+": name each partner on its own line/, field);
+    assert.match(r.headline, entry, field);
+  }
+});
+
+test("a place, kind words or a name inside the recognised institution's own is no mention in Chinese", async () => {
+  const screener = await realScreener();
+  // 中国 is a country; 北京释码大华科技有限公司 (EyeSmart Technology, in the registry) holds 大华 in its own name.
+  for (const field of ['华东师范大学', '华东师范大学，中国', '华东师范大学中国研究院', '北京释码大华科技有限公司']) {
+    const r = screener.screen(field);
+    assert.equal(r.state, 'not-listed', `${field}: ${r.headline}`);
+  }
+});
+
+test('property: words that are no listed name beside a recognised Chinese institution never make a mention; a distinctive listed one always does', async () => {
+  const screener = await realScreener();
+  const links = fc.constantFrom('，', '分包', '委托', '合作：', ' ', '给');
+  const plain = fc.array(fc.constantFrom('中国', '上海', '研究院', '科技', '信息', '学院'), { maxLength: 3 });
+  const listed = fc.constantFrom('华为', '中国电信', '海康威视', '依图', '云从', '中国移动');
+  fc.assert(
+    fc.property(links, plain, (link, words) => {
+      const field = `华东师范大学${link}${words.join('')}`;
+      return !/ mentions "/.test(screener.screen(field).headline);
+    }),
+    { numRuns: 40 },
+  );
+  fc.assert(
+    fc.property(links, plain, listed, (link, words, name) => {
+      const field = `华东师范大学${link}${words.join('')}${name}`;
+      return screener.screen(field).state !== 'not-listed';
+    }),
+    { numRuns: 40 },
+  );
 });
