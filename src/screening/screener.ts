@@ -687,6 +687,8 @@ export class Screener {
         const pending = several ? null : this.tentativeParty(part, options);
         return { part, why, r: several ?? pending ?? this.screenOne(part, { nearest: options.nearest }), several: several !== null || pending !== null };
       });
+      // A link between neighbouring words of a registry name is inside that name's variant ("Ponts et Chaussées ParisTech"), unless a side alone is listed.
+      if (!split.weak && !sides.some((s) => s.r?.state === 'listed') && this.linkInsideRegistryName(split.left, split.right)) continue;
       // A side names a party by a distinctive name, not by one generic word left of a listed name ("Telecom & Management SudParis").
       const generic = sides.filter((s) => this.genericWordOnly(s.r));
       const named = sides.filter((s) => s.r !== null && (s.several || s.r.state !== 'unknown') && !generic.includes(s));
@@ -710,6 +712,30 @@ export class Screener {
       return this.fieldAnswer(query, text, [known, { part: other.part, why: `it names a party not identified: "${other.part}"`, r: null, several: false }]);
     }
     return null;
+  }
+
+  /** Neighbouring words of the registry's names, as screening reads them, worked out once (linkInsideRegistryName). */
+  private registryPairs: Set<string> | null = null;
+
+  /**
+   * Whether the words either side of a link are neighbours in a registry name ("Ponts et Chaussées ParisTech": "ponts …
+   * chaussées", of École nationale des ponts et chaussées, whose "et" screening reads as no word): the field is a variant
+   * of that name, not two parties. Not where either word is a kind word, a legal form or a place ("… University and
+   * Shanghai …"), which many names put side by side.
+   */
+  private linkInsideRegistryName(left: string, right: string): boolean {
+    const [a, b] = [screenTokens(left).at(-1), screenTokens(right)[0]];
+    const plain = (w: string | undefined): w is string => w !== undefined && !isNondistinctive([w]) && !isLegalForm(w) && !(this.resolver?.gazetteer.isPlace(w) ?? false);
+    if (!plain(a) || !plain(b)) return false;
+    if (!this.registryPairs) {
+      this.registryPairs = new Set();
+      for (const key of this.countriesByName.keys()) {
+        if (hasCjk(key)) continue;
+        const words = key.split(' ');
+        for (let i = 1; i < words.length; i++) this.registryPairs.add(`${words[i - 1]} ${words[i]}`);
+      }
+    }
+    return this.registryPairs.has(`${a} ${b}`);
   }
 
   private fieldAnswer(query: string, text: string, sides: { part: string; why: string | undefined; r: ScreenResult | null }[]): ScreenResult {

@@ -103,3 +103,16 @@ test('property: words that are no listed name beside a recognised Chinese instit
     { numRuns: 40 },
   );
 });
+
+// Outside red team, round 49: "Ponts et Chaussées ParisTech" (École des Ponts ParisTech) was cut at "et" into "Ponts", read as
+// three registry namesakes (ambiguous), and "Chaussées ParisTech".
+test('a link between neighbouring words of a registry name is no cut into parties', async () => {
+  const screener = await realScreener();
+  for (const field of ['Ponts et Chaussées ParisTech', 'Ecole des Ponts et Chaussées', 'Ponts et Chaussées']) {
+    const r = screener.screen(field);
+    assert.doesNotMatch(r.headline, /names several parties/, field);
+    assert.notEqual(r.state, 'ambiguous', `${field}: ${r.headline}`);
+  }
+  // Two parties still are, a listed side whatever its words (kind words and places are neighbours in many names).
+  for (const field of ['Stanford University and Huawei', 'Fudan University and Shanghai Jiao Tong University', 'ETH Zurich und Huawei']) assert.match(screener.screen(field).headline, /names several parties/, field);
+});
