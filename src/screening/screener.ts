@@ -185,6 +185,8 @@ const COUNTRY_CODE = /^[A-Z]{2}$/;
 const COMMON_WORD = 20;
 /** The most words of a listed or registry name looked for in a party field's words. */
 const MAX_NAME_WORDS = 8;
+/** The most characters of a registry name looked for around a listed name in a party field in Chinese. */
+const MAX_NAME_CHARS = 24;
 const MATCH_RANK: Record<MatchKind, number> = { exact: 5, alias: 4, translated: 4, ticker: 4, registry: 3, fuzzy: 2 };
 const ORGANISATION_SUFFIX = /(大学|学院|研究院|研究所|公司|集团|中心|实验室|科学院|工程院)$/;
 const UNIT_SUFFIX = /^(.{0,12}?)(学院|系|研究所|实验室|重点实验室|研究中心|中心|研究院|分院|医院)$/;
@@ -495,7 +497,8 @@ export class Screener {
    * form that is a generic word ("Telecom"), a place or a list's lone alias, not a person; an acronym only as written in capitals.
    */
   private mentionedListed(text: string, r: ScreenResult): ScreenResult | null {
-    if (hasCjk(text) || r.institutions.length === 0) return null;
+    if (r.institutions.length === 0) return null;
+    if (hasCjk(text)) return this.mentionedListedZh(text, r);
     const words = text.split(/[^\p{L}\p{M}\p{N}'’]+/u).filter((w) => w !== '');
     const own = new Set(r.institutions.map((i) => i.rorId));
     const held = (from: number, to: number) => {
@@ -507,22 +510,80 @@ export class Screener {
       for (let a = Math.max(0, from - MAX_NAME_WORDS); a <= from; a++) for (let b = to; b <= Math.min(words.length, a + MAX_NAME_WORDS); b++) if (held(a, b)) return true;
       return false;
     };
+    this.firstTokens ??= new Set([...this.byKey.keys()].map((key) => key.split(' ')[0]!));
     for (let from = 0; from < words.length; from++) {
+      // Only where a listed name's key may begin: a word read as tokens none of which opens one is passed over (a word read as none, as "the" is, is not).
+      const first = screenTokens(words[from]!)[0];
+      if (first !== undefined && !this.firstTokens.has(first)) continue;
       for (let to = Math.min(words.length, from + MAX_NAME_WORDS); to > from; to--) {
         const written = words.slice(from, to).join(' ');
         const found = (this.byKey.get(screenKey(written)) ?? []).filter((n) => this.distinctiveMention(n, written));
         if (found.length === 0 || insideOwn(from, to)) continue;
         // The entry the name stands for as its own (a curated or listed name), before one a rule derived it for.
         const n = found.find((f) => !f.name.source?.startsWith(DERIVED)) ?? found[0]!;
-        // The recognised parties beside it, not a registry record of the listed one ("Huawei Technologies (China)").
-        const others = r.institutions.filter((i) => !screenKey(i.name).includes(screenKey(written)));
-        const beside = (others.length > 0 ? others : r.institutions).map((i) => `"${i.name}"`).join(', ');
-        const note = `"${text}" mentions "${written}" (${listName(n.list)}: ${n.entry.name}) beside ${beside}: name each partner on its own line`;
-        return { ...r, state: 'unknown', level: null, hits: [], organisations: [], headline: `Unknown organisation: ${note}; screen each on its own before relying on this. (${r.headline})` };
+        return this.mentionAnswer(text, r, written, n);
       }
     }
     return null;
   }
+
+  /** The first token of every listed name's key, worked out once: where mentionedListed looks for a listed name (round 49: a scan of every run of words cost a fifth of screening). */
+  private firstTokens: Set<string> | null = null;
+
+  /** The field told unknown for the listed name written in it beside the recognised parties. */
+  private mentionAnswer(text: string, r: ScreenResult, written: string, n: IndexedName): ScreenResult {
+    // The recognised parties beside it, not a registry record of the listed one ("Huawei Technologies (China)").
+    const others = r.institutions.filter((i) => !screenKey(i.name).includes(screenKey(written)));
+    const beside = (others.length > 0 ? others : r.institutions).map((i) => `"${i.name}"`).join(', ');
+    const note = `"${text}" mentions "${written}" (${listName(n.list)}: ${n.entry.name}) beside ${beside}: name each partner on its own line`;
+    return { ...r, state: 'unknown', level: null, hits: [], organisations: [], headline: `Unknown organisation: ${note}; screen each on its own before relying on this. (${r.headline})` };
+  }
+
+  /** The distinctive listed Chinese names, by key, worked out once (mentionedListedZh). */
+  private distinctiveZh: [string, IndexedName][] | null = null;
+
+  /**
+   * mentionedListed for a field in Chinese, which has no spaces between words: a distinctive listed Chinese name written
+   * anywhere in it (华东师范大学，分包华为), outside the recognised institution's own name (北京释码大华科技有限公司 holds 大华).
+   */
+  private mentionedListedZh(text: string, r: ScreenResult): ScreenResult | null {
+    this.distinctiveZh ??= this.cjkNames.filter((n) => this.distinctiveZhName(n)).map((n) => [n.cjk, n]);
+    const k = cjkKey(text);
+    const own = new Set(r.institutions.map((i) => i.rorId));
+    // Inside a run of characters the registry gives the recognised institution as its name.
+    const insideOwn = (at: number, end: number) => {
+      for (let a = Math.max(0, at - MAX_NAME_CHARS); a <= at; a++) for (let b = end; b <= Math.min(k.length, a + MAX_NAME_CHARS); b++) if (this.resolver?.nameHolders(k.slice(a, b)).some((id) => own.has(id))) return true;
+      return false;
+    };
+    for (const [key, n] of this.distinctiveZh) {
+      for (let at = k.indexOf(key); at >= 0; at = k.indexOf(key, at + 1)) if (!insideOwn(at, at + key.length)) return this.mentionAnswer(text, r, n.name.value, n);
+    }
+    return null;
+  }
+
+  /**
+   * Whether a listed Chinese name, written inside other characters, names its entry. Two characters may (华为), as a name
+   * of its own, never a kind or a place: not a short name derived by rule, a lone alias or a person's; not a country or
+   * place (中国); something left once the kind, business and company words closing it (data/lists/aliases.json units,
+   * named_after, without_legal_form_zh) are taken off; and borne inside fewer than COMMON_WORD registry names.
+   */
+  private distinctiveZhName(n: IndexedName & { cjk: string }): boolean {
+    if (n.lone || n.name.source?.startsWith(DERIVED) || this.isPerson(n.entry) || n.cjk.length < 2) return false;
+    const gazetteer = this.resolver?.gazetteer;
+    if (gazetteer && (gazetteer.isPlace(n.cjk) || gazetteer.countryCodeOf(n.cjk) !== null)) return false;
+    // Kind words close a Chinese name (北京大学, 中科曙光信息产业股份有限公司): a name of nothing else names no one.
+    const kinds = [...this.units.otherWordsZh, ...this.units.unitSuffixesZh, ...this.units.businessWordsZh, ...this.units.namedAfter.companyWordsZh, ...this.units.legalFormsZh];
+    let rest = n.cjk;
+    for (let w = kinds.find((x) => rest.endsWith(x)); w !== undefined; w = kinds.find((x) => rest.endsWith(x))) rest = rest.slice(0, -w.length);
+    if (rest === '') return false;
+    this.registryZh ??= [...this.countriesByName.keys()].filter(hasCjk).map(cjkKey);
+    let borne = 0;
+    for (const name of this.registryZh) if (name.includes(n.cjk) && ++borne >= COMMON_WORD) return false;
+    return true;
+  }
+
+  /** The registry's Chinese names, as compared (distinctiveZhName). */
+  private registryZh: string[] | null = null;
 
   /** Whether a listed name, written as these words in a party field, names its entry whatever words stand beside it. */
   private distinctiveMention(n: IndexedName, written: string): boolean {
@@ -633,6 +694,8 @@ export class Screener {
         const pending = several ? null : this.tentativeParty(part, options);
         return { part, why, r: several ?? pending ?? this.screenOne(part, { nearest: options.nearest }), several: several !== null || pending !== null };
       });
+      // A link between neighbouring words of a registry name is inside that name's variant ("Ponts et Chaussées ParisTech"), unless a side alone is listed.
+      if (!split.weak && !sides.some((s) => s.r?.state === 'listed') && this.linkInsideRegistryName(split.left, split.right)) continue;
       // A side names a party by a distinctive name, not by one generic word left of a listed name ("Telecom & Management SudParis").
       const generic = sides.filter((s) => this.genericWordOnly(s.r));
       const named = sides.filter((s) => s.r !== null && (s.several || s.r.state !== 'unknown') && !generic.includes(s));
@@ -656,6 +719,30 @@ export class Screener {
       return this.fieldAnswer(query, text, [known, { part: other.part, why: `it names a party not identified: "${other.part}"`, r: null, several: false }]);
     }
     return null;
+  }
+
+  /** Neighbouring words of the registry's names, as screening reads them, worked out once (linkInsideRegistryName). */
+  private registryPairs: Set<string> | null = null;
+
+  /**
+   * Whether the words either side of a link are neighbours in a registry name ("Ponts et Chaussées ParisTech": "ponts …
+   * chaussées", of École nationale des ponts et chaussées, whose "et" screening reads as no word): the field is a variant
+   * of that name, not two parties. Not where either word is a kind word, a legal form or a place ("… University and
+   * Shanghai …"), which many names put side by side.
+   */
+  private linkInsideRegistryName(left: string, right: string): boolean {
+    const [a, b] = [screenTokens(left).at(-1), screenTokens(right)[0]];
+    const plain = (w: string | undefined): w is string => w !== undefined && !isNondistinctive([w]) && !isLegalForm(w) && !(this.resolver?.gazetteer.isPlace(w) ?? false);
+    if (!plain(a) || !plain(b)) return false;
+    if (!this.registryPairs) {
+      this.registryPairs = new Set();
+      for (const key of this.countriesByName.keys()) {
+        if (hasCjk(key)) continue;
+        const words = key.split(' ');
+        for (let i = 1; i < words.length; i++) this.registryPairs.add(`${words[i - 1]} ${words[i]}`);
+      }
+    }
+    return this.registryPairs.has(`${a} ${b}`);
   }
 
   private fieldAnswer(query: string, text: string, sides: { part: string; why: string | undefined; r: ScreenResult | null }[]): ScreenResult {
