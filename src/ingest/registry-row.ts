@@ -28,6 +28,8 @@ export interface RegistryRow {
   related: string[];
   successors: string[];
   established: number | null;
+  /** Null in a store whose registry was ingested before round 49 kept children's labels. */
+  child_names: string[] | null;
   names: { name: string; name_types: string[]; lang: string | null }[] | null;
 }
 
@@ -46,6 +48,7 @@ export const institutionOf = (r: RegistryRow): Institution => ({
   related: r.related,
   successors: r.successors,
   established: r.established,
+  ...(r.child_names ? { childNames: r.child_names } : {}),
 });
 
 /** Rebuilds the registry held in the store as Institution objects, for the resolver. */

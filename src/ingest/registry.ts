@@ -90,6 +90,7 @@ function appendInstitution(a: DuckDBAppender, i: Institution, fileId: string): v
   for (const l of [i.types, i.parents, i.children, i.related, i.successors]) a.appendList(listValue(l), STRING_LIST);
   i.established === null ? a.appendNull() : a.appendInteger(i.established);
   text(fileId);
+  a.appendList(listValue(i.childNames ?? []), STRING_LIST);
   a.endRow();
 }
 

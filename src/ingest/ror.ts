@@ -29,6 +29,12 @@ export interface Institution {
   related: string[];
   successors: string[];
   established: number | null;
+  /**
+   * The label the record gives each of its children, in `children`'s order ('' where it gives none): a partial
+   * registry (ror-records-union) lacks many children's own records, and their labels are then the only names of
+   * those units it holds ("National Eye Institute" under NIH).
+   */
+  childNames?: string[];
 }
 
 export type RorItem = { ok: true; recordNo: number; institution: Institution } | ({ ok: false } & Rejected);
@@ -104,7 +110,8 @@ export function rorInstitution(value: unknown): Institution {
     const rel = place(x, 'relationships[]');
     if (rel) rels.push(rel);
   }
-  const relIds = (type: string) => rels.filter((x) => str(x.type, 'relationships[].type')?.toLowerCase() === type).map((x) => stripRorPrefix(str(x.id, 'relationships[].id') ?? ''));
+  const ofType = (type: string) => rels.filter((x) => str(x.type, 'relationships[].type')?.toLowerCase() === type);
+  const relIds = (type: string) => ofType(type).map((x) => stripRorPrefix(str(x.id, 'relationships[].id') ?? ''));
   return {
     id,
     name: display.value,
@@ -120,6 +127,7 @@ export function rorInstitution(value: unknown): Institution {
     related: relIds('related'),
     successors: relIds('successor'),
     established: Number.isInteger(r.established) ? r.established : null,
+    childNames: ofType('child').map((x) => str(x.label, 'relationships[].label')?.trim() ?? ''),
   };
 }
 

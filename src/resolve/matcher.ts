@@ -59,7 +59,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32-country44-oor44-resolve45-screen45-resolve46-r48resolve';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32-country44-oor44-resolve45-screen45-resolve46-r48resolve-r51resolve';
 
 interface Entry {
   id: string;
@@ -467,6 +467,11 @@ export class AffiliationResolver {
   private readonly maxSpan: number;
   /** Words this common among registry names do not identify anything on their own. */
   private readonly genericIdf: number;
+  /**
+   * Units the registry names only by the label their parent's record gives them, their own record not loaded (a partial
+   * registry): parent → the units' name keys, ids and labels (NIH → "national eye institute", 03wkg3b53, …).
+   */
+  private readonly unheldUnits = new Map<string, { key: string; id: string; label: string }[]>();
   /** The legal forms screening reads as placing a company (aliases.json placed_abroad); read when first needed. */
   private legalForms: UnitRule['abroad']['legalForms'] | null = null;
 
@@ -534,6 +539,14 @@ export class AffiliationResolver {
       }
     }
     this.maxSpan = Math.min(longest, 16);
+    for (const inst of list) {
+      const units = (inst.childNames ?? []).flatMap((label, k) => {
+        const id = inst.children[k];
+        const key = nameTokens(label).join(' ');
+        return id === undefined || this.entries.has(id) || key === '' ? [] : [{ key, id, label }];
+      });
+      if (units.length > 0) this.unheldUnits.set(inst.id, units);
+    }
     this.cjk.sort((a, b) => b.text.length - a.text.length);
     const total = named.length;
     for (const [t, n] of df) this.idf.set(t, Math.log(1 + total / n));
@@ -916,6 +929,11 @@ export class AffiliationResolver {
       if (own >= 0 && parent > own) out.set(p.id, { key: p.c.key, parent: segs[parent]! });
     }
     return out;
+  }
+
+  /** The units of `parent` known only by their label (unheldUnits) whose name is written in `words` (padded name tokens), other than as the name `own` read. */
+  private unheldUnitsWritten(parent: string, words: string, own: string): { id: string; label: string }[] {
+    return (this.unheldUnits.get(parent) ?? []).filter((u) => u.key !== own && words.includes(` ${u.key} `));
   }
 
   private placeAliasWhy(id: string, picked: Picked[]): string {
@@ -2159,12 +2177,25 @@ export class AffiliationResolver {
         const countries = [...new Set(parent.ids.map((id) => this.entries.get(id)!.countryCode))].sort().join(', ');
         Object.assign(n, { elsewhere: true, note: `${n.note}; but it is written as a unit of "${parent.c.key}", which the registry holds only in ${countries}: kept as possible` });
       }
+    // "Unit of Retinal Neurophysiology, National Eye Institute, National Institutes of Health": a unit whose own record is not
+    // loaded, but which one namesake's record names as its child, tells that namesake apart as a loaded unit would (read after
+    // the rule above, which needs the namesakes still undecided).
+    let words: string | undefined;
+    for (const n of narrowed) {
+      if (n.ids.length < 2 || n.c.company || !n.ids.some((id) => this.unheldUnits.has(id))) continue;
+      words ??= ` ${nameTokens(text).join(' ')} `;
+      const told = n.ids.flatMap((id) => this.unheldUnitsWritten(id, words!, n.c.key).map((u) => ({ id, u })));
+      if (told.length === 0 || told.some((t) => t.id !== told[0]!.id)) continue;
+      Object.assign(n, { ids: [told[0]!.id], ambiguity: 'unit' as const, note: `${n.note}; told apart from its namesakes by "${told[0]!.u.label}", which the registry names as its unit (${told[0]!.u.id}, a record not in the registry loaded)` });
+    }
     const resolved = narrowed.filter((n) => n.ids.length === 1);
     if (country.mentions.length === 0 && resolved.length > 0) {
       // Addresses go from the unit to the institution: the university, and the institution named last, set the country.
       const university = (n: { ids: string[] }) => (this.entries.get(n.ids[0]!)!.types.includes('education') ? 1 : 0);
       const specific = (n: { c: Candidate }) => (this.isGeneric(n.c.key) ? 0 : 1);
-      const anchor = [...resolved].sort((a, b) => specific(b) - specific(a) || rankOf(b.c) - rankOf(a.c) || university(b) - university(a) || b.c.start - a.c.start || this.specificity(b.c.key) - this.specificity(a.c.key))[0]!;
+      // A record kept as possible for being named elsewhere than the string is ("it is written as a unit of …") sets no country.
+      const placed = (n: { elsewhere: boolean }) => (n.elsewhere ? 0 : 1);
+      const anchor = [...resolved].sort((a, b) => placed(b) - placed(a) || specific(b) - specific(a) || rankOf(b.c) - rankOf(a.c) || university(b) - university(a) || b.c.start - a.c.start || this.specificity(b.c.key) - this.specificity(a.c.key))[0]!;
       const anchorCountry = this.entries.get(anchor.ids[0]!)!.countryCode;
       // "University of Edinburgh, University of Maryland": institutions named in full, neither a unit of the other, are each
       // where they are; only names that could be anywhere follow the anchor's country.

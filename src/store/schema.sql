@@ -196,6 +196,8 @@ CREATE TABLE IF NOT EXISTS resolution_companies (
 -- Columns added after the first release, for stores created before them.
 ALTER TABLE resolution_institutions ADD COLUMN IF NOT EXISTS unit_of VARCHAR;
 ALTER TABLE affiliations ADD COLUMN IF NOT EXISTS given_names VARCHAR[];
+-- The label the registry gives each child, in children's order (round 49): a partial registry names many units only so.
+ALTER TABLE institutions ADD COLUMN IF NOT EXISTS child_names VARCHAR[];
 
 -- Institutions the sources name by a ROR id the loaded registry lacks, with the name they give
 -- (rebuilt by every refresh, src/store/refresh.sql).
