@@ -86,6 +86,8 @@ interface SeveralRules {
   numberedUnitKinds: string[];
   /** Words after a unit's name before the parties it is of ("Joint Lab of X and Y"). Round 49 (party51); optional. */
   unitOf: string[];
+  /** The most cuts of a field read, from its start; optional (all when left out). Round 49 (party51). */
+  maxCuts?: number;
 }
 
 const words = (key: string): string[] => key.split(/[\s,;:]+/).filter((w) => w !== '');
@@ -313,7 +315,12 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
         if (named !== '') out.push({ left: bracket[1]!.trim(), right: named, link: opening?.link ?? closing![0].trim(), weak: false, spaced: true, at: bracket[1]!.length });
         else out.push({ left: bracket[1]!.trim(), right: inner, link: '(…)', weak: true, spaced: true, at: bracket[1]!.length });
       }
-      return out.sort((a, b) => a.at - b.at).map(({ at: _, ...split }) => split);
+      // The first cuts only: each right side is read as a field again with its own first cuts, so a party at the end of a
+      // long field is still reached, in work linear in its cuts rather than quadratic ("Room 1 and Building 1, Room 2 …").
+      return out
+        .sort((a, b) => a.at - b.at)
+        .slice(0, s.maxCuts ?? out.length)
+        .map(({ at: _, ...split }) => split);
     },
     groupReason: (name) => {
       const key = placeholderKey(name).replace(/\s+/g, ' ').trim();
@@ -344,7 +351,15 @@ export function loadPlaceholders(file: string, fail: (message: string) => Error)
   const given = rules?.otherParties as unknown as Record<string, unknown> | undefined;
   const several = optional(given?.several as Record<string, unknown> | undefined, ['links', 'cjkLinks', 'groupWords', 'roleWords', 'cjkGroupWords', 'trailingLinks', 'numberedUnitKinds', 'unitOf']) as unknown as SeveralRules;
   const others = { ...optional(given, ['links', 'quantifiers', 'closing', 'groups', 'cjkLinks', 'cjkIndefinite', 'cjkKinds', 'cjkClosing', 'relations']), several } as unknown as OtherPartyRules;
-  const lists = [...Object.values(others).filter((l) => l !== several), ...Object.values(several)];
+  const maxCuts = (given?.several as Record<string, unknown> | undefined)?.maxCuts;
+  if (maxCuts !== undefined && (!Number.isInteger(maxCuts) || (maxCuts as number) < 1)) throw fail(`${file}: descriptions.otherParties.several.maxCuts must be a whole number of 1 or more, found ${JSON.stringify(maxCuts)}`);
+  if (maxCuts !== undefined) several.maxCuts = maxCuts as number;
+  const lists = [
+    ...Object.values(others).filter((l) => l !== several),
+    ...Object.entries(several)
+      .filter(([k]) => k !== 'maxCuts')
+      .map(([, v]) => v),
+  ];
   if (!rules || ![rules.indefinite, rules.kinds, rules.placeLinks, ...lists].every((l) => Array.isArray(l) && l.every((w) => typeof w === 'string')) || typeof rules.toBe !== 'string') {
     throw fail(
       `${file}: descriptions needs the word lists indefinite, kinds and placeLinks, and toBe; otherParties (links, quantifiers, closing, groups, cjkLinks, cjkIndefinite, cjkKinds, cjkClosing, relations) and its several (links, cjkLinks, groupWords, roleWords, cjkGroupWords, trailingLinks, numberedUnitKinds, unitOf) are optional, each a list of words`,

@@ -15,6 +15,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { groupReason, isLink, loadPlaceholders, PLACEHOLDERS_FILE, splitsIn } from '../../src/screening/placeholders.ts';
 import { partyFieldText } from '../../src/screening/screener.ts';
 import { realScreener } from '../helpers/screening.ts';
+import type { ScreenResult, Screener } from '../../src/screening/screener.ts';
+
+/** That the field is screened listed, with an entry `entry` matches among the hits; the answer. */
+function assertListed(screener: Screener, field: string, entry: RegExp): ScreenResult {
+  const r = screener.screen(field);
+  assert.equal(r.state, 'listed', `${JSON.stringify(field)}: ${r.headline}`);
+  assert.ok(
+    r.hits.some((h) => entry.test(h.entry)),
+    `${JSON.stringify(field)}: ${r.headline}`,
+  );
+  return r;
+}
 
 // Outside red team, round 48: a field naming two organisations came back as the first alone, or not listed, and green.
 const LISTED_BESIDE: [string, RegExp][] = [
@@ -131,12 +143,7 @@ test('a recognised name, a link and a listed name: the listed one is found', asy
       (name, link, [listed, entry]) => {
         const field = `${name}${link}${listed}`;
         assert.ok(splitsIn(field).length > 0, field);
-        const r = screener.screen(field);
-        assert.equal(r.state, 'listed', `${field}: ${r.headline}`);
-        assert.ok(
-          r.hits.some((h) => entry.test(h.entry)),
-          `${field}: ${r.headline}`,
-        );
+        assertListed(screener, field, entry);
       },
     ),
     { numRuns: 40 },
@@ -220,12 +227,7 @@ test('a party named only by its tie to a listed one ("a Huawei subsidiary") is f
     ['an Alibaba affiliate', /alibaba/i],
     ['a NUDT subsidiary', /defense technology/i],
   ] as const) {
-    const r = screener.screen(field);
-    assert.equal(r.state, 'listed', `${field}: ${r.headline}`);
-    assert.ok(
-      r.hits.some((h) => entry.test(h.entry)),
-      `${field}: ${r.headline}`,
-    );
+    const r = assertListed(screener, field, entry);
     assert.match(r.headline, /a party not identified/, field);
   }
   // A tie to no listed name stays unknown; names of that shape are names.
@@ -272,12 +274,7 @@ test('a unit after the first party and a comma, then a link and a listed name: t
       fc.constantFrom(['Beihang University', /beihang/i] as const, ['Harbin Institute of Technology', /harbin institute/i] as const, ['Huawei', /huawei/i] as const),
       (name, unit, link, [listed, entry]) => {
         const field = `${name}${unit}${link}${listed}`;
-        const r = screener.screen(field);
-        assert.equal(r.state, 'listed', `${field}: ${r.headline}`);
-        assert.ok(
-          r.hits.some((h) => entry.test(h.entry)),
-          `${field}: ${r.headline}`,
-        );
+        assertListed(screener, field, entry);
       },
     ),
     { numRuns: 30 },
@@ -293,12 +290,7 @@ test('a listed name with a placeholder word beside it is found, told as not conf
     ['Stanford University, SenseTime TBC', /sensetime/i],
     ['Huawei (TBC)', /huawei/i],
   ] as const) {
-    const r = screener.screen(field);
-    assert.equal(r.state, 'listed', `${field}: ${r.headline}`);
-    assert.ok(
-      r.hits.some((h) => entry.test(h.entry)),
-      `${field}: ${r.headline}`,
-    );
+    const r = assertListed(screener, field, entry);
     assert.match(r.headline, /not confirmed/, field);
   }
   assert.equal(screener.screen('Stanford University (TBD)').state, 'unknown');
@@ -313,12 +305,7 @@ test('links in other languages and phrasings name another party, screened on its
       fc.constantFrom(['Huawei', /huawei/i] as const, ['NUDT', /defense technology/i] as const),
       (name, link, [listed, entry]) => {
         const field = `${name}${link}${listed}${link.includes('(') ? ')' : ''}`;
-        const r = screener.screen(field);
-        assert.equal(r.state, 'listed', `${field}: ${r.headline}`);
-        assert.ok(
-          r.hits.some((h) => entry.test(h.entry)),
-          `${field}: ${r.headline}`,
-        );
+        assertListed(screener, field, entry);
       },
     ),
     { numRuns: 60 },
@@ -357,12 +344,7 @@ test('a joint lab with the listed party first or second, and a Chinese field who
     ['斯坦福大学和国防科技大学', /defense technology/i],
     ['斯坦福大学与华为公司', /huawei/i],
   ] as const) {
-    const r = screener.screen(field);
-    assert.equal(r.state, 'listed', `${field}: ${r.headline}`);
-    assert.ok(
-      r.hits.some((h) => entry.test(h.entry)),
-      `${field}: ${r.headline}`,
-    );
+    assertListed(screener, field, entry);
   }
 });
 
@@ -374,12 +356,7 @@ test('former and campus names of listed universities are found (data/lists/alias
     ['哈军工', /defense technology/i],
     ['哈工大深圳', /harbin institute/i],
   ] as const) {
-    const r = screener.screen(field);
-    assert.equal(r.state, 'listed', `${field}: ${r.headline}`);
-    assert.ok(
-      r.hits.some((h) => entry.test(h.entry)),
-      `${field}: ${r.headline}`,
-    );
+    assertListed(screener, field, entry);
   }
 });
 
@@ -524,12 +501,7 @@ test('links in more languages and phrasings (data) show the listed party, as "an
   fc.assert(
     fc.property(fc.constantFrom('ETH Zurich', 'University of Cambridge'), fc.constantFrom(...LINKS_ELSEWHERE), fc.constantFrom(['Huawei', /huawei/i] as const, ['NUDT', /defense technology/i] as const), (name, link, [listed, entry]) => {
       const field = `${name}${link}${listed}`;
-      const r = screener.screen(field);
-      assert.equal(r.state, 'listed', `${field}: ${r.headline}`);
-      assert.ok(
-        r.hits.some((h) => entry.test(h.entry)),
-        `${field}: ${r.headline}`,
-      );
+      assertListed(screener, field, entry);
     }),
     { numRuns: 60 },
   );
@@ -538,12 +510,7 @@ test('links in more languages and phrasings (data) show the listed party, as "an
 test('a label before the only party, a tie after it, a joint unit of two parties and a zero-width space between words: the listed party is found', async () => {
   const screener = await realScreener();
   for (const [field, entry] of LISTED_ALONE) {
-    const r = screener.screen(field);
-    assert.equal(r.state, 'listed', `${JSON.stringify(field)}: ${r.headline}`);
-    assert.ok(
-      r.hits.some((h) => entry.test(h.entry)),
-      `${JSON.stringify(field)}: ${r.headline}`,
-    );
+    assertListed(screener, field, entry);
   }
   // A recognised party named only by its tie is not identified; a label before a recognised party leaves it as it is.
   assert.equal(screener.screen('ETH Zurich spin-off').state, 'unknown');
@@ -584,4 +551,19 @@ test('real names with a link stay one party', async () => {
     const r = screener.screen(name);
     assert.doesNotMatch(r.headline, /names several parties|names a party not identified|opens the field|by its tie/, name);
   }
+});
+
+test('a long field is read at its first cuts only (several.maxCuts), and a listed party past them is still never clean', async () => {
+  const long = `ETH Zurich, ${Array.from({ length: 20 }, (_, i) => `Room ${i + 1} and Building ${i + 1}`).join(', ')} and Huawei`;
+  const max = JSON.parse(readFileSync(PLACEHOLDERS_FILE, 'utf8')).descriptions.otherParties.several.maxCuts as number;
+  assert.equal(splitsIn(long).length, max);
+  const r = (await realScreener()).screen(long);
+  assert.notEqual(r.state, 'not-listed', r.headline);
+  assert.match(r.headline, /huawei/i);
+  // A cap given must be a whole number of 1 or more.
+  const doc = JSON.parse(readFileSync(PLACEHOLDERS_FILE, 'utf8'));
+  const bad = join(tempDir(), 'placeholders.json');
+  doc.descriptions.otherParties.several.maxCuts = 'twelve';
+  writeFileSync(bad, JSON.stringify(doc));
+  assert.throws(() => loadPlaceholders(bad, (m) => new Error(m)), /placeholders\.json: descriptions\.otherParties\.several\.maxCuts must be a whole number/);
 });
