@@ -2705,12 +2705,15 @@ const OUTER_QUOTES = new Map([
 ]);
 
 /**
- * A party field as its words: invisible characters dropped (as in a name: "Hua\u200Bwei" is Huawei), except where dropping
- * one glues two words, when it is a space: beside a link word ("ETH Zurich and\u200BHuawei") or between a small and a capital
- * letter ("Tsinghua\u200BHuawei"); and quotes wrapping the whole field taken off (a copy from a document or a spreadsheet cell).
+ * A party field as its words: invisible characters dropped (as in a name: "Hua\u200Bwei" is Huawei, "i\u200BFlytek" iFlytek),
+ * except where dropping one glues a link word to a word, when it is a space: a link of two letters or more written in small
+ * letters as a word, before another ("ETH Zurich and\u200BHuawei") or after one ("ETH Zurich\u200Band Huawei"); a
+ * one-letter link ("i", "y") is as often a name's first letter. Quotes wrapping the whole field are taken off (a copy from a
+ * document or a spreadsheet cell).
  */
 export function partyFieldText(field: string): string {
-  let text = field.replace(/(\p{L}*)(?:\u200B|\u200C|\u200D|\u2060|\uFEFF)+(?=(\p{L}*))/gu, (_m, before: string, after: string) => (before !== '' && after !== '' && (isLink(before) || isLink(after) || (/\p{Ll}$/u.test(before) && /^\p{Lu}/u.test(after))) ? `${before} ` : before));
+  const link = (w: string) => w.length >= 2 && w === w.toLowerCase() && isLink(w);
+  let text = field.replace(/(\p{L}*)(?:\u200B|\u200C|\u200D|\u2060|\uFEFF)+(?=(\p{L}*))/gu, (_m, before: string, after: string) => ((link(before) && after !== '') || (before !== '' && link(after)) ? `${before} ` : before));
   for (;;) {
     const t = text.trim();
     const close = OUTER_QUOTES.get(t[0] ?? '');
