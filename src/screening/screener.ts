@@ -2704,6 +2704,12 @@ const OUTER_QUOTES = new Map([
   ['「', '」'],
 ]);
 
+/** A field's invisible characters: a space where one glues a link word to a word, dropped elsewhere (partyFieldText; a batch's names, read the same). */
+export function invisiblesRead(field: string): string {
+  const link = (w: string) => w.length >= 2 && w === w.toLowerCase() && isLink(w);
+  return field.replace(/(\p{L}*)(?:\u200B|\u200C|\u200D|\u2060|\uFEFF)+(?=(\p{L}*))/gu, (_m, before: string, after: string) => ((link(before) && after !== '') || (before !== '' && link(after)) ? `${before} ` : before));
+}
+
 /**
  * A party field as its words: invisible characters dropped (as in a name: "Hua\u200Bwei" is Huawei, "i\u200BFlytek" iFlytek),
  * except where dropping one glues a link word to a word, when it is a space: a link of two letters or more written in small
@@ -2712,8 +2718,7 @@ const OUTER_QUOTES = new Map([
  * document or a spreadsheet cell).
  */
 export function partyFieldText(field: string): string {
-  const link = (w: string) => w.length >= 2 && w === w.toLowerCase() && isLink(w);
-  let text = field.replace(/(\p{L}*)(?:\u200B|\u200C|\u200D|\u2060|\uFEFF)+(?=(\p{L}*))/gu, (_m, before: string, after: string) => ((link(before) && after !== '') || (before !== '' && link(after)) ? `${before} ` : before));
+  let text = invisiblesRead(field);
   for (;;) {
     const t = text.trim();
     const close = OUTER_QUOTES.get(t[0] ?? '');

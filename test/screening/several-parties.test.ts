@@ -512,6 +512,8 @@ test('a label before the only party, a tie after it, a joint unit of two parties
   for (const [field, entry] of LISTED_ALONE) {
     assertListed(screener, field, entry);
   }
+  // A batch reads a zero-width space as the page's one field does.
+  assert.equal(screenBatch(screener, parseNames('name\nETH Zurich and\u200bHuawei\n')).results[0]!.state, 'listed');
   // A recognised party named only by its tie is not identified; a label before a recognised party leaves it as it is.
   assert.equal(screener.screen('ETH Zurich spin-off').state, 'unknown');
   assert.equal(screener.screen('Partner: ETH Zurich').state, 'not-listed');
