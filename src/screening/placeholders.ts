@@ -33,6 +33,14 @@ export interface Placeholders {
   groupReason(name: string): string | undefined;
   /** A name with a placeholder word after it ("Huawei TBC", "NUDT (to be confirmed)"): the name, and the word; undefined otherwise. */
   tentative(name: string): { name: string; word: string } | undefined;
+  /** A field opening with a link and no party before it ("Partner: Huawei", "funded by NUDT"): the link, and the party after it. */
+  leadingLink(name: string): { link: string; rest: string } | undefined;
+  /** A name with a word naming a tie to it after it ("Huawei subsidiary", "NUDT-funded"): the name, and the word. */
+  tie(name: string): { name: string; word: string } | undefined;
+  /** A unit named as two parties' ("Joint Lab of ETH Zurich and NUDT"): the unit's words, and the words naming the parties. */
+  unitOf(name: string): { unit: string; parties: string } | undefined;
+  /** Whether a word is a link between parties ("and", "und", "with"), as either rule reads links. */
+  isLink(word: string): boolean;
 }
 
 /** A field cut in two at a link: the parties each side names are screened on their own. */
@@ -76,6 +84,10 @@ interface SeveralRules {
   trailingLinks: string[];
   /** Kind words that, after a number or ordinal, name one unit ("31 Research Institute"), not a group. Round 48 (party49); optional. */
   numberedUnitKinds: string[];
+  /** Words after a unit's name before the parties it is of ("Joint Lab of X and Y"). Round 49 (party51); optional. */
+  unitOf: string[];
+  /** The most cuts of a field read, from its start; optional (all when left out). Round 49 (party51). */
+  maxCuts?: number;
 }
 
 const words = (key: string): string[] => key.split(/[\s,;:]+/).filter((w) => w !== '');
@@ -244,10 +256,11 @@ function otherParties(names: Map<string, string>, rules: DescriptionRules, links
 }
 
 /** Where a field may be cut into two parties, and whether a side only describes a group of them. */
-function severalParties(names: Map<string, string>, rules: DescriptionRules, links: (text: string) => FieldLink[]): Pick<Placeholders, 'splitsIn' | 'groupReason' | 'tentative'> {
+function severalParties(names: Map<string, string>, rules: DescriptionRules, links: (text: string) => FieldLink[]): Pick<Placeholders, 'splitsIn' | 'groupReason' | 'tentative' | 'leadingLink' | 'tie' | 'unitOf'> {
   const o = rules.otherParties;
   const s = o.several;
-  const cjkLink = new RegExp(`(?<=\\p{Script=Han})(?:${anyOf(s.cjkLinks)})(?=\\p{Script=Han})`, 'gu');
+  // Between Chinese words, or between a name in Latin letters and another ("ETH Zurich跟Huawei").
+  const cjkLink = new RegExp(`(?<=[\\p{L}\\p{N})）])(?:${anyOf(s.cjkLinks)})(?=[\\p{L}\\p{N}(（])`, 'gu');
   const grouping = new Set([...rules.kinds.filter((k) => k !== 'the'), ...s.groupWords]);
   const allowed = new Set([...grouping, 'the', ...rules.indefinite, ...o.quantifiers, ...s.roleWords, ...names.keys()]);
   const cjkGroup = new RegExp(`^(?:${anyOf([...o.cjkIndefinite, ...s.cjkGroupWords])})*(?:${anyOf(o.cjkKinds)})+$`, 'u');
@@ -258,7 +271,24 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
   // A placeholder word after a name, bare or in brackets: of three letters or more, or one starting "to be" ("NA" is a word in many names).
   const held = [...names.keys()].filter((n) => n.length >= 3 && /\p{L}/u.test(n));
   const pending = new RegExp(`^(.*?\\S)(?:[\\s,;:–—-]+[([]?|\\s*[([])\\s*(${anyOf(held)})\\.?\\s*[)\\]]?$`, 'iu');
+  // A tie after a name: a relation word written apart ("Huawei subsidiary") or a trailing link ("Huawei-funded").
+  const tied = new RegExp(`^(.*?[\\p{L}\\p{N})])(?:\\s+(${anyOf(o.relations)})|(${anyOf(s.trailingLinks)}))\\.?$`, 'iu');
+  const unitOf = new RegExp(`^(.+?)\\s+(?:${anyOf(s.unitOf)})\\s+(.+)$`, 'iu');
   return {
+    leadingLink: (name) => {
+      const text = name.trim();
+      const m = links(text).find((l) => l.joins && l.at === 0);
+      const rest = m && trimEnds(text.slice(m.end));
+      return m && rest ? { link: m.link, rest } : undefined;
+    },
+    tie: (name) => {
+      const m = tied.exec(name.trim());
+      return m && balanced(m[1]!) ? { name: m[1]!.trim(), word: (m[2] ?? m[3]!).trim() } : undefined;
+    },
+    unitOf: (name) => {
+      const m = s.unitOf.length > 0 ? unitOf.exec(name.trim()) : null;
+      return m ? { unit: m[1]!, parties: m[2]! } : undefined;
+    },
     tentative: (name) => {
       const m = pending.exec(name.trim());
       return m && balanced(m[1]!) && /\p{L}/u.test(m[1]!) ? { name: m[1]!.trim(), word: m[2]! } : undefined;
@@ -285,7 +315,12 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
         if (named !== '') out.push({ left: bracket[1]!.trim(), right: named, link: opening?.link ?? closing![0].trim(), weak: false, spaced: true, at: bracket[1]!.length });
         else out.push({ left: bracket[1]!.trim(), right: inner, link: '(…)', weak: true, spaced: true, at: bracket[1]!.length });
       }
-      return out.sort((a, b) => a.at - b.at).map(({ at: _, ...split }) => split);
+      // The first cuts only: each right side is read as a field again with its own first cuts, so a party at the end of a
+      // long field is still reached, in work linear in its cuts rather than quadratic ("Room 1 and Building 1, Room 2 …").
+      return out
+        .sort((a, b) => a.at - b.at)
+        .slice(0, s.maxCuts ?? out.length)
+        .map(({ at: _, ...split }) => split);
     },
     groupReason: (name) => {
       const key = placeholderKey(name).replace(/\s+/g, ' ').trim();
@@ -314,12 +349,20 @@ export function loadPlaceholders(file: string, fail: (message: string) => Error)
   // office's own file written before them is read as it was written. A list given must be a list of words.
   const optional = (o: Record<string, unknown> | undefined, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o?.[k] ?? []]));
   const given = rules?.otherParties as unknown as Record<string, unknown> | undefined;
-  const several = optional(given?.several as Record<string, unknown> | undefined, ['links', 'cjkLinks', 'groupWords', 'roleWords', 'cjkGroupWords', 'trailingLinks', 'numberedUnitKinds']) as unknown as SeveralRules;
+  const several = optional(given?.several as Record<string, unknown> | undefined, ['links', 'cjkLinks', 'groupWords', 'roleWords', 'cjkGroupWords', 'trailingLinks', 'numberedUnitKinds', 'unitOf']) as unknown as SeveralRules;
   const others = { ...optional(given, ['links', 'quantifiers', 'closing', 'groups', 'cjkLinks', 'cjkIndefinite', 'cjkKinds', 'cjkClosing', 'relations']), several } as unknown as OtherPartyRules;
-  const lists = [...Object.values(others).filter((l) => l !== several), ...Object.values(several)];
+  const maxCuts = (given?.several as Record<string, unknown> | undefined)?.maxCuts;
+  if (maxCuts !== undefined && (!Number.isInteger(maxCuts) || (maxCuts as number) < 1)) throw fail(`${file}: descriptions.otherParties.several.maxCuts must be a whole number of 1 or more, found ${JSON.stringify(maxCuts)}`);
+  if (maxCuts !== undefined) several.maxCuts = maxCuts as number;
+  const lists = [
+    ...Object.values(others).filter((l) => l !== several),
+    ...Object.entries(several)
+      .filter(([k]) => k !== 'maxCuts')
+      .map(([, v]) => v),
+  ];
   if (!rules || ![rules.indefinite, rules.kinds, rules.placeLinks, ...lists].every((l) => Array.isArray(l) && l.every((w) => typeof w === 'string')) || typeof rules.toBe !== 'string') {
     throw fail(
-      `${file}: descriptions needs the word lists indefinite, kinds and placeLinks, and toBe; otherParties (links, quantifiers, closing, groups, cjkLinks, cjkIndefinite, cjkKinds, cjkClosing, relations) and its several (links, cjkLinks, groupWords, roleWords, cjkGroupWords, trailingLinks, numberedUnitKinds) are optional, each a list of words`,
+      `${file}: descriptions needs the word lists indefinite, kinds and placeLinks, and toBe; otherParties (links, quantifiers, closing, groups, cjkLinks, cjkIndefinite, cjkKinds, cjkClosing, relations) and its several (links, cjkLinks, groupWords, roleWords, cjkGroupWords, trailingLinks, numberedUnitKinds, unitOf) are optional, each a list of words`,
     );
   }
   rules.otherParties = others;
@@ -328,8 +371,10 @@ export function loadPlaceholders(file: string, fail: (message: string) => Error)
   const links = linkReader(others.links, several.links);
   const parties = otherParties(names, rules, links);
   const keyOf = (name: string) => placeholderKey(name).replace(/\s+/g, ' ').trim();
+  const linkWords = new Set([...others.links, ...several.links].map((l) => l.toLowerCase()));
   return {
     ...severalParties(names, rules, links),
+    isLink: (word) => linkWords.has(word.toLowerCase()),
     reasonFor: (name) => {
       const key = keyOf(name);
       return names.get(key) ?? describes(key, name) ?? parties(key)?.reason;
@@ -365,6 +410,18 @@ export const splitsIn = (name: string): PartySplit[] => bundle().splitsIn(name);
 
 /** Why a side of a field names only a group or kind of partners (the repository's rules), or undefined. */
 export const groupReason = (name: string): string | undefined => bundle().groupReason(name);
+
+/** Whether a word is a link between parties (the repository's rules). */
+export const isLink = (word: string): boolean => bundle().isLink(word);
+
+/** A field opening with a link ("Partner: Huawei"): the link and the party after it (the repository's rules), or undefined. */
+export const leadingLink = (name: string): { link: string; rest: string } | undefined => bundle().leadingLink(name);
+
+/** A name with a tie word after it ("Huawei subsidiary"): the name and the word (the repository's rules), or undefined. */
+export const tie = (name: string): { name: string; word: string } | undefined => bundle().tie(name);
+
+/** A unit named as two parties' ("Joint Lab of ETH Zurich and NUDT"): its words and the parties' (the repository's rules), or undefined. */
+export const unitOf = (name: string): { unit: string; parties: string } | undefined => bundle().unitOf(name);
 
 /** A name with a placeholder word after it ("Huawei TBC"): the name and the word (the repository's rules), or undefined. */
 export const tentative = (name: string): { name: string; word: string } | undefined => bundle().tentative(name);

@@ -4,7 +4,7 @@ import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry
 import { cjkKey, fuzzyScore, isAcronym, isKindOnlyName, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, spellsOut, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { closingLegalForm, DERIVED, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
-import { groupReason, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative } from './placeholders.ts';
+import { groupReason, isLink, leadingLink, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative, tie, unitOf } from './placeholders.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
@@ -644,9 +644,20 @@ export class Screener {
     return this.byKey.has(key) || this.wholeOnly.has(key) || (this.resolver?.nameHolders(part).length ?? 0) > 0;
   }
 
-  /** Whether words read as no recognised party may name one: written with a capital or in Chinese, and opening no unit ("Astronomy" after "Physics and" is a department's). */
-  private mayName(part: string): boolean {
-    return (/\p{Lu}/u.test(part) || hasCjk(part)) && !this.units.unitAfterName.has(screenTokens(part)[0] ?? '') && !isKindOnlyName(part);
+  /**
+   * Whether words read as no recognised party may name one: any words opening no unit and not only kind words, in any case
+   * ("ETH Zurich and partner to be confirmed", "… and one more": words after a link never vanish); after a party's unit
+   * ("Stanford University, Dept of Physics and …") only words with an organisation's word, as "Astronomy" is the department's.
+   */
+  private mayName(part: string, afterUnit: boolean): boolean {
+    const tokens = screenTokens(part);
+    if (this.units.unitAfterName.has(tokens[0] ?? '') || isKindOnlyName(part)) return false;
+    return !afterUnit || screenWords(part).some(isLegalForm) || tokens.some((w) => this.units.otherWords.has(w));
+  }
+
+  /** The name a side of a cut holds before its unit or place after a comma ("Stanford University, Dept of Physics"): that side's party. */
+  private nameBeforeUnit(part: string): string {
+    return part.split(/[,;，；]/)[0]!.trim();
   }
 
   /**
@@ -667,11 +678,21 @@ export class Screener {
   }
 
   private severalPartiesOnce(query: string, text: string, options: { nearest?: boolean }, read: ScreenResult | undefined, seen: Map<string, ScreenResult | null>): ScreenResult | null {
-    if (text === '' || this.byKey.has(screenKey(text)) || this.wholeOnly.has(screenKey(text)) || (this.resolver?.nameHolders(text).length ?? 0) > 0) return null;
+    // A name held whole is one party ("Johnson & Johnson"), unless a side of its link names nothing the name's words count:
+    // "ETH Zurich and ???" is held as "ETH Zurich" once "and ???" is dropped.
+    const nameless = (part: string) => !/[\p{L}\p{N}]/u.test(part) || placeholderReason(part) !== undefined;
+    if (text === '' || this.byKey.has(screenKey(text)) || this.wholeOnly.has(screenKey(text)) || ((this.resolver?.nameHolders(text).length ?? 0) > 0 && !splitsIn(text).some((s) => !s.weak && nameless(s.right)))) return null;
     let whole = read ?? null;
     const asOne = () => (whole ??= this.screenOne(text, { nearest: options.nearest }));
-    const jointly = this.jointUnit(query, text, asOne, options);
+    const jointly = this.jointUnit(query, text, asOne, options) ?? this.unitOfParties(query, text, asOne, options, seen);
     if (jointly) return jointly;
+    // A field opening with a link and no party before it ("Partner: Huawei", "supported by NUDT"): the party after it,
+    // where it is listed or the field read whole is recognised as nothing.
+    const lead = leadingLink(text);
+    if (lead) {
+      const r = this.severalParties(lead.rest, options, undefined, seen) ?? this.tentativeParty(lead.rest, options) ?? this.screenOne(lead.rest, { nearest: options.nearest });
+      if (r.state === 'listed' || r.state === 'ambiguous' || asOne().state === 'unknown') return this.told(query, r, `"${text}" read as "${lead.rest}": "${lead.link}" opens the field, naming no party before it (${PLACEHOLDERS_FILE} several.links)`);
+    }
     // A field read whole as one listed name, a spelling slip included ("Sinortans & CSC Holdings Co., Ltd." is Sinotrans & CSC): never cut.
     if (splitsIn(text).length > 0 && this.readAsOne(asOne(), text)) return null;
     const group = (part: string) => groupReason(part) ?? placeholderReason(part);
@@ -711,14 +732,53 @@ export class Screener {
       // Not at a symbol written inside a name ("S&C Trade": "S" is a listed acronym), nor beside an ambiguous side or an
       // address (a postcode: "… & Phys, Beijing 100190, China" is an institute's address, not a party): a
       // fragment of a name is often a namesake's ("China Coal Technology" of "China Coal Technology and Engineering Group").
-      if (!split.spaced || (other.r?.state !== 'unknown' && !generic.includes(other)) || !this.mayName(other.part) || /\d{4,}/.test(other.part) || !((known.r!.state === 'listed' && known.r!.hits.some((h) => h.match !== 'fuzzy')) || this.wholeName(known.part))) continue;
+      // The recognised side may carry its unit after a comma ("Stanford University, Dept of Physics and Unknown Corp").
+      const afterUnit = !this.wholeName(known.part) && known.part !== this.nameBeforeUnit(known.part) && this.wholeName(this.nameBeforeUnit(known.part));
+      if (!split.spaced || (other.r?.state !== 'unknown' && !generic.includes(other)) || !this.mayName(other.part, afterUnit) || /\d{4,}/.test(other.part) || !((known.r!.state === 'listed' && known.r!.hits.some((h) => h.match !== 'fuzzy')) || this.wholeName(known.part) || afterUnit)) continue;
       // Read whole, the field must be no other institution than the recognised party ("Tianjin University of Technology and
       // Education, Tianjin, China" is one university, not Tianjin University of Technology and "Education").
       const one = asOne();
       if (one.state === 'listed' || one.state === 'ambiguous' || one.institutions.some((i) => !known.r!.institutions.some((k) => k.rorId === i.rorId))) continue;
       return this.fieldAnswer(query, text, [known, { part: other.part, why: `it names a party not identified: "${other.part}"`, r: null, several: false }]);
     }
-    return null;
+    return this.tiedParty(query, text, asOne, options);
+  }
+
+  /** An answer told as the field's, with a note on how the field was read. */
+  private told(query: string, r: ScreenResult, note: string): ScreenResult {
+    for (const h of r.hits) h.evidence = `${h.evidence}; ${note}`;
+    return { ...r, query, headline: `${r.headline} (${note}.)` };
+  }
+
+  /**
+   * A party named by its tie to another ("Huawei subsidiary", "ETH Zurich spin-off", "NUDT-funded": otherParties.relations,
+   * several.trailingLinks): a listed name it holds is the answer; a recognised one on no list leaves the party not
+   * identified, unless the field read whole is another institution. Null otherwise.
+   */
+  private tiedParty(query: string, text: string, asOne: () => ScreenResult, options: { nearest?: boolean }): ScreenResult | null {
+    const t = tie(text);
+    // Read whole as listed ("a Huawei subsidiary": a description whose listed name is found), that answer stands.
+    if (!t || asOne().state === 'listed' || asOne().state === 'ambiguous') return null;
+    const r = this.screenOne(t.name, { nearest: options.nearest });
+    const note = `"${text}" names a party by its tie to "${t.name}" ("${t.word}")`;
+    if (r.state === 'listed' || r.state === 'ambiguous') return this.told(query, r, note);
+    if (r.state !== 'not-listed' || asOne().institutions.some((i) => !r.institutions.some((k) => k.rorId === i.rorId))) return null;
+    const headline = `Unknown organisation: ${note}, not identified itself: identify it (its registered name or ROR id) before relying on this. (${r.headline})`;
+    return { ...r, query, state: 'unknown', level: null, hits: [], organisations: [], headline };
+  }
+
+  /**
+   * A unit named as two parties' ("Joint Lab of ETH Zurich and NUDT", "Joint Laboratory between …": units.joint_words,
+   * several.unitOf): when the unit read whole is not listed, each party is screened on its own, as for "NUDT-ETH Joint Lab".
+   */
+  private unitOfParties(query: string, text: string, asOne: () => ScreenResult, options: { nearest?: boolean }, seen: Map<string, ScreenResult | null>): ScreenResult | null {
+    const u = hasCjk(text) ? undefined : unitOf(text);
+    if (!u) return null;
+    const unit = screenTokens(u.unit);
+    if (!this.units.jointWords.has(unit[0] ?? '') || unit.length < 2 || !unit.slice(1).every((w) => this.units.unitWords.has(w) || this.units.unitAfterName.has(w) || /^lab/.test(w))) return null;
+    if (asOne().state === 'listed' || asOne().state === 'ambiguous') return null;
+    const r = this.severalParties(u.parties, options, undefined, seen);
+    return r && (r.state === 'listed' || r.state === 'ambiguous') ? this.told(query, r, `"${text}" names a unit of the parties "${u.parties}"`) : null;
   }
 
   /** Neighbouring words of the registry's names, as screening reads them, worked out once (linkInsideRegistryName). */
@@ -2731,12 +2791,21 @@ const OUTER_QUOTES = new Map([
   ['「', '」'],
 ]);
 
+/** A field's invisible characters: a space where one glues a link word to a word, dropped elsewhere (partyFieldText; a batch's names, read the same). */
+export function invisiblesRead(field: string): string {
+  const link = (w: string) => w.length >= 2 && w === w.toLowerCase() && isLink(w);
+  return field.replace(/(\p{L}*)(?:\u200B|\u200C|\u200D|\u2060|\uFEFF)+(?=(\p{L}*))/gu, (_m, before: string, after: string) => ((link(before) && after !== '') || (before !== '' && link(after)) ? `${before} ` : before));
+}
+
 /**
- * A party field as its words: invisible characters dropped (as in a name: "Hua\u200Bwei" is Huawei), and
- * quotes wrapping the whole field taken off (a copy from a document or a spreadsheet cell).
+ * A party field as its words: invisible characters dropped (as in a name: "Hua\u200Bwei" is Huawei, "i\u200BFlytek" iFlytek),
+ * except where dropping one glues a link word to a word, when it is a space: a link of two letters or more written in small
+ * letters as a word, before another ("ETH Zurich and\u200BHuawei") or after one ("ETH Zurich\u200Band Huawei"); a
+ * one-letter link ("i", "y") is as often a name's first letter. Quotes wrapping the whole field are taken off (a copy from a
+ * document or a spreadsheet cell).
  */
 export function partyFieldText(field: string): string {
-  let text = field.replace(/\u200B|\u200C|\u200D|\u2060|\uFEFF/g, '');
+  let text = invisiblesRead(field);
   for (;;) {
     const t = text.trim();
     const close = OUTER_QUOTES.get(t[0] ?? '');
