@@ -14,7 +14,7 @@ export const EXIT_CODES = {
     code: 1,
     means: 'failed: the reason is on stderr',
     commands:
-      'every command, a file it names that is missing or cannot be read (or, to write, is a directory or in no folder) included; also `audit verify` and `restore` when the trail has problems, `exchange pull` when a feed was refused, `monitor fetch` when a pull failed (kept for the next pass)',
+      'every command, a file it names that is missing or cannot be read (or, to write, is a directory or in no folder) or whose content it refuses (a `screen --batch` file without names) included; also `audit verify` and `restore` when the trail has problems, `exchange pull` when a feed was refused, `monitor fetch` when a pull failed (kept for the next pass)',
   },
   usage: { code: 2, means: 'usage error: every mistake in the command line is named, with the usage of that command', commands: 'every command' },
   quarantined: { code: 3, means: 'done, but some records were quarantined (set aside with their file, line and reason)', commands: '`ingest`, `lists load --format ftm`, `resolve`, `monitor fetch`, `demo`' },

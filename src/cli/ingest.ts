@@ -1,6 +1,6 @@
 import { parseArgs } from './args.ts';
 import { loadConfig, type Config } from '../config.ts';
-import { SHARED } from '../ingest/pipeline.ts';
+import { OtherKindError, SHARED } from '../ingest/pipeline.ts';
 import { describeSourceAgreement, sourceAgreement } from '../resolve/apply.ts';
 import type { ClickHouseEvidence, PublishReport } from '../store/clickhouse.ts';
 import { describeMergeSummary } from '../store/merges.ts';
@@ -20,7 +20,10 @@ export async function ingestCommand(argv: string[]): Promise<ExitCode> {
   if (!(INGEST_KINDS as readonly string[]).includes(kind)) throw new UsageError(`unknown kind ${JSON.stringify(kind)}: use ror, openalex, wos, scopus, openalex-merged, lens, patstat, aggregate or nsf`);
   const config = loadConfig();
   return withStore(config, async (store) => {
-    const [outcome] = await runIngest(store, config, [{ scope: SHARED, kind: kind as IngestKind, files: files.map((path) => ({ path: at(path) })), resolve: !values['no-resolve'], batchSize }]);
+    const [outcome] = await runIngest(store, config, [{ scope: SHARED, kind: kind as IngestKind, files: files.map((path) => ({ path: at(path) })), resolve: !values['no-resolve'], batchSize }]).catch((e: unknown) => {
+      // The KIND given is the mistake: a usage error (exit 2), naming the kind the bytes were ingested as.
+      throw e instanceof OtherKindError ? new UsageError(e.message) : e;
+    });
     // Where this ingest's records assert an institution or country (OpenAlex does), how often derisk differs.
     const fileIds = outcome!.files.flatMap((f) => (f.fileId ? [f.fileId] : []));
     const agreement = await sourceAgreement(store, fileIds);

@@ -236,14 +236,9 @@ export async function screenCommand(argv: string[]): Promise<ExitCode> {
   if (values.csv !== undefined) writableFile(at(values.csv));
   const config = loadConfig();
   if (values.batch !== undefined) {
-    const { BatchError, batchCsv, parseNames, screenBatch } = await import('../screening/batch.ts');
-    let names: string[];
-    try {
-      names = parseNames(values.batch === '-' ? batchInput() : readTextFile(at(values.batch), (m) => new Error(m)), values.batch === '-' ? 'standard input' : values.batch);
-    } catch (e) {
-      if (e instanceof BatchError) throw new UsageError(e.message);
-      throw e;
-    }
+    const { batchCsv, parseNames, screenBatch } = await import('../screening/batch.ts');
+    // What the names say (none, too many, one too long) is the input's content, not the command line: exit 1, naming the file.
+    const names = parseNames(values.batch === '-' ? batchInput() : readTextFile(at(values.batch), (m) => new Error(m)), values.batch === '-' ? 'standard input' : values.batch);
     return withStore(config, async (store) => {
       const { screener } = await (await import('../screening/store.ts')).screeningContext(store);
       const b = screenBatch(screener, names);

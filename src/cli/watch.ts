@@ -4,7 +4,7 @@ import { openAppDb } from '../appdb/open.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { AlertInbox, type AlertView } from '../monitoring/alerts.ts';
 import type { CheckReport } from '../monitoring/monitor.ts';
-import { StoreSubjects } from '../monitoring/subjects.ts';
+import { DATA_KIND_LISTS, findInData, isDataKind, StoreSubjects } from '../monitoring/subjects.ts';
 import { WATCH_KINDS, Watchlists, type WatchKind } from '../monitoring/watchlists.ts';
 import type { Store } from '../store/store.ts';
 import { cliActor } from './admin.ts';
@@ -27,6 +27,10 @@ export async function watchCommand(argv: string[]): Promise<ExitCode> {
   if (!sub || values.help) {
     out.log(`Usage:\n  ${WATCH_USAGE}`);
     return sub || values.help ? EXIT.ok : EXIT.usage;
+  }
+  // A field, country or topic derisk does not list is a mistake in the command line, told before the databases are opened.
+  if (sub === 'add' && args.length === 1 && values.kind && isDataKind(values.kind) && findInData(values.kind, args[0]!).length === 0) {
+    throw new UsageError(`--kind ${values.kind}: ${JSON.stringify(args[0])} is no ${values.kind} derisk knows; give ${DATA_KIND_LISTS[values.kind]}`);
   }
   const config = loadConfig();
   const db = await openAppDb(config);

@@ -20,6 +20,16 @@ export interface Overlong {
 }
 
 /**
+ * Where capLines's output carries its `overlong` map, so that readLines gives each stand-in back
+ * as the overlong line it replaced (its number, length and beginning), whatever reader splits it.
+ */
+export const OVERLONG_LINES = Symbol('derisk.overlongLines');
+export const overlongLinesOf = (stream: unknown): Map<number, Overlong> | undefined => (stream as { [OVERLONG_LINES]?: Map<number, Overlong> })[OVERLONG_LINES];
+
+/** Whether `content`, line `lineNo` of capLines's output, is its stand-in for an overlong line. */
+export const standInFor = (overlong: Map<number, Overlong> | undefined, lineNo: number, content: Buffer): Overlong | undefined => (content.length === OVERLONG_MARKER.length && content[0] === OVERLONG_MARKER[0] ? overlong?.get(lineNo) : undefined);
+
+/**
  * Passes a byte stream on line by line, replacing each line longer than `maxLineBytes` by a
  * one-byte stand-in (its length and first bytes noted in `overlong` under its line number)
  * without keeping the rest of it. Lines are handed on whole, so splitting them later costs time linear in the input
@@ -90,7 +100,7 @@ export function capLines(input: Readable, maxLineBytes: number, overlong: Map<nu
   }
   const output = Readable.from(lines(), { objectMode: false });
   output.on('close', () => input.destroy());
-  return output;
+  return Object.assign(output, { [OVERLONG_LINES]: overlong });
 }
 
 /**

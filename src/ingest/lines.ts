@@ -2,6 +2,7 @@ import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
+import { overlongExcerpt, overlongLinesOf, standInFor, type Overlong } from './limits.ts';
 import { DEFAULT_LIMITS, InputError, excerptOf } from './records.ts';
 
 /** One physical line of an input file. `offset` is where it starts in the (decompressed) input. */
@@ -171,6 +172,8 @@ export interface LineOptions {
   /** Numbering and offset of the first line, when the chunks continue an input read so far. */
   firstLineNo?: number;
   firstOffset?: number;
+  /** Lines capLines replaced by a stand-in (readLines finds them on its stream): given back as too long, with their own length. */
+  overlong?: Map<number, Overlong>;
 }
 
 /**
@@ -182,7 +185,8 @@ export interface LineOptions {
  * zip, binary) is refused with an InputError before any line is given out.
  */
 export function readLines(stream: AsyncIterable<Buffer>, options: LineOptions = {}): AsyncGenerator<Line> {
-  return splitLines(textChunks(stream), options);
+  const overlong = overlongLinesOf(stream);
+  return splitLines(textChunks(stream), overlong ? { ...options, overlong } : options);
 }
 
 /** readLines over chunks already checked by textChunks. */
@@ -195,18 +199,22 @@ export async function* splitLines(chunks: AsyncIterable<Buffer | Cut>, options: 
   let partBytes = 0;
   let overflow = false;
 
+  const tooLong = (at: number, bytes: number, excerpt: string): BadLine => ({ lineNo, offset: at, bytes, kind: 'too-long', error: `line ${lineNo} is ${bytes} bytes long (limit ${maxLineBytes})`, excerpt });
+
   const finish = (tail: Buffer, terminated: boolean): Line => {
     lineNo++;
-    const bytes = partBytes + tail.length;
+    const body = overflow ? null : parts.length === 0 ? tail : Buffer.concat([...parts, tail]);
+    // A stand-in is not a line of one bad byte: it is the overlong line it replaced, which also
+    // took that many bytes of the input (the offsets after it count them).
+    const unread = body && standInFor(options.overlong, lineNo, body);
+    const bytes = unread ? unread.bytes : partBytes + tail.length;
     const at = offset;
     offset += bytes + (terminated ? 1 : 0);
-    const body = overflow ? null : parts.length === 0 ? tail : Buffer.concat([...parts, tail]);
     parts = [];
     partBytes = 0;
     overflow = false;
-    if (body === null || bytes > maxLineBytes) {
-      return { lineNo, offset: at, bytes, kind: 'too-long', error: `line is ${bytes} bytes long (limit ${maxLineBytes})`, excerpt: body ? excerptOf(body.subarray(0, 300).toString('utf8')) : '' };
-    }
+    if (unread) return tooLong(at, bytes, overlongExcerpt(unread));
+    if (body === null || bytes > maxLineBytes) return tooLong(at, bytes, body ? excerptOf(body.subarray(0, 300).toString('utf8')) : '');
     let end = body.length;
     // CRLF, and CRCRLF from converting a CRLF file once more.
     while (end > 0 && body[end - 1] === 0x0d) end--;

@@ -108,22 +108,30 @@ export async function fileState(store: Store, scope: EvidenceScope, id: string):
   return row ? { kind: row.kind, finished: row.finished, readAt: row.read_at, lastNo: row.last_no, kept: row.kept, duplicates: row.duplicates, quarantined: row.quarantined, doiGained: row.doi_gained } : null;
 }
 
+/** The kind a file was stored as, in the words `derisk ingest KIND` takes. */
+const KIND_GIVEN: Record<string, string> = { 'patents-lens': 'lens', 'patents-patstat': 'patstat', 'aggregate-series': 'nsf' };
+const kindGiven = (stored: string) => KIND_GIVEN[stored] ?? stored;
+
 /**
- * The same bytes given again as another kind are not "already ingested": they are read as the
- * kind now given, and a file that is not one (the usual case) is refused with the reader's
- * reason. Bytes that some reader of each kind would accept are refused too: a file id names one
- * export of one kind.
+ * Bytes stored before as one kind, given again as another: a mistake in the kind given (over HTTP,
+ * a 422), refused unread. One file is one export of one kind, and the earlier run's figures are
+ * never this kind's (round 49: `ingest lens` of an ingested WoS export answered "already
+ * ingested" with the WoS run's counts).
  */
-async function refuseOtherKind(kind: SourceName, earlier: string, id: string, path: string, open: (request: ReadRequest) => BatchSource, limits: ReadLimits): Promise<never> {
-  const source = open({ kind, path, resumeAfter: 0, batchSize: 100, limits });
-  try {
-    await source.next();
-  } catch (e) {
-    throw e instanceof InputError ? e.inFile(path) : new IngestFileError(path, (e as Error).message);
-  } finally {
-    await source.close();
+export class OtherKindError extends InputError {
+  constructor(
+    readonly earlierKind: string,
+    kind: string,
+    id: string,
+    path: string,
+  ) {
+    super(`these bytes were ingested before as ${kindGiven(earlierKind)} (file ${id}), not as ${kindGiven(kind)}: one file is one export of one kind; give the kind it was ingested as, or check the file`, path);
   }
-  throw new InputError(`these bytes were ingested before as ${earlier === 'wos' ? 'a' : 'an'} ${earlier} export (file ${id}), and one file is one export of one kind`, path);
+}
+
+/** Refuses bytes the scope holds (or is reading) as another kind than `kind`. */
+export function refuseOtherKind(existing: { kind: string } | null, kind: string, id: string, path: string): void {
+  if (existing && existing.kind !== kind) throw new OtherKindError(existing.kind, kind, id, path);
 }
 
 /**
@@ -161,7 +169,7 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
     bytes,
     seconds: (performance.now() - started) / 1000,
   });
-  if (existing && existing.kind !== kind) await refuseOtherKind(kind, existing.kind, id, path, options.open ?? readHere, options.limits ?? DEFAULT_LIMITS);
+  refuseOtherKind(existing, kind, id, path);
   // Its quarantined records are still set aside: say where, as the run that read it did.
   if (existing?.finished) return { ...report('already ingested', existing, existing.quarantined > 0 ? await writeQuarantine(store, scope, id, path, options.quarantineDir) : null), ...(existing.readAt ? { readAt: existing.readAt } : {}) };
   const resumeAfter = existing?.lastNo ?? 0;

@@ -33,7 +33,7 @@ export async function ingestRegistry(store: Store, path: string, onProgress?: (n
   const started = performance.now();
   statSync(path);
   const id = await contentId(path);
-  const done = await alreadyIngested(store, id);
+  const done = await alreadyIngested(store, id, 'ror', path);
   if (done) return { file: path, fileId: id, status: 'already ingested', ...(done.readAt ? { readAt: done.readAt } : {}), institutions: done.kept, quarantined: done.quarantined, rejected: [], seconds: 0 };
   const institutions: Institution[] = [];
   const rejected: Rejected[] = [];

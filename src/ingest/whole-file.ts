@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Store } from '../store/store.ts';
 import { fileId as contentId } from './file-id.ts';
-import { fileState, SHARED } from './pipeline.ts';
+import { fileState, refuseOtherKind, SHARED } from './pipeline.ts';
 import { InputError, type Rejected } from './records.ts';
 
 export interface WholeFileReport {
@@ -25,7 +25,7 @@ type Item = { ok: true } | ({ ok: false } & Rejected);
  */
 export async function ingestWholeFile<I extends Item>(store: Store, path: string, kind: string, read: () => AsyncIterable<I>, write: (accepted: Extract<I, { ok: true }>[], fileId: string) => Promise<number>): Promise<WholeFileReport> {
   const id = await contentId(path);
-  const done = await alreadyIngested(store, id);
+  const done = await alreadyIngested(store, id, kind, path);
   if (done) return done;
   const accepted: Extract<I, { ok: true }>[] = [];
   const rejected: Rejected[] = [];
@@ -53,10 +53,12 @@ export async function ingestWholeFile<I extends Item>(store: Store, path: string
 /**
  * A file of the shared base read before, as a new run of it reports: not read again, with the
  * counts of the run that read it (what it kept, knew already and set aside) and when, the
- * same for every kind; its rejected rows were told then, and stay in the quarantine.
+ * same for every kind; its rejected rows were told then, and stay in the quarantine. Read before
+ * as another kind, it is refused (OtherKindError): those counts are not this kind's.
  */
-export async function alreadyIngested(store: Store, id: string): Promise<(Omit<WholeFileReport, 'status'> & { status: 'already ingested' }) | null> {
+export async function alreadyIngested(store: Store, id: string, kind: string, path: string): Promise<(Omit<WholeFileReport, 'status'> & { status: 'already ingested' }) | null> {
   const state = await fileState(store, SHARED, id);
+  refuseOtherKind(state, kind, id, path);
   if (!state?.finished) return null;
   return { status: 'already ingested', fileId: id, ...(state.readAt ? { readAt: state.readAt } : {}), kept: state.kept, duplicates: state.duplicates, quarantined: state.quarantined, rejected: [] };
 }

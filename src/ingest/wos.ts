@@ -23,13 +23,13 @@ export async function* readWos(stream: Readable, options?: Partial<ReadLimits>, 
     break;
   }
   if (first === null) throw new InputError('the file holds nothing but blank lines');
-  if ('error' in first) throw new InputError(`the first line cannot be read: ${first.error}`);
-  let start: TextLine = first;
+  let start: TextLine;
   let recordNo = 0;
-  if (!startsExport(first)) {
-    // The tail of a record cut at the start of the file, or a line a tool wrote before the export,
-    // is not another format: the export starting on one of the next lines settles it, and each
-    // line before it is set aside. A file with no start near its top is refused as what it looks like.
+  if ('error' in first || !startsExport(first)) {
+    // The tail of a record cut at the start of the file, a line a tool wrote before the export or
+    // one that cannot be read (too long, bad bytes) is not another format: the export starting on
+    // one of the next lines settles it, and each line before it is set aside. A file with no start
+    // near its top is refused as what it looks like, or with why its first line cannot be read.
     const before: Line[] = [first];
     let found: TextLine | null = null;
     for (let next = await lines.next(); !next.done; next = await lines.next()) {
@@ -41,13 +41,13 @@ export async function* readWos(stream: Readable, options?: Partial<ReadLimits>, 
       before.push(line);
       if (('error' in line && line.kind === 'cut') || before.length > LOOK_AHEAD_LINES) break;
     }
-    if (!found) throw wrongFormat(EXPECTED, first.text);
+    if (!found) throw 'error' in first ? new InputError(`the first line cannot be read: ${first.error}`) : wrongFormat(EXPECTED, first.text);
     for (const line of before) {
       if ('error' in line) yield { ok: false, recordNo: ++recordNo, lineNo: line.lineNo, reason: line.error, excerpt: line.excerpt };
       else if (line.text.trim() !== '') yield { ok: false, recordNo: ++recordNo, lineNo: line.lineNo, reason: `line ${line.lineNo} comes before the Web of Science export starts (line ${found.lineNo}): ${JSON.stringify(line.text.slice(0, 80))}`, excerpt: excerptOf(line.text) };
     }
     start = found;
-  }
+  } else start = first;
   if (start.text.startsWith('PT\t')) yield* readTabDelimited(start.text.split('\t'), lines, limits, recordNo, warn);
   else yield* readTagged(start, lines, limits, recordNo, warn);
 }

@@ -1,15 +1,45 @@
-import { loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
-import { countryNameGazetteer } from '../resolve/gazetteer.ts';
+import { BUNDLED_TAXONOMY, loadTaxonomy, type Taxonomy } from '../fields/taxonomy.ts';
 import { asTyped, typedKey } from '../resolve/normalize.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
 import type { RiskEntry, RiskList } from '../screening/risk-list.ts';
 import { NoListsError, screeningContext, type ScreeningContext } from '../screening/store.ts';
 import type { Store } from '../store/store.ts';
-import { loadVocabulary, type Vocabulary } from './vocabulary.ts';
+import { BUNDLED_COUNTRIES, countryCodeOf } from '../regions/countries.ts';
+import { loadVocabulary, VOCABULARY_FILE, type Vocabulary } from './vocabulary.ts';
 import type { Found, SubjectFinder, WatchKind } from './watchlists.ts';
 
 /** typedKey in SQL, for the registry's names: they hold invisible joiners too (in Persian and Sinhala names). */
 const FOLDED_REGISTRY_NAME = "trim(regexp_replace(regexp_replace(lower(n.name), '\\p{Cf}', '', 'g'), '[\\s\\p{Z}]+', ' ', 'g'))";
+
+/** The kinds whose subjects are data files of derisk's own: found without the store or the application database. */
+export const DATA_KINDS = ['field', 'country', 'topic'] as const;
+export type DataKind = (typeof DATA_KINDS)[number];
+export const isDataKind = (kind: string): kind is DataKind => (DATA_KINDS as readonly string[]).includes(kind);
+
+/** Where the values a data kind allows are listed, for a message that names them. */
+export const DATA_KIND_LISTS: Record<DataKind, string> = {
+  field: `the fields of ${BUNDLED_TAXONOMY} (id or name)`,
+  country: `an ISO 3166-1 alpha-2 code (${BUNDLED_COUNTRIES} lists them) or a country's name`,
+  topic: `the topics of ${VOCABULARY_FILE} (id or label)`,
+};
+
+/** The field, country or topic `typed` names exactly (its id, code or name), from the data files. */
+export function findInData(kind: DataKind, typed: string, taxonomy: Taxonomy = loadTaxonomy(), vocabulary: Vocabulary = loadVocabulary()): Found[] {
+  const text = asTyped(typed);
+  switch (kind) {
+    case 'field':
+      return [...taxonomy.fields.values()].filter((f) => f.id === text || typedKey(f.name) === typedKey(text)).map((f) => ({ kind, ref: f.id, label: f.name }));
+    case 'country': {
+      const names = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
+      // The codes derisk knows are data (a code Intl names, such as ZZ "Unknown Region", is not one of them).
+      const code = countryCodeOf(text);
+      const name = code ? names.of(code) : undefined;
+      return code && name ? [{ kind, ref: code, label: name }] : [];
+    }
+    case 'topic':
+      return [...vocabulary.topics.values()].filter((t) => t.id === text || typedKey(t.label) === typedKey(text)).map((t) => ({ kind, ref: t.id, label: t.label }));
+  }
+}
 
 /**
  * Finds watchable subjects where derisk keeps them: institutions in the loaded ROR registry,
@@ -35,15 +65,9 @@ export class StoreSubjects implements SubjectFinder {
       case 'list-entry':
         return this.listEntries(text);
       case 'field':
-        return [...this.taxonomy.fields.values()].filter((f) => f.id === text || typedKey(f.name) === typedKey(text)).map((f) => ({ kind, ref: f.id, label: f.name }));
-      case 'country': {
-        const names = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
-        const code = /^[A-Za-z]{2}$/.test(text) ? text.toUpperCase() : countryNameGazetteer().countryCodeOf(text);
-        const name = code ? names.of(code) : undefined;
-        return code && name ? [{ kind, ref: code, label: name }] : [];
-      }
+      case 'country':
       case 'topic':
-        return [...this.vocabulary.topics.values()].filter((t) => t.id === text || typedKey(t.label) === typedKey(text)).map((t) => ({ kind, ref: t.id, label: t.label }));
+        return findInData(kind, text, this.taxonomy, this.vocabulary);
       case 'case':
         return [];
     }

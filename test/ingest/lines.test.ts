@@ -102,7 +102,7 @@ test('a NUL byte, invalid UTF-8 or an over-long line is one bad line naming its 
   const lines = await collect(readLines(streamOf(bytes), { maxLineBytes: 50 }));
   assert.deepEqual(
     lines.map((l) => ('text' in l ? l.text : `${l.kind}: ${l.error}`)),
-    ['one', 'encoding: NUL byte at byte offset 5 (byte 2 of line 2)', 'too-long: line is 100 bytes long (limit 50)', 'encoding: invalid UTF-8 (byte 0xED) at byte offset 110 (byte 2 of line 4)', 'five'],
+    ['one', 'encoding: NUL byte at byte offset 5 (byte 2 of line 2)', 'too-long: line 3 is 100 bytes long (limit 50)', 'encoding: invalid UTF-8 (byte 0xED) at byte offset 110 (byte 2 of line 4)', 'five'],
   );
 });
 

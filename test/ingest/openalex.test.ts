@@ -173,7 +173,7 @@ test('a record longer than the limit, or with a value longer than the limit, is 
   const long = line(3, { abstract: 'y'.repeat(300_000) });
   const { kept, quarantined } = outcome(await collect(readOpenAlex(streamOf(`${line(1)}\n${huge}\n${long}\n${line(4)}\n`), { maxRecordBytes: 200_000 })));
   assert.equal(kept, 2);
-  assert.deepEqual(quarantined, ['2: affiliation 1 of author 1 is 100005 characters long (limit 2000)', `3: line is ${long.length} bytes long (limit 200000)`]);
+  assert.deepEqual(quarantined, ['2: affiliation 1 of author 1 is 100005 characters long (limit 2000)', `3: line 3 is ${long.length} bytes long (limit 200000)`]);
 });
 
 test('a NUL written as \\u0000 inside a string is set aside like a raw NUL byte, naming where; a backslash before u0000 is text', async () => {

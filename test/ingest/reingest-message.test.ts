@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { derisk } from '../helpers/cli.ts';
 import { INPUT, tempDir, writeTemp } from '../helpers/fixtures.ts';
 
@@ -48,5 +48,28 @@ for (const [kind, file] of [
     const said = /: already ingested on \d{4}-\d\d-\d\d \d\d:\d\d UTC \(file [0-9a-f]{64}\), not read again: nothing new set aside; when it was read, (.+)$/m.exec(again.stdout);
     assert.equal(said?.[1], counts, again.stdout);
     assert.doesNotMatch(again.stdout + again.stderr, /: ingested;|quarantined .* row/);
+  });
+}
+
+// Round 49: `ingest lens` of a Web of Science export ingested before said "already ingested" with
+// the WoS run's figures as if they were patents ("0 patents kept, … 1 quarantined"), exit 0.
+for (const [earlier, kind, file] of [
+  ['wos', 'lens', join(INPUT, 'wos-tagged.txt')],
+  ['wos', 'scopus', join(INPUT, 'wos-tagged.txt')],
+  ['lens', 'patstat', join(INPUT, 'lens-export.csv')],
+  ['aggregate', 'nsf', writeTemp('pairs.csv', AGGREGATE)],
+  ['nsf', 'aggregate', writeTemp('data.csv', NSF)],
+] as const) {
+  test(`ingest ${kind} of bytes ingested as ${earlier} is a usage error naming ${earlier}, with no figures; as ${earlier} again it is "already ingested"`, () => {
+    const home = tempDir();
+    const first = derisk(['ingest', '--no-resolve', earlier, file], { DERISK_HOME: home });
+    assert.ok([0, 3].includes(first.status ?? -1), `${first.stdout}\n${first.stderr}`);
+    const other = derisk(['ingest', '--no-resolve', kind, file], { DERISK_HOME: home });
+    assert.equal(other.status, 2, `${other.stdout}\n${other.stderr}`);
+    assert.match(other.stderr, new RegExp(`^derisk: ${basename(file).replace('.', '\\.')}: these bytes were ingested before as ${earlier} \\(file [0-9a-f]{64}\\), not as ${kind}: `, 'm'));
+    assert.doesNotMatch(other.stdout, /already ingested|kept|quarantined/);
+    const same = derisk(['ingest', '--no-resolve', earlier, file], { DERISK_HOME: home });
+    assert.equal(same.status, 0, same.stderr);
+    assert.match(same.stdout, /already ingested/);
   });
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { ingestRegistry } from '../../src/ingest/registry.ts';
@@ -87,4 +87,21 @@ test('derisk watch add reads a name as written, whatever a PDF pasted into it: i
   assert.match(watching('Harbin Institute of Tech\u00adnology', 'list-entry').ref, /^my-watchlist\//);
   assert.deepEqual(watching('AI, machine\u200b learning and big data', 'field'), { kind: 'field', ref: 'ai-ml-big-data' });
   assert.deepEqual(watching('Data  gover\u00adnance', 'topic'), { kind: 'topic', ref: 'data-governance' });
+});
+
+// Round 49: an unknown field, country or topic exited 1, and only after opening the application database and the store.
+test('derisk watch add --kind field|country|topic of a value derisk does not list is a usage error naming it and where the values are, before anything is opened', () => {
+  const home = join(tempDir(), 'home');
+  for (const [kind, value, listed] of [
+    ['field', 'Quantum knitting', /data\/fields\/taxonomy\.json/],
+    ['country', 'Atlantis', /ISO 3166-1 alpha-2 code \(\S+data\/regions\/countries\.json lists them\) or a country.s name/],
+    ['country', 'ZZ', /data\/regions\/countries\.json/],
+    ['topic', 'Underwater basket weaving', /data\/policy\/topics\.json/],
+  ] as const) {
+    const r = derisk(['watch', 'add', value, '--kind', kind], { DERISK_HOME: home });
+    assert.equal(r.status, 2, `${kind} ${value}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^derisk: --kind ${kind}: "${value}" is no ${kind} derisk knows; give `));
+    assert.match(r.stderr, listed);
+    assert.ok(!existsSync(home), `${kind} ${value}: nothing is opened (${home} was made)`);
+  }
 });

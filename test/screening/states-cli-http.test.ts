@@ -58,9 +58,15 @@ test('derisk screen: each state has its own words and exit code; ambiguous names
     JSON.parse(placeholder.stdout).results.map((r: { state: string }) => r.state),
     ['not-listed', 'unknown'],
   );
+  // Round 49: an input without names is bad content (exit 1, naming it), not a usage error (it exited 2).
   const empty = derisk(['screen', '--batch', '-'], env, '\n# nothing\n');
-  assert.equal(empty.status, 2);
+  assert.equal(empty.status, 1);
   assert.match(empty.stderr, /standard input: no names to screen/);
+  const emptyFile = writeTemp('EMPTY.csv', '');
+  const none = derisk(['screen', '--batch', emptyFile], env);
+  assert.equal(none.status, 1, none.stderr);
+  assert.match(none.stderr, new RegExp(`^derisk: ${emptyFile.replace(/[.]/g, '\\.')}: no names to screen`));
+  assert.doesNotMatch(none.stderr, /Usage:/);
 });
 
 test('HTTP: /api/screen gives the state; /api/screen/batch screens a list, refuses an empty or oversized one, and needs a login', async () => {
