@@ -306,19 +306,24 @@ export class Monitor {
   }
 
   /**
-   * The patents a file brought with at least one applicant on a list, with all their applicants
-   * (the name resolved as an affiliation is, its country as the source gives it or as resolved).
+   * The patents a file brought with at least one applicant on a list, with all their applicants, each
+   * with the institution and country the evidence store places it by (src/store/refresh.sql,
+   * patent_applicant_places, by the same rules: applicant_counts, applicant_country), so an alert names
+   * what the landscape counts.
    */
   private async listedPatents(file: { fileId: string }): Promise<NewWork[]> {
-    const rows = this.options.store.chunks<{ source: string; patent_id: string; title: string | null; year: number | null; name: string; given: string | null; rors: string | null; country: string | null; hits: string | null }>(
-      `SELECT p.source, p.patent_id, p.title, p.year, pa.name,
-         (SELECT to_json(list(DISTINCT ri.ror_id ORDER BY ri.ror_id))::VARCHAR FROM resolution_institutions ri WHERE ri.raw = pa.name AND ri.unit_of IS NULL AND ri.tier IN ('exact', 'strong')) AS rors,
-         coalesce(pa.given_country, (SELECT x.country_code FROM resolutions x WHERE x.raw = pa.name)) AS country,
+    const minRank = TIER_RANK[await countedTier(this.options.store)];
+    const rows = this.options.store.chunks<{ source: string; patent_id: string; title: string | null; year: number | null; name: string; ror_id: string | null; country: string | null; hits: string | null }>(
+      `SELECT p.source, p.patent_id, p.title, p.year, pa.name, ri.ror_id,
+         applicant_country(pa.given_country, i.country_code, x.country_code) AS country,
          (SELECT to_json(list({'list': h.list_id, 'entry': h.entry_id, 'name': h.entry_name, 'level': h.level, 'match': h.match} ORDER BY h.list_id, h.entry_id))::VARCHAR FROM screen_hits h WHERE h.raw = pa.name) AS hits
        FROM patents p JOIN patent_applicants pa USING (source, patent_id)
+       LEFT JOIN resolution_institutions ri ON ri.raw = pa.name AND applicant_counts(ri.is_primary, ri.unit_of, ri.tier, $2)
+       LEFT JOIN institutions i ON i.ror_id = ri.ror_id
+       LEFT JOIN resolutions x ON x.raw = pa.name
        WHERE p.file_id = $1 AND (p.source, p.patent_id) IN (SELECT source, patent_id FROM patent_applicants WHERE name IN (SELECT raw FROM screen_hits))
        ORDER BY p.source, p.patent_id, pa.seq`,
-      [file.fileId],
+      [file.fileId, minRank],
     );
     const byPatent = new Map<string, NewWork>();
     for await (const chunk of rows) {
@@ -326,7 +331,7 @@ export class Monitor {
         const id = `patent:${r.source}:${r.patent_id}`;
         let w = byPatent.get(id);
         if (!w) byPatent.set(id, (w = { workId: id, source: r.source, sourceId: r.patent_id, doi: null, title: r.title, year: r.year === null ? null : Number(r.year), affiliations: [], fields: [], patent: true }));
-        w.affiliations.push({ raw: r.name, rors: (JSON.parse(r.rors ?? 'null') ?? []) as string[], country: r.country, hits: (JSON.parse(r.hits ?? 'null') ?? []) as Affiliation['hits'] });
+        w.affiliations.push({ raw: r.name, rors: r.ror_id === null ? [] : [r.ror_id], country: r.country, hits: (JSON.parse(r.hits ?? 'null') ?? []) as Affiliation['hits'] });
       }
     }
     try {

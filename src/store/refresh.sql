@@ -220,15 +220,15 @@ FROM (SELECT ror_id, name, count(*) AS n FROM given WHERE name <> '' AND ror_id 
 GROUP BY ror_id;
 
 -- Patent applicants placed in a country: as the source gives it (PATSTAT), else through the
--- institution the name resolves to, else through a place the name contains. An organisation's
--- view places the applicants its corrections decide by the same statement (src/store/refresh.ts).
+-- institution the name resolves to, else through a place the name contains (the rule, applicant_counts
+-- and applicant_country in schema.sql, is patent alerts' too). An organisation's view places the
+-- applicants its corrections decide by the same statement (src/store/refresh.ts).
 CREATE OR REPLACE TABLE {{patent_applicant_places}} AS
 SELECT pa.source, pa.patent_id, p.year, pa.seq, pa.name, ri.ror_id,
-  coalesce(pa.given_country, i.country_code, r.country_code) AS country_code
+  applicant_country(pa.given_country, i.country_code, r.country_code) AS country_code
 FROM {{patent_applicants}} pa
 JOIN patents p USING (source, patent_id)
-LEFT JOIN {{resolution_institutions}} ri ON ri.raw = pa.name AND ri.is_primary AND ri.unit_of IS NULL
-  AND CASE ri.tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END >= $1
+LEFT JOIN {{resolution_institutions}} ri ON ri.raw = pa.name AND applicant_counts(ri.is_primary, ri.unit_of, ri.tier, $1)
 LEFT JOIN institutions i ON i.ror_id = ri.ror_id
 LEFT JOIN {{resolutions}} r ON r.raw = pa.name;
 

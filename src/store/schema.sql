@@ -427,6 +427,12 @@ CREATE OR REPLACE MACRO counted_by(source_counted, given, ror_id, registered) AS
 CREATE OR REPLACE MACRO counted_country(matched_by, types, lab_country, registry_country, given_country, string_country) AS coalesce(
   CASE WHEN matched_by LIKE 'derisk%' AND list_contains(types, 'company') THEN lab_country END, registry_country,
   CASE WHEN matched_by IS DISTINCT FROM 'source-unregistered' THEN given_country END, string_country);
+-- The institution a patent applicant's name counts (round 49), read by the evidence store
+-- (refresh.sql, patent_applicant_places) and patent alerts alike: its primary match, not a unit, at a
+-- counted tier (min_rank: tier_rank of the lowest counted). Its country: as the source gives it
+-- (PATSTAT), else that institution's, else a place the name contains.
+CREATE OR REPLACE MACRO applicant_counts(is_primary, unit_of, tier, min_rank) AS is_primary AND unit_of IS NULL AND tier_rank(tier) >= min_rank;
+CREATE OR REPLACE MACRO applicant_country(given_country, registry_country, string_country) AS coalesce(given_country, registry_country, string_country);
 -- Whether a field rule of the taxonomy holds for a classification label.
 CREATE OR REPLACE MACRO field_rule_holds(kind, rule_value, label_name, label_code) AS CASE kind
   WHEN 'name' THEN lower(label_name) = rule_value
