@@ -8,8 +8,7 @@ import { isBlank } from '../resolve/normalize.ts';
 import { screenKey } from '../screening/names.ts';
 import type { RiskEntry, RiskList } from '../screening/lists.ts';
 import { loadedLists } from '../screening/store.ts';
-import type { Store } from '../store/store.ts';
-import { countedTier } from '../store/refresh.ts';
+import { countedTier, type Store } from '../store/store.ts';
 import { TIER_RANK } from '../resolve/matcher.ts';
 import { casePage, exportLinks, kbDiffPage, kbEntryPage, portfolioLinks, screeningLinks } from './alert-links.ts';
 import { recordAlerts, type NewAlert } from './alerts.ts';
@@ -259,7 +258,7 @@ export class Monitor {
        decided AS (
          SELECT *, CASE WHEN source_counted THEN given_ror_ids
            ELSE coalesce(list_sort(list_distinct(list_transform(list_filter(found, f -> f.unit_of IS NULL AND tier_rank(f.tier) >= ${minRank}), f -> f.ror_id))), []) END AS rors
-         FROM (SELECT *, source_counts(given_ror_ids, found) AS source_counted FROM these))
+         FROM (SELECT *, source_counts(given_ror_ids, found, ${minRank}) AS source_counted FROM these))
        SELECT d.work_id, d.source, d.source_id, d.doi, d.title, d.year, d.raw, to_json(d.rors)::VARCHAR AS rors,
          counted_country(counted_by(d.source_counted, d.given_ror_ids, d.rors[1], i.ror_id IS NOT NULL), i.types,
            (SELECT first(c.country_code ORDER BY c.seq) FROM resolution_companies c WHERE c.raw = d.raw AND c.country_code IS NOT NULL),
@@ -306,19 +305,24 @@ export class Monitor {
   }
 
   /**
-   * The patents a file brought with at least one applicant on a list, with all their applicants
-   * (the name resolved as an affiliation is, its country as the source gives it or as resolved).
+   * The patents a file brought with at least one applicant on a list, with all their applicants, each
+   * with the institution and country the evidence store places it by (src/store/refresh.sql,
+   * patent_applicant_places, by the same rules: applicant_counts, applicant_country), so an alert names
+   * what the landscape counts.
    */
   private async listedPatents(file: { fileId: string }): Promise<NewWork[]> {
-    const rows = this.options.store.chunks<{ source: string; patent_id: string; title: string | null; year: number | null; name: string; given: string | null; rors: string | null; country: string | null; hits: string | null }>(
-      `SELECT p.source, p.patent_id, p.title, p.year, pa.name,
-         (SELECT to_json(list(DISTINCT ri.ror_id ORDER BY ri.ror_id))::VARCHAR FROM resolution_institutions ri WHERE ri.raw = pa.name AND ri.unit_of IS NULL AND ri.tier IN ('exact', 'strong')) AS rors,
-         coalesce(pa.given_country, (SELECT x.country_code FROM resolutions x WHERE x.raw = pa.name)) AS country,
+    const minRank = TIER_RANK[await countedTier(this.options.store)];
+    const rows = this.options.store.chunks<{ source: string; patent_id: string; title: string | null; year: number | null; name: string; ror_id: string | null; country: string | null; hits: string | null }>(
+      `SELECT p.source, p.patent_id, p.title, p.year, pa.name, ri.ror_id,
+         applicant_country(pa.given_country, i.country_code, x.country_code) AS country,
          (SELECT to_json(list({'list': h.list_id, 'entry': h.entry_id, 'name': h.entry_name, 'level': h.level, 'match': h.match} ORDER BY h.list_id, h.entry_id))::VARCHAR FROM screen_hits h WHERE h.raw = pa.name) AS hits
        FROM patents p JOIN patent_applicants pa USING (source, patent_id)
+       LEFT JOIN resolution_institutions ri ON ri.raw = pa.name AND applicant_counts(ri.is_primary, ri.unit_of, ri.tier, $2)
+       LEFT JOIN institutions i ON i.ror_id = ri.ror_id
+       LEFT JOIN resolutions x ON x.raw = pa.name
        WHERE p.file_id = $1 AND (p.source, p.patent_id) IN (SELECT source, patent_id FROM patent_applicants WHERE name IN (SELECT raw FROM screen_hits))
        ORDER BY p.source, p.patent_id, pa.seq`,
-      [file.fileId],
+      [file.fileId, minRank],
     );
     const byPatent = new Map<string, NewWork>();
     for await (const chunk of rows) {
@@ -326,7 +330,7 @@ export class Monitor {
         const id = `patent:${r.source}:${r.patent_id}`;
         let w = byPatent.get(id);
         if (!w) byPatent.set(id, (w = { workId: id, source: r.source, sourceId: r.patent_id, doi: null, title: r.title, year: r.year === null ? null : Number(r.year), affiliations: [], fields: [], patent: true }));
-        w.affiliations.push({ raw: r.name, rors: (JSON.parse(r.rors ?? 'null') ?? []) as string[], country: r.country, hits: (JSON.parse(r.hits ?? 'null') ?? []) as Affiliation['hits'] });
+        w.affiliations.push({ raw: r.name, rors: r.ror_id === null ? [] : [r.ror_id], country: r.country, hits: (JSON.parse(r.hits ?? 'null') ?? []) as Affiliation['hits'] });
       }
     }
     try {

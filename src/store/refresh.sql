@@ -50,8 +50,9 @@ WHERE coalesce(rf.score, 1) >= c.min_score;
 -- save where the organisation's corrections overrule the source (src/store/refresh.ts, rebuildOrgWorks).
 -- The source's institutions count where the string does not contradict them (round 48; the rule,
 -- source_counts in schema.sql, is monitoring's too): where derisk resolves the string at the exact
--- tier to institutions none of which is the source's, derisk's count and the source's claim is kept
--- beside (matched_by 'derisk-over-source', source_ror_ids). A source's institution the loaded
+-- tier to institutions none of which is the source's (nor its parent in the registry), or at a counted
+-- tier to a child of the source's (round 49: within one family the more specific counts), derisk's
+-- count and the source's claim is kept beside (matched_by 'derisk-over-source', source_ror_ids). A source's institution the loaded
 -- registry does not hold counts (matched_by 'source-unregistered') without the source's country:
 -- only the string's.
 CREATE OR REPLACE TABLE {{work_affiliations}} AS
@@ -66,7 +67,7 @@ found AS (
   GROUP BY raw
 ),
 decided AS (
-  SELECT aff.work_id, aff.author_seq, aff.aff_seq, aff.raw, aff.given_ror_ids, source_counts(aff.given_ror_ids, f.found) AS source_counted
+  SELECT aff.work_id, aff.author_seq, aff.aff_seq, aff.raw, aff.given_ror_ids, source_counts(aff.given_ror_ids, f.found, $1) AS source_counted
   FROM aff LEFT JOIN found f USING (raw)
 ),
 matched AS (
@@ -220,15 +221,15 @@ FROM (SELECT ror_id, name, count(*) AS n FROM given WHERE name <> '' AND ror_id 
 GROUP BY ror_id;
 
 -- Patent applicants placed in a country: as the source gives it (PATSTAT), else through the
--- institution the name resolves to, else through a place the name contains. An organisation's
--- view places the applicants its corrections decide by the same statement (src/store/refresh.ts).
+-- institution the name resolves to, else through a place the name contains (the rule, applicant_counts
+-- and applicant_country in schema.sql, is patent alerts' too). An organisation's view places the
+-- applicants its corrections decide by the same statement (src/store/refresh.ts).
 CREATE OR REPLACE TABLE {{patent_applicant_places}} AS
 SELECT pa.source, pa.patent_id, p.year, pa.seq, pa.name, ri.ror_id,
-  coalesce(pa.given_country, i.country_code, r.country_code) AS country_code
+  applicant_country(pa.given_country, i.country_code, r.country_code) AS country_code
 FROM {{patent_applicants}} pa
 JOIN patents p USING (source, patent_id)
-LEFT JOIN {{resolution_institutions}} ri ON ri.raw = pa.name AND ri.is_primary AND ri.unit_of IS NULL
-  AND CASE ri.tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END >= $1
+LEFT JOIN {{resolution_institutions}} ri ON ri.raw = pa.name AND applicant_counts(ri.is_primary, ri.unit_of, ri.tier, $1)
 LEFT JOIN institutions i ON i.ror_id = ri.ror_id
 LEFT JOIN {{resolutions}} r ON r.raw = pa.name;
 
