@@ -238,11 +238,18 @@ export interface CsvRecordOptions extends CsvOptions {
 }
 
 /**
+ * A row set aside. `partial` holds the columns of a row read but not kept (too few or too many
+ * fields, cut short) that a later field shows complete — the last one read may be cut — so a reader
+ * that groups rows can tell which group lost one.
+ */
+export type CsvRejected = { ok: false; partial?: Map<string, string> } & Rejected;
+
+/**
  * Data rows of a CSV file with a header row, keyed by column name. `checkHeader` throws to refuse
  * the whole file (a missing column); a row that cannot be read or has the wrong number of fields
  * is yielded as a rejection, so the caller sets it aside and reads on.
  */
-export async function* csvRecords(stream: Readable, checkHeader: (header: string[]) => void, options: CsvRecordOptions = {}): AsyncGenerator<CsvRecord | ({ ok: false } & Rejected)> {
+export async function* csvRecords(stream: Readable, checkHeader: (header: string[]) => void, options: CsvRecordOptions = {}): AsyncGenerator<CsvRecord | CsvRejected> {
   let header: string[] | null = null;
   let recordNo = 0;
   for await (const row of readCsv(stream, options)) {
@@ -263,7 +270,7 @@ export async function* csvRecords(stream: Readable, checkHeader: (header: string
     recordNo++;
     const reason = row.fields.length !== header.length ? `expected ${header.length} columns, found ${row.fields.length}` : row.unterminated && options.refuseUnterminated ? UNTERMINATED_ROW : null;
     if (reason) {
-      yield { ok: false, recordNo, lineNo: row.lineNo, reason, excerpt: excerptOf(row.fields.join(',')) };
+      yield { ok: false, recordNo, lineNo: row.lineNo, reason, excerpt: excerptOf(row.fields.join(',')), partial: new Map(header.slice(0, row.fields.length - 1).map((h, i) => [h, row.fields[i]!.trim()])) };
       continue;
     }
     yield { recordNo, lineNo: row.lineNo, get: new Map(header.map((h, i) => [h, row.fields[i]!.trim()])), raw: row.fields.join(',') };

@@ -95,9 +95,18 @@ export async function* readLens(stream: Readable, options?: Partial<ReadLimits>)
 export async function* readPatstat(stream: Readable, options?: Partial<ReadLimits>): AsyncGenerator<PatentItem> {
   const limits = limitsOf(options);
   const byAppln = new Map<string, { recordNo: number; lineNo: number; patent: PatentRecord; fault: string | null }>();
+  const applicationOf = (id: string, recordNo: number, lineNo: number) => {
+    let entry = byAppln.get(id);
+    if (!entry) byAppln.set(id, (entry = { recordNo, lineNo, patent: { source: 'patstat', patentId: id, year: null, title: null, applicants: [], cpc: [] }, fault: null }));
+    return entry;
+  };
   for await (const r of csvRecords(stream, requireColumns(['appln_id', 'appln_filing_year', 'person_name', 'person_ctry_code', 'applt_seq_nr']), { maxRecordBytes: limits.maxRecordBytes, refuseUnterminated: true, lineBreaks: () => false })) {
     if ('ok' in r) {
-      yield r;
+      // A row set aside whose application is known sets the application aside: kept without it, its
+      // applicants and countries would be incomplete (a file cut short loses its last applicant).
+      const lost = r.partial?.get('appln_id');
+      if (lost !== undefined && /^\d+$/.test(lost)) applicationOf(lost, r.recordNo, r.lineNo).fault ??= `line ${r.lineNo}: ${r.reason}`;
+      else yield { ok: false, recordNo: r.recordNo, lineNo: r.lineNo, reason: r.reason, excerpt: r.excerpt };
       continue;
     }
     const id = r.get.get('appln_id') ?? '';
@@ -125,8 +134,8 @@ export async function* readPatstat(stream: Readable, options?: Partial<ReadLimit
     } catch (e) {
       reason ??= (e as Error).message;
     }
-    const entry = byAppln.get(id) ?? { recordNo: r.recordNo, lineNo: r.lineNo, patent: { source: 'patstat' as const, patentId: id, year, title: null, applicants: [], cpc: [] }, fault: null };
-    byAppln.set(id, entry);
+    const entry = applicationOf(id, r.recordNo, r.lineNo);
+    entry.patent.year ??= year;
     if (reason) {
       entry.fault ??= `line ${r.lineNo}: ${reason}`;
       continue;

@@ -92,6 +92,20 @@ test('PATSTAT: an application with a row set aside is set aside whole (its appli
   );
 });
 
+test('PATSTAT: a row the CSV cannot keep (cut short at the end of the file, too few fields) sets its application aside; a row of no known application is set aside alone', async () => {
+  const header = 'appln_id,appln_filing_year,person_name,person_ctry_code,applt_seq_nr\n';
+  const outcomes = async (csv: string) => (await collect(readPatstat(streamOf(csv)))).map((i) => (i.ok ? `kept ${i.patent.patentId} ${i.patent.applicants.map((a) => a.countryCode).join('+')}` : `${i.lineNo}: ${i.reason}`));
+  // No line break after the last row: it may be cut short, and without it 700001 would be kept as German only.
+  assert.deepEqual(await outcomes(`${header}700001,2020,ACME GMBH,DE,1\n700002,2021,SIEMENS AG,DE,1\n700001,2020,HUAWEI TECHNOLOGIES CO LTD,CN,2`), [
+    '2: application 700001 has a row set aside: line 4: the file ends inside this row, without a line break after it: it may be cut short',
+    'kept 700002 DE',
+  ]);
+  assert.deepEqual(await outcomes(`${header}700003,2020,HUAWEI TECHNOLOGIES CO LTD\n700003,2020,ACME GMBH,DE,2\nnot-an-id\n`), [
+    '4: expected 5 columns, found 1',
+    '2: application 700003 has a row set aside: line 2: expected 5 columns, found 3',
+  ]);
+});
+
 const lensOf = (...rows: [string, string][]) => `Lens ID,Applicants\n${rows.map(([id, applicants]) => `${id},"${applicants}"`).join('\n')}\n`;
 const patstatOf = (...rows: [string, string, string][]) => `appln_id,appln_filing_year,person_name,person_ctry_code,applt_seq_nr\n${rows.map(([id, name, seq]) => `${id},2021,"${name}",CN,${seq}`).join('\n')}\n`;
 const outcomeOf = (i: PatentItem) => (i.ok ? `kept ${i.patent.patentId}: ${i.patent.applicants.map((a) => a.name).join(' | ')}` : `${i.lineNo}: ${i.reason}`);
