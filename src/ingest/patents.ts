@@ -94,8 +94,8 @@ export async function* readLens(stream: Readable, options?: Partial<ReadLimits>)
  */
 export async function* readPatstat(stream: Readable, options?: Partial<ReadLimits>): AsyncGenerator<PatentItem> {
   const limits = limitsOf(options);
-  const byAppln = new Map<string, { recordNo: number; lineNo: number; patent: PatentRecord; fault: string | null }>();
-  const applicationOf = (id: string, recordNo: number, lineNo: number) => {
+  const byAppln = new Map<string, { recordNo: number; lineNo: number | null; patent: PatentRecord; fault: string | null }>();
+  const applicationOf = (id: string, recordNo: number, lineNo: number | null) => {
     let entry = byAppln.get(id);
     if (!entry) byAppln.set(id, (entry = { recordNo, lineNo, patent: { source: 'patstat', patentId: id, year: null, title: null, applicants: [], cpc: [] }, fault: null }));
     return entry;

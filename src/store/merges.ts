@@ -1,7 +1,6 @@
-import type { Tier } from '../resolve/matcher.ts';
 import { listValue } from './duckdb.ts';
 import { workInstitutionStatements } from './refresh.ts';
-import type { Store } from './store.ts';
+import { countedTier, type Store } from './store.ts';
 
 /** What a record of a work merged across sources can differ in from the record the work keeps. */
 export type MergeDifference = 'year' | 'countries' | 'institutions';
@@ -42,12 +41,6 @@ export type MergeSelection = { fileIds: readonly string[] } | { workIds: readonl
 
 const SOURCE_NAMES: Record<string, string> = { openalex: 'OpenAlex', wos: 'Web of Science', scopus: 'Scopus' };
 export const sourceName = (source: string): string => SOURCE_NAMES[source] ?? source;
-
-/** The lowest match tier the analytics count (refresh.ts's basis): a record's institutions are read as its work's are. */
-async function countedTier(store: Store): Promise<Exclude<Tier, 'unresolved'>> {
-  const basis = (await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'analytics_basis'`))?.value;
-  return basis ? (JSON.parse(basis) as { minTier: Exclude<Tier, 'unresolved'> }).minTier : 'strong';
-}
 
 const selectionFilter = (selection: MergeSelection): { sql: string; ids: string[] | null } =>
   selection === 'all'
