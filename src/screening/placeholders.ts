@@ -182,7 +182,8 @@ interface FieldLink {
  * bracket or dash may come first, and is the link's); a symbol may be written without spaces ("Tsinghua/Huawei").
  */
 function linkReader(describing: string[], joining: string[]): (text: string) => FieldLink[] {
-  const [describes, joins] = [new Set(describing.map((l) => l.toLowerCase())), new Set(joining.map((l) => l.toLowerCase()))];
+  // A symbol may be listed with its spaces (" : ", a colon between names, not "Partner:"): it is known by its symbol.
+  const [describes, joins] = [new Set(describing.map((l) => l.toLowerCase().trim())), new Set(joining.map((l) => l.toLowerCase().trim()))];
   const all = [...new Set([...describes, ...joins])];
   const wordy = all.filter((l) => /^\p{L}/u.test(l));
   const symbols = all.filter((l) => !/^\p{L}/u.test(l));
@@ -260,7 +261,9 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
   const o = rules.otherParties;
   const s = o.several;
   // Between Chinese words, or between a name in Latin letters and another ("ETH Zurich跟Huawei").
-  const cjkLink = new RegExp(`(?<=[\\p{L}\\p{N})）])(?:${anyOf(s.cjkLinks)})(?=[\\p{L}\\p{N}(（])`, 'gu');
+  // Spaces around it are the link's ("Tsinghua University 和 Huawei"); after it, punctuation alone is a party not
+  // identified ("华东师范大学和???", as "… and ???"). Round 49 (sep52): neither was cut.
+  const cjkLink = new RegExp(`(?<=[\\p{L}\\p{N})）])\\s*(?:${anyOf(s.cjkLinks)})\\s*(?=[\\p{L}\\p{N}(（]|[^\\p{L}\\p{N}]+$)`, 'gu');
   const grouping = new Set([...rules.kinds.filter((k) => k !== 'the'), ...s.groupWords]);
   const allowed = new Set([...grouping, 'the', ...rules.indefinite, ...o.quantifiers, ...s.roleWords, ...names.keys()]);
   const cjkGroup = new RegExp(`^(?:${anyOf([...o.cjkIndefinite, ...s.cjkGroupWords])})*(?:${anyOf(o.cjkKinds)})+$`, 'u');
@@ -274,6 +277,11 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
   // A tie after a name: a relation word written apart ("Huawei subsidiary") or a trailing link ("Huawei-funded").
   const tied = new RegExp(`^(.*?[\\p{L}\\p{N})])(?:\\s+(${anyOf(o.relations)})|(${anyOf(s.trailingLinks)}))\\.?$`, 'iu');
   const unitOf = new RegExp(`^(.+?)\\s+(?:${anyOf(s.unitOf)})\\s+(.+)$`, 'iu');
+  // A placeholder of several words, or "to be" and a word, stands for a role word ("partner to be confirmed" is
+  // "partner tbc"): round 49 (sep52), after a comma such a side was no group and the field the named party alone.
+  const phrases = [...names.keys()].filter((n) => n.includes(' '));
+  const phrase = new RegExp(`(?:^|\\s)(?:${anyOf(phrases)}|${escape(rules.toBe)}\\s+\\S+)(?=\\s|$)`, 'gu');
+  const placeholderPhrasesOut = (key: string) => key.replace(phrase, ' tbc').trim();
   return {
     leadingLink: (name) => {
       const text = name.trim();
@@ -323,7 +331,7 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
         .map(({ at: _, ...split }) => split);
     },
     groupReason: (name) => {
-      const key = placeholderKey(name).replace(/\s+/g, ' ').trim();
+      const key = placeholderPhrasesOut(placeholderKey(name).replace(/\s+/g, ' ').trim());
       if (/\p{Script=Han}/u.test(key)) return cjkGroup.test(key) ? `"${name.trim()}" names no organisation, only a kind of partner` : undefined;
       const said = key.split(/[\s,;:()[\].]+/).filter((w) => w !== '');
       // A number or ordinal before a unit's kind word names one unit ("31 Research Institute", "3rd Academy"); "partner 2 pending" is a group.

@@ -1,10 +1,10 @@
-import { asTypedKeepingSpaces, foldText, hasCjk, nameTokens, segments } from '../resolve/normalize.ts';
+import { asTypedKeepingSpaces, foldText, hasCjk, INVISIBLE, nameTokens, segments } from '../resolve/normalize.ts';
 import type { AffiliationResolver, InstitutionMatch, Resolution } from '../resolve/matcher.ts';
 import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry, type RiskList } from './risk-list.ts';
 import { cjkKey, fuzzyScore, isAcronym, isKindOnlyName, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, spellsOut, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { closingLegalForm, DERIVED, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
-import { groupReason, isLink, leadingLink, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative, tie, unitOf } from './placeholders.ts';
+import { groupReason, isLink, leadingLink, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative, tie, unitOf, type PartySplit } from './placeholders.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
@@ -681,7 +681,9 @@ export class Screener {
     // A name held whole is one party ("Johnson & Johnson"), unless a side of its link names nothing the name's words count:
     // "ETH Zurich and ???" is held as "ETH Zurich" once "and ???" is dropped.
     const nameless = (part: string) => !/[\p{L}\p{N}]/u.test(part) || placeholderReason(part) !== undefined;
-    if (text === '' || this.byKey.has(screenKey(text)) || this.wholeOnly.has(screenKey(text)) || ((this.resolver?.nameHolders(text).length ?? 0) > 0 && !splitsIn(text).some((s) => !s.weak && nameless(s.right)))) return null;
+    // At a comma only a side of punctuation or placeholder wording counts ("ETH Zurich, ???", "…, partner to be confirmed"): "Citibank, NA" is a name.
+    const dropped = (s: PartySplit) => (s.weak ? !/[\p{L}\p{N}]/u.test(s.right) || groupReason(s.right) !== undefined : nameless(s.right));
+    if (text === '' || this.byKey.has(screenKey(text)) || this.wholeOnly.has(screenKey(text)) || ((this.resolver?.nameHolders(text).length ?? 0) > 0 && !splitsIn(text).some(dropped))) return null;
     let whole = read ?? null;
     const asOne = () => (whole ??= this.screenOne(text, { nearest: options.nearest }));
     const jointly = this.jointUnit(query, text, asOne, options) ?? this.unitOfParties(query, text, asOne, options, seen);
@@ -2791,10 +2793,14 @@ const OUTER_QUOTES = new Map([
   ['「', '」'],
 ]);
 
-/** A field's invisible characters: a space where one glues a link word to a word, dropped elsewhere (partyFieldText; a batch's names, read the same). */
+/**
+ * A field's invisible characters: a space where one glues a link word to a word, dropped elsewhere (partyFieldText; a batch's names, read the same).
+ * Every format character (INVISIBLE, the class names drop) counts, not only zero-width ones: round 49 (sep52), a soft hyphen,
+ * a direction mark or a bidi isolate between words ("ETH Zurich\u00ADand\u00ADHuawei") glued the link to the names.
+ */
 export function invisiblesRead(field: string): string {
   const link = (w: string) => w.length >= 2 && w === w.toLowerCase() && isLink(w);
-  return field.replace(/(\p{L}*)(?:\u200B|\u200C|\u200D|\u2060|\uFEFF)+(?=(\p{L}*))/gu, (_m, before: string, after: string) => ((link(before) && after !== '') || (before !== '' && link(after)) ? `${before} ` : before));
+  return field.replace(new RegExp(`(\\p{L}*)(?:${INVISIBLE.source})+(?=(\\p{L}*))`, 'gu'), (_m, before: string, after: string) => ((link(before) && after !== '') || (before !== '' && link(after)) ? `${before} ` : before));
 }
 
 /**
