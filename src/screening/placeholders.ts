@@ -184,7 +184,7 @@ interface FieldLink {
 function linkReader(describing: string[], joining: string[]): (text: string) => FieldLink[] {
   // A symbol may be listed with its spaces (" : ", a colon between names, not "Partner:"): it is known by its symbol.
   const [describes, joins] = [new Set(describing.map((l) => l.toLowerCase().trim())), new Set(joining.map((l) => l.toLowerCase().trim()))];
-  const all = [...new Set([...describes, ...joins])];
+  const all = [...new Set([...describing, ...joining].map((l) => l.toLowerCase()))];
   const wordy = all.filter((l) => /^\p{L}/u.test(l));
   const symbols = all.filter((l) => !/^\p{L}/u.test(l));
   const link = new RegExp(`[\\s,;:([–—-]*(?:^|(?<=[\\s,;:([–—-]))(?:${anyOf(wordy)})\\s+|\\s*(?:${anyOf(symbols)})\\s*`, 'giu');
@@ -304,14 +304,15 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
     splitsIn: (name) => {
       const text = name.trim();
       const out: (PartySplit & { at: number })[] = [];
-      const cut = (at: number, end: number, weak: boolean) => {
+      // A Chinese link (cjkLinks: 和, 、) is written apart from the words beside it as spaces are.
+      const cut = (at: number, end: number, weak: boolean, chinese = false) => {
         const [left, right] = [trimEnds(text.slice(0, at)), trimEnds(text.slice(end))];
         // A link inside a bracket is the bracket's business ("(with Beihang University)"): only cuts between whole brackets.
-        const spaced = /^[\s,;:([–—-]|[\s,;:]$/u.test(text.slice(at, end)) || /\p{Script=Han}/u.test(text.slice(at, end));
+        const spaced = /^[\s,;:([–—-]|[\s,;:]$/u.test(text.slice(at, end)) || chinese;
         if (left !== '' && right !== '' && balanced(left) && balanced(right)) out.push({ left, right, link: text.slice(at, end).trim(), weak, spaced, at });
       };
       for (const m of links(text)) if (m.joins) cut(m.at, m.end, false);
-      for (const m of text.matchAll(cjkLink)) cut(m.index, m.index + m[0].length, false);
+      for (const m of text.matchAll(cjkLink)) cut(m.index, m.index + m[0].length, false, true);
       for (const m of text.matchAll(/,/g)) cut(m.index, m.index + 1, true);
       const bracket = /^(.*\S)\s*[([]([^()[\]]+)[)\]]$/u.exec(text);
       if (bracket && balanced(bracket[1]!)) {
