@@ -461,7 +461,7 @@ export class Screener {
     const field = partyFieldText(query);
     const r = this.screenField(field, field === query ? options : { ...options, resolution: undefined });
     // However the field's words are linked, a listed name written in it beside a recognised party is never passed over as clean.
-    const answer = r.state === 'not-listed' ? (this.mentionedListed(field, r) ?? r) : r;
+    const answer = r.state === 'not-listed' ? (this.mentionedListed(field, r) ?? r) : (this.moreSevereListedZh(query, field, r) ?? r);
     return field === query ? answer : { ...answer, query };
   }
 
@@ -547,6 +547,13 @@ export class Screener {
    * anywhere in it (华东师范大学，分包华为), outside the recognised institution's own name (北京释码大华科技有限公司 holds 大华).
    */
   private mentionedListedZh(text: string, r: ScreenResult): ScreenResult | null {
+    const found = this.listedZhMentions(text, r)[0];
+    return found ? this.mentionAnswer(text, r, found.n.name.value, found.n) : null;
+  }
+
+  /** The distinctive listed Chinese names written in a field outside the recognised institutions' own names (mentionedListedZh). */
+  private listedZhMentions(text: string, r: ScreenResult): { at: number; key: string; n: IndexedName }[] {
+    const out: { at: number; key: string; n: IndexedName }[] = [];
     this.distinctiveZh ??= this.cjkNames.filter((n) => this.distinctiveZhName(n)).map((n) => [n.cjk, n]);
     const k = cjkKey(text);
     const own = new Set(r.institutions.map((i) => i.rorId));
@@ -556,7 +563,35 @@ export class Screener {
       return false;
     };
     for (const [key, n] of this.distinctiveZh) {
-      for (let at = k.indexOf(key); at >= 0; at = k.indexOf(key, at + 1)) if (!insideOwn(at, at + key.length)) return this.mentionAnswer(text, r, n.name.value, n);
+      for (let at = k.indexOf(key); at >= 0; at = k.indexOf(key, at + 1)) if (!insideOwn(at, at + key.length)) out.push({ at, key, n });
+    }
+    return out;
+  }
+
+  /**
+   * A Chinese field read as one listed party that writes another, more severe, listed name beside it (清华大学华为,
+   * 华为清华大学联合实验室: Tsinghua, medium, and Huawei, very high): the more severe party's answer, the first's hits beside
+   * it, as for "Tsinghua University and Huawei"; null otherwise. Not a name inside a listed name the field matched
+   * (中国电子科技集团公司第十四研究所 holds its parent's). Round 49 (sep52): the mention net read only not-listed answers.
+   */
+  private moreSevereListedZh(query: string, text: string, r: ScreenResult): ScreenResult | null {
+    if (r.state !== 'listed' || r.level === null || !hasCjk(text)) return null;
+    const k = cjkKey(text);
+    const matched = r.hits.map((h) => cjkKey(h.matchedName)).filter((m) => m.length >= 2);
+    const insideMatched = (at: number, end: number) =>
+      matched.some((m) => {
+        for (let from = k.indexOf(m); from >= 0; from = k.indexOf(m, from + 1)) if (from <= at && end <= from + m.length) return true;
+        return false;
+      });
+    for (const { at, key, n } of this.listedZhMentions(text, r)) {
+      if (insideMatched(at, at + key.length)) continue;
+      const other = this.screenOne(n.name.value, { nearest: false });
+      if (other.state !== 'listed' || other.level === null || LEVELS.indexOf(other.level) >= LEVELS.indexOf(r.level)) continue;
+      const own = r.hits[0]!.matchedName;
+      return this.fieldAnswer(query, text, [
+        { part: own, why: undefined, r },
+        { part: n.name.value, why: undefined, r: other },
+      ]);
     }
     return null;
   }
@@ -634,7 +669,7 @@ export class Screener {
 
   /** Whether a listed answer matched a list's name for (nearly) the whole string, not for a part of it. */
   private readAsOne(r: ScreenResult, text: string): boolean {
-    const key = screenKey(text);
+    const key = fieldKey(text);
     return r.state === 'listed' && r.hits.some((h) => !h.inherited && !h.sameAs && h.match !== 'registry' && h.match !== 'ticker' && screenKey(h.matchedName).length >= 0.8 * key.length);
   }
 
@@ -683,7 +718,7 @@ export class Screener {
     const nameless = (part: string) => !/[\p{L}\p{N}]/u.test(part) || placeholderReason(part) !== undefined;
     // At a comma only a side of punctuation or placeholder wording counts ("ETH Zurich, ???", "…, partner to be confirmed"): "Citibank, NA" is a name.
     const dropped = (s: PartySplit) => (s.weak ? !/[\p{L}\p{N}]/u.test(s.right) || groupReason(s.right) !== undefined : nameless(s.right));
-    if (text === '' || this.byKey.has(screenKey(text)) || this.wholeOnly.has(screenKey(text)) || ((this.resolver?.nameHolders(text).length ?? 0) > 0 && !splitsIn(text).some(dropped))) return null;
+    if (text === '' || this.byKey.has(fieldKey(text)) || this.wholeOnly.has(fieldKey(text)) || ((this.resolver?.nameHolders(text).length ?? 0) > 0 && !splitsIn(text).some(dropped))) return null;
     let whole = read ?? null;
     const asOne = () => (whole ??= this.screenOne(text, { nearest: options.nearest }));
     const jointly = this.jointUnit(query, text, asOne, options) ?? this.unitOfParties(query, text, asOne, options, seen);
@@ -2794,6 +2829,16 @@ const OUTER_QUOTES = new Map([
 ]);
 
 /**
+ * A party field's key, as a whole name's: screenKey, whose key of a Chinese name keeps its Chinese characters alone, with
+ * the words in Latin letters of a field mixing both after it. Round 49 (sep52): "清华大学 and Huawei" keyed as 清华大学 was
+ * read whole as Tsinghua, never cut at "and".
+ */
+function fieldKey(text: string): string {
+  const key = screenKey(text);
+  return hasCjk(text) && /\p{Script=Latin}{2}/u.test(text) ? `${key} ${screenTokens(text.replace(/[\u3400-\u9fff\uf900-\ufaff]/g, ' ')).join(' ')}` : key;
+}
+
+/**
  * A field's invisible characters: a space where one glues a link word to a word, dropped elsewhere (partyFieldText; a batch's names, read the same).
  * Every format character (INVISIBLE, the class names drop) counts, not only zero-width ones: round 49 (sep52), a soft hyphen,
  * a direction mark or a bidi isolate between words ("ETH Zurich\u00ADand\u00ADHuawei") glued the link to the names.
@@ -2811,7 +2856,8 @@ export function invisiblesRead(field: string): string {
  * document or a spreadsheet cell).
  */
 export function partyFieldText(field: string): string {
-  let text = invisiblesRead(field);
+  // Braces are brackets no name holds: "ETH Zurich {Huawei}" is read as "ETH Zurich (Huawei)" (round 49, sep52: unknown, Huawei not shown).
+  let text = invisiblesRead(field).replace(/\{([^{}]*)\}/gu, '($1)');
   for (;;) {
     const t = text.trim();
     const close = OUTER_QUOTES.get(t[0] ?? '');

@@ -620,6 +620,7 @@ test('a Chinese link between spaces and symbol separators (data) show the listed
     ['Tsinghua University 和 Huawei', /huawei/i],
     ['ETH Zurich 和 华为', /huawei/i],
     ['ETH Zurich 和 哈军工', /defense technology/i],
+    ['ETH Zurich {Huawei}', /huawei/i],
   ] as const)
     assertListed(screener, field, entry);
   fc.assert(
@@ -653,4 +654,25 @@ test('every format character between words is read as the zero-width space is, o
   assertListed(screener, 'Harbin\u00a0Institute of Technology', /harbin institute/i);
   assertListed(screener, 'Harbin\u3000Institute of Technology', /harbin institute/i);
   assert.equal(screener.screen('Har\u00a0bin Institute of Technology').state, screener.screen('Har bin Institute of Technology').state);
+});
+
+test('a Chinese or mixed field read as one listed party keeps a more severe listed party written beside it', async () => {
+  const screener = await realScreener();
+  for (const field of ['清华大学 and Huawei', '清华大学华为', '华为清华大学联合实验室']) {
+    const r = assertListed(screener, field, /huawei/i);
+    assert.equal(r.level, 'very-high', `${field}: ${r.headline}`);
+    assert.ok(
+      r.hits.some((h) => /tsinghua/i.test(h.entry)),
+      `${field}: ${r.headline}`,
+    );
+  }
+  // A listed name alone, or written in both scripts, is that party; a parent's name inside a listed unit's adds nothing.
+  for (const [field, entry] of [
+    ['清华大学', /tsinghua/i],
+    ['清华大学 (Tsinghua University)', /tsinghua/i],
+  ] as const) {
+    const r = assertListed(screener, field, entry);
+    assert.doesNotMatch(r.headline, /names several parties/, field);
+  }
+  assert.doesNotMatch(screener.screen('中国电子科技集团公司第十四研究所').headline, /names several parties/);
 });
