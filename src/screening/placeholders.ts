@@ -276,6 +276,8 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
   const pending = new RegExp(`^(.*?\\S)(?:[\\s,;:–—-]+[([]?|\\s*[([])\\s*(${anyOf(held)})\\.?\\s*[)\\]]?$`, 'iu');
   // A tie after a name: a relation word written apart ("Huawei subsidiary") or a trailing link ("Huawei-funded").
   const tied = new RegExp(`^(.*?[\\p{L}\\p{N})])(?:\\s+(${anyOf(o.relations)})|(${anyOf(s.trailingLinks)}))\\.?$`, 'iu');
+  // A hyphened trailing link before what it ties ("Huawei-funded ETH Zurich chair"): round 49 (sep52), read at the end only before.
+  const tiedBefore = new RegExp(`^(.*?[\\p{L}\\p{N})])()(${anyOf(s.trailingLinks.filter((l) => l.startsWith('-')))})\\s+[\\p{L}\\p{N}]`, 'iu');
   const unitOf = new RegExp(`^(.+?)\\s+(?:${anyOf(s.unitOf)})\\s+(.+)$`, 'iu');
   // A placeholder of several words, or "to be" and a word, stands for a role word ("partner to be confirmed" is
   // "partner tbc"): round 49 (sep52), after a comma such a side was no group and the field the named party alone.
@@ -290,7 +292,7 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
       return m && rest ? { link: m.link, rest } : undefined;
     },
     tie: (name) => {
-      const m = tied.exec(name.trim());
+      const m = tied.exec(name.trim()) ?? tiedBefore.exec(name.trim());
       return m && balanced(m[1]!) ? { name: m[1]!.trim(), word: (m[2] ?? m[3]!).trim() } : undefined;
     },
     unitOf: (name) => {

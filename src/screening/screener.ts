@@ -809,10 +809,12 @@ export class Screener {
    * several.unitOf): when the unit read whole is not listed, each party is screened on its own, as for "NUDT-ETH Joint Lab".
    */
   private unitOfParties(query: string, text: string, asOne: () => ScreenResult, options: { nearest?: boolean }, seen: Map<string, ScreenResult | null>): ScreenResult | null {
-    const u = hasCjk(text) ? undefined : unitOf(text);
-    if (!u) return null;
-    const unit = screenTokens(u.unit);
-    if (!this.units.jointWords.has(unit[0] ?? '') || unit.length < 2 || !unit.slice(1).every((w) => this.units.unitWords.has(w) || this.units.unitAfterName.has(w) || /^lab/.test(w))) return null;
+    const isUnit = (unit: string[]) => this.units.jointWords.has(unit[0] ?? '') && unit.length >= 2 && unit.slice(1).every((w) => this.units.unitWords.has(w) || this.units.unitAfterName.has(w) || /^lab/.test(w));
+    // Or the parties straight after the unit's words ("Joint Laboratory ETH Zurich / Beihang"; round 49, sep52: unknown, Beihang not shown).
+    const written = text.split(/\s+/);
+    const bare = [...written.keys()].reverse().find((i) => i >= 2 && isUnit(screenTokens(written.slice(0, i).join(' '))));
+    const u = hasCjk(text) ? undefined : (unitOf(text) ?? (bare !== undefined ? { unit: written.slice(0, bare).join(' '), parties: written.slice(bare).join(' ') } : undefined));
+    if (!u || !isUnit(screenTokens(u.unit))) return null;
     if (asOne().state === 'listed' || asOne().state === 'ambiguous') return null;
     const r = this.severalParties(u.parties, options, undefined, seen);
     return r && (r.state === 'listed' || r.state === 'ambiguous') ? this.told(query, r, `"${text}" names a unit of the parties "${u.parties}"`) : null;

@@ -676,3 +676,16 @@ test('a Chinese or mixed field read as one listed party keeps a more severe list
   }
   assert.doesNotMatch(screener.screen('中国电子科技集团公司第十四研究所').headline, /names several parties/);
 });
+
+test('a tie word before the party it ties, or a joint unit with its parties straight after its words, shows the listed party', async () => {
+  const screener = await realScreener();
+  for (const [field, entry] of [
+    ['Huawei-funded ETH Zurich chair', /huawei/i],
+    ['NUDT-funded ETH Zurich lab', /defense technology/i],
+    ['Joint Laboratory ETH Zurich / Beihang', /beihang/i],
+    ['Joint Lab ETH Zurich and Huawei', /huawei/i],
+  ] as const)
+    assertListed(screener, field, entry);
+  // A name opening with a joint word is no unit of parties.
+  assert.equal(screener.screen('Joint Institute for Nuclear Research').state, 'not-listed');
+});
