@@ -655,8 +655,9 @@ export class Screener {
    * on its own, so a listed one is found whichever it is and whatever its kind; null otherwise.
    */
   private jointUnit(query: string, text: string, asOne: () => ScreenResult, options: { nearest?: boolean }): ScreenResult | null {
+    if (hasCjk(text)) return this.jointUnitZh(query, text, asOne, options);
     const m = /^([^-–—/]+?)\s*[-–—/]\s*([^-–—/]+?)\s+(\S+(?:\s+\S+)*)$/u.exec(text);
-    if (!m || hasCjk(text)) return null;
+    if (!m) return null;
     // The pair's second word may be the name's last ("NUDT-ETH Joint Lab": "ETH", then "Joint Lab"): the joint word opens the unit.
     const words = `${m[2]} ${m[3]}`.split(/\s+/);
     const at = words.findIndex((w) => this.units.jointWords.has(screenTokens(w)[0] ?? ''));
@@ -664,6 +665,16 @@ export class Screener {
     if (at < 1 || unit.length === 0 || !unit.every((w) => this.units.unitWords.has(w) || this.units.unitAfterName.has(w) || /^lab/.test(w))) return null;
     if (asOne().state === 'listed' || asOne().state === 'ambiguous') return null;
     const sides = [m[1]!.trim(), words.slice(0, at).join(' ')].map((part) => ({ part, why: undefined, r: this.screenOne(part, { nearest: options.nearest }), several: false }));
+    return sides.some((s) => s.r.state === 'listed' || s.r.state === 'ambiguous') ? this.fieldAnswer(query, text, sides) : null;
+  }
+
+  /** jointUnit for a Chinese field: two names parted by a dash, slash, middle dot or 、, then a joint word and a unit's ending (清华-华为联合实验室). */
+  private jointUnitZh(query: string, text: string, asOne: () => ScreenResult, options: { nearest?: boolean }): ScreenResult | null {
+    if (this.units.jointWordsZh.length === 0) return null;
+    const any = (ws: string[]) => ws.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+    const m = new RegExp(`^([^-–—/·、]+?)\\s*[-–—/·、]\\s*([^-–—/·、]+?)(?:${any(this.units.jointWordsZh)})(?:${any(this.units.unitSuffixesZh)})$`, 'u').exec(text);
+    if (!m || asOne().state === 'listed' || asOne().state === 'ambiguous') return null;
+    const sides = [m[1]!.trim(), m[2]!.trim()].map((part) => ({ part, why: undefined, r: this.screenOne(part, { nearest: options.nearest }), several: false }));
     return sides.some((s) => s.r.state === 'listed' || s.r.state === 'ambiguous') ? this.fieldAnswer(query, text, sides) : null;
   }
 
@@ -2847,7 +2858,14 @@ function fieldKey(text: string): string {
  */
 export function invisiblesRead(field: string): string {
   const link = (w: string) => w.length >= 2 && w === w.toLowerCase() && isLink(w);
-  return field.replace(new RegExp(`(\\p{L}*)(?:${INVISIBLE.source})+(?=(\\p{L}*))`, 'gu'), (_m, before: string, after: string) => ((link(before) && after !== '') || (before !== '' && link(after)) ? `${before} ` : before));
+  // A link word written apart on its other side (a space, the field's end), or before a capitalised name: a syllable
+  // between soft hyphens may be a link word ("Oxf\u00ADor\u00ADd", "tele\u00ADcon\u00ADference").
+  const named = (w: string) => /^\p{Lu}/u.test(w.replace(new RegExp(`^(?:\\s|${INVISIBLE.source})+`, 'u'), ''));
+  const apart = (i: number) => i < 0 || i >= field.length || /\s/u.test(field[i]!);
+  return field.replace(new RegExp(`(\\p{L}*)(?:${INVISIBLE.source})+(?=(\\p{L}*))`, 'gu'), (m: string, before: string, after: string, at: number) => {
+    const end = at + m.length + after.length;
+    return (link(before) && after !== '' && (apart(at - 1) || named(after))) || (before !== '' && link(after) && (apart(end) || named(field.slice(end)))) ? `${before} ` : before;
+  });
 }
 
 /**

@@ -650,6 +650,9 @@ test('every format character between words is read as the zero-width space is, o
     { numRuns: 40 },
   );
   assert.equal(screenBatch(screener, parseNames('name\nETH Zurich\u00adand\u00adHuawei\n')).results[0]!.state, 'listed');
+  // A syllable between soft hyphens that is a link word, before no capitalised name, stays in its word.
+  assert.equal(partyFieldText('University of Oxf\u00ador\u00add'), 'University of Oxford');
+  assert.equal(partyFieldText('tele\u00adcon\u00adference'), 'teleconference');
   // A no-break or ideographic space is a space: between words it parts them as one does.
   assertListed(screener, 'Harbin\u00a0Institute of Technology', /harbin institute/i);
   assertListed(screener, 'Harbin\u3000Institute of Technology', /harbin institute/i);
@@ -684,6 +687,8 @@ test('a tie word before the party it ties, or a joint unit with its parties stra
     ['NUDT-funded ETH Zurich lab', /defense technology/i],
     ['Joint Laboratory ETH Zurich / Beihang', /beihang/i],
     ['Joint Lab ETH Zurich and Huawei', /huawei/i],
+    ['清华-华为联合实验室', /huawei/i],
+    ['清华大学/华为共建实验室', /huawei/i],
   ] as const)
     assertListed(screener, field, entry);
   // A name opening with a joint word is no unit of parties.
