@@ -48,7 +48,7 @@ export const hasCjk = (s: string): boolean => CJK.test(s);
  * mark, direction marks and isolates): invisible, so "Tech\u00adnology" reads as "Technology" to whoever sees it, and
  * must to whatever compares names too, the word joined, not split.
  */
-const INVISIBLE = /\p{Cf}/gu;
+export const INVISIBLE = /\p{Cf}/gu;
 
 /** The text without its invisible format characters. */
 export const withoutInvisibles = (s: string): string => s.replace(INVISIBLE, '');

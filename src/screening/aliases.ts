@@ -39,6 +39,8 @@ export interface UnitRule {
   businessWords: Set<string>;
   /** Words saying a unit is run jointly with another party ("Joint Laboratory"), whose name may come first (units.joint_words). */
   jointWords: Set<string>;
+  /** The same in Chinese (联合: "清华-华为联合实验室"), before a unit's Chinese ending (units.joint_words_zh; optional). */
+  jointWordsZh: string[];
   otherWords: Set<string>;
   /** The legal forms that make a listed name a company's (derive.legal_forms). */
   legalForms: Set<string>;
@@ -147,6 +149,7 @@ export function loadAliases(file = aliasesFile()): AliasData {
   if (typeof d.rule !== 'string' || !Number.isInteger(d.min_letters) || !Number.isInteger(d.max_registry_names)) throw new ListError(`${file}: derive needs rule, min_letters and max_registry_names`);
   const u = doc.units;
   if (typeof u?.rule !== 'string' || typeof u.source !== 'string' || !Array.isArray(u.unit_words) || !Array.isArray(u.other_organisation_words)) throw new ListError(`${file}: units needs rule, source, unit_words and other_organisation_words`);
+  if (u.joint_words_zh !== undefined && (!Array.isArray(u.joint_words_zh) || u.joint_words_zh.some((w: unknown) => typeof w !== 'string' || !hasCjk(w)))) throw new ListError(`${file}: units.joint_words_zh must be a list of Chinese words`);
   for (const k of ['unit_suffixes_zh', 'other_organisation_words_zh']) if (!Array.isArray(u[k]) || u[k].some((w: unknown) => typeof w !== 'string' || !hasCjk(w))) throw new ListError(`${file}: units.${k} must be a list of Chinese words`);
   // Optional, as an office's own alias file may leave it out: then only company words follow a brand.
   if (u.business_words_zh !== undefined && (typeof u.business_rule_zh !== 'string' || typeof u.business_source !== 'string' || !Array.isArray(u.business_words_zh) || u.business_words_zh.some((w: unknown) => typeof w !== 'string' || !hasCjk(w))))
@@ -243,6 +246,7 @@ export function loadAliases(file = aliasesFile()): AliasData {
     branchWords: words(u.branch_words ?? [], 'branch_words'),
     businessWords: words(u.business_words ?? [], 'business_words'),
     jointWords: words(u.joint_words ?? [], 'joint_words'),
+    jointWordsZh: u.joint_words_zh ?? [],
     otherWords: words(u.other_organisation_words, 'other_organisation_words'),
     legalForms: new Set(d.legal_forms),
     trailingWords,

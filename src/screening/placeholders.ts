@@ -182,8 +182,9 @@ interface FieldLink {
  * bracket or dash may come first, and is the link's); a symbol may be written without spaces ("Tsinghua/Huawei").
  */
 function linkReader(describing: string[], joining: string[]): (text: string) => FieldLink[] {
-  const [describes, joins] = [new Set(describing.map((l) => l.toLowerCase())), new Set(joining.map((l) => l.toLowerCase()))];
-  const all = [...new Set([...describes, ...joins])];
+  // A symbol may be listed with its spaces (" : ", a colon between names, not "Partner:"): it is known by its symbol.
+  const [describes, joins] = [new Set(describing.map((l) => l.toLowerCase().trim())), new Set(joining.map((l) => l.toLowerCase().trim()))];
+  const all = [...new Set([...describing, ...joining].map((l) => l.toLowerCase()))];
   const wordy = all.filter((l) => /^\p{L}/u.test(l));
   const symbols = all.filter((l) => !/^\p{L}/u.test(l));
   const link = new RegExp(`[\\s,;:([–—-]*(?:^|(?<=[\\s,;:([–—-]))(?:${anyOf(wordy)})\\s+|\\s*(?:${anyOf(symbols)})\\s*`, 'giu');
@@ -260,7 +261,9 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
   const o = rules.otherParties;
   const s = o.several;
   // Between Chinese words, or between a name in Latin letters and another ("ETH Zurich跟Huawei").
-  const cjkLink = new RegExp(`(?<=[\\p{L}\\p{N})）])(?:${anyOf(s.cjkLinks)})(?=[\\p{L}\\p{N}(（])`, 'gu');
+  // Spaces around it are the link's ("Tsinghua University 和 Huawei"); after it, punctuation alone is a party not
+  // identified ("华东师范大学和???", as "… and ???"). Round 49 (sep52): neither was cut.
+  const cjkLink = new RegExp(`(?<=[\\p{L}\\p{N})）])\\s*(?:${anyOf(s.cjkLinks)})\\s*(?=[\\p{L}\\p{N}(（]|[^\\p{L}\\p{N}]+$)`, 'gu');
   const grouping = new Set([...rules.kinds.filter((k) => k !== 'the'), ...s.groupWords]);
   const allowed = new Set([...grouping, 'the', ...rules.indefinite, ...o.quantifiers, ...s.roleWords, ...names.keys()]);
   const cjkGroup = new RegExp(`^(?:${anyOf([...o.cjkIndefinite, ...s.cjkGroupWords])})*(?:${anyOf(o.cjkKinds)})+$`, 'u');
@@ -273,7 +276,14 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
   const pending = new RegExp(`^(.*?\\S)(?:[\\s,;:–—-]+[([]?|\\s*[([])\\s*(${anyOf(held)})\\.?\\s*[)\\]]?$`, 'iu');
   // A tie after a name: a relation word written apart ("Huawei subsidiary") or a trailing link ("Huawei-funded").
   const tied = new RegExp(`^(.*?[\\p{L}\\p{N})])(?:\\s+(${anyOf(o.relations)})|(${anyOf(s.trailingLinks)}))\\.?$`, 'iu');
+  // A hyphened trailing link before what it ties ("Huawei-funded ETH Zurich chair"): round 49 (sep52), read at the end only before.
+  const tiedBefore = new RegExp(`^(.*?[\\p{L}\\p{N})])()(${anyOf(s.trailingLinks.filter((l) => l.startsWith('-')))})\\s+[\\p{L}\\p{N}]`, 'iu');
   const unitOf = new RegExp(`^(.+?)\\s+(?:${anyOf(s.unitOf)})\\s+(.+)$`, 'iu');
+  // A placeholder of several words, or "to be" and a word, stands for a role word ("partner to be confirmed" is
+  // "partner tbc"): round 49 (sep52), after a comma such a side was no group and the field the named party alone.
+  const phrases = [...names.keys()].filter((n) => n.includes(' '));
+  const phrase = new RegExp(`(?:^|\\s)(?:${anyOf(phrases)}|${escape(rules.toBe)}\\s+\\S+)(?=\\s|$)`, 'gu');
+  const placeholderPhrasesOut = (key: string) => key.replace(phrase, ' tbc').trim();
   return {
     leadingLink: (name) => {
       const text = name.trim();
@@ -282,7 +292,7 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
       return m && rest ? { link: m.link, rest } : undefined;
     },
     tie: (name) => {
-      const m = tied.exec(name.trim());
+      const m = tied.exec(name.trim()) ?? tiedBefore.exec(name.trim());
       return m && balanced(m[1]!) ? { name: m[1]!.trim(), word: (m[2] ?? m[3]!).trim() } : undefined;
     },
     unitOf: (name) => {
@@ -296,14 +306,15 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
     splitsIn: (name) => {
       const text = name.trim();
       const out: (PartySplit & { at: number })[] = [];
-      const cut = (at: number, end: number, weak: boolean) => {
+      // A Chinese link (cjkLinks: 和, 、) is written apart from the words beside it as spaces are.
+      const cut = (at: number, end: number, weak: boolean, chinese = false) => {
         const [left, right] = [trimEnds(text.slice(0, at)), trimEnds(text.slice(end))];
         // A link inside a bracket is the bracket's business ("(with Beihang University)"): only cuts between whole brackets.
-        const spaced = /^[\s,;:([–—-]|[\s,;:]$/u.test(text.slice(at, end)) || /\p{Script=Han}/u.test(text.slice(at, end));
+        const spaced = /^[\s,;:([–—-]|[\s,;:]$/u.test(text.slice(at, end)) || chinese;
         if (left !== '' && right !== '' && balanced(left) && balanced(right)) out.push({ left, right, link: text.slice(at, end).trim(), weak, spaced, at });
       };
       for (const m of links(text)) if (m.joins) cut(m.at, m.end, false);
-      for (const m of text.matchAll(cjkLink)) cut(m.index, m.index + m[0].length, false);
+      for (const m of text.matchAll(cjkLink)) cut(m.index, m.index + m[0].length, false, true);
       for (const m of text.matchAll(/,/g)) cut(m.index, m.index + 1, true);
       const bracket = /^(.*\S)\s*[([]([^()[\]]+)[)\]]$/u.exec(text);
       if (bracket && balanced(bracket[1]!)) {
@@ -323,7 +334,7 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
         .map(({ at: _, ...split }) => split);
     },
     groupReason: (name) => {
-      const key = placeholderKey(name).replace(/\s+/g, ' ').trim();
+      const key = placeholderPhrasesOut(placeholderKey(name).replace(/\s+/g, ' ').trim());
       if (/\p{Script=Han}/u.test(key)) return cjkGroup.test(key) ? `"${name.trim()}" names no organisation, only a kind of partner` : undefined;
       const said = key.split(/[\s,;:()[\].]+/).filter((w) => w !== '');
       // A number or ordinal before a unit's kind word names one unit ("31 Research Institute", "3rd Academy"); "partner 2 pending" is a group.

@@ -1,10 +1,10 @@
-import { asTypedKeepingSpaces, foldText, hasCjk, nameTokens, segments } from '../resolve/normalize.ts';
+import { asTypedKeepingSpaces, foldText, hasCjk, INVISIBLE, nameTokens, segments } from '../resolve/normalize.ts';
 import type { AffiliationResolver, InstitutionMatch, Resolution } from '../resolve/matcher.ts';
 import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry, type RiskList } from './risk-list.ts';
 import { cjkKey, fuzzyScore, isAcronym, isKindOnlyName, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, spellsOut, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { closingLegalForm, DERIVED, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
-import { groupReason, isLink, leadingLink, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative, tie, unitOf } from './placeholders.ts';
+import { groupReason, isLink, leadingLink, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative, tie, unitOf, type PartySplit } from './placeholders.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
@@ -461,7 +461,7 @@ export class Screener {
     const field = partyFieldText(query);
     const r = this.screenField(field, field === query ? options : { ...options, resolution: undefined });
     // However the field's words are linked, a listed name written in it beside a recognised party is never passed over as clean.
-    const answer = r.state === 'not-listed' ? (this.mentionedListed(field, r) ?? r) : r;
+    const answer = r.state === 'not-listed' ? (this.mentionedListed(field, r) ?? r) : (this.moreSevereListedZh(query, field, r) ?? r);
     return field === query ? answer : { ...answer, query };
   }
 
@@ -547,6 +547,13 @@ export class Screener {
    * anywhere in it (华东师范大学，分包华为), outside the recognised institution's own name (北京释码大华科技有限公司 holds 大华).
    */
   private mentionedListedZh(text: string, r: ScreenResult): ScreenResult | null {
+    const found = this.listedZhMentions(text, r)[0];
+    return found ? this.mentionAnswer(text, r, found.n.name.value, found.n) : null;
+  }
+
+  /** The distinctive listed Chinese names written in a field outside the recognised institutions' own names (mentionedListedZh). */
+  private listedZhMentions(text: string, r: ScreenResult): { at: number; key: string; n: IndexedName }[] {
+    const out: { at: number; key: string; n: IndexedName }[] = [];
     this.distinctiveZh ??= this.cjkNames.filter((n) => this.distinctiveZhName(n)).map((n) => [n.cjk, n]);
     const k = cjkKey(text);
     const own = new Set(r.institutions.map((i) => i.rorId));
@@ -556,7 +563,35 @@ export class Screener {
       return false;
     };
     for (const [key, n] of this.distinctiveZh) {
-      for (let at = k.indexOf(key); at >= 0; at = k.indexOf(key, at + 1)) if (!insideOwn(at, at + key.length)) return this.mentionAnswer(text, r, n.name.value, n);
+      for (let at = k.indexOf(key); at >= 0; at = k.indexOf(key, at + 1)) if (!insideOwn(at, at + key.length)) out.push({ at, key, n });
+    }
+    return out;
+  }
+
+  /**
+   * A Chinese field read as one listed party that writes another, more severe, listed name beside it (清华大学华为,
+   * 华为清华大学联合实验室: Tsinghua, medium, and Huawei, very high): the more severe party's answer, the first's hits beside
+   * it, as for "Tsinghua University and Huawei"; null otherwise. Not a name inside a listed name the field matched
+   * (中国电子科技集团公司第十四研究所 holds its parent's). Round 49 (sep52): the mention net read only not-listed answers.
+   */
+  private moreSevereListedZh(query: string, text: string, r: ScreenResult): ScreenResult | null {
+    if (r.state !== 'listed' || r.level === null || !hasCjk(text)) return null;
+    const k = cjkKey(text);
+    const matched = r.hits.map((h) => cjkKey(h.matchedName)).filter((m) => m.length >= 2);
+    const insideMatched = (at: number, end: number) =>
+      matched.some((m) => {
+        for (let from = k.indexOf(m); from >= 0; from = k.indexOf(m, from + 1)) if (from <= at && end <= from + m.length) return true;
+        return false;
+      });
+    for (const { at, key, n } of this.listedZhMentions(text, r)) {
+      if (insideMatched(at, at + key.length)) continue;
+      const other = this.screenOne(n.name.value, { nearest: false });
+      if (other.state !== 'listed' || other.level === null || LEVELS.indexOf(other.level) >= LEVELS.indexOf(r.level)) continue;
+      const own = r.hits[0]!.matchedName;
+      return this.fieldAnswer(query, text, [
+        { part: own, why: undefined, r },
+        { part: n.name.value, why: undefined, r: other },
+      ]);
     }
     return null;
   }
@@ -620,8 +655,9 @@ export class Screener {
    * on its own, so a listed one is found whichever it is and whatever its kind; null otherwise.
    */
   private jointUnit(query: string, text: string, asOne: () => ScreenResult, options: { nearest?: boolean }): ScreenResult | null {
+    if (hasCjk(text)) return this.jointUnitZh(query, text, asOne, options);
     const m = /^([^-–—/]+?)\s*[-–—/]\s*([^-–—/]+?)\s+(\S+(?:\s+\S+)*)$/u.exec(text);
-    if (!m || hasCjk(text)) return null;
+    if (!m) return null;
     // The pair's second word may be the name's last ("NUDT-ETH Joint Lab": "ETH", then "Joint Lab"): the joint word opens the unit.
     const words = `${m[2]} ${m[3]}`.split(/\s+/);
     const at = words.findIndex((w) => this.units.jointWords.has(screenTokens(w)[0] ?? ''));
@@ -632,9 +668,19 @@ export class Screener {
     return sides.some((s) => s.r.state === 'listed' || s.r.state === 'ambiguous') ? this.fieldAnswer(query, text, sides) : null;
   }
 
+  /** jointUnit for a Chinese field: two names parted by a dash, slash, middle dot or 、, then a joint word and a unit's ending (清华-华为联合实验室). */
+  private jointUnitZh(query: string, text: string, asOne: () => ScreenResult, options: { nearest?: boolean }): ScreenResult | null {
+    if (this.units.jointWordsZh.length === 0) return null;
+    const any = (ws: string[]) => ws.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+    const m = new RegExp(`^([^-–—/·、]+?)\\s*[-–—/·、]\\s*([^-–—/·、]+?)(?:${any(this.units.jointWordsZh)})(?:${any(this.units.unitSuffixesZh)})$`, 'u').exec(text);
+    if (!m || asOne().state === 'listed' || asOne().state === 'ambiguous') return null;
+    const sides = [m[1]!.trim(), m[2]!.trim()].map((part) => ({ part, why: undefined, r: this.screenOne(part, { nearest: options.nearest }), several: false }));
+    return sides.some((s) => s.r.state === 'listed' || s.r.state === 'ambiguous') ? this.fieldAnswer(query, text, sides) : null;
+  }
+
   /** Whether a listed answer matched a list's name for (nearly) the whole string, not for a part of it. */
   private readAsOne(r: ScreenResult, text: string): boolean {
-    const key = screenKey(text);
+    const key = fieldKey(text);
     return r.state === 'listed' && r.hits.some((h) => !h.inherited && !h.sameAs && h.match !== 'registry' && h.match !== 'ticker' && screenKey(h.matchedName).length >= 0.8 * key.length);
   }
 
@@ -681,7 +727,9 @@ export class Screener {
     // A name held whole is one party ("Johnson & Johnson"), unless a side of its link names nothing the name's words count:
     // "ETH Zurich and ???" is held as "ETH Zurich" once "and ???" is dropped.
     const nameless = (part: string) => !/[\p{L}\p{N}]/u.test(part) || placeholderReason(part) !== undefined;
-    if (text === '' || this.byKey.has(screenKey(text)) || this.wholeOnly.has(screenKey(text)) || ((this.resolver?.nameHolders(text).length ?? 0) > 0 && !splitsIn(text).some((s) => !s.weak && nameless(s.right)))) return null;
+    // At a comma only a side of punctuation or placeholder wording counts ("ETH Zurich, ???", "…, partner to be confirmed"): "Citibank, NA" is a name.
+    const dropped = (s: PartySplit) => (s.weak ? !/[\p{L}\p{N}]/u.test(s.right) || groupReason(s.right) !== undefined : nameless(s.right));
+    if (text === '' || this.byKey.has(fieldKey(text)) || this.wholeOnly.has(fieldKey(text)) || ((this.resolver?.nameHolders(text).length ?? 0) > 0 && !splitsIn(text).some(dropped))) return null;
     let whole = read ?? null;
     const asOne = () => (whole ??= this.screenOne(text, { nearest: options.nearest }));
     const jointly = this.jointUnit(query, text, asOne, options) ?? this.unitOfParties(query, text, asOne, options, seen);
@@ -772,10 +820,12 @@ export class Screener {
    * several.unitOf): when the unit read whole is not listed, each party is screened on its own, as for "NUDT-ETH Joint Lab".
    */
   private unitOfParties(query: string, text: string, asOne: () => ScreenResult, options: { nearest?: boolean }, seen: Map<string, ScreenResult | null>): ScreenResult | null {
-    const u = hasCjk(text) ? undefined : unitOf(text);
-    if (!u) return null;
-    const unit = screenTokens(u.unit);
-    if (!this.units.jointWords.has(unit[0] ?? '') || unit.length < 2 || !unit.slice(1).every((w) => this.units.unitWords.has(w) || this.units.unitAfterName.has(w) || /^lab/.test(w))) return null;
+    const isUnit = (unit: string[]) => this.units.jointWords.has(unit[0] ?? '') && unit.length >= 2 && unit.slice(1).every((w) => this.units.unitWords.has(w) || this.units.unitAfterName.has(w) || /^lab/.test(w));
+    // Or the parties straight after the unit's words ("Joint Laboratory ETH Zurich / Beihang"; round 49, sep52: unknown, Beihang not shown).
+    const written = text.split(/\s+/);
+    const bare = [...written.keys()].reverse().find((i) => i >= 2 && isUnit(screenTokens(written.slice(0, i).join(' '))));
+    const u = hasCjk(text) ? undefined : (unitOf(text) ?? (bare !== undefined ? { unit: written.slice(0, bare).join(' '), parties: written.slice(bare).join(' ') } : undefined));
+    if (!u || !isUnit(screenTokens(u.unit))) return null;
     if (asOne().state === 'listed' || asOne().state === 'ambiguous') return null;
     const r = this.severalParties(u.parties, options, undefined, seen);
     return r && (r.state === 'listed' || r.state === 'ambiguous') ? this.told(query, r, `"${text}" names a unit of the parties "${u.parties}"`) : null;
@@ -2791,10 +2841,31 @@ const OUTER_QUOTES = new Map([
   ['「', '」'],
 ]);
 
-/** A field's invisible characters: a space where one glues a link word to a word, dropped elsewhere (partyFieldText; a batch's names, read the same). */
+/**
+ * A party field's key, as a whole name's: screenKey, whose key of a Chinese name keeps its Chinese characters alone, with
+ * the words in Latin letters of a field mixing both after it. Round 49 (sep52): "清华大学 and Huawei" keyed as 清华大学 was
+ * read whole as Tsinghua, never cut at "and".
+ */
+function fieldKey(text: string): string {
+  const key = screenKey(text);
+  return hasCjk(text) && /\p{Script=Latin}{2}/u.test(text) ? `${key} ${screenTokens(text.replace(/[\u3400-\u9fff\uf900-\ufaff]/g, ' ')).join(' ')}` : key;
+}
+
+/**
+ * A field's invisible characters: a space where one glues a link word to a word, dropped elsewhere (partyFieldText; a batch's names, read the same).
+ * Every format character (INVISIBLE, the class names drop) counts, not only zero-width ones: round 49 (sep52), a soft hyphen,
+ * a direction mark or a bidi isolate between words ("ETH Zurich\u00ADand\u00ADHuawei") glued the link to the names.
+ */
 export function invisiblesRead(field: string): string {
   const link = (w: string) => w.length >= 2 && w === w.toLowerCase() && isLink(w);
-  return field.replace(/(\p{L}*)(?:\u200B|\u200C|\u200D|\u2060|\uFEFF)+(?=(\p{L}*))/gu, (_m, before: string, after: string) => ((link(before) && after !== '') || (before !== '' && link(after)) ? `${before} ` : before));
+  // A link word written apart on its other side (a space, the field's end), or before a capitalised name: a syllable
+  // between soft hyphens may be a link word ("Oxf\u00ADor\u00ADd", "tele\u00ADcon\u00ADference").
+  const named = (w: string) => /^\p{Lu}/u.test(w.replace(new RegExp(`^(?:\\s|${INVISIBLE.source})+`, 'u'), ''));
+  const apart = (i: number) => i < 0 || i >= field.length || /\s/u.test(field[i]!);
+  return field.replace(new RegExp(`(\\p{L}*)(?:${INVISIBLE.source})+(?=(\\p{L}*))`, 'gu'), (m: string, before: string, after: string, at: number) => {
+    const end = at + m.length + after.length;
+    return (link(before) && after !== '' && (apart(at - 1) || named(after))) || (before !== '' && link(after) && (apart(end) || named(field.slice(end)))) ? `${before} ` : before;
+  });
 }
 
 /**
@@ -2805,7 +2876,8 @@ export function invisiblesRead(field: string): string {
  * document or a spreadsheet cell).
  */
 export function partyFieldText(field: string): string {
-  let text = invisiblesRead(field);
+  // Braces are brackets no name holds: "ETH Zurich {Huawei}" is read as "ETH Zurich (Huawei)" (round 49, sep52: unknown, Huawei not shown).
+  let text = invisiblesRead(field).replace(/\{([^{}]*)\}/gu, '($1)');
   for (;;) {
     const t = text.trim();
     const close = OUTER_QUOTES.get(t[0] ?? '');

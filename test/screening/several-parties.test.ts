@@ -175,6 +175,11 @@ test('a case whose partner field names a listed party or a group beside a name i
       'ETH Zurich and partner to be confirmed',
       'ETH Zurich mit Huawei',
       'Stanford University, Dept of Physics and Unknown Corp',
+      'ETH Zurich, partner to be confirmed',
+      '华东师范大学和???',
+      'Tsinghua University 和 Huawei',
+      'ETH Zurich • Huawei',
+      'ETH Zurich\u00adand\u00adHuawei',
     ])
       assert.notEqual(await overall(field), 'green', field);
   } finally {
@@ -570,4 +575,122 @@ test('a long field is read at its first cuts only (several.maxCuts), and a liste
   doc.descriptions.otherParties.several.maxCuts = 'twelve';
   writeFileSync(bad, JSON.stringify(doc));
   assert.throws(() => loadPlaceholders(bad, (m) => new Error(m)), /placeholders\.json: descriptions\.otherParties\.several\.maxCuts must be a whole number/);
+});
+
+// Outside red team on main, round 49 (sep52): placeholder wording after a comma or a Chinese link, a Chinese link written
+// between spaces, symbol separators, and format characters other than zero-width ones between words came back not listed,
+// or unknown with the listed party not shown.
+const SEPARATORS = [', ', ',', '; ', ' / ', ' + ', '、', '，', ' and '];
+const CJK_SPACED = [' 和 ', ' 与 ', ' 及 ', ' 跟 '];
+const SYMBOL_SEPARATORS = [' · ', ' • ', '•', ' -- ', ' ~ ', ' : ', ' -> ', ' => ', ' ↔ ', '、'];
+// Format characters (Unicode Cf) beside the zero-width ones: soft hyphen, LRM, RLM, embeddings, overrides, isolates, the Mongolian vowel separator.
+const FORMAT_CHARACTERS = ['\u00ad', '\u200e', '\u200f', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u180e'];
+
+test('placeholder wording after any separator, or punctuation alone after a Chinese link, is a party not identified', async () => {
+  const screener = await realScreener();
+  fc.assert(
+    fc.property(fc.constantFrom(...RECOGNISED, '华东师范大学'), fc.constantFrom(...SEPARATORS, '和'), fc.constantFrom('partner to be confirmed', '???', 'TBD', 'partner TBC'), fc.boolean(), (name, separator, other, quoted) => {
+      const field = quoted ? `"${name}${separator}${other}"` : `${name}${separator}${other}`;
+      const r = screener.screen(field);
+      assert.equal(r.state, 'unknown', `${field}: ${r.headline}`);
+      assert.match(r.headline, /names several parties/, `${field}: ${r.headline}`);
+    }),
+    { numRuns: 60 },
+  );
+  // A name the registry holds with a comma stays the name: only a side of punctuation or placeholder wording is dropped.
+  assert.equal(screener.screen('ETH Zurich').state, 'not-listed');
+});
+
+test('property: a Chinese link between spaces, or before punctuation alone, cuts the field as one written close does', () => {
+  const latin = fc.stringMatching(/^[A-Z][a-z]{2,8}( [A-Z][a-z]{2,8}){0,2}$/);
+  // Han characters none of which is a link itself (与, 同 are).
+  const han = fc.stringMatching(/^[清华东师范大学国防科技中山浙江]{2,5}$/);
+  fc.assert(
+    fc.property(fc.oneof(latin, han), fc.constantFrom('和', '与', '及', '、'), fc.constantFrom('', ' ', '  '), fc.oneof(latin, han, fc.constantFrom('???', '?', '…')), (left, link, space, right) => {
+      const split = splitsIn(`${left}${space}${link}${space}${right}`).find((s) => s.link === link);
+      assert.ok(split, `${left}${space}${link}${space}${right}`);
+      assert.deepEqual([split.left, split.right, split.spaced, split.weak], [left, right, true, false]);
+    }),
+  );
+});
+
+test('a Chinese link between spaces and symbol separators (data) show the listed party, as "and" does', async () => {
+  const screener = await realScreener();
+  for (const [field, entry] of [
+    ['Tsinghua University 和 Huawei', /huawei/i],
+    ['ETH Zurich 和 华为', /huawei/i],
+    ['ETH Zurich 和 哈军工', /defense technology/i],
+    ['ETH Zurich {Huawei}', /huawei/i],
+  ] as const)
+    assertListed(screener, field, entry);
+  fc.assert(
+    fc.property(fc.constantFrom('ETH Zurich', 'University of Cambridge'), fc.constantFrom(...CJK_SPACED, ...SYMBOL_SEPARATORS), fc.constantFrom(['Huawei', /huawei/i] as const, ['NUDT', /defense technology/i] as const), (name, separator, [listed, entry]) => {
+      assertListed(screener, `${name}${separator}${listed}`, entry);
+    }),
+    { numRuns: 60 },
+  );
+  // A middle dot written inside a word is a Catalan letter pair, a colon after a label is the label's: neither cuts there.
+  assert.deepEqual(
+    splitsIn("Col·legi Oficial d'Enginyers").map((s) => s.link),
+    [],
+  );
+  assert.ok(!splitsIn('Partner: Huawei').some((s) => s.link === ':'));
+});
+
+test('every format character between words is read as the zero-width space is, on the page, a batch and the assessment alike', async () => {
+  const screener = await realScreener();
+  fc.assert(
+    fc.property(fc.constantFrom(...FORMAT_CHARACTERS), fc.constantFrom('and', 'with', 'mit'), (c, link) => {
+      for (const field of [`ETH Zurich${c}${link}${c}Huawei`, `ETH Zurich ${link}${c}Huawei`, `ETH Zurich${c}${link} Huawei`]) {
+        assertListed(screener, field, /huawei/i);
+        assert.equal(partyFieldText(field), `ETH Zurich ${link} Huawei`.replace(/ {2}/g, ' '));
+      }
+      assertListed(screener, `Hua${c}wei`, /huawei/i);
+    }),
+    { numRuns: 40 },
+  );
+  assert.equal(screenBatch(screener, parseNames('name\nETH Zurich\u00adand\u00adHuawei\n')).results[0]!.state, 'listed');
+  // A syllable between soft hyphens that is a link word, before no capitalised name, stays in its word.
+  assert.equal(partyFieldText('University of Oxf\u00ador\u00add'), 'University of Oxford');
+  assert.equal(partyFieldText('tele\u00adcon\u00adference'), 'teleconference');
+  // A no-break or ideographic space is a space: between words it parts them as one does.
+  assertListed(screener, 'Harbin\u00a0Institute of Technology', /harbin institute/i);
+  assertListed(screener, 'Harbin\u3000Institute of Technology', /harbin institute/i);
+  assert.equal(screener.screen('Har\u00a0bin Institute of Technology').state, screener.screen('Har bin Institute of Technology').state);
+});
+
+test('a Chinese or mixed field read as one listed party keeps a more severe listed party written beside it', async () => {
+  const screener = await realScreener();
+  for (const field of ['清华大学 and Huawei', '清华大学华为', '华为清华大学联合实验室']) {
+    const r = assertListed(screener, field, /huawei/i);
+    assert.equal(r.level, 'very-high', `${field}: ${r.headline}`);
+    assert.ok(
+      r.hits.some((h) => /tsinghua/i.test(h.entry)),
+      `${field}: ${r.headline}`,
+    );
+  }
+  // A listed name alone, or written in both scripts, is that party; a parent's name inside a listed unit's adds nothing.
+  for (const [field, entry] of [
+    ['清华大学', /tsinghua/i],
+    ['清华大学 (Tsinghua University)', /tsinghua/i],
+  ] as const) {
+    const r = assertListed(screener, field, entry);
+    assert.doesNotMatch(r.headline, /names several parties/, field);
+  }
+  assert.doesNotMatch(screener.screen('中国电子科技集团公司第十四研究所').headline, /names several parties/);
+});
+
+test('a tie word before the party it ties, or a joint unit with its parties straight after its words, shows the listed party', async () => {
+  const screener = await realScreener();
+  for (const [field, entry] of [
+    ['Huawei-funded ETH Zurich chair', /huawei/i],
+    ['NUDT-funded ETH Zurich lab', /defense technology/i],
+    ['Joint Laboratory ETH Zurich / Beihang', /beihang/i],
+    ['Joint Lab ETH Zurich and Huawei', /huawei/i],
+    ['清华-华为联合实验室', /huawei/i],
+    ['清华大学/华为共建实验室', /huawei/i],
+  ] as const)
+    assertListed(screener, field, entry);
+  // A name opening with a joint word is no unit of parties.
+  assert.equal(screener.screen('Joint Institute for Nuclear Research').state, 'not-listed');
 });
