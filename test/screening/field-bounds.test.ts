@@ -9,6 +9,7 @@ import { MAX_PARTY_CHARS } from '../../src/screening/field-limit.ts';
 import { isLink, loadPlaceholders, PLACEHOLDERS_FILE } from '../../src/screening/placeholders.ts';
 import { invisiblesRead, type Screener } from '../../src/screening/screener.ts';
 import { GREEN_CASE } from '../helpers/cases.ts';
+import { derisk } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/fixtures.ts';
 import { realScreener } from '../helpers/screening.ts';
 
@@ -78,6 +79,9 @@ test('a party field over the bound is refused at every way in, naming the field 
     () => parseNames(`ETH Zurich\n${long}\n`, 'partners.txt'),
     (e: Error) => e instanceof BatchError && /partners\.txt: name 2 \("ETH Zurich and Huawei.*is 670 characters, over the 500 a party field may hold/.test(e.message),
   );
+  const cli = derisk(['screen', long], { DERISK_HOME: tempDir() });
+  assert.equal(cli.status, 2, cli.stderr);
+  assert.match(cli.stderr, /derisk: the name to screen is 670 characters, over the 500 a party field may hold: name each partner on its own/);
   const known = { fields: new Set(['ai-ml-big-data']), uses: new Set<string>(), forums: new Set<string>(), topics: new Set<string>() };
   const doc = structuredClone(GREEN_CASE) as Record<string, unknown> & { partners: { name: string }[] };
   for (const [field, edit] of [
