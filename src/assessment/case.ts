@@ -4,6 +4,7 @@ import Type, { type Static, type TSchema } from '../vendor/typebox.ts';
 import { ValidationError } from '../errors.ts';
 import { checkSchema, choicesAt, type Choice } from '../schema.ts';
 import { countryCodeOf } from '../regions/countries.ts';
+import { overPartyLimit } from '../screening/field-limit.ts';
 
 /** An answer a case may not have yet: unknown is never read as "no". */
 export type Answer = 'yes' | 'no' | 'unknown';
@@ -243,6 +244,21 @@ export function readCaseDocument(file: string): unknown {
   }
 }
 
+/** The case's fields screened as parties, each refused over the bound a party field may hold, naming the field. */
+function partyFieldsOver(root: CaseDocument): void {
+  const list = <T>(l: T[] | string | null | undefined): T[] => (Array.isArray(l) ? l : []);
+  const fields: [string, string | null | undefined][] = [
+    ...root.partners.map((p, i): [string, string | null | undefined] => [`partners[${i}].name`, p.name]),
+    ...list(root.funders).map((f, i): [string, string] => [`funders[${i}].name`, f.name]),
+    ...list(root.in_kind).map((k, i): [string, string] => [`in_kind[${i}].from`, k.from]),
+    ...list(root.personnel).flatMap((p, i) => [...list(p.affiliations).map((a, j): [string, string] => [`personnel[${i}].affiliations[${j}]`, a]), ...list(p.talent_programmes).map((t, j): [string, string] => [`personnel[${i}].talent_programmes[${j}]`, t])]),
+  ];
+  for (const [where, value] of fields) {
+    const over = typeof value === 'string' ? overPartyLimit(where, value) : undefined;
+    if (over) throw new CaseError(over);
+  }
+}
+
 /** Reads a case from YAML or JSON, validating every field; errors name the file and the field. */
 export function readCase(file: string, known: KnownOptions): Case {
   const doc = readCaseDocument(file);
@@ -268,6 +284,8 @@ export const caseAsAssessed = (doc: unknown): Case => validateCase(doc, null);
 export function validateCase(doc: unknown, known: KnownOptions | null): Case {
   checkSchema(CaseDocument, doc, (m) => new CaseError(m), 'the case');
   const root = doc as CaseDocument;
+  // A new case's screened fields are bounded as any party field is; one stored with a verdict (known null) is read as assessed.
+  if (known) partyFieldsOver(root);
   const kind = root.kind ?? 'research';
   const partners = root.partners.map((p, i) => {
     const named = p.name === 'unknown' ? null : trimmed(p.name);

@@ -5,6 +5,7 @@ import type { Portfolio, PortfolioScope, Weights } from '../screening/portfolio.
 import type { BatchResult } from '../screening/batch.ts';
 import { levelWords, matchWords, SCREEN_STATES, ScreenError, screenJson, type Screener, type ScreenResult, type ScreenState } from '../screening/screener.ts';
 import type { StoreFacts } from '../screening/signature.ts';
+import { overPartyLimit } from '../screening/field-limit.ts';
 import { readTextFile, writableFile, writeTextFile } from '../text-file.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
 import type { Store } from '../store/store.ts';
@@ -275,6 +276,8 @@ export async function screenCommand(argv: string[]): Promise<ExitCode> {
   if (positionals.length !== 1) throw new UsageError('screen needs one name or ROR id (quote names with spaces), or --portfolio ROR / --export FILE');
   const query = positionals[0]!;
   if (query.trim() === '') throw new UsageError('empty name: give a name or a ROR id to screen');
+  const over = overPartyLimit('the name to screen', query);
+  if (over) throw new UsageError(over);
   const r = await screenName(config, query);
   const { namesakeInformation, printNamesakeInformation } = await import('./namesakes.ts');
   const namesakes = await namesakeInformation(config, query, r.hits);

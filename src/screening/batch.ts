@@ -1,6 +1,7 @@
 import { csvRowsOf, safeCsvField } from '../ingest/csv.ts';
 import { invisiblesRead, SCREEN_STATES, ScreenError, type ScreenResult, type ScreenState, type Screener } from './screener.ts';
 import { ValidationError } from '../errors.ts';
+import { overPartyLimit } from './field-limit.ts';
 import { asTypedKeepingSpaces } from '../resolve/normalize.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
 
@@ -46,7 +47,10 @@ export function parseNames(text: string, source = 'the list'): string[] {
   const names = [...new Set(raw.map((n) => asTypedKeepingSpaces(invisiblesRead(n)).trim()).filter((n) => n !== '' && !n.startsWith('#')))];
   if (names.length === 0) throw new BatchError(`${source}: no names to screen (one per line, or a CSV with a "name" column)`);
   if (names.length > MAX_BATCH) throw new BatchError(`${source}: ${names.length} names, at most ${MAX_BATCH} in one batch (split the list, or screen an export as a portfolio)`);
-  for (const [i, n] of names.entries()) if (n.length > 500) throw new BatchError(`${source}: name ${i + 1} ("${n.slice(0, 40)}…") is over 500 characters`);
+  for (const [i, n] of names.entries()) {
+    const over = overPartyLimit(`name ${i + 1} ("${n.slice(0, 40)}…")`, n);
+    if (over) throw new BatchError(`${source}: ${over}`);
+  }
   return names;
 }
 

@@ -41,6 +41,8 @@ export interface Placeholders {
   unitOf(name: string): { unit: string; parties: string } | undefined;
   /** Whether a word is a link between parties ("and", "und", "with"), as either rule reads links. */
   isLink(word: string): boolean;
+  /** The most pieces screened in reading one field into parties (several.maxPieces), or undefined for no bound. */
+  maxPieces: number | undefined;
 }
 
 /** A field cut in two at a link: the parties each side names are screened on their own. */
@@ -88,6 +90,8 @@ interface SeveralRules {
   unitOf: string[];
   /** The most cuts of a field read, from its start; optional (all when left out). Round 49 (party51). */
   maxCuts?: number;
+  /** The most pieces screened in reading one field into parties; optional (no bound when left out). Round 49 (bound52). */
+  maxPieces?: number;
 }
 
 const words = (key: string): string[] => key.split(/[\s,;:]+/).filter((w) => w !== '');
@@ -362,13 +366,15 @@ export function loadPlaceholders(file: string, fail: (message: string) => Error)
   const given = rules?.otherParties as unknown as Record<string, unknown> | undefined;
   const several = optional(given?.several as Record<string, unknown> | undefined, ['links', 'cjkLinks', 'groupWords', 'roleWords', 'cjkGroupWords', 'trailingLinks', 'numberedUnitKinds', 'unitOf']) as unknown as SeveralRules;
   const others = { ...optional(given, ['links', 'quantifiers', 'closing', 'groups', 'cjkLinks', 'cjkIndefinite', 'cjkKinds', 'cjkClosing', 'relations']), several } as unknown as OtherPartyRules;
-  const maxCuts = (given?.several as Record<string, unknown> | undefined)?.maxCuts;
-  if (maxCuts !== undefined && (!Number.isInteger(maxCuts) || (maxCuts as number) < 1)) throw fail(`${file}: descriptions.otherParties.several.maxCuts must be a whole number of 1 or more, found ${JSON.stringify(maxCuts)}`);
-  if (maxCuts !== undefined) several.maxCuts = maxCuts as number;
+  for (const bound of ['maxCuts', 'maxPieces'] as const) {
+    const value = (given?.several as Record<string, unknown> | undefined)?.[bound];
+    if (value !== undefined && (!Number.isInteger(value) || (value as number) < 1)) throw fail(`${file}: descriptions.otherParties.several.${bound} must be a whole number of 1 or more, found ${JSON.stringify(value)}`);
+    if (value !== undefined) several[bound] = value as number;
+  }
   const lists = [
     ...Object.values(others).filter((l) => l !== several),
     ...Object.entries(several)
-      .filter(([k]) => k !== 'maxCuts')
+      .filter(([k]) => k !== 'maxCuts' && k !== 'maxPieces')
       .map(([, v]) => v),
   ];
   if (!rules || ![rules.indefinite, rules.kinds, rules.placeLinks, ...lists].every((l) => Array.isArray(l) && l.every((w) => typeof w === 'string')) || typeof rules.toBe !== 'string') {
@@ -386,6 +392,7 @@ export function loadPlaceholders(file: string, fail: (message: string) => Error)
   return {
     ...severalParties(names, rules, links),
     isLink: (word) => linkWords.has(word.toLowerCase()),
+    maxPieces: several.maxPieces,
     reasonFor: (name) => {
       const key = keyOf(name);
       return names.get(key) ?? describes(key, name) ?? parties(key)?.reason;
@@ -421,6 +428,9 @@ export const splitsIn = (name: string): PartySplit[] => bundle().splitsIn(name);
 
 /** Why a side of a field names only a group or kind of partners (the repository's rules), or undefined. */
 export const groupReason = (name: string): string | undefined => bundle().groupReason(name);
+
+/** The most pieces screened in reading one field into parties (the repository's rules), or undefined for no bound. */
+export const maxPieces = (): number | undefined => bundle().maxPieces;
 
 /** Whether a word is a link between parties (the repository's rules). */
 export const isLink = (word: string): boolean => bundle().isLink(word);

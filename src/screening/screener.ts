@@ -4,7 +4,8 @@ import { catalogueShortNames, LEVELS, type EntryName, type Level, type RiskEntry
 import { cjkKey, fuzzyScore, isAcronym, isKindOnlyName, isLegalForm, isNondistinctive, overlap, readingNote, screenKey, screenKeyOf, screenReadings, screenTokens, screenWords, spellsOut, toSimplified, TRADITIONAL_FILE, type Reading } from './names.ts';
 import { closingLegalForm, DERIVED, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
-import { groupReason, isLink, leadingLink, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative, tie, unitOf, type PartySplit } from './placeholders.ts';
+import { MAX_PARTY_CHARS } from './field-limit.ts';
+import { groupReason, isLink, leadingLink, maxPieces, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative, tie, unitOf, type PartySplit } from './placeholders.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
@@ -458,10 +459,12 @@ export class Screener {
   screen(query: string, options: { nearest?: boolean; resolution?: Resolution; parties?: boolean } = {}): ScreenResult {
     if (options.parties === false) return this.screenField(query, options);
     // A party field pasted with its quotes or a zero-width space ('"ETH Zurich (with Huawei)"', "ETH Zurich and\u200bHuawei") is read as its words.
+    // Bounded before any reading, the invisible characters' included.
+    if (query.length > MAX_PARTY_CHARS) return this.overLength(query, partyFieldText(query));
     const field = partyFieldText(query);
     const r = this.screenField(field, field === query ? options : { ...options, resolution: undefined });
     // However the field's words are linked, a listed name written in it beside a recognised party is never passed over as clean.
-    const answer = r.state === 'not-listed' ? (this.mentionedListed(field, r) ?? r) : (this.moreSevereListedZh(query, field, r) ?? r);
+    const answer = r.state === 'not-listed' ? (r.institutions.length > 0 ? (this.mentionedListed(field, r) ?? r) : r) : (this.moreSevereListedZh(query, field, r) ?? r);
     return field === query ? answer : { ...answer, query };
   }
 
@@ -472,7 +475,62 @@ export class Screener {
     if (pending && splitsIn(tentative(asTypedKeepingSpaces(query).trim())!.name).length === 0) return pending;
     const one = this.screenOne(query, options);
     // An affiliation string's links are a department's ("Physics and Astronomy"): only a party field is cut into parties.
-    return (options.parties !== false && this.severalParties(query, options, one)) || pending || one;
+    return (options.parties !== false && this.boundedParties(query, options, one)) || pending || one;
+  }
+
+  /** What is left of the pieces one field's reading into parties may screen (several.maxPieces); null outside such a reading. */
+  private budget: { left: number } | null = null;
+
+  /** One piece screened in reading a field into parties: past several.maxPieces the reading stops (boundedParties). */
+  private spend(): void {
+    if (this.budget && --this.budget.left < 0) throw new PartyBudgetSpent();
+  }
+
+  /**
+   * severalParties within several.maxPieces pieces screened for the whole field, however its cuts nest (each right side
+   * is read again with its own cuts): a field of many links or commas is bounded work whatever is written in it. A part
+   * screened again whole during the reading (listedAmong) spends from the same budget.
+   */
+  private boundedParties(query: string, options: { nearest?: boolean }, one: ScreenResult): ScreenResult | null {
+    const max = maxPieces();
+    if (this.budget || max === undefined) return this.severalParties(query, options, one);
+    this.budget = { left: max };
+    try {
+      return this.severalParties(query, options, one);
+    } catch (e) {
+      if (e instanceof PartyBudgetSpent) return this.overBudget(query, one, max);
+      throw e;
+    } finally {
+      this.budget = null;
+    }
+  }
+
+  /**
+   * A party field longer than any way in takes (MAX_PARTY_CHARS: a case stored before the bound, a caller of the core):
+   * not read at all, as its reading grows faster than its length; unknown, naming a listed name the mention safety net
+   * finds in it (linear in its length).
+   */
+  private overLength(query: string, field: string): ScreenResult {
+    const note = `a party field of ${field.length} characters, over the ${MAX_PARTY_CHARS} one may hold, is not read: name each partner on its own`;
+    const none: ScreenResult = { query, state: 'unknown', level: null, headline: `Unknown organisation: ${note}.`, institutions: [], hits: [], organisations: [], choices: [], similar: [], registryCandidates: [], listedParts: [], related: [] };
+    const net = this.mentionedListed(field, none);
+    // The listed name and its list, without the field echoed back.
+    const mention = net && / mentions ("[^"]*" \(.*?\)): name each partner on its own line/su.exec(net.headline)?.[1];
+    return mention ? { ...none, headline: `Unknown organisation: ${note}; it mentions ${mention}.` } : none;
+  }
+
+  /**
+   * A field naming more parties than are read: the field read whole when it is listed, else unknown, naming a listed name
+   * the mention safety net finds in it (mentionedListed: a scan of its words, or of a Chinese field's characters, for
+   * listed names of a bounded length each, linear in the field's length).
+   */
+  private overBudget(query: string, one: ScreenResult, max: number): ScreenResult {
+    const text = asTypedKeepingSpaces(query).trim();
+    const note = `"${text}" names more parties than derisk reads in one field (${max} pieces screened, ${PLACEHOLDERS_FILE} several.maxPieces); screen each on its own`;
+    if (one.state === 'listed' || one.state === 'ambiguous') return this.told(query, one, note);
+    const net = this.mentionedListed(text, one);
+    const headline = `Unknown organisation: ${note} before relying on this.${net ? ` ${net.headline.replace(/^Unknown organisation: /, '')}` : ''}`;
+    return { ...one, query, state: 'unknown', level: null, hits: [], organisations: [], headline };
   }
 
   /**
@@ -497,7 +555,6 @@ export class Screener {
    * form that is a generic word ("Telecom"), a place or a list's lone alias, not a person; an acronym only as written in capitals.
    */
   private mentionedListed(text: string, r: ScreenResult): ScreenResult | null {
-    if (r.institutions.length === 0) return null;
     if (hasCjk(text)) return this.mentionedListedZh(text, r);
     const words = text.split(/[^\p{L}\p{M}\p{N}'’]+/u).filter((w) => w !== '');
     const own = new Set(r.institutions.map((i) => i.rorId));
@@ -535,7 +592,7 @@ export class Screener {
     // The recognised parties beside it, not a registry record of the listed one ("Huawei Technologies (China)").
     const others = r.institutions.filter((i) => !screenKey(i.name).includes(screenKey(written)));
     const beside = (others.length > 0 ? others : r.institutions).map((i) => `"${i.name}"`).join(', ');
-    const note = `"${text}" mentions "${written}" (${listName(n.list)}: ${n.entry.name}) beside ${beside}: name each partner on its own line`;
+    const note = `"${text}" mentions "${written}" (${listName(n.list)}: ${n.entry.name})${beside === '' ? '' : ` beside ${beside}`}: name each partner on its own line`;
     return { ...r, state: 'unknown', level: null, hits: [], organisations: [], headline: `Unknown organisation: ${note}; screen each on its own before relying on this. (${r.headline})` };
   }
 
@@ -718,6 +775,7 @@ export class Screener {
     // Each right side is read once per field: read again at every cut to its left, a long address of many commas and
     // "and"s ("…; and Room 302, Bldg. 11, …; and …") took time exponential in its cuts.
     if (seen.has(text)) return seen.get(text)!;
+    this.spend();
     const answer = this.severalPartiesOnce(query, text, options, read, seen);
     seen.set(text, answer);
     return answer;
@@ -888,6 +946,7 @@ export class Screener {
   }
 
   private screenOne(query: string, options: { nearest?: boolean; resolution?: Resolution }): ScreenResult {
+    this.spend();
     const asWritten = this.screenAsWritten(query, options);
     // A listed institution's name, then its unit without a comma ("Harbin Institute of Technology School of Computer Science"):
     // read as if the comma stood there, only where the string as written is recognised as nothing.
@@ -2786,6 +2845,9 @@ function groupOrganisations(hits: Hit[], nameOf: (id: string) => string | undefi
 
 export class ScreenError extends ValidationError {}
 
+/** The pieces one field's reading into parties may screen are spent (several.maxPieces): caught by boundedParties. */
+class PartyBudgetSpent extends Error {}
+
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
@@ -2862,9 +2924,12 @@ export function invisiblesRead(field: string): string {
   // between soft hyphens may be a link word ("Oxf\u00ADor\u00ADd", "tele\u00ADcon\u00ADference").
   const named = (w: string) => /^\p{Lu}/u.test(w.replace(new RegExp(`^(?:\\s|${INVISIBLE.source})+`, 'u'), ''));
   const apart = (i: number) => i < 0 || i >= field.length || /\s/u.test(field[i]!);
-  return field.replace(new RegExp(`(\\p{L}*)(?:${INVISIBLE.source})+(?=(\\p{L}*))`, 'gu'), (m: string, before: string, after: string, at: number) => {
+  // The words either side are looked at from the invisible characters only: a pattern opening with the letters before them
+  // tried every letter of a long run again (a field of 30,000 Chinese characters took 10 s; round 49, bound52).
+  const run = `(?:${INVISIBLE.source})+`;
+  return field.replace(new RegExp(`${run}(?<=(\\p{L}*)${run})(?=(\\p{L}*))`, 'gu'), (m: string, before: string, after: string, at: number) => {
     const end = at + m.length + after.length;
-    return (link(before) && after !== '' && (apart(at - 1) || named(after))) || (before !== '' && link(after) && (apart(end) || named(field.slice(end)))) ? `${before} ` : before;
+    return (link(before) && after !== '' && (apart(at - before.length - 1) || named(after))) || (before !== '' && link(after) && (apart(end) || named(field.slice(end, end + 64)))) ? ' ' : '';
   });
 }
 

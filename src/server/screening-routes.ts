@@ -6,6 +6,7 @@ import { clickHousePortfolio } from '../screening/clickhouse.ts';
 import { flagRetracted, loadWeights, portfolio, portfolioCsv, type PortfolioScope } from '../screening/portfolio.ts';
 import { batchCsv, MAX_BATCH, parseNames, screenBatch } from '../screening/batch.ts';
 import { screenJson } from '../screening/screener.ts';
+import { MAX_PARTY_CHARS } from '../screening/field-limit.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
 import type { ScreeningContext } from '../screening/store.ts';
 import type { Actor } from '../service/authorize.ts';
@@ -36,7 +37,7 @@ export function registerScreeningRoutes(
     const ror = rorIdWritten(q);
     return ror ? screener.screenRor(ror) : screener.screen(q);
   };
-  const query = { type: 'object', additionalProperties: false, required: ['q'], properties: { q: { type: 'string', minLength: 1, maxLength: 500, description: 'a name, an affiliation string or a ROR id' } } } as const;
+  const query = { type: 'object', additionalProperties: false, required: ['q'], properties: { q: { type: 'string', minLength: 1, maxLength: MAX_PARTY_CHARS, description: 'a name, an affiliation string or a ROR id' } } } as const;
 
   app.get(
     '/api/screen',
