@@ -128,7 +128,7 @@ export async function matchingBench(config: Config, registry: Institution[], run
   for (const set of sets.filter((s) => s.assertedBy)) {
     const d = (results[set.name] as { disagreement: Disagreement }).disagreement;
     console.log(
-      `  ${set.name.padEnd(32)} institution differs ${pct(d.institutionDiffers, d.institutionBoth)} of ${d.institutionBoth} (derisk's counted, resolved at the exact tier: ${d.institutionOverruled}), same institution family ${pct(d.institutionFamily, d.institutionBoth)} (${d.institutionFamily}; derisk's counted, the more specific: ${d.familyDerisk}); country differs ${pct(d.countryDiffers, d.countryBoth)} of ${d.countryBoth}`,
+      `  ${set.name.padEnd(32)} institution differs ${pct(d.institutionDiffers, d.institutionBoth)} of ${d.institutionBoth} (derisk's counted, resolved at the exact tier: ${d.institutionOverruled}), same institution family ${pct(d.institutionFamily, d.institutionBoth)}; country differs ${pct(d.countryDiffers, d.countryBoth)} of ${d.countryBoth}`,
     );
     console.log(`  ${''.padEnd(32)} an institution not in the loaded registry asserted on ${d.unregistered.asserted} strings; derisk resolves ${d.unregistered.contradicted} of them at the exact tier to another (counted instead)`);
     console.log(`  ${''.padEnd(32)} Hong Kong: derisk gives HK to ${d.hongKong.derisk} labelled strings; OpenAlex labels ${d.hongKong.labelHK} of them HK, ${d.hongKong.labelCN} CN and not HK (counted as derisk's errors; see bench/labelled/README.md)`);
@@ -202,8 +202,6 @@ interface Disagreement {
   institutionOverruled: number;
   /** Derisk's institution is the parent or a child of one OpenAlex asserts (the university and its unit): the same family, not a disagreement (round 49). */
   institutionFamily: number;
-  /** Of the family's strings, those where the store counts derisk's: the more specific of the two (round 49). */
-  familyDerisk: number;
   countryBoth: number;
   countryDiffers: number;
   /** Strings derisk places in Hong Kong, and how OpenAlex labels them (HK is counted apart from CN, as ROR does). */
@@ -215,18 +213,14 @@ interface Disagreement {
 
 /** How often the institution or country OpenAlex asserts for a string differs from derisk's own resolution of it. */
 function disagreement(set: LabelledSet, resolutions: Resolution[], resolver: AffiliationResolver): Disagreement {
-  const d: Disagreement = { institutionBoth: 0, institutionDiffers: 0, institutionOverruled: 0, institutionFamily: 0, familyDerisk: 0, countryBoth: 0, countryDiffers: 0, hongKong: { derisk: 0, labelHK: 0, labelCN: 0 }, examples: [], unregistered: { asserted: 0, contradicted: 0 } };
+  const d: Disagreement = { institutionBoth: 0, institutionDiffers: 0, institutionOverruled: 0, institutionFamily: 0, countryBoth: 0, countryDiffers: 0, hongKong: { derisk: 0, labelHK: 0, labelCN: 0 }, examples: [], unregistered: { asserted: 0, contradicted: 0 } };
   set.items.forEach((item, k) => {
     const r = resolutions[k]!;
     const ours = r.institutions.find((m) => m.primary && TIER_RANK[m.tier] >= TIER_RANK.strong);
     const theirs = item.gold.filter((g) => resolver.institution(g));
-    // The store's rule (source_counts, at the strong tier): derisk's counts where it finds none of OpenAlex's nor a unit of one, and
-    // resolves the string at the exact tier to none of their parents in the registry, or at a counted tier to a child of one.
+    // The store's rule (source_counts): derisk's counts where it resolves the string at the exact tier to none of OpenAlex's nor a unit of one.
     const named = r.institutions.flatMap((m) => [m.rorId, ...m.units.map((u) => u.rorId)]);
-    const exact = r.institutions.filter((m) => m.tier === 'exact').map((m) => m.rorId);
-    const goldParents = item.gold.flatMap((g) => resolver.institution(g)?.parents ?? []);
-    const childOfGold = r.institutions.some((m) => TIER_RANK[m.tier] >= TIER_RANK.strong && (resolver.institution(m.rorId)?.parents ?? []).some((p) => item.gold.includes(p)));
-    const overrules = item.gold.length > 0 && !item.gold.some((g) => named.includes(g)) && (childOfGold || (exact.length > 0 && !exact.some((e) => goldParents.includes(e))));
+    const overrules = item.gold.length > 0 && r.institutions.some((m) => m.tier === 'exact') && !item.gold.some((g) => named.includes(g));
     if (item.gold.some((g) => !resolver.institution(g))) {
       d.unregistered.asserted++;
       if (overrules) d.unregistered.contradicted++;
@@ -236,10 +230,8 @@ function disagreement(set: LabelledSet, resolutions: Resolution[], resolver: Aff
       const entry = resolver.institution(ours.rorId);
       if (theirs.includes(ours.rorId)) {
         // The same institution.
-      } else if (entry && theirs.some((g) => entry.parents.includes(g) || entry.children.includes(g))) {
-        d.institutionFamily++;
-        if (overrules) d.familyDerisk++;
-      } else {
+      } else if (entry && theirs.some((g) => entry.parents.includes(g) || entry.children.includes(g))) d.institutionFamily++;
+      else {
         d.institutionDiffers++;
         if (overrules) d.institutionOverruled++;
         if (d.examples.length < 20) d.examples.push({ affiliation: item.affiliation, openalex: theirs.map((g) => resolver.institution(g)!.name).join('; '), derisk: ours.name });

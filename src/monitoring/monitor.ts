@@ -8,7 +8,8 @@ import { isBlank } from '../resolve/normalize.ts';
 import { screenKey } from '../screening/names.ts';
 import type { RiskEntry, RiskList } from '../screening/lists.ts';
 import { loadedLists } from '../screening/store.ts';
-import { countedTier, type Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import { countedTier } from '../store/refresh.ts';
 import { TIER_RANK } from '../resolve/matcher.ts';
 import { casePage, exportLinks, kbDiffPage, kbEntryPage, portfolioLinks, screeningLinks } from './alert-links.ts';
 import { recordAlerts, type NewAlert } from './alerts.ts';
@@ -258,7 +259,7 @@ export class Monitor {
        decided AS (
          SELECT *, CASE WHEN source_counted THEN given_ror_ids
            ELSE coalesce(list_sort(list_distinct(list_transform(list_filter(found, f -> f.unit_of IS NULL AND tier_rank(f.tier) >= ${minRank}), f -> f.ror_id))), []) END AS rors
-         FROM (SELECT *, source_counts(given_ror_ids, found, ${minRank}) AS source_counted FROM these))
+         FROM (SELECT *, source_counts(given_ror_ids, found) AS source_counted FROM these))
        SELECT d.work_id, d.source, d.source_id, d.doi, d.title, d.year, d.raw, to_json(d.rors)::VARCHAR AS rors,
          counted_country(counted_by(d.source_counted, d.given_ror_ids, d.rors[1], i.ror_id IS NOT NULL), i.types,
            (SELECT first(c.country_code ORDER BY c.seq) FROM resolution_companies c WHERE c.raw = d.raw AND c.country_code IS NOT NULL),

@@ -1,7 +1,7 @@
-import { countedTier, EVIDENCE_STRINGS, insertColumns, type Store } from '../store/store.ts';
+import { EVIDENCE_STRINGS, insertColumns, type Store } from '../store/store.ts';
 import { ResolutionCache } from './cache.ts';
 import { sourceNamedSql } from '../indicators/unregistered.ts';
-import { resolutionVersionOf, TIER_RANK, type AffiliationResolver, type Resolution } from './matcher.ts';
+import { resolutionVersionOf, type AffiliationResolver, type Resolution } from './matcher.ts';
 
 /** What the store keeps of a resolution; changed when it keeps more (the companies a string names, since round 14), so resolutions stored without it are redone. */
 const STORED_FORMAT = 'companies14';
@@ -191,7 +191,7 @@ export async function sourceAgreement(store: Store, fileIds: readonly string[]):
      -- Whether the store counts derisk's (the rule the refresh reads), and whether the two are one family in the registry.
      ours AS (
        SELECT r.raw, r.ror_id, r.agrees OR r.ror_id IS NULL AS agrees, NOT r.agrees AND list_has_any(list_concat(coalesce(d.parents, []), coalesce(d.children, [])), r.ids) AS family,
-         NOT source_counts(r.ids, r.found, $2) AS overruled
+         NOT source_counts(r.ids, r.found) AS overruled
        FROM resolved r LEFT JOIN institutions d ON d.ror_id = r.ror_id),
      institution AS (
        SELECT count(*) FILTER (WHERE ror_id IS NOT NULL)::DOUBLE AS ib, count(*) FILTER (WHERE NOT agrees AND NOT family)::DOUBLE AS id,
@@ -209,7 +209,7 @@ export async function sourceAgreement(store: Store, fileIds: readonly string[]):
        FROM given_countries g JOIN resolutions r ON r.raw = g.raw WHERE r.country_code IS NOT NULL)
      SELECT ib, id, io, fam, cb, cd, un, (SELECT list({'raw': raw, 'source': source, 'derisk': derisk, 'overruled': overruled} ORDER BY raw) FROM differing) AS examples
      FROM institution, country, unregistered`,
-    [JSON.stringify(fileIds), TIER_RANK[await countedTier(store)]],
+    [JSON.stringify(fileIds)],
   );
   return {
     institutionBoth: row?.ib ?? 0,

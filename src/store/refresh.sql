@@ -50,9 +50,8 @@ WHERE coalesce(rf.score, 1) >= c.min_score;
 -- save where the organisation's corrections overrule the source (src/store/refresh.ts, rebuildOrgWorks).
 -- The source's institutions count where the string does not contradict them (round 48; the rule,
 -- source_counts in schema.sql, is monitoring's too): where derisk resolves the string at the exact
--- tier to institutions none of which is the source's (nor its parent in the registry), or at a counted
--- tier to a child of the source's (round 49: within one family the more specific counts), derisk's
--- count and the source's claim is kept beside (matched_by 'derisk-over-source', source_ror_ids). A source's institution the loaded
+-- tier to institutions none of which is the source's, derisk's count and the source's claim is kept
+-- beside (matched_by 'derisk-over-source', source_ror_ids). A source's institution the loaded
 -- registry does not hold counts (matched_by 'source-unregistered') without the source's country:
 -- only the string's.
 CREATE OR REPLACE TABLE {{work_affiliations}} AS
@@ -67,7 +66,7 @@ found AS (
   GROUP BY raw
 ),
 decided AS (
-  SELECT aff.work_id, aff.author_seq, aff.aff_seq, aff.raw, aff.given_ror_ids, source_counts(aff.given_ror_ids, f.found, $1) AS source_counted
+  SELECT aff.work_id, aff.author_seq, aff.aff_seq, aff.raw, aff.given_ror_ids, source_counts(aff.given_ror_ids, f.found) AS source_counted
   FROM aff LEFT JOIN found f USING (raw)
 ),
 matched AS (

@@ -111,32 +111,3 @@ test('where the source names a university and derisk its unit, or the reverse (p
     store.close();
   }
 });
-
-// Within one registry family the more specific institution counts (round 49): TU Dresden and its Institute of Automation.
-const INSTITUTE = { ror_id: '056qj1t15', country_code: 'DE' };
-
-test('derisk’s unit counts over the university the source asserts, even where derisk resolves the string only at the strong tier', async () => {
-  const { store } = await ingested();
-  try {
-    // Case 6: TU Dresden asserted, "Institute of Automation, Dresden" resolved (strong) to its institute.
-    assert.deepEqual(await counted(store, 'W9000000006'), [{ ...INSTITUTE, matched_by: 'derisk-over-source', source_ror_ids: ['042aqky30'] }]);
-    // Where only exact matches count, derisk's unit is not counted: the source's university is, rather than nothing.
-    await refreshAnalytics(store, 'exact');
-    assert.deepEqual(await counted(store, 'W9000000006'), [{ ror_id: '042aqky30', country_code: 'DE', matched_by: 'source', source_ror_ids: null }]);
-  } finally {
-    store.close();
-  }
-});
-
-test('the unit the source asserts counts over the university derisk resolves the string to at the exact tier', async () => {
-  const { store, fileId } = await ingested();
-  try {
-    // Case 7: the institute asserted, "Technische Universität Dresden, 01062 Dresden" resolved exactly to TU Dresden.
-    assert.deepEqual(await counted(store, 'W9000000007'), [{ ...INSTITUTE, matched_by: 'source', source_ror_ids: null }]);
-    // The ingest summary reads the same rule: the family's strings are not among those where derisk's is counted over the source's.
-    const a = await sourceAgreement(store, [fileId]);
-    assert.deepEqual([a.institutionFamily, a.institutionOverruled], [2, 2]);
-  } finally {
-    store.close();
-  }
-});
