@@ -43,6 +43,8 @@ export interface Placeholders {
   isLink(word: string): boolean;
   /** The most pieces screened in reading one field into parties (several.maxPieces), or undefined for no bound. */
   maxPieces: number | undefined;
+  /** Separators read as a comma (several.commaLike). */
+  commaLike: string[];
 }
 
 /** A field cut in two at a link: the parties each side names are screened on their own. */
@@ -88,6 +90,8 @@ interface SeveralRules {
   numberedUnitKinds: string[];
   /** Words after a unit's name before the parties it is of ("Joint Lab of X and Y"). Round 49 (party51); optional. */
   unitOf: string[];
+  /** Separators read as a comma (" : ", " · ", "->"): a unit after one stays its institution's. Round 49; optional. */
+  commaLike: string[];
   /** The most cuts of a field read, from its start; optional (all when left out). Round 49 (party51). */
   maxCuts?: number;
   /** The most pieces screened in reading one field into parties; optional (no bound when left out). Round 49 (bound52). */
@@ -364,7 +368,7 @@ export function loadPlaceholders(file: string, fail: (message: string) => Error)
   // office's own file written before them is read as it was written. A list given must be a list of words.
   const optional = (o: Record<string, unknown> | undefined, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o?.[k] ?? []]));
   const given = rules?.otherParties as unknown as Record<string, unknown> | undefined;
-  const several = optional(given?.several as Record<string, unknown> | undefined, ['links', 'cjkLinks', 'groupWords', 'roleWords', 'cjkGroupWords', 'trailingLinks', 'numberedUnitKinds', 'unitOf']) as unknown as SeveralRules;
+  const several = optional(given?.several as Record<string, unknown> | undefined, ['links', 'cjkLinks', 'groupWords', 'roleWords', 'cjkGroupWords', 'trailingLinks', 'numberedUnitKinds', 'unitOf', 'commaLike']) as unknown as SeveralRules;
   const others = { ...optional(given, ['links', 'quantifiers', 'closing', 'groups', 'cjkLinks', 'cjkIndefinite', 'cjkKinds', 'cjkClosing', 'relations']), several } as unknown as OtherPartyRules;
   for (const bound of ['maxCuts', 'maxPieces'] as const) {
     const value = (given?.several as Record<string, unknown> | undefined)?.[bound];
@@ -379,7 +383,7 @@ export function loadPlaceholders(file: string, fail: (message: string) => Error)
   ];
   if (!rules || ![rules.indefinite, rules.kinds, rules.placeLinks, ...lists].every((l) => Array.isArray(l) && l.every((w) => typeof w === 'string')) || typeof rules.toBe !== 'string') {
     throw fail(
-      `${file}: descriptions needs the word lists indefinite, kinds and placeLinks, and toBe; otherParties (links, quantifiers, closing, groups, cjkLinks, cjkIndefinite, cjkKinds, cjkClosing, relations) and its several (links, cjkLinks, groupWords, roleWords, cjkGroupWords, trailingLinks, numberedUnitKinds, unitOf) are optional, each a list of words`,
+      `${file}: descriptions needs the word lists indefinite, kinds and placeLinks, and toBe; otherParties (links, quantifiers, closing, groups, cjkLinks, cjkIndefinite, cjkKinds, cjkClosing, relations) and its several (links, cjkLinks, groupWords, roleWords, cjkGroupWords, trailingLinks, numberedUnitKinds, unitOf, commaLike) are optional, each a list of words`,
     );
   }
   rules.otherParties = others;
@@ -393,6 +397,7 @@ export function loadPlaceholders(file: string, fail: (message: string) => Error)
     ...severalParties(names, rules, links),
     isLink: (word) => linkWords.has(word.toLowerCase()),
     maxPieces: several.maxPieces,
+    commaLike: several.commaLike,
     reasonFor: (name) => {
       const key = keyOf(name);
       return names.get(key) ?? describes(key, name) ?? parties(key)?.reason;
@@ -431,6 +436,9 @@ export const groupReason = (name: string): string | undefined => bundle().groupR
 
 /** The most pieces screened in reading one field into parties (the repository's rules), or undefined for no bound. */
 export const maxPieces = (): number | undefined => bundle().maxPieces;
+
+/** A field with its comma-like separators written as commas (the repository's several.commaLike): "University of Oxford : Department of Physics". */
+export const commasRead = (field: string): string => bundle().commaLike.reduce((text, sep) => text.replace(new RegExp(`\\s${sep.startsWith(' ') ? '+' : '*'}${sep.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s${sep.startsWith(' ') ? '+' : '*'}`, 'gu'), ', '), field);
 
 /** Whether a word is a link between parties (the repository's rules). */
 export const isLink = (word: string): boolean => bundle().isLink(word);

@@ -5,7 +5,7 @@ import { cjkKey, fuzzyScore, isAcronym, isKindOnlyName, isLegalForm, isNondistin
 import { closingLegalForm, DERIVED, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
 import { MAX_PARTY_CHARS } from './field-limit.ts';
-import { groupReason, isLink, leadingLink, maxPieces, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative, tie, unitOf, type PartySplit } from './placeholders.ts';
+import { commasRead, groupReason, isLink, leadingLink, maxPieces, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative, tie, unitOf, type PartySplit } from './placeholders.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
@@ -464,7 +464,7 @@ export class Screener {
     const field = partyFieldText(query);
     const r = this.screenField(field, field === query ? options : { ...options, resolution: undefined });
     // However the field's words are linked, a listed name written in it beside a recognised party is never passed over as clean.
-    const answer = r.state === 'not-listed' ? (r.institutions.length > 0 ? (this.mentionedListed(field, r) ?? r) : r) : (this.moreSevereListedZh(query, field, r) ?? r);
+    const answer = r.state === 'not-listed' ? (r.institutions.length > 0 ? (this.mentionedListed(field, r) ?? r) : r) : (this.moreSevereListed(query, field, r) ?? r);
     return field === query ? answer : { ...answer, query };
   }
 
@@ -555,8 +555,19 @@ export class Screener {
    * form that is a generic word ("Telecom"), a place or a list's lone alias, not a person; an acronym only as written in capitals.
    */
   private mentionedListed(text: string, r: ScreenResult): ScreenResult | null {
-    if (hasCjk(text)) return this.mentionedListedZh(text, r);
-    const words = text.split(/[^\p{L}\p{M}\p{N}'’]+/u).filter((w) => w !== '');
+    const zh = hasCjk(text) ? this.mentionedListedZh(text, r) : null;
+    if (zh) return zh;
+    // Latin names in a field with Chinese too ("a和a和NUDT"): round 49, a field holding Chinese was scanned for Chinese names alone.
+    for (const { written, n } of this.latinMentions(text, r)) return this.mentionAnswer(text, r, written, n);
+    return null;
+  }
+
+  /** The listed organisations' distinctive names written as whole words in a field, outside the recognised institutions' own names (mentionedListed). */
+  private *latinMentions(text: string, r: ScreenResult): Generator<{ written: string; n: IndexedName }> {
+    const words = text
+      .replace(/[\u3400-\u9fff\uf900-\ufaff]/gu, ' ')
+      .split(/[^\p{L}\p{M}\p{N}'’]+/u)
+      .filter((w) => w !== '');
     const own = new Set(r.institutions.map((i) => i.rorId));
     const held = (from: number, to: number) => {
       const run = words.slice(from, to).join(' ');
@@ -577,11 +588,10 @@ export class Screener {
         const found = (this.byKey.get(screenKey(written)) ?? []).filter((n) => this.distinctiveMention(n, written));
         if (found.length === 0 || insideOwn(from, to)) continue;
         // The entry the name stands for as its own (a curated or listed name), before one a rule derived it for.
-        const n = found.find((f) => !f.name.source?.startsWith(DERIVED)) ?? found[0]!;
-        return this.mentionAnswer(text, r, written, n);
+        yield { written, n: found.find((f) => !f.name.source?.startsWith(DERIVED)) ?? found[0]! };
+        break;
       }
     }
-    return null;
   }
 
   /** The first token of every listed name's key, worked out once: where mentionedListed looks for a listed name (round 49: a scan of every run of words cost a fifth of screening). */
@@ -626,28 +636,39 @@ export class Screener {
   }
 
   /**
-   * A Chinese field read as one listed party that writes another, more severe, listed name beside it (清华大学华为,
+   * A field read as one listed party that writes another, more severe, listed name beside it (清华大学华为,
    * 华为清华大学联合实验室: Tsinghua, medium, and Huawei, very high): the more severe party's answer, the first's hits beside
    * it, as for "Tsinghua University and Huawei"; null otherwise. Not a name inside a listed name the field matched
    * (中国电子科技集团公司第十四研究所 holds its parent's). Round 49 (sep52): the mention net read only not-listed answers.
+   * A Latin name too: a field whose cuts past several.maxCuts went unread kept its first listed party ("Tsinghua University,
+   * … / NUDT": Tsinghua, medium, where NUDT is very high; an outside red team, round 49).
    */
-  private moreSevereListedZh(query: string, text: string, r: ScreenResult): ScreenResult | null {
-    if (r.state !== 'listed' || r.level === null || !hasCjk(text)) return null;
+  private moreSevereListed(query: string, text: string, r: ScreenResult): ScreenResult | null {
+    if (r.state !== 'listed' || r.level === null) return null;
+    const level = r.level;
     const k = cjkKey(text);
-    const matched = r.hits.map((h) => cjkKey(h.matchedName)).filter((m) => m.length >= 2);
-    const insideMatched = (at: number, end: number) =>
-      matched.some((m) => {
+    const matchedZh = r.hits.map((h) => cjkKey(h.matchedName)).filter((m) => m.length >= 2);
+    const insideMatchedZh = (at: number, end: number) =>
+      matchedZh.some((m) => {
         for (let from = k.indexOf(m); from >= 0; from = k.indexOf(m, from + 1)) if (from <= at && end <= from + m.length) return true;
         return false;
       });
-    for (const { at, key, n } of this.listedZhMentions(text, r)) {
-      if (insideMatched(at, at + key.length)) continue;
+    const matched = r.hits.map((h) => ` ${screenKey(h.matchedName)} `);
+    const mentions = [
+      ...(hasCjk(text)
+        ? this.listedZhMentions(text, r)
+            .filter(({ at, key }) => !insideMatchedZh(at, at + key.length))
+            .map(({ n }) => ({ written: n.name.value, n }))
+        : []),
+      // A Latin name inside a name the field matched names that party ("Huawei" of "Huawei Technologies Co., Ltd.").
+      ...[...this.latinMentions(text, r)].filter(({ written }) => !matched.some((m) => m.includes(` ${screenKey(written)} `))),
+    ];
+    for (const { written, n } of mentions) {
       const other = this.screenOne(n.name.value, { nearest: false });
-      if (other.state !== 'listed' || other.level === null || LEVELS.indexOf(other.level) >= LEVELS.indexOf(r.level)) continue;
-      const own = r.hits[0]!.matchedName;
+      if (other.state !== 'listed' || other.level === null || LEVELS.indexOf(other.level) >= LEVELS.indexOf(level)) continue;
       return this.fieldAnswer(query, text, [
-        { part: own, why: undefined, r },
-        { part: n.name.value, why: undefined, r: other },
+        { part: r.hits[0]!.matchedName, why: undefined, r },
+        { part: written, why: undefined, r: other },
       ]);
     }
     return null;
@@ -2942,7 +2963,7 @@ export function invisiblesRead(field: string): string {
  */
 export function partyFieldText(field: string): string {
   // Braces are brackets no name holds: "ETH Zurich {Huawei}" is read as "ETH Zurich (Huawei)" (round 49, sep52: unknown, Huawei not shown).
-  let text = invisiblesRead(field).replace(/\{([^{}]*)\}/gu, '($1)');
+  let text = commasRead(invisiblesRead(field)).replace(/\{([^{}]*)\}/gu, '($1)');
   for (;;) {
     const t = text.trim();
     const close = OUTER_QUOTES.get(t[0] ?? '');
