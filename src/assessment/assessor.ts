@@ -166,14 +166,15 @@ export class Assessor {
       return r;
     };
     const screener = { screen: (q: string) => remember(`name\u0000${q}`, () => screening.screener.screen(q)), screenRor: (id: string) => remember(`ror\u0000${id}`, () => screening.screener.screenRor(id)) };
-    const parties = items.map(({ c }): PartyScreen[] | Error => {
+    const parties: (PartyScreen[] | Error)[] = [];
+    for (const { c } of items) {
       try {
-        return screenParties(c, { screener, resolver: screening.resolver });
+        parties.push(await screenParties(c, { screener, resolver: screening.resolver }));
       } catch (e) {
-        if (e instanceof ScreenError) return new CaseError(e.message);
-        throw e;
+        if (!(e instanceof ScreenError)) throw e;
+        parties.push(new CaseError(e.message));
       }
-    });
+    }
     // Each organisation's partners are read through its own view of the evidence, in one query per organisation.
     const yearsOf = new Map<string | undefined, CopubYears>();
     const worksOf = new Map<string | undefined, number>();

@@ -10,6 +10,7 @@ import { TIERS } from './ai-act.ts';
 import type { PolicyBundle } from './bundle.ts';
 import { MINORITY_POPULATIONS, type Answer, type Case, type PartyKind } from './case.ts';
 import type { Value } from './expression.ts';
+import { mapInSlices } from '../event-loop.ts';
 
 /** Every fact a criterion may read, with what it means. A rulebook naming any other is refused. */
 export const EVIDENCE: Record<string, string> = {
@@ -397,15 +398,18 @@ function screenParty(sources: Pick<ObservationSources, 'screener' | 'resolver'>,
   };
 }
 
-/** Screens every party of the case (the screener answers alone: no store is read). */
-export function screenParties(c: Case, sources: Pick<ObservationSources, 'screener' | 'resolver'>): PartyScreen[] {
+/** The screening of each party of the case, in order, to run (the screener answers alone: no store is read). */
+export function partyScreens(c: Case, sources: Pick<ObservationSources, 'screener' | 'resolver'>): (() => PartyScreen)[] {
   return [
-    ...c.partners.map((p) => screenParty(sources, `partner (${p.role})`, p.name, p.ror, p.description)),
-    ...(c.funders ?? []).map((f) => screenParty(sources, 'funder', f.name, null, f.name ? null : 'a funder not named yet')),
-    ...(c.inKind ?? []).map((k) => screenParty(sources, `in kind: ${k.what}`, k.from, null, k.from ? null : 'a provider not named yet')),
-    ...(c.personnel ?? []).flatMap((p) => [...(p.affiliations ?? []).map((a) => screenParty(sources, `affiliation of ${p.name}`, a, null)), ...(p.talentProgrammes ?? []).map((t) => screenParty(sources, `talent programme of ${p.name}`, t, null))]),
+    ...c.partners.map((p) => () => screenParty(sources, `partner (${p.role})`, p.name, p.ror, p.description)),
+    ...(c.funders ?? []).map((f) => () => screenParty(sources, 'funder', f.name, null, f.name ? null : 'a funder not named yet')),
+    ...(c.inKind ?? []).map((k) => () => screenParty(sources, `in kind: ${k.what}`, k.from, null, k.from ? null : 'a provider not named yet')),
+    ...(c.personnel ?? []).flatMap((p) => [...(p.affiliations ?? []).map((a) => () => screenParty(sources, `affiliation of ${p.name}`, a, null)), ...(p.talentProgrammes ?? []).map((t) => () => screenParty(sources, `talent programme of ${p.name}`, t, null))]),
   ];
 }
+
+/** Screens every party of the case in slices that give the event loop back: a case of many parties, posted to the server, holds no other request up. */
+export const screenParties = (c: Case, sources: Pick<ObservationSources, 'screener' | 'resolver'>): Promise<PartyScreen[]> => mapInSlices(partyScreens(c, sources), (screen) => screen());
 
 /** The partners' ROR ids whose co-publications a verdict counts. */
 export const partnerRors = (parties: PartyScreen[]): string[] => [
@@ -550,7 +554,7 @@ export function observationsOf(parties: PartyScreen[], years: Map<string, { year
 
 /** Screens every party of the case and reads the evidence store: everything a verdict observes. */
 export async function observe(c: Case, sources: ObservationSources, asOf: string): Promise<Observations> {
-  const parties = screenParties(c, sources);
+  const parties = await screenParties(c, sources);
   const [from, to] = copubWindow(asOf);
   return observationsOf(parties, await sources.copubYears(partnerRors(parties), from, to), asOf);
 }

@@ -242,7 +242,7 @@ export async function screenCommand(argv: string[]): Promise<ExitCode> {
     const names = parseNames(values.batch === '-' ? batchInput() : readTextFile(at(values.batch), (m) => new Error(m)), values.batch === '-' ? 'standard input' : values.batch);
     return withStore(config, async (store) => {
       const { screener } = await (await import('../screening/store.ts')).screeningContext(store);
-      const b = screenBatch(screener, names);
+      const b = await screenBatch(screener, names);
       if (values.csv) writeTextFile(at(values.csv), batchCsv(b));
       if (values.json) out.log(JSON.stringify({ state: b.state, counts: b.counts, results: b.results.map(screenJson) }, null, 2));
       else printBatch(b);

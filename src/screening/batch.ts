@@ -4,6 +4,7 @@ import { ValidationError } from '../errors.ts';
 import { overPartyLimit } from './field-limit.ts';
 import { asTypedKeepingSpaces } from '../resolve/normalize.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
+import { mapInSlices } from '../event-loop.ts';
 
 /** Names screened in one go at most: a partner list, not a bibliography (use a portfolio for that). */
 export const MAX_BATCH = 500;
@@ -80,9 +81,12 @@ export interface BatchResult {
   results: ScreenResult[];
 }
 
-/** Screens every name; a ROR id that is not in the registry is an unknown organisation, not a failure of the batch. */
-export function screenBatch(screener: Screener, names: string[]): BatchResult {
-  const results = names.map((q): ScreenResult => {
+/**
+ * Screens every name; a ROR id that is not in the registry is an unknown organisation, not a failure of the batch.
+ * In slices, giving the event loop back between them: a server's other requests are answered meanwhile.
+ */
+export async function screenBatch(screener: Screener, names: string[]): Promise<BatchResult> {
+  const results = await mapInSlices(names, (q): ScreenResult => {
     try {
       return rorIdWritten(q) ? screener.screenRor(q) : screener.screen(q);
     } catch (e) {

@@ -65,7 +65,7 @@ export function registerScreeningRoutes(
     async (request, reply) =>
       evidence.screen(actorOf(request), async () => {
         const names = parseNames((request.body as { text: string }).text);
-        const b = screenBatch((await screening()).screener, names);
+        const b = await screenBatch((await screening()).screener, names);
         if ((request.query as { format: string }).format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="screening.csv"').send(batchCsv(b));
         return { state: b.state, counts: b.counts, rows: b.rows };
       }),

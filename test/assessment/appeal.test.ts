@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { assess, type Assessment } from '../../src/assessment/assess.ts';
 import { loadBundle, type PolicyBundle } from '../../src/assessment/bundle.ts';
 import { validateCase } from '../../src/assessment/case.ts';
-import { deriveFacts, partnerRors, screenParties } from '../../src/assessment/evidence.ts';
+import { deriveFacts, partnerRors, partyScreens } from '../../src/assessment/evidence.ts';
 import type { Level } from '../../src/screening/lists.ts';
 import type { Hit, ScreenResult } from '../../src/screening/screener.ts';
 import { GREEN_UNSENSITIVE_CASE } from '../helpers/cases.ts';
@@ -76,7 +76,7 @@ const known = { fields: new Set(bundle.taxonomy.fields.keys()), uses: new Set(bu
 /** The verdict on a case (the open case in no sensitive field, with `changes`). */
 function verdict(changes: object, policy: PolicyBundle = bundle): Assessment {
   const c = validateCase({ ...GREEN_UNSENSITIVE_CASE, partners: [OXFORD, { name: 'East China Normal University', role: 'partner', kind: 'university' }], ...changes }, known);
-  const parties = screenParties(c, { screener: { screen, screenRor: screen }, resolver: { institution: () => undefined } });
+  const parties = partyScreens(c, { screener: { screen, screenRor: screen }, resolver: { institution: () => undefined } }).map((party) => party());
   // A store that holds the partners' records well (20 works each in the window): no co-publication criterion is left open for want of evidence.
   const evidence = deriveFacts(c, { parties, copubs: Object.fromEntries(partnerRors(parties).map((id) => [id, { works: 20, listed: 0 }])), window: [2021, 2025] }, policy);
   return { ...assess(c, evidence, policy.rulebook, '2026-12-01', {}, policy.record), evidence: { partners: [], funders: [], parties, facts: evidence.facts, notes: evidence.notes } };

@@ -188,13 +188,7 @@ test('every example case says truly which of its parties screen listed, and its 
     const verdict = /^# Verdict with the mirror's lists and no co-publication data: ([a-z-]+)$/m.exec(text)?.[1];
     assert.ok(claimed && verdict, `${f}: states which parties are listed and its verdict`);
     const c = assessor.validate(readCaseDocument(join(dir, f)));
-    const listed = [
-      ...new Set(
-        screenParties(c, ctx)
-          .filter((p) => p.hits.length > 0)
-          .map((p) => p.query),
-      ),
-    ];
+    const listed = [...new Set((await screenParties(c, ctx)).filter((p) => p.hits.length > 0).map((p) => p.query))];
     assert.deepEqual(listed.length > 0 ? listed : ['none'], claimed.split(' | '), f);
     assert.doesNotMatch(text, /not on any (loaded )?list/, f);
     assert.equal((await assessor.run(c, '2026-11-22')).overall, verdict, f);

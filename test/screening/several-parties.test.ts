@@ -334,7 +334,7 @@ test('three parties: the listed one is found, the field said to name several', a
     assert.match(r.headline, /names several parties/, field);
   }
   // The batch row is the same answer.
-  const batch = screenBatch(screener, ['ETH Zurich, Tsinghua University and Huawei']);
+  const batch = await screenBatch(screener, ['ETH Zurich, Tsinghua University and Huawei']);
   assert.equal(batch.rows[0]!.state, 'listed');
   assert.equal(batch.rows[0]!.level, 'very-high');
   assert.match(batchCsv(batch), /names several parties/);
@@ -426,7 +426,7 @@ test('a partner field pasted with its quotes or a zero-width space is read as it
     assert.equal(r.state, 'listed', `${JSON.stringify(field)}: ${r.headline}`);
     assert.equal(r.query, field);
   }
-  const batch = screenBatch(screener, parseNames('name\n"ETH Zurich (with Huawei)"\n'));
+  const batch = await screenBatch(screener, parseNames('name\n"ETH Zurich (with Huawei)"\n'));
   assert.equal(batch.results[0]!.state, 'listed', batch.results[0]!.headline);
 });
 
@@ -518,7 +518,7 @@ test('a label before the only party, a tie after it, a joint unit of two parties
     assertListed(screener, field, entry);
   }
   // A batch reads a zero-width space as the page's one field does.
-  assert.equal(screenBatch(screener, parseNames('name\nETH Zurich and\u200bHuawei\n')).results[0]!.state, 'listed');
+  assert.equal((await screenBatch(screener, parseNames('name\nETH Zurich and\u200bHuawei\n'))).results[0]!.state, 'listed');
   // A recognised party named only by its tie is not identified; a label before a recognised party leaves it as it is.
   assert.equal(screener.screen('ETH Zurich spin-off').state, 'unknown');
   assert.equal(screener.screen('Partner: ETH Zurich').state, 'not-listed');
@@ -649,7 +649,7 @@ test('every format character between words is read as the zero-width space is, o
     }),
     { numRuns: 40 },
   );
-  assert.equal(screenBatch(screener, parseNames('name\nETH Zurich\u00adand\u00adHuawei\n')).results[0]!.state, 'listed');
+  assert.equal((await screenBatch(screener, parseNames('name\nETH Zurich\u00adand\u00adHuawei\n'))).results[0]!.state, 'listed');
   // A syllable between soft hyphens that is a link word, before no capitalised name, stays in its word.
   assert.equal(partyFieldText('University of Oxf\u00ador\u00add'), 'University of Oxford');
   assert.equal(partyFieldText('tele\u00adcon\u00adference'), 'teleconference');

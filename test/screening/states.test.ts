@@ -136,7 +136,7 @@ test('batch screening: a pasted list or a CSV name column, each name with its st
   );
   assert.throws(() => parseNames(Array.from({ length: MAX_BATCH + 1 }, (_, i) => `Partner ${i}`).join('\n')), /501 names, at most 500/);
   const screener = await realScreener();
-  const b = screenBatch(screener, ['University of Oxford', 'Acme Widgets Ltd', 'Harbin Institute of Technology', '0abcdef12']);
+  const b = await screenBatch(screener, ['University of Oxford', 'Acme Widgets Ltd', 'Harbin Institute of Technology', '0abcdef12']);
   assert.deepEqual(
     b.rows.map((r) => r.state),
     ['not-listed', 'unknown', 'listed', 'unknown'],
