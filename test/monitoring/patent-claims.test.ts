@@ -1,26 +1,11 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { EmbeddedDb } from '../../src/appdb/embedded.ts';
-import { migrate } from '../../src/appdb/migrate.ts';
 import type { AppDb } from '../../src/appdb/db.ts';
 import { ingestPatents } from '../../src/ingest/patents.ts';
-import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
-import { AlertInbox } from '../../src/monitoring/alerts.ts';
-import { Monitor } from '../../src/monitoring/monitor.ts';
-import { StoreSubjects } from '../../src/monitoring/subjects.ts';
-import { Watchlists } from '../../src/monitoring/watchlists.ts';
-import { resolvePending } from '../../src/resolve/apply.ts';
-import { AffiliationResolver } from '../../src/resolve/matcher.ts';
-import { readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
-import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
-import type { Actor } from '../../src/service/authorize.ts';
-import { refreshAnalytics } from '../../src/store/refresh.ts';
-import { Store } from '../../src/store/store.ts';
-import { tempDir, writeTemp } from '../helpers/fixtures.ts';
-import { HIT, KU_LEUVEN, LEUVEN_REGISTRY } from '../helpers/leuven.ts';
-import { watchlist } from '../helpers/watchlist.ts';
+import type { Store } from '../../src/store/store.ts';
+import { writeTemp } from '../helpers/fixtures.ts';
+import { HIT, KU_LEUVEN } from '../helpers/leuven.ts';
+import { leuvenWatch } from '../helpers/leuven-watch.ts';
 
 // A co-patent alert names, for each applicant, the institution and country the evidence store places it by
 // (patent_applicant_places, round 49): the name's primary institution at a counted tier, not every
@@ -41,25 +26,14 @@ let db: AppDb;
 let alertsOf: () => Promise<{ title: string; evidence: unknown }[]>;
 
 before(async () => {
-  const home = tempDir();
-  store = await Store.open(join(home, 'derisk.duckdb'));
-  await ingestRegistry(store, writeTemp('ror.jsonl', LEUVEN_REGISTRY.map((r) => JSON.stringify(r)).join('\n')));
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Harbin Institute of Technology', level: 'high', ror_ids: [HIT] }]))]);
-  db = await EmbeddedDb.open(join(home, 'app.sqlite'));
-  await migrate(db);
-  const accounts = new Accounts(db);
-  await accounts.createOrganisation(OPERATOR, 'org-a', 'ORG-A');
-  await accounts.createUser(OPERATOR, { orgId: 'org-a', email: 'analyst@org-a.example', name: 'Analyst', role: 'analyst', password: 'correct horse battery staple' });
-  const who: Actor = (await accounts.login('analyst@org-a.example', 'correct horse battery staple')).actor;
-  await new Watchlists(db, new StoreSubjects(store)).add(who, { text: 'KU Leuven' });
-  const inbox = new AlertInbox(db);
-  alertsOf = async () => (await inbox.list(who)).filter((a) => a.title.startsWith('New co-patent'));
-  const csv = ['appln_id,appln_filing_year,person_name,person_ctry_code,applt_seq_nr,invt_seq_nr,cpc_class_symbol', ...APPLICANTS.map((n, i) => `700001,2022,"${n}",,${i + 1},0,G06N 3/08`)];
-  await ingestPatents(store, 'patstat', writeTemp('claims.csv', csv.join('\n') + '\n'));
-  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
-  await refreshAnalytics(store, 'exact');
-  await screenPending(store, await screeningContext(store));
-  await new Monitor({ db, store }).check();
+  ({ store, db, alertsOf } = await leuvenWatch(
+    'New co-patent',
+    async (store) => {
+      const csv = ['appln_id,appln_filing_year,person_name,person_ctry_code,applt_seq_nr,invt_seq_nr,cpc_class_symbol', ...APPLICANTS.map((n, i) => `700001,2022,"${n}",,${i + 1},0,G06N 3/08`)];
+      await ingestPatents(store, 'patstat', writeTemp('claims.csv', csv.join('\n') + '\n'));
+    },
+    'exact',
+  ));
 });
 after(async () => {
   await db.close();

@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { EmbeddedDb } from '../../src/appdb/embedded.ts';
-import { migrate } from '../../src/appdb/migrate.ts';
 import type { AppDb } from '../../src/appdb/db.ts';
 import { ingestWorks } from '../../src/ingest/pipeline.ts';
-import { ingestRegistry, loadRegistry } from '../../src/ingest/registry.ts';
-import { AlertInbox } from '../../src/monitoring/alerts.ts';
-import { Monitor } from '../../src/monitoring/monitor.ts';
-import { StoreSubjects } from '../../src/monitoring/subjects.ts';
-import { Watchlists } from '../../src/monitoring/watchlists.ts';
-import { resolvePending } from '../../src/resolve/apply.ts';
-import { AffiliationResolver } from '../../src/resolve/matcher.ts';
-import { readWatchlist } from '../../src/screening/lists.ts';
-import { saveLists, screenPending, screeningContext } from '../../src/screening/store.ts';
-import { Accounts, OPERATOR } from '../../src/service/accounts.ts';
-import type { Actor } from '../../src/service/authorize.ts';
-import { refreshAnalytics } from '../../src/store/refresh.ts';
-import { Store } from '../../src/store/store.ts';
-import { tempDir, writeTemp } from '../helpers/fixtures.ts';
-import { HIT, KU_LEUVEN, LEUVEN_AFF, LEUVEN_REGISTRY } from '../helpers/leuven.ts';
-import { watchlist } from '../helpers/watchlist.ts';
+import type { Store } from '../../src/store/store.ts';
+import { writeTemp } from '../helpers/fixtures.ts';
+import { HIT, KU_LEUVEN, LEUVEN_AFF } from '../helpers/leuven.ts';
+import { leuvenWatch } from '../helpers/leuven-watch.ts';
 
 // A co-publication alert names, for each affiliation, the institutions and country the evidence store counts
 // for it (round 49): where OpenAlex asserts one institution and derisk resolves the string at the exact tier to
@@ -42,38 +28,23 @@ let db: AppDb;
 let alertsOf: () => Promise<{ title: string; evidence: unknown }[]>;
 
 before(async () => {
-  const home = tempDir();
-  store = await Store.open(join(home, 'derisk.duckdb'));
-  await ingestRegistry(store, writeTemp('ror.jsonl', LEUVEN_REGISTRY.map((r) => JSON.stringify(r)).join('\n')));
-  await saveLists(store, [readWatchlist(watchlist([{ name: 'Harbin Institute of Technology', level: 'high', ror_ids: [HIT] }]))]);
-  db = await EmbeddedDb.open(join(home, 'app.sqlite'));
-  await migrate(db);
-  const accounts = new Accounts(db);
-  await accounts.createOrganisation(OPERATOR, 'org-a', 'ORG-A');
-  await accounts.createUser(OPERATOR, { orgId: 'org-a', email: 'analyst@org-a.example', name: 'Analyst', role: 'analyst', password: 'correct horse battery staple' });
-  const who: Actor = (await accounts.login('analyst@org-a.example', 'correct horse battery staple')).actor;
-  await new Watchlists(db, new StoreSubjects(store)).add(who, { text: 'KU Leuven' });
-  const inbox = new AlertInbox(db);
-  alertsOf = async () => (await inbox.list(who)).filter((a) => a.title.startsWith('New co-publication'));
-  await ingestWorks(
-    store,
-    'openalex',
-    writeTemp(
-      'claims.jsonl',
-      [
-        // The string is Harbin Institute of Technology at the exact tier; OpenAlex asserts Oxford.
-        work('W1', [author(LEUVEN_AFF.leuven, KU_LEUVEN), author(LEUVEN_AFF.hit, OXFORD)]),
-        // The listed co-author as written; a third author whose string derisk resolves to Harbin Institute of
-        // Technology only at the strong tier, and for which OpenAlex asserts Tsinghua.
-        work('W2', [author(LEUVEN_AFF.leuven, KU_LEUVEN), author(LEUVEN_AFF.hit), author(STRONG_HIT, TSINGHUA)]),
-      ].join('\n'),
-    ),
-    { quarantineDir: join(home, 'q') },
-  );
-  await resolvePending(store, new AffiliationResolver(await loadRegistry(store)));
-  await refreshAnalytics(store);
-  await screenPending(store, await screeningContext(store));
-  await new Monitor({ db, store }).check();
+  ({ store, db, alertsOf } = await leuvenWatch('New co-publication', async (store, home) => {
+    await ingestWorks(
+      store,
+      'openalex',
+      writeTemp(
+        'claims.jsonl',
+        [
+          // The string is Harbin Institute of Technology at the exact tier; OpenAlex asserts Oxford.
+          work('W1', [author(LEUVEN_AFF.leuven, KU_LEUVEN), author(LEUVEN_AFF.hit, OXFORD)]),
+          // The listed co-author as written; a third author whose string derisk resolves to Harbin Institute of
+          // Technology only at the strong tier, and for which OpenAlex asserts Tsinghua.
+          work('W2', [author(LEUVEN_AFF.leuven, KU_LEUVEN), author(LEUVEN_AFF.hit), author(STRONG_HIT, TSINGHUA)]),
+        ].join('\n'),
+      ),
+      { quarantineDir: join(home, 'q') },
+    );
+  }));
 });
 after(async () => {
   await db.close();
