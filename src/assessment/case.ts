@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { readTextFile } from '../text-file.ts';
 import { parse as parseYaml } from 'yaml';
 import Type, { type Static, type TSchema } from '../vendor/typebox.ts';
@@ -107,28 +108,40 @@ const titled = <T extends string>(choices: Record<T, string>, options: { descrip
       options,
     ),
   );
-const text = Type.String({ minLength: 1, pattern: '\\S' });
-const optionalText = Type.Optional(Type.Union([Type.String(), Type.Null()]));
-const texts = Type.Array(text);
+/**
+ * Round 50 (bound54): every text and list of a case is bounded, and the whole case is at most CASE_MAX_BYTES
+ * as a file or an HTTP body. The bounds are far above any real case (a screened party field is refused over
+ * 500 characters in the core, with its own reason), so a case stored before them is read as it was.
+ */
+export const CASE_TEXT_CHARS = 10_000;
+export const CASE_LIST_ITEMS = 1000;
+/** The most bytes a case file or case body may take: four times the server's default body limit, which it was until round 50. */
+export const CASE_MAX_BYTES = 1024 * 1024;
+/** Why a case of `bytes` is refused, naming where it was given. */
+export const overCaseLimit = (where: string, bytes: number): string => `${where}: ${bytes.toLocaleString('en')} bytes, over the ${CASE_MAX_BYTES.toLocaleString('en')} a case may take`;
+const list = <T extends TSchema>(items: T, options: object = {}) => Type.Array(items, { maxItems: CASE_LIST_ITEMS, ...options });
+const text = Type.String({ minLength: 1, maxLength: CASE_TEXT_CHARS, pattern: '\\S' });
+const optionalText = Type.Optional(Type.Union([Type.String({ maxLength: CASE_TEXT_CHARS }), Type.Null()]));
+const texts = list(text);
 const UNKNOWN = Type.Literal('unknown');
 const NONE = Type.Literal('none', { description: 'there are none' });
 /** A list, or unknown (the word, null or absent). */
-const listOrUnknown = <T extends TSchema>(items: T) => Type.Optional(Type.Union([Type.Array(items), UNKNOWN, Type.Null()]));
+const listOrUnknown = <T extends TSchema>(items: T) => Type.Optional(Type.Union([list(items), UNKNOWN, Type.Null()]));
 /** A list, none (an empty list said without writing one), or unknown. */
-const listNoneOrUnknown = <T extends TSchema>(items: T) => Type.Optional(Type.Union([Type.Array(items), NONE, UNKNOWN, Type.Null()]));
+const listNoneOrUnknown = <T extends TSchema>(items: T) => Type.Optional(Type.Union([list(items), NONE, UNKNOWN, Type.Null()]));
 const ANSWER_CHOICES = { unknown: 'unknown', yes: 'yes', no: 'no' };
 const ANSWER = { description: 'yes, no or unknown' };
 const answer = Type.Optional(Type.Union([titled(ANSWER_CHOICES, ANSWER), Type.Boolean(), Type.Null()], ANSWER));
 const partyKind = Type.Optional(enumeration(PARTY_KINDS));
 // Empty is "not given", as for any optional text.
-const ROR_ID = Type.String({ pattern: '^((https?://ror\\.org/)?0[a-z0-9]{6}\\d{2}|\\s*)$', description: 'a ROR id' });
+const ROR_ID = Type.String({ maxLength: 100, pattern: '^((https?://ror\\.org/)?0[a-z0-9]{6}\\d{2}|\\s*)$', description: 'a ROR id' });
 
 export const CaseDocument = Type.Object(
   {
     kind: Type.Optional(titled<(typeof CASE_KINDS)[number]>({ research: 'joint research project', 'standards-engagement': 'standards engagement' })),
     title: text,
     reference: optionalText,
-    partners: Type.Array(
+    partners: list(
       Type.Object(
         {
           name: optionalText,
@@ -173,11 +186,11 @@ export const CaseDocument = Type.Object(
     ),
     terms: Type.Optional(Type.Object({ equal_access_to_data: answer, equal_right_to_publish: answer, ip_agreement: answer, partner_veto_on_publication: answer }, { additionalProperties: false })),
     personnel: listNoneOrUnknown(Type.Object({ name: text, affiliations: listNoneOrUnknown(text), talent_programmes: listNoneOrUnknown(text), past_funding: Type.Optional(texts), mobility: listOrUnknown(enumeration(MOBILITY)) }, { additionalProperties: false })),
-    equipment: Type.Optional(Type.Array(Type.Object({ item: text, export_controlled: answer }, { additionalProperties: false }))),
+    equipment: Type.Optional(list(Type.Object({ item: text, export_controlled: answer }, { additionalProperties: false }))),
     duration: Type.Optional(
       Type.Object(
         {
-          start: Type.Optional(Type.Union([Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a date (YYYY-MM-DD)' }), Type.Null()], { description: 'a date (YYYY-MM-DD)' })),
+          start: Type.Optional(Type.Union([Type.String({ maxLength: 10, pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a date (YYYY-MM-DD)' }), Type.Null()], { description: 'a date (YYYY-MM-DD)' })),
           months: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 240, description: 'a number of months (1–240)' }), Type.Null()], { description: 'a number of months (1–240)' })),
         },
         { additionalProperties: false },
@@ -235,6 +248,9 @@ export interface KnownOptions {
 
 /** A case file as data (YAML or JSON), before validation. */
 export function readCaseDocument(file: string): unknown {
+  // Refused before it is read or parsed, with the limit the HTTP body has.
+  const size = statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  if (size > CASE_MAX_BYTES) throw new CaseError(overCaseLimit(file, size));
   const text = readTextFile(file, (m) => new CaseError(m));
   try {
     // Dates stay text ("2027-01-01"), as JSON would give them: the file and the HTTP body are one document.

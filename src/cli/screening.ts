@@ -1,4 +1,6 @@
+import { statSync } from 'node:fs';
 import { parseArgs, unusedArguments } from './args.ts';
+import { UTF8_BYTES_PER_CHAR } from '../json-bounds.ts';
 import { loadConfig, type Config } from '../config.ts';
 import type { RiskList } from '../screening/risk-list.ts';
 import type { Portfolio, PortfolioScope, Weights } from '../screening/portfolio.ts';
@@ -237,9 +239,16 @@ export async function screenCommand(argv: string[]): Promise<ExitCode> {
   if (values.csv !== undefined) writableFile(at(values.csv));
   const config = loadConfig();
   if (values.batch !== undefined) {
-    const { batchCsv, parseNames, screenBatch } = await import('../screening/batch.ts');
+    const { BatchError, batchCsv, MAX_BATCH_CHARS, parseNames, screenBatch } = await import('../screening/batch.ts');
     // What the names say (none, too many, one too long) is the input's content, not the command line: exit 1, naming the file.
-    const names = parseNames(values.batch === '-' ? batchInput() : readTextFile(at(values.batch), (m) => new Error(m)), values.batch === '-' ? 'standard input' : values.batch);
+    const batchFile = (file: string): string => {
+      // A file with more bytes than MAX_BATCH_CHARS characters take in UTF-8 is refused before it is read.
+      const size = statSync(at(file), { throwIfNoEntry: false })?.size ?? 0;
+      const most = UTF8_BYTES_PER_CHAR * MAX_BATCH_CHARS;
+      if (size > most) throw new BatchError(`${file}: ${size.toLocaleString('en')} bytes, over the ${most.toLocaleString('en')} that ${MAX_BATCH_CHARS.toLocaleString('en')} characters, one batch, may take (split the list)`);
+      return readTextFile(at(file), (m) => new Error(m));
+    };
+    const names = parseNames(values.batch === '-' ? batchInput() : batchFile(values.batch), values.batch === '-' ? 'standard input' : values.batch);
     return withStore(config, async (store) => {
       const { screener } = await (await import('../screening/store.ts')).screeningContext(store);
       const b = await screenBatch(screener, names);

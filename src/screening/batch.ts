@@ -8,6 +8,12 @@ import { mapInSlices } from '../event-loop.ts';
 
 /** Names screened in one go at most: a partner list, not a bibliography (use a portfolio for that). */
 export const MAX_BATCH = 500;
+/**
+ * The most characters (code points, as JSON Schema's maxLength counts them) one batch's text may hold: the HTTP
+ * body's `text` and a `--batch` file alike (round 50, bound54). Room for MAX_BATCH names of any length a party field may
+ * have, with the other columns of a CSV.
+ */
+export const MAX_BATCH_CHARS = 300_000;
 
 const NAME_COLUMNS = ['name', 'organisation', 'organization', 'partner', 'institution', 'ror', 'ror id'];
 /** Comma first; semicolon is what Excel writes where the comma is the decimal mark; tab for TSV. */
@@ -23,6 +29,9 @@ export class BatchError extends ValidationError {}
  * starting with "#" are skipped, and a name given twice is screened once.
  */
 export function parseNames(text: string, source = 'the list'): string[] {
+  // Characters as JSON Schema counts them (code points), counted only where the code units are over.
+  const chars = text.length > MAX_BATCH_CHARS ? [...text].length : text.length;
+  if (chars > MAX_BATCH_CHARS) throw new BatchError(`${source}: ${chars.toLocaleString('en')} characters, over the ${MAX_BATCH_CHARS.toLocaleString('en')} one batch may hold (split the list)`);
   const body = text.replace(/^\uFEFF/, '');
   const firstLine = body.split(/\r?\n/).find((line) => line !== '') ?? '';
   const header = (separator: string) => {

@@ -6,7 +6,7 @@ import { ThrottledError } from '../service/throttle.ts';
 import type { AppDb } from '../appdb/db.ts';
 import { actorOf, cookie, DEVICE_COOKIE, deviceCookie, SESSION_COOKIE, sessionCookie } from './auth.ts';
 
-const userId = { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } as const;
+const userId = { type: 'object', properties: { id: { type: 'string', format: 'uuid', maxLength: 36 } }, required: ['id'] } as const;
 
 /** Login, logout, the session, users of one's organisation, API tokens and the audit trail. */
 export function registerAccountRoutes(app: FastifyInstance, accounts: Accounts, db: AppDb): void {

@@ -6,7 +6,7 @@ import { WatchError, type AddRequest, type Watchlists } from '../monitoring/watc
 import { actorOf } from './auth.ts';
 import { documentValidator } from './typebox.ts';
 
-const uuid = { type: 'string', format: 'uuid' } as const;
+const uuid = { type: 'string', format: 'uuid', maxLength: 36 } as const;
 const idParams = { type: 'object', properties: { id: uuid }, required: ['id'] } as const;
 
 /** The feed's address names its token and nothing else: `/feeds/drkf_….atom`. */
@@ -113,7 +113,7 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
   app.get(
     FEED_ROUTE,
     {
-      schema: { description: `A user's newest ${FEED_ENTRIES} alerts as an Atom feed (RFC 4287); the address from POST /api/alerts/feed`, security: [], params: { type: 'object', properties: { feed: { type: 'string', pattern: '^drkf_[A-Za-z0-9_-]{32}\\.atom$' } }, required: ['feed'] } },
+      schema: { description: `A user's newest ${FEED_ENTRIES} alerts as an Atom feed (RFC 4287); the address from POST /api/alerts/feed`, security: [], params: { type: 'object', properties: { feed: { type: 'string', maxLength: 42, pattern: '^drkf_[A-Za-z0-9_-]{32}\\.atom$' } }, required: ['feed'] } },
     },
     async (request, reply) => {
       const token = (request.params as { feed: string }).feed.slice(0, -'.atom'.length);

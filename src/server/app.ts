@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifySchema } from 'fastify';
 import swagger from '@fastify/swagger';
 import { NotFoundError, RefusalError, STATUS_LABEL, ValidationError } from '../errors.ts';
 import type { Taxonomy } from '../fields/taxonomy.ts';
@@ -56,6 +56,7 @@ import { migrateLegacyUploads } from '../workflows/legacy-uploads.ts';
 import { findUpload, Uploads } from '../workflows/uploads.ts';
 import { join } from 'node:path';
 import { bodiesValidatedAsWritten, compileOnFirstUse } from './lazy-validation.ts';
+import { bodyLimitFor } from '../json-bounds.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -99,7 +100,7 @@ export interface ServerOptions {
   exchange?: { feeds?: FeedOrigins; policy?: ExchangePolicy };
   monitoring?: { deliveryIntervalMs?: number; checkIntervalMs?: number; webhooks?: SenderOptions; mail?: MailOptions; today?: () => string; openalex?: OpenAlexFetchSettings };
   /** Told of every route as it is added, with what an API token cannot do there if it is session-only and what its caller must be allowed (the route-enumeration tests listen here). */
-  onRoute?: (method: string, url: string, sessionOnly: string | undefined, requires: string | undefined) => void;
+  onRoute?: (method: string, url: string, sessionOnly: string | undefined, requires: string | undefined, limits: { schema: FastifySchema | undefined; bodyLimit: number }) => void;
   /**
    * Compile every route's schemas at start, as Fastify does by default, instead of at each route's
    * first request: a schema that cannot compile then stops the start (the route-enumeration test
@@ -129,13 +130,13 @@ const indicatorQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    regions: { type: 'string', pattern: '^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$', description: 'region ids, comma-separated (two, or any number for publications)' },
+    regions: { type: 'string', maxLength: 500, pattern: '^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$', description: 'region ids, comma-separated (two, or any number for publications)' },
     from: { type: 'integer', minimum: 1900, maximum: 2100 },
     to: { type: 'integer', minimum: 1900, maximum: 2100 },
-    field: { type: 'string', pattern: '^[a-z0-9-]+$', description: 'a field id from /api/fields' },
+    field: { type: 'string', maxLength: 100, pattern: '^[a-z0-9-]+$', description: 'a field id from /api/fields' },
     rollup: { type: 'boolean', description: 'count institutions at their topmost ROR parent' },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 15 },
-    institution: { type: 'string', pattern: '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$', description: 'a ROR id (for works)' },
+    institution: { type: 'string', maxLength: 9, pattern: '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$', description: 'a ROR id (for works)' },
     china_hk: { type: 'boolean', description: 'count Hong Kong as China' },
     china_mo: { type: 'boolean', description: 'count Macao as China' },
   },
@@ -185,20 +186,22 @@ interface IndicatorQuery {
  * the OpenAPI document.
  */
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const serverLimit = options.bodyLimit ?? 256 * 1024;
   // Unknown query parameters are an error to report, not something to drop silently.
   const app = Fastify({
     logger: false,
     trustProxy: options.trustProxy ? options.trustProxy.split(',').map((s) => s.trim()) : false,
-    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    bodyLimit: serverLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true }, onCreate: options.compileSchemasAtStart ? undefined : compileOnFirstUse },
     schemaController: bodiesValidatedAsWritten(),
   });
-  if (options.onRoute) {
+  app.addHook('onRoute', (r) => {
+    // Round 50 (bound54): a body the route's schema admits is not refused as too large (a 300,000-character batch of Chinese names is ~900 KB).
+    const body = r.schema?.body as Record<string, unknown> | undefined;
+    if (body && r.bodyLimit === undefined) r.bodyLimit = bodyLimitFor(body, serverLimit);
     const tell = options.onRoute;
-    app.addHook('onRoute', (r) => {
-      for (const m of [r.method].flat()) if (m !== 'HEAD') tell(m, r.url, r.config?.sessionOnly, r.config?.requires);
-    });
-  }
+    if (tell) for (const m of [r.method].flat()) if (m !== 'HEAD') tell(m, r.url, r.config?.sessionOnly, r.config?.requires, { schema: r.schema, bodyLimit: r.bodyLimit ?? serverLimit });
+  });
   await app.register(swagger, { openapi: { info: { title: 'derisk API', version: '0.1.0', description: 'Co-operation indicators over the loaded evidence.' }, components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } }, security: [{ token: [] }] } });
   const accounts = new Accounts(options.db, options.loginThrottle?.(options.db));
   const evidence = new EvidenceAccess(options.store);
@@ -264,8 +267,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   // The status comes from the kind of refusal (src/errors.ts) or from Fastify's own refusals (a
   // schema, a body too large or not JSON), which carry theirs the same way; anything else is a fault.
-  app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number }, _request, reply) => {
+  app.setErrorHandler((error: Error & { validation?: unknown; statusCode?: number; code?: string }, request, reply) => {
     if (error.validation) return reply.code(400).send({ error: STATUS_LABEL[400], message: error.message });
+    // Fastify's own words name no limit: the caller learns the route's, in bytes.
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = request.routeOptions.bodyLimit ?? serverLimit;
+      return reply.code(413).send({ error: STATUS_LABEL[413], message: `the request body is over the ${limit.toLocaleString('en')} bytes ${request.method} ${request.routeOptions.url ?? request.url} accepts`, limit });
+    }
     const status = error instanceof RefusalError ? error.statusCode : error.statusCode && error.statusCode < 500 ? error.statusCode : null;
     if (status) return reply.code(status).send({ error: STATUS_LABEL[status] ?? 'bad request', message: error.message });
     // No stack traces to clients; the server log keeps the detail.
@@ -351,8 +359,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     {
       schema: {
         description: 'An institution: what the registry says, its co-publications with China by year (under the filters; fractional counting counts its share of each work), partners, works, and the affiliation strings matched to it (with how; at most 100)',
-        params: { type: 'object', properties: { rorId: { type: 'string', pattern: '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$' } }, required: ['rorId'] },
-        querystring: { type: 'object', additionalProperties: false, properties: { region: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'EU27AC' }, partner: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', default: 'CN' }, ...viewFilters } },
+        params: { type: 'object', properties: { rorId: { type: 'string', maxLength: 9, pattern: '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$' } }, required: ['rorId'] },
+        querystring: { type: 'object', additionalProperties: false, properties: { region: { type: 'string', maxLength: 100, pattern: '^[A-Za-z0-9_-]+$', default: 'EU27AC' }, partner: { type: 'string', maxLength: 100, pattern: '^[A-Za-z0-9_-]+$', default: 'CN' }, ...viewFilters } },
       },
     },
     async (request) =>

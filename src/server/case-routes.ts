@@ -1,15 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDb } from '../appdb/db.ts';
 import type { Assessor } from '../assessment/assessor.ts';
-import { caseAsAssessed, caseChoices, CaseDocument, CaseError } from '../assessment/case.ts';
+import { CASE_MAX_BYTES, caseAsAssessed, caseChoices, CaseDocument, CaseError } from '../assessment/case.ts';
 import { reportHtml, reportPdf } from '../assessment/report.ts';
 import { ValidationError } from '../errors.ts';
 import { assessedCurrentVersion, assessmentDocument, CASE_SORT_KEYS, caseListCsv, DECISIONS, readAssessment, type CaseQuery, type CaseService } from '../service/cases.ts';
 import { actorOf } from './auth.ts';
 import { documentValidator } from './typebox.ts';
 
-const id = { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } as const;
-const asOf = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
+const id = { type: 'object', properties: { id: { type: 'string', format: 'uuid', maxLength: 36 } }, required: ['id'] } as const;
+const asOf = { type: 'string', maxLength: 10, pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
 const today = () => new Date().toISOString().slice(0, 10);
 /** A case in a body is refused as a case file is: the same schema, the same CaseError. */
 const caseBody = documentValidator('the case', (m) => new CaseError(m));
@@ -60,7 +60,7 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
 
   app.post(
     '/api/assess',
-    { schema: { description: 'Assesses a case given in the body without storing it (the verdict, criteria, evidence and plan)', body: CaseDocument, querystring: { type: 'object', additionalProperties: false, properties: { as_of: asOf } } }, validatorCompiler: caseBody },
+    { schema: { description: 'Assesses a case given in the body without storing it (the verdict, criteria, evidence and plan)', body: CaseDocument, querystring: { type: 'object', additionalProperties: false, properties: { as_of: asOf } } }, validatorCompiler: caseBody, bodyLimit: CASE_MAX_BYTES },
     async (request) => {
       const { cases } = await services();
       return cases.assessUnsaved(actorOf(request), request.body, (request.query as { as_of?: string }).as_of ?? today());
@@ -80,7 +80,7 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
             q: { type: 'string', maxLength: 200 },
             sort: { type: 'string', enum: [...CASE_SORT_KEYS] },
             limit: { type: 'integer', minimum: 1, maximum: 1000 },
-            offset: { type: 'integer', minimum: 0 },
+            offset: { type: 'integer', minimum: 0, maximum: 999_999_999 },
             format: { type: 'string', enum: ['json', 'csv'], default: 'json' },
           },
         },
@@ -96,7 +96,7 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
 
   app.post(
     '/api/cases',
-    { schema: { description: 'Stores a new case; an Idempotency-Key header makes a retried request create it once', body: CaseDocument, headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 100 } } } }, validatorCompiler: caseBody },
+    { schema: { description: 'Stores a new case; an Idempotency-Key header makes a retried request create it once', body: CaseDocument, headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 100 } } } }, validatorCompiler: caseBody, bodyLimit: CASE_MAX_BYTES },
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
       const r = await (await services()).cases.create(actorOf(request), request.body, typeof key === 'string' ? key : null);
@@ -147,6 +147,7 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
         headers: { type: 'object', properties: { 'if-match': { type: 'string', maxLength: 100 } } },
       },
       validatorCompiler: caseBody,
+      bodyLimit: CASE_MAX_BYTES,
     },
     async (request, reply) => {
       const ifMatch = request.headers['if-match'];
@@ -212,7 +213,7 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
     '/api/cases/:id/share',
     {
       config: { sessionOnly: 'share a case with another organisation' },
-      schema: { description: 'Shares a case (read only) with another organisation (officer)', params: id, body: { type: 'object', additionalProperties: false, required: ['organisation'], properties: { organisation: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,40}$' } } } },
+      schema: { description: 'Shares a case (read only) with another organisation (officer)', params: id, body: { type: 'object', additionalProperties: false, required: ['organisation'], properties: { organisation: { type: 'string', maxLength: 41, pattern: '^[a-z0-9][a-z0-9-]{1,40}$' } } } },
     },
     async (request) => {
       await (await services()).cases.share(actorOf(request), (request.params as { id: string }).id, (request.body as { organisation: string }).organisation);
@@ -225,7 +226,7 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
     {
       schema: {
         description: 'Takes back a share: the organisation loses sight of the case at once (officer)',
-        params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, organisation: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,40}$' } }, required: ['id', 'organisation'] },
+        params: { type: 'object', properties: { id: { type: 'string', format: 'uuid', maxLength: 36 }, organisation: { type: 'string', maxLength: 41, pattern: '^[a-z0-9][a-z0-9-]{1,40}$' } }, required: ['id', 'organisation'] },
       },
     },
     async (request) => {

@@ -18,8 +18,9 @@ const FEED_FILE = '^(manifest\\.json|manifest\\.json\\.sig|[0-9a-f]{8}-[0-9a-f]{
 
 const PARTNER = '^(ed25519:[A-Za-z0-9+/]{43}=|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$';
 const itemParams = { type: 'object', required: ['kind', 'id'], properties: { kind: { type: 'string', enum: [...ITEM_KINDS] }, id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
-const uuidParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
-const every = { type: ['integer', 'null'], description: 'minutes between scheduled pulls (5 to 10080); null: only when asked' } as const;
+const uuidParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid', maxLength: 36 } } } as const;
+// Bounded loosely: the core's refusal names the range (5 to 10080).
+const every = { type: ['integer', 'null'], minimum: -999_999_999, maximum: 999_999_999, description: 'minutes between scheduled pulls (5 to 10080); null: only when asked' } as const;
 
 export interface ExchangeRouteOptions {
   service: ExchangeService;
@@ -149,7 +150,7 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
                 type: 'object',
                 additionalProperties: false,
                 required: ['name', 'partner'],
-                properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, partner: { type: 'string', pattern: PARTNER, description: 'ed25519:<its feed key> or <its MISP organisation UUID>' } },
+                properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, partner: { type: 'string', maxLength: 52, pattern: PARTNER, description: 'ed25519:<its feed key> or <its MISP organisation UUID>' } },
               },
             },
           },
@@ -285,7 +286,7 @@ export function registerExchangeRoutes(app: FastifyInstance, options: ExchangeRo
   app.get(
     EXCHANGE_FEED_ROUTE,
     {
-      schema: { description: "A file of this installation's published feed (manifest.json, manifest.json.sig, <event uuid>.json)", security: [], params: { type: 'object', required: ['file'], properties: { file: { type: 'string', pattern: FEED_FILE } } } },
+      schema: { description: "A file of this installation's published feed (manifest.json, manifest.json.sig, <event uuid>.json)", security: [], params: { type: 'object', required: ['file'], properties: { file: { type: 'string', maxLength: 41, pattern: FEED_FILE } } } },
     },
     async (request, reply) => {
       const file = (request.params as { file: string }).file;

@@ -6,11 +6,11 @@ import { ENTRY_ID } from '../monitoring/entry.ts';
 import { KnowledgeBase, type ListFilter } from '../monitoring/knowledge-base.ts';
 import { actorOf } from './auth.ts';
 
-const entryId = { type: 'string', pattern: ENTRY_ID.source, description: 'an entry id, e.g. cn-data-security-law' } as const;
-const version = { type: 'integer', minimum: 1 } as const;
-const day = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
-const partialDate = { type: 'string', pattern: '^\\d{4}(-\\d{2}(-\\d{2})?)?$', description: 'YYYY, YYYY-MM or YYYY-MM-DD' } as const;
-const code = { type: 'string', pattern: '^[A-Za-z0-9-]{1,60}$' } as const;
+const entryId = { type: 'string', maxLength: 81, pattern: ENTRY_ID.source, description: 'an entry id, e.g. cn-data-security-law' } as const;
+const version = { type: 'integer', minimum: 1, maximum: 999_999_999 } as const;
+const day = { type: 'string', maxLength: 10, pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
+const partialDate = { type: 'string', maxLength: 10, pattern: '^\\d{4}(-\\d{2}(-\\d{2})?)?$', description: 'YYYY, YYYY-MM or YYYY-MM-DD' } as const;
+const code = { type: 'string', maxLength: 60, pattern: '^[A-Za-z0-9-]{1,60}$' } as const;
 const note = { type: 'string', maxLength: 1000, description: 'why: kept with the version or review' } as const;
 const idParams = { type: 'object', properties: { id: entryId }, required: ['id'] } as const;
 
@@ -60,7 +60,7 @@ export function registerKbRoutes(app: FastifyInstance, db: AppDb, rulebook: () =
   app.get(
     '/api/kb/entries/:id/diff',
     {
-      schema: { description: 'What differs between two versions (default: the last change)', params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { from: { type: 'integer', minimum: 0 }, to: version } } },
+      schema: { description: 'What differs between two versions (default: the last change)', params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { from: { type: 'integer', minimum: 0, maximum: 999_999_999 }, to: version } } },
     },
     async (request) => {
       const q = request.query as { from?: number; to?: number };
@@ -127,7 +127,7 @@ export function registerKbRoutes(app: FastifyInstance, db: AppDb, rulebook: () =
   app.get(
     '/api/kb/criteria/:criterion',
     {
-      schema: { description: 'A rulebook criterion, the entries it rests on, and your verdicts in which it held', params: { type: 'object', properties: { criterion: { type: 'string', pattern: '^[A-Z][A-Z0-9-]{0,80}$' } }, required: ['criterion'] } },
+      schema: { description: 'A rulebook criterion, the entries it rests on, and your verdicts in which it held', params: { type: 'object', properties: { criterion: { type: 'string', maxLength: 81, pattern: '^[A-Z][A-Z0-9-]{0,80}$' } }, required: ['criterion'] } },
     },
     async (request) => kb.criterion(actorOf(request), (request.params as { criterion: string }).criterion),
   );
@@ -135,7 +135,7 @@ export function registerKbRoutes(app: FastifyInstance, db: AppDb, rulebook: () =
   app.get(
     '/api/kb/verdicts/:id',
     {
-      schema: { description: 'The entries behind a stored verdict: those linked to the criteria that held in it', params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } },
+      schema: { description: 'The entries behind a stored verdict: those linked to the criteria that held in it', params: { type: 'object', properties: { id: { type: 'string', format: 'uuid', maxLength: 36 } }, required: ['id'] } },
     },
     async (request) => kb.verdictEntries(actorOf(request), (request.params as { id: string }).id),
   );

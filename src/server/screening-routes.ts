@@ -4,7 +4,7 @@ import type { Taxonomy } from '../fields/taxonomy.ts';
 import { briefing } from '../screening/briefing.ts';
 import { clickHousePortfolio } from '../screening/clickhouse.ts';
 import { flagRetracted, loadWeights, portfolio, portfolioCsv, type PortfolioScope } from '../screening/portfolio.ts';
-import { batchCsv, MAX_BATCH, parseNames, screenBatch } from '../screening/batch.ts';
+import { batchCsv, MAX_BATCH, MAX_BATCH_CHARS, parseNames, screenBatch } from '../screening/batch.ts';
 import { screenJson } from '../screening/screener.ts';
 import { MAX_PARTY_CHARS } from '../screening/field-limit.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
@@ -57,7 +57,7 @@ export function registerScreeningRoutes(
     },
   );
 
-  const batchBody = { type: 'object', additionalProperties: false, required: ['text'], properties: { text: { type: 'string', minLength: 1, maxLength: 300_000, description: 'names, one per line, or a CSV with a name column' } } } as const;
+  const batchBody = { type: 'object', additionalProperties: false, required: ['text'], properties: { text: { type: 'string', minLength: 1, maxLength: MAX_BATCH_CHARS, description: 'names, one per line, or a CSV with a name column' } } } as const;
   const batchQuery = { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['json', 'csv'], default: 'json' } } } as const;
   app.post(
     '/api/screen/batch',
@@ -78,7 +78,7 @@ export function registerScreeningRoutes(
   const portfolioQuery = {
     type: 'object',
     additionalProperties: false,
-    properties: { ror: { type: 'string', pattern: ROR }, file: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'the file id of an uploaded export' }, rollup: { type: 'boolean' }, format: { type: 'string', enum: ['json', 'csv'], default: 'json' } },
+    properties: { ror: { type: 'string', maxLength: 9, pattern: ROR }, file: { type: 'string', maxLength: 64, pattern: '^[0-9a-f]{64}$', description: 'the file id of an uploaded export' }, rollup: { type: 'boolean' }, format: { type: 'string', enum: ['json', 'csv'], default: 'json' } },
   } as const;
   app.get('/api/portfolio', { schema: { description: "An institution's (ror) or an uploaded export's (file) co-publications with listed entities, partners/researchers/departments ranked by risk weight (CSV with format=csv)", querystring: portfolioQuery } }, async (request, reply) =>
     evidence.screen(actorOf(request), async (view) => {

@@ -4,7 +4,7 @@ import type { WorkKind } from '../workflows/ingest.ts';
 import type { Uploads } from '../workflows/uploads.ts';
 import { actorOf } from './auth.ts';
 
-const FILE_ID = { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'the file id of an upload (its SHA-256)' } as const;
+const FILE_ID = { type: 'string', maxLength: 64, pattern: '^[0-9a-f]{64}$', description: 'the file id of an upload (its SHA-256)' } as const;
 
 /**
  * Uploads of publication exports (OpenAlex JSON Lines, WoS, Scopus CSV) into the caller's
@@ -60,7 +60,7 @@ export function registerUploadRoutes(app: FastifyInstance, uploads: Uploads): vo
   app.get(
     '/api/uploads/jobs/:id',
     {
-      schema: { description: "An upload's ingest job: status, stage, progress per stage, the result or the error", params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } },
+      schema: { description: "An upload's ingest job: status, stage, progress per stage, the result or the error", params: { type: 'object', properties: { id: { type: 'string', format: 'uuid', maxLength: 36 } }, required: ['id'] } },
     },
     async (request) => uploads.job(actorOf(request), (request.params as { id: string }).id),
   );

@@ -83,7 +83,7 @@ test('each status from a real route, with its label and a message that says what
     ['demoting the last admin', () => call(service, 'PATCH', `/api/users/${admin.find((u) => u.role === 'admin')!.id}`, session, { role: 'officer' }), 409, 'conflict', /last active admin/],
     ['screening before any list is loaded', () => call(noLists, 'GET', '/api/screen?q=Tsinghua', { authorization: `Bearer ${noLists.token}` }), 409, 'conflict', /no risk lists loaded yet/],
     ['assessing before any list is loaded', () => call(noLists, 'POST', '/api/assess', { authorization: `Bearer ${noLists.token}` }, { title: 'x', partners: [{ name: 'Tsinghua University', country: 'CN' }] }), 409, 'conflict', /no risk lists loaded yet/],
-    ["a JSON body over the limit (Fastify's own refusal)", () => call(service, 'POST', '/api/screen/batch', auth, { text: 'x\n'.repeat(5000) }), 413, 'payload too large', /too large/i],
+    ['a JSON body over the limit, naming it', () => call(service, 'POST', '/api/match/corrections', auth, { string: 'x', verdict: 'none', reason: 'x', ror: 'y'.repeat(30_000) }), 413, 'payload too large', /over the [\d,]+ bytes POST \/api\/match\/corrections accepts/],
     ['an upload over the limit', () => call(service, 'POST', '/api/uploads?kind=openalex', { ...auth, 'content-type': 'application/octet-stream' }, 'x'.repeat(5000)), 413, 'payload too large', /at most 4,096 bytes/],
     ['an upload that is no export', () => call(service, 'POST', '/api/uploads?kind=openalex', { ...auth, 'content-type': 'application/octet-stream' }, '\u0000\u0001\u0002 binary'), 422, 'unprocessable', /not a readable openalex export/],
   ];
