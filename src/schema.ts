@@ -67,10 +67,10 @@ export function refusalMessage(schema: TSchema, value: unknown, errors: readonly
 function reason(node: Node | undefined, value: unknown, keyword: string, isItem: boolean): string {
   const own = node?.['x-messages']?.[keyword];
   if (own) return own;
+  if (node?.description) return `${show(value)} is not ${node.description}`;
   // A bound says how far over it the value is (round 50): "expected a list" would send the writer looking elsewhere.
   if (keyword === 'maxItems' && Array.isArray(value)) return `${value.length} items, at most ${node?.maxItems}`;
   if (keyword === 'maxLength' && typeof value === 'string') return `${[...value].length} characters, at most ${node?.maxLength}`;
-  if (node?.description) return `${show(value)} is not ${node.description}`;
   const choices = literals(node);
   if (choices) return `${show(value)} is not one of ${choices.join(', ')}`;
   const kinds = node ? kindsOf(node) : [];

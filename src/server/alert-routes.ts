@@ -113,7 +113,11 @@ export function registerAlertRoutes(app: FastifyInstance, watchlists: Watchlists
   app.get(
     FEED_ROUTE,
     {
-      schema: { description: `A user's newest ${FEED_ENTRIES} alerts as an Atom feed (RFC 4287); the address from POST /api/alerts/feed`, security: [], params: { type: 'object', properties: { feed: { type: 'string', maxLength: 42, pattern: '^drkf_[A-Za-z0-9_-]{32}\\.atom$' } }, required: ['feed'] } },
+      schema: {
+        description: `A user's newest ${FEED_ENTRIES} alerts as an Atom feed (RFC 4287); the address from POST /api/alerts/feed`,
+        security: [],
+        params: { type: 'object', properties: { feed: { type: 'string', maxLength: 42, pattern: '^drkf_[A-Za-z0-9_-]{32}\\.atom$' } }, required: ['feed'] },
+      },
     },
     async (request, reply) => {
       const token = (request.params as { feed: string }).feed.slice(0, -'.atom'.length);

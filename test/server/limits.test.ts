@@ -99,7 +99,10 @@ test("a batch's text: at MAX_BATCH_CHARS characters of UTF-8's widest it is scre
 
 test('a --batch file: the same bound, characters counted as the HTTP body counts them, exit 1 naming the file', () => {
   assert.equal(parseNames(batchText(MAX_BATCH_CHARS), 'partners.csv').length, 1);
-  assert.throws(() => parseNames(batchText(MAX_BATCH_CHARS + 1), 'partners.csv'), (e: Error) => e instanceof BatchError && e.message === `partners.csv: 300,001 characters, over the 300,000 one batch may hold (split the list)`);
+  assert.throws(
+    () => parseNames(batchText(MAX_BATCH_CHARS + 1), 'partners.csv'),
+    (e: Error) => e instanceof BatchError && e.message === `partners.csv: 300,001 characters, over the 300,000 one batch may hold (split the list)`,
+  );
   const dir = tempDir();
   const file = join(dir, 'partners.csv');
   writeFileSync(file, batchText(MAX_BATCH_CHARS + 1));
@@ -117,10 +120,13 @@ test("a case's partners: the schema's bound at its edge, in a case file and an H
   const known = { fields: new Set(['ai-ml-big-data']), uses: new Set(['scientific-research-only']), forums: new Set<string>(), topics: new Set<string>() };
   const partners = (n: number) => ({ ...structuredClone(GREEN_CASE), partners: Array.from({ length: n }, (_, i) => ({ name: `University ${i}`, country: 'DE' })) });
   assert.doesNotThrow(() => validateCase(partners(CASE_LIST_ITEMS), known));
-  assert.throws(() => validateCase(partners(CASE_LIST_ITEMS + 1), known), (e: Error) => e instanceof CaseError && e.message === "partners: 1001 items, at most 1000");
+  assert.throws(
+    () => validateCase(partners(CASE_LIST_ITEMS + 1), known),
+    (e: Error) => e instanceof CaseError && e.message === 'partners: 1001 items, at most 1000',
+  );
   const http = await service.app.inject({ method: 'POST', url: '/api/assess', headers: auth, payload: partners(CASE_LIST_ITEMS + 1) });
   assert.equal(http.statusCode, 400);
-  assert.equal(http.json().message, "partners: 1001 items, at most 1000");
+  assert.equal(http.json().message, 'partners: 1001 items, at most 1000');
 });
 
 test('a case over CASE_MAX_BYTES: a file is refused before it is read, a body with 413, each naming the bound', async () => {
@@ -130,7 +136,10 @@ test('a case over CASE_MAX_BYTES: a file is refused before it is read, a body wi
   writeFileSync(file, doc + ' '.repeat(CASE_MAX_BYTES - Buffer.byteLength(doc)));
   assert.doesNotThrow(() => readCaseDocument(file));
   writeFileSync(file, doc + ' '.repeat(CASE_MAX_BYTES - Buffer.byteLength(doc) + 1));
-  assert.throws(() => readCaseDocument(file), (e: Error) => e instanceof CaseError && e.message === `${file}: 1,048,577 bytes, over the 1,048,576 a case may take`);
+  assert.throws(
+    () => readCaseDocument(file),
+    (e: Error) => e instanceof CaseError && e.message === `${file}: 1,048,577 bytes, over the 1,048,576 a case may take`,
+  );
   const over = await service.app.inject({ method: 'POST', url: '/api/cases', headers: { ...auth, 'content-type': 'application/json' }, payload: doc + ' '.repeat(CASE_MAX_BYTES - Buffer.byteLength(doc) + 1) });
   assert.equal(over.statusCode, 413);
   assert.match(over.json().message, /over the 1,048,576 bytes POST \/api\/cases accepts/);
