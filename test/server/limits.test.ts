@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import fc from 'fast-check';
 import type { FastifySchema } from 'fastify';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +48,7 @@ const maxLengths = (s: unknown): number[] => (s && typeof s === 'object' ? [...(
 
 test('every route bounds every array, string and number it takes, and a body or query string names every property it admits', () => {
   assert.ok(routes.length > 50, `${routes.length} routes`);
+  assert.ok(routes.filter((r) => r.schema?.querystring).length > 10, 'the walk sees the routes’ schemas');
   const found = routes.flatMap((r) =>
     (['body', 'querystring', 'params', 'headers'] as const).flatMap((part) => {
       const s = schemaOf(r, part);
@@ -143,4 +145,35 @@ test('a case over CASE_MAX_BYTES: a file is refused before it is read, a body wi
   const over = await service.app.inject({ method: 'POST', url: '/api/cases', headers: { ...auth, 'content-type': 'application/json' }, payload: doc + ' '.repeat(CASE_MAX_BYTES - Buffer.byteLength(doc) + 1) });
   assert.equal(over.statusCode, 413);
   assert.match(over.json().message, /over the 1,048,576 bytes POST \/api\/cases accepts/);
+});
+
+test('no value a schema admits is larger, as JSON.stringify writes it, than its worst case (property)', () => {
+  const schema = {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      text: { type: 'string', maxLength: 40 },
+      names: { type: 'array', maxItems: 5, items: { type: 'string', maxLength: 8 } },
+      n: { type: ['integer', 'null'], minimum: -1e15, maximum: 1e15 },
+      kind: { anyOf: [{ const: 'unknown' }, { type: 'boolean' }] },
+    },
+  };
+  // Characters JSON.stringify writes as they are, or with a two-byte escape (a control character other than those is six bytes: see worstJsonBytes).
+  const char = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 1 }), fc.constantFrom('"', '\\', '\n', '\t', '\u{1D538}', '中', 'é'));
+  const text = (max: number) =>
+    fc.array(char, { maxLength: max }).map((cs) =>
+      [...cs.join('')]
+        .slice(0, max)
+        .join('')
+        .replace(/[\u0000-\u0008\u000b\u000e-\u001f]/g, ''),
+    );
+  const value = fc.record({ text: text(40), names: fc.array(text(8), { maxLength: 5 }), n: fc.oneof(fc.constant(null), fc.integer({ min: -1e15, max: 1e15 }), fc.double({ noNaN: true, noDefaultInfinity: true })), kind: fc.constantFrom('unknown', true, false) });
+  const worst = worstJsonBytes(schema);
+  // The widest value: every text at its bound in 4-byte characters, the longest number.
+  const widest = { text: '\u{1D538}'.repeat(40), names: Array.from({ length: 5 }, () => '\u{1D538}'.repeat(8)), n: -1.7976931348623157e308, kind: 'unknown' };
+  fc.assert(
+    fc.property(value, (v) => Buffer.byteLength(JSON.stringify(v)) <= worst),
+    { examples: [[widest]] },
+  );
+  assert.equal(worstJsonBytes({ type: 'array', items: { type: 'string', maxLength: 1 } }), Infinity, 'an unbounded part has no worst case');
 });
