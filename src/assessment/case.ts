@@ -118,7 +118,7 @@ export const CASE_LIST_ITEMS = 1000;
 /** The most bytes a case file or case body may take: four times the server's default body limit, which it was until round 50. */
 export const CASE_MAX_BYTES = 1024 * 1024;
 /** Why a case of `bytes` is refused, naming where it was given. */
-export const overCaseLimit = (where: string, bytes: number): string => `${where}: ${bytes.toLocaleString('en')} bytes, over the ${CASE_MAX_BYTES.toLocaleString('en')} a case may take`;
+const overCaseLimit = (where: string, bytes: number): string => `${where}: ${bytes.toLocaleString('en')} bytes, over the ${CASE_MAX_BYTES.toLocaleString('en')} a case may take`;
 const list = <T extends TSchema>(items: T, options: object = {}) => Type.Array(items, { maxItems: CASE_LIST_ITEMS, ...options });
 const text = Type.String({ minLength: 1, maxLength: CASE_TEXT_CHARS, pattern: '\\S' });
 const optionalText = Type.Optional(Type.Union([Type.String({ maxLength: CASE_TEXT_CHARS }), Type.Null()]));

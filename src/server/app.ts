@@ -81,7 +81,7 @@ export interface ServerOptions {
   bundle?: PolicyBundle;
   /** Login throttling over the application database (tests give their own back-off and clock). */
   loginThrottle?: (db: AppDb) => LoginThrottle;
-  /** Largest request body accepted, in bytes (larger ones are refused with 413). */
+  /** Largest request body accepted, in bytes (larger ones are refused with 413), unless the route's body schema admits more: then its worst case (json-bounds.ts). */
   bodyLimit?: number;
   /** DERISK_HOME: where uploaded exports and their quarantine files are kept (uploads are off without it). */
   home?: string;
