@@ -11,8 +11,13 @@ interface LookAlike {
   latin: string;
 }
 
-let table: Map<string, LookAlike> | null = null;
-const lookAlikes = (): Map<string, LookAlike> => (table ??= new Map((JSON.parse(readFileSync(fileURLToPath(new URL(`../../${LOOK_ALIKES_FILE}`, import.meta.url)), 'utf8')).letters as LookAlike[]).map((l) => [l.char, l])));
+let table: { map: Map<string, LookAlike>; any: RegExp } | null = null;
+function lookAlikes(): { map: Map<string, LookAlike>; any: RegExp } {
+  if (table) return table;
+  const letters = JSON.parse(readFileSync(fileURLToPath(new URL(`../../${LOOK_ALIKES_FILE}`, import.meta.url)), 'utf8')).letters as LookAlike[];
+  // Most names hold none of the letters: one test of the whole name settles them.
+  return (table = { map: new Map(letters.map((l) => [l.char, l])), any: new RegExp(`[${letters.map((l) => l.char).join('')}]`, 'u') });
+}
 
 const LATIN = /\p{Script=Latin}/u;
 
@@ -29,8 +34,8 @@ export interface LookAlikesRead {
  * ("Московский", "Πανεπιστήμιο") and a field with no Latin letter are that script's names: left as written.
  */
 export function lookAlikesRead(value: string): LookAlikesRead | undefined {
-  if (!LATIN.test(value)) return undefined;
-  const map = lookAlikes();
+  const { map, any } = lookAlikes();
+  if (!any.test(value) || !LATIN.test(value)) return undefined;
   const letters = new Map<string, LookAlike>();
   const text = value.replace(/\p{L}+/gu, (word) => {
     const chars = [...word];
