@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ABBREVIATIONS_FILE, asTyped, expansionOf, foldText, hasCjk, isKindBeforeFields, isStopWord, nameTokens, otherReadings, withoutInvisibles } from '../resolve/normalize.ts';
+import { LOOK_ALIKES_FILE } from './look-alikes.ts';
 import { PLACEHOLDERS_FILE } from './placeholders.ts';
 
 /** Traditional Chinese characters and their simplified forms (OpenCC, with its provenance: scripts/build-traditional-simplified.mjs). */
@@ -15,12 +16,12 @@ export function toSimplified(value: string): string {
   return value.replace(/[\u3400-\u9fff\uf900-\ufaff]/g, (c) => table.get(c) ?? c);
 }
 
-/** The data files screening reads names through (abbreviations, traditional characters, stock codes, placeholders), as one digest: an edit to any redoes stored screening results. */
+/** The data files screening reads names through (abbreviations, traditional characters, stock codes, placeholders, look-alike letters), as one digest: an edit to any redoes stored screening results. */
 let dataDigest: string | null = null;
 export function screeningDataDigest(): string {
   if (dataDigest) return dataDigest;
   const hash = createHash('sha256');
-  for (const file of [ABBREVIATIONS_FILE, TRADITIONAL_FILE, 'data/screening/tickers.json', PLACEHOLDERS_FILE]) hash.update(readFileSync(fileURLToPath(new URL(`../../${file}`, import.meta.url))));
+  for (const file of [ABBREVIATIONS_FILE, TRADITIONAL_FILE, 'data/screening/tickers.json', PLACEHOLDERS_FILE, LOOK_ALIKES_FILE]) hash.update(readFileSync(fileURLToPath(new URL(`../../${file}`, import.meta.url))));
   return (dataDigest = hash.digest('hex').slice(0, 16));
 }
 

@@ -300,8 +300,11 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
       return m && rest ? { link: m.link, rest } : undefined;
     },
     tie: (name) => {
-      const m = tied.exec(name.trim()) ?? tiedBefore.exec(name.trim());
-      return m && balanced(m[1]!) ? { name: m[1]!.trim(), word: (m[2] ?? m[3]!).trim() } : undefined;
+      // A tie is hyphened as people type it too: a Unicode hyphen or dash ("Huawei‐funded", "Huawei–funded") is the hyphen.
+      const text = name.trim().replace(/[\u2010-\u2013]/gu, '-');
+      // The empty group of tiedBefore stands for the relation word: the link is the third ("NUDT-led consortium": "-led").
+      const m = tied.exec(text) ?? tiedBefore.exec(text);
+      return m && balanced(m[1]!) ? { name: m[1]!.trim(), word: (m[2] || m[3]!).trim() } : undefined;
     },
     unitOf: (name) => {
       const m = s.unitOf.length > 0 ? unitOf.exec(name.trim()) : null;

@@ -9,6 +9,7 @@ import { commasRead, groupReason, isLink, leadingLink, maxPieces, partiesIn, pla
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
+import { lookAlikesRead, lookAlikesTold } from './look-alikes.ts';
 
 export type MatchKind = 'exact' | 'alias' | 'translated' | 'ticker' | 'registry' | 'fuzzy';
 
@@ -457,6 +458,10 @@ export class Screener {
    * it is not resolved again; taken only when it is of the very text screened.
    */
   screen(query: string, options: { nearest?: boolean; resolution?: Resolution; parties?: boolean } = {}): ScreenResult {
+    // A name written with Cyrillic or Greek letters that look like Latin ones ("Нuawei") is screened as it reads, and told so:
+    // a look-alike spelling is how a listed name is slipped past, so it is never read silently (data/screening/look-alikes.json).
+    const alike = lookAlikesRead(query);
+    if (alike) return this.told(query, this.screen(alike.text, { ...options, resolution: undefined }), `"${query}" is written with look-alike letters, read as "${alike.text}": ${lookAlikesTold(alike.letters)}`);
     if (options.parties === false) return this.screenField(query, options);
     // A party field pasted with its quotes or a zero-width space ('"ETH Zurich (with Huawei)"', "ETH Zurich and\u200bHuawei") is read as its words.
     // Bounded before any reading, the invisible characters' included.
