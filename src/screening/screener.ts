@@ -641,27 +641,31 @@ export class Screener {
    * it, as for "Tsinghua University and Huawei"; null otherwise. Not a name inside a listed name the field matched
    * (中国电子科技集团公司第十四研究所 holds its parent's). Round 49 (sep52): the mention net read only not-listed answers.
    * A Latin name too: a field whose cuts past several.maxCuts went unread kept its first listed party ("Tsinghua University,
-   * … / NUDT": Tsinghua, medium, where NUDT is very high; an outside red team, round 49).
+   * … / NUDT": Tsinghua, medium, where NUDT is very high; an outside red team, round 49). Round 50: only a name written
+   * outside the parts the listed party was read from, and no name of its own entries' listings.
    */
   private moreSevereListed(query: string, text: string, r: ScreenResult): ScreenResult | null {
     if (r.state !== 'listed' || r.level === null) return null;
     const level = r.level;
-    const k = cjkKey(text);
-    const matchedZh = r.hits.map((h) => cjkKey(h.matchedName)).filter((m) => m.length >= 2);
-    const insideMatchedZh = (at: number, end: number) =>
-      matchedZh.some((m) => {
-        for (let from = k.indexOf(m); from >= 0; from = k.indexOf(m, from + 1)) if (from <= at && end <= from + m.length) return true;
-        return false;
-      });
-    const matched = r.hits.map((h) => ` ${screenKey(h.matchedName)} `);
+    // A second party is named outside the words the listed party was read from: the field without the parts its hits were
+    // read from ("Guilin University of Electronic Science and Technology, China" holds UESTC's words, round 50). Located by
+    // the part each hit was read from, not by searching for the matched name, which a slip or a reading may not spell.
+    // A part that is the whole field places nothing; the names below decide there.
+    const field = asTypedKeepingSpaces(text).trim();
+    const parts = new Set(r.hits.map((h) => readFrom.get(h)).filter((p): p is string => p !== undefined && p !== field && field.includes(p)));
+    const rest = [...parts].sort((x, y) => y.length - x.length).reduce((t, p) => t.split(p).join(', '), field);
+    // A name the matched entries' own listings write is theirs, not another party's: "Huawei" of "Huawei Technologies Co., Ltd.",
+    // CNNC of "Baotou Guanghua Chemical Industrial Corporation (Parent Organization: China National Nuclear Group Corporation (CNNC))".
+    const ownNames = r.hits.filter((h) => !h.sameAs).flatMap((h) => [h.matchedName, ...(this.entryOf(h.list, h.entryId)?.names.map((n) => n.value) ?? [])]);
+    const ownZh = ownNames.filter(hasCjk).map(cjkKey);
+    const ownLatin = ownNames.filter((m) => !hasCjk(m)).map((m) => ` ${screenKey(m)} `);
     const mentions = [
-      ...(hasCjk(text)
-        ? this.listedZhMentions(text, r)
-            .filter(({ at, key }) => !insideMatchedZh(at, at + key.length))
+      ...(hasCjk(rest)
+        ? this.listedZhMentions(rest, r)
+            .filter(({ key }) => !ownZh.some((m) => m.includes(key)))
             .map(({ n }) => ({ written: n.name.value, n }))
         : []),
-      // A Latin name inside a name the field matched names that party ("Huawei" of "Huawei Technologies Co., Ltd.").
-      ...[...this.latinMentions(text, r)].filter(({ written }) => !matched.some((m) => m.includes(` ${screenKey(written)} `))),
+      ...[...this.latinMentions(rest, r)].filter(({ written }) => !ownLatin.some((m) => m.includes(` ${screenKey(written)} `))),
     ];
     for (const { written, n } of mentions) {
       const other = this.screenOne(n.name.value, { nearest: false });
@@ -2066,7 +2070,7 @@ export class Screener {
     const parentOfUnit = companyUnit ?? (unit !== null && unit !== n.entry.name ? { via: unit, how: `the string names ${unit} as a unit of ${n.entry.name}`, relation: 'part' as const } : null);
     const what = n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'chinese' ? 'Chinese name' : n.name.kind === 'short' ? 'short name' : subsidiary ? 'name of a listed subsidiary or laboratory' : 'listed alias';
     const how = (detail ?? `"${part}" ${match === 'fuzzy' ? `is spelled like (score ${score})` : 'is'} the ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''}`) + note;
-    add(hits, {
+    const hit: Hit = {
       list: n.list.id,
       listTitle: n.list.provenance.title,
       listName: listName(n.list),
@@ -2084,7 +2088,9 @@ export class Screener {
       evidence: how,
       sourceText: n.entry.sourceText,
       url: n.entry.url,
-    });
+    };
+    readFrom.set(hit, part);
+    add(hits, hit);
   }
 
   private registryHits(rorId: string, why: string, score: number, hits: Map<string, Hit>, unit: string | null = null, predecessor: Predecessor | null = null): void {
@@ -2868,6 +2874,9 @@ export class ScreenError extends ValidationError {}
 
 /** The pieces one field's reading into parties may screen are spent (several.maxPieces): caught by boundedParties. */
 class PartyBudgetSpent extends Error {}
+
+/** The text each name hit was read from (addNameHit): where in a field its party is written (moreSevereListed). */
+const readFrom = new WeakMap<Hit, string>();
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
