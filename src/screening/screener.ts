@@ -5,7 +5,7 @@ import { cjkKey, fuzzyScore, isAcronym, isKindOnlyName, isLegalForm, isNondistin
 import { closingLegalForm, DERIVED, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
 import { MAX_PARTY_CHARS } from './field-limit.ts';
-import { commasRead, groupReason, isLink, leadingLink, maxPieces, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative, tie, unitOf, type PartySplit } from './placeholders.ts';
+import { commaLike, commasRead, groupReason, isLink, leadingLink, maxPieces, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative, tie, unitOf, type PartySplit } from './placeholders.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
@@ -465,7 +465,37 @@ export class Screener {
     const r = this.screenField(field, field === query ? options : { ...options, resolution: undefined });
     // However the field's words are linked, a listed name written in it beside a recognised party is never passed over as clean.
     const answer = r.state === 'not-listed' ? (r.institutions.length > 0 ? (this.mentionedListed(field, r) ?? r) : r) : (this.moreSevereListed(query, field, r) ?? r);
-    return field === query ? answer : { ...answer, query };
+    return field === query ? answer : { ...answer, query, ...this.asTyped(query, field, answer) };
+  }
+
+  /**
+   * The answer's headline and evidence quoting the field as typed where its comma-like separators were read as commas
+   * ("University of Oxford : Department of Computer Science", not "…, Department …"): round 50, the user saw a text
+   * they never wrote. Each quoted piece of the field read is mapped back to the characters typed for it.
+   */
+  private asTyped(query: string, field: string, r: ScreenResult): Pick<ScreenResult, 'headline' | 'hits'> {
+    const typed = asTypedKeepingSpaces(partyFieldText(query, false)).trim();
+    const read = asTypedKeepingSpaces(field).trim();
+    if (typed === read) return r;
+    // Where each character read stands in the text typed: the two differ only where a separator and its spaces became ", ".
+    const at: number[] = [];
+    const separator = new Set([...commaLike().join('')]);
+    for (let i = 0, j = 0; j <= read.length; j++) {
+      if (read[j] !== typed[i] && read.startsWith(', ', j) && j < read.length) {
+        at.push(i, i);
+        j++;
+        while (i < typed.length && typed[i] !== read[j + 1] && (/\s/u.test(typed[i]!) || separator.has(typed[i]!))) i++;
+        continue;
+      }
+      at.push(i);
+      i++;
+    }
+    const shown = (piece: string) => {
+      const from = read.indexOf(piece);
+      return piece.includes(', ') && from >= 0 ? typed.slice(at[from], at[from + piece.length]) : piece;
+    };
+    const quoted = (s: string) => s.replace(/"([^"]*)"/gu, (_, piece: string) => `"${shown(piece)}"`);
+    return { headline: quoted(r.headline), hits: r.hits.map((h) => ({ ...h, evidence: quoted(h.evidence) })) };
   }
 
   private screenField(query: string, options: { nearest?: boolean; resolution?: Resolution; parties?: boolean }): ScreenResult {
@@ -667,6 +697,13 @@ export class Screener {
         : []),
       ...[...this.latinMentions(rest, r)].filter(({ written }) => !ownLatin.some((m) => m.includes(` ${screenKey(written)} `))),
     ];
+    const named = hasCjk(rest) ? this.namesOnlyZh(rest, r, ownZh) : null;
+    if (named) {
+      // A Chinese field of listed names written together and nothing else (北京理工大学华为, 北京航空航天大学中兴通讯): every party
+      // it names, whatever their levels, as for "Beijing Institute of Technology and Huawei" (round 50: BIT alone).
+      const sides = [...new Map(named.map((n) => [n.name.value, n])).values()].map((n) => ({ part: n.name.value, why: undefined, r: this.screenOne(n.name.value, { nearest: false }) })).filter((s) => s.r.state === 'listed');
+      if (sides.length > 0) return this.fieldAnswer(query, text, [{ part: r.hits[0]!.matchedName, why: undefined, r }, ...sides]);
+    }
     for (const { written, n } of mentions) {
       const other = this.screenOne(n.name.value, { nearest: false });
       if (other.state !== 'listed' || other.level === null || LEVELS.indexOf(other.level) >= LEVELS.indexOf(level)) continue;
@@ -676,6 +713,36 @@ export class Screener {
       ]);
     }
     return null;
+  }
+
+  /**
+   * For a Chinese field read as a listed party: the other listed names it writes when it is nothing but names, the listed
+   * party's own (a registry name of its institutions, a name of its entries) and those others, with kind and business words
+   * (data/lists/aliases.json units) between; null when anything else is written, or no other name is.
+   */
+  private namesOnlyZh(text: string, r: ScreenResult, ownZh: string[]): IndexedName[] | null {
+    const k = cjkKey(text);
+    const covered = new Array<boolean>(k.length).fill(false);
+    const cover = (at: number, end: number) => covered.fill(true, at, end);
+    const mentions = this.listedZhMentions(text, r).filter(({ key }) => !ownZh.some((m) => m.includes(key)));
+    if (mentions.length === 0) return null;
+    for (const { at, key } of mentions) cover(at, at + key.length);
+    for (const m of ownZh) for (let at = k.indexOf(m); at >= 0; at = k.indexOf(m, at + 1)) cover(at, at + m.length);
+    const own = new Set(r.institutions.map((i) => i.rorId));
+    for (let a = 0; a < k.length; a++) for (let b = Math.min(k.length, a + MAX_NAME_CHARS); b > a + 1; b--) if (this.resolver?.nameHolders(k.slice(a, b)).some((id) => own.has(id))) cover(a, b);
+    const kinds = [...this.units.otherWordsZh, ...this.units.unitSuffixesZh, ...this.units.businessWordsZh, ...this.units.namedAfter.companyWordsZh, ...this.units.legalFormsZh].filter((w) => w !== '');
+    // What no name covers must be kind words alone ("北京理工大学与华为" has a link, which severalParties reads).
+    for (const run of k
+      .split('')
+      .map((c, i) => (covered[i] ? '\u0000' : c))
+      .join('')
+      .split('\u0000')) {
+      let left = run;
+      for (let w = kinds.find((x) => left.startsWith(x)); w !== undefined; w = kinds.find((x) => left.startsWith(x))) left = left.slice(w.length);
+      if (left !== '') return null;
+    }
+    // A name inside another written there is that one's (中兴 of 中兴通讯).
+    return mentions.filter((m) => !mentions.some((o) => o.key.length > m.key.length && o.at <= m.at && m.at + m.key.length <= o.at + o.key.length)).map((m) => m.n);
   }
 
   /**
@@ -2970,9 +3037,9 @@ export function invisiblesRead(field: string): string {
  * one-letter link ("i", "y") is as often a name's first letter. Quotes wrapping the whole field are taken off (a copy from a
  * document or a spreadsheet cell).
  */
-export function partyFieldText(field: string): string {
+export function partyFieldText(field: string, commas = true): string {
   // Braces are brackets no name holds: "ETH Zurich {Huawei}" is read as "ETH Zurich (Huawei)" (round 49, sep52: unknown, Huawei not shown).
-  let text = commasRead(invisiblesRead(field)).replace(/\{([^{}]*)\}/gu, '($1)');
+  let text = (commas ? commasRead : (t: string) => t)(invisiblesRead(field)).replace(/\{([^{}]*)\}/gu, '($1)');
   for (;;) {
     const t = text.trim();
     const close = OUTER_QUOTES.get(t[0] ?? '');

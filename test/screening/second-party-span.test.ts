@@ -32,3 +32,25 @@ test('a more severe listed name written beside the listed party is still shown',
     assert.ok(direct(r.hits).has('Tsinghua University'), r.headline);
   }
 });
+
+test('a Chinese field of listed names written together shows every party it names, whatever their levels', async () => {
+  const screener = await realScreener();
+  const cases: [string, string[]][] = [
+    ['北京理工大学华为', ['Beijing Institute of Technology', 'Huawei Technologies Co., Ltd.']],
+    ['华为北京理工大学', ['Beijing Institute of Technology', 'Huawei Technologies Co., Ltd.']],
+    ['华为清华大学', ['Tsinghua University', 'Huawei Technologies Co., Ltd.']],
+    ['北京航空航天大学中兴通讯', ['Beihang University', 'ZTE Corporation']],
+  ];
+  for (const [field, parties] of cases) {
+    const r = screener.screen(field);
+    assert.equal(r.state, 'listed', r.headline);
+    for (const p of parties) assert.ok(direct(r.hits).has(p), `${field}: ${p} in ${r.headline}`);
+    assert.match(r.headline, /names several parties/, r.headline);
+  }
+  // One registry name, one company: no pair inside it.
+  for (const field of ['北京理工大学珠海学院', '华为技术有限公司']) {
+    const r = screener.screen(field);
+    assert.ok(!/names several parties/.test(r.headline), r.headline);
+    assert.equal(new Set(r.hits.filter((h) => !h.inherited && !h.sameAs).map((h) => h.organisation)).size, 1, r.headline);
+  }
+});
