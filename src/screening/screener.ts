@@ -476,7 +476,7 @@ export class Screener {
   private asTyped(query: string, field: string, r: ScreenResult): Pick<ScreenResult, 'headline' | 'hits'> {
     const typed = asTypedKeepingSpaces(partyFieldText(query, false)).trim();
     const read = asTypedKeepingSpaces(field).trim();
-    if (typed === read) return r;
+    if (typed === read) return { headline: r.headline, hits: r.hits };
     // Where each character read stands in the text typed: the two differ only where a separator and its spaces became ", ".
     const at: number[] = [];
     const separator = new Set([...commaLike().join('')]);
