@@ -440,6 +440,9 @@ export const groupReason = (name: string): string | undefined => bundle().groupR
 /** The most pieces screened in reading one field into parties (the repository's rules), or undefined for no bound. */
 export const maxPieces = (): number | undefined => bundle().maxPieces;
 
+/** The separators read as a comma (the repository's several.commaLike). */
+export const commaLike = (): string[] => bundle().commaLike;
+
 /** A field with its comma-like separators written as commas (the repository's several.commaLike): "University of Oxford : Department of Physics". */
 export const commasRead = (field: string): string => bundle().commaLike.reduce((text, sep) => text.replace(new RegExp(`\\s${sep.startsWith(' ') ? '+' : '*'}${sep.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s${sep.startsWith(' ') ? '+' : '*'}`, 'gu'), ', '), field);
 

@@ -5,7 +5,7 @@ import { cjkKey, fuzzyScore, isAcronym, isKindOnlyName, isLegalForm, isNondistin
 import { closingLegalForm, DERIVED, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
 import { MAX_PARTY_CHARS } from './field-limit.ts';
-import { commasRead, groupReason, isLink, leadingLink, maxPieces, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative, tie, unitOf, type PartySplit } from './placeholders.ts';
+import { commaLike, commasRead, groupReason, isLink, leadingLink, maxPieces, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative, tie, unitOf, type PartySplit } from './placeholders.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
@@ -470,7 +470,37 @@ export class Screener {
     const r = this.screenField(field, field === query ? options : { ...options, resolution: undefined });
     // However the field's words are linked, a listed name written in it beside a recognised party is never passed over as clean.
     const answer = r.state === 'not-listed' ? (r.institutions.length > 0 ? (this.mentionedListed(field, r) ?? r) : r) : (this.moreSevereListed(query, field, r) ?? r);
-    return field === query ? answer : { ...answer, query };
+    return field === query ? answer : { ...answer, query, ...this.asTyped(query, field, answer) };
+  }
+
+  /**
+   * The answer's headline and evidence quoting the field as typed where its comma-like separators were read as commas
+   * ("University of Oxford : Department of Computer Science", not "…, Department …"): round 50, the user saw a text
+   * they never wrote. Each quoted piece of the field read is mapped back to the characters typed for it.
+   */
+  private asTyped(query: string, field: string, r: ScreenResult): Pick<ScreenResult, 'headline' | 'hits'> {
+    const typed = asTypedKeepingSpaces(partyFieldText(query, false)).trim();
+    const read = asTypedKeepingSpaces(field).trim();
+    if (typed === read) return { headline: r.headline, hits: r.hits };
+    // Where each character read stands in the text typed: the two differ only where a separator and its spaces became ", ".
+    const at: number[] = [];
+    const separator = new Set([...commaLike().join('')]);
+    for (let i = 0, j = 0; j <= read.length; j++) {
+      if (read[j] !== typed[i] && read.startsWith(', ', j) && j < read.length) {
+        at.push(i, i);
+        j++;
+        while (i < typed.length && typed[i] !== read[j + 1] && (/\s/u.test(typed[i]!) || separator.has(typed[i]!))) i++;
+        continue;
+      }
+      at.push(i);
+      i++;
+    }
+    const shown = (piece: string) => {
+      const from = read.indexOf(piece);
+      return piece.includes(', ') && from >= 0 ? typed.slice(at[from], at[from + piece.length]) : piece;
+    };
+    const quoted = (s: string) => s.replace(/"([^"]*)"/gu, (_, piece: string) => `"${shown(piece)}"`);
+    return { headline: quoted(r.headline), hits: r.hits.map((h) => ({ ...h, evidence: quoted(h.evidence) })) };
   }
 
   private screenField(query: string, options: { nearest?: boolean; resolution?: Resolution; parties?: boolean }): ScreenResult {
@@ -646,28 +676,39 @@ export class Screener {
    * it, as for "Tsinghua University and Huawei"; null otherwise. Not a name inside a listed name the field matched
    * (中国电子科技集团公司第十四研究所 holds its parent's). Round 49 (sep52): the mention net read only not-listed answers.
    * A Latin name too: a field whose cuts past several.maxCuts went unread kept its first listed party ("Tsinghua University,
-   * … / NUDT": Tsinghua, medium, where NUDT is very high; an outside red team, round 49).
+   * … / NUDT": Tsinghua, medium, where NUDT is very high; an outside red team, round 49). Round 50: only a name written
+   * outside the parts the listed party was read from, and no name of its own entries' listings.
    */
   private moreSevereListed(query: string, text: string, r: ScreenResult): ScreenResult | null {
     if (r.state !== 'listed' || r.level === null) return null;
     const level = r.level;
-    const k = cjkKey(text);
-    const matchedZh = r.hits.map((h) => cjkKey(h.matchedName)).filter((m) => m.length >= 2);
-    const insideMatchedZh = (at: number, end: number) =>
-      matchedZh.some((m) => {
-        for (let from = k.indexOf(m); from >= 0; from = k.indexOf(m, from + 1)) if (from <= at && end <= from + m.length) return true;
-        return false;
-      });
-    const matched = r.hits.map((h) => ` ${screenKey(h.matchedName)} `);
+    // A second party is named outside the words the listed party was read from: the field without the parts its hits were
+    // read from ("Guilin University of Electronic Science and Technology, China" holds UESTC's words, round 50). Located by
+    // the part each hit was read from, not by searching for the matched name, which a slip or a reading may not spell.
+    // A part that is the whole field places nothing; the names below decide there.
+    const field = asTypedKeepingSpaces(text).trim();
+    const parts = new Set(r.hits.map((h) => readFrom.get(h)).filter((p): p is string => p !== undefined && p !== field && field.includes(p)));
+    const rest = [...parts].sort((x, y) => y.length - x.length).reduce((t, p) => t.split(p).join(', '), field);
+    // A name the matched entries' own listings write is theirs, not another party's: "Huawei" of "Huawei Technologies Co., Ltd.",
+    // CNNC of "Baotou Guanghua Chemical Industrial Corporation (Parent Organization: China National Nuclear Group Corporation (CNNC))".
+    const ownNames = r.hits.filter((h) => !h.sameAs).flatMap((h) => [h.matchedName, ...(this.entryOf(h.list, h.entryId)?.names.map((n) => n.value) ?? [])]);
+    const ownZh = ownNames.filter(hasCjk).map(cjkKey);
+    const ownLatin = ownNames.filter((m) => !hasCjk(m)).map((m) => ` ${screenKey(m)} `);
     const mentions = [
-      ...(hasCjk(text)
-        ? this.listedZhMentions(text, r)
-            .filter(({ at, key }) => !insideMatchedZh(at, at + key.length))
+      ...(hasCjk(rest)
+        ? this.listedZhMentions(rest, r)
+            .filter(({ key }) => !ownZh.some((m) => m.includes(key)))
             .map(({ n }) => ({ written: n.name.value, n }))
         : []),
-      // A Latin name inside a name the field matched names that party ("Huawei" of "Huawei Technologies Co., Ltd.").
-      ...[...this.latinMentions(text, r)].filter(({ written }) => !matched.some((m) => m.includes(` ${screenKey(written)} `))),
+      ...[...this.latinMentions(rest, r)].filter(({ written }) => !ownLatin.some((m) => m.includes(` ${screenKey(written)} `))),
     ];
+    const named = hasCjk(rest) ? this.namesOnlyZh(rest, r, ownZh) : null;
+    if (named) {
+      // A Chinese field of listed names written together and nothing else (北京理工大学华为, 北京航空航天大学中兴通讯): every party
+      // it names, whatever their levels, as for "Beijing Institute of Technology and Huawei" (round 50: BIT alone).
+      const sides = [...new Map(named.map((n) => [n.name.value, n])).values()].map((n) => ({ part: n.name.value, why: undefined, r: this.screenOne(n.name.value, { nearest: false }) })).filter((s) => s.r.state === 'listed');
+      if (sides.length > 0) return this.fieldAnswer(query, text, [{ part: r.hits[0]!.matchedName, why: undefined, r }, ...sides]);
+    }
     for (const { written, n } of mentions) {
       const other = this.screenOne(n.name.value, { nearest: false });
       if (other.state !== 'listed' || other.level === null || LEVELS.indexOf(other.level) >= LEVELS.indexOf(level)) continue;
@@ -677,6 +718,36 @@ export class Screener {
       ]);
     }
     return null;
+  }
+
+  /**
+   * For a Chinese field read as a listed party: the other listed names it writes when it is nothing but names, the listed
+   * party's own (a registry name of its institutions, a name of its entries) and those others, with kind and business words
+   * (data/lists/aliases.json units) between; null when anything else is written, or no other name is.
+   */
+  private namesOnlyZh(text: string, r: ScreenResult, ownZh: string[]): IndexedName[] | null {
+    const k = cjkKey(text);
+    const covered = new Array<boolean>(k.length).fill(false);
+    const cover = (at: number, end: number) => covered.fill(true, at, end);
+    const mentions = this.listedZhMentions(text, r).filter(({ key }) => !ownZh.some((m) => m.includes(key)));
+    if (mentions.length === 0) return null;
+    for (const { at, key } of mentions) cover(at, at + key.length);
+    for (const m of ownZh) for (let at = k.indexOf(m); at >= 0; at = k.indexOf(m, at + 1)) cover(at, at + m.length);
+    const own = new Set(r.institutions.map((i) => i.rorId));
+    for (let a = 0; a < k.length; a++) for (let b = Math.min(k.length, a + MAX_NAME_CHARS); b > a + 1; b--) if (this.resolver?.nameHolders(k.slice(a, b)).some((id) => own.has(id))) cover(a, b);
+    const kinds = [...this.units.otherWordsZh, ...this.units.unitSuffixesZh, ...this.units.businessWordsZh, ...this.units.namedAfter.companyWordsZh, ...this.units.legalFormsZh].filter((w) => w !== '');
+    // What no name covers must be kind words alone ("北京理工大学与华为" has a link, which severalParties reads).
+    for (const run of k
+      .split('')
+      .map((c, i) => (covered[i] ? '\u0000' : c))
+      .join('')
+      .split('\u0000')) {
+      let left = run;
+      for (let w = kinds.find((x) => left.startsWith(x)); w !== undefined; w = kinds.find((x) => left.startsWith(x))) left = left.slice(w.length);
+      if (left !== '') return null;
+    }
+    // A name inside another written there is that one's (中兴 of 中兴通讯).
+    return mentions.filter((m) => !mentions.some((o) => o.key.length > m.key.length && o.at <= m.at && m.at + m.key.length <= o.at + o.key.length)).map((m) => m.n);
   }
 
   /**
@@ -2071,7 +2142,7 @@ export class Screener {
     const parentOfUnit = companyUnit ?? (unit !== null && unit !== n.entry.name ? { via: unit, how: `the string names ${unit} as a unit of ${n.entry.name}`, relation: 'part' as const } : null);
     const what = n.name.kind === 'primary' ? 'listed name' : n.name.kind === 'chinese' ? 'Chinese name' : n.name.kind === 'short' ? 'short name' : subsidiary ? 'name of a listed subsidiary or laboratory' : 'listed alias';
     const how = (detail ?? `"${part}" ${match === 'fuzzy' ? `is spelled like (score ${score})` : 'is'} the ${what} "${n.name.value}"${n.name.source ? ` (${n.name.source})` : ''}`) + note;
-    add(hits, {
+    const hit: Hit = {
       list: n.list.id,
       listTitle: n.list.provenance.title,
       listName: listName(n.list),
@@ -2089,7 +2160,9 @@ export class Screener {
       evidence: how,
       sourceText: n.entry.sourceText,
       url: n.entry.url,
-    });
+    };
+    readFrom.set(hit, part);
+    add(hits, hit);
   }
 
   private registryHits(rorId: string, why: string, score: number, hits: Map<string, Hit>, unit: string | null = null, predecessor: Predecessor | null = null): void {
@@ -2874,6 +2947,9 @@ export class ScreenError extends ValidationError {}
 /** The pieces one field's reading into parties may screen are spent (several.maxPieces): caught by boundedParties. */
 class PartyBudgetSpent extends Error {}
 
+/** The text each name hit was read from (addNameHit): where in a field its party is written (moreSevereListed). */
+const readFrom = new WeakMap<Hit, string>();
+
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
@@ -2966,9 +3042,9 @@ export function invisiblesRead(field: string): string {
  * one-letter link ("i", "y") is as often a name's first letter. Quotes wrapping the whole field are taken off (a copy from a
  * document or a spreadsheet cell).
  */
-export function partyFieldText(field: string): string {
+export function partyFieldText(field: string, commas = true): string {
   // Braces are brackets no name holds: "ETH Zurich {Huawei}" is read as "ETH Zurich (Huawei)" (round 49, sep52: unknown, Huawei not shown).
-  let text = commasRead(invisiblesRead(field)).replace(/\{([^{}]*)\}/gu, '($1)');
+  let text = (commas ? commasRead : (t: string) => t)(invisiblesRead(field)).replace(/\{([^{}]*)\}/gu, '($1)');
   for (;;) {
     const t = text.trim();
     const close = OUTER_QUOTES.get(t[0] ?? '');
