@@ -59,7 +59,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32-country44-oor44-resolve45-screen45-resolve46-r48resolve-r51resolve';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32-country44-oor44-resolve45-screen45-resolve46-r48resolve-r51resolve-r54oor';
 
 interface Entry {
   id: string;
@@ -225,6 +225,8 @@ const OTHER_KINDS = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/re
   universityWords: string[];
   kinds: Record<string, { said: string; words: string[] }>;
 };
+/** data/resolve/namesakes.json: in how many other countries the registry must name units so before a loaded namesake is a guess. */
+const NAMESAKES = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/resolve/namesakes.json', import.meta.url)), 'utf8')) as { minCountriesAbroad: number };
 const UNIVERSITY_WORDS = new Set(OTHER_KINDS.universityWords);
 const OTHER_KIND_WORDS = new Map(Object.entries(OTHER_KINDS.kinds).map(([type, k]) => [type, { said: k.said, words: new Set(k.words) }]));
 
@@ -472,6 +474,8 @@ export class AffiliationResolver {
    * registry): parent → the units' name keys, ids and labels (NIH → "national eye institute", 03wkg3b53, …).
    */
   private readonly unheldUnits = new Map<string, { key: string; id: string; label: string }[]>();
+  /** The same label-only units by name key: "national institute mental health" → NIH's unit (US), NCNP's (JP). */
+  private readonly unheldByKey = new Map<string, { parent: string; id: string; label: string }[]>();
   /** The legal forms screening reads as placing a company (aliases.json placed_abroad); read when first needed. */
   private legalForms: UnitRule['abroad']['legalForms'] | null = null;
 
@@ -546,6 +550,7 @@ export class AffiliationResolver {
         return id === undefined || this.entries.has(id) || key === '' ? [] : [{ key, id, label }];
       });
       if (units.length > 0) this.unheldUnits.set(inst.id, units);
+      for (const u of units) this.unheldByKey.set(u.key, [...(this.unheldByKey.get(u.key) ?? []), { parent: inst.id, id: u.id, label: u.label }]);
     }
     this.cjk.sort((a, b) => b.text.length - a.text.length);
     const total = named.length;
@@ -2187,6 +2192,19 @@ export class AffiliationResolver {
       const told = n.ids.flatMap((id) => this.unheldUnitsWritten(id, words!, n.c.key).map((u) => ({ id, u })));
       if (told.length === 0 || told.some((t) => t.id !== told[0]!.id)) continue;
       Object.assign(n, { ids: [told[0]!.id], ambiguity: 'unit' as const, note: `${n.note}; told apart from its namesakes by "${told[0]!.u.label}", which the registry names as its unit (${told[0]!.u.id}, a record not in the registry loaded)` });
+    }
+    // Round 50: "Laboratory of Brain and Cognition, National Institute of Mental Health" is not the Czech institute, the one
+    // loaded record of that name: the registry also names the US NIH's and Japan's NCNP's units so, their own records not
+    // loaded. A name the registry knows in several other countries, with nothing in the string placing it, is a guess
+    // (data/resolve/namesakes.json).
+    for (const n of narrowed) {
+      if (n.ids.length !== 1 || n.c.company || n.c.start < 0 || n.elsewhere) continue;
+      const own = this.entries.get(n.ids[0]!)!;
+      if (placeOf(own.id) !== 'none' || this.cityNamed(own.id, wordsOutside(flat, n.c, folded))) continue;
+      const abroad = (this.unheldByKey.get(n.c.key) ?? []).filter((u) => this.entries.get(u.parent)!.countryCode !== own.countryCode && !this.sameTree(u.parent, own.id));
+      if (new Set(abroad.map((u) => this.entries.get(u.parent)!.countryCode)).size < NAMESAKES.minCountriesAbroad) continue;
+      const units = abroad.map((u) => `${this.entries.get(u.parent)!.name} (${this.entries.get(u.parent)!.countryCode})`).join(', ');
+      Object.assign(n, { elsewhere: true, note: `${n.note}; but the registry also names "${abroad[0]!.label}" as a unit of ${units}, not loaded, and nothing in the string places it: kept as possible` });
     }
     const resolved = narrowed.filter((n) => n.ids.length === 1);
     if (country.mentions.length === 0 && resolved.length > 0) {
