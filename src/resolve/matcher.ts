@@ -920,6 +920,8 @@ export class AffiliationResolver {
    * "Institute of Molecular and Cellular Biology, National Tsing Hua University": a name of a unit's shape (its first word
    * a unit's, no place in it) written before a part that names an organisation (a university, a hospital) the registry
    * holds no name in, is that organisation's unit; the registry's namesake of the unit (a French institute) is a guess.
+   * So is a registry name read inside a unit's words (round 50: "Molecular Cardiovascular Biology Division and Heart
+   * Institute, Cincinnati Children's Hospital Medical Center" is not the Brazilian Heart Institute).
    * By picked institution: the unit's name and the part naming the organisation.
    */
   private unitsOfUnheld(picked: Picked[], spans: Candidate[], mentions: CompanyMention[], bounds: [number, number][], segs: string[]): Map<string, { key: string; parent: string }> {
@@ -928,7 +930,7 @@ export class AffiliationResolver {
     const read = (start: number, end: number) => [...spans, ...mentions].some((c) => c.start >= 0 && c.start < end && c.end > start);
     for (const p of picked) {
       const words = p.c.key.split(' ');
-      if (p.c.start < 0 || p.c.company || !UNIT_TOKEN.has(words[0]!) || words.some((w) => this.gazetteer.isPlace(w))) continue;
+      if (p.c.start < 0 || p.c.company || !(UNIT_TOKEN.has(words[0]!) || p.c.how === 'inside-unit') || words.some((w) => this.gazetteer.isPlace(w))) continue;
       const own = bounds.findIndex(([start, end]) => p.c.start >= start && p.c.start < end);
       const parent = segs.findIndex((seg, k) => k > own && NAMES_ORGANISATION.test(foldText(seg)) && !read(...bounds[k]!));
       if (own >= 0 && parent > own) out.set(p.id, { key: p.c.key, parent: segs[parent]! });

@@ -376,6 +376,31 @@ test("a unit's name written before an organisation the registry does not hold is
   assert.equal(units.resolve('Institute of Molecular and Cellular Biology, France').institutions[0]!.tier, 'exact');
 });
 
+test("a registry name read inside a unit's words, written before an organisation the registry does not hold, is kept as possible (round 50)", () => {
+  // "Molecular Cardiovascular Biology Division and Heart Institute, Cincinnati Children's Hospital Medical Center" was the
+  // Brazilian Heart Institute (InCor), whose English label is "Heart Institute".
+  const record = (k: number, name: string, code: string, types: string[]) =>
+    rorInstitution({
+      id: `https://ror.org/0hrt0000${k}`,
+      status: 'active',
+      types,
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+      locations: [{ geonames_details: { country_code: code, name: 'Southtown' } }],
+      relationships: [],
+    });
+  const hearts = new AffiliationResolver([record(1, 'Heart Institute', 'BR', ['facility']), record(2, 'Aurora University', 'US', ['education'])]);
+  fc.assert(
+    fc.property(fc.constantFrom('Molecular Cardiovascular Biology Division and', 'Division of Molecular Cardiology and', 'Department of Surgery and the'), fc.constantFrom("Borealis Children's Hospital Medical Center", 'Borealis College of Medicine'), (unit, organisation) => {
+      const r = hearts.resolve(`${unit} Heart Institute, ${organisation}`);
+      const m = r.institutions.find((i) => i.rorId === '0hrt00001');
+      assert.ok(!m || m.tier === 'possible', m?.evidence);
+      assert.notEqual(r.countryCode, 'BR');
+    }),
+  );
+  const held = hearts.resolve('Molecular Cardiovascular Biology Division and Heart Institute, Aurora University');
+  assert.equal(held.institutions.find((i) => i.rorId === '0hrt00001')?.tier !== 'possible', true, 'before an organisation the registry holds, read as before');
+});
+
 test('a university\'s name written with "at" and a town it is not in names its campus there, kept as possible', () => {
   // "University of Maine at Farmington" is not the University of Maine (Orono), nor "The State University of New York at
   // Buffalo" the SUNY system's record (Albany); "at" its own town, the name is the university's.
