@@ -787,6 +787,7 @@ export class AffiliationResolver {
     const repaired = cleaned.repairs.length > 0 ? ` (after repairs: ${cleaned.repairs.join('; ')})` : '';
     const placeAliases = new Map(picked.filter((p) => this.isPlaceAlias(p, picked, bounds, country)).map((p) => [p.id, p.c.key]));
     const unitsOfUnheld = this.unitsOfUnheld(picked, spans, mentions, bounds, segs);
+    const acronymsAbroad = this.acronymsAbroad(picked, bounds, segs);
     // "University of Maine at Farmington": a university's name written with "at" and a town it is not in names its campus
     // in that town, another university the registry holds under a name of its own when it holds it at all.
     const campusesElsewhere = new Map(
@@ -812,6 +813,8 @@ export class AffiliationResolver {
       if (system !== undefined) this.keepPossible(m, `but "${system.key}" begins the names of ${system.campuses.length} of its campuses (${system.campuses.slice(0, 3).join(', ')}${system.campuses.length > 3 ? ', …' : ''}), and the string names none of them: kept as possible`);
       const unheld = unitsOfUnheld.get(m.succeeds?.rorId ?? m.rorId);
       if (unheld !== undefined && m.basis.place === 'none') this.keepPossible(m, `but "${unheld.key}" is written as a unit of "${unheld.parent}", which the registry does not hold, and nothing places it where the registry's record is: kept as possible`);
+      const acronym = acronymsAbroad.get(m.succeeds?.rorId ?? m.rorId);
+      if (acronym !== undefined && m.basis.place === 'none') this.keepPossible(m, acronym);
       const kindOnly = this.namedOnlyByKind(m, picked);
       if (kindOnly !== null) this.keepPossible(m, kindOnly);
       const e = this.entries.get(m.rorId)!;
@@ -830,7 +833,7 @@ export class AffiliationResolver {
     // "TOYOHASHI University of Technology", "École Normale Supérieure de Rabat": a name written with a place before or after it
     // is that place's longer name, no institution elsewhere.
     const gluedToPlace = new Set(picked.filter((p) => p.c.placeAfter !== undefined || (p.c.how === 'inside-glued' && p.c.start > 0 && this.gazetteer.isPlace(flat[p.c.start - 1]!))).map((p) => p.id));
-    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, joined, text, gluedToPlace, new Set(unitsOfUnheld.keys()));
+    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, joined, text, gluedToPlace, new Set([...unitsOfUnheld.keys(), ...acronymsAbroad.keys()]));
     const refusals = refused.size > 0 ? `; ${correction!.not.map(describeCorrection).join('; ')} (refused ${[...refused].join(', ')})` : '';
     const aside = [...otherKinds.values(), ...setAside];
     const asideNote = aside.length > 0 ? `; ${aside.join('; ')}` : '';
@@ -938,6 +941,40 @@ export class AffiliationResolver {
     return out;
   }
 
+  /**
+   * Round 50: "Institute of Neuroscience, CNR" is not the Zurich institute of that name: a unit's name with an acronym
+   * written as a part of its own, which the record does not hold and whose every active registry holder is in other
+   * countries than the record and outside its tree, is a unit of one of those (here Italy's CNR). Not for an acronym
+   * another match holds or one spelling the initials of the unit's part or the record's name ("Istituto Italiano di
+   * Tecnologia (IIT)"). An acronym inside the name's own part is not read so: a unit's letters ("ICB/USP", "IRP") are
+   * held abroad too often. By picked institution: why it is kept as possible.
+   */
+  private acronymsAbroad(picked: Picked[], bounds: [number, number][], segs: string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    const shaped = (w: string) => /^(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z0-9&-]{2,9}$/.test(w);
+    for (const p of picked) {
+      if (p.c.start < 0 || p.c.company || out.has(p.id) || !this.isUnitName(p.c.key)) continue;
+      const own = bounds.findIndex(([start, end]) => p.c.start >= start && p.c.start < end);
+      if (own < 0) continue;
+      const e = this.entries.get(p.id)!;
+      for (const acronym of segs.filter((_, k) => k !== own).map((seg) => seg.replace(/\./g, '').trim())) {
+        if (!shaped(acronym) || spellsInitials(acronym, segs[own]!) || spellsInitials(acronym, e.name) || picked.some((o) => this.holdsAcronym(o.id, acronym))) continue;
+        const holders = this.acronymHolders(acronym).filter((h) => h.countryCode);
+        if (holders.length === 0 || holders.some((h) => h.countryCode === e.countryCode || this.sameTree(h.id, e.id))) continue;
+        const codes = [...new Set(holders.map((h) => h.countryCode))].sort().join(' or ');
+        out.set(
+          p.id,
+          `but "${acronym}", written as a part with it, is held in the registry only in ${codes} (${holders
+            .map((h) => h.name)
+            .slice(0, 3)
+            .join(', ')}), and the registry places it in ${e.countryCode ?? 'no country'}: kept as possible`,
+        );
+        break;
+      }
+    }
+    return out;
+  }
+
   /** The units of `parent` known only by their label (unheldUnits) whose name is written in `words` (padded name tokens), other than as the name `own` read. */
   private unheldUnitsWritten(parent: string, words: string, own: string): { id: string; label: string }[] {
     return (this.unheldUnits.get(parent) ?? []).filter((u) => u.key !== own && words.includes(` ${u.key} `));
@@ -967,7 +1004,7 @@ export class AffiliationResolver {
    * registry record's, or a company's lab site); else a city that stands for one country.
    * A company known without its place says so instead of guessing.
    */
-  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: Hint[], joined: Hint[], text: string, gluedToPlace: ReadonlySet<string>, unitsOfUnheld: ReadonlySet<string>): { countryCode: string | null; countryEvidence: string } {
+  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: Hint[], joined: Hint[], text: string, gluedToPlace: ReadonlySet<string>, guessed: ReadonlySet<string>): { countryCode: string | null; countryEvidence: string } {
     // Addresses in two countries ("…, India; …, Staffs"): the author's is not said, whatever the institutions.
     if (country.addresses) return { countryCode: null, countryEvidence: country.evidence };
     const primary = matches.find((m) => m.primary);
@@ -1022,8 +1059,9 @@ export class AffiliationResolver {
             m.countryCode &&
             !this.placesNothing(m.rorId, matches) &&
             !this.firmNameLonger(m, text) &&
-            // A namesake of a unit written under an organisation the registry does not hold is not where the author is.
-            !unitsOfUnheld.has(m.succeeds?.rorId ?? m.rorId),
+            // A namesake of a unit written under an organisation the registry does not hold, or of an institution whose
+            // acronym is written with it, is not where the author is.
+            !guessed.has(m.succeeds?.rorId ?? m.rorId),
         )
         .map((m) => ({ code: m.countryCode!, why: `${m.name} (${m.tier}, score ${m.score})` })),
       ...hints,

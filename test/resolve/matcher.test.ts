@@ -401,6 +401,32 @@ test("a registry name read inside a unit's words, written before an organisation
   assert.equal(held.institutions.find((i) => i.rorId === '0hrt00001')?.tier !== 'possible', true, 'before an organisation the registry holds, read as before');
 });
 
+test("a unit's name written with an acronym, as a part, that only institutions in other countries hold is kept as possible (round 50)", () => {
+  // "Institute of Neuroscience, CNR" was the Zurich "Institute for Neuroscience"; CNR is Italy's National Research Council.
+  const record = (k: number, name: string, code: string, acronym?: string) =>
+    rorInstitution({
+      id: `https://ror.org/0acr0000${k}`,
+      status: 'active',
+      types: ['facility'],
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }, ...(acronym ? [{ value: acronym, types: ['acronym'], lang: null }] : [])],
+      locations: [{ geonames_details: { country_code: code, name: 'Westtown' } }],
+      relationships: [],
+    });
+  const acronyms = new AffiliationResolver([record(1, 'Institute for Neuroscience', 'CH'), record(2, 'National Research Council', 'IT', 'CNR'), record(3, 'Federal Research Board', 'CH', 'FRB')]);
+  fc.assert(
+    fc.property(fc.constantFrom('Institute of Neuroscience', 'Institute for Neuroscience'), fc.constantFrom('CNR', 'C.N.R.'), fc.constantFrom('', 'Laboratory of Vision, '), (unit, acronym, lab) => {
+      const r = acronyms.resolve(`${lab}${unit}, ${acronym}`);
+      const m = r.institutions.find((i) => i.rorId === '0acr00001');
+      assert.ok(!m || m.tier === 'possible', m?.evidence);
+      assert.notEqual(r.countryCode, 'CH');
+    }),
+  );
+  const m = acronyms.resolve('Institute of Neuroscience, CNR').institutions.find((i) => i.rorId === '0acr00001')!;
+  assert.match(m.evidence, /"CNR", written as a part with it, is held in the registry only in IT \(National Research Council\)/);
+  // An acronym held where the record is, or none the registry knows, says nothing against it.
+  for (const s of ['Institute of Neuroscience, FRB', 'Institute of Neuroscience, XQZ']) assert.notEqual(acronyms.resolve(s).institutions.find((i) => i.primary)?.tier, 'possible', s);
+});
+
 test('a university\'s name written with "at" and a town it is not in names its campus there, kept as possible', () => {
   // "University of Maine at Farmington" is not the University of Maine (Orono), nor "The State University of New York at
   // Buffalo" the SUNY system's record (Albany); "at" its own town, the name is the university's.
