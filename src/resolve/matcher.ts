@@ -72,6 +72,8 @@ interface Entry {
   children: string[];
   related: string[];
   successors: string[];
+  /** The region the registry places it in, folded ("quebec"). */
+  subdivision: string | null;
 }
 
 /**
@@ -502,6 +504,7 @@ export class AffiliationResolver {
         children: inst.children,
         related: inst.related,
         successors: inst.successors,
+        subdivision: inst.subdivision ? foldText(inst.subdivision).trim() : null,
       });
       for (const p of inst.parents) add(this.childrenOf, p, inst.id);
       for (const c of inst.children) add(this.childrenOf, inst.id, c);
@@ -2186,7 +2189,11 @@ export class AffiliationResolver {
       else if (ids.length > 0 && where) {
         // Nothing with this name where the string says it is: perhaps the same name extended ("École Normale Supérieure" → "… - PSL"), in the city named if one is.
         const extended = c.how === 'exact' ? this.extensionIn(c, where, outside) : null;
-        if (extended && (!after || this.cityNamed(extended, ` ${after.text} `)))
+        // Round 50: "Government of Saskatchewan - Ministry of Agriculture" is not Québec's ministry: a region the string
+        // names is where the longer name must be, as a city is.
+        const regions = [...country.mentions.map((m) => m.text), ...segments(text).map((seg) => foldText(seg).trim())].filter((r) => this.gazetteer.isRegion(r) && this.gazetteer.regionOrCountryOf(r) === where);
+        const inRegion = (id: string) => regions.length === 0 || this.entries.get(id)!.subdivision === null || regions.includes(this.entries.get(id)!.subdivision!) || this.cityNamed(id, outside);
+        if (extended && (!after || this.cityNamed(extended, ` ${after.text} `)) && inRegion(extended))
           return { c: { ...c, ids: new Map([[extended, 2]]), how: 'extension' as How, said: `${c.said}; in ${where}, where the string is, the registry holds "${this.entries.get(extended)!.name}"` }, ids: [extended], ambiguity: 'place' as const, note, elsewhere };
         const named = after?.code ? `"${after.text}", a place in ${after.code}` : `${country.countryCode} (${country.evidence})`;
         note = `; but the string names ${named} and the registry places it elsewhere: kept as possible, the place gives the country`;

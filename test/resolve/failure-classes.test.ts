@@ -984,3 +984,10 @@ test("out-of-registry (round 50): a unit's name written with an acronym held onl
   assert.equal(counted(r), null);
   assert.notEqual(r.countryCode, 'CH');
 });
+
+test('explicit-country (round 50): a name extended to the one institution of that name in the country is not read in another region than the string names', { skip }, async () => {
+  const r = await resolve('Governmetn of Saskatchewan - Ministry of Agriculture - Agricultre Development Fund');
+  assert.equal(counted(r), null);
+  assert.equal(r.countryCode, 'CA');
+  assert.equal(counted(await resolve('Ministry of Agriculture, Quebec, Canada')), "Ministère de l'Agriculture, des Pêcheries et de l'Alimentation");
+});

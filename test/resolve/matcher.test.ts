@@ -401,6 +401,29 @@ test("a registry name read inside a unit's words, written before an organisation
   assert.equal(held.institutions.find((i) => i.rorId === '0hrt00001')?.tier !== 'possible', true, 'before an organisation the registry holds, read as before');
 });
 
+test('a name extended to the one institution of that name in the country named must be in the region the string names (round 50)', () => {
+  // "Government of Saskatchewan - Ministry of Agriculture" was Québec's "Ministère de l'Agriculture, des Pêcheries et de l'Alimentation".
+  const record = (k: number, name: string, code: string, country: string, region: string, city: string) =>
+    rorInstitution({
+      id: `https://ror.org/0ext0000${k}`,
+      status: 'active',
+      types: ['government'],
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+      locations: [{ geonames_details: { country_code: code, country_name: country, country_subdivision_name: region, name: city } }],
+      relationships: [],
+    });
+  const ministries = new AffiliationResolver([record(1, 'Ministry of Agriculture and Fisheries', 'CA', 'Canada', 'Quebec', 'Quebec City'), record(2, 'Ministry of Agriculture', 'IN', 'India', 'Delhi', 'New Delhi')]);
+  fc.assert(
+    fc.property(fc.constantFrom('Government of Saskatchewan - Ministry of Agriculture', 'Ministry of Agriculture, Saskatchewan', 'Ministry of Agriculture, Regina, Saskatchewan, Canada'), (s) => {
+      const r = ministries.resolve(s);
+      assert.ok(!r.institutions.some((m) => m.rorId === '0ext00001' && m.tier !== 'possible'), JSON.stringify(r.institutions));
+      assert.equal(r.countryCode, 'CA');
+    }),
+  );
+  // In the region the record is in, or with no region named, the longer name is still read.
+  for (const s of ['Ministry of Agriculture, Quebec, Canada', 'Ministry of Agriculture, Canada']) assert.equal(ministries.resolve(s).institutions.find((m) => m.primary)?.rorId, '0ext00001', s);
+});
+
 test("a unit's name written with an acronym, as a part, that only institutions in other countries hold is kept as possible (round 50)", () => {
   // "Institute of Neuroscience, CNR" was the Zurich "Institute for Neuroscience"; CNR is Italy's National Research Council.
   const record = (k: number, name: string, code: string, acronym?: string) =>
