@@ -213,6 +213,11 @@ export class Gazetteer {
     return this.countries.has(word) || this.subdivisions.has(word);
   }
 
+  /** Whether a folded word is a region (state, province) of a country and not a country's name. */
+  isRegion(word: string): boolean {
+    return this.subdivisions.has(word) && !this.countries.has(word);
+  }
+
   /** The country a folded name stands for as a country or a region of one (not as a city), if any. */
   regionOrCountryOf(name: string): string | null {
     return this.countries.get(name) ?? this.subdivisions.get(name) ?? null;

@@ -59,7 +59,7 @@ export interface Resolution {
 
 /** Bumped whenever matching behaviour changes, so cached resolutions are redone. */
 export const RESOLVER_VERSION =
-  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32-country44-oor44-resolve45-screen45-resolve46-r48resolve-r51resolve';
+  '2026.12.01-6-unk6-evid8-scr11-match12-fixmatch-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-match23-match24-generic24-match25-match26-match27-screen27-match28-match32-country44-oor44-resolve45-screen45-resolve46-r48resolve-r51resolve-r54oor';
 
 interface Entry {
   id: string;
@@ -72,6 +72,8 @@ interface Entry {
   children: string[];
   related: string[];
   successors: string[];
+  /** The region the registry places it in, folded ("quebec"). */
+  subdivision: string | null;
 }
 
 /**
@@ -225,6 +227,8 @@ const OTHER_KINDS = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/re
   universityWords: string[];
   kinds: Record<string, { said: string; words: string[] }>;
 };
+/** data/resolve/namesakes.json: in how many other countries the registry must name units so before a loaded namesake is a guess. */
+const NAMESAKES = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/resolve/namesakes.json', import.meta.url)), 'utf8')) as { minCountriesAbroad: number };
 const UNIVERSITY_WORDS = new Set(OTHER_KINDS.universityWords);
 const OTHER_KIND_WORDS = new Map(Object.entries(OTHER_KINDS.kinds).map(([type, k]) => [type, { said: k.said, words: new Set(k.words) }]));
 
@@ -472,6 +476,8 @@ export class AffiliationResolver {
    * registry): parent → the units' name keys, ids and labels (NIH → "national eye institute", 03wkg3b53, …).
    */
   private readonly unheldUnits = new Map<string, { key: string; id: string; label: string }[]>();
+  /** The same label-only units by name key: "national institute mental health" → NIH's unit (US), NCNP's (JP). */
+  private readonly unheldByKey = new Map<string, { parent: string; id: string; label: string }[]>();
   /** The legal forms screening reads as placing a company (aliases.json placed_abroad); read when first needed. */
   private legalForms: UnitRule['abroad']['legalForms'] | null = null;
 
@@ -498,6 +504,7 @@ export class AffiliationResolver {
         children: inst.children,
         related: inst.related,
         successors: inst.successors,
+        subdivision: inst.subdivision ? foldText(inst.subdivision).trim() : null,
       });
       for (const p of inst.parents) add(this.childrenOf, p, inst.id);
       for (const c of inst.children) add(this.childrenOf, inst.id, c);
@@ -546,6 +553,7 @@ export class AffiliationResolver {
         return id === undefined || this.entries.has(id) || key === '' ? [] : [{ key, id, label }];
       });
       if (units.length > 0) this.unheldUnits.set(inst.id, units);
+      for (const u of units) this.unheldByKey.set(u.key, [...(this.unheldByKey.get(u.key) ?? []), { parent: inst.id, id: u.id, label: u.label }]);
     }
     this.cjk.sort((a, b) => b.text.length - a.text.length);
     const total = named.length;
@@ -782,6 +790,7 @@ export class AffiliationResolver {
     const repaired = cleaned.repairs.length > 0 ? ` (after repairs: ${cleaned.repairs.join('; ')})` : '';
     const placeAliases = new Map(picked.filter((p) => this.isPlaceAlias(p, picked, bounds, country)).map((p) => [p.id, p.c.key]));
     const unitsOfUnheld = this.unitsOfUnheld(picked, spans, mentions, bounds, segs);
+    const acronymsAbroad = this.acronymsAbroad(picked, bounds, segs);
     // "University of Maine at Farmington": a university's name written with "at" and a town it is not in names its campus
     // in that town, another university the registry holds under a name of its own when it holds it at all.
     const campusesElsewhere = new Map(
@@ -807,6 +816,8 @@ export class AffiliationResolver {
       if (system !== undefined) this.keepPossible(m, `but "${system.key}" begins the names of ${system.campuses.length} of its campuses (${system.campuses.slice(0, 3).join(', ')}${system.campuses.length > 3 ? ', …' : ''}), and the string names none of them: kept as possible`);
       const unheld = unitsOfUnheld.get(m.succeeds?.rorId ?? m.rorId);
       if (unheld !== undefined && m.basis.place === 'none') this.keepPossible(m, `but "${unheld.key}" is written as a unit of "${unheld.parent}", which the registry does not hold, and nothing places it where the registry's record is: kept as possible`);
+      const acronym = acronymsAbroad.get(m.succeeds?.rorId ?? m.rorId);
+      if (acronym !== undefined && m.basis.place === 'none') this.keepPossible(m, acronym);
       const kindOnly = this.namedOnlyByKind(m, picked);
       if (kindOnly !== null) this.keepPossible(m, kindOnly);
       const e = this.entries.get(m.rorId)!;
@@ -825,7 +836,7 @@ export class AffiliationResolver {
     // "TOYOHASHI University of Technology", "École Normale Supérieure de Rabat": a name written with a place before or after it
     // is that place's longer name, no institution elsewhere.
     const gluedToPlace = new Set(picked.filter((p) => p.c.placeAfter !== undefined || (p.c.how === 'inside-glued' && p.c.start > 0 && this.gazetteer.isPlace(flat[p.c.start - 1]!))).map((p) => p.id));
-    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, joined, text, gluedToPlace, new Set(unitsOfUnheld.keys()));
+    const { countryCode, countryEvidence } = this.countryOf(country, matches, mentions, hints, joined, text, gluedToPlace, new Set([...unitsOfUnheld.keys(), ...acronymsAbroad.keys()]));
     const refusals = refused.size > 0 ? `; ${correction!.not.map(describeCorrection).join('; ')} (refused ${[...refused].join(', ')})` : '';
     const aside = [...otherKinds.values(), ...setAside];
     const asideNote = aside.length > 0 ? `; ${aside.join('; ')}` : '';
@@ -915,6 +926,8 @@ export class AffiliationResolver {
    * "Institute of Molecular and Cellular Biology, National Tsing Hua University": a name of a unit's shape (its first word
    * a unit's, no place in it) written before a part that names an organisation (a university, a hospital) the registry
    * holds no name in, is that organisation's unit; the registry's namesake of the unit (a French institute) is a guess.
+   * So is a registry name read inside a unit's words (round 50: "Molecular Cardiovascular Biology Division and Heart
+   * Institute, Cincinnati Children's Hospital Medical Center" is not the Brazilian Heart Institute).
    * By picked institution: the unit's name and the part naming the organisation.
    */
   private unitsOfUnheld(picked: Picked[], spans: Candidate[], mentions: CompanyMention[], bounds: [number, number][], segs: string[]): Map<string, { key: string; parent: string }> {
@@ -923,10 +936,44 @@ export class AffiliationResolver {
     const read = (start: number, end: number) => [...spans, ...mentions].some((c) => c.start >= 0 && c.start < end && c.end > start);
     for (const p of picked) {
       const words = p.c.key.split(' ');
-      if (p.c.start < 0 || p.c.company || !UNIT_TOKEN.has(words[0]!) || words.some((w) => this.gazetteer.isPlace(w))) continue;
+      if (p.c.start < 0 || p.c.company || !(UNIT_TOKEN.has(words[0]!) || p.c.how === 'inside-unit') || words.some((w) => this.gazetteer.isPlace(w))) continue;
       const own = bounds.findIndex(([start, end]) => p.c.start >= start && p.c.start < end);
       const parent = segs.findIndex((seg, k) => k > own && NAMES_ORGANISATION.test(foldText(seg)) && !read(...bounds[k]!));
       if (own >= 0 && parent > own) out.set(p.id, { key: p.c.key, parent: segs[parent]! });
+    }
+    return out;
+  }
+
+  /**
+   * Round 50: "Institute of Neuroscience, CNR" is not the Zurich institute of that name: a unit's name with an acronym
+   * written as a part of its own, which the record does not hold and whose every active registry holder is in other
+   * countries than the record and outside its tree, is a unit of one of those (here Italy's CNR). Not for an acronym
+   * another match holds or one spelling the initials of the unit's part or the record's name ("Istituto Italiano di
+   * Tecnologia (IIT)"). An acronym inside the name's own part is not read so: a unit's letters ("ICB/USP", "IRP") are
+   * held abroad too often. By picked institution: why it is kept as possible.
+   */
+  private acronymsAbroad(picked: Picked[], bounds: [number, number][], segs: string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    const shaped = (w: string) => /^(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z0-9&-]{2,9}$/.test(w);
+    for (const p of picked) {
+      if (p.c.start < 0 || p.c.company || out.has(p.id) || !this.isUnitName(p.c.key)) continue;
+      const own = bounds.findIndex(([start, end]) => p.c.start >= start && p.c.start < end);
+      if (own < 0) continue;
+      const e = this.entries.get(p.id)!;
+      for (const acronym of segs.filter((_, k) => k !== own).map((seg) => seg.replace(/\./g, '').trim())) {
+        if (!shaped(acronym) || spellsInitials(acronym, segs[own]!) || spellsInitials(acronym, e.name) || picked.some((o) => this.holdsAcronym(o.id, acronym))) continue;
+        const holders = this.acronymHolders(acronym).filter((h) => h.countryCode);
+        if (holders.length === 0 || holders.some((h) => h.countryCode === e.countryCode || this.sameTree(h.id, e.id))) continue;
+        const codes = [...new Set(holders.map((h) => h.countryCode))].sort().join(' or ');
+        out.set(
+          p.id,
+          `but "${acronym}", written as a part with it, is held in the registry only in ${codes} (${holders
+            .map((h) => h.name)
+            .slice(0, 3)
+            .join(', ')}), and the registry places it in ${e.countryCode ?? 'no country'}: kept as possible`,
+        );
+        break;
+      }
     }
     return out;
   }
@@ -960,7 +1007,7 @@ export class AffiliationResolver {
    * registry record's, or a company's lab site); else a city that stands for one country.
    * A company known without its place says so instead of guessing.
    */
-  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: Hint[], joined: Hint[], text: string, gluedToPlace: ReadonlySet<string>, unitsOfUnheld: ReadonlySet<string>): { countryCode: string | null; countryEvidence: string } {
+  private countryOf(country: CountryFinding, matches: InstitutionMatch[], mentions: CompanyMention[], hints: Hint[], joined: Hint[], text: string, gluedToPlace: ReadonlySet<string>, guessed: ReadonlySet<string>): { countryCode: string | null; countryEvidence: string } {
     // Addresses in two countries ("…, India; …, Staffs"): the author's is not said, whatever the institutions.
     if (country.addresses) return { countryCode: null, countryEvidence: country.evidence };
     const primary = matches.find((m) => m.primary);
@@ -1015,8 +1062,9 @@ export class AffiliationResolver {
             m.countryCode &&
             !this.placesNothing(m.rorId, matches) &&
             !this.firmNameLonger(m, text) &&
-            // A namesake of a unit written under an organisation the registry does not hold is not where the author is.
-            !unitsOfUnheld.has(m.succeeds?.rorId ?? m.rorId),
+            // A namesake of a unit written under an organisation the registry does not hold, or of an institution whose
+            // acronym is written with it, is not where the author is.
+            !guessed.has(m.succeeds?.rorId ?? m.rorId),
         )
         .map((m) => ({ code: m.countryCode!, why: `${m.name} (${m.tier}, score ${m.score})` })),
       ...hints,
@@ -2141,7 +2189,11 @@ export class AffiliationResolver {
       else if (ids.length > 0 && where) {
         // Nothing with this name where the string says it is: perhaps the same name extended ("École Normale Supérieure" → "… - PSL"), in the city named if one is.
         const extended = c.how === 'exact' ? this.extensionIn(c, where, outside) : null;
-        if (extended && (!after || this.cityNamed(extended, ` ${after.text} `)))
+        // Round 50: "Government of Saskatchewan - Ministry of Agriculture" is not Québec's ministry: a region the string
+        // names is where the longer name must be, as a city is.
+        const regions = [...country.mentions.map((m) => m.text), ...segments(text).map((seg) => foldText(seg).trim())].filter((r) => this.gazetteer.isRegion(r) && this.gazetteer.regionOrCountryOf(r) === where);
+        const inRegion = (id: string) => regions.length === 0 || this.entries.get(id)!.subdivision === null || regions.includes(this.entries.get(id)!.subdivision!) || this.cityNamed(id, outside);
+        if (extended && (!after || this.cityNamed(extended, ` ${after.text} `)) && inRegion(extended))
           return { c: { ...c, ids: new Map([[extended, 2]]), how: 'extension' as How, said: `${c.said}; in ${where}, where the string is, the registry holds "${this.entries.get(extended)!.name}"` }, ids: [extended], ambiguity: 'place' as const, note, elsewhere };
         const named = after?.code ? `"${after.text}", a place in ${after.code}` : `${country.countryCode} (${country.evidence})`;
         note = `; but the string names ${named} and the registry places it elsewhere: kept as possible, the place gives the country`;
@@ -2187,6 +2239,19 @@ export class AffiliationResolver {
       const told = n.ids.flatMap((id) => this.unheldUnitsWritten(id, words!, n.c.key).map((u) => ({ id, u })));
       if (told.length === 0 || told.some((t) => t.id !== told[0]!.id)) continue;
       Object.assign(n, { ids: [told[0]!.id], ambiguity: 'unit' as const, note: `${n.note}; told apart from its namesakes by "${told[0]!.u.label}", which the registry names as its unit (${told[0]!.u.id}, a record not in the registry loaded)` });
+    }
+    // Round 50: "Laboratory of Brain and Cognition, National Institute of Mental Health" is not the Czech institute, the one
+    // loaded record of that name: the registry also names the US NIH's and Japan's NCNP's units so, their own records not
+    // loaded. A name the registry knows in several other countries, with nothing in the string placing it, is a guess
+    // (data/resolve/namesakes.json).
+    for (const n of narrowed) {
+      if (n.ids.length !== 1 || n.c.company || n.c.start < 0 || n.elsewhere) continue;
+      const own = this.entries.get(n.ids[0]!)!;
+      if (placeOf(own.id) !== 'none' || this.cityNamed(own.id, wordsOutside(flat, n.c, folded))) continue;
+      const abroad = (this.unheldByKey.get(n.c.key) ?? []).filter((u) => this.entries.get(u.parent)!.countryCode !== own.countryCode && !this.sameTree(u.parent, own.id));
+      if (new Set(abroad.map((u) => this.entries.get(u.parent)!.countryCode)).size < NAMESAKES.minCountriesAbroad) continue;
+      const units = abroad.map((u) => `${this.entries.get(u.parent)!.name} (${this.entries.get(u.parent)!.countryCode})`).join(', ');
+      Object.assign(n, { elsewhere: true, note: `${n.note}; but the registry also names "${abroad[0]!.label}" as a unit of ${units}, not loaded, and nothing in the string places it: kept as possible` });
     }
     const resolved = narrowed.filter((n) => n.ids.length === 1);
     if (country.mentions.length === 0 && resolved.length > 0) {

@@ -955,3 +955,39 @@ test('place-name: a town named after "of" that is also a region of another count
   assert.equal(goa.countryCode, null, 'Goa is a state of India and a town in the Philippines');
   assert.equal((await resolve('Universität Bochum')).countryCode, 'DE');
 });
+
+test('out-of-registry (round 50): a name the registry also gives to units in several other countries is not counted for its loaded record, and gives no country', { skip }, async () => {
+  for (const [s, loaded] of [
+    ['Laboratory of Brain and Cognition, National Institute of Mental Health', 'National Institute of Mental Health'],
+    ['Institute of Molecular Biology', 'Institute of Molecular Biology'],
+  ] as const) {
+    const r = await resolve(s);
+    assert.equal(counted(r), null, s);
+    assert.ok(
+      r.institutions.some((m) => m.name === loaded && m.tier === 'possible' && /also names .* as a unit of/.test(m.evidence)),
+      s,
+    );
+    assert.equal(r.countryCode, null, s);
+  }
+  // One namesake abroad (the Canadian CIHR names a unit so) leaves the London institute counted.
+  assert.equal(counted(await resolve('The Institute of Cancer Research')), 'Institute of Cancer Research');
+});
+
+test("out-of-registry (round 50): a registry name read inside a unit's words, before a hospital the registry lacks, is not counted", { skip }, async () => {
+  const r = await resolve("Molecular Cardiovascular Biology Division and Heart Institute, Cincinnati Children's Hospital Medical Center");
+  assert.equal(counted(r), null);
+  assert.notEqual(r.countryCode, 'BR');
+});
+
+test("out-of-registry (round 50): a unit's name written with an acronym held only in other countries is not counted", { skip }, async () => {
+  const r = await resolve('Institute of Neuroscience, CNR');
+  assert.equal(counted(r), null);
+  assert.notEqual(r.countryCode, 'CH');
+});
+
+test('explicit-country (round 50): a name extended to the one institution of that name in the country is not read in another region than the string names', { skip }, async () => {
+  const r = await resolve('Governmetn of Saskatchewan - Ministry of Agriculture - Agricultre Development Fund');
+  assert.equal(counted(r), null);
+  assert.equal(r.countryCode, 'CA');
+  assert.equal(counted(await resolve('Ministry of Agriculture, Quebec, Canada')), "Ministère de l'Agriculture, des Pêcheries et de l'Alimentation");
+});

@@ -376,6 +376,80 @@ test("a unit's name written before an organisation the registry does not hold is
   assert.equal(units.resolve('Institute of Molecular and Cellular Biology, France').institutions[0]!.tier, 'exact');
 });
 
+test("a registry name read inside a unit's words, written before an organisation the registry does not hold, is kept as possible (round 50)", () => {
+  // "Molecular Cardiovascular Biology Division and Heart Institute, Cincinnati Children's Hospital Medical Center" was the
+  // Brazilian Heart Institute (InCor), whose English label is "Heart Institute".
+  const record = (k: number, name: string, code: string, types: string[]) =>
+    rorInstitution({
+      id: `https://ror.org/0hrt0000${k}`,
+      status: 'active',
+      types,
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+      locations: [{ geonames_details: { country_code: code, name: 'Southtown' } }],
+      relationships: [],
+    });
+  const hearts = new AffiliationResolver([record(1, 'Heart Institute', 'BR', ['facility']), record(2, 'Aurora University', 'US', ['education'])]);
+  fc.assert(
+    fc.property(fc.constantFrom('Molecular Cardiovascular Biology Division and', 'Division of Molecular Cardiology and', 'Department of Surgery and the'), fc.constantFrom("Borealis Children's Hospital Medical Center", 'Borealis College of Medicine'), (unit, organisation) => {
+      const r = hearts.resolve(`${unit} Heart Institute, ${organisation}`);
+      const m = r.institutions.find((i) => i.rorId === '0hrt00001');
+      assert.ok(!m || m.tier === 'possible', m?.evidence);
+      assert.notEqual(r.countryCode, 'BR');
+    }),
+  );
+  const held = hearts.resolve('Molecular Cardiovascular Biology Division and Heart Institute, Aurora University');
+  assert.equal(held.institutions.find((i) => i.rorId === '0hrt00001')?.tier !== 'possible', true, 'before an organisation the registry holds, read as before');
+});
+
+test('a name extended to the one institution of that name in the country named must be in the region the string names (round 50)', () => {
+  // "Government of Saskatchewan - Ministry of Agriculture" was Québec's "Ministère de l'Agriculture, des Pêcheries et de l'Alimentation".
+  const record = (k: number, name: string, code: string, country: string, region: string, city: string) =>
+    rorInstitution({
+      id: `https://ror.org/0ext0000${k}`,
+      status: 'active',
+      types: ['government'],
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }],
+      locations: [{ geonames_details: { country_code: code, country_name: country, country_subdivision_name: region, name: city } }],
+      relationships: [],
+    });
+  const ministries = new AffiliationResolver([record(1, 'Ministry of Agriculture and Fisheries', 'CA', 'Canada', 'Quebec', 'Quebec City'), record(2, 'Ministry of Agriculture', 'IN', 'India', 'Delhi', 'New Delhi')]);
+  fc.assert(
+    fc.property(fc.constantFrom('Government of Saskatchewan - Ministry of Agriculture', 'Ministry of Agriculture, Saskatchewan', 'Ministry of Agriculture, Regina, Saskatchewan, Canada'), (s) => {
+      const r = ministries.resolve(s);
+      assert.ok(!r.institutions.some((m) => m.rorId === '0ext00001' && m.tier !== 'possible'), JSON.stringify(r.institutions));
+      assert.equal(r.countryCode, 'CA');
+    }),
+  );
+  // In the region the record is in, or with no region named, the longer name is still read.
+  for (const s of ['Ministry of Agriculture, Quebec, Canada', 'Ministry of Agriculture, Canada']) assert.equal(ministries.resolve(s).institutions.find((m) => m.primary)?.rorId, '0ext00001', s);
+});
+
+test("a unit's name written with an acronym, as a part, that only institutions in other countries hold is kept as possible (round 50)", () => {
+  // "Institute of Neuroscience, CNR" was the Zurich "Institute for Neuroscience"; CNR is Italy's National Research Council.
+  const record = (k: number, name: string, code: string, acronym?: string) =>
+    rorInstitution({
+      id: `https://ror.org/0acr0000${k}`,
+      status: 'active',
+      types: ['facility'],
+      names: [{ value: name, types: ['ror_display', 'label'], lang: 'en' }, ...(acronym ? [{ value: acronym, types: ['acronym'], lang: null }] : [])],
+      locations: [{ geonames_details: { country_code: code, name: 'Westtown' } }],
+      relationships: [],
+    });
+  const acronyms = new AffiliationResolver([record(1, 'Institute for Neuroscience', 'CH'), record(2, 'National Research Council', 'IT', 'CNR'), record(3, 'Federal Research Board', 'CH', 'FRB')]);
+  fc.assert(
+    fc.property(fc.constantFrom('Institute of Neuroscience', 'Institute for Neuroscience'), fc.constantFrom('CNR', 'C.N.R.'), fc.constantFrom('', 'Laboratory of Vision, '), (unit, acronym, lab) => {
+      const r = acronyms.resolve(`${lab}${unit}, ${acronym}`);
+      const m = r.institutions.find((i) => i.rorId === '0acr00001');
+      assert.ok(!m || m.tier === 'possible', m?.evidence);
+      assert.notEqual(r.countryCode, 'CH');
+    }),
+  );
+  const m = acronyms.resolve('Institute of Neuroscience, CNR').institutions.find((i) => i.rorId === '0acr00001')!;
+  assert.match(m.evidence, /"CNR", written as a part with it, is held in the registry only in IT \(National Research Council\)/);
+  // An acronym held where the record is, or none the registry knows, says nothing against it.
+  for (const s of ['Institute of Neuroscience, FRB', 'Institute of Neuroscience, XQZ']) assert.notEqual(acronyms.resolve(s).institutions.find((i) => i.primary)?.tier, 'possible', s);
+});
+
 test('a university\'s name written with "at" and a town it is not in names its campus there, kept as possible', () => {
   // "University of Maine at Farmington" is not the University of Maine (Orono), nor "The State University of New York at
   // Buffalo" the SUNY system's record (Albany); "at" its own town, the name is the university's.

@@ -97,3 +97,33 @@ test("on the mirror's partial registry: NIH's institutes, whose own records it l
     assert.equal(r.countryCode, 'US', s);
   }
 });
+
+// Round 50: the loaded record of a name the registry also gives, as a unit's label, to institutions in several other
+// countries is a guess when nothing in the string places it (data/resolve/namesakes.json).
+const czechNimh = { ...rorRecord('05xj56w78', 'National Institute of Mental Health', 'CZ', 'Klecany'), types: ['facility'] };
+const nimhOf = (id: string, name: string, country: string, unit: string) => ({ ...rorRecord(id, name, country, 'Capital'), types: ['government'], relationships: [{ type: 'child', id: `https://ror.org/${unit}`, label: 'National Institute of Mental Health' }] });
+const usWithNimh = nimhOf('01cwqze88', 'National Institutes of Health', 'US', '04xeg9z08');
+const ncnp = nimhOf('0254bmq54', 'National Center of Neurology and Psychiatry', 'JP', '04t0s7x83');
+
+test('a name the registry gives to units in several other countries is a guess for its one loaded record, unless the string places it', () => {
+  const namesakes = new AffiliationResolver([czechNimh, usWithNimh, ncnp].map(rorInstitution));
+  fc.assert(
+    fc.property(fc.constantFrom('Laboratory of Brain and Cognition, ', 'Section on Sleep, ', ''), fc.constantFrom('', ', Bethesda', ', Tokyo'), (unit, town) => {
+      const r = namesakes.resolve(`${unit}National Institute of Mental Health${town}`);
+      const m = r.institutions.find((i) => i.rorId === '05xj56w78');
+      assert.ok(m && TIER_RANK[m.tier] < TIER_RANK.strong, m?.evidence);
+      // (A town abroad conflicts with the record's place already.)
+      if (town === '') assert.match(m.evidence, /also names "National Institute of Mental Health" as a unit of National Institutes of Health \(US\), National Center of Neurology and Psychiatry \(JP\)/);
+      assert.notEqual(r.countryCode, 'CZ');
+    }),
+  );
+  // Placed by its own town or country, the loaded record is meant.
+  for (const s of ['National Institute of Mental Health, Klecany', 'National Institute of Mental Health, Czech Republic']) {
+    const m = namesakes.resolve(s).institutions.find((i) => i.primary);
+    assert.equal(m?.rorId, '05xj56w78', s);
+    assert.ok(TIER_RANK[m.tier] >= TIER_RANK.strong, m.evidence);
+  }
+  // One namesake abroad is not enough: the loaded record stays.
+  const one = new AffiliationResolver([czechNimh, usWithNimh].map(rorInstitution)).resolve('Laboratory of Brain and Cognition, National Institute of Mental Health');
+  assert.ok(TIER_RANK[one.institutions.find((i) => i.primary)!.tier] >= TIER_RANK.strong);
+});
