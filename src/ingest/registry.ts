@@ -51,6 +51,8 @@ export async function ingestRegistry(store: Store, path: string, onProgress?: (n
     await store.run('DELETE FROM institution_names WHERE ror_id IN (SELECT ror_id FROM stage_institutions)');
     await store.run('DELETE FROM institutions WHERE ror_id IN (SELECT ror_id FROM stage_institutions)');
     await store.run('INSERT INTO institutions SELECT * FROM stage_institutions QUALIFY row_number() OVER (PARTITION BY ror_id) = 1');
+    // Read by the counting rule (source_counts, src/store/schema.sql) with the registry it was built from.
+    await store.run('CREATE OR REPLACE TABLE registry_ancestors AS SELECT * FROM registry_ancestry()');
     const names = await store.connection.createAppender('institution_names');
     const seen = new Set<string>();
     for (const i of institutions) {

@@ -8,6 +8,7 @@ import { BOOLEAN, DOUBLE, DuckDBInstance, LIST, listValue, VARCHAR } from './duc
 import { LISTED_DEFINITION } from '../screening/listed-definition.ts';
 import { ORG_SCHEMA, ORG_VIEWS } from './org-views.ts';
 import { sha256Hex } from '../sha256.ts';
+import type { Tier } from '../resolve/matcher.ts';
 
 const SCHEMA = readFileSync(fileURLToPath(new URL('./schema.sql', import.meta.url)), 'utf8');
 /** Noted in the store (meta key schema_digest) once the schema is applied, so opening a store already at it writes nothing. */
@@ -45,6 +46,9 @@ export const uploadStrings = (orgId: string) => `SELECT raw FROM upload_affiliat
  * the shared tables' names over them. A connection reading for that organisation searches it first.
  */
 export const orgSchemaOf = (orgId: string): string => `org_${sha256Hex(orgId).slice(0, 16)}`;
+
+/** The lowest match tier the last refresh counted (strong before any): what the counting rules (schema.sql) are read at outside a refresh. */
+export const countedTier = async (store: Store): Promise<Exclude<Tier, 'unresolved'>> => ((await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'analytics_min_tier'`))?.value ?? 'strong') as Exclude<Tier, 'unresolved'>;
 
 /** Every organisation view the store holds. */
 export async function orgSchemas(store: Store): Promise<string[]> {
