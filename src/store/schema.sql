@@ -409,17 +409,10 @@ CREATE OR REPLACE MACRO source_rank(source) AS CASE source WHEN 'openalex' THEN 
 -- A match tier's rank, against which the lowest accepted tier is compared.
 CREATE OR REPLACE MACRO tier_rank(tier) AS CASE tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END;
 -- Each registry institution's ancestors (its parents, their parents, …): one family's more general
--- members, as pairs (ror_id, ancestor). Kept as a table (registry_ancestors), rebuilt with the
--- registry (src/ingest/registry.ts), and joined once by the statements that count: a lookup per
--- affiliation inside source_counts filled DuckDB's temp storage on a real WoS export (round 50).
--- UNION, not UNION ALL: a cycle in the registry's relations ends the recursion.
-CREATE OR REPLACE MACRO registry_ancestry() AS TABLE
-  WITH RECURSIVE up(ror_id, ancestor) AS (
-    SELECT ror_id, unnest(parents) FROM institutions
-    UNION
-    SELECT u.ror_id, p.ancestor FROM up u JOIN (SELECT ror_id, unnest(parents) AS ancestor FROM institutions) p ON p.ror_id = u.ancestor)
-  SELECT DISTINCT ror_id, ancestor FROM up WHERE ror_id <> ancestor;
-CREATE TABLE IF NOT EXISTS registry_ancestors AS SELECT * FROM registry_ancestry();
+-- members, as pairs (ror_id, ancestor). Rebuilt with the registry and when the schema is applied
+-- (rebuildRegistryAncestors, src/store/store.ts), and joined once by the statements that count: a
+-- lookup per affiliation inside source_counts filled DuckDB's temp storage on a real WoS export (round 50).
+CREATE TABLE IF NOT EXISTS registry_ancestors (ror_id VARCHAR NOT NULL, ancestor VARCHAR NOT NULL);
 -- Whether the institutions a source asserts for an author's string count (round 48/49/50), read by
 -- the evidence store (refresh.sql), monitoring and the ingest summary alike: the source asserts some,
 -- none of the institutions derisk finds in the string is the source's (nor a unit derisk finds of
