@@ -198,7 +198,7 @@ interface Disagreement {
   institutionBoth: number;
   /** Both name an institution and derisk's is neither OpenAlex's nor, in the registry, the parent or a child of one of them. */
   institutionDiffers: number;
-  /** Of the differing strings, those where the store counts derisk's: it resolves the string at the exact tier (src/store/schema.sql, source_counts). */
+  /** Of the differing strings, those where the store counts derisk's (src/store/schema.sql, source_counts). */
   institutionOverruled: number;
   /** Derisk's institution is the parent or a child of one OpenAlex asserts (the university and its unit): the same family, not a disagreement (round 49). */
   institutionFamily: number;
@@ -211,6 +211,20 @@ interface Disagreement {
   unregistered: { asserted: number; contradicted: number };
 }
 
+/** An institution's ancestors in the registry, through every level (the store's registry_ancestors). */
+function ancestorsOf(resolver: AffiliationResolver, id: string): string[] {
+  const seen = new Set<string>();
+  const todo = [...(resolver.institution(id)?.parents ?? [])];
+  while (todo.length > 0) {
+    const p = todo.pop()!;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    todo.push(...(resolver.institution(p)?.parents ?? []));
+  }
+  seen.delete(id);
+  return [...seen];
+}
+
 /** How often the institution or country OpenAlex asserts for a string differs from derisk's own resolution of it. */
 function disagreement(set: LabelledSet, resolutions: Resolution[], resolver: AffiliationResolver): Disagreement {
   const d: Disagreement = { institutionBoth: 0, institutionDiffers: 0, institutionOverruled: 0, institutionFamily: 0, countryBoth: 0, countryDiffers: 0, hongKong: { derisk: 0, labelHK: 0, labelCN: 0 }, examples: [], unregistered: { asserted: 0, contradicted: 0 } };
@@ -218,9 +232,14 @@ function disagreement(set: LabelledSet, resolutions: Resolution[], resolver: Aff
     const r = resolutions[k]!;
     const ours = r.institutions.find((m) => m.primary && TIER_RANK[m.tier] >= TIER_RANK.strong);
     const theirs = item.gold.filter((g) => resolver.institution(g));
-    // The store's rule (source_counts): derisk's counts where it resolves the string at the exact tier to none of OpenAlex's nor a unit of one.
+    // The store's rule (source_counts, counting from the strong tier): derisk's counts where it finds none of OpenAlex's nor a unit of
+    // one, and resolves the string at a counted tier to a unit of one (a descendant in the registry), or at the exact tier to
+    // institutions none of which is an ancestor of one (round 50: within one registry family the more specific counts).
     const named = r.institutions.flatMap((m) => [m.rorId, ...m.units.map((u) => u.rorId)]);
-    const overrules = item.gold.length > 0 && r.institutions.some((m) => m.tier === 'exact') && !item.gold.some((g) => named.includes(g));
+    const exact = r.institutions.filter((m) => m.tier === 'exact').map((m) => m.rorId);
+    const goldUp = new Set(item.gold.flatMap((g) => ancestorsOf(resolver, g)));
+    const unitOfGold = r.institutions.some((m) => TIER_RANK[m.tier] >= TIER_RANK.strong && ancestorsOf(resolver, m.rorId).some((a) => item.gold.includes(a)));
+    const overrules = item.gold.length > 0 && !item.gold.some((g) => named.includes(g)) && (unitOfGold || (exact.length > 0 && !exact.some((e) => goldUp.has(e))));
     if (item.gold.some((g) => !resolver.institution(g))) {
       d.unregistered.asserted++;
       if (overrules) d.unregistered.contradicted++;

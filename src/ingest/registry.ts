@@ -3,7 +3,7 @@ import type { DuckDBAppender } from '@duckdb/node-api';
 import { asTypedKeepingSpaces } from '../resolve/normalize.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
 import { LIST, VARCHAR, listValue } from '../store/duckdb.ts';
-import type { Store } from '../store/store.ts';
+import { rebuildRegistryAncestors, type Store } from '../store/store.ts';
 import { fileId as contentId } from './file-id.ts';
 import type { Rejected } from './records.ts';
 import { alreadyIngested } from './whole-file.ts';
@@ -51,6 +51,8 @@ export async function ingestRegistry(store: Store, path: string, onProgress?: (n
     await store.run('DELETE FROM institution_names WHERE ror_id IN (SELECT ror_id FROM stage_institutions)');
     await store.run('DELETE FROM institutions WHERE ror_id IN (SELECT ror_id FROM stage_institutions)');
     await store.run('INSERT INTO institutions SELECT * FROM stage_institutions QUALIFY row_number() OVER (PARTITION BY ror_id) = 1');
+    // Read by the counting rule (source_counts, src/store/schema.sql) with the registry it was built from.
+    await rebuildRegistryAncestors(store);
     const names = await store.connection.createAppender('institution_names');
     const seen = new Set<string>();
     for (const i of institutions) {

@@ -8,8 +8,7 @@ import { isBlank } from '../resolve/normalize.ts';
 import { screenKey } from '../screening/names.ts';
 import type { RiskEntry, RiskList } from '../screening/lists.ts';
 import { loadedLists } from '../screening/store.ts';
-import type { Store } from '../store/store.ts';
-import { countedTier } from '../store/refresh.ts';
+import { countedTier, type Store } from '../store/store.ts';
 import { TIER_RANK } from '../resolve/matcher.ts';
 import { casePage, exportLinks, kbDiffPage, kbEntryPage, portfolioLinks, screeningLinks } from './alert-links.ts';
 import { recordAlerts, type NewAlert } from './alerts.ts';
@@ -251,15 +250,20 @@ export class Monitor {
     // the same rules: source_counts, counted_by, counted_country), so an alert names what the landscape and the drill-down do.
     const minRank = TIER_RANK[await countedTier(this.options.store)];
     const rows = this.options.store.chunks<{ work_id: string; source: string; source_id: string; doi: string | null; title: string | null; year: number | null; raw: string; rors: string; country: string | null; hits: string | null }>(
-      `WITH these AS (
+      `WITH ancestry AS (SELECT ror_id, list(ancestor) AS ancestors FROM registry_ancestors GROUP BY ror_id),
+       these AS (
          SELECT work_key(r.source, r.source_id, r.doi, r.pmid) AS work_id, r.source, r.source_id, r.doi, r.title, r.year, r.record_no, a.author_seq, a.aff_seq, a.raw, a.given_ror_ids, a.given_countries,
-           (SELECT list({'ror_id': ri.ror_id, 'tier': ri.tier, 'unit_of': ri.unit_of}) FROM resolution_institutions ri WHERE ri.raw = a.raw) AS found
+           (SELECT list({'ror_id': ri.ror_id, 'tier': ri.tier, 'unit_of': ri.unit_of, 'ancestors': coalesce(x.ancestors, [])}) FROM resolution_institutions ri LEFT JOIN ancestry x USING (ror_id) WHERE ri.raw = a.raw) AS found
          FROM ${t.records} r JOIN ${t.affiliations} a ON a.source = r.source AND a.source_id = r.source_id ${t.join}
          WHERE ${t.where} r.file_id = $1 AND work_key(r.source, r.source_id, r.doi, r.pmid) IN (${listed})),
+       given_up AS (
+         SELECT g.given_ror_ids, list_distinct(flatten(list(x.ancestors))) AS given_up
+         FROM (SELECT DISTINCT given_ror_ids, unnest(given_ror_ids) AS ror_id FROM these WHERE len(given_ror_ids) > 0) g JOIN ancestry x USING (ror_id)
+         GROUP BY g.given_ror_ids),
        decided AS (
          SELECT *, CASE WHEN source_counted THEN given_ror_ids
            ELSE coalesce(list_sort(list_distinct(list_transform(list_filter(found, f -> f.unit_of IS NULL AND tier_rank(f.tier) >= ${minRank}), f -> f.ror_id))), []) END AS rors
-         FROM (SELECT *, source_counts(given_ror_ids, found) AS source_counted FROM these))
+         FROM (SELECT t.*, source_counts(t.given_ror_ids, u.given_up, t.found, ${minRank}) AS source_counted FROM these t LEFT JOIN given_up u ON u.given_ror_ids = t.given_ror_ids))
        SELECT d.work_id, d.source, d.source_id, d.doi, d.title, d.year, d.raw, to_json(d.rors)::VARCHAR AS rors,
          counted_country(counted_by(d.source_counted, d.given_ror_ids, d.rors[1], i.ror_id IS NOT NULL), i.types,
            (SELECT first(c.country_code ORDER BY c.seq) FROM resolution_companies c WHERE c.raw = d.raw AND c.country_code IS NOT NULL),

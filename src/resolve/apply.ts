@@ -1,7 +1,7 @@
-import { EVIDENCE_STRINGS, insertColumns, type Store } from '../store/store.ts';
+import { countedTier, EVIDENCE_STRINGS, insertColumns, type Store } from '../store/store.ts';
 import { ResolutionCache } from './cache.ts';
 import { sourceNamedSql } from '../indicators/unregistered.ts';
-import { resolutionVersionOf, type AffiliationResolver, type Resolution } from './matcher.ts';
+import { resolutionVersionOf, TIER_RANK, type AffiliationResolver, type Resolution } from './matcher.ts';
 
 /** What the store keeps of a resolution; changed when it keeps more (the companies a string names, since round 14), so resolutions stored without it are redone. */
 const STORED_FORMAT = 'companies14';
@@ -182,17 +182,21 @@ export async function sourceAgreement(store: Store, fileIds: readonly string[]):
        SELECT raw, list_distinct(list(code)) AS codes
        FROM (SELECT raw, unnest(given_countries) AS code FROM these)
        GROUP BY raw),
+     ancestry AS (SELECT ror_id, list(ancestor) AS ancestors FROM registry_ancestors GROUP BY ror_id),
+     given_up AS (
+       SELECT g.ids, list_distinct(flatten(list(x.ancestors))) AS given_up
+       FROM (SELECT DISTINCT ids, unnest(ids) AS ror_id FROM given_ids) g JOIN ancestry x USING (ror_id) GROUP BY g.ids),
      resolved AS (
        SELECT g.raw, g.ids, bool_or(list_contains(g.ids, o.ror_id)) AS agrees,
          first(o.ror_id ORDER BY o.is_primary DESC, o.score DESC, o.ror_id) FILTER (WHERE o.unit_of IS NULL AND o.tier IN ('exact', 'strong')) AS ror_id,
-         list({'ror_id': o.ror_id, 'tier': o.tier, 'unit_of': o.unit_of}) AS found
-       FROM given_ids g JOIN resolution_institutions o ON o.raw = g.raw
+         list({'ror_id': o.ror_id, 'tier': o.tier, 'unit_of': o.unit_of, 'ancestors': coalesce(x.ancestors, [])}) AS found
+       FROM given_ids g JOIN resolution_institutions o ON o.raw = g.raw LEFT JOIN ancestry x ON x.ror_id = o.ror_id
        GROUP BY g.raw, g.ids),
-     -- Whether the store counts derisk's (the rule the refresh reads), and whether the two are one family in the registry.
+     -- Whether the store counts derisk's (the rule the refresh reads, at the tier it last counted), and whether the two are one family in the registry.
      ours AS (
        SELECT r.raw, r.ror_id, r.agrees OR r.ror_id IS NULL AS agrees, NOT r.agrees AND list_has_any(list_concat(coalesce(d.parents, []), coalesce(d.children, [])), r.ids) AS family,
-         NOT source_counts(r.ids, r.found) AS overruled
-       FROM resolved r LEFT JOIN institutions d ON d.ror_id = r.ror_id),
+         NOT source_counts(r.ids, u.given_up, r.found, $2) AS overruled
+       FROM resolved r LEFT JOIN given_up u ON u.ids = r.ids LEFT JOIN institutions d ON d.ror_id = r.ror_id),
      institution AS (
        SELECT count(*) FILTER (WHERE ror_id IS NOT NULL)::DOUBLE AS ib, count(*) FILTER (WHERE NOT agrees AND NOT family)::DOUBLE AS id,
          count(*) FILTER (WHERE NOT agrees AND NOT family AND overruled)::DOUBLE AS io, count(*) FILTER (WHERE NOT agrees AND family)::DOUBLE AS fam FROM ours),
@@ -209,7 +213,7 @@ export async function sourceAgreement(store: Store, fileIds: readonly string[]):
        FROM given_countries g JOIN resolutions r ON r.raw = g.raw WHERE r.country_code IS NOT NULL)
      SELECT ib, id, io, fam, cb, cd, un, (SELECT list({'raw': raw, 'source': source, 'derisk': derisk, 'overruled': overruled} ORDER BY raw) FROM differing) AS examples
      FROM institution, country, unregistered`,
-    [JSON.stringify(fileIds)],
+    [JSON.stringify(fileIds), TIER_RANK[await countedTier(store)]],
   );
   return {
     institutionBoth: row?.ib ?? 0,

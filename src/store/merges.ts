@@ -1,6 +1,6 @@
 import { listValue } from './duckdb.ts';
-import { countedTier, workInstitutionStatements } from './refresh.ts';
-import type { Store } from './store.ts';
+import { workInstitutionStatements } from './refresh.ts';
+import { countedTier, type Store } from './store.ts';
 
 /** What a record of a work merged across sources can differ in from the record the work keeps. */
 export type MergeDifference = 'year' | 'countries' | 'institutions';

@@ -50,8 +50,9 @@ WHERE coalesce(rf.score, 1) >= c.min_score;
 -- save where the organisation's corrections overrule the source (src/store/refresh.ts, rebuildOrgWorks).
 -- The source's institutions count where the string does not contradict them (round 48; the rule,
 -- source_counts in schema.sql, is monitoring's too): where derisk resolves the string at the exact
--- tier to institutions none of which is the source's, derisk's count and the source's claim is kept
--- beside (matched_by 'derisk-over-source', source_ror_ids). A source's institution the loaded
+-- tier to institutions none of which is the source's (nor an ancestor of it in the registry), or at a
+-- counted tier to a unit of the source's (round 50: within one family the more specific counts),
+-- derisk's count and the source's claim is kept beside (matched_by 'derisk-over-source', source_ror_ids). A source's institution the loaded
 -- registry does not hold counts (matched_by 'source-unregistered') without the source's country:
 -- only the string's.
 CREATE OR REPLACE TABLE {{work_affiliations}} AS
@@ -60,14 +61,23 @@ WITH aff AS (
   FROM {{works}} w JOIN {{counted_affiliations}} a ON a.source = w.source AND a.source_id = w.source_id
 ),
 -- Only strings a source asserts institutions for are read whole: the others take derisk's answer.
+-- The registry ancestors of what derisk finds and of what the source asserts are joined here, once
+-- (registry_ancestors; source_counts weighs one family's members by them).
+ancestry AS (SELECT ror_id, list(ancestor) AS ancestors FROM registry_ancestors GROUP BY ror_id),
 found AS (
-  SELECT raw, list({'ror_id': ror_id, 'tier': tier, 'unit_of': unit_of}) AS found
-  FROM {{resolution_institutions}} WHERE raw IN (SELECT raw FROM aff WHERE len(given_ror_ids) > 0)
-  GROUP BY raw
+  SELECT ri.raw, list({'ror_id': ri.ror_id, 'tier': ri.tier, 'unit_of': ri.unit_of, 'ancestors': coalesce(a.ancestors, [])}) AS found
+  FROM {{resolution_institutions}} ri LEFT JOIN ancestry a USING (ror_id)
+  WHERE ri.raw IN (SELECT raw FROM aff WHERE len(given_ror_ids) > 0)
+  GROUP BY ri.raw
+),
+given_up AS (
+  SELECT g.given_ror_ids, list_distinct(flatten(list(a.ancestors))) AS given_up
+  FROM (SELECT DISTINCT given_ror_ids, unnest(given_ror_ids) AS ror_id FROM aff WHERE len(given_ror_ids) > 0) g JOIN ancestry a USING (ror_id)
+  GROUP BY g.given_ror_ids
 ),
 decided AS (
-  SELECT aff.work_id, aff.author_seq, aff.aff_seq, aff.raw, aff.given_ror_ids, source_counts(aff.given_ror_ids, f.found) AS source_counted
-  FROM aff LEFT JOIN found f USING (raw)
+  SELECT aff.work_id, aff.author_seq, aff.aff_seq, aff.raw, aff.given_ror_ids, source_counts(aff.given_ror_ids, u.given_up, f.found, $1) AS source_counted
+  FROM aff LEFT JOIN found f USING (raw) LEFT JOIN given_up u ON u.given_ror_ids = aff.given_ror_ids
 ),
 matched AS (
   SELECT g.work_id, g.author_seq, g.aff_seq, g.ror_id, 'exact' AS tier, counted_by(TRUE, g.given_ror_ids, g.ror_id, i.ror_id IS NOT NULL) AS matched_by

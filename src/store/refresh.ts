@@ -6,7 +6,7 @@ import { crashPoint } from '../crash.ts';
 import { resolutionVersion } from '../resolve/apply.ts';
 import { refreshListedAffiliations, refreshListedIn, refreshListedWorks } from '../screening/store.ts';
 import { forgetPublishBase, publishBase } from './publish-pending.ts';
-import { orgSchemas, type Store } from './store.ts';
+import { countedTier, orgSchemas, type Store } from './store.ts';
 import { sha256Hex } from '../sha256.ts';
 import { ORG_VIEWS } from './org-views.ts';
 import { DEFAULT_REGIONS, STANDARD_PAIRS } from '../indicators/catalog.ts';
@@ -100,8 +100,8 @@ export const COUNTRY_SET_STATEMENTS = REFRESH.filter((sql) => /TABLE (work_count
 export const INSTITUTION_SET_STATEMENTS = REFRESH.filter((sql) => /TABLE (work_institution_sets|institution_set_counts|summary_keys) /.test(sql));
 const UPLOAD_REFRESH = statements('./upload-refresh.sql');
 
-/** How refresh.sql counts an affiliation; changed with it, so works counted by an earlier rule are counted again (round 48: the source's institution yields where the string contradicts it). */
-const COUNTING = 'source-checked-r48oa49';
+/** How refresh.sql counts an affiliation; changed with it, so works counted by an earlier rule are counted again (round 48: the source's institution yields where the string contradicts it; round 50: within one registry family the more specific counts). */
+const COUNTING = 'source-checked-r48oa49-r54fam54';
 
 /**
  * What the analytics were last built from beside the records: the lowest tier counted, the field
@@ -310,9 +310,6 @@ export async function refreshUpload(store: Store, orgId: string, fileId: string,
     for (const id of [fileId, ...moved.map((m) => m.file_id)]) for (const sql of UPLOAD_REFRESH) await store.run(sql, [orgId, id]);
   });
 }
-
-/** The lowest match tier the last refresh counted (strong before any). */
-export const countedTier = async (store: Store): Promise<Exclude<Tier, 'unresolved'>> => ((await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'analytics_min_tier'`))?.value ?? 'strong') as Exclude<Tier, 'unresolved'>;
 
 /**
  * An organisation view's works: those with a string its corrections decide, rebuilt by the shared

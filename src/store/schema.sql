@@ -408,14 +408,28 @@ CREATE OR REPLACE MACRO work_key(source, source_id, doi, pmid) AS coalesce('doi:
 CREATE OR REPLACE MACRO source_rank(source) AS CASE source WHEN 'openalex' THEN 1 WHEN 'wos' THEN 2 ELSE 3 END;
 -- A match tier's rank, against which the lowest accepted tier is compared.
 CREATE OR REPLACE MACRO tier_rank(tier) AS CASE tier WHEN 'exact' THEN 3 WHEN 'strong' THEN 2 WHEN 'possible' THEN 1 ELSE 0 END;
--- Whether the institutions a source asserts for an author's string count (round 48/49), read by the
--- evidence store (refresh.sql) and monitoring alike: the source asserts some, and derisk does not
--- resolve the string at the exact tier (right 9 times in 10 or more; strong is no better than the
--- source's own matching) to institutions none of which is the source's, nor a unit derisk finds of
--- one. `found`: the string's resolution_institutions rows, as {ror_id, tier, unit_of} (NULL: none).
-CREATE OR REPLACE MACRO source_counts(given, found) AS len(given) > 0 AND NOT (
-  len(list_filter(coalesce(found, []), f -> f.unit_of IS NULL AND f.tier = 'exact')) > 0
-  AND NOT list_has_any(given, list_transform(coalesce(found, []), f -> f.ror_id)));
+-- Each registry institution's ancestors (its parents, their parents, …): one family's more general
+-- members, as pairs (ror_id, ancestor). Rebuilt with the registry and when the schema is applied
+-- (rebuildRegistryAncestors, src/store/store.ts), and joined once by the statements that count: a
+-- lookup per affiliation inside source_counts filled DuckDB's temp storage on a real WoS export (round 50).
+CREATE TABLE IF NOT EXISTS registry_ancestors (ror_id VARCHAR NOT NULL, ancestor VARCHAR NOT NULL);
+-- Whether the institutions a source asserts for an author's string count (round 48/49/50), read by
+-- the evidence store (refresh.sql), monitoring and the ingest summary alike: the source asserts some,
+-- none of the institutions derisk finds in the string is the source's (nor a unit derisk finds of
+-- one), and neither derisk resolves the string at a counted tier to a unit of the source's (a
+-- descendant in the registry), nor at the exact tier (right 9 times in 10 or more; strong is no
+-- better than the source's own matching) to institutions none of which is an ancestor of the
+-- source's. Within one registry family the more specific institution counts (round 50): the unit the
+-- source asserts beats the university derisk resolves the string to, and derisk's unit beats the
+-- source's university. `given_up`: the registry ancestors of `given` (registry_ancestors); `found`:
+-- the string's resolution_institutions rows, as {ror_id, tier, unit_of, ancestors} (NULL: none);
+-- `min_rank`: tier_rank of the lowest tier counted.
+CREATE OR REPLACE MACRO source_counts(given, given_up, found, min_rank) AS len(given) > 0 AND (
+  list_has_any(given, list_transform(coalesce(found, []), f -> f.ror_id))
+  OR NOT (
+    len(list_filter(coalesce(found, []), f -> f.unit_of IS NULL AND tier_rank(f.tier) >= min_rank AND list_has_any(f.ancestors, given))) > 0
+    OR (len(list_filter(coalesce(found, []), f -> f.unit_of IS NULL AND f.tier = 'exact')) > 0
+      AND NOT list_has_any(coalesce(given_up, []), list_transform(list_filter(coalesce(found, []), f -> f.unit_of IS NULL AND f.tier = 'exact'), f -> f.ror_id)))));
 -- How an institution an affiliation counts was found: the source's (one the loaded registry lacks marked
 -- so), or derisk's where the source asserts none or is overruled. NULL: the affiliation counts none.
 CREATE OR REPLACE MACRO counted_by(source_counted, given, ror_id, registered) AS CASE

@@ -8,6 +8,7 @@ import { BOOLEAN, DOUBLE, DuckDBInstance, LIST, listValue, VARCHAR } from './duc
 import { LISTED_DEFINITION } from '../screening/listed-definition.ts';
 import { ORG_SCHEMA, ORG_VIEWS } from './org-views.ts';
 import { sha256Hex } from '../sha256.ts';
+import type { Tier } from '../resolve/matcher.ts';
 
 const SCHEMA = readFileSync(fileURLToPath(new URL('./schema.sql', import.meta.url)), 'utf8');
 /** Noted in the store (meta key schema_digest) once the schema is applied, so opening a store already at it writes nothing. */
@@ -45,6 +46,22 @@ export const uploadStrings = (orgId: string) => `SELECT raw FROM upload_affiliat
  * the shared tables' names over them. A connection reading for that organisation searches it first.
  */
 export const orgSchemaOf = (orgId: string): string => `org_${sha256Hex(orgId).slice(0, 16)}`;
+
+/** The lowest match tier the last refresh counted (strong before any): what the counting rules (schema.sql) are read at outside a refresh. */
+export const countedTier = async (store: Store): Promise<Exclude<Tier, 'unresolved'>> => ((await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'analytics_min_tier'`))?.value ?? 'strong') as Exclude<Tier, 'unresolved'>;
+
+/**
+ * Rebuilds registry_ancestors (schema.sql) from the registry the store holds: each institution's parents,
+ * their parents and so on (UNION, not UNION ALL: a cycle in the registry's relations ends the recursion).
+ * Not a table macro in schema.sql: a restore refuses those from a backup (src/appdb/backup.ts).
+ */
+export async function rebuildRegistryAncestors(store: Store): Promise<void> {
+  await store.run('DELETE FROM registry_ancestors');
+  await store.run(`INSERT INTO registry_ancestors
+    WITH RECURSIVE direct AS (SELECT ror_id, unnest(parents) AS ancestor FROM institutions),
+    up(ror_id, ancestor) AS (SELECT ror_id, ancestor FROM direct UNION SELECT u.ror_id, d.ancestor FROM up u JOIN direct d ON d.ror_id = u.ancestor)
+    SELECT DISTINCT ror_id, ancestor FROM up WHERE ror_id <> ancestor`);
+}
 
 /** Every organisation view the store holds. */
 export async function orgSchemas(store: Store): Promise<string[]> {
@@ -248,6 +265,8 @@ export class Store {
     const applied = (await store.one(`SELECT 1 FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'meta'`)) ? await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_digest'`) : null;
     if (applied?.value !== SCHEMA_DIGEST) {
       await connection.run(SCHEMA);
+      // A registry ingested before round 50 kept no families.
+      await rebuildRegistryAncestors(store);
       await store.run(`INSERT OR REPLACE INTO meta VALUES ('schema_digest', $1)`, [SCHEMA_DIGEST]);
     }
     // A store no ingest has refreshed yet answers every question with nothing rather than a missing

@@ -111,3 +111,46 @@ test('where the source names a university and derisk its unit, or the reverse (p
     store.close();
   }
 });
+
+// Within one registry family the more specific institution counts (round 50): TU Dresden and its Institute of Automation.
+const INSTITUTE = { ror_id: '056qj1t15', country_code: 'DE' };
+
+test('derisk’s unit counts over the university the source asserts, even where derisk resolves the string only at the strong tier', async () => {
+  const { store } = await ingested();
+  try {
+    // Case 6: TU Dresden asserted, "Institute of Automation, Dresden" resolved (strong) to its institute.
+    assert.deepEqual(await counted(store, 'W9000000006'), [{ ...INSTITUTE, matched_by: 'derisk-over-source', source_ror_ids: ['042aqky30'] }]);
+    // Where only exact matches count, derisk's unit is not counted: the source's university is, rather than nothing.
+    await refreshAnalytics(store, 'exact');
+    assert.deepEqual(await counted(store, 'W9000000006'), [{ ror_id: '042aqky30', country_code: 'DE', matched_by: 'source', source_ror_ids: null }]);
+  } finally {
+    store.close();
+  }
+});
+
+test('the unit the source asserts counts over the university derisk resolves the string to at the exact tier', async () => {
+  const { store } = await ingested();
+  try {
+    // Case 7: the institute asserted, "Technische Universität Dresden, 01062 Dresden" resolved exactly to TU Dresden.
+    assert.deepEqual(await counted(store, 'W9000000007'), [{ ...INSTITUTE, matched_by: 'source', source_ror_ids: null }]);
+  } finally {
+    store.close();
+  }
+});
+
+test('a disagreement outside one registry family is counted as before the family rule, at either counted tier', async () => {
+  const { store } = await ingested();
+  try {
+    for (const tier of ['strong', 'exact'] as const) {
+      await refreshAnalytics(store, tier);
+      // Tsinghua written, an unregistered university asserted; Oxford written, Harbin asserted: derisk's, the source's kept beside.
+      assert.deepEqual(await counted(store, 'W9000000001'), [{ ror_id: '03cve4549', country_code: 'CN', matched_by: 'derisk-over-source', source_ror_ids: ['04rj1td02'] }], tier);
+      assert.deepEqual(await counted(store, 'W9000000002'), [{ ror_id: '052gg0110', country_code: 'GB', matched_by: 'derisk-over-source', source_ror_ids: ['03x80pn82'] }], tier);
+      // The first author's string agrees with the source's TU Dresden: the source's.
+      const first = await store.all<{ ror_id: string; matched_by: string }>(`SELECT ror_id, matched_by FROM work_affiliations WHERE work_id = 'openalex:W9000000001' AND author_seq = 0`);
+      assert.deepEqual(first, [{ ror_id: '042aqky30', matched_by: 'source' }], tier);
+    }
+  } finally {
+    store.close();
+  }
+});

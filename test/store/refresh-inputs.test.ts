@@ -23,6 +23,7 @@ const REVIEWED_INPUTS: Record<string, string> = {
   resolution_institutions: 'in the basis, as resolutions',
   resolution_companies: 'in the basis, as resolutions',
   institutions: 'in the basis: the registry version',
+  registry_ancestors: 'in the basis, as institutions: rebuilt from them in the transaction that ingests the registry (src/ingest/registry.ts)',
   field_rules: "in the basis: a hash of the taxonomy's rules",
   patents: 'in analytics_patents: patent files only add rows, counted',
   patent_applicants: 'in analytics_patents, as patents',
