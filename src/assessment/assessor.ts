@@ -2,6 +2,7 @@ import { ScreenError } from '../screening/screener.ts';
 import { loadAliases } from '../screening/aliases.ts';
 import type { ScreeningContext } from '../screening/store.ts';
 import { correctionsRead, viewCorrections, type CorrectionsRead } from '../resolve/org-view.ts';
+import { registryKey } from '../ingest/registry-row.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
 import { clickHouseEvidenceAt, type VerdictEvidence } from './clickhouse.ts';
@@ -133,12 +134,11 @@ export class Assessor {
   /** The versions of what the observations come from: lists, aliases, registry (the evidence store's size is read where the co-publications are). */
   async versions(): Promise<Pick<Snapshot, 'observedOn' | 'lists' | 'aliases' | 'registry'>> {
     const { store, screening } = this.parts;
-    const registry = await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`);
     return {
       observedOn: new Date().toISOString().slice(0, 10),
       lists: screening.lists.map((l) => ({ id: l.id, version: l.version, retrieved: l.provenance.retrieved })),
       aliases: loadAliases().version,
-      registry: registry?.value ?? null,
+      registry: await registryKey(store),
     };
   }
 

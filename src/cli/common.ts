@@ -1,7 +1,8 @@
 import type { Config } from '../config.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
-import { invocation } from './io.ts';
+import { lacksMessage, registryLacks } from '../ingest/registry-row.ts';
+import { invocation, out } from './io.ts';
 
 /**
  * Every exit code a command returns, what it means and which commands return it: the one source of
@@ -58,15 +59,25 @@ export const COMMON = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/**
+ * Runs `work` on the store. A store whose registry an older version ingested (registryLacks) is said to
+ * every command, not answered from silently: its resolutions, and the counts and briefs drawn from them,
+ * may differ from a fresh store's with the same dump until an ingest reads the registry again.
+ */
 export async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
+  const said = async (store: Store) => {
+    const lacking = await registryLacks(store);
+    if (lacking.length > 0) out.error(`derisk: ${lacksMessage(lacking)}`);
+    return work(store);
+  };
   // A command forwarded to the running server works on the store the server holds open.
   const owned = invocation().store;
-  if (owned) return work(owned);
+  if (owned) return said(owned);
   // Loaded here, not above: DuckDB takes a while to load, and many commands never open the store.
   const { Store } = await import('../store/store.ts');
   const store = await Store.open(config.storePath);
   try {
-    return await work(store);
+    return await said(store);
   } finally {
     store.close();
   }

@@ -28,7 +28,7 @@ export interface RegistryRow {
   related: string[];
   successors: string[];
   established: number | null;
-  /** Null in a store whose registry was ingested before round 49 kept children's labels. */
+  /** Null in a store whose registry was ingested before round 49 kept children's labels (REGISTRY_FIELDS_SINCE). */
   child_names: string[] | null;
   names: { name: string; name_types: string[]; lang: string | null }[] | null;
 }
@@ -55,3 +55,36 @@ export const institutionOf = (r: RegistryRow): Institution => ({
 export async function loadRegistry(store: Store): Promise<Institution[]> {
   return (await store.all<RegistryRow & Record<string, unknown>>(REGISTRY_ROWS)).map(institutionOf);
 }
+
+/**
+ * What the resolver reads of each registry record that an older version's ingest did not keep: a
+ * column added later is null in the rows ingested before (a record ingested since holds a value,
+ * an empty list at least). Such a store answers differently from a fresh one with the same dump,
+ * so it is re-read (src/ingest/registry.ts rereadRegistry) and what it lacks is in its version.
+ */
+export const REGISTRY_FIELDS_SINCE = [{ column: 'child_names', what: 'the labels its records give their children', since: 'round 49', of: (i: Institution): string[] => i.childNames ?? [] }] as const;
+
+export type RegistryField = (typeof REGISTRY_FIELDS_SINCE)[number];
+
+/** The fields some record of the store's registry lacks (none in a store without a registry). */
+export async function registryLacks(store: Store): Promise<RegistryField[]> {
+  const lacking: RegistryField[] = [];
+  for (const f of REGISTRY_FIELDS_SINCE) if (await store.one(`SELECT 1 FROM institutions WHERE ${f.column} IS NULL LIMIT 1`)) lacking.push(f);
+  return lacking;
+}
+
+/**
+ * The registry's version as resolutions and the matcher index are kept under: its digest (meta), marked
+ * with what it lacks, so that nothing resolved against an incomplete registry is taken for a complete one's
+ * answer (its re-read writes a new digest too). Null when no registry is loaded.
+ */
+export async function registryKey(store: Store): Promise<string | null> {
+  const version = (await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`))?.value ?? null;
+  if (version === null) return null;
+  const lacking = await registryLacks(store);
+  return lacking.length === 0 ? version : `${version}+lacks:${lacking.map((f) => f.column).join(',')}`;
+}
+
+/** Said when a store's registry lacks fields: what, and how it is re-read. */
+export const lacksMessage = (lacking: readonly RegistryField[]): string =>
+  `the store's registry was ingested before derisk kept ${lacking.map((f) => `${f.what} (${f.since})`).join(' and ')}, which the resolver reads: its resolutions may differ from a fresh store's with the same dump until the registry is re-read, which the next \`derisk ingest\` does from the file it was read from (\`derisk ingest ror <that dump>\` if it moved)`;

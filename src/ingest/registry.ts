@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { DuckDBAppender } from '@duckdb/node-api';
 import { asTypedKeepingSpaces } from '../resolve/normalize.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
@@ -8,6 +8,8 @@ import { fileId as contentId } from './file-id.ts';
 import type { Rejected } from './records.ts';
 import { alreadyIngested } from './whole-file.ts';
 import { readRor, type Institution } from './ror.ts';
+
+import { lacksMessage, registryLacks } from './registry-row.ts';
 
 export { loadRegistry } from './registry-row.ts';
 
@@ -78,6 +80,67 @@ export async function ingestRegistry(store: Store, path: string, onProgress?: (n
     await store.run(`INSERT OR REPLACE INTO meta VALUES ('registry_version', (${REGISTRY_DIGEST}))`);
   });
   return { file: path, fileId: id, status: 'ingested', institutions: institutions.length, quarantined: rejected.length, rejected, seconds: (performance.now() - started) / 1000 };
+}
+
+export interface RegistryReread {
+  /** The dumps read again, as the store recorded them or as given. */
+  files: string[];
+  /** Records whose lacking fields were filled. */
+  institutions: number;
+}
+
+/**
+ * Fills what the store's registry lacks (registryLacks: fields an older version's ingest did not keep)
+ * by reading again each ROR dump its records came from, found by its bytes at the path the store
+ * recorded or among `given`; the registry's version is then taken anew, so nothing kept under the
+ * incomplete one is reused. Null when nothing is lacking. Refuses, naming the dump and the command that
+ * fixes it, when a dump is gone or changed: a half-filled registry would answer like neither.
+ */
+export async function rereadRegistry(store: Store, given: readonly string[] = [], onProgress?: (path: string, records: number) => void): Promise<RegistryReread | null> {
+  const lacking = await registryLacks(store);
+  if (lacking.length === 0) return null;
+  const sources = await store.all<{ file_id: string; path: string | null }>(
+    `SELECT i.file_id, any_value(f.path) AS path FROM institutions i LEFT JOIN input_files f USING (file_id)
+     WHERE ${lacking.map((f) => `i.${f.column} IS NULL`).join(' OR ')} GROUP BY i.file_id ORDER BY min(f.started_at), i.file_id`,
+  );
+  const ids = new Map<string, string>();
+  const idOf = async (path: string) => {
+    if (!ids.has(path)) ids.set(path, existsSync(path) && statSync(path).isFile() ? await contentId(path) : '');
+    return ids.get(path)!;
+  };
+  const found: { fileId: string; path: string }[] = [];
+  for (const s of sources) {
+    let path: string | undefined;
+    for (const p of [...(s.path === null ? [] : [s.path]), ...given]) if ((await idOf(p)) === s.file_id) path ??= p;
+    if (path === undefined) throw new Error(`${lacksMessage(lacking)}; but ${s.path ?? 'the dump'} (file ${s.file_id}) is gone or holds other bytes now: give \`derisk ingest ror <that dump>\`, or ingest a newer ROR dump`);
+    found.push({ fileId: s.file_id, path });
+  }
+  let filled = 0;
+  await store.transaction(async () => {
+    await store.run(`CREATE OR REPLACE TEMP TABLE reread_institutions (ror_id VARCHAR, ${lacking.map((f) => `${f.column} VARCHAR[]`).join(', ')})`);
+    for (const { fileId, path } of found) {
+      await store.run('DELETE FROM reread_institutions');
+      onProgress?.(path, 0);
+      const a = await store.connection.createAppender('reread_institutions');
+      const seen = new Set<string>();
+      for await (const item of readRor(path)) {
+        if (!item.ok || seen.has(item.institution.id)) continue;
+        seen.add(item.institution.id);
+        a.appendVarchar(item.institution.id);
+        for (const f of lacking) a.appendList(listValue(f.of(item.institution)), STRING_LIST);
+        a.endRow();
+        if (seen.size % 10_000 === 0) onProgress?.(path, seen.size);
+      }
+      a.closeSync();
+      const set = lacking.map((f) => `${f.column} = r.${f.column}`).join(', ');
+      const n = await store.one<{ n: number }>(`SELECT count(*)::DOUBLE AS n FROM institutions i JOIN reread_institutions r USING (ror_id) WHERE i.file_id = $1`, [fileId]);
+      await store.run(`UPDATE institutions SET ${set} FROM reread_institutions r WHERE institutions.ror_id = r.ror_id AND institutions.file_id = $1`, [fileId]);
+      filled += Number(n!.n);
+    }
+    await store.run('DROP TABLE reread_institutions');
+    await store.run(`INSERT OR REPLACE INTO meta VALUES ('registry_version', (${REGISTRY_DIGEST}))`);
+  });
+  return { files: found.map((f) => f.path), institutions: filled };
 }
 
 function appendInstitution(a: DuckDBAppender, i: Institution, fileId: string): void {

@@ -1,3 +1,4 @@
+import { registryKey } from '../ingest/registry-row.ts';
 import { countedTier, EVIDENCE_STRINGS, insertColumns, type Store } from '../store/store.ts';
 import { ResolutionCache } from './cache.ts';
 import { sourceNamedSql } from '../indicators/unregistered.ts';
@@ -6,10 +7,9 @@ import { resolutionVersionOf, TIER_RANK, type AffiliationResolver, type Resoluti
 /** What the store keeps of a resolution; changed when it keeps more (the companies a string names, since round 14), so resolutions stored without it are redone. */
 const STORED_FORMAT = 'companies14';
 
-/** Version of resolutions in the store: the matcher's behaviour, the registry it matched against and what is kept of each. */
+/** Version of resolutions in the store: the matcher's behaviour, the registry it matched against (with what it lacks: registryKey) and what is kept of each. */
 export async function resolutionVersion(store: Store): Promise<string> {
-  const registry = await store.one<{ value: string }>(`SELECT value FROM meta WHERE key = 'registry_version'`);
-  return `${resolutionVersionOf(registry?.value ?? null)}+${STORED_FORMAT}`;
+  return `${resolutionVersionOf(await registryKey(store))}+${STORED_FORMAT}`;
 }
 
 /**

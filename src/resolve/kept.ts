@@ -1,7 +1,6 @@
-import { loadRegistry } from '../ingest/registry-row.ts';
+import { loadRegistry, registryKey } from '../ingest/registry-row.ts';
 import { readIndexRoot, writeIndexFile } from '../screening/index-file.ts';
 import { codeFingerprint, RESOLVER_CLASSES } from '../screening/persisted.ts';
-import { registryVersion } from '../screening/signature.ts';
 import type { Store } from '../store/store.ts';
 import { AffiliationResolver, resolutionVersionOf } from './matcher.ts';
 import { sha256Hex } from '../sha256.ts';
@@ -69,7 +68,7 @@ export function loadMatcherIndex(path: string, signature: string, refused?: (why
 /** The matcher over the registry in the store: read from the kept index, or built from the registry and kept for the next process. */
 export async function keptMatcher(store: Store, refused: (why: string) => void = refusedMatcherIndex): Promise<KeptMatcher> {
   const path = matcherIndexPath(store);
-  const signature = matcherIndexSignature(await registryVersion(store));
+  const signature = matcherIndexSignature(await registryKey(store));
   const kept = path ? loadMatcherIndex(path, signature, refused) : null;
   if (kept) return kept;
   const registry = await loadRegistry(store);

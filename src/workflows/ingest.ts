@@ -8,7 +8,8 @@ import { ingestNsfSeries } from '../ingest/nsf.ts';
 import { ingestPatents } from '../ingest/patents.ts';
 import { ingestWorks, SHARED, type EvidenceScope, type IngestReport } from '../ingest/pipeline.ts';
 import type { Rejected, SourceName } from '../ingest/records.ts';
-import { ingestRegistry, loadRegistry } from '../ingest/registry.ts';
+import { ingestRegistry, loadRegistry, rereadRegistry } from '../ingest/registry.ts';
+import { lacksMessage, registryLacks } from '../ingest/registry-row.ts';
 import { Gazetteer } from '../resolve/gazetteer.ts';
 import { resolvePending } from '../resolve/apply.ts';
 import { resolveCorrectedPending } from '../resolve/org-view.ts';
@@ -194,6 +195,7 @@ export class IngestWorkflow {
       reports.push(report);
       emit({ type: 'file', report });
     }
+    await this.completeRegistry(store, request, emit);
     const outcome: IngestOutcome = { files: reports, resolved: 0, screened: 0, hits: 0, quarantined: reports.reduce((n, r) => n + r.quarantined, 0), seconds: 0 };
     // Aggregate tables carry no strings to resolve; --no-resolve leaves the rest for later.
     if ((request.resolve ?? true) && request.kind !== 'aggregate' && request.kind !== 'nsf') {
@@ -233,6 +235,26 @@ export class IngestWorkflow {
     }
     outcome.seconds = (performance.now() - started) / 1000;
     return outcome;
+  }
+
+  /**
+   * A registry an older version ingested lacks fields the resolver reads now (registryLacks): the shared base's
+   * ingest reads its dumps again (recorded, or given to this run) before anything is resolved, or refuses, naming
+   * the dump. An organisation's upload leaves the shared registry as it is: its strings are resolved under a
+   * version that marks what the registry lacks (registryKey), and it is told.
+   */
+  private async completeRegistry(store: Store, request: IngestRequest, emit: (e: IngestEvent) => void): Promise<void> {
+    if (request.scope.kind !== 'shared') {
+      const lacking = await registryLacks(store);
+      if (lacking.length > 0) emit({ type: 'warning', message: lacksMessage(lacking) });
+      return;
+    }
+    let reading: string | null = null;
+    const reread = await rereadRegistry(store, request.kind === 'ror' ? request.files.map((f) => f.path) : [], (path, records) => {
+      if (path !== reading) emit({ type: 'stage', stage: 'read', file: (reading = path) });
+      emit({ type: 'progress', stage: 'read', file: path, done: records, total: records, unit: 'records' });
+    });
+    if (reread) emit({ type: 'warning', message: `the registry was read again from ${reread.files.join(', ')} (${reread.institutions} records), as derisk keeps it now: what was resolved against it before is resolved again` });
   }
 
   private async readFile(store: Store, request: IngestRequest, path: string, fileId: string | undefined, name: string | undefined, emit: (e: IngestEvent) => void): Promise<FileReport> {
