@@ -74,3 +74,21 @@ test('an unfinished OpenAlex run of the shared base is not undone by another kin
     store.close();
   }
 });
+
+test('an unfinished run of another kind under a provisional id (hashed as read) is found by its prefix and replaced in the same way', async () => {
+  const scopus = join(INPUT, 'scopus-upload.csv');
+  const clean = await Store.open(join(tempDir(), 'clean.duckdb'));
+  const store = await Store.open(join(tempDir(), 'derisk.duckdb'));
+  try {
+    const expected = await ingestWorks(clean, 'scopus', scopus, { quarantineDir: tempDir() });
+    // The same bytes, read by the Scopus reader but recorded as a WoS run: the stand-in for two kinds' readers accepting them.
+    await assert.rejects(ingestWorks(store, 'wos', scopus, { quarantineDir: tempDir(), batchSize: 1, open: killedAfterFirstBatch('scopus', scopus) }), /killed/);
+    assert.deepEqual(await store.one(`SELECT kind, finished_at IS NULL AS unfinished, file_id LIKE 'partial-%' AS provisional FROM input_files`), { kind: 'wos', unfinished: true, provisional: true });
+    const r = await ingestWorks(store, 'scopus', scopus, { quarantineDir: tempDir() });
+    assert.deepEqual([r.status, r.fileId, r.kept, r.duplicates, r.quarantined], ['ingested', expected.fileId, expected.kept, expected.duplicates, expected.quarantined]);
+    for (const table of ['input_files', 'records', 'quarantine', 'input_file_prefixes']) assert.deepEqual(await store.one(`SELECT count(*)::DOUBLE AS n FROM ${table}`), await clean.one(`SELECT count(*)::DOUBLE AS n FROM ${table}`), table);
+  } finally {
+    store.close();
+    clean.close();
+  }
+});
