@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { badBytes, isCut, lossyExcerpt, splitLines, textChunks, wrongFormat, type BadLine, type Cut, type Line, type TextLine } from './lines.ts';
-import { isOverlongStandIn } from './limits.ts';
+import { overlongLinesOf } from './limits.ts';
 import { InputError, RecordError, excerptOf, excerptOfValue, limitsOf, type ReadLimits, type Rejected } from './records.ts';
 
 /**
@@ -34,8 +34,12 @@ export async function* jsonDocuments(stream: Readable, options?: Partial<ReadLim
   }
   const all = replay(head, chunks);
   const counter: Counter = { n: 0 };
-  if (first === 0x5b) yield* arrayDocuments(all, limits, counter);
-  else yield* lineDocuments(splitLines(all, { maxLineBytes: limits.maxRecordBytes }), limits, counter, true);
+  // The lines capLines left unread, by number, from where it cut them: the splitter gives their stand-ins back as
+  // too long (round 50: they were guessed from their shape, one bad byte, which a real line may have too).
+  const overlong = overlongLinesOf(stream);
+  const split: Splitter = (chunks, from) => splitLines(chunks, { maxLineBytes: limits.maxRecordBytes, ...from, ...(overlong ? { overlong } : {}) });
+  if (first === 0x5b) yield* arrayDocuments(all, limits, counter, split);
+  else yield* lineDocuments(split(all), limits, counter, true);
 }
 
 function firstSignificantByte(chunk: Buffer, atStart: boolean): number {
@@ -76,7 +80,7 @@ const mayBeWhole = (text: string) => /^\s*[[{]/.test(text) && /[\]}]\s*$/.test(t
 
 /** Why a line cannot be JSON text at all (bad bytes, control characters, replacement characters), or null. */
 function notTextReason(line: Line): string | null {
-  if ('error' in line) return line.kind === 'encoding' && !isOverlongStandIn(line) ? line.error : null;
+  if ('error' in line) return line.kind === 'encoding' ? line.error : null;
   const at = line.text.search(/[\u0000-\u0008\u000b\u000e-\u001f\ufffd]/);
   if (at === -1) return null;
   const code = line.text.charCodeAt(at);
@@ -132,7 +136,7 @@ async function* lineDocuments(lines: AsyncGenerator<Line>, limits: ReadLimits, c
       for (const skipped of [...overlong, line]) yield badItem(skipped, counter);
       return;
     }
-    if ('error' in line && (line.kind === 'too-long' || isOverlongStandIn(line))) overlong.push(line);
+    if ('error' in line && line.kind === 'too-long') overlong.push(line);
     else if (!isBlank(line)) {
       opening = line;
       break;
@@ -165,7 +169,8 @@ async function* lineDocuments(lines: AsyncGenerator<Line>, limits: ReadLimits, c
         return;
       }
       ahead.push(line);
-      bytes += line.bytes;
+      // A line too long to read says nothing of the kind either: its length does not end the look ahead.
+      if (!('error' in line && line.kind === 'too-long')) bytes += line.bytes;
       if (('error' in line && line.kind === 'cut') || ahead.length > LOOK_AHEAD_LINES || bytes > limits.maxRecordBytes) break;
     }
     throw notJson(ahead);
@@ -259,7 +264,10 @@ function pathToNul(value: unknown, path: string): string | null {
  * checked on its own (UTF-8, size, syntax), so one bad element is reported alone. Lines after
  * the array closes are read as JSON Lines.
  */
-async function* arrayDocuments(chunks: AsyncGenerator<Buffer | Cut>, limits: ReadLimits, counter: Counter): AsyncGenerator<JsonItem> {
+/** Splits chunks into lines, numbered on from `from` when they continue an input. */
+type Splitter = (chunks: AsyncIterable<Buffer | Cut>, from?: { firstLineNo: number; firstOffset: number }) => AsyncGenerator<Line>;
+
+async function* arrayDocuments(chunks: AsyncGenerator<Buffer | Cut>, limits: ReadLimits, counter: Counter, split: Splitter): AsyncGenerator<JsonItem> {
   let lineNo = 1;
   let offset = 0;
   let opened = false;
@@ -317,7 +325,7 @@ async function* arrayDocuments(chunks: AsyncGenerator<Buffer | Cut>, limits: Rea
         if (b === 0x5d) {
           // The array is closed: whatever follows is read as JSON Lines, numbered on.
           const rest = replay([chunk.subarray(i + 1)], chunks);
-          yield* lineDocuments(splitLines(rest, { maxLineBytes: limits.maxRecordBytes, firstLineNo: lineNo, firstOffset: offset + i + 1 }), limits, counter, false);
+          yield* lineDocuments(split(rest, { firstLineNo: lineNo, firstOffset: offset + i + 1 }), limits, counter, false);
           return;
         }
         inElement = true;

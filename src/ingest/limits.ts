@@ -1,13 +1,10 @@
 import { Readable } from 'node:stream';
-import type { BadLine } from './lines.ts';
 import type { ReadLimits } from './records.ts';
 
 /** Stands in for a line longer than the cap: not UTF-8, so every reader sets its record aside. */
 const OVERLONG_MARKER = Buffer.from([0xff]);
 const NEWLINE = Buffer.from([0x0a]);
 
-/** Whether a line the reader found broken is the stand-in for a line capLines left unread (too long, not binary). */
-export const isOverlongStandIn = (line: BadLine) => line.kind === 'encoding' && line.bytes === OVERLONG_MARKER.length && line.lossy === '\ufffd';
 /** Output is handed on in pieces of whole lines of about this size, never byte by byte. */
 const OUTPUT_CHUNK = 1 << 20;
 /** How much of an overlong line's beginning is kept, for the quarantine to show where it is. */

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { hasNoLetterOrDigit, isBlank } from '../resolve/normalize.ts';
 import type { Store } from '../store/store.ts';
 import { csvRecords, requireColumns } from './csv.ts';
@@ -34,10 +36,29 @@ const split = (v: string | undefined, sep: RegExp) =>
 /** A name without a letter or digit as a reason shows it: its invisible characters and lone marks escaped ("\\u200b,\\u200b"). */
 const shownName = (name: string) => JSON.stringify(excerptOf(name, 60)).replace(/[\p{Cf}\p{M}]/gu, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
 
+/** data/fields/patent-classification.json: the shape of a CPC symbol, as WIPO ST.8 and the CPC scheme write it. */
+const { cpc: CPC } = JSON.parse(readFileSync(fileURLToPath(new URL('../../data/fields/patent-classification.json', import.meta.url)), 'utf8')) as {
+  cpc: { sections: string; mainGroupDigits: [number, number]; subgroupDigits: [number, number] };
+};
+const CPC_SYMBOL = new RegExp(`^[${CPC.sections}]\\d{2}[A-Z] *\\d{${CPC.mainGroupDigits.join(',')}}/\\d{${CPC.subgroupDigits.join(',')}}$`);
+
+/**
+ * Why a patent's CPC classes are not all CPC symbols, if one is not. The patent is set aside whole, as one with a
+ * nameless applicant is: the piece is damage to the row (a byte flipped, a cell cut), its technology fields would be
+ * incomplete without the class it stood for (perhaps the sensitive one), and the rest of the row is suspect too.
+ */
+function badCpc(codes: string[], where: string): string | null {
+  const i = codes.findIndex((c) => !CPC_SYMBOL.test(c));
+  if (i === -1) return null;
+  return `${where} ${i + 1} of ${codes.length} is no CPC symbol: ${shownName(codes[i]!)} (a section letter, two digits, a letter, a main group and a subgroup: "G06N 3/08", "G06N3/08"); a class unread would leave the patent's technology fields incomplete, so it is set aside whole`;
+}
+
 /** Names are resolved to institutions like affiliations, so they get the same length limit. */
 function checkPatent(p: PatentRecord, maxChars: number): void {
   const values: [string, string | null][] = [['title', p.title], ...p.applicants.map((a, i): [string, string] => [`applicant ${i + 1}`, a.name]), ...p.cpc.map((c, i): [string, string] => [`CPC class ${i + 1}`, c])];
   for (const [what, v] of values) if (v !== null && v.length > maxChars) throw new RecordError(`${what} is ${v.length} characters long (limit ${maxChars})`);
+  const bad = badCpc(p.cpc, `patent ${p.patentId}: CPC class`);
+  if (bad) throw new RecordError(bad);
 }
 
 /**
@@ -141,8 +162,14 @@ export async function* readPatstat(stream: Readable, options?: Partial<ReadLimit
       continue;
     }
     if (Number(seq) === 0) continue;
+    const classes = split(r.get.get('cpc_class_symbol'), /;/);
+    const bad = badCpc(classes, `cpc_class_symbol`);
+    if (bad) {
+      entry.fault ??= `line ${r.lineNo}: ${bad}`;
+      continue;
+    }
     entry.patent.applicants.push({ name, countryCode: country || null });
-    for (const c of split(r.get.get('cpc_class_symbol'), /;/)) if (!entry.patent.cpc.includes(c)) entry.patent.cpc.push(c);
+    for (const c of classes) if (!entry.patent.cpc.includes(c)) entry.patent.cpc.push(c);
   }
   for (const { recordNo, lineNo, patent, fault } of byAppln.values()) {
     if (fault) yield { ok: false, recordNo, lineNo, reason: `application ${patent.patentId} has a row set aside: ${fault}`, excerpt: '' };

@@ -111,6 +111,7 @@ export async function fileState(store: Store, scope: EvidenceScope, id: string):
 /** The kind a file was stored as, in the words `derisk ingest KIND` takes. */
 const KIND_GIVEN: Record<string, string> = { 'patents-lens': 'lens', 'patents-patstat': 'patstat', 'aggregate-series': 'nsf' };
 const kindGiven = (stored: string) => KIND_GIVEN[stored] ?? stored;
+const recordCount = (n: number) => `${n} record${n === 1 ? '' : 's'}`;
 
 /**
  * Bytes stored before as one kind, given again as another: a mistake in the kind given (over HTTP,
@@ -124,8 +125,15 @@ export class OtherKindError extends InputError {
     kind: string,
     id: string,
     path: string,
+    /** Records an unfinished run of the earlier kind committed, when that run is what holds the bytes. */
+    unfinished?: number,
   ) {
-    super(`these bytes were ingested before as ${kindGiven(earlierKind)} (file ${id}), not as ${kindGiven(kind)}: one file is one export of one kind; give the kind it was ingested as, or check the file`, path);
+    super(
+      unfinished === undefined
+        ? `these bytes were ingested before as ${kindGiven(earlierKind)} (file ${id}), not as ${kindGiven(kind)}: one file is one export of one kind; give the kind it was ingested as, or check the file`
+        : `a run that did not finish read these bytes as ${kindGiven(earlierKind)} (${recordCount(unfinished)}), not as ${kindGiven(kind)}, and may have replaced works held from other files with newer versions, which undoing it would lose: ingest them as ${kindGiven(earlierKind)} to finish it`,
+      path,
+    );
   }
 }
 
@@ -169,15 +177,29 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
     bytes,
     seconds: (performance.now() - started) / 1000,
   });
-  refuseOtherKind(existing, kind, id, path);
+  // Only a finished ingest claims the bytes (round 50: a killed `ingest wos` refused `ingest scopus` of them). A run of
+  // another kind that never finished is replaced once the kind now given reads them, and until then stays resumable as
+  // its own kind: the kind given again is the user's correction, but a reader refusing the bytes shows it was not one.
+  let unfinishedOther = existing && !existing.finished && existing.kind !== kind ? existing : null;
+  // A shared OpenAlex run replaces works held from other files by newer versions (REPLACED_BY_BATCH): undone, they would be lost.
+  if (unfinishedOther?.kind === 'openalex' && !t.scoped && unfinishedOther.lastNo > 0) throw new OtherKindError(unfinishedOther.kind, kind, id, path, unfinishedOther.lastNo);
+  if (!unfinishedOther) refuseOtherKind(existing, kind, id, path);
   // Its quarantined records are still set aside: say where, as the run that read it did.
   if (existing?.finished) return { ...report('already ingested', existing, existing.quarantined > 0 ? await writeQuarantine(store, scope, id, path, options.quarantineDir) : null), ...(existing.readAt ? { readAt: existing.readAt } : {}) };
-  const resumeAfter = existing?.lastNo ?? 0;
-  if (!existing) {
+  const resumeAfter = unfinishedOther ? 0 : (existing?.lastNo ?? 0);
+  const begin = async () => {
     if (t.scoped) await store.run(`INSERT INTO ${t.files} (scope, file_id, path, kind, bytes, started_at, name) VALUES ($2, $1, $3, $4, $5, now(), $6)`, paramsOf(scope, id, path, kind, bytes, options.name ?? null));
     else await store.run(`INSERT INTO ${t.files} (file_id, path, kind, bytes, started_at) VALUES ($1, $2, $3, $4, now())`, paramsOf(scope, id, path, kind, bytes));
     if (provisional) await store.run(`INSERT INTO input_file_prefixes VALUES ($1, $2, 0, $3)`, [scopeKey(scope), id, EMPTY_SHA256]);
-  }
+  };
+  if (!existing) await begin();
+  /** Takes out the unfinished run of another kind, rows, records and quarantine, before this run's first commit. */
+  const replaceUnfinished = async () => {
+    if (!unfinishedOther) return;
+    await forgetRun(store, scope, id);
+    await begin();
+    unfinishedOther = null;
+  };
   await createStaging(store);
   const source = (options.open ?? readHere)({ kind, path, resumeAfter, batchSize: options.batchSize ?? 20_000, limits: options.limits ?? DEFAULT_LIMITS });
   let seen = 0;
@@ -196,12 +218,18 @@ export async function ingestWorks(store: Store, kind: SourceName, path: string, 
       const b = batch;
       if (b.records.length === 0 && b.rejects.length === 0) continue;
       await committing;
+      await replaceUnfinished();
       committing = commitBatch(store, scope, id, b, provisional).then((replaced) => void (replacedHeld += replaced));
       options.onProgress?.({ file: path, bytesDone: b.bytesDone, bytesTotal: bytes, records: seen });
     }
     await committing;
+    await replaceUnfinished();
   } catch (e) {
     await committing.catch(() => undefined);
+    const other = unfinishedOther;
+    // The rows are the unfinished run's until it is replaced: it stays, to be resumed as its kind.
+    if (other)
+      throw e instanceof InputError ? new InputError(`${e.reason}; a run that did not finish read these bytes as ${kindGiven(other.kind)} (${recordCount(other.lastNo)}): it is kept, and ingesting them as ${kindGiven(other.kind)} resumes it`, path) : new IngestFileError(path, (e as Error).message);
     if (resumeAfter === 0 && lastNo === 0) await forgetProvisional(store, scope, id);
     throw e instanceof InputError ? e.inFile(path) : new IngestFileError(path, (e as Error).message);
   } finally {

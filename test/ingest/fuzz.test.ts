@@ -513,6 +513,8 @@ const scopus: FuzzFormat<{ record: WorkRecord }> = {
   valueOf: (k) => k.record,
 };
 
+/** CPC symbols as Lens and others write them: with or without a space, subgroups of two digits or more, section Y too. */
+const cpcCell = (rng: Rng) => Array.from({ length: rng.int(1, 3) }, () => `${rng.pick(['G06N', 'H04L', 'Y02E', 'A61K'])}${rng.pick(['', ' '])}${rng.int(1, 2999)}/${rng.digits(rng.int(2, 6))}`).join(';;');
 const LENS = ['Lens ID', 'Title', 'Publication Year', 'Applicants', 'CPC Classifications'];
 const lens: FuzzFormat<{ patent: PatentRecord }> = {
   name: 'Lens CSV',
@@ -525,7 +527,7 @@ const lens: FuzzFormat<{ patent: PatentRecord }> = {
     const id = `${String(n)
       .padStart(9, '0')
       .replace(/(\d{3})(\d{3})(\d{3})/, '$1-$2-$3')}-${rng.digits(3)}-${rng.digits(3)}`;
-    const cells = [id, csvField(rng.words(rng.int(2, 8))), String(rng.int(1990, 2025)), csvField(Array.from({ length: rng.int(1, 3) }, () => `${rng.words(2)} CO LTD`).join(';;')), `G06N ${rng.int(1, 99)}/${rng.int(0, 99)};;H04L ${rng.int(1, 99)}/00`];
+    const cells = [id, csvField(rng.words(rng.int(2, 8))), String(rng.int(1990, 2025)), csvField(Array.from({ length: rng.int(1, 3) }, () => `${rng.words(2)} CO LTD`).join(';;')), cpcCell(rng)];
     return { text: `${cells.join(',')}\n`, id };
   },
   mutations: csvMutations(LENS.length, 3, 1, 1),
