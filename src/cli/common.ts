@@ -1,7 +1,6 @@
 import type { Config } from '../config.ts';
 import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
-import { lacksMessage, registryLacks } from '../ingest/registry-row.ts';
 import { invocation, out } from './io.ts';
 
 /**
@@ -66,6 +65,8 @@ export const COMMON = {
  */
 export async function withStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
   const said = async (store: Store) => {
+    // Loaded here, not at the top: `derisk --help` loads the dispatcher alone (test/cli.test.ts).
+    const { lacksMessage, registryLacks } = await import('../ingest/registry-row.ts');
     const lacking = await registryLacks(store);
     if (lacking.length > 0) out.error(`derisk: ${lacksMessage(lacking)}`);
     return work(store);
