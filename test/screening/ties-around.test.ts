@@ -22,6 +22,7 @@ test('a listed name the words around it tie to the party is listed', async () =>
     ['ETH Zurich, a firm Huawei controls', HUAWEI],
     ['ETH Zurich, with funding from Huawei', HUAWEI],
     ['Stanford University, partner NUDT', NUDT],
+    ['ETH Zurich (sponsor: Huawei)', HUAWEI],
     ["Huawei's subsidiary", HUAWEI],
   ];
   for (const [field, entry] of cases) {
