@@ -39,6 +39,11 @@ export interface Placeholders {
   tie(name: string): { name: string; word: string } | undefined;
   /** A unit named as two parties' ("Joint Lab of ETH Zurich and NUDT"): the unit's words, and the words naming the parties. */
   unitOf(name: string): { unit: string; parties: string } | undefined;
+  /**
+   * The tie a listed name written among other words has to the field's party, read from the words just before it and just
+   * after it ("subcontractor", "funded in part by", "controls"), or undefined where they tie it to nothing.
+   */
+  tieAround(before: string[], after: string[]): string | undefined;
   /** Whether a word is a link between parties ("and", "und", "with"), as either rule reads links. */
   isLink(word: string): boolean;
   /** The most pieces screened in reading one field into parties (several.maxPieces), or undefined for no bound. */
@@ -92,6 +97,12 @@ interface SeveralRules {
   unitOf: string[];
   /** Separators read as a comma (" : ", " · ", "->"): a unit after one stays its institution's. Round 49; optional. */
   commaLike: string[];
+  /** Words that belong to a tie written with them ("wholly owned by", "majority-owned by", "funded in part by"). Round 50 (ties54); optional. */
+  tieModifiers: string[];
+  /** Words just before a listed name that tie it to the field's party ("subcontractor Huawei", "funding from Huawei"). Round 50 (ties54); optional. */
+  tiesBefore: string[];
+  /** Words just after a listed name that tie it to the field's party ("a firm Huawei controls"). Round 50 (ties54); optional. */
+  tiesAfter: string[];
   /** The most cuts of a field read, from its start; optional (all when left out). Round 49 (party51). */
   maxCuts?: number;
   /** The most pieces screened in reading one field into parties; optional (no bound when left out). Round 49 (bound52). */
@@ -189,17 +200,26 @@ interface FieldLink {
  * The one reader of a field's links, for both rules that read its parties. A word link stands between words (a comma,
  * bracket or dash may come first, and is the link's); a symbol may be written without spaces ("Tsinghua/Huawei").
  */
-function linkReader(describing: string[], joining: string[]): (text: string) => FieldLink[] {
+function linkReader(describing: string[], joining: string[], modifiers: string[] = []): (text: string) => FieldLink[] {
   // A symbol may be listed with its spaces (" : ", a colon between names, not "Partner:"): it is known by its symbol.
   const [describes, joins] = [new Set(describing.map((l) => l.toLowerCase().trim())), new Set(joining.map((l) => l.toLowerCase().trim()))];
   const all = [...new Set([...describing, ...joining].map((l) => l.toLowerCase()))];
   const wordy = all.filter((l) => /^\p{L}/u.test(l));
   const symbols = all.filter((l) => !/^\p{L}/u.test(l));
-  const link = new RegExp(`[\\s,;:([–—-]*(?:^|(?<=[\\s,;:([–—-]))(?:${anyOf(wordy)})\\s+|\\s*(?:${anyOf(symbols)})\\s*`, 'giu');
+  // A link closing in "by" is a tie, and a word saying how much is the tie's, before it or before its "by" ("wholly owned
+  // by", "majority-owned by", "funded in part by"): round 50, "wholly" was read as a party not identified.
+  const mod = modifiers.length > 0 ? `(?:${anyOf(modifiers.map((m) => m.toLowerCase()))})` : null;
+  const byTie = (l: string) => mod !== null && / by$/u.test(l);
+  const wordyOf = (ls: string[]) => [...ls].sort((a, b) => b.length - a.length).map((l) => (byTie(l) ? `(?:${mod}[\\s-]+)?${escape(l.slice(0, -3))}(?:\\s+${mod})?\\s+by` : escape(l)));
+  const wordyAlternatives = wordy.length === 0 ? '(?!)' : wordyOf(wordy).join('|');
+  const modifierOut = mod === null ? null : new RegExp(`(?:^|(?<=\\s))${mod}(?:[\\s-]+|$)`, 'gu');
+  const link = new RegExp(`[\\s,;:([–—-]*(?:^|(?<=[\\s,;:([–—-]))(?:${wordyAlternatives})\\s+|\\s*(?:${anyOf(symbols)})\\s*`, 'giu');
   return (text) =>
     [...text.matchAll(link)].map((m) => {
       const written = m[0].replace(/^[\s,;:([–—-]+(?=\p{L})/u, '').trim();
-      const key = written.toLowerCase().replace(/\s+/g, ' ');
+      const plain = written.toLowerCase().replace(/\s+/g, ' ');
+      // The link as listed, its modifiers aside ("wholly owned by" is "owned by").
+      const key = modifierOut && / by$/u.test(plain) ? plain.replace(modifierOut, '').replace(/\s+/g, ' ').trim() : plain;
       // A description follows a symbol written between spaces only: "A&A Material Corporation" is a name.
       const spaced = /^\p{L}/u.test(key) || /^\s.*\s$/u.test(m[0]);
       return { at: m.index, end: m.index + m[0].length, link: written, describes: describes.has(key) && spaced, joins: joins.has(key) };
@@ -265,7 +285,7 @@ function otherParties(names: Map<string, string>, rules: DescriptionRules, links
 }
 
 /** Where a field may be cut into two parties, and whether a side only describes a group of them. */
-function severalParties(names: Map<string, string>, rules: DescriptionRules, links: (text: string) => FieldLink[]): Pick<Placeholders, 'splitsIn' | 'groupReason' | 'tentative' | 'leadingLink' | 'tie' | 'unitOf'> {
+function severalParties(names: Map<string, string>, rules: DescriptionRules, links: (text: string) => FieldLink[]): Pick<Placeholders, 'splitsIn' | 'groupReason' | 'tentative' | 'leadingLink' | 'tie' | 'unitOf' | 'tieAround'> {
   const o = rules.otherParties;
   const s = o.several;
   // Between Chinese words, or between a name in Latin letters and another ("ETH Zurich跟Huawei").
@@ -292,7 +312,31 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
   const phrases = [...names.keys()].filter((n) => n.includes(' '));
   const phrase = new RegExp(`(?:^|\\s)(?:${anyOf(phrases)}|${escape(rules.toBe)}\\s+\\S+)(?=\\s|$)`, 'gu');
   const placeholderPhrasesOut = (key: string) => key.replace(phrase, ' tbc').trim();
+  // A tie's name without an article before it ("a Huawei-controlled firm"), a possessive or a modifier after it ("Huawei's
+  // subsidiary", "Huawei majority-owned"): round 50, the tie named "a Huawei".
+  const article = new RegExp(`^(?:${anyOf([...rules.indefinite, 'the'])})\\s+`, 'iu');
+  const modifierAfter = new RegExp(`[\\s-]+(?:${anyOf(s.tieModifiers)})$`, 'iu');
+  const tieName = (name: string) =>
+    name
+      .trim()
+      .replace(article, '')
+      .replace(/['’]s$/u, '')
+      .replace(modifierAfter, '')
+      .trim();
+  // The words of a tie, as tieAround compares them: lower case, punctuation aside.
+  const tieWords = (ws: string[]) => ` ${ws.map((w) => w.toLowerCase()).join(' ')} `;
+  const tiePhrases = (ls: string[]) => [...new Set(ls.map((l) => tieWords(l.split(/[^\p{L}\p{M}\p{N}'’]+/u).filter((w) => w !== '')).trim()).filter((l) => l !== ''))];
+  const before = tiePhrases([...o.links, ...s.links, ...o.relations, ...s.tiesBefore]);
+  const after = new Set(tiePhrases([...o.relations, ...s.tiesAfter, ...s.trailingLinks.filter((l) => l.startsWith(' '))]));
+  const modifierWords = tiePhrases(s.tieModifiers).sort((a, b) => b.length - a.length);
   return {
+    tieAround: (wordsBefore, wordsAfter) => {
+      let said = tieWords(wordsBefore);
+      for (const m of modifierWords) said = said.split(` ${m} `).join(' ');
+      const tied = before.filter((p) => said.endsWith(` ${p} `)).sort((a, b) => b.length - a.length)[0];
+      const next = wordsAfter[0]?.toLowerCase();
+      return tied ?? (next !== undefined && after.has(next) ? next : undefined);
+    },
     leadingLink: (name) => {
       const text = name.trim();
       const m = links(text).find((l) => l.joins && l.at === 0);
@@ -304,7 +348,7 @@ function severalParties(names: Map<string, string>, rules: DescriptionRules, lin
       const text = name.trim().replace(/[\u2010-\u2013]/gu, '-');
       // The empty group of tiedBefore stands for the relation word: the link is the third ("NUDT-led consortium": "-led").
       const m = tied.exec(text) ?? tiedBefore.exec(text);
-      return m && balanced(m[1]!) ? { name: m[1]!.trim(), word: (m[2] || m[3]!).trim() } : undefined;
+      return m && balanced(m[1]!) && tieName(m[1]!) !== '' ? { name: tieName(m[1]!), word: (m[2] || m[3]!).trim() } : undefined;
     },
     unitOf: (name) => {
       const m = s.unitOf.length > 0 ? unitOf.exec(name.trim()) : null;
@@ -371,7 +415,7 @@ export function loadPlaceholders(file: string, fail: (message: string) => Error)
   // office's own file written before them is read as it was written. A list given must be a list of words.
   const optional = (o: Record<string, unknown> | undefined, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o?.[k] ?? []]));
   const given = rules?.otherParties as unknown as Record<string, unknown> | undefined;
-  const several = optional(given?.several as Record<string, unknown> | undefined, ['links', 'cjkLinks', 'groupWords', 'roleWords', 'cjkGroupWords', 'trailingLinks', 'numberedUnitKinds', 'unitOf', 'commaLike']) as unknown as SeveralRules;
+  const several = optional(given?.several as Record<string, unknown> | undefined, ['links', 'cjkLinks', 'groupWords', 'roleWords', 'cjkGroupWords', 'trailingLinks', 'numberedUnitKinds', 'unitOf', 'commaLike', 'tieModifiers', 'tiesBefore', 'tiesAfter']) as unknown as SeveralRules;
   const others = { ...optional(given, ['links', 'quantifiers', 'closing', 'groups', 'cjkLinks', 'cjkIndefinite', 'cjkKinds', 'cjkClosing', 'relations']), several } as unknown as OtherPartyRules;
   for (const bound of ['maxCuts', 'maxPieces'] as const) {
     const value = (given?.several as Record<string, unknown> | undefined)?.[bound];
@@ -386,13 +430,13 @@ export function loadPlaceholders(file: string, fail: (message: string) => Error)
   ];
   if (!rules || ![rules.indefinite, rules.kinds, rules.placeLinks, ...lists].every((l) => Array.isArray(l) && l.every((w) => typeof w === 'string')) || typeof rules.toBe !== 'string') {
     throw fail(
-      `${file}: descriptions needs the word lists indefinite, kinds and placeLinks, and toBe; otherParties (links, quantifiers, closing, groups, cjkLinks, cjkIndefinite, cjkKinds, cjkClosing, relations) and its several (links, cjkLinks, groupWords, roleWords, cjkGroupWords, trailingLinks, numberedUnitKinds, unitOf, commaLike) are optional, each a list of words`,
+      `${file}: descriptions needs the word lists indefinite, kinds and placeLinks, and toBe; otherParties (links, quantifiers, closing, groups, cjkLinks, cjkIndefinite, cjkKinds, cjkClosing, relations) and its several (links, cjkLinks, groupWords, roleWords, cjkGroupWords, trailingLinks, numberedUnitKinds, unitOf, commaLike, tieModifiers, tiesBefore, tiesAfter) are optional, each a list of words`,
     );
   }
   rules.otherParties = others;
   const names = new Map((doc.names as { name: string; reason: string }[]).map((n) => [placeholderKey(n.name), n.reason]));
   const describes = describer(names, rules);
-  const links = linkReader(others.links, several.links);
+  const links = linkReader(others.links, several.links, several.tieModifiers);
   const parties = otherParties(names, rules, links);
   const keyOf = (name: string) => placeholderKey(name).replace(/\s+/g, ' ').trim();
   const linkWords = new Set([...others.links, ...several.links].map((l) => l.toLowerCase()));
@@ -454,6 +498,9 @@ export const leadingLink = (name: string): { link: string; rest: string } | unde
 
 /** A name with a tie word after it ("Huawei subsidiary"): the name and the word (the repository's rules), or undefined. */
 export const tie = (name: string): { name: string; word: string } | undefined => bundle().tie(name);
+
+/** The tie the words around a listed name give it ("subcontractor", "funded by", "controls": the repository's rules), or undefined. */
+export const tieAround = (before: string[], after: string[]): string | undefined => bundle().tieAround(before, after);
 
 /** A unit named as two parties' ("Joint Lab of ETH Zurich and NUDT"): its words and the parties' (the repository's rules), or undefined. */
 export const unitOf = (name: string): { unit: string; parties: string } | undefined => bundle().unitOf(name);

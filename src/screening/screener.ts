@@ -5,7 +5,7 @@ import { cjkKey, fuzzyScore, isAcronym, isKindOnlyName, isLegalForm, isNondistin
 import { closingLegalForm, DERIVED, loadAliases, type RelatedInstitution, type UnitRule } from './aliases.ts';
 import { tickerOf, TICKERS_FILE } from './tickers.ts';
 import { MAX_PARTY_CHARS } from './field-limit.ts';
-import { commaLike, commasRead, groupReason, isLink, leadingLink, maxPieces, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative, tie, unitOf, type PartySplit } from './placeholders.ts';
+import { commaLike, commasRead, groupReason, isLink, leadingLink, maxPieces, partiesIn, placeholderReason, PLACEHOLDERS_FILE, splitsIn, tentative, tie, tieAround, unitOf, type PartySplit } from './placeholders.ts';
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
@@ -469,7 +469,7 @@ export class Screener {
     const field = partyFieldText(query);
     const r = this.screenField(field, field === query ? options : { ...options, resolution: undefined });
     // However the field's words are linked, a listed name written in it beside a recognised party is never passed over as clean.
-    const answer = r.state === 'not-listed' ? (r.institutions.length > 0 ? (this.mentionedListed(field, r) ?? r) : r) : (this.moreSevereListed(query, field, r) ?? r);
+    const answer = (r.state === 'not-listed' && r.institutions.length > 0) || r.state === 'unknown' ? (this.unknownNaming(query, field, r) ?? r) : r.state === 'not-listed' ? r : (this.moreSevereListed(query, field, r) ?? r);
     return field === query ? answer : { ...answer, query, ...this.asTyped(query, field, answer) };
   }
 
@@ -478,10 +478,10 @@ export class Screener {
    * ("University of Oxford : Department of Computer Science", not "…, Department …"): round 50, the user saw a text
    * they never wrote. Each quoted piece of the field read is mapped back to the characters typed for it.
    */
-  private asTyped(query: string, field: string, r: ScreenResult): Pick<ScreenResult, 'headline' | 'hits'> {
+  private asTyped(query: string, field: string, r: ScreenResult): Pick<ScreenResult, 'headline' | 'hits' | 'organisations'> {
     const typed = asTypedKeepingSpaces(partyFieldText(query, false)).trim();
     const read = asTypedKeepingSpaces(field).trim();
-    if (typed === read) return { headline: r.headline, hits: r.hits };
+    if (typed === read) return { headline: r.headline, hits: r.hits, organisations: r.organisations };
     // Where each character read stands in the text typed: the two differ only where a separator and its spaces became ", ".
     const at: number[] = [];
     const separator = new Set([...commaLike().join('')]);
@@ -500,7 +500,8 @@ export class Screener {
       return piece.includes(', ') && from >= 0 ? typed.slice(at[from], at[from + piece.length]) : piece;
     };
     const quoted = (s: string) => s.replace(/"([^"]*)"/gu, (_, piece: string) => `"${shown(piece)}"`);
-    return { headline: quoted(r.headline), hits: r.hits.map((h) => ({ ...h, evidence: quoted(h.evidence) })) };
+    // The organisations' listings too, which the CLI prints: round 50 (ties54), a listed answer quoted the comma form there.
+    return { headline: quoted(r.headline), hits: r.hits.map((h) => ({ ...h, evidence: quoted(h.evidence) })), organisations: r.organisations.map((o) => ({ ...o, listings: o.listings.map((h) => ({ ...h, evidence: quoted(h.evidence) })) })) };
   }
 
   private screenField(query: string, options: { nearest?: boolean; resolution?: Resolution; parties?: boolean }): ScreenResult {
@@ -598,7 +599,7 @@ export class Screener {
   }
 
   /** The listed organisations' distinctive names written as whole words in a field, outside the recognised institutions' own names (mentionedListed). */
-  private *latinMentions(text: string, r: ScreenResult): Generator<{ written: string; n: IndexedName }> {
+  private *latinMentions(text: string, r: ScreenResult): Generator<{ written: string; n: IndexedName; before: string[]; after: string[] }> {
     const words = text
       .replace(/[\u3400-\u9fff\uf900-\ufaff]/gu, ' ')
       .split(/[^\p{L}\p{M}\p{N}'’]+/u)
@@ -623,10 +624,36 @@ export class Screener {
         const found = (this.byKey.get(screenKey(written)) ?? []).filter((n) => this.distinctiveMention(n, written));
         if (found.length === 0 || insideOwn(from, to)) continue;
         // The entry the name stands for as its own (a curated or listed name), before one a rule derived it for.
-        yield { written, n: found.find((f) => !f.name.source?.startsWith(DERIVED)) ?? found[0]! };
+        yield { written, n: found.find((f) => !f.name.source?.startsWith(DERIVED)) ?? found[0]!, before: words.slice(0, from), after: words.slice(to) };
         break;
       }
     }
+  }
+
+  /**
+   * An unknown answer (or a recognised party on no list) for a party field in which a listed organisation's distinctive name is written (as mentionedListed
+   * finds it) names that party, never a bare unknown (round 50, ties54: "University of Oxford, subcontractor Huawei", "ETH
+   * Zurich, with funding from Huawei" named no one): listed where the words just around it tie it to the field's party
+   * (tieAround: "subcontractor Huawei", "funded in part by Huawei", "a firm Huawei controls"), every listed party where a
+   * Chinese field is nothing but listed names written together (国防科技大学华为, as namesOnlyZh reads 北京理工大学华为);
+   * otherwise unknown naming it. Null where no such name is written, or the answer already names it so.
+   */
+  private unknownNaming(query: string, text: string, r: ScreenResult): ScreenResult | null {
+    const named = hasCjk(text) ? this.namesOnlyZh(text, r, []) : null;
+    if (named) {
+      const sides = [...new Map(named.map((n) => [n.name.value, n])).values()].map((n) => ({ part: n.name.value, why: undefined, r: this.screenOne(n.name.value, { nearest: false }) })).filter((s) => s.r.state === 'listed');
+      if (sides.length >= 2) return this.fieldAnswer(query, text, sides);
+    }
+    for (const { written, n, before, after } of this.latinMentions(text, r)) {
+      const word = tieAround(before, after);
+      if (word === undefined) continue;
+      const listed = this.screenOne(n.name.value, { nearest: false });
+      if (listed.state === 'listed') return this.told(query, listed, `"${text}" names "${written}" by its tie to the party ("${word}", ${PLACEHOLDERS_FILE})`);
+    }
+    const net = this.mentionedListed(text, r);
+    // An answer the net already gave (past several.maxPieces) is not told twice.
+    const mention = net && / mentions "[^"]*" \(/u.exec(net.headline)?.[0];
+    return net && !(mention && r.headline.includes(mention)) ? net : null;
   }
 
   /** The first token of every listed name's key, worked out once: where mentionedListed looks for a listed name (round 49: a scan of every run of words cost a fifth of screening). */

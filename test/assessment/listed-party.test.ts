@@ -129,3 +129,13 @@ test('a partner given as a ROR id in its name is identified by the registry, lis
   for (const written of ['https://ror.org/01yqg2h08/', 'ror:01yqg2h08', 'https://ror.org/01yqg2h08?x', '\u200b01yqg2h08']) await assertYellowOrWorse(`listed ROR id as name, written ${JSON.stringify(written)}`, ROLES.partner(written), ENTRIES.high, 'high');
   await assertYellowOrWorse('listed ROR id as funder', ROLES.funder('01yqg2h08'), ENTRIES.high, 'high');
 });
+
+// Round 50 (ties54), an outside red team: a listed party written with a tie in a partner field ("University of Oxford,
+// subcontractor Huawei") left partners.listed unknown (null), the listed party named nowhere.
+test('a listed party written with a tie in a partner field is a listed partner', async () => {
+  for (const name of ['University of Oxford, subcontractor Beihang University', 'ETH Zurich, with funding from Beihang University', 'ETH Zurich funded in part by Beihang University']) {
+    const { id } = await cases.create(OFFICER, { ...GREEN_UNSENSITIVE_CASE, title: name, ...ROLES.partner(name) });
+    const { result } = await cases.assess(OFFICER, id, '2026-11-22');
+    assert.equal(result.evidence!.facts['partners.listed'], true, `${name}: ${result.evidence!.notes['partners.listed']}`);
+  }
+});
