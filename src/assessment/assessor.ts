@@ -104,12 +104,12 @@ export class Assessor {
   }
 
   /** Screens the parties and reads the evidence store (as `orgId` reads it): what the verdict observes, stored with it. */
-  async snapshot(c: Case, asOf: string, orgId?: string): Promise<Snapshot> {
+  async snapshot(c: Case, asOf: string, orgId?: string, signal?: AbortSignal): Promise<Snapshot> {
     const { screening } = this.parts;
     const read = await this.evidenceFor(orgId);
     const { observations, works } = await read(async (evidence): Promise<{ observations: Observations; works: number }> => {
       try {
-        const observed = await observe(c, { screener: screening.screener, copubYears: evidence.copubs, resolver: screening.resolver }, asOf);
+        const observed = await observe(c, { screener: screening.screener, copubYears: evidence.copubs, resolver: screening.resolver, signal }, asOf);
         return { observations: { ...observed, windowWorks: await evidence.worksIn(...observed.window), listedWorks: await evidence.listedWorks(partnerRors(observed.parties), ...observed.window) }, works: await evidence.works() };
       } catch (e) {
         if (e instanceof ScreenError) throw new CaseError(e.message);
@@ -228,9 +228,9 @@ export class Assessor {
     });
   }
 
-  /** A fresh verdict: observes the world now (as `orgId` sees it, through its match corrections), then applies the bundle. */
-  async run(c: Case, asOf: string, bundle: PolicyBundle = this.parts.bundle, orgId?: string): Promise<Assessment> {
-    return this.replay(c, await this.snapshot(c, asOf, orgId), asOf, bundle);
+  /** A fresh verdict: observes the world now (as `orgId` sees it, through its match corrections), then applies the bundle; its screening stops once `signal` is aborted. */
+  async run(c: Case, asOf: string, bundle: PolicyBundle = this.parts.bundle, orgId?: string, signal?: AbortSignal): Promise<Assessment> {
+    return this.replay(c, await this.snapshot(c, asOf, orgId, signal), asOf, bundle);
   }
 
   /** A verdict from a stored snapshot: the same case, observations and bundle give the same verdict. */

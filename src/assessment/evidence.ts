@@ -342,6 +342,8 @@ export interface ObservationSources {
   /** The co-publication rows of the evidence store the verdict reads (copubYears on the embedded store, clickHouseCopubYears on a cluster). */
   copubYears: ReadCopubYears;
   resolver: { institution(id: string): { types: string[]; countryCode: string | null } | undefined };
+  /** Once aborted (the client has gone, the server is stopping), no further party is screened. */
+  signal?: AbortSignal;
 }
 
 const ROR_TIE = 'in the ROR registry';
@@ -409,7 +411,7 @@ export function partyScreens(c: Case, sources: Pick<ObservationSources, 'screene
 }
 
 /** Screens every party of the case in slices that give the event loop back: a case of many parties, posted to the server, holds no other request up. */
-export const screenParties = (c: Case, sources: Pick<ObservationSources, 'screener' | 'resolver'>): Promise<PartyScreen[]> => mapInSlices(partyScreens(c, sources), (screen) => screen());
+export const screenParties = (c: Case, sources: Pick<ObservationSources, 'screener' | 'resolver' | 'signal'>): Promise<PartyScreen[]> => mapInSlices(partyScreens(c, sources), (screen) => screen(), sources.signal);
 
 /** The partners' ROR ids whose co-publications a verdict counts. */
 export const partnerRors = (parties: PartyScreen[]): string[] => [

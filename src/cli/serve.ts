@@ -69,10 +69,17 @@ export async function serveStore(store: Store, port: number, host: string, regio
       `\nderisk serving ${store.path}${clickhouse ? ` (indicators from the ClickHouse cluster ${clickhouse.settings.cluster} at ${clickhouse.settings.url}/${clickhouse.settings.database})` : ''} (application database: ${config.databaseUrl ? 'PostgreSQL' : config.appDbPath})\nopen ${address}/#code=${run.code}\n(a one-time login code, good for 10 minutes; API tokens: the web app's Tokens page or POST /api/tokens; OpenAPI at ${address}/api/openapi.json; Ctrl-C stops)`,
     );
     await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
+      // Either signal, once: a second one finds no listener and Node's default ends the process at once.
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
-    // Finish the requests and commands under way, then close: nothing is left half-written.
+    // Finish the requests and commands under way, then close: nothing is left half-written. Heavy requests (a batch, an
+    // assessment) are told to stop at their next name (heavy-work.ts), so a busy server stops promptly.
     await link.close();
     await app.close();
     await run.end();

@@ -92,17 +92,22 @@ export interface BatchResult {
 
 /**
  * Screens every name; a ROR id that is not in the registry is an unknown organisation, not a failure of the batch.
- * In slices, giving the event loop back between them: a server's other requests are answered meanwhile.
+ * In slices, giving the event loop back between them: a server's other requests are answered meanwhile. No further name
+ * is screened once `signal` is aborted.
  */
-export async function screenBatch(screener: Screener, names: string[]): Promise<BatchResult> {
-  const results = await mapInSlices(names, (q): ScreenResult => {
-    try {
-      return rorIdWritten(q) ? screener.screenRor(q) : screener.screen(q);
-    } catch (e) {
-      if (!(e instanceof ScreenError)) throw e;
-      return { query: q, state: 'unknown', level: null, headline: `Unknown organisation: ${e.message}. Identify it before relying on this.`, institutions: [], hits: [], organisations: [], choices: [], similar: [], registryCandidates: [], listedParts: [], related: [] };
-    }
-  });
+export async function screenBatch(screener: Screener, names: string[], signal?: AbortSignal): Promise<BatchResult> {
+  const results = await mapInSlices(
+    names,
+    (q): ScreenResult => {
+      try {
+        return rorIdWritten(q) ? screener.screenRor(q) : screener.screen(q);
+      } catch (e) {
+        if (!(e instanceof ScreenError)) throw e;
+        return { query: q, state: 'unknown', level: null, headline: `Unknown organisation: ${e.message}. Identify it before relying on this.`, institutions: [], hits: [], organisations: [], choices: [], similar: [], registryCandidates: [], listedParts: [], related: [] };
+      }
+    },
+    signal,
+  );
   const counts = Object.fromEntries(SCREEN_STATES.map((s) => [s, results.filter((r) => r.state === s).length])) as Record<ScreenState, number>;
   return {
     counts,

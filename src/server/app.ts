@@ -48,6 +48,7 @@ import type { FeedOrigins } from '../exchange/origins.ts';
 import { registerKbRoutes } from './kb-routes.ts';
 import { registerMatchingRoutes } from './matching-routes.ts';
 import { registerScreeningRoutes } from './screening-routes.ts';
+import { heavyRequests } from './heavy-work.ts';
 import { registerUploadRoutes } from './upload-routes.ts';
 import { IngestWorkflow } from '../workflows/ingest.ts';
 import { SHARED } from '../ingest/pipeline.ts';
@@ -441,6 +442,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       throw e;
     }));
   const exchange = new ExchangeService(options.db, EUROPE, options.exchange?.feeds, options.exchange?.policy);
+  const heavy = heavyRequests(app);
   registerScreeningRoutes(
     app,
     evidence,
@@ -451,6 +453,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     screening,
     (actor, query, hits) => exchange.namesakeVerdicts(actor.orgId, query, hits),
     options.clickhouse,
+    heavy,
   );
   const forgetScreening = () => {
     screeningIndex = null;
@@ -580,7 +583,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
     registerUploadRoutes(app, uploads);
   }
-  registerCaseRoutes(app, options.db, services);
+  registerCaseRoutes(app, options.db, services, heavy);
   registerExchangeRoutes(app, {
     service: exchange,
     correctionsChanged: views.changed,

@@ -6,6 +6,7 @@ import { reportHtml, reportPdf } from '../assessment/report.ts';
 import { ValidationError } from '../errors.ts';
 import { assessedCurrentVersion, assessmentDocument, CASE_SORT_KEYS, caseListCsv, DECISIONS, readAssessment, type CaseQuery, type CaseService } from '../service/cases.ts';
 import { actorOf } from './auth.ts';
+import type { HeavyRun } from './heavy-work.ts';
 import { documentValidator } from './typebox.ts';
 
 const id = { type: 'object', properties: { id: { type: 'string', format: 'uuid', maxLength: 36 } }, required: ['id'] } as const;
@@ -32,7 +33,7 @@ function baseVersion(ifMatch: string | undefined): number | null {
  * readAssessment), not here: these handlers only translate HTTP to the core and back. A stored
  * verdict is read from `db` before the services (which load the lists and registry) are asked for.
  */
-export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: () => Promise<{ cases: CaseService; assessor: Assessor }>): void {
+export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: () => Promise<{ cases: CaseService; assessor: Assessor }>, heavy: HeavyRun): void {
   app.get('/api/assessment/options', { schema: { description: 'What a case may say: the fixed choices of the case schema with their labels (choices), technology fields, intended uses with their AI Act tier, standards forums and topics' } }, async (request) => {
     actorOf(request);
     const { assessor } = await services();
@@ -61,9 +62,9 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
   app.post(
     '/api/assess',
     { schema: { description: 'Assesses a case given in the body without storing it (the verdict, criteria, evidence and plan)', body: CaseDocument, querystring: { type: 'object', additionalProperties: false, properties: { as_of: asOf } } }, validatorCompiler: caseBody, bodyLimit: CASE_MAX_BYTES },
-    async (request) => {
+    async (request, reply) => {
       const { cases } = await services();
-      return cases.assessUnsaved(actorOf(request), request.body, (request.query as { as_of?: string }).as_of ?? today());
+      return heavy(request, reply, (signal) => cases.assessUnsaved(actorOf(request), request.body, (request.query as { as_of?: string }).as_of ?? today(), signal));
     },
   );
 
@@ -157,7 +158,8 @@ export function registerCaseRoutes(app: FastifyInstance, db: AppDb, services: ()
   );
 
   app.post('/api/cases/:id/assess', { schema: { description: 'Runs the rulebook on a stored case and stores the verdict', params: id, body: { type: 'object', additionalProperties: false, properties: { as_of: asOf } } } }, async (request, reply) => {
-    const stored = await (await services()).cases.assess(actorOf(request), (request.params as { id: string }).id, (request.body as { as_of?: string } | undefined)?.as_of ?? today());
+    const { cases } = await services();
+    const stored = await heavy(request, reply, (signal) => cases.assess(actorOf(request), (request.params as { id: string }).id, (request.body as { as_of?: string } | undefined)?.as_of ?? today(), undefined, signal));
     return reply.code(201).send(stored);
   });
 

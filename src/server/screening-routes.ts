@@ -16,6 +16,7 @@ import type { ClickHouseEvidence } from '../store/clickhouse.ts';
 import type { Store } from '../store/store.ts';
 import type { UploadRef } from '../workflows/uploads.ts';
 import { actorOf } from './auth.ts';
+import type { HeavyRun } from './heavy-work.ts';
 
 const ROR = '^0[a-hj-km-np-tv-z0-9]{6}[0-9]{2}$';
 
@@ -31,6 +32,8 @@ export function registerScreeningRoutes(
   namesakes: (actor: Actor, query: string, hits: { list: string; entryId: string; entry: string }[]) => Promise<NamesakeInfo[]>,
   /** The evidence store on a ClickHouse cluster, where an institution's portfolio in the shared base is read. */
   clickhouse: ClickHouseEvidence | undefined,
+  /** Runs a batch: stopped when its client goes or the server stops, a few at once per user and organisation. */
+  heavy: HeavyRun,
 ): void {
   const screen = async (q: string) => {
     const { screener } = await screening();
@@ -65,7 +68,7 @@ export function registerScreeningRoutes(
     async (request, reply) =>
       evidence.screen(actorOf(request), async () => {
         const names = parseNames((request.body as { text: string }).text);
-        const b = await screenBatch((await screening()).screener, names);
+        const b = await heavy(request, reply, async (signal) => screenBatch((await screening()).screener, names, signal));
         if ((request.query as { format: string }).format === 'csv') return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="screening.csv"').send(batchCsv(b));
         return { state: b.state, counts: b.counts, rows: b.rows };
       }),

@@ -309,19 +309,19 @@ export class CaseService {
    * Runs the policy bundle on the case and stores the verdict with the case as assessed, every
    * observation it read and the bundle's record, so that report, re-run and reading replay it.
    */
-  async assess(actor: Actor, id: string, asOf: string, bundle?: PolicyBundle): Promise<StoredAssessment> {
+  async assess(actor: Actor, id: string, asOf: string, bundle?: PolicyBundle, signal?: AbortSignal): Promise<StoredAssessment> {
     authorize(actor, 'assessment.run');
     checkAsOf(asOf);
     const stored = await this.owned(this.db, actor, id);
-    const result = await this.assessor.run(this.assessor.validate(stored.doc, bundle), asOf, bundle, actor.orgId);
+    const result = await this.assessor.run(this.assessor.validate(stored.doc, bundle), asOf, bundle, actor.orgId, signal);
     return this.store(actor, id, { ...result, case: stored.doc, caseVersion: stored.version });
   }
 
   /** Runs the policy bundle on a case given whole, without storing the case or its verdict. */
-  async assessUnsaved(actor: Actor, doc: unknown, asOf: string): Promise<Awaited<ReturnType<Assessor['run']>>> {
+  async assessUnsaved(actor: Actor, doc: unknown, asOf: string, signal?: AbortSignal): Promise<Awaited<ReturnType<Assessor['run']>>> {
     authorize(actor, 'assessment.run');
     checkAsOf(asOf);
-    return this.assessor.run(this.assessor.validate(doc), asOf, undefined, actor.orgId);
+    return this.assessor.run(this.assessor.validate(doc), asOf, undefined, actor.orgId, signal);
   }
 
   private async store(actor: Actor, id: string, result: StoredResult): Promise<StoredAssessment> {
