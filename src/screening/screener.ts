@@ -459,10 +459,10 @@ export class Screener {
    * it is not resolved again; taken only when it is of the very text screened.
    */
   screen(query: string, options: { nearest?: boolean; resolution?: Resolution; parties?: boolean } = {}): ScreenResult {
-    // Round 50: a tab or another whitespace inside a field ("ETH\tZurich, Huawei") read otherwise than a space.
+    // Every whitespace inside a field is a space: round 50, "ETH\tZurich, Huawei" was read otherwise than with a space.
     const spaced = spacesRead(query);
     if (spaced !== query) return { ...this.screen(spaced, { ...options, resolution: undefined }), query };
-    // A name written with Cyrillic or Greek letters that look like Latin ones ("Нuawei") is screened as it reads, and told so:
+    // A name written with letters of another script that look like Latin ones ("Нuawei") is screened as it reads, and told so:
     // a look-alike spelling is how a listed name is slipped past, so it is never read silently (data/screening/look-alikes.json).
     const alike = lookAlikesRead(query);
     if (alike) return this.told(query, this.screen(alike.text, { ...options, resolution: undefined }), `"${query}" is written with look-alike letters, read as "${alike.text}": ${lookAlikesTold(alike.letters)}`);

@@ -3,7 +3,10 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { lookAlikesRead } from '../../src/screening/look-alikes.ts';
 import { ownerOf, spacesRead, writtenApartRead } from '../../src/screening/written-apart.ts';
-import { entriesOf, realScreener } from '../helpers/screening.ts';
+import { derisk } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/fixtures.ts';
+import { testService } from '../helpers/service.ts';
+import { entriesOf, realScreener, statesStore } from '../helpers/screening.ts';
 
 // Outside red team, round 50: a listed name beside a recognised institution answered not-listed when written with a
 // possessive, with look-alike letters of scripts the table lacked, with its letters spaced apart, or with a tab.
@@ -117,4 +120,23 @@ test('a headline with a note ends in one full stop', async () => {
     assert.equal(r.state, 'listed', field);
     assert.doesNotMatch(r.headline, /\.\./u, `${field}: ${r.headline}`);
   }
+});
+
+test('derisk screen --batch and HTTP read names written apart as screen does', async () => {
+  const home = tempDir();
+  const store = await statesStore(home);
+  const fields = ["University of Oxford, Dahua Technology's lab", 'University\tof Oxford, Dahua Technology', 'University of Oxford, D-a-h-u-a Technology', 'University of Oxford, Dahua Techn\u03bflogy'];
+  const service = await testService(store);
+  try {
+    const auth = { authorization: `Bearer ${service.token}` };
+    for (const q of fields) {
+      const r = (await service.app.inject({ url: `/api/screen?q=${encodeURIComponent(q)}`, headers: auth })).json();
+      assert.notEqual(r.state, 'not-listed', `${q}: ${r.headline}`);
+    }
+  } finally {
+    await service.close();
+    store.close();
+  }
+  const batch = derisk(['screen', '--batch', '-', '--json'], { DERISK_HOME: home }, `${fields.join('\n')}\n`);
+  for (const r of JSON.parse(batch.stdout).results as { query: string; state: string; headline: string }[]) assert.notEqual(r.state, 'not-listed', `${r.query}: ${r.headline}`);
 });
