@@ -464,6 +464,10 @@ export class Screener {
     if (spaced !== query) return { ...this.screen(spaced, { ...options, resolution: undefined }), query };
     // A name written with letters of another script that look like Latin ones ("Нuawei") is screened as it reads, and told so:
     // a look-alike spelling is how a listed name is slipped past, so it is never read silently (data/screening/look-alikes.json).
+    // A possessive names its owner ("ETH Zurich, Huawei's lab": Huawei's), letters spaced apart are one name ("H-u-a-w-e-i"):
+    // read so where the owner or the letters joined are a listed name, and told (round 50). One reading, not two.
+    const apart = writtenApartRead(query, (name) => this.listedMentioned(lookAlikesRead(name)?.text ?? name).length > 0);
+    if (apart) return this.told(query, this.screen(apart.text, { ...options, resolution: undefined }), `"${asTypedKeepingSpaces(query).trim()}" is read with ${apart.notes.join(', ')}`);
     const alike = lookAlikesRead(query);
     if (alike) return this.told(query, this.screen(alike.text, { ...options, resolution: undefined }), `"${query}" is written with look-alike letters, read as "${alike.text}": ${lookAlikesTold(alike.letters)}`);
     if (options.parties === false) return this.screenField(query, options);
@@ -474,24 +478,7 @@ export class Screener {
     const r = this.screenField(field, field === query ? options : { ...options, resolution: undefined });
     // However the field's words are linked, a listed name written in it beside a recognised party is never passed over as clean.
     const answer = r.state === 'not-listed' ? (r.institutions.length > 0 ? (this.mentionedListed(field, r) ?? r) : r) : (this.moreSevereListed(query, field, r) ?? r);
-    const seen = field === query ? answer : { ...answer, query, ...this.asTyped(query, field, answer) };
-    return this.readApart(query, field, seen, options) ?? seen;
-  }
-
-  /**
-   * A field not listed as written, read with its possessives naming their owners ("ETH Zurich, Huawei's lab": Huawei's)
-   * and its letters written apart joined ("H-u-a-w-e-i"): listed so, that answer, told; else a listed name the mention
-   * safety net finds in the text so read beside the recognised party. Null otherwise (round 50, outside red team).
-   */
-  private readApart(query: string, field: string, r: ScreenResult, options: { nearest?: boolean; parties?: boolean }): ScreenResult | null {
-    if (r.state === 'listed') return null;
-    const read = writtenApartRead(field);
-    if (!read) return null;
-    const note = `"${asTypedKeepingSpaces(query).trim()}" is read with ${read.notes.join(', ')}`;
-    const other = this.screen(read.text, { nearest: options.nearest, parties: options.parties });
-    if (other.state === 'listed') return this.told(query, other, note);
-    const net = r.state === 'not-listed' && r.institutions.length > 0 && options.parties !== false ? this.mentionedListed(read.text, r) : null;
-    return net ? { ...net, query, headline: withNote(net.headline, note) } : null;
+    return field === query ? answer : { ...answer, query, ...this.asTyped(query, field, answer) };
   }
 
   /**

@@ -24,15 +24,20 @@ export const ownerOf = (word: string): string => word.replace(POSSESSIVE, '');
  */
 const SPACED = /(?<![\p{L}\p{N}])\p{L}([-\u2010\u2011]|\. ?| )\p{L}(?:\1\p{L})+\.?(?![\p{L}\p{N}])/gu;
 
-/** A field read with its possessives naming their owners and its spaced letters joined, and what was so read; undefined when nothing is. */
-export function writtenApartRead(field: string): { text: string; notes: string[] } | undefined {
+/**
+ * A field read with its possessives naming their owners and its spaced letters joined, where the owner or the letters
+ * joined are a `listed` name ("King's College London" stays as written), and what was so read; undefined when nothing is.
+ */
+export function writtenApartRead(field: string, listed: (name: string) => boolean): { text: string; notes: string[] } | undefined {
   const notes: string[] = [];
   let text = field.replace(SPACED, (m: string) => {
     const joined = m.replace(/[^\p{L}]/gu, '');
+    if (!listed(joined)) return m;
     notes.push(`the letters "${m.trim()}" as "${joined}"`);
     return joined;
   });
   text = text.replace(new RegExp(`[\\p{L}\\p{N}]+${POSSESSIVE.source}`, 'gu'), (m: string) => {
+    if (!listed(ownerOf(m))) return m;
     notes.push(`"${m}" as its owner's name, "${ownerOf(m)}"`);
     return ownerOf(m);
   });
