@@ -9,7 +9,8 @@ import { commaLike, commasRead, groupReason, isLink, leadingLink, maxPieces, par
 import { nearestListed, slipAnswer, slipTarget, writtenWord, type SlipOffer } from './spelling.ts';
 import { ValidationError } from '../errors.ts';
 import { rorIdWritten } from '../resolve/ror-id.ts';
-import { lookAlikesRead, lookAlikesTold } from './look-alikes.ts';
+import { lookAlikesRead, lookAlikesTold, scriptMixedWords } from './look-alikes.ts';
+import { ownerOf, spacesRead, writtenApartRead } from './written-apart.ts';
 
 export type MatchKind = 'exact' | 'alias' | 'translated' | 'ticker' | 'registry' | 'fuzzy';
 
@@ -458,8 +459,15 @@ export class Screener {
    * it is not resolved again; taken only when it is of the very text screened.
    */
   screen(query: string, options: { nearest?: boolean; resolution?: Resolution; parties?: boolean } = {}): ScreenResult {
-    // A name written with Cyrillic or Greek letters that look like Latin ones ("Нuawei") is screened as it reads, and told so:
+    // Every whitespace inside a field is a space: round 50, "ETH\tZurich, Huawei" was read otherwise than with a space.
+    const spaced = spacesRead(query);
+    if (spaced !== query) return { ...this.screen(spaced, { ...options, resolution: undefined }), query };
+    // A name written with letters of another script that look like Latin ones ("Нuawei") is screened as it reads, and told so:
     // a look-alike spelling is how a listed name is slipped past, so it is never read silently (data/screening/look-alikes.json).
+    // A possessive names its owner ("ETH Zurich, Huawei's lab": Huawei's), letters spaced apart are one name ("H-u-a-w-e-i"):
+    // read so where the owner or the letters joined are a listed name, and told (round 50). One reading, not two.
+    const apart = writtenApartRead(query, (name) => this.listedMentioned(lookAlikesRead(name)?.text ?? name).length > 0);
+    if (apart) return this.told(query, this.screen(apart.text, { ...options, resolution: undefined }), `"${asTypedKeepingSpaces(query).trim()}" is read with ${apart.notes.join(', ')}`);
     const alike = lookAlikesRead(query);
     if (alike) return this.told(query, this.screen(alike.text, { ...options, resolution: undefined }), `"${query}" is written with look-alike letters, read as "${alike.text}": ${lookAlikesTold(alike.letters)}`);
     if (options.parties === false) return this.screenField(query, options);
@@ -584,7 +592,7 @@ export class Screener {
     if (r.state !== 'listed' && r.state !== 'ambiguous') return null;
     const note = `"${query.trim()}" names "${t.name}" with "${t.word}" beside it: the party is not confirmed (${PLACEHOLDERS_FILE})`;
     for (const h of r.hits) h.evidence = `${h.evidence}; ${note}`;
-    return { ...r, query, headline: `${r.headline} (${note}.)` };
+    return { ...r, query, headline: withNote(r.headline, note) };
   }
 
   /**
@@ -598,6 +606,12 @@ export class Screener {
     if (zh) return zh;
     // Latin names in a field with Chinese too ("a和a和NUDT"): round 49, a field holding Chinese was scanned for Chinese names alone.
     for (const { written, n } of this.latinMentions(text, r)) return this.mentionAnswer(text, r, written, n);
+    // A word of Latin letters with a letter of another script no look-alike reads ("Huawεi", "Һuawei"): the listed name it is a slip of (round 50).
+    for (const mixed of scriptMixedWords(text)) {
+      const word = writtenWord(mixed);
+      const n = word === null ? undefined : nearestListed(word, this.slipWords).flatMap((f) => this.listedMentioned(f.name))[0];
+      if (n) return this.mentionAnswer(text, r, mixed, n);
+    }
     return null;
   }
 
@@ -618,13 +632,22 @@ export class Screener {
       return false;
     };
     this.firstTokens ??= new Set([...this.byKey.keys()].map((key) => key.split(' ')[0]!));
+    const starts = this.firstTokens;
+    // Only where a listed name's key may begin: a word read as tokens none of which opens one is passed over (a word read as none, as "the" is, is not).
+    const opens = (w: string) => {
+      const first = screenTokens(w)[0];
+      return first === undefined || starts.has(first);
+    };
     for (let from = 0; from < words.length; from++) {
-      // Only where a listed name's key may begin: a word read as tokens none of which opens one is passed over (a word read as none, as "the" is, is not).
-      const first = screenTokens(words[from]!)[0];
-      if (first !== undefined && !this.firstTokens.has(first)) continue;
+      // A name followed by a possessive names its owner ("Huawei's lab", "Huaweiʼs"; round 50), and one word with an s
+      // glued on ("Huaweis lab") its name without the s, when that is listed.
+      const word = words[from]!;
+      const bare = ownerOf(word) === word && /\p{Ll}s$/u.test(word) ? word.slice(0, -1) : undefined;
+      if (!opens(ownerOf(word)) && !(bare !== undefined && opens(bare))) continue;
       for (let to = Math.min(words.length, from + MAX_NAME_WORDS); to > from; to--) {
-        const written = words.slice(from, to).join(' ');
-        const found = (this.byKey.get(screenKey(written)) ?? []).filter((n) => this.distinctiveMention(n, written));
+        let written = ownerOf(words.slice(from, to).join(' '));
+        let found = this.listedMentioned(written);
+        if (found.length === 0 && to === from + 1 && bare !== undefined) found = this.listedMentioned((written = bare));
         if (found.length === 0 || insideOwn(from, to)) continue;
         // The entry the name stands for as its own (a curated or listed name), before one a rule derived it for.
         yield { written, n: found.find((f) => !f.name.source?.startsWith(DERIVED)) ?? found[0]!, before: words.slice(0, from), after: words.slice(to) };
@@ -657,6 +680,11 @@ export class Screener {
     // An answer the net already gave (past several.maxPieces) is not told twice.
     const mention = net && / mentions "[^"]*" \(/u.exec(net.headline)?.[0];
     return net && !(mention && r.headline.includes(mention)) ? net : null;
+  }
+
+  /** The listed names a run of words written in a field may be a mention of (latinMentions). */
+  private listedMentioned(written: string): IndexedName[] {
+    return (this.byKey.get(screenKey(written)) ?? []).filter((n) => this.distinctiveMention(n, written));
   }
 
   /** The first token of every listed name's key, worked out once: where mentionedListed looks for a listed name (round 49: a scan of every run of words cost a fifth of screening). */
@@ -980,7 +1008,7 @@ export class Screener {
   /** An answer told as the field's, with a note on how the field was read. */
   private told(query: string, r: ScreenResult, note: string): ScreenResult {
     for (const h of r.hits) h.evidence = `${h.evidence}; ${note}`;
-    return { ...r, query, headline: `${r.headline} (${note}.)` };
+    return { ...r, query, headline: withNote(r.headline, note) };
   }
 
   /**
@@ -1061,14 +1089,14 @@ export class Screener {
     const others = rest.flatMap((r) => r.institutions.filter((i) => !worst.r!.institutions.some((w) => w.rorId === i.rorId)));
     const alsoListed = worst.r.state === 'listed' ? rest.filter((r) => r.state === 'listed') : [];
     for (const r of alsoListed) for (const h of r.hits) h.evidence = `${h.evidence}; ${note}`;
-    const also = alsoListed.map((r) => `; also listed: ${r.headline}`).join('');
+    const also = alsoListed.map((r) => `; also listed: ${r.headline.replace(/\.$/u, '')}`).join('');
     return {
       ...worst.r,
       query,
       institutions: [...worst.r.institutions, ...others],
       hits: sortHits([...worst.r.hits, ...alsoListed.flatMap((r) => r.hits)]),
       organisations: [...worst.r.organisations, ...alsoListed.flatMap((r) => r.organisations)],
-      headline: `${worst.r.headline} (${told}${also}.)`,
+      headline: withNote(worst.r.headline, `${told}${also}`),
     };
   }
 
@@ -1095,7 +1123,7 @@ export class Screener {
     if (read.state === 'unknown') return asWritten;
     const note = `"${query.trim()}" read as "${split.text}": "${split.unit}" names a unit of "${split.name}", written after it without a comma (${this.units.file} unit_after_name)`;
     for (const h of read.hits) h.evidence = `${h.evidence}; ${note}`;
-    return { ...read, query, headline: `${read.headline} (${note}.)` };
+    return { ...read, query, headline: withNote(read.headline, note) };
   }
 
   /**
@@ -1110,7 +1138,7 @@ export class Screener {
     if (!found) return null;
     const note = `"${text}" ${parties.reason}; of the parties it speaks of, "${found.part}" was screened`;
     for (const h of found.r.hits) h.evidence = `${h.evidence}; ${note}`;
-    return { ...found.r, query, headline: `${found.r.headline} (${note}.)` };
+    return { ...found.r, query, headline: withNote(found.r.headline, note) };
   }
 
   /**
@@ -3050,6 +3078,9 @@ const OUTER_QUOTES = new Map([
   ['‹', '›'],
   ['「', '」'],
 ]);
+
+/** A note after a headline, in brackets, ending in one full stop however the note ends (round 50: "…Covered List)..)"). */
+const withNote = (headline: string, note: string): string => `${headline} (${note.replace(/\.$/u, '')}.)`;
 
 /**
  * A party field's key, as a whole name's: screenKey, whose key of a Chinese name keeps its Chinese characters alone, with

@@ -8,7 +8,7 @@ import { sha256Hex } from '../sha256.ts';
 
 /** Bumped whenever screening behaviour changes, so stored screening results are redone. */
 export const SCREENER_VERSION =
-  '2026.12.01-14-names6-unk6-parent7-slips7-hk8-scr9-scr10-scr11-match12-fixmatch-fixscr-idem12-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixscreen18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-text23-match23-match24-generic24-match25-watch25-match26-screen27-screen28-match28-match32-screen32-lists32-screen44-country44-oor44-resolve45-screen45-desc45-screen46-resolve46-fix47a-fix48-r48screen48-r48party-r49scr-r50net-r51names-r51party-r52sep-r52bound-r53sev-r54names-r54sev-r54ties';
+  '2026.12.01-14-names6-unk6-parent7-slips7-hk8-scr9-scr10-scr11-match12-fixmatch-fixscr-idem12-match13-fix13-cas14-country14-fixmatch14a-fixmatch14b-country15-company15-fixmatch15a-fixmatch15b-fixmatch15c-country16-match16-match17-country17-fixcountry17-fixsite17-fixmatch17-match18-country18-fixmatch18-fixscreen18-fixcountry18-match19-recall19-country19-mine19-fixmatch19-mine19c-match22-text22-text23-match23-match24-generic24-match25-watch25-match26-screen27-screen28-match28-match32-screen32-lists32-screen44-country44-oor44-resolve45-screen45-desc45-screen46-resolve46-fix47a-fix48-r48screen48-r48party-r49scr-r50net-r51names-r51party-r52sep-r52bound-r53sev-r54names-r54sev-r54ties-r54look';
 
 /** What screening takes from the store: the loaded registry's version and each loaded list's version. */
 export interface StoreFacts {
